@@ -1,0 +1,2 @@
+/** p9gate audit module. */
+package io.p9gate.audit;

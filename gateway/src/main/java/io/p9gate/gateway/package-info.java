@@ -1,0 +1,2 @@
+/** p9gate gateway module. */
+package io.p9gate.gateway;

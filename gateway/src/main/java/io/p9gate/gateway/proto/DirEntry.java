@@ -1,0 +1,16 @@
+package io.p9gate.gateway.proto;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One Rreaddir entry: qid[13] offset[8] type[1] name[s].
+ *
+ * @param offset the cookie a later Treaddir passes to continue after this entry
+ * @param type   the d_type (DT_REG, DT_DIR, ...)
+ */
+public record DirEntry(Qid qid, long offset, int type, String name) {
+    /** Bytes this entry takes in an Rreaddir payload; used to pack entries within count. */
+    public int wireSize() {
+        return Qid.WIRE_SIZE + 8 + 1 + 2 + name.getBytes(StandardCharsets.UTF_8).length;
+    }
+}

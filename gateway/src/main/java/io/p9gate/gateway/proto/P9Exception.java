@@ -1,0 +1,28 @@
+package io.p9gate.gateway.proto;
+
+/**
+ * A failed 9P request: carries the errno the client will see in Rlerror. The message is for
+ * logs and audit only; it never reaches the guest.
+ */
+public class P9Exception extends Exception {
+    private final Errno errno;
+
+    public P9Exception(Errno errno, String message) {
+        super(message, null, false, false);
+        this.errno = errno;
+    }
+
+    public P9Exception(Errno errno, String message, Throwable cause) {
+        super(message, cause, false, false);
+        this.errno = errno;
+    }
+
+    public Errno errno() {
+        return errno;
+    }
+
+    @Override
+    public String getMessage() {
+        return errno.name() + ": " + super.getMessage();
+    }
+}

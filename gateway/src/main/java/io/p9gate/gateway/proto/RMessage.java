@@ -1,0 +1,132 @@
+package io.p9gate.gateway.proto;
+
+import io.netty.buffer.ByteBuf;
+import java.util.List;
+
+/** Replies (server to client). */
+public sealed interface RMessage extends Message {
+
+    record Rlerror(Errno errno) implements RMessage {
+        public MessageType type() { return MessageType.RLERROR; }
+    }
+
+    record Rversion(int msize, String version) implements RMessage {
+        public MessageType type() { return MessageType.RVERSION; }
+    }
+
+    record Rauth(Qid aqid) implements RMessage {
+        public MessageType type() { return MessageType.RAUTH; }
+    }
+
+    record Rattach(Qid qid) implements RMessage {
+        public MessageType type() { return MessageType.RATTACH; }
+    }
+
+    record Rflush() implements RMessage {
+        public MessageType type() { return MessageType.RFLUSH; }
+    }
+
+    record Rwalk(List<Qid> qids) implements RMessage {
+        public Rwalk {
+            qids = List.copyOf(qids);
+        }
+        public MessageType type() { return MessageType.RWALK; }
+    }
+
+    /** @param data the bytes read; owned by this message, released by the encoder once written */
+    record Rread(ByteBuf data) implements RMessage {
+        public MessageType type() { return MessageType.RREAD; }
+    }
+
+    record Rwrite(int count) implements RMessage {
+        public MessageType type() { return MessageType.RWRITE; }
+    }
+
+    record Rclunk() implements RMessage {
+        public MessageType type() { return MessageType.RCLUNK; }
+    }
+
+    record Rremove() implements RMessage {
+        public MessageType type() { return MessageType.RREMOVE; }
+    }
+
+    record Rstatfs(StatFs statfs) implements RMessage {
+        public MessageType type() { return MessageType.RSTATFS; }
+    }
+
+    record Rlopen(Qid qid, int iounit) implements RMessage {
+        public MessageType type() { return MessageType.RLOPEN; }
+    }
+
+    record Rlcreate(Qid qid, int iounit) implements RMessage {
+        public MessageType type() { return MessageType.RLCREATE; }
+    }
+
+    record Rsymlink(Qid qid) implements RMessage {
+        public MessageType type() { return MessageType.RSYMLINK; }
+    }
+
+    record Rmknod(Qid qid) implements RMessage {
+        public MessageType type() { return MessageType.RMKNOD; }
+    }
+
+    record Rrename() implements RMessage {
+        public MessageType type() { return MessageType.RRENAME; }
+    }
+
+    record Rreadlink(String target) implements RMessage {
+        public MessageType type() { return MessageType.RREADLINK; }
+    }
+
+    record Rgetattr(Attr attr) implements RMessage {
+        public MessageType type() { return MessageType.RGETATTR; }
+    }
+
+    record Rsetattr() implements RMessage {
+        public MessageType type() { return MessageType.RSETATTR; }
+    }
+
+    record Rxattrwalk(long size) implements RMessage {
+        public MessageType type() { return MessageType.RXATTRWALK; }
+    }
+
+    record Rxattrcreate() implements RMessage {
+        public MessageType type() { return MessageType.RXATTRCREATE; }
+    }
+
+    /** Entries are packed by the handler so that their wire size fits the Treaddir count. */
+    record Rreaddir(List<DirEntry> entries) implements RMessage {
+        public Rreaddir {
+            entries = List.copyOf(entries);
+        }
+        public MessageType type() { return MessageType.RREADDIR; }
+    }
+
+    record Rfsync() implements RMessage {
+        public MessageType type() { return MessageType.RFSYNC; }
+    }
+
+    record Rlock(int status) implements RMessage {
+        public MessageType type() { return MessageType.RLOCK; }
+    }
+
+    record Rgetlock(int lockType, long start, long length, int procId, String clientId) implements RMessage {
+        public MessageType type() { return MessageType.RGETLOCK; }
+    }
+
+    record Rlink() implements RMessage {
+        public MessageType type() { return MessageType.RLINK; }
+    }
+
+    record Rmkdir(Qid qid) implements RMessage {
+        public MessageType type() { return MessageType.RMKDIR; }
+    }
+
+    record Rrenameat() implements RMessage {
+        public MessageType type() { return MessageType.RRENAMEAT; }
+    }
+
+    record Runlinkat() implements RMessage {
+        public MessageType type() { return MessageType.RUNLINKAT; }
+    }
+}

@@ -1,0 +1,2 @@
+/** p9gate policy module. */
+package io.p9gate.policy;
