@@ -1,0 +1,74 @@
+package io.p9gate.gateway.codec;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.EncoderException;
+import io.netty.handler.codec.MessageToMessageEncoder;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.Frame;
+import io.p9gate.gateway.proto.RMessage;
+import java.util.List;
+
+/**
+ * Encodes a {@link Frame} into a pooled header buffer followed, for Twrite and Rread, by the
+ * payload buffer itself (no copy; the channel releases it once written). Encoding consumes the
+ * payload: whoever writes such a frame hands its reference over.
+ *
+ * <p>A frame over the {@link FrameLimit} is a bug on our side. A server ({@link Direction#REPLIES}
+ * outbound) replaces it with Rlerror(EIO) so that the client is not left waiting; a client
+ * ({@link Direction#REQUESTS} outbound) fails the write.
+ */
+public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
+    private static final System.Logger LOG = System.getLogger(FrameEncoder.class.getName());
+    private static final int SMALL_FRAME = 128;
+
+    private final FrameLimit limit;
+    private final Direction sending;
+
+    public FrameEncoder(FrameLimit limit, Direction sending) {
+        super(Frame.class);
+        this.limit = limit;
+        this.sending = sending;
+    }
+
+    @Override
+    protected void encode(ChannelHandlerContext ctx, Frame frame, List<Object> out) {
+        ByteBuf payload = CodecBuffers.payloadOf(frame.body());
+        ByteBuf head = ctx.alloc().ioBuffer(estimate(frame));
+        try {
+            int size = MessageEncoder.writeHeaderAndBody(frame, head);
+            if (size > limit.max()) {
+                head.clear();
+                oversized(frame, size, head);
+                CodecBuffers.releasePayload(frame.body());
+                payload = null;
+            }
+        } catch (RuntimeException e) {
+            head.release();
+            CodecBuffers.releasePayload(frame.body());
+            throw e instanceof EncoderException ? e : new EncoderException(e);
+        }
+        out.add(head);
+        if (payload != null) {
+            out.add(payload);
+        }
+    }
+
+    private void oversized(Frame frame, int size, ByteBuf head) {
+        String what = frame.body().getClass().getSimpleName() + " of " + size + " bytes over msize " + limit.max();
+        if (sending == Direction.REQUESTS) {
+            throw new EncoderException(what);
+        }
+        LOG.log(System.Logger.Level.ERROR, "replacing oversized reply with Rlerror(EIO): {0}", what);
+        MessageEncoder.writeHeaderAndBody(new Frame(frame.tag(), new RMessage.Rlerror(Errno.EIO)), head);
+    }
+
+    /** Room for the fixed fields; Rreaddir and Twalk grow with their entries. */
+    private static int estimate(Frame frame) {
+        return switch (frame.body()) {
+            case RMessage.Rreaddir r -> SMALL_FRAME + r.entries().size() * 64;
+            case RMessage.Rgetattr r -> 160;
+            default -> SMALL_FRAME;
+        };
+    }
+}
