@@ -1,0 +1,47 @@
+package io.p9gate.gateway.session;
+
+import io.p9gate.gateway.codec.CodecBuffers;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.TMessage.FileRequest;
+
+/** Runs one request on a worker thread and turns every outcome into a reply. */
+final class RequestRunner {
+    private static final System.Logger LOG = System.getLogger(RequestRunner.class.getName());
+
+    private RequestRunner() {
+    }
+
+    /**
+     * A {@link P9Exception} is an ordinary failure (Rlerror with its errno). Anything else thrown
+     * is a bug in the handler: Rlerror(EIO) so the client is answered, and the stack trace logged.
+     * The request's payload is released here, once it has been served.
+     */
+    static RMessage serve(RequestHandler handler, FileRequest request) {
+        try {
+            RMessage reply = handler.handle(request);
+            if (reply == null) {
+                LOG.log(System.Logger.Level.ERROR, "handler returned no reply for {0}", request.type());
+                return new RMessage.Rlerror(Errno.EIO);
+            }
+            return reply;
+        } catch (P9Exception e) {
+            return new RMessage.Rlerror(e.errno());
+        } catch (RuntimeException | Error e) {
+            LOG.log(System.Logger.Level.ERROR, "handler failed on " + request.type() + " (bug)", e);
+            return new RMessage.Rlerror(Errno.EIO);
+        } finally {
+            CodecBuffers.releasePayload(request);
+        }
+    }
+
+    /** Closes a handler, logging (never propagating) a failure: the session must still end. */
+    static void closeQuietly(RequestHandler handler) {
+        try {
+            handler.close();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "request handler failed to close (bug)", e);
+        }
+    }
+}

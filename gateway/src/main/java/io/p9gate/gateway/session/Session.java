@@ -1,0 +1,346 @@
+package io.p9gate.gateway.session;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.p9gate.gateway.codec.CodecBuffers;
+import io.p9gate.gateway.codec.FrameLimit;
+import io.p9gate.gateway.codec.MalformedFrame;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.Frame;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.TMessage;
+import java.util.ArrayDeque;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.LongSupplier;
+
+/**
+ * One 9P connection: version negotiation, outstanding tags, Tflush, and dispatch of file
+ * requests to worker threads (R-PROTO-3). All fields are touched on the channel's event loop
+ * only; workers hand their replies back to it.
+ *
+ * <p>Rules the Linux client relies on: Rflush is written only after the flushed request's reply
+ * (or at once if that tag is not outstanding); a second Tversion waits for every outstanding
+ * request, then closes the old {@link RequestHandler} and opens a new one. A tag reused while
+ * still outstanding closes the connection (a reply could no longer be matched to its request).
+ */
+public final class Session extends ChannelInboundHandlerAdapter {
+    private static final System.Logger LOG = System.getLogger(Session.class.getName());
+    private static final String VERSION = "9P2000.L";
+
+    private final RequestHandlerFactory factory;
+    private final Executor workers;
+    private final FrameLimit limit;
+    private final SessionSettings settings;
+    private final LongSupplier sessionIds;
+    private final String peer;
+
+    private final TagTable outstanding = new TagTable();
+    /** Requests decoded while the session was full or renegotiating; served in arrival order. */
+    private final ArrayDeque<Frame> backlog = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private RequestHandler handler;
+    private Frame pendingVersion;
+    private boolean versionRunning;
+    private boolean closed;
+
+    public Session(RequestHandlerFactory factory, Executor workers, FrameLimit limit, SessionSettings settings,
+                   LongSupplier sessionIds, String peer) {
+        this.factory = factory;
+        this.peer = peer;
+        this.workers = workers;
+        this.limit = limit;
+        this.settings = settings;
+        this.sessionIds = sessionIds;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        switch (msg) {
+            case MalformedFrame bad -> malformed(bad);
+            case Frame frame when !closed -> {
+                if (outstanding.contains(frame.tag())) {
+                    CodecBuffers.releasePayload(frame.body());
+                    refuseDuplicateTag(frame.tag());
+                } else if (mustWait()) {
+                    backlog.add(frame);
+                    pauseReading();
+                } else {
+                    serve(frame);
+                }
+            }
+            case Frame frame -> CodecBuffers.releasePayload(frame.body());
+            default -> ctx.fireChannelRead(msg);
+        }
+    }
+
+    private boolean mustWait() {
+        return pendingVersion != null || !backlog.isEmpty() || !canServeMore();
+    }
+
+    /**
+     * Backpressure (R-ROB-2): at most maxOutstanding requests at once, and none while replies pile
+     * up unread in the outbound buffer.
+     */
+    private boolean canServeMore() {
+        return outstanding.size() < settings.maxOutstanding() && ctx.channel().isWritable();
+    }
+
+    private void malformed(MalformedFrame bad) {
+        if (outstanding.contains(bad.tag())) {
+            refuseDuplicateTag(bad.tag());
+            return;
+        }
+        LOG.log(System.Logger.Level.DEBUG, "malformed request type {0} from {1}: {2}", bad.typeCode(),
+                peer, bad.reason());
+        write(bad.tag(), new RMessage.Rlerror(bad.errno()));
+    }
+
+    private void refuseDuplicateTag(int tag) {
+        LOG.log(System.Logger.Level.WARNING, "closing connection from {0}: tag {1} reused while outstanding",
+                peer, tag);
+        ctx.close();
+    }
+
+    private void serve(Frame frame) {
+        if (!(frame.body() instanceof TMessage request)) {
+            // The REQUESTS decoder never yields replies; anything else is answered, not trusted.
+            write(frame.tag(), new RMessage.Rlerror(Errno.EOPNOTSUPP));
+            return;
+        }
+        switch (request) {
+            case TMessage.Tversion v -> {
+                pendingVersion = frame;
+                pauseReading();
+                startVersionWhenIdle();
+            }
+            case TMessage.Tflush f -> flush(frame.tag(), f.oldtag());
+            case TMessage.Tunsupported u -> write(frame.tag(), new RMessage.Rlerror(Errno.EOPNOTSUPP));
+            case TMessage.FileRequest file -> dispatch(frame.tag(), file);
+        }
+    }
+
+    private void dispatch(int tag, TMessage.FileRequest request) {
+        RequestHandler current = handler;
+        if (current == null) {
+            CodecBuffers.releasePayload(request);
+            write(tag, new RMessage.Rlerror(Errno.EPROTO));
+            return;
+        }
+        outstanding.add(tag);
+        Channel channel = ctx.channel();
+        try {
+            workers.execute(() -> {
+                RMessage reply = RequestRunner.serve(current, request);
+                onEventLoop(channel, () -> answer(tag, reply), reply);
+            });
+        } catch (RejectedExecutionException e) {
+            // The gateway is shutting down: nobody will serve this connection any more.
+            CodecBuffers.releasePayload(request);
+            outstanding.remove(tag);
+            ctx.close();
+        }
+    }
+
+    /** Runs a task on the channel's event loop; if it is gone, at least frees the reply's payload. */
+    private static void onEventLoop(Channel channel, Runnable task, RMessage reply) {
+        try {
+            channel.eventLoop().execute(task);
+        } catch (RejectedExecutionException e) {
+            CodecBuffers.releasePayload(reply);
+        }
+    }
+
+    private void flush(int tag, int oldTag) {
+        if (outstanding.contains(oldTag)) {
+            outstanding.addFlush(tag, oldTag);
+            return;
+        }
+        // A request still in the backlog has not started: drop it, it gets no reply (9P flush rules).
+        backlog.removeIf(waiting -> {
+            if (waiting.tag() != oldTag) {
+                return false;
+            }
+            CodecBuffers.releasePayload(waiting.body());
+            return true;
+        });
+        write(tag, new RMessage.Rflush());
+    }
+
+    /** The reply for an outstanding tag, then the Rflush of every Tflush that waited for it. */
+    private void answer(int tag, RMessage reply) {
+        reply(tag, reply);
+        afterAnswer();
+    }
+
+    private void reply(int tag, RMessage reply) {
+        var flushes = outstanding.remove(tag);
+        write(tag, reply);
+        for (int flushTag : flushes) {
+            reply(flushTag, new RMessage.Rflush());
+        }
+    }
+
+    private void afterAnswer() {
+        if (!outstanding.isEmpty()) {
+            if (!closed && pendingVersion == null) {
+                drainBacklog();
+            }
+            return;
+        }
+        if (closed) {
+            closeHandler();
+        } else if (pendingVersion != null) {
+            startVersionWhenIdle();
+        } else {
+            drainBacklog();
+        }
+    }
+
+    private void drainBacklog() {
+        while (!closed && pendingVersion == null && !backlog.isEmpty() && canServeMore()) {
+            Frame next = backlog.poll();
+            if (outstanding.contains(next.tag())) {
+                CodecBuffers.releasePayload(next.body());
+                refuseDuplicateTag(next.tag());
+                return;
+            }
+            serve(next);
+        }
+        if (!closed && pendingVersion == null && backlog.isEmpty() && canServeMore()) {
+            resumeReading();
+        }
+    }
+
+    private void startVersionWhenIdle() {
+        if (versionRunning || !outstanding.isEmpty()) {
+            return;
+        }
+        versionRunning = true;
+        TMessage.Tversion request = (TMessage.Tversion) pendingVersion.body();
+        int tag = pendingVersion.tag();
+        RequestHandler old = handler;
+        handler = null;
+        long offered = Integer.toUnsignedLong(request.msize());
+        int msize = (int) Math.min(offered, settings.maxMsize());
+        boolean known = request.version().startsWith(VERSION);
+        Channel channel = ctx.channel();
+        ConnectionContext context = new ConnectionContext(settings.listener(), peer, sessionIds.getAsLong(), msize);
+        boolean accept = known && msize >= SessionSettings.MIN_MSIZE;
+        try {
+            workers.execute(() -> {
+                if (old != null) {
+                    RequestRunner.closeQuietly(old);
+                }
+                RequestHandler opened = accept ? open(context) : null;
+                RMessage reply = !known ? new RMessage.Rversion(msize, "unknown")
+                        : msize < SessionSettings.MIN_MSIZE ? new RMessage.Rlerror(Errno.EINVAL)
+                        : opened == null ? new RMessage.Rlerror(Errno.EIO)
+                        : new RMessage.Rversion(msize, VERSION);
+                try {
+                    channel.eventLoop().execute(() -> finishVersion(tag, reply, opened));
+                } catch (RejectedExecutionException e) {
+                    if (opened != null) {
+                        RequestRunner.closeQuietly(opened);
+                    }
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            if (old != null) {
+                RequestRunner.closeQuietly(old);
+            }
+            ctx.close();
+        }
+    }
+
+    private RequestHandler open(ConnectionContext context) {
+        try {
+            return factory.open(context);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "cannot open a session for " + context.peer(), e);
+            return null;
+        }
+    }
+
+    private void finishVersion(int tag, RMessage reply, RequestHandler opened) {
+        versionRunning = false;
+        pendingVersion = null;
+        if (closed) {
+            if (opened != null) {
+                closeOffLoop(opened);
+            }
+            return;
+        }
+        handler = opened;
+        if (reply instanceof RMessage.Rversion v && opened != null) {
+            // Before Rversion leaves: the client may use the new msize in its very next frame.
+            limit.set(v.msize());
+        }
+        write(tag, reply);
+        drainBacklog();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (!closed && pendingVersion == null && ctx.channel().isWritable()) {
+            drainBacklog();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closed = true;
+        pendingVersion = null;
+        for (Frame waiting : backlog) {
+            CodecBuffers.releasePayload(waiting.body());
+        }
+        backlog.clear();
+        if (outstanding.isEmpty() && !versionRunning) {
+            closeHandler();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    /** Closes the current handler once; later calls find none. */
+    private void closeHandler() {
+        RequestHandler current = handler;
+        handler = null;
+        if (current != null) {
+            closeOffLoop(current);
+        }
+    }
+
+    /** Handler close may block on the filesystem: off the event loop, unless the workers are gone. */
+    private void closeOffLoop(RequestHandler h) {
+        try {
+            workers.execute(() -> RequestRunner.closeQuietly(h));
+        } catch (RejectedExecutionException e) {
+            RequestRunner.closeQuietly(h);
+        }
+    }
+
+    private void write(int tag, RMessage reply) {
+        if (!ctx.channel().isActive()) {
+            CodecBuffers.releasePayload(reply);
+            return;
+        }
+        ctx.writeAndFlush(new Frame(tag, reply), ctx.voidPromise());
+    }
+
+    private void pauseReading() {
+        ctx.channel().config().setAutoRead(false);
+    }
+
+    private void resumeReading() {
+        if (!ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+}

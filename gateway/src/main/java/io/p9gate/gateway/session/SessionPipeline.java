@@ -1,0 +1,25 @@
+package io.p9gate.gateway.session;
+
+import io.netty.channel.ChannelPipeline;
+import io.p9gate.gateway.codec.Direction;
+import io.p9gate.gateway.codec.FrameDecoder;
+import io.p9gate.gateway.codec.FrameEncoder;
+import io.p9gate.gateway.codec.FrameLimit;
+import io.p9gate.gateway.codec.PipelineErrorHandler;
+import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
+
+/** Assembles the server side of a 9P connection: framing, codec, session, last-resort error handler. */
+public final class SessionPipeline {
+    private SessionPipeline() {
+    }
+
+    public static void install(ChannelPipeline pipeline, RequestHandlerFactory factory, Executor workers,
+                               SessionSettings settings, LongSupplier sessionIds, String peer) {
+        FrameLimit limit = new FrameLimit(settings.maxMsize());
+        pipeline.addLast("9p-decoder", new FrameDecoder(limit, Direction.REQUESTS));
+        pipeline.addLast("9p-encoder", new FrameEncoder(limit, Direction.REPLIES));
+        pipeline.addLast("9p-session", new Session(factory, workers, limit, settings, sessionIds, peer));
+        pipeline.addLast("9p-errors", new PipelineErrorHandler());
+    }
+}

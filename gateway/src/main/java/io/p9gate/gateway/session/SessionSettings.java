@@ -1,0 +1,24 @@
+package io.p9gate.gateway.session;
+
+/**
+ * Per-connection limits and names that the session needs from its listener.
+ *
+ * @param listener       {@code ListenSpec.describe()} of the listener the connection came from
+ * @param maxMsize       the largest msize Tversion may negotiate (header included)
+ * @param maxOutstanding requests served at once per connection; beyond it the session stops reading
+ */
+public record SessionSettings(String listener, int maxMsize, int maxOutstanding) {
+    /** Below this an Rread could not carry a useful payload; no real client asks for less. */
+    public static final int MIN_MSIZE = 4096;
+    public static final int DEFAULT_MAX_OUTSTANDING = 64;
+
+    public SessionSettings {
+        if (maxMsize < MIN_MSIZE) {
+            throw new IllegalArgumentException("maximum msize must be at least " + MIN_MSIZE + ": " + maxMsize);
+        }
+        if (maxOutstanding < 1) {
+            throw new IllegalArgumentException("outstanding requests per connection must be at least 1: "
+                    + maxOutstanding);
+        }
+    }
+}
