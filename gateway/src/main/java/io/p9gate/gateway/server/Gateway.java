@@ -1,27 +1,138 @@
 package io.p9gate.gateway.server;
 
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.p9gate.gateway.net.Transports;
+import io.p9gate.gateway.session.SessionPipeline;
+import io.p9gate.gateway.session.SessionSettings;
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** A running gateway: its listeners, sessions and worker threads. */
 public final class Gateway implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
+    private static final long SHUTDOWN_WAIT_SECONDS = 10;
 
-    private Gateway() {
+    private final GatewayConfig config;
+    private final EventLoopGroup eventLoops;
+    private final ExecutorService workers;
+    private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final List<Channel> serverChannels = new ArrayList<>();
+    private final List<SocketAddress> bound = new ArrayList<>();
+    private final AtomicLong sessionIds = new AtomicLong();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private Gateway(GatewayConfig config) {
+        this.config = config;
+        this.eventLoops = Transports.newGroup(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                WorkerPool.named("p9gate-io-"));
+        this.workers = WorkerPool.create(config.workers());
     }
 
     /** Binds every listener and starts serving; fails (IOException) if any cannot be bound. */
-    public static Gateway start(GatewayConfig config) throws java.io.IOException {
-        throw new UnsupportedOperationException("not implemented yet");
+    public static Gateway start(GatewayConfig config) throws IOException {
+        Gateway gateway = new Gateway(config);
+        try {
+            for (ListenSpec spec : config.listeners()) {
+                gateway.bind(spec);
+            }
+            return gateway;
+        } catch (IOException | RuntimeException e) {
+            gateway.close();
+            throw e;
+        }
+    }
+
+    private void bind(ListenSpec spec) throws IOException {
+        SessionSettings settings = new SessionSettings(spec.describe(), config.maxMsize(), config.maxOutstanding());
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(eventLoops)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel channel) {
+                        connections.add(channel);
+                        SessionPipeline.install(channel.pipeline(), config.handlers(), workers, settings,
+                                sessionIds::incrementAndGet, PeerNames.describe(channel, spec));
+                    }
+                });
+        switch (spec) {
+            case ListenSpec.Tcp tcp -> {
+                bootstrap.channel(Transports.tcpServer()).childOption(ChannelOption.TCP_NODELAY, true);
+                Channel server = bindOrFail(bootstrap, new InetSocketAddress(tcp.host(), tcp.port()), spec);
+                bound.add(server.localAddress());
+            }
+            case ListenSpec.Unix unix -> {
+                bootstrap.channel(Transports.unixServer());
+                UnixSocketFiles.prepare(unix.path());
+                bindOrFail(bootstrap, new DomainSocketAddress(unix.path().toString()), spec);
+                UnixSocketFiles.restrict(unix.path());
+                bound.add(UnixDomainSocketAddress.of(unix.path()));
+            }
+        }
+    }
+
+    private Channel bindOrFail(ServerBootstrap bootstrap, SocketAddress address, ListenSpec spec)
+            throws IOException {
+        var future = bootstrap.bind(address).awaitUninterruptibly();
+        if (!future.isSuccess()) {
+            Throwable cause = future.cause();
+            throw new IOException("cannot listen on " + spec.describe() + ": " + cause.getMessage(), cause);
+        }
+        serverChannels.add(future.channel());
+        return future.channel();
     }
 
     /** The actual bound addresses, in the order of the config's listeners (resolves port 0). */
     public List<SocketAddress> boundAddresses() {
-        throw new UnsupportedOperationException("not implemented yet");
+        return List.copyOf(bound);
     }
 
-    /** Stops accepting, closes every session (releasing fids), stops the workers. */
+    /**
+     * Stops accepting, closes every session (releasing fids), stops the workers. Outstanding
+     * requests finish first, so that their handlers are closed after the last one returns.
+     */
     @Override
     public void close() {
-        throw new UnsupportedOperationException("not implemented yet");
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        for (Channel server : serverChannels) {
+            server.close().awaitUninterruptibly();
+        }
+        connections.close().awaitUninterruptibly();
+        workers.shutdown();
+        awaitQuietly(workers);
+        eventLoops.shutdownGracefully(0, SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS).awaitUninterruptibly();
+        for (ListenSpec spec : config.listeners()) {
+            if (spec instanceof ListenSpec.Unix unix && bound.contains(UnixDomainSocketAddress.of(unix.path()))) {
+                UnixSocketFiles.removeQuietly(unix.path());
+            }
+        }
+    }
+
+    private static void awaitQuietly(ExecutorService pool) {
+        try {
+            if (!pool.awaitTermination(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                LOG.log(System.Logger.Level.WARNING, "requests still running after {0} s; stopping anyway",
+                        SHUTDOWN_WAIT_SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

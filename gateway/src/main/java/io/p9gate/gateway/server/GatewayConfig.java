@@ -1,18 +1,42 @@
 package io.p9gate.gateway.server;
 
 import io.p9gate.gateway.session.RequestHandlerFactory;
+import io.p9gate.gateway.session.SessionSettings;
 import java.util.List;
+import java.util.Objects;
 
 /**
- * @param listeners   where to accept connections (at least one)
- * @param handlers    the filesystem half for each negotiated session
- * @param maxMsize    the largest msize the server accepts in Tversion (at most 1 MiB + header)
- * @param workers     threads that serve requests off the event loop
+ * @param listeners      where to accept connections (at least one)
+ * @param handlers       the filesystem half for each negotiated session
+ * @param maxMsize       the largest msize the server accepts in Tversion (at most 1 MiB + header)
+ * @param workers        threads that serve requests off the event loop
+ * @param maxOutstanding requests served at once per connection (R-ROB-2); beyond it reading pauses
  */
-public record GatewayConfig(List<ListenSpec> listeners, RequestHandlerFactory handlers, int maxMsize, int workers) {
+public record GatewayConfig(List<ListenSpec> listeners, RequestHandlerFactory handlers, int maxMsize, int workers,
+                            int maxOutstanding) {
     public static final int DEFAULT_MSIZE = 1024 * 1024 + 4096;
 
     public GatewayConfig {
         listeners = List.copyOf(listeners);
+        Objects.requireNonNull(handlers, "handlers");
+        if (listeners.isEmpty()) {
+            throw new IllegalArgumentException("at least one listener is needed");
+        }
+        if (maxMsize < SessionSettings.MIN_MSIZE || maxMsize > DEFAULT_MSIZE) {
+            throw new IllegalArgumentException("msize must be between " + SessionSettings.MIN_MSIZE + " and "
+                    + DEFAULT_MSIZE + ": " + maxMsize);
+        }
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be at least 1: " + workers);
+        }
+        if (maxOutstanding < 1) {
+            throw new IllegalArgumentException("outstanding requests per connection must be at least 1: "
+                    + maxOutstanding);
+        }
+    }
+
+    /** With the default cap of {@value SessionSettings#DEFAULT_MAX_OUTSTANDING} outstanding requests. */
+    public GatewayConfig(List<ListenSpec> listeners, RequestHandlerFactory handlers, int maxMsize, int workers) {
+        this(listeners, handlers, maxMsize, workers, SessionSettings.DEFAULT_MAX_OUTSTANDING);
     }
 }

@@ -1,0 +1,59 @@
+package io.p9gate.gateway.server;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/** The file side of a Unix socket listener: clearing a stale socket before bind, perms after. */
+final class UnixSocketFiles {
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFSOCK = 0140000;
+
+    private UnixSocketFiles() {
+    }
+
+    /**
+     * A socket left by a previous run is removed; a live one (something accepts on it) or any
+     * other kind of file is refused, so that a typo never deletes a user's file.
+     */
+    static void prepare(Path path) throws IOException {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        if ((mode & S_IFMT) != S_IFSOCK) {
+            throw new IOException("refusing to listen on " + path + ": it exists and is not a socket");
+        }
+        if (isLive(path)) {
+            throw new IOException("refusing to listen on " + path + ": another process is listening on it");
+        }
+        Files.delete(path);
+    }
+
+    private static boolean isLive(Path path) {
+        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            probe.connect(UnixDomainSocketAddress.of(path));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Owner and group may connect (the VM's launcher joins the group); nobody else. */
+    static void restrict(Path path) throws IOException {
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+    }
+
+    static void removeQuietly(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            // Best effort at shutdown: the next start clears a stale socket anyway.
+        }
+    }
+}
