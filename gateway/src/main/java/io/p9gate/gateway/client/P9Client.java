@@ -1,0 +1,338 @@
+package io.p9gate.gateway.client;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.p9gate.gateway.codec.CodecBuffers;
+import io.p9gate.gateway.codec.Direction;
+import io.p9gate.gateway.codec.FrameDecoder;
+import io.p9gate.gateway.codec.FrameEncoder;
+import io.p9gate.gateway.codec.FrameLimit;
+import io.p9gate.gateway.codec.PipelineErrorHandler;
+import io.p9gate.gateway.net.Transports;
+import io.p9gate.gateway.proto.Attr;
+import io.p9gate.gateway.proto.DirEntry;
+import io.p9gate.gateway.proto.Frame;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.Qid;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.SetAttr;
+import io.p9gate.gateway.proto.StatFs;
+import io.p9gate.gateway.proto.TMessage;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A small 9P2000.L client over TCP or a Unix socket, built on the server's codec. Blocking
+ * calls ({@link #rpc} and the typed helpers) may be made from many threads at once: each takes
+ * its own tag, so requests are pipelined on the one connection. {@link #send} is the
+ * asynchronous form. Used by tests, the compliance suite and load clients.
+ *
+ * <p>Errors: an Rlerror reply throws {@link P9Exception} with the server's errno; a transport
+ * failure (connection closed, timeout, malformed reply) throws {@link IOException}.
+ */
+public final class P9Client implements AutoCloseable {
+    public static final String VERSION = "9P2000.L";
+    /** Tags in use at once; far above what a server serves concurrently, below the u16 space. */
+    private static final int MAX_TAGS = 4096;
+    private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+    private final EventLoopGroup group;
+    private final Channel channel;
+    private final FrameLimit limit;
+    private final ReplyRouter router;
+    private final Semaphore tags = new Semaphore(MAX_TAGS);
+    private final AtomicInteger nextTag = new AtomicInteger();
+    private volatile Duration timeout = DEFAULT_TIMEOUT;
+    private volatile int msize;
+
+    private P9Client(EventLoopGroup group, Channel channel, FrameLimit limit, ReplyRouter router) {
+        this.group = group;
+        this.channel = channel;
+        this.limit = limit;
+        this.router = router;
+        this.msize = limit.max();
+    }
+
+    /**
+     * Connects to an {@link java.net.InetSocketAddress} or a {@link UnixDomainSocketAddress}.
+     * No Tversion is sent: call {@link #version} (or use {@link #open}).
+     *
+     * @param maxMsize the largest frame this client accepts before and offers in Tversion
+     */
+    public static P9Client connect(SocketAddress address, int maxMsize) throws IOException {
+        FrameLimit limit = new FrameLimit(maxMsize);
+        ReplyRouter[] router = new ReplyRouter[1];
+        EventLoopGroup group = Transports.newGroup(1, runnable -> {
+            Thread thread = new Thread(runnable, "p9client-io");
+            thread.setDaemon(true);
+            return thread;
+        });
+        P9Client[] self = new P9Client[1];
+        router[0] = new ReplyRouter(tag -> self[0].tags.release());
+        Bootstrap bootstrap = new Bootstrap().group(group)
+                .channel(address instanceof UnixDomainSocketAddress ? Transports.unixClient() : Transports.tcpClient())
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new FrameDecoder(limit, Direction.REPLIES),
+                                new FrameEncoder(limit, Direction.REQUESTS), router[0], new PipelineErrorHandler());
+                    }
+                });
+        if (!(address instanceof UnixDomainSocketAddress)) {
+            bootstrap.option(ChannelOption.TCP_NODELAY, true);
+        }
+        ChannelFuture connected = bootstrap.connect(Transports.toNetty(address)).awaitUninterruptibly();
+        if (!connected.isSuccess()) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw new IOException("cannot connect to " + address + ": " + connected.cause().getMessage(),
+                    connected.cause());
+        }
+        self[0] = new P9Client(group, connected.channel(), limit, router[0]);
+        return self[0];
+    }
+
+    /** Connects and negotiates 9P2000.L with the given msize. */
+    public static P9Client open(SocketAddress address, int msize) throws IOException, P9Exception {
+        P9Client client = connect(address, msize);
+        try {
+            RMessage.Rversion v = client.version(msize, VERSION);
+            if (!VERSION.equals(v.version())) {
+                throw new IOException("server does not speak " + VERSION + ": " + v.version());
+            }
+            return client;
+        } catch (IOException | P9Exception | RuntimeException e) {
+            client.close();
+            throw e;
+        }
+    }
+
+    /** How long a blocking call waits for its reply. */
+    public void timeout(Duration timeout) {
+        this.timeout = timeout;
+    }
+
+    /** The negotiated msize (the offered maximum before Tversion). */
+    public int msize() {
+        return msize;
+    }
+
+    /** The largest Tread/Twrite payload in this session. */
+    public int iounit() {
+        return msize - 4 - 1 - 2 - 4 - 8 - 4;
+    }
+
+    public boolean isOpen() {
+        return channel.isActive();
+    }
+
+    // ---- generic ------------------------------------------------------------------------------
+
+    /**
+     * Sends a request without waiting. A Twrite's buffer is handed over (released once written).
+     * Blocks only if {@value #MAX_TAGS} calls are already outstanding.
+     */
+    public PendingCall send(TMessage request) {
+        CompletableFuture<RMessage> reply = new CompletableFuture<>();
+        tags.acquireUninterruptibly();
+        int tag;
+        if (request instanceof TMessage.Tversion) {
+            tag = Frame.NOTAG;
+            if (!router.register(tag, reply)) {
+                tags.release();
+                CodecBuffers.releasePayload(request);
+                reply.completeExceptionally(new IllegalStateException("a Tversion is already outstanding"));
+                return new PendingCall(tag, reply);
+            }
+        } else {
+            tag = registerWithFreeTag(reply);
+        }
+        Frame frame = new Frame(tag, request);
+        try {
+            channel.eventLoop().execute(() -> write(frame));
+        } catch (RejectedExecutionException e) {
+            CodecBuffers.releasePayload(request);
+            router.fail(tag, new IOException("client closed"));
+        }
+        return new PendingCall(tag, reply);
+    }
+
+    private int registerWithFreeTag(CompletableFuture<RMessage> reply) {
+        while (true) {
+            int tag = Math.floorMod(nextTag.getAndIncrement(), Frame.NOTAG);
+            if (router.register(tag, reply)) {
+                return tag;
+            }
+        }
+    }
+
+    private void write(Frame frame) {
+        if (!channel.isActive()) {
+            CodecBuffers.releasePayload(frame.body());
+            router.fail(frame.tag(), new IOException("connection closed"));
+            return;
+        }
+        channel.writeAndFlush(frame).addListener(done -> {
+            if (!done.isSuccess()) {
+                router.fail(frame.tag(), new IOException("cannot send " + frame.body().type(), done.cause()));
+            }
+        });
+    }
+
+    /** Sends a request and waits for its reply; Rlerror becomes a {@link P9Exception}. */
+    public RMessage rpc(TMessage request) throws IOException, P9Exception {
+        return await(send(request));
+    }
+
+    /** Waits for a sent call's reply; Rlerror becomes a {@link P9Exception}. */
+    public RMessage await(PendingCall call) throws IOException, P9Exception {
+        RMessage reply;
+        try {
+            reply = call.reply().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("no reply to tag " + call.tag() + " within " + timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for tag " + call.tag());
+        }
+        if (reply instanceof RMessage.Rlerror error) {
+            throw new P9Exception(error.errno(), "server answered Rlerror to tag " + call.tag());
+        }
+        return reply;
+    }
+
+    private <R extends RMessage> R call(TMessage request, Class<R> expected) throws IOException, P9Exception {
+        RMessage reply = rpc(request);
+        if (!expected.isInstance(reply)) {
+            CodecBuffers.releasePayload(reply);
+            throw new IOException("expected " + expected.getSimpleName() + " but got " + reply.type());
+        }
+        return expected.cast(reply);
+    }
+
+    // ---- typed helpers ------------------------------------------------------------------------
+
+    /** Negotiates; on success later frames are limited to the returned msize. */
+    public RMessage.Rversion version(int requestedMsize, String version) throws IOException, P9Exception {
+        RMessage.Rversion reply = call(new TMessage.Tversion(requestedMsize, version), RMessage.Rversion.class);
+        if (VERSION.equals(reply.version())) {
+            msize = reply.msize();
+            limit.set(reply.msize());
+        }
+        return reply;
+    }
+
+    public Qid attach(int fid, String uname, String aname, int nUname) throws IOException, P9Exception {
+        return call(new TMessage.Tattach(fid, TMessage.NOFID, uname, aname, nUname), RMessage.Rattach.class).qid();
+    }
+
+    public List<Qid> walk(int fid, int newfid, String... names) throws IOException, P9Exception {
+        return call(new TMessage.Twalk(fid, newfid, List.of(names)), RMessage.Rwalk.class).qids();
+    }
+
+    public RMessage.Rlopen lopen(int fid, int flags) throws IOException, P9Exception {
+        return call(new TMessage.Tlopen(fid, flags), RMessage.Rlopen.class);
+    }
+
+    public RMessage.Rlcreate lcreate(int fid, String name, int flags, int mode, int gid)
+            throws IOException, P9Exception {
+        return call(new TMessage.Tlcreate(fid, name, flags, mode, gid), RMessage.Rlcreate.class);
+    }
+
+    /** Reads up to {@code count} bytes (copied out of the reply, whose buffer is released). */
+    public byte[] read(int fid, long offset, int count) throws IOException, P9Exception {
+        ByteBuf data = call(new TMessage.Tread(fid, offset, count), RMessage.Rread.class).data();
+        try {
+            return ByteBufUtil.getBytes(data);
+        } finally {
+            data.release();
+        }
+    }
+
+    /** Writes {@code data} (at most {@link #iounit()} bytes per call); returns the count written. */
+    public int write(int fid, long offset, byte[] data) throws IOException, P9Exception {
+        return call(new TMessage.Twrite(fid, offset, Unpooled.wrappedBuffer(data)), RMessage.Rwrite.class).count();
+    }
+
+    public void clunk(int fid) throws IOException, P9Exception {
+        call(new TMessage.Tclunk(fid), RMessage.Rclunk.class);
+    }
+
+    public void remove(int fid) throws IOException, P9Exception {
+        call(new TMessage.Tremove(fid), RMessage.Rremove.class);
+    }
+
+    public Attr getattr(int fid, long requestMask) throws IOException, P9Exception {
+        return call(new TMessage.Tgetattr(fid, requestMask), RMessage.Rgetattr.class).attr();
+    }
+
+    public void setattr(int fid, SetAttr attr) throws IOException, P9Exception {
+        call(new TMessage.Tsetattr(fid, attr), RMessage.Rsetattr.class);
+    }
+
+    public List<DirEntry> readdir(int fid, long offset, int count) throws IOException, P9Exception {
+        return call(new TMessage.Treaddir(fid, offset, count), RMessage.Rreaddir.class).entries();
+    }
+
+    public Qid mkdir(int dfid, String name, int mode, int gid) throws IOException, P9Exception {
+        return call(new TMessage.Tmkdir(dfid, name, mode, gid), RMessage.Rmkdir.class).qid();
+    }
+
+    public Qid symlink(int fid, String name, String target, int gid) throws IOException, P9Exception {
+        return call(new TMessage.Tsymlink(fid, name, target, gid), RMessage.Rsymlink.class).qid();
+    }
+
+    public String readlink(int fid) throws IOException, P9Exception {
+        return call(new TMessage.Treadlink(fid), RMessage.Rreadlink.class).target();
+    }
+
+    public void link(int dfid, int fid, String name) throws IOException, P9Exception {
+        call(new TMessage.Tlink(dfid, fid, name), RMessage.Rlink.class);
+    }
+
+    public void renameat(int oldDirFid, String oldName, int newDirFid, String newName)
+            throws IOException, P9Exception {
+        call(new TMessage.Trenameat(oldDirFid, oldName, newDirFid, newName), RMessage.Rrenameat.class);
+    }
+
+    public void unlinkat(int dirFid, String name, int flags) throws IOException, P9Exception {
+        call(new TMessage.Tunlinkat(dirFid, name, flags), RMessage.Runlinkat.class);
+    }
+
+    public StatFs statfs(int fid) throws IOException, P9Exception {
+        return call(new TMessage.Tstatfs(fid), RMessage.Rstatfs.class).statfs();
+    }
+
+    public void fsync(int fid, boolean dataOnly) throws IOException, P9Exception {
+        call(new TMessage.Tfsync(fid, dataOnly ? 1 : 0), RMessage.Rfsync.class);
+    }
+
+    /** Tflush: returns once the server has answered (after the flushed request's reply, if any). */
+    public void flush(int oldTag) throws IOException, P9Exception {
+        call(new TMessage.Tflush(oldTag), RMessage.Rflush.class);
+    }
+
+    @Override
+    public void close() {
+        channel.close().awaitUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+}

@@ -1,0 +1,74 @@
+package io.p9gate.gateway.client;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.p9gate.gateway.codec.CodecBuffers;
+import io.p9gate.gateway.codec.MalformedFrame;
+import io.p9gate.gateway.proto.Frame;
+import io.p9gate.gateway.proto.RMessage;
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntConsumer;
+
+/** Client side: completes the pending call of each reply's tag; fails them all when the connection ends. */
+final class ReplyRouter extends ChannelInboundHandlerAdapter {
+    private static final System.Logger LOG = System.getLogger(ReplyRouter.class.getName());
+
+    private final Map<Integer, CompletableFuture<RMessage>> pending = new ConcurrentHashMap<>();
+    private final IntConsumer tagFreed;
+    private volatile boolean closed;
+
+    ReplyRouter(IntConsumer tagFreed) {
+        this.tagFreed = tagFreed;
+    }
+
+    /** Registers a call; false if the tag is taken (the caller picks another). */
+    boolean register(int tag, CompletableFuture<RMessage> reply) {
+        if (pending.putIfAbsent(tag, reply) != null) {
+            return false;
+        }
+        if (closed) {
+            fail(tag, new IOException("connection closed"));
+        }
+        return true;
+    }
+
+    void fail(int tag, Throwable cause) {
+        CompletableFuture<RMessage> call = pending.remove(tag);
+        if (call != null) {
+            tagFreed.accept(tag);
+            call.completeExceptionally(cause);
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        switch (msg) {
+            case Frame frame -> {
+                CompletableFuture<RMessage> call = pending.remove(frame.tag());
+                if (call == null || !(frame.body() instanceof RMessage reply)) {
+                    LOG.log(System.Logger.Level.WARNING, "reply for unknown tag {0} ignored", frame.tag());
+                    CodecBuffers.releasePayload(frame.body());
+                    return;
+                }
+                tagFreed.accept(frame.tag());
+                if (!call.complete(reply)) {
+                    CodecBuffers.releasePayload(reply);
+                }
+            }
+            case MalformedFrame bad -> fail(bad.tag(), new IOException("malformed reply: " + bad.reason()));
+            default -> ctx.fireChannelRead(msg);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closed = true;
+        for (Integer tag : pending.keySet()) {
+            fail(tag, new IOException("connection closed"));
+        }
+        ctx.fireChannelInactive();
+    }
+}
