@@ -1,0 +1,84 @@
+package io.p9gate.gateway.cli;
+
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import io.netty.util.internal.logging.JdkLoggerFactory;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code p9gate} command. Each job is a subcommand class listed below; new ones (audit,
+ * keys, policy, ...) are added to {@code subcommands}. Bad arguments print one line on stderr and
+ * exit 2; no stack trace ever reaches a user.
+ */
+@Command(name = "p9gate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Policy-driven 9P2000.L file-sharing gateway.",
+        subcommands = {ServeCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    /** Exit code for a command line that cannot be run as given. */
+    public static final int EXIT_USAGE = 2;
+    /** Exit code for a valid command that failed (e.g. a port already in use). */
+    public static final int EXIT_FAILURE = 1;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
+    }
+
+    public static void main(String[] args) {
+        // One logging backend for Netty and us (java.util.logging); slf4j-api arrives transitively
+        // without a binding and would print its own warning at startup.
+        InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
+        System.exit(execute(args));
+    }
+
+    /** Runs one command line and returns its exit code (tests call this instead of {@link #main}). */
+    public static int execute(String... args) {
+        return newCommandLine().execute(args);
+    }
+
+    /** As {@link #execute(String...)}, with output captured (for tests). */
+    static int execute(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine commandLine = newCommandLine();
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        return commandLine.execute(args);
+    }
+
+    /** The configured command line, with the one-line error handlers. */
+    public static CommandLine newCommandLine() {
+        CommandLine commandLine = new CommandLine(new Main());
+        commandLine.setParameterExceptionHandler(Main::badUsage);
+        commandLine.setExecutionExceptionHandler((e, cl, parsed) -> failed(cl, e));
+        return commandLine;
+    }
+
+    private static int badUsage(CommandLine.ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        PrintWriter err = command.getErr();
+        err.println(command.getCommandSpec().qualifiedName() + ": " + e.getMessage()
+                + " (see " + command.getCommandSpec().qualifiedName() + " --help)");
+        err.flush();
+        return EXIT_USAGE;
+    }
+
+    private static int failed(CommandLine command, Exception e) {
+        PrintWriter err = command.getErr();
+        err.println(command.getCommandSpec().qualifiedName() + ": " + (e.getMessage() != null ? e.getMessage()
+                : e.getClass().getSimpleName()));
+        err.flush();
+        return EXIT_FAILURE;
+    }
+
+    /** The version from the jar manifest; "development build" when run from classes. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"p9gate " + (version != null ? version : "(development build)")};
+        }
+    }
+}

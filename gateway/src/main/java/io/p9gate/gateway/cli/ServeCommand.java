@@ -1,0 +1,108 @@
+package io.p9gate.gateway.cli;
+
+import io.p9gate.gateway.fs.ShareServerFactory;
+import io.p9gate.gateway.server.Gateway;
+import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.gateway.server.ListenSpec;
+import io.p9gate.gateway.session.SessionSettings;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code p9gate serve}: shares directories over 9P2000.L until SIGTERM/SIGINT. */
+@Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Serve directories over 9P2000.L until SIGTERM or SIGINT.")
+final class ServeCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--share", paramLabel = "NAME=DIR", required = true,
+            description = "A directory to serve under the attach name NAME (repeatable).")
+    List<String> shares = new ArrayList<>();
+
+    @Option(names = "--listen", paramLabel = "ADDRESS", required = true,
+            description = "tcp:HOST:PORT or unix:PATH (repeatable).")
+    List<String> listens = new ArrayList<>();
+
+    @Option(names = "--msize", paramLabel = "N", description = "Largest msize offered to clients (default: ${DEFAULT-VALUE}).")
+    int msize = GatewayConfig.DEFAULT_MSIZE;
+
+    @Option(names = "--workers", paramLabel = "N", description = "Threads serving requests (default: ${DEFAULT-VALUE}).")
+    int workers = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+
+    @Option(names = "--max-outstanding", paramLabel = "N",
+            description = "Requests served at once per connection (default: ${DEFAULT-VALUE}).")
+    int maxOutstanding = SessionSettings.DEFAULT_MAX_OUTSTANDING;
+
+    @Override
+    public Integer call() throws IOException {
+        Map<String, Path> shareMap = validatedShares();
+        GatewayConfig config = validatedConfig(shareMap);
+        Gateway gateway = Gateway.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            gateway.close();
+            stopped.countDown();
+        }, "p9gate-shutdown"));
+        announce(gateway, config, shareMap);
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            gateway.close();
+        }
+        return 0;
+    }
+
+    private Map<String, Path> validatedShares() {
+        try {
+            return ShareOption.parse(shares);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    private GatewayConfig validatedConfig(Map<String, Path> shareMap) {
+        try {
+            List<ListenSpec> listeners = listens.stream().map(ListenSpec::parse).toList();
+            return new GatewayConfig(listeners, new ShareServerFactory(shareMap), msize, workers, maxOutstanding);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    private void announce(Gateway gateway, GatewayConfig config, Map<String, Path> shareMap) {
+        PrintWriter out = spec.commandLine().getOut();
+        String shareList = shareMap.entrySet().stream().map(e -> e.getKey() + " -> " + e.getValue())
+                .collect(Collectors.joining(", "));
+        List<SocketAddress> bound = gateway.boundAddresses();
+        for (int i = 0; i < bound.size(); i++) {
+            out.println("p9gate: listening on " + describe(config.listeners().get(i), bound.get(i))
+                    + " (share" + (shareMap.size() > 1 ? "s " : " ") + shareList + ")");
+        }
+        out.flush();
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("p9gate: WARNING: no policy is enforced; every client may read and write every share");
+        err.flush();
+    }
+
+    /** The listener as given, with the actual port when the user asked for port 0. */
+    private static String describe(ListenSpec listener, SocketAddress bound) {
+        if (listener instanceof ListenSpec.Tcp tcp && bound instanceof InetSocketAddress inet) {
+            return new ListenSpec.Tcp(tcp.host(), inet.getPort()).describe();
+        }
+        return listener.describe();
+    }
+}

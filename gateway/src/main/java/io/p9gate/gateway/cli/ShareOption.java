@@ -1,0 +1,47 @@
+package io.p9gate.gateway.cli;
+
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Parses {@code --share NAME=DIR} values into the share map, with one-line errors. */
+final class ShareOption {
+    private ShareOption() {
+    }
+
+    /** @throws IllegalArgumentException naming the bad value */
+    static Map<String, Path> parse(List<String> values) {
+        Map<String, Path> shares = new LinkedHashMap<>();
+        for (String value : values) {
+            int eq = value.indexOf('=');
+            if (eq < 0) {
+                throw new IllegalArgumentException("--share '" + value + "' must be NAME=DIR");
+            }
+            String name = value.substring(0, eq);
+            String dir = value.substring(eq + 1);
+            if (name.isEmpty()) {
+                throw new IllegalArgumentException("--share '" + value + "' has an empty NAME");
+            }
+            if (dir.isEmpty()) {
+                throw new IllegalArgumentException("--share '" + value + "' has an empty DIR");
+            }
+            Path path;
+            try {
+                path = Path.of(dir).toAbsolutePath().normalize();
+            } catch (InvalidPathException e) {
+                throw new IllegalArgumentException("--share '" + value + "': invalid path: " + e.getReason());
+            }
+            if (!Files.isDirectory(path)) {
+                throw new IllegalArgumentException("--share '" + value + "': " + path
+                        + (Files.exists(path) ? " is not a directory" : " does not exist"));
+            }
+            if (shares.putIfAbsent(name, path) != null) {
+                throw new IllegalArgumentException("--share name '" + name + "' is given twice");
+            }
+        }
+        return shares;
+    }
+}
