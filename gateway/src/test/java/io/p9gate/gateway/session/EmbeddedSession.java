@@ -1,0 +1,106 @@
+package io.p9gate.gateway.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.p9gate.gateway.codec.CodecBuffers;
+import io.p9gate.gateway.codec.Direction;
+import io.p9gate.gateway.codec.MalformedMessageException;
+import io.p9gate.gateway.codec.MessageDecoder;
+import io.p9gate.gateway.codec.MessageEncoder;
+import io.p9gate.gateway.proto.Frame;
+import io.p9gate.gateway.proto.Message;
+import io.p9gate.gateway.proto.TMessage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The server pipeline on an {@link EmbeddedChannel}, with requests served inline (a direct
+ * executor) so tests are deterministic. Also records any exception that reached the end of the
+ * pipeline: there must never be one.
+ */
+final class EmbeddedSession implements AutoCloseable {
+    final FakeHandler.Factory handlers = new FakeHandler.Factory();
+    final EmbeddedChannel channel = new EmbeddedChannel();
+    final List<Throwable> escaped = new ArrayList<>();
+    private final List<ByteBuf> sent = new ArrayList<>();
+    private final ByteBuf received = Unpooled.buffer();
+
+    EmbeddedSession(int maxMsize) {
+        SessionPipeline.install(channel.pipeline(), handlers, Runnable::run,
+                new SessionSettings("test", maxMsize, SessionSettings.DEFAULT_MAX_OUTSTANDING),
+                new AtomicLong()::incrementAndGet, "embedded");
+        channel.pipeline().addBefore("9p-errors", "escape-recorder", new ChannelInboundHandlerAdapter() {
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                escaped.add(cause);
+                ctx.fireExceptionCaught(cause);
+            }
+        });
+    }
+
+    static ByteBuf encode(Frame frame) {
+        ByteBuf wire = Unpooled.buffer();
+        MessageEncoder.writeHeaderAndBody(frame, wire);
+        ByteBuf payload = CodecBuffers.payloadOf(frame.body());
+        if (payload != null) {
+            wire.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
+        }
+        return wire;
+    }
+
+    /** Feeds bytes to the server (the buffer is handed over) and runs the replies it queued. */
+    void feed(ByteBuf bytes) {
+        sent.add(bytes);
+        bytes.retain();
+        channel.writeInbound(bytes);
+        channel.runPendingTasks();
+    }
+
+    void send(int tag, TMessage request) {
+        feed(encode(new Frame(tag, request)));
+    }
+
+    void negotiate(int msize) {
+        send(Frame.NOTAG, new TMessage.Tversion(msize, "9P2000.L"));
+    }
+
+    /** Every reply written since the last call, decoded as a client would. */
+    List<Frame> replies() throws MalformedMessageException {
+        channel.runPendingTasks();
+        for (Object out; (out = channel.readOutbound()) != null; ) {
+            ByteBuf buf = (ByteBuf) out;
+            received.writeBytes(buf);
+            buf.release();
+        }
+        List<Frame> frames = new ArrayList<>();
+        while (received.readableBytes() >= 4 && received.readableBytes() >= received.getIntLE(received.readerIndex())) {
+            int start = received.readerIndex();
+            int size = received.getIntLE(start);
+            Message body = MessageDecoder.decode(received.getUnsignedByte(start + 4),
+                    received.slice(start + Frame.HEADER_SIZE, size - Frame.HEADER_SIZE), Direction.REPLIES);
+            frames.add(new Frame(received.getUnsignedShortLE(start + 5), body));
+            received.skipBytes(size);
+        }
+        received.discardReadBytes();
+        return frames;
+    }
+
+    /** True once every buffer fed in has been fully released by the pipeline. */
+    boolean allInputReleased() {
+        return sent.stream().allMatch(b -> b.refCnt() == 1);
+    }
+
+    @Override
+    public void close() {
+        channel.finishAndReleaseAll();
+        channel.runPendingTasks();
+        for (ByteBuf b : sent) {
+            b.release();
+        }
+        received.release();
+    }
+}

@@ -1,0 +1,246 @@
+package io.p9gate.gateway.session;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.p9gate.gateway.codec.Hex;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.Frame;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.TMessage;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The session over an embedded channel: framing, negotiation, malformed input (R-PROTO-1/2, R-ROB-1). */
+class SessionProtocolTest {
+    private static final int MAX = 65536;
+
+    private static RMessage.Rlerror error(Errno errno) {
+        return new RMessage.Rlerror(errno);
+    }
+
+    @Test
+    void negotiatesTheSmallerMsizeAndOpensAHandler() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.negotiate(1 << 20);
+            assertEquals(List.of(new Frame(Frame.NOTAG, new RMessage.Rversion(MAX, "9P2000.L"))), s.replies());
+            assertEquals(MAX, s.handlers.opened.peek().context().msize());
+            assertEquals("test", s.handlers.opened.peek().context().listener());
+            s.negotiate(8192);
+            assertEquals(List.of(new Frame(Frame.NOTAG, new RMessage.Rversion(8192, "9P2000.L"))), s.replies());
+        }
+    }
+
+    @Test
+    void unknownVersionIsAnsweredUnknownAndServesNothing() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.send(Frame.NOTAG, new TMessage.Tversion(8192, "9P2000.u"));
+            assertEquals(List.of(new Frame(Frame.NOTAG, new RMessage.Rversion(8192, "unknown"))), s.replies());
+            s.send(1, new TMessage.Tclunk(0));
+            assertEquals(List.of(new Frame(1, error(Errno.EPROTO))), s.replies());
+            assertTrue(s.handlers.opened.isEmpty());
+        }
+    }
+
+    @Test
+    void tooSmallMsizeIsRefused() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.negotiate(1024);
+            assertEquals(List.of(new Frame(Frame.NOTAG, error(Errno.EINVAL))), s.replies());
+            assertTrue(s.handlers.opened.isEmpty());
+        }
+    }
+
+    @Test
+    void requestsBeforeVersionGetEproto() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.send(3, new TMessage.Tattach(0, TMessage.NOFID, "u", "a", 0));
+            assertEquals(List.of(new Frame(3, error(Errno.EPROTO))), s.replies());
+            assertTrue(s.channel.isActive());
+        }
+    }
+
+    @Test
+    void secondVersionClosesTheOldHandlerAndOpensANewOne() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.negotiate(8192);
+            s.negotiate(8192);
+            s.replies();
+            assertEquals(2, s.handlers.opened.size());
+            assertEquals(1, s.handlers.closes.get());
+            long first = s.handlers.opened.stream().toList().get(0).context().sessionId();
+            long second = s.handlers.opened.stream().toList().get(1).context().sessionId();
+            assertTrue(first != second, "each negotiated session has its own id");
+        }
+    }
+
+    @Test
+    void handlerIsClosedExactlyOnceOnDisconnect() throws Exception {
+        EmbeddedSession s = new EmbeddedSession(MAX);
+        s.negotiate(8192);
+        s.send(1, new TMessage.Tattach(0, TMessage.NOFID, "u", "a", 0));
+        s.replies();
+        s.channel.close();
+        s.channel.runPendingTasks();
+        assertEquals(1, s.handlers.closes.get());
+        s.close();
+        assertEquals(1, s.handlers.closes.get());
+    }
+
+    @Test
+    void streamFedOneByteAtATime() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            ByteBuf all = Unpooled.buffer();
+            all.writeBytes(EmbeddedSession.encode(new Frame(Frame.NOTAG, new TMessage.Tversion(8192, "9P2000.L"))));
+            all.writeBytes(EmbeddedSession.encode(new Frame(1, new TMessage.Tattach(0, -1, "u", "a", 0))));
+            all.writeBytes(EmbeddedSession.encode(new Frame(2, new TMessage.Twalk(0, 1, List.of("x", "y")))));
+            while (all.isReadable()) {
+                s.feed(all.readRetainedSlice(1));
+            }
+            all.release();
+            List<Frame> replies = s.replies();
+            assertEquals(3, replies.size());
+            assertInstanceOf(RMessage.Rversion.class, replies.get(0).body());
+            assertEquals(new Frame(1, new RMessage.Rattach(FakeHandler.ROOT)), replies.get(1));
+            assertEquals(2, replies.get(2).tag());
+            assertInstanceOf(RMessage.Rwalk.class, replies.get(2).body());
+        }
+    }
+
+    @Test
+    void severalFramesInOneBuffer() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.negotiate(8192);
+            s.replies();
+            ByteBuf batch = Unpooled.buffer();
+            for (int tag = 10; tag < 20; tag++) {
+                batch.writeBytes(EmbeddedSession.encode(new Frame(tag, new TMessage.Tclunk(tag))));
+            }
+            s.feed(batch);
+            List<Frame> replies = s.replies();
+            assertEquals(10, replies.size());
+            for (int i = 0; i < 10; i++) {
+                assertEquals(new Frame(10 + i, new RMessage.Rclunk()), replies.get(i));
+            }
+        }
+    }
+
+    @Test
+    void sizeBelowHeaderClosesTheConnection() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.feed(Hex.buf("06000000 64 ffff"));
+            assertFalse(s.channel.isActive());
+            assertTrue(s.replies().isEmpty());
+            assertTrue(s.escaped.isEmpty());
+        }
+    }
+
+    @Test
+    void frameOverMsizeClosesTheConnectionBeforeItArrives() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.negotiate(8192);
+            s.replies();
+            // Only the size field of a 8193-byte frame: refused at once, no buffering of the rest.
+            s.feed(Hex.buf("01200000"));
+            assertFalse(s.channel.isActive());
+            assertEquals(1, s.handlers.closes.get());
+        }
+    }
+
+    @Test
+    void beforeVersionTheLimitIsTheServerMaximum() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.feed(Hex.buf("01000100"));
+            assertFalse(s.channel.isActive());
+        }
+    }
+
+    @Test
+    void malformedBodiesGetRlerrorWithTheirTagAndTheConnectionStays() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.negotiate(8192);
+            s.replies();
+            s.feed(Hex.buf("0a000000 78 0500 010000"));                          // Tclunk short fid
+            s.feed(Hex.buf("0c000000 78 0600 01000000 ff"));                     // trailing byte
+            s.feed(Hex.buf("17000000 76 0700 01000000 0000000000000000 10000000")); // Twrite count past end
+            s.feed(Hex.buf("15000000 6e 0800 01000000 02000000 0100 0200 c328"));   // invalid UTF-8 name
+            s.feed(Hex.buf("11000000 6e 0900 01000000 02000000 1100"));              // 17 names
+            s.feed(Hex.buf("0b000000 70 0a00 01000000"));                            // legacy Topen
+            s.feed(Hex.buf("07000000 c8 0b00"));                                     // unknown type 200
+            s.feed(Hex.buf("07000000 65 0c00"));                                     // a reply type sent to us
+            assertEquals(List.of(
+                    new Frame(5, error(Errno.EPROTO)), new Frame(6, error(Errno.EPROTO)),
+                    new Frame(7, error(Errno.EPROTO)), new Frame(8, error(Errno.EINVAL)),
+                    new Frame(9, error(Errno.EINVAL)), new Frame(10, error(Errno.EOPNOTSUPP)),
+                    new Frame(11, error(Errno.EOPNOTSUPP)), new Frame(12, error(Errno.EOPNOTSUPP))), s.replies());
+            assertTrue(s.channel.isActive());
+            s.send(13, new TMessage.Tclunk(1));
+            assertEquals(List.of(new Frame(13, new RMessage.Rclunk())), s.replies());
+            assertTrue(s.escaped.isEmpty());
+            assertTrue(s.allInputReleased());
+        }
+    }
+
+    @Test
+    void handlerErrorsBecomeRlerror() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.negotiate(8192);
+            s.send(1, new TMessage.Twalk(0, 1, List.of("missing")));
+            s.send(2, new TMessage.Twalk(0, 1, List.of("bug")));
+            s.send(3, new TMessage.Tremove(1));
+            List<Frame> replies = s.replies();
+            assertEquals(List.of(new Frame(1, error(Errno.ENOENT)), new Frame(2, error(Errno.EIO)),
+                    new Frame(3, error(Errno.EACCES))), replies.subList(1, 4));
+            assertTrue(s.channel.isActive());
+        }
+    }
+
+    @Test
+    void twriteBuffersAreReleasedAfterTheReply() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.negotiate(8192);
+            byte[] data = "payload".getBytes(StandardCharsets.UTF_8);
+            for (int tag = 1; tag <= 5; tag++) {
+                s.send(tag, new TMessage.Twrite(1, tag * 10L, Unpooled.wrappedBuffer(data)));
+            }
+            List<Frame> replies = s.replies();
+            assertEquals(6, replies.size());
+            assertEquals(new Frame(5, new RMessage.Rwrite(data.length)), replies.get(5));
+            assertEquals(5, s.handlers.writeBuffers.size());
+            // Each payload is a slice sharing its frame's buffer: that buffer is back to the test's own reference.
+            assertTrue(s.allInputReleased(), "Twrite payloads released once answered");
+        }
+    }
+
+    @Test
+    void oversizedReplyBecomesEio() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.negotiate(4096);
+            byte[] big = new byte[4096];
+            s.send(1, new TMessage.Twrite(1, 0, Unpooled.wrappedBuffer(big, 0, 4000)));
+            s.send(2, new TMessage.Twrite(1, 4000, Unpooled.wrappedBuffer(big, 0, 96)));
+            s.replies();
+            // The fake handler ignores count: it returns the whole 4096-byte file, over msize.
+            s.send(3, new TMessage.Tread(1, 0, 8000));
+            assertEquals(List.of(new Frame(3, error(Errno.EIO))), s.replies());
+            assertTrue(s.channel.isActive());
+        }
+    }
+
+    @Test
+    void reusingAnOutstandingTagClosesTheConnection() throws Exception {
+        // With inline workers nothing stays outstanding; a flush waiting on a tag that never
+        // completes is simulated by the threaded tests. Here: Tflush of itself is harmless.
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.negotiate(8192);
+            s.send(4, new TMessage.Tflush(4));
+            assertEquals(new Frame(4, new RMessage.Rflush()), s.replies().get(1));
+            assertTrue(s.channel.isActive());
+        }
+    }
+}
