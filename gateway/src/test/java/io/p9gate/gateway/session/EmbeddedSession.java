@@ -94,13 +94,21 @@ final class EmbeddedSession implements AutoCloseable {
         return sent.stream().allMatch(b -> b.refCnt() == 1);
     }
 
-    @Override
-    public void close() {
+    /** Closes the connection as a client would; queued work runs, then everything should be released. */
+    void disconnect() {
         channel.finishAndReleaseAll();
         channel.runPendingTasks();
+    }
+
+    @Override
+    public void close() {
+        disconnect();
         for (ByteBuf b : sent) {
             b.release();
         }
-        received.release();
+        sent.clear();
+        if (received.refCnt() > 0) {
+            received.release();
+        }
     }
 }

@@ -113,15 +113,21 @@ public final class FakeHandler implements RequestHandler {
         }
     }
 
-    private RMessage read(TMessage.Tread r) {
+    private RMessage read(TMessage.Tread r) throws P9Exception {
+        if (r.count() < 0) {
+            throw new P9Exception(Errno.EINVAL, "fake: count over 2 GiB");
+        }
         int from = (int) Math.min(r.offset(), fileSize);
         int n = Math.min(r.count(), fileSize - from);
         return new RMessage.Rread(Unpooled.copiedBuffer(file, from, n));
     }
 
-    private synchronized RMessage write(TMessage.Twrite w) {
+    private synchronized RMessage write(TMessage.Twrite w) throws P9Exception {
         factory.writeBuffers.add(w.data());
         int n = w.data().readableBytes();
+        if (w.offset() < 0 || w.offset() + n > file.length) {
+            throw new P9Exception(Errno.EFBIG, "fake: beyond the in-memory file");
+        }
         w.data().getBytes(w.data().readerIndex(), file, (int) w.offset(), n);
         fileSize = Math.max(fileSize, (int) w.offset() + n);
         return new RMessage.Rwrite(n);
