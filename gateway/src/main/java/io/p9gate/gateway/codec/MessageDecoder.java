@@ -104,11 +104,12 @@ public final class MessageDecoder {
         if (nwname > TMessage.MAXWELEM) {
             throw new MalformedMessageException(Errno.EINVAL, "Twalk with " + nwname + " names (max 16)");
         }
-        List<String> names = new ArrayList<>(nwname);
+        // An array wrapped by List.of: the record's List.copyOf then keeps it instead of copying again.
+        String[] names = new String[nwname];
         for (int i = 0; i < nwname; i++) {
-            names.add(r.string("wname"));
+            names[i] = r.string("wname");
         }
-        return new TMessage.Twalk(fid, newfid, names);
+        return new TMessage.Twalk(fid, newfid, List.of(names));
     }
 
     private static RMessage reply(MessageType type, WireReader r) throws MalformedMessageException {

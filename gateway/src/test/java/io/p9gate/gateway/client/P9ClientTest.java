@@ -73,6 +73,16 @@ class P9ClientTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void requestOverMsizeFailsLocallyAndTheConnectionStaysUsable() throws Exception {
+        try (Gateway gateway = start("tcp", new FakeHandler.Factory());
+             P9Client client = P9Client.open(gateway.boundAddresses().getFirst(), 8192)) {
+            client.attach(0, "u", "share", 0);
+            assertThrows(java.io.IOException.class, () -> client.write(0, 0, new byte[8192]));
+            assertEquals(client.iounit(), client.write(0, 0, new byte[client.iounit()]));
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"tcp", "unix"})
     void pipelinesCallsFromManyThreads(String transport) throws Exception {
