@@ -20,6 +20,10 @@ public final class Main implements Runnable {
     /** Exit code for a valid command that failed (e.g. a port already in use). */
     public static final int EXIT_FAILURE = 1;
 
+    private static final String LOG_FORMAT_PROPERTY = "java.util.logging.SimpleFormatter.format";
+    /** time level logger: message [exception], on one line (the JDK default takes two). */
+    private static final String ONE_LINE_LOG_FORMAT = "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n";
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -32,6 +36,9 @@ public final class Main implements Runnable {
         // One logging backend for Netty and us (java.util.logging); slf4j-api arrives transitively
         // without a binding and would print its own warning at startup.
         InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
+        if (System.getProperty(LOG_FORMAT_PROPERTY) == null) {
+            System.setProperty(LOG_FORMAT_PROPERTY, ONE_LINE_LOG_FORMAT);
+        }
         System.exit(execute(args));
     }
 

@@ -53,7 +53,8 @@ public final class P9Client implements AutoCloseable {
     private static final int MAX_TAGS = 4096;
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
-    private final EventLoopGroup group;
+    /** Null when the caller shares its own event loop group between clients. */
+    private final EventLoopGroup ownedGroup;
     private final Channel channel;
     private final FrameLimit limit;
     private final ReplyRouter router;
@@ -62,8 +63,8 @@ public final class P9Client implements AutoCloseable {
     private volatile Duration timeout = DEFAULT_TIMEOUT;
     private volatile int msize;
 
-    private P9Client(EventLoopGroup group, Channel channel, FrameLimit limit, ReplyRouter router) {
-        this.group = group;
+    private P9Client(EventLoopGroup ownedGroup, Channel channel, FrameLimit limit, ReplyRouter router) {
+        this.ownedGroup = ownedGroup;
         this.channel = channel;
         this.limit = limit;
         this.router = router;
@@ -77,22 +78,40 @@ public final class P9Client implements AutoCloseable {
      * @param maxMsize the largest frame this client accepts before and offers in Tversion
      */
     public static P9Client connect(SocketAddress address, int maxMsize) throws IOException {
-        FrameLimit limit = new FrameLimit(maxMsize);
-        ReplyRouter[] router = new ReplyRouter[1];
         EventLoopGroup group = Transports.newGroup(1, runnable -> {
             Thread thread = new Thread(runnable, "p9client-io");
             thread.setDaemon(true);
             return thread;
         });
+        try {
+            return connect(address, maxMsize, group, true);
+        } catch (IOException | RuntimeException e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    /**
+     * As {@link #connect(SocketAddress, int)}, on the caller's event loop group (from
+     * {@link Transports#newGroup}), so that a load client with many connections needs few
+     * threads. Closing the client leaves the group running.
+     */
+    public static P9Client connect(SocketAddress address, int maxMsize, EventLoopGroup shared) throws IOException {
+        return connect(address, maxMsize, shared, false);
+    }
+
+    private static P9Client connect(SocketAddress address, int maxMsize, EventLoopGroup group, boolean owned)
+            throws IOException {
+        FrameLimit limit = new FrameLimit(maxMsize);
         P9Client[] self = new P9Client[1];
-        router[0] = new ReplyRouter(tag -> self[0].tags.release());
+        ReplyRouter router = new ReplyRouter(tag -> self[0].tags.release());
         Bootstrap bootstrap = new Bootstrap().group(group)
                 .channel(address instanceof UnixDomainSocketAddress ? Transports.unixClient() : Transports.tcpClient())
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         ch.pipeline().addLast(new FrameDecoder(limit, Direction.REPLIES),
-                                new FrameEncoder(limit, Direction.REQUESTS), router[0], new PipelineErrorHandler());
+                                new FrameEncoder(limit, Direction.REQUESTS), router, new PipelineErrorHandler());
                     }
                 });
         if (!(address instanceof UnixDomainSocketAddress)) {
@@ -100,11 +119,10 @@ public final class P9Client implements AutoCloseable {
         }
         ChannelFuture connected = bootstrap.connect(Transports.toNetty(address)).awaitUninterruptibly();
         if (!connected.isSuccess()) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IOException("cannot connect to " + address + ": " + connected.cause().getMessage(),
                     connected.cause());
         }
-        self[0] = new P9Client(group, connected.channel(), limit, router[0]);
+        self[0] = new P9Client(owned ? group : null, connected.channel(), limit, router);
         return self[0];
     }
 
@@ -333,6 +351,8 @@ public final class P9Client implements AutoCloseable {
     @Override
     public void close() {
         channel.close().awaitUninterruptibly();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+        if (ownedGroup != null) {
+            ownedGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+        }
     }
 }

@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.unix.DomainSocketAddress;
@@ -60,8 +61,12 @@ public final class Gateway implements AutoCloseable {
 
     private void bind(ListenSpec spec) throws IOException {
         SessionSettings settings = new SessionSettings(spec.describe(), config.maxMsize(), config.maxOutstanding());
+        // Room for a few full-size replies before the session stops reading (see Session#canServeMore):
+        // with Netty's 64 KiB default, one 1 MiB Rread would pause a pipelining client.
+        int high = 4 * config.maxMsize();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(eventLoops)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel channel) {
@@ -72,7 +77,9 @@ public final class Gateway implements AutoCloseable {
                 });
         switch (spec) {
             case ListenSpec.Tcp tcp -> {
-                bootstrap.channel(Transports.tcpServer()).childOption(ChannelOption.TCP_NODELAY, true);
+                bootstrap.channel(Transports.tcpServer())
+                        .option(ChannelOption.SO_REUSEADDR, true) // restart while old connections linger in TIME_WAIT
+                        .childOption(ChannelOption.TCP_NODELAY, true);
                 Channel server = bindOrFail(bootstrap, new InetSocketAddress(tcp.host(), tcp.port()), spec);
                 bound.add(server.localAddress());
             }

@@ -85,6 +85,27 @@ class P9ClientTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"tcp", "unix"})
+    void clientsCanShareOneEventLoopGroup(String transport) throws Exception {
+        FakeHandler.Factory handlers = new FakeHandler.Factory();
+        io.netty.channel.EventLoopGroup group = io.p9gate.gateway.net.Transports.newGroup(1, Thread::new);
+        try (Gateway gateway = start(transport, handlers)) {
+            SocketAddress address = gateway.boundAddresses().getFirst();
+            try (P9Client a = P9Client.connect(address, 8192, group);
+                 P9Client b = P9Client.connect(address, 8192, group)) {
+                a.version(8192, P9Client.VERSION);
+                b.version(8192, P9Client.VERSION);
+                assertEquals(FakeHandler.ROOT, a.attach(0, "u", "s", 0));
+                assertEquals(FakeHandler.ROOT, b.attach(0, "u", "s", 0));
+            }
+            assertTrue(!group.isShuttingDown(), "a shared group outlives its clients");
+        } finally {
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
+        }
+        assertEquals(2, handlers.opened.size());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp", "unix"})
     void pipelinesCallsFromManyThreads(String transport) throws Exception {
         FakeHandler.Factory handlers = new FakeHandler.Factory();
         ExecutorService threads = Executors.newFixedThreadPool(8);
