@@ -33,17 +33,26 @@ public final class ShareRoot implements AutoCloseable {
 
     private final Node root;
     private final QidMapper qids;
+    /** The root's host path + "/", as the kernel last reported it. */
+    private volatile String rootPrefix;
 
-    private ShareRoot(Node root, QidMapper qids) {
+    private ShareRoot(Node root, QidMapper qids) throws P9Exception {
         this.root = root;
         this.qids = qids;
+        refreshRootPrefix();
     }
 
     /** Opens the share's directory (an administrator's path: symlinks in it are the admin's choice). */
     public static ShareRoot open(Path directory, QidMapper qids) throws P9Exception {
         int fd = LinuxSyscalls.openat(AT_FDCWD, directory.toAbsolutePath().toString(),
                 O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
-        return new ShareRoot(nodeOf(fd), qids);
+        Node root = nodeOf(fd);
+        try {
+            return new ShareRoot(root, qids);
+        } catch (P9Exception e) {
+            root.close();
+            throw e;
+        }
     }
 
     public QidMapper qids() {
@@ -145,16 +154,25 @@ public final class ShareRoot implements AutoCloseable {
         if (isRoot(node)) {
             return "";
         }
-        String rootPath = root.use(ShareRoot::kernelPath);
         String path = node.use(ShareRoot::kernelPath);
         if (path.endsWith(DELETED_SUFFIX)) {
             path = path.substring(0, path.length() - DELETED_SUFFIX.length());
         }
-        String prefix = rootPath.equals("/") ? "/" : rootPath + "/";
+        String prefix = rootPrefix;
         if (!path.startsWith(prefix)) {
-            throw new P9Exception(Errno.EACCES, "handle is outside the share");
+            // The cached prefix may be stale if the administrator renamed the share directory itself.
+            prefix = refreshRootPrefix();
+            if (!path.startsWith(prefix)) {
+                throw new P9Exception(Errno.EACCES, "handle is outside the share");
+            }
         }
         return path.substring(prefix.length());
+    }
+
+    private String refreshRootPrefix() throws P9Exception {
+        String rootPath = root.use(ShareRoot::kernelPath);
+        rootPrefix = rootPath.equals("/") ? "/" : rootPath + "/";
+        return rootPrefix;
     }
 
     private static String kernelPath(int fd) throws P9Exception {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.backend.LinuxSyscalls;
-import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.Qid;
@@ -22,40 +21,28 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * R-CONF-1: no guest request reaches outside its share. A secret file sits next to the share;
  * every test checks it is never read, written, linked or changed.
  */
-class EscapeTest {
+class EscapeTest extends ShareTestBase {
     static final String SECRET = "SECRET-OUTSIDE";
 
-    @TempDir
-    Path tmp;
-    Path share;
     Path outside;
     Path secret;
-    ShareServerFactory factory;
-    TestSession s;
 
-    @BeforeEach
-    void setUp() throws Exception {
-        share = Files.createDirectories(tmp.resolve("share"));
+    @Override
+    void populate() throws Exception {
         outside = Files.createDirectories(tmp.resolve("outside"));
         secret = Files.writeString(outside.resolve("file"), SECRET);
         Files.writeString(tmp.resolve("file"), SECRET);
         Files.createDirectories(share.resolve("a/b/c"));
-        factory = TestSession.factory(share);
-        s = TestSession.attached(factory);
     }
 
     @AfterEach
-    void tearDown() throws Exception {
-        s.close();
-        factory.close();
+    void outsideUnchanged() throws Exception {
         assertEquals(SECRET, Files.readString(secret), "the outside file is unchanged");
     }
 

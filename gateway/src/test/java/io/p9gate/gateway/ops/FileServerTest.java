@@ -21,36 +21,19 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Every 9P2000.L file operation through FileServer on a temp directory (R-PROTO-4/5/6). */
-class FileServerTest {
+class FileServerTest extends ShareTestBase {
     static final int RDONLY = 0;
     static final int RDWR = 2;
     static final int TRUNC = 01000;
 
-    @TempDir
-    Path tmp;
-    Path share;
-    ShareServerFactory factory;
-    TestSession s;
 
-    @BeforeEach
-    void setUp() throws Exception {
-        share = Files.createDirectories(tmp.resolve("share"));
+    @Override
+    void populate() throws Exception {
         Files.writeString(share.resolve("hello.txt"), "hello world");
         Files.createDirectories(share.resolve("dir/sub"));
-        factory = TestSession.factory(share);
-        s = TestSession.attached(factory);
-    }
-
-    @AfterEach
-    void tearDown() {
-        s.close();
-        factory.close();
     }
 
     static byte[] bytes(String text) {

@@ -3,7 +3,6 @@ package io.p9gate.gateway.ops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
@@ -12,34 +11,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Extended attributes as the Linux client drives them, and special files (R-PROTO-6, R-CONF-2). */
-class XattrAndSpecialFilesTest {
+class XattrAndSpecialFilesTest extends ShareTestBase {
     static final int XATTR_CREATE = 1;
     static final int XATTR_REPLACE = 2;
 
-    @TempDir
-    Path tmp;
-    Path share;
-    ShareServerFactory factory;
-    TestSession s;
 
-    @BeforeEach
-    void setUp() throws Exception {
-        share = Files.createDirectories(tmp.resolve("share"));
+    @Override
+    void populate() throws Exception {
         Files.writeString(share.resolve("f"), "data");
-        factory = TestSession.factory(share);
-        s = TestSession.attached(factory);
-    }
-
-    @AfterEach
-    void tearDown() {
-        s.close();
-        factory.close();
     }
 
     private void setxattr(String name, String value, int flags) throws Exception {
