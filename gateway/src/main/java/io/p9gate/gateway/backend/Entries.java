@@ -1,0 +1,109 @@
+package io.p9gate.gateway.backend;
+
+import static io.p9gate.gateway.backend.LinuxSyscalls.AT_EMPTY_PATH;
+import static io.p9gate.gateway.backend.LinuxSyscalls.AT_FDCWD;
+import static io.p9gate.gateway.backend.LinuxSyscalls.AT_REMOVEDIR;
+import static io.p9gate.gateway.backend.LinuxSyscalls.AT_SYMLINK_FOLLOW;
+
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+
+/**
+ * Directory-entry operations of one share: create, mkdir, symlink, mknod, link, rename, unlink.
+ * Each names its target as (directory handle, single checked name); nothing is resolved by path.
+ */
+public final class Entries {
+    private final ShareRoot share;
+
+    public Entries(ShareRoot share) {
+        this.share = share;
+    }
+
+    public Node mkdir(Node dir, String name, int mode) throws P9Exception {
+        Names.check(name);
+        dir.use(fd -> {
+            LinuxSyscalls.mkdirat(fd, name, mode & 07777);
+            return null;
+        });
+        return share.lookup(dir, name);
+    }
+
+    public Node symlink(Node dir, String name, String target) throws P9Exception {
+        Names.check(name);
+        if (target.isEmpty() || target.indexOf('\0') >= 0) {
+            throw new P9Exception(Errno.EINVAL, "invalid symlink target");
+        }
+        // The target is stored as text and never followed by the gateway (ShareRoot refuses symlinks).
+        dir.use(fd -> {
+            LinuxSyscalls.symlinkat(target, fd, name);
+            return null;
+        });
+        return share.lookup(dir, name);
+    }
+
+    /** Creates a regular file, fifo, socket or device node; the host never opens the latter (R-CONF-2). */
+    public Node mknod(Node dir, String name, int mode, int major, int minor) throws P9Exception {
+        Names.check(name);
+        FileType type = FileType.ofMode(mode);
+        if (type == null || type == FileType.DIRECTORY || type == FileType.SYMLINK) {
+            throw new P9Exception(Errno.EINVAL, "mknod of type " + Integer.toOctalString(mode & FileType.S_IFMT));
+        }
+        long dev = FileStat.makedev(major, minor);
+        dir.use(fd -> {
+            LinuxSyscalls.mknodat(fd, name, type.modeBits() | (mode & 07777), dev);
+            return null;
+        });
+        return share.lookup(dir, name);
+    }
+
+    /** Hard-links a file the guest already holds a handle on: it can never name a file outside. */
+    public void link(Node target, Node dir, String name) throws P9Exception {
+        Names.check(name);
+        if (target.isDirectory()) {
+            throw new P9Exception(Errno.EPERM, "hard link to a directory");
+        }
+        dir.use(dfd -> target.use(tfd -> {
+            try {
+                LinuxSyscalls.linkat(tfd, "", dfd, name, AT_EMPTY_PATH);
+            } catch (P9Exception e) {
+                if (e.errno() != Errno.ENOENT || target.type() == FileType.SYMLINK) {
+                    throw e;
+                }
+                // Without CAP_DAC_READ_SEARCH AT_EMPTY_PATH is refused: link through the inode's magic link.
+                LinuxSyscalls.linkat(AT_FDCWD, LinuxSyscalls.procPath(tfd), dfd, name, AT_SYMLINK_FOLLOW);
+            }
+            return null;
+        }));
+    }
+
+    public void renameAt(Node oldDir, String oldName, Node newDir, String newName) throws P9Exception {
+        Names.check(oldName);
+        Names.check(newName);
+        oldDir.use(ofd -> newDir.use(nfd -> {
+            LinuxSyscalls.renameat2(ofd, oldName, nfd, newName, 0);
+            return null;
+        }));
+    }
+
+    /** Trename: moves the file a handle names (wherever it is now) into {@code newDir}. */
+    public void rename(Node node, Node newDir, String newName) throws P9Exception {
+        try (ShareRoot.Location at = share.locate(node)) {
+            renameAt(at.parent(), at.name(), newDir, newName);
+        }
+    }
+
+    public void unlinkAt(Node dir, String name, boolean directory) throws P9Exception {
+        Names.check(name);
+        dir.use(fd -> {
+            LinuxSyscalls.unlinkat(fd, name, directory ? AT_REMOVEDIR : 0);
+            return null;
+        });
+    }
+
+    /** Tremove: unlinks the entry that names the handle's file now. */
+    public void remove(Node node) throws P9Exception {
+        try (ShareRoot.Location at = share.locate(node)) {
+            unlinkAt(at.parent(), at.name(), node.isDirectory());
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package io.p9gate.gateway.backend;
+
+import static io.p9gate.gateway.backend.LinuxSyscalls.AT_FDCWD;
+import static io.p9gate.gateway.backend.LinuxSyscalls.O_ACCMODE;
+import static io.p9gate.gateway.backend.LinuxSyscalls.O_CLOEXEC;
+import static io.p9gate.gateway.backend.LinuxSyscalls.O_CREAT;
+import static io.p9gate.gateway.backend.LinuxSyscalls.O_DIRECTORY;
+import static io.p9gate.gateway.backend.LinuxSyscalls.O_EXCL;
+import static io.p9gate.gateway.backend.LinuxSyscalls.O_NOFOLLOW;
+import static io.p9gate.gateway.backend.LinuxSyscalls.O_PATH;
+import static io.p9gate.gateway.backend.LinuxSyscalls.O_RDONLY;
+
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+
+/** Opening regular files and directories for I/O, and reading/writing/syncing them. */
+public final class FileIo {
+    private static final long RESOLVE = LinuxSyscalls.RESOLVE_BENEATH | LinuxSyscalls.RESOLVE_NO_SYMLINKS
+            | LinuxSyscalls.RESOLVE_NO_MAGICLINKS;
+
+    private final ShareRoot share;
+
+    public FileIo(ShareRoot share) {
+        this.share = share;
+    }
+
+    /**
+     * Opens the inode a handle names for I/O with already-sanitised host flags. Only regular files
+     * and directories: a fifo, socket or device node is never opened on the host (R-CONF-2).
+     */
+    public OpenFile open(Node node, int flags) throws P9Exception {
+        switch (node.type()) {
+            case REGULAR -> {
+                return reopen(node, flags);
+            }
+            case DIRECTORY -> {
+                if ((flags & O_ACCMODE) != O_RDONLY) {
+                    throw new P9Exception(Errno.EISDIR, "open a directory for writing");
+                }
+                return reopen(node, O_RDONLY | O_DIRECTORY);
+            }
+            case SYMLINK -> throw new P9Exception(Errno.ELOOP, "open a symlink");
+            case FIFO, SOCKET, CHAR_DEVICE, BLOCK_DEVICE ->
+                    throw new P9Exception(Errno.ENXIO, "special files are not opened on the host");
+        }
+        throw new AssertionError(node.type());
+    }
+
+    private static OpenFile reopen(Node node, int flags) throws P9Exception {
+        int fd = node.use(pfd -> LinuxSyscalls.openat(AT_FDCWD, LinuxSyscalls.procPath(pfd), flags | O_CLOEXEC, 0));
+        return new OpenFile(new Fd(fd), node.type(), node.key(), flags);
+    }
+
+    /** A new regular file and its open descriptor (Tlcreate). */
+    public record Created(Node node, OpenFile file) {
+    }
+
+    /**
+     * Creates {@code name} in {@code dir} and opens it. Without O_EXCL an existing entry is opened
+     * through the ordinary checked path (it may not be a symlink, fifo or device).
+     */
+    public Created create(Node dir, String name, int flags, int mode, boolean exclusive) throws P9Exception {
+        Names.check(name);
+        if (!dir.isDirectory()) {
+            throw new P9Exception(Errno.ENOTDIR, "create in a non-directory");
+        }
+        int fd;
+        try {
+            fd = dir.use(dfd -> LinuxSyscalls.openat2(dfd, name, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                    mode & 07777, RESOLVE));
+        } catch (P9Exception e) {
+            if (e.errno() == Errno.ENOSYS) {
+                fd = dir.use(dfd -> LinuxSyscalls.openat(dfd, name, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                        mode & 07777));
+            } else if (e.errno() == Errno.EEXIST && !exclusive) {
+                return openExisting(dir, name, flags);
+            } else {
+                throw e;
+            }
+        }
+        OpenFile file = new OpenFile(new Fd(fd), FileType.REGULAR, null, flags);
+        try {
+            Node node = ShareRoot.nodeOf(file.use(ofd -> LinuxSyscalls.openat(AT_FDCWD, LinuxSyscalls.procPath(ofd),
+                    O_PATH | O_CLOEXEC, 0)));
+            return new Created(node, file.withKey(node.key()));
+        } catch (P9Exception | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    private Created openExisting(Node dir, String name, int flags) throws P9Exception {
+        Node node = share.lookup(dir, name);
+        try {
+            return new Created(node, open(node, flags));
+        } catch (P9Exception | RuntimeException e) {
+            node.close();
+            throw e;
+        }
+    }
+
+    /** Reads into {@code dst} (a direct buffer: pread writes straight into it) from its position to its limit. */
+    public int read(OpenFile file, long offset, ByteBuffer dst) throws P9Exception {
+        requireRegular(file);
+        MemorySegment target = MemorySegment.ofBuffer(dst);
+        return file.use(fd -> (int) LinuxSyscalls.pread(fd, target, offset));
+    }
+
+    /** Writes {@code src} from its position to its limit; heap buffers are staged in native memory. */
+    public int write(OpenFile file, long offset, ByteBuffer src) throws P9Exception {
+        requireRegular(file);
+        if (src.isDirect()) {
+            MemorySegment data = MemorySegment.ofBuffer(src);
+            return file.use(fd -> (int) LinuxSyscalls.pwrite(fd, data, offset));
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment data = arena.allocate(Math.max(1, src.remaining())).asSlice(0, src.remaining());
+            data.copyFrom(MemorySegment.ofBuffer(src));
+            return file.use(fd -> (int) LinuxSyscalls.pwrite(fd, data, offset));
+        }
+    }
+
+    public void fsync(OpenFile file, boolean dataOnly) throws P9Exception {
+        file.use(fd -> {
+            LinuxSyscalls.fsync(fd, dataOnly);
+            return null;
+        });
+    }
+
+    private static void requireRegular(OpenFile file) throws P9Exception {
+        if (file.type() != FileType.REGULAR) {
+            throw new P9Exception(Errno.EISDIR, "read/write on a directory");
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package io.p9gate.gateway.backend;
+
+import io.p9gate.gateway.backend.StructLayouts.Statx;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/** What statx reports about one inode (host ids, not yet mapped to the guest's). */
+public record FileStat(long dev, long ino, int mode, long nlink, int uid, int gid, long rdev, long size,
+                       long blksize, long blocks,
+                       long atimeSec, long atimeNsec, long mtimeSec, long mtimeNsec,
+                       long ctimeSec, long ctimeNsec, long btimeSec, long btimeNsec) {
+
+    public FileKey key() {
+        return new FileKey(dev, ino);
+    }
+
+    public FileType type() {
+        return FileType.ofMode(mode);
+    }
+
+    static FileStat of(MemorySegment s) {
+        return new FileStat(
+                makedev(s.get(ValueLayout.JAVA_INT, Statx.DEV_MAJOR), s.get(ValueLayout.JAVA_INT, Statx.DEV_MINOR)),
+                s.get(ValueLayout.JAVA_LONG, Statx.INO),
+                Short.toUnsignedInt(s.get(ValueLayout.JAVA_SHORT, Statx.MODE)),
+                Integer.toUnsignedLong(s.get(ValueLayout.JAVA_INT, Statx.NLINK)),
+                s.get(ValueLayout.JAVA_INT, Statx.UID),
+                s.get(ValueLayout.JAVA_INT, Statx.GID),
+                makedev(s.get(ValueLayout.JAVA_INT, Statx.RDEV_MAJOR), s.get(ValueLayout.JAVA_INT, Statx.RDEV_MINOR)),
+                s.get(ValueLayout.JAVA_LONG, Statx.SIZE),
+                Integer.toUnsignedLong(s.get(ValueLayout.JAVA_INT, Statx.BLKSIZE)),
+                s.get(ValueLayout.JAVA_LONG, Statx.BLOCKS),
+                sec(s, Statx.ATIME), nsec(s, Statx.ATIME),
+                sec(s, Statx.MTIME), nsec(s, Statx.MTIME),
+                sec(s, Statx.CTIME), nsec(s, Statx.CTIME),
+                sec(s, Statx.BTIME), nsec(s, Statx.BTIME));
+    }
+
+    private static long sec(MemorySegment s, long ts) {
+        return s.get(ValueLayout.JAVA_LONG, ts);
+    }
+
+    private static long nsec(MemorySegment s, long ts) {
+        return Integer.toUnsignedLong(s.get(ValueLayout.JAVA_INT, ts + Statx.TS_NSEC));
+    }
+
+    /** glibc's makedev encoding, the one st_dev/st_rdev and mknod use. */
+    public static long makedev(int major, int minor) {
+        long ma = Integer.toUnsignedLong(major);
+        long mi = Integer.toUnsignedLong(minor);
+        return ((ma & 0xfffff000L) << 32) | ((ma & 0xfffL) << 8) | ((mi & 0xffffff00L) << 12) | (mi & 0xffL);
+    }
+}

@@ -1,0 +1,120 @@
+package io.p9gate.gateway.backend;
+
+import static io.p9gate.gateway.backend.LinuxSyscalls.AT_EMPTY_PATH;
+import static io.p9gate.gateway.backend.LinuxSyscalls.AT_FDCWD;
+import static io.p9gate.gateway.backend.LinuxSyscalls.AT_SYMLINK_NOFOLLOW;
+
+import io.p9gate.gateway.backend.StructLayouts.Statfs;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.StatFs;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Metadata of one inode through its handle: stat, statfs, readlink, chmod/chown/truncate/times.
+ * Calls go through the O_PATH descriptor where Linux accepts one and otherwise through the
+ * /proc/self/fd magic link, which names the very inode (no re-resolution of a guest path). The
+ * magic link is never used on a symlink handle, so no symlink target is ever consulted.
+ */
+public final class Inodes {
+    private Inodes() {
+    }
+
+    public static FileStat stat(Node node) throws P9Exception {
+        return node.use(fd -> statAt(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW));
+    }
+
+    /** The entry {@code name} in {@code dir}, not following a symlink. */
+    static FileStat statAt(Node dir, String name) throws P9Exception {
+        return dir.use(fd -> statAt(fd, name, AT_SYMLINK_NOFOLLOW));
+    }
+
+    private static FileStat statAt(int fd, String name, int flags) throws P9Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(StructLayouts.STATX);
+            LinuxSyscalls.statx(fd, name, flags, buf);
+            return FileStat.of(buf);
+        }
+    }
+
+    public static StatFs statfs(Node node) throws P9Exception {
+        return node.use(fd -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment b = arena.allocate(StructLayouts.STATFS);
+                LinuxSyscalls.fstatfs(fd, b);
+                return new StatFs((int) b.get(ValueLayout.JAVA_LONG, Statfs.TYPE),
+                        (int) b.get(ValueLayout.JAVA_LONG, Statfs.BSIZE),
+                        b.get(ValueLayout.JAVA_LONG, Statfs.BLOCKS), b.get(ValueLayout.JAVA_LONG, Statfs.BFREE),
+                        b.get(ValueLayout.JAVA_LONG, Statfs.BAVAIL), b.get(ValueLayout.JAVA_LONG, Statfs.FILES),
+                        b.get(ValueLayout.JAVA_LONG, Statfs.FFREE), b.get(ValueLayout.JAVA_LONG, Statfs.FSID),
+                        (int) b.get(ValueLayout.JAVA_LONG, Statfs.NAMELEN));
+            }
+        });
+    }
+
+    /** The text of a symlink, never followed. */
+    public static String readlink(Node node) throws P9Exception {
+        if (node.type() != FileType.SYMLINK) {
+            throw new P9Exception(Errno.EINVAL, "readlink of a non-symlink");
+        }
+        return node.use(fd -> LinuxSyscalls.readlinkat(fd, ""));
+    }
+
+    public static void chmod(Node node, int mode) throws P9Exception {
+        requireNotSymlink(node, "chmod");
+        node.use(fd -> {
+            LinuxSyscalls.fchmodat(AT_FDCWD, LinuxSyscalls.procPath(fd), mode & 07777, 0);
+            return null;
+        });
+    }
+
+    /** Changes owner and/or group (-1 leaves one unchanged); works on symlinks themselves. */
+    public static void chown(Node node, int uid, int gid) throws P9Exception {
+        node.use(fd -> {
+            LinuxSyscalls.fchownat(fd, "", uid, gid, AT_EMPTY_PATH);
+            return null;
+        });
+    }
+
+    public static void truncate(Node node, long size) throws P9Exception {
+        switch (node.type()) {
+            case REGULAR -> node.use(fd -> {
+                LinuxSyscalls.truncate(LinuxSyscalls.procPath(fd), size);
+                return null;
+            });
+            case DIRECTORY -> throw new P9Exception(Errno.EISDIR, "truncate a directory");
+            case SYMLINK, FIFO, SOCKET, CHAR_DEVICE, BLOCK_DEVICE ->
+                    throw new P9Exception(Errno.EINVAL, "truncate a " + node.type());
+        }
+    }
+
+    /** Sets atime/mtime; a null time leaves it unchanged, {@link #NOW} takes the server's clock. */
+    public static void setTimes(Node node, Timestamp atime, Timestamp mtime) throws P9Exception {
+        long aSec = atime == null ? 0 : atime.sec();
+        long aNsec = atime == null ? LinuxSyscalls.UTIME_OMIT : atime.nsec();
+        long mSec = mtime == null ? 0 : mtime.sec();
+        long mNsec = mtime == null ? LinuxSyscalls.UTIME_OMIT : mtime.nsec();
+        node.use(fd -> {
+            if (node.type() == FileType.SYMLINK) {
+                LinuxSyscalls.utimensat(fd, "", aSec, aNsec, mSec, mNsec, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+            } else {
+                LinuxSyscalls.utimensat(AT_FDCWD, LinuxSyscalls.procPath(fd), aSec, aNsec, mSec, mNsec, 0);
+            }
+            return null;
+        });
+    }
+
+    /** A point in time for {@link #setTimes}. */
+    public record Timestamp(long sec, long nsec) {
+    }
+
+    public static final Timestamp NOW = new Timestamp(0, LinuxSyscalls.UTIME_NOW);
+
+    private static void requireNotSymlink(Node node, String what) throws P9Exception {
+        if (node.type() == FileType.SYMLINK) {
+            throw new P9Exception(Errno.EOPNOTSUPP, what + " on a symlink");
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package io.p9gate.gateway.backend;
+
+import io.p9gate.gateway.proto.P9Exception;
+import java.nio.file.Path;
+
+/** One exported directory and the confined operations on it. */
+public record LocalShare(String name, ShareRoot root, Entries entries, FileIo io, DirReader dirs)
+        implements AutoCloseable {
+
+    public static LocalShare open(String name, Path directory, QidMapper qids) throws P9Exception {
+        ShareRoot root = ShareRoot.open(directory, qids);
+        return new LocalShare(name, root, new Entries(root), new FileIo(root), new DirReader(root));
+    }
+
+    @Override
+    public void close() {
+        root.close();
+    }
+}

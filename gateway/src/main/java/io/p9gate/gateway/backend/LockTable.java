@@ -1,0 +1,146 @@
+package io.p9gate.gateway.backend;
+
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.LockConstants;
+import io.p9gate.gateway.proto.P9Exception;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * POSIX byte-range locks for Tlock/Tgetlock, shared by every session of the gateway so that locks
+ * conflict across sessions and guests. An owner's new lock replaces its own locks on the range
+ * (splitting them), adjacent or overlapping ranges of one owner and type merge; read locks of
+ * different owners coexist, a write lock conflicts with any other owner's overlapping lock.
+ * A conflicting request is answered "blocked" and never waits here: the Linux client retries.
+ */
+public final class LockTable {
+    /** Who holds a lock: the guest process (proc_id, client_id) within one session. */
+    public record Owner(long sessionId, int procId, String clientId) {
+    }
+
+    /** A held range [start, end) ({@code end == Long.MAX_VALUE}: to the end of file and beyond). */
+    public record Range(int type, long start, long end, Owner owner) {
+        boolean overlaps(long s, long e) {
+            return start < e && s < end;
+        }
+
+        /** The 9P length of this range (0 = to end of file). */
+        public long length() {
+            return end == Long.MAX_VALUE ? 0 : end - start;
+        }
+    }
+
+    private final Map<FileKey, List<Range>> locks = new HashMap<>();
+
+    /** Applies a lock or unlock; returns LOCK_SUCCESS or LOCK_BLOCKED. */
+    public synchronized int lock(FileKey file, Owner owner, int type, long start, long length) throws P9Exception {
+        long end = end(start, length);
+        List<Range> held = locks.computeIfAbsent(file, k -> new ArrayList<>());
+        if (type != LockConstants.LOCK_TYPE_UNLCK && conflict(held, owner, type, start, end).isPresent()) {
+            return LockConstants.LOCK_BLOCKED;
+        }
+        List<Range> next = new ArrayList<>();
+        for (Range r : held) {
+            if (!r.owner().equals(owner) || !r.overlaps(start, end)) {
+                next.add(r);
+                continue;
+            }
+            if (r.start() < start) {
+                next.add(new Range(r.type(), r.start(), start, owner));
+            }
+            if (r.end() > end) {
+                next.add(new Range(r.type(), end, r.end(), owner));
+            }
+        }
+        if (type != LockConstants.LOCK_TYPE_UNLCK) {
+            next.add(merged(next, new Range(type, start, end, owner)));
+        }
+        store(file, next);
+        return LockConstants.LOCK_SUCCESS;
+    }
+
+    /** The first lock of another owner that would block this request, if any (Tgetlock). */
+    public synchronized Optional<Range> test(FileKey file, Owner owner, int type, long start, long length)
+            throws P9Exception {
+        if (type == LockConstants.LOCK_TYPE_UNLCK) {
+            return Optional.empty();
+        }
+        return conflict(locks.getOrDefault(file, List.of()), owner, type, start, end(start, length));
+    }
+
+    /** Drops every lock {@code owner} holds on {@code file} (its fid was clunked). */
+    public synchronized void release(FileKey file, Owner owner) {
+        List<Range> held = locks.get(file);
+        if (held != null) {
+            store(file, new ArrayList<>(held.stream().filter(r -> !r.owner().equals(owner)).toList()));
+        }
+    }
+
+    /** Drops every lock of a session (the connection closed). */
+    public synchronized void releaseSession(long sessionId) {
+        for (FileKey file : List.copyOf(locks.keySet())) {
+            store(file, new ArrayList<>(locks.get(file).stream()
+                    .filter(r -> r.owner().sessionId() != sessionId).toList()));
+        }
+    }
+
+    public synchronized List<Range> held(FileKey file) {
+        return List.copyOf(locks.getOrDefault(file, List.of()));
+    }
+
+    private static Optional<Range> conflict(List<Range> held, Owner owner, int type, long start, long end) {
+        return held.stream()
+                .filter(r -> !r.owner().equals(owner) && r.overlaps(start, end))
+                .filter(r -> type == LockConstants.LOCK_TYPE_WRLCK || r.type() == LockConstants.LOCK_TYPE_WRLCK)
+                .findFirst();
+    }
+
+    /** Absorbs the owner's same-type ranges that touch {@code range} into one range (removing them from {@code list}). */
+    private static Range merged(List<Range> list, Range range) {
+        long start = range.start();
+        long end = range.end();
+        boolean grew = true;
+        while (grew) {
+            grew = false;
+            for (var it = list.iterator(); it.hasNext(); ) {
+                Range r = it.next();
+                if (r.owner().equals(range.owner()) && r.type() == range.type() && r.start() <= end && start <= r.end()) {
+                    start = Math.min(start, r.start());
+                    end = Math.max(end, r.end());
+                    it.remove();
+                    grew = true;
+                }
+            }
+        }
+        return new Range(range.type(), start, end, range.owner());
+    }
+
+    private void store(FileKey file, List<Range> ranges) {
+        if (ranges.isEmpty()) {
+            locks.remove(file);
+        } else {
+            locks.put(file, ranges);
+        }
+    }
+
+    private static long end(long start, long length) throws P9Exception {
+        if (start < 0 || length < 0) {
+            throw new P9Exception(Errno.EINVAL, "lock range beyond 2^63");
+        }
+        if (length == 0 || start + length < 0) {
+            return Long.MAX_VALUE;
+        }
+        return start + length;
+    }
+
+    /** Checks a lock type from the wire. */
+    public static void checkType(int type) throws P9Exception {
+        if (type != LockConstants.LOCK_TYPE_RDLCK && type != LockConstants.LOCK_TYPE_WRLCK
+                && type != LockConstants.LOCK_TYPE_UNLCK) {
+            throw new P9Exception(Errno.EINVAL, "lock type " + type);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.p9gate.gateway.backend;
+
+import io.p9gate.gateway.proto.P9Exception;
+
+/**
+ * A handle on one inode inside a share: an O_PATH|O_NOFOLLOW descriptor, never a path. It keeps
+ * naming the same inode when the guest or the host renames it (R-PROTO-5). Fids that are clones
+ * of one another share a Node; each holder owns one reference and gives it back with {@link #close}.
+ */
+public final class Node implements AutoCloseable {
+    private final Fd fd;
+    private final FileType type;
+    private final FileKey key;
+
+    Node(Fd fd, FileType type, FileKey key) {
+        this.fd = fd;
+        this.type = type;
+        this.key = key;
+    }
+
+    public FileType type() {
+        return type;
+    }
+
+    public FileKey key() {
+        return key;
+    }
+
+    public boolean isDirectory() {
+        return type == FileType.DIRECTORY;
+    }
+
+    /** Another reference to the same handle, for a cloned fid. */
+    public Node share() throws P9Exception {
+        fd.retain();
+        return this;
+    }
+
+    <T> T use(Fd.FdCall<T> call) throws P9Exception {
+        return fd.use(call);
+    }
+
+    @Override
+    public void close() {
+        fd.release();
+    }
+}

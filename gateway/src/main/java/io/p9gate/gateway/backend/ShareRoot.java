@@ -1,0 +1,240 @@
+package io.p9gate.gateway.backend;
+
+import static io.p9gate.gateway.backend.LinuxSyscalls.AT_EMPTY_PATH;
+import static io.p9gate.gateway.backend.LinuxSyscalls.AT_FDCWD;
+import static io.p9gate.gateway.backend.LinuxSyscalls.AT_SYMLINK_NOFOLLOW;
+import static io.p9gate.gateway.backend.LinuxSyscalls.O_CLOEXEC;
+import static io.p9gate.gateway.backend.LinuxSyscalls.O_DIRECTORY;
+import static io.p9gate.gateway.backend.LinuxSyscalls.O_NOFOLLOW;
+import static io.p9gate.gateway.backend.LinuxSyscalls.O_PATH;
+
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+
+/**
+ * The confinement boundary of one share (R-CONF-1). Every handle inside the share is obtained
+ * from the root's handle one name at a time with openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS|
+ * RESOLVE_NO_MAGICLINKS) and O_NOFOLLOW, so no symlink (absolute, relative, dangling, swapped in
+ * by a racing host) and no /proc magic link is ever followed; ".." is handled here and never
+ * climbs above the root.
+ */
+public final class ShareRoot implements AutoCloseable {
+    private static final int PATH_FLAGS = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+    private static final long RESOLVE = LinuxSyscalls.RESOLVE_BENEATH | LinuxSyscalls.RESOLVE_NO_SYMLINKS
+            | LinuxSyscalls.RESOLVE_NO_MAGICLINKS;
+    /** Deeper than any real tree; bounds the walk-up that checks a ".." result. */
+    private static final int MAX_DEPTH = 4096;
+    private static final String DELETED_SUFFIX = " (deleted)";
+
+    private static volatile boolean openat2Missing;
+
+    private final Node root;
+    private final QidMapper qids;
+    /** The root's host path + "/", as the kernel last reported it. */
+    private volatile String rootPrefix;
+
+    private ShareRoot(Node root, QidMapper qids) throws P9Exception {
+        this.root = root;
+        this.qids = qids;
+        refreshRootPrefix();
+    }
+
+    /** Opens the share's directory (an administrator's path: symlinks in it are the admin's choice). */
+    public static ShareRoot open(Path directory, QidMapper qids) throws P9Exception {
+        int fd = LinuxSyscalls.openat(AT_FDCWD, directory.toAbsolutePath().toString(),
+                O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+        Node root = nodeOf(fd);
+        try {
+            return new ShareRoot(root, qids);
+        } catch (P9Exception e) {
+            root.close();
+            throw e;
+        }
+    }
+
+    public QidMapper qids() {
+        return qids;
+    }
+
+    /** A new reference to the root handle. */
+    public Node root() throws P9Exception {
+        return root.share();
+    }
+
+    public boolean isRoot(Node node) {
+        return node.key().equals(root.key());
+    }
+
+    public FileKey rootKey() {
+        return root.key();
+    }
+
+    /** Looks up one name in {@code dir}; "." is the directory itself, ".." never leaves the share. */
+    public Node lookup(Node dir, String name) throws P9Exception {
+        if (!dir.isDirectory()) {
+            throw new P9Exception(Errno.ENOTDIR, "walk from a non-directory");
+        }
+        if (name.equals(".")) {
+            return dir.share();
+        }
+        if (name.equals("..")) {
+            return parentOf(dir);
+        }
+        Names.check(name);
+        return nodeOf(dir.use(fd -> openBeneath(fd, name)));
+    }
+
+    private static int openBeneath(int dirfd, String name) throws P9Exception {
+        if (!openat2Missing) {
+            try {
+                return LinuxSyscalls.openat2(dirfd, name, PATH_FLAGS, 0, RESOLVE);
+            } catch (P9Exception e) {
+                if (e.errno() != Errno.ENOSYS) {
+                    throw e;
+                }
+                openat2Missing = true;
+            }
+        }
+        // Kernels before 5.6: the name is a single checked component, O_NOFOLLOW keeps a final symlink unfollowed.
+        return LinuxSyscalls.openat(dirfd, name, PATH_FLAGS, 0);
+    }
+
+    private Node parentOf(Node dir) throws P9Exception {
+        if (isRoot(dir)) {
+            return root.share();
+        }
+        Node parent = nodeOf(dir.use(fd -> LinuxSyscalls.openat(fd, "..", PATH_FLAGS, 0)));
+        try {
+            if (!isBeneathRoot(parent)) {
+                throw new P9Exception(Errno.EACCES, "parent is outside the share");
+            }
+            return parent;
+        } catch (P9Exception | RuntimeException e) {
+            parent.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Climbs from {@code node} by ".." until the root (inside) or the filesystem's top (outside):
+     * a directory the host moved out of the share must not lead the guest outside.
+     */
+    boolean isBeneathRoot(Node node) throws P9Exception {
+        Node cursor = node.share();
+        try {
+            for (int depth = 0; depth < MAX_DEPTH; depth++) {
+                if (isRoot(cursor)) {
+                    return true;
+                }
+                Node up = nodeOf(cursor.use(fd -> LinuxSyscalls.openat(fd, "..", PATH_FLAGS, 0)));
+                boolean top = up.key().equals(cursor.key());
+                cursor.close();
+                cursor = up;
+                if (top) {
+                    return false;
+                }
+            }
+            return false;
+        } finally {
+            cursor.close();
+        }
+    }
+
+    /**
+     * The node's current path relative to the share root ("" for the root), read from the kernel
+     * for the handle itself, so it is right after host-side renames. For policy and audit only:
+     * never used to reach the file.
+     *
+     * @throws P9Exception EACCES if the inode is no longer beneath the share root
+     */
+    public String relativePath(Node node) throws P9Exception {
+        if (isRoot(node)) {
+            return "";
+        }
+        String path = node.use(ShareRoot::kernelPath);
+        if (path.endsWith(DELETED_SUFFIX)) {
+            path = path.substring(0, path.length() - DELETED_SUFFIX.length());
+        }
+        String prefix = rootPrefix;
+        if (!path.startsWith(prefix)) {
+            // The cached prefix may be stale if the administrator renamed the share directory itself.
+            prefix = refreshRootPrefix();
+            if (!path.startsWith(prefix)) {
+                throw new P9Exception(Errno.EACCES, "handle is outside the share");
+            }
+        }
+        return path.substring(prefix.length());
+    }
+
+    private String refreshRootPrefix() throws P9Exception {
+        String rootPath = root.use(ShareRoot::kernelPath);
+        rootPrefix = rootPath.equals("/") ? "/" : rootPath + "/";
+        return rootPrefix;
+    }
+
+    private static String kernelPath(int fd) throws P9Exception {
+        return LinuxSyscalls.readlinkat(AT_FDCWD, LinuxSyscalls.procPath(fd));
+    }
+
+    /** Where a node currently lives: its parent directory's handle and its name there. */
+    public record Location(Node parent, String name) implements AutoCloseable {
+        @Override
+        public void close() {
+            parent.close();
+        }
+    }
+
+    /**
+     * Finds the directory entry that names {@code node} now, by walking its current path from
+     * the root with confined lookups and checking that the entry is still the same inode.
+     */
+    public Location locate(Node node) throws P9Exception {
+        if (isRoot(node)) {
+            throw new P9Exception(Errno.EBUSY, "the share root has no parent entry");
+        }
+        String[] parts = relativePath(node).split("/");
+        Node dir = root.share();
+        try {
+            for (int i = 0; i < parts.length - 1; i++) {
+                Node next = lookup(dir, parts[i]);
+                dir.close();
+                dir = next;
+            }
+            String name = parts[parts.length - 1];
+            FileStat stat = Inodes.statAt(dir, name);
+            if (!stat.key().equals(node.key())) {
+                throw new P9Exception(Errno.ENOENT, "entry no longer names the file");
+            }
+            return new Location(dir, name);
+        } catch (P9Exception | RuntimeException e) {
+            dir.close();
+            throw e;
+        }
+    }
+
+    /** Wraps a fresh O_PATH descriptor; closes it if it cannot be examined. */
+    static Node nodeOf(int fd) throws P9Exception {
+        Fd handle = new Fd(fd);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(StructLayouts.STATX);
+            LinuxSyscalls.statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, buf);
+            FileStat stat = FileStat.of(buf);
+            FileType type = stat.type();
+            if (type == null) {
+                throw new P9Exception(Errno.EIO, "unknown file type " + Integer.toOctalString(stat.mode()));
+            }
+            return new Node(handle, type, stat.key());
+        } catch (P9Exception | RuntimeException e) {
+            handle.release();
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        root.close();
+    }
+}

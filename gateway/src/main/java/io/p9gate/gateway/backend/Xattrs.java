@@ -1,0 +1,105 @@
+package io.p9gate.gateway.backend;
+
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Extended attributes of an inode through its /proc/self/fd magic link (Linux has no xattr call
+ * on O_PATH descriptors). Only regular files and directories: on a symlink the link path would
+ * be the only way, and special files are never touched beyond their own inode.
+ */
+public final class Xattrs {
+    public static final int XATTR_CREATE = LinuxSyscalls.XATTR_CREATE;
+    public static final int XATTR_REPLACE = LinuxSyscalls.XATTR_REPLACE;
+    /** XATTR_SIZE_MAX. */
+    public static final int MAX_VALUE = 64 * 1024;
+
+    private Xattrs() {
+    }
+
+    public static byte[] get(Node node, String name) throws P9Exception {
+        requireSupported(node);
+        checkName(name);
+        return node.use(fd -> sized(size -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buf = size == 0 ? MemorySegment.NULL : arena.allocate(size);
+                long n = LinuxSyscalls.getxattr(LinuxSyscalls.procPath(fd), name, buf.byteSize() == 0
+                        ? MemorySegment.NULL : buf);
+                return size == 0 ? new byte[(int) n] : buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+            }
+        }));
+    }
+
+    /** The NUL-separated list of names, as listxattr(2) returns it. */
+    public static byte[] list(Node node) throws P9Exception {
+        requireSupported(node);
+        return node.use(fd -> sized(size -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buf = size == 0 ? MemorySegment.NULL : arena.allocate(size);
+                long n = LinuxSyscalls.listxattr(LinuxSyscalls.procPath(fd), buf);
+                return size == 0 ? new byte[(int) n] : buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+            }
+        }));
+    }
+
+    public static void set(Node node, String name, byte[] value, int flags) throws P9Exception {
+        requireSupported(node);
+        checkName(name);
+        node.use(fd -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment v = value.length == 0 ? arena.allocate(1).asSlice(0, 0) : arena.allocateFrom(
+                        ValueLayout.JAVA_BYTE, value);
+                LinuxSyscalls.setxattr(LinuxSyscalls.procPath(fd), name, v, flags & (XATTR_CREATE | XATTR_REPLACE));
+                return null;
+            }
+        });
+    }
+
+    public static void remove(Node node, String name) throws P9Exception {
+        requireSupported(node);
+        checkName(name);
+        node.use(fd -> {
+            LinuxSyscalls.removexattr(LinuxSyscalls.procPath(fd), name);
+            return null;
+        });
+    }
+
+    @FunctionalInterface
+    private interface SizedRead {
+        /** With size 0: an array whose length is the needed size; otherwise the bytes read. */
+        byte[] read(int size) throws P9Exception;
+    }
+
+    /** Asks for the size, then reads; retries if the value grew in between (ERANGE). */
+    private static byte[] sized(SizedRead read) throws P9Exception {
+        for (int attempt = 0; attempt < 8; attempt++) {
+            int size = read.read(0).length;
+            if (size == 0) {
+                return new byte[0];
+            }
+            try {
+                return read.read(size);
+            } catch (P9Exception e) {
+                if (e.errno() != Errno.ERANGE) {
+                    throw e;
+                }
+            }
+        }
+        throw new P9Exception(Errno.ERANGE, "xattr keeps changing size");
+    }
+
+    private static void checkName(String name) throws P9Exception {
+        if (name.isEmpty() || name.indexOf('\0') >= 0 || name.length() > 255) {
+            throw new P9Exception(Errno.EINVAL, "invalid xattr name");
+        }
+    }
+
+    private static void requireSupported(Node node) throws P9Exception {
+        if (!node.type().openableForIo()) {
+            throw new P9Exception(Errno.EOPNOTSUPP, "xattrs on a " + node.type());
+        }
+    }
+}

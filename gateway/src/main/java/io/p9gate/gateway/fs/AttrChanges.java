@@ -1,0 +1,40 @@
+package io.p9gate.gateway.fs;
+
+import io.p9gate.gateway.backend.Inodes;
+import io.p9gate.gateway.backend.Node;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.SetAttr;
+
+/** Applies a Tsetattr to a handle: mode, owner, size, then times (the order QEMU uses too). */
+final class AttrChanges {
+    private AttrChanges() {
+    }
+
+    static void apply(Node node, SetAttr attr) throws P9Exception {
+        if (attr.has(SetAttr.SETATTR_MODE)) {
+            Inodes.chmod(node, attr.mode());
+        }
+        if (attr.has(SetAttr.SETATTR_UID) || attr.has(SetAttr.SETATTR_GID)) {
+            Inodes.chown(node, attr.has(SetAttr.SETATTR_UID) ? attr.uid() : -1,
+                    attr.has(SetAttr.SETATTR_GID) ? attr.gid() : -1);
+        }
+        if (attr.has(SetAttr.SETATTR_SIZE)) {
+            Inodes.truncate(node, attr.size());
+        }
+        Inodes.Timestamp atime = time(attr, SetAttr.SETATTR_ATIME, SetAttr.SETATTR_ATIME_SET, attr.atimeSec(),
+                attr.atimeNsec());
+        Inodes.Timestamp mtime = time(attr, SetAttr.SETATTR_MTIME, SetAttr.SETATTR_MTIME_SET, attr.mtimeSec(),
+                attr.mtimeNsec());
+        if (atime != null || mtime != null) {
+            Inodes.setTimes(node, atime, mtime);
+        }
+    }
+
+    /** null: leave unchanged; NOW: the server's clock; else the time the guest gave. */
+    private static Inodes.Timestamp time(SetAttr attr, int bit, int explicitBit, long sec, long nsec) {
+        if (!attr.has(bit)) {
+            return null;
+        }
+        return attr.has(explicitBit) ? new Inodes.Timestamp(sec, nsec) : Inodes.NOW;
+    }
+}

@@ -1,0 +1,487 @@
+package io.p9gate.gateway.fs;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.p9gate.gateway.backend.FileIo;
+import io.p9gate.gateway.backend.FileStat;
+import io.p9gate.gateway.backend.Inodes;
+import io.p9gate.gateway.backend.LinuxSyscalls;
+import io.p9gate.gateway.backend.LocalShare;
+import io.p9gate.gateway.backend.LockTable;
+import io.p9gate.gateway.backend.Node;
+import io.p9gate.gateway.backend.OpenFile;
+import io.p9gate.gateway.backend.Xattrs;
+import io.p9gate.gateway.proto.DirEntry;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.Qid;
+import io.p9gate.gateway.proto.SetAttr;
+import io.p9gate.gateway.proto.StatFs;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.ToLongFunction;
+
+/**
+ * The single choke point between the 9P operations and the backend (R-POL-2, R-AUD-1, R-AUD-4).
+ * Every public method is one guest request and goes through {@link #perform}: (1) the policy
+ * decides on the share-relative path(s), (2) only if allowed the backend is called, (3) the
+ * audit trail gets exactly one record with the outcome. A failed recording fails the request
+ * with EIO. The operations layer never calls the backend by any other route.
+ */
+public final class GuardedFs {
+    private static final boolean PRIVILEGED = LinuxSyscalls.geteuid() == 0;
+    private static final List<String> CONFINEMENT_RULE = List.of("confinement");
+    private static final List<String> POLICY_ERROR_RULE = List.of("policy-error");
+
+    private final String vm;
+    private final long sessionId;
+    private final AccessPolicy policy;
+    private final AuditTrail audit;
+
+    public GuardedFs(String vm, long sessionId, AccessPolicy policy, AuditTrail audit) {
+        this.vm = vm;
+        this.sessionId = sessionId;
+        this.policy = policy;
+        this.audit = audit;
+    }
+
+    // ---------------------------------------------------------------- the choke point
+
+    @FunctionalInterface
+    private interface BackendCall<T> {
+        T run() throws P9Exception;
+    }
+
+    @FunctionalInterface
+    private interface PathsOf {
+        List<String> get() throws P9Exception;
+    }
+
+    private static final ToLongFunction<Object> NO_BYTES = r -> 0;
+
+    private <T> T perform(Operation op, Subject who, String share, PathsOf paths, String detail,
+                          BackendCall<T> call, ToLongFunction<? super T> bytes) throws P9Exception {
+        AccessRequest request;
+        Decision decision;
+        try {
+            request = new AccessRequest(vm, sessionId, op, share, paths.get(), who.uid(), who.gid(), detail);
+            decision = decide(request);
+        } catch (P9Exception e) {
+            // The handle's path cannot be named inside the share (moved out by the host): refuse.
+            request = new AccessRequest(vm, sessionId, op, share, List.of(), who.uid(), who.gid(), detail);
+            decision = Decision.deny(e.errno(), CONFINEMENT_RULE);
+        }
+        if (!decision.allowed()) {
+            record(request, decision, Outcome.failure(decision.errno()));
+            throw new P9Exception(decision.errno(), op + " denied by " + decision.ruleIds());
+        }
+        T result;
+        try {
+            result = call.run();
+        } catch (P9Exception e) {
+            record(request, decision, Outcome.failure(e.errno()));
+            throw e;
+        } catch (RuntimeException e) {
+            record(request, decision, Outcome.failure(Errno.EIO));
+            throw new P9Exception(Errno.EIO, op + " failed unexpectedly", e);
+        }
+        try {
+            audit.record(request, decision, Outcome.success(bytes.applyAsLong(result)));
+        } catch (Exception e) {
+            release(result);
+            throw new P9Exception(Errno.EIO, "audit record failed: refusing " + op, e);
+        }
+        return result;
+    }
+
+    private Decision decide(AccessRequest request) {
+        try {
+            Decision d = policy.decide(request);
+            return d != null ? d : Decision.deny(Errno.EIO, POLICY_ERROR_RULE);
+        } catch (RuntimeException e) {
+            return Decision.deny(Errno.EIO, POLICY_ERROR_RULE);
+        }
+    }
+
+    private void record(AccessRequest request, Decision decision, Outcome outcome) throws P9Exception {
+        try {
+            audit.record(request, decision, outcome);
+        } catch (Exception e) {
+            throw new P9Exception(Errno.EIO, "audit record failed for " + request.operation(), e);
+        }
+    }
+
+    /** An unrecorded success must not leak the handles it produced. */
+    private static void release(Object result) {
+        switch (result) {
+            case AutoCloseable c -> {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // Best effort: the request already failed.
+                }
+            }
+            case Opened o -> o.file().close();
+            case Attached a -> a.root().close();
+            case Created c -> {
+                c.node().close();
+                c.file().close();
+            }
+            case Walked w when w.node() != null -> w.node().close();
+            case ByteBuf b -> b.release();
+            case null, default -> {
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- results
+
+    /** Twalk: the qids of the names walked; {@code node} is null if the walk stopped early. */
+    public record Walked(List<Qid> qids, Node node) {
+    }
+
+    public record Attached(Node root, Qid qid) {
+    }
+
+    public record Opened(OpenFile file, Qid qid) {
+    }
+
+    public record Created(Node node, OpenFile file, Qid qid) {
+    }
+
+    public record Described(FileStat stat, Qid qid) {
+    }
+
+    // ---------------------------------------------------------------- session
+
+    public void auth(Subject who, String aname) throws P9Exception {
+        perform(Operation.AUTH, who, aname, () -> List.of(), "", () -> {
+            throw new P9Exception(Errno.EOPNOTSUPP, "no authentication: identity comes from the transport");
+        }, NO_BYTES);
+    }
+
+    public Attached attach(Subject who, LocalShare share) throws P9Exception {
+        return perform(Operation.ATTACH, who, share.name(), () -> List.of(""), "", () -> {
+            Node root = share.root().root();
+            try {
+                return new Attached(root, qid(share, root));
+            } catch (P9Exception | RuntimeException e) {
+                root.close();
+                throw e;
+            }
+        }, NO_BYTES);
+    }
+
+    public void clunk(Subject who, LocalShare share, Node node) throws P9Exception {
+        perform(Operation.CLUNK, who, share.name(), () -> List.of(path(share, node)), "", () -> null, NO_BYTES);
+    }
+
+    // ---------------------------------------------------------------- lookup and metadata
+
+    public Walked walk(Subject who, LocalShare share, Node from, List<String> names) throws P9Exception {
+        return perform(Operation.WALK, who, share.name(), () -> walkPaths(path(share, from), names),
+                String.join("/", names), () -> walkNames(share, from, names), NO_BYTES);
+    }
+
+    private static Walked walkNames(LocalShare share, Node from, List<String> names) throws P9Exception {
+        List<Qid> qids = new ArrayList<>();
+        Node cursor = from.share();
+        try {
+            for (String name : names) {
+                Node next;
+                try {
+                    next = share.root().lookup(cursor, name);
+                } catch (P9Exception e) {
+                    if (qids.isEmpty()) {
+                        throw e;
+                    }
+                    cursor.close();
+                    return new Walked(qids, null);
+                }
+                cursor.close();
+                cursor = next;
+                qids.add(qid(share, cursor));
+            }
+            return new Walked(qids, cursor);
+        } catch (P9Exception | RuntimeException e) {
+            cursor.close();
+            throw e;
+        }
+    }
+
+    /** Every path a walk passes through, computed by name (".." never climbs above the root). */
+    static List<String> walkPaths(String start, List<String> names) {
+        List<String> out = new ArrayList<>();
+        String current = start;
+        for (String name : names) {
+            if (name.equals("..")) {
+                int slash = current.lastIndexOf('/');
+                current = slash < 0 ? "" : current.substring(0, slash);
+            } else if (!name.equals(".")) {
+                current = child(current, name);
+            }
+            out.add(current);
+        }
+        return out.isEmpty() ? List.of(start) : out;
+    }
+
+    public Described getattr(Subject who, LocalShare share, Node node) throws P9Exception {
+        return perform(Operation.GETATTR, who, share.name(), () -> List.of(path(share, node)), "", () -> {
+            FileStat stat = Inodes.stat(node);
+            return new Described(stat, share.root().qids().qid(stat));
+        }, NO_BYTES);
+    }
+
+    public void setattr(Subject who, LocalShare share, Node node, SetAttr attr) throws P9Exception {
+        perform(Operation.SETATTR, who, share.name(), () -> List.of(path(share, node)),
+                "valid=0x" + Integer.toHexString(attr.valid()), () -> {
+                    AttrChanges.apply(node, attr);
+                    return null;
+                }, NO_BYTES);
+    }
+
+    public StatFs statfs(Subject who, LocalShare share, Node node) throws P9Exception {
+        return perform(Operation.STATFS, who, share.name(), () -> List.of(path(share, node)), "",
+                () -> Inodes.statfs(node), NO_BYTES);
+    }
+
+    public String readlink(Subject who, LocalShare share, Node node) throws P9Exception {
+        return perform(Operation.READLINK, who, share.name(), () -> List.of(path(share, node)), "",
+                () -> Inodes.readlink(node), NO_BYTES);
+    }
+
+    // ---------------------------------------------------------------- open, read, write
+
+    public Opened open(Subject who, LocalShare share, Node node, int hostFlags) throws P9Exception {
+        return perform(Operation.OPEN, who, share.name(), () -> List.of(path(share, node)), flags(hostFlags), () -> {
+            OpenFile file = share.io().open(node, hostFlags);
+            try {
+                return new Opened(file, qid(share, node));
+            } catch (P9Exception | RuntimeException e) {
+                file.close();
+                throw e;
+            }
+        }, NO_BYTES);
+    }
+
+    public Created create(Subject who, LocalShare share, Node dir, String name, int hostFlags, int mode, int gid,
+                          boolean exclusive) throws P9Exception {
+        return perform(Operation.CREATE, who, share.name(), () -> List.of(child(path(share, dir), name)),
+                flags(hostFlags) + " mode=" + Integer.toOctalString(mode), () -> {
+                    FileIo.Created made = share.io().create(dir, name, hostFlags, mode, exclusive);
+                    try {
+                        applyOwner(made.node(), who.uid(), gid);
+                        return new Created(made.node(), made.file(), qid(share, made.node()));
+                    } catch (P9Exception | RuntimeException e) {
+                        made.node().close();
+                        made.file().close();
+                        throw e;
+                    }
+                }, NO_BYTES);
+    }
+
+    public int read(Subject who, LocalShare share, Node node, OpenFile file, long offset, ByteBuffer dst)
+            throws P9Exception {
+        return perform(Operation.READ, who, share.name(), () -> List.of(path(share, node)), "offset=" + offset,
+                () -> share.io().read(file, offset, dst), n -> n);
+    }
+
+    public int write(Subject who, LocalShare share, Node node, OpenFile file, long offset, ByteBuffer src)
+            throws P9Exception {
+        return perform(Operation.WRITE, who, share.name(), () -> List.of(path(share, node)), "offset=" + offset,
+                () -> share.io().write(file, offset, src), n -> n);
+    }
+
+    public void fsync(Subject who, LocalShare share, Node node, OpenFile file, boolean dataOnly) throws P9Exception {
+        perform(Operation.FSYNC, who, share.name(), () -> List.of(path(share, node)), "", () -> {
+            share.io().fsync(file, dataOnly);
+            return null;
+        }, NO_BYTES);
+    }
+
+    public List<DirEntry> readdir(Subject who, LocalShare share, Node dir, OpenFile file, long offset, int count)
+            throws P9Exception {
+        return perform(Operation.READDIR, who, share.name(), () -> List.of(path(share, dir)), "offset=" + offset,
+                () -> share.dirs().read(file, offset, count), NO_BYTES);
+    }
+
+    // ---------------------------------------------------------------- directory entries
+
+    public Qid mkdir(Subject who, LocalShare share, Node dir, String name, int mode, int gid) throws P9Exception {
+        return perform(Operation.MKDIR, who, share.name(), () -> List.of(child(path(share, dir), name)),
+                "mode=" + Integer.toOctalString(mode), () -> made(share, share.entries().mkdir(dir, name, mode),
+                        who.uid(), gid), NO_BYTES);
+    }
+
+    public Qid symlink(Subject who, LocalShare share, Node dir, String name, String target, int gid)
+            throws P9Exception {
+        return perform(Operation.SYMLINK, who, share.name(), () -> List.of(child(path(share, dir), name)),
+                "target=" + target, () -> made(share, share.entries().symlink(dir, name, target), who.uid(), gid),
+                NO_BYTES);
+    }
+
+    public Qid mknod(Subject who, LocalShare share, Node dir, String name, int mode, int major, int minor, int gid)
+            throws P9Exception {
+        return perform(Operation.MKNOD, who, share.name(), () -> List.of(child(path(share, dir), name)),
+                "mode=" + Integer.toOctalString(mode) + " dev=" + major + ":" + minor,
+                () -> made(share, share.entries().mknod(dir, name, mode, major, minor), who.uid(), gid), NO_BYTES);
+    }
+
+    public void link(Subject who, LocalShare share, Node dir, Node target, String name) throws P9Exception {
+        perform(Operation.LINK, who, share.name(),
+                () -> List.of(path(share, target), child(path(share, dir), name)), "", () -> {
+                    share.entries().link(target, dir, name);
+                    return null;
+                }, NO_BYTES);
+    }
+
+    public void rename(Subject who, LocalShare share, Node node, Node newDir, String newName) throws P9Exception {
+        perform(Operation.RENAME, who, share.name(),
+                () -> List.of(path(share, node), child(path(share, newDir), newName)), "", () -> {
+                    share.entries().rename(node, newDir, newName);
+                    return null;
+                }, NO_BYTES);
+    }
+
+    public void renameat(Subject who, LocalShare share, Node oldDir, String oldName, Node newDir, String newName)
+            throws P9Exception {
+        perform(Operation.RENAME, who, share.name(),
+                () -> List.of(child(path(share, oldDir), oldName), child(path(share, newDir), newName)), "", () -> {
+                    share.entries().renameAt(oldDir, oldName, newDir, newName);
+                    return null;
+                }, NO_BYTES);
+    }
+
+    public void unlinkat(Subject who, LocalShare share, Node dir, String name, boolean directory)
+            throws P9Exception {
+        perform(Operation.REMOVE, who, share.name(), () -> List.of(child(path(share, dir), name)),
+                directory ? "dir" : "", () -> {
+                    share.entries().unlinkAt(dir, name, directory);
+                    return null;
+                }, NO_BYTES);
+    }
+
+    public void remove(Subject who, LocalShare share, Node node) throws P9Exception {
+        perform(Operation.REMOVE, who, share.name(), () -> List.of(path(share, node)), "", () -> {
+            share.entries().remove(node);
+            return null;
+        }, NO_BYTES);
+    }
+
+    // ---------------------------------------------------------------- extended attributes
+
+    public byte[] xattrGet(Subject who, LocalShare share, Node node, String name) throws P9Exception {
+        return perform(Operation.XATTR_GET, who, share.name(), () -> List.of(path(share, node)), name,
+                () -> Xattrs.get(node, name), v -> v.length);
+    }
+
+    public byte[] xattrList(Subject who, LocalShare share, Node node) throws P9Exception {
+        return perform(Operation.XATTR_LIST, who, share.name(), () -> List.of(path(share, node)), "",
+                () -> Xattrs.list(node), v -> v.length);
+    }
+
+    /** Txattrcreate: decides whether the value may be written; the backend is touched at commit. */
+    public PendingXattr xattrCreate(Subject who, LocalShare share, Node node, String name, long size, int flags)
+            throws P9Exception {
+        return perform(Operation.XATTR_CREATE, who, share.name(), () -> List.of(path(share, node)), name, () -> {
+            if (size < 0 || size > Xattrs.MAX_VALUE) {
+                throw new P9Exception(Errno.E2BIG, "xattr value of " + size + " bytes");
+            }
+            if ((flags & ~(Xattrs.XATTR_CREATE | Xattrs.XATTR_REPLACE)) != 0 || name.isEmpty()) {
+                throw new P9Exception(Errno.EINVAL, "xattr flags 0x" + Integer.toHexString(flags));
+            }
+            return new PendingXattr(name, (int) size, flags);
+        }, NO_BYTES);
+    }
+
+    /** Twrite on a Txattrcreate fid: fills the pending value. */
+    public int writeXattr(Subject who, LocalShare share, Node node, PendingXattr pending, long offset,
+                          ByteBuffer data) throws P9Exception {
+        return perform(Operation.WRITE, who, share.name(), () -> List.of(path(share, node)), "xattr " + pending.name(),
+                () -> pending.write(offset, data), n -> n);
+    }
+
+    /** Tread on a Txattrwalk fid: a slice of the value (or name list) fetched at walk time. */
+    public ByteBuf readXattr(Subject who, LocalShare share, Node node, String name, byte[] value, long offset,
+                             int count) throws P9Exception {
+        return perform(Operation.READ, who, share.name(), () -> List.of(path(share, node)), "xattr " + name, () -> {
+            if (offset < 0 || offset > value.length) {
+                throw new P9Exception(Errno.EINVAL, "xattr read offset " + offset);
+            }
+            int n = (int) Math.min(count, value.length - offset);
+            return Unpooled.copiedBuffer(value, (int) offset, n);
+        }, ByteBuf::readableBytes);
+    }
+
+    /** Clunk of a Txattrcreate fid: sets (or, for an empty value, removes) the attribute. */
+    public void commitXattr(Subject who, LocalShare share, Node node, PendingXattr pending) throws P9Exception {
+        perform(Operation.XATTR_COMMIT, who, share.name(), () -> List.of(path(share, node)), pending.name(), () -> {
+            byte[] value = pending.value();
+            if (value.length == 0) {
+                Xattrs.remove(node, pending.name());
+            } else {
+                Xattrs.set(node, pending.name(), value, pending.flags());
+            }
+            return null;
+        }, NO_BYTES);
+    }
+
+    // ---------------------------------------------------------------- locks
+
+    public int lock(Subject who, LocalShare share, Node node, LockTable table, LockTable.Owner owner, int type,
+                    long start, long length) throws P9Exception {
+        return perform(Operation.LOCK, who, share.name(), () -> List.of(path(share, node)),
+                lockDetail(type, start, length), () -> {
+                    LockTable.checkType(type);
+                    return table.lock(node.key(), owner, type, start, length);
+                }, NO_BYTES);
+    }
+
+    public Optional<LockTable.Range> getlock(Subject who, LocalShare share, Node node, LockTable table,
+                                             LockTable.Owner owner, int type, long start, long length)
+            throws P9Exception {
+        return perform(Operation.GETLOCK, who, share.name(), () -> List.of(path(share, node)),
+                lockDetail(type, start, length), () -> {
+                    LockTable.checkType(type);
+                    return table.test(node.key(), owner, type, start, length);
+                }, NO_BYTES);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static String path(LocalShare share, Node node) throws P9Exception {
+        return share.root().relativePath(node);
+    }
+
+    static String child(String dir, String name) {
+        return dir.isEmpty() ? name : dir + "/" + name;
+    }
+
+    private static Qid qid(LocalShare share, Node node) throws P9Exception {
+        return share.root().qids().qid(Inodes.stat(node));
+    }
+
+    /** The qid of a node just created (owned by the guest user when the gateway may chown); closes the node. */
+    private static Qid made(LocalShare share, Node node, int uid, int gid) throws P9Exception {
+        try (node) {
+            applyOwner(node, uid, gid);
+            return qid(share, node);
+        }
+    }
+
+    private static void applyOwner(Node node, int uid, int gid) throws P9Exception {
+        if (PRIVILEGED) {
+            Inodes.chown(node, uid, gid);
+        }
+    }
+
+    private static String flags(int hostFlags) {
+        return "flags=0x" + Integer.toHexString(hostFlags);
+    }
+
+    private static String lockDetail(int type, long start, long length) {
+        return "type=" + type + " start=" + start + " length=" + length;
+    }
+}

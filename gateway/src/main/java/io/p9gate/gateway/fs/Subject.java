@@ -1,0 +1,10 @@
+package io.p9gate.gateway.fs;
+
+/**
+ * Who acts, as the guest states it (n_uname at attach, the request's gid where one is sent).
+ * The policy maps these guest ids to host ids later (R-POL-5).
+ */
+public record Subject(int uid, int gid) {
+    /** The overflow id for a guest that names no numeric user. */
+    public static final int NOBODY = 65534;
+}

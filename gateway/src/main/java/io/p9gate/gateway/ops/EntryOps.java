@@ -1,0 +1,85 @@
+package io.p9gate.gateway.ops;
+
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.RMessage.Rlink;
+import io.p9gate.gateway.proto.RMessage.Rmkdir;
+import io.p9gate.gateway.proto.RMessage.Rmknod;
+import io.p9gate.gateway.proto.RMessage.Rrename;
+import io.p9gate.gateway.proto.RMessage.Rrenameat;
+import io.p9gate.gateway.proto.RMessage.Rsymlink;
+import io.p9gate.gateway.proto.RMessage.Runlinkat;
+import io.p9gate.gateway.proto.TMessage.Tlink;
+import io.p9gate.gateway.proto.TMessage.Tmkdir;
+import io.p9gate.gateway.proto.TMessage.Tmknod;
+import io.p9gate.gateway.proto.TMessage.Trename;
+import io.p9gate.gateway.proto.TMessage.Trenameat;
+import io.p9gate.gateway.proto.TMessage.Tsymlink;
+import io.p9gate.gateway.proto.TMessage.Tunlinkat;
+
+/** Tmkdir, Tsymlink, Tmknod, Tlink, Trename, Trenameat, Tunlinkat: changes to directory entries. */
+final class EntryOps {
+    /** Tunlinkat flag: remove a directory. */
+    static final int AT_REMOVEDIR = 0x200;
+
+    private final OpsContext ctx;
+
+    EntryOps(OpsContext ctx) {
+        this.ctx = ctx;
+    }
+
+    Rmkdir mkdir(Tmkdir t) throws P9Exception {
+        Fid dir = ctx.fids().get(t.dfid());
+        return new Rmkdir(ctx.fs().mkdir(dir.withGid(t.gid()), dir.share(), dir.node(), t.name(), t.mode(), t.gid()));
+    }
+
+    Rsymlink symlink(Tsymlink t) throws P9Exception {
+        Fid dir = ctx.fids().get(t.fid());
+        return new Rsymlink(ctx.fs().symlink(dir.withGid(t.gid()), dir.share(), dir.node(), t.name(), t.target(),
+                t.gid()));
+    }
+
+    Rmknod mknod(Tmknod t) throws P9Exception {
+        Fid dir = ctx.fids().get(t.dfid());
+        return new Rmknod(ctx.fs().mknod(dir.withGid(t.gid()), dir.share(), dir.node(), t.name(), t.mode(), t.major(),
+                t.minor(), t.gid()));
+    }
+
+    Rlink link(Tlink t) throws P9Exception {
+        Fid dir = ctx.fids().get(t.dfid());
+        Fid target = sameShare(dir, ctx.fids().get(t.fid()));
+        ctx.fs().link(dir.who(), dir.share(), dir.node(), target.node(), t.name());
+        return new Rlink();
+    }
+
+    Rrename rename(Trename t) throws P9Exception {
+        Fid fid = ctx.fids().get(t.fid());
+        Fid dir = sameShare(fid, ctx.fids().get(t.dfid()));
+        ctx.fs().rename(fid.who(), fid.share(), fid.node(), dir.node(), t.name());
+        return new Rrename();
+    }
+
+    Rrenameat renameat(Trenameat t) throws P9Exception {
+        Fid oldDir = ctx.fids().get(t.oldDirFid());
+        Fid newDir = sameShare(oldDir, ctx.fids().get(t.newDirFid()));
+        ctx.fs().renameat(oldDir.who(), oldDir.share(), oldDir.node(), t.oldName(), newDir.node(), t.newName());
+        return new Rrenameat();
+    }
+
+    Runlinkat unlinkat(Tunlinkat t) throws P9Exception {
+        Fid dir = ctx.fids().get(t.dirFid());
+        if ((t.flags() & ~AT_REMOVEDIR) != 0) {
+            throw new P9Exception(Errno.EINVAL, "unlinkat flags 0x" + Integer.toHexString(t.flags()));
+        }
+        ctx.fs().unlinkat(dir.who(), dir.share(), dir.node(), t.name(), (t.flags() & AT_REMOVEDIR) != 0);
+        return new Runlinkat();
+    }
+
+    /** Two fids of one request must be in the same share: a link or rename across shares is EXDEV. */
+    private static Fid sameShare(Fid first, Fid second) throws P9Exception {
+        if (first.share() != second.share()) {
+            throw new P9Exception(Errno.EXDEV, "fids in different shares");
+        }
+        return second;
+    }
+}

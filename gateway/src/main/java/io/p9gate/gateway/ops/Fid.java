@@ -1,0 +1,40 @@
+package io.p9gate.gateway.ops;
+
+import io.p9gate.gateway.backend.LocalShare;
+import io.p9gate.gateway.backend.LockTable;
+import io.p9gate.gateway.backend.Node;
+import io.p9gate.gateway.fs.Subject;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One fid of a session: a handle on a file in a share, the guest user it acts for, and its state.
+ * A state change installs a new Fid under the same number; the lock owners that locked through
+ * it travel along so that its clunk releases their locks.
+ */
+record Fid(LocalShare share, Node node, Subject who, FidState state, Set<LockTable.Owner> lockOwners) {
+
+    static Fid walked(LocalShare share, Node node, Subject who) {
+        return new Fid(share, node, who, FidState.WALKED, ConcurrentHashMap.newKeySet());
+    }
+
+    Fid withState(FidState next) {
+        return new Fid(share, node, who, next, lockOwners);
+    }
+
+    /** The subject for a request that names its own gid (create, mkdir, symlink, mknod). */
+    Subject withGid(int gid) {
+        return new Subject(who.uid(), gid);
+    }
+
+    /** Gives back what this fid holds: its open file, its locks, its handle. */
+    void release(LockTable locks) {
+        if (state instanceof FidState.Opened(var file)) {
+            file.close();
+        }
+        for (LockTable.Owner owner : lockOwners) {
+            locks.release(node.key(), owner);
+        }
+        node.close();
+    }
+}

@@ -1,0 +1,104 @@
+package io.p9gate.gateway.ops;
+
+import io.p9gate.gateway.backend.LocalShare;
+import io.p9gate.gateway.backend.LockTable;
+import io.p9gate.gateway.fs.GuardedFs;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.TMessage.FileRequest;
+import io.p9gate.gateway.proto.TMessage.Tattach;
+import io.p9gate.gateway.proto.TMessage.Tauth;
+import io.p9gate.gateway.proto.TMessage.Tclunk;
+import io.p9gate.gateway.proto.TMessage.Tfsync;
+import io.p9gate.gateway.proto.TMessage.Tgetattr;
+import io.p9gate.gateway.proto.TMessage.Tgetlock;
+import io.p9gate.gateway.proto.TMessage.Tlcreate;
+import io.p9gate.gateway.proto.TMessage.Tlink;
+import io.p9gate.gateway.proto.TMessage.Tlock;
+import io.p9gate.gateway.proto.TMessage.Tlopen;
+import io.p9gate.gateway.proto.TMessage.Tmkdir;
+import io.p9gate.gateway.proto.TMessage.Tmknod;
+import io.p9gate.gateway.proto.TMessage.Tread;
+import io.p9gate.gateway.proto.TMessage.Treaddir;
+import io.p9gate.gateway.proto.TMessage.Treadlink;
+import io.p9gate.gateway.proto.TMessage.Tremove;
+import io.p9gate.gateway.proto.TMessage.Trename;
+import io.p9gate.gateway.proto.TMessage.Trenameat;
+import io.p9gate.gateway.proto.TMessage.Tsetattr;
+import io.p9gate.gateway.proto.TMessage.Tstatfs;
+import io.p9gate.gateway.proto.TMessage.Tsymlink;
+import io.p9gate.gateway.proto.TMessage.Tunlinkat;
+import io.p9gate.gateway.proto.TMessage.Twalk;
+import io.p9gate.gateway.proto.TMessage.Twrite;
+import io.p9gate.gateway.proto.TMessage.Txattrcreate;
+import io.p9gate.gateway.proto.TMessage.Txattrwalk;
+import io.p9gate.gateway.session.ConnectionContext;
+import io.p9gate.gateway.session.RequestHandler;
+import java.util.Map;
+
+/**
+ * The filesystem half of one 9P2000.L session: its fid table and one handler per request type.
+ * Every handler reaches files only through {@link GuardedFs}. Safe for concurrent requests.
+ */
+public final class FileServer implements RequestHandler {
+    private final OpsContext ctx;
+    private final SessionOps session;
+    private final WalkOps walk;
+    private final IoOps io;
+    private final EntryOps entries;
+    private final AttrOps attrs;
+    private final XattrOps xattrs;
+    private final LockOps locks;
+
+    public FileServer(ConnectionContext connection, Map<String, LocalShare> shares, GuardedFs fs, LockTable lockTable) {
+        this.ctx = new OpsContext(connection, Map.copyOf(shares), fs, new Fids(), lockTable);
+        this.session = new SessionOps(ctx);
+        this.walk = new WalkOps(ctx);
+        this.io = new IoOps(ctx);
+        this.entries = new EntryOps(ctx);
+        this.attrs = new AttrOps(ctx);
+        this.xattrs = new XattrOps(ctx);
+        this.locks = new LockOps(ctx);
+    }
+
+    @Override
+    public RMessage handle(FileRequest request) throws P9Exception {
+        return switch (request) {
+            case Tauth t -> session.auth(t);
+            case Tattach t -> session.attach(t);
+            case Tclunk t -> session.clunk(t);
+            case Tremove t -> session.remove(t);
+            case Twalk t -> walk.walk(t);
+            case Tlopen t -> io.lopen(t);
+            case Tlcreate t -> io.lcreate(t);
+            case Tread t -> io.read(t);
+            case Twrite t -> io.write(t);
+            case Treaddir t -> io.readdir(t);
+            case Tfsync t -> io.fsync(t);
+            case Tmkdir t -> entries.mkdir(t);
+            case Tsymlink t -> entries.symlink(t);
+            case Tmknod t -> entries.mknod(t);
+            case Tlink t -> entries.link(t);
+            case Trename t -> entries.rename(t);
+            case Trenameat t -> entries.renameat(t);
+            case Tunlinkat t -> entries.unlinkat(t);
+            case Tgetattr t -> attrs.getattr(t);
+            case Tsetattr t -> attrs.setattr(t);
+            case Tstatfs t -> attrs.statfs(t);
+            case Treadlink t -> attrs.readlink(t);
+            case Txattrwalk t -> xattrs.xattrwalk(t);
+            case Txattrcreate t -> xattrs.xattrcreate(t);
+            case Tlock t -> locks.lock(t);
+            case Tgetlock t -> locks.getlock(t);
+        };
+    }
+
+    /** Releases every fid (handles, open files, their locks) and every lock of the session. */
+    @Override
+    public void close() {
+        for (Fid fid : ctx.fids().drain()) {
+            fid.release(ctx.locks());
+        }
+        ctx.locks().releaseSession(ctx.connection().sessionId());
+    }
+}

@@ -1,0 +1,134 @@
+package io.p9gate.gateway.ops;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.p9gate.gateway.fs.GuardedFs;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.RMessage.Rfsync;
+import io.p9gate.gateway.proto.RMessage.Rlcreate;
+import io.p9gate.gateway.proto.RMessage.Rlopen;
+import io.p9gate.gateway.proto.RMessage.Rread;
+import io.p9gate.gateway.proto.RMessage.Rreaddir;
+import io.p9gate.gateway.proto.RMessage.Rwrite;
+import io.p9gate.gateway.proto.TMessage.Tfsync;
+import io.p9gate.gateway.proto.TMessage.Tlcreate;
+import io.p9gate.gateway.proto.TMessage.Tlopen;
+import io.p9gate.gateway.proto.TMessage.Tread;
+import io.p9gate.gateway.proto.TMessage.Treaddir;
+import io.p9gate.gateway.proto.TMessage.Twrite;
+
+/** Tlopen, Tlcreate, Tread, Twrite, Treaddir, Tfsync. */
+final class IoOps {
+    private final OpsContext ctx;
+
+    IoOps(OpsContext ctx) {
+        this.ctx = ctx;
+    }
+
+    private int iounit() {
+        return ctx.connection().iounit();
+    }
+
+    Rlopen lopen(Tlopen t) throws P9Exception {
+        Fid fid = ctx.fids().get(t.fid());
+        requireUnopened(fid);
+        if (OpenFlags.wantsDirectory(t.flags()) && !fid.node().isDirectory()) {
+            throw new P9Exception(Errno.ENOTDIR, "O_DIRECTORY on a non-directory");
+        }
+        GuardedFs.Opened opened = ctx.fs().open(fid.who(), fid.share(), fid.node(), OpenFlags.toHost(t.flags()));
+        try {
+            ctx.fids().replace(t.fid(), fid, fid.withState(new FidState.Opened(opened.file())));
+        } catch (P9Exception e) {
+            opened.file().close();
+            throw e;
+        }
+        return new Rlopen(opened.qid(), iounit());
+    }
+
+    /** The fid (a directory) becomes the newly created, opened file. */
+    Rlcreate lcreate(Tlcreate t) throws P9Exception {
+        Fid dir = ctx.fids().get(t.fid());
+        requireUnopened(dir);
+        GuardedFs.Created created = ctx.fs().create(dir.withGid(t.gid()), dir.share(), dir.node(), t.name(),
+                OpenFlags.toHost(t.flags()), t.mode(), t.gid(), OpenFlags.exclusive(t.flags()));
+        Fid file = new Fid(dir.share(), created.node(), dir.who(), new FidState.Opened(created.file()),
+                dir.lockOwners());
+        try {
+            ctx.fids().replace(t.fid(), dir, file);
+        } catch (P9Exception e) {
+            created.file().close();
+            created.node().close();
+            throw e;
+        }
+        dir.node().close();
+        return new Rlcreate(created.qid(), iounit());
+    }
+
+    Rread read(Tread t) throws P9Exception {
+        Fid fid = ctx.fids().get(t.fid());
+        int count = Math.min(Math.max(t.count(), 0), iounit());
+        return switch (fid.state()) {
+            case FidState.Opened(var file) -> {
+                ByteBuf buf = ByteBufAllocator.DEFAULT.directBuffer(count);
+                try {
+                    int n = ctx.fs().read(fid.who(), fid.share(), fid.node(), file, t.offset(),
+                            buf.nioBuffer(0, count));
+                    buf.writerIndex(n);
+                    yield new Rread(buf);
+                } catch (P9Exception | RuntimeException e) {
+                    buf.release();
+                    throw e;
+                }
+            }
+            case FidState.XattrRead(var name, var value) ->
+                    new Rread(ctx.fs().readXattr(fid.who(), fid.share(), fid.node(), name, value, t.offset(), count));
+            case FidState.Walked w -> throw notOpen();
+            case FidState.XattrWrite w -> throw notOpen();
+        };
+    }
+
+    Rwrite write(Twrite t) throws P9Exception {
+        Fid fid = ctx.fids().get(t.fid());
+        ByteBuf data = t.data();
+        if (data.readableBytes() > iounit()) {
+            throw new P9Exception(Errno.EINVAL, "write larger than iounit");
+        }
+        return switch (fid.state()) {
+            case FidState.Opened(var file) -> new Rwrite(ctx.fs().write(fid.who(), fid.share(), fid.node(), file,
+                    t.offset(), data.nioBuffer()));
+            case FidState.XattrWrite(var pending) -> new Rwrite(ctx.fs().writeXattr(fid.who(), fid.share(),
+                    fid.node(), pending, t.offset(), data.nioBuffer()));
+            case FidState.Walked w -> throw notOpen();
+            case FidState.XattrRead r -> throw notOpen();
+        };
+    }
+
+    Rreaddir readdir(Treaddir t) throws P9Exception {
+        Fid fid = ctx.fids().get(t.fid());
+        if (!(fid.state() instanceof FidState.Opened(var file))) {
+            throw notOpen();
+        }
+        int count = Math.min(Math.max(t.count(), 0), iounit());
+        return new Rreaddir(ctx.fs().readdir(fid.who(), fid.share(), fid.node(), file, t.offset(), count));
+    }
+
+    Rfsync fsync(Tfsync t) throws P9Exception {
+        Fid fid = ctx.fids().get(t.fid());
+        if (!(fid.state() instanceof FidState.Opened(var file))) {
+            throw notOpen();
+        }
+        ctx.fs().fsync(fid.who(), fid.share(), fid.node(), file, t.datasync() != 0);
+        return new Rfsync();
+    }
+
+    private static void requireUnopened(Fid fid) throws P9Exception {
+        if (!(fid.state() instanceof FidState.Walked)) {
+            throw new P9Exception(Errno.EINVAL, "fid is already open");
+        }
+    }
+
+    private static P9Exception notOpen() {
+        return new P9Exception(Errno.EBADF, "fid is not open for this operation");
+    }
+}

@@ -1,0 +1,48 @@
+package io.p9gate.gateway.ops;
+
+import io.p9gate.gateway.backend.LockTable;
+import io.p9gate.gateway.proto.LockConstants;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.RMessage.Rgetlock;
+import io.p9gate.gateway.proto.RMessage.Rlock;
+import io.p9gate.gateway.proto.TMessage.Tgetlock;
+import io.p9gate.gateway.proto.TMessage.Tlock;
+import java.util.Optional;
+
+/**
+ * Tlock/Tgetlock against the gateway-wide lock table. A conflict answers LOCK_BLOCKED at once,
+ * also for blocking requests: the Linux client sleeps and retries.
+ */
+final class LockOps {
+    private final OpsContext ctx;
+
+    LockOps(OpsContext ctx) {
+        this.ctx = ctx;
+    }
+
+    private LockTable.Owner owner(int procId, String clientId) {
+        return new LockTable.Owner(ctx.connection().sessionId(), procId, clientId);
+    }
+
+    Rlock lock(Tlock t) throws P9Exception {
+        Fid fid = ctx.fids().get(t.fid());
+        LockTable.Owner owner = owner(t.procId(), t.clientId());
+        int status = ctx.fs().lock(fid.who(), fid.share(), fid.node(), ctx.locks(), owner, t.lockType(), t.start(),
+                t.length());
+        if (status == LockConstants.LOCK_SUCCESS && t.lockType() != LockConstants.LOCK_TYPE_UNLCK) {
+            fid.lockOwners().add(owner);
+        }
+        return new Rlock(status);
+    }
+
+    Rgetlock getlock(Tgetlock t) throws P9Exception {
+        Fid fid = ctx.fids().get(t.fid());
+        Optional<LockTable.Range> conflict = ctx.fs().getlock(fid.who(), fid.share(), fid.node(), ctx.locks(),
+                owner(t.procId(), t.clientId()), t.lockType(), t.start(), t.length());
+        if (conflict.isEmpty()) {
+            return new Rgetlock(LockConstants.LOCK_TYPE_UNLCK, t.start(), t.length(), t.procId(), t.clientId());
+        }
+        LockTable.Range r = conflict.get();
+        return new Rgetlock(r.type(), r.start(), r.length(), r.owner().procId(), r.owner().clientId());
+    }
+}

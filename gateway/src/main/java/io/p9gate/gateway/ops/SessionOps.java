@@ -1,0 +1,91 @@
+package io.p9gate.gateway.ops;
+
+import io.p9gate.gateway.backend.LocalShare;
+import io.p9gate.gateway.fs.GuardedFs;
+import io.p9gate.gateway.fs.Subject;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.RMessage.Rattach;
+import io.p9gate.gateway.proto.RMessage.Rclunk;
+import io.p9gate.gateway.proto.RMessage.Rremove;
+import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.proto.TMessage.Tattach;
+import io.p9gate.gateway.proto.TMessage.Tauth;
+import io.p9gate.gateway.proto.TMessage.Tclunk;
+import io.p9gate.gateway.proto.TMessage.Tremove;
+
+/** Tauth, Tattach, Tclunk, Tremove: how fids come into being and go away. */
+final class SessionOps {
+    private final OpsContext ctx;
+
+    SessionOps(OpsContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** Always fails: the VM's identity comes from the transport, not from a 9P auth exchange. */
+    RMessage auth(Tauth t) throws P9Exception {
+        ctx.fs().auth(subject(t.nUname()), t.aname());
+        throw new P9Exception(Errno.EOPNOTSUPP, "no authentication");
+    }
+
+    Rattach attach(Tattach t) throws P9Exception {
+        if (t.afid() != TMessage.NOFID) {
+            throw new P9Exception(Errno.EINVAL, "authentication is not used: afid must be NOFID");
+        }
+        LocalShare share = share(t.aname());
+        Subject who = subject(t.nUname());
+        GuardedFs.Attached attached = ctx.fs().attach(who, share);
+        try {
+            ctx.fids().add(t.fid(), Fid.walked(share, attached.root(), who));
+        } catch (P9Exception e) {
+            attached.root().close();
+            throw e;
+        }
+        return new Rattach(attached.qid());
+    }
+
+    /** The share named by aname; an empty aname means the only share when there is exactly one. */
+    private LocalShare share(String aname) throws P9Exception {
+        LocalShare share = ctx.shares().get(aname);
+        if (share == null && aname.isEmpty() && ctx.shares().size() == 1) {
+            share = ctx.shares().values().iterator().next();
+        }
+        if (share == null) {
+            throw new P9Exception(Errno.ENOENT, "no share named '" + aname + "'");
+        }
+        return share;
+    }
+
+    /** n_uname if the guest sent one; a name alone maps to the overflow id. */
+    private static Subject subject(int nUname) {
+        int uid = nUname == TMessage.NONUNAME ? Subject.NOBODY : nUname;
+        // 9P2000.L attach carries no group: requests that create files name their gid themselves.
+        return new Subject(uid, Subject.NOBODY);
+    }
+
+    Rclunk clunk(Tclunk t) throws P9Exception {
+        Fid fid = ctx.fids().remove(t.fid());
+        try {
+            if (fid.state() instanceof FidState.XattrWrite(var pending)) {
+                ctx.fs().commitXattr(fid.who(), fid.share(), fid.node(), pending);
+            } else {
+                ctx.fs().clunk(fid.who(), fid.share(), fid.node());
+            }
+            return new Rclunk();
+        } finally {
+            fid.release(ctx.locks());
+        }
+    }
+
+    /** Removes the file, then clunks the fid, even when the removal fails. */
+    Rremove remove(Tremove t) throws P9Exception {
+        Fid fid = ctx.fids().remove(t.fid());
+        try {
+            ctx.fs().remove(fid.who(), fid.share(), fid.node());
+            return new Rremove();
+        } finally {
+            fid.release(ctx.locks());
+        }
+    }
+}

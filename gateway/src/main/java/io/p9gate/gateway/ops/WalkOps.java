@@ -1,0 +1,30 @@
+package io.p9gate.gateway.ops;
+
+import io.p9gate.gateway.fs.GuardedFs;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.RMessage.Rwalk;
+import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.proto.TMessage.Twalk;
+
+/** Twalk: clone (no names), full walk (newfid installed) or partial walk (qids only). */
+final class WalkOps {
+    private final OpsContext ctx;
+
+    WalkOps(OpsContext ctx) {
+        this.ctx = ctx;
+    }
+
+    Rwalk walk(Twalk t) throws P9Exception {
+        if (t.names().size() > TMessage.MAXWELEM) {
+            throw new P9Exception(Errno.EINVAL, "more than " + TMessage.MAXWELEM + " names in one walk");
+        }
+        Fid from = ctx.fids().get(t.fid());
+        GuardedFs.Walked walked = ctx.fs().walk(from.who(), from.share(), from.node(), t.names());
+        if (walked.node() == null) {
+            return new Rwalk(walked.qids());
+        }
+        ctx.fids().install(t.fid(), from, t.newfid(), Fid.walked(from.share(), walked.node(), from.who()), ctx.locks());
+        return new Rwalk(walked.qids());
+    }
+}

@@ -1,0 +1,43 @@
+package io.p9gate.gateway.ops;
+
+import io.p9gate.gateway.fs.PendingXattr;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.RMessage.Rxattrcreate;
+import io.p9gate.gateway.proto.RMessage.Rxattrwalk;
+import io.p9gate.gateway.proto.TMessage.Txattrcreate;
+import io.p9gate.gateway.proto.TMessage.Txattrwalk;
+
+/**
+ * Txattrwalk (name "" lists the names) makes a read-only fid holding the value; Txattrcreate turns
+ * a fid into a value being written, committed when it is clunked.
+ */
+final class XattrOps {
+    private final OpsContext ctx;
+
+    XattrOps(OpsContext ctx) {
+        this.ctx = ctx;
+    }
+
+    Rxattrwalk xattrwalk(Txattrwalk t) throws P9Exception {
+        Fid fid = ctx.fids().get(t.fid());
+        byte[] value = t.name().isEmpty()
+                ? ctx.fs().xattrList(fid.who(), fid.share(), fid.node())
+                : ctx.fs().xattrGet(fid.who(), fid.share(), fid.node(), t.name());
+        Fid reader = Fid.walked(fid.share(), fid.node().share(), fid.who())
+                .withState(new FidState.XattrRead(t.name(), value));
+        ctx.fids().install(t.fid(), fid, t.newfid(), reader, ctx.locks());
+        return new Rxattrwalk(value.length);
+    }
+
+    Rxattrcreate xattrcreate(Txattrcreate t) throws P9Exception {
+        Fid fid = ctx.fids().get(t.fid());
+        if (!(fid.state() instanceof FidState.Walked)) {
+            throw new P9Exception(Errno.EINVAL, "xattrcreate on an open fid");
+        }
+        PendingXattr pending = ctx.fs().xattrCreate(fid.who(), fid.share(), fid.node(), t.name(), t.attrSize(),
+                t.flags());
+        ctx.fids().replace(t.fid(), fid, fid.withState(new FidState.XattrWrite(pending)));
+        return new Rxattrcreate();
+    }
+}

@@ -1,0 +1,92 @@
+package io.p9gate.gateway.backend;
+
+import static io.p9gate.gateway.proto.LockConstants.LOCK_BLOCKED;
+import static io.p9gate.gateway.proto.LockConstants.LOCK_SUCCESS;
+import static io.p9gate.gateway.proto.LockConstants.LOCK_TYPE_RDLCK;
+import static io.p9gate.gateway.proto.LockConstants.LOCK_TYPE_UNLCK;
+import static io.p9gate.gateway.proto.LockConstants.LOCK_TYPE_WRLCK;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** POSIX byte-range semantics of the lock table: split, merge, conflicts, release. */
+class LockTableTest {
+    final LockTable table = new LockTable();
+    final FileKey file = new FileKey(1, 2);
+    final LockTable.Owner p1 = new LockTable.Owner(1, 100, "vm");
+    final LockTable.Owner p2 = new LockTable.Owner(1, 200, "vm");
+    final LockTable.Owner otherSession = new LockTable.Owner(2, 100, "vm");
+
+    record Span(int type, long start, long end) {
+    }
+
+    List<Span> spans(LockTable.Owner owner) {
+        return table.held(file).stream().filter(r -> r.owner().equals(owner))
+                .map(r -> new Span(r.type(), r.start(), r.end()))
+                .sorted(java.util.Comparator.comparingLong(Span::start)).toList();
+    }
+
+    @Test
+    void unlockInTheMiddleSplits() throws Exception {
+        table.lock(file, p1, LOCK_TYPE_WRLCK, 0, 100);
+        table.lock(file, p1, LOCK_TYPE_UNLCK, 40, 20);
+        assertEquals(List.of(new Span(LOCK_TYPE_WRLCK, 0, 40), new Span(LOCK_TYPE_WRLCK, 60, 100)), spans(p1));
+    }
+
+    @Test
+    void changingTypeInTheMiddleSplitsInThree() throws Exception {
+        table.lock(file, p1, LOCK_TYPE_WRLCK, 0, 100);
+        table.lock(file, p1, LOCK_TYPE_RDLCK, 40, 20);
+        assertEquals(List.of(new Span(LOCK_TYPE_WRLCK, 0, 40), new Span(LOCK_TYPE_RDLCK, 40, 60),
+                new Span(LOCK_TYPE_WRLCK, 60, 100)), spans(p1));
+    }
+
+    @Test
+    void adjacentAndOverlappingSameTypeMerge() throws Exception {
+        table.lock(file, p1, LOCK_TYPE_RDLCK, 0, 10);
+        table.lock(file, p1, LOCK_TYPE_RDLCK, 10, 10);
+        table.lock(file, p1, LOCK_TYPE_RDLCK, 30, 10);
+        table.lock(file, p1, LOCK_TYPE_RDLCK, 15, 20);
+        assertEquals(List.of(new Span(LOCK_TYPE_RDLCK, 0, 40)), spans(p1));
+    }
+
+    @Test
+    void conflictMatrix() throws Exception {
+        // {held, requested} -> blocked?
+        int[][] cases = {{LOCK_TYPE_RDLCK, LOCK_TYPE_RDLCK, 0}, {LOCK_TYPE_RDLCK, LOCK_TYPE_WRLCK, 1},
+                {LOCK_TYPE_WRLCK, LOCK_TYPE_RDLCK, 1}, {LOCK_TYPE_WRLCK, LOCK_TYPE_WRLCK, 1}};
+        for (int[] c : cases) {
+            LockTable t = new LockTable();
+            assertEquals(LOCK_SUCCESS, t.lock(file, p1, c[0], 0, 10));
+            int expected = c[2] == 1 ? LOCK_BLOCKED : LOCK_SUCCESS;
+            assertEquals(expected, t.lock(file, p2, c[1], 5, 10), "same session, other process");
+            LockTable fresh = new LockTable();
+            fresh.lock(file, p1, c[0], 0, 10);
+            assertEquals(expected, fresh.lock(file, otherSession, c[1], 9, 1), "other session");
+            assertEquals(LOCK_SUCCESS, t.lock(file, p1, c[1], 0, 10), "own locks never conflict");
+            assertEquals(LOCK_SUCCESS, t.lock(file, p2, c[1], 10, 10), "disjoint ranges never conflict");
+        }
+    }
+
+    @Test
+    void zeroLengthMeansToEndOfFile() throws Exception {
+        table.lock(file, p1, LOCK_TYPE_WRLCK, 1000, 0);
+        assertEquals(LOCK_BLOCKED, table.lock(file, p2, LOCK_TYPE_RDLCK, Long.MAX_VALUE - 10, 5));
+        assertEquals(LOCK_SUCCESS, table.lock(file, p2, LOCK_TYPE_RDLCK, 0, 1000));
+        assertTrue(table.test(file, p2, LOCK_TYPE_RDLCK, 999, 2).isPresent());
+        assertEquals(0, table.test(file, p2, LOCK_TYPE_RDLCK, 999, 2).get().length());
+    }
+
+    @Test
+    void releaseByOwnerAndBySession() throws Exception {
+        table.lock(file, p1, LOCK_TYPE_RDLCK, 0, 10);
+        table.lock(file, p2, LOCK_TYPE_RDLCK, 0, 10);
+        table.lock(file, otherSession, LOCK_TYPE_RDLCK, 0, 10);
+        table.release(file, p1);
+        assertEquals(2, table.held(file).size());
+        table.releaseSession(1);
+        assertEquals(List.of(otherSession), table.held(file).stream().map(LockTable.Range::owner).toList());
+    }
+}

@@ -1,0 +1,244 @@
+package io.p9gate.gateway.fs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.Unpooled;
+import io.p9gate.gateway.ops.TestSession;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.LockConstants;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.SetAttr;
+import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.proto.TMessage.FileRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** GuardedFs is the single choke point: one decision and one audit record per request (R-POL-2, R-AUD-1/4). */
+class GuardedFsTest {
+    record Recorded(AccessRequest request, Decision decision, Outcome outcome) {
+    }
+
+    /** Allows everything except one operation; remembers every question. */
+    static final class RecordingPolicy implements AccessPolicy {
+        final List<AccessRequest> asked = new CopyOnWriteArrayList<>();
+        volatile Operation denied;
+
+        @Override
+        public Decision decide(AccessRequest request) {
+            asked.add(request);
+            return request.operation() == denied
+                    ? Decision.deny(Errno.EACCES, List.of("test-deny"))
+                    : Decision.allow(List.of("test-allow"));
+        }
+    }
+
+    static final class RecordingAudit implements AuditTrail {
+        final List<Recorded> records = new CopyOnWriteArrayList<>();
+        volatile Operation failing;
+
+        @Override
+        public void record(AccessRequest request, Decision decision, Outcome outcome) throws Exception {
+            if (request.operation() == failing) {
+                throw new java.io.IOException("disk full");
+            }
+            records.add(new Recorded(request, decision, outcome));
+        }
+    }
+
+    @TempDir
+    Path tmp;
+    Path share;
+    final RecordingPolicy policy = new RecordingPolicy();
+    final RecordingAudit audit = new RecordingAudit();
+    ShareServerFactory factory;
+    TestSession s;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        share = Files.createDirectories(tmp.resolve("share"));
+        Files.writeString(share.resolve("f"), "content");
+        factory = TestSession.factory(share, policy, audit);
+        s = TestSession.attached(factory);
+    }
+
+    @AfterEach
+    void tearDown() {
+        s.close();
+        factory.close();
+    }
+
+    /** Runs one request (success or failure) and checks it produced exactly one decision and one record. */
+    private Recorded once(FileRequest request, Operation expected) {
+        int asked = policy.asked.size();
+        int recorded = audit.records.size();
+        try {
+            s.call(request);
+        } catch (P9Exception e) {
+            // failures are decided and recorded too
+        }
+        assertEquals(asked + 1, policy.asked.size(), "one decision for " + request);
+        assertEquals(recorded + 1, audit.records.size(), "one record for " + request);
+        Recorded r = audit.records.get(audit.records.size() - 1);
+        assertEquals(expected, r.request().operation(), "operation of " + request);
+        assertEquals(policy.asked.get(policy.asked.size() - 1), r.request());
+        assertEquals("vm-test", r.request().vm());
+        assertEquals("share", r.request().share());
+        return r;
+    }
+
+    private static io.netty.buffer.ByteBuf bytes(String text) {
+        return Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void everyRequestTypeIsDecidedAndRecordedExactlyOnce() throws Exception {
+        Set<Class<?>> covered = new HashSet<>();
+        List<FileRequest> script = new ArrayList<>();
+        record Step(FileRequest request, Operation op) {
+        }
+        List<Step> steps = List.of(
+                new Step(new TMessage.Tauth(9, "u", "share", 0), Operation.AUTH),
+                new Step(new TMessage.Tattach(1, TMessage.NOFID, "u", "share", 0), Operation.ATTACH),
+                new Step(new TMessage.Twalk(0, 2, List.of("f")), Operation.WALK),
+                new Step(new TMessage.Tlopen(2, 2), Operation.OPEN),
+                new Step(new TMessage.Tread(2, 0, 100), Operation.READ),
+                new Step(new TMessage.Twrite(2, 0, bytes("C")), Operation.WRITE),
+                new Step(new TMessage.Tfsync(2, 0), Operation.FSYNC),
+                new Step(new TMessage.Tlock(2, LockConstants.LOCK_TYPE_WRLCK, 0, 0, 0, 1, "c"), Operation.LOCK),
+                new Step(new TMessage.Tgetlock(2, LockConstants.LOCK_TYPE_RDLCK, 0, 0, 1, "c"), Operation.GETLOCK),
+                new Step(new TMessage.Tgetattr(2, 0x3fff), Operation.GETATTR),
+                new Step(new TMessage.Tsetattr(2, new SetAttr(SetAttr.SETATTR_MODE, 0600, 0, 0, 0, 0, 0, 0, 0)),
+                        Operation.SETATTR),
+                new Step(new TMessage.Tstatfs(0), Operation.STATFS),
+                new Step(new TMessage.Twalk(0, 3, List.of()), Operation.WALK),
+                new Step(new TMessage.Tlcreate(3, "new", 2, 0644, 0), Operation.CREATE),
+                new Step(new TMessage.Tmkdir(0, "d", 0755, 0), Operation.MKDIR),
+                new Step(new TMessage.Tsymlink(0, "l", "f", 0), Operation.SYMLINK),
+                new Step(new TMessage.Twalk(0, 4, List.of("l")), Operation.WALK),
+                new Step(new TMessage.Treadlink(4), Operation.READLINK),
+                new Step(new TMessage.Tmknod(0, "p", 0010644, 0, 0, 0), Operation.MKNOD),
+                new Step(new TMessage.Tlink(0, 2, "hard"), Operation.LINK),
+                new Step(new TMessage.Twalk(0, 5, List.of("hard")), Operation.WALK),
+                new Step(new TMessage.Trename(5, 0, "hard2"), Operation.RENAME),
+                new Step(new TMessage.Trenameat(0, "hard2", 0, "hard3"), Operation.RENAME),
+                new Step(new TMessage.Tunlinkat(0, "hard3", 0), Operation.REMOVE),
+                new Step(new TMessage.Twalk(0, 6, List.of()), Operation.WALK),
+                new Step(new TMessage.Tlopen(6, 0), Operation.OPEN),
+                new Step(new TMessage.Treaddir(6, 0, 4096), Operation.READDIR),
+                new Step(new TMessage.Txattrwalk(2, 7, ""), Operation.XATTR_LIST),
+                new Step(new TMessage.Tread(7, 0, 100), Operation.READ),
+                new Step(new TMessage.Twalk(0, 8, List.of("f")), Operation.WALK),
+                new Step(new TMessage.Txattrcreate(8, "user.a", 1, 0), Operation.XATTR_CREATE),
+                new Step(new TMessage.Twrite(8, 0, bytes("v")), Operation.WRITE),
+                new Step(new TMessage.Tclunk(8), Operation.XATTR_COMMIT),
+                new Step(new TMessage.Txattrwalk(2, 9, "user.a"), Operation.XATTR_GET),
+                new Step(new TMessage.Tclunk(6), Operation.CLUNK),
+                new Step(new TMessage.Tremove(4), Operation.REMOVE));
+        for (Step step : steps) {
+            Recorded r = once(step.request(), step.op());
+            covered.add(step.request().getClass());
+            script.add(step.request());
+            if (step.op() != Operation.AUTH) {
+                assertNull(r.outcome().errno(), "outcome of " + step.request() + ": " + r.outcome());
+            }
+        }
+        Set<Class<?>> all = Arrays.stream(FileRequest.class.getPermittedSubclasses()).collect(Collectors.toSet());
+        assertEquals(all, covered, "every FileRequest type is exercised");
+        Recorded read = audit.records.stream().filter(r -> r.request().operation() == Operation.READ).findFirst()
+                .orElseThrow();
+        assertEquals(7, read.outcome().bytes(), "byte counts are recorded");
+        Recorded auth = audit.records.stream().filter(r -> r.request().operation() == Operation.AUTH).findFirst()
+                .orElseThrow();
+        assertEquals(Errno.EOPNOTSUPP, auth.outcome().errno());
+        assertEquals("v", new String(readUserXattr(), StandardCharsets.UTF_8), "the committed xattr reached the file");
+        assertTrue(script.size() >= all.size());
+    }
+
+    private byte[] readUserXattr() throws Exception {
+        var view = Files.getFileAttributeView(share.resolve("f"), java.nio.file.attribute.UserDefinedFileAttributeView.class);
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(view.size("a"));
+        view.read("a", buf);
+        return buf.array();
+    }
+
+    @Test
+    void walkDecisionNamesEveryIntermediatePath() throws Exception {
+        Files.createDirectories(share.resolve("a/b"));
+        Recorded r = once(new TMessage.Twalk(0, 1, List.of("a", "b", "..", "b", ".", "..", "..", "..")),
+                Operation.WALK);
+        assertEquals(List.of("a", "a/b", "a", "a/b", "a/b", "a", "", ""), r.request().paths());
+        Recorded rename = once(new TMessage.Trenameat(0, "f", 1, "g"), Operation.RENAME);
+        assertEquals(List.of("f", "g"), rename.request().paths());
+    }
+
+    @Test
+    void aDenialStopsTheBackendCallAndIsRecorded() throws Exception {
+        s.walk(0, 1, "f");
+        s.lopen(1, 2);
+        policy.denied = Operation.WRITE;
+        Recorded w = once(new TMessage.Twrite(1, 0, bytes("XXXX")), Operation.WRITE);
+        assertFalse(w.decision().allowed());
+        assertEquals(Errno.EACCES, w.outcome().errno());
+        assertEquals(List.of("test-deny"), w.decision().ruleIds());
+        assertEquals("content", Files.readString(share.resolve("f")));
+
+        policy.denied = Operation.MKDIR;
+        assertEquals(Errno.EACCES, s.fails(new TMessage.Tmkdir(0, "d", 0755, 0)));
+        assertFalse(Files.exists(share.resolve("d")));
+
+        policy.denied = Operation.REMOVE;
+        assertEquals(Errno.EACCES, s.fails(new TMessage.Tunlinkat(0, "f", 0)));
+        assertEquals(Errno.EACCES, s.fails(new TMessage.Tremove(1)));
+        assertTrue(Files.exists(share.resolve("f")));
+        assertEquals(Errno.EBADF, s.fails(new TMessage.Tgetattr(1, 0)), "a denied remove still clunks");
+
+        policy.denied = Operation.WALK;
+        assertEquals(Errno.EACCES, s.fails(new TMessage.Twalk(0, 2, List.of("f"))));
+        assertEquals(Errno.EBADF, s.fails(new TMessage.Tgetattr(2, 0)), "no fid after a denied walk");
+
+        policy.denied = Operation.SETATTR;
+        s.walk(0, 3, "f");
+        assertEquals(Errno.EACCES, s.fails(new TMessage.Tsetattr(3, new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, 0,
+                0, 0, 0, 0))));
+        assertEquals(7, Files.size(share.resolve("f")));
+    }
+
+    @Test
+    void aFailingAuditTrailFailsTheRequestWithEio() throws Exception {
+        audit.failing = Operation.WALK;
+        assertEquals(Errno.EIO, s.fails(new TMessage.Twalk(0, 1, List.of("f"))));
+        assertEquals(Errno.EBADF, s.fails(new TMessage.Tgetattr(1, 0)), "an unrecorded walk installs no fid");
+        audit.failing = Operation.READ;
+        s.walk(0, 2, "f");
+        s.lopen(2, 0);
+        assertEquals(Errno.EIO, s.fails(new TMessage.Tread(2, 0, 10)));
+    }
+
+    @Test
+    void aThrowingPolicyDeniesWithEio() throws Exception {
+        try (ShareServerFactory broken = TestSession.factory(share, r -> {
+            throw new IllegalStateException("engine down");
+        }, audit); TestSession t = TestSession.open(broken)) {
+            P9Exception e = assertThrows(P9Exception.class,
+                    () -> t.call(new TMessage.Tattach(0, TMessage.NOFID, "", "share", 0)));
+            assertEquals(Errno.EIO, e.errno());
+            assertEquals(List.of("policy-error"), audit.records.get(audit.records.size() - 1).decision().ruleIds());
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package io.p9gate.gateway.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.p9gate.gateway.fs.AccessPolicy;
+import io.p9gate.gateway.fs.AllowAll;
+import io.p9gate.gateway.fs.AuditTrail;
+import io.p9gate.gateway.fs.NoAudit;
+import io.p9gate.gateway.fs.ShareServerFactory;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.Qid;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.session.ConnectionContext;
+import io.p9gate.gateway.session.RequestHandler;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Drives a FileServer with request records, the way the session layer does (no codec). */
+public final class TestSession implements AutoCloseable {
+    public static final int MSIZE = 1024 * 1024 + 4096;
+    public static final int ROOT = 0;
+    private static final AtomicLong SESSIONS = new AtomicLong(1);
+
+    private final RequestHandler handler;
+    public final long sessionId;
+
+    private TestSession(RequestHandler handler, long sessionId) {
+        this.handler = handler;
+        this.sessionId = sessionId;
+    }
+
+    /** One factory serving {@code dir} as share "share". */
+    public static ShareServerFactory factory(Path dir) {
+        return new ShareServerFactory(Map.of("share", dir), new AllowAll(), new NoAudit());
+    }
+
+    public static ShareServerFactory factory(Path dir, AccessPolicy policy, AuditTrail audit) {
+        return new ShareServerFactory(Map.of("share", dir), policy, audit);
+    }
+
+    public static TestSession open(ShareServerFactory factory) {
+        long id = SESSIONS.getAndIncrement();
+        return new TestSession(factory.open(new ConnectionContext("vm-test", "test", id, MSIZE)), id);
+    }
+
+    /** Opens a session and attaches fid {@link #ROOT} to the share as uid 0. */
+    public static TestSession attached(ShareServerFactory factory) throws P9Exception {
+        TestSession s = open(factory);
+        s.call(new TMessage.Tattach(ROOT, TMessage.NOFID, "root", "share", 0));
+        return s;
+    }
+
+    public RMessage call(TMessage.FileRequest request) throws P9Exception {
+        return handler.handle(request);
+    }
+
+    @SuppressWarnings("unchecked")
+    public <R extends RMessage> R expect(Class<R> type, TMessage.FileRequest request) throws P9Exception {
+        RMessage reply = call(request);
+        assertEquals(type, reply.getClass(), "reply to " + request);
+        return (R) reply;
+    }
+
+    public Errno fails(TMessage.FileRequest request) {
+        return assertThrows(P9Exception.class, () -> call(request), "expected failure of " + request).errno();
+    }
+
+    public List<Qid> walk(int fid, int newfid, String... names) throws P9Exception {
+        return expect(RMessage.Rwalk.class, new TMessage.Twalk(fid, newfid, List.of(names))).qids();
+    }
+
+    public Qid lopen(int fid, int flags) throws P9Exception {
+        return expect(RMessage.Rlopen.class, new TMessage.Tlopen(fid, flags)).qid();
+    }
+
+    public Qid lcreate(int dirFid, String name, int flags, int mode) throws P9Exception {
+        return expect(RMessage.Rlcreate.class, new TMessage.Tlcreate(dirFid, name, flags, mode, 0)).qid();
+    }
+
+    public byte[] read(int fid, long offset, int count) throws P9Exception {
+        ByteBuf data = expect(RMessage.Rread.class, new TMessage.Tread(fid, offset, count)).data();
+        try {
+            byte[] out = new byte[data.readableBytes()];
+            data.readBytes(out);
+            return out;
+        } finally {
+            data.release();
+        }
+    }
+
+    public String readString(int fid) throws P9Exception {
+        return new String(read(fid, 0, 1 << 16), StandardCharsets.UTF_8);
+    }
+
+    public int write(int fid, long offset, byte[] bytes) throws P9Exception {
+        ByteBuf data = Unpooled.wrappedBuffer(bytes);
+        try {
+            return expect(RMessage.Rwrite.class, new TMessage.Twrite(fid, offset, data)).count();
+        } finally {
+            data.release();
+        }
+    }
+
+    public void clunk(int fid) throws P9Exception {
+        expect(RMessage.Rclunk.class, new TMessage.Tclunk(fid));
+    }
+
+    public RMessage.Rgetattr getattr(int fid) throws P9Exception {
+        return expect(RMessage.Rgetattr.class, new TMessage.Tgetattr(fid, 0x3fff));
+    }
+
+    @Override
+    public void close() {
+        handler.close();
+    }
+}

@@ -1,0 +1,102 @@
+package io.p9gate.gateway.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.TMessage;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Extended attributes as the Linux client drives them, and special files (R-PROTO-6, R-CONF-2). */
+class XattrAndSpecialFilesTest extends ShareTestBase {
+    static final int XATTR_CREATE = 1;
+    static final int XATTR_REPLACE = 2;
+
+
+    @Override
+    void populate() throws Exception {
+        Files.writeString(share.resolve("f"), "data");
+    }
+
+    private void setxattr(String name, String value, int flags) throws Exception {
+        s.walk(0, 10, "f");
+        byte[] v = value.getBytes(StandardCharsets.UTF_8);
+        s.expect(RMessage.Rxattrcreate.class, new TMessage.Txattrcreate(10, name, v.length, flags));
+        if (v.length > 0) {
+            assertEquals(v.length, s.write(10, 0, v));
+        }
+        s.clunk(10);
+    }
+
+    private String getxattr(String name) throws Exception {
+        s.walk(0, 11, "f");
+        long size = s.expect(RMessage.Rxattrwalk.class, new TMessage.Txattrwalk(11, 12, name)).size();
+        String value = new String(s.read(12, 0, (int) size), StandardCharsets.UTF_8);
+        s.clunk(12);
+        s.clunk(11);
+        return value;
+    }
+
+    @Test
+    void setGetListRemove() throws Exception {
+        setxattr("user.color", "blue", 0);
+        setxattr("user.shape", "round", XATTR_CREATE);
+        assertEquals("blue", getxattr("user.color"));
+        String list = getxattr("");
+        assertTrue(list.contains("user.color\0") && list.contains("user.shape\0"), list);
+        setxattr("user.color", "red", XATTR_REPLACE);
+        assertEquals("red", getxattr("user.color"));
+        s.walk(0, 10, "f");
+        s.expect(RMessage.Rxattrcreate.class, new TMessage.Txattrcreate(10, "user.color", 3, XATTR_CREATE));
+        s.write(10, 0, "xyz".getBytes(StandardCharsets.UTF_8));
+        assertEquals(Errno.EEXIST, s.fails(new TMessage.Tclunk(10)));
+        assertEquals(Errno.EBADF, s.fails(new TMessage.Tclunk(10)), "clunk released the fid despite the error");
+        setxattr("user.color", "", XATTR_REPLACE);
+        assertEquals(Errno.ENODATA, s.fails(new TMessage.Txattrwalk(0, 13, "user.color")));
+        assertTrue(!getxattr("").contains("user.color"));
+    }
+
+    @Test
+    void incompleteValueIsRefusedAtClunk() throws Exception {
+        s.walk(0, 10, "f");
+        s.expect(RMessage.Rxattrcreate.class, new TMessage.Txattrcreate(10, "user.x", 10, 0));
+        s.write(10, 0, "abc".getBytes(StandardCharsets.UTF_8));
+        assertEquals(Errno.EINVAL, s.fails(new TMessage.Tclunk(10)));
+        s.walk(0, 10, "f");
+        assertEquals(Errno.E2BIG, s.fails(new TMessage.Txattrcreate(10, "user.x", 1 << 20, 0)));
+    }
+
+    @Test
+    void fifoIsCreatedButNeverOpenedOnTheHost() throws Exception {
+        s.expect(RMessage.Rmknod.class, new TMessage.Tmknod(0, "fifo", 0010644, 0, 0, 0));
+        s.walk(0, 1, "fifo");
+        // Opening a fifo for reading on the host would block until a writer appears; the gateway refuses instead.
+        CompletableFuture<Errno> open = CompletableFuture.supplyAsync(() -> s.fails(new TMessage.Tlopen(1, 0)));
+        assertEquals(Errno.ENXIO, open.get(10, TimeUnit.SECONDS));
+        assertEquals(Errno.EBADF, s.fails(new TMessage.Tread(1, 0, 1)));
+        assertEquals(Errno.EOPNOTSUPP, s.fails(new TMessage.Txattrwalk(1, 2, "")));
+        // getattr works on the node without opening it
+        assertEquals(0010000, s.getattr(1).attr().mode() & 0170000);
+        assertEquals(Errno.ENXIO, s.fails(new TMessage.Tlcreate(0, "fifo", 0, 0644, 0)),
+                "lcreate without O_EXCL on an existing fifo must not open it");
+    }
+
+    @Test
+    void deviceNodesAreNeverOpened() throws Exception {
+        if (io.p9gate.gateway.backend.LinuxSyscalls.geteuid() != 0) {
+            return; // mknod of a device needs CAP_MKNOD
+        }
+        s.expect(RMessage.Rmknod.class, new TMessage.Tmknod(0, "null", 0020666, 1, 3, 0));
+        s.walk(0, 1, "null");
+        assertEquals(Errno.ENXIO, s.fails(new TMessage.Tlopen(1, 2)));
+        assertEquals(Errno.EINVAL, s.fails(new TMessage.Tsetattr(1, new io.p9gate.gateway.proto.SetAttr(
+                io.p9gate.gateway.proto.SetAttr.SETATTR_SIZE, 0, 0, 0, 0, 0, 0, 0, 0))));
+        assertEquals(Errno.EINVAL, s.fails(new TMessage.Tmknod(0, "d", 0040755, 0, 0, 0)));
+    }
+}
