@@ -68,6 +68,9 @@ public final class Session extends ChannelInboundHandlerAdapter {
                 if (outstanding.contains(frame.tag())) {
                     CodecBuffers.releasePayload(frame.body());
                     refuseDuplicateTag(frame.tag());
+                } else if (frame.body() instanceof TMessage.Tflush && pendingVersion == null) {
+                    // Needs no worker, so never waits behind the cap: it may be what unblocks a full session.
+                    serve(frame);
                 } else if (mustWait()) {
                     backlog.add(frame);
                     pauseReading();
