@@ -14,6 +14,7 @@ import io.p9gate.gateway.codec.Direction;
 import io.p9gate.gateway.codec.FrameDecoder;
 import io.p9gate.gateway.codec.FrameEncoder;
 import io.p9gate.gateway.codec.FrameLimit;
+import io.p9gate.gateway.codec.PeerName;
 import io.p9gate.gateway.codec.PipelineErrorHandler;
 import io.p9gate.gateway.net.Transports;
 import io.p9gate.gateway.proto.Attr;
@@ -110,6 +111,7 @@ public final class P9Client implements AutoCloseable {
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        PeerName.set(ch, "server " + address);
                         ch.pipeline().addLast(new FrameDecoder(limit, Direction.REPLIES),
                                 new FrameEncoder(limit, Direction.REQUESTS), router, new PipelineErrorHandler());
                     }

@@ -59,7 +59,7 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
         if (sending == Direction.REQUESTS) {
             throw new EncoderException(what);
         }
-        LOG.log(System.Logger.Level.ERROR, "replacing oversized reply with Rlerror(EIO): {0}", what);
+        LOG.log(System.Logger.Level.ERROR, () -> "replacing oversized reply with Rlerror(EIO): " + what);
         MessageEncoder.writeHeaderAndBody(new Frame(frame.tag(), new RMessage.Rlerror(Errno.EIO)), head);
     }
 

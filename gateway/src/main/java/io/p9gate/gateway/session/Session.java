@@ -100,14 +100,14 @@ public final class Session extends ChannelInboundHandlerAdapter {
             refuseDuplicateTag(bad.tag());
             return;
         }
-        LOG.log(System.Logger.Level.DEBUG, "malformed request type {0} from {1}: {2}", bad.typeCode(),
-                peer, bad.reason());
+        LOG.log(System.Logger.Level.DEBUG,
+                () -> "malformed request type " + bad.typeCode() + " from " + peer + ": " + bad.reason());
         write(bad.tag(), new RMessage.Rlerror(bad.errno()));
     }
 
     private void refuseDuplicateTag(int tag) {
-        LOG.log(System.Logger.Level.WARNING, "closing connection from {0}: tag {1} reused while outstanding",
-                peer, tag);
+        LOG.log(System.Logger.Level.WARNING,
+                () -> "closing connection from " + peer + ": tag " + tag + " reused while outstanding");
         ctx.close();
     }
 
