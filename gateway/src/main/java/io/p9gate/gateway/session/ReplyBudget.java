@@ -17,12 +17,12 @@ final class ReplyBudget {
 
     static FileRequest clamp(FileRequest request, int msize) {
         int max = msize - DATA_HEADER;
-        return switch (request) {
-            case TMessage.Tread r when Integer.compareUnsigned(r.count(), max) > 0 ->
-                    new TMessage.Tread(r.fid(), r.offset(), max);
-            case TMessage.Treaddir d when Integer.compareUnsigned(d.count(), max) > 0 ->
-                    new TMessage.Treaddir(d.fid(), d.offset(), max);
-            default -> request;
-        };
+        if (request instanceof TMessage.Tread r && Integer.compareUnsigned(r.count(), max) > 0) {
+            return new TMessage.Tread(r.fid(), r.offset(), max);
+        }
+        if (request instanceof TMessage.Treaddir d && Integer.compareUnsigned(d.count(), max) > 0) {
+            return new TMessage.Treaddir(d.fid(), d.offset(), max);
+        }
+        return request;
     }
 }
