@@ -59,13 +59,16 @@ public final class P9Client implements AutoCloseable {
     private final Channel channel;
     private final FrameLimit limit;
     private final ReplyRouter router;
-    private final Semaphore tags = new Semaphore(MAX_TAGS);
+    /** One permit per tag a call may take; the router gives it back when the call ends. */
+    private final Semaphore tags;
     private final AtomicInteger nextTag = new AtomicInteger();
     private volatile Duration timeout = DEFAULT_TIMEOUT;
     private volatile int msize;
 
-    private P9Client(EventLoopGroup ownedGroup, Channel channel, FrameLimit limit, ReplyRouter router) {
+    private P9Client(EventLoopGroup ownedGroup, Channel channel, FrameLimit limit, ReplyRouter router,
+                     Semaphore tags) {
         this.ownedGroup = ownedGroup;
+        this.tags = tags;
         this.channel = channel;
         this.limit = limit;
         this.router = router;
@@ -104,8 +107,8 @@ public final class P9Client implements AutoCloseable {
     private static P9Client connect(SocketAddress address, int maxMsize, EventLoopGroup group, boolean owned)
             throws IOException {
         FrameLimit limit = new FrameLimit(maxMsize);
-        P9Client[] self = new P9Client[1];
-        ReplyRouter router = new ReplyRouter(tag -> self[0].tags.release());
+        Semaphore tags = new Semaphore(MAX_TAGS);
+        ReplyRouter router = new ReplyRouter(tag -> tags.release());
         Bootstrap bootstrap = new Bootstrap().group(group)
                 .channel(address instanceof UnixDomainSocketAddress ? Transports.unixClient() : Transports.tcpClient())
                 .handler(new ChannelInitializer<>() {
@@ -124,8 +127,7 @@ public final class P9Client implements AutoCloseable {
             throw new IOException("cannot connect to " + address + ": " + connected.cause().getMessage(),
                     connected.cause());
         }
-        self[0] = new P9Client(owned ? group : null, connected.channel(), limit, router);
-        return self[0];
+        return new P9Client(owned ? group : null, connected.channel(), limit, router, tags);
     }
 
     /** Connects and negotiates 9P2000.L with the given msize. */
