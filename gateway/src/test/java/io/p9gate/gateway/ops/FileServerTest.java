@@ -293,6 +293,7 @@ class FileServerTest extends ShareTestBase {
         assertEquals(s.walk(0, 2, "dir").get(0).path(), dir.qid().path());
         DirEntry dotdot = all.stream().filter(e -> e.name().equals("..")).findFirst().orElseThrow();
         assertEquals(s.getattr(0).attr().qid().path(), dotdot.qid().path(), "root's .. is the root");
+        assertEquals(Errno.EINVAL, s.fails(new TMessage.Treaddir(1, 0, 10)), "a count that fits no entry");
     }
 
     /** Reads a whole directory with Treaddir calls of {@code count} bytes. */
