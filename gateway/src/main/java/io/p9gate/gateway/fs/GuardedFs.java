@@ -204,6 +204,10 @@ public final class GuardedFs {
                 cursor = next;
                 qids.add(qid(share, cursor));
             }
+            if (!names.isEmpty()) {
+                // The host may have moved a directory out of the share while the walk passed through it.
+                share.root().relativePath(cursor);
+            }
             return new Walked(qids, cursor);
         } catch (P9Exception | RuntimeException e) {
             cursor.close();
