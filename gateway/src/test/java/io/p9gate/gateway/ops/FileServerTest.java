@@ -100,6 +100,14 @@ class FileServerTest extends ShareTestBase {
     }
 
     @Test
+    void anUnexpectedFaultFailsTheRequestWithEioAndTheSessionLivesOn() throws Exception {
+        s.walk(0, 1, "hello.txt");
+        s.lopen(1, RDWR);
+        assertEquals(Errno.EIO, s.fails(new TMessage.Twrite(1, 0, null)));
+        assertEquals("hello world", s.readString(1));
+    }
+
+    @Test
     void truncateOnOpen() throws Exception {
         s.walk(0, 1, "hello.txt");
         s.lopen(1, RDWR | TRUNC);
