@@ -428,9 +428,20 @@ public final class GuardedFs {
         }
     }
 
+    /**
+     * Gives a new file to the guest user when the gateway may chown. Without CAP_CHOWN (e.g. uid 0
+     * inside a user namespace) it stays the gateway's, as when running unprivileged: the file
+     * exists already, so failing the request here would only hide it from the guest.
+     */
     private static void applyOwner(Node node, int uid, int gid) throws P9Exception {
         if (PRIVILEGED) {
-            Inodes.chown(node, uid, gid);
+            try {
+                Inodes.chown(node, uid, gid);
+            } catch (P9Exception e) {
+                if (e.errno() != Errno.EPERM && e.errno() != Errno.EINVAL) {
+                    throw e;
+                }
+            }
         }
     }
 
