@@ -202,6 +202,21 @@ class FileServerTest extends ShareTestBase {
     }
 
     @Test
+    void hostRenameOfTheFileItselfKeepsTheFidNamingIt() throws Exception {
+        s.walk(0, 1, "hello.txt");
+        Qid before = s.getattr(1).attr().qid();
+        Files.move(share.resolve("hello.txt"), share.resolve("dir/sub/renamed.txt"));
+        Files.writeString(share.resolve("hello.txt"), "an impostor at the old name");
+        assertEquals(before.path(), s.getattr(1).attr().qid().path());
+        s.lopen(1, RDONLY);
+        assertEquals("hello world", s.readString(1));
+        s.walk(0, 2, "dir", "sub", "renamed.txt");
+        s.expect(RMessage.Rrename.class, new TMessage.Trename(2, 0, "home.txt"));
+        assertEquals("hello world", Files.readString(share.resolve("home.txt")));
+        assertEquals("an impostor at the old name", Files.readString(share.resolve("hello.txt")));
+    }
+
+    @Test
     void renameatAndUnlinkat() throws Exception {
         s.walk(0, 1, "dir");
         s.expect(RMessage.Rrenameat.class, new TMessage.Trenameat(0, "hello.txt", 1, "h.txt"));
