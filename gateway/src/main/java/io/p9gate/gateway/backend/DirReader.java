@@ -55,6 +55,10 @@ public final class DirReader {
                 for (long pos = 0; pos < n; ) {
                     DirEntry entry = entryAt(buf, pos, dirKey);
                     if (used + entry.wireSize() > count) {
+                        if (out.isEmpty()) {
+                            // An empty reply would read as end-of-directory: say the count is too small instead.
+                            throw new P9Exception(Errno.EINVAL, "readdir count " + count + " fits no entry");
+                        }
                         return;
                     }
                     used += entry.wireSize();

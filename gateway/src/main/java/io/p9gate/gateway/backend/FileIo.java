@@ -6,7 +6,6 @@ import static io.p9gate.gateway.backend.LinuxSyscalls.O_CLOEXEC;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_CREAT;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_DIRECTORY;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_EXCL;
-import static io.p9gate.gateway.backend.LinuxSyscalls.O_NOFOLLOW;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_PATH;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_RDONLY;
 
@@ -18,9 +17,6 @@ import java.nio.ByteBuffer;
 
 /** Opening regular files and directories for I/O, and reading/writing/syncing them. */
 public final class FileIo {
-    private static final long RESOLVE = LinuxSyscalls.RESOLVE_BENEATH | LinuxSyscalls.RESOLVE_NO_SYMLINKS
-            | LinuxSyscalls.RESOLVE_NO_MAGICLINKS;
-
     private final ShareRoot share;
 
     public FileIo(ShareRoot share) {
@@ -69,17 +65,12 @@ public final class FileIo {
         }
         int fd;
         try {
-            fd = dir.use(dfd -> LinuxSyscalls.openat2(dfd, name, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                    mode & 07777, RESOLVE));
+            fd = dir.use(dfd -> ShareRoot.openBeneath(dfd, name, flags | O_CREAT | O_EXCL, mode & 07777));
         } catch (P9Exception e) {
-            if (e.errno() == Errno.ENOSYS) {
-                fd = dir.use(dfd -> LinuxSyscalls.openat(dfd, name, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                        mode & 07777));
-            } else if (e.errno() == Errno.EEXIST && !exclusive) {
+            if (e.errno() == Errno.EEXIST && !exclusive) {
                 return openExisting(dir, name, flags);
-            } else {
-                throw e;
             }
+            throw e;
         }
         OpenFile file = new OpenFile(new Fd(fd), FileType.REGULAR, null, flags);
         try {

@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
  * Paths passed here are single names relative to a directory fd, "" with AT_EMPTY_PATH, or
  * {@code /proc/self/fd/N} magic links: never guest paths.
  */
+@SuppressWarnings("restricted") // FFM downcalls are the point of this class; the launcher enables native access.
 public final class LinuxSyscalls {
     private LinuxSyscalls() {
     }

@@ -38,7 +38,7 @@ public final class LockTable {
     /** Applies a lock or unlock; returns LOCK_SUCCESS or LOCK_BLOCKED. */
     public synchronized int lock(FileKey file, Owner owner, int type, long start, long length) throws P9Exception {
         long end = end(start, length);
-        List<Range> held = locks.computeIfAbsent(file, k -> new ArrayList<>());
+        List<Range> held = locks.getOrDefault(file, List.of());
         if (type != LockConstants.LOCK_TYPE_UNLCK && conflict(held, owner, type, start, end).isPresent()) {
             return LockConstants.LOCK_BLOCKED;
         }
@@ -85,6 +85,11 @@ public final class LockTable {
             store(file, new ArrayList<>(locks.get(file).stream()
                     .filter(r -> r.owner().sessionId() != sessionId).toList()));
         }
+    }
+
+    /** How many files have locks (entries for files without locks are never kept). */
+    public synchronized int lockedFiles() {
+        return locks.size();
     }
 
     public synchronized List<Range> held(FileKey file) {

@@ -84,13 +84,17 @@ public final class ShareRoot implements AutoCloseable {
             return parentOf(dir);
         }
         Names.check(name);
-        return nodeOf(dir.use(fd -> openBeneath(fd, name)));
+        return nodeOf(dir.use(fd -> openBeneath(fd, name, O_PATH, 0)));
     }
 
-    private static int openBeneath(int dirfd, String name) throws P9Exception {
+    /**
+     * Opens one name beneath {@code dirfd} without following any symlink or magic link; on kernels
+     * before 5.6 (no openat2) the single checked name with O_NOFOLLOW gives the same guarantee.
+     */
+    static int openBeneath(int dirfd, String name, int flags, int mode) throws P9Exception {
         if (!openat2Missing) {
             try {
-                return LinuxSyscalls.openat2(dirfd, name, PATH_FLAGS, 0, RESOLVE);
+                return LinuxSyscalls.openat2(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC, mode, RESOLVE);
             } catch (P9Exception e) {
                 if (e.errno() != Errno.ENOSYS) {
                     throw e;
@@ -98,8 +102,7 @@ public final class ShareRoot implements AutoCloseable {
                 openat2Missing = true;
             }
         }
-        // Kernels before 5.6: the name is a single checked component, O_NOFOLLOW keeps a final symlink unfollowed.
-        return LinuxSyscalls.openat(dirfd, name, PATH_FLAGS, 0);
+        return LinuxSyscalls.openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
     }
 
     private Node parentOf(Node dir) throws P9Exception {

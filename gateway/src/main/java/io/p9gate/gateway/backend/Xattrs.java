@@ -23,26 +23,13 @@ public final class Xattrs {
     public static byte[] get(Node node, String name) throws P9Exception {
         requireSupported(node);
         checkName(name);
-        return node.use(fd -> sized(size -> {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment buf = size == 0 ? MemorySegment.NULL : arena.allocate(size);
-                long n = LinuxSyscalls.getxattr(LinuxSyscalls.procPath(fd), name, buf.byteSize() == 0
-                        ? MemorySegment.NULL : buf);
-                return size == 0 ? new byte[(int) n] : buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
-            }
-        }));
+        return node.use(fd -> sized(buf -> LinuxSyscalls.getxattr(LinuxSyscalls.procPath(fd), name, buf)));
     }
 
     /** The NUL-separated list of names, as listxattr(2) returns it. */
     public static byte[] list(Node node) throws P9Exception {
         requireSupported(node);
-        return node.use(fd -> sized(size -> {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment buf = size == 0 ? MemorySegment.NULL : arena.allocate(size);
-                long n = LinuxSyscalls.listxattr(LinuxSyscalls.procPath(fd), buf);
-                return size == 0 ? new byte[(int) n] : buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
-            }
-        }));
+        return node.use(fd -> sized(buf -> LinuxSyscalls.listxattr(LinuxSyscalls.procPath(fd), buf)));
     }
 
     public static void set(Node node, String name, byte[] value, int flags) throws P9Exception {
@@ -68,20 +55,22 @@ public final class Xattrs {
     }
 
     @FunctionalInterface
-    private interface SizedRead {
-        /** With size 0: an array whose length is the needed size; otherwise the bytes read. */
-        byte[] read(int size) throws P9Exception;
+    private interface Fill {
+        /** Fills {@code buf} and returns the length; with a NULL buffer returns the size needed. */
+        long into(MemorySegment buf) throws P9Exception;
     }
 
     /** Asks for the size, then reads; retries if the value grew in between (ERANGE). */
-    private static byte[] sized(SizedRead read) throws P9Exception {
+    private static byte[] sized(Fill fill) throws P9Exception {
         for (int attempt = 0; attempt < 8; attempt++) {
-            int size = read.read(0).length;
+            long size = fill.into(MemorySegment.NULL);
             if (size == 0) {
                 return new byte[0];
             }
-            try {
-                return read.read(size);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buf = arena.allocate(size);
+                long n = fill.into(buf);
+                return buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
             } catch (P9Exception e) {
                 if (e.errno() != Errno.ERANGE) {
                     throw e;

@@ -22,7 +22,7 @@ public final class Main implements Runnable {
 
     private static final String LOG_FORMAT_PROPERTY = "java.util.logging.SimpleFormatter.format";
     /** time level logger: message [exception], on one line (the JDK default takes two). */
-    private static final String ONE_LINE_LOG_FORMAT = "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n";
+    private static final String ONE_LINE_LOG_FORMAT = "%1$tFT%1$tT.%1$tL%1$tz %4$s %3$s: %5$s%6$s%n";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -14,6 +14,7 @@ import io.p9gate.gateway.codec.Direction;
 import io.p9gate.gateway.codec.FrameDecoder;
 import io.p9gate.gateway.codec.FrameEncoder;
 import io.p9gate.gateway.codec.FrameLimit;
+import io.p9gate.gateway.codec.PeerName;
 import io.p9gate.gateway.codec.PipelineErrorHandler;
 import io.p9gate.gateway.net.Transports;
 import io.p9gate.gateway.proto.Attr;
@@ -58,13 +59,16 @@ public final class P9Client implements AutoCloseable {
     private final Channel channel;
     private final FrameLimit limit;
     private final ReplyRouter router;
-    private final Semaphore tags = new Semaphore(MAX_TAGS);
+    /** One permit per tag a call may take; the router gives it back when the call ends. */
+    private final Semaphore tags;
     private final AtomicInteger nextTag = new AtomicInteger();
     private volatile Duration timeout = DEFAULT_TIMEOUT;
     private volatile int msize;
 
-    private P9Client(EventLoopGroup ownedGroup, Channel channel, FrameLimit limit, ReplyRouter router) {
+    private P9Client(EventLoopGroup ownedGroup, Channel channel, FrameLimit limit, ReplyRouter router,
+                     Semaphore tags) {
         this.ownedGroup = ownedGroup;
+        this.tags = tags;
         this.channel = channel;
         this.limit = limit;
         this.router = router;
@@ -103,13 +107,14 @@ public final class P9Client implements AutoCloseable {
     private static P9Client connect(SocketAddress address, int maxMsize, EventLoopGroup group, boolean owned)
             throws IOException {
         FrameLimit limit = new FrameLimit(maxMsize);
-        P9Client[] self = new P9Client[1];
-        ReplyRouter router = new ReplyRouter(tag -> self[0].tags.release());
+        Semaphore tags = new Semaphore(MAX_TAGS);
+        ReplyRouter router = new ReplyRouter(tag -> tags.release());
         Bootstrap bootstrap = new Bootstrap().group(group)
                 .channel(address instanceof UnixDomainSocketAddress ? Transports.unixClient() : Transports.tcpClient())
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        PeerName.set(ch, "server " + address);
                         ch.pipeline().addLast(new FrameDecoder(limit, Direction.REPLIES),
                                 new FrameEncoder(limit, Direction.REQUESTS), router, new PipelineErrorHandler());
                     }
@@ -122,8 +127,7 @@ public final class P9Client implements AutoCloseable {
             throw new IOException("cannot connect to " + address + ": " + connected.cause().getMessage(),
                     connected.cause());
         }
-        self[0] = new P9Client(owned ? group : null, connected.channel(), limit, router);
-        return self[0];
+        return new P9Client(owned ? group : null, connected.channel(), limit, router, tags);
     }
 
     /** Connects and negotiates 9P2000.L with the given msize. */

@@ -49,7 +49,7 @@ final class ReplyRouter extends ChannelInboundHandlerAdapter {
             case Frame frame -> {
                 CompletableFuture<RMessage> call = pending.remove(frame.tag());
                 if (call == null || !(frame.body() instanceof RMessage reply)) {
-                    LOG.log(System.Logger.Level.WARNING, "reply for unknown tag {0} ignored", frame.tag());
+                    LOG.log(System.Logger.Level.WARNING, () -> "reply for unknown tag " + frame.tag() + " ignored");
                     CodecBuffers.releasePayload(frame.body());
                     return;
                 }

@@ -37,8 +37,8 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         long size = in.getUnsignedIntLE(start);
         int max = limit.max();
         if (size < Frame.HEADER_SIZE || size > max) {
-            LOG.log(System.Logger.Level.WARNING, "closing connection from {0}: frame size {1} outside [7, {2}]",
-                    ctx.channel().remoteAddress(), size, max);
+            LOG.log(System.Logger.Level.WARNING, () -> "closing connection from " + PeerName.of(ctx.channel())
+                    + ": frame size " + size + " outside [7, " + max + "]");
             discarding = true;
             in.skipBytes(in.readableBytes());
             ctx.close();

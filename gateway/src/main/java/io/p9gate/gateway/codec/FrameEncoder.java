@@ -59,16 +59,15 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
         if (sending == Direction.REQUESTS) {
             throw new EncoderException(what);
         }
-        LOG.log(System.Logger.Level.ERROR, "replacing oversized reply with Rlerror(EIO): {0}", what);
+        LOG.log(System.Logger.Level.ERROR, () -> "replacing oversized reply with Rlerror(EIO): " + what);
         MessageEncoder.writeHeaderAndBody(new Frame(frame.tag(), new RMessage.Rlerror(Errno.EIO)), head);
     }
 
-    /** Room for the fixed fields; Rreaddir and Twalk grow with their entries. */
+    /** Room for the fixed fields; Rreaddir and Rgetattr need more than the common small frame. */
     private static int estimate(Frame frame) {
-        return switch (frame.body()) {
-            case RMessage.Rreaddir r -> SMALL_FRAME + r.entries().size() * 64;
-            case RMessage.Rgetattr r -> 160;
-            default -> SMALL_FRAME;
-        };
+        if (frame.body() instanceof RMessage.Rreaddir r) {
+            return SMALL_FRAME + r.entries().size() * 64;
+        }
+        return frame.body() instanceof RMessage.Rgetattr ? 160 : SMALL_FRAME;
     }
 }

@@ -17,7 +17,7 @@ public final class PipelineErrorHandler extends ChannelInboundHandlerAdapter {
         // A peer resetting the connection is routine; anything else deserves attention.
         System.Logger.Level level = cause instanceof IOException ? System.Logger.Level.DEBUG
                 : System.Logger.Level.WARNING;
-        LOG.log(level, "closing connection from {0}: {1}", ctx.channel().remoteAddress(), cause.toString());
+        LOG.log(level, () -> "closing connection from " + PeerName.of(ctx.channel()) + ": " + cause);
         ctx.close();
     }
 }

@@ -18,7 +18,6 @@ import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.StatFs;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.ToLongFunction;
@@ -181,50 +180,8 @@ public final class GuardedFs {
     // ---------------------------------------------------------------- lookup and metadata
 
     public Walked walk(Subject who, LocalShare share, Node from, List<String> names) throws P9Exception {
-        return perform(Operation.WALK, who, share.name(), () -> walkPaths(path(share, from), names),
-                String.join("/", names), () -> walkNames(share, from, names), NO_BYTES);
-    }
-
-    private static Walked walkNames(LocalShare share, Node from, List<String> names) throws P9Exception {
-        List<Qid> qids = new ArrayList<>();
-        Node cursor = from.share();
-        try {
-            for (String name : names) {
-                Node next;
-                try {
-                    next = share.root().lookup(cursor, name);
-                } catch (P9Exception e) {
-                    if (qids.isEmpty()) {
-                        throw e;
-                    }
-                    cursor.close();
-                    return new Walked(qids, null);
-                }
-                cursor.close();
-                cursor = next;
-                qids.add(qid(share, cursor));
-            }
-            return new Walked(qids, cursor);
-        } catch (P9Exception | RuntimeException e) {
-            cursor.close();
-            throw e;
-        }
-    }
-
-    /** Every path a walk passes through, computed by name (".." never climbs above the root). */
-    static List<String> walkPaths(String start, List<String> names) {
-        List<String> out = new ArrayList<>();
-        String current = start;
-        for (String name : names) {
-            if (name.equals("..")) {
-                int slash = current.lastIndexOf('/');
-                current = slash < 0 ? "" : current.substring(0, slash);
-            } else if (!name.equals(".")) {
-                current = child(current, name);
-            }
-            out.add(current);
-        }
-        return out.isEmpty() ? List.of(start) : out;
+        return perform(Operation.WALK, who, share.name(), () -> Walks.paths(path(share, from), names),
+                String.join("/", names), () -> Walks.walk(share, from, names), NO_BYTES);
     }
 
     public Described getattr(Subject who, LocalShare share, Node node) throws P9Exception {
@@ -459,7 +416,7 @@ public final class GuardedFs {
         return dir.isEmpty() ? name : dir + "/" + name;
     }
 
-    private static Qid qid(LocalShare share, Node node) throws P9Exception {
+    static Qid qid(LocalShare share, Node node) throws P9Exception {
         return share.root().qids().qid(Inodes.stat(node));
     }
 
@@ -471,9 +428,20 @@ public final class GuardedFs {
         }
     }
 
+    /**
+     * Gives a new file to the guest user when the gateway may chown. Without CAP_CHOWN (e.g. uid 0
+     * inside a user namespace) it stays the gateway's, as when running unprivileged: the file
+     * exists already, so failing the request here would only hide it from the guest.
+     */
     private static void applyOwner(Node node, int uid, int gid) throws P9Exception {
         if (PRIVILEGED) {
-            Inodes.chown(node, uid, gid);
+            try {
+                Inodes.chown(node, uid, gid);
+            } catch (P9Exception e) {
+                if (e.errno() != Errno.EPERM && e.errno() != Errno.EINVAL) {
+                    throw e;
+                }
+            }
         }
     }
 

@@ -19,6 +19,23 @@ final class Fids {
         return f;
     }
 
+    /**
+     * Checked before a request does any work, so that a walk or attach into a taken fid number
+     * is refused before it is decided (the install re-checks, atomically).
+     */
+    void requireFree(int fid) throws P9Exception {
+        if (table.containsKey(fid)) {
+            throw new P9Exception(Errno.EINVAL, "fid " + Integer.toUnsignedString(fid) + " in use");
+        }
+    }
+
+    /** A walk's newfid must be free, unless it is the walked fid itself. */
+    void requireUsableNewfid(int fid, int newfid) throws P9Exception {
+        if (newfid != fid) {
+            requireFree(newfid);
+        }
+    }
+
     /** Fails with EINVAL if the number is taken. */
     void add(int fid, Fid value) throws P9Exception {
         if (table.putIfAbsent(fid, value) != null) {

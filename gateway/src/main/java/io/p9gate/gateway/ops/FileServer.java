@@ -3,6 +3,7 @@ package io.p9gate.gateway.ops;
 import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.LockTable;
 import io.p9gate.gateway.fs.GuardedFs;
+import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage.FileRequest;
@@ -61,8 +62,17 @@ public final class FileServer implements RequestHandler {
         this.locks = new LockOps(ctx);
     }
 
+    /** Serves one request; an unexpected fault becomes EIO for this request instead of ending the session. */
     @Override
     public RMessage handle(FileRequest request) throws P9Exception {
+        try {
+            return dispatch(request);
+        } catch (RuntimeException e) {
+            throw new P9Exception(Errno.EIO, "unexpected fault serving " + request.type(), e);
+        }
+    }
+
+    private RMessage dispatch(FileRequest request) throws P9Exception {
         return switch (request) {
             case Tauth t -> session.auth(t);
             case Tattach t -> session.attach(t);

@@ -33,6 +33,7 @@ final class SessionOps {
         if (t.afid() != TMessage.NOFID) {
             throw new P9Exception(Errno.EINVAL, "authentication is not used: afid must be NOFID");
         }
+        ctx.fids().requireFree(t.fid());
         LocalShare share = share(t.aname());
         Subject who = subject(t.nUname());
         GuardedFs.Attached attached = ctx.fs().attach(who, share);

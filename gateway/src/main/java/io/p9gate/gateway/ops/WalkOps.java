@@ -20,6 +20,7 @@ final class WalkOps {
             throw new P9Exception(Errno.EINVAL, "more than " + TMessage.MAXWELEM + " names in one walk");
         }
         Fid from = ctx.fids().get(t.fid());
+        ctx.fids().requireUsableNewfid(t.fid(), t.newfid());
         GuardedFs.Walked walked = ctx.fs().walk(from.who(), from.share(), from.node(), t.names());
         if (walked.node() == null) {
             return new Rwalk(walked.qids());

@@ -21,6 +21,7 @@ final class XattrOps {
 
     Rxattrwalk xattrwalk(Txattrwalk t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
+        ctx.fids().requireUsableNewfid(t.fid(), t.newfid());
         byte[] value = t.name().isEmpty()
                 ? ctx.fs().xattrList(fid.who(), fid.share(), fid.node())
                 : ctx.fs().xattrGet(fid.who(), fid.share(), fid.node(), t.name());

@@ -10,6 +10,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.p9gate.gateway.codec.PeerName;
 import io.p9gate.gateway.net.Transports;
 import io.p9gate.gateway.session.SessionPipeline;
 import io.p9gate.gateway.session.SessionSettings;
@@ -71,8 +72,10 @@ public final class Gateway implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel channel) {
                         connections.add(channel);
+                        String peer = PeerNames.describe(channel, spec);
+                        PeerName.set(channel, peer);
                         SessionPipeline.install(channel.pipeline(), config.handlers(), workers, settings,
-                                sessionIds::incrementAndGet, PeerNames.describe(channel, spec));
+                                sessionIds::incrementAndGet, peer);
                     }
                 });
         switch (spec) {
@@ -135,8 +138,8 @@ public final class Gateway implements AutoCloseable {
     private static void awaitQuietly(ExecutorService pool) {
         try {
             if (!pool.awaitTermination(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS)) {
-                LOG.log(System.Logger.Level.WARNING, "requests still running after {0} s; stopping anyway",
-                        SHUTDOWN_WAIT_SECONDS);
+                LOG.log(System.Logger.Level.WARNING,
+                        () -> "requests still running after " + SHUTDOWN_WAIT_SECONDS + " s; stopping anyway");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -22,7 +22,7 @@ final class RequestRunner {
         try {
             RMessage reply = handler.handle(request);
             if (reply == null) {
-                LOG.log(System.Logger.Level.ERROR, "handler returned no reply for {0}", request.type());
+                LOG.log(System.Logger.Level.ERROR, () -> "handler returned no reply for " + request.type() + " (bug)");
                 return new RMessage.Rlerror(Errno.EIO);
             }
             return reply;

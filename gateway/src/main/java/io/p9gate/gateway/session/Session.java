@@ -27,7 +27,6 @@ import java.util.function.LongSupplier;
  */
 public final class Session extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(Session.class.getName());
-    private static final String VERSION = "9P2000.L";
 
     private final RequestHandlerFactory factory;
     private final Executor workers;
@@ -68,6 +67,9 @@ public final class Session extends ChannelInboundHandlerAdapter {
                 if (outstanding.contains(frame.tag())) {
                     CodecBuffers.releasePayload(frame.body());
                     refuseDuplicateTag(frame.tag());
+                } else if (frame.body() instanceof TMessage.Tflush && pendingVersion == null) {
+                    // Needs no worker, so never waits behind the cap: it may be what unblocks a full session.
+                    serve(frame);
                 } else if (mustWait()) {
                     backlog.add(frame);
                     pauseReading();
@@ -97,14 +99,14 @@ public final class Session extends ChannelInboundHandlerAdapter {
             refuseDuplicateTag(bad.tag());
             return;
         }
-        LOG.log(System.Logger.Level.DEBUG, "malformed request type {0} from {1}: {2}", bad.typeCode(),
-                peer, bad.reason());
+        LOG.log(System.Logger.Level.DEBUG,
+                () -> "malformed request type " + bad.typeCode() + " from " + peer + ": " + bad.reason());
         write(bad.tag(), new RMessage.Rlerror(bad.errno()));
     }
 
     private void refuseDuplicateTag(int tag) {
-        LOG.log(System.Logger.Level.WARNING, "closing connection from {0}: tag {1} reused while outstanding",
-                peer, tag);
+        LOG.log(System.Logger.Level.WARNING,
+                () -> "closing connection from " + peer + ": tag " + tag + " reused while outstanding");
         ctx.close();
     }
 
@@ -135,9 +137,10 @@ public final class Session extends ChannelInboundHandlerAdapter {
         }
         outstanding.add(tag);
         Channel channel = ctx.channel();
+        TMessage.FileRequest bounded = ReplyBudget.clamp(request, limit.max());
         try {
             workers.execute(() -> {
-                RMessage reply = RequestRunner.serve(current, request);
+                RMessage reply = RequestRunner.serve(current, bounded);
                 onEventLoop(channel, () -> answer(tag, reply), reply);
             });
         } catch (RejectedExecutionException e) {
@@ -227,22 +230,17 @@ public final class Session extends ChannelInboundHandlerAdapter {
         int tag = pendingVersion.tag();
         RequestHandler old = handler;
         handler = null;
-        long offered = Integer.toUnsignedLong(request.msize());
-        int msize = (int) Math.min(offered, settings.maxMsize());
-        boolean known = request.version().startsWith(VERSION);
+        VersionNegotiation negotiation = VersionNegotiation.of(request, settings.maxMsize());
         Channel channel = ctx.channel();
-        ConnectionContext context = new ConnectionContext(settings.listener(), peer, sessionIds.getAsLong(), msize);
-        boolean accept = known && msize >= SessionSettings.MIN_MSIZE;
+        ConnectionContext context = new ConnectionContext(settings.listener(), peer, sessionIds.getAsLong(),
+                negotiation.msize());
         try {
             workers.execute(() -> {
                 if (old != null) {
                     RequestRunner.closeQuietly(old);
                 }
-                RequestHandler opened = accept ? open(context) : null;
-                RMessage reply = !known ? new RMessage.Rversion(msize, "unknown")
-                        : msize < SessionSettings.MIN_MSIZE ? new RMessage.Rlerror(Errno.EINVAL)
-                        : opened == null ? new RMessage.Rlerror(Errno.EIO)
-                        : new RMessage.Rversion(msize, VERSION);
+                RequestHandler opened = negotiation.accept() ? open(context) : null;
+                RMessage reply = negotiation.reply(opened != null);
                 try {
                     channel.eventLoop().execute(() -> finishVersion(tag, reply, opened));
                 } catch (RejectedExecutionException e) {

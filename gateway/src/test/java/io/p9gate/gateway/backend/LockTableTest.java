@@ -88,5 +88,10 @@ class LockTableTest {
         assertEquals(2, table.held(file).size());
         table.releaseSession(1);
         assertEquals(List.of(otherSession), table.held(file).stream().map(LockTable.Range::owner).toList());
+        table.releaseSession(2);
+        assertEquals(List.of(), table.held(file));
+        assertEquals(0, table.lockedFiles(), "no entry is kept for a file without locks");
+        assertEquals(LOCK_SUCCESS, table.lock(file, p1, LOCK_TYPE_UNLCK, 0, 0));
+        assertEquals(0, table.lockedFiles());
     }
 }

@@ -73,6 +73,25 @@ class P9ClientTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp", "unix"})
+    void flushAnswersAfterTheFlushedRequest(String transport) throws Exception {
+        FakeHandler.Factory handlers = new FakeHandler.Factory();
+        try (Gateway gateway = start(transport, handlers);
+             P9Client client = P9Client.open(gateway.boundAddresses().getFirst(), 8192)) {
+            List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+            PendingCall slow = client.send(new TMessage.Twalk(0, 1, List.of("slow")));
+            slow.reply().whenComplete((r, e) -> order.add("walk"));
+            assertTrue(handlers.slowStarted.await(20, java.util.concurrent.TimeUnit.SECONDS));
+            PendingCall flush = client.send(new TMessage.Tflush(slow.tag()));
+            flush.reply().whenComplete((r, e) -> order.add("flush"));
+            handlers.releaseSlow();
+            assertInstanceOf(io.p9gate.gateway.proto.RMessage.Rflush.class, client.await(flush));
+            assertInstanceOf(io.p9gate.gateway.proto.RMessage.Rwalk.class, client.await(slow));
+            assertEquals(List.of("walk", "flush"), order);
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void requestOverMsizeFailsLocallyAndTheConnectionStaysUsable() throws Exception {
         try (Gateway gateway = start("tcp", new FakeHandler.Factory());

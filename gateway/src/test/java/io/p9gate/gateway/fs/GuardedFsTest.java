@@ -188,6 +188,18 @@ class GuardedFsTest {
     }
 
     @Test
+    void requestsRefusedBeforeAnyWorkAreNotDecided() throws Exception {
+        s.walk(0, 1, "f");
+        int asked = policy.asked.size();
+        int recorded = audit.records.size();
+        assertEquals(Errno.EINVAL, s.fails(new TMessage.Twalk(0, 1, List.of("f"))));
+        assertEquals(Errno.EINVAL, s.fails(new TMessage.Tattach(1, TMessage.NOFID, "", "share", 0)));
+        assertEquals(Errno.EBADF, s.fails(new TMessage.Tgetattr(99, 0)));
+        assertEquals(asked, policy.asked.size(), "protocol errors never reach the policy");
+        assertEquals(recorded, audit.records.size(), "nor the audit trail");
+    }
+
+    @Test
     void aDenialStopsTheBackendCallAndIsRecorded() throws Exception {
         s.walk(0, 1, "f");
         s.lopen(1, 2);

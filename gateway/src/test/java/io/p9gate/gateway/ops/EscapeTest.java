@@ -111,6 +111,12 @@ class EscapeTest extends ShareTestBase {
             assertEquals(0, Files.getAttribute(secret, "unix:uid"), "chown changed the link, not its target");
         }
         assertEquals(modeBefore, PosixFilePermissions.toString(Files.getPosixFilePermissions(secret)));
+        var targetMtime = Files.getLastModifiedTime(secret);
+        int times = SetAttr.SETATTR_MTIME | SetAttr.SETATTR_MTIME_SET;
+        s.expect(RMessage.Rsetattr.class, new TMessage.Tsetattr(1, new SetAttr(times, 0, 0, 0, 0, 0, 0, 1234, 0)));
+        assertEquals(1234_000L, Files.getLastModifiedTime(share.resolve("secretlink"), LinkOption.NOFOLLOW_LINKS)
+                .toMillis(), "times are set on the link itself");
+        assertEquals(targetMtime, Files.getLastModifiedTime(secret));
         assertEquals(Errno.ELOOP, s.fails(new TMessage.Tlcreate(0, "secretlink", 2, 0644, 0)),
                 "lcreate without O_EXCL on an existing symlink must not open its target");
     }

@@ -100,6 +100,14 @@ class FileServerTest extends ShareTestBase {
     }
 
     @Test
+    void anUnexpectedFaultFailsTheRequestWithEioAndTheSessionLivesOn() throws Exception {
+        s.walk(0, 1, "hello.txt");
+        s.lopen(1, RDWR);
+        assertEquals(Errno.EIO, s.fails(new TMessage.Twrite(1, 0, null)));
+        assertEquals("hello world", s.readString(1));
+    }
+
+    @Test
     void truncateOnOpen() throws Exception {
         s.walk(0, 1, "hello.txt");
         s.lopen(1, RDWR | TRUNC);
@@ -191,6 +199,21 @@ class FileServerTest extends ShareTestBase {
         s.expect(RMessage.Rremove.class, new TMessage.Tremove(3));
         assertFalse(Files.exists(share.resolve("back.txt")));
         assertEquals(Errno.EBADF, s.fails(new TMessage.Tgetattr(3, 0)));
+    }
+
+    @Test
+    void hostRenameOfTheFileItselfKeepsTheFidNamingIt() throws Exception {
+        s.walk(0, 1, "hello.txt");
+        Qid before = s.getattr(1).attr().qid();
+        Files.move(share.resolve("hello.txt"), share.resolve("dir/sub/renamed.txt"));
+        Files.writeString(share.resolve("hello.txt"), "an impostor at the old name");
+        assertEquals(before.path(), s.getattr(1).attr().qid().path());
+        s.lopen(1, RDONLY);
+        assertEquals("hello world", s.readString(1));
+        s.walk(0, 2, "dir", "sub", "renamed.txt");
+        s.expect(RMessage.Rrename.class, new TMessage.Trename(2, 0, "home.txt"));
+        assertEquals("hello world", Files.readString(share.resolve("home.txt")));
+        assertEquals("an impostor at the old name", Files.readString(share.resolve("hello.txt")));
     }
 
     @Test
@@ -293,6 +316,7 @@ class FileServerTest extends ShareTestBase {
         assertEquals(s.walk(0, 2, "dir").get(0).path(), dir.qid().path());
         DirEntry dotdot = all.stream().filter(e -> e.name().equals("..")).findFirst().orElseThrow();
         assertEquals(s.getattr(0).attr().qid().path(), dotdot.qid().path(), "root's .. is the root");
+        assertEquals(Errno.EINVAL, s.fails(new TMessage.Treaddir(1, 0, 10)), "a count that fits no entry");
     }
 
     /** Reads a whole directory with Treaddir calls of {@code count} bytes. */

@@ -78,6 +78,7 @@ public final class FakeHandler implements RequestHandler {
                     new DirEntry(new Qid(Qid.QTDIR, 0, 3), 2, 4, "dir")));
             case TMessage.Tmkdir m -> new RMessage.Rmkdir(new Qid(Qid.QTDIR, 0, 9));
             case TMessage.Tstatfs s -> new RMessage.Rstatfs(new StatFs(0x01021997, 4096, 10, 5, 5, 100, 50, 7, 255));
+            case TMessage.Treadlink l -> new RMessage.Rreadlink("x".repeat(5000)); // over a 4096 msize
             case TMessage.Tremove r -> throw new P9Exception(Errno.EACCES, "fake: remove denied");
             default -> throw new P9Exception(Errno.EOPNOTSUPP, "fake: " + request.type());
         };

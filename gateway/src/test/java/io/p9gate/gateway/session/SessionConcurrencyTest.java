@@ -94,6 +94,21 @@ class SessionConcurrencyTest {
     }
 
     @Test
+    void flushOfAWaitingRequestDropsItWithoutWaitingForTheCap() throws Exception {
+        try (RawConnection c = connect(1)) {
+            c.send(1, walk("slow"));
+            assertTrue(handlers.slowStarted.await(20, TimeUnit.SECONDS));
+            c.send(2, new TMessage.Tclunk(5));   // waits: the one slot is taken
+            c.send(3, new TMessage.Tflush(2));   // served at once, drops tag 2 before it starts
+            assertEquals(new Frame(3, new RMessage.Rflush()), c.receive());
+            handlers.releaseSlow();
+            assertEquals(1, c.receive().tag());
+            c.send(4, new TMessage.Tclunk(6));
+            assertEquals(new Frame(4, new RMessage.Rclunk()), c.receive(), "tag 2 was never answered");
+        }
+    }
+
+    @Test
     void reusingAnOutstandingTagClosesTheConnection() throws Exception {
         try (RawConnection c = connect(64)) {
             c.send(1, walk("slow"));

@@ -218,15 +218,27 @@ class SessionProtocolTest {
     }
 
     @Test
-    void oversizedReplyBecomesEio() throws Exception {
+    void readCountsAreClampedToWhatFitsInMsize() throws Exception {
         try (EmbeddedSession s = new EmbeddedSession(MAX)) {
             s.negotiate(4096);
             byte[] big = new byte[4096];
             s.send(1, new TMessage.Twrite(1, 0, Unpooled.wrappedBuffer(big, 0, 4000)));
             s.send(2, new TMessage.Twrite(1, 4000, Unpooled.wrappedBuffer(big, 0, 96)));
             s.replies();
-            // The fake handler ignores count: it returns the whole 4096-byte file, over msize.
-            s.send(3, new TMessage.Tread(1, 0, 8000));
+            s.send(3, new TMessage.Tread(1, 0, 0xffffffff)); // 4 GiB asked, one frame's worth served
+            List<Frame> replies = s.replies();
+            RMessage.Rread read = assertInstanceOf(RMessage.Rread.class, replies.getFirst().body());
+            assertEquals(4096 - 11, read.data().readableBytes());
+            read.data().release();
+        }
+    }
+
+    @Test
+    void oversizedReplyBecomesEio() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.negotiate(4096);
+            s.replies();
+            s.send(3, new TMessage.Treadlink(1)); // the fake answers a 5000-byte target
             assertEquals(List.of(new Frame(3, error(Errno.EIO))), s.replies());
             assertTrue(s.channel.isActive());
         }
