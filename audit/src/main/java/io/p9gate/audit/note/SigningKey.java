@@ -33,7 +33,7 @@ public final class SigningKey {
         if (!t.startsWith(PREFIX)) {
             throw new KeyFormatException("not a private key (want PRIVATE+KEY+name+hash+key)");
         }
-        String[] parts = t.substring(PREFIX.length()).split("\\+", -1);
+        String[] parts = t.substring(PREFIX.length()).split("\\+", 3); // at most 3 parts: base64 may contain '+'
         if (parts.length != 3) {
             throw new KeyFormatException("not a private key (want PRIVATE+KEY+name+hash+key)");
         }

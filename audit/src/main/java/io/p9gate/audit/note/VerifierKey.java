@@ -25,7 +25,7 @@ public record VerifierKey(String name, long keyHash, byte[] publicKey) {
     }
 
     public static VerifierKey parse(String text) throws KeyFormatException {
-        String[] parts = text.strip().split("\\+", -1);
+        String[] parts = text.strip().split("\\+", 3); // at most 3 parts: base64 may contain '+'
         if (parts.length != 3) {
             throw new KeyFormatException("not a verifier key (want name+hash+key)");
         }
