@@ -3,8 +3,6 @@ package io.p9gate.audit.cli;
 import io.p9gate.audit.Hashes;
 import io.p9gate.audit.MerkleProofs;
 import io.p9gate.audit.note.Checkpoint;
-import io.p9gate.audit.note.KeyFiles;
-import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.NoteFormatException;
 import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.note.VerifierKey;
@@ -36,14 +34,7 @@ final class CheckProofCommand extends CliCommand {
 
     @Override
     int run() throws UserError, IOException {
-        List<VerifierKey> keys = new ArrayList<>();
-        for (Path f : keyFiles) {
-            try {
-                keys.add(KeyFiles.readVerifierKey(f));
-            } catch (KeyFormatException e) {
-                throw badKey(e);
-            }
-        }
+        List<VerifierKey> keys = readKeys(keyFiles);
         if (!Files.isRegularFile(file)) {
             throw usage("no such proof file: " + file);
         }

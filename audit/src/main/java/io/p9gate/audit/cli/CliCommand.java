@@ -1,6 +1,8 @@
 package io.p9gate.audit.cli;
 
+import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.KeyFormatException;
+import io.p9gate.audit.note.VerifierKey;
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.audit.read.StoredLine;
 import io.p9gate.audit.verify.FindingClass;
@@ -11,6 +13,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -58,6 +63,19 @@ abstract class CliCommand implements Callable<Integer> {
             err().println("p9gate: skipping unreadable line at " + line.segment().getFileName() + " offset " + line.offset());
             return null;
         }
+    }
+
+    /** Reads trusted public key files; a bad one is a usage error naming the file. */
+    static List<VerifierKey> readKeys(List<Path> files) throws UserError, IOException {
+        List<VerifierKey> keys = new ArrayList<>();
+        for (Path f : files) {
+            try {
+                keys.add(KeyFiles.readVerifierKey(f));
+            } catch (KeyFormatException e) {
+                throw usage(f + ": " + e.getMessage());
+            }
+        }
+        return keys;
     }
 
     static UserError usage(String message) {

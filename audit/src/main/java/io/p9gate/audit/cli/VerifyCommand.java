@@ -1,7 +1,5 @@
 package io.p9gate.audit.cli;
 
-import io.p9gate.audit.note.KeyFiles;
-import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.VerifierKey;
 import io.p9gate.audit.verify.FindingClass;
 import io.p9gate.audit.verify.Progress;
@@ -49,14 +47,7 @@ final class VerifyCommand extends CliCommand {
 
     @Override
     int run() throws UserError, IOException {
-        List<VerifierKey> keys = new ArrayList<>();
-        for (Path f : keyFiles) {
-            try {
-                keys.add(KeyFiles.readVerifierKey(f));
-            } catch (KeyFormatException e) {
-                throw usage(f + ": " + e.getMessage());
-            }
-        }
+        List<VerifierKey> keys = readKeys(keyFiles);
         String pinText = null;
         if (pin != null) {
             if (!Files.isRegularFile(pin)) {

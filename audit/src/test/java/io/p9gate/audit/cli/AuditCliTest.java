@@ -128,12 +128,15 @@ class AuditCliTest {
 
     @Test
     void showJsonPrintsTheStoredBytes() throws Exception {
-        CliRun r = CliRun.audit("show", "--log", log.toString(), "--format", "json");
+        assertEquals(storedText(), CliRun.audit("show", "--log", log.toString(), "--format", "json").out());
+    }
+
+    private String storedText() throws java.io.IOException {
         StringBuilder stored = new StringBuilder();
         for (Path s : LogDirectory.segments(log)) {
             stored.append(Files.readString(s));
         }
-        assertEquals(stored.toString(), r.out());
+        return stored.toString();
     }
 
     @Test
@@ -208,12 +211,7 @@ class AuditCliTest {
 
     @Test
     void exportJsonlKeepsRecordsVerifiable() throws Exception {
-        CliRun r = CliRun.audit("export", "--log", log.toString(), "--format", "jsonl");
-        StringBuilder stored = new StringBuilder();
-        for (Path s : LogDirectory.segments(log)) {
-            stored.append(Files.readString(s));
-        }
-        assertEquals(stored.toString(), r.out());
+        assertEquals(storedText(), CliRun.audit("export", "--log", log.toString(), "--format", "jsonl").out());
     }
 
     @Test
