@@ -7,8 +7,11 @@ import io.p9gate.audit.note.SigningKey;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -18,10 +21,17 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>{@link #append} is thread-safe: one lock serialises encoding, hashing and the write, so sequence order,
  * chain order and file order are the same. A record has reached the kernel when {@code append} returns; the
- * caller replies to the guest only after that. Checkpoints (fsync, then a signed note in the sidecar) are taken
- * every {@code checkpointRecords} records, every {@code checkpointEvery} while records arrive, after policy
- * load/reload and key change, and at {@link #close}. Once a write fails the log stays failed: every later
- * append throws, so no decision is carried out unrecorded.
+ * caller replies to the guest only after that.
+ *
+ * <p>Checkpoints are taken every {@code checkpointRecords} records, every {@code checkpointEvery} while records
+ * arrive, after policy load/reload and key change, and at {@link #close}. Taking one has two halves: under the
+ * lock, a CHECKPOINT record is appended and the tree head fixed; then the checkpoint thread fsyncs the segment,
+ * signs the head and appends the note to the sidecar (fsynced), in capture order. So no note is ever durable
+ * before the records it covers, and appenders do not wait for fsync or signing. Forced checkpoints (policy,
+ * key, explicit, close) are awaited by their caller.
+ *
+ * <p>Once a write, fsync or note fails, the log stays failed: every later append throws
+ * {@link AuditWriteException} (EIO), so no decision is carried out unrecorded.
  */
 public final class AuditLog implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
@@ -32,12 +42,13 @@ public final class AuditLog implements AutoCloseable {
     private final SegmentWriter segments;
     private final CheckpointStore checkpoints;
     private final MerkleFrontier tree;
-    private final ScheduledExecutorService timer;
+    /** One thread: completes checkpoints in the order they were captured, and runs the timer. */
+    private final ScheduledExecutorService checkpointer;
     private byte[] chainHead;
     private long recordsSinceCheckpoint;
-    private Checkpoint lastCheckpoint;
-    private Exception failure;
     private boolean closed;
+    private volatile Checkpoint lastCheckpoint;
+    private volatile Exception failure;
 
     private AuditLog(Path dir, SigningKey key, AuditOptions options, LogRecovery.State state) throws IOException {
         this.options = options;
@@ -47,7 +58,7 @@ public final class AuditLog implements AutoCloseable {
         this.lastCheckpoint = state.lastCheckpoint();
         this.segments = new SegmentWriter(dir, options.maxSegmentBytes(), state.lastSegment(), state.lastSegmentLength());
         this.checkpoints = CheckpointStore.openForAppend(dir);
-        this.timer = options.checkpointEvery().isZero() ? null : Executors.newSingleThreadScheduledExecutor(r -> {
+        this.checkpointer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "audit-checkpoint");
             t.setDaemon(true);
             return t;
@@ -64,70 +75,84 @@ public final class AuditLog implements AutoCloseable {
     public static AuditLog open(Path dir, SigningKey key, AuditOptions options) throws IOException, AuditWriteException {
         LogRecovery.State state = LogRecovery.recover(dir);
         AuditLog log = new AuditLog(dir, key, options, state);
-        log.start(state);
+        try {
+            log.start(state);
+        } catch (AuditWriteException e) {
+            log.checkpointer.shutdownNow();
+            log.closeFiles();
+            throw e;
+        }
         return log;
     }
 
     private void start(LogRecovery.State state) throws AuditWriteException {
+        Future<?> opened;
         lock.lock();
         try {
             if (state.endsWithBareCheckpoint()) {
                 // A crash hit between a checkpoint record and its note: finish that checkpoint first.
-                signCheckpoint();
+                complete(new Checkpoint(options.origin(), tree.size(), tree.root(), chainHead, options.clock().instant()));
             }
             long unanchored = state.size() - (lastCheckpoint == null ? 0 : lastCheckpoint.size());
-            String detail = "key=" + key.verifierKey().format() + " recovered_unanchored=" + unanchored
-                    + " torn_bytes=" + state.tornBytes();
-            writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.START, detail));
+            writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.START, "key=" + key.verifierKey().format()
+                    + " recovered_unanchored=" + unanchored + " torn_bytes=" + state.tornBytes()));
             NoteSignature previous = state.lastSigner();
             if (previous != null && (!previous.keyName().equals(key.name())
                     || previous.keyHash() != key.verifierKey().keyHash())) {
                 writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.KEY_CHANGE, "from=" + previous.keyName() + "+"
-                        + String.format("%08x", previous.keyHash()) + " to=" + key.verifierKey().format()));
+                        + String.format(Locale.ROOT, "%08x", previous.keyHash()) + " to=" + key.verifierKey().format()));
             }
-            checkpointLocked("open");
+            opened = complete(capture("open"));
         } finally {
             lock.unlock();
         }
-        if (timer != null) {
+        await(opened);
+        if (!options.checkpointEvery().isZero()) {
             long ms = options.checkpointEvery().toMillis();
-            timer.scheduleWithFixedDelay(this::timedCheckpoint, ms, ms, TimeUnit.MILLISECONDS);
+            checkpointer.scheduleWithFixedDelay(this::timedCheckpoint, ms, ms, TimeUnit.MILLISECONDS);
         }
     }
 
     /** Appends one record and returns its sequence number. */
     public long append(AuditEvent event) throws AuditWriteException {
+        Future<?> forcedCheckpoint = null;
+        long seq;
         lock.lock();
         try {
-            long seq = writeRecord(event);
+            seq = writeRecord(event);
             boolean forced = event instanceof AuditEvent.Lifecycle l && l.kind().forcesCheckpoint();
-            if (forced || recordsSinceCheckpoint >= options.checkpointRecords()) {
-                checkpointLocked(forced ? "event" : "count");
+            if (forced) {
+                forcedCheckpoint = complete(capture("event"));
+            } else if (recordsSinceCheckpoint >= options.checkpointRecords()) {
+                complete(capture("count"));
             }
-            return seq;
         } finally {
             lock.unlock();
         }
+        if (forcedCheckpoint != null) {
+            await(forcedCheckpoint);
+        }
+        return seq;
     }
 
-    /** Signs a checkpoint now (after appending its CHECKPOINT record) and returns it. */
+    /** Signs a checkpoint now (after appending its CHECKPOINT record) and returns it once it is durable. */
     public Checkpoint checkpoint() throws AuditWriteException {
+        Checkpoint cp;
+        Future<?> done;
         lock.lock();
         try {
-            return checkpointLocked("request");
+            cp = capture("request");
+            done = complete(cp);
         } finally {
             lock.unlock();
         }
+        await(done);
+        return cp;
     }
 
-    /** The last signed checkpoint, or null before the first. */
+    /** The last checkpoint that is signed and durable, or null before the first. */
     public Checkpoint lastCheckpoint() {
-        lock.lock();
-        try {
-            return lastCheckpoint;
-        } finally {
-            lock.unlock();
-        }
+        return lastCheckpoint;
     }
 
     /** Number of records in the log. */
@@ -140,12 +165,11 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
-    /** Records SHUTDOWN, signs a final checkpoint and closes the files. */
+    /** Records SHUTDOWN, signs a final checkpoint, waits for it and closes the files. */
     @Override
     public void close() throws AuditWriteException {
-        if (timer != null) {
-            timer.shutdownNow();
-        }
+        AuditWriteException error = null;
+        Future<?> last = null;
         lock.lock();
         try {
             if (closed) {
@@ -153,13 +177,25 @@ public final class AuditLog implements AutoCloseable {
             }
             try {
                 writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.SHUTDOWN, null));
-                checkpointLocked("shutdown");
-            } finally {
-                closed = true;
-                closeQuietly();
+                last = complete(capture("shutdown"));
+            } catch (AuditWriteException e) {
+                error = e;
             }
+            closed = true;
         } finally {
             lock.unlock();
+        }
+        if (last != null) {
+            try {
+                await(last);
+            } catch (AuditWriteException e) {
+                error = e;
+            }
+        }
+        checkpointer.shutdownNow();
+        closeFiles();
+        if (error != null) {
+            throw error;
         }
     }
 
@@ -167,7 +203,7 @@ public final class AuditLog implements AutoCloseable {
         lock.lock();
         try {
             if (!closed && failure == null && recordsSinceCheckpoint > 0) {
-                checkpointLocked("time");
+                complete(capture("time"));
             }
         } catch (AuditWriteException e) {
             // The log is now failed; the next append reports it to the gateway as EIO.
@@ -176,28 +212,51 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
-    private Checkpoint checkpointLocked(String reason) throws AuditWriteException {
+    /** Under the lock: appends the CHECKPOINT record and fixes the tree head it will sign. */
+    private Checkpoint capture(String reason) throws AuditWriteException {
         writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.CHECKPOINT, "reason=" + reason));
-        return signCheckpoint();
+        recordsSinceCheckpoint = 0;
+        return new Checkpoint(options.origin(), tree.size(), tree.root(), chainHead, options.clock().instant());
     }
 
-    /** fsync the records, then sign and store the tree head; the note is never durable before its records. */
-    private Checkpoint signCheckpoint() throws AuditWriteException {
-        ensureWritable();
+    /** Under the lock (so notes are queued in capture order): fsync, sign and store on the checkpoint thread. */
+    private Future<?> complete(Checkpoint cp) {
+        return checkpointer.submit(() -> {
+            if (failure != null) {
+                throw new AuditWriteException("audit log failed earlier: " + failure.getMessage(), failure);
+            }
+            try {
+                segments.force();
+                checkpoints.append(SignedNote.sign(cp.body(), key));
+                lastCheckpoint = cp;
+                return null;
+            } catch (IOException | RuntimeException e) {
+                throw fail("cannot write audit checkpoint " + cp.size(), e);
+            }
+        });
+    }
+
+    private static void await(Future<?> checkpoint) throws AuditWriteException {
         try {
-            segments.force();
-            Checkpoint cp = new Checkpoint(options.origin(), tree.size(), tree.root(), chainHead, options.clock().instant());
-            checkpoints.append(SignedNote.sign(cp.body(), key));
-            lastCheckpoint = cp;
-            recordsSinceCheckpoint = 0;
-            return cp;
-        } catch (IOException | RuntimeException e) {
-            throw fail("cannot write audit checkpoint", e);
+            checkpoint.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof AuditWriteException awe) {
+                throw awe;
+            }
+            throw new AuditWriteException("audit checkpoint failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AuditWriteException("interrupted while waiting for an audit checkpoint", e);
         }
     }
 
     private long writeRecord(AuditEvent event) throws AuditWriteException {
-        ensureWritable();
+        if (failure != null) {
+            throw new AuditWriteException("audit log failed earlier: " + failure.getMessage(), failure);
+        }
+        if (closed) {
+            throw new AuditWriteException("audit log is closed", null);
+        }
         long seq = tree.size();
         try {
             byte[] line = RecordEncoder.encode(seq, boot, options.clock().instant(), event, chainHead);
@@ -213,30 +272,28 @@ public final class AuditLog implements AutoCloseable {
         return seq;
     }
 
-    private void ensureWritable() throws AuditWriteException {
-        if (failure != null) {
-            throw new AuditWriteException("audit log failed earlier: " + failure.getMessage(), failure);
-        }
-        if (closed) {
-            throw new AuditWriteException("audit log is closed", null);
-        }
-    }
-
     private AuditWriteException fail(String message, Exception cause) {
-        failure = cause;
+        if (failure == null) {
+            failure = cause;
+        }
         return new AuditWriteException(message + ": " + cause.getMessage(), cause);
     }
 
-    private void closeQuietly() {
+    private void closeFiles() {
+        try {
+            checkpointer.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             segments.close();
         } catch (IOException e) {
-            failure = failure == null ? e : failure;
+            fail("cannot close segment", e);
         }
         try {
             checkpoints.close();
         } catch (IOException e) {
-            failure = failure == null ? e : failure;
+            fail("cannot close checkpoints", e);
         }
     }
 }

@@ -16,7 +16,8 @@ import java.nio.file.StandardOpenOption;
 final class SegmentWriter implements Closeable {
     private final Path dir;
     private final long maxBytes;
-    private FileChannel channel;
+    /** Volatile: the checkpoint thread forces whichever channel is current while appenders write. */
+    private volatile FileChannel channel;
     private long written;
 
     /** Continues {@code current} (truncated to {@code validLength}) or, when null, starts at the next record. */
@@ -41,9 +42,19 @@ final class SegmentWriter implements Closeable {
         }
     }
 
+    /**
+     * Makes every line written so far durable. Safe to call from another thread than the writer: if a rotation
+     * closes the channel meanwhile, that rotation has already forced it.
+     */
     void force() throws IOException {
-        if (channel != null) {
-            channel.force(false);
+        FileChannel current = channel;
+        if (current == null) {
+            return;
+        }
+        try {
+            current.force(false);
+        } catch (java.nio.channels.ClosedChannelException rotatedAway) {
+            // rotate() and close() force before closing
         }
     }
 

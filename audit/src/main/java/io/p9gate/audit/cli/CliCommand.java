@@ -44,6 +44,9 @@ abstract class CliCommand implements Callable<Integer> {
         } catch (UncheckedIOException e) {
             err().println("p9gate: " + e.getCause().getMessage());
             return FindingClass.IO_ERROR;
+        } finally {
+            out().flush();
+            err().flush();
         }
     }
 
