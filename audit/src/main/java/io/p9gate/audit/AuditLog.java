@@ -44,6 +44,8 @@ public final class AuditLog implements AutoCloseable {
     private final MerkleFrontier tree;
     /** One thread: completes checkpoints in the order they were captured, and runs the timer. */
     private final ScheduledExecutorService checkpointer;
+    /** Captured heads not yet signed, in capture order; filled under the lock, drained by the checkpointer. */
+    private final java.util.Queue<Checkpoint> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private byte[] chainHead;
     private long recordsSinceCheckpoint;
     private boolean closed;
@@ -219,16 +221,28 @@ public final class AuditLog implements AutoCloseable {
         return new Checkpoint(options.origin(), tree.size(), tree.root(), chainHead, options.clock().instant());
     }
 
-    /** Under the lock (so notes are queued in capture order): fsync, sign and store on the checkpoint thread. */
+    /**
+     * Under the lock, so checkpoints are queued in capture order. The checkpoint thread then completes every
+     * queued checkpoint with one segment fsync and one sidecar fsync: when the disk is slower than the
+     * checkpoint rate, fsyncs coalesce instead of queueing up, and every captured head is still signed.
+     */
     private Future<?> complete(Checkpoint cp) {
+        pending.add(cp);
         return checkpointer.submit(() -> {
             if (failure != null) {
                 throw new AuditWriteException("audit log failed earlier: " + failure.getMessage(), failure);
             }
+            if (pending.isEmpty()) {
+                return null; // an earlier run already made this checkpoint durable
+            }
             try {
                 segments.force();
-                checkpoints.append(SignedNote.sign(cp.body(), key));
-                lastCheckpoint = cp;
+                Checkpoint done = null;
+                for (Checkpoint next; (next = pending.poll()) != null; done = next) {
+                    checkpoints.append(SignedNote.sign(next.body(), key));
+                }
+                checkpoints.force();
+                lastCheckpoint = done;
                 return null;
             } catch (IOException | RuntimeException e) {
                 throw fail("cannot write audit checkpoint " + cp.size(), e);

@@ -17,7 +17,7 @@ import java.nio.channels.FileChannel;
 
 /**
  * The sidecar {@code checkpoints.jsonl}: one JSON object per line, {@code {"note":"<signed note text>"}}. The
- * note text is the authoritative signed bytes; JSON only carries it on one line. Each append is fsynced.
+ * note text is the authoritative signed bytes; JSON only carries it on one line.
  */
 public final class CheckpointStore implements Closeable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -41,12 +41,16 @@ public final class CheckpointStore implements Closeable {
         return new CheckpointStore(channel);
     }
 
+    /** Appends one note; durable only after {@link #force}. */
     void append(SignedNote note) throws IOException {
         ObjectNode line = JSON.createObjectNode().put("note", note.format());
         ByteBuffer bytes = ByteBuffer.wrap((JSON.writeValueAsString(line) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         while (bytes.hasRemaining()) {
             channel.write(bytes);
         }
+    }
+
+    void force() throws IOException {
         channel.force(false);
     }
 

@@ -243,6 +243,34 @@ class AuditLogTest {
     }
 
     @Test
+    void timerSignsACheckpointWhileRecordsArrive() throws Exception {
+        AuditOptions timed = TestLogs.options().withCheckpointRecords(1_000_000).withCheckpointEvery(java.time.Duration.ofMillis(30));
+        try (AuditLog log = AuditLog.open(dir, key, timed)) {
+            long before = log.lastCheckpoint().size();
+            long seq = log.append(TestLogs.decision(1));
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (log.lastCheckpoint().size() <= seq && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(log.lastCheckpoint().size() > seq, "the timer anchored record " + seq + " (was " + before + ")");
+            long anchored = log.lastCheckpoint().size();
+            Thread.sleep(150);
+            assertEquals(anchored, log.lastCheckpoint().size(), "an idle log signs nothing new");
+        }
+    }
+
+    @Test
+    void crashBetweenCheckpointRecordAndNoteIsCompletedOnOpen() throws Exception {
+        TestLogs.write(dir, key, TestLogs.options(), 3);
+        Path sidecar = LogDirectory.checkpointsFile(dir);
+        List<String> notes = Files.readAllLines(sidecar);
+        long lostSize = checkpoints().getLast().size();
+        Files.write(sidecar, notes.subList(0, notes.size() - 1));
+        TestLogs.write(dir, key, TestLogs.options(), 1);
+        assertTrue(checkpoints().stream().anyMatch(c -> c.size() == lostSize), "the interrupted checkpoint was signed");
+    }
+
+    @Test
     void refusesToAppendToALogThatDoesNotMatchItsCheckpoint() throws Exception {
         TestLogs.write(dir, key, TestLogs.options(), 3);
         Path seg = LogDirectory.segments(dir).getFirst();
