@@ -44,6 +44,7 @@ public final class AuditLog implements AutoCloseable {
     private final MerkleFrontier tree;
     /** One thread: completes checkpoints in the order they were captured, and runs the timer. */
     private final ScheduledExecutorService checkpointer;
+    private final WriterLock writerLock;
     /** Captured heads not yet signed, in capture order; filled under the lock, drained by the checkpointer. */
     private final java.util.Queue<Checkpoint> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private byte[] chainHead;
@@ -52,7 +53,9 @@ public final class AuditLog implements AutoCloseable {
     private volatile Checkpoint lastCheckpoint;
     private volatile Exception failure;
 
-    private AuditLog(Path dir, SigningKey key, AuditOptions options, LogRecovery.State state) throws IOException {
+    private AuditLog(Path dir, SigningKey key, AuditOptions options, LogRecovery.State state, WriterLock writerLock)
+            throws IOException {
+        this.writerLock = writerLock;
         this.options = options;
         this.key = key;
         this.tree = state.tree();
@@ -75,8 +78,17 @@ public final class AuditLog implements AutoCloseable {
      * @throws LogInconsistentException the existing records do not continue cleanly; nothing is appended
      */
     public static AuditLog open(Path dir, SigningKey key, AuditOptions options) throws IOException, AuditWriteException {
-        LogRecovery.State state = LogRecovery.recover(dir);
-        AuditLog log = new AuditLog(dir, key, options, state);
+        java.nio.file.Files.createDirectories(dir);
+        WriterLock writerLock = WriterLock.acquire(dir);
+        LogRecovery.State state;
+        AuditLog log;
+        try {
+            state = LogRecovery.recover(dir);
+            log = new AuditLog(dir, key, options, state, writerLock);
+        } catch (IOException | RuntimeException e) {
+            writerLock.close();
+            throw e;
+        }
         try {
             log.start(state);
         } catch (AuditWriteException e) {
@@ -308,6 +320,11 @@ public final class AuditLog implements AutoCloseable {
             checkpoints.close();
         } catch (IOException e) {
             fail("cannot close checkpoints", e);
+        }
+        try {
+            writerLock.close();
+        } catch (IOException e) {
+            fail("cannot release the writer lock", e);
         }
     }
 }

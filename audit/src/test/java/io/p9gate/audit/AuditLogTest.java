@@ -271,6 +271,17 @@ class AuditLogTest {
     }
 
     @Test
+    void aSecondWriterIsRefusedUntilTheFirstCloses() throws Exception {
+        try (AuditLog first = AuditLog.open(dir, key, TestLogs.options())) {
+            java.io.IOException e = assertThrows(java.io.IOException.class, () -> AuditLog.open(dir, key, TestLogs.options()));
+            assertTrue(e.getMessage().contains("already open"), e.getMessage());
+            first.append(TestLogs.decision(1));
+        }
+        TestLogs.write(dir, key, TestLogs.options(), 1);
+        chainLinksEachStoredLineToTheNextIn();
+    }
+
+    @Test
     void refusesToAppendToALogThatDoesNotMatchItsCheckpoint() throws Exception {
         TestLogs.write(dir, key, TestLogs.options(), 3);
         Path seg = LogDirectory.segments(dir).getFirst();
