@@ -206,7 +206,7 @@ public final class AuditLog implements AutoCloseable {
                 error = e;
             }
         }
-        checkpointer.shutdownNow();
+        checkpointer.shutdown(); // not shutdownNow: an interrupt during fsync would close the segment channel
         closeFiles();
         if (error != null) {
             throw error;

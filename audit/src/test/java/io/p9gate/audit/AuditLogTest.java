@@ -271,6 +271,21 @@ class AuditLogTest {
     }
 
     @Test
+    void anInterruptedAppenderDoesNotBreakTheLog() throws Exception {
+        try (AuditLog log = AuditLog.open(dir, key, TestLogs.options())) {
+            Thread.currentThread().interrupt(); // e.g. a worker whose 9P request was flushed
+            try {
+                log.append(TestLogs.decision(1));
+            } finally {
+                Thread.interrupted();
+            }
+            log.append(TestLogs.decision(2));
+        }
+        assertEquals(List.of("start", "checkpoint", "decision", "decision", "shutdown", "checkpoint"),
+                records().stream().map(AuditRecord::type).toList());
+    }
+
+    @Test
     void aSecondWriterIsRefusedUntilTheFirstCloses() throws Exception {
         try (AuditLog first = AuditLog.open(dir, key, TestLogs.options())) {
             java.io.IOException e = assertThrows(java.io.IOException.class, () -> AuditLog.open(dir, key, TestLogs.options()));
