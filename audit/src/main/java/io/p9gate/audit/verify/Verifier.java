@@ -56,15 +56,7 @@ public final class Verifier {
         findings.addAll(pass.findings);
         findings.addAll(pass.seqs.findings());
         long anchored = judgeCheckpoints(cps, pass, findings);
-        long earliestTamper = findings.stream().mapToLong(f -> tamperPosition(f, pass)).min().orElse(Long.MAX_VALUE);
-        for (long[] announced : pass.checkpointRecords) {
-            long size = announced[0] + 1;
-            boolean crashedBeforeNote = announced[1] == pass.position - 1; // only the last record may lack its note
-            boolean explained = earliestTamper < size; // the records themselves were tampered with before it
-            if (!cps.noteSizes.contains(size) && !crashedBeforeNote && !explained) {
-                findings.add(new Finding.CheckpointDeleted(size));
-            }
-        }
+        findDeletedNotes(cps, pass, findings);
         int verified = (int) cps.trusted.stream().filter(t -> !t.pinned()).count();
         long pinned = cps.trusted.stream().filter(TrustedCheckpoint::pinned).mapToLong(TrustedCheckpoint::size)
                 .findFirst().orElse(-1);
@@ -74,9 +66,26 @@ public final class Verifier {
                 pass.tornBytes, pinned, findings, newest);
     }
 
+    /** Every checkpoint record at seq s announces a note of size s + 1; a missing one was deleted. */
+    private static void findDeletedNotes(CheckpointSet cps, Pass pass, List<Finding> findings) {
+        long earliestTamper = earliestTamper(findings, pass);
+        for (long[] announced : pass.checkpointRecords) {
+            long size = announced[0] + 1;
+            boolean crashedBeforeNote = announced[1] == pass.position - 1; // only the last record may lack its note
+            boolean explained = earliestTamper < size; // the records themselves were tampered with before it
+            if (!cps.noteSizes.contains(size) && !crashedBeforeNote && !explained) {
+                findings.add(new Finding.CheckpointDeleted(size));
+            }
+        }
+    }
+
+    private static long earliestTamper(List<Finding> findings, Pass pass) {
+        return findings.stream().mapToLong(f -> tamperPosition(f, pass)).min().orElse(Long.MAX_VALUE);
+    }
+
     /** Adds truncation, fork and rewrite findings; returns how many records the verified checkpoints anchor. */
     private static long judgeCheckpoints(CheckpointSet cps, Pass pass, List<Finding> findings) {
-        long earliestTamper = findings.stream().mapToLong(f -> tamperPosition(f, pass)).min().orElse(Long.MAX_VALUE);
+        long earliestTamper = earliestTamper(findings, pass);
         long anchored = 0;
         List<TrustedCheckpoint> mismatched = new ArrayList<>();
         for (TrustedCheckpoint t : cps.trusted) {
@@ -90,6 +99,7 @@ public final class Verifier {
         }
         long largestMatching = cps.trusted.stream().filter(t -> t.size() <= pass.position && pass.matches(t))
                 .mapToLong(TrustedCheckpoint::size).max().orElse(-1);
+        mismatched.sort(java.util.Comparator.comparingLong(TrustedCheckpoint::size));
         for (TrustedCheckpoint t : mismatched) {
             if (largestMatching >= t.size()) {
                 findings.add(new Finding.Fork(t.size(), t.source())); // a later head vouches for this history
@@ -98,7 +108,8 @@ public final class Verifier {
             } else if (t.pinned()) {
                 findings.add(new Finding.Fork(t.size(), t.source()));
             } else {
-                findings.add(new Finding.Rewritten(t.size()));
+                findings.add(new Finding.Rewritten(t.size())); // the first one explains all later heads
+                earliestTamper = t.size() - 1;
             }
         }
         return anchored;
