@@ -1,0 +1,330 @@
+package io.p9gate.audit;
+
+import io.p9gate.audit.note.Checkpoint;
+import io.p9gate.audit.note.NoteSignature;
+import io.p9gate.audit.note.SignedNote;
+import io.p9gate.audit.note.SigningKey;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The append-only, signed audit log (R-AUD-1, R-AUD-2, R-AUD-4).
+ *
+ * <p>{@link #append} is thread-safe: one lock serialises encoding, hashing and the write, so sequence order,
+ * chain order and file order are the same. A record has reached the kernel when {@code append} returns; the
+ * caller replies to the guest only after that.
+ *
+ * <p>Checkpoints are taken every {@code checkpointRecords} records, every {@code checkpointEvery} while records
+ * arrive, after policy load/reload and key change, and at {@link #close}. Taking one has two halves: under the
+ * lock, a CHECKPOINT record is appended and the tree head fixed; then the checkpoint thread fsyncs the segment,
+ * signs the head and appends the note to the sidecar (fsynced), in capture order. So no note is ever durable
+ * before the records it covers, and appenders do not wait for fsync or signing. Forced checkpoints (policy,
+ * key, explicit, close) are awaited by their caller.
+ *
+ * <p>Once a write, fsync or note fails, the log stays failed: every later append throws
+ * {@link AuditWriteException} (EIO), so no decision is carried out unrecorded.
+ */
+public final class AuditLog implements AutoCloseable {
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Hashes hashes = new Hashes();
+    private final UUID boot = UUID.randomUUID();
+    private final AuditOptions options;
+    private final SigningKey key;
+    private final SegmentWriter segments;
+    private final CheckpointStore checkpoints;
+    private final MerkleFrontier tree;
+    /** One thread: completes checkpoints in the order they were captured, and runs the timer. */
+    private final ScheduledExecutorService checkpointer;
+    private final WriterLock writerLock;
+    /** Captured heads not yet signed, in capture order; filled under the lock, drained by the checkpointer. */
+    private final java.util.Queue<Checkpoint> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private byte[] chainHead;
+    private long recordsSinceCheckpoint;
+    private boolean closed;
+    private volatile Checkpoint lastCheckpoint;
+    private volatile Exception failure;
+
+    private AuditLog(Path dir, SigningKey key, AuditOptions options, LogRecovery.State state, WriterLock writerLock)
+            throws IOException {
+        this.writerLock = writerLock;
+        this.options = options;
+        this.key = key;
+        this.tree = state.tree();
+        this.chainHead = state.chainHead();
+        this.lastCheckpoint = state.lastCheckpoint();
+        this.segments = new SegmentWriter(dir, options.maxSegmentBytes(), state.lastSegment(), state.lastSegmentLength());
+        this.checkpoints = CheckpointStore.openForAppend(dir);
+        this.checkpointer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "audit-checkpoint");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Opens (or creates) the log in {@code dir}, continuing an existing one. Records a START event (saying what
+     * crash recovery found) and, when {@code key} differs from the key of the last checkpoint, a KEY_CHANGE event,
+     * then signs a checkpoint.
+     *
+     * @throws LogInconsistentException the existing records do not continue cleanly; nothing is appended
+     */
+    public static AuditLog open(Path dir, SigningKey key, AuditOptions options) throws IOException, AuditWriteException {
+        java.nio.file.Files.createDirectories(dir);
+        WriterLock writerLock = WriterLock.acquire(dir);
+        LogRecovery.State state;
+        AuditLog log;
+        try {
+            state = LogRecovery.recover(dir);
+            log = new AuditLog(dir, key, options, state, writerLock);
+        } catch (IOException | RuntimeException e) {
+            writerLock.close();
+            throw e;
+        }
+        try {
+            log.start(state);
+        } catch (AuditWriteException e) {
+            log.checkpointer.shutdownNow();
+            log.closeFiles();
+            throw e;
+        }
+        return log;
+    }
+
+    private void start(LogRecovery.State state) throws AuditWriteException {
+        Future<?> opened;
+        lock.lock();
+        try {
+            if (state.endsWithBareCheckpoint()) {
+                // A crash hit between a checkpoint record and its note: finish that checkpoint first.
+                complete(new Checkpoint(options.origin(), tree.size(), tree.root(), chainHead, options.clock().instant()));
+            }
+            long unanchored = state.size() - (lastCheckpoint == null ? 0 : lastCheckpoint.size());
+            writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.START, "key=" + key.verifierKey().format()
+                    + " recovered_unanchored=" + unanchored + " torn_bytes=" + state.tornBytes()));
+            NoteSignature previous = state.lastSigner();
+            if (previous != null && (!previous.keyName().equals(key.name())
+                    || previous.keyHash() != key.verifierKey().keyHash())) {
+                writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.KEY_CHANGE, "from=" + previous.keyName() + "+"
+                        + String.format(Locale.ROOT, "%08x", previous.keyHash()) + " to=" + key.verifierKey().format()));
+            }
+            opened = complete(capture("open"));
+        } finally {
+            lock.unlock();
+        }
+        await(opened);
+        if (!options.checkpointEvery().isZero()) {
+            long ms = options.checkpointEvery().toMillis();
+            checkpointer.scheduleWithFixedDelay(this::timedCheckpoint, ms, ms, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Appends one record and returns its sequence number. */
+    public long append(AuditEvent event) throws AuditWriteException {
+        Future<?> forcedCheckpoint = null;
+        long seq;
+        lock.lock();
+        try {
+            seq = writeRecord(event);
+            boolean forced = event instanceof AuditEvent.Lifecycle l && l.kind().forcesCheckpoint();
+            if (forced) {
+                forcedCheckpoint = complete(capture("event"));
+            } else if (recordsSinceCheckpoint >= options.checkpointRecords()) {
+                complete(capture("count"));
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (forcedCheckpoint != null) {
+            await(forcedCheckpoint);
+        }
+        return seq;
+    }
+
+    /** Signs a checkpoint now (after appending its CHECKPOINT record) and returns it once it is durable. */
+    public Checkpoint checkpoint() throws AuditWriteException {
+        Checkpoint cp;
+        Future<?> done;
+        lock.lock();
+        try {
+            cp = capture("request");
+            done = complete(cp);
+        } finally {
+            lock.unlock();
+        }
+        await(done);
+        return cp;
+    }
+
+    /** The last checkpoint that is signed and durable, or null before the first. */
+    public Checkpoint lastCheckpoint() {
+        return lastCheckpoint;
+    }
+
+    /** Number of records in the log. */
+    public long size() {
+        lock.lock();
+        try {
+            return tree.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Records SHUTDOWN, signs a final checkpoint, waits for it and closes the files. */
+    @Override
+    public void close() throws AuditWriteException {
+        AuditWriteException error = null;
+        Future<?> last = null;
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            try {
+                writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.SHUTDOWN, null));
+                last = complete(capture("shutdown"));
+            } catch (AuditWriteException e) {
+                error = e;
+            }
+            closed = true;
+        } finally {
+            lock.unlock();
+        }
+        if (last != null) {
+            try {
+                await(last);
+            } catch (AuditWriteException e) {
+                error = e;
+            }
+        }
+        checkpointer.shutdown(); // not shutdownNow: an interrupt during fsync would close the segment channel
+        closeFiles();
+        if (error != null) {
+            throw error;
+        }
+    }
+
+    private void timedCheckpoint() {
+        lock.lock();
+        try {
+            if (!closed && failure == null && recordsSinceCheckpoint > 0) {
+                complete(capture("time"));
+            }
+        } catch (AuditWriteException e) {
+            // The log is now failed; the next append reports it to the gateway as EIO.
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Under the lock: appends the CHECKPOINT record and fixes the tree head it will sign. */
+    private Checkpoint capture(String reason) throws AuditWriteException {
+        writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.CHECKPOINT, "reason=" + reason));
+        recordsSinceCheckpoint = 0;
+        return new Checkpoint(options.origin(), tree.size(), tree.root(), chainHead, options.clock().instant());
+    }
+
+    /**
+     * Under the lock, so checkpoints are queued in capture order. The checkpoint thread then completes every
+     * queued checkpoint with one segment fsync and one sidecar fsync: when the disk is slower than the
+     * checkpoint rate, fsyncs coalesce instead of queueing up, and every captured head is still signed.
+     */
+    private Future<?> complete(Checkpoint cp) {
+        pending.add(cp);
+        return checkpointer.submit(() -> {
+            if (failure != null) {
+                throw new AuditWriteException("audit log failed earlier: " + failure.getMessage(), failure);
+            }
+            if (pending.isEmpty()) {
+                return null; // an earlier run already made this checkpoint durable
+            }
+            try {
+                segments.force();
+                Checkpoint done = null;
+                for (Checkpoint next; (next = pending.poll()) != null; done = next) {
+                    checkpoints.append(SignedNote.sign(next.body(), key));
+                }
+                checkpoints.force();
+                lastCheckpoint = done;
+                return null;
+            } catch (IOException | RuntimeException e) {
+                throw fail("cannot write audit checkpoint " + cp.size(), e);
+            }
+        });
+    }
+
+    private static void await(Future<?> checkpoint) throws AuditWriteException {
+        try {
+            checkpoint.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof AuditWriteException awe) {
+                throw awe;
+            }
+            throw new AuditWriteException("audit checkpoint failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AuditWriteException("interrupted while waiting for an audit checkpoint", e);
+        }
+    }
+
+    private long writeRecord(AuditEvent event) throws AuditWriteException {
+        if (failure != null) {
+            throw new AuditWriteException("audit log failed earlier: " + failure.getMessage(), failure);
+        }
+        if (closed) {
+            throw new AuditWriteException("audit log is closed", null);
+        }
+        long seq = tree.size();
+        try {
+            byte[] line = RecordEncoder.encode(seq, boot, options.clock().instant(), event, chainHead);
+            segments.write(line, seq);
+            tree.append(hashes.leaf(line, 0, line.length));
+            chainHead = hashes.chain(chainHead, line, 0, line.length);
+        } catch (IOException | RuntimeException e) {
+            throw fail("cannot write audit record " + seq, e);
+        }
+        if (!(event instanceof AuditEvent.Lifecycle l && l.kind() == LifecycleKind.CHECKPOINT)) {
+            recordsSinceCheckpoint++;
+        }
+        return seq;
+    }
+
+    private AuditWriteException fail(String message, Exception cause) {
+        if (failure == null) {
+            failure = cause;
+        }
+        return new AuditWriteException(message + ": " + cause.getMessage(), cause);
+    }
+
+    private void closeFiles() {
+        try {
+            checkpointer.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            segments.close();
+        } catch (IOException e) {
+            fail("cannot close segment", e);
+        }
+        try {
+            checkpoints.close();
+        } catch (IOException e) {
+            fail("cannot close checkpoints", e);
+        }
+        try {
+            writerLock.close();
+        } catch (IOException e) {
+            fail("cannot release the writer lock", e);
+        }
+    }
+}

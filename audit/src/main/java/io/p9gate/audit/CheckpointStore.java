@@ -1,0 +1,97 @@
+package io.p9gate.audit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.p9gate.audit.note.SignedNote;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.nio.channels.FileChannel;
+
+/**
+ * The sidecar {@code checkpoints.jsonl}: one JSON object per line, {@code {"note":"<signed note text>"}}. The
+ * note text is the authoritative signed bytes; JSON only carries it on one line.
+ */
+public final class CheckpointStore implements Closeable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final FileChannel channel;
+
+    private CheckpointStore(FileChannel channel) {
+        this.channel = channel;
+    }
+
+    /** Opens for appending; a torn last line (crash while writing) is cut off so the next note starts cleanly. */
+    static CheckpointStore openForAppend(Path dir) throws IOException {
+        Path file = LogDirectory.checkpointsFile(dir);
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        byte[] content = Files.readAllBytes(file);
+        int end = content.length;
+        while (end > 0 && content[end - 1] != '\n') {
+            end--;
+        }
+        channel.truncate(end);
+        channel.position(end);
+        return new CheckpointStore(channel);
+    }
+
+    /** Appends one note; durable only after {@link #force}. */
+    void append(SignedNote note) throws IOException {
+        ObjectNode line = JSON.createObjectNode().put("note", note.format());
+        ByteBuffer bytes = ByteBuffer.wrap((JSON.writeValueAsString(line) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        while (bytes.hasRemaining()) {
+            channel.write(bytes);
+        }
+    }
+
+    void force() throws IOException {
+        channel.force(false);
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+
+    /** One line of the sidecar: the note text, or why it could not be read. {@code line} counts from 1. */
+    public record Entry(int line, String noteText, String problem, boolean torn) {
+    }
+
+    /** All entries; a last line without newline (a crash while writing) is returned with {@code torn} set. */
+    public static List<Entry> readAll(Path dir) throws IOException {
+        Path file = LogDirectory.checkpointsFile(dir);
+        List<Entry> entries = new ArrayList<>();
+        if (!Files.exists(file)) {
+            return entries;
+        }
+        String text = Files.readString(file);
+        String[] lines = text.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            boolean last = i == lines.length - 1;
+            if (last && lines[i].isEmpty()) {
+                break;
+            }
+            entries.add(parse(i + 1, lines[i], last));
+        }
+        return entries;
+    }
+
+    private static Entry parse(int lineNo, String line, boolean torn) {
+        try {
+            JsonNode node = JSON.readTree(line);
+            JsonNode note = node == null ? null : node.get("note");
+            if (note == null || !note.isTextual()) {
+                return new Entry(lineNo, null, "no \"note\" string", torn);
+            }
+            return new Entry(lineNo, note.asText(), null, torn);
+        } catch (IOException e) {
+            return new Entry(lineNo, null, "not JSON", torn);
+        }
+    }
+}

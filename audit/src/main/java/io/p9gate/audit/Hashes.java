@@ -1,0 +1,50 @@
+package io.p9gate.audit;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/**
+ * The three hashes of the log, all SHA-256: RFC 6962 leaf and interior nodes, and the hash chain.
+ * Instances are not thread-safe (they reuse one digest); the static helpers allocate one per call.
+ */
+public final class Hashes {
+    public static final int SIZE = 32;
+    /** The chain value before the first record. */
+    public static final byte[] GENESIS = new byte[SIZE];
+
+    private final MessageDigest sha256 = newSha256();
+
+    /** SHA-256(0x00 || line). */
+    public byte[] leaf(byte[] line, int off, int len) {
+        sha256.update((byte) 0x00);
+        sha256.update(line, off, len);
+        return sha256.digest();
+    }
+
+    /** SHA-256(0x01 || left || right). */
+    public byte[] node(byte[] left, byte[] right) {
+        sha256.update((byte) 0x01);
+        sha256.update(left);
+        sha256.update(right);
+        return sha256.digest();
+    }
+
+    /** SHA-256(previous chain value || line). */
+    public byte[] chain(byte[] previous, byte[] line, int off, int len) {
+        sha256.update(previous);
+        sha256.update(line, off, len);
+        return sha256.digest();
+    }
+
+    public byte[] sha256(byte[] data) {
+        return sha256.digest(data);
+    }
+
+    public static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK provides SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package io.p9gate.audit;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Layout of an audit directory: segment files {@code segment-<first seq, 20 digits>.jsonl} holding the records,
+ * and the sidecar {@code checkpoints.jsonl} holding the signed checkpoints. Name order is sequence order.
+ */
+public final class LogDirectory {
+    public static final String CHECKPOINTS = "checkpoints.jsonl";
+    private static final Pattern SEGMENT = Pattern.compile("segment-\\d{20}\\.jsonl");
+
+    private LogDirectory() {
+    }
+
+    public static Path segmentFile(Path dir, long firstSeq) {
+        return dir.resolve(String.format(Locale.ROOT, "segment-%020d.jsonl", firstSeq));
+    }
+
+    public static Path checkpointsFile(Path dir) {
+        return dir.resolve(CHECKPOINTS);
+    }
+
+    /** The segment files in sequence order. */
+    public static List<Path> segments(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> SEGMENT.matcher(p.getFileName().toString()).matches()).sorted().toList();
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(dir.toString(), null, "no such audit directory");
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package io.p9gate.audit;
+
+import io.p9gate.audit.CheckpointStore.Entry;
+import io.p9gate.audit.note.Checkpoint;
+import io.p9gate.audit.note.NoteFormatException;
+import io.p9gate.audit.note.NoteSignature;
+import io.p9gate.audit.note.SignedNote;
+import io.p9gate.audit.read.LineHeader;
+import io.p9gate.audit.read.SegmentReader;
+import io.p9gate.audit.read.StoredLine;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Rebuilds the writer's state from an existing directory: tree frontier, chain head, where to continue writing.
+ * It checks only what appending needs (sequence, chain, agreement with the last checkpoint); full verification,
+ * signatures included, is the verifier's job.
+ */
+final class LogRecovery {
+
+    /**
+     * @param tornBytes           bytes of an unterminated last line (a write cut short by a crash), to be cut off
+     * @param lastCheckpoint      the last checkpoint in the sidecar, or null
+     * @param lastSigner          the first signature of that checkpoint, or null
+     * @param endsWithBareCheckpoint the last record is a checkpoint record whose note was never written
+     */
+    record State(long size, MerkleFrontier tree, byte[] chainHead, Path lastSegment, long lastSegmentLength,
+                 long tornBytes, Checkpoint lastCheckpoint, NoteSignature lastSigner, boolean endsWithBareCheckpoint) {
+    }
+
+    private final Hashes hashes = new Hashes();
+    private final MerkleFrontier tree = new MerkleFrontier();
+    private byte[] chainHead = Hashes.GENESIS;
+    private byte[] rootAtCheckpoint;
+    private byte[] chainAtCheckpoint;
+    private long tornBytes;
+    private long lastLength;
+    private boolean lastIsCheckpoint;
+    private String problem;
+
+    static State recover(Path dir) throws IOException {
+        return new LogRecovery().run(dir);
+    }
+
+    private State run(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        SignedNote lastNote = lastNote(dir);
+        Checkpoint last = lastNote == null ? null : parseCheckpoint(lastNote);
+        List<Path> segments = LogDirectory.segments(dir);
+        SegmentReader.forEachLine(segments, line -> accept(line, segments, last));
+        if (problem != null) {
+            throw new LogInconsistentException(problem);
+        }
+        if (last != null) {
+            checkAgainst(last);
+        }
+        Path lastSegment = segments.isEmpty() ? null : segments.getLast();
+        return new State(tree.size(), tree, chainHead, lastSegment, lastLength, tornBytes, last,
+                lastNote == null ? null : lastNote.signatures().getFirst(),
+                lastIsCheckpoint && (last == null || last.size() != tree.size()));
+    }
+
+    private void accept(StoredLine line, List<Path> segments, Checkpoint last) {
+        if (problem != null) {
+            return;
+        }
+        boolean inLastSegment = line.segment().equals(segments.getLast());
+        if (!line.terminated()) {
+            if (inLastSegment) {
+                tornBytes = line.bytes().length;
+            } else {
+                problem = "segment " + line.segment().getFileName() + " ends in the middle of a record";
+            }
+            return;
+        }
+        Optional<LineHeader> header = LineHeader.parse(line.bytes());
+        if (header.isEmpty() || header.get().seq() != tree.size()
+                || !MessageDigest.isEqual(header.get().prev(), chainHead)) {
+            problem = "record " + tree.size() + " (" + line.segment().getFileName() + " offset " + line.offset()
+                    + ") does not continue the log";
+            return;
+        }
+        byte[] bytes = line.bytes();
+        tree.append(hashes.leaf(bytes, 0, bytes.length));
+        chainHead = hashes.chain(chainHead, bytes, 0, bytes.length);
+        lastIsCheckpoint = header.get().isCheckpoint();
+        if (inLastSegment) {
+            lastLength = line.offset() + bytes.length + 1;
+        }
+        if (last != null && tree.size() == last.size()) {
+            rootAtCheckpoint = tree.root();
+            chainAtCheckpoint = chainHead;
+        }
+    }
+
+    private void checkAgainst(Checkpoint last) throws LogInconsistentException {
+        if (last.size() > tree.size()) {
+            throw new LogInconsistentException("the last checkpoint covers " + last.size()
+                    + " records but only " + tree.size() + " are stored");
+        }
+        if (last.size() > 0 && (!MessageDigest.isEqual(rootAtCheckpoint, last.root())
+                || !MessageDigest.isEqual(chainAtCheckpoint, last.chainHead()))) {
+            throw new LogInconsistentException("the stored records do not match the last checkpoint (size "
+                    + last.size() + ")");
+        }
+    }
+
+    private static SignedNote lastNote(Path dir) throws IOException {
+        List<Entry> entries = CheckpointStore.readAll(dir);
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            Entry e = entries.get(i);
+            if (e.torn()) {
+                continue;
+            }
+            if (e.noteText() == null) {
+                throw new LogInconsistentException("checkpoints line " + e.line() + ": " + e.problem());
+            }
+            try {
+                return SignedNote.parse(e.noteText());
+            } catch (NoteFormatException ex) {
+                throw new LogInconsistentException("checkpoints line " + e.line() + ": " + ex.getMessage());
+            }
+        }
+        return null;
+    }
+
+    private static Checkpoint parseCheckpoint(SignedNote note) throws LogInconsistentException {
+        try {
+            return Checkpoint.parse(note.body());
+        } catch (NoteFormatException e) {
+            throw new LogInconsistentException("last checkpoint: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.p9gate.audit.cli;
+
+import io.p9gate.audit.note.KeyFiles;
+import io.p9gate.audit.note.KeyFormatException;
+import io.p9gate.audit.note.VerifierKey;
+import io.p9gate.audit.read.AuditRecord;
+import io.p9gate.audit.read.StoredLine;
+import io.p9gate.audit.verify.FindingClass;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * Base of the audit and keys subcommands: runs the work and turns expected failures (bad files, bad keys, I/O)
+ * into one line on stderr and a non-zero exit code.
+ */
+abstract class CliCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    abstract int run() throws UserError, IOException;
+
+    @Override
+    public final Integer call() {
+        try {
+            return run();
+        } catch (UserError e) {
+            err().println("p9gate: " + e.getMessage());
+            return e.exitCode();
+        } catch (NoSuchFileException e) {
+            err().println("p9gate: no such file or directory: " + e.getFile());
+            return FindingClass.IO_ERROR;
+        } catch (IOException e) {
+            err().println("p9gate: " + e.getMessage());
+            return FindingClass.IO_ERROR;
+        } catch (UncheckedIOException e) {
+            err().println("p9gate: " + e.getCause().getMessage());
+            return FindingClass.IO_ERROR;
+        } finally {
+            out().flush();
+            err().flush();
+        }
+    }
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    /** The record on this line, or null (with a warning on stderr) when the line is not a readable record. */
+    AuditRecord parsed(StoredLine line) {
+        try {
+            return AuditRecord.parse(line.bytes());
+        } catch (IOException e) {
+            err().println("p9gate: skipping unreadable line at " + line.segment().getFileName() + " offset " + line.offset());
+            return null;
+        }
+    }
+
+    /** Reads trusted public key files; a bad one is a usage error naming the file. */
+    static List<VerifierKey> readKeys(List<Path> files) throws UserError, IOException {
+        List<VerifierKey> keys = new ArrayList<>();
+        for (Path f : files) {
+            try {
+                keys.add(KeyFiles.readVerifierKey(f));
+            } catch (KeyFormatException e) {
+                throw usage(f + ": " + e.getMessage());
+            }
+        }
+        return keys;
+    }
+
+    static UserError usage(String message) {
+        return new UserError(message, FindingClass.USAGE);
+    }
+
+    static UserError badKey(KeyFormatException e) {
+        return usage(e.getMessage());
+    }
+}

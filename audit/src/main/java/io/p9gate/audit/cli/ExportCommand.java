@@ -1,0 +1,51 @@
+package io.p9gate.audit.cli;
+
+import io.p9gate.audit.read.AuditRecord;
+import io.p9gate.audit.read.StoredLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+
+/** {@code p9gate audit export}: records as RFC 5424 syslog lines or as the stored JSON Lines. */
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = "Export (filtered) records as RFC 5424 syslog lines or JSON Lines.")
+final class ExportCommand extends CliCommand {
+    enum Format { rfc5424, jsonl }
+
+    @Mixin
+    LogDirOption log;
+
+    @Mixin
+    RecordFilter filter;
+
+    @Option(names = "--format", required = true, description = "rfc5424 or jsonl.")
+    Format format;
+
+    @Option(names = "--hostname", description = "HOSTNAME field of syslog lines. Default: ${DEFAULT-VALUE}.")
+    String hostname = "-";
+
+    @Override
+    int run() throws UserError, IOException {
+        filter.compile(Instant.now());
+        if (hostname.isEmpty() || hostname.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
+            throw usage("--hostname must be printable ASCII without spaces");
+        }
+        new LogTail(log.existing()).poll(this::export);
+        out().flush();
+        return 0;
+    }
+
+    private void export(StoredLine line) {
+        AuditRecord r = parsed(line);
+        if (r != null && filter.test(r)) {
+            out().println(switch (format) {
+                case rfc5424 -> Rfc5424.format(r, line.bytes(), hostname);
+                case jsonl -> new String(line.bytes(), StandardCharsets.US_ASCII);
+            });
+        }
+    }
+}

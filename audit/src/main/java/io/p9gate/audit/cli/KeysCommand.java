@@ -1,0 +1,54 @@
+package io.p9gate.audit.cli;
+
+import io.p9gate.audit.note.KeyFiles;
+import io.p9gate.audit.note.KeyFormatException;
+import io.p9gate.audit.note.SigningKey;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+
+/** {@code p9gate keys}: audit signing keys. */
+@Command(name = "keys", description = "Manage the Ed25519 keys that sign audit checkpoints.",
+        mixinStandardHelpOptions = true, subcommands = KeysCommand.Generate.class)
+public final class KeysCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand (generate)");
+    }
+
+    @Command(name = "generate", mixinStandardHelpOptions = true,
+            description = "Write PREFIX.key (private, mode 0600) and PREFIX.pub (give this one to reviewers).")
+    static final class Generate extends CliCommand {
+        @Option(names = "--name", required = true, description = "Key name shown in checkpoint signatures.")
+        String name;
+
+        @Option(names = "--out", required = true, paramLabel = "PREFIX", description = "Path prefix of the key files.")
+        Path prefix;
+
+        @Override
+        int run() throws UserError, IOException {
+            SigningKey key;
+            try {
+                key = SigningKey.generate(name, new SecureRandom());
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
+            }
+            Path priv = Path.of(prefix + ".key");
+            Path pub = Path.of(prefix + ".pub");
+            try {
+                KeyFiles.writeKeyPair(key, priv, pub);
+            } catch (KeyFormatException e) {
+                throw badKey(e);
+            }
+            out().println(key.verifierKey().format());
+            err().println("wrote " + priv + " (private, 0600) and " + pub + " (public)");
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package io.p9gate.audit.cli;
+
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The {@code --log DIR} option shared by the audit subcommands. */
+final class LogDirOption {
+    @Option(names = "--log", required = true, paramLabel = "DIR", description = "Audit log directory.")
+    Path dir;
+
+    Path existing() throws UserError {
+        if (!Files.isDirectory(dir)) {
+            throw new UserError("no such audit directory: " + dir, io.p9gate.audit.verify.FindingClass.IO_ERROR);
+        }
+        return dir;
+    }
+}

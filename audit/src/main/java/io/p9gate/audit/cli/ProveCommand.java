@@ -1,0 +1,123 @@
+package io.p9gate.audit.cli;
+
+import io.p9gate.audit.CheckpointStore;
+import io.p9gate.audit.Hashes;
+import io.p9gate.audit.LeafHashes;
+import io.p9gate.audit.MerkleProofs;
+import io.p9gate.audit.note.Checkpoint;
+import io.p9gate.audit.note.KeyFiles;
+import io.p9gate.audit.note.KeyFormatException;
+import io.p9gate.audit.note.NoteFormatException;
+import io.p9gate.audit.note.SignedNote;
+import io.p9gate.audit.note.VerifierKey;
+import io.p9gate.audit.read.LineHeader;
+import io.p9gate.audit.read.SegmentReader;
+import io.p9gate.audit.verify.FindingClass;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * {@code p9gate audit prove SEQ}: an inclusion proof of one record against the newest signed checkpoint that
+ * covers it and that the stored records actually reproduce. Recomputes from the stored leaves (offline tool).
+ */
+@Command(name = "prove", mixinStandardHelpOptions = true,
+        description = "Print an inclusion proof (JSON) of record SEQ against a signed checkpoint.")
+final class ProveCommand extends CliCommand {
+    @Mixin
+    LogDirOption log;
+
+    @Parameters(paramLabel = "SEQ", description = "Sequence number of the record.")
+    long seq;
+
+    @Option(names = "--key", paramLabel = "PUB", description = "Only use checkpoints signed by this key.")
+    Path keyFile;
+
+    @Override
+    int run() throws UserError, IOException {
+        Path dir = log.existing();
+        LeafHashes leaves = new LeafHashes();
+        Hashes hashes = new Hashes();
+        long[] index = {-1};
+        byte[][] record = {null};
+        SegmentReader.forEachLine(dir, line -> {
+            if (!line.terminated()) {
+                return;
+            }
+            byte[] b = line.bytes();
+            if (index[0] < 0 && LineHeader.parse(b).map(h -> h.seq() == seq).orElse(false)) {
+                index[0] = leaves.size();
+                record[0] = b;
+            }
+            leaves.add(hashes.leaf(b, 0, b.length));
+        });
+        if (index[0] < 0) {
+            throw new UserError("no record with seq " + seq + " in " + dir, FindingClass.IO_ERROR);
+        }
+        for (SignedNote note : candidates(dir, index[0], leaves.size())) {
+            Checkpoint cp = parse(note);
+            byte[] root = MerkleProofs.subtreeRoot(hashes, leaves, 0, cp.size());
+            if (MessageDigest.isEqual(root, cp.root())) {
+                InclusionProof proof = new InclusionProof(index[0], new String(record[0], StandardCharsets.US_ASCII),
+                        cp.size(), MerkleProofs.inclusionPath(leaves, index[0], cp.size()), note.format());
+                out().println(proof.toJson());
+                return 0;
+            }
+        }
+        throw new UserError("record " + seq + " is not covered by a signed checkpoint that matches the log yet"
+                + " (a live log signs at least once a second; otherwise run 'p9gate audit verify')",
+                FindingClass.IO_ERROR);
+    }
+
+    /** Notes covering the leaf, newest first, restricted to the given key when there is one. */
+    private List<SignedNote> candidates(Path dir, long leaf, long stored) throws UserError, IOException {
+        VerifierKey key = null;
+        if (keyFile != null) {
+            try {
+                key = KeyFiles.readVerifierKey(keyFile);
+            } catch (KeyFormatException e) {
+                throw badKey(e);
+            }
+        }
+        List<SignedNote> out = new ArrayList<>();
+        for (CheckpointStore.Entry e : CheckpointStore.readAll(dir)) {
+            try {
+                SignedNote note = SignedNote.parse(e.noteText() == null ? "" : e.noteText());
+                long size = Checkpoint.parse(note.body()).size();
+                boolean trusted = key == null || note.trust(List.of(key)) == SignedNote.Trust.VERIFIED;
+                if (size > leaf && size <= stored && trusted) {
+                    out.add(note);
+                }
+            } catch (NoteFormatException ignored) {
+                // not a usable checkpoint; 'audit verify' reports it
+            }
+        }
+        out.sort(Comparator.comparingLong((SignedNote n) -> parseQuietly(n).size()).reversed());
+        return out;
+    }
+
+    private static Checkpoint parse(SignedNote note) throws UserError {
+        try {
+            return Checkpoint.parse(note.body());
+        } catch (NoteFormatException e) {
+            throw usage(e.getMessage());
+        }
+    }
+
+    private static Checkpoint parseQuietly(SignedNote note) {
+        try {
+            return Checkpoint.parse(note.body());
+        } catch (NoteFormatException e) {
+            throw new IllegalStateException("candidates were parsed before", e);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package io.p9gate.audit.cli;
+
+import io.p9gate.audit.read.AuditRecord;
+import picocli.CommandLine.Option;
+
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Review filters shared by {@code show} and {@code export} (R-AUD-5). All given filters must match. */
+final class RecordFilter {
+    private static final Pattern AGO = Pattern.compile("(\\d+)([smhd])");
+
+    @Option(names = "--vm", description = "Only records of this VM.")
+    String vm;
+
+    @Option(names = "--op", description = "Only this 9P operation (e.g. walk, lopen) or event type (e.g. start).")
+    String op;
+
+    @Option(names = "--decision", description = "Only decisions with this outcome: allow or deny.")
+    String decision;
+
+    @Option(names = "--path", paramLabel = "GLOB", description = "Only paths matching this glob (** crosses '/').")
+    String pathGlob;
+
+    @Option(names = "--since", paramLabel = "TIME", description = "From this time: RFC 3339 (2026-05-01T10:00:00Z) or an age (30s, 15m, 2h, 7d).")
+    String since;
+
+    @Option(names = "--until", paramLabel = "TIME", description = "Up to this time (same forms as --since).")
+    String until;
+
+    private PathMatcher matcher;
+    private Instant from;
+    private Instant to;
+
+    /** Checks the options once; bad values become a one-line usage error. */
+    RecordFilter compile(Instant now) throws UserError {
+        if (decision != null && !decision.equals("allow") && !decision.equals("deny")) {
+            throw CliCommand.usage("--decision must be allow or deny, not " + decision);
+        }
+        if (pathGlob != null) {
+            try {
+                matcher = FileSystems.getDefault().getPathMatcher("glob:" + pathGlob);
+            } catch (IllegalArgumentException e) {
+                throw CliCommand.usage("bad --path glob: " + e.getMessage());
+            }
+        }
+        from = since == null ? null : time("--since", since, now);
+        to = until == null ? null : time("--until", until, now);
+        return this;
+    }
+
+    boolean test(AuditRecord r) {
+        if (vm != null && !vm.equals(r.vm())) {
+            return false;
+        }
+        if (op != null && !op.equals(r.isDecision() ? r.op() : r.type())) {
+            return false;
+        }
+        if (decision != null && !decision.equals(r.decision())) {
+            return false;
+        }
+        if (matcher != null && (r.path() == null || !matcher.matches(Path.of(r.path())))) {
+            return false;
+        }
+        if (from != null || to != null) {
+            Instant t = r.instant();
+            return (from == null || !t.isBefore(from)) && (to == null || !t.isAfter(to));
+        }
+        return true;
+    }
+
+    private static Instant time(String option, String value, Instant now) throws UserError {
+        Matcher m = AGO.matcher(value.toLowerCase(Locale.ROOT));
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            Duration d = switch (m.group(2)) {
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
+            return now.minus(d);
+        }
+        try {
+            return Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            throw CliCommand.usage(option + " wants an RFC 3339 time or an age like 15m, not " + value);
+        }
+    }
+}

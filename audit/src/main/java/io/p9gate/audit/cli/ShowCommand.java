@@ -1,0 +1,68 @@
+package io.p9gate.audit.cli;
+
+import io.p9gate.audit.read.AuditRecord;
+import io.p9gate.audit.read.StoredLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+
+/** {@code p9gate audit show}: filtered records as a table or as the stored JSON lines, optionally following. */
+@Command(name = "show", mixinStandardHelpOptions = true, description = "List records, filtered; --follow for a live log.")
+final class ShowCommand extends CliCommand {
+    enum Format { table, json }
+
+    @Mixin
+    LogDirOption log;
+
+    @Mixin
+    RecordFilter filter;
+
+    @Option(names = "--format", description = "table or json (the stored lines). Default: ${DEFAULT-VALUE}.")
+    Format format = Format.table;
+
+    @Option(names = "--follow", description = "Keep printing new records until interrupted.")
+    boolean follow;
+
+    @Option(names = "--poll-ms", hidden = true, description = "Follow poll interval.")
+    long pollMs = 200;
+
+    @Override
+    int run() throws UserError, IOException {
+        Path dir = log.existing();
+        filter.compile(Instant.now());
+        if (format == Format.table) {
+            RecordTable.header(out());
+        }
+        LogTail tail = new LogTail(dir);
+        tail.poll(this::print);
+        out().flush();
+        while (follow && !Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(pollMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            if (tail.poll(this::print) > 0) {
+                out().flush();
+            }
+        }
+        return 0;
+    }
+
+    private void print(StoredLine line) {
+        AuditRecord r = parsed(line);
+        if (r == null || !filter.test(r)) {
+            return;
+        }
+        switch (format) {
+            case table -> RecordTable.row(out(), r);
+            case json -> out().println(new String(line.bytes(), StandardCharsets.US_ASCII));
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.p9gate.audit.cli;
+
+import io.p9gate.audit.note.VerifierKey;
+import io.p9gate.audit.verify.FindingClass;
+import io.p9gate.audit.verify.Progress;
+import io.p9gate.audit.verify.VerificationReport;
+import io.p9gate.audit.verify.Verifier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code p9gate audit verify}: exit 0 when the log is intact, else the code of the worst finding class. */
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = "Check records, chain, Merkle checkpoints and signatures; exit code says what was found.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:intact (an unanchored crash tail is reported, not an error)", "1:log unreadable",
+                "2:bad input", "3:modified", "4:inserted", "5:deleted", "6:reordered", "7:truncated",
+                "8:fork", "9:unknown key", "10:bad signature", "11:malformed"})
+final class VerifyCommand extends CliCommand {
+    @Mixin
+    LogDirOption log;
+
+    @Option(names = "--key", required = true, paramLabel = "PUB",
+            description = "Trusted public key file (repeat for rotated keys).")
+    List<Path> keyFiles = new ArrayList<>();
+
+    @Option(names = "--pin", paramLabel = "FILE",
+            description = "Signed checkpoint saved earlier; the log must still contain it.")
+    Path pin;
+
+    @Option(names = "--save-pin", paramLabel = "FILE",
+            description = "When intact, write the newest verified checkpoint here (pin it next time).")
+    Path savePin;
+
+    @Option(names = "--json", description = "Print the report as JSON.")
+    boolean json;
+
+    @Option(names = "--progress", description = "Show progress on stderr even when not on a terminal.")
+    boolean progress;
+
+    @Override
+    int run() throws UserError, IOException {
+        List<VerifierKey> keys = readKeys(keyFiles);
+        String pinText = null;
+        if (pin != null) {
+            if (!Files.isRegularFile(pin)) {
+                throw usage("no such pin file: " + pin);
+            }
+            pinText = Files.readString(pin, StandardCharsets.UTF_8);
+        }
+        VerificationReport report = new Verifier(keys, pinText, progress()).verify(log.existing());
+        if (showProgress()) {
+            err().print("\r\033[K");
+            err().flush();
+        }
+        out().print(json ? report.toJson() + "\n" : report.summary());
+        if (savePin != null && report.ok() && report.newestNote() != null) {
+            Files.writeString(savePin, report.newestNote(), StandardCharsets.UTF_8);
+        }
+        return report.exitCode() == FindingClass.OK ? 0 : report.exitCode();
+    }
+
+    private boolean showProgress() {
+        java.io.Console console = System.console();
+        return progress || (console != null && console.isTerminal());
+    }
+
+    private Progress progress() {
+        if (!showProgress()) {
+            return Progress.NONE;
+        }
+        return (read, total, records) -> {
+            long pct = total == 0 ? 100 : read * 100 / total;
+            err().print("\rverifying: " + pct + "% (" + records + " records)");
+            err().flush();
+        };
+    }
+}

@@ -1,0 +1,63 @@
+package io.p9gate.audit.note;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.Set;
+
+/** Reading and writing key files; a private key readable (or writable) by group or others is refused. */
+public final class KeyFiles {
+    private static final Set<PosixFilePermission> NOT_FOR_OTHERS = EnumSet.of(
+            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
+            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+
+    private KeyFiles() {
+    }
+
+    public static SigningKey readSigningKey(Path file) throws KeyFormatException, IOException {
+        Set<PosixFilePermission> perms = permissions(file);
+        if (perms.stream().anyMatch(NOT_FOR_OTHERS::contains)) {
+            throw new KeyFormatException("private key " + file + " is accessible by group or others ("
+                    + PosixFilePermissions.toString(perms) + "); chmod 600 it");
+        }
+        return SigningKey.parse(Files.readString(file, StandardCharsets.US_ASCII));
+    }
+
+    public static VerifierKey readVerifierKey(Path file) throws KeyFormatException, IOException {
+        try {
+            return VerifierKey.parse(Files.readString(file, StandardCharsets.US_ASCII));
+        } catch (NoSuchFileException e) {
+            throw new KeyFormatException("no such key file: " + file);
+        }
+    }
+
+    /** Writes {@code prefix.key} (created 0600, never overwritten) and {@code prefix.pub}. */
+    public static void writeKeyPair(SigningKey key, Path privateFile, Path publicFile) throws IOException, KeyFormatException {
+        for (Path p : new Path[] {privateFile, publicFile}) {
+            if (Files.exists(p)) {
+                throw new KeyFormatException("refusing to overwrite " + p);
+            }
+        }
+        try {
+            Files.createFile(privateFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (FileAlreadyExistsException e) {
+            throw new KeyFormatException("refusing to overwrite " + privateFile);
+        }
+        Files.writeString(privateFile, key.format() + "\n", StandardCharsets.US_ASCII);
+        Files.writeString(publicFile, key.verifierKey().format() + "\n", StandardCharsets.US_ASCII);
+    }
+
+    private static Set<PosixFilePermission> permissions(Path file) throws IOException, KeyFormatException {
+        try {
+            return Files.getPosixFilePermissions(file);
+        } catch (NoSuchFileException e) {
+            throw new KeyFormatException("no such key file: " + file);
+        }
+    }
+}

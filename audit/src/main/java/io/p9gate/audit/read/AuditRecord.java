@@ -1,0 +1,40 @@
+package io.p9gate.audit.read;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A stored record parsed for review (show, export). Integrity checks never use this view: they hash the stored
+ * bytes. Fields that do not apply to a record type are null.
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record AuditRecord(
+        long seq, String boot, String time, String type, String vm, Long session, String op, Integer tag,
+        String path,
+        @JsonProperty("guest_uid") Long guestUid, @JsonProperty("guest_gid") Long guestGid,
+        @JsonProperty("host_uid") Long hostUid, @JsonProperty("host_gid") Long hostGid,
+        String decision, List<String> rules, String policy, Integer errno, Long bytes, String detail,
+        String prev) {
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    public static AuditRecord parse(byte[] line) throws IOException {
+        return JSON.readValue(line, AuditRecord.class);
+    }
+
+    /** The record's time; records are written with RFC 3339 UTC times. */
+    public Instant instant() {
+        return Instant.parse(time);
+    }
+
+    public boolean isDecision() {
+        return "decision".equals(type);
+    }
+}

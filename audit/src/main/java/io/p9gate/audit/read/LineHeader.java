@@ -1,0 +1,54 @@
+package io.p9gate.audit.read;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+
+import java.io.IOException;
+import java.util.HexFormat;
+import java.util.Optional;
+
+/**
+ * The three fields integrity checks need from a record: its sequence number, type and the previous record's chain
+ * hash. Parsed with a streaming parser (fast on large logs); anything else in the line is skipped.
+ */
+public record LineHeader(long seq, String type, byte[] prev) {
+    private static final JsonFactory FACTORY = new JsonFactory();
+
+    public boolean isCheckpoint() {
+        return "checkpoint".equals(type);
+    }
+
+    /** Empty when the line is not a JSON object with a numeric seq, a string type and a 32-byte hex prev. */
+    public static Optional<LineHeader> parse(byte[] line) {
+        try (JsonParser p = FACTORY.createParser(line)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return Optional.empty();
+            }
+            Long seq = null;
+            String type = null;
+            byte[] prev = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                switch (name) {
+                    case "seq" -> seq = value == JsonToken.VALUE_NUMBER_INT ? p.getLongValue() : null;
+                    case "type" -> type = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                    case "prev" -> prev = value == JsonToken.VALUE_STRING ? hex32(p.getText()) : null;
+                    default -> p.skipChildren();
+                }
+            }
+            if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
+                return Optional.empty();
+            }
+            return seq == null || type == null || prev == null
+                    ? Optional.empty() : Optional.of(new LineHeader(seq, type, prev));
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static byte[] hex32(String s) {
+        return s.length() == 64 ? HexFormat.of().parseHex(s) : null;
+    }
+}

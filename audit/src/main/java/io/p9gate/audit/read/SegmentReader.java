@@ -1,0 +1,62 @@
+package io.p9gate.audit.read;
+
+import io.p9gate.audit.LogDirectory;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+/** Streams the stored lines of all segments of an audit directory, in order, without re-encoding anything. */
+public final class SegmentReader {
+    private SegmentReader() {
+    }
+
+    public static void forEachLine(Path dir, Consumer<StoredLine> sink) throws IOException {
+        forEachLine(LogDirectory.segments(dir), sink);
+    }
+
+    public static void forEachLine(List<Path> segments, Consumer<StoredLine> sink) throws IOException {
+        for (Path segment : segments) {
+            try (InputStream in = new BufferedInputStream(Files.newInputStream(segment), 1 << 16)) {
+                readLines(segment, 0, in, sink);
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+        }
+    }
+
+    /**
+     * Reads lines from {@code in}, whose first byte is at {@code offset} of {@code segment}. Returns the number of
+     * bytes up to and including the last newline, so that a follower can resume after the last complete line.
+     */
+    public static long readLines(Path segment, long offset, InputStream in, Consumer<StoredLine> sink) throws IOException {
+        byte[] buf = new byte[512];
+        int len = 0;
+        long lineStart = offset;
+        long pos = offset;
+        int b;
+        while ((b = in.read()) >= 0) {
+            pos++;
+            if (b == '\n') {
+                sink.accept(new StoredLine(segment, lineStart, Arrays.copyOf(buf, len), true));
+                len = 0;
+                lineStart = pos;
+                continue;
+            }
+            if (len == buf.length) {
+                buf = Arrays.copyOf(buf, len * 2);
+            }
+            buf[len++] = (byte) b;
+        }
+        if (len > 0) {
+            sink.accept(new StoredLine(segment, lineStart, Arrays.copyOf(buf, len), false));
+        }
+        return lineStart - offset;
+    }
+}

@@ -1,0 +1,140 @@
+package io.p9gate.audit.verify;
+
+import java.util.List;
+
+/** One piece of evidence that the log is not what was signed (R-AUD-3). */
+public sealed interface Finding {
+
+    FindingClass findingClass();
+
+    /** One line for humans. */
+    String describe();
+
+    /** A stored line that is not a record, or a sidecar line that is not a checkpoint. */
+    record Malformed(String where, String problem) implements Finding {
+        public FindingClass findingClass() {
+            return FindingClass.MALFORMED;
+        }
+
+        public String describe() {
+            return where + ": " + problem;
+        }
+    }
+
+    /** Record {@code seq}'s stored bytes are not what its successor's {@code prev} hash committed to. */
+    record Modified(long seq, long position) implements Finding {
+        public FindingClass findingClass() {
+            return FindingClass.MODIFIED;
+        }
+
+        public String describe() {
+            return "record " + seq + " (line " + position + ") was modified: the next record's prev hash does not match it";
+        }
+    }
+
+    /** The records before {@code size} hash to another tree than the signed checkpoint says, with an intact chain. */
+    record Rewritten(long size) implements Finding {
+        public FindingClass findingClass() {
+            return FindingClass.MODIFIED;
+        }
+
+        public String describe() {
+            return "records 0.." + (size - 1) + " do not match the signed checkpoint of size " + size
+                    + " (history rewritten with a recomputed chain)";
+        }
+    }
+
+    /** A record that was never written by the gateway, found at stored position {@code position}. */
+    record Inserted(long seq, long position) implements Finding {
+        public FindingClass findingClass() {
+            return FindingClass.INSERTED;
+        }
+
+        public String describe() {
+            return "record claiming seq " + seq + " at line " + position + " was inserted";
+        }
+    }
+
+    /** Records {@code fromSeq..toSeq} (inclusive) are missing. */
+    record Deleted(long fromSeq, long toSeq) implements Finding {
+        public FindingClass findingClass() {
+            return FindingClass.DELETED;
+        }
+
+        public String describe() {
+            return fromSeq == toSeq ? "record " + fromSeq + " was deleted"
+                    : "records " + fromSeq + ".." + toSeq + " were deleted";
+        }
+    }
+
+    /** A checkpoint record announces a checkpoint of {@code size} but its signed note is gone. */
+    record CheckpointDeleted(long size) implements Finding {
+        public FindingClass findingClass() {
+            return FindingClass.DELETED;
+        }
+
+        public String describe() {
+            return "the signed checkpoint of size " + size + " was deleted (its checkpoint record is in the log)";
+        }
+    }
+
+    /** Records {@code fromSeq..toSeq} are present but not where their sequence numbers put them. */
+    record Reordered(long fromSeq, long toSeq) implements Finding {
+        public FindingClass findingClass() {
+            return FindingClass.REORDERED;
+        }
+
+        public String describe() {
+            return fromSeq == toSeq ? "record " + fromSeq + " is out of order"
+                    : "records " + fromSeq + ".." + toSeq + " are out of order";
+        }
+    }
+
+    /** The log ends at {@code records} but a signed checkpoint ({@code source}) covers {@code size}. */
+    record Truncated(long size, long records, String source) implements Finding {
+        public FindingClass findingClass() {
+            return FindingClass.TRUNCATED;
+        }
+
+        public String describe() {
+            return "log truncated: " + source + " covers " + size + " records, only " + records + " remain";
+        }
+    }
+
+    /** A validly signed checkpoint of {@code size} that is not a prefix of this log. */
+    record Fork(long size, String source) implements Finding {
+        public FindingClass findingClass() {
+            return FindingClass.FORK;
+        }
+
+        public String describe() {
+            return "fork: " + source + " of size " + size + " is signed but describes a different history";
+        }
+    }
+
+    /** A checkpoint with no signature by any trusted key. */
+    record UnknownKey(String where, List<String> signers) implements Finding {
+        public UnknownKey {
+            signers = List.copyOf(signers);
+        }
+
+        public FindingClass findingClass() {
+            return FindingClass.UNKNOWN_KEY;
+        }
+
+        public String describe() {
+            return where + ": signed only by unknown key(s) " + String.join(", ", signers);
+        }
+    }
+
+    /** A checkpoint whose signature by a trusted key does not verify. */
+    record BadSignature(String where, String key) implements Finding {
+        public FindingClass findingClass() {
+            return FindingClass.BAD_SIGNATURE;
+        }
+
+        public String describe() {
+            return where + ": signature by " + key + " does not verify";
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.p9gate.audit.verify;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Classifies sequence numbers as they are read: the next expected one is normal; one from a gap seen earlier is
+ * a reordered record; any other one already seen is a duplicate (insertion). Gaps left at the end are deletions.
+ * Memory is proportional to the anomalies, not to the log.
+ */
+final class SeqTracker {
+    enum Verdict { NORMAL, AHEAD, LATE, DUPLICATE }
+
+    /** Open gaps, start -> end inclusive. */
+    private final TreeMap<Long, Long> gaps = new TreeMap<>();
+    private final List<long[]> late = new ArrayList<>();
+    private long expected;
+
+    Verdict accept(long seq) {
+        if (seq == expected) {
+            expected++;
+            return Verdict.NORMAL;
+        }
+        if (seq > expected) {
+            gaps.put(expected, seq - 1);
+            expected = seq + 1;
+            return Verdict.AHEAD;
+        }
+        Map.Entry<Long, Long> gap = gaps.floorEntry(seq);
+        if (gap == null || gap.getValue() < seq) {
+            return Verdict.DUPLICATE;
+        }
+        gaps.remove(gap.getKey());
+        if (gap.getKey() < seq) {
+            gaps.put(gap.getKey(), seq - 1);
+        }
+        if (seq < gap.getValue()) {
+            gaps.put(seq + 1, gap.getValue());
+        }
+        if (!late.isEmpty() && late.getLast()[1] == seq - 1) {
+            late.getLast()[1] = seq;
+        } else {
+            late.add(new long[] {seq, seq});
+        }
+        return Verdict.LATE;
+    }
+
+    /** One past the highest sequence number seen. */
+    long end() {
+        return expected;
+    }
+
+    List<Finding> findings() {
+        List<Finding> out = new ArrayList<>();
+        late.forEach(r -> out.add(new Finding.Reordered(r[0], r[1])));
+        gaps.forEach((from, to) -> out.add(new Finding.Deleted(from, to)));
+        return out;
+    }
+}

@@ -1,0 +1,87 @@
+package io.p9gate.audit.verify;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * What the verifier found. {@code anchored} records are covered by a verified checkpoint; the remaining
+ * {@code records - anchored} form the unanchored tail a crash leaves behind (reported, not a finding).
+ *
+ * @param tornBytes bytes of an unterminated last line (a write cut short)
+ * @param pinnedSize size of the pinned checkpoint, or -1 without a pin
+ * @param newestNote the signed note of the newest verified checkpoint (what a reviewer pins next time), or null
+ */
+public record VerificationReport(long records, int segments, int checkpoints, int verifiedCheckpoints,
+                                 long anchored, long tornBytes, long pinnedSize, List<Finding> findings,
+                                 String newestNote) {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    public VerificationReport {
+        findings = findings.stream().sorted(Comparator.comparing(Finding::findingClass)).toList();
+    }
+
+    public boolean ok() {
+        return findings.isEmpty();
+    }
+
+    public long unanchored() {
+        return records - anchored;
+    }
+
+    /** 0 when clean, else the code of the most far-reaching class found (see {@link FindingClass}). */
+    public int exitCode() {
+        return findings.isEmpty() ? FindingClass.OK : findings.getFirst().findingClass().exitCode();
+    }
+
+    public String toJson() {
+        ObjectNode root = JSON.createObjectNode()
+                .put("ok", ok())
+                .put("exitCode", exitCode())
+                .put("records", records)
+                .put("segments", segments)
+                .put("checkpoints", checkpoints)
+                .put("verifiedCheckpoints", verifiedCheckpoints)
+                .put("anchored", anchored);
+        ObjectNode tail = root.putObject("unanchoredTail");
+        tail.put("fromSeq", anchored).put("count", unanchored()).put("tornBytes", tornBytes);
+        if (pinnedSize >= 0) {
+            root.put("pinnedSize", pinnedSize);
+        }
+        ArrayNode list = root.putArray("findings");
+        for (Finding f : findings) {
+            list.addObject()
+                    .put("class", f.findingClass().name())
+                    .put("kind", f.getClass().getSimpleName())
+                    .put("description", f.describe())
+                    .set("detail", JSON.valueToTree(f));
+        }
+        try {
+            return JSON.writeValueAsString(root);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a tree of plain values always serialises", e);
+        }
+    }
+
+    /** A short human summary, one finding per line. */
+    public String summary() {
+        StringBuilder b = new StringBuilder();
+        b.append(ok() ? "OK" : "TAMPERED").append(": ").append(records).append(" records in ").append(segments)
+                .append(" segment(s), ").append(verifiedCheckpoints).append('/').append(checkpoints)
+                .append(" checkpoints verified, ").append(anchored).append(" anchored");
+        if (ok() && (unanchored() > 0 || tornBytes > 0)) {
+            b.append(", unanchored tail of ").append(unanchored()).append(" record(s)");
+            if (tornBytes > 0) {
+                b.append(" and ").append(tornBytes).append(" torn byte(s)");
+            }
+            b.append(" (crash or live log, not tampering)");
+        }
+        b.append('\n');
+        findings.forEach(f -> b.append("  ").append(f.findingClass()).append(": ").append(f.describe()).append('\n'));
+        return b.toString();
+    }
+}

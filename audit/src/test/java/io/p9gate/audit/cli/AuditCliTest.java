@@ -1,0 +1,241 @@
+package io.p9gate.audit.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.p9gate.audit.AuditEvent;
+import io.p9gate.audit.AuditLog;
+import io.p9gate.audit.IdMapping;
+import io.p9gate.audit.LogDirectory;
+import io.p9gate.audit.Outcome;
+import io.p9gate.audit.TestLogs;
+import io.p9gate.audit.note.KeyFiles;
+import io.p9gate.audit.note.SigningKey;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The review commands as a security reviewer uses them (R-AUD-2, R-AUD-3, R-AUD-5). */
+class AuditCliTest {
+    @TempDir
+    Path tmp;
+    Path log;
+    Path pub;
+    SigningKey key;
+
+    @BeforeEach
+    void writeLog() throws Exception {
+        key = TestLogs.key("ecu-a-audit");
+        pub = tmp.resolve("audit.pub");
+        KeyFiles.writeKeyPair(key, tmp.resolve("audit.key"), pub);
+        log = tmp.resolve("log");
+        try (AuditLog l = AuditLog.open(log, key, TestLogs.options().withMaxSegmentBytes(4000))) {
+            for (int i = 0; i < 60; i++) {
+                l.append(TestLogs.decision(i));
+            }
+            l.append(new AuditEvent.Decision("vm-c", 1, "walk", 1, "/odd]\"name", new IdMapping(1, 1, 1, 1),
+                    Outcome.DENY, List.of(), "sha256:abc", 13, AuditEvent.NO_BYTES));
+        }
+    }
+
+    @Test
+    void verifyCleanLogExitsZeroWithJsonReport() throws Exception {
+        CliRun r = CliRun.audit("verify", "--log", log.toString(), "--key", pub.toString(), "--json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        assertTrue(json.get("ok").asBoolean());
+        assertEquals(json.get("records").asLong(), json.get("anchored").asLong());
+        assertEquals("", r.err(), "no progress on stderr when not a terminal");
+    }
+
+    @Test
+    void verifyTamperedLogExitsWithTheFindingCode() throws Exception {
+        Path seg = LogDirectory.segments(log).get(1);
+        List<String> lines = Files.readAllLines(seg);
+        lines.remove(3);
+        Files.write(seg, lines);
+        CliRun r = CliRun.audit("verify", "--log", log.toString(), "--key", pub.toString());
+        assertEquals(5, r.exit(), r.out());
+        assertTrue(r.out().contains("DELETED"), r.out());
+    }
+
+    @Test
+    void progressGoesToStderrWhenAsked() {
+        CliRun r = CliRun.audit("verify", "--log", log.toString(), "--key", pub.toString(), "--progress");
+        assertEquals(0, r.exit());
+        assertTrue(r.err().contains("\r"), "progress line is redrawn in place");
+        assertFalse(r.out().contains("verifying"), "progress never pollutes stdout");
+    }
+
+    @Test
+    void pinSavedThenEnforced() throws Exception {
+        Path pin = tmp.resolve("pin.note");
+        assertEquals(0, CliRun.audit("verify", "--log", log.toString(), "--key", pub.toString(),
+                "--save-pin", pin.toString()).exit());
+        assertTrue(Files.readString(pin).contains("\n\n\u2014 ecu-a-audit "));
+        Path seg = LogDirectory.segments(log).getLast();
+        Files.delete(seg);
+        Files.write(LogDirectory.checkpointsFile(log), Files.readAllLines(LogDirectory.checkpointsFile(log)).subList(0, 2));
+        CliRun r = CliRun.audit("verify", "--log", log.toString(), "--key", pub.toString(), "--pin", pin.toString());
+        assertEquals(7, r.exit(), r.out());
+    }
+
+    @Test
+    void badInputIsOneLine() throws Exception {
+        CliRun missing = CliRun.audit("verify", "--log", tmp.resolve("nope").toString(), "--key", pub.toString());
+        assertEquals(1, missing.exit());
+        assertTrue(missing.oneLineError(), missing.err());
+        Path junk = tmp.resolve("junk.pub");
+        Files.writeString(junk, "hello");
+        CliRun badKey = CliRun.audit("verify", "--log", log.toString(), "--key", junk.toString());
+        assertEquals(2, badKey.exit());
+        assertTrue(badKey.oneLineError(), badKey.err());
+        CliRun unknownOption = CliRun.audit("verify", "--frobnicate");
+        assertEquals(2, unknownOption.exit());
+        assertTrue(unknownOption.oneLineError(), unknownOption.err());
+        CliRun badTime = CliRun.audit("show", "--log", log.toString(), "--since", "yesterday");
+        assertEquals(2, badTime.exit());
+        assertTrue(badTime.oneLineError(), badTime.err());
+    }
+
+    @Test
+    void showFiltersByVmDecisionPathAndTime() {
+        CliRun r = CliRun.audit("show", "--log", log.toString(), "--vm", "vm-a", "--decision", "deny");
+        List<String> rows = r.out().lines().skip(1).toList();
+        assertFalse(rows.isEmpty());
+        assertTrue(rows.stream().allMatch(l -> l.contains(" vm-a ") && l.contains(" deny ")), r.out());
+        // decision(i): vm-a for even i, deny for i % 3 == 0 -> i in {0, 6, 12, ..., 54}: 10 rows
+        assertEquals(10, rows.size(), r.out());
+
+        CliRun paths = CliRun.audit("show", "--log", log.toString(), "--path", "/data/dir1/**", "--format", "json");
+        List<String> lines = paths.out().lines().toList();
+        assertEquals(12, lines.size(), paths.out()); // i % 5 == 1 for i < 60
+        assertTrue(lines.stream().allMatch(l -> l.contains("\"path\":\"/data/dir1/")));
+
+        CliRun future = CliRun.audit("show", "--log", log.toString(), "--since", "2999-01-01T00:00:00Z");
+        assertEquals(1, future.out().lines().count(), "only the header");
+        CliRun recent = CliRun.audit("show", "--log", log.toString(), "--since", "1h", "--op", "lopen");
+        assertEquals(15, recent.out().lines().count() - 1, recent.out());
+    }
+
+    @Test
+    void showJsonPrintsTheStoredBytes() throws Exception {
+        assertEquals(storedText(), CliRun.audit("show", "--log", log.toString(), "--format", "json").out());
+    }
+
+    private String storedText() throws java.io.IOException {
+        StringBuilder stored = new StringBuilder();
+        for (Path s : LogDirectory.segments(log)) {
+            stored.append(Files.readString(s));
+        }
+        return stored.toString();
+    }
+
+    @Test
+    void followPrintsRecordsAppendedLater() throws Exception {
+        java.io.StringWriter out = new java.io.StringWriter();
+        picocli.CommandLine cl = AuditCommand.commandLine(new AuditCommand());
+        cl.setOut(new java.io.PrintWriter(out, true));
+        Thread follower = new Thread(() -> cl.execute("show", "--log", log.toString(), "--follow",
+                "--poll-ms", "20", "--vm", "vm-late", "--format", "json"));
+        follower.start();
+        try (AuditLog l = AuditLog.open(log, key, TestLogs.options().withMaxSegmentBytes(4000))) {
+            for (int i = 0; i < 40; i++) {
+                l.append(new AuditEvent.Decision("vm-late", 1, "walk", i, "/x" + i, new IdMapping(1, 1, 1, 1),
+                        Outcome.ALLOW, List.of("r"), "d", 0, AuditEvent.NO_BYTES));
+            }
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (out.toString().lines().count() < 40 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        follower.interrupt();
+        follower.join(5000);
+        assertEquals(40, out.toString().lines().count(), "followed across segment rotation");
+        assertTrue(LogDirectory.segments(log).size() > 3);
+    }
+
+    @Test
+    void proofVerifiesOfflineAndCatchesForgery() throws Exception {
+        CliRun prove = CliRun.audit("prove", "42", "--log", log.toString(), "--key", pub.toString());
+        assertEquals(0, prove.exit(), prove.err());
+        Path proof = tmp.resolve("proof.json");
+        Files.writeString(proof, prove.out());
+        Files.delete(LogDirectory.segments(log).getFirst()); // offline: the log is not needed any more
+        CliRun ok = CliRun.audit("check-proof", proof.toString(), "--key", pub.toString());
+        assertEquals(0, ok.exit(), ok.err());
+        assertTrue(ok.out().startsWith("OK: record 42 "), ok.out());
+
+        assertTrue(prove.out().contains("/data/"));
+        Files.writeString(proof, prove.out().replace("/data/", "/DATA/"));
+        CliRun forged = CliRun.audit("check-proof", proof.toString(), "--key", pub.toString());
+        assertEquals(1, forged.exit(), forged.out());
+        assertTrue(forged.oneLineError(), forged.err());
+
+        Path other = tmp.resolve("other");
+        KeyFiles.writeKeyPair(TestLogs.key("ecu-a-audit"), other.resolveSibling("other.key"), other.resolveSibling("other.pub"));
+        Files.writeString(proof, prove.out());
+        CliRun wrongKey = CliRun.audit("check-proof", proof.toString(), "--key", tmp.resolve("other.pub").toString());
+        assertEquals(1, wrongKey.exit());
+        assertTrue(wrongKey.err().contains("unknown key"), wrongKey.err());
+    }
+
+    @Test
+    void proveUnknownSeqIsOneLine() {
+        CliRun r = CliRun.audit("prove", "99999", "--log", log.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.oneLineError(), r.err());
+    }
+
+    @Test
+    void exportRfc5424() throws Exception {
+        CliRun r = CliRun.audit("export", "--log", log.toString(), "--format", "rfc5424", "--hostname", "ecu-a",
+                "--vm", "vm-c");
+        assertEquals(0, r.exit(), r.err());
+        String line = r.out().strip();
+        assertTrue(line.startsWith("<108>1 "), "log audit facility, warning for a denial: " + line);
+        assertTrue(line.contains(" ecu-a p9gate - decision [p9gate@32473 seq=\""), line);
+        assertTrue(line.contains("path=\"/odd\\]\\\"name\""), "SD-PARAM escaping: " + line);
+        assertTrue(line.endsWith("\"}"), "the stored record is the message");
+        CliRun allow = CliRun.audit("export", "--log", log.toString(), "--format", "rfc5424", "--decision", "allow");
+        assertTrue(allow.out().lines().allMatch(l -> l.startsWith("<109>1 ")), allow.out());
+    }
+
+    @Test
+    void exportJsonlKeepsRecordsVerifiable() throws Exception {
+        assertEquals(storedText(), CliRun.audit("export", "--log", log.toString(), "--format", "jsonl").out());
+    }
+
+    @Test
+    void keysGenerateWritesAPrivateKeyOnlyTheOwnerCanRead() throws Exception {
+        Path prefix = tmp.resolve("k/gw");
+        Files.createDirectories(prefix.getParent());
+        CliRun r = CliRun.of(new KeysCommand(), "generate", "--name", "ecu-b-audit", "--out", prefix.toString());
+        assertEquals(0, r.exit(), r.err());
+        Path priv = Path.of(prefix + ".key");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(priv)));
+        assertEquals(r.out().strip(), Files.readString(Path.of(prefix + ".pub")).strip());
+        assertEquals(r.out().strip(), KeyFiles.readSigningKey(priv).verifierKey().format());
+
+        CliRun again = CliRun.of(new KeysCommand(), "generate", "--name", "x", "--out", prefix.toString());
+        assertEquals(2, again.exit());
+        assertTrue(again.oneLineError(), again.err());
+    }
+
+    @Test
+    void groupReadablePrivateKeyIsRefused() throws Exception {
+        Path priv = tmp.resolve("audit.key");
+        Files.setPosixFilePermissions(priv, PosixFilePermissions.fromString("rw-r-----"));
+        io.p9gate.audit.note.KeyFormatException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.p9gate.audit.note.KeyFormatException.class, () -> KeyFiles.readSigningKey(priv));
+        assertTrue(e.getMessage().contains("group or others"), e.getMessage());
+    }
+}

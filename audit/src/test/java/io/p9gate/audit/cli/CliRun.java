@@ -1,0 +1,28 @@
+package io.p9gate.audit.cli;
+
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+/** Runs a command as a user would and captures what it prints. */
+record CliRun(int exit, String out, String err) {
+    static CliRun of(Object command, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = AuditCommand.commandLine(command);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int exit = cl.execute(args);
+        return new CliRun(exit, out.toString(), err.toString());
+    }
+
+    static CliRun audit(String... args) {
+        return of(new AuditCommand(), args);
+    }
+
+    /** Bad input must give one line and no stack trace. */
+    boolean oneLineError() {
+        return err.strip().lines().count() == 1 && !err.contains("\tat ") && err.startsWith("p9gate: ");
+    }
+}

@@ -1,0 +1,292 @@
+package io.p9gate.audit.verify;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.p9gate.audit.AuditLog;
+import io.p9gate.audit.AuditOptions;
+import io.p9gate.audit.CheckpointStore;
+import io.p9gate.audit.LogDirectory;
+import io.p9gate.audit.TestLogs;
+import io.p9gate.audit.note.SignedNote;
+import io.p9gate.audit.note.SigningKey;
+import io.p9gate.audit.note.VerifierKey;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * R-AUD-3: a corpus of tampered copies of one signed log. Each must be caught, with the right class (exit code)
+ * and the right kind of finding; the untouched copy and crash leftovers must pass.
+ */
+class TamperCorpusTest {
+    @TempDir
+    static Path work;
+    static Path base;
+    static SigningKey key;
+    static SigningKey attacker;
+    static final AuditOptions OPTIONS = TestLogs.options().withMaxSegmentBytes(8_000);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static int copies;
+
+    @BeforeAll
+    static void writeBaseLog() throws Exception {
+        key = TestLogs.key("ecu-a-audit");
+        attacker = TestLogs.key("ecu-a-audit");
+        base = work.resolve("base");
+        TestLogs.write(base, key, OPTIONS, 200);
+    }
+
+    interface Tamper {
+        void apply(Path dir) throws Exception;
+    }
+
+    private static Path tampered(Tamper t) throws Exception {
+        Path dir = LogEditor.copy(base, work.resolve("copy" + copies++));
+        t.apply(dir);
+        return dir;
+    }
+
+    private static VerificationReport verify(Path dir, String pin, VerifierKey... keys) throws IOException {
+        return new Verifier(List.of(keys.length == 0 ? new VerifierKey[] {key.verifierKey()} : keys), pin,
+                Progress.NONE).verify(dir);
+    }
+
+    private static DynamicTest caught(String name, FindingClass expected, Class<? extends Finding> kind, Tamper t) {
+        return DynamicTest.dynamicTest(name + " -> " + expected, () -> {
+            VerificationReport r = verify(tampered(t), null);
+            assertEquals(expected.exitCode(), r.exitCode(), r.summary());
+            assertTrue(r.findings().stream().anyMatch(kind::isInstance), r.summary());
+            if (System.getenv("CORPUS_PRINT") != null) {
+                System.out.println(name + "\n" + r.summary());
+            }
+        });
+    }
+
+    private static void editLines(Path dir, EditAction action) throws Exception {
+        LogEditor e = new LogEditor(dir);
+        action.edit(e);
+        e.save();
+    }
+
+    interface EditAction {
+        void edit(LogEditor e) throws Exception;
+    }
+
+    private static String forged(LogEditor e, long seq) {
+        int i = e.indexOfSeq(seq);
+        return e.lines.get(i).replace("\"decision\":\"deny\"", "\"decision\":\"allow\"").replace("file", "forged");
+    }
+
+    private static String noteJson(String noteText) throws IOException {
+        return JSON.writeValueAsString(JSON.createObjectNode().put("note", noteText));
+    }
+
+    private static String noteText(String jsonLine) throws IOException {
+        return JSON.readTree(jsonLine).get("note").asText();
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyTamperingIsCaught() {
+        return Stream.of(
+                caught("modified field in a middle record", FindingClass.MODIFIED, Finding.Modified.class,
+                        d -> editLines(d, e -> e.lines.set(50, e.lines.get(50).replace("/data/", "/secret/")))),
+                caught("modified record with the chain recomputed", FindingClass.MODIFIED, Finding.Rewritten.class,
+                        d -> editLines(d, e -> {
+                            int i = e.indexOfSeq(121);
+                            e.lines.set(i, e.lines.get(i).replace("/data/", "/secret/"));
+                            e.rechainFrom(i + 1);
+                        })),
+                caught("modified last record", FindingClass.MODIFIED, Finding.Rewritten.class,
+                        d -> editLines(d, e -> e.lines.set(e.lines.size() - 1,
+                                e.lines.getLast().replace("reason=shutdown", "reason=time")))),
+                caught("forged record slipped in before the real one with its seq", FindingClass.INSERTED,
+                        Finding.Inserted.class, d -> editLines(d, e -> e.insert(e.indexOfSeq(80), forged(e, 80)))),
+                caught("forged record linked in after the real one with its seq", FindingClass.INSERTED,
+                        Finding.Inserted.class, d -> editLines(d, e -> {
+                            int i = e.indexOfSeq(80) + 1;
+                            e.insert(i, forged(e, 80));
+                            e.rechain(i, i + 1); // the forgery links to the real record; nothing after it changes
+                        })),
+                caught("inserted record with the tail renumbered and re-chained", FindingClass.MODIFIED,
+                        Finding.Rewritten.class, d -> editLines(d, e -> {
+                            e.insert(80, forged(e, 79));
+                            e.renumberFrom(80);
+                            e.rechainFrom(80);
+                        })),
+                caught("deleted record", FindingClass.DELETED, Finding.Deleted.class,
+                        d -> editLines(d, e -> e.remove(e.indexOfSeq(77)))),
+                caught("deleted middle segment file", FindingClass.DELETED, Finding.Deleted.class,
+                        d -> Files.delete(LogDirectory.segments(d).get(2))),
+                caught("deleted first segment file", FindingClass.DELETED, Finding.Deleted.class,
+                        d -> Files.delete(LogDirectory.segments(d).getFirst())),
+                caught("deleted checkpoint note", FindingClass.DELETED, Finding.CheckpointDeleted.class, d -> {
+                    LogEditor e = new LogEditor(d);
+                    List<String> notes = e.notes();
+                    notes.remove(3);
+                    e.saveNotes(notes);
+                }),
+                caught("deleted trailing notes, records kept", FindingClass.DELETED, Finding.CheckpointDeleted.class,
+                        d -> {
+                            LogEditor e = new LogEditor(d);
+                            List<String> notes = e.notes();
+                            e.saveNotes(notes.subList(0, notes.size() - 4));
+                        }),
+                caught("two adjacent records swapped", FindingClass.REORDERED, Finding.Reordered.class,
+                        d -> editLines(d, e -> e.insert(100, e.remove(101)))),
+                caught("record moved far later", FindingClass.REORDERED, Finding.Reordered.class,
+                        d -> editLines(d, e -> e.insert(150, e.remove(40)))),
+                caught("records cut off below the signed checkpoint", FindingClass.TRUNCATED,
+                        Finding.Truncated.class, d -> editLines(d, e -> {
+                            for (int i = 0; i < 5; i++) {
+                                e.remove(e.lines.size() - 1);
+                            }
+                        })),
+                caught("checkpoint note edited, not re-signed", FindingClass.BAD_SIGNATURE,
+                        Finding.BadSignature.class, d -> {
+                            LogEditor e = new LogEditor(d);
+                            List<String> notes = e.notes();
+                            String text = noteText(notes.get(2));
+                            notes.set(2, noteJson(text.replaceFirst("\ntime 20", "\ntime 19")));
+                            e.saveNotes(notes);
+                        }),
+                caught("records rewritten and re-signed with another key", FindingClass.UNKNOWN_KEY,
+                        Finding.UnknownKey.class, d -> {
+                            editLines(d, e -> e.lines.set(30, e.lines.get(30).replace("/data/", "/secret/")));
+                            LogEditor e = new LogEditor(d);
+                            List<String> notes = e.notes();
+                            for (int i = 0; i < notes.size(); i++) {
+                                String body = SignedNote.parse(noteText(notes.get(i))).body();
+                                notes.set(i, noteJson(SignedNote.sign(body, attacker).format()));
+                            }
+                            e.saveNotes(notes);
+                        }),
+                caught("garbage line", FindingClass.MALFORMED, Finding.Malformed.class,
+                        d -> editLines(d, e -> e.lines.set(60, "{\"seq\":60,\"oops\""))),
+                caught("two signed heads of the same size disagree", FindingClass.FORK, Finding.Fork.class,
+                        TamperCorpusTest::appendForeignNote));
+    }
+
+    /** A fork of the base log (same prefix, other history) whose note of the same size is merged in. */
+    private static void appendForeignNote(Path dir) throws Exception {
+        Path other = LogEditor.copy(base, work.resolve("fork" + copies++));
+        try (AuditLog log = AuditLog.open(other, key, OPTIONS)) {
+            log.append(TestLogs.decision(999));
+        }
+        Path mine = dir;
+        try (AuditLog log = AuditLog.open(mine, key, OPTIONS)) {
+            log.append(TestLogs.decision(998));
+        }
+        String foreign = Files.readAllLines(LogDirectory.checkpointsFile(other)).getLast();
+        Files.writeString(LogDirectory.checkpointsFile(mine), foreign + "\n", StandardOpenOption.APPEND);
+    }
+
+    @Test
+    void untouchedLogVerifies() throws Exception {
+        VerificationReport r = verify(tampered(d -> { }), null);
+        assertTrue(r.ok(), r.summary());
+        assertEquals(0, r.exitCode());
+        assertEquals(r.records(), r.anchored());
+        assertTrue(r.segments() > 3, "the corpus spans several segments");
+    }
+
+    @Test
+    void crashTailIsUnanchoredNotTampering() throws Exception {
+        Path dir = tampered(d -> {
+            AuditLog log = AuditLog.open(d, key, OPTIONS); // never closed: the process "dies"
+            for (int i = 0; i < 5; i++) {
+                log.append(TestLogs.decision(i));
+            }
+            Files.write(LogDirectory.segments(d).getLast(), "{\"seq\":9".getBytes(StandardCharsets.US_ASCII),
+                    StandardOpenOption.APPEND);
+        });
+        VerificationReport r = verify(dir, null);
+        assertTrue(r.ok(), r.summary());
+        assertEquals(5, r.unanchored());
+        assertEquals(8, r.tornBytes());
+    }
+
+    @Test
+    void crashBetweenCheckpointRecordAndNoteIsNotTampering() throws Exception {
+        Path dir = tampered(d -> {
+            LogEditor e = new LogEditor(d);
+            List<String> notes = e.notes();
+            e.saveNotes(notes.subList(0, notes.size() - 1));
+        });
+        VerificationReport r = verify(dir, null);
+        assertTrue(r.ok(), r.summary());
+        assertTrue(r.unanchored() > 0);
+    }
+
+    @Test
+    void truncationBelowPinIsCaughtEvenWhenNotesAreCutToo() throws Exception {
+        String pin = noteText(Files.readAllLines(LogDirectory.checkpointsFile(base)).getLast());
+        Path dir = tampered(d -> {
+            LogEditor e = new LogEditor(d);
+            List<String> notes = e.notes();
+            long keep = io.p9gate.audit.note.Checkpoint.parse(
+                    SignedNote.parse(noteText(notes.get(notes.size() - 3))).body()).size();
+            while (e.lines.size() > keep) {
+                e.remove(e.lines.size() - 1);
+            }
+            e.save();
+            e.saveNotes(notes.subList(0, notes.size() - 2));
+        });
+        assertTrue(verify(dir, null).ok(), "without a pin, a clean cut is invisible: that is what pins are for");
+        VerificationReport r = verify(dir, pin);
+        assertEquals(FindingClass.TRUNCATED.exitCode(), r.exitCode(), r.summary());
+        assertInstanceOf(Finding.Truncated.class, r.findings().getFirst());
+    }
+
+    @Test
+    void pinFromAnotherBranchIsAFork() throws Exception {
+        Path a = tampered(d -> TestLogs.write(d, key, OPTIONS, 3));
+        Path b = tampered(d -> TestLogs.write(d, key, OPTIONS, 30));
+        String pinA = noteText(Files.readAllLines(LogDirectory.checkpointsFile(a)).getLast());
+        VerificationReport r = verify(b, pinA);
+        assertEquals(FindingClass.FORK.exitCode(), r.exitCode(), r.summary());
+        assertTrue(verify(a, pinA).ok());
+    }
+
+    @Test
+    void keyRotationVerifiesWithBothKeysAndFlagsTheUnknownOne() throws Exception {
+        SigningKey next = TestLogs.key("ecu-a-audit-2026");
+        Path dir = tampered(d -> TestLogs.write(d, next, OPTIONS, 10));
+        assertTrue(verify(dir, null, key.verifierKey(), next.verifierKey()).ok());
+        VerificationReport r = verify(dir, null, key.verifierKey());
+        assertEquals(FindingClass.UNKNOWN_KEY.exitCode(), r.exitCode(), r.summary());
+    }
+
+    @Test
+    void exitCodesAreDistinctPerClass() {
+        long distinct = Stream.of(FindingClass.values()).mapToInt(FindingClass::exitCode).distinct().count();
+        assertEquals(FindingClass.values().length, distinct);
+        assertTrue(Stream.of(FindingClass.values()).allMatch(c -> c.exitCode() > FindingClass.USAGE));
+    }
+
+    @Test
+    void reportIsJson() throws Exception {
+        VerificationReport r = verify(tampered(d -> editLines(d, e -> e.remove(e.indexOfSeq(77)))), null);
+        var json = JSON.readTree(r.toJson());
+        assertEquals(false, json.get("ok").asBoolean());
+        assertEquals("DELETED", json.get("findings").get(0).get("class").asText());
+        assertEquals(77, json.get("findings").get(0).get("detail").get("fromSeq").asLong());
+    }
+
+    @Test
+    void sidecarIsReadable() throws Exception {
+        assertTrue(CheckpointStore.readAll(base).size() > 10);
+    }
+}
