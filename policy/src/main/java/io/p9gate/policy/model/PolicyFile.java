@@ -12,6 +12,6 @@ public record PolicyFile(Path source, String image, ProtectedPaths protectedPath
                          Map<String, VmPolicy> vms) {
     public PolicyFile {
         cedarFiles = List.copyOf(cedarFiles);
-        vms = Map.copyOf(vms);
+        vms = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(vms)); // file order, for stable messages
     }
 }
