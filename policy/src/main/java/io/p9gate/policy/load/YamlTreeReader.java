@@ -39,7 +39,9 @@ public final class YamlTreeReader {
             return r.node(p);
         } catch (StreamReadException e) {
             JsonLocation loc = e.getLocation();
-            String msg = e.getOriginalMessage().lines().findFirst().orElse("syntax error");
+            // SnakeYAML's message alternates unindented sentences with indented excerpts; keep the sentences.
+            String msg = e.getOriginalMessage().lines().filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))
+                    .reduce((a, b) -> a + ": " + b).orElse("syntax error");
             throw new PolicyLoadException(r.pos(loc), "YAML syntax: " + msg);
         } catch (IOException e) {
             throw new PolicyLoadException(new SourcePos(file, 0, 0), "cannot read: " + describe(e));
@@ -47,6 +49,8 @@ public final class YamlTreeReader {
     }
 
     private static String describe(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) return "no such file";
+        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
