@@ -1,5 +1,6 @@
 package io.p9gate.policy;
 
+import io.p9gate.policy.cedar.CachingEvaluator;
 import io.p9gate.policy.cedar.CedarEvaluator;
 import io.p9gate.policy.cedar.CedarPolicySetBuilder;
 import io.p9gate.policy.compile.CompiledRule;
@@ -38,10 +39,14 @@ import java.util.TreeSet;
  * Immutable: reload builds a new engine and swaps it in a {@link PolicyHolder}.
  *
  * <p>Decisions come from the fast evaluator when the policy is pure YAML (property tests show it agrees
- * with Cedar on generated policies and requests) and from Cedar when hand-written {@code .cedar}
- * policies are present, since those can say things the fast evaluator does not model.
+ * with Cedar on generated policies and requests) and from Cedar, behind a decision cache, when
+ * hand-written {@code .cedar} policies are present, since those can say things the fast evaluator
+ * does not model.
  */
 public final class PolicyEngine {
+
+    /** Bound of the Cedar decision cache used with hand-written policies (a few MB at most). */
+    static final long DECISION_CACHE_ENTRIES = 65_536;
 
     private final PolicyFile policy;
     private final List<CompiledRule> rules;
@@ -53,7 +58,7 @@ public final class PolicyEngine {
         this.policy = policy;
         this.rules = rules;
         this.cedar = cedar;
-        this.decider = handWritten ? cedar : new FastEvaluator(rules);
+        this.decider = handWritten ? new CachingEvaluator(cedar, DECISION_CACHE_ENTRIES) : new FastEvaluator(rules);
         this.digest = digest;
     }
 
@@ -143,7 +148,7 @@ public final class PolicyEngine {
     public List<CompiledRule> rules() { return rules; }
 
     /** Whether decisions come from the fast evaluator (no hand-written Cedar). */
-    public boolean usesFastPath() { return decider != cedar; }
+    public boolean usesFastPath() { return decider instanceof FastEvaluator; }
 
     /** SHA-256 of the YAML and its Cedar files, hex: what the audit log records at (re)load (R-AUD-1). */
     public String digest() { return digest; }
