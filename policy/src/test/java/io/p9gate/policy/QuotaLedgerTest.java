@@ -109,6 +109,23 @@ class QuotaLedgerTest {
     }
 
     @Test
+    void renameIntoAQuotaTakesFromItAndRenameOutGivesBack() throws Exception {
+        QuotaLedger share = new QuotaLedger(spec("/", 1000, 100), new Usage(100, 1));
+        QuotaLedger logs = new QuotaLedger(spec("/logs", 150, 100), new Usage(100, 1));
+        QuotaBook book = new QuotaBook(List.of(share, logs));
+        // /tmp/a (60 bytes) into /logs would take logs to 160 > 150
+        assertThrows(QuotaExceededException.class, () -> book.reserveMove("logs", SharePath.of("/tmp/a"), SharePath.of("/logs/a"), new Usage(60, 1)));
+        assertEquals(new Usage(100, 1), logs.used());
+        book.reserveMove("logs", SharePath.of("/tmp/a"), SharePath.of("/logs/a"), new Usage(40, 1)).commit(new Usage(40, 1));
+        assertEquals(new Usage(140, 2), logs.used());
+        assertEquals(new Usage(100, 1), share.used(), "a move inside the share does not change the share's usage");
+        book.reserveMove("logs", SharePath.of("/logs/a"), SharePath.of("/tmp/a"), new Usage(40, 1)).commit(new Usage(40, 1));
+        assertEquals(new Usage(100, 1), logs.used());
+        book.reserveMove("logs", SharePath.of("/logs/b"), SharePath.of("/tmp/b"), new Usage(10, 1)).release();
+        assertEquals(new Usage(100, 1), logs.used(), "a failed rename changes nothing");
+    }
+
+    @Test
     void scanCountsBytesAndInodesSoUsageIsRightAfterRestart(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir.resolve("a/b"));
         Files.write(dir.resolve("a/f"), new byte[100]);

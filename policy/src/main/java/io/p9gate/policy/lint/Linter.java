@@ -20,7 +20,8 @@ import java.util.Optional;
 /**
  * Finds rules that cannot have the effect they seem to have (R-POL-8): rules shadowed by hidden or
  * read-only subtrees or by the share's access, nested duplicate subtrees, allow/deny pairs on the same
- * paths, quotas in hidden places, and share directories missing on this host.
+ * paths, quotas in hidden places, paths written as host paths (outside the share) or missing from an
+ * existing share directory, and share directories missing on this host.
  */
 public final class Linter {
 
@@ -55,7 +56,12 @@ public final class Linter {
                 }
             }
         }
-        for (Rule r : s.rules()) rule(s, r);
+        for (Subtree t : s.readOnly()) outside(s, t.path().segments(), t.pos(), t.id() + " " + t.path());
+        for (Subtree t : s.hidden()) outside(s, t.path().segments(), t.pos(), t.id() + " " + t.path());
+        for (Rule r : s.rules()) {
+            for (PathPattern p : r.paths()) outside(s, literalPrefix(p), r.pos(), r.id() + " path " + p);
+            rule(s, r);
+        }
         overlaps(s);
         for (QuotaSpec q : s.quotas()) {
             for (Subtree h : s.hidden()) {
@@ -118,13 +124,39 @@ public final class Linter {
         }
     }
 
-    /** Whether every path the pattern matches lies within {@code top}: its literal leading segments do. */
-    static boolean covers(SharePath top, PathPattern p) {
+    /**
+     * Paths are share-relative; one that repeats the share's host directory was almost certainly
+     * written as a host path and lies outside the share. Where the share directory exists, a literal
+     * path missing from it is reported too (it may be created later, hence only a warning).
+     */
+    private void outside(SharePolicy s, List<String> literal, io.p9gate.policy.model.SourcePos pos, String what) {
+        List<String> host = new ArrayList<>();
+        s.hostDir().forEach(seg -> host.add(seg.toString()));
+        if (!host.isEmpty() && literal.size() >= host.size() && literal.subList(0, host.size()).equals(host)) {
+            out.add(new Finding(pos, what + " repeats the host directory " + s.hostDir() + ": paths are relative to the share root"));
+            return;
+        }
+        if (Files.isDirectory(s.hostDir()) && !literal.isEmpty()) {
+            java.nio.file.Path p = s.hostDir().resolve(String.join("/", literal));
+            if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                out.add(new Finding(pos, what + ": " + p + " does not exist in the share (yet)"));
+            }
+        }
+    }
+
+    /** The leading segments of a pattern up to its first wildcard. */
+    private static List<String> literalPrefix(PathPattern p) {
         List<String> literal = new ArrayList<>();
         for (String seg : p.prefix()) {
             if (seg.indexOf('*') >= 0) break;
             literal.add(seg);
         }
+        return literal;
+    }
+
+    /** Whether every path the pattern matches lies within {@code top}: its literal leading segments do. */
+    static boolean covers(SharePath top, PathPattern p) {
+        List<String> literal = literalPrefix(p);
         if (literal.size() < top.depth()) return false;
         return literal.subList(0, top.depth()).equals(top.segments());
     }

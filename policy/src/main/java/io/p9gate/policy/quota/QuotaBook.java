@@ -52,9 +52,36 @@ public final class QuotaBook {
         covering(share, path).forEach(l -> l.free(amount));
     }
 
+    /**
+     * Accounts a rename of something using {@code amount} from {@code from} to {@code to}: scopes that
+     * contain the destination but not the source must take it (and may refuse with EDQUOT), scopes that
+     * contain the source but not the destination give it back. Scopes containing both are unchanged.
+     * Commit the result after the rename succeeded (frees the source side), release it if it failed.
+     */
+    public Reservations reserveMove(String share, SharePath from, SharePath to, Usage amount) throws QuotaExceededException {
+        List<QuotaLedger> source = covering(share, from);
+        List<Reservation> taken = new ArrayList<>();
+        try {
+            for (QuotaLedger l : covering(share, to)) {
+                if (!source.contains(l)) taken.add(l.reserve(amount));
+            }
+        } catch (QuotaExceededException e) {
+            taken.forEach(Reservation::release);
+            throw e;
+        }
+        List<QuotaLedger> target = covering(share, to);
+        List<QuotaLedger> leaving = source.stream().filter(l -> !target.contains(l)).toList();
+        return new Reservations(taken, () -> leaving.forEach(l -> l.free(amount)));
+    }
+
     /** The reservations one write holds across scopes; settled together. */
-    public record Reservations(List<Reservation> parts) implements AutoCloseable {
-        public void commit(Usage actual) { parts.forEach(r -> r.commit(actual)); }
+    public record Reservations(List<Reservation> parts, Runnable onCommit) implements AutoCloseable {
+        Reservations(List<Reservation> parts) { this(parts, () -> { }); }
+
+        public void commit(Usage actual) {
+            parts.forEach(r -> r.commit(actual));
+            onCommit.run();
+        }
 
         public void release() { parts.forEach(Reservation::release); }
 

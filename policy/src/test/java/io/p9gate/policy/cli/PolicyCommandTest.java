@@ -70,6 +70,18 @@ class PolicyCommandTest {
     }
 
     @Test
+    void checkLintsHostPathsAndPathsMissingFromAnExistingShare() throws Exception {
+        Path share = Files.createDirectories(dir.resolve("share"));
+        Files.createDirectories(share.resolve("maps"));
+        CliRun r = CliRun.of("check", policy("path: " + share + "\naccess: read-write\nread-only: [/maps, /missing]\n"
+                + "hidden: [" + share + "/maps/x]\n").toString());
+        assertEquals(0, r.exit(), r.err());
+        assertFalse(r.out().contains("read-only[0] /maps: "), r.out());
+        assertTrue(r.out().contains("read-only[1] /missing: " + share.resolve("missing") + " does not exist in the share (yet)"), r.out());
+        assertTrue(r.out().contains("hidden[0] " + share + "/maps/x repeats the host directory"), r.out());
+    }
+
+    @Test
     void testReportsEveryMismatchAndFails() throws Exception {
         policy(SHARE);
         Path tests = dir.resolve("p.tests.yaml");
