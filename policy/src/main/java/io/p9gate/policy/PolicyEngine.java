@@ -77,7 +77,10 @@ public final class PolicyEngine {
         return new PolicyEngine(policy, rules, cedar, !policy.cedarFiles().isEmpty(), digest(policy));
     }
 
-    /** Decides a request; a rename or link is allowed only if both its paths are. */
+    /**
+     * Decides a request; a rename or link is allowed only if both its paths are. Never throws: if Cedar
+     * itself fails, the answer is a denial with EIO (fail closed).
+     */
     public Decision decide(DecisionRequest request) { return combine(request, decider); }
 
     /** Decides with Cedar regardless of the fast path (the reference; used by explain and tests). */
@@ -85,14 +88,20 @@ public final class PolicyEngine {
 
     /**
      * Whether a directory entry may be listed: entries whose walk would fail with ENOENT (hidden
-     * subtrees) are left out of readdir (R-POL-4).
+     * subtrees) are left out of readdir (R-POL-4). uid/gid matter only to hand-written Cedar.
      */
-    public boolean visible(String vm, String share, SharePath path) {
-        Verdict v = decider.evaluate(new PathQuestion(vm, share, OpKind.WALK, path, 0, 0));
+    public boolean visible(String vm, String share, SharePath path, long uid, long gid) {
+        if (!hasShare(vm, share)) return false;
+        Verdict v = decider.evaluate(new PathQuestion(vm, share, OpKind.WALK, path, uid, gid));
         return v.allowed() || !RuleCompiler.ENOENT.equals(v.errno());
     }
 
-    private static Decision combine(DecisionRequest request, PathEvaluator evaluator) {
+    /**
+     * Default deny comes first: a VM or share the YAML does not declare gets nothing, whatever
+     * hand-written Cedar says, and a guest-chosen attach name never reaches Cedar as an entity id.
+     */
+    private Decision combine(DecisionRequest request, PathEvaluator evaluator) {
+        if (!hasShare(request.vm(), request.share())) return Decision.deny(RuleCompiler.EACCES, List.of());
         List<PathQuestion> qs = request.questions();
         if (qs.size() == 1) {
             Verdict v = evaluator.evaluate(qs.getFirst());
@@ -111,6 +120,11 @@ public final class PolicyEngine {
             }
         }
         return errnos.isEmpty() ? Decision.allow(new ArrayList<>(allowIds)) : Decision.deny(Errnos.strongest(errnos), new ArrayList<>(denyIds));
+    }
+
+    private boolean hasShare(String vm, String share) {
+        VmPolicy v = policy.vms().get(vm);
+        return v != null && v.shares().containsKey(share);
     }
 
     /** The VM a listener belongs to: the transport's answer to "who is this?" (R-DEP-1). */

@@ -29,8 +29,11 @@ public final class PolicyHolder {
 
     public PolicyEngine current() { return current.get(); }
 
-    /** Re-reads the file. On success the new engine replaces the old one; on failure the old one stays. */
-    public ReloadResult reload() {
+    /**
+     * Re-reads the file. On success the new engine replaces the old one; on failure the old one stays.
+     * Reloads are serialised so the digests reported are those actually swapped.
+     */
+    public synchronized ReloadResult reload() {
         PolicyEngine old = current.get();
         try {
             PolicyEngine fresh = PolicyEngine.load(file);

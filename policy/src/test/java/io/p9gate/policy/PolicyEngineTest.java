@@ -67,8 +67,8 @@ class PolicyEngineTest {
         PolicyEngine e = engine(SHARE + "read-only: [/calibration/x]\n".replace("read-only", "#"));
         Decision d = e.decide(DecisionRequest.of("vm1", "data", OpKind.WALK, "/calibration"));
         assertEquals(Decision.deny("ENOENT", List.of("vm.vm1.share.data.hidden[0]")), d);
-        assertFalse(e.visible("vm1", "data", SharePath.of("/calibration")));
-        assertTrue(e.visible("vm1", "data", SharePath.of("/maps")));
+        assertFalse(e.visible("vm1", "data", SharePath.of("/calibration"), 1000, 1000));
+        assertTrue(e.visible("vm1", "data", SharePath.of("/maps"), 1000, 1000));
         assertEquals("ENOENT", e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, "/maps/a", "/calibration/a")).errno());
     }
 
@@ -107,6 +107,34 @@ class PolicyEngineTest {
         DecisionRequest asUser = new DecisionRequest("vm1", "data", OpKind.CREATE, SharePath.of("/tmp/a"), null, 1000, 1000);
         assertEquals(Decision.deny("EROFS", List.of("no-root-writes")), e.decide(asRoot));
         assertTrue(e.decide(asUser).allowed());
+    }
+
+    @Test
+    void handWrittenCedarCannotOpenAVmOrShareTheYamlDoesNotDeclare() throws Exception {
+        PolicyFiles.write(dir, "all.cedar", "permit (principal, action, resource);\n");
+        PolicyEngine e = PolicyEngine.load(PolicyFiles.write(dir, "p.yaml", "cedar: [all.cedar]\n" + PolicyFiles.oneShare("path: /srv/p9gate/data")));
+        assertTrue(e.decide(DecisionRequest.of("vm1", "data", OpKind.CREATE, "/x")).allowed());
+        assertEquals(Decision.deny("EACCES", List.of()), e.decide(DecisionRequest.of("vm1", "data:/etc", OpKind.WALK, "/")));
+        assertEquals(Decision.deny("EACCES", List.of()), e.decide(DecisionRequest.of("vm9", "data", OpKind.WALK, "/")));
+        assertFalse(e.visible("vm9", "data", SharePath.ROOT, 0, 0));
+    }
+
+    @Test
+    void missingCedarFileIsNamedAtItsYamlLine() throws Exception {
+        Path p = PolicyFiles.write(dir, "p.yaml", "cedar: [nope.cedar]\n" + PolicyFiles.oneShare("path: /srv/p9gate/data"));
+        PolicyLoadException ex = assertThrows(PolicyLoadException.class, () -> PolicyEngine.load(p));
+        assertEquals(1, ex.pos().line());
+        assertTrue(ex.reason().startsWith("no such Cedar policy file"), ex.reason());
+    }
+
+    @Test
+    void shareContainingACedarFileIsRefused() throws Exception {
+        Path sub = java.nio.file.Files.createDirectories(dir.resolve("rules"));
+        PolicyFiles.write(sub, "x.cedar", "forbid (principal, action, resource);\n");
+        Path policyDir = java.nio.file.Files.createDirectories(dir.resolve("etc"));
+        Path p = PolicyFiles.write(policyDir, "p.yaml", "cedar: [../rules/x.cedar]\n" + PolicyFiles.oneShare("path: " + sub));
+        PolicyLoadException ex = assertThrows(PolicyLoadException.class, () -> PolicyEngine.load(p));
+        assertTrue(ex.reason().contains("contains the Cedar policy file"), ex.reason());
     }
 
     @Test

@@ -26,7 +26,7 @@ public final class CachingEvaluator implements PathEvaluator {
         Verdict v = cache.getIfPresent(q);
         if (v == null) {
             v = cedar.evaluate(q);
-            cache.put(q, v);
+            if (!CedarEvaluator.FAILED_ERRNO.equals(v.errno())) cache.put(q, v); // a failure may be transient
         }
         return v;
     }

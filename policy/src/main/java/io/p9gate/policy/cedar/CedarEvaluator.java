@@ -38,6 +38,10 @@ import java.util.Set;
  */
 public final class CedarEvaluator implements PathEvaluator {
 
+    /** Errno of a decision Cedar could not make. */
+    public static final String FAILED_ERRNO = "EIO";
+
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(CedarEvaluator.class.getName());
     private static final EntityTypeName VM = type("Vm");
     private static final EntityTypeName SHARE = type("Share");
     private static final EntityTypeName DIRECTORY = type("Directory");
@@ -70,16 +74,22 @@ public final class CedarEvaluator implements PathEvaluator {
         AuthorizationResponse resp;
         try {
             resp = engine.isAuthorized(req, policies, entities(q));
-        } catch (AuthException e) {
-            throw new IllegalStateException("Cedar could not decide: " + e.getMessage(), e);
+        } catch (AuthException | RuntimeException e) {
+            return failed(q, String.valueOf(e.getMessage()));
         }
-        AuthorizationSuccessResponse ok = resp.success.orElseThrow(() ->
-                new IllegalStateException("Cedar could not decide: " + resp.errors.map(Object::toString).orElse("no reason")));
+        if (resp.success.isEmpty()) return failed(q, resp.errors.map(Object::toString).orElse("no reason"));
+        AuthorizationSuccessResponse ok = resp.success.get();
         List<String> ids = new ArrayList<>(ok.getReason());
         if (ok.isAllowed()) return new Verdict(true, null, ids);
         Set<String> errnos = new HashSet<>();
         for (String id : ids) errnos.add(errnoOfForbid.getOrDefault(id, "EACCES"));
         return new Verdict(false, Errnos.strongest(errnos), ids);
+    }
+
+    /** Fail closed (R-AUD-4 spirit): a question Cedar cannot answer is refused with EIO. */
+    private static Verdict failed(PathQuestion q, String why) {
+        LOG.severe(() -> "Cedar could not decide " + q + ": " + why);
+        return new Verdict(false, FAILED_ERRNO, List.of());
     }
 
     /** The File and its Directory chain up to the Share. */

@@ -49,7 +49,9 @@ public final class PolicyParser {
         ProtectedPaths prot = protect(f.nodeOrNull("protect"));
         List<Path> cedar = new ArrayList<>();
         for (YamlNode n : f.list("cedar")) {
-            cedar.add(file.resolveSibling(Fields.text(n, "cedar item")).normalize());
+            Path c = file.resolveSibling(Fields.text(n, "cedar item")).normalize();
+            if (!java.nio.file.Files.isRegularFile(c)) throw new PolicyLoadException(n.pos(), "no such Cedar policy file: " + c);
+            cedar.add(c);
         }
         Map<String, VmPolicy> vms = new LinkedHashMap<>();
         if (f.has("vms")) {

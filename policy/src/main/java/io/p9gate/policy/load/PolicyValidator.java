@@ -38,7 +38,9 @@ public final class PolicyValidator {
     }
 
     private static void checkNotProtected(PolicyFile policy, SharePolicy share) throws PolicyLoadException {
-        for (var prot : policy.protectedPaths().labelled()) {
+        var protectedPaths = new java.util.ArrayList<>(policy.protectedPaths().labelled());
+        for (Path c : policy.cedarFiles()) protectedPaths.add(java.util.Map.entry("Cedar policy file", c));
+        for (var prot : protectedPaths) {
             for (Path dir : forms(share.hostDir())) {
                 for (Path p : forms(prot.getValue())) {
                     if (p.startsWith(dir) || dir.startsWith(p)) {
