@@ -28,6 +28,14 @@ final class Fields {
         return new Fields(m);
     }
 
+    /** A mapping whose keys are names chosen by the author (VM ids, share names), checked by the caller. */
+    static Fields named(YamlNode node, String what) throws PolicyLoadException {
+        if (!(node instanceof YamlNode.Mapping m)) {
+            throw new PolicyLoadException(node.pos(), what + " must be a mapping, found " + node.kind());
+        }
+        return new Fields(m);
+    }
+
     SourcePos pos() { return map.pos(); }
 
     boolean has(String key) { return map.entries().containsKey(key); }

@@ -55,7 +55,7 @@ public final class PolicyParser {
         }
         Map<String, VmPolicy> vms = new LinkedHashMap<>();
         if (f.has("vms")) {
-            for (YamlNode.Entry e : Fields.of(f.node("vms"), "vms", new AnyKey()).entries()) {
+            for (YamlNode.Entry e : Fields.named(f.node("vms"), "vms").entries()) {
                 vms.put(name(e, "VM"), vm(e.key(), e.value()));
             }
         }
@@ -87,7 +87,7 @@ public final class PolicyParser {
         IdMap ids = f.has("ids") ? ids(f.node("ids")) : IdMap.NOBODY;
         Map<String, SharePolicy> shares = new LinkedHashMap<>();
         if (f.has("shares")) {
-            for (YamlNode.Entry e : Fields.of(f.node("shares"), "shares of VM '" + id + "'", new AnyKey()).entries()) {
+            for (YamlNode.Entry e : Fields.named(f.node("shares"), "shares of VM '" + id + "'").entries()) {
                 shares.put(name(e, "share"), share(id, e.key(), e.value()));
             }
         }
@@ -247,14 +247,5 @@ public final class PolicyParser {
             throw new PolicyLoadException(e.keyPos(), what + " name '" + e.key() + "' must match " + NAME.pattern());
         }
         return e.key();
-    }
-
-    /** The key set of mappings whose keys are names (VMs, shares): every key is allowed, then checked as a name. */
-    private static final class AnyKey extends java.util.AbstractSet<String> {
-        @Override public boolean contains(Object o) { return true; }
-
-        @Override public java.util.Iterator<String> iterator() { return java.util.Collections.emptyIterator(); }
-
-        @Override public int size() { return 0; }
     }
 }
