@@ -58,6 +58,9 @@ public final class CedarPolicySetBuilder {
         } catch (InternalException e) {
             throw new PolicyLoadException(new SourcePos(file, 1, 1), "Cedar syntax: " + firstLine(e));
         }
+        if (parsed.getNumTemplates() > 0) {
+            throw new PolicyLoadException(new SourcePos(file, 1, 1), "Cedar templates are not supported; write static policies");
+        }
         // parsePolicies names them policy0..N in source order; we re-create each with a stable id.
         List<Map.Entry<String, String>> inOrder = parsed.getStaticPolicies().entrySet().stream()
                 .sorted(java.util.Comparator.comparingInt(en -> Integer.parseInt(en.getKey().replace("policy", ""))))
