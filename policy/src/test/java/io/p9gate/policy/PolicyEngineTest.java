@@ -152,6 +152,26 @@ class PolicyEngineTest {
     }
 
     @Test
+    void concurrentCedarDecisionsMatchSequentialOnes() throws Exception {
+        PolicyEngine e = engine(SHARE);
+        List<DecisionRequest> reqs = new java.util.ArrayList<>();
+        for (OpKind op : OpKind.values()) {
+            for (String path : List.of("/", "/maps/a", "/calibration/x", "/tmp/run.exe")) {
+                reqs.add(op.hasDestination() ? DecisionRequest.twoPath("vm1", "data", op, path, "/tmp/b") : DecisionRequest.of("vm1", "data", op, path));
+            }
+        }
+        List<Decision> expected = reqs.stream().map(e::decideWithCedar).toList();
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<List<Decision>>> runs = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) runs.add(pool.submit(() -> reqs.stream().map(e::decideWithCedar).toList()));
+            for (var run : runs) assertEquals(expected, run.get());
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
     void listenerIdentifiesTheVmAndIdsAndQuotasAreExposed() throws Exception {
         PolicyEngine e = engine(SHARE + "quotas: [{path: /tmp, bytes: 1MiB, inodes: 10}]\n");
         assertEquals(java.util.Optional.of("vm1"), e.vmFor(new ListenerSpec.UnixSocket(Path.of("/run/p9gate/vm1.sock"))));
