@@ -1,0 +1,37 @@
+package io.p9gate.policy;
+
+import java.util.Objects;
+
+/**
+ * One question to the policy: may {@code vm} do {@code op} on {@code path} in its share {@code share}?
+ * {@code destination} is the second path of RENAME and LINK (null otherwise). {@code uid}/{@code gid}
+ * are the guest's ids as the request carries them (available to hand-written Cedar as context).
+ */
+public record DecisionRequest(String vm, String share, OpKind op, SharePath path, SharePath destination,
+                              long uid, long gid) {
+
+    public DecisionRequest {
+        Objects.requireNonNull(vm, "vm");
+        Objects.requireNonNull(share, "share");
+        Objects.requireNonNull(op, "op");
+        Objects.requireNonNull(path, "path");
+        if (op.hasDestination() != (destination != null)) {
+            throw new IllegalArgumentException(op + (op.hasDestination() ? " needs" : " takes no") + " destination");
+        }
+    }
+
+    public static DecisionRequest of(String vm, String share, OpKind op, String path) {
+        return new DecisionRequest(vm, share, op, SharePath.of(path), null, 0, 0);
+    }
+
+    public static DecisionRequest twoPath(String vm, String share, OpKind op, String path, String destination) {
+        return new DecisionRequest(vm, share, op, SharePath.of(path), SharePath.of(destination), 0, 0);
+    }
+
+    /** The single-path questions this request asks: one, or two for rename/link (source first). */
+    public java.util.List<PathQuestion> questions() {
+        PathQuestion src = new PathQuestion(vm, share, op, path, uid, gid);
+        return destination == null ? java.util.List.of(src)
+                : java.util.List.of(src, new PathQuestion(vm, share, op, destination, uid, gid));
+    }
+}

@@ -1,0 +1,75 @@
+package io.p9gate.policy;
+
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The operations a policy decides, one per kind of 9P2000.L request that touches a file (R-POL-2).
+ * Each constant says which requests the gateway maps onto it. "Write" kinds change the share and are
+ * what read-only subtrees refuse (R-POL-3).
+ */
+public enum OpKind {
+    /** Twalk: each component walked (the path is the component reached); also Tattach for "/". */
+    WALK(false),
+    /** Tlopen without write intent (O_RDONLY), also Tread on such a fid. */
+    OPEN_READ(false),
+    /** Tlopen with O_WRONLY/O_RDWR/O_TRUNC/O_APPEND, also Twrite and Tfsync. */
+    OPEN_WRITE(true),
+    /** Tlcreate: the path is the new file. */
+    CREATE(true),
+    /** Tmkdir: the path is the new directory. */
+    MKDIR(true),
+    /** Tsymlink: the path is the new link (its target string is not a path in the share). */
+    SYMLINK(true),
+    /** Tlink: path is the existing file, destination the new name; both are checked. */
+    LINK(true),
+    /** Tmknod: the path is the new node (devices are never opened as such, R-CONF-2). */
+    MKNOD(true),
+    /** Tsetattr: mode, owner, size (truncate), times. */
+    SETATTR(true),
+    /** Tremove and Tunlinkat (files and, with AT_REMOVEDIR, directories). */
+    REMOVE(true),
+    /** Trename and Trenameat: path is the source, destination the target; both are checked. */
+    RENAME(true),
+    /** Txattrwalk (get/list). */
+    XATTR_READ(false),
+    /** Txattrcreate (set/remove). */
+    XATTR_WRITE(true),
+    /** Treaddir on a directory (hidden entries are filtered separately, see PolicyEngine#visible). */
+    READDIR(false),
+    /** Tgetattr. */
+    GETATTR(false),
+    /** Tstatfs. */
+    STATFS(false),
+    /** Tlock and Tgetlock (POSIX record locks on an open fid). */
+    LOCK(false),
+    /** Treadlink. */
+    READLINK(false);
+
+    private final boolean write;
+
+    OpKind(boolean write) { this.write = write; }
+
+    /** Whether this kind changes the share (refused inside read-only subtrees). */
+    public boolean isWrite() { return write; }
+
+    /** Whether a request of this kind names a second path (rename, link). */
+    public boolean hasDestination() { return this == RENAME || this == LINK; }
+
+    public static final Set<OpKind> WRITES = of(true);
+    public static final Set<OpKind> READS = of(false);
+
+    private static Set<OpKind> of(boolean write) {
+        EnumSet<OpKind> set = EnumSet.noneOf(OpKind.class);
+        for (OpKind k : values()) if (k.write == write) set.add(k);
+        return java.util.Collections.unmodifiableSet(set);
+    }
+
+    /** Parses a name case-insensitively, accepting '-' for '_'; empty when unknown. */
+    public static java.util.Optional<OpKind> parse(String name) {
+        String n = name.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+        for (OpKind k : values()) if (k.name().equals(n)) return java.util.Optional.of(k);
+        return java.util.Optional.empty();
+    }
+}

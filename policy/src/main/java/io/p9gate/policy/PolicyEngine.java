@@ -1,0 +1,182 @@
+package io.p9gate.policy;
+
+import io.p9gate.policy.cedar.CachingEvaluator;
+import io.p9gate.policy.cedar.CedarEvaluator;
+import io.p9gate.policy.cedar.CedarPolicySetBuilder;
+import io.p9gate.policy.compile.CompiledRule;
+import io.p9gate.policy.compile.Errnos;
+import io.p9gate.policy.compile.PathEvaluator;
+import io.p9gate.policy.compile.RuleCompiler;
+import io.p9gate.policy.compile.Verdict;
+import io.p9gate.policy.fast.FastEvaluator;
+import io.p9gate.policy.ids.IdMap;
+import io.p9gate.policy.load.PolicyLoadException;
+import io.p9gate.policy.load.PolicyParser;
+import io.p9gate.policy.load.PolicyValidator;
+import io.p9gate.policy.model.ListenerSpec;
+import io.p9gate.policy.model.PolicyFile;
+import io.p9gate.policy.model.SharePolicy;
+import io.p9gate.policy.model.SourcePos;
+import io.p9gate.policy.model.VmPolicy;
+import io.p9gate.policy.quota.QuotaSpec;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A loaded, validated policy for one ECU image, and the only object the gateway asks (R-POL-1, R-POL-2).
+ * Immutable: reload builds a new engine and swaps it in a {@link PolicyHolder}.
+ *
+ * <p>Decisions come from the fast evaluator when the policy is pure YAML (property tests show it agrees
+ * with Cedar on generated policies and requests) and from Cedar, behind a decision cache, when
+ * hand-written {@code .cedar} policies are present, since those can say things the fast evaluator
+ * does not model.
+ */
+public final class PolicyEngine {
+
+    /** Bound of the Cedar decision cache used with hand-written policies (a few MB at most). */
+    static final long DECISION_CACHE_ENTRIES = 65_536;
+
+    private final PolicyFile policy;
+    private final List<CompiledRule> rules;
+    private final CedarEvaluator cedar;
+    private final PathEvaluator decider;
+    private final String digest;
+
+    private PolicyEngine(PolicyFile policy, List<CompiledRule> rules, CedarEvaluator cedar, boolean handWritten, String digest) {
+        this.policy = policy;
+        this.rules = rules;
+        this.cedar = cedar;
+        this.decider = handWritten ? new CachingEvaluator(cedar, DECISION_CACHE_ENTRIES) : new FastEvaluator(rules);
+        this.digest = digest;
+    }
+
+    /**
+     * Loads, validates and compiles a policy file and its Cedar files.
+     *
+     * @throws PolicyLoadException naming file, line and column of the first problem
+     */
+    public static PolicyEngine load(Path file) throws PolicyLoadException {
+        PolicyFile policy = PolicyParser.parse(file);
+        PolicyValidator.validate(policy);
+        List<CompiledRule> rules = RuleCompiler.compile(policy);
+        CedarPolicySetBuilder builder = new CedarPolicySetBuilder().addCompiled(rules);
+        for (Path cedarFile : policy.cedarFiles()) builder.addFile(cedarFile);
+        CedarEvaluator cedar = builder.build();
+        return new PolicyEngine(policy, rules, cedar, !policy.cedarFiles().isEmpty(), digest(policy));
+    }
+
+    /**
+     * Decides a request; a rename or link is allowed only if both its paths are. Never throws: if Cedar
+     * itself fails, the answer is a denial with EIO (fail closed).
+     */
+    public Decision decide(DecisionRequest request) { return combine(request, decider); }
+
+    /** Decides with Cedar regardless of the fast path (the reference; used by explain and tests). */
+    public Decision decideWithCedar(DecisionRequest request) { return combine(request, cedar); }
+
+    /**
+     * Whether a directory entry may be listed: entries whose walk would fail with ENOENT (hidden
+     * subtrees) are left out of readdir (R-POL-4). uid/gid matter only to hand-written Cedar.
+     */
+    public boolean visible(String vm, String share, SharePath path, long uid, long gid) {
+        if (!hasShare(vm, share)) return false;
+        Verdict v = decider.evaluate(new PathQuestion(vm, share, OpKind.WALK, path, uid, gid));
+        return v.allowed() || !RuleCompiler.ENOENT.equals(v.errno());
+    }
+
+    /**
+     * Default deny comes first: a VM or share the YAML does not declare gets nothing, whatever
+     * hand-written Cedar says, and a guest-chosen attach name never reaches Cedar as an entity id.
+     */
+    private Decision combine(DecisionRequest request, PathEvaluator evaluator) {
+        if (!hasShare(request.vm(), request.share())) return Decision.deny(RuleCompiler.EACCES, List.of());
+        List<PathQuestion> qs = request.questions();
+        if (qs.size() == 1) {
+            Verdict v = evaluator.evaluate(qs.getFirst());
+            return v.allowed() ? Decision.allow(v.ruleIds()) : Decision.deny(v.errno(), v.ruleIds());
+        }
+        Set<String> allowIds = new TreeSet<>();
+        Set<String> denyIds = new TreeSet<>();
+        Set<String> errnos = new HashSet<>();
+        for (PathQuestion q : qs) {
+            Verdict v = evaluator.evaluate(q);
+            if (v.allowed()) {
+                allowIds.addAll(v.ruleIds());
+            } else {
+                denyIds.addAll(v.ruleIds());
+                errnos.add(v.errno());
+            }
+        }
+        return errnos.isEmpty() ? Decision.allow(new ArrayList<>(allowIds)) : Decision.deny(Errnos.strongest(errnos), new ArrayList<>(denyIds));
+    }
+
+    private boolean hasShare(String vm, String share) {
+        VmPolicy v = policy.vms().get(vm);
+        return v != null && v.shares().containsKey(share);
+    }
+
+    /** The VM a listener belongs to: the transport's answer to "who is this?" (R-DEP-1). */
+    public Optional<String> vmFor(ListenerSpec listener) {
+        return policy.vms().values().stream().filter(vm -> vm.listen().equals(listener)).map(VmPolicy::id).findFirst();
+    }
+
+    /** Every VM's listener, for the gateway to open. */
+    public Map<String, ListenerSpec> listeners() {
+        Map<String, ListenerSpec> out = new java.util.TreeMap<>();
+        policy.vms().values().forEach(vm -> out.put(vm.id(), vm.listen()));
+        return out;
+    }
+
+    /** The VM's id mapping; {@link IdMap#NOBODY} for an unknown VM. */
+    public IdMap idMap(String vm) {
+        VmPolicy v = policy.vms().get(vm);
+        return v == null ? IdMap.NOBODY : v.ids();
+    }
+
+    /** The VM's quotas over all its shares. */
+    public List<QuotaSpec> quotas(String vm) {
+        VmPolicy v = policy.vms().get(vm);
+        if (v == null) return List.of();
+        return v.shares().values().stream().flatMap(s -> s.quotas().stream()).toList();
+    }
+
+    /** The host directory behind a VM's share (its attach name); empty if the VM has no such share. */
+    public Optional<Path> shareDir(String vm, String share) {
+        return Optional.ofNullable(policy.vms().get(vm)).map(v -> v.shares().get(share)).map(SharePolicy::hostDir);
+    }
+
+    public PolicyFile policy() { return policy; }
+
+    public List<CompiledRule> rules() { return rules; }
+
+    /** Whether decisions come from the fast evaluator (no hand-written Cedar). */
+    public boolean usesFastPath() { return decider instanceof FastEvaluator; }
+
+    /** SHA-256 of the YAML and its Cedar files, hex: what the audit log records at (re)load (R-AUD-1). */
+    public String digest() { return digest; }
+
+    private static String digest(PolicyFile policy) throws PolicyLoadException {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(Files.readAllBytes(policy.source()));
+            for (Path p : policy.cedarFiles()) md.update(Files.readAllBytes(p));
+            return HexFormat.of().formatHex(md.digest());
+        } catch (IOException e) {
+            throw new PolicyLoadException(new SourcePos(policy.source(), 0, 0), "cannot read: " + e.getMessage());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

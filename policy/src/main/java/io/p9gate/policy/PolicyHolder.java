@@ -1,0 +1,61 @@
+package io.p9gate.policy;
+
+import io.p9gate.policy.load.PolicyLoadException;
+
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Logger;
+
+/**
+ * The current policy, swapped atomically on reload (R-POL-7). A request sees one whole engine, old or
+ * new, never a mix. A new file that does not load leaves the old engine in place; the caller learns why.
+ */
+public final class PolicyHolder {
+
+    private static final Logger LOG = Logger.getLogger(PolicyHolder.class.getName());
+
+    private final Path file;
+    private final AtomicReference<PolicyEngine> current;
+
+    private PolicyHolder(Path file, PolicyEngine first) {
+        this.file = file;
+        this.current = new AtomicReference<>(first);
+    }
+
+    /** Loads the first policy; at start-up a broken file is fatal (default deny means nothing to serve). */
+    public static PolicyHolder load(Path file) throws PolicyLoadException {
+        return new PolicyHolder(file, PolicyEngine.load(file));
+    }
+
+    public PolicyEngine current() { return current.get(); }
+
+    /**
+     * Re-reads the file. On success the new engine replaces the old one; on failure the old one stays.
+     * Reloads are serialised so the digests reported are those actually swapped.
+     */
+    public synchronized ReloadResult reload() {
+        PolicyEngine old = current.get();
+        try {
+            PolicyEngine fresh = PolicyEngine.load(file);
+            current.set(fresh);
+            LOG.info(() -> "policy reloaded from " + file + " (sha256 " + fresh.digest() + ")");
+            return new ReloadResult.Loaded(old.digest(), fresh.digest());
+        } catch (PolicyLoadException e) {
+            LOG.warning(() -> "policy reload refused, keeping sha256 " + old.digest() + ": " + e.getMessage());
+            return new ReloadResult.Kept(old.digest(), e.getMessage());
+        } catch (RuntimeException e) {
+            String why = "unexpected error: " + e;
+            LOG.warning(() -> "policy reload refused, keeping sha256 " + old.digest() + ": " + why);
+            return new ReloadResult.Kept(old.digest(), why);
+        }
+    }
+
+    /** What a reload did, for the audit log and the operator. */
+    public sealed interface ReloadResult {
+        record Loaded(String oldDigest, String newDigest) implements ReloadResult {
+        }
+
+        record Kept(String digest, String reason) implements ReloadResult {
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package io.p9gate.policy.cedar;
+
+import com.cedarpolicy.BasicAuthorizationEngine;
+import com.cedarpolicy.model.AuthorizationRequest;
+import com.cedarpolicy.model.AuthorizationResponse;
+import com.cedarpolicy.model.AuthorizationSuccessResponse;
+import com.cedarpolicy.model.Context;
+import com.cedarpolicy.model.entity.Entities;
+import com.cedarpolicy.model.entity.Entity;
+import com.cedarpolicy.model.exception.AuthException;
+import com.cedarpolicy.model.policy.PolicySet;
+import com.cedarpolicy.value.EntityTypeName;
+import com.cedarpolicy.value.EntityUID;
+import com.cedarpolicy.value.PrimLong;
+import com.cedarpolicy.value.PrimString;
+import com.cedarpolicy.value.Value;
+import io.p9gate.policy.OpKind;
+import io.p9gate.policy.PathPattern;
+import io.p9gate.policy.PathQuestion;
+import io.p9gate.policy.SharePath;
+import io.p9gate.policy.compile.Errnos;
+import io.p9gate.policy.compile.PathEvaluator;
+import io.p9gate.policy.compile.Verdict;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Decides with Cedar: the reference semantics (R-POL-2). Each question becomes a request with the VM as
+ * principal, the op's action, and a File resource whose Directory chain up to its Share is passed as
+ * entities, so both compiled rules and hand-written policies ({@code resource in Directory::...}) see
+ * the real hierarchy.
+ */
+public final class CedarEvaluator implements PathEvaluator {
+
+    /** Errno of a decision Cedar could not make. */
+    public static final String FAILED_ERRNO = "EIO";
+
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(CedarEvaluator.class.getName());
+    private static final EntityTypeName VM = type("Vm");
+    private static final EntityTypeName SHARE = type("Share");
+    private static final EntityTypeName DIRECTORY = type("Directory");
+    private static final EntityTypeName FILE = type("File");
+    private static final Map<OpKind, EntityUID> ACTIONS = new EnumMap<>(OpKind.class);
+
+    static {
+        EntityTypeName action = type("Action");
+        for (OpKind op : OpKind.values()) ACTIONS.put(op, action.of(op.name()));
+    }
+
+    private final BasicAuthorizationEngine engine = new BasicAuthorizationEngine();
+    private final PolicySet policies;
+    private final Map<String, String> errnoOfForbid;
+
+    /** @param errnoOfForbid errno of each forbid policy by id (from its {@code @errno} annotation) */
+    CedarEvaluator(PolicySet policies, Map<String, String> errnoOfForbid) {
+        this.policies = policies;
+        this.errnoOfForbid = Map.copyOf(errnoOfForbid);
+    }
+
+    private static EntityTypeName type(String base) {
+        return EntityTypeName.parse(CedarNames.NAMESPACE + "::" + base).orElseThrow();
+    }
+
+    @Override public Verdict evaluate(PathQuestion q) {
+        AuthorizationRequest req = new AuthorizationRequest(
+                VM.of(CedarNames.vmId(q.vm())), ACTIONS.get(q.op()), FILE.of(CedarNames.pathId(q.vm(), q.share(), q.path())),
+                new Context(Map.<String, Value>of("uid", new PrimLong(q.uid()), "gid", new PrimLong(q.gid()))));
+        AuthorizationResponse resp;
+        try {
+            resp = engine.isAuthorized(req, policies, entities(q));
+        } catch (AuthException | RuntimeException e) {
+            return failed(q, String.valueOf(e.getMessage()));
+        }
+        if (resp.success.isEmpty()) return failed(q, resp.errors.map(Object::toString).orElse("no reason"));
+        AuthorizationSuccessResponse ok = resp.success.get();
+        List<String> ids = new ArrayList<>(ok.getReason());
+        if (ok.isAllowed()) return new Verdict(true, null, ids);
+        Set<String> errnos = new HashSet<>();
+        for (String id : ids) errnos.add(errnoOfForbid.getOrDefault(id, "EACCES"));
+        return new Verdict(false, Errnos.strongest(errnos), ids);
+    }
+
+    /** Fail closed (R-AUD-4 spirit): a question Cedar cannot answer is refused with EIO. */
+    private static Verdict failed(PathQuestion q, String why) {
+        LOG.severe(() -> "Cedar could not decide " + q + ": " + why);
+        return new Verdict(false, FAILED_ERRNO, List.of());
+    }
+
+    /** The File and its Directory chain up to the Share. */
+    static Entities entities(PathQuestion q) {
+        Set<Entity> out = new HashSet<>();
+        EntityUID share = SHARE.of(CedarNames.shareId(q.vm(), q.share()));
+        out.add(new Entity(share));
+        EntityUID parent = share;
+        SharePath path = q.path();
+        for (int i = 0; i <= path.depth(); i++) {
+            EntityUID dir = DIRECTORY.of(CedarNames.pathId(q.vm(), q.share(), path.prefix(i)));
+            out.add(new Entity(dir, Set.of(parent)));
+            parent = dir;
+        }
+        out.add(new Entity(FILE.of(CedarNames.pathId(q.vm(), q.share(), path)), fileAttrs(path), Set.of(parent)));
+        return new Entities(out);
+    }
+
+    static Map<String, Value> fileAttrs(SharePath path) {
+        Map<String, Value> attrs = new HashMap<>();
+        List<String> segs = path.segments();
+        int n = segs.size();
+        attrs.put("path", new PrimString(path.text()));
+        attrs.put("depth", new PrimLong(n));
+        for (int i = 0; i < Math.min(n, PathPattern.MAX_SEGMENTS); i++) {
+            attrs.put("s" + i, new PrimString(segs.get(i)));
+            attrs.put("r" + i, new PrimString(segs.get(n - 1 - i)));
+        }
+        return attrs;
+    }
+}

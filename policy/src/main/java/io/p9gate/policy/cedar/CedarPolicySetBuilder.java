@@ -1,0 +1,154 @@
+package io.p9gate.policy.cedar;
+
+import com.cedarpolicy.BasicAuthorizationEngine;
+import com.cedarpolicy.model.DetailedError;
+import com.cedarpolicy.model.ValidationRequest;
+import com.cedarpolicy.model.ValidationResponse;
+import com.cedarpolicy.model.exception.AuthException;
+import com.cedarpolicy.model.exception.InternalException;
+import com.cedarpolicy.model.policy.Policy;
+import com.cedarpolicy.model.policy.PolicySet;
+import io.p9gate.policy.compile.CompiledRule;
+import io.p9gate.policy.compile.Errnos;
+import io.p9gate.policy.load.PolicyLoadException;
+import io.p9gate.policy.model.Effect;
+import io.p9gate.policy.model.SourcePos;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Builds the Cedar policy set from the compiled YAML rules plus hand-written {@code .cedar} files, and
+ * validates all of it against {@link CedarSchema} at load time. Hand-written policies are named
+ * {@code FILE[i]} (or by an {@code @id("...")} annotation) and may give their denial's errno with
+ * {@code @errno("EROFS")}; without it a forbid means EACCES.
+ */
+public final class CedarPolicySetBuilder {
+
+    private final Set<Policy> policies = new LinkedHashSet<>();
+    private final Map<String, String> errnoOfForbid = new HashMap<>();
+    private final Map<String, Path> sourceOf = new HashMap<>();
+    private final Map<String, String> textOfFile = new HashMap<>();
+
+    public CedarPolicySetBuilder addCompiled(List<CompiledRule> rules) {
+        for (CompiledRule r : rules) {
+            policies.add(new Policy(CedarPolicyWriter.write(r), r.id()));
+            if (r.effect() == Effect.DENY) errnoOfForbid.put(r.id(), r.errno());
+        }
+        return this;
+    }
+
+    /** Adds every policy of a hand-written file. */
+    public CedarPolicySetBuilder addFile(Path file) throws PolicyLoadException {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new PolicyLoadException(new SourcePos(file, 0, 0), "cannot read Cedar policies: " + e.getMessage());
+        }
+        PolicySet parsed;
+        try {
+            parsed = PolicySet.parsePolicies(text);
+        } catch (InternalException e) {
+            throw new PolicyLoadException(new SourcePos(file, 1, 1), "Cedar syntax: " + firstLine(e));
+        }
+        if (parsed.getNumTemplates() > 0) {
+            throw new PolicyLoadException(new SourcePos(file, 1, 1), "Cedar templates are not supported; write static policies");
+        }
+        // parsePolicies names them policy0..N in source order; we re-create each with a stable id.
+        List<Map.Entry<String, String>> inOrder = parsed.getStaticPolicies().entrySet().stream()
+                .sorted(java.util.Comparator.comparingInt(en -> Integer.parseInt(en.getKey().replace("policy", ""))))
+                .toList();
+        for (int i = 0; i < inOrder.size(); i++) {
+            String src = inOrder.get(i).getValue();
+            Policy probe = new Policy(src, "probe");
+            String id;
+            String errno;
+            boolean forbid;
+            try {
+                Map<String, String> ann = probe.getAnnotations();
+                id = ann.getOrDefault("id", file.getFileName() + "[" + i + "]");
+                errno = ann.getOrDefault("errno", "EACCES");
+                forbid = probe.effect() == com.cedarpolicy.model.Effect.FORBID;
+            } catch (InternalException e) {
+                throw new PolicyLoadException(locate(file, text, src, 0), "Cedar: " + firstLine(e));
+            }
+            if (!Errnos.isKnown(errno)) {
+                throw new PolicyLoadException(locate(file, text, src, 0), "@errno must be ENOENT, EROFS or EACCES, found '" + errno + "'");
+            }
+            if (sourceOf.containsKey(id) || policies.stream().anyMatch(p -> p.getID().equals(id))) {
+                throw new PolicyLoadException(locate(file, text, src, 0), "policy id '" + id + "' is used twice");
+            }
+            policies.add(new Policy(src, id));
+            sourceOf.put(id, file);
+            textOfFile.put(id, src);
+            if (forbid) errnoOfForbid.put(id, errno);
+        }
+        return this;
+    }
+
+    /** Validates against the schema and returns the evaluator. */
+    public CedarEvaluator build() throws PolicyLoadException {
+        PolicySet set = new PolicySet(policies);
+        ValidationResponse resp;
+        try {
+            resp = new BasicAuthorizationEngine().validate(new ValidationRequest(CedarSchema.parse(), set));
+        } catch (AuthException e) {
+            throw new PolicyLoadException(new SourcePos(Path.of("<cedar>"), 0, 0), "Cedar validation failed: " + firstLine(e));
+        }
+        if (!resp.validationPassed()) throw firstError(resp);
+        try {
+            set.cache();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot cache the Cedar policy set: " + e.getMessage(), e);
+        }
+        return new CedarEvaluator(set, errnoOfForbid);
+    }
+
+    public Set<String> handWrittenIds() { return sourceOf.keySet(); }
+
+    private PolicyLoadException firstError(ValidationResponse resp) {
+        if (resp.success.isPresent() && !resp.success.get().validationErrors.isEmpty()) {
+            var ve = resp.success.get().validationErrors.getFirst();
+            String id = ve.getPolicyId();
+            DetailedError err = ve.getError();
+            int offset = err.sourceLocations.isEmpty() ? 0 : err.sourceLocations.getFirst().start;
+            Path file = sourceOf.get(id);
+            SourcePos at = file == null ? new SourcePos(Path.of("<compiled " + id + ">"), 0, 0)
+                    : locate(file, fileText(file), textOfFile.get(id), offset);
+            return new PolicyLoadException(at, "Cedar policy " + id + " does not fit the schema: " + err.message);
+        }
+        String msg = resp.errors.flatMap(l -> l.stream().findFirst()).map(e -> e.message).orElse("validation failed");
+        return new PolicyLoadException(new SourcePos(Path.of("<cedar>"), 0, 0), msg);
+    }
+
+    private static String fileText(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Line and column in {@code file} of {@code offset} within one policy's source, found inside the file text. */
+    private static SourcePos locate(Path file, String fileText, String policySrc, int offset) {
+        int start = policySrc == null ? -1 : fileText.indexOf(policySrc);
+        int abs = (start < 0 ? 0 : start) + Math.max(0, offset);
+        int line = 1, col = 1;
+        for (int i = 0; i < Math.min(abs, fileText.length()); i++) {
+            if (fileText.charAt(i) == '\n') { line++; col = 1; } else { col++; }
+        }
+        return new SourcePos(file, line, col);
+    }
+
+    private static String firstLine(Exception e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return m.lines().findFirst().orElse(m);
+    }
+}

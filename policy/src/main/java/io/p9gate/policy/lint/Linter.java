@@ -1,0 +1,163 @@
+package io.p9gate.policy.lint;
+
+import io.p9gate.policy.OpKind;
+import io.p9gate.policy.PathPattern;
+import io.p9gate.policy.SharePath;
+import io.p9gate.policy.model.Access;
+import io.p9gate.policy.model.Effect;
+import io.p9gate.policy.model.PolicyFile;
+import io.p9gate.policy.model.Rule;
+import io.p9gate.policy.model.SharePolicy;
+import io.p9gate.policy.model.Subtree;
+import io.p9gate.policy.model.VmPolicy;
+import io.p9gate.policy.quota.QuotaSpec;
+
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Finds rules that cannot have the effect they seem to have (R-POL-8): rules shadowed by hidden or
+ * read-only subtrees or by the share's access, nested duplicate subtrees, allow/deny pairs on the same
+ * paths, quotas in hidden places, paths written as host paths (outside the share) or missing from an
+ * existing share directory, and share directories missing on this host.
+ */
+public final class Linter {
+
+    private final List<Finding> out = new ArrayList<>();
+
+    private Linter() {}
+
+    public static List<Finding> lint(PolicyFile policy) {
+        Linter l = new Linter();
+        for (VmPolicy vm : policy.vms().values()) {
+            if (vm.shares().isEmpty()) l.out.add(new Finding(vm.pos(), "VM '" + vm.id() + "' has no shares: it can attach to nothing"));
+            for (SharePolicy s : vm.shares().values()) l.share(s);
+        }
+        return List.copyOf(l.out);
+    }
+
+    private void share(SharePolicy s) {
+        if (!Files.isDirectory(s.hostDir())) {
+            out.add(new Finding(s.pos(), "share '" + s.name() + "': directory " + s.hostDir() + " does not exist on this host"));
+        }
+        if (s.access() == Access.NONE && s.rules().stream().noneMatch(r -> r.effect() == Effect.ALLOW)) {
+            out.add(new Finding(s.pos(), "share '" + s.name() + "' has access none and no allow rule: the VM can do nothing in it"));
+        }
+        nested(s.readOnly(), "read-only");
+        nested(s.hidden(), "hidden");
+        for (Subtree h : s.hidden()) {
+            for (Subtree ro : s.readOnly()) {
+                if (h.path().isWithin(ro.path())) {
+                    out.add(new Finding(h.pos(), h.id() + " " + h.path() + " lies inside read-only " + ro.path() + ": hiding already refuses everything there"));
+                } else if (ro.path().isWithin(h.path())) {
+                    out.add(new Finding(ro.pos(), ro.id() + " " + ro.path() + " lies inside hidden " + h.path() + ": it can never take effect"));
+                }
+            }
+        }
+        for (Subtree t : s.readOnly()) outside(s, t.path().segments(), t.pos(), t.id() + " " + t.path());
+        for (Subtree t : s.hidden()) outside(s, t.path().segments(), t.pos(), t.id() + " " + t.path());
+        for (Rule r : s.rules()) {
+            for (PathPattern p : r.paths()) outside(s, literalPrefix(p), r.pos(), r.id() + " path " + p);
+            rule(s, r);
+        }
+        overlaps(s);
+        for (QuotaSpec q : s.quotas()) {
+            for (Subtree h : s.hidden()) {
+                if (q.subtree().isWithin(h.path())) {
+                    out.add(new Finding(s.pos(), q.id() + " on " + q.subtree() + " lies inside hidden " + h.path() + ": the VM can never write there"));
+                }
+            }
+        }
+    }
+
+    private void nested(List<Subtree> subtrees, String what) {
+        for (Subtree a : subtrees) {
+            for (Subtree b : subtrees) {
+                if (a != b && a.path().isWithin(b.path()) && (!a.path().equals(b.path()) || subtrees.indexOf(a) > subtrees.indexOf(b))) {
+                    out.add(new Finding(a.pos(), a.id() + " " + a.path() + " is already inside " + what + " " + b.path()));
+                }
+            }
+        }
+    }
+
+    private void rule(SharePolicy s, Rule r) {
+        for (PathPattern p : r.paths()) {
+            Optional<Subtree> hiddenBy = s.hidden().stream().filter(h -> covers(h.path(), p)).findFirst();
+            if (hiddenBy.isPresent()) {
+                out.add(new Finding(r.pos(), r.id() + " path " + p + " lies inside hidden " + hiddenBy.get().path() + ": the rule is shadowed there"));
+                continue;
+            }
+            if (r.effect() == Effect.ALLOW && OpKind.WRITES.containsAll(r.ops())) {
+                boolean readOnlyShare = s.access() == Access.READ_ONLY;
+                Optional<Subtree> roBy = s.readOnly().stream().filter(t -> covers(t.path(), p)).findFirst();
+                if (readOnlyShare || roBy.isPresent()) {
+                    String where = readOnlyShare ? "the read-only share" : "read-only " + roBy.get().path();
+                    out.add(new Finding(r.pos(), r.id() + " allows only writes on " + p + " inside " + where + ": it can never allow anything"));
+                }
+            }
+        }
+        if (r.effect() == Effect.ALLOW && s.access() == Access.READ_WRITE) {
+            out.add(new Finding(r.pos(), r.id() + " allows what access: read-write already allows"));
+        }
+        if (r.effect() == Effect.ALLOW && s.access() == Access.READ_ONLY && OpKind.READS.containsAll(r.ops())) {
+            out.add(new Finding(r.pos(), r.id() + " allows only reads, which access: read-only already allows"));
+        }
+    }
+
+    /** Allow and deny rules naming the same pattern for common operations: the deny always wins there. */
+    private void overlaps(SharePolicy s) {
+        List<Rule> rules = s.rules();
+        for (int i = 0; i < rules.size(); i++) {
+            for (int j = i + 1; j < rules.size(); j++) {
+                Rule a = rules.get(i);
+                Rule b = rules.get(j);
+                if (a.ops().stream().noneMatch(b.ops()::contains)) continue;
+                for (PathPattern p : a.paths()) {
+                    if (b.paths().contains(p)) {
+                        String what = a.effect() == b.effect() ? "repeats" : "conflicts with (deny wins)";
+                        out.add(new Finding(b.pos(), b.id() + " " + what + " " + a.id() + " on " + p + " for common operations"));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Paths are share-relative; one that repeats the share's host directory was almost certainly
+     * written as a host path and lies outside the share. Where the share directory exists, a literal
+     * path missing from it is reported too (it may be created later, hence only a warning).
+     */
+    private void outside(SharePolicy s, List<String> literal, io.p9gate.policy.model.SourcePos pos, String what) {
+        List<String> host = new ArrayList<>();
+        s.hostDir().forEach(seg -> host.add(seg.toString()));
+        if (!host.isEmpty() && literal.size() >= host.size() && literal.subList(0, host.size()).equals(host)) {
+            out.add(new Finding(pos, what + " repeats the host directory " + s.hostDir() + ": paths are relative to the share root"));
+            return;
+        }
+        if (Files.isDirectory(s.hostDir()) && !literal.isEmpty()) {
+            java.nio.file.Path p = s.hostDir().resolve(String.join("/", literal));
+            if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                out.add(new Finding(pos, what + ": " + p + " does not exist in the share (yet)"));
+            }
+        }
+    }
+
+    /** The leading segments of a pattern up to its first wildcard. */
+    private static List<String> literalPrefix(PathPattern p) {
+        List<String> literal = new ArrayList<>();
+        for (String seg : p.prefix()) {
+            if (seg.indexOf('*') >= 0) break;
+            literal.add(seg);
+        }
+        return literal;
+    }
+
+    /** Whether every path the pattern matches lies within {@code top}: its literal leading segments do. */
+    static boolean covers(SharePath top, PathPattern p) {
+        List<String> literal = literalPrefix(p);
+        if (literal.size() < top.depth()) return false;
+        return literal.subList(0, top.depth()).equals(top.segments());
+    }
+}

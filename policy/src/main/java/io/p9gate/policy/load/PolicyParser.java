@@ -1,0 +1,251 @@
+package io.p9gate.policy.load;
+
+import io.p9gate.policy.OpKind;
+import io.p9gate.policy.PathPattern;
+import io.p9gate.policy.SharePath;
+import io.p9gate.policy.ids.IdMap;
+import io.p9gate.policy.ids.IdMapping;
+import io.p9gate.policy.ids.IdRange;
+import io.p9gate.policy.model.Access;
+import io.p9gate.policy.model.Effect;
+import io.p9gate.policy.model.ListenerSpec;
+import io.p9gate.policy.model.PolicyFile;
+import io.p9gate.policy.model.ProtectedPaths;
+import io.p9gate.policy.model.Rule;
+import io.p9gate.policy.model.SharePolicy;
+import io.p9gate.policy.model.Subtree;
+import io.p9gate.policy.model.VmPolicy;
+import io.p9gate.policy.quota.QuotaSpec;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Turns a policy YAML tree into the model, checking types, names and values as it goes (R-POL-1). */
+public final class PolicyParser {
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(KiB|MiB|GiB|TiB)?");
+
+    private final Path file;
+
+    private PolicyParser(Path file) { this.file = file; }
+
+    /** Reads and parses {@code file}; structural checks only (see {@link PolicyLoader} for the rest). */
+    public static PolicyFile parse(Path file) throws PolicyLoadException {
+        Path abs = file.toAbsolutePath().normalize();
+        return new PolicyParser(abs).policy(YamlTreeReader.read(abs));
+    }
+
+    private PolicyFile policy(YamlNode root) throws PolicyLoadException {
+        Fields f = Fields.of(root, "the policy", Set.of("image", "protect", "cedar", "vms"));
+        String image = f.string("image");
+        ProtectedPaths prot = protect(f.nodeOrNull("protect"));
+        List<Path> cedar = new ArrayList<>();
+        for (YamlNode n : f.list("cedar")) {
+            Path c = file.resolveSibling(Fields.text(n, "cedar item")).normalize();
+            if (!java.nio.file.Files.isRegularFile(c)) throw new PolicyLoadException(n.pos(), "no such Cedar policy file: " + c);
+            cedar.add(c);
+        }
+        Map<String, VmPolicy> vms = new LinkedHashMap<>();
+        if (f.has("vms")) {
+            for (YamlNode.Entry e : Fields.named(f.node("vms"), "vms").entries()) {
+                vms.put(name(e, "VM"), vm(e.key(), e.value()));
+            }
+        }
+        return new PolicyFile(file, image, prot, cedar, vms);
+    }
+
+    private ProtectedPaths protect(YamlNode n) throws PolicyLoadException {
+        if (n == null) return new ProtectedPaths(file, null, null);
+        Fields f = Fields.of(n, "protect", Set.of("keys", "audit"));
+        return new ProtectedPaths(file, absolute(f, "keys"), absolute(f, "audit"));
+    }
+
+    private Path absolute(Fields f, String key) throws PolicyLoadException {
+        if (!f.has(key)) return null;
+        String t = f.string(key);
+        Path p = Path.of(t);
+        if (!p.isAbsolute()) throw new PolicyLoadException(f.node(key).pos(), "'" + key + "' must be an absolute path, found '" + t + "'");
+        return p.normalize();
+    }
+
+    private VmPolicy vm(String id, YamlNode n) throws PolicyLoadException {
+        Fields f = Fields.of(n, "VM '" + id + "'", Set.of("listen", "ids", "shares"));
+        ListenerSpec listen;
+        try {
+            listen = ListenerSpec.parse(f.string("listen"));
+        } catch (IllegalArgumentException e) {
+            throw new PolicyLoadException(f.node("listen").pos(), e.getMessage());
+        }
+        IdMap ids = f.has("ids") ? ids(f.node("ids")) : IdMap.NOBODY;
+        Map<String, SharePolicy> shares = new LinkedHashMap<>();
+        if (f.has("shares")) {
+            for (YamlNode.Entry e : Fields.named(f.node("shares"), "shares of VM '" + id + "'").entries()) {
+                shares.put(name(e, "share"), share(id, e.key(), e.value()));
+            }
+        }
+        return new VmPolicy(id, listen, ids, shares, f.pos());
+    }
+
+    private IdMap ids(YamlNode n) throws PolicyLoadException {
+        Fields f = Fields.of(n, "ids", Set.of("uid", "gid"));
+        IdMapping none = IdMap.NOBODY.uids();
+        return new IdMap(f.has("uid") ? mapping(f.node("uid"), "uid") : none,
+                f.has("gid") ? mapping(f.node("gid"), "gid") : none);
+    }
+
+    private IdMapping mapping(YamlNode n, String what) throws PolicyLoadException {
+        Fields f = Fields.of(n, "ids." + what, Set.of("ranges", "squash", "overflow"));
+        long overflow = f.number("overflow", IdMapping.DEFAULT_OVERFLOW);
+        try {
+            if (f.has("squash")) {
+                if (f.has("ranges")) throw new PolicyLoadException(f.pos(), "ids." + what + ": use either 'ranges' or 'squash', not both");
+                return IdMapping.squashTo(f.number("squash", 0), overflow);
+            }
+            List<IdRange> ranges = new ArrayList<>();
+            for (YamlNode r : f.list("ranges")) {
+                Fields rf = Fields.of(r, "id range", Set.of("guest", "host", "count"));
+                try {
+                    ranges.add(new IdRange(rf.number("guest", -1), rf.number("host", -1), rf.number("count", 1)));
+                } catch (IllegalArgumentException e) {
+                    throw new PolicyLoadException(r.pos(), e.getMessage());
+                }
+            }
+            return IdMapping.ranges(ranges, overflow);
+        } catch (IllegalArgumentException e) {
+            throw new PolicyLoadException(f.pos(), "ids." + what + ": " + e.getMessage());
+        }
+    }
+
+    private SharePolicy share(String vm, String name, YamlNode n) throws PolicyLoadException {
+        Fields f = Fields.of(n, "share '" + name + "'", Set.of("path", "access", "read-only", "hidden", "rules", "quotas"));
+        String prefix = "vm." + vm + ".share." + name;
+        Path dir = Path.of(f.string("path"));
+        if (!dir.isAbsolute()) throw new PolicyLoadException(f.node("path").pos(), "share path must be absolute, found '" + dir + "'");
+        Access access = access(f);
+        List<Subtree> ro = subtrees(f, "read-only", prefix + ".read-only");
+        List<Subtree> hidden = subtrees(f, "hidden", prefix + ".hidden");
+        List<Rule> rules = new ArrayList<>();
+        List<YamlNode> ruleNodes = f.list("rules");
+        for (int i = 0; i < ruleNodes.size(); i++) rules.add(rule(ruleNodes.get(i), prefix + ".rules[" + i + "]"));
+        List<QuotaSpec> quotas = new ArrayList<>();
+        List<YamlNode> quotaNodes = f.list("quotas");
+        for (int i = 0; i < quotaNodes.size(); i++) quotas.add(quota(quotaNodes.get(i), prefix + ".quotas[" + i + "]", vm, name));
+        return new SharePolicy(vm, name, dir.normalize(), access, ro, hidden, rules, quotas, f.pos());
+    }
+
+    private Access access(Fields f) throws PolicyLoadException {
+        String a = f.stringOr("access", "none");
+        return switch (a) {
+            case "none" -> Access.NONE;
+            case "read-only" -> Access.READ_ONLY;
+            case "read-write" -> Access.READ_WRITE;
+            default -> throw new PolicyLoadException(f.node("access").pos(), "access must be none, read-only or read-write, found '" + a + "'");
+        };
+    }
+
+    private List<Subtree> subtrees(Fields f, String key, String idPrefix) throws PolicyLoadException {
+        List<Subtree> out = new ArrayList<>();
+        List<YamlNode> items = f.list(key);
+        for (int i = 0; i < items.size(); i++) {
+            YamlNode item = items.get(i);
+            out.add(new Subtree(idPrefix + "[" + i + "]", sharePath(item, key), item.pos()));
+        }
+        return out;
+    }
+
+    private SharePath sharePath(YamlNode n, String what) throws PolicyLoadException {
+        String t = Fields.text(n, what);
+        if (t.indexOf('*') >= 0) throw new PolicyLoadException(n.pos(), what + " takes plain subtree paths, not globs: '" + t + "'");
+        try {
+            return SharePath.of(t);
+        } catch (IllegalArgumentException e) {
+            throw new PolicyLoadException(n.pos(), what + ": " + e.getMessage());
+        }
+    }
+
+    private Rule rule(YamlNode n, String defaultId) throws PolicyLoadException {
+        Fields f = Fields.of(n, "rule", Set.of("id", "effect", "ops", "paths"));
+        String id = defaultId;
+        if (f.has("id")) {
+            String given = f.string("id");
+            if (!NAME.matcher(given).matches()) throw new PolicyLoadException(f.node("id").pos(), "rule id must match " + NAME.pattern());
+            id = defaultId.substring(0, defaultId.lastIndexOf(".rules[")) + ".rules." + given;
+        }
+        String e = f.string("effect");
+        Effect effect = switch (e) {
+            case "allow" -> Effect.ALLOW;
+            case "deny" -> Effect.DENY;
+            default -> throw new PolicyLoadException(f.node("effect").pos(), "effect must be allow or deny, found '" + e + "'");
+        };
+        Set<OpKind> ops = EnumSet.noneOf(OpKind.class);
+        for (YamlNode o : Fields.items(f.node("ops"), "ops")) ops.addAll(ops(o));
+        if (ops.isEmpty()) throw new PolicyLoadException(f.node("ops").pos(), "rule names no operation");
+        List<PathPattern> paths = new ArrayList<>();
+        for (YamlNode p : Fields.items(f.node("paths"), "paths")) {
+            try {
+                paths.add(PathPattern.parse(Fields.text(p, "paths item")));
+            } catch (IllegalArgumentException ex) {
+                throw new PolicyLoadException(p.pos(), ex.getMessage());
+            }
+        }
+        if (paths.isEmpty()) throw new PolicyLoadException(f.node("paths").pos(), "rule names no path");
+        return new Rule(id, effect, ops, paths, f.pos());
+    }
+
+    /** An op kind, or a group: read, write, all. */
+    private static Set<OpKind> ops(YamlNode n) throws PolicyLoadException {
+        String t = Fields.text(n, "ops item");
+        return switch (t.toLowerCase(Locale.ROOT)) {
+            case "read" -> OpKind.READS;
+            case "write" -> OpKind.WRITES;
+            case "all" -> EnumSet.allOf(OpKind.class);
+            default -> Set.of(OpKind.parse(t).orElseThrow(() -> new PolicyLoadException(n.pos(),
+                    "unknown operation '" + t + "' (use read, write, all or one of " + java.util.Arrays.toString(OpKind.values()) + ")")));
+        };
+    }
+
+    private QuotaSpec quota(YamlNode n, String id, String vm, String share) throws PolicyLoadException {
+        Fields f = Fields.of(n, "quota", Set.of("path", "bytes", "inodes"));
+        SharePath at = f.has("path") ? sharePath(f.node("path"), "quota path") : SharePath.ROOT;
+        if (!f.has("bytes") && !f.has("inodes")) throw new PolicyLoadException(f.pos(), "quota sets neither 'bytes' nor 'inodes'");
+        long bytes = f.has("bytes") ? size(f.node("bytes")) : QuotaSpec.UNLIMITED;
+        long inodes = f.number("inodes", QuotaSpec.UNLIMITED);
+        if (inodes < 0) throw new PolicyLoadException(f.node("inodes").pos(), "inodes must not be negative");
+        return new QuotaSpec(id, vm, share, at, bytes, inodes);
+    }
+
+    /** Bytes as a whole number with an optional binary suffix: 512, 64MiB, 2GiB. */
+    private static long size(YamlNode n) throws PolicyLoadException {
+        String t = Fields.text(n, "bytes").trim();
+        var m = SIZE.matcher(t);
+        if (!m.matches()) throw new PolicyLoadException(n.pos(), "bytes must be a number with optional KiB, MiB, GiB or TiB, found '" + t + "'");
+        int shift = m.group(2) == null ? 0 : switch (m.group(2)) {
+            case "KiB" -> 10;
+            case "MiB" -> 20;
+            case "GiB" -> 30;
+            default -> 40;
+        };
+        try {
+            long v = Long.parseLong(m.group(1));
+            if (v > (Long.MAX_VALUE >> shift)) throw new NumberFormatException();
+            return v << shift;
+        } catch (NumberFormatException e) {
+            throw new PolicyLoadException(n.pos(), "bytes value too large: '" + t + "'");
+        }
+    }
+
+    private static String name(YamlNode.Entry e, String what) throws PolicyLoadException {
+        if (!NAME.matcher(e.key()).matches()) {
+            throw new PolicyLoadException(e.keyPos(), what + " name '" + e.key() + "' must match " + NAME.pattern());
+        }
+        return e.key();
+    }
+}

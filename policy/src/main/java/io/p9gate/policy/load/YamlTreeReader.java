@@ -1,0 +1,94 @@
+package io.p9gate.policy.load;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.p9gate.policy.model.SourcePos;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Reads one YAML document into a {@link YamlNode} tree, refusing duplicate keys. */
+public final class YamlTreeReader {
+
+    private static final YAMLFactory FACTORY = YAMLFactory.builder().build();
+
+    private final Path file;
+
+    private YamlTreeReader(Path file) { this.file = file; }
+
+    /** @throws PolicyLoadException on unreadable files, YAML syntax errors and duplicate keys */
+    public static YamlNode read(Path file) throws PolicyLoadException {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new PolicyLoadException(new SourcePos(file, 0, 0), "cannot read: " + describe(e));
+        }
+        YamlTreeReader r = new YamlTreeReader(file);
+        try (JsonParser p = FACTORY.createParser(text)) {
+            JsonToken t = p.nextToken();
+            if (t == null) throw new PolicyLoadException(new SourcePos(file, 1, 1), "file is empty");
+            return r.node(p);
+        } catch (StreamReadException e) {
+            JsonLocation loc = e.getLocation();
+            // SnakeYAML's message alternates unindented sentences with indented excerpts; keep the sentences.
+            String msg = e.getOriginalMessage().lines().filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))
+                    .reduce((a, b) -> a + ": " + b).orElse("syntax error");
+            throw new PolicyLoadException(r.pos(loc), "YAML syntax: " + msg);
+        } catch (IOException e) {
+            throw new PolicyLoadException(new SourcePos(file, 0, 0), "cannot read: " + describe(e));
+        }
+    }
+
+    private static String describe(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) return "no such file";
+        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    private SourcePos pos(JsonLocation loc) {
+        return loc == null ? new SourcePos(file, 0, 0) : new SourcePos(file, loc.getLineNr(), loc.getColumnNr());
+    }
+
+    private YamlNode node(JsonParser p) throws IOException, PolicyLoadException {
+        SourcePos at = pos(p.currentTokenLocation());
+        JsonToken t = p.currentToken();
+        return switch (t) {
+            case START_OBJECT -> mapping(p, at);
+            case START_ARRAY -> sequence(p, at);
+            case VALUE_NULL -> new YamlNode.Scalar(null, false, at);
+            case VALUE_STRING, VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT, VALUE_TRUE, VALUE_FALSE ->
+                    new YamlNode.Scalar(p.getText(), t == JsonToken.VALUE_STRING, at);
+            default -> throw new PolicyLoadException(at, "unsupported YAML content (" + t + ")");
+        };
+    }
+
+    private YamlNode.Mapping mapping(JsonParser p, SourcePos at) throws IOException, PolicyLoadException {
+        Map<String, YamlNode.Entry> entries = new LinkedHashMap<>();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String key = p.currentName();
+            SourcePos keyPos = pos(p.currentTokenLocation());
+            p.nextToken();
+            YamlNode value = node(p);
+            if (entries.containsKey(key)) {
+                throw new PolicyLoadException(keyPos, "duplicate key '" + key + "' (first at line " + entries.get(key).keyPos().line() + ")");
+            }
+            entries.put(key, new YamlNode.Entry(key, keyPos, value));
+        }
+        return new YamlNode.Mapping(entries, at);
+    }
+
+    private YamlNode.Sequence sequence(JsonParser p, SourcePos at) throws IOException, PolicyLoadException {
+        List<YamlNode> items = new ArrayList<>();
+        while (p.nextToken() != JsonToken.END_ARRAY) items.add(node(p));
+        return new YamlNode.Sequence(items, at);
+    }
+}

@@ -1,0 +1,143 @@
+package io.p9gate.policy;
+
+import io.p9gate.policy.cedar.CedarEvaluator;
+import io.p9gate.policy.cedar.CedarPolicySetBuilder;
+import io.p9gate.policy.compile.CompiledRule;
+import io.p9gate.policy.compile.RuleCompiler;
+import io.p9gate.policy.compile.Verdict;
+import io.p9gate.policy.fast.FastEvaluator;
+import io.p9gate.policy.ids.IdMap;
+import io.p9gate.policy.model.Access;
+import io.p9gate.policy.model.Effect;
+import io.p9gate.policy.model.ListenerSpec;
+import io.p9gate.policy.model.PolicyFile;
+import io.p9gate.policy.model.ProtectedPaths;
+import io.p9gate.policy.model.Rule;
+import io.p9gate.policy.model.SharePolicy;
+import io.p9gate.policy.model.SourcePos;
+import io.p9gate.policy.model.Subtree;
+import io.p9gate.policy.model.VmPolicy;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.statistics.Statistics;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The fast evaluator must decide exactly as Cedar does (R-POL-2: Cedar is the reference): same
+ * allow/deny, same errno, same rule ids, on generated policies and requests. The segment alphabets are
+ * small and overlapping so that patterns, subtrees and paths actually hit each other.
+ */
+class FastPathAgreesWithCedarProperties {
+
+    private static final SourcePos HERE = new SourcePos(Path.of("generated.yaml"), 1, 1);
+    private static final List<String> NAMES = List.of("a", "b", "ab", "x.log", "a.log", "b*c", "ü");
+    private static final List<String> GLOBS = List.of("a", "b", "ab", "*", "a*", "*.log", "*b", "x.log", "b*c", "ü");
+
+    @Property(tries = 200)
+    void fastPathAndCedarAgree(@ForAll("policies") PolicyFile policy, @ForAll("questions") List<PathQuestion> questions) throws Exception {
+        List<CompiledRule> rules = RuleCompiler.compile(policy);
+        CedarEvaluator cedar = new CedarPolicySetBuilder().addCompiled(rules).build();
+        FastEvaluator fast = new FastEvaluator(rules);
+        for (PathQuestion q : questions) {
+            Verdict expected = cedar.evaluate(q);
+            Statistics.label("outcome").collect(expected.allowed() ? "allow" : expected.errno(), expected.ruleIds().isEmpty() ? "default" : "rule");
+            assertEquals(expected, fast.evaluate(q), q::toString);
+        }
+        // The property is only worth something if generation reaches every kind of outcome.
+        Statistics.label("outcome").coverage(c -> {
+            c.check("allow", "rule").percentage(p -> p > 5);
+            c.check("ENOENT", "rule").percentage(p -> p > 2);
+            c.check("EROFS", "rule").percentage(p -> p > 2);
+            c.check("EACCES", "rule").percentage(p -> p > 1);
+            c.check("EACCES", "default").percentage(p -> p > 5);
+        });
+    }
+
+    @Provide Arbitrary<List<PathQuestion>> questions() {
+        Arbitrary<PathQuestion> q = Combinators.combine(
+                Arbitraries.of("vm1", "vm1", "vm1", "vm2"), Arbitraries.of("s1", "s1", "s2"), Arbitraries.of(OpKind.class), path(NAMES))
+                .as((vm, share, op, path) -> new PathQuestion(vm, share, op, SharePath.of(path), 1000, 1000));
+        return q.list().ofMinSize(1).ofMaxSize(12);
+    }
+
+    @Provide Arbitrary<PolicyFile> policies() {
+        return share("vm1", "s1").list().ofMinSize(1).ofMaxSize(1).flatMap(s1 ->
+                share("vm1", "s2").list().ofMaxSize(1).flatMap(s2 ->
+                        share("vm2", "s1").list().ofMaxSize(1).map(s3 -> {
+                            List<SharePolicy> all = new ArrayList<>(s1);
+                            all.addAll(s2);
+                            all.addAll(s3);
+                            return policyOf(all);
+                        })));
+    }
+
+    private static PolicyFile policyOf(List<SharePolicy> shares) {
+        Map<String, VmPolicy> vms = new java.util.HashMap<>();
+        for (String vm : List.of("vm1", "vm2")) {
+            Map<String, SharePolicy> mine = new java.util.HashMap<>();
+            shares.stream().filter(s -> s.vm().equals(vm)).forEach(s -> mine.put(s.name(), s));
+            vms.put(vm, new VmPolicy(vm, new ListenerSpec.UnixSocket(Path.of("/run/" + vm)), IdMap.NOBODY, mine, HERE));
+        }
+        return new PolicyFile(Path.of("/etc/p9gate/policy.yaml"), "gen", new ProtectedPaths(Path.of("/etc/p9gate/policy.yaml"), null, null), List.of(), vms);
+    }
+
+    private Arbitrary<SharePolicy> share(String vm, String name) {
+        String prefix = "vm." + vm + ".share." + name;
+        Arbitrary<List<Subtree>> ro = subtrees(prefix + ".read-only");
+        Arbitrary<List<Subtree>> hidden = subtrees(prefix + ".hidden");
+        Arbitrary<List<Rule>> rules = rule().list().ofMaxSize(4).map(rs -> {
+            List<Rule> out = new ArrayList<>();
+            for (int i = 0; i < rs.size(); i++) {
+                Rule r = rs.get(i);
+                out.add(new Rule(prefix + ".rules[" + i + "]", r.effect(), r.ops(), r.paths(), HERE));
+            }
+            return out;
+        });
+        return Combinators.combine(Arbitraries.of(Access.class), ro, hidden, rules).as((access, r, h, rl) ->
+                new SharePolicy(vm, name, Path.of("/srv/" + vm + "/" + name), access, r, h, rl, List.of(), HERE));
+    }
+
+    private Arbitrary<List<Subtree>> subtrees(String idPrefix) {
+        return path(NAMES).list().ofMaxSize(2).map(ps -> {
+            List<Subtree> out = new ArrayList<>();
+            for (int i = 0; i < ps.size(); i++) out.add(new Subtree(idPrefix + "[" + i + "]", SharePath.of(ps.get(i)), HERE));
+            return out;
+        });
+    }
+
+    private Arbitrary<Rule> rule() {
+        Arbitrary<Set<OpKind>> ops = Arbitraries.of(OpKind.class).set().ofMinSize(1).ofMaxSize(14)
+                .map(s -> (Set<OpKind>) EnumSet.copyOf(s));
+        return Combinators.combine(Arbitraries.of(Effect.class), ops, pattern().list().ofMinSize(1).ofMaxSize(3))
+                .as((e, o, p) -> new Rule("r", e, o, p, HERE));
+    }
+
+    private Arbitrary<PathPattern> pattern() {
+        Arbitrary<List<String>> pre = Arbitraries.of(GLOBS).list().ofMaxSize(3);
+        Arbitrary<List<String>> post = Arbitraries.of(GLOBS).list().ofMaxSize(2);
+        return Combinators.combine(pre, Arbitraries.of(true, false), post).as((a, star, b) -> {
+            List<String> segs = new ArrayList<>(a);
+            if (star) {
+                segs.add("**");
+                segs.addAll(b);
+            }
+            return PathPattern.parse("/" + String.join("/", segs));
+        });
+    }
+
+    private static Arbitrary<String> path(List<String> names) {
+        return Arbitraries.of(names).list().ofMaxSize(5).map(s -> "/" + String.join("/", s));
+    }
+}

@@ -1,0 +1,79 @@
+package io.p9gate.policy;
+
+import io.p9gate.policy.lint.Finding;
+import io.p9gate.policy.lint.Linter;
+import io.p9gate.policy.load.PolicyParser;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** R-POL-8 lint: each finding names the rule and its line; a clean share gives only the host-dir warning. */
+class LinterTest {
+
+    @TempDir Path dir;
+
+    private List<String> lint(String share) throws Exception {
+        return Linter.lint(PolicyParser.parse(PolicyFiles.write(dir, "p.yaml", PolicyFiles.oneShare(share)))).stream()
+                .map(Finding::toString).filter(f -> !f.contains("does not exist on this host")).toList();
+    }
+
+    private static void assertHas(List<String> findings, String text) {
+        assertTrue(findings.stream().anyMatch(f -> f.contains(text)), () -> "no finding with '" + text + "' in " + findings);
+    }
+
+    @Test
+    void cleanShareHasNoFindings() throws Exception {
+        assertEquals(List.of(), lint("""
+                path: /srv/p9gate/data
+                access: read-only
+                hidden: [/secret]
+                """));
+    }
+
+    @Test
+    void shadowedAndRedundantRulesAreReported() throws Exception {
+        List<String> f = lint("""
+                path: /srv/p9gate/data
+                access: read-only
+                read-only: [/maps, /maps/eu]
+                rules:
+                  - {effect: allow, ops: [CREATE], paths: ["/drop/**"]}
+                  - {effect: allow, ops: [OPEN_READ], paths: ["/x"]}
+                  - {effect: deny, ops: [OPEN_READ, WALK], paths: ["/x"]}
+                quotas: [{path: /a, bytes: 1}]
+                """);
+        assertHas(f, "read-only[1] /maps/eu is already inside read-only /maps");
+        assertHas(f, "rules[0] allows only writes on /drop/** inside the read-only share");
+        assertHas(f, "rules[1] allows only reads, which access: read-only already allows");
+        assertHas(f, "rules[2] conflicts with (deny wins) vm.vm1.share.data.rules[1] on /x");
+    }
+
+    @Test
+    void quotaInsideHiddenAndShareWithNothingAllowedAreReported() throws Exception {
+        List<String> f = lint("""
+                path: /srv/p9gate/data
+                hidden: [/h]
+                quotas: [{path: /h/q, inodes: 5}]
+                """);
+        assertHas(f, "quotas[0] on /h/q lies inside hidden /h");
+        assertHas(f, "has access none and no allow rule");
+    }
+
+    @Test
+    void findingsCarryTheirLine() throws Exception {
+        List<String> f = lint("""
+                path: /srv/p9gate/data
+                access: read-write
+                rules:
+                  - {effect: allow, ops: [read], paths: [/a]}
+                """);
+        assertEquals(1, f.size(), f.toString());
+        assertTrue(f.getFirst().contains("p.yaml:13:"), f.getFirst());
+        assertHas(f, "allows what access: read-write already allows");
+    }
+}

@@ -1,0 +1,118 @@
+package io.p9gate.policy;
+
+import io.p9gate.policy.load.PolicyLoadException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** R-POL-1: a policy that cannot be used is refused with file, line and column; R-POL-9 overlaps too. */
+class PolicyLoadErrorsTest {
+
+    @TempDir Path dir;
+
+    private PolicyLoadException refused(String text) throws Exception {
+        Path p = PolicyFiles.write(dir, "p.yaml", text);
+        PolicyLoadException e = assertThrows(PolicyLoadException.class, () -> PolicyEngine.load(p));
+        assertEquals(p.toAbsolutePath().normalize(), e.pos().file());
+        return e;
+    }
+
+    @Test
+    void unknownKeyIsAnErrorAtTheKey() throws Exception {
+        PolicyLoadException e = refused(PolicyFiles.oneShare("""
+                path: /srv/p9gate/data
+                read_only: [/maps]
+                """));
+        assertEquals(11, e.pos().line());
+        assertEquals(9, e.pos().column());
+        assertTrue(e.reason().contains("unknown key 'read_only'"), e.reason());
+    }
+
+    @Test
+    void yamlSyntaxErrorsHaveALine() throws Exception {
+        PolicyLoadException e = refused("image: x\nvms: [unclosed\n");
+        assertTrue(e.pos().line() >= 2, e.getMessage());
+        assertTrue(e.reason().startsWith("YAML syntax"), e.reason());
+    }
+
+    @Test
+    void unknownOperationIsNamedWithItsPosition() throws Exception {
+        PolicyLoadException e = refused(PolicyFiles.oneShare("""
+                path: /srv/p9gate/data
+                rules:
+                  - {effect: allow, ops: [READ_ALL], paths: [/x]}
+                """));
+        assertEquals(12, e.pos().line());
+        assertTrue(e.reason().contains("unknown operation 'READ_ALL'"), e.reason());
+    }
+
+    @Test
+    void badGlobIsRefused() throws Exception {
+        PolicyLoadException e = refused(PolicyFiles.oneShare("""
+                path: /srv/p9gate/data
+                rules:
+                  - {effect: allow, ops: [read], paths: ["/a/**/b/**"]}
+                """));
+        assertTrue(e.reason().contains("'**' only once"), e.reason());
+    }
+
+    @Test
+    void shareContainingTheAuditDirectoryIsRefused() throws Exception {
+        PolicyLoadException e = refused(PolicyFiles.oneShare("path: /var/lib"));
+        assertTrue(e.reason().contains("contains the audit directory"), e.reason());
+        assertTrue(e.reason().contains("R-POL-9"), e.reason());
+    }
+
+    @Test
+    void shareInsideTheKeyDirectoryIsRefused() throws Exception {
+        PolicyLoadException e = refused(PolicyFiles.oneShare("path: /etc/p9gate/keys/sub"));
+        assertTrue(e.reason().contains("lies inside the key directory"), e.reason());
+    }
+
+    @Test
+    void shareContainingThePolicyFileIsRefused() throws Exception {
+        PolicyLoadException e = refused(PolicyFiles.oneShare("path: " + dir.toAbsolutePath()));
+        assertTrue(e.reason().contains("contains the policy file"), e.reason());
+    }
+
+    @Test
+    void twoVmsOnOneSocketAreRefused() throws Exception {
+        PolicyLoadException e = refused("""
+                image: t
+                vms:
+                  a: {listen: "unix:/run/x.sock"}
+                  b: {listen: "unix:/run/x.sock"}
+                """);
+        assertTrue(e.reason().contains("could not tell them apart"), e.reason());
+        assertEquals(4, e.pos().line());
+    }
+
+    @Test
+    void duplicateKeysAreRefused() throws Exception {
+        PolicyLoadException e = refused("image: a\nimage: b\n");
+        assertEquals(2, e.pos().line());
+        assertTrue(e.reason().contains("duplicate key 'image'"), e.reason());
+    }
+
+    @Test
+    void overlappingIdRangesAreRefusedWithPosition() throws Exception {
+        PolicyLoadException e = refused("""
+                image: t
+                vms:
+                  a:
+                    listen: unix:/run/a.sock
+                    ids:
+                      uid:
+                        ranges:
+                          - {guest: 0, host: 1000, count: 10}
+                          - {guest: 5, host: 9000, count: 10}
+                """);
+        assertEquals(7, e.pos().line());
+        assertTrue(e.reason().contains("overlap"), e.reason());
+    }
+}

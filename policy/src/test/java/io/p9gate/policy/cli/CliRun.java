@@ -1,0 +1,19 @@
+package io.p9gate.policy.cli;
+
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+/** Runs {@code policy ...} in-process and captures exit code, stdout and stderr. */
+record CliRun(int exit, String out, String err) {
+    static CliRun of(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = new CommandLine(new PolicyCommand());
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        int exit = cmd.execute(args);
+        return new CliRun(exit, out.toString(), err.toString());
+    }
+}

@@ -1,0 +1,119 @@
+package io.p9gate.policy.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** R-POL-8 tooling: exit codes, one-line errors, mismatches reported, lint findings. */
+class PolicyCommandTest {
+
+    @TempDir Path dir;
+
+    private Path policy(String shareBody) throws Exception {
+        String text = """
+                image: t
+                vms:
+                  vm1:
+                    listen: unix:/run/p9gate/vm1.sock
+                    shares:
+                      data:
+                """ + shareBody.stripIndent().lines().map(l -> "        " + l + "\n").reduce("", String::concat);
+        Path p = dir.resolve("p.yaml");
+        Files.writeString(p, text);
+        return p;
+    }
+
+    private static final String SHARE = """
+            path: /srv/p9gate/data
+            access: read-write
+            read-only: [/maps]
+            hidden: [/maps/secret]
+            """;
+
+    @Test
+    void explainNamesDecisionAndRuleWithItsLine() throws Exception {
+        CliRun r = CliRun.of("explain", policy(SHARE).toString(), "--vm", "vm1", "--op", "OPEN_WRITE", "--path", "/maps/a");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("decision: deny EROFS"), r.out());
+        assertTrue(r.out().contains("rule:     vm.vm1.share.data.read-only[0]  (" + dir.resolve("p.yaml").toAbsolutePath() + ":9:"), r.out());
+    }
+
+    @Test
+    void explainOfDefaultDenySaysSo() throws Exception {
+        CliRun r = CliRun.of("explain", policy("path: /srv/p9gate/data").toString(), "--vm", "vm1", "--op", "walk", "--path", "/");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("decision: deny EACCES"), r.out());
+        assertTrue(r.out().contains("default deny"), r.out());
+    }
+
+    @Test
+    void checkReportsLoadErrorsOnOneLineWithPosition() throws Exception {
+        CliRun r = CliRun.of("check", policy("path: /srv/p9gate/data\naccess: maybe\n").toString());
+        assertEquals(1, r.exit());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().startsWith(dir.resolve("p.yaml").toAbsolutePath() + ":8:17: error: access must be"), r.err());
+    }
+
+    @Test
+    void checkLintsHiddenInsideReadOnlyAndShadowedRules() throws Exception {
+        CliRun r = CliRun.of("check", policy(SHARE + "rules:\n  - {effect: allow, ops: [CREATE], paths: [/maps/secret/x]}\n").toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("hidden[0] /maps/secret lies inside read-only /maps"), r.out());
+        assertTrue(r.out().contains("rules[0] path /maps/secret/x lies inside hidden /maps/secret"), r.out());
+        assertEquals(1, CliRun.of("check", "--strict", dir.resolve("p.yaml").toString()).exit());
+    }
+
+    @Test
+    void checkLintsHostPathsAndPathsMissingFromAnExistingShare() throws Exception {
+        Path share = Files.createDirectories(dir.resolve("share"));
+        Files.createDirectories(share.resolve("maps"));
+        CliRun r = CliRun.of("check", policy("path: " + share + "\naccess: read-write\nread-only: [/maps, /missing]\n"
+                + "hidden: [" + share + "/maps/x]\n").toString());
+        assertEquals(0, r.exit(), r.err());
+        assertFalse(r.out().contains("read-only[0] /maps: "), r.out());
+        assertTrue(r.out().contains("read-only[1] /missing: " + share.resolve("missing") + " does not exist in the share (yet)"), r.out());
+        assertTrue(r.out().contains("hidden[0] " + share + "/maps/x repeats the host directory"), r.out());
+    }
+
+    @Test
+    void testReportsEveryMismatchAndFails() throws Exception {
+        policy(SHARE);
+        Path tests = dir.resolve("p.tests.yaml");
+        Files.writeString(tests, """
+                policy: p.yaml
+                cases:
+                  - {name: ok, vm: vm1, share: data, op: OPEN_READ, path: /a, expect: allow}
+                  - {name: wrong errno, vm: vm1, share: data, op: OPEN_WRITE, path: /maps/a, expect: EACCES}
+                  - {name: wrong outcome, vm: vm1, share: data, op: WALK, path: /maps/secret, expect: allow}
+                """);
+        CliRun r = CliRun.of("test", tests.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.out().contains(":4:5: FAIL wrong errno: expected EACCES, got EROFS by vm.vm1.share.data.read-only[0]"), r.out());
+        assertTrue(r.out().contains(":5:5: FAIL wrong outcome: expected allow, got ENOENT"), r.out());
+        assertFalse(r.out().contains("FAIL ok"), r.out());
+        assertTrue(r.out().contains("3 cases, 1 passed, 2 failed"), r.out());
+    }
+
+    @Test
+    void badUsageIsOneLineAndExitTwo() {
+        for (String[] args : new String[][]{{"explain", "x.yaml", "--vm", "v", "--op", "READ", "--path", "/"}, {"check"}, {"check", "--bogus", "x"}, {}}) {
+            CliRun r = CliRun.of(args);
+            assertEquals(2, r.exit(), String.join(" ", args));
+            assertEquals(1, r.err().lines().count(), r.err());
+            assertTrue(r.err().startsWith("error: "), r.err());
+        }
+    }
+
+    @Test
+    void missingFileIsOneLine() {
+        CliRun r = CliRun.of("check", dir.resolve("none.yaml").toString());
+        assertEquals(1, r.exit());
+        assertEquals(dir.resolve("none.yaml").toAbsolutePath() + ": error: cannot read: no such file", r.err().strip());
+    }
+}
