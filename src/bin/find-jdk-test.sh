@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # find-jdk-test.sh - tests for find-jdk.sh's discovery order, with fake JDK
 # homes whose bin/java only prints a version.  TAP-like output; exit 1 on
-# any failure.  Run by FindJdkScriptTest (gateway tests) and by hand.
+# any failure.  Run by LauncherScriptsTest (gateway tests) and by hand.
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
