@@ -9,8 +9,10 @@
 #                              [--servers "p9gate diod"] [--client CMD]
 #   --client CMD  the load client (default bench/clients/guest-kernel.sh, the
 #                 Linux kernel client in a QEMU guest).  Contract: see that file.
-#                 A host-side Java client (io.p9gate.gateway.client.P9Client)
-#                 can be plugged in the same way.
+#                 HOOK (lead): a host-side Java client built on
+#                 io.p9gate.gateway.client.P9Client plugs in the same way,
+#                 e.g. --client "bench/clients/java-p9client.sh" following
+#                 the contract in bench/clients/guest-kernel.sh.
 #   --servers     which servers to run (default both; "diod" alone gives diod's numbers)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -31,6 +31,8 @@ start_diod() {
 
 # start_p9gate REPO_ROOT SHARE_NAME EXPORT_DIR LOGFILE
 # Uses the launcher's `serve` (docs/cli.md); the share is attached by name.
+# HOOK (lead): relies on `p9gate serve --listen SPEC --share NAME=DIR` as
+# specified in docs/cli.md; adjust this one function if the CLI differs.
 start_p9gate() {
     local port; port=$(free_port)
     "$1/p9gate" serve --listen "tcp:127.0.0.1:$port" --share "$2=$3" >"$4" 2>&1 &
