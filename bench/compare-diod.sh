@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# compare-diod.sh - p9gate vs diod, same machine, same run, same load client
+# (DESIGN.md section 5: ratio >= 1.0 wanted).  Each server serves its own
+# fresh empty directory on loopback; the client drives the workloads RUNS
+# times per server, alternating servers run by run so drift hits both; the
+# script prints the median per server and the p9gate/diod ratio.
+#
+# usage: bench/compare-diod.sh [--runs N] [--size-mb M] [--files F]
+#                              [--servers "p9gate diod"] [--client CMD]
+#   --client CMD  the load client (default bench/clients/guest-kernel.sh, the
+#                 Linux kernel client in a QEMU guest).  Contract: see that file.
+#                 HOOK (lead): a host-side Java client built on
+#                 io.p9gate.gateway.client.P9Client plugs in the same way,
+#                 e.g. --client "bench/clients/java-p9client.sh" following
+#                 the contract in bench/clients/guest-kernel.sh.
+#   --servers     which servers to run (default both; "diod" alone gives diod's numbers)
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$ROOT/gateway/src/test/guest/servers.sh"
+RUNS=3 SIZE_MB=128 FILES=500 SERVERS="p9gate diod" CLIENT=$ROOT/bench/clients/guest-kernel.sh
+WORKLOADS=seq-write,seq-read,meta
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --runs) RUNS=$2; shift 2 ;;
+        --size-mb) SIZE_MB=$2; shift 2 ;;
+        --files) FILES=$2; shift 2 ;;
+        --servers) SERVERS=$2; shift 2 ;;
+        --client) CLIENT=$2; shift 2 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        *) echo "compare-diod: unknown argument $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/compare-diod.XXXXXX")
+chmod 755 "$WORK"   # the kernel's first attach is "nobody": exports must be reachable
+declare -A PID ADDR ANAME
+cleanup() {
+    for s in "${!PID[@]}"; do SERVER_PID=${PID[$s]}; stop_server; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+for s in $SERVERS; do
+    export_dir=$(make_export "$WORK/$s")
+    case "$s" in
+        diod)   start_diod "$export_dir" "$WORK/$s.log" ;;
+        p9gate) start_p9gate "$ROOT" bench "$export_dir" "$WORK/$s.log" ;;
+        *) echo "compare-diod: unknown server $s" >&2; exit 2 ;;
+    esac
+    PID[$s]=$SERVER_PID ADDR[$s]=$SERVER_ADDR ANAME[$s]=$SERVER_ANAME
+    echo "# $s on ${ADDR[$s]}"
+done
+
+echo "# client: $CLIENT; $RUNS runs; seq $SIZE_MB MiB; meta $FILES files x (create, stat, unlink)"
+for run in $(seq "$RUNS"); do
+    for s in $SERVERS; do
+        "$CLIENT" --server "${ADDR[$s]}" --aname "${ANAME[$s]}" --workloads "$WORKLOADS" \
+            --size-mb "$SIZE_MB" --files "$FILES" | sed "s/^RESULT /$s /" | tee -a "$WORK/results"
+    done
+done
+
+median() {  # SERVER WORKLOAD
+    awk -v s="$1" -v w="$2" '$1==s && $2==w {print $3}' "$WORK/results" | sort -g |
+        awk '{v[NR]=$1} END{if (NR==0) print "-"; else if (NR%2) print v[(NR+1)/2]; else printf "%.2f\n", (v[NR/2]+v[NR/2+1])/2}'
+}
+echo
+printf '%-10s %8s %12s %12s %16s\n' workload unit p9gate diod "p9gate/diod"
+for w in $(echo "$WORKLOADS" | tr ',' ' '); do
+    unit=$(awk -v w="$w" '$2==w {print $4; exit}' "$WORK/results")
+    p=$(median p9gate "$w") d=$(median diod "$w")
+    ratio=$(awk -v p="$p" -v d="$d" 'BEGIN{ if (p=="-" || d=="-" || d==0) print "-"; else printf "%.2f", p/d }')
+    printf '%-10s %8s %12s %12s %16s\n' "$w" "$unit" "$p" "$d" "$ratio"
+done

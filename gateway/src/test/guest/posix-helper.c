@@ -1,0 +1,98 @@
+/*
+ * posix-helper: the few POSIX checks busybox cannot do from a shell, for
+ * posix.sh running inside the test guest.  Compiled on the HOST with
+ * `gcc -static -O2` (the guest has no compiler and no libc beyond the one
+ * --add-bin copies) and added to the guest with run-guest.sh --add-bin.
+ *
+ *   posix-helper fcntl-locks FILE     byte-range locks: conflict, F_GETLK owner, unlock
+ *   posix-helper unlinked-fstat FILE  open, unlink, then fstat/read/write through the fd
+ *
+ * Exit 0 when every step behaved as POSIX says; otherwise one line on
+ * stderr naming the step and errno, exit 1.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int fail(const char *step) {
+    fprintf(stderr, "%s: %s\n", step, errno ? strerror(errno) : "unexpected result");
+    return 1;
+}
+
+static int set_lock(int fd, short type, off_t start, off_t len) {
+    struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len };
+    return fcntl(fd, F_SETLK, &fl);
+}
+
+/* Child side: runs while the parent holds a write lock on [0,10). */
+static int child_checks(const char *path, pid_t holder) {
+    int fd = open(path, O_RDWR);
+    if (fd < 0) return fail("child open");
+    errno = 0;
+    if (set_lock(fd, F_WRLCK, 0, 10) == 0) { errno = 0; return fail("conflicting F_SETLK succeeded"); }
+    if (errno != EAGAIN && errno != EACCES) return fail("conflicting F_SETLK errno");
+    struct flock probe = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 5, .l_len = 1 };
+    if (fcntl(fd, F_GETLK, &probe) < 0) return fail("F_GETLK");
+    errno = 0;
+    if (probe.l_type != F_WRLCK) return fail("F_GETLK does not report the write lock");
+    if (probe.l_pid != holder) {
+        fprintf(stderr, "F_GETLK l_pid %d, holder %d\n", (int) probe.l_pid, (int) holder);
+        return 1;
+    }
+    if (set_lock(fd, F_WRLCK, 100, 10) < 0) return fail("non-overlapping F_SETLK");
+    return 0;
+}
+
+static int fcntl_locks(const char *path) {
+    int fd = open(path, O_RDWR | O_CREAT, 0644);
+    if (fd < 0) return fail("open");
+    if (set_lock(fd, F_WRLCK, 0, 10) < 0) return fail("F_SETLK write [0,10)");
+    pid_t pid = fork();
+    if (pid < 0) return fail("fork");
+    if (pid == 0) _exit(child_checks(path, getppid()));
+    int status;
+    if (waitpid(pid, &status, 0) < 0) return fail("waitpid");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) { errno = 0; return fail("child checks"); }
+    if (set_lock(fd, F_UNLCK, 0, 10) < 0) return fail("F_UNLCK");
+    /* After the unlock another process gets the range at once. */
+    pid = fork();
+    if (pid < 0) return fail("fork");
+    if (pid == 0) {
+        int cfd = open(path, O_RDWR);
+        _exit(cfd >= 0 && set_lock(cfd, F_WRLCK, 0, 10) == 0 ? 0 : 1);
+    }
+    if (waitpid(pid, &status, 0) < 0) return fail("waitpid");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) { errno = 0; return fail("lock after unlock"); }
+    return close(fd) < 0 ? fail("close") : 0;
+}
+
+static int unlinked_fstat(const char *path) {
+    static const char text[] = "still here\n";
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) return fail("open");
+    if (write(fd, text, sizeof text - 1) != (ssize_t) (sizeof text - 1)) return fail("write");
+    if (unlink(path) < 0) return fail("unlink");
+    errno = 0;
+    if (access(path, F_OK) == 0) return fail("name still visible after unlink");
+    struct stat st;
+    if (fstat(fd, &st) < 0) return fail("fstat after unlink");
+    if (st.st_size != (off_t) (sizeof text - 1)) { errno = 0; return fail("fstat size after unlink"); }
+    if (pwrite(fd, "S", 1, 0) != 1) return fail("pwrite after unlink");
+    char buf[64] = {0};
+    if (pread(fd, buf, sizeof buf, 0) != (ssize_t) (sizeof text - 1)) return fail("pread after unlink");
+    if (strcmp(buf, "Still here\n") != 0) { errno = 0; return fail("content after unlink"); }
+    return close(fd) < 0 ? fail("close") : 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc == 3 && strcmp(argv[1], "fcntl-locks") == 0) return fcntl_locks(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "unlinked-fstat") == 0) return unlinked_fstat(argv[2]);
+    fprintf(stderr, "usage: posix-helper fcntl-locks|unlinked-fstat FILE\n");
+    return 2;
+}

@@ -1,0 +1,38 @@
+package io.p9gate.gateway.guest;
+
+import java.util.List;
+
+/**
+ * What one guest run produced.
+ *
+ * @param exitCode run-guest.sh's status: the script's, or 125 (harness/mount failure), 124 (timeout)
+ * @param output   the script's output and the harness's own lines (stdout and stderr merged)
+ * @param checks   the TAP-like check lines found in the output
+ */
+public record GuestResult(int exitCode, String output, List<TapCheck> checks) {
+    private static final int TAIL_LINES = 60;
+
+    public GuestResult {
+        checks = List.copyOf(checks);
+    }
+
+    public List<TapCheck> failed() {
+        return checks.stream().filter(c -> c.status() == TapCheck.Status.FAILED).toList();
+    }
+
+    public List<TapCheck> skipped() {
+        return checks.stream().filter(c -> c.status() == TapCheck.Status.SKIPPED).toList();
+    }
+
+    /** The last lines of the output, for assertion messages. */
+    public String tail() {
+        String[] lines = output.split("\n");
+        int from = Math.max(0, lines.length - TAIL_LINES);
+        return String.join("\n", java.util.Arrays.copyOfRange(lines, from, lines.length));
+    }
+
+    /** A message naming the exit code, the failed checks and the output tail. */
+    public String describe() {
+        return "guest exit " + exitCode + ", failed checks " + failed() + "\n---- output tail ----\n" + tail();
+    }
+}

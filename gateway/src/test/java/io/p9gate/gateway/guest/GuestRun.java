@@ -1,0 +1,70 @@
+package io.p9gate.gateway.guest;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The options of one guest run (run-guest.sh's command line, minus the server).
+ * Build with {@link #script(Path)} and the {@code with...} methods.
+ */
+public record GuestRun(Path script, int msize, String aname, String mountOpts, List<Path> addBins,
+                       Map<String, String> env, Duration timeout) {
+    /** The msize the guest tests ask for (the kernel's fd transport allows up to 1 MiB). */
+    public static final int TEST_MSIZE = 524288;
+
+    public GuestRun {
+        addBins = List.copyOf(addBins);
+        env = Map.copyOf(env);
+    }
+
+    public static GuestRun script(Path script) {
+        return new GuestRun(script, TEST_MSIZE, "", "", List.of(), Map.of(), Duration.ofMinutes(5));
+    }
+
+    public GuestRun withAname(String value) {
+        return new GuestRun(script, msize, value, mountOpts, addBins, env, timeout);
+    }
+
+    public GuestRun withMountOpts(String value) {
+        return new GuestRun(script, msize, aname, value, addBins, env, timeout);
+    }
+
+    public GuestRun withMsize(int value) {
+        return new GuestRun(script, value, aname, mountOpts, addBins, env, timeout);
+    }
+
+    public GuestRun withTimeout(Duration value) {
+        return new GuestRun(script, msize, aname, mountOpts, addBins, env, value);
+    }
+
+    public GuestRun withBin(Path binary) {
+        List<Path> bins = new ArrayList<>(addBins);
+        bins.add(binary);
+        return new GuestRun(script, msize, aname, mountOpts, bins, env, timeout);
+    }
+
+    public GuestRun withEnv(String name, String value) {
+        Map<String, String> vars = new LinkedHashMap<>(env);
+        vars.put(name, value);
+        return new GuestRun(script, msize, aname, mountOpts, addBins, vars, timeout);
+    }
+
+    /** run-guest.sh's arguments for a server on {@code host:port}. */
+    List<String> arguments(String server) {
+        List<String> args = new ArrayList<>(List.of("--server", server, "--script", script.toString(),
+                "--msize", Integer.toString(msize), "--timeout", Long.toString(timeout.toSeconds())));
+        if (!aname.isEmpty()) {
+            args.addAll(List.of("--aname", aname));
+        }
+        if (!mountOpts.isEmpty()) {
+            args.addAll(List.of("--mount-opts", mountOpts));
+        }
+        addBins.forEach(bin -> args.addAll(List.of("--add-bin", bin.toString())));
+        env.forEach((name, value) -> args.addAll(List.of("--env", name + "=" + value)));
+        return args;
+    }
+}

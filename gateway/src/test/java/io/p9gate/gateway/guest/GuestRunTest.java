@@ -1,0 +1,43 @@
+package io.p9gate.gateway.guest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GuestRunTest {
+
+    @Test
+    void argumentsCarryEveryOptionForRunGuest() {
+        GuestRun run = GuestRun.script(Path.of("/s/posix.sh"))
+                .withAname("test")
+                .withMountOpts("cache=loose")
+                .withTimeout(Duration.ofSeconds(90))
+                .withBin(Path.of("/usr/bin/flock"))
+                .withEnv("READDIR_N", "10000");
+        assertEquals(List.of("--server", "127.0.0.1:5640", "--script", "/s/posix.sh", "--msize", "524288",
+                "--timeout", "90", "--aname", "test", "--mount-opts", "cache=loose",
+                "--add-bin", "/usr/bin/flock", "--env", "READDIR_N=10000"), run.arguments("127.0.0.1:5640"));
+    }
+
+    @Test
+    void defaultsLeaveOutAnameAndMountOptions() {
+        assertEquals(List.of("--server", "127.0.0.1:1", "--script", "x.sh", "--msize", "524288", "--timeout", "300"),
+                GuestRun.script(Path.of("x.sh")).arguments("127.0.0.1:1"));
+    }
+
+    @Test
+    void guestKernelNeedsModulesAndAKernelImage(@TempDir Path cache) throws Exception {
+        assertFalse(GuestHarness.hasGuestKernel(cache));
+        Files.createDirectories(cache.resolve("kernel/lib/modules/6.1.0-56-amd64"));
+        assertFalse(GuestHarness.hasGuestKernel(cache), "modules without a kernel image");
+        Files.createFile(cache.resolve("vmlinux-6.1.0-56-amd64"));
+        assertTrue(GuestHarness.hasGuestKernel(cache));
+    }
+}
