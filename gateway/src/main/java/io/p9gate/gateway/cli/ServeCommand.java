@@ -46,6 +46,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "Requests served at once per connection (default: ${DEFAULT-VALUE}).")
     int maxOutstanding = SessionSettings.DEFAULT_MAX_OUTSTANDING;
 
+    @Option(names = "--iounit", paramLabel = "BYTES",
+            description = "Most payload bytes per read/write request, below what msize allows (0 = no limit; "
+                    + "default: ${DEFAULT-VALUE}).")
+    int iounit = 0;
+
     @Override
     public Integer call() throws IOException {
         Map<String, Path> shareMap = validatedShares();
@@ -77,7 +82,8 @@ final class ServeCommand implements Callable<Integer> {
     private GatewayConfig validatedConfig(Map<String, Path> shareMap) {
         try {
             List<ListenSpec> listeners = listens.stream().map(ListenSpec::parse).toList();
-            return new GatewayConfig(listeners, new ShareServerFactory(shareMap), msize, workers, maxOutstanding);
+            return new GatewayConfig(listeners, new ShareServerFactory(shareMap), msize, workers, maxOutstanding,
+                    iounit);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -61,7 +61,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     private void bind(ListenSpec spec) throws IOException {
-        SessionSettings settings = new SessionSettings(spec.describe(), config.maxMsize(), config.maxOutstanding());
+        SessionSettings settings = new SessionSettings(spec.describe(), config.maxMsize(), config.maxOutstanding(),
+                config.ioLimit());
         // Room for a few full-size replies before the session stops reading (see Session#canServeMore):
         // with Netty's 64 KiB default, one 1 MiB Rread would pause a pipelining client.
         int high = 4 * config.maxMsize();

@@ -11,9 +11,10 @@ import java.util.Objects;
  * @param maxMsize       the largest msize the server accepts in Tversion (at most 1 MiB + header)
  * @param workers        threads that serve requests off the event loop
  * @param maxOutstanding requests served at once per connection (R-ROB-2); beyond it reading pauses
+ * @param ioLimit        most payload bytes per Tread/Twrite, advertised as iounit; 0 = as msize allows
  */
 public record GatewayConfig(List<ListenSpec> listeners, RequestHandlerFactory handlers, int maxMsize, int workers,
-                            int maxOutstanding) {
+                            int maxOutstanding, int ioLimit) {
     public static final int DEFAULT_MSIZE = 1024 * 1024 + 4096;
 
     public GatewayConfig {
@@ -33,6 +34,15 @@ public record GatewayConfig(List<ListenSpec> listeners, RequestHandlerFactory ha
             throw new IllegalArgumentException("outstanding requests per connection must be at least 1: "
                     + maxOutstanding);
         }
+        if (ioLimit < 0) {
+            throw new IllegalArgumentException("iounit must not be negative: " + ioLimit);
+        }
+    }
+
+    /** Without an I/O limit below msize. */
+    public GatewayConfig(List<ListenSpec> listeners, RequestHandlerFactory handlers, int maxMsize, int workers,
+                         int maxOutstanding) {
+        this(listeners, handlers, maxMsize, workers, maxOutstanding, 0);
     }
 
     /** With the default cap of {@value SessionSettings#DEFAULT_MAX_OUTSTANDING} outstanding requests. */

@@ -8,13 +8,30 @@ package io.p9gate.gateway.session;
  * @param peer      a printable description of the peer, for logs
  * @param sessionId unique per negotiated session within this gateway process
  * @param msize     the negotiated maximum message size, header included
+ * @param ioLimit   the most payload bytes one Tread/Twrite may carry, below what msize allows;
+ *                  0 = only msize limits it
  */
-public record ConnectionContext(String listener, String peer, long sessionId, int msize) {
+public record ConnectionContext(String listener, String peer, long sessionId, int msize, int ioLimit) {
     /** Bytes of an Rread/Twrite header: size[4] type[1] tag[2] count[4] (+ fid/offset for Twrite). */
     public static final int IO_HEADER = 4 + 1 + 2 + 4 + 4 + 8;
 
-    /** The largest payload one Tread/Twrite may carry in this session. */
+    public ConnectionContext {
+        if (ioLimit < 0) {
+            throw new IllegalArgumentException("I/O limit must not be negative: " + ioLimit);
+        }
+    }
+
+    /** Without an I/O limit below msize. */
+    public ConnectionContext(String listener, String peer, long sessionId, int msize) {
+        this(listener, peer, sessionId, msize, 0);
+    }
+
+    /**
+     * The largest payload one Tread/Twrite may carry in this session. Sent as the iounit of
+     * Rlopen/Rlcreate, which the Linux client honours per fid.
+     */
     public int iounit() {
-        return msize - IO_HEADER;
+        int byMsize = msize - IO_HEADER;
+        return ioLimit > 0 ? Math.min(byMsize, ioLimit) : byMsize;
     }
 }

@@ -233,7 +233,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
         VersionNegotiation negotiation = VersionNegotiation.of(request, settings.maxMsize());
         Channel channel = ctx.channel();
         ConnectionContext context = new ConnectionContext(settings.listener(), peer, sessionIds.getAsLong(),
-                negotiation.msize());
+                negotiation.msize(), settings.ioLimit());
         try {
             workers.execute(() -> {
                 if (old != null) {

@@ -6,8 +6,9 @@ package io.p9gate.gateway.session;
  * @param listener       {@code ListenSpec.describe()} of the listener the connection came from
  * @param maxMsize       the largest msize Tversion may negotiate (header included)
  * @param maxOutstanding requests served at once per connection; beyond it the session stops reading
+ * @param ioLimit        most payload bytes per Tread/Twrite (the iounit), 0 = as msize allows
  */
-public record SessionSettings(String listener, int maxMsize, int maxOutstanding) {
+public record SessionSettings(String listener, int maxMsize, int maxOutstanding, int ioLimit) {
     /** Below this an Rread could not carry a useful payload; no real client asks for less. */
     public static final int MIN_MSIZE = 4096;
     public static final int DEFAULT_MAX_OUTSTANDING = 64;
@@ -20,5 +21,13 @@ public record SessionSettings(String listener, int maxMsize, int maxOutstanding)
             throw new IllegalArgumentException("outstanding requests per connection must be at least 1: "
                     + maxOutstanding);
         }
+        if (ioLimit < 0) {
+            throw new IllegalArgumentException("I/O limit must not be negative: " + ioLimit);
+        }
+    }
+
+    /** Without an I/O limit below msize. */
+    public SessionSettings(String listener, int maxMsize, int maxOutstanding) {
+        this(listener, maxMsize, maxOutstanding, 0);
     }
 }
