@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -56,18 +55,8 @@ final class ServeCommand implements Callable<Integer> {
         Map<String, Path> shareMap = validatedShares();
         GatewayConfig config = validatedConfig(shareMap);
         Gateway gateway = Gateway.start(config);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            gateway.close();
-            stopped.countDown();
-        }, "p9gate-shutdown"));
         announce(gateway, config, shareMap);
-        try {
-            stopped.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            gateway.close();
-        }
+        Foreground.runUntilStopped(gateway, () -> { });
         return 0;
     }
 

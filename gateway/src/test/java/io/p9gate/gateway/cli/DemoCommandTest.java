@@ -1,0 +1,57 @@
+package io.p9gate.gateway.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** The demo serves a scratch copy of the bundled share, never the repository's files. */
+class DemoCommandTest {
+
+    @Test
+    void bundledShareIsFoundFromTheCheckout() {
+        Path share = DemoCommand.DemoFiles.bundledShare();
+        assertTrue(Files.isRegularFile(share.resolve("README.txt")), share.toString());
+    }
+
+    @Test
+    void scratchCopyHoldsTheSameTreeTraversableByNobodyAndIsDeletable() throws Exception {
+        Path source = DemoCommand.DemoFiles.bundledShare();
+        Path scratch = DemoCommand.DemoFiles.scratchCopy(source);
+        try {
+            Path copy = scratch.resolve("share");
+            assertEquals(relativeTree(source), relativeTree(copy));
+            assertEquals(Files.readString(source.resolve("README.txt")), Files.readString(copy.resolve("README.txt")));
+            assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(scratch)));
+            assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(copy)));
+            assertFalse(copy.toRealPath().startsWith(source.toRealPath()), "the copy is not inside the repository");
+        } finally {
+            DemoCommand.DemoFiles.deleteTree(scratch);
+        }
+        assertFalse(Files.exists(scratch), "scratch copy deleted");
+    }
+
+    @Test
+    void badPortIsOneUsageLine() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.execute(new PrintWriter(out), new PrintWriter(err), "demo", "--port", "70000");
+        assertEquals(Main.EXIT_USAGE, code, err.toString());
+        assertEquals(1, err.toString().strip().split("\n").length, err.toString());
+        assertTrue(err.toString().contains("port"), err.toString());
+    }
+
+    private static List<String> relativeTree(Path root) throws Exception {
+        try (Stream<Path> tree = Files.walk(root)) {
+            return tree.map(p -> root.relativize(p).toString()).sorted().toList();
+        }
+    }
+}
