@@ -9,6 +9,7 @@ import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.Qid;
+import io.p9gate.gateway.testing.HostSwapper;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.TMessage;
@@ -18,8 +19,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -169,22 +168,8 @@ class EscapeTest extends ShareTestBase {
         Files.writeString(dir.resolve("file"), "inside");
         Files.createSymbolicLink(share.resolve("swap"), outside);
         long secretIno = (long) Files.getAttribute(secret, "unix:ino");
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicInteger swaps = new AtomicInteger();
-        Thread swapper = new Thread(() -> {
-            while (!stop.get()) {
-                try {
-                    LinuxSyscalls.renameat2(LinuxSyscalls.AT_FDCWD, share.resolve("dir").toString(),
-                            LinuxSyscalls.AT_FDCWD, share.resolve("swap").toString(), LinuxSyscalls.RENAME_EXCHANGE);
-                    swaps.incrementAndGet();
-                } catch (P9Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        });
-        swapper.start();
         int inside = 0;
-        try {
+        try (HostSwapper swapper = new HostSwapper(share.resolve("dir"), share.resolve("swap"))) {
             for (int i = 0; i < 5000; i++) {
                 List<Qid> qids;
                 try {
@@ -202,11 +187,8 @@ class EscapeTest extends ShareTestBase {
                 inside++;
                 s.clunk(1);
             }
-        } finally {
-            stop.set(true);
-            swapper.join();
+            assertTrue(swapper.swaps() > 100, "the host really raced: " + swapper.swaps() + " swaps");
         }
-        assertTrue(swaps.get() > 100, "the host really raced: " + swaps.get() + " swaps");
         assertTrue(inside > 0, "some walks went through the real directory");
     }
 }

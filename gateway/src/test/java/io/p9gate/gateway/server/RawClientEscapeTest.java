@@ -5,20 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.Qid;
+import io.p9gate.gateway.testing.HostSwapper;
 import io.p9gate.gateway.proto.TMessage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -98,22 +96,8 @@ class RawClientEscapeTest {
         Path dir = Files.createDirectories(share.resolve("dir"));
         Files.writeString(dir.resolve("file"), "inside");
         Files.createSymbolicLink(share.resolve("swap"), outside);
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicInteger swaps = new AtomicInteger();
-        Thread swapper = new Thread(() -> {
-            while (!stop.get()) {
-                try {
-                    LinuxSyscalls.renameat2(LinuxSyscalls.AT_FDCWD, share.resolve("dir").toString(),
-                            LinuxSyscalls.AT_FDCWD, share.resolve("swap").toString(), LinuxSyscalls.RENAME_EXCHANGE);
-                    swaps.incrementAndGet();
-                } catch (P9Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        }, "host-swapper");
-        swapper.start();
         int reads = 0;
-        try {
+        try (HostSwapper swapper = new HostSwapper(share.resolve("dir"), share.resolve("swap"))) {
             for (int i = 0; i < 2000; i++) {
                 List<Qid> walked;
                 try {
@@ -129,11 +113,8 @@ class RawClientEscapeTest {
                     client.clunk(20);
                 } // a partial walk creates no fid
             }
-        } finally {
-            stop.set(true);
-            swapper.join();
+            assertTrue(swapper.swaps() > 50, "the host really raced: " + swapper.swaps() + " swaps");
         }
-        assertTrue(swaps.get() > 50, "the host really raced: " + swaps.get() + " swaps");
         assertTrue(reads > 0, "some walks went through the real directory");
     }
 }
