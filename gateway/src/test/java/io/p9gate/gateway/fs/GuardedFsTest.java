@@ -53,11 +53,12 @@ class GuardedFsTest {
         volatile Operation failing;
 
         @Override
-        public void record(AccessRequest request, Decision decision, Outcome outcome) throws Exception {
-            if (request.operation() == failing) {
-                throw new java.io.IOException("disk full");
+        public long record(AuditEntry entry) throws P9Exception {
+            if (entry.request().operation() == failing) {
+                throw new P9Exception(Errno.EIO, "disk full");
             }
-            records.add(new Recorded(request, decision, outcome));
+            records.add(new Recorded(entry.request(), entry.decision(), entry.outcome()));
+            return records.size() - 1;
         }
     }
 
