@@ -5,6 +5,7 @@ import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage.FileRequest;
 import io.p9gate.gateway.session.ConnectionContext;
 import io.p9gate.gateway.session.RequestHandler;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A session's handler whose start and end are lifecycle records (R-AUD-1). A lifecycle record that cannot be
@@ -16,6 +17,7 @@ final class AuditedSession implements RequestHandler {
     private final RequestHandler delegate;
     private final ConnectionContext context;
     private final AuditTrail audit;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private AuditedSession(RequestHandler delegate, ConnectionContext context, AuditTrail audit) {
         this.delegate = delegate;
@@ -40,6 +42,9 @@ final class AuditedSession implements RequestHandler {
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         try {
             delegate.close();
         } finally {
