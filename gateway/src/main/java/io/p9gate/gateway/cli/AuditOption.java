@@ -24,9 +24,9 @@ final class AuditOption {
             description = "Private key signing the audit checkpoints (from 'p9gate keys generate'; mode 0600).")
     Path key;
 
-    /** Whether an audit log was asked for. */
+    /** Whether an audit log was asked for (either option given: the other one missing is an error). */
     boolean enabled() {
-        return dir != null;
+        return dir != null || key != null;
     }
 
     /**

@@ -61,15 +61,22 @@ final class ServeCommand implements Callable<Integer> {
         Map<String, Path> shareMap = validatedShares();
         AuditTrail trail = audit.enabled() ? audit.open(spec.commandLine()) : new NoAudit();
         GatewayConfig config;
-        Gateway gateway;
         try {
             config = validatedConfig(shareMap, trail);
+        } catch (RuntimeException e) {
+            closeAudit(trail);
+            throw e;
+        }
+        Gateway gateway;
+        try {
             trail.lifecycle(new GatewayEvent.Started(ConfigDigest.of(config, shareMap), null));
             gateway = Gateway.start(config);
         } catch (P9Exception e) {
+            closeHandlers(config);
             closeAudit(trail);
             throw new IOException("cannot record the start in the audit log: " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
+            closeHandlers(config);
             closeAudit(trail);
             throw e;
         }
