@@ -51,6 +51,12 @@ class GuardedFsTest {
     static final class RecordingAudit implements AuditTrail {
         final List<Recorded> records = new CopyOnWriteArrayList<>();
         volatile Operation failing;
+        volatile boolean broken;
+
+        @Override
+        public boolean writable() {
+            return !broken;
+        }
 
         @Override
         public long record(AuditEntry entry) throws P9Exception {
@@ -202,6 +208,19 @@ class GuardedFsTest {
         s.walk(0, 2, "f");
         s.lopen(2, 0);
         assertEquals(Errno.EIO, s.fails(new TMessage.Tread(2, 0, 10)));
+    }
+
+    @Test
+    void aTrailThatCannotRecordRefusesBeforeThePolicyOrTheHostIsAsked() throws Exception {
+        s.walk(0, 1, "f");
+        int asked = policy.asked.size();
+        int recorded = audit.records.size();
+        audit.broken = true;
+        assertEquals(Errno.EIO, s.fails(new TMessage.Tgetattr(1, 0x3fff)));
+        assertEquals(Errno.EIO, s.fails(new TMessage.Tunlinkat(0, "f", 0)));
+        assertEquals(asked, policy.asked.size(), "the policy is not asked");
+        assertEquals(recorded, audit.records.size(), "nothing is recorded");
+        assertTrue(Files.exists(share.resolve("f")));
     }
 
     @Test
