@@ -59,7 +59,8 @@ final class DecisionRecords {
     }
 
     /**
-     * {@code action=<what the policy was asked>}, then the destination of a rename or link, the request's own
+     * {@code action=<what the policy was asked>}, {@code share=<attach name>} (paths are relative to it), then
+     * the destination of a rename or link, the request's own
      * detail (flags, names walked, xattr name, ...), and when the record was written relative to the backend
      * call.
      */
@@ -67,6 +68,7 @@ final class DecisionRecords {
         AccessRequest request = entry.request();
         StringJoiner out = new StringJoiner(" ");
         out.add("action=" + request.operation().name().toLowerCase(Locale.ROOT));
+        out.add("share=" + request.share());
         if (request.operation() != Operation.WALK && request.paths().size() > 1) {
             out.add("to=" + SharePath.normalise(request.paths().get(1)));
         }

@@ -70,7 +70,7 @@ public final class GuardedFs {
     private <T> T inspect(Operation op, Subject who, String share, PathsOf paths, String detail,
                           BackendCall<T> call, ToLongFunction<? super T> bytes) throws P9Exception {
         Decided decided = decided(op, who, share, paths, detail);
-        T result = run(decided, call, AuditTrail.NO_SEQ);
+        T result = run(decided, call, RecordPhase.DONE, AuditTrail.NO_SEQ);
         try {
             record(decided, Outcome.success(bytes.applyAsLong(result)), RecordPhase.DONE, AuditTrail.NO_SEQ);
         } catch (P9Exception e) {
@@ -89,7 +89,7 @@ public final class GuardedFs {
                          BackendCall<T> call, ToLongFunction<? super T> bytes) throws P9Exception {
         Decided decided = decided(op, who, share, paths, detail);
         long intent = record(decided, Outcome.success(announced), RecordPhase.INTENT, AuditTrail.NO_SEQ);
-        T result = run(decided, call, intent);
+        T result = run(decided, call, RecordPhase.OUTCOME, intent);
         long moved = bytes.applyAsLong(result);
         if (moved != announced) {
             try {
@@ -102,7 +102,7 @@ public final class GuardedFs {
         return result;
     }
 
-    /** An allowed request, ready to run. */
+    /** A decided request: what every record of this request carries. */
     private record Decided(int tag, MessageType message, AccessRequest request, Decision decision) {
     }
 
@@ -133,9 +133,8 @@ public final class GuardedFs {
         return decided;
     }
 
-    /** Runs the backend call; a failure is recorded (as an outcome of {@code intent} if there is one). */
-    private <T> T run(Decided decided, BackendCall<T> call, long intent) throws P9Exception {
-        RecordPhase phase = intent == AuditTrail.NO_SEQ ? RecordPhase.DONE : RecordPhase.OUTCOME;
+    /** Runs the backend call; a failure is recorded in {@code phase} (an outcome names its {@code intent}). */
+    private <T> T run(Decided decided, BackendCall<T> call, RecordPhase phase, long intent) throws P9Exception {
         try {
             return call.run();
         } catch (P9Exception e) {

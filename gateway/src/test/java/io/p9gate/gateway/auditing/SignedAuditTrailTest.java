@@ -108,7 +108,8 @@ class SignedAuditTrailTest {
             assertEquals(1, mine.size(), "one record for " + step.request() + ": " + mine);
             AuditRecord r = mine.getFirst();
             assertEquals(step.request().type().name().substring(1).toLowerCase(Locale.ROOT), r.op());
-            assertTrue(r.detail().startsWith("action=" + step.op().name().toLowerCase(Locale.ROOT)), r.detail());
+            assertTrue(r.detail().startsWith("action=" + step.op().name().toLowerCase(Locale.ROOT) + " share=share"),
+                    r.detail());
             assertEquals("vm-test", r.vm());
             assertEquals("allow", r.decision());
             assertEquals(List.of("test-allow"), r.rules());

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** GuardedFs is the single choke point: one decision and one audit record per request (R-POL-2, R-AUD-1/4). */
 class GuardedFsTest {
-    record Recorded(AccessRequest request, Decision decision, Outcome outcome) {
+    record Recorded(AccessRequest request, Decision decision, Outcome outcome, RecordPhase phase) {
     }
 
     /** Allows everything except one operation; remembers every question. */
@@ -63,7 +63,7 @@ class GuardedFsTest {
             if (entry.request().operation() == failing) {
                 throw new P9Exception(Errno.EIO, "disk full");
             }
-            records.add(new Recorded(entry.request(), entry.decision(), entry.outcome()));
+            records.add(new Recorded(entry.request(), entry.decision(), entry.outcome(), entry.phase()));
             return records.size() - 1;
         }
     }
@@ -208,6 +208,20 @@ class GuardedFsTest {
         s.walk(0, 2, "f");
         s.lopen(2, 0);
         assertEquals(Errno.EIO, s.fails(new TMessage.Tread(2, 0, 10)));
+    }
+
+    @Test
+    void aChangeIsRecordedBeforeItHappensAndAFailedOneGetsItsOutcome() throws Exception {
+        int before = audit.records.size();
+        s.call(new TMessage.Tmkdir(0, "d", 0755, 0));
+        assertEquals(RecordPhase.INTENT, audit.records.getLast().phase());
+        assertEquals(before + 1, audit.records.size(), "a successful change: one record");
+        assertEquals(Errno.EEXIST, s.fails(new TMessage.Tmkdir(0, "d", 0755, 0)));
+        List<Recorded> failed = audit.records.subList(before + 1, audit.records.size());
+        assertEquals(List.of(RecordPhase.INTENT, RecordPhase.OUTCOME), failed.stream().map(Recorded::phase).toList());
+        assertEquals(Errno.EEXIST, failed.getLast().outcome().errno());
+        s.call(new TMessage.Tgetattr(0, 0x3fff));
+        assertEquals(RecordPhase.DONE, audit.records.getLast().phase(), "a lookup is recorded once it is done");
     }
 
     @Test
