@@ -33,9 +33,12 @@ start_diod() {
 # Uses the launcher's `serve` (docs/cli.md); the share is attached by name.
 # HOOK (lead): relies on `p9gate serve --listen SPEC --share NAME=DIR` as
 # specified in docs/cli.md; adjust this one function if the CLI differs.
+# P9GATE_SERVE_ARGS adds serve options, e.g. to measure with the audit log on:
+#   P9GATE_SERVE_ARGS="--audit-dir /tmp/a --audit-key /tmp/k.key" bench/compare-diod.sh
 start_p9gate() {
     local port; port=$(free_port)
-    "$1/p9gate" serve --listen "tcp:127.0.0.1:$port" --share "$2=$3" >"$4" 2>&1 &
+    # shellcheck disable=SC2086 # word splitting of the extra options is intended
+    "$1/p9gate" serve --listen "tcp:127.0.0.1:$port" --share "$2=$3" ${P9GATE_SERVE_ARGS:-} >"$4" 2>&1 &
     SERVER_PID=$!
     SERVER_ADDR=127.0.0.1:$port SERVER_ANAME=$2
     # The first run may build the project (~1 min): allow for it.

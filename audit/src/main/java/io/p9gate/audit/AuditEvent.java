@@ -23,9 +23,11 @@ public sealed interface AuditEvent permits AuditEvent.Decision, AuditEvent.Lifec
      * @param policyDigest digest of the policy that decided, e.g. {@code "sha256:…"}
      * @param errno        errno of the reply (0 for success)
      * @param bytes        bytes read or written, or {@link #NO_BYTES}
+     * @param detail       what else the reviewer needs: second path, flags, when it was recorded; may be null
      */
     record Decision(String vm, long session, String op, int tag, String path, IdMapping ids, Outcome outcome,
-                    List<String> ruleIds, String policyDigest, int errno, long bytes) implements AuditEvent {
+                    List<String> ruleIds, String policyDigest, int errno, long bytes, String detail)
+            implements AuditEvent {
         public Decision {
             Objects.requireNonNull(vm, "vm");
             Objects.requireNonNull(op, "op");
@@ -33,6 +35,12 @@ public sealed interface AuditEvent permits AuditEvent.Decision, AuditEvent.Lifec
             Objects.requireNonNull(outcome, "outcome");
             path = SharePath.normalise(Objects.requireNonNull(path, "path"));
             ruleIds = List.copyOf(ruleIds);
+        }
+
+        /** A decision without detail. */
+        public Decision(String vm, long session, String op, int tag, String path, IdMapping ids, Outcome outcome,
+                        List<String> ruleIds, String policyDigest, int errno, long bytes) {
+            this(vm, session, op, tag, path, ids, outcome, ruleIds, policyDigest, errno, bytes, null);
         }
     }
 

@@ -49,7 +49,7 @@ public final class AuditLog implements AutoCloseable {
     private final java.util.Queue<Checkpoint> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private byte[] chainHead;
     private long recordsSinceCheckpoint;
-    private boolean closed;
+    private volatile boolean closed;
     private volatile Checkpoint lastCheckpoint;
     private volatile Exception failure;
 
@@ -167,6 +167,15 @@ public final class AuditLog implements AutoCloseable {
     /** The last checkpoint that is signed and durable, or null before the first. */
     public Checkpoint lastCheckpoint() {
         return lastCheckpoint;
+    }
+
+    /**
+     * Whether appends can still succeed: false once a write, fsync or note has failed or the log is closed. A
+     * cheap check (two volatile reads, no lock) so that the gateway can refuse a request before touching the host
+     * when its decision could not be recorded anyway (R-AUD-4).
+     */
+    public boolean writable() {
+        return failure == null && !closed;
     }
 
     /** Number of records in the log. */

@@ -41,7 +41,7 @@ final class RecordEncoder {
                     .string("policy", d.policyDigest())
                     .number("errno", d.errno())
                     .numberOrNull("bytes", d.bytes(), d.bytes() >= 0)
-                    .string("detail", null);
+                    .string("detail", d.detail());
             case AuditEvent.Lifecycle l -> json
                     .string("type", l.kind().wire())
                     .string("vm", l.vm())

@@ -1,6 +1,13 @@
 package io.p9gate.gateway.cli;
 
+import io.p9gate.audit.AuditWriteException;
+import io.p9gate.gateway.auditing.SignedAuditTrail;
+import io.p9gate.gateway.fs.AllowAll;
+import io.p9gate.gateway.fs.AuditTrail;
+import io.p9gate.gateway.fs.GatewayEvent;
+import io.p9gate.gateway.fs.NoAudit;
 import io.p9gate.gateway.fs.ShareServerFactory;
+import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
@@ -50,13 +57,38 @@ final class ServeCommand implements Callable<Integer> {
                     + "default: ${DEFAULT-VALUE}).")
     int iounit = 0;
 
+    @CommandLine.Mixin
+    AuditOption audit = new AuditOption();
+
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, AuditOption.AuditUnavailable {
         Map<String, Path> shareMap = validatedShares();
-        GatewayConfig config = validatedConfig(shareMap);
-        Gateway gateway = Gateway.start(config);
+        AuditTrail trail = audit.enabled() ? audit.open(spec.commandLine()) : new NoAudit();
+        GatewayConfig config;
+        try {
+            config = validatedConfig(shareMap, trail);
+        } catch (RuntimeException e) {
+            closeAudit(trail);
+            throw e;
+        }
+        Gateway gateway;
+        try {
+            trail.lifecycle(new GatewayEvent.Started(ConfigDigest.of(config, shareMap), null));
+            gateway = Gateway.start(config);
+        } catch (P9Exception e) {
+            closeHandlers(config);
+            closeAudit(trail);
+            throw new IOException("cannot record the start in the audit log: " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            closeHandlers(config);
+            closeAudit(trail);
+            throw e;
+        }
         announce(gateway, config, shareMap);
-        Foreground.runUntilStopped(gateway, () -> { });
+        Foreground.runUntilStopped(gateway, () -> {
+            closeHandlers(config);
+            closeAudit(trail);
+        });
         return 0;
     }
 
@@ -68,11 +100,11 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    private GatewayConfig validatedConfig(Map<String, Path> shareMap) {
+    private GatewayConfig validatedConfig(Map<String, Path> shareMap, AuditTrail trail) {
         try {
             List<ListenSpec> listeners = listens.stream().map(ListenSpec::parse).toList();
-            return new GatewayConfig(listeners, new ShareServerFactory(shareMap), msize, workers, maxOutstanding,
-                    iounit);
+            return new GatewayConfig(listeners, new ShareServerFactory(shareMap, new AllowAll(), trail), msize,
+                    workers, maxOutstanding, iounit);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -90,7 +122,33 @@ final class ServeCommand implements Callable<Integer> {
         out.flush();
         PrintWriter err = spec.commandLine().getErr();
         err.println("p9gate: WARNING: no policy is enforced; every client may read and write every share");
+        if (audit.enabled()) {
+            out.println("p9gate: audit log " + audit.dir + " (signed by " + audit.key + ")");
+            out.flush();
+        } else {
+            err.println("p9gate: WARNING: no audit trail (--audit-dir); nothing the clients do is recorded");
+        }
         err.flush();
+    }
+
+    /** Closes the share handles once every session is gone. */
+    private static void closeHandlers(GatewayConfig config) {
+        if (config.handlers() instanceof ShareServerFactory factory) {
+            factory.close();
+        }
+    }
+
+    /** Records the shutdown and signs the final checkpoint (R-DEP-2); a failure is reported, not thrown. */
+    private void closeAudit(AuditTrail trail) {
+        if (trail instanceof SignedAuditTrail signed) {
+            try {
+                signed.close();
+            } catch (AuditWriteException e) {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("p9gate: audit log: final checkpoint failed: " + e.getMessage());
+                err.flush();
+            }
+        }
     }
 
     /** The listener as given, with the actual port when the user asked for port 0. */

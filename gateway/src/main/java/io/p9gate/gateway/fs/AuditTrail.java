@@ -1,10 +1,36 @@
 package io.p9gate.gateway.fs;
 
+import io.p9gate.gateway.proto.P9Exception;
+
 /**
- * Receives one record per decision, allowed or denied, with its outcome (R-AUD-1). If recording
- * fails the request fails with EIO (fail closed, R-AUD-4). Must be thread-safe.
+ * Receives one record per decision, allowed or denied (R-AUD-1), and the gateway's lifecycle events. If
+ * recording fails the request fails with EIO (fail closed, R-AUD-4). Must be thread-safe.
  */
 @FunctionalInterface
 public interface AuditTrail {
-    void record(AccessRequest request, Decision decision, Outcome outcome) throws Exception;
+    /** Returned by trails that number nothing. */
+    long NO_SEQ = -1;
+
+    /**
+     * Writes the record before returning; returns its sequence number (or {@link #NO_SEQ}).
+     *
+     * @throws P9Exception EIO when it could not be written
+     */
+    long record(AuditEntry entry) throws P9Exception;
+
+    /**
+     * Cheap check, before the backend is touched: false once records can no longer be written, so that a
+     * request is refused before it does anything.
+     */
+    default boolean writable() {
+        return true;
+    }
+
+    /**
+     * Records a lifecycle event (start, policy load/reload, session open/close).
+     *
+     * @throws P9Exception EIO when it could not be written
+     */
+    default void lifecycle(GatewayEvent event) throws P9Exception {
+    }
 }

@@ -13,6 +13,7 @@ import io.p9gate.gateway.backend.OpenFile;
 import io.p9gate.gateway.backend.Xattrs;
 import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.MessageType;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.SetAttr;
@@ -24,10 +25,13 @@ import java.util.function.ToLongFunction;
 
 /**
  * The single choke point between the 9P operations and the backend (R-POL-2, R-AUD-1, R-AUD-4).
- * Every public method is one guest request and goes through {@link #perform}: (1) the policy
- * decides on the share-relative path(s), (2) only if allowed the backend is called, (3) the
- * audit trail gets exactly one record with the outcome. A failed recording fails the request
- * with EIO. The operations layer never calls the backend by any other route.
+ * Every public method is one guest request: (0) a request is refused with EIO at once when the audit
+ * trail can no longer record, (1) the policy decides on the share-relative path(s), (2) a denial is
+ * recorded and refused, (3) only if allowed the backend is called. A request that only looks
+ * ({@link #inspect}) is recorded after the backend call with its outcome; a request that changes
+ * the host ({@link #change}) is recorded <em>before</em> the backend call, so that no change
+ * happens unrecorded, plus an outcome record only if it failed. A failed recording fails the
+ * request with EIO (R-AUD-4). The operations layer never calls the backend by any other route.
  */
 public final class GuardedFs {
     private static final boolean PRIVILEGED = LinuxSyscalls.geteuid() == 0;
@@ -59,9 +63,58 @@ public final class GuardedFs {
     }
 
     private static final ToLongFunction<Object> NO_BYTES = r -> 0;
+    /** What a change that moves no data announces (and, through {@link #NO_BYTES}, moves). */
+    private static final long NO_DATA = 0;
 
-    private <T> T perform(Operation op, Subject who, String share, PathsOf paths, String detail,
+    /** A request that only looks: recorded once, after the backend call, with its final outcome. */
+    private <T> T inspect(Operation op, Subject who, String share, PathsOf paths, String detail,
                           BackendCall<T> call, ToLongFunction<? super T> bytes) throws P9Exception {
+        Decided decided = decided(op, who, share, paths, detail);
+        T result = run(decided, call, RecordPhase.DONE, AuditTrail.NO_SEQ);
+        try {
+            record(decided, Outcome.success(bytes.applyAsLong(result)), RecordPhase.DONE, AuditTrail.NO_SEQ);
+        } catch (P9Exception e) {
+            release(result);
+            throw e;
+        }
+        return result;
+    }
+
+    /**
+     * A request that changes the host: its record is written before the backend call, so a change never
+     * happens unrecorded (R-AUD-4). A failure or a byte count other than {@code announced} adds an outcome
+     * record pointing at the intent.
+     */
+    private <T> T change(Operation op, long announced, Subject who, String share, PathsOf paths, String detail,
+                         BackendCall<T> call, ToLongFunction<? super T> bytes) throws P9Exception {
+        Decided decided = decided(op, who, share, paths, detail);
+        long intent = record(decided, Outcome.success(announced), RecordPhase.INTENT, AuditTrail.NO_SEQ);
+        T result = run(decided, call, RecordPhase.OUTCOME, intent);
+        long moved = bytes.applyAsLong(result);
+        if (moved != announced) {
+            try {
+                record(decided, Outcome.success(moved), RecordPhase.OUTCOME, intent);
+            } catch (P9Exception e) {
+                release(result);
+                throw e;
+            }
+        }
+        return result;
+    }
+
+    /** A decided request: what every record of this request carries. */
+    private record Decided(int tag, MessageType message, AccessRequest request, Decision decision) {
+    }
+
+    /**
+     * Refuses up front when nothing can be recorded; decides; records and throws a denial. The cheap
+     * {@link AuditTrail#writable()} check comes first so a broken log stops requests before they do anything.
+     */
+    private Decided decided(Operation op, Subject who, String share, PathsOf paths, String detail)
+            throws P9Exception {
+        if (!audit.writable()) {
+            throw new P9Exception(Errno.EIO, "audit trail cannot record: refusing " + op);
+        }
         AccessRequest request;
         Decision decision;
         try {
@@ -72,27 +125,25 @@ public final class GuardedFs {
             request = new AccessRequest(vm, sessionId, op, share, List.of(), who.uid(), who.gid(), detail);
             decision = Decision.deny(e.errno(), CONFINEMENT_RULE);
         }
+        Decided decided = new Decided(RequestScope.tag(), RequestScope.type(), request, decision);
         if (!decision.allowed()) {
-            record(request, decision, Outcome.failure(decision.errno()));
+            record(decided, Outcome.failure(decision.errno()), RecordPhase.DONE, AuditTrail.NO_SEQ);
             throw new P9Exception(decision.errno(), op + " denied by " + decision.ruleIds());
         }
-        T result;
+        return decided;
+    }
+
+    /** Runs the backend call; a failure is recorded in {@code phase} (an outcome names its {@code intent}). */
+    private <T> T run(Decided decided, BackendCall<T> call, RecordPhase phase, long intent) throws P9Exception {
         try {
-            result = call.run();
+            return call.run();
         } catch (P9Exception e) {
-            record(request, decision, Outcome.failure(e.errno()));
+            record(decided, Outcome.failure(e.errno()), phase, intent);
             throw e;
         } catch (RuntimeException e) {
-            record(request, decision, Outcome.failure(Errno.EIO));
-            throw new P9Exception(Errno.EIO, op + " failed unexpectedly", e);
+            record(decided, Outcome.failure(Errno.EIO), phase, intent);
+            throw new P9Exception(Errno.EIO, decided.request().operation() + " failed unexpectedly", e);
         }
-        try {
-            audit.record(request, decision, Outcome.success(bytes.applyAsLong(result)));
-        } catch (Exception e) {
-            release(result);
-            throw new P9Exception(Errno.EIO, "audit record failed: refusing " + op, e);
-        }
-        return result;
     }
 
     private Decision decide(AccessRequest request) {
@@ -104,11 +155,14 @@ public final class GuardedFs {
         }
     }
 
-    private void record(AccessRequest request, Decision decision, Outcome outcome) throws P9Exception {
+    private long record(Decided d, Outcome outcome, RecordPhase phase, long intent) throws P9Exception {
+        AuditEntry entry = new AuditEntry(d.tag(), d.message(), d.request(), d.decision(), outcome, phase, intent);
         try {
-            audit.record(request, decision, outcome);
-        } catch (Exception e) {
-            throw new P9Exception(Errno.EIO, "audit record failed for " + request.operation(), e);
+            return audit.record(entry);
+        } catch (P9Exception e) {
+            throw new P9Exception(Errno.EIO, "audit record failed: refusing " + d.request().operation(), e);
+        } catch (RuntimeException e) {
+            throw new P9Exception(Errno.EIO, "audit trail fault: refusing " + d.request().operation(), e);
         }
     }
 
@@ -156,13 +210,13 @@ public final class GuardedFs {
     // ---------------------------------------------------------------- session
 
     public void auth(Subject who, String aname) throws P9Exception {
-        perform(Operation.AUTH, who, aname, () -> List.of(), "", () -> {
+        inspect(Operation.AUTH, who, aname, () -> List.of(), "", () -> {
             throw new P9Exception(Errno.EOPNOTSUPP, "no authentication: identity comes from the transport");
         }, NO_BYTES);
     }
 
     public Attached attach(Subject who, LocalShare share) throws P9Exception {
-        return perform(Operation.ATTACH, who, share.name(), () -> List.of(""), "", () -> {
+        return inspect(Operation.ATTACH, who, share.name(), () -> List.of(""), "", () -> {
             Node root = share.root().root();
             try {
                 return new Attached(root, qid(share, root));
@@ -174,25 +228,25 @@ public final class GuardedFs {
     }
 
     public void clunk(Subject who, LocalShare share, Node node) throws P9Exception {
-        perform(Operation.CLUNK, who, share.name(), () -> List.of(path(share, node)), "", () -> null, NO_BYTES);
+        inspect(Operation.CLUNK, who, share.name(), () -> List.of(path(share, node)), "", () -> null, NO_BYTES);
     }
 
     // ---------------------------------------------------------------- lookup and metadata
 
     public Walked walk(Subject who, LocalShare share, Node from, List<String> names) throws P9Exception {
-        return perform(Operation.WALK, who, share.name(), () -> Walks.paths(path(share, from), names),
+        return inspect(Operation.WALK, who, share.name(), () -> Walks.paths(path(share, from), names),
                 String.join("/", names), () -> Walks.walk(share, from, names), NO_BYTES);
     }
 
     public Described getattr(Subject who, LocalShare share, Node node) throws P9Exception {
-        return perform(Operation.GETATTR, who, share.name(), () -> List.of(path(share, node)), "", () -> {
+        return inspect(Operation.GETATTR, who, share.name(), () -> List.of(path(share, node)), "", () -> {
             FileStat stat = Inodes.stat(node);
             return new Described(stat, share.root().qids().qid(stat));
         }, NO_BYTES);
     }
 
     public void setattr(Subject who, LocalShare share, Node node, SetAttr attr) throws P9Exception {
-        perform(Operation.SETATTR, who, share.name(), () -> List.of(path(share, node)),
+        change(Operation.SETATTR, NO_DATA, who, share.name(), () -> List.of(path(share, node)),
                 "valid=0x" + Integer.toHexString(attr.valid()), () -> {
                     AttrChanges.apply(node, attr);
                     return null;
@@ -200,19 +254,21 @@ public final class GuardedFs {
     }
 
     public StatFs statfs(Subject who, LocalShare share, Node node) throws P9Exception {
-        return perform(Operation.STATFS, who, share.name(), () -> List.of(path(share, node)), "",
+        return inspect(Operation.STATFS, who, share.name(), () -> List.of(path(share, node)), "",
                 () -> Inodes.statfs(node), NO_BYTES);
     }
 
     public String readlink(Subject who, LocalShare share, Node node) throws P9Exception {
-        return perform(Operation.READLINK, who, share.name(), () -> List.of(path(share, node)), "",
+        return inspect(Operation.READLINK, who, share.name(), () -> List.of(path(share, node)), "",
                 () -> Inodes.readlink(node), NO_BYTES);
     }
 
     // ---------------------------------------------------------------- open, read, write
 
+    /** An open that truncates changes the file, so it is recorded before the backend call like a write. */
     public Opened open(Subject who, LocalShare share, Node node, int hostFlags) throws P9Exception {
-        return perform(Operation.OPEN, who, share.name(), () -> List.of(path(share, node)), flags(hostFlags), () -> {
+        PathsOf paths = () -> List.of(path(share, node));
+        BackendCall<Opened> call = () -> {
             OpenFile file = share.io().open(node, hostFlags);
             try {
                 return new Opened(file, qid(share, node));
@@ -220,12 +276,16 @@ public final class GuardedFs {
                 file.close();
                 throw e;
             }
-        }, NO_BYTES);
+        };
+        if ((hostFlags & LinuxSyscalls.O_TRUNC) != 0) {
+            return change(Operation.OPEN, NO_DATA, who, share.name(), paths, flags(hostFlags), call, NO_BYTES);
+        }
+        return inspect(Operation.OPEN, who, share.name(), paths, flags(hostFlags), call, NO_BYTES);
     }
 
     public Created create(Subject who, LocalShare share, Node dir, String name, int hostFlags, int mode, int gid,
                           boolean exclusive) throws P9Exception {
-        return perform(Operation.CREATE, who, share.name(), () -> List.of(child(path(share, dir), name)),
+        return change(Operation.CREATE, NO_DATA, who, share.name(), () -> List.of(child(path(share, dir), name)),
                 flags(hostFlags) + " mode=" + Integer.toOctalString(mode), () -> {
                     FileIo.Created made = share.io().create(dir, name, hostFlags, mode, exclusive);
                     try {
@@ -241,18 +301,18 @@ public final class GuardedFs {
 
     public int read(Subject who, LocalShare share, Node node, OpenFile file, long offset, ByteBuffer dst)
             throws P9Exception {
-        return perform(Operation.READ, who, share.name(), () -> List.of(path(share, node)), "offset=" + offset,
+        return inspect(Operation.READ, who, share.name(), () -> List.of(path(share, node)), "offset=" + offset,
                 () -> share.io().read(file, offset, dst), n -> n);
     }
 
     public int write(Subject who, LocalShare share, Node node, OpenFile file, long offset, ByteBuffer src)
             throws P9Exception {
-        return perform(Operation.WRITE, who, share.name(), () -> List.of(path(share, node)), "offset=" + offset,
+        return change(Operation.WRITE, src.remaining(), who, share.name(), () -> List.of(path(share, node)), "offset=" + offset,
                 () -> share.io().write(file, offset, src), n -> n);
     }
 
     public void fsync(Subject who, LocalShare share, Node node, OpenFile file, boolean dataOnly) throws P9Exception {
-        perform(Operation.FSYNC, who, share.name(), () -> List.of(path(share, node)), "", () -> {
+        inspect(Operation.FSYNC, who, share.name(), () -> List.of(path(share, node)), "", () -> {
             share.io().fsync(file, dataOnly);
             return null;
         }, NO_BYTES);
@@ -260,34 +320,34 @@ public final class GuardedFs {
 
     public List<DirEntry> readdir(Subject who, LocalShare share, Node dir, OpenFile file, long offset, int count)
             throws P9Exception {
-        return perform(Operation.READDIR, who, share.name(), () -> List.of(path(share, dir)), "offset=" + offset,
+        return inspect(Operation.READDIR, who, share.name(), () -> List.of(path(share, dir)), "offset=" + offset,
                 () -> share.dirs().read(file, offset, count), NO_BYTES);
     }
 
     // ---------------------------------------------------------------- directory entries
 
     public Qid mkdir(Subject who, LocalShare share, Node dir, String name, int mode, int gid) throws P9Exception {
-        return perform(Operation.MKDIR, who, share.name(), () -> List.of(child(path(share, dir), name)),
+        return change(Operation.MKDIR, NO_DATA, who, share.name(), () -> List.of(child(path(share, dir), name)),
                 "mode=" + Integer.toOctalString(mode), () -> made(share, share.entries().mkdir(dir, name, mode),
                         who.uid(), gid), NO_BYTES);
     }
 
     public Qid symlink(Subject who, LocalShare share, Node dir, String name, String target, int gid)
             throws P9Exception {
-        return perform(Operation.SYMLINK, who, share.name(), () -> List.of(child(path(share, dir), name)),
+        return change(Operation.SYMLINK, NO_DATA, who, share.name(), () -> List.of(child(path(share, dir), name)),
                 "target=" + target, () -> made(share, share.entries().symlink(dir, name, target), who.uid(), gid),
                 NO_BYTES);
     }
 
     public Qid mknod(Subject who, LocalShare share, Node dir, String name, int mode, int major, int minor, int gid)
             throws P9Exception {
-        return perform(Operation.MKNOD, who, share.name(), () -> List.of(child(path(share, dir), name)),
+        return change(Operation.MKNOD, NO_DATA, who, share.name(), () -> List.of(child(path(share, dir), name)),
                 "mode=" + Integer.toOctalString(mode) + " dev=" + major + ":" + minor,
                 () -> made(share, share.entries().mknod(dir, name, mode, major, minor), who.uid(), gid), NO_BYTES);
     }
 
     public void link(Subject who, LocalShare share, Node dir, Node target, String name) throws P9Exception {
-        perform(Operation.LINK, who, share.name(),
+        change(Operation.LINK, NO_DATA, who, share.name(),
                 () -> List.of(path(share, target), child(path(share, dir), name)), "", () -> {
                     share.entries().link(target, dir, name);
                     return null;
@@ -295,7 +355,7 @@ public final class GuardedFs {
     }
 
     public void rename(Subject who, LocalShare share, Node node, Node newDir, String newName) throws P9Exception {
-        perform(Operation.RENAME, who, share.name(),
+        change(Operation.RENAME, NO_DATA, who, share.name(),
                 () -> List.of(path(share, node), child(path(share, newDir), newName)), "", () -> {
                     share.entries().rename(node, newDir, newName);
                     return null;
@@ -304,7 +364,7 @@ public final class GuardedFs {
 
     public void renameat(Subject who, LocalShare share, Node oldDir, String oldName, Node newDir, String newName)
             throws P9Exception {
-        perform(Operation.RENAME, who, share.name(),
+        change(Operation.RENAME, NO_DATA, who, share.name(),
                 () -> List.of(child(path(share, oldDir), oldName), child(path(share, newDir), newName)), "", () -> {
                     share.entries().renameAt(oldDir, oldName, newDir, newName);
                     return null;
@@ -313,7 +373,7 @@ public final class GuardedFs {
 
     public void unlinkat(Subject who, LocalShare share, Node dir, String name, boolean directory)
             throws P9Exception {
-        perform(Operation.REMOVE, who, share.name(), () -> List.of(child(path(share, dir), name)),
+        change(Operation.REMOVE, NO_DATA, who, share.name(), () -> List.of(child(path(share, dir), name)),
                 directory ? "dir" : "", () -> {
                     share.entries().unlinkAt(dir, name, directory);
                     return null;
@@ -321,7 +381,7 @@ public final class GuardedFs {
     }
 
     public void remove(Subject who, LocalShare share, Node node) throws P9Exception {
-        perform(Operation.REMOVE, who, share.name(), () -> List.of(path(share, node)), "", () -> {
+        change(Operation.REMOVE, NO_DATA, who, share.name(), () -> List.of(path(share, node)), "", () -> {
             share.entries().remove(node);
             return null;
         }, NO_BYTES);
@@ -330,19 +390,19 @@ public final class GuardedFs {
     // ---------------------------------------------------------------- extended attributes
 
     public byte[] xattrGet(Subject who, LocalShare share, Node node, String name) throws P9Exception {
-        return perform(Operation.XATTR_GET, who, share.name(), () -> List.of(path(share, node)), name,
+        return inspect(Operation.XATTR_GET, who, share.name(), () -> List.of(path(share, node)), name,
                 () -> Xattrs.get(node, name), v -> v.length);
     }
 
     public byte[] xattrList(Subject who, LocalShare share, Node node) throws P9Exception {
-        return perform(Operation.XATTR_LIST, who, share.name(), () -> List.of(path(share, node)), "",
+        return inspect(Operation.XATTR_LIST, who, share.name(), () -> List.of(path(share, node)), "",
                 () -> Xattrs.list(node), v -> v.length);
     }
 
     /** Txattrcreate: decides whether the value may be written; the backend is touched at commit. */
     public PendingXattr xattrCreate(Subject who, LocalShare share, Node node, String name, long size, int flags)
             throws P9Exception {
-        return perform(Operation.XATTR_CREATE, who, share.name(), () -> List.of(path(share, node)), name, () -> {
+        return inspect(Operation.XATTR_CREATE, who, share.name(), () -> List.of(path(share, node)), name, () -> {
             if (size < 0 || size > Xattrs.MAX_VALUE) {
                 throw new P9Exception(Errno.E2BIG, "xattr value of " + size + " bytes");
             }
@@ -356,14 +416,14 @@ public final class GuardedFs {
     /** Twrite on a Txattrcreate fid: fills the pending value. */
     public int writeXattr(Subject who, LocalShare share, Node node, PendingXattr pending, long offset,
                           ByteBuffer data) throws P9Exception {
-        return perform(Operation.WRITE, who, share.name(), () -> List.of(path(share, node)), "xattr " + pending.name(),
+        return change(Operation.WRITE, data.remaining(), who, share.name(), () -> List.of(path(share, node)), "xattr " + pending.name(),
                 () -> pending.write(offset, data), n -> n);
     }
 
     /** Tread on a Txattrwalk fid: a slice of the value (or name list) fetched at walk time. */
     public ByteBuf readXattr(Subject who, LocalShare share, Node node, String name, byte[] value, long offset,
                              int count) throws P9Exception {
-        return perform(Operation.READ, who, share.name(), () -> List.of(path(share, node)), "xattr " + name, () -> {
+        return inspect(Operation.READ, who, share.name(), () -> List.of(path(share, node)), "xattr " + name, () -> {
             if (offset < 0 || offset > value.length) {
                 throw new P9Exception(Errno.EINVAL, "xattr read offset " + offset);
             }
@@ -374,7 +434,7 @@ public final class GuardedFs {
 
     /** Clunk of a Txattrcreate fid: sets (or, for an empty value, removes) the attribute. */
     public void commitXattr(Subject who, LocalShare share, Node node, PendingXattr pending) throws P9Exception {
-        perform(Operation.XATTR_COMMIT, who, share.name(), () -> List.of(path(share, node)), pending.name(), () -> {
+        change(Operation.XATTR_COMMIT, NO_DATA, who, share.name(), () -> List.of(path(share, node)), pending.name(), () -> {
             byte[] value = pending.value();
             if (value.length == 0) {
                 Xattrs.remove(node, pending.name());
@@ -389,7 +449,7 @@ public final class GuardedFs {
 
     public int lock(Subject who, LocalShare share, Node node, LockTable table, LockTable.Owner owner, int type,
                     long start, long length) throws P9Exception {
-        return perform(Operation.LOCK, who, share.name(), () -> List.of(path(share, node)),
+        return change(Operation.LOCK, NO_DATA, who, share.name(), () -> List.of(path(share, node)),
                 lockDetail(type, start, length), () -> {
                     LockTable.checkType(type);
                     return table.lock(node.key(), owner, type, start, length);
@@ -399,7 +459,7 @@ public final class GuardedFs {
     public Optional<LockTable.Range> getlock(Subject who, LocalShare share, Node node, LockTable table,
                                              LockTable.Owner owner, int type, long start, long length)
             throws P9Exception {
-        return perform(Operation.GETLOCK, who, share.name(), () -> List.of(path(share, node)),
+        return inspect(Operation.GETLOCK, who, share.name(), () -> List.of(path(share, node)),
                 lockDetail(type, start, length), () -> {
                     LockTable.checkType(type);
                     return table.test(node.key(), owner, type, start, length);

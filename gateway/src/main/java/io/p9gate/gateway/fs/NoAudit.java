@@ -1,9 +1,9 @@
 package io.p9gate.gateway.fs;
 
-/** Records nothing: the development stand-in until the signed audit log is plugged in. */
+/** Records nothing: for development (serve without --audit-dir) and for benchmarks of the bare gateway. */
 public final class NoAudit implements AuditTrail {
     @Override
-    public void record(AccessRequest request, Decision decision, Outcome outcome) {
-        // Deliberately empty.
+    public long record(AuditEntry entry) {
+        return NO_SEQ;
     }
 }

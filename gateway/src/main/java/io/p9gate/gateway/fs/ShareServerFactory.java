@@ -15,7 +15,8 @@ import java.util.Objects;
 
 /**
  * Serves the named shares (attach name to host directory): one {@link FileServer} per session,
- * all sharing the share handles, the qid numbering and the byte-range lock table.
+ * all sharing the share handles, the qid numbering and the byte-range lock table. Each session's
+ * start and end are recorded in the audit trail.
  */
 public final class ShareServerFactory implements RequestHandlerFactory, AutoCloseable {
     private final Map<String, LocalShare> shares;
@@ -61,7 +62,7 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
     @Override
     public RequestHandler open(ConnectionContext context) {
         GuardedFs fs = new GuardedFs(context.listener(), context.sessionId(), policy, audit);
-        return new FileServer(context, shares, fs, locks);
+        return AuditedSession.opened(new FileServer(context, shares, fs, locks), context, audit);
     }
 
     /** Closes the share handles (after every session is closed). */

@@ -3,6 +3,7 @@ package io.p9gate.gateway.ops;
 import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.LockTable;
 import io.p9gate.gateway.fs.GuardedFs;
+import io.p9gate.gateway.fs.RequestScope;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
@@ -60,6 +61,12 @@ public final class FileServer implements RequestHandler {
         this.attrs = new AttrOps(ctx);
         this.xattrs = new XattrOps(ctx);
         this.locks = new LockOps(ctx);
+    }
+
+    /** Serves one request as the request with this tag, which its audit records carry. */
+    @Override
+    public RMessage handle(int tag, FileRequest request) throws P9Exception {
+        return RequestScope.serving(tag, request.type(), () -> handle(request));
     }
 
     /** Serves one request; an unexpected fault becomes EIO for this request instead of ending the session. */

@@ -14,6 +14,14 @@ public interface RequestHandler extends AutoCloseable {
     /** Serves one request; a failure becomes Rlerror with the exception's errno. */
     RMessage handle(FileRequest request) throws P9Exception;
 
+    /**
+     * Serves one request knowing its tag (for the audit record, R-AUD-1). The session layer calls this one;
+     * handlers that do not need the tag keep the default.
+     */
+    default RMessage handle(int tag, FileRequest request) throws P9Exception {
+        return handle(request);
+    }
+
     /** The connection dropped or Tversion restarted the session: release every fid and handle. */
     @Override
     void close();

@@ -18,9 +18,9 @@ final class RequestRunner {
      * is a bug in the handler: Rlerror(EIO) so the client is answered, and the stack trace logged.
      * The request's payload is released here, once it has been served.
      */
-    static RMessage serve(RequestHandler handler, FileRequest request) {
+    static RMessage serve(RequestHandler handler, int tag, FileRequest request) {
         try {
-            RMessage reply = handler.handle(request);
+            RMessage reply = handler.handle(tag, request);
             if (reply == null) {
                 LOG.log(System.Logger.Level.ERROR, () -> "handler returned no reply for " + request.type() + " (bug)");
                 return new RMessage.Rlerror(Errno.EIO);

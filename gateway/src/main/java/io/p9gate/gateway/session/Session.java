@@ -140,7 +140,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
         TMessage.FileRequest bounded = ReplyBudget.clamp(request, limit.max());
         try {
             workers.execute(() -> {
-                RMessage reply = RequestRunner.serve(current, bounded);
+                RMessage reply = RequestRunner.serve(current, tag, bounded);
                 onEventLoop(channel, () -> answer(tag, reply), reply);
             });
         } catch (RejectedExecutionException e) {

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** GuardedFs is the single choke point: one decision and one audit record per request (R-POL-2, R-AUD-1/4). */
 class GuardedFsTest {
-    record Recorded(AccessRequest request, Decision decision, Outcome outcome) {
+    record Recorded(AccessRequest request, Decision decision, Outcome outcome, RecordPhase phase) {
     }
 
     /** Allows everything except one operation; remembers every question. */
@@ -51,13 +51,20 @@ class GuardedFsTest {
     static final class RecordingAudit implements AuditTrail {
         final List<Recorded> records = new CopyOnWriteArrayList<>();
         volatile Operation failing;
+        volatile boolean broken;
 
         @Override
-        public void record(AccessRequest request, Decision decision, Outcome outcome) throws Exception {
-            if (request.operation() == failing) {
-                throw new java.io.IOException("disk full");
+        public boolean writable() {
+            return !broken;
+        }
+
+        @Override
+        public long record(AuditEntry entry) throws P9Exception {
+            if (entry.request().operation() == failing) {
+                throw new P9Exception(Errno.EIO, "disk full");
             }
-            records.add(new Recorded(request, decision, outcome));
+            records.add(new Recorded(entry.request(), entry.decision(), entry.outcome(), entry.phase()));
+            return records.size() - 1;
         }
     }
 
@@ -110,47 +117,8 @@ class GuardedFsTest {
     void everyRequestTypeIsDecidedAndRecordedExactlyOnce() throws Exception {
         Set<Class<?>> covered = new HashSet<>();
         List<FileRequest> script = new ArrayList<>();
-        record Step(FileRequest request, Operation op) {
-        }
-        List<Step> steps = List.of(
-                new Step(new TMessage.Tauth(9, "u", "share", 0), Operation.AUTH),
-                new Step(new TMessage.Tattach(1, TMessage.NOFID, "u", "share", 0), Operation.ATTACH),
-                new Step(new TMessage.Twalk(0, 2, List.of("f")), Operation.WALK),
-                new Step(new TMessage.Tlopen(2, 2), Operation.OPEN),
-                new Step(new TMessage.Tread(2, 0, 100), Operation.READ),
-                new Step(new TMessage.Twrite(2, 0, bytes("C")), Operation.WRITE),
-                new Step(new TMessage.Tfsync(2, 0), Operation.FSYNC),
-                new Step(new TMessage.Tlock(2, LockConstants.LOCK_TYPE_WRLCK, 0, 0, 0, 1, "c"), Operation.LOCK),
-                new Step(new TMessage.Tgetlock(2, LockConstants.LOCK_TYPE_RDLCK, 0, 0, 1, "c"), Operation.GETLOCK),
-                new Step(new TMessage.Tgetattr(2, 0x3fff), Operation.GETATTR),
-                new Step(new TMessage.Tsetattr(2, new SetAttr(SetAttr.SETATTR_MODE, 0600, 0, 0, 0, 0, 0, 0, 0)),
-                        Operation.SETATTR),
-                new Step(new TMessage.Tstatfs(0), Operation.STATFS),
-                new Step(new TMessage.Twalk(0, 3, List.of()), Operation.WALK),
-                new Step(new TMessage.Tlcreate(3, "new", 2, 0644, 0), Operation.CREATE),
-                new Step(new TMessage.Tmkdir(0, "d", 0755, 0), Operation.MKDIR),
-                new Step(new TMessage.Tsymlink(0, "l", "f", 0), Operation.SYMLINK),
-                new Step(new TMessage.Twalk(0, 4, List.of("l")), Operation.WALK),
-                new Step(new TMessage.Treadlink(4), Operation.READLINK),
-                new Step(new TMessage.Tmknod(0, "p", 0010644, 0, 0, 0), Operation.MKNOD),
-                new Step(new TMessage.Tlink(0, 2, "hard"), Operation.LINK),
-                new Step(new TMessage.Twalk(0, 5, List.of("hard")), Operation.WALK),
-                new Step(new TMessage.Trename(5, 0, "hard2"), Operation.RENAME),
-                new Step(new TMessage.Trenameat(0, "hard2", 0, "hard3"), Operation.RENAME),
-                new Step(new TMessage.Tunlinkat(0, "hard3", 0), Operation.REMOVE),
-                new Step(new TMessage.Twalk(0, 6, List.of()), Operation.WALK),
-                new Step(new TMessage.Tlopen(6, 0), Operation.OPEN),
-                new Step(new TMessage.Treaddir(6, 0, 4096), Operation.READDIR),
-                new Step(new TMessage.Txattrwalk(2, 7, ""), Operation.XATTR_LIST),
-                new Step(new TMessage.Tread(7, 0, 100), Operation.READ),
-                new Step(new TMessage.Twalk(0, 8, List.of("f")), Operation.WALK),
-                new Step(new TMessage.Txattrcreate(8, "user.a", 1, 0), Operation.XATTR_CREATE),
-                new Step(new TMessage.Twrite(8, 0, bytes("v")), Operation.WRITE),
-                new Step(new TMessage.Tclunk(8), Operation.XATTR_COMMIT),
-                new Step(new TMessage.Txattrwalk(2, 9, "user.a"), Operation.XATTR_GET),
-                new Step(new TMessage.Tclunk(6), Operation.CLUNK),
-                new Step(new TMessage.Tremove(4), Operation.REMOVE));
-        for (Step step : steps) {
+        List<EveryRequest.Step> steps = EveryRequest.steps();
+        for (EveryRequest.Step step : steps) {
             Recorded r = once(step.request(), step.op());
             covered.add(step.request().getClass());
             script.add(step.request());
@@ -240,6 +208,33 @@ class GuardedFsTest {
         s.walk(0, 2, "f");
         s.lopen(2, 0);
         assertEquals(Errno.EIO, s.fails(new TMessage.Tread(2, 0, 10)));
+    }
+
+    @Test
+    void aChangeIsRecordedBeforeItHappensAndAFailedOneGetsItsOutcome() throws Exception {
+        int before = audit.records.size();
+        s.call(new TMessage.Tmkdir(0, "d", 0755, 0));
+        assertEquals(RecordPhase.INTENT, audit.records.getLast().phase());
+        assertEquals(before + 1, audit.records.size(), "a successful change: one record");
+        assertEquals(Errno.EEXIST, s.fails(new TMessage.Tmkdir(0, "d", 0755, 0)));
+        List<Recorded> failed = audit.records.subList(before + 1, audit.records.size());
+        assertEquals(List.of(RecordPhase.INTENT, RecordPhase.OUTCOME), failed.stream().map(Recorded::phase).toList());
+        assertEquals(Errno.EEXIST, failed.getLast().outcome().errno());
+        s.call(new TMessage.Tgetattr(0, 0x3fff));
+        assertEquals(RecordPhase.DONE, audit.records.getLast().phase(), "a lookup is recorded once it is done");
+    }
+
+    @Test
+    void aTrailThatCannotRecordRefusesBeforeThePolicyOrTheHostIsAsked() throws Exception {
+        s.walk(0, 1, "f");
+        int asked = policy.asked.size();
+        int recorded = audit.records.size();
+        audit.broken = true;
+        assertEquals(Errno.EIO, s.fails(new TMessage.Tgetattr(1, 0x3fff)));
+        assertEquals(Errno.EIO, s.fails(new TMessage.Tunlinkat(0, "f", 0)));
+        assertEquals(asked, policy.asked.size(), "the policy is not asked");
+        assertEquals(recorded, audit.records.size(), "nothing is recorded");
+        assertTrue(Files.exists(share.resolve("f")));
     }
 
     @Test

@@ -30,6 +30,7 @@ public final class TestSession implements AutoCloseable {
     private static final AtomicLong SESSIONS = new AtomicLong(1);
 
     private final RequestHandler handler;
+    private final java.util.concurrent.atomic.AtomicInteger nextTag = new java.util.concurrent.atomic.AtomicInteger(1);
     public final long sessionId;
 
     private TestSession(RequestHandler handler, long sessionId) {
@@ -58,8 +59,9 @@ public final class TestSession implements AutoCloseable {
         return s;
     }
 
+    /** Each call gets the next tag, as a client would use, so audit records can be matched to requests. */
     public RMessage call(TMessage.FileRequest request) throws P9Exception {
-        return handler.handle(request);
+        return handler.handle(nextTag.getAndIncrement() & 0x7fff, request);
     }
 
     @SuppressWarnings("unchecked")

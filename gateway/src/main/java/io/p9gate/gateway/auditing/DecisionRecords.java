@@ -1,0 +1,86 @@
+package io.p9gate.gateway.auditing;
+
+import io.p9gate.audit.AuditEvent;
+import io.p9gate.audit.IdMapping;
+import io.p9gate.audit.Outcome;
+import io.p9gate.audit.SharePath;
+import io.p9gate.gateway.fs.AccessRequest;
+import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.fs.Decision;
+import io.p9gate.gateway.fs.HostIds;
+import io.p9gate.gateway.fs.Operation;
+import io.p9gate.gateway.proto.MessageType;
+import java.util.List;
+import java.util.Locale;
+import java.util.StringJoiner;
+
+/** How one {@link AuditEntry} is written as a {@code decision} record (field by field: docs/audit-format.md). */
+final class DecisionRecords {
+    /** What the {@code policy} field says when no policy decided (development: serve without --policy). */
+    static final String NO_POLICY = "none";
+
+    private DecisionRecords() {
+    }
+
+    static AuditEvent.Decision of(AuditEntry entry) {
+        AccessRequest request = entry.request();
+        Decision decision = entry.decision();
+        HostIds host = decision.hostIds() != null ? decision.hostIds() : new HostIds(request.uid(), request.gid());
+        return new AuditEvent.Decision(request.vm(), request.sessionId(), opName(entry), entry.tag(),
+                target(request), new IdMapping(request.uid(), request.gid(), host.uid(), host.gid()),
+                decision.allowed() ? Outcome.ALLOW : Outcome.DENY, decision.ruleIds(),
+                decision.policyDigest() != null ? decision.policyDigest() : NO_POLICY,
+                entry.outcome().errno() == null ? 0 : entry.outcome().errno().code(),
+                movesData(request.operation()) ? entry.outcome().bytes() : AuditEvent.NO_BYTES, detail(entry));
+    }
+
+    /** The 9P request as the guest sent it ({@code lcreate}, {@code unlinkat}, ...). */
+    private static String opName(AuditEntry entry) {
+        MessageType type = entry.message();
+        String name = type != null ? type.name().substring(1) : entry.request().operation().name();
+        return name.toLowerCase(Locale.ROOT);
+    }
+
+    /** The path acted on: the end of a walk, the source of a rename or link (its destination goes to detail). */
+    private static String target(AccessRequest request) {
+        List<String> paths = request.paths();
+        if (paths.isEmpty()) {
+            return "";
+        }
+        return request.operation() == Operation.WALK ? paths.getLast() : paths.getFirst();
+    }
+
+    private static boolean movesData(Operation op) {
+        return switch (op) {
+            case READ, WRITE, XATTR_GET, XATTR_LIST -> true;
+            case AUTH, ATTACH, WALK, OPEN, CREATE, CLUNK, REMOVE, STATFS, SYMLINK, MKNOD, MKDIR, LINK, RENAME,
+                 READLINK, GETATTR, SETATTR, XATTR_CREATE, XATTR_COMMIT, READDIR, FSYNC, LOCK, GETLOCK -> false;
+        };
+    }
+
+    /**
+     * {@code action=<what the policy was asked>}, {@code share=<attach name>} (paths are relative to it), then
+     * the destination of a rename or link, the request's own
+     * detail (flags, names walked, xattr name, ...), and when the record was written relative to the backend
+     * call.
+     */
+    private static String detail(AuditEntry entry) {
+        AccessRequest request = entry.request();
+        StringJoiner out = new StringJoiner(" ");
+        out.add("action=" + request.operation().name().toLowerCase(Locale.ROOT));
+        out.add("share=" + request.share());
+        if (request.operation() != Operation.WALK && request.paths().size() > 1) {
+            out.add("to=" + SharePath.normalise(request.paths().get(1)));
+        }
+        if (!request.detail().isEmpty()) {
+            out.add(request.detail());
+        }
+        switch (entry.phase()) {
+            case DONE -> {
+            }
+            case INTENT -> out.add("phase=intent");
+            case OUTCOME -> out.add("phase=outcome intent=" + entry.intentSeq());
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,88 @@
+package io.p9gate.gateway.auditing;
+
+import io.p9gate.audit.AuditEvent;
+import io.p9gate.audit.AuditLog;
+import io.p9gate.audit.AuditOptions;
+import io.p9gate.audit.AuditWriteException;
+import io.p9gate.audit.LifecycleKind;
+import io.p9gate.audit.note.SigningKey;
+import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.fs.AuditTrail;
+import io.p9gate.gateway.fs.GatewayEvent;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * The audit trail over the signed, hash-chained {@link AuditLog} (R-AUD-1, R-AUD-2, R-AUD-4): one record per
+ * decision and per lifecycle event; a record that cannot be written is EIO. Closing it records the shutdown
+ * and signs the final checkpoint (R-DEP-2).
+ */
+public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
+    private final AuditLog log;
+
+    public SignedAuditTrail(AuditLog log) {
+        this.log = Objects.requireNonNull(log);
+    }
+
+    /** Opens (or continues) the log in {@code dir}, signing with {@code key}. */
+    public static SignedAuditTrail open(Path dir, SigningKey key, AuditOptions options)
+            throws IOException, AuditWriteException {
+        return new SignedAuditTrail(AuditLog.open(dir, key, options));
+    }
+
+    @Override
+    public long record(AuditEntry entry) throws P9Exception {
+        return append(DecisionRecords.of(entry));
+    }
+
+    @Override
+    public boolean writable() {
+        return log.writable();
+    }
+
+    @Override
+    public void lifecycle(GatewayEvent event) throws P9Exception {
+        append(switch (event) {
+            case GatewayEvent.Started s -> new AuditEvent.Lifecycle(LifecycleKind.START, null, AuditEvent.NO_SESSION,
+                    null, joined("config=" + s.configDigest(), s.detail()));
+            case GatewayEvent.PolicyLoaded p -> new AuditEvent.Lifecycle(
+                    p.reload() ? LifecycleKind.POLICY_RELOAD : LifecycleKind.POLICY_LOAD, null, AuditEvent.NO_SESSION,
+                    p.policyDigest(), p.detail());
+            case GatewayEvent.SessionOpened o -> new AuditEvent.Lifecycle(LifecycleKind.SESSION_ATTACH, o.vm(),
+                    o.session(), null, "peer=" + o.peer());
+            case GatewayEvent.SessionClosed c -> new AuditEvent.Lifecycle(LifecycleKind.SESSION_CLOSE, c.vm(),
+                    c.session(), null, null);
+        });
+    }
+
+    /** Signs a checkpoint now and waits until it is durable. */
+    public void checkpoint() throws AuditWriteException {
+        log.checkpoint();
+    }
+
+    /** The underlying log (for tests and tools that need its size or last checkpoint). */
+    public AuditLog log() {
+        return log;
+    }
+
+    /** Records the shutdown, signs the final checkpoint and closes the files. */
+    @Override
+    public void close() throws AuditWriteException {
+        log.close();
+    }
+
+    private long append(AuditEvent event) throws P9Exception {
+        try {
+            return log.append(event);
+        } catch (AuditWriteException e) {
+            throw new P9Exception(Errno.EIO, e.getMessage(), e);
+        }
+    }
+
+    private static String joined(String first, String rest) {
+        return rest == null || rest.isEmpty() ? first : first + " " + rest;
+    }
+}

@@ -1,0 +1,67 @@
+package io.p9gate.gateway.cli;
+
+import io.p9gate.audit.AuditOptions;
+import io.p9gate.audit.AuditWriteException;
+import io.p9gate.audit.note.KeyFiles;
+import io.p9gate.audit.note.KeyFormatException;
+import io.p9gate.audit.note.SigningKey;
+import io.p9gate.gateway.auditing.SignedAuditTrail;
+import java.io.IOException;
+import java.nio.file.Path;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code --audit-dir DIR --audit-key FILE} of {@code p9gate serve}: where the signed audit log is written and
+ * the private key that signs its checkpoints (R-AUD-1, R-AUD-2). Both or neither.
+ */
+final class AuditOption {
+    @Option(names = "--audit-dir", paramLabel = "DIR",
+            description = "Write the signed audit log here (created if missing; an existing log is continued).")
+    Path dir;
+
+    @Option(names = "--audit-key", paramLabel = "FILE",
+            description = "Private key signing the audit checkpoints (from 'p9gate keys generate'; mode 0600).")
+    Path key;
+
+    /** Whether an audit log was asked for (either option given: the other one missing is an error). */
+    boolean enabled() {
+        return dir != null || key != null;
+    }
+
+    /**
+     * Reads the key and opens the log.
+     *
+     * @throws CommandLine.ParameterException the options or the key file are wrong (one line, exit 2)
+     * @throws AuditUnavailable               the log cannot be opened or continued (one line, exit 1)
+     */
+    SignedAuditTrail open(CommandLine commandLine) throws AuditUnavailable {
+        if (dir == null || key == null) {
+            throw new CommandLine.ParameterException(commandLine, dir == null
+                    ? "--audit-key needs --audit-dir DIR" : "--audit-dir needs --audit-key FILE");
+        }
+        SigningKey signingKey = signingKey(commandLine);
+        try {
+            return SignedAuditTrail.open(dir, signingKey, AuditOptions.defaults("p9gate/" + signingKey.name()));
+        } catch (IOException | AuditWriteException e) {
+            throw new AuditUnavailable("cannot open audit log " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private SigningKey signingKey(CommandLine commandLine) {
+        try {
+            return KeyFiles.readSigningKey(key);
+        } catch (KeyFormatException e) {
+            throw new CommandLine.ParameterException(commandLine, "audit key: " + e.getMessage());
+        } catch (IOException e) {
+            throw new CommandLine.ParameterException(commandLine, "cannot read audit key " + key + ": " + e.getMessage());
+        }
+    }
+
+    /** The audit log cannot be opened: the gateway does not start (it would serve unrecorded). */
+    static final class AuditUnavailable extends Exception {
+        AuditUnavailable(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,207 @@
+package io.p9gate.gateway.auditing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.Unpooled;
+import io.p9gate.audit.LogDirectory;
+import io.p9gate.audit.read.AuditRecord;
+import io.p9gate.gateway.fs.AccessPolicy;
+import io.p9gate.gateway.fs.AccessRequest;
+import io.p9gate.gateway.fs.Decision;
+import io.p9gate.gateway.fs.EveryRequest;
+import io.p9gate.gateway.fs.GatewayEvent;
+import io.p9gate.gateway.fs.HostIds;
+import io.p9gate.gateway.fs.Operation;
+import io.p9gate.gateway.fs.ShareServerFactory;
+import io.p9gate.gateway.ops.TestSession;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.TMessage;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * FileServer requests through the real signed log: what each record says (R-AUD-1), that changes are refused
+ * unrecorded when the log fails (R-AUD-4), and that the log verifies and a changed byte is caught (R-AUD-3).
+ */
+class SignedAuditTrailTest {
+    static final String DIGEST = "sha256:test-policy";
+    static final HostIds MAPPED = new HostIds(100000, 100001);
+
+    /** Allows everything but {@link #denied}, stamping its digest and a mapping as a loaded policy would. */
+    static final class StampingPolicy implements AccessPolicy {
+        volatile Operation denied;
+
+        @Override
+        public Decision decide(AccessRequest request) {
+            Decision d = request.operation() == denied
+                    ? Decision.deny(Errno.EACCES, List.of("test-deny"))
+                    : Decision.allow(List.of("test-allow"));
+            return d.by(DIGEST, MAPPED);
+        }
+    }
+
+    @TempDir
+    Path tmp;
+    Path share;
+    SignedLogs logs;
+    SignedAuditTrail trail;
+    final StampingPolicy policy = new StampingPolicy();
+    ShareServerFactory factory;
+    TestSession s;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        share = Files.createDirectories(tmp.resolve("share"));
+        Files.writeString(share.resolve("f"), "content");
+        logs = SignedLogs.in(tmp);
+        trail = logs.open();
+        factory = TestSession.factory(share, policy, trail);
+        s = TestSession.attached(factory);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        s.close();
+        factory.close();
+        try {
+            trail.close();
+        } catch (io.p9gate.audit.AuditWriteException alreadyFailed) {
+            // the fail-closed tests break the log on purpose
+        }
+    }
+
+    private List<AuditRecord> closedLog() throws Exception {
+        s.close();
+        trail.close();
+        return logs.records();
+    }
+
+    private static List<AuditRecord> decisions(List<AuditRecord> records, long session, int tag) {
+        return records.stream().filter(AuditRecord::isDecision)
+                .filter(r -> r.session() == session && r.tag() == tag).toList();
+    }
+
+    @Test
+    void everyRequestTypeLeavesOneCompleteRecord() throws Exception {
+        List<EveryRequest.Step> steps = EveryRequest.steps();
+        for (EveryRequest.Step step : steps) {
+            try {
+                s.call(step.request());
+            } catch (io.p9gate.gateway.proto.P9Exception expectedForAuth) {
+                assertEquals(Operation.AUTH, step.op(), "only Tauth fails in the script");
+            }
+        }
+        List<AuditRecord> records = closedLog();
+        int tag = 2; // TestSession numbers tags from 1; tag 1 was the attach
+        for (EveryRequest.Step step : steps) {
+            List<AuditRecord> mine = decisions(records, s.sessionId, tag++);
+            assertEquals(1, mine.size(), "one record for " + step.request() + ": " + mine);
+            AuditRecord r = mine.getFirst();
+            assertEquals(step.request().type().name().substring(1).toLowerCase(Locale.ROOT), r.op());
+            assertTrue(r.detail().startsWith("action=" + step.op().name().toLowerCase(Locale.ROOT) + " share=share"),
+                    r.detail());
+            assertEquals("vm-test", r.vm());
+            assertEquals("allow", r.decision());
+            assertEquals(List.of("test-allow"), r.rules());
+            assertEquals(DIGEST, r.policy());
+            assertEquals(0L, r.guestUid(), "guest uid of " + step.request());
+            assertTrue(r.guestGid() == 0 || r.guestGid() == 65534, "the request's gid, else nobody: " + r.guestGid());
+            assertEquals(List.of(100000L, 100001L), List.of(r.hostUid(), r.hostGid()), "mapped ids");
+            assertEquals(step.op() == Operation.AUTH ? Errno.EOPNOTSUPP.code() : 0, r.errno());
+        }
+        AuditRecord walk = decisions(records, s.sessionId, 4).getFirst();
+        assertEquals("/f", walk.path());
+        AuditRecord read = decisions(records, s.sessionId, 6).getFirst();
+        assertEquals(7L, read.bytes(), "bytes read");
+        AuditRecord write = decisions(records, s.sessionId, 7).getFirst();
+        assertEquals(1L, write.bytes(), "bytes written");
+        assertTrue(write.detail().contains("phase=intent"), "a write is recorded before it happens: " + write);
+        AuditRecord getattr = decisions(records, s.sessionId, 11).getFirst();
+        assertEquals(null, getattr.bytes(), "metadata operations move no bytes");
+        assertFalse(getattr.detail().contains("phase="), "a lookup is recorded after it happened");
+        AuditRecord rename = records.stream().filter(r -> "rename".equals(r.op())).findFirst().orElseThrow();
+        assertEquals("/hard", rename.path());
+        assertTrue(rename.detail().contains("to=/hard2"), rename.detail());
+        assertTrue(records.stream().anyMatch(r -> "session_attach".equals(r.type()) && r.session() == s.sessionId));
+        assertTrue(records.stream().anyMatch(r -> "session_close".equals(r.type()) && r.session() == s.sessionId));
+        assertEquals("shutdown", records.get(records.size() - 2).type(), "shutdown, then the final checkpoint");
+    }
+
+    @Test
+    void denialsAreRecordedWithTheirErrnoAndRules() throws Exception {
+        policy.denied = Operation.MKDIR;
+        assertEquals(Errno.EACCES, s.fails(new TMessage.Tmkdir(0, "d", 0755, 0)));
+        AuditRecord r = decisions(closedLog(), s.sessionId, 2).getFirst();
+        assertEquals("mkdir", r.op());
+        assertEquals("/d", r.path());
+        assertEquals("deny", r.decision());
+        assertEquals(List.of("test-deny"), r.rules());
+        assertEquals(13, r.errno());
+        assertFalse(Files.exists(share.resolve("d")));
+    }
+
+    @Test
+    void aFailedChangeHasItsIntentAndItsOutcome() throws Exception {
+        assertEquals(Errno.EEXIST, s.fails(new TMessage.Tmkdir(0, "f", 0755, 0)));
+        List<AuditRecord> both = decisions(closedLog(), s.sessionId, 2);
+        assertEquals(2, both.size(), both.toString());
+        assertEquals(0, both.get(0).errno());
+        assertTrue(both.get(0).detail().endsWith("phase=intent"), both.get(0).detail());
+        assertEquals(Errno.EEXIST.code(), both.get(1).errno());
+        assertTrue(both.get(1).detail().endsWith("phase=outcome intent=" + both.get(0).seq()), both.get(1).detail());
+    }
+
+    @Test
+    void withAFailingLogChangesLeaveTheHostUntouchedAndReplyEio() throws Exception {
+        s.walk(0, 1, "f");
+        s.lopen(1, 2); // O_RDWR, opened while the log still works
+        // Every record gets its own segment; a directory where the next one must go makes the next write fail.
+        trail.close();
+        trail = SignedAuditTrail.open(logs.dir, logs.key, SignedLogs.options().withMaxSegmentBytes(100));
+        factory.close();
+        factory = TestSession.factory(share, policy, trail);
+        s.close();
+        s = TestSession.attached(factory);
+        s.walk(0, 1, "f");
+        s.lopen(1, 2);
+        Files.createDirectory(LogDirectory.segmentFile(logs.dir, trail.log().size()));
+
+        assertEquals(Errno.EIO, s.fails(new TMessage.Tlcreate(0, "new", 2, 0644, 0)), "record write fails");
+        assertFalse(Files.exists(share.resolve("new")), "nothing created");
+        assertFalse(trail.writable());
+        assertEquals(Errno.EIO, s.fails(new TMessage.Twrite(1, 0, Unpooled.wrappedBuffer(
+                "XXXX".getBytes(StandardCharsets.UTF_8)))), "refused up front");
+        assertEquals("content", Files.readString(share.resolve("f")), "nothing written");
+        assertEquals(Errno.EIO, s.fails(new TMessage.Tunlinkat(0, "f", 0)));
+        assertTrue(Files.exists(share.resolve("f")), "nothing removed");
+        assertEquals(Errno.EIO, s.fails(new TMessage.Tgetattr(1, 0x3fff)), "nor is anything looked at");
+    }
+
+    @Test
+    void theLogVerifiesAndOneChangedByteIsCaught() throws Exception {
+        s.walk(0, 1, "f");
+        s.lopen(1, 0);
+        s.call(new TMessage.Tread(1, 0, 100));
+        trail.lifecycle(new GatewayEvent.PolicyLoaded("sha256:p1", false, "file=policy.yaml"));
+        List<AuditRecord> records = closedLog();
+        AuditRecord load = records.stream().filter(r -> "policy_load".equals(r.type())).findFirst().orElseThrow();
+        assertEquals("sha256:p1", load.policy());
+
+        SignedLogs.Verified clean = logs.verify();
+        assertEquals(0, clean.exit(), clean.output());
+        logs.flipOneByte();
+        SignedLogs.Verified tampered = logs.verify();
+        assertNotEquals(0, tampered.exit(), tampered.output());
+        assertTrue(tampered.output().contains("MODIFIED"), tampered.output());
+    }
+}

@@ -1,0 +1,89 @@
+package io.p9gate.gateway.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.audit.read.AuditRecord;
+import io.p9gate.gateway.auditing.SignedLogs;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code serve --audit-dir/--audit-key}: one clear line for every bad input; a log that is opened is closed. */
+class ServeAuditOptionsTest {
+    @TempDir
+    Path dir;
+    SignedLogs logs;
+
+    private record Run(int code, String out, String err) {
+    }
+
+    @BeforeEach
+    void keys() throws Exception {
+        logs = SignedLogs.in(dir);
+    }
+
+    private Run serve(String... auditArgs) throws Exception {
+        Path notSocket = dir.resolve("plain-file");
+        if (!Files.exists(notSocket)) {
+            Files.createFile(notSocket); // the listener cannot bind: serve returns instead of blocking
+        }
+        List<String> args = new java.util.ArrayList<>(List.of("serve", "--share", "a=" + dir, "--listen",
+                "unix:" + notSocket));
+        args.addAll(List.of(auditArgs));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.execute(new PrintWriter(out), new PrintWriter(err), args.toArray(String[]::new));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private static void assertOneLine(Run run, int code, String fragment) {
+        assertEquals(code, run.code(), run.err());
+        assertEquals(1, run.err().strip().split("\n").length, "one line: " + run.err());
+        assertTrue(run.err().contains(fragment), run.err());
+        assertFalse(run.err().contains("\tat "), "no stack trace");
+    }
+
+    @Test
+    void eachOptionNeedsTheOther() throws Exception {
+        assertOneLine(serve("--audit-dir", logs.dir.toString()), Main.EXIT_USAGE, "--audit-dir needs --audit-key");
+        assertOneLine(serve("--audit-key", logs.privateKey.toString()), Main.EXIT_USAGE,
+                "--audit-key needs --audit-dir");
+        assertFalse(Files.exists(logs.dir), "no log is created for a refused command line");
+    }
+
+    @Test
+    void aKeyOthersCanReadOrThatIsMissingIsRefused() throws Exception {
+        Files.setPosixFilePermissions(logs.privateKey, PosixFilePermissions.fromString("rw-r--r--"));
+        assertOneLine(serve("--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString()),
+                Main.EXIT_USAGE, "chmod 600");
+        assertOneLine(serve("--audit-dir", logs.dir.toString(), "--audit-key", dir.resolve("nope.key").toString()),
+                Main.EXIT_USAGE, "no such key file");
+    }
+
+    @Test
+    void aLogHeldByAnotherGatewayStopsServeWithOneLine() throws Exception {
+        try (var held = logs.open()) {
+            Run run = serve("--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString());
+            assertOneLine(run, Main.EXIT_FAILURE, "cannot open audit log");
+        }
+    }
+
+    @Test
+    void aGatewayThatFailsToStartStillClosesItsLogCleanly() throws Exception {
+        Run run = serve("--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString());
+        assertOneLine(run, Main.EXIT_FAILURE, "not a socket");
+        List<AuditRecord> records = logs.records();
+        assertTrue(records.stream().anyMatch(r -> "start".equals(r.type()) && r.detail() != null
+                && r.detail().startsWith("config=sha256:")), "the gateway's start names its configuration");
+        assertEquals("shutdown", records.get(records.size() - 2).type());
+        assertEquals(0, logs.verify().exit(), logs.verify().output());
+    }
+}
