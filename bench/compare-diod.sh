@@ -15,10 +15,12 @@
 #                 a QEMU guest (TCG-bound here).  Contract: see guest-kernel.sh.
 #   --workloads   default seq-write,seq-read,meta (java-load also knows getattr)
 #   --servers     which servers to run (default both; "diod" alone gives diod's numbers)
+#   --warmup N    runs per server before the measured ones, discarded (default 1):
+#                 both servers are long-lived daemons, p9gate's JIT needs one
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$ROOT/gateway/src/test/guest/servers.sh"
-RUNS=3 SIZE_MB=128 FILES=500 SERVERS="p9gate diod" CLIENT=$ROOT/bench/clients/java-load.sh
+RUNS=3 WARMUP=1 SIZE_MB=128 FILES=500 SERVERS="p9gate diod" CLIENT=$ROOT/bench/clients/java-load.sh
 WORKLOADS=seq-write,seq-read,meta
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -28,7 +30,8 @@ while [ $# -gt 0 ]; do
         --servers) SERVERS=$2; shift 2 ;;
         --client) CLIENT=$2; shift 2 ;;
         --workloads) WORKLOADS=$2; shift 2 ;;
-        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+        --warmup) WARMUP=$2; shift 2 ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         *) echo "compare-diod: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -55,14 +58,20 @@ done
 
 read -ra CLIENT_CMD <<<"$CLIENT"
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'); load average $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs"
-echo "# client: $CLIENT; $RUNS runs; seq $SIZE_MB MiB; meta $FILES files x (create, stat, unlink)"
+echo "# client: $CLIENT; $WARMUP warm-up + $RUNS runs; seq $SIZE_MB MiB; meta $FILES files x (create, stat, unlink)"
 REVERSED=$(echo "$SERVERS" | awk '{for (i = NF; i > 0; i--) printf "%s ", $i}')
+run_client() {  # SERVER
+    "${CLIENT_CMD[@]}" --server "${ADDR[$1]}" --aname "${ANAME[$1]}" --workloads "$WORKLOADS" \
+        --size-mb "$SIZE_MB" --files "$FILES" | sed "s/^RESULT /$1 /; s/^# /# $1: /"
+}
+for s in $SERVERS; do
+    for _ in $(seq "$WARMUP"); do run_client "$s" | sed 's/^/# warm-up: /'; done
+done
 for run in $(seq "$RUNS"); do
     # Odd runs in the given order, even runs reversed: neither server always goes first.
     order=$SERVERS; [ $((run % 2)) -eq 0 ] && order=$REVERSED
     for s in $order; do
-        "${CLIENT_CMD[@]}" --server "${ADDR[$s]}" --aname "${ANAME[$s]}" --workloads "$WORKLOADS" \
-            --size-mb "$SIZE_MB" --files "$FILES" | sed "s/^RESULT /$s /; s/^# /# $s: /" | tee -a "$WORK/results"
+        run_client "$s" | tee -a "$WORK/results"
     done
 done
 

@@ -68,7 +68,11 @@ public final class LoadGenerator {
                                     : "# page cache NOT dropped (not root): seq-read may come from it");
                             yield seq.read();
                         }
-                        case META -> meta.meta();
+                        case META -> {
+                            LoadResult r = meta.meta();
+                            out.println("# meta phases: " + meta.phases());
+                            yield r;
+                        }
                         case GETATTR -> meta.getattr();
                     };
                     out.println(result.line());

@@ -6,6 +6,7 @@ import io.p9gate.gateway.proto.P9Exception;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,6 +26,7 @@ final class MetadataWorkloads {
     private final String dirName;
     private final int files;
     private final int concurrency;
+    private String phases = "";
 
     MetadataWorkloads(LoadSession session, String dirName, int files, int concurrency) {
         this.session = session;
@@ -51,19 +53,29 @@ final class MetadataWorkloads {
                 c.lcreate(fid, "f" + i, O_WRONLY | O_CREAT | O_EXCL, 0644, 0);
                 c.clunk(fid);
             });
+            long created = System.nanoTime();
             inParallel(dirFid, files, (c, dir, i) -> {
                 int fid = session.newFid();
                 c.walk(dir, fid, "f" + i);
                 c.getattr(fid, Attr.GETATTR_BASIC);
                 c.clunk(fid);
             });
+            long statted = System.nanoTime();
             inParallel(dirFid, files, (c, dir, i) -> session.unlink(dir, "f" + i, false));
-            long nanos = System.nanoTime() - start;
+            long end = System.nanoTime();
+            long nanos = end - start;
+            phases = String.format(Locale.ROOT, "create %.0f ms, stat %.0f ms, unlink %.0f ms",
+                    (created - start) / 1e6, (statted - created) / 1e6, (end - statted) / 1e6);
             return LoadResult.rate(Workload.META, 3.0 * files, nanos, "ops/s");
         } finally {
             client.clunk(dirFid);
             session.unlink(LoadSession.ROOT_FID, dirName, true);
         }
+    }
+
+    /** How long each phase of the last {@link #meta} took, for the notes. */
+    String phases() {
+        return phases;
     }
 
     /** Tgetattr of one file, {@code 20 * files} times. */
