@@ -3,11 +3,10 @@
 # (DESIGN.md section 5: ratio >= 1.0 wanted).  Each server serves its own
 # fresh empty directory on loopback; the client drives the workloads RUNS
 # times per server, alternating which server goes first run by run so drift
-# hits both; the
-# script prints the median per server and the p9gate/diod ratio.
+# hits both; the script prints the median per server and the p9gate/diod ratio.
 #
 # usage: bench/compare-diod.sh [--runs N] [--size-mb M] [--files F]
-#                              [--workloads W,W] [--servers "p9gate diod"] [--client CMD]
+#                              [--workloads W,W] [--warmup N] [--servers "p9gate diod"] [--client CMD]
 #   --client CMD  the load client, with any extra arguments (split on blanks).
 #                 Default bench/clients/java-load.sh: the project's own
 #                 host-side client over TCP loopback, 16 requests outstanding.
@@ -31,7 +30,7 @@ while [ $# -gt 0 ]; do
         --client) CLIENT=$2; shift 2 ;;
         --workloads) WORKLOADS=$2; shift 2 ;;
         --warmup) WARMUP=$2; shift 2 ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         *) echo "compare-diod: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
