@@ -289,8 +289,7 @@ public final class GuardedFs {
                 flags(hostFlags) + " mode=" + Integer.toOctalString(mode), () -> {
                     FileIo.Created made = share.io().create(dir, name, hostFlags, mode, exclusive);
                     try {
-                        applyOwner(made.node(), who.uid(), gid);
-                        return new Created(made.node(), made.file(), qid(share, made.node()));
+                        return new Created(made.node(), made.file(), ownedQid(share, made.node(), who.uid(), gid));
                     } catch (P9Exception | RuntimeException e) {
                         made.node().close();
                         made.file().close();
@@ -483,9 +482,21 @@ public final class GuardedFs {
     /** The qid of a node just created (owned by the guest user when the gateway may chown); closes the node. */
     private static Qid made(LocalShare share, Node node, int uid, int gid) throws P9Exception {
         try (node) {
-            applyOwner(node, uid, gid);
-            return qid(share, node);
+            return ownedQid(share, node, uid, gid);
         }
+    }
+
+    /**
+     * Gives a new node to the guest user and returns its qid. The chown is skipped when the node
+     * is already owned so (as when the gateway's uid is the guest's): a chown to the same ids is a
+     * needless syscall and inode update on every create. The qid does not depend on the owner.
+     */
+    private static Qid ownedQid(LocalShare share, Node node, int uid, int gid) throws P9Exception {
+        FileStat stat = Inodes.stat(node);
+        if (stat.uid() != uid || stat.gid() != gid) {
+            applyOwner(node, uid, gid);
+        }
+        return share.root().qids().qid(stat);
     }
 
     /**

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.DirEntry;
@@ -21,6 +22,7 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** Every 9P2000.L file operation through FileServer on a temp directory (R-PROTO-4/5/6). */
@@ -125,6 +127,26 @@ class FileServerTest extends ShareTestBase {
         assertEquals(Errno.ENOTDIR, s.fails(new TMessage.Treaddir(2, 0, 4096)));
         s.walk(0, 3, "hello.txt");
         assertEquals(Errno.ENOTDIR, s.fails(new TMessage.Tlopen(3, 0200000)));
+    }
+
+    /** New files belong to the guest user; the chown is skipped only when they already do (root gateway). */
+    @Test
+    void createdFilesAndDirectoriesBelongToTheGuestUser() throws Exception {
+        Assumptions.assumeTrue(LinuxSyscalls.geteuid() == 0, "chown to another user needs root");
+        try (TestSession guest = TestSession.open(factory)) {
+            guest.call(new TMessage.Tattach(TestSession.ROOT, TMessage.NOFID, "guest", "share", 4321));
+            guest.walk(TestSession.ROOT, 1);
+            guest.expect(RMessage.Rlcreate.class, new TMessage.Tlcreate(1, "theirs.txt", RDWR, 0644, 4322));
+            guest.expect(RMessage.Rmkdir.class, new TMessage.Tmkdir(TestSession.ROOT, "theirs.d", 0755, 4322));
+        }
+        for (String name : List.of("theirs.txt", "theirs.d")) {
+            assertEquals(4321, Files.getAttribute(share.resolve(name), "unix:uid"), name);
+            assertEquals(4322, Files.getAttribute(share.resolve(name), "unix:gid"), name);
+        }
+        s.walk(TestSession.ROOT, 1);
+        s.lcreate(1, "mine.txt", RDWR, 0644);
+        assertEquals(0, Files.getAttribute(share.resolve("mine.txt"), "unix:uid"));
+        assertEquals(0, Files.getAttribute(share.resolve("mine.txt"), "unix:gid"));
     }
 
     @Test
