@@ -50,8 +50,13 @@ public final class FileIo {
         return new OpenFile(new Fd(fd), node.type(), node.key(), flags);
     }
 
-    /** A new regular file and its open descriptor (Tlcreate). */
-    public record Created(Node node, OpenFile file) {
+    /**
+     * The file Tlcreate opened and its descriptor.
+     *
+     * @param isNew false when, without O_EXCL, an existing file was opened instead: it keeps its
+     *              owner (the gateway must never give another user's file to the requester)
+     */
+    public record Created(Node node, OpenFile file, boolean isNew) {
     }
 
     /**
@@ -76,7 +81,7 @@ public final class FileIo {
         try {
             Node node = ShareRoot.nodeOf(file.use(ofd -> LinuxSyscalls.openat(AT_FDCWD, LinuxSyscalls.procPath(ofd),
                     O_PATH | O_CLOEXEC, 0)));
-            return new Created(node, file.withKey(node.key()));
+            return new Created(node, file.withKey(node.key()), true);
         } catch (P9Exception | RuntimeException e) {
             file.close();
             throw e;
@@ -86,7 +91,7 @@ public final class FileIo {
     private Created openExisting(Node dir, String name, int flags) throws P9Exception {
         Node node = share.lookup(dir, name);
         try {
-            return new Created(node, open(node, flags));
+            return new Created(node, open(node, flags), false);
         } catch (P9Exception | RuntimeException e) {
             node.close();
             throw e;

@@ -289,7 +289,9 @@ public final class GuardedFs {
                 flags(hostFlags) + " mode=" + Integer.toOctalString(mode), () -> {
                     FileIo.Created made = share.io().create(dir, name, hostFlags, mode, exclusive);
                     try {
-                        return new Created(made.node(), made.file(), ownedQid(share, made.node(), who.uid(), gid));
+                        Qid qid = made.isNew() ? ownedQid(share, made.node(), who.uid(), gid)
+                                : share.root().qids().qid(Inodes.stat(made.node()));
+                        return new Created(made.node(), made.file(), qid);
                     } catch (P9Exception | RuntimeException e) {
                         made.node().close();
                         made.file().close();

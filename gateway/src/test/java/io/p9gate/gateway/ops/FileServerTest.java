@@ -150,6 +150,21 @@ class FileServerTest extends ShareTestBase {
     }
 
     @Test
+    void lcreateOfAnExistingFileKeepsItsOwner() throws Exception {
+        Assumptions.assumeTrue(LinuxSyscalls.geteuid() == 0, "files of another user need root");
+        Path victim = Files.writeString(share.resolve("victim.txt"), "not yours");
+        Files.setAttribute(victim, "unix:uid", 1111);
+        Files.setAttribute(victim, "unix:gid", 1112);
+        try (TestSession guest = TestSession.open(factory)) {
+            guest.call(new TMessage.Tattach(TestSession.ROOT, TMessage.NOFID, "guest", "share", 4321));
+            guest.walk(TestSession.ROOT, 1);
+            guest.expect(RMessage.Rlcreate.class, new TMessage.Tlcreate(1, "victim.txt", RDWR, 0644, 4322));
+        }
+        assertEquals(1111, Files.getAttribute(victim, "unix:uid"), "an opened existing file is not chowned");
+        assertEquals(1112, Files.getAttribute(victim, "unix:gid"));
+    }
+
+    @Test
     void lcreateTurnsTheFidIntoTheNewFile() throws Exception {
         s.walk(0, 1, "dir");
         Qid q = s.lcreate(1, "new.txt", RDWR, 0640);
