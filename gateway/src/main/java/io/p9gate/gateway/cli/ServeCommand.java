@@ -1,6 +1,10 @@
 package io.p9gate.gateway.cli;
 
+import io.p9gate.gateway.fs.NoAudit;
 import io.p9gate.gateway.fs.ShareServerFactory;
+import io.p9gate.gateway.policyadapter.PolicyAccess;
+import io.p9gate.gateway.policyadapter.PolicyReloader;
+import io.p9gate.gateway.policyadapter.SessionGuards;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
@@ -16,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
+import io.p9gate.policy.PolicyHolder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,13 +33,22 @@ final class ServeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--share", paramLabel = "NAME=DIR", required = true,
-            description = "A directory to serve under the attach name NAME (repeatable).")
+    @Option(names = "--share", paramLabel = "NAME=DIR",
+            description = "A directory to serve under the attach name NAME (repeatable; development, no policy).")
     List<String> shares = new ArrayList<>();
 
-    @Option(names = "--listen", paramLabel = "ADDRESS", required = true,
-            description = "tcp:HOST:PORT or unix:PATH (repeatable).")
+    @Option(names = "--listen", paramLabel = "ADDRESS",
+            description = "tcp:HOST:PORT or unix:PATH (repeatable; with --share only).")
     List<String> listens = new ArrayList<>();
+
+    @Option(names = "--policy", paramLabel = "FILE",
+            description = "Serve what this share policy says: each VM's listener and shares, every request "
+                    + "decided for the VM of its listener. Excludes --share and --listen.")
+    Path policy;
+
+    @Option(names = "--pid-file", paramLabel = "FILE",
+            description = "Write the process id here (for 'p9gate policy reload --pid-file FILE').")
+    Path pidFile;
 
     @Option(names = "--msize", paramLabel = "N", description = "Largest msize offered to clients (default: ${DEFAULT-VALUE}).")
     int msize = GatewayConfig.DEFAULT_MSIZE;
@@ -48,15 +62,54 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (policy != null) {
+            return servePolicy();
+        }
+        if (shares.isEmpty() || listens.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "give --policy FILE, or --share NAME=DIR and --listen ADDRESS");
+        }
         Map<String, Path> shareMap = validatedShares();
         GatewayConfig config = validatedConfig(shareMap);
         Gateway gateway = Gateway.start(config);
+        announce(gateway, config, shareMap);
+        return awaitShutdown(gateway);
+    }
+
+    /** {@code --policy}: listeners, shares and decisions from the policy file; SIGHUP reloads it. */
+    private int servePolicy() throws IOException {
+        if (!shares.isEmpty() || !listens.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--policy names each VM's listener and shares: do not combine it with --share or --listen");
+        }
+        PolicyHolder holder = PolicyServe.load(policy);
+        PolicyReloader reloader = new PolicyReloader(holder);
+        GatewayConfig config;
+        try {
+            config = PolicyServe.config(holder, new SessionGuards(new PolicyAccess(holder::current)),
+                    new NoAudit(), msize, workers, maxOutstanding);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Gateway gateway = Gateway.start(config);
+        reloader.reloadOnSighup();
+        if (pidFile != null) {
+            PolicyServe.writePidFile(pidFile);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        holder.current().listeners().forEach((vm, listener) ->
+                out.println("p9gate: VM " + vm + " on " + listener.describe()));
+        out.println("p9gate: policy " + policy + " (sha256 " + holder.current().digest() + "); SIGHUP reloads it");
+        out.flush();
+        return awaitShutdown(gateway);
+    }
+
+    private static int awaitShutdown(Gateway gateway) {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             gateway.close();
             stopped.countDown();
         }, "p9gate-shutdown"));
-        announce(gateway, config, shareMap);
         try {
             stopped.await();
         } catch (InterruptedException e) {

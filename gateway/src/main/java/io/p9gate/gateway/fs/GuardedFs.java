@@ -261,7 +261,35 @@ public final class GuardedFs {
     public List<DirEntry> readdir(Subject who, LocalShare share, Node dir, OpenFile file, long offset, int count)
             throws P9Exception {
         return perform(Operation.READDIR, who, share.name(), () -> List.of(path(share, dir)), "offset=" + offset,
-                () -> share.dirs().read(file, offset, count), NO_BYTES);
+                () -> visibleEntries(who, share, path(share, dir), file, offset, count), NO_BYTES);
+    }
+
+    /**
+     * The next entries the policy lets this VM see (hidden subtrees are absent, R-POL-4). A batch
+     * whose entries are all hidden is skipped, since an empty reply means end of directory.
+     */
+    private List<DirEntry> visibleEntries(Subject who, LocalShare share, String dirPath, OpenFile file, long offset,
+                                          int count) throws P9Exception {
+        long cursor = offset;
+        while (true) {
+            List<DirEntry> batch = share.dirs().read(file, cursor, count);
+            List<DirEntry> shown = batch.stream().filter(e -> isListed(who, share, dirPath, e.name())).toList();
+            if (!shown.isEmpty() || batch.isEmpty()) {
+                return shown;
+            }
+            cursor = batch.getLast().offset();
+        }
+    }
+
+    private boolean isListed(Subject who, LocalShare share, String dirPath, String name) {
+        if (name.equals(".") || name.equals("..")) {
+            return true;
+        }
+        try {
+            return policy.visible(vm, share.name(), child(dirPath, name), who.uid(), who.gid());
+        } catch (RuntimeException e) {
+            return false; // fail closed: an entry the policy cannot judge is not shown
+        }
     }
 
     // ---------------------------------------------------------------- directory entries

@@ -1,0 +1,42 @@
+package io.p9gate.gateway.cli;
+
+import io.p9gate.gateway.fs.AuditTrail;
+import io.p9gate.gateway.policyadapter.PolicyListeners;
+import io.p9gate.gateway.policyadapter.PolicyShares;
+import io.p9gate.gateway.policyadapter.SessionGuards;
+import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.policy.PolicyHolder;
+import io.p9gate.policy.load.PolicyLoadException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * What {@code serve --policy FILE} builds: the listeners and shares the policy names, every request
+ * decided for the VM of the listener it came in on, SIGHUP reloading the file.
+ */
+final class PolicyServe {
+    private PolicyServe() {
+    }
+
+    /** @throws IOException with the policy's file:line:col message, for one line on stderr */
+    static PolicyHolder load(Path file) throws IOException {
+        try {
+            return PolicyHolder.load(file.toAbsolutePath().normalize());
+        } catch (PolicyLoadException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    /** @throws IllegalArgumentException one line, if a listener or share directory cannot be used */
+    static GatewayConfig config(PolicyHolder holder, SessionGuards guards, AuditTrail audit, int msize,
+                                int workers, int maxOutstanding) {
+        return new GatewayConfig(PolicyListeners.of(holder.current()), new PolicyShares(holder, audit, guards),
+                msize, workers, maxOutstanding);
+    }
+
+    /** Writes this process's id, for {@code p9gate policy reload --pid-file FILE} to signal. */
+    static void writePidFile(Path pidFile) throws IOException {
+        Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
+    }
+}

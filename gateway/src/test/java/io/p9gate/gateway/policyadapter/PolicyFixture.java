@@ -1,0 +1,107 @@
+package io.p9gate.gateway.policyadapter;
+
+import io.p9gate.gateway.fs.AccessRequest;
+import io.p9gate.gateway.fs.AuditTrail;
+import io.p9gate.gateway.fs.Decision;
+import io.p9gate.gateway.fs.Outcome;
+import io.p9gate.policy.PolicyHolder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Two VMs with different views of the host, written as a real policy file:
+ * alpha has share "data" (read-write, /base read-only, /secret hidden, no *.sh writes, a quota on
+ * /cache, ids shifted by 100000 on the host side); beta has share "other" (read-only).
+ */
+final class PolicyFixture {
+    final Path root;
+    final Path data;
+    final Path other;
+    final Path alphaSocket;
+    final Path betaSocket;
+    final Path policyFile;
+    final Recorder audit = new Recorder();
+
+    record Recorded(AccessRequest request, Decision decision, Outcome outcome) {
+    }
+
+    /** Keeps every audit record, to check rule ids reach the audit trail. */
+    static final class Recorder implements AuditTrail {
+        final List<Recorded> records = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void record(AccessRequest request, Decision decision, Outcome outcome) {
+            records.add(new Recorded(request, decision, outcome));
+        }
+    }
+
+    PolicyFixture(Path tmp) throws Exception {
+        root = tmp;
+        data = Files.createDirectories(tmp.resolve("shares/data"));
+        other = Files.createDirectories(tmp.resolve("shares/other"));
+        Files.createDirectories(data.resolve("base"));
+        Files.createDirectories(data.resolve("secret"));
+        Files.createDirectories(data.resolve("cache"));
+        Files.writeString(data.resolve("base/map.db"), "tiles");
+        Files.writeString(data.resolve("secret/key"), "s3cret");
+        Files.writeString(data.resolve("notes.txt"), "hello");
+        Files.writeString(other.resolve("readme"), "beta's view");
+        alphaSocket = tmp.resolve("alpha.sock");
+        betaSocket = tmp.resolve("beta.sock");
+        policyFile = tmp.resolve("policy.yaml");
+        Files.writeString(policyFile, policy(""), StandardCharsets.UTF_8);
+    }
+
+    /** The policy text; {@code extraDataRule} is added to alpha's share rules (for reload tests). */
+    String policy(String extraDataRule) {
+        return """
+                image: test
+                vms:
+                  alpha:
+                    listen: unix:%s
+                    ids:
+                      uid: {ranges: [{guest: 0, host: 100000, count: 65536}]}
+                      gid: {ranges: [{guest: 0, host: 100000, count: 65536}]}
+                    shares:
+                      data:
+                        path: %s
+                        access: read-write
+                        read-only: [/base]
+                        hidden: [/secret]
+                        rules:
+                          - id: no-scripts
+                            effect: deny
+                            ops: [CREATE, OPEN_WRITE]
+                            paths: ["/**/*.sh"]
+                %s
+                        quotas:
+                          - {path: /cache, bytes: 1KiB, inodes: 4}
+                  beta:
+                    listen: unix:%s
+                    shares:
+                      other:
+                        path: %s
+                        access: read-only
+                """.formatted(alphaSocket, data, extraDataRule, betaSocket, other);
+    }
+
+    PolicyHolder holder() throws Exception {
+        return PolicyHolder.load(policyFile);
+    }
+
+    /** The gateway's share server for this policy, deciding through {@code holder}'s current engine. */
+    PolicyShares shares(PolicyHolder holder) {
+        return new PolicyShares(holder, audit, new SessionGuards(new PolicyAccess(holder::current)));
+    }
+
+    String alphaListener() {
+        return "unix:" + alphaSocket;
+    }
+
+    String betaListener() {
+        return "unix:" + betaSocket;
+    }
+}
