@@ -1,6 +1,7 @@
 package io.p9gate.gateway.cli;
 
 import io.p9gate.gateway.fs.AuditTrail;
+import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.policyadapter.PolicyShares;
 import io.p9gate.gateway.policyadapter.SessionGuards;
@@ -33,6 +34,18 @@ final class PolicyServe {
                                 int workers, int maxOutstanding) {
         return new GatewayConfig(PolicyListeners.of(holder.current()), new PolicyShares(holder, audit, guards),
                 msize, workers, maxOutstanding);
+    }
+
+    /** {@code --ownership}: chown, xattr, or (null) the default for this process's privileges. */
+    static OwnershipMode ownership(String text) {
+        if (text == null) {
+            return OwnershipMode.automatic();
+        }
+        return switch (text.toLowerCase(java.util.Locale.ROOT)) {
+            case "chown" -> OwnershipMode.CHOWN;
+            case "xattr" -> OwnershipMode.XATTR;
+            default -> throw new IllegalArgumentException("--ownership must be chown or xattr, not '" + text + "'");
+        };
     }
 
     /** Writes this process's id, for {@code p9gate policy reload --pid-file FILE} to signal. */

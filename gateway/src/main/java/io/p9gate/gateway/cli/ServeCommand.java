@@ -2,7 +2,7 @@ package io.p9gate.gateway.cli;
 
 import io.p9gate.gateway.fs.NoAudit;
 import io.p9gate.gateway.fs.ShareServerFactory;
-import io.p9gate.gateway.policyadapter.PolicyAccess;
+import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyReloader;
 import io.p9gate.gateway.policyadapter.SessionGuards;
 import io.p9gate.gateway.server.Gateway;
@@ -46,6 +46,11 @@ final class ServeCommand implements Callable<Integer> {
                     + "decided for the VM of its listener. Excludes --share and --listen.")
     Path policy;
 
+    @Option(names = "--ownership", paramLabel = "chown|xattr",
+            description = "With --policy: keep the guests' mapped ids by chown (needs root) or in user.p9gate.* "
+                    + "xattrs (unprivileged). Default: chown as root, else xattr.")
+    String ownership;
+
     @Option(names = "--pid-file", paramLabel = "FILE",
             description = "Write the process id here (for 'p9gate policy reload --pid-file FILE').")
     Path pidFile;
@@ -82,11 +87,17 @@ final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--policy names each VM's listener and shares: do not combine it with --share or --listen");
         }
+        OwnershipMode mode;
+        try {
+            mode = PolicyServe.ownership(ownership);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         PolicyHolder holder = PolicyServe.load(policy);
         PolicyReloader reloader = new PolicyReloader(holder);
         GatewayConfig config;
         try {
-            config = PolicyServe.config(holder, new SessionGuards(new PolicyAccess(holder::current)),
+            config = PolicyServe.config(holder, new SessionGuards(holder::current, mode),
                     new NoAudit(), msize, workers, maxOutstanding);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());

@@ -5,7 +5,6 @@ import io.netty.buffer.Unpooled;
 import io.p9gate.gateway.backend.FileIo;
 import io.p9gate.gateway.backend.FileStat;
 import io.p9gate.gateway.backend.Inodes;
-import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.LockTable;
 import io.p9gate.gateway.backend.Node;
@@ -30,20 +29,28 @@ import java.util.function.ToLongFunction;
  * with EIO. The operations layer never calls the backend by any other route.
  */
 public final class GuardedFs {
-    private static final boolean PRIVILEGED = LinuxSyscalls.geteuid() == 0;
     private static final List<String> CONFINEMENT_RULE = List.of("confinement");
     private static final List<String> POLICY_ERROR_RULE = List.of("policy-error");
+    private static final int SYMLINK_MODE = 0777;
 
     private final String vm;
     private final long sessionId;
     private final AccessPolicy policy;
     private final AuditTrail audit;
+    private final Ownership ownership;
 
+    /** Guest ids are host ids (no mapping): the gateway without a policy. */
     public GuardedFs(String vm, long sessionId, AccessPolicy policy, AuditTrail audit) {
+        this(vm, sessionId, policy, audit, ChownedIds.UNMAPPED);
+    }
+
+    /** @param ownership how this VM's ids and modes are kept on the host (R-POL-5) */
+    public GuardedFs(String vm, long sessionId, AccessPolicy policy, AuditTrail audit, Ownership ownership) {
         this.vm = vm;
         this.sessionId = sessionId;
         this.policy = policy;
         this.audit = audit;
+        this.ownership = ownership;
     }
 
     // ---------------------------------------------------------------- the choke point
@@ -187,14 +194,14 @@ public final class GuardedFs {
     public Described getattr(Subject who, LocalShare share, Node node) throws P9Exception {
         return perform(Operation.GETATTR, who, share.name(), () -> List.of(path(share, node)), "", () -> {
             FileStat stat = Inodes.stat(node);
-            return new Described(stat, share.root().qids().qid(stat));
+            return new Described(ownership.shown(node, stat), share.root().qids().qid(stat));
         }, NO_BYTES);
     }
 
     public void setattr(Subject who, LocalShare share, Node node, SetAttr attr) throws P9Exception {
         perform(Operation.SETATTR, who, share.name(), () -> List.of(path(share, node)),
                 "valid=0x" + Integer.toHexString(attr.valid()), () -> {
-                    AttrChanges.apply(node, attr);
+                    AttrChanges.apply(node, attr, ownership);
                     return null;
                 }, NO_BYTES);
     }
@@ -229,7 +236,7 @@ public final class GuardedFs {
                 flags(hostFlags) + " mode=" + Integer.toOctalString(mode), () -> {
                     FileIo.Created made = share.io().create(dir, name, hostFlags, mode, exclusive);
                     try {
-                        applyOwner(made.node(), who.uid(), gid);
+                        ownership.created(made.node(), who.uid(), gid, mode);
                         return new Created(made.node(), made.file(), qid(share, made.node()));
                     } catch (P9Exception | RuntimeException e) {
                         made.node().close();
@@ -297,21 +304,22 @@ public final class GuardedFs {
     public Qid mkdir(Subject who, LocalShare share, Node dir, String name, int mode, int gid) throws P9Exception {
         return perform(Operation.MKDIR, who, share.name(), () -> List.of(child(path(share, dir), name)),
                 "mode=" + Integer.toOctalString(mode), () -> made(share, share.entries().mkdir(dir, name, mode),
-                        who.uid(), gid), NO_BYTES);
+                        who.uid(), gid, mode), NO_BYTES);
     }
 
     public Qid symlink(Subject who, LocalShare share, Node dir, String name, String target, int gid)
             throws P9Exception {
         return perform(Operation.SYMLINK, who, share.name(), () -> List.of(child(path(share, dir), name)),
-                "target=" + target, () -> made(share, share.entries().symlink(dir, name, target), who.uid(), gid),
-                NO_BYTES);
+                "target=" + target, () -> made(share, share.entries().symlink(dir, name, target), who.uid(), gid,
+                        SYMLINK_MODE), NO_BYTES);
     }
 
     public Qid mknod(Subject who, LocalShare share, Node dir, String name, int mode, int major, int minor, int gid)
             throws P9Exception {
         return perform(Operation.MKNOD, who, share.name(), () -> List.of(child(path(share, dir), name)),
                 "mode=" + Integer.toOctalString(mode) + " dev=" + major + ":" + minor,
-                () -> made(share, share.entries().mknod(dir, name, mode, major, minor), who.uid(), gid), NO_BYTES);
+                () -> made(share, share.entries().mknod(dir, name, mode, major, minor), who.uid(), gid, mode),
+                NO_BYTES);
     }
 
     public void link(Subject who, LocalShare share, Node dir, Node target, String name) throws P9Exception {
@@ -358,13 +366,17 @@ public final class GuardedFs {
     // ---------------------------------------------------------------- extended attributes
 
     public byte[] xattrGet(Subject who, LocalShare share, Node node, String name) throws P9Exception {
-        return perform(Operation.XATTR_GET, who, share.name(), () -> List.of(path(share, node)), name,
-                () -> Xattrs.get(node, name), v -> v.length);
+        return perform(Operation.XATTR_GET, who, share.name(), () -> List.of(path(share, node)), name, () -> {
+            if (Ownership.reserved(name)) {
+                throw new P9Exception(Errno.ENODATA, "reserved xattr " + name);
+            }
+            return Xattrs.get(node, name);
+        }, v -> v.length);
     }
 
     public byte[] xattrList(Subject who, LocalShare share, Node node) throws P9Exception {
         return perform(Operation.XATTR_LIST, who, share.name(), () -> List.of(path(share, node)), "",
-                () -> Xattrs.list(node), v -> v.length);
+                () -> withoutReserved(Xattrs.list(node)), v -> v.length);
     }
 
     /** Txattrcreate: decides whether the value may be written; the backend is touched at commit. */
@@ -373,6 +385,9 @@ public final class GuardedFs {
         return perform(Operation.XATTR_CREATE, who, share.name(), () -> List.of(path(share, node)), name, () -> {
             if (size < 0 || size > Xattrs.MAX_VALUE) {
                 throw new P9Exception(Errno.E2BIG, "xattr value of " + size + " bytes");
+            }
+            if (Ownership.reserved(name)) {
+                throw new P9Exception(Errno.EPERM, "xattr " + name + " holds the gateway's ownership records");
             }
             if ((flags & ~(Xattrs.XATTR_CREATE | Xattrs.XATTR_REPLACE)) != 0 || name.isEmpty()) {
                 throw new P9Exception(Errno.EINVAL, "xattr flags 0x" + Integer.toHexString(flags));
@@ -448,29 +463,28 @@ public final class GuardedFs {
         return share.root().qids().qid(Inodes.stat(node));
     }
 
-    /** The qid of a node just created (owned by the guest user when the gateway may chown); closes the node. */
-    private static Qid made(LocalShare share, Node node, int uid, int gid) throws P9Exception {
+    /** The qid of a node just created, given to the guest user (see {@link Ownership}); closes the node. */
+    private Qid made(LocalShare share, Node node, int uid, int gid, int mode) throws P9Exception {
         try (node) {
-            applyOwner(node, uid, gid);
+            ownership.created(node, uid, gid, mode);
             return qid(share, node);
         }
     }
 
-    /**
-     * Gives a new file to the guest user when the gateway may chown. Without CAP_CHOWN (e.g. uid 0
-     * inside a user namespace) it stays the gateway's, as when running unprivileged: the file
-     * exists already, so failing the request here would only hide it from the guest.
-     */
-    private static void applyOwner(Node node, int uid, int gid) throws P9Exception {
-        if (PRIVILEGED) {
-            try {
-                Inodes.chown(node, uid, gid);
-            } catch (P9Exception e) {
-                if (e.errno() != Errno.EPERM && e.errno() != Errno.EINVAL) {
-                    throw e;
+    /** listxattr's NUL-separated names without the ones {@link Ownership} keeps for itself. */
+    private static byte[] withoutReserved(byte[] names) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(names.length);
+        int start = 0;
+        for (int i = 0; i < names.length; i++) {
+            if (names[i] == 0) {
+                String name = new String(names, start, i - start, java.nio.charset.StandardCharsets.UTF_8);
+                if (!Ownership.reserved(name)) {
+                    out.write(names, start, i - start + 1);
                 }
+                start = i + 1;
             }
         }
+        return out.toByteArray();
     }
 
     private static String flags(int hostFlags) {

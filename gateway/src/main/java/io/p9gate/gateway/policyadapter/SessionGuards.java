@@ -1,18 +1,23 @@
 package io.p9gate.gateway.policyadapter;
 
-import io.p9gate.gateway.fs.AccessPolicy;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GuardedFs;
+import io.p9gate.policy.PolicyEngine;
+import java.util.function.Supplier;
 
-/** Builds the choke point of one VM's session: the policy's decisions for that VM. */
+/** Builds the choke point of one VM's session: the policy's decisions and id mapping for that VM. */
 public final class SessionGuards {
-    private final AccessPolicy policy;
+    private final Supplier<PolicyEngine> engine;
+    private final PolicyAccess policy;
+    private final OwnershipMode ownership;
 
-    public SessionGuards(AccessPolicy policy) {
-        this.policy = policy;
+    public SessionGuards(Supplier<PolicyEngine> engine, OwnershipMode ownership) {
+        this.engine = engine;
+        this.policy = new PolicyAccess(engine);
+        this.ownership = ownership;
     }
 
     GuardedFs guardedFs(String vm, long sessionId, AuditTrail audit) {
-        return new GuardedFs(vm, sessionId, policy, audit);
+        return new GuardedFs(vm, sessionId, policy, audit, ownership.with(new PolicyIds(engine, vm)));
     }
 }

@@ -94,7 +94,11 @@ final class PolicyFixture {
 
     /** The gateway's share server for this policy, deciding through {@code holder}'s current engine. */
     PolicyShares shares(PolicyHolder holder) {
-        return new PolicyShares(holder, audit, new SessionGuards(new PolicyAccess(holder::current)));
+        return shares(holder, OwnershipMode.automatic());
+    }
+
+    PolicyShares shares(PolicyHolder holder, OwnershipMode ownership) {
+        return new PolicyShares(holder, audit, new SessionGuards(holder::current, ownership));
     }
 
     String alphaListener() {
