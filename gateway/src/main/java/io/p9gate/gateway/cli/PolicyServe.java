@@ -3,6 +3,8 @@ package io.p9gate.gateway.cli;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
+import io.p9gate.gateway.policyadapter.PolicyQuotas;
+import io.p9gate.gateway.policyadapter.PolicyReloader;
 import io.p9gate.gateway.policyadapter.PolicyShares;
 import io.p9gate.gateway.policyadapter.SessionGuards;
 import io.p9gate.gateway.server.GatewayConfig;
@@ -34,6 +36,22 @@ final class PolicyServe {
                                 int workers, int maxOutstanding) {
         return new GatewayConfig(PolicyListeners.of(holder.current()), new PolicyShares(holder, audit, guards),
                 msize, workers, maxOutstanding);
+    }
+
+    /**
+     * Decisions, id mapping and quotas per VM; quota usage is scanned now and again after each reload
+     * that was taken.
+     *
+     * @throws java.io.UncheckedIOException if a quota scope cannot be scanned
+     */
+    static SessionGuards guards(PolicyHolder holder, PolicyReloader reloader, OwnershipMode mode) {
+        PolicyQuotas quotas = new PolicyQuotas(holder.current());
+        reloader.onReload(result -> {
+            if (result instanceof PolicyHolder.ReloadResult.Loaded) {
+                quotas.rebuild(holder.current());
+            }
+        });
+        return new SessionGuards(holder::current, mode, quotas);
     }
 
     /** {@code --ownership}: chown, xattr, or (null) the default for this process's privileges. */

@@ -4,7 +4,6 @@ import io.p9gate.gateway.fs.NoAudit;
 import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyReloader;
-import io.p9gate.gateway.policyadapter.SessionGuards;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
@@ -97,9 +96,9 @@ final class ServeCommand implements Callable<Integer> {
         PolicyReloader reloader = new PolicyReloader(holder);
         GatewayConfig config;
         try {
-            config = PolicyServe.config(holder, new SessionGuards(holder::current, mode),
-                    new NoAudit(), msize, workers, maxOutstanding);
-        } catch (IllegalArgumentException e) {
+            config = PolicyServe.config(holder, PolicyServe.guards(holder, reloader, mode), new NoAudit(), msize,
+                    workers, maxOutstanding);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         Gateway gateway = Gateway.start(config);

@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.p9gate.gateway.backend.FileIo;
 import io.p9gate.gateway.backend.FileStat;
 import io.p9gate.gateway.backend.Inodes;
+import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.LockTable;
 import io.p9gate.gateway.backend.Node;
@@ -38,19 +39,25 @@ public final class GuardedFs {
     private final AccessPolicy policy;
     private final AuditTrail audit;
     private final Ownership ownership;
+    private final QuotaAccounting quota;
 
-    /** Guest ids are host ids (no mapping): the gateway without a policy. */
+    /** Guest ids are host ids (no mapping) and no quotas: the gateway without a policy. */
     public GuardedFs(String vm, long sessionId, AccessPolicy policy, AuditTrail audit) {
-        this(vm, sessionId, policy, audit, ChownedIds.UNMAPPED);
+        this(vm, sessionId, policy, audit, ChownedIds.UNMAPPED, Quotas.NONE);
     }
 
-    /** @param ownership how this VM's ids and modes are kept on the host (R-POL-5) */
-    public GuardedFs(String vm, long sessionId, AccessPolicy policy, AuditTrail audit, Ownership ownership) {
+    /**
+     * @param ownership how this VM's ids and modes are kept on the host (R-POL-5)
+     * @param quotas    this VM's quota scopes (R-POL-6)
+     */
+    public GuardedFs(String vm, long sessionId, AccessPolicy policy, AuditTrail audit, Ownership ownership,
+                     Quotas quotas) {
         this.vm = vm;
         this.sessionId = sessionId;
         this.policy = policy;
         this.audit = audit;
         this.ownership = ownership;
+        this.quota = new QuotaAccounting(quotas);
     }
 
     // ---------------------------------------------------------------- the choke point
@@ -201,7 +208,14 @@ public final class GuardedFs {
     public void setattr(Subject who, LocalShare share, Node node, SetAttr attr) throws P9Exception {
         perform(Operation.SETATTR, who, share.name(), () -> List.of(path(share, node)),
                 "valid=0x" + Integer.toHexString(attr.valid()), () -> {
-                    AttrChanges.apply(node, attr, ownership);
+                    if (attr.has(SetAttr.SETATTR_SIZE)) {
+                        quota.resizing(share.name(), path(share, node), node, before -> attr.size() - before, () -> {
+                            AttrChanges.apply(node, attr, ownership);
+                            return null;
+                        });
+                    } else {
+                        AttrChanges.apply(node, attr, ownership);
+                    }
                     return null;
                 }, NO_BYTES);
     }
@@ -220,7 +234,9 @@ public final class GuardedFs {
 
     public Opened open(Subject who, LocalShare share, Node node, int hostFlags) throws P9Exception {
         return perform(Operation.OPEN, who, share.name(), () -> List.of(path(share, node)), flags(hostFlags), () -> {
-            OpenFile file = share.io().open(node, hostFlags);
+            OpenFile file = (hostFlags & LinuxSyscalls.O_TRUNC) == 0 ? share.io().open(node, hostFlags)
+                    : quota.resizing(share.name(), path(share, node), node, before -> 0,
+                            () -> share.io().open(node, hostFlags));
             try {
                 return new Opened(file, qid(share, node));
             } catch (P9Exception | RuntimeException e) {
@@ -234,7 +250,8 @@ public final class GuardedFs {
                           boolean exclusive) throws P9Exception {
         return perform(Operation.CREATE, who, share.name(), () -> List.of(child(path(share, dir), name)),
                 flags(hostFlags) + " mode=" + Integer.toOctalString(mode), () -> {
-                    FileIo.Created made = share.io().create(dir, name, hostFlags, mode, exclusive);
+                    FileIo.Created made = quota.creating(share.name(), child(path(share, dir), name),
+                            () -> share.io().create(dir, name, hostFlags, mode, exclusive));
                     try {
                         ownership.created(made.node(), who.uid(), gid, mode);
                         return new Created(made.node(), made.file(), qid(share, made.node()));
@@ -254,8 +271,12 @@ public final class GuardedFs {
 
     public int write(Subject who, LocalShare share, Node node, OpenFile file, long offset, ByteBuffer src)
             throws P9Exception {
+        int length = src.remaining();
+        boolean append = (file.flags() & LinuxSyscalls.O_APPEND) != 0;
         return perform(Operation.WRITE, who, share.name(), () -> List.of(path(share, node)), "offset=" + offset,
-                () -> share.io().write(file, offset, src), n -> n);
+                () -> quota.resizing(share.name(), path(share, node), node,
+                        before -> append ? length : offset + length - before,
+                        () -> share.io().write(file, offset, src)), n -> n);
     }
 
     public void fsync(Subject who, LocalShare share, Node node, OpenFile file, boolean dataOnly) throws P9Exception {
@@ -303,29 +324,32 @@ public final class GuardedFs {
 
     public Qid mkdir(Subject who, LocalShare share, Node dir, String name, int mode, int gid) throws P9Exception {
         return perform(Operation.MKDIR, who, share.name(), () -> List.of(child(path(share, dir), name)),
-                "mode=" + Integer.toOctalString(mode), () -> made(share, share.entries().mkdir(dir, name, mode),
-                        who.uid(), gid, mode), NO_BYTES);
+                "mode=" + Integer.toOctalString(mode), () -> made(share, dir, name,
+                        () -> share.entries().mkdir(dir, name, mode), who.uid(), gid, mode), NO_BYTES);
     }
 
     public Qid symlink(Subject who, LocalShare share, Node dir, String name, String target, int gid)
             throws P9Exception {
         return perform(Operation.SYMLINK, who, share.name(), () -> List.of(child(path(share, dir), name)),
-                "target=" + target, () -> made(share, share.entries().symlink(dir, name, target), who.uid(), gid,
-                        SYMLINK_MODE), NO_BYTES);
+                "target=" + target, () -> made(share, dir, name, () -> share.entries().symlink(dir, name, target),
+                        who.uid(), gid, SYMLINK_MODE), NO_BYTES);
     }
 
     public Qid mknod(Subject who, LocalShare share, Node dir, String name, int mode, int major, int minor, int gid)
             throws P9Exception {
         return perform(Operation.MKNOD, who, share.name(), () -> List.of(child(path(share, dir), name)),
                 "mode=" + Integer.toOctalString(mode) + " dev=" + major + ":" + minor,
-                () -> made(share, share.entries().mknod(dir, name, mode, major, minor), who.uid(), gid, mode),
-                NO_BYTES);
+                () -> made(share, dir, name, () -> share.entries().mknod(dir, name, mode, major, minor), who.uid(),
+                        gid, mode), NO_BYTES);
     }
 
     public void link(Subject who, LocalShare share, Node dir, Node target, String name) throws P9Exception {
         perform(Operation.LINK, who, share.name(),
                 () -> List.of(path(share, target), child(path(share, dir), name)), "", () -> {
-                    share.entries().link(target, dir, name);
+                    quota.linking(share.name(), path(share, target), child(path(share, dir), name), () -> {
+                        share.entries().link(target, dir, name);
+                        return null;
+                    });
                     return null;
                 }, NO_BYTES);
     }
@@ -333,7 +357,11 @@ public final class GuardedFs {
     public void rename(Subject who, LocalShare share, Node node, Node newDir, String newName) throws P9Exception {
         perform(Operation.RENAME, who, share.name(),
                 () -> List.of(path(share, node), child(path(share, newDir), newName)), "", () -> {
-                    share.entries().rename(node, newDir, newName);
+                    quota.moving(share.name(), path(share, node), child(path(share, newDir), newName),
+                            Inodes.stat(node), QuotaAccounting.statOf(share, newDir, newName), () -> {
+                                share.entries().rename(node, newDir, newName);
+                                return null;
+                            });
                     return null;
                 }, NO_BYTES);
     }
@@ -342,7 +370,16 @@ public final class GuardedFs {
             throws P9Exception {
         perform(Operation.RENAME, who, share.name(),
                 () -> List.of(child(path(share, oldDir), oldName), child(path(share, newDir), newName)), "", () -> {
-                    share.entries().renameAt(oldDir, oldName, newDir, newName);
+                    FileStat moved = QuotaAccounting.statOf(share, oldDir, oldName);
+                    if (moved == null) {
+                        throw new P9Exception(Errno.ENOENT, "no entry " + oldName);
+                    }
+                    quota.moving(share.name(), child(path(share, oldDir), oldName),
+                            child(path(share, newDir), newName), moved,
+                            QuotaAccounting.statOf(share, newDir, newName), () -> {
+                                share.entries().renameAt(oldDir, oldName, newDir, newName);
+                                return null;
+                            });
                     return null;
                 }, NO_BYTES);
     }
@@ -351,14 +388,21 @@ public final class GuardedFs {
             throws P9Exception {
         perform(Operation.REMOVE, who, share.name(), () -> List.of(child(path(share, dir), name)),
                 directory ? "dir" : "", () -> {
-                    share.entries().unlinkAt(dir, name, directory);
+                    quota.removing(share.name(), child(path(share, dir), name), QuotaAccounting.statOf(share, dir, name),
+                            () -> {
+                                share.entries().unlinkAt(dir, name, directory);
+                                return null;
+                            });
                     return null;
                 }, NO_BYTES);
     }
 
     public void remove(Subject who, LocalShare share, Node node) throws P9Exception {
         perform(Operation.REMOVE, who, share.name(), () -> List.of(path(share, node)), "", () -> {
-            share.entries().remove(node);
+            quota.removing(share.name(), path(share, node), Inodes.stat(node), () -> {
+                share.entries().remove(node);
+                return null;
+            });
             return null;
         }, NO_BYTES);
     }
@@ -463,9 +507,10 @@ public final class GuardedFs {
         return share.root().qids().qid(Inodes.stat(node));
     }
 
-    /** The qid of a node just created, given to the guest user (see {@link Ownership}); closes the node. */
-    private Qid made(LocalShare share, Node node, int uid, int gid, int mode) throws P9Exception {
-        try (node) {
+    /** Creates an entry (one inode of quota), gives it to the guest user (see {@link Ownership}); its qid. */
+    private Qid made(LocalShare share, Node dir, String name, QuotaAccounting.Call<Node> create, int uid, int gid,
+                     int mode) throws P9Exception {
+        try (Node node = quota.creating(share.name(), child(path(share, dir), name), create)) {
             ownership.created(node, uid, gid, mode);
             return qid(share, node);
         }

@@ -35,6 +35,8 @@ public final class PolicyShares implements RequestHandlerFactory, AutoCloseable 
     private final AuditTrail audit;
     private final SessionGuards guards;
     private final LockTable locks = new LockTable();
+    /** Development listeners outside the policy (e.g. the demo's TCP port): listener name to VM id. */
+    private final Map<String, String> extraListeners;
     /** VM id to its shares (attach name to the opened directory). */
     private final Map<String, Map<String, OpenedShare>> shares;
 
@@ -47,9 +49,20 @@ public final class PolicyShares implements RequestHandlerFactory, AutoCloseable 
      * @throws IllegalArgumentException naming the VM, share and reason if a directory cannot be opened
      */
     public PolicyShares(PolicyHolder holder, AuditTrail audit, SessionGuards guards) {
+        this(holder, audit, guards, Map.of());
+    }
+
+    /**
+     * As {@link #PolicyShares(PolicyHolder, AuditTrail, SessionGuards)}, plus listeners the policy cannot
+     * name (plain TCP, for development and the demo only: R-DEP-4 keeps them out of production), each
+     * assigned to a VM by the operator: {@code ListenSpec.describe()} to VM id.
+     */
+    public PolicyShares(PolicyHolder holder, AuditTrail audit, SessionGuards guards,
+                        Map<String, String> extraListeners) {
         this.holder = Objects.requireNonNull(holder);
         this.audit = Objects.requireNonNull(audit);
         this.guards = Objects.requireNonNull(guards);
+        this.extraListeners = Map.copyOf(extraListeners);
         this.shares = openAll(holder.current());
     }
 
@@ -83,7 +96,8 @@ public final class PolicyShares implements RequestHandlerFactory, AutoCloseable 
     @Override
     public RequestHandler open(ConnectionContext context) {
         PolicyEngine engine = holder.current();
-        String vm = vmOf(engine, context.listener()).orElse("");
+        String vm = vmOf(engine, context.listener())
+                .or(() -> Optional.ofNullable(extraListeners.get(context.listener()))).orElse("");
         GuardedFs fs = guards.guardedFs(vm, context.sessionId(), audit);
         return new FileServer(context, sharesOf(engine, vm), fs, locks);
     }

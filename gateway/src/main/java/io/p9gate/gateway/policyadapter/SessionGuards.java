@@ -5,19 +5,22 @@ import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.policy.PolicyEngine;
 import java.util.function.Supplier;
 
-/** Builds the choke point of one VM's session: the policy's decisions and id mapping for that VM. */
+/** Builds the choke point of one VM's session: the policy's decisions, id mapping and quotas for that VM. */
 public final class SessionGuards {
     private final Supplier<PolicyEngine> engine;
     private final PolicyAccess policy;
     private final OwnershipMode ownership;
+    private final PolicyQuotas quotas;
 
-    public SessionGuards(Supplier<PolicyEngine> engine, OwnershipMode ownership) {
+    /** @param quotas every VM's quota books (built from the policy; rebuilt on reload) */
+    public SessionGuards(Supplier<PolicyEngine> engine, OwnershipMode ownership, PolicyQuotas quotas) {
         this.engine = engine;
         this.policy = new PolicyAccess(engine);
         this.ownership = ownership;
+        this.quotas = quotas;
     }
 
     GuardedFs guardedFs(String vm, long sessionId, AuditTrail audit) {
-        return new GuardedFs(vm, sessionId, policy, audit, ownership.with(new PolicyIds(engine, vm)));
+        return new GuardedFs(vm, sessionId, policy, audit, ownership.with(new PolicyIds(engine, vm)), quotas.of(vm));
     }
 }

@@ -98,7 +98,8 @@ final class PolicyFixture {
     }
 
     PolicyShares shares(PolicyHolder holder, OwnershipMode ownership) {
-        return new PolicyShares(holder, audit, new SessionGuards(holder::current, ownership));
+        return new PolicyShares(holder, audit, new SessionGuards(holder::current, ownership,
+                new PolicyQuotas(holder.current())));
     }
 
     String alphaListener() {
