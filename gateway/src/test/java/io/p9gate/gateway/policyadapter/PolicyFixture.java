@@ -16,20 +16,21 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * alpha has share "data" (read-write, /base read-only, /secret hidden, no *.sh writes, a quota on
  * /cache, ids shifted by 100000 on the host side); beta has share "other" (read-only).
  */
-final class PolicyFixture {
-    final Path root;
-    final Path data;
-    final Path other;
-    final Path alphaSocket;
-    final Path betaSocket;
-    final Path policyFile;
-    final Recorder audit = new Recorder();
+public final class PolicyFixture {
+    public final Path root;
+    public final Path data;
+    public final Path other;
+    public final Path alphaSocket;
+    public final Path betaSocket;
+    public final Path policyFile;
+    public final Recorder audit = new Recorder();
+    private final String cacheQuota;
 
     record Recorded(AccessRequest request, Decision decision, Outcome outcome) {
     }
 
     /** Keeps every audit record, to check rule ids reach the audit trail. */
-    static final class Recorder implements AuditTrail {
+    public static final class Recorder implements AuditTrail {
         final List<Recorded> records = new CopyOnWriteArrayList<>();
 
         @Override
@@ -38,7 +39,14 @@ final class PolicyFixture {
         }
     }
 
-    PolicyFixture(Path tmp) throws Exception {
+    /** With a 1 KiB quota on alpha's /cache. */
+    public PolicyFixture(Path tmp) throws Exception {
+        this(tmp, "1KiB");
+    }
+
+    /** @param cacheQuota alpha's byte quota on /cache, as the policy spells it */
+    public PolicyFixture(Path tmp, String cacheQuota) throws Exception {
+        this.cacheQuota = cacheQuota;
         root = tmp;
         data = Files.createDirectories(tmp.resolve("shares/data"));
         other = Files.createDirectories(tmp.resolve("shares/other"));
@@ -78,26 +86,26 @@ final class PolicyFixture {
                             paths: ["/**/*.sh"]
                 %s
                         quotas:
-                          - {path: /cache, bytes: 1KiB, inodes: 4}
+                          - {path: /cache, bytes: %s, inodes: 4}
                   beta:
                     listen: unix:%s
                     shares:
                       other:
                         path: %s
                         access: read-only
-                """.formatted(alphaSocket, data, extraDataRule, betaSocket, other);
+                """.formatted(alphaSocket, data, extraDataRule, cacheQuota, betaSocket, other);
     }
 
-    PolicyHolder holder() throws Exception {
+    public PolicyHolder holder() throws Exception {
         return PolicyHolder.load(policyFile);
     }
 
     /** The gateway's share server for this policy, deciding through {@code holder}'s current engine. */
-    PolicyShares shares(PolicyHolder holder) {
+    public PolicyShares shares(PolicyHolder holder) {
         return shares(holder, OwnershipMode.automatic());
     }
 
-    PolicyShares shares(PolicyHolder holder, OwnershipMode ownership) {
+    public PolicyShares shares(PolicyHolder holder, OwnershipMode ownership) {
         return new PolicyShares(holder, audit, new SessionGuards(holder::current, ownership,
                 new PolicyQuotas(holder.current())));
     }
