@@ -209,7 +209,8 @@ public final class GuardedFs {
         perform(Operation.SETATTR, who, share.name(), () -> List.of(path(share, node)),
                 "valid=0x" + Integer.toHexString(attr.valid()), () -> {
                     if (attr.has(SetAttr.SETATTR_SIZE)) {
-                        quota.resizing(share.name(), path(share, node), node, before -> attr.size() - before, () -> {
+                        quota.resizing(share.name(), () -> path(share, node), node,
+                                before -> attr.size() - before, () -> {
                             AttrChanges.apply(node, attr, ownership);
                             return null;
                         });
@@ -235,7 +236,7 @@ public final class GuardedFs {
     public Opened open(Subject who, LocalShare share, Node node, int hostFlags) throws P9Exception {
         return perform(Operation.OPEN, who, share.name(), () -> List.of(path(share, node)), flags(hostFlags), () -> {
             OpenFile file = (hostFlags & LinuxSyscalls.O_TRUNC) == 0 ? share.io().open(node, hostFlags)
-                    : quota.resizing(share.name(), path(share, node), node, before -> 0,
+                    : quota.resizing(share.name(), () -> path(share, node), node, before -> 0,
                             () -> share.io().open(node, hostFlags));
             try {
                 return new Opened(file, qid(share, node));
@@ -250,7 +251,7 @@ public final class GuardedFs {
                           boolean exclusive) throws P9Exception {
         return perform(Operation.CREATE, who, share.name(), () -> List.of(child(path(share, dir), name)),
                 flags(hostFlags) + " mode=" + Integer.toOctalString(mode), () -> {
-                    FileIo.Created made = quota.creating(share.name(), child(path(share, dir), name),
+                    FileIo.Created made = quota.creating(share.name(), () -> child(path(share, dir), name),
                             () -> share.io().create(dir, name, hostFlags, mode, exclusive));
                     try {
                         ownership.created(made.node(), who.uid(), gid, mode);
@@ -274,7 +275,7 @@ public final class GuardedFs {
         int length = src.remaining();
         boolean append = (file.flags() & LinuxSyscalls.O_APPEND) != 0;
         return perform(Operation.WRITE, who, share.name(), () -> List.of(path(share, node)), "offset=" + offset,
-                () -> quota.resizing(share.name(), path(share, node), node,
+                () -> quota.resizing(share.name(), () -> path(share, node), node,
                         before -> append ? length : offset + length - before,
                         () -> share.io().write(file, offset, src)), n -> n);
     }
@@ -346,7 +347,7 @@ public final class GuardedFs {
     public void link(Subject who, LocalShare share, Node dir, Node target, String name) throws P9Exception {
         perform(Operation.LINK, who, share.name(),
                 () -> List.of(path(share, target), child(path(share, dir), name)), "", () -> {
-                    quota.linking(share.name(), path(share, target), child(path(share, dir), name), () -> {
+                    quota.linking(share.name(), () -> path(share, target), () -> child(path(share, dir), name), () -> {
                         share.entries().link(target, dir, name);
                         return null;
                     });
@@ -357,8 +358,8 @@ public final class GuardedFs {
     public void rename(Subject who, LocalShare share, Node node, Node newDir, String newName) throws P9Exception {
         perform(Operation.RENAME, who, share.name(),
                 () -> List.of(path(share, node), child(path(share, newDir), newName)), "", () -> {
-                    quota.moving(share.name(), path(share, node), child(path(share, newDir), newName),
-                            Inodes.stat(node), QuotaAccounting.statOf(share, newDir, newName), () -> {
+                    quota.moving(share.name(), () -> path(share, node), () -> child(path(share, newDir), newName),
+                            () -> Inodes.stat(node), () -> QuotaAccounting.statOf(share, newDir, newName), () -> {
                                 share.entries().rename(node, newDir, newName);
                                 return null;
                             });
@@ -370,13 +371,10 @@ public final class GuardedFs {
             throws P9Exception {
         perform(Operation.RENAME, who, share.name(),
                 () -> List.of(child(path(share, oldDir), oldName), child(path(share, newDir), newName)), "", () -> {
-                    FileStat moved = QuotaAccounting.statOf(share, oldDir, oldName);
-                    if (moved == null) {
-                        throw new P9Exception(Errno.ENOENT, "no entry " + oldName);
-                    }
-                    quota.moving(share.name(), child(path(share, oldDir), oldName),
-                            child(path(share, newDir), newName), moved,
-                            QuotaAccounting.statOf(share, newDir, newName), () -> {
+                    quota.moving(share.name(), () -> child(path(share, oldDir), oldName),
+                            () -> child(path(share, newDir), newName),
+                            () -> QuotaAccounting.statOf(share, oldDir, oldName),
+                            () -> QuotaAccounting.statOf(share, newDir, newName), () -> {
                                 share.entries().renameAt(oldDir, oldName, newDir, newName);
                                 return null;
                             });
@@ -388,8 +386,8 @@ public final class GuardedFs {
             throws P9Exception {
         perform(Operation.REMOVE, who, share.name(), () -> List.of(child(path(share, dir), name)),
                 directory ? "dir" : "", () -> {
-                    quota.removing(share.name(), child(path(share, dir), name), QuotaAccounting.statOf(share, dir, name),
-                            () -> {
+                    quota.removing(share.name(), () -> child(path(share, dir), name),
+                            () -> QuotaAccounting.statOf(share, dir, name), () -> {
                                 share.entries().unlinkAt(dir, name, directory);
                                 return null;
                             });
@@ -399,7 +397,7 @@ public final class GuardedFs {
 
     public void remove(Subject who, LocalShare share, Node node) throws P9Exception {
         perform(Operation.REMOVE, who, share.name(), () -> List.of(path(share, node)), "", () -> {
-            quota.removing(share.name(), path(share, node), Inodes.stat(node), () -> {
+            quota.removing(share.name(), () -> path(share, node), () -> Inodes.stat(node), () -> {
                 share.entries().remove(node);
                 return null;
             });
@@ -510,7 +508,7 @@ public final class GuardedFs {
     /** Creates an entry (one inode of quota), gives it to the guest user (see {@link Ownership}); its qid. */
     private Qid made(LocalShare share, Node dir, String name, QuotaAccounting.Call<Node> create, int uid, int gid,
                      int mode) throws P9Exception {
-        try (Node node = quota.creating(share.name(), child(path(share, dir), name), create)) {
+        try (Node node = quota.creating(share.name(), () -> child(path(share, dir), name), create)) {
             ownership.created(node, uid, gid, mode);
             return qid(share, node);
         }

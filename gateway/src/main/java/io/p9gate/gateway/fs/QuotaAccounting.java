@@ -44,9 +44,13 @@ final class QuotaAccounting {
      *
      * @param growthFromSize the most the file can grow by, given its size before the call
      */
-    <T> T resizing(String share, String path, Node node, LongUnaryOperator growthFromSize, Call<T> call)
+    <T> T resizing(String share, Call<String> pathOf, Node node, LongUnaryOperator growthFromSize, Call<T> call)
             throws P9Exception {
-        if (node.type() != FileType.REGULAR || !quotas.covers(share, path)) {
+        if (quotas.isEmpty() || node.type() != FileType.REGULAR) {
+            return call.run();
+        }
+        String path = pathOf.run();
+        if (!quotas.covers(share, path)) {
             return call.run();
         }
         synchronized (lockOf(node.key())) {
@@ -75,8 +79,11 @@ final class QuotaAccounting {
     }
 
     /** A new entry (file, directory, symlink, node): one inode. */
-    <T> T creating(String share, String path, Call<T> call) throws P9Exception {
-        Quotas.Held held = quotas.reserve(share, path, 0, 1);
+    <T> T creating(String share, Call<String> pathOf, Call<T> call) throws P9Exception {
+        if (quotas.isEmpty()) {
+            return call.run();
+        }
+        Quotas.Held held = quotas.reserve(share, pathOf.run(), 0, 1);
         try {
             T result = call.run();
             held.commit(0, 1);
@@ -87,8 +94,14 @@ final class QuotaAccounting {
         }
     }
 
-    /** Removing the entry at {@code path} whose inode is {@code victim} (null if it cannot be seen). */
-    void removing(String share, String path, FileStat victim, Call<Void> call) throws P9Exception {
+    /** Removing the entry at a path whose inode {@code victimOf} gives (null if it cannot be seen). */
+    void removing(String share, Call<String> pathOf, Call<FileStat> victimOf, Call<Void> call) throws P9Exception {
+        if (quotas.isEmpty()) {
+            call.run();
+            return;
+        }
+        String path = pathOf.run();
+        FileStat victim = victimOf.run();
         call.run();
         if (victim != null) {
             quotas.free(share, path, bytes(victim), inodes(victim));
@@ -96,16 +109,28 @@ final class QuotaAccounting {
     }
 
     /** A hard link: no new usage inside one scope, refused between scopes. */
-    void linking(String share, String target, String newPath, Call<Void> call) throws P9Exception {
-        if (!quotas.sameScopes(share, target, newPath)) {
+    void linking(String share, Call<String> target, Call<String> newPath, Call<Void> call) throws P9Exception {
+        if (!quotas.isEmpty() && !quotas.sameScopes(share, target.run(), newPath.run())) {
             throw new P9Exception(Errno.EXDEV, "hard link between quota scopes");
         }
         call.run();
     }
 
-    /** A rename of {@code moved} from one path to another, replacing {@code replaced} (null if none). */
-    void moving(String share, String from, String to, FileStat moved, FileStat replaced, Call<Void> call)
-            throws P9Exception {
+    /** A rename of {@code movedOf} from one path to another, replacing {@code replacedOf} (null if none). */
+    void moving(String share, Call<String> fromOf, Call<String> toOf, Call<FileStat> movedOf,
+                Call<FileStat> replacedOf, Call<Void> call) throws P9Exception {
+        if (quotas.isEmpty()) {
+            call.run();
+            return;
+        }
+        String from = fromOf.run();
+        String to = toOf.run();
+        FileStat moved = movedOf.run();
+        if (moved == null) {
+            call.run(); // nothing there to account: the backend gives the guest its error
+            return;
+        }
+        FileStat replaced = replacedOf.run();
         boolean same = quotas.sameScopes(share, from, to);
         if (!same && moved.type() == FileType.DIRECTORY) {
             throw new P9Exception(Errno.EXDEV, "directory rename between quota scopes");

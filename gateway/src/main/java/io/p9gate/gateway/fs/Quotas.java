@@ -11,6 +11,11 @@ public interface Quotas {
     /** No quota anywhere: the gateway without a policy, or a VM without quotas. */
     Quotas NONE = new Quotas() {
         @Override
+        public boolean isEmpty() {
+            return true;
+        }
+
+        @Override
         public boolean covers(String share, String path) {
             return false;
         }
@@ -38,6 +43,11 @@ public interface Quotas {
             return Held.NOTHING;
         }
     };
+
+    /** True when no quota can cover anything: requests then skip the accounting (and its stats) entirely. */
+    default boolean isEmpty() {
+        return false;
+    }
 
     /** Whether any quota counts what happens at {@code path}. */
     boolean covers(String share, String path);

@@ -13,6 +13,11 @@ import java.util.function.Supplier;
 record VmQuotas(Supplier<QuotaBook> book) implements Quotas {
 
     @Override
+    public boolean isEmpty() {
+        return book.get() == null;
+    }
+
+    @Override
     public boolean covers(String share, String path) {
         QuotaBook b = book.get();
         return b != null && !b.covering(share, PolicyAccess.policyPath(path)).isEmpty();
