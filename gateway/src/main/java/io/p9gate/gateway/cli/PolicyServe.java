@@ -69,5 +69,6 @@ final class PolicyServe {
     /** Writes this process's id, for {@code p9gate policy reload --pid-file FILE} to signal. */
     static void writePidFile(Path pidFile) throws IOException {
         Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
+        pidFile.toFile().deleteOnExit(); // a stale pid could later name an unrelated process
     }
 }

@@ -274,8 +274,10 @@ public final class GuardedFs {
             throws P9Exception {
         int length = src.remaining();
         boolean append = (file.flags() & LinuxSyscalls.O_APPEND) != 0;
-        return perform(Operation.WRITE, who, share.name(), () -> List.of(path(share, node)), "offset=" + offset,
-                () -> quota.resizing(share.name(), () -> path(share, node), node,
+        // The hot path: the decision and the quota scope use one lookup of the handle's path.
+        String[] path = new String[1];
+        return perform(Operation.WRITE, who, share.name(), () -> List.of(path[0] = path(share, node)),
+                "offset=" + offset, () -> quota.resizing(share.name(), () -> path[0], node,
                         before -> append ? length : offset + length - before,
                         () -> share.io().write(file, offset, src)), n -> n);
     }
