@@ -54,6 +54,13 @@ class ServePolicyOptionsTest {
     }
 
     @Test
+    void ownershipMustBeChownOrXattr() throws Exception {
+        Run r = run("serve", "--policy", validPolicy().toString(), "--ownership", "magic");
+        assertEquals(Main.EXIT_USAGE, r.code());
+        assertTrue(r.onlyLine().contains("--ownership must be chown or xattr"), r.err());
+    }
+
+    @Test
     void aBrokenPolicyFailsWithItsFileLineAndColumn() throws Exception {
         Path bad = Files.writeString(dir.resolve("bad.yaml"), "image: t\nvms:\n  vm1:\n    listn: unix:/x\n");
         Run r = run("serve", "--policy", bad.toString());

@@ -64,7 +64,12 @@ public final class PolicyFixture {
     }
 
     /** The policy text; {@code extraDataRule} is added to alpha's share rules (for reload tests). */
-    String policy(String extraDataRule) {
+    public String policy(String extraDataRule) {
+        return policy(extraDataRule, cacheQuota);
+    }
+
+    /** As {@link #policy(String)} with another byte quota on alpha's /cache. */
+    public String policy(String extraDataRule, String cacheQuota) {
         return """
                 image: test
                 vms:
@@ -110,11 +115,11 @@ public final class PolicyFixture {
                 new PolicyQuotas(holder.current())));
     }
 
-    String alphaListener() {
+    public String alphaListener() {
         return "unix:" + alphaSocket;
     }
 
-    String betaListener() {
+    public String betaListener() {
         return "unix:" + betaSocket;
     }
 }
