@@ -5,6 +5,7 @@
 # VM=alpha: the share "data" of PolicyFixture-like policy written by the test:
 #   /base read-only, /secret hidden, /cache limited to QUOTA_BYTES bytes.
 # VM=beta: the share "other", read-only as a whole; alpha's files are absent.
+# VM=ids: alpha again, the gateway keeping ownership in user.p9gate.* xattrs.
 #
 # Output is TAP-like ("ok N - name" / "not ok N - name: details", then "1..N").
 # Every write is at most 60000 bytes (the harness's relay stalls above 64 KiB).
@@ -61,6 +62,7 @@ a_writes_allowed_elsewhere() {
     expect "$(cat cache/hello)" "from alpha" "read back"
     mkdir cache/dir
     echo owned > owned.txt
+    expect "$(stat -c %u:%g owned.txt)" "0:0" "guest root sees its own ids (host 100000, R-POL-5)"
 }
 a_quota_is_edquot() {
     dd if=/dev/zero of=cache/a bs=60000 count=1 2>/dev/null
@@ -69,6 +71,17 @@ a_quota_is_edquot() {
     rm cache/a
     dd if=/dev/zero of=cache/c bs=60000 count=1 2>/dev/null
     expect "$(stat -c %s cache/c)" 60000 "space came back after rm"
+}
+
+# ---------------------------------------------------------------- ids (xattr mode)
+x_ownership_in_xattrs() {
+    echo mine > mine
+    chown 1234:567 mine
+    expect "$(stat -c %u:%g mine)" "1234:567" "chown shows the guest's ids"
+    chmod 640 mine
+    expect "$(stat -c %a mine)" "640" "chmod shows the guest's mode"
+    mkdir mydir && chown 42 mydir
+    expect "$(stat -c %u mydir)" "42" "directories too"
 }
 
 # ---------------------------------------------------------------- beta
@@ -91,6 +104,9 @@ alpha)
     check "deny rule is EACCES (R-POL-2)" a_deny_rule_is_eacces
     check "writes allowed elsewhere" a_writes_allowed_elsewhere
     check "quota is EDQUOT and rm frees (R-POL-6)" a_quota_is_edquot
+    ;;
+ids)
+    check "mapped ownership kept in xattrs (R-POL-5)" x_ownership_in_xattrs
     ;;
 beta)
     check "the socket decides the VM's view (R-DEP-1)" b_sees_only_its_share

@@ -11,9 +11,12 @@ import io.p9gate.gateway.policyadapter.PolicyShares;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.policy.PolicyHolder;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -69,6 +72,29 @@ class GuestPolicyIT {
         // Guest root is host 100000 in alpha's id map (R-POL-5, chown mode).
         assertEquals(100_000, Files.getAttribute(fx.data.resolve("owned.txt"), "unix:uid", LinkOption.NOFOLLOW_LINKS));
         assertEquals(List.of("readme"), names(fx.other));
+    }
+
+    /** R-POL-5 unprivileged: chown/chmod in the guest land in user.p9gate.* xattrs; the host inode stays root's. */
+    @Test
+    void ownershipKeptInXattrsIsWhatTheGuestSees() throws Exception {
+        GuestHarness harness = GuestHarness.locate();
+        PolicyFixture fx = new PolicyFixture(tmp, "100000");
+        PolicyHolder holder = fx.holder();
+        try (PolicyShares shares = fx.shares(holder, OwnershipMode.XATTR);
+             Gateway gateway = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
+                     GatewayConfig.DEFAULT_MSIZE, 8))) {
+            GuestResult ids = harness.run("p9gate-policy-ids", fx.alphaSocket,
+                    GuestRun.script(RepoPaths.guestScripts().resolve("policy.sh")).withEnv("VM", "ids"));
+            assertEquals(List.of(), ids.failed(), ids::describe);
+            assertEquals(1, ids.checks().size(), ids::describe);
+            assertEquals(0, ids.exitCode(), ids::describe);
+        }
+        Path mine = fx.data.resolve("mine");
+        assertEquals(0, Files.getAttribute(mine, "unix:uid"), "the host inode keeps the gateway's owner");
+        UserDefinedFileAttributeView xattrs = Files.getFileAttributeView(mine, UserDefinedFileAttributeView.class);
+        ByteBuffer uid = ByteBuffer.allocate(xattrs.size("p9gate.uid"));
+        xattrs.read("p9gate.uid", uid);
+        assertEquals("1234", new String(uid.array(), StandardCharsets.US_ASCII));
     }
 
     private static List<String> names(Path dir) throws Exception {
