@@ -54,10 +54,14 @@ class PolicyEnforcementTest {
 
     @Test
     void readOnlySubtreeRefusesWritesWithErofsAndTheHostIsUnchanged() throws Exception {
+        Object modeBefore = Files.getAttribute(fx.data.resolve("base/map.db"), "unix:mode");
         try (TestSession s = attach(fx.alphaListener(), "data")) {
             s.walk(TestSession.ROOT, 1, "base", "map.db");
             assertEquals(Errno.EROFS, s.fails(new TMessage.Tlopen(1, O_WRONLY)));
             assertEquals(Errno.EROFS, s.fails(new TMessage.Tlopen(1, O_RDONLY | O_TRUNC)));
+            assertEquals(Errno.EROFS, s.fails(new TMessage.Tsetattr(1, new io.p9gate.gateway.proto.SetAttr(
+                    io.p9gate.gateway.proto.SetAttr.SETATTR_MODE, 0777, 0, 0, 0, 0, 0, 0, 0))));
+            assertEquals(Errno.EROFS, s.fails(new TMessage.Txattrcreate(1, "user.tag", 1, 0)));
             s.lopen(1, O_RDONLY);
             assertEquals("tiles", s.readString(1));
 
@@ -70,6 +74,7 @@ class PolicyEnforcementTest {
             assertEquals(Errno.EROFS, s.fails(new TMessage.Trenameat(TestSession.ROOT, "notes.txt", 2, "n")));
         }
         assertEquals("tiles", Files.readString(fx.data.resolve("base/map.db")));
+        assertEquals(modeBefore, Files.getAttribute(fx.data.resolve("base/map.db"), "unix:mode"));
         assertEquals(List.of("map.db"), Files.list(fx.data.resolve("base")).map(p -> p.getFileName().toString())
                 .toList());
         assertTrue(Files.exists(fx.data.resolve("notes.txt")));
