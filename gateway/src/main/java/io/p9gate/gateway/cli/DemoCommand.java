@@ -1,6 +1,18 @@
 package io.p9gate.gateway.cli;
 
-import io.p9gate.gateway.fs.ShareServerFactory;
+import io.p9gate.audit.AuditOptions;
+import io.p9gate.audit.AuditWriteException;
+import io.p9gate.audit.note.KeyFiles;
+import io.p9gate.audit.note.KeyFormatException;
+import io.p9gate.audit.note.SigningKey;
+import io.p9gate.gateway.auditing.SignedAuditTrail;
+import io.p9gate.gateway.fs.GatewayEvent;
+import io.p9gate.gateway.policyadapter.OwnershipMode;
+import io.p9gate.gateway.policyadapter.PolicyListeners;
+import io.p9gate.gateway.policyadapter.PolicyReloader;
+import io.p9gate.gateway.policyadapter.PolicyShares;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.policy.PolicyHolder;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
@@ -15,6 +27,8 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -24,9 +38,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code p9gate demo}: serves a scratch copy of the bundled demo share on loopback, so a new user
- * sees the gateway work without writing any configuration and without the repository being
- * modified. See docs/cli.md.
+ * {@code p9gate demo}: serves a scratch copy of the bundled demo share on loopback under the demo
+ * policy (policies/demo.yaml) with a signed audit log, so a new user sees the gateway work without
+ * writing any configuration and without the repository being modified. See docs/cli.md.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Serve a scratch copy of the bundled demo share (src/demo/share) on 127.0.0.1 "
@@ -38,6 +52,10 @@ final class DemoCommand implements Callable<Integer> {
      * demo advertises this iounit; a real virtio-9p guest does not need it (serve has no limit).
      */
     static final int HARNESS_IOUNIT = 65536 - 24;
+    /** The VM the demo policy names; the TCP listener is mapped to it too. */
+    static final String VM = "demo";
+    /** The placeholder directory policies/demo.yaml is written with. */
+    static final String POLICY_PREFIX = "/var/tmp/p9gate-demo";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -53,43 +71,76 @@ final class DemoCommand implements Callable<Integer> {
     boolean keep;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, AuditWriteException, P9Exception {
         Path source = DemoFiles.bundledShare();
         Path socketPath = socket != null ? socket.toAbsolutePath() : DemoFiles.defaultSocket();
-        List<ListenSpec> listeners;
+        ListenSpec tcp;
         try {
-            listeners = List.of(new ListenSpec.Tcp("127.0.0.1", port), new ListenSpec.Unix(socketPath));
+            tcp = new ListenSpec.Tcp("127.0.0.1", port);
+            new ListenSpec.Unix(socketPath);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         Path scratch = DemoFiles.scratchCopy(source);
-        Path share = scratch.resolve("share");
-        GatewayConfig config = new GatewayConfig(listeners, new ShareServerFactory(Map.of(SHARE_NAME, share)),
-                GatewayConfig.DEFAULT_MSIZE, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
-                SessionSettings.DEFAULT_MAX_OUTSTANDING, HARNESS_IOUNIT);
+        SignedAuditTrail trail = null;
         Gateway gateway;
+        PolicyShares shares = null;
         try {
-            gateway = Gateway.start(config);
-        } catch (IOException e) {
-            DemoFiles.deleteTree(scratch);
-            throw new IOException("cannot listen on " + listeners.getFirst().describe() + " or "
-                    + listeners.getLast().describe() + ": " + e.getMessage() + " (try --port or --socket)", e);
-        }
-        announce(source, share, socketPath);
-        Foreground.runUntilStopped(gateway, () -> {
-            if (!keep) {
-                DemoFiles.deleteTree(scratch);
+            PolicyHolder holder = PolicyServe.load(DemoFiles.demoPolicy(scratch, socketPath));
+            trail = DemoFiles.auditTrail(scratch);
+            PolicyReloader reloader = new PolicyReloader(holder);
+            shares = new PolicyShares(holder, trail, PolicyServe.guards(holder, reloader, OwnershipMode.automatic()),
+                    Map.of(tcp.describe(), VM));
+            List<ListenSpec> listeners = new ArrayList<>(PolicyListeners.of(holder.current()));
+            listeners.add(tcp);
+            GatewayConfig config = new GatewayConfig(listeners, shares, GatewayConfig.DEFAULT_MSIZE,
+                    Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
+                    SessionSettings.DEFAULT_MAX_OUTSTANDING, HARNESS_IOUNIT);
+            trail.lifecycle(new GatewayEvent.Started(ConfigDigest.of(config, Map.of()), "demo"));
+            trail.lifecycle(new GatewayEvent.PolicyLoaded(holder.current().digest(), false, "policies/demo.yaml"));
+            try {
+                gateway = Gateway.start(config);
+            } catch (IOException e) {
+                throw new IOException("cannot listen on " + tcp.describe() + " or unix:" + socketPath + ": "
+                        + e.getMessage() + " (try --port or --socket)", e);
             }
-        });
+        } catch (IOException | AuditWriteException | P9Exception | RuntimeException e) {
+            stop(shares, trail, scratch, false);
+            throw e;
+        }
+        announce(source, scratch, socketPath);
+        PolicyShares servedShares = shares;
+        SignedAuditTrail servedTrail = trail;
+        Foreground.runUntilStopped(gateway, () -> stop(servedShares, servedTrail, scratch, keep));
         return 0;
     }
 
-    private void announce(Path source, Path share, Path socketPath) {
+    /** Closes the shares and the audit log (its final checkpoint), then deletes the scratch copy unless kept. */
+    private static void stop(PolicyShares shares, SignedAuditTrail trail, Path scratch, boolean keepScratch) {
+        if (shares != null) {
+            shares.close();
+        }
+        if (trail != null) {
+            try {
+                trail.close();
+            } catch (AuditWriteException e) {
+                System.err.println("p9gate demo: audit log: final checkpoint failed: " + e.getMessage());
+            }
+        }
+        if (!keepScratch) {
+            DemoFiles.deleteTree(scratch);
+        }
+    }
+
+    private void announce(Path source, Path scratch, Path socketPath) {
         PrintWriter out = spec.commandLine().getOut();
         out.println("p9gate demo: serving a scratch copy of " + source + " as share \"" + SHARE_NAME + "\"");
-        out.println("  scratch dir: " + share + (keep ? " (kept on exit)" : ""));
+        out.println("  scratch dir: " + scratch.resolve("share") + (keep ? " (kept on exit)" : ""));
         out.println("  listening:   tcp:127.0.0.1:" + port);
         out.println("  listening:   unix:" + socketPath);
+        out.println("  policy:      " + scratch.resolve("policy.yaml")
+                + " (from policies/demo.yaml: /maps read-only, /calibration hidden, 256 MiB quota)");
+        out.println("  audit log:   " + scratch.resolve("audit") + " (signed with " + scratch.resolve("audit.key") + ")");
         out.println("mount it from a Linux guest that can reach this host's 127.0.0.1:" + port + ":");
         out.println("  mount -t 9p -o trans=tcp,port=" + port + ",version=9p2000.L,aname=" + SHARE_NAME
                 + " 127.0.0.1 /mnt");
@@ -98,11 +149,11 @@ final class DemoCommand implements Callable<Integer> {
             out.println("  " + runGuest + " --server 127.0.0.1:" + port + " --aname " + SHARE_NAME
                     + " --script " + runGuest.resolveSibling("examples/smoke.sh"));
         });
-        out.println("Ctrl-C stops the demo" + (keep ? "." : " and deletes the scratch copy."));
+        out.println("review what the guest did, live:");
+        out.println("  ./p9gate audit show --log " + scratch.resolve("audit") + " --follow");
+        out.println("  ./p9gate audit verify --log " + scratch.resolve("audit") + " --key " + scratch.resolve("audit.pub"));
+        out.println("Ctrl-C stops the demo" + (keep ? "." : " and deletes the scratch copy (--keep keeps it)."));
         out.flush();
-        spec.commandLine().getErr().println(
-                "p9gate demo: WARNING: no policy is enforced in the demo; every client may read and write the share");
-        spec.commandLine().getErr().flush();
     }
 
     /** Where the demo's files come from and go to. */
@@ -123,6 +174,26 @@ final class DemoCommand implements Callable<Integer> {
             }
             throw new IllegalStateException("cannot find the bundled demo share (src/demo/share); run ./p9gate demo "
                     + "from the p9gate checkout or distribution");
+        }
+
+        /** policies/demo.yaml with its placeholder paths pointed at the scratch dir and the chosen socket. */
+        static Path demoPolicy(Path scratch, Path socketPath) throws IOException {
+            Path template = home().resolve("policies/demo.yaml");
+            String yaml = Files.readString(template)
+                    .replace("unix:" + POLICY_PREFIX + "/demo.sock", "unix:" + socketPath)
+                    .replace(POLICY_PREFIX, scratch.toString());
+            return Files.writeString(scratch.resolve("policy.yaml"), yaml);
+        }
+
+        /** A fresh signing key and log beside (never inside) the share, as R-POL-9 asks. */
+        static SignedAuditTrail auditTrail(Path scratch) throws IOException, AuditWriteException {
+            SigningKey key = SigningKey.generate("p9gate-demo", new SecureRandom());
+            try {
+                KeyFiles.writeKeyPair(key, scratch.resolve("audit.key"), scratch.resolve("audit.pub"));
+            } catch (KeyFormatException e) {
+                throw new IOException("cannot write the demo's audit key: " + e.getMessage(), e);
+            }
+            return SignedAuditTrail.open(scratch.resolve("audit"), key, AuditOptions.defaults("p9gate/" + key.name()));
         }
 
         static Path bundledShare() {

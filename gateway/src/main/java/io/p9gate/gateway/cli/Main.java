@@ -62,6 +62,8 @@ public final class Main implements Runnable {
     /** The configured command line, with the one-line error handlers. */
     public static CommandLine newCommandLine() {
         CommandLine commandLine = new CommandLine(new Main());
+        // The policy module's tools know nothing of a running gateway; reload signals one, so it lives here.
+        commandLine.getSubcommands().get("policy").addSubcommand("reload", new PolicyReloadCommand());
         commandLine.setParameterExceptionHandler(Main::badUsage);
         commandLine.setExecutionExceptionHandler((e, cl, parsed) -> failed(cl, e));
         return commandLine;

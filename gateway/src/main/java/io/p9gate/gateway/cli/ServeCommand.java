@@ -8,6 +8,8 @@ import io.p9gate.gateway.fs.GatewayEvent;
 import io.p9gate.gateway.fs.NoAudit;
 import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.policyadapter.OwnershipMode;
+import io.p9gate.gateway.policyadapter.PolicyReloader;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
@@ -22,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import io.p9gate.policy.PolicyHolder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,13 +37,27 @@ final class ServeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--share", paramLabel = "NAME=DIR", required = true,
-            description = "A directory to serve under the attach name NAME (repeatable).")
+    @Option(names = "--share", paramLabel = "NAME=DIR",
+            description = "A directory to serve under the attach name NAME (repeatable; development, no policy).")
     List<String> shares = new ArrayList<>();
 
-    @Option(names = "--listen", paramLabel = "ADDRESS", required = true,
-            description = "tcp:HOST:PORT or unix:PATH (repeatable).")
+    @Option(names = "--listen", paramLabel = "ADDRESS",
+            description = "tcp:HOST:PORT or unix:PATH (repeatable; with --share only).")
     List<String> listens = new ArrayList<>();
+
+    @Option(names = "--policy", paramLabel = "FILE",
+            description = "Serve what this share policy says: each VM's listener and shares, every request "
+                    + "decided for the VM of its listener. Excludes --share and --listen.")
+    Path policy;
+
+    @Option(names = "--ownership", paramLabel = "chown|xattr",
+            description = "With --policy: keep the guests' mapped ids by chown (needs root) or in user.p9gate.* "
+                    + "xattrs (unprivileged). Default: chown as root, else xattr.")
+    String ownership;
+
+    @Option(names = "--pid-file", paramLabel = "FILE",
+            description = "Write the process id here (for 'p9gate policy reload --pid-file FILE').")
+    Path pidFile;
 
     @Option(names = "--msize", paramLabel = "N", description = "Largest msize offered to clients (default: ${DEFAULT-VALUE}).")
     int msize = GatewayConfig.DEFAULT_MSIZE;
@@ -62,19 +79,21 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, AuditOption.AuditUnavailable {
-        Map<String, Path> shareMap = validatedShares();
+        Served served = policy != null ? fromPolicy() : fromShares();
         AuditTrail trail = audit.enabled() ? audit.open(spec.commandLine()) : new NoAudit();
         GatewayConfig config;
         try {
-            config = validatedConfig(shareMap, trail);
+            config = served.config(trail);
         } catch (RuntimeException e) {
             closeAudit(trail);
             throw e;
         }
         Gateway gateway;
         try {
-            trail.lifecycle(new GatewayEvent.Started(ConfigDigest.of(config, shareMap), null));
+            trail.lifecycle(new GatewayEvent.Started(ConfigDigest.of(config, served.shares()), null));
+            served.loaded(trail);
             gateway = Gateway.start(config);
+            served.started(gateway, config);
         } catch (P9Exception e) {
             closeHandlers(config);
             closeAudit(trail);
@@ -84,12 +103,87 @@ final class ServeCommand implements Callable<Integer> {
             closeAudit(trail);
             throw e;
         }
-        announce(gateway, config, shareMap);
+        announceAudit();
         Foreground.runUntilStopped(gateway, () -> {
             closeHandlers(config);
             closeAudit(trail);
         });
         return 0;
+    }
+
+    /** What one way of serving (named shares, or a policy file) contributes to the common start-up. */
+    private interface Served {
+        /** The shares by name, for the configuration digest (empty under a policy: its digest is recorded). */
+        Map<String, Path> shares();
+
+        GatewayConfig config(AuditTrail trail);
+
+        /** Records the policy in use, if any, before the first client can connect. */
+        void loaded(AuditTrail trail) throws P9Exception;
+
+        /** Announces the listeners; arms what runs beside the gateway (reload on SIGHUP, pid file). */
+        void started(Gateway gateway, GatewayConfig config) throws IOException;
+    }
+
+    /** {@code --share/--listen}: a development convenience, every request allowed. */
+    private Served fromShares() {
+        if (shares.isEmpty() || listens.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "give --policy FILE, or --share NAME=DIR and --listen ADDRESS");
+        }
+        Map<String, Path> shareMap = validatedShares();
+        return new Served() {
+            public Map<String, Path> shares() { return shareMap; }
+            public GatewayConfig config(AuditTrail trail) { return validatedConfig(shareMap, trail); }
+            public void loaded(AuditTrail trail) { }
+            public void started(Gateway gateway, GatewayConfig config) { announce(gateway, config, shareMap); }
+        };
+    }
+
+    /** {@code --policy}: listeners, shares and decisions from the policy file; SIGHUP reloads it. */
+    private Served fromPolicy() throws IOException {
+        if (!shares.isEmpty() || !listens.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--policy names each VM's listener and shares: do not combine it with --share or --listen");
+        }
+        OwnershipMode mode;
+        try {
+            mode = PolicyServe.ownership(ownership);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        PolicyHolder holder = PolicyServe.load(policy);
+        PolicyReloader reloader = new PolicyReloader(holder);
+        return new Served() {
+            public Map<String, Path> shares() { return Map.of(); }
+
+            public GatewayConfig config(AuditTrail trail) {
+                try {
+                    return PolicyServe.config(holder, PolicyServe.guards(holder, reloader, mode), trail, msize,
+                            workers, maxOutstanding, iounit);
+                } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+                }
+            }
+
+            public void loaded(AuditTrail trail) throws P9Exception {
+                trail.lifecycle(new GatewayEvent.PolicyLoaded(holder.current().digest(), false, policy.toString()));
+                reloader.onReload(result -> PolicyServe.recordReload(trail, result, spec.commandLine().getErr()));
+            }
+
+            public void started(Gateway gateway, GatewayConfig config) throws IOException {
+                reloader.reloadOnSighup();
+                if (pidFile != null) {
+                    PolicyServe.writePidFile(pidFile);
+                }
+                PrintWriter out = spec.commandLine().getOut();
+                holder.current().listeners().forEach((vm, listener) ->
+                        out.println("p9gate: VM " + vm + " on " + listener.describe()));
+                out.println("p9gate: policy " + policy + " (sha256 " + holder.current().digest()
+                        + "); SIGHUP reloads it");
+                out.flush();
+            }
+        };
     }
 
     private Map<String, Path> validatedShares() {
@@ -122,19 +216,30 @@ final class ServeCommand implements Callable<Integer> {
         out.flush();
         PrintWriter err = spec.commandLine().getErr();
         err.println("p9gate: WARNING: no policy is enforced; every client may read and write every share");
+        err.flush();
+    }
+
+    private void announceAudit() {
         if (audit.enabled()) {
+            PrintWriter out = spec.commandLine().getOut();
             out.println("p9gate: audit log " + audit.dir + " (signed by " + audit.key + ")");
             out.flush();
         } else {
+            PrintWriter err = spec.commandLine().getErr();
             err.println("p9gate: WARNING: no audit trail (--audit-dir); nothing the clients do is recorded");
+            err.flush();
         }
-        err.flush();
     }
 
     /** Closes the share handles once every session is gone. */
     private static void closeHandlers(GatewayConfig config) {
-        if (config.handlers() instanceof ShareServerFactory factory) {
-            factory.close();
+        if (config.handlers() instanceof AutoCloseable handlers) {
+            try {
+                handlers.close();
+            } catch (Exception e) {
+                System.getLogger(ServeCommand.class.getName()).log(System.Logger.Level.WARNING,
+                        "closing the shares: " + e.getMessage());
+            }
         }
     }
 

@@ -4,4 +4,12 @@ package io.p9gate.gateway.fs;
 @FunctionalInterface
 public interface AccessPolicy {
     Decision decide(AccessRequest request);
+
+    /**
+     * Whether a directory entry may appear in a listing (R-POL-4: hidden subtrees are absent from
+     * readdir as well as from walk). {@code path} is share-relative like {@link AccessRequest#paths()}.
+     */
+    default boolean visible(String vm, String share, String path, int uid, int gid) {
+        return true;
+    }
 }

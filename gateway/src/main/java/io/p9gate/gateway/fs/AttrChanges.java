@@ -5,17 +5,17 @@ import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.SetAttr;
 
-/** Applies a Tsetattr to a handle: mode, owner, size, then times (the order QEMU uses too). */
+/** Applies a Tsetattr to a handle: mode, owner (guest ids, see {@link Ownership}), size, then times (QEMU's order). */
 final class AttrChanges {
     private AttrChanges() {
     }
 
-    static void apply(Node node, SetAttr attr) throws P9Exception {
+    static void apply(Node node, SetAttr attr, Ownership ownership) throws P9Exception {
         if (attr.has(SetAttr.SETATTR_MODE)) {
-            Inodes.chmod(node, attr.mode());
+            ownership.chmod(node, attr.mode());
         }
         if (attr.has(SetAttr.SETATTR_UID) || attr.has(SetAttr.SETATTR_GID)) {
-            Inodes.chown(node, attr.has(SetAttr.SETATTR_UID) ? attr.uid() : -1,
+            ownership.chown(node, attr.has(SetAttr.SETATTR_UID) ? attr.uid() : -1,
                     attr.has(SetAttr.SETATTR_GID) ? attr.gid() : -1);
         }
         if (attr.has(SetAttr.SETATTR_SIZE)) {

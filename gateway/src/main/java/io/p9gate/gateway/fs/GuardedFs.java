@@ -34,20 +34,34 @@ import java.util.function.ToLongFunction;
  * request with EIO (R-AUD-4). The operations layer never calls the backend by any other route.
  */
 public final class GuardedFs {
-    private static final boolean PRIVILEGED = LinuxSyscalls.geteuid() == 0;
     private static final List<String> CONFINEMENT_RULE = List.of("confinement");
     private static final List<String> POLICY_ERROR_RULE = List.of("policy-error");
+    private static final int SYMLINK_MODE = 0777;
 
     private final String vm;
     private final long sessionId;
     private final AccessPolicy policy;
     private final AuditTrail audit;
+    private final Ownership ownership;
+    private final QuotaAccounting quota;
 
+    /** Guest ids are host ids (no mapping) and no quotas: the gateway without a policy. */
     public GuardedFs(String vm, long sessionId, AccessPolicy policy, AuditTrail audit) {
+        this(vm, sessionId, policy, audit, ChownedIds.UNMAPPED, Quotas.NONE);
+    }
+
+    /**
+     * @param ownership how this VM's ids and modes are kept on the host (R-POL-5)
+     * @param quotas    this VM's quota scopes (R-POL-6)
+     */
+    public GuardedFs(String vm, long sessionId, AccessPolicy policy, AuditTrail audit, Ownership ownership,
+                     Quotas quotas) {
         this.vm = vm;
         this.sessionId = sessionId;
         this.policy = policy;
         this.audit = audit;
+        this.ownership = ownership;
+        this.quota = new QuotaAccounting(quotas);
     }
 
     // ---------------------------------------------------------------- the choke point
@@ -241,14 +255,22 @@ public final class GuardedFs {
     public Described getattr(Subject who, LocalShare share, Node node) throws P9Exception {
         return inspect(Operation.GETATTR, who, share.name(), () -> List.of(path(share, node)), "", () -> {
             FileStat stat = Inodes.stat(node);
-            return new Described(stat, share.root().qids().qid(stat));
+            return new Described(ownership.shown(node, stat), share.root().qids().qid(stat));
         }, NO_BYTES);
     }
 
     public void setattr(Subject who, LocalShare share, Node node, SetAttr attr) throws P9Exception {
         change(Operation.SETATTR, NO_DATA, who, share.name(), () -> List.of(path(share, node)),
                 "valid=0x" + Integer.toHexString(attr.valid()), () -> {
-                    AttrChanges.apply(node, attr);
+                    if (attr.has(SetAttr.SETATTR_SIZE)) {
+                        quota.resizing(share.name(), () -> path(share, node), node,
+                                before -> attr.size() - before, () -> {
+                            AttrChanges.apply(node, attr, ownership);
+                            return null;
+                        });
+                    } else {
+                        AttrChanges.apply(node, attr, ownership);
+                    }
                     return null;
                 }, NO_BYTES);
     }
@@ -269,7 +291,9 @@ public final class GuardedFs {
     public Opened open(Subject who, LocalShare share, Node node, int hostFlags) throws P9Exception {
         PathsOf paths = () -> List.of(path(share, node));
         BackendCall<Opened> call = () -> {
-            OpenFile file = share.io().open(node, hostFlags);
+            OpenFile file = (hostFlags & LinuxSyscalls.O_TRUNC) == 0 ? share.io().open(node, hostFlags)
+                    : quota.resizing(share.name(), () -> path(share, node), node, before -> 0,
+                            () -> share.io().open(node, hostFlags));
             try {
                 return new Opened(file, qid(share, node));
             } catch (P9Exception | RuntimeException e) {
@@ -287,11 +311,13 @@ public final class GuardedFs {
                           boolean exclusive) throws P9Exception {
         return change(Operation.CREATE, NO_DATA, who, share.name(), () -> List.of(child(path(share, dir), name)),
                 flags(hostFlags) + " mode=" + Integer.toOctalString(mode), () -> {
-                    FileIo.Created made = share.io().create(dir, name, hostFlags, mode, exclusive);
+                    FileIo.Created made = quota.creating(share.name(), () -> child(path(share, dir), name),
+                            () -> share.io().create(dir, name, hostFlags, mode, exclusive));
                     try {
-                        Qid qid = made.isNew() ? ownedQid(share, made.node(), who.uid(), gid)
-                                : share.root().qids().qid(Inodes.stat(made.node()));
-                        return new Created(made.node(), made.file(), qid);
+                        if (made.isNew()) {
+                            ownership.created(made.node(), who.uid(), gid, mode);
+                        }
+                        return new Created(made.node(), made.file(), qid(share, made.node()));
                     } catch (P9Exception | RuntimeException e) {
                         made.node().close();
                         made.file().close();
@@ -308,8 +334,14 @@ public final class GuardedFs {
 
     public int write(Subject who, LocalShare share, Node node, OpenFile file, long offset, ByteBuffer src)
             throws P9Exception {
-        return change(Operation.WRITE, src.remaining(), who, share.name(), () -> List.of(path(share, node)), "offset=" + offset,
-                () -> share.io().write(file, offset, src), n -> n);
+        int length = src.remaining();
+        boolean append = (file.flags() & LinuxSyscalls.O_APPEND) != 0;
+        // The hot path: the decision and the quota scope use one lookup of the handle's path.
+        String[] path = new String[1];
+        return change(Operation.WRITE, length, who, share.name(), () -> List.of(path[0] = path(share, node)),
+                "offset=" + offset, () -> quota.resizing(share.name(), () -> path[0], node,
+                        before -> append ? length : offset + length - before,
+                        () -> share.io().write(file, offset, src)), n -> n);
     }
 
     public void fsync(Subject who, LocalShare share, Node node, OpenFile file, boolean dataOnly) throws P9Exception {
@@ -322,35 +354,67 @@ public final class GuardedFs {
     public List<DirEntry> readdir(Subject who, LocalShare share, Node dir, OpenFile file, long offset, int count)
             throws P9Exception {
         return inspect(Operation.READDIR, who, share.name(), () -> List.of(path(share, dir)), "offset=" + offset,
-                () -> share.dirs().read(file, offset, count), NO_BYTES);
+                () -> visibleEntries(who, share, path(share, dir), file, offset, count), NO_BYTES);
+    }
+
+    /**
+     * The next entries the policy lets this VM see (hidden subtrees are absent, R-POL-4). A batch
+     * whose entries are all hidden is skipped, since an empty reply means end of directory.
+     */
+    private List<DirEntry> visibleEntries(Subject who, LocalShare share, String dirPath, OpenFile file, long offset,
+                                          int count) throws P9Exception {
+        long cursor = offset;
+        while (true) {
+            List<DirEntry> batch = share.dirs().read(file, cursor, count);
+            List<DirEntry> shown = batch.stream().filter(e -> isListed(who, share, dirPath, e.name())).toList();
+            if (!shown.isEmpty() || batch.isEmpty()) {
+                return shown;
+            }
+            cursor = batch.getLast().offset();
+        }
+    }
+
+    private boolean isListed(Subject who, LocalShare share, String dirPath, String name) {
+        if (name.equals(".") || name.equals("..")) {
+            return true;
+        }
+        try {
+            return policy.visible(vm, share.name(), child(dirPath, name), who.uid(), who.gid());
+        } catch (RuntimeException e) {
+            return false; // fail closed: an entry the policy cannot judge is not shown
+        }
     }
 
     // ---------------------------------------------------------------- directory entries
 
     public Qid mkdir(Subject who, LocalShare share, Node dir, String name, int mode, int gid) throws P9Exception {
         return change(Operation.MKDIR, NO_DATA, who, share.name(), () -> List.of(child(path(share, dir), name)),
-                "mode=" + Integer.toOctalString(mode), () -> made(share, share.entries().mkdir(dir, name, mode),
-                        who.uid(), gid), NO_BYTES);
+                "mode=" + Integer.toOctalString(mode), () -> made(share, dir, name,
+                        () -> share.entries().mkdir(dir, name, mode), who.uid(), gid, mode), NO_BYTES);
     }
 
     public Qid symlink(Subject who, LocalShare share, Node dir, String name, String target, int gid)
             throws P9Exception {
         return change(Operation.SYMLINK, NO_DATA, who, share.name(), () -> List.of(child(path(share, dir), name)),
-                "target=" + target, () -> made(share, share.entries().symlink(dir, name, target), who.uid(), gid),
-                NO_BYTES);
+                "target=" + target, () -> made(share, dir, name, () -> share.entries().symlink(dir, name, target),
+                        who.uid(), gid, SYMLINK_MODE), NO_BYTES);
     }
 
     public Qid mknod(Subject who, LocalShare share, Node dir, String name, int mode, int major, int minor, int gid)
             throws P9Exception {
         return change(Operation.MKNOD, NO_DATA, who, share.name(), () -> List.of(child(path(share, dir), name)),
                 "mode=" + Integer.toOctalString(mode) + " dev=" + major + ":" + minor,
-                () -> made(share, share.entries().mknod(dir, name, mode, major, minor), who.uid(), gid), NO_BYTES);
+                () -> made(share, dir, name, () -> share.entries().mknod(dir, name, mode, major, minor), who.uid(),
+                        gid, mode), NO_BYTES);
     }
 
     public void link(Subject who, LocalShare share, Node dir, Node target, String name) throws P9Exception {
         change(Operation.LINK, NO_DATA, who, share.name(),
                 () -> List.of(path(share, target), child(path(share, dir), name)), "", () -> {
-                    share.entries().link(target, dir, name);
+                    quota.linking(share.name(), () -> path(share, target), () -> child(path(share, dir), name), () -> {
+                        share.entries().link(target, dir, name);
+                        return null;
+                    });
                     return null;
                 }, NO_BYTES);
     }
@@ -358,7 +422,11 @@ public final class GuardedFs {
     public void rename(Subject who, LocalShare share, Node node, Node newDir, String newName) throws P9Exception {
         change(Operation.RENAME, NO_DATA, who, share.name(),
                 () -> List.of(path(share, node), child(path(share, newDir), newName)), "", () -> {
-                    share.entries().rename(node, newDir, newName);
+                    quota.moving(share.name(), () -> path(share, node), () -> child(path(share, newDir), newName),
+                            () -> Inodes.stat(node), () -> QuotaAccounting.statOf(share, newDir, newName), () -> {
+                                share.entries().rename(node, newDir, newName);
+                                return null;
+                            });
                     return null;
                 }, NO_BYTES);
     }
@@ -367,7 +435,13 @@ public final class GuardedFs {
             throws P9Exception {
         change(Operation.RENAME, NO_DATA, who, share.name(),
                 () -> List.of(child(path(share, oldDir), oldName), child(path(share, newDir), newName)), "", () -> {
-                    share.entries().renameAt(oldDir, oldName, newDir, newName);
+                    quota.moving(share.name(), () -> child(path(share, oldDir), oldName),
+                            () -> child(path(share, newDir), newName),
+                            () -> QuotaAccounting.statOf(share, oldDir, oldName),
+                            () -> QuotaAccounting.statOf(share, newDir, newName), () -> {
+                                share.entries().renameAt(oldDir, oldName, newDir, newName);
+                                return null;
+                            });
                     return null;
                 }, NO_BYTES);
     }
@@ -376,14 +450,21 @@ public final class GuardedFs {
             throws P9Exception {
         change(Operation.REMOVE, NO_DATA, who, share.name(), () -> List.of(child(path(share, dir), name)),
                 directory ? "dir" : "", () -> {
-                    share.entries().unlinkAt(dir, name, directory);
+                    quota.removing(share.name(), () -> child(path(share, dir), name),
+                            () -> QuotaAccounting.statOf(share, dir, name), () -> {
+                                share.entries().unlinkAt(dir, name, directory);
+                                return null;
+                            });
                     return null;
                 }, NO_BYTES);
     }
 
     public void remove(Subject who, LocalShare share, Node node) throws P9Exception {
         change(Operation.REMOVE, NO_DATA, who, share.name(), () -> List.of(path(share, node)), "", () -> {
-            share.entries().remove(node);
+            quota.removing(share.name(), () -> path(share, node), () -> Inodes.stat(node), () -> {
+                share.entries().remove(node);
+                return null;
+            });
             return null;
         }, NO_BYTES);
     }
@@ -391,13 +472,17 @@ public final class GuardedFs {
     // ---------------------------------------------------------------- extended attributes
 
     public byte[] xattrGet(Subject who, LocalShare share, Node node, String name) throws P9Exception {
-        return inspect(Operation.XATTR_GET, who, share.name(), () -> List.of(path(share, node)), name,
-                () -> Xattrs.get(node, name), v -> v.length);
+        return inspect(Operation.XATTR_GET, who, share.name(), () -> List.of(path(share, node)), name, () -> {
+            if (Ownership.reserved(name)) {
+                throw new P9Exception(Errno.ENODATA, "reserved xattr " + name);
+            }
+            return Xattrs.get(node, name);
+        }, v -> v.length);
     }
 
     public byte[] xattrList(Subject who, LocalShare share, Node node) throws P9Exception {
         return inspect(Operation.XATTR_LIST, who, share.name(), () -> List.of(path(share, node)), "",
-                () -> Xattrs.list(node), v -> v.length);
+                () -> withoutReserved(Xattrs.list(node)), v -> v.length);
     }
 
     /** Txattrcreate: decides whether the value may be written; the backend is touched at commit. */
@@ -406,6 +491,9 @@ public final class GuardedFs {
         return inspect(Operation.XATTR_CREATE, who, share.name(), () -> List.of(path(share, node)), name, () -> {
             if (size < 0 || size > Xattrs.MAX_VALUE) {
                 throw new P9Exception(Errno.E2BIG, "xattr value of " + size + " bytes");
+            }
+            if (Ownership.reserved(name)) {
+                throw new P9Exception(Errno.EPERM, "xattr " + name + " holds the gateway's ownership records");
             }
             if ((flags & ~(Xattrs.XATTR_CREATE | Xattrs.XATTR_REPLACE)) != 0 || name.isEmpty()) {
                 throw new P9Exception(Errno.EINVAL, "xattr flags 0x" + Integer.toHexString(flags));
@@ -481,41 +569,29 @@ public final class GuardedFs {
         return share.root().qids().qid(Inodes.stat(node));
     }
 
-    /** The qid of a node just created (owned by the guest user when the gateway may chown); closes the node. */
-    private static Qid made(LocalShare share, Node node, int uid, int gid) throws P9Exception {
-        try (node) {
-            return ownedQid(share, node, uid, gid);
+    /** Creates an entry (one inode of quota), gives it to the guest user (see {@link Ownership}); its qid. */
+    private Qid made(LocalShare share, Node dir, String name, QuotaAccounting.Call<Node> create, int uid, int gid,
+                     int mode) throws P9Exception {
+        try (Node node = quota.creating(share.name(), () -> child(path(share, dir), name), create)) {
+            ownership.created(node, uid, gid, mode);
+            return qid(share, node);
         }
     }
 
-    /**
-     * Gives a new node to the guest user and returns its qid. The chown is skipped when the node
-     * is already owned so (as when the gateway's uid is the guest's): a chown to the same ids is a
-     * needless syscall and inode update on every create. The qid does not depend on the owner.
-     */
-    private static Qid ownedQid(LocalShare share, Node node, int uid, int gid) throws P9Exception {
-        FileStat stat = Inodes.stat(node);
-        if (stat.uid() != uid || stat.gid() != gid) {
-            applyOwner(node, uid, gid);
-        }
-        return share.root().qids().qid(stat);
-    }
-
-    /**
-     * Gives a new file to the guest user when the gateway may chown. Without CAP_CHOWN (e.g. uid 0
-     * inside a user namespace) it stays the gateway's, as when running unprivileged: the file
-     * exists already, so failing the request here would only hide it from the guest.
-     */
-    private static void applyOwner(Node node, int uid, int gid) throws P9Exception {
-        if (PRIVILEGED) {
-            try {
-                Inodes.chown(node, uid, gid);
-            } catch (P9Exception e) {
-                if (e.errno() != Errno.EPERM && e.errno() != Errno.EINVAL) {
-                    throw e;
+    /** listxattr's NUL-separated names without the ones {@link Ownership} keeps for itself. */
+    private static byte[] withoutReserved(byte[] names) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(names.length);
+        int start = 0;
+        for (int i = 0; i < names.length; i++) {
+            if (names[i] == 0) {
+                String name = new String(names, start, i - start, java.nio.charset.StandardCharsets.UTF_8);
+                if (!Ownership.reserved(name)) {
+                    out.write(names, start, i - start + 1);
                 }
+                start = i + 1;
             }
         }
+        return out.toByteArray();
     }
 
     private static String flags(int hostFlags) {

@@ -40,6 +40,22 @@ class DemoCommandTest {
     }
 
     @Test
+    void demoPolicyIsPointedAtTheScratchCopyAndLoads() throws Exception {
+        Path scratch = DemoCommand.DemoFiles.scratchCopy(DemoCommand.DemoFiles.bundledShare());
+        try {
+            Path socket = scratch.resolve("demo.sock");
+            Path policyFile = DemoCommand.DemoFiles.demoPolicy(scratch, socket);
+            String yaml = Files.readString(policyFile);
+            assertFalse(yaml.contains(DemoCommand.POLICY_PREFIX), "no placeholder path is left: " + yaml);
+            var engine = PolicyServe.load(policyFile).current();
+            assertEquals(scratch.resolve("share"), engine.shareDir(DemoCommand.VM, DemoCommand.SHARE_NAME).orElseThrow());
+            assertEquals("unix:" + socket, engine.listeners().get(DemoCommand.VM).describe());
+        } finally {
+            DemoCommand.DemoFiles.deleteTree(scratch);
+        }
+    }
+
+    @Test
     void badPortIsOneUsageLine() {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

@@ -58,8 +58,17 @@ public final class GuestHarness {
      */
     public GuestResult run(String label, InetSocketAddress server, GuestRun run) throws IOException, InterruptedException {
         String hostPort = server.getAddress().getHostAddress() + ":" + server.getPort();
+        return run(label, List.of("--server", hostPort), run);
+    }
+
+    /** As {@link #run(String, InetSocketAddress, GuestRun)}, for a server on a unix socket (run-guest.sh --unix). */
+    public GuestResult run(String label, Path unixSocket, GuestRun run) throws IOException, InterruptedException {
+        return run(label, List.of("--unix", unixSocket.toString()), run);
+    }
+
+    private GuestResult run(String label, List<String> server, GuestRun run) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("bash", runGuest.toString()));
-        command.addAll(run.arguments(hostPort));
+        command.addAll(run.arguments(server));
         Files.createDirectories(logDir);
         Path log = logDir.resolve(label.replaceAll("[^A-Za-z0-9._-]", "_") + ".log");
         Process process = new ProcessBuilder(command)

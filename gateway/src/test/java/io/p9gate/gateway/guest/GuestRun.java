@@ -55,7 +55,13 @@ public record GuestRun(Path script, int msize, String aname, String mountOpts, L
 
     /** run-guest.sh's arguments for a server on {@code host:port}. */
     List<String> arguments(String server) {
-        List<String> args = new ArrayList<>(List.of("--server", server, "--script", script.toString(),
+        return arguments(List.of("--server", server));
+    }
+
+    /** run-guest.sh's arguments after the server's ({@code --server HOST:PORT} or {@code --unix PATH}). */
+    List<String> arguments(List<String> server) {
+        List<String> args = new ArrayList<>(server);
+        args.addAll(List.of("--script", script.toString(),
                 "--msize", Integer.toString(msize), "--timeout", Long.toString(timeout.toSeconds())));
         if (!aname.isEmpty()) {
             args.addAll(List.of("--aname", aname));

@@ -52,6 +52,12 @@ public final class TestSession implements AutoCloseable {
         return new TestSession(factory.open(new ConnectionContext("vm-test", "test", id, MSIZE)), id);
     }
 
+    /** A session as if it arrived on {@code listener} (the VM's identity, R-DEP-1). */
+    public static TestSession open(io.p9gate.gateway.session.RequestHandlerFactory factory, String listener) {
+        long id = SESSIONS.getAndIncrement();
+        return new TestSession(factory.open(new ConnectionContext(listener, "test", id, MSIZE)), id);
+    }
+
     /** Opens a session and attaches fid {@link #ROOT} to the share as uid 0. */
     public static TestSession attached(ShareServerFactory factory) throws P9Exception {
         TestSession s = open(factory);

@@ -1,0 +1,91 @@
+package io.p9gate.gateway.cli;
+
+import io.p9gate.gateway.fs.AuditTrail;
+import io.p9gate.gateway.fs.GatewayEvent;
+import io.p9gate.gateway.policyadapter.OwnershipMode;
+import io.p9gate.gateway.policyadapter.PolicyListeners;
+import io.p9gate.gateway.policyadapter.PolicyQuotas;
+import io.p9gate.gateway.policyadapter.PolicyReloader;
+import io.p9gate.gateway.policyadapter.PolicyShares;
+import io.p9gate.gateway.policyadapter.SessionGuards;
+import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.policy.PolicyHolder;
+import io.p9gate.policy.load.PolicyLoadException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * What {@code serve --policy FILE} builds: the listeners and shares the policy names, every request
+ * decided for the VM of the listener it came in on, SIGHUP reloading the file.
+ */
+final class PolicyServe {
+    private PolicyServe() {
+    }
+
+    /** @throws IOException with the policy's file:line:col message, for one line on stderr */
+    static PolicyHolder load(Path file) throws IOException {
+        try {
+            return PolicyHolder.load(file.toAbsolutePath().normalize());
+        } catch (PolicyLoadException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    /** @throws IllegalArgumentException one line, if a listener or share directory cannot be used */
+    static GatewayConfig config(PolicyHolder holder, SessionGuards guards, AuditTrail audit, int msize,
+                                int workers, int maxOutstanding, int iounit) {
+        return new GatewayConfig(PolicyListeners.of(holder.current()), new PolicyShares(holder, audit, guards),
+                msize, workers, maxOutstanding, iounit);
+    }
+
+    /** A reload, taken or refused, becomes a lifecycle record; a record that fails is reported, not fatal. */
+    static void recordReload(AuditTrail trail, PolicyHolder.ReloadResult result, java.io.PrintWriter err) {
+        GatewayEvent event = switch (result) {
+            case PolicyHolder.ReloadResult.Loaded loaded ->
+                    new GatewayEvent.PolicyLoaded(loaded.newDigest(), true, "replaced " + loaded.oldDigest());
+            case PolicyHolder.ReloadResult.Kept kept ->
+                    new GatewayEvent.PolicyLoaded(kept.digest(), true, "kept: " + kept.reason());
+        };
+        try {
+            trail.lifecycle(event);
+        } catch (io.p9gate.gateway.proto.P9Exception e) {
+            err.println("p9gate: audit log: cannot record the policy reload: " + e.getMessage());
+            err.flush();
+        }
+    }
+
+    /**
+     * Decisions, id mapping and quotas per VM; quota usage is scanned now and again after each reload
+     * that was taken.
+     *
+     * @throws java.io.UncheckedIOException if a quota scope cannot be scanned
+     */
+    static SessionGuards guards(PolicyHolder holder, PolicyReloader reloader, OwnershipMode mode) {
+        PolicyQuotas quotas = new PolicyQuotas(holder.current());
+        reloader.onReload(result -> {
+            if (result instanceof PolicyHolder.ReloadResult.Loaded) {
+                quotas.rebuild(holder.current());
+            }
+        });
+        return new SessionGuards(holder::current, mode, quotas);
+    }
+
+    /** {@code --ownership}: chown, xattr, or (null) the default for this process's privileges. */
+    static OwnershipMode ownership(String text) {
+        if (text == null) {
+            return OwnershipMode.automatic();
+        }
+        return switch (text.toLowerCase(java.util.Locale.ROOT)) {
+            case "chown" -> OwnershipMode.CHOWN;
+            case "xattr" -> OwnershipMode.XATTR;
+            default -> throw new IllegalArgumentException("--ownership must be chown or xattr, not '" + text + "'");
+        };
+    }
+
+    /** Writes this process's id, for {@code p9gate policy reload --pid-file FILE} to signal. */
+    static void writePidFile(Path pidFile) throws IOException {
+        Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
+        pidFile.toFile().deleteOnExit(); // a stale pid could later name an unrelated process
+    }
+}

@@ -1,0 +1,35 @@
+package io.p9gate.gateway.fs;
+
+/** A VM's uid/gid mapping between the guest's ids and the host's (R-POL-5). Must be thread-safe. */
+public interface IdTranslation {
+    /** Host ids are guest ids: what the gateway does without a policy. */
+    IdTranslation IDENTITY = new IdTranslation() {
+        @Override
+        public int uidToHost(int guestUid) {
+            return guestUid;
+        }
+
+        @Override
+        public int gidToHost(int guestGid) {
+            return guestGid;
+        }
+
+        @Override
+        public int uidToGuest(int hostUid) {
+            return hostUid;
+        }
+
+        @Override
+        public int gidToGuest(int hostGid) {
+            return hostGid;
+        }
+    };
+
+    int uidToHost(int guestUid);
+
+    int gidToHost(int guestGid);
+
+    int uidToGuest(int hostUid);
+
+    int gidToGuest(int hostGid);
+}

@@ -1,0 +1,32 @@
+package io.p9gate.gateway.fs;
+
+import io.p9gate.gateway.backend.FileStat;
+import io.p9gate.gateway.backend.Node;
+import io.p9gate.gateway.proto.P9Exception;
+
+/**
+ * Where a file's owner, group and mode live for the guest (R-POL-5): on the host inode, with the
+ * guest's ids mapped (the gateway chowns, {@link ChownedIds}), or in extended attributes of the
+ * inode, like QEMU's mapped-xattr, so an unprivileged gateway can keep them ({@link XattrIds}).
+ * Every method takes and gives the guest's ids.
+ */
+public sealed interface Ownership permits ChownedIds, XattrIds {
+    /** Extended attributes under this prefix hold ownership: a guest may neither read nor set them. */
+    String RESERVED_XATTR_PREFIX = "user.p9gate.";
+
+    /** A file the guest just created, as guest uid/gid with the mode it asked for. */
+    void created(Node node, int uid, int gid, int mode) throws P9Exception;
+
+    /** Tsetattr of owner and/or group; -1 leaves one unchanged. */
+    void chown(Node node, int uid, int gid) throws P9Exception;
+
+    /** Tsetattr of the permission bits. */
+    void chmod(Node node, int mode) throws P9Exception;
+
+    /** The stat the guest sees: its own ids (and, where kept apart, its mode). */
+    FileStat shown(Node node, FileStat host) throws P9Exception;
+
+    static boolean reserved(String xattrName) {
+        return xattrName.startsWith(RESERVED_XATTR_PREFIX);
+    }
+}

@@ -1,0 +1,121 @@
+# policy.sh - what a share policy looks like from inside a guest, through the
+# Linux kernel 9P client (R-POL-3, R-POL-4, R-POL-6, R-DEP-1).  Run INSIDE the
+# test guest by busybox sh, as root, with cwd = the 9P mount, by GuestPolicyIT.
+#
+# VM=alpha: the share "data" of PolicyFixture-like policy written by the test:
+#   /base read-only, /secret hidden, /cache limited to QUOTA_BYTES bytes.
+# VM=beta: the share "other", read-only as a whole; alpha's files are absent.
+# VM=ids: alpha again, the gateway keeping ownership in user.p9gate.* xattrs.
+#
+# Output is TAP-like ("ok N - name" / "not ok N - name: details", then "1..N").
+# Every write is at most 60000 bytes (the harness's relay stalls above 64 KiB).
+
+N=0 FAILED=0
+OUT=/tmp/policy-check.out
+
+check() {
+    name=$1; shift
+    N=$((N + 1))
+    ( set -e; "$@" ) >"$OUT" 2>&1
+    if [ $? -eq 0 ]; then
+        echo "ok $N - $name"
+    else
+        FAILED=$((FAILED + 1))
+        echo "not ok $N - $name: $(tail -3 "$OUT" | tr '\n' ' ')"
+    fi
+}
+expect() {
+    [ "$1" = "$2" ] || { echo "$3: expected '$2', got '$1'"; return 1; }
+}
+# fails_with MESSAGE WHAT COMMAND...: the command must fail and say MESSAGE (case-insensitive).
+fails_with() {
+    msg=$1; what=$2; shift 2
+    if "$@" >/tmp/policy-cmd.out 2>&1; then echo "$what: succeeded but must fail"; return 1; fi
+    grep -qi "$msg" /tmp/policy-cmd.out || { echo "$what: expected '$msg', got: $(cat /tmp/policy-cmd.out)"; return 1; }
+}
+
+# ---------------------------------------------------------------- alpha
+a_listing_hides_secret() {
+    expect "$(ls | tr '\n' ' ')" "base cache notes.txt " "root listing"
+}
+a_hidden_is_enoent() {
+    fails_with "No such file" "stat secret" stat secret
+    fails_with "No such file" "cat secret/key" cat secret/key
+    fails_with "No such file" "ls secret" ls secret
+    fails_with "No such file" "mkdir secret" mkdir secret
+}
+a_readonly_is_erofs() {
+    expect "$(cat base/map.db)" "tiles" "read is allowed"
+    fails_with "Read-only file system" "overwrite" sh -c 'echo x > base/map.db'
+    fails_with "Read-only file system" "create" sh -c 'echo x > base/new'
+    fails_with "Read-only file system" "mkdir" mkdir base/d
+    fails_with "Read-only file system" "rm" rm -f base/map.db
+    fails_with "Read-only file system" "move out" mv base/map.db stolen
+    fails_with "Read-only file system" "move in" mv notes.txt base/notes.txt
+    expect "$(cat base/map.db)" "tiles" "unchanged"
+}
+a_deny_rule_is_eacces() {
+    fails_with "Permission denied" "create *.sh" sh -c 'echo x > run.sh'
+}
+a_writes_allowed_elsewhere() {
+    echo "from alpha" > cache/hello
+    expect "$(cat cache/hello)" "from alpha" "read back"
+    mkdir cache/dir
+    echo owned > owned.txt
+    expect "$(stat -c %u:%g owned.txt)" "0:0" "guest root sees its own ids (host 100000, R-POL-5)"
+}
+a_quota_is_edquot() {
+    dd if=/dev/zero of=cache/a bs=60000 count=1 2>/dev/null
+    fails_with "quota exceeded" "write past the quota" dd if=/dev/zero of=cache/b bs=60000 count=1
+    rm -f cache/b
+    rm cache/a
+    dd if=/dev/zero of=cache/c bs=60000 count=1 2>/dev/null
+    expect "$(stat -c %s cache/c)" 60000 "space came back after rm"
+}
+
+# ---------------------------------------------------------------- ids (xattr mode)
+x_ownership_in_xattrs() {
+    echo mine > mine
+    chown 1234:567 mine
+    expect "$(stat -c %u:%g mine)" "1234:567" "chown shows the guest's ids"
+    chmod 640 mine
+    expect "$(stat -c %a mine)" "640" "chmod shows the guest's mode"
+    mkdir mydir && chown 42 mydir
+    expect "$(stat -c %u mydir)" "42" "directories too"
+}
+
+# ---------------------------------------------------------------- beta
+b_sees_only_its_share() {
+    expect "$(ls | tr '\n' ' ')" "readme " "beta's listing"
+    expect "$(cat readme)" "beta's view" "beta's file"
+    fails_with "No such file" "alpha's files" stat notes.txt
+}
+b_readonly_share() {
+    fails_with "Read-only file system" "create" sh -c 'echo x > new'
+    fails_with "Read-only file system" "overwrite" sh -c 'echo x > readme'
+    fails_with "Read-only file system" "mkdir" mkdir d
+}
+
+case "$VM" in
+alpha)
+    check "hidden subtree absent from ls (R-POL-4)" a_listing_hides_secret
+    check "hidden subtree is ENOENT (R-POL-4)" a_hidden_is_enoent
+    check "read-only subtree is EROFS (R-POL-3)" a_readonly_is_erofs
+    check "deny rule is EACCES (R-POL-2)" a_deny_rule_is_eacces
+    check "writes allowed elsewhere" a_writes_allowed_elsewhere
+    check "quota is EDQUOT and rm frees (R-POL-6)" a_quota_is_edquot
+    ;;
+ids)
+    check "mapped ownership kept in xattrs (R-POL-5)" x_ownership_in_xattrs
+    ;;
+beta)
+    check "the socket decides the VM's view (R-DEP-1)" b_sees_only_its_share
+    check "read-only share is EROFS (R-POL-3)" b_readonly_share
+    ;;
+*)
+    echo "not ok 1 - VM must be alpha or beta, got '$VM'"; N=1; FAILED=1
+    ;;
+esac
+echo "1..$N"
+echo "# policy: $N checks, $FAILED failed"
+[ "$FAILED" -eq 0 ]

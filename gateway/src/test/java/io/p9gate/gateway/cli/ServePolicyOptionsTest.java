@@ -1,0 +1,90 @@
+package io.p9gate.gateway.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code serve --policy}: what it refuses, with one line and the right exit code. */
+class ServePolicyOptionsTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int code, String err) {
+        String onlyLine() {
+            String[] lines = err.strip().split("\n");
+            assertEquals(1, lines.length, "one line on stderr: " + err);
+            assertFalse(err.contains("\tat "), "no stack trace");
+            return lines[0];
+        }
+    }
+
+    private Run run(String... args) {
+        StringWriter err = new StringWriter();
+        int code = Main.execute(new PrintWriter(new StringWriter()), new PrintWriter(err), args);
+        return new Run(code, err.toString());
+    }
+
+    private Path validPolicy() throws Exception {
+        Path share = Files.createDirectories(dir.resolve("share"));
+        return Files.writeString(dir.resolve("p.yaml"), """
+                image: t
+                vms:
+                  vm1:
+                    listen: unix:%s
+                    shares:
+                      s: {path: %s, access: read-only}
+                """.formatted(dir.resolve("vm1.sock"), share));
+    }
+
+    @Test
+    void policyExcludesShareAndListen() throws Exception {
+        Path policy = validPolicy();
+        Run withShare = run("serve", "--policy", policy.toString(), "--share", "a=" + dir);
+        assertEquals(Main.EXIT_USAGE, withShare.code());
+        assertTrue(withShare.onlyLine().contains("do not combine it with --share or --listen"), withShare.err());
+        Run withListen = run("serve", "--policy", policy.toString(), "--listen", "tcp:127.0.0.1:0");
+        assertEquals(Main.EXIT_USAGE, withListen.code());
+    }
+
+    @Test
+    void ownershipMustBeChownOrXattr() throws Exception {
+        Run r = run("serve", "--policy", validPolicy().toString(), "--ownership", "magic");
+        assertEquals(Main.EXIT_USAGE, r.code());
+        assertTrue(r.onlyLine().contains("--ownership must be chown or xattr"), r.err());
+    }
+
+    @Test
+    void aBrokenPolicyFailsWithItsFileLineAndColumn() throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad.yaml"), "image: t\nvms:\n  vm1:\n    listn: unix:/x\n");
+        Run r = run("serve", "--policy", bad.toString());
+        assertEquals(Main.EXIT_FAILURE, r.code());
+        assertTrue(r.onlyLine().contains(bad + ":4:"), r.err());
+    }
+
+    @Test
+    void neitherPolicyNorSharesIsAUsageError() {
+        Run r = run("serve");
+        assertEquals(Main.EXIT_USAGE, r.code());
+        assertTrue(r.onlyLine().contains("--policy FILE"), r.err());
+    }
+
+    @Test
+    void reloadWithoutAPidFileSaysSo() {
+        StringWriter err = new StringWriter();
+        picocli.CommandLine cl = new picocli.CommandLine(new PolicyReloadCommand());
+        cl.setErr(new PrintWriter(err));
+        cl.setExecutionExceptionHandler((e, c, p) -> {
+            c.getErr().println(e.getMessage());
+            return Main.EXIT_FAILURE;
+        });
+        assertEquals(Main.EXIT_FAILURE, cl.execute("--pid-file", dir.resolve("none.pid").toString()));
+        assertTrue(err.toString().contains("no pid file"), err.toString());
+    }
+}

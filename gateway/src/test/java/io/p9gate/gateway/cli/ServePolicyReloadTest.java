@@ -1,0 +1,63 @@
+package io.p9gate.gateway.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.gateway.fs.NoAudit;
+import io.p9gate.gateway.ops.TestSession;
+import io.p9gate.gateway.policyadapter.OwnershipMode;
+import io.p9gate.gateway.policyadapter.PolicyFixture;
+import io.p9gate.gateway.policyadapter.PolicyListeners;
+import io.p9gate.gateway.policyadapter.PolicyReloader;
+import io.p9gate.gateway.policyadapter.PolicyShares;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.policy.PolicyEngine;
+import io.p9gate.policy.PolicyHolder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What serve --policy wires: a taken reload also rebuilds the quota books (R-POL-6, R-POL-7). */
+class ServePolicyReloadTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aReloadThatRaisesAQuotaLetsTheNextWriteThrough() throws Exception {
+        PolicyFixture fx = new PolicyFixture(tmp);
+        PolicyHolder holder = fx.holder();
+        PolicyReloader reloader = new PolicyReloader(holder);
+        try (PolicyShares shares = new PolicyShares(holder, new NoAudit(),
+                PolicyServe.guards(holder, reloader, OwnershipMode.CHOWN));
+             TestSession s = TestSession.open(shares, fx.alphaListener())) {
+            s.call(new TMessage.Tattach(TestSession.ROOT, TMessage.NOFID, "root", "data", 0));
+            s.walk(TestSession.ROOT, 1, "cache");
+            s.lcreate(1, "f", 2, 0644);
+            assertEquals(Errno.EDQUOT, s.fails(new TMessage.Twrite(1, 0,
+                    io.netty.buffer.Unpooled.wrappedBuffer(new byte[2000]))));
+
+            Files.writeString(fx.policyFile, fx.policy("", "4KiB"));
+            reloader.reload();
+            assertEquals(2000, s.write(1, 0, new byte[2000]));
+        }
+    }
+
+    @Test
+    void aVsockListenerIsRefusedWithOneLineUntilItExists() throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("s"));
+        Path policy = Files.writeString(tmp.resolve("p.yaml"), """
+                image: t
+                vms:
+                  v:
+                    listen: vsock:42
+                    shares:
+                      s: {path: %s}
+                """.formatted(share));
+        PolicyEngine engine = PolicyEngine.load(policy);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PolicyListeners.of(engine));
+        assertTrue(e.getMessage().contains("VM 'v': vsock:42 listeners are not supported yet"), e.getMessage());
+    }
+}

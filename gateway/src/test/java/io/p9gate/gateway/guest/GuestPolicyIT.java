@@ -1,0 +1,105 @@
+package io.p9gate.gateway.guest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.gateway.policyadapter.OwnershipMode;
+import io.p9gate.gateway.policyadapter.PolicyFixture;
+import io.p9gate.gateway.policyadapter.PolicyListeners;
+import io.p9gate.gateway.policyadapter.PolicyShares;
+import io.p9gate.gateway.server.Gateway;
+import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.policy.PolicyHolder;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Ground truth for the policy: the real Linux 9P client in two guests, each booted on the unix socket
+ * of its VM (R-DEP-1), runs gateway/src/test/guest/policy.sh and sees EROFS, ENOENT, EACCES and EDQUOT
+ * where the policy says (R-POL-3/4/6); afterwards the host shows nothing changed that should not have.
+ */
+class GuestPolicyIT {
+    static final int CHECKS_ALPHA = 6;
+    static final int CHECKS_BETA = 2;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void twoGuestsOnTwoSocketsSeeTheirPolicies() throws Exception {
+        GuestHarness harness = GuestHarness.locate();
+        PolicyFixture fx = new PolicyFixture(tmp, "100000");
+        PolicyHolder holder = fx.holder();
+        Path script = RepoPaths.guestScripts().resolve("policy.sh");
+        try (PolicyShares shares = fx.shares(holder, OwnershipMode.CHOWN);
+             Gateway gateway = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
+                     GatewayConfig.DEFAULT_MSIZE, 8))) {
+            GuestResult alpha = harness.run("p9gate-policy-alpha", fx.alphaSocket,
+                    GuestRun.script(script).withEnv("VM", "alpha"));
+            assertEquals(List.of(), alpha.failed(), alpha::describe);
+            assertEquals(CHECKS_ALPHA, alpha.checks().size(), alpha::describe);
+            assertEquals(0, alpha.exitCode(), alpha::describe);
+
+            GuestResult beta = harness.run("p9gate-policy-beta", fx.betaSocket,
+                    GuestRun.script(script).withEnv("VM", "beta"));
+            assertEquals(List.of(), beta.failed(), beta::describe);
+            assertEquals(CHECKS_BETA, beta.checks().size(), beta::describe);
+            assertEquals(0, beta.exitCode(), beta::describe);
+        }
+        // The host: read-only and hidden subtrees untouched, denied files never made, quota kept.
+        assertEquals("tiles", Files.readString(fx.data.resolve("base/map.db")));
+        assertEquals(List.of("map.db"), names(fx.data.resolve("base")));
+        assertEquals("s3cret", Files.readString(fx.data.resolve("secret/key")));
+        assertEquals(List.of("key"), names(fx.data.resolve("secret")));
+        assertTrue(Files.exists(fx.data.resolve("notes.txt")));
+        assertFalse(Files.exists(fx.data.resolve("run.sh")));
+        assertFalse(Files.exists(fx.data.resolve("stolen")));
+        assertEquals("from alpha\n", Files.readString(fx.data.resolve("cache/hello")));
+        long cacheBytes;
+        try (Stream<Path> files = Files.walk(fx.data.resolve("cache"))) {
+            cacheBytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        }
+        assertTrue(cacheBytes <= 100_000, "cache holds " + cacheBytes);
+        // Guest root is host 100000 in alpha's id map (R-POL-5, chown mode).
+        assertEquals(100_000, Files.getAttribute(fx.data.resolve("owned.txt"), "unix:uid", LinkOption.NOFOLLOW_LINKS));
+        assertEquals(List.of("readme"), names(fx.other));
+    }
+
+    /** R-POL-5 unprivileged: chown/chmod in the guest land in user.p9gate.* xattrs; the host inode stays root's. */
+    @Test
+    void ownershipKeptInXattrsIsWhatTheGuestSees() throws Exception {
+        GuestHarness harness = GuestHarness.locate();
+        PolicyFixture fx = new PolicyFixture(tmp, "100000");
+        PolicyHolder holder = fx.holder();
+        try (PolicyShares shares = fx.shares(holder, OwnershipMode.XATTR);
+             Gateway gateway = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
+                     GatewayConfig.DEFAULT_MSIZE, 8))) {
+            GuestResult ids = harness.run("p9gate-policy-ids", fx.alphaSocket,
+                    GuestRun.script(RepoPaths.guestScripts().resolve("policy.sh")).withEnv("VM", "ids"));
+            assertEquals(List.of(), ids.failed(), ids::describe);
+            assertEquals(1, ids.checks().size(), ids::describe);
+            assertEquals(0, ids.exitCode(), ids::describe);
+        }
+        Path mine = fx.data.resolve("mine");
+        assertEquals(0, Files.getAttribute(mine, "unix:uid"), "the host inode keeps the gateway's owner");
+        UserDefinedFileAttributeView xattrs = Files.getFileAttributeView(mine, UserDefinedFileAttributeView.class);
+        ByteBuffer uid = ByteBuffer.allocate(xattrs.size("p9gate.uid"));
+        xattrs.read("p9gate.uid", uid);
+        assertEquals("1234", new String(uid.array(), StandardCharsets.US_ASCII));
+    }
+
+    private static List<String> names(Path dir) throws Exception {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package io.p9gate.gateway.policyadapter;
+
+import io.p9gate.gateway.fs.AccessRequest;
+import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.fs.AuditTrail;
+import io.p9gate.gateway.fs.Decision;
+import io.p9gate.gateway.fs.Outcome;
+import io.p9gate.policy.PolicyHolder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Two VMs with different views of the host, written as a real policy file:
+ * alpha has share "data" (read-write, /base read-only, /secret hidden, no *.sh writes, a quota on
+ * /cache, ids shifted by 100000 on the host side); beta has share "other" (read-only).
+ */
+public final class PolicyFixture {
+    public final Path root;
+    public final Path data;
+    public final Path other;
+    public final Path alphaSocket;
+    public final Path betaSocket;
+    public final Path policyFile;
+    public final Recorder audit = new Recorder();
+    private final String cacheQuota;
+
+    record Recorded(AccessRequest request, Decision decision, Outcome outcome) {
+    }
+
+    /** Keeps every audit record, to check rule ids reach the audit trail. */
+    public static final class Recorder implements AuditTrail {
+        final List<Recorded> records = new CopyOnWriteArrayList<>();
+
+        @Override
+        public long record(AuditEntry entry) {
+            records.add(new Recorded(entry.request(), entry.decision(), entry.outcome()));
+            return records.size();
+        }
+    }
+
+    /** With a 1 KiB quota on alpha's /cache. */
+    public PolicyFixture(Path tmp) throws Exception {
+        this(tmp, "1KiB");
+    }
+
+    /** @param cacheQuota alpha's byte quota on /cache, as the policy spells it */
+    public PolicyFixture(Path tmp, String cacheQuota) throws Exception {
+        this.cacheQuota = cacheQuota;
+        root = tmp;
+        data = Files.createDirectories(tmp.resolve("shares/data"));
+        other = Files.createDirectories(tmp.resolve("shares/other"));
+        Files.createDirectories(data.resolve("base"));
+        Files.createDirectories(data.resolve("secret"));
+        Files.createDirectories(data.resolve("cache"));
+        Files.writeString(data.resolve("base/map.db"), "tiles");
+        Files.writeString(data.resolve("secret/key"), "s3cret");
+        Files.writeString(data.resolve("notes.txt"), "hello");
+        Files.writeString(other.resolve("readme"), "beta's view");
+        alphaSocket = tmp.resolve("alpha.sock");
+        betaSocket = tmp.resolve("beta.sock");
+        policyFile = tmp.resolve("policy.yaml");
+        Files.writeString(policyFile, policy(""), StandardCharsets.UTF_8);
+    }
+
+    /** The policy text; {@code extraDataRule} is added to alpha's share rules (for reload tests). */
+    public String policy(String extraDataRule) {
+        return policy(extraDataRule, cacheQuota);
+    }
+
+    /** As {@link #policy(String)} with another byte quota on alpha's /cache. */
+    public String policy(String extraDataRule, String cacheQuota) {
+        return """
+                image: test
+                vms:
+                  alpha:
+                    listen: unix:%s
+                    ids:
+                      uid: {ranges: [{guest: 0, host: 100000, count: 65536}]}
+                      gid: {ranges: [{guest: 0, host: 100000, count: 65536}]}
+                    shares:
+                      data:
+                        path: %s
+                        access: read-write
+                        read-only: [/base]
+                        hidden: [/secret]
+                        rules:
+                          - id: no-scripts
+                            effect: deny
+                            ops: [CREATE, OPEN_WRITE]
+                            paths: ["/**/*.sh"]
+                %s
+                        quotas:
+                          - {path: /cache, bytes: %s, inodes: 4}
+                  beta:
+                    listen: unix:%s
+                    shares:
+                      other:
+                        path: %s
+                        access: read-only
+                """.formatted(alphaSocket, data, extraDataRule, cacheQuota, betaSocket, other);
+    }
+
+    public PolicyHolder holder() throws Exception {
+        return PolicyHolder.load(policyFile);
+    }
+
+    /** The gateway's share server for this policy, deciding through {@code holder}'s current engine. */
+    public PolicyShares shares(PolicyHolder holder) {
+        return shares(holder, OwnershipMode.automatic());
+    }
+
+    public PolicyShares shares(PolicyHolder holder, OwnershipMode ownership) {
+        return new PolicyShares(holder, audit, new SessionGuards(holder::current, ownership,
+                new PolicyQuotas(holder.current())));
+    }
+
+    public String alphaListener() {
+        return "unix:" + alphaSocket;
+    }
+
+    public String betaListener() {
+        return "unix:" + betaSocket;
+    }
+}

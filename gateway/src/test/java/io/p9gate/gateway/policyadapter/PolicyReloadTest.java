@@ -1,0 +1,88 @@
+package io.p9gate.gateway.policyadapter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.gateway.ops.TestSession;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.policy.PolicyHolder;
+import io.p9gate.policy.PolicyHolder.ReloadResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** R-POL-7: a reload applies to the next request of a live session; a broken file keeps the old policy. */
+class PolicyReloadTest {
+    static final int O_WRONLY = 1;
+    static final String DENY_NOTES = """
+                      - id: notes-frozen
+                        effect: deny
+                        ops: [OPEN_WRITE]
+                        paths: [/notes.txt]
+            """;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aNewRuleAppliesToTheNextRequestAndABrokenFileKeepsTheOldPolicy() throws Exception {
+        PolicyFixture fx = new PolicyFixture(tmp);
+        PolicyHolder holder = fx.holder();
+        PolicyReloader reloader = new PolicyReloader(holder);
+        List<ReloadResult> seen = new CopyOnWriteArrayList<>();
+        reloader.onReload(seen::add);
+        try (PolicyShares shares = fx.shares(holder);
+             TestSession s = TestSession.open(shares, fx.alphaListener())) {
+            s.call(new TMessage.Tattach(TestSession.ROOT, TMessage.NOFID, "root", "data", 0));
+            s.walk(TestSession.ROOT, 1, "notes.txt");
+            s.lopen(1, O_WRONLY);
+            s.clunk(1);
+
+            String before = holder.current().digest();
+            Files.writeString(fx.policyFile, fx.policy(DENY_NOTES));
+            ReloadResult loaded = reloader.reload();
+            assertInstanceOf(ReloadResult.Loaded.class, loaded);
+            s.walk(TestSession.ROOT, 2, "notes.txt");
+            assertEquals(Errno.EACCES, s.fails(new TMessage.Tlopen(2, O_WRONLY)));
+
+            String good = holder.current().digest();
+            Files.writeString(fx.policyFile, "image: test\nvms: [not, a, map]\n");
+            ReloadResult kept = reloader.reload();
+            ReloadResult.Kept k = assertInstanceOf(ReloadResult.Kept.class, kept);
+            assertEquals(good, k.digest());
+            assertTrue(k.reason().contains(fx.policyFile + ":2:"), k.reason());
+            assertEquals(Errno.EACCES, s.fails(new TMessage.Tlopen(2, O_WRONLY)), "old (second) policy still on");
+            assertNotEquals(before, good);
+        }
+        assertEquals(2, seen.size());
+    }
+
+    /** The operator's path: serve wrote a pid file, {@code p9gate policy reload} signals it (SIGHUP). */
+    @Test
+    void policyReloadCommandSignalsTheGatewayWhichReloads() throws Exception {
+        PolicyFixture fx = new PolicyFixture(tmp);
+        PolicyHolder holder = fx.holder();
+        PolicyReloader reloader = new PolicyReloader(holder);
+        java.util.concurrent.BlockingQueue<ReloadResult> seen = new java.util.concurrent.LinkedBlockingQueue<>();
+        reloader.onReload(seen::add);
+        reloader.reloadOnSighup();
+        Path pidFile = tmp.resolve("p9gate.pid");
+        Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
+        Files.writeString(fx.policyFile, fx.policy(DENY_NOTES));
+
+        int code = new picocli.CommandLine(new io.p9gate.gateway.cli.PolicyReloadCommand())
+                .execute("--pid-file", pidFile.toString());
+
+        assertEquals(0, code);
+        ReloadResult result = seen.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertInstanceOf(ReloadResult.Loaded.class, result);
+        assertEquals(holder.current().digest(), ((ReloadResult.Loaded) result).newDigest());
+        assertTrue(holder.current().rules().stream().anyMatch(r -> r.id().endsWith("rules.notes-frozen")));
+    }
+}
