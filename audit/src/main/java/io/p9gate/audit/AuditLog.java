@@ -7,6 +7,8 @@ import io.p9gate.audit.note.SigningKey;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -14,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -25,15 +28,18 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Checkpoints are taken every {@code checkpointRecords} records, every {@code checkpointEvery} while records
  * arrive, after policy load/reload and key change, and at {@link #close}. Taking one has two halves: under the
- * lock, a CHECKPOINT record is appended and the tree head fixed; then the checkpoint thread fsyncs the segment,
- * signs the head and appends the note to the sidecar (fsynced), in capture order. So no note is ever durable
- * before the records it covers, and appenders do not wait for fsync or signing. Forced checkpoints (policy,
+ * lock, a CHECKPOINT record is appended and the tree head fixed; then the checkpoint thread takes the heads
+ * captured so far, fsyncs the segment, and signs those heads only, appending their notes to the sidecar
+ * (fsynced) in capture order. So no note is ever durable before the records it covers, and appenders do not
+ * wait for fsync or signing. Forced checkpoints (policy,
  * key, explicit, close) are awaited by their caller.
  *
  * <p>Once a write, fsync or note fails, the log stays failed: every later append throws
- * {@link AuditWriteException} (EIO), so no decision is carried out unrecorded.
+ * {@link AuditWriteException} (EIO), so no decision is carried out unrecorded. The failure is logged once at
+ * ERROR, since a checkpoint that fails in the background has no caller to tell.
  */
 public final class AuditLog implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(AuditLog.class.getName());
     private final ReentrantLock lock = new ReentrantLock();
     private final Hashes hashes = new Hashes();
     private final UUID boot = UUID.randomUUID();
@@ -45,23 +51,27 @@ public final class AuditLog implements AutoCloseable {
     /** One thread: completes checkpoints in the order they were captured, and runs the timer. */
     private final ScheduledExecutorService checkpointer;
     private final WriterLock writerLock;
+    private final CheckpointObserver observer;
     /** Captured heads not yet signed, in capture order; filled under the lock, drained by the checkpointer. */
     private final java.util.Queue<Checkpoint> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private byte[] chainHead;
     private long recordsSinceCheckpoint;
     private volatile boolean closed;
     private volatile Checkpoint lastCheckpoint;
-    private volatile Exception failure;
+    /** The first failure; set once, from an appender or the checkpoint thread. */
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
-    private AuditLog(Path dir, SigningKey key, AuditOptions options, LogRecovery.State state, WriterLock writerLock)
-            throws IOException {
+    private AuditLog(Path dir, SigningKey key, AuditOptions options, LogRecovery.State state, WriterLock writerLock,
+                     CheckpointObserver observer) throws IOException {
         this.writerLock = writerLock;
+        this.observer = observer;
         this.options = options;
         this.key = key;
         this.tree = state.tree();
         this.chainHead = state.chainHead();
         this.lastCheckpoint = state.lastCheckpoint();
-        this.segments = new SegmentWriter(dir, options.maxSegmentBytes(), state.lastSegment(), state.lastSegmentLength());
+        this.segments = new SegmentWriter(dir, options.maxSegmentBytes(), state.lastSegment(), state.lastSegmentLength(),
+                state.size());
         this.checkpoints = CheckpointStore.openForAppend(dir);
         this.checkpointer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "audit-checkpoint");
@@ -78,13 +88,18 @@ public final class AuditLog implements AutoCloseable {
      * @throws LogInconsistentException the existing records do not continue cleanly; nothing is appended
      */
     public static AuditLog open(Path dir, SigningKey key, AuditOptions options) throws IOException, AuditWriteException {
+        return open(dir, key, options, CheckpointObserver.NONE);
+    }
+
+    static AuditLog open(Path dir, SigningKey key, AuditOptions options, CheckpointObserver observer)
+            throws IOException, AuditWriteException {
         java.nio.file.Files.createDirectories(dir);
         WriterLock writerLock = WriterLock.acquire(dir);
         LogRecovery.State state;
         AuditLog log;
         try {
             state = LogRecovery.recover(dir);
-            log = new AuditLog(dir, key, options, state, writerLock);
+            log = new AuditLog(dir, key, options, state, writerLock, observer);
         } catch (IOException | RuntimeException e) {
             writerLock.close();
             throw e;
@@ -175,7 +190,7 @@ public final class AuditLog implements AutoCloseable {
      * when its decision could not be recorded anyway (R-AUD-4).
      */
     public boolean writable() {
-        return failure == null && !closed;
+        return failure.get() == null && !closed;
     }
 
     /** Number of records in the log. */
@@ -225,11 +240,11 @@ public final class AuditLog implements AutoCloseable {
     private void timedCheckpoint() {
         lock.lock();
         try {
-            if (!closed && failure == null && recordsSinceCheckpoint > 0) {
+            if (!closed && failure.get() == null && recordsSinceCheckpoint > 0) {
                 complete(capture("time"));
             }
         } catch (AuditWriteException e) {
-            // The log is now failed; the next append reports it to the gateway as EIO.
+            // fail() has logged it; the next append reports it to the gateway as EIO.
         } finally {
             lock.unlock();
         }
@@ -250,25 +265,42 @@ public final class AuditLog implements AutoCloseable {
     private Future<?> complete(Checkpoint cp) {
         pending.add(cp);
         return checkpointer.submit(() -> {
-            if (failure != null) {
-                throw new AuditWriteException("audit log failed earlier: " + failure.getMessage(), failure);
+            rejectIfFailed();
+            // Take the heads BEFORE the fsync: their records were written before they were captured, so the
+            // fsync covers them. A head captured during the fsync may cover records still only in the page
+            // cache; it stays queued for the next run.
+            List<Checkpoint> batch = new ArrayList<>();
+            for (Checkpoint next; (next = pending.poll()) != null; ) {
+                batch.add(next);
             }
-            if (pending.isEmpty()) {
+            if (batch.isEmpty()) {
                 return null; // an earlier run already made this checkpoint durable
             }
             try {
-                segments.force();
-                Checkpoint done = null;
-                for (Checkpoint next; (next = pending.poll()) != null; done = next) {
+                long durable = segments.force();
+                observer.forced(durable);
+                for (Checkpoint next : batch) {
+                    if (next.size() > durable) {
+                        throw new IllegalStateException("checkpoint " + next.size() + " is ahead of the "
+                                + durable + " records on disk");
+                    }
+                    observer.signing(next);
                     checkpoints.append(SignedNote.sign(next.body(), key));
                 }
                 checkpoints.force();
-                lastCheckpoint = done;
+                lastCheckpoint = batch.getLast();
                 return null;
-            } catch (IOException | RuntimeException e) {
+            } catch (Throwable e) { // even an Error: the batch is lost, so the log must not stay writable
                 throw fail("cannot write audit checkpoint " + cp.size(), e);
             }
         });
+    }
+
+    private void rejectIfFailed() throws AuditWriteException {
+        Throwable earlier = failure.get();
+        if (earlier != null) {
+            throw new AuditWriteException("audit log failed earlier: " + earlier.getMessage(), earlier);
+        }
     }
 
     private static void await(Future<?> checkpoint) throws AuditWriteException {
@@ -286,9 +318,7 @@ public final class AuditLog implements AutoCloseable {
     }
 
     private long writeRecord(AuditEvent event) throws AuditWriteException {
-        if (failure != null) {
-            throw new AuditWriteException("audit log failed earlier: " + failure.getMessage(), failure);
-        }
+        rejectIfFailed();
         if (closed) {
             throw new AuditWriteException("audit log is closed", null);
         }
@@ -307,9 +337,10 @@ public final class AuditLog implements AutoCloseable {
         return seq;
     }
 
-    private AuditWriteException fail(String message, Exception cause) {
-        if (failure == null) {
-            failure = cause;
+    private AuditWriteException fail(String message, Throwable cause) {
+        if (failure.compareAndSet(null, cause)) {
+            LOG.log(System.Logger.Level.ERROR, () -> "audit log failed, every further operation is refused (EIO): "
+                    + message + ": " + cause);
         }
         return new AuditWriteException(message + ": " + cause.getMessage(), cause);
     }

@@ -23,11 +23,17 @@ final class SegmentWriter implements Closeable {
     /** Volatile: the checkpoint thread forces whichever segment is current while appenders write. */
     private volatile FileOutputStream out;
     private long written;
+    /** Records handed to the kernel so far; read by {@link #force} before it picks the segment to force. */
+    private volatile long records;
 
-    /** Continues {@code current} (truncated to {@code validLength}) or, when null, starts at the next record. */
-    SegmentWriter(Path dir, long maxBytes, Path current, long validLength) throws IOException {
+    /**
+     * Continues {@code current} (truncated to {@code validLength}) or, when null, starts at the next record.
+     * {@code records} is how many records the log already holds.
+     */
+    SegmentWriter(Path dir, long maxBytes, Path current, long validLength, long records) throws IOException {
         this.dir = dir;
         this.maxBytes = maxBytes;
+        this.records = records;
         if (current != null) {
             try (FileChannel ch = FileChannel.open(current, StandardOpenOption.WRITE)) {
                 ch.truncate(validLength); // cut a torn last line (see LogRecovery)
@@ -46,22 +52,26 @@ final class SegmentWriter implements Closeable {
         line[record.length] = '\n';
         out.write(line);
         written += line.length;
+        records = seq + 1;
     }
 
     /**
-     * Makes every line written so far durable. Safe to call from another thread than the writer: if a rotation
-     * closes the segment meanwhile, that rotation has already forced it.
+     * Makes every line written before the call durable and returns how many records that is (lines written
+     * meanwhile may or may not be durable). Safe to call from another thread than the writer: a rotation forces
+     * a segment before it stops being {@code out}, so a segment that is no longer (or not yet) current needs
+     * nothing here.
      */
-    void force() throws IOException {
+    long force() throws IOException {
+        long covered = records; // read before out: these records are in out or in segments already forced
         FileOutputStream current = out;
-        if (current == null) {
-            return;
+        if (current != null) {
+            try {
+                current.getChannel().force(false);
+            } catch (ClosedChannelException rotatedAway) {
+                // closeCurrent() forced it before closing
+            }
         }
-        try {
-            current.getChannel().force(false);
-        } catch (ClosedChannelException rotatedAway) {
-            // rotate() and close() force before closing
-        }
+        return covered;
     }
 
     private void rotate(long firstSeq) throws IOException {
@@ -81,8 +91,9 @@ final class SegmentWriter implements Closeable {
     private void closeCurrent() throws IOException {
         FileOutputStream current = out;
         if (current != null) {
-            out = null;
+            // Force before clearing out: a concurrent force() that finds out null must find this segment durable.
             current.getChannel().force(false);
+            out = null;
             current.close();
         }
     }
