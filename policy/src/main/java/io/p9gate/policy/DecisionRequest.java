@@ -28,10 +28,19 @@ public record DecisionRequest(String vm, String share, OpKind op, SharePath path
         return new DecisionRequest(vm, share, op, SharePath.of(path), SharePath.of(destination), 0, 0);
     }
 
-    /** The single-path questions this request asks: one, or two for rename/link (source first). */
+    /**
+     * The single-path questions this request asks, source first: rename and link ask about both paths;
+     * link and symlink also ask CREATE about the new name, since a name appears there and a rule that
+     * refuses creating it (say {@code *.sh}) must not be sidestepped by linking (R-POL-3).
+     */
     public java.util.List<PathQuestion> questions() {
         PathQuestion src = new PathQuestion(vm, share, op, path, uid, gid);
-        return destination == null ? java.util.List.of(src)
-                : java.util.List.of(src, new PathQuestion(vm, share, op, destination, uid, gid));
+        return switch (op) {
+            case SYMLINK -> java.util.List.of(src, new PathQuestion(vm, share, OpKind.CREATE, path, uid, gid));
+            case LINK -> java.util.List.of(src, new PathQuestion(vm, share, op, destination, uid, gid),
+                    new PathQuestion(vm, share, OpKind.CREATE, destination, uid, gid));
+            case RENAME -> java.util.List.of(src, new PathQuestion(vm, share, op, destination, uid, gid));
+            default -> java.util.List.of(src);
+        };
     }
 }

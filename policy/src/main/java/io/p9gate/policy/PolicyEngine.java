@@ -6,6 +6,7 @@ import io.p9gate.policy.cedar.CedarPolicySetBuilder;
 import io.p9gate.policy.compile.CompiledRule;
 import io.p9gate.policy.compile.Errnos;
 import io.p9gate.policy.compile.PathEvaluator;
+import io.p9gate.policy.compile.ProtectedBelow;
 import io.p9gate.policy.compile.RuleCompiler;
 import io.p9gate.policy.compile.Verdict;
 import io.p9gate.policy.fast.FastEvaluator;
@@ -78,13 +79,28 @@ public final class PolicyEngine {
     }
 
     /**
-     * Decides a request; a rename or link is allowed only if both its paths are. Never throws: if Cedar
-     * itself fails, the answer is a denial with EIO (fail closed).
+     * Decides a request; a rename or link is allowed only if both its paths are, a link or symlink only
+     * if its new name may also be created, and a rename only if neither path is an ancestor of a
+     * protected scope (see {@link #renameAcrossProtection}). Never throws: if Cedar itself fails, the
+     * answer is a denial with EIO (fail closed).
      */
-    public Decision decide(DecisionRequest request) { return combine(request, decider); }
+    public Decision decide(DecisionRequest request) { return renameAcrossProtection(request, combine(request, decider)); }
 
     /** Decides with Cedar regardless of the fast path (the reference; used by explain and tests). */
-    public Decision decideWithCedar(DecisionRequest request) { return combine(request, cedar); }
+    public Decision decideWithCedar(DecisionRequest request) { return renameAcrossProtection(request, combine(request, cedar)); }
+
+    /**
+     * Rules decide paths, so renaming a directory above a hidden, read-only or deny scope would carry
+     * its content out of the rule's reach, and renaming onto such an ancestor would plant content in
+     * it (R-POL-3, R-POL-4). Checked on the compiled rules after either evaluator, so the fast path and
+     * Cedar give the same answer; an evaluator's own denial (ENOENT for a hidden source) comes first.
+     */
+    private Decision renameAcrossProtection(DecisionRequest request, Decision decided) {
+        if (request.op() != OpKind.RENAME || !decided.allowed()) return decided;
+        Set<String> ids = new TreeSet<>(ProtectedBelow.ruleIds(rules, request.vm(), request.share(), request.path()));
+        ids.addAll(ProtectedBelow.ruleIds(rules, request.vm(), request.share(), request.destination()));
+        return ids.isEmpty() ? decided : Decision.deny(RuleCompiler.EACCES, new ArrayList<>(ids));
+    }
 
     /**
      * Whether a directory entry may be listed: entries whose walk would fail with ENOENT (hidden

@@ -1,0 +1,107 @@
+package io.p9gate.policy;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Renames of an ancestor of a protected scope and links onto denied names (R-POL-3, R-POL-4): the
+ * security review's bypasses. Every refusal is checked on the fast path and on Cedar, which must agree.
+ */
+class RenameAcrossProtectionTest {
+
+    private static final String SHARE = """
+            path: /srv/p9gate/data
+            access: read-write
+            read-only: [/a/ro]
+            hidden: [/data/secret]
+            rules:
+              - {id: no-scripts, effect: deny, ops: [CREATE, OPEN_WRITE, RENAME], paths: ["/cache/**/*.sh"]}
+            """;
+    private static final String RO = "vm.vm1.share.data.read-only[0]";
+    private static final String HIDDEN = "vm.vm1.share.data.hidden[0]";
+    private static final String SCRIPTS = "vm.vm1.share.data.rules.no-scripts";
+
+    @TempDir Path dir;
+
+    private PolicyEngine engine() throws Exception {
+        return PolicyEngine.load(PolicyFiles.write(dir, "p.yaml", PolicyFiles.oneShare(SHARE)));
+    }
+
+    /** Decides on both evaluators, asserts they agree, returns the answer. */
+    private static Decision both(PolicyEngine e, DecisionRequest r) {
+        Decision fast = e.decide(r);
+        assertEquals(e.decideWithCedar(r), fast, r::toString);
+        return fast;
+    }
+
+    private static DecisionRequest rename(String from, String to) {
+        return DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, from, to);
+    }
+
+    @Test
+    void renamingTheDirectoryAboveAHiddenSubtreeIsRefused() throws Exception {
+        PolicyEngine e = engine();
+        assertEquals(Decision.deny("EACCES", List.of(HIDDEN)), both(e, rename("/data", "/d2")));
+        assertEquals(Decision.deny("EACCES", List.of(HIDDEN)), both(e, rename("/d2", "/data")));
+    }
+
+    @Test
+    void renamingAboveAReadOnlySubtreeIsRefusedAtSourceAndDestination() throws Exception {
+        PolicyEngine e = engine();
+        assertEquals(Decision.deny("EACCES", List.of(RO)), both(e, rename("/a", "/b")));
+        assertEquals(Decision.deny("EACCES", List.of(RO)), both(e, rename("/prepared", "/a")));
+    }
+
+    @Test
+    void renamingAboveADenyRulesFixedPrefixIsRefused() throws Exception {
+        PolicyEngine e = engine();
+        assertEquals(Decision.deny("EACCES", List.of(SCRIPTS)), both(e, rename("/cache", "/c2")));
+        assertEquals(Decision.deny("EACCES", List.of(SCRIPTS)), both(e, rename("/c2", "/cache")));
+    }
+
+    @Test
+    void bothSidesProtectedNamesEveryRule() throws Exception {
+        assertEquals(Decision.deny("EACCES", List.of(HIDDEN, RO)), both(engine(), rename("/data", "/a")));
+    }
+
+    @Test
+    void aHiddenSourceStillLooksAbsent() throws Exception {
+        assertEquals("ENOENT", both(engine(), rename("/data/secret", "/x")).errno());
+    }
+
+    @Test
+    void unrelatedRenamesAreStillAllowed() throws Exception {
+        PolicyEngine e = engine();
+        assertTrue(both(e, rename("/tmp/a", "/tmp/b")).allowed());
+        assertTrue(both(e, rename("/data/other", "/d2")).allowed(), "a sibling of the hidden subtree");
+        assertTrue(both(e, rename("/a/rw", "/a/rw2")).allowed(), "a sibling of the read-only subtree");
+        assertTrue(both(e, rename("/cache/t.png", "/cache/u.png")).allowed(), "files below the glob's prefix");
+    }
+
+    @Test
+    void linkOrSymlinkOntoADeniedNameIsRefusedAsCreate() throws Exception {
+        PolicyEngine e = engine();
+        assertEquals(Decision.deny("EACCES", List.of(SCRIPTS)),
+                both(e, DecisionRequest.twoPath("vm1", "data", OpKind.LINK, "/cache/a.txt", "/cache/a.sh")));
+        assertEquals(Decision.deny("EACCES", List.of(SCRIPTS)),
+                both(e, DecisionRequest.of("vm1", "data", OpKind.SYMLINK, "/cache/b.sh")));
+        assertTrue(both(e, DecisionRequest.twoPath("vm1", "data", OpKind.LINK, "/cache/a.txt", "/cache/b.txt")).allowed());
+        assertTrue(both(e, DecisionRequest.of("vm1", "data", OpKind.SYMLINK, "/cache/b.txt")).allowed());
+    }
+
+    @Test
+    void symlinkNeedsCreateAllowedToo() throws Exception {
+        PolicyEngine e = PolicyEngine.load(PolicyFiles.write(dir, "s.yaml", PolicyFiles.oneShare("""
+                path: /srv/p9gate/data
+                rules:
+                  - {id: links, effect: allow, ops: [SYMLINK], paths: ["/**"]}
+                """)));
+        assertEquals("EACCES", both(e, DecisionRequest.of("vm1", "data", OpKind.SYMLINK, "/l")).errno());
+    }
+}
