@@ -12,7 +12,7 @@ final class AttrChanges {
 
     static void apply(Node node, SetAttr attr, Ownership ownership) throws P9Exception {
         if (attr.has(SetAttr.SETATTR_MODE)) {
-            ownership.chmod(node, attr.mode());
+            ownership.chmod(node, GuestModes.allowed(node.isDirectory(), attr.mode()));
         }
         if (attr.has(SetAttr.SETATTR_UID) || attr.has(SetAttr.SETATTR_GID)) {
             ownership.chown(node, attr.has(SetAttr.SETATTR_UID) ? attr.uid() : -1,

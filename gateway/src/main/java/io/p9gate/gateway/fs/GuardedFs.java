@@ -307,8 +307,9 @@ public final class GuardedFs {
         return inspect(Operation.OPEN, who, share.name(), paths, flags(hostFlags), call, NO_BYTES);
     }
 
-    public Created create(Subject who, LocalShare share, Node dir, String name, int hostFlags, int mode, int gid,
-                          boolean exclusive) throws P9Exception {
+    public Created create(Subject who, LocalShare share, Node dir, String name, int hostFlags, int askedMode,
+                          int gid, boolean exclusive) throws P9Exception {
+        int mode = GuestModes.allowed(false, askedMode);
         return change(Operation.CREATE, NO_DATA, who, share.name(), () -> List.of(child(path(share, dir), name)),
                 flags(hostFlags) + " mode=" + Integer.toOctalString(mode), () -> {
                     FileIo.Created made = quota.creating(share.name(), () -> child(path(share, dir), name),
@@ -387,7 +388,9 @@ public final class GuardedFs {
 
     // ---------------------------------------------------------------- directory entries
 
-    public Qid mkdir(Subject who, LocalShare share, Node dir, String name, int mode, int gid) throws P9Exception {
+    public Qid mkdir(Subject who, LocalShare share, Node dir, String name, int askedMode, int gid)
+            throws P9Exception {
+        int mode = GuestModes.allowed(true, askedMode);
         return change(Operation.MKDIR, NO_DATA, who, share.name(), () -> List.of(child(path(share, dir), name)),
                 "mode=" + Integer.toOctalString(mode), () -> made(share, dir, name,
                         () -> share.entries().mkdir(dir, name, mode), who.uid(), gid, mode), NO_BYTES);
@@ -400,8 +403,9 @@ public final class GuardedFs {
                         who.uid(), gid, SYMLINK_MODE), NO_BYTES);
     }
 
-    public Qid mknod(Subject who, LocalShare share, Node dir, String name, int mode, int major, int minor, int gid)
-            throws P9Exception {
+    public Qid mknod(Subject who, LocalShare share, Node dir, String name, int askedMode, int major, int minor,
+                     int gid) throws P9Exception {
+        int mode = GuestModes.allowed(false, askedMode); // mknod never makes a directory
         return change(Operation.MKNOD, NO_DATA, who, share.name(), () -> List.of(child(path(share, dir), name)),
                 "mode=" + Integer.toOctalString(mode) + " dev=" + major + ":" + minor,
                 () -> made(share, dir, name, () -> share.entries().mknod(dir, name, mode, major, minor), who.uid(),
@@ -473,16 +477,14 @@ public final class GuardedFs {
 
     public byte[] xattrGet(Subject who, LocalShare share, Node node, String name) throws P9Exception {
         return inspect(Operation.XATTR_GET, who, share.name(), () -> List.of(path(share, node)), name, () -> {
-            if (Ownership.reserved(name)) {
-                throw new P9Exception(Errno.ENODATA, "reserved xattr " + name);
-            }
+            GuestXattrs.checkReadable(name);
             return Xattrs.get(node, name);
         }, v -> v.length);
     }
 
     public byte[] xattrList(Subject who, LocalShare share, Node node) throws P9Exception {
         return inspect(Operation.XATTR_LIST, who, share.name(), () -> List.of(path(share, node)), "",
-                () -> withoutReserved(Xattrs.list(node)), v -> v.length);
+                () -> GuestXattrs.listed(Xattrs.list(node)), v -> v.length);
     }
 
     /** Txattrcreate: decides whether the value may be written; the backend is touched at commit. */
@@ -492,9 +494,7 @@ public final class GuardedFs {
             if (size < 0 || size > Xattrs.MAX_VALUE) {
                 throw new P9Exception(Errno.E2BIG, "xattr value of " + size + " bytes");
             }
-            if (Ownership.reserved(name)) {
-                throw new P9Exception(Errno.EPERM, "xattr " + name + " holds the gateway's ownership records");
-            }
+            GuestXattrs.checkWritable(name);
             if ((flags & ~(Xattrs.XATTR_CREATE | Xattrs.XATTR_REPLACE)) != 0 || name.isEmpty()) {
                 throw new P9Exception(Errno.EINVAL, "xattr flags 0x" + Integer.toHexString(flags));
             }
@@ -576,22 +576,6 @@ public final class GuardedFs {
             ownership.created(node, uid, gid, mode);
             return qid(share, node);
         }
-    }
-
-    /** listxattr's NUL-separated names without the ones {@link Ownership} keeps for itself. */
-    private static byte[] withoutReserved(byte[] names) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(names.length);
-        int start = 0;
-        for (int i = 0; i < names.length; i++) {
-            if (names[i] == 0) {
-                String name = new String(names, start, i - start, java.nio.charset.StandardCharsets.UTF_8);
-                if (!Ownership.reserved(name)) {
-                    out.write(names, start, i - start + 1);
-                }
-                start = i + 1;
-            }
-        }
-        return out.toByteArray();
     }
 
     private static String flags(int hostFlags) {

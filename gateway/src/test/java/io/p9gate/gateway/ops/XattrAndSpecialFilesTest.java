@@ -2,13 +2,19 @@ package io.p9gate.gateway.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.p9gate.gateway.backend.HostXattrs;
+import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -60,6 +66,57 @@ class XattrAndSpecialFilesTest extends ShareTestBase {
         setxattr("user.color", "", XATTR_REPLACE);
         assertEquals(Errno.ENODATA, s.fails(new TMessage.Txattrwalk(0, 13, "user.color")));
         assertTrue(!getxattr("").contains("user.color"));
+    }
+
+    /** One name per namespace that acts on the host rather than on the guest's data (R-POL-5). */
+    private static final List<String> HOST_NAMESPACES = List.of("security.capability", "security.selinux",
+            "trusted.overlay.redirect", "system.posix_acl_access");
+
+    @Test
+    void otherNamespacesThanUserCannotBeSetOrRemoved() throws Exception {
+        s.walk(0, 10, "f");
+        for (String name : HOST_NAMESPACES) {
+            assertEquals(Errno.EOPNOTSUPP, s.fails(new TMessage.Txattrcreate(10, name, posixAcl().length, 0)), name);
+            assertTrue(HostXattrs.get(share.resolve("f"), name).isEmpty(), name + " reached the host");
+        }
+        s.clunk(10);
+        assumeTrue(LinuxSyscalls.geteuid() == 0, "only root can put trusted.* on the host file");
+        HostXattrs.set(share.resolve("f"), "trusted.keep", "host".getBytes(StandardCharsets.UTF_8));
+        s.walk(0, 10, "f");
+        // An empty Txattrcreate is how the Linux client removes an attribute.
+        assertEquals(Errno.EOPNOTSUPP, s.fails(new TMessage.Txattrcreate(10, "trusted.keep", 0, XATTR_REPLACE)));
+        s.clunk(10);
+        assertEquals("host", new String(HostXattrs.get(share.resolve("f"), "trusted.keep").orElseThrow(),
+                StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void otherNamespacesThanUserReadAsAbsent() throws Exception {
+        assertEquals(Errno.ENODATA, s.fails(new TMessage.Txattrwalk(0, 13, "security.capability")));
+        assumeTrue(LinuxSyscalls.geteuid() == 0, "only root can put security.* and trusted.* on the host file");
+        Path f = share.resolve("f");
+        HostXattrs.set(f, "security.p9test", "label".getBytes(StandardCharsets.UTF_8));
+        HostXattrs.set(f, "trusted.p9test", "secret".getBytes(StandardCharsets.UTF_8));
+        HostXattrs.set(f, "system.posix_acl_access", posixAcl());
+        setxattr("user.visible", "yes", 0);
+        for (String name : List.of("security.p9test", "trusted.p9test", "system.posix_acl_access")) {
+            assertTrue(HostXattrs.get(f, name).isPresent(), name + " missing on the host: the test proves nothing");
+            s.walk(0, 10, "f");
+            assertEquals(Errno.ENODATA, s.fails(new TMessage.Txattrwalk(10, 13, name)), name);
+            s.clunk(10);
+        }
+        assertEquals("yes", getxattr("user.visible"));
+        assertEquals("user.visible\0", getxattr(""));
+    }
+
+    /** An access ACL granting host uid 4242 read: the raw host id a guest must neither write nor read. */
+    private static byte[] posixAcl() {
+        ByteBuffer acl = ByteBuffer.allocate(4 + 5 * 8).order(ByteOrder.LITTLE_ENDIAN).putInt(2);
+        int[][] entries = {{0x01, 6, -1}, {0x02, 4, 4242}, {0x04, 4, -1}, {0x10, 4, -1}, {0x20, 4, -1}};
+        for (int[] e : entries) {
+            acl.putShort((short) e[0]).putShort((short) e[1]).putInt(e[2]);
+        }
+        return acl.array();
     }
 
     @Test

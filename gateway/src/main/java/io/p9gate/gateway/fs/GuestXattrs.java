@@ -1,0 +1,59 @@
+package io.p9gate.gateway.fs;
+
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The one rule for which extended attributes a guest sees and changes on host files: only the
+ * {@code user.} namespace, minus the names {@link Ownership} keeps for itself. The others act on the
+ * host, not on the guest's data: {@code security.capability} gives a host executable capabilities,
+ * {@code trusted.*} steers overlayfs, {@code security.selinux} relabels, and
+ * {@code system.posix_acl_*} names raw host ids, bypassing the id mapping (R-POL-5).
+ */
+final class GuestXattrs {
+    static final String SERVED_NAMESPACE = "user.";
+
+    private GuestXattrs() {
+    }
+
+    static boolean served(String name) {
+        return name.startsWith(SERVED_NAMESPACE) && !Ownership.reserved(name);
+    }
+
+    /**
+     * A name the guest may not read is absent (ENODATA): the Linux client asks for
+     * {@code security.capability} on every write, and that is what a filesystem without it answers.
+     */
+    static void checkReadable(String name) throws P9Exception {
+        if (!served(name)) {
+            throw new P9Exception(Errno.ENODATA, "xattr " + name + " is not served to guests");
+        }
+    }
+
+    /** Set, replace or remove (an empty Txattrcreate): refused outside {@code user.}. */
+    static void checkWritable(String name) throws P9Exception {
+        if (Ownership.reserved(name)) {
+            throw new P9Exception(Errno.EPERM, "xattr " + name + " holds the gateway's ownership records");
+        }
+        if (!served(name)) {
+            throw new P9Exception(Errno.EOPNOTSUPP, "xattr " + name + " is outside the user. namespace");
+        }
+    }
+
+    /** listxattr's NUL-separated names, keeping only the served ones. */
+    static byte[] listed(byte[] names) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(names.length);
+        int start = 0;
+        for (int i = 0; i < names.length; i++) {
+            if (names[i] == 0) {
+                if (served(new String(names, start, i - start, StandardCharsets.UTF_8))) {
+                    out.write(names, start, i - start + 1);
+                }
+                start = i + 1;
+            }
+        }
+        return out.toByteArray();
+    }
+}
