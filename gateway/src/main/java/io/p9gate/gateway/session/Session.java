@@ -3,6 +3,7 @@ package io.p9gate.gateway.session;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.p9gate.gateway.codec.CodecBuffers;
 import io.p9gate.gateway.codec.FrameLimit;
 import io.p9gate.gateway.codec.MalformedFrame;
@@ -10,6 +11,7 @@ import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -62,7 +64,8 @@ public final class Session extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         switch (msg) {
-            case MalformedFrame bad -> malformed(bad);
+            case MalformedFrame bad when !closed -> malformed(bad);
+            case MalformedFrame bad -> { } // the connection is going: nobody to answer
             case Frame frame when !closed -> {
                 if (outstanding.contains(frame.tag())) {
                     CodecBuffers.releasePayload(frame.body());
@@ -107,6 +110,12 @@ public final class Session extends ChannelInboundHandlerAdapter {
     private void refuseDuplicateTag(int tag) {
         LOG.log(System.Logger.Level.WARNING,
                 () -> "closing connection from " + peer + ": tag " + tag + " reused while outstanding");
+        closeNow();
+    }
+
+    /** Nothing more from this connection is served, not even the rest of the read batch in hand. */
+    private void closeNow() {
+        closed = true;
         ctx.close();
     }
 
@@ -293,6 +302,14 @@ public final class Session extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (closed && cause instanceof ClosedChannelException) {
+            return; // replies still queued when this session cut the connection fail with it: expected
+        }
+        ctx.fireExceptionCaught(cause);
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
         pendingVersion = null;
@@ -324,12 +341,34 @@ public final class Session extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Every reply passes the same gate (R-ROB-2), including the ones answered without a worker
+     * (malformed frames, Tflush of a free tag): reading pauses while the peer leaves replies
+     * unread, and a peer that lets them pile up past {@link OutboundLimit} is cut off.
+     */
     private void write(int tag, RMessage reply) {
-        if (!ctx.channel().isActive()) {
+        Channel channel = ctx.channel();
+        if (!channel.isActive()) {
             CodecBuffers.releasePayload(reply);
             return;
         }
         ctx.writeAndFlush(new Frame(tag, reply), ctx.voidPromise());
+        if (!channel.isWritable()) {
+            pauseReading(); // channelWritabilityChanged resumes it
+            closeIfFlooded(channel);
+        }
+    }
+
+    private void closeIfFlooded(Channel channel) {
+        ChannelOutboundBuffer queued = channel.unsafe().outboundBuffer();
+        long cap = OutboundLimit.of(channel.config().getWriteBufferHighWaterMark(), settings.maxOutstanding(),
+                limit.max());
+        long bytes = queued == null ? 0 : queued.totalPendingWriteBytes();
+        if (!closed && bytes > cap) {
+            LOG.log(System.Logger.Level.WARNING, () -> "closing connection from " + peer + ": " + bytes
+                    + " reply bytes left unread (limit " + cap + ")");
+            closeNow();
+        }
     }
 
     private void pauseReading() {

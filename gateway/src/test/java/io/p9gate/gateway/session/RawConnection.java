@@ -30,7 +30,17 @@ final class RawConnection implements AutoCloseable {
     }
 
     void send(int tag, TMessage request) throws IOException {
-        ByteBuf wire = EmbeddedSession.encode(new Frame(tag, request));
+        sendTogether(new Frame(tag, request));
+    }
+
+    /** Several frames in one write, so the server reads them in one batch. */
+    void sendTogether(Frame... frames) throws IOException {
+        ByteBuf wire = Unpooled.buffer();
+        for (Frame frame : frames) {
+            ByteBuf one = EmbeddedSession.encode(frame);
+            wire.writeBytes(one);
+            one.release();
+        }
         try {
             wire.readBytes(out, wire.readableBytes());
             out.flush();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.buffer.Unpooled;
 import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
@@ -117,6 +118,25 @@ class SessionConcurrencyTest {
             assertTrue(c.closedByServer());
             handlers.releaseSlow();
             eventually(() -> handlers.closes.get() == 1);
+        }
+    }
+
+    /**
+     * Regression guard: before Session marked itself closed here, only the side effect that a
+     * closed channel reports "not writable" kept the Twrite in the backlog instead of serving it.
+     */
+    @Test
+    void nothingAfterAReusedTagInTheSameReadIsServed() throws Exception {
+        try (RawConnection c = connect(64)) {
+            c.send(1, walk("slow"));
+            assertTrue(handlers.slowStarted.await(20, TimeUnit.SECONDS));
+            c.sendTogether(new Frame(1, new TMessage.Tclunk(5)),
+                    new Frame(2, new TMessage.Twrite(1, 0, Unpooled.wrappedBuffer(new byte[] {1, 2, 3}))));
+            assertTrue(c.closedByServer());
+            handlers.releaseSlow();
+            // The handler closes only once every request it was given has returned.
+            eventually(() -> handlers.closes.get() == 1);
+            assertTrue(handlers.writeBuffers.isEmpty(), "a request from a connection judged broken was served");
         }
     }
 
