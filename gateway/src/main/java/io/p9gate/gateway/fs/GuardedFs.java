@@ -76,6 +76,36 @@ public final class GuardedFs {
         List<String> get() throws P9Exception;
     }
 
+    /**
+     * A request's share-relative paths, derived once (each is a readlink of a handle) and then shared by
+     * the decision, its records and the quota scope, so all of them name the same paths.
+     */
+    private static final class RequestPaths implements PathsOf {
+        private final PathsOf derive;
+        private List<String> paths;
+
+        private RequestPaths(PathsOf derive) {
+            this.derive = derive;
+        }
+
+        static RequestPaths of(PathsOf derive) {
+            return new RequestPaths(derive);
+        }
+
+        @Override
+        public List<String> get() throws P9Exception {
+            if (paths == null) {
+                paths = List.copyOf(derive.get());
+            }
+            return paths;
+        }
+
+        /** The {@code index}th path, for the quota accounting. */
+        QuotaAccounting.Call<String> at(int index) {
+            return () -> get().get(index);
+        }
+    }
+
     private static final ToLongFunction<Object> NO_BYTES = r -> 0;
     /** What a change that moves no data announces (and, through {@link #NO_BYTES}, moves). */
     private static final long NO_DATA = 0;
@@ -260,10 +290,11 @@ public final class GuardedFs {
     }
 
     public void setattr(Subject who, LocalShare share, Node node, SetAttr attr) throws P9Exception {
-        change(Operation.SETATTR, NO_DATA, who, share.name(), () -> List.of(path(share, node)),
+        RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
+        change(Operation.SETATTR, NO_DATA, who, share.name(), paths,
                 "valid=0x" + Integer.toHexString(attr.valid()), () -> {
                     if (attr.has(SetAttr.SETATTR_SIZE)) {
-                        quota.resizing(share.name(), () -> path(share, node), node,
+                        quota.resizing(share.name(), paths.at(0), node,
                                 before -> attr.size() - before, () -> {
                             AttrChanges.apply(node, attr, ownership);
                             return null;
@@ -289,10 +320,10 @@ public final class GuardedFs {
 
     /** An open that truncates changes the file, so it is recorded before the backend call like a write. */
     public Opened open(Subject who, LocalShare share, Node node, int hostFlags) throws P9Exception {
-        PathsOf paths = () -> List.of(path(share, node));
+        RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
         BackendCall<Opened> call = () -> {
             OpenFile file = (hostFlags & LinuxSyscalls.O_TRUNC) == 0 ? share.io().open(node, hostFlags)
-                    : quota.resizing(share.name(), () -> path(share, node), node, before -> 0,
+                    : quota.resizing(share.name(), paths.at(0), node, before -> 0,
                             () -> share.io().open(node, hostFlags));
             try {
                 return new Opened(file, qid(share, node));
@@ -310,9 +341,10 @@ public final class GuardedFs {
     public Created create(Subject who, LocalShare share, Node dir, String name, int hostFlags, int askedMode,
                           int gid, boolean exclusive) throws P9Exception {
         int mode = GuestModes.allowed(false, askedMode);
-        return change(Operation.CREATE, NO_DATA, who, share.name(), () -> List.of(child(path(share, dir), name)),
+        RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
+        return change(Operation.CREATE, NO_DATA, who, share.name(), paths,
                 flags(hostFlags) + " mode=" + Integer.toOctalString(mode), () -> {
-                    FileIo.Created made = quota.creating(share.name(), () -> child(path(share, dir), name),
+                    FileIo.Created made = quota.creating(share.name(), paths.at(0),
                             () -> share.io().create(dir, name, hostFlags, mode, exclusive));
                     try {
                         if (made.isNew()) {
@@ -337,10 +369,9 @@ public final class GuardedFs {
             throws P9Exception {
         int length = src.remaining();
         boolean append = (file.flags() & LinuxSyscalls.O_APPEND) != 0;
-        // The hot path: the decision and the quota scope use one lookup of the handle's path.
-        String[] path = new String[1];
-        return change(Operation.WRITE, length, who, share.name(), () -> List.of(path[0] = path(share, node)),
-                "offset=" + offset, () -> quota.resizing(share.name(), () -> path[0], node,
+        RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
+        return change(Operation.WRITE, length, who, share.name(), paths,
+                "offset=" + offset, () -> quota.resizing(share.name(), paths.at(0), node,
                         before -> append ? length : offset + length - before,
                         () -> share.io().write(file, offset, src)), n -> n);
     }
@@ -391,31 +422,34 @@ public final class GuardedFs {
     public Qid mkdir(Subject who, LocalShare share, Node dir, String name, int askedMode, int gid)
             throws P9Exception {
         int mode = GuestModes.allowed(true, askedMode);
-        return change(Operation.MKDIR, NO_DATA, who, share.name(), () -> List.of(child(path(share, dir), name)),
-                "mode=" + Integer.toOctalString(mode), () -> made(share, dir, name,
+        RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
+        return change(Operation.MKDIR, NO_DATA, who, share.name(), paths,
+                "mode=" + Integer.toOctalString(mode), () -> made(share, paths.at(0),
                         () -> share.entries().mkdir(dir, name, mode), who.uid(), gid, mode), NO_BYTES);
     }
 
     public Qid symlink(Subject who, LocalShare share, Node dir, String name, String target, int gid)
             throws P9Exception {
-        return change(Operation.SYMLINK, NO_DATA, who, share.name(), () -> List.of(child(path(share, dir), name)),
-                "target=" + target, () -> made(share, dir, name, () -> share.entries().symlink(dir, name, target),
+        RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
+        return change(Operation.SYMLINK, NO_DATA, who, share.name(), paths,
+                "target=" + target, () -> made(share, paths.at(0), () -> share.entries().symlink(dir, name, target),
                         who.uid(), gid, SYMLINK_MODE), NO_BYTES);
     }
 
     public Qid mknod(Subject who, LocalShare share, Node dir, String name, int askedMode, int major, int minor,
                      int gid) throws P9Exception {
         int mode = GuestModes.allowed(false, askedMode); // mknod never makes a directory
-        return change(Operation.MKNOD, NO_DATA, who, share.name(), () -> List.of(child(path(share, dir), name)),
+        RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
+        return change(Operation.MKNOD, NO_DATA, who, share.name(), paths,
                 "mode=" + Integer.toOctalString(mode) + " dev=" + major + ":" + minor,
-                () -> made(share, dir, name, () -> share.entries().mknod(dir, name, mode, major, minor), who.uid(),
+                () -> made(share, paths.at(0), () -> share.entries().mknod(dir, name, mode, major, minor), who.uid(),
                         gid, mode), NO_BYTES);
     }
 
     public void link(Subject who, LocalShare share, Node dir, Node target, String name) throws P9Exception {
-        change(Operation.LINK, NO_DATA, who, share.name(),
-                () -> List.of(path(share, target), child(path(share, dir), name)), "", () -> {
-                    quota.linking(share.name(), () -> path(share, target), () -> child(path(share, dir), name), () -> {
+        RequestPaths paths = RequestPaths.of(() -> List.of(path(share, target), child(path(share, dir), name)));
+        change(Operation.LINK, NO_DATA, who, share.name(), paths, "", () -> {
+                    quota.linking(share.name(), paths.at(0), paths.at(1), () -> {
                         share.entries().link(target, dir, name);
                         return null;
                     });
@@ -424,9 +458,9 @@ public final class GuardedFs {
     }
 
     public void rename(Subject who, LocalShare share, Node node, Node newDir, String newName) throws P9Exception {
-        change(Operation.RENAME, NO_DATA, who, share.name(),
-                () -> List.of(path(share, node), child(path(share, newDir), newName)), "", () -> {
-                    quota.moving(share.name(), () -> path(share, node), () -> child(path(share, newDir), newName),
+        RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node), child(path(share, newDir), newName)));
+        change(Operation.RENAME, NO_DATA, who, share.name(), paths, "", () -> {
+                    quota.moving(share.name(), paths.at(0), paths.at(1),
                             () -> Inodes.stat(node), () -> QuotaAccounting.statOf(share, newDir, newName), () -> {
                                 share.entries().rename(node, newDir, newName);
                                 return null;
@@ -437,10 +471,10 @@ public final class GuardedFs {
 
     public void renameat(Subject who, LocalShare share, Node oldDir, String oldName, Node newDir, String newName)
             throws P9Exception {
-        change(Operation.RENAME, NO_DATA, who, share.name(),
-                () -> List.of(child(path(share, oldDir), oldName), child(path(share, newDir), newName)), "", () -> {
-                    quota.moving(share.name(), () -> child(path(share, oldDir), oldName),
-                            () -> child(path(share, newDir), newName),
+        RequestPaths paths = RequestPaths.of(
+                () -> List.of(child(path(share, oldDir), oldName), child(path(share, newDir), newName)));
+        change(Operation.RENAME, NO_DATA, who, share.name(), paths, "", () -> {
+                    quota.moving(share.name(), paths.at(0), paths.at(1),
                             () -> QuotaAccounting.statOf(share, oldDir, oldName),
                             () -> QuotaAccounting.statOf(share, newDir, newName), () -> {
                                 share.entries().renameAt(oldDir, oldName, newDir, newName);
@@ -452,9 +486,10 @@ public final class GuardedFs {
 
     public void unlinkat(Subject who, LocalShare share, Node dir, String name, boolean directory)
             throws P9Exception {
-        change(Operation.REMOVE, NO_DATA, who, share.name(), () -> List.of(child(path(share, dir), name)),
+        RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
+        change(Operation.REMOVE, NO_DATA, who, share.name(), paths,
                 directory ? "dir" : "", () -> {
-                    quota.removing(share.name(), () -> child(path(share, dir), name),
+                    quota.removing(share.name(), paths.at(0),
                             () -> QuotaAccounting.statOf(share, dir, name), () -> {
                                 share.entries().unlinkAt(dir, name, directory);
                                 return null;
@@ -464,8 +499,9 @@ public final class GuardedFs {
     }
 
     public void remove(Subject who, LocalShare share, Node node) throws P9Exception {
-        change(Operation.REMOVE, NO_DATA, who, share.name(), () -> List.of(path(share, node)), "", () -> {
-            quota.removing(share.name(), () -> path(share, node), () -> Inodes.stat(node), () -> {
+        RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
+        change(Operation.REMOVE, NO_DATA, who, share.name(), paths, "", () -> {
+            quota.removing(share.name(), paths.at(0), () -> Inodes.stat(node), () -> {
                 share.entries().remove(node);
                 return null;
             });
@@ -570,9 +606,9 @@ public final class GuardedFs {
     }
 
     /** Creates an entry (one inode of quota), gives it to the guest user (see {@link Ownership}); its qid. */
-    private Qid made(LocalShare share, Node dir, String name, QuotaAccounting.Call<Node> create, int uid, int gid,
-                     int mode) throws P9Exception {
-        try (Node node = quota.creating(share.name(), () -> child(path(share, dir), name), create)) {
+    private Qid made(LocalShare share, QuotaAccounting.Call<String> pathOf, QuotaAccounting.Call<Node> create,
+                     int uid, int gid, int mode) throws P9Exception {
+        try (Node node = quota.creating(share.name(), pathOf, create)) {
             ownership.created(node, uid, gid, mode);
             return qid(share, node);
         }
