@@ -6,7 +6,6 @@ import io.p9gate.policy.quota.QuotaBook;
 import io.p9gate.policy.quota.QuotaSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,20 +33,12 @@ public final class PolicyQuotas {
                 continue;
             }
             try {
-                fresh.put(vm, QuotaBook.open(specs, (share, subtree) -> scopeDir(engine, vm, share, subtree)));
+                fresh.put(vm, QuotaBook.open(specs, share -> engine.shareDir(vm, share).orElseThrow()));
             } catch (IOException e) {
                 throw new UncheckedIOException("VM '" + vm + "': cannot measure quota usage: " + e.getMessage(), e);
             }
         }
         books.set(Map.copyOf(fresh));
-    }
-
-    private static Path scopeDir(PolicyEngine engine, String vm, String share, io.p9gate.policy.SharePath subtree) {
-        Path dir = engine.shareDir(vm, share).orElseThrow();
-        for (String segment : subtree.segments()) {
-            dir = dir.resolve(segment);
-        }
-        return dir;
     }
 
     /** The quotas of one VM, following reloads. */
