@@ -290,12 +290,12 @@ public final class GuardedFs {
     }
 
     public void setattr(Subject who, LocalShare share, Node node, SetAttr attr) throws P9Exception {
+        long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
         change(Operation.SETATTR, NO_DATA, who, share.name(), paths,
                 "valid=0x" + Integer.toHexString(attr.valid()), () -> {
                     if (attr.has(SetAttr.SETATTR_SIZE)) {
-                        quota.resizing(share.name(), paths.at(0), node,
-                                before -> attr.size() - before, () -> {
+                        quota.resizing(share, node, paths.at(0), moves, before -> attr.size() - before, () -> {
                             AttrChanges.apply(node, attr, ownership);
                             return null;
                         });
@@ -320,10 +320,11 @@ public final class GuardedFs {
 
     /** An open that truncates changes the file, so it is recorded before the backend call like a write. */
     public Opened open(Subject who, LocalShare share, Node node, int hostFlags) throws P9Exception {
+        long moves = quota.moves();
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
         BackendCall<Opened> call = () -> {
             OpenFile file = (hostFlags & LinuxSyscalls.O_TRUNC) == 0 ? share.io().open(node, hostFlags)
-                    : quota.resizing(share.name(), paths.at(0), node, before -> 0,
+                    : quota.resizing(share, node, paths.at(0), moves, before -> 0,
                             () -> share.io().open(node, hostFlags));
             try {
                 return new Opened(file, qid(share, node));
@@ -344,11 +345,19 @@ public final class GuardedFs {
         RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
         return change(Operation.CREATE, NO_DATA, who, share.name(), paths,
                 flags(hostFlags) + " mode=" + Integer.toOctalString(mode), () -> {
-                    FileIo.Created made = quota.creating(share.name(), paths.at(0),
-                            () -> share.io().create(dir, name, hostFlags, mode, exclusive));
+                    // Without O_EXCL an existing file may be opened: it takes no inode, and its truncation
+                    // goes through the quota like any other (so O_TRUNC is applied after the open).
+                    FileIo.Created made = quota.creating(share.name(), paths.at(0), false,
+                            () -> share.io().create(dir, name, hostFlags & ~LinuxSyscalls.O_TRUNC, mode, exclusive),
+                            FileIo.Created::isNew);
                     try {
                         if (made.isNew()) {
                             ownership.created(made.node(), who.uid(), gid, mode);
+                        } else if ((hostFlags & LinuxSyscalls.O_TRUNC) != 0) {
+                            quota.resizing(share, made.node(), before -> 0, () -> {
+                                Inodes.truncate(made.node(), 0);
+                                return null;
+                            });
                         }
                         return new Created(made.node(), made.file(), qid(share, made.node()));
                     } catch (P9Exception | RuntimeException e) {
@@ -369,9 +378,10 @@ public final class GuardedFs {
             throws P9Exception {
         int length = src.remaining();
         boolean append = (file.flags() & LinuxSyscalls.O_APPEND) != 0;
+        long moves = quota.moves();
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
         return change(Operation.WRITE, length, who, share.name(), paths,
-                "offset=" + offset, () -> quota.resizing(share.name(), paths.at(0), node,
+                "offset=" + offset, () -> quota.resizing(share, node, paths.at(0), moves,
                         before -> append ? length : offset + length - before,
                         () -> share.io().write(file, offset, src)), n -> n);
     }
@@ -424,7 +434,7 @@ public final class GuardedFs {
         int mode = GuestModes.allowed(true, askedMode);
         RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
         return change(Operation.MKDIR, NO_DATA, who, share.name(), paths,
-                "mode=" + Integer.toOctalString(mode), () -> made(share, paths.at(0),
+                "mode=" + Integer.toOctalString(mode), () -> made(share, paths.at(0), true,
                         () -> share.entries().mkdir(dir, name, mode), who.uid(), gid, mode), NO_BYTES);
     }
 
@@ -432,8 +442,8 @@ public final class GuardedFs {
             throws P9Exception {
         RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
         return change(Operation.SYMLINK, NO_DATA, who, share.name(), paths,
-                "target=" + target, () -> made(share, paths.at(0), () -> share.entries().symlink(dir, name, target),
-                        who.uid(), gid, SYMLINK_MODE), NO_BYTES);
+                "target=" + target, () -> made(share, paths.at(0), false,
+                        () -> share.entries().symlink(dir, name, target), who.uid(), gid, SYMLINK_MODE), NO_BYTES);
     }
 
     public Qid mknod(Subject who, LocalShare share, Node dir, String name, int askedMode, int major, int minor,
@@ -442,14 +452,14 @@ public final class GuardedFs {
         RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
         return change(Operation.MKNOD, NO_DATA, who, share.name(), paths,
                 "mode=" + Integer.toOctalString(mode) + " dev=" + major + ":" + minor,
-                () -> made(share, paths.at(0), () -> share.entries().mknod(dir, name, mode, major, minor), who.uid(),
-                        gid, mode), NO_BYTES);
+                () -> made(share, paths.at(0), false, () -> share.entries().mknod(dir, name, mode, major, minor),
+                        who.uid(), gid, mode), NO_BYTES);
     }
 
     public void link(Subject who, LocalShare share, Node dir, Node target, String name) throws P9Exception {
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, target), child(path(share, dir), name)));
         change(Operation.LINK, NO_DATA, who, share.name(), paths, "", () -> {
-                    quota.linking(share.name(), paths.at(0), paths.at(1), () -> {
+                    quota.linking(share, target, paths.at(1), () -> {
                         share.entries().link(target, dir, name);
                         return null;
                     });
@@ -460,8 +470,8 @@ public final class GuardedFs {
     public void rename(Subject who, LocalShare share, Node node, Node newDir, String newName) throws P9Exception {
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node), child(path(share, newDir), newName)));
         change(Operation.RENAME, NO_DATA, who, share.name(), paths, "", () -> {
-                    quota.moving(share.name(), paths.at(0), paths.at(1),
-                            () -> Inodes.stat(node), () -> QuotaAccounting.statOf(share, newDir, newName), () -> {
+                    quota.moving(share.name(), QuotaAccounting.held(share, node),
+                            QuotaAccounting.named(newDir, newName, paths.at(1)), () -> {
                                 share.entries().rename(node, newDir, newName);
                                 return null;
                             });
@@ -474,9 +484,8 @@ public final class GuardedFs {
         RequestPaths paths = RequestPaths.of(
                 () -> List.of(child(path(share, oldDir), oldName), child(path(share, newDir), newName)));
         change(Operation.RENAME, NO_DATA, who, share.name(), paths, "", () -> {
-                    quota.moving(share.name(), paths.at(0), paths.at(1),
-                            () -> QuotaAccounting.statOf(share, oldDir, oldName),
-                            () -> QuotaAccounting.statOf(share, newDir, newName), () -> {
+                    quota.moving(share.name(), QuotaAccounting.named(oldDir, oldName, paths.at(0)),
+                            QuotaAccounting.named(newDir, newName, paths.at(1)), () -> {
                                 share.entries().renameAt(oldDir, oldName, newDir, newName);
                                 return null;
                             });
@@ -489,8 +498,7 @@ public final class GuardedFs {
         RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
         change(Operation.REMOVE, NO_DATA, who, share.name(), paths,
                 directory ? "dir" : "", () -> {
-                    quota.removing(share.name(), paths.at(0),
-                            () -> QuotaAccounting.statOf(share, dir, name), () -> {
+                    quota.removing(share.name(), QuotaAccounting.named(dir, name, paths.at(0)), () -> {
                                 share.entries().unlinkAt(dir, name, directory);
                                 return null;
                             });
@@ -501,7 +509,7 @@ public final class GuardedFs {
     public void remove(Subject who, LocalShare share, Node node) throws P9Exception {
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
         change(Operation.REMOVE, NO_DATA, who, share.name(), paths, "", () -> {
-            quota.removing(share.name(), paths.at(0), () -> Inodes.stat(node), () -> {
+            quota.removing(share.name(), QuotaAccounting.held(share, node), () -> {
                 share.entries().remove(node);
                 return null;
             });
@@ -606,9 +614,9 @@ public final class GuardedFs {
     }
 
     /** Creates an entry (one inode of quota), gives it to the guest user (see {@link Ownership}); its qid. */
-    private Qid made(LocalShare share, QuotaAccounting.Call<String> pathOf, QuotaAccounting.Call<Node> create,
-                     int uid, int gid, int mode) throws P9Exception {
-        try (Node node = quota.creating(share.name(), pathOf, create)) {
+    private Qid made(LocalShare share, QuotaAccounting.Call<String> pathOf, boolean directory,
+                     QuotaAccounting.Call<Node> create, int uid, int gid, int mode) throws P9Exception {
+        try (Node node = quota.creating(share.name(), pathOf, directory, create)) {
             ownership.created(node, uid, gid, mode);
             return qid(share, node);
         }
