@@ -22,6 +22,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.ToLongFunction;
 
 /**
@@ -237,16 +238,21 @@ public final class GuardedFs {
             record(decided, Outcome.failure(e.errno()), phase, intent);
             throw e;
         } catch (RuntimeException e) {
+            P9Exception eio = UnexpectedFaults.eio(decided.request().operation().name(), e);
             record(decided, Outcome.failure(Errno.EIO), phase, intent);
-            throw new P9Exception(Errno.EIO, decided.request().operation() + " failed unexpectedly", e);
+            throw eio;
         }
     }
 
     private Decision decide(AccessRequest request) {
         try {
             Decision d = policy.decide(request);
-            return d != null ? d : Decision.deny(Errno.EIO, POLICY_ERROR_RULE);
+            if (d == null) {
+                throw new IllegalStateException("the policy gave no decision");
+            }
+            return d;
         } catch (RuntimeException e) {
+            UnexpectedFaults.log("policy decision", e);
             return Decision.deny(Errno.EIO, POLICY_ERROR_RULE);
         }
     }
@@ -258,7 +264,7 @@ public final class GuardedFs {
         } catch (P9Exception e) {
             throw new P9Exception(Errno.EIO, "audit record failed: refusing " + d.request().operation(), e);
         } catch (RuntimeException e) {
-            throw new P9Exception(Errno.EIO, "audit trail fault: refusing " + d.request().operation(), e);
+            throw UnexpectedFaults.eio("audit record", e);
         }
     }
 
@@ -510,14 +516,17 @@ public final class GuardedFs {
 
     /**
      * The next entries the policy lets this VM see (hidden subtrees are absent, R-POL-4). A batch
-     * whose entries are all hidden is skipped, since an empty reply means end of directory.
+     * whose entries are all hidden is skipped, since an empty reply means end of directory. An entry the
+     * policy cannot judge is left out (fail closed); the first such fault of the request is logged.
      */
     private List<DirEntry> visibleEntries(Subject who, LocalShare share, String dirPath, OpenFile file, long offset,
                                           int count) throws P9Exception {
         long cursor = offset;
+        AtomicBoolean faultLogged = new AtomicBoolean();
         while (true) {
             List<DirEntry> batch = share.dirs().read(file, cursor, count);
-            List<DirEntry> shown = batch.stream().filter(e -> isListed(who, share, dirPath, e.name())).toList();
+            List<DirEntry> shown = batch.stream()
+                    .filter(e -> isListed(who, share, dirPath, e.name(), faultLogged)).toList();
             if (!shown.isEmpty() || batch.isEmpty()) {
                 return shown;
             }
@@ -525,14 +534,17 @@ public final class GuardedFs {
         }
     }
 
-    private boolean isListed(Subject who, LocalShare share, String dirPath, String name) {
+    private boolean isListed(Subject who, LocalShare share, String dirPath, String name, AtomicBoolean faultLogged) {
         if (name.equals(".") || name.equals("..")) {
             return true;
         }
         try {
             return policy.visible(vm, share.name(), child(dirPath, name), who.uid(), who.gid());
         } catch (RuntimeException e) {
-            return false; // fail closed: an entry the policy cannot judge is not shown
+            if (faultLogged.compareAndSet(false, true)) {
+                UnexpectedFaults.log("policy visibility", e);
+            }
+            return false;
         }
     }
 
