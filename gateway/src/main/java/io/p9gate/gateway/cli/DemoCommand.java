@@ -7,6 +7,7 @@ import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.fs.GatewayEvent;
+import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.policyadapter.PolicyReloader;
@@ -84,13 +85,13 @@ final class DemoCommand implements Callable<Integer> {
         Path scratch = DemoFiles.scratchCopy(source);
         SignedAuditTrail trail = null;
         Gateway gateway;
-        PolicyShares shares = null;
+        ShareServerFactory shares = null;
         try {
             PolicyHolder holder = PolicyServe.load(DemoFiles.demoPolicy(scratch, socketPath));
             trail = DemoFiles.auditTrail(scratch);
             PolicyReloader reloader = new PolicyReloader(holder);
-            shares = new PolicyShares(holder, trail, PolicyServe.guards(holder, reloader, OwnershipMode.automatic()),
-                    Map.of(tcp.describe(), VM));
+            shares = new ShareServerFactory(new PolicyShares(holder,
+                    PolicyServe.guards(holder, reloader, OwnershipMode.automatic()), Map.of(tcp.describe(), VM)), trail);
             List<ListenSpec> listeners = new ArrayList<>(PolicyListeners.of(holder.current()));
             listeners.add(tcp);
             GatewayConfig config = new GatewayConfig(listeners, shares, GatewayConfig.DEFAULT_MSIZE,
@@ -109,14 +110,14 @@ final class DemoCommand implements Callable<Integer> {
             throw e;
         }
         announce(source, scratch, socketPath);
-        PolicyShares servedShares = shares;
+        ShareServerFactory servedShares = shares;
         SignedAuditTrail servedTrail = trail;
         Foreground.runUntilStopped(gateway, () -> stop(servedShares, servedTrail, scratch, keep));
         return 0;
     }
 
     /** Closes the shares and the audit log (its final checkpoint), then deletes the scratch copy unless kept. */
-    private static void stop(PolicyShares shares, SignedAuditTrail trail, Path scratch, boolean keepScratch) {
+    private static void stop(ShareServerFactory shares, SignedAuditTrail trail, Path scratch, boolean keepScratch) {
         if (shares != null) {
             shares.close();
         }

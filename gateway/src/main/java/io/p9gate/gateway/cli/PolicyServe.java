@@ -2,6 +2,7 @@ package io.p9gate.gateway.cli;
 
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GatewayEvent;
+import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.policyadapter.PolicyQuotas;
@@ -35,8 +36,8 @@ final class PolicyServe {
     /** @throws IllegalArgumentException one line, if a listener or share directory cannot be used */
     static GatewayConfig config(PolicyHolder holder, SessionGuards guards, AuditTrail audit, int msize,
                                 int workers, int maxOutstanding, int iounit) {
-        return new GatewayConfig(PolicyListeners.of(holder.current()), new PolicyShares(holder, audit, guards),
-                msize, workers, maxOutstanding, iounit);
+        return new GatewayConfig(PolicyListeners.of(holder.current()),
+                new ShareServerFactory(new PolicyShares(holder, guards), audit), msize, workers, maxOutstanding, iounit);
     }
 
     /** A reload, taken or refused, becomes a lifecycle record; a record that fails is reported, not fatal. */
