@@ -190,7 +190,8 @@ final class DemoCommand implements Callable<Integer> {
 
         /** What the demo checks of its policy, as serve does: its key and log beside the share, never inside (R-POL-9). */
         static PolicyCheck check(Path scratch) {
-            return new ServedPolicyCheck(GatewayState.of(scratch.resolve("audit"), scratch.resolve("audit.key"), null));
+            return new ServedPolicyCheck(GatewayState.of(scratch.resolve("audit"), scratch.resolve("audit.key"), null),
+                    OwnershipMode.automatic());
         }
 
         /** A fresh signing key and log beside (never inside) the share, as R-POL-9 asks. */

@@ -157,7 +157,7 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        PolicyHolder holder = PolicyServe.load(policy, new ServedPolicyCheck(gatewayState()));
+        PolicyHolder holder = PolicyServe.load(policy, new ServedPolicyCheck(gatewayState(), mode));
         PolicyReloader reloader = new PolicyReloader(holder);
         return new Served() {
             public Map<String, Path> shares() { return Map.of(); }

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.p9gate.gateway.backend.FileIo;
 import io.p9gate.gateway.backend.FileStat;
+import io.p9gate.gateway.backend.HostCredentials;
 import io.p9gate.gateway.backend.Inodes;
 import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.backend.LocalShare;
@@ -242,7 +243,7 @@ public final class GuardedFs {
     /** Runs the backend call; a failure is recorded in {@code phase} (an outcome names its {@code intent}). */
     private <T> T run(Decided decided, BackendCall<T> call, RecordPhase phase, long intent) throws P9Exception {
         try {
-            return call.run();
+            return asHostUser(decided, call);
         } catch (P9Exception e) {
             record(decided, Outcome.failure(e.errno()), phase, intent);
             throw e;
@@ -251,6 +252,21 @@ public final class GuardedFs {
             record(decided, Outcome.failure(Errno.EIO), phase, intent);
             throw eio;
         }
+    }
+
+    /**
+     * The backend call, in a share with {@code permissions: enforce} as the request's mapped host ids (only
+     * the call: records are written with the gateway's own credentials). Tgetattr needs no permission on the
+     * file, and reads a mapped device's xattr, which a user without read permission could not.
+     */
+    private <T> T asHostUser(Decided decided, BackendCall<T> call) throws P9Exception {
+        AccessRequest request = decided.request();
+        if (request.operation() == Operation.GETATTR || !safety.of(request.share()).enforcesPermissions()) {
+            return call.run();
+        }
+        HostIds ids = decided.decision().hostIds();
+        return HostCredentials.actingAs(ids != null ? ids.uid() : request.uid(),
+                ids != null ? ids.gid() : request.gid(), call::run);
     }
 
     /**

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p9gate.gateway.auditing.SignedLogs;
 import io.p9gate.gateway.cli.Main;
+import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyReloader;
 import io.p9gate.gateway.policyadapter.ServedPolicyCheck;
 import io.p9gate.policy.PolicyHolder;
@@ -187,7 +188,8 @@ class GatewayStateInShareAttackTest {
         Path share = Files.createDirectories(tmp.resolve("srv/data"));
         Path policy = policy(share);
         PolicyHolder holder = PolicyHolder.load(policy, new ServedPolicyCheck(List.of(
-                new StatePath("audit signing key", logs.privateKey), new StatePath("audit directory", logs.dir))));
+                new StatePath("audit signing key", logs.privateKey), new StatePath("audit directory", logs.dir)),
+                OwnershipMode.CHOWN));
         String served = holder.current().digest();
 
         Files.writeString(policy, Files.readString(policy).replace(share.toString(), logs.dir.getParent().toString()));
