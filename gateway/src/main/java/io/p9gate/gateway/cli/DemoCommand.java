@@ -12,7 +12,9 @@ import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.policyadapter.PolicyReloader;
 import io.p9gate.gateway.policyadapter.PolicyShares;
+import io.p9gate.gateway.policyadapter.ServedPolicyCheck;
 import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.policy.PolicyCheck;
 import io.p9gate.policy.PolicyHolder;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
@@ -87,7 +89,7 @@ final class DemoCommand implements Callable<Integer> {
         Gateway gateway;
         ShareServerFactory shares = null;
         try {
-            PolicyHolder holder = PolicyServe.load(DemoFiles.demoPolicy(scratch, socketPath));
+            PolicyHolder holder = PolicyServe.load(DemoFiles.demoPolicy(scratch, socketPath), DemoFiles.check(scratch));
             trail = DemoFiles.auditTrail(scratch);
             PolicyReloader reloader = new PolicyReloader(holder);
             shares = new ShareServerFactory(new PolicyShares(holder,
@@ -184,6 +186,12 @@ final class DemoCommand implements Callable<Integer> {
                     .replace("unix:" + POLICY_PREFIX + "/demo.sock", "unix:" + socketPath)
                     .replace(POLICY_PREFIX, scratch.toString());
             return Files.writeString(scratch.resolve("policy.yaml"), yaml);
+        }
+
+        /** What the demo checks of its policy, as serve does: its key and log beside the share, never inside (R-POL-9). */
+        static PolicyCheck check(Path scratch) {
+            return new ServedPolicyCheck(GatewayState.of(scratch.resolve("audit"), scratch.resolve("audit.key"), null),
+                    OwnershipMode.automatic());
         }
 
         /** A fresh signing key and log beside (never inside) the share, as R-POL-9 asks. */

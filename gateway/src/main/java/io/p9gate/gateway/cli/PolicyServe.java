@@ -10,6 +10,7 @@ import io.p9gate.gateway.policyadapter.PolicyReloader;
 import io.p9gate.gateway.policyadapter.PolicyShares;
 import io.p9gate.gateway.policyadapter.SessionGuards;
 import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.policy.PolicyCheck;
 import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.load.PolicyLoadException;
 import java.io.IOException;
@@ -24,10 +25,13 @@ final class PolicyServe {
     private PolicyServe() {
     }
 
-    /** @throws IOException with the policy's file:line:col message, for one line on stderr */
-    static PolicyHolder load(Path file) throws IOException {
+    /**
+     * @param check what this gateway checks besides the file, now and at every reload (R-POL-9 for its own state)
+     * @throws IOException with the policy's file:line:col message, for one line on stderr
+     */
+    static PolicyHolder load(Path file, PolicyCheck check) throws IOException {
         try {
-            return PolicyHolder.load(file.toAbsolutePath().normalize());
+            return PolicyHolder.load(file.toAbsolutePath().normalize(), check);
         } catch (PolicyLoadException e) {
             throw new IOException(e.getMessage(), e);
         }

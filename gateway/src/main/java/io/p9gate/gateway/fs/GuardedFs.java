@@ -4,10 +4,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.p9gate.gateway.backend.FileIo;
 import io.p9gate.gateway.backend.FileStat;
+import io.p9gate.gateway.backend.HostCredentials;
 import io.p9gate.gateway.backend.Inodes;
 import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.LockTable;
+import io.p9gate.gateway.backend.MappedDevice;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.OpenFile;
 import io.p9gate.gateway.backend.Xattrs;
@@ -52,6 +54,7 @@ public final class GuardedFs {
     private final AuditTrail audit;
     private final Ownership ownership;
     private final QuotaAccounting quota;
+    private final ShareSafety safety;
 
     /** Guest ids are host ids (no mapping) and no quotas: the gateway without a policy. */
     public GuardedFs(String vm, long sessionId, AccessPolicy policy, AuditTrail audit) {
@@ -64,12 +67,19 @@ public final class GuardedFs {
      */
     public GuardedFs(String vm, long sessionId, AccessPolicy policy, AuditTrail audit, Ownership ownership,
                      Quotas quotas) {
+        this(vm, sessionId, policy, audit, ownership, quotas, ShareSafety.NONE);
+    }
+
+    /** @param safety each share's device nodes and host permission checks */
+    public GuardedFs(String vm, long sessionId, AccessPolicy policy, AuditTrail audit, Ownership ownership,
+                     Quotas quotas, ShareSafety safety) {
         this.vm = vm;
         this.sessionId = sessionId;
         this.policy = policy;
         this.audit = audit;
         this.ownership = ownership;
         this.quota = new QuotaAccounting(quotas);
+        this.safety = safety;
     }
 
     // ---------------------------------------------------------------- the choke point
@@ -233,7 +243,7 @@ public final class GuardedFs {
     /** Runs the backend call; a failure is recorded in {@code phase} (an outcome names its {@code intent}). */
     private <T> T run(Decided decided, BackendCall<T> call, RecordPhase phase, long intent) throws P9Exception {
         try {
-            return call.run();
+            return asHostUser(decided, call);
         } catch (P9Exception e) {
             record(decided, Outcome.failure(e.errno()), phase, intent);
             throw e;
@@ -242,6 +252,35 @@ public final class GuardedFs {
             record(decided, Outcome.failure(Errno.EIO), phase, intent);
             throw eio;
         }
+    }
+
+    /**
+     * The backend call, in a share with {@code permissions: enforce} as the request's mapped host ids (only
+     * the call: records are written with the gateway's own credentials). Tgetattr needs no permission on the
+     * file, and reads a mapped device's xattr, which a user without read permission could not.
+     */
+    private <T> T asHostUser(Decided decided, BackendCall<T> call) throws P9Exception {
+        AccessRequest request = decided.request();
+        if (request.operation() == Operation.GETATTR || !safety.of(request.share()).enforcesPermissions()) {
+            return call.run();
+        }
+        HostIds ids = decided.decision().hostIds();
+        return HostCredentials.actingAs(ids != null ? ids.uid() : request.uid(),
+                ids != null ? ids.gid() : request.gid(), call::run);
+    }
+
+    /**
+     * A request the share's own settings refuse after the policy allowed it (the policy's refusal, with its
+     * errno, comes first): recorded as a denial by {@code rule}, like a policy's.
+     */
+    private P9Exception refusedByShare(Operation op, Subject who, String share, PathsOf paths, RequestArgs args,
+                                       Errno errno, String rule) throws P9Exception {
+        Decided allowed = decided(op, who, share, paths, args);
+        Decision denial = Decision.deny(errno, List.of(rule)).by(allowed.decision().policyDigest(),
+                allowed.decision().hostIds());
+        record(new Decided(allowed.tag(), allowed.message(), allowed.request(), denial), Outcome.failure(errno),
+                RecordPhase.DONE, AuditTrail.NO_SEQ);
+        return new P9Exception(errno, op + " refused by " + rule);
     }
 
     private Decision decide(AccessRequest request) {
@@ -400,7 +439,7 @@ public final class GuardedFs {
         return inspect(Operation.GETATTR, who, share.name(), () -> List.of(path(share, node)), RequestArgs.NONE,
                 () -> {
                     FileStat stat = Inodes.stat(node);
-                    return new Described(ownership.shown(node, stat), share.root().qids().qid(stat));
+                    return new Described(ownershipIn(share).shown(node, stat), share.root().qids().qid(stat));
                 }, NO_BYTES);
     }
 
@@ -411,11 +450,11 @@ public final class GuardedFs {
                     if (attr.has(SetAttr.SETATTR_SIZE)) {
                         quota.resizing(share.name(), paths.at(0), node,
                                 before -> attr.size() - before, () -> {
-                            AttrChanges.apply(node, attr, ownership);
+                            AttrChanges.apply(node, attr, ownershipIn(share));
                             return null;
                         });
                     } else {
-                        AttrChanges.apply(node, attr, ownership);
+                        AttrChanges.apply(node, attr, ownershipIn(share));
                     }
                     return DONE;
                 }, NO_BYTES);
@@ -444,6 +483,7 @@ public final class GuardedFs {
             if (directoryOnly && !node.isDirectory()) {
                 throw new P9Exception(Errno.ENOTDIR, "O_DIRECTORY on a non-directory");
             }
+            refuseMappedDevice(share, node);
             OpenFile file = (hostFlags & LinuxSyscalls.O_TRUNC) == 0 ? share.io().open(node, hostFlags)
                     : quota.resizing(share.name(), paths.at(0), node, before -> 0,
                             () -> share.io().open(node, hostFlags));
@@ -472,6 +512,8 @@ public final class GuardedFs {
                     try {
                         if (made.isNew()) {
                             ownership.created(made.node(), who.uid(), gid, mode);
+                        } else {
+                            refuseMappedDevice(share, made.node());
                         }
                         return new Created(made.node(), made.file(), qid(share, made.node()));
                     } catch (P9Exception | RuntimeException e) {
@@ -568,14 +610,29 @@ public final class GuardedFs {
                 .qid();
     }
 
+    /**
+     * Fifos, sockets and regular files are made as asked. A character or block device never becomes a host
+     * device node (R-CONF-2): refused with EPERM, or in a {@code devices: mapped} share stored as an inert
+     * {@link MappedDevice} that the guest sees as its device.
+     */
     public Qid mknod(Subject who, LocalShare share, Node dir, String name, int askedMode, int major, int minor,
                      int gid) throws P9Exception {
         int mode = GuestModes.allowed(false, askedMode); // mknod never makes a directory
         RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
-        return change(Operation.MKNOD, NO_DATA, who, share.name(), paths,
-                new RequestArgs.Make(name, mode, false, major, minor),
-                () -> made(share, paths.at(0), () -> share.entries().mknod(dir, name, mode, major, minor), who.uid(),
-                        gid, mode), NO_BYTES).qid();
+        RequestArgs args = new RequestArgs.Make(name, mode, false, major, minor);
+        Optional<MappedDevice> device = MappedDevice.requested(mode, major, minor);
+        if (device.isEmpty()) {
+            return change(Operation.MKNOD, NO_DATA, who, share.name(), paths, args,
+                    () -> made(share, paths.at(0), () -> share.entries().mknod(dir, name, mode, major, minor),
+                            who.uid(), gid, mode), NO_BYTES).qid();
+        }
+        ShareSafety.Settings settings = safety.of(share.name());
+        if (!settings.mapsDevices()) {
+            throw refusedByShare(Operation.MKNOD, who, share.name(), paths, args, Errno.EPERM, settings.devicesRule());
+        }
+        return change(Operation.MKNOD, NO_DATA, who, share.name(), paths, args,
+                () -> made(share, paths.at(0), () -> share.entries().mknodMapped(dir, name, device.get()),
+                        who.uid(), gid, MappedDevice.HOST_PERMS), NO_BYTES).qid();
     }
 
     /** Tlink: {@code target} (a fid of {@code targetShare}) gets the new name {@code name} in {@code dir}. */
@@ -780,6 +837,18 @@ public final class GuardedFs {
 
     static Qid qid(LocalShare share, Node node) throws P9Exception {
         return share.root().qids().qid(Inodes.stat(node));
+    }
+
+    /** The VM's ownership as this share keeps it: a share that maps devices keeps their modes in the mapping. */
+    private Ownership ownershipIn(LocalShare share) {
+        return safety.of(share.name()).mapsDevices() ? new MappedDevices(ownership) : ownership;
+    }
+
+    /** A mapped device is never opened (the guest's kernel opens its own device for it), like a real one. */
+    private void refuseMappedDevice(LocalShare share, Node node) throws P9Exception {
+        if (safety.of(share.name()).mapsDevices() && MappedDevice.of(node).isPresent()) {
+            throw new P9Exception(Errno.ENXIO, "a mapped device node is not opened on the host");
+        }
     }
 
     /** Creates an entry (one inode of quota), gives it to the guest user (see {@link Ownership}); its qid. */

@@ -32,7 +32,12 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
 
     /** Without a policy file: every listener may attach every share, {@code policy} decides each request. */
     public ShareServerFactory(Map<String, Path> shares, AccessPolicy policy, AuditTrail audit) {
-        this(new OpenAccess(shares, Objects.requireNonNull(policy)), audit);
+        this(shares, policy, audit, ShareSafety.NONE);
+    }
+
+    /** As above, with each share's device nodes and host permission checks ({@link ShareSafety#NONE}: the defaults). */
+    public ShareServerFactory(Map<String, Path> shares, AccessPolicy policy, AuditTrail audit, ShareSafety safety) {
+        this(new OpenAccess(shares, Objects.requireNonNull(policy), Objects.requireNonNull(safety)), audit);
     }
 
     /**
