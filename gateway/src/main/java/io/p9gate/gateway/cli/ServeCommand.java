@@ -10,6 +10,7 @@ import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyReloader;
+import io.p9gate.gateway.policyadapter.ServedPolicyCheck;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
@@ -25,6 +26,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import io.p9gate.policy.PolicyHolder;
+import io.p9gate.policy.protect.StatePath;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -132,6 +134,9 @@ final class ServeCommand implements Callable<Integer> {
                     "give --policy FILE, or --share NAME=DIR and --listen ADDRESS");
         }
         Map<String, Path> shareMap = validatedShares();
+        GatewayState.refusal(shareMap, gatewayState()).ifPresent(why -> {
+            throw new CommandLine.ParameterException(spec.commandLine(), why);
+        });
         return new Served() {
             public Map<String, Path> shares() { return shareMap; }
             public GatewayConfig config(AuditTrail trail) { return validatedConfig(shareMap, trail); }
@@ -152,7 +157,7 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        PolicyHolder holder = PolicyServe.load(policy);
+        PolicyHolder holder = PolicyServe.load(policy, new ServedPolicyCheck(gatewayState(), mode));
         PolicyReloader reloader = new PolicyReloader(holder);
         return new Served() {
             public Map<String, Path> shares() { return Map.of(); }
@@ -184,6 +189,11 @@ final class ServeCommand implements Callable<Integer> {
                 out.flush();
             }
         };
+    }
+
+    /** What no share may reach besides the policy's own files (R-POL-9), checked before anything is created. */
+    private List<StatePath> gatewayState() {
+        return GatewayState.of(audit.dir, audit.key, pidFile);
     }
 
     private Map<String, Path> validatedShares() {

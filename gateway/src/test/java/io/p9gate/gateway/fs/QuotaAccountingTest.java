@@ -18,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -65,13 +66,13 @@ class QuotaAccountingTest {
             return Decision.allow(List.of("test"));
         };
         GuardedFs fs = new GuardedFs("vm", 1, policy, new NoAudit(), ChownedIds.UNMAPPED, rig.quotas.of("vm"));
-        try (Node root = fs.attach(ROOT_USER, share).root();
+        try (Node root = fs.attach(ROOT_USER, "data", Map.of("data", share)).root();
              Node cache = fs.walk(ROOT_USER, share, root, List.of("cache")).node();
              Node file = fs.walk(ROOT_USER, share, root, List.of("out")).node();
-             OpenFile opened = fs.open(ROOT_USER, share, file, O_RDWR).file()) {
+             OpenFile opened = fs.open(ROOT_USER, share, file, O_RDWR, false).file()) {
             onWrite.set(() -> {
                 try {
-                    fs.renameat(ROOT_USER, share, root, "out", cache, "in"); // another request of the VM
+                    fs.renameat(ROOT_USER, share, root, "out", share, cache, "in"); // another request of the VM
                 } catch (P9Exception e) {
                     throw new IllegalStateException(e);
                 }

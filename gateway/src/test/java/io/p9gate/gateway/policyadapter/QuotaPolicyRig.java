@@ -1,6 +1,7 @@
 package io.p9gate.gateway.policyadapter;
 
 import io.p9gate.gateway.fs.NoAudit;
+import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.policy.PolicyHolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +13,7 @@ import java.nio.file.Path;
 public final class QuotaPolicyRig implements AutoCloseable {
     public final PolicyHolder holder;
     public final PolicyQuotas quotas;
-    public final PolicyShares shares;
+    public final ShareServerFactory shares;
     /** The VM's Unix socket, and the same as a listener name. */
     public final Path socket;
     public final String listener;
@@ -28,8 +29,8 @@ public final class QuotaPolicyRig implements AutoCloseable {
         this.listener = "unix:" + socket;
         this.holder = PolicyHolder.load(policy);
         this.quotas = new PolicyQuotas(holder.current());
-        this.shares = new PolicyShares(holder, new NoAudit(),
-                new SessionGuards(holder::current, OwnershipMode.automatic(), this.quotas));
+        this.shares = new ShareServerFactory(new PolicyShares(holder,
+                new SessionGuards(holder::current, OwnershipMode.automatic(), this.quotas)), new NoAudit());
     }
 
     private static String text(String vm, Path socket, Path share, String... quotas) {

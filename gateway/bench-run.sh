@@ -1,6 +1,6 @@
 #!/bin/sh
-# Runs one benchmark main class of the gateway's test sources (package io.p9gate.gateway.bench).
-# Usage: gateway/bench.sh CLASS (e.g. AuditOverheadBench, QuotaOverheadBench)
+# Runs one benchmark main class of the gateway's test sources (package io.p9gate.gateway.bench) after compiling
+# them. Usage: gateway/bench-run.sh CLASS (e.g. AuditOverheadBench); the bench-*.sh scripts name theirs.
 # Environment: JAVA_HOME (JDK 25), BENCH_DIR (where shares and logs are written; default /tmp), BENCH_ROUNDS.
 set -eu
 cd "$(dirname "$0")/.."
