@@ -444,12 +444,12 @@ public final class GuardedFs {
     }
 
     public void setattr(Subject who, LocalShare share, Node node, SetAttr attr) throws P9Exception {
+        long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
         change(Operation.SETATTR, NO_DATA, who, share.name(), paths,
                 new RequestArgs.SetAttr(attr.valid()), () -> {
                     if (attr.has(SetAttr.SETATTR_SIZE)) {
-                        quota.resizing(share.name(), paths.at(0), node,
-                                before -> attr.size() - before, () -> {
+                        quota.resizing(share, node, paths.at(0), moves, before -> attr.size() - before, () -> {
                             AttrChanges.apply(node, attr, ownershipIn(share));
                             return null;
                         });
@@ -478,6 +478,7 @@ public final class GuardedFs {
      */
     public Opened open(Subject who, LocalShare share, Node node, int hostFlags, boolean directoryOnly)
             throws P9Exception {
+        long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
         BackendCall<Opened> call = () -> {
             if (directoryOnly && !node.isDirectory()) {
@@ -485,7 +486,7 @@ public final class GuardedFs {
             }
             refuseMappedDevice(share, node);
             OpenFile file = (hostFlags & LinuxSyscalls.O_TRUNC) == 0 ? share.io().open(node, hostFlags)
-                    : quota.resizing(share.name(), paths.at(0), node, before -> 0,
+                    : quota.resizing(share, node, paths.at(0), moves, before -> 0,
                             () -> share.io().open(node, hostFlags));
             try {
                 return new Opened(file, qid(share, node));
@@ -507,13 +508,22 @@ public final class GuardedFs {
         RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
         return change(Operation.CREATE, NO_DATA, who, share.name(), paths,
                 new RequestArgs.Create(name, hostFlags, mode, exclusive), () -> {
-                    FileIo.Created made = quota.creating(share.name(), paths.at(0),
-                            () -> share.io().create(dir, name, hostFlags, mode, exclusive));
+                    // Without O_EXCL an existing file may be opened: it takes no inode, and its truncation
+                    // goes through the quota like any other (so O_TRUNC is applied after the open).
+                    FileIo.Created made = quota.creating(share.name(), paths.at(0), false,
+                            () -> share.io().create(dir, name, hostFlags & ~LinuxSyscalls.O_TRUNC, mode, exclusive),
+                            FileIo.Created::isNew);
                     try {
                         if (made.isNew()) {
                             ownership.created(made.node(), who.uid(), gid, mode);
                         } else {
                             refuseMappedDevice(share, made.node());
+                            if ((hostFlags & LinuxSyscalls.O_TRUNC) != 0) {
+                                quota.resizing(share, made.node(), before -> 0, () -> {
+                                    Inodes.truncate(made.node(), 0);
+                                    return null;
+                                });
+                            }
                         }
                         return new Created(made.node(), made.file(), qid(share, made.node()));
                     } catch (P9Exception | RuntimeException e) {
@@ -534,9 +544,10 @@ public final class GuardedFs {
             throws P9Exception {
         int length = src.remaining();
         boolean append = (file.flags() & LinuxSyscalls.O_APPEND) != 0;
+        long moves = quota.moves();
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
         return change(Operation.WRITE, length, who, share.name(), paths,
-                new RequestArgs.FileIo(offset), () -> new Count(quota.resizing(share.name(), paths.at(0), node,
+                new RequestArgs.FileIo(offset), () -> new Count(quota.resizing(share, node, paths.at(0), moves,
                         before -> append ? length : offset + length - before,
                         () -> share.io().write(file, offset, src))), Count::n).n();
     }
@@ -597,7 +608,7 @@ public final class GuardedFs {
         int mode = GuestModes.allowed(true, askedMode);
         RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
         return change(Operation.MKDIR, NO_DATA, who, share.name(), paths,
-                new RequestArgs.Make(name, mode, true, 0, 0), () -> made(share, paths.at(0),
+                new RequestArgs.Make(name, mode, true, 0, 0), () -> made(share, paths.at(0), true,
                         () -> share.entries().mkdir(dir, name, mode), who.uid(), gid, mode), NO_BYTES).qid();
     }
 
@@ -605,7 +616,7 @@ public final class GuardedFs {
             throws P9Exception {
         RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
         return change(Operation.SYMLINK, NO_DATA, who, share.name(), paths,
-                new RequestArgs.Symlink(name, target), () -> made(share, paths.at(0),
+                new RequestArgs.Symlink(name, target), () -> made(share, paths.at(0), false,
                         () -> share.entries().symlink(dir, name, target), who.uid(), gid, SYMLINK_MODE), NO_BYTES)
                 .qid();
     }
@@ -623,7 +634,7 @@ public final class GuardedFs {
         Optional<MappedDevice> device = MappedDevice.requested(mode, major, minor);
         if (device.isEmpty()) {
             return change(Operation.MKNOD, NO_DATA, who, share.name(), paths, args,
-                    () -> made(share, paths.at(0), () -> share.entries().mknod(dir, name, mode, major, minor),
+                    () -> made(share, paths.at(0), false, () -> share.entries().mknod(dir, name, mode, major, minor),
                             who.uid(), gid, mode), NO_BYTES).qid();
         }
         ShareSafety.Settings settings = safety.of(share.name());
@@ -631,7 +642,7 @@ public final class GuardedFs {
             throw refusedByShare(Operation.MKNOD, who, share.name(), paths, args, Errno.EPERM, settings.devicesRule());
         }
         return change(Operation.MKNOD, NO_DATA, who, share.name(), paths, args,
-                () -> made(share, paths.at(0), () -> share.entries().mknodMapped(dir, name, device.get()),
+                () -> made(share, paths.at(0), false, () -> share.entries().mknodMapped(dir, name, device.get()),
                         who.uid(), gid, MappedDevice.HOST_PERMS), NO_BYTES).qid();
     }
 
@@ -643,7 +654,7 @@ public final class GuardedFs {
                 () -> child(path(share, dir), name), args);
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, target), child(path(share, dir), name)));
         change(Operation.LINK, NO_DATA, who, share.name(), paths, args, () -> {
-                    quota.linking(share.name(), paths.at(0), paths.at(1), () -> {
+                    quota.linking(share, target, paths.at(1), () -> {
                         share.entries().link(target, dir, name);
                         return null;
                     });
@@ -659,8 +670,8 @@ public final class GuardedFs {
                 () -> child(path(dirShare, newDir), newName), args);
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node), child(path(share, newDir), newName)));
         change(Operation.RENAME, NO_DATA, who, share.name(), paths, args, () -> {
-                    quota.moving(share.name(), paths.at(0), paths.at(1),
-                            () -> Inodes.stat(node), () -> QuotaAccounting.statOf(share, newDir, newName), () -> {
+                    quota.moving(share.name(), QuotaAccounting.held(share, node),
+                            QuotaAccounting.named(newDir, newName, paths.at(1)), () -> {
                                 share.entries().rename(node, newDir, newName);
                                 return null;
                             });
@@ -677,9 +688,8 @@ public final class GuardedFs {
         RequestPaths paths = RequestPaths.of(
                 () -> List.of(child(path(share, oldDir), oldName), child(path(share, newDir), newName)));
         change(Operation.RENAME, NO_DATA, who, share.name(), paths, args, () -> {
-                    quota.moving(share.name(), paths.at(0), paths.at(1),
-                            () -> QuotaAccounting.statOf(share, oldDir, oldName),
-                            () -> QuotaAccounting.statOf(share, newDir, newName), () -> {
+                    quota.moving(share.name(), QuotaAccounting.named(oldDir, oldName, paths.at(0)),
+                            QuotaAccounting.named(newDir, newName, paths.at(1)), () -> {
                                 share.entries().renameAt(oldDir, oldName, newDir, newName);
                                 return null;
                             });
@@ -713,8 +723,7 @@ public final class GuardedFs {
         RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
         change(Operation.REMOVE, NO_DATA, who, share.name(), paths,
                 new RequestArgs.Unlink(name, directory), () -> {
-                    quota.removing(share.name(), paths.at(0),
-                            () -> QuotaAccounting.statOf(share, dir, name), () -> {
+                    quota.removing(share.name(), QuotaAccounting.named(dir, name, paths.at(0)), () -> {
                                 share.entries().unlinkAt(dir, name, directory);
                                 return null;
                             });
@@ -725,7 +734,7 @@ public final class GuardedFs {
     public void remove(Subject who, LocalShare share, Node node) throws P9Exception {
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
         change(Operation.REMOVE, NO_DATA, who, share.name(), paths, RequestArgs.NONE, () -> {
-            quota.removing(share.name(), paths.at(0), () -> Inodes.stat(node), () -> {
+            quota.removing(share.name(), QuotaAccounting.held(share, node), () -> {
                 share.entries().remove(node);
                 return null;
             });
@@ -852,9 +861,9 @@ public final class GuardedFs {
     }
 
     /** Creates an entry (one inode of quota), gives it to the guest user (see {@link Ownership}); its qid. */
-    private Made made(LocalShare share, QuotaAccounting.Call<String> pathOf, QuotaAccounting.Call<Node> create,
-                      int uid, int gid, int mode) throws P9Exception {
-        try (Node node = quota.creating(share.name(), pathOf, create)) {
+    private Made made(LocalShare share, QuotaAccounting.Call<String> pathOf, boolean directory,
+                      QuotaAccounting.Call<Node> create, int uid, int gid, int mode) throws P9Exception {
+        try (Node node = quota.creating(share.name(), pathOf, directory, create)) {
             ownership.created(node, uid, gid, mode);
             return new Made(qid(share, node));
         }
