@@ -9,7 +9,9 @@ import io.p9gate.gateway.fs.NoAudit;
 import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
+import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.policyadapter.PolicyReloader;
+import io.p9gate.gateway.policyadapter.ReloadOutcomeFile;
 import io.p9gate.gateway.policyadapter.ServedPolicyCheck;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
@@ -57,6 +59,11 @@ final class ServeCommand implements Callable<Integer> {
                     + "xattrs (unprivileged). Default: chown as root, else xattr.")
     String ownership;
 
+    @Option(names = "--profile", paramLabel = "production|development",
+            description = "production refuses every development convenience (no policy, no signed audit log, "
+                    + "plain TCP, key or policy readable by others); default: ${DEFAULT-VALUE}.")
+    String profile = "development";
+
     @Option(names = "--pid-file", paramLabel = "FILE",
             description = "Write the process id here (for 'p9gate policy reload --pid-file FILE').")
     Path pidFile;
@@ -81,7 +88,12 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, AuditOption.AuditUnavailable {
-        Served served = policy != null ? fromPolicy() : fromShares();
+        boolean production = production();
+        PolicyHolder holder = policy != null ? loadPolicy() : null;
+        if (production) {
+            refuseUnlessProductionReady(holder);
+        }
+        Served served = holder != null ? fromPolicy(holder) : fromShares();
         AuditTrail trail = audit.enabled() ? audit.open(spec.commandLine()) : new NoAudit();
         GatewayConfig config;
         try {
@@ -145,19 +157,64 @@ final class ServeCommand implements Callable<Integer> {
         };
     }
 
-    /** {@code --policy}: listeners, shares and decisions from the policy file; SIGHUP reloads it. */
-    private Served fromPolicy() throws IOException {
+    private boolean production() {
+        return switch (profile) {
+            case "production" -> true;
+            case "development" -> false;
+            default -> throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--profile must be production or development, not '" + profile + "'");
+        };
+    }
+
+    /** R-DEP-4: every reason at once, on one line, before a log or a listener is opened. */
+    private void refuseUnlessProductionReady(PolicyHolder holder) {
+        List<ListenSpec> listeners;
+        try {
+            listeners = holder != null ? PolicyListeners.of(holder.current())
+                    : listens.stream().map(ListenSpec::parse).toList();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        List<Path> policySources = new ArrayList<>();
+        Map<String, Path> shareDirs = new java.util.TreeMap<>();
+        if (holder != null) {
+            var loaded = holder.current().policy();
+            policySources.add(policy);
+            policySources.addAll(loaded.cedarFiles());
+            loaded.vms().forEach((vm, vmPolicy) -> vmPolicy.shares().forEach((name, share) ->
+                    shareDirs.put(vm + "/" + name, share.hostDir())));
+        }
+        List<String> why = ProductionProfile.standard().refusals(new ProductionProfile.ServePlan(policy, policySources,
+                listeners, audit.dir, audit.key, pidFile, shareDirs));
+        if (!why.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "production profile refuses to start: " + String.join("; ", why));
+        }
+    }
+
+    /**
+     * {@code --policy FILE}, loaded with this gateway's own checks (R-POL-9 for the audit log, key and pid file),
+     * so that the production profile can look at what it names before anything is opened.
+     */
+    private PolicyHolder loadPolicy() throws IOException {
         if (!shares.isEmpty() || !listens.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--policy names each VM's listener and shares: do not combine it with --share or --listen");
         }
-        OwnershipMode mode;
+        return PolicyServe.load(policy, new ServedPolicyCheck(gatewayState(), ownershipMode()));
+    }
+
+    private OwnershipMode ownershipMode() {
         try {
-            mode = PolicyServe.ownership(ownership);
+            return PolicyServe.ownership(ownership);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        PolicyHolder holder = PolicyServe.load(policy, new ServedPolicyCheck(gatewayState(), mode));
+    }
+
+    /** {@code --policy}: listeners, shares and decisions from the policy file; SIGHUP reloads it. */
+    private Served fromPolicy(PolicyHolder holder) {
+        OwnershipMode mode = ownershipMode();
         PolicyReloader reloader = new PolicyReloader(holder);
         return new Served() {
             public Map<String, Path> shares() { return Map.of(); }
@@ -180,6 +237,7 @@ final class ServeCommand implements Callable<Integer> {
                 reloader.reloadOnSighup();
                 if (pidFile != null) {
                     PolicyServe.writePidFile(pidFile);
+                    ReloadOutcomeFile.reportBeside(pidFile, holder, reloader);
                 }
                 PrintWriter out = spec.commandLine().getOut();
                 holder.current().listeners().forEach((vm, listener) ->
