@@ -5,6 +5,7 @@ import io.p9gate.audit.cli.AuditCommand;
 import io.p9gate.audit.cli.KeysCommand;
 import io.p9gate.policy.cli.PolicyCommand;
 import io.netty.util.internal.logging.JdkLoggerFactory;
+import io.p9gate.gateway.systemd.JournalLogging;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -40,10 +41,18 @@ public final class Main implements Runnable {
         // One logging backend for Netty and us (java.util.logging); slf4j-api arrives transitively
         // without a binding and would print its own warning at startup.
         InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
-        if (System.getProperty(LOG_FORMAT_PROPERTY) == null) {
+        boolean journal = JournalLogging.stderrIsJournal(System.getenv());
+        if (!journal && System.getProperty(LOG_FORMAT_PROPERTY) == null) {
             System.setProperty(LOG_FORMAT_PROPERTY, ONE_LINE_LOG_FORMAT);
         }
-        System.exit(execute(args));
+        CommandLine commandLine = newCommandLine();
+        if (journal) {
+            // Under systemd: a priority per line, and the journal's timestamps instead of our own.
+            JournalLogging.useForJavaLogging();
+            commandLine.setErr(JournalLogging.prefixingStderr(new java.io.OutputStreamWriter(System.err,
+                    java.nio.charset.Charset.defaultCharset())));
+        }
+        System.exit(commandLine.execute(args));
     }
 
     /** Runs one command line and returns its exit code (tests call this instead of {@link #main}). */

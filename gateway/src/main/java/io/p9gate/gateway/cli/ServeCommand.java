@@ -17,6 +17,7 @@ import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
 import io.p9gate.gateway.session.SessionSettings;
+import io.p9gate.gateway.systemd.ServiceNotifier;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -86,6 +87,10 @@ final class ServeCommand implements Callable<Integer> {
     @CommandLine.Mixin
     AuditOption audit = new AuditOption();
 
+    /** systemd's notification socket, when run as a Type=notify unit; silent otherwise. */
+    private final ServiceNotifier systemd = ServiceNotifier.fromEnvironment(System.getenv(),
+            ProcessHandle.current().pid());
+
     @Override
     public Integer call() throws IOException, AuditOption.AuditUnavailable {
         boolean production = production();
@@ -118,10 +123,15 @@ final class ServeCommand implements Callable<Integer> {
             throw e;
         }
         announceAudit();
-        Foreground.runUntilStopped(gateway, () -> {
-            closeHandlers(config);
-            closeAudit(trail);
-        });
+        systemd.ready(served.status() + (audit.enabled() ? "; audit log " + audit.dir : ""));
+        // The pings show the JVM runs (not wedged in GC or a safepoint); the event loops are not probed yet.
+        systemd.startWatchdog(() -> true);
+        Foreground.runUntilStopped(gateway, () -> systemd.stopping("stopping: closing sessions, final audit checkpoint"),
+                () -> {
+                    closeHandlers(config);
+                    closeAudit(trail);
+                    systemd.close();
+                });
         return 0;
     }
 
@@ -137,6 +147,9 @@ final class ServeCommand implements Callable<Integer> {
 
         /** Announces the listeners; arms what runs beside the gateway (reload on SIGHUP, pid file). */
         void started(Gateway gateway, GatewayConfig config) throws IOException;
+
+        /** One line for systemd's STATUS= once serving. */
+        String status();
     }
 
     /** {@code --share/--listen}: a development convenience, every request allowed. */
@@ -154,6 +167,7 @@ final class ServeCommand implements Callable<Integer> {
             public GatewayConfig config(AuditTrail trail) { return validatedConfig(shareMap, trail); }
             public void loaded(AuditTrail trail) { }
             public void started(Gateway gateway, GatewayConfig config) { announce(gateway, config, shareMap); }
+            public String status() { return "serving " + String.join(", ", shareMap.keySet()) + " without a policy"; }
         };
     }
 
@@ -234,6 +248,11 @@ final class ServeCommand implements Callable<Integer> {
             }
 
             public void started(Gateway gateway, GatewayConfig config) throws IOException {
+                reloader.onReload(result -> systemd.status(switch (result) {
+                    case PolicyHolder.ReloadResult.Loaded loaded -> "policy reloaded (sha256 " + loaded.newDigest() + ")";
+                    case PolicyHolder.ReloadResult.Kept kept -> "policy reload refused, keeping sha256 " + kept.digest()
+                            + ": " + kept.reason();
+                }));
                 reloader.reloadOnSighup();
                 if (pidFile != null) {
                     PolicyServe.writePidFile(pidFile);
@@ -245,6 +264,11 @@ final class ServeCommand implements Callable<Integer> {
                 out.println("p9gate: policy " + policy + " (sha256 " + holder.current().digest()
                         + "); SIGHUP reloads it");
                 out.flush();
+            }
+
+            public String status() {
+                return "serving " + holder.current().listeners().size() + " VM(s) under policy sha256 "
+                        + holder.current().digest();
             }
         };
     }

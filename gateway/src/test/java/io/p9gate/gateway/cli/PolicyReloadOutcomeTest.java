@@ -23,14 +23,7 @@ class PolicyReloadOutcomeTest {
     }
 
     private String policy(String access) {
-        return """
-                image: t
-                vms:
-                  v:
-                    listen: unix:%s
-                    shares:
-                      s: {path: %s, access: %s}
-                """.formatted(dir.resolve("v.sock"), dir.resolve("share"), access);
+        return OneSharePolicy.text(dir.resolve("v.sock"), dir.resolve("share"), access);
     }
 
     @Test

@@ -32,6 +32,11 @@ final class ServeProcess implements AutoCloseable {
 
     /** Starts {@code p9gate ARGS} with these extra environment variables. */
     static ServeProcess start(Map<String, String> env, String... args) throws IOException {
+        return start(env, null, args);
+    }
+
+    /** As {@link #start(Map, String...)}, with stderr written to {@code stderrFile} (null: kept here). */
+    static ServeProcess start(Map<String, String> env, Path stderrFile, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 Main.class.getName()));
@@ -40,6 +45,9 @@ final class ServeProcess implements AutoCloseable {
         builder.environment().keySet().removeIf(k -> k.equals("NOTIFY_SOCKET") || k.startsWith("WATCHDOG_")
                 || k.equals("JOURNAL_STREAM"));
         builder.environment().putAll(env);
+        if (stderrFile != null) {
+            builder.redirectError(stderrFile.toFile());
+        }
         return new ServeProcess(builder.start());
     }
 
@@ -76,6 +84,14 @@ final class ServeProcess implements AutoCloseable {
 
     String stderr() {
         return stderr.toString();
+    }
+
+    /** Waits for the process to end by itself; its exit code. */
+    int exitCode() throws InterruptedException {
+        if (!process.waitFor(START_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            throw new AssertionError("serve did not exit; stderr:\n" + stderr);
+        }
+        return process.exitValue();
     }
 
     /** SIGTERM, then the exit code. */

@@ -37,14 +37,7 @@ class ServeProductionProfileTest {
         // A plain file where the VM's socket goes: once the profile lets the start through, the bind
         // fails and serve returns ("not a socket") instead of serving forever.
         notSocket = Files.createFile(dir.resolve("vm.sock"));
-        policy = writePrivate(dir.resolve("policy.yaml"), """
-                image: t
-                vms:
-                  v:
-                    listen: unix:%s
-                    shares:
-                      s: {path: %s, access: read-write}
-                """.formatted(notSocket, share));
+        policy = writePrivate(dir.resolve("policy.yaml"), OneSharePolicy.text(notSocket, share, "read-write"));
     }
 
     private static Path writePrivate(Path file, String text) throws Exception {
