@@ -5,6 +5,7 @@ import io.p9gate.audit.cli.AuditCommand;
 import io.p9gate.audit.cli.KeysCommand;
 import io.p9gate.policy.cli.PolicyCommand;
 import io.netty.util.internal.logging.JdkLoggerFactory;
+import io.p9gate.gateway.packaging.InstalledPackage;
 import io.p9gate.gateway.systemd.JournalLogging;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Command;
 @Command(name = "p9gate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Policy-driven 9P2000.L file-sharing gateway.",
         subcommands = {ServeCommand.class, DemoCommand.class, PolicyCommand.class, AuditCommand.class, KeysCommand.class,
-                CommandLine.HelpCommand.class})
+                PackageCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for a command line that cannot be run as given. */
     public static final int EXIT_USAGE = 2;
@@ -95,12 +96,19 @@ public final class Main implements Runnable {
         return EXIT_FAILURE;
     }
 
-    /** The version from the jar manifest; "development build" when run from classes. */
+    /**
+     * The version from the jar manifest ("development build" when run from classes) and, in a package made by
+     * {@code p9gate package}, the image, package version and runtime its MANIFEST names.
+     */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
             String version = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"p9gate " + (version != null ? version : "(development build)")};
+            String home = System.getProperty("p9gate.home");
+            String packaged = home == null ? "" : InstalledPackage.header(java.nio.file.Path.of(home))
+                    .map(h -> " (package " + h.get("image") + " " + h.get("version") + ", Java " + h.get("java") + ")")
+                    .orElse("");
+            return new String[] {"p9gate " + (version != null ? version : "(development build)") + packaged};
         }
     }
 }
