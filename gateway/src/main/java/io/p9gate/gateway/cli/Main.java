@@ -8,6 +8,7 @@ import io.netty.util.internal.logging.JdkLoggerFactory;
 import io.p9gate.gateway.packaging.InstalledPackage;
 import io.p9gate.gateway.systemd.JournalLogging;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -30,6 +31,15 @@ public final class Main implements Runnable {
     /** time level logger: message [exception], on one line (the JDK default takes two). */
     private static final String ONE_LINE_LOG_FORMAT = "%1$tFT%1$tT.%1$tL%1$tz %4$s %3$s: %5$s%6$s%n";
 
+    /**
+     * Netty lists the network interfaces when its epoll transport loads (for TCP defaults and channel ids) and
+     * warns, with a stack trace, when it cannot; the production unit's sandbox (RestrictAddressFamilies=AF_UNIX)
+     * always makes it fail. Held here: java.util.logging keeps loggers only weakly, and with them their level.
+     */
+    private static final List<java.util.logging.Logger> QUIET_NETTY_PROBES = List.of(
+            java.util.logging.Logger.getLogger("io.netty.util.NetUtilInitializations"),
+            java.util.logging.Logger.getLogger("io.netty.util.internal.MacAddressUtil"));
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -42,6 +52,7 @@ public final class Main implements Runnable {
         // One logging backend for Netty and us (java.util.logging); slf4j-api arrives transitively
         // without a binding and would print its own warning at startup.
         InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
+        QUIET_NETTY_PROBES.forEach(logger -> logger.setLevel(java.util.logging.Level.SEVERE));
         boolean journal = JournalLogging.stderrIsJournal(System.getenv());
         if (!journal && System.getProperty(LOG_FORMAT_PROPERTY) == null) {
             System.setProperty(LOG_FORMAT_PROPERTY, ONE_LINE_LOG_FORMAT);
