@@ -10,67 +10,35 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
  * {@code serve --profile production} (R-DEP-4): the development conveniences that must never reach a shipped
  * image are refused, each with its reason, before anything is opened. The rules look only at what serve is
- * about to do ({@link ServePlan}), so each can be tested on its own.
+ * about to do ({@link ServePlan}), so each can be tested on its own. Gateway state inside or reachable from a
+ * share (R-POL-9) is refused in every profile, by the policy load ({@code ServedPolicyCheck}) and by
+ * {@code serve --share} ({@code GatewayState}), before these rules run.
  */
 final class ProductionProfile {
     private static final Set<PosixFilePermission> GROUP_OR_OTHERS = EnumSet.of(
             PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
             PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
 
-    /**
-     * R-POL-9 on the paths serve really uses: no gateway state (policy, keys, audit log, pid file) inside or
-     * reachable from a share. The load of the policy already refuses the paths the policy declares
-     * ({@code protect:}); the check without configuration is the hard-host branch's work. Until it is on
-     * main this hook refuses nothing: {@link #AWAITING_STATE_CHECK} is where it is to be called.
-     */
-    @FunctionalInterface
-    interface GatewayStateCheck {
-        /** @return why the start is refused, if some state lies inside or is reachable from a share */
-        Optional<String> refusal(List<Path> gatewayState, Map<String, Path> shareDirs);
-    }
-
-    static final GatewayStateCheck AWAITING_STATE_CHECK = (state, shares) -> Optional.empty();
-
     /** What serve is about to do, as far as these rules care; {@code null} where an option was not given. */
     record ServePlan(Path policyFile, List<Path> policySources, List<ListenSpec> listeners, Path auditDir,
-                     Path auditKey, Path pidFile, Map<String, Path> shareDirs) {
+                     Path auditKey) {
         ServePlan {
             policySources = List.copyOf(policySources);
             listeners = List.copyOf(listeners);
-            shareDirs = Map.copyOf(shareDirs);
-        }
-
-        /** The gateway's own files, for the R-POL-9 check. */
-        List<Path> gatewayState() {
-            List<Path> state = new ArrayList<>(policySources);
-            for (Path p : new Path[] {auditDir, auditKey, pidFile}) {
-                if (p != null) {
-                    state.add(p);
-                }
-            }
-            return state;
         }
     }
 
-    private final GatewayStateCheck stateCheck;
-
-    ProductionProfile(GatewayStateCheck stateCheck) {
-        this.stateCheck = stateCheck;
-    }
-
-    static ProductionProfile standard() {
-        return new ProductionProfile(AWAITING_STATE_CHECK);
+    private ProductionProfile() {
     }
 
     /** Every reason this plan may not run in production, in a fixed order; empty when it may. */
-    List<String> refusals(ServePlan plan) {
+    static List<String> refusals(ServePlan plan) {
         List<String> why = new ArrayList<>();
         if (plan.policyFile() == null) {
             why.add("no --policy (serving --share without a policy is a development convenience)");
@@ -91,7 +59,6 @@ final class ProductionProfile {
         if (plan.auditKey() != null) {
             privateFile("audit key", plan.auditKey()).ifPresent(why::add);
         }
-        stateCheck.refusal(plan.gatewayState(), plan.shareDirs()).ifPresent(why::add);
         return why;
     }
 

@@ -190,16 +190,12 @@ final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         List<Path> policySources = new ArrayList<>();
-        Map<String, Path> shareDirs = new java.util.TreeMap<>();
         if (holder != null) {
-            var loaded = holder.current().policy();
             policySources.add(policy);
-            policySources.addAll(loaded.cedarFiles());
-            loaded.vms().forEach((vm, vmPolicy) -> vmPolicy.shares().forEach((name, share) ->
-                    shareDirs.put(vm + "/" + name, share.hostDir())));
+            policySources.addAll(holder.current().policy().cedarFiles());
         }
-        List<String> why = ProductionProfile.standard().refusals(new ProductionProfile.ServePlan(policy, policySources,
-                listeners, audit.dir, audit.key, pidFile, shareDirs));
+        List<String> why = ProductionProfile.refusals(new ProductionProfile.ServePlan(policy, policySources,
+                listeners, audit.dir, audit.key));
         if (!why.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "production profile refuses to start: " + String.join("; ", why));

@@ -7,7 +7,9 @@ import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.lint.Finding;
 import io.p9gate.policy.lint.Linter;
 import io.p9gate.policy.load.PolicyLoadException;
+import io.p9gate.policy.load.PolicyValidator;
 import io.p9gate.policy.model.ProtectedPaths;
+import io.p9gate.policy.protect.StatePath;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -70,6 +72,7 @@ public final class Packager {
         String suffix = request.versionSuffix() == null ? ""
                 : SafeNames.requireSafeSuffix(request.versionSuffix());
         AuditPaths audit = auditPaths(engine.policy().protectedPaths(), request);
+        checkStateOutsideShares(engine, audit);
         Application app = Application.find(request.appDir());
         String version = app.version() + suffix;
         SystemdUnit.Settings unit = new SystemdUnit.Settings(image, version, request.prefix(), audit.dir(), audit.key());
@@ -151,6 +154,21 @@ public final class Packager {
                     + "and protect.keys in the policy, or give --audit-dir and --audit-key");
         }
         return new AuditPaths(auditDir, auditKey);
+    }
+
+    /**
+     * R-POL-9 for the paths the unit will run with (the policy load checked the policy's own): as far as the build
+     * host can tell, i.e. by path; serve checks again on the ECU, where the directories exist.
+     */
+    private static void checkStateOutsideShares(PolicyEngine engine, AuditPaths audit) throws PackagingException {
+        List<StatePath> state = List.of(new StatePath("audit directory", Path.of(audit.dir())),
+                new StatePath("audit signing key", Path.of(audit.key())),
+                new StatePath("pid file", Path.of(SystemdUnit.PID_FILE)));
+        try {
+            PolicyValidator.checkShares(engine.policy(), state);
+        } catch (PolicyLoadException e) {
+            throw new PackagingException(e.pos() + ": " + e.reason() + " (not packaged)", e);
+        }
     }
 
     private static SigningKey signingKey(Path file) throws PackagingException {

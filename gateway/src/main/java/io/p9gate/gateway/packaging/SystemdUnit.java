@@ -2,10 +2,13 @@ package io.p9gate.gateway.packaging;
 
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.model.Access;
+import io.p9gate.policy.model.HostPermissions;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.SharePolicy;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -22,8 +25,13 @@ final class SystemdUnit {
     static final String TEMPLATE = "systemd/p9gate.service";
     private static final String RUNTIME_ROOT = "/run/";
     private static final String STATE_ROOT = "/var/lib/";
-    /** The pid file and the reload outcome live here (see the template's ExecStart). */
-    private static final String OWN_RUNTIME_DIRECTORY = "p9gate";
+    /** What --ownership chown needs (the template says why, capability by capability). */
+    static final List<String> OWNERSHIP_CAPABILITIES = List.of("CAP_CHOWN", "CAP_FOWNER", "CAP_DAC_OVERRIDE");
+    /** setfsuid/setfsgid to the guest user's ids, for shares with {@code permissions: enforce}. */
+    static final List<String> ENFORCE_CAPABILITIES = List.of("CAP_SETUID", "CAP_SETGID");
+    /** serve's pid file (ExecStart) that policy reload signals (ExecReload); the reload outcome goes beside it. */
+    static final String PID_FILE = "/run/p9gate/p9gate.pid";
+    private static final String OWN_RUNTIME_DIRECTORY = "p9gate"; // PID_FILE's directory, under /run
 
     /** Where the gateway's own state is on the target. */
     record Settings(String image, String version, String prefix, String auditDir, String auditKey) {
@@ -41,11 +49,15 @@ final class SystemdUnit {
         Set<String> runtime = new TreeSet<>(Set.of(OWN_RUNTIME_DIRECTORY));
         Set<String> state = new TreeSet<>();
         Set<String> mounts = new TreeSet<>(Set.of(settings.prefix(), settings.auditDir(), parent(settings.auditKey())));
+        List<String> capabilities = new ArrayList<>(OWNERSHIP_CAPABILITIES);
         for (var vm : engine.policy().vms().values()) {
             for (SharePolicy share : vm.shares().values()) {
                 String dir = SafeNames.requireSafePath("share '" + share.name() + "' path", share.hostDir().toString());
                 (share.access() == Access.READ_ONLY ? readOnly : writable).add(dir);
                 mounts.add(dir);
+                if (share.permissions() == HostPermissions.ENFORCE && !capabilities.containsAll(ENFORCE_CAPABILITIES)) {
+                    capabilities.addAll(ENFORCE_CAPABILITIES);
+                }
             }
             switch (vm.listen()) {
                 case ListenerSpec.UnixSocket unix -> placeWritable(SafeNames.requireSafePath("VM '" + vm.id()
@@ -62,11 +74,13 @@ final class SystemdUnit {
         values.put("@PREFIX@", settings.prefix());
         values.put("@AUDIT_DIR@", settings.auditDir());
         values.put("@AUDIT_KEY@", settings.auditKey());
+        values.put("@PID_FILE@", PID_FILE);
         values.put("@RUNTIME_DIRECTORIES@", String.join(" ", runtime));
         values.put("@STATE_DIRECTORIES@", String.join(" ", state));
         values.put("@READ_WRITE_PATHS@", String.join(" ", writable));
         values.put("@READ_ONLY_PATHS@", String.join(" ", readOnly));
         values.put("@MOUNTS@", String.join(" ", mounts));
+        values.put("@CAPABILITIES@", String.join(" ", capabilities));
         return fill(template(), values);
     }
 

@@ -95,6 +95,15 @@ class PackageCommandTest {
     }
 
     @Test
+    void anAuditDirectoryInsideAShareIsNotPackaged() throws Exception {
+        Path policy = policy("maps: {path: /srv/p9gate/maps, access: read-write}\n");
+        CliRun run = CliRun.of("package", "--policy", policy.toString(), "--out", out.toString(), "--app",
+                app.toString(), "--audit-dir", "/srv/p9gate/maps/audit");
+        assertNotPackaged(run, "R-POL-9");
+        assertTrue(run.err().contains("audit directory"), run.err());
+    }
+
+    @Test
     void withoutPolicyAndOutItIsAUsageError() {
         CliRun run = CliRun.of("package", "--out", out.toString());
         assertEquals(Main.EXIT_USAGE, run.code());

@@ -9,10 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import io.p9gate.gateway.server.ListenSpec;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -118,19 +115,14 @@ class ServeProductionProfileTest {
     }
 
     @Test
-    void gatewayStateReachableFromAShareIsRefusedThroughTheStateCheck() {
-        // The check itself is the hard-host branch's (R-POL-9 without configuration); this is its hook.
-        List<Path> seen = new ArrayList<>();
-        ProductionProfile profile = new ProductionProfile((state, shares) -> {
-            seen.addAll(state);
-            return Optional.of("audit directory lies inside share " + shares.keySet().iterator().next());
-        });
-        Path pidFile = dir.resolve("p9gate.pid");
-        var plan = new ProductionProfile.ServePlan(policy, List.of(policy), List.of(new ListenSpec.Unix(notSocket)),
-                logs.dir, logs.privateKey, pidFile, Map.of("v/s", share));
-        assertEquals(List.of("audit directory lies inside share v/s"), profile.refusals(plan));
-        assertEquals(List.of(policy, logs.dir, logs.privateKey, pidFile), seen);
-        assertEquals(List.of(), ProductionProfile.standard().refusals(plan), "the plan is otherwise acceptable");
+    void gatewayStateInsideAShareIsRefused() {
+        // R-POL-9 holds in every profile (the policy load checks the paths serve runs with): one line, exit 1.
+        CliRun run = serve("--profile", "production", "--policy", policy.toString(),
+                "--audit-dir", share.resolve("audit").toString(), "--audit-key", logs.privateKey.toString());
+        assertEquals(Main.EXIT_FAILURE, run.code(), run.err());
+        assertEquals(1, run.err().strip().lines().count(), "one line: " + run.err());
+        assertTrue(run.err().contains("audit directory") && run.err().contains("R-POL-9"), run.err());
+        assertFalse(Files.exists(share.resolve("audit")), "nothing is opened");
     }
 
     @Test

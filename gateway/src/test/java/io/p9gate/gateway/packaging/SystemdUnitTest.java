@@ -71,6 +71,18 @@ class SystemdUnitTest {
     }
 
     @Test
+    void setuidAndSetgidOnlyForAShareWhoseHostPermissionsAreEnforced() throws Exception {
+        PolicyEngine guest = policy("/run/p9gate/infotainment.sock");
+        assertEquals("CapabilityBoundingSet=CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE",
+                line(SystemdUnit.render(guest, settings("/opt/p9gate", "/var/lib/p9gate/audit")), "CapabilityBoundingSet"));
+        Path enforced = Files.writeString(dir.resolve("policy.yaml"), Files.readString(dir.resolve("policy.yaml"))
+                .replace("access: read-write}", "access: read-write, permissions: enforce}"));
+        assertEquals("CapabilityBoundingSet=CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE CAP_SETUID CAP_SETGID",
+                line(SystemdUnit.render(PolicyEngine.load(enforced), settings("/opt/p9gate", "/var/lib/p9gate/audit")),
+                        "CapabilityBoundingSet"));
+    }
+
+    @Test
     void directoriesOutsideRunAndVarLibMustBeWritableInPlace() throws Exception {
         String unit = SystemdUnit.render(policy(dir + "/sockets/vm.sock"), settings("/opt/p9gate", "/data/audit"));
         List<String> writable = List.of(line(unit, "ReadWritePaths").substring("ReadWritePaths=".length()).split(" "));
