@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.p9gate.audit.read.PrintableText;
 
 import java.util.Comparator;
 import java.util.List;
@@ -19,7 +20,9 @@ import java.util.List;
 public record VerificationReport(long records, int segments, int checkpoints, int verifiedCheckpoints,
                                  long anchored, long tornBytes, long pinnedSize, List<Finding> findings,
                                  String newestNote) {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Non-ASCII escaped too: descriptions quote sidecar text (key names), which a doctored log fills freely. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature());
 
     public VerificationReport {
         findings = findings.stream().sorted(Comparator.comparing(Finding::findingClass)).toList();
@@ -67,7 +70,7 @@ public record VerificationReport(long records, int segments, int checkpoints, in
         }
     }
 
-    /** A short human summary, one finding per line. */
+    /** A short human summary, one finding per line (escaped: a finding may quote text from the log). */
     public String summary() {
         StringBuilder b = new StringBuilder();
         b.append(ok() ? "OK" : "TAMPERED").append(": ").append(records).append(" records in ").append(segments)
@@ -81,7 +84,8 @@ public record VerificationReport(long records, int segments, int checkpoints, in
             b.append(" (crash or live log, not tampering)");
         }
         b.append('\n');
-        findings.forEach(f -> b.append("  ").append(f.findingClass()).append(": ").append(f.describe()).append('\n'));
+        findings.forEach(f -> b.append("  ").append(f.findingClass()).append(": ")
+                .append(PrintableText.escape(f.describe())).append('\n'));
         return b.toString();
     }
 }

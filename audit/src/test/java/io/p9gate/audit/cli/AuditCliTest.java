@@ -33,11 +33,11 @@ class AuditCliTest {
 
     @BeforeEach
     void writeLog() throws Exception {
-        key = TestLogs.key("ecu-a-audit");
-        pub = tmp.resolve("audit.pub");
-        KeyFiles.writeKeyPair(key, tmp.resolve("audit.key"), pub);
-        log = tmp.resolve("log");
-        try (AuditLog l = AuditLog.open(log, key, TestLogs.options().withMaxSegmentBytes(4000))) {
+        ReviewedLog reviewed = ReviewedLog.in(tmp);
+        log = reviewed.log();
+        pub = reviewed.pub();
+        key = reviewed.key();
+        try (AuditLog l = reviewed.open(TestLogs.options().withMaxSegmentBytes(4000))) {
             for (int i = 0; i < 60; i++) {
                 l.append(TestLogs.decision(i));
             }

@@ -51,6 +51,15 @@ public final class SignedLogs {
         return SignedAuditTrail.open(dir, key, options());
     }
 
+    /** {@link #open()} for lambdas that cannot throw. */
+    public SignedAuditTrail openUnchecked() {
+        try {
+            return open();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot open the test's audit log: " + e.getMessage(), e);
+        }
+    }
+
     public List<AuditRecord> records() throws IOException {
         List<AuditRecord> out = new ArrayList<>();
         SegmentReader.forEachLine(dir, line -> {
