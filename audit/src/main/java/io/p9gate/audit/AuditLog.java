@@ -118,13 +118,17 @@ public final class AuditLog implements AutoCloseable {
         Future<?> opened;
         lock.lock();
         try {
-            if (state.endsWithBareCheckpoint()) {
-                // A crash hit between a checkpoint record and its note: finish that checkpoint first.
-                complete(new Checkpoint(options.origin(), tree.size(), tree.root(), chainHead, options.clock().instant()));
+            // A crash hit between checkpoint records and their notes (appenders do not wait for signing, so
+            // records may follow them): sign those heads first, in order, so that no checkpoint record of the
+            // log stays without its note once later notes exist (the verifier would call that a deletion).
+            for (LogRecovery.UnsignedHead head : state.unsigned()) {
+                complete(new Checkpoint(options.origin(), head.size(), head.root(), head.chainHead(),
+                        options.clock().instant()));
             }
             long unanchored = state.size() - (lastCheckpoint == null ? 0 : lastCheckpoint.size());
             writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.START, "key=" + key.verifierKey().format()
-                    + " recovered_unanchored=" + unanchored + " torn_bytes=" + state.tornBytes()));
+                    + " recovered_unanchored=" + unanchored + " recovered_checkpoints=" + state.unsigned().size()
+                    + " torn_bytes=" + state.tornBytes()));
             NoteSignature previous = state.lastSigner();
             if (previous != null && (!previous.keyName().equals(key.name())
                     || previous.keyHash() != key.verifierKey().keyHash())) {

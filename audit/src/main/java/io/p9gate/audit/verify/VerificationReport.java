@@ -14,11 +14,13 @@ import java.util.List;
  * {@code records - anchored} form the unanchored tail a crash leaves behind (reported, not a finding).
  *
  * @param tornBytes bytes of an unterminated last line (a write cut short)
+ * @param unsignedCheckpoints checkpoint records in the unanchored tail whose notes were not written (yet)
  * @param pinnedSize size of the pinned checkpoint, or -1 without a pin
  * @param newestNote the signed note of the newest verified checkpoint (what a reviewer pins next time), or null
  */
 public record VerificationReport(long records, int segments, int checkpoints, int verifiedCheckpoints,
-                                 long anchored, long tornBytes, long pinnedSize, List<Finding> findings,
+                                 long anchored, long tornBytes, int unsignedCheckpoints, long pinnedSize,
+                                 List<Finding> findings,
                                  String newestNote) {
     /** Non-ASCII escaped too: descriptions quote sidecar text (key names), which a doctored log fills freely. */
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
@@ -51,7 +53,8 @@ public record VerificationReport(long records, int segments, int checkpoints, in
                 .put("verifiedCheckpoints", verifiedCheckpoints)
                 .put("anchored", anchored);
         ObjectNode tail = root.putObject("unanchoredTail");
-        tail.put("fromSeq", anchored).put("count", unanchored()).put("tornBytes", tornBytes);
+        tail.put("fromSeq", anchored).put("count", unanchored()).put("tornBytes", tornBytes)
+                .put("unsignedCheckpoints", unsignedCheckpoints);
         if (pinnedSize >= 0) {
             root.put("pinnedSize", pinnedSize);
         }
@@ -80,6 +83,9 @@ public record VerificationReport(long records, int segments, int checkpoints, in
             b.append(", unanchored tail of ").append(unanchored()).append(" record(s)");
             if (tornBytes > 0) {
                 b.append(" and ").append(tornBytes).append(" torn byte(s)");
+            }
+            if (unsignedCheckpoints > 0) {
+                b.append(", ").append(unsignedCheckpoints).append(" checkpoint(s) of it not signed yet");
             }
             b.append(" (crash or live log, not tampering)");
         }
