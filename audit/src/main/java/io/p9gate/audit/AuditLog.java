@@ -24,7 +24,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>{@link #append} is thread-safe: one lock serialises encoding, hashing and the write, so sequence order,
  * chain order and file order are the same. A record has reached the kernel when {@code append} returns; the
- * caller replies to the guest only after that.
+ * caller replies to the guest only after that. A record appended with {@link Durability#SYNCED} (the record of
+ * a change about to be made) is on disk when {@code append} returns: its appender waits, outside the lock, for
+ * the {@link GroupCommit} thread, whose one fsync covers every record written so far.
  *
  * <p>Checkpoints are taken every {@code checkpointRecords} records, every {@code checkpointEvery} while records
  * arrive, after policy load/reload and key change, and at {@link #close}. Taking one has two halves: under the
@@ -52,6 +54,7 @@ public final class AuditLog implements AutoCloseable {
     private final ScheduledExecutorService checkpointer;
     private final WriterLock writerLock;
     private final CheckpointObserver observer;
+    private final GroupCommit commit;
     /** Captured heads not yet signed, in capture order; filled under the lock, drained by the checkpointer. */
     private final java.util.Queue<Checkpoint> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private byte[] chainHead;
@@ -73,6 +76,10 @@ public final class AuditLog implements AutoCloseable {
         this.segments = new SegmentWriter(dir, options.maxSegmentBytes(), state.lastSegment(), state.lastSegmentLength(),
                 state.size());
         this.checkpoints = CheckpointStore.openForAppend(dir);
+        // Only what a signed checkpoint covers is known to be on disk: a crash may have left the rest of the
+        // recovered records in the page cache of a machine that then lost power.
+        this.commit = new GroupCommit(segments::force, lastCheckpoint == null ? 0 : lastCheckpoint.size(),
+                e -> fail("cannot fsync the audit segment", e), observer);
         this.checkpointer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "audit-checkpoint");
             t.setDaemon(true);
@@ -146,8 +153,18 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
-    /** Appends one record and returns its sequence number. */
+    /** Appends one record ({@link Durability#WRITTEN}) and returns its sequence number. */
     public long append(AuditEvent event) throws AuditWriteException {
+        return append(event, Durability.WRITTEN);
+    }
+
+    /**
+     * Appends one record and returns its sequence number once the record is as durable as asked.
+     *
+     * @throws AuditWriteException the record could not be written or, for {@link Durability#SYNCED}, not made
+     *                             durable: the caller must not act on it (EIO)
+     */
+    public long append(AuditEvent event, Durability durability) throws AuditWriteException {
         Future<?> forcedCheckpoint = null;
         long seq;
         lock.lock();
@@ -165,6 +182,13 @@ public final class AuditLog implements AutoCloseable {
         if (forcedCheckpoint != null) {
             await(forcedCheckpoint);
         }
+        if (durability == Durability.SYNCED) {
+            try {
+                commit.awaitDurable(seq + 1);
+            } catch (IOException e) {
+                throw new AuditWriteException("audit record " + seq + " is not durable: " + e.getMessage(), e);
+            }
+        }
         return seq;
     }
 
@@ -181,6 +205,11 @@ public final class AuditLog implements AutoCloseable {
         }
         await(done);
         return cp;
+    }
+
+    /** How many records are known to be on disk (fsynced); the rest are in the kernel's page cache. */
+    public long durableRecords() {
+        return commit.durable();
     }
 
     /** The last checkpoint that is signed and durable, or null before the first. */
@@ -263,7 +292,8 @@ public final class AuditLog implements AutoCloseable {
 
     /**
      * Under the lock, so checkpoints are queued in capture order. The checkpoint thread then completes every
-     * queued checkpoint with one segment fsync and one sidecar fsync: when the disk is slower than the
+     * queued checkpoint with one segment fsync (the group commit's, shared with waiting appenders; none at all
+     * if they already made the records durable) and one sidecar fsync: when the disk is slower than the
      * checkpoint rate, fsyncs coalesce instead of queueing up, and every captured head is still signed.
      */
     private Future<?> complete(Checkpoint cp) {
@@ -281,8 +311,7 @@ public final class AuditLog implements AutoCloseable {
                 return null; // an earlier run already made this checkpoint durable
             }
             try {
-                long durable = segments.force();
-                observer.forced(durable);
+                long durable = commit.awaitDurable(batch.getLast().size());
                 for (Checkpoint next : batch) {
                     if (next.size() > durable) {
                         throw new IllegalStateException("checkpoint " + next.size() + " is ahead of the "
@@ -355,6 +384,7 @@ public final class AuditLog implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        commit.close();
         try {
             segments.close();
         } catch (IOException e) {

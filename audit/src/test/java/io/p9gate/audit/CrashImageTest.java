@@ -15,9 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,20 +33,11 @@ class CrashImageTest {
 
     /** Holds the checkpoint thread before it signs, once armed, until released. */
     private static final class StalledSigning implements CheckpointObserver {
-        final AtomicBoolean armed = new AtomicBoolean();
-        final CountDownLatch stalled = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
+        final Seams.Hold hold = new Seams.Hold();
 
         @Override
         public void signing(Checkpoint checkpoint) {
-            if (armed.get()) {
-                stalled.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+            hold.holdIfArmed();
         }
     }
 
@@ -62,14 +50,13 @@ class CrashImageTest {
             for (int i = 0; i < 20; i++) {
                 log.append(TestLogs.decision(i));
             }
-            stall.armed.set(true);
+            stall.hold.arm();
             for (int i = 0; i < 40; i++) { // two count checkpoints (every 16 records), then records after them
                 log.append(TestLogs.decision(i));
             }
-            assertTrue(stall.stalled.await(10, TimeUnit.SECONDS), "the checkpoint thread reached the signing");
+            stall.hold.awaitHeld(); // the checkpoint thread is about to sign
             copy(live, image);
-            stall.armed.set(false);
-            stall.release.countDown();
+            stall.hold.release();
         }
         return image;
     }

@@ -4,6 +4,7 @@ import io.p9gate.audit.AuditEvent;
 import io.p9gate.audit.AuditLog;
 import io.p9gate.audit.AuditOptions;
 import io.p9gate.audit.AuditWriteException;
+import io.p9gate.audit.Durability;
 import io.p9gate.audit.LifecycleKind;
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.gateway.fs.AuditEntry;
@@ -17,14 +18,23 @@ import java.util.Objects;
 
 /**
  * The audit trail over the signed, hash-chained {@link AuditLog} (R-AUD-1, R-AUD-2, R-AUD-4): one record per
- * decision and per lifecycle event; a record that cannot be written is EIO. Closing it records the shutdown
- * and signs the final checkpoint (R-DEP-2).
+ * decision and per lifecycle event; a record that cannot be written is EIO. The intent record of a change is
+ * on disk before the change is made ({@link Durability#SYNCED}, group commit), so that a power cut cannot keep
+ * a change and lose its record (R-ROB-3); the other records need only reach the kernel. Closing it records the
+ * shutdown and signs the final checkpoint (R-DEP-2).
  */
 public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
     private final AuditLog log;
+    private final Durability intents;
 
     public SignedAuditTrail(AuditLog log) {
+        this(log, Durability.SYNCED);
+    }
+
+    /** @param intents how durable an intent record is before the change (benchmarks compare the two) */
+    public SignedAuditTrail(AuditLog log, Durability intents) {
         this.log = Objects.requireNonNull(log);
+        this.intents = Objects.requireNonNull(intents);
     }
 
     /** Opens (or continues) the log in {@code dir}, signing with {@code key}. */
@@ -35,7 +45,10 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
 
     @Override
     public long record(AuditEntry entry) throws P9Exception {
-        return append(DecisionRecords.of(entry));
+        return append(DecisionRecords.of(entry), switch (entry.phase()) {
+            case INTENT -> intents;
+            case DONE, OUTCOME -> Durability.WRITTEN; // nothing is changed on the strength of these
+        });
     }
 
     @Override
@@ -75,8 +88,12 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
     }
 
     private long append(AuditEvent event) throws P9Exception {
+        return append(event, Durability.WRITTEN);
+    }
+
+    private long append(AuditEvent event, Durability durability) throws P9Exception {
         try {
-            return log.append(event);
+            return log.append(event, durability);
         } catch (AuditWriteException e) {
             throw new P9Exception(Errno.EIO, e.getMessage(), e);
         }
