@@ -6,6 +6,7 @@ import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.note.SigningKey;
 
 import java.io.IOException;
+import java.io.SyncFailedException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +18,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -36,12 +38,19 @@ import java.util.concurrent.locks.ReentrantLock;
  * wait for fsync or signing. Forced checkpoints (policy,
  * key, explicit, close) are awaited by their caller.
  *
- * <p>Once a write, fsync or note fails, the log stays failed: every later append throws
- * {@link AuditWriteException} (EIO), so no decision is carried out unrecorded. The failure is logged once at
- * ERROR, since a checkpoint that fails in the background has no caller to tell.
+ * <p>Once a write, fsync or note fails, the log is failed: every later append throws {@link AuditWriteException}
+ * (EIO), so no decision is carried out unrecorded. The failure is logged at ERROR the moment it happens (a
+ * checkpoint that fails in the background has no caller to tell), through {@link SafeLog} so that even a
+ * logging backend out of descriptors cannot swallow it. A failed fsync or checkpoint note leaves what is on disk
+ * uncertain: the log stays failed until a restart (whose recovery re-reads everything). A failed record write
+ * (a rotation that found no descriptor, a full disk, a transient I/O error) is retried with a growing delay:
+ * when the segment still ends with the record the chain ends with, what a short write left is cut off, a
+ * {@code log_recovered} record says what happened, and appends go on ({@link #recoverNow}).
  */
 public final class AuditLog implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AuditLog.class.getName());
+    private static final long FIRST_RETRY_MILLIS = 1_000;
+    private static final long MAX_RETRY_MILLIS = 30_000;
     private final ReentrantLock lock = new ReentrantLock();
     private final Hashes hashes = new Hashes();
     private final UUID boot = UUID.randomUUID();
@@ -61,11 +70,22 @@ public final class AuditLog implements AutoCloseable {
     private long recordsSinceCheckpoint;
     private volatile boolean closed;
     private volatile Checkpoint lastCheckpoint;
-    /** The first failure; set once, from an appender or the checkpoint thread. */
-    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    /** Why the log cannot append, or null; set from an appender, the fsync or the checkpoint thread. */
+    private final AtomicReference<Failure> failure = new AtomicReference<>();
+    /** Requests refused while failed, for the {@code log_recovered} record. */
+    private final LongAdder refused = new LongAdder();
+    /** Delay before the next recovery attempt; doubles up to {@link #MAX_RETRY_MILLIS}. */
+    private volatile long retryMillis = FIRST_RETRY_MILLIS;
+
+    /** @param retry whether {@link #recoverNow} may bring the log back (a record write failed) */
+    private record Failure(String message, Throwable cause, boolean retry, java.time.Instant at) {
+        String describe() {
+            return message + ": " + cause;
+        }
+    }
 
     private AuditLog(Path dir, SigningKey key, AuditOptions options, LogRecovery.State state, WriterLock writerLock,
-                     CheckpointObserver observer) throws IOException {
+                     CheckpointObserver observer, SegmentWriter.SegmentFiles files) throws IOException {
         this.writerLock = writerLock;
         this.observer = observer;
         this.options = options;
@@ -74,12 +94,12 @@ public final class AuditLog implements AutoCloseable {
         this.chainHead = state.chainHead();
         this.lastCheckpoint = state.lastCheckpoint();
         this.segments = new SegmentWriter(dir, options.maxSegmentBytes(), state.lastSegment(), state.lastSegmentLength(),
-                state.size());
+                state.size(), files);
         this.checkpoints = CheckpointStore.openForAppend(dir);
         // Only what a signed checkpoint covers is known to be on disk: a crash may have left the rest of the
         // recovered records in the page cache of a machine that then lost power.
         this.commit = new GroupCommit(segments::force, lastCheckpoint == null ? 0 : lastCheckpoint.size(),
-                e -> fail("cannot fsync the audit segment", e), observer);
+                e -> fail("cannot fsync the audit segment", e, false), observer);
         this.checkpointer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "audit-checkpoint");
             t.setDaemon(true);
@@ -100,13 +120,18 @@ public final class AuditLog implements AutoCloseable {
 
     static AuditLog open(Path dir, SigningKey key, AuditOptions options, CheckpointObserver observer)
             throws IOException, AuditWriteException {
+        return open(dir, key, options, observer, SegmentWriter.SegmentFiles.REAL);
+    }
+
+    static AuditLog open(Path dir, SigningKey key, AuditOptions options, CheckpointObserver observer,
+                         SegmentWriter.SegmentFiles files) throws IOException, AuditWriteException {
         java.nio.file.Files.createDirectories(dir);
         WriterLock writerLock = WriterLock.acquire(dir);
         LogRecovery.State state;
         AuditLog log;
         try {
             state = LogRecovery.recover(dir);
-            log = new AuditLog(dir, key, options, state, writerLock, observer);
+            log = new AuditLog(dir, key, options, state, writerLock, observer, files);
         } catch (IOException | RuntimeException e) {
             writerLock.close();
             throw e;
@@ -223,7 +248,74 @@ public final class AuditLog implements AutoCloseable {
      * when its decision could not be recorded anyway (R-AUD-4).
      */
     public boolean writable() {
-        return failure.get() == null && !closed;
+        if (failure.get() != null) {
+            refused.increment();
+            return false;
+        }
+        return !closed;
+    }
+
+    /**
+     * Tries once to bring back a log that failed on a record write; true when it is writable. Under the append
+     * lock: the current segment must still end with the record the chain ends with (else appending would
+     * break the chain, and the log stays failed for good); what a short write left after it is cut off, a
+     * rotation that failed is done now, and a {@code log_recovered} record and a checkpoint follow. Run by the
+     * retry timer; package-private for tests.
+     */
+    boolean recoverNow() {
+        lock.lock();
+        try {
+            Failure f = failure.get();
+            if (f == null) {
+                return true;
+            }
+            if (!f.retry() || closed) {
+                return false;
+            }
+            long torn;
+            try {
+                torn = segments.repair(tree.size(), chainHead, hashes);
+            } catch (LogInconsistentException e) {
+                failure.set(new Failure(f.message(), f.cause(), false, f.at()));
+                SafeLog.report(LOG, System.Logger.Level.ERROR, "audit log stays failed until a restart: " + e.getMessage()
+                        + " (after " + f.describe() + ")");
+                return false;
+            } catch (IOException e) {
+                SafeLog.report(LOG, System.Logger.Level.WARNING, "audit log still cannot write: " + e);
+                return false;
+            }
+            long failedMillis = java.time.Duration.between(f.at(), options.clock().instant()).toMillis();
+            failure.set(null);
+            writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.LOG_RECOVERED, "failed_ms=" + failedMillis
+                    + " refused=" + refused.sumThenReset() + " torn_bytes=" + torn + " failure=" + f.describe()));
+            complete(capture("recovered"));
+            retryMillis = FIRST_RETRY_MILLIS;
+            SafeLog.report(LOG, System.Logger.Level.WARNING, "audit log recovered after " + failedMillis
+                    + " ms: " + f.describe());
+            return true;
+        } catch (AuditWriteException e) {
+            return false; // it failed again, and fail() scheduled the next attempt
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void retryRecovery() {
+        if (!recoverNow()) {
+            Failure f = failure.get();
+            if (f != null && f.retry() && !closed) {
+                retryMillis = Math.min(retryMillis * 2, MAX_RETRY_MILLIS);
+                scheduleRecovery();
+            }
+        }
+    }
+
+    private void scheduleRecovery() {
+        try {
+            checkpointer.schedule(this::retryRecovery, retryMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the log is being closed
+        }
     }
 
     /** Number of records in the log. */
@@ -324,15 +416,16 @@ public final class AuditLog implements AutoCloseable {
                 lastCheckpoint = batch.getLast();
                 return null;
             } catch (Throwable e) { // even an Error: the batch is lost, so the log must not stay writable
-                throw fail("cannot write audit checkpoint " + cp.size(), e);
+                throw fail("cannot write audit checkpoint " + cp.size(), e, false);
             }
         });
     }
 
     private void rejectIfFailed() throws AuditWriteException {
-        Throwable earlier = failure.get();
+        Failure earlier = failure.get();
         if (earlier != null) {
-            throw new AuditWriteException("audit log failed earlier: " + earlier.getMessage(), earlier);
+            refused.increment();
+            throw new AuditWriteException("audit log failed earlier: " + earlier.describe(), earlier.cause());
         }
     }
 
@@ -361,8 +454,12 @@ public final class AuditLog implements AutoCloseable {
             segments.write(line, seq);
             tree.append(hashes.leaf(line, 0, line.length));
             chainHead = hashes.chain(chainHead, line, 0, line.length);
-        } catch (IOException | RuntimeException e) {
-            throw fail("cannot write audit record " + seq, e);
+        } catch (SyncFailedException e) {
+            throw fail("cannot fsync the audit segment before rotating it", e, false);
+        } catch (IOException e) {
+            throw fail("cannot write audit record " + seq, e, true);
+        } catch (RuntimeException e) {
+            throw fail("cannot write audit record " + seq, e, false);
         }
         if (!(event instanceof AuditEvent.Lifecycle l && l.kind() == LifecycleKind.CHECKPOINT)) {
             recordsSinceCheckpoint++;
@@ -370,10 +467,16 @@ public final class AuditLog implements AutoCloseable {
         return seq;
     }
 
-    private AuditWriteException fail(String message, Throwable cause) {
-        if (failure.compareAndSet(null, cause)) {
-            LOG.log(System.Logger.Level.ERROR, () -> "audit log failed, every further operation is refused (EIO): "
-                    + message + ": " + cause);
+    /** Marks the log failed (the first failure wins), reports it at once, and schedules recovery if allowed. */
+    private AuditWriteException fail(String message, Throwable cause, boolean retry) {
+        Failure f = new Failure(message, cause, retry, options.clock().instant());
+        if (failure.compareAndSet(null, f)) {
+            SafeLog.report(LOG, System.Logger.Level.ERROR, "audit log failed, every further operation is refused"
+                    + " (EIO): " + f.describe() + (retry ? "; retrying in " + retryMillis + " ms"
+                    : "; it stays failed until a restart (what is on disk is uncertain)"));
+            if (retry) {
+                scheduleRecovery();
+            }
         }
         return new AuditWriteException(message + ": " + cause.getMessage(), cause);
     }
@@ -388,17 +491,17 @@ public final class AuditLog implements AutoCloseable {
         try {
             segments.close();
         } catch (IOException e) {
-            fail("cannot close segment", e);
+            fail("cannot close segment", e, false);
         }
         try {
             checkpoints.close();
         } catch (IOException e) {
-            fail("cannot close checkpoints", e);
+            fail("cannot close checkpoints", e, false);
         }
         try {
             writerLock.close();
         } catch (IOException e) {
-            fail("cannot release the writer lock", e);
+            fail("cannot release the writer lock", e, false);
         }
     }
 }
