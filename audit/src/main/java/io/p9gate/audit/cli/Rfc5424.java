@@ -38,6 +38,7 @@ final class Rfc5424 {
         param(b, "op", r.op());
         param(b, "path", r.path());
         param(b, "decision", r.decision());
+        param(b, "count", r.isDecision() ? Long.toString(r.requests()) : null);
         param(b, "rules", r.rules() == null ? null : String.join(",", r.rules()));
         param(b, "errno", r.errno() == null ? null : r.errno().toString());
         b.append("] ").append(new String(storedLine, StandardCharsets.US_ASCII));

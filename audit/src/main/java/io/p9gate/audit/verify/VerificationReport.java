@@ -15,11 +15,15 @@ import java.util.List;
  *
  * @param tornBytes bytes of an unterminated last line (a write cut short)
  * @param unsignedCheckpoints checkpoint records in the unanchored tail whose notes were not written (yet)
+ * @param decisions decision records
+ * @param requests the requests those decisions stand for (more than {@code decisions} when repeated refusals
+ *                 were summarised)
  * @param pinnedSize size of the pinned checkpoint, or -1 without a pin
  * @param newestNote the signed note of the newest verified checkpoint (what a reviewer pins next time), or null
  */
 public record VerificationReport(long records, int segments, int checkpoints, int verifiedCheckpoints,
-                                 long anchored, long tornBytes, int unsignedCheckpoints, long pinnedSize,
+                                 long anchored, long tornBytes, int unsignedCheckpoints, long decisions,
+                                 long requests, long pinnedSize,
                                  List<Finding> findings,
                                  String newestNote) {
     /** Non-ASCII escaped too: descriptions quote sidecar text (key names), which a doctored log fills freely. */
@@ -51,7 +55,9 @@ public record VerificationReport(long records, int segments, int checkpoints, in
                 .put("segments", segments)
                 .put("checkpoints", checkpoints)
                 .put("verifiedCheckpoints", verifiedCheckpoints)
-                .put("anchored", anchored);
+                .put("anchored", anchored)
+                .put("decisions", decisions)
+                .put("requests", requests);
         ObjectNode tail = root.putObject("unanchoredTail");
         tail.put("fromSeq", anchored).put("count", unanchored()).put("tornBytes", tornBytes)
                 .put("unsignedCheckpoints", unsignedCheckpoints);
@@ -79,6 +85,9 @@ public record VerificationReport(long records, int segments, int checkpoints, in
         b.append(ok() ? "OK" : "TAMPERED").append(": ").append(records).append(" records in ").append(segments)
                 .append(" segment(s), ").append(verifiedCheckpoints).append('/').append(checkpoints)
                 .append(" checkpoints verified, ").append(anchored).append(" anchored");
+        if (requests != decisions) {
+            b.append(", ").append(decisions).append(" decisions for ").append(requests).append(" requests");
+        }
         if (ok() && (unanchored() > 0 || tornBytes > 0)) {
             b.append(", unanchored tail of ").append(unanchored()).append(" record(s)");
             if (tornBytes > 0) {

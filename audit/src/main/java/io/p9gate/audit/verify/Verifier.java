@@ -63,7 +63,7 @@ public final class Verifier {
         String newest = cps.trusted.stream().filter(t -> !t.pinned() && t.size() == anchored)
                 .map(TrustedCheckpoint::noteText).findFirst().orElse(null);
         return new VerificationReport(pass.position, segments.size(), cps.total, verified, anchored,
-                pass.tornBytes, unsignedCheckpoints, pinned, findings, newest);
+                pass.tornBytes, unsignedCheckpoints, pass.decisions, pass.requests, pinned, findings, newest);
     }
 
     /**
@@ -167,6 +167,9 @@ public final class Verifier {
         private long bytesRead;
         long position;
         long tornBytes;
+        /** Decision records, and the requests they stand for (a summary of repeated refusals counts many). */
+        long decisions;
+        long requests;
         long firstMalformed = Long.MAX_VALUE;
 
         Pass(Set<Long> wantedSizes, Path lastSegment, long totalBytes) {
@@ -230,6 +233,10 @@ public final class Verifier {
             }
             if (h.isCheckpoint()) {
                 checkpointRecords.add(new long[] {h.seq(), position});
+            }
+            if ("decision".equals(h.type())) {
+                decisions++;
+                requests += h.count();
             }
             previousNormal = verdict == SeqTracker.Verdict.NORMAL;
             previousSeq = h.seq();
