@@ -64,6 +64,9 @@ public final class AuditLog implements AutoCloseable {
     private final WriterLock writerLock;
     private final CheckpointObserver observer;
     private final GroupCommit commit;
+    private final DiskBudget budget;
+    /** The budget state last reported (logged and recorded); under the lock. */
+    private DiskBudget.State reportedBudget = DiskBudget.State.OK;
     /** Captured heads not yet signed, in capture order; filled under the lock, drained by the checkpointer. */
     private final java.util.Queue<Checkpoint> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private byte[] chainHead;
@@ -96,6 +99,7 @@ public final class AuditLog implements AutoCloseable {
         this.segments = new SegmentWriter(dir, options.maxSegmentBytes(), state.lastSegment(), state.lastSegmentLength(),
                 state.size(), files);
         this.checkpoints = CheckpointStore.openForAppend(dir);
+        this.budget = diskBudget(dir, options);
         // Only what a signed checkpoint covers is known to be on disk: a crash may have left the rest of the
         // recovered records in the page cache of a machine that then lost power.
         this.commit = new GroupCommit(segments::force, lastCheckpoint == null ? 0 : lastCheckpoint.size(),
@@ -104,6 +108,19 @@ public final class AuditLog implements AutoCloseable {
             Thread t = new Thread(r, "audit-checkpoint");
             t.setDaemon(true);
             return t;
+        });
+    }
+
+    private static DiskBudget diskBudget(Path dir, AuditOptions options) throws IOException {
+        java.nio.file.FileStore store = java.nio.file.Files.getFileStore(dir); // reads the mount table once, now
+        return new DiskBudget(options.maxBytes(), options.minFreeBytes(), DiskBudget.used(dir), () -> {
+            try {
+                return store.getUsableSpace();
+            } catch (IOException e) {
+                SafeLog.report(LOG, System.Logger.Level.WARNING, "audit log: cannot read the free space of its"
+                        + " disk, taken as none: " + e.getMessage());
+                return 0; // fail closed: a budget that cannot be checked is exhausted
+            }
         });
     }
 
@@ -160,7 +177,8 @@ public final class AuditLog implements AutoCloseable {
             long unanchored = state.size() - (lastCheckpoint == null ? 0 : lastCheckpoint.size());
             writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.START, "key=" + key.verifierKey().format()
                     + " recovered_unanchored=" + unanchored + " recovered_checkpoints=" + state.unsigned().size()
-                    + " torn_bytes=" + state.tornBytes()));
+                    + " torn_bytes=" + state.tornBytes() + (options.maxBytes() > 0 ? " max_bytes=" + options.maxBytes()
+                    : "") + (options.minFreeBytes() > 0 ? " min_free=" + options.minFreeBytes() : "")));
             NoteSignature previous = state.lastSigner();
             if (previous != null && (!previous.keyName().equals(key.name())
                     || previous.keyHash() != key.verifierKey().keyHash())) {
@@ -194,7 +212,7 @@ public final class AuditLog implements AutoCloseable {
         long seq;
         lock.lock();
         try {
-            seq = writeRecord(event);
+            seq = writeRecord(event, DiskBudget.kindOf(event, durability));
             boolean forced = event instanceof AuditEvent.Lifecycle l && l.kind().forcesCheckpoint();
             if (forced) {
                 forcedCheckpoint = complete(capture("event"));
@@ -410,7 +428,7 @@ public final class AuditLog implements AutoCloseable {
                                 + durable + " records on disk");
                     }
                     observer.signing(next);
-                    checkpoints.append(SignedNote.sign(next.body(), key));
+                    budget.wroteNote(checkpoints.append(SignedNote.sign(next.body(), key)));
                 }
                 checkpoints.force();
                 lastCheckpoint = batch.getLast();
@@ -443,7 +461,12 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
+    /** One of the log's own records: never refused by the disk budget. */
     private long writeRecord(AuditEvent event) throws AuditWriteException {
+        return writeRecord(event, DiskBudget.Kind.INTERNAL);
+    }
+
+    private long writeRecord(AuditEvent event, DiskBudget.Kind kind) throws AuditWriteException {
         rejectIfFailed();
         if (closed) {
             throw new AuditWriteException("audit log is closed", null);
@@ -451,7 +474,13 @@ public final class AuditLog implements AutoCloseable {
         long seq = tree.size();
         try {
             byte[] line = RecordEncoder.encode(seq, boot, options.clock().instant(), event, chainHead);
+            if (!budget.admits(kind, line.length + 1)) {
+                reportBudget();
+                throw new AuditWriteException("audit log disk budget: refusing " + (kind == DiskBudget.Kind.CHANGE
+                        ? "changes" : "everything it would record") + " (" + budget.describe() + ")", null);
+            }
             segments.write(line, seq);
+            budget.wrote(line.length + 1);
             tree.append(hashes.leaf(line, 0, line.length));
             chainHead = hashes.chain(chainHead, line, 0, line.length);
         } catch (SyncFailedException e) {
@@ -464,7 +493,32 @@ public final class AuditLog implements AutoCloseable {
         if (!(event instanceof AuditEvent.Lifecycle l && l.kind() == LifecycleKind.CHECKPOINT)) {
             recordsSinceCheckpoint++;
         }
+        if (kind != DiskBudget.Kind.INTERNAL) {
+            reportBudget();
+        }
         return seq;
+    }
+
+    /**
+     * Under the lock: when the budget changed state since the last report, logs it (ERROR once changes are
+     * refused) and records it as a {@code log_budget} record, so that a reviewer sees when and why changes were
+     * refused.
+     */
+    private void reportBudget() throws AuditWriteException {
+        DiskBudget.State now = budget.state();
+        if (now == reportedBudget) {
+            return;
+        }
+        reportedBudget = now;
+        String detail = budget.describe();
+        SafeLog.report(LOG, now.compareTo(DiskBudget.State.CHANGES_REFUSED) >= 0 ? System.Logger.Level.ERROR
+                : System.Logger.Level.WARNING, "audit log disk budget: " + switch (now) {
+            case OK -> "enough room again";
+            case LOW -> "less than 20 % left";
+            case CHANGES_REFUSED -> "less than 5 % left, changes are refused (EIO) until there is room";
+            case FULL -> "exhausted, requests are refused (EIO) once their record no longer fits";
+        } + " (" + detail + ")");
+        writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.LOG_BUDGET, detail));
     }
 
     /** Marks the log failed (the first failure wins), reports it at once, and schedules recovery if allowed. */

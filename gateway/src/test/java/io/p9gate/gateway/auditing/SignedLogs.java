@@ -72,6 +72,17 @@ public final class SignedLogs {
         return out;
     }
 
+    /** Bytes the log's files hold. */
+    public long bytes() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            long total = 0;
+            for (Path f : files.toList()) {
+                total += Files.size(f);
+            }
+            return total;
+        }
+    }
+
     /** {@code p9gate audit verify --log DIR --key PUB}, as a reviewer runs it: the exit code and the output. */
     public Verified verify() {
         StringWriter out = new StringWriter();
