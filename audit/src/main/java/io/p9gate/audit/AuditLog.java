@@ -250,6 +250,11 @@ public final class AuditLog implements AutoCloseable {
         return cp;
     }
 
+    /** Segment fsyncs so far (checkpoints' and group commits'): records per fsync shows how well they batch. */
+    public long fsyncs() {
+        return commit.fsyncs();
+    }
+
     /** How many records are known to be on disk (fsynced); the rest are in the kernel's page cache. */
     public long durableRecords() {
         return commit.durable();

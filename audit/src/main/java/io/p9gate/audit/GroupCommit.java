@@ -40,6 +40,7 @@ final class GroupCommit implements AutoCloseable {
     private long durable;
     private IOException broken;
     private boolean closed;
+    private long fsyncs;
 
     /** @param durable records known to be on disk already (those the last signed checkpoint covers) */
     GroupCommit(Fsync fsync, long durable, FailureSink failed, CheckpointObserver observer) {
@@ -73,6 +74,16 @@ final class GroupCommit implements AutoCloseable {
                 advanced.awaitUninterruptibly();
             }
             return durable;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Segment fsyncs made so far. */
+    long fsyncs() {
+        lock.lock();
+        try {
+            return fsyncs;
         } finally {
             lock.unlock();
         }
@@ -115,6 +126,7 @@ final class GroupCommit implements AutoCloseable {
             lock.lock();
             try {
                 durable = Math.max(durable, covered);
+                fsyncs++;
                 advanced.signalAll();
             } finally {
                 lock.unlock();
