@@ -52,13 +52,19 @@ final class AuditedGatewayProcess {
 
     /**
      * Starts the gateway and returns once it serves. {@code maxDescriptors} > 0 runs it under that
-     * {@code ulimit -n}. Startup flags favour a short-lived JVM (C1 only, serial GC): this rig restarts often.
+     * {@code ulimit -n}, from a jar of the project's classes (as shipped): a class in a directory costs a
+     * descriptor each time one is loaded, a jar is held open. Startup flags favour a short-lived JVM (C1 only,
+     * serial GC): this rig restarts often.
      */
     void start(int maxDescriptors) throws Exception {
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        if (maxDescriptors > 0) {
+            classpath = packaged(classpath);
+        }
         List<String> java = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m",
-                "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                "-cp", classpath,
                 "io.p9gate.gateway.cli.Main", "serve", "--policy", policy.toString(),
                 "--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString()));
         java.addAll(extraServeArgs);
@@ -77,6 +83,37 @@ final class AuditedGatewayProcess {
         } catch (TimeoutException e) {
             process.destroyForcibly();
             throw new AssertionError("the gateway did not start within 180 s; stderr:\n" + stderrText());
+        }
+    }
+
+    /** The classpath with the modules' class directories packed into one jar (test classes left out). */
+    private String packaged(String classpath) throws IOException {
+        Path jar = share.resolveSibling("p9gate-classes.jar");
+        List<String> entries = new ArrayList<>(List.of(jar.toString()));
+        try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+            for (String entry : classpath.split(java.io.File.pathSeparator)) {
+                Path p = Path.of(entry);
+                if (!Files.isDirectory(p)) {
+                    entries.add(entry);
+                } else if (!p.endsWith("test-classes")) {
+                    addTree(out, p);
+                }
+            }
+        }
+        return String.join(java.io.File.pathSeparator, entries);
+    }
+
+    private static void addTree(java.util.jar.JarOutputStream out, Path root) throws IOException {
+        try (java.util.stream.Stream<Path> files = Files.walk(root)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                String name = root.relativize(f).toString().replace('\\', '/');
+                if (name.equals("META-INF/MANIFEST.MF")) {
+                    continue;
+                }
+                out.putNextEntry(new java.util.jar.JarEntry(name));
+                Files.copy(f, out);
+                out.closeEntry();
+            }
         }
     }
 
