@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -104,11 +103,14 @@ public final class AuditLog implements AutoCloseable {
         // recovered records in the page cache of a machine that then lost power.
         this.commit = new GroupCommit(segments::force, lastCheckpoint == null ? 0 : lastCheckpoint.size(),
                 e -> fail("cannot fsync the audit segment", e, false), observer);
-        this.checkpointer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "audit-checkpoint");
-            t.setDaemon(true);
-            return t;
-        });
+        java.util.concurrent.ScheduledThreadPoolExecutor executor = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
+                r -> {
+                    Thread t = new Thread(r, "audit-checkpoint");
+                    t.setDaemon(true);
+                    return t;
+                });
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // a pending recovery retry must not delay close
+        this.checkpointer = executor;
     }
 
     private static DiskBudget diskBudget(Path dir, AuditOptions options) throws IOException {
