@@ -176,11 +176,7 @@ public final class AuditLog implements AutoCloseable {
                 complete(new Checkpoint(options.origin(), head.size(), head.root(), head.chainHead(),
                         options.clock().instant()));
             }
-            long unanchored = state.size() - (lastCheckpoint == null ? 0 : lastCheckpoint.size());
-            writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.START, "key=" + key.verifierKey().format()
-                    + " recovered_unanchored=" + unanchored + " recovered_checkpoints=" + state.unsigned().size()
-                    + " torn_bytes=" + state.tornBytes() + (options.maxBytes() > 0 ? " max_bytes=" + options.maxBytes()
-                    : "") + (options.minFreeBytes() > 0 ? " min_free=" + options.minFreeBytes() : "")));
+            writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.START, startDetail(state)));
             NoteSignature previous = state.lastSigner();
             if (previous != null && (!previous.keyName().equals(key.name())
                     || previous.keyHash() != key.verifierKey().keyHash())) {
@@ -196,6 +192,22 @@ public final class AuditLog implements AutoCloseable {
             long ms = options.checkpointEvery().toMillis();
             checkpointer.scheduleWithFixedDelay(this::timedCheckpoint, ms, ms, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /** The signing key, what crash recovery found, and the disk budget, for the START record. */
+    private String startDetail(LogRecovery.State state) {
+        long unanchored = state.size() - (lastCheckpoint == null ? 0 : lastCheckpoint.size());
+        StringBuilder detail = new StringBuilder("key=").append(key.verifierKey().format())
+                .append(" recovered_unanchored=").append(unanchored)
+                .append(" recovered_checkpoints=").append(state.unsigned().size())
+                .append(" torn_bytes=").append(state.tornBytes());
+        if (options.maxBytes() > 0) {
+            detail.append(" max_bytes=").append(options.maxBytes());
+        }
+        if (options.minFreeBytes() > 0) {
+            detail.append(" min_free=").append(options.minFreeBytes());
+        }
+        return detail.toString();
     }
 
     /** Appends one record ({@link Durability#WRITTEN}) and returns its sequence number. */
