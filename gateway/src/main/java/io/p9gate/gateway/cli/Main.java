@@ -57,6 +57,10 @@ public final class Main implements Runnable {
         if (!journal && System.getProperty(LOG_FORMAT_PROPERTY) == null) {
             System.setProperty(LOG_FORMAT_PROPERTY, ONE_LINE_LOG_FORMAT);
         }
+        // Build the log handlers now, while descriptors are free: JUL does it at the first record, and its
+        // formatter then opens the time zone file. Under descriptor exhaustion that first record (the audit
+        // log's failure, say) would fail and be lost (issue 8 item 2).
+        java.util.logging.Logger.getLogger("").getHandlers();
         CommandLine commandLine = newCommandLine();
         if (journal) {
             // Under systemd: a priority per line, and the journal's timestamps instead of our own.
