@@ -1,9 +1,8 @@
 package io.p9gate.gateway.compliance;
 
-import java.io.StringWriter;
+import io.p9gate.policy.cli.XmlText;
 import java.util.List;
 import java.util.Map;
-import javax.xml.stream.XMLOutputFactory;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamWriter;
 
@@ -17,11 +16,7 @@ final class JunitReport {
     }
 
     static String of(SuiteReport report) {
-        StringWriter out = new StringWriter();
-        try {
-            XMLStreamWriter xml = XMLOutputFactory.newFactory().createXMLStreamWriter(out);
-            xml.writeStartDocument("UTF-8", "1.0");
-            xml.writeCharacters("\n");
+        return XmlText.of(xml -> {
             xml.writeStartElement("testsuites");
             xml.writeAttribute("name", "p9gate compliance " + report.image());
             counts(xml, report.checks());
@@ -31,13 +26,7 @@ final class JunitReport {
                 suite(xml, report, vm.getKey(), vm.getValue());
             }
             xml.writeEndElement();
-            xml.writeCharacters("\n");
-            xml.writeEndDocument();
-            xml.close();
-        } catch (XMLStreamException e) {
-            throw new IllegalStateException("writing XML to a string cannot fail", e);
-        }
-        return out.toString();
+        });
     }
 
     private static void counts(XMLStreamWriter xml, List<CheckResult> checks) throws XMLStreamException {
