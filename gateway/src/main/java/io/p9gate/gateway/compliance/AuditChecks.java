@@ -131,7 +131,8 @@ final class AuditChecks {
         List<Probe> wanted = probes.stream().filter(p -> p.mode() != null).toList();
         Map<Integer, Long> sessions = new HashMap<>();
         for (Probe p : wanted) {
-            if (p.op().equals("walk") && p.path().endsWith("-hello") && !sessions.containsKey(p.connection())) {
+            if (p.op().equals("walk") && p.path().endsWith("-hello-" + p.connection())
+                    && !sessions.containsKey(p.connection())) {
                 records.stream().filter(r -> vm.equals(r.vm()) && "walk".equals(r.op()) && p.path().equals(r.path())
                         && r.tag() != null && r.tag() == p.tag()).findFirst()
                         .ifPresent(r -> sessions.put(p.connection(), r.session()));

@@ -53,6 +53,10 @@ public final class ComplianceCommand implements Runnable {
                 description = "Write report.xml (JUnit), report.json and report.html here.")
         Path report;
 
+        @Option(names = "--tests", paramLabel = "FILE",
+                description = "A policy test file whose decision cases are replayed live, each as its uid and gid.")
+        Path tests;
+
         @Option(names = "--uid", paramLabel = "N", description = "Guest uid to act as (default: ${DEFAULT-VALUE}).")
         int uid = 0;
 
@@ -83,7 +87,7 @@ public final class ComplianceCommand implements Runnable {
             SuiteReport result;
             try {
                 SuiteOptions options = new SuiteOptions(policy, vms, TlsCertificate.parse(tlsCerts), auditLog, auditPub,
-                        report, uid, gid, maxEntries, maxCreates, Duration.ofSeconds(auditWait));
+                        report, uid, gid, maxEntries, maxCreates, Duration.ofSeconds(auditWait), tests);
                 result = ComplianceSuite.run(options, out);
             } catch (IllegalArgumentException e) {
                 throw usage(e.getMessage());

@@ -2,6 +2,7 @@ package io.p9gate.gateway.compliance;
 
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.load.PolicyLoadException;
+import io.p9gate.policy.load.PolicyTestFile;
 import io.p9gate.policy.model.VmPolicy;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -25,10 +26,12 @@ public final class ComplianceSuite implements VmRun.Suite {
     private final ProbeLog probes = new ProbeLog();
     private final String token;
     private final AtomicInteger connections = new AtomicInteger();
+    private final CaseReplay replay;
 
-    private ComplianceSuite(SuiteOptions options, PolicyEngine engine, PrintWriter progress) {
+    private ComplianceSuite(SuiteOptions options, PolicyEngine engine, CaseReplay replay, PrintWriter progress) {
         this.options = options;
         this.engine = engine;
+        this.replay = replay;
         this.log = new CheckLog(progress);
         byte[] random = new byte[4];
         new SecureRandom().nextBytes(random);
@@ -54,7 +57,15 @@ public final class ComplianceSuite implements VmRun.Suite {
         for (String vm : options.tls().keySet()) {
             requireVm(engine, vm, "--tls-cert");
         }
-        return new ComplianceSuite(options, engine, progress).run();
+        CaseReplay replay = null;
+        if (options.tests() != null) {
+            try {
+                replay = new CaseReplay(PolicyTestFile.read(options.tests()));
+            } catch (PolicyLoadException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        }
+        return new ComplianceSuite(options, engine, replay, progress).run();
     }
 
     private static void requireVm(PolicyEngine engine, String vm, String option) {
@@ -131,6 +142,11 @@ public final class ComplianceSuite implements VmRun.Suite {
     @Override
     public PolicyEngine engine() {
         return engine;
+    }
+
+    @Override
+    public java.util.Optional<CaseReplay> replay() {
+        return java.util.Optional.ofNullable(replay);
     }
 
     @Override

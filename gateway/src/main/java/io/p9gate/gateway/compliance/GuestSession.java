@@ -63,6 +63,11 @@ final class GuestSession implements AutoCloseable {
         return oracle;
     }
 
+    /** The suite's number for this connection (its audit records are found by a walk naming it). */
+    int connection() {
+        return connection;
+    }
+
     int uid() {
         return uid;
     }

@@ -27,6 +27,11 @@ record Probing(GuestSession session, int rootFid, String share, ShareView view, 
     record OwnPlace(Place place, SharePath file, SharePath dir) {
     }
 
+    /** The same, seeing one more entry than the view had (one reached by walking, not listing). */
+    Probing seeing(ShareView.Entry entry) {
+        return new Probing(session, rootFid, share, view.with(entry), place, token, scope);
+    }
+
     Probing within(Predicate<SharePath> newScope) {
         return new Probing(session, rootFid, share, view, place, token, newScope);
     }

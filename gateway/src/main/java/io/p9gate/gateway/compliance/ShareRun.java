@@ -58,6 +58,7 @@ final class ShareRun {
             for (Rule rule : policy.rules()) {
                 RuleChecks.run(log, probing, prefix + "/rule", rule, preferred);
             }
+            vm.replay(policy, before, own, prefix + "/case");
             if (own.isPresent()) {
                 places.allowedOps(own.get());
                 ConfinementChecks.symlinks(log, probing, prefix + "/confinement");

@@ -60,6 +60,13 @@ final class ShareView {
         this.requests = requests;
     }
 
+    /** This view and one more entry (one the VM reaches without listing its directory). */
+    ShareView with(Entry entry) {
+        Map<SharePath, Entry> more = new LinkedHashMap<>(entries);
+        more.put(entry.path(), entry);
+        return new ShareView(java.util.Collections.unmodifiableMap(more), mismatches, truncated, requests);
+    }
+
     /** A view of nothing, for probes made only in the suite's own place. */
     static ShareView empty() {
         return new ShareView(Map.of(), List.of(), false, 0);

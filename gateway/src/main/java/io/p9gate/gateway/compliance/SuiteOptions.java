@@ -18,10 +18,11 @@ import java.util.Map;
  * @param maxEntries   most entries the suite walks and lists per share
  * @param maxCreates   most entries it may create to fill an inode quota
  * @param auditWait    how long it waits for a signed checkpoint to cover its records
+ * @param tests        a policy test file whose decision cases are replayed live, or null
  */
 public record SuiteOptions(Path policy, List<String> vms, Map<String, TlsCertificate> tls, Path auditLog,
                            Path auditPub, Path reportDir, int uid, int gid, int maxEntries, long maxCreates,
-                           Duration auditWait) {
+                           Duration auditWait, Path tests) {
     public static final int DEFAULT_MAX_ENTRIES = 2000;
     public static final long DEFAULT_MAX_CREATES = 20_000;
     public static final Duration DEFAULT_AUDIT_WAIT = Duration.ofSeconds(10);
@@ -29,29 +30,5 @@ public record SuiteOptions(Path policy, List<String> vms, Map<String, TlsCertifi
     public SuiteOptions {
         vms = List.copyOf(vms);
         tls = Map.copyOf(tls);
-    }
-
-    /** Every VM, no audit, no report, as guest root: what a test starts from. */
-    public static SuiteOptions of(Path policy) {
-        return new SuiteOptions(policy, List.of(), Map.of(), null, null, null, 0, 0, DEFAULT_MAX_ENTRIES,
-                DEFAULT_MAX_CREATES, DEFAULT_AUDIT_WAIT);
-    }
-
-    public SuiteOptions withAudit(Path log, Path pub) {
-        return new SuiteOptions(policy, vms, tls, log, pub, reportDir, uid, gid, maxEntries, maxCreates, auditWait);
-    }
-
-    public SuiteOptions withReport(Path dir) {
-        return new SuiteOptions(policy, vms, tls, auditLog, auditPub, dir, uid, gid, maxEntries, maxCreates, auditWait);
-    }
-
-    public SuiteOptions withIds(int newUid, int newGid) {
-        return new SuiteOptions(policy, vms, tls, auditLog, auditPub, reportDir, newUid, newGid, maxEntries, maxCreates,
-                auditWait);
-    }
-
-    public SuiteOptions withMaxCreates(long creates) {
-        return new SuiteOptions(policy, vms, tls, auditLog, auditPub, reportDir, uid, gid, maxEntries, creates,
-                auditWait);
     }
 }

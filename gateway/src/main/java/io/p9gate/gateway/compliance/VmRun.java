@@ -27,13 +27,26 @@ final class VmRun {
 
     private final Suite suite;
     private final VmPolicy vm;
+    private VmTransport transport;
     private GuestSession session;
-    private boolean helloSent;
     private boolean idsDone;
+    /** Sessions as other guest ids, for replayed policy test cases: by "uid:gid". */
+    private final Map<String, IdSession> replaySessions = new LinkedHashMap<>();
+    /** The main session's attach of each share. */
+    private final Map<String, Step> mainRoots = new LinkedHashMap<>();
+    /** Connections whose session has sent its hello walk. */
+    private final java.util.Set<Integer> helloed = new java.util.HashSet<>();
+
+    /** A session as one guest uid/gid, with the root fids of the shares it attached. */
+    private record IdSession(GuestSession session, Map<String, Step> roots) {
+    }
 
     /** What the VM runs share with the suite as a whole. */
     interface Suite {
         PolicyEngine engine();
+
+        /** The policy test cases to replay, if {@code --tests} was given. */
+        Optional<CaseReplay> replay();
 
         SuiteOptions options();
 
@@ -77,7 +90,7 @@ final class VmRun {
 
     void run() throws IOException {
         CheckLog log = suite.log();
-        VmTransport transport = VmTransport.of(vm.listen(), Optional.ofNullable(suite.options().tls().get(vm.id())));
+        transport = VmTransport.of(vm.listen(), Optional.ofNullable(suite.options().tls().get(vm.id())));
         log.say("VM " + vm.id() + " on " + transport.describe());
         String listenerTitle = "the VM's listener " + transport.describe() + " serves 9P2000.L";
         if (transport.unavailable().isPresent()) {
@@ -110,7 +123,9 @@ final class VmRun {
         try {
             Map<SharePolicy, Step> attached = new LinkedHashMap<>();
             for (SharePolicy share : vm.shares().values()) {
-                attached.put(share, attach(share));
+                Step step = attach(share);
+                attached.put(share, step);
+                mainRoots.put(share.name(), step);
             }
             foreignShares();
             for (Map.Entry<SharePolicy, Step> e : attached.entrySet()) {
@@ -120,8 +135,10 @@ final class VmRun {
                     new ShareRun(this, e.getKey(), step.newFid(), qid).run();
                 }
             }
+            unplacedCases();
         } finally {
             session.close();
+            replaySessions.values().forEach(s -> s.session().close());
         }
     }
 
@@ -130,14 +147,80 @@ final class VmRun {
         Attempt a = new Attempt(suite.log(), session, vm.id() + "/" + share.name() + "/attach", share.name(), "R-DEP-1",
                 "Tattach of the VM's share " + share.name() + " on its listener");
         Step step = a.probe(session.attach(share.name()));
-        if (step.ok() && !helloSent) {
-            // A walk to a name no one else uses: the audit check finds the suite's session by it.
-            Step hello = session.walk(step.newFid(), token() + "-hello");
-            session.release(hello.newFid());
-            helloSent = true;
-        }
+        hello(session, step);
         a.finishIfOpen();
         return step;
+    }
+
+    /**
+     * After a session's first successful attach, a walk to a name nobody else uses: the audit check finds the
+     * session's records by it.
+     */
+    private void hello(GuestSession s, Step attach) throws IOException {
+        if (attach.ok() && !helloed.contains(s.connection())) {
+            helloed.add(s.connection());
+            s.release(s.walk(attach.newFid(), token() + "-hello-" + s.connection()).newFid());
+        }
+    }
+
+    /** Replays the policy test cases of one share, each as its uid and gid (R-POL-2). */
+    void replay(SharePolicy share, ShareView view, Optional<Probing.OwnPlace> own, String idPrefix) throws IOException {
+        Optional<CaseReplay> replay = suite.replay();
+        if (replay.isEmpty()) {
+            return;
+        }
+        for (CaseReplay.Placed placed : replay.get().casesOf(suite.engine().policy(), vm.id(), share.name())) {
+            IdSession as = sessionAs((int) placed.c().uid(), (int) placed.c().gid());
+            Step root = as.roots().computeIfAbsent(share.name(), name -> attachQuietly(as.session(), name));
+            if (root == null || !root.ok()) {
+                new Attempt(suite.log(), as.session(), idPrefix + "/" + placed.slug(), share.name(), "R-POL-2",
+                        "policy test case \"" + placed.c().name() + "\"").skip("cannot attach " + share.name()
+                        + " as uid " + placed.c().uid() + ": " + (root == null ? "connection failed" : root.reply().describe()));
+                continue;
+            }
+            Probing probing = new Probing(as.session(), root.newFid(), share.name(), view, own, token(), p -> false);
+            CaseReplay.run(suite.log(), probing, idPrefix, placed);
+        }
+    }
+
+    private IdSession sessionAs(int uid, int gid) throws IOException {
+        if (uid == suite.options().uid() && gid == suite.options().gid()) {
+            return replaySessions.computeIfAbsent(uid + ":" + gid, k -> new IdSession(session, mainRoots));
+        }
+        IdSession existing = replaySessions.get(uid + ":" + gid);
+        if (existing != null) {
+            return existing;
+        }
+        P9Client client = transport.connect(MSIZE);
+        try {
+            client.version(MSIZE, P9Client.VERSION);
+        } catch (P9Exception e) {
+            client.close();
+            throw new IOException("Tversion as uid " + uid + ": " + e.getMessage(), e);
+        }
+        IdSession made = new IdSession(new GuestSession(client, suite.nextConnection(),
+                new Oracle(suite.engine(), vm.id(), Integer.toUnsignedLong(uid)), suite.probes(), uid, gid),
+                new LinkedHashMap<>());
+        replaySessions.put(uid + ":" + gid, made);
+        return made;
+    }
+
+    private Step attachQuietly(GuestSession s, String share) {
+        try {
+            Step step = s.attach(share);
+            hello(s, step);
+            return step;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Cases of this VM that name a share it does not have, or a path outside its shares: skipped, saying so. */
+    private void unplacedCases() {
+        suite.replay().ifPresent(replay -> replay.unplaced(suite.engine().policy(), vm.id()).forEach(placed ->
+                new Attempt(suite.log(), session, vm.id() + "/case/" + placed.slug(), null, "R-POL-2",
+                        "policy test case \"" + placed.c().name() + "\" (" + placed.c().pos() + ")")
+                        .skip("the case lies nowhere in the running policy: " + placed.error())));
     }
 
     /** Attach names of other VMs' shares (and one nobody has) are refused on this VM's listener. */

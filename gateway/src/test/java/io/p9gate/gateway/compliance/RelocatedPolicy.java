@@ -1,9 +1,13 @@
 package io.p9gate.gateway.compliance;
 
+import io.p9gate.policy.OpKind;
 import io.p9gate.policy.PathPattern;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.SharePath;
+import io.p9gate.policy.cli.CaseTarget;
 import io.p9gate.policy.ids.IdMap;
+import io.p9gate.policy.load.PolicyTestCase;
+import io.p9gate.policy.load.PolicyTestFile;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.PolicyFile;
 import io.p9gate.policy.model.Rule;
@@ -34,12 +38,15 @@ final class RelocatedPolicy {
     final Path root;
     /** The relocated policy file. */
     final Path policy;
+    /** The sample's policy test file, moved likewise (its host paths rewritten); null if it has none. */
+    final Path tests;
     final String text;
     private final PolicyEngine engine;
 
-    private RelocatedPolicy(Path root, Path policy, String text, PolicyEngine engine) {
+    private RelocatedPolicy(Path root, Path policy, Path tests, String text, PolicyEngine engine) {
         this.root = root;
         this.policy = policy;
+        this.tests = tests;
         this.text = text;
         this.engine = engine;
     }
@@ -62,13 +69,7 @@ final class RelocatedPolicy {
         if (original.protectedPaths().auditDir() != null) {
             moves.put(original.protectedPaths().auditDir().toString(), root.resolve("audit").toString());
         }
-        String text = Files.readString(sample, StandardCharsets.UTF_8);
-        // Longest first, and only whole paths: /srv/p9gate/logs must not rewrite /srv/p9gate/logs2.
-        List<String> from = new ArrayList<>(moves.keySet());
-        from.sort(Comparator.comparing(String::length).reversed());
-        for (String path : from) {
-            text = text.replaceAll(Pattern.quote(path) + "(?=[\\s\"',}\\]]|$)", Matcher.quoteReplacement(moves.get(path)));
-        }
+        String text = moved(Files.readString(sample, StandardCharsets.UTF_8), moves);
         Files.createDirectories(root.resolve("s"));
         Files.createDirectories(root.resolve("keys"));
         Path policy = root.resolve(sample.getFileName());
@@ -76,9 +77,25 @@ final class RelocatedPolicy {
         for (Path cedar : original.cedarFiles()) {
             Files.copy(cedar, root.resolve(cedar.getFileName()));
         }
-        RelocatedPolicy relocated = new RelocatedPolicy(root, policy, text, PolicyEngine.load(policy));
+        Path sampleTests = sample.resolveSibling(sample.getFileName().toString().replace(".yaml", ".tests.yaml"));
+        Path tests = null;
+        if (Files.isRegularFile(sampleTests)) {
+            tests = Files.writeString(root.resolve(sampleTests.getFileName()),
+                    moved(Files.readString(sampleTests, StandardCharsets.UTF_8), moves), StandardCharsets.UTF_8);
+        }
+        RelocatedPolicy relocated = new RelocatedPolicy(root, policy, tests, text, PolicyEngine.load(policy));
         relocated.seed();
         return relocated;
+    }
+
+    /** {@code text} with each host path moved; longest first, and only whole paths (/a/logs is not /a/logs2). */
+    private static String moved(String text, Map<String, String> moves) {
+        List<String> from = new ArrayList<>(moves.keySet());
+        from.sort(Comparator.comparing(String::length).reversed());
+        for (String path : from) {
+            text = text.replaceAll(Pattern.quote(path) + "(?=[/\\s\"',}\\]]|$)", Matcher.quoteReplacement(moves.get(path)));
+        }
+        return text;
     }
 
     /** The sample in the repository's policies/ directory. */
@@ -108,8 +125,8 @@ final class RelocatedPolicy {
         return engine;
     }
 
-    /** Makes every share directory and fills it with entries the policy's subtrees and rules name. */
-    private void seed() throws IOException {
+    /** Makes every share directory and fills it with entries the policy's subtrees, rules and test cases name. */
+    private void seed() throws Exception {
         for (VmPolicy vm : engine.policy().vms().values()) {
             for (SharePolicy share : vm.shares().values()) {
                 Path dir = Files.createDirectories(share.hostDir());
@@ -130,9 +147,50 @@ final class RelocatedPolicy {
                 }
             }
         }
+        if (tests != null) {
+            seedCases(PolicyTestFile.read(tests));
+        }
         for (VmPolicy vm : engine.policy().vms().values()) {
             for (SharePolicy share : vm.shares().values()) {
                 chownTree(share.hostDir(), vm.ids());
+            }
+        }
+    }
+
+    /**
+     * What the test cases name, as an image would hold it: the directories on their way, and the entries that
+     * reads, writes and removals act on (directories where a case lists them or names something below them).
+     * Names that creates and renames are to make are left absent.
+     */
+    private void seedCases(PolicyTestFile file) throws Exception {
+        List<Path> dirs = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        for (PolicyTestCase c : file.cases()) {
+            CaseTarget at = CaseTarget.place(engine.policy(), c.vm(), c.share(), c.path());
+            Path dir = engine.policy().vms().get(c.vm()).shares().get(at.share()).hostDir();
+            Path host = host(dir, at.path());
+            if (at.path().depth() > 0) {
+                dirs.add(host.getParent());
+            }
+            if (c.dest() != null) {
+                dirs.add(host(dir, CaseTarget.place(engine.policy(), c.vm(), c.share(), c.dest()).path()).getParent());
+            }
+            boolean makes = switch (c.op()) {
+                case CREATE, MKDIR, SYMLINK, MKNOD, RENAME -> true;
+                default -> false;
+            };
+            if (c.op() == OpKind.READDIR) {
+                dirs.add(host);
+            } else if (!makes && at.path().depth() > 0) {
+                files.add(host);
+            }
+        }
+        for (Path d : dirs) {
+            Files.createDirectories(d);
+        }
+        for (Path f : files) {
+            if (!Files.exists(f) && dirs.stream().noneMatch(d -> d.startsWith(f))) {
+                Files.writeString(f, "seeded for the compliance tests\n");
             }
         }
     }

@@ -15,8 +15,8 @@ import org.w3c.dom.Document;
 
 /**
  * Issue 10, acceptance: for every sample policy in policies/, the gateway serving it (audit on, on a
- * relocated copy) passes the compliance suite run with that same policy; the JUnit XML parses and counts
- * every check; the HTML page exists. Where a sample's inode quota is larger than the suite fills by default
+ * relocated copy) passes the compliance suite run with that same policy, its own test cases replayed live;
+ * the JUnit XML parses and counts every check; the HTML page exists. Where a sample's inode quota is larger than the suite fills by default
  * (--max-creates), exactly those checks are skipped, saying why, and the exit code says "incomplete" (3).
  */
 class SamplePolicyComplianceTest {
@@ -33,7 +33,10 @@ class SamplePolicyComplianceTest {
         passes("instrument-cluster.yaml");
     }
 
-    /** Its hand-written Cedar refuses guest root in the OTA staging area, where the quota is: probe as uid 1000. */
+    /**
+     * Its hand-written Cedar refuses guest root in the OTA staging area, where the quota is: probe as uid 1000
+     * (the replayed case "root cannot stage" runs as uid 0 on a session of its own).
+     */
     @Test
     void telematics() throws Exception {
         passes("telematics.yaml", "--uid", "1000", "--gid", "1000");
@@ -70,10 +73,15 @@ class SamplePolicyComplianceTest {
         reportsAgree(run);
     }
 
+    /** The sample served from a relocated copy; the suite also replays the sample's own test cases (--tests). */
     private SuiteRun run(String sample, String... options) throws Exception {
         RelocatedPolicy policy = RelocatedPolicy.of(RelocatedPolicy.sample(sample), tmp.resolve("image"));
+        List<String> args = new java.util.ArrayList<>(List.of(options));
+        args.addAll(List.of("--tests", policy.tests.toString()));
         try (ServedGateway served = ServedGateway.serve(policy.policy, Files.createDirectories(tmp.resolve("gw")))) {
-            return SuiteRun.against(policy.policy, served, tmp.resolve("report"), options);
+            SuiteRun run = SuiteRun.against(policy.policy, served, tmp.resolve("report"), args.toArray(String[]::new));
+            assertTrue(run.out().contains("/case/"), "the sample's test cases are replayed: " + run.describe());
+            return run;
         }
     }
 

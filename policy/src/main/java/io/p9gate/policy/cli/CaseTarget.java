@@ -12,18 +12,19 @@ import java.util.Comparator;
 /**
  * Where a test case's path lies in the policy: a share of the case's VM and the share-relative path. A case
  * that names a VM or share the policy does not have, or a host path outside every share of its VM, is an
- * error: its deny would otherwise pass for the wrong reason (default deny of a typo).
+ * error: its deny would otherwise pass for the wrong reason (default deny of a typo). The compliance suite
+ * places the cases it replays against a running gateway the same way.
  */
-record CaseTarget(String share, SharePath path) {
+public record CaseTarget(String share, SharePath path) {
 
     /** Why a case cannot be run against the policy; its message is the one line shown. */
-    static final class Unplaceable extends Exception {
+    public static final class Unplaceable extends Exception {
         Unplaceable(String message) {
             super(message);
         }
     }
 
-    static VmPolicy vm(PolicyFile policy, String vm) throws Unplaceable {
+    public static VmPolicy vm(PolicyFile policy, String vm) throws Unplaceable {
         VmPolicy v = policy.vms().get(vm);
         if (v == null) {
             throw new Unplaceable("VM '" + vm + "' is not in the policy (VMs: " + String.join(", ", policy.vms().keySet()) + ")");
@@ -35,7 +36,7 @@ record CaseTarget(String share, SharePath path) {
      * With a share, {@code path} is share-relative and normalised ("/", "/a/b"); without, it is a host path and
      * names the share whose directory holds it (the deepest, if shares nest).
      */
-    static CaseTarget place(PolicyFile policy, String vm, String share, String path) throws Unplaceable {
+    public static CaseTarget place(PolicyFile policy, String vm, String share, String path) throws Unplaceable {
         VmPolicy v = vm(policy, vm);
         if (share != null) {
             if (!v.shares().containsKey(share)) {
