@@ -217,7 +217,9 @@ final class AuditChecks {
                     + " " + first.decision() + "ed by the gateway, where the policy says " + p.decision()
                     + (p.errnoCode() == 0 ? "" : " (the errno came from the host)"));
         }
-        if (first.policy() != null && !sameDigest(first.policy(), policyDigest)) {
+        // A refusal made before any policy was asked (an attach name the VM does not have) is recorded with
+        // policy "none"; only what the policy decides must carry its digest.
+        if (p.mode() == AuditMode.REQUIRED && first.policy() != null && !sameDigest(first.policy(), policyDigest)) {
             otherPolicies.merge(first.policy(), 1, Integer::sum);
         }
         return null;
