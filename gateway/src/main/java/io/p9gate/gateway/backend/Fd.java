@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Fd {
     private final int fd;
     private final AtomicInteger refs = new AtomicInteger(1);
+    private volatile Runnable afterClose;
 
     Fd(int fd) {
         this.fd = fd;
@@ -48,6 +49,15 @@ final class Fd {
     void release() {
         if (refs.decrementAndGet() == 0) {
             LinuxSyscalls.close(fd);
+            Runnable then = afterClose;
+            if (then != null) {
+                then.run();
+            }
         }
+    }
+
+    /** Runs {@code then} right after the descriptor is closed (a {@link Node} tells {@link OpenInodes}). */
+    void afterClose(Runnable then) {
+        afterClose = then;
     }
 }

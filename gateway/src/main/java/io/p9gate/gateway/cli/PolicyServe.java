@@ -2,6 +2,7 @@ package io.p9gate.gateway.cli;
 
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GatewayEvent;
+import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.policyadapter.PolicyQuotas;
@@ -9,6 +10,7 @@ import io.p9gate.gateway.policyadapter.PolicyReloader;
 import io.p9gate.gateway.policyadapter.PolicyShares;
 import io.p9gate.gateway.policyadapter.SessionGuards;
 import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.policy.PolicyCheck;
 import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.load.PolicyLoadException;
 import java.io.IOException;
@@ -23,10 +25,13 @@ final class PolicyServe {
     private PolicyServe() {
     }
 
-    /** @throws IOException with the policy's file:line:col message, for one line on stderr */
-    static PolicyHolder load(Path file) throws IOException {
+    /**
+     * @param check what this gateway checks besides the file, now and at every reload (R-POL-9 for its own state)
+     * @throws IOException with the policy's file:line:col message, for one line on stderr
+     */
+    static PolicyHolder load(Path file, PolicyCheck check) throws IOException {
         try {
-            return PolicyHolder.load(file.toAbsolutePath().normalize());
+            return PolicyHolder.load(file.toAbsolutePath().normalize(), check);
         } catch (PolicyLoadException e) {
             throw new IOException(e.getMessage(), e);
         }
@@ -35,8 +40,8 @@ final class PolicyServe {
     /** @throws IllegalArgumentException one line, if a listener or share directory cannot be used */
     static GatewayConfig config(PolicyHolder holder, SessionGuards guards, AuditTrail audit, int msize,
                                 int workers, int maxOutstanding, int iounit) {
-        return new GatewayConfig(PolicyListeners.of(holder.current()), new PolicyShares(holder, audit, guards),
-                msize, workers, maxOutstanding, iounit);
+        return new GatewayConfig(PolicyListeners.of(holder.current()),
+                new ShareServerFactory(new PolicyShares(holder, guards), audit), msize, workers, maxOutstanding, iounit);
     }
 
     /** A reload, taken or refused, becomes a lifecycle record; a record that fails is reported, not fatal. */

@@ -18,9 +18,6 @@ import io.p9gate.gateway.server.ListenSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -164,7 +161,7 @@ public final class AuditOverheadBench {
         Path auditedShare = Files.createDirectories(base.resolve("audited"));
         Files.write(plainShare.resolve("f"), BLOCK);
         Files.write(auditedShare.resolve("f"), BLOCK);
-        Map<Op, List<double[]>> samples = new EnumMap<>(Op.class);
+        PairedMedians<Op> samples = new PairedMedians<>(Op.class);
         long records;
         try (SignedAuditTrail signed = SignedAuditTrail.open(base.resolve("audit"),
                 SigningKey.generate("bench-audit", new SecureRandom()), AuditOptions.defaults("p9gate.bench/audit"));
@@ -175,31 +172,19 @@ public final class AuditOverheadBench {
                     double off = nanosPerOp(plain, op, n);
                     double on = nanosPerOp(audited, op, n);
                     if (round >= WARMUP_ROUNDS) {
-                        samples.computeIfAbsent(op, o -> new ArrayList<>()).add(new double[] {off, on});
+                        samples.add(op, off, on);
                     }
                 }
             }
             records = signed.log().size();
         }
         System.out.printf(Locale.ROOT, "%n%s: %,d records written%n", title, records);
-        System.out.printf(Locale.ROOT, "%-14s %14s %14s %8s%n", "operation", "audit off ns", "audit on ns", "ratio");
-        for (var e : samples.entrySet()) {
-            double off = median(e.getValue().stream().mapToDouble(s -> s[0]).toArray());
-            double on = median(e.getValue().stream().mapToDouble(s -> s[1]).toArray());
-            System.out.printf(Locale.ROOT, "%-14s %,14.0f %,14.0f %8.2f%n", e.getKey(), off, on, on / off);
-        }
+        samples.print("audit off ns", "audit on ns");
     }
 
     private static double nanosPerOp(Rig rig, Op op, int n) throws Exception {
         long start = System.nanoTime();
         rig.run(op, n);
         return (System.nanoTime() - start) / (double) n;
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 }

@@ -47,7 +47,7 @@ class DemoCommandTest {
             Path policyFile = DemoCommand.DemoFiles.demoPolicy(scratch, socket);
             String yaml = Files.readString(policyFile);
             assertFalse(yaml.contains(DemoCommand.POLICY_PREFIX), "no placeholder path is left: " + yaml);
-            var engine = PolicyServe.load(policyFile).current();
+            var engine = PolicyServe.load(policyFile, DemoCommand.DemoFiles.check(scratch)).current();
             assertEquals(scratch.resolve("share"), engine.shareDir(DemoCommand.VM, DemoCommand.SHARE_NAME).orElseThrow());
             assertEquals("unix:" + socket, engine.listeners().get(DemoCommand.VM).describe());
         } finally {

@@ -35,7 +35,9 @@ class ServeAuditOptionsTest {
         if (!Files.exists(notSocket)) {
             Files.createFile(notSocket); // the listener cannot bind: serve returns instead of blocking
         }
-        List<String> args = new java.util.ArrayList<>(List.of("serve", "--share", "a=" + dir, "--listen",
+        // The share is beside the keys and the log, never around them (R-POL-9).
+        Path share = Files.createDirectories(dir.resolve("share"));
+        List<String> args = new java.util.ArrayList<>(List.of("serve", "--share", "a=" + share, "--listen",
                 "unix:" + notSocket));
         args.addAll(List.of(auditArgs));
         StringWriter out = new StringWriter();
