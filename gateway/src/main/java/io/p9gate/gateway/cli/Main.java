@@ -3,6 +3,7 @@ package io.p9gate.gateway.cli;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import io.p9gate.audit.cli.AuditCommand;
 import io.p9gate.audit.cli.KeysCommand;
+import io.p9gate.gateway.compliance.ComplianceCommand;
 import io.p9gate.policy.cli.PolicyCommand;
 import io.netty.util.internal.logging.JdkLoggerFactory;
 import io.p9gate.gateway.packaging.InstalledPackage;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Command;
 @Command(name = "p9gate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Policy-driven 9P2000.L file-sharing gateway.",
         subcommands = {ServeCommand.class, DemoCommand.class, PolicyCommand.class, AuditCommand.class, KeysCommand.class,
-                PackageCommand.class, CommandLine.HelpCommand.class})
+                PackageCommand.class, ComplianceCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for a command line that cannot be run as given. */
     public static final int EXIT_USAGE = 2;
