@@ -26,7 +26,7 @@ public final class Entries {
             LinuxSyscalls.mkdirat(fd, name, mode & 07777);
             return null;
         });
-        return share.lookup(dir, name);
+        return CreateModes.exact(share.lookup(dir, name), mode);
     }
 
     public Node symlink(Node dir, String name, String target) throws P9Exception {
@@ -60,7 +60,7 @@ public final class Entries {
             LinuxSyscalls.mknodat(fd, name, type.modeBits() | (mode & 07777), dev);
             return null;
         });
-        return share.lookup(dir, name);
+        return CreateModes.exact(share.lookup(dir, name), mode);
     }
 
     /**

@@ -439,7 +439,8 @@ public final class GuardedFs {
         return inspect(Operation.GETATTR, who, share.name(), () -> List.of(path(share, node)), RequestArgs.NONE,
                 () -> {
                     FileStat stat = Inodes.stat(node);
-                    return new Described(ownershipIn(share).shown(node, stat), share.root().qids().qid(stat));
+                    return new Described(SetIdBits.shown(node, ownershipIn(share).shown(node, stat)),
+                            share.root().qids().qid(stat));
                 }, NO_BYTES);
     }
 
@@ -450,11 +451,11 @@ public final class GuardedFs {
                 new RequestArgs.SetAttr(attr.valid()), () -> {
                     if (attr.has(SetAttr.SETATTR_SIZE)) {
                         quota.resizing(share, node, paths.at(0), moves, before -> attr.size() - before, () -> {
-                            AttrChanges.apply(node, attr, ownershipIn(share));
+                            AttrChanges.apply(node, attr, ownershipIn(share), who.uid());
                             return null;
                         });
                     } else {
-                        AttrChanges.apply(node, attr, ownershipIn(share));
+                        AttrChanges.apply(node, attr, ownershipIn(share), who.uid());
                     }
                     return DONE;
                 }, NO_BYTES);
@@ -547,9 +548,13 @@ public final class GuardedFs {
         long moves = quota.moves();
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
         return change(Operation.WRITE, length, who, share.name(), paths,
-                new RequestArgs.FileIo(offset), () -> new Count(quota.resizing(share, node, paths.at(0), moves,
-                        before -> append ? length : offset + length - before,
-                        () -> share.io().write(file, offset, src))), Count::n).n();
+                new RequestArgs.FileIo(offset), () -> {
+                    Count written = new Count(quota.resizing(share, node, paths.at(0), moves,
+                            before -> append ? length : offset + length - before,
+                            () -> share.io().write(file, offset, src)));
+                    SetIdBits.modified(node, who.uid(), () -> ownershipIn(share).shown(node, Inodes.stat(node)).mode());
+                    return written;
+                }, Count::n).n();
     }
 
     public void fsync(Subject who, LocalShare share, Node node, OpenFile file, boolean dataOnly) throws P9Exception {
