@@ -431,8 +431,9 @@ public final class GuardedFs {
     // ---------------------------------------------------------------- lookup and metadata
 
     public Walked walk(Subject who, LocalShare share, Node from, List<String> names) throws P9Exception {
-        return inspect(Operation.WALK, who, share.name(), () -> Walks.paths(path(share, from), names),
-                new RequestArgs.Walk(names), () -> Walks.walk(share, from, names), NO_BYTES);
+        RequestPaths paths = RequestPaths.of(() -> Walks.paths(path(share, from), names));
+        return inspect(Operation.WALK, who, share.name(), paths, new RequestArgs.Walk(names),
+                () -> Walks.walk(share, from, names, paths.get()), NO_BYTES);
     }
 
     public Described getattr(Subject who, LocalShare share, Node node) throws P9Exception {
