@@ -96,6 +96,14 @@ class RenameAcrossProtectionTest {
     }
 
     @Test
+    void mknodOntoADeniedNameIsRefusedAsCreate() throws Exception {
+        PolicyEngine e = engine();
+        assertEquals(Decision.deny("EACCES", List.of(SCRIPTS)),
+                both(e, DecisionRequest.of("vm1", "data", OpKind.MKNOD, "/cache/c.sh")));
+        assertTrue(both(e, DecisionRequest.of("vm1", "data", OpKind.MKNOD, "/cache/c.txt")).allowed());
+    }
+
+    @Test
     void symlinkNeedsCreateAllowedToo() throws Exception {
         PolicyEngine e = PolicyEngine.load(PolicyFiles.write(dir, "s.yaml", PolicyFiles.oneShare("""
                 path: /srv/p9gate/data
