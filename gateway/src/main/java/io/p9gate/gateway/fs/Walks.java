@@ -43,7 +43,7 @@ final class Walks {
                         throw e;
                     }
                     cursor.close();
-                    return new GuardedFs.Walked(qids, null);
+                    return new GuardedFs.Walked(qids, null, e.errno());
                 }
                 cursor.close();
                 cursor = next;
@@ -53,7 +53,7 @@ final class Walks {
                 // The host may have moved a directory out of the share while the walk passed through it.
                 share.root().relativePath(cursor);
             }
-            return new GuardedFs.Walked(qids, cursor);
+            return new GuardedFs.Walked(qids, cursor, null);
         } catch (P9Exception | RuntimeException e) {
             cursor.close();
             throw e;
