@@ -54,6 +54,17 @@ public final class Inodes {
         });
     }
 
+    /** statfs(2)'s f_type of the filesystem {@code node} is on. */
+    static long filesystemType(Node node) throws P9Exception {
+        return node.use(fd -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment b = arena.allocate(StructLayouts.STATFS);
+                LinuxSyscalls.fstatfs(fd, b);
+                return b.get(ValueLayout.JAVA_LONG, Statfs.TYPE);
+            }
+        });
+    }
+
     /** The text of a symlink, never followed. */
     public static String readlink(Node node) throws P9Exception {
         if (node.type() != FileType.SYMLINK) {
