@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -79,15 +80,49 @@ public final class PolicyEngine {
     }
 
     /**
-     * Decides a request; a rename or link is allowed only if both its paths are, a link or symlink only
-     * if its new name may also be created, and a rename only if neither path is an ancestor of a
+     * Decides a request; a rename or link is allowed only if both its paths are, a link, symlink or mknod
+     * only if its new name may also be created, a link only if its new name allows nothing on the file that
+     * its current name refuses ({@link #linkWidening}), and a rename only if neither path is an ancestor of a
      * protected scope (see {@link #renameAcrossProtection}). Never throws: if Cedar itself fails, the
      * answer is a denial with EIO (fail closed).
      */
-    public Decision decide(DecisionRequest request) { return renameAcrossProtection(request, combine(request, decider)); }
+    public Decision decide(DecisionRequest request) { return decide(request, decider); }
 
     /** Decides with Cedar regardless of the fast path (the reference; used by explain and tests). */
-    public Decision decideWithCedar(DecisionRequest request) { return renameAcrossProtection(request, combine(request, cedar)); }
+    public Decision decideWithCedar(DecisionRequest request) { return decide(request, cedar); }
+
+    private Decision decide(DecisionRequest request, PathEvaluator evaluator) {
+        return renameAcrossProtection(request, linkWidening(request, combine(request, evaluator), evaluator));
+    }
+
+    /** What a name lets a guest do to the file itself, rather than to the directory around it. */
+    private static final Set<OpKind> ON_THE_FILE = EnumSet.of(OpKind.WALK, OpKind.OPEN_READ, OpKind.OPEN_WRITE,
+            OpKind.SETATTR, OpKind.XATTR_READ, OpKind.XATTR_WRITE, OpKind.GETATTR, OpKind.LOCK, OpKind.READLINK);
+
+    /**
+     * A hard link gives a file a second name, and rules decide names: linking {@code run.sh} (no writes) as
+     * {@code run.txt} made the script writable through the new name, linking a letter out of a no-read drop box made
+     * it readable. So a link is refused (EACCES, naming the rules that refuse it at its current name) when its new
+     * name would allow something on the file that its current name refuses. Hidden and read-only sources never get
+     * here: LINK itself is refused there.
+     */
+    private static Decision linkWidening(DecisionRequest request, Decision decided, PathEvaluator evaluator) {
+        if (request.op() != OpKind.LINK || !decided.allowed()) return decided;
+        Set<String> ids = new TreeSet<>();
+        boolean widens = false;
+        for (OpKind op : ON_THE_FILE) {
+            Verdict now = evaluator.evaluate(new PathQuestion(request.vm(), request.share(), op, request.path(),
+                    request.uid(), request.gid()));
+            if (now.allowed()) continue;
+            Verdict linked = evaluator.evaluate(new PathQuestion(request.vm(), request.share(), op,
+                    request.destination(), request.uid(), request.gid()));
+            if (linked.allowed()) {
+                widens = true;
+                ids.addAll(now.ruleIds());
+            }
+        }
+        return widens ? Decision.deny(RuleCompiler.EACCES, new ArrayList<>(ids)) : decided;
+    }
 
     /**
      * Rules decide paths, so renaming a directory above a hidden, read-only or deny scope would carry
