@@ -81,8 +81,8 @@ public final class PolicyEngine {
 
     /**
      * Decides a request; a rename or link is allowed only if both its paths are, a link, symlink or mknod
-     * only if its new name may also be created, a link only if its new name allows nothing on the file that
-     * its current name refuses ({@link #linkWidening}), and a rename only if neither path is an ancestor of a
+     * only if its new name may also be created, a link or rename only if its new name allows nothing on the file
+     * that its current name refuses ({@link #widening}), and a rename only if neither path is an ancestor of a
      * protected scope (see {@link #renameAcrossProtection}). Never throws: if Cedar itself fails, the
      * answer is a denial with EIO (fail closed).
      */
@@ -92,7 +92,7 @@ public final class PolicyEngine {
     public Decision decideWithCedar(DecisionRequest request) { return decide(request, cedar); }
 
     private Decision decide(DecisionRequest request, PathEvaluator evaluator) {
-        return renameAcrossProtection(request, linkWidening(request, combine(request, evaluator), evaluator));
+        return renameAcrossProtection(request, widening(request, combine(request, evaluator), evaluator));
     }
 
     /** What a name lets a guest do to the file itself, rather than to the directory around it. */
@@ -100,23 +100,24 @@ public final class PolicyEngine {
             OpKind.SETATTR, OpKind.XATTR_READ, OpKind.XATTR_WRITE, OpKind.GETATTR, OpKind.LOCK, OpKind.READLINK);
 
     /**
-     * A hard link gives a file a second name, and rules decide names: linking {@code run.sh} (no writes) as
-     * {@code run.txt} made the script writable through the new name, linking a letter out of a no-read drop box made
-     * it readable. So a link is refused (EACCES, naming the rules that refuse it at its current name) when its new
-     * name would allow something on the file that its current name refuses. Hidden and read-only sources never get
-     * here: LINK itself is refused there.
+     * Rules decide names, and a hard link adds one while a rename swaps one: linking {@code run.sh} (no writes) as
+     * {@code run.txt} made the script writable through the new name, and moving a letter out of a no-read drop box
+     * made it readable (renaming the box itself was already refused, see {@link #renameAcrossProtection}). So a link
+     * or rename is refused (EACCES, naming the rules that refuse it at its current name) when the new name would
+     * allow something on the file that its current name refuses; a name with fewer rights is fine. Hidden and
+     * read-only sources never get here: LINK and RENAME themselves are refused there.
      */
-    private static Decision linkWidening(DecisionRequest request, Decision decided, PathEvaluator evaluator) {
-        if (request.op() != OpKind.LINK || !decided.allowed()) return decided;
+    private static Decision widening(DecisionRequest request, Decision decided, PathEvaluator evaluator) {
+        if (!request.op().hasDestination() || !decided.allowed()) return decided;
         Set<String> ids = new TreeSet<>();
         boolean widens = false;
         for (OpKind op : ON_THE_FILE) {
             Verdict now = evaluator.evaluate(new PathQuestion(request.vm(), request.share(), op, request.path(),
                     request.uid(), request.gid()));
             if (now.allowed()) continue;
-            Verdict linked = evaluator.evaluate(new PathQuestion(request.vm(), request.share(), op,
+            Verdict renamed = evaluator.evaluate(new PathQuestion(request.vm(), request.share(), op,
                     request.destination(), request.uid(), request.gid()));
-            if (linked.allowed()) {
+            if (renamed.allowed()) {
                 widens = true;
                 ids.addAll(now.ruleIds());
             }

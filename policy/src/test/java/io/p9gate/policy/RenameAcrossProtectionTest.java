@@ -107,6 +107,21 @@ class RenameAcrossProtectionTest {
         assertEquals("ENOENT", both(e, link("/data/secret/f", "/f")).errno(), "hidden still looks absent");
     }
 
+    @Test
+    void aRenameMayNotCarryAFileOutOfARule() throws Exception {
+        PolicyEngine e = PolicyEngine.load(PolicyFiles.write(dir, "d.yaml", PolicyFiles.oneShare("""
+                path: /srv/p9gate/data
+                access: read-write
+                rules:
+                  - {id: drop-box, effect: deny, ops: [OPEN_READ], paths: ["/drop/**"]}
+                """)));
+        String box = "vm.vm1.share.data.rules.drop-box";
+        assertEquals(Decision.deny("EACCES", List.of(box)), both(e, rename("/drop/letter", "/letter")));
+        assertEquals(Decision.deny("EACCES", List.of(box)), both(e, rename("/drop/sub", "/sub")), "a directory");
+        assertTrue(both(e, rename("/report", "/drop/report")).allowed(), "into the box");
+        assertTrue(both(e, rename("/drop/a", "/drop/b")).allowed(), "within the box");
+    }
+
     private static DecisionRequest link(String from, String to) {
         return DecisionRequest.twoPath("vm1", "data", OpKind.LINK, from, to);
     }

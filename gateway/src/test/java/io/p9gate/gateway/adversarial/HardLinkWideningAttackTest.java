@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -70,7 +71,7 @@ class HardLinkWideningAttackTest {
         }
     }
 
-    private static Errno refused(org.junit.jupiter.api.function.Executable request) {
+    private static Errno refused(Executable request) {
         return assertThrows(P9Exception.class, request).errno();
     }
 }
