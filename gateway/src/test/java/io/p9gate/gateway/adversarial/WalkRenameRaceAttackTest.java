@@ -138,7 +138,7 @@ class WalkRenameRaceAttackTest {
         }
     }
 
-    /** Hides {@code secret} (ENOENT, like a policy's hidden subtree); once armed, moves a directory while it decides. */
+    /** Hides {@code secret} (ENOENT, as a hidden subtree does); once armed, moves a directory while it decides. */
     private static final class MovesDuringWalkDecision implements AccessPolicy {
         final AtomicBoolean armed = new AtomicBoolean();
         private final Path from;
