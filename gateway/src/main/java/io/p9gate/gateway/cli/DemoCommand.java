@@ -155,8 +155,17 @@ final class DemoCommand implements Callable<Integer> {
         out.println("review what the guest did, live:");
         out.println("  ./p9gate audit show --log " + scratch.resolve("audit") + " --follow");
         out.println("  ./p9gate audit verify --log " + scratch.resolve("audit") + " --key " + scratch.resolve("audit.pub"));
+        out.println("check that it enforces its policy (compliance suite, reports in " + scratch.resolve("compliance") + "):");
+        out.println("  " + complianceCommand(scratch));
         out.println("Ctrl-C stops the demo" + (keep ? "." : " and deletes the scratch copy (--keep keeps it)."));
         out.flush();
+    }
+
+    /** The one command that runs the compliance suite against the demo (docs/compliance.md). */
+    static String complianceCommand(Path scratch) {
+        return "./p9gate compliance run --policy " + scratch.resolve("policy.yaml") + " --audit-log "
+                + scratch.resolve("audit") + " --audit-pub " + scratch.resolve("audit.pub") + " --report "
+                + scratch.resolve("compliance");
     }
 
     /** Where the demo's files come from and go to. */

@@ -55,6 +55,22 @@ class DemoCommandTest {
         }
     }
 
+    /** The command the demo prints for the compliance suite is one the CLI takes, aimed at the demo's own files. */
+    @Test
+    void complianceCommandParsesAndNamesTheScratchFiles() {
+        Path scratch = Path.of("/tmp/p9gate-demo-123");
+        String command = DemoCommand.complianceCommand(scratch);
+        String[] words = command.split(" ");
+        assertEquals("./p9gate", words[0]);
+        picocli.CommandLine.ParseResult parsed = Main.newCommandLine()
+                .parseArgs(java.util.Arrays.copyOfRange(words, 1, words.length));
+        picocli.CommandLine.ParseResult run = parsed.subcommand().subcommand();
+        assertEquals("run", run.commandSpec().name());
+        assertEquals(scratch.resolve("policy.yaml"), run.matchedOptionValue("--policy", null));
+        assertEquals(scratch.resolve("audit"), run.matchedOptionValue("--audit-log", null));
+        assertEquals(scratch.resolve("audit.pub"), run.matchedOptionValue("--audit-pub", null));
+    }
+
     @Test
     void badPortIsOneUsageLine() {
         StringWriter out = new StringWriter();

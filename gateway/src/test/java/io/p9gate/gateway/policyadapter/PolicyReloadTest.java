@@ -75,6 +75,7 @@ class PolicyReloadTest {
         reloader.reloadOnSighup();
         Path pidFile = tmp.resolve("p9gate.pid");
         Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
+        ReloadOutcomeFile.reportBeside(pidFile, holder, reloader); // what serve --pid-file does; the command waits on it
         Files.writeString(fx.policyFile, fx.policy(DENY_NOTES));
 
         int code = new picocli.CommandLine(new io.p9gate.gateway.cli.PolicyReloadCommand())

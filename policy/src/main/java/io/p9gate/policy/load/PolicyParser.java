@@ -245,7 +245,7 @@ public final class PolicyParser {
     }
 
     /** Bytes as a whole number with an optional binary suffix: 512, 64MiB, 2GiB. */
-    private static long size(YamlNode n) throws PolicyLoadException {
+    static long size(YamlNode n) throws PolicyLoadException {
         String t = Fields.text(n, "bytes").trim();
         var m = SIZE.matcher(t);
         if (!m.matches()) throw new PolicyLoadException(n.pos(), "bytes must be a number with optional KiB, MiB, GiB or TiB, found '" + t + "'");
