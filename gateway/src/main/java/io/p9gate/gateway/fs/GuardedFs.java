@@ -705,7 +705,8 @@ public final class GuardedFs {
         change(Operation.RENAME, NO_DATA, who, share.name(), paths, args, () -> {
                     quota.moving(share.name(), QuotaAccounting.held(share, node),
                             QuotaAccounting.named(newDir, newName, paths.at(1)), () -> {
-                                share.entries().rename(node, newDir, newName);
+                                share.entries().rename(node, newDir, newName,
+                                        replaceable(who, share, paths.get().get(1)));
                                 return null;
                             });
                     return DONE;
@@ -723,11 +724,26 @@ public final class GuardedFs {
         change(Operation.RENAME, NO_DATA, who, share.name(), paths, args, () -> {
                     quota.moving(share.name(), QuotaAccounting.named(oldDir, oldName, paths.at(0)),
                             QuotaAccounting.named(newDir, newName, paths.at(1)), () -> {
-                                share.entries().renameAt(oldDir, oldName, newDir, newName);
+                                share.entries().renameAt(oldDir, oldName, newDir, newName,
+                                        replaceable(who, share, paths.get().get(1)));
                                 return null;
                             });
                     return DONE;
                 }, NO_BYTES);
+    }
+
+    /**
+     * Whether a rename may replace what is at {@code path}: renaming onto a name removes the file that had it, so
+     * only where it could be removed (a deny of REMOVE on {@code /crash/**} must keep {@code mv junk /crash/report}
+     * from destroying the report). A policy that cannot judge it refuses the replacement (fail closed).
+     */
+    private boolean replaceable(Subject who, LocalShare share, String path) {
+        try {
+            return policy.replaceable(vm, share.name(), path, who.uid(), who.gid());
+        } catch (RuntimeException e) {
+            UnexpectedFaults.log("policy replaceability", e);
+            return false;
+        }
     }
 
     @FunctionalInterface

@@ -86,6 +86,12 @@ public final class PolicyAccess implements AccessPolicy {
                 Integer.toUnsignedLong(gid));
     }
 
+    @Override
+    public boolean replaceable(String vm, String share, String path, int uid, int gid) {
+        return engine.get().decide(new DecisionRequest(vm, share, OpKind.REMOVE, policyPath(path), null,
+                Integer.toUnsignedLong(uid), Integer.toUnsignedLong(gid))).allowed();
+    }
+
     private static Decision translate(io.p9gate.policy.Decision d) {
         return d.allowed() ? Decision.allow(d.ruleIds()) : Decision.deny(errno(d.errno()), d.ruleIds());
     }

@@ -28,13 +28,8 @@ class RenameRemoveRuleAttackTest {
 
     @Test
     void aRenameCannotTakeAwayANameThatMayNotBeRemoved() throws Exception {
-        try (HostShareGateway gw = HostShareGateway.serving(tmp, """
-                rules:
-                  - {id: keep-crash-reports, effect: deny, ops: [REMOVE], paths: ["/crash/**"]}
-                """, "data")) {
+        try (HostShareGateway gw = keepingCrashReports()) {
             Path share = gw.share("data");
-            Files.createDirectories(share.resolve("crash"));
-            Files.writeString(share.resolve("crash/report"), "segfault at 0x0");
             Files.writeString(share.resolve("new-report"), "abort()");
             try (P9Client guest = gw.attached("data", 0)) {
                 guest.walk(0, 1, "crash");
@@ -50,6 +45,44 @@ class RenameRemoveRuleAttackTest {
             assertFalse(Files.exists(share.resolve("report")));
             assertTrue(Files.exists(share.resolve("crash/report-2")));
         }
+    }
+
+    /**
+     * Renaming onto an existing name removes the file that had it: under the same rule {@code mv junk
+     * /crash/report} destroyed the report. A name that may not be removed is not replaced either: the rename is
+     * made with RENAME_NOREPLACE and fails with EEXIST when the name exists (whether it does is the host's answer,
+     * atomically, not a check that could race); onto a new name it works as before.
+     */
+    @Test
+    void aRenameCannotReplaceANameThatMayNotBeRemoved() throws Exception {
+        try (HostShareGateway gw = keepingCrashReports()) {
+            Path share = gw.share("data");
+            Files.writeString(share.resolve("junk"), "nothing to see");
+            Files.writeString(share.resolve("other"), "abort()");
+            try (P9Client guest = gw.attached("data", 0)) {
+                guest.walk(0, 1, "crash");
+                assertEquals(Errno.EEXIST, errno(() -> guest.renameat(0, "junk", 1, "report")), "renameat over it");
+                guest.walk(0, 2, "junk");
+                assertEquals(Errno.EEXIST, errno(() -> guest.rpc(new TMessage.Trename(2, 1, "report"))), "Trename");
+
+                guest.renameat(0, "other", 1, "report-2");
+                guest.renameat(0, "junk", 0, "other"); // replacing a name that may be removed: as before
+            }
+            assertEquals("segfault at 0x0", Files.readString(share.resolve("crash/report")));
+            assertEquals("nothing to see", Files.readString(share.resolve("other")));
+            assertTrue(Files.exists(share.resolve("crash/report-2")));
+        }
+    }
+
+    /** A share whose {@code /crash/report} may not be removed. */
+    private HostShareGateway keepingCrashReports() throws Exception {
+        HostShareGateway gw = HostShareGateway.serving(tmp, """
+                rules:
+                  - {id: keep-crash-reports, effect: deny, ops: [REMOVE], paths: ["/crash/**"]}
+                """, "data");
+        Files.createDirectories(gw.share("data").resolve("crash"));
+        Files.writeString(gw.share("data").resolve("crash/report"), "segfault at 0x0");
+        return gw;
     }
 
     private static Errno errno(Executable request) {
