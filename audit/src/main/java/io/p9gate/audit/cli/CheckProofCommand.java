@@ -23,7 +23,9 @@ import java.util.List;
 @Command(name = "check-proof", mixinStandardHelpOptions = true,
         description = "Check an inclusion proof offline against a trusted public key.",
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:the record is in the signed log", "1:the proof does not hold", "2:bad input"})
+        exitCodeList = {"0:the record is in the signed log", "1:the proof does not hold", "2:bad input"},
+        footerHeading = "%nExamples:%n",
+        footer = {"  p9gate audit check-proof record-7.proof.json --key audit.pub"})
 final class CheckProofCommand extends CliCommand {
     private static final int INVALID = 1;
 

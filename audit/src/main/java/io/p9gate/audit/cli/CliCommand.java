@@ -4,7 +4,6 @@ import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.VerifierKey;
 import io.p9gate.audit.read.AuditRecord;
-import io.p9gate.audit.read.PrintableText;
 import io.p9gate.audit.read.StoredLine;
 import io.p9gate.audit.verify.FindingClass;
 import picocli.CommandLine.Model.CommandSpec;
@@ -51,9 +50,13 @@ abstract class CliCommand implements Callable<Integer> {
         }
     }
 
-    /** One line on stderr; the message may quote file contents, so it is escaped. */
+    /** One line on stderr ({@link CliMessages}); the message may quote file contents, so it is escaped. */
     private void error(String message) {
-        err().println("p9gate: " + PrintableText.escape(message));
+        err().println(CliMessages.error(spec, message));
+    }
+
+    void warning(String message) {
+        err().println(CliMessages.warning(spec, message));
     }
 
     PrintWriter out() {
@@ -85,8 +88,8 @@ abstract class CliCommand implements Callable<Integer> {
     }
 
     private void skipping(StoredLine line, String why) {
-        err().println("p9gate: skipping unreadable line at " + line.segment().getFileName() + " offset " + line.offset()
-                + " (" + why + ")");
+        warning("skipping unreadable line at " + line.segment().getFileName() + " offset " + line.offset() + " (" + why
+                + ")");
     }
 
     /** Reads trusted public key files; a bad one is a usage error naming the file. */

@@ -12,7 +12,10 @@ import java.time.Instant;
 
 /** {@code p9gate audit export}: records as RFC 5424 syslog lines or as the stored JSON Lines. */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = "Export (filtered) records as RFC 5424 syslog lines or JSON Lines.")
+        description = "Export (filtered) records as RFC 5424 syslog lines or JSON Lines.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  p9gate audit export --log /var/lib/p9gate/audit --format rfc5424 --hostname ecu-a | logger --rfc5424",
+                "  p9gate audit export --log DIR --format jsonl --since 2026-05-01T00:00:00Z > may.jsonl"})
 final class ExportCommand extends CliCommand {
     enum Format { rfc5424, jsonl }
 

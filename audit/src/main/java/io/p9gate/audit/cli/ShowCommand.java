@@ -12,7 +12,11 @@ import java.nio.file.Path;
 import java.time.Instant;
 
 /** {@code p9gate audit show}: filtered records as a table or as the stored JSON lines, optionally following. */
-@Command(name = "show", mixinStandardHelpOptions = true, description = "List records, filtered; --follow for a live log.")
+@Command(name = "show", mixinStandardHelpOptions = true, description = "List records, filtered; --follow for a live log.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  p9gate audit show --log /var/lib/p9gate/audit --vm infotainment --decision refused --since 2h",
+                "  p9gate audit show --log DIR --errno EDQUOT --path '/cache/**' --format json",
+                "  p9gate audit show --log DIR --follow"})
 final class ShowCommand extends CliCommand {
     enum Format { table, json }
 

@@ -44,6 +44,34 @@ class PolicyCommandTest {
         assertTrue(r.out().contains("rule:     vm.vm1.share.data.read-only[0]  (" + dir.resolve("p.yaml").toAbsolutePath() + ":9:"), r.out());
     }
 
+    /** Issue 13: explain as JSON, with the host ids the request acts as (the map of its VM). */
+    @Test
+    void explainAsJsonShowsTheMappedHostIds() throws Exception {
+        String text = Files.readString(policy(SHARE)).replace("    shares:\n", """
+                    ids:
+                      uid: {ranges: [{guest: 0, host: 200000, count: 65536}]}
+                      gid: {squash: 300}
+                    shares:
+                """);
+        Path p = Files.writeString(dir.resolve("ids.yaml"), text);
+        CliRun r = CliRun.of("explain", p.toString(), "--vm", "vm1", "--op", "OPEN_WRITE", "--path", "/maps/a",
+                "--uid", "1000", "--gid", "7", "--format", "json");
+        assertEquals(0, r.exit(), r.err());
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        assertEquals(201000, json.at("/hostIds/uid").asLong(), r.out());
+        assertEquals(300, json.at("/hostIds/gid").asLong(), r.out());
+        assertEquals("deny", json.get("decision").asText());
+        assertEquals("EROFS", json.get("errno").asText());
+        assertEquals("/maps/a", json.at("/request/path").asText());
+        assertEquals("vm.vm1.share.data.read-only[0]", json.at("/rules/0/id").asText());
+        assertEquals(p.toAbsolutePath().toString(), json.at("/rules/0/file").asText());
+        assertEquals(12, json.at("/rules/0/line").asInt(), r.out());
+        CliRun text1 = CliRun.of("explain", p.toString(), "--vm", "vm1", "--op", "OPEN_WRITE", "--path", "/maps/a",
+                "--uid", "1000", "--gid", "7");
+        assertTrue(text1.out().contains("ids:      guest uid 1000 -> host uid 201000, guest gid 7 -> host gid 300"),
+                text1.out());
+    }
+
     @Test
     void explainOfDefaultDenySaysSo() throws Exception {
         CliRun r = CliRun.of("explain", policy("path: /srv/p9gate/data").toString(), "--vm", "vm1", "--op", "walk", "--path", "/");
@@ -57,7 +85,8 @@ class PolicyCommandTest {
         CliRun r = CliRun.of("check", policy("path: /srv/p9gate/data\naccess: maybe\n").toString());
         assertEquals(1, r.exit());
         assertEquals(1, r.err().lines().count(), r.err());
-        assertTrue(r.err().startsWith(dir.resolve("p.yaml").toAbsolutePath() + ":8:17: error: access must be"), r.err());
+        assertTrue(r.err().startsWith("p9gate policy check: error: " + dir.resolve("p.yaml").toAbsolutePath()
+                + ":8:17: access must be"), r.err());
     }
 
     @Test
@@ -106,7 +135,7 @@ class PolicyCommandTest {
             CliRun r = CliRun.of(args);
             assertEquals(2, r.exit(), String.join(" ", args));
             assertEquals(1, r.err().lines().count(), r.err());
-            assertTrue(r.err().startsWith("error: "), r.err());
+            assertTrue(r.err().matches("(?s)p9gate policy( [a-z]+)?: error: .*"), r.err());
         }
     }
 
@@ -114,6 +143,7 @@ class PolicyCommandTest {
     void missingFileIsOneLine() {
         CliRun r = CliRun.of("check", dir.resolve("none.yaml").toString());
         assertEquals(1, r.exit());
-        assertEquals(dir.resolve("none.yaml").toAbsolutePath() + ": error: cannot read: no such file", r.err().strip());
+        assertEquals("p9gate policy check: error: " + dir.resolve("none.yaml").toAbsolutePath() + ": cannot read: no such file",
+                r.err().strip());
     }
 }
