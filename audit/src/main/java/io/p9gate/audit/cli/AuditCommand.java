@@ -36,6 +36,6 @@ public final class AuditCommand implements Runnable {
 
     /** Runs the command line and exits; for a launcher's main (a reviewer's machine needs only this module). */
     public static void main(String[] args) {
-        System.exit(commandLine(new AuditCommand()).execute(args));
+        System.exit(StandardOutput.execute(commandLine(new AuditCommand()), args));
     }
 }

@@ -42,13 +42,16 @@ final class ExportCommand extends CliCommand {
         return 0;
     }
 
-    private void export(StoredLine line) {
+    /** Exports the line if it passes the filters; false once nobody reads the output any more. */
+    private boolean export(StoredLine line) {
         AuditRecord r = parsed(line);
-        if (r != null && filter.test(r)) {
-            out().println(switch (format) {
-                case rfc5424 -> Rfc5424.format(r, line.bytes(), hostname);
-                case jsonl -> new String(line.bytes(), StandardCharsets.US_ASCII);
-            });
+        if (r == null || !filter.test(r)) {
+            return true;
         }
+        out().println(switch (format) {
+            case rfc5424 -> Rfc5424.format(r, line.bytes(), hostname);
+            case jsonl -> new String(line.bytes(), StandardCharsets.US_ASCII);
+        });
+        return !out().checkError();
     }
 }

@@ -44,29 +44,28 @@ final class ShowCommand extends CliCommand {
         }
         LogTail tail = new LogTail(dir);
         tail.poll(this::print);
-        out().flush();
-        while (follow && !Thread.currentThread().isInterrupted()) {
+        while (follow && !out().checkError() && !Thread.currentThread().isInterrupted()) {
             try {
                 Thread.sleep(pollMs);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             }
-            if (tail.poll(this::print) > 0) {
-                out().flush();
-            }
+            tail.poll(this::print);
         }
         return 0;
     }
 
-    private void print(StoredLine line) {
+    /** Prints the line if it passes the filters; false once nobody reads the output any more ({@code | head}). */
+    private boolean print(StoredLine line) {
         AuditRecord r = parsed(line);
         if (r == null || !filter.test(r)) {
-            return;
+            return true;
         }
         switch (format) {
             case table -> RecordTable.row(out(), r);
             case json -> out().println(new String(line.bytes(), StandardCharsets.US_ASCII));
         }
+        return !out().checkError();
     }
 }

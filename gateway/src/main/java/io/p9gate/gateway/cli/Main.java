@@ -4,6 +4,7 @@ import io.netty.util.internal.logging.InternalLoggerFactory;
 import io.p9gate.audit.cli.AuditCommand;
 import io.p9gate.audit.cli.CliMessages;
 import io.p9gate.audit.cli.KeysCommand;
+import io.p9gate.audit.cli.StandardOutput;
 import io.p9gate.gateway.compliance.ComplianceCommand;
 import io.p9gate.policy.cli.PolicyCommand;
 import io.netty.util.internal.logging.JdkLoggerFactory;
@@ -71,7 +72,7 @@ public final class Main implements Runnable {
             commandLine.setErr(JournalLogging.prefixingStderr(new java.io.OutputStreamWriter(System.err,
                     java.nio.charset.Charset.defaultCharset())));
         }
-        System.exit(commandLine.execute(args));
+        System.exit(StandardOutput.execute(commandLine, args));
     }
 
     /** Runs one command line and returns its exit code (tests call this instead of {@link #main}). */

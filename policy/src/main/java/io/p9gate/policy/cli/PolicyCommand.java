@@ -1,6 +1,7 @@
 package io.p9gate.policy.cli;
 
 import io.p9gate.audit.cli.CliMessages;
+import io.p9gate.audit.cli.StandardOutput;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -29,6 +30,6 @@ public final class PolicyCommand implements java.util.concurrent.Callable<Intege
 
     /** Runs the command line and exits; for a launcher's main. */
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(StandardOutput.execute(commandLine(), args));
     }
 }
