@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "audit", description = "Verify, review, prove and export the signed audit log.",
         mixinStandardHelpOptions = true,
-        subcommands = {VerifyCommand.class, ShowCommand.class,
+        subcommands = {VerifyCommand.class, ShowCommand.class, StatsCommand.class,
                 ProveCommand.class, CheckProofCommand.class, ExportCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {"  p9gate audit verify --log /var/lib/p9gate/audit --key /etc/p9gate/audit.pub",

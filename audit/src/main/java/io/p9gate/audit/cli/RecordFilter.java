@@ -103,15 +103,9 @@ final class RecordFilter {
         return true;
     }
 
-    /**
-     * {@code refused} is what the guest saw fail, whoever refused it: the policy ({@code deny}) or a later check
-     * such as a quota, which records the policy's {@code allow} with the errno the guest got (EDQUOT).
-     */
+    /** {@code refused} is what the guest saw fail ({@link AuditRecord#refused()}), deny and allow the policy's answer. */
     private boolean decided(AuditRecord r) {
-        if (decision.equals("refused")) {
-            return r.isDecision() && ("deny".equals(r.decision()) || r.errno() != null && r.errno() != 0);
-        }
-        return decision.equals(r.decision());
+        return decision.equals("refused") ? r.refused() : decision.equals(r.decision());
     }
 
     private static Instant time(String option, String value, Instant now) throws UserError {
