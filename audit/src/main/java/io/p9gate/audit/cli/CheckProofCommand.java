@@ -41,7 +41,12 @@ final class CheckProofCommand extends CliCommand {
         if (!Files.isRegularFile(file)) {
             throw usage("no such proof file: " + file);
         }
-        InclusionProof proof = InclusionProof.parse(Files.readString(file, StandardCharsets.UTF_8));
+        InclusionProof proof;
+        try {
+            proof = InclusionProof.parse(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (UserError e) {
+            throw usage(file + " is not a proof: " + e.getMessage());
+        }
         if (proof.record() == null || proof.checkpoint() == null) {
             throw usage("proof lacks its record or checkpoint");
         }

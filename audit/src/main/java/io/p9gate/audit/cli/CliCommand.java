@@ -2,6 +2,7 @@ package io.p9gate.audit.cli;
 
 import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.KeyFormatException;
+import io.p9gate.audit.note.SigningKey;
 import io.p9gate.audit.note.VerifierKey;
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.audit.read.StoredLine;
@@ -12,6 +13,8 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -99,10 +102,24 @@ abstract class CliCommand implements Callable<Integer> {
             try {
                 keys.add(KeyFiles.readVerifierKey(f));
             } catch (KeyFormatException e) {
-                throw usage(f + ": " + e.getMessage());
+                throw usage(isPrivateKey(f) ? f + " is a private key: give the public key (the .pub file written with"
+                        + " it), which is all a reviewer needs" : f + ": " + e.getMessage());
             }
         }
         return keys;
+    }
+
+    /** Whether a file that is no public key is the private one (a reviewer's easy slip: audit.key for audit.pub). */
+    private static boolean isPrivateKey(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        try {
+            SigningKey.parse(Files.readString(file, StandardCharsets.US_ASCII).strip());
+            return true;
+        } catch (KeyFormatException | java.nio.charset.CharacterCodingException e) {
+            return false;
+        }
     }
 
     static UserError usage(String message) {
