@@ -37,10 +37,7 @@ class AuditCliTest {
         log = reviewed.log();
         pub = reviewed.pub();
         key = reviewed.key();
-        try (AuditLog l = reviewed.open(TestLogs.options().withMaxSegmentBytes(4000))) {
-            for (int i = 0; i < 60; i++) {
-                l.append(TestLogs.decision(i));
-            }
+        try (AuditLog l = reviewed.openWithDecisions(60)) {
             l.append(new AuditEvent.Decision("vm-c", 1, "walk", 1, "/odd]\"name", new IdMapping(1, 1, 1, 1),
                     Outcome.DENY, List.of(), "sha256:abc", 13, AuditEvent.NO_BYTES));
         }

@@ -1,6 +1,5 @@
 package io.p9gate.audit.cli;
 
-import io.p9gate.audit.AuditLog;
 import io.p9gate.audit.LogDirectory;
 import io.p9gate.audit.TestLogs;
 import io.p9gate.audit.note.KeyFiles;
@@ -31,11 +30,7 @@ class VerifyMessagesTest {
         ReviewedLog reviewed = ReviewedLog.in(tmp);
         log = reviewed.log();
         pub = reviewed.pub();
-        try (AuditLog l = reviewed.open(TestLogs.options().withMaxSegmentBytes(4000))) {
-            for (int i = 0; i < 60; i++) {
-                l.append(TestLogs.decision(i));
-            }
-        }
+        reviewed.openWithDecisions(60).close();
     }
 
     @Test
