@@ -72,6 +72,51 @@ class PolicyCommandTest {
                 text1.out());
     }
 
+    /** The one error line of {@code check} on this share body. */
+    private String checkError(String shareBody) throws Exception {
+        CliRun r = CliRun.of("check", policy(shareBody).toString());
+        assertEquals(1, r.exit(), r.out());
+        assertEquals(1, r.err().lines().count(), r.err());
+        return r.err().strip();
+    }
+
+    /** Issue 13: a '..' in a flow list is reported at its own column, with a hint, not at the list's. */
+    @Test
+    void aDotDotPathGetsItsOwnColumnAndAHint() throws Exception {
+        String err = checkError("path: /srv/p9gate/data\nhidden: [/maps, /a/../b]\n");
+        // line 8 is "        hidden: [/maps, /a/../b]"; /a/../b starts at column 25
+        assertTrue(err.contains("p.yaml:8:25: "), err);
+        assertTrue(err.contains("'..'") && err.contains("hint:"), err);
+    }
+
+    /** Issue 13: an unclosed '[' is reported where it opens, not on the line after. */
+    @Test
+    void anUnclosedBracketIsReportedWhereItOpens() throws Exception {
+        String err = checkError("path: /srv/p9gate/data\nhidden: [/maps, /cal\naccess: read-only\n");
+        assertTrue(err.contains("p.yaml:8:17: "), err);
+        assertTrue(err.contains("'['"), err);
+    }
+
+    /** Issue 13: overlapping uid ranges name the ids they share, not the ranges' indices. */
+    @Test
+    void overlappingUidRangesNameTheIds() throws Exception {
+        String text = Files.readString(policy(SHARE)).replace("    shares:\n", """
+                    ids:
+                      uid:
+                        ranges:
+                          - {guest: 0, host: 200000, count: 1000}
+                          - {guest: 500, host: 300000, count: 10}
+                    shares:
+                """);
+        CliRun r = CliRun.of("check", Files.writeString(dir.resolve("ids.yaml"), text).toString());
+        assertEquals(1, r.exit());
+        String err = r.err().strip();
+        assertTrue(err.contains("ids.yaml:9:13: "), err);
+        assertTrue(err.contains("guest ids 500..509"), err);
+        assertTrue(err.contains("line 8"), err);
+        assertFalse(err.contains("ranges 0 and 1"), err);
+    }
+
     @Test
     void explainOfDefaultDenySaysSo() throws Exception {
         CliRun r = CliRun.of("explain", policy("path: /srv/p9gate/data").toString(), "--vm", "vm1", "--op", "walk", "--path", "/");
