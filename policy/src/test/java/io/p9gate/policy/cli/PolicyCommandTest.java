@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -141,6 +142,35 @@ class PolicyCommandTest {
         assertTrue(r.out().contains("hidden[0] /maps/secret lies inside read-only /maps"), r.out());
         assertTrue(r.out().contains("rules[0] path /maps/secret/x lies inside hidden /maps/secret"), r.out());
         assertEquals(1, CliRun.of("check", "--strict", dir.resolve("p.yaml").toString()).exit());
+    }
+
+    /**
+     * Issue 13: a hand-written {@code permit (principal, action, resource);} opens every share of every VM to every
+     * operation, an {@code access: none} share to writes included; check must say so, and --strict fail on it.
+     */
+    @Test
+    void checkLintsAnUnconditionalHandWrittenPermit() throws Exception {
+        Files.writeString(dir.resolve("open.cedar"), """
+                // the cache may be written by uid 1000 (a permit with a condition: fine)
+                @id("cache-writer")
+                permit (principal, action, resource) when { context.uid == 1000 };
+
+                @id("oops") permit (
+                    principal,
+                    action,
+                    resource
+                );
+                """);
+        String text = "cedar: [open.cedar]\n" + Files.readString(policy("path: /srv/p9gate/data\naccess: none\n"));
+        Path p = Files.writeString(dir.resolve("open.yaml"), text);
+        CliRun r = CliRun.of("check", p.toString());
+        assertEquals(0, r.exit(), r.err());
+        List<String> warnings = r.out().lines().filter(l -> l.contains("unconditional permit")).toList();
+        assertEquals(1, warnings.size(), r.out());
+        assertTrue(warnings.getFirst().startsWith(dir.resolve("open.cedar").toAbsolutePath() + ":5:13: warning: "),
+                warnings.getFirst());
+        assertTrue(warnings.getFirst().contains("oops"), warnings.getFirst());
+        assertEquals(1, CliRun.of("check", "--strict", p.toString()).exit());
     }
 
     @Test
