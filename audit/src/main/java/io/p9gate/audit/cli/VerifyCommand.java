@@ -79,9 +79,10 @@ final class VerifyCommand extends CliCommand {
         if (!showProgress()) {
             return Progress.NONE;
         }
+        long start = System.nanoTime();
         return (read, total, records) -> {
-            long pct = total == 0 ? 100 : read * 100 / total;
-            err().print("\rverifying: " + pct + "% (" + records + " records)");
+            err().print("\r\033[K" + ProgressLine.of("verifying", read, total, records,
+                    java.time.Duration.ofNanos(System.nanoTime() - start)));
             err().flush();
         };
     }
