@@ -127,7 +127,7 @@ class PolicyLoadErrorsTest {
                           - {guest: 0, host: 1000, count: 10}
                           - {guest: 5, host: 9000, count: 10}
                 """);
-        assertEquals(7, e.pos().line());
-        assertTrue(e.reason().contains("overlap"), e.reason());
+        assertEquals(9, e.pos().line(), "at the range that overlaps an earlier one");
+        assertTrue(e.reason().contains("overlaps the range at line 8: guest ids 5..9 are in both"), e.reason());
     }
 }

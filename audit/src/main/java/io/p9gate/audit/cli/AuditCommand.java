@@ -11,8 +11,11 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "audit", description = "Verify, review, prove and export the signed audit log.",
         mixinStandardHelpOptions = true,
-        subcommands = {VerifyCommand.class, ShowCommand.class, ProveCommand.class, CheckProofCommand.class,
-                ExportCommand.class})
+        subcommands = {VerifyCommand.class, ShowCommand.class, StatsCommand.class,
+                ProveCommand.class, CheckProofCommand.class, ExportCommand.class},
+        footerHeading = "%nExamples:%n",
+        footer = {"  p9gate audit verify --log /var/lib/p9gate/audit --key /etc/p9gate/audit.pub",
+                "  p9gate audit show --log /var/lib/p9gate/audit --decision refused --since 1h"})
 public final class AuditCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -20,7 +23,7 @@ public final class AuditCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing subcommand (verify, show, prove, check-proof, export)");
+                "missing subcommand (" + String.join(", ", spec.subcommands().keySet()) + ")");
     }
 
     /**
@@ -28,12 +31,11 @@ public final class AuditCommand implements Runnable {
      * screen: what the gateway's main and scripts want.
      */
     public static CommandLine commandLine(Object command) {
-        CommandLine cl = new CommandLine(command);
-        cl.setParameterExceptionHandler((ex, args) -> {
-            ex.getCommandLine().getErr().println("p9gate: " + ex.getMessage()
-                    + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
-            return CommandLine.ExitCode.USAGE;
-        });
-        return cl;
+        return CliMessages.oneLineErrors(new CommandLine(command));
+    }
+
+    /** Runs the command line and exits; for a launcher's main (a reviewer's machine needs only this module). */
+    public static void main(String[] args) {
+        System.exit(StandardOutput.execute(commandLine(new AuditCommand()), args));
     }
 }

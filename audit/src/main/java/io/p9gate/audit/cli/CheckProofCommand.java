@@ -23,7 +23,9 @@ import java.util.List;
 @Command(name = "check-proof", mixinStandardHelpOptions = true,
         description = "Check an inclusion proof offline against a trusted public key.",
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:the record is in the signed log", "1:the proof does not hold", "2:bad input"})
+        exitCodeList = {"0:the record is in the signed log", "1:the proof does not hold", "2:bad input"},
+        footerHeading = "%nExamples:%n",
+        footer = {"  p9gate audit check-proof record-7.proof.json --key audit.pub"})
 final class CheckProofCommand extends CliCommand {
     private static final int INVALID = 1;
 
@@ -39,7 +41,12 @@ final class CheckProofCommand extends CliCommand {
         if (!Files.isRegularFile(file)) {
             throw usage("no such proof file: " + file);
         }
-        InclusionProof proof = InclusionProof.parse(Files.readString(file, StandardCharsets.UTF_8));
+        InclusionProof proof;
+        try {
+            proof = InclusionProof.parse(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (UserError e) {
+            throw usage(file + " is not a proof: " + e.getMessage());
+        }
         if (proof.record() == null || proof.checkpoint() == null) {
             throw usage("proof lacks its record or checkpoint");
         }

@@ -2,9 +2,9 @@ package io.p9gate.audit.cli;
 
 import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.KeyFormatException;
+import io.p9gate.audit.note.SigningKey;
 import io.p9gate.audit.note.VerifierKey;
 import io.p9gate.audit.read.AuditRecord;
-import io.p9gate.audit.read.PrintableText;
 import io.p9gate.audit.read.StoredLine;
 import io.p9gate.audit.verify.FindingClass;
 import picocli.CommandLine.Model.CommandSpec;
@@ -13,6 +13,8 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,9 +53,13 @@ abstract class CliCommand implements Callable<Integer> {
         }
     }
 
-    /** One line on stderr; the message may quote file contents, so it is escaped. */
+    /** One line on stderr ({@link CliMessages}); the message may quote file contents, so it is escaped. */
     private void error(String message) {
-        err().println("p9gate: " + PrintableText.escape(message));
+        err().println(CliMessages.error(spec, message));
+    }
+
+    void warning(String message) {
+        err().println(CliMessages.warning(spec, message));
     }
 
     PrintWriter out() {
@@ -85,8 +91,8 @@ abstract class CliCommand implements Callable<Integer> {
     }
 
     private void skipping(StoredLine line, String why) {
-        err().println("p9gate: skipping unreadable line at " + line.segment().getFileName() + " offset " + line.offset()
-                + " (" + why + ")");
+        warning("skipping unreadable line at " + line.segment().getFileName() + " offset " + line.offset() + " (" + why
+                + ")");
     }
 
     /** Reads trusted public key files; a bad one is a usage error naming the file. */
@@ -96,10 +102,24 @@ abstract class CliCommand implements Callable<Integer> {
             try {
                 keys.add(KeyFiles.readVerifierKey(f));
             } catch (KeyFormatException e) {
-                throw usage(f + ": " + e.getMessage());
+                throw usage(isPrivateKey(f) ? f + " is a private key: give the public key (the .pub file written with"
+                        + " it), which is all a reviewer needs" : f + ": " + e.getMessage());
             }
         }
         return keys;
+    }
+
+    /** Whether a file that is no public key is the private one (a reviewer's easy slip: audit.key for audit.pub). */
+    private static boolean isPrivateKey(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        try {
+            SigningKey.parse(Files.readString(file, StandardCharsets.US_ASCII).strip());
+            return true;
+        } catch (KeyFormatException | java.nio.charset.CharacterCodingException e) {
+            return false;
+        }
     }
 
     static UserError usage(String message) {

@@ -12,7 +12,10 @@ import java.time.Instant;
 
 /** {@code p9gate audit export}: records as RFC 5424 syslog lines or as the stored JSON Lines. */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = "Export (filtered) records as RFC 5424 syslog lines or JSON Lines.")
+        description = "Export (filtered) records as RFC 5424 syslog lines or JSON Lines.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  p9gate audit export --log /var/lib/p9gate/audit --format rfc5424 --hostname ecu-a | logger --rfc5424",
+                "  p9gate audit export --log DIR --format jsonl --since 2026-05-01T00:00:00Z > may.jsonl"})
 final class ExportCommand extends CliCommand {
     enum Format { rfc5424, jsonl }
 
@@ -39,13 +42,16 @@ final class ExportCommand extends CliCommand {
         return 0;
     }
 
-    private void export(StoredLine line) {
+    /** Exports the line if it passes the filters; false once nobody reads the output any more. */
+    private boolean export(StoredLine line) {
         AuditRecord r = parsed(line);
-        if (r != null && filter.test(r)) {
-            out().println(switch (format) {
-                case rfc5424 -> Rfc5424.format(r, line.bytes(), hostname);
-                case jsonl -> new String(line.bytes(), StandardCharsets.US_ASCII);
-            });
+        if (r == null || !filter.test(r)) {
+            return true;
         }
+        out().println(switch (format) {
+            case rfc5424 -> Rfc5424.format(r, line.bytes(), hostname);
+            case jsonl -> new String(line.bytes(), StandardCharsets.US_ASCII);
+        });
+        return !out().checkError();
     }
 }

@@ -1,5 +1,7 @@
 package io.p9gate.audit.cli;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -37,7 +39,7 @@ record InclusionProof(long leafIndex, String record, long treeSize, List<byte[]>
         try {
             JsonNode n = JSON.readTree(json);
             if (n == null || !FORMAT.equals(n.path("format").asText())) {
-                throw CliCommand.usage("not a " + FORMAT + " document");
+                throw CliCommand.usage("not a " + FORMAT + " document (no \"format\": \"" + FORMAT + "\")");
             }
             List<byte[]> path = new ArrayList<>();
             for (JsonNode h : n.path("path")) {
@@ -45,8 +47,15 @@ record InclusionProof(long leafIndex, String record, long treeSize, List<byte[]>
             }
             return new InclusionProof(n.path("leafIndex").asLong(-1), n.path("record").asText(null),
                     n.path("treeSize").asLong(-1), path, n.path("checkpoint").asText(null));
-        } catch (IOException | IllegalArgumentException e) {
-            throw CliCommand.usage("proof is not valid JSON: " + e.getMessage());
+        } catch (JsonProcessingException e) {
+            // Jackson's own message spans lines and names its internals; the reviewer needs where and what.
+            JsonLocation at = e.getLocation();
+            throw CliCommand.usage("not JSON" + (at == null ? "" : " (line " + at.getLineNr() + ", column "
+                    + at.getColumnNr() + ")") + ": " + e.getOriginalMessage().lines().findFirst().orElse(""));
+        } catch (IOException e) {
+            throw CliCommand.usage("unreadable: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw CliCommand.usage("an audit path hash is not base64");
         }
     }
 }

@@ -12,7 +12,9 @@ import java.security.SecureRandom;
 
 /** {@code p9gate keys}: audit signing keys. */
 @Command(name = "keys", description = "Manage the Ed25519 keys that sign audit checkpoints.",
-        mixinStandardHelpOptions = true, subcommands = KeysCommand.Generate.class)
+        mixinStandardHelpOptions = true, subcommands = KeysCommand.Generate.class,
+        footerHeading = "%nExamples:%n",
+        footer = {"  p9gate keys generate --name ecu-a-audit --out /etc/p9gate/audit"})
 public final class KeysCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -23,7 +25,9 @@ public final class KeysCommand implements Runnable {
     }
 
     @Command(name = "generate", mixinStandardHelpOptions = true,
-            description = "Write PREFIX.key (private, mode 0600) and PREFIX.pub (give this one to reviewers).")
+            description = "Write PREFIX.key (private, mode 0600) and PREFIX.pub (give this one to reviewers).",
+        footerHeading = "%nExamples:%n",
+        footer = {"  p9gate keys generate --name ecu-a-audit --out /etc/p9gate/audit"})
     static final class Generate extends CliCommand {
         @Option(names = "--name", required = true, description = "Key name shown in checkpoint signatures.")
         String name;

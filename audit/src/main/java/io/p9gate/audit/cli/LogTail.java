@@ -10,7 +10,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Reads complete lines of a live log that it has not read yet, across segment rotation. A line still being
@@ -25,10 +25,17 @@ final class LogTail {
         this.dir = dir;
     }
 
-    /** Delivers every new complete line; returns how many. */
-    int poll(Consumer<StoredLine> sink) throws IOException {
+    /**
+     * Delivers every new complete line until {@code sink} answers false (its reader has gone away); returns how
+     * many it delivered. After a stop, the next poll starts after the last line delivered.
+     */
+    int poll(Predicate<StoredLine> sink) throws IOException {
         int[] count = {0};
+        boolean[] stopped = {false};
         for (Path s : LogDirectory.segments(dir)) {
+            if (stopped[0]) {
+                break;
+            }
             if (segment != null && s.compareTo(segment) < 0) {
                 continue;
             }
@@ -39,11 +46,13 @@ final class LogTail {
             try (FileChannel ch = FileChannel.open(s, StandardOpenOption.READ)) {
                 ch.position(offset);
                 InputStream in = new java.io.BufferedInputStream(Channels.newInputStream(ch), 1 << 16);
-                offset += SegmentReader.readLines(s, offset, in, line -> {
-                    if (line.terminated()) {
-                        count[0]++;
-                        sink.accept(line);
+                offset += SegmentReader.readLinesWhile(s, offset, in, line -> {
+                    if (!line.terminated()) {
+                        return true;
                     }
+                    count[0]++;
+                    stopped[0] = !sink.test(line);
+                    return !stopped[0];
                 });
             }
         }

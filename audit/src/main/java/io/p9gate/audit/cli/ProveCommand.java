@@ -31,7 +31,9 @@ import java.util.List;
  * covers it and that the stored records actually reproduce. Recomputes from the stored leaves (offline tool).
  */
 @Command(name = "prove", mixinStandardHelpOptions = true,
-        description = "Print an inclusion proof (JSON) of record SEQ against a signed checkpoint.")
+        description = "Print an inclusion proof (JSON) of record SEQ against a signed checkpoint.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  p9gate audit prove 7 --log /var/lib/p9gate/audit --key audit.pub > record-7.proof.json"})
 final class ProveCommand extends CliCommand {
     @Mixin
     LogDirOption log;

@@ -1,6 +1,7 @@
 package io.p9gate.audit.cli;
 
 import io.p9gate.audit.read.AuditRecord;
+import io.p9gate.audit.read.ErrnoNames;
 import picocli.CommandLine.Option;
 
 import java.nio.file.FileSystems;
@@ -9,6 +10,7 @@ import java.nio.file.PathMatcher;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,8 +25,19 @@ final class RecordFilter {
     @Option(names = "--op", description = "Only this 9P operation (e.g. walk, lopen) or event type (e.g. start).")
     String op;
 
-    @Option(names = "--decision", description = "Only decisions with this outcome: allow or deny.")
+    @Option(names = "--decision", paramLabel = "allow|deny|refused",
+            description = "Only decisions the policy allowed or denied, or every request the guest saw refused "
+                    + "(refused: denied, or allowed but failed with an errno, e.g. a quota's EDQUOT).")
     String decision;
+
+    @Option(names = "--errno", paramLabel = "NAME|NUMBER", description = "Only decisions with this errno: EDQUOT or 122; 0 for success.")
+    String errnoText;
+
+    @Option(names = "--rule", paramLabel = "ID", description = "Only decisions this rule took part in.")
+    String rule;
+
+    @Option(names = "--session", paramLabel = "N", description = "Only records of this session.")
+    Long session;
 
     @Option(names = "--path", paramLabel = "GLOB", description = "Only paths matching this glob (** crosses '/').")
     String pathGlob;
@@ -35,14 +48,19 @@ final class RecordFilter {
     @Option(names = "--until", paramLabel = "TIME", description = "Up to this time (same forms as --since).")
     String until;
 
+    private Integer errno;
     private PathMatcher matcher;
     private Instant from;
     private Instant to;
 
     /** Checks the options once; bad values become a one-line usage error. */
     RecordFilter compile(Instant now) throws UserError {
-        if (decision != null && !decision.equals("allow") && !decision.equals("deny")) {
-            throw CliCommand.usage("--decision must be allow or deny, not " + decision);
+        if (decision != null && !List.of("allow", "deny", "refused").contains(decision)) {
+            throw CliCommand.usage("--decision must be allow, deny or refused, not " + decision);
+        }
+        if (errnoText != null) {
+            errno = ErrnoNames.parse(errnoText).orElseThrow(() -> CliCommand.usage(
+                    "--errno wants an errno name (EACCES, EDQUOT) or number, not " + errnoText));
         }
         if (pathGlob != null) {
             try {
@@ -63,7 +81,16 @@ final class RecordFilter {
         if (op != null && !op.equals(r.isDecision() ? r.op() : r.type())) {
             return false;
         }
-        if (decision != null && !decision.equals(r.decision())) {
+        if (decision != null && !decided(r)) {
+            return false;
+        }
+        if (errno != null && !errno.equals(r.errno())) {
+            return false;
+        }
+        if (rule != null && (r.rules() == null || !r.rules().contains(rule))) {
+            return false;
+        }
+        if (session != null && !session.equals(r.session())) {
             return false;
         }
         if (matcher != null && (r.path() == null || !matcher.matches(Path.of(r.path())))) {
@@ -74,6 +101,11 @@ final class RecordFilter {
             return (from == null || !t.isBefore(from)) && (to == null || !t.isAfter(to));
         }
         return true;
+    }
+
+    /** {@code refused} is what the guest saw fail ({@link AuditRecord#refused()}), deny and allow the policy's answer. */
+    private boolean decided(AuditRecord r) {
+        return decision.equals("refused") ? r.refused() : decision.equals(r.decision());
     }
 
     private static Instant time(String option, String value, Instant now) throws UserError {

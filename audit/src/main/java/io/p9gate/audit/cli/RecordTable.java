@@ -1,6 +1,7 @@
 package io.p9gate.audit.cli;
 
 import io.p9gate.audit.read.AuditRecord;
+import io.p9gate.audit.read.ErrnoNames;
 import io.p9gate.audit.read.PrintableText;
 
 import java.io.PrintWriter;
@@ -26,7 +27,7 @@ final class RecordTable {
         String rules = r.rules() == null ? "" : String.join(",", r.rules());
         out.printf(Locale.ROOT, FORMAT, r.seq(), dash(r.time()), dash(r.vm()), r.session() == null ? "-" : r.session(),
                 dash(r.isDecision() ? r.op() : r.type()), dash(r.decision()), r.isDecision() ? r.requests() : "-",
-                r.errno() == null ? "-" : r.errno(),
+                r.errno() == null ? "-" : ErrnoNames.name(r.errno()),
                 rules.isEmpty() ? "-" : PrintableText.escape(rules), dash(r.isDecision() ? r.path() : r.detail()));
     }
 

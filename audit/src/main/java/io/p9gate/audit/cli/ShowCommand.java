@@ -12,7 +12,11 @@ import java.nio.file.Path;
 import java.time.Instant;
 
 /** {@code p9gate audit show}: filtered records as a table or as the stored JSON lines, optionally following. */
-@Command(name = "show", mixinStandardHelpOptions = true, description = "List records, filtered; --follow for a live log.")
+@Command(name = "show", mixinStandardHelpOptions = true, description = "List records, filtered; --follow for a live log.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  p9gate audit show --log /var/lib/p9gate/audit --vm infotainment --decision refused --since 2h",
+                "  p9gate audit show --log DIR --errno EDQUOT --path '/cache/**' --format json",
+                "  p9gate audit show --log DIR --follow"})
 final class ShowCommand extends CliCommand {
     enum Format { table, json }
 
@@ -40,29 +44,28 @@ final class ShowCommand extends CliCommand {
         }
         LogTail tail = new LogTail(dir);
         tail.poll(this::print);
-        out().flush();
-        while (follow && !Thread.currentThread().isInterrupted()) {
+        while (follow && !out().checkError() && !Thread.currentThread().isInterrupted()) {
             try {
                 Thread.sleep(pollMs);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             }
-            if (tail.poll(this::print) > 0) {
-                out().flush();
-            }
+            tail.poll(this::print);
         }
         return 0;
     }
 
-    private void print(StoredLine line) {
+    /** Prints the line if it passes the filters; false once nobody reads the output any more ({@code | head}). */
+    private boolean print(StoredLine line) {
         AuditRecord r = parsed(line);
         if (r == null || !filter.test(r)) {
-            return;
+            return true;
         }
         switch (format) {
             case table -> RecordTable.row(out(), r);
             case json -> out().println(new String(line.bytes(), StandardCharsets.US_ASCII));
         }
+        return !out().checkError();
     }
 }

@@ -22,7 +22,10 @@ import java.util.List;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:intact (an unanchored crash tail is reported, not an error)", "1:log unreadable",
                 "2:bad input", "3:modified", "4:inserted", "5:deleted", "6:reordered", "7:truncated",
-                "8:fork", "9:unknown key", "10:bad signature", "11:malformed"})
+                "8:fork", "9:unknown key", "10:bad signature", "11:malformed"},
+        footerHeading = "%nExamples:%n",
+        footer = {"  p9gate audit verify --log /var/lib/p9gate/audit --key /etc/p9gate/audit.pub",
+                "  p9gate audit verify --log DIR --key old.pub --key new.pub --pin last.pin --save-pin last.pin --progress"})
 final class VerifyCommand extends CliCommand {
     @Mixin
     LogDirOption log;
@@ -76,9 +79,10 @@ final class VerifyCommand extends CliCommand {
         if (!showProgress()) {
             return Progress.NONE;
         }
+        long start = System.nanoTime();
         return (read, total, records) -> {
-            long pct = total == 0 ? 100 : read * 100 / total;
-            err().print("\rverifying: " + pct + "% (" + records + " records)");
+            err().print("\r\033[K" + ProgressLine.of("verifying", read, total, records,
+                    java.time.Duration.ofNanos(System.nanoTime() - start)));
             err().flush();
         };
     }

@@ -38,6 +38,14 @@ public record AuditRecord(
         return "decision".equals(type);
     }
 
+    /**
+     * Whether the guest saw this request fail, whoever refused it: the policy ({@code deny}) or a later check that
+     * records the policy's {@code allow} with the errno the guest got (a quota's EDQUOT, a backend's ENOSPC).
+     */
+    public boolean refused() {
+        return isDecision() && ("deny".equals(decision) || errno != null && errno != 0);
+    }
+
     /** How many requests a decision record stands for (1 when the field is absent: logs before it existed). */
     public long requests() {
         return count == null ? 1 : count;

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /** Streams the stored lines of all segments of an audit directory, in order, without re-encoding anything. */
 public final class SegmentReader {
@@ -36,6 +37,18 @@ public final class SegmentReader {
      * bytes up to and including the last newline, so that a follower can resume after the last complete line.
      */
     public static long readLines(Path segment, long offset, InputStream in, Consumer<StoredLine> sink) throws IOException {
+        return readLinesWhile(segment, offset, in, line -> {
+            sink.accept(line);
+            return true;
+        });
+    }
+
+    /**
+     * As {@link #readLines}, but stops after the first line {@code sink} answers false to (a reviewer whose output
+     * has gone away); the count then ends with that line.
+     */
+    public static long readLinesWhile(Path segment, long offset, InputStream in, Predicate<StoredLine> sink)
+            throws IOException {
         byte[] buf = new byte[512];
         int len = 0;
         long lineStart = offset;
@@ -44,9 +57,12 @@ public final class SegmentReader {
         while ((b = in.read()) >= 0) {
             pos++;
             if (b == '\n') {
-                sink.accept(new StoredLine(segment, lineStart, Arrays.copyOf(buf, len), true));
+                boolean more = sink.test(new StoredLine(segment, lineStart, Arrays.copyOf(buf, len), true));
                 len = 0;
                 lineStart = pos;
+                if (!more) {
+                    return lineStart - offset;
+                }
                 continue;
             }
             if (len == buf.length) {
@@ -55,7 +71,7 @@ public final class SegmentReader {
             buf[len++] = (byte) b;
         }
         if (len > 0) {
-            sink.accept(new StoredLine(segment, lineStart, Arrays.copyOf(buf, len), false));
+            sink.test(new StoredLine(segment, lineStart, Arrays.copyOf(buf, len), false));
         }
         return lineStart - offset;
     }

@@ -21,14 +21,17 @@ public sealed interface Finding {
         }
     }
 
-    /** Record {@code seq}'s stored bytes are not what its successor's {@code prev} hash committed to. */
-    record Modified(long seq, long position) implements Finding {
+    /**
+     * Record {@code seq}'s stored bytes are not what its successor's {@code prev} hash committed to. {@code position}
+     * counts stored records from 0 across segments; {@code where} is the segment file and line a reader opens.
+     */
+    record Modified(long seq, long position, String where) implements Finding {
         public FindingClass findingClass() {
             return FindingClass.MODIFIED;
         }
 
         public String describe() {
-            return "record " + seq + " (line " + position + ") was modified: the next record's prev hash does not match it";
+            return "record " + seq + " (" + where + ") was modified: the next record's prev hash does not match it";
         }
     }
 
@@ -44,14 +47,14 @@ public sealed interface Finding {
         }
     }
 
-    /** A record that was never written by the gateway, found at stored position {@code position}. */
-    record Inserted(long seq, long position) implements Finding {
+    /** A record that was never written by the gateway, found at stored position {@code position}, {@code where}. */
+    record Inserted(long seq, long position, String where) implements Finding {
         public FindingClass findingClass() {
             return FindingClass.INSERTED;
         }
 
         public String describe() {
-            return "record claiming seq " + seq + " at line " + position + " was inserted";
+            return "record claiming seq " + seq + " (" + where + ") was inserted";
         }
     }
 

@@ -79,8 +79,26 @@ public record VerificationReport(long records, int segments, int checkpoints, in
         }
     }
 
+    /**
+     * Every finding is a checkpoint signed by a key the reviewer did not give: the reviewer holds the wrong key, which
+     * is one thing to say, not one finding per checkpoint over a TAMPERED line.
+     */
+    private boolean signedOnlyByOtherKeys() {
+        return verifiedCheckpoints == 0 && !findings.isEmpty()
+                && findings.stream().allMatch(f -> f instanceof Finding.UnknownKey);
+    }
+
+    private List<String> otherSigners() {
+        return findings.stream().flatMap(f -> ((Finding.UnknownKey) f).signers().stream()).distinct().sorted().toList();
+    }
+
     /** A short human summary, one finding per line (escaped: a finding may quote text from the log). */
     public String summary() {
+        if (signedOnlyByOtherKeys()) {
+            return "NOT VERIFIED: this log is not signed by that key: its " + checkpoints + " checkpoint(s) are signed by "
+                    + PrintableText.escape(String.join(", ", otherSigners())) + " (" + records + " records in "
+                    + segments + " segment(s); check the --key you gave)\n";
+        }
         StringBuilder b = new StringBuilder();
         b.append(ok() ? "OK" : "TAMPERED").append(": ").append(records).append(" records in ").append(segments)
                 .append(" segment(s), ").append(verifiedCheckpoints).append('/').append(checkpoints)

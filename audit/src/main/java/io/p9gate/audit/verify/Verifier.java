@@ -166,6 +166,11 @@ public final class Verifier {
         private long previousSeq = -1;
         private long bytesRead;
         long position;
+        /** The line being read: its segment and 1-based line number, and the same for the line before it. */
+        private Path segment;
+        private long lineNumber;
+        private String where = "";
+        private String previousWhere = "";
         long tornBytes;
         /** Decision records, and the requests they stand for (a summary of repeated refusals counts many). */
         long decisions;
@@ -179,6 +184,13 @@ public final class Verifier {
         }
 
         void accept(StoredLine line) {
+            if (!line.segment().equals(segment)) {
+                segment = line.segment();
+                lineNumber = 0;
+            }
+            lineNumber++;
+            previousWhere = where;
+            where = segment.getFileName() + " line " + lineNumber;
             byte[] bytes = line.bytes();
             bytesRead += bytes.length + 1;
             if (!line.terminated()) {
@@ -220,15 +232,15 @@ public final class Verifier {
                 case NORMAL -> {
                     if (!linked && previousNormal && h.seq() == previousSeq + 1) {
                         findings.add(linksToRecordBeforePrevious(h)
-                                ? new Finding.Inserted(previousSeq, position - 1)
-                                : new Finding.Modified(previousSeq, position - 1));
+                                ? new Finding.Inserted(previousSeq, position - 1, previousWhere)
+                                : new Finding.Modified(previousSeq, position - 1, previousWhere));
                     } else if (!linked && position == 0) {
-                        findings.add(new Finding.Modified(h.seq(), position));
+                        findings.add(new Finding.Modified(h.seq(), position, where));
                     }
                 }
                 case DUPLICATE -> findings.add(linksToRecordBeforePrevious(h)
-                        ? new Finding.Inserted(previousSeq, position - 1)
-                        : new Finding.Inserted(h.seq(), position));
+                        ? new Finding.Inserted(previousSeq, position - 1, previousWhere)
+                        : new Finding.Inserted(h.seq(), position, where));
                 case AHEAD, LATE -> { } // reported by the tracker as deletion or reordering
             }
             if (h.isCheckpoint()) {
@@ -252,8 +264,7 @@ public final class Verifier {
             seqs.accept(seqs.end()); // an unreadable line takes the place of the record expected there
             firstMalformed = Math.min(firstMalformed, position);
             previousNormal = false;
-            findings.add(new Finding.Malformed("segment " + line.segment().getFileName() + " offset " + line.offset(),
-                    problem));
+            findings.add(new Finding.Malformed(where + " (offset " + line.offset() + ")", problem));
         }
 
         boolean matches(TrustedCheckpoint t) {

@@ -21,8 +21,9 @@ record CliRun(int exit, String out, String err) {
         return of(new AuditCommand(), args);
     }
 
-    /** Bad input must give one line and no stack trace. */
+    /** Bad input must give one line, in the common style ({@code p9gate audit verify: error: ...}), and no stack trace. */
     boolean oneLineError() {
-        return err.strip().lines().count() == 1 && !err.contains("\tat ") && err.startsWith("p9gate: ");
+        return err.strip().lines().count() == 1 && !err.contains("\tat ")
+                && err.matches("(?s)p9gate (audit|keys)( [a-z-]+)?: error: .*");
     }
 }

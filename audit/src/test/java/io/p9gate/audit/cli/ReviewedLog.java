@@ -20,4 +20,13 @@ record ReviewedLog(Path log, Path pub, SigningKey key) {
     AuditLog open(AuditOptions options) throws Exception {
         return AuditLog.open(log, key, options);
     }
+
+    /** Opens the log with small segments and writes {@link TestLogs#decision} 0..n-1: several segments and checkpoints. */
+    AuditLog openWithDecisions(int n) throws Exception {
+        AuditLog l = open(TestLogs.options().withMaxSegmentBytes(4000));
+        for (int i = 0; i < n; i++) {
+            l.append(TestLogs.decision(i));
+        }
+        return l;
+    }
 }

@@ -2,7 +2,9 @@ package io.p9gate.gateway.cli;
 
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import io.p9gate.audit.cli.AuditCommand;
+import io.p9gate.audit.cli.CliMessages;
 import io.p9gate.audit.cli.KeysCommand;
+import io.p9gate.audit.cli.StandardOutput;
 import io.p9gate.gateway.compliance.ComplianceCommand;
 import io.p9gate.policy.cli.PolicyCommand;
 import io.netty.util.internal.logging.JdkLoggerFactory;
@@ -16,12 +18,13 @@ import picocli.CommandLine.Command;
 /**
  * The {@code p9gate} command. Each job is a subcommand class listed below; new ones (audit,
  * keys, policy, ...) are added to {@code subcommands}. Bad arguments print one line on stderr and
- * exit 2; no stack trace ever reaches a user.
+ * exit 2, a failure one line and exit 1, both as {@code p9gate <command>: error: ...} ({@link CliMessages});
+ * no stack trace ever reaches a user. Every command's help ends with examples ({@link UsageExamples}).
  */
 @Command(name = "p9gate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Policy-driven 9P2000.L file-sharing gateway.",
         subcommands = {ServeCommand.class, DemoCommand.class, PolicyCommand.class, AuditCommand.class, KeysCommand.class,
-                PackageCommand.class, ComplianceCommand.class, CommandLine.HelpCommand.class})
+                PackageCommand.class, ComplianceCommand.class, HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for a command line that cannot be run as given. */
     public static final int EXIT_USAGE = 2;
@@ -69,7 +72,7 @@ public final class Main implements Runnable {
             commandLine.setErr(JournalLogging.prefixingStderr(new java.io.OutputStreamWriter(System.err,
                     java.nio.charset.Charset.defaultCharset())));
         }
-        System.exit(commandLine.execute(args));
+        System.exit(StandardOutput.execute(commandLine, args));
     }
 
     /** Runs one command line and returns its exit code (tests call this instead of {@link #main}). */
@@ -90,25 +93,15 @@ public final class Main implements Runnable {
         CommandLine commandLine = new CommandLine(new Main());
         // The policy module's tools know nothing of a running gateway; reload signals one, so it lives here.
         commandLine.getSubcommands().get("policy").addSubcommand("reload", new PolicyReloadCommand());
-        commandLine.setParameterExceptionHandler(Main::badUsage);
+        UsageExamples.addTo(commandLine);
+        CliMessages.oneLineErrors(commandLine);
         commandLine.setExecutionExceptionHandler((e, cl, parsed) -> failed(cl, e));
         return commandLine;
     }
 
-    private static int badUsage(CommandLine.ParameterException e, String[] args) {
-        CommandLine command = e.getCommandLine();
-        PrintWriter err = command.getErr();
-        err.println(command.getCommandSpec().qualifiedName() + ": " + e.getMessage()
-                + " (see " + command.getCommandSpec().qualifiedName() + " --help)");
-        err.flush();
-        return EXIT_USAGE;
-    }
-
     private static int failed(CommandLine command, Exception e) {
-        PrintWriter err = command.getErr();
-        err.println(command.getCommandSpec().qualifiedName() + ": " + (e.getMessage() != null ? e.getMessage()
-                : e.getClass().getSimpleName()));
-        err.flush();
+        CliMessages.printError(command.getCommandSpec(),
+                e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
         return EXIT_FAILURE;
     }
 

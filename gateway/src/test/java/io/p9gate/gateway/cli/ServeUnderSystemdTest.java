@@ -70,6 +70,7 @@ class ServeUnderSystemdTest {
         }
         List<String> journal = Files.readAllLines(stderr);
         assertEquals(1, journal.size(), journal.toString());
-        assertTrue(journal.getFirst().startsWith("<3>p9gate serve: production profile refuses to start: "), journal.toString());
+        assertTrue(journal.getFirst().startsWith("<3>p9gate serve: error: production profile refuses to start: "),
+                journal.toString());
     }
 }

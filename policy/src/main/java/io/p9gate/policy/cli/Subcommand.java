@@ -1,36 +1,34 @@
 package io.p9gate.policy.cli;
 
+import io.p9gate.audit.cli.CliMessages;
 import picocli.CommandLine;
 
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * What the policy subcommands share: they validate their own arguments so that bad input gives one
- * line and exit code 2 instead of picocli's full usage dump, however the command line is built.
+ * What the policy subcommands share: their problems are reported in the one p9gate style ({@link CliMessages}):
+ * {@code p9gate policy check: error: FILE:LINE:COL: why}, usage errors with exit code 2.
  */
 abstract class Subcommand implements Callable<Integer> {
 
-    static final int USAGE = 2;
+    static final int USAGE = CliMessages.USAGE;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @CommandLine.Unmatched List<String> unmatched = new ArrayList<>();
-
-    @CommandLine.Parameters(paramLabel = "FILE", arity = "0..1", description = "the YAML file") Path file;
-
     @Override public final Integer call() {
-        if (!unmatched.isEmpty()) return usageError("unexpected argument " + unmatched.getFirst());
-        if (file == null) return usageError("name the FILE");
-        return run(spec.commandLine());
+        int code = run(spec.commandLine());
+        spec.commandLine().getOut().flush();
+        return code;
     }
 
     abstract int run(CommandLine cmd);
 
     int usageError(String message) {
-        spec.commandLine().getErr().println("error: " + message + " (see 'policy " + spec.name() + " --help')");
-        return USAGE;
+        return CliMessages.usageError(spec, message);
+    }
+
+    /** One error line; {@code message} may start with the {@code FILE:LINE:COL} it is about. */
+    void error(String message) {
+        CliMessages.printError(spec, message);
     }
 }

@@ -6,6 +6,9 @@ import io.p9gate.policy.load.PolicyTestFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
 
 import java.util.List;
 
@@ -14,8 +17,14 @@ import java.util.List;
  * mismatch, and on any case that names a VM, share or path the policy does not have.
  */
 @Command(name = "test", mixinStandardHelpOptions = true,
-        description = "Run policy tests: requests with their expected decisions, id mappings, quota limits.")
+        description = "Run policy tests: requests with their expected decisions, id mappings, quota limits.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  p9gate policy test policies/infotainment.tests.yaml",
+                "  p9gate policy test --format junit policies/infotainment.tests.yaml > TEST-policy.xml"})
 final class TestCommand extends Subcommand {
+
+    @Parameters(paramLabel = "FILE", arity = "1", description = "the policy test file (it names its policy)")
+    Path file;
 
     @Option(names = "--verbose", description = "list passing cases too, with what decided them") boolean verbose;
 
@@ -33,10 +42,10 @@ final class TestCommand extends Subcommand {
         try {
             tests = PolicyTestFile.read(file);
         } catch (PolicyLoadException e) {
-            cmd.getErr().println(e.pos() + ": error: " + e.reason());
+            error(e.pos() + ": " + e.reason());
             return Loading.INVALID;
         }
-        PolicyEngine engine = Loading.engine(cmd, tests.policy());
+        PolicyEngine engine = Loading.engine(this, tests.policy());
         if (engine == null) return Loading.INVALID;
         List<TestOutcome> outcomes = PolicyTestRun.run(engine, tests);
         cmd.getOut().print(report.render(file, outcomes, verbose));

@@ -35,6 +35,13 @@ public final class Linter {
             if (vm.shares().isEmpty()) l.out.add(new Finding(vm.pos(), "VM '" + vm.id() + "' has no shares: it can attach to nothing"));
             for (SharePolicy s : vm.shares().values()) l.share(s);
         }
+        for (java.nio.file.Path cedar : policy.cedarFiles()) {
+            try {
+                l.out.addAll(UnconditionalPermits.in(cedar, Files.readString(cedar)));
+            } catch (java.io.IOException e) {
+                // loading the policy read it a moment ago; the load error, not a lint finding, is the report
+            }
+        }
         return List.copyOf(l.out);
     }
 

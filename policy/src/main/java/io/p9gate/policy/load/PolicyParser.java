@@ -112,7 +112,8 @@ public final class PolicyParser {
                 return IdMapping.squashTo(f.number("squash", 0), overflow);
             }
             List<IdRange> ranges = new ArrayList<>();
-            for (YamlNode r : f.list("ranges")) {
+            List<YamlNode> nodes = f.list("ranges");
+            for (YamlNode r : nodes) {
                 Fields rf = Fields.of(r, "id range", Set.of("guest", "host", "count"));
                 try {
                     ranges.add(new IdRange(rf.number("guest", -1), rf.number("host", -1), rf.number("count", 1)));
@@ -120,6 +121,7 @@ public final class PolicyParser {
                     throw new PolicyLoadException(r.pos(), e.getMessage());
                 }
             }
+            IdRangeOverlap.check(ranges, nodes, "ids." + what);
             return IdMapping.ranges(ranges, overflow);
         } catch (IllegalArgumentException e) {
             throw new PolicyLoadException(f.pos(), "ids." + what + ": " + e.getMessage());
@@ -189,7 +191,7 @@ public final class PolicyParser {
         try {
             return SharePath.of(t);
         } catch (IllegalArgumentException e) {
-            throw new PolicyLoadException(n.pos(), what + ": " + e.getMessage());
+            throw new PolicyLoadException(n.pos(), what + ": " + e.getMessage() + PathHint.of(t));
         }
     }
 
@@ -215,7 +217,7 @@ public final class PolicyParser {
             try {
                 paths.add(PathPattern.parse(Fields.text(p, "paths item")));
             } catch (IllegalArgumentException ex) {
-                throw new PolicyLoadException(p.pos(), ex.getMessage());
+                throw new PolicyLoadException(p.pos(), ex.getMessage() + PathHint.of(Fields.text(p, "paths item")));
             }
         }
         if (paths.isEmpty()) throw new PolicyLoadException(f.node("paths").pos(), "rule names no path");

@@ -1,6 +1,7 @@
 package io.p9gate.policy.load;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.StreamReadException;
@@ -38,6 +39,9 @@ public final class YamlTreeReader {
             if (t == null) throw new PolicyLoadException(new SourcePos(file, 1, 1), "file is empty");
             return r.node(p);
         } catch (StreamReadException e) {
+            if (e.getCause() instanceof MarkedYAMLException m && UnclosedFlow.of(m) != null) {
+                throw UnclosedFlow.of(m).error(file, m);
+            }
             JsonLocation loc = e.getLocation();
             // SnakeYAML's message alternates unindented sentences with indented excerpts; keep the sentences.
             String msg = e.getOriginalMessage().lines().filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))

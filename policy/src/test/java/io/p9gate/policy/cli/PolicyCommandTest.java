@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -44,6 +45,79 @@ class PolicyCommandTest {
         assertTrue(r.out().contains("rule:     vm.vm1.share.data.read-only[0]  (" + dir.resolve("p.yaml").toAbsolutePath() + ":9:"), r.out());
     }
 
+    /** Issue 13: explain as JSON, with the host ids the request acts as (the map of its VM). */
+    @Test
+    void explainAsJsonShowsTheMappedHostIds() throws Exception {
+        String text = Files.readString(policy(SHARE)).replace("    shares:\n", """
+                    ids:
+                      uid: {ranges: [{guest: 0, host: 200000, count: 65536}]}
+                      gid: {squash: 300}
+                    shares:
+                """);
+        Path p = Files.writeString(dir.resolve("ids.yaml"), text);
+        CliRun r = CliRun.of("explain", p.toString(), "--vm", "vm1", "--op", "OPEN_WRITE", "--path", "/maps/a",
+                "--uid", "1000", "--gid", "7", "--format", "json");
+        assertEquals(0, r.exit(), r.err());
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        assertEquals(201000, json.at("/hostIds/uid").asLong(), r.out());
+        assertEquals(300, json.at("/hostIds/gid").asLong(), r.out());
+        assertEquals("deny", json.get("decision").asText());
+        assertEquals("EROFS", json.get("errno").asText());
+        assertEquals("/maps/a", json.at("/request/path").asText());
+        assertEquals("vm.vm1.share.data.read-only[0]", json.at("/rules/0/id").asText());
+        assertEquals(p.toAbsolutePath().toString(), json.at("/rules/0/file").asText());
+        assertEquals(12, json.at("/rules/0/line").asInt(), r.out());
+        CliRun text1 = CliRun.of("explain", p.toString(), "--vm", "vm1", "--op", "OPEN_WRITE", "--path", "/maps/a",
+                "--uid", "1000", "--gid", "7");
+        assertTrue(text1.out().contains("ids:      guest uid 1000 -> host uid 201000, guest gid 7 -> host gid 300"),
+                text1.out());
+    }
+
+    /** The one error line of {@code check} on this share body. */
+    private String checkError(String shareBody) throws Exception {
+        CliRun r = CliRun.of("check", policy(shareBody).toString());
+        assertEquals(1, r.exit(), r.out());
+        assertEquals(1, r.err().lines().count(), r.err());
+        return r.err().strip();
+    }
+
+    /** Issue 13: a '..' in a flow list is reported at its own column, with a hint, not at the list's. */
+    @Test
+    void aDotDotPathGetsItsOwnColumnAndAHint() throws Exception {
+        String err = checkError("path: /srv/p9gate/data\nhidden: [/maps, /a/../b]\n");
+        // line 8 is "        hidden: [/maps, /a/../b]"; /a/../b starts at column 25
+        assertTrue(err.contains("p.yaml:8:25: "), err);
+        assertTrue(err.contains("'..'") && err.contains("hint:"), err);
+    }
+
+    /** Issue 13: an unclosed '[' is reported where it opens, not on the line after. */
+    @Test
+    void anUnclosedBracketIsReportedWhereItOpens() throws Exception {
+        String err = checkError("path: /srv/p9gate/data\nhidden: [/maps, /cal\naccess: read-only\n");
+        assertTrue(err.contains("p.yaml:8:17: "), err);
+        assertTrue(err.contains("'['"), err);
+    }
+
+    /** Issue 13: overlapping uid ranges name the ids they share, not the ranges' indices. */
+    @Test
+    void overlappingUidRangesNameTheIds() throws Exception {
+        String text = Files.readString(policy(SHARE)).replace("    shares:\n", """
+                    ids:
+                      uid:
+                        ranges:
+                          - {guest: 0, host: 200000, count: 1000}
+                          - {guest: 500, host: 300000, count: 10}
+                    shares:
+                """);
+        CliRun r = CliRun.of("check", Files.writeString(dir.resolve("ids.yaml"), text).toString());
+        assertEquals(1, r.exit());
+        String err = r.err().strip();
+        assertTrue(err.contains("ids.yaml:9:13: "), err);
+        assertTrue(err.contains("guest ids 500..509"), err);
+        assertTrue(err.contains("line 8"), err);
+        assertFalse(err.contains("ranges 0 and 1"), err);
+    }
+
     @Test
     void explainOfDefaultDenySaysSo() throws Exception {
         CliRun r = CliRun.of("explain", policy("path: /srv/p9gate/data").toString(), "--vm", "vm1", "--op", "walk", "--path", "/");
@@ -57,7 +131,8 @@ class PolicyCommandTest {
         CliRun r = CliRun.of("check", policy("path: /srv/p9gate/data\naccess: maybe\n").toString());
         assertEquals(1, r.exit());
         assertEquals(1, r.err().lines().count(), r.err());
-        assertTrue(r.err().startsWith(dir.resolve("p.yaml").toAbsolutePath() + ":8:17: error: access must be"), r.err());
+        assertTrue(r.err().startsWith("p9gate policy check: error: " + dir.resolve("p.yaml").toAbsolutePath()
+                + ":8:17: access must be"), r.err());
     }
 
     @Test
@@ -67,6 +142,35 @@ class PolicyCommandTest {
         assertTrue(r.out().contains("hidden[0] /maps/secret lies inside read-only /maps"), r.out());
         assertTrue(r.out().contains("rules[0] path /maps/secret/x lies inside hidden /maps/secret"), r.out());
         assertEquals(1, CliRun.of("check", "--strict", dir.resolve("p.yaml").toString()).exit());
+    }
+
+    /**
+     * Issue 13: a hand-written {@code permit (principal, action, resource);} opens every share of every VM to every
+     * operation, an {@code access: none} share to writes included; check must say so, and --strict fail on it.
+     */
+    @Test
+    void checkLintsAnUnconditionalHandWrittenPermit() throws Exception {
+        Files.writeString(dir.resolve("open.cedar"), """
+                // the cache may be written by uid 1000 (a permit with a condition: fine)
+                @id("cache-writer")
+                permit (principal, action, resource) when { context.uid == 1000 };
+
+                @id("oops") permit (
+                    principal,
+                    action,
+                    resource
+                );
+                """);
+        String text = "cedar: [open.cedar]\n" + Files.readString(policy("path: /srv/p9gate/data\naccess: none\n"));
+        Path p = Files.writeString(dir.resolve("open.yaml"), text);
+        CliRun r = CliRun.of("check", p.toString());
+        assertEquals(0, r.exit(), r.err());
+        List<String> warnings = r.out().lines().filter(l -> l.contains("unconditional permit")).toList();
+        assertEquals(1, warnings.size(), r.out());
+        assertTrue(warnings.getFirst().startsWith(dir.resolve("open.cedar").toAbsolutePath() + ":5:13: warning: "),
+                warnings.getFirst());
+        assertTrue(warnings.getFirst().contains("oops"), warnings.getFirst());
+        assertEquals(1, CliRun.of("check", "--strict", p.toString()).exit());
     }
 
     @Test
@@ -106,7 +210,7 @@ class PolicyCommandTest {
             CliRun r = CliRun.of(args);
             assertEquals(2, r.exit(), String.join(" ", args));
             assertEquals(1, r.err().lines().count(), r.err());
-            assertTrue(r.err().startsWith("error: "), r.err());
+            assertTrue(r.err().matches("(?s)p9gate policy( [a-z]+)?: error: .*"), r.err());
         }
     }
 
@@ -114,6 +218,7 @@ class PolicyCommandTest {
     void missingFileIsOneLine() {
         CliRun r = CliRun.of("check", dir.resolve("none.yaml").toString());
         assertEquals(1, r.exit());
-        assertEquals(dir.resolve("none.yaml").toAbsolutePath() + ": error: cannot read: no such file", r.err().strip());
+        assertEquals("p9gate policy check: error: " + dir.resolve("none.yaml").toAbsolutePath() + ": cannot read: no such file",
+                r.err().strip());
     }
 }

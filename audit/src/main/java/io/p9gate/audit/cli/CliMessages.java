@@ -1,0 +1,64 @@
+package io.p9gate.audit.cli;
+
+import io.p9gate.audit.read.PrintableText;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+
+/**
+ * The one shape every p9gate command gives a problem it reports (docs/cli.md, "Conventions"): one line on stderr,
+ * {@code p9gate <command>: error: <message>} (or {@code warning:}), where {@code <command>} is the full command
+ * ({@code p9gate audit verify}), whether the command runs under {@code p9gate} or on its own. A message located in
+ * a file carries {@code FILE:LINE:COL: } right after {@code error: }. Messages may quote file contents or names a
+ * guest chose, so they are escaped ({@link PrintableText}): one line stays one line.
+ */
+public final class CliMessages {
+    /** Exit code of a command line that cannot be run as given (picocli's, and every command's). */
+    public static final int USAGE = 2;
+
+    private CliMessages() {
+    }
+
+    /** {@code p9gate policy check}: the command as a user types it. */
+    public static String commandName(CommandSpec spec) {
+        String name = spec.qualifiedName();
+        return name.equals("p9gate") || name.startsWith("p9gate ") ? name : "p9gate " + name;
+    }
+
+    public static String error(CommandSpec spec, String message) {
+        return commandName(spec) + ": error: " + PrintableText.escape(message);
+    }
+
+    public static String warning(CommandSpec spec, String message) {
+        return commandName(spec) + ": warning: " + PrintableText.escape(message);
+    }
+
+    /** Prints one error line on the command's stderr. */
+    public static void printError(CommandSpec spec, String message) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println(error(spec, message));
+        err.flush();
+    }
+
+    /** A usage error: one line that says where to read more, and {@link #USAGE}. */
+    public static int usageError(CommandSpec spec, String message) {
+        printError(spec, message + " (see '" + commandName(spec) + " --help')");
+        return USAGE;
+    }
+
+    /**
+     * Bad command lines (unknown option, missing parameter, unparsable value) as one line instead of picocli's usage
+     * screen, for every command line a p9gate command is run from.
+     */
+    public static CommandLine oneLineErrors(CommandLine commandLine) {
+        commandLine.setParameterExceptionHandler((e, args) -> usageError(e.getCommandLine().getCommandSpec(),
+                withoutFinalPeriod(e.getMessage())));
+        return commandLine;
+    }
+
+    private static String withoutFinalPeriod(String message) {
+        String m = message == null ? "bad command line" : message.strip();
+        return m.endsWith(".") ? m.substring(0, m.length() - 1) : m;
+    }
+}

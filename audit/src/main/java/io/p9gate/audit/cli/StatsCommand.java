@@ -1,0 +1,57 @@
+package io.p9gate.audit.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.p9gate.audit.read.AuditRecord;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.time.Instant;
+
+/** {@code p9gate audit stats}: a log summed up (the records the filters select), as text or JSON. */
+@Command(name = "stats", mixinStandardHelpOptions = true,
+        description = "Sum up records: decisions by VM, op, errno and rule, top denied paths, time range, checkpoints.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  p9gate audit stats --log /var/lib/p9gate/audit",
+                "  p9gate audit stats --log DIR --vm infotainment --since 24h --format json --top 20"})
+final class StatsCommand extends CliCommand {
+    enum Format { text, json }
+
+    @Mixin
+    LogDirOption log;
+
+    @Mixin
+    RecordFilter filter;
+
+    @Option(names = "--format", description = "text or json. Default: ${DEFAULT-VALUE}.")
+    Format format = Format.text;
+
+    @Option(names = "--top", paramLabel = "N", description = "How many denied paths to list. Default: ${DEFAULT-VALUE}.")
+    int top = 10;
+
+    @Override
+    int run() throws UserError, IOException {
+        if (top < 0) {
+            throw usage("--top must be 0 or more, not " + top);
+        }
+        filter.compile(Instant.now());
+        LogStatistics stats = new LogStatistics();
+        new LogTail(log.existing()).poll(line -> {
+            AuditRecord r = parsed(line);
+            if (r != null && filter.test(r)) {
+                stats.add(r);
+            }
+            return true;
+        });
+        switch (format) {
+            case text -> stats.text(out(), top);
+            case json -> {
+                ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+                out().println(json.writeValueAsString(stats.json(json, top)));
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,90 @@
+package io.p9gate.audit.cli;
+
+import io.p9gate.audit.LogDirectory;
+import io.p9gate.audit.TestLogs;
+import io.p9gate.audit.note.KeyFiles;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 13: what {@code verify} and {@code check-proof} say when the reviewer, not the log, is wrong (the wrong
+ * public key, the private key, a file that is not a proof), and where a finding is, as a line an editor opens.
+ */
+class VerifyMessagesTest {
+    @TempDir
+    Path tmp;
+    Path log;
+    Path pub;
+
+    @BeforeEach
+    void writeLog() throws Exception {
+        ReviewedLog reviewed = ReviewedLog.in(tmp);
+        log = reviewed.log();
+        pub = reviewed.pub();
+        reviewed.openWithDecisions(60).close();
+    }
+
+    @Test
+    void aWrongPublicKeyIsSaidOnceNotOncePerCheckpoint() throws Exception {
+        KeyFiles.writeKeyPair(TestLogs.key("someone-else"), tmp.resolve("other.key"), tmp.resolve("other.pub"));
+        CliRun r = CliRun.audit("verify", "--log", log.toString(), "--key", tmp.resolve("other.pub").toString());
+        assertEquals(9, r.exit(), r.out());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(1, lines.size(), r.out());
+        assertTrue(lines.getFirst().contains("this log is not signed by that key"), r.out());
+        assertTrue(lines.getFirst().contains("ecu-a-audit"), "names the key that did sign it: " + r.out());
+        assertFalse(r.out().contains("TAMPERED"), r.out());
+    }
+
+    @Test
+    void aPrivateKeyGivenToVerifySaysSo() {
+        CliRun r = CliRun.audit("verify", "--log", log.toString(), "--key", tmp.resolve("audit.key").toString());
+        assertEquals(2, r.exit());
+        assertTrue(r.oneLineError(), r.err());
+        assertTrue(r.err().contains("audit.key is a private key"), r.err());
+        assertFalse(r.err().contains("base64"), r.err());
+    }
+
+    @Test
+    void modifiedNamesTheSegmentLineItIsOn() throws Exception {
+        Path seg = LogDirectory.segments(log).get(1);
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(seg));
+        String third = lines.get(2);
+        long seq = Long.parseLong(third.substring("{\"seq\":".length(), third.indexOf(',')));
+        lines.set(2, third.replace("/data/", "/DATA/"));
+        Files.write(seg, lines);
+        CliRun r = CliRun.audit("verify", "--log", log.toString(), "--key", pub.toString());
+        assertEquals(3, r.exit(), r.out());
+        assertTrue(r.out().contains("MODIFIED: record " + seq + " (" + seg.getFileName() + " line 3)"), r.out());
+    }
+
+    @Test
+    void malformedNamesTheSegmentLine() throws Exception {
+        Path seg = LogDirectory.segments(log).get(1);
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(seg));
+        lines.set(4, "not a record");
+        Files.write(seg, lines);
+        CliRun r = CliRun.audit("verify", "--log", log.toString(), "--key", pub.toString());
+        assertTrue(r.out().contains("MALFORMED: " + seg.getFileName() + " line 5 (offset "), r.out());
+    }
+
+    @Test
+    void aProofThatIsNotJsonIsOneCleanLine() throws Exception {
+        Path proof = Files.writeString(tmp.resolve("proof.json"), "hello, I am not a proof\n{\n");
+        CliRun r = CliRun.audit("check-proof", proof.toString(), "--key", pub.toString());
+        assertEquals(2, r.exit());
+        assertTrue(r.oneLineError(), r.err());
+        assertTrue(r.err().contains("proof.json is not a proof: not JSON (line 1, column "), r.err());
+        assertFalse(r.err().contains("\\n"), "no escaped second line of Jackson's: " + r.err());
+        assertFalse(r.err().contains("Source"), r.err());
+    }
+}
