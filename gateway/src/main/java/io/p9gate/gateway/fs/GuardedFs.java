@@ -11,6 +11,7 @@ import io.p9gate.gateway.backend.LockTable;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.OpenFile;
 import io.p9gate.gateway.backend.Xattrs;
+import io.p9gate.gateway.budget.OverBudget;
 import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.MessageType;
@@ -148,6 +149,11 @@ public final class GuardedFs {
 
     /** A decided request: what every record of this request carries. */
     private record Decided(int tag, MessageType message, AccessRequest request, Decision decision) {
+        /** The same request, refused by a budget of its VM after the policy allowed it. */
+        Decided refusedBy(OverBudget budget) {
+            return new Decided(tag, message, request, new Decision(false, budget.errno(), List.of(budget.rule()),
+                    decision.policyDigest(), decision.hostIds()));
+        }
     }
 
     /**
@@ -181,6 +187,10 @@ public final class GuardedFs {
     private <T> T run(Decided decided, BackendCall<T> call, RecordPhase phase, long intent) throws P9Exception {
         try {
             return call.run();
+        } catch (OverBudget e) {
+            // The VM's budget refused what the policy allowed: recorded as that budget's denial (R-ROB-2).
+            record(decided.refusedBy(e), Outcome.failure(e.errno()), phase, intent);
+            throw e;
         } catch (P9Exception e) {
             record(decided, Outcome.failure(e.errno()), phase, intent);
             throw e;
@@ -188,6 +198,30 @@ public final class GuardedFs {
             record(decided, Outcome.failure(Errno.EIO), phase, intent);
             throw new P9Exception(Errno.EIO, decided.request().operation() + " failed unexpectedly", e);
         }
+    }
+
+    /**
+     * A request refused by one of the VM's budgets before it is decided (R-ROB-2), e.g. a walk once the VM's
+     * fids are spent: recorded like any denial, the budget as its rule. {@code at} is where the request starts
+     * (null: the share root). Returns what to throw: the refusal, or EIO if it could not be recorded.
+     */
+    public P9Exception overBudget(Operation op, Subject who, LocalShare share, Node at, String detail,
+                                  OverBudget refusal) {
+        List<String> paths;
+        try {
+            paths = List.of(at == null ? "" : path(share, at));
+        } catch (P9Exception e) {
+            paths = List.of();
+        }
+        Decided refused = new Decided(RequestScope.tag(), RequestScope.type(),
+                new AccessRequest(vm, sessionId, op, share.name(), paths, who.uid(), who.gid(), detail),
+                Decision.deny(refusal.errno(), List.of(refusal.rule())));
+        try {
+            record(refused, Outcome.failure(refusal.errno()), RecordPhase.DONE, AuditTrail.NO_SEQ);
+        } catch (P9Exception e) {
+            return e;
+        }
+        return refusal;
     }
 
     private Decision decide(AccessRequest request) {

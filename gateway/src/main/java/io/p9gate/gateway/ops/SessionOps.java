@@ -2,6 +2,7 @@ package io.p9gate.gateway.ops;
 
 import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.fs.GuardedFs;
+import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.fs.Subject;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
@@ -36,14 +37,16 @@ final class SessionOps {
         ctx.fids().requireFree(t.fid());
         LocalShare share = share(t.aname());
         Subject who = subject(t.nUname());
-        GuardedFs.Attached attached = ctx.fs().attach(who, share);
-        try {
-            ctx.fids().add(t.fid(), Fid.walked(share, attached.root(), who));
-        } catch (P9Exception e) {
-            attached.root().close();
-            throw e;
+        try (Fids.Claim claim = ctx.claimFid(Operation.ATTACH, who, share, null, true, "")) {
+            GuardedFs.Attached attached = ctx.fs().attach(who, share);
+            try {
+                ctx.fids().add(t.fid(), Fid.walked(share, attached.root(), who), claim);
+            } catch (P9Exception e) {
+                attached.root().close();
+                throw e;
+            }
+            return new Rattach(attached.qid());
         }
-        return new Rattach(attached.qid());
     }
 
     /** The share named by aname; an empty aname means the only share when there is exactly one. */
