@@ -38,6 +38,7 @@ public final class GuardedFs {
     private static final List<String> CONFINEMENT_RULE = List.of("confinement");
     private static final List<String> POLICY_ERROR_RULE = List.of("policy-error");
     private static final int SYMLINK_MODE = 0777;
+    private static final int DT_DIR = 4;
 
     private final String vm;
     private final long sessionId;
@@ -420,23 +421,33 @@ public final class GuardedFs {
     public List<DirEntry> readdir(Subject who, LocalShare share, Node dir, OpenFile file, long offset, int count)
             throws P9Exception {
         return inspect(Operation.READDIR, who, share.name(), () -> List.of(path(share, dir)), "offset=" + offset,
-                () -> visibleEntries(who, share, path(share, dir), file, offset, count), NO_BYTES);
+                () -> visibleEntries(who, share, dir, file, offset, count), NO_BYTES);
     }
+
+    /** Batches of hidden entries alone that one Treaddir reads past before it answers (bounded work, R-ROB-2). */
+    static final int MAX_HIDDEN_BATCHES = 4;
 
     /**
      * The next entries the policy lets this VM see (hidden subtrees are absent, R-POL-4). A batch
-     * whose entries are all hidden is skipped, since an empty reply means end of directory.
+     * whose entries are all hidden is skipped, since an empty reply means end of directory. So that
+     * one request never scans a whole directory of hidden names (holding a worker), after
+     * {@link #MAX_HIDDEN_BATCHES} such batches the reply is the directory's own "." at the cookie reached:
+     * the listing resumes after the hidden names and none of them is shown.
      */
-    private List<DirEntry> visibleEntries(Subject who, LocalShare share, String dirPath, OpenFile file, long offset,
+    private List<DirEntry> visibleEntries(Subject who, LocalShare share, Node dir, OpenFile file, long offset,
                                           int count) throws P9Exception {
+        String dirPath = path(share, dir);
         long cursor = offset;
-        while (true) {
+        for (int skipped = 1; ; skipped++) {
             List<DirEntry> batch = share.dirs().read(file, cursor, count);
             List<DirEntry> shown = batch.stream().filter(e -> isListed(who, share, dirPath, e.name())).toList();
             if (!shown.isEmpty() || batch.isEmpty()) {
                 return shown;
             }
             cursor = batch.getLast().offset();
+            if (skipped == MAX_HIDDEN_BATCHES) {
+                return List.of(new DirEntry(qid(share, dir), cursor, DT_DIR, "."));
+            }
         }
     }
 
