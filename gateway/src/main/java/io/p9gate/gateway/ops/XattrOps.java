@@ -23,7 +23,8 @@ final class XattrOps {
     Rxattrwalk xattrwalk(Txattrwalk t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
         ctx.fids().requireUsableNewfid(t.fid(), t.newfid());
-        try (Fids.Claim claim = ctx.claimFid(Operation.XATTR_GET, fid.who(), fid.share(), fid.node(),
+        Operation op = t.name().isEmpty() ? Operation.XATTR_LIST : Operation.XATTR_GET;
+        try (Fids.Claim claim = ctx.claimFid(op, fid.who(), fid.share(), fid.node(),
                 t.newfid() != t.fid(), t.name())) {
             byte[] value = t.name().isEmpty()
                     ? ctx.fs().xattrList(fid.who(), fid.share(), fid.node())
