@@ -16,8 +16,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * The threads that serve requests, shared fairly among VMs (R-ROB-2). Each VM has its own queue (a
  * {@link Lane}); free threads take from the queues in turn, {@code weight} tasks per turn (weighted round
  * robin), so a VM that floods the gateway delays another VM's next request by at most one turn, not by its
- * whole queue. While more than one VM is served, no VM runs on every thread at once: one is always left for
- * the others, so a VM whose requests are slow (a large directory, a slow disk) cannot hold them all.
+ * whole queue.
+ *
+ * <p>Two tiers of threads, because on a busy host the delay that remains is waiting for a CPU: a
+ * <em>prompt</em> thread runs at most one task of each VM at a time, at normal priority; every further task
+ * a VM has running at once runs on a <em>bulk</em> thread, whose CPU priority is lowered (nice
+ * {@value #BULK_NICE}). So a VM's first request in flight is served like any other VM's, and a VM that keeps
+ * many in flight gets the CPU the others leave (work-conserving), not the CPU they need. While more than one
+ * VM is served, no VM runs on every bulk thread: one is always left for the others.
  *
  * <p>Platform threads on purpose: the filesystem half makes blocking native (FFM) calls, which would pin
  * virtual threads anyway. The queues need no bound of their own: each VM's admission limits how many of its
@@ -25,25 +31,44 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class FairWorkerPool {
     private static final System.Logger LOG = System.getLogger(FairWorkerPool.class.getName());
+    /** Weight 110 against 1024 at nice 0 (sched(7)): a bulk thread gets about a tenth of a contended CPU. */
+    static final int BULK_NICE = 10;
+
+    private enum Tier { PROMPT, BULK }
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition workArrived = lock.newCondition();
+    private final Condition promptWork = lock.newCondition();
+    private final Condition bulkWork = lock.newCondition();
     private final Condition allStopped = lock.newCondition();
     /** Lanes with queued tasks, in turn order. */
     private final ArrayDeque<Lane> ready = new ArrayDeque<>();
     private final Map<VmBudget, Lane> lanes = new IdentityHashMap<>();
-    private final int threads;
+    private final int bulkThreads;
+    private int idlePrompt;
     private int alive;
     private boolean shutdown;
 
-    FairWorkerPool(int threads, ThreadFactory factory) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("workers must be at least 1: " + threads);
+    /**
+     * @param promptThreads normal-priority threads, each running at most one task of a VM at a time
+     * @param bulkThreads   lower-priority threads for the rest
+     * @param name          thread name prefix: NAME-N and NAME-bulk-N
+     */
+    FairWorkerPool(int promptThreads, int bulkThreads, String name) {
+        if (promptThreads < 0 || bulkThreads < 1) {
+            throw new IllegalArgumentException("workers must be at least 1: " + bulkThreads);
         }
-        this.threads = threads;
-        this.alive = threads;
-        for (int i = 0; i < threads; i++) {
-            factory.newThread(this::work).start();
+        this.bulkThreads = bulkThreads;
+        this.alive = promptThreads + bulkThreads;
+        ThreadFactory prompt = named(name + "-");
+        ThreadFactory bulk = named(name + "-bulk-");
+        for (int i = 0; i < promptThreads; i++) {
+            prompt.newThread(() -> work(Tier.PROMPT)).start();
+        }
+        for (int i = 0; i < bulkThreads; i++) {
+            bulk.newThread(() -> {
+                ThreadNiceness.set(BULK_NICE);
+                work(Tier.BULK);
+            }).start();
         }
     }
 
@@ -71,6 +96,7 @@ final class FairWorkerPool {
         private final VmBudget budget;
         private final ArrayDeque<Runnable> queue = new ArrayDeque<>();
         private int running;
+        private int prompt;
         private int turnLeft;
         private boolean queued;
 
@@ -96,7 +122,7 @@ final class FairWorkerPool {
                     turnLeft = budget.limits().weight();
                     ready.addLast(this);
                 }
-                workArrived.signal();
+                wakeIdle();
             } finally {
                 lock.unlock();
             }
@@ -111,6 +137,15 @@ final class FairWorkerPool {
                 lock.unlock();
             }
         }
+
+        /** Under the lock: may a thread of this tier take this lane's next task? */
+        private boolean takesFrom(Tier tier) {
+            return switch (tier) {
+                case PROMPT -> prompt == 0;
+                // A VM's first task in flight is left to an idle prompt thread, which is about to take it.
+                case BULK -> running - prompt < bulkCap() && (prompt > 0 || idlePrompt == 0);
+            };
+        }
     }
 
     /** Stops taking tasks; those queued still run (as ExecutorService.shutdown). */
@@ -118,7 +153,8 @@ final class FairWorkerPool {
         lock.lock();
         try {
             shutdown = true;
-            workArrived.signalAll();
+            promptWork.signalAll();
+            bulkWork.signalAll();
         } finally {
             lock.unlock();
         }
@@ -140,11 +176,24 @@ final class FairWorkerPool {
         }
     }
 
-    private void work() {
+    private void work(Tier tier) {
+        lock.lock();
         try {
-            Lane lane;
-            while ((lane = nextLane()) != null) {
+            while (true) {
+                Lane lane = takeTurn(tier);
+                if (lane == null) {
+                    if (shutdown && ready.isEmpty()) {
+                        return;
+                    }
+                    await(tier);
+                    continue;
+                }
                 Runnable task = lane.queue.poll();
+                lane.running++;
+                if (tier == Tier.PROMPT) {
+                    lane.prompt++;
+                }
+                wakeIdle();
                 lock.unlock();
                 try {
                     ScopedValue.where(VmBudget.CURRENT, lane.budget).run(task);
@@ -154,46 +203,39 @@ final class FairWorkerPool {
                 } finally {
                     lock.lock();
                     lane.running--;
-                    if (!lane.queue.isEmpty()) {
-                        workArrived.signal();
+                    if (tier == Tier.PROMPT) {
+                        lane.prompt--;
                     }
-                    lock.unlock();
+                    wakeIdle();
                 }
             }
         } finally {
-            stopped();
+            alive--;
+            if (alive == 0) {
+                allStopped.signalAll();
+            }
+            lock.unlock();
         }
     }
 
-    /**
-     * Waits for the next lane whose turn it is and which may run one more task; returns with the lock held and
-     * the task still at the head of its queue, or null (lock not held) once shut down and drained.
-     */
-    private Lane nextLane() {
-        lock.lock();
-        while (true) {
-            Lane lane = takeTurn();
-            if (lane != null) {
-                return lane;
-            }
-            if (shutdown && ready.isEmpty()) {
-                lock.unlock();
-                return null;
-            }
-            workArrived.awaitUninterruptibly();
+    private void await(Tier tier) {
+        if (tier == Tier.PROMPT) {
+            idlePrompt++;
+            promptWork.awaitUninterruptibly();
+            idlePrompt--;
+        } else {
+            bulkWork.awaitUninterruptibly();
         }
     }
 
-    /** Under the lock: the first lane in turn order below its share of threads, charged one task of its turn. */
-    private Lane takeTurn() {
-        int cap = lanes.size() > 1 && threads > 1 ? threads - 1 : threads;
+    /** Under the lock: the first lane in turn order this tier may take from, charged one task of its turn. */
+    private Lane takeTurn(Tier tier) {
         for (int looked = 0, n = ready.size(); looked < n; looked++) {
             Lane lane = ready.pollFirst();
-            if (lane.running >= cap) {
+            if (!lane.takesFrom(tier)) {
                 ready.addLast(lane);
                 continue;
             }
-            lane.running++;
             if (lane.queue.size() == 1) {
                 lane.queued = false;
             } else if (--lane.turnLeft > 0) {
@@ -207,15 +249,26 @@ final class FairWorkerPool {
         return null;
     }
 
-    private void stopped() {
-        lock.lock();
-        try {
-            alive--;
-            if (alive == 0) {
-                allStopped.signalAll();
-            }
-        } finally {
-            lock.unlock();
+    /**
+     * Under the lock, after any change: wakes one waiting thread of each tier that has something to take. A
+     * woken thread that takes a task calls this again, so every queued task finds a thread if one is free.
+     */
+    private void wakeIdle() {
+        boolean forPrompt = false;
+        boolean forBulk = false;
+        for (Lane lane : ready) {
+            forPrompt |= lane.takesFrom(Tier.PROMPT);
+            forBulk |= lane.takesFrom(Tier.BULK);
         }
+        if (forPrompt && idlePrompt > 0) {
+            promptWork.signal();
+        }
+        if (forBulk) {
+            bulkWork.signal();
+        }
+    }
+
+    private int bulkCap() {
+        return lanes.size() > 1 && bulkThreads > 1 ? bulkThreads - 1 : bulkThreads;
     }
 }

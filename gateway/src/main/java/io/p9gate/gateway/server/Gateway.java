@@ -49,7 +49,7 @@ public final class Gateway implements AutoCloseable {
         this.config = config;
         this.eventLoops = Transports.newGroup(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 FairWorkerPool.named("p9gate-io-"));
-        this.workers = new FairWorkerPool(config.workers(), FairWorkerPool.named("p9gate-worker-"));
+        this.workers = new FairWorkerPool(config.workers(), config.workers(), "p9gate-worker");
     }
 
     /** Binds every listener and starts serving; fails (IOException) if any cannot be bound. */

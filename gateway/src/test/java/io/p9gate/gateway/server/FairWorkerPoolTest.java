@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.budget.Limits;
 import io.p9gate.gateway.budget.VmBudget;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -18,8 +22,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Fair scheduling across VMs (R-ROB-2): the order in which queued tasks of several VMs run, and that one VM
- * never holds every thread. Orders and counts, never durations.
+ * Fair scheduling across VMs (R-ROB-2): the order in which queued tasks of several VMs run, that one VM never
+ * holds every thread, and that a VM's first task in flight runs at normal priority while its further ones run
+ * at a lower one. Orders, counts and thread attributes, never durations. Pools with no prompt thread have one
+ * strict order of service, which the order tests need.
  */
 class FairWorkerPoolTest {
     private FairWorkerPool pool;
@@ -73,7 +79,7 @@ class FairWorkerPoolTest {
 
     @Test
     void aVmsQueuedFloodDoesNotDelayAnotherVmsNextTaskBeyondOneTurn() throws Exception {
-        pool = new FairWorkerPool(1, FairWorkerPool.named("test-"));
+        pool = new FairWorkerPool(0, 1, "test");
         FairWorkerPool.Lane a = pool.lane(vm("a", 1));
         FairWorkerPool.Lane b = pool.lane(vm("b", 1));
         CountDownLatch release = blockTheThread(a);
@@ -86,7 +92,7 @@ class FairWorkerPoolTest {
 
     @Test
     void lanesTakeTurnsWeightedByTheirPolicyWeight() throws Exception {
-        pool = new FairWorkerPool(1, FairWorkerPool.named("test-"));
+        pool = new FairWorkerPool(0, 1, "test");
         FairWorkerPool.Lane a = pool.lane(vm("a", 1));
         FairWorkerPool.Lane b = pool.lane(vm("b", 3));
         CountDownLatch release = blockTheThread(a);
@@ -98,8 +104,8 @@ class FairWorkerPoolTest {
     }
 
     @Test
-    void oneVmNeverHoldsEveryThreadWhileAnotherVmIsServed() throws Exception {
-        pool = new FairWorkerPool(3, FairWorkerPool.named("test-"));
+    void oneVmNeverHoldsEveryBulkThreadWhileAnotherVmIsServed() throws Exception {
+        pool = new FairWorkerPool(0, 3, "test");
         FairWorkerPool.Lane a = pool.lane(vm("a", 1));
         FairWorkerPool.Lane b = pool.lane(vm("b", 1));
         CountDownLatch aRunning = new CountDownLatch(2);
@@ -117,20 +123,60 @@ class FairWorkerPoolTest {
 
     @Test
     void aVmAloneMayUseEveryThread() throws Exception {
-        pool = new FairWorkerPool(2, FairWorkerPool.named("test-"));
+        pool = new FairWorkerPool(1, 2, "test");
         FairWorkerPool.Lane a = pool.lane(vm("a", 1));
-        CountDownLatch both = new CountDownLatch(2);
+        CountDownLatch all = new CountDownLatch(3);
         CountDownLatch release = new CountDownLatch(1);
-        for (int i = 0; i < 2; i++) {
-            a.execute(holding(both, release));
+        for (int i = 0; i < 4; i++) {
+            a.execute(holding(all, release));
         }
-        assertTrue(both.await(30, TimeUnit.SECONDS), "both threads serve the only VM");
+        assertTrue(all.await(30, TimeUnit.SECONDS), "the prompt thread and both bulk threads serve the only VM");
+        assertEquals(1, a.waiting());
         release.countDown();
     }
 
     @Test
+    void aVmsFirstTaskRunsAtNormalPriorityWhileAnotherVmKeepsManyInFlight() throws Exception {
+        pool = new FairWorkerPool(2, 2, "test");
+        FairWorkerPool.Lane a = pool.lane(vm("a", 1));
+        FairWorkerPool.Lane b = pool.lane(vm("b", 1));
+        CountDownLatch aRunning = new CountDownLatch(2);
+        CountDownLatch release = new CountDownLatch(1);
+        List<Integer> aNice = Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < 10; i++) {
+            a.execute(() -> {
+                aNice.add(niceOfThisThread());
+                holding(aRunning, release).run();
+            });
+        }
+        assertTrue(aRunning.await(30, TimeUnit.SECONDS));
+        assertEquals(8, a.waiting(), "a: one task on a prompt thread, one on the one bulk thread it may take");
+        AtomicReference<Integer> bNice = new AtomicReference<>();
+        CountDownLatch bRan = new CountDownLatch(1);
+        b.execute(() -> {
+            bNice.set(niceOfThisThread());
+            bRan.countDown();
+        });
+        assertTrue(bRan.await(30, TimeUnit.SECONDS), "b is served while a's tasks hold their threads");
+        assertEquals(0, bNice.get(), "b's task ran at normal priority");
+        assertEquals(List.of(0, FairWorkerPool.BULK_NICE), aNice.stream().sorted().toList(),
+                "a's second task in flight ran at the bulk priority");
+        release.countDown();
+    }
+
+    /** The nice value of the calling thread (field 19 of /proc/thread-self/stat). */
+    private static int niceOfThisThread() {
+        try {
+            String stat = Files.readString(Path.of("/proc/thread-self/stat"));
+            return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void tasksRunWithTheirVmsBudgetBound() throws Exception {
-        pool = new FairWorkerPool(1, FairWorkerPool.named("test-"));
+        pool = new FairWorkerPool(1, 1, "test");
         VmBudget budget = vm("a", 1);
         AtomicReference<VmBudget> seen = new AtomicReference<>();
         CountDownLatch done = new CountDownLatch(1);
@@ -145,7 +191,7 @@ class FairWorkerPoolTest {
 
     @Test
     void shutdownRunsWhatIsQueuedAndRefusesMore() throws Exception {
-        pool = new FairWorkerPool(1, FairWorkerPool.named("test-"));
+        pool = new FairWorkerPool(0, 1, "test");
         FairWorkerPool.Lane a = pool.lane(vm("a", 1));
         CountDownLatch release = blockTheThread(a);
         queue(a, "a", 3);
