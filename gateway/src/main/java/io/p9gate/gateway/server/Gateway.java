@@ -22,20 +22,29 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A running gateway: its listeners, sessions and worker threads. */
+/**
+ * A running gateway: its listeners, sessions and worker threads. Each VM's connections have event loop
+ * threads of their own (R-ROB-2): a VM that floods the gateway with cheap requests keeps its own loops busy,
+ * not the ones that read and answer another VM's requests.
+ */
 public final class Gateway implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
     private static final long SHUTDOWN_WAIT_SECONDS = 10;
 
     private final GatewayConfig config;
-    private final EventLoopGroup eventLoops;
+    /** Accepts connections on every listener. */
+    private final EventLoopGroup acceptor;
+    /** Each VM's connections, by its budget. */
+    private final Map<VmBudget, EventLoopGroup> vmLoops = new IdentityHashMap<>();
     private final FairWorkerPool workers;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final List<Channel> serverChannels = new ArrayList<>();
@@ -47,8 +56,7 @@ public final class Gateway implements AutoCloseable {
 
     private Gateway(GatewayConfig config) {
         this.config = config;
-        this.eventLoops = Transports.newGroup(Math.max(2, Runtime.getRuntime().availableProcessors()),
-                FairWorkerPool.named("p9gate-io-"));
+        this.acceptor = Transports.newGroup(1, FairWorkerPool.named("p9gate-accept-"));
         this.workers = new FairWorkerPool(config.workers(), config.workers(), "p9gate-worker");
     }
 
@@ -75,7 +83,7 @@ public final class Gateway implements AutoCloseable {
         VmBudget vm = config.budgets().forListener(spec.describe());
         RequestLane lane = workers.lane(vm);
         ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(eventLoops)
+                .group(acceptor, loopsOf(vm))
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))
                 .childHandler(new ChannelInitializer<>() {
                     @Override
@@ -105,6 +113,15 @@ public final class Gateway implements AutoCloseable {
                 UnixSocketFiles.restrict(unix.path());
                 bound.add(UnixDomainSocketAddress.of(unix.path()));
             }
+        }
+    }
+
+    /** The VM's event loops: the cores shared evenly among the VMs, at least one thread each. */
+    private EventLoopGroup loopsOf(VmBudget vm) {
+        synchronized (vmLoops) {
+            return vmLoops.computeIfAbsent(vm, v -> Transports.newGroup(
+                    Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, config.budgets().vms().size())),
+                    FairWorkerPool.named("p9gate-io-" + v.vm() + "-")));
         }
     }
 
@@ -161,7 +178,13 @@ public final class Gateway implements AutoCloseable {
         connections.close().awaitUninterruptibly();
         workers.shutdown();
         awaitQuietly(workers);
-        eventLoops.shutdownGracefully(0, SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS).awaitUninterruptibly();
+        List<EventLoopGroup> loops;
+        synchronized (vmLoops) {
+            loops = new ArrayList<>(vmLoops.values());
+        }
+        loops.add(acceptor);
+        loops.forEach(group -> group.shutdownGracefully(0, SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS));
+        loops.forEach(group -> group.terminationFuture().awaitUninterruptibly());
         for (ListenSpec spec : config.listeners()) {
             if (spec instanceof ListenSpec.Unix unix && bound.contains(UnixDomainSocketAddress.of(unix.path()))) {
                 UnixSocketFiles.removeQuietly(unix.path());

@@ -21,12 +21,31 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A VM's connection budget (R-ROB-2): more connections are closed at accept and reported; others are unaffected. */
+/**
+ * A VM's connections (R-ROB-2): past its connection budget they are closed at accept and reported, other VMs
+ * unaffected; and they are read and answered on event loop threads of that VM alone.
+ */
 class ConnectionBudgetTest {
     private static final long LOTS = 1_000_000;
 
     @TempDir
     Path dir;
+
+    @Test
+    void eachVmsConnectionsAreServedByEventLoopsOfItsOwn() throws Exception {
+        ListenSpec a = new ListenSpec.Unix(dir.resolve("a.sock"));
+        ListenSpec b = new ListenSpec.Unix(dir.resolve("b.sock"));
+        GatewayConfig config = new GatewayConfig(List.of(a, b), new FakeHandler.Factory(), 8192, 2);
+        try (Gateway gateway = Gateway.start(config);
+             P9Client first = P9Client.open(gateway.boundAddresses().get(0), 8192);
+             P9Client second = P9Client.open(gateway.boundAddresses().get(1), 8192)) {
+            List<String> loops = Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                    .filter(name -> name.startsWith("p9gate-io-")).sorted().toList();
+            assertTrue(loops.stream().anyMatch(n -> n.startsWith("p9gate-io-" + a.describe() + "-")), loops::toString);
+            assertTrue(loops.stream().anyMatch(n -> n.startsWith("p9gate-io-" + b.describe() + "-")), loops::toString);
+            assertTrue(first.isOpen() && second.isOpen());
+        }
+    }
 
     @Test
     void connectionsPastAVmsBudgetAreClosedAtAcceptAndReportedWhileAnotherVmConnects() throws Exception {
