@@ -18,12 +18,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * robin), so a VM that floods the gateway delays another VM's next request by at most one turn, not by its
  * whole queue.
  *
- * <p>Two tiers of threads, because on a busy host the delay that remains is waiting for a CPU: a
- * <em>prompt</em> thread runs at most one task of each VM at a time, at normal priority; every further task
- * a VM has running at once runs on a <em>bulk</em> thread, whose CPU priority is lowered (nice
- * {@value #BULK_NICE}). So a VM's first request in flight is served like any other VM's, and a VM that keeps
- * many in flight gets the CPU the others leave (work-conserving), not the CPU they need. While more than one
- * VM is served, no VM runs on every bulk thread: one is always left for the others.
+ * <p>Two tiers of threads, because on a busy host the delay that remains is waiting for a CPU. <em>Prompt</em>
+ * threads run at normal priority; <em>bulk</em> threads at a lowered one (nice {@value #BULK_NICE}). While
+ * another VM is active (it had a request within {@value #ACTIVE_WINDOW_MS} ms), a VM has at most one task on a
+ * prompt thread and its further tasks in flight run on bulk threads: its first request is served like any other
+ * VM's, and a VM that keeps many in flight gets the CPU the others leave (work-conserving), not the CPU they
+ * need. A VM alone uses the prompt threads as it likes. While more than one VM is served, no VM runs on every
+ * thread of a tier: one is always left for the others.
  *
  * <p>Platform threads on purpose: the filesystem half makes blocking native (FFM) calls, which would pin
  * virtual threads anyway. The queues need no bound of their own: each VM's admission limits how many of its
@@ -33,6 +34,8 @@ final class FairWorkerPool {
     private static final System.Logger LOG = System.getLogger(FairWorkerPool.class.getName());
     /** Weight 110 against 1024 at nice 0 (sched(7)): a bulk thread gets about a tenth of a contended CPU. */
     static final int BULK_NICE = 10;
+    /** How long after its last request a VM still counts as active, so that its requests in a row count as one. */
+    static final long ACTIVE_WINDOW_MS = 1000;
 
     private enum Tier { PROMPT, BULK }
 
@@ -43,6 +46,7 @@ final class FairWorkerPool {
     /** Lanes with queued tasks, in turn order. */
     private final ArrayDeque<Lane> ready = new ArrayDeque<>();
     private final Map<VmBudget, Lane> lanes = new IdentityHashMap<>();
+    private final int promptThreads;
     private final int bulkThreads;
     private int idlePrompt;
     private int alive;
@@ -57,6 +61,7 @@ final class FairWorkerPool {
         if (promptThreads < 0 || bulkThreads < 1) {
             throw new IllegalArgumentException("workers must be at least 1: " + bulkThreads);
         }
+        this.promptThreads = promptThreads;
         this.bulkThreads = bulkThreads;
         this.alive = promptThreads + bulkThreads;
         ThreadFactory prompt = named(name + "-");
@@ -99,6 +104,7 @@ final class FairWorkerPool {
         private int prompt;
         private int turnLeft;
         private boolean queued;
+        private long lastRequest = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(ACTIVE_WINDOW_MS);
 
         private Lane(VmBudget budget) {
             this.budget = budget;
@@ -117,6 +123,7 @@ final class FairWorkerPool {
                     throw new RejectedExecutionException("the gateway's workers are shutting down");
                 }
                 queue.add(task);
+                lastRequest = System.nanoTime();
                 if (!queued) {
                     queued = true;
                     turnLeft = budget.limits().weight();
@@ -141,7 +148,7 @@ final class FairWorkerPool {
         /** Under the lock: may a thread of this tier take this lane's next task? */
         private boolean takesFrom(Tier tier) {
             return switch (tier) {
-                case PROMPT -> prompt == 0;
+                case PROMPT -> prompt == 0 || prompt < promptCap() && !othersActive(this);
                 // A VM's first task in flight is left to an idle prompt thread, which is about to take it.
                 case BULK -> running - prompt < bulkCap() && (prompt > 0 || idlePrompt == 0);
             };
@@ -266,6 +273,22 @@ final class FairWorkerPool {
         if (forBulk) {
             bulkWork.signal();
         }
+    }
+
+    /** Under the lock: has a VM other than {@code lane}'s had a request in the active window? */
+    private boolean othersActive(Lane lane) {
+        long since = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(ACTIVE_WINDOW_MS);
+        for (Lane other : lanes.values()) {
+            if (other != lane && (other.running > 0 || !other.queue.isEmpty() || other.lastRequest - since > 0)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A VM alone leaves one prompt thread for the next VM's first request. */
+    private int promptCap() {
+        return lanes.size() > 1 && promptThreads > 1 ? promptThreads - 1 : promptThreads;
     }
 
     private int bulkCap() {

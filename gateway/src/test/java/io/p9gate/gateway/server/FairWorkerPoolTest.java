@@ -150,7 +150,8 @@ class FairWorkerPoolTest {
             });
         }
         assertTrue(aRunning.await(30, TimeUnit.SECONDS));
-        assertEquals(8, a.waiting(), "a: one task on a prompt thread, one on the one bulk thread it may take");
+        assertEquals(8, a.waiting(), "a: one task on a prompt thread (the other is left for the next VM),"
+                + " one on the one bulk thread it may take");
         AtomicReference<Integer> bNice = new AtomicReference<>();
         CountDownLatch bRan = new CountDownLatch(1);
         b.execute(() -> {
@@ -161,6 +162,27 @@ class FairWorkerPoolTest {
         assertEquals(0, bNice.get(), "b's task ran at normal priority");
         assertEquals(List.of(0, FairWorkerPool.BULK_NICE), aNice.stream().sorted().toList(),
                 "a's second task in flight ran at the bulk priority");
+        release.countDown();
+    }
+
+    @Test
+    void aVmAloneRunsOnPromptThreadsLeavingOneForTheNext() throws Exception {
+        pool = new FairWorkerPool(3, 1, "test");
+        FairWorkerPool.Lane a = pool.lane(vm("a", 1));
+        pool.lane(vm("b", 1));
+        CountDownLatch aRunning = new CountDownLatch(3);
+        CountDownLatch release = new CountDownLatch(1);
+        List<Integer> aNice = Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < 5; i++) {
+            a.execute(() -> {
+                aNice.add(niceOfThisThread());
+                holding(aRunning, release).run();
+            });
+        }
+        assertTrue(aRunning.await(30, TimeUnit.SECONDS));
+        assertEquals(List.of(0, 0, FairWorkerPool.BULK_NICE), aNice.stream().sorted().toList(),
+                "b idle: a on two of the three prompt threads, then the bulk one");
+        assertEquals(2, a.waiting());
         release.countDown();
     }
 
