@@ -4,8 +4,9 @@ package io.p9gate.gateway.budget;
  * The budgets of a VM whose policy sets none, derived from what the process has (docs/policy.md, "Resource
  * limits"). The descriptors left after a reserve are split evenly among the VMs; half of the memory (the
  * smaller of heap and direct memory) is split evenly among the VMs for their frames in flight and queued
- * replies; an eighth of the heap each for pending xattr values and for fids. So the defaults of all VMs
- * together never promise more than the process has, and the gateway keeps descriptors and memory of its own.
+ * replies; an eighth of the heap each for pending xattr values (at most 16 MiB a VM) and for fids. So the
+ * defaults of all VMs together never promise more than the process has, and the gateway keeps descriptors and
+ * memory of its own.
  */
 public final class DefaultLimits {
     /** Heap a fid costs with its handle and table entry, rounded up generously. */
@@ -14,6 +15,12 @@ public final class DefaultLimits {
     static final long LOCK_BYTES = 256;
     /** The largest extended attribute value (Xattrs.MAX_VALUE): the xattr budget holds at least one. */
     static final long XATTR_VALUE = 64 * 1024;
+    /**
+     * The most a VM's pending xattr values get by default, however large the heap: 256 values of the largest
+     * size. A guest sets an xattr with Txattrcreate, Twrite, Tclunk in a row, so more than a few pending at once
+     * is a flood, and what a flood may keep alive is what every VM's garbage collection pauses then copy.
+     */
+    static final long XATTR_DEFAULT_MAX = 16L << 20;
 
     private DefaultLimits() {
     }
@@ -45,7 +52,7 @@ public final class DefaultLimits {
                 Math.clamp(vmMemory / (4L * msize), 8, 256),
                 Math.clamp(host.maxHeap() / 8 / n / FID_BYTES, 256, 1 << 20),
                 Math.max(16, descriptorShare - connections),
-                Math.max(host.maxHeap() / 8 / n, XATTR_VALUE),
+                Math.clamp(host.maxHeap() / 8 / n, XATTR_VALUE, XATTR_DEFAULT_MAX),
                 Math.clamp(host.maxHeap() / 32 / n / LOCK_BYTES, 256, 1 << 20),
                 Math.max(vmMemory / 4, 4L * msize),
                 1);

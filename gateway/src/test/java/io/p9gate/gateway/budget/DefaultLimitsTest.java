@@ -39,6 +39,14 @@ class DefaultLimitsTest {
     }
 
     @Test
+    void pendingXattrsStayAFewMegabytesWhateverTheHeap() {
+        HostResources big = new HostResources(1 << 20, 100, 8L << 30, 8L << 30);
+        assertEquals(16 * MIB, DefaultLimits.derive(big, 1, MSIZE).xattrBytes());
+        assertEquals(64 * 1024, DefaultLimits.derive(new HostResources(1024, 50, MIB / 2, MIB / 2), 2, MSIZE)
+                .xattrBytes(), "room for one value of the largest size");
+    }
+
+    @Test
     void derivedLimitsRaiseNoWarningButOvercommittedOnesDo() {
         Budgets budgets = new Budgets(SMALL, MSIZE);
         Limits derived = DefaultLimits.derive(SMALL, 2, MSIZE);
