@@ -15,12 +15,15 @@
 # medians over the runs, and the flooded/idle ratio of the p99 medians.
 #
 # usage: bench/fairness.sh [--runs N] [--ops N] [--entries N] [--kinds K,K]
-#                          [--connections C] [--in-flight W] [--settle S]
+#                          [--connections C] [--in-flight W] [--settle S] [--gateway DIR]
 #   --kinds    flood kinds (default readdir,denied-walks,xattr,fids)
 #   --settle   seconds the flood runs before B is measured (default 3)
+#   --gateway  the checkout whose ./p9gate serves (default this one), to compare
+#              builds; the load clients are always this checkout's
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUNS=5 OPS=3000 ENTRIES=20000 KINDS=readdir,denied-walks,xattr,fids CONNECTIONS=4 IN_FLIGHT=64 SETTLE=3
+GATEWAY=$ROOT
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) RUNS=$2; shift 2 ;;
@@ -30,12 +33,14 @@ while [ $# -gt 0 ]; do
         --connections) CONNECTIONS=$2; shift 2 ;;
         --in-flight) IN_FLIGHT=$2; shift 2 ;;
         --settle) SETTLE=$2; shift 2 ;;
-        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+        --gateway) GATEWAY=$(cd "$2" && pwd); shift 2 ;;
+        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
         *) echo "fairness: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
 
 "$ROOT/p9gate" --help >/dev/null   # builds gateway/target once if needed
+[ "$GATEWAY" = "$ROOT" ] || "$GATEWAY/p9gate" --help >/dev/null
 . "$ROOT/src/bin/find-jdk.sh"
 p9gate_find_jdk || exit 1
 TARGET=$ROOT/gateway/target
@@ -73,7 +78,7 @@ vms:
       data: {path: $WORK/b, access: read-only}
 YAML
 "$ROOT/p9gate" keys generate --name fairness-bench --out "$WORK/keys/audit" >/dev/null 2>&1
-"$ROOT/p9gate" serve --policy "$WORK/policy.yaml" --ownership xattr \
+"$GATEWAY/p9gate" serve --policy "$WORK/policy.yaml" --ownership xattr \
     --audit-dir "$WORK/audit" --audit-key "$WORK/keys/audit.key" >"$WORK/gateway.log" 2>&1 &
 GATEWAY_PID=$!
 for _ in $(seq 300); do
@@ -85,7 +90,7 @@ done
 victim() {  # LABEL RUN
     load victim --server "unix:$WORK/b.sock" --aname data --ops "$OPS" | sed "s/^RESULT /$1 $2 /" | tee -a "$WORK/results"
 }
-echo "# $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?');" \
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'); gateway $GATEWAY, commit $(git -C "$GATEWAY" rev-parse --short HEAD 2>/dev/null || echo '?');" \
     "load average $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs"
 echo "# $RUNS runs; B: $OPS x (walk, open, read 4 KiB, clunk); A floods $KINDS, $CONNECTIONS connections x $IN_FLIGHT in flight each; big/ has $ENTRIES entries"
 victim warmup 0 >/dev/null
