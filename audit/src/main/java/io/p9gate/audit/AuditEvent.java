@@ -24,9 +24,11 @@ public sealed interface AuditEvent permits AuditEvent.Decision, AuditEvent.Lifec
      * @param errno        errno of the reply (0 for success)
      * @param bytes        bytes read or written, or {@link #NO_BYTES}
      * @param detail       what else the reviewer needs: second path, flags, when it was recorded; may be null
+     * @param count        how many identical requests this record stands for: 1, or more for a summary of
+     *                     repeated refusals (the gateway's denial budget)
      */
     record Decision(String vm, long session, String op, int tag, String path, IdMapping ids, Outcome outcome,
-                    List<String> ruleIds, String policyDigest, int errno, long bytes, String detail)
+                    List<String> ruleIds, String policyDigest, int errno, long bytes, String detail, long count)
             implements AuditEvent {
         public Decision {
             Objects.requireNonNull(vm, "vm");
@@ -35,12 +37,27 @@ public sealed interface AuditEvent permits AuditEvent.Decision, AuditEvent.Lifec
             Objects.requireNonNull(outcome, "outcome");
             path = SharePath.normalise(Objects.requireNonNull(path, "path"));
             ruleIds = List.copyOf(ruleIds);
+            if (count < 1) {
+                throw new IllegalArgumentException("a decision stands for at least one request: " + count);
+            }
         }
 
-        /** A decision without detail. */
+        /** One request's decision. */
+        public Decision(String vm, long session, String op, int tag, String path, IdMapping ids, Outcome outcome,
+                        List<String> ruleIds, String policyDigest, int errno, long bytes, String detail) {
+            this(vm, session, op, tag, path, ids, outcome, ruleIds, policyDigest, errno, bytes, detail, 1);
+        }
+
+        /** One request's decision, without detail. */
         public Decision(String vm, long session, String op, int tag, String path, IdMapping ids, Outcome outcome,
                         List<String> ruleIds, String policyDigest, int errno, long bytes) {
             this(vm, session, op, tag, path, ids, outcome, ruleIds, policyDigest, errno, bytes, null);
+        }
+
+        /** This decision standing for {@code count} requests, with another detail (a summary of repeats). */
+        public Decision summarising(long count, String path, int tag, long session, String detail) {
+            return new Decision(vm, session, op, tag, path, ids, outcome, ruleIds, policyDigest, errno, bytes,
+                    detail, count);
         }
     }
 

@@ -6,17 +6,18 @@ import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.note.SigningKey;
 
 import java.io.IOException;
+import java.io.SyncFailedException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -24,7 +25,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>{@link #append} is thread-safe: one lock serialises encoding, hashing and the write, so sequence order,
  * chain order and file order are the same. A record has reached the kernel when {@code append} returns; the
- * caller replies to the guest only after that.
+ * caller replies to the guest only after that. A record appended with {@link Durability#SYNCED} (the record of
+ * a change about to be made) is on disk when {@code append} returns: its appender waits, outside the lock, for
+ * the {@link GroupCommit} thread, whose one fsync covers every record written so far.
  *
  * <p>Checkpoints are taken every {@code checkpointRecords} records, every {@code checkpointEvery} while records
  * arrive, after policy load/reload and key change, and at {@link #close}. Taking one has two halves: under the
@@ -34,12 +37,19 @@ import java.util.concurrent.locks.ReentrantLock;
  * wait for fsync or signing. Forced checkpoints (policy,
  * key, explicit, close) are awaited by their caller.
  *
- * <p>Once a write, fsync or note fails, the log stays failed: every later append throws
- * {@link AuditWriteException} (EIO), so no decision is carried out unrecorded. The failure is logged once at
- * ERROR, since a checkpoint that fails in the background has no caller to tell.
+ * <p>Once a write, fsync or note fails, the log is failed: every later append throws {@link AuditWriteException}
+ * (EIO), so no decision is carried out unrecorded. The failure is logged at ERROR the moment it happens (a
+ * checkpoint that fails in the background has no caller to tell), through {@link SafeLog} so that even a
+ * logging backend out of descriptors cannot swallow it. A failed fsync or checkpoint note leaves what is on disk
+ * uncertain: the log stays failed until a restart (whose recovery re-reads everything). A failed record write
+ * (a rotation that found no descriptor, a full disk, a transient I/O error) is retried with a growing delay:
+ * when the segment still ends with the record the chain ends with, what a short write left is cut off, a
+ * {@code log_recovered} record says what happened, and appends go on ({@link #recoverNow}).
  */
 public final class AuditLog implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AuditLog.class.getName());
+    private static final long FIRST_RETRY_MILLIS = 1_000;
+    private static final long MAX_RETRY_MILLIS = 30_000;
     private final ReentrantLock lock = new ReentrantLock();
     private final Hashes hashes = new Hashes();
     private final UUID boot = UUID.randomUUID();
@@ -52,17 +62,32 @@ public final class AuditLog implements AutoCloseable {
     private final ScheduledExecutorService checkpointer;
     private final WriterLock writerLock;
     private final CheckpointObserver observer;
+    private final GroupCommit commit;
+    private final DiskBudget budget;
+    /** The budget state last reported (logged and recorded); under the lock. */
+    private DiskBudget.State reportedBudget = DiskBudget.State.OK;
     /** Captured heads not yet signed, in capture order; filled under the lock, drained by the checkpointer. */
     private final java.util.Queue<Checkpoint> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private byte[] chainHead;
     private long recordsSinceCheckpoint;
     private volatile boolean closed;
     private volatile Checkpoint lastCheckpoint;
-    /** The first failure; set once, from an appender or the checkpoint thread. */
-    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    /** Why the log cannot append, or null; set from an appender, the fsync or the checkpoint thread. */
+    private final AtomicReference<Failure> failure = new AtomicReference<>();
+    /** Requests refused while failed, for the {@code log_recovered} record. */
+    private final LongAdder refused = new LongAdder();
+    /** Delay before the next recovery attempt; doubles up to {@link #MAX_RETRY_MILLIS}. */
+    private volatile long retryMillis = FIRST_RETRY_MILLIS;
+
+    /** @param retry whether {@link #recoverNow} may bring the log back (a record write failed) */
+    private record Failure(String message, Throwable cause, boolean retry, java.time.Instant at) {
+        String describe() {
+            return message + ": " + cause;
+        }
+    }
 
     private AuditLog(Path dir, SigningKey key, AuditOptions options, LogRecovery.State state, WriterLock writerLock,
-                     CheckpointObserver observer) throws IOException {
+                     CheckpointObserver observer, SegmentWriter.SegmentFiles files) throws IOException {
         this.writerLock = writerLock;
         this.observer = observer;
         this.options = options;
@@ -71,12 +96,33 @@ public final class AuditLog implements AutoCloseable {
         this.chainHead = state.chainHead();
         this.lastCheckpoint = state.lastCheckpoint();
         this.segments = new SegmentWriter(dir, options.maxSegmentBytes(), state.lastSegment(), state.lastSegmentLength(),
-                state.size());
+                state.size(), files);
         this.checkpoints = CheckpointStore.openForAppend(dir);
-        this.checkpointer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "audit-checkpoint");
-            t.setDaemon(true);
-            return t;
+        this.budget = diskBudget(dir, options);
+        // Only what a signed checkpoint covers is known to be on disk: a crash may have left the rest of the
+        // recovered records in the page cache of a machine that then lost power.
+        this.commit = new GroupCommit(segments::force, lastCheckpoint == null ? 0 : lastCheckpoint.size(),
+                e -> fail("cannot fsync the audit segment", e, false), observer);
+        java.util.concurrent.ScheduledThreadPoolExecutor executor = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
+                r -> {
+                    Thread t = new Thread(r, "audit-checkpoint");
+                    t.setDaemon(true);
+                    return t;
+                });
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // a pending recovery retry must not delay close
+        this.checkpointer = executor;
+    }
+
+    private static DiskBudget diskBudget(Path dir, AuditOptions options) throws IOException {
+        java.nio.file.FileStore store = java.nio.file.Files.getFileStore(dir); // reads the mount table once, now
+        return new DiskBudget(options.maxBytes(), options.minFreeBytes(), DiskBudget.used(dir), () -> {
+            try {
+                return store.getUsableSpace();
+            } catch (IOException e) {
+                SafeLog.report(LOG, System.Logger.Level.WARNING, "audit log: cannot read the free space of its"
+                        + " disk, taken as none: " + e.getMessage());
+                return 0; // fail closed: a budget that cannot be checked is exhausted
+            }
         });
     }
 
@@ -93,13 +139,18 @@ public final class AuditLog implements AutoCloseable {
 
     static AuditLog open(Path dir, SigningKey key, AuditOptions options, CheckpointObserver observer)
             throws IOException, AuditWriteException {
+        return open(dir, key, options, observer, SegmentWriter.SegmentFiles.REAL);
+    }
+
+    static AuditLog open(Path dir, SigningKey key, AuditOptions options, CheckpointObserver observer,
+                         SegmentWriter.SegmentFiles files) throws IOException, AuditWriteException {
         java.nio.file.Files.createDirectories(dir);
         WriterLock writerLock = WriterLock.acquire(dir);
         LogRecovery.State state;
         AuditLog log;
         try {
             state = LogRecovery.recover(dir);
-            log = new AuditLog(dir, key, options, state, writerLock, observer);
+            log = new AuditLog(dir, key, options, state, writerLock, observer, files);
         } catch (IOException | RuntimeException e) {
             writerLock.close();
             throw e;
@@ -118,13 +169,14 @@ public final class AuditLog implements AutoCloseable {
         Future<?> opened;
         lock.lock();
         try {
-            if (state.endsWithBareCheckpoint()) {
-                // A crash hit between a checkpoint record and its note: finish that checkpoint first.
-                complete(new Checkpoint(options.origin(), tree.size(), tree.root(), chainHead, options.clock().instant()));
+            // A crash hit between checkpoint records and their notes (appenders do not wait for signing, so
+            // records may follow them): sign those heads first, in order, so that no checkpoint record of the
+            // log stays without its note once later notes exist (the verifier would call that a deletion).
+            for (LogRecovery.UnsignedHead head : state.unsigned()) {
+                complete(new Checkpoint(options.origin(), head.size(), head.root(), head.chainHead(),
+                        options.clock().instant()));
             }
-            long unanchored = state.size() - (lastCheckpoint == null ? 0 : lastCheckpoint.size());
-            writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.START, "key=" + key.verifierKey().format()
-                    + " recovered_unanchored=" + unanchored + " torn_bytes=" + state.tornBytes()));
+            writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.START, startDetail(state)));
             NoteSignature previous = state.lastSigner();
             if (previous != null && (!previous.keyName().equals(key.name())
                     || previous.keyHash() != key.verifierKey().keyHash())) {
@@ -142,13 +194,39 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
-    /** Appends one record and returns its sequence number. */
+    /** The signing key, what crash recovery found, and the disk budget, for the START record. */
+    private String startDetail(LogRecovery.State state) {
+        long unanchored = state.size() - (lastCheckpoint == null ? 0 : lastCheckpoint.size());
+        StringBuilder detail = new StringBuilder("key=").append(key.verifierKey().format())
+                .append(" recovered_unanchored=").append(unanchored)
+                .append(" recovered_checkpoints=").append(state.unsigned().size())
+                .append(" torn_bytes=").append(state.tornBytes());
+        if (options.maxBytes() > 0) {
+            detail.append(" max_bytes=").append(options.maxBytes());
+        }
+        if (options.minFreeBytes() > 0) {
+            detail.append(" min_free=").append(options.minFreeBytes());
+        }
+        return detail.toString();
+    }
+
+    /** Appends one record ({@link Durability#WRITTEN}) and returns its sequence number. */
     public long append(AuditEvent event) throws AuditWriteException {
+        return append(event, Durability.WRITTEN);
+    }
+
+    /**
+     * Appends one record and returns its sequence number once the record is as durable as asked.
+     *
+     * @throws AuditWriteException the record could not be written or, for {@link Durability#SYNCED}, not made
+     *                             durable: the caller must not act on it (EIO)
+     */
+    public long append(AuditEvent event, Durability durability) throws AuditWriteException {
         Future<?> forcedCheckpoint = null;
         long seq;
         lock.lock();
         try {
-            seq = writeRecord(event);
+            seq = writeRecord(event, DiskBudget.kindOf(event, durability));
             boolean forced = event instanceof AuditEvent.Lifecycle l && l.kind().forcesCheckpoint();
             if (forced) {
                 forcedCheckpoint = complete(capture("event"));
@@ -160,6 +238,13 @@ public final class AuditLog implements AutoCloseable {
         }
         if (forcedCheckpoint != null) {
             await(forcedCheckpoint);
+        }
+        if (durability == Durability.SYNCED) {
+            try {
+                commit.awaitDurable(seq + 1);
+            } catch (IOException e) {
+                throw new AuditWriteException("audit record " + seq + " is not durable: " + e.getMessage(), e);
+            }
         }
         return seq;
     }
@@ -179,6 +264,16 @@ public final class AuditLog implements AutoCloseable {
         return cp;
     }
 
+    /** Segment fsyncs so far (checkpoints' and group commits'): records per fsync shows how well they batch. */
+    public long fsyncs() {
+        return commit.fsyncs();
+    }
+
+    /** How many records are known to be on disk (fsynced); the rest are in the kernel's page cache. */
+    public long durableRecords() {
+        return commit.durable();
+    }
+
     /** The last checkpoint that is signed and durable, or null before the first. */
     public Checkpoint lastCheckpoint() {
         return lastCheckpoint;
@@ -190,7 +285,74 @@ public final class AuditLog implements AutoCloseable {
      * when its decision could not be recorded anyway (R-AUD-4).
      */
     public boolean writable() {
-        return failure.get() == null && !closed;
+        if (failure.get() != null) {
+            refused.increment();
+            return false;
+        }
+        return !closed;
+    }
+
+    /**
+     * Tries once to bring back a log that failed on a record write; true when it is writable. Under the append
+     * lock: the current segment must still end with the record the chain ends with (else appending would
+     * break the chain, and the log stays failed for good); what a short write left after it is cut off, a
+     * rotation that failed is done now, and a {@code log_recovered} record and a checkpoint follow. Run by the
+     * retry timer; package-private for tests.
+     */
+    boolean recoverNow() {
+        lock.lock();
+        try {
+            Failure f = failure.get();
+            if (f == null) {
+                return true;
+            }
+            if (!f.retry() || closed) {
+                return false;
+            }
+            long torn;
+            try {
+                torn = segments.repair(tree.size(), chainHead, hashes);
+            } catch (LogInconsistentException e) {
+                failure.set(new Failure(f.message(), f.cause(), false, f.at()));
+                SafeLog.report(LOG, System.Logger.Level.ERROR, "audit log stays failed until a restart: " + e.getMessage()
+                        + " (after " + f.describe() + ")");
+                return false;
+            } catch (IOException e) {
+                SafeLog.report(LOG, System.Logger.Level.WARNING, "audit log still cannot write: " + e);
+                return false;
+            }
+            long failedMillis = java.time.Duration.between(f.at(), options.clock().instant()).toMillis();
+            failure.set(null);
+            writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.LOG_RECOVERED, "failed_ms=" + failedMillis
+                    + " refused=" + refused.sumThenReset() + " torn_bytes=" + torn + " failure=" + f.describe()));
+            complete(capture("recovered"));
+            retryMillis = FIRST_RETRY_MILLIS;
+            SafeLog.report(LOG, System.Logger.Level.WARNING, "audit log recovered after " + failedMillis
+                    + " ms: " + f.describe());
+            return true;
+        } catch (AuditWriteException e) {
+            return false; // it failed again, and fail() scheduled the next attempt
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void retryRecovery() {
+        if (!recoverNow()) {
+            Failure f = failure.get();
+            if (f != null && f.retry() && !closed) {
+                retryMillis = Math.min(retryMillis * 2, MAX_RETRY_MILLIS);
+                scheduleRecovery();
+            }
+        }
+    }
+
+    private void scheduleRecovery() {
+        try {
+            checkpointer.schedule(this::retryRecovery, retryMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the log is being closed
+        }
     }
 
     /** Number of records in the log. */
@@ -259,7 +421,8 @@ public final class AuditLog implements AutoCloseable {
 
     /**
      * Under the lock, so checkpoints are queued in capture order. The checkpoint thread then completes every
-     * queued checkpoint with one segment fsync and one sidecar fsync: when the disk is slower than the
+     * queued checkpoint with one segment fsync (the group commit's, shared with waiting appenders; none at all
+     * if they already made the records durable) and one sidecar fsync: when the disk is slower than the
      * checkpoint rate, fsyncs coalesce instead of queueing up, and every captured head is still signed.
      */
     private Future<?> complete(Checkpoint cp) {
@@ -277,29 +440,29 @@ public final class AuditLog implements AutoCloseable {
                 return null; // an earlier run already made this checkpoint durable
             }
             try {
-                long durable = segments.force();
-                observer.forced(durable);
+                long durable = commit.awaitDurable(batch.getLast().size());
                 for (Checkpoint next : batch) {
                     if (next.size() > durable) {
                         throw new IllegalStateException("checkpoint " + next.size() + " is ahead of the "
                                 + durable + " records on disk");
                     }
                     observer.signing(next);
-                    checkpoints.append(SignedNote.sign(next.body(), key));
+                    budget.wroteNote(checkpoints.append(SignedNote.sign(next.body(), key)));
                 }
                 checkpoints.force();
                 lastCheckpoint = batch.getLast();
                 return null;
             } catch (Throwable e) { // even an Error: the batch is lost, so the log must not stay writable
-                throw fail("cannot write audit checkpoint " + cp.size(), e);
+                throw fail("cannot write audit checkpoint " + cp.size(), e, false);
             }
         });
     }
 
     private void rejectIfFailed() throws AuditWriteException {
-        Throwable earlier = failure.get();
+        Failure earlier = failure.get();
         if (earlier != null) {
-            throw new AuditWriteException("audit log failed earlier: " + earlier.getMessage(), earlier);
+            refused.increment();
+            throw new AuditWriteException("audit log failed earlier: " + earlier.describe(), earlier.cause());
         }
     }
 
@@ -317,7 +480,12 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
+    /** One of the log's own records: never refused by the disk budget. */
     private long writeRecord(AuditEvent event) throws AuditWriteException {
+        return writeRecord(event, DiskBudget.Kind.INTERNAL);
+    }
+
+    private long writeRecord(AuditEvent event, DiskBudget.Kind kind) throws AuditWriteException {
         rejectIfFailed();
         if (closed) {
             throw new AuditWriteException("audit log is closed", null);
@@ -325,22 +493,63 @@ public final class AuditLog implements AutoCloseable {
         long seq = tree.size();
         try {
             byte[] line = RecordEncoder.encode(seq, boot, options.clock().instant(), event, chainHead);
+            if (!budget.admits(kind, line.length + 1)) {
+                reportBudget();
+                throw new AuditWriteException("audit log disk budget: refusing " + (kind == DiskBudget.Kind.CHANGE
+                        ? "changes" : "everything it would record") + " (" + budget.describe() + ")", null);
+            }
             segments.write(line, seq);
+            budget.wrote(line.length + 1);
             tree.append(hashes.leaf(line, 0, line.length));
             chainHead = hashes.chain(chainHead, line, 0, line.length);
-        } catch (IOException | RuntimeException e) {
-            throw fail("cannot write audit record " + seq, e);
+        } catch (SyncFailedException e) {
+            throw fail("cannot fsync the audit segment before rotating it", e, false);
+        } catch (IOException e) {
+            throw fail("cannot write audit record " + seq, e, true);
+        } catch (RuntimeException e) {
+            throw fail("cannot write audit record " + seq, e, false);
         }
         if (!(event instanceof AuditEvent.Lifecycle l && l.kind() == LifecycleKind.CHECKPOINT)) {
             recordsSinceCheckpoint++;
         }
+        if (kind != DiskBudget.Kind.INTERNAL) {
+            reportBudget();
+        }
         return seq;
     }
 
-    private AuditWriteException fail(String message, Throwable cause) {
-        if (failure.compareAndSet(null, cause)) {
-            LOG.log(System.Logger.Level.ERROR, () -> "audit log failed, every further operation is refused (EIO): "
-                    + message + ": " + cause);
+    /**
+     * Under the lock: when the budget changed state since the last report, logs it (ERROR once changes are
+     * refused) and records it as a {@code log_budget} record, so that a reviewer sees when and why changes were
+     * refused.
+     */
+    private void reportBudget() throws AuditWriteException {
+        DiskBudget.State now = budget.state();
+        if (now == reportedBudget) {
+            return;
+        }
+        reportedBudget = now;
+        String detail = budget.describe();
+        SafeLog.report(LOG, now.compareTo(DiskBudget.State.CHANGES_REFUSED) >= 0 ? System.Logger.Level.ERROR
+                : System.Logger.Level.WARNING, "audit log disk budget: " + switch (now) {
+            case OK -> "enough room again";
+            case LOW -> "less than 20 % left";
+            case CHANGES_REFUSED -> "less than 5 % left, changes are refused (EIO) until there is room";
+            case FULL -> "exhausted, requests are refused (EIO) once their record no longer fits";
+        } + " (" + detail + ")");
+        writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.LOG_BUDGET, detail));
+    }
+
+    /** Marks the log failed (the first failure wins), reports it at once, and schedules recovery if allowed. */
+    private AuditWriteException fail(String message, Throwable cause, boolean retry) {
+        Failure f = new Failure(message, cause, retry, options.clock().instant());
+        if (failure.compareAndSet(null, f)) {
+            SafeLog.report(LOG, System.Logger.Level.ERROR, "audit log failed, every further operation is refused"
+                    + " (EIO): " + f.describe() + (retry ? "; retrying in " + retryMillis + " ms"
+                    : "; it stays failed until a restart (what is on disk is uncertain)"));
+            if (retry) {
+                scheduleRecovery();
+            }
         }
         return new AuditWriteException(message + ": " + cause.getMessage(), cause);
     }
@@ -351,20 +560,21 @@ public final class AuditLog implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        commit.close();
         try {
             segments.close();
         } catch (IOException e) {
-            fail("cannot close segment", e);
+            fail("cannot close segment", e, false);
         }
         try {
             checkpoints.close();
         } catch (IOException e) {
-            fail("cannot close checkpoints", e);
+            fail("cannot close checkpoints", e, false);
         }
         try {
             writerLock.close();
         } catch (IOException e) {
-            fail("cannot release the writer lock", e);
+            fail("cannot release the writer lock", e, false);
         }
     }
 }

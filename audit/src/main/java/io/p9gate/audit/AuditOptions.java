@@ -11,9 +11,11 @@ import java.util.Objects;
  * @param maxSegmentBytes   a segment is closed and a new one started once it reaches this size
  * @param checkpointRecords sign a checkpoint after at most this many records
  * @param checkpointEvery   and at least this often while records arrive (zero: no timer, tests only)
+ * @param maxBytes          disk budget: bytes the log's files may hold (0: no limit), see {@code DiskBudget}
+ * @param minFreeBytes      disk budget: bytes to leave free on the log's file system (0: no reserve)
  */
 public record AuditOptions(String origin, long maxSegmentBytes, int checkpointRecords, Duration checkpointEvery,
-                           Clock clock) {
+                           Clock clock, long maxBytes, long minFreeBytes) {
     public AuditOptions {
         Objects.requireNonNull(origin, "origin");
         if (origin.isEmpty() || origin.contains("\n")) {
@@ -23,26 +25,34 @@ public record AuditOptions(String origin, long maxSegmentBytes, int checkpointRe
             throw new IllegalArgumentException("sizes and counts must be positive");
         }
         Objects.requireNonNull(clock, "clock");
+        if (maxBytes < 0 || minFreeBytes < 0) {
+            throw new IllegalArgumentException("budgets are positive, or 0 for none");
+        }
     }
 
     /** 64 MiB segments, a checkpoint every 1,024 records or every second (R-AUD-2). */
     public static AuditOptions defaults(String origin) {
-        return new AuditOptions(origin, 64L << 20, 1024, Duration.ofSeconds(1), Clock.systemUTC());
+        return new AuditOptions(origin, 64L << 20, 1024, Duration.ofSeconds(1), Clock.systemUTC(), 0, 0);
     }
 
     public AuditOptions withMaxSegmentBytes(long bytes) {
-        return new AuditOptions(origin, bytes, checkpointRecords, checkpointEvery, clock);
+        return new AuditOptions(origin, bytes, checkpointRecords, checkpointEvery, clock, maxBytes, minFreeBytes);
     }
 
     public AuditOptions withCheckpointRecords(int records) {
-        return new AuditOptions(origin, maxSegmentBytes, records, checkpointEvery, clock);
+        return new AuditOptions(origin, maxSegmentBytes, records, checkpointEvery, clock, maxBytes, minFreeBytes);
     }
 
     public AuditOptions withCheckpointEvery(Duration every) {
-        return new AuditOptions(origin, maxSegmentBytes, checkpointRecords, every, clock);
+        return new AuditOptions(origin, maxSegmentBytes, checkpointRecords, every, clock, maxBytes, minFreeBytes);
     }
 
     public AuditOptions withClock(Clock c) {
-        return new AuditOptions(origin, maxSegmentBytes, checkpointRecords, checkpointEvery, c);
+        return new AuditOptions(origin, maxSegmentBytes, checkpointRecords, checkpointEvery, c, maxBytes, minFreeBytes);
+    }
+
+    /** With a disk budget: at most {@code bytes} in the log's files, at least {@code free} left on its disk. */
+    public AuditOptions withDiskBudget(long bytes, long free) {
+        return new AuditOptions(origin, maxSegmentBytes, checkpointRecords, checkpointEvery, clock, bytes, free);
     }
 }

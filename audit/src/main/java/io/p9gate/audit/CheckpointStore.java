@@ -41,13 +41,15 @@ public final class CheckpointStore implements Closeable {
         return new CheckpointStore(channel);
     }
 
-    /** Appends one note; durable only after {@link #force}. */
-    void append(SignedNote note) throws IOException {
+    /** Appends one note and returns its bytes; durable only after {@link #force}. */
+    long append(SignedNote note) throws IOException {
         ObjectNode line = JSON.createObjectNode().put("note", note.format());
         ByteBuffer bytes = ByteBuffer.wrap((JSON.writeValueAsString(line) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        long length = bytes.remaining();
         while (bytes.hasRemaining()) {
             channel.write(bytes);
         }
+        return length;
     }
 
     void force() throws IOException {

@@ -4,7 +4,11 @@ import java.util.Locale;
 
 /** Gateway events that are recorded besides decisions (R-AUD-1). */
 public enum LifecycleKind {
-    START, POLICY_LOAD, POLICY_RELOAD, KEY_CHANGE, CHECKPOINT, SESSION_ATTACH, SESSION_CLOSE, SHUTDOWN;
+    START, POLICY_LOAD, POLICY_RELOAD, KEY_CHANGE, CHECKPOINT, SESSION_ATTACH, SESSION_CLOSE, SHUTDOWN,
+    /** The log failed on a write and was brought back without a restart ({@code AuditLog}, "recovery"). */
+    LOG_RECOVERED,
+    /** The log's disk budget changed state: low, changes refused, full, or ok again ({@code DiskBudget}). */
+    LOG_BUDGET;
 
     /** The spelling stored in the record's {@code type} field, e.g. {@code "policy_reload"}. */
     public String wire() {
@@ -15,7 +19,7 @@ public enum LifecycleKind {
     boolean forcesCheckpoint() {
         return switch (this) {
             case POLICY_LOAD, POLICY_RELOAD, KEY_CHANGE -> true;
-            case START, CHECKPOINT, SESSION_ATTACH, SESSION_CLOSE, SHUTDOWN -> false;
+            case START, CHECKPOINT, SESSION_ATTACH, SESSION_CLOSE, SHUTDOWN, LOG_RECOVERED, LOG_BUDGET -> false;
         };
     }
 }

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -24,13 +25,18 @@ import java.util.Optional;
 final class LogRecovery {
 
     /**
-     * @param tornBytes           bytes of an unterminated last line (a write cut short by a crash), to be cut off
-     * @param lastCheckpoint      the last checkpoint in the sidecar, or null
-     * @param lastSigner          the first signature of that checkpoint, or null
-     * @param endsWithBareCheckpoint the last record is a checkpoint record whose note was never written
+     * @param tornBytes      bytes of an unterminated last line (a write cut short by a crash), to be cut off
+     * @param lastCheckpoint the last checkpoint in the sidecar, or null
+     * @param lastSigner     the first signature of that checkpoint, or null
+     * @param unsigned       the heads of the checkpoint records after the last note, in log order: captured
+     *                       before a crash whose notes were never written
      */
     record State(long size, MerkleFrontier tree, byte[] chainHead, Path lastSegment, long lastSegmentLength,
-                 long tornBytes, Checkpoint lastCheckpoint, NoteSignature lastSigner, boolean endsWithBareCheckpoint) {
+                 long tornBytes, Checkpoint lastCheckpoint, NoteSignature lastSigner, List<UnsignedHead> unsigned) {
+    }
+
+    /** The tree and chain head at a checkpoint record that has no note: what its note would have signed. */
+    record UnsignedHead(long size, byte[] root, byte[] chainHead) {
     }
 
     private final Hashes hashes = new Hashes();
@@ -40,7 +46,7 @@ final class LogRecovery {
     private byte[] chainAtCheckpoint;
     private long tornBytes;
     private long lastLength;
-    private boolean lastIsCheckpoint;
+    private final List<UnsignedHead> unsigned = new ArrayList<>();
     private String problem;
 
     static State recover(Path dir) throws IOException {
@@ -61,8 +67,7 @@ final class LogRecovery {
         }
         Path lastSegment = segments.isEmpty() ? null : segments.getLast();
         return new State(tree.size(), tree, chainHead, lastSegment, lastLength, tornBytes, last,
-                lastNote == null ? null : lastNote.signatures().getFirst(),
-                lastIsCheckpoint && (last == null || last.size() != tree.size()));
+                lastNote == null ? null : lastNote.signatures().getFirst(), List.copyOf(unsigned));
     }
 
     private void accept(StoredLine line, List<Path> segments, Checkpoint last) {
@@ -88,7 +93,9 @@ final class LogRecovery {
         byte[] bytes = line.bytes();
         tree.append(hashes.leaf(bytes, 0, bytes.length));
         chainHead = hashes.chain(chainHead, bytes, 0, bytes.length);
-        lastIsCheckpoint = header.get().isCheckpoint();
+        if (header.get().isCheckpoint() && (last == null || tree.size() > last.size())) {
+            unsigned.add(new UnsignedHead(tree.size(), tree.root(), chainHead));
+        }
         if (inLastSegment) {
             lastLength = line.offset() + bytes.length + 1;
         }

@@ -41,6 +41,7 @@ final class RecordEncoder {
                     .string("policy", d.policyDigest())
                     .number("errno", d.errno())
                     .numberOrNull("bytes", d.bytes(), d.bytes() >= 0)
+                    .number("count", d.count())
                     .string("detail", d.detail());
             case AuditEvent.Lifecycle l -> json
                     .string("type", l.kind().wire())
@@ -58,6 +59,7 @@ final class RecordEncoder {
                     .string("policy", l.policyDigest())
                     .string("errno", null)
                     .string("bytes", null)
+                    .string("count", null)
                     .string("detail", l.detail());
         }
         return json.string("prev", HEX.formatHex(prevChain)).toBytes();

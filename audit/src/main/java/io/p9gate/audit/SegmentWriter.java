@@ -1,28 +1,63 @@
 package io.p9gate.audit;
 
+import io.p9gate.audit.read.LineHeader;
+
 import java.io.Closeable;
-import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.SyncFailedException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Appends record lines to the current segment and starts a new segment (named after its first sequence number)
  * once the current one reaches the size limit. The chain simply continues across files. Every line is handed to
- * the kernel before {@link #write} returns, so a process crash loses nothing acknowledged; fsync happens at
- * checkpoints and at rotation.
+ * the kernel before {@link #write} returns, so a process crash loses nothing acknowledged; {@link #force} (the
+ * group commit's fsync thread) makes lines durable.
  *
- * <p>Lines are written through a {@link FileOutputStream}, not a {@code FileChannel}: an interrupted appender
- * thread (a flushed 9P request, say) would otherwise close the channel and with it the whole log.
+ * <p><b>Descriptors.</b> A rotation needs no new file descriptor: a spare file ({@link #SPARE}) is opened ahead
+ * of time and renamed into place, and the directory's descriptor is held open for its fsync. So when a guest
+ * has exhausted the process's descriptors, the log still rotates; only re-arming the spare fails (and is
+ * retried at the next rotation), and the descriptor of the closed segment is free for it by then.
+ *
+ * <p><b>Interrupts.</b> Appenders are request workers that a Tflush may interrupt. Nothing they run here is
+ * interruptible: lines go through {@link RandomAccessFile#write} and a rotation fsyncs the old segment with
+ * {@link java.io.FileDescriptor#sync()}; {@code FileChannel.force}, which an interrupt would turn into a closed
+ * channel, runs only on the fsync thread.
  */
 final class SegmentWriter implements Closeable {
+    /** The next segment's file, created ahead of time; not a segment name, so readers never see it. */
+    static final String SPARE = "segment-next.spare";
+    private static final System.Logger LOG = System.getLogger(SegmentWriter.class.getName());
+
+    /** How the writer opens (creating if needed) a segment file; tests inject descriptor exhaustion here. */
+    @FunctionalInterface
+    interface SegmentFiles {
+        SegmentFiles REAL = file -> new RandomAccessFile(file.toFile(), "rw");
+
+        RandomAccessFile open(Path file) throws IOException;
+    }
+
     private final Path dir;
     private final long maxBytes;
-    /** Volatile: the checkpoint thread forces whichever segment is current while appenders write. */
-    private volatile FileOutputStream out;
+    private final SegmentFiles files;
+    private final FileChannel dirChannel;
+    private final AtomicBoolean dirDirty = new AtomicBoolean();
+    /** Volatile: the fsync thread forces whichever segment is current while appenders write. */
+    private volatile RandomAccessFile out;
+    private RandomAccessFile spare;
     private long written;
+    /** Offset and bytes of the last line written whole to {@link #out}; length -1 while it holds none. */
+    private long lastLineOffset;
+    private byte[] lastLine;
     /** Records handed to the kernel so far; read by {@link #force} before it picks the segment to force. */
     private volatile long records;
 
@@ -30,16 +65,26 @@ final class SegmentWriter implements Closeable {
      * Continues {@code current} (truncated to {@code validLength}) or, when null, starts at the next record.
      * {@code records} is how many records the log already holds.
      */
-    SegmentWriter(Path dir, long maxBytes, Path current, long validLength, long records) throws IOException {
+    SegmentWriter(Path dir, long maxBytes, Path current, long validLength, long records, SegmentFiles files)
+            throws IOException {
         this.dir = dir;
         this.maxBytes = maxBytes;
+        this.files = files;
         this.records = records;
-        if (current != null) {
-            try (FileChannel ch = FileChannel.open(current, StandardOpenOption.WRITE)) {
-                ch.truncate(validLength); // cut a torn last line (see LogRecovery)
+        this.dirChannel = FileChannel.open(dir, StandardOpenOption.READ);
+        try {
+            if (current != null) {
+                RandomAccessFile raf = files.open(current);
+                raf.setLength(validLength); // cut a torn last line (see LogRecovery)
+                raf.seek(validLength);
+                out = raf;
+                written = validLength;
             }
-            out = new FileOutputStream(current.toFile(), true);
-            written = validLength;
+            Files.deleteIfExists(dir.resolve(SPARE)); // left by a crash; never written to
+            armSpare();
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
         }
     }
 
@@ -47,59 +92,157 @@ final class SegmentWriter implements Closeable {
         if (out == null || written >= maxBytes) {
             rotate(seq);
         }
-        byte[] line = new byte[record.length + 1];
-        System.arraycopy(record, 0, line, 0, record.length);
+        byte[] line = Arrays.copyOf(record, record.length + 1);
         line[record.length] = '\n';
         out.write(line);
+        lastLineOffset = written;
+        lastLine = record;
         written += line.length;
         records = seq + 1;
     }
 
     /**
-     * Makes every line written before the call durable and returns how many records that is (lines written
-     * meanwhile may or may not be durable). Safe to call from another thread than the writer: a rotation forces
-     * a segment before it stops being {@code out}, so a segment that is no longer (or not yet) current needs
-     * nothing here.
+     * Makes every line written before the call durable, the directory entries of new segments included, and
+     * returns how many records that is (lines written meanwhile may or may not be durable). Called by the
+     * fsync thread only.
+     *
+     * @throws SyncFailedException an fsync failed: what was written may or may not be on disk
      */
-    long force() throws IOException {
+    long force() throws SyncFailedException {
         long covered = records; // read before out: these records are in out or in segments already forced
-        FileOutputStream current = out;
-        if (current != null) {
-            try {
-                current.getChannel().force(false);
-            } catch (ClosedChannelException rotatedAway) {
-                // closeCurrent() forced it before closing
+        boolean newSegment = dirDirty.getAndSet(false);
+        RandomAccessFile current = out;
+        try {
+            if (current != null) {
+                try {
+                    current.getChannel().force(false);
+                } catch (ClosedChannelException rotatedAway) {
+                    // rotate() fsynced it before it closed it
+                }
             }
+            if (newSegment) {
+                dirChannel.force(true); // the new directory entry, or a crash could lose a whole segment
+            }
+        } catch (IOException e) {
+            dirDirty.compareAndSet(false, newSegment);
+            throw syncFailed(e);
         }
         return covered;
     }
 
-    private void rotate(long firstSeq) throws IOException {
-        closeCurrent();
-        Path next = LogDirectory.segmentFile(dir, firstSeq);
-        try (FileChannel created = FileChannel.open(next, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            // CREATE_NEW: never append to a file this writer did not start
+    private static SyncFailedException syncFailed(IOException e) {
+        if (e instanceof SyncFailedException s) {
+            return s;
         }
-        out = new FileOutputStream(next.toFile(), true);
+        SyncFailedException s = new SyncFailedException(e.getMessage());
+        s.initCause(e);
+        return s;
+    }
+
+    private void rotate(long firstSeq) throws IOException {
+        RandomAccessFile old = out;
+        if (old != null) {
+            try {
+                old.getFD().sync(); // before it stops being out: a concurrent force() may skip it after that
+            } catch (IOException e) {
+                throw syncFailed(e);
+            }
+        }
+        Path next = LogDirectory.segmentFile(dir, firstSeq);
+        if (Files.exists(next)) {
+            throw new FileAlreadyExistsException(next.toString(), null, "never append to a segment this writer did not start");
+        }
+        RandomAccessFile fresh;
+        if (spare != null) {
+            Files.move(dir.resolve(SPARE), next); // rename(2): no descriptor needed
+            fresh = spare;
+            spare = null;
+        } else {
+            fresh = files.open(next);
+        }
+        out = fresh;
         written = 0;
-        // The new directory entry must be durable too, or a crash could lose a whole fsynced segment.
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
+        lastLine = null;
+        dirDirty.set(true);
+        if (old != null) {
+            old.close(); // frees the descriptor the new spare takes
+        }
+        armSpare();
+    }
+
+    /** Best effort: without a spare the log still works, but its next rotation needs a free descriptor. */
+    private void armSpare() {
+        try {
+            spare = files.open(dir.resolve(SPARE));
+        } catch (IOException e) {
+            spare = null;
+            SafeLog.report(LOG, System.Logger.Level.WARNING, "audit log: cannot prepare the next segment file ("
+                    + e.getMessage() + "); the next rotation needs a free file descriptor");
         }
     }
 
-    private void closeCurrent() throws IOException {
-        FileOutputStream current = out;
-        if (current != null) {
-            // Force before clearing out: a concurrent force() that finds out null must find this segment durable.
-            current.getChannel().force(false);
-            out = null;
-            current.close();
+    /** Whether the next rotation can happen without opening a file. */
+    boolean spareReady() {
+        return spare != null;
+    }
+
+    /**
+     * After a failed write: checks that the current segment still ends with the last record written whole,
+     * and that this record is the one the writer's chain ends with ({@code chainHead} = H(its prev, its bytes));
+     * then cuts what a short write left after it. A rotation that failed is done now. Returns the bytes cut.
+     *
+     * @throws IOException the file does not hold what the writer wrote: appending would break the chain
+     */
+    long repair(long expectedRecords, byte[] chainHead, Hashes hashes) throws IOException {
+        RandomAccessFile current = out;
+        if (current == null || written >= maxBytes) {
+            rotate(expectedRecords); // the failure was a rotation: it must work now, or nothing can be appended
+            return 0;
         }
+        long length = current.length();
+        if (length < written) {
+            throw new LogInconsistentException("the segment is " + length + " bytes, " + written
+                    + " were written to it");
+        }
+        if (lastLine != null) {
+            byte[] stored = new byte[lastLine.length + 1];
+            current.seek(lastLineOffset);
+            current.readFully(stored);
+            Optional<LineHeader> header = LineHeader.parse(Arrays.copyOf(stored, lastLine.length));
+            boolean same = stored[lastLine.length] == '\n' && header.isPresent()
+                    && header.get().seq() == expectedRecords - 1
+                    && MessageDigest.isEqual(hashes.chain(header.get().prev(), stored, 0, lastLine.length), chainHead);
+            if (!same) {
+                throw new LogInconsistentException("the last record in the segment is not the one the log's chain"
+                        + " ends with");
+            }
+        }
+        current.setLength(written);
+        current.seek(written);
+        return length - written;
     }
 
     @Override
     public void close() throws IOException {
-        closeCurrent();
+        IOException first = null;
+        RandomAccessFile current = out;
+        out = null;
+        if (current != null) {
+            try {
+                current.getFD().sync();
+                current.close();
+            } catch (IOException e) {
+                first = e;
+            }
+        }
+        if (spare != null) {
+            spare.close();
+            spare = null;
+            Files.deleteIfExists(dir.resolve(SPARE));
+        }
+        dirChannel.close();
+        if (first != null) {
+            throw first;
+        }
     }
 }

@@ -81,14 +81,7 @@ class CheckpointDurabilityTest {
     @Test
     void anErrorInABackgroundCheckpointFailsTheLogClosed() throws Exception {
         AtomicBoolean armed = new AtomicBoolean();
-        CheckpointObserver failOnce = new CheckpointObserver() {
-            @Override
-            public void forced(long durableRecords) {
-                if (armed.compareAndSet(true, false)) {
-                    throw new OutOfMemoryError("injected");
-                }
-            }
-        };
+        CheckpointObserver failOnce = Seams.failNextFsync(armed, () -> new OutOfMemoryError("injected"));
         try (AuditLog log = AuditLog.open(dir, key, TestLogs.options(), failOnce)) {
             armed.set(true);
             appendInterval(log); // count-triggered checkpoint: nobody awaits its result

@@ -40,7 +40,8 @@ public record DecisionRequest(String vm, String share, OpKind op, SharePath path
             case LINK -> java.util.List.of(src, new PathQuestion(vm, share, op, destination, uid, gid),
                     new PathQuestion(vm, share, OpKind.CREATE, destination, uid, gid));
             case RENAME -> java.util.List.of(src, new PathQuestion(vm, share, op, destination, uid, gid));
-            default -> java.util.List.of(src);
+            case WALK, OPEN_READ, OPEN_WRITE, CREATE, MKDIR, MKNOD, SETATTR, REMOVE, XATTR_READ, XATTR_WRITE, READDIR,
+                 GETATTR, STATFS, LOCK, READLINK -> java.util.List.of(src);
         };
     }
 }

@@ -15,16 +15,29 @@ public final class PolicyHolder {
     private static final Logger LOG = Logger.getLogger(PolicyHolder.class.getName());
 
     private final Path file;
+    private final PolicyCheck check;
     private final AtomicReference<PolicyEngine> current;
 
-    private PolicyHolder(Path file, PolicyEngine first) {
+    private PolicyHolder(Path file, PolicyCheck check, PolicyEngine first) {
         this.file = file;
+        this.check = check;
         this.current = new AtomicReference<>(first);
     }
 
     /** Loads the first policy; at start-up a broken file is fatal (default deny means nothing to serve). */
     public static PolicyHolder load(Path file) throws PolicyLoadException {
-        return new PolicyHolder(file, PolicyEngine.load(file));
+        return load(file, PolicyCheck.NONE);
+    }
+
+    /** As {@link #load(Path)}; {@code check} must also pass, now and for every reload to be taken. */
+    public static PolicyHolder load(Path file, PolicyCheck check) throws PolicyLoadException {
+        return new PolicyHolder(file, check, checked(file, check));
+    }
+
+    private static PolicyEngine checked(Path file, PolicyCheck check) throws PolicyLoadException {
+        PolicyEngine engine = PolicyEngine.load(file);
+        check.check(engine.policy());
+        return engine;
     }
 
     public PolicyEngine current() { return current.get(); }
@@ -36,7 +49,7 @@ public final class PolicyHolder {
     public synchronized ReloadResult reload() {
         PolicyEngine old = current.get();
         try {
-            PolicyEngine fresh = PolicyEngine.load(file);
+            PolicyEngine fresh = checked(file, check);
             current.set(fresh);
             LOG.info(() -> "policy reloaded from " + file + " (sha256 " + fresh.digest() + ")");
             return new ReloadResult.Loaded(old.digest(), fresh.digest());

@@ -1,7 +1,10 @@
 package io.p9gate.policy;
 
 import io.p9gate.policy.load.PolicyLoadException;
+import io.p9gate.policy.model.DeviceNodes;
+import io.p9gate.policy.model.HostPermissions;
 import io.p9gate.policy.model.ListenerSpec;
+import io.p9gate.policy.model.SharePolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +33,18 @@ class PolicyEngineTest {
             rules:
               - {effect: deny, ops: [CREATE], paths: ["/**/*.exe"]}
             """;
+
+    @Test
+    void aShareRefusesDeviceNodesAndTrustsTheGuestUnlessItSaysOtherwise() throws Exception {
+        SharePolicy plain = engine(SHARE).policy().vms().get("vm1").shares().get("data");
+        assertEquals(DeviceNodes.REFUSE, plain.devices());
+        assertEquals(HostPermissions.GUEST, plain.permissions());
+        assertEquals("vm.vm1.share.data.devices", plain.devicesRuleId());
+        SharePolicy set = engine(SHARE + "devices: mapped\npermissions: enforce\n").policy().vms().get("vm1").shares()
+                .get("data");
+        assertEquals(DeviceNodes.MAPPED, set.devices());
+        assertEquals(HostPermissions.ENFORCE, set.permissions());
+    }
 
     @Test
     void unknownVmOrShareGetsNothing() throws Exception {

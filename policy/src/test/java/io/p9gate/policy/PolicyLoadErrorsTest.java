@@ -81,6 +81,21 @@ class PolicyLoadErrorsTest {
     }
 
     @Test
+    void deviceAndPermissionSettingsTakeOnlyTheirValues() throws Exception {
+        PolicyLoadException e = refused(PolicyFiles.oneShare("""
+                path: /srv/p9gate/data
+                devices: real
+                """));
+        assertEquals(11, e.pos().line());
+        assertTrue(e.reason().contains("devices must be refuse or mapped, found 'real'"), e.reason());
+        e = refused(PolicyFiles.oneShare("""
+                path: /srv/p9gate/data
+                permissions: host
+                """));
+        assertTrue(e.reason().contains("permissions must be guest or enforce, found 'host'"), e.reason());
+    }
+
+    @Test
     void twoVmsOnOneSocketAreRefused() throws Exception {
         PolicyLoadException e = refused("""
                 image: t

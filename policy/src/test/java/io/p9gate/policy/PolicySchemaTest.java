@@ -55,6 +55,15 @@ class PolicySchemaTest {
         assertEquals(List.of("$.vms.a.shares.s: unknown key read_only"), problems);
     }
 
+    @Test
+    void theShareSettingsForTheHostAreInTheSchema() throws Exception {
+        JsonNode doc = new YAMLMapper().readTree("image: x\nvms:\n  a:\n    listen: unix:/x\n    shares:\n"
+                + "      s: {path: /srv, devices: mapped, permissions: enforce}\n      t: {path: /t, devices: real}\n");
+        List<String> problems = new ArrayList<>();
+        check(doc, SCHEMA, "$", problems);
+        assertEquals(List.of("$.vms.a.shares.t.devices: \"real\" not in [\"refuse\",\"mapped\"]"), problems);
+    }
+
     private static JsonNode resolve(JsonNode schema) {
         while (schema.has("$ref")) schema = SCHEMA.at(schema.get("$ref").asText().substring(1));
         return schema;

@@ -1,5 +1,6 @@
 package io.p9gate.policy;
 
+import io.p9gate.policy.quota.InodeId;
 import io.p9gate.policy.quota.QuotaBook;
 import io.p9gate.policy.quota.QuotaExceededException;
 import io.p9gate.policy.quota.QuotaLedger;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -135,5 +137,91 @@ class QuotaLedgerTest {
         // a, a/b, a/f, a/b/g (once, hard link), link
         assertEquals(new Usage(123, 5), UsageScanner.scan(dir));
         assertEquals(Usage.ZERO, UsageScanner.scan(dir.resolve("missing")));
+    }
+
+    @Test
+    void scanRemembersFilesWithNamesOutsideTheScope(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("scope/sub"));
+        Files.createDirectories(dir.resolve("elsewhere"));
+        Files.write(dir.resolve("scope/both"), new byte[10]);
+        Files.createLink(dir.resolve("scope/sub/both"), dir.resolve("scope/both"));
+        Files.write(dir.resolve("scope/out"), new byte[7]);
+        Files.createLink(dir.resolve("elsewhere/out"), dir.resolve("scope/out"));
+        Files.createLink(dir.resolve("elsewhere/out2"), dir.resolve("scope/out"));
+
+        UsageScanner.Measured m = UsageScanner.measure(dir.resolve("scope"));
+        // sub, both (two names, both inside: once), out (three names, one inside)
+        assertEquals(new Usage(17, 3), m.usage());
+        assertEquals(Map.of(idOf(dir.resolve("scope/out")), 1), m.linkedOutside());
+        assertEquals(Map.of(), UsageScanner.measure(dir).linkedOutside(), "from the top every name is inside");
+    }
+
+    @Test
+    void aFileAtAScopesRootCountsButTheRootDirectoryDoesNot(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("f"), new byte[42]);
+        assertEquals(new Usage(42, 1), UsageScanner.scan(dir.resolve("f")));
+        assertEquals(new Usage(42, 1), UsageScanner.scan(dir), "the top directory itself is not counted");
+    }
+
+    @Test
+    void theScanReachesAScopeAsAGuestDoesNeverThroughASymlink(@TempDir Path dir) throws Exception {
+        Path share = Files.createDirectories(dir.resolve("share"));
+        Path outside = Files.createDirectories(dir.resolve("outside/cache"));
+        Files.write(outside.resolve("big"), new byte[1000]);
+        Files.createSymbolicLink(share.resolve("work"), dir.resolve("outside"));
+        assertEquals(UsageScanner.Measured.NOTHING, UsageScanner.measure(share, SharePath.of("/work/cache")),
+                "/work is a symlink: /work/cache is unreachable for the guest, and not scanned");
+
+        Files.delete(share.resolve("work"));
+        Files.createDirectories(share.resolve("work"));
+        Files.createSymbolicLink(share.resolve("work/cache"), outside);
+        assertEquals(new Usage(0, 1), UsageScanner.measure(share, SharePath.of("/work/cache")).usage(),
+                "a symlink where the scope's root should be is one entry");
+
+        Files.delete(share.resolve("work/cache"));
+        Files.createDirectories(share.resolve("work/cache"));
+        Files.write(share.resolve("work/cache/small"), new byte[10]);
+        Files.createSymbolicLink(share.resolve("work/cache/sub"), outside);
+        assertEquals(new Usage(10, 2), UsageScanner.measure(share, SharePath.of("/work/cache")).usage());
+        assertEquals(new Usage(10, 4), UsageScanner.measure(share, SharePath.ROOT).usage());
+    }
+
+    @Test
+    void anEntryCountsInTheScopesContainingItAndThoseFollowingItByIdentity() throws Exception {
+        QuotaLedger share = new QuotaLedger(spec("/", 1000, 100), Usage.ZERO);
+        QuotaLedger cache = new QuotaLedger(spec("/cache", 1000, 100),
+                new UsageScanner.Measured(new Usage(5, 1), Map.of(new InodeId(1, 2), 1)));
+        QuotaBook book = new QuotaBook(List.of(share, cache));
+
+        assertEquals(List.of(share, cache), book.counting("logs", SharePath.of("/cache/f"), null, false));
+        assertEquals(List.of(share), book.counting("logs", SharePath.of("/cache"), null, true),
+                "a scope's root directory is not counted by that scope (as the scan does not)");
+        assertEquals(List.of(share, cache), book.counting("logs", SharePath.of("/cache"), null, false));
+        assertEquals(List.of(share, cache), book.counting("logs", SharePath.of("/out"), new InodeId(1, 2), false),
+                "a write through a name outside grows a file /cache counts");
+        assertEquals(List.of(share), book.counting("logs", SharePath.of("/out"), new InodeId(1, 3), false));
+
+        book.linkMade("logs", SharePath.of("/cache/g"), new InodeId(1, 2));
+        book.linkGone("logs", SharePath.of("/cache/f"), new InodeId(1, 2), new Usage(5, 1));
+        assertEquals(new Usage(5, 1), cache.used(), "one of its two names inside is left");
+        book.linkGone("logs", SharePath.of("/cache/g"), new InodeId(1, 2), new Usage(5, 1));
+        assertEquals(Usage.ZERO, cache.used(), "its last name inside went: it left the scope");
+        assertEquals(List.of(share), book.counting("logs", SharePath.of("/out"), new InodeId(1, 2), false));
+    }
+
+    @Test
+    void aScopesRootIsHeldByItselfAndItsAncestors() {
+        QuotaBook book = new QuotaBook(List.of(new QuotaLedger(spec("/work/cache", 10, 10), Usage.ZERO)));
+        assertEquals(true, book.holdsScopeRoot("logs", SharePath.of("/work")));
+        assertEquals(true, book.holdsScopeRoot("logs", SharePath.of("/work/cache")));
+        assertEquals(true, book.holdsScopeRoot("logs", SharePath.ROOT));
+        assertEquals(false, book.holdsScopeRoot("logs", SharePath.of("/work/cache/sub")));
+        assertEquals(false, book.holdsScopeRoot("logs", SharePath.of("/other")));
+        assertEquals(false, book.holdsScopeRoot("media", SharePath.of("/work")));
+    }
+
+    private static InodeId idOf(Path p) throws Exception {
+        Map<String, Object> a = Files.readAttributes(p, "unix:dev,ino");
+        return new InodeId((Long) a.get("dev"), (Long) a.get("ino"));
     }
 }

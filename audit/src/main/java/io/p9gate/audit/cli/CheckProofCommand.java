@@ -7,6 +7,7 @@ import io.p9gate.audit.note.NoteFormatException;
 import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.note.VerifierKey;
 import io.p9gate.audit.read.LineHeader;
+import io.p9gate.audit.read.PrintableText;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -66,8 +67,8 @@ final class CheckProofCommand extends CliCommand {
         if (!MerkleProofs.verifyInclusion(leaf, proof.leafIndex(), cp.size(), proof.path(), cp.root())) {
             throw new UserError("audit path does not lead to the signed root", INVALID);
         }
-        out().println("OK: record " + claimedSeq + " is in " + cp.origin() + " at size " + cp.size()
-                + " (checkpoint of " + cp.time() + ")");
+        out().println("OK: record " + claimedSeq + " is in " + PrintableText.escape(cp.origin()) + " at size "
+                + cp.size() + " (checkpoint of " + cp.time() + ")");
         return 0;
     }
 }

@@ -4,6 +4,7 @@ import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.VerifierKey;
 import io.p9gate.audit.read.AuditRecord;
+import io.p9gate.audit.read.PrintableText;
 import io.p9gate.audit.read.StoredLine;
 import io.p9gate.audit.verify.FindingClass;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,21 +34,26 @@ abstract class CliCommand implements Callable<Integer> {
         try {
             return run();
         } catch (UserError e) {
-            err().println("p9gate: " + e.getMessage());
+            error(e.getMessage());
             return e.exitCode();
         } catch (NoSuchFileException e) {
-            err().println("p9gate: no such file or directory: " + e.getFile());
+            error("no such file or directory: " + e.getFile());
             return FindingClass.IO_ERROR;
         } catch (IOException e) {
-            err().println("p9gate: " + e.getMessage());
+            error(e.getMessage());
             return FindingClass.IO_ERROR;
         } catch (UncheckedIOException e) {
-            err().println("p9gate: " + e.getCause().getMessage());
+            error(e.getCause().getMessage());
             return FindingClass.IO_ERROR;
         } finally {
             out().flush();
             err().flush();
         }
+    }
+
+    /** One line on stderr; the message may quote file contents, so it is escaped. */
+    private void error(String message) {
+        err().println("p9gate: " + PrintableText.escape(message));
     }
 
     PrintWriter out() {
@@ -58,14 +64,29 @@ abstract class CliCommand implements Callable<Integer> {
         return spec.commandLine().getErr();
     }
 
-    /** The record on this line, or null (with a warning on stderr) when the line is not a readable record. */
+    /**
+     * The record on this line, or null (with a warning on stderr) when the line is not a readable record. The
+     * writer stores only printable ASCII (every other character is a JSON escape), so a line holding any other
+     * byte was not written by it and is skipped too: printed as is, it could drive the reviewer's terminal.
+     */
     AuditRecord parsed(StoredLine line) {
+        for (byte b : line.bytes()) {
+            if (b < 0x20 || b > 0x7e) {
+                skipping(line, "a byte that the writer never stores");
+                return null;
+            }
+        }
         try {
             return AuditRecord.parse(line.bytes());
         } catch (IOException e) {
-            err().println("p9gate: skipping unreadable line at " + line.segment().getFileName() + " offset " + line.offset());
+            skipping(line, "not a record");
             return null;
         }
+    }
+
+    private void skipping(StoredLine line, String why) {
+        err().println("p9gate: skipping unreadable line at " + line.segment().getFileName() + " offset " + line.offset()
+                + " (" + why + ")");
     }
 
     /** Reads trusted public key files; a bad one is a usage error naming the file. */

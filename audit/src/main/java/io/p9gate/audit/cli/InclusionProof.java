@@ -17,7 +17,9 @@ import java.util.List;
  */
 record InclusionProof(long leafIndex, String record, long treeSize, List<byte[]> path, String checkpoint) {
     static final String FORMAT = "p9gate-inclusion-proof/1";
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Non-ASCII escaped: the checkpoint text comes from the sidecar and is printed to a terminal. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature());
 
     String toJson() throws IOException {
         ObjectNode root = JSON.createObjectNode()

@@ -19,7 +19,7 @@ public record AuditRecord(
         String path,
         @JsonProperty("guest_uid") Long guestUid, @JsonProperty("guest_gid") Long guestGid,
         @JsonProperty("host_uid") Long hostUid, @JsonProperty("host_gid") Long hostGid,
-        String decision, List<String> rules, String policy, Integer errno, Long bytes, String detail,
+        String decision, List<String> rules, String policy, Integer errno, Long bytes, Long count, String detail,
         String prev) {
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -36,5 +36,10 @@ public record AuditRecord(
 
     public boolean isDecision() {
         return "decision".equals(type);
+    }
+
+    /** How many requests a decision record stands for (1 when the field is absent: logs before it existed). */
+    public long requests() {
+        return count == null ? 1 : count;
     }
 }

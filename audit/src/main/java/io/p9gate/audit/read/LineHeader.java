@@ -9,10 +9,11 @@ import java.util.HexFormat;
 import java.util.Optional;
 
 /**
- * The three fields integrity checks need from a record: its sequence number, type and the previous record's chain
- * hash. Parsed with a streaming parser (fast on large logs); anything else in the line is skipped.
+ * The fields integrity checks need from a record: its sequence number, type and the previous record's chain
+ * hash, and how many requests it stands for (its {@code count}; 1 when absent or null). Parsed with a streaming
+ * parser (fast on large logs); anything else in the line is skipped.
  */
-public record LineHeader(long seq, String type, byte[] prev) {
+public record LineHeader(long seq, String type, byte[] prev, long count) {
     private static final JsonFactory FACTORY = new JsonFactory();
 
     public boolean isCheckpoint() {
@@ -28,6 +29,7 @@ public record LineHeader(long seq, String type, byte[] prev) {
             Long seq = null;
             String type = null;
             byte[] prev = null;
+            long count = 1;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken value = p.nextToken();
@@ -35,6 +37,7 @@ public record LineHeader(long seq, String type, byte[] prev) {
                     case "seq" -> seq = value == JsonToken.VALUE_NUMBER_INT ? p.getLongValue() : null;
                     case "type" -> type = value == JsonToken.VALUE_STRING ? p.getText() : null;
                     case "prev" -> prev = value == JsonToken.VALUE_STRING ? hex32(p.getText()) : null;
+                    case "count" -> count = value == JsonToken.VALUE_NUMBER_INT ? p.getLongValue() : 1;
                     default -> p.skipChildren();
                 }
             }
@@ -42,7 +45,7 @@ public record LineHeader(long seq, String type, byte[] prev) {
                 return Optional.empty();
             }
             return seq == null || type == null || prev == null
-                    ? Optional.empty() : Optional.of(new LineHeader(seq, type, prev));
+                    ? Optional.empty() : Optional.of(new LineHeader(seq, type, prev, count));
         } catch (IOException | IllegalArgumentException e) {
             return Optional.empty();
         }

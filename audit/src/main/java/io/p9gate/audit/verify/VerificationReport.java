@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.p9gate.audit.read.PrintableText;
 
 import java.util.Comparator;
 import java.util.List;
@@ -13,13 +14,21 @@ import java.util.List;
  * {@code records - anchored} form the unanchored tail a crash leaves behind (reported, not a finding).
  *
  * @param tornBytes bytes of an unterminated last line (a write cut short)
+ * @param unsignedCheckpoints checkpoint records in the unanchored tail whose notes were not written (yet)
+ * @param decisions decision records
+ * @param requests the requests those decisions stand for (more than {@code decisions} when repeated refusals
+ *                 were summarised)
  * @param pinnedSize size of the pinned checkpoint, or -1 without a pin
  * @param newestNote the signed note of the newest verified checkpoint (what a reviewer pins next time), or null
  */
 public record VerificationReport(long records, int segments, int checkpoints, int verifiedCheckpoints,
-                                 long anchored, long tornBytes, long pinnedSize, List<Finding> findings,
+                                 long anchored, long tornBytes, int unsignedCheckpoints, long decisions,
+                                 long requests, long pinnedSize,
+                                 List<Finding> findings,
                                  String newestNote) {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Non-ASCII escaped too: descriptions quote sidecar text (key names), which a doctored log fills freely. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature());
 
     public VerificationReport {
         findings = findings.stream().sorted(Comparator.comparing(Finding::findingClass)).toList();
@@ -46,9 +55,12 @@ public record VerificationReport(long records, int segments, int checkpoints, in
                 .put("segments", segments)
                 .put("checkpoints", checkpoints)
                 .put("verifiedCheckpoints", verifiedCheckpoints)
-                .put("anchored", anchored);
+                .put("anchored", anchored)
+                .put("decisions", decisions)
+                .put("requests", requests);
         ObjectNode tail = root.putObject("unanchoredTail");
-        tail.put("fromSeq", anchored).put("count", unanchored()).put("tornBytes", tornBytes);
+        tail.put("fromSeq", anchored).put("count", unanchored()).put("tornBytes", tornBytes)
+                .put("unsignedCheckpoints", unsignedCheckpoints);
         if (pinnedSize >= 0) {
             root.put("pinnedSize", pinnedSize);
         }
@@ -67,21 +79,28 @@ public record VerificationReport(long records, int segments, int checkpoints, in
         }
     }
 
-    /** A short human summary, one finding per line. */
+    /** A short human summary, one finding per line (escaped: a finding may quote text from the log). */
     public String summary() {
         StringBuilder b = new StringBuilder();
         b.append(ok() ? "OK" : "TAMPERED").append(": ").append(records).append(" records in ").append(segments)
                 .append(" segment(s), ").append(verifiedCheckpoints).append('/').append(checkpoints)
                 .append(" checkpoints verified, ").append(anchored).append(" anchored");
+        if (requests != decisions) {
+            b.append(", ").append(decisions).append(" decisions for ").append(requests).append(" requests");
+        }
         if (ok() && (unanchored() > 0 || tornBytes > 0)) {
             b.append(", unanchored tail of ").append(unanchored()).append(" record(s)");
             if (tornBytes > 0) {
                 b.append(" and ").append(tornBytes).append(" torn byte(s)");
             }
+            if (unsignedCheckpoints > 0) {
+                b.append(", ").append(unsignedCheckpoints).append(" checkpoint(s) of it not signed yet");
+            }
             b.append(" (crash or live log, not tampering)");
         }
         b.append('\n');
-        findings.forEach(f -> b.append("  ").append(f.findingClass()).append(": ").append(f.describe()).append('\n'));
+        findings.forEach(f -> b.append("  ").append(f.findingClass()).append(": ")
+                .append(PrintableText.escape(f.describe())).append('\n'));
         return b.toString();
     }
 }

@@ -56,27 +56,43 @@ public final class Verifier {
         findings.addAll(pass.findings);
         findings.addAll(pass.seqs.findings());
         long anchored = judgeCheckpoints(cps, pass, findings);
-        findDeletedNotes(cps, pass, findings);
+        int unsignedCheckpoints = findDeletedNotes(cps, pass, findings);
         int verified = (int) cps.trusted.stream().filter(t -> !t.pinned()).count();
         long pinned = cps.trusted.stream().filter(TrustedCheckpoint::pinned).mapToLong(TrustedCheckpoint::size)
                 .findFirst().orElse(-1);
         String newest = cps.trusted.stream().filter(t -> !t.pinned() && t.size() == anchored)
                 .map(TrustedCheckpoint::noteText).findFirst().orElse(null);
         return new VerificationReport(pass.position, segments.size(), cps.total, verified, anchored,
-                pass.tornBytes, pinned, findings, newest);
+                pass.tornBytes, unsignedCheckpoints, pass.decisions, pass.requests, pinned, findings, newest);
     }
 
-    /** Every checkpoint record at seq s announces a note of size s + 1; a missing one was deleted. */
-    private static void findDeletedNotes(CheckpointSet cps, Pass pass, List<Finding> findings) {
+    /**
+     * Every checkpoint record at seq s announces a note of size s + 1. The writer signs the notes in the order
+     * of their records and appenders do not wait for the signing, so a crash (or a live log) leaves the notes of
+     * the last checkpoint records unwritten while records follow them: a missing note is a crash's when no
+     * trusted checkpoint at or beyond its size matches the stored records, and a deletion when one does (the
+     * writer signed past it, and a restart signs the notes a crash left unwritten before anything else).
+     *
+     * @return how many notes are missing in the unanchored tail (not signed yet)
+     */
+    private static int findDeletedNotes(CheckpointSet cps, Pass pass, List<Finding> findings) {
         long earliestTamper = earliestTamper(findings, pass);
+        long vouched = cps.trusted.stream().filter(t -> t.size() <= pass.position && pass.matches(t))
+                .mapToLong(TrustedCheckpoint::size).max().orElse(0);
+        int unsigned = 0;
         for (long[] announced : pass.checkpointRecords) {
             long size = announced[0] + 1;
-            boolean crashedBeforeNote = announced[1] == pass.position - 1; // only the last record may lack its note
             boolean explained = earliestTamper < size; // the records themselves were tampered with before it
-            if (!cps.noteSizes.contains(size) && !crashedBeforeNote && !explained) {
+            if (cps.noteSizes.contains(size) || explained) {
+                continue;
+            }
+            if (announced[1] < vouched) {
                 findings.add(new Finding.CheckpointDeleted(size));
+            } else {
+                unsigned++;
             }
         }
+        return unsigned;
     }
 
     private static long earliestTamper(List<Finding> findings, Pass pass) {
@@ -151,6 +167,9 @@ public final class Verifier {
         private long bytesRead;
         long position;
         long tornBytes;
+        /** Decision records, and the requests they stand for (a summary of repeated refusals counts many). */
+        long decisions;
+        long requests;
         long firstMalformed = Long.MAX_VALUE;
 
         Pass(Set<Long> wantedSizes, Path lastSegment, long totalBytes) {
@@ -214,6 +233,10 @@ public final class Verifier {
             }
             if (h.isCheckpoint()) {
                 checkpointRecords.add(new long[] {h.seq(), position});
+            }
+            if ("decision".equals(h.type())) {
+                decisions++;
+                requests += h.count();
             }
             previousNormal = verdict == SeqTracker.Verdict.NORMAL;
             previousSeq = h.seq();

@@ -33,11 +33,11 @@ class AuditCliTest {
 
     @BeforeEach
     void writeLog() throws Exception {
-        key = TestLogs.key("ecu-a-audit");
-        pub = tmp.resolve("audit.pub");
-        KeyFiles.writeKeyPair(key, tmp.resolve("audit.key"), pub);
-        log = tmp.resolve("log");
-        try (AuditLog l = AuditLog.open(log, key, TestLogs.options().withMaxSegmentBytes(4000))) {
+        ReviewedLog reviewed = ReviewedLog.in(tmp);
+        log = reviewed.log();
+        pub = reviewed.pub();
+        key = reviewed.key();
+        try (AuditLog l = reviewed.open(TestLogs.options().withMaxSegmentBytes(4000))) {
             for (int i = 0; i < 60; i++) {
                 l.append(TestLogs.decision(i));
             }
@@ -124,6 +124,29 @@ class AuditCliTest {
         assertEquals(1, future.out().lines().count(), "only the header");
         CliRun recent = CliRun.audit("show", "--log", log.toString(), "--since", "1h", "--op", "lopen");
         assertEquals(15, recent.out().lines().count() - 1, recent.out());
+    }
+
+    @Test
+    void aSummaryOfRepeatedRefusalsShowsHowManyRequestsItStandsFor() throws Exception {
+        ReviewedLog summarised = ReviewedLog.in(Files.createDirectories(tmp.resolve("summary")));
+        AuditEvent.Decision first = new AuditEvent.Decision("vm-a", 3, "walk", 7, "/secret/key",
+                new IdMapping(0, 0, 100000, 100000), Outcome.DENY, List.of("hidden"), "sha256:abc", 2,
+                AuditEvent.NO_BYTES, "action=walk share=data");
+        try (AuditLog l = summarised.open(TestLogs.options())) {
+            long seq = l.append(first);
+            l.append(first.summarising(312, "/secret/key", 9, 4, "action=walk share=data repeat_of=" + seq));
+        }
+        String dir = summarised.log().toString();
+        List<String> rows = CliRun.audit("show", "--log", dir, "--op", "walk").out().lines().toList();
+        assertTrue(rows.getFirst().contains(" DECISION COUNT  ERRNO "), rows.getFirst());
+        assertTrue(rows.get(1).contains(" deny     1      2 "), rows.get(1));
+        assertTrue(rows.get(2).contains(" deny     312    2 "), rows.get(2));
+        assertTrue(CliRun.audit("export", "--log", dir, "--format", "rfc5424", "--op", "walk").out()
+                .contains("decision=\"deny\" count=\"312\""));
+        JsonNode report = new ObjectMapper().readTree(CliRun.audit("verify", "--log", dir, "--key",
+                summarised.pub().toString(), "--json").out());
+        assertEquals(2, report.get("decisions").asLong());
+        assertEquals(313, report.get("requests").asLong());
     }
 
     @Test

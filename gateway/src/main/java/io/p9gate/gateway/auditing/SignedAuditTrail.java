@@ -4,6 +4,7 @@ import io.p9gate.audit.AuditEvent;
 import io.p9gate.audit.AuditLog;
 import io.p9gate.audit.AuditOptions;
 import io.p9gate.audit.AuditWriteException;
+import io.p9gate.audit.Durability;
 import io.p9gate.audit.LifecycleKind;
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.gateway.fs.AuditEntry;
@@ -13,18 +14,40 @@ import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Objects;
 
 /**
  * The audit trail over the signed, hash-chained {@link AuditLog} (R-AUD-1, R-AUD-2, R-AUD-4): one record per
- * decision and per lifecycle event; a record that cannot be written is EIO. Closing it records the shutdown
- * and signs the final checkpoint (R-DEP-2).
+ * decision and per lifecycle event; a record that cannot be written is EIO. The intent record of a change is
+ * on disk before the change is made ({@link Durability#SYNCED}, group commit), so that a power cut cannot keep
+ * a change and lose its record (R-ROB-3); the other records need only reach the kernel. Refusals (requests that
+ * changed nothing and failed) go through each VM's {@link RefusalBudget}: repeats become one record with a count
+ * ({@link RepeatedRefusals}). Closing it writes the pending counts, records the shutdown and signs the final
+ * checkpoint (R-DEP-2).
  */
 public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
     private final AuditLog log;
+    private final Durability intents;
+    private final RepeatedRefusals refusals;
 
     public SignedAuditTrail(AuditLog log) {
+        this(log, Durability.SYNCED, RefusalBudget.DEFAULT);
+    }
+
+    /**
+     * @param intents  how durable an intent record is before the change (benchmarks compare the two)
+     * @param refusals how many refusals each VM gets written one by one
+     */
+    public SignedAuditTrail(AuditLog log, Durability intents, RefusalBudget refusals) {
+        this(log, intents, refusals, Clock.systemUTC());
+    }
+
+    SignedAuditTrail(AuditLog log, Durability intents, RefusalBudget refusals, Clock clock) {
         this.log = Objects.requireNonNull(log);
+        this.intents = Objects.requireNonNull(intents);
+        this.refusals = new RepeatedRefusals(clock, refusals, this::appendDecision);
+        this.refusals.startTimer();
     }
 
     /** Opens (or continues) the log in {@code dir}, signing with {@code key}. */
@@ -35,7 +58,18 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
 
     @Override
     public long record(AuditEntry entry) throws P9Exception {
-        return append(DecisionRecords.of(entry));
+        AuditEvent.Decision decision = DecisionRecords.of(entry);
+        return switch (entry.phase()) {
+            case INTENT -> append(decision, intents);
+            case DONE -> entry.outcome().errno() != null
+                    ? refusals.record(decision) // changed nothing and failed
+                    : appendDecision(decision);
+            case OUTCOME -> appendDecision(decision); // nothing is changed on the strength of these
+        };
+    }
+
+    private long appendDecision(AuditEvent.Decision decision) throws P9Exception {
+        return append(decision, Durability.WRITTEN);
     }
 
     @Override
@@ -68,15 +102,20 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
         return log;
     }
 
-    /** Records the shutdown, signs the final checkpoint and closes the files. */
+    /** Writes the pending refusal counts, records the shutdown, signs the final checkpoint and closes the files. */
     @Override
     public void close() throws AuditWriteException {
+        refusals.close();
         log.close();
     }
 
     private long append(AuditEvent event) throws P9Exception {
+        return append(event, Durability.WRITTEN);
+    }
+
+    private long append(AuditEvent event, Durability durability) throws P9Exception {
         try {
-            return log.append(event);
+            return log.append(event, durability);
         } catch (AuditWriteException e) {
             throw new P9Exception(Errno.EIO, e.getMessage(), e);
         }

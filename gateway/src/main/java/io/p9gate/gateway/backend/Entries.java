@@ -7,6 +7,7 @@ import static io.p9gate.gateway.backend.LinuxSyscalls.AT_SYMLINK_FOLLOW;
 
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Directory-entry operations of one share: create, mkdir, symlink, mknod, link, rename, unlink.
@@ -41,12 +42,18 @@ public final class Entries {
         return share.lookup(dir, name);
     }
 
-    /** Creates a regular file, fifo, socket or device node; the host never opens the latter (R-CONF-2). */
+    /**
+     * Creates a regular file, fifo or socket. Never a device node (R-CONF-2): a real one in a host folder
+     * would give any host process that reads the share the host's device; see {@link #mknodMapped}.
+     */
     public Node mknod(Node dir, String name, int mode, int major, int minor) throws P9Exception {
         Names.check(name);
         FileType type = FileType.ofMode(mode);
         if (type == null || type == FileType.DIRECTORY || type == FileType.SYMLINK) {
             throw new P9Exception(Errno.EINVAL, "mknod of type " + Integer.toOctalString(mode & FileType.S_IFMT));
+        }
+        if (type == FileType.CHAR_DEVICE || type == FileType.BLOCK_DEVICE) {
+            throw new P9Exception(Errno.EPERM, "no device node is created in a host folder");
         }
         long dev = FileStat.makedev(major, minor);
         dir.use(fd -> {
@@ -54,6 +61,36 @@ public final class Entries {
             return null;
         });
         return share.lookup(dir, name);
+    }
+
+    /**
+     * Stores a guest's device node mapped: an empty regular file of mode 0600 carrying the device in its
+     * {@link MappedDevice#XATTR} xattr. If the xattr cannot be written (a filesystem without user xattrs) the
+     * file is removed again and the request fails.
+     */
+    public Node mknodMapped(Node dir, String name, MappedDevice device) throws P9Exception {
+        Names.check(name);
+        dir.use(fd -> {
+            LinuxSyscalls.mknodat(fd, name, FileType.REGULAR.modeBits() | MappedDevice.HOST_PERMS, 0);
+            return null;
+        });
+        Node node = null;
+        try {
+            node = share.lookup(dir, name);
+            Xattrs.set(node, MappedDevice.XATTR, device.encode().getBytes(StandardCharsets.US_ASCII),
+                    Xattrs.XATTR_CREATE);
+            return node;
+        } catch (P9Exception | RuntimeException e) {
+            if (node != null) {
+                node.close();
+            }
+            try {
+                unlinkAt(dir, name, false);
+            } catch (P9Exception ignored) {
+                // The request fails either way; an empty 0600 file is all that can be left.
+            }
+            throw e;
+        }
     }
 
     /** Hard-links a file the guest already holds a handle on: it can never name a file outside. */

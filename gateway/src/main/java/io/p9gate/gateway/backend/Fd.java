@@ -19,6 +19,7 @@ final class Fd {
     private final int fd;
     private final Allowance budget;
     private final AtomicInteger refs = new AtomicInteger(1);
+    private volatile Runnable afterClose;
 
     private Fd(int fd, Allowance budget) {
         this.fd = fd;
@@ -108,6 +109,15 @@ final class Fd {
         if (refs.decrementAndGet() == 0) {
             LinuxSyscalls.close(fd);
             budget.release(1);
+            Runnable then = afterClose;
+            if (then != null) {
+                then.run();
+            }
         }
+    }
+
+    /** Runs {@code then} right after the descriptor is closed (a {@link Node} tells {@link OpenInodes}). */
+    void afterClose(Runnable then) {
+        afterClose = then;
     }
 }

@@ -26,8 +26,8 @@ public final class Inodes {
         return node.use(fd -> statAt(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW));
     }
 
-    /** The entry {@code name} in {@code dir}, not following a symlink. */
-    static FileStat statAt(Node dir, String name) throws P9Exception {
+    /** The entry {@code name} (a name {@link Names#check} accepts) in {@code dir}, not following a symlink. */
+    public static FileStat statAt(Node dir, String name) throws P9Exception {
         return dir.use(fd -> statAt(fd, name, AT_SYMLINK_NOFOLLOW));
     }
 

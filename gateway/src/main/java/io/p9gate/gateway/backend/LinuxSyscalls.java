@@ -69,6 +69,8 @@ public final class LinuxSyscalls {
     static final long UTIME_OMIT = (1L << 30) - 2;
 
     private static final long SYS_OPENAT2 = 437;
+    /** setgroups(2) as a raw system call: glibc's wrapper changes every thread of the process. */
+    private static final long SYS_SETGROUPS = "aarch64".equals(System.getProperty("os.arch")) ? 159 : 116;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
@@ -79,6 +81,8 @@ public final class LinuxSyscalls {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 3);
     private static final MethodHandle SYSCALL4 = bind("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG), 1);
+    private static final MethodHandle SYSCALL2 = bind("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS), 1);
     private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle FCNTL = bind("fcntl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
@@ -128,6 +132,12 @@ public final class LinuxSyscalls {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle GETEUID = LINKER.downcallHandle(LIBC.find("geteuid").orElseThrow(),
             FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle SETFSUID = LINKER.downcallHandle(LIBC.find("setfsuid").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle SETFSGID = LINKER.downcallHandle(LIBC.find("setfsgid").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle GETGROUPS = bind("getgroups",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
 
     private static MethodHandle bind(String name, FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(LIBC.find(name).orElseThrow(), descriptor,
@@ -321,6 +331,54 @@ public final class LinuxSyscalls {
 
     static void removexattr(String path, String name) throws P9Exception {
         call("removexattr " + name, (st, a) -> (int) REMOVEXATTR.invokeExact(st, str(a, path), str(a, name)));
+    }
+
+    /**
+     * setfsuid(2) for the calling thread only (the kernel keeps filesystem ids per thread; glibc passes the
+     * call straight through). Returns the previous fsuid; it reports no error, so callers read the id back
+     * with {@code setfsuid(-1)}, which changes nothing.
+     */
+    static int setfsuid(int uid) {
+        try {
+            return (int) SETFSUID.invokeExact(uid);
+        } catch (Throwable t) {
+            throw new IllegalStateException("setfsuid", t);
+        }
+    }
+
+    /** setfsgid(2) for the calling thread only; as {@link #setfsuid}. */
+    static int setfsgid(int gid) {
+        try {
+            return (int) SETFSGID.invokeExact(gid);
+        } catch (Throwable t) {
+            throw new IllegalStateException("setfsgid", t);
+        }
+    }
+
+    /** The calling thread's supplementary groups. */
+    static int[] getgroups() throws P9Exception {
+        while (true) {
+            int n = (int) call("getgroups", (st, a) -> (int) GETGROUPS.invokeExact(st, 0, MemorySegment.NULL));
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment list = arena.allocate(JAVA_INT, Math.max(1, n));
+                try {
+                    int got = (int) call("getgroups", (st, a) -> (int) GETGROUPS.invokeExact(st, n, list));
+                    return list.asSlice(0, (long) got * Integer.BYTES).toArray(JAVA_INT);
+                } catch (P9Exception e) {
+                    if (e.errno() != Errno.EINVAL) {
+                        throw e; // EINVAL: the list grew in between; ask again
+                    }
+                }
+            }
+        }
+    }
+
+    /** Sets the supplementary groups of the calling thread only (the raw system call, see SYS_SETGROUPS). */
+    static void setgroupsThisThread(int[] groups) throws P9Exception {
+        call("setgroups", (st, a) -> {
+            MemorySegment list = groups.length == 0 ? MemorySegment.NULL : a.allocateFrom(JAVA_INT, groups);
+            return (long) SYSCALL2.invokeExact(st, SYS_SETGROUPS, (long) groups.length, list);
+        });
     }
 
     public static int geteuid() {

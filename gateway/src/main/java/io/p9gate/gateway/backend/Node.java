@@ -16,6 +16,8 @@ public final class Node implements AutoCloseable {
         this.fd = fd;
         this.type = type;
         this.key = key;
+        OpenInodes.opened(key);
+        fd.afterClose(() -> OpenInodes.closed(key));
     }
 
     public FileType type() {

@@ -24,9 +24,29 @@ final class AuditOption {
             description = "Private key signing the audit checkpoints (from 'p9gate keys generate'; mode 0600).")
     Path key;
 
-    /** Whether an audit log was asked for (either option given: the other one missing is an error). */
+    @Option(names = "--audit-max-bytes", paramLabel = "BYTES", converter = ByteSize.class,
+            description = "Disk budget: at most this much in the audit directory (e.g. 20GiB); changes are refused "
+                    + "(EIO) below 5 %% left, everything once a record no longer fits. Default: no limit.")
+    long maxBytes;
+
+    @Option(names = "--audit-min-free", paramLabel = "BYTES", converter = ByteSize.class,
+            description = "Disk budget: leave at least this much free on the audit log's file system (same "
+                    + "refusals as --audit-max-bytes, measured against the free space). Default: none.")
+    long minFree;
+
+    @Option(names = "--audit-segment-bytes", paramLabel = "BYTES", converter = ByteSize.class,
+            description = "Start a new segment file once one reaches this size (default: 64MiB).")
+    long segmentBytes;
+
+    /** Whether an audit log was asked for (any --audit-* option given: a missing dir or key is an error). */
     boolean enabled() {
-        return dir != null || key != null;
+        return dir != null || key != null || maxBytes > 0 || minFree > 0 || segmentBytes > 0;
+    }
+
+    /** The log's options: production defaults, with the disk budget and segment size asked for. */
+    AuditOptions options(String origin) {
+        AuditOptions options = AuditOptions.defaults(origin).withDiskBudget(maxBytes, minFree);
+        return segmentBytes > 0 ? options.withMaxSegmentBytes(segmentBytes) : options;
     }
 
     /**
@@ -38,11 +58,12 @@ final class AuditOption {
     SignedAuditTrail open(CommandLine commandLine) throws AuditUnavailable {
         if (dir == null || key == null) {
             throw new CommandLine.ParameterException(commandLine, dir == null
-                    ? "--audit-key needs --audit-dir DIR" : "--audit-dir needs --audit-key FILE");
+                    ? "--audit-key and the other --audit-* options need --audit-dir DIR"
+                    : "--audit-dir needs --audit-key FILE");
         }
         SigningKey signingKey = signingKey(commandLine);
         try {
-            return SignedAuditTrail.open(dir, signingKey, AuditOptions.defaults("p9gate/" + signingKey.name()));
+            return SignedAuditTrail.open(dir, signingKey, options("p9gate/" + signingKey.name()));
         } catch (IOException | AuditWriteException e) {
             throw new AuditUnavailable("cannot open audit log " + dir + ": " + e.getMessage());
         }

@@ -7,11 +7,14 @@ import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.fs.GatewayEvent;
+import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.policyadapter.PolicyReloader;
 import io.p9gate.gateway.policyadapter.PolicyShares;
+import io.p9gate.gateway.policyadapter.ServedPolicyCheck;
 import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.policy.PolicyCheck;
 import io.p9gate.policy.PolicyHolder;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
@@ -84,13 +87,13 @@ final class DemoCommand implements Callable<Integer> {
         Path scratch = DemoFiles.scratchCopy(source);
         SignedAuditTrail trail = null;
         Gateway gateway;
-        PolicyShares shares = null;
+        ShareServerFactory shares = null;
         try {
-            PolicyHolder holder = PolicyServe.load(DemoFiles.demoPolicy(scratch, socketPath));
+            PolicyHolder holder = PolicyServe.load(DemoFiles.demoPolicy(scratch, socketPath), DemoFiles.check(scratch));
             trail = DemoFiles.auditTrail(scratch);
             PolicyReloader reloader = new PolicyReloader(holder);
-            shares = new PolicyShares(holder, trail, PolicyServe.guards(holder, reloader, OwnershipMode.automatic()),
-                    Map.of(tcp.describe(), VM));
+            shares = new ShareServerFactory(new PolicyShares(holder,
+                    PolicyServe.guards(holder, reloader, OwnershipMode.automatic()), Map.of(tcp.describe(), VM)), trail);
             List<ListenSpec> listeners = new ArrayList<>(PolicyListeners.of(holder.current()));
             listeners.add(tcp);
             GatewayConfig config = new GatewayConfig(listeners, shares, GatewayConfig.DEFAULT_MSIZE,
@@ -111,14 +114,14 @@ final class DemoCommand implements Callable<Integer> {
             throw e;
         }
         announce(source, scratch, socketPath);
-        PolicyShares servedShares = shares;
+        ShareServerFactory servedShares = shares;
         SignedAuditTrail servedTrail = trail;
         Foreground.runUntilStopped(gateway, () -> stop(servedShares, servedTrail, scratch, keep));
         return 0;
     }
 
     /** Closes the shares and the audit log (its final checkpoint), then deletes the scratch copy unless kept. */
-    private static void stop(PolicyShares shares, SignedAuditTrail trail, Path scratch, boolean keepScratch) {
+    private static void stop(ShareServerFactory shares, SignedAuditTrail trail, Path scratch, boolean keepScratch) {
         if (shares != null) {
             shares.close();
         }
@@ -154,8 +157,17 @@ final class DemoCommand implements Callable<Integer> {
         out.println("review what the guest did, live:");
         out.println("  ./p9gate audit show --log " + scratch.resolve("audit") + " --follow");
         out.println("  ./p9gate audit verify --log " + scratch.resolve("audit") + " --key " + scratch.resolve("audit.pub"));
+        out.println("check that it enforces its policy (compliance suite, reports in " + scratch.resolve("compliance") + "):");
+        out.println("  " + complianceCommand(scratch));
         out.println("Ctrl-C stops the demo" + (keep ? "." : " and deletes the scratch copy (--keep keeps it)."));
         out.flush();
+    }
+
+    /** The one command that runs the compliance suite against the demo (docs/compliance.md). */
+    static String complianceCommand(Path scratch) {
+        return "./p9gate compliance run --policy " + scratch.resolve("policy.yaml") + " --audit-log "
+                + scratch.resolve("audit") + " --audit-pub " + scratch.resolve("audit.pub") + " --report "
+                + scratch.resolve("compliance");
     }
 
     /** Where the demo's files come from and go to. */
@@ -185,6 +197,12 @@ final class DemoCommand implements Callable<Integer> {
                     .replace("unix:" + POLICY_PREFIX + "/demo.sock", "unix:" + socketPath)
                     .replace(POLICY_PREFIX, scratch.toString());
             return Files.writeString(scratch.resolve("policy.yaml"), yaml);
+        }
+
+        /** What the demo checks of its policy, as serve does: its key and log beside the share, never inside (R-POL-9). */
+        static PolicyCheck check(Path scratch) {
+            return new ServedPolicyCheck(GatewayState.of(scratch.resolve("audit"), scratch.resolve("audit.key"), null),
+                    OwnershipMode.automatic());
         }
 
         /** A fresh signing key and log beside (never inside) the share, as R-POL-9 asks. */

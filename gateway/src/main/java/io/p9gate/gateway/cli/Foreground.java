@@ -14,7 +14,13 @@ final class Foreground {
 
     /** Blocks until the JVM is asked to stop; {@code cleanup} runs after the gateway is closed. */
     static void runUntilStopped(Gateway gateway, Runnable cleanup) {
+        runUntilStopped(gateway, () -> { }, cleanup);
+    }
+
+    /** As {@link #runUntilStopped(Gateway, Runnable)}; {@code stopping} runs first (e.g. telling systemd). */
+    static void runUntilStopped(Gateway gateway, Runnable stopping, Runnable cleanup) {
         runUntilStopped(() -> {
+            stopping.run();
             gateway.close();
             cleanup.run();
         }, ShutdownDeadline.DEFAULT);

@@ -3,9 +3,13 @@ package io.p9gate.gateway.cli;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import io.p9gate.audit.cli.AuditCommand;
 import io.p9gate.audit.cli.KeysCommand;
+import io.p9gate.gateway.compliance.ComplianceCommand;
 import io.p9gate.policy.cli.PolicyCommand;
 import io.netty.util.internal.logging.JdkLoggerFactory;
+import io.p9gate.gateway.packaging.InstalledPackage;
+import io.p9gate.gateway.systemd.JournalLogging;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,7 +21,7 @@ import picocli.CommandLine.Command;
 @Command(name = "p9gate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Policy-driven 9P2000.L file-sharing gateway.",
         subcommands = {ServeCommand.class, DemoCommand.class, PolicyCommand.class, AuditCommand.class, KeysCommand.class,
-                CommandLine.HelpCommand.class})
+                PackageCommand.class, ComplianceCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for a command line that cannot be run as given. */
     public static final int EXIT_USAGE = 2;
@@ -27,6 +31,15 @@ public final class Main implements Runnable {
     private static final String LOG_FORMAT_PROPERTY = "java.util.logging.SimpleFormatter.format";
     /** time level logger: message [exception], on one line (the JDK default takes two). */
     private static final String ONE_LINE_LOG_FORMAT = "%1$tFT%1$tT.%1$tL%1$tz %4$s %3$s: %5$s%6$s%n";
+
+    /**
+     * Netty lists the network interfaces when its epoll transport loads (for TCP defaults and channel ids) and
+     * warns, with a stack trace, when it cannot; the production unit's sandbox (RestrictAddressFamilies=AF_UNIX)
+     * always makes it fail. Held here: java.util.logging keeps loggers only weakly, and with them their level.
+     */
+    private static final List<java.util.logging.Logger> QUIET_NETTY_PROBES = List.of(
+            java.util.logging.Logger.getLogger("io.netty.util.NetUtilInitializations"),
+            java.util.logging.Logger.getLogger("io.netty.util.internal.MacAddressUtil"));
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -40,10 +53,23 @@ public final class Main implements Runnable {
         // One logging backend for Netty and us (java.util.logging); slf4j-api arrives transitively
         // without a binding and would print its own warning at startup.
         InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
-        if (System.getProperty(LOG_FORMAT_PROPERTY) == null) {
+        QUIET_NETTY_PROBES.forEach(logger -> logger.setLevel(java.util.logging.Level.SEVERE));
+        boolean journal = JournalLogging.stderrIsJournal(System.getenv());
+        if (!journal && System.getProperty(LOG_FORMAT_PROPERTY) == null) {
             System.setProperty(LOG_FORMAT_PROPERTY, ONE_LINE_LOG_FORMAT);
         }
-        System.exit(execute(args));
+        // Build the log handlers now, while descriptors are free: JUL does it at the first record, and its
+        // formatter then opens the time zone file. Under descriptor exhaustion that first record (the audit
+        // log's failure, say) would fail and be lost (issue 8 item 2).
+        java.util.logging.Logger.getLogger("").getHandlers();
+        CommandLine commandLine = newCommandLine();
+        if (journal) {
+            // Under systemd: a priority per line, and the journal's timestamps instead of our own.
+            JournalLogging.useForJavaLogging();
+            commandLine.setErr(JournalLogging.prefixingStderr(new java.io.OutputStreamWriter(System.err,
+                    java.nio.charset.Charset.defaultCharset())));
+        }
+        System.exit(commandLine.execute(args));
     }
 
     /** Runs one command line and returns its exit code (tests call this instead of {@link #main}). */
@@ -86,12 +112,19 @@ public final class Main implements Runnable {
         return EXIT_FAILURE;
     }
 
-    /** The version from the jar manifest; "development build" when run from classes. */
+    /**
+     * The version from the jar manifest ("development build" when run from classes) and, in a package made by
+     * {@code p9gate package}, the image, package version and runtime its MANIFEST names.
+     */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
             String version = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"p9gate " + (version != null ? version : "(development build)")};
+            String home = System.getProperty("p9gate.home");
+            String packaged = home == null ? "" : InstalledPackage.header(java.nio.file.Path.of(home))
+                    .map(h -> " (package " + h.get("image") + " " + h.get("version") + ", Java " + h.get("java") + ")")
+                    .orElse("");
+            return new String[] {"p9gate " + (version != null ? version : "(development build)") + packaged};
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.p9gate.gateway.cli;
 
+import io.p9gate.gateway.policyadapter.ReloadOutcomeFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -13,14 +14,17 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code p9gate policy reload}: asks a running {@code serve --policy} to reload its policy file
- * (R-POL-7) by sending SIGHUP to the process in its pid file, exactly what {@code kill -HUP} does.
- * Whether the new file was taken or refused is in the gateway's log (and audit log).
+ * (R-POL-7) by sending SIGHUP to the process in its pid file, exactly what {@code kill -HUP} does, then
+ * waits for the gateway's verdict ({@link ReloadOutcomeFile}) and exits 1 if the new file was refused:
+ * this is systemd's ExecReload, and {@code systemctl reload} must fail when the old policy stays.
  */
 @Command(name = "reload", mixinStandardHelpOptions = true,
-        description = "Make a running 'p9gate serve --policy' reload its policy (sends SIGHUP).")
+        description = "Make a running 'p9gate serve --policy' reload its policy (sends SIGHUP) and report whether "
+                + "the new file was taken (exit 0) or refused (exit 1).")
 public final class PolicyReloadCommand implements Callable<Integer> {
     static final Path DEFAULT_PID_FILE = Path.of("/run/p9gate/p9gate.pid");
     private static final long KILL_TIMEOUT_SECONDS = 10;
+    private static final long POLL_MILLIS = 50;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -29,6 +33,10 @@ public final class PolicyReloadCommand implements Callable<Integer> {
             description = "The pid file 'serve --pid-file' wrote (default: ${DEFAULT-VALUE}).")
     Path pidFile = DEFAULT_PID_FILE;
 
+    @Option(names = "--timeout", paramLabel = "SECONDS",
+            description = "How long to wait for the gateway's verdict (default: ${DEFAULT-VALUE}).")
+    long timeoutSeconds = 60;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         long pid = readPid();
@@ -36,15 +44,45 @@ public final class PolicyReloadCommand implements Callable<Integer> {
         if (process.isEmpty()) {
             throw new IOException("no running gateway with pid " + pid + " (from " + pidFile + ")");
         }
+        Path outcomes = ReloadOutcomeFile.beside(pidFile);
+        long before = ReloadOutcomeFile.read(outcomes).filter(o -> o.pid() == pid)
+                .orElseThrow(() -> new IOException("gateway " + pid + " reports no reload outcomes (no " + outcomes
+                        + "); it was not started with serve --policy --pid-file"))
+                .generation();
+        signal(pid);
+        ReloadOutcomeFile.Outcome outcome = awaitOutcome(outcomes, pid, before, process.get());
+        if (!outcome.taken()) {
+            throw new IOException("the gateway refused the new policy and keeps sha256 " + outcome.digest() + ": "
+                    + outcome.reason());
+        }
+        spec.commandLine().getOut().println("p9gate: policy reloaded (sha256 " + outcome.digest() + ")");
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+
+    private ReloadOutcomeFile.Outcome awaitOutcome(Path outcomes, long pid, long before, ProcessHandle gateway)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        while (System.nanoTime() < deadline) {
+            Optional<ReloadOutcomeFile.Outcome> now = ReloadOutcomeFile.read(outcomes)
+                    .filter(o -> o.pid() == pid && o.generation() > before);
+            if (now.isPresent()) {
+                return now.get();
+            }
+            if (!gateway.isAlive()) {
+                throw new IOException("gateway " + pid + " exited before reporting the reload");
+            }
+            Thread.sleep(POLL_MILLIS);
+        }
+        throw new IOException("gateway " + pid + " did not report the reload within " + timeoutSeconds + " s");
+    }
+
+    private void signal(long pid) throws IOException, InterruptedException {
         Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(pid)).redirectErrorStream(true).start();
         String said = new String(kill.getInputStream().readAllBytes()).strip();
         if (!kill.waitFor(KILL_TIMEOUT_SECONDS, TimeUnit.SECONDS) || kill.exitValue() != 0) {
             throw new IOException("cannot signal pid " + pid + (said.isEmpty() ? "" : ": " + said));
         }
-        spec.commandLine().getOut().println("p9gate: asked pid " + pid + " to reload its policy; its log says "
-                + "whether the new file was taken");
-        spec.commandLine().getOut().flush();
-        return 0;
     }
 
     private long readPid() throws IOException {

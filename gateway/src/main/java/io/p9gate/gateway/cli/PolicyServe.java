@@ -3,6 +3,7 @@ package io.p9gate.gateway.cli;
 import io.p9gate.gateway.budget.Budgets;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GatewayEvent;
+import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyBudgets;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
@@ -11,6 +12,7 @@ import io.p9gate.gateway.policyadapter.PolicyReloader;
 import io.p9gate.gateway.policyadapter.PolicyShares;
 import io.p9gate.gateway.policyadapter.SessionGuards;
 import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.policy.PolicyCheck;
 import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.load.PolicyLoadException;
 import java.io.IOException;
@@ -26,10 +28,13 @@ final class PolicyServe {
     private PolicyServe() {
     }
 
-    /** @throws IOException with the policy's file:line:col message, for one line on stderr */
-    static PolicyHolder load(Path file) throws IOException {
+    /**
+     * @param check what this gateway checks besides the file, now and at every reload (R-POL-9 for its own state)
+     * @throws IOException with the policy's file:line:col message, for one line on stderr
+     */
+    static PolicyHolder load(Path file, PolicyCheck check) throws IOException {
         try {
-            return PolicyHolder.load(file.toAbsolutePath().normalize());
+            return PolicyHolder.load(file.toAbsolutePath().normalize(), check);
         } catch (PolicyLoadException e) {
             throw new IOException(e.getMessage(), e);
         }
@@ -38,8 +43,9 @@ final class PolicyServe {
     /** @throws IllegalArgumentException one line, if a listener or share directory cannot be used */
     static GatewayConfig config(PolicyHolder holder, SessionGuards guards, AuditTrail audit, PolicyReloader reloader,
                                 int msize, int workers, int maxOutstanding, int iounit) {
-        return new GatewayConfig(PolicyListeners.of(holder.current()), new PolicyShares(holder, audit, guards),
-                msize, workers, maxOutstanding, iounit, budgets(holder, reloader, Map.of(), msize));
+        return new GatewayConfig(PolicyListeners.of(holder.current()),
+                new ShareServerFactory(new PolicyShares(holder, guards), audit), msize, workers, maxOutstanding, iounit,
+                budgets(holder, reloader, Map.of(), msize));
     }
 
     /** Every VM's budgets from the policy's limits (R-ROB-2), changed by each reload that is taken. */

@@ -10,6 +10,7 @@ import io.p9gate.gateway.fs.Decision;
 import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.fs.Outcome;
 import io.p9gate.gateway.fs.RecordPhase;
+import io.p9gate.gateway.fs.RequestArgs;
 import io.p9gate.gateway.fs.RequestScope;
 import io.p9gate.gateway.fs.Subject;
 import io.p9gate.gateway.proto.P9Exception;
@@ -33,7 +34,7 @@ final class RefusedConnections implements Budgets.ConnectionRefusals {
     @Override
     public void refused(VmBudget vm, String peer, OverBudget why) {
         AccessRequest request = new AccessRequest(vm.vm(), NO_SESSION, Operation.ATTACH, "", List.of(),
-                Subject.NOBODY, Subject.NOBODY, "connection refused: " + peer);
+                Subject.NOBODY, Subject.NOBODY, RequestArgs.NONE, "connection refused: " + peer);
         try {
             trail.record(new AuditEntry(RequestScope.NO_TAG, null, request,
                     Decision.deny(why.errno(), List.of(why.rule())), Outcome.failure(why.errno()), RecordPhase.DONE,

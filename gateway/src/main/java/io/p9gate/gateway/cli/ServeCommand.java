@@ -9,11 +9,15 @@ import io.p9gate.gateway.fs.NoAudit;
 import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
+import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.policyadapter.PolicyReloader;
+import io.p9gate.gateway.policyadapter.ReloadOutcomeFile;
+import io.p9gate.gateway.policyadapter.ServedPolicyCheck;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
 import io.p9gate.gateway.session.SessionSettings;
+import io.p9gate.gateway.systemd.ServiceNotifier;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -25,6 +29,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import io.p9gate.policy.PolicyHolder;
+import io.p9gate.policy.protect.StatePath;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -55,6 +60,11 @@ final class ServeCommand implements Callable<Integer> {
                     + "xattrs (unprivileged). Default: chown as root, else xattr.")
     String ownership;
 
+    @Option(names = "--profile", paramLabel = "production|development",
+            description = "production refuses every development convenience (no policy, no signed audit log, "
+                    + "plain TCP, key or policy readable by others); default: ${DEFAULT-VALUE}.")
+    String profile = "development";
+
     @Option(names = "--pid-file", paramLabel = "FILE",
             description = "Write the process id here (for 'p9gate policy reload --pid-file FILE').")
     Path pidFile;
@@ -77,9 +87,18 @@ final class ServeCommand implements Callable<Integer> {
     @CommandLine.Mixin
     AuditOption audit = new AuditOption();
 
+    /** systemd's notification socket, when run as a Type=notify unit; silent otherwise. */
+    private final ServiceNotifier systemd = ServiceNotifier.fromEnvironment(System.getenv(),
+            ProcessHandle.current().pid());
+
     @Override
     public Integer call() throws IOException, AuditOption.AuditUnavailable {
-        Served served = policy != null ? fromPolicy() : fromShares();
+        boolean production = production();
+        PolicyHolder holder = policy != null ? loadPolicy() : null;
+        if (production) {
+            refuseUnlessProductionReady(holder);
+        }
+        Served served = holder != null ? fromPolicy(holder) : fromShares();
         AuditTrail trail = audit.enabled() ? audit.open(spec.commandLine()) : new NoAudit();
         GatewayConfig config;
         try {
@@ -106,10 +125,15 @@ final class ServeCommand implements Callable<Integer> {
             throw e;
         }
         announceAudit();
-        Foreground.runUntilStopped(gateway, () -> {
-            closeHandlers(config);
-            closeAudit(trail);
-        });
+        systemd.ready(served.status() + (audit.enabled() ? "; audit log " + audit.dir : ""));
+        // The pings show the JVM runs (not wedged in GC or a safepoint); the event loops are not probed yet.
+        systemd.startWatchdog(() -> true);
+        Foreground.runUntilStopped(gateway, () -> systemd.stopping("stopping: closing sessions, final audit checkpoint"),
+                () -> {
+                    closeHandlers(config);
+                    closeAudit(trail);
+                    systemd.close();
+                });
         return 0;
     }
 
@@ -125,6 +149,9 @@ final class ServeCommand implements Callable<Integer> {
 
         /** Announces the listeners; arms what runs beside the gateway (reload on SIGHUP, pid file). */
         void started(Gateway gateway, GatewayConfig config) throws IOException;
+
+        /** One line for systemd's STATUS= once serving. */
+        String status();
     }
 
     /** {@code --share/--listen}: a development convenience, every request allowed. */
@@ -134,27 +161,72 @@ final class ServeCommand implements Callable<Integer> {
                     "give --policy FILE, or --share NAME=DIR and --listen ADDRESS");
         }
         Map<String, Path> shareMap = validatedShares();
+        GatewayState.refusal(shareMap, gatewayState()).ifPresent(why -> {
+            throw new CommandLine.ParameterException(spec.commandLine(), why);
+        });
         return new Served() {
             public Map<String, Path> shares() { return shareMap; }
             public GatewayConfig config(AuditTrail trail) { return validatedConfig(shareMap, trail); }
             public void loaded(AuditTrail trail) { }
             public void started(Gateway gateway, GatewayConfig config) { announce(gateway, config, shareMap); }
+            public String status() { return "serving " + String.join(", ", shareMap.keySet()) + " without a policy"; }
         };
     }
 
-    /** {@code --policy}: listeners, shares and decisions from the policy file; SIGHUP reloads it. */
-    private Served fromPolicy() throws IOException {
+    private boolean production() {
+        return switch (profile) {
+            case "production" -> true;
+            case "development" -> false;
+            default -> throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--profile must be production or development, not '" + profile + "'");
+        };
+    }
+
+    /** R-DEP-4: every reason at once, on one line, before a log or a listener is opened. */
+    private void refuseUnlessProductionReady(PolicyHolder holder) {
+        List<ListenSpec> listeners;
+        try {
+            listeners = holder != null ? PolicyListeners.of(holder.current())
+                    : listens.stream().map(ListenSpec::parse).toList();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        List<Path> policySources = new ArrayList<>();
+        if (holder != null) {
+            policySources.add(policy);
+            policySources.addAll(holder.current().policy().cedarFiles());
+        }
+        List<String> why = ProductionProfile.refusals(new ProductionProfile.ServePlan(policy, policySources,
+                listeners, audit.dir, audit.key));
+        if (!why.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "production profile refuses to start: " + String.join("; ", why));
+        }
+    }
+
+    /**
+     * {@code --policy FILE}, loaded with this gateway's own checks (R-POL-9 for the audit log, key and pid file),
+     * so that the production profile can look at what it names before anything is opened.
+     */
+    private PolicyHolder loadPolicy() throws IOException {
         if (!shares.isEmpty() || !listens.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--policy names each VM's listener and shares: do not combine it with --share or --listen");
         }
-        OwnershipMode mode;
+        return PolicyServe.load(policy, new ServedPolicyCheck(gatewayState(), ownershipMode()));
+    }
+
+    private OwnershipMode ownershipMode() {
         try {
-            mode = PolicyServe.ownership(ownership);
+            return PolicyServe.ownership(ownership);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        PolicyHolder holder = PolicyServe.load(policy);
+    }
+
+    /** {@code --policy}: listeners, shares and decisions from the policy file; SIGHUP reloads it. */
+    private Served fromPolicy(PolicyHolder holder) {
+        OwnershipMode mode = ownershipMode();
         PolicyReloader reloader = new PolicyReloader(holder);
         return new Served() {
             public Map<String, Path> shares() { return Map.of(); }
@@ -174,9 +246,15 @@ final class ServeCommand implements Callable<Integer> {
             }
 
             public void started(Gateway gateway, GatewayConfig config) throws IOException {
+                reloader.onReload(result -> systemd.status(switch (result) {
+                    case PolicyHolder.ReloadResult.Loaded loaded -> "policy reloaded (sha256 " + loaded.newDigest() + ")";
+                    case PolicyHolder.ReloadResult.Kept kept -> "policy reload refused, keeping sha256 " + kept.digest()
+                            + ": " + kept.reason();
+                }));
                 reloader.reloadOnSighup();
                 if (pidFile != null) {
                     PolicyServe.writePidFile(pidFile);
+                    ReloadOutcomeFile.reportBeside(pidFile, holder, reloader);
                 }
                 PrintWriter out = spec.commandLine().getOut();
                 holder.current().listeners().forEach((vm, listener) ->
@@ -185,7 +263,17 @@ final class ServeCommand implements Callable<Integer> {
                         + "); SIGHUP reloads it");
                 out.flush();
             }
+
+            public String status() {
+                return "serving " + holder.current().listeners().size() + " VM(s) under policy sha256 "
+                        + holder.current().digest();
+            }
         };
+    }
+
+    /** What no share may reach besides the policy's own files (R-POL-9), checked before anything is created. */
+    private List<StatePath> gatewayState() {
+        return GatewayState.of(audit.dir, audit.key, pidFile);
     }
 
     private Map<String, Path> validatedShares() {

@@ -195,6 +195,41 @@ public final class P9Client implements AutoCloseable {
         return new PendingCall(tag, reply);
     }
 
+    /**
+     * Sends bytes as they are, bypassing the encoder, and waits for a reply with {@code tag}: for
+     * conformance probes that must send what this client would never encode (malformed bodies,
+     * unknown types, sizes over msize). The buffer is handed over. The call fails with an
+     * {@link IOException} if the server closes the connection instead of answering.
+     */
+    public PendingCall sendRaw(int tag, ByteBuf frame) {
+        CompletableFuture<RMessage> reply = new CompletableFuture<>();
+        tags.acquireUninterruptibly();
+        if (!router.register(tag, reply)) {
+            tags.release();
+            frame.release();
+            reply.completeExceptionally(new IllegalStateException("tag " + tag + " is already outstanding"));
+            return new PendingCall(tag, reply);
+        }
+        try {
+            channel.eventLoop().execute(() -> {
+                if (!channel.isActive()) {
+                    frame.release();
+                    router.fail(tag, new IOException("connection closed"));
+                    return;
+                }
+                channel.writeAndFlush(frame).addListener(done -> {
+                    if (!done.isSuccess()) {
+                        router.fail(tag, new IOException("cannot send a raw frame", done.cause()));
+                    }
+                });
+            });
+        } catch (RejectedExecutionException e) {
+            frame.release();
+            router.fail(tag, new IOException("client closed"));
+        }
+        return new PendingCall(tag, reply);
+    }
+
     private int registerWithFreeTag(CompletableFuture<RMessage> reply) {
         while (true) {
             int tag = Math.floorMod(nextTag.getAndIncrement(), Frame.NOTAG);

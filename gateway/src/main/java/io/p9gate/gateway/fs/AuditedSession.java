@@ -15,19 +15,22 @@ final class AuditedSession implements RequestHandler {
     private static final System.Logger LOG = System.getLogger(AuditedSession.class.getName());
 
     private final RequestHandler delegate;
-    private final ConnectionContext context;
+    private final String vm;
+    private final long sessionId;
     private final AuditTrail audit;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private AuditedSession(RequestHandler delegate, ConnectionContext context, AuditTrail audit) {
+    private AuditedSession(RequestHandler delegate, String vm, long sessionId, AuditTrail audit) {
         this.delegate = delegate;
-        this.context = context;
+        this.vm = vm;
+        this.sessionId = sessionId;
         this.audit = audit;
     }
 
-    static RequestHandler opened(RequestHandler delegate, ConnectionContext context, AuditTrail audit) {
-        note(audit, new GatewayEvent.SessionOpened(context.listener(), context.sessionId(), context.peer()));
-        return new AuditedSession(delegate, context, audit);
+    /** @param vm the VM the session speaks for, as its decision records name it */
+    static RequestHandler opened(RequestHandler delegate, String vm, ConnectionContext context, AuditTrail audit) {
+        note(audit, new GatewayEvent.SessionOpened(vm, context.sessionId(), context.peer()));
+        return new AuditedSession(delegate, vm, context.sessionId(), audit);
     }
 
     @Override
@@ -48,15 +51,17 @@ final class AuditedSession implements RequestHandler {
         try {
             delegate.close();
         } finally {
-            note(audit, new GatewayEvent.SessionClosed(context.listener(), context.sessionId()));
+            note(audit, new GatewayEvent.SessionClosed(vm, sessionId));
         }
     }
 
     private static void note(AuditTrail audit, GatewayEvent event) {
         try {
             audit.lifecycle(event);
-        } catch (P9Exception | RuntimeException e) {
+        } catch (P9Exception e) {
             LOG.log(System.Logger.Level.WARNING, () -> "audit: cannot record " + event + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "audit: recording " + event + " failed unexpectedly (bug)", e);
         }
     }
 }

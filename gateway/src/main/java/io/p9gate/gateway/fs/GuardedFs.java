@@ -4,10 +4,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.p9gate.gateway.backend.FileIo;
 import io.p9gate.gateway.backend.FileStat;
+import io.p9gate.gateway.backend.HostCredentials;
 import io.p9gate.gateway.backend.Inodes;
 import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.LockTable;
+import io.p9gate.gateway.backend.MappedDevice;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.OpenFile;
 import io.p9gate.gateway.backend.Xattrs;
@@ -21,7 +23,9 @@ import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.StatFs;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.ToLongFunction;
 
 /**
@@ -37,6 +41,12 @@ import java.util.function.ToLongFunction;
 public final class GuardedFs {
     private static final List<String> CONFINEMENT_RULE = List.of("confinement");
     private static final List<String> POLICY_ERROR_RULE = List.of("policy-error");
+    /** A name no directory entry can have (see {@link GuestNames}): refused before any decision. */
+    static final List<String> INVALID_NAME_RULE = List.of("invalid-name");
+    /** Tattach of a share this session does not have (another VM's, or none): ENOENT. */
+    static final List<String> NO_SHARE_RULE = List.of("no-share");
+    /** Tlink/Trename/Trenameat with fids of two shares: EXDEV. */
+    static final List<String> CROSS_SHARE_RULE = List.of("cross-share");
     private static final int SYMLINK_MODE = 0777;
     private static final int DT_DIR = 4;
 
@@ -46,6 +56,7 @@ public final class GuardedFs {
     private final AuditTrail audit;
     private final Ownership ownership;
     private final QuotaAccounting quota;
+    private final ShareSafety safety;
 
     /** Guest ids are host ids (no mapping) and no quotas: the gateway without a policy. */
     public GuardedFs(String vm, long sessionId, AccessPolicy policy, AuditTrail audit) {
@@ -58,12 +69,19 @@ public final class GuardedFs {
      */
     public GuardedFs(String vm, long sessionId, AccessPolicy policy, AuditTrail audit, Ownership ownership,
                      Quotas quotas) {
+        this(vm, sessionId, policy, audit, ownership, quotas, ShareSafety.NONE);
+    }
+
+    /** @param safety each share's device nodes and host permission checks */
+    public GuardedFs(String vm, long sessionId, AccessPolicy policy, AuditTrail audit, Ownership ownership,
+                     Quotas quotas, ShareSafety safety) {
         this.vm = vm;
         this.sessionId = sessionId;
         this.policy = policy;
         this.audit = audit;
         this.ownership = ownership;
         this.quota = new QuotaAccounting(quotas);
+        this.safety = safety;
     }
 
     // ---------------------------------------------------------------- the choke point
@@ -108,14 +126,14 @@ public final class GuardedFs {
         }
     }
 
-    private static final ToLongFunction<Object> NO_BYTES = r -> 0;
+    private static final ToLongFunction<Result> NO_BYTES = r -> 0;
     /** What a change that moves no data announces (and, through {@link #NO_BYTES}, moves). */
     private static final long NO_DATA = 0;
 
     /** A request that only looks: recorded once, after the backend call, with its final outcome. */
-    private <T> T inspect(Operation op, Subject who, String share, PathsOf paths, String detail,
-                          BackendCall<T> call, ToLongFunction<? super T> bytes) throws P9Exception {
-        Decided decided = decided(op, who, share, paths, detail);
+    private <T extends Result> T inspect(Operation op, Subject who, String share, PathsOf paths, RequestArgs args,
+                                         BackendCall<T> call, ToLongFunction<? super T> bytes) throws P9Exception {
+        Decided decided = decided(op, who, share, paths, args);
         T result = run(decided, call, RecordPhase.DONE, AuditTrail.NO_SEQ);
         try {
             record(decided, Outcome.success(bytes.applyAsLong(result)), RecordPhase.DONE, AuditTrail.NO_SEQ);
@@ -131,9 +149,10 @@ public final class GuardedFs {
      * happens unrecorded (R-AUD-4). A failure or a byte count other than {@code announced} adds an outcome
      * record pointing at the intent.
      */
-    private <T> T change(Operation op, long announced, Subject who, String share, PathsOf paths, String detail,
-                         BackendCall<T> call, ToLongFunction<? super T> bytes) throws P9Exception {
-        Decided decided = decided(op, who, share, paths, detail);
+    private <T extends Result> T change(Operation op, long announced, Subject who, String share, PathsOf paths,
+                                        RequestArgs args, BackendCall<T> call, ToLongFunction<? super T> bytes)
+            throws P9Exception {
+        Decided decided = decided(op, who, share, paths, args);
         long intent = record(decided, Outcome.success(announced), RecordPhase.INTENT, AuditTrail.NO_SEQ);
         T result = run(decided, call, RecordPhase.OUTCOME, intent);
         long moved = bytes.applyAsLong(result);
@@ -158,22 +177,22 @@ public final class GuardedFs {
     }
 
     /**
-     * Refuses up front when nothing can be recorded; decides; records and throws a denial. The cheap
-     * {@link AuditTrail#writable()} check comes first so a broken log stops requests before they do anything.
+     * Refuses up front when nothing can be recorded; refuses (and records) a name no entry can have; decides;
+     * records and throws a denial. The cheap {@link AuditTrail#writable()} check comes first so a broken log stops
+     * requests before they do anything.
      */
-    private Decided decided(Operation op, Subject who, String share, PathsOf paths, String detail)
+    private Decided decided(Operation op, Subject who, String share, PathsOf paths, RequestArgs args)
             throws P9Exception {
-        if (!audit.writable()) {
-            throw new P9Exception(Errno.EIO, "audit trail cannot record: refusing " + op);
-        }
+        requireWritable(op);
+        requireValidNames(op, who, share, paths, args);
         AccessRequest request;
         Decision decision;
         try {
-            request = new AccessRequest(vm, sessionId, op, share, paths.get(), who.uid(), who.gid(), detail);
+            request = new AccessRequest(vm, sessionId, op, share, paths.get(), who.uid(), who.gid(), args);
             decision = decide(request);
         } catch (P9Exception e) {
             // The handle's path cannot be named inside the share (moved out by the host): refuse.
-            request = new AccessRequest(vm, sessionId, op, share, List.of(), who.uid(), who.gid(), detail);
+            request = new AccessRequest(vm, sessionId, op, share, List.of(), who.uid(), who.gid(), args);
             decision = Decision.deny(e.errno(), CONFINEMENT_RULE);
         }
         Decided decided = new Decided(RequestScope.tag(), RequestScope.type(), request, decision);
@@ -184,10 +203,54 @@ public final class GuardedFs {
         return decided;
     }
 
+    /** A guest-chosen name no entry can have is refused, and recorded, before any policy is asked. */
+    private void requireValidNames(Operation op, Subject who, String share, PathsOf paths, RequestArgs args)
+            throws P9Exception {
+        try {
+            args.checkNames();
+        } catch (P9Exception e) {
+            throw refused(op, who, share, paths, args, new Refusal(e.errno(), INVALID_NAME_RULE, ""));
+        }
+    }
+
+    private void requireWritable(Operation op) throws P9Exception {
+        if (!audit.writable()) {
+            throw new P9Exception(Errno.EIO, "audit trail cannot record: refusing " + op);
+        }
+    }
+
+    /**
+     * A refusal the gateway makes itself, before any policy is asked, because the request cannot be put to the
+     * policy as sent: a bad name, a share the session does not have, fids of two shares.
+     *
+     * @param detail what the record adds to the arguments' own detail ("" for nothing)
+     */
+    private record Refusal(Errno errno, List<String> rule, String detail) {
+    }
+
+    /** Records {@code why} as a denial (R-AUD-1: a refusal is a decision too) and returns what to throw. */
+    private P9Exception refused(Operation op, Subject who, String share, PathsOf paths, RequestArgs args,
+                                Refusal why) throws P9Exception {
+        requireWritable(op);
+        List<String> named;
+        try {
+            named = paths.get();
+        } catch (P9Exception e) {
+            named = List.of();
+        }
+        String detail = (args.describe() + " " + why.detail()).strip();
+        AccessRequest request = new AccessRequest(vm, sessionId, op, share, named, who.uid(), who.gid(), args,
+                detail);
+        Decided decided = new Decided(RequestScope.tag(), RequestScope.type(), request,
+                Decision.deny(why.errno(), why.rule()));
+        record(decided, Outcome.failure(why.errno()), RecordPhase.DONE, AuditTrail.NO_SEQ);
+        return new P9Exception(why.errno(), op + " refused: " + why.rule());
+    }
+
     /** Runs the backend call; a failure is recorded in {@code phase} (an outcome names its {@code intent}). */
     private <T> T run(Decided decided, BackendCall<T> call, RecordPhase phase, long intent) throws P9Exception {
         try {
-            return call.run();
+            return asHostUser(decided, call);
         } catch (OverBudget e) {
             // The VM's budget refused what the policy allowed: recorded as that budget's denial (R-ROB-2).
             record(decided.refusedBy(e), Outcome.failure(e.errno()), phase, intent);
@@ -196,40 +259,75 @@ public final class GuardedFs {
             record(decided, Outcome.failure(e.errno()), phase, intent);
             throw e;
         } catch (RuntimeException e) {
+            P9Exception eio = UnexpectedFaults.eio(decided.request().operation().name(), e);
             record(decided, Outcome.failure(Errno.EIO), phase, intent);
-            throw new P9Exception(Errno.EIO, decided.request().operation() + " failed unexpectedly", e);
+            throw eio;
         }
     }
 
     /**
      * A request refused by one of the VM's budgets before it is decided (R-ROB-2), e.g. a walk once the VM's
-     * fids are spent: recorded like any denial, the budget as its rule. {@code at} is where the request starts
-     * (null: the share root). Returns what to throw: the refusal, or EIO if it could not be recorded.
+     * fids are spent: recorded like any denial, the budget as its rule. {@code at} is where the request starts.
+     * Returns what to throw: the refusal, or EIO if it could not be recorded.
      */
-    public P9Exception overBudget(Operation op, Subject who, LocalShare share, Node at, String detail,
+    public P9Exception overBudget(Operation op, Subject who, LocalShare share, Node at, RequestArgs args,
                                   OverBudget refusal) {
-        List<String> paths;
+        return overBudget(op, who, share.name(), () -> List.of(path(share, at)), args, refusal);
+    }
+
+    /** As the other overBudget, for a Tattach refused before its share is looked up: the aname as sent. */
+    public P9Exception overBudget(Operation op, Subject who, String aname, OverBudget refusal) {
+        return overBudget(op, who, aname, () -> List.of(""), RequestArgs.NONE, refusal);
+    }
+
+    private P9Exception overBudget(Operation op, Subject who, String share, PathsOf paths, RequestArgs args,
+                                   OverBudget refusal) {
         try {
-            paths = List.of(at == null ? "" : path(share, at));
-        } catch (P9Exception e) {
-            paths = List.of();
-        }
-        Decided refused = new Decided(RequestScope.tag(), RequestScope.type(),
-                new AccessRequest(vm, sessionId, op, share.name(), paths, who.uid(), who.gid(), detail),
-                Decision.deny(refusal.errno(), List.of(refusal.rule())));
-        try {
-            record(refused, Outcome.failure(refusal.errno()), RecordPhase.DONE, AuditTrail.NO_SEQ);
+            refused(op, who, share, paths, args, new Refusal(refusal.errno(), List.of(refusal.rule()), ""));
+            return refusal;
         } catch (P9Exception e) {
             return e;
         }
-        return refusal;
+    }
+
+    /**
+     * The backend call, in a share with {@code permissions: enforce} as the request's mapped host ids (only
+     * the call: records are written with the gateway's own credentials). Tgetattr needs no permission on the
+     * file, and reads a mapped device's xattr, which a user without read permission could not.
+     */
+    private <T> T asHostUser(Decided decided, BackendCall<T> call) throws P9Exception {
+        AccessRequest request = decided.request();
+        if (request.operation() == Operation.GETATTR || !safety.of(request.share()).enforcesPermissions()) {
+            return call.run();
+        }
+        HostIds ids = decided.decision().hostIds();
+        return HostCredentials.actingAs(ids != null ? ids.uid() : request.uid(),
+                ids != null ? ids.gid() : request.gid(), call::run);
+    }
+
+    /**
+     * A request the share's own settings refuse after the policy allowed it (the policy's refusal, with its
+     * errno, comes first): recorded as a denial by {@code rule}, like a policy's.
+     */
+    private P9Exception refusedByShare(Operation op, Subject who, String share, PathsOf paths, RequestArgs args,
+                                       Errno errno, String rule) throws P9Exception {
+        Decided allowed = decided(op, who, share, paths, args);
+        Decision denial = Decision.deny(errno, List.of(rule)).by(allowed.decision().policyDigest(),
+                allowed.decision().hostIds());
+        record(new Decided(allowed.tag(), allowed.message(), allowed.request(), denial), Outcome.failure(errno),
+                RecordPhase.DONE, AuditTrail.NO_SEQ);
+        return new P9Exception(errno, op + " refused by " + rule);
     }
 
     private Decision decide(AccessRequest request) {
         try {
             Decision d = policy.decide(request);
-            return d != null ? d : Decision.deny(Errno.EIO, POLICY_ERROR_RULE);
+            if (d == null) {
+                throw new IllegalStateException("the policy gave no decision");
+            }
+            return d;
         } catch (RuntimeException e) {
+            UnexpectedFaults.log("policy decision", e);
             return Decision.deny(Errno.EIO, POLICY_ERROR_RULE);
         }
     }
@@ -241,64 +339,119 @@ public final class GuardedFs {
         } catch (P9Exception e) {
             throw new P9Exception(Errno.EIO, "audit record failed: refusing " + d.request().operation(), e);
         } catch (RuntimeException e) {
-            throw new P9Exception(Errno.EIO, "audit trail fault: refusing " + d.request().operation(), e);
+            throw UnexpectedFaults.eio("audit record", e);
         }
     }
 
-    /** An unrecorded success must not leak the handles it produced. */
-    private static void release(Object result) {
+    /** An unrecorded success must not leak what it holds: each result type says whether it holds anything. */
+    private static void release(Result result) {
         switch (result) {
-            case AutoCloseable c -> {
-                try {
-                    c.close();
-                } catch (Exception ignored) {
-                    // Best effort: the request already failed.
+            case Walked w -> {
+                if (w.node() != null) {
+                    w.node().close();
                 }
             }
-            case Opened o -> o.file().close();
             case Attached a -> a.root().close();
+            case Opened o -> o.file().close();
             case Created c -> {
                 c.node().close();
                 c.file().close();
             }
-            case Walked w when w.node() != null -> w.node().close();
-            case ByteBuf b -> b.release();
-            case null, default -> {
+            case XattrSlice x -> x.data().release();
+            case Described _, Count _, Value _, LinkText _, Listing _, Made _, Stats _, Conflict _, Pending _,
+                 Done _ -> {
+                // heap only
             }
         }
     }
 
     // ---------------------------------------------------------------- results
 
+    /**
+     * What a guarded call produced: one type per kind, so that {@link #release} must say for each whether an
+     * unrecorded success leaves something open.
+     */
+    public sealed interface Result {
+    }
+
     /** Twalk: the qids of the names walked; {@code node} is null if the walk stopped early. */
-    public record Walked(List<Qid> qids, Node node) {
+    public record Walked(List<Qid> qids, Node node) implements Result {
     }
 
-    public record Attached(Node root, Qid qid) {
+    /** Tattach: the share the aname named and a handle on its root. */
+    public record Attached(LocalShare share, Node root, Qid qid) implements Result {
     }
 
-    public record Opened(OpenFile file, Qid qid) {
+    public record Opened(OpenFile file, Qid qid) implements Result {
     }
 
-    public record Created(Node node, OpenFile file, Qid qid) {
+    public record Created(Node node, OpenFile file, Qid qid) implements Result {
     }
 
-    public record Described(FileStat stat, Qid qid) {
+    public record Described(FileStat stat, Qid qid) implements Result {
     }
+
+    /** Bytes read or written, or a lock status. */
+    private record Count(int n) implements Result {
+    }
+
+    /** An xattr value or name list, fetched for a Txattrwalk. */
+    private record Value(byte[] bytes) implements Result {
+    }
+
+    /** A slice of an xattr value for Tread: a buffer to release. */
+    private record XattrSlice(ByteBuf data) implements Result {
+    }
+
+    private record LinkText(String target) implements Result {
+    }
+
+    private record Listing(List<DirEntry> entries) implements Result {
+    }
+
+    /** The qid of a new directory, symlink or node. */
+    private record Made(Qid qid) implements Result {
+    }
+
+    private record Stats(StatFs stats) implements Result {
+    }
+
+    private record Conflict(Optional<LockTable.Range> range) implements Result {
+    }
+
+    private record Pending(PendingXattr xattr) implements Result {
+    }
+
+    /** Nothing to return. */
+    private record Done() implements Result {
+    }
+
+    private static final Done DONE = new Done();
 
     // ---------------------------------------------------------------- session
 
     public void auth(Subject who, String aname) throws P9Exception {
-        inspect(Operation.AUTH, who, aname, () -> List.of(), "", () -> {
+        inspect(Operation.AUTH, who, aname, () -> List.of(), RequestArgs.NONE, () -> {
             throw new P9Exception(Errno.EOPNOTSUPP, "no authentication: identity comes from the transport");
         }, NO_BYTES);
     }
 
-    public Attached attach(Subject who, LocalShare share) throws P9Exception {
-        return inspect(Operation.ATTACH, who, share.name(), () -> List.of(""), "", () -> {
+    /**
+     * Tattach of the share {@code aname} names among this session's {@code shares}; an empty aname names the only
+     * share when there is exactly one. Another VM's share, or none, is ENOENT, and recorded.
+     */
+    public Attached attach(Subject who, String aname, Map<String, LocalShare> shares) throws P9Exception {
+        LocalShare named = shares.get(aname);
+        LocalShare share = named == null && aname.isEmpty() && shares.size() == 1
+                ? shares.values().iterator().next() : named;
+        if (share == null) {
+            throw refused(Operation.ATTACH, who, aname, () -> List.of(""), RequestArgs.NONE,
+                    new Refusal(Errno.ENOENT, NO_SHARE_RULE, ""));
+        }
+        return inspect(Operation.ATTACH, who, share.name(), () -> List.of(""), RequestArgs.NONE, () -> {
             Node root = share.root().root();
             try {
-                return new Attached(root, qid(share, root));
+                return new Attached(share, root, qid(share, root));
             } catch (P9Exception | RuntimeException e) {
                 root.close();
                 throw e;
@@ -307,58 +460,69 @@ public final class GuardedFs {
     }
 
     public void clunk(Subject who, LocalShare share, Node node) throws P9Exception {
-        inspect(Operation.CLUNK, who, share.name(), () -> List.of(path(share, node)), "", () -> null, NO_BYTES);
+        inspect(Operation.CLUNK, who, share.name(), () -> List.of(path(share, node)), RequestArgs.NONE, () -> DONE,
+                NO_BYTES);
     }
 
     // ---------------------------------------------------------------- lookup and metadata
 
     public Walked walk(Subject who, LocalShare share, Node from, List<String> names) throws P9Exception {
         return inspect(Operation.WALK, who, share.name(), () -> Walks.paths(path(share, from), names),
-                String.join("/", names), () -> Walks.walk(share, from, names), NO_BYTES);
+                new RequestArgs.Walk(names), () -> Walks.walk(share, from, names), NO_BYTES);
     }
 
     public Described getattr(Subject who, LocalShare share, Node node) throws P9Exception {
-        return inspect(Operation.GETATTR, who, share.name(), () -> List.of(path(share, node)), "", () -> {
-            FileStat stat = Inodes.stat(node);
-            return new Described(ownership.shown(node, stat), share.root().qids().qid(stat));
-        }, NO_BYTES);
+        return inspect(Operation.GETATTR, who, share.name(), () -> List.of(path(share, node)), RequestArgs.NONE,
+                () -> {
+                    FileStat stat = Inodes.stat(node);
+                    return new Described(ownershipIn(share).shown(node, stat), share.root().qids().qid(stat));
+                }, NO_BYTES);
     }
 
     public void setattr(Subject who, LocalShare share, Node node, SetAttr attr) throws P9Exception {
+        long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
         change(Operation.SETATTR, NO_DATA, who, share.name(), paths,
-                "valid=0x" + Integer.toHexString(attr.valid()), () -> {
+                new RequestArgs.SetAttr(attr.valid()), () -> {
                     if (attr.has(SetAttr.SETATTR_SIZE)) {
-                        quota.resizing(share.name(), paths.at(0), node,
-                                before -> attr.size() - before, () -> {
-                            AttrChanges.apply(node, attr, ownership);
+                        quota.resizing(share, node, paths.at(0), moves, before -> attr.size() - before, () -> {
+                            AttrChanges.apply(node, attr, ownershipIn(share));
                             return null;
                         });
                     } else {
-                        AttrChanges.apply(node, attr, ownership);
+                        AttrChanges.apply(node, attr, ownershipIn(share));
                     }
-                    return null;
+                    return DONE;
                 }, NO_BYTES);
     }
 
     public StatFs statfs(Subject who, LocalShare share, Node node) throws P9Exception {
-        return inspect(Operation.STATFS, who, share.name(), () -> List.of(path(share, node)), "",
-                () -> Inodes.statfs(node), NO_BYTES);
+        return inspect(Operation.STATFS, who, share.name(), () -> List.of(path(share, node)), RequestArgs.NONE,
+                () -> new Stats(Inodes.statfs(node)), NO_BYTES).stats();
     }
 
     public String readlink(Subject who, LocalShare share, Node node) throws P9Exception {
-        return inspect(Operation.READLINK, who, share.name(), () -> List.of(path(share, node)), "",
-                () -> Inodes.readlink(node), NO_BYTES);
+        return inspect(Operation.READLINK, who, share.name(), () -> List.of(path(share, node)), RequestArgs.NONE,
+                () -> new LinkText(Inodes.readlink(node)), NO_BYTES).target();
     }
 
     // ---------------------------------------------------------------- open, read, write
 
-    /** An open that truncates changes the file, so it is recorded before the backend call like a write. */
-    public Opened open(Subject who, LocalShare share, Node node, int hostFlags) throws P9Exception {
+    /**
+     * An open that truncates changes the file, so it is recorded before the backend call like a write.
+     * {@code directoryOnly} (O_DIRECTORY) refuses a non-directory with ENOTDIR, as the decided request's outcome.
+     */
+    public Opened open(Subject who, LocalShare share, Node node, int hostFlags, boolean directoryOnly)
+            throws P9Exception {
+        long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
         BackendCall<Opened> call = () -> {
+            if (directoryOnly && !node.isDirectory()) {
+                throw new P9Exception(Errno.ENOTDIR, "O_DIRECTORY on a non-directory");
+            }
+            refuseMappedDevice(share, node);
             OpenFile file = (hostFlags & LinuxSyscalls.O_TRUNC) == 0 ? share.io().open(node, hostFlags)
-                    : quota.resizing(share.name(), paths.at(0), node, before -> 0,
+                    : quota.resizing(share, node, paths.at(0), moves, before -> 0,
                             () -> share.io().open(node, hostFlags));
             try {
                 return new Opened(file, qid(share, node));
@@ -367,10 +531,11 @@ public final class GuardedFs {
                 throw e;
             }
         };
+        RequestArgs args = new RequestArgs.Open(hostFlags);
         if ((hostFlags & LinuxSyscalls.O_TRUNC) != 0) {
-            return change(Operation.OPEN, NO_DATA, who, share.name(), paths, flags(hostFlags), call, NO_BYTES);
+            return change(Operation.OPEN, NO_DATA, who, share.name(), paths, args, call, NO_BYTES);
         }
-        return inspect(Operation.OPEN, who, share.name(), paths, flags(hostFlags), call, NO_BYTES);
+        return inspect(Operation.OPEN, who, share.name(), paths, args, call, NO_BYTES);
     }
 
     public Created create(Subject who, LocalShare share, Node dir, String name, int hostFlags, int askedMode,
@@ -378,12 +543,23 @@ public final class GuardedFs {
         int mode = GuestModes.allowed(false, askedMode);
         RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
         return change(Operation.CREATE, NO_DATA, who, share.name(), paths,
-                flags(hostFlags) + " mode=" + Integer.toOctalString(mode), () -> {
-                    FileIo.Created made = quota.creating(share.name(), paths.at(0),
-                            () -> share.io().create(dir, name, hostFlags, mode, exclusive));
+                new RequestArgs.Create(name, hostFlags, mode, exclusive), () -> {
+                    // Without O_EXCL an existing file may be opened: it takes no inode, and its truncation
+                    // goes through the quota like any other (so O_TRUNC is applied after the open).
+                    FileIo.Created made = quota.creating(share.name(), paths.at(0), false,
+                            () -> share.io().create(dir, name, hostFlags & ~LinuxSyscalls.O_TRUNC, mode, exclusive),
+                            FileIo.Created::isNew);
                     try {
                         if (made.isNew()) {
                             ownership.created(made.node(), who.uid(), gid, mode);
+                        } else {
+                            refuseMappedDevice(share, made.node());
+                            if ((hostFlags & LinuxSyscalls.O_TRUNC) != 0) {
+                                quota.resizing(share, made.node(), before -> 0, () -> {
+                                    Inodes.truncate(made.node(), 0);
+                                    return null;
+                                });
+                            }
                         }
                         return new Created(made.node(), made.file(), qid(share, made.node()));
                     } catch (P9Exception | RuntimeException e) {
@@ -396,32 +572,35 @@ public final class GuardedFs {
 
     public int read(Subject who, LocalShare share, Node node, OpenFile file, long offset, ByteBuffer dst)
             throws P9Exception {
-        return inspect(Operation.READ, who, share.name(), () -> List.of(path(share, node)), "offset=" + offset,
-                () -> share.io().read(file, offset, dst), n -> n);
+        return inspect(Operation.READ, who, share.name(), () -> List.of(path(share, node)),
+                new RequestArgs.FileIo(offset), () -> new Count(share.io().read(file, offset, dst)), Count::n).n();
     }
 
     public int write(Subject who, LocalShare share, Node node, OpenFile file, long offset, ByteBuffer src)
             throws P9Exception {
         int length = src.remaining();
         boolean append = (file.flags() & LinuxSyscalls.O_APPEND) != 0;
+        long moves = quota.moves();
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
         return change(Operation.WRITE, length, who, share.name(), paths,
-                "offset=" + offset, () -> quota.resizing(share.name(), paths.at(0), node,
+                new RequestArgs.FileIo(offset), () -> new Count(quota.resizing(share, node, paths.at(0), moves,
                         before -> append ? length : offset + length - before,
-                        () -> share.io().write(file, offset, src)), n -> n);
+                        () -> share.io().write(file, offset, src))), Count::n).n();
     }
 
     public void fsync(Subject who, LocalShare share, Node node, OpenFile file, boolean dataOnly) throws P9Exception {
-        inspect(Operation.FSYNC, who, share.name(), () -> List.of(path(share, node)), "", () -> {
+        inspect(Operation.FSYNC, who, share.name(), () -> List.of(path(share, node)), RequestArgs.NONE, () -> {
             share.io().fsync(file, dataOnly);
-            return null;
+            return DONE;
         }, NO_BYTES);
     }
 
     public List<DirEntry> readdir(Subject who, LocalShare share, Node dir, OpenFile file, long offset, int count)
             throws P9Exception {
-        return inspect(Operation.READDIR, who, share.name(), () -> List.of(path(share, dir)), "offset=" + offset,
-                () -> visibleEntries(who, share, dir, file, offset, count), NO_BYTES);
+        return inspect(Operation.READDIR, who, share.name(), () -> List.of(path(share, dir)),
+                new RequestArgs.FileIo(offset),
+                () -> new Listing(visibleEntries(who, share, dir, file, offset, count)), NO_BYTES)
+                .entries();
     }
 
     /** Batches of hidden entries alone that one Treaddir reads past before it answers (bounded work, R-ROB-2). */
@@ -432,15 +611,18 @@ public final class GuardedFs {
      * whose entries are all hidden is skipped, since an empty reply means end of directory. So that
      * one request never scans a whole directory of hidden names (holding a worker), after
      * {@link #MAX_HIDDEN_BATCHES} such batches the reply is the directory's own "." at the cookie reached:
-     * the listing resumes after the hidden names and none of them is shown.
+     * the listing resumes after the hidden names and none of them is shown. An entry the policy cannot
+     * judge is left out (fail closed); the first such fault of the request is logged.
      */
     private List<DirEntry> visibleEntries(Subject who, LocalShare share, Node dir, OpenFile file, long offset,
                                           int count) throws P9Exception {
         String dirPath = path(share, dir);
         long cursor = offset;
+        AtomicBoolean faultLogged = new AtomicBoolean();
         for (int skipped = 1; ; skipped++) {
             List<DirEntry> batch = share.dirs().read(file, cursor, count);
-            List<DirEntry> shown = batch.stream().filter(e -> isListed(who, share, dirPath, e.name())).toList();
+            List<DirEntry> shown = batch.stream()
+                    .filter(e -> isListed(who, share, dirPath, e.name(), faultLogged)).toList();
             if (!shown.isEmpty() || batch.isEmpty()) {
                 return shown;
             }
@@ -451,14 +633,17 @@ public final class GuardedFs {
         }
     }
 
-    private boolean isListed(Subject who, LocalShare share, String dirPath, String name) {
+    private boolean isListed(Subject who, LocalShare share, String dirPath, String name, AtomicBoolean faultLogged) {
         if (name.equals(".") || name.equals("..")) {
             return true;
         }
         try {
             return policy.visible(vm, share.name(), child(dirPath, name), who.uid(), who.gid());
         } catch (RuntimeException e) {
-            return false; // fail closed: an entry the policy cannot judge is not shown
+            if (faultLogged.compareAndSet(false, true)) {
+                UnexpectedFaults.log("policy visibility", e);
+            }
+            return false;
         }
     }
 
@@ -469,150 +654,204 @@ public final class GuardedFs {
         int mode = GuestModes.allowed(true, askedMode);
         RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
         return change(Operation.MKDIR, NO_DATA, who, share.name(), paths,
-                "mode=" + Integer.toOctalString(mode), () -> made(share, paths.at(0),
-                        () -> share.entries().mkdir(dir, name, mode), who.uid(), gid, mode), NO_BYTES);
+                new RequestArgs.Make(name, mode, true, 0, 0), () -> made(share, paths.at(0), true,
+                        () -> share.entries().mkdir(dir, name, mode), who.uid(), gid, mode), NO_BYTES).qid();
     }
 
     public Qid symlink(Subject who, LocalShare share, Node dir, String name, String target, int gid)
             throws P9Exception {
         RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
         return change(Operation.SYMLINK, NO_DATA, who, share.name(), paths,
-                "target=" + target, () -> made(share, paths.at(0), () -> share.entries().symlink(dir, name, target),
-                        who.uid(), gid, SYMLINK_MODE), NO_BYTES);
+                new RequestArgs.Symlink(name, target), () -> made(share, paths.at(0), false,
+                        () -> share.entries().symlink(dir, name, target), who.uid(), gid, SYMLINK_MODE), NO_BYTES)
+                .qid();
     }
 
+    /**
+     * Fifos, sockets and regular files are made as asked. A character or block device never becomes a host
+     * device node (R-CONF-2): refused with EPERM, or in a {@code devices: mapped} share stored as an inert
+     * {@link MappedDevice} that the guest sees as its device.
+     */
     public Qid mknod(Subject who, LocalShare share, Node dir, String name, int askedMode, int major, int minor,
                      int gid) throws P9Exception {
         int mode = GuestModes.allowed(false, askedMode); // mknod never makes a directory
         RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
-        return change(Operation.MKNOD, NO_DATA, who, share.name(), paths,
-                "mode=" + Integer.toOctalString(mode) + " dev=" + major + ":" + minor,
-                () -> made(share, paths.at(0), () -> share.entries().mknod(dir, name, mode, major, minor), who.uid(),
-                        gid, mode), NO_BYTES);
+        RequestArgs args = new RequestArgs.Make(name, mode, false, major, minor);
+        Optional<MappedDevice> device = MappedDevice.requested(mode, major, minor);
+        if (device.isEmpty()) {
+            return change(Operation.MKNOD, NO_DATA, who, share.name(), paths, args,
+                    () -> made(share, paths.at(0), false, () -> share.entries().mknod(dir, name, mode, major, minor),
+                            who.uid(), gid, mode), NO_BYTES).qid();
+        }
+        ShareSafety.Settings settings = safety.of(share.name());
+        if (!settings.mapsDevices()) {
+            throw refusedByShare(Operation.MKNOD, who, share.name(), paths, args, Errno.EPERM, settings.devicesRule());
+        }
+        return change(Operation.MKNOD, NO_DATA, who, share.name(), paths, args,
+                () -> made(share, paths.at(0), false, () -> share.entries().mknodMapped(dir, name, device.get()),
+                        who.uid(), gid, MappedDevice.HOST_PERMS), NO_BYTES).qid();
     }
 
-    public void link(Subject who, LocalShare share, Node dir, Node target, String name) throws P9Exception {
+    /** Tlink: {@code target} (a fid of {@code targetShare}) gets the new name {@code name} in {@code dir}. */
+    public void link(Subject who, LocalShare share, Node dir, LocalShare targetShare, Node target, String name)
+            throws P9Exception {
+        RequestArgs args = new RequestArgs.EntryNames(List.of(name));
+        requireOneShare(Operation.LINK, who, targetShare, () -> path(targetShare, target), share,
+                () -> child(path(share, dir), name), args);
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, target), child(path(share, dir), name)));
-        change(Operation.LINK, NO_DATA, who, share.name(), paths, "", () -> {
-                    quota.linking(share.name(), paths.at(0), paths.at(1), () -> {
+        change(Operation.LINK, NO_DATA, who, share.name(), paths, args, () -> {
+                    quota.linking(share, target, paths.at(1), () -> {
                         share.entries().link(target, dir, name);
                         return null;
                     });
-                    return null;
+                    return DONE;
                 }, NO_BYTES);
     }
 
-    public void rename(Subject who, LocalShare share, Node node, Node newDir, String newName) throws P9Exception {
+    /** Trename: {@code node} (of {@code share}) becomes {@code newName} in {@code newDir} (of {@code dirShare}). */
+    public void rename(Subject who, LocalShare share, Node node, LocalShare dirShare, Node newDir, String newName)
+            throws P9Exception {
+        RequestArgs args = new RequestArgs.EntryNames(List.of(newName));
+        requireOneShare(Operation.RENAME, who, share, () -> path(share, node), dirShare,
+                () -> child(path(dirShare, newDir), newName), args);
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node), child(path(share, newDir), newName)));
-        change(Operation.RENAME, NO_DATA, who, share.name(), paths, "", () -> {
-                    quota.moving(share.name(), paths.at(0), paths.at(1),
-                            () -> Inodes.stat(node), () -> QuotaAccounting.statOf(share, newDir, newName), () -> {
+        change(Operation.RENAME, NO_DATA, who, share.name(), paths, args, () -> {
+                    quota.moving(share.name(), QuotaAccounting.held(share, node),
+                            QuotaAccounting.named(newDir, newName, paths.at(1)), () -> {
                                 share.entries().rename(node, newDir, newName);
                                 return null;
                             });
-                    return null;
+                    return DONE;
                 }, NO_BYTES);
     }
 
-    public void renameat(Subject who, LocalShare share, Node oldDir, String oldName, Node newDir, String newName)
-            throws P9Exception {
+    /** Trenameat: {@code oldName} in {@code oldDir} (of {@code share}) becomes {@code newName} in {@code newDir}. */
+    public void renameat(Subject who, LocalShare share, Node oldDir, String oldName, LocalShare newShare, Node newDir,
+                         String newName) throws P9Exception {
+        RequestArgs args = new RequestArgs.EntryNames(List.of(oldName, newName));
+        requireOneShare(Operation.RENAME, who, share, () -> child(path(share, oldDir), oldName), newShare,
+                () -> child(path(newShare, newDir), newName), args);
         RequestPaths paths = RequestPaths.of(
                 () -> List.of(child(path(share, oldDir), oldName), child(path(share, newDir), newName)));
-        change(Operation.RENAME, NO_DATA, who, share.name(), paths, "", () -> {
-                    quota.moving(share.name(), paths.at(0), paths.at(1),
-                            () -> QuotaAccounting.statOf(share, oldDir, oldName),
-                            () -> QuotaAccounting.statOf(share, newDir, newName), () -> {
+        change(Operation.RENAME, NO_DATA, who, share.name(), paths, args, () -> {
+                    quota.moving(share.name(), QuotaAccounting.named(oldDir, oldName, paths.at(0)),
+                            QuotaAccounting.named(newDir, newName, paths.at(1)), () -> {
                                 share.entries().renameAt(oldDir, oldName, newDir, newName);
                                 return null;
                             });
-                    return null;
+                    return DONE;
                 }, NO_BYTES);
+    }
+
+    @FunctionalInterface
+    private interface PathOf {
+        String get() throws P9Exception;
+    }
+
+    /**
+     * A link or rename between two shares is EXDEV (each share is its own filesystem to the guest), refused before
+     * the policy is asked and recorded in the source's share with the destination's share in the detail. A bad
+     * name is refused as such first.
+     */
+    private void requireOneShare(Operation op, Subject who, LocalShare from, PathOf source, LocalShare to,
+                                 PathOf destination, RequestArgs args) throws P9Exception {
+        if (from == to) {
+            return;
+        }
+        PathsOf paths = () -> List.of(source.get(), destination.get());
+        requireValidNames(op, who, from.name(), paths, args);
+        throw refused(op, who, from.name(), paths, args,
+                new Refusal(Errno.EXDEV, CROSS_SHARE_RULE, "to_share=" + to.name()));
     }
 
     public void unlinkat(Subject who, LocalShare share, Node dir, String name, boolean directory)
             throws P9Exception {
         RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
         change(Operation.REMOVE, NO_DATA, who, share.name(), paths,
-                directory ? "dir" : "", () -> {
-                    quota.removing(share.name(), paths.at(0),
-                            () -> QuotaAccounting.statOf(share, dir, name), () -> {
+                new RequestArgs.Unlink(name, directory), () -> {
+                    quota.removing(share.name(), QuotaAccounting.named(dir, name, paths.at(0)), () -> {
                                 share.entries().unlinkAt(dir, name, directory);
                                 return null;
                             });
-                    return null;
+                    return DONE;
                 }, NO_BYTES);
     }
 
     public void remove(Subject who, LocalShare share, Node node) throws P9Exception {
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
-        change(Operation.REMOVE, NO_DATA, who, share.name(), paths, "", () -> {
-            quota.removing(share.name(), paths.at(0), () -> Inodes.stat(node), () -> {
+        change(Operation.REMOVE, NO_DATA, who, share.name(), paths, RequestArgs.NONE, () -> {
+            quota.removing(share.name(), QuotaAccounting.held(share, node), () -> {
                 share.entries().remove(node);
                 return null;
             });
-            return null;
+            return DONE;
         }, NO_BYTES);
     }
 
     // ---------------------------------------------------------------- extended attributes
 
     public byte[] xattrGet(Subject who, LocalShare share, Node node, String name) throws P9Exception {
-        return inspect(Operation.XATTR_GET, who, share.name(), () -> List.of(path(share, node)), name, () -> {
-            GuestXattrs.checkReadable(name);
-            return Xattrs.get(node, name);
-        }, v -> v.length);
+        return inspect(Operation.XATTR_GET, who, share.name(), () -> List.of(path(share, node)),
+                new RequestArgs.Xattr(name), () -> {
+                    GuestXattrs.checkReadable(name);
+                    return new Value(Xattrs.get(node, name));
+                }, v -> v.bytes().length).bytes();
     }
 
     public byte[] xattrList(Subject who, LocalShare share, Node node) throws P9Exception {
-        return inspect(Operation.XATTR_LIST, who, share.name(), () -> List.of(path(share, node)), "",
-                () -> GuestXattrs.listed(Xattrs.list(node)), v -> v.length);
+        return inspect(Operation.XATTR_LIST, who, share.name(), () -> List.of(path(share, node)), RequestArgs.NONE,
+                () -> new Value(GuestXattrs.listed(Xattrs.list(node))), v -> v.bytes().length).bytes();
     }
 
     /** Txattrcreate: decides whether the value may be written; the backend is touched at commit. */
     public PendingXattr xattrCreate(Subject who, LocalShare share, Node node, String name, long size, int flags)
             throws P9Exception {
-        return inspect(Operation.XATTR_CREATE, who, share.name(), () -> List.of(path(share, node)), name, () -> {
-            if (size < 0 || size > Xattrs.MAX_VALUE) {
-                throw new P9Exception(Errno.E2BIG, "xattr value of " + size + " bytes");
-            }
-            GuestXattrs.checkWritable(name);
-            if ((flags & ~(Xattrs.XATTR_CREATE | Xattrs.XATTR_REPLACE)) != 0 || name.isEmpty()) {
-                throw new P9Exception(Errno.EINVAL, "xattr flags 0x" + Integer.toHexString(flags));
-            }
-            return new PendingXattr(name, (int) size, flags);
-        }, NO_BYTES);
+        return inspect(Operation.XATTR_CREATE, who, share.name(), () -> List.of(path(share, node)),
+                new RequestArgs.Xattr(name), () -> {
+                    if (size < 0 || size > Xattrs.MAX_VALUE) {
+                        throw new P9Exception(Errno.E2BIG, "xattr value of " + size + " bytes");
+                    }
+                    GuestXattrs.checkWritable(name);
+                    if ((flags & ~(Xattrs.XATTR_CREATE | Xattrs.XATTR_REPLACE)) != 0 || name.isEmpty()) {
+                        throw new P9Exception(Errno.EINVAL, "xattr flags 0x" + Integer.toHexString(flags));
+                    }
+                    return new Pending(new PendingXattr(name, (int) size, flags));
+                }, NO_BYTES).xattr();
     }
 
     /** Twrite on a Txattrcreate fid: fills the pending value. */
     public int writeXattr(Subject who, LocalShare share, Node node, PendingXattr pending, long offset,
                           ByteBuffer data) throws P9Exception {
-        return change(Operation.WRITE, data.remaining(), who, share.name(), () -> List.of(path(share, node)), "xattr " + pending.name(),
-                () -> pending.write(offset, data), n -> n);
+        return change(Operation.WRITE, data.remaining(), who, share.name(), () -> List.of(path(share, node)),
+                new RequestArgs.XattrIo(pending.name(), offset), () -> new Count(pending.write(offset, data)),
+                Count::n).n();
     }
 
     /** Tread on a Txattrwalk fid: a slice of the value (or name list) fetched at walk time. */
     public ByteBuf readXattr(Subject who, LocalShare share, Node node, String name, byte[] value, long offset,
                              int count) throws P9Exception {
-        return inspect(Operation.READ, who, share.name(), () -> List.of(path(share, node)), "xattr " + name, () -> {
-            if (offset < 0 || offset > value.length) {
-                throw new P9Exception(Errno.EINVAL, "xattr read offset " + offset);
-            }
-            int n = (int) Math.min(count, value.length - offset);
-            return Unpooled.copiedBuffer(value, (int) offset, n);
-        }, ByteBuf::readableBytes);
+        return inspect(Operation.READ, who, share.name(), () -> List.of(path(share, node)),
+                new RequestArgs.XattrIo(name, offset), () -> {
+                    if (offset < 0 || offset > value.length) {
+                        throw new P9Exception(Errno.EINVAL, "xattr read offset " + offset);
+                    }
+                    int n = (int) Math.min(count, value.length - offset);
+                    return new XattrSlice(Unpooled.copiedBuffer(value, (int) offset, n));
+                }, x -> x.data().readableBytes()).data();
     }
 
     /** Clunk of a Txattrcreate fid: sets (or, for an empty value, removes) the attribute. */
     public void commitXattr(Subject who, LocalShare share, Node node, PendingXattr pending) throws P9Exception {
-        change(Operation.XATTR_COMMIT, NO_DATA, who, share.name(), () -> List.of(path(share, node)), pending.name(), () -> {
-            byte[] value = pending.value();
-            if (value.length == 0) {
-                Xattrs.remove(node, pending.name());
-            } else {
-                Xattrs.set(node, pending.name(), value, pending.flags());
-            }
-            return null;
-        }, NO_BYTES);
+        change(Operation.XATTR_COMMIT, NO_DATA, who, share.name(), () -> List.of(path(share, node)),
+                new RequestArgs.Xattr(pending.name()), () -> {
+                    byte[] value = pending.value();
+                    if (value.length == 0) {
+                        Xattrs.remove(node, pending.name());
+                    } else {
+                        Xattrs.set(node, pending.name(), value, pending.flags());
+                    }
+                    return DONE;
+                }, NO_BYTES);
     }
 
     // ---------------------------------------------------------------- locks
@@ -620,23 +859,28 @@ public final class GuardedFs {
     public int lock(Subject who, LocalShare share, Node node, LockTable table, LockTable.Owner owner, int type,
                     long start, long length) throws P9Exception {
         return change(Operation.LOCK, NO_DATA, who, share.name(), () -> List.of(path(share, node)),
-                lockDetail(type, start, length), () -> {
+                new RequestArgs.Lock(type, start, length), () -> {
                     LockTable.checkType(type);
-                    return table.lock(node.key(), owner, type, start, length);
-                }, NO_BYTES);
+                    return new Count(table.lock(node.key(), owner, type, start, length));
+                }, NO_BYTES).n();
     }
 
     public Optional<LockTable.Range> getlock(Subject who, LocalShare share, Node node, LockTable table,
                                              LockTable.Owner owner, int type, long start, long length)
             throws P9Exception {
         return inspect(Operation.GETLOCK, who, share.name(), () -> List.of(path(share, node)),
-                lockDetail(type, start, length), () -> {
+                new RequestArgs.Lock(type, start, length), () -> {
                     LockTable.checkType(type);
-                    return table.test(node.key(), owner, type, start, length);
-                }, NO_BYTES);
+                    return new Conflict(table.test(node.key(), owner, type, start, length));
+                }, NO_BYTES).range();
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** The VM this session speaks for (its identity from the transport). */
+    public String vm() {
+        return vm;
+    }
 
     private static String path(LocalShare share, Node node) throws P9Exception {
         return share.root().relativePath(node);
@@ -650,20 +894,24 @@ public final class GuardedFs {
         return share.root().qids().qid(Inodes.stat(node));
     }
 
-    /** Creates an entry (one inode of quota), gives it to the guest user (see {@link Ownership}); its qid. */
-    private Qid made(LocalShare share, QuotaAccounting.Call<String> pathOf, QuotaAccounting.Call<Node> create,
-                     int uid, int gid, int mode) throws P9Exception {
-        try (Node node = quota.creating(share.name(), pathOf, create)) {
-            ownership.created(node, uid, gid, mode);
-            return qid(share, node);
+    /** The VM's ownership as this share keeps it: a share that maps devices keeps their modes in the mapping. */
+    private Ownership ownershipIn(LocalShare share) {
+        return safety.of(share.name()).mapsDevices() ? new MappedDevices(ownership) : ownership;
+    }
+
+    /** A mapped device is never opened (the guest's kernel opens its own device for it), like a real one. */
+    private void refuseMappedDevice(LocalShare share, Node node) throws P9Exception {
+        if (safety.of(share.name()).mapsDevices() && MappedDevice.of(node).isPresent()) {
+            throw new P9Exception(Errno.ENXIO, "a mapped device node is not opened on the host");
         }
     }
 
-    private static String flags(int hostFlags) {
-        return "flags=0x" + Integer.toHexString(hostFlags);
-    }
-
-    private static String lockDetail(int type, long start, long length) {
-        return "type=" + type + " start=" + start + " length=" + length;
+    /** Creates an entry (one inode of quota), gives it to the guest user (see {@link Ownership}); its qid. */
+    private Made made(LocalShare share, QuotaAccounting.Call<String> pathOf, boolean directory,
+                      QuotaAccounting.Call<Node> create, int uid, int gid, int mode) throws P9Exception {
+        try (Node node = quota.creating(share.name(), pathOf, directory, create)) {
+            ownership.created(node, uid, gid, mode);
+            return new Made(qid(share, node));
+        }
     }
 }

@@ -48,10 +48,18 @@ public final class PendingXattr {
         return flags;
     }
 
+    /**
+     * Fills {@code data} in at {@code offset}: a negative offset (2^63 and above on the wire) is EINVAL, a write past
+     * the size Txattrcreate announced EFBIG, as pwrite(2) answers past a file's maximum size. The bound is checked
+     * without computing {@code offset + n}, which overflows for offsets near 2^63.
+     */
     synchronized int write(long offset, ByteBuffer data) throws P9Exception {
         int n = data.remaining();
-        if (offset < 0 || offset + n > value.length) {
-            throw new P9Exception(Errno.ENOSPC, "xattr write beyond the announced size");
+        if (offset < 0) {
+            throw new P9Exception(Errno.EINVAL, "xattr write at negative offset " + offset);
+        }
+        if (offset > value.length - n) {
+            throw new P9Exception(Errno.EFBIG, "xattr write beyond the announced size of " + value.length);
         }
         data.get(data.position(), value, (int) offset, n);
         written = Math.max(written, (int) offset + n);

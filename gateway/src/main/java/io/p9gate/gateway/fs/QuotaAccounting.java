@@ -1,36 +1,76 @@
 package io.p9gate.gateway.fs;
 
-import io.p9gate.gateway.backend.FileKey;
 import io.p9gate.gateway.backend.FileStat;
 import io.p9gate.gateway.backend.FileType;
 import io.p9gate.gateway.backend.Inodes;
 import io.p9gate.gateway.backend.LocalShare;
+import io.p9gate.gateway.backend.Names;
 import io.p9gate.gateway.backend.Node;
+import io.p9gate.gateway.backend.OpenInodes;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.util.function.LongUnaryOperator;
+import java.util.function.Predicate;
 
 /**
  * Keeps a VM's quota usage in step with what its requests do to the host (R-POL-6), counting as the
  * start-up scan does: a regular file its size, every entry one inode, a file with several hard links
- * once. Size changes reserve first and commit what the host really grew by, under a per-file lock,
- * so concurrent writers to one file neither pass a limit together nor count the same growth twice.
- * Like XFS project quotas, a hard link or a directory rename between different quota scopes is
- * EXDEV (tools then copy); a file rename moves its usage between the scopes.
+ * once. Where exact counting is impossible the request is refused with EXDEV, as XFS project quotas do
+ * (tools then copy, and every copied byte is counted): a hard link, or a rename of a file with several
+ * links, between different sets of scopes; a directory rename between them or one that would carry a
+ * scope's root. A file's last name going frees its usage only when the host frees its space: when the
+ * last handle on it closes ({@link OpenInodes}).
+ *
+ * <p>Everything that accounts one existing file holds that inode's lock ({@link InodeLocks}, per VM)
+ * from finding the file's scopes to settling its usage, and reads the path of a file it holds by handle
+ * under that lock: concurrent writers of one file neither pass a limit together nor count the same
+ * growth twice, and a rename cannot slip between a write's scope and its growth. Directory paths need
+ * no lock: no allowed rename changes which scopes contain anything below a directory.
  */
 final class QuotaAccounting {
-    private static final int STRIPES = 256;
-    private static final Object[] FILE_LOCKS = new Object[STRIPES];
-
-    static {
-        for (int i = 0; i < STRIPES; i++) {
-            FILE_LOCKS[i] = new Object();
-        }
-    }
+    /** How often a rename or unlink looks again when its entry was replaced before it held the lock. */
+    private static final int ATTEMPTS = 4;
 
     @FunctionalInterface
     interface Call<T> {
         T run() throws P9Exception;
+    }
+
+    /** An entry a request acts on: a name in a directory (Trenameat, Tunlinkat) or a fid's file (Trename, Tremove). */
+    interface Entry {
+        /** Its stat now, or null if there is no such entry. */
+        FileStat stat() throws P9Exception;
+
+        /** Its share-relative path, asked while its inode is locked. */
+        String path() throws P9Exception;
+    }
+
+    static Entry named(Node dir, String name, Call<String> path) {
+        return new Entry() {
+            @Override
+            public FileStat stat() {
+                return statOf(dir, name);
+            }
+
+            @Override
+            public String path() throws P9Exception {
+                return path.run();
+            }
+        };
+    }
+
+    static Entry held(LocalShare share, Node node) {
+        return new Entry() {
+            @Override
+            public FileStat stat() throws P9Exception {
+                return Inodes.stat(node);
+            }
+
+            @Override
+            public String path() throws P9Exception {
+                return share.root().relativePath(node);
+            }
+        };
     }
 
     private final Quotas quotas;
@@ -39,24 +79,39 @@ final class QuotaAccounting {
         this.quotas = quotas;
     }
 
+    /** The count of files moved between scopes so far: read it before the request's decision reads a path. */
+    long moves() {
+        return quotas.moves();
+    }
+
+    /** As {@link #resizing(LocalShare, Node, Call, long, LongUnaryOperator, Call)}, reading the file's path now. */
+    <T> T resizing(LocalShare share, Node node, LongUnaryOperator growthFromSize, Call<T> call) throws P9Exception {
+        return resizing(share, node, () -> share.root().relativePath(node), -1, growthFromSize, call);
+    }
+
     /**
      * A call that may change a regular file's size (write, truncate, open with O_TRUNC).
      *
+     * @param decidedPath    the file's path as the request's decision read it
+     * @param movesBefore    {@link #moves()} before that path was read: if a file moved between scopes since,
+     *                       the path is read again (under the lock, so no move can come between)
      * @param growthFromSize the most the file can grow by, given its size before the call
      */
-    <T> T resizing(String share, Call<String> pathOf, Node node, LongUnaryOperator growthFromSize, Call<T> call)
-            throws P9Exception {
+    <T> T resizing(LocalShare share, Node node, Call<String> decidedPath, long movesBefore,
+                   LongUnaryOperator growthFromSize, Call<T> call) throws P9Exception {
         if (quotas.isEmpty() || node.type() != FileType.REGULAR) {
             return call.run();
         }
-        String path = pathOf.run();
-        if (!quotas.covers(share, path)) {
-            return call.run();
-        }
-        synchronized (lockOf(node.key())) {
-            long before = Inodes.stat(node).size();
+        // The extra reference keeps an unlinked file's handle, and so its kept usage, until the growth is settled.
+        try (Node pinned = node.share(); InodeLocks.Locked locked = quotas.locks().lock(pinned.key())) {
+            String path = quotas.moves() == movesBefore ? decidedPath.run() : share.root().relativePath(pinned);
+            Quotas.Scopes scopes = quotas.scopes(share.name(), path, pinned.key(), false);
+            if (scopes.isEmpty()) {
+                return call.run();
+            }
+            long before = Inodes.stat(pinned).size();
             long ask = Math.max(0, growthFromSize.applyAsLong(before));
-            Quotas.Held held = quotas.reserve(share, path, ask, 0);
+            Quotas.Held held = scopes.reserve(ask, 0);
             T result;
             try {
                 result = call.run();
@@ -64,29 +119,43 @@ final class QuotaAccounting {
                 held.release();
                 throw e;
             }
-            long grown = sizeNow(node, before + ask) - before;
-            if (grown < 0) {
-                held.release();
-                quotas.free(share, path, -grown, 0);
-            } else if (grown <= ask) {
-                held.commit(grown, 0);
-            } else {
-                held.commit(ask, 0);
-                quotas.charge(share, path, grown - ask);
+            FileStat after = statOrNull(pinned);
+            long now = after == null ? before + ask : after.size(); // the call happened: count what it may have used
+            settle(scopes, held, ask, now - before);
+            if (after != null && after.nlink() == 0) {
+                quotas.kept(pinned.key()).ifPresent(kept -> kept.resized(now));
             }
             return result;
         }
     }
 
-    /** A new entry (file, directory, symlink, node): one inode. */
-    <T> T creating(String share, Call<String> pathOf, Call<T> call) throws P9Exception {
+    private static void settle(Quotas.Scopes scopes, Quotas.Held held, long ask, long grown) {
+        if (grown < 0) {
+            held.release();
+            scopes.free(-grown, 0);
+        } else if (grown <= ask) {
+            held.commit(grown, 0);
+        } else {
+            held.commit(ask, 0);
+            scopes.charge(grown - ask);
+        }
+    }
+
+    /** A new entry (directory, symlink, node): one inode. */
+    <T> T creating(String share, Call<String> pathOf, boolean directory, Call<T> call) throws P9Exception {
+        return creating(share, pathOf, directory, call, made -> true);
+    }
+
+    /** Tlcreate: one inode if it made the file; without O_EXCL it may have opened an existing one instead. */
+    <T> T creating(String share, Call<String> pathOf, boolean directory, Call<T> call, Predicate<? super T> isNew)
+            throws P9Exception {
         if (quotas.isEmpty()) {
             return call.run();
         }
-        Quotas.Held held = quotas.reserve(share, pathOf.run(), 0, 1);
+        Quotas.Held held = quotas.scopes(share, pathOf.run(), null, directory).reserve(0, 1);
         try {
             T result = call.run();
-            held.commit(0, 1);
+            held.commit(0, isNew.test(result) ? 1 : 0);
             return result;
         } catch (P9Exception | RuntimeException e) {
             held.release();
@@ -94,89 +163,149 @@ final class QuotaAccounting {
         }
     }
 
-    /** Removing the entry at a path whose inode {@code victimOf} gives (null if it cannot be seen). */
-    void removing(String share, Call<String> pathOf, Call<FileStat> victimOf, Call<Void> call) throws P9Exception {
+    /** Removing an entry (Tunlinkat, Tremove). */
+    void removing(String share, Entry victim, Call<Void> call) throws P9Exception {
         if (quotas.isEmpty()) {
             call.run();
             return;
         }
-        String path = pathOf.run();
-        FileStat victim = victimOf.run();
-        call.run();
-        if (victim != null) {
-            quotas.free(share, path, bytes(victim), inodes(victim));
+        for (int attempt = 1; ; attempt++) {
+            FileStat seen = victim.stat();
+            if (seen == null) {
+                call.run(); // nothing there to account: the backend gives the guest its error
+                return;
+            }
+            try (InodeLocks.Locked locked = quotas.locks().lock(seen.key())) {
+                FileStat now = victim.stat();
+                if (sameFile(seen, now)) {
+                    String path = victim.path();
+                    call.run();
+                    removed(share, path, now);
+                    return;
+                }
+            }
+            giveUpAfter(attempt);
         }
     }
 
-    /** A hard link: no new usage inside one scope, refused between scopes. */
-    void linking(String share, Call<String> target, Call<String> newPath, Call<Void> call) throws P9Exception {
-        if (!quotas.isEmpty() && !quotas.sameScopes(share, target.run(), newPath.run())) {
-            throw new P9Exception(Errno.EXDEV, "hard link between quota scopes");
-        }
-        call.run();
-    }
-
-    /** A rename of {@code movedOf} from one path to another, replacing {@code replacedOf} (null if none). */
-    void moving(String share, Call<String> fromOf, Call<String> toOf, Call<FileStat> movedOf,
-                Call<FileStat> replacedOf, Call<Void> call) throws P9Exception {
+    /** A hard link: no new usage inside one set of scopes, refused between different sets. */
+    void linking(LocalShare share, Node target, Call<String> newPathOf, Call<Void> call) throws P9Exception {
         if (quotas.isEmpty()) {
             call.run();
             return;
         }
-        String from = fromOf.run();
-        String to = toOf.run();
-        FileStat moved = movedOf.run();
-        if (moved == null) {
-            call.run(); // nothing there to account: the backend gives the guest its error
+        try (InodeLocks.Locked locked = quotas.locks().lock(target.key())) {
+            String newPath = newPathOf.run();
+            if (!quotas.sameScopes(share.name(), share.root().relativePath(target), newPath)) {
+                throw new P9Exception(Errno.EXDEV, "hard link between quota scopes");
+            }
+            call.run();
+            quotas.linkMade(share.name(), newPath, target.key());
+        }
+    }
+
+    /** A rename of {@code moved} onto {@code target}'s name, replacing what is there. */
+    void moving(String share, Entry moved, Entry target, Call<Void> call) throws P9Exception {
+        if (quotas.isEmpty()) {
+            call.run();
             return;
         }
-        FileStat replaced = replacedOf.run();
+        for (int attempt = 1; ; attempt++) {
+            FileStat seen = moved.stat();
+            if (seen == null) {
+                call.run();
+                return;
+            }
+            FileStat seenTarget = target.stat();
+            try (InodeLocks.Locked locked = quotas.locks().lock(seen.key(),
+                    seenTarget == null ? null : seenTarget.key())) {
+                FileStat now = moved.stat();
+                FileStat nowTarget = target.stat();
+                if (sameFile(seen, now) && sameFile(seenTarget, nowTarget)) {
+                    moveLocked(share, moved.path(), target.path(), now, nowTarget, call);
+                    return;
+                }
+            }
+            giveUpAfter(attempt);
+        }
+    }
+
+    private void moveLocked(String share, String from, String to, FileStat moved, FileStat replaced, Call<Void> call)
+            throws P9Exception {
+        if (replaced != null && replaced.key().equals(moved.key())) {
+            call.run(); // onto another link of the same file: Linux does nothing
+            return;
+        }
         boolean same = quotas.sameScopes(share, from, to);
-        if (!same && moved.type() == FileType.DIRECTORY) {
-            throw new P9Exception(Errno.EXDEV, "directory rename between quota scopes");
+        if (moved.type() == FileType.DIRECTORY) {
+            if (!same || quotas.holdsScopeRoot(share, from) || quotas.holdsScopeRoot(share, to)) {
+                throw new P9Exception(Errno.EXDEV, "directory rename would move a quota scope's boundary");
+            }
+        } else if (!same && moved.nlink() > 1) {
+            throw new P9Exception(Errno.EXDEV, "a file with several links cannot change quota scopes");
         }
-        Quotas.Held held = same ? Quotas.Held.NOTHING : quotas.move(share, from, to, bytes(moved), inodes(moved));
+        Quotas.Held held = same ? Quotas.Held.NOTHING : quotas.scopes(share, from, moved.key(), false)
+                .moveTo(quotas.scopes(share, to, null, false), bytes(moved), 1);
         try {
             call.run();
         } catch (P9Exception | RuntimeException e) {
             held.release();
             throw e;
         }
-        held.commit(bytes(moved), inodes(moved));
-        if (replaced != null && replaced.key().equals(moved.key())) {
-            return; // rename onto another link of the same file: Linux does nothing
+        held.commit(bytes(moved), 1);
+        if (!same) {
+            quotas.moved(moved.key());
         }
         if (replaced != null) {
-            quotas.free(share, to, bytes(replaced), inodes(replaced));
+            removed(share, to, replaced);
         }
     }
 
-    /** The stat of {@code dir/name}, or null if there is no such entry; used only for accounting. */
-    static FileStat statOf(LocalShare share, Node dir, String name) {
-        try (Node child = share.root().lookup(dir, name)) {
-            return Inodes.stat(child);
+    /**
+     * The entry at {@code path} lost a name (under its inode's lock). If that was its last, its usage goes
+     * when the host frees it: now, or when the last handle on it closes.
+     */
+    private void removed(String share, String path, FileStat victim) {
+        boolean directory = victim.type() == FileType.DIRECTORY;
+        if (!directory && victim.nlink() > 1) {
+            quotas.linkGone(share, path, victim.key(), bytes(victim)); // another name still holds it
+            return;
+        }
+        Quotas.Kept kept = quotas.keep(share, path, victim.key(), directory, bytes(victim), 1);
+        if (!OpenInodes.whenClosed(victim.key(), kept::release)) {
+            kept.release();
+        }
+    }
+
+    private static void giveUpAfter(int attempt) throws P9Exception {
+        if (attempt >= ATTEMPTS) {
+            throw new P9Exception(Errno.EAGAIN, "the entry kept being replaced by concurrent requests");
+        }
+    }
+
+    /** The stat of {@code dir/name}, or null if there is no such entry (or no such name); for accounting only. */
+    private static FileStat statOf(Node dir, String name) {
+        try {
+            Names.check(name);
+            return Inodes.statAt(dir, name);
         } catch (P9Exception e) {
             return null;
         }
     }
 
+    private static boolean sameFile(FileStat a, FileStat b) {
+        return a == null ? b == null : b != null && a.key().equals(b.key());
+    }
+
     private static long bytes(FileStat s) {
-        return s.type() == FileType.REGULAR && s.nlink() <= 1 ? s.size() : 0;
+        return s.type() == FileType.REGULAR ? s.size() : 0;
     }
 
-    private static long inodes(FileStat s) {
-        return s.type() == FileType.REGULAR && s.nlink() > 1 ? 0 : 1;
-    }
-
-    private static long sizeNow(Node node, long assumed) {
+    private static FileStat statOrNull(Node node) {
         try {
-            return Inodes.stat(node).size();
+            return Inodes.stat(node);
         } catch (P9Exception e) {
-            return assumed; // the call happened; count what it may have used
+            return null;
         }
-    }
-
-    private static Object lockOf(FileKey key) {
-        return FILE_LOCKS[Math.floorMod(key.hashCode(), STRIPES)];
     }
 }

@@ -1,36 +1,28 @@
 package io.p9gate.gateway.fs;
 
+import io.p9gate.gateway.backend.FileKey;
 import io.p9gate.gateway.proto.P9Exception;
+import java.util.Optional;
 
 /**
- * One VM's quota scopes (R-POL-6), addressed by share and share-relative path ("" is the root).
+ * One VM's quota scopes (R-POL-6), addressed by share and share-relative path ("" is the root). One
+ * instance per VM, shared by all its sessions (its {@link #locks()} and {@link #kept} state must be).
  * A reservation counts at once, so concurrent writers cannot both pass a limit only one fits; it is
  * then committed with what was really used, or released. Must be thread-safe.
  */
 public interface Quotas {
     /** No quota anywhere: the gateway without a policy, or a VM without quotas. */
     Quotas NONE = new Quotas() {
+        private final InodeLocks locks = new InodeLocks();
+
         @Override
         public boolean isEmpty() {
             return true;
         }
 
         @Override
-        public boolean covers(String share, String path) {
-            return false;
-        }
-
-        @Override
-        public Held reserve(String share, String path, long bytes, long inodes) {
-            return Held.NOTHING;
-        }
-
-        @Override
-        public void free(String share, String path, long bytes, long inodes) {
-        }
-
-        @Override
-        public void charge(String share, String path, long bytes) {
+        public Scopes scopes(String share, String path, FileKey file, boolean directory) {
+            return Scopes.NONE;
         }
 
         @Override
@@ -39,36 +31,136 @@ public interface Quotas {
         }
 
         @Override
-        public Held move(String share, String from, String to, long bytes, long inodes) {
-            return Held.NOTHING;
+        public boolean holdsScopeRoot(String share, String path) {
+            return false;
+        }
+
+        @Override
+        public void moved(FileKey file) {
+        }
+
+        @Override
+        public long moves() {
+            return 0;
+        }
+
+        @Override
+        public void linkMade(String share, String path, FileKey file) {
+        }
+
+        @Override
+        public void linkGone(String share, String path, FileKey file, long bytes) {
+        }
+
+        @Override
+        public Kept keep(String share, String path, FileKey file, boolean directory, long bytes, long inodes) {
+            return Kept.NOTHING;
+        }
+
+        @Override
+        public Optional<Kept> kept(FileKey file) {
+            return Optional.empty();
+        }
+
+        @Override
+        public InodeLocks locks() {
+            return locks;
         }
     };
 
     /** True when no quota can cover anything: requests then skip the accounting (and its stats) entirely. */
-    default boolean isEmpty() {
-        return false;
-    }
-
-    /** Whether any quota counts what happens at {@code path}. */
-    boolean covers(String share, String path);
-
-    /** @throws P9Exception EDQUOT if any covering scope would go past its limit (then nothing is taken) */
-    Held reserve(String share, String path, long bytes, long inodes) throws P9Exception;
-
-    /** Gives usage back (removed, truncated). */
-    void free(String share, String path, long bytes, long inodes);
-
-    /** Usage that happened beyond what was reserved (an append raced by another writer); may pass the limit. */
-    void charge(String share, String path, long bytes);
-
-    /** Whether the same quotas cover both paths (so moving between them changes no usage). */
-    boolean sameScopes(String share, String first, String second);
+    boolean isEmpty();
 
     /**
-     * A rename of something using (bytes, inodes) from one path to another: scopes only the destination
-     * is in must take it (EDQUOT otherwise); commit gives it back to scopes only the source was in.
+     * The scopes that count the entry at {@code path}: those containing it (a directory is not counted by
+     * the scope whose root it is, as the start-up scan does not count it), plus those that found
+     * {@code file} under another name when they measured their usage (a hard link made on the host).
+     *
+     * @param file the entry's identity, or null for an entry about to be created
      */
-    Held move(String share, String from, String to, long bytes, long inodes) throws P9Exception;
+    Scopes scopes(String share, String path, FileKey file, boolean directory);
+
+    /** Whether the same quotas contain both paths (so moving between them changes no usage). */
+    boolean sameScopes(String share, String first, String second);
+
+    /** Whether a scope's root is {@code path} or lies below it (a directory there carries a scope boundary). */
+    boolean holdsScopeRoot(String share, String path);
+
+    /** {@code file} moved as a whole to another set of scopes: those following it by identity let it go. */
+    void moved(FileKey file);
+
+    /**
+     * How many files have {@link #moved} so far (it only grows): a file's path read before, with this count
+     * unchanged since, is still in the same scopes (a directory rename never changes which scopes contain
+     * what is below it).
+     */
+    long moves();
+
+    /** A hard link gave {@code file} a new name at {@code path} (scopes following it by identity count it). */
+    void linkMade(String share, String path, FileKey file);
+
+    /**
+     * {@code file}'s name at {@code path} went while it keeps others: a scope following it by identity
+     * gives its usage back when that was its last name inside.
+     */
+    void linkGone(String share, String path, FileKey file, long bytes);
+
+    /**
+     * An unlinked entry that a handle still holds open: its usage stays counted in the scopes of its last
+     * {@code path} (also across a reload's rescan, which cannot see it) until {@link Kept#release()}.
+     */
+    Kept keep(String share, String path, FileKey file, boolean directory, long bytes, long inodes);
+
+    /** The usage kept for an unlinked {@code file}, if it is kept. */
+    Optional<Kept> kept(FileKey file);
+
+    /** The per-inode accounting locks of this VM. */
+    InodeLocks locks();
+
+    /** The scopes counting one entry, resolved once for one request. */
+    interface Scopes {
+        Scopes NONE = new Scopes() {
+            @Override
+            public boolean isEmpty() {
+                return true;
+            }
+
+            @Override
+            public Held reserve(long bytes, long inodes) {
+                return Held.NOTHING;
+            }
+
+            @Override
+            public void free(long bytes, long inodes) {
+            }
+
+            @Override
+            public void charge(long bytes) {
+            }
+
+            @Override
+            public Held moveTo(Scopes target, long bytes, long inodes) {
+                return Held.NOTHING;
+            }
+        };
+
+        boolean isEmpty();
+
+        /** @throws P9Exception EDQUOT if any scope would go past its limit (then nothing is taken) */
+        Held reserve(long bytes, long inodes) throws P9Exception;
+
+        /** Gives usage back (removed, truncated). */
+        void free(long bytes, long inodes);
+
+        /** Usage that happened beyond what was reserved (the file grew meanwhile); may pass the limit. */
+        void charge(long bytes);
+
+        /**
+         * Moving something using (bytes, inodes) from these scopes to {@code target}'s: scopes only the
+         * target has must take it (EDQUOT otherwise); commit gives it back to scopes only these have.
+         */
+        Held moveTo(Scopes target, long bytes, long inodes) throws P9Exception;
+    }
 
     /** Usage held for one pending operation; commit or release it exactly once. */
     interface Held {
@@ -85,6 +177,25 @@ public interface Quotas {
         /** Keeps (bytes, inodes), at most what was held; the rest goes back. */
         void commit(long bytes, long inodes);
 
+        void release();
+    }
+
+    /** The usage of an unlinked, still open entry. */
+    interface Kept {
+        Kept NOTHING = new Kept() {
+            @Override
+            public void resized(long bytes) {
+            }
+
+            @Override
+            public void release() {
+            }
+        };
+
+        /** A write through an open handle changed its size (the growth itself is accounted as usual). */
+        void resized(long bytes);
+
+        /** The last handle is closed: the space is free on the host, and in the scopes. Idempotent. */
         void release();
     }
 }

@@ -3,20 +3,22 @@ package io.p9gate.gateway.fs;
 import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.MessageType;
 import io.p9gate.gateway.proto.P9Exception;
+import java.util.Locale;
 
 /**
- * The 9P request a worker thread is serving (tag and message type), for the audit record. Bound by the
- * session's handler around one request; a scoped value rather than a parameter so that the operations layer
- * does not thread the tag through every call it makes to {@link GuardedFs}.
+ * The 9P request a worker thread is serving (VM, session, tag and message type), for the audit record and for the
+ * log line of an unexpected fault. Bound by the session's handler around one request; a scoped value rather than a
+ * parameter so that the operations layer does not thread the tag through every call it makes to {@link GuardedFs}.
  */
 public final class RequestScope {
     /** Tag recorded for calls made outside any request (tests driving GuardedFs directly). */
     public static final int NO_TAG = Frame.NOTAG;
 
-    private record Current(int tag, MessageType type) {
+    /** The request being served: the VM and session it came in on, its tag and type. */
+    public record Request(String vm, long session, int tag, MessageType type) {
     }
 
-    private static final ScopedValue<Current> CURRENT = ScopedValue.newInstance();
+    private static final ScopedValue<Request> CURRENT = ScopedValue.newInstance();
 
     private RequestScope() {
     }
@@ -26,9 +28,9 @@ public final class RequestScope {
         T run() throws P9Exception;
     }
 
-    /** Runs {@code body} as the request with this tag and type. */
-    public static <T> T serving(int tag, MessageType type, Body<T> body) throws P9Exception {
-        return ScopedValue.where(CURRENT, new Current(tag, type)).call(body::run);
+    /** Runs {@code body} as {@code request}. */
+    public static <T> T serving(Request request, Body<T> body) throws P9Exception {
+        return ScopedValue.where(CURRENT, request).call(body::run);
     }
 
     static int tag() {
@@ -38,5 +40,15 @@ public final class RequestScope {
     /** The 9P message being served, or null outside a request. */
     static MessageType type() {
         return CURRENT.isBound() ? CURRENT.get().type() : null;
+    }
+
+    /** For a log line: {@code Tgetattr tag 40 (VM alpha, session 7)}. */
+    static String describe() {
+        if (!CURRENT.isBound()) {
+            return "no request";
+        }
+        Request r = CURRENT.get();
+        String type = r.type() == null ? "?" : "T" + r.type().name().substring(1).toLowerCase(Locale.ROOT);
+        return type + " tag " + r.tag() + " (VM " + r.vm() + ", session " + r.session() + ")";
     }
 }

@@ -14,14 +14,15 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Serves the named shares (attach name to host directory): one {@link FileServer} per session,
- * all sharing the share handles, the qid numbering and the byte-range lock table. Each session's
- * start and end are recorded in the audit trail.
+ * The one session factory of every mode: one {@link FileServer} per session over the shares its VM gets, all
+ * sessions sharing the share handles, the qid numbering and the byte-range lock table; each session's start and end
+ * recorded in the audit trail (R-AUD-1). What differs between modes (no policy, a policy file) is the
+ * {@link ShareAccess} it is given, never a branch here.
  */
 public final class ShareServerFactory implements RequestHandlerFactory, AutoCloseable {
-    private final Map<String, LocalShare> shares;
-    private final AccessPolicy policy;
+    private final ShareAccess access;
     private final AuditTrail audit;
+    private final Map<ShareDir, LocalShare> shares;
     private final LockTable locks = new LockTable();
 
     /** Every request allowed, nothing recorded: for development until policy and audit are plugged in. */
@@ -29,40 +30,61 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
         this(shares, new AllowAll(), new NoAudit());
     }
 
+    /** Without a policy file: every listener may attach every share, {@code policy} decides each request. */
+    public ShareServerFactory(Map<String, Path> shares, AccessPolicy policy, AuditTrail audit) {
+        this(shares, policy, audit, ShareSafety.NONE);
+    }
+
+    /** As above, with each share's device nodes and host permission checks ({@link ShareSafety#NONE}: the defaults). */
+    public ShareServerFactory(Map<String, Path> shares, AccessPolicy policy, AuditTrail audit, ShareSafety safety) {
+        this(new OpenAccess(shares, Objects.requireNonNull(policy), Objects.requireNonNull(safety)), audit);
+    }
+
     /**
      * Opens every share directory now.
      *
-     * @throws IllegalArgumentException naming the share and the reason, if a directory cannot be opened
+     * @throws IllegalArgumentException naming the share (and VM) and the reason, if a directory cannot be opened
      */
-    public ShareServerFactory(Map<String, Path> shares, AccessPolicy policy, AuditTrail audit) {
-        this.policy = Objects.requireNonNull(policy);
+    public ShareServerFactory(ShareAccess access, AuditTrail audit) {
+        this.access = Objects.requireNonNull(access);
         this.audit = Objects.requireNonNull(audit);
+        this.shares = openAll(access);
+    }
+
+    private static Map<ShareDir, LocalShare> openAll(ShareAccess access) {
         QidMapper qids = new QidMapper();
-        Map<String, LocalShare> opened = new LinkedHashMap<>();
+        Map<ShareDir, LocalShare> opened = new LinkedHashMap<>();
         try {
-            for (var e : shares.entrySet()) {
-                opened.put(e.getKey(), openShare(e.getKey(), e.getValue(), qids));
+            for (ShareDir dir : access.directories()) {
+                opened.put(dir, open(dir, qids));
             }
         } catch (IllegalArgumentException e) {
             opened.values().forEach(LocalShare::close);
             throw e;
         }
-        this.shares = Map.copyOf(opened);
+        return Map.copyOf(opened);
     }
 
-    private static LocalShare openShare(String name, Path directory, QidMapper qids) {
+    private static LocalShare open(ShareDir dir, QidMapper qids) {
         try {
-            return LocalShare.open(name, directory, qids);
+            return LocalShare.open(dir.name(), dir.path(), qids);
         } catch (P9Exception e) {
-            throw new IllegalArgumentException("share '" + name + "' (" + directory + "): "
-                    + e.errno().description(), e);
+            throw new IllegalArgumentException(dir.describe() + ": " + e.errno().description(), e);
         }
     }
 
     @Override
     public RequestHandler open(ConnectionContext context) {
-        GuardedFs fs = new GuardedFs(context.listener(), context.sessionId(), policy, audit);
-        return AuditedSession.opened(new FileServer(context, shares, fs, locks), context, audit);
+        String vm = access.vmOf(context);
+        Map<String, LocalShare> mine = new LinkedHashMap<>();
+        for (ShareDir dir : access.sharesOf(vm)) {
+            LocalShare share = shares.get(dir);
+            if (share != null) {
+                mine.put(dir.name(), share);
+            }
+        }
+        GuardedFs fs = access.guard(vm, context.sessionId(), audit);
+        return AuditedSession.opened(new FileServer(context, mine, fs, locks), vm, context, audit);
     }
 
     /** Closes the share handles (after every session is closed). */

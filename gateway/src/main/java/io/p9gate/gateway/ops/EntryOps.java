@@ -17,7 +17,10 @@ import io.p9gate.gateway.proto.TMessage.Trenameat;
 import io.p9gate.gateway.proto.TMessage.Tsymlink;
 import io.p9gate.gateway.proto.TMessage.Tunlinkat;
 
-/** Tmkdir, Tsymlink, Tmknod, Tlink, Trename, Trenameat, Tunlinkat: changes to directory entries. */
+/**
+ * Tmkdir, Tsymlink, Tmknod, Tlink, Trename, Trenameat, Tunlinkat: changes to directory entries. Names and the shares
+ * of two fids (EXDEV) are checked, and their refusals recorded, by {@link io.p9gate.gateway.fs.GuardedFs}.
+ */
 final class EntryOps {
     /** Tunlinkat flag: remove a directory. */
     static final int AT_REMOVEDIR = 0x200;
@@ -47,22 +50,23 @@ final class EntryOps {
 
     Rlink link(Tlink t) throws P9Exception {
         Fid dir = ctx.fids().get(t.dfid());
-        Fid target = sameShare(dir, ctx.fids().get(t.fid()));
-        ctx.fs().link(dir.who(), dir.share(), dir.node(), target.node(), t.name());
+        Fid target = ctx.fids().get(t.fid());
+        ctx.fs().link(dir.who(), dir.share(), dir.node(), target.share(), target.node(), t.name());
         return new Rlink();
     }
 
     Rrename rename(Trename t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
-        Fid dir = sameShare(fid, ctx.fids().get(t.dfid()));
-        ctx.fs().rename(fid.who(), fid.share(), fid.node(), dir.node(), t.name());
+        Fid dir = ctx.fids().get(t.dfid());
+        ctx.fs().rename(fid.who(), fid.share(), fid.node(), dir.share(), dir.node(), t.name());
         return new Rrename();
     }
 
     Rrenameat renameat(Trenameat t) throws P9Exception {
         Fid oldDir = ctx.fids().get(t.oldDirFid());
-        Fid newDir = sameShare(oldDir, ctx.fids().get(t.newDirFid()));
-        ctx.fs().renameat(oldDir.who(), oldDir.share(), oldDir.node(), t.oldName(), newDir.node(), t.newName());
+        Fid newDir = ctx.fids().get(t.newDirFid());
+        ctx.fs().renameat(oldDir.who(), oldDir.share(), oldDir.node(), t.oldName(), newDir.share(), newDir.node(),
+                t.newName());
         return new Rrenameat();
     }
 
@@ -73,13 +77,5 @@ final class EntryOps {
         }
         ctx.fs().unlinkat(dir.who(), dir.share(), dir.node(), t.name(), (t.flags() & AT_REMOVEDIR) != 0);
         return new Runlinkat();
-    }
-
-    /** Two fids of one request must be in the same share: a link or rename across shares is EXDEV. */
-    private static Fid sameShare(Fid first, Fid second) throws P9Exception {
-        if (first.share() != second.share()) {
-            throw new P9Exception(Errno.EXDEV, "fids in different shares");
-        }
-        return second;
     }
 }

@@ -4,7 +4,7 @@ import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.LockTable;
 import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.fs.RequestScope;
-import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.fs.UnexpectedFaults;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage.FileRequest;
@@ -63,20 +63,25 @@ public final class FileServer implements RequestHandler {
         this.locks = new LockOps(ctx);
     }
 
-    /** Serves one request as the request with this tag, which its audit records carry. */
+    /**
+     * Serves one request as the request with this tag, which its audit records (and the log line of a fault) carry.
+     * An unexpected fault becomes EIO for this request instead of ending the session, and is logged.
+     */
     @Override
     public RMessage handle(int tag, FileRequest request) throws P9Exception {
-        return RequestScope.serving(tag, request.type(), () -> handle(request));
+        var served = new RequestScope.Request(ctx.fs().vm(), ctx.connection().sessionId(), tag, request.type());
+        return RequestScope.serving(served, () -> {
+            try {
+                return dispatch(request);
+            } catch (RuntimeException e) {
+                throw UnexpectedFaults.eio("the operation", e);
+            }
+        });
     }
 
-    /** Serves one request; an unexpected fault becomes EIO for this request instead of ending the session. */
     @Override
     public RMessage handle(FileRequest request) throws P9Exception {
-        try {
-            return dispatch(request);
-        } catch (RuntimeException e) {
-            throw new P9Exception(Errno.EIO, "unexpected fault serving " + request.type(), e);
-        }
+        return handle(RequestScope.NO_TAG, request);
     }
 
     private RMessage dispatch(FileRequest request) throws P9Exception {

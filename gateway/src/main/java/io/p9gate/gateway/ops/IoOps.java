@@ -33,10 +33,8 @@ final class IoOps {
     Rlopen lopen(Tlopen t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
         requireUnopened(fid);
-        if (OpenFlags.wantsDirectory(t.flags()) && !fid.node().isDirectory()) {
-            throw new P9Exception(Errno.ENOTDIR, "O_DIRECTORY on a non-directory");
-        }
-        GuardedFs.Opened opened = ctx.fs().open(fid.who(), fid.share(), fid.node(), OpenFlags.toHost(t.flags()));
+        GuardedFs.Opened opened = ctx.fs().open(fid.who(), fid.share(), fid.node(), OpenFlags.toHost(t.flags()),
+                OpenFlags.wantsDirectory(t.flags()));
         try {
             ctx.fids().replace(t.fid(), fid, fid.withState(new FidState.Opened(opened.file())));
         } catch (P9Exception e) {

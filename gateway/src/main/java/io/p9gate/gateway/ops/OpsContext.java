@@ -2,11 +2,8 @@ package io.p9gate.gateway.ops;
 
 import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.LockTable;
-import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.budget.OverBudget;
 import io.p9gate.gateway.fs.GuardedFs;
-import io.p9gate.gateway.fs.Operation;
-import io.p9gate.gateway.fs.Subject;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.session.ConnectionContext;
 import java.util.Map;
@@ -15,17 +12,22 @@ import java.util.Map;
 record OpsContext(ConnectionContext connection, Map<String, LocalShare> shares, GuardedFs fs, Fids fids,
                   LockTable locks) {
 
+    /** Records a budget's refusal as a denial of the request (through {@link GuardedFs}); what to throw. */
+    @FunctionalInterface
+    interface BudgetRefusal {
+        P9Exception recorded(OverBudget refusal);
+    }
+
     /**
-     * Claims a fid of the VM's budget for a request that adds one, before it does any work; a refusal (EMFILE)
-     * is recorded as a denial like any other (R-ROB-2). {@code at} is where the request starts (null: the root);
-     * {@code adds} is false for a request that replaces its own fid (newfid == fid), which claims nothing.
+     * Claims a fid of the VM's budget for a request that adds one, before it does any work (R-ROB-2); a refusal
+     * (EMFILE) is recorded by {@code refusal} like any other denial. {@code adds} is false for a request that
+     * replaces its own fid (newfid == fid), which claims nothing.
      */
-    Fids.Claim claimFid(Operation op, Subject who, LocalShare share, Node at, boolean adds, String detail)
-            throws P9Exception {
+    Fids.Claim claimFid(boolean adds, BudgetRefusal refusal) throws P9Exception {
         try {
             return fids.claim(adds);
         } catch (OverBudget e) {
-            throw fs.overBudget(op, who, share, at, detail, e);
+            throw refusal.recorded(e);
         }
     }
 }

@@ -1,6 +1,5 @@
 package io.p9gate.gateway.ops;
 
-import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.fs.Subject;
@@ -35,30 +34,18 @@ final class SessionOps {
             throw new P9Exception(Errno.EINVAL, "authentication is not used: afid must be NOFID");
         }
         ctx.fids().requireFree(t.fid());
-        LocalShare share = share(t.aname());
         Subject who = subject(t.nUname());
-        try (Fids.Claim claim = ctx.claimFid(Operation.ATTACH, who, share, null, true, "")) {
-            GuardedFs.Attached attached = ctx.fs().attach(who, share);
+        try (Fids.Claim claim = ctx.claimFid(true,
+                refusal -> ctx.fs().overBudget(Operation.ATTACH, who, t.aname(), refusal))) {
+            GuardedFs.Attached attached = ctx.fs().attach(who, t.aname(), ctx.shares());
             try {
-                ctx.fids().add(t.fid(), Fid.walked(share, attached.root(), who), claim);
+                ctx.fids().add(t.fid(), Fid.walked(attached.share(), attached.root(), who), claim);
             } catch (P9Exception e) {
                 attached.root().close();
                 throw e;
             }
             return new Rattach(attached.qid());
         }
-    }
-
-    /** The share named by aname; an empty aname means the only share when there is exactly one. */
-    private LocalShare share(String aname) throws P9Exception {
-        LocalShare share = ctx.shares().get(aname);
-        if (share == null && aname.isEmpty() && ctx.shares().size() == 1) {
-            share = ctx.shares().values().iterator().next();
-        }
-        if (share == null) {
-            throw new P9Exception(Errno.ENOENT, "no share named '" + aname + "'");
-        }
-        return share;
     }
 
     /** n_uname if the guest sent one; a name alone maps to the overflow id. */

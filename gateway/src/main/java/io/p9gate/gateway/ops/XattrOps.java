@@ -2,6 +2,7 @@ package io.p9gate.gateway.ops;
 
 import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.fs.PendingXattr;
+import io.p9gate.gateway.fs.RequestArgs;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage.Rxattrcreate;
@@ -24,8 +25,9 @@ final class XattrOps {
         Fid fid = ctx.fids().get(t.fid());
         ctx.fids().requireUsableNewfid(t.fid(), t.newfid());
         Operation op = t.name().isEmpty() ? Operation.XATTR_LIST : Operation.XATTR_GET;
-        try (Fids.Claim claim = ctx.claimFid(op, fid.who(), fid.share(), fid.node(),
-                t.newfid() != t.fid(), t.name())) {
+        RequestArgs args = t.name().isEmpty() ? RequestArgs.NONE : new RequestArgs.Xattr(t.name());
+        try (Fids.Claim claim = ctx.claimFid(t.newfid() != t.fid(),
+                refusal -> ctx.fs().overBudget(op, fid.who(), fid.share(), fid.node(), args, refusal))) {
             byte[] value = t.name().isEmpty()
                     ? ctx.fs().xattrList(fid.who(), fid.share(), fid.node())
                     : ctx.fs().xattrGet(fid.who(), fid.share(), fid.node(), t.name());

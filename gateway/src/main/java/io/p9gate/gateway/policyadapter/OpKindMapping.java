@@ -1,73 +1,64 @@
 package io.p9gate.gateway.policyadapter;
 
-import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.fs.AccessRequest;
 import io.p9gate.gateway.fs.Operation;
+import io.p9gate.gateway.fs.RequestArgs;
 import io.p9gate.policy.OpKind;
-import java.util.Optional;
+import java.util.List;
 
 /**
- * Which policy question a gateway request asks (the table "Operation kinds" in docs/policy.md).
- * Empty for the two requests that touch no file: Tauth (always refused anyway) and Tclunk
- * (giving a handle back is never refused).
+ * Which policy questions a gateway request asks (the table "Operation kinds" in docs/policy.md), from its operation
+ * and its typed {@link RequestArgs} only: the human-readable detail of the audit record is never read, so rewording
+ * it cannot change a decision. Empty for the two requests that touch no file: Tauth (always refused anyway) and
+ * Tclunk (giving a handle back is never refused).
  */
 final class OpKindMapping {
-    /** Where GuardedFs puts open flags in {@link AccessRequest#detail()}: {@code flags=0x<hex>}. */
-    private static final String FLAGS_PREFIX = "flags=0x";
-    /** Where GuardedFs marks I/O on an xattr fid: {@code xattr <name>}. */
-    private static final String XATTR_PREFIX = "xattr ";
-    private static final int O_ACCMODE = 3;
-
     private OpKindMapping() {
     }
 
-    static Optional<OpKind> of(AccessRequest request) {
-        return switch (request.operation()) {
-            case AUTH, CLUNK -> Optional.empty();
-            case ATTACH, WALK -> Optional.of(OpKind.WALK);
-            case OPEN -> Optional.of(writeIntent(request.detail()) ? OpKind.OPEN_WRITE : OpKind.OPEN_READ);
-            case CREATE -> Optional.of(OpKind.CREATE);
-            case READ -> Optional.of(onXattr(request) ? OpKind.XATTR_READ : OpKind.OPEN_READ);
-            case WRITE -> Optional.of(onXattr(request) ? OpKind.XATTR_WRITE : OpKind.OPEN_WRITE);
-            case FSYNC -> Optional.of(OpKind.OPEN_WRITE);
-            case REMOVE -> Optional.of(OpKind.REMOVE);
-            case STATFS -> Optional.of(OpKind.STATFS);
-            case SYMLINK -> Optional.of(OpKind.SYMLINK);
-            case MKNOD -> Optional.of(OpKind.MKNOD);
-            case MKDIR -> Optional.of(OpKind.MKDIR);
-            case LINK -> Optional.of(OpKind.LINK);
-            case RENAME -> Optional.of(OpKind.RENAME);
-            case READLINK -> Optional.of(OpKind.READLINK);
-            case GETATTR -> Optional.of(OpKind.GETATTR);
-            case SETATTR -> Optional.of(OpKind.SETATTR);
-            case XATTR_GET, XATTR_LIST -> Optional.of(OpKind.XATTR_READ);
-            case XATTR_CREATE, XATTR_COMMIT -> Optional.of(OpKind.XATTR_WRITE);
-            case READDIR -> Optional.of(OpKind.READDIR);
-            case LOCK, GETLOCK -> Optional.of(OpKind.LOCK);
+    static List<OpKind> of(AccessRequest request) {
+        return of(request.operation(), request.args());
+    }
+
+    static List<OpKind> of(Operation operation, RequestArgs args) {
+        return switch (operation) {
+            case AUTH, CLUNK -> List.of();
+            case ATTACH, WALK -> List.of(OpKind.WALK);
+            case OPEN -> List.of(args instanceof RequestArgs.Open open ? openKind(open) : OpKind.OPEN_WRITE);
+            case CREATE -> create(args);
+            case READ -> List.of(args instanceof RequestArgs.XattrIo ? OpKind.XATTR_READ : OpKind.OPEN_READ);
+            case WRITE -> List.of(args instanceof RequestArgs.XattrIo ? OpKind.XATTR_WRITE : OpKind.OPEN_WRITE);
+            case FSYNC -> List.of(OpKind.OPEN_WRITE);
+            case REMOVE -> List.of(OpKind.REMOVE);
+            case STATFS -> List.of(OpKind.STATFS);
+            case SYMLINK -> List.of(OpKind.SYMLINK);
+            case MKNOD -> List.of(OpKind.MKNOD);
+            case MKDIR -> List.of(OpKind.MKDIR);
+            case LINK -> List.of(OpKind.LINK);
+            case RENAME -> List.of(OpKind.RENAME);
+            case READLINK -> List.of(OpKind.READLINK);
+            case GETATTR -> List.of(OpKind.GETATTR);
+            case SETATTR -> List.of(OpKind.SETATTR);
+            case XATTR_GET, XATTR_LIST -> List.of(OpKind.XATTR_READ);
+            case XATTR_CREATE, XATTR_COMMIT -> List.of(OpKind.XATTR_WRITE);
+            case READDIR -> List.of(OpKind.READDIR);
+            case LOCK, GETLOCK -> List.of(OpKind.LOCK);
         };
     }
 
-    private static boolean onXattr(AccessRequest request) {
-        return request.detail().startsWith(XATTR_PREFIX);
+    private static OpKind openKind(RequestArgs.Open open) {
+        return open.writes() ? OpKind.OPEN_WRITE : OpKind.OPEN_READ;
     }
 
     /**
-     * Whether host open flags ask to change the file: write access, O_TRUNC or O_APPEND. Flags that
-     * cannot be read count as a write, so a malformed detail can only make the answer stricter.
+     * Tlcreate without O_EXCL opens the file if the name exists, so it is also the open its flags ask for: a policy
+     * that refuses rewriting a file must not be sidestepped by "creating" it with O_TRUNC. Asked whether or not the
+     * name exists (that can change between decision and call); O_EXCL makes it a create and nothing else.
      */
-    static boolean writeIntent(String detail) {
-        if (!detail.startsWith(FLAGS_PREFIX)) {
-            return true;
+    private static List<OpKind> create(RequestArgs args) {
+        if (args instanceof RequestArgs.Create create) {
+            return create.exclusive() ? List.of(OpKind.CREATE) : List.of(OpKind.CREATE, openKind(create.opens()));
         }
-        int end = detail.indexOf(' ');
-        String hex = detail.substring(FLAGS_PREFIX.length(), end < 0 ? detail.length() : end);
-        int flags;
-        try {
-            flags = Integer.parseUnsignedInt(hex, 16);
-        } catch (NumberFormatException e) {
-            return true;
-        }
-        return (flags & O_ACCMODE) != LinuxSyscalls.O_RDONLY
-                || (flags & (LinuxSyscalls.O_TRUNC | LinuxSyscalls.O_APPEND)) != 0;
+        return List.of(OpKind.CREATE, OpKind.OPEN_WRITE);
     }
 }

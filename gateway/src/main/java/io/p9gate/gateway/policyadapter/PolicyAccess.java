@@ -12,7 +12,6 @@ import io.p9gate.policy.SharePath;
 import io.p9gate.policy.ids.IdMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -43,30 +42,37 @@ public final class PolicyAccess implements AccessPolicy {
     }
 
     private static Decision decideWith(PolicyEngine current, AccessRequest request) {
-        Optional<OpKind> kind = OpKindMapping.of(request);
-        if (kind.isEmpty()) {
+        List<OpKind> kinds = OpKindMapping.of(request);
+        if (kinds.isEmpty()) {
             return Decision.allow(SESSION_RULE);
         }
         if (request.paths().isEmpty()) {
             return Decision.deny(Errno.EACCES, List.of());
         }
-        OpKind op = kind.get();
-        if (op.hasDestination()) {
-            return translate(current.decide(new DecisionRequest(request.vm(), request.share(), op,
-                    policyPath(request.paths().getFirst()), policyPath(request.paths().getLast()),
-                    request.uid(), request.gid())));
-        }
-        // A walk asks about every component it reaches: the first refused one decides.
+        // Every question the request asks (each kind, each component a walk reaches) must be allowed: the first
+        // refused one decides.
         Set<String> allowedBy = new LinkedHashSet<>();
-        for (String path : request.paths()) {
-            io.p9gate.policy.Decision d = current.decide(new DecisionRequest(request.vm(), request.share(), op,
-                    policyPath(path), null, request.uid(), request.gid()));
-            if (!d.allowed()) {
-                return translate(d);
+        for (OpKind op : kinds) {
+            for (DecisionRequest question : questions(request, op)) {
+                io.p9gate.policy.Decision d = current.decide(question);
+                if (!d.allowed()) {
+                    return translate(d);
+                }
+                allowedBy.addAll(d.ruleIds());
             }
-            allowedBy.addAll(d.ruleIds());
         }
         return Decision.allow(List.copyOf(allowedBy));
+    }
+
+    /** One question with source and destination (rename, link), else one per path (a walk's components). */
+    private static List<DecisionRequest> questions(AccessRequest request, OpKind op) {
+        if (op.hasDestination()) {
+            return List.of(new DecisionRequest(request.vm(), request.share(), op,
+                    policyPath(request.paths().getFirst()), policyPath(request.paths().getLast()),
+                    request.uid(), request.gid()));
+        }
+        return request.paths().stream().map(path -> new DecisionRequest(request.vm(), request.share(), op,
+                policyPath(path), null, request.uid(), request.gid())).toList();
     }
 
     /** Readdir leaves out entries the VM may not know exist (hidden subtrees, R-POL-4). */

@@ -4,28 +4,31 @@ import io.p9gate.gateway.fs.Quotas;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.quota.QuotaBook;
 import io.p9gate.policy.quota.QuotaSpec;
+import io.p9gate.policy.quota.Usage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Every VM's quota book (R-POL-6), built from the policy by scanning each scope's directory, so usage
- * is right after a restart. A reload builds new books (scanning again) and swaps them in; requests
- * already holding a reservation settle it against the book they took it from.
+ * is right after a restart. A reload builds new books (scanning again) and swaps them in, each still
+ * counting the VM's unlinked files that are held open (no scan can see them); requests already holding
+ * a reservation settle it against the book they took it from.
  */
 public final class PolicyQuotas {
-    private final AtomicReference<Map<String, QuotaBook>> books = new AtomicReference<>(Map.of());
+    private final Map<String, VmQuotas> vms = new ConcurrentHashMap<>();
 
     /** @throws UncheckedIOException if a scope's directory cannot be scanned */
     public PolicyQuotas(PolicyEngine engine) {
         rebuild(engine);
     }
 
-    /** Scans the scopes of {@code engine}'s quotas and makes them current. */
+    /** Scans the scopes of {@code engine}'s quotas and makes them current; changes nothing if a scan fails. */
     public void rebuild(PolicyEngine engine) {
         Map<String, QuotaBook> fresh = new HashMap<>();
         for (String vm : engine.listeners().keySet()) {
@@ -34,24 +37,27 @@ public final class PolicyQuotas {
                 continue;
             }
             try {
-                fresh.put(vm, QuotaBook.open(specs, (share, subtree) -> scopeDir(engine, vm, share, subtree)));
+                fresh.put(vm, QuotaBook.open(specs, share -> engine.shareDir(vm, share).orElseThrow()));
             } catch (IOException e) {
                 throw new UncheckedIOException("VM '" + vm + "': cannot measure quota usage: " + e.getMessage(), e);
             }
         }
-        books.set(Map.copyOf(fresh));
+        Set<String> every = new HashSet<>(vms.keySet());
+        every.addAll(engine.listeners().keySet());
+        every.forEach(vm -> vm(vm).replace(fresh.get(vm)));
     }
 
-    private static Path scopeDir(PolicyEngine engine, String vm, String share, io.p9gate.policy.SharePath subtree) {
-        Path dir = engine.shareDir(vm, share).orElseThrow();
-        for (String segment : subtree.segments()) {
-            dir = dir.resolve(segment);
-        }
-        return dir;
+    /** Each quota of {@code vm} (by id) and its usage now, reservations in flight included: for metrics. */
+    public Map<String, Usage> usage(String vm) {
+        return vm(vm).usage();
     }
 
-    /** The quotas of one VM, following reloads. */
+    /** The quotas of one VM, following reloads; the same object for every session of the VM. */
     public Quotas of(String vm) {
-        return new VmQuotas(() -> books.get().get(vm));
+        return vm(vm);
+    }
+
+    private VmQuotas vm(String vm) {
+        return vms.computeIfAbsent(vm, v -> new VmQuotas());
     }
 }

@@ -1,105 +1,61 @@
 package io.p9gate.gateway.policyadapter;
 
-import io.p9gate.gateway.backend.LocalShare;
-import io.p9gate.gateway.backend.LockTable;
-import io.p9gate.gateway.backend.QidMapper;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GuardedFs;
-import io.p9gate.gateway.ops.FileServer;
-import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.fs.ShareAccess;
+import io.p9gate.gateway.fs.ShareDir;
 import io.p9gate.gateway.session.ConnectionContext;
-import io.p9gate.gateway.session.RequestHandler;
-import io.p9gate.gateway.session.RequestHandlerFactory;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.VmPolicy;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Serves each VM the shares its policy gives it (R-DEP-1, R-POL-1). A connection's VM is the
- * listener it arrived on, never what Tattach says: the session only ever holds that VM's shares, so an
- * attach name of another VM, or one the policy does not list, is ENOENT (default deny).
+ * Serves each VM the shares its policy gives it (R-DEP-1, R-POL-1), as the {@link ShareAccess} of the gateway's one
+ * session factory. A connection's VM is the listener it arrived on, never what Tattach says: the session only ever
+ * holds that VM's shares, so an attach name of another VM, or one the policy does not list, is ENOENT (default deny).
  *
  * <p>Share directories are opened once, at start. A reload changes decisions, id maps and quotas
  * for the next request; it can take a share away from new sessions, but a share or listener the
  * first policy did not have needs a restart.
  */
-public final class PolicyShares implements RequestHandlerFactory, AutoCloseable {
+public final class PolicyShares implements ShareAccess {
     private final PolicyHolder holder;
-    private final AuditTrail audit;
     private final SessionGuards guards;
-    private final LockTable locks = new LockTable();
     /** Development listeners outside the policy (e.g. the demo's TCP port): listener name to VM id. */
     private final Map<String, String> extraListeners;
-    /** VM id to its shares (attach name to the opened directory). */
-    private final Map<String, Map<String, OpenedShare>> shares;
 
-    private record OpenedShare(LocalShare share, Path dir) {
+    public PolicyShares(PolicyHolder holder, SessionGuards guards) {
+        this(holder, guards, Map.of());
     }
 
     /**
-     * Opens every share directory of every VM now.
-     *
-     * @throws IllegalArgumentException naming the VM, share and reason if a directory cannot be opened
+     * As {@link #PolicyShares(PolicyHolder, SessionGuards)}, plus listeners the policy cannot name (plain TCP, for
+     * development and the demo only: R-DEP-4 keeps them out of production), each assigned to a VM by the operator:
+     * {@code ListenSpec.describe()} to VM id.
      */
-    public PolicyShares(PolicyHolder holder, AuditTrail audit, SessionGuards guards) {
-        this(holder, audit, guards, Map.of());
-    }
-
-    /**
-     * As {@link #PolicyShares(PolicyHolder, AuditTrail, SessionGuards)}, plus listeners the policy cannot
-     * name (plain TCP, for development and the demo only: R-DEP-4 keeps them out of production), each
-     * assigned to a VM by the operator: {@code ListenSpec.describe()} to VM id.
-     */
-    public PolicyShares(PolicyHolder holder, AuditTrail audit, SessionGuards guards,
-                        Map<String, String> extraListeners) {
+    public PolicyShares(PolicyHolder holder, SessionGuards guards, Map<String, String> extraListeners) {
         this.holder = Objects.requireNonNull(holder);
-        this.audit = Objects.requireNonNull(audit);
         this.guards = Objects.requireNonNull(guards);
         this.extraListeners = Map.copyOf(extraListeners);
-        this.shares = openAll(holder.current());
     }
 
-    private static Map<String, Map<String, OpenedShare>> openAll(PolicyEngine engine) {
-        QidMapper qids = new QidMapper();
-        Map<String, Map<String, OpenedShare>> out = new LinkedHashMap<>();
-        try {
-            for (VmPolicy vm : engine.policy().vms().values()) {
-                Map<String, OpenedShare> mine = new LinkedHashMap<>();
-                out.put(vm.id(), mine);
-                for (SharePolicy share : vm.shares().values()) {
-                    mine.put(share.name(), open(vm.id(), share.name(), share.hostDir(), qids));
-                }
-            }
-        } catch (IllegalArgumentException e) {
-            closeAll(out);
-            throw e;
-        }
-        return out;
-    }
-
-    private static OpenedShare open(String vm, String share, Path dir, QidMapper qids) {
-        try {
-            return new OpenedShare(LocalShare.open(share, dir, qids), dir);
-        } catch (P9Exception e) {
-            throw new IllegalArgumentException("VM '" + vm + "', share '" + share + "' (" + dir + "): "
-                    + e.errno().description(), e);
-        }
-    }
-
+    /** Every share of every VM in the policy loaded at start. */
     @Override
-    public RequestHandler open(ConnectionContext context) {
-        PolicyEngine engine = holder.current();
-        String vm = vmOf(engine, context.listener())
-                .or(() -> Optional.ofNullable(extraListeners.get(context.listener()))).orElse("");
-        GuardedFs fs = guards.guardedFs(vm, context.sessionId(), audit);
-        return new FileServer(context, sharesOf(engine, vm), fs, locks);
+    public List<ShareDir> directories() {
+        return holder.current().policy().vms().values().stream().flatMap(vm -> sharesOf(vm).stream()).toList();
+    }
+
+    /** The VM of the listener as the current policy says; "" (a VM with no shares) for a listener no VM owns. */
+    @Override
+    public String vmOf(ConnectionContext connection) {
+        return vmOf(holder.current(), connection.listener())
+                .or(() -> Optional.ofNullable(extraListeners.get(connection.listener()))).orElse("");
     }
 
     /** The VM behind a listener, as the current policy says; empty for a listener no VM owns. */
@@ -111,24 +67,23 @@ public final class PolicyShares implements RequestHandlerFactory, AutoCloseable 
         }
     }
 
-    /** The VM's shares that the current policy still gives it, at the directory they were opened on. */
-    private Map<String, LocalShare> sharesOf(PolicyEngine engine, String vm) {
-        Map<String, LocalShare> out = new LinkedHashMap<>();
-        shares.getOrDefault(vm, Map.of()).forEach((name, opened) -> {
-            if (engine.shareDir(vm, name).map(opened.dir()::equals).orElse(false)) {
-                out.put(name, opened.share());
-            }
-        });
-        return out;
-    }
-
-    /** Closes the share handles (after every session is closed). */
+    /** The VM's shares in the current policy, at the directories it names now. */
     @Override
-    public void close() {
-        closeAll(shares);
+    public List<ShareDir> sharesOf(String vm) {
+        VmPolicy policy = holder.current().policy().vms().get(vm);
+        return policy == null ? List.of() : sharesOf(policy);
     }
 
-    private static void closeAll(Map<String, Map<String, OpenedShare>> opened) {
-        opened.values().forEach(m -> m.values().forEach(o -> o.share().close()));
+    private static List<ShareDir> sharesOf(VmPolicy vm) {
+        return vm.shares().values().stream().map(share -> shareDir(vm, share)).toList();
+    }
+
+    private static ShareDir shareDir(VmPolicy vm, SharePolicy share) {
+        return new ShareDir(vm.id(), share.name(), share.hostDir());
+    }
+
+    @Override
+    public GuardedFs guard(String vm, long sessionId, AuditTrail audit) {
+        return guards.guardedFs(vm, sessionId, audit);
     }
 }

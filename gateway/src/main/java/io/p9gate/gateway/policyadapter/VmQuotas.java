@@ -1,75 +1,213 @@
 package io.p9gate.gateway.policyadapter;
 
+import io.p9gate.gateway.backend.FileKey;
+import io.p9gate.gateway.fs.InodeLocks;
 import io.p9gate.gateway.fs.Quotas;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
-import io.p9gate.policy.SharePath;
+import io.p9gate.policy.quota.InodeId;
 import io.p9gate.policy.quota.QuotaBook;
 import io.p9gate.policy.quota.QuotaExceededException;
+import io.p9gate.policy.quota.QuotaLedger;
 import io.p9gate.policy.quota.Usage;
-import java.util.function.Supplier;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
-/** {@link Quotas} over one VM's {@link QuotaBook} (none: nothing is limited). */
-record VmQuotas(Supplier<QuotaBook> book) implements Quotas {
+/**
+ * {@link Quotas} of one VM over its current {@link QuotaBook} (none: nothing is limited). One instance per
+ * VM, shared by its sessions; a reload replaces the book, not this.
+ */
+final class VmQuotas implements Quotas {
+    private final InodeLocks locks = new InodeLocks();
+    private final AtomicLong moves = new AtomicLong();
+    /** Unlinked entries still held open. Guarded by this, as is the book's replacement: a reload counts each once. */
+    private final Map<FileKey, KeptUsage> kept = new HashMap<>();
+    private volatile QuotaBook book;
+
+    /** Makes {@code fresh} (null: no quotas) current, counting in it what is unlinked but still open. */
+    synchronized void replace(QuotaBook fresh) {
+        if (fresh != null) {
+            kept.values().forEach(k -> k.scopesIn(fresh).forEach(l -> l.charge(k.usage())));
+        }
+        book = fresh;
+    }
+
+    /** Each quota's usage by id (nothing without quotas). */
+    Map<String, Usage> usage() {
+        QuotaBook b = book;
+        Map<String, Usage> out = new LinkedHashMap<>();
+        if (b != null) {
+            b.ledgers().forEach(l -> out.put(l.spec().id(), l.used()));
+        }
+        return out;
+    }
 
     @Override
     public boolean isEmpty() {
-        return book.get() == null;
+        return book == null;
     }
 
     @Override
-    public boolean covers(String share, String path) {
-        QuotaBook b = book.get();
-        return b != null && !b.covering(share, PolicyAccess.policyPath(path)).isEmpty();
-    }
-
-    @Override
-    public Held reserve(String share, String path, long bytes, long inodes) throws P9Exception {
-        QuotaBook b = book.get();
-        if (b == null) {
-            return Held.NOTHING;
-        }
-        try {
-            return held(b.reserve(share, PolicyAccess.policyPath(path), new Usage(bytes, inodes)));
-        } catch (QuotaExceededException e) {
-            throw new P9Exception(Errno.EDQUOT, e.getMessage());
-        }
-    }
-
-    @Override
-    public void free(String share, String path, long bytes, long inodes) {
-        QuotaBook b = book.get();
-        if (b != null) {
-            b.free(share, PolicyAccess.policyPath(path), new Usage(bytes, inodes));
-        }
-    }
-
-    @Override
-    public void charge(String share, String path, long bytes) {
-        QuotaBook b = book.get();
-        if (b != null) {
-            b.covering(share, PolicyAccess.policyPath(path)).forEach(l -> l.charge(new Usage(bytes, 0)));
-        }
+    public Scopes scopes(String share, String path, FileKey file, boolean directory) {
+        QuotaBook b = book;
+        return b == null ? Scopes.NONE
+                : new BookScopes(b.counting(share, PolicyAccess.policyPath(path), idOf(file), directory));
     }
 
     @Override
     public boolean sameScopes(String share, String first, String second) {
-        QuotaBook b = book.get();
+        QuotaBook b = book;
         return b == null || b.covering(share, PolicyAccess.policyPath(first))
                 .equals(b.covering(share, PolicyAccess.policyPath(second)));
     }
 
     @Override
-    public Held move(String share, String from, String to, long bytes, long inodes) throws P9Exception {
-        QuotaBook b = book.get();
-        if (b == null) {
-            return Held.NOTHING;
+    public boolean holdsScopeRoot(String share, String path) {
+        QuotaBook b = book;
+        return b != null && b.holdsScopeRoot(share, PolicyAccess.policyPath(path));
+    }
+
+    @Override
+    public void moved(FileKey file) {
+        QuotaBook b = book;
+        if (b != null) {
+            b.forget(idOf(file));
         }
-        try {
-            return held(b.reserveMove(share, PolicyAccess.policyPath(from), PolicyAccess.policyPath(to),
-                    new Usage(bytes, inodes)));
-        } catch (QuotaExceededException e) {
-            throw new P9Exception(Errno.EDQUOT, e.getMessage());
+        moves.incrementAndGet();
+    }
+
+    @Override
+    public long moves() {
+        return moves.get();
+    }
+
+    @Override
+    public void linkMade(String share, String path, FileKey file) {
+        QuotaBook b = book;
+        if (b != null) {
+            b.linkMade(share, PolicyAccess.policyPath(path), idOf(file));
+        }
+    }
+
+    @Override
+    public void linkGone(String share, String path, FileKey file, long bytes) {
+        QuotaBook b = book;
+        if (b != null) {
+            b.linkGone(share, PolicyAccess.policyPath(path), idOf(file), new Usage(bytes, 1));
+        }
+    }
+
+    @Override
+    public synchronized Kept keep(String share, String path, FileKey file, boolean directory, long bytes,
+                                  long inodes) {
+        KeptUsage k = new KeptUsage(share, path, file, directory, bytes, inodes);
+        kept.put(file, k);
+        return k;
+    }
+
+    @Override
+    public synchronized Optional<Kept> kept(FileKey file) {
+        return Optional.ofNullable(kept.get(file));
+    }
+
+    @Override
+    public InodeLocks locks() {
+        return locks;
+    }
+
+    private static InodeId idOf(FileKey file) {
+        return file == null ? null : new InodeId(file.dev(), file.ino());
+    }
+
+    /** An unlinked entry's usage, counted where its last name was until its last handle closes. */
+    private final class KeptUsage implements Kept {
+        private final String share;
+        private final String path;
+        private final FileKey file;
+        private final boolean directory;
+        private final long inodes;
+        private long bytes; // guarded by VmQuotas.this
+
+        KeptUsage(String share, String path, FileKey file, boolean directory, long bytes, long inodes) {
+            this.share = share;
+            this.path = path;
+            this.file = file;
+            this.directory = directory;
+            this.bytes = bytes;
+            this.inodes = inodes;
+        }
+
+        List<QuotaLedger> scopesIn(QuotaBook b) {
+            return b.counting(share, PolicyAccess.policyPath(path), idOf(file), directory);
+        }
+
+        Usage usage() {
+            return new Usage(bytes, inodes);
+        }
+
+        @Override
+        public void resized(long size) {
+            synchronized (VmQuotas.this) {
+                bytes = size;
+            }
+        }
+
+        @Override
+        public void release() {
+            synchronized (VmQuotas.this) {
+                if (!kept.remove(file, this)) {
+                    return;
+                }
+                QuotaBook b = book;
+                if (b != null) {
+                    Usage usage = usage();
+                    scopesIn(b).forEach(l -> l.free(usage));
+                    b.forget(idOf(file));
+                }
+            }
+        }
+    }
+
+    /** The ledgers counting one entry. */
+    private record BookScopes(List<QuotaLedger> ledgers) implements Scopes {
+        @Override
+        public boolean isEmpty() {
+            return ledgers.isEmpty();
+        }
+
+        @Override
+        public Held reserve(long bytes, long inodes) throws P9Exception {
+            try {
+                return held(QuotaBook.reserve(ledgers, new Usage(bytes, inodes)));
+            } catch (QuotaExceededException e) {
+                throw new P9Exception(Errno.EDQUOT, e.getMessage());
+            }
+        }
+
+        @Override
+        public void free(long bytes, long inodes) {
+            Usage amount = new Usage(bytes, inodes);
+            ledgers.forEach(l -> l.free(amount));
+        }
+
+        @Override
+        public void charge(long bytes) {
+            Usage amount = new Usage(bytes, 0);
+            ledgers.forEach(l -> l.charge(amount));
+        }
+
+        @Override
+        public Held moveTo(Scopes target, long bytes, long inodes) throws P9Exception {
+            List<QuotaLedger> to = target instanceof BookScopes t ? t.ledgers() : List.of();
+            try {
+                return held(QuotaBook.reserveMove(ledgers, to, new Usage(bytes, inodes)));
+            } catch (QuotaExceededException e) {
+                throw new P9Exception(Errno.EDQUOT, e.getMessage());
+            }
         }
     }
 

@@ -29,7 +29,7 @@ final class RequestRunner {
         } catch (P9Exception e) {
             return new RMessage.Rlerror(e.errno());
         } catch (RuntimeException | Error e) {
-            LOG.log(System.Logger.Level.ERROR, "handler failed on " + request.type() + " (bug)", e);
+            LOG.log(System.Logger.Level.ERROR, "handler failed on " + request.type() + " tag " + tag + " (bug)", e);
             return new RMessage.Rlerror(Errno.EIO);
         } finally {
             CodecBuffers.releasePayload(request);

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.client.PendingCall;
 import io.p9gate.gateway.fs.Operation;
+import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.policyadapter.PolicyFixture;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
-import io.p9gate.gateway.policyadapter.PolicyShares;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
@@ -42,7 +42,7 @@ class ReaddirStarvationAttackTest {
             Files.createFile(big.resolve("entry-" + i));
         }
         var holder = fx.holder();
-        try (PolicyShares shares = fx.shares(holder);
+        try (ShareServerFactory shares = fx.shares(holder);
              Gateway gateway = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
                      GatewayConfig.DEFAULT_MSIZE, 4));
              P9Client beta = P9Client.open(UnixDomainSocketAddress.of(fx.betaSocket), MSIZE)) {

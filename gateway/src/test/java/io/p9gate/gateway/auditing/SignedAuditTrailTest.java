@@ -137,6 +137,46 @@ class SignedAuditTrailTest {
         assertEquals("shutdown", records.get(records.size() - 2).type(), "shutdown, then the final checkpoint");
     }
 
+    /** Checks, when the guarded layer moves on to the backend, that an intent's record is already on disk. */
+    static final class DurabilityCheck implements io.p9gate.gateway.fs.AuditTrail {
+        final SignedAuditTrail signed;
+        final List<String> notDurable = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final java.util.concurrent.atomic.AtomicInteger intents = new java.util.concurrent.atomic.AtomicInteger();
+
+        DurabilityCheck(SignedAuditTrail signed) {
+            this.signed = signed;
+        }
+
+        @Override
+        public long record(io.p9gate.gateway.fs.AuditEntry entry) throws io.p9gate.gateway.proto.P9Exception {
+            long seq = signed.record(entry);
+            if (entry.phase() == io.p9gate.gateway.fs.RecordPhase.INTENT) {
+                intents.incrementAndGet();
+                if (signed.log().durableRecords() <= seq) {
+                    notDurable.add(entry.request().operation() + " intent " + seq);
+                }
+            }
+            return seq;
+        }
+    }
+
+    @Test
+    void everyIntentIsOnDiskBeforeItsChangeIsMade() throws Exception {
+        DurabilityCheck check = new DurabilityCheck(trail);
+        try (ShareServerFactory checked = TestSession.factory(share, policy, check);
+             TestSession session = TestSession.attached(checked)) {
+            for (EveryRequest.Step step : EveryRequest.steps()) {
+                try {
+                    session.call(step.request());
+                } catch (io.p9gate.gateway.proto.P9Exception expectedForAuth) {
+                    assertEquals(Operation.AUTH, step.op());
+                }
+            }
+        }
+        assertTrue(check.intents.get() >= 8, "the script changes the host: " + check.intents.get() + " intents");
+        assertEquals(List.of(), check.notDurable, "intent records only in the page cache when the change was made");
+    }
+
     @Test
     void denialsAreRecordedWithTheirErrnoAndRules() throws Exception {
         policy.denied = Operation.MKDIR;

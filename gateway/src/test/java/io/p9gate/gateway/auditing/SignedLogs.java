@@ -51,6 +51,15 @@ public final class SignedLogs {
         return SignedAuditTrail.open(dir, key, options());
     }
 
+    /** {@link #open()} for lambdas that cannot throw. */
+    public SignedAuditTrail openUnchecked() {
+        try {
+            return open();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot open the test's audit log: " + e.getMessage(), e);
+        }
+    }
+
     public List<AuditRecord> records() throws IOException {
         List<AuditRecord> out = new ArrayList<>();
         SegmentReader.forEachLine(dir, line -> {
@@ -61,6 +70,17 @@ public final class SignedLogs {
             }
         });
         return out;
+    }
+
+    /** Bytes the log's files hold. */
+    public long bytes() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            long total = 0;
+            for (Path f : files.toList()) {
+                total += Files.size(f);
+            }
+            return total;
+        }
     }
 
     /** {@code p9gate audit verify --log DIR --key PUB}, as a reviewer runs it: the exit code and the output. */

@@ -47,12 +47,28 @@ class DemoCommandTest {
             Path policyFile = DemoCommand.DemoFiles.demoPolicy(scratch, socket);
             String yaml = Files.readString(policyFile);
             assertFalse(yaml.contains(DemoCommand.POLICY_PREFIX), "no placeholder path is left: " + yaml);
-            var engine = PolicyServe.load(policyFile).current();
+            var engine = PolicyServe.load(policyFile, DemoCommand.DemoFiles.check(scratch)).current();
             assertEquals(scratch.resolve("share"), engine.shareDir(DemoCommand.VM, DemoCommand.SHARE_NAME).orElseThrow());
             assertEquals("unix:" + socket, engine.listeners().get(DemoCommand.VM).describe());
         } finally {
             DemoCommand.DemoFiles.deleteTree(scratch);
         }
+    }
+
+    /** The command the demo prints for the compliance suite is one the CLI takes, aimed at the demo's own files. */
+    @Test
+    void complianceCommandParsesAndNamesTheScratchFiles() {
+        Path scratch = Path.of("/tmp/p9gate-demo-123");
+        String command = DemoCommand.complianceCommand(scratch);
+        String[] words = command.split(" ");
+        assertEquals("./p9gate", words[0]);
+        picocli.CommandLine.ParseResult parsed = Main.newCommandLine()
+                .parseArgs(java.util.Arrays.copyOfRange(words, 1, words.length));
+        picocli.CommandLine.ParseResult run = parsed.subcommand().subcommand();
+        assertEquals("run", run.commandSpec().name());
+        assertEquals(scratch.resolve("policy.yaml"), run.matchedOptionValue("--policy", null));
+        assertEquals(scratch.resolve("audit"), run.matchedOptionValue("--audit-log", null));
+        assertEquals(scratch.resolve("audit.pub"), run.matchedOptionValue("--audit-pub", null));
     }
 
     @Test

@@ -35,7 +35,9 @@ class ServeAuditOptionsTest {
         if (!Files.exists(notSocket)) {
             Files.createFile(notSocket); // the listener cannot bind: serve returns instead of blocking
         }
-        List<String> args = new java.util.ArrayList<>(List.of("serve", "--share", "a=" + dir, "--listen",
+        // The share is beside the keys and the log, never around them (R-POL-9).
+        Path share = Files.createDirectories(dir.resolve("share"));
+        List<String> args = new java.util.ArrayList<>(List.of("serve", "--share", "a=" + share, "--listen",
                 "unix:" + notSocket));
         args.addAll(List.of(auditArgs));
         StringWriter out = new StringWriter();
@@ -55,8 +57,26 @@ class ServeAuditOptionsTest {
     void eachOptionNeedsTheOther() throws Exception {
         assertOneLine(serve("--audit-dir", logs.dir.toString()), Main.EXIT_USAGE, "--audit-dir needs --audit-key");
         assertOneLine(serve("--audit-key", logs.privateKey.toString()), Main.EXIT_USAGE,
-                "--audit-key needs --audit-dir");
+                "--audit-key and the other --audit-* options need --audit-dir");
+        assertOneLine(serve("--audit-max-bytes", "1GiB"), Main.EXIT_USAGE, "need --audit-dir");
         assertFalse(Files.exists(logs.dir), "no log is created for a refused command line");
+    }
+
+    @Test
+    void aBadByteCountIsOneLine() throws Exception {
+        assertOneLine(serve("--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString(),
+                "--audit-max-bytes", "lots"), Main.EXIT_USAGE, "'lots' is not a byte count");
+        assertOneLine(serve("--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString(),
+                "--audit-min-free", "99999999999999TiB"), Main.EXIT_USAGE, "too large");
+    }
+
+    @Test
+    void theDiskBudgetReachesTheLogAndItsStartRecord() throws Exception {
+        serve("--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString(),
+                "--audit-max-bytes", "64MiB", "--audit-min-free", "1GiB", "--audit-segment-bytes", "1MiB");
+        AuditRecord start = logs.records().getFirst();
+        assertEquals("start", start.type());
+        assertTrue(start.detail().contains(" max_bytes=67108864 min_free=1073741824"), start.detail());
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.fs.NoAudit;
+import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyFixture;
@@ -30,8 +31,8 @@ class ServePolicyReloadTest {
         PolicyFixture fx = new PolicyFixture(tmp);
         PolicyHolder holder = fx.holder();
         PolicyReloader reloader = new PolicyReloader(holder);
-        try (PolicyShares shares = new PolicyShares(holder, new NoAudit(),
-                PolicyServe.guards(holder, reloader, OwnershipMode.CHOWN));
+        try (ShareServerFactory shares = new ShareServerFactory(new PolicyShares(holder,
+                PolicyServe.guards(holder, reloader, OwnershipMode.CHOWN)), new NoAudit());
              TestSession s = TestSession.open(shares, fx.alphaListener())) {
             s.call(new TMessage.Tattach(TestSession.ROOT, TMessage.NOFID, "root", "data", 0));
             s.walk(TestSession.ROOT, 1, "cache");

@@ -163,8 +163,18 @@ class GuardedFsTest {
         assertEquals(Errno.EINVAL, s.fails(new TMessage.Twalk(0, 1, List.of("f"))));
         assertEquals(Errno.EINVAL, s.fails(new TMessage.Tattach(1, TMessage.NOFID, "", "share", 0)));
         assertEquals(Errno.EBADF, s.fails(new TMessage.Tgetattr(99, 0)));
+        assertEquals(Errno.EBADF, s.fails(new TMessage.Tread(1, 0, 10)), "not open");
+        assertEquals(Errno.EINVAL, s.fails(new TMessage.Tunlinkat(0, "f", 0x1)), "unknown flags");
         assertEquals(asked, policy.asked.size(), "protocol errors never reach the policy");
         assertEquals(recorded, audit.records.size(), "nor the audit trail");
+    }
+
+    @Test
+    void anOpenOfAFileAsADirectoryIsADecidedOpenThatFails() throws Exception {
+        s.walk(0, 1, "f");
+        Recorded r = once(new TMessage.Tlopen(1, 0200000), Operation.OPEN); // O_DIRECTORY
+        assertTrue(r.decision().allowed());
+        assertEquals(Errno.ENOTDIR, r.outcome().errno());
     }
 
     @Test

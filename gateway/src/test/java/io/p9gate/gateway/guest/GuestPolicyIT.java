@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyFixture;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
-import io.p9gate.gateway.policyadapter.PolicyShares;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.policy.PolicyHolder;
@@ -40,7 +40,7 @@ class GuestPolicyIT {
         PolicyFixture fx = new PolicyFixture(tmp, "100000");
         PolicyHolder holder = fx.holder();
         Path script = RepoPaths.guestScripts().resolve("policy.sh");
-        try (PolicyShares shares = fx.shares(holder, OwnershipMode.CHOWN);
+        try (ShareServerFactory shares = fx.shares(holder, OwnershipMode.CHOWN);
              Gateway gateway = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
                      GatewayConfig.DEFAULT_MSIZE, 8))) {
             GuestResult alpha = harness.run("p9gate-policy-alpha", fx.alphaSocket,
@@ -80,7 +80,7 @@ class GuestPolicyIT {
         GuestHarness harness = GuestHarness.locate();
         PolicyFixture fx = new PolicyFixture(tmp, "100000");
         PolicyHolder holder = fx.holder();
-        try (PolicyShares shares = fx.shares(holder, OwnershipMode.XATTR);
+        try (ShareServerFactory shares = fx.shares(holder, OwnershipMode.XATTR);
              Gateway gateway = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
                      GatewayConfig.DEFAULT_MSIZE, 8))) {
             GuestResult ids = harness.run("p9gate-policy-ids", fx.alphaSocket,

@@ -2,6 +2,9 @@ package io.p9gate.gateway.guest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.p9gate.gateway.fs.AllowAll;
+import io.p9gate.gateway.fs.NoAudit;
+import io.p9gate.gateway.fs.ShareSafety;
 import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
@@ -30,6 +33,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class GuestPosixIT {
     /** 64 KiB frame minus the Twrite header: the largest write the harness relay carries. */
     static final int HARNESS_IOUNIT = 65536 - 24;
+    /** posix.sh makes character and block devices: stored mapped, as a share with {@code devices: mapped} does. */
+    static final ShareSafety MAPPED_DEVICES = share -> new ShareSafety.Settings(true, false, "devices");
 
 
     @ParameterizedTest(name = "{0}")
@@ -39,7 +44,8 @@ class GuestPosixIT {
         Path share = PosixScript.newShare(temp);
         int ioLimit = cacheMode.equals("cache=none") ? HARNESS_IOUNIT : 0;
         GatewayConfig config = new GatewayConfig(List.of(ListenSpec.parse("tcp:127.0.0.1:0")),
-                new ShareServerFactory(Map.of("test", share)), GatewayConfig.DEFAULT_MSIZE, 8,
+                new ShareServerFactory(Map.of("test", share), new AllowAll(), new NoAudit(), MAPPED_DEVICES),
+                GatewayConfig.DEFAULT_MSIZE, 8,
                 SessionSettings.DEFAULT_MAX_OUTSTANDING, ioLimit);
         try (Gateway gateway = Gateway.start(config)) {
             InetSocketAddress address = (InetSocketAddress) gateway.boundAddresses().getFirst();

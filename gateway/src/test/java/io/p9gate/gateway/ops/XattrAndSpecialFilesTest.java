@@ -1,11 +1,16 @@
 package io.p9gate.gateway.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p9gate.gateway.backend.HostXattrs;
 import io.p9gate.gateway.backend.LinuxSyscalls;
+import io.p9gate.gateway.fs.AllowAll;
+import io.p9gate.gateway.fs.NoAudit;
+import io.p9gate.gateway.fs.ShareSafety;
+import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
@@ -13,8 +18,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -145,15 +152,23 @@ class XattrAndSpecialFilesTest extends ShareTestBase {
     }
 
     @Test
-    void deviceNodesAreNeverOpened() throws Exception {
-        if (io.p9gate.gateway.backend.LinuxSyscalls.geteuid() != 0) {
-            return; // mknod of a device needs CAP_MKNOD
-        }
-        s.expect(RMessage.Rmknod.class, new TMessage.Tmknod(0, "null", 0020666, 1, 3, 0));
-        s.walk(0, 1, "null");
-        assertEquals(Errno.ENXIO, s.fails(new TMessage.Tlopen(1, 2)));
-        assertEquals(Errno.EINVAL, s.fails(new TMessage.Tsetattr(1, new io.p9gate.gateway.proto.SetAttr(
-                io.p9gate.gateway.proto.SetAttr.SETATTR_SIZE, 0, 0, 0, 0, 0, 0, 0, 0))));
+    void deviceNodesAreNeverCreatedOnTheHost() throws Exception {
+        // R-CONF-2: without a share that maps them (docs/policy.md, devices:), a device node is refused.
+        assertEquals(Errno.EPERM, s.fails(new TMessage.Tmknod(0, "null", 0020666, 1, 3, 0)));
+        assertEquals(Errno.EPERM, s.fails(new TMessage.Tmknod(0, "sda", 0060660, 8, 0, 0)));
+        assertFalse(Files.exists(share.resolve("null"), LinkOption.NOFOLLOW_LINKS));
         assertEquals(Errno.EINVAL, s.fails(new TMessage.Tmknod(0, "d", 0040755, 0, 0, 0)));
+    }
+
+    @Test
+    void aMappedDeviceIsNeverOpened() throws Exception {
+        try (var mapped = new ShareServerFactory(Map.of("share", share), new AllowAll(), new NoAudit(),
+                name -> new ShareSafety.Settings(true, false, "devices"));
+             TestSession m = TestSession.attached(mapped)) {
+            m.expect(RMessage.Rmknod.class, new TMessage.Tmknod(0, "null", 0020666, 1, 3, 0));
+            m.walk(0, 1, "null");
+            assertEquals(0020666, m.getattr(1).attr().mode());
+            assertEquals(Errno.ENXIO, m.fails(new TMessage.Tlopen(1, 2)));
+        }
     }
 }

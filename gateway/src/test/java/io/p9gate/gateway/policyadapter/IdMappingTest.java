@@ -3,6 +3,7 @@ package io.p9gate.gateway.policyadapter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.Errno;
@@ -32,7 +33,7 @@ class IdMappingTest {
     @TempDir
     Path tmp;
 
-    private TestSession attachAs(PolicyShares shares, PolicyFixture fx, int uid) throws P9Exception {
+    private TestSession attachAs(ShareServerFactory shares, PolicyFixture fx, int uid) throws P9Exception {
         TestSession s = TestSession.open(shares, fx.alphaListener());
         s.call(new TMessage.Tattach(TestSession.ROOT, TMessage.NOFID, "u", "data", uid));
         return s;
@@ -57,7 +58,7 @@ class IdMappingTest {
         Path hostMade = fx.data.resolve("from-host");
         Files.writeString(hostMade, "x");
         Files.setAttribute(hostMade, "unix:uid", 100_500);
-        try (PolicyShares shares = fx.shares(fx.holder(), OwnershipMode.CHOWN);
+        try (ShareServerFactory shares = fx.shares(fx.holder(), OwnershipMode.CHOWN);
              TestSession s = attachAs(shares, fx, GUEST)) {
             s.walk(TestSession.ROOT, 1);
             s.expect(RMessage.Rlcreate.class, new TMessage.Tlcreate(1, "file", O_WRONLY, 0640, 1001));
@@ -83,7 +84,7 @@ class IdMappingTest {
     @Test
     void xattrModeKeepsGuestOwnershipAndModeInXattrsAndLeavesTheHostInodeAlone() throws Exception {
         PolicyFixture fx = new PolicyFixture(tmp);
-        try (PolicyShares shares = fx.shares(fx.holder(), OwnershipMode.XATTR);
+        try (ShareServerFactory shares = fx.shares(fx.holder(), OwnershipMode.XATTR);
              TestSession s = attachAs(shares, fx, GUEST)) {
             s.walk(TestSession.ROOT, 1);
             s.expect(RMessage.Rlcreate.class, new TMessage.Tlcreate(1, "file", O_WRONLY, 0444, 1001));

@@ -4,53 +4,66 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.p9gate.gateway.fs.AccessRequest;
 import io.p9gate.gateway.fs.Operation;
+import io.p9gate.gateway.fs.RequestArgs;
 import io.p9gate.policy.OpKind;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** R-POL-2: every gateway operation that touches a file asks the policy a question of the right kind. */
+/** R-POL-2: every gateway operation that touches a file asks the policy questions of the right kind. */
 class OpKindMappingTest {
-    private static Optional<OpKind> kind(Operation op, String detail) {
-        return OpKindMapping.of(new AccessRequest("vm", 1, op, "s", List.of("a"), 0, 0, detail));
-    }
+    private static final int O_RDONLY = 0;
+    private static final int O_WRONLY = 1;
+    private static final int O_RDWR = 2;
+    private static final int O_TRUNC = 0x200;
+    private static final int O_APPEND = 0x400;
 
     @Test
     void openWithWriteIntentIsOpenWrite() {
-        assertFalse(OpKindMapping.writeIntent("flags=0x0"), "O_RDONLY");
-        assertTrue(OpKindMapping.writeIntent("flags=0x1"), "O_WRONLY");
-        assertTrue(OpKindMapping.writeIntent("flags=0x2"), "O_RDWR");
-        assertTrue(OpKindMapping.writeIntent("flags=0x200"), "O_TRUNC");
-        assertTrue(OpKindMapping.writeIntent("flags=0x400"), "O_APPEND");
-        assertTrue(OpKindMapping.writeIntent("flags=0x41 mode=644"), "create detail");
-        assertTrue(OpKindMapping.writeIntent("garbage"), "unreadable flags count as a write");
-        assertTrue(OpKindMapping.writeIntent("flags=0xzz"), "unreadable flags count as a write");
-        assertEquals(Optional.of(OpKind.OPEN_READ), kind(Operation.OPEN, "flags=0x0"));
-        assertEquals(Optional.of(OpKind.OPEN_WRITE), kind(Operation.OPEN, "flags=0x2"));
+        assertFalse(new RequestArgs.Open(O_RDONLY).writes(), "O_RDONLY");
+        assertTrue(new RequestArgs.Open(O_WRONLY).writes(), "O_WRONLY");
+        assertTrue(new RequestArgs.Open(O_RDWR).writes(), "O_RDWR");
+        assertTrue(new RequestArgs.Open(O_TRUNC).writes(), "O_TRUNC");
+        assertTrue(new RequestArgs.Open(O_APPEND).writes(), "O_APPEND");
+        assertEquals(List.of(OpKind.OPEN_READ), OpKindMapping.of(Operation.OPEN, new RequestArgs.Open(O_RDONLY)));
+        assertEquals(List.of(OpKind.OPEN_WRITE), OpKindMapping.of(Operation.OPEN, new RequestArgs.Open(O_RDWR)));
+    }
+
+    @Test
+    void aCreateWithoutOExclIsAlsoTheOpenItsFlagsAskFor() {
+        assertEquals(List.of(OpKind.CREATE), OpKindMapping.of(Operation.CREATE,
+                new RequestArgs.Create("a", O_WRONLY | O_TRUNC, 0644, true)), "O_EXCL: only ever a new file");
+        assertEquals(List.of(OpKind.CREATE, OpKind.OPEN_WRITE), OpKindMapping.of(Operation.CREATE,
+                new RequestArgs.Create("a", O_WRONLY | O_TRUNC, 0644, false)));
+        assertEquals(List.of(OpKind.CREATE, OpKind.OPEN_READ), OpKindMapping.of(Operation.CREATE,
+                new RequestArgs.Create("a", O_RDONLY, 0644, false)));
     }
 
     @Test
     void readsAndWritesOnXattrFidsAreXattrKinds() {
-        assertEquals(Optional.of(OpKind.XATTR_READ), kind(Operation.READ, "xattr user.a"));
-        assertEquals(Optional.of(OpKind.XATTR_WRITE), kind(Operation.WRITE, "xattr user.a"));
-        assertEquals(Optional.of(OpKind.OPEN_READ), kind(Operation.READ, "offset=0"));
-        assertEquals(Optional.of(OpKind.OPEN_WRITE), kind(Operation.WRITE, "offset=0"));
+        assertEquals(List.of(OpKind.XATTR_READ), OpKindMapping.of(Operation.READ, new RequestArgs.XattrIo("user.a", 0)));
+        assertEquals(List.of(OpKind.XATTR_WRITE),
+                OpKindMapping.of(Operation.WRITE, new RequestArgs.XattrIo("user.a", 0)));
+        assertEquals(List.of(OpKind.OPEN_READ), OpKindMapping.of(Operation.READ, new RequestArgs.FileIo(0)));
+        assertEquals(List.of(OpKind.OPEN_WRITE), OpKindMapping.of(Operation.WRITE, new RequestArgs.FileIo(0)));
     }
 
     @Test
     void onlyAuthAndClunkAreNotPolicyQuestionsAndEveryKindIsAsked() {
         Set<OpKind> asked = EnumSet.noneOf(OpKind.class);
         for (Operation op : Operation.values()) {
-            Optional<OpKind> k = kind(op, "flags=0x0");
-            assertEquals(op == Operation.AUTH || op == Operation.CLUNK, k.isEmpty(), op.name());
-            k.ifPresent(asked::add);
+            RequestArgs args = switch (op) {
+                case OPEN -> new RequestArgs.Open(O_RDONLY);
+                case CREATE -> new RequestArgs.Create("a", O_RDWR, 0644, false);
+                default -> RequestArgs.NONE;
+            };
+            List<OpKind> kinds = OpKindMapping.of(op, args);
+            assertEquals(op == Operation.AUTH || op == Operation.CLUNK, kinds.isEmpty(), op.name());
+            asked.addAll(kinds);
         }
-        asked.add(OpKind.OPEN_WRITE); // reached with write flags, checked above
-        asked.add(OpKind.XATTR_READ);
+        asked.add(OpKind.XATTR_READ); // reached on xattr fids, checked above
         assertEquals(EnumSet.allOf(OpKind.class), asked);
     }
 }

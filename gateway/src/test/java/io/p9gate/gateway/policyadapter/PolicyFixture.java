@@ -5,6 +5,7 @@ import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.Decision;
 import io.p9gate.gateway.fs.Outcome;
+import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.policy.PolicyHolder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -113,13 +114,13 @@ public final class PolicyFixture {
     }
 
     /** The gateway's share server for this policy, deciding through {@code holder}'s current engine. */
-    public PolicyShares shares(PolicyHolder holder) {
+    public ShareServerFactory shares(PolicyHolder holder) {
         return shares(holder, OwnershipMode.automatic());
     }
 
-    public PolicyShares shares(PolicyHolder holder, OwnershipMode ownership) {
-        return new PolicyShares(holder, audit, new SessionGuards(holder::current, ownership,
-                new PolicyQuotas(holder.current())));
+    public ShareServerFactory shares(PolicyHolder holder, OwnershipMode ownership) {
+        return new ShareServerFactory(new PolicyShares(holder, new SessionGuards(holder::current, ownership,
+                new PolicyQuotas(holder.current()))), audit);
     }
 
     public String alphaListener() {

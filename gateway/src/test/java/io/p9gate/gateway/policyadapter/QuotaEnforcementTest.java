@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
@@ -33,7 +34,7 @@ class QuotaEnforcementTest {
     @TempDir
     Path tmp;
     PolicyFixture fx;
-    PolicyShares shares;
+    ShareServerFactory shares;
     TestSession s;
 
     @BeforeEach
@@ -108,7 +109,10 @@ class QuotaEnforcementTest {
                 new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, 24, 0, 0, 0, 0)));
         assertEquals(1000, s.write(21, 0, new byte[1000]), "the truncation gave 1000 bytes back");
         s.expect(RMessage.Runlinkat.class, new TMessage.Tunlinkat(CACHE, "f1", 0));
-        assertEquals(1000, s.write(22, 0, new byte[1000]), "the removal gave them back again");
+        assertEquals(Errno.EDQUOT, s.fails(new TMessage.Twrite(22, 0, io.netty.buffer.Unpooled.wrappedBuffer(
+                new byte[1000]))), "fid 21 still holds the unlinked file's space");
+        s.clunk(21);
+        assertEquals(1000, s.write(22, 0, new byte[1000]), "the last handle's clunk gave them back again");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.TMessage;
@@ -25,7 +26,7 @@ class RenameAcrossProtectionTest {
     @TempDir
     Path tmp;
     PolicyFixture fx;
-    PolicyShares shares;
+    ShareServerFactory shares;
 
     @BeforeEach
     void setUp() throws Exception {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
@@ -29,7 +30,7 @@ class TwoVmSocketTest {
     void eachSocketSeesOnlyItsVmsShares() throws Exception {
         PolicyFixture fx = new PolicyFixture(tmp);
         var holder = fx.holder();
-        try (PolicyShares shares = fx.shares(holder);
+        try (ShareServerFactory shares = fx.shares(holder);
              Gateway gateway = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
                      GatewayConfig.DEFAULT_MSIZE, 4));
              P9Client alpha = P9Client.open(UnixDomainSocketAddress.of(fx.alphaSocket), 65536);

@@ -40,7 +40,7 @@ public final class Linter {
 
     private void share(SharePolicy s) {
         if (!Files.isDirectory(s.hostDir())) {
-            out.add(new Finding(s.pos(), "share '" + s.name() + "': directory " + s.hostDir() + " does not exist on this host"));
+            out.add(new Finding(s.pos(), "share '" + s.name() + "': directory " + s.hostDir() + " does not exist on this host", true));
         }
         if (s.access() == Access.NONE && s.rules().stream().noneMatch(r -> r.effect() == Effect.ALLOW)) {
             out.add(new Finding(s.pos(), "share '" + s.name() + "' has access none and no allow rule: the VM can do nothing in it"));
@@ -139,7 +139,7 @@ public final class Linter {
         if (Files.isDirectory(s.hostDir()) && !literal.isEmpty()) {
             java.nio.file.Path p = s.hostDir().resolve(String.join("/", literal));
             if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                out.add(new Finding(pos, what + ": " + p + " does not exist in the share (yet)"));
+                out.add(new Finding(pos, what + ": " + p + " does not exist in the share (yet)", true));
             }
         }
     }

@@ -7,6 +7,8 @@ import io.p9gate.policy.ids.IdMap;
 import io.p9gate.policy.ids.IdMapping;
 import io.p9gate.policy.ids.IdRange;
 import io.p9gate.policy.model.Access;
+import io.p9gate.policy.model.DeviceNodes;
+import io.p9gate.policy.model.HostPermissions;
 import io.p9gate.policy.model.Effect;
 import io.p9gate.policy.model.Limit;
 import io.p9gate.policy.model.ListenerSpec;
@@ -146,7 +148,8 @@ public final class PolicyParser {
     }
 
     private SharePolicy share(String vm, String name, YamlNode n) throws PolicyLoadException {
-        Fields f = Fields.of(n, "share '" + name + "'", Set.of("path", "access", "read-only", "hidden", "rules", "quotas"));
+        Fields f = Fields.of(n, "share '" + name + "'", Set.of("path", "access", "read-only", "hidden", "rules", "quotas",
+                "devices", "permissions"));
         String prefix = "vm." + vm + ".share." + name;
         Path dir = Path.of(f.string("path"));
         if (!dir.isAbsolute()) throw new PolicyLoadException(f.node("path").pos(), "share path must be absolute, found '" + dir + "'");
@@ -159,7 +162,26 @@ public final class PolicyParser {
         List<QuotaSpec> quotas = new ArrayList<>();
         List<YamlNode> quotaNodes = f.list("quotas");
         for (int i = 0; i < quotaNodes.size(); i++) quotas.add(quota(quotaNodes.get(i), prefix + ".quotas[" + i + "]", vm, name));
-        return new SharePolicy(vm, name, dir.normalize(), access, ro, hidden, rules, quotas, f.pos());
+        return new SharePolicy(vm, name, dir.normalize(), access, ro, hidden, rules, quotas, devices(f), permissions(f),
+                f.pos());
+    }
+
+    private static DeviceNodes devices(Fields f) throws PolicyLoadException {
+        String d = f.stringOr("devices", "refuse");
+        return switch (d) {
+            case "refuse" -> DeviceNodes.REFUSE;
+            case "mapped" -> DeviceNodes.MAPPED;
+            default -> throw new PolicyLoadException(f.node("devices").pos(), "devices must be refuse or mapped, found '" + d + "'");
+        };
+    }
+
+    private static HostPermissions permissions(Fields f) throws PolicyLoadException {
+        String p = f.stringOr("permissions", "guest");
+        return switch (p) {
+            case "guest" -> HostPermissions.GUEST;
+            case "enforce" -> HostPermissions.ENFORCE;
+            default -> throw new PolicyLoadException(f.node("permissions").pos(), "permissions must be guest or enforce, found '" + p + "'");
+        };
     }
 
     private Access access(Fields f) throws PolicyLoadException {
@@ -244,6 +266,11 @@ public final class PolicyParser {
     }
 
     /** Bytes as a whole number with an optional binary suffix: 512, 64MiB, 2GiB. */
+    static long size(YamlNode n) throws PolicyLoadException {
+        return size(n, "bytes");
+    }
+
+    /** As {@link #size(YamlNode)}, for the key {@code what} (a byte limit). */
     private static long size(YamlNode n, String what) throws PolicyLoadException {
         String t = Fields.text(n, what).trim();
         var m = SIZE.matcher(t);

@@ -1,11 +1,14 @@
 package io.p9gate.policy.load;
 
-import io.p9gate.policy.DecisionRequest;
+import io.p9gate.policy.OpKind;
 import io.p9gate.policy.model.SourcePos;
 
 /**
- * One case of a policy test file: a request and what must come of it. {@code expect} is "allow", "deny"
- * (any errno) or an errno name; {@code by}, when set, must be among the deciding rule ids.
+ * One decision case of a policy test file: a request and what must come of it. {@code share} may be null:
+ * then {@code path} and {@code dest} are host paths, resolved to the VM's share that holds them. {@code expect}
+ * is "allow", "deny" (any errno) or an errno name; {@code by}, when set, must be among the deciding rule ids.
+ * That the VM, share and paths exist in the policy is checked against the policy, not here.
  */
-public record PolicyTestCase(String name, DecisionRequest request, String expect, String by, SourcePos pos) {
+public record PolicyTestCase(String name, String vm, String share, OpKind op, String path, String dest, long uid,
+                             long gid, String expect, String by, SourcePos pos) {
 }

@@ -1,9 +1,8 @@
 package io.p9gate.policy.load;
 
-import io.p9gate.policy.DecisionRequest;
 import io.p9gate.policy.OpKind;
-import io.p9gate.policy.SharePath;
 import io.p9gate.policy.model.SourcePos;
+import io.p9gate.policy.quota.QuotaSpec;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,31 +10,52 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * A policy test file (R-POL-8): the policy under test and a list of cases.
+ * A policy test file (R-POL-8): the policy under test and its cases: decisions, the uid/gid map, quota limits.
  * <pre>
  * policy: infotainment.yaml            # relative to this file
  * cases:
  *   - {vm: infotainment, share: media, op: OPEN_WRITE, path: /maps/eu.bin, expect: EROFS}
  *   - {vm: infotainment, share: logs, op: RENAME, path: /a, dest: /b, uid: 1000, expect: allow}
+ *   - {vm: infotainment, op: OPEN_READ, path: /srv/p9gate/infotainment/media/a.flac, expect: allow}   # host path
+ * ids:
+ *   - {vm: infotainment, guest-uid: 0, expect: 200000}
+ * quotas:
+ *   - {vm: infotainment, share: maps, path: /cache/x, bytes: 2GiB, inodes: 100000}
  * </pre>
  */
-public record PolicyTestFile(Path source, Path policy, List<PolicyTestCase> cases) {
+public record PolicyTestFile(Path source, Path policy, List<PolicyTestCase> cases, List<IdTestCase> ids,
+                             List<QuotaTestCase> quotas) {
 
     private static final Set<String> EXPECTATIONS = Set.of("allow", "deny", "ENOENT", "EROFS", "EACCES");
+    private static final String UNLIMITED = "unlimited";
 
     public PolicyTestFile {
         cases = List.copyOf(cases);
+        ids = List.copyOf(ids);
+        quotas = List.copyOf(quotas);
+    }
+
+    /** Every case of the file, decisions, ids and quotas together. */
+    public int size() {
+        return cases.size() + ids.size() + quotas.size();
     }
 
     public static PolicyTestFile read(Path file) throws PolicyLoadException {
         Path abs = file.toAbsolutePath().normalize();
-        Fields f = Fields.of(YamlTreeReader.read(abs), "the test file", Set.of("policy", "cases"));
+        Fields f = Fields.of(YamlTreeReader.read(abs), "the test file", Set.of("policy", "cases", "ids", "quotas"));
         Path policy = abs.resolveSibling(f.string("policy")).normalize();
         List<PolicyTestCase> cases = new ArrayList<>();
         List<YamlNode> items = f.list("cases");
         for (int i = 0; i < items.size(); i++) cases.add(testCase(items.get(i), i));
-        if (cases.isEmpty()) throw new PolicyLoadException(f.pos(), "the test file has no cases");
-        return new PolicyTestFile(abs, policy, cases);
+        List<IdTestCase> ids = new ArrayList<>();
+        items = f.list("ids");
+        for (int i = 0; i < items.size(); i++) ids.add(idCase(items.get(i), i));
+        List<QuotaTestCase> quotas = new ArrayList<>();
+        items = f.list("quotas");
+        for (int i = 0; i < items.size(); i++) quotas.add(quotaCase(items.get(i), i));
+        PolicyTestFile tests = new PolicyTestFile(abs, policy, cases, ids, quotas);
+        if (tests.size() == 0) throw new PolicyLoadException(f.pos(), "the test file has no cases, ids or quotas");
+        return tests;
     }
 
     private static PolicyTestCase testCase(YamlNode n, int index) throws PolicyLoadException {
@@ -43,20 +63,47 @@ public record PolicyTestFile(Path source, Path policy, List<PolicyTestCase> case
         String opText = f.string("op");
         OpKind op = OpKind.parse(opText).orElse(null);
         if (op == null) throw new PolicyLoadException(pos(f, "op"), "unknown operation '" + opText + "'");
+        if (op.hasDestination() != f.has("dest")) {
+            throw new PolicyLoadException(f.pos(), op + (op.hasDestination() ? " needs" : " takes no") + " dest");
+        }
         String expect = f.string("expect");
         if (!EXPECTATIONS.contains(expect)) {
             throw new PolicyLoadException(pos(f, "expect"), "expect must be allow, deny, ENOENT, EROFS or EACCES, found '" + expect + "'");
         }
-        DecisionRequest request;
-        try {
-            SharePath dest = f.has("dest") ? SharePath.of(f.string("dest")) : null;
-            request = new DecisionRequest(f.string("vm"), f.string("share"), op, SharePath.of(f.string("path")), dest,
-                    f.number("uid", 0), f.number("gid", 0));
-        } catch (IllegalArgumentException e) {
-            throw new PolicyLoadException(f.pos(), e.getMessage());
+        return new PolicyTestCase(f.stringOr("name", "case " + (index + 1)), f.string("vm"), f.has("share") ? f.string("share") : null,
+                op, f.string("path"), f.has("dest") ? f.string("dest") : null, f.number("uid", 0), f.number("gid", 0),
+                expect, f.has("by") ? f.string("by") : null, f.pos());
+    }
+
+    private static IdTestCase idCase(YamlNode n, int index) throws PolicyLoadException {
+        Set<String> keys = new java.util.TreeSet<>(Set.of("name", "vm", "expect"));
+        for (IdTestCase.Kind k : IdTestCase.Kind.values()) keys.add(k.key);
+        Fields f = Fields.of(n, "id case", keys);
+        IdTestCase.Kind kind = null;
+        for (IdTestCase.Kind k : IdTestCase.Kind.values()) {
+            if (f.has(k.key)) {
+                if (kind != null) throw new PolicyLoadException(f.pos(), "an id case gives one of guest-uid, guest-gid, host-uid, host-gid");
+                kind = k;
+            }
         }
-        String name = f.stringOr("name", "case " + (index + 1));
-        return new PolicyTestCase(name, request, expect, f.has("by") ? f.string("by") : null, f.pos());
+        if (kind == null) throw new PolicyLoadException(f.pos(), "an id case gives one of guest-uid, guest-gid, host-uid, host-gid");
+        return new IdTestCase(f.stringOr("name", "id " + (index + 1)), f.string("vm"), kind, f.number(kind.key, 0),
+                f.number("expect", 0), f.pos());
+    }
+
+    private static QuotaTestCase quotaCase(YamlNode n, int index) throws PolicyLoadException {
+        Fields f = Fields.of(n, "quota case", Set.of("name", "vm", "share", "path", "bytes", "inodes"));
+        if (!f.has("bytes") && !f.has("inodes")) throw new PolicyLoadException(f.pos(), "a quota case asserts bytes, inodes or both");
+        Long bytes = null;
+        if (f.has("bytes")) {
+            bytes = UNLIMITED.equals(Fields.text(f.node("bytes"), "bytes").trim()) ? QuotaSpec.UNLIMITED : PolicyParser.size(f.node("bytes"));
+        }
+        Long inodes = null;
+        if (f.has("inodes")) {
+            inodes = UNLIMITED.equals(Fields.text(f.node("inodes"), "inodes").trim()) ? QuotaSpec.UNLIMITED : f.number("inodes", 0);
+        }
+        return new QuotaTestCase(f.stringOr("name", "quota " + (index + 1)), f.string("vm"), f.has("share") ? f.string("share") : null,
+                f.string("path"), bytes, inodes, f.pos());
     }
 
     private static SourcePos pos(Fields f, String key) throws PolicyLoadException { return f.node(key).pos(); }

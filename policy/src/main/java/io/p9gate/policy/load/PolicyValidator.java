@@ -3,17 +3,23 @@ package io.p9gate.policy.load;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.PolicyFile;
 import io.p9gate.policy.model.SharePolicy;
+import io.p9gate.policy.model.SourcePos;
 import io.p9gate.policy.model.VmPolicy;
+import io.p9gate.policy.protect.ShareReach;
+import io.p9gate.policy.protect.StatePath;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Checks across the whole file that a parser cannot make locally: every VM has its own listener, and no
- * share contains or lies inside the gateway's own configuration, keys or audit log (R-POL-9).
+ * share is, contains or lies inside the gateway's own configuration, keys or audit log, by path, symlink or
+ * bind mount (R-POL-9, {@link ShareReach}). The gateway adds the state only it knows (the audit key and
+ * directory it was started with) through {@link #checkShares}.
  */
 public final class PolicyValidator {
 
@@ -26,8 +32,8 @@ public final class PolicyValidator {
             if (other != null) {
                 throw new PolicyLoadException(vm.pos(), "VM '" + vm.id() + "' listens on " + vm.listen().describe() + " like VM '" + other.id() + "': the transport could not tell them apart");
             }
-            for (SharePolicy share : vm.shares().values()) checkNotProtected(policy, share);
         }
+        checkShares(policy, declaredState(policy));
     }
 
     private static String key(ListenerSpec l) {
@@ -37,37 +43,41 @@ public final class PolicyValidator {
         };
     }
 
-    private static void checkNotProtected(PolicyFile policy, SharePolicy share) throws PolicyLoadException {
-        var protectedPaths = new java.util.ArrayList<>(policy.protectedPaths().labelled());
-        for (Path c : policy.cedarFiles()) protectedPaths.add(java.util.Map.entry("Cedar policy file", c));
-        for (var prot : protectedPaths) {
-            for (Path dir : forms(share.hostDir())) {
-                for (Path p : forms(prot.getValue())) {
-                    if (p.startsWith(dir) || dir.startsWith(p)) {
-                        String how = p.startsWith(dir) ? "contains" : "lies inside";
-                        throw new PolicyLoadException(share.pos(), "share '" + share.name() + "' of VM '" + share.vm() + "' (" + share.hostDir() + ") " + how + " the " + prot.getKey() + " " + prot.getValue() + " (R-POL-9)");
-                    }
-                }
+    private static void checkNotProtected(SharePolicy share, ShareReach reach, List<StatePath> state)
+            throws PolicyLoadException {
+        for (StatePath prot : state) {
+            Optional<String> how = reach.of(share.hostDir(), prot);
+            if (how.isPresent()) {
+                throw new PolicyLoadException(share.pos(), shareRefusal(share, how.get()));
             }
         }
     }
 
-    /** The path as written and, where it exists, with symlinks resolved: a symlinked share dir must not dodge the check. */
-    private static java.util.List<Path> forms(Path p) {
-        Path lexical = p.toAbsolutePath().normalize();
-        try {
-            Path real = existingPrefixReal(lexical);
-            return real.equals(lexical) ? java.util.List.of(lexical) : java.util.List.of(lexical, real);
-        } catch (IOException e) {
-            return java.util.List.of(lexical);
-        }
+    /** The one line that refuses a share reaching gateway state: it names the share and the file (R-POL-9). */
+    public static String shareRefusal(SharePolicy share, String how) {
+        return "share '" + share.name() + "' of VM '" + share.vm() + "' (" + share.hostDir() + ") " + how + " (R-POL-9)";
     }
 
-    /** Resolves the longest existing prefix of {@code p} and appends the rest unchanged. */
-    private static Path existingPrefixReal(Path p) throws IOException {
-        Path existing = p;
-        while (existing != null && !Files.exists(existing)) existing = existing.getParent();
-        if (existing == null) return p;
-        return existing.toRealPath().resolve(existing.relativize(p)).normalize();
+    /** What this file itself says is gateway state: itself, its Cedar files and its {@code protect:} paths. */
+    public static List<StatePath> declaredState(PolicyFile policy) {
+        List<StatePath> out = new ArrayList<>();
+        for (var e : policy.protectedPaths().labelled()) out.add(new StatePath(e.getKey(), e.getValue()));
+        for (Path c : policy.cedarFiles()) out.add(new StatePath("Cedar policy file", c));
+        return out;
+    }
+
+    /**
+     * Refuses the policy if any of its shares reaches any of {@code state} (R-POL-9), or if a state file has
+     * another name (a hard link) that a share could hold.
+     */
+    public static void checkShares(PolicyFile policy, List<StatePath> state) throws PolicyLoadException {
+        for (StatePath s : state) {
+            Optional<String> linked = ShareReach.hardLinks(s);
+            if (linked.isPresent()) throw new PolicyLoadException(new SourcePos(policy.source(), 0, 0), linked.get() + " (R-POL-9)");
+        }
+        ShareReach reach = ShareReach.now();
+        for (VmPolicy vm : policy.vms().values()) {
+            for (SharePolicy share : vm.shares().values()) checkNotProtected(share, reach, state);
+        }
     }
 }

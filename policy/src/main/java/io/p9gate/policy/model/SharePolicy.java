@@ -4,20 +4,35 @@ import io.p9gate.policy.quota.QuotaSpec;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * One share of a VM: the host directory served under the attach name {@code name}, its baseline access,
- * read-only and hidden subtrees, rules and quotas.
+ * read-only and hidden subtrees, rules and quotas, and how it keeps the host safe: what a guest's device
+ * node becomes ({@code devices}) and who checks host permissions ({@code permissions}).
  */
 public record SharePolicy(String vm, String name, Path hostDir, Access access, List<Subtree> readOnly,
-                          List<Subtree> hidden, List<Rule> rules, List<QuotaSpec> quotas, SourcePos pos) {
+                          List<Subtree> hidden, List<Rule> rules, List<QuotaSpec> quotas, DeviceNodes devices,
+                          HostPermissions permissions, SourcePos pos) {
     public SharePolicy {
         readOnly = List.copyOf(readOnly);
         hidden = List.copyOf(hidden);
         rules = List.copyOf(rules);
         quotas = List.copyOf(quotas);
+        Objects.requireNonNull(devices);
+        Objects.requireNonNull(permissions);
+    }
+
+    /** A share with the defaults: device nodes refused, the VM the principal. */
+    public SharePolicy(String vm, String name, Path hostDir, Access access, List<Subtree> readOnly,
+                       List<Subtree> hidden, List<Rule> rules, List<QuotaSpec> quotas, SourcePos pos) {
+        this(vm, name, hostDir, access, readOnly, hidden, rules, quotas, DeviceNodes.REFUSE, HostPermissions.GUEST,
+                pos);
     }
 
     /** Prefix of every rule id of this share, e.g. {@code vm.infotainment.share.media}. */
     public String idPrefix() { return "vm." + vm + ".share." + name; }
+
+    /** The rule id a refused device node is recorded with. */
+    public String devicesRuleId() { return idPrefix() + ".devices"; }
 }

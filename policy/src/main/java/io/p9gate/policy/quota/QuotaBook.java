@@ -5,8 +5,10 @@ import io.p9gate.policy.SharePath;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.function.BiFunction;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * All quota ledgers of one VM. A write at a path counts against every scope that contains it (the share
@@ -21,11 +23,11 @@ public final class QuotaBook {
     /**
      * Opens ledgers for {@code specs}, scanning each scope's host directory for its current usage.
      *
-     * @param hostDirOf the host directory of (share, subtree)
+     * @param shareDirOf the host directory of a share
      */
-    public static QuotaBook open(List<QuotaSpec> specs, BiFunction<String, SharePath, Path> hostDirOf) throws IOException {
+    public static QuotaBook open(List<QuotaSpec> specs, Function<String, Path> shareDirOf) throws IOException {
         List<QuotaLedger> out = new ArrayList<>();
-        for (QuotaSpec s : specs) out.add(new QuotaLedger(s, UsageScanner.scan(hostDirOf.apply(s.share(), s.subtree()))));
+        for (QuotaSpec s : specs) out.add(new QuotaLedger(s, UsageScanner.measure(shareDirOf.apply(s.share()), s.subtree())));
         return new QuotaBook(out);
     }
 
@@ -35,11 +37,50 @@ public final class QuotaBook {
         return ledgers.stream().filter(l -> l.spec().covers(share, path)).toList();
     }
 
+    /**
+     * The scopes that count the entry at {@code path}, as {@link UsageScanner} does: those containing it (a
+     * directory not in the scope whose root it is), plus those the scan found counting {@code file} through
+     * a name elsewhere.
+     *
+     * @param file the entry's identity, or null when names elsewhere cannot matter (a new entry)
+     */
+    public List<QuotaLedger> counting(String share, SharePath path, InodeId file, boolean directory) {
+        Set<QuotaLedger> out = new LinkedHashSet<>();
+        for (QuotaLedger l : ledgers) {
+            boolean contains = l.spec().covers(share, path) && !(directory && l.spec().subtree().equals(path));
+            if (contains || (file != null && l.countsLinkedOutside(file))) out.add(l);
+        }
+        return List.copyOf(out);
+    }
+
+    /** Whether a scope of {@code share} has its root at {@code path} or below it. */
+    public boolean holdsScopeRoot(String share, SharePath path) {
+        return ledgers.stream().anyMatch(l -> l.spec().share().equals(share) && l.spec().subtree().isWithin(path));
+    }
+
+    /** {@code file} has no name left in any scope that followed it by identity. */
+    public void forget(InodeId file) { ledgers.forEach(l -> l.forget(file)); }
+
+    /** A hard link gave {@code file} a new name at {@code path}. */
+    public void linkMade(String share, SharePath path, InodeId file) {
+        covering(share, path).forEach(l -> l.linkMade(file));
+    }
+
+    /** The name at {@code path} of {@code file} (using {@code usage}) went; the file keeps other names. */
+    public void linkGone(String share, SharePath path, InodeId file, Usage usage) {
+        covering(share, path).forEach(l -> l.linkGone(file, usage));
+    }
+
     /** Reserves {@code ask} in every covering scope, in a fixed order, rolling back on the first refusal. */
     public Reservations reserve(String share, SharePath path, Usage ask) throws QuotaExceededException {
+        return reserve(covering(share, path), ask);
+    }
+
+    /** Reserves {@code ask} in every one of {@code scopes} or, rolling back on the first refusal, in none. */
+    public static Reservations reserve(List<QuotaLedger> scopes, Usage ask) throws QuotaExceededException {
         List<Reservation> taken = new ArrayList<>();
         try {
-            for (QuotaLedger l : covering(share, path)) taken.add(l.reserve(ask));
+            for (QuotaLedger l : scopes) taken.add(l.reserve(ask));
         } catch (QuotaExceededException e) {
             taken.forEach(Reservation::release);
             throw e;
@@ -59,19 +100,15 @@ public final class QuotaBook {
      * Commit the result after the rename succeeded (frees the source side), release it if it failed.
      */
     public Reservations reserveMove(String share, SharePath from, SharePath to, Usage amount) throws QuotaExceededException {
-        List<QuotaLedger> source = covering(share, from);
-        List<Reservation> taken = new ArrayList<>();
-        try {
-            for (QuotaLedger l : covering(share, to)) {
-                if (!source.contains(l)) taken.add(l.reserve(amount));
-            }
-        } catch (QuotaExceededException e) {
-            taken.forEach(Reservation::release);
-            throw e;
-        }
-        List<QuotaLedger> target = covering(share, to);
+        return reserveMove(covering(share, from), covering(share, to), amount);
+    }
+
+    /** As {@link #reserveMove(String, SharePath, SharePath, Usage)}, between the scopes counting each end. */
+    public static Reservations reserveMove(List<QuotaLedger> source, List<QuotaLedger> target, Usage amount)
+            throws QuotaExceededException {
+        Reservations taken = reserve(target.stream().filter(l -> !source.contains(l)).toList(), amount);
         List<QuotaLedger> leaving = source.stream().filter(l -> !target.contains(l)).toList();
-        return new Reservations(taken, () -> leaving.forEach(l -> l.free(amount)));
+        return new Reservations(taken.parts(), () -> leaving.forEach(l -> l.free(amount)));
     }
 
     /** The reservations one write holds across scopes; settled together. */

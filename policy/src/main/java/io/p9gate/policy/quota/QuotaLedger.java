@@ -1,5 +1,8 @@
 package io.p9gate.policy.quota;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 /**
  * Usage accounting of one quota scope (R-POL-6). Writers reserve before they write: a reservation counts
  * against the limit at once, so two concurrent writers can never both pass a check that only one of them
@@ -14,15 +17,45 @@ public final class QuotaLedger {
     private final QuotaSpec spec;
     private long bytes;
     private long inodes;
+    /**
+     * Files counted here that the scan found with a name outside the scope too (host-made links), and how
+     * many names each has inside: the file leaves this scope with its last name inside.
+     */
+    private final Map<InodeId, Integer> linkedOutside = new ConcurrentHashMap<>();
 
     /** @param initial usage found by {@link UsageScanner} when the gateway (re)starts */
-    public QuotaLedger(QuotaSpec spec, Usage initial) {
+    public QuotaLedger(QuotaSpec spec, Usage initial) { this(spec, new UsageScanner.Measured(initial, Map.of())); }
+
+    public QuotaLedger(QuotaSpec spec, UsageScanner.Measured initial) {
         this.spec = spec;
-        this.bytes = initial.bytes();
-        this.inodes = initial.inodes();
+        this.bytes = initial.usage().bytes();
+        this.inodes = initial.usage().inodes();
+        this.linkedOutside.putAll(initial.linkedOutside());
     }
 
     public QuotaSpec spec() { return spec; }
+
+    /** Whether this scope counts {@code file} although a name of it lies outside (so writes there count here). */
+    public boolean countsLinkedOutside(InodeId file) { return linkedOutside.containsKey(file); }
+
+    /** A hard link gave {@code file} one more name inside this scope. */
+    public void linkMade(InodeId file) { linkedOutside.computeIfPresent(file, (f, names) -> names + 1); }
+
+    /**
+     * One of {@code file}'s names inside this scope went while it keeps others; with the last one inside,
+     * its {@code usage} leaves the scope.
+     */
+    public void linkGone(InodeId file, Usage usage) {
+        boolean[] last = {false};
+        linkedOutside.computeIfPresent(file, (f, names) -> {
+            last[0] = names <= 1;
+            return last[0] ? null : names - 1;
+        });
+        if (last[0]) free(usage);
+    }
+
+    /** The file's last name is gone (or it moved as a whole): it no longer needs following by identity. */
+    public void forget(InodeId file) { linkedOutside.remove(file); }
 
     /** Current usage, including outstanding reservations. */
     public synchronized Usage used() { return new Usage(bytes, inodes); }

@@ -1,47 +1,198 @@
 package io.p9gate.policy.quota;
 
+import io.p9gate.policy.SharePath;
+
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.FileVisitResult;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.util.HashSet;
-import java.util.Set;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * Measures a subtree's usage at start-up so quotas are right after a restart (R-POL-6): every entry below
- * the top counts one inode (the top itself does not: it exists before the guest writes anything), regular
- * files count their apparent size, and hard links are counted once. Symlinks are not followed.
+ * Measures a scope's usage at start-up and on reload, so quotas are right after a restart (R-POL-6): every
+ * entry below the top counts one inode, regular files count their apparent size, a file with several hard
+ * links counts once. The top itself counts only when it is not a directory (the directory exists before
+ * the guest writes anything; a file there is the guest's).
+ *
+ * <p>The tree is the guest's, so the scan reaches it as a guest does: every directory is opened relative to
+ * its parent's descriptor without following a symlink, and every entry is examined the same way (Java's
+ * {@link SecureDirectoryStream}: openat/fstatat), so a symlink placed or swapped in by a guest never leads
+ * the scan outside the share.
  */
 public final class UsageScanner {
+    private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
 
     private UsageScanner() {}
 
+    /**
+     * What a scan finds: the usage, and the files that also have names outside the scanned tree, each with
+     * the number of its names inside.
+     */
+    public record Measured(Usage usage, Map<InodeId, Integer> linkedOutside) {
+        public static final Measured NOTHING = new Measured(Usage.ZERO, Map.of());
+    }
+
     /** Usage below {@code top}; zero if it does not exist yet. */
-    public static Usage scan(Path top) throws IOException {
-        if (!Files.isDirectory(top, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return Usage.ZERO;
-        long[] total = new long[2];
-        Set<Object> seen = new HashSet<>();
-        Files.walkFileTree(top, new SimpleFileVisitor<>() {
-            @Override public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                if (!dir.equals(top)) total[1]++;
-                return FileVisitResult.CONTINUE;
-            }
+    public static Usage scan(Path top) throws IOException { return measure(top).usage(); }
 
-            @Override public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                Object key = attrs.fileKey();
-                if (key != null && !seen.add(key)) return FileVisitResult.CONTINUE;
-                total[1]++;
-                if (attrs.isRegularFile()) total[0] += attrs.size();
-                return FileVisitResult.CONTINUE;
-            }
+    /** Usage below {@code top} (an administrator's path: its own symlinks are followed). */
+    public static Measured measure(Path top) throws IOException {
+        Tally tally = new Tally();
+        if (!Files.isDirectory(top)) {
+            if (Files.exists(top, NOFOLLOW)) tally.count(Files.readAttributes(top, PosixFileAttributes.class, NOFOLLOW), top);
+            return tally.result();
+        }
+        try (SecureDirectoryStream<Path> dir = open(top)) {
+            tally.below(dir);
+        }
+        return tally.result();
+    }
 
-            @Override public FileVisitResult visitFileFailed(Path file, IOException e) {
-                throw new UncheckedIOException("cannot measure " + file, e);
+    /**
+     * Usage of {@code subtree} of the share at {@code shareDir}, reached from the share's directory one name
+     * at a time, never through a symlink (a guest's symlink there makes the scope's content unreachable, as
+     * it is for the guest); and every file (not directory) found with fewer names inside than links: one of
+     * its names lies outside, where a write through it grows a file this scope counts.
+     */
+    public static Measured measure(Path shareDir, SharePath subtree) throws IOException {
+        List<String> names = subtree.segments();
+        if (names.isEmpty()) return measure(shareDir);
+        if (!Files.isDirectory(shareDir)) return Measured.NOTHING;
+        Deque<SecureDirectoryStream<Path>> opened = new ArrayDeque<>();
+        try {
+            opened.push(open(shareDir));
+            for (String name : names.subList(0, names.size() - 1)) {
+                SecureDirectoryStream<Path> next = openDirectory(opened.peek(), Path.of(name));
+                if (next == null) return Measured.NOTHING;
+                opened.push(next);
             }
-        });
-        return new Usage(total[0], total[1]);
+            Path last = Path.of(names.getLast());
+            PosixFileAttributes top = attributes(opened.peek(), last);
+            Tally tally = new Tally();
+            if (top == null) return Measured.NOTHING;
+            if (!top.isDirectory()) {
+                tally.count(top, shareDir.resolve(String.join("/", names)));
+                return tally.result();
+            }
+            SecureDirectoryStream<Path> dir = openDirectory(opened.peek(), last);
+            if (dir == null) return Measured.NOTHING;
+            opened.push(dir);
+            tally.below(dir);
+            return tally.result();
+        } finally {
+            for (SecureDirectoryStream<Path> dir : opened) dir.close();
+        }
+    }
+
+    private static SecureDirectoryStream<Path> open(Path dir) throws IOException {
+        DirectoryStream<Path> stream = Files.newDirectoryStream(dir);
+        if (stream instanceof SecureDirectoryStream<Path> secure) return secure;
+        stream.close();
+        throw new IOException("cannot scan " + dir + " safely: no openat/fstatat on this platform");
+    }
+
+    /** The entry's attributes, not following a symlink; null if it is gone. */
+    private static PosixFileAttributes attributes(SecureDirectoryStream<Path> dir, Path name) throws IOException {
+        try {
+            return dir.getFileAttributeView(name, PosixFileAttributeView.class, NOFOLLOW).readAttributes();
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** The directory {@code name} in {@code dir}; null if it is gone, or is (now) not a directory or a symlink. */
+    private static SecureDirectoryStream<Path> openDirectory(SecureDirectoryStream<Path> dir, Path name)
+            throws IOException {
+        PosixFileAttributes a = attributes(dir, name);
+        if (a == null || !a.isDirectory()) return null;
+        try {
+            return dir.newDirectoryStream(name, NOFOLLOW);
+        } catch (FileSystemException e) {
+            PosixFileAttributes now = attributes(dir, name);
+            if (now == null || !now.isDirectory()) return null; // replaced meanwhile (O_NOFOLLOW: ELOOP)
+            throw e;
+        }
+    }
+
+    /** Counts entries; a file with several links once, remembering how many of its names it met. */
+    private static final class Tally {
+        private long bytes;
+        private long inodes;
+        private final Map<Object, Names> multiLinked = new HashMap<>();
+
+        /** How many links a file has and how many of its names the scan met. */
+        private static final class Names {
+            InodeId id;
+            long links;
+            int seen;
+        }
+
+        /** Everything below {@code dir}, depth first (one open descriptor per level). */
+        void below(SecureDirectoryStream<Path> dir) throws IOException {
+            for (Path entry : dir) {
+                Path name = entry.getFileName();
+                PosixFileAttributes a = attributes(dir, name);
+                if (a == null) continue; // removed since it was listed
+                count(a, entry);
+                if (a.isDirectory()) {
+                    SecureDirectoryStream<Path> sub = openDirectory(dir, name);
+                    if (sub != null) {
+                        try (sub) {
+                            below(sub);
+                        }
+                    }
+                }
+            }
+        }
+
+        void count(PosixFileAttributes a, Path path) throws IOException {
+            if (!a.isDirectory() && !a.isSymbolicLink()) {
+                Names names = multiLinked.get(a.fileKey());
+                if (names != null) {
+                    names.seen++;
+                    return;
+                }
+                Names found = linksOf(a, path);
+                if (found != null) multiLinked.put(a.fileKey(), found);
+            }
+            inodes++;
+            if (a.isRegularFile()) bytes += a.size();
+        }
+
+        /**
+         * Link count and identity of a file with several links, null for one link. Read by path (the secure
+         * view has no link count) and kept only if it is the same file the secure view saw.
+         */
+        private static Names linksOf(PosixFileAttributes a, Path path) throws IOException {
+            Map<String, Object> u;
+            try {
+                u = Files.readAttributes(path, "unix:nlink,dev,ino,fileKey", NOFOLLOW);
+            } catch (NoSuchFileException gone) {
+                return null;
+            }
+            long links = ((Number) u.get("nlink")).longValue();
+            if (links <= 1 || !a.fileKey().equals(u.get("fileKey"))) return null;
+            Names names = new Names();
+            names.id = new InodeId(((Number) u.get("dev")).longValue(), ((Number) u.get("ino")).longValue());
+            names.links = links;
+            names.seen = 1;
+            return names;
+        }
+
+        Measured result() {
+            Map<InodeId, Integer> outside = new HashMap<>();
+            multiLinked.values().forEach(n -> { if (n.seen < n.links) outside.put(n.id, n.seen); });
+            return new Measured(new Usage(bytes, inodes), Map.copyOf(outside));
+        }
     }
 }

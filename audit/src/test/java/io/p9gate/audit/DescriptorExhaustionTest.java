@@ -1,0 +1,248 @@
+package io.p9gate.audit;
+
+import io.p9gate.audit.note.SigningKey;
+import io.p9gate.audit.read.AuditRecord;
+import io.p9gate.audit.read.SegmentReader;
+import io.p9gate.audit.verify.Progress;
+import io.p9gate.audit.verify.VerificationReport;
+import io.p9gate.audit.verify.Verifier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The log when the process runs out of file descriptors (issue 8 item 2, audit half; R-ROB-2, R-AUD-4): a
+ * segment rotation needs no new descriptor, the failure is logged at ERROR the moment it happens (even when
+ * logging itself cannot get a descriptor), and a log that failed on a write recovers without a restart once it
+ * can write again, after checking that the file still ends with the record its chain ends with.
+ */
+class DescriptorExhaustionTest {
+    @TempDir
+    Path dir;
+    private final SigningKey key = TestLogs.key("test-key");
+    /** Every record starts a new segment, so every append rotates. */
+    private final AuditOptions rotateEachRecord = TestLogs.options().withMaxSegmentBytes(1);
+    private final Logger auditLoggers = Logger.getLogger("io.p9gate.audit");
+    private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+            logged.add(r);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    /**
+     * Opens files for real until switched to fail as they do in a process without a free descriptor; can cut
+     * the next write short (half the bytes reach the file, then the error), as a full disk does.
+     */
+    private static final class FaultyFiles implements SegmentWriter.SegmentFiles {
+        volatile boolean exhausted;
+        volatile boolean cutNextWrite;
+
+        @Override
+        public RandomAccessFile open(Path file) throws IOException {
+            if (exhausted) {
+                throw new FileSystemException(file.toString(), null, "Too many open files");
+            }
+            return new RandomAccessFile(file.toFile(), "rw") {
+                @Override
+                public void write(byte[] b) throws IOException {
+                    if (cutNextWrite) {
+                        cutNextWrite = false;
+                        super.write(b, 0, b.length / 2);
+                        throw new IOException("No space left on device");
+                    }
+                    super.write(b);
+                }
+            };
+        }
+    }
+
+    @BeforeEach
+    void captureLogs() {
+        auditLoggers.addHandler(capture);
+    }
+
+    @AfterEach
+    void releaseLogs() {
+        auditLoggers.removeHandler(capture);
+    }
+
+    private boolean loggedAt(Level level, String text) {
+        return logged.stream().anyMatch(r -> r.getLevel() == level && format(r).contains(text));
+    }
+
+    private static String format(LogRecord r) {
+        return r.getMessage() == null ? "" : r.getMessage();
+    }
+
+    private List<AuditRecord> records() throws IOException {
+        List<AuditRecord> out = new ArrayList<>();
+        SegmentReader.forEachLine(dir, line -> {
+            try {
+                out.add(AuditRecord.parse(line.bytes()));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        return out;
+    }
+
+    @Test
+    void aRotationNeedsNoDescriptorAndAFailedLogRecoversOnceItCanWriteAgain() throws Exception {
+        FaultyFiles files = new FaultyFiles();
+        try (AuditLog log = AuditLog.open(dir, key, rotateEachRecord, CheckpointObserver.NONE, files)) {
+            log.append(TestLogs.decision(0));
+            files.exhausted = true;
+            log.append(TestLogs.decision(1)); // rotates into the spare segment file prepared ahead of time
+            assertTrue(log.writable(), "a rotation without a free descriptor still works");
+            assertTrue(loggedAt(Level.WARNING, "cannot prepare the next segment file"), logged.toString());
+
+            // The spare is used up: this rotation needs a descriptor, and the log fails, saying so at once.
+            AuditWriteException e = assertThrows(AuditWriteException.class, () -> log.append(TestLogs.decision(2)));
+            assertEquals(AuditWriteException.EIO, e.errno());
+            assertFalse(log.writable());
+            assertTrue(loggedAt(Level.SEVERE, "audit log failed"), logged.toString());
+            assertFalse(log.writable(), "a refusal counted while failed");
+
+            assertFalse(log.recoverNow(), "still no descriptor: stays failed");
+            files.exhausted = false;
+            assertTrue(log.recoverNow(), "a descriptor is free again");
+            assertTrue(log.writable());
+            log.append(TestLogs.decision(3));
+        }
+        String detail = recoveredAndVerified();
+        assertTrue(detail.contains("Too many open files"), detail);
+        assertTrue(detail.contains("refused=2"), detail);
+    }
+
+    /** The detail of the one {@code log_recovered} record, once the whole log verifies and is anchored. */
+    private String recoveredAndVerified() throws IOException {
+        VerificationReport report = new Verifier(List.of(key.verifierKey()), null, Progress.NONE).verify(dir);
+        assertTrue(report.ok(), report.summary());
+        assertEquals(report.records(), report.anchored());
+        return records().stream().filter(r -> "log_recovered".equals(r.type())).map(AuditRecord::detail)
+                .reduce((x, y) -> {
+                    throw new AssertionError("two log_recovered records: " + x + " / " + y);
+                }).orElseThrow(() -> new AssertionError("no log_recovered record"));
+    }
+
+    @Test
+    void aShortWriteIsCutOffBeforeTheLogGoesOn() throws Exception {
+        FaultyFiles files = new FaultyFiles();
+        long lineBytes;
+        try (AuditLog log = AuditLog.open(dir, key, TestLogs.options(), CheckpointObserver.NONE, files)) {
+            log.append(TestLogs.decision(0));
+            long before = Files.size(LogDirectory.segments(dir).getLast());
+            files.cutNextWrite = true;
+            assertThrows(AuditWriteException.class, () -> log.append(TestLogs.decision(1)));
+            lineBytes = Files.size(LogDirectory.segments(dir).getLast()) - before;
+            assertTrue(lineBytes > 0, "half a line reached the file");
+            assertFalse(log.writable());
+            assertTrue(log.recoverNow());
+            log.append(TestLogs.decision(2));
+        }
+        String detail = recoveredAndVerified();
+        assertTrue(detail.contains("torn_bytes=" + lineBytes), detail);
+    }
+
+    @Test
+    void aSegmentThatNoLongerEndsWithTheChainStaysFailed() throws Exception {
+        FaultyFiles files = new FaultyFiles();
+        try (AuditLog log = AuditLog.open(dir, key, TestLogs.options(), CheckpointObserver.NONE, files)) {
+            log.append(TestLogs.decision(0));
+            Path segment = LogDirectory.segments(dir).getLast();
+            String text = Files.readString(segment);
+            Files.writeString(segment, text.substring(0, text.length() - 30) + "x".repeat(29) + "\n");
+            files.cutNextWrite = true;
+            assertThrows(AuditWriteException.class, () -> log.append(TestLogs.decision(1)));
+            assertFalse(log.recoverNow(), "the file is not what was written: appending would break the chain");
+            assertFalse(log.writable());
+            assertTrue(loggedAt(Level.SEVERE, "stays failed"), logged.toString());
+        } catch (AuditWriteException expectedOnClose) {
+            assertEquals(AuditWriteException.EIO, expectedOnClose.errno());
+        }
+    }
+
+    @Test
+    void anInterruptedAppenderThatRotatesDoesNotBreakTheLog() throws Exception {
+        try (AuditLog log = AuditLog.open(dir, key, rotateEachRecord)) {
+            log.append(TestLogs.decision(0));
+            Thread.currentThread().interrupt(); // a worker whose 9P request was flushed, rotating the segment
+            try {
+                log.append(TestLogs.decision(1));
+            } finally {
+                Thread.interrupted();
+            }
+            assertTrue(log.writable());
+            log.append(TestLogs.decision(2));
+        }
+        assertTrue(LogDirectory.segments(dir).size() > 3, "the test rotated");
+    }
+
+    @Test
+    void theFailureIsReportedEvenWhenLoggingItselfFails() throws Exception {
+        // Under descriptor exhaustion the first log record can fail inside the logging backend (JUL's console
+        // handler loads the time zone file lazily): the failure must still be reported, and not as an Error.
+        Handler broken = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                throw new Error("java.io.FileNotFoundException: lib/tzdb.dat (Too many open files)");
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        PrintStream err = System.err;
+        ByteArrayOutputStream fallback = new ByteArrayOutputStream();
+        auditLoggers.addHandler(broken);
+        System.setErr(new PrintStream(fallback, true, StandardCharsets.UTF_8));
+        try (AuditLog log = AuditLog.open(dir, key, rotateEachRecord)) {
+            Files.createDirectory(LogDirectory.segmentFile(dir, log.size())); // the next rotation cannot create it
+            assertThrows(AuditWriteException.class, () -> log.append(TestLogs.decision(1)));
+            assertFalse(log.writable());
+        } catch (AuditWriteException expectedOnClose) {
+            assertEquals(AuditWriteException.EIO, expectedOnClose.errno());
+        } finally {
+            System.setErr(err);
+            auditLoggers.removeHandler(broken);
+        }
+        String printed = fallback.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("audit log failed"), printed);
+    }
+}

@@ -1,0 +1,138 @@
+package io.p9gate.audit;
+
+import io.p9gate.audit.note.SigningKey;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Durable intent records with group commit (issue 8 item 8, R-ROB-3): a {@link Durability#SYNCED} record is on
+ * disk when {@code append} returns, concurrent appenders share fsyncs, an interrupt cannot break the log, and a
+ * failed fsync fails the waiting appenders and the log (R-AUD-4).
+ */
+class GroupCommitTest {
+    @TempDir
+    Path dir;
+    private final SigningKey key = TestLogs.key("test-key");
+
+    /** Counts fsyncs and what they covered; can hold the fsync thread right after one returns. */
+    private static final class Fsyncs implements CheckpointObserver {
+        final AtomicInteger count = new AtomicInteger();
+        final AtomicLong covered = new AtomicLong();
+        final Seams.Hold hold = new Seams.Hold();
+
+        @Override
+        public void forced(long durableRecords) {
+            count.incrementAndGet();
+            covered.accumulateAndGet(durableRecords, Math::max);
+            hold.holdIfArmed();
+        }
+    }
+
+    @Test
+    void aSyncedRecordIsOnDiskWhenAppendReturns() throws Exception {
+        Fsyncs fsyncs = new Fsyncs();
+        try (AuditLog log = AuditLog.open(dir, key, TestLogs.options(), fsyncs)) {
+            for (int i = 0; i < 5; i++) {
+                long seq = log.append(TestLogs.decision(i), Durability.SYNCED);
+                assertTrue(fsyncs.covered.get() > seq, "an fsync covered record " + seq + " before append returned");
+                assertTrue(log.durableRecords() > seq);
+            }
+        }
+    }
+
+    @Test
+    void writtenRecordsAreNotSyncedOneByOne() throws Exception {
+        Fsyncs fsyncs = new Fsyncs();
+        try (AuditLog log = AuditLog.open(dir, key, TestLogs.options().withCheckpointRecords(1000), fsyncs)) {
+            int before = fsyncs.count.get();
+            for (int i = 0; i < 50; i++) {
+                log.append(TestLogs.decision(i));
+            }
+            assertEquals(before, fsyncs.count.get(), "no fsync until the next checkpoint");
+        }
+    }
+
+    @Test
+    void appendersWaitingDuringAnFsyncShareTheNextOne() throws Exception {
+        Fsyncs fsyncs = new Fsyncs();
+        int appenders = 16;
+        try (AuditLog log = AuditLog.open(dir, key, TestLogs.options().withCheckpointRecords(1000), fsyncs)) {
+            fsyncs.hold.arm();
+            Thread first = Thread.ofPlatform().start(() -> appendSynced(log, 0));
+            fsyncs.hold.awaitHeld(); // its fsync returned; the fsync thread is held before it tells anyone
+            long sizeBefore = log.size();
+            List<Thread> others = new ArrayList<>();
+            for (int i = 1; i < appenders; i++) {
+                int n = i;
+                others.add(Thread.ofPlatform().start(() -> appendSynced(log, n)));
+            }
+            while (log.size() < sizeBefore + appenders - 1) {
+                Thread.onSpinWait(); // all of them have written their record and wait for durability
+            }
+            int fsyncsBefore = fsyncs.count.get();
+            fsyncs.hold.release();
+            first.join();
+            for (Thread t : others) {
+                t.join();
+            }
+            assertEquals(fsyncsBefore + 1, fsyncs.count.get(), "one fsync made the " + (appenders - 1)
+                    + " waiting records durable");
+            assertTrue(log.durableRecords() >= sizeBefore + appenders - 1);
+        }
+    }
+
+    private static void appendSynced(AuditLog log, int i) {
+        try {
+            log.append(TestLogs.decision(i), Durability.SYNCED);
+        } catch (AuditWriteException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void anInterruptedAppenderGetsADurableRecordAndTheLogLives() throws Exception {
+        try (AuditLog log = AuditLog.open(dir, key, TestLogs.options())) {
+            long seq;
+            Thread.currentThread().interrupt(); // a worker whose 9P request was flushed
+            try {
+                seq = log.append(TestLogs.decision(1), Durability.SYNCED);
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept for the caller");
+            } finally {
+                Thread.interrupted();
+            }
+            assertTrue(log.durableRecords() > seq);
+            log.append(TestLogs.decision(2), Durability.SYNCED);
+            assertTrue(log.writable());
+        }
+    }
+
+    @Test
+    void aFailedFsyncFailsTheWaitingAppenderAndTheLog() throws Exception {
+        AtomicBoolean failNext = new AtomicBoolean();
+        CheckpointObserver failing = Seams.failNextFsync(failNext,
+                () -> new UncheckedIOException(new java.io.IOException("injected: EIO from fdatasync")));
+        try (AuditLog log = AuditLog.open(dir, key, TestLogs.options(), failing)) {
+            failNext.set(true);
+            AuditWriteException e = assertThrows(AuditWriteException.class,
+                    () -> log.append(TestLogs.decision(1), Durability.SYNCED));
+            assertEquals(AuditWriteException.EIO, e.errno());
+            assertFalse(log.writable(), "after a failed fsync nothing on disk is certain: the log stays failed");
+            assertThrows(AuditWriteException.class, () -> log.append(TestLogs.decision(2)));
+        } catch (AuditWriteException expectedOnClose) {
+            assertEquals(AuditWriteException.EIO, expectedOnClose.errno());
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package io.p9gate.gateway.backend;
+
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Runs one backend call on the host as a guest user's mapped ids, so the kernel checks host permissions
+ * as it would for that user (a share's {@code permissions: enforce}; QEMU passthrough and diod do the same
+ * with setfsuid). Only the calling thread changes: its filesystem uid and gid (setfsuid/setfsgid, per
+ * thread in Linux) and its supplementary groups (the raw setgroups system call; glibc's wrapper would
+ * change every thread). While the fsuid is not 0 the kernel clears CAP_CHOWN, CAP_DAC_OVERRIDE,
+ * CAP_DAC_READ_SEARCH, CAP_FOWNER and CAP_FSETID from the thread's effective set, and raises them again
+ * when it returns to 0: a gateway running as root loses exactly its power over other users' files for the
+ * duration of the call.
+ */
+public final class HostCredentials {
+    static final int CAP_CHOWN = 0;
+    static final int CAP_DAC_OVERRIDE = 1;
+    static final int CAP_DAC_READ_SEARCH = 2;
+    static final int CAP_FOWNER = 3;
+    static final int CAP_FSETID = 4;
+    static final int CAP_SETGID = 6;
+    static final int CAP_SETUID = 7;
+    /** Asking setfsuid/setfsgid for an invalid id changes nothing and returns the current one. */
+    private static final int QUERY = -1;
+    private static final int[] NO_GROUPS = {};
+    private static final System.Logger LOG = System.getLogger(HostCredentials.class.getName());
+    /** A thread's own supplementary groups never change but for this class, which always puts them back. */
+    private static final ThreadLocal<int[]> OWN_GROUPS = new ThreadLocal<>();
+
+    private HostCredentials() {
+    }
+
+    @FunctionalInterface
+    public interface Call<T> {
+        T run() throws P9Exception;
+    }
+
+    /**
+     * Runs {@code call} with the calling thread's fsuid/fsgid set to {@code uid}/{@code gid} and no
+     * supplementary groups (9P2000.L does not say which groups a guest user has; none is the safe answer),
+     * then restores the thread's own credentials, whatever the call did. Six system calls when the thread has
+     * no supplementary groups of its own (a root service usually has none), eight otherwise: system calls are
+     * the whole cost, so the ids are read back only on the way in, where a failure must stop the call.
+     *
+     * @throws P9Exception EPERM without a call if the thread cannot take the ids (fail closed)
+     */
+    public static <T> T actingAs(int uid, int gid, Call<T> call) throws P9Exception {
+        if (Thread.currentThread().isVirtual()) {
+            // A virtual thread may move to another carrier between two system calls: its ids would not follow.
+            throw new P9Exception(Errno.EIO, "host permissions are only checked on platform threads");
+        }
+        int[] ownGroups = ownGroups();
+        if (ownGroups.length > 0) {
+            LinuxSyscalls.setgroupsThisThread(NO_GROUPS); // EPERM here: nothing has changed yet
+        }
+        int ownGid = LinuxSyscalls.setfsgid(gid);
+        int ownUid = LinuxSyscalls.setfsuid(uid);
+        try {
+            if (LinuxSyscalls.setfsuid(QUERY) != uid || LinuxSyscalls.setfsgid(QUERY) != gid) {
+                throw new P9Exception(Errno.EPERM, "cannot act as host uid " + Integer.toUnsignedString(uid)
+                        + " gid " + Integer.toUnsignedString(gid));
+            }
+            return call.run();
+        } finally {
+            restore(ownUid, ownGid, ownGroups);
+        }
+    }
+
+    private static int[] ownGroups() throws P9Exception {
+        int[] groups = OWN_GROUPS.get();
+        if (groups == null) {
+            groups = LinuxSyscalls.getgroups();
+            OWN_GROUPS.set(groups);
+        }
+        return groups;
+    }
+
+    /**
+     * Back to the thread's own ids. The kernel never refuses this to a process with CAP_SETUID/CAP_SETGID, which
+     * no fsuid change takes away (and a thread left as a guest user could only do less, not more).
+     */
+    private static void restore(int uid, int gid, int[] groups) {
+        LinuxSyscalls.setfsuid(uid);
+        LinuxSyscalls.setfsgid(gid);
+        if (groups.length > 0) {
+            try {
+                LinuxSyscalls.setgroupsThisThread(groups);
+            } catch (P9Exception e) {
+                LOG.log(System.Logger.Level.ERROR, "worker " + Thread.currentThread().getName()
+                        + " could not restore its supplementary groups: " + e.errno());
+                throw new IllegalStateException("could not restore the gateway's supplementary groups", e);
+            }
+        }
+    }
+
+    /** Why this process cannot enforce host permissions, or empty if it can. */
+    public static Optional<String> whyUnavailable() {
+        long capEff;
+        try {
+            capEff = effectiveCapabilities(Files.readString(Path.of("/proc/self/status")));
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.of("cannot read this process's capabilities: " + e.getMessage());
+        }
+        return whyUnavailable(capEff, LinuxSyscalls.geteuid());
+    }
+
+    /** As {@link #whyUnavailable()} for a given effective capability set and effective uid. */
+    static Optional<String> whyUnavailable(long capEff, int euid) {
+        List<String> missing = new ArrayList<>();
+        if (!has(capEff, CAP_SETUID)) {
+            missing.add("CAP_SETUID");
+        }
+        if (!has(capEff, CAP_SETGID)) {
+            missing.add("CAP_SETGID");
+        }
+        if (!missing.isEmpty()) {
+            return Optional.of("the gateway lacks " + String.join(" and ", missing)
+                    + ", needed to act as each guest user on the host (setfsuid/setfsgid)");
+        }
+        if (euid != 0) {
+            // The kernel drops the file capabilities only when the fsuid leaves 0.
+            List<String> kept = new ArrayList<>();
+            String[] names = {"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID"};
+            for (int cap = CAP_CHOWN; cap <= CAP_FSETID; cap++) {
+                if (has(capEff, cap)) {
+                    kept.add(names[cap]);
+                }
+            }
+            if (!kept.isEmpty()) {
+                return Optional.of("the gateway runs as uid " + Integer.toUnsignedString(euid) + " with "
+                        + String.join(", ", kept) + ", which the kernel does not drop for another fsuid: "
+                        + "host permissions would not be checked (run as root, or without them)");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The CapEff line of /proc/self/status. */
+    static long effectiveCapabilities(String status) {
+        for (String line : status.split("\n")) {
+            if (line.startsWith("CapEff:")) {
+                return Long.parseUnsignedLong(line.substring("CapEff:".length()).strip(), 16);
+            }
+        }
+        throw new IllegalArgumentException("no CapEff line in /proc/self/status");
+    }
+
+    private static boolean has(long caps, int cap) {
+        return (caps & (1L << cap)) != 0;
+    }
+}

@@ -1,0 +1,80 @@
+package io.p9gate.gateway.cli;
+
+import io.p9gate.gateway.server.ListenSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code serve --profile production} (R-DEP-4): the development conveniences that must never reach a shipped
+ * image are refused, each with its reason, before anything is opened. The rules look only at what serve is
+ * about to do ({@link ServePlan}), so each can be tested on its own. Gateway state inside or reachable from a
+ * share (R-POL-9) is refused in every profile, by the policy load ({@code ServedPolicyCheck}) and by
+ * {@code serve --share} ({@code GatewayState}), before these rules run.
+ */
+final class ProductionProfile {
+    private static final Set<PosixFilePermission> GROUP_OR_OTHERS = EnumSet.of(
+            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
+            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+
+    /** What serve is about to do, as far as these rules care; {@code null} where an option was not given. */
+    record ServePlan(Path policyFile, List<Path> policySources, List<ListenSpec> listeners, Path auditDir,
+                     Path auditKey) {
+        ServePlan {
+            policySources = List.copyOf(policySources);
+            listeners = List.copyOf(listeners);
+        }
+    }
+
+    private ProductionProfile() {
+    }
+
+    /** Every reason this plan may not run in production, in a fixed order; empty when it may. */
+    static List<String> refusals(ServePlan plan) {
+        List<String> why = new ArrayList<>();
+        if (plan.policyFile() == null) {
+            why.add("no --policy (serving --share without a policy is a development convenience)");
+        }
+        for (ListenSpec listener : plan.listeners()) {
+            switch (listener) {
+                case ListenSpec.Tcp tcp -> why.add("plain TCP listener " + tcp.describe()
+                        + " (no TLS: a guest's traffic and identity would be unprotected)");
+                case ListenSpec.Unix unix -> { }
+            }
+        }
+        if (plan.auditDir() == null || plan.auditKey() == null) {
+            why.add("no signed audit log (--audit-dir DIR --audit-key FILE)");
+        }
+        for (Path source : plan.policySources()) {
+            privateFile("policy", source).ifPresent(why::add);
+        }
+        if (plan.auditKey() != null) {
+            privateFile("audit key", plan.auditKey()).ifPresent(why::add);
+        }
+        return why;
+    }
+
+    /** A file others may read or change is refused: its secrets or its rules would be theirs too. */
+    private static Optional<String> privateFile(String what, Path file) {
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+            if (perms.stream().anyMatch(GROUP_OR_OTHERS::contains)) {
+                return Optional.of(what + " " + file + " is accessible by group or others ("
+                        + PosixFilePermissions.toString(perms) + "; chmod 600 it)");
+            }
+            return Optional.empty();
+        } catch (NoSuchFileException e) {
+            return Optional.of(what + " " + file + " does not exist");
+        } catch (IOException e) {
+            return Optional.of(what + " " + file + " cannot be checked: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,314 @@
+package io.p9gate.gateway.compliance;
+
+import io.p9gate.audit.CheckpointStore;
+import io.p9gate.audit.note.Checkpoint;
+import io.p9gate.audit.note.KeyFiles;
+import io.p9gate.audit.note.KeyFormatException;
+import io.p9gate.audit.note.NoteFormatException;
+import io.p9gate.audit.note.SignedNote;
+import io.p9gate.audit.note.VerifierKey;
+import io.p9gate.audit.read.AuditRecord;
+import io.p9gate.audit.read.LineHeader;
+import io.p9gate.audit.read.SegmentReader;
+import io.p9gate.audit.verify.Progress;
+import io.p9gate.audit.verify.VerificationReport;
+import io.p9gate.audit.verify.Verifier;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The audit log against what the suite did (R-AUD-1, R-AUD-2): every request it sent that the gateway must
+ * record is there, with the decision and errno the suite saw; the log verifies with the public key (the
+ * {@code audit} module's {@link Verifier}); a signed checkpoint recent enough covers every one of those
+ * records; and the policy the gateway loaded last is the policy file given to the suite.
+ */
+final class AuditChecks {
+    private static final Duration POLL = Duration.ofMillis(200);
+
+    private final Path dir;
+    private final Path publicKey;
+    private final long startSeq;
+    private final String policyDigest;
+    private final Duration wait;
+    private final Map<Probe, Long> seqs = new IdentityHashMap<>();
+    /** Digests of other policies that decided the suite's requests, with how many of them. */
+    private final Map<String, Integer> otherPolicies = new java.util.TreeMap<>();
+    /** Checks whose requests the gateway decided against the policy, though the answer looked right: why, by check id. */
+    private final Map<String, List<String>> contradictions = new HashMap<>();
+
+    private AuditChecks(Path dir, Path publicKey, long startSeq, String policyDigest, Duration wait) {
+        this.dir = dir;
+        this.publicKey = publicKey;
+        this.startSeq = startSeq;
+        this.policyDigest = policyDigest;
+        this.wait = wait;
+    }
+
+    /** Notes where the log ends before the suite sends anything: only later records can be the suite's. */
+    static AuditChecks begin(Path dir, Path publicKey, String policyDigest, Duration wait) throws IOException {
+        AtomicLong count = new AtomicLong();
+        SegmentReader.forEachLine(dir, line -> count.incrementAndGet());
+        return new AuditChecks(dir, publicKey, count.get(), policyDigest, wait);
+    }
+
+    /** By check id: requests of that check that the log shows decided otherwise than the policy says. */
+    Map<String, List<String>> contradictions() {
+        return contradictions;
+    }
+
+    /** The record each matched probe has (filled by {@link #run}). */
+    Optional<Long> seqOf(Probe probe) {
+        return Optional.ofNullable(seqs.get(probe));
+    }
+
+    void run(CheckLog log, List<Probe> probes, List<String> vms) throws IOException {
+        VerifierKey key;
+        try {
+            key = KeyFiles.readVerifierKey(publicKey);
+        } catch (KeyFormatException e) {
+            for (String id : List.of("verify", "checkpoint", "policy")) {
+                log.add(result("audit/" + id, null, "R-AUD-2", id, Status.FAILED, "", "--audit-pub: " + e.getMessage()));
+            }
+            return;
+        }
+        List<AuditRecord> records = new ArrayList<>();
+        AuditRecord[] lastPolicy = new AuditRecord[1];
+        read(records, lastPolicy);
+        for (String vm : vms) {
+            matchVm(log, vm, probes.stream().filter(p -> p.vm().equals(vm)).toList(), records);
+        }
+        policyLoaded(log, lastPolicy[0]);
+        long lastSeq = seqs.values().stream().mapToLong(Long::longValue).max().orElse(startSeq - 1);
+        checkpoint(log, key, lastSeq);
+        verify(log, key);
+    }
+
+    private void read(List<AuditRecord> records, AuditRecord[] lastPolicy) throws IOException {
+        try {
+            SegmentReader.forEachLine(dir, line -> {
+                if (!line.terminated()) {
+                    return;
+                }
+                // Most of a long-lived log predates the run: its three header fields tell what to skip.
+                Optional<LineHeader> header = LineHeader.parse(line.bytes());
+                if (header.isPresent() && header.get().seq() < startSeq && !header.get().type().startsWith("policy_")) {
+                    return;
+                }
+                try {
+                    AuditRecord r = AuditRecord.parse(line.bytes());
+                    if ("policy_load".equals(r.type()) || "policy_reload".equals(r.type())) {
+                        lastPolicy[0] = r;
+                    }
+                    if (r.seq() >= startSeq && r.isDecision()) {
+                        records.add(r);
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /**
+     * Finds each probe's record: the suite's session is the one whose walk to the run's unique "hello" name is
+     * in the log; then, per tag, records and probes pair up in order, by operation and path. A change is
+     * recorded before the host is touched ("phase=intent"); if it then fails, an outcome record with the real
+     * errno follows, and that is the errno compared.
+     */
+    private void matchVm(CheckLog log, String vm, List<Probe> probes, List<AuditRecord> records) {
+        List<Probe> wanted = probes.stream().filter(p -> p.mode() != null).toList();
+        Map<Integer, Long> sessions = new HashMap<>();
+        for (Probe p : wanted) {
+            if (p.op().equals("walk") && p.path().endsWith("-hello-" + p.connection())
+                    && !sessions.containsKey(p.connection())) {
+                records.stream().filter(r -> vm.equals(r.vm()) && "walk".equals(r.op()) && p.path().equals(r.path())
+                        && r.tag() != null && r.tag() == p.tag()).findFirst()
+                        .ifPresent(r -> sessions.put(p.connection(), r.session()));
+            }
+        }
+        Map<String, List<AuditRecord>> byTag = new HashMap<>();
+        for (AuditRecord r : records) {
+            if (vm.equals(r.vm()) && sessions.containsValue(r.session()) && r.tag() != null) {
+                byTag.computeIfAbsent(r.session() + "/" + r.tag(), k -> new ArrayList<>()).add(r);
+            }
+        }
+        Map<String, Integer> cursor = new HashMap<>();
+        List<String> problems = new ArrayList<>();
+        int required = 0;
+        for (Probe p : wanted) {
+            Long session = sessions.get(p.connection());
+            if (p.mode() == AuditMode.REQUIRED) {
+                required++;
+            }
+            if (session == null) {
+                continue;
+            }
+            String key = session + "/" + p.tag();
+            List<AuditRecord> queue = byTag.getOrDefault(key, List.of());
+            int from = cursor.getOrDefault(key, 0);
+            int at = -1;
+            for (int i = from; i < queue.size(); i++) {
+                if (queue.get(i).op().equals(p.op()) && queue.get(i).path().equals(p.path())) {
+                    at = i;
+                    break;
+                }
+            }
+            if (at < 0) {
+                if (p.mode() == AuditMode.REQUIRED) {
+                    problems.add("no record of " + p.op() + " " + p.path() + " (tag " + p.tag() + ")");
+                }
+                continue;
+            }
+            AuditRecord first = queue.get(at);
+            AuditRecord last = first;
+            int next = at + 1;
+            if (first.detail() != null && first.detail().contains("phase=intent")) {
+                for (int i = at + 1; i < queue.size(); i++) {
+                    AuditRecord r = queue.get(i);
+                    if (r.detail() != null && r.detail().contains("intent=" + first.seq())) {
+                        last = r;
+                        next = i + 1;
+                        break;
+                    }
+                }
+            }
+            cursor.put(key, next);
+            seqs.put(p, first.seq());
+            String problem = compare(p, first, last);
+            if (problem != null) {
+                problems.add(problem);
+            }
+        }
+        String title = "every request the suite sent as " + vm + " is in the audit log with its decision and errno";
+        if (sessions.isEmpty()) {
+            log.add(result(vm + "/audit/records", vm, "R-AUD-1", title, Status.FAILED, required + " requests",
+                    "no record of the suite's session (its first walk, to a name of its own, is not in the log)"));
+        } else if (problems.isEmpty()) {
+            log.add(result(vm + "/audit/records", vm, "R-AUD-1", title, Status.PASSED, required + " requests", ""));
+        } else {
+            log.add(result(vm + "/audit/records", vm, "R-AUD-1", title, Status.FAILED, required + " requests",
+                    problems.size() + " mismatches: " + String.join("; ", problems.subList(0, Math.min(8, problems.size())))));
+        }
+    }
+
+    /**
+     * What is wrong with a probe's record, or null. The errno must be what the suite saw; a decision other than
+     * the policy's is no fault of the log but of the decision, and goes to the probe's own check.
+     */
+    private String compare(Probe p, AuditRecord first, AuditRecord last) {
+        String what = p.op() + " " + p.path() + " (tag " + p.tag() + ", seq " + first.seq() + ")";
+        if (last.errno() == null || last.errno() != p.errnoCode()) {
+            return what + ": errno " + last.errno() + ", the suite saw " + p.errnoCode();
+        }
+        if (p.decision() != null && !p.decision().equals(first.decision())) {
+            contradictions.computeIfAbsent(p.checkId(), k -> new ArrayList<>()).add("the audit log shows " + what
+                    + " " + first.decision() + "ed by the gateway, where the policy says " + p.decision()
+                    + (p.errnoCode() == 0 ? "" : " (the errno came from the host)"));
+        }
+        // A refusal made before any policy was asked (an attach name the VM does not have) is recorded with
+        // policy "none"; only what the policy decides must carry its digest.
+        if (p.mode() == AuditMode.REQUIRED && first.policy() != null && !sameDigest(first.policy(), policyDigest)) {
+            otherPolicies.merge(first.policy(), 1, Integer::sum);
+        }
+        return null;
+    }
+
+    /** The gateway runs this policy file: its last (re)load record, and every decision on the suite's requests. */
+    private void policyLoaded(CheckLog log, AuditRecord last) {
+        String title = "the gateway runs this policy file (sha256 " + policyDigest + "): its last policy load, and "
+                + "every decision on the suite's requests";
+        if (last == null) {
+            log.add(result("audit/policy", null, "R-AUD-1", title, Status.FAILED, "", "no policy_load record in the log"));
+        } else if (!sameDigest(last.policy(), policyDigest)) {
+            log.add(result("audit/policy", null, "R-AUD-1", title, Status.FAILED, "record " + last.seq(),
+                    "the gateway loaded policy " + last.policy()));
+        } else if (!otherPolicies.isEmpty()) {
+            log.add(result("audit/policy", null, "R-AUD-1", title, Status.FAILED, "record " + last.seq(),
+                    "requests decided by other policies: " + otherPolicies));
+        } else {
+            log.add(result("audit/policy", null, "R-AUD-1", title, Status.PASSED, "record " + last.seq(), ""));
+        }
+    }
+
+    /** Waits (at most {@code wait}) for a signed checkpoint covering every matched record; it must be recent. */
+    private void checkpoint(CheckLog log, VerifierKey key, long lastSeq) throws IOException {
+        String title = "a signed checkpoint covers the suite's records (up to " + lastSeq + ") and is recent";
+        Instant deadline = Instant.now().plus(wait);
+        Checkpoint newest = newestSigned(key);
+        while ((newest == null || newest.size() <= lastSeq) && Instant.now().isBefore(deadline)) {
+            try {
+                Thread.sleep(POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            newest = newestSigned(key);
+        }
+        if (newest == null) {
+            log.add(result("audit/checkpoint", null, "R-AUD-2", title, Status.FAILED, "", "no checkpoint signed by "
+                    + key.name()));
+            return;
+        }
+        Duration age = Duration.between(newest.time(), Instant.now());
+        String seen = "size " + newest.size() + ", signed " + newest.time() + " (" + age.toMillis() + " ms ago)";
+        if (newest.size() <= lastSeq) {
+            log.add(result("audit/checkpoint", null, "R-AUD-2", title, Status.FAILED, seen, "none covers record "
+                    + lastSeq + " within " + wait.toSeconds() + " s"));
+        } else if (age.compareTo(wait.plus(wait)) > 0) {
+            log.add(result("audit/checkpoint", null, "R-AUD-2", title, Status.FAILED, seen, "older than " + wait.plus(wait)));
+        } else {
+            log.add(result("audit/checkpoint", null, "R-AUD-2", title, Status.PASSED, seen, ""));
+        }
+    }
+
+    private Checkpoint newestSigned(VerifierKey key) throws IOException {
+        Checkpoint newest = null;
+        for (CheckpointStore.Entry e : CheckpointStore.readAll(dir)) {
+            if (e.noteText() == null) {
+                continue;
+            }
+            try {
+                SignedNote note = SignedNote.parse(e.noteText());
+                if (note.trust(List.of(key)) == SignedNote.Trust.VERIFIED) {
+                    Checkpoint cp = Checkpoint.parse(note.body());
+                    if (newest == null || cp.size() > newest.size()) {
+                        newest = cp;
+                    }
+                }
+            } catch (NoteFormatException ignored) {
+                // a malformed note is the verifier's finding, reported by the verify check
+            }
+        }
+        return newest;
+    }
+
+    private void verify(CheckLog log, VerifierKey key) throws IOException {
+        VerificationReport report = new Verifier(List.of(key), null, Progress.NONE).verify(dir);
+        String summary = report.summary().strip();
+        log.add(result("audit/verify", null, "R-AUD-2", "the audit log verifies with the public key "
+                + publicKey.getFileName(), report.ok() ? Status.PASSED : Status.FAILED,
+                summary.lines().findFirst().orElse(""), report.ok() ? "" : summary.replace('\n', ';')));
+    }
+
+    private static boolean sameDigest(String recorded, String digest) {
+        String r = recorded.startsWith("sha256:") ? recorded.substring(7) : recorded;
+        return r.equalsIgnoreCase(digest);
+    }
+
+    private static CheckResult result(String id, String vm, String requirement, String title, Status status,
+                                      String seen, String message) {
+        return new CheckResult(id, vm, null, requirement, title, status, "", "", seen, message, List.of());
+    }
+}

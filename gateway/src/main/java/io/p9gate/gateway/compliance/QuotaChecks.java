@@ -1,0 +1,276 @@
+package io.p9gate.gateway.compliance;
+
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.SetAttr;
+import io.p9gate.policy.OpKind;
+import io.p9gate.policy.SharePath;
+import io.p9gate.policy.quota.QuotaSpec;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * Quotas (R-POL-6), probed inside each quota's scope: a write that would take the scope past its byte limit
+ * is EDQUOT, the limit is where the policy puts it (the scope fills up to its free space and not one byte
+ * further), and removing a file frees its bytes again; the same for inodes, where filling the limit is
+ * affordable ({@code --max-creates}). Bytes are probed with sparse files: a one-byte write at a large offset
+ * counts the file's whole size, so even a 20 GiB limit costs a few dozen requests and almost no disk.
+ */
+final class QuotaChecks {
+    /** Tmkdir requests outstanding at once while filling an inode limit. */
+    private static final int WINDOW = 32;
+    /** Creates sent per round while filling an inode limit (the first EDQUOT ends it). */
+    private static final int ROUND = 512;
+
+    private final CheckLog log;
+    private final Probing p;
+    private final long maxCreates;
+
+    QuotaChecks(CheckLog log, Probing p, long maxCreates) {
+        this.log = log;
+        this.p = p;
+        this.maxCreates = maxCreates;
+    }
+
+    private GuestSession s() {
+        return p.session();
+    }
+
+    private static Expected edquot(QuotaSpec q) {
+        return Expected.deny(Errno.EDQUOT, List.of(q.id()));
+    }
+
+    /** Runs the checks of one quota in {@code place} (inside its scope), or skips them when there is none. */
+    void run(QuotaSpec q, String idPrefix, Place place) throws IOException {
+        String scope = "quota " + q.subtree() + " (" + limits(q) + ")";
+        if (place == null) {
+            for (String slug : slugs(q)) {
+                new Attempt(log, s(), idPrefix + "/" + slug, p.share(), "R-POL-6", scope + ": " + slug)
+                        .skip("no place in " + q.subtree() + " where the policy lets this VM create, write and remove");
+            }
+            return;
+        }
+        if (place.scratch() && !made(place)) {
+            for (String slug : slugs(q)) {
+                new Attempt(log, s(), idPrefix + "/" + slug, p.share(), "R-POL-6", scope + ": " + slug)
+                        .skip("cannot make the scratch directory " + place.dir());
+            }
+            return;
+        }
+        try {
+            if (q.maxBytes() != QuotaSpec.UNLIMITED) {
+                bytes(q, idPrefix, scope, place);
+            }
+            if (q.maxInodes() != QuotaSpec.UNLIMITED) {
+                inodes(q, idPrefix, scope, place);
+            }
+        } finally {
+            new Cleanup(s(), p.rootFid(), place.token()).removeIn(place.scratch()
+                    ? place.dir().prefix(place.dir().depth() - 1) : place.dir());
+        }
+    }
+
+    private static List<String> slugs(QuotaSpec q) {
+        List<String> out = new ArrayList<>();
+        if (q.maxBytes() != QuotaSpec.UNLIMITED) {
+            out.addAll(List.of("bytes-over", "bytes-limit", "bytes-freed"));
+        }
+        if (q.maxInodes() != QuotaSpec.UNLIMITED) {
+            out.addAll(List.of("inodes-limit", "inodes-freed"));
+        }
+        return out;
+    }
+
+    private static String limits(QuotaSpec q) {
+        return (q.maxBytes() == QuotaSpec.UNLIMITED ? "" : q.maxBytes() + " bytes")
+                + (q.maxBytes() != QuotaSpec.UNLIMITED && q.maxInodes() != QuotaSpec.UNLIMITED ? ", " : "")
+                + (q.maxInodes() == QuotaSpec.UNLIMITED ? "" : q.maxInodes() + " inodes");
+    }
+
+    private boolean made(Place place) throws IOException {
+        SharePath dir = place.dir();
+        Step parent = s().walkTo(p.rootFid(), dir.prefix(dir.depth() - 1));
+        if (!parent.ok()) {
+            return false;
+        }
+        boolean ok = s().mkdir(parent.newFid(), Form.name(dir), 0755).ok();
+        s().release(parent.newFid());
+        return ok;
+    }
+
+    // ---- bytes --------------------------------------------------------------------------------
+
+    private void bytes(QuotaSpec q, String idPrefix, String scope, Place place) throws IOException {
+        long limit = q.maxBytes();
+        SharePath file = place.path("bytes");
+        Attempt over = new Attempt(log, s(), idPrefix + "/bytes-over", p.share(), "R-POL-6", scope
+                + ": a write making " + file + " " + (limit + 1) + " bytes long is EDQUOT");
+        int fid = create(over, place, file);
+        if (fid < 0) {
+            over.finishIfOpen();
+            skipRest(q, idPrefix, scope, "cannot create " + file, "bytes-limit", "bytes-freed");
+            return;
+        }
+        Step past = over.probe(s().write(fid, limit, new byte[] {1}).expecting(edquot(q)));
+        if (past.ok()) {
+            s().setattr(fid, new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, 0, 0, 0, 0, 0), "size 0");
+            over.note("the file was truncated again");
+        }
+        over.finishIfOpen();
+        if (past.ok()) {
+            s().release(fid);
+            skipRest(q, idPrefix, scope, "the limit is not enforced (see bytes-over)", "bytes-limit", "bytes-freed");
+            return;
+        }
+        long free = fill(fid, limit + 1);
+        Attempt at = new Attempt(log, s(), idPrefix + "/bytes-limit", p.share(), "R-POL-6", scope
+                + ": the scope takes its free space and not one byte more");
+        Step more = at.probe(s().write(fid, free, new byte[] {1}).expecting(edquot(q)));
+        at.note(free + " of " + limit + " bytes were free");
+        at.finishIfOpen();
+        s().release(fid);
+        freed(q, idPrefix, scope, place, file, free, more.errno() == Errno.EDQUOT);
+    }
+
+    /**
+     * The largest size the file can grow to: bisection between what it has (accepted) and {@code refused},
+     * growing only (each accepted write leaves the file at that size). Returns that size.
+     */
+    private long fill(int fid, long refused) throws IOException {
+        long lo = 0;
+        long hi = refused;
+        while (hi - lo > 1) {
+            long mid = lo + (hi - lo) / 2;
+            Step step = s().write(fid, mid - 1, new byte[] {1});
+            if (step.ok()) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    private void freed(QuotaSpec q, String idPrefix, String scope, Place place, SharePath file, long free,
+                       boolean atLimit) throws IOException {
+        Attempt a = new Attempt(log, s(), idPrefix + "/bytes-freed", p.share(), "R-POL-6", scope
+                + ": removing the file frees its " + free + " bytes for a new one");
+        if (!atLimit || free == 0) {
+            a.skip(free == 0 ? "the scope had no free bytes to begin with" : "the limit did not hold (see bytes-limit)");
+            return;
+        }
+        Form.inParent(p, a, file, dir -> {
+            if (a.probe(s().unlinkat(dir, Form.name(file), 0)).ok()) {
+                SharePath again = place.path("bytes2");
+                int fid = create(a, place, again);
+                if (fid >= 0) {
+                    a.probe(s().write(fid, free - 1, new byte[] {1}));
+                    s().release(fid);
+                }
+            }
+        });
+        a.finishIfOpen();
+    }
+
+    private int create(Attempt a, Place place, SharePath file) throws IOException {
+        int dir = p.walk(a, place.dir());
+        if (dir < 0) {
+            return -1;
+        }
+        Step made = a.setup(s().lcreate(dir, Form.name(file), GuestSession.O_RDWR | GuestSession.O_CREAT
+                | GuestSession.O_EXCL, 0644));
+        if (!made.ok()) {
+            s().release(dir);
+            return -1;
+        }
+        return dir; // the directory fid is now the new, open file
+    }
+
+    // ---- inodes -------------------------------------------------------------------------------
+
+    private void inodes(QuotaSpec q, String idPrefix, String scope, Place place) throws IOException {
+        long limit = q.maxInodes();
+        Attempt a = new Attempt(log, s(), idPrefix + "/inodes-limit", p.share(), "R-POL-6", scope
+                + ": creating entries in " + place.dir() + " ends with EDQUOT at the limit");
+        if (limit + 1 > maxCreates) {
+            a.skip("filling a " + limit + "-inode limit takes up to " + (limit + 1) + " creates, more than --max-creates "
+                    + maxCreates);
+            skipRest(q, idPrefix, scope, "the limit was not filled", "inodes-freed");
+            return;
+        }
+        // Directories cost one request each and can be sent many at once; where the policy allows only files,
+        // each takes a walk, a create and a clunk, one after the other.
+        boolean dirs = s().oracle().decide(p.share(), OpKind.MKDIR, place.path("i0"), null, s().gid()).allowed();
+        int dir = p.walk(a, place.dir());
+        if (dir < 0) {
+            a.finishIfOpen();
+            skipRest(q, idPrefix, scope, "cannot reach " + place.dir(), "inodes-freed");
+            return;
+        }
+        List<String> made = new ArrayList<>();
+        Step refused = null;
+        for (long next = 0; next <= limit && refused == null; next += ROUND) {
+            long from = next;
+            List<String> names = IntStream.range(0, (int) Math.min(ROUND, limit + 1 - next))
+                    .mapToObj(i -> place.name("i" + (from + i))).toList();
+            List<Step> steps = dirs ? s().mkdirs(dir, names, WINDOW) : files(dir, names);
+            for (int i = 0; i < steps.size(); i++) {
+                if (steps.get(i).ok()) {
+                    made.add(names.get(i));
+                } else if (refused == null) {
+                    refused = steps.get(i);
+                }
+            }
+        }
+        if (refused == null) {
+            a.fail(made.size() + " entries made, more than the limit of " + limit);
+        } else {
+            a.probe(refused.expecting(edquot(q)));
+            a.note(made.size() + " entries made before the limit");
+            a.finishIfOpen();
+        }
+        Attempt freed = new Attempt(log, s(), idPrefix + "/inodes-freed", p.share(), "R-POL-6", scope
+                + ": removing an entry frees its inode for a new one");
+        if (refused == null || refused.errno() != Errno.EDQUOT || made.isEmpty()) {
+            freed.skip(made.isEmpty() ? "no entry could be made" : "the limit did not hold (see inodes-limit)");
+        } else if (freed.probe(s().unlinkat(dir, made.removeLast(), dirs ? GuestSession.AT_REMOVEDIR : 0)).ok()) {
+            Step again = freed.probe(dirs ? s().mkdir(dir, place.name("again"), 0755)
+                    : files(dir, List.of(place.name("again"))).getFirst());
+            if (again.ok()) {
+                made.add(place.name("again"));
+            }
+            freed.finishIfOpen();
+        } else {
+            freed.finishIfOpen();
+        }
+        s().unlinkats(dir, made, dirs ? GuestSession.AT_REMOVEDIR : 0, WINDOW);
+        s().release(dir);
+    }
+
+    /** Empty files, one Tlcreate each (on a fresh fid walked from {@code dir}, clunked at once). */
+    private List<Step> files(int dir, List<String> names) throws IOException {
+        List<Step> steps = new ArrayList<>();
+        for (String name : names) {
+            Step clone = s().walk(dir);
+            if (!clone.ok()) {
+                steps.add(clone);
+                continue;
+            }
+            Step made = s().lcreate(clone.newFid(), name, GuestSession.O_WRONLY | GuestSession.O_CREAT
+                    | GuestSession.O_EXCL, 0644);
+            s().release(clone.newFid());
+            steps.add(made);
+            if (!made.ok()) {
+                break; // the first refusal ends the round, as with directories
+            }
+        }
+        return steps;
+    }
+
+    private void skipRest(QuotaSpec q, String idPrefix, String scope, String why, String... slugs) {
+        for (String slug : slugs) {
+            new Attempt(log, s(), idPrefix + "/" + slug, p.share(), "R-POL-6", scope + ": " + slug).skip(why);
+        }
+    }
+}

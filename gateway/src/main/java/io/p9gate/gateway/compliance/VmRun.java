@@ -1,0 +1,256 @@
+package io.p9gate.gateway.compliance;
+
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.Qid;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.policy.OpKind;
+import io.p9gate.policy.PolicyEngine;
+import io.p9gate.policy.SharePath;
+import io.p9gate.policy.model.SharePolicy;
+import io.p9gate.policy.model.VmPolicy;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * Every check of one VM: its listener (reached as that VM, R-DEP-1), protocol conformance, attaching its own
+ * shares and not another VM's, then each share in turn.
+ */
+final class VmRun {
+    /** The msize of the suite's own session: large enough for big listings, far from any limit. */
+    private static final int MSIZE = 256 * 1024;
+
+    private final Suite suite;
+    private final VmPolicy vm;
+    private VmTransport transport;
+    private GuestSession session;
+    private boolean idsDone;
+    /** Sessions as other guest ids, for replayed policy test cases: by "uid:gid". */
+    private final Map<String, IdSession> replaySessions = new LinkedHashMap<>();
+    /** The main session's attach of each share. */
+    private final Map<String, Step> mainRoots = new LinkedHashMap<>();
+    /** Connections whose session has sent its hello walk. */
+    private final java.util.Set<Integer> helloed = new java.util.HashSet<>();
+
+    /** A session as one guest uid/gid, with the root fids of the shares it attached. */
+    private record IdSession(GuestSession session, Map<String, Step> roots) {
+    }
+
+    /** What the VM runs share with the suite as a whole. */
+    interface Suite {
+        PolicyEngine engine();
+
+        /** The policy test cases to replay, if {@code --tests} was given. */
+        Optional<CaseReplay> replay();
+
+        SuiteOptions options();
+
+        CheckLog log();
+
+        ProbeLog probes();
+
+        String token();
+
+        int nextConnection();
+    }
+
+    VmRun(Suite suite, VmPolicy vm) {
+        this.suite = suite;
+        this.vm = vm;
+    }
+
+    String name() {
+        return vm.id();
+    }
+
+    CheckLog log() {
+        return suite.log();
+    }
+
+    SuiteOptions options() {
+        return suite.options();
+    }
+
+    String token() {
+        return suite.token();
+    }
+
+    GuestSession session() {
+        return session;
+    }
+
+    Optional<HostShare> host(SharePolicy share) {
+        return HostShare.open(share.hostDir());
+    }
+
+    void run() throws IOException {
+        CheckLog log = suite.log();
+        transport = VmTransport.of(vm.listen(), Optional.ofNullable(suite.options().tls().get(vm.id())));
+        log.say("VM " + vm.id() + " on " + transport.describe());
+        String listenerTitle = "the VM's listener " + transport.describe() + " serves 9P2000.L";
+        if (transport.unavailable().isPresent()) {
+            log.add(new CheckResult(vm.id() + "/listener", vm.id(), null, "R-DEP-1", listenerTitle, Status.SKIPPED, "", "",
+                    "", transport.unavailable().get() + "; none of this VM's checks ran", List.of()));
+            return;
+        }
+        Oracle oracle = new Oracle(suite.engine(), vm.id(), Integer.toUnsignedLong(suite.options().uid()));
+        P9Client client;
+        try {
+            client = transport.connect(MSIZE);
+            RMessage.Rversion v = client.version(MSIZE, P9Client.VERSION);
+            if (!P9Client.VERSION.equals(v.version())) {
+                client.close();
+                throw new IOException("Rversion \"" + v.version() + "\"");
+            }
+        } catch (IOException | P9Exception e) {
+            log.add(new CheckResult(vm.id() + "/listener", vm.id(), null, "R-DEP-1", listenerTitle, Status.FAILED,
+                    "connect, Tversion", "Rversion \"9P2000.L\"", "error", e.getMessage() + "; none of this VM's checks ran",
+                    List.of()));
+            return;
+        }
+        log.add(new CheckResult(vm.id() + "/listener", vm.id(), null, "R-DEP-1", listenerTitle, Status.PASSED,
+                "connect, Tversion", "Rversion \"9P2000.L\"", "Rversion \"9P2000.L\" msize " + client.msize(), "", List.of()));
+        String attachable = vm.shares().keySet().stream()
+                .filter(s -> oracle.decide(s, OpKind.WALK, SharePath.ROOT).allowed()).findFirst().orElse(null);
+        new ProtocolChecks(log, transport, vm.id(), attachable).run();
+        session = new GuestSession(client, suite.nextConnection(), oracle, suite.probes(), suite.options().uid(),
+                suite.options().gid());
+        try {
+            Map<SharePolicy, Step> attached = new LinkedHashMap<>();
+            for (SharePolicy share : vm.shares().values()) {
+                Step step = attach(share);
+                attached.put(share, step);
+                mainRoots.put(share.name(), step);
+            }
+            foreignShares();
+            for (Map.Entry<SharePolicy, Step> e : attached.entrySet()) {
+                Step step = e.getValue();
+                if (step.ok()) {
+                    Qid qid = ((RMessage.Rattach) step.reply().message()).qid();
+                    new ShareRun(this, e.getKey(), step.newFid(), qid).run();
+                }
+            }
+            unplacedCases();
+        } finally {
+            session.close();
+            replaySessions.values().forEach(s -> s.session().close());
+        }
+    }
+
+    /** Tattach of one of the VM's own shares; the first one attached also identifies the session in the audit log. */
+    private Step attach(SharePolicy share) throws IOException {
+        Attempt a = new Attempt(suite.log(), session, vm.id() + "/" + share.name() + "/attach", share.name(), "R-DEP-1",
+                "Tattach of the VM's share " + share.name() + " on its listener");
+        Step step = a.probe(session.attach(share.name()));
+        hello(session, step);
+        a.finishIfOpen();
+        return step;
+    }
+
+    /**
+     * After a session's first successful attach, a walk to a name nobody else uses: the audit check finds the
+     * session's records by it.
+     */
+    private void hello(GuestSession s, Step attach) throws IOException {
+        if (attach.ok() && !helloed.contains(s.connection())) {
+            helloed.add(s.connection());
+            s.release(s.walk(attach.newFid(), token() + "-hello-" + s.connection()).newFid());
+        }
+    }
+
+    /** Replays the policy test cases of one share, each as its uid and gid (R-POL-2). */
+    void replay(SharePolicy share, ShareView view, Optional<Probing.OwnPlace> own, String idPrefix) throws IOException {
+        Optional<CaseReplay> replay = suite.replay();
+        if (replay.isEmpty()) {
+            return;
+        }
+        for (CaseReplay.Placed placed : replay.get().casesOf(suite.engine().policy(), vm.id(), share.name())) {
+            IdSession as = sessionAs((int) placed.c().uid(), (int) placed.c().gid());
+            Step root = as.roots().computeIfAbsent(share.name(), name -> attachQuietly(as.session(), name));
+            if (root == null || !root.ok()) {
+                new Attempt(suite.log(), as.session(), idPrefix + "/" + placed.slug(), share.name(), "R-POL-2",
+                        "policy test case \"" + placed.c().name() + "\"").skip("cannot attach " + share.name()
+                        + " as uid " + placed.c().uid() + ": " + (root == null ? "connection failed" : root.reply().describe()));
+                continue;
+            }
+            Probing probing = new Probing(as.session(), root.newFid(), share.name(), view, own, token(), p -> false);
+            CaseReplay.run(suite.log(), probing, idPrefix, placed);
+        }
+    }
+
+    private IdSession sessionAs(int uid, int gid) throws IOException {
+        if (uid == suite.options().uid() && gid == suite.options().gid()) {
+            return replaySessions.computeIfAbsent(uid + ":" + gid, k -> new IdSession(session, mainRoots));
+        }
+        IdSession existing = replaySessions.get(uid + ":" + gid);
+        if (existing != null) {
+            return existing;
+        }
+        P9Client client = transport.connect(MSIZE);
+        try {
+            client.version(MSIZE, P9Client.VERSION);
+        } catch (P9Exception e) {
+            client.close();
+            throw new IOException("Tversion as uid " + uid + ": " + e.getMessage(), e);
+        }
+        IdSession made = new IdSession(new GuestSession(client, suite.nextConnection(),
+                new Oracle(suite.engine(), vm.id(), Integer.toUnsignedLong(uid)), suite.probes(), uid, gid),
+                new LinkedHashMap<>());
+        replaySessions.put(uid + ":" + gid, made);
+        return made;
+    }
+
+    private Step attachQuietly(GuestSession s, String share) {
+        try {
+            Step step = s.attach(share);
+            hello(s, step);
+            return step;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Cases of this VM that name a share it does not have, or a path outside its shares: skipped, saying so. */
+    private void unplacedCases() {
+        suite.replay().ifPresent(replay -> replay.unplaced(suite.engine().policy(), vm.id()).forEach(placed ->
+                new Attempt(suite.log(), session, vm.id() + "/case/" + placed.slug(), null, "R-POL-2",
+                        "policy test case \"" + placed.c().name() + "\" (" + placed.c().pos() + ")")
+                        .skip("the case lies nowhere in the running policy: " + placed.error())));
+    }
+
+    /** Attach names of other VMs' shares (and one nobody has) are refused on this VM's listener. */
+    private void foreignShares() throws IOException {
+        TreeSet<String> foreign = new TreeSet<>();
+        suite.engine().policy().vms().values().stream().filter(other -> !other.id().equals(vm.id()))
+                .forEach(other -> foreign.addAll(other.shares().keySet()));
+        foreign.removeAll(vm.shares().keySet());
+        foreign.add(token() + "-none");
+        for (String name : foreign) {
+            Attempt a = new Attempt(suite.log(), session, vm.id() + "/attach-refused/" + name, null, "R-DEP-1",
+                    "Tattach of " + (name.startsWith(token()) ? "a share nobody has" : "another VM's share " + name)
+                            + " is refused");
+            Step step = a.probe(session.attach(name));
+            if (step.ok()) {
+                session.release(step.newFid());
+                a.fail("attached");
+            } else if (step.errno() == Errno.ENOENT || step.errno() == Errno.EACCES) {
+                a.pass("");
+            } else {
+                a.fail("refused with " + step.errno() + ", not ENOENT or EACCES");
+            }
+        }
+    }
+
+    /** The id checks on the suite's own file, in the first share where the VM may create one. */
+    void idsOnce(Probing probing, String idPrefix) throws IOException {
+        if (!idsDone) {
+            idsDone = true;
+            IdChecks.created(suite.log(), probing, idPrefix, host(vm.shares().get(probing.share())));
+        }
+    }
+}

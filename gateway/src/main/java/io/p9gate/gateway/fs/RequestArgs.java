@@ -1,0 +1,187 @@
+package io.p9gate.gateway.fs;
+
+import io.p9gate.gateway.backend.LinuxSyscalls;
+import io.p9gate.gateway.proto.P9Exception;
+import java.util.List;
+
+/**
+ * What a request asks beyond its {@link Operation} and paths, typed: the decision reads these fields, never the
+ * human-readable {@link #describe() description}, which exists only for the audit record (rewording it must not
+ * change what is allowed). Each kind also knows which of its strings are guest-chosen names, checked once
+ * before any decision ({@link #checkNames()}).
+ */
+public sealed interface RequestArgs {
+    /** How the audit record's detail shows these arguments (never read by a decision). */
+    String describe();
+
+    /** Refuses names no entry can have (EINVAL, ENAMETOOLONG) before the request is decided. */
+    default void checkNames() throws P9Exception {
+    }
+
+    /** Nothing beyond the operation and its path (attach, getattr, statfs, readlink, fsync, clunk, xattr list). */
+    record None() implements RequestArgs {
+        @Override
+        public String describe() {
+            return "";
+        }
+    }
+
+    RequestArgs NONE = new None();
+
+    /** Twalk: the elements walked, in order ("." and ".." included). */
+    record Walk(List<String> names) implements RequestArgs {
+        public Walk {
+            names = List.copyOf(names);
+        }
+
+        @Override
+        public String describe() {
+            return String.join("/", names);
+        }
+
+        @Override
+        public void checkNames() throws P9Exception {
+            for (String name : names) {
+                GuestNames.checkWalkElement(name);
+            }
+        }
+    }
+
+    /** Tlopen with these host open flags. */
+    record Open(int hostFlags) implements RequestArgs {
+        /** Whether the open may change the file: write access, O_TRUNC or O_APPEND. */
+        public boolean writes() {
+            return (hostFlags & 3) != LinuxSyscalls.O_RDONLY
+                    || (hostFlags & (LinuxSyscalls.O_TRUNC | LinuxSyscalls.O_APPEND)) != 0;
+        }
+
+        @Override
+        public String describe() {
+            return flags(hostFlags);
+        }
+    }
+
+    /**
+     * Tlcreate of {@code name}. Without {@code exclusive} (O_EXCL) an existing file of that name is opened instead,
+     * with {@link #opens() these flags}.
+     */
+    record Create(String name, int hostFlags, int mode, boolean exclusive) implements RequestArgs {
+        /** The open this create also is, when the name exists. */
+        public Open opens() {
+            return new Open(hostFlags);
+        }
+
+        @Override
+        public String describe() {
+            return flags(hostFlags) + " mode=" + Integer.toOctalString(mode);
+        }
+
+        @Override
+        public void checkNames() throws P9Exception {
+            GuestNames.checkEntry(name);
+        }
+    }
+
+    /** Tread, Twrite, Treaddir at {@code offset} of an opened file or directory. */
+    record FileIo(long offset) implements RequestArgs {
+        @Override
+        public String describe() {
+            return "offset=" + offset;
+        }
+    }
+
+    /** Tread on a Txattrwalk fid, Twrite on a Txattrcreate fid: the value of attribute {@code name}. */
+    record XattrIo(String name, long offset) implements RequestArgs {
+        @Override
+        public String describe() {
+            return "xattr " + name;
+        }
+    }
+
+    /** Txattrwalk of one attribute, Txattrcreate, and the commit of its value at clunk. */
+    record Xattr(String name) implements RequestArgs {
+        @Override
+        public String describe() {
+            return name;
+        }
+    }
+
+    /** Tsetattr: which fields ({@code SetAttr.valid}). */
+    record SetAttr(int valid) implements RequestArgs {
+        @Override
+        public String describe() {
+            return "valid=0x" + Integer.toHexString(valid);
+        }
+    }
+
+    /** Tmkdir (directory true) or Tmknod of {@code name} with this mode (set-id bits already dropped). */
+    record Make(String name, int mode, boolean directory, int major, int minor) implements RequestArgs {
+        @Override
+        public String describe() {
+            String text = "mode=" + Integer.toOctalString(mode);
+            return directory ? text : text + " dev=" + major + ":" + minor;
+        }
+
+        @Override
+        public void checkNames() throws P9Exception {
+            GuestNames.checkEntry(name);
+        }
+    }
+
+    /** Tsymlink: the new link {@code name}; {@code target} is text, never a path of the share. */
+    record Symlink(String name, String target) implements RequestArgs {
+        @Override
+        public String describe() {
+            return "target=" + target;
+        }
+
+        @Override
+        public void checkNames() throws P9Exception {
+            GuestNames.checkEntry(name);
+        }
+    }
+
+    /** Tlink and Trename (the new name), Trenameat (the old name, then the new one): directory entries named. */
+    record EntryNames(List<String> names) implements RequestArgs {
+        public EntryNames {
+            names = List.copyOf(names);
+        }
+
+        @Override
+        public String describe() {
+            return "";
+        }
+
+        @Override
+        public void checkNames() throws P9Exception {
+            for (String name : names) {
+                GuestNames.checkEntry(name);
+            }
+        }
+    }
+
+    /** Tunlinkat of {@code name}; {@code directory} is AT_REMOVEDIR. */
+    record Unlink(String name, boolean directory) implements RequestArgs {
+        @Override
+        public String describe() {
+            return directory ? "dir" : "";
+        }
+
+        @Override
+        public void checkNames() throws P9Exception {
+            GuestNames.checkEntry(name);
+        }
+    }
+
+    /** Tlock and Tgetlock: the lock type and byte range. */
+    record Lock(int type, long start, long length) implements RequestArgs {
+        @Override
+        public String describe() {
+            return "type=" + type + " start=" + start + " length=" + length;
+        }
+    }
+
+    private static String flags(int hostFlags) {
+        return "flags=0x" + Integer.toHexString(hostFlags);
+    }
+}

@@ -1,0 +1,28 @@
+package io.p9gate.gateway.fs;
+
+import io.p9gate.gateway.session.ConnectionContext;
+import java.util.List;
+
+/**
+ * What differs between the gateway's modes, and only that: which VM a connection speaks for, which share directories
+ * exist and which of them a VM's new session gets, and the choke point (decisions, id mapping, quotas) of that
+ * session. {@link ShareServerFactory} takes it as a parameter and does everything else - opening each directory
+ * once, the session's handler, recording each session's start and end (R-AUD-1) - in one way for every mode.
+ * Implementations must be thread-safe.
+ */
+public interface ShareAccess {
+    /** Every share directory to open at start; one that cannot be opened stops the start. */
+    List<ShareDir> directories();
+
+    /** The VM a connection speaks for: from the transport only, never from what the guest says (R-DEP-1). */
+    String vmOf(ConnectionContext connection);
+
+    /**
+     * The shares a new session of {@code vm} may attach, as things are now (a policy reload can take one away);
+     * one that was not among the {@link #directories()} opened at start is left out (it needs a restart).
+     */
+    List<ShareDir> sharesOf(String vm);
+
+    /** The choke point of one session of {@code vm}, recording in {@code audit}. */
+    GuardedFs guard(String vm, long sessionId, AuditTrail audit);
+}

@@ -1,0 +1,27 @@
+package io.p9gate.gateway.fs;
+
+/**
+ * Per-share settings that keep the host safe from guest requests, asked on every request so a policy reload
+ * applies at once: what a guest's device node becomes (R-CONF-2) and whether host permissions are checked as
+ * the guest user (docs/policy.md, "Who is the principal").
+ */
+@FunctionalInterface
+public interface ShareSafety {
+    /**
+     * @param mapsDevices         Tmknod of a character or block device is stored mapped ({@code devices: mapped});
+     *                            otherwise it is refused with EPERM
+     * @param enforcesPermissions every backend call acts on the host as the request's mapped guest uid/gid
+     *                            ({@code permissions: enforce})
+     * @param devicesRule         the rule id a refused device node is recorded with
+     */
+    record Settings(boolean mapsDevices, boolean enforcesPermissions, String devicesRule) {
+    }
+
+    /** Device nodes refused, the gateway's own credentials. */
+    Settings DEFAULTS = new Settings(false, false, "devices");
+
+    /** The gateway without a policy: every share has the defaults. */
+    ShareSafety NONE = share -> DEFAULTS;
+
+    Settings of(String share);
+}

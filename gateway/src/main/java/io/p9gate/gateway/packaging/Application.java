@@ -1,0 +1,61 @@
+package io.p9gate.gateway.packaging;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+
+/**
+ * The application jars to package, as Maven leaves them in the gateway module: {@code p9gate-gateway-V.jar} in
+ * DIR and its runtime dependencies in {@code DIR/lib} ({@code mvn package}, which {@code ./p9gate} runs).
+ *
+ * @param version the gateway jar's {@code Implementation-Version}
+ */
+record Application(Path gatewayJar, List<Path> libraries, String version) {
+
+    /** The jars as archived, gateway first then the rest by name: {@code lib/NAME}. */
+    List<Path> jars() {
+        return Stream.concat(Stream.of(gatewayJar), libraries.stream()).toList();
+    }
+
+    static Application find(Path dir) throws PackagingException {
+        Path gateway;
+        List<Path> libraries;
+        try (Stream<Path> top = Files.list(dir)) {
+            List<Path> candidates = top.filter(p -> p.getFileName().toString().matches("p9gate-gateway-.*\\.jar"))
+                    .filter(p -> !p.getFileName().toString().matches(".*-(tests|sources|javadoc)\\.jar")).sorted().toList();
+            if (candidates.size() != 1) {
+                throw new PackagingException("expected one p9gate-gateway-*.jar in " + dir + ", found " + candidates.size()
+                        + " (build it: mvn -DskipTests package, or run ./p9gate once)");
+            }
+            gateway = candidates.getFirst();
+        } catch (IOException e) {
+            throw new PackagingException("cannot read the application directory " + dir + ": " + e.getMessage(), e);
+        }
+        try (Stream<Path> lib = Files.list(dir.resolve("lib"))) {
+            libraries = lib.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().toList();
+        } catch (IOException e) {
+            throw new PackagingException("cannot read " + dir.resolve("lib") + " (the gateway's runtime dependencies, "
+                    + "from mvn package): " + e.getMessage(), e);
+        }
+        for (Path jar : Stream.concat(Stream.of(gateway), libraries.stream()).toList()) {
+            SafeNames.requireSafe("jar name", jar.getFileName().toString());
+        }
+        return new Application(gateway, libraries, implementationVersion(gateway));
+    }
+
+    private static String implementationVersion(Path jar) throws PackagingException {
+        try (JarFile file = new JarFile(jar.toFile())) {
+            String version = file.getManifest() == null ? null
+                    : file.getManifest().getMainAttributes().getValue("Implementation-Version");
+            if (version == null || version.isBlank()) {
+                throw new PackagingException(jar + " has no Implementation-Version in its manifest");
+            }
+            return SafeNames.requireSafe("version", version);
+        } catch (IOException e) {
+            throw new PackagingException("cannot read " + jar + ": " + e.getMessage(), e);
+        }
+    }
+}

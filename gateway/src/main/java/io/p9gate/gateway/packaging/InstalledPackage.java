@@ -1,0 +1,83 @@
+package io.p9gate.gateway.packaging;
+
+import io.p9gate.audit.note.KeyFiles;
+import io.p9gate.audit.note.KeyFormatException;
+import io.p9gate.audit.note.SignedNote;
+import io.p9gate.audit.note.VerifierKey;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code p9gate package verify}: an extracted or installed package checked against its manifest, and the
+ * manifest against its signature: every entry present with its mode, content and link target, nothing extra.
+ */
+public final class InstalledPackage {
+    /** The outcome; {@code problems} empty means the tree is exactly what was packaged (and signed, if asked). */
+    public record Report(Map<String, String> header, int entries, List<String> problems, String signature) {
+        public boolean ok() {
+            return problems.isEmpty();
+        }
+    }
+
+    private InstalledPackage() {
+    }
+
+    /** The manifest's header (image, version, java, ...) of the package installed at {@code root}, if it is one. */
+    public static Optional<Map<String, String>> header(Path root) {
+        try {
+            return Optional.of(Manifest.parse(Files.readString(root.resolve(Manifest.FILE), StandardCharsets.UTF_8))
+                    .header());
+        } catch (IOException | PackagingException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** @param keys the public keys a signature must verify against; empty: the signature is not checked */
+    public static Report verify(Path root, List<Path> keys) throws PackagingException, IOException {
+        String manifest;
+        try {
+            manifest = Files.readString(root.resolve(Manifest.FILE), StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new PackagingException("no " + Manifest.FILE + " in " + root + ": not an extracted p9gate package");
+        }
+        Manifest.Parsed parsed = Manifest.parse(manifest);
+        List<String> problems = new ArrayList<>();
+        String signature = signature(root, manifest, keys, problems);
+        problems.addAll(Manifest.differences(parsed, root));
+        return new Report(parsed.header(), parsed.entries().size(), problems, signature);
+    }
+
+    private static String signature(Path root, String manifest, List<Path> keyFiles, List<String> problems)
+            throws PackagingException, IOException {
+        Path file = root.resolve(ManifestSignature.FILE);
+        if (keyFiles.isEmpty()) {
+            return Files.exists(file) ? "present, not checked (give --key)" : "none";
+        }
+        if (!Files.exists(file)) {
+            problems.add(ManifestSignature.FILE + ": missing, and a signature was required (--key)");
+            return "missing";
+        }
+        List<VerifierKey> keys = new ArrayList<>();
+        for (Path k : keyFiles) {
+            try {
+                keys.add(KeyFiles.readVerifierKey(k));
+            } catch (KeyFormatException e) {
+                throw new PackagingException("public key " + k + ": " + e.getMessage(), e);
+            }
+        }
+        SignedNote.Trust trust = ManifestSignature.check(manifest, Files.readString(file, StandardCharsets.UTF_8), keys);
+        switch (trust) {
+            case VERIFIED -> { }
+            case BAD_SIGNATURE -> problems.add(ManifestSignature.FILE + ": the signature does not match the manifest");
+            case UNKNOWN_KEY -> problems.add(ManifestSignature.FILE + ": not signed by any of the given keys");
+        }
+        return trust == SignedNote.Trust.VERIFIED ? "verified" : "NOT verified";
+    }
+}

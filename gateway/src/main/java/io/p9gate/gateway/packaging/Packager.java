@@ -1,0 +1,271 @@
+package io.p9gate.gateway.packaging;
+
+import io.p9gate.audit.note.KeyFiles;
+import io.p9gate.audit.note.KeyFormatException;
+import io.p9gate.audit.note.SigningKey;
+import io.p9gate.policy.PolicyEngine;
+import io.p9gate.policy.lint.Finding;
+import io.p9gate.policy.lint.Linter;
+import io.p9gate.policy.load.PolicyLoadException;
+import io.p9gate.policy.load.PolicyValidator;
+import io.p9gate.policy.model.ProtectedPaths;
+import io.p9gate.policy.protect.StatePath;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * {@code p9gate package} (R-DEP-2, issue 9 item 1): one self-contained tarball per ECU image, built on the build
+ * host. Layout under the install prefix: {@code bin/p9gate} (launcher), {@code runtime/} (jlink), {@code lib/}
+ * (jars), {@code etc/p9gate/policy.yaml} (+ its Cedar files), {@code systemd/p9gate.service}, {@code MANIFEST}
+ * and, signed, {@code MANIFEST.sig}. The same inputs give the same bytes: entries sorted, fixed modes, owner
+ * 0:0, one mtime ({@code SOURCE_DATE_EPOCH}, else 0), gzip without name or time. A policy that fails
+ * {@code policy check --strict} is not packaged.
+ */
+public final class Packager {
+    static final String POLICY = "etc/p9gate/policy.yaml";
+    static final String UNIT = "systemd/p9gate.service";
+    static final String LAUNCHER_TEMPLATE = "bin/p9gate-packaged";
+    private static final int DIR_MODE = 0755;
+    private static final int PRIVATE_DIR_MODE = 0700;
+    private static final int FILE_MODE = 0644;
+    private static final int EXEC_MODE = 0755;
+    private static final int PRIVATE_FILE_MODE = 0600;
+
+    /**
+     * What to package.
+     *
+     * @param appDir        the gateway module's build output (jar + lib/)
+     * @param signKey       private key signing the manifest, or null
+     * @param versionSuffix appended to the application version, or null
+     * @param prefix        where the tree is installed on the target (paths in the unit)
+     * @param auditDir      the audit log directory on the target, or null for the policy's protect.audit
+     * @param auditKey      the audit key file on the target, or null for protect.keys/audit.key
+     * @param mtime         every entry's modification time, in seconds
+     */
+    public record Request(Path policy, Path outDir, Path appDir, Path signKey, String versionSuffix, String prefix,
+                          String auditDir, String auditKey, long mtime) {
+    }
+
+    /** What was written. */
+    public record Result(Path tarball, String sha256, long bytes, int entries, String image, String version,
+                         boolean signed, List<String> hostWarnings) {
+    }
+
+    private Packager() {
+    }
+
+    public static Result build(Request request) throws PackagingException, IOException {
+        PolicyEngine engine = load(request.policy());
+        List<String> hostWarnings = checkStrict(engine);
+        String image = SafeNames.requireSafe("image", engine.policy().image());
+        String suffix = request.versionSuffix() == null ? ""
+                : SafeNames.requireSafeSuffix(request.versionSuffix());
+        AuditPaths audit = auditPaths(engine.policy().protectedPaths(), request);
+        checkStateOutsideShares(engine, audit);
+        Application app = Application.find(request.appDir());
+        String version = app.version() + suffix;
+        SystemdUnit.Settings unit = new SystemdUnit.Settings(image, version, request.prefix(), audit.dir(), audit.key());
+        String unitText = SystemdUnit.render(engine, unit); // before jlink: a path the unit cannot say fails fast
+        SigningKey key = request.signKey() == null ? null : signingKey(request.signKey());
+        String name = "p9gate-" + image + "-" + version + "-linux-" + arch();
+
+        Path staging = Files.createTempDirectory("p9gate-package-");
+        try {
+            List<TreeEntry> entries = stage(staging, engine, app, unitText);
+            Map<String, String> header = new LinkedHashMap<>();
+            header.put("image", image);
+            header.put("version", version);
+            header.put("p9gate", app.version());
+            header.put("java", RuntimeImage.javaVersion());
+            header.put("modules", String.join(",", RuntimeImage.MODULES));
+            header.put("prefix", unit.prefix());
+            header.put("policy", engine.digest() + " " + POLICY);
+            List<String> components = new ArrayList<>();
+            for (Path jar : app.jars()) {
+                components.add(Components.of(jar, "lib/" + jar.getFileName()));
+            }
+            String manifest = Manifest.write(header, components, entries);
+            Path manifestFile = Files.writeString(staging.resolve(Manifest.FILE), manifest, StandardCharsets.UTF_8);
+            entries.add(new TreeEntry.RegularFile(Manifest.FILE, FILE_MODE, manifestFile));
+            if (key != null) {
+                Path signature = Files.writeString(staging.resolve(ManifestSignature.FILE),
+                        ManifestSignature.sign(manifest, key), StandardCharsets.UTF_8);
+                entries.add(new TreeEntry.RegularFile(ManifestSignature.FILE, FILE_MODE, signature));
+            }
+            entries.sort(Comparator.naturalOrder());
+            Path tarball = writeTarball(request.outDir(), name, entries, request.mtime());
+            Files.copy(manifestFile, request.outDir().resolve(name + ".manifest"), StandardCopyOption.REPLACE_EXISTING);
+            if (key != null) {
+                Files.copy(staging.resolve(ManifestSignature.FILE), request.outDir().resolve(name + ".manifest.sig"),
+                        StandardCopyOption.REPLACE_EXISTING);
+            }
+            return new Result(tarball, Manifest.sha256(tarball), Files.size(tarball), entries.size(), image, version,
+                    key != null, hostWarnings);
+        } finally {
+            deleteTree(staging);
+        }
+    }
+
+    private static PolicyEngine load(Path policy) throws PackagingException {
+        try {
+            return PolicyEngine.load(policy.toAbsolutePath().normalize());
+        } catch (PolicyLoadException e) {
+            throw new PackagingException(e.pos() + ": " + e.reason() + " (not packaged)", e);
+        }
+    }
+
+    /**
+     * {@code policy check --strict}: any lint finding refuses the policy, except those about this host's
+     * directories (the share directories exist on the ECU, not on the build host); those are returned.
+     */
+    private static List<String> checkStrict(PolicyEngine engine) throws PackagingException {
+        List<Finding> findings = Linter.lint(engine.policy());
+        for (Finding finding : findings) {
+            if (!finding.aboutThisHost()) {
+                throw new PackagingException(finding + " (policy check --strict fails: not packaged)");
+            }
+        }
+        return findings.stream().map(Finding::toString).toList();
+    }
+
+    /** Where the audit log and its signing key are on the target. */
+    private record AuditPaths(String dir, String key) {
+    }
+
+    /** The options, else the policy's protect: paths. */
+    private static AuditPaths auditPaths(ProtectedPaths protect, Request request) throws PackagingException {
+        String auditDir = request.auditDir() != null ? request.auditDir()
+                : protect.auditDir() != null ? protect.auditDir().toString() : null;
+        String auditKey = request.auditKey() != null ? request.auditKey()
+                : protect.keyDir() != null ? protect.keyDir().resolve("audit.key").toString() : null;
+        if (auditDir == null || auditKey == null) {
+            throw new PackagingException("the production unit needs the audit log's directory and key: set protect.audit "
+                    + "and protect.keys in the policy, or give --audit-dir and --audit-key");
+        }
+        return new AuditPaths(auditDir, auditKey);
+    }
+
+    /**
+     * R-POL-9 for the paths the unit will run with (the policy load checked the policy's own): as far as the build
+     * host can tell, i.e. by path; serve checks again on the ECU, where the directories exist.
+     */
+    private static void checkStateOutsideShares(PolicyEngine engine, AuditPaths audit) throws PackagingException {
+        List<StatePath> state = List.of(new StatePath("audit directory", Path.of(audit.dir())),
+                new StatePath("audit signing key", Path.of(audit.key())),
+                new StatePath("pid file", Path.of(SystemdUnit.PID_FILE)));
+        try {
+            PolicyValidator.checkShares(engine.policy(), state);
+        } catch (PolicyLoadException e) {
+            throw new PackagingException(e.pos() + ": " + e.reason() + " (not packaged)", e);
+        }
+    }
+
+    private static SigningKey signingKey(Path file) throws PackagingException {
+        try {
+            return KeyFiles.readSigningKey(file);
+        } catch (KeyFormatException e) {
+            throw new PackagingException("signing key: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new PackagingException("cannot read signing key " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Builds the generated parts in {@code staging} and lists every entry of the tree. */
+    private static List<TreeEntry> stage(Path staging, PolicyEngine engine, Application app, String unit)
+            throws PackagingException, IOException {
+        Map<String, TreeEntry> tree = new TreeMap<>();
+        Path runtime = staging.resolve("runtime");
+        RuntimeImage.link(runtime);
+        addTree(tree, runtime, "runtime");
+        for (Path jar : app.jars()) {
+            add(tree, new TreeEntry.RegularFile("lib/" + jar.getFileName(), FILE_MODE, jar));
+        }
+        String classpath = String.join(":", app.jars().stream()
+                .map(jar -> "$P9GATE_HOME/lib/" + jar.getFileName()).toList());
+        Path launcher = Files.writeString(staging.resolve("p9gate"),
+                Templates.read(LAUNCHER_TEMPLATE).replace("@CLASSPATH@", classpath), StandardCharsets.UTF_8);
+        add(tree, new TreeEntry.RegularFile("bin/p9gate", EXEC_MODE, launcher));
+        Path unitFile = Files.writeString(staging.resolve("p9gate.service"), unit, StandardCharsets.UTF_8);
+        add(tree, new TreeEntry.RegularFile(UNIT, FILE_MODE, unitFile));
+        Path policy = engine.policy().source();
+        add(tree, new TreeEntry.RegularFile(POLICY, PRIVATE_FILE_MODE, policy));
+        for (Path cedar : engine.policy().cedarFiles()) {
+            Path relative = policy.getParent().relativize(cedar);
+            if (relative.startsWith("..")) {
+                throw new PackagingException("Cedar file " + cedar + " is not beside the policy (below "
+                        + policy.getParent() + "): it could not be found at the same place after installing");
+            }
+            add(tree, new TreeEntry.RegularFile("etc/p9gate/" + relative, PRIVATE_FILE_MODE, cedar));
+        }
+        tree.put("etc/p9gate", new TreeEntry.Directory("etc/p9gate", PRIVATE_DIR_MODE));
+        return new ArrayList<>(tree.values());
+    }
+
+    /** Adds an entry and, where missing, its parent directories (mode 0755). */
+    private static void add(Map<String, TreeEntry> tree, TreeEntry entry) {
+        tree.put(entry.path(), entry);
+        for (Path parent = Path.of(entry.path()).getParent(); parent != null; parent = parent.getParent()) {
+            tree.putIfAbsent(parent.toString(), new TreeEntry.Directory(parent.toString(), DIR_MODE));
+        }
+    }
+
+    /** A directory tree as built (jlink's output): modes are normalised to 0755/0644 by the owner's x bit. */
+    private static void addTree(Map<String, TreeEntry> tree, Path root, String as) throws IOException {
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted().toList()) {
+                String path = as + (p.equals(root) ? "" : "/" + root.relativize(p));
+                if (Files.isSymbolicLink(p)) {
+                    add(tree, new TreeEntry.Symlink(path, Files.readSymbolicLink(p).toString()));
+                } else if (Files.isDirectory(p)) {
+                    add(tree, new TreeEntry.Directory(path, DIR_MODE));
+                } else {
+                    add(tree, new TreeEntry.RegularFile(path, Files.isExecutable(p) ? EXEC_MODE : FILE_MODE, p));
+                }
+            }
+        }
+    }
+
+    private static Path writeTarball(Path outDir, String name, List<TreeEntry> entries, long mtime) throws IOException {
+        Files.createDirectories(outDir);
+        Path tarball = outDir.resolve(name + ".tar.gz");
+        Path partial = outDir.resolve(name + ".tar.gz.partial");
+        try (OutputStream out = Files.newOutputStream(partial)) {
+            TarGzWriter.write(entries, mtime, out);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(partial);
+            throw e;
+        }
+        return Files.move(partial, tarball, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The machine name in the tarball's name, as Debian and most tarballs spell it. */
+    static String arch() {
+        String arch = System.getProperty("os.arch");
+        return switch (arch) {
+            case "amd64", "x86_64" -> "x86_64";
+            default -> arch;
+        };
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.p9gate.gateway.policyadapter;
+
+import io.p9gate.policy.PolicyHolder;
+import io.p9gate.policy.PolicyHolder.ReloadResult;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * How {@code p9gate policy reload} learns what a running gateway made of its SIGHUP: beside the pid file
+ * ({@code p9gate.pid} -> {@code p9gate.pid.reload}) the gateway keeps one line, {@code PID GENERATION
+ * loaded|kept DIGEST [REASON]}, replaced atomically after every reload. The generation counts reloads
+ * since the start (0 = the policy loaded at start), so a waiting command sees its own reload's line.
+ */
+public final class ReloadOutcomeFile {
+    private ReloadOutcomeFile() {
+    }
+
+    /** One line of the file. */
+    public record Outcome(long pid, long generation, boolean taken, String digest, String reason) {
+        String line() {
+            return pid + " " + generation + " " + (taken ? "loaded" : "kept") + " " + digest
+                    + (reason.isEmpty() ? "" : " " + reason.replace('\n', ' ')) + "\n";
+        }
+
+        static Outcome of(long pid, long generation, ReloadResult result) {
+            return switch (result) {
+                case ReloadResult.Loaded loaded -> new Outcome(pid, generation, true, loaded.newDigest(), "");
+                case ReloadResult.Kept kept -> new Outcome(pid, generation, false, kept.digest(), kept.reason());
+            };
+        }
+
+        public static Optional<Outcome> parse(String text) {
+            String[] f = text.strip().split(" ", 5);
+            if (f.length < 4 || !(f[2].equals("loaded") || f[2].equals("kept"))) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(new Outcome(Long.parseLong(f[0]), Long.parseLong(f[1]), f[2].equals("loaded"),
+                        f[3], f.length == 5 ? f[4] : ""));
+            } catch (NumberFormatException e) {
+                return Optional.empty();
+            }
+        }
+    }
+
+    public static Path beside(Path pidFile) {
+        return pidFile.resolveSibling(pidFile.getFileName() + ".reload");
+    }
+
+    /**
+     * Keeps the file beside {@code pidFile}: generation 0 now, then one line per reload. Call it after the
+     * reload's other listeners are registered (quota books, audit record): listeners run in order, so a
+     * waiting {@code policy reload} returns only once the new policy is wholly in force.
+     */
+    public static void reportBeside(Path pidFile, PolicyHolder holder, PolicyReloader reloader) throws IOException {
+        Path file = beside(pidFile);
+        long pid = ProcessHandle.current().pid();
+        AtomicLong generation = new AtomicLong();
+        write(file, new Outcome(pid, 0, true, holder.current().digest(), ""));
+        file.toFile().deleteOnExit();
+        reloader.onReload(result -> {
+            try {
+                write(file, Outcome.of(pid, generation.incrementAndGet(), result));
+            } catch (IOException e) {
+                System.getLogger(ReloadOutcomeFile.class.getName()).log(System.Logger.Level.WARNING,
+                        "cannot report the reload's outcome in " + file + ": " + e.getMessage());
+            }
+        });
+    }
+
+    /** Replaces the file in one rename, so a reader never sees half a line. */
+    public static void write(Path file, Outcome outcome) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, outcome.line(), StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The current line; empty if there is no file (yet) or it does not hold one. */
+    public static Optional<Outcome> read(Path file) throws IOException {
+        try {
+            return Outcome.parse(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package io.p9gate.gateway.adversarial;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.audit.read.AuditRecord;
+import io.p9gate.gateway.auditing.SignedAuditTrail;
+import io.p9gate.gateway.auditing.SignedLogs;
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 8, item 6 (disk): a guest that makes the audit log grow (here with writes, each one an intent record)
+ * used to fill the disk until the log failed and every VM was refused. With a disk budget the refusal comes
+ * early, is logged, and fails closed: changes are refused (EIO) and not made, while another VM's reads go on
+ * and are still recorded; nothing is dropped, and the log stays within its budget and verifies.
+ */
+class AuditDiskBudgetAttackTest {
+    private static final long BUDGET = 256 << 10;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void nearTheBudgetChangesAreRefusedEarlyAndLoudlyWhileReadsAreStillRecorded() throws Exception {
+        List<String> logged = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                logged.add(r.getLevel() + " " + r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger auditLoggers = Logger.getLogger("io.p9gate.audit"); // held: JUL keeps loggers only weakly
+        auditLoggers.addHandler(capture);
+        SignedLogs logs;
+        long readsBefore;
+        try (AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp, AuditDiskBudgetAttackTest::budgeted);
+             P9Client alpha = rig.alpha(); P9Client beta = rig.beta()) {
+            logs = rig.logs;
+            alpha.walk(0, 1);
+            alpha.lcreate(1, "filler", 1, 0644, 0);
+            long offset = 0;
+            P9Exception refused = null;
+            while (refused == null && offset < 4 * BUDGET / 400) {
+                try {
+                    alpha.write(1, offset, new byte[] {'x'});
+                    offset++;
+                } catch (P9Exception e) {
+                    refused = e;
+                }
+            }
+            assertTrue(refused != null, "the budget never refused a change");
+            assertEquals(Errno.EIO, refused.errno());
+            Path filler = rig.policy.data.resolve("filler");
+            assertEquals(offset, Files.size(filler), "the refused write was not made");
+            for (int i = 0; i < 20; i++) {
+                long at = offset + i;
+                assertEquals(Errno.EIO, assertThrows(P9Exception.class,
+                        () -> alpha.write(1, at, new byte[] {'y'})).errno());
+            }
+            assertEquals(offset, Files.size(filler), "no refused change reached the host");
+
+            readsBefore = readCount(logs);
+            for (int i = 0; i < 5; i++) {
+                beta.walk(0, 2, "readme");
+                beta.lopen(2, 0);
+                assertArrayEquals("beta's view".getBytes(StandardCharsets.UTF_8), beta.read(2, 0, 100));
+                beta.clunk(2);
+            }
+        } finally {
+            auditLoggers.removeHandler(capture);
+        }
+        assertEquals(readsBefore + 5, readCount(logs), "beta's reads are still recorded");
+        assertTrue(logged.stream().anyMatch(l -> l.startsWith("WARNING") && l.contains("less than 20 % left")),
+                logged.toString());
+        assertTrue(logged.stream().anyMatch(l -> l.startsWith("SEVERE") && l.contains("changes are refused")),
+                logged.toString());
+        assertTrue(logs.records().stream().anyMatch(r -> "log_budget".equals(r.type())
+                && r.detail().startsWith("state=changes_refused")), "the log says when changes stopped");
+        assertTrue(logs.bytes() <= BUDGET + (16 << 10), "within the budget: " + logs.bytes());
+        SignedLogs.Verified verified = logs.verify();
+        assertEquals(0, verified.exit(), verified.output());
+    }
+
+    private static SignedAuditTrail budgeted(SignedLogs logs) {
+        try {
+            return SignedAuditTrail.open(logs.dir, logs.key, SignedLogs.options().withDiskBudget(BUDGET, 0));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long readCount(SignedLogs logs) throws Exception {
+        return logs.records().stream().filter(AuditRecord::isDecision)
+                .filter(r -> "beta".equals(r.vm()) && "read".equals(r.op())).count();
+    }
+}

@@ -1,0 +1,123 @@
+package io.p9gate.gateway.adversarial;
+
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.fs.AuditTrail;
+import io.p9gate.gateway.fs.ShareServerFactory;
+import io.p9gate.gateway.policyadapter.OwnershipMode;
+import io.p9gate.gateway.policyadapter.PolicyListeners;
+import io.p9gate.gateway.policyadapter.PolicyQuotas;
+import io.p9gate.gateway.policyadapter.PolicyShares;
+import io.p9gate.gateway.policyadapter.SessionGuards;
+import io.p9gate.gateway.server.Gateway;
+import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.policy.PolicyHolder;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The host-safety attack tests' gateway (issue 8 items 1, 9 and DAC): one VM "guest" behind a Unix socket
+ * under a real policy file, with shares whose options the test writes ({@code devices:}, {@code permissions:}),
+ * guest ids 0-65535 mapped to host 100000-165535, every audit entry kept.
+ */
+final class HostShareGateway implements AutoCloseable {
+    static final int HOST_ID_BASE = 100000;
+
+    final Path root;
+    final Path socket;
+    final Path policyFile;
+    final List<AuditEntry> records = new CopyOnWriteArrayList<>();
+    private final ShareServerFactory shares;
+    private final Gateway gateway;
+
+    /** One share of the policy: its attach name, its directory, and extra YAML lines for its options. */
+    record Share(String name, Path dir, String options) {
+    }
+
+    private HostShareGateway(Path root, List<Share> served) throws Exception {
+        this.root = root;
+        this.socket = root.resolve("guest.sock");
+        this.policyFile = root.resolve("policy.yaml");
+        StringBuilder yaml = new StringBuilder("""
+                image: host-safety
+                vms:
+                  guest:
+                    listen: unix:%s
+                    ids:
+                      uid: {ranges: [{guest: 0, host: %d, count: 65536}]}
+                      gid: {ranges: [{guest: 0, host: %d, count: 65536}]}
+                    shares:
+                """.formatted(socket, HOST_ID_BASE, HOST_ID_BASE));
+        for (Share share : served) {
+            yaml.append("      ").append(share.name()).append(":\n");
+            yaml.append("        path: ").append(share.dir()).append('\n');
+            yaml.append("        access: read-write\n");
+            for (String line : share.options().lines().toList()) {
+                yaml.append("        ").append(line).append('\n');
+            }
+        }
+        Files.writeString(policyFile, yaml);
+        PolicyHolder holder = PolicyHolder.load(policyFile);
+        AuditTrail trail = entry -> {
+            records.add(entry);
+            return records.size();
+        };
+        this.shares = new ShareServerFactory(new PolicyShares(holder, new SessionGuards(holder::current,
+                OwnershipMode.automatic(), new PolicyQuotas(holder.current()))), trail);
+        try {
+            this.gateway = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
+                    GatewayConfig.DEFAULT_MSIZE, 4));
+        } catch (Exception e) {
+            shares.close();
+            throw e;
+        }
+    }
+
+    /** Serves {@code tmp/NAME} for each name, every one with the same {@code options}. */
+    static HostShareGateway serving(Path tmp, String options, String... names) throws Exception {
+        List<Share> served = new ArrayList<>();
+        for (String name : names) {
+            Path dir = Files.createDirectories(tmp.resolve("shares").resolve(name));
+            // Guest users other than root must be able to reach the share root (the kernel's first attach is nobody).
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            served.add(new Share(name, dir, options));
+        }
+        return new HostShareGateway(tmp, served);
+    }
+
+    static HostShareGateway serving(Path tmp, List<Share> shares) throws Exception {
+        return new HostShareGateway(tmp, shares);
+    }
+
+    Path share(String name) {
+        return root.resolve("shares").resolve(name);
+    }
+
+    /** A raw 9P2000.L client on the VM's socket: what a hostile guest kernel can send. */
+    P9Client client() throws Exception {
+        return P9Client.open(UnixDomainSocketAddress.of(socket), 65536);
+    }
+
+    /** A raw client attached (fid 0) to {@code share} as guest user {@code uid}. */
+    P9Client attached(String share, int uid) throws Exception {
+        P9Client client = client();
+        try {
+            client.attach(0, "user" + uid, share, uid);
+            return client;
+        } catch (Exception e) {
+            client.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        gateway.close();
+        shares.close();
+    }
+}

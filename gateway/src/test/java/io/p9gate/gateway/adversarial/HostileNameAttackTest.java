@@ -1,0 +1,95 @@
+package io.p9gate.gateway.adversarial;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.audit.cli.AuditCommand;
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.proto.P9Exception;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 8, item 7 (second half): file names a guest chooses reach {@code audit show} and
+ * {@code audit export --format rfc5424}. A name holding a newline must not forge a table row or split a syslog
+ * message, and terminal escape sequences (ANSI CSI, C1 CSI, bidi overrides) must not reach the reviewer's
+ * terminal: every record is exactly one escaped line.
+ */
+class HostileNameAttackTest {
+    /** A newline followed by a complete fake row, then colour, clear-screen, C1 CSI, DEL and a bidi override. */
+    private static final List<String> NAMES = List.of(
+            "report\n77777777 2026-01-01T00:00:00.000000Z beta       9     lopen          allow    0      -    \\x2fok",
+            "x\u001b[31mred\u001b[2J\u001b]0;title\u0007",
+            "c1\u009b2J\u0085nel\u007fdel",
+            "invoice\u202egnp.exe");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void everyRecordStaysOneEscapedLineInShowAndSyslogExport() throws Exception {
+        Path log;
+        int fid = 10;
+        try (AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp); P9Client alpha = rig.alpha()) {
+            log = rig.logs.dir;
+            for (String name : NAMES) {
+                alpha.walk(0, fid);
+                alpha.lcreate(fid, name, 1, 0644, 0); // allowed: intent record with the name
+                alpha.clunk(fid);
+                alpha.walk(0, fid, name); // walk records name it again
+                alpha.clunk(fid);
+                assertThrows(P9Exception.class, () -> alpha.walk(0, 99, "secret", name)); // hidden: a denial
+                fid++;
+            }
+        }
+        for (String name : NAMES) {
+            assertTrue(Files.exists(tmp.resolve("shares/data").resolve(name)), "the attack really ran");
+        }
+        long records = Files.list(log).filter(p -> p.getFileName().toString().startsWith("segment-"))
+                .mapToLong(HostileNameAttackTest::lineCount).sum();
+
+        String table = audit("show", "--log", log.toString());
+        assertPrintable(table);
+        assertEquals(records + 1, table.lines().count(), "a header and one row per record:\n" + table);
+        assertTrue(table.contains("/report\\n77777777"), table);
+        assertTrue(table.contains("x\\x1b[31mred\\x1b[2J\\x1b]0;title\\x07"), table);
+
+        String syslog = audit("export", "--log", log.toString(), "--format", "rfc5424");
+        assertPrintable(syslog);
+        assertEquals(records, syslog.lines().count(), "one syslog message per record");
+        assertTrue(syslog.lines().allMatch(l -> l.startsWith("<")), "every line starts a message");
+    }
+
+    private static long lineCount(Path segment) {
+        try {
+            return Files.readAllLines(segment).size();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static String audit(String... args) {
+        StringWriter out = new StringWriter();
+        var cl = AuditCommand.commandLine(new AuditCommand());
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(out, true));
+        assertEquals(0, cl.execute(args), out::toString);
+        return out.toString();
+    }
+
+    /** Nothing below 0x20 but the line ends, no DEL, no C1 control, no bidi control. */
+    private static void assertPrintable(String output) {
+        for (String line : output.split("\n", -1)) {
+            for (char c : line.toCharArray()) {
+                boolean control = c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e);
+                assertTrue(!control, () -> "raw U+" + Integer.toHexString(c) + " reaches the reviewer in: " + line);
+            }
+        }
+    }
+}

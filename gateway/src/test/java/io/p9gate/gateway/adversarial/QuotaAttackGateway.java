@@ -1,0 +1,126 @@
+package io.p9gate.gateway.adversarial;
+
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.policyadapter.PolicyListeners;
+import io.p9gate.gateway.policyadapter.QuotaPolicyRig;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.server.Gateway;
+import io.p9gate.gateway.server.GatewayConfig;
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * The quota attacks' target (issue 8, item 5), one per test ({@code @RegisterExtension}): one hostile VM
+ * "mallory" with a read-write share whose subtree {@code /work/cache} has a 1 MiB, {@value #INODES}-inode
+ * quota, served by a real gateway on a Unix socket and reached by the raw client. The host may prepare the
+ * share before {@link #start()} (usage is measured at start, as after a restart).
+ */
+final class QuotaAttackGateway implements BeforeEachCallback, AfterEachCallback {
+    static final int LIMIT = 1 << 20;
+    static final int INODES = 50;
+    static final int O_RDWR = 2;
+    static final int ROOT = 0;
+
+    Path share;
+    Path scope;
+    private Path tmp;
+    private final List<P9Client> clients = new ArrayList<>();
+    private QuotaPolicyRig rig;
+    private Gateway gateway;
+
+    @Override
+    public void beforeEach(ExtensionContext context) throws IOException {
+        tmp = Files.createTempDirectory("p9gate-quota-attack");
+        share = Files.createDirectories(tmp.resolve("share"));
+        scope = Files.createDirectories(share.resolve("work/cache"));
+    }
+
+    QuotaAttackGateway start() throws Exception {
+        rig = new QuotaPolicyRig(tmp, "mallory", share,
+                "{path: /work/cache, bytes: %d, inodes: %d}".formatted(LIMIT, INODES));
+        gateway = Gateway.start(new GatewayConfig(PolicyListeners.of(rig.holder.current()), rig.shares,
+                GatewayConfig.DEFAULT_MSIZE, 4));
+        return this;
+    }
+
+    /** A new connection of the VM (another session), attached: fid {@link #ROOT} is the share's root. */
+    P9Client connect() throws Exception {
+        P9Client client = P9Client.open(UnixDomainSocketAddress.of(rig.socket), GatewayConfig.DEFAULT_MSIZE);
+        clients.add(client);
+        client.attach(ROOT, "mallory", "data", 0);
+        return client;
+    }
+
+    /**
+     * Writes {@code count} zero bytes at {@code offset}, in chunks that halve at EDQUOT down to 4 KiB, where
+     * it stops: the bytes accepted (exact when the room left is a multiple of 4 KiB).
+     */
+    static long fill(P9Client client, int fid, long offset, long count) throws Exception {
+        int chunk = Math.min(client.iounit(), 256 * 1024);
+        long done = 0;
+        while (done < count) {
+            int n = (int) Math.min(chunk, count - done);
+            try {
+                done += client.write(fid, offset + done, new byte[n]);
+            } catch (P9Exception e) {
+                if (e.errno() != Errno.EDQUOT) {
+                    throw e;
+                }
+                if (chunk <= 4096) {
+                    return done;
+                }
+                chunk /= 2;
+            }
+        }
+        return done;
+    }
+
+    /** Bytes of the distinct regular files the host has below the quota's scope. */
+    long hostBytesInScope() throws IOException {
+        return hostBytesBelow(scope);
+    }
+
+    static long hostBytesBelow(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        Set<Object> seen = new HashSet<>();
+        try (Stream<Path> all = Files.walk(dir)) {
+            long total = 0;
+            for (Path p : all.filter(Files::isRegularFile).toList()) {
+                if (seen.add(Files.readAttributes(p, "unix:ino").get("ino"))) {
+                    total += Files.size(p);
+                }
+            }
+            return total;
+        }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws IOException {
+        clients.forEach(P9Client::close);
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (rig != null) {
+            rig.close();
+        }
+        try (Stream<Path> all = Files.walk(tmp)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

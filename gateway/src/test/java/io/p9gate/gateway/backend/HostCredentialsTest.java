@@ -1,0 +1,100 @@
+package io.p9gate.gateway.backend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/** When a gateway can act as each guest user on the host ({@code permissions: enforce}), and why not. */
+class HostCredentialsTest {
+    private static final long ROOT_CAPS = 0x000001ffffffffffL;
+    private static final long SETUID_SETGID = (1L << HostCredentials.CAP_SETUID) | (1L << HostCredentials.CAP_SETGID);
+
+    @Test
+    void rootCanBecauseTheKernelDropsItsFileCapabilitiesWithTheFsuid() {
+        assertEquals(Optional.empty(), HostCredentials.whyUnavailable(ROOT_CAPS, 0));
+    }
+
+    @Test
+    void withoutSetuidOrSetgidItCannot() {
+        String why = HostCredentials.whyUnavailable(ROOT_CAPS & ~(1L << HostCredentials.CAP_SETUID), 0).orElseThrow();
+        assertTrue(why.contains("lacks CAP_SETUID") && why.contains("setfsuid"), why);
+        why = HostCredentials.whyUnavailable(0, 1000).orElseThrow();
+        assertTrue(why.contains("lacks CAP_SETUID and CAP_SETGID"), why);
+    }
+
+    @Test
+    void aNonRootGatewayMustNotKeepFileCapabilitiesTheKernelWouldNotDrop() {
+        assertEquals(Optional.empty(), HostCredentials.whyUnavailable(SETUID_SETGID, 999));
+        String why = HostCredentials.whyUnavailable(SETUID_SETGID | (1L << HostCredentials.CAP_DAC_OVERRIDE), 999)
+                .orElseThrow();
+        assertTrue(why.contains("uid 999 with CAP_DAC_OVERRIDE"), why);
+    }
+
+    @Test
+    void theEffectiveSetIsReadFromProcStatus() {
+        assertEquals(0x1fffeffffffL, HostCredentials.effectiveCapabilities(
+                "Name:\tjava\nCapInh:\t0000000000000000\nCapPrm:\t000001fffeffffff\nCapEff:\t000001fffeffffff\n"));
+    }
+
+    @Test
+    void theThreadActsAsTheUserWithoutGroupsAndIsItselfAgainAfterwards() throws Exception {
+        assumeTrue(LinuxSyscalls.geteuid() == 0, "switching ids needs CAP_SETUID/CAP_SETGID");
+        AtomicReference<Object> outcome = new AtomicReference<>();
+        // A thread of its own: it gets supplementary groups, which the guest user must not have.
+        Thread worker = new Thread(() -> {
+            try {
+                LinuxSyscalls.setgroupsThisThread(new int[] {4242});
+                String inside = HostCredentials.actingAs(101000, 101001, HostCredentialsTest::credentials);
+                String after = credentials();
+                assertThrows(P9Exception.class, () -> HostCredentials.actingAs(101000, 101001, () -> {
+                    throw new P9Exception(Errno.EACCES, "the call fails");
+                }));
+                outcome.set(List.of(inside, after, credentials()));
+            } catch (Throwable t) {
+                outcome.set(t);
+            }
+        });
+        worker.start();
+        worker.join();
+        if (outcome.get() instanceof Throwable t) {
+            throw new AssertionError(t);
+        }
+        assertEquals(List.of("fsuid 101000 fsgid 101001 groups []", "fsuid 0 fsgid 0 groups [4242]",
+                "fsuid 0 fsgid 0 groups [4242]"), outcome.get());
+    }
+
+    /** The calling thread's filesystem ids and supplementary groups, as the kernel shows them. */
+    private static String credentials() throws P9Exception {
+        try {
+            List<String> status = Files.readAllLines(Path.of("/proc/thread-self/status"));
+            return "fsuid " + field(status, "Uid:", 3) + " fsgid " + field(status, "Gid:", 3) + " groups "
+                    + Arrays.toString(LinuxSyscalls.getgroups());
+        } catch (java.io.IOException e) {
+            throw new P9Exception(Errno.EIO, e.getMessage());
+        }
+    }
+
+    private static String field(List<String> status, String key, int index) {
+        return status.stream().filter(l -> l.startsWith(key)).findFirst().orElseThrow().substring(key.length())
+                .strip().split("\\s+")[index];
+    }
+
+    @Test
+    void thisTestProcessAnswersWithoutFailing() {
+        Optional<String> why = HostCredentials.whyUnavailable();
+        if (LinuxSyscalls.geteuid() == 0) {
+            assertEquals(Optional.empty(), why, "a root test run has CAP_SETUID and CAP_SETGID");
+        }
+    }
+}

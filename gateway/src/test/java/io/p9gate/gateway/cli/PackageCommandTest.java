@@ -1,0 +1,112 @@
+package io.p9gate.gateway.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code p9gate package} refuses what it must not ship (issue 9 item 1): a policy that does not load or fails
+ * {@code policy check --strict} is not packaged (one line, exit 1, nothing written). The full packaging run is
+ * {@code PackageAcceptanceIT}; here the application is a stand-in, so each test stops before jlink.
+ */
+class PackageCommandTest {
+    @TempDir
+    Path dir;
+    Path out;
+    Path app;
+
+    @BeforeEach
+    void standInApplication() throws Exception {
+        out = dir.resolve("out");
+        app = Files.createDirectories(dir.resolve("app/lib"));
+        app = app.getParent();
+        try (var jar = new JarOutputStream(Files.newOutputStream(app.resolve("p9gate-gateway-9.9.jar")), new Manifest())) {
+            jar.flush(); // no Implementation-Version: packaging stops there, after the policy checks
+        }
+    }
+
+    private Path policy(String shares) throws Exception {
+        return Files.writeString(dir.resolve("policy.yaml"), """
+                image: infotainment
+                protect: {keys: /etc/p9gate/keys, audit: /var/lib/p9gate/audit}
+                vms:
+                  infotainment:
+                    listen: unix:/run/p9gate/infotainment.sock
+                    shares:
+                %s""".formatted(shares.indent(6)));
+    }
+
+    private CliRun packageIt(Path policy) {
+        return CliRun.of("package", "--policy", policy.toString(), "--out", out.toString(), "--app", app.toString());
+    }
+
+    private void assertNotPackaged(CliRun run, String why) {
+        assertEquals(Main.EXIT_FAILURE, run.code(), run.err());
+        assertEquals(1, run.err().strip().lines().count(), "one line: " + run.err());
+        assertTrue(run.err().contains(why), run.err());
+        assertFalse(Files.exists(out), "nothing is written");
+    }
+
+    @Test
+    void aPolicyThatFailsTheStrictCheckIsNotPackaged() throws Exception {
+        Files.createDirectories(dir.resolve("maps/secret"));
+        Path policy = policy("""
+                maps:
+                  path: %s
+                  access: read-write
+                  hidden: [/secret]
+                  rules: [{id: shadowed, effect: deny, ops: [CREATE], paths: ["/secret/*.sh"]}]
+                """.formatted(dir.resolve("maps")));
+        assertNotPackaged(packageIt(policy), "lies inside hidden /secret");
+        assertTrue(packageIt(policy).err().contains("policy check --strict fails: not packaged"));
+    }
+
+    @Test
+    void aPolicyThatDoesNotLoadIsNotPackaged() throws Exception {
+        Path policy = policy("maps: {path: /srv/maps, access: sideways}\n");
+        assertNotPackaged(packageIt(policy), "policy.yaml:7:");
+    }
+
+    @Test
+    void shareDirectoriesMissingOnTheBuildHostDoNotStopIt() throws Exception {
+        Path policy = policy("maps: {path: /srv/p9gate/nowhere/maps, access: read-write}\n");
+        CliRun run = packageIt(policy);
+        assertNotPackaged(run, "no Implementation-Version"); // got past the policy checks to the application
+    }
+
+    @Test
+    void theUnitNeedsToKnowTheAuditLog() throws Exception {
+        Path policy = Files.writeString(dir.resolve("policy.yaml"), """
+                image: t
+                vms:
+                  v:
+                    listen: unix:/run/p9gate/v.sock
+                    shares: {s: {path: /srv/s, access: read-only}}
+                """);
+        assertNotPackaged(packageIt(policy), "set protect.audit and protect.keys in the policy");
+    }
+
+    @Test
+    void anAuditDirectoryInsideAShareIsNotPackaged() throws Exception {
+        Path policy = policy("maps: {path: /srv/p9gate/maps, access: read-write}\n");
+        CliRun run = CliRun.of("package", "--policy", policy.toString(), "--out", out.toString(), "--app",
+                app.toString(), "--audit-dir", "/srv/p9gate/maps/audit");
+        assertNotPackaged(run, "R-POL-9");
+        assertTrue(run.err().contains("audit directory"), run.err());
+    }
+
+    @Test
+    void withoutPolicyAndOutItIsAUsageError() {
+        CliRun run = CliRun.of("package", "--out", out.toString());
+        assertEquals(Main.EXIT_USAGE, run.code());
+        assertTrue(run.err().contains("give --policy FILE and --out DIR"), run.err());
+    }
+}

@@ -1,0 +1,54 @@
+package io.p9gate.gateway.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code p9gate policy reload} waits for the running gateway's verdict and reports it (issue 9 item 2, what
+ * systemd's ExecReload runs): exit 0 when the new file was taken, exit 1 with the reason when it was refused,
+ * so {@code systemctl reload} fails instead of pretending.
+ */
+class PolicyReloadOutcomeTest {
+    @TempDir
+    Path dir;
+
+    private static CliRun reload(Path pidFile) {
+        return CliRun.of("policy", "reload", "--pid-file", pidFile.toString());
+    }
+
+    private String policy(String access) {
+        return OneSharePolicy.text(dir.resolve("v.sock"), dir.resolve("share"), access);
+    }
+
+    @Test
+    void aTakenReloadExitsZeroAndARefusedOneExitsOneWithTheReason() throws Exception {
+        Files.createDirectories(dir.resolve("share"));
+        Path policy = Files.writeString(dir.resolve("policy.yaml"), policy("read-only"));
+        Path pidFile = dir.resolve("p9gate.pid");
+        try (ServeProcess serve = ServeProcess.start(Map.of(), "serve", "--policy", policy.toString(),
+                "--pid-file", pidFile.toString())) {
+            serve.awaitStdout("SIGHUP reloads it");
+
+            Files.writeString(policy, policy("read-write"));
+            CliRun taken = reload(pidFile);
+            assertEquals(0, taken.code(), taken.err());
+            assertTrue(taken.out().contains("policy reloaded"), taken.out());
+
+            Files.writeString(policy, policy("sideways"));
+            CliRun refused = reload(pidFile);
+            assertEquals(Main.EXIT_FAILURE, refused.code(), refused.out());
+            assertEquals(1, refused.err().strip().lines().count(), "one line: " + refused.err());
+            assertTrue(refused.err().contains("refused") && refused.err().contains("policy.yaml:"), refused.err());
+
+            Files.writeString(policy, policy("read-only"));
+            assertEquals(0, reload(pidFile).code(), "a later good file is taken again");
+            assertEquals(ServeProcess.EXIT_ON_SIGTERM, serve.stop(), serve.stderr());
+        }
+    }
+}

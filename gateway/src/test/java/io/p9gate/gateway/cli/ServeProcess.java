@@ -1,0 +1,116 @@
+package io.p9gate.gateway.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code p9gate serve} in a child JVM (this test's class path), for what only a separate process shows: signals
+ * (reload), the environment systemd gives (NOTIFY_SOCKET, JOURNAL_STREAM), the exit on SIGTERM.
+ */
+final class ServeProcess implements AutoCloseable {
+    /** The JVM's status after its shutdown hooks ran on SIGTERM (128 + 15); the unit lists it as success. */
+    static final int EXIT_ON_SIGTERM = 143;
+    private static final long START_TIMEOUT_SECONDS = 60;
+    private final Process process;
+    private final BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
+    private final StringBuffer stderr = new StringBuffer();
+
+    private ServeProcess(Process process) {
+        this.process = process;
+        drain(process.inputReader(StandardCharsets.UTF_8), line -> stdout.add(line));
+        drain(process.errorReader(StandardCharsets.UTF_8), line -> stderr.append(line).append('\n'));
+    }
+
+    /** Starts {@code p9gate ARGS} with these extra environment variables. */
+    static ServeProcess start(Map<String, String> env, String... args) throws IOException {
+        return start(env, null, args);
+    }
+
+    /** As {@link #start(Map, String...)}, with stderr written to {@code stderrFile} (null: kept here). */
+    static ServeProcess start(Map<String, String> env, Path stderrFile, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().keySet().removeIf(k -> k.equals("NOTIFY_SOCKET") || k.startsWith("WATCHDOG_")
+                || k.equals("JOURNAL_STREAM"));
+        builder.environment().putAll(env);
+        if (stderrFile != null) {
+            builder.redirectError(stderrFile.toFile());
+        }
+        return new ServeProcess(builder.start());
+    }
+
+    private static void drain(BufferedReader reader, java.util.function.Consumer<String> sink) {
+        Thread.ofPlatform().daemon().start(() -> {
+            try (reader) {
+                for (String line; (line = reader.readLine()) != null; ) {
+                    sink.accept(line);
+                }
+            } catch (IOException e) {
+                // the process is gone
+            }
+        });
+    }
+
+    /** Waits for a stdout line containing {@code fragment} (e.g. the policy line printed once serving). */
+    String awaitStdout(String fragment) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_TIMEOUT_SECONDS);
+        while (System.nanoTime() < deadline) {
+            String line = stdout.poll(100, TimeUnit.MILLISECONDS);
+            if (line != null && line.contains(fragment)) {
+                return line;
+            }
+            if (line == null && !process.isAlive()) {
+                break;
+            }
+        }
+        throw new AssertionError("no stdout line with '" + fragment + "'; stderr:\n" + stderr);
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    String stderr() {
+        return stderr.toString();
+    }
+
+    /** Waits for the process to end by itself; its exit code. */
+    int exitCode() throws InterruptedException {
+        if (!process.waitFor(START_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            throw new AssertionError("serve did not exit; stderr:\n" + stderr);
+        }
+        return process.exitValue();
+    }
+
+    /** SIGTERM, then the exit code. */
+    int stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(START_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("serve did not stop on SIGTERM; stderr:\n" + stderr);
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(START_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.p9gate.gateway.compliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code p9gate compliance run} as a user meets it without a gateway: bad usage is one line and exit 2, a
+ * broken policy one line with its position and exit 1; a VM whose listener is not there fails, one the suite
+ * cannot reach is skipped with the reason, and neither is ever reported as passed.
+ */
+class ComplianceCommandTest {
+    @TempDir
+    Path dir;
+
+    private Path policy(String listen) throws Exception {
+        Path share = Files.createDirectories(dir.resolve("share"));
+        return Files.writeString(dir.resolve("p.yaml"), """
+                image: t
+                vms:
+                  vm1:
+                    listen: %s
+                    shares:
+                      data: {path: %s, access: read-only}
+                """.formatted(listen, share));
+    }
+
+    private static void oneUsageLine(SuiteRun run, String text) {
+        assertEquals(2, run.exitCode(), run::describe);
+        assertEquals(1, run.err().strip().lines().count(), run::describe);
+        assertTrue(run.err().contains(text), run::describe);
+        assertFalse(run.err().contains("\tat "), "no stack trace");
+    }
+
+    @Test
+    void usageErrorsAreOneLine() throws Exception {
+        String p = policy("unix:" + dir.resolve("vm1.sock")).toString();
+        oneUsageLine(SuiteRun.of("compliance", "run"), "--policy");
+        oneUsageLine(SuiteRun.of("compliance", "run", "--policy", p, "--audit-log", dir.toString()),
+                "--audit-log and --audit-pub go together");
+        oneUsageLine(SuiteRun.of("compliance", "run", "--policy", p, "--vm", "nope"),
+                "--vm nope: the policy has no such VM (VMs: vm1)");
+        oneUsageLine(SuiteRun.of("compliance", "run", "--policy", p, "--tls-cert", "vm1=only-one-file"),
+                "--tls-cert must be VM=CERT,KEY");
+        oneUsageLine(SuiteRun.of("compliance", "run", "--policy", p, "--tls-cert", "vm1=/none.crt,/none.key"),
+                "cannot read /none.crt");
+        oneUsageLine(SuiteRun.of("compliance"), "missing command");
+    }
+
+    @Test
+    void aBrokenPolicyIsOneLineWithItsPosition() throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad.yaml"), "image: t\nvms:\n  vm1:\n    listn: unix:/x\n");
+        SuiteRun run = SuiteRun.of("compliance", "run", "--policy", bad.toString());
+        assertEquals(1, run.exitCode(), run::describe);
+        assertEquals(1, run.err().strip().lines().count(), run::describe);
+        assertTrue(run.err().contains(bad + ":4:"), run::describe);
+    }
+
+    @Test
+    void aListenerThatIsNotThereFailsTheVm() throws Exception {
+        SuiteRun run = SuiteRun.of("compliance", "run", "--policy", policy("unix:" + dir.resolve("vm1.sock")).toString(),
+                "--report", dir.resolve("report").toString());
+        assertEquals(SuiteReport.EXIT_FAILED, run.exitCode(), run::describe);
+        assertTrue(run.out().contains("FAIL R-DEP-1   vm1/listener"), run::describe);
+        assertTrue(run.out().contains("none of this VM's checks ran"), run::describe);
+        assertTrue(run.lines("pass").isEmpty(), run::describe);
+        assertTrue(run.out().contains("skip R-AUD-2   audit/verify"), "no audit log given: skipped, not passed");
+        assertTrue(Files.isRegularFile(dir.resolve("report/report.html")), "reports are written for a failed run too");
+    }
+
+    @Test
+    void aListenerTheSuiteCannotUseIsSkippedWithTheReason() throws Exception {
+        SuiteRun run = SuiteRun.of("compliance", "run", "--policy", policy("vsock:42").toString());
+        assertEquals(SuiteReport.EXIT_INCOMPLETE, run.exitCode(), run::describe);
+        assertTrue(run.out().contains("skip R-DEP-1   vm1/listener"), run::describe);
+        assertTrue(run.out().contains("no vsock transport"), run::describe);
+        assertTrue(run.lines("pass").isEmpty(), run::describe);
+    }
+}

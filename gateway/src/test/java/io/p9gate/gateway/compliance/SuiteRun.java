@@ -1,0 +1,42 @@
+package io.p9gate.gateway.compliance;
+
+import io.p9gate.gateway.cli.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import picocli.CommandLine;
+
+/** {@code p9gate compliance run} through the real command line, its exit code and output captured. */
+record SuiteRun(int exitCode, String out, String err) {
+
+    /** Runs the suite with {@code policy} against {@code served}, with reports in {@code report}; more options after. */
+    static SuiteRun against(Path policy, ServedGateway served, Path report, String... more) {
+        List<String> args = new ArrayList<>(List.of("compliance", "run", "--policy", policy.toString(),
+                "--audit-log", served.auditDir.toString(), "--audit-pub", served.publicKey.toString(),
+                "--report", report.toString()));
+        args.addAll(Arrays.asList(more));
+        return of(args.toArray(String[]::new));
+    }
+
+    static SuiteRun of(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.newCommandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new SuiteRun(code, out.toString(), err.toString());
+    }
+
+    /** The progress lines of one status ("FAIL", "skip", "pass"). */
+    List<String> lines(String word) {
+        return out.lines().filter(l -> l.startsWith(word + " ")).toList();
+    }
+
+    String describe() {
+        return "exit " + exitCode + "\n" + out + (err.isEmpty() ? "" : "\nstderr:\n" + err);
+    }
+}

@@ -1,0 +1,113 @@
+package io.p9gate.gateway.fs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.gateway.backend.FileKey;
+import io.p9gate.gateway.backend.LocalShare;
+import io.p9gate.gateway.backend.Node;
+import io.p9gate.gateway.backend.OpenFile;
+import io.p9gate.gateway.backend.OpenInodes;
+import io.p9gate.gateway.backend.QidMapper;
+import io.p9gate.gateway.policyadapter.QuotaPolicyRig;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The mechanics under the quota rules (R-POL-6): paths read under the inode's lock, locks, open inodes. */
+class QuotaAccountingTest {
+    private static final Subject ROOT_USER = new Subject(0, 0);
+    private static final int O_RDWR = 2;
+
+    @TempDir
+    Path tmp;
+    Path data;
+    QuotaPolicyRig rig;
+    LocalShare share;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        data = Files.createDirectories(tmp.resolve("data"));
+        Files.createDirectories(data.resolve("cache"));
+        rig = new QuotaPolicyRig(tmp, "vm", data, "{path: /cache, bytes: 1KiB, inodes: 10}");
+        share = LocalShare.open("data", data, new QidMapper());
+    }
+
+    @AfterEach
+    void tearDown() {
+        share.close();
+        rig.close();
+    }
+
+    /**
+     * A write is decided on the path its fid had; a guest rename of the file into the scope completing
+     * between that decision and the write (here: inside the decision) must not leave the growth uncounted.
+     */
+    @Test
+    void aWriteCountsWhereTheFileIsWhenItWrites() throws Exception {
+        Files.createFile(data.resolve("out"));
+        AtomicReference<Runnable> onWrite = new AtomicReference<>(() -> { });
+        AccessPolicy policy = request -> {
+            if (request.operation() == Operation.WRITE) {
+                onWrite.getAndSet(() -> { }).run();
+            }
+            return Decision.allow(List.of("test"));
+        };
+        GuardedFs fs = new GuardedFs("vm", 1, policy, new NoAudit(), ChownedIds.UNMAPPED, rig.quotas.of("vm"));
+        try (Node root = fs.attach(ROOT_USER, "data", Map.of("data", share)).root();
+             Node cache = fs.walk(ROOT_USER, share, root, List.of("cache")).node();
+             Node file = fs.walk(ROOT_USER, share, root, List.of("out")).node();
+             OpenFile opened = fs.open(ROOT_USER, share, file, O_RDWR, false).file()) {
+            onWrite.set(() -> {
+                try {
+                    fs.renameat(ROOT_USER, share, root, "out", share, cache, "in"); // another request of the VM
+                } catch (P9Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            P9Exception refused = assertThrows(P9Exception.class,
+                    () -> fs.write(ROOT_USER, share, file, opened, 0, ByteBuffer.wrap(new byte[2048])));
+            assertEquals(Errno.EDQUOT, refused.errno());
+            assertEquals(0, Files.size(data.resolve("cache/in")));
+        }
+    }
+
+    @Test
+    void inodeLocksExistOnlyWhileUsedAndTwoAreTakenInOneOrder() {
+        InodeLocks locks = new InodeLocks();
+        FileKey a = new FileKey(1, 2);
+        FileKey b = new FileKey(1, 3);
+        try (InodeLocks.Locked both = locks.lock(b, a); InodeLocks.Locked again = locks.lock(a, a)) {
+            assertEquals(2, locks.inUse(), "reentrant, one entry per inode");
+        }
+        assertEquals(0, locks.inUse());
+    }
+
+    @Test
+    void anInodeIsOpenUntilItsLastHandleCloses() throws Exception {
+        Files.createFile(data.resolve("f"));
+        Node root = share.root().root();
+        Node file = share.root().lookup(root, "f");
+        Node clone = file.share();
+        AtomicInteger closed = new AtomicInteger();
+        assertTrue(OpenInodes.whenClosed(file.key(), closed::incrementAndGet));
+        file.close();
+        assertEquals(0, closed.get(), "a cloned fid still holds it");
+        clone.close();
+        assertEquals(1, closed.get());
+        assertFalse(OpenInodes.whenClosed(file.key(), closed::incrementAndGet), "nothing holds it now");
+        root.close();
+    }
+}

@@ -1,0 +1,126 @@
+package io.p9gate.gateway.packaging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.p9gate.policy.PolicyEngine;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The unit a package ships (issue 9 item 2): its sandbox follows the policy, and {@code systemd-analyze verify}
+ * accepts it. The verify test skips, saying why, only where systemd-analyze is absent ({@code .ci/run} installs
+ * Debian's systemd).
+ */
+class SystemdUnitTest {
+    static final Path SYSTEMD_ANALYZE = Path.of("/usr/bin/systemd-analyze");
+
+    @TempDir
+    Path dir;
+
+    private PolicyEngine policy(String socket) throws Exception {
+        for (String d : List.of("media", "maps", "logs")) {
+            Files.createDirectories(dir.resolve("srv").resolve(d));
+        }
+        Path file = Files.writeString(dir.resolve("policy.yaml"), """
+                image: infotainment
+                protect: {keys: /etc/p9gate/keys, audit: /var/lib/p9gate/audit}
+                vms:
+                  infotainment:
+                    listen: unix:%s
+                    shares:
+                      media: {path: %s/srv/media, access: read-only}
+                      maps: {path: %s/srv/maps, access: read-write}
+                      logs:
+                        path: %s/srv/logs
+                        rules: [{effect: allow, ops: [CREATE], paths: ["/vm/**"]}]
+                """.formatted(socket, dir, dir, dir));
+        return PolicyEngine.load(file);
+    }
+
+    private static SystemdUnit.Settings settings(String prefix, String auditDir) {
+        return new SystemdUnit.Settings("infotainment", "1.0+t", prefix, auditDir, "/etc/p9gate/keys/audit.key");
+    }
+
+    private static String line(String unit, String key) {
+        return unit.lines().filter(l -> l.startsWith(key + "=")).findFirst().orElse(key + " missing");
+    }
+
+    @Test
+    void onlyWritableSharesAndTheAuditLogAreWritable() throws Exception {
+        String unit = SystemdUnit.render(policy("/run/p9gate/infotainment.sock"), settings("/opt/p9gate",
+                "/var/lib/p9gate/audit"));
+        assertEquals("ReadWritePaths=" + dir + "/srv/logs " + dir + "/srv/maps", line(unit, "ReadWritePaths"),
+                "maps is read-write, logs writable through an allow rule");
+        assertEquals("ReadOnlyPaths=" + dir + "/srv/media", line(unit, "ReadOnlyPaths"), "access: read-only");
+        assertEquals("StateDirectory=p9gate/audit", line(unit, "StateDirectory"), "systemd makes the audit dir");
+        assertEquals("RuntimeDirectory=p9gate", line(unit, "RuntimeDirectory"), "the socket's directory");
+        assertTrue(line(unit, "ExecStart").startsWith("ExecStart=/opt/p9gate/bin/p9gate serve --profile production "
+                + "--policy /opt/p9gate/etc/p9gate/policy.yaml"), unit);
+        assertTrue(line(unit, "ExecStart").contains("--audit-dir /var/lib/p9gate/audit --audit-key "
+                + "/etc/p9gate/keys/audit.key"), unit);
+        assertFalse(unit.matches("(?s).*@[A-Z_]+@.*"), "every placeholder filled: " + unit);
+    }
+
+    @Test
+    void setuidAndSetgidOnlyForAShareWhoseHostPermissionsAreEnforced() throws Exception {
+        PolicyEngine guest = policy("/run/p9gate/infotainment.sock");
+        assertEquals("CapabilityBoundingSet=CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE",
+                line(SystemdUnit.render(guest, settings("/opt/p9gate", "/var/lib/p9gate/audit")), "CapabilityBoundingSet"));
+        Path enforced = Files.writeString(dir.resolve("policy.yaml"), Files.readString(dir.resolve("policy.yaml"))
+                .replace("access: read-write}", "access: read-write, permissions: enforce}"));
+        assertEquals("CapabilityBoundingSet=CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE CAP_SETUID CAP_SETGID",
+                line(SystemdUnit.render(PolicyEngine.load(enforced), settings("/opt/p9gate", "/var/lib/p9gate/audit")),
+                        "CapabilityBoundingSet"));
+    }
+
+    @Test
+    void directoriesOutsideRunAndVarLibMustBeWritableInPlace() throws Exception {
+        String unit = SystemdUnit.render(policy(dir + "/sockets/vm.sock"), settings("/opt/p9gate", "/data/audit"));
+        List<String> writable = List.of(line(unit, "ReadWritePaths").substring("ReadWritePaths=".length()).split(" "));
+        assertTrue(writable.contains("/data/audit"), unit);
+        assertTrue(writable.contains(dir + "/sockets"), unit);
+        assertTrue(unit.lines().noneMatch(l -> l.startsWith("StateDirectory=")), "no empty StateDirectory=: " + unit);
+    }
+
+    @Test
+    void aPathTheUnitCannotSayIsRefused() throws Exception {
+        PolicyEngine engine = policy("/run/p9gate/a.sock");
+        PackagingException e = assertThrows(PackagingException.class,
+                () -> SystemdUnit.render(engine, settings("/opt/p9 gate", "/var/lib/p9gate/audit")));
+        assertTrue(e.getMessage().contains("'/opt/p9 gate'"), e.getMessage());
+        assertThrows(PackagingException.class, () -> SystemdUnit.render(engine, settings("/opt/p9gate", "/var/lib/100%")));
+    }
+
+    @Test
+    void systemdAnalyzeVerifyAcceptsTheUnit() throws Exception {
+        assumeTrue(Files.isExecutable(SYSTEMD_ANALYZE),
+                "systemd-analyze is not installed (Debian: apt-get install systemd; .ci/run installs it)");
+        Path prefix = Files.createDirectories(dir.resolve("opt/bin"));
+        Files.writeString(prefix.resolve("p9gate"), "#!/bin/sh\n");
+        Files.setPosixFilePermissions(prefix.resolve("p9gate"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path unit = Files.writeString(dir.resolve("p9gate.service"), SystemdUnit.render(
+                policy("/run/p9gate/infotainment.sock"), settings(dir + "/opt", "/var/lib/p9gate/audit")));
+        assertEquals("", verify(unit));
+    }
+
+    /** {@code systemd-analyze verify UNIT}: its complaints (empty when it accepts the unit). */
+    static String verify(Path unit) throws Exception {
+        Process p = new ProcessBuilder(SYSTEMD_ANALYZE.toString(), "verify", unit.toString())
+                .directory(unit.getParent().toFile()).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes()).strip();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("systemd-analyze verify hung");
+        }
+        return p.exitValue() == 0 ? output : "exit " + p.exitValue() + ": " + output;
+    }
+}

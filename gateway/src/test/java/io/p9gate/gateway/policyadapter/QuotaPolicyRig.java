@@ -1,0 +1,52 @@
+package io.p9gate.gateway.policyadapter;
+
+import io.p9gate.gateway.fs.NoAudit;
+import io.p9gate.gateway.fs.ShareServerFactory;
+import io.p9gate.policy.PolicyHolder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A loaded policy giving one VM one read-write share "data" under the given quotas, with its quota books
+ * and the share server (no audit), for quota tests and benchmarks.
+ */
+public final class QuotaPolicyRig implements AutoCloseable {
+    public final PolicyHolder holder;
+    public final PolicyQuotas quotas;
+    public final ShareServerFactory shares;
+    /** The VM's Unix socket, and the same as a listener name. */
+    public final Path socket;
+    public final String listener;
+
+    /**
+     * @param dir    where the policy file and the socket's path go
+     * @param quotas YAML flow mappings, e.g. {@code {path: /cache, bytes: 1MiB, inodes: 50}}; none for no quota
+     */
+    public QuotaPolicyRig(Path dir, String vm, Path share, String... quotas) throws Exception {
+        this.socket = dir.resolve(vm + ".sock");
+        Path policy = dir.resolve(vm + "-policy.yaml");
+        Files.writeString(policy, text(vm, socket, share, quotas));
+        this.listener = "unix:" + socket;
+        this.holder = PolicyHolder.load(policy);
+        this.quotas = new PolicyQuotas(holder.current());
+        this.shares = new ShareServerFactory(new PolicyShares(holder,
+                new SessionGuards(holder::current, OwnershipMode.automatic(), this.quotas)), new NoAudit());
+    }
+
+    private static String text(String vm, Path socket, Path share, String... quotas) {
+        StringBuilder yaml = new StringBuilder("image: quota-test\nvms:\n  " + vm + ":\n    listen: unix:" + socket
+                + "\n    shares:\n      data:\n        path: " + share + "\n        access: read-write\n");
+        if (quotas.length > 0) {
+            yaml.append("        quotas:\n");
+            for (String q : quotas) {
+                yaml.append("          - ").append(q).append('\n');
+            }
+        }
+        return yaml.toString();
+    }
+
+    @Override
+    public void close() {
+        shares.close();
+    }
+}

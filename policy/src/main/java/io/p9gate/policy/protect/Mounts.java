@@ -1,0 +1,101 @@
+package io.p9gate.policy.protect;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * This process's mount table ({@code /proc/self/mountinfo}), to name any path by where it lies inside its
+ * filesystem: a bind mount shows the same directory under a second path, which only this names the same.
+ */
+final class Mounts {
+    /** One mount: filesystem {@code device} ("major:minor"), the directory {@code root} of it shown at {@code point}. */
+    record Mount(String device, Path root, Path point) {
+    }
+
+    /** A path as its filesystem knows it: the same {@code device} and {@code inFs} mean the same directory. */
+    record FsLocation(String device, Path inFs, Mount mount) {
+        boolean within(FsLocation other) {
+            return device.equals(other.device) && inFs.startsWith(other.inFs);
+        }
+    }
+
+    private final List<Mount> mounts;
+
+    private Mounts(List<Mount> mounts) {
+        this.mounts = mounts;
+    }
+
+    /** The current mount table; empty if it cannot be read (then only paths and inodes are compared). */
+    static Mounts current() {
+        try {
+            return parse(Files.readAllLines(Path.of("/proc/self/mountinfo")));
+        } catch (IOException | RuntimeException e) {
+            return new Mounts(List.of());
+        }
+    }
+
+    static Mounts parse(List<String> lines) {
+        List<Mount> out = new ArrayList<>();
+        for (String line : lines) {
+            String[] f = line.split(" ");
+            if (f.length >= 5) {
+                out.add(new Mount(f[2], Path.of(unescape(f[3])), Path.of(unescape(f[4]))));
+            }
+        }
+        return new Mounts(List.copyOf(out));
+    }
+
+    /** Where {@code real} (a path without symlinks) lies in its filesystem: the last mount over it wins. */
+    Optional<FsLocation> locate(Path real) {
+        Mount best = null;
+        for (Mount m : mounts) {
+            if (real.startsWith(m.point()) && (best == null || m.point().getNameCount() >= best.point().getNameCount())) {
+                best = m;
+            }
+        }
+        if (best == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new FsLocation(best.device(), best.root().resolve(best.point().relativize(real)).normalize(),
+                best));
+    }
+
+    /** The mounts whose mount point lies strictly inside {@code real}: a share shows their contents too. */
+    List<Mount> below(Path real) {
+        return mounts.stream().filter(m -> m.point().startsWith(real) && !m.point().equals(real)).toList();
+    }
+
+    /** mountinfo escapes space, tab, newline and backslash as \ooo. */
+    private static String unescape(String s) {
+        if (s.indexOf('\\') < 0) {
+            return s;
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && isOctal(s, i + 1)) {
+                out.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    private static boolean isOctal(String s, int from) {
+        if (from + 3 > s.length()) {
+            return false;
+        }
+        for (int i = from; i < from + 3; i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '7') {
+                return false;
+            }
+        }
+        return true;
+    }
+}

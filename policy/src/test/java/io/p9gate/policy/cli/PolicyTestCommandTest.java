@@ -1,0 +1,177 @@
+package io.p9gate.policy.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+
+/**
+ * {@code policy test} (R-POL-8, issue 10): a case naming a VM, share or path the policy does not have is an
+ * error, not a silent pass of its deny; --verbose and --format junit|json; cases on the uid/gid map and on
+ * quota limits.
+ */
+class PolicyTestCommandTest {
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void policy() throws Exception {
+        Files.writeString(dir.resolve("p.yaml"), """
+                image: t
+                vms:
+                  vm1:
+                    listen: unix:/run/p9gate/vm1.sock
+                    ids:
+                      uid: {ranges: [{guest: 0, host: 100000, count: 65536}]}
+                      gid: {squash: 3000}
+                    shares:
+                      data:
+                        path: /srv/p9gate/data
+                        access: read-write
+                        read-only: [/maps]
+                        quotas:
+                          - {bytes: 1GiB, inodes: 1000}
+                          - {path: /cache, bytes: 64MiB}
+                """);
+    }
+
+    private CliRun test(String cases, String... options) throws Exception {
+        Path tests = Files.writeString(dir.resolve("p.tests.yaml"), "policy: p.yaml\n" + cases);
+        String[] args = new String[options.length + 2];
+        args[0] = "test";
+        System.arraycopy(options, 0, args, 1, options.length);
+        args[args.length - 1] = tests.toString();
+        return CliRun.of(args);
+    }
+
+    @Test
+    void aCaseNamingAnUnknownVmIsAnErrorNotAPassingDeny() throws Exception {
+        CliRun r = test("""
+                cases:
+                  - {name: ghost, vm: nope, share: data, op: WALK, path: /, expect: EACCES}
+                """);
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains(":3:5: error: ghost: VM 'nope' is not in the policy (VMs: vm1)"), r.out());
+        assertTrue(r.out().contains("1 cases, 0 passed, 0 failed, 1 errors"), r.out());
+    }
+
+    @Test
+    void aCaseNamingAnUnknownShareIsAnError() throws Exception {
+        CliRun r = test("""
+                cases:
+                  - {name: other share, vm: vm1, share: other, op: WALK, path: /, expect: deny}
+                """);
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("error: other share: VM 'vm1' has no share 'other' (shares: data)"), r.out());
+    }
+
+    @Test
+    void withoutShareAPathIsAHostPathAndOneOutsideEveryShareIsAnError() throws Exception {
+        CliRun r = test("""
+                cases:
+                  - {name: host path, vm: vm1, op: OPEN_WRITE, path: /srv/p9gate/data/maps/a, expect: EROFS}
+                  - {name: rename by host paths, vm: vm1, op: RENAME, path: /srv/p9gate/data/a, dest: /srv/p9gate/data/maps/a, expect: EROFS}
+                  - {name: outside, vm: vm1, op: OPEN_READ, path: /etc/passwd, expect: deny}
+                  - {name: prefix only, vm: vm1, op: OPEN_READ, path: /srv/p9gate/database/x, expect: deny}
+                """);
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertFalse(r.out().contains("host path:"), r.out());
+        assertFalse(r.out().contains("rename by host paths:"), r.out());
+        assertTrue(r.out().contains("error: outside: /etc/passwd lies outside every share of VM 'vm1'"), r.out());
+        assertTrue(r.out().contains("error: prefix only: /srv/p9gate/database/x lies outside every share"), r.out());
+        assertTrue(r.out().contains("4 cases, 2 passed, 0 failed, 2 errors"), r.out());
+    }
+
+    @Test
+    void idCasesAssertTheMapBothWays() throws Exception {
+        CliRun r = test("""
+                ids:
+                  - {name: root is 100000, vm: vm1, guest-uid: 0, expect: 100000}
+                  - {name: host root is overflow, vm: vm1, host-uid: 0, expect: 65534}
+                  - {name: groups squashed, vm: vm1, guest-gid: 1234, expect: 3000}
+                  - {name: wrong, vm: vm1, guest-uid: 1, expect: 1}
+                  - {name: unknown vm, vm: nope, guest-uid: 0, expect: 0}
+                """);
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains(":6:5: FAIL wrong: guest uid 1 maps to host uid 100001, not 1"), r.out());
+        assertTrue(r.out().contains(":7:5: error: unknown vm: VM 'nope' is not in the policy"), r.out());
+        assertTrue(r.out().contains("5 cases, 3 passed, 1 failed, 1 errors"), r.out());
+    }
+
+    @Test
+    void quotaCasesAssertTheLimitsThatApplyAtAPath() throws Exception {
+        CliRun r = test("""
+                quotas:
+                  - {name: share wide, vm: vm1, share: data, path: /a, bytes: 1GiB, inodes: 1000}
+                  - {name: cache is tighter, vm: vm1, share: data, path: /cache/x, bytes: 64MiB, inodes: 1000}
+                  - {name: wrong, vm: vm1, share: data, path: /cache/x, bytes: 2GiB}
+                  - {name: unknown share, vm: vm1, share: nope, path: /, inodes: unlimited}
+                """);
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains(":5:5: FAIL wrong: at /cache/x the byte limit is 67108864, not 2147483648"), r.out());
+        assertTrue(r.out().contains("error: unknown share: VM 'vm1' has no share 'nope'"), r.out());
+        assertTrue(r.out().contains("4 cases, 2 passed, 1 failed, 1 errors"), r.out());
+    }
+
+    @Test
+    void verboseShowsEveryCaseWithItsDecision() throws Exception {
+        CliRun r = test("""
+                cases:
+                  - {name: maps read-only, vm: vm1, share: data, op: OPEN_WRITE, path: /maps/a, expect: EROFS}
+                """, "--verbose");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains(":3:5: PASS maps read-only: OPEN_WRITE vm1/data:/maps/a -> EROFS by "
+                + "vm.vm1.share.data.read-only[0]"), r.out());
+    }
+
+    @Test
+    void junitFormatHasOneTestcasePerCaseWithFailuresAndErrors() throws Exception {
+        CliRun r = test("""
+                cases:
+                  - {name: ok, vm: vm1, share: data, op: OPEN_READ, path: /a, expect: allow}
+                  - {name: wrong, vm: vm1, share: data, op: OPEN_WRITE, path: /maps/a, expect: allow}
+                ids:
+                  - {name: ghost, vm: nope, guest-uid: 0, expect: 0}
+                """, "--format", "junit");
+        assertEquals(1, r.exit(), r.out() + r.err());
+        Document xml = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(r.out().getBytes(StandardCharsets.UTF_8)));
+        assertEquals(3, xml.getElementsByTagName("testcase").getLength());
+        assertEquals(1, xml.getElementsByTagName("failure").getLength());
+        assertEquals(1, xml.getElementsByTagName("error").getLength());
+        assertEquals("3", xml.getDocumentElement().getAttribute("tests"));
+    }
+
+    @Test
+    void jsonFormatListsEveryCaseWithItsStatus() throws Exception {
+        CliRun r = test("""
+                cases:
+                  - {name: ok, vm: vm1, share: data, op: OPEN_READ, path: /a, expect: allow}
+                quotas:
+                  - {name: limits, vm: vm1, share: data, path: /a, inodes: 1000}
+                """, "--format", "json");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        assertEquals(2, json.get("summary").get("passed").asInt());
+        assertEquals("passed", json.get("cases").get(1).get("status").asText());
+        assertEquals("quota", json.get("cases").get(1).get("kind").asText());
+    }
+
+    @Test
+    void anUnknownFormatIsBadUsage() throws Exception {
+        CliRun r = test("cases:\n  - {vm: vm1, share: data, op: WALK, path: /, expect: allow}\n", "--format", "xml");
+        assertEquals(2, r.exit(), r.out() + r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+    }
+}
