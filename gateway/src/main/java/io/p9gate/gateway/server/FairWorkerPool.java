@@ -259,8 +259,15 @@ final class FairWorkerPool {
     /**
      * Under the lock, after any change: wakes one waiting thread of each tier that has something to take. A
      * woken thread that takes a task calls this again, so every queued task finds a thread if one is free.
+     * Once shut down with nothing left queued, wakes every waiting thread to end: a thread that last looked
+     * while a VM had tasks it was not allowed to take is otherwise never woken again.
      */
     private void wakeIdle() {
+        if (shutdown && ready.isEmpty()) {
+            promptWork.signalAll();
+            bulkWork.signalAll();
+            return;
+        }
         boolean forPrompt = false;
         boolean forBulk = false;
         for (Lane lane : ready) {

@@ -212,6 +212,28 @@ class FairWorkerPoolTest {
     }
 
     @Test
+    void shutdownEndsTheThreadsThatCouldNotTakeTheLastQueuedTasks() throws Exception {
+        pool = new FairWorkerPool(2, 1, "test");
+        FairWorkerPool.Lane a = pool.lane(vm("a", 1));
+        pool.lane(vm("b", 1)); // a second VM: a may hold one prompt thread, the other prompt thread stays idle
+        CountDownLatch running = new CountDownLatch(2);
+        CountDownLatch releasePrompt = new CountDownLatch(1);
+        CountDownLatch releaseBulk = new CountDownLatch(1);
+        for (int i = 0; i < 2; i++) {
+            a.execute(() -> holding(running,
+                    Thread.currentThread().getName().startsWith("test-bulk-") ? releaseBulk : releasePrompt).run());
+        }
+        assertTrue(running.await(30, TimeUnit.SECONDS), "a on one prompt and the bulk thread");
+        queue(a, "a", 2);
+        pool.shutdown();
+        releaseBulk.countDown();
+        awaitRan(2); // by the bulk thread: the idle prompt thread may not take a second task of a
+        releasePrompt.countDown();
+        assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS),
+                "the idle prompt thread, which last looked while a still had tasks queued, ends too");
+    }
+
+    @Test
     void shutdownRunsWhatIsQueuedAndRefusesMore() throws Exception {
         pool = new FairWorkerPool(0, 1, "test");
         FairWorkerPool.Lane a = pool.lane(vm("a", 1));
