@@ -72,7 +72,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--msize", paramLabel = "N", description = "Largest msize offered to clients (default: ${DEFAULT-VALUE}).")
     int msize = GatewayConfig.DEFAULT_MSIZE;
 
-    @Option(names = "--workers", paramLabel = "N", description = "Threads serving requests (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--workers", paramLabel = "N",
+            description = "Threads serving requests at normal priority; as many again run at a lower one"
+                    + " (default: ${DEFAULT-VALUE}).")
     int workers = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
 
     @Option(names = "--max-outstanding", paramLabel = "N",
