@@ -6,6 +6,8 @@
  *
  *   posix-helper fcntl-locks FILE     byte-range locks: conflict, F_GETLK owner, unlock
  *   posix-helper unlinked-fstat FILE  open, unlink, then fstat/read/write through the fd
+ *   posix-helper create FILE MODE     open(FILE, O_CREAT|O_EXCL|O_WRONLY, octal MODE), as the caller's umask allows
+ *   posix-helper utimens FILE NSEC    utimensat: atime and mtime 1600000000.NSEC
  *
  * Exit 0 when every step behaved as POSIX says; otherwise one line on
  * stderr naming the step and errno, exit 1.
@@ -90,9 +92,24 @@ static int unlinked_fstat(const char *path) {
     return close(fd) < 0 ? fail("close") : 0;
 }
 
+/* busybox has no way to pass open(2) an exact create mode (touch asks 0666). */
+static int create_mode(const char *path, const char *mode) {
+    int fd = open(path, O_CREAT | O_EXCL | O_WRONLY, (mode_t) strtol(mode, NULL, 8));
+    if (fd < 0) return fail("open O_CREAT");
+    return close(fd) < 0 ? fail("close") : 0;
+}
+
+/* busybox touch cannot set nanoseconds. */
+static int utimens(const char *path, const char *nsec) {
+    struct timespec times[2] = { { 1600000000, strtol(nsec, NULL, 10) }, { 1600000000, strtol(nsec, NULL, 10) } };
+    return utimensat(AT_FDCWD, path, times, 0) < 0 ? fail("utimensat") : 0;
+}
+
 int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "fcntl-locks") == 0) return fcntl_locks(argv[2]);
     if (argc == 3 && strcmp(argv[1], "unlinked-fstat") == 0) return unlinked_fstat(argv[2]);
-    fprintf(stderr, "usage: posix-helper fcntl-locks|unlinked-fstat FILE\n");
+    if (argc == 4 && strcmp(argv[1], "create") == 0) return create_mode(argv[2], argv[3]);
+    if (argc == 4 && strcmp(argv[1], "utimens") == 0) return utimens(argv[2], argv[3]);
+    fprintf(stderr, "usage: posix-helper fcntl-locks|unlinked-fstat FILE | create FILE MODE | utimens FILE NSEC\n");
     return 2;
 }

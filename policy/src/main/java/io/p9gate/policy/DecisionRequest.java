@@ -30,17 +30,22 @@ public record DecisionRequest(String vm, String share, OpKind op, SharePath path
 
     /**
      * The single-path questions this request asks, source first: rename and link ask about both paths;
-     * link and symlink also ask CREATE about the new name, since a name appears there and a rule that
-     * refuses creating it (say {@code *.sh}) must not be sidestepped by linking (R-POL-3).
+     * link, rename, symlink and mknod also ask CREATE about the new name, since a name appears there and a rule
+     * that refuses creating it (say {@code *.sh}) must not be sidestepped by linking, by renaming a file written
+     * under another name to it (or over it), or by mknod, which makes regular files as well as fifos (R-POL-3).
+     * A rename also asks REMOVE about its source: the name goes away there, as by an unlink, so a rule keeping
+     * names from being removed (say {@code /crash/**}) must not be sidestepped by moving one out and removing it.
      */
     public java.util.List<PathQuestion> questions() {
         PathQuestion src = new PathQuestion(vm, share, op, path, uid, gid);
         return switch (op) {
-            case SYMLINK -> java.util.List.of(src, new PathQuestion(vm, share, OpKind.CREATE, path, uid, gid));
+            case SYMLINK, MKNOD -> java.util.List.of(src, new PathQuestion(vm, share, OpKind.CREATE, path, uid, gid));
             case LINK -> java.util.List.of(src, new PathQuestion(vm, share, op, destination, uid, gid),
                     new PathQuestion(vm, share, OpKind.CREATE, destination, uid, gid));
-            case RENAME -> java.util.List.of(src, new PathQuestion(vm, share, op, destination, uid, gid));
-            case WALK, OPEN_READ, OPEN_WRITE, CREATE, MKDIR, MKNOD, SETATTR, REMOVE, XATTR_READ, XATTR_WRITE, READDIR,
+            case RENAME -> java.util.List.of(src, new PathQuestion(vm, share, OpKind.REMOVE, path, uid, gid),
+                    new PathQuestion(vm, share, op, destination, uid, gid),
+                    new PathQuestion(vm, share, OpKind.CREATE, destination, uid, gid));
+            case WALK, OPEN_READ, OPEN_WRITE, CREATE, MKDIR, SETATTR, REMOVE, XATTR_READ, XATTR_WRITE, READDIR,
                  GETATTR, STATFS, LOCK, READLINK -> java.util.List.of(src);
         };
     }

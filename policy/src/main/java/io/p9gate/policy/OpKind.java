@@ -24,7 +24,7 @@ public enum OpKind {
     SYMLINK(true),
     /** Tlink: path is the existing file, destination the new name; both are checked. */
     LINK(true),
-    /** Tmknod: the path is the new node (devices are never opened as such, R-CONF-2). */
+    /** Tmknod: the path is the new node, also asked as CREATE (devices are never opened as such, R-CONF-2). */
     MKNOD(true),
     /** Tsetattr: mode, owner, size (truncate), times. */
     SETATTR(true),

@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -79,15 +80,50 @@ public final class PolicyEngine {
     }
 
     /**
-     * Decides a request; a rename or link is allowed only if both its paths are, a link or symlink only
-     * if its new name may also be created, and a rename only if neither path is an ancestor of a
+     * Decides a request; a rename or link is allowed only if both its paths are, a link, symlink or mknod
+     * only if its new name may also be created, a link or rename only if its new name allows nothing on the file
+     * that its current name refuses ({@link #widening}), and a rename only if neither path is an ancestor of a
      * protected scope (see {@link #renameAcrossProtection}). Never throws: if Cedar itself fails, the
      * answer is a denial with EIO (fail closed).
      */
-    public Decision decide(DecisionRequest request) { return renameAcrossProtection(request, combine(request, decider)); }
+    public Decision decide(DecisionRequest request) { return decide(request, decider); }
 
     /** Decides with Cedar regardless of the fast path (the reference; used by explain and tests). */
-    public Decision decideWithCedar(DecisionRequest request) { return renameAcrossProtection(request, combine(request, cedar)); }
+    public Decision decideWithCedar(DecisionRequest request) { return decide(request, cedar); }
+
+    private Decision decide(DecisionRequest request, PathEvaluator evaluator) {
+        return renameAcrossProtection(request, widening(request, combine(request, evaluator), evaluator));
+    }
+
+    /** What a name lets a guest do to the file itself, rather than to the directory around it. */
+    private static final Set<OpKind> ON_THE_FILE = EnumSet.of(OpKind.WALK, OpKind.OPEN_READ, OpKind.OPEN_WRITE,
+            OpKind.SETATTR, OpKind.XATTR_READ, OpKind.XATTR_WRITE, OpKind.GETATTR, OpKind.LOCK, OpKind.READLINK);
+
+    /**
+     * Rules decide names, and a hard link adds one while a rename swaps one: linking {@code run.sh} (no writes) as
+     * {@code run.txt} made the script writable through the new name, and moving a letter out of a no-read drop box
+     * made it readable (renaming the box itself was already refused, see {@link #renameAcrossProtection}). So a link
+     * or rename is refused (EACCES, naming the rules that refuse it at its current name) when the new name would
+     * allow something on the file that its current name refuses; a name with fewer rights is fine. Hidden and
+     * read-only sources never get here: LINK and RENAME themselves are refused there.
+     */
+    private static Decision widening(DecisionRequest request, Decision decided, PathEvaluator evaluator) {
+        if (!request.op().hasDestination() || !decided.allowed()) return decided;
+        Set<String> ids = new TreeSet<>();
+        boolean widens = false;
+        for (OpKind op : ON_THE_FILE) {
+            Verdict now = evaluator.evaluate(new PathQuestion(request.vm(), request.share(), op, request.path(),
+                    request.uid(), request.gid()));
+            if (now.allowed()) continue;
+            Verdict renamed = evaluator.evaluate(new PathQuestion(request.vm(), request.share(), op,
+                    request.destination(), request.uid(), request.gid()));
+            if (renamed.allowed()) {
+                widens = true;
+                ids.addAll(now.ruleIds());
+            }
+        }
+        return widens ? Decision.deny(RuleCompiler.EACCES, new ArrayList<>(ids)) : decided;
+    }
 
     /**
      * Rules decide paths, so renaming a directory above a hidden, read-only or deny scope would carry

@@ -55,12 +55,13 @@ class FastPathAgreesWithCedarProperties {
             Statistics.label("outcome").collect(expected.allowed() ? "allow" : expected.errno(), expected.ruleIds().isEmpty() ? "default" : "rule");
             assertEquals(expected, fast.evaluate(q), q::toString);
         }
-        // The property is only worth something if generation reaches every kind of outcome.
+        // The property is only worth something if generation reaches every kind of outcome. Explicit EACCES rules
+        // are rare (about 1 % of ~1,300 questions), so their bar only asks that they occur: at 1 % it failed by chance.
         Statistics.label("outcome").coverage(c -> {
             c.check("allow", "rule").percentage(p -> p > 5);
             c.check("ENOENT", "rule").percentage(p -> p > 2);
             c.check("EROFS", "rule").percentage(p -> p > 2);
-            c.check("EACCES", "rule").percentage(p -> p > 1);
+            c.check("EACCES", "rule").percentage(p -> p > 0.2);
             c.check("EACCES", "default").percentage(p -> p > 5);
         });
     }

@@ -78,6 +78,25 @@ class PolicyEngineTest {
     }
 
     @Test
+    void aRenameOrLinkToANameThatMayNotBeCreatedIsRefused() throws Exception {
+        PolicyEngine e = engine(SHARE);
+        Decision renamed = e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, "/tmp/a.txt", "/tmp/a.exe"));
+        assertEquals(Decision.deny("EACCES", List.of("vm.vm1.share.data.rules[0]")), renamed);
+        assertEquals("EACCES",
+                e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.LINK, "/tmp/a.txt", "/tmp/a.exe")).errno());
+        assertTrue(e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, "/tmp/a.exe", "/tmp/a.txt")).allowed());
+    }
+
+    @Test
+    void aRenameFromANameThatMayNotBeRemovedIsRefused() throws Exception {
+        PolicyEngine e = engine(SHARE + "  - {id: keep, effect: deny, ops: [REMOVE], paths: [\"/crash/**\"]}\n");
+        Decision out = e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, "/crash/r", "/r"));
+        assertEquals(Decision.deny("EACCES", List.of("vm.vm1.share.data.rules.keep")), out);
+        assertTrue(e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, "/r", "/crash/r")).allowed());
+        assertTrue(e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.LINK, "/crash/r", "/r")).allowed());
+    }
+
+    @Test
     void hiddenSubtreeIsAbsentAndWinsOverReadOnly() throws Exception {
         PolicyEngine e = engine(SHARE + "read-only: [/calibration/x]\n".replace("read-only", "#"));
         Decision d = e.decide(DecisionRequest.of("vm1", "data", OpKind.WALK, "/calibration"));

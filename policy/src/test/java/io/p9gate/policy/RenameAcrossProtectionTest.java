@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Renames of an ancestor of a protected scope and links onto denied names (R-POL-3, R-POL-4): the
- * security review's bypasses. Every refusal is checked on the fast path and on Cedar, which must agree.
+ * Renames of an ancestor of a protected scope, links onto denied names and links that widen a file's
+ * rights (R-POL-3, R-POL-4): the security reviews' bypasses. Every refusal is checked on the fast path and on Cedar, which must agree.
  */
 class RenameAcrossProtectionTest {
 
@@ -93,6 +93,45 @@ class RenameAcrossProtectionTest {
                 both(e, DecisionRequest.of("vm1", "data", OpKind.SYMLINK, "/cache/b.sh")));
         assertTrue(both(e, DecisionRequest.twoPath("vm1", "data", OpKind.LINK, "/cache/a.txt", "/cache/b.txt")).allowed());
         assertTrue(both(e, DecisionRequest.of("vm1", "data", OpKind.SYMLINK, "/cache/b.txt")).allowed());
+    }
+
+    @Test
+    void aLinkMayNotGiveAFileANameWithMoreRights() throws Exception {
+        PolicyEngine e = engine();
+        assertEquals(Decision.deny("EACCES", List.of(SCRIPTS)), both(e, link("/cache/run.sh", "/cache/run.txt")),
+                "run.sh may not be written, run.txt could be");
+        assertEquals(Decision.deny("EACCES", List.of(SCRIPTS)), both(e, link("/cache/run.sh", "/run.txt")));
+        assertTrue(both(e, link("/cache/a.txt", "/cache/b.txt")).allowed());
+        assertTrue(both(e, link("/a.txt", "/cache/b.txt")).allowed(), "a name with fewer rights is fine");
+        assertEquals("EROFS", both(e, link("/a/ro/f", "/f")).errno(), "read-only refuses the link itself");
+        assertEquals("ENOENT", both(e, link("/data/secret/f", "/f")).errno(), "hidden still looks absent");
+    }
+
+    @Test
+    void aRenameMayNotCarryAFileOutOfARule() throws Exception {
+        PolicyEngine e = PolicyEngine.load(PolicyFiles.write(dir, "d.yaml", PolicyFiles.oneShare("""
+                path: /srv/p9gate/data
+                access: read-write
+                rules:
+                  - {id: drop-box, effect: deny, ops: [OPEN_READ], paths: ["/drop/**"]}
+                """)));
+        String box = "vm.vm1.share.data.rules.drop-box";
+        assertEquals(Decision.deny("EACCES", List.of(box)), both(e, rename("/drop/letter", "/letter")));
+        assertEquals(Decision.deny("EACCES", List.of(box)), both(e, rename("/drop/sub", "/sub")), "a directory");
+        assertTrue(both(e, rename("/report", "/drop/report")).allowed(), "into the box");
+        assertTrue(both(e, rename("/drop/a", "/drop/b")).allowed(), "within the box");
+    }
+
+    private static DecisionRequest link(String from, String to) {
+        return DecisionRequest.twoPath("vm1", "data", OpKind.LINK, from, to);
+    }
+
+    @Test
+    void mknodOntoADeniedNameIsRefusedAsCreate() throws Exception {
+        PolicyEngine e = engine();
+        assertEquals(Decision.deny("EACCES", List.of(SCRIPTS)),
+                both(e, DecisionRequest.of("vm1", "data", OpKind.MKNOD, "/cache/c.sh")));
+        assertTrue(both(e, DecisionRequest.of("vm1", "data", OpKind.MKNOD, "/cache/c.txt")).allowed());
     }
 
     @Test

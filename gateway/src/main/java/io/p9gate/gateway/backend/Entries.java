@@ -26,7 +26,7 @@ public final class Entries {
             LinuxSyscalls.mkdirat(fd, name, mode & 07777);
             return null;
         });
-        return share.lookup(dir, name);
+        return CreateModes.exact(share.lookup(dir, name), mode);
     }
 
     public Node symlink(Node dir, String name, String target) throws P9Exception {
@@ -60,7 +60,7 @@ public final class Entries {
             LinuxSyscalls.mknodat(fd, name, type.modeBits() | (mode & 07777), dev);
             return null;
         });
-        return share.lookup(dir, name);
+        return CreateModes.exact(share.lookup(dir, name), mode);
     }
 
     /**
@@ -113,19 +113,24 @@ public final class Entries {
         }));
     }
 
-    public void renameAt(Node oldDir, String oldName, Node newDir, String newName) throws P9Exception {
+    /**
+     * Trenameat. Without {@code replace} an existing {@code newName} is left alone and the rename fails with EEXIST
+     * (RENAME_NOREPLACE: the host tells atomically whether the name exists, so nothing can appear in between).
+     */
+    public void renameAt(Node oldDir, String oldName, Node newDir, String newName, boolean replace)
+            throws P9Exception {
         Names.check(oldName);
         Names.check(newName);
         oldDir.use(ofd -> newDir.use(nfd -> {
-            LinuxSyscalls.renameat2(ofd, oldName, nfd, newName, 0);
+            LinuxSyscalls.renameat2(ofd, oldName, nfd, newName, replace ? 0 : LinuxSyscalls.RENAME_NOREPLACE);
             return null;
         }));
     }
 
     /** Trename: moves the file a handle names (wherever it is now) into {@code newDir}. */
-    public void rename(Node node, Node newDir, String newName) throws P9Exception {
+    public void rename(Node node, Node newDir, String newName, boolean replace) throws P9Exception {
         try (ShareRoot.Location at = share.locate(node)) {
-            renameAt(at.parent(), at.name(), newDir, newName);
+            renameAt(at.parent(), at.name(), newDir, newName, replace);
         }
     }
 

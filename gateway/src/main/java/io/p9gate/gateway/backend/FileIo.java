@@ -87,7 +87,7 @@ public final class FileIo {
             try {
                 Node node = ShareRoot.nodeOf(charge.open(() -> file.use(ofd -> LinuxSyscalls.openat(AT_FDCWD,
                         LinuxSyscalls.procPath(ofd), O_PATH | O_CLOEXEC, 0))));
-                return new Created(node, file.withKey(node.key()), true);
+                return new Created(CreateModes.exact(node, mode), file.withKey(node.key()), true);
             } catch (P9Exception | RuntimeException e) {
                 file.close();
                 throw e;

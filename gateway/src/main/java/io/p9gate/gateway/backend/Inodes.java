@@ -54,6 +54,17 @@ public final class Inodes {
         });
     }
 
+    /** statfs(2)'s f_type of the filesystem {@code node} is on. */
+    static long filesystemType(Node node) throws P9Exception {
+        return node.use(fd -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment b = arena.allocate(StructLayouts.STATFS);
+                LinuxSyscalls.fstatfs(fd, b);
+                return b.get(ValueLayout.JAVA_LONG, Statfs.TYPE);
+            }
+        });
+    }
+
     /** The text of a symlink, never followed. */
     public static String readlink(Node node) throws P9Exception {
         if (node.type() != FileType.SYMLINK) {
@@ -64,14 +75,16 @@ public final class Inodes {
 
     public static void chmod(Node node, int mode) throws P9Exception {
         requireNotSymlink(node, "chmod");
+        requireNotDevice(node, "chmod");
         node.use(fd -> {
             LinuxSyscalls.fchmodat(AT_FDCWD, LinuxSyscalls.procPath(fd), mode & 07777, 0);
             return null;
         });
     }
 
-    /** Changes owner and/or group (-1 leaves one unchanged); works on symlinks themselves. */
+    /** Changes owner and/or group (-1 leaves one unchanged); works on symlinks themselves, never on device nodes. */
     public static void chown(Node node, int uid, int gid) throws P9Exception {
+        requireNotDevice(node, "chown");
         node.use(fd -> {
             LinuxSyscalls.fchownat(fd, "", uid, gid, AT_EMPTY_PATH);
             return null;
@@ -111,6 +124,17 @@ public final class Inodes {
     }
 
     public static final Timestamp NOW = new Timestamp(0, LinuxSyscalls.UTIME_NOW);
+
+    /**
+     * The gateway never makes a device node (R-CONF-2), so one in a share is the host's (a root filesystem's
+     * {@code /dev}). No guest opens it through the gateway, so none needs to change who may: a chmod or chown would
+     * hand the host's device to host users. Its times may change.
+     */
+    private static void requireNotDevice(Node node, String what) throws P9Exception {
+        if (node.type() == FileType.CHAR_DEVICE || node.type() == FileType.BLOCK_DEVICE) {
+            throw new P9Exception(Errno.EPERM, what + " of a host device node");
+        }
+    }
 
     private static void requireNotSymlink(Node node, String what) throws P9Exception {
         if (node.type() == FileType.SYMLINK) {

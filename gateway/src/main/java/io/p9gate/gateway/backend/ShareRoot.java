@@ -13,13 +13,14 @@ import io.p9gate.gateway.proto.P9Exception;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The confinement boundary of one share (R-CONF-1). Every handle inside the share is obtained
  * from the root's handle one name at a time with openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS|
  * RESOLVE_NO_MAGICLINKS) and O_NOFOLLOW, so no symlink (absolute, relative, dangling, swapped in
  * by a racing host) and no /proc magic link is ever followed; ".." is handled here and never
- * climbs above the root.
+ * climbs above the root. No lookup enters a kernel pseudo filesystem mounted inside ({@link KernelFilesystems}).
  */
 public final class ShareRoot implements AutoCloseable {
     private static final int PATH_FLAGS = O_PATH | O_NOFOLLOW | O_CLOEXEC;
@@ -47,6 +48,11 @@ public final class ShareRoot implements AutoCloseable {
         Node root = nodeOf(Fd.open(() -> LinuxSyscalls.openat(AT_FDCWD, directory.toAbsolutePath().toString(),
                 O_PATH | O_DIRECTORY | O_CLOEXEC, 0)));
         try {
+            Optional<String> kernel = KernelFilesystems.of(root);
+            if (kernel.isPresent()) {
+                throw new P9Exception(Errno.EMEDIUMTYPE, directory + " is on " + kernel.get()
+                        + ", a kernel pseudo filesystem, not files to share");
+            }
             return new ShareRoot(root, qids);
         } catch (P9Exception e) {
             root.close();
@@ -83,7 +89,8 @@ public final class ShareRoot implements AutoCloseable {
             return parentOf(dir);
         }
         Names.check(name);
-        return nodeOf(Fd.open(() -> dir.use(fd -> openBeneath(fd, name, O_PATH, 0))));
+        return KernelFilesystems.refuseCrossingInto(dir,
+                nodeOf(Fd.open(() -> dir.use(fd -> openBeneath(fd, name, O_PATH, 0)))));
     }
 
     /**

@@ -247,8 +247,8 @@ final class AuditChecks {
      */
     private String compare(Probe p, AuditRecord first, AuditRecord last) {
         String what = p.op() + " " + p.path() + " (tag " + p.tag() + ", seq " + first.seq() + ")";
-        if (last.errno() == null || last.errno() != p.errnoCode()) {
-            return what + ": errno " + last.errno() + ", the suite saw " + p.errnoCode();
+        if (!p.recorded(last.errno())) {
+            return what + ": errno " + last.errno() + ", the suite saw " + p.describeSeen();
         }
         if (p.decision() != null && !p.decision().equals(first.decision())) {
             contradictions.computeIfAbsent(p.checkId(), k -> new ArrayList<>()).add("the audit log shows " + what

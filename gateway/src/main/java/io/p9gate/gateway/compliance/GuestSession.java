@@ -391,7 +391,7 @@ final class GuestSession implements AutoCloseable {
         }
         String decision = f.expected() == null ? null : f.expected().allowed() ? "allow" : "deny";
         Probe probe = new Probe(connection, vm, f.call().tag(), f.op(), f.path().toString(), f.mode(),
-                reply.partial() ? null : reply.errno(), decision, checkId);
+                reply.partial() ? null : reply.errno(), reply.partial(), decision, checkId);
         log.add(probe);
         return new Step(f.text(), f.expected(), reply, reply.ok() ? f.newFid() : -1, probe);
     }

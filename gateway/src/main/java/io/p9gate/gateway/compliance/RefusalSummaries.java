@@ -44,7 +44,7 @@ final class RefusalSummaries {
     private int find(Probe p) {
         for (int i = 0; i < summaries.size(); i++) {
             AuditRecord r = summaries.get(i);
-            if (room.get(i) > 0 && p.op().equals(r.op()) && r.errno() != null && r.errno() == p.errnoCode()
+            if (room.get(i) > 0 && p.op().equals(r.op()) && p.recorded(r.errno())
                     && covers(r, p.path())) {
                 return i;
             }

@@ -12,4 +12,13 @@ public interface AccessPolicy {
     default boolean visible(String vm, String share, String path, int uid, int gid) {
         return true;
     }
+
+    /**
+     * Whether a rename may replace an entry at {@code path}, removing the file that had that name: only if the
+     * entry could be removed (REMOVE). Asked after the rename itself is allowed; if not, the rename is made so that
+     * it fails (EEXIST) when the name exists, which the host decides atomically.
+     */
+    default boolean replaceable(String vm, String share, String path, int uid, int gid) {
+        return true;
+    }
 }

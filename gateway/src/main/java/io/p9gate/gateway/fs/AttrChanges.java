@@ -10,16 +10,21 @@ final class AttrChanges {
     private AttrChanges() {
     }
 
-    static void apply(Node node, SetAttr attr, Ownership ownership) throws P9Exception {
+    /** {@code uid}: the guest user asking, for the set-id bits a truncate clears ({@link SetIdBits}). */
+    static void apply(Node node, SetAttr attr, Ownership ownership, int uid) throws P9Exception {
+        SetIdBits.GuestMode guestMode = () -> ownership.shown(node, Inodes.stat(node)).mode();
         if (attr.has(SetAttr.SETATTR_MODE)) {
             ownership.chmod(node, GuestModes.allowed(node.isDirectory(), attr.mode()));
+            SetIdBits.chmodded(node, attr.mode());
         }
         if (attr.has(SetAttr.SETATTR_UID) || attr.has(SetAttr.SETATTR_GID)) {
             ownership.chown(node, attr.has(SetAttr.SETATTR_UID) ? attr.uid() : -1,
                     attr.has(SetAttr.SETATTR_GID) ? attr.gid() : -1);
+            SetIdBits.chowned(node, guestMode);
         }
         if (attr.has(SetAttr.SETATTR_SIZE)) {
             Inodes.truncate(node, attr.size());
+            SetIdBits.modified(node, uid, guestMode);
         }
         Inodes.Timestamp atime = time(attr, SetAttr.SETATTR_ATIME, SetAttr.SETATTR_ATIME_SET, attr.atimeSec(),
                 attr.atimeNsec());

@@ -16,6 +16,7 @@ import io.p9gate.gateway.backend.Xattrs;
 import io.p9gate.gateway.budget.OverBudget;
 import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.LockConstants;
 import io.p9gate.gateway.proto.MessageType;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.Qid;
@@ -130,13 +131,31 @@ public final class GuardedFs {
     /** What a change that moves no data announces (and, through {@link #NO_BYTES}, moves). */
     private static final long NO_DATA = 0;
 
+    /** What the record of a request says happened, from the backend call's result. */
+    @FunctionalInterface
+    private interface OutcomeOf<T> {
+        Outcome of(T result);
+    }
+
+    /** The outcome of a call that succeeds whenever it returns, moving {@code bytes} of data. */
+    private static <T> OutcomeOf<T> moving(ToLongFunction<? super T> bytes) {
+        return result -> Outcome.success(bytes.applyAsLong(result));
+    }
+
     /** A request that only looks: recorded once, after the backend call, with its final outcome. */
     private <T extends Result> T inspect(Operation op, Subject who, String share, PathsOf paths, RequestArgs args,
                                          BackendCall<T> call, ToLongFunction<? super T> bytes) throws P9Exception {
+        return inspectWith(op, who, share, paths, args, call, moving(bytes));
+    }
+
+    /** As {@link #inspect}, for a call that can return and still not have done what was asked (a partial walk). */
+    private <T extends Result> T inspectWith(Operation op, Subject who, String share, PathsOf paths,
+                                             RequestArgs args, BackendCall<T> call, OutcomeOf<? super T> outcome)
+            throws P9Exception {
         Decided decided = decided(op, who, share, paths, args);
         T result = run(decided, call, RecordPhase.DONE, AuditTrail.NO_SEQ);
         try {
-            record(decided, Outcome.success(bytes.applyAsLong(result)), RecordPhase.DONE, AuditTrail.NO_SEQ);
+            record(decided, outcome.of(result), RecordPhase.DONE, AuditTrail.NO_SEQ);
         } catch (P9Exception e) {
             release(result);
             throw e;
@@ -152,13 +171,21 @@ public final class GuardedFs {
     private <T extends Result> T change(Operation op, long announced, Subject who, String share, PathsOf paths,
                                         RequestArgs args, BackendCall<T> call, ToLongFunction<? super T> bytes)
             throws P9Exception {
+        return changeWith(op, announced, who, share, paths, args, call, moving(bytes));
+    }
+
+    /** As {@link #change}, for a call that can return without having made its change (a blocked lock). */
+    private <T extends Result> T changeWith(Operation op, long announced, Subject who, String share, PathsOf paths,
+                                            RequestArgs args, BackendCall<T> call, OutcomeOf<? super T> outcomeOf)
+            throws P9Exception {
         Decided decided = decided(op, who, share, paths, args);
-        long intent = record(decided, Outcome.success(announced), RecordPhase.INTENT, AuditTrail.NO_SEQ);
+        Outcome expected = Outcome.success(announced);
+        long intent = record(decided, expected, RecordPhase.INTENT, AuditTrail.NO_SEQ);
         T result = run(decided, call, RecordPhase.OUTCOME, intent);
-        long moved = bytes.applyAsLong(result);
-        if (moved != announced) {
+        Outcome outcome = outcomeOf.of(result);
+        if (!outcome.equals(expected)) {
             try {
-                record(decided, Outcome.success(moved), RecordPhase.OUTCOME, intent);
+                record(decided, outcome, RecordPhase.OUTCOME, intent);
             } catch (P9Exception e) {
                 release(result);
                 throw e;
@@ -374,8 +401,11 @@ public final class GuardedFs {
     public sealed interface Result {
     }
 
-    /** Twalk: the qids of the names walked; {@code node} is null if the walk stopped early. */
-    public record Walked(List<Qid> qids, Node node) implements Result {
+    /**
+     * Twalk: the qids of the names walked; {@code node} is null if the walk stopped early, and then {@code stopped}
+     * says why the next name did not resolve (null for a whole walk).
+     */
+    public record Walked(List<Qid> qids, Node node, Errno stopped) implements Result {
     }
 
     /** Tattach: the share the aname named and a handle on its root. */
@@ -467,15 +497,19 @@ public final class GuardedFs {
     // ---------------------------------------------------------------- lookup and metadata
 
     public Walked walk(Subject who, LocalShare share, Node from, List<String> names) throws P9Exception {
-        return inspect(Operation.WALK, who, share.name(), () -> Walks.paths(path(share, from), names),
-                new RequestArgs.Walk(names), () -> Walks.walk(share, from, names), NO_BYTES);
+        RequestPaths paths = RequestPaths.of(() -> Walks.paths(path(share, from), names));
+        // A walk that stopped is answered with the qids it got, but what the guest asked for did not resolve.
+        return inspectWith(Operation.WALK, who, share.name(), paths, new RequestArgs.Walk(names),
+                () -> Walks.walk(share, from, names, paths.get()),
+                w -> w.stopped() == null ? Outcome.success(0) : Outcome.failure(w.stopped()));
     }
 
     public Described getattr(Subject who, LocalShare share, Node node) throws P9Exception {
         return inspect(Operation.GETATTR, who, share.name(), () -> List.of(path(share, node)), RequestArgs.NONE,
                 () -> {
                     FileStat stat = Inodes.stat(node);
-                    return new Described(ownershipIn(share).shown(node, stat), share.root().qids().qid(stat));
+                    return new Described(SetIdBits.shown(node, ownershipIn(share).shown(node, stat)),
+                            share.root().qids().qid(stat));
                 }, NO_BYTES);
     }
 
@@ -486,11 +520,11 @@ public final class GuardedFs {
                 new RequestArgs.SetAttr(attr.valid()), () -> {
                     if (attr.has(SetAttr.SETATTR_SIZE)) {
                         quota.resizing(share, node, paths.at(0), moves, before -> attr.size() - before, () -> {
-                            AttrChanges.apply(node, attr, ownershipIn(share));
+                            AttrChanges.apply(node, attr, ownershipIn(share), who.uid());
                             return null;
                         });
                     } else {
-                        AttrChanges.apply(node, attr, ownershipIn(share));
+                        AttrChanges.apply(node, attr, ownershipIn(share), who.uid());
                     }
                     return DONE;
                 }, NO_BYTES);
@@ -583,9 +617,13 @@ public final class GuardedFs {
         long moves = quota.moves();
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
         return change(Operation.WRITE, length, who, share.name(), paths,
-                new RequestArgs.FileIo(offset), () -> new Count(quota.resizing(share, node, paths.at(0), moves,
-                        before -> append ? length : offset + length - before,
-                        () -> share.io().write(file, offset, src))), Count::n).n();
+                new RequestArgs.FileIo(offset), () -> {
+                    Count written = new Count(quota.resizing(share, node, paths.at(0), moves,
+                            before -> append ? length : offset + length - before,
+                            () -> share.io().write(file, offset, src)));
+                    SetIdBits.modified(node, who.uid(), () -> ownershipIn(share).shown(node, Inodes.stat(node)).mode());
+                    return written;
+                }, Count::n).n();
     }
 
     public void fsync(Subject who, LocalShare share, Node node, OpenFile file, boolean dataOnly) throws P9Exception {
@@ -718,7 +756,8 @@ public final class GuardedFs {
         change(Operation.RENAME, NO_DATA, who, share.name(), paths, args, () -> {
                     quota.moving(share.name(), QuotaAccounting.held(share, node),
                             QuotaAccounting.named(newDir, newName, paths.at(1)), () -> {
-                                share.entries().rename(node, newDir, newName);
+                                share.entries().rename(node, newDir, newName,
+                                        replaceable(who, share, paths.get().get(1)));
                                 return null;
                             });
                     return DONE;
@@ -736,11 +775,26 @@ public final class GuardedFs {
         change(Operation.RENAME, NO_DATA, who, share.name(), paths, args, () -> {
                     quota.moving(share.name(), QuotaAccounting.named(oldDir, oldName, paths.at(0)),
                             QuotaAccounting.named(newDir, newName, paths.at(1)), () -> {
-                                share.entries().renameAt(oldDir, oldName, newDir, newName);
+                                share.entries().renameAt(oldDir, oldName, newDir, newName,
+                                        replaceable(who, share, paths.get().get(1)));
                                 return null;
                             });
                     return DONE;
                 }, NO_BYTES);
+    }
+
+    /**
+     * Whether a rename may replace what is at {@code path}: renaming onto a name removes the file that had it, so
+     * only where it could be removed (a deny of REMOVE on {@code /crash/**} must keep {@code mv junk /crash/report}
+     * from destroying the report). A policy that cannot judge it refuses the replacement (fail closed).
+     */
+    private boolean replaceable(Subject who, LocalShare share, String path) {
+        try {
+            return policy.replaceable(vm, share.name(), path, who.uid(), who.gid());
+        } catch (RuntimeException e) {
+            UnexpectedFaults.log("policy replaceability", e);
+            return false;
+        }
     }
 
     @FunctionalInterface
@@ -858,11 +912,13 @@ public final class GuardedFs {
 
     public int lock(Subject who, LocalShare share, Node node, LockTable table, LockTable.Owner owner, int type,
                     long start, long length) throws P9Exception {
-        return change(Operation.LOCK, NO_DATA, who, share.name(), () -> List.of(path(share, node)),
+        // A conflict is answered LOCK_BLOCKED (EAGAIN to the guest's program): the intent record must not stand alone.
+        return changeWith(Operation.LOCK, NO_DATA, who, share.name(), () -> List.of(path(share, node)),
                 new RequestArgs.Lock(type, start, length), () -> {
                     LockTable.checkType(type);
                     return new Count(table.lock(node.key(), owner, type, start, length));
-                }, NO_BYTES).n();
+                }, status -> status.n() == LockConstants.LOCK_BLOCKED ? Outcome.failure(Errno.EAGAIN)
+                        : Outcome.success(NO_DATA)).n();
     }
 
     public Optional<LockTable.Range> getlock(Subject who, LocalShare share, Node node, LockTable table,

@@ -4,6 +4,7 @@ import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.LockTable;
 import io.p9gate.gateway.backend.QidMapper;
 import io.p9gate.gateway.ops.FileServer;
+import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.session.ConnectionContext;
 import io.p9gate.gateway.session.RequestHandler;
@@ -69,7 +70,10 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
         try {
             return LocalShare.open(dir.name(), dir.path(), qids);
         } catch (P9Exception e) {
-            throw new IllegalArgumentException(dir.describe() + ": " + e.errno().description(), e);
+            // "Wrong medium type" alone would puzzle an operator.
+            String why = e.errno() == Errno.EMEDIUMTYPE ? "a kernel pseudo filesystem (proc, sysfs, ...), not files"
+                    : e.errno().description();
+            throw new IllegalArgumentException(dir.describe() + ": " + why, e);
         }
     }
 

@@ -2,31 +2,48 @@ package io.p9gate.gateway.fs;
 
 import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.Node;
+import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.Qid;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Twalk's two halves: the paths the policy sees, and the confined lookups GuardedFs runs once allowed. */
+/**
+ * Twalk's two halves: the paths the policy sees, and the confined lookups GuardedFs runs once allowed. The paths
+ * are computed by name from where the start fid is at decision time; the lookups happen a moment later. Without
+ * ".." that gap cannot matter (a walk only descends from its start, and no allowed rename carries a directory into
+ * or onto a hidden or protected place), but ".." climbs from wherever the directory is when the lookup runs: a
+ * rename in between would lead the walk somewhere it was never decided on. So a walk with ".." checks that each
+ * handle it reaches is at the path its decision named, and stops (as a name that does not resolve) where not.
+ */
 final class Walks {
     private Walks() {
     }
 
-    /** Walks {@code names} one confined lookup at a time; stops early (node null) if a later name fails. */
-    static GuardedFs.Walked walk(LocalShare share, Node from, List<String> names) throws P9Exception {
+    /**
+     * Walks {@code names} one confined lookup at a time; stops early (node null) if a later name fails.
+     *
+     * @param decided the paths the walk was decided on, one per name ({@link #paths})
+     */
+    static GuardedFs.Walked walk(LocalShare share, Node from, List<String> names, List<String> decided)
+            throws P9Exception {
+        boolean climbs = names.contains("..");
         List<Qid> qids = new ArrayList<>();
         Node cursor = from.share();
         try {
-            for (String name : names) {
+            for (int i = 0; i < names.size(); i++) {
                 Node next;
                 try {
-                    next = share.root().lookup(cursor, name);
+                    next = share.root().lookup(cursor, names.get(i));
+                    if (climbs) {
+                        requireDecidedPath(share, next, decided.get(i));
+                    }
                 } catch (P9Exception e) {
                     if (qids.isEmpty()) {
                         throw e;
                     }
                     cursor.close();
-                    return new GuardedFs.Walked(qids, null);
+                    return new GuardedFs.Walked(qids, null, e.errno());
                 }
                 cursor.close();
                 cursor = next;
@@ -36,10 +53,25 @@ final class Walks {
                 // The host may have moved a directory out of the share while the walk passed through it.
                 share.root().relativePath(cursor);
             }
-            return new GuardedFs.Walked(qids, cursor);
+            return new GuardedFs.Walked(qids, cursor, null);
         } catch (P9Exception | RuntimeException e) {
             cursor.close();
             throw e;
+        }
+    }
+
+    /** Closes {@code node} and fails if it is not at {@code decided}: a rename moved the walk elsewhere. */
+    private static void requireDecidedPath(LocalShare share, Node node, String decided) throws P9Exception {
+        String now;
+        try {
+            now = share.root().relativePath(node);
+        } catch (P9Exception | RuntimeException e) {
+            node.close();
+            throw e;
+        }
+        if (!now.equals(decided)) {
+            node.close();
+            throw new P9Exception(Errno.ENOENT, "a rename moved the walk from " + decided + " to another directory");
         }
     }
 

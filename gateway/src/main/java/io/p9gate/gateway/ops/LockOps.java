@@ -1,6 +1,7 @@
 package io.p9gate.gateway.ops;
 
 import io.p9gate.gateway.backend.LockTable;
+import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.LockConstants;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage.Rgetlock;
@@ -10,7 +11,7 @@ import io.p9gate.gateway.proto.TMessage.Tlock;
 import java.util.Optional;
 
 /**
- * Tlock/Tgetlock against the gateway-wide lock table. A conflict answers LOCK_BLOCKED at once,
+ * Tlock/Tgetlock against the gateway-wide lock table, on open fids only. A conflict answers LOCK_BLOCKED at once,
  * also for blocking requests: the Linux client sleeps and retries.
  */
 final class LockOps {
@@ -20,12 +21,25 @@ final class LockOps {
         this.ctx = ctx;
     }
 
+    /**
+     * A lock belongs to an open file, as fcntl(2)'s does and as the Linux client sends it. The table is shared by
+     * every session, so a lock through a fid that was only walked to let a guest that may not even open a file hold
+     * it against every other session's writers.
+     */
+    private Fid opened(int number) throws P9Exception {
+        Fid fid = ctx.fids().get(number);
+        if (!(fid.state() instanceof FidState.Opened)) {
+            throw new P9Exception(Errno.EBADF, "locks are taken on an open file");
+        }
+        return fid;
+    }
+
     private LockTable.Owner owner(int procId, String clientId) {
         return new LockTable.Owner(ctx.connection().sessionId(), procId, clientId, ctx.connection().budget().locks());
     }
 
     Rlock lock(Tlock t) throws P9Exception {
-        Fid fid = ctx.fids().get(t.fid());
+        Fid fid = opened(t.fid());
         LockTable.Owner owner = owner(t.procId(), t.clientId());
         int status = ctx.fs().lock(fid.who(), fid.share(), fid.node(), ctx.locks(), owner, t.lockType(), t.start(),
                 t.length());
@@ -36,7 +50,7 @@ final class LockOps {
     }
 
     Rgetlock getlock(Tgetlock t) throws P9Exception {
-        Fid fid = ctx.fids().get(t.fid());
+        Fid fid = opened(t.fid());
         Optional<LockTable.Range> conflict = ctx.fs().getlock(fid.who(), fid.share(), fid.node(), ctx.locks(),
                 owner(t.procId(), t.clientId()), t.lockType(), t.start(), t.length());
         if (conflict.isEmpty()) {

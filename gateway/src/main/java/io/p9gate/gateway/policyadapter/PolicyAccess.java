@@ -66,19 +66,30 @@ public final class PolicyAccess implements AccessPolicy {
 
     /** One question with source and destination (rename, link), else one per path (a walk's components). */
     private static List<DecisionRequest> questions(AccessRequest request, OpKind op) {
+        long uid = Integer.toUnsignedLong(request.uid());
+        long gid = Integer.toUnsignedLong(request.gid());
         if (op.hasDestination()) {
             return List.of(new DecisionRequest(request.vm(), request.share(), op,
-                    policyPath(request.paths().getFirst()), policyPath(request.paths().getLast()),
-                    request.uid(), request.gid()));
+                    policyPath(request.paths().getFirst()), policyPath(request.paths().getLast()), uid, gid));
         }
         return request.paths().stream().map(path -> new DecisionRequest(request.vm(), request.share(), op,
-                policyPath(path), null, request.uid(), request.gid())).toList();
+                policyPath(path), null, uid, gid)).toList();
     }
 
-    /** Readdir leaves out entries the VM may not know exist (hidden subtrees, R-POL-4). */
+    /**
+     * Readdir leaves out entries the VM may not know exist (hidden subtrees, R-POL-4). Ids are u32 on the wire: as
+     * for the id map, 4294967294 is that number to Cedar, never -2.
+     */
     @Override
     public boolean visible(String vm, String share, String path, int uid, int gid) {
-        return engine.get().visible(vm, share, policyPath(path), uid, gid);
+        return engine.get().visible(vm, share, policyPath(path), Integer.toUnsignedLong(uid),
+                Integer.toUnsignedLong(gid));
+    }
+
+    @Override
+    public boolean replaceable(String vm, String share, String path, int uid, int gid) {
+        return engine.get().decide(new DecisionRequest(vm, share, OpKind.REMOVE, policyPath(path), null,
+                Integer.toUnsignedLong(uid), Integer.toUnsignedLong(gid))).allowed();
     }
 
     private static Decision translate(io.p9gate.policy.Decision d) {

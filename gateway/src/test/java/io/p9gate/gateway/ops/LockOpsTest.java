@@ -79,6 +79,7 @@ class LockOpsTest {
         a.clunk(1);
         assertEquals(LOCK_SUCCESS, lock(b, LOCK_TYPE_WRLCK, 0, 0, 1));
         a.walk(0, 1, "f");
+        a.lopen(1, 2);
         assertEquals(LOCK_BLOCKED, lock(a, LOCK_TYPE_RDLCK, 0, 0, 2));
         b.close();
         assertEquals(LOCK_SUCCESS, lock(a, LOCK_TYPE_RDLCK, 0, 0, 2));

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A guest cannot put set-uid or set-gid bits on host files (the gateway as root keeps any mode it
- * sets); directories keep set-gid, everything keeps the sticky bit (R-POL-5).
+ * sets); directories keep set-gid, everything keeps the sticky bit (R-POL-5). The guest still sees the
+ * bits it set (kept mapped, issue 15 cause 2), and loses them where the kernel would clear them.
  */
 class SetIdBitsTest extends ShareTestBase {
     private static final int RDWR = 2;
@@ -22,9 +23,101 @@ class SetIdBitsTest extends ShareTestBase {
     }
 
     private void chmod(String name, int mode) throws Exception {
+        setattr(name, new SetAttr(SetAttr.SETATTR_MODE, mode, 0, 0, 0, 0, 0, 0, 0));
+    }
+
+    private void setattr(String name, SetAttr attr) throws Exception {
         s.walk(0, 1, name);
-        s.expect(RMessage.Rsetattr.class, new TMessage.Tsetattr(1, new SetAttr(SetAttr.SETATTR_MODE, mode, 0, 0, 0,
-                0, 0, 0, 0)));
+        s.expect(RMessage.Rsetattr.class, new TMessage.Tsetattr(1, attr));
+        s.clunk(1);
+    }
+
+    /** The permission bits the guest sees, in octal. */
+    private String guestMode(String name) throws Exception {
+        s.walk(0, 1, name);
+        int mode = s.getattr(1).attr().mode();
+        s.clunk(1);
+        return Integer.toOctalString(mode & 07777);
+    }
+
+    /** A second session of guest uid 1000, its root as fid 0. */
+    private TestSession asUser1000() throws Exception {
+        TestSession user = TestSession.open(factory);
+        user.call(new TMessage.Tattach(0, TMessage.NOFID, "user", "share", 1000));
+        return user;
+    }
+
+    private static void writeAs(TestSession session, String name) throws Exception {
+        session.walk(0, 1, name);
+        session.lopen(1, RDWR);
+        session.write(1, 0, new byte[] {'w'});
+        session.clunk(1);
+    }
+
+    private String fileWithMode(int mode) throws Exception {
+        Files.writeString(share.resolve("f"), "x");
+        chmod("f", mode);
+        return "f";
+    }
+
+    @Test
+    void theGuestSeesTheSetIdBitsItSetWhileTheHostFileHasNone() throws Exception {
+        String f = fileWithMode(06555);
+        assertEquals("6555", guestMode(f));
+        assertEquals("555", Integer.toOctalString(hostMode(f)));
+        chmod(f, 0755);
+        assertEquals("755", guestMode(f));
+    }
+
+    @Test
+    void aDirectoryShowsSetUidButTheHostKeepsOnlySetGidAndSticky() throws Exception {
+        s.expect(RMessage.Rmkdir.class, new TMessage.Tmkdir(0, "d", 0775, 0));
+        chmod("d", 07775);
+        assertEquals("7775", guestMode("d"));
+        assertEquals("3775", Integer.toOctalString(hostMode("d")));
+    }
+
+    @Test
+    void chownClearsSetUidAlwaysAndSetGidOnlyWithGroupExecute() throws Exception {
+        setattr(fileWithMode(06555), new SetAttr(SetAttr.SETATTR_UID, 0, 65534, 0, 0, 0, 0, 0, 0));
+        assertEquals("555", guestMode("f"));
+        chmod("f", 06644);
+        setattr("f", new SetAttr(SetAttr.SETATTR_GID, 0, 0, 65534, 0, 0, 0, 0, 0));
+        assertEquals("2644", guestMode("f"));
+    }
+
+    @Test
+    void aWriteByAnotherUserClearsSetUidButOneByRootKeepsIt() throws Exception {
+        String f = fileWithMode(06777);
+        writeAs(s, f);
+        assertEquals("6777", guestMode(f));
+        try (TestSession user = asUser1000()) {
+            writeAs(user, f);
+        }
+        assertEquals("777", guestMode(f));
+    }
+
+    @Test
+    void aTruncateByAnotherUserClearsSetUid() throws Exception {
+        String f = fileWithMode(04777);
+        setattr(f, new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, 0, 0, 0, 0, 0));
+        assertEquals("4777", guestMode(f));
+        try (TestSession user = asUser1000()) {
+            user.walk(0, 1, f);
+            user.expect(RMessage.Rsetattr.class, new TMessage.Tsetattr(1, new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0,
+                    0, 0, 0, 0, 0)));
+        }
+        assertEquals("777", guestMode(f));
+    }
+
+    @Test
+    void theKeptBitsAreNeitherListedNorReadableNorSettableByTheGuest() throws Exception {
+        String f = fileWithMode(04755);
+        s.walk(0, 1, f);
+        s.expect(RMessage.Rxattrwalk.class, new TMessage.Txattrwalk(1, 2, ""));
+        assertEquals("", s.readString(2));
+        s.clunk(2);
+        assertEquals(io.p9gate.gateway.proto.Errno.ENODATA, s.fails(new TMessage.Txattrwalk(1, 3, "user.p9gate.setid")));
         s.clunk(1);
     }
 

@@ -1,0 +1,26 @@
+package io.p9gate.gateway.backend;
+
+import io.p9gate.gateway.proto.P9Exception;
+
+/**
+ * Gives a just-created inode exactly the permission bits the guest asked for. The guest's kernel already
+ * applied the guest's umask (or default ACL) before the request, so the gateway's own process umask - 022 from
+ * the shell or unit that started it - must not clear group/other bits a second time (issue 15, cause 1: open
+ * 0620 read back 0600, mkdir 0777 gave 0755). The umask is process-wide and cannot be switched per request on a
+ * many-threaded server, so the mode is set again after the create, as QEMU's passthrough model does.
+ */
+final class CreateModes {
+    private CreateModes() {
+    }
+
+    /** {@code node} with mode {@code mode & 07777}; on failure the node is closed and the error thrown. */
+    static Node exact(Node node, int mode) throws P9Exception {
+        try {
+            Inodes.chmod(node, mode);
+            return node;
+        } catch (P9Exception | RuntimeException e) {
+            node.close();
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.p9gate.gateway.fs;
+
+import io.p9gate.gateway.backend.FileStat;
+import io.p9gate.gateway.backend.Node;
+import io.p9gate.gateway.backend.Xattrs;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The set-uid/set-gid bits a guest set that the host inode must not carry ({@link GuestModes}: a set-id file
+ * owned by a VM's mapped id would let any host user become that id). They are kept mapped in the xattr
+ * {@value #XATTR} (octal text, e.g. {@code 6000}), as QEMU's mapped model keeps modes, and shown to the guest in
+ * Rgetattr, so {@code chmod 06555} reads back 06555 while the host file is 0555 (issue 15, cause 2). Like the
+ * kernel, a change of owner or group clears them, and so do a write and a truncate by anyone but the guest's
+ * root (CAP_FSETID): set-uid always, set-gid only with group-execute (without it set-gid means mandatory
+ * locking, not privilege). Only regular files and directories hold user xattrs; other entries never had the bits.
+ * On a host filesystem without user xattrs the bits are dropped, as before.
+ */
+final class SetIdBits {
+    static final String XATTR = Ownership.RESERVED_XATTR_PREFIX + "setid";
+    private static final int S_ISUID = 04000;
+    private static final int S_ISGID = 02000;
+    private static final int S_IXGRP = 00010;
+    private static final int ROOT = 0;
+
+    private SetIdBits() {
+    }
+
+    /** After a chmod to {@code askedMode}: keeps the set-id bits the host inode did not get, or none. */
+    static void chmodded(Node node, int askedMode) throws P9Exception {
+        int kept = askedMode & (S_ISUID | S_ISGID) & ~GuestModes.allowed(node.isDirectory(), askedMode);
+        if (holdsXattrs(node)) {
+            store(node, kept);
+        }
+    }
+
+    /** The guest's view: {@code shown} (already the guest's owner and mode) with the kept bits added. */
+    static FileStat shown(Node node, FileStat shown) throws P9Exception {
+        int kept = holdsXattrs(node) ? stored(node) : 0;
+        return kept == 0 ? shown : ChownedIds.withOwner(shown, shown.uid(), shown.gid(), shown.mode() | kept);
+    }
+
+    /** The mode the guest sees now; asked only when there are bits to clear (it costs a stat). */
+    @FunctionalInterface
+    interface GuestMode {
+        int get() throws P9Exception;
+    }
+
+    /** After a chown of a non-directory: the kernel clears set-uid, and set-gid with group-execute. */
+    static void chowned(Node node, GuestMode mode) throws P9Exception {
+        if (!node.isDirectory()) {
+            clearPrivileges(node, mode);
+        }
+    }
+
+    /** After a write or truncate by guest uid {@code uid}: only root (CAP_FSETID) keeps the bits. */
+    static void modified(Node node, int uid, GuestMode mode) throws P9Exception {
+        if (uid != ROOT && !node.isDirectory()) {
+            clearPrivileges(node, mode);
+        }
+    }
+
+    private static void clearPrivileges(Node node, GuestMode mode) throws P9Exception {
+        int kept = holdsXattrs(node) ? stored(node) : 0;
+        if (kept == 0) {
+            return;
+        }
+        int cleared = kept & ~(S_ISUID | ((mode.get() & S_IXGRP) != 0 ? S_ISGID : 0));
+        if (cleared == kept) {
+            return;
+        }
+        try {
+            store(node, cleared);
+        } catch (P9Exception e) {
+            // The write or chown already happened: a host user that may not change the file's xattrs (a share
+            // with permissions: enforce) must not turn it into a failed request. The bits stay, never on the host.
+            if (e.errno() != Errno.EACCES && e.errno() != Errno.EPERM) {
+                throw e;
+            }
+        }
+    }
+
+    private static boolean holdsXattrs(Node node) {
+        return node.type().openableForIo();
+    }
+
+    private static void store(Node node, int bits) throws P9Exception {
+        try {
+            if (bits != 0) {
+                Xattrs.set(node, XATTR, Integer.toOctalString(bits).getBytes(StandardCharsets.US_ASCII), 0);
+            } else {
+                Xattrs.remove(node, XATTR);
+            }
+        } catch (P9Exception e) {
+            if (e.errno() != Errno.ENODATA && e.errno() != Errno.EOPNOTSUPP) {
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * The kept bits; a value that is not octal set-id bits counts as none, and so does a file whose xattrs the
+     * request's host user may not read (a share with {@code permissions: enforce}): its stat must still work.
+     */
+    private static int stored(Node node) throws P9Exception {
+        byte[] raw;
+        try {
+            raw = Xattrs.get(node, XATTR);
+        } catch (P9Exception e) {
+            if (e.errno() == Errno.ENODATA || e.errno() == Errno.EOPNOTSUPP || e.errno() == Errno.EACCES) {
+                return 0;
+            }
+            throw e;
+        }
+        try {
+            return Integer.parseInt(new String(raw, StandardCharsets.US_ASCII).strip(), 8) & (S_ISUID | S_ISGID);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+}
