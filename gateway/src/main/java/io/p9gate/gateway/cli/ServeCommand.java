@@ -72,7 +72,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--msize", paramLabel = "N", description = "Largest msize offered to clients (default: ${DEFAULT-VALUE}).")
     int msize = GatewayConfig.DEFAULT_MSIZE;
 
-    @Option(names = "--workers", paramLabel = "N", description = "Threads serving requests (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--workers", paramLabel = "N",
+            description = "Threads serving requests at normal priority; as many again run at a lower one"
+                    + " (default: ${DEFAULT-VALUE}).")
     int workers = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
 
     @Option(names = "--max-outstanding", paramLabel = "N",
@@ -107,6 +109,8 @@ final class ServeCommand implements Callable<Integer> {
             closeAudit(trail);
             throw e;
         }
+        config.budgets().onConnectionRefused(new RefusedConnections(trail));
+        warnAboutBudgets(config);
         Gateway gateway;
         try {
             trail.lifecycle(new GatewayEvent.Started(ConfigDigest.of(config, served.shares()), null));
@@ -231,8 +235,8 @@ final class ServeCommand implements Callable<Integer> {
 
             public GatewayConfig config(AuditTrail trail) {
                 try {
-                    return PolicyServe.config(holder, PolicyServe.guards(holder, reloader, mode), trail, msize,
-                            workers, maxOutstanding, iounit);
+                    return PolicyServe.config(holder, PolicyServe.guards(holder, reloader, mode), trail, reloader,
+                            msize, workers, maxOutstanding, iounit);
                 } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
                     throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
                 }
@@ -304,6 +308,13 @@ final class ServeCommand implements Callable<Integer> {
         out.flush();
         PrintWriter err = spec.commandLine().getErr();
         err.println("p9gate: WARNING: no policy is enforced; every client may read and write every share");
+        err.flush();
+    }
+
+    /** Limits that promise more than the process has (one line each); they are kept, the reserve still holds. */
+    private void warnAboutBudgets(GatewayConfig config) {
+        PrintWriter err = spec.commandLine().getErr();
+        config.budgets().warnings().forEach(w -> err.println("p9gate: WARNING: " + w));
         err.flush();
     }
 

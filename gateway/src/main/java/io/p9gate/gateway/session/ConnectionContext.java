@@ -1,5 +1,7 @@
 package io.p9gate.gateway.session;
 
+import io.p9gate.gateway.budget.VmBudget;
+
 /**
  * What the transport knows about a connection. The listener, never anything the guest says,
  * is what identifies the VM (R-DEP-1).
@@ -10,8 +12,10 @@ package io.p9gate.gateway.session;
  * @param msize     the negotiated maximum message size, header included
  * @param ioLimit   the most payload bytes one Tread/Twrite may carry, below what msize allows;
  *                  0 = only msize limits it
+ * @param budget    the budgets of the connection's VM (R-ROB-2), shared with its other connections
  */
-public record ConnectionContext(String listener, String peer, long sessionId, int msize, int ioLimit) {
+public record ConnectionContext(String listener, String peer, long sessionId, int msize, int ioLimit,
+                                VmBudget budget) {
     /** Bytes of an Rread/Twrite header: size[4] type[1] tag[2] count[4] (+ fid/offset for Twrite). */
     public static final int IO_HEADER = 4 + 1 + 2 + 4 + 4 + 8;
 
@@ -21,9 +25,14 @@ public record ConnectionContext(String listener, String peer, long sessionId, in
         }
     }
 
-    /** Without an I/O limit below msize. */
+    /** Without an I/O limit below msize, without budgets. */
     public ConnectionContext(String listener, String peer, long sessionId, int msize) {
         this(listener, peer, sessionId, msize, 0);
+    }
+
+    /** Without budgets. */
+    public ConnectionContext(String listener, String peer, long sessionId, int msize, int ioLimit) {
+        this(listener, peer, sessionId, msize, ioLimit, VmBudget.unlimited(listener));
     }
 
     /**
