@@ -51,8 +51,10 @@ sealed interface VmTransport {
         return switch (listener) {
             case ListenerSpec.UnixSocket unix -> new UnixSocket(unix.path());
             case ListenerSpec.Vsock vsock -> new Unavailable(vsock.describe(), "the suite has no vsock transport "
-                    + "(the gateway has no vsock listener yet)" + certificate.map(c -> "; --tls-cert is not used for it")
-                    .orElse(""));
+                    + "(a vsock peer is a guest: this host cannot connect as one)"
+                    + certificate.map(c -> "; --tls-cert is not used for it").orElse(""));
+            case ListenerSpec.Tls tls -> new Unavailable(tls.describe(), "TLS listeners are not reached by the suite yet");
+            case ListenerSpec.Tcp tcp -> new Unavailable(tcp.describe(), "plain TCP listeners are not reached by the suite");
         };
     }
 }

@@ -8,16 +8,13 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.p9gate.gateway.codec.PeerName;
 import io.p9gate.gateway.net.Transports;
 import io.p9gate.gateway.session.SessionPipeline;
 import io.p9gate.gateway.session.SessionSettings;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.UnixDomainSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -38,17 +35,28 @@ public final class Gateway implements AutoCloseable {
     private final List<SocketAddress> bound = new ArrayList<>();
     private final AtomicLong sessionIds = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final PeerIdentifier identifier;
+    private final List<ListenerBinder> binders = new ArrayList<>();
 
-    private Gateway(GatewayConfig config) {
+    private Gateway(GatewayConfig config, PeerIdentifier identifier) {
         this.config = config;
+        this.identifier = identifier;
         this.eventLoops = Transports.newGroup(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 WorkerPool.named("p9gate-io-"));
         this.workers = WorkerPool.create(config.workers());
     }
 
-    /** Binds every listener and starts serving; fails (IOException) if any cannot be bound. */
+    /** Binds every listener and starts serving, every listener its own VM; fails (IOException) if any cannot be bound. */
     public static Gateway start(GatewayConfig config) throws IOException {
-        Gateway gateway = new Gateway(config);
+        return start(config, PeerIdentifier.LISTENER_IS_VM);
+    }
+
+    /**
+     * Binds every listener and starts serving; {@code identifier} says which VM each connection speaks for, from
+     * its transport (R-DEP-1). Fails (IOException) if any listener cannot be bound.
+     */
+    public static Gateway start(GatewayConfig config, PeerIdentifier identifier) throws IOException {
+        Gateway gateway = new Gateway(config, identifier);
         try {
             for (ListenSpec spec : config.listeners()) {
                 gateway.bind(spec);
@@ -63,6 +71,7 @@ public final class Gateway implements AutoCloseable {
     private void bind(ListenSpec spec) throws IOException {
         SessionSettings settings = new SessionSettings(spec.describe(), config.maxMsize(), config.maxOutstanding(),
                 config.ioLimit());
+        ListenerBinder binder = ListenerBinder.of(spec);
         // Room for a few full-size replies before the session stops reading (see Session#canServeMore):
         // with Netty's 64 KiB default, one 1 MiB Rread would pause a pipelining client.
         int high = 4 * config.maxMsize();
@@ -75,31 +84,22 @@ public final class Gateway implements AutoCloseable {
                         connections.add(channel);
                         String peer = PeerNames.describe(channel, spec);
                         PeerName.set(channel, peer);
-                        SessionPipeline.install(channel.pipeline(), config.handlers(), workers, settings,
-                                sessionIds::incrementAndGet, peer);
+                        // The transport says which VM this is (R-DEP-1) before any 9P byte is read.
+                        binder.identify(channel, identifier, vm -> SessionPipeline.install(channel.pipeline(),
+                                config.handlers(), workers, settings.forVm(vm), sessionIds::incrementAndGet, peer));
                     }
                 });
-        switch (spec) {
-            case ListenSpec.Tcp tcp -> {
-                bootstrap.channel(Transports.tcpServer())
-                        .option(ChannelOption.SO_REUSEADDR, true) // restart while old connections linger in TIME_WAIT
-                        .childOption(ChannelOption.TCP_NODELAY, true);
-                Channel server = bindOrFail(bootstrap, new InetSocketAddress(tcp.host(), tcp.port()), spec);
-                bound.add(server.localAddress());
-            }
-            case ListenSpec.Unix unix -> {
-                bootstrap.channel(Transports.unixServer());
-                UnixSocketFiles.prepare(unix.path());
-                bindOrFail(bootstrap, new DomainSocketAddress(unix.path().toString()), spec);
-                UnixSocketFiles.restrict(unix.path());
-                bound.add(UnixDomainSocketAddress.of(unix.path()));
-            }
-        }
+        binder.configure(bootstrap);
+        binders.add(binder);
+        Channel server = bindOrFail(bootstrap, binder.address(), spec);
+        binder.bound(server);
+        bound.add(binder.boundAddress(server));
     }
 
     private Channel bindOrFail(ServerBootstrap bootstrap, SocketAddress address, ListenSpec spec)
             throws IOException {
-        var future = bootstrap.bind(address).awaitUninterruptibly();
+        // A null address: the channel factory made the socket bound and listening already (vsock).
+        var future = (address == null ? bootstrap.register() : bootstrap.bind(address)).awaitUninterruptibly();
         if (!future.isSuccess()) {
             Throwable cause = future.cause();
             throw new IOException("cannot listen on " + spec.describe() + ": " + cause.getMessage(), cause);
@@ -129,11 +129,7 @@ public final class Gateway implements AutoCloseable {
         workers.shutdown();
         awaitQuietly(workers);
         eventLoops.shutdownGracefully(0, SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS).awaitUninterruptibly();
-        for (ListenSpec spec : config.listeners()) {
-            if (spec instanceof ListenSpec.Unix unix && bound.contains(UnixDomainSocketAddress.of(unix.path()))) {
-                UnixSocketFiles.removeQuietly(unix.path());
-            }
-        }
+        binders.forEach(ListenerBinder::unbound);
     }
 
     private static void awaitQuietly(ExecutorService pool) {

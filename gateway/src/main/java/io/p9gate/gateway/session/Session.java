@@ -242,7 +242,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
         VersionNegotiation negotiation = VersionNegotiation.of(request, settings.maxMsize());
         Channel channel = ctx.channel();
         ConnectionContext context = new ConnectionContext(settings.listener(), peer, sessionIds.getAsLong(),
-                negotiation.msize(), settings.ioLimit());
+                negotiation.msize(), settings.ioLimit(), settings.vm());
         try {
             workers.execute(() -> {
                 if (old != null) {
