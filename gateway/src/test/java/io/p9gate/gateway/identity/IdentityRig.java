@@ -44,16 +44,27 @@ final class IdentityRig implements AutoCloseable {
         Files.writeString(shareB.resolve("b.txt"), "VM b's view");
     }
 
-    /** Starts serving {@code vms} (YAML under {@code vms:}; {@code %A}/{@code %B} stand for the share directories). */
-    IdentityRig start(String vms, ServerTls tls) throws Exception {
+    /** Loads {@code vms} (YAML under {@code vms:}; {@code %A}/{@code %B} stand for the share directories). */
+    IdentityRig load(String vms) throws Exception {
         Path policy = dir.resolve("policy.yaml");
         Files.writeString(policy, "image: test\nvms:\n" + vms.stripIndent().replace("%A", shareA.toString())
                 .replace("%B", shareB.toString()).lines().map(l -> "  " + l + "\n").reduce("", String::concat));
         holder = PolicyHolder.load(policy);
+        return this;
+    }
+
+    /** Loads {@code vms} and serves them; a start that fails leaves nothing open. */
+    IdentityRig start(String vms, ServerTls tls) throws Exception {
+        load(vms);
         shares = new ShareServerFactory(new PolicyShares(holder, new SessionGuards(holder::current,
                 OwnershipMode.XATTR, new PolicyQuotas(holder.current()))), audit);
-        gateway = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current(), tls), shares,
-                GatewayConfig.DEFAULT_MSIZE, 2), new PolicyPeers(holder::current, audit));
+        try {
+            gateway = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current(), tls), shares,
+                    GatewayConfig.DEFAULT_MSIZE, 2), new PolicyPeers(holder::current, audit));
+        } catch (Exception e) {
+            close();
+            throw e;
+        }
         return this;
     }
 
