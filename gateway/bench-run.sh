@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs one benchmark main class of the gateway's test sources (package io.p9gate.gateway.bench) after compiling
 # them. Usage: gateway/bench-run.sh CLASS (e.g. AuditOverheadBench); the bench-*.sh scripts name theirs.
-# Environment: JAVA_HOME (JDK 25), BENCH_DIR (where shares and logs are written; default /tmp), BENCH_ROUNDS.
+# Environment: JAVA_HOME (JDK 25), BENCH_DIR (where shares and logs are written; default /tmp), BENCH_ROUNDS,
+# BENCH_SETUPS (benchmarks that have setups).
 set -eu
 cd "$(dirname "$0")/.."
 mvn -q -B -pl gateway -am test-compile dependency:build-classpath -Dmdep.includeScope=test \
@@ -9,4 +10,5 @@ mvn -q -B -pl gateway -am test-compile dependency:build-classpath -Dmdep.include
 cp="gateway/target/test-classes:gateway/target/classes:audit/target/classes:policy/target/classes"
 cp="$cp:$(cat gateway/target/bench.classpath)"
 exec "${JAVA_HOME:+$JAVA_HOME/bin/}java" --enable-native-access=ALL-UNNAMED -cp "$cp" \
-  -Dbench.dir="${BENCH_DIR:-/tmp}" -Dbench.rounds="${BENCH_ROUNDS:-15}" "io.p9gate.gateway.bench.$1"
+  -Dbench.dir="${BENCH_DIR:-/tmp}" -Dbench.rounds="${BENCH_ROUNDS:-15}" \
+  ${BENCH_SETUPS:+-Dbench.setups="$BENCH_SETUPS"} "io.p9gate.gateway.bench.$1"

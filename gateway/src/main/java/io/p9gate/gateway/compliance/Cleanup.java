@@ -1,7 +1,6 @@
 package io.p9gate.gateway.compliance;
 
 import io.p9gate.gateway.proto.DirEntry;
-import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.policy.SharePath;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -59,28 +58,6 @@ final class Cleanup {
     }
 
     private List<DirEntry> list(SharePath dir) throws IOException {
-        List<DirEntry> out = new ArrayList<>();
-        Step walked = session.walkTo(root, dir);
-        if (!walked.ok()) {
-            return out;
-        }
-        int fid = walked.newFid();
-        try {
-            if (!session.lopen(fid, GuestSession.O_RDONLY | GuestSession.O_DIRECTORY).ok()) {
-                return out;
-            }
-            long offset = 0;
-            while (true) {
-                Step page = session.readdir(fid, offset);
-                List<DirEntry> got = page.ok() ? ((RMessage.Rreaddir) page.reply().message()).entries() : List.of();
-                if (got.isEmpty()) {
-                    return out;
-                }
-                got.stream().filter(e -> !e.name().equals(".") && !e.name().equals("..")).forEach(out::add);
-                offset = got.getLast().offset();
-            }
-        } finally {
-            session.release(fid);
-        }
+        return Listing.entries(session, root, dir);
     }
 }

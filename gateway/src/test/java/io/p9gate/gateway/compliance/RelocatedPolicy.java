@@ -1,5 +1,6 @@
 package io.p9gate.gateway.compliance;
 
+import io.p9gate.policy.DecisionRequest;
 import io.p9gate.policy.OpKind;
 import io.p9gate.policy.PathPattern;
 import io.p9gate.policy.PolicyEngine;
@@ -52,6 +53,14 @@ final class RelocatedPolicy {
     }
 
     static RelocatedPolicy of(Path sample, Path root) throws Exception {
+        return of(sample, root, false);
+    }
+
+    /**
+     * Like {@link #of(Path, Path)}; with {@code inodesTaken}, large inode quotas' scopes are mostly full already
+     * (see {@link #prefill}), so the suite can fill the rest.
+     */
+    static RelocatedPolicy of(Path sample, Path root, boolean inodesTaken) throws Exception {
         PolicyFile original = PolicyEngine.load(sample).policy();
         Map<String, String> moves = new LinkedHashMap<>();
         int n = 0;
@@ -84,7 +93,7 @@ final class RelocatedPolicy {
                     moved(Files.readString(sampleTests, StandardCharsets.UTF_8), moves), StandardCharsets.UTF_8);
         }
         RelocatedPolicy relocated = new RelocatedPolicy(root, policy, tests, text, PolicyEngine.load(policy));
-        relocated.seed();
+        relocated.seed(inodesTaken);
         return relocated;
     }
 
@@ -126,7 +135,7 @@ final class RelocatedPolicy {
     }
 
     /** Makes every share directory and fills it with entries the policy's subtrees, rules and test cases name. */
-    private void seed() throws Exception {
+    private void seed(boolean inodesTaken) throws Exception {
         for (VmPolicy vm : engine.policy().vms().values()) {
             for (SharePolicy share : vm.shares().values()) {
                 Path dir = Files.createDirectories(share.hostDir());
@@ -139,6 +148,10 @@ final class RelocatedPolicy {
                 }
                 for (QuotaSpec q : share.quotas()) {
                     Files.createDirectories(host(dir, q.subtree()));
+                    if (inodesTaken) {
+                        SharePath listed = listable(vm.id(), share, q.subtree());
+                        prefill(Files.createDirectories(host(dir, listed)), prefillable(q, share.quotas()));
+                    }
                 }
                 for (Rule rule : share.rules()) {
                     for (PathPattern glob : rule.paths()) {
@@ -153,6 +166,61 @@ final class RelocatedPolicy {
         for (VmPolicy vm : engine.policy().vms().values()) {
             for (SharePolicy share : vm.shares().values()) {
                 chownTree(share.hostDir(), vm.ids());
+            }
+        }
+    }
+
+    /** What a large inode quota leaves free after {@link #prefill}: what the suite then fills with creates. */
+    static final long PREFILL_LEFT = 1000;
+
+    /**
+     * The part of {@code q}'s inode limit that {@link #prefill} may take: quotas nested in its scope are filled by
+     * the suite too, and every inode they take counts in {@code q} as well.
+     */
+    private static long prefillable(QuotaSpec q, List<QuotaSpec> all) {
+        if (q.maxInodes() == QuotaSpec.UNLIMITED) {
+            return QuotaSpec.UNLIMITED;
+        }
+        long nested = all.stream().filter(o -> o != q && o.subtree().isWithin(q.subtree())
+                && o.maxInodes() != QuotaSpec.UNLIMITED).mapToLong(QuotaSpec::maxInodes).sum();
+        return Math.max(0, q.maxInodes() - nested);
+    }
+
+    /**
+     * Where in {@code scope} the VM may list what is there (the suite counts a scope's use by listing it): the scope
+     * itself, else the fixed start of an allow rule below it (e.g. {@code /infotainment} of {@code /infotainment/**}).
+     */
+    private SharePath listable(String vm, SharePolicy share, SharePath scope) {
+        List<SharePath> candidates = new ArrayList<>(List.of(scope));
+        for (Rule rule : share.rules()) {
+            for (PathPattern glob : rule.paths()) {
+                SharePath start = SharePath.of("/" + String.join("/", glob.prefix()));
+                if (start.isWithin(scope) && glob.prefix().stream().noneMatch(s -> s.contains("*"))) {
+                    candidates.add(start);
+                }
+            }
+        }
+        return candidates.stream().filter(c -> engine.decide(new DecisionRequest(vm, share.name(),
+                OpKind.READDIR, c, null, 0, 0)).allowed()).findFirst().orElse(scope);
+    }
+
+    /**
+     * A scope with a large inode limit holds all but {@link #PREFILL_LEFT} of it already, as a share in use
+     * would: the suite counts what is there and fills only the rest, so even a 500,000-inode limit is checked
+     * with about a thousand creates (filling it from empty would take minutes and a million audit records).
+     */
+    private static void prefill(Path scope, long maxInodes) throws IOException {
+        if (maxInodes == QuotaSpec.UNLIMITED || maxInodes <= 2 * PREFILL_LEFT) {
+            return;
+        }
+        long entries = maxInodes - PREFILL_LEFT;
+        Path base = Files.createDirectory(scope.resolve("prefill"));
+        long made = 1;
+        for (int d = 0; made < entries; d++) {
+            Path sub = Files.createDirectory(base.resolve("d" + d));
+            made++;
+            for (int i = 0; i < 1000 && made < entries; i++, made++) {
+                Files.createFile(sub.resolve("f" + i));
             }
         }
     }

@@ -1,0 +1,65 @@
+package io.p9gate.gateway.compliance;
+
+import io.p9gate.audit.read.AuditRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The gateway's refusal budget (docs/audit-format.md, "Refusal budget") writes the first refusal of a kind per
+ * window as its own record and later identical ones only as a summary ({@code count} N, {@code repeat_of=SEQ}),
+ * or, past 64 kinds, as one summary per op and errno at the deepest common directory ({@code paths=varied}).
+ * A probe whose refusal has no record of its own must be one of the requests such a summary counts: each
+ * summary can account for at most {@code count} probes, so the counts still have to add up.
+ */
+final class RefusalSummaries {
+    private final List<AuditRecord> summaries = new ArrayList<>();
+    private final List<Long> room = new ArrayList<>();
+
+    RefusalSummaries(String vm, List<AuditRecord> records) {
+        for (AuditRecord r : records) {
+            if (vm.equals(r.vm()) && r.isDecision() && r.detail() != null
+                    && (r.detail().contains("repeat_of=") || r.detail().endsWith("paths=varied"))) {
+                summaries.add(r);
+                room.add(r.requests());
+            }
+        }
+    }
+
+    /** Pairs each probe with a summary that counts it (into {@code claimed}); returns the probes none counts. */
+    List<Probe> claim(List<Probe> probes, Map<Probe, Long> claimed) {
+        List<Probe> unclaimed = new ArrayList<>();
+        for (Probe p : probes) {
+            int at = find(p);
+            if (at < 0) {
+                unclaimed.add(p);
+            } else {
+                room.set(at, room.get(at) - 1);
+                claimed.put(p, summaries.get(at).seq());
+            }
+        }
+        return unclaimed;
+    }
+
+    private int find(Probe p) {
+        for (int i = 0; i < summaries.size(); i++) {
+            AuditRecord r = summaries.get(i);
+            if (room.get(i) > 0 && p.op().equals(r.op()) && r.errno() != null && r.errno() == p.errnoCode()
+                    && covers(r, p.path())) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean covers(AuditRecord summary, String path) {
+        String at = summary.path();
+        if (at == null) {
+            return false;
+        }
+        if (at.equals(path)) {
+            return true;
+        }
+        return summary.detail().endsWith("paths=varied") && (at.equals("/") || path.startsWith(at + "/"));
+    }
+}
