@@ -39,7 +39,7 @@ out=$(run serve --listen tcp:127.0.0.1:0)
 expect "first run builds once" "$(calls)" 1
 expect "build is quiet, skips tests, packages" "$(grep -c -- '-q -B .*-DskipTests package' "$T/mvn.log")" 1
 expect "first run says it builds" "$(grep -c '^p9gate: building' "$T/err")" 1
-expect "java command line" "$out" "JAVA --enable-native-access=ALL-UNNAMED -Dp9gate.home=$R -cp $R/gateway/target/classes:$R/gateway/target/lib/* io.p9gate.gateway.cli.Main serve --listen tcp:127.0.0.1:0"
+expect "java command line" "$out" "JAVA -XX:+ExitOnOutOfMemoryError --enable-native-access=ALL-UNNAMED -Dp9gate.home=$R -cp $R/gateway/target/classes:$R/gateway/target/lib/* io.p9gate.gateway.cli.Main serve --listen tcp:127.0.0.1:0"
 run --help >/dev/null
 expect "second run does not build" "$(calls)" 1
 expect "second run is silent on stderr" "$(wc -c <"$T/err" | tr -d ' ')" 0

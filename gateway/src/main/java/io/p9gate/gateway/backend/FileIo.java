@@ -46,8 +46,9 @@ public final class FileIo {
     }
 
     private static OpenFile reopen(Node node, int flags) throws P9Exception {
-        int fd = node.use(pfd -> LinuxSyscalls.openat(AT_FDCWD, LinuxSyscalls.procPath(pfd), flags | O_CLOEXEC, 0));
-        return new OpenFile(new Fd(fd), node.type(), node.key(), flags);
+        Fd fd = Fd.open(() -> node.use(pfd -> LinuxSyscalls.openat(AT_FDCWD, LinuxSyscalls.procPath(pfd),
+                flags | O_CLOEXEC, 0)));
+        return new OpenFile(fd, node.type(), node.key(), flags);
     }
 
     /**
@@ -68,23 +69,29 @@ public final class FileIo {
         if (!dir.isDirectory()) {
             throw new P9Exception(Errno.ENOTDIR, "create in a non-directory");
         }
-        int fd;
-        try {
-            fd = dir.use(dfd -> ShareRoot.openBeneath(dfd, name, flags | O_CREAT | O_EXCL, mode & 07777));
-        } catch (P9Exception e) {
-            if (e.errno() == Errno.EEXIST && !exclusive) {
-                return openExisting(dir, name, flags);
+        // The file's descriptor and its handle are charged together: the file must not be created and then
+        // refused for want of a descriptor (R-ROB-2).
+        try (Fd.Charge charge = Fd.Charge.of(2)) {
+            Fd fd;
+            try {
+                fd = charge.open(() -> dir.use(dfd -> ShareRoot.openBeneath(dfd, name, flags | O_CREAT | O_EXCL,
+                        mode & 07777)));
+            } catch (P9Exception e) {
+                if (e.errno() == Errno.EEXIST && !exclusive) {
+                    charge.close();
+                    return openExisting(dir, name, flags);
+                }
+                throw e;
             }
-            throw e;
-        }
-        OpenFile file = new OpenFile(new Fd(fd), FileType.REGULAR, null, flags);
-        try {
-            Node node = ShareRoot.nodeOf(file.use(ofd -> LinuxSyscalls.openat(AT_FDCWD, LinuxSyscalls.procPath(ofd),
-                    O_PATH | O_CLOEXEC, 0)));
-            return new Created(node, file.withKey(node.key()), true);
-        } catch (P9Exception | RuntimeException e) {
-            file.close();
-            throw e;
+            OpenFile file = new OpenFile(fd, FileType.REGULAR, null, flags);
+            try {
+                Node node = ShareRoot.nodeOf(charge.open(() -> file.use(ofd -> LinuxSyscalls.openat(AT_FDCWD,
+                        LinuxSyscalls.procPath(ofd), O_PATH | O_CLOEXEC, 0))));
+                return new Created(node, file.withKey(node.key()), true);
+            } catch (P9Exception | RuntimeException e) {
+                file.close();
+                throw e;
+            }
         }
     }
 

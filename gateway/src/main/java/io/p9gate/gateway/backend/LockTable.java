@@ -1,5 +1,6 @@
 package io.p9gate.gateway.backend;
 
+import io.p9gate.gateway.budget.Allowance;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.LockConstants;
 import io.p9gate.gateway.proto.P9Exception;
@@ -15,10 +16,21 @@ import java.util.Optional;
  * (splitting them), adjacent or overlapping ranges of one owner and type merge; read locks of
  * different owners coexist, a write lock conflicts with any other owner's overlapping lock.
  * A conflicting request is answered "blocked" and never waits here: the Linux client retries.
+ * Every range held counts against its owner's lock budget (its VM's, R-ROB-2): a lock that would need more
+ * entries than are left is refused with ENOLCK and changes nothing.
  */
 public final class LockTable {
-    /** Who holds a lock: the guest process (proc_id, client_id) within one session. */
-    public record Owner(long sessionId, int procId, String clientId) {
+    /**
+     * Who holds a lock: the guest process (proc_id, client_id) within one session, and the budget its entries
+     * are counted against (one per VM, so owners of one session are equal exactly when their ids are).
+     */
+    public record Owner(long sessionId, int procId, String clientId, Allowance entries) {
+        private static final Allowance UNCOUNTED = Allowance.unlimited("budget.locks");
+
+        /** An owner whose entries no budget limits. */
+        public Owner(long sessionId, int procId, String clientId) {
+            this(sessionId, procId, clientId, UNCOUNTED);
+        }
     }
 
     /** A held range [start, end) ({@code end == Long.MAX_VALUE}: to the end of file and beyond). */
@@ -58,6 +70,12 @@ public final class LockTable {
         if (type != LockConstants.LOCK_TYPE_UNLCK) {
             next.add(merged(next, new Range(type, start, end, owner)));
         }
+        long growth = heldBy(next, owner) - heldBy(held, owner);
+        if (growth > 0) {
+            owner.entries().acquire(growth);
+        } else {
+            owner.entries().release(-growth);
+        }
         store(file, next);
         return LockConstants.LOCK_SUCCESS;
     }
@@ -75,6 +93,7 @@ public final class LockTable {
     public synchronized void release(FileKey file, Owner owner) {
         List<Range> held = locks.get(file);
         if (held != null) {
+            owner.entries().release(heldBy(held, owner));
             store(file, new ArrayList<>(held.stream().filter(r -> !r.owner().equals(owner)).toList()));
         }
     }
@@ -82,8 +101,15 @@ public final class LockTable {
     /** Drops every lock of a session (the connection closed). */
     public synchronized void releaseSession(long sessionId) {
         for (FileKey file : List.copyOf(locks.keySet())) {
-            store(file, new ArrayList<>(locks.get(file).stream()
-                    .filter(r -> r.owner().sessionId() != sessionId).toList()));
+            List<Range> kept = new ArrayList<>();
+            for (Range r : locks.get(file)) {
+                if (r.owner().sessionId() != sessionId) {
+                    kept.add(r);
+                } else {
+                    r.owner().entries().release(1);
+                }
+            }
+            store(file, kept);
         }
     }
 
@@ -94,6 +120,10 @@ public final class LockTable {
 
     public synchronized List<Range> held(FileKey file) {
         return List.copyOf(locks.getOrDefault(file, List.of()));
+    }
+
+    private static long heldBy(List<Range> ranges, Owner owner) {
+        return ranges.stream().filter(r -> r.owner().equals(owner)).count();
     }
 
     private static Optional<Range> conflict(List<Range> held, Owner owner, int type, long start, long end) {

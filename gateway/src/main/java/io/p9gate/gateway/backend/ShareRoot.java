@@ -44,9 +44,8 @@ public final class ShareRoot implements AutoCloseable {
 
     /** Opens the share's directory (an administrator's path: symlinks in it are the admin's choice). */
     public static ShareRoot open(Path directory, QidMapper qids) throws P9Exception {
-        int fd = LinuxSyscalls.openat(AT_FDCWD, directory.toAbsolutePath().toString(),
-                O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
-        Node root = nodeOf(fd);
+        Node root = nodeOf(Fd.open(() -> LinuxSyscalls.openat(AT_FDCWD, directory.toAbsolutePath().toString(),
+                O_PATH | O_DIRECTORY | O_CLOEXEC, 0)));
         try {
             return new ShareRoot(root, qids);
         } catch (P9Exception e) {
@@ -84,7 +83,7 @@ public final class ShareRoot implements AutoCloseable {
             return parentOf(dir);
         }
         Names.check(name);
-        return nodeOf(dir.use(fd -> openBeneath(fd, name, O_PATH, 0)));
+        return nodeOf(Fd.open(() -> dir.use(fd -> openBeneath(fd, name, O_PATH, 0))));
     }
 
     /**
@@ -109,7 +108,7 @@ public final class ShareRoot implements AutoCloseable {
         if (isRoot(dir)) {
             return root.share();
         }
-        Node parent = nodeOf(dir.use(fd -> LinuxSyscalls.openat(fd, "..", PATH_FLAGS, 0)));
+        Node parent = nodeOf(Fd.open(() -> dir.use(fd -> LinuxSyscalls.openat(fd, "..", PATH_FLAGS, 0))));
         try {
             if (!isBeneathRoot(parent)) {
                 throw new P9Exception(Errno.EACCES, "parent is outside the share");
@@ -132,7 +131,8 @@ public final class ShareRoot implements AutoCloseable {
                 if (isRoot(cursor)) {
                     return true;
                 }
-                Node up = nodeOf(cursor.use(fd -> LinuxSyscalls.openat(fd, "..", PATH_FLAGS, 0)));
+                Node current = cursor;
+                Node up = nodeOf(Fd.open(() -> current.use(fd -> LinuxSyscalls.openat(fd, "..", PATH_FLAGS, 0))));
                 boolean top = up.key().equals(cursor.key());
                 cursor.close();
                 cursor = up;
@@ -219,11 +219,13 @@ public final class ShareRoot implements AutoCloseable {
     }
 
     /** Wraps a fresh O_PATH descriptor; closes it if it cannot be examined. */
-    static Node nodeOf(int fd) throws P9Exception {
-        Fd handle = new Fd(fd);
+    static Node nodeOf(Fd handle) throws P9Exception {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(StructLayouts.STATX);
-            LinuxSyscalls.statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, buf);
+            handle.use(fd -> {
+                LinuxSyscalls.statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, buf);
+                return null;
+            });
             FileStat stat = FileStat.of(buf);
             FileType type = stat.type();
             if (type == null) {

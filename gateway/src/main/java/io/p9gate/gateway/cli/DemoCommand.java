@@ -98,7 +98,9 @@ final class DemoCommand implements Callable<Integer> {
             listeners.add(tcp);
             GatewayConfig config = new GatewayConfig(listeners, shares, GatewayConfig.DEFAULT_MSIZE,
                     Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
-                    SessionSettings.DEFAULT_MAX_OUTSTANDING, HARNESS_IOUNIT);
+                    SessionSettings.DEFAULT_MAX_OUTSTANDING, HARNESS_IOUNIT,
+                    PolicyServe.budgets(holder, reloader, Map.of(tcp.describe(), VM), GatewayConfig.DEFAULT_MSIZE));
+            config.budgets().onConnectionRefused(new RefusedConnections(trail));
             trail.lifecycle(new GatewayEvent.Started(ConfigDigest.of(config, Map.of()), "demo"));
             trail.lifecycle(new GatewayEvent.PolicyLoaded(holder.current().digest(), false, "policies/demo.yaml"));
             try {

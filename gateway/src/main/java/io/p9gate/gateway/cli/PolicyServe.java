@@ -1,9 +1,11 @@
 package io.p9gate.gateway.cli;
 
+import io.p9gate.gateway.budget.Budgets;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GatewayEvent;
 import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
+import io.p9gate.gateway.policyadapter.PolicyBudgets;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.policyadapter.PolicyQuotas;
 import io.p9gate.gateway.policyadapter.PolicyReloader;
@@ -17,6 +19,7 @@ import io.p9gate.policy.load.PolicyLoadException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * What {@code serve --policy FILE} builds: the listeners and shares the policy names, every request
@@ -39,10 +42,23 @@ final class PolicyServe {
     }
 
     /** @throws IllegalArgumentException one line, if a listener or share directory cannot be used */
-    static GatewayConfig config(PolicyHolder holder, SessionGuards guards, AuditTrail audit, ServerTls tls, int msize,
-                                int workers, int maxOutstanding, int iounit) {
+    static GatewayConfig config(PolicyHolder holder, SessionGuards guards, AuditTrail audit, ServerTls tls,
+                                PolicyReloader reloader, int msize, int workers, int maxOutstanding, int iounit) {
         return new GatewayConfig(PolicyListeners.of(holder.current(), tls),
-                new ShareServerFactory(new PolicyShares(holder, guards), audit), msize, workers, maxOutstanding, iounit);
+                new ShareServerFactory(new PolicyShares(holder, guards), audit), msize, workers, maxOutstanding, iounit,
+                budgets(holder, reloader, Map.of(), msize));
+    }
+
+    /** Every VM's budgets from the policy's limits (R-ROB-2), changed by each reload that is taken. */
+    static Budgets budgets(PolicyHolder holder, PolicyReloader reloader, Map<String, String> extraListeners,
+                           int msize) {
+        Budgets budgets = PolicyBudgets.of(holder.current(), extraListeners, msize);
+        reloader.onReload(result -> {
+            if (result instanceof PolicyHolder.ReloadResult.Loaded) {
+                PolicyBudgets.update(budgets, holder.current(), msize);
+            }
+        });
+        return budgets;
     }
 
     /** A reload, taken or refused, becomes a lifecycle record; a record that fails is reported, not fatal. */

@@ -121,6 +121,8 @@ final class ServeCommand implements Callable<Integer> {
             closeAudit(trail);
             throw e;
         }
+        config.budgets().onConnectionRefused(new RefusedConnections(trail));
+        warnAboutBudgets(config);
         Gateway gateway;
         try {
             trail.lifecycle(new GatewayEvent.Started(ConfigDigest.of(config, served.shares()), null));
@@ -250,8 +252,8 @@ final class ServeCommand implements Callable<Integer> {
 
             public GatewayConfig config(AuditTrail trail) {
                 try {
-                    return PolicyServe.config(holder, PolicyServe.guards(holder, reloader, mode), trail, tls, msize,
-                            workers, maxOutstanding, iounit);
+                    return PolicyServe.config(holder, PolicyServe.guards(holder, reloader, mode), trail, tls, reloader,
+                            msize, workers, maxOutstanding, iounit);
                 } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
                     throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
                 }
@@ -329,6 +331,13 @@ final class ServeCommand implements Callable<Integer> {
         out.flush();
         PrintWriter err = spec.commandLine().getErr();
         err.println("p9gate: WARNING: no policy is enforced; every client may read and write every share");
+        err.flush();
+    }
+
+    /** Limits that promise more than the process has (one line each); they are kept, the reserve still holds. */
+    private void warnAboutBudgets(GatewayConfig config) {
+        PrintWriter err = spec.commandLine().getErr();
+        config.budgets().warnings().forEach(w -> err.println("p9gate: WARNING: " + w));
         err.flush();
     }
 

@@ -13,6 +13,7 @@ import io.p9gate.gateway.backend.MappedDevice;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.OpenFile;
 import io.p9gate.gateway.backend.Xattrs;
+import io.p9gate.gateway.budget.OverBudget;
 import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.MessageType;
@@ -47,6 +48,7 @@ public final class GuardedFs {
     /** Tlink/Trename/Trenameat with fids of two shares: EXDEV. */
     static final List<String> CROSS_SHARE_RULE = List.of("cross-share");
     private static final int SYMLINK_MODE = 0777;
+    private static final int DT_DIR = 4;
 
     private final String vm;
     private final long sessionId;
@@ -167,6 +169,11 @@ public final class GuardedFs {
 
     /** A decided request: what every record of this request carries. */
     private record Decided(int tag, MessageType message, AccessRequest request, Decision decision) {
+        /** The same request, refused by a budget of its VM after the policy allowed it. */
+        Decided refusedBy(OverBudget budget) {
+            return new Decided(tag, message, request, new Decision(false, budget.errno(), List.of(budget.rule()),
+                    decision.policyDigest(), decision.hostIds()));
+        }
     }
 
     /**
@@ -244,6 +251,10 @@ public final class GuardedFs {
     private <T> T run(Decided decided, BackendCall<T> call, RecordPhase phase, long intent) throws P9Exception {
         try {
             return asHostUser(decided, call);
+        } catch (OverBudget e) {
+            // The VM's budget refused what the policy allowed: recorded as that budget's denial (R-ROB-2).
+            record(decided.refusedBy(e), Outcome.failure(e.errno()), phase, intent);
+            throw e;
         } catch (P9Exception e) {
             record(decided, Outcome.failure(e.errno()), phase, intent);
             throw e;
@@ -251,6 +262,31 @@ public final class GuardedFs {
             P9Exception eio = UnexpectedFaults.eio(decided.request().operation().name(), e);
             record(decided, Outcome.failure(Errno.EIO), phase, intent);
             throw eio;
+        }
+    }
+
+    /**
+     * A request refused by one of the VM's budgets before it is decided (R-ROB-2), e.g. a walk once the VM's
+     * fids are spent: recorded like any denial, the budget as its rule. {@code at} is where the request starts.
+     * Returns what to throw: the refusal, or EIO if it could not be recorded.
+     */
+    public P9Exception overBudget(Operation op, Subject who, LocalShare share, Node at, RequestArgs args,
+                                  OverBudget refusal) {
+        return overBudget(op, who, share.name(), () -> List.of(path(share, at)), args, refusal);
+    }
+
+    /** As the other overBudget, for a Tattach refused before its share is looked up: the aname as sent. */
+    public P9Exception overBudget(Operation op, Subject who, String aname, OverBudget refusal) {
+        return overBudget(op, who, aname, () -> List.of(""), RequestArgs.NONE, refusal);
+    }
+
+    private P9Exception overBudget(Operation op, Subject who, String share, PathsOf paths, RequestArgs args,
+                                   OverBudget refusal) {
+        try {
+            refused(op, who, share, paths, args, new Refusal(refusal.errno(), List.of(refusal.rule()), ""));
+            return refusal;
+        } catch (P9Exception e) {
+            return e;
         }
     }
 
@@ -563,20 +599,27 @@ public final class GuardedFs {
             throws P9Exception {
         return inspect(Operation.READDIR, who, share.name(), () -> List.of(path(share, dir)),
                 new RequestArgs.FileIo(offset),
-                () -> new Listing(visibleEntries(who, share, path(share, dir), file, offset, count)), NO_BYTES)
+                () -> new Listing(visibleEntries(who, share, dir, file, offset, count)), NO_BYTES)
                 .entries();
     }
 
+    /** Batches of hidden entries alone that one Treaddir reads past before it answers (bounded work, R-ROB-2). */
+    static final int MAX_HIDDEN_BATCHES = 4;
+
     /**
      * The next entries the policy lets this VM see (hidden subtrees are absent, R-POL-4). A batch
-     * whose entries are all hidden is skipped, since an empty reply means end of directory. An entry the
-     * policy cannot judge is left out (fail closed); the first such fault of the request is logged.
+     * whose entries are all hidden is skipped, since an empty reply means end of directory. So that
+     * one request never scans a whole directory of hidden names (holding a worker), after
+     * {@link #MAX_HIDDEN_BATCHES} such batches the reply is the directory's own "." at the cookie reached:
+     * the listing resumes after the hidden names and none of them is shown. An entry the policy cannot
+     * judge is left out (fail closed); the first such fault of the request is logged.
      */
-    private List<DirEntry> visibleEntries(Subject who, LocalShare share, String dirPath, OpenFile file, long offset,
+    private List<DirEntry> visibleEntries(Subject who, LocalShare share, Node dir, OpenFile file, long offset,
                                           int count) throws P9Exception {
+        String dirPath = path(share, dir);
         long cursor = offset;
         AtomicBoolean faultLogged = new AtomicBoolean();
-        while (true) {
+        for (int skipped = 1; ; skipped++) {
             List<DirEntry> batch = share.dirs().read(file, cursor, count);
             List<DirEntry> shown = batch.stream()
                     .filter(e -> isListed(who, share, dirPath, e.name(), faultLogged)).toList();
@@ -584,6 +627,9 @@ public final class GuardedFs {
                 return shown;
             }
             cursor = batch.getLast().offset();
+            if (skipped == MAX_HIDDEN_BATCHES) {
+                return List.of(new DirEntry(qid(share, dir), cursor, DT_DIR, "."));
+            }
         }
     }
 

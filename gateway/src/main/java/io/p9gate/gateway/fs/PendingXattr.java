@@ -1,24 +1,43 @@
 package io.p9gate.gateway.fs;
 
+import io.p9gate.gateway.budget.Allowance;
+import io.p9gate.gateway.budget.OverBudget;
+import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * An extended attribute value being written through a Txattrcreate fid: Twrites fill it, the
  * clunk commits it. A zero-size value removes the attribute (as the Linux client expects).
+ *
+ * <p>The announced size is held in memory until the fid goes, so it is charged to the VM being served
+ * before the buffer exists (R-ROB-2): past the VM's pending-xattr budget Txattrcreate is refused (ENOSPC)
+ * instead of the gateway running out of heap. {@link #release} gives it back.
  */
 public final class PendingXattr {
     private final String name;
     private final int flags;
     private final byte[] value;
+    private final Allowance budget;
+    private final AtomicBoolean released = new AtomicBoolean();
     private int written;
 
-    public PendingXattr(String name, int size, int flags) {
+    public PendingXattr(String name, int size, int flags) throws OverBudget {
+        this.budget = VmBudget.current().xattrBytes();
+        budget.acquire(size);
         this.name = name;
         this.flags = flags;
         this.value = new byte[size];
+    }
+
+    /** The fid holding it is gone (committed, clunked or its session closed); once. */
+    public void release() {
+        if (released.compareAndSet(false, true)) {
+            budget.release(value.length);
+        }
     }
 
     public String name() {

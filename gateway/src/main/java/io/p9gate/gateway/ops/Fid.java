@@ -27,10 +27,13 @@ record Fid(LocalShare share, Node node, Subject who, FidState state, Set<LockTab
         return new Subject(who.uid(), gid);
     }
 
-    /** Gives back what this fid holds: its open file, its locks, its handle. */
+    /** Gives back what this fid holds: its open file or pending xattr value, its locks, its handle. */
     void release(LockTable locks) {
-        if (state instanceof FidState.Opened(var file)) {
-            file.close();
+        switch (state) {
+            case FidState.Opened(var file) -> file.close();
+            case FidState.XattrWrite(var pending) -> pending.release();
+            case FidState.Walked w -> { }
+            case FidState.XattrRead r -> { }
         }
         for (LockTable.Owner owner : lockOwners) {
             locks.release(node.key(), owner);

@@ -1,15 +1,63 @@
 package io.p9gate.gateway.ops;
 
 import io.p9gate.gateway.backend.LockTable;
+import io.p9gate.gateway.budget.Allowance;
+import io.p9gate.gateway.budget.OverBudget;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** The fid table of one session; safe for the concurrent requests of that session. */
+/**
+ * The fid table of one session; safe for the concurrent requests of that session. Every fid in it is counted
+ * against the VM's fid budget (R-ROB-2), which a request claims before it does any work.
+ */
 final class Fids {
     private final ConcurrentHashMap<Integer, Fid> table = new ConcurrentHashMap<>();
+    private final Allowance budget;
+
+    /** Without a budget. */
+    Fids() {
+        this(Allowance.unlimited("budget.fids"));
+    }
+
+    Fids(Allowance budget) {
+        this.budget = budget;
+    }
+
+    /**
+     * One fid of the budget, taken for a request that will add a fid, given back by {@link #close} unless a
+     * fid was installed with it.
+     */
+    final class Claim implements AutoCloseable {
+        private int held;
+
+        private Claim(int held) {
+            this.held = held;
+        }
+
+        private void installed() {
+            held = 0;
+        }
+
+        @Override
+        public void close() {
+            if (held > 0) {
+                budget.release(held);
+                held = 0;
+            }
+        }
+    }
+
+    /** Claims a fid for a request that adds one; nothing for one that replaces its own fid ({@code adds} false). */
+    Claim claim(boolean adds) throws OverBudget {
+        if (!adds) {
+            return new Claim(0);
+        }
+        budget.acquire(1);
+        return new Claim(1);
+    }
 
     Fid get(int fid) throws P9Exception {
         Fid f = table.get(fid);
@@ -36,11 +84,12 @@ final class Fids {
         }
     }
 
-    /** Fails with EINVAL if the number is taken. */
-    void add(int fid, Fid value) throws P9Exception {
+    /** Fails with EINVAL if the number is taken; the claim's fid is the new one's. */
+    void add(int fid, Fid value, Claim claim) throws P9Exception {
         if (table.putIfAbsent(fid, value) != null) {
             throw new P9Exception(Errno.EINVAL, "fid " + Integer.toUnsignedString(fid) + " in use");
         }
+        claim.installed();
     }
 
     /** Swaps a fid's value if nobody changed it meanwhile (EBADF otherwise). */
@@ -54,12 +103,12 @@ final class Fids {
      * Installs the result of a walk (or xattrwalk): as a new fid, or in place of {@code fid} when
      * newfid == fid, releasing what it replaced. If it cannot be installed, {@code value} is released.
      */
-    void install(int fid, Fid previous, int newfid, Fid value, LockTable locks) throws P9Exception {
+    void install(int fid, Fid previous, int newfid, Fid value, LockTable locks, Claim claim) throws P9Exception {
         try {
             if (newfid == fid) {
                 replace(fid, previous, value);
             } else {
-                add(newfid, value);
+                add(newfid, value, claim);
             }
         } catch (P9Exception e) {
             value.release(locks);
@@ -75,6 +124,7 @@ final class Fids {
         if (f == null) {
             throw new P9Exception(Errno.EBADF, "unknown fid " + Integer.toUnsignedString(fid));
         }
+        budget.release(1);
         return f;
     }
 
@@ -86,6 +136,7 @@ final class Fids {
                 all.add(f);
             }
         }
+        budget.release(all.size());
         return all;
     }
 }

@@ -21,7 +21,7 @@ final class LockOps {
     }
 
     private LockTable.Owner owner(int procId, String clientId) {
-        return new LockTable.Owner(ctx.connection().sessionId(), procId, clientId);
+        return new LockTable.Owner(ctx.connection().sessionId(), procId, clientId, ctx.connection().budget().locks());
     }
 
     Rlock lock(Tlock t) throws P9Exception {

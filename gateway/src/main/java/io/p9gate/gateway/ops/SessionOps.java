@@ -1,6 +1,7 @@
 package io.p9gate.gateway.ops;
 
 import io.p9gate.gateway.fs.GuardedFs;
+import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.fs.Subject;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
@@ -34,14 +35,17 @@ final class SessionOps {
         }
         ctx.fids().requireFree(t.fid());
         Subject who = subject(t.nUname());
-        GuardedFs.Attached attached = ctx.fs().attach(who, t.aname(), ctx.shares());
-        try {
-            ctx.fids().add(t.fid(), Fid.walked(attached.share(), attached.root(), who));
-        } catch (P9Exception e) {
-            attached.root().close();
-            throw e;
+        try (Fids.Claim claim = ctx.claimFid(true,
+                refusal -> ctx.fs().overBudget(Operation.ATTACH, who, t.aname(), refusal))) {
+            GuardedFs.Attached attached = ctx.fs().attach(who, t.aname(), ctx.shares());
+            try {
+                ctx.fids().add(t.fid(), Fid.walked(attached.share(), attached.root(), who), claim);
+            } catch (P9Exception e) {
+                attached.root().close();
+                throw e;
+            }
+            return new Rattach(attached.qid());
         }
-        return new Rattach(attached.qid());
     }
 
     /** n_uname if the guest sent one; a name alone maps to the overflow id. */

@@ -1,6 +1,8 @@
 package io.p9gate.gateway.ops;
 
 import io.p9gate.gateway.fs.GuardedFs;
+import io.p9gate.gateway.fs.Operation;
+import io.p9gate.gateway.fs.RequestArgs;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage.Rwalk;
@@ -21,11 +23,15 @@ final class WalkOps {
         }
         Fid from = ctx.fids().get(t.fid());
         ctx.fids().requireUsableNewfid(t.fid(), t.newfid());
-        GuardedFs.Walked walked = ctx.fs().walk(from.who(), from.share(), from.node(), t.names());
-        if (walked.node() == null) {
+        try (Fids.Claim claim = ctx.claimFid(t.newfid() != t.fid(), refusal -> ctx.fs().overBudget(Operation.WALK,
+                from.who(), from.share(), from.node(), new RequestArgs.Walk(t.names()), refusal))) {
+            GuardedFs.Walked walked = ctx.fs().walk(from.who(), from.share(), from.node(), t.names());
+            if (walked.node() == null) {
+                return new Rwalk(walked.qids());
+            }
+            ctx.fids().install(t.fid(), from, t.newfid(), Fid.walked(from.share(), walked.node(), from.who()),
+                    ctx.locks(), claim);
             return new Rwalk(walked.qids());
         }
-        ctx.fids().install(t.fid(), from, t.newfid(), Fid.walked(from.share(), walked.node(), from.who()), ctx.locks());
-        return new Rwalk(walked.qids());
     }
 }

@@ -1,6 +1,8 @@
 package io.p9gate.gateway.ops;
 
+import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.fs.PendingXattr;
+import io.p9gate.gateway.fs.RequestArgs;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage.Rxattrcreate;
@@ -22,13 +24,18 @@ final class XattrOps {
     Rxattrwalk xattrwalk(Txattrwalk t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
         ctx.fids().requireUsableNewfid(t.fid(), t.newfid());
-        byte[] value = t.name().isEmpty()
-                ? ctx.fs().xattrList(fid.who(), fid.share(), fid.node())
-                : ctx.fs().xattrGet(fid.who(), fid.share(), fid.node(), t.name());
-        Fid reader = Fid.walked(fid.share(), fid.node().share(), fid.who())
-                .withState(new FidState.XattrRead(t.name(), value));
-        ctx.fids().install(t.fid(), fid, t.newfid(), reader, ctx.locks());
-        return new Rxattrwalk(value.length);
+        Operation op = t.name().isEmpty() ? Operation.XATTR_LIST : Operation.XATTR_GET;
+        RequestArgs args = t.name().isEmpty() ? RequestArgs.NONE : new RequestArgs.Xattr(t.name());
+        try (Fids.Claim claim = ctx.claimFid(t.newfid() != t.fid(),
+                refusal -> ctx.fs().overBudget(op, fid.who(), fid.share(), fid.node(), args, refusal))) {
+            byte[] value = t.name().isEmpty()
+                    ? ctx.fs().xattrList(fid.who(), fid.share(), fid.node())
+                    : ctx.fs().xattrGet(fid.who(), fid.share(), fid.node(), t.name());
+            Fid reader = Fid.walked(fid.share(), fid.node().share(), fid.who())
+                    .withState(new FidState.XattrRead(t.name(), value));
+            ctx.fids().install(t.fid(), fid, t.newfid(), reader, ctx.locks(), claim);
+            return new Rxattrwalk(value.length);
+        }
     }
 
     Rxattrcreate xattrcreate(Txattrcreate t) throws P9Exception {
@@ -38,7 +45,12 @@ final class XattrOps {
         }
         PendingXattr pending = ctx.fs().xattrCreate(fid.who(), fid.share(), fid.node(), t.name(), t.attrSize(),
                 t.flags());
-        ctx.fids().replace(t.fid(), fid, fid.withState(new FidState.XattrWrite(pending)));
+        try {
+            ctx.fids().replace(t.fid(), fid, fid.withState(new FidState.XattrWrite(pending)));
+        } catch (P9Exception e) {
+            pending.release();
+            throw e;
+        }
         return new Rxattrcreate();
     }
 }

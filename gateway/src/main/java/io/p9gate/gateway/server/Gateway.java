@@ -10,26 +10,39 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.p9gate.gateway.codec.PeerName;
+import io.p9gate.gateway.budget.OverBudget;
+import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.gateway.net.Transports;
 import io.p9gate.gateway.session.SessionPipeline;
 import io.p9gate.gateway.session.SessionSettings;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A running gateway: its listeners, sessions and worker threads. */
+/**
+ * A running gateway: its listeners, sessions and worker threads. Each VM's connections have event loop
+ * threads of their own (R-ROB-2): a VM that floods the gateway with cheap requests keeps its own loops busy,
+ * not the ones that read and answer another VM's requests.
+ */
 public final class Gateway implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
     private static final long SHUTDOWN_WAIT_SECONDS = 10;
 
     private final GatewayConfig config;
-    private final EventLoopGroup eventLoops;
-    private final ExecutorService workers;
+    /** Accepts connections on every listener. */
+    private final EventLoopGroup acceptor;
+    /** Each VM's connections, by its budget. */
+    private final Map<VmBudget, EventLoopGroup> vmLoops = new IdentityHashMap<>();
+    private final FairWorkerPool workers;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final List<Channel> serverChannels = new ArrayList<>();
     private final List<SocketAddress> bound = new ArrayList<>();
@@ -37,13 +50,16 @@ public final class Gateway implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final PeerIdentifier identifier;
     private final List<ListenerBinder> binders = new ArrayList<>();
+    /** VMs whose connections are being refused: audited each, logged once until one is admitted again. */
+    private final Set<VmBudget> refusing = ConcurrentHashMap.newKeySet();
+    /** The connections of listeners several VMs share (tls:, vsock:): their VM is known only once identified. */
+    private EventLoopGroup sharedLoops;
 
     private Gateway(GatewayConfig config, PeerIdentifier identifier) {
         this.config = config;
         this.identifier = identifier;
-        this.eventLoops = Transports.newGroup(Math.max(2, Runtime.getRuntime().availableProcessors()),
-                WorkerPool.named("p9gate-io-"));
-        this.workers = WorkerPool.create(config.workers());
+        this.acceptor = Transports.newGroup(1, FairWorkerPool.named("p9gate-accept-"));
+        this.workers = new FairWorkerPool(config.workers(), config.workers(), "p9gate-worker");
     }
 
     /** Binds every listener and starts serving, every listener its own VM; fails (IOException) if any cannot be bound. */
@@ -75,18 +91,21 @@ public final class Gateway implements AutoCloseable {
         // Room for a few full-size replies before the session stops reading (see Session#canServeMore):
         // with Netty's 64 KiB default, one 1 MiB Rread would pause a pipelining client.
         int high = 4 * config.maxMsize();
+        // A listener one VM owns has that VM's event loops from the accept on; connections to a shared one
+        // (tls:, vsock:) share loops, and get their VM's lane and budgets once the transport has named the VM.
+        Optional<VmBudget> owner = config.budgets().ofListener(spec.describe());
         ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(eventLoops)
+                .group(acceptor, owner.map(this::loopsOf).orElseGet(this::sharedLoops))
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel channel) {
-                        connections.add(channel);
                         String peer = PeerNames.describe(channel, spec);
+                        connections.add(channel);
                         PeerName.set(channel, peer);
-                        // The transport says which VM this is (R-DEP-1) before any 9P byte is read.
-                        binder.identify(channel, identifier, vm -> SessionPipeline.install(channel.pipeline(),
-                                config.handlers(), workers, settings.forVm(vm), sessionIds::incrementAndGet, peer));
+                        // The transport says which VM this is (R-DEP-1) before any 9P byte is read; the
+                        // session then runs in that VM's lane, within its budgets.
+                        binder.identify(channel, identifier, vm -> startSession(channel, spec, owner, vm, settings, peer));
                     }
                 });
         binder.configure(bootstrap);
@@ -94,6 +113,68 @@ public final class Gateway implements AutoCloseable {
         Channel server = bindOrFail(bootstrap, binder.address(), spec);
         binder.bound(server);
         bound.add(binder.boundAddress(server));
+    }
+
+    /**
+     * Starts the 9P session of a connection its transport identified as {@code vm} ("" when the listener is the
+     * VM): in that VM's lane, if its connection budget has room.
+     */
+    private void startSession(Channel channel, ListenSpec spec, Optional<VmBudget> owner, String vm,
+                              SessionSettings settings, String peer) {
+        Optional<VmBudget> budget = vm.isEmpty() ? owner : config.budgets().vm(vm).or(() -> owner);
+        if (budget.isEmpty()) {
+            // A wiring bug (budgets are made for every VM of the policy), not a guest's doing.
+            LOG.log(System.Logger.Level.ERROR, () -> "no budgets for VM '" + vm + "' on " + spec.describe()
+                    + "; closing the connection from " + peer);
+            channel.close();
+            return;
+        }
+        if (admitConnection(budget.get(), channel, peer)) {
+            SessionPipeline.install(channel.pipeline(), config.handlers(), workers.lane(budget.get()),
+                    settings.forVm(vm), sessionIds::incrementAndGet, peer);
+        }
+    }
+
+    /** The event loops of the listeners several VMs share. */
+    private EventLoopGroup sharedLoops() {
+        synchronized (vmLoops) {
+            if (sharedLoops == null) {
+                sharedLoops = Transports.newGroup(Math.max(1, Runtime.getRuntime().availableProcessors() / 2),
+                        FairWorkerPool.named("p9gate-io-shared-"));
+            }
+            return sharedLoops;
+        }
+    }
+
+    /** The VM's event loops: the cores shared evenly among the VMs, at least one thread each. */
+    private EventLoopGroup loopsOf(VmBudget vm) {
+        synchronized (vmLoops) {
+            return vmLoops.computeIfAbsent(vm, v -> Transports.newGroup(
+                    Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, config.budgets().vms().size())),
+                    FairWorkerPool.named("p9gate-io-" + v.vm() + "-")));
+        }
+    }
+
+    /**
+     * Takes one of the VM's connections (and a descriptor of the pool), given back when the connection closes;
+     * past its budget the connection is closed at once and the refusal recorded (R-ROB-2). The descriptor reserve
+     * keeps accept(2) itself from failing for everyone.
+     */
+    private boolean admitConnection(VmBudget vm, Channel channel, String peer) {
+        try {
+            vm.connections().acquire(1);
+        } catch (OverBudget e) {
+            config.budgets().connectionRefused(vm, peer, e);
+            channel.close();
+            if (refusing.add(vm)) {
+                LOG.log(System.Logger.Level.WARNING, () -> "refusing connections from " + peer + ": " + e.getMessage()
+                        + "; each refusal is audited, this line is not repeated until one is admitted");
+            }
+            return false;
+        }
+        refusing.remove(vm);
+        channel.closeFuture().addListener(closed -> vm.connections().release(1));
+        return true;
     }
 
     private Channel bindOrFail(ServerBootstrap bootstrap, SocketAddress address, ListenSpec spec)
@@ -128,11 +209,20 @@ public final class Gateway implements AutoCloseable {
         connections.close().awaitUninterruptibly();
         workers.shutdown();
         awaitQuietly(workers);
-        eventLoops.shutdownGracefully(0, SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS).awaitUninterruptibly();
+        List<EventLoopGroup> loops;
+        synchronized (vmLoops) {
+            loops = new ArrayList<>(vmLoops.values());
+            if (sharedLoops != null) {
+                loops.add(sharedLoops);
+            }
+        }
+        loops.add(acceptor);
+        loops.forEach(group -> group.shutdownGracefully(0, SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS));
+        loops.forEach(group -> group.terminationFuture().awaitUninterruptibly());
         binders.forEach(ListenerBinder::unbound);
     }
 
-    private static void awaitQuietly(ExecutorService pool) {
+    private static void awaitQuietly(FairWorkerPool pool) {
         try {
             if (!pool.awaitTermination(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS)) {
                 LOG.log(System.Logger.Level.WARNING,

@@ -1,5 +1,6 @@
 package io.p9gate.gateway.server;
 
+import io.p9gate.gateway.budget.Budgets;
 import io.p9gate.gateway.session.RequestHandlerFactory;
 import io.p9gate.gateway.session.SessionSettings;
 import java.util.List;
@@ -12,14 +13,16 @@ import java.util.Objects;
  * @param workers        threads that serve requests off the event loop
  * @param maxOutstanding requests served at once per connection (R-ROB-2); beyond it reading pauses
  * @param ioLimit        most payload bytes per Tread/Twrite, advertised as iounit; 0 = as msize allows
+ * @param budgets        every VM's budgets, by listener (R-ROB-2)
  */
 public record GatewayConfig(List<ListenSpec> listeners, RequestHandlerFactory handlers, int maxMsize, int workers,
-                            int maxOutstanding, int ioLimit) {
+                            int maxOutstanding, int ioLimit, Budgets budgets) {
     public static final int DEFAULT_MSIZE = 1024 * 1024 + 4096;
 
     public GatewayConfig {
         listeners = List.copyOf(listeners);
         Objects.requireNonNull(handlers, "handlers");
+        Objects.requireNonNull(budgets, "budgets");
         if (listeners.isEmpty()) {
             throw new IllegalArgumentException("at least one listener is needed");
         }
@@ -37,6 +40,13 @@ public record GatewayConfig(List<ListenSpec> listeners, RequestHandlerFactory ha
         if (ioLimit < 0) {
             throw new IllegalArgumentException("iounit must not be negative: " + ioLimit);
         }
+    }
+
+    /** Every listener its own VM, with the budgets derived from what the process has. */
+    public GatewayConfig(List<ListenSpec> listeners, RequestHandlerFactory handlers, int maxMsize, int workers,
+                         int maxOutstanding, int ioLimit) {
+        this(listeners, handlers, maxMsize, workers, maxOutstanding, ioLimit,
+                Budgets.perListener(listeners.stream().map(ListenSpec::describe).toList(), maxMsize));
     }
 
     /** Without an I/O limit below msize. */

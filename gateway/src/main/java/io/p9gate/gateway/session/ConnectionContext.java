@@ -1,5 +1,7 @@
 package io.p9gate.gateway.session;
 
+import io.p9gate.gateway.budget.VmBudget;
+
 /**
  * What the transport knows about a connection. The listener, never anything the guest says,
  * is what identifies the VM (R-DEP-1).
@@ -12,8 +14,10 @@ package io.p9gate.gateway.session;
  *                  0 = only msize limits it
  * @param vm        the VM the transport identified (R-DEP-1); "" when the listener itself is the VM (serving
  *                  without a policy, or a listener the policy does not name)
+ * @param budget    the budgets of the connection's VM (R-ROB-2), shared with its other connections
  */
-public record ConnectionContext(String listener, String peer, long sessionId, int msize, int ioLimit, String vm) {
+public record ConnectionContext(String listener, String peer, long sessionId, int msize, int ioLimit, String vm,
+                                VmBudget budget) {
     /** Bytes of an Rread/Twrite header: size[4] type[1] tag[2] count[4] (+ fid/offset for Twrite). */
     public static final int IO_HEADER = 4 + 1 + 2 + 4 + 4 + 8;
 
@@ -24,14 +28,19 @@ public record ConnectionContext(String listener, String peer, long sessionId, in
         java.util.Objects.requireNonNull(vm, "vm");
     }
 
-    /** Not identified by the transport: the listener is the VM. */
+    /** Not identified by the transport (the listener is the VM), without budgets. */
     public ConnectionContext(String listener, String peer, long sessionId, int msize, int ioLimit) {
-        this(listener, peer, sessionId, msize, ioLimit, "");
+        this(listener, peer, sessionId, msize, ioLimit, VmBudget.unlimited(listener));
     }
 
-    /** Without an I/O limit below msize. */
+    /** Without an I/O limit below msize, without budgets. */
     public ConnectionContext(String listener, String peer, long sessionId, int msize) {
         this(listener, peer, sessionId, msize, 0);
+    }
+
+    /** Not identified by the transport: the listener is the VM. */
+    public ConnectionContext(String listener, String peer, long sessionId, int msize, int ioLimit, VmBudget budget) {
+        this(listener, peer, sessionId, msize, ioLimit, "", budget);
     }
 
     /**

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.p9gate.gateway.budget.Admission;
 import io.p9gate.gateway.codec.CodecBuffers;
 import io.p9gate.gateway.codec.FrameLimit;
 import io.p9gate.gateway.codec.MalformedFrame;
@@ -26,12 +27,18 @@ import java.util.function.LongSupplier;
  * (or at once if that tag is not outstanding); a second Tversion waits for every outstanding
  * request, then closes the old {@link RequestHandler} and opens a new one. A tag reused while
  * still outstanding closes the connection (a reply could no longer be matched to its request).
+ *
+ * <p>Requests run in the turn of the connection's VM ({@link RequestLane}), and a file request is only
+ * dispatched once its VM's {@link Admission} has room: past the VM's outstanding or reply-bytes budget the
+ * connection keeps its requests in the backlog and stops reading until a request of that VM finishes
+ * (R-ROB-2). Tflush and Tversion need no admission.
  */
 public final class Session extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(Session.class.getName());
 
     private final RequestHandlerFactory factory;
-    private final Executor workers;
+    private final RequestLane lane;
+    private final Admission admission;
     private final FrameLimit limit;
     private final SessionSettings settings;
     private final LongSupplier sessionIds;
@@ -45,12 +52,22 @@ public final class Session extends ChannelInboundHandlerAdapter {
     private Frame pendingVersion;
     private boolean versionRunning;
     private boolean closed;
+    /** The VM's admission had no room for the backlog's head: wait for {@link #vmWake}. */
+    private boolean waitingForVm;
+    private Runnable vmWake;
 
+    /** Requests run on {@code workers} without any VM budget: for tests and single-client tools. */
     public Session(RequestHandlerFactory factory, Executor workers, FrameLimit limit, SessionSettings settings,
+                   LongSupplier sessionIds, String peer) {
+        this(factory, RequestLane.unbudgeted(workers, settings.listener()), limit, settings, sessionIds, peer);
+    }
+
+    public Session(RequestHandlerFactory factory, RequestLane lane, FrameLimit limit, SessionSettings settings,
                    LongSupplier sessionIds, String peer) {
         this.factory = factory;
         this.peer = peer;
-        this.workers = workers;
+        this.lane = lane;
+        this.admission = lane.budget().admission();
         this.limit = limit;
         this.settings = settings;
         this.sessionIds = sessionIds;
@@ -59,6 +76,22 @@ public final class Session extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        Channel channel = ctx.channel();
+        this.vmWake = () -> {
+            try {
+                channel.eventLoop().execute(this::vmHasRoom);
+            } catch (RejectedExecutionException e) {
+                // The gateway is shutting down: nothing left to serve.
+            }
+        };
+    }
+
+    /** On the event loop: the VM may have room again (a request finished, replies drained, limits changed). */
+    private void vmHasRoom() {
+        waitingForVm = false;
+        if (!closed && pendingVersion == null) {
+            drainBacklog();
+        }
     }
 
     @Override
@@ -86,7 +119,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
     }
 
     private boolean mustWait() {
-        return pendingVersion != null || !backlog.isEmpty() || !canServeMore();
+        return pendingVersion != null || waitingForVm || !backlog.isEmpty() || !canServeMore();
     }
 
     /**
@@ -133,27 +166,41 @@ public final class Session extends ChannelInboundHandlerAdapter {
             }
             case TMessage.Tflush f -> flush(frame.tag(), f.oldtag());
             case TMessage.Tunsupported u -> write(frame.tag(), new RMessage.Rlerror(Errno.EOPNOTSUPP));
-            case TMessage.FileRequest file -> dispatch(frame.tag(), file);
+            case TMessage.FileRequest file -> dispatch(frame, file);
         }
     }
 
-    private void dispatch(int tag, TMessage.FileRequest request) {
+    private void dispatch(Frame frame, TMessage.FileRequest request) {
+        int tag = frame.tag();
         RequestHandler current = handler;
         if (current == null) {
             CodecBuffers.releasePayload(request);
             write(tag, new RMessage.Rlerror(Errno.EPROTO));
             return;
         }
+        if (!admission.tryAdmit(vmWake)) {
+            // The VM is at its outstanding or reply-bytes budget: this request waits first in line.
+            waitingForVm = true;
+            backlog.addFirst(frame);
+            pauseReading();
+            return;
+        }
         outstanding.add(tag);
         Channel channel = ctx.channel();
         TMessage.FileRequest bounded = ReplyBudget.clamp(request, limit.max());
         try {
-            workers.execute(() -> {
-                RMessage reply = RequestRunner.serve(current, tag, bounded);
+            lane.execute(() -> {
+                RMessage reply;
+                try {
+                    reply = RequestRunner.serve(current, tag, bounded);
+                } finally {
+                    admission.done();
+                }
                 onEventLoop(channel, () -> answer(tag, reply), reply);
             });
         } catch (RejectedExecutionException e) {
             // The gateway is shutting down: nobody will serve this connection any more.
+            admission.done();
             CodecBuffers.releasePayload(request);
             outstanding.remove(tag);
             ctx.close();
@@ -216,7 +263,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
     }
 
     private void drainBacklog() {
-        while (!closed && pendingVersion == null && !backlog.isEmpty() && canServeMore()) {
+        while (!closed && pendingVersion == null && !waitingForVm && !backlog.isEmpty() && canServeMore()) {
             Frame next = backlog.poll();
             if (outstanding.contains(next.tag())) {
                 CodecBuffers.releasePayload(next.body());
@@ -225,7 +272,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
             }
             serve(next);
         }
-        if (!closed && pendingVersion == null && backlog.isEmpty() && canServeMore()) {
+        if (!closed && pendingVersion == null && !waitingForVm && backlog.isEmpty() && canServeMore()) {
             resumeReading();
         }
     }
@@ -242,9 +289,9 @@ public final class Session extends ChannelInboundHandlerAdapter {
         VersionNegotiation negotiation = VersionNegotiation.of(request, settings.maxMsize());
         Channel channel = ctx.channel();
         ConnectionContext context = new ConnectionContext(settings.listener(), peer, sessionIds.getAsLong(),
-                negotiation.msize(), settings.ioLimit(), settings.vm());
+                negotiation.msize(), settings.ioLimit(), settings.vm(), lane.budget());
         try {
-            workers.execute(() -> {
+            lane.execute(() -> {
                 if (old != null) {
                     RequestRunner.closeQuietly(old);
                 }
@@ -313,6 +360,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
         pendingVersion = null;
+        admission.forget(vmWake);
         for (Frame waiting : backlog) {
             CodecBuffers.releasePayload(waiting.body());
         }
@@ -335,7 +383,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
     /** Handler close may block on the filesystem: off the event loop, unless the workers are gone. */
     private void closeOffLoop(RequestHandler h) {
         try {
-            workers.execute(() -> RequestRunner.closeQuietly(h));
+            lane.execute(() -> RequestRunner.closeQuietly(h));
         } catch (RejectedExecutionException e) {
             RequestRunner.closeQuietly(h);
         }

@@ -9,17 +9,28 @@ import io.p9gate.gateway.codec.PipelineErrorHandler;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
 
-/** Assembles the server side of a 9P connection: framing, codec, session, last-resort error handler. */
+/**
+ * Assembles the server side of a 9P connection: reply meter, framing, codec, session, last-resort error
+ * handler.
+ */
 public final class SessionPipeline {
     private SessionPipeline() {
     }
 
+    /** Requests on {@code workers}, without VM budgets: for tests and single-client tools. */
     public static void install(ChannelPipeline pipeline, RequestHandlerFactory factory, Executor workers,
                                SessionSettings settings, LongSupplier sessionIds, String peer) {
+        install(pipeline, factory, RequestLane.unbudgeted(workers, settings.listener()), settings, sessionIds, peer);
+    }
+
+    /** Requests in the turn of the connection's VM, against its budgets (R-ROB-2). */
+    public static void install(ChannelPipeline pipeline, RequestHandlerFactory factory, RequestLane lane,
+                               SessionSettings settings, LongSupplier sessionIds, String peer) {
         FrameLimit limit = new FrameLimit(settings.maxMsize());
+        pipeline.addLast("9p-reply-meter", new ReplyMeter(lane.budget().admission()));
         pipeline.addLast("9p-decoder", new FrameDecoder(limit, Direction.REQUESTS));
         pipeline.addLast("9p-encoder", new FrameEncoder(limit, Direction.REPLIES));
-        pipeline.addLast("9p-session", new Session(factory, workers, limit, settings, sessionIds, peer));
+        pipeline.addLast("9p-session", new Session(factory, lane, limit, settings, sessionIds, peer));
         pipeline.addLast("9p-errors", new PipelineErrorHandler());
     }
 }

@@ -1,9 +1,11 @@
 package io.p9gate.gateway.identity;
 
+import io.p9gate.gateway.budget.Budgets;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
+import io.p9gate.gateway.policyadapter.PolicyBudgets;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.policyadapter.PolicyPeers;
 import io.p9gate.gateway.policyadapter.PolicyQuotas;
@@ -12,10 +14,12 @@ import io.p9gate.gateway.policyadapter.SessionGuards;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ServerTls;
+import io.p9gate.gateway.session.SessionSettings;
 import io.p9gate.policy.PolicyHolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -33,6 +37,7 @@ final class IdentityRig implements AutoCloseable {
         return records.size();
     };
     PolicyHolder holder;
+    Budgets budgets;
     private ShareServerFactory shares;
     Gateway gateway;
 
@@ -59,8 +64,11 @@ final class IdentityRig implements AutoCloseable {
         shares = new ShareServerFactory(new PolicyShares(holder, new SessionGuards(holder::current,
                 OwnershipMode.XATTR, new PolicyQuotas(holder.current()))), audit);
         try {
+            // Budgets from the policy's limits, as serve --policy makes them (R-ROB-2).
+            budgets = PolicyBudgets.of(holder.current(), Map.of(), GatewayConfig.DEFAULT_MSIZE);
             gateway = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current(), tls), shares,
-                    GatewayConfig.DEFAULT_MSIZE, 2), new PolicyPeers(holder::current, audit));
+                    GatewayConfig.DEFAULT_MSIZE, 2, SessionSettings.DEFAULT_MAX_OUTSTANDING, 0, budgets),
+                    new PolicyPeers(holder::current, audit));
         } catch (Exception e) {
             close();
             throw e;

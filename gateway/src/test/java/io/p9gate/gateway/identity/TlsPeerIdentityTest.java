@@ -54,6 +54,11 @@ class TlsPeerIdentityTest {
     }
 
     private IdentityRig start() throws Exception {
+        return start("");
+    }
+
+    /** With {@code limitsOfA} (YAML of a's {@code limits:}, or "") for VM a. */
+    private IdentityRig start(String limitsOfA) throws Exception {
         String fingerprintB = HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
                 .digest(io.p9gate.gateway.certs.Pem.certificates(pki.dir().resolve("b").resolve(TestPki.CLIENT_CERT))
                         .getFirst().getEncoded()));
@@ -62,11 +67,12 @@ class TlsPeerIdentityTest {
                   listen: tls:127.0.0.1:%d
                   client-cert: {ca: %s, subject: "CN=a", crl: %s}
                   shares: {a: {path: %%A, access: read-only}}
+                %s
                 b:
                   listen: tls:127.0.0.1:%d
                   client-cert: {sha256: "%s"}
                   shares: {b: {path: %%B, access: read-only}}
-                """.formatted(port, pki.dir().resolve(TestPki.CA_CERT), pki.dir().resolve(TestPki.CA_CRL), port,
+                """.formatted(port, pki.dir().resolve(TestPki.CA_CERT), pki.dir().resolve(TestPki.CA_CRL), limitsOfA, port,
                 fingerprintB), serverTls);
     }
 
@@ -109,6 +115,27 @@ class TlsPeerIdentityTest {
             assertEquals("VM b's view", read(b, "b", "b.txt"));
             assertTrue(rig.records.stream().filter(r -> r.request().sessionId() != 0)
                     .allMatch(r -> r.request().vm().equals("b")), rig.records.toString());
+        }
+    }
+
+    /**
+     * The VM a certificate names is the VM whose budgets the connection takes (R-ROB-2), not the listener's:
+     * a at its one connection is refused a second, while b connects through the same listener.
+     */
+    @Test
+    void eachVmOnASharedListenerHasItsOwnConnectionBudget() throws Exception {
+        try (IdentityRig rig = start("  limits: {connections: 1}");
+             P9Client first = connect(clientOf(pki, "a"))) {
+            assertEquals("VM a's view", read(first, "a", "a.txt"));
+            assertThrows(IOException.class, () -> {
+                try (P9Client second = connect(clientOf(pki, "a"))) {
+                    second.attach(0, "root", "a", 0);
+                }
+            }, "a's second connection is past its budget");
+            try (P9Client b = connect(clientOf(pki, "b"))) {
+                assertEquals("VM b's view", read(b, "b", "b.txt"));
+            }
+            assertEquals(1, rig.budgets.vm("a").orElseThrow().connections().used());
         }
     }
 

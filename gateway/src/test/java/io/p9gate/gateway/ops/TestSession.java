@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.gateway.fs.AccessPolicy;
 import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.AuditTrail;
@@ -32,10 +33,27 @@ public final class TestSession implements AutoCloseable {
     private final RequestHandler handler;
     private final java.util.concurrent.atomic.AtomicInteger nextTag = new java.util.concurrent.atomic.AtomicInteger(1);
     public final long sessionId;
+    private final VmBudget budget;
 
-    private TestSession(RequestHandler handler, long sessionId) {
+    private TestSession(RequestHandler handler, long sessionId, VmBudget budget) {
         this.handler = handler;
         this.sessionId = sessionId;
+        this.budget = budget;
+    }
+
+    private TestSession(RequestHandler handler, long sessionId) {
+        this(handler, sessionId, null);
+    }
+
+    /**
+     * A session of a VM with these budgets, its requests served as a worker of the VM serves them (the budget
+     * bound as {@link VmBudget#CURRENT}).
+     */
+    public static TestSession open(io.p9gate.gateway.session.RequestHandlerFactory factory, VmBudget budget) {
+        long id = SESSIONS.getAndIncrement();
+        ConnectionContext context = new ConnectionContext(budget.vm(), "test", id, MSIZE, 0, budget);
+        return new TestSession(ScopedValue.where(VmBudget.CURRENT, budget).call(() -> factory.open(context)), id,
+                budget);
     }
 
     /** One factory serving {@code dir} as share "share". */
@@ -67,7 +85,11 @@ public final class TestSession implements AutoCloseable {
 
     /** Each call gets the next tag, as a client would use, so audit records can be matched to requests. */
     public RMessage call(TMessage.FileRequest request) throws P9Exception {
-        return handler.handle(nextTag.getAndIncrement() & 0x7fff, request);
+        int tag = nextTag.getAndIncrement() & 0x7fff;
+        if (budget == null) {
+            return handler.handle(tag, request);
+        }
+        return ScopedValue.where(VmBudget.CURRENT, budget).call(() -> handler.handle(tag, request));
     }
 
     @SuppressWarnings("unchecked")

@@ -40,6 +40,11 @@ public final class PolicyFixture {
             records.add(new Recorded(entry.request(), entry.decision(), entry.outcome()));
             return records.size();
         }
+
+        /** What was asked, in the order it was recorded. */
+        public List<AccessRequest> requests() {
+            return records.stream().map(Recorded::request).toList();
+        }
     }
 
     /** With a 1 KiB quota on alpha's /cache. */

@@ -30,7 +30,12 @@ final class EmbeddedSession implements AutoCloseable {
     private final ByteBuf received = Unpooled.buffer();
 
     EmbeddedSession(int maxMsize) {
-        SessionPipeline.install(channel.pipeline(), handlers, Runnable::run,
+        this(maxMsize, RequestLane.unbudgeted(Runnable::run, "test"));
+    }
+
+    /** Requests run on {@code lane}, against its VM's budgets. */
+    EmbeddedSession(int maxMsize, RequestLane lane) {
+        SessionPipeline.install(channel.pipeline(), handlers, lane,
                 new SessionSettings("test", maxMsize, SessionSettings.DEFAULT_MAX_OUTSTANDING),
                 new AtomicLong()::incrementAndGet, "embedded");
         channel.pipeline().addBefore("9p-errors", "escape-recorder", new ChannelInboundHandlerAdapter() {

@@ -10,12 +10,14 @@ import io.p9gate.policy.model.Access;
 import io.p9gate.policy.model.DeviceNodes;
 import io.p9gate.policy.model.HostPermissions;
 import io.p9gate.policy.model.Effect;
+import io.p9gate.policy.model.Limit;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.PolicyFile;
 import io.p9gate.policy.model.ProtectedPaths;
 import io.p9gate.policy.model.Rule;
 import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.Subtree;
+import io.p9gate.policy.model.VmLimits;
 import io.p9gate.policy.model.VmPolicy;
 import io.p9gate.policy.quota.QuotaSpec;
 
@@ -79,7 +81,7 @@ public final class PolicyParser {
     }
 
     private VmPolicy vm(String id, YamlNode n) throws PolicyLoadException {
-        Set<String> keys = new java.util.HashSet<>(Set.of("listen", "ids", "shares"));
+        Set<String> keys = new java.util.HashSet<>(Set.of("listen", "ids", "shares", "limits"));
         keys.addAll(ListenerParser.KEYS);
         Fields f = Fields.of(n, "VM '" + id + "'", keys);
         ListenerSpec listen = new ListenerParser(file).listener(f);
@@ -90,7 +92,26 @@ public final class PolicyParser {
                 shares.put(name(e, "share"), share(id, e.key(), e.value()));
             }
         }
-        return new VmPolicy(id, listen, ids, shares, f.pos());
+        VmLimits limits = f.has("limits") ? limits(f.node("limits")) : VmLimits.NONE;
+        return new VmPolicy(id, listen, ids, shares, f.pos(), limits);
+    }
+
+    /** {@code limits:} of a VM: whole numbers from 1, byte sizes with an optional binary suffix. */
+    private static VmLimits limits(YamlNode n) throws PolicyLoadException {
+        Set<String> keys = new java.util.LinkedHashSet<>();
+        for (Limit l : Limit.values()) keys.add(l.key());
+        Fields f = Fields.of(n, "limits", keys);
+        Map<Limit, Long> given = new java.util.EnumMap<>(Limit.class);
+        for (Limit l : Limit.values()) {
+            if (!f.has(l.key())) continue;
+            YamlNode value = f.node(l.key());
+            long v = l.isBytes() ? size(value, l.key()) : f.number(l.key(), 0);
+            if (v < 1 || v > l.max()) {
+                throw new PolicyLoadException(value.pos(), "limit '" + l.key() + "' must be between 1 and " + l.max() + ", found " + v);
+            }
+            given.put(l, v);
+        }
+        return new VmLimits(given);
     }
 
     private IdMap ids(YamlNode n) throws PolicyLoadException {
@@ -235,7 +256,7 @@ public final class PolicyParser {
         Fields f = Fields.of(n, "quota", Set.of("path", "bytes", "inodes"));
         SharePath at = f.has("path") ? sharePath(f.node("path"), "quota path") : SharePath.ROOT;
         if (!f.has("bytes") && !f.has("inodes")) throw new PolicyLoadException(f.pos(), "quota sets neither 'bytes' nor 'inodes'");
-        long bytes = f.has("bytes") ? size(f.node("bytes")) : QuotaSpec.UNLIMITED;
+        long bytes = f.has("bytes") ? size(f.node("bytes"), "bytes") : QuotaSpec.UNLIMITED;
         long inodes = f.number("inodes", QuotaSpec.UNLIMITED);
         if (inodes < 0) throw new PolicyLoadException(f.node("inodes").pos(), "inodes must not be negative");
         return new QuotaSpec(id, vm, share, at, bytes, inodes);
@@ -243,9 +264,14 @@ public final class PolicyParser {
 
     /** Bytes as a whole number with an optional binary suffix: 512, 64MiB, 2GiB. */
     static long size(YamlNode n) throws PolicyLoadException {
-        String t = Fields.text(n, "bytes").trim();
+        return size(n, "bytes");
+    }
+
+    /** As {@link #size(YamlNode)}, for the key {@code what} (a byte limit). */
+    private static long size(YamlNode n, String what) throws PolicyLoadException {
+        String t = Fields.text(n, what).trim();
         var m = SIZE.matcher(t);
-        if (!m.matches()) throw new PolicyLoadException(n.pos(), "bytes must be a number with optional KiB, MiB, GiB or TiB, found '" + t + "'");
+        if (!m.matches()) throw new PolicyLoadException(n.pos(), what + " must be a number with optional KiB, MiB, GiB or TiB, found '" + t + "'");
         int shift = m.group(2) == null ? 0 : switch (m.group(2)) {
             case "KiB" -> 10;
             case "MiB" -> 20;
@@ -257,7 +283,7 @@ public final class PolicyParser {
             if (v > (Long.MAX_VALUE >> shift)) throw new NumberFormatException();
             return v << shift;
         } catch (NumberFormatException e) {
-            throw new PolicyLoadException(n.pos(), "bytes value too large: '" + t + "'");
+            throw new PolicyLoadException(n.pos(), what + " value too large: '" + t + "'");
         }
     }
 

@@ -1,6 +1,8 @@
 package io.p9gate.gateway.client.load;
 
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,9 +13,9 @@ import java.util.List;
  * @param concurrency requests outstanding at once in every workload
  * @param msize       offered in Tversion; the workloads use what the server grants
  */
-public record LoadOptions(InetSocketAddress server, String aname, List<Workload> workloads, int sizeMiB,
+public record LoadOptions(SocketAddress server, String aname, List<Workload> workloads, int sizeMiB,
                           int files, int concurrency, int msize) {
-    public static final String USAGE = "usage: java-load --server HOST:PORT --aname NAME"
+    public static final String USAGE = "usage: java-load --server HOST:PORT|unix:PATH --aname NAME"
             + " [--workloads seq-write,seq-read,meta,getattr] [--size-mb M] [--files F]"
             + " [--concurrency N] [--msize BYTES]";
 
@@ -50,7 +52,7 @@ public record LoadOptions(InetSocketAddress server, String aname, List<Workload>
         if (server == null || aname == null) {
             throw new IllegalArgumentException("--server and --aname are required");
         }
-        return new LoadOptions(address(server), aname, workloads, sizeMiB, files, concurrency, msize);
+        return new LoadOptions(server(server), aname, workloads, sizeMiB, files, concurrency, msize);
     }
 
     private static List<Workload> parseWorkloads(String value) {
@@ -61,7 +63,7 @@ public record LoadOptions(InetSocketAddress server, String aname, List<Workload>
         return list;
     }
 
-    private static int positive(String name, String value) {
+    static int positive(String name, String value) {
         try {
             int n = Integer.parseInt(value);
             if (n > 0) {
@@ -71,6 +73,14 @@ public record LoadOptions(InetSocketAddress server, String aname, List<Workload>
             // reported below
         }
         throw new IllegalArgumentException(name + " wants a positive integer, not '" + value + "'");
+    }
+
+    /** {@code HOST:PORT} (IPv6 in brackets) or {@code unix:PATH}. */
+    static SocketAddress server(String text) {
+        if (text.startsWith("unix:") && text.length() > 5) {
+            return UnixDomainSocketAddress.of(text.substring(5));
+        }
+        return address(text);
     }
 
     private static InetSocketAddress address(String hostPort) {

@@ -5,6 +5,7 @@ import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** One attached 9P session: the client, the root fid and fresh fids for the workloads. */
@@ -24,8 +25,9 @@ final class LoadSession implements AutoCloseable {
         this.client = client;
     }
 
-    static LoadSession open(InetSocketAddress server, String aname, int msize) throws IOException, P9Exception {
-        InetSocketAddress resolved = new InetSocketAddress(server.getHostString(), server.getPort());
+    static LoadSession open(SocketAddress server, String aname, int msize) throws IOException, P9Exception {
+        SocketAddress resolved = server instanceof InetSocketAddress inet
+                ? new InetSocketAddress(inet.getHostString(), inet.getPort()) : server;
         P9Client client = P9Client.open(resolved, msize);
         try {
             client.attach(ROOT_FID, UNAME, aname, N_UNAME);

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetSocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -14,8 +16,7 @@ class LoadOptionsTest {
     void contractOptionsAndDefaults() {
         LoadOptions o = LoadOptions.parse("--server", "127.0.0.1:5640", "--aname", "/srv/x",
                 "--workloads", "seq-read,meta", "--size-mb", "64", "--files", "300");
-        assertEquals("127.0.0.1", o.server().getHostString());
-        assertEquals(5640, o.server().getPort());
+        assertEquals(InetSocketAddress.createUnresolved("127.0.0.1", 5640), o.server());
         assertEquals("/srv/x", o.aname());
         assertEquals(List.of(Workload.SEQ_READ, Workload.META), o.workloads());
         assertEquals(64L * 1024 * 1024, o.sizeBytes());
@@ -28,10 +29,16 @@ class LoadOptionsTest {
     void extraOptionsAndDefaultWorkloads() {
         LoadOptions o = LoadOptions.parse("--aname", "bench", "--server", "[::1]:7", "--concurrency", "32",
                 "--msize", "65536");
-        assertEquals("::1", o.server().getHostString());
+        assertEquals(InetSocketAddress.createUnresolved("::1", 7), o.server());
         assertEquals(List.of(Workload.SEQ_WRITE, Workload.SEQ_READ, Workload.META), o.workloads());
         assertEquals(32, o.concurrency());
         assertEquals(65536, o.msize());
+    }
+
+    @Test
+    void unixSocketServers() {
+        assertEquals(UnixDomainSocketAddress.of("/run/p9gate/a.sock"),
+                LoadOptions.parse("--server", "unix:/run/p9gate/a.sock", "--aname", "a").server());
     }
 
     @Test

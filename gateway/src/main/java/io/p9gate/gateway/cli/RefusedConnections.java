@@ -1,0 +1,47 @@
+package io.p9gate.gateway.cli;
+
+import io.p9gate.gateway.budget.Budgets;
+import io.p9gate.gateway.budget.OverBudget;
+import io.p9gate.gateway.budget.VmBudget;
+import io.p9gate.gateway.fs.AccessRequest;
+import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.fs.AuditTrail;
+import io.p9gate.gateway.fs.Decision;
+import io.p9gate.gateway.fs.Operation;
+import io.p9gate.gateway.fs.Outcome;
+import io.p9gate.gateway.fs.RecordPhase;
+import io.p9gate.gateway.fs.RequestArgs;
+import io.p9gate.gateway.fs.RequestScope;
+import io.p9gate.gateway.fs.Subject;
+import io.p9gate.gateway.proto.P9Exception;
+import java.util.List;
+
+/**
+ * Records each connection a VM's connection budget refused as a denial (R-ROB-2, R-AUD-1): operation attach
+ * (the VM was trying to mount), no session, rule {@code budget.connections}, errno ECONNREFUSED, the peer in
+ * the detail. There is no session to fail if the record cannot be written: the connection is closed anyway.
+ */
+final class RefusedConnections implements Budgets.ConnectionRefusals {
+    private static final System.Logger LOG = System.getLogger(RefusedConnections.class.getName());
+    private static final long NO_SESSION = 0;
+
+    private final AuditTrail trail;
+
+    RefusedConnections(AuditTrail trail) {
+        this.trail = trail;
+    }
+
+    @Override
+    public void refused(VmBudget vm, String peer, OverBudget why) {
+        AccessRequest request = new AccessRequest(vm.vm(), NO_SESSION, Operation.ATTACH, "", List.of(),
+                Subject.NOBODY, Subject.NOBODY, RequestArgs.NONE, "connection refused: " + peer);
+        try {
+            trail.record(new AuditEntry(RequestScope.NO_TAG, null, request,
+                    Decision.deny(why.errno(), List.of(why.rule())), Outcome.failure(why.errno()), RecordPhase.DONE,
+                    AuditTrail.NO_SEQ));
+        } catch (P9Exception | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, () -> "audit: cannot record a refused connection of VM " + vm.vm()
+                    + ": " + e.getMessage());
+        }
+    }
+}

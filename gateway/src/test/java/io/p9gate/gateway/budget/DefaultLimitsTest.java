@@ -1,0 +1,59 @@
+package io.p9gate.gateway.budget;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Derived budgets: all VMs together never promise more than the process has, and it keeps a reserve. */
+class DefaultLimitsTest {
+    private static final int MSIZE = 1024 * 1024 + 4096;
+    private static final long MIB = 1 << 20;
+    /** The reported attack's process: ulimit -n 20000, 256 MiB heap, ~60 descriptors open at start. */
+    private static final HostResources SMALL = new HostResources(20_000, 60, 256 * MIB, 256 * MIB);
+
+    @Test
+    void theVmsDescriptorsAndConnectionsTogetherLeaveTheReserve() {
+        for (int vms = 1; vms <= 8; vms++) {
+            Limits l = DefaultLimits.derive(SMALL, vms, MSIZE);
+            long promised = vms * (l.descriptors() + l.connections());
+            assertTrue(promised <= SMALL.maxDescriptors() - SMALL.openDescriptors() - 1024,
+                    vms + " VMs promised " + promised + " descriptors");
+        }
+        assertEquals(1024, DefaultLimits.descriptorReserve(20_000));
+        assertEquals(64, DefaultLimits.descriptorReserve(1024));
+    }
+
+    @Test
+    void aQuarterGigabyteHeapIsSharedOutSoThatNoVmCanFillIt() {
+        Limits l = DefaultLimits.derive(SMALL, 2, MSIZE);
+        assertEquals(16 * MIB, l.xattrBytes(), "an eighth of the heap, shared by two VMs");
+        assertEquals(16 * MIB, l.replyBytes());
+        assertEquals(15, l.outstanding(), "half of the VM's 64 MiB for requests in flight, a request and a reply frame of 1 MiB + 4 KiB each");
+        assertEquals(7, l.connections());
+        assertEquals(16_384, l.fids());
+        long heapPromised = 2 * (l.xattrBytes() + l.fids() * DefaultLimits.FID_BYTES
+                + l.locks() * DefaultLimits.LOCK_BYTES);
+        assertTrue(heapPromised <= SMALL.maxHeap() / 2, "heap promised: " + heapPromised);
+    }
+
+    @Test
+    void pendingXattrsStayAFewMegabytesWhateverTheHeap() {
+        HostResources big = new HostResources(1 << 20, 100, 8L << 30, 8L << 30);
+        assertEquals(16 * MIB, DefaultLimits.derive(big, 1, MSIZE).xattrBytes());
+        assertEquals(64 * 1024, DefaultLimits.derive(new HostResources(1024, 50, MIB / 2, MIB / 2), 2, MSIZE)
+                .xattrBytes(), "room for one value of the largest size");
+    }
+
+    @Test
+    void derivedLimitsRaiseNoWarningButOvercommittedOnesDo() {
+        Budgets budgets = new Budgets(SMALL, MSIZE);
+        Limits derived = DefaultLimits.derive(SMALL, 2, MSIZE);
+        budgets.add("a", derived, List.of("unix:/a"));
+        budgets.add("b", derived, List.of("unix:/b"));
+        assertEquals(List.of(), budgets.warnings());
+        budgets.add("c", new Limits(64, 256, 1 << 20, 100_000, 1L << 40, 1000, 64 * MIB, 1), List.of("unix:/c"));
+        assertEquals(3, budgets.warnings().size(), String.join("\n", budgets.warnings()));
+    }
+}

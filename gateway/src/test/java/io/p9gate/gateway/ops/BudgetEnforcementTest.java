@@ -1,0 +1,167 @@
+package io.p9gate.gateway.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.gateway.budget.Limits;
+import io.p9gate.gateway.budget.VmBudget;
+import io.p9gate.gateway.fs.AllowAll;
+import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.fs.AuditTrail;
+import io.p9gate.gateway.fs.ShareServerFactory;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.LockConstants;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.TMessage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * R-ROB-2 through the FileServer: each per-VM budget refuses its VM with the errno the guest is promised, the
+ * refusal is recorded as a denial whose rule is the budget, and what is given back can be taken again.
+ */
+class BudgetEnforcementTest {
+    private static final long LOTS = 1_000_000;
+
+    @TempDir
+    Path tmp;
+    Path share;
+    ShareServerFactory factory;
+    final List<AuditEntry> records = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        share = Files.createDirectories(tmp.resolve("share"));
+        for (String name : List.of("a", "b", "c")) {
+            Files.writeString(share.resolve(name), name);
+        }
+        AuditTrail audit = entry -> {
+            records.add(entry);
+            return records.size();
+        };
+        factory = new ShareServerFactory(Map.of("share", share), new AllowAll(), audit);
+    }
+
+    @AfterEach
+    void tearDown() {
+        factory.close();
+    }
+
+    private static VmBudget vm(long fids, long descriptors, long xattrBytes, long locks) {
+        return new VmBudget("vm", new Limits(LOTS, LOTS, fids, descriptors, xattrBytes, locks, LOTS, 1), null);
+    }
+
+    private TestSession attached(VmBudget budget) throws Exception {
+        TestSession s = TestSession.open(factory, budget);
+        s.call(new TMessage.Tattach(TestSession.ROOT, TMessage.NOFID, "root", "share", 0));
+        return s;
+    }
+
+    private AuditEntry lastRecord() {
+        return records.getLast();
+    }
+
+    private void assertRefusedBy(String rule, Errno errno) {
+        AuditEntry last = lastRecord();
+        assertFalse(last.decision().allowed(), "recorded as a denial: " + last);
+        assertEquals(List.of(rule), last.decision().ruleIds());
+        assertEquals(errno, last.outcome().errno());
+    }
+
+    @Test
+    void fidsPastTheBudgetAreRefusedWithEmfileAcrossTheVmsSessions() throws Exception {
+        VmBudget budget = vm(3, LOTS, LOTS, LOTS);
+        try (TestSession one = attached(budget); TestSession two = attached(budget)) {
+            one.walk(0, 1);
+            assertEquals(Errno.EMFILE, two.fails(new TMessage.Twalk(0, 1, List.of())), "4th fid of the VM");
+            assertRefusedBy("budget.fids", Errno.EMFILE);
+            assertEquals(Errno.EMFILE, two.fails(new TMessage.Tattach(5, TMessage.NOFID, "root", "share", 0)));
+            two.walk(0, 0, "a"); // replacing a fid takes none
+            one.clunk(1);
+            two.walk(0, 1);
+            assertEquals(3, budget.fids().used());
+        }
+        assertEquals(0, budget.fids().used(), "closing the sessions gives their fids back");
+    }
+
+    @Test
+    void descriptorsPastTheBudgetAreRefusedWithEmfileAndCloneWalksTakeNone() throws Exception {
+        VmBudget budget = vm(LOTS, 2, LOTS, LOTS);
+        try (TestSession s = attached(budget)) {
+            s.walk(0, 1, "a");
+            s.walk(0, 2, "b");
+            assertEquals(Errno.EMFILE, s.fails(new TMessage.Twalk(0, 3, List.of("c"))));
+            assertRefusedBy("budget.descriptors", Errno.EMFILE);
+            s.walk(1, 4); // a clone shares its handle
+            s.clunk(2);
+            s.walk(0, 3, "c");
+            assertEquals(2, budget.descriptors().used());
+        }
+        assertEquals(0, budget.descriptors().used());
+    }
+
+    @Test
+    void aCreateThatCouldNotAlsoOpenItsHandleCreatesNothing() throws Exception {
+        VmBudget budget = vm(LOTS, 2, LOTS, LOTS);
+        try (TestSession s = attached(budget)) {
+            s.walk(0, 1, "a");
+            s.walk(0, 2);
+            assertEquals(Errno.EMFILE, s.fails(new TMessage.Tlcreate(2, "new", 0, 0644, 0)), "needs two, one left");
+            assertFalse(Files.exists(share.resolve("new")), "no file made for a request refused");
+            s.clunk(1);
+            s.lcreate(2, "new", 0, 0644);
+            assertTrue(Files.exists(share.resolve("new")));
+        }
+    }
+
+    @Test
+    void pendingXattrBytesPastTheBudgetAreRefusedWithEnospc() throws Exception {
+        VmBudget budget = vm(LOTS, LOTS, 100, LOTS);
+        try (TestSession s = attached(budget)) {
+            s.walk(0, 1, "a");
+            s.walk(0, 2, "a");
+            s.expect(RMessage.Rxattrcreate.class, new TMessage.Txattrcreate(1, "user.x", 60, 0));
+            assertEquals(Errno.ENOSPC, s.fails(new TMessage.Txattrcreate(2, "user.y", 60, 0)));
+            assertRefusedBy("budget.xattr-bytes", Errno.ENOSPC);
+            assertEquals(Errno.EINVAL, s.fails(new TMessage.Tclunk(1)), "announced, never written");
+            s.expect(RMessage.Rxattrcreate.class, new TMessage.Txattrcreate(2, "user.y", 60, 0));
+            assertEquals(60, budget.xattrBytes().used());
+        }
+        assertEquals(0, budget.xattrBytes().used(), "a pending value dies with its session");
+    }
+
+    @Test
+    void lockEntriesPastTheBudgetAreRefusedWithEnolck() throws Exception {
+        VmBudget budget = vm(LOTS, LOTS, LOTS, 2);
+        try (TestSession s = attached(budget)) {
+            s.walk(0, 1, "a");
+            s.lopen(1, 2);
+            assertEquals(LockConstants.LOCK_SUCCESS, lock(s, LockConstants.LOCK_TYPE_WRLCK, 0));
+            assertEquals(LockConstants.LOCK_SUCCESS, lock(s, LockConstants.LOCK_TYPE_WRLCK, 10));
+            assertEquals(LockConstants.LOCK_SUCCESS, lock(s, LockConstants.LOCK_TYPE_WRLCK, 1), "merges: no entry");
+            assertEquals(Errno.ENOLCK, s.fails(lockRequest(LockConstants.LOCK_TYPE_WRLCK, 20)));
+            assertRefusedBy("budget.locks", Errno.ENOLCK);
+            assertEquals(LockConstants.LOCK_SUCCESS, lock(s, LockConstants.LOCK_TYPE_UNLCK, 10));
+            assertEquals(LockConstants.LOCK_SUCCESS, lock(s, LockConstants.LOCK_TYPE_WRLCK, 20));
+            assertEquals(2, budget.locks().used());
+            s.clunk(1);
+            assertEquals(0, budget.locks().used(), "a clunk gives its locks back");
+        }
+    }
+
+    private static TMessage.Tlock lockRequest(int type, long start) {
+        return new TMessage.Tlock(1, type, 0, start, 1, 42, "guest");
+    }
+
+    private static int lock(TestSession s, int type, long start) throws Exception {
+        return s.expect(RMessage.Rlock.class, lockRequest(type, start)).status();
+    }
+}

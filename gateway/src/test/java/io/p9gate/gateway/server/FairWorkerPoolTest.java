@@ -1,0 +1,226 @@
+package io.p9gate.gateway.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.gateway.budget.Limits;
+import io.p9gate.gateway.budget.VmBudget;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fair scheduling across VMs (R-ROB-2): the order in which queued tasks of several VMs run, that one VM never
+ * holds every thread, and that a VM's first task in flight runs at normal priority while its further ones run
+ * at a lower one. Orders, counts and thread attributes, never durations. Pools with no prompt thread have one
+ * strict order of service, which the order tests need.
+ */
+class FairWorkerPoolTest {
+    private FairWorkerPool pool;
+    private final List<String> ran = Collections.synchronizedList(new ArrayList<>());
+
+    @AfterEach
+    void stop() throws Exception {
+        pool.shutdown();
+        assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+    }
+
+    private static VmBudget vm(String name, int weight) {
+        return new VmBudget(name, new Limits(1, 1, 1, 1, 1, 1, 1, weight), null);
+    }
+
+    /** Queues {@code count} tasks named NAME-i in the lane. */
+    private void queue(FairWorkerPool.Lane lane, String name, int count) {
+        for (int i = 0; i < count; i++) {
+            String id = name + "-" + i;
+            lane.execute(() -> ran.add(id));
+        }
+    }
+
+    /** A task that says it started, then holds its thread until {@code release}. */
+    private static Runnable holding(CountDownLatch started, CountDownLatch release) {
+        return () -> {
+            started.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+    }
+
+    /** Occupies the pool's only thread until the returned latch is released. */
+    private CountDownLatch blockTheThread(FairWorkerPool.Lane lane) throws InterruptedException {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        lane.execute(holding(started, release));
+        assertTrue(started.await(30, TimeUnit.SECONDS));
+        return release;
+    }
+
+    private void awaitRan(int count) throws InterruptedException {
+        for (int i = 0; i < 3000 && ran.size() < count; i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(count, ran.size(), "ran: " + ran);
+    }
+
+    @Test
+    void aVmsQueuedFloodDoesNotDelayAnotherVmsNextTaskBeyondOneTurn() throws Exception {
+        pool = new FairWorkerPool(0, 1, "test");
+        FairWorkerPool.Lane a = pool.lane(vm("a", 1));
+        FairWorkerPool.Lane b = pool.lane(vm("b", 1));
+        CountDownLatch release = blockTheThread(a);
+        queue(a, "a", 100);
+        queue(b, "b", 1);
+        release.countDown();
+        awaitRan(101);
+        assertTrue(ran.indexOf("b-0") <= 1, "b waited for " + ran.indexOf("b-0") + " of a's tasks: " + ran);
+    }
+
+    @Test
+    void lanesTakeTurnsWeightedByTheirPolicyWeight() throws Exception {
+        pool = new FairWorkerPool(0, 1, "test");
+        FairWorkerPool.Lane a = pool.lane(vm("a", 1));
+        FairWorkerPool.Lane b = pool.lane(vm("b", 3));
+        CountDownLatch release = blockTheThread(a);
+        queue(a, "a", 4);
+        queue(b, "b", 8);
+        release.countDown();
+        awaitRan(12);
+        assertEquals(List.of("a-0", "b-0", "b-1", "b-2", "a-1", "b-3", "b-4", "b-5", "a-2", "b-6", "b-7", "a-3"), ran);
+    }
+
+    @Test
+    void oneVmNeverHoldsEveryBulkThreadWhileAnotherVmIsServed() throws Exception {
+        pool = new FairWorkerPool(0, 3, "test");
+        FairWorkerPool.Lane a = pool.lane(vm("a", 1));
+        FairWorkerPool.Lane b = pool.lane(vm("b", 1));
+        CountDownLatch aRunning = new CountDownLatch(2);
+        CountDownLatch release = new CountDownLatch(1);
+        for (int i = 0; i < 10; i++) {
+            a.execute(holding(aRunning, release));
+        }
+        assertTrue(aRunning.await(30, TimeUnit.SECONDS));
+        CountDownLatch bRan = new CountDownLatch(1);
+        b.execute(bRan::countDown);
+        assertTrue(bRan.await(30, TimeUnit.SECONDS), "b found the thread a may not take");
+        assertEquals(8, a.waiting(), "a runs on two of the three threads, never the third");
+        release.countDown();
+    }
+
+    @Test
+    void aVmAloneMayUseEveryThread() throws Exception {
+        pool = new FairWorkerPool(1, 2, "test");
+        FairWorkerPool.Lane a = pool.lane(vm("a", 1));
+        CountDownLatch all = new CountDownLatch(3);
+        CountDownLatch release = new CountDownLatch(1);
+        for (int i = 0; i < 4; i++) {
+            a.execute(holding(all, release));
+        }
+        assertTrue(all.await(30, TimeUnit.SECONDS), "the prompt thread and both bulk threads serve the only VM");
+        assertEquals(1, a.waiting());
+        release.countDown();
+    }
+
+    @Test
+    void aVmsFirstTaskRunsAtNormalPriorityWhileAnotherVmKeepsManyInFlight() throws Exception {
+        pool = new FairWorkerPool(2, 2, "test");
+        FairWorkerPool.Lane a = pool.lane(vm("a", 1));
+        FairWorkerPool.Lane b = pool.lane(vm("b", 1));
+        CountDownLatch aRunning = new CountDownLatch(2);
+        CountDownLatch release = new CountDownLatch(1);
+        List<Integer> aNice = Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < 10; i++) {
+            a.execute(() -> {
+                aNice.add(niceOfThisThread());
+                holding(aRunning, release).run();
+            });
+        }
+        assertTrue(aRunning.await(30, TimeUnit.SECONDS));
+        assertEquals(8, a.waiting(), "a: one task on a prompt thread (the other is left for the next VM),"
+                + " one on the one bulk thread it may take");
+        AtomicReference<Integer> bNice = new AtomicReference<>();
+        CountDownLatch bRan = new CountDownLatch(1);
+        b.execute(() -> {
+            bNice.set(niceOfThisThread());
+            bRan.countDown();
+        });
+        assertTrue(bRan.await(30, TimeUnit.SECONDS), "b is served while a's tasks hold their threads");
+        assertEquals(0, bNice.get(), "b's task ran at normal priority");
+        assertEquals(List.of(0, FairWorkerPool.BULK_NICE), aNice.stream().sorted().toList(),
+                "a's second task in flight ran at the bulk priority");
+        release.countDown();
+    }
+
+    @Test
+    void aVmAloneRunsOnPromptThreadsLeavingOneForTheNext() throws Exception {
+        pool = new FairWorkerPool(3, 1, "test");
+        FairWorkerPool.Lane a = pool.lane(vm("a", 1));
+        pool.lane(vm("b", 1));
+        CountDownLatch aRunning = new CountDownLatch(3);
+        CountDownLatch release = new CountDownLatch(1);
+        List<Integer> aNice = Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < 5; i++) {
+            a.execute(() -> {
+                aNice.add(niceOfThisThread());
+                holding(aRunning, release).run();
+            });
+        }
+        assertTrue(aRunning.await(30, TimeUnit.SECONDS));
+        assertEquals(List.of(0, 0, FairWorkerPool.BULK_NICE), aNice.stream().sorted().toList(),
+                "b idle: a on two of the three prompt threads, then the bulk one");
+        assertEquals(2, a.waiting());
+        release.countDown();
+    }
+
+    /** The nice value of the calling thread (field 19 of /proc/thread-self/stat). */
+    private static int niceOfThisThread() {
+        try {
+            String stat = Files.readString(Path.of("/proc/thread-self/stat"));
+            return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void tasksRunWithTheirVmsBudgetBound() throws Exception {
+        pool = new FairWorkerPool(1, 1, "test");
+        VmBudget budget = vm("a", 1);
+        AtomicReference<VmBudget> seen = new AtomicReference<>();
+        CountDownLatch done = new CountDownLatch(1);
+        pool.lane(budget).execute(() -> {
+            seen.set(VmBudget.current());
+            done.countDown();
+        });
+        assertTrue(done.await(30, TimeUnit.SECONDS));
+        assertSame(budget, seen.get());
+        assertSame(pool.lane(budget), pool.lane(budget), "one lane per VM");
+    }
+
+    @Test
+    void shutdownRunsWhatIsQueuedAndRefusesMore() throws Exception {
+        pool = new FairWorkerPool(0, 1, "test");
+        FairWorkerPool.Lane a = pool.lane(vm("a", 1));
+        CountDownLatch release = blockTheThread(a);
+        queue(a, "a", 3);
+        pool.shutdown();
+        assertThrows(RejectedExecutionException.class, () -> a.execute(() -> ran.add("late")));
+        release.countDown();
+        assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+        assertEquals(List.of("a-0", "a-1", "a-2"), ran);
+    }
+}
