@@ -77,6 +77,15 @@ public final class GuestHarness {
     }
 
     private GuestResult run(String label, List<String> server, GuestRun run) throws IOException, InterruptedException {
+        GuestResult result = runOnce(label, server, run);
+        if (result.panickedWhileBooting()) {
+            System.err.println("guest " + label + ": the guest kernel panicked while booting (see its log); booting once more");
+            result = runOnce(label, server, run);
+        }
+        return result;
+    }
+
+    private GuestResult runOnce(String label, List<String> server, GuestRun run) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("bash", runGuest.toString()));
         command.addAll(run.arguments(server));
         Files.createDirectories(logDir);

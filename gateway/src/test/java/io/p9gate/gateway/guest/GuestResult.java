@@ -24,6 +24,15 @@ public record GuestResult(int exitCode, String output, List<TapCheck> checks) {
         return checks.stream().filter(c -> c.status() == TapCheck.Status.SKIPPED).toList();
     }
 
+    /**
+     * The guest kernel panicked while booting, before the script ran (no check line, harness failure 125): under
+     * heavy host load QEMU's emulated timer can miss the kernel's IO-APIC check ("IO-APIC + timer doesn't work").
+     * Nothing reached the server, so booting again is safe.
+     */
+    public boolean panickedWhileBooting() {
+        return exitCode == 125 && checks.isEmpty() && output.contains("Kernel panic - not syncing");
+    }
+
     /** The last lines of the output, for assertion messages. */
     public String tail() {
         String[] lines = output.split("\n");

@@ -40,4 +40,15 @@ class GuestRunTest {
         Files.createFile(cache.resolve("vmlinux-6.1.0-56-amd64"));
         assertTrue(GuestHarness.hasGuestKernel(cache));
     }
+
+    @Test
+    void onlyABootPanicBeforeAnyCheckIsRetried() {
+        String panic = "run-guest: guest ended without an exit marker (qemu rc=0)\n"
+                + "[    0.052000] Kernel panic - not syncing: IO-APIC + timer doesn't work!\n";
+        assertTrue(new GuestResult(125, panic, List.of()).panickedWhileBooting());
+        assertFalse(new GuestResult(125, "mount: failed\n", List.of()).panickedWhileBooting(), "a mount failure");
+        assertFalse(new GuestResult(1, panic, List.of()).panickedWhileBooting(), "the script ran and failed");
+        assertFalse(new GuestResult(125, panic, TapParser.parse("ok 1 - mounted\n")).panickedWhileBooting(),
+                "a panic after checks ran is a finding, not a boot failure");
+    }
 }
