@@ -179,9 +179,15 @@ public final class PolicyEngine {
         return v != null && v.shares().containsKey(share);
     }
 
-    /** The VM a listener belongs to: the transport's answer to "who is this?" (R-DEP-1). */
+    /**
+     * The VM a listener belongs to, for the listeners that alone say who is on the other end (a Unix socket, a
+     * plain TCP listener: matched by what is bound); empty for a listener no VM owns and for shared ones (TLS,
+     * vsock), where the certificate or the CID decides (R-DEP-1).
+     */
     public Optional<String> vmFor(ListenerSpec listener) {
-        return policy.vms().values().stream().filter(vm -> vm.listen().equals(listener)).map(VmPolicy::id).findFirst();
+        if (listener instanceof ListenerSpec.Tls || listener instanceof ListenerSpec.Vsock) return Optional.empty();
+        return policy.vms().values().stream().filter(vm -> vm.listen().getClass() == listener.getClass()
+                && vm.listen().bindKey().equals(listener.bindKey())).map(VmPolicy::id).findFirst();
     }
 
     /** Every VM's listener, for the gateway to open. */

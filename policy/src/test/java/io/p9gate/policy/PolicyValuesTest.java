@@ -41,7 +41,7 @@ class PolicyValuesTest {
         assertEquals(new ListenerSpec.UnixSocket(Path.of("/run/a.sock")), ListenerSpec.parse("unix:/run/a.sock"));
         assertEquals(new ListenerSpec.Vsock(42), ListenerSpec.parse("vsock:42"));
         assertEquals("vsock:42", ListenerSpec.parse("vsock:42").describe());
-        for (String bad : new String[]{"unix:relative.sock", "vsock:2", "vsock:x", "tcp:1.2.3.4:5", "vsock:4294967295"}) {
+        for (String bad : new String[]{"unix:relative.sock", "vsock:2", "vsock:x", "tcp:1.2.3.4", "vsock:4294967295", "udp:1.2.3.4:5"}) {
             assertThrows(IllegalArgumentException.class, () -> ListenerSpec.parse(bad), bad);
         }
     }

@@ -72,6 +72,11 @@ public final class Budgets {
         return budget;
     }
 
+    /** The VM a listener belongs to, if one does (a listener several VMs share belongs to none). */
+    public synchronized Optional<VmBudget> ofListener(String listener) {
+        return Optional.ofNullable(byListener.get(listener));
+    }
+
     public synchronized Optional<VmBudget> vm(String vm) {
         return Optional.ofNullable(byVm.get(vm));
     }

@@ -12,6 +12,7 @@ import io.p9gate.gateway.policyadapter.PolicyReloader;
 import io.p9gate.gateway.policyadapter.PolicyShares;
 import io.p9gate.gateway.policyadapter.SessionGuards;
 import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.gateway.server.ServerTls;
 import io.p9gate.policy.PolicyCheck;
 import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.load.PolicyLoadException;
@@ -41,9 +42,9 @@ final class PolicyServe {
     }
 
     /** @throws IllegalArgumentException one line, if a listener or share directory cannot be used */
-    static GatewayConfig config(PolicyHolder holder, SessionGuards guards, AuditTrail audit, PolicyReloader reloader,
-                                int msize, int workers, int maxOutstanding, int iounit) {
-        return new GatewayConfig(PolicyListeners.of(holder.current()),
+    static GatewayConfig config(PolicyHolder holder, SessionGuards guards, AuditTrail audit, ServerTls tls,
+                                PolicyReloader reloader, int msize, int workers, int maxOutstanding, int iounit) {
+        return new GatewayConfig(PolicyListeners.of(holder.current(), tls),
                 new ShareServerFactory(new PolicyShares(holder, guards), audit), msize, workers, maxOutstanding, iounit,
                 budgets(holder, reloader, Map.of(), msize));
     }

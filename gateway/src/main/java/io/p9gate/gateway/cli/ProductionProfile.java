@@ -27,10 +27,16 @@ final class ProductionProfile {
 
     /** What serve is about to do, as far as these rules care; {@code null} where an option was not given. */
     record ServePlan(Path policyFile, List<Path> policySources, List<ListenSpec> listeners, Path auditDir,
-                     Path auditKey) {
+                     Path auditKey, Path tlsKey) {
         ServePlan {
             policySources = List.copyOf(policySources);
             listeners = List.copyOf(listeners);
+        }
+
+        /** Without a TLS key (no tls: listener). */
+        ServePlan(Path policyFile, List<Path> policySources, List<ListenSpec> listeners, Path auditDir,
+                  Path auditKey) {
+            this(policyFile, policySources, listeners, auditDir, auditKey, null);
         }
     }
 
@@ -45,9 +51,17 @@ final class ProductionProfile {
         }
         for (ListenSpec listener : plan.listeners()) {
             switch (listener) {
-                case ListenSpec.Tcp tcp -> why.add("plain TCP listener " + tcp.describe()
-                        + " (no TLS: a guest's traffic and identity would be unprotected)");
+                case ListenSpec.Tcp tcp -> {
+                    // Bound to a VM's host-only interface, the device is the identity (issue 9 item 5a).
+                    if (tcp.device() == null) {
+                        why.add("plain TCP listener " + tcp.describe() + " (no TLS and not bound to a VM's "
+                                + "interface: anyone reaching the address would be the VM; use tls:HOST:PORT or "
+                                + "tcp:HOST:PORT%DEVICE)");
+                    }
+                }
                 case ListenSpec.Unix unix -> { }
+                case ListenSpec.Tls tls -> { }
+                case ListenSpec.Vsock vsock -> { }
             }
         }
         if (plan.auditDir() == null || plan.auditKey() == null) {
@@ -58,6 +72,9 @@ final class ProductionProfile {
         }
         if (plan.auditKey() != null) {
             privateFile("audit key", plan.auditKey()).ifPresent(why::add);
+        }
+        if (plan.tlsKey() != null) {
+            privateFile("TLS key", plan.tlsKey()).ifPresent(why::add);
         }
         return why;
     }

@@ -10,12 +10,15 @@ import io.p9gate.gateway.fs.ShareServerFactory;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
+import io.p9gate.gateway.policyadapter.PolicyPeers;
 import io.p9gate.gateway.policyadapter.PolicyReloader;
 import io.p9gate.gateway.policyadapter.ReloadOutcomeFile;
 import io.p9gate.gateway.policyadapter.ServedPolicyCheck;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
+import io.p9gate.gateway.server.PeerIdentifier;
+import io.p9gate.gateway.server.ServerTls;
 import io.p9gate.gateway.session.SessionSettings;
 import io.p9gate.gateway.systemd.ServiceNotifier;
 import java.io.IOException;
@@ -47,7 +50,7 @@ final class ServeCommand implements Callable<Integer> {
     List<String> shares = new ArrayList<>();
 
     @Option(names = "--listen", paramLabel = "ADDRESS",
-            description = "tcp:HOST:PORT or unix:PATH (repeatable; with --share only).")
+            description = "tcp:HOST:PORT[%DEVICE] or unix:PATH (repeatable; with --share only).")
     List<String> listens = new ArrayList<>();
 
     @Option(names = "--policy", paramLabel = "FILE",
@@ -89,6 +92,12 @@ final class ServeCommand implements Callable<Integer> {
     @CommandLine.Mixin
     AuditOption audit = new AuditOption();
 
+    @CommandLine.Mixin
+    TlsOption tlsOption = new TlsOption();
+
+    /** The gateway's TLS certificate and key, loaded with the policy; null without --tls-cert. */
+    private ServerTls tls;
+
     /** systemd's notification socket, when run as a Type=notify unit; silent otherwise. */
     private final ServiceNotifier systemd = ServiceNotifier.fromEnvironment(System.getenv(),
             ProcessHandle.current().pid());
@@ -97,6 +106,11 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws IOException, AuditOption.AuditUnavailable {
         boolean production = production();
         PolicyHolder holder = policy != null ? loadPolicy() : null;
+        tls = tlsOption.load(spec.commandLine());
+        if (tls != null && holder == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--tls-cert is for the tls: listeners of a policy: give --policy FILE");
+        }
         if (production) {
             refuseUnlessProductionReady(holder);
         }
@@ -115,7 +129,7 @@ final class ServeCommand implements Callable<Integer> {
         try {
             trail.lifecycle(new GatewayEvent.Started(ConfigDigest.of(config, served.shares()), null));
             served.loaded(trail);
-            gateway = Gateway.start(config);
+            gateway = Gateway.start(config, served.identifier(trail));
             served.started(gateway, config);
         } catch (P9Exception e) {
             closeHandlers(config);
@@ -154,6 +168,11 @@ final class ServeCommand implements Callable<Integer> {
 
         /** One line for systemd's STATUS= once serving. */
         String status();
+
+        /** Which VM a connection speaks for (R-DEP-1); without a policy, the listener's. */
+        default PeerIdentifier identifier(AuditTrail trail) {
+            return PeerIdentifier.LISTENER_IS_VM;
+        }
     }
 
     /** {@code --share/--listen}: a development convenience, every request allowed. */
@@ -188,7 +207,7 @@ final class ServeCommand implements Callable<Integer> {
     private void refuseUnlessProductionReady(PolicyHolder holder) {
         List<ListenSpec> listeners;
         try {
-            listeners = holder != null ? PolicyListeners.of(holder.current())
+            listeners = holder != null ? PolicyListeners.of(holder.current(), tls)
                     : listens.stream().map(ListenSpec::parse).toList();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -199,7 +218,7 @@ final class ServeCommand implements Callable<Integer> {
             policySources.addAll(holder.current().policy().cedarFiles());
         }
         List<String> why = ProductionProfile.refusals(new ProductionProfile.ServePlan(policy, policySources,
-                listeners, audit.dir, audit.key));
+                listeners, audit.dir, audit.key, tlsOption.key));
         if (!why.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "production profile refuses to start: " + String.join("; ", why));
@@ -235,7 +254,7 @@ final class ServeCommand implements Callable<Integer> {
 
             public GatewayConfig config(AuditTrail trail) {
                 try {
-                    return PolicyServe.config(holder, PolicyServe.guards(holder, reloader, mode), trail, reloader,
+                    return PolicyServe.config(holder, PolicyServe.guards(holder, reloader, mode), trail, tls, reloader,
                             msize, workers, maxOutstanding, iounit);
                 } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
                     throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -270,12 +289,18 @@ final class ServeCommand implements Callable<Integer> {
                 return "serving " + holder.current().listeners().size() + " VM(s) under policy sha256 "
                         + holder.current().digest();
             }
+
+            public PeerIdentifier identifier(AuditTrail trail) {
+                return new PolicyPeers(holder::current, trail);
+            }
         };
     }
 
     /** What no share may reach besides the policy's own files (R-POL-9), checked before anything is created. */
     private List<StatePath> gatewayState() {
-        return GatewayState.of(audit.dir, audit.key, pidFile);
+        List<StatePath> state = new ArrayList<>(GatewayState.of(audit.dir, audit.key, pidFile));
+        state.addAll(tlsOption.state());
+        return state;
     }
 
     private Map<String, Path> validatedShares() {
@@ -358,7 +383,7 @@ final class ServeCommand implements Callable<Integer> {
     /** The listener as given, with the actual port when the user asked for port 0. */
     private static String describe(ListenSpec listener, SocketAddress bound) {
         if (listener instanceof ListenSpec.Tcp tcp && bound instanceof InetSocketAddress inet) {
-            return new ListenSpec.Tcp(tcp.host(), inet.getPort()).describe();
+            return new ListenSpec.Tcp(tcp.host(), inet.getPort(), tcp.device()).describe();
         }
         return listener.describe();
     }

@@ -39,8 +39,9 @@ public final class ComplianceCommand implements Runnable {
         @Option(names = "--vm", paramLabel = "VM", description = "Probe only this VM (repeatable; default: every VM).")
         List<String> vms = new ArrayList<>();
 
-        @Option(names = "--tls-cert", paramLabel = "VM=CERT,KEY",
-                description = "TLS client certificate and key of a VM whose listener is TLS (repeatable).")
+        @Option(names = "--tls-cert", paramLabel = "VM=CERT,KEY[,CA]",
+                description = "TLS client certificate and key of a VM whose listener is TLS, and the CA of the "
+                        + "gateway's certificate (default: ca-cert.pem beside CERT) (repeatable).")
         List<String> tlsCerts = new ArrayList<>();
 
         @Option(names = "--audit-log", paramLabel = "DIR", description = "The gateway's audit directory.")

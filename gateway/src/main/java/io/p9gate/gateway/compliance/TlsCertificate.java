@@ -6,8 +6,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A VM's TLS client certificate and key ({@code --tls-cert VM=CERT,KEY}), for listeners that identify VMs by TLS. */
-record TlsCertificate(Path certificate, Path key) {
+/**
+ * A VM's TLS client certificate and key, and the CA that issued the gateway's certificate
+ * ({@code --tls-cert VM=CERT,KEY[,CA]}; without CA, {@code ca-cert.pem} beside CERT, as {@code p9gate certs}
+ * lays them out), for listeners that identify VMs by TLS.
+ */
+record TlsCertificate(Path certificate, Path key, Path ca) {
+    static final String USAGE = "VM=CERT,KEY[,CA]";
 
     /**
      * Parses the option values into certificates by VM.
@@ -20,12 +25,17 @@ record TlsCertificate(Path certificate, Path key) {
             int eq = value.indexOf('=');
             int comma = value.indexOf(',', eq + 1);
             if (eq <= 0 || comma < 0 || comma == eq + 1 || comma == value.length() - 1) {
-                throw new IllegalArgumentException("--tls-cert must be VM=CERT,KEY, not '" + value + "'");
+                throw new IllegalArgumentException("--tls-cert must be " + USAGE + ", not '" + value + "'");
             }
             String vm = value.substring(0, eq);
-            TlsCertificate cert = new TlsCertificate(Path.of(value.substring(eq + 1, comma)),
-                    Path.of(value.substring(comma + 1)));
-            for (Path p : List.of(cert.certificate(), cert.key())) {
+            String[] files = value.substring(eq + 1).split(",", -1);
+            if (files.length > 3 || List.of(files).contains("")) {
+                throw new IllegalArgumentException("--tls-cert must be " + USAGE + ", not '" + value + "'");
+            }
+            Path certificate = Path.of(files[0]);
+            Path ca = files.length == 3 ? Path.of(files[2]) : certificate.resolveSibling("ca-cert.pem");
+            TlsCertificate cert = new TlsCertificate(certificate, Path.of(files[1]), ca);
+            for (Path p : List.of(cert.certificate(), cert.key(), cert.ca())) {
                 if (!Files.isReadable(p)) {
                     throw new IllegalArgumentException("--tls-cert " + vm + ": cannot read " + p);
                 }

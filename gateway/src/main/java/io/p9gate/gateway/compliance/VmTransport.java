@@ -1,16 +1,19 @@
 package io.p9gate.gateway.compliance;
 
+import io.p9gate.gateway.client.ClientTls;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.policy.model.ListenerSpec;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
 import java.util.Optional;
 
 /**
  * How the suite reaches a VM's listener as that VM (R-DEP-1): the VM's identity is the transport, so the suite
- * connects where the policy says the VM connects. Listeners the suite cannot use (vsock today; TLS until the
- * gateway has a TLS listener) are {@link Unavailable}, and that VM's checks are skipped with the reason.
+ * connects where the policy says the VM connects, over TLS with the VM's client certificate where the policy
+ * says so. Listeners the suite cannot use (vsock, plain TCP bound to a VM's interface, TLS without
+ * {@code --tls-cert}) are {@link Unavailable}, and that VM's checks are skipped with the reason.
  */
 sealed interface VmTransport {
     /** Why this VM cannot be reached, or empty if it can. */
@@ -36,6 +39,28 @@ sealed interface VmTransport {
         }
     }
 
+    /** The VM's TLS listener, as the VM: its client certificate is its identity. */
+    record MutualTls(ListenerSpec.Tls listener, TlsCertificate certificate) implements VmTransport {
+        public Optional<String> unavailable() {
+            return Optional.empty();
+        }
+
+        public P9Client connect(int maxMsize) throws IOException {
+            // A wildcard listener is reached on loopback, whose address the gateway's certificate names.
+            String host = switch (listener.host()) {
+                case "0.0.0.0" -> "127.0.0.1";
+                case "::" -> "::1";
+                default -> listener.host();
+            };
+            return P9Client.connect(new InetSocketAddress(host, listener.port()), maxMsize,
+                    ClientTls.of(certificate.certificate(), certificate.key(), certificate.ca()));
+        }
+
+        public String describe() {
+            return listener.describe() + " as " + certificate.certificate();
+        }
+    }
+
     record Unavailable(String describe, String reason) implements VmTransport {
         public Optional<String> unavailable() {
             return Optional.of(reason);
@@ -51,8 +76,12 @@ sealed interface VmTransport {
         return switch (listener) {
             case ListenerSpec.UnixSocket unix -> new UnixSocket(unix.path());
             case ListenerSpec.Vsock vsock -> new Unavailable(vsock.describe(), "the suite has no vsock transport "
-                    + "(the gateway has no vsock listener yet)" + certificate.map(c -> "; --tls-cert is not used for it")
-                    .orElse(""));
+                    + "(a vsock peer is a guest: this host cannot connect as one)"
+                    + certificate.map(c -> "; --tls-cert is not used for it").orElse(""));
+            case ListenerSpec.Tls tls -> certificate.<VmTransport>map(c -> new MutualTls(tls, c))
+                    .orElseGet(() -> new Unavailable(tls.describe(), "a TLS listener: give the VM's client certificate "
+                            + "with --tls-cert VM=CERT,KEY[,CA]"));
+            case ListenerSpec.Tcp tcp -> new Unavailable(tcp.describe(), "plain TCP listeners are not reached by the suite");
         };
     }
 }

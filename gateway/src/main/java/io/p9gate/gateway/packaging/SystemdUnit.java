@@ -32,6 +32,9 @@ final class SystemdUnit {
     /** serve's pid file (ExecStart) that policy reload signals (ExecReload); the reload outcome goes beside it. */
     static final String PID_FILE = "/run/p9gate/p9gate.pid";
     private static final String OWN_RUNTIME_DIRECTORY = "p9gate"; // PID_FILE's directory, under /run
+    /** The gateway's TLS certificate and key in the key directory, as {@code p9gate certs} names them. */
+    static final String TLS_CERTIFICATE = "server-cert.pem";
+    static final String TLS_KEY = "server-key.pem";
 
     /** Where the gateway's own state is on the target. */
     record Settings(String image, String version, String prefix, String auditDir, String auditKey) {
@@ -50,6 +53,8 @@ final class SystemdUnit {
         Set<String> state = new TreeSet<>();
         Set<String> mounts = new TreeSet<>(Set.of(settings.prefix(), settings.auditDir(), parent(settings.auditKey())));
         List<String> capabilities = new ArrayList<>(OWNERSHIP_CAPABILITIES);
+        Set<String> families = new TreeSet<>(Set.of("AF_UNIX"));
+        boolean tls = false;
         for (var vm : engine.policy().vms().values()) {
             for (SharePolicy share : vm.shares().values()) {
                 String dir = SafeNames.requireSafePath("share '" + share.name() + "' path", share.hostDir().toString());
@@ -62,7 +67,12 @@ final class SystemdUnit {
             switch (vm.listen()) {
                 case ListenerSpec.UnixSocket unix -> placeWritable(SafeNames.requireSafePath("VM '" + vm.id()
                         + "' socket", unix.path().toString()), true, runtime, writable);
-                case ListenerSpec.Vsock vsock -> { }
+                case ListenerSpec.Vsock vsock -> families.add("AF_VSOCK");
+                case ListenerSpec.Tls t -> {
+                    families.addAll(Set.of("AF_INET", "AF_INET6"));
+                    tls = true;
+                }
+                case ListenerSpec.Tcp tcp -> families.addAll(Set.of("AF_INET", "AF_INET6"));
             }
         }
         readOnly.removeAll(writable); // the same directory shared read-write elsewhere
@@ -81,6 +91,14 @@ final class SystemdUnit {
         values.put("@READ_ONLY_PATHS@", String.join(" ", readOnly));
         values.put("@MOUNTS@", String.join(" ", mounts));
         values.put("@CAPABILITIES@", String.join(" ", capabilities));
+        boolean network = families.contains("AF_INET");
+        values.put("@PRIVATE_NETWORK@", network ? "no" : "yes");
+        values.put("@ADDRESS_FAMILIES@", String.join(" ", families));
+        values.put("@IP_ADDRESS_DENY@", network ? "" : "any");
+        // The gateway's TLS certificate and key live beside the audit key (protect.keys): p9gate certs names them.
+        String keys = parent(settings.auditKey());
+        values.put("@TLS_OPTIONS@", tls ? " --tls-cert " + keys + "/" + TLS_CERTIFICATE + " --tls-key " + keys + "/"
+                + TLS_KEY : "");
         return fill(template(), values);
     }
 
@@ -102,18 +120,19 @@ final class SystemdUnit {
         return Path.of(path).getParent().toString();
     }
 
-    /** Replaces every placeholder; a setting whose value is empty is left out of the unit. */
+    /** Replaces every placeholder; a setting whose value comes out empty ({@code Key=}) is left out of the unit. */
     static String fill(String template, Map<String, String> values) throws PackagingException {
         StringBuilder out = new StringBuilder();
         for (String line : template.split("\n", -1)) {
             String filled = line;
-            boolean empty = false;
+            boolean replaced = false;
             for (var e : values.entrySet()) {
                 if (filled.contains(e.getKey())) {
-                    empty |= e.getValue().isEmpty();
+                    replaced = true;
                     filled = filled.replace(e.getKey(), e.getValue());
                 }
             }
+            boolean empty = replaced && filled.endsWith("=");
             if (filled.matches(".*@[A-Z_]+@.*")) {
                 throw new PackagingException("unit template line has an unknown placeholder: " + line);
             }

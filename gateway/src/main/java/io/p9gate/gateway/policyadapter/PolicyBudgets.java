@@ -35,8 +35,13 @@ public final class PolicyBudgets {
         Limits derived = DefaultLimits.derive(budgets.host(), vms.size(), msize);
         for (VmPolicy vm : vms.values()) {
             List<String> listeners = new ArrayList<>();
-            if (vm.listen() instanceof ListenerSpec.UnixSocket unix) {
-                listeners.add(new ListenSpec.Unix(unix.path()).describe());
+            // The listeners only this VM uses; on a shared one (tls:, vsock:) the transport names the VM.
+            switch (vm.listen()) {
+                case ListenerSpec.UnixSocket unix -> listeners.add(new ListenSpec.Unix(unix.path()).describe());
+                case ListenerSpec.Tcp tcp -> listeners.add(new ListenSpec.Tcp(tcp.host(), tcp.port(), tcp.device())
+                        .describe());
+                case ListenerSpec.Tls tls -> { }
+                case ListenerSpec.Vsock vsock -> { }
             }
             extraListeners.forEach((listener, owner) -> {
                 if (owner.equals(vm.id())) {

@@ -1,33 +1,82 @@
 package io.p9gate.gateway.policyadapter;
 
+import io.p9gate.gateway.server.HostAccounts;
 import io.p9gate.gateway.server.ListenSpec;
+import io.p9gate.gateway.server.ServerTls;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.model.ListenerSpec;
-import java.util.ArrayList;
+import io.p9gate.policy.model.SocketFile;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The listeners a policy names, one per VM, as the gateway opens them (R-DEP-1). */
+/**
+ * The listeners a policy names, as the gateway binds them (R-DEP-1): one per address, so VMs that share a TLS
+ * listener or a vsock port share one socket; which VM a connection is, {@link PolicyPeers} decides.
+ */
 public final class PolicyListeners {
     private PolicyListeners() {
     }
 
     /**
-     * @throws IllegalArgumentException naming the VM whose listener this gateway cannot open yet
-     *                                  (vsock), or if the policy has no VM at all
+     * @param tls the gateway's TLS certificate and key, or null when none was given
+     * @throws IllegalArgumentException one line: a socket owner unknown on this host, a TLS listener without
+     *                                  {@code tls}, or no VM at all
      */
-    public static List<ListenSpec> of(PolicyEngine engine) {
-        List<ListenSpec> out = new ArrayList<>();
+    public static List<ListenSpec> of(PolicyEngine engine, ServerTls tls) {
+        Map<String, ListenSpec> byBind = new LinkedHashMap<>();
         for (Map.Entry<String, ListenerSpec> e : engine.listeners().entrySet()) {
-            out.add(switch (e.getValue()) {
-                case ListenerSpec.UnixSocket unix -> new ListenSpec.Unix(unix.path());
-                case ListenerSpec.Vsock vsock -> throw new IllegalArgumentException("VM '" + e.getKey()
-                        + "': " + vsock.describe() + " listeners are not supported yet; use unix:PATH");
-            });
+            ListenerSpec l = e.getValue();
+            if (!byBind.containsKey(l.bindKey())) {
+                byBind.put(l.bindKey(), listener(e.getKey(), l, tls));
+            }
         }
-        if (out.isEmpty()) {
+        if (byBind.isEmpty()) {
             throw new IllegalArgumentException("the policy names no VM, so there is nothing to listen for");
         }
-        return out;
+        return List.copyOf(byBind.values());
+    }
+
+    /** Without a TLS certificate: a policy with a {@code tls:} listener is refused. */
+    public static List<ListenSpec> of(PolicyEngine engine) {
+        return of(engine, null);
+    }
+
+    private static ListenSpec listener(String vm, ListenerSpec l, ServerTls tls) {
+        return switch (l) {
+            case ListenerSpec.UnixSocket unix -> new ListenSpec.Unix(unix.path(), access(vm, unix.socket()));
+            case ListenerSpec.Tcp tcp -> new ListenSpec.Tcp(tcp.host(), tcp.port(), tcp.device());
+            case ListenerSpec.Vsock vsock -> new ListenSpec.Vsock(vsock.port());
+            case ListenerSpec.Tls t -> {
+                if (tls == null) {
+                    throw new IllegalArgumentException("VM '" + vm + "' listens on " + l.describe()
+                            + ": give the gateway's certificate with --tls-cert FILE --tls-key FILE");
+                }
+                yield new ListenSpec.Tls(t.host(), t.port(), tls);
+            }
+        };
+    }
+
+    /** What a bound listener is, in the terms of {@link ListenerSpec#bindKey()}: where policy and socket meet. */
+    static String bindKey(ListenSpec listener) {
+        return switch (listener) {
+            case ListenSpec.Unix unix -> "unix:" + unix.path().normalize();
+            case ListenSpec.Tcp tcp -> "inet:" + hostPort(tcp.host(), tcp.port());
+            case ListenSpec.Tls tls -> "inet:" + hostPort(tls.host(), tls.port());
+            case ListenSpec.Vsock vsock -> "vsock:" + Integer.toUnsignedString(vsock.port());
+        };
+    }
+
+    private static String hostPort(String host, int port) {
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    private static ListenSpec.SocketAccess access(String vm, SocketFile file) {
+        try {
+            return new ListenSpec.SocketAccess(file.owner() == null ? -1 : HostAccounts.uid(file.owner()),
+                    file.group() == null ? -1 : HostAccounts.gid(file.group()), file.mode());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("VM '" + vm + "' socket: " + e.getMessage());
+        }
     }
 }

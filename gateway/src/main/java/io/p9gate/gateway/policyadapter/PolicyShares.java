@@ -51,9 +51,15 @@ public final class PolicyShares implements ShareAccess {
         return holder.current().policy().vms().values().stream().flatMap(vm -> sharesOf(vm).stream()).toList();
     }
 
-    /** The VM of the listener as the current policy says; "" (a VM with no shares) for a listener no VM owns. */
+    /**
+     * The VM the transport identified ({@link PolicyPeers}); else the VM of the listener as the current policy says;
+     * "" (a VM with no shares) for a listener no VM owns.
+     */
     @Override
     public String vmOf(ConnectionContext connection) {
+        if (!connection.vm().isEmpty()) {
+            return connection.vm();
+        }
         return vmOf(holder.current(), connection.listener())
                 .or(() -> Optional.ofNullable(extraListeners.get(connection.listener()))).orElse("");
     }

@@ -8,23 +8,20 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.p9gate.gateway.codec.PeerName;
 import io.p9gate.gateway.budget.OverBudget;
 import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.gateway.net.Transports;
-import io.p9gate.gateway.session.RequestLane;
 import io.p9gate.gateway.session.SessionPipeline;
 import io.p9gate.gateway.session.SessionSettings;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.UnixDomainSocketAddress;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -51,18 +48,31 @@ public final class Gateway implements AutoCloseable {
     private final List<SocketAddress> bound = new ArrayList<>();
     private final AtomicLong sessionIds = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final PeerIdentifier identifier;
+    private final List<ListenerBinder> binders = new ArrayList<>();
     /** VMs whose connections are being refused: audited each, logged once until one is admitted again. */
     private final Set<VmBudget> refusing = ConcurrentHashMap.newKeySet();
+    /** The connections of listeners several VMs share (tls:, vsock:): their VM is known only once identified. */
+    private EventLoopGroup sharedLoops;
 
-    private Gateway(GatewayConfig config) {
+    private Gateway(GatewayConfig config, PeerIdentifier identifier) {
         this.config = config;
+        this.identifier = identifier;
         this.acceptor = Transports.newGroup(1, FairWorkerPool.named("p9gate-accept-"));
         this.workers = new FairWorkerPool(config.workers(), config.workers(), "p9gate-worker");
     }
 
-    /** Binds every listener and starts serving; fails (IOException) if any cannot be bound. */
+    /** Binds every listener and starts serving, every listener its own VM; fails (IOException) if any cannot be bound. */
     public static Gateway start(GatewayConfig config) throws IOException {
-        Gateway gateway = new Gateway(config);
+        return start(config, PeerIdentifier.LISTENER_IS_VM);
+    }
+
+    /**
+     * Binds every listener and starts serving; {@code identifier} says which VM each connection speaks for, from
+     * its transport (R-DEP-1). Fails (IOException) if any listener cannot be bound.
+     */
+    public static Gateway start(GatewayConfig config, PeerIdentifier identifier) throws IOException {
+        Gateway gateway = new Gateway(config, identifier);
         try {
             for (ListenSpec spec : config.listeners()) {
                 gateway.bind(spec);
@@ -77,42 +87,62 @@ public final class Gateway implements AutoCloseable {
     private void bind(ListenSpec spec) throws IOException {
         SessionSettings settings = new SessionSettings(spec.describe(), config.maxMsize(), config.maxOutstanding(),
                 config.ioLimit());
+        ListenerBinder binder = ListenerBinder.of(spec);
         // Room for a few full-size replies before the session stops reading (see Session#canServeMore):
         // with Netty's 64 KiB default, one 1 MiB Rread would pause a pipelining client.
         int high = 4 * config.maxMsize();
-        VmBudget vm = config.budgets().forListener(spec.describe());
-        RequestLane lane = workers.lane(vm);
+        // A listener one VM owns has that VM's event loops from the accept on; connections to a shared one
+        // (tls:, vsock:) share loops, and get their VM's lane and budgets once the transport has named the VM.
+        Optional<VmBudget> owner = config.budgets().ofListener(spec.describe());
         ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(acceptor, loopsOf(vm))
+                .group(acceptor, owner.map(this::loopsOf).orElseGet(this::sharedLoops))
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel channel) {
                         String peer = PeerNames.describe(channel, spec);
-                        if (!admitConnection(vm, channel, peer)) {
-                            return;
-                        }
                         connections.add(channel);
                         PeerName.set(channel, peer);
-                        SessionPipeline.install(channel.pipeline(), config.handlers(), lane, settings,
-                                sessionIds::incrementAndGet, peer);
+                        // The transport says which VM this is (R-DEP-1) before any 9P byte is read; the
+                        // session then runs in that VM's lane, within its budgets.
+                        binder.identify(channel, identifier, vm -> startSession(channel, spec, owner, vm, settings, peer));
                     }
                 });
-        switch (spec) {
-            case ListenSpec.Tcp tcp -> {
-                bootstrap.channel(Transports.tcpServer())
-                        .option(ChannelOption.SO_REUSEADDR, true) // restart while old connections linger in TIME_WAIT
-                        .childOption(ChannelOption.TCP_NODELAY, true);
-                Channel server = bindOrFail(bootstrap, new InetSocketAddress(tcp.host(), tcp.port()), spec);
-                bound.add(server.localAddress());
+        binder.configure(bootstrap);
+        binders.add(binder);
+        Channel server = bindOrFail(bootstrap, binder.address(), spec);
+        binder.bound(server);
+        bound.add(binder.boundAddress(server));
+    }
+
+    /**
+     * Starts the 9P session of a connection its transport identified as {@code vm} ("" when the listener is the
+     * VM): in that VM's lane, if its connection budget has room.
+     */
+    private void startSession(Channel channel, ListenSpec spec, Optional<VmBudget> owner, String vm,
+                              SessionSettings settings, String peer) {
+        Optional<VmBudget> budget = vm.isEmpty() ? owner : config.budgets().vm(vm).or(() -> owner);
+        if (budget.isEmpty()) {
+            // A wiring bug (budgets are made for every VM of the policy), not a guest's doing.
+            LOG.log(System.Logger.Level.ERROR, () -> "no budgets for VM '" + vm + "' on " + spec.describe()
+                    + "; closing the connection from " + peer);
+            channel.close();
+            return;
+        }
+        if (admitConnection(budget.get(), channel, peer)) {
+            SessionPipeline.install(channel.pipeline(), config.handlers(), workers.lane(budget.get()),
+                    settings.forVm(vm), sessionIds::incrementAndGet, peer);
+        }
+    }
+
+    /** The event loops of the listeners several VMs share. */
+    private EventLoopGroup sharedLoops() {
+        synchronized (vmLoops) {
+            if (sharedLoops == null) {
+                sharedLoops = Transports.newGroup(Math.max(1, Runtime.getRuntime().availableProcessors() / 2),
+                        FairWorkerPool.named("p9gate-io-shared-"));
             }
-            case ListenSpec.Unix unix -> {
-                bootstrap.channel(Transports.unixServer());
-                UnixSocketFiles.prepare(unix.path());
-                bindOrFail(bootstrap, new DomainSocketAddress(unix.path().toString()), spec);
-                UnixSocketFiles.restrict(unix.path());
-                bound.add(UnixDomainSocketAddress.of(unix.path()));
-            }
+            return sharedLoops;
         }
     }
 
@@ -149,7 +179,8 @@ public final class Gateway implements AutoCloseable {
 
     private Channel bindOrFail(ServerBootstrap bootstrap, SocketAddress address, ListenSpec spec)
             throws IOException {
-        var future = bootstrap.bind(address).awaitUninterruptibly();
+        // A null address: the channel factory made the socket bound and listening already (vsock).
+        var future = (address == null ? bootstrap.register() : bootstrap.bind(address)).awaitUninterruptibly();
         if (!future.isSuccess()) {
             Throwable cause = future.cause();
             throw new IOException("cannot listen on " + spec.describe() + ": " + cause.getMessage(), cause);
@@ -181,15 +212,14 @@ public final class Gateway implements AutoCloseable {
         List<EventLoopGroup> loops;
         synchronized (vmLoops) {
             loops = new ArrayList<>(vmLoops.values());
+            if (sharedLoops != null) {
+                loops.add(sharedLoops);
+            }
         }
         loops.add(acceptor);
         loops.forEach(group -> group.shutdownGracefully(0, SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS));
         loops.forEach(group -> group.terminationFuture().awaitUninterruptibly());
-        for (ListenSpec spec : config.listeners()) {
-            if (spec instanceof ListenSpec.Unix unix && bound.contains(UnixDomainSocketAddress.of(unix.path()))) {
-                UnixSocketFiles.removeQuietly(unix.path());
-            }
-        }
+        binders.forEach(ListenerBinder::unbound);
     }
 
     private static void awaitQuietly(FairWorkerPool pool) {

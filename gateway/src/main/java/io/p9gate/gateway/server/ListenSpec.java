@@ -2,14 +2,24 @@ package io.p9gate.gateway.server;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.Objects;
+import java.util.regex.Pattern;
 
-/** Where a listener accepts connections: {@code tcp:HOST:PORT} or {@code unix:PATH}. */
+/**
+ * Where a listener accepts connections: {@code tcp:HOST:PORT[%DEVICE]}, {@code unix:PATH}, {@code tls:HOST:PORT}
+ * (mutual TLS) or {@code vsock:PORT}. What a connection to it says about who is on the other end is the
+ * {@link PeerIdentifier}'s business; this is only what is bound.
+ */
 public sealed interface ListenSpec {
 
-    /** A name for logs and, later, for mapping a listener to its VM. */
+    /** A name for logs, metrics and, through the identifier, for mapping a connection to its VM. */
     String describe();
 
-    record Tcp(String host, int port) implements ListenSpec {
+    /**
+     * Plain TCP; with {@code device}, bound to that network interface (SO_BINDTODEVICE), so that only peers
+     * reaching the host through it (a VM's host-only tap) can connect.
+     */
+    record Tcp(String host, int port, String device) implements ListenSpec {
         public Tcp {
             if (host == null || host.isEmpty()) {
                 throw new IllegalArgumentException("tcp listen address needs a host");
@@ -17,25 +27,80 @@ public sealed interface ListenSpec {
             if (port < 0 || port > 0xffff) {
                 throw new IllegalArgumentException("tcp port out of range 0-65535: " + port);
             }
+            if (device != null && !DEVICE.matcher(device).matches()) {
+                throw new IllegalArgumentException("'" + device + "' is not a network interface name");
+            }
+        }
+
+        public Tcp(String host, int port) {
+            this(host, port, null);
         }
 
         public String describe() {
-            return "tcp:" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+            return "tcp:" + hostPort(host, port) + (device == null ? "" : "%" + device);
         }
     }
 
-    record Unix(Path path) implements ListenSpec {
+    /**
+     * A Unix socket whose file gets {@code access} (owner, group, mode) once bound: the socket file is what
+     * decides which processes may connect at all.
+     */
+    record Unix(Path path, SocketAccess access) implements ListenSpec {
+        public Unix {
+            Objects.requireNonNull(access, "access");
+        }
+
+        /** The gateway's user and group, mode 0660. */
+        public Unix(Path path) {
+            this(path, SocketAccess.DEFAULT);
+        }
+
         public String describe() { return "unix:" + path; }
     }
 
+    /** Mutual TLS 1.3 on HOST:PORT with the server certificate of {@code tls}. */
+    record Tls(String host, int port, ServerTls tls) implements ListenSpec {
+        public Tls {
+            Objects.requireNonNull(tls, "tls");
+            if (port < 0 || port > 0xffff) {
+                throw new IllegalArgumentException("tls port out of range 0-65535: " + port);
+            }
+        }
+
+        public String describe() { return "tls:" + hostPort(host, port); }
+    }
+
+    /** vsock on {@code port} of every local CID (VMADDR_CID_ANY): each guest's CID tells them apart. */
+    record Vsock(int port) implements ListenSpec {
+        public String describe() { return "vsock:" + Integer.toUnsignedString(port); }
+    }
+
     /**
-     * Parses {@code tcp:HOST:PORT} (port 0 = any free port; IPv6 hosts in brackets) or
-     * {@code unix:PATH}.
+     * Owner and group ids of a Unix socket file (-1 keeps the gateway's) and its permission bits.
+     *
+     * @param owner the uid, or -1
+     * @param group the gid, or -1
+     */
+    record SocketAccess(int owner, int group, int mode) {
+        /** Owner and group may connect (the VM's launcher runs as the gateway's user or in its group). */
+        public static final SocketAccess DEFAULT = new SocketAccess(-1, -1, 0660);
+    }
+
+    /** Linux interface names: 1 to 15 bytes (IFNAMSIZ - 1). */
+    Pattern DEVICE = Pattern.compile("[A-Za-z0-9_.-][A-Za-z0-9_.@-]{0,14}");
+
+    private static String hostPort(String host, int port) {
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /**
+     * Parses {@code tcp:HOST:PORT[%DEVICE]} (port 0 = any free port; IPv6 hosts in brackets) or {@code unix:PATH},
+     * the forms that need no policy to say who connects.
      *
      * @throws IllegalArgumentException with a one-line message naming what is wrong
      */
     static ListenSpec parse(String text) {
-        String usage = "expected tcp:HOST:PORT or unix:PATH";
+        String usage = "expected tcp:HOST:PORT[%DEVICE] or unix:PATH";
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("empty listen address; " + usage);
         }
@@ -53,10 +118,24 @@ public sealed interface ListenSpec {
                 throw new IllegalArgumentException("listen address '" + text + "': invalid path: " + e.getReason());
             }
         }
+        if (text.startsWith("tls:") || text.startsWith("vsock:")) {
+            throw new IllegalArgumentException("listen address '" + text + "': tls: and vsock: listeners need --policy "
+                    + "(the client certificate or the guest's CID says which VM connects)");
+        }
         throw new IllegalArgumentException("unknown listen address '" + text + "'; " + usage);
     }
 
     private static Tcp parseTcp(String text, String hostPort) {
+        String device = null;
+        int pct = hostPort.lastIndexOf('%');
+        if (pct >= 0 && hostPort.lastIndexOf(']') < pct) {
+            device = hostPort.substring(pct + 1);
+            hostPort = hostPort.substring(0, pct);
+            if (!DEVICE.matcher(device).matches()) {
+                throw new IllegalArgumentException("listen address '" + text + "': '" + device
+                        + "' is not a network interface name");
+            }
+        }
         int colon = hostPort.lastIndexOf(':');
         if (colon <= 0 || colon == hostPort.length() - 1) {
             throw new IllegalArgumentException("listen address '" + text + "' needs tcp:HOST:PORT");
@@ -81,6 +160,6 @@ public sealed interface ListenSpec {
         if (port < 0 || port > 0xffff) {
             throw new IllegalArgumentException("listen address '" + text + "': port out of range 0-65535");
         }
-        return new Tcp(host, port);
+        return new Tcp(host, port, device);
     }
 }

@@ -12,17 +12,31 @@ final class PeerNames {
     }
 
     static String describe(Channel channel, ListenSpec listener) {
-        if (channel instanceof EpollDomainSocketChannel unix) {
-            try {
-                PeerCredentials cred = unix.peerCredentials();
-                return listener.describe() + " pid=" + cred.pid() + " uid=" + cred.uid();
-            } catch (IOException e) {
-                return listener.describe();
+        return switch (listener) {
+            case ListenSpec.Unix unix -> {
+                try {
+                    PeerCredentials cred = ((EpollDomainSocketChannel) channel).peerCredentials();
+                    yield listener.describe() + " pid=" + cred.pid() + " uid=" + cred.uid();
+                } catch (IOException | ClassCastException e) {
+                    yield listener.describe();
+                }
             }
-        }
+            case ListenSpec.Vsock vsock -> {
+                try {
+                    yield "vsock:" + SocketOptions.vsockPeer(((EpollDomainSocketChannel) channel).fd().intValue()).describe()
+                            .replace(" port=", ":").replace("cid=", "");
+                } catch (IOException | ClassCastException e) {
+                    yield listener.describe();
+                }
+            }
+            case ListenSpec.Tcp tcp -> inet(channel, "tcp:");
+            case ListenSpec.Tls tls -> inet(channel, "tls:");
+        };
+    }
+
+    private static String inet(Channel channel, String scheme) {
         if (channel.remoteAddress() instanceof InetSocketAddress inet) {
-            String host = inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
-            return "tcp:" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + inet.getPort();
+            return scheme + new PeerFacts.Tcp(inet).describe();
         }
         return String.valueOf(channel.remoteAddress());
     }

@@ -7,9 +7,11 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalLookupService;
 
-/** The file side of a Unix socket listener: clearing a stale socket before bind, perms after. */
+/** The file side of a Unix socket listener: clearing a stale socket before bind, owner and mode after. */
 final class UnixSocketFiles {
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
@@ -44,9 +46,30 @@ final class UnixSocketFiles {
         }
     }
 
-    /** Owner and group may connect (the VM's launcher joins the group); nobody else. */
-    static void restrict(Path path) throws IOException {
-        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+    /**
+     * Gives the socket file its owner, group and mode: connect(2) needs write permission on it, so these decide
+     * which processes may connect at all (the peer check then says which of them is the VM's hypervisor).
+     */
+    static void restrict(Path path, ListenSpec.SocketAccess access) throws IOException {
+        // Path-based chown/chmod: a socket cannot be opened, which the NOFOLLOW attribute setters would do.
+        PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class);
+        UserPrincipalLookupService ids = path.getFileSystem().getUserPrincipalLookupService();
+        if (access.owner() >= 0) {
+            view.setOwner(ids.lookupPrincipalByName(Integer.toUnsignedString(access.owner())));
+        }
+        if (access.group() >= 0) {
+            view.setGroup(ids.lookupPrincipalByGroupName(Integer.toUnsignedString(access.group())));
+        }
+        view.setPermissions(PosixFilePermissions.fromString(modeText(access.mode())));
+    }
+
+    private static String modeText(int mode) {
+        String rwx = "rwxrwxrwx";
+        StringBuilder out = new StringBuilder();
+        for (int bit = 8; bit >= 0; bit--) {
+            out.append((mode & (1 << bit)) != 0 ? rwx.charAt(8 - bit) : '-');
+        }
+        return out.toString();
     }
 
     static void removeQuietly(Path path) {

@@ -12,9 +12,11 @@ import io.p9gate.gateway.budget.VmBudget;
  * @param msize     the negotiated maximum message size, header included
  * @param ioLimit   the most payload bytes one Tread/Twrite may carry, below what msize allows;
  *                  0 = only msize limits it
+ * @param vm        the VM the transport identified (R-DEP-1); "" when the listener itself is the VM (serving
+ *                  without a policy, or a listener the policy does not name)
  * @param budget    the budgets of the connection's VM (R-ROB-2), shared with its other connections
  */
-public record ConnectionContext(String listener, String peer, long sessionId, int msize, int ioLimit,
+public record ConnectionContext(String listener, String peer, long sessionId, int msize, int ioLimit, String vm,
                                 VmBudget budget) {
     /** Bytes of an Rread/Twrite header: size[4] type[1] tag[2] count[4] (+ fid/offset for Twrite). */
     public static final int IO_HEADER = 4 + 1 + 2 + 4 + 4 + 8;
@@ -23,6 +25,12 @@ public record ConnectionContext(String listener, String peer, long sessionId, in
         if (ioLimit < 0) {
             throw new IllegalArgumentException("I/O limit must not be negative: " + ioLimit);
         }
+        java.util.Objects.requireNonNull(vm, "vm");
+    }
+
+    /** Not identified by the transport (the listener is the VM), without budgets. */
+    public ConnectionContext(String listener, String peer, long sessionId, int msize, int ioLimit) {
+        this(listener, peer, sessionId, msize, ioLimit, VmBudget.unlimited(listener));
     }
 
     /** Without an I/O limit below msize, without budgets. */
@@ -30,9 +38,9 @@ public record ConnectionContext(String listener, String peer, long sessionId, in
         this(listener, peer, sessionId, msize, 0);
     }
 
-    /** Without budgets. */
-    public ConnectionContext(String listener, String peer, long sessionId, int msize, int ioLimit) {
-        this(listener, peer, sessionId, msize, ioLimit, VmBudget.unlimited(listener));
+    /** Not identified by the transport: the listener is the VM. */
+    public ConnectionContext(String listener, String peer, long sessionId, int msize, int ioLimit, VmBudget budget) {
+        this(listener, peer, sessionId, msize, ioLimit, "", budget);
     }
 
     /**

@@ -289,7 +289,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
         VersionNegotiation negotiation = VersionNegotiation.of(request, settings.maxMsize());
         Channel channel = ctx.channel();
         ConnectionContext context = new ConnectionContext(settings.listener(), peer, sessionIds.getAsLong(),
-                negotiation.msize(), settings.ioLimit(), lane.budget());
+                negotiation.msize(), settings.ioLimit(), settings.vm(), lane.budget());
         try {
             lane.execute(() -> {
                 if (old != null) {

@@ -7,8 +7,10 @@ package io.p9gate.gateway.session;
  * @param maxMsize       the largest msize Tversion may negotiate (header included)
  * @param maxOutstanding requests served at once per connection; beyond it the session stops reading
  * @param ioLimit        most payload bytes per Tread/Twrite (the iounit), 0 = as msize allows
+ * @param vm             the VM the transport identified the connection as (R-DEP-1); "" when the listener itself
+ *                       is the VM (serving without a policy)
  */
-public record SessionSettings(String listener, int maxMsize, int maxOutstanding, int ioLimit) {
+public record SessionSettings(String listener, int maxMsize, int maxOutstanding, int ioLimit, String vm) {
     /** Below this an Rread could not carry a useful payload; no real client asks for less. */
     public static final int MIN_MSIZE = 4096;
     public static final int DEFAULT_MAX_OUTSTANDING = 64;
@@ -24,6 +26,17 @@ public record SessionSettings(String listener, int maxMsize, int maxOutstanding,
         if (ioLimit < 0) {
             throw new IllegalArgumentException("I/O limit must not be negative: " + ioLimit);
         }
+        java.util.Objects.requireNonNull(vm, "vm");
+    }
+
+    /** Before the transport has identified the connection. */
+    public SessionSettings(String listener, int maxMsize, int maxOutstanding, int ioLimit) {
+        this(listener, maxMsize, maxOutstanding, ioLimit, "");
+    }
+
+    /** The same settings for a connection the transport identified as {@code vm}. */
+    public SessionSettings forVm(String vm) {
+        return new SessionSettings(listener, maxMsize, maxOutstanding, ioLimit, vm);
     }
 
     /** Without an I/O limit below msize. */

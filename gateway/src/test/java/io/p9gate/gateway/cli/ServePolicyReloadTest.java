@@ -47,18 +47,24 @@ class ServePolicyReloadTest {
     }
 
     @Test
-    void aVsockListenerIsRefusedWithOneLineUntilItExists() throws Exception {
+    void aTlsListenerWithoutTheGatewaysCertificateIsRefusedWithOneLine() throws Exception {
         Path share = Files.createDirectories(tmp.resolve("s"));
         Path policy = Files.writeString(tmp.resolve("p.yaml"), """
                 image: t
                 vms:
                   v:
+                    listen: tls:127.0.0.1:5643
+                    client-cert: {sha256: "%s"}
+                    shares:
+                      s: {path: %s}
+                  w:
                     listen: vsock:42
                     shares:
                       s: {path: %s}
-                """.formatted(share));
+                """.formatted("ab".repeat(32), share, share));
         PolicyEngine engine = PolicyEngine.load(policy);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PolicyListeners.of(engine));
-        assertTrue(e.getMessage().contains("VM 'v': vsock:42 listeners are not supported yet"), e.getMessage());
+        assertEquals("VM 'v' listens on tls:127.0.0.1:5643: give the gateway's certificate with --tls-cert FILE "
+                + "--tls-key FILE", e.getMessage());
     }
 }

@@ -91,6 +91,23 @@ class ServeProductionProfileTest {
     }
 
     @Test
+    void aTcpListenerBoundToAVmsInterfaceIsAccepted() {
+        CliRun run = serve("--profile", "production", "--share", "s=" + share, "--listen", "tcp:127.0.0.1:0%nosuchdev0",
+                "--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString());
+        assertFalse(run.err().contains("plain TCP listener"), run.err());
+    }
+
+    @Test
+    void aTlsKeyOthersCanReadIsRefused() throws Exception {
+        Path pki = dir.resolve("pki");
+        assertEquals(0, CliRun.of("certs", "--dir", pki.toString()).code());
+        Path key = pki.resolve(io.p9gate.gateway.certs.TestPki.SERVER_KEY);
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
+        assertRefused(serve(production("--tls-cert", pki.resolve(io.p9gate.gateway.certs.TestPki.SERVER_CERT).toString(),
+                "--tls-key", key.toString())), "TLS key " + key);
+    }
+
+    @Test
     void aPrivateKeyOthersCanReadIsRefused() throws Exception {
         Files.setPosixFilePermissions(logs.privateKey, PosixFilePermissions.fromString("rw-r-----"));
         assertRefused(serve(production()), "audit key " + logs.privateKey);

@@ -31,16 +31,17 @@ final class ServedGateway implements AutoCloseable {
     }
 
     /** Serves {@code policy}, keys and audit log in {@code dir}; returns once every listener is bound. */
-    static ServedGateway serve(Path policy, Path dir) throws Exception {
+    static ServedGateway serve(Path policy, Path dir, String... serveOptions) throws Exception {
         Path key = dir.resolve("audit.key");
         Path pub = dir.resolve("audit.pub");
         KeyFiles.writeKeyPair(SigningKey.generate("compliance-test", new SecureRandom()), key, pub);
         Path audit = dir.resolve("audit-log");
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process process = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
                 System.getProperty("java.class.path"), "io.p9gate.gateway.cli.Main", "serve", "--policy",
-                policy.toString(), "--audit-dir", audit.toString(), "--audit-key", key.toString())
-                .redirectErrorStream(true).start();
+                policy.toString(), "--audit-dir", audit.toString(), "--audit-key", key.toString()));
+        command.addAll(List.of(serveOptions));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         ServedGateway served = new ServedGateway(process, audit, pub);
         served.awaitStarted();
         return served;

@@ -61,6 +61,16 @@ public final class GuestHarness {
         return run(label, List.of("--server", hostPort), run);
     }
 
+    /**
+     * As {@link #run(String, InetSocketAddress, GuestRun)}, the guest's connection being mutual TLS with the
+     * client certificate in {@code tlsDir} ({@code ca-cert.pem}, {@code client-cert.pem}, {@code client-key.pem}).
+     */
+    public GuestResult runTls(String label, InetSocketAddress server, Path tlsDir, GuestRun run)
+            throws IOException, InterruptedException {
+        String hostPort = server.getAddress().getHostAddress() + ":" + server.getPort();
+        return run(label, List.of("--server", hostPort, "--tls-dir", tlsDir.toString()), run);
+    }
+
     /** As {@link #run(String, InetSocketAddress, GuestRun)}, for a server on a unix socket (run-guest.sh --unix). */
     public GuestResult run(String label, Path unixSocket, GuestRun run) throws IOException, InterruptedException {
         return run(label, List.of("--unix", unixSocket.toString()), run);

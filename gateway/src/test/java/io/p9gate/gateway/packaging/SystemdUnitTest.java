@@ -27,6 +27,11 @@ class SystemdUnitTest {
     Path dir;
 
     private PolicyEngine policy(String socket) throws Exception {
+        return policyListening("unix:" + socket);
+    }
+
+    /** The infotainment VM on {@code listen} (the listener line and any keys that go with it). */
+    private PolicyEngine policyListening(String listen) throws Exception {
         for (String d : List.of("media", "maps", "logs")) {
             Files.createDirectories(dir.resolve("srv").resolve(d));
         }
@@ -35,14 +40,14 @@ class SystemdUnitTest {
                 protect: {keys: /etc/p9gate/keys, audit: /var/lib/p9gate/audit}
                 vms:
                   infotainment:
-                    listen: unix:%s
+                    listen: %s
                     shares:
                       media: {path: %s/srv/media, access: read-only}
                       maps: {path: %s/srv/maps, access: read-write}
                       logs:
                         path: %s/srv/logs
                         rules: [{effect: allow, ops: [CREATE], paths: ["/vm/**"]}]
-                """.formatted(socket, dir, dir, dir));
+                """.formatted(listen, dir, dir, dir));
         return PolicyEngine.load(file);
     }
 
@@ -68,6 +73,35 @@ class SystemdUnitTest {
         assertTrue(line(unit, "ExecStart").contains("--audit-dir /var/lib/p9gate/audit --audit-key "
                 + "/etc/p9gate/keys/audit.key"), unit);
         assertFalse(unit.matches("(?s).*@[A-Z_]+@.*"), "every placeholder filled: " + unit);
+    }
+
+    @Test
+    void unixSocketsOnlyMeanNoNetworkAtAll() throws Exception {
+        String unit = SystemdUnit.render(policy("/run/p9gate/infotainment.sock"), settings("/opt/p9gate",
+                "/var/lib/p9gate/audit"));
+        assertEquals("PrivateNetwork=yes", line(unit, "PrivateNetwork"));
+        assertEquals("RestrictAddressFamilies=AF_UNIX", line(unit, "RestrictAddressFamilies"));
+        assertEquals("IPAddressDeny=any", line(unit, "IPAddressDeny"));
+        assertFalse(line(unit, "ExecStart").contains("--tls-cert"), unit);
+    }
+
+    @Test
+    void aTlsListenerOpensTheInetFamiliesAndPassesTheGatewaysCertificate() throws Exception {
+        String unit = SystemdUnit.render(policyListening("tls:0.0.0.0:5643\n    client-cert: {sha256: \""
+                + "ab".repeat(32) + "\"}"), settings("/opt/p9gate", "/var/lib/p9gate/audit"));
+        assertEquals("PrivateNetwork=no", line(unit, "PrivateNetwork"));
+        assertEquals("RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", line(unit, "RestrictAddressFamilies"));
+        assertTrue(unit.lines().noneMatch(l -> l.startsWith("IPAddressDeny")), "no empty IPAddressDeny=: " + unit);
+        assertTrue(line(unit, "ExecStart").endsWith(" --tls-cert /etc/p9gate/keys/server-cert.pem --tls-key "
+                + "/etc/p9gate/keys/server-key.pem"), unit);
+        assertFalse(unit.matches("(?s).*@[A-Z_]+@.*"), "every placeholder filled: " + unit);
+    }
+
+    @Test
+    void aVsockListenerAddsAfVsock() throws Exception {
+        String unit = SystemdUnit.render(policyListening("vsock:5"), settings("/opt/p9gate", "/var/lib/p9gate/audit"));
+        assertEquals("RestrictAddressFamilies=AF_UNIX AF_VSOCK", line(unit, "RestrictAddressFamilies"));
+        assertEquals("PrivateNetwork=yes", line(unit, "PrivateNetwork"), "vsock is not the network namespace's");
     }
 
     @Test
@@ -110,6 +144,10 @@ class SystemdUnitTest {
         Path unit = Files.writeString(dir.resolve("p9gate.service"), SystemdUnit.render(
                 policy("/run/p9gate/infotainment.sock"), settings(dir + "/opt", "/var/lib/p9gate/audit")));
         assertEquals("", verify(unit));
+        Path tls = Files.writeString(dir.resolve("p9gate-tls.service"), SystemdUnit.render(
+                policyListening("tls:0.0.0.0:5643\n    client-cert: {sha256: \"" + "ab".repeat(32) + "\"}"),
+                settings(dir + "/opt", "/var/lib/p9gate/audit")));
+        assertEquals("", verify(tls), "the unit of a tls: listener");
     }
 
     /** {@code systemd-analyze verify UNIT}: its complaints (empty when it accepts the unit). */

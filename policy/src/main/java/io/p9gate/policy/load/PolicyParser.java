@@ -81,13 +81,10 @@ public final class PolicyParser {
     }
 
     private VmPolicy vm(String id, YamlNode n) throws PolicyLoadException {
-        Fields f = Fields.of(n, "VM '" + id + "'", Set.of("listen", "ids", "shares", "limits"));
-        ListenerSpec listen;
-        try {
-            listen = ListenerSpec.parse(f.string("listen"));
-        } catch (IllegalArgumentException e) {
-            throw new PolicyLoadException(f.node("listen").pos(), e.getMessage());
-        }
+        Set<String> keys = new java.util.HashSet<>(Set.of("listen", "ids", "shares", "limits"));
+        keys.addAll(ListenerParser.KEYS);
+        Fields f = Fields.of(n, "VM '" + id + "'", keys);
+        ListenerSpec listen = new ListenerParser(file).listener(f);
         IdMap ids = f.has("ids") ? ids(f.node("ids")) : IdMap.NOBODY;
         Map<String, SharePolicy> shares = new LinkedHashMap<>();
         if (f.has("shares")) {

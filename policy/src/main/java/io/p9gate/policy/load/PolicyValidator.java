@@ -10,13 +10,12 @@ import io.p9gate.policy.protect.StatePath;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
- * Checks across the whole file that a parser cannot make locally: every VM has its own listener, and no
+ * Checks across the whole file that a parser cannot make locally: the transport can tell every VM apart
+ * ({@link ListenerConflicts}), and no
  * share is, contains or lies inside the gateway's own configuration, keys or audit log, by path, symlink or
  * bind mount (R-POL-9, {@link ShareReach}). The gateway adds the state only it knows (the audit key and
  * directory it was started with) through {@link #checkShares}.
@@ -26,21 +25,8 @@ public final class PolicyValidator {
     private PolicyValidator() {}
 
     public static void validate(PolicyFile policy) throws PolicyLoadException {
-        Map<String, VmPolicy> byListener = new HashMap<>();
-        for (VmPolicy vm : policy.vms().values()) {
-            VmPolicy other = byListener.put(key(vm.listen()), vm);
-            if (other != null) {
-                throw new PolicyLoadException(vm.pos(), "VM '" + vm.id() + "' listens on " + vm.listen().describe() + " like VM '" + other.id() + "': the transport could not tell them apart");
-            }
-        }
+        ListenerConflicts.check(policy);
         checkShares(policy, declaredState(policy));
-    }
-
-    private static String key(ListenerSpec l) {
-        return switch (l) {
-            case ListenerSpec.UnixSocket u -> "unix:" + u.path().normalize();
-            case ListenerSpec.Vsock v -> "vsock:" + v.cid();
-        };
     }
 
     private static void checkNotProtected(SharePolicy share, ShareReach reach, List<StatePath> state)
@@ -63,6 +49,11 @@ public final class PolicyValidator {
         List<StatePath> out = new ArrayList<>();
         for (var e : policy.protectedPaths().labelled()) out.add(new StatePath(e.getKey(), e.getValue()));
         for (Path c : policy.cedarFiles()) out.add(new StatePath("Cedar policy file", c));
+        for (VmPolicy vm : policy.vms().values()) {
+            if (vm.listen() instanceof ListenerSpec.Tls tls) {
+                for (Path f : tls.client().files()) out.add(new StatePath("TLS trust file of VM '" + vm.id() + "'", f));
+            }
+        }
         return out;
     }
 

@@ -1,0 +1,233 @@
+package io.p9gate.gateway.certs;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.CRLReason;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v2CRLBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v2CRLBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/**
+ * A test PKI in one directory (what {@code p9gate certs} writes): {@code ca-cert.pem}/{@code ca-key.pem}, the
+ * gateway's {@code server-cert.pem}/{@code server-key.pem} (SAN {@code IP:127.0.0.1} plus the names asked for),
+ * and per VM a directory {@code VM/} with {@code client-cert.pem}, {@code client-key.pem} and a copy of
+ * {@code ca-cert.pem}: exactly what the guest harness's {@code --tls-dir} wants. Keys are ECDSA P-256 (PKCS#8
+ * PEM, mode 0600), signatures SHA-256. {@link #revoke} adds a VM's certificate to {@code ca-crl.pem}. For
+ * trying TLS in minutes and for tests; a production PKI keeps its CA key off the ECU.
+ */
+public final class TestPki {
+    public static final String CA_CERT = "ca-cert.pem";
+    public static final String CA_KEY = "ca-key.pem";
+    public static final String CA_CRL = "ca-crl.pem";
+    public static final String SERVER_CERT = "server-cert.pem";
+    public static final String SERVER_KEY = "server-key.pem";
+    public static final String CLIENT_CERT = "client-cert.pem";
+    public static final String CLIENT_KEY = "client-key.pem";
+    private static final String SIGNATURE = "SHA256withECDSA";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Path dir;
+
+    private TestPki(Path dir) {
+        this.dir = dir;
+    }
+
+    /** An existing PKI directory (for {@link #revoke} and more VMs). */
+    public static TestPki at(Path dir) {
+        return new TestPki(dir);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /**
+     * Makes the CA and the server certificate in {@code dir} (created; existing files are replaced).
+     *
+     * @param serverNames DNS names and IP addresses for the server certificate besides 127.0.0.1
+     */
+    public static TestPki create(Path dir, String caName, List<String> serverNames, Duration validity)
+            throws IOException, GeneralSecurityException {
+        Files.createDirectories(dir);
+        KeyPair ca = newKeyPair();
+        X500Principal caSubject = new X500Principal("CN=" + caName);
+        Instant now = Instant.now();
+        X509Certificate caCert = sign(new JcaX509v3CertificateBuilder(caSubject, serial(),
+                Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(validity)), caSubject, ca.getPublic())
+                .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
+                .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
+                .addExtension(Extension.subjectKeyIdentifier, false,
+                        new JcaX509ExtensionUtils().createSubjectKeyIdentifier(ca.getPublic())), ca.getPrivate());
+        TestPki pki = new TestPki(dir);
+        pki.writePem(dir.resolve(CA_CERT), caCert, false);
+        pki.writePem(dir.resolve(CA_KEY), ca.getPrivate(), true);
+        List<GeneralName> sans = new ArrayList<>(List.of(new GeneralName(GeneralName.iPAddress, "127.0.0.1")));
+        for (String name : serverNames) {
+            sans.add(isAddress(name) ? new GeneralName(GeneralName.iPAddress, name)
+                    : new GeneralName(GeneralName.dNSName, name));
+        }
+        pki.issue(dir.resolve(SERVER_CERT), dir.resolve(SERVER_KEY), "p9gate", sans, KeyPurposeId.id_kp_serverAuth,
+                validity);
+        pki.writeCrl(List.of());
+        return pki;
+    }
+
+    /**
+     * A client certificate for {@code vm} (subject {@code CN=vm}, SAN {@code DNS:vm}) in {@code dir/vm/}, with the
+     * CA certificate beside it.
+     *
+     * @return the certificate
+     */
+    public X509Certificate issueClient(String vm, Duration validity) throws IOException, GeneralSecurityException {
+        Path vmDir = Files.createDirectories(dir.resolve(vm));
+        X509Certificate cert = issue(vmDir.resolve(CLIENT_CERT), vmDir.resolve(CLIENT_KEY), vm,
+                List.of(new GeneralName(GeneralName.dNSName, vm)), KeyPurposeId.id_kp_clientAuth, validity);
+        Files.copy(dir.resolve(CA_CERT), vmDir.resolve(CA_CERT), StandardCopyOption.REPLACE_EXISTING);
+        return cert;
+    }
+
+    /** Adds the VM's client certificate to the CRL ({@code ca-crl.pem}, re-signed with every revocation so far). */
+    public X509CRL revoke(String vm) throws IOException, GeneralSecurityException {
+        X509Certificate cert = Pem.certificates(dir.resolve(vm).resolve(CLIENT_CERT)).getFirst();
+        List<BigInteger> revoked = new ArrayList<>();
+        Path crlFile = dir.resolve(CA_CRL);
+        if (Files.exists(crlFile)) {
+            X509CRL old = Pem.crl(crlFile);
+            if (old.getRevokedCertificates() != null) {
+                old.getRevokedCertificates().forEach(r -> revoked.add(r.getSerialNumber()));
+            }
+        }
+        if (!revoked.contains(cert.getSerialNumber())) {
+            revoked.add(cert.getSerialNumber());
+        }
+        return writeCrl(revoked);
+    }
+
+    private X509CRL writeCrl(List<BigInteger> revoked) throws IOException, GeneralSecurityException {
+        X509Certificate ca = Pem.certificates(dir.resolve(CA_CERT)).getFirst();
+        Instant now = Instant.now();
+        X509v2CRLBuilder crl = new JcaX509v2CRLBuilder(ca.getSubjectX500Principal(), Date.from(now))
+                .setNextUpdate(Date.from(now.plus(Duration.ofDays(30))));
+        for (BigInteger serial : revoked) {
+            crl.addCRLEntry(serial, Date.from(now), CRLReason.keyCompromise);
+        }
+        try {
+            X509CRL out = new JcaX509CRLConverter().getCRL(crl.build(signer(caKey())));
+            writePem(dir.resolve(CA_CRL), out, false);
+            return out;
+        } catch (OperatorCreationException e) {
+            throw new GeneralSecurityException(e);
+        }
+    }
+
+    private X509Certificate issue(Path certFile, Path keyFile, String cn, List<GeneralName> sans,
+                                  KeyPurposeId purpose, Duration validity) throws IOException, GeneralSecurityException {
+        X509Certificate ca = Pem.certificates(dir.resolve(CA_CERT)).getFirst();
+        KeyPair pair = newKeyPair();
+        Instant now = Instant.now();
+        JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+        X509Certificate cert = sign(new JcaX509v3CertificateBuilder(ca, serial(),
+                Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(validity)),
+                new X500Principal("CN=" + cn), pair.getPublic())
+                .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+                .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
+                .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose))
+                .addExtension(Extension.subjectAlternativeName, false,
+                        new GeneralNames(sans.toArray(GeneralName[]::new)))
+                .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(ca)),
+                caKey());
+        writePem(certFile, cert, false);
+        writePem(keyFile, pair.getPrivate(), true);
+        return cert;
+    }
+
+    private PrivateKey caKey() throws IOException, GeneralSecurityException {
+        return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Pem.der(dir.resolve(CA_KEY),
+                "PRIVATE KEY")));
+    }
+
+    private static X509Certificate sign(org.bouncycastle.cert.X509v3CertificateBuilder builder, PrivateKey key)
+            throws GeneralSecurityException {
+        try {
+            return new JcaX509CertificateConverter().getCertificate(builder.build(signer(key)));
+        } catch (OperatorCreationException e) {
+            throw new GeneralSecurityException(e);
+        }
+    }
+
+    private static ContentSigner signer(PrivateKey key) throws OperatorCreationException {
+        return new JcaContentSignerBuilder(SIGNATURE).build(key);
+    }
+
+    private static KeyPair newKeyPair() throws GeneralSecurityException {
+        KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
+        gen.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
+        return gen.generateKeyPair();
+    }
+
+    /** 128 random bits, positive: unique without a serial-number register. */
+    private static BigInteger serial() {
+        return new BigInteger(127, RANDOM).add(BigInteger.ONE);
+    }
+
+    private static boolean isAddress(String name) {
+        try {
+            InetAddress.ofLiteral(name);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** A private key is written 0600 before any byte of it is. */
+    private void writePem(Path file, Object object, boolean secret) throws IOException {
+        StringWriter text = new StringWriter();
+        try (JcaPEMWriter pem = new JcaPEMWriter(text)) {
+            pem.writeObject(object instanceof PrivateKey key ? new org.bouncycastle.util.io.pem.PemObject(
+                    "PRIVATE KEY", key.getEncoded()) : object);
+        }
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
+                secret ? "rw-------" : "rw-r--r--")));
+        Files.writeString(tmp, text.toString(), StandardCharsets.US_ASCII);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

@@ -1,0 +1,191 @@
+package io.p9gate.gateway.policyadapter;
+
+import io.p9gate.gateway.certs.Pem;
+import io.p9gate.policy.model.ClientCertificate;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import javax.security.auth.x500.X500Principal;
+
+/**
+ * One VM's {@code client-cert:}, ready to match: the pinned fingerprints, or the CA certificates (as PKIX trust
+ * anchors), the subject and SAN required, and the CRL (its signature checked against the CA once, here). A pin
+ * whose files cannot be read matches nothing and says why.
+ */
+final class CertificatePin {
+    private final ClientCertificate spec;
+    private final Set<String> fingerprints;
+    private final Set<TrustAnchor> anchors;
+    private final X500Principal subject;
+    private final X509CRL crl;
+    private final String broken;
+
+    private CertificatePin(ClientCertificate spec, Set<TrustAnchor> anchors, X509CRL crl, String broken) {
+        this.spec = spec;
+        this.fingerprints = Set.copyOf(spec.sha256());
+        this.anchors = anchors;
+        this.subject = spec.subject() == null ? null : new X500Principal(spec.subject());
+        this.crl = crl;
+        this.broken = broken;
+    }
+
+    /** Whether a certificate chain is this VM's. */
+    sealed interface Match {
+        record Yes() implements Match {
+        }
+
+        record No() implements Match {
+        }
+
+        /** It is this VM's certificate, but it must not be used: revoked, expired, not yet valid. */
+        record Refused(String reason) implements Match {
+        }
+    }
+
+    static CertificatePin of(ClientCertificate spec) {
+        if (spec.ca() == null) {
+            return new CertificatePin(spec, Set.of(), null, null);
+        }
+        try {
+            Set<TrustAnchor> anchors = new HashSet<>();
+            for (X509Certificate ca : Pem.certificates(spec.ca())) {
+                anchors.add(new TrustAnchor(ca, null));
+            }
+            X509CRL crl = spec.crl() == null ? null : crl(spec.crl(), anchors);
+            return new CertificatePin(spec, anchors, crl, null);
+        } catch (IOException | GeneralSecurityException e) {
+            return new CertificatePin(spec, Set.of(), null, e.getMessage());
+        }
+    }
+
+    Match match(List<X509Certificate> chain) {
+        X509Certificate leaf = chain.getFirst();
+        if (!fingerprints.isEmpty()) {
+            return fingerprints.contains(fingerprint(leaf)) ? valid(leaf) : new Match.No();
+        }
+        if (broken != null) {
+            return new Match.No();
+        }
+        if (!namesMatch(leaf) || !issuedByCa(chain)) {
+            return new Match.No();
+        }
+        if (crl != null && crl.isRevoked(leaf)) {
+            return new Match.Refused("certificate serial " + leaf.getSerialNumber().toString(16) + " ("
+                    + leaf.getSubjectX500Principal().getName() + ") is revoked by " + spec.crl());
+        }
+        return valid(leaf);
+    }
+
+    private boolean namesMatch(X509Certificate leaf) {
+        if (subject != null && !subject.equals(leaf.getSubjectX500Principal())) {
+            return false;
+        }
+        return spec.san() == null || hasSan(leaf, spec.san());
+    }
+
+    private boolean issuedByCa(List<X509Certificate> chain) {
+        List<X509Certificate> path = new ArrayList<>();
+        for (X509Certificate c : chain) {
+            if (anchors.stream().noneMatch(a -> a.getTrustedCert().equals(c))) {
+                path.add(c);
+            }
+        }
+        try {
+            PKIXParameters params = new PKIXParameters(anchors);
+            params.setRevocationEnabled(false); // the CRL of the policy is checked on its own, above
+            params.setDate(null);
+            CertPathValidator.getInstance("PKIX").validate(
+                    CertificateFactory.getInstance("X.509").generateCertPath(path), params);
+            return true;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    private static Match valid(X509Certificate leaf) {
+        try {
+            leaf.checkValidity();
+            return new Match.Yes();
+        } catch (CertificateExpiredException e) {
+            return new Match.Refused("certificate expired on " + leaf.getNotAfter().toInstant());
+        } catch (CertificateNotYetValidException e) {
+            return new Match.Refused("certificate not valid before " + leaf.getNotBefore().toInstant());
+        }
+    }
+
+    /** {@code DNS:name}, {@code IP:address}, {@code URI:uri}, {@code email:address} among the SANs. */
+    private static boolean hasSan(X509Certificate leaf, String wanted) {
+        int colon = wanted.indexOf(':');
+        String kind = wanted.substring(0, colon).toUpperCase(Locale.ROOT);
+        String value = wanted.substring(colon + 1);
+        int type = switch (kind) {
+            case "EMAIL" -> 1;
+            case "DNS" -> 2;
+            case "URI" -> 6;
+            case "IP" -> 7;
+            default -> -1;
+        };
+        try {
+            Collection<List<?>> sans = leaf.getSubjectAlternativeNames();
+            if (sans == null) {
+                return false;
+            }
+            for (List<?> san : sans) {
+                if (((Integer) san.get(0)) == type && sameName(type, String.valueOf(san.get(1)), value)) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (java.security.cert.CertificateParsingException e) {
+            return false;
+        }
+    }
+
+    private static boolean sameName(int type, String have, String want) {
+        if (type == 7) {
+            try {
+                return java.net.InetAddress.ofLiteral(have).equals(java.net.InetAddress.ofLiteral(want));
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
+        }
+        return type == 2 || type == 1 ? have.equalsIgnoreCase(want) : have.equals(want);
+    }
+
+    static String fingerprint(X509Certificate c) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(c.getEncoded()));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The CRL, accepted only if one of the CA certificates signed it. */
+    private static X509CRL crl(Path file, Set<TrustAnchor> anchors) throws IOException, GeneralSecurityException {
+        X509CRL crl = Pem.crl(file);
+        for (TrustAnchor a : anchors) {
+            if (a.getTrustedCert().getSubjectX500Principal().equals(crl.getIssuerX500Principal())) {
+                crl.verify(a.getTrustedCert().getPublicKey());
+                return crl;
+            }
+        }
+        throw new GeneralSecurityException("CRL " + file + " is not issued by the CA " + anchors.iterator().next()
+                .getTrustedCert().getSubjectX500Principal().getName());
+    }
+}

@@ -1,0 +1,130 @@
+package io.p9gate.gateway.policyadapter;
+
+import io.p9gate.gateway.fs.AccessRequest;
+import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.fs.AuditTrail;
+import io.p9gate.gateway.fs.Decision;
+import io.p9gate.gateway.fs.Operation;
+import io.p9gate.gateway.fs.Outcome;
+import io.p9gate.gateway.fs.RecordPhase;
+import io.p9gate.gateway.fs.RequestArgs;
+import io.p9gate.gateway.fs.RequestScope;
+import io.p9gate.gateway.fs.Subject;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.server.ListenSpec;
+import io.p9gate.gateway.server.PeerFacts;
+import io.p9gate.gateway.server.PeerIdentifier;
+import io.p9gate.gateway.server.PeerVerdict;
+import io.p9gate.policy.PolicyEngine;
+import io.p9gate.policy.model.ListenerSpec;
+import io.p9gate.policy.model.VmPolicy;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Which VM a connection is, under the current policy (R-DEP-1): the VM of a Unix socket if its peer has the
+ * credentials the policy expects, the VM whose pinned certificate a TLS client presented, the VM with the peer's
+ * vsock CID, the VM of a plain TCP listener. Every refusal is recorded as a denied attach with no session (rule
+ * {@code identity.*}, errno EACCES, the listener, the peer and the reason in the detail), so a reviewer sees who
+ * knocked and why they were turned away (R-AUD-1). Trust material (CA certificates, CRLs) is read again after
+ * each reload that is taken.
+ */
+public final class PolicyPeers implements PeerIdentifier {
+    private static final System.Logger LOG = System.getLogger(PolicyPeers.class.getName());
+    private static final long NO_SESSION = 0;
+
+    private final Supplier<PolicyEngine> engine;
+    private final AuditTrail audit;
+    /** Development listeners the policy cannot name (the demo's TCP port): listener name to VM. */
+    private final Map<String, String> extraListeners;
+    private volatile Compiled compiled;
+
+    public PolicyPeers(Supplier<PolicyEngine> engine, AuditTrail audit) {
+        this(engine, audit, Map.of());
+    }
+
+    public PolicyPeers(Supplier<PolicyEngine> engine, AuditTrail audit, Map<String, String> extraListeners) {
+        this.engine = Objects.requireNonNull(engine);
+        this.audit = Objects.requireNonNull(audit);
+        this.extraListeners = Map.copyOf(extraListeners);
+    }
+
+    /** The policy's trust material, compiled for the engine in force (once per policy generation). */
+    private Compiled compiled() {
+        PolicyEngine now = engine.get();
+        Compiled c = compiled;
+        if (c == null || c.engine() != now) {
+            c = new Compiled(now, PeerRules.of(now));
+            compiled = c;
+        }
+        return c;
+    }
+
+    private record Compiled(PolicyEngine engine, PeerRules rules) {
+    }
+
+    @Override
+    public PeerVerdict identify(ListenSpec listener, PeerFacts peer) {
+        PeerVerdict verdict = decide(listener, peer);
+        if (verdict instanceof PeerVerdict.Refused refused) {
+            record(listener, peer.describe(), refused);
+        }
+        return verdict;
+    }
+
+    @Override
+    public void handshakeFailed(ListenSpec listener, String peer, String reason) {
+        record(listener, peer, new PeerVerdict.Refused("", RULE_TLS, reason));
+    }
+
+    private PeerVerdict decide(ListenSpec listener, PeerFacts peer) {
+        PeerRules rules = compiled().rules();
+        return switch (peer) {
+            case PeerFacts.Unix unix -> ownerOf(rules, listener)
+                    .map(vm -> rules.checkPeer(vm, unix))
+                    .orElseGet(() -> notNamed(listener));
+            case PeerFacts.Tcp tcp -> ownerOf(rules, listener)
+                    .<PeerVerdict>map(vm -> new PeerVerdict.Accepted(vm.id()))
+                    .orElseGet(() -> notNamed(listener));
+            case PeerFacts.Vsock vsock -> rules.vmWithCid(PolicyListeners.bindKey(listener), vsock.cid())
+                    .<PeerVerdict>map(vm -> new PeerVerdict.Accepted(vm.id()))
+                    .orElseGet(() -> new PeerVerdict.Refused("", RULE_VSOCK, "CID " + vsock.cid()
+                            + " is no VM's on " + listener.describe()));
+            case PeerFacts.Tls tls -> rules.certificateOwner(PolicyListeners.bindKey(listener), listener.describe(), tls);
+        };
+    }
+
+    /** The VM a single-VM listener belongs to, under the current policy or as a development extra. */
+    private Optional<VmPolicy> ownerOf(PeerRules rules, ListenSpec listener) {
+        return rules.vmAt(PolicyListeners.bindKey(listener)).or(() -> Optional.ofNullable(
+                extraListeners.get(listener.describe())).map(vm -> engine.get().policy().vms().get(vm)));
+    }
+
+    private PeerVerdict notNamed(ListenSpec listener) {
+        String extra = extraListeners.get(listener.describe());
+        if (extra != null) {
+            return new PeerVerdict.Accepted(extra);
+        }
+        return new PeerVerdict.Refused("", RULE_LISTENER, "no VM of the current policy listens on " + listener.describe());
+    }
+
+    /** A refused connection as a denied attach outside any session; a record that fails is logged, not thrown. */
+    private void record(ListenSpec listener, String peer, PeerVerdict.Refused refused) {
+        AccessRequest request = new AccessRequest(refused.vm(), NO_SESSION, Operation.ATTACH, "", List.of(),
+                Subject.NOBODY, Subject.NOBODY, RequestArgs.NONE,
+                "connection refused: listener=" + listener.describe() + " peer=" + peer + " reason=" + refused.reason());
+        try {
+            audit.record(new AuditEntry(RequestScope.NO_TAG, null, request,
+                    Decision.deny(Errno.EACCES, List.of(refused.rule())).by(engine.get().digest(), null),
+                    Outcome.failure(Errno.EACCES), RecordPhase.DONE, AuditTrail.NO_SEQ));
+        } catch (P9Exception | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, () -> "audit: cannot record a refused connection on "
+                    + listener.describe() + ": " + e.getMessage());
+        }
+    }
+
+}

@@ -1,0 +1,58 @@
+package io.p9gate.gateway.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.util.function.Consumer;
+
+/**
+ * What differs between listener kinds: how the server socket is made and bound, what is done to it once bound
+ * (the Unix socket file's owner and mode), and how a new connection is identified before its 9P session starts
+ * (R-DEP-1). The gateway does the rest, the same for every kind.
+ */
+interface ListenerBinder {
+
+    /** Sets the channel type (or factory), its options and those of the connections. */
+    void configure(ServerBootstrap bootstrap) throws IOException;
+
+    /** Where to bind. */
+    SocketAddress address();
+
+    /** After a successful bind: e.g. the socket file's owner, group and mode; throwing stops the start. */
+    default void bound(Channel server) throws IOException {
+    }
+
+    /** The address to report (the actual port for port 0). */
+    SocketAddress boundAddress(Channel server);
+
+    /** At close, after the server channel is closed (e.g. removes the socket file). */
+    default void unbound() {
+    }
+
+    /**
+     * Identifies a new connection: calls {@code accepted} with its VM once the transport says who it is (at once,
+     * or after a TLS handshake), or closes the connection when the identifier refuses it.
+     */
+    void identify(Channel connection, PeerIdentifier identifier, Consumer<String> accepted);
+
+    static ListenerBinder of(ListenSpec spec) {
+        return switch (spec) {
+            case ListenSpec.Tcp tcp -> new TcpBinder(tcp);
+            case ListenSpec.Unix unix -> new UnixBinder(unix);
+            case ListenSpec.Tls tls -> new TlsBinder(tls);
+            case ListenSpec.Vsock vsock -> new VsockBinder(vsock);
+        };
+    }
+
+    /** The common end of a synchronous identification: accepted, or refused and closed (the refusal is logged). */
+    static void settle(Channel connection, ListenSpec spec, PeerVerdict verdict, Consumer<String> accepted) {
+        switch (verdict) {
+            case PeerVerdict.Accepted a -> accepted.accept(a.vm());
+            case PeerVerdict.Refused r -> {
+                RefusedPeers.log(spec, r);
+                connection.close();
+            }
+        }
+    }
+}

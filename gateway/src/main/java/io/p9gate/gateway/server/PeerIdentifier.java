@@ -1,0 +1,27 @@
+package io.p9gate.gateway.server;
+
+/**
+ * Decides which VM a new connection speaks for from what its transport established (R-DEP-1), and records a
+ * refusal where the gateway's decisions are recorded. Called on an event loop thread, once per connection (for
+ * TLS during the handshake): must be quick and thread-safe.
+ */
+@FunctionalInterface
+public interface PeerIdentifier {
+    /** Without a policy every listener is its own VM and any peer that reaches it is accepted. */
+    PeerIdentifier LISTENER_IS_VM = (listener, peer) -> new PeerVerdict.Accepted("");
+
+    /** Audit rule names of refusals by the transport. */
+    String RULE_PEER = "identity.peer";
+    String RULE_TLS = "identity.certificate";
+    String RULE_VSOCK = "identity.cid";
+    String RULE_LISTENER = "identity.listener";
+
+    PeerVerdict identify(ListenSpec listener, PeerFacts peer);
+
+    /**
+     * A TLS handshake that failed before any certificate reached {@link #identify} (none sent, not TLS 1.3, not
+     * TLS at all): recorded like a refusal, with no VM.
+     */
+    default void handshakeFailed(ListenSpec listener, String peer, String reason) {
+    }
+}

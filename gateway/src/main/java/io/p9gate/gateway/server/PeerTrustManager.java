@@ -1,0 +1,94 @@
+package io.p9gate.gateway.server;
+
+import java.net.Socket;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * Decides a TLS client certificate during the handshake: the {@link PeerIdentifier} says which VM it is, or
+ * refuses it (unknown, revoked, expired, ambiguous), and a refused certificate fails the handshake with the
+ * identifier's reason, so the client learns it from a TLS alert instead of a connection that just closes. The
+ * VM travels with the session to {@link TlsIdentityGate}.
+ */
+final class PeerTrustManager extends X509ExtendedTrustManager {
+    /** The SSLSession value that carries the accepted VM from the handshake to the gate. */
+    static final String VM = "io.p9gate.vm";
+
+    private final ListenSpec.Tls listener;
+    private final PeerIdentifier identifier;
+
+    PeerTrustManager(ListenSpec.Tls listener, PeerIdentifier identifier) {
+        this.listener = listener;
+        this.identifier = identifier;
+    }
+
+    /** A certificate the identifier refused; the refusal is already recorded. */
+    static final class Refused extends CertificateException {
+        private static final long serialVersionUID = 1L;
+
+        Refused(String reason) {
+            super(reason);
+        }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+        if (chain == null || chain.length == 0) {
+            throw new CertificateException("no client certificate");
+        }
+        String remote = engine.getPeerHost() + ":" + engine.getPeerPort();
+        switch (identifier.identify(listener, new PeerFacts.Tls(List.of(chain), remote))) {
+            case PeerVerdict.Accepted accepted -> {
+                SSLSession session = engine.getHandshakeSession();
+                if (session == null) {
+                    throw new CertificateException("no handshake session to hold the VM");
+                }
+                session.putValue(VM, accepted.vm());
+            }
+            case PeerVerdict.Refused refused -> {
+                RefusedPeers.log(listener, refused);
+                throw new Refused(refused.reason());
+            }
+        }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
+        checkClientTrusted(chain, authType);
+    }
+
+    /** Only the SSLEngine variant carries the handshake session that takes the VM to the gate. */
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        throw new CertificateException("p9gate's TLS runs on SSLEngine only");
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+        checkServerTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
+        checkServerTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        throw new CertificateException("the gateway is a TLS server only");
+    }
+
+    /** No CA names in the CertificateRequest: pins may be fingerprints of self-signed certificates. */
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[0];
+    }
+}

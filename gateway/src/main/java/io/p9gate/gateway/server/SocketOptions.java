@@ -1,0 +1,95 @@
+package io.p9gate.gateway.server;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The socket calls Netty does not offer, through FFM: SO_BINDTODEVICE on a listening TCP socket and the peer
+ * address of a vsock connection.
+ */
+@SuppressWarnings("restricted") // FFM downcalls are the point of this class; the launcher enables native access.
+final class SocketOptions {
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_BINDTODEVICE = 25;
+    private static final int AF_VSOCK = 40;
+    /** struct sockaddr_vm: family u16, reserved u16, port u32, cid u32, flags u8, zero[3]. */
+    private static final int SOCKADDR_VM_SIZE = 16;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
+    private static final long ERRNO_OFFSET = Linker.Option.captureStateLayout()
+            .byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+    private static final MethodHandle SETSOCKOPT = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("setsockopt").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO);
+    private static final MethodHandle GETPEERNAME = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("getpeername").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), ERRNO);
+    private static final MethodHandle STRERROR = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+    private SocketOptions() {
+    }
+
+    /**
+     * Binds the socket to a network interface: it then only accepts connections that arrive through it.
+     *
+     * @throws IOException naming the device and the kernel's reason (ENODEV: no such interface; EPERM: needs
+     *                     CAP_NET_RAW on kernels before 5.7)
+     */
+    static void bindToDevice(int fd, String device) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            byte[] name = device.getBytes(StandardCharsets.US_ASCII);
+            MemorySegment value = arena.allocate(name.length + 1);
+            value.copyFrom(MemorySegment.ofArray(name));
+            MemorySegment state = arena.allocate(Linker.Option.captureStateLayout());
+            int rc = (int) SETSOCKOPT.invokeExact(state, fd, SOL_SOCKET, SO_BINDTODEVICE, value, name.length + 1);
+            if (rc != 0) {
+                throw new IOException("cannot bind to network interface " + device + ": " + strerror(state));
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** The CID and port of a connected vsock socket's peer. */
+    static PeerFacts.Vsock vsockPeer(int fd) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment addr = arena.allocate(SOCKADDR_VM_SIZE);
+            MemorySegment len = arena.allocate(JAVA_INT);
+            len.set(JAVA_INT, 0, SOCKADDR_VM_SIZE);
+            MemorySegment state = arena.allocate(Linker.Option.captureStateLayout());
+            int rc = (int) GETPEERNAME.invokeExact(state, fd, addr, len);
+            if (rc != 0) {
+                throw new IOException("getpeername: " + strerror(state));
+            }
+            java.nio.ByteBuffer b = addr.asByteBuffer().order(ByteOrder.nativeOrder());
+            int family = Short.toUnsignedInt(b.getShort(0));
+            if (family != AF_VSOCK) {
+                throw new IOException("not a vsock peer (address family " + family + ")");
+            }
+            return new PeerFacts.Vsock(Integer.toUnsignedLong(b.getInt(8)), Integer.toUnsignedLong(b.getInt(4)));
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private static String strerror(MemorySegment state) throws Throwable {
+        int errno = state.get(JAVA_INT, ERRNO_OFFSET);
+        MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
+        return text.reinterpret(256).getString(0) + " (errno " + errno + ")";
+    }
+}

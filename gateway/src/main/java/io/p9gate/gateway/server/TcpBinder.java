@@ -1,0 +1,60 @@
+package io.p9gate.gateway.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.p9gate.gateway.net.Transports;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.function.Consumer;
+
+/** Plain TCP; with a device, the listening socket is bound to it (SO_BINDTODEVICE) before bind(2). */
+final class TcpBinder implements ListenerBinder {
+    private final ListenSpec.Tcp spec;
+
+    TcpBinder(ListenSpec.Tcp spec) {
+        this.spec = spec;
+    }
+
+    @Override
+    public void configure(ServerBootstrap bootstrap) throws IOException {
+        if (spec.device() == null) {
+            bootstrap.channel(Transports.tcpServer());
+        } else {
+            if (!Transports.nativeAvailable()) {
+                throw new IOException("cannot listen on " + spec.describe() + ": binding to a device needs Netty's "
+                        + "native epoll transport");
+            }
+            bootstrap.channelFactory(() -> {
+                EpollServerSocketChannel channel = new EpollServerSocketChannel();
+                try {
+                    SocketOptions.bindToDevice(channel.fd().intValue(), spec.device());
+                } catch (IOException e) {
+                    channel.unsafe().closeForcibly();
+                    throw new io.netty.channel.ChannelException(e.getMessage(), e);
+                }
+                return channel;
+            });
+        }
+        bootstrap.option(ChannelOption.SO_REUSEADDR, true) // restart while old connections linger in TIME_WAIT
+                .childOption(ChannelOption.TCP_NODELAY, true);
+    }
+
+    @Override
+    public SocketAddress address() {
+        return new InetSocketAddress(spec.host(), spec.port());
+    }
+
+    @Override
+    public SocketAddress boundAddress(Channel server) {
+        return server.localAddress();
+    }
+
+    @Override
+    public void identify(Channel connection, PeerIdentifier identifier, Consumer<String> accepted) {
+        PeerFacts peer = new PeerFacts.Tcp((InetSocketAddress) connection.remoteAddress());
+        ListenerBinder.settle(connection, spec, identifier.identify(spec, peer), accepted);
+    }
+}

@@ -1,0 +1,68 @@
+package io.p9gate.gateway.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.PeerCredentials;
+import io.p9gate.gateway.net.Transports;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.util.function.Consumer;
+
+/**
+ * A Unix socket: a stale socket file is cleared before bind, the file gets its owner, group and mode after;
+ * a connection is identified by its peer's credentials (SO_PEERCRED: the process that connected, as the kernel
+ * saw it at connect(2)).
+ */
+final class UnixBinder implements ListenerBinder {
+    private final ListenSpec.Unix spec;
+    private boolean bound;
+
+    UnixBinder(ListenSpec.Unix spec) {
+        this.spec = spec;
+    }
+
+    @Override
+    public void configure(ServerBootstrap bootstrap) throws IOException {
+        bootstrap.channel(Transports.unixServer());
+        UnixSocketFiles.prepare(spec.path());
+    }
+
+    @Override
+    public SocketAddress address() {
+        return new DomainSocketAddress(spec.path().toString());
+    }
+
+    @Override
+    public void bound(Channel server) throws IOException {
+        bound = true;
+        UnixSocketFiles.restrict(spec.path(), spec.access());
+    }
+
+    @Override
+    public SocketAddress boundAddress(Channel server) {
+        return UnixDomainSocketAddress.of(spec.path());
+    }
+
+    @Override
+    public void unbound() {
+        if (bound) {
+            UnixSocketFiles.removeQuietly(spec.path());
+        }
+    }
+
+    @Override
+    public void identify(Channel connection, PeerIdentifier identifier, Consumer<String> accepted) {
+        PeerVerdict verdict;
+        try {
+            PeerCredentials cred = ((EpollDomainSocketChannel) connection).peerCredentials();
+            int[] gids = cred.gids();
+            verdict = identifier.identify(spec, new PeerFacts.Unix(cred.pid(), cred.uid(), gids.length > 0 ? gids[0] : -1));
+        } catch (IOException e) {
+            verdict = new PeerVerdict.Refused("", "identity.peer", "cannot read the peer's credentials: " + e.getMessage());
+        }
+        ListenerBinder.settle(connection, spec, verdict, accepted);
+    }
+}

@@ -1,0 +1,74 @@
+package io.p9gate.gateway.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.epoll.LinuxSocket;
+import io.netty.channel.epoll.VSockAddress;
+import io.p9gate.gateway.net.Transports;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.util.function.Consumer;
+
+/**
+ * vsock on a port of every local CID. Netty 4.2 has vsock sockets ({@link LinuxSocket#newVSockStream},
+ * {@link VSockAddress}) but no channel type for them; a stream socket needs nothing of a channel but read, write
+ * and accept, so the vsock socket is bound and listening before Netty gets it, as the descriptor of a
+ * domain-socket server channel (whose children set no TCP options a vsock socket would refuse). The peer's CID,
+ * which the hypervisor gives each guest, is read with getpeername(2).
+ */
+final class VsockBinder implements ListenerBinder {
+    private static final int BACKLOG = 128;
+    private final ListenSpec.Vsock spec;
+
+    VsockBinder(ListenSpec.Vsock spec) {
+        this.spec = spec;
+    }
+
+    @Override
+    public void configure(ServerBootstrap bootstrap) throws IOException {
+        if (!Transports.nativeAvailable()) {
+            throw new IOException("cannot listen on " + spec.describe() + ": vsock needs Netty's native epoll transport");
+        }
+        bootstrap.channelFactory(() -> {
+            LinuxSocket socket = LinuxSocket.newVSockStream();
+            try {
+                socket.bindVSock(new VSockAddress(VSockAddress.VMADDR_CID_ANY, spec.port()));
+                socket.listen(BACKLOG);
+            } catch (IOException e) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // the bind error is the one to report
+                }
+                throw new ChannelException("cannot listen on " + spec.describe() + ": " + e.getMessage(), e);
+            }
+            return new EpollServerDomainSocketChannel(socket.intValue(), true);
+        });
+    }
+
+    /** The socket is bound by the channel factory already: the bootstrap's bind of an already bound channel is skipped. */
+    @Override
+    public SocketAddress address() {
+        return null;
+    }
+
+    @Override
+    public SocketAddress boundAddress(Channel server) {
+        return new VSockAddress(VSockAddress.VMADDR_CID_ANY, spec.port());
+    }
+
+    @Override
+    public void identify(Channel connection, PeerIdentifier identifier, Consumer<String> accepted) {
+        PeerVerdict verdict;
+        try {
+            PeerFacts.Vsock peer = SocketOptions.vsockPeer(((EpollDomainSocketChannel) connection).fd().intValue());
+            verdict = identifier.identify(spec, peer);
+        } catch (IOException e) {
+            verdict = new PeerVerdict.Refused("", PeerIdentifier.RULE_VSOCK, "cannot read the peer's CID: " + e.getMessage());
+        }
+        ListenerBinder.settle(connection, spec, verdict, accepted);
+    }
+}

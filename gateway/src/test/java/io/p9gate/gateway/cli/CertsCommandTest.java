@@ -1,0 +1,60 @@
+package io.p9gate.gateway.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.gateway.certs.Pem;
+import io.p9gate.gateway.certs.TestPki;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.X509Certificate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code p9gate certs}: the files the guest harness's --tls-dir and serve --tls-cert want, and revocation. */
+class CertsCommandTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void makesTheCaTheServerAndOneDirectoryPerVmWithPrivateKeys() throws Exception {
+        Path pki = tmp.resolve("pki");
+        CliRun run = CliRun.of("certs", "--dir", pki.toString(), "--vm", "infotainment", "--vm", "cluster");
+        assertEquals(0, run.code(), run.err());
+        for (String file : new String[] {TestPki.CA_CERT, TestPki.SERVER_CERT, TestPki.CA_CRL,
+                "infotainment/" + TestPki.CLIENT_CERT, "infotainment/" + TestPki.CA_CERT, "cluster/" + TestPki.CLIENT_CERT}) {
+            assertTrue(Files.isRegularFile(pki.resolve(file)), file);
+        }
+        for (String key : new String[] {TestPki.CA_KEY, TestPki.SERVER_KEY, "cluster/" + TestPki.CLIENT_KEY}) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(pki.resolve(key))), key);
+        }
+        X509Certificate cluster = Pem.certificates(pki.resolve("cluster").resolve(TestPki.CLIENT_CERT)).getFirst();
+        assertEquals("CN=cluster", cluster.getSubjectX500Principal().getName());
+        cluster.verify(Pem.certificates(pki.resolve(TestPki.CA_CERT)).getFirst().getPublicKey());
+        assertTrue(run.out().contains("VM cluster " + pki.resolve("cluster").resolve(TestPki.CLIENT_CERT) + " sha256 "),
+                run.out());
+    }
+
+    @Test
+    void revokeAddsTheVmsCertificateToTheCrl() throws Exception {
+        Path pki = tmp.resolve("pki");
+        assertEquals(0, CliRun.of("certs", "--dir", pki.toString(), "--vm", "a", "--vm", "b").code());
+        CliRun run = CliRun.of("certs", "--dir", pki.toString(), "--revoke", "a");
+        assertEquals(0, run.code(), run.err());
+        var crl = Pem.crl(pki.resolve(TestPki.CA_CRL));
+        assertTrue(crl.isRevoked(Pem.certificates(pki.resolve("a").resolve(TestPki.CLIENT_CERT)).getFirst()));
+        assertTrue(!crl.isRevoked(Pem.certificates(pki.resolve("b").resolve(TestPki.CLIENT_CERT)).getFirst()));
+    }
+
+    @Test
+    void mistakesAreOneLine() {
+        CliRun badName = CliRun.of("certs", "--dir", tmp.resolve("pki").toString(), "--vm", "../etc");
+        assertEquals(Main.EXIT_USAGE, badName.code());
+        assertEquals(1, badName.err().lines().count(), badName.err());
+        assertTrue(badName.err().contains("'../etc' is not a VM name"), badName.err());
+        CliRun unknown = CliRun.of("certs", "--dir", tmp.resolve("pki").toString(), "--revoke", "a");
+        assertEquals(Main.EXIT_USAGE, unknown.code());
+        assertTrue(unknown.err().contains("no certificate of VM 'a'"), unknown.err());
+    }
+}

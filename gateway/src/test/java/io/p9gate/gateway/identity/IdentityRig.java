@@ -1,0 +1,93 @@
+package io.p9gate.gateway.identity;
+
+import io.p9gate.gateway.budget.Budgets;
+import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.fs.AuditTrail;
+import io.p9gate.gateway.fs.ShareServerFactory;
+import io.p9gate.gateway.policyadapter.OwnershipMode;
+import io.p9gate.gateway.policyadapter.PolicyBudgets;
+import io.p9gate.gateway.policyadapter.PolicyListeners;
+import io.p9gate.gateway.policyadapter.PolicyPeers;
+import io.p9gate.gateway.policyadapter.PolicyQuotas;
+import io.p9gate.gateway.policyadapter.PolicyShares;
+import io.p9gate.gateway.policyadapter.SessionGuards;
+import io.p9gate.gateway.server.Gateway;
+import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.gateway.server.ServerTls;
+import io.p9gate.gateway.session.SessionSettings;
+import io.p9gate.policy.PolicyHolder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A gateway serving a policy written by the test, identifying connections as {@code serve --policy} does
+ * ({@link PolicyPeers}), with every audit record kept. Two share directories, {@code a} and {@code b}, each
+ * holding a file named after itself, so a session shows whose view it got.
+ */
+final class IdentityRig implements AutoCloseable {
+    final Path dir;
+    final Path shareA;
+    final Path shareB;
+    final List<AuditEntry> records = new CopyOnWriteArrayList<>();
+    final AuditTrail audit = entry -> {
+        records.add(entry);
+        return records.size();
+    };
+    PolicyHolder holder;
+    Budgets budgets;
+    private ShareServerFactory shares;
+    Gateway gateway;
+
+    IdentityRig(Path dir) throws Exception {
+        this.dir = dir;
+        shareA = Files.createDirectories(dir.resolve("share-a"));
+        shareB = Files.createDirectories(dir.resolve("share-b"));
+        Files.writeString(shareA.resolve("a.txt"), "VM a's view");
+        Files.writeString(shareB.resolve("b.txt"), "VM b's view");
+    }
+
+    /** Loads {@code vms} (YAML under {@code vms:}; {@code %A}/{@code %B} stand for the share directories). */
+    IdentityRig load(String vms) throws Exception {
+        Path policy = dir.resolve("policy.yaml");
+        Files.writeString(policy, "image: test\nvms:\n" + vms.stripIndent().replace("%A", shareA.toString())
+                .replace("%B", shareB.toString()).lines().map(l -> "  " + l + "\n").reduce("", String::concat));
+        holder = PolicyHolder.load(policy);
+        return this;
+    }
+
+    /** Loads {@code vms} and serves them; a start that fails leaves nothing open. */
+    IdentityRig start(String vms, ServerTls tls) throws Exception {
+        load(vms);
+        shares = new ShareServerFactory(new PolicyShares(holder, new SessionGuards(holder::current,
+                OwnershipMode.XATTR, new PolicyQuotas(holder.current()))), audit);
+        try {
+            // Budgets from the policy's limits, as serve --policy makes them (R-ROB-2).
+            budgets = PolicyBudgets.of(holder.current(), Map.of(), GatewayConfig.DEFAULT_MSIZE);
+            gateway = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current(), tls), shares,
+                    GatewayConfig.DEFAULT_MSIZE, 2, SessionSettings.DEFAULT_MAX_OUTSTANDING, 0, budgets),
+                    new PolicyPeers(holder::current, audit));
+        } catch (Exception e) {
+            close();
+            throw e;
+        }
+        return this;
+    }
+
+    /** The records of refused connections (denied attaches outside any session). */
+    List<AuditEntry> refusals() {
+        return records.stream().filter(r -> r.request().sessionId() == 0 && !r.decision().allowed()).toList();
+    }
+
+    @Override
+    public void close() {
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (shares != null) {
+            shares.close();
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package io.p9gate.gateway.identity;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.p9gate.gateway.certs.TestPki;
+import io.p9gate.gateway.client.ClientTls;
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.server.PeerIdentifier;
+import io.p9gate.gateway.server.ServerTls;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Mutual-TLS listeners (issue 9 item 4, R-DEP-1): two VMs share one {@code tls:} listener and the client
+ * certificate says which VM a connection is: VM a by CA + subject (with a CRL), VM b by SHA-256 pin. A client
+ * presenting b's certificate gets b's view; an unknown, a revoked or a non-TLS-1.3 client gets nothing, and each
+ * refusal is an audit record naming the listener, the certificate and the reason.
+ */
+class TlsPeerIdentityTest {
+    private static final int MSIZE = 65536;
+
+    @TempDir
+    Path tmp;
+
+    private TestPki pki;
+    private ServerTls serverTls;
+    private int port;
+
+    @BeforeEach
+    void pki() throws Exception {
+        pki = TestPki.create(tmp.resolve("pki"), "p9gate test CA", List.of(), Duration.ofDays(1));
+        pki.issueClient("a", Duration.ofDays(1));
+        pki.issueClient("b", Duration.ofDays(1));
+        serverTls = ServerTls.load(pki.dir().resolve(TestPki.SERVER_CERT), pki.dir().resolve(TestPki.SERVER_KEY));
+        try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+    }
+
+    private IdentityRig start() throws Exception {
+        return start("");
+    }
+
+    /** With {@code limitsOfA} (YAML of a's {@code limits:}, or "") for VM a. */
+    private IdentityRig start(String limitsOfA) throws Exception {
+        String fingerprintB = HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(io.p9gate.gateway.certs.Pem.certificates(pki.dir().resolve("b").resolve(TestPki.CLIENT_CERT))
+                        .getFirst().getEncoded()));
+        return new IdentityRig(tmp).start("""
+                a:
+                  listen: tls:127.0.0.1:%d
+                  client-cert: {ca: %s, subject: "CN=a", crl: %s}
+                  shares: {a: {path: %%A, access: read-only}}
+                %s
+                b:
+                  listen: tls:127.0.0.1:%d
+                  client-cert: {sha256: "%s"}
+                  shares: {b: {path: %%B, access: read-only}}
+                """.formatted(port, pki.dir().resolve(TestPki.CA_CERT), pki.dir().resolve(TestPki.CA_CRL), limitsOfA, port,
+                fingerprintB), serverTls);
+    }
+
+    private SslContext clientOf(TestPki issuer, String vm) throws IOException {
+        Path dir = issuer.dir().resolve(vm);
+        return ClientTls.of(dir.resolve(TestPki.CLIENT_CERT), dir.resolve(TestPki.CLIENT_KEY),
+                pki.dir().resolve(TestPki.CA_CERT));
+    }
+
+    private P9Client connect(SslContext client) throws Exception {
+        P9Client c = P9Client.connect(new InetSocketAddress("127.0.0.1", port), MSIZE, client);
+        c.version(MSIZE, "9P2000.L");
+        return c;
+    }
+
+    private static String read(P9Client c, String share, String file) throws Exception {
+        c.attach(0, "root", share, 0);
+        c.walk(0, 1, file);
+        c.lopen(1, 0);
+        return new String(c.read(1, 0, 100), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void eachCertificateGetsItsOwnVmsView() throws Exception {
+        try (IdentityRig rig = start()) {
+            try (P9Client a = connect(clientOf(pki, "a"))) {
+                assertEquals("VM a's view", read(a, "a", "a.txt"));
+            }
+            try (P9Client b = connect(clientOf(pki, "b"))) {
+                assertEquals("VM b's view", read(b, "b", "b.txt"));
+            }
+            assertEquals(List.of(), rig.refusals());
+        }
+    }
+
+    @Test
+    void anotherVmsCertificateGetsThatVmsViewNotTheOneAskedFor() throws Exception {
+        try (IdentityRig rig = start(); P9Client b = connect(clientOf(pki, "b"))) {
+            assertThrows(P9Exception.class, () -> b.attach(0, "root", "a", 0), "b has no share a");
+            assertEquals("VM b's view", read(b, "b", "b.txt"));
+            assertTrue(rig.records.stream().filter(r -> r.request().sessionId() != 0)
+                    .allMatch(r -> r.request().vm().equals("b")), rig.records.toString());
+        }
+    }
+
+    /**
+     * The VM a certificate names is the VM whose budgets the connection takes (R-ROB-2), not the listener's:
+     * a at its one connection is refused a second, while b connects through the same listener.
+     */
+    @Test
+    void eachVmOnASharedListenerHasItsOwnConnectionBudget() throws Exception {
+        try (IdentityRig rig = start("  limits: {connections: 1}");
+             P9Client first = connect(clientOf(pki, "a"))) {
+            assertEquals("VM a's view", read(first, "a", "a.txt"));
+            assertThrows(IOException.class, () -> {
+                try (P9Client second = connect(clientOf(pki, "a"))) {
+                    second.attach(0, "root", "a", 0);
+                }
+            }, "a's second connection is past its budget");
+            try (P9Client b = connect(clientOf(pki, "b"))) {
+                assertEquals("VM b's view", read(b, "b", "b.txt"));
+            }
+            assertEquals(1, rig.budgets.vm("a").orElseThrow().connections().used());
+        }
+    }
+
+    @Test
+    void aCertificateOfAnotherCaIsRefusedAndAudited() throws Exception {
+        TestPki stranger = TestPki.create(tmp.resolve("stranger"), "stranger CA", List.of(), Duration.ofDays(1));
+        stranger.issueClient("a", Duration.ofDays(1)); // the right subject, the wrong issuer
+        try (IdentityRig rig = start()) {
+            assertRefused(clientOf(stranger, "a"));
+            AuditEntry r = onlyRefusal(rig);
+            assertEquals("", r.request().vm());
+            assertTrue(r.request().detail().contains("listener=tls:127.0.0.1:" + port), r.request().detail());
+            assertTrue(r.request().detail().contains("subject=\"CN=a\""), r.request().detail());
+            assertTrue(r.request().detail().contains("is no VM's on tls:127.0.0.1:" + port), r.request().detail());
+        }
+    }
+
+    @Test
+    void aRevokedCertificateIsRefusedAndAudited() throws Exception {
+        pki.revoke("a");
+        try (IdentityRig rig = start()) {
+            assertRefused(clientOf(pki, "a"));
+            AuditEntry r = onlyRefusal(rig);
+            assertEquals("a", r.request().vm(), "the record names whose certificate it was");
+            assertTrue(r.request().detail().contains("is revoked by"), r.request().detail());
+            try (P9Client b = connect(clientOf(pki, "b"))) {
+                assertEquals("VM b's view", read(b, "b", "b.txt"), "other VMs are not affected");
+            }
+        }
+    }
+
+    @Test
+    void aTls12ClientIsRefusedAndAudited() throws Exception {
+        Path dir = pki.dir().resolve("a");
+        SslContext tls12 = SslContextBuilder.forClient().sslProvider(SslProvider.JDK).protocols("TLSv1.2")
+                .keyManager(dir.resolve(TestPki.CLIENT_CERT).toFile(), dir.resolve(TestPki.CLIENT_KEY).toFile())
+                .trustManager(pki.dir().resolve(TestPki.CA_CERT).toFile()).build();
+        try (IdentityRig rig = start()) {
+            assertThrows(IOException.class, () -> connect(tls12).close());
+            AuditEntry r = onlyRefusal(rig);
+            assertTrue(r.request().detail().contains("TLS handshake failed"), r.request().detail());
+        }
+    }
+
+    private void assertRefused(SslContext client) {
+        assertThrows(IOException.class, () -> {
+            try (P9Client c = connect(client)) {
+                c.attach(0, "root", "a", 0);
+            }
+        }, "the handshake fails or the connection closes before any 9P reply");
+    }
+
+    private static AuditEntry onlyRefusal(IdentityRig rig) {
+        List<AuditEntry> refused = rig.refusals();
+        assertEquals(1, refused.size(), rig.records.toString());
+        AuditEntry r = refused.getFirst();
+        assertEquals(List.of(PeerIdentifier.RULE_TLS), r.decision().ruleIds());
+        assertEquals(0, r.request().sessionId(), "no session was opened");
+        return r;
+    }
+}

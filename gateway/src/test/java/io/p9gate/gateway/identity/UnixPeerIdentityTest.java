@@ -1,0 +1,114 @@
+package io.p9gate.gateway.identity;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.server.PeerIdentifier;
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Unix socket listeners (issue 9 item 4, R-DEP-1): the socket file gets the owner, group and mode the policy
+ * names, and a process connecting with other credentials than the VM's {@code peer:} is refused before any 9P
+ * byte is read, with an audit record naming the listener, the peer's pid/uid/gid and the reason.
+ */
+class UnixPeerIdentityTest {
+    @TempDir
+    Path tmp;
+
+    private static final long MY_UID = (Integer) uncheckedAttr(Path.of("/proc/self"), "unix:uid");
+
+    private static Object uncheckedAttr(Path p, String attr) {
+        try {
+            return Files.getAttribute(p, attr);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void theSocketFileHasTheOwnerGroupAndModeOfThePolicy() throws Exception {
+        assumeTrue(MY_UID == 0, "giving the socket file to another uid needs root (CAP_CHOWN)");
+        try (IdentityRig rig = new IdentityRig(tmp).start("""
+                a:
+                  listen: unix:%s/a.sock
+                  socket: {owner: 4321, group: 1234, mode: "0620"}
+                  shares: {a: {path: %%A, access: read-only}}
+                """.formatted(tmp), null)) {
+            Path socket = tmp.resolve("a.sock");
+            assertEquals(4321, Files.getAttribute(socket, "unix:uid", LinkOption.NOFOLLOW_LINKS));
+            assertEquals(1234, Files.getAttribute(socket, "unix:gid", LinkOption.NOFOLLOW_LINKS));
+            assertEquals(0620, (Integer) Files.getAttribute(socket, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777);
+        }
+    }
+
+    @Test
+    void aPeerWithAnotherUidIsRefusedAndAudited() throws Exception {
+        long otherUid = MY_UID + 4242;
+        try (IdentityRig rig = new IdentityRig(tmp).start("""
+                a:
+                  listen: unix:%s/a.sock
+                  peer: {uid: %d}
+                  shares: {a: {path: %%A, access: read-only}}
+                """.formatted(tmp, otherUid), null)) {
+            assertThrows(IOException.class, () -> {
+                try (P9Client c = P9Client.open(UnixDomainSocketAddress.of(tmp.resolve("a.sock")), 65536)) {
+                    c.attach(0, "root", "a", 0);
+                }
+            }, "the connection is closed before Tversion is answered");
+            List<AuditEntry> refused = rig.refusals();
+            assertEquals(1, refused.size(), rig.records.toString());
+            AuditEntry r = refused.getFirst();
+            assertEquals("a", r.request().vm());
+            assertEquals(List.of(PeerIdentifier.RULE_PEER), r.decision().ruleIds());
+            String detail = r.request().detail();
+            assertTrue(detail.contains("listener=unix:" + tmp.resolve("a.sock")), detail);
+            assertTrue(detail.contains("pid=" + ProcessHandle.current().pid()), detail);
+            assertTrue(detail.contains("uid=" + MY_UID), detail);
+            assertTrue(detail.contains("gid="), detail);
+            assertTrue(detail.contains("uid " + MY_UID + " is not " + otherUid), detail);
+            assertEquals(0, rig.records.stream().filter(e -> e.request().sessionId() != 0).count(),
+                    "no session was opened");
+        }
+    }
+
+    @Test
+    void thePeerThePolicyExpectsIsServed() throws Exception {
+        try (IdentityRig rig = new IdentityRig(tmp).start("""
+                a:
+                  listen: unix:%s/a.sock
+                  peer: {uid: %d, gid: %d}
+                  shares: {a: {path: %%A, access: read-only}}
+                """.formatted(tmp, MY_UID, (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:gid")), null);
+             P9Client c = P9Client.open(UnixDomainSocketAddress.of(tmp.resolve("a.sock")), 65536)) {
+            c.attach(0, "root", "a", 0);
+            c.walk(0, 1, "a.txt");
+            assertEquals(List.of(), rig.refusals());
+        }
+    }
+
+    @Test
+    void aPeerNameUnknownHereStopsTheStartWithOneLine() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
+            try (IdentityRig rig = new IdentityRig(tmp).start("""
+                    a:
+                      listen: unix:%s/a.sock
+                      socket: {owner: no-such-user-p9gate}
+                      shares: {a: {path: %%A, access: read-only}}
+                    """.formatted(tmp), null)) {
+                // not reached
+            }
+        });
+        assertEquals("VM 'a' socket: no user 'no-such-user-p9gate' on this host", e.getMessage());
+    }
+}

@@ -1,0 +1,122 @@
+package io.p9gate.gateway.identity;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.netty.channel.epoll.VSockAddress;
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.policyadapter.PolicyPeers;
+import io.p9gate.gateway.server.ListenSpec;
+import io.p9gate.gateway.server.PeerFacts;
+import io.p9gate.gateway.server.PeerIdentifier;
+import io.p9gate.gateway.server.PeerVerdict;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.SocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * vsock and device-bound TCP listeners (issue 9 items 4 and 5a). These machines have no vsock loopback (no
+ * {@code vsock_loopback}: a connect to CID 1 times out), so no connection over vsock is made here: the CID-to-VM
+ * mapping is tested on {@link PolicyPeers} directly, and binding where the kernel has AF_VSOCK. A TCP listener
+ * bound to {@code lo} serves loopback clients; one bound to an interface that does not exist stops the start
+ * with one line.
+ */
+class VsockAndDeviceListenerTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aVsockPeerIsTheVmWithItsCidAndAnUnknownCidIsRefusedAndAudited() throws Exception {
+        try (IdentityRig rig = new IdentityRig(tmp)) {
+            rig.load("""
+                    a:
+                      listen: vsock:5:5640
+                      shares: {a: {path: %A, access: read-only}}
+                    b:
+                      listen: vsock:6:5640
+                      shares: {b: {path: %B, access: read-only}}
+                    """);
+            PolicyPeers peers = new PolicyPeers(rig.holder::current, rig.audit);
+            ListenSpec.Vsock listener = new ListenSpec.Vsock(5640);
+            assertEquals(new PeerVerdict.Accepted("a"), peers.identify(listener, new PeerFacts.Vsock(5, 1025)));
+            assertEquals(new PeerVerdict.Accepted("b"), peers.identify(listener, new PeerFacts.Vsock(6, 1025)));
+            assertEquals(List.of(), rig.refusals());
+
+            PeerVerdict stranger = peers.identify(listener, new PeerFacts.Vsock(7, 1025));
+            assertTrue(stranger instanceof PeerVerdict.Refused, stranger.toString());
+            AuditEntry r = rig.refusals().getFirst();
+            assertEquals(List.of(PeerIdentifier.RULE_VSOCK), r.decision().ruleIds());
+            assertTrue(r.request().detail().contains("listener=vsock:5640 peer=cid=7 port=1025"), r.request().detail());
+            assertTrue(r.request().detail().contains("CID 7 is no VM's on vsock:5640"), r.request().detail());
+
+            PeerVerdict otherPort = peers.identify(new ListenSpec.Vsock(564), new PeerFacts.Vsock(5, 1025));
+            assertTrue(otherPort instanceof PeerVerdict.Refused, "a's CID on a port a does not listen on: " + otherPort);
+        }
+    }
+
+    @Test
+    void aVsockListenerBindsWhereTheKernelHasVsock() throws Exception {
+        IdentityRig rig = new IdentityRig(tmp);
+        try {
+            rig.start("""
+                    a:
+                      listen: vsock:5:5641
+                      shares: {a: {path: %A, access: read-only}}
+                    """, null);
+        } catch (IOException e) {
+            rig.close();
+            assumeTrue(false, "this kernel cannot bind a vsock socket (no AF_VSOCK?): " + e.getMessage());
+        }
+        try (rig) {
+            List<SocketAddress> bound = rig.gateway.boundAddresses();
+            assertEquals(1, bound.size());
+            VSockAddress vsock = (VSockAddress) bound.getFirst();
+            assertEquals(5641, vsock.getPort());
+            assertEquals(VSockAddress.VMADDR_CID_ANY, vsock.getCid(), "one socket for every guest; the CID decides");
+        }
+    }
+
+    @Test
+    void aTcpListenerBoundToLoopbackServesLoopbackClients() throws Exception {
+        int port = freePort();
+        try (IdentityRig rig = new IdentityRig(tmp).start("""
+                a:
+                  listen: tcp:127.0.0.1:%d%%lo
+                  shares: {a: {path: %%A, access: read-only}}
+                """.formatted(port), null);
+             P9Client c = P9Client.open(new InetSocketAddress("127.0.0.1", port), 65536)) {
+            c.attach(0, "root", "a", 0);
+            c.walk(0, 1, "a.txt");
+            assertEquals(List.of(), rig.refusals());
+        }
+    }
+
+    @Test
+    void aDeviceThatDoesNotExistStopsTheStartWithOneLine() throws Exception {
+        int port = freePort();
+        IOException e = assertThrows(IOException.class, () -> new IdentityRig(tmp).start("""
+                a:
+                  listen: tcp:127.0.0.1:%d%%nosuchdev0
+                  shares: {a: {path: %%A, access: read-only}}
+                """.formatted(port), null).close());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        assertTrue(e.getMessage().contains("cannot listen on tcp:127.0.0.1:" + port + "%nosuchdev0"), e.getMessage());
+        assertTrue(e.getMessage().contains("cannot bind to network interface nosuchdev0: No such device"),
+                e.getMessage());
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
+    }
+}

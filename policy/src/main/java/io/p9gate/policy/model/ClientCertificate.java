@@ -1,0 +1,52 @@
+package io.p9gate.policy.model;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Which TLS client certificate is a VM's (R-DEP-1): pinned by SHA-256 fingerprint of the whole certificate, or
+ * issued by {@code ca} and naming the VM in its subject and/or a subject alternative name. A certificate listed
+ * in {@code crl} (a CRL file signed by {@code ca}) is refused whatever else matches.
+ *
+ * @param sha256  fingerprints (64 lower-case hex digits), any of which is this VM; empty when pinned by CA
+ * @param ca      PEM file of the CA certificate(s) that issue this VM's certificate, or null
+ * @param subject the subject distinguished name required (RFC 2253, compared as X.500 names), or null
+ * @param san     a subject alternative name required, {@code DNS:name}, {@code IP:address}, {@code URI:uri} or
+ *                {@code email:address}, or null
+ * @param crl     a PEM or DER CRL of {@code ca}, or null
+ */
+public record ClientCertificate(List<String> sha256, Path ca, String subject, String san, Path crl) {
+    /** Nothing pinned: no certificate is this VM's (a TLS listener without {@code client-cert:}). */
+    public static final ClientCertificate NONE = new ClientCertificate(List.of(), null, null, null, null);
+
+    public ClientCertificate {
+        sha256 = sha256.stream().map(ClientCertificate::normaliseFingerprint).toList();
+    }
+
+    /** {@code AB:CD:...} or {@code abcd...} as 64 lower-case hex digits. */
+    public static String normaliseFingerprint(String text) {
+        String hex = text.replace(":", "").toLowerCase(Locale.ROOT);
+        if (!hex.matches("[0-9a-f]{64}")) {
+            throw new IllegalArgumentException("a SHA-256 fingerprint is 64 hex digits (colons allowed), found '" + text + "'");
+        }
+        return hex;
+    }
+
+    public boolean pinsNothing() {
+        return sha256.isEmpty() && ca == null;
+    }
+
+    /** The files this pin reads, for R-POL-9 (gateway state no share may reach). */
+    public List<Path> files() {
+        return java.util.stream.Stream.of(ca, crl).filter(java.util.Objects::nonNull).toList();
+    }
+
+    public String describe() {
+        if (!sha256.isEmpty()) return "sha256 " + String.join(" or ", sha256.stream().map(f -> f.substring(0, 16) + "…").toList());
+        StringBuilder out = new StringBuilder("issued by " + ca);
+        if (subject != null) out.append(", subject ").append(subject);
+        if (san != null) out.append(", SAN ").append(san);
+        return out.toString();
+    }
+}
