@@ -17,6 +17,8 @@ final class UsageExamples {
                     "p9gate serve --policy /etc/p9gate/policy.yaml --audit-dir /var/lib/p9gate/audit --audit-key /etc/p9gate/audit.key",
                     "p9gate serve --listen tcp:127.0.0.1:5640 --share data=/srv/data   # development: no policy"),
             "p9gate demo", List.of("p9gate demo", "p9gate demo --port 5641 --keep"),
+            "p9gate certs", List.of("p9gate certs --dir /tmp/pki --vm infotainment --vm cluster",
+                    "p9gate certs --dir /tmp/pki --revoke cluster"),
             "p9gate policy reload", List.of("p9gate policy reload --pid-file /run/p9gate/p9gate.pid"),
             "p9gate package", List.of(
                     "p9gate package --policy policies/infotainment.yaml --out dist --sign release.key",

@@ -24,9 +24,7 @@ final class RuntimeImage {
     static final List<String> MODULES = List.of(
             "java.base",
             "java.logging",     // java.util.logging: the gateway's and Netty's log, the policy holder's
-            "java.management",  // budget.HostResources: the descriptor limit and memory the budgets derive from
             "java.naming",      // Netty's TLS host name handling and Bouncy Castle (tls: listeners, p9gate certs)
-            "jdk.management",   // com.sun.management.UnixOperatingSystemMXBean of HostResources
             "jdk.unsupported"); // sun.misc.Signal (SIGHUP reload) and Unsafe (Netty's buffers)
 
     /** Modules jdeps finds in the jars that the gateway never reaches, and why. */
