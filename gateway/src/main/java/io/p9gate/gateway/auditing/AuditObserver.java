@@ -1,0 +1,27 @@
+package io.p9gate.gateway.auditing;
+
+import io.p9gate.audit.AuditEvent;
+import io.p9gate.audit.Durability;
+
+/**
+ * Sees every record {@link SignedAuditTrail} has just written to the log, exactly as written: a refusal summary
+ * arrives once, with the {@code count} of requests it stands for. The metrics are such an observer, so that
+ * they count what the log counts and cannot drift from it. Called on the request's thread after the append:
+ * it must be quick and must not block; what it throws is logged once and ignored (never EIO).
+ */
+@FunctionalInterface
+public interface AuditObserver {
+    AuditObserver NONE = written -> { };
+
+    void written(WrittenRecord written);
+
+    /**
+     * @param event       the record as appended
+     * @param intent      true for the intent record of a change (its outcome record follows): the same request
+     *                    must not be counted twice
+     * @param durability  how durable the append waited for ({@link Durability#SYNCED}: on disk, group commit)
+     * @param appendNanos how long the append took, waiting for that durability included
+     */
+    record WrittenRecord(AuditEvent event, boolean intent, Durability durability, long appendNanos) {
+    }
+}
