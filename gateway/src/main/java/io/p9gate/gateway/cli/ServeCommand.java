@@ -355,6 +355,10 @@ final class ServeCommand implements Callable<Integer> {
     private List<StatePath> gatewayState() {
         List<StatePath> state = new ArrayList<>(GatewayState.of(audit.dir, audit.key, pidFile));
         state.addAll(tlsOption.state());
+        if (metricsAddress() instanceof MetricsAddress.Unix unix) {
+            // A guest that can replace the socket chooses what the collector and 'p9gate status' are told.
+            state.add(new StatePath("metrics socket", unix.path()));
+        }
         return state;
     }
 

@@ -15,15 +15,12 @@ import picocli.CommandLine.Option;
         description = "Print a running gateway's metrics (serve --metrics) per VM: sessions, requests, denials, "
                 + "errors, budget refusals, bytes read and written, and the audit log's appends.")
 final class StatusCommand implements Callable<Integer> {
-    /** Where the packaged unit serves its metrics (its runtime directory). */
-    static final String DEFAULT_ADDRESS = "unix:/run/p9gate/metrics.sock";
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--metrics", paramLabel = "unix:PATH|tcp:HOST:PORT",
             description = "The gateway's metrics endpoint (default: ${DEFAULT-VALUE}).")
-    String metrics = DEFAULT_ADDRESS;
+    String metrics = MetricsAddress.PACKAGED; // where the packaged unit serves them
 
     @Override
     public Integer call() throws IOException {

@@ -73,12 +73,4 @@ class StatusCommandTest {
         assertEquals(Main.EXIT_USAGE, run.code());
         assertTrue(run.err().contains("metrics address must be unix:PATH or tcp:HOST:PORT"), run.err());
     }
-
-    @Test
-    void serveMetricsWithoutAnAuditLogIsAUsageError() {
-        CliRun run = CliRun.of("serve", "--share", "s=" + dir, "--listen", "unix:" + dir.resolve("vm.sock"),
-                "--metrics", "unix:" + dir.resolve("metrics.sock"));
-        assertEquals(Main.EXIT_USAGE, run.code());
-        assertTrue(run.err().contains("--metrics counts what the audit log records"), run.err());
-    }
 }
