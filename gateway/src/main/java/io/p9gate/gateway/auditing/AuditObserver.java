@@ -2,6 +2,7 @@ package io.p9gate.gateway.auditing;
 
 import io.p9gate.audit.AuditEvent;
 import io.p9gate.audit.Durability;
+import io.p9gate.gateway.fs.RecordPhase;
 
 /**
  * Sees every record {@link SignedAuditTrail} has just written to the log, exactly as written: a refusal summary
@@ -17,11 +18,13 @@ public interface AuditObserver {
 
     /**
      * @param event       the record as appended
-     * @param intent      true for the intent record of a change (its outcome record follows): the same request
-     *                    must not be counted twice
+     * @param phase       for a decision, which record of its request this is: the request's only one
+     *                    ({@link RecordPhase#DONE}, refusal summaries too), the intent of a change, or the
+     *                    outcome that corrects an intent (the same request: not to be counted twice); lifecycle
+     *                    records are {@link RecordPhase#DONE}
      * @param durability  how durable the append waited for ({@link Durability#SYNCED}: on disk, group commit)
      * @param appendNanos how long the append took, waiting for that durability included
      */
-    record WrittenRecord(AuditEvent event, boolean intent, Durability durability, long appendNanos) {
+    record WrittenRecord(AuditEvent event, RecordPhase phase, Durability durability, long appendNanos) {
     }
 }

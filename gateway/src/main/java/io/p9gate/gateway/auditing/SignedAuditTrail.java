@@ -10,6 +10,7 @@ import io.p9gate.audit.note.SigningKey;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GatewayEvent;
+import io.p9gate.gateway.fs.RecordPhase;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.io.IOException;
@@ -64,16 +65,16 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
     public long record(AuditEntry entry) throws P9Exception {
         AuditEvent.Decision decision = DecisionRecords.of(entry);
         return switch (entry.phase()) {
-            case INTENT -> append(decision, intents, true);
+            case INTENT -> append(decision, intents, RecordPhase.INTENT);
             case DONE -> entry.outcome().errno() != null
                     ? refusals.record(decision) // changed nothing and failed
                     : appendDecision(decision);
-            case OUTCOME -> appendDecision(decision); // nothing is changed on the strength of these
+            case OUTCOME -> append(decision, Durability.WRITTEN, RecordPhase.OUTCOME); // nothing depends on these
         };
     }
 
     private long appendDecision(AuditEvent.Decision decision) throws P9Exception {
-        return append(decision, Durability.WRITTEN, false);
+        return append(decision, Durability.WRITTEN, RecordPhase.DONE);
     }
 
     /**
@@ -122,10 +123,10 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
     }
 
     private long append(AuditEvent event) throws P9Exception {
-        return append(event, Durability.WRITTEN, false);
+        return append(event, Durability.WRITTEN, RecordPhase.DONE);
     }
 
-    private long append(AuditEvent event, Durability durability, boolean intent) throws P9Exception {
+    private long append(AuditEvent event, Durability durability, RecordPhase phase) throws P9Exception {
         long start = System.nanoTime();
         long seq;
         try {
@@ -133,7 +134,7 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
         } catch (AuditWriteException e) {
             throw new P9Exception(Errno.EIO, e.getMessage(), e);
         }
-        tellObserver(new AuditObserver.WrittenRecord(event, intent, durability, System.nanoTime() - start));
+        tellObserver(new AuditObserver.WrittenRecord(event, phase, durability, System.nanoTime() - start));
         return seq;
     }
 

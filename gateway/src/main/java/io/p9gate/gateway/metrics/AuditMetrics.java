@@ -15,7 +15,8 @@ import java.util.Locale;
 /**
  * The gateway's metrics, every one counted from an audit record as {@code SignedAuditTrail} writes it (the
  * {@link AuditObserver}), so that they say what the log says: a refusal summary adds the {@code count} of
- * requests it stands for, an intent record is not a second request. Names, labels and meaning: docs/deploy.md,
+ * requests it stands for, an intent record is not a second request. A change's intent record is its request (with the bytes it
+ * carries); the outcome record that may follow adds only its errno. Names, labels and meaning: docs/deploy.md,
  * "Metrics". Updating a metric takes no lock the request path waits on beyond the client's striped adders.
  */
 public final class AuditMetrics implements AuditObserver {
@@ -62,8 +63,11 @@ public final class AuditMetrics implements AuditObserver {
         switch (written.event()) {
             case AuditEvent.Decision decision -> {
                 records.labelValues("decision").inc();
-                if (!written.intent()) {
-                    countRequests(decision);
+                // A change is one request: its intent carries the decision and the bytes announced; an outcome
+                // record follows only when the call failed or moved other bytes, and adds just its errno.
+                switch (written.phase()) {
+                    case DONE, INTENT -> countRequests(decision);
+                    case OUTCOME -> countError(decision);
                 }
             }
             case AuditEvent.Lifecycle lifecycle -> {
@@ -77,20 +81,24 @@ public final class AuditMetrics implements AuditObserver {
         String vm = vm(d.vm());
         long count = d.count();
         requests.labelValues(vm, d.op(), d.outcome() == Outcome.ALLOW ? "allow" : "deny").inc(count);
-        if (d.errno() != 0) {
-            errors.labelValues(vm, d.op(), errnoName(d.errno())).inc(count);
-        }
+        countError(d);
         for (String rule : d.ruleIds()) {
             if (rule.startsWith(BUDGET_RULE)) {
                 budgetRefusals.labelValues(vm, rule).inc(count);
             }
         }
-        if (d.bytes() > 0) {
+        if (d.bytes() > 0) { // a short write's outcome record is not subtracted: see docs/deploy.md
             switch (d.op()) {
                 case "read" -> bytesRead.labelValues(vm).inc(d.bytes());
                 case "write" -> bytesWritten.labelValues(vm).inc(d.bytes());
                 default -> { } // xattr values and directory entries are not file data
             }
+        }
+    }
+
+    private void countError(AuditEvent.Decision d) {
+        if (d.errno() != 0) {
+            errors.labelValues(vm(d.vm()), d.op(), errnoName(d.errno())).inc(d.count());
         }
     }
 

@@ -76,7 +76,7 @@ class GuestMetricsIT {
                     continue;
                 }
                 decisionRecords++;
-                if (r.detail().contains("phase=intent")) {
+                if (r.detail().contains("phase=outcome")) { // its intent was the request
                     continue;
                 }
                 inLog.merge(List.of(r.vm(), r.op(), r.decision()), r.requests(), Long::sum);

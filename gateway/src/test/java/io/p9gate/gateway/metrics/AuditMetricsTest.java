@@ -86,11 +86,14 @@ class AuditMetricsTest {
         return logs.records();
     }
 
-    /** What the log's decision records count, keyed as the metric's labels are; intents are not requests. */
+    /**
+     * What the log's decision records count, keyed as the metric's labels are: every record but a change's
+     * outcome record (its intent was the request) stands for {@code count} requests.
+     */
     private static Map<List<String>, Long> requestsInLog(List<AuditRecord> records) {
         Map<List<String>, Long> counts = new HashMap<>();
         for (AuditRecord r : records) {
-            if (r.isDecision() && !r.detail().contains("phase=intent")) {
+            if (r.isDecision() && !r.detail().contains("phase=outcome")) {
                 counts.merge(List.of(r.vm(), r.op(), r.decision()), r.requests(), Long::sum);
             }
         }
@@ -124,11 +127,12 @@ class AuditMetricsTest {
         assertEquals((double) bytes(records, "read"), m.sum("p9gate_read_bytes_total", Map.of("vm", "vm-test")));
         assertEquals((double) bytes(records, "write"), m.sum("p9gate_written_bytes_total", Map.of("vm", "vm-test")));
         assertTrue(m.sum("p9gate_read_bytes_total") > 0, "the script reads");
+        assertTrue(m.sum("p9gate_written_bytes_total") > 0, "the script writes (its intent record is the request)");
     }
 
     private static long bytes(List<AuditRecord> records, String op) {
         return records.stream().filter(r -> r.isDecision() && op.equals(r.op()) && r.bytes() != null
-                && !r.detail().contains("phase=intent")).mapToLong(AuditRecord::bytes).sum();
+                && !r.detail().contains("phase=outcome")).mapToLong(AuditRecord::bytes).sum();
     }
 
     @Test

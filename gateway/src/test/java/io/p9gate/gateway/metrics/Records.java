@@ -6,6 +6,7 @@ import io.p9gate.audit.IdMapping;
 import io.p9gate.audit.LifecycleKind;
 import io.p9gate.audit.Outcome;
 import io.p9gate.gateway.auditing.AuditObserver;
+import io.p9gate.gateway.fs.RecordPhase;
 import java.util.List;
 
 /** Audit records as the signed trail hands them to its observer, for tests that need no log. */
@@ -28,6 +29,6 @@ final class Records {
     }
 
     private static AuditObserver.WrittenRecord written(AuditEvent event) {
-        return new AuditObserver.WrittenRecord(event, false, Durability.WRITTEN, 1000);
+        return new AuditObserver.WrittenRecord(event, RecordPhase.DONE, Durability.WRITTEN, 1000);
     }
 }
