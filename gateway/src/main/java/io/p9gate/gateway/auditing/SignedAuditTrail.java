@@ -10,6 +10,7 @@ import io.p9gate.audit.note.SigningKey;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GatewayEvent;
+import io.p9gate.gateway.fs.RecordPhase;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.io.IOException;
@@ -30,6 +31,10 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
     private final AuditLog log;
     private final Durability intents;
     private final RepeatedRefusals refusals;
+    private volatile AuditObserver observer = AuditObserver.NONE;
+    /** A failing observer is reported once, not per record: it could fail for every request. */
+    private final java.util.concurrent.atomic.AtomicBoolean observerFailed =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     public SignedAuditTrail(AuditLog log) {
         this(log, Durability.SYNCED, RefusalBudget.DEFAULT);
@@ -60,16 +65,24 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
     public long record(AuditEntry entry) throws P9Exception {
         AuditEvent.Decision decision = DecisionRecords.of(entry);
         return switch (entry.phase()) {
-            case INTENT -> append(decision, intents);
+            case INTENT -> append(decision, intents, RecordPhase.INTENT);
             case DONE -> entry.outcome().errno() != null
                     ? refusals.record(decision) // changed nothing and failed
                     : appendDecision(decision);
-            case OUTCOME -> appendDecision(decision); // nothing is changed on the strength of these
+            case OUTCOME -> append(decision, Durability.WRITTEN, RecordPhase.OUTCOME); // nothing depends on these
         };
     }
 
     private long appendDecision(AuditEvent.Decision decision) throws P9Exception {
-        return append(decision, Durability.WRITTEN);
+        return append(decision, Durability.WRITTEN, RecordPhase.DONE);
+    }
+
+    /**
+     * Shows every record written from now on to {@code observer} (the metrics). This method's {@code append} is
+     * the one place every record passes, refusal summaries included.
+     */
+    public void observe(AuditObserver observer) {
+        this.observer = Objects.requireNonNull(observer);
     }
 
     @Override
@@ -110,14 +123,30 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
     }
 
     private long append(AuditEvent event) throws P9Exception {
-        return append(event, Durability.WRITTEN);
+        return append(event, Durability.WRITTEN, RecordPhase.DONE);
     }
 
-    private long append(AuditEvent event, Durability durability) throws P9Exception {
+    private long append(AuditEvent event, Durability durability, RecordPhase phase) throws P9Exception {
+        long start = System.nanoTime();
+        long seq;
         try {
-            return log.append(event, durability);
+            seq = log.append(event, durability);
         } catch (AuditWriteException e) {
             throw new P9Exception(Errno.EIO, e.getMessage(), e);
+        }
+        tellObserver(new AuditObserver.WrittenRecord(event, phase, durability, System.nanoTime() - start));
+        return seq;
+    }
+
+    /** The record is written: whatever the observer does, the request goes on. */
+    private void tellObserver(AuditObserver.WrittenRecord written) {
+        try {
+            observer.written(written);
+        } catch (RuntimeException e) {
+            if (observerFailed.compareAndSet(false, true)) {
+                System.getLogger(SignedAuditTrail.class.getName()).log(System.Logger.Level.WARNING,
+                        "metrics: cannot count an audit record (further failures are not logged): " + e);
+            }
         }
     }
 

@@ -24,7 +24,8 @@ import picocli.CommandLine.Command;
 @Command(name = "p9gate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Policy-driven 9P2000.L file-sharing gateway.",
         subcommands = {ServeCommand.class, DemoCommand.class, PolicyCommand.class, AuditCommand.class, KeysCommand.class,
-                CertsCommand.class, PackageCommand.class, ComplianceCommand.class, HelpCommand.class})
+                CertsCommand.class, PackageCommand.class, ComplianceCommand.class, StatusCommand.class,
+                HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for a command line that cannot be run as given. */
     public static final int EXIT_USAGE = 2;

@@ -4,6 +4,7 @@ import io.p9gate.gateway.server.ListenSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import io.p9gate.gateway.metrics.MetricsAddress;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -27,10 +28,16 @@ final class ProductionProfile {
 
     /** What serve is about to do, as far as these rules care; {@code null} where an option was not given. */
     record ServePlan(Path policyFile, List<Path> policySources, List<ListenSpec> listeners, Path auditDir,
-                     Path auditKey, Path tlsKey) {
+                     Path auditKey, Path tlsKey, MetricsAddress metrics) {
         ServePlan {
             policySources = List.copyOf(policySources);
             listeners = List.copyOf(listeners);
+        }
+
+        /** Without metrics. */
+        ServePlan(Path policyFile, List<Path> policySources, List<ListenSpec> listeners, Path auditDir,
+                  Path auditKey, Path tlsKey) {
+            this(policyFile, policySources, listeners, auditDir, auditKey, tlsKey, null);
         }
 
         /** Without a TLS key (no tls: listener). */
@@ -63,6 +70,11 @@ final class ProductionProfile {
                 case ListenSpec.Tls tls -> { }
                 case ListenSpec.Vsock vsock -> { }
             }
+        }
+        if (plan.metrics() != null && !plan.metrics().hostOnly()) {
+            // The metrics name every VM and what it does; they are for this host's collector only.
+            why.add("metrics address " + plan.metrics().describe() + " is reachable from other hosts (use "
+                    + "unix:PATH or tcp:127.0.0.1:PORT)");
         }
         if (plan.auditDir() == null || plan.auditKey() == null) {
             why.add("no signed audit log (--audit-dir DIR --audit-key FILE)");

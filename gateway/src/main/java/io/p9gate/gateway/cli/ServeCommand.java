@@ -3,6 +3,9 @@ package io.p9gate.gateway.cli;
 import io.p9gate.audit.AuditWriteException;
 import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.fs.AllowAll;
+import io.p9gate.gateway.metrics.AuditMetrics;
+import io.p9gate.gateway.metrics.MetricsAddress;
+import io.p9gate.gateway.metrics.MetricsEndpoint;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GatewayEvent;
 import io.p9gate.gateway.fs.NoAudit;
@@ -89,6 +92,11 @@ final class ServeCommand implements Callable<Integer> {
                     + "default: ${DEFAULT-VALUE}).")
     int iounit = 0;
 
+    @Option(names = "--metrics", paramLabel = "unix:PATH|tcp:HOST:PORT",
+            description = "Serve Prometheus metrics (GET /metrics) here: a unix socket (mode 0600) or loopback tcp; "
+                    + "counted from the audit records, so it needs --audit-dir. Read them with 'p9gate status'.")
+    String metrics;
+
     @CommandLine.Mixin
     AuditOption audit = new AuditOption();
 
@@ -105,6 +113,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, AuditOption.AuditUnavailable {
         boolean production = production();
+        MetricsAddress metricsAddress = metricsAddress();
         PolicyHolder holder = policy != null ? loadPolicy() : null;
         tls = tlsOption.load(spec.commandLine());
         if (tls != null && holder == null) {
@@ -112,7 +121,7 @@ final class ServeCommand implements Callable<Integer> {
                     "--tls-cert is for the tls: listeners of a policy: give --policy FILE");
         }
         if (production) {
-            refuseUnlessProductionReady(holder);
+            refuseUnlessProductionReady(holder, metricsAddress);
         }
         Served served = holder != null ? fromPolicy(holder) : fromShares();
         AuditTrail trail = audit.enabled() ? audit.open(spec.commandLine()) : new NoAudit();
@@ -126,26 +135,32 @@ final class ServeCommand implements Callable<Integer> {
         config.budgets().onConnectionRefused(new RefusedConnections(trail));
         warnAboutBudgets(config);
         Gateway gateway;
+        MetricsEndpoint endpoint = null;
         try {
+            endpoint = metricsAddress != null ? startMetrics(metricsAddress, trail) : null;
             trail.lifecycle(new GatewayEvent.Started(ConfigDigest.of(config, served.shares()), null));
             served.loaded(trail);
             gateway = Gateway.start(config, served.identifier(trail));
             served.started(gateway, config);
         } catch (P9Exception e) {
+            closeMetrics(endpoint);
             closeHandlers(config);
             closeAudit(trail);
             throw new IOException("cannot record the start in the audit log: " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
+            closeMetrics(endpoint);
             closeHandlers(config);
             closeAudit(trail);
             throw e;
         }
+        MetricsEndpoint servingMetrics = endpoint;
         announceAudit();
         systemd.ready(served.status() + (audit.enabled() ? "; audit log " + audit.dir : ""));
         // The pings show the JVM runs (not wedged in GC or a safepoint); the event loops are not probed yet.
         systemd.startWatchdog(() -> true);
         Foreground.runUntilStopped(gateway, () -> systemd.stopping("stopping: closing sessions, final audit checkpoint"),
                 () -> {
+                    closeMetrics(servingMetrics);
                     closeHandlers(config);
                     closeAudit(trail);
                     systemd.close();
@@ -203,8 +218,48 @@ final class ServeCommand implements Callable<Integer> {
         };
     }
 
+    /** {@code --metrics}, checked before anything is opened; null without it. */
+    private MetricsAddress metricsAddress() {
+        if (metrics == null) {
+            return null;
+        }
+        if (!audit.enabled()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--metrics counts what the audit log records: give --audit-dir DIR and --audit-key FILE");
+        }
+        try {
+            return MetricsAddress.parse(metrics);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /** Counts every audit record from now on, and serves the counts; a failure to bind stops the start. */
+    private MetricsEndpoint startMetrics(MetricsAddress address, AuditTrail trail) throws IOException {
+        AuditMetrics counted = new AuditMetrics();
+        ((SignedAuditTrail) trail).observe(counted); // metricsAddress() made sure the trail is the signed log
+        MetricsEndpoint endpoint = MetricsEndpoint.start(address, counted.registry());
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("p9gate: metrics on " + address.describe() + "/metrics");
+        out.flush();
+        return endpoint;
+    }
+
+    /** The metrics stop with the gateway; a failure to remove the socket is only reported. */
+    private void closeMetrics(MetricsEndpoint endpoint) {
+        if (endpoint != null) {
+            try {
+                endpoint.close();
+            } catch (IOException e) {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("p9gate: metrics: " + e.getMessage());
+                err.flush();
+            }
+        }
+    }
+
     /** R-DEP-4: every reason at once, on one line, before a log or a listener is opened. */
-    private void refuseUnlessProductionReady(PolicyHolder holder) {
+    private void refuseUnlessProductionReady(PolicyHolder holder, MetricsAddress metricsAddress) {
         List<ListenSpec> listeners;
         try {
             listeners = holder != null ? PolicyListeners.of(holder.current(), tls)
@@ -218,7 +273,7 @@ final class ServeCommand implements Callable<Integer> {
             policySources.addAll(holder.current().policy().cedarFiles());
         }
         List<String> why = ProductionProfile.refusals(new ProductionProfile.ServePlan(policy, policySources,
-                listeners, audit.dir, audit.key, tlsOption.key));
+                listeners, audit.dir, audit.key, tlsOption.key, metricsAddress));
         if (!why.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "production profile refuses to start: " + String.join("; ", why));
@@ -300,6 +355,10 @@ final class ServeCommand implements Callable<Integer> {
     private List<StatePath> gatewayState() {
         List<StatePath> state = new ArrayList<>(GatewayState.of(audit.dir, audit.key, pidFile));
         state.addAll(tlsOption.state());
+        if (metricsAddress() instanceof MetricsAddress.Unix unix) {
+            // A guest that can replace the socket chooses what the collector and 'p9gate status' are told.
+            state.add(new StatePath("metrics socket", unix.path()));
+        }
         return state;
     }
 

@@ -24,6 +24,7 @@ final class UsageExamples {
                     "p9gate package --policy policies/infotainment.yaml --out dist --sign release.key",
                     "p9gate package verify /opt/p9gate --key release.pub"),
             "p9gate package verify", List.of("p9gate package verify /opt/p9gate --key release.pub"),
+            "p9gate status", List.of("p9gate status", "p9gate status --metrics tcp:127.0.0.1:9464"),
             "p9gate compliance", List.of("p9gate compliance run --policy /etc/p9gate/policy.yaml --report /tmp/compliance"),
             "p9gate compliance run", List.of(
                     "p9gate compliance run --policy /etc/p9gate/policy.yaml --audit-log /var/lib/p9gate/audit --audit-pub /etc/p9gate/audit.pub --report /tmp/compliance"));

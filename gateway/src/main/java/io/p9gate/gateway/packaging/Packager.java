@@ -1,5 +1,6 @@
 package io.p9gate.gateway.packaging;
 
+import io.p9gate.gateway.metrics.MetricsAddress;
 import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.SigningKey;
@@ -163,7 +164,8 @@ public final class Packager {
     private static void checkStateOutsideShares(PolicyEngine engine, AuditPaths audit) throws PackagingException {
         List<StatePath> state = List.of(new StatePath("audit directory", Path.of(audit.dir())),
                 new StatePath("audit signing key", Path.of(audit.key())),
-                new StatePath("pid file", Path.of(SystemdUnit.PID_FILE)));
+                new StatePath("pid file", Path.of(SystemdUnit.PID_FILE)),
+                new StatePath("metrics socket", MetricsAddress.PACKAGED_SOCKET));
         try {
             PolicyValidator.checkShares(engine.policy(), state);
         } catch (PolicyLoadException e) {

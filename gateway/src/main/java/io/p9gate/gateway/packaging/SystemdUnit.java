@@ -1,5 +1,6 @@
 package io.p9gate.gateway.packaging;
 
+import io.p9gate.gateway.metrics.MetricsAddress;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.model.Access;
 import io.p9gate.policy.model.HostPermissions;
@@ -85,6 +86,7 @@ final class SystemdUnit {
         values.put("@AUDIT_DIR@", settings.auditDir());
         values.put("@AUDIT_KEY@", settings.auditKey());
         values.put("@PID_FILE@", PID_FILE);
+        values.put("@METRICS@", MetricsAddress.PACKAGED);
         values.put("@RUNTIME_DIRECTORIES@", String.join(" ", runtime));
         values.put("@STATE_DIRECTORIES@", String.join(" ", state));
         values.put("@READ_WRITE_PATHS@", String.join(" ", writable));

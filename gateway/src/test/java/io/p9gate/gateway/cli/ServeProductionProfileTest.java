@@ -98,6 +98,24 @@ class ServeProductionProfileTest {
     }
 
     @Test
+    void metricsOtherHostsCanReachAreRefused() {
+        assertRefused(serve(production("--metrics", "tcp:0.0.0.0:9464")),
+                "metrics address tcp:0.0.0.0:9464 is reachable from other hosts");
+        assertRefused(serve(production("--metrics", "tcp:192.0.2.1:9464")), "metrics address tcp:192.0.2.1:9464");
+    }
+
+    @Test
+    void metricsOnLoopbackOrAUnixSocketAreAccepted() {
+        for (String address : List.of("tcp:127.0.0.1:0", "unix:" + dir.resolve("metrics.sock"))) {
+            CliRun run = serve(production("--metrics", address));
+            assertEquals(Main.EXIT_FAILURE, run.code(), run.err());
+            assertTrue(run.err().contains("not a socket"), "the start went on to bind: " + run.err());
+            assertTrue(run.out().contains("p9gate: metrics on "), run.out());
+            assertFalse(Files.exists(dir.resolve("metrics.sock")), "a failed start removes its metrics socket");
+        }
+    }
+
+    @Test
     void aTlsKeyOthersCanReadIsRefused() throws Exception {
         Path pki = dir.resolve("pki");
         assertEquals(0, CliRun.of("certs", "--dir", pki.toString()).code());

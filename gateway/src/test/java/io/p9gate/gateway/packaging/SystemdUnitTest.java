@@ -83,6 +83,8 @@ class SystemdUnitTest {
         assertEquals("RestrictAddressFamilies=AF_UNIX", line(unit, "RestrictAddressFamilies"));
         assertEquals("IPAddressDeny=any", line(unit, "IPAddressDeny"));
         assertFalse(line(unit, "ExecStart").contains("--tls-cert"), unit);
+        assertTrue(line(unit, "ExecStart").contains(" --metrics unix:/run/p9gate/metrics.sock"),
+                "metrics on a unix socket in the runtime directory, which AF_UNIX alone allows: " + unit);
     }
 
     @Test

@@ -1,0 +1,104 @@
+package io.p9gate.gateway.metrics;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The samples of a Prometheus text exposition, parsed back (what {@code p9gate status} and the tests read). */
+public record MetricSamples(List<Sample> samples) {
+    public MetricSamples {
+        samples = List.copyOf(samples);
+    }
+
+    /** One line: {@code name{label="value",...} value}. */
+    public record Sample(String name, Map<String, String> labels, double value) {
+        public Sample {
+            labels = Map.copyOf(labels);
+        }
+    }
+
+    /** @throws IllegalArgumentException naming the line that is not a sample */
+    public static MetricSamples parse(String text) {
+        List<Sample> samples = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            samples.add(sample(line));
+        }
+        return new MetricSamples(samples);
+    }
+
+    /** The sum of {@code name}'s samples whose labels include every one of {@code labels}. */
+    public double sum(String name, Map<String, String> labels) {
+        return samples.stream()
+                .filter(s -> s.name().equals(name) && s.labels().entrySet().containsAll(labels.entrySet()))
+                .mapToDouble(Sample::value).sum();
+    }
+
+    public double sum(String name) {
+        return sum(name, Map.of());
+    }
+
+    /** Every value label {@code label} takes in {@code name}'s samples, in order of appearance. */
+    public List<String> labelValues(String name, String label) {
+        return samples.stream().filter(s -> s.name().equals(name) && s.labels().containsKey(label))
+                .map(s -> s.labels().get(label)).distinct().toList();
+    }
+
+    private static Sample sample(String line) {
+        int brace = line.indexOf('{');
+        int space = line.indexOf(' ');
+        Map<String, String> labels = new LinkedHashMap<>();
+        String name;
+        int rest;
+        if (brace >= 0 && (space < 0 || brace < space)) {
+            name = line.substring(0, brace);
+            rest = labels(line, brace + 1, labels);
+        } else if (space > 0) {
+            name = line.substring(0, space);
+            rest = space;
+        } else {
+            throw new IllegalArgumentException("not a metrics sample: " + line);
+        }
+        String[] tail = line.substring(rest).strip().split(" ");
+        try {
+            return new Sample(name, labels, Double.parseDouble(tail[0]));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a metrics sample: " + line);
+        }
+    }
+
+    /** Reads {@code a="x",b="y"}} from {@code at}; returns the index after the closing brace. */
+    private static int labels(String line, int at, Map<String, String> into) {
+        int i = at;
+        while (i < line.length() && line.charAt(i) != '}') {
+            int eq = line.indexOf("=\"", i);
+            if (eq < 0) {
+                throw new IllegalArgumentException("not a metrics sample: " + line);
+            }
+            String label = line.substring(i, eq);
+            StringBuilder value = new StringBuilder();
+            int j = eq + 2;
+            for (; j < line.length() && line.charAt(j) != '"'; j++) {
+                char c = line.charAt(j);
+                if (c == '\\' && j + 1 < line.length()) {
+                    char next = line.charAt(++j);
+                    value.append(next == 'n' ? '\n' : next);
+                } else {
+                    value.append(c);
+                }
+            }
+            into.put(label, value.toString());
+            i = j + 1;
+            if (i < line.length() && line.charAt(i) == ',') {
+                i++;
+            }
+        }
+        if (i >= line.length()) {
+            throw new IllegalArgumentException("not a metrics sample: " + line);
+        }
+        return i + 1;
+    }
+}

@@ -1,0 +1,166 @@
+package io.p9gate.gateway.metrics;
+
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.Semaphore;
+
+/**
+ * {@code GET /metrics} in the Prometheus text format, over a unix socket (mode 0600) or tcp. Deliberately tiny
+ * (HTTP/1.0, one request per connection, {@code Connection: close}): the JDK's HTTP server cannot listen on a
+ * unix socket, and the endpoint must not share the 9P event loops. Scrapes run on virtual threads, a few at
+ * once; they read counters only, so a slow or stuck scraper never holds up a 9P request.
+ */
+public final class MetricsEndpoint implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(MetricsEndpoint.class.getName());
+    /** A request line and headers larger than this are not a scrape. */
+    private static final int MAX_REQUEST = 8192;
+    private static final int CONCURRENT_SCRAPES = 4;
+
+    private final ServerSocketChannel server;
+    private final PrometheusRegistry registry;
+    private final Path socketFile;
+    private final Semaphore scrapes = new Semaphore(CONCURRENT_SCRAPES);
+    private final Thread acceptor;
+
+    private MetricsEndpoint(ServerSocketChannel server, PrometheusRegistry registry, Path socketFile) {
+        this.server = server;
+        this.registry = registry;
+        this.socketFile = socketFile;
+        this.acceptor = Thread.ofPlatform().name("p9gate-metrics").daemon().unstarted(this::acceptLoop);
+    }
+
+    /** Binds {@code address} and starts serving; a unix socket is created 0600 (rename into place, no window). */
+    public static MetricsEndpoint start(MetricsAddress address, PrometheusRegistry registry) throws IOException {
+        MetricsEndpoint endpoint = switch (address) {
+            case MetricsAddress.Unix unix -> new MetricsEndpoint(bindUnix(unix.path()), registry, unix.path());
+            case MetricsAddress.Tcp tcp -> {
+                ServerSocketChannel channel = ServerSocketChannel.open();
+                try {
+                    channel.bind(tcp.socketAddress());
+                } catch (IOException e) {
+                    channel.close();
+                    throw new IOException("metrics: cannot listen on " + tcp.describe() + ": " + e.getMessage(), e);
+                }
+                yield new MetricsEndpoint(channel, registry, null);
+            }
+        };
+        endpoint.acceptor.start();
+        return endpoint;
+    }
+
+    /** Where it listens (the actual port for tcp port 0). */
+    public SocketAddress boundAddress() throws IOException {
+        return server.getLocalAddress();
+    }
+
+    private static ServerSocketChannel bindUnix(Path path) throws IOException {
+        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS) || Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException("metrics: " + path + " exists and is not a socket; refusing to replace it");
+        }
+        Path parent = path.toAbsolutePath().getParent();
+        Path staging = parent.resolve("." + path.getFileName() + "." + ProcessHandle.current().pid() + ".new");
+        Files.deleteIfExists(staging);
+        ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            channel.bind(UnixDomainSocketAddress.of(staging));
+            Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rw-------"));
+            // A stale socket of an earlier run is replaced; until the rename nobody can connect to the new one.
+            Files.move(staging, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return channel;
+        } catch (IOException e) {
+            channel.close();
+            Files.deleteIfExists(staging);
+            throw new IOException("metrics: cannot listen on unix:" + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void acceptLoop() {
+        while (server.isOpen()) {
+            try {
+                SocketChannel client = server.accept();
+                if (!scrapes.tryAcquire()) {
+                    client.close(); // enough scrapes already; the next one will see the same counters
+                    continue;
+                }
+                Thread.ofVirtual().name("p9gate-metrics-scrape").start(() -> {
+                    try (client) {
+                        answer(client);
+                    } catch (IOException e) {
+                        LOG.log(System.Logger.Level.DEBUG, () -> "metrics: scrape failed: " + e.getMessage());
+                    } finally {
+                        scrapes.release();
+                    }
+                });
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "metrics: accept failed: " + e.getMessage());
+            }
+        }
+    }
+
+    private void answer(SocketChannel client) throws IOException {
+        String requestLine = readRequestLine(client);
+        String[] parts = requestLine.split(" ");
+        if (parts.length != 3 || !parts[2].startsWith("HTTP/")) {
+            respond(client, "400 Bad Request", "text/plain", "bad request\n".getBytes(StandardCharsets.US_ASCII));
+        } else if (!parts[0].equals("GET")) {
+            respond(client, "405 Method Not Allowed", "text/plain", "GET only\n".getBytes(StandardCharsets.US_ASCII));
+        } else if (!parts[1].equals("/metrics") && !parts[1].startsWith("/metrics?")) {
+            respond(client, "404 Not Found", "text/plain", "try /metrics\n".getBytes(StandardCharsets.US_ASCII));
+        } else {
+            PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            writer.write(body, registry.scrape());
+            respond(client, "200 OK", writer.getContentType(), body.toByteArray());
+        }
+    }
+
+    /** The first line of the request, once its headers are complete (or the peer stopped sending). */
+    private static String readRequestLine(SocketChannel client) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(MAX_REQUEST);
+        while (buffer.hasRemaining() && client.read(buffer) >= 0) {
+            String sofar = new String(buffer.array(), 0, buffer.position(), StandardCharsets.ISO_8859_1);
+            if (sofar.contains("\r\n\r\n") || sofar.contains("\n\n")) {
+                break;
+            }
+        }
+        String text = new String(buffer.array(), 0, buffer.position(), StandardCharsets.ISO_8859_1);
+        int end = text.indexOf('\n');
+        return (end >= 0 ? text.substring(0, end) : text).strip();
+    }
+
+    private static void respond(SocketChannel client, String status, String type, byte[] body) throws IOException {
+        String head = "HTTP/1.0 " + status + "\r\nContent-Type: " + type + "\r\nContent-Length: " + body.length
+                + "\r\nConnection: close\r\n\r\n";
+        var out = Channels.newOutputStream(client);
+        out.write(head.getBytes(StandardCharsets.US_ASCII));
+        out.write(body);
+        out.flush();
+    }
+
+    /** Stops listening and removes the socket file. */
+    @Override
+    public void close() throws IOException {
+        server.close();
+        if (socketFile != null) {
+            Files.deleteIfExists(socketFile);
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package io.p9gate.gateway.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** GET /metrics over a unix socket and loopback tcp, parsed back as p9gate status reads it. */
+class MetricsEndpointTest {
+    @TempDir
+    Path tmp;
+    final AuditMetrics metrics = new AuditMetrics();
+
+    @BeforeEach
+    void someTraffic() {
+        metrics.written(Records.attached("ivi"));
+        metrics.written(Records.read("ivi", 4096));
+        metrics.written(Records.deniedWalks("ivi", 7));
+    }
+
+    private static void assertTheTraffic(MetricSamples m) {
+        assertEquals(1.0, m.sum("p9gate_requests_total", Map.of("vm", "ivi", "op", "read", "decision", "allow")));
+        assertEquals(7.0, m.sum("p9gate_requests_total", Map.of("vm", "ivi", "op", "walk", "decision", "deny")));
+        assertEquals(7.0, m.sum("p9gate_request_errors_total", Map.of("vm", "ivi", "errno", "EACCES")));
+        assertEquals(4096.0, m.sum("p9gate_read_bytes_total", Map.of("vm", "ivi")));
+        assertEquals(1.0, m.sum("p9gate_sessions", Map.of("vm", "ivi")));
+    }
+
+    @Test
+    void servesOverAUnixSocketOnlyItsOwnerMayUse() throws Exception {
+        Path socket = tmp.resolve("metrics.sock");
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start(new MetricsAddress.Unix(socket), metrics.registry())) {
+            assertEquals("rw-------", PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(socket, LinkOption.NOFOLLOW_LINKS)));
+            assertTheTraffic(MetricsScrape.from(MetricsAddress.parse("unix:" + socket)));
+        }
+        assertTrue(Files.notExists(socket, LinkOption.NOFOLLOW_LINKS), "closing removes the socket");
+    }
+
+    @Test
+    void servesOverLoopbackTcp() throws Exception {
+        var address = new MetricsAddress.Tcp(InetAddress.getLoopbackAddress(), 0);
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start(address, metrics.registry())) {
+            int port = ((InetSocketAddress) endpoint.boundAddress()).getPort();
+            assertTheTraffic(MetricsScrape.from(MetricsAddress.parse("tcp:127.0.0.1:" + port)));
+        }
+    }
+
+    @Test
+    void countsChangeBetweenScrapes() throws Exception {
+        Path socket = tmp.resolve("metrics.sock");
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start(new MetricsAddress.Unix(socket), metrics.registry())) {
+            MetricsAddress address = new MetricsAddress.Unix(socket);
+            assertEquals(4096.0, MetricsScrape.from(address).sum("p9gate_read_bytes_total"));
+            metrics.written(Records.read("ivi", 100));
+            assertEquals(4196.0, MetricsScrape.from(address).sum("p9gate_read_bytes_total"));
+        }
+    }
+
+    @Test
+    void onlyGetMetricsIsAnswered() throws Exception {
+        Path socket = tmp.resolve("metrics.sock");
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start(new MetricsAddress.Unix(socket), metrics.registry())) {
+            assertTrue(raw(socket, "GET / HTTP/1.0\r\n\r\n").startsWith("HTTP/1.0 404 "));
+            assertTrue(raw(socket, "POST /metrics HTTP/1.0\r\n\r\n").startsWith("HTTP/1.0 405 "));
+            assertTrue(raw(socket, "hello\r\n\r\n").startsWith("HTTP/1.0 400 "));
+        }
+    }
+
+    private static String raw(Path socket, String request) throws IOException {
+        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            channel.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));
+            return new String(Channels.newInputStream(channel).readAllBytes(), StandardCharsets.US_ASCII);
+        }
+    }
+
+    @Test
+    void aStaleSocketIsReplacedButAFileIsNot() throws Exception {
+        Path socket = tmp.resolve("metrics.sock");
+        try (ServerSocketChannel stale = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            stale.bind(UnixDomainSocketAddress.of(socket)); // left behind by a killed gateway
+        }
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start(new MetricsAddress.Unix(socket), metrics.registry())) {
+            assertTheTraffic(MetricsScrape.from(new MetricsAddress.Unix(socket)));
+        }
+        Path file = Files.writeString(tmp.resolve("notes"), "keep me");
+        IOException e = assertThrows(IOException.class,
+                () -> MetricsEndpoint.start(new MetricsAddress.Unix(file), metrics.registry()));
+        assertTrue(e.getMessage().contains("is not a socket"), e.getMessage());
+        assertEquals("keep me", Files.readString(file));
+    }
+
+    @Test
+    void anUnreachableEndpointIsOneLine() {
+        IOException e = assertThrows(IOException.class,
+                () -> MetricsScrape.from(new MetricsAddress.Unix(tmp.resolve("none.sock"))));
+        assertTrue(e.getMessage().startsWith("cannot reach the metrics endpoint unix:"), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count());
+    }
+
+    @Test
+    void addressesParseOrSayWhy() {
+        assertEquals(new MetricsAddress.Unix(Path.of("/run/p9gate/metrics.sock")),
+                MetricsAddress.parse("unix:/run/p9gate/metrics.sock"));
+        assertTrue(MetricsAddress.parse("tcp:127.0.0.1:9464").hostOnly());
+        assertTrue(MetricsAddress.parse("tcp:[::1]:9464").hostOnly());
+        assertEquals(false, MetricsAddress.parse("tcp:0.0.0.0:9464").hostOnly());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MetricsAddress.parse("http://localhost:9464"));
+        assertEquals("metrics address must be unix:PATH or tcp:HOST:PORT, not 'http://localhost:9464'", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> MetricsAddress.parse("tcp:127.0.0.1:99999"));
+    }
+}
