@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -89,15 +90,14 @@ final class AuditChecks {
         // Summaries of repeated refusals are written when their window (1 s) has ended, by a timer: a probe among
         // the last ones may be counted in a summary that is not written yet.
         Instant deadline = Instant.now().plus(wait.compareTo(SUMMARY_WAIT) < 0 ? wait : SUMMARY_WAIT);
-        while (Instant.now().isBefore(deadline) && vms.stream().anyMatch(vm -> !pair(vm,
-                probes.stream().filter(p -> p.vm().equals(vm)).toList(), records).unclaimed().isEmpty())) {
+        Map<String, Pairing> pairings = pairAll(vms, probes, records);
+        while (Instant.now().isBefore(deadline) && pairings.values().stream().anyMatch(p -> !p.unclaimed().isEmpty())) {
             pause();
             records.clear();
             read(records, lastPolicy);
+            pairings = pairAll(vms, probes, records);
         }
-        for (String vm : vms) {
-            matchVm(log, vm, probes.stream().filter(p -> p.vm().equals(vm)).toList(), records);
-        }
+        pairings.forEach((vm, pairing) -> matchVm(log, vm, pairing));
         policyLoaded(log, lastPolicy[0]);
         long lastSeq = seqs.values().stream().mapToLong(Long::longValue).max().orElse(startSeq - 1);
         checkpoint(log, key, lastSeq);
@@ -214,8 +214,16 @@ final class AuditChecks {
         return new Pairing(!sessions.isEmpty(), required, pairs, summarized, unclaimed);
     }
 
-    private void matchVm(CheckLog log, String vm, List<Probe> probes, List<AuditRecord> records) {
-        Pairing pairing = pair(vm, probes, records);
+    /** Each VM's probes paired with the records read so far, in the order of {@code vms}. */
+    private static Map<String, Pairing> pairAll(List<String> vms, List<Probe> probes, List<AuditRecord> records) {
+        Map<String, Pairing> out = new LinkedHashMap<>();
+        for (String vm : vms) {
+            out.put(vm, pair(vm, probes.stream().filter(p -> p.vm().equals(vm)).toList(), records));
+        }
+        return out;
+    }
+
+    private void matchVm(CheckLog log, String vm, Pairing pairing) {
         List<String> problems = new ArrayList<>();
         for (Paired p : pairing.pairs()) {
             seqs.put(p.probe(), p.first().seq());
