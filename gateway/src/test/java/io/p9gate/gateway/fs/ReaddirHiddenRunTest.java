@@ -7,6 +7,7 @@ import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
