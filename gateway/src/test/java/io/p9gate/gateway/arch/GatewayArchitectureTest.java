@@ -6,6 +6,8 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.library.freeze.FreezingArchRule;
 import io.p9gate.audit.arch.ModuleArchitecture;
+import io.p9gate.gateway.fs.AccessPolicy;
+import io.p9gate.gateway.fs.AccessRequest;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -30,6 +32,12 @@ class GatewayArchitectureTest {
                 .should().dependOnClassesThat().resideInAPackage(root + ".backend..");
     }
 
+    /** The choke point as a structure: one class asks the policy about a guest request, and it also records it. */
+    static ArchRule onlyTheChokePointAsksThePolicy(String root) {
+        return noClasses().that().doNotHaveFullyQualifiedName(root + ".fs.ChokePoint")
+                .should().callMethod(AccessPolicy.class, "decide", AccessRequest.class);
+    }
+
     @Test
     void packagesFormNoCycles() {
         ModuleArchitecture.packagesFormNoCycles(ROOT).check(MAIN);
@@ -46,9 +54,15 @@ class GatewayArchitectureTest {
     }
 
     @Test
+    void onlyTheChokePointAsksThePolicy() {
+        onlyTheChokePointAsksThePolicy(ROOT).check(MAIN);
+    }
+
+    @Test
     void eachRuleFailsOnTheBadExample() {
         ModuleArchitecture.assertEachFailsOnTheBadExample(ROOT, List.of(ModuleArchitecture::packagesFormNoCycles,
                 GatewayArchitectureTest::operationsDoNotUseTheBackend,
-                GatewayArchitectureTest::onlyTheGuardReachesTheBackend));
+                GatewayArchitectureTest::onlyTheGuardReachesTheBackend,
+                GatewayArchitectureTest::onlyTheChokePointAsksThePolicy));
     }
 }

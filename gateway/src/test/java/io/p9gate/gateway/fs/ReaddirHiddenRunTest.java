@@ -76,7 +76,7 @@ class ReaddirHiddenRunTest {
                 assertTrue(requests < HIDDEN, "the listing ends");
             }
             assertEquals(Set.of(".", "..", "shown"), names, "no hidden name, the visible one found");
-            assertTrue(mostAsked <= GuardedFs.MAX_HIDDEN_BATCHES * COUNT / 25,
+            assertTrue(mostAsked <= VisibleEntries.MAX_HIDDEN_BATCHES * COUNT / 25,
                     "one Treaddir looked at " + mostAsked + " of " + HIDDEN + " entries");
         }
     }
