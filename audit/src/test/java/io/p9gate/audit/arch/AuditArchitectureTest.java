@@ -4,14 +4,12 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.lang.ArchRule;
-import com.tngtech.archunit.library.freeze.FreezingArchRule;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
  * The audit module's rules (docs/architecture.md): no package cycles, and no Netty or Cedar, so that the log and
- * its verifier can be used and reviewed without the gateway. Violations that existed when a rule came in are frozen
- * in {@code src/test/resources/archunit_store}: listed there, and any new one fails.
+ * its verifier can be used and reviewed without the gateway. Nothing is frozen here: the module has no violation.
  */
 class AuditArchitectureTest {
     private static final String ROOT = "io.p9gate.audit";
@@ -24,7 +22,7 @@ class AuditArchitectureTest {
 
     @Test
     void packagesFormNoCycles() {
-        FreezingArchRule.freeze(ModuleArchitecture.packagesFormNoCycles(ROOT)).check(MAIN);
+        ModuleArchitecture.packagesFormNoCycles(ROOT).check(MAIN);
     }
 
     @Test
