@@ -186,7 +186,7 @@ public final class GuardedFs {
 
     public void auth(Subject who, String aname) throws P9Exception {
         guard.inspect(Operation.AUTH, who, aname, () -> List.of(), RequestArgs.NONE, () -> {
-            throw new P9Exception(Errno.EOPNOTSUPP, "no authentication: identity comes from the transport");
+            throw new P9Exception(Errno.ENOENT, "no authentication required: identity comes from the transport");
         }, NO_BYTES);
     }
 

@@ -23,10 +23,13 @@ final class SessionOps {
         this.ctx = ctx;
     }
 
-    /** Always fails: the VM's identity comes from the transport, not from a 9P auth exchange. */
+    /**
+     * Always fails: the VM's identity comes from the transport, not from a 9P auth exchange. ENOENT, as diod
+     * answers without MUNGE: independent clients (diod's tools) take it, and only it, as "attach without auth".
+     */
     RMessage auth(Tauth t) throws P9Exception {
         ctx.fs().auth(subject(t.nUname()), t.aname());
-        throw new P9Exception(Errno.EOPNOTSUPP, "no authentication");
+        throw new P9Exception(Errno.ENOENT, "no authentication required");
     }
 
     Rattach attach(Tattach t) throws P9Exception {

@@ -145,7 +145,7 @@ public final class GuestHarness {
     }
 
     /** An executable on PATH or in the sbin directories (diod lives in /usr/sbin). */
-    static Optional<Path> findOnPath(String name) {
+    public static Optional<Path> findOnPath(String name) {
         String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin";
         return Stream.of(path.split(":"))
                 .filter(dir -> !dir.isEmpty())

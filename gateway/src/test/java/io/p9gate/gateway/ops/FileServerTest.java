@@ -55,8 +55,8 @@ class FileServerTest extends ShareTestBase {
     }
 
     @Test
-    void authIsNotSupported() {
-        assertEquals(Errno.EOPNOTSUPP, s.fails(new TMessage.Tauth(5, "u", "share", 0)));
+    void authAnswersNoAuthenticationRequired() {
+        assertEquals(Errno.ENOENT, s.fails(new TMessage.Tauth(5, "u", "share", 0)));
     }
 
     @Test
