@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.p9gate.audit.note.SignedNote;
+import io.p9gate.audit.read.LogDirectory;
 
 import java.io.Closeable;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package io.p9gate.audit;
 
+import io.p9gate.audit.note.Sha256;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * The three hashes of the log, all SHA-256: RFC 6962 leaf and interior nodes, and the hash chain.
@@ -41,10 +41,6 @@ public final class Hashes {
     }
 
     public static MessageDigest newSha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK provides SHA-256", e);
-        }
+        return Sha256.newDigest();
     }
 }

@@ -6,6 +6,7 @@ import io.p9gate.audit.note.NoteFormatException;
 import io.p9gate.audit.note.NoteSignature;
 import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.read.LineHeader;
+import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.read.StoredLine;
 

@@ -1,6 +1,7 @@
 package io.p9gate.audit;
 
 import io.p9gate.audit.read.LineHeader;
+import io.p9gate.audit.read.LogDirectory;
 
 import java.io.Closeable;
 import java.io.IOException;

@@ -4,6 +4,7 @@ import io.p9gate.audit.note.Checkpoint;
 import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.audit.read.AuditRecord;
+import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.read.StoredLine;
 import org.junit.jupiter.api.Test;

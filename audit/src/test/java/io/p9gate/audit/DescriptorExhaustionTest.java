@@ -2,6 +2,7 @@ package io.p9gate.audit;
 
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.audit.read.AuditRecord;
+import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.verify.Progress;
 import io.p9gate.audit.verify.VerificationReport;

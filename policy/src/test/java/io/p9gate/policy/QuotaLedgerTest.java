@@ -50,7 +50,7 @@ class QuotaLedgerTest {
         r.commit(new Usage(200, 1));
         r.release(); // ignored after commit
         assertEquals(new Usage(200, 1), l.used());
-        try (Reservation r2 = l.reserve(new Usage(300, 2))) {
+        try (Reservation _ = l.reserve(new Usage(300, 2))) {
             assertEquals(new Usage(500, 3), l.used());
         }
         assertEquals(new Usage(200, 1), l.used());

@@ -52,8 +52,6 @@ record InclusionProof(long leafIndex, String record, long treeSize, List<byte[]>
             JsonLocation at = e.getLocation();
             throw CliCommand.usage("not JSON" + (at == null ? "" : " (line " + at.getLineNr() + ", column "
                     + at.getColumnNr() + ")") + ": " + e.getOriginalMessage().lines().findFirst().orElse(""));
-        } catch (IOException e) {
-            throw CliCommand.usage("unreadable: " + e.getMessage());
         } catch (IllegalArgumentException e) {
             throw CliCommand.usage("an audit path hash is not base64");
         }

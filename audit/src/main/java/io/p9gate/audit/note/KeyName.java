@@ -1,7 +1,5 @@
 package io.p9gate.audit.note;
 
-import io.p9gate.audit.Hashes;
-
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
@@ -22,7 +20,7 @@ public final class KeyName {
 
     /** SHA-256(name || 0x0A || 0x01 || public key)[:4], as an unsigned big-endian number. */
     public static long keyHash(String name, byte[] publicKey) {
-        MessageDigest sha = Hashes.newSha256();
+        MessageDigest sha = Sha256.newDigest();
         sha.update(name.getBytes(StandardCharsets.UTF_8));
         sha.update((byte) '\n');
         sha.update(ED25519);

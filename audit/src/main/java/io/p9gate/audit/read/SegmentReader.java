@@ -1,7 +1,5 @@
 package io.p9gate.audit.read;
 
-import io.p9gate.audit.LogDirectory;
-
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -2,7 +2,7 @@ package io.p9gate.audit.verify;
 
 import io.p9gate.audit.CheckpointStore;
 import io.p9gate.audit.Hashes;
-import io.p9gate.audit.LogDirectory;
+import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.MerkleFrontier;
 import io.p9gate.audit.note.VerifierKey;
 import io.p9gate.audit.read.LineHeader;

@@ -61,7 +61,7 @@ public class AppendBenchmark {
     public void close() throws IOException, AuditWriteException {
         log.close();
         long notes;
-        try (Stream<String> lines = Files.lines(dir.resolve(io.p9gate.audit.LogDirectory.CHECKPOINTS))) {
+        try (Stream<String> lines = Files.lines(dir.resolve(io.p9gate.audit.read.LogDirectory.CHECKPOINTS))) {
             notes = lines.count();
         }
         // Evidence that checkpoints were really signed while appending (not just at close).

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.p9gate.audit.AuditEvent;
 import io.p9gate.audit.AuditLog;
 import io.p9gate.audit.IdMapping;
-import io.p9gate.audit.LogDirectory;
+import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.Outcome;
 import io.p9gate.audit.TestLogs;
 import io.p9gate.audit.note.KeyFiles;

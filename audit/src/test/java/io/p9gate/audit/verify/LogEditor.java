@@ -1,7 +1,7 @@
 package io.p9gate.audit.verify;
 
 import io.p9gate.audit.Hashes;
-import io.p9gate.audit.LogDirectory;
+import io.p9gate.audit.read.LogDirectory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

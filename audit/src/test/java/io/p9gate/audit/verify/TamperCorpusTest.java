@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.p9gate.audit.AuditLog;
 import io.p9gate.audit.AuditOptions;
 import io.p9gate.audit.CheckpointStore;
-import io.p9gate.audit.LogDirectory;
+import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.TestLogs;
 import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.note.SigningKey;

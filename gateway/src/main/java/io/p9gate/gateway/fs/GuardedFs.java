@@ -1,10 +1,16 @@
 package io.p9gate.gateway.fs;
 
+import static io.p9gate.gateway.fs.ChokePoint.NO_BYTES;
+import static io.p9gate.gateway.fs.ChokePoint.NO_DATA;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.p9gate.gateway.fs.ChokePoint.BackendCall;
+import io.p9gate.gateway.fs.ChokePoint.PathsOf;
+import io.p9gate.gateway.fs.ChokePoint.Refusal;
+import io.p9gate.gateway.fs.ChokePoint.RequestPaths;
 import io.p9gate.gateway.backend.FileIo;
 import io.p9gate.gateway.backend.FileStat;
-import io.p9gate.gateway.backend.HostCredentials;
 import io.p9gate.gateway.backend.Inodes;
 import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.backend.LocalShare;
@@ -17,7 +23,6 @@ import io.p9gate.gateway.budget.OverBudget;
 import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.LockConstants;
-import io.p9gate.gateway.proto.MessageType;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.SetAttr;
@@ -26,35 +31,25 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.ToLongFunction;
 
 /**
- * The single choke point between the 9P operations and the backend (R-POL-2, R-AUD-1, R-AUD-4).
- * Every public method is one guest request: (0) a request is refused with EIO at once when the audit
- * trail can no longer record, (1) the policy decides on the share-relative path(s), (2) a denial is
- * recorded and refused, (3) only if allowed the backend is called. A request that only looks
- * ({@link #inspect}) is recorded after the backend call with its outcome; a request that changes
- * the host ({@link #change}) is recorded <em>before</em> the backend call, so that no change
- * happens unrecorded, plus an outcome record only if it failed. A failed recording fails the
- * request with EIO (R-AUD-4). The operations layer never calls the backend by any other route.
+ * The guest's requests over the backend, one method each (R-POL-2): each names what is asked (operation,
+ * share-relative paths, typed arguments) and what the backend does, and hands both to the {@link ChokePoint},
+ * which decides, records and only then lets the backend call run. The operations layer reaches the backend by no
+ * other route (docs/architecture.md, enforced by GatewayArchitectureTest).
  */
 public final class GuardedFs {
-    private static final List<String> CONFINEMENT_RULE = List.of("confinement");
-    private static final List<String> POLICY_ERROR_RULE = List.of("policy-error");
-    /** A name no directory entry can have (see {@link GuestNames}): refused before any decision. */
-    static final List<String> INVALID_NAME_RULE = List.of("invalid-name");
     /** Tattach of a share this session does not have (another VM's, or none): ENOENT. */
     static final List<String> NO_SHARE_RULE = List.of("no-share");
     /** Tlink/Trename/Trenameat with fids of two shares: EXDEV. */
     static final List<String> CROSS_SHARE_RULE = List.of("cross-share");
     private static final int SYMLINK_MODE = 0777;
-    private static final int DT_DIR = 4;
 
     private final String vm;
-    private final long sessionId;
+    private final ChokePoint guard;
+    /** Asked, inside a request already decided, whether a rename may replace its destination. */
     private final AccessPolicy policy;
-    private final AuditTrail audit;
+    private final VisibleEntries visible;
     private final Ownership ownership;
     private final QuotaAccounting quota;
     private final ShareSafety safety;
@@ -77,219 +72,12 @@ public final class GuardedFs {
     public GuardedFs(String vm, long sessionId, AccessPolicy policy, AuditTrail audit, Ownership ownership,
                      Quotas quotas, ShareSafety safety) {
         this.vm = vm;
-        this.sessionId = sessionId;
+        this.guard = new ChokePoint(vm, sessionId, policy, audit, safety);
         this.policy = policy;
-        this.audit = audit;
+        this.visible = new VisibleEntries(vm, policy);
         this.ownership = ownership;
         this.quota = new QuotaAccounting(quotas);
         this.safety = safety;
-    }
-
-    // ---------------------------------------------------------------- the choke point
-
-    @FunctionalInterface
-    private interface BackendCall<T> {
-        T run() throws P9Exception;
-    }
-
-    @FunctionalInterface
-    private interface PathsOf {
-        List<String> get() throws P9Exception;
-    }
-
-    /**
-     * A request's share-relative paths, derived once (each is a readlink of a handle) and then shared by
-     * the decision, its records and the quota scope, so all of them name the same paths.
-     */
-    private static final class RequestPaths implements PathsOf {
-        private final PathsOf derive;
-        private List<String> paths;
-
-        private RequestPaths(PathsOf derive) {
-            this.derive = derive;
-        }
-
-        static RequestPaths of(PathsOf derive) {
-            return new RequestPaths(derive);
-        }
-
-        @Override
-        public List<String> get() throws P9Exception {
-            if (paths == null) {
-                paths = List.copyOf(derive.get());
-            }
-            return paths;
-        }
-
-        /** The {@code index}th path, for the quota accounting. */
-        QuotaAccounting.Call<String> at(int index) {
-            return () -> get().get(index);
-        }
-    }
-
-    private static final ToLongFunction<Result> NO_BYTES = r -> 0;
-    /** What a change that moves no data announces (and, through {@link #NO_BYTES}, moves). */
-    private static final long NO_DATA = 0;
-
-    /** What the record of a request says happened, from the backend call's result. */
-    @FunctionalInterface
-    private interface OutcomeOf<T> {
-        Outcome of(T result);
-    }
-
-    /** The outcome of a call that succeeds whenever it returns, moving {@code bytes} of data. */
-    private static <T> OutcomeOf<T> moving(ToLongFunction<? super T> bytes) {
-        return result -> Outcome.success(bytes.applyAsLong(result));
-    }
-
-    /** A request that only looks: recorded once, after the backend call, with its final outcome. */
-    private <T extends Result> T inspect(Operation op, Subject who, String share, PathsOf paths, RequestArgs args,
-                                         BackendCall<T> call, ToLongFunction<? super T> bytes) throws P9Exception {
-        return inspectWith(op, who, share, paths, args, call, moving(bytes));
-    }
-
-    /** As {@link #inspect}, for a call that can return and still not have done what was asked (a partial walk). */
-    private <T extends Result> T inspectWith(Operation op, Subject who, String share, PathsOf paths,
-                                             RequestArgs args, BackendCall<T> call, OutcomeOf<? super T> outcome)
-            throws P9Exception {
-        Decided decided = decided(op, who, share, paths, args);
-        T result = run(decided, call, RecordPhase.DONE, AuditTrail.NO_SEQ);
-        try {
-            record(decided, outcome.of(result), RecordPhase.DONE, AuditTrail.NO_SEQ);
-        } catch (P9Exception e) {
-            release(result);
-            throw e;
-        }
-        return result;
-    }
-
-    /**
-     * A request that changes the host: its record is written before the backend call, so a change never
-     * happens unrecorded (R-AUD-4). A failure or a byte count other than {@code announced} adds an outcome
-     * record pointing at the intent.
-     */
-    private <T extends Result> T change(Operation op, long announced, Subject who, String share, PathsOf paths,
-                                        RequestArgs args, BackendCall<T> call, ToLongFunction<? super T> bytes)
-            throws P9Exception {
-        return changeWith(op, announced, who, share, paths, args, call, moving(bytes));
-    }
-
-    /** As {@link #change}, for a call that can return without having made its change (a blocked lock). */
-    private <T extends Result> T changeWith(Operation op, long announced, Subject who, String share, PathsOf paths,
-                                            RequestArgs args, BackendCall<T> call, OutcomeOf<? super T> outcomeOf)
-            throws P9Exception {
-        Decided decided = decided(op, who, share, paths, args);
-        Outcome expected = Outcome.success(announced);
-        long intent = record(decided, expected, RecordPhase.INTENT, AuditTrail.NO_SEQ);
-        T result = run(decided, call, RecordPhase.OUTCOME, intent);
-        Outcome outcome = outcomeOf.of(result);
-        if (!outcome.equals(expected)) {
-            try {
-                record(decided, outcome, RecordPhase.OUTCOME, intent);
-            } catch (P9Exception e) {
-                release(result);
-                throw e;
-            }
-        }
-        return result;
-    }
-
-    /** A decided request: what every record of this request carries. */
-    private record Decided(int tag, MessageType message, AccessRequest request, Decision decision) {
-        /** The same request, refused by a budget of its VM after the policy allowed it. */
-        Decided refusedBy(OverBudget budget) {
-            return new Decided(tag, message, request, new Decision(false, budget.errno(), List.of(budget.rule()),
-                    decision.policyDigest(), decision.hostIds()));
-        }
-    }
-
-    /**
-     * Refuses up front when nothing can be recorded; refuses (and records) a name no entry can have; decides;
-     * records and throws a denial. The cheap {@link AuditTrail#writable()} check comes first so a broken log stops
-     * requests before they do anything.
-     */
-    private Decided decided(Operation op, Subject who, String share, PathsOf paths, RequestArgs args)
-            throws P9Exception {
-        requireWritable(op);
-        requireValidNames(op, who, share, paths, args);
-        AccessRequest request;
-        Decision decision;
-        try {
-            request = new AccessRequest(vm, sessionId, op, share, paths.get(), who.uid(), who.gid(), args);
-            decision = decide(request);
-        } catch (P9Exception e) {
-            // The handle's path cannot be named inside the share (moved out by the host): refuse.
-            request = new AccessRequest(vm, sessionId, op, share, List.of(), who.uid(), who.gid(), args);
-            decision = Decision.deny(e.errno(), CONFINEMENT_RULE);
-        }
-        Decided decided = new Decided(RequestScope.tag(), RequestScope.type(), request, decision);
-        if (!decision.allowed()) {
-            record(decided, Outcome.failure(decision.errno()), RecordPhase.DONE, AuditTrail.NO_SEQ);
-            throw new P9Exception(decision.errno(), op + " denied by " + decision.ruleIds());
-        }
-        return decided;
-    }
-
-    /** A guest-chosen name no entry can have is refused, and recorded, before any policy is asked. */
-    private void requireValidNames(Operation op, Subject who, String share, PathsOf paths, RequestArgs args)
-            throws P9Exception {
-        try {
-            args.checkNames();
-        } catch (P9Exception e) {
-            throw refused(op, who, share, paths, args, new Refusal(e.errno(), INVALID_NAME_RULE, ""));
-        }
-    }
-
-    private void requireWritable(Operation op) throws P9Exception {
-        if (!audit.writable()) {
-            throw new P9Exception(Errno.EIO, "audit trail cannot record: refusing " + op);
-        }
-    }
-
-    /**
-     * A refusal the gateway makes itself, before any policy is asked, because the request cannot be put to the
-     * policy as sent: a bad name, a share the session does not have, fids of two shares.
-     *
-     * @param detail what the record adds to the arguments' own detail ("" for nothing)
-     */
-    private record Refusal(Errno errno, List<String> rule, String detail) {
-    }
-
-    /** Records {@code why} as a denial (R-AUD-1: a refusal is a decision too) and returns what to throw. */
-    private P9Exception refused(Operation op, Subject who, String share, PathsOf paths, RequestArgs args,
-                                Refusal why) throws P9Exception {
-        requireWritable(op);
-        List<String> named;
-        try {
-            named = paths.get();
-        } catch (P9Exception e) {
-            named = List.of();
-        }
-        String detail = (args.describe() + " " + why.detail()).strip();
-        AccessRequest request = new AccessRequest(vm, sessionId, op, share, named, who.uid(), who.gid(), args,
-                detail);
-        Decided decided = new Decided(RequestScope.tag(), RequestScope.type(), request,
-                Decision.deny(why.errno(), why.rule()));
-        record(decided, Outcome.failure(why.errno()), RecordPhase.DONE, AuditTrail.NO_SEQ);
-        return new P9Exception(why.errno(), op + " refused: " + why.rule());
-    }
-
-    /** Runs the backend call; a failure is recorded in {@code phase} (an outcome names its {@code intent}). */
-    private <T> T run(Decided decided, BackendCall<T> call, RecordPhase phase, long intent) throws P9Exception {
-        try {
-            return asHostUser(decided, call);
-        } catch (OverBudget e) {
-            // The VM's budget refused what the policy allowed: recorded as that budget's denial (R-ROB-2).
-            record(decided.refusedBy(e), Outcome.failure(e.errno()), phase, intent);
-            throw e;
-        } catch (P9Exception e) {
-            record(decided, Outcome.failure(e.errno()), phase, intent);
-            throw e;
-        } catch (RuntimeException e) {
-            P9Exception eio = UnexpectedFaults.eio(decided.request().operation().name(), e);
-            record(decided, Outcome.failure(Errno.EIO), phase, intent);
-            throw eio;
-        }
     }
 
     /**
@@ -299,106 +87,42 @@ public final class GuardedFs {
      */
     public P9Exception overBudget(Operation op, Subject who, LocalShare share, Node at, RequestArgs args,
                                   OverBudget refusal) {
-        return overBudget(op, who, share.name(), () -> List.of(path(share, at)), args, refusal);
+        return guard.overBudget(op, who, share.name(), () -> List.of(path(share, at)), args, refusal);
     }
 
     /** As the other overBudget, for a Tattach refused before its share is looked up: the aname as sent. */
     public P9Exception overBudget(Operation op, Subject who, String aname, OverBudget refusal) {
-        return overBudget(op, who, aname, () -> List.of(""), RequestArgs.NONE, refusal);
-    }
-
-    private P9Exception overBudget(Operation op, Subject who, String share, PathsOf paths, RequestArgs args,
-                                   OverBudget refusal) {
-        try {
-            refused(op, who, share, paths, args, new Refusal(refusal.errno(), List.of(refusal.rule()), ""));
-            return refusal;
-        } catch (P9Exception e) {
-            return e;
-        }
-    }
-
-    /**
-     * The backend call, in a share with {@code permissions: enforce} as the request's mapped host ids (only
-     * the call: records are written with the gateway's own credentials). Tgetattr needs no permission on the
-     * file, and reads a mapped device's xattr, which a user without read permission could not.
-     */
-    private <T> T asHostUser(Decided decided, BackendCall<T> call) throws P9Exception {
-        AccessRequest request = decided.request();
-        if (request.operation() == Operation.GETATTR || !safety.of(request.share()).enforcesPermissions()) {
-            return call.run();
-        }
-        HostIds ids = decided.decision().hostIds();
-        return HostCredentials.actingAs(ids != null ? ids.uid() : request.uid(),
-                ids != null ? ids.gid() : request.gid(), call::run);
-    }
-
-    /**
-     * A request the share's own settings refuse after the policy allowed it (the policy's refusal, with its
-     * errno, comes first): recorded as a denial by {@code rule}, like a policy's.
-     */
-    private P9Exception refusedByShare(Operation op, Subject who, String share, PathsOf paths, RequestArgs args,
-                                       Errno errno, String rule) throws P9Exception {
-        Decided allowed = decided(op, who, share, paths, args);
-        Decision denial = Decision.deny(errno, List.of(rule)).by(allowed.decision().policyDigest(),
-                allowed.decision().hostIds());
-        record(new Decided(allowed.tag(), allowed.message(), allowed.request(), denial), Outcome.failure(errno),
-                RecordPhase.DONE, AuditTrail.NO_SEQ);
-        return new P9Exception(errno, op + " refused by " + rule);
-    }
-
-    private Decision decide(AccessRequest request) {
-        try {
-            Decision d = policy.decide(request);
-            if (d == null) {
-                throw new IllegalStateException("the policy gave no decision");
-            }
-            return d;
-        } catch (RuntimeException e) {
-            UnexpectedFaults.log("policy decision", e);
-            return Decision.deny(Errno.EIO, POLICY_ERROR_RULE);
-        }
-    }
-
-    private long record(Decided d, Outcome outcome, RecordPhase phase, long intent) throws P9Exception {
-        AuditEntry entry = new AuditEntry(d.tag(), d.message(), d.request(), d.decision(), outcome, phase, intent);
-        try {
-            return audit.record(entry);
-        } catch (P9Exception e) {
-            throw new P9Exception(Errno.EIO, "audit record failed: refusing " + d.request().operation(), e);
-        } catch (RuntimeException e) {
-            throw UnexpectedFaults.eio("audit record", e);
-        }
-    }
-
-    /** An unrecorded success must not leak what it holds: each result type says whether it holds anything. */
-    private static void release(Result result) {
-        switch (result) {
-            case Walked w -> {
-                if (w.node() != null) {
-                    w.node().close();
-                }
-            }
-            case Attached a -> a.root().close();
-            case Opened o -> o.file().close();
-            case Created c -> {
-                c.node().close();
-                c.file().close();
-            }
-            case XattrSlice x -> x.data().release();
-            case Described _, Count _, Value _, LinkText _, Listing _, Made _, Stats _, Conflict _, Pending _,
-                 Done _ -> {
-                // heap only
-            }
-        }
+        return guard.overBudget(op, who, aname, () -> List.of(""), RequestArgs.NONE, refusal);
     }
 
     // ---------------------------------------------------------------- results
 
     /**
-     * What a guarded call produced: one type per kind, so that {@link #release} must say for each whether an
+     * What a guarded call produced: one type per kind, so that {@link Result#releaseUnrecorded} must say for each whether an
      * unrecorded success leaves something open.
      */
     public sealed interface Result {
+        /** An unrecorded success must not leak what it holds: each result type says whether it holds anything. */
+        static void releaseUnrecorded(Result result) {
+            switch (result) {
+                case Walked w -> {
+                    if (w.node() != null) {
+                        w.node().close();
+                    }
+                }
+                case Attached a -> a.root().close();
+                case Opened o -> o.file().close();
+                case Created c -> {
+                    c.node().close();
+                    c.file().close();
+                }
+                case XattrSlice x -> x.data().release();
+                case Described _, Count _, Value _, LinkText _, Listing _, Made _, Stats _, Conflict _, Pending _,
+                     Done _ -> {
+                    // heap only
+                }
+            }
+        }
     }
 
     /**
@@ -461,7 +185,7 @@ public final class GuardedFs {
     // ---------------------------------------------------------------- session
 
     public void auth(Subject who, String aname) throws P9Exception {
-        inspect(Operation.AUTH, who, aname, () -> List.of(), RequestArgs.NONE, () -> {
+        guard.inspect(Operation.AUTH, who, aname, () -> List.of(), RequestArgs.NONE, () -> {
             throw new P9Exception(Errno.ENOENT, "no authentication required: identity comes from the transport");
         }, NO_BYTES);
     }
@@ -475,10 +199,10 @@ public final class GuardedFs {
         LocalShare share = named == null && aname.isEmpty() && shares.size() == 1
                 ? shares.values().iterator().next() : named;
         if (share == null) {
-            throw refused(Operation.ATTACH, who, aname, () -> List.of(""), RequestArgs.NONE,
+            throw guard.refused(Operation.ATTACH, who, aname, () -> List.of(""), RequestArgs.NONE,
                     new Refusal(Errno.ENOENT, NO_SHARE_RULE, ""));
         }
-        return inspect(Operation.ATTACH, who, share.name(), () -> List.of(""), RequestArgs.NONE, () -> {
+        return guard.inspect(Operation.ATTACH, who, share.name(), () -> List.of(""), RequestArgs.NONE, () -> {
             Node root = share.root().root();
             try {
                 return new Attached(share, root, qid(share, root));
@@ -490,7 +214,7 @@ public final class GuardedFs {
     }
 
     public void clunk(Subject who, LocalShare share, Node node) throws P9Exception {
-        inspect(Operation.CLUNK, who, share.name(), () -> List.of(path(share, node)), RequestArgs.NONE, () -> DONE,
+        guard.inspect(Operation.CLUNK, who, share.name(), () -> List.of(path(share, node)), RequestArgs.NONE, () -> DONE,
                 NO_BYTES);
     }
 
@@ -499,13 +223,13 @@ public final class GuardedFs {
     public Walked walk(Subject who, LocalShare share, Node from, List<String> names) throws P9Exception {
         RequestPaths paths = RequestPaths.of(() -> Walks.paths(path(share, from), names));
         // A walk that stopped is answered with the qids it got, but what the guest asked for did not resolve.
-        return inspectWith(Operation.WALK, who, share.name(), paths, new RequestArgs.Walk(names),
+        return guard.inspectWith(Operation.WALK, who, share.name(), paths, new RequestArgs.Walk(names),
                 () -> Walks.walk(share, from, names, paths.get()),
                 w -> w.stopped() == null ? Outcome.success(0) : Outcome.failure(w.stopped()));
     }
 
     public Described getattr(Subject who, LocalShare share, Node node) throws P9Exception {
-        return inspect(Operation.GETATTR, who, share.name(), () -> List.of(path(share, node)), RequestArgs.NONE,
+        return guard.inspect(Operation.GETATTR, who, share.name(), () -> List.of(path(share, node)), RequestArgs.NONE,
                 () -> {
                     FileStat stat = Inodes.stat(node);
                     return new Described(SetIdBits.shown(node, ownershipIn(share).shown(node, stat)),
@@ -516,7 +240,7 @@ public final class GuardedFs {
     public void setattr(Subject who, LocalShare share, Node node, SetAttr attr) throws P9Exception {
         long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
-        change(Operation.SETATTR, NO_DATA, who, share.name(), paths,
+        guard.change(Operation.SETATTR, NO_DATA, who, share.name(), paths,
                 new RequestArgs.SetAttr(attr.valid()), () -> {
                     if (attr.has(SetAttr.SETATTR_SIZE)) {
                         quota.resizing(share, node, paths.at(0), moves, before -> attr.size() - before, () -> {
@@ -531,12 +255,12 @@ public final class GuardedFs {
     }
 
     public StatFs statfs(Subject who, LocalShare share, Node node) throws P9Exception {
-        return inspect(Operation.STATFS, who, share.name(), () -> List.of(path(share, node)), RequestArgs.NONE,
+        return guard.inspect(Operation.STATFS, who, share.name(), () -> List.of(path(share, node)), RequestArgs.NONE,
                 () -> new Stats(Inodes.statfs(node)), NO_BYTES).stats();
     }
 
     public String readlink(Subject who, LocalShare share, Node node) throws P9Exception {
-        return inspect(Operation.READLINK, who, share.name(), () -> List.of(path(share, node)), RequestArgs.NONE,
+        return guard.inspect(Operation.READLINK, who, share.name(), () -> List.of(path(share, node)), RequestArgs.NONE,
                 () -> new LinkText(Inodes.readlink(node)), NO_BYTES).target();
     }
 
@@ -567,16 +291,16 @@ public final class GuardedFs {
         };
         RequestArgs args = new RequestArgs.Open(hostFlags);
         if ((hostFlags & LinuxSyscalls.O_TRUNC) != 0) {
-            return change(Operation.OPEN, NO_DATA, who, share.name(), paths, args, call, NO_BYTES);
+            return guard.change(Operation.OPEN, NO_DATA, who, share.name(), paths, args, call, NO_BYTES);
         }
-        return inspect(Operation.OPEN, who, share.name(), paths, args, call, NO_BYTES);
+        return guard.inspect(Operation.OPEN, who, share.name(), paths, args, call, NO_BYTES);
     }
 
     public Created create(Subject who, LocalShare share, Node dir, String name, int hostFlags, int askedMode,
                           int gid, boolean exclusive) throws P9Exception {
         int mode = GuestModes.allowed(false, askedMode);
         RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
-        return change(Operation.CREATE, NO_DATA, who, share.name(), paths,
+        return guard.change(Operation.CREATE, NO_DATA, who, share.name(), paths,
                 new RequestArgs.Create(name, hostFlags, mode, exclusive), () -> {
                     // Without O_EXCL an existing file may be opened: it takes no inode, and its truncation
                     // goes through the quota like any other (so O_TRUNC is applied after the open).
@@ -606,7 +330,7 @@ public final class GuardedFs {
 
     public int read(Subject who, LocalShare share, Node node, OpenFile file, long offset, ByteBuffer dst)
             throws P9Exception {
-        return inspect(Operation.READ, who, share.name(), () -> List.of(path(share, node)),
+        return guard.inspect(Operation.READ, who, share.name(), () -> List.of(path(share, node)),
                 new RequestArgs.FileIo(offset), () -> new Count(share.io().read(file, offset, dst)), Count::n).n();
     }
 
@@ -616,7 +340,7 @@ public final class GuardedFs {
         boolean append = (file.flags() & LinuxSyscalls.O_APPEND) != 0;
         long moves = quota.moves();
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
-        return change(Operation.WRITE, length, who, share.name(), paths,
+        return guard.change(Operation.WRITE, length, who, share.name(), paths,
                 new RequestArgs.FileIo(offset), () -> {
                     Count written = new Count(quota.resizing(share, node, paths.at(0), moves,
                             before -> append ? length : offset + length - before,
@@ -627,7 +351,7 @@ public final class GuardedFs {
     }
 
     public void fsync(Subject who, LocalShare share, Node node, OpenFile file, boolean dataOnly) throws P9Exception {
-        inspect(Operation.FSYNC, who, share.name(), () -> List.of(path(share, node)), RequestArgs.NONE, () -> {
+        guard.inspect(Operation.FSYNC, who, share.name(), () -> List.of(path(share, node)), RequestArgs.NONE, () -> {
             share.io().fsync(file, dataOnly);
             return DONE;
         }, NO_BYTES);
@@ -635,54 +359,10 @@ public final class GuardedFs {
 
     public List<DirEntry> readdir(Subject who, LocalShare share, Node dir, OpenFile file, long offset, int count)
             throws P9Exception {
-        return inspect(Operation.READDIR, who, share.name(), () -> List.of(path(share, dir)),
+        return guard.inspect(Operation.READDIR, who, share.name(), () -> List.of(path(share, dir)),
                 new RequestArgs.FileIo(offset),
-                () -> new Listing(visibleEntries(who, share, dir, file, offset, count)), NO_BYTES)
+                () -> new Listing(visible.next(who, share, dir, path(share, dir), file, offset, count)), NO_BYTES)
                 .entries();
-    }
-
-    /** Batches of hidden entries alone that one Treaddir reads past before it answers (bounded work, R-ROB-2). */
-    static final int MAX_HIDDEN_BATCHES = 4;
-
-    /**
-     * The next entries the policy lets this VM see (hidden subtrees are absent, R-POL-4). A batch
-     * whose entries are all hidden is skipped, since an empty reply means end of directory. So that
-     * one request never scans a whole directory of hidden names (holding a worker), after
-     * {@link #MAX_HIDDEN_BATCHES} such batches the reply is the directory's own "." at the cookie reached:
-     * the listing resumes after the hidden names and none of them is shown. An entry the policy cannot
-     * judge is left out (fail closed); the first such fault of the request is logged.
-     */
-    private List<DirEntry> visibleEntries(Subject who, LocalShare share, Node dir, OpenFile file, long offset,
-                                          int count) throws P9Exception {
-        String dirPath = path(share, dir);
-        long cursor = offset;
-        AtomicBoolean faultLogged = new AtomicBoolean();
-        for (int skipped = 1; ; skipped++) {
-            List<DirEntry> batch = share.dirs().read(file, cursor, count);
-            List<DirEntry> shown = batch.stream()
-                    .filter(e -> isListed(who, share, dirPath, e.name(), faultLogged)).toList();
-            if (!shown.isEmpty() || batch.isEmpty()) {
-                return shown;
-            }
-            cursor = batch.getLast().offset();
-            if (skipped == MAX_HIDDEN_BATCHES) {
-                return List.of(new DirEntry(qid(share, dir), cursor, DT_DIR, "."));
-            }
-        }
-    }
-
-    private boolean isListed(Subject who, LocalShare share, String dirPath, String name, AtomicBoolean faultLogged) {
-        if (name.equals(".") || name.equals("..")) {
-            return true;
-        }
-        try {
-            return policy.visible(vm, share.name(), child(dirPath, name), who.uid(), who.gid());
-        } catch (RuntimeException e) {
-            if (faultLogged.compareAndSet(false, true)) {
-                UnexpectedFaults.log("policy visibility", e);
-            }
-            return false;
-        }
     }
 
     // ---------------------------------------------------------------- directory entries
@@ -691,7 +371,7 @@ public final class GuardedFs {
             throws P9Exception {
         int mode = GuestModes.allowed(true, askedMode);
         RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
-        return change(Operation.MKDIR, NO_DATA, who, share.name(), paths,
+        return guard.change(Operation.MKDIR, NO_DATA, who, share.name(), paths,
                 new RequestArgs.Make(name, mode, true, 0, 0), () -> made(share, paths.at(0), true,
                         () -> share.entries().mkdir(dir, name, mode), who.uid(), gid, mode), NO_BYTES).qid();
     }
@@ -699,7 +379,7 @@ public final class GuardedFs {
     public Qid symlink(Subject who, LocalShare share, Node dir, String name, String target, int gid)
             throws P9Exception {
         RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
-        return change(Operation.SYMLINK, NO_DATA, who, share.name(), paths,
+        return guard.change(Operation.SYMLINK, NO_DATA, who, share.name(), paths,
                 new RequestArgs.Symlink(name, target), () -> made(share, paths.at(0), false,
                         () -> share.entries().symlink(dir, name, target), who.uid(), gid, SYMLINK_MODE), NO_BYTES)
                 .qid();
@@ -717,15 +397,15 @@ public final class GuardedFs {
         RequestArgs args = new RequestArgs.Make(name, mode, false, major, minor);
         Optional<MappedDevice> device = MappedDevice.requested(mode, major, minor);
         if (device.isEmpty()) {
-            return change(Operation.MKNOD, NO_DATA, who, share.name(), paths, args,
+            return guard.change(Operation.MKNOD, NO_DATA, who, share.name(), paths, args,
                     () -> made(share, paths.at(0), false, () -> share.entries().mknod(dir, name, mode, major, minor),
                             who.uid(), gid, mode), NO_BYTES).qid();
         }
         ShareSafety.Settings settings = safety.of(share.name());
         if (!settings.mapsDevices()) {
-            throw refusedByShare(Operation.MKNOD, who, share.name(), paths, args, Errno.EPERM, settings.devicesRule());
+            throw guard.refusedByShare(Operation.MKNOD, who, share.name(), paths, args, Errno.EPERM, settings.devicesRule());
         }
-        return change(Operation.MKNOD, NO_DATA, who, share.name(), paths, args,
+        return guard.change(Operation.MKNOD, NO_DATA, who, share.name(), paths, args,
                 () -> made(share, paths.at(0), false, () -> share.entries().mknodMapped(dir, name, device.get()),
                         who.uid(), gid, MappedDevice.HOST_PERMS), NO_BYTES).qid();
     }
@@ -737,7 +417,7 @@ public final class GuardedFs {
         requireOneShare(Operation.LINK, who, targetShare, () -> path(targetShare, target), share,
                 () -> child(path(share, dir), name), args);
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, target), child(path(share, dir), name)));
-        change(Operation.LINK, NO_DATA, who, share.name(), paths, args, () -> {
+        guard.change(Operation.LINK, NO_DATA, who, share.name(), paths, args, () -> {
                     quota.linking(share, target, paths.at(1), () -> {
                         share.entries().link(target, dir, name);
                         return null;
@@ -753,7 +433,7 @@ public final class GuardedFs {
         requireOneShare(Operation.RENAME, who, share, () -> path(share, node), dirShare,
                 () -> child(path(dirShare, newDir), newName), args);
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node), child(path(share, newDir), newName)));
-        change(Operation.RENAME, NO_DATA, who, share.name(), paths, args, () -> {
+        guard.change(Operation.RENAME, NO_DATA, who, share.name(), paths, args, () -> {
                     quota.moving(share.name(), QuotaAccounting.held(share, node),
                             QuotaAccounting.named(newDir, newName, paths.at(1)), () -> {
                                 share.entries().rename(node, newDir, newName,
@@ -772,7 +452,7 @@ public final class GuardedFs {
                 () -> child(path(newShare, newDir), newName), args);
         RequestPaths paths = RequestPaths.of(
                 () -> List.of(child(path(share, oldDir), oldName), child(path(share, newDir), newName)));
-        change(Operation.RENAME, NO_DATA, who, share.name(), paths, args, () -> {
+        guard.change(Operation.RENAME, NO_DATA, who, share.name(), paths, args, () -> {
                     quota.moving(share.name(), QuotaAccounting.named(oldDir, oldName, paths.at(0)),
                             QuotaAccounting.named(newDir, newName, paths.at(1)), () -> {
                                 share.entries().renameAt(oldDir, oldName, newDir, newName,
@@ -813,15 +493,15 @@ public final class GuardedFs {
             return;
         }
         PathsOf paths = () -> List.of(source.get(), destination.get());
-        requireValidNames(op, who, from.name(), paths, args);
-        throw refused(op, who, from.name(), paths, args,
+        guard.requireValidNames(op, who, from.name(), paths, args);
+        throw guard.refused(op, who, from.name(), paths, args,
                 new Refusal(Errno.EXDEV, CROSS_SHARE_RULE, "to_share=" + to.name()));
     }
 
     public void unlinkat(Subject who, LocalShare share, Node dir, String name, boolean directory)
             throws P9Exception {
         RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
-        change(Operation.REMOVE, NO_DATA, who, share.name(), paths,
+        guard.change(Operation.REMOVE, NO_DATA, who, share.name(), paths,
                 new RequestArgs.Unlink(name, directory), () -> {
                     quota.removing(share.name(), QuotaAccounting.named(dir, name, paths.at(0)), () -> {
                                 share.entries().unlinkAt(dir, name, directory);
@@ -833,7 +513,7 @@ public final class GuardedFs {
 
     public void remove(Subject who, LocalShare share, Node node) throws P9Exception {
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
-        change(Operation.REMOVE, NO_DATA, who, share.name(), paths, RequestArgs.NONE, () -> {
+        guard.change(Operation.REMOVE, NO_DATA, who, share.name(), paths, RequestArgs.NONE, () -> {
             quota.removing(share.name(), QuotaAccounting.held(share, node), () -> {
                 share.entries().remove(node);
                 return null;
@@ -845,7 +525,7 @@ public final class GuardedFs {
     // ---------------------------------------------------------------- extended attributes
 
     public byte[] xattrGet(Subject who, LocalShare share, Node node, String name) throws P9Exception {
-        return inspect(Operation.XATTR_GET, who, share.name(), () -> List.of(path(share, node)),
+        return guard.inspect(Operation.XATTR_GET, who, share.name(), () -> List.of(path(share, node)),
                 new RequestArgs.Xattr(name), () -> {
                     GuestXattrs.checkReadable(name);
                     return new Value(Xattrs.get(node, name));
@@ -853,14 +533,14 @@ public final class GuardedFs {
     }
 
     public byte[] xattrList(Subject who, LocalShare share, Node node) throws P9Exception {
-        return inspect(Operation.XATTR_LIST, who, share.name(), () -> List.of(path(share, node)), RequestArgs.NONE,
+        return guard.inspect(Operation.XATTR_LIST, who, share.name(), () -> List.of(path(share, node)), RequestArgs.NONE,
                 () -> new Value(GuestXattrs.listed(Xattrs.list(node))), v -> v.bytes().length).bytes();
     }
 
     /** Txattrcreate: decides whether the value may be written; the backend is touched at commit. */
     public PendingXattr xattrCreate(Subject who, LocalShare share, Node node, String name, long size, int flags)
             throws P9Exception {
-        return inspect(Operation.XATTR_CREATE, who, share.name(), () -> List.of(path(share, node)),
+        return guard.inspect(Operation.XATTR_CREATE, who, share.name(), () -> List.of(path(share, node)),
                 new RequestArgs.Xattr(name), () -> {
                     if (size < 0 || size > Xattrs.MAX_VALUE) {
                         throw new P9Exception(Errno.E2BIG, "xattr value of " + size + " bytes");
@@ -876,7 +556,7 @@ public final class GuardedFs {
     /** Twrite on a Txattrcreate fid: fills the pending value. */
     public int writeXattr(Subject who, LocalShare share, Node node, PendingXattr pending, long offset,
                           ByteBuffer data) throws P9Exception {
-        return change(Operation.WRITE, data.remaining(), who, share.name(), () -> List.of(path(share, node)),
+        return guard.change(Operation.WRITE, data.remaining(), who, share.name(), () -> List.of(path(share, node)),
                 new RequestArgs.XattrIo(pending.name(), offset), () -> new Count(pending.write(offset, data)),
                 Count::n).n();
     }
@@ -884,7 +564,7 @@ public final class GuardedFs {
     /** Tread on a Txattrwalk fid: a slice of the value (or name list) fetched at walk time. */
     public ByteBuf readXattr(Subject who, LocalShare share, Node node, String name, byte[] value, long offset,
                              int count) throws P9Exception {
-        return inspect(Operation.READ, who, share.name(), () -> List.of(path(share, node)),
+        return guard.inspect(Operation.READ, who, share.name(), () -> List.of(path(share, node)),
                 new RequestArgs.XattrIo(name, offset), () -> {
                     if (offset < 0 || offset > value.length) {
                         throw new P9Exception(Errno.EINVAL, "xattr read offset " + offset);
@@ -896,7 +576,7 @@ public final class GuardedFs {
 
     /** Clunk of a Txattrcreate fid: sets (or, for an empty value, removes) the attribute. */
     public void commitXattr(Subject who, LocalShare share, Node node, PendingXattr pending) throws P9Exception {
-        change(Operation.XATTR_COMMIT, NO_DATA, who, share.name(), () -> List.of(path(share, node)),
+        guard.change(Operation.XATTR_COMMIT, NO_DATA, who, share.name(), () -> List.of(path(share, node)),
                 new RequestArgs.Xattr(pending.name()), () -> {
                     byte[] value = pending.value();
                     if (value.length == 0) {
@@ -913,7 +593,7 @@ public final class GuardedFs {
     public int lock(Subject who, LocalShare share, Node node, LockTable table, LockTable.Owner owner, int type,
                     long start, long length) throws P9Exception {
         // A conflict is answered LOCK_BLOCKED (EAGAIN to the guest's program): the intent record must not stand alone.
-        return changeWith(Operation.LOCK, NO_DATA, who, share.name(), () -> List.of(path(share, node)),
+        return guard.changeWith(Operation.LOCK, NO_DATA, who, share.name(), () -> List.of(path(share, node)),
                 new RequestArgs.Lock(type, start, length), () -> {
                     LockTable.checkType(type);
                     return new Count(table.lock(node.key(), owner, type, start, length));
@@ -924,7 +604,7 @@ public final class GuardedFs {
     public Optional<LockTable.Range> getlock(Subject who, LocalShare share, Node node, LockTable table,
                                              LockTable.Owner owner, int type, long start, long length)
             throws P9Exception {
-        return inspect(Operation.GETLOCK, who, share.name(), () -> List.of(path(share, node)),
+        return guard.inspect(Operation.GETLOCK, who, share.name(), () -> List.of(path(share, node)),
                 new RequestArgs.Lock(type, start, length), () -> {
                     LockTable.checkType(type);
                     return new Conflict(table.test(node.key(), owner, type, start, length));

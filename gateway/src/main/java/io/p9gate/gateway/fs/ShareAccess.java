@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * What differs between the gateway's modes, and only that: which VM a connection speaks for, which share directories
  * exist and which of them a VM's new session gets, and the choke point (decisions, id mapping, quotas) of that
- * session. {@link ShareServerFactory} takes it as a parameter and does everything else - opening each directory
+ * session. {@code wiring.ShareServerFactory} takes it as a parameter and does everything else - opening each directory
  * once, the session's handler, recording each session's start and end (R-AUD-1) - in one way for every mode.
  * Implementations must be thread-safe.
  */

@@ -20,7 +20,7 @@ public record ShareDir(String vm, String name, Path path) {
     }
 
     /** For the one-line error when it cannot be opened. */
-    String describe() {
+    public String describe() {
         String share = "share '" + name + "' (" + path + ")";
         return vm.equals(EVERY_VM) ? share : "VM '" + vm + "', " + share;
     }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.p9gate.audit.LogDirectory;
+import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.gateway.auditing.SignedLogs;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.proto.P9Exception;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.Unpooled;
-import io.p9gate.audit.LogDirectory;
+import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.gateway.fs.AccessPolicy;
 import io.p9gate.gateway.fs.AccessRequest;
@@ -15,7 +15,7 @@ import io.p9gate.gateway.fs.EveryRequest;
 import io.p9gate.gateway.fs.GatewayEvent;
 import io.p9gate.gateway.fs.HostIds;
 import io.p9gate.gateway.fs.Operation;
-import io.p9gate.gateway.fs.ShareServerFactory;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.TMessage;

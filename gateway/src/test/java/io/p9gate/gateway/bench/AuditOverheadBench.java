@@ -11,7 +11,7 @@ import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.NoAudit;
-import io.p9gate.gateway.fs.ShareServerFactory;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.TMessage;

@@ -7,6 +7,7 @@ import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -75,7 +76,7 @@ class ReaddirHiddenRunTest {
                 assertTrue(requests < HIDDEN, "the listing ends");
             }
             assertEquals(Set.of(".", "..", "shown"), names, "no hidden name, the visible one found");
-            assertTrue(mostAsked <= GuardedFs.MAX_HIDDEN_BATCHES * COUNT / 25,
+            assertTrue(mostAsked <= VisibleEntries.MAX_HIDDEN_BATCHES * COUNT / 25,
                     "one Treaddir looked at " + mostAsked + " of " + HIDDEN + " entries");
         }
     }

@@ -3,7 +3,7 @@ package io.p9gate.gateway.identity;
 import io.p9gate.gateway.budget.Budgets;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
-import io.p9gate.gateway.fs.ShareServerFactory;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyBudgets;
 import io.p9gate.gateway.policyadapter.PolicyListeners;

@@ -7,7 +7,7 @@ import static io.p9gate.gateway.proto.LockConstants.LOCK_TYPE_UNLCK;
 import static io.p9gate.gateway.proto.LockConstants.LOCK_TYPE_WRLCK;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.p9gate.gateway.fs.ShareServerFactory;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;

@@ -1,6 +1,6 @@
 package io.p9gate.gateway.ops;
 
-import io.p9gate.gateway.fs.ShareServerFactory;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
 import java.nio.file.Files;

@@ -5,7 +5,7 @@ import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.Decision;
 import io.p9gate.gateway.fs.Outcome;
-import io.p9gate.gateway.fs.ShareServerFactory;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.policy.PolicyHolder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

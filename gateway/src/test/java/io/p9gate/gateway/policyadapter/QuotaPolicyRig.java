@@ -1,7 +1,7 @@
 package io.p9gate.gateway.policyadapter;
 
 import io.p9gate.gateway.fs.NoAudit;
-import io.p9gate.gateway.fs.ShareServerFactory;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.policy.PolicyHolder;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.client.P9Client;
-import io.p9gate.gateway.fs.ShareServerFactory;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.Qid;

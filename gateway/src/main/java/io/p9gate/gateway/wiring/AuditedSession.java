@@ -1,5 +1,7 @@
-package io.p9gate.gateway.fs;
+package io.p9gate.gateway.wiring;
 
+import io.p9gate.gateway.fs.AuditTrail;
+import io.p9gate.gateway.fs.GatewayEvent;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage.FileRequest;

@@ -1,5 +1,14 @@
-package io.p9gate.gateway.fs;
+package io.p9gate.gateway.wiring;
 
+import io.p9gate.gateway.fs.AccessPolicy;
+import io.p9gate.gateway.fs.AllowAll;
+import io.p9gate.gateway.fs.AuditTrail;
+import io.p9gate.gateway.fs.ChownedIds;
+import io.p9gate.gateway.fs.GuardedFs;
+import io.p9gate.gateway.fs.Quotas;
+import io.p9gate.gateway.fs.ShareAccess;
+import io.p9gate.gateway.fs.ShareDir;
+import io.p9gate.gateway.fs.ShareSafety;
 import io.p9gate.gateway.session.ConnectionContext;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,8 +1,16 @@
-package io.p9gate.gateway.fs;
+package io.p9gate.gateway.wiring;
 
 import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.LockTable;
 import io.p9gate.gateway.backend.QidMapper;
+import io.p9gate.gateway.fs.AccessPolicy;
+import io.p9gate.gateway.fs.AllowAll;
+import io.p9gate.gateway.fs.AuditTrail;
+import io.p9gate.gateway.fs.GuardedFs;
+import io.p9gate.gateway.fs.NoAudit;
+import io.p9gate.gateway.fs.ShareAccess;
+import io.p9gate.gateway.fs.ShareDir;
+import io.p9gate.gateway.fs.ShareSafety;
 import io.p9gate.gateway.ops.FileServer;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;

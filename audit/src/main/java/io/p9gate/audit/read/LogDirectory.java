@@ -1,4 +1,4 @@
-package io.p9gate.audit;
+package io.p9gate.audit.read;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,0 +1,308 @@
+package io.p9gate.gateway.fs;
+
+import io.p9gate.gateway.backend.HostCredentials;
+import io.p9gate.gateway.budget.OverBudget;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.MessageType;
+import io.p9gate.gateway.proto.P9Exception;
+import java.util.List;
+import java.util.function.ToLongFunction;
+
+/**
+ * The single choke point between the 9P operations and the backend (R-POL-2, R-AUD-1, R-AUD-4): every guest
+ * request that {@link GuardedFs} serves passes through {@link #inspect} or {@link #change} (or is refused through
+ * {@link #refused}), which ask, act and record. (0) A request is refused with EIO at once when the audit trail can
+ * no longer record, (1) the policy decides on the share-relative path(s), (2) a denial is recorded and refused,
+ * (3) only if allowed the backend call runs. A request that only looks is recorded after the backend call with its
+ * outcome; a request that changes the host is recorded <em>before</em> the backend call, so that no change happens
+ * unrecorded, plus an outcome record only if it failed. A failed recording fails the request with EIO (R-AUD-4).
+ */
+final class ChokePoint {
+    private static final List<String> CONFINEMENT_RULE = List.of("confinement");
+    private static final List<String> POLICY_ERROR_RULE = List.of("policy-error");
+    /** A name no directory entry can have (see {@link GuestNames}): refused before any decision. */
+    static final List<String> INVALID_NAME_RULE = List.of("invalid-name");
+
+    private final String vm;
+    private final long sessionId;
+    private final AccessPolicy policy;
+    private final AuditTrail audit;
+    private final ShareSafety safety;
+
+    ChokePoint(String vm, long sessionId, AccessPolicy policy, AuditTrail audit, ShareSafety safety) {
+        this.vm = vm;
+        this.sessionId = sessionId;
+        this.policy = policy;
+        this.audit = audit;
+        this.safety = safety;
+    }
+
+    @FunctionalInterface
+    interface BackendCall<T> {
+        T run() throws P9Exception;
+    }
+
+    @FunctionalInterface
+    interface PathsOf {
+        List<String> get() throws P9Exception;
+    }
+
+    /**
+     * A request's share-relative paths, derived once (each is a readlink of a handle) and then shared by
+     * the decision, its records and the quota scope, so all of them name the same paths.
+     */
+    static final class RequestPaths implements PathsOf {
+        private final PathsOf derive;
+        private List<String> paths;
+
+        private RequestPaths(PathsOf derive) {
+            this.derive = derive;
+        }
+
+        static RequestPaths of(PathsOf derive) {
+            return new RequestPaths(derive);
+        }
+
+        @Override
+        public List<String> get() throws P9Exception {
+            if (paths == null) {
+                paths = List.copyOf(derive.get());
+            }
+            return paths;
+        }
+
+        /** The {@code index}th path, for the quota accounting. */
+        QuotaAccounting.Call<String> at(int index) {
+            return () -> get().get(index);
+        }
+    }
+
+    static final ToLongFunction<GuardedFs.Result> NO_BYTES = r -> 0;
+    /** What a change that moves no data announces (and, through {@link #NO_BYTES}, moves). */
+    static final long NO_DATA = 0;
+
+    /** What the record of a request says happened, from the backend call's result. */
+    @FunctionalInterface
+    interface OutcomeOf<T> {
+        Outcome of(T result);
+    }
+
+    /** The outcome of a call that succeeds whenever it returns, moving {@code bytes} of data. */
+    private static <T> OutcomeOf<T> moving(ToLongFunction<? super T> bytes) {
+        return result -> Outcome.success(bytes.applyAsLong(result));
+    }
+
+    /** A request that only looks: recorded once, after the backend call, with its final outcome. */
+    <T extends GuardedFs.Result> T inspect(Operation op, Subject who, String share, PathsOf paths, RequestArgs args,
+                                         BackendCall<T> call, ToLongFunction<? super T> bytes) throws P9Exception {
+        return inspectWith(op, who, share, paths, args, call, moving(bytes));
+    }
+
+    /** As {@link #inspect}, for a call that can return and still not have done what was asked (a partial walk). */
+    <T extends GuardedFs.Result> T inspectWith(Operation op, Subject who, String share, PathsOf paths,
+                                             RequestArgs args, BackendCall<T> call, OutcomeOf<? super T> outcome)
+            throws P9Exception {
+        Decided decided = decided(op, who, share, paths, args);
+        T result = run(decided, call, RecordPhase.DONE, AuditTrail.NO_SEQ);
+        try {
+            record(decided, outcome.of(result), RecordPhase.DONE, AuditTrail.NO_SEQ);
+        } catch (P9Exception e) {
+            GuardedFs.Result.releaseUnrecorded(result);
+            throw e;
+        }
+        return result;
+    }
+
+    /**
+     * A request that changes the host: its record is written before the backend call, so a change never
+     * happens unrecorded (R-AUD-4). A failure or a byte count other than {@code announced} adds an outcome
+     * record pointing at the intent.
+     */
+    <T extends GuardedFs.Result> T change(Operation op, long announced, Subject who, String share, PathsOf paths,
+                                        RequestArgs args, BackendCall<T> call, ToLongFunction<? super T> bytes)
+            throws P9Exception {
+        return changeWith(op, announced, who, share, paths, args, call, moving(bytes));
+    }
+
+    /** As {@link #change}, for a call that can return without having made its change (a blocked lock). */
+    <T extends GuardedFs.Result> T changeWith(Operation op, long announced, Subject who, String share, PathsOf paths,
+                                            RequestArgs args, BackendCall<T> call, OutcomeOf<? super T> outcomeOf)
+            throws P9Exception {
+        Decided decided = decided(op, who, share, paths, args);
+        Outcome expected = Outcome.success(announced);
+        long intent = record(decided, expected, RecordPhase.INTENT, AuditTrail.NO_SEQ);
+        T result = run(decided, call, RecordPhase.OUTCOME, intent);
+        Outcome outcome = outcomeOf.of(result);
+        if (!outcome.equals(expected)) {
+            try {
+                record(decided, outcome, RecordPhase.OUTCOME, intent);
+            } catch (P9Exception e) {
+                GuardedFs.Result.releaseUnrecorded(result);
+                throw e;
+            }
+        }
+        return result;
+    }
+
+    /** A decided request: what every record of this request carries. */
+    private record Decided(int tag, MessageType message, AccessRequest request, Decision decision) {
+        /** The same request, refused by a budget of its VM after the policy allowed it. */
+        Decided refusedBy(OverBudget budget) {
+            return new Decided(tag, message, request, new Decision(false, budget.errno(), List.of(budget.rule()),
+                    decision.policyDigest(), decision.hostIds()));
+        }
+    }
+
+    /**
+     * Refuses up front when nothing can be recorded; refuses (and records) a name no entry can have; decides;
+     * records and throws a denial. The cheap {@link AuditTrail#writable()} check comes first so a broken log stops
+     * requests before they do anything.
+     */
+    private Decided decided(Operation op, Subject who, String share, PathsOf paths, RequestArgs args)
+            throws P9Exception {
+        requireWritable(op);
+        requireValidNames(op, who, share, paths, args);
+        AccessRequest request;
+        Decision decision;
+        try {
+            request = new AccessRequest(vm, sessionId, op, share, paths.get(), who.uid(), who.gid(), args);
+            decision = decide(request);
+        } catch (P9Exception e) {
+            // The handle's path cannot be named inside the share (moved out by the host): refuse.
+            request = new AccessRequest(vm, sessionId, op, share, List.of(), who.uid(), who.gid(), args);
+            decision = Decision.deny(e.errno(), CONFINEMENT_RULE);
+        }
+        Decided decided = new Decided(RequestScope.tag(), RequestScope.type(), request, decision);
+        if (!decision.allowed()) {
+            record(decided, Outcome.failure(decision.errno()), RecordPhase.DONE, AuditTrail.NO_SEQ);
+            throw new P9Exception(decision.errno(), op + " denied by " + decision.ruleIds());
+        }
+        return decided;
+    }
+
+    /** A guest-chosen name no entry can have is refused, and recorded, before any policy is asked. */
+    void requireValidNames(Operation op, Subject who, String share, PathsOf paths, RequestArgs args)
+            throws P9Exception {
+        try {
+            args.checkNames();
+        } catch (P9Exception e) {
+            throw refused(op, who, share, paths, args, new Refusal(e.errno(), INVALID_NAME_RULE, ""));
+        }
+    }
+
+    private void requireWritable(Operation op) throws P9Exception {
+        if (!audit.writable()) {
+            throw new P9Exception(Errno.EIO, "audit trail cannot record: refusing " + op);
+        }
+    }
+
+    /**
+     * A refusal the gateway makes itself, before any policy is asked, because the request cannot be put to the
+     * policy as sent: a bad name, a share the session does not have, fids of two shares.
+     *
+     * @param detail what the record adds to the arguments' own detail ("" for nothing)
+     */
+    record Refusal(Errno errno, List<String> rule, String detail) {
+    }
+
+    /** Records {@code why} as a denial (R-AUD-1: a refusal is a decision too) and returns what to throw. */
+    P9Exception refused(Operation op, Subject who, String share, PathsOf paths, RequestArgs args,
+                                Refusal why) throws P9Exception {
+        requireWritable(op);
+        List<String> named;
+        try {
+            named = paths.get();
+        } catch (P9Exception e) {
+            named = List.of();
+        }
+        String detail = (args.describe() + " " + why.detail()).strip();
+        AccessRequest request = new AccessRequest(vm, sessionId, op, share, named, who.uid(), who.gid(), args,
+                detail);
+        Decided decided = new Decided(RequestScope.tag(), RequestScope.type(), request,
+                Decision.deny(why.errno(), why.rule()));
+        record(decided, Outcome.failure(why.errno()), RecordPhase.DONE, AuditTrail.NO_SEQ);
+        return new P9Exception(why.errno(), op + " refused: " + why.rule());
+    }
+
+    /** Runs the backend call; a failure is recorded in {@code phase} (an outcome names its {@code intent}). */
+    private <T> T run(Decided decided, BackendCall<T> call, RecordPhase phase, long intent) throws P9Exception {
+        try {
+            return asHostUser(decided, call);
+        } catch (OverBudget e) {
+            // The VM's budget refused what the policy allowed: recorded as that budget's denial (R-ROB-2).
+            record(decided.refusedBy(e), Outcome.failure(e.errno()), phase, intent);
+            throw e;
+        } catch (P9Exception e) {
+            record(decided, Outcome.failure(e.errno()), phase, intent);
+            throw e;
+        } catch (RuntimeException e) {
+            P9Exception eio = UnexpectedFaults.eio(decided.request().operation().name(), e);
+            record(decided, Outcome.failure(Errno.EIO), phase, intent);
+            throw eio;
+        }
+    }
+
+    /** Records a budget's refusal like a denial; returns what to throw (the refusal, or EIO). */
+    P9Exception overBudget(Operation op, Subject who, String share, PathsOf paths, RequestArgs args,
+                                   OverBudget refusal) {
+        try {
+            refused(op, who, share, paths, args, new Refusal(refusal.errno(), List.of(refusal.rule()), ""));
+            return refusal;
+        } catch (P9Exception e) {
+            return e;
+        }
+    }
+
+    /**
+     * The backend call, in a share with {@code permissions: enforce} as the request's mapped host ids (only
+     * the call: records are written with the gateway's own credentials). Tgetattr needs no permission on the
+     * file, and reads a mapped device's xattr, which a user without read permission could not.
+     */
+    private <T> T asHostUser(Decided decided, BackendCall<T> call) throws P9Exception {
+        AccessRequest request = decided.request();
+        if (request.operation() == Operation.GETATTR || !safety.of(request.share()).enforcesPermissions()) {
+            return call.run();
+        }
+        HostIds ids = decided.decision().hostIds();
+        return HostCredentials.actingAs(ids != null ? ids.uid() : request.uid(),
+                ids != null ? ids.gid() : request.gid(), call::run);
+    }
+
+    /**
+     * A request the share's own settings refuse after the policy allowed it (the policy's refusal, with its
+     * errno, comes first): recorded as a denial by {@code rule}, like a policy's.
+     */
+    P9Exception refusedByShare(Operation op, Subject who, String share, PathsOf paths, RequestArgs args,
+                                       Errno errno, String rule) throws P9Exception {
+        Decided allowed = decided(op, who, share, paths, args);
+        Decision denial = Decision.deny(errno, List.of(rule)).by(allowed.decision().policyDigest(),
+                allowed.decision().hostIds());
+        record(new Decided(allowed.tag(), allowed.message(), allowed.request(), denial), Outcome.failure(errno),
+                RecordPhase.DONE, AuditTrail.NO_SEQ);
+        return new P9Exception(errno, op + " refused by " + rule);
+    }
+
+    private Decision decide(AccessRequest request) {
+        try {
+            Decision d = policy.decide(request);
+            if (d == null) {
+                throw new IllegalStateException("the policy gave no decision");
+            }
+            return d;
+        } catch (RuntimeException e) {
+            UnexpectedFaults.log("policy decision", e);
+            return Decision.deny(Errno.EIO, POLICY_ERROR_RULE);
+        }
+    }
+
+    private long record(Decided d, Outcome outcome, RecordPhase phase, long intent) throws P9Exception {
+        AuditEntry entry = new AuditEntry(d.tag(), d.message(), d.request(), d.decision(), outcome, phase, intent);
+        try {
+            return audit.record(entry);
+        } catch (P9Exception e) {
+            throw new P9Exception(Errno.EIO, "audit record failed: refusing " + d.request().operation(), e);
+        } catch (RuntimeException e) {
+            throw UnexpectedFaults.eio("audit record", e);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.p9gate.gateway.arch;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.library.freeze.FreezingArchRule;
+import io.p9gate.audit.arch.ModuleArchitecture;
+import io.p9gate.gateway.fs.AccessPolicy;
+import io.p9gate.gateway.fs.AccessRequest;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The gateway's layers as build rules (docs/architecture.md): every request reaches the host filesystem through
+ * the guarded layer ({@code fs}), which decides and records it; {@code wiring} only assembles it. Violations that
+ * existed when a rule came in are frozen in {@code src/test/resources/archunit_store}: listed there, and any new
+ * one fails.
+ */
+class GatewayArchitectureTest {
+    private static final String ROOT = "io.p9gate.gateway";
+    private static final JavaClasses MAIN = ModuleArchitecture.mainClasses(ROOT);
+
+    static ArchRule operationsDoNotUseTheBackend(String root) {
+        return noClasses().that().resideInAPackage(root + ".ops..")
+                .should().dependOnClassesThat().resideInAPackage(root + ".backend..");
+    }
+
+    /** The second path to the host that the design rules out: only the guard uses the backend, wiring builds it. */
+    static ArchRule onlyTheGuardReachesTheBackend(String root) {
+        return noClasses().that().resideOutsideOfPackages(root + ".backend..", root + ".fs..", root + ".wiring..")
+                .should().dependOnClassesThat().resideInAPackage(root + ".backend..");
+    }
+
+    /** The choke point as a structure: one class asks the policy about a guest request, and it also records it. */
+    static ArchRule onlyTheChokePointAsksThePolicy(String root) {
+        return noClasses().that().doNotHaveFullyQualifiedName(root + ".fs.ChokePoint")
+                .should().callMethod(AccessPolicy.class, "decide", AccessRequest.class);
+    }
+
+    @Test
+    void packagesFormNoCycles() {
+        ModuleArchitecture.packagesFormNoCycles(ROOT).check(MAIN);
+    }
+
+    @Test
+    void operationsDoNotUseTheBackend() {
+        FreezingArchRule.freeze(operationsDoNotUseTheBackend(ROOT)).check(MAIN);
+    }
+
+    @Test
+    void onlyTheGuardReachesTheBackend() {
+        FreezingArchRule.freeze(onlyTheGuardReachesTheBackend(ROOT)).check(MAIN);
+    }
+
+    @Test
+    void onlyTheChokePointAsksThePolicy() {
+        onlyTheChokePointAsksThePolicy(ROOT).check(MAIN);
+    }
+
+    @Test
+    void eachRuleFailsOnTheBadExample() {
+        ModuleArchitecture.assertEachFailsOnTheBadExample(ROOT, List.of(ModuleArchitecture::packagesFormNoCycles,
+                GatewayArchitectureTest::operationsDoNotUseTheBackend,
+                GatewayArchitectureTest::onlyTheGuardReachesTheBackend,
+                GatewayArchitectureTest::onlyTheChokePointAsksThePolicy));
+    }
+}
