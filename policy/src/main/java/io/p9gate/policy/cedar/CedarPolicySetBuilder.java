@@ -57,7 +57,8 @@ public final class CedarPolicySetBuilder {
         try {
             parsed = PolicySet.parsePolicies(text);
         } catch (InternalException e) {
-            throw CedarSyntaxError.of(file, text, e);
+            CedarSyntaxError at = CedarSyntaxError.of(text, e);
+            throw new PolicyLoadException(new SourcePos(file, at.at().line(), at.at().column()), "Cedar syntax: " + at.reason());
         }
         if (parsed.getNumTemplates() > 0) {
             throw new PolicyLoadException(new SourcePos(file, 1, 1), "Cedar templates are not supported; write static policies");

@@ -6,10 +6,6 @@ import io.p9gate.policy.cedar.text.CedarLexer;
 import io.p9gate.policy.cedar.text.CedarStatement;
 import io.p9gate.policy.cedar.text.CedarToken;
 import io.p9gate.policy.cedar.text.LineColumn;
-import io.p9gate.policy.load.PolicyLoadException;
-import io.p9gate.policy.model.SourcePos;
-
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -22,50 +18,48 @@ import java.util.regex.Pattern;
  * prefix of tokens that fails for another reason than "unexpected end of input" ends at the offending token.
  * Errors Cedar finds only on a whole policy (an invalid member access) point at the first token of the text the
  * reason quotes in backquotes, else at the policy's start. This runs only after a parse failed, so the extra
- * parses (a few per token of one policy) cost nothing on a good file.
+ * parses (a few per token of one policy) cost nothing on a good file. It answers with a position and a reason only,
+ * so that the Cedar package gains no new dependency on the loader's types (docs/architecture.md, frozen cycles).
  */
-final class CedarSyntaxError {
+record CedarSyntaxError(LineColumn at, String reason) {
 
     private static final String END_OF_INPUT = "unexpected end of input";
     private static final Pattern JNI_PREFIX = Pattern.compile("^(Internal error: )?(Internal JNI Error: )?");
     private static final Pattern QUOTED = Pattern.compile("`([^`]+)`");
 
-    private CedarSyntaxError() {
-    }
-
-    static PolicyLoadException of(Path file, String text, InternalException e) {
+    static CedarSyntaxError of(String text, InternalException e) {
         List<CedarToken> tokens = CedarLexer.tokens(text);
         Optional<CedarToken> badToken = tokens.stream()
                 .filter(t -> t.kind() == CedarToken.Kind.INVALID || t.kind() == CedarToken.Kind.UNTERMINATED_STRING)
                 .findFirst();
-        if (badToken.isPresent() && reason(e.getMessage()).equals("invalid token")) {
+        if (badToken.isPresent() && cedarReason(e.getMessage()).equals("invalid token")) {
             CedarToken t = badToken.get();
             String why = t.kind() == CedarToken.Kind.UNTERMINATED_STRING
                     ? "string is not terminated (no closing '\"')"
                     : "invalid token `" + t.text() + "`";
-            return error(file, text, t.start(), why);
+            return error(text, t.start(), why);
         }
         for (CedarStatement s : CedarStatement.split(tokens)) {
             if (!s.terminated()) {
-                return error(file, text, s.start(), END_OF_INPUT + ": the policy starting here is not finished (a policy ends with ';')");
+                return error(text, s.start(), END_OF_INPUT + ": the policy starting here is not finished (a policy ends with ';')");
             }
             if (failure(text.substring(s.start(), s.end())).isPresent()) {
-                return inStatement(file, text, s);
+                return inStatement(text, s);
             }
         }
-        return error(file, text, 0, reason(e.getMessage()));
+        return error(text, 0, cedarReason(e.getMessage()));
     }
 
     /** The error inside a policy that fails to parse on its own. */
-    private static PolicyLoadException inStatement(Path file, String text, CedarStatement s) {
+    private static CedarSyntaxError inStatement(String text, CedarStatement s) {
         List<CedarToken> tokens = s.tokens();
         for (int k = 0; k < tokens.size(); k++) {
             Optional<String> failure = failure(text.substring(s.start(), tokens.get(k).end()));
             if (failure.isPresent() && !failure.get().equals(END_OF_INPUT)) {
-                return error(file, text, quotedTokenAtOrBefore(tokens, k, failure.get(), text), failure.get());
+                return error(text, quotedTokenAtOrBefore(tokens, k, failure.get(), text), failure.get());
             }
         }
-        return error(file, text, s.start(), failure(text.substring(s.start(), s.end())).orElse("does not parse"));
+        return error(text, s.start(), failure(text.substring(s.start(), s.end())).orElse("does not parse"));
     }
 
     /**
@@ -92,18 +86,17 @@ final class CedarSyntaxError {
             PolicySet.parsePolicies(policies);
             return Optional.empty();
         } catch (InternalException e) {
-            return Optional.of(reason(e.getMessage()));
+            return Optional.of(cedarReason(e.getMessage()));
         }
     }
 
-    private static String reason(String message) {
+    private static String cedarReason(String message) {
         String m = message == null ? "does not parse" : message;
         String first = m.lines().findFirst().orElse(m);
         return JNI_PREFIX.matcher(first).replaceFirst("");
     }
 
-    private static PolicyLoadException error(Path file, String text, int offset, String reason) {
-        LineColumn at = LineColumn.of(text, offset);
-        return new PolicyLoadException(new SourcePos(file, at.line(), at.column()), "Cedar syntax: " + reason);
+    private static CedarSyntaxError error(String text, int offset, String reason) {
+        return new CedarSyntaxError(LineColumn.of(text, offset), reason);
     }
 }
