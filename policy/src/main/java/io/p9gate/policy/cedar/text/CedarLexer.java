@@ -59,6 +59,29 @@ public final class CedarLexer {
         return out;
     }
 
+    /** The {@code //} comments of the text, in order, each without its trailing white space. */
+    public static List<String> comments(String src) {
+        List<String> out = new ArrayList<>();
+        int from = 0;
+        for (CedarToken t : tokens(src)) {
+            collectComments(src, from, t.start(), out);
+            from = t.end();
+        }
+        collectComments(src, from, src.length(), out);
+        return out;
+    }
+
+    /** Comments between two tokens: only white space and comments stand there. */
+    private static void collectComments(String src, int from, int to, List<String> out) {
+        int i = src.indexOf("//", from);
+        while (i >= 0 && i < to) {
+            int end = src.indexOf('\n', i);
+            end = end < 0 || end > to ? to : end;
+            out.add(src.substring(i, end).stripTrailing());
+            i = src.indexOf("//", end);
+        }
+    }
+
     /** The offset just past the closing quote of the string opening at {@code open}, or -1 if it never closes. */
     private static int stringEnd(String src, int open) {
         for (int i = open + 1; i < src.length(); i++) {
