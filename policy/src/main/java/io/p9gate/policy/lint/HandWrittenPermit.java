@@ -64,12 +64,13 @@ record HandWrittenPermit(String name, int offset, Optional<String> vm, Set<OpKin
     private static Optional<HandWrittenPermit> read(String defaultName, List<CedarToken> t) {
         String name = defaultName;
         int i = 0;
-        // annotations: @ name ( "value" )
-        while (i + 4 < t.size() && t.get(i).is("@")) {
-            if (t.get(i + 1).text().equals("id") && t.get(i + 3).kind() == CedarToken.Kind.STRING) {
+        // annotations: @name("value"), or @name alone (Cedar allows annotations without a value)
+        while (i + 1 < t.size() && t.get(i).is("@")) {
+            boolean withValue = i + 4 < t.size() && t.get(i + 2).is("(");
+            if (withValue && t.get(i + 1).text().equals("id") && t.get(i + 3).kind() == CedarToken.Kind.STRING) {
                 name = unquote(t.get(i + 3).text());
             }
-            i += 5;
+            i += withValue ? 5 : 2;
         }
         if (i >= t.size() || !t.get(i).text().equals("permit")) {
             return Optional.empty();

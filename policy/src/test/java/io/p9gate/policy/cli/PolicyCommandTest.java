@@ -185,6 +185,7 @@ class PolicyCommandTest {
                 permit (principal == P9gate::Vm::"vm1",
                         action in [P9gate::Action::"OPEN_READ", P9gate::Action::"CREATE"],
                         resource in P9gate::Directory::"vm1/data:/pub") when { context.uid == 1000 };
+                @reviewed
                 @id("always") permit (principal, action == P9gate::Action::"WALK", resource) when { true };
                 @id("logs-reader")
                 permit (principal, action, resource in P9gate::Share::"vm1/logs") when { context.uid == 0 };
@@ -208,8 +209,8 @@ class PolicyCommandTest {
         assertTrue(warnings.get(0).startsWith(cedar + ":2:1: warning: permit 'uid-1000-writes' allows CREATE in vm1/data:/pub"),
                 warnings.get(0));
         assertTrue(warnings.get(0).contains("access: none") && !warnings.get(0).contains("OPEN_READ"), warnings.get(0));
-        assertTrue(warnings.get(1).startsWith(cedar + ":5:15: warning: permit 'always' allows WALK in vm1/data"), warnings.get(1));
-        assertTrue(warnings.get(2).startsWith(cedar + ":8:15: warning: permit 'secret' lies inside hidden /secret of vm1/logs"),
+        assertTrue(warnings.get(1).startsWith(cedar + ":6:15: warning: permit 'always' allows WALK in vm1/data"), warnings.get(1));
+        assertTrue(warnings.get(2).startsWith(cedar + ":9:15: warning: permit 'secret' lies inside hidden /secret of vm1/logs"),
                 warnings.get(2));
         assertEquals(1, CliRun.of("check", "--strict", p.toString()).exit());
     }
