@@ -66,9 +66,10 @@ final class ProtocolChecks {
                     }
                 });
         check("version-unknown", "R-PROTO-1", "an unknown protocol version is answered \"unknown\"",
-                "Tversion \"9P2000.X-p9gate-compliance\"", "Rversion \"unknown\"", () -> {
+                // Not 9P2000.X: version(5) reads that as plain 9P2000, a dialect the gateway speaks (R-PROTO-7).
+                "Tversion \"9P1999-p9gate-compliance\"", "Rversion \"unknown\"", () -> {
                     try (P9Client c = connect()) {
-                        RMessage.Rversion v = c.version(SMALL_MSIZE, "9P2000.X-p9gate-compliance");
+                        RMessage.Rversion v = c.version(SMALL_MSIZE, "9P1999-p9gate-compliance");
                         require("unknown".equals(v.version()), "Rversion \"" + v.version() + "\"");
                         return "Rversion \"unknown\"";
                     }

@@ -15,6 +15,7 @@ import io.p9gate.gateway.ops.FileServer;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.session.ConnectionContext;
+import io.p9gate.gateway.session.DialectRefusedException;
 import io.p9gate.gateway.session.RequestHandler;
 import io.p9gate.gateway.session.RequestHandlerFactory;
 import java.nio.file.Path;
@@ -85,9 +86,14 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
         }
     }
 
+    /** @throws DialectRefusedException if the VM may not speak the dialect negotiated (recorded as a denial) */
     @Override
     public RequestHandler open(ConnectionContext context) {
         String vm = access.vmOf(context);
+        if (!access.allowsDialect(vm, context.dialect())) {
+            RefusedDialect.record(audit, vm, context);
+            throw new DialectRefusedException(vm, context.dialect());
+        }
         Map<String, LocalShare> mine = new LinkedHashMap<>();
         for (ShareDir dir : access.sharesOf(vm)) {
             LocalShare share = shares.get(dir);
