@@ -1,4 +1,4 @@
-package io.p9gate.gateway.client.load;
+package io.p9gate.bench.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
