@@ -9,6 +9,7 @@
 # Uses the build that ./p9gate makes (bench/load/target and gateway/target).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+case "${1:-}" in -h|--help) sed -n '2,9p' "$0"; exit 0 ;; esac
 . "$ROOT/bench/clients/load-classpath.sh"
 bench_load_classpath "$ROOT" java-load || exit 1
 exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xms256m -cp "$BENCH_LOAD_CP" \
