@@ -29,7 +29,9 @@ start_bench_server() {
     case "$name" in
         p9gate)
             mkdir -p "$work/keys"
-            "$root/p9gate" keys generate --name bench-audit --out "$work/keys/audit" >/dev/null
+            local out
+            out=$("$root/p9gate" keys generate --name bench-audit --out "$work/keys/audit" 2>&1) ||
+                { echo "$(basename "$0"): $out" >&2; return 1; }
             sed "s|@WORK@|$work|g; s|@SHARE@|$share|g; s|@DIR@|$dir|g" "$root/bench/policy/bench.yaml" >"$work/bench.yaml"
             "$root/p9gate" serve --policy "$work/bench.yaml" --audit-dir "$work/audit" \
                 --audit-key "$work/keys/audit.key" >"$log" 2>&1 &
