@@ -50,13 +50,16 @@ expect "a newer source rebuilds" "$(calls)" 2
 sleep 1; touch "$R/gateway/pom.xml"
 run --help >/dev/null
 expect "a newer pom rebuilds" "$(calls)" 3
+mkdir -p "$R/bench/load/src/main/java"; sleep 1; echo 'class L {}' >"$R/bench/load/src/main/java/L.java"
+run --help >/dev/null
+expect "a newer benchmark load client source rebuilds" "$(calls)" 4
 sleep 1; touch "$R/gateway/src/main/java/A.java"
 out=$(MVN_FAIL=1 run --help); rc=$?
 expect "failed build exits 1" "$rc" 1
 expect "failed build does not run java" "$out" ""
 expect "failed build shows maven's error and says so" "$(grep -c -e 'compilation failed' -e '^p9gate: build failed' "$T/err")" 2
 run --help >/dev/null
-expect "after a failed build the next run builds again" "$(calls)" 5
+expect "after a failed build the next run builds again" "$(calls)" 6
 
 # Class-data sharing (issue 13): tools run from the gateway jar with an archive in the user's cache.
 L=$R/gateway/target/lib

@@ -1,11 +1,9 @@
-package io.p9gate.gateway.client.load;
+package io.p9gate.bench.load;
 
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** One attached 9P session: the client, the root fid and fresh fids for the workloads. */
@@ -25,10 +23,8 @@ final class LoadSession implements AutoCloseable {
         this.client = client;
     }
 
-    static LoadSession open(SocketAddress server, String aname, int msize) throws IOException, P9Exception {
-        SocketAddress resolved = server instanceof InetSocketAddress inet
-                ? new InetSocketAddress(inet.getHostString(), inet.getPort()) : server;
-        P9Client client = P9Client.open(resolved, msize);
+    static LoadSession open(Endpoint server, String aname, int msize) throws IOException, P9Exception {
+        P9Client client = server.open(msize);
         try {
             client.attach(ROOT_FID, UNAME, aname, N_UNAME);
             return new LoadSession(client);

@@ -1,4 +1,4 @@
-package io.p9gate.gateway.client.load;
+package io.p9gate.bench.load;
 
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.codec.CodecBuffers;
@@ -6,7 +6,6 @@ import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
 import java.io.IOException;
-import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -46,7 +45,7 @@ public final class FairnessLoad {
                 throw new IllegalArgumentException("victim or flood?");
             }
             Map<String, String> options = options(Arrays.copyOfRange(args, 1, args.length));
-            SocketAddress server = LoadOptions.server(required(options, "--server"));
+            Endpoint server = LoadOptions.server(required(options, "--server"));
             String aname = required(options, "--aname");
             switch (args[0]) {
                 case "victim" -> victim(server, aname, options);
@@ -90,7 +89,7 @@ public final class FairnessLoad {
 
     // ---------------------------------------------------------------- the victim
 
-    private static void victim(SocketAddress server, String aname, Map<String, String> options)
+    private static void victim(Endpoint server, String aname, Map<String, String> options)
             throws IOException, P9Exception {
         String dir = options.getOrDefault("--dir", "small");
         int files = number(options, "--files", 100);
@@ -123,7 +122,7 @@ public final class FairnessLoad {
 
     // ---------------------------------------------------------------- the flood
 
-    private static void flood(SocketAddress server, String aname, Map<String, String> options)
+    private static void flood(Endpoint server, String aname, Map<String, String> options)
             throws IOException, P9Exception, InterruptedException {
         List<String> kinds = List.of(options.getOrDefault("--kinds", "readdir,denied-walks,xattr,fids").split(","));
         int connections = number(options, "--connections", 4);

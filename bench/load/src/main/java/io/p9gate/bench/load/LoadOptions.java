@@ -1,23 +1,21 @@
-package io.p9gate.gateway.client.load;
+package io.p9gate.bench.load;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.net.UnixDomainSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The load client's command line (the client contract of bench/clients/guest-kernel.sh plus
- * {@code --concurrency} and {@code --msize}).
+ * {@code --concurrency}, {@code --msize} and, for a {@code tls:} server, the VM's certificate).
  *
  * @param concurrency requests outstanding at once in every workload
  * @param msize       offered in Tversion; the workloads use what the server grants
  */
-public record LoadOptions(SocketAddress server, String aname, List<Workload> workloads, int sizeMiB,
+public record LoadOptions(Endpoint server, String aname, List<Workload> workloads, int sizeMiB,
                           int files, int concurrency, int msize) {
-    public static final String USAGE = "usage: java-load --server HOST:PORT|unix:PATH --aname NAME"
+    public static final String USAGE = "usage: java-load --server HOST:PORT|unix:PATH|tls:HOST:PORT --aname NAME"
             + " [--workloads seq-write,seq-read,meta,getattr] [--size-mb M] [--files F]"
-            + " [--concurrency N] [--msize BYTES]";
+            + " [--concurrency N] [--msize BYTES] [--tls-cert FILE --tls-key FILE --tls-ca FILE]";
 
     public LoadOptions {
         workloads = List.copyOf(workloads);
@@ -32,6 +30,9 @@ public record LoadOptions(SocketAddress server, String aname, List<Workload> wor
         int files = 500;
         int concurrency = 16;
         int msize = 512 * 1024;
+        Path tlsCert = null;
+        Path tlsKey = null;
+        Path tlsCa = null;
         for (int i = 0; i < args.length; i += 2) {
             String name = args[i];
             if (i + 1 >= args.length) {
@@ -46,13 +47,16 @@ public record LoadOptions(SocketAddress server, String aname, List<Workload> wor
                 case "--files" -> files = positive(name, value);
                 case "--concurrency" -> concurrency = positive(name, value);
                 case "--msize" -> msize = positive(name, value);
+                case "--tls-cert" -> tlsCert = Path.of(value);
+                case "--tls-key" -> tlsKey = Path.of(value);
+                case "--tls-ca" -> tlsCa = Path.of(value);
                 default -> throw new IllegalArgumentException("unknown option " + name);
             }
         }
         if (server == null || aname == null) {
             throw new IllegalArgumentException("--server and --aname are required");
         }
-        return new LoadOptions(server(server), aname, workloads, sizeMiB, files, concurrency, msize);
+        return new LoadOptions(Endpoint.parse(server, tlsCert, tlsKey, tlsCa), aname, workloads, sizeMiB, files, concurrency, msize);
     }
 
     private static List<Workload> parseWorkloads(String value) {
@@ -75,25 +79,9 @@ public record LoadOptions(SocketAddress server, String aname, List<Workload> wor
         throw new IllegalArgumentException(name + " wants a positive integer, not '" + value + "'");
     }
 
-    /** {@code HOST:PORT} (IPv6 in brackets) or {@code unix:PATH}. */
-    static SocketAddress server(String text) {
-        if (text.startsWith("unix:") && text.length() > 5) {
-            return UnixDomainSocketAddress.of(text.substring(5));
-        }
-        return address(text);
-    }
-
-    private static InetSocketAddress address(String hostPort) {
-        int colon = hostPort.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new IllegalArgumentException("--server wants HOST:PORT, not '" + hostPort + "'");
-        }
-        int port = positive("--server port", hostPort.substring(colon + 1));
-        if (port > 65535) {
-            throw new IllegalArgumentException("--server port out of range: " + port);
-        }
-        String host = hostPort.substring(0, colon).replaceAll("^\\[|]$", "");
-        return InetSocketAddress.createUnresolved(host, port);
+    /** A {@code --server} without TLS options (FairnessLoad's): {@code HOST:PORT} or {@code unix:PATH}. */
+    static Endpoint server(String text) {
+        return Endpoint.parse(text, null, null, null);
     }
 
     public long sizeBytes() {

@@ -1,4 +1,4 @@
-package io.p9gate.gateway.client.load;
+package io.p9gate.bench.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
 import java.net.UnixDomainSocketAddress;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -16,7 +17,7 @@ class LoadOptionsTest {
     void contractOptionsAndDefaults() {
         LoadOptions o = LoadOptions.parse("--server", "127.0.0.1:5640", "--aname", "/srv/x",
                 "--workloads", "seq-read,meta", "--size-mb", "64", "--files", "300");
-        assertEquals(InetSocketAddress.createUnresolved("127.0.0.1", 5640), o.server());
+        assertEquals(new Endpoint.Plain(InetSocketAddress.createUnresolved("127.0.0.1", 5640)), o.server());
         assertEquals("/srv/x", o.aname());
         assertEquals(List.of(Workload.SEQ_READ, Workload.META), o.workloads());
         assertEquals(64L * 1024 * 1024, o.sizeBytes());
@@ -29,7 +30,7 @@ class LoadOptionsTest {
     void extraOptionsAndDefaultWorkloads() {
         LoadOptions o = LoadOptions.parse("--aname", "bench", "--server", "[::1]:7", "--concurrency", "32",
                 "--msize", "65536");
-        assertEquals(InetSocketAddress.createUnresolved("::1", 7), o.server());
+        assertEquals(new Endpoint.Plain(InetSocketAddress.createUnresolved("::1", 7)), o.server());
         assertEquals(List.of(Workload.SEQ_WRITE, Workload.SEQ_READ, Workload.META), o.workloads());
         assertEquals(32, o.concurrency());
         assertEquals(65536, o.msize());
@@ -37,8 +38,16 @@ class LoadOptionsTest {
 
     @Test
     void unixSocketServers() {
-        assertEquals(UnixDomainSocketAddress.of("/run/p9gate/a.sock"),
+        assertEquals(new Endpoint.Plain(UnixDomainSocketAddress.of("/run/p9gate/a.sock")),
                 LoadOptions.parse("--server", "unix:/run/p9gate/a.sock", "--aname", "a").server());
+    }
+
+    @Test
+    void mutualTlsServersWithTheVmsCertificate() {
+        assertEquals(new Endpoint.Tls(InetSocketAddress.createUnresolved("127.0.0.1", 5641), Path.of("vm/cert.pem"),
+                        Path.of("vm/key.pem"), Path.of("ca.pem")),
+                LoadOptions.parse("--server", "tls:127.0.0.1:5641", "--aname", "a", "--tls-cert", "vm/cert.pem",
+                        "--tls-key", "vm/key.pem", "--tls-ca", "ca.pem").server());
     }
 
     @Test
@@ -50,6 +59,12 @@ class LoadOptionsTest {
         assertMessage("--server port out of range: 70000", "--server", "h:70000", "--aname", "a");
         assertMessage("--size-mb needs a value", "--server", "h:1", "--aname", "a", "--size-mb");
         assertMessage("unknown option --bogus", "--bogus", "1");
+        assertMessage("a tls: server needs --tls-cert, --tls-key and --tls-ca", "--server", "tls:h:1", "--aname", "a",
+                "--tls-cert", "c.pem", "--tls-key", "k.pem");
+        assertMessage("--tls-cert, --tls-key and --tls-ca are for a tls: server, not 'h:1'", "--server", "h:1",
+                "--aname", "a", "--tls-ca", "ca.pem");
+        assertMessage("--server wants HOST:PORT, not 'h'", "--server", "tls:h", "--aname", "a", "--tls-cert", "c",
+                "--tls-key", "k", "--tls-ca", "ca");
     }
 
     private static void assertMessage(String expectedStart, String... args) {

@@ -1,4 +1,4 @@
-package io.p9gate.gateway.client.load;
+package io.p9gate.bench.load;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.p9gate.gateway.client.load;
+package io.p9gate.bench.load;
 
 import io.p9gate.gateway.proto.P9Exception;
 import java.io.IOException;
