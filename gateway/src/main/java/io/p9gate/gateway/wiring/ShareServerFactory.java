@@ -34,6 +34,7 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
     private final AuditTrail audit;
     private final Map<ShareDir, LocalShare> shares;
     private final LockTable locks = new LockTable();
+    private volatile RequestObserver requests = RequestObserver.NONE;
 
     /** Every request allowed, nothing recorded: for development until policy and audit are plugged in. */
     public ShareServerFactory(Map<String, Path> shares) {
@@ -102,7 +103,12 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
             }
         }
         GuardedFs fs = access.guard(vm, context.sessionId(), audit);
-        return AuditedSession.opened(new FileServer(context, mine, fs, locks), vm, context, audit);
+        return AuditedSession.opened(new FileServer(context, mine, fs, locks), vm, context, audit, requests);
+    }
+
+    /** Sessions opened from now on time their requests for {@code observer} (set it before the gateway starts). */
+    public void observeRequests(RequestObserver observer) {
+        requests = Objects.requireNonNull(observer);
     }
 
     /** Closes the share handles (after every session is closed). */
