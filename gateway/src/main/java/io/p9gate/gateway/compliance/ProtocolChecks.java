@@ -9,6 +9,7 @@ import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
 import java.io.IOException;
+import java.io.Serial;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -37,6 +38,9 @@ final class ProtocolChecks {
     }
 
     private static final class Failed extends Exception {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
         Failed(String message) {
             super(message);
         }
