@@ -8,6 +8,8 @@ import io.p9gate.gateway.proto.Dialect;
  * recorded the refusal by then.
  */
 public final class DialectRefusedException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     public DialectRefusedException(String vm, Dialect dialect) {
         super("VM '" + vm + "' may not use " + dialect.version(), null, false, false);
     }

@@ -39,7 +39,7 @@ class GuestMountHelperIT {
              ShareServerFactory factory = new ShareServerFactory(Map.of("test", share), new AllowAll(), trail)) {
             GatewayConfig config = new GatewayConfig(List.of(ListenSpec.parse("unix:" + socket)), factory,
                     GatewayConfig.DEFAULT_MSIZE, 4);
-            try (Gateway gateway = Gateway.start(config)) {
+            try (Gateway _ = Gateway.start(config)) {
                 String secondPort = "-chardev socket,id=" + PORT_NAME + ",path=" + socket
                         + " -device virtserialport,bus=vser0.0,chardev=" + PORT_NAME + ",name=" + PORT_NAME;
                 GuestRun run = GuestRun.script(RepoPaths.guestScripts().resolve("mount-helper.sh"))

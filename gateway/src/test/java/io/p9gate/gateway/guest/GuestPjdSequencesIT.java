@@ -56,7 +56,7 @@ class GuestPjdSequencesIT {
         PolicyFixture fx = new PolicyFixture(tmp, "100000");
         PolicyHolder holder = fx.holder();
         try (ShareServerFactory shares = fx.shares(holder, OwnershipMode.XATTR);
-             Gateway gateway = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
+             Gateway _ = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
                      GatewayConfig.DEFAULT_MSIZE, 8))) {
             assertAllPass(harness.run("p9gate-pjd-sequences-xattr", fx.alphaSocket, sequences().withAname("data")));
         }

@@ -62,10 +62,16 @@ final class PolicyGatewayProcess implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         process.destroy();
-        if (!process.waitFor(1, TimeUnit.MINUTES)) {
-            process.destroyForcibly().waitFor();
+        try {
+            if (!process.waitFor(1, TimeUnit.MINUTES)) {
+                process.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            // Closing must not leave the gateway running: kill it and keep the interrupt for the caller.
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
     }
 }

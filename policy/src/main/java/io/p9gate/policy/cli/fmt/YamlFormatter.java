@@ -52,6 +52,8 @@ public final class YamlFormatter {
     }
 
     private static final class Unformattable extends Exception {
+        private static final long serialVersionUID = 1L;
+
         Unformattable(String reason) {
             super(reason);
         }
