@@ -41,14 +41,14 @@ public final class FileIo {
             }
             case SYMLINK -> throw new P9Exception(Errno.ELOOP, "open a symlink");
             case FIFO, SOCKET, CHAR_DEVICE, BLOCK_DEVICE ->
-                    throw new P9Exception(Errno.ENXIO, "special files are not opened on the host");
+                throw new P9Exception(Errno.ENXIO, "special files are not opened on the host");
         }
         throw new AssertionError(node.type());
     }
 
     private static OpenFile reopen(Node node, int flags) throws P9Exception {
-        Fd fd = Fd.open(() -> node.use(pfd -> LinuxSyscalls.openat(AT_FDCWD, LinuxSyscalls.procPath(pfd),
-                flags | O_CLOEXEC, 0)));
+        Fd fd = Fd.open(() ->
+                node.use(pfd -> LinuxSyscalls.openat(AT_FDCWD, LinuxSyscalls.procPath(pfd), flags | O_CLOEXEC, 0)));
         return new OpenFile(fd, node.type(), node.key(), flags);
     }
 
@@ -58,8 +58,7 @@ public final class FileIo {
      * @param isNew false when, without O_EXCL, an existing file was opened instead: it keeps its
      *              owner (the gateway must never give another user's file to the requester)
      */
-    public record Created(Node node, OpenFile file, boolean isNew) {
-    }
+    public record Created(Node node, OpenFile file, boolean isNew) {}
 
     /**
      * Creates {@code name} in {@code dir} and opens it. Without O_EXCL an existing entry is opened
@@ -82,8 +81,8 @@ public final class FileIo {
         try (Fd.Charge charge = Fd.Charge.of(2)) {
             Fd fd;
             try {
-                fd = charge.open(() -> dir.use(dfd -> ShareRoot.openBeneath(dfd, name, flags | O_CREAT | O_EXCL,
-                        mode & 07777)));
+                fd = charge.open(
+                        () -> dir.use(dfd -> ShareRoot.openBeneath(dfd, name, flags | O_CREAT | O_EXCL, mode & 07777)));
             } catch (P9Exception e) {
                 if (e.errno() == Errno.EEXIST && !exclusive) {
                     return Optional.empty();
@@ -92,8 +91,8 @@ public final class FileIo {
             }
             OpenFile file = new OpenFile(fd, FileType.REGULAR, null, flags);
             try {
-                Node node = ShareRoot.nodeOf(charge.open(() -> file.use(ofd -> LinuxSyscalls.openat(AT_FDCWD,
-                        LinuxSyscalls.procPath(ofd), O_PATH | O_CLOEXEC, 0))));
+                Node node = ShareRoot.nodeOf(charge.open(() -> file.use(
+                        ofd -> LinuxSyscalls.openat(AT_FDCWD, LinuxSyscalls.procPath(ofd), O_PATH | O_CLOEXEC, 0))));
                 return Optional.of(new Created(CreateModes.exact(node, mode), file.withKey(node.key()), true));
             } catch (P9Exception | RuntimeException e) {
                 file.close();

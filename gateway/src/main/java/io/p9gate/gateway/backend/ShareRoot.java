@@ -24,10 +24,11 @@ import java.util.Optional;
  */
 public final class ShareRoot implements AutoCloseable {
     private static final int PATH_FLAGS = O_PATH | O_NOFOLLOW | O_CLOEXEC;
-    private static final long RESOLVE = LinuxSyscalls.RESOLVE_BENEATH | LinuxSyscalls.RESOLVE_NO_SYMLINKS
-            | LinuxSyscalls.RESOLVE_NO_MAGICLINKS;
+    private static final long RESOLVE =
+            LinuxSyscalls.RESOLVE_BENEATH | LinuxSyscalls.RESOLVE_NO_SYMLINKS | LinuxSyscalls.RESOLVE_NO_MAGICLINKS;
     /** Deeper than any real tree; bounds the walk-up that checks a ".." result. */
     private static final int MAX_DEPTH = 4096;
+
     private static final String DELETED_SUFFIX = " (deleted)";
 
     private static volatile boolean openat2Missing;
@@ -45,13 +46,14 @@ public final class ShareRoot implements AutoCloseable {
 
     /** Opens the share's directory (an administrator's path: symlinks in it are the admin's choice). */
     public static ShareRoot open(Path directory, QidMapper qids) throws P9Exception {
-        Node root = nodeOf(Fd.open(() -> LinuxSyscalls.openat(AT_FDCWD, directory.toAbsolutePath().toString(),
-                O_PATH | O_DIRECTORY | O_CLOEXEC, 0)));
+        Node root = nodeOf(Fd.open(() -> LinuxSyscalls.openat(
+                AT_FDCWD, directory.toAbsolutePath().toString(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0)));
         try {
             Optional<String> kernel = KernelFilesystems.of(root);
             if (kernel.isPresent()) {
-                throw new P9Exception(Errno.EMEDIUMTYPE, directory + " is on " + kernel.get()
-                        + ", a kernel pseudo filesystem, not files to share");
+                throw new P9Exception(
+                        Errno.EMEDIUMTYPE,
+                        directory + " is on " + kernel.get() + ", a kernel pseudo filesystem, not files to share");
             }
             return new ShareRoot(root, qids);
         } catch (P9Exception e) {
@@ -89,8 +91,8 @@ public final class ShareRoot implements AutoCloseable {
             return parentOf(dir);
         }
         Names.check(name);
-        return KernelFilesystems.refuseCrossingInto(dir,
-                nodeOf(Fd.open(() -> dir.use(fd -> openBeneath(fd, name, O_PATH, 0)))));
+        return KernelFilesystems.refuseCrossingInto(
+                dir, nodeOf(Fd.open(() -> dir.use(fd -> openBeneath(fd, name, O_PATH, 0)))));
     }
 
     /**

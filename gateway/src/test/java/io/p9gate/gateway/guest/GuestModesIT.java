@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.NoAudit;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
 import io.p9gate.gateway.session.SessionSettings;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -29,19 +29,31 @@ class GuestModesIT {
 
     @Test
     void createModesAndSetIdBitsAreWhatTheGuestAsked(@TempDir Path temp) throws Exception {
-        assertNotEquals(0, ownUmask() & 022, "run the guest tests under umask 022 (the default): this test shows "
-                + "that the gateway's umask does not apply");
+        assertNotEquals(
+                0,
+                ownUmask() & 022,
+                "run the guest tests under umask 022 (the default): this test shows "
+                        + "that the gateway's umask does not apply");
         GuestHarness harness = GuestHarness.locate();
         Path share = PosixScript.traversableDir(temp.resolve("share"));
         Path helper = PosixScript.compileHelper();
-        GatewayConfig config = new GatewayConfig(List.of(ListenSpec.parse("tcp:127.0.0.1:0")),
+        GatewayConfig config = new GatewayConfig(
+                List.of(ListenSpec.parse("tcp:127.0.0.1:0")),
                 new ShareServerFactory(Map.of("test", share), new AllowAll(), new NoAudit()),
-                GatewayConfig.DEFAULT_MSIZE, 8, SessionSettings.DEFAULT_MAX_OUTSTANDING, GuestPosixIT.HARNESS_IOUNIT);
+                GatewayConfig.DEFAULT_MSIZE,
+                8,
+                SessionSettings.DEFAULT_MAX_OUTSTANDING,
+                GuestPosixIT.HARNESS_IOUNIT);
         try (Gateway gateway = Gateway.start(config)) {
-            InetSocketAddress address = (InetSocketAddress) gateway.boundAddresses().getFirst();
-            GuestResult result = harness.run("p9gate-modes", address,
-                    GuestRun.script(RepoPaths.guestScripts().resolve("modes.sh")).withAname("test")
-                            .withMountOpts("cache=none").withBin(helper)
+            InetSocketAddress address =
+                    (InetSocketAddress) gateway.boundAddresses().getFirst();
+            GuestResult result = harness.run(
+                    "p9gate-modes",
+                    address,
+                    GuestRun.script(RepoPaths.guestScripts().resolve("modes.sh"))
+                            .withAname("test")
+                            .withMountOpts("cache=none")
+                            .withBin(helper)
                             .withEnv("POSIX_HELPER", helper.toString()));
 
             assertEquals(List.of(), result.failed(), result::describe);
@@ -56,8 +68,10 @@ class GuestModesIT {
         assertEquals("3775", hostMode(share.resolve("sdir")), "a host directory keeps set-gid and sticky only");
         // The gateway keeps Tsetattr's nanoseconds (FileServerTest.setattrModeOwnerSizeTimes); Linux 6.1's v9fs
         // leaves s_time_gran at its 1 s default, so the guest's VFS truncates them before sending Tsetattr.
-        assertEquals(1_600_000_000_000_000_000L, Files.getLastModifiedTime(share.resolve("times"))
-                .to(java.util.concurrent.TimeUnit.NANOSECONDS), "the client sent utimensat's time without nsec");
+        assertEquals(
+                1_600_000_000_000_000_000L,
+                Files.getLastModifiedTime(share.resolve("times")).to(java.util.concurrent.TimeUnit.NANOSECONDS),
+                "the client sent utimensat's time without nsec");
     }
 
     private static String hostMode(Path path) throws Exception {
@@ -65,7 +79,10 @@ class GuestModesIT {
     }
 
     private static int ownUmask() throws Exception {
-        return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("Umask:"))
-                .map(l -> Integer.parseInt(l.substring("Umask:".length()).strip(), 8)).findFirst().orElseThrow();
+        return Files.readAllLines(Path.of("/proc/self/status")).stream()
+                .filter(l -> l.startsWith("Umask:"))
+                .map(l -> Integer.parseInt(l.substring("Umask:".length()).strip(), 8))
+                .findFirst()
+                .orElseThrow();
     }
 }
