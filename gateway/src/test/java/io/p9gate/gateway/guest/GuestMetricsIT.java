@@ -8,7 +8,7 @@ import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.auditing.SignedLogs;
 import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.GatewayEvent;
-import io.p9gate.gateway.fs.ShareServerFactory;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.metrics.AuditMetrics;
 import io.p9gate.gateway.metrics.MetricSamples;
 import io.p9gate.gateway.metrics.MetricsAddress;

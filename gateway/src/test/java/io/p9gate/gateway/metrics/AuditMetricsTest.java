@@ -12,7 +12,7 @@ import io.p9gate.gateway.fs.AccessPolicy;
 import io.p9gate.gateway.fs.Decision;
 import io.p9gate.gateway.fs.EveryRequest;
 import io.p9gate.gateway.fs.Operation;
-import io.p9gate.gateway.fs.ShareServerFactory;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
