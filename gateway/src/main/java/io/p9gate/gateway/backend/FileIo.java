@@ -71,6 +71,7 @@ public final class FileIo {
         }
         // The file's descriptor and its handle are charged together: the file must not be created and then
         // refused for want of a descriptor (R-ROB-2).
+        long epoch = RenameEpoch.now(); // before the file exists under its name: see ShareRoot.learnChildPath
         try (Fd.Charge charge = Fd.Charge.of(2)) {
             Fd fd;
             try {
@@ -87,6 +88,7 @@ public final class FileIo {
             try {
                 Node node = ShareRoot.nodeOf(charge.open(() -> file.use(ofd -> LinuxSyscalls.openat(AT_FDCWD,
                         LinuxSyscalls.procPath(ofd), O_PATH | O_CLOEXEC, 0))));
+                share.learnChildPath(dir, name, node, epoch);
                 return new Created(CreateModes.exact(node, mode), file.withKey(node.key()), true);
             } catch (P9Exception | RuntimeException e) {
                 file.close();

@@ -221,7 +221,9 @@ public final class GuardedFs {
     // ---------------------------------------------------------------- lookup and metadata
 
     public Walked walk(Subject who, LocalShare share, Node from, List<String> names) throws P9Exception {
-        RequestPaths paths = RequestPaths.of(() -> Walks.paths(path(share, from), names));
+        // A walk with ".." is checked against the kernel step by step (Walks), so it starts from the kernel's path.
+        RequestPaths paths = RequestPaths.of(() -> Walks.paths(
+                names.contains("..") ? share.root().currentPath(from) : path(share, from), names));
         // A walk that stopped is answered with the qids it got, but what the guest asked for did not resolve.
         return guard.inspectWith(Operation.WALK, who, share.name(), paths, new RequestArgs.Walk(names),
                 () -> Walks.walk(share, from, names, paths.get()),
