@@ -56,8 +56,10 @@ public final class FileIo {
      *
      * @param isNew false when, without O_EXCL, an existing file was opened instead: it keeps its
      *              owner (the gateway must never give another user's file to the requester)
+     * @param stat  a new file's stat just after the create (its owner, size, times and so its qid; its mode may
+     *              have been set since); null for an existing file
      */
-    public record Created(Node node, OpenFile file, boolean isNew) {
+    public record Created(Node node, OpenFile file, boolean isNew, FileStat stat) {
     }
 
     /**
@@ -86,10 +88,12 @@ public final class FileIo {
             }
             OpenFile file = new OpenFile(fd, FileType.REGULAR, null, flags);
             try {
-                Node node = ShareRoot.nodeOf(charge.open(() -> file.use(ofd -> LinuxSyscalls.openat(AT_FDCWD,
-                        LinuxSyscalls.procPath(ofd), O_PATH | O_CLOEXEC, 0))));
+                ShareRoot.Examined made = ShareRoot.examine(charge.open(() -> file.use(ofd -> LinuxSyscalls.openat(
+                        AT_FDCWD, LinuxSyscalls.procPath(ofd), O_PATH | O_CLOEXEC, 0))));
+                Node node = made.node();
                 share.learnChildPath(dir, name, node, epoch);
-                return new Created(CreateModes.exact(node, mode), file.withKey(node.key()), true);
+                return new Created(CreateModes.exact(node, mode, made.stat()), file.withKey(node.key()), true,
+                        made.stat());
             } catch (P9Exception | RuntimeException e) {
                 file.close();
                 throw e;
@@ -100,7 +104,7 @@ public final class FileIo {
     private Created openExisting(Node dir, String name, int flags) throws P9Exception {
         Node node = share.lookup(dir, name);
         try {
-            return new Created(node, open(node, flags), false);
+            return new Created(node, open(node, flags), false, null);
         } catch (P9Exception | RuntimeException e) {
             node.close();
             throw e;

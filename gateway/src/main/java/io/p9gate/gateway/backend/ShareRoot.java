@@ -361,6 +361,15 @@ public final class ShareRoot implements AutoCloseable {
 
     /** Wraps a fresh O_PATH descriptor; closes it if it cannot be examined. */
     static Node nodeOf(Fd handle) throws P9Exception {
+        return examine(handle).node();
+    }
+
+    /** A fresh handle and the stat it was examined with (one statx, for whoever needs it next). */
+    record Examined(Node node, FileStat stat) {
+    }
+
+    /** As {@link #nodeOf}, keeping the stat. */
+    static Examined examine(Fd handle) throws P9Exception {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(StructLayouts.STATX);
             handle.use(fd -> {
@@ -372,7 +381,7 @@ public final class ShareRoot implements AutoCloseable {
             if (type == null) {
                 throw new P9Exception(Errno.EIO, "unknown file type " + Integer.toOctalString(stat.mode()));
             }
-            return new Node(handle, type, stat.key());
+            return new Examined(new Node(handle, type, stat.key()), stat);
         } catch (P9Exception | RuntimeException e) {
             handle.release();
             throw e;

@@ -321,7 +321,9 @@ public final class GuardedFs {
                                 });
                             }
                         }
-                        return new Created(made.node(), made.file(), qid(share, made.node()));
+                        // A new file's qid is its creation stat's: chmod and chown change neither size nor mtime.
+                        Qid qid = made.isNew() ? share.root().qids().qid(made.stat()) : qid(share, made.node());
+                        return new Created(made.node(), made.file(), qid);
                     } catch (P9Exception | RuntimeException e) {
                         made.node().close();
                         made.file().close();
