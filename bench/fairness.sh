@@ -39,14 +39,12 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-"$ROOT/p9gate" --help >/dev/null   # builds gateway/target once if needed
+. "$ROOT/bench/clients/load-classpath.sh"
+bench_load_classpath "$ROOT" fairness || exit 1   # builds this checkout once if needed
 [ "$GATEWAY" = "$ROOT" ] || "$GATEWAY/p9gate" --help >/dev/null
-. "$ROOT/src/bin/find-jdk.sh"
-p9gate_find_jdk || exit 1
-TARGET=$ROOT/gateway/target
 load() {  # ROLE OPTIONS... (always run in a subshell or in the background: it becomes the java process)
     exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx256m \
-        -cp "$TARGET/classes:$TARGET/lib/*" io.p9gate.gateway.client.load.FairnessLoad "$@"
+        -cp "$BENCH_LOAD_CP" io.p9gate.bench.load.FairnessLoad "$@"
 }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/fairness.XXXXXX")

@@ -3,15 +3,12 @@
 # seq-write, seq-read, meta), SIZE_MB, FILES.  Prints one line per workload:
 #   RESULT <workload> <value> <unit>      (higher is better)
 set -e
-# Writes go in 64000-byte write(2) calls, not 1 MiB: through the guest harness's
-# FIFO relay a guest->host 9P frame larger than 64 KiB never arrives whole (the
-# guest kernel's fd transport does not write the tail; strace showed 65,536 of
-# 65,559 bytes reaching the server), so with msize > 64 KiB a 1 MiB write
-# (one 512 KiB Twrite) stalls forever.  diod caps msize at 64 KiB and never
-# shows it.  64000 bytes + the Twrite header fit in 64 KiB; reads are not affected.
-WBS=64000
-WCOUNT=$((SIZE_MB * 1048576 / WBS))
-MIB=$(awk -v c="$WCOUNT" -v b="$WBS" 'BEGIN{printf "%.4f", c*b/1048576}')
+# Writes and reads are 1 MiB dd blocks (one write(2)/read(2) each): at msize 512 KiB
+# the kernel sends them as 512 KiB Twrite/Tread; at 64 KiB as 64 KiB ones.  (The
+# guest harness's default relay carries any frame up to the fd transport's 1 MiB.)
+WBS=1048576
+WCOUNT=$SIZE_MB
+MIB=$SIZE_MB
 t() { cut -d' ' -f1 /proc/uptime; }
 rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN{d=b-a; if (d <= 0) d = 0.001; printf "%.2f", n/d}'; }
 D=bench.$(cut -c1-8 /proc/sys/kernel/random/uuid); mkdir "$D"; cd "$D"

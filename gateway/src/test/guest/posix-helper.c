@@ -8,6 +8,9 @@
  *   posix-helper unlinked-fstat FILE  open, unlink, then fstat/read/write through the fd
  *   posix-helper create FILE MODE     open(FILE, O_CREAT|O_EXCL|O_WRONLY, octal MODE), as the caller's umask allows
  *   posix-helper utimens FILE NSEC    utimensat: atime and mtime 1600000000.NSEC
+ *   posix-helper as UID GID PROG ARG...  runs PROG as UID/GID with no supplementary groups (busybox su
+ *                                     needs a user database the guest does not have)
+ *   posix-helper write-fstat FILE     open(FILE, O_WRONLY), write one byte, print fstat's mode (octal)
  *
  * Exit 0 when every step behaved as POSIX says; otherwise one line on
  * stderr naming the step and errno, exit 1.
@@ -18,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -105,11 +109,34 @@ static int utimens(const char *path, const char *nsec) {
     return utimensat(AT_FDCWD, path, times, 0) < 0 ? fail("utimensat") : 0;
 }
 
+/* pjdfstest's "-u UID -g GID": another user, without root's supplementary groups. */
+static int run_as(char **argv) {
+    gid_t gid = (gid_t) strtol(argv[1], NULL, 10);
+    if (setgroups(1, &gid) < 0 || setgid(gid) < 0) return fail("setgid");
+    if (setuid((uid_t) strtol(argv[0], NULL, 10)) < 0) return fail("setuid");
+    execvp(argv[2], argv + 2);
+    return fail("exec");
+}
+
+/* chmod/12.t: a write by someone else clears set-uid/set-gid, and the writer's fstat already shows it. */
+static int write_fstat(const char *path) {
+    struct stat st;
+    int fd = open(path, O_WRONLY);
+    if (fd < 0) return fail("open O_WRONLY");
+    if (write(fd, "x", 1) != 1) return fail("write");
+    if (fstat(fd, &st) < 0) return fail("fstat");
+    printf("%o\n", (unsigned) (st.st_mode & 07777));
+    return close(fd) < 0 ? fail("close") : 0;
+}
+
 int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "fcntl-locks") == 0) return fcntl_locks(argv[2]);
     if (argc == 3 && strcmp(argv[1], "unlinked-fstat") == 0) return unlinked_fstat(argv[2]);
     if (argc == 4 && strcmp(argv[1], "create") == 0) return create_mode(argv[2], argv[3]);
     if (argc == 4 && strcmp(argv[1], "utimens") == 0) return utimens(argv[2], argv[3]);
-    fprintf(stderr, "usage: posix-helper fcntl-locks|unlinked-fstat FILE | create FILE MODE | utimens FILE NSEC\n");
+    if (argc >= 5 && strcmp(argv[1], "as") == 0) return run_as(argv + 2);
+    if (argc == 3 && strcmp(argv[1], "write-fstat") == 0) return write_fstat(argv[2]);
+    fprintf(stderr, "usage: posix-helper fcntl-locks|unlinked-fstat|write-fstat FILE | create FILE MODE"
+            " | utimens FILE NSEC | as UID GID PROG ARG...\n");
     return 2;
 }

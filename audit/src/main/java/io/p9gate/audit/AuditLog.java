@@ -72,6 +72,7 @@ public final class AuditLog implements AutoCloseable {
     private long recordsSinceCheckpoint;
     private volatile boolean closed;
     private volatile Checkpoint lastCheckpoint;
+    private volatile SyncObserver syncObserver = SyncObserver.NONE;
     /** Why the log cannot append, or null; set from an appender, the fsync or the checkpoint thread. */
     private final AtomicReference<Failure> failure = new AtomicReference<>();
     /** Requests refused while failed, for the {@code log_recovered} record. */
@@ -101,7 +102,7 @@ public final class AuditLog implements AutoCloseable {
         this.budget = diskBudget(dir, options);
         // Only what a signed checkpoint covers is known to be on disk: a crash may have left the rest of the
         // recovered records in the page cache of a machine that then lost power.
-        this.commit = new GroupCommit(segments::force, lastCheckpoint == null ? 0 : lastCheckpoint.size(),
+        this.commit = new GroupCommit(this::timedForce, lastCheckpoint == null ? 0 : lastCheckpoint.size(),
                 e -> fail("cannot fsync the audit segment", e, false), observer);
         java.util.concurrent.ScheduledThreadPoolExecutor executor = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
                 r -> {
@@ -262,6 +263,23 @@ public final class AuditLog implements AutoCloseable {
         }
         await(done);
         return cp;
+    }
+
+    /** From now on, {@code observer} sees how long each segment fsync takes (one observer; NONE to stop). */
+    public void observeSyncs(SyncObserver observer) {
+        syncObserver = java.util.Objects.requireNonNull(observer);
+    }
+
+    /** The segment fsync, timed for the {@link SyncObserver}; only the fsync thread calls it. */
+    private long timedForce() throws java.io.IOException {
+        long started = System.nanoTime();
+        long covered = segments.force();
+        try {
+            syncObserver.synced(System.nanoTime() - started);
+        } catch (RuntimeException e) { // an observer's bug must not fail the log: GroupCommit would take it as the fsync's
+            System.getLogger(AuditLog.class.getName()).log(System.Logger.Level.ERROR, "fsync observer failed (bug)", e);
+        }
+        return covered;
     }
 
     /** Segment fsyncs so far (checkpoints' and group commits'): records per fsync shows how well they batch. */

@@ -14,6 +14,17 @@ final class PolicyFiles {
         return p;
     }
 
+    /** A one-VM policy without shares whose VM has one more line, {@code vmLine} (e.g. "limits: {fids: 1}", line 5). */
+    static String oneVmWith(String vmLine) {
+        return """
+                image: test
+                vms:
+                  vm1:
+                    listen: unix:/run/p9gate/vm1.sock
+                    %s
+                """.formatted(vmLine);
+    }
+
     /** A one-VM policy whose share body is {@code share} (indented under the share key). */
     static String oneShare(String share) {
         return """

@@ -21,13 +21,7 @@ class PolicyLimitsTest {
     @TempDir Path dir;
 
     private static String withLimits(String limits) {
-        return """
-                image: test
-                vms:
-                  vm1:
-                    listen: unix:/run/p9gate/vm1.sock
-                    limits: %s
-                """.formatted(limits);
+        return PolicyFiles.oneVmWith("limits: " + limits);
     }
 
     @Test

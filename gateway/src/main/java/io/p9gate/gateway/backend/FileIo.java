@@ -14,6 +14,7 @@ import io.p9gate.gateway.proto.P9Exception;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.util.Optional;
 
 /** Opening regular files and directories for I/O, and reading/writing/syncing them. */
 public final class FileIo {
@@ -71,8 +72,15 @@ public final class FileIo {
         if (!dir.isDirectory()) {
             throw new P9Exception(Errno.ENOTDIR, "create in a non-directory");
         }
+        Optional<Created> created = createNew(dir, name, flags, mode, exclusive);
+        return created.isPresent() ? created.get() : openExisting(dir, name, flags);
+    }
+
+    /** The new file, or empty when {@code name} exists and the create is not exclusive. */
+    private Optional<Created> createNew(Node dir, String name, int flags, int mode, boolean exclusive)
+            throws P9Exception {
         // The file's descriptor and its handle are charged together: the file must not be created and then
-        // refused for want of a descriptor (R-ROB-2).
+        // refused for want of a descriptor (R-ROB-2). The charge ends before an existing file is opened instead.
         long epoch = RenameEpoch.now(); // before the file exists under its name: see ShareRoot.learnChildPath
         try (Fd.Charge charge = Fd.Charge.of(2)) {
             Fd fd;
@@ -81,8 +89,7 @@ public final class FileIo {
                         mode & 07777)));
             } catch (P9Exception e) {
                 if (e.errno() == Errno.EEXIST && !exclusive) {
-                    charge.close();
-                    return openExisting(dir, name, flags);
+                    return Optional.empty();
                 }
                 throw e;
             }
@@ -92,8 +99,8 @@ public final class FileIo {
                         AT_FDCWD, LinuxSyscalls.procPath(ofd), O_PATH | O_CLOEXEC, 0))));
                 Node node = made.node();
                 share.learnChildPath(dir, name, node, epoch);
-                return new Created(CreateModes.exact(node, mode, made.stat()), file.withKey(node.key()), true,
-                        made.stat());
+                return Optional.of(new Created(CreateModes.exact(node, mode, made.stat()), file.withKey(node.key()),
+                        true, made.stat()));
             } catch (P9Exception | RuntimeException e) {
                 file.close();
                 throw e;

@@ -2,6 +2,7 @@ package io.p9gate.gateway.budget;
 
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
+import java.io.Serial;
 
 /**
  * A request refused because its VM has used up one of its budgets. The guarded layer records it as a denial
@@ -9,6 +10,9 @@ import io.p9gate.gateway.proto.P9Exception;
  * other denial and is aggregated like one.
  */
 public final class OverBudget extends P9Exception {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
     private final String rule;
 
     public OverBudget(Errno errno, String rule, String message) {

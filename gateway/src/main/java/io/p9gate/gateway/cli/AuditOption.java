@@ -7,6 +7,7 @@ import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.gateway.auditing.SignedAuditTrail;
 import java.io.IOException;
+import java.io.Serial;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -81,6 +82,9 @@ final class AuditOption {
 
     /** The audit log cannot be opened: the gateway does not start (it would serve unrecorded). */
     static final class AuditUnavailable extends Exception {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
         AuditUnavailable(String message) {
             super(message);
         }

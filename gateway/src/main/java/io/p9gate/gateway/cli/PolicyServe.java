@@ -7,6 +7,7 @@ import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyBudgets;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
+import io.p9gate.gateway.metrics.QuotaScope;
 import io.p9gate.gateway.policyadapter.PolicyQuotas;
 import io.p9gate.gateway.policyadapter.PolicyReloader;
 import io.p9gate.gateway.policyadapter.PolicyShares;
@@ -19,6 +20,7 @@ import io.p9gate.policy.load.PolicyLoadException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -91,6 +93,13 @@ final class PolicyServe {
             }
         });
         return new SessionGuards(holder::current, mode, quotas);
+    }
+
+    /** The quotas as the metrics show them: one scope per quota, with its VM, share and subtree. */
+    static List<QuotaScope> quotaScopes(PolicyQuotas quotas) {
+        return quotas.use().stream().map(q -> new QuotaScope(q.spec().vm(), q.spec().id(), q.spec().share(),
+                q.spec().subtree().toString(), q.used().bytes(), q.spec().maxBytes(), q.used().inodes(),
+                q.spec().maxInodes())).toList();
     }
 
     /** {@code --ownership}: chown, xattr, or (null) the default for this process's privileges. */

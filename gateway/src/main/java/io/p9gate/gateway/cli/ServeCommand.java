@@ -4,6 +4,9 @@ import io.p9gate.audit.AuditWriteException;
 import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.metrics.AuditMetrics;
+import io.p9gate.gateway.metrics.LiveGauges;
+import io.p9gate.gateway.metrics.QuotaScope;
+import io.p9gate.gateway.metrics.RequestLatency;
 import io.p9gate.gateway.metrics.MetricsAddress;
 import io.p9gate.gateway.metrics.MetricsEndpoint;
 import io.p9gate.gateway.fs.AuditTrail;
@@ -17,6 +20,7 @@ import io.p9gate.gateway.policyadapter.PolicyPeers;
 import io.p9gate.gateway.policyadapter.PolicyReloader;
 import io.p9gate.gateway.policyadapter.ReloadOutcomeFile;
 import io.p9gate.gateway.policyadapter.ServedPolicyCheck;
+import io.p9gate.gateway.policyadapter.SessionGuards;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
@@ -33,6 +37,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.protect.StatePath;
@@ -137,7 +142,7 @@ final class ServeCommand implements Callable<Integer> {
         Gateway gateway;
         MetricsEndpoint endpoint = null;
         try {
-            endpoint = metricsAddress != null ? startMetrics(metricsAddress, trail) : null;
+            endpoint = metricsAddress != null ? startMetrics(metricsAddress, trail, config, served) : null;
             trail.lifecycle(new GatewayEvent.Started(ConfigDigest.of(config, served.shares()), null));
             served.loaded(trail);
             gateway = Gateway.start(config, served.identifier(trail));
@@ -183,6 +188,11 @@ final class ServeCommand implements Callable<Integer> {
 
         /** One line for systemd's STATUS= once serving. */
         String status();
+
+        /** Every quota's scope, use and limit now, for the metrics; none without a policy. */
+        default Supplier<List<QuotaScope>> quotaScopes() {
+            return List::of;
+        }
 
         /** Which VM a connection speaks for (R-DEP-1); without a policy, the listener's. */
         default PeerIdentifier identifier(AuditTrail trail) {
@@ -234,10 +244,20 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    /** Counts every audit record from now on, and serves the counts; a failure to bind stops the start. */
-    private MetricsEndpoint startMetrics(MetricsAddress address, AuditTrail trail) throws IOException {
+    /**
+     * Counts every audit record from now on, times requests and audit fsyncs, reads connections, fids, budgets and
+     * quotas at each scrape, and serves it all; a failure to bind stops the start.
+     */
+    private MetricsEndpoint startMetrics(MetricsAddress address, AuditTrail trail, GatewayConfig config, Served served)
+            throws IOException {
         AuditMetrics counted = new AuditMetrics();
-        ((SignedAuditTrail) trail).observe(counted); // metricsAddress() made sure the trail is the signed log
+        SignedAuditTrail signed = (SignedAuditTrail) trail; // metricsAddress() made sure the trail is the signed log
+        signed.observe(counted);
+        signed.log().observeSyncs(counted);
+        if (config.handlers() instanceof ShareServerFactory sessions) { // every mode's factory (the tests' too)
+            sessions.observeRequests(new RequestLatency(counted.registry()));
+        }
+        LiveGauges.register(counted.registry(), config.budgets(), served.quotaScopes());
         MetricsEndpoint endpoint = MetricsEndpoint.start(address, counted.registry());
         PrintWriter out = spec.commandLine().getOut();
         out.println("p9gate: metrics on " + address.describe() + "/metrics");
@@ -305,15 +325,22 @@ final class ServeCommand implements Callable<Integer> {
         OwnershipMode mode = ownershipMode();
         PolicyReloader reloader = new PolicyReloader(holder);
         return new Served() {
+            private SessionGuards guards;
+
             public Map<String, Path> shares() { return Map.of(); }
 
             public GatewayConfig config(AuditTrail trail) {
                 try {
-                    return PolicyServe.config(holder, PolicyServe.guards(holder, reloader, mode), trail, tls, reloader,
+                    guards = PolicyServe.guards(holder, reloader, mode);
+                    return PolicyServe.config(holder, guards, trail, tls, reloader,
                             msize, workers, maxOutstanding, iounit);
                 } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
                     throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
                 }
+            }
+
+            public Supplier<List<QuotaScope>> quotaScopes() {
+                return () -> PolicyServe.quotaScopes(guards.quotas());
             }
 
             public void loaded(AuditTrail trail) throws P9Exception {

@@ -169,7 +169,17 @@ public final class P9Client implements AutoCloseable {
 
     /** Connects and negotiates 9P2000.L with the given msize. */
     public static P9Client open(SocketAddress address, int msize) throws IOException, P9Exception {
-        P9Client client = connect(address, msize);
+        return negotiated(connect(address, msize), msize);
+    }
+
+    /** Connects over mutual TLS ({@link #connect(java.net.InetSocketAddress, int, io.netty.handler.ssl.SslContext)}) and negotiates 9P2000.L. */
+    public static P9Client open(java.net.InetSocketAddress address, int msize, io.netty.handler.ssl.SslContext tls)
+            throws IOException, P9Exception {
+        return negotiated(connect(address, msize, tls), msize);
+    }
+
+    /** Sends Tversion on a fresh connection; closes it unless the server speaks 9P2000.L. */
+    private static P9Client negotiated(P9Client client, int msize) throws IOException, P9Exception {
         try {
             RMessage.Rversion v = client.version(msize, VERSION);
             if (!VERSION.equals(v.version())) {

@@ -17,11 +17,19 @@ public final class FrameDecoder extends ByteToMessageDecoder {
 
     private final FrameLimit limit;
     private final Direction direction;
+    private final WireDialect dialect;
     private boolean discarding;
 
+    /** Frames of a 9P2000.L connection. */
     public FrameDecoder(FrameLimit limit, Direction direction) {
+        this(limit, direction, new WireDialect());
+    }
+
+    /** Frames read in the connection's current {@code dialect}. */
+    public FrameDecoder(FrameLimit limit, Direction direction, WireDialect dialect) {
         this.limit = limit;
         this.direction = direction;
+        this.dialect = dialect;
     }
 
     @Override
@@ -52,7 +60,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         ByteBuf body = in.slice(start + Frame.HEADER_SIZE, (int) size - Frame.HEADER_SIZE);
         in.skipBytes((int) size);
         try {
-            out.add(new Frame(tag, MessageDecoder.decode(type, body, direction)));
+            out.add(new Frame(tag, MessageDecoder.decode(type, body, direction, dialect.current())));
         } catch (MalformedMessageException e) {
             out.add(new MalformedFrame(tag, type, e.errno(), e.getMessage()));
         }

@@ -2,6 +2,7 @@ package io.p9gate.gateway.codec;
 
 import io.netty.buffer.ByteBuf;
 import io.p9gate.gateway.proto.Attr;
+import io.p9gate.gateway.proto.Dialect;
 import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.Message;
@@ -16,33 +17,43 @@ import java.util.List;
 
 /**
  * Decodes one frame body (after size, type and tag) into its message record. Layouts follow
- * the 9P2000.L documentation (Linux include/net/9p/9p.h). The whole body must be consumed:
+ * the 9P2000.L documentation (Linux include/net/9p/9p.h), and intro(5)/attach(5) of the Plan 9 manual for the
+ * few that differ in 9P2000 and 9P2000.u. The whole body must be consumed:
  * short bodies, counts past the end and trailing bytes are {@link MalformedMessageException}s.
  */
 public final class MessageDecoder {
     private MessageDecoder() {
     }
 
+    /** As {@link #decode(int, ByteBuf, Direction, Dialect)} in a 9P2000.L session. */
+    public static Message decode(int typeCode, ByteBuf body, Direction direction) throws MalformedMessageException {
+        return decode(typeCode, body, direction, Dialect.L);
+    }
+
     /**
      * @param typeCode the frame's type byte
      * @param body     readable bytes are exactly the body; on success they are all consumed
+     * @param dialect  the session's dialect: a request type of another dialect is {@link TMessage.Tunsupported},
+     *                 and Tauth/Tattach carry n_uname except in plain 9P2000
      */
-    public static Message decode(int typeCode, ByteBuf body, Direction direction) throws MalformedMessageException {
+    public static Message decode(int typeCode, ByteBuf body, Direction direction, Dialect dialect)
+            throws MalformedMessageException {
         WireReader r = new WireReader(body, body.writerIndex());
         MessageType type = MessageType.of(typeCode);
         boolean isRequest = type != null && type != MessageType.TLERROR && type.code() % 2 == 0;
         Message message;
         if (direction == Direction.REQUESTS) {
-            if (!isRequest) {
+            if (!isRequest || !spoken(type, dialect)) {
                 body.skipBytes(body.readableBytes());
                 return new TMessage.Tunsupported(typeCode);
             }
-            message = request(type, r);
+            message = request(type, r, dialect);
         } else {
-            if (type == null || isRequest || type == MessageType.TLERROR) {
-                throw new MalformedMessageException(Errno.EPROTO, "not a 9P2000.L reply type: " + typeCode);
+            if (type == null || isRequest || type == MessageType.TLERROR || !spoken(type, dialect)) {
+                throw new MalformedMessageException(Errno.EPROTO, "not a " + dialect.version() + " reply type: "
+                        + typeCode);
             }
-            message = reply(type, r);
+            message = reply(type, r, dialect);
         }
         try {
             r.expectEnd(type.name());
@@ -53,12 +64,29 @@ public final class MessageDecoder {
         return message;
     }
 
-    private static TMessage request(MessageType type, WireReader r) throws MalformedMessageException {
+    /** Whether a session of {@code dialect} may carry this type: .L's own types only in .L, Rerror only outside. */
+    private static boolean spoken(MessageType type, Dialect dialect) {
+        return switch (dialect) {
+            case L -> type != MessageType.RERROR;
+            case U, LEGACY -> !type.onlyInDotL();
+        };
+    }
+
+    /** n_uname[4] ends Tauth and Tattach in 9P2000.L and .u; plain 9P2000 has none. */
+    private static int nUname(WireReader r, Dialect dialect) throws MalformedMessageException {
+        return switch (dialect) {
+            case L, U -> r.u32("n_uname");
+            case LEGACY -> TMessage.NONUNAME;
+        };
+    }
+
+    private static TMessage request(MessageType type, WireReader r, Dialect dialect)
+            throws MalformedMessageException {
         return switch (type) {
             case TVERSION -> new TMessage.Tversion(r.u32("msize"), r.string("version"));
-            case TAUTH -> new TMessage.Tauth(r.u32("afid"), r.string("uname"), r.string("aname"), r.u32("n_uname"));
+            case TAUTH -> new TMessage.Tauth(r.u32("afid"), r.string("uname"), r.string("aname"), nUname(r, dialect));
             case TATTACH -> new TMessage.Tattach(r.u32("fid"), r.u32("afid"), r.string("uname"), r.string("aname"),
-                    r.u32("n_uname"));
+                    nUname(r, dialect));
             case TFLUSH -> new TMessage.Tflush(r.u16("oldtag"));
             case TWALK -> walk(r);
             case TREAD -> new TMessage.Tread(r.u32("fid"), r.u64("offset"), r.u32("count"));
@@ -112,9 +140,11 @@ public final class MessageDecoder {
         return new TMessage.Twalk(fid, newfid, List.of(names));
     }
 
-    private static RMessage reply(MessageType type, WireReader r) throws MalformedMessageException {
+    private static RMessage reply(MessageType type, WireReader r, Dialect dialect) throws MalformedMessageException {
         return switch (type) {
             case RLERROR -> new RMessage.Rlerror(Errno.of(r.u32("ecode")));
+            case RERROR -> dialect == Dialect.U ? new RMessage.RerrorU(r.string("ename"), Errno.of(r.u32("errno")))
+                    : new RMessage.Rerror(r.string("ename"));
             case RVERSION -> new RMessage.Rversion(r.u32("msize"), r.string("version"));
             case RAUTH -> new RMessage.Rauth(r.qid("aqid"));
             case RATTACH -> new RMessage.Rattach(r.qid("qid"));

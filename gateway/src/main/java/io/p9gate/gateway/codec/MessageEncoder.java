@@ -12,7 +12,8 @@ import io.p9gate.gateway.proto.StatFs;
 import io.p9gate.gateway.proto.TMessage;
 
 /**
- * Encodes message records in the 9P2000.L layout. The payload of Twrite and Rread is not copied:
+ * Encodes message records in the 9P2000.L layout (the few whose layout differs in another dialect are records of
+ * their own: Rerror, RerrorU). The payload of Twrite and Rread is not copied:
  * {@link #writeHeaderAndBody} writes everything up to and including its count, and the caller
  * sends the payload buffer itself right after (see {@link CodecBuffers#payloadOf}).
  */
@@ -169,6 +170,11 @@ public final class MessageEncoder {
                 out.writeIntLE(m.flags());
             }
             case RMessage.Rlerror m -> out.writeIntLE(m.errno().code());
+            case RMessage.Rerror m -> WireWriter.string(out, m.ename());
+            case RMessage.RerrorU m -> {
+                WireWriter.string(out, m.ename());
+                out.writeIntLE(m.errno().code());
+            }
             case RMessage.Rversion m -> {
                 out.writeIntLE(m.msize());
                 WireWriter.string(out, m.version());

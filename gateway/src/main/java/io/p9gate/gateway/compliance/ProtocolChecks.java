@@ -9,6 +9,7 @@ import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
 import java.io.IOException;
+import java.io.Serial;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -37,6 +38,9 @@ final class ProtocolChecks {
     }
 
     private static final class Failed extends Exception {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
         Failed(String message) {
             super(message);
         }
@@ -66,9 +70,10 @@ final class ProtocolChecks {
                     }
                 });
         check("version-unknown", "R-PROTO-1", "an unknown protocol version is answered \"unknown\"",
-                "Tversion \"9P2000.X-p9gate-compliance\"", "Rversion \"unknown\"", () -> {
+                // Not 9P2000.X: version(5) reads that as plain 9P2000, a dialect the gateway speaks (R-PROTO-7).
+                "Tversion \"9P1999-p9gate-compliance\"", "Rversion \"unknown\"", () -> {
                     try (P9Client c = connect()) {
-                        RMessage.Rversion v = c.version(SMALL_MSIZE, "9P2000.X-p9gate-compliance");
+                        RMessage.Rversion v = c.version(SMALL_MSIZE, "9P1999-p9gate-compliance");
                         require("unknown".equals(v.version()), "Rversion \"" + v.version() + "\"");
                         return "Rversion \"unknown\"";
                     }

@@ -312,6 +312,7 @@ public final class GuardedFs {
                     try {
                         if (made.isNew()) {
                             ownership.created(made.node(), who.uid(), gid, mode);
+                            SetIdBits.created(made.node(), askedMode);
                         } else {
                             refuseMappedDevice(share, made.node());
                             if ((hostFlags & LinuxSyscalls.O_TRUNC) != 0) {

@@ -103,7 +103,7 @@ final class QuotaAccounting {
             return call.run();
         }
         // The extra reference keeps an unlinked file's handle, and so its kept usage, until the growth is settled.
-        try (Node pinned = node.share(); InodeLocks.Locked locked = quotas.locks().lock(pinned.key())) {
+        try (Node pinned = node.share(); InodeLocks.Locked _ = quotas.locks().lock(pinned.key())) {
             String path = quotas.moves() == movesBefore ? decidedPath.run() : share.root().relativePath(pinned);
             Quotas.Scopes scopes = quotas.scopes(share.name(), path, pinned.key(), false);
             if (scopes.isEmpty()) {
@@ -175,7 +175,7 @@ final class QuotaAccounting {
                 call.run(); // nothing there to account: the backend gives the guest its error
                 return;
             }
-            try (InodeLocks.Locked locked = quotas.locks().lock(seen.key())) {
+            try (InodeLocks.Locked _ = quotas.locks().lock(seen.key())) {
                 FileStat now = victim.stat();
                 if (sameFile(seen, now)) {
                     String path = victim.path();
@@ -194,7 +194,7 @@ final class QuotaAccounting {
             call.run();
             return;
         }
-        try (InodeLocks.Locked locked = quotas.locks().lock(target.key())) {
+        try (InodeLocks.Locked _ = quotas.locks().lock(target.key())) {
             String newPath = newPathOf.run();
             if (!quotas.sameScopes(share.name(), share.root().relativePath(target), newPath)) {
                 throw new P9Exception(Errno.EXDEV, "hard link between quota scopes");
@@ -217,7 +217,7 @@ final class QuotaAccounting {
                 return;
             }
             FileStat seenTarget = target.stat();
-            try (InodeLocks.Locked locked = quotas.locks().lock(seen.key(),
+            try (InodeLocks.Locked _ = quotas.locks().lock(seen.key(),
                     seenTarget == null ? null : seenTarget.key())) {
                 FileStat now = moved.stat();
                 FileStat nowTarget = target.stat();

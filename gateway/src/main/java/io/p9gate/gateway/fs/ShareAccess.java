@@ -1,5 +1,6 @@
 package io.p9gate.gateway.fs;
 
+import io.p9gate.gateway.proto.Dialect;
 import io.p9gate.gateway.session.ConnectionContext;
 import java.util.List;
 
@@ -22,6 +23,14 @@ public interface ShareAccess {
      * one that was not among the {@link #directories()} opened at start is left out (it needs a restart).
      */
     List<ShareDir> sharesOf(String vm);
+
+    /**
+     * Whether a new session of {@code vm} may speak {@code dialect} (R-PROTO-7), as things are now; every dialect
+     * unless the mode restricts them.
+     */
+    default boolean allowsDialect(String vm, Dialect dialect) {
+        return true;
+    }
 
     /** The choke point of one session of {@code vm}, recording in {@code audit}. */
     GuardedFs guard(String vm, long sessionId, AuditTrail audit);

@@ -4,6 +4,7 @@ import io.p9gate.audit.AuditEvent;
 import io.p9gate.audit.Durability;
 import io.p9gate.audit.LifecycleKind;
 import io.p9gate.audit.Outcome;
+import io.p9gate.audit.SyncObserver;
 import io.p9gate.gateway.auditing.AuditObserver;
 import io.p9gate.gateway.proto.Errno;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -19,7 +20,7 @@ import java.util.Locale;
  * carries); the outcome record that may follow adds only its errno. Names, labels and meaning: docs/deploy.md,
  * "Metrics". Updating a metric takes no lock the request path waits on beyond the client's striped adders.
  */
-public final class AuditMetrics implements AuditObserver {
+public final class AuditMetrics implements AuditObserver, SyncObserver {
     /** The label value for a record without a VM (a refusal before the VM was known). */
     static final String NO_VM = "-";
     /** Rule ids of budget refusals start so ({@code budget.<limit key>}, see OverBudget). */
@@ -48,9 +49,12 @@ public final class AuditMetrics implements AuditObserver {
     private final Histogram appendSeconds = Histogram.builder().name("p9gate_audit_append_seconds")
             .help("Time to append one audit record, by durability waited for (synced: on disk, the intent of "
                     + "a change; written: in the kernel)")
-            .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                    0.5, 1, 2.5)
+            .classicUpperBounds(LatencyBuckets.SECONDS)
             .labelNames("durability").register(registry);
+    private final Histogram syncSeconds = Histogram.builder().name("p9gate_audit_sync_seconds")
+            .help("Time of one fsync of the audit segment (group commit: one fsync covers every record written "
+                    + "before it)")
+            .classicUpperBounds(LatencyBuckets.SECONDS).register(registry);
 
     /** What the endpoint exposes. */
     public PrometheusRegistry registry() {
@@ -75,6 +79,12 @@ public final class AuditMetrics implements AuditObserver {
                 countSessions(lifecycle);
             }
         }
+    }
+
+    /** A segment fsync, on the audit log's fsync thread. */
+    @Override
+    public void synced(long nanos) {
+        syncSeconds.observe(nanos / 1e9);
     }
 
     private void countRequests(AuditEvent.Decision d) {

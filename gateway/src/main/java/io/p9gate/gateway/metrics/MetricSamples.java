@@ -64,10 +64,19 @@ public record MetricSamples(List<Sample> samples) {
         }
         String[] tail = line.substring(rest).strip().split(" ");
         try {
-            return new Sample(name, labels, Double.parseDouble(tail[0]));
+            return new Sample(name, labels, value(tail[0]));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("not a metrics sample: " + line);
         }
+    }
+
+    /** The exposition spells infinity +Inf (an unlimited quota or budget), which Java does not parse. */
+    private static double value(String text) {
+        return switch (text) {
+            case "+Inf" -> Double.POSITIVE_INFINITY;
+            case "-Inf" -> Double.NEGATIVE_INFINITY;
+            default -> Double.parseDouble(text);
+        };
     }
 
     /** Reads {@code a="x",b="y"}} from {@code at}; returns the index after the closing brace. */

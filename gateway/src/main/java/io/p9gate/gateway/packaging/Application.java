@@ -8,12 +8,15 @@ import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
 /**
- * The application jars to package, as Maven leaves them in the gateway module: {@code p9gate-gateway-V.jar} in
- * DIR and its runtime dependencies in {@code DIR/lib} ({@code mvn package}, which {@code ./p9gate} runs).
+ * The application to package, as Maven leaves it in the gateway module: {@code p9gate-gateway-V.jar} in
+ * DIR, its runtime dependencies in {@code DIR/lib} and the static guest helper in {@code DIR/guest/p9gate-mount}
+ * ({@code mvn package}, which {@code ./p9gate} runs).
  *
- * @param version the gateway jar's {@code Implementation-Version}
+ * @param version     the gateway jar's {@code Implementation-Version}
+ * @param guestHelper p9gate-mount, built by src/guest/build-p9gate-mount.sh (gcc -static)
  */
-record Application(Path gatewayJar, List<Path> libraries, String version) {
+record Application(Path gatewayJar, List<Path> libraries, String version, Path guestHelper) {
+    static final String GUEST_HELPER = "guest/p9gate-mount";
 
     /** The jars as archived, gateway first then the rest by name: {@code lib/NAME}. */
     List<Path> jars() {
@@ -43,7 +46,13 @@ record Application(Path gatewayJar, List<Path> libraries, String version) {
         for (Path jar : Stream.concat(Stream.of(gateway), libraries.stream()).toList()) {
             SafeNames.requireSafe("jar name", jar.getFileName().toString());
         }
-        return new Application(gateway, libraries, implementationVersion(gateway));
+        String version = implementationVersion(gateway);
+        Path helper = dir.resolve(GUEST_HELPER);
+        if (!Files.isRegularFile(helper)) {
+            throw new PackagingException("no " + GUEST_HELPER + " in " + dir + " (the static guest helper: mvn package "
+                    + "builds it with src/guest/build-p9gate-mount.sh, which needs gcc and libc6-dev)");
+        }
+        return new Application(gateway, libraries, version, helper);
     }
 
     private static String implementationVersion(Path jar) throws PackagingException {

@@ -28,7 +28,7 @@ import java.util.stream.Stream;
 /**
  * {@code p9gate package} (R-DEP-2, issue 9 item 1): one self-contained tarball per ECU image, built on the build
  * host. Layout under the install prefix: {@code bin/p9gate} (launcher), {@code runtime/} (jlink), {@code lib/}
- * (jars), {@code etc/p9gate/policy.yaml} (+ its Cedar files), {@code systemd/p9gate.service}, {@code MANIFEST}
+ * (jars), {@code share/p9gate/guest/p9gate-mount} (the static guest helper), {@code etc/p9gate/policy.yaml} (+ its Cedar files), {@code systemd/p9gate.service}, {@code MANIFEST}
  * and, signed, {@code MANIFEST.sig}. The same inputs give the same bytes: entries sorted, fixed modes, owner
  * 0:0, one mtime ({@code SOURCE_DATE_EPOCH}, else 0), gzip without name or time. A policy that fails
  * {@code policy check --strict} is not packaged.
@@ -37,6 +37,8 @@ public final class Packager {
     static final String POLICY = "etc/p9gate/policy.yaml";
     static final String UNIT = "systemd/p9gate.service";
     static final String LAUNCHER_TEMPLATE = "bin/p9gate-packaged";
+    /** The guest helper, for copying into a VM image: a guest runs it, never the ECU. */
+    static final String GUEST_HELPER = "share/p9gate/guest/p9gate-mount";
     private static final int DIR_MODE = 0755;
     private static final int PRIVATE_DIR_MODE = 0700;
     private static final int FILE_MODE = 0644;
@@ -198,6 +200,7 @@ public final class Packager {
         Path launcher = Files.writeString(staging.resolve("p9gate"),
                 Templates.read(LAUNCHER_TEMPLATE).replace("@CLASSPATH@", classpath), StandardCharsets.UTF_8);
         add(tree, new TreeEntry.RegularFile("bin/p9gate", EXEC_MODE, launcher));
+        add(tree, new TreeEntry.RegularFile(GUEST_HELPER, EXEC_MODE, app.guestHelper()));
         Path unitFile = Files.writeString(staging.resolve("p9gate.service"), unit, StandardCharsets.UTF_8);
         add(tree, new TreeEntry.RegularFile(UNIT, FILE_MODE, unitFile));
         Path policy = engine.policy().source();

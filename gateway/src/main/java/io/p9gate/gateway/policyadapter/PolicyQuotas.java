@@ -52,6 +52,15 @@ public final class PolicyQuotas {
         return vm(vm).usage();
     }
 
+    /** A quota and its usage at one moment. */
+    public record QuotaUse(QuotaSpec spec, Usage used) {
+    }
+
+    /** Every VM's quotas with their limits and usage now, reservations in flight included: for metrics. */
+    public List<QuotaUse> use() {
+        return vms.values().stream().flatMap(q -> q.use().stream()).toList();
+    }
+
     /** The quotas of one VM, following reloads; the same object for every session of the VM. */
     public Quotas of(String vm) {
         return vm(vm);

@@ -5,7 +5,6 @@ import io.p9gate.policy.PolicyHolder.ReloadResult;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-import sun.misc.Signal;
 
 /**
  * Reloads the policy without a restart (R-POL-7), on SIGHUP or when called. {@link PolicyHolder}
@@ -39,6 +38,6 @@ public final class PolicyReloader {
      * The JVM runs signal handlers on their own thread, so a slow load never blocks a request.
      */
     public void reloadOnSighup() {
-        Signal.handle(new Signal("HUP"), signal -> reload());
+        HangupSignal.onEach(this::reload);
     }
 }

@@ -4,6 +4,7 @@ import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.fs.ShareAccess;
 import io.p9gate.gateway.fs.ShareDir;
+import io.p9gate.gateway.proto.Dialect;
 import io.p9gate.gateway.session.ConnectionContext;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.PolicyHolder;
@@ -78,6 +79,17 @@ public final class PolicyShares implements ShareAccess {
     public List<ShareDir> sharesOf(String vm) {
         VmPolicy policy = holder.current().policy().vms().get(vm);
         return policy == null ? List.of() : sharesOf(policy);
+    }
+
+    /**
+     * The VM's {@code dialects:} in the current policy. A VM the policy does not know has no shares to attach, so
+     * its dialect does not matter.
+     */
+    @Override
+    public boolean allowsDialect(String vm, Dialect dialect) {
+        VmPolicy policy = holder.current().policy().vms().get(vm);
+        return policy == null || io.p9gate.policy.dialect.Dialect.named(dialect.version())
+                .map(policy.dialects()::contains).orElse(false);
     }
 
     private static List<ShareDir> sharesOf(VmPolicy vm) {

@@ -20,6 +20,11 @@ public final class SessionGuards {
         this.quotas = quotas;
     }
 
+    /** The quota books the sessions charge: what the metrics read. */
+    public PolicyQuotas quotas() {
+        return quotas;
+    }
+
     GuardedFs guardedFs(String vm, long sessionId, AuditTrail audit) {
         return new GuardedFs(vm, sessionId, policy, audit, ownership.with(new PolicyIds(engine, vm)), quotas.of(vm),
                 new PolicyShareSafety(engine, vm));

@@ -46,6 +46,13 @@ final class VmQuotas implements Quotas {
         return out;
     }
 
+    /** Each quota with its limits and usage now (nothing without quotas). */
+    List<PolicyQuotas.QuotaUse> use() {
+        QuotaBook b = book;
+        return b == null ? List.of()
+                : b.ledgers().stream().map(l -> new PolicyQuotas.QuotaUse(l.spec(), l.used())).toList();
+    }
+
     @Override
     public boolean isEmpty() {
         return book == null;

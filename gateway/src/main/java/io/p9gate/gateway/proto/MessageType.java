@@ -1,6 +1,10 @@
 package io.p9gate.gateway.proto;
 
-/** 9P2000.L type bytes (include/net/9p/9p.h). Legacy 9P2000/.u requests are answered EOPNOTSUPP. */
+/**
+ * 9P type bytes (include/net/9p/9p.h): every 9P2000.L type, and Rerror, the error reply of 9P2000 and 9P2000.u.
+ * The codes below 100 exist only in 9P2000.L. Legacy Topen, Tcreate, Tstat and Twstat are not served yet: answered
+ * EOPNOTSUPP in every dialect.
+ */
 public enum MessageType {
     TLERROR(6), RLERROR(7),
     TSTATFS(8), RSTATFS(9),
@@ -25,6 +29,7 @@ public enum MessageType {
     TVERSION(100), RVERSION(101),
     TAUTH(102), RAUTH(103),
     TATTACH(104), RATTACH(105),
+    RERROR(107),
     TFLUSH(108), RFLUSH(109),
     TWALK(110), RWALK(111),
     TREAD(116), RREAD(117),
@@ -50,7 +55,15 @@ public enum MessageType {
         return code;
     }
 
-    /** The type for a wire byte, or null if 9P2000.L defines none. */
+    /** Below this code, types exist only in 9P2000.L. */
+    private static final int FIRST_SHARED = 100;
+
+    /** True if the type exists only in 9P2000.L (Tlopen, Tgetattr, Rlerror, ...). */
+    public boolean onlyInDotL() {
+        return code < FIRST_SHARED;
+    }
+
+    /** The type for a wire byte, or null if none is defined. */
     public static MessageType of(int code) {
         return code >= 0 && code < 256 ? BY_CODE[code] : null;
     }

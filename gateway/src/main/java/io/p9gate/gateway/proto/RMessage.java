@@ -10,6 +10,16 @@ public sealed interface RMessage extends Message {
         public MessageType type() { return MessageType.RLERROR; }
     }
 
+    /** The error reply of 9P2000: a string only, which the client maps back to an errno. */
+    record Rerror(String ename) implements RMessage {
+        public MessageType type() { return MessageType.RERROR; }
+    }
+
+    /** The error reply of 9P2000.u: the string, then the errno. */
+    record RerrorU(String ename, Errno errno) implements RMessage {
+        public MessageType type() { return MessageType.RERROR; }
+    }
+
     record Rversion(int msize, String version) implements RMessage {
         public MessageType type() { return MessageType.RVERSION; }
     }

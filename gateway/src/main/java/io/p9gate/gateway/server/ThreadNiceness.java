@@ -11,6 +11,7 @@ import java.lang.invoke.MethodHandle;
  * (setpriority(2) on the thread id), and raising it needs no privilege. Used by the worker pool's bulk
  * threads, so that a VM's flood yields the CPU to the others' requests.
  */
+@SuppressWarnings("restricted") // FFM downcalls are the point of this class; the launcher enables native access.
 final class ThreadNiceness {
     private static final int PRIO_PROCESS = 0;
     private static final MethodHandle GETTID;

@@ -1,6 +1,7 @@
 package io.p9gate.gateway.session;
 
 import io.p9gate.gateway.budget.VmBudget;
+import io.p9gate.gateway.proto.Dialect;
 
 /**
  * What the transport knows about a connection. The listener, never anything the guest says,
@@ -15,9 +16,10 @@ import io.p9gate.gateway.budget.VmBudget;
  * @param vm        the VM the transport identified (R-DEP-1); "" when the listener itself is the VM (serving
  *                  without a policy, or a listener the policy does not name)
  * @param budget    the budgets of the connection's VM (R-ROB-2), shared with its other connections
+ * @param dialect   the 9P dialect Tversion agreed on (R-PROTO-7)
  */
 public record ConnectionContext(String listener, String peer, long sessionId, int msize, int ioLimit, String vm,
-                                VmBudget budget) {
+                                VmBudget budget, Dialect dialect) {
     /** Bytes of an Rread/Twrite header: size[4] type[1] tag[2] count[4] (+ fid/offset for Twrite). */
     public static final int IO_HEADER = 4 + 1 + 2 + 4 + 4 + 8;
 
@@ -26,6 +28,13 @@ public record ConnectionContext(String listener, String peer, long sessionId, in
             throw new IllegalArgumentException("I/O limit must not be negative: " + ioLimit);
         }
         java.util.Objects.requireNonNull(vm, "vm");
+        java.util.Objects.requireNonNull(dialect, "dialect");
+    }
+
+    /** A 9P2000.L session. */
+    public ConnectionContext(String listener, String peer, long sessionId, int msize, int ioLimit, String vm,
+                             VmBudget budget) {
+        this(listener, peer, sessionId, msize, ioLimit, vm, budget, Dialect.L);
     }
 
     /** Not identified by the transport (the listener is the VM), without budgets. */

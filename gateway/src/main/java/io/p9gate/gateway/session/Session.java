@@ -8,6 +8,8 @@ import io.p9gate.gateway.budget.Admission;
 import io.p9gate.gateway.codec.CodecBuffers;
 import io.p9gate.gateway.codec.FrameLimit;
 import io.p9gate.gateway.codec.MalformedFrame;
+import io.p9gate.gateway.codec.WireDialect;
+import io.p9gate.gateway.proto.Dialect;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.RMessage;
@@ -40,6 +42,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
     private final RequestLane lane;
     private final Admission admission;
     private final FrameLimit limit;
+    private final WireDialect dialect;
     private final SessionSettings settings;
     private final LongSupplier sessionIds;
     private final String peer;
@@ -59,16 +62,19 @@ public final class Session extends ChannelInboundHandlerAdapter {
     /** Requests run on {@code workers} without any VM budget: for tests and single-client tools. */
     public Session(RequestHandlerFactory factory, Executor workers, FrameLimit limit, SessionSettings settings,
                    LongSupplier sessionIds, String peer) {
-        this(factory, RequestLane.unbudgeted(workers, settings.listener()), limit, settings, sessionIds, peer);
+        this(factory, RequestLane.unbudgeted(workers, settings.listener()), limit, new WireDialect(), settings,
+                sessionIds, peer);
     }
 
-    public Session(RequestHandlerFactory factory, RequestLane lane, FrameLimit limit, SessionSettings settings,
-                   LongSupplier sessionIds, String peer) {
+    /** @param dialect shared with the connection's decoder: set when a Tversion opens a session */
+    public Session(RequestHandlerFactory factory, RequestLane lane, FrameLimit limit, WireDialect dialect,
+                   SessionSettings settings, LongSupplier sessionIds, String peer) {
         this.factory = factory;
         this.peer = peer;
         this.lane = lane;
         this.admission = lane.budget().admission();
         this.limit = limit;
+        this.dialect = dialect;
         this.settings = settings;
         this.sessionIds = sessionIds;
     }
@@ -288,22 +294,22 @@ public final class Session extends ChannelInboundHandlerAdapter {
         handler = null;
         VersionNegotiation negotiation = VersionNegotiation.of(request, settings.maxMsize());
         Channel channel = ctx.channel();
-        ConnectionContext context = new ConnectionContext(settings.listener(), peer, sessionIds.getAsLong(),
-                negotiation.msize(), settings.ioLimit(), settings.vm(), lane.budget());
+        long sessionId = sessionIds.getAsLong();
         try {
             lane.execute(() -> {
                 if (old != null) {
                     RequestRunner.closeQuietly(old);
                 }
-                RequestHandler opened = negotiation.accept() ? open(context) : null;
-                RMessage reply = negotiation.reply(opened != null);
+                RequestHandler opened = null;
+                RMessage reply;
                 try {
-                    channel.eventLoop().execute(() -> finishVersion(tag, reply, opened));
-                } catch (RejectedExecutionException e) {
-                    if (opened != null) {
-                        RequestRunner.closeQuietly(opened);
-                    }
+                    opened = negotiation.accept() ? open(context(negotiation, sessionId)) : null;
+                    reply = negotiation.reply(opened != null);
+                } catch (DialectRefusedException e) {
+                    LOG.log(System.Logger.Level.INFO, () -> peer + ": " + e.getMessage());
+                    reply = negotiation.refused();
                 }
+                deliverVersion(channel, tag, reply, opened);
             });
         } catch (RejectedExecutionException e) {
             if (old != null) {
@@ -313,9 +319,27 @@ public final class Session extends ChannelInboundHandlerAdapter {
         }
     }
 
+    private ConnectionContext context(VersionNegotiation negotiation, long sessionId) {
+        return new ConnectionContext(settings.listener(), peer, sessionId, negotiation.msize(), settings.ioLimit(),
+                settings.vm(), lane.budget(), negotiation.agreed());
+    }
+
+    /** From a worker: hands the Tversion's outcome to the event loop, or closes the new handler if it is gone. */
+    private void deliverVersion(Channel channel, int tag, RMessage reply, RequestHandler opened) {
+        try {
+            channel.eventLoop().execute(() -> finishVersion(tag, reply, opened));
+        } catch (RejectedExecutionException e) {
+            if (opened != null) {
+                RequestRunner.closeQuietly(opened);
+            }
+        }
+    }
+
     private RequestHandler open(ConnectionContext context) {
         try {
             return factory.open(context);
+        } catch (DialectRefusedException e) {
+            throw e;
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "cannot open a session for " + context.peer(), e);
             return null;
@@ -333,8 +357,9 @@ public final class Session extends ChannelInboundHandlerAdapter {
         }
         handler = opened;
         if (reply instanceof RMessage.Rversion v && opened != null) {
-            // Before Rversion leaves: the client may use the new msize in its very next frame.
+            // Before Rversion leaves: the client may use the new msize and dialect in its very next frame.
             limit.set(v.msize());
+            dialect.set(Dialect.requested(v.version()).orElseThrow()); // the answer names the dialect agreed
         }
         write(tag, reply);
         drainBacklog();
@@ -400,7 +425,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
             CodecBuffers.releasePayload(reply);
             return;
         }
-        ctx.writeAndFlush(new Frame(tag, reply), ctx.voidPromise());
+        ctx.writeAndFlush(new Frame(tag, dialect.spell(reply)), ctx.voidPromise());
         if (!channel.isWritable()) {
             pauseReading(); // channelWritabilityChanged resumes it
             closeIfFlooded(channel);

@@ -6,6 +6,7 @@ import io.p9gate.gateway.codec.FrameDecoder;
 import io.p9gate.gateway.codec.FrameEncoder;
 import io.p9gate.gateway.codec.FrameLimit;
 import io.p9gate.gateway.codec.PipelineErrorHandler;
+import io.p9gate.gateway.codec.WireDialect;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
 
@@ -27,10 +28,11 @@ public final class SessionPipeline {
     public static void install(ChannelPipeline pipeline, RequestHandlerFactory factory, RequestLane lane,
                                SessionSettings settings, LongSupplier sessionIds, String peer) {
         FrameLimit limit = new FrameLimit(settings.maxMsize());
+        WireDialect dialect = new WireDialect();
         pipeline.addLast("9p-reply-meter", new ReplyMeter(lane.budget().admission()));
-        pipeline.addLast("9p-decoder", new FrameDecoder(limit, Direction.REQUESTS));
+        pipeline.addLast("9p-decoder", new FrameDecoder(limit, Direction.REQUESTS, dialect));
         pipeline.addLast("9p-encoder", new FrameEncoder(limit, Direction.REPLIES));
-        pipeline.addLast("9p-session", new Session(factory, lane, limit, settings, sessionIds, peer));
+        pipeline.addLast("9p-session", new Session(factory, lane, limit, dialect, settings, sessionIds, peer));
         pipeline.addLast("9p-errors", new PipelineErrorHandler());
     }
 }

@@ -1,33 +1,46 @@
 package io.p9gate.gateway.session;
 
+import io.p9gate.gateway.proto.Dialect;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
+import java.util.Optional;
 
 /**
  * What a Tversion asks for and what the server answers: msize is the smaller of the two sides'
- * maxima; any version string starting with 9P2000.L gets 9P2000.L, anything else "unknown".
+ * maxima; the version string is read as {@link Dialect#requested} says, anything else is "unknown".
  *
- * @param msize  the negotiated msize
- * @param accept true if a session should be opened (known version, msize usable)
+ * @param msize   the negotiated msize
+ * @param dialect the dialect asked for, empty if the version string names none this server speaks
+ * @param accept  true if a session should be opened (known version, msize usable)
  */
-record VersionNegotiation(int msize, boolean known, boolean accept) {
-    static final String VERSION = "9P2000.L";
+record VersionNegotiation(int msize, Optional<Dialect> dialect, boolean accept) {
+    static final String UNKNOWN = "unknown";
 
     static VersionNegotiation of(TMessage.Tversion request, int maxMsize) {
         int msize = (int) Math.min(Integer.toUnsignedLong(request.msize()), maxMsize);
-        boolean known = request.version().startsWith(VERSION);
-        return new VersionNegotiation(msize, known, known && msize >= SessionSettings.MIN_MSIZE);
+        Optional<Dialect> dialect = Dialect.requested(request.version());
+        return new VersionNegotiation(msize, dialect, dialect.isPresent() && msize >= SessionSettings.MIN_MSIZE);
+    }
+
+    /** The dialect the session is opened with; only asked once {@link #accept()} is true. */
+    Dialect agreed() {
+        return dialect.orElseThrow();
     }
 
     /** The reply, given whether the new session could be opened. */
     RMessage reply(boolean opened) {
-        if (!known) {
-            return new RMessage.Rversion(msize, "unknown");
+        if (dialect.isEmpty()) {
+            return refused();
         }
         if (!accept) {
             return new RMessage.Rlerror(Errno.EINVAL);
         }
-        return opened ? new RMessage.Rversion(msize, VERSION) : new RMessage.Rlerror(Errno.EIO);
+        return opened ? new RMessage.Rversion(msize, agreed().version()) : new RMessage.Rlerror(Errno.EIO);
+    }
+
+    /** The reply when the dialect is not served to this client: version(5)'s "unknown", not an error. */
+    RMessage refused() {
+        return new RMessage.Rversion(msize, UNKNOWN);
     }
 }

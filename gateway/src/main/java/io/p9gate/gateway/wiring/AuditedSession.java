@@ -12,6 +12,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * A session's handler whose start and end are lifecycle records (R-AUD-1). A lifecycle record that cannot be
  * written is logged, not fatal: the session's requests are refused with EIO anyway once the trail is broken.
+ * Every request it serves is timed for the {@link RequestObserver} (the metrics' latency by VM and operation):
+ * here, where the VM is known and every request of every dialect passes, not in the session or the guard.
  */
 final class AuditedSession implements RequestHandler {
     private static final System.Logger LOG = System.getLogger(AuditedSession.class.getName());
@@ -20,29 +22,51 @@ final class AuditedSession implements RequestHandler {
     private final String vm;
     private final long sessionId;
     private final AuditTrail audit;
+    private final RequestObserver requests;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private AuditedSession(RequestHandler delegate, String vm, long sessionId, AuditTrail audit) {
+    private AuditedSession(RequestHandler delegate, String vm, long sessionId, AuditTrail audit,
+                           RequestObserver requests) {
         this.delegate = delegate;
         this.vm = vm;
         this.sessionId = sessionId;
         this.audit = audit;
+        this.requests = requests;
     }
 
     /** @param vm the VM the session speaks for, as its decision records name it */
-    static RequestHandler opened(RequestHandler delegate, String vm, ConnectionContext context, AuditTrail audit) {
+    static RequestHandler opened(RequestHandler delegate, String vm, ConnectionContext context, AuditTrail audit,
+                                 RequestObserver requests) {
         note(audit, new GatewayEvent.SessionOpened(vm, context.sessionId(), context.peer()));
-        return new AuditedSession(delegate, vm, context.sessionId(), audit);
+        return new AuditedSession(delegate, vm, context.sessionId(), audit, requests);
     }
 
     @Override
     public RMessage handle(FileRequest request) throws P9Exception {
-        return delegate.handle(request);
+        long started = System.nanoTime();
+        try {
+            return delegate.handle(request);
+        } finally {
+            served(request, started);
+        }
     }
 
     @Override
     public RMessage handle(int tag, FileRequest request) throws P9Exception {
-        return delegate.handle(tag, request);
+        long started = System.nanoTime();
+        try {
+            return delegate.handle(tag, request);
+        } finally {
+            served(request, started);
+        }
+    }
+
+    private void served(FileRequest request, long started) {
+        try {
+            requests.served(vm, request, System.nanoTime() - started);
+        } catch (RuntimeException e) { // a metrics bug must not turn a served request into EIO
+            LOG.log(System.Logger.Level.ERROR, "request observer failed (bug)", e);
+        }
     }
 
     @Override

@@ -15,6 +15,7 @@ import io.p9gate.gateway.ops.FileServer;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.session.ConnectionContext;
+import io.p9gate.gateway.session.DialectRefusedException;
 import io.p9gate.gateway.session.RequestHandler;
 import io.p9gate.gateway.session.RequestHandlerFactory;
 import java.nio.file.Path;
@@ -33,6 +34,7 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
     private final AuditTrail audit;
     private final Map<ShareDir, LocalShare> shares;
     private final LockTable locks = new LockTable();
+    private volatile RequestObserver requests = RequestObserver.NONE;
 
     /** Every request allowed, nothing recorded: for development until policy and audit are plugged in. */
     public ShareServerFactory(Map<String, Path> shares) {
@@ -85,9 +87,14 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
         }
     }
 
+    /** @throws DialectRefusedException if the VM may not speak the dialect negotiated (recorded as a denial) */
     @Override
     public RequestHandler open(ConnectionContext context) {
         String vm = access.vmOf(context);
+        if (!access.allowsDialect(vm, context.dialect())) {
+            RefusedDialect.record(audit, vm, context);
+            throw new DialectRefusedException(vm, context.dialect());
+        }
         Map<String, LocalShare> mine = new LinkedHashMap<>();
         for (ShareDir dir : access.sharesOf(vm)) {
             LocalShare share = shares.get(dir);
@@ -96,7 +103,12 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
             }
         }
         GuardedFs fs = access.guard(vm, context.sessionId(), audit);
-        return AuditedSession.opened(new FileServer(context, mine, fs, locks), vm, context, audit);
+        return AuditedSession.opened(new FileServer(context, mine, fs, locks), vm, context, audit, requests);
+    }
+
+    /** Sessions opened from now on time their requests for {@code observer} (set it before the gateway starts). */
+    public void observeRequests(RequestObserver observer) {
+        requests = Objects.requireNonNull(observer);
     }
 
     /** Closes the share handles (after every session is closed). */

@@ -1,5 +1,6 @@
 package io.p9gate.gateway.adversarial;
 
+import io.p9gate.audit.AuditWriteException;
 import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.auditing.SignedLogs;
 import io.p9gate.gateway.client.P9Client;
@@ -62,7 +63,7 @@ final class AuditedPolicyGateway implements AutoCloseable {
 
     /** Stops serving and closes the log (shutdown record, final checkpoint). */
     @Override
-    public void close() throws Exception {
+    public void close() throws AuditWriteException {
         gateway.close();
         shares.close();
         trail.close();

@@ -56,7 +56,7 @@ final class ChokePointGateway implements AutoCloseable {
     final Path other;
     final Path alphaSocket;
     final Trail trail = new Trail();
-    private final AutoCloseable factory;
+    private final ShareServerFactory factory;
     private final Gateway gateway;
 
     private ChokePointGateway(Path tmp, Mode mode) throws Exception {
@@ -121,7 +121,7 @@ final class ChokePointGateway implements AutoCloseable {
 
     /** Stops the gateway: every session is closed (and its close recorded) when this returns. */
     @Override
-    public void close() throws Exception {
+    public void close() {
         gateway.close();
         factory.close();
     }

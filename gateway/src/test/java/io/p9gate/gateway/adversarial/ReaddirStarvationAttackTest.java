@@ -43,7 +43,7 @@ class ReaddirStarvationAttackTest {
         }
         var holder = fx.holder();
         try (ShareServerFactory shares = fx.shares(holder);
-             Gateway gateway = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
+             Gateway _ = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
                      GatewayConfig.DEFAULT_MSIZE, 4));
              P9Client beta = P9Client.open(UnixDomainSocketAddress.of(fx.betaSocket), MSIZE)) {
             beta.attach(0, "beta", "other", 0);

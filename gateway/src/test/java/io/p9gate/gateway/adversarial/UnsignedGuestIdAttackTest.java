@@ -69,7 +69,7 @@ class UnsignedGuestIdAttackTest {
                     records.add(entry);
                     return records.size();
                 });
-             Gateway gateway = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
+             Gateway _ = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
                      GatewayConfig.DEFAULT_MSIZE, 2));
              P9Client guest = P9Client.open(UnixDomainSocketAddress.of(socket), 65536)) {
             guest.attach(0, "u", "data", 1000);

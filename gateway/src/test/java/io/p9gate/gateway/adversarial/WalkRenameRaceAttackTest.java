@@ -67,7 +67,7 @@ class WalkRenameRaceAttackTest {
         };
         MovesDuringWalkDecision policy = new MovesDuringWalkDecision(share.resolve("pub/x"), share.resolve("x"));
         try (ShareServerFactory shares = new ShareServerFactory(Map.of("data", share), policy, trail);
-             Gateway gateway = Gateway.start(new GatewayConfig(List.of(ListenSpec.parse("unix:" + socket)), shares,
+             Gateway _ = Gateway.start(new GatewayConfig(List.of(ListenSpec.parse("unix:" + socket)), shares,
                      GatewayConfig.DEFAULT_MSIZE, 2));
              P9Client guest = P9Client.open(UnixDomainSocketAddress.of(socket), 65536)) {
             guest.attach(0, "u", "data", 0);
@@ -96,7 +96,7 @@ class WalkRenameRaceAttackTest {
         long hiddenInode = (long) Files.getAttribute(fx.data.resolve("secret"), "unix:ino");
         var holder = fx.holder();
         try (ShareServerFactory shares = fx.shares(holder);
-             Gateway gateway = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
+             Gateway _ = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
                      GatewayConfig.DEFAULT_MSIZE, 4));
              P9Client walker = P9Client.open(UnixDomainSocketAddress.of(fx.alphaSocket), 65536);
              P9Client mover = P9Client.open(UnixDomainSocketAddress.of(fx.alphaSocket), 65536)) {

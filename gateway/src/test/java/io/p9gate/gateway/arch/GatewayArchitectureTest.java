@@ -1,5 +1,6 @@
 package io.p9gate.gateway.arch;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.methods;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -38,6 +39,15 @@ class GatewayArchitectureTest {
                 .should().callMethod(AccessPolicy.class, "decide", AccessRequest.class);
     }
 
+    /**
+     * The runtime jar is the gateway and its CLI, nothing else: tools with programs of their own (the benchmark
+     * load client, issue 12) live in modules that {@code p9gate package} does not ship.
+     */
+    static ArchRule theOnlyProgramIsTheCli(String root) {
+        return methods().that().haveName("main").and().areStatic()
+                .should().beDeclaredInClassesThat().resideInAPackage(root + ".cli..");
+    }
+
     @Test
     void packagesFormNoCycles() {
         ModuleArchitecture.packagesFormNoCycles(ROOT).check(MAIN);
@@ -59,10 +69,16 @@ class GatewayArchitectureTest {
     }
 
     @Test
+    void theOnlyProgramIsTheCli() {
+        theOnlyProgramIsTheCli(ROOT).check(MAIN);
+    }
+
+    @Test
     void eachRuleFailsOnTheBadExample() {
         ModuleArchitecture.assertEachFailsOnTheBadExample(ROOT, List.of(ModuleArchitecture::packagesFormNoCycles,
                 GatewayArchitectureTest::operationsDoNotUseTheBackend,
                 GatewayArchitectureTest::onlyTheGuardReachesTheBackend,
-                GatewayArchitectureTest::onlyTheChokePointAsksThePolicy));
+                GatewayArchitectureTest::onlyTheChokePointAsksThePolicy,
+                GatewayArchitectureTest::theOnlyProgramIsTheCli));
     }
 }

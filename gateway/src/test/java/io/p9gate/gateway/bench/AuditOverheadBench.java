@@ -64,6 +64,9 @@ public final class AuditOverheadBench {
 
     /** One gateway and its client(s): fid 1 open read-write on "f", fid 0 on the share root. */
     private interface Rig extends AutoCloseable {
+        @Override
+        void close();
+
         void getattr() throws Exception;
 
         void write4k() throws Exception;

@@ -90,7 +90,7 @@ class ServeAuditOptionsTest {
 
     @Test
     void aLogHeldByAnotherGatewayStopsServeWithOneLine() throws Exception {
-        try (var held = logs.open()) {
+        try (var _ = logs.open()) {
             Run run = serve("--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString());
             assertOneLine(run, Main.EXIT_FAILURE, "cannot open audit log");
         }

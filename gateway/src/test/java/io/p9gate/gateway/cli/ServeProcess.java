@@ -1,5 +1,6 @@
 package io.p9gate.gateway.cli;
 
+import io.p9gate.gateway.testing.Processes;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -105,10 +106,10 @@ final class ServeProcess implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (process.isAlive()) {
             process.destroy();
-            if (!process.waitFor(START_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            if (!Processes.awaitExit(process, START_TIMEOUT_SECONDS)) {
                 process.destroyForcibly();
             }
         }

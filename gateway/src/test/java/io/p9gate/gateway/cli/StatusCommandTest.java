@@ -45,10 +45,12 @@ class StatusCommandTest {
                 assertEquals(0, run.code(), run.err());
                 List<String> lines = run.out().lines().toList();
                 assertEquals(3, lines.size(), run.out());
-                assertTrue(lines.get(0).matches("VM +SESSIONS +REQUESTS +DENIED +ERRORS +BUDGET +READ +WRITTEN"),
+                assertTrue(lines.get(0).matches("VM +SESSIONS +CONNS +FIDS +REQUESTS +DENIED +ERRORS +BUDGET +READ"
+                        + " +WRITTEN +QUOTA +MEAN"), run.out());
+                // The listener is the VM without a policy (so no quota); attach, walk, lopen and read, one session
+                // and connection holding fids 0 and 1, 5 bytes.
+                assertTrue(lines.get(1).matches("unix:\\S+ +1 +1 +2 +4 +0 +0 +0 +5 B +0 B +- +\\d+\\.\\d\\d ms"),
                         run.out());
-                // The listener is the VM without a policy; attach, walk, lopen and read, one session, 5 bytes.
-                assertTrue(lines.get(1).matches("unix:\\S+ +1 +4 +0 +0 +0 +5 B +0 B"), run.out());
                 assertTrue(lines.get(2).startsWith("audit: "), run.out());
             }
         }

@@ -2,6 +2,7 @@ package io.p9gate.gateway.compliance;
 
 import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.SigningKey;
+import io.p9gate.gateway.testing.Processes;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -80,10 +81,10 @@ final class ServedGateway implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         process.destroy();
-        if (!process.waitFor(1, TimeUnit.MINUTES)) {
-            process.destroyForcibly().waitFor();
+        if (!Processes.awaitExit(process, 60)) {
+            process.destroyForcibly();
         }
     }
 }

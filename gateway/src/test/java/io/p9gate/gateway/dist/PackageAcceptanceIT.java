@@ -133,6 +133,18 @@ class PackageAcceptanceIT {
     }
 
     @Test
+    void theGuestHelperIsShippedStaticWithItsDigestInTheManifest() throws Exception {
+        Path helper = root.resolve("share/p9gate/guest/p9gate-mount");
+        String manifest = Files.readString(root.resolve("MANIFEST"));
+        String entry = "file 0755 " + sha256(helper) + " " + Files.size(helper) + " share/p9gate/guest/p9gate-mount";
+        assertTrue(manifest.lines().anyMatch(entry::equals), manifest);
+        assertEquals(sha256(APP.resolve("guest/p9gate-mount")), sha256(helper), "the helper mvn package built");
+        Result help = run(envI(List.of(helper.toString(), "--help")));
+        assertEquals(0, help.exit(), help.output());
+        assertTrue(help.output().startsWith("usage: p9gate-mount"), help.output());
+    }
+
+    @Test
     void theBundledRuntimeStartsEveryCliVerb() throws Exception {
         List<String> failed = new ArrayList<>();
         for (List<String> verb : verbs(Main.newCommandLine(), new ArrayList<>())) {

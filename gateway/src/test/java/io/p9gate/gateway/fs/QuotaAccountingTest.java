@@ -89,7 +89,7 @@ class QuotaAccountingTest {
         InodeLocks locks = new InodeLocks();
         FileKey a = new FileKey(1, 2);
         FileKey b = new FileKey(1, 3);
-        try (InodeLocks.Locked both = locks.lock(b, a); InodeLocks.Locked again = locks.lock(a, a)) {
+        try (InodeLocks.Locked _ = locks.lock(b, a); InodeLocks.Locked _ = locks.lock(a, a)) {
             assertEquals(2, locks.inUse(), "reentrant, one entry per inode");
         }
         assertEquals(0, locks.inUse());

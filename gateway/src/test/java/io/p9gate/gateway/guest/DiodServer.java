@@ -2,6 +2,7 @@ package io.p9gate.gateway.guest;
 
 import static org.junit.jupiter.api.Assumptions.abort;
 
+import io.p9gate.gateway.testing.Processes;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -84,10 +85,10 @@ public final class DiodServer implements AutoCloseable {
 
     /** Stops only the diod this object started. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         process.destroy();
-        if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor();
+        if (!Processes.awaitExit(process, 10)) {
+            process.destroyForcibly();
         }
     }
 }

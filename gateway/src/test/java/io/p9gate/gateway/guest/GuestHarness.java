@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -76,24 +77,40 @@ public final class GuestHarness {
         return run(label, List.of("--unix", unixSocket.toString()), run);
     }
 
+    /**
+     * As {@link #run(String, Path, GuestRun)}, with run-guest.sh's environment extended by {@code harnessEnv}
+     * (e.g. {@code H9_QEMU_EXTRA}: more QEMU devices for the VM).
+     */
+    public GuestResult run(String label, Path unixSocket, GuestRun run, Map<String, String> harnessEnv)
+            throws IOException, InterruptedException {
+        return run(label, List.of("--unix", unixSocket.toString()), run, harnessEnv);
+    }
+
     private GuestResult run(String label, List<String> server, GuestRun run) throws IOException, InterruptedException {
-        GuestResult result = runOnce(label, server, run);
+        return run(label, server, run, Map.of());
+    }
+
+    private GuestResult run(String label, List<String> server, GuestRun run, Map<String, String> harnessEnv)
+            throws IOException, InterruptedException {
+        GuestResult result = runOnce(label, server, run, harnessEnv);
         if (result.panickedWhileBooting()) {
             System.err.println("guest " + label + ": the guest kernel panicked while booting (see its log); booting once more");
-            result = runOnce(label, server, run);
+            result = runOnce(label, server, run, harnessEnv);
         }
         return result;
     }
 
-    private GuestResult runOnce(String label, List<String> server, GuestRun run) throws IOException, InterruptedException {
+    private GuestResult runOnce(String label, List<String> server, GuestRun run, Map<String, String> harnessEnv)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("bash", runGuest.toString()));
         command.addAll(run.arguments(server));
         Files.createDirectories(logDir);
         Path log = logDir.resolve(label.replaceAll("[^A-Za-z0-9._-]", "_") + ".log");
-        Process process = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
+                .redirectOutput(log.toFile());
+        builder.environment().putAll(harnessEnv);
+        Process process = builder.start();
         boolean finished = process.waitFor(run.timeout().toSeconds() + EXIT_GRACE_SECONDS, TimeUnit.SECONDS);
         if (!finished) {
             process.destroyForcibly().waitFor();

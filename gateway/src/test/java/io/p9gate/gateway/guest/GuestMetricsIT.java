@@ -42,7 +42,7 @@ class GuestMetricsIT {
         MetricsAddress address = new MetricsAddress.Unix(temp.resolve("metrics.sock"));
         List<MetricSamples> duringTheRun = new CopyOnWriteArrayList<>();
         GuestResult result;
-        try (MetricsEndpoint endpoint = MetricsEndpoint.start(address, metrics.registry())) {
+        try (MetricsEndpoint _ = MetricsEndpoint.start(address, metrics.registry())) {
             try (SignedAuditTrail trail = logs.open();
                  ShareServerFactory factory = new ShareServerFactory(Map.of("test", share), new AllowAll(), trail)) {
                 trail.observe(metrics);

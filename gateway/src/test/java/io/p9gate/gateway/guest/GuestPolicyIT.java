@@ -41,7 +41,7 @@ class GuestPolicyIT {
         PolicyHolder holder = fx.holder();
         Path script = RepoPaths.guestScripts().resolve("policy.sh");
         try (ShareServerFactory shares = fx.shares(holder, OwnershipMode.CHOWN);
-             Gateway gateway = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
+             Gateway _ = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
                      GatewayConfig.DEFAULT_MSIZE, 8))) {
             GuestResult alpha = harness.run("p9gate-policy-alpha", fx.alphaSocket,
                     GuestRun.script(script).withEnv("VM", "alpha"));
@@ -81,7 +81,7 @@ class GuestPolicyIT {
         PolicyFixture fx = new PolicyFixture(tmp, "100000");
         PolicyHolder holder = fx.holder();
         try (ShareServerFactory shares = fx.shares(holder, OwnershipMode.XATTR);
-             Gateway gateway = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
+             Gateway _ = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
                      GatewayConfig.DEFAULT_MSIZE, 8))) {
             GuestResult ids = harness.run("p9gate-policy-ids", fx.alphaSocket,
                     GuestRun.script(RepoPaths.guestScripts().resolve("policy.sh")).withEnv("VM", "ids"));

@@ -14,7 +14,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Prepares a run of {@code posix.sh} (R-PROTO-6): compiles its static helper,
@@ -87,13 +86,8 @@ public final class PosixScript {
         Path source = RepoPaths.guestScripts().resolve("posix-helper.c");
         Path binary = RepoPaths.root().resolve("gateway/target/guest-bin/posix-helper");
         Files.createDirectories(binary.getParent());
-        Process gcc = new ProcessBuilder("gcc", "-static", "-O2", "-o", binary.toString(), source.toString())
-                .redirectErrorStream(true)
-                .start();
-        String output = new String(gcc.getInputStream().readAllBytes());
-        if (!gcc.waitFor(120, TimeUnit.SECONDS) || gcc.exitValue() != 0) {
-            throw new IOException("gcc -static posix-helper.c failed (install gcc and libc6-dev): " + output);
-        }
+        HostBuild.run("gcc -static posix-helper.c (install gcc and libc6-dev)",
+                List.of("gcc", "-static", "-O2", "-o", binary.toString(), source.toString()));
         return binary;
     }
 }

@@ -39,7 +39,7 @@ class UnixPeerIdentityTest {
     @Test
     void theSocketFileHasTheOwnerGroupAndModeOfThePolicy() throws Exception {
         assumeTrue(MY_UID == 0, "giving the socket file to another uid needs root (CAP_CHOWN)");
-        try (IdentityRig rig = new IdentityRig(tmp).start("""
+        try (IdentityRig _ = new IdentityRig(tmp).start("""
                 a:
                   listen: unix:%s/a.sock
                   socket: {owner: 4321, group: 1234, mode: "0620"}
@@ -100,7 +100,7 @@ class UnixPeerIdentityTest {
     @Test
     void aPeerNameUnknownHereStopsTheStartWithOneLine() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
-            try (IdentityRig rig = new IdentityRig(tmp).start("""
+            try (IdentityRig _ = new IdentityRig(tmp).start("""
                     a:
                       listen: unix:%s/a.sock
                       socket: {owner: no-such-user-p9gate}

@@ -47,7 +47,7 @@ class MetricsEndpointTest {
     @Test
     void servesOverAUnixSocketOnlyItsOwnerMayUse() throws Exception {
         Path socket = tmp.resolve("metrics.sock");
-        try (MetricsEndpoint endpoint = MetricsEndpoint.start(new MetricsAddress.Unix(socket), metrics.registry())) {
+        try (MetricsEndpoint _ = MetricsEndpoint.start(new MetricsAddress.Unix(socket), metrics.registry())) {
             assertEquals("rw-------", PosixFilePermissions.toString(
                     Files.getPosixFilePermissions(socket, LinkOption.NOFOLLOW_LINKS)));
             assertTheTraffic(MetricsScrape.from(MetricsAddress.parse("unix:" + socket)));
@@ -67,7 +67,7 @@ class MetricsEndpointTest {
     @Test
     void countsChangeBetweenScrapes() throws Exception {
         Path socket = tmp.resolve("metrics.sock");
-        try (MetricsEndpoint endpoint = MetricsEndpoint.start(new MetricsAddress.Unix(socket), metrics.registry())) {
+        try (MetricsEndpoint _ = MetricsEndpoint.start(new MetricsAddress.Unix(socket), metrics.registry())) {
             MetricsAddress address = new MetricsAddress.Unix(socket);
             assertEquals(4096.0, MetricsScrape.from(address).sum("p9gate_read_bytes_total"));
             metrics.written(Records.read("ivi", 100));
@@ -78,7 +78,7 @@ class MetricsEndpointTest {
     @Test
     void onlyGetMetricsIsAnswered() throws Exception {
         Path socket = tmp.resolve("metrics.sock");
-        try (MetricsEndpoint endpoint = MetricsEndpoint.start(new MetricsAddress.Unix(socket), metrics.registry())) {
+        try (MetricsEndpoint _ = MetricsEndpoint.start(new MetricsAddress.Unix(socket), metrics.registry())) {
             assertTrue(raw(socket, "GET / HTTP/1.0\r\n\r\n").startsWith("HTTP/1.0 404 "));
             assertTrue(raw(socket, "POST /metrics HTTP/1.0\r\n\r\n").startsWith("HTTP/1.0 405 "));
             assertTrue(raw(socket, "hello\r\n\r\n").startsWith("HTTP/1.0 400 "));
@@ -98,7 +98,7 @@ class MetricsEndpointTest {
         try (ServerSocketChannel stale = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             stale.bind(UnixDomainSocketAddress.of(socket)); // left behind by a killed gateway
         }
-        try (MetricsEndpoint endpoint = MetricsEndpoint.start(new MetricsAddress.Unix(socket), metrics.registry())) {
+        try (MetricsEndpoint _ = MetricsEndpoint.start(new MetricsAddress.Unix(socket), metrics.registry())) {
             assertTheTraffic(MetricsScrape.from(new MetricsAddress.Unix(socket)));
         }
         Path file = Files.writeString(tmp.resolve("notes"), "keep me");

@@ -2,9 +2,12 @@ package io.p9gate.gateway.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.p9gate.gateway.budget.Budgets;
+import io.p9gate.gateway.proto.TMessage;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** p9gate status's table: one line per VM, numbers as the metrics have them. */
@@ -16,14 +19,25 @@ class StatusTableTest {
         metrics.written(Records.read("ivi", 3 * 1024 * 1024));
         metrics.written(Records.deniedWalks("ivi", 41));
         metrics.written(Records.deniedWalks("cluster", 2));
+        metrics.synced(3_000_000);
+        metrics.synced(1_000_000);
+        RequestLatency latency = new RequestLatency(metrics.registry());
+        latency.served("ivi", new TMessage.Tclunk(1), 1_500_000);
+        latency.served("ivi", new TMessage.Tclunk(2), 500_000);
+        Budgets budgets = Budgets.perListener(List.of("ivi", "cluster"), 65536);
+        budgets.vm("ivi").orElseThrow().connections().acquire(1);
+        budgets.vm("ivi").orElseThrow().fids().acquire(3);
+        LiveGauges.register(metrics.registry(), budgets, () -> List.of(
+                new QuotaScope("ivi", "q1", "maps", "/", 512, 1024, 1, QuotaScope.UNLIMITED),
+                new QuotaScope("ivi", "q2", "maps", "/cache", 10, QuotaScope.UNLIMITED, 30, 40)));
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         PrometheusTextFormatWriter.create().write(text, metrics.registry().scrape());
         String table = StatusTable.render(MetricSamples.parse(text.toString(StandardCharsets.UTF_8)));
         assertEquals("""
-                VM       SESSIONS  REQUESTS  DENIED  ERRORS  BUDGET     READ  WRITTEN
-                cluster         0         2       2       2       0      0 B      0 B
-                ivi             1        42      41      41       0  3.0 MiB      0 B
-                audit: 4 records appended; 0 synced appends
+                VM       SESSIONS  CONNS  FIDS  REQUESTS  DENIED  ERRORS  BUDGET     READ  WRITTEN  QUOTA     MEAN
+                cluster         0      0     0         2       2       2       0      0 B      0 B      -        -
+                ivi             1      1     3        42      41      41       0  3.0 MiB      0 B  75.0%  1.00 ms
+                audit: 4 records appended; 0 synced appends; 2 fsyncs, mean 2.00 ms
                 """, table);
     }
 
@@ -31,9 +45,9 @@ class StatusTableTest {
     void aGatewayNobodyUsedYetSaysSo() {
         String table = StatusTable.render(MetricSamples.parse(""));
         assertEquals("""
-                VM  SESSIONS  REQUESTS  DENIED  ERRORS  BUDGET  READ  WRITTEN
+                VM  SESSIONS  CONNS  FIDS  REQUESTS  DENIED  ERRORS  BUDGET  READ  WRITTEN  QUOTA  MEAN
                 (no VM has been served yet)
-                audit: 0 records appended; 0 synced appends
+                audit: 0 records appended; 0 synced appends; 0 fsyncs
                 """, table);
     }
 }

@@ -131,6 +131,20 @@ class SetIdBitsTest extends ShareTestBase {
         assertEquals(01755, hostMode("plain"));
     }
 
+    /** pjdfstest chmod/12.t creates 04777 and expects another user's write to clear the bit: it must be there. */
+    @Test
+    void theGuestSeesTheSetIdBitsItCreatedAFileWith() throws Exception {
+        s.walk(0, 1);
+        s.lcreate(1, "tool", RDWR, 06777);
+        s.clunk(1);
+        assertEquals("6777", guestMode("tool"));
+        assertEquals(0777, hostMode("tool"));
+        try (TestSession user = asUser1000()) {
+            writeAs(user, "tool");
+        }
+        assertEquals("777", guestMode("tool"));
+    }
+
     @Test
     void chmodOfAFileDropsSetIdBitsButKeepsSticky() throws Exception {
         Files.writeString(share.resolve("f"), "x");

@@ -16,7 +16,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * Two VMs with different views of the host, written as a real policy file:
  * alpha has share "data" (read-write, /base read-only, /secret hidden, no *.sh writes, a quota on
- * /cache, ids shifted by 100000 on the host side); beta has share "other" (read-only).
+ * /cache, ids shifted by 100000 on the host side, every dialect); beta has share "other" (read-only) and may not
+ * speak plain 9P2000.
  */
 public final class PolicyFixture {
     public final Path root;
@@ -102,6 +103,7 @@ public final class PolicyFixture {
                           - {path: /cache, bytes: %s, inodes: 4}
                   beta:
                     listen: unix:%s
+                    dialects: [9p2000.L, 9p2000.u]
                     shares:
                       other:
                         path: %s

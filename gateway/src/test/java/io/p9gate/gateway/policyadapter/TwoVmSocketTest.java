@@ -31,7 +31,7 @@ class TwoVmSocketTest {
         PolicyFixture fx = new PolicyFixture(tmp);
         var holder = fx.holder();
         try (ShareServerFactory shares = fx.shares(holder);
-             Gateway gateway = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
+             Gateway _ = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
                      GatewayConfig.DEFAULT_MSIZE, 4));
              P9Client alpha = P9Client.open(UnixDomainSocketAddress.of(fx.alphaSocket), 65536);
              P9Client beta = P9Client.open(UnixDomainSocketAddress.of(fx.betaSocket), 65536)) {

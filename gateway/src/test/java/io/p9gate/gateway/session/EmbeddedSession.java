@@ -10,6 +10,7 @@ import io.p9gate.gateway.codec.Direction;
 import io.p9gate.gateway.codec.MalformedMessageException;
 import io.p9gate.gateway.codec.MessageDecoder;
 import io.p9gate.gateway.codec.MessageEncoder;
+import io.p9gate.gateway.proto.Dialect;
 import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.Message;
 import io.p9gate.gateway.proto.TMessage;
@@ -26,6 +27,8 @@ final class EmbeddedSession implements AutoCloseable {
     final FakeHandler.Factory handlers = new FakeHandler.Factory();
     final EmbeddedChannel channel = new EmbeddedChannel();
     final List<Throwable> escaped = new ArrayList<>();
+    /** The dialect {@link #replies()} reads in, as a client that negotiated it would. */
+    Dialect replyDialect = Dialect.L;
     private final List<ByteBuf> sent = new ArrayList<>();
     private final ByteBuf received = Unpooled.buffer();
 
@@ -86,7 +89,8 @@ final class EmbeddedSession implements AutoCloseable {
             int start = received.readerIndex();
             int size = received.getIntLE(start);
             Message body = MessageDecoder.decode(received.getUnsignedByte(start + 4),
-                    received.slice(start + Frame.HEADER_SIZE, size - Frame.HEADER_SIZE), Direction.REPLIES);
+                    received.slice(start + Frame.HEADER_SIZE, size - Frame.HEADER_SIZE), Direction.REPLIES,
+                    replyDialect);
             frames.add(new Frame(received.getUnsignedShortLE(start + 5), body));
             received.skipBytes(size);
         }

@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.Dialect;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.RMessage;
@@ -50,8 +51,14 @@ public final class FakeHandler implements RequestHandler {
         public final CountDownLatch slowStarted = new CountDownLatch(1);
         private final CountDownLatch slow = new CountDownLatch(1);
 
+        /** A dialect this factory refuses as a policy would, or null. */
+        public volatile Dialect refused;
+
         @Override
         public RequestHandler open(ConnectionContext context) {
+            if (context.dialect() == refused) {
+                throw new DialectRefusedException("test", refused);
+            }
             FakeHandler handler = new FakeHandler(context, this);
             opened.add(handler);
             return handler;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.p9gate.gateway.codec.Hex;
+import io.p9gate.gateway.proto.Dialect;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.RMessage;
@@ -39,11 +40,62 @@ class SessionProtocolTest {
     @Test
     void unknownVersionIsAnsweredUnknownAndServesNothing() throws Exception {
         try (EmbeddedSession s = new EmbeddedSession(MAX)) {
-            s.send(Frame.NOTAG, new TMessage.Tversion(8192, "9P2000.u"));
+            s.send(Frame.NOTAG, new TMessage.Tversion(8192, "9P2001"));
             assertEquals(List.of(new Frame(Frame.NOTAG, new RMessage.Rversion(8192, "unknown"))), s.replies());
             s.send(1, new TMessage.Tclunk(0));
             assertEquals(List.of(new Frame(1, error(Errno.EPROTO))), s.replies());
             assertTrue(s.handlers.opened.isEmpty());
+        }
+    }
+
+    @Test
+    void theSessionIsOpenedInTheDialectAgreed() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.send(Frame.NOTAG, new TMessage.Tversion(8192, "9P2000.u"));
+            assertEquals(List.of(new Frame(Frame.NOTAG, new RMessage.Rversion(8192, "9P2000.u"))), s.replies());
+            assertEquals(Dialect.U, s.handlers.opened.peek().context().dialect());
+        }
+    }
+
+    @Test
+    void aPlain9P2000SessionReadsItsAttachAndAnswersErrorsWithText() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.send(Frame.NOTAG, new TMessage.Tversion(8192, "9P2000"));
+            assertEquals(List.of(new Frame(Frame.NOTAG, new RMessage.Rversion(8192, "9P2000"))), s.replies());
+            s.replyDialect = Dialect.LEGACY;
+            s.feed(Hex.buf("15000000 68 0200 01000000 ffffffff 0100 75 0100 61")); // Tattach without n_uname
+            assertEquals(List.of(new Frame(2, new RMessage.Rattach(FakeHandler.ROOT))), s.replies());
+            s.send(3, new TMessage.Tlopen(1, 0)); // 9P2000.L only
+            assertEquals(List.of(new Frame(3, new RMessage.Rerror(Errno.EOPNOTSUPP.description()))), s.replies());
+        }
+    }
+
+    @Test
+    void aDotUSessionAnswersErrorsWithTextAndErrno() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.send(Frame.NOTAG, new TMessage.Tversion(8192, "9P2000.u"));
+            s.replies();
+            s.replyDialect = Dialect.U;
+            s.send(2, new TMessage.Tattach(1, TMessage.NOFID, "u", "a", 1000));
+            assertEquals(List.of(new Frame(2, new RMessage.Rattach(FakeHandler.ROOT))), s.replies());
+            s.send(3, new TMessage.Tgetattr(1, 0)); // 9P2000.L only
+            assertEquals(List.of(new Frame(3, new RMessage.RerrorU(Errno.EOPNOTSUPP.description(), Errno.EOPNOTSUPP))),
+                    s.replies());
+        }
+    }
+
+    @Test
+    void aDialectTheFactoryRefusesIsAnsweredUnknownAndServesNothing() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.handlers.refused = Dialect.LEGACY;
+            s.send(Frame.NOTAG, new TMessage.Tversion(8192, "9P2000"));
+            assertEquals(List.of(new Frame(Frame.NOTAG, new RMessage.Rversion(8192, "unknown"))), s.replies());
+            s.send(1, new TMessage.Tclunk(0));
+            assertEquals(List.of(new Frame(1, error(Errno.EPROTO))), s.replies());
+            assertTrue(s.handlers.opened.isEmpty());
+            assertTrue(s.channel.isActive());
+            s.negotiate(8192); // another dialect still opens
+            assertEquals(List.of(new Frame(Frame.NOTAG, new RMessage.Rversion(8192, "9P2000.L"))), s.replies());
         }
     }
 

@@ -7,7 +7,7 @@ import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
 import org.junit.jupiter.api.Test;
 
-/** R-PROTO-2: msize negotiation up to 1 MiB and beyond, version string handling. */
+/** R-PROTO-2, R-PROTO-7: msize negotiation up to 1 MiB and beyond, version strings and dialects. */
 class VersionNegotiationTest {
     private static final int MAX = 1024 * 1024 + 4096;
 
@@ -31,11 +31,31 @@ class VersionNegotiationTest {
     }
 
     @Test
-    void onlyDotLIsSpoken() {
+    void eachDialectIsAnsweredWithItsOwnVersion() {
+        assertEquals(new RMessage.Rversion(8192, "9P2000.L"), answer(8192, "9P2000.L"));
+        assertEquals(new RMessage.Rversion(8192, "9P2000.u"), answer(8192, "9P2000.u"));
+        assertEquals(new RMessage.Rversion(8192, "9P2000"), answer(8192, "9P2000"));
+    }
+
+    @Test
+    void suffixesAreReducedAsVersion5Says() {
         assertEquals(new RMessage.Rversion(8192, "9P2000.L"), answer(8192, "9P2000.L.extension"));
-        assertEquals(new RMessage.Rversion(8192, "unknown"), answer(8192, "9P2000.u"));
-        assertEquals(new RMessage.Rversion(8192, "unknown"), answer(8192, "9P2000"));
-        assertEquals(new RMessage.Rversion(8192, "unknown"), answer(8192, ""));
+        assertEquals(new RMessage.Rversion(8192, "9P2000.u"), answer(8192, "9P2000.u.extension"));
+        assertEquals(new RMessage.Rversion(8192, "9P2000"), answer(8192, "9P2000.x"));
+        assertEquals(new RMessage.Rversion(8192, "9P2000"), answer(8192, "9P2000.U"));
+    }
+
+    @Test
+    void otherVersionsAreUnknown() {
+        for (String version : new String[] {"", "9P", "9P1999", "9P2000u", "9P2001", "9p2000.L", "unknown"}) {
+            assertEquals(new RMessage.Rversion(8192, "unknown"), answer(8192, version), version);
+        }
+    }
+
+    @Test
+    void aRefusedDialectIsUnknownNotAnError() {
+        VersionNegotiation n = VersionNegotiation.of(new TMessage.Tversion(8192, "9P2000.u"), MAX);
+        assertEquals(new RMessage.Rversion(8192, "unknown"), n.refused());
     }
 
     @Test

@@ -36,8 +36,12 @@ public final class HostSwapper implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         stop.set(true);
-        thread.join();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the swapper stops on its own once it sees the flag
+        }
     }
 }

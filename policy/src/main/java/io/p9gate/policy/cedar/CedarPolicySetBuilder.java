@@ -8,6 +8,7 @@ import com.cedarpolicy.model.exception.AuthException;
 import com.cedarpolicy.model.exception.InternalException;
 import com.cedarpolicy.model.policy.Policy;
 import com.cedarpolicy.model.policy.PolicySet;
+import io.p9gate.policy.cedar.text.LineColumn;
 import io.p9gate.policy.compile.CompiledRule;
 import io.p9gate.policy.compile.Errnos;
 import io.p9gate.policy.load.PolicyLoadException;
@@ -56,7 +57,8 @@ public final class CedarPolicySetBuilder {
         try {
             parsed = PolicySet.parsePolicies(text);
         } catch (InternalException e) {
-            throw new PolicyLoadException(new SourcePos(file, 1, 1), "Cedar syntax: " + firstLine(e));
+            CedarSyntaxError at = CedarSyntaxError.of(text, e);
+            throw new PolicyLoadException(new SourcePos(file, at.at().line(), at.at().column()), "Cedar syntax: " + at.reason());
         }
         if (parsed.getNumTemplates() > 0) {
             throw new PolicyLoadException(new SourcePos(file, 1, 1), "Cedar templates are not supported; write static policies");
@@ -139,12 +141,8 @@ public final class CedarPolicySetBuilder {
     /** Line and column in {@code file} of {@code offset} within one policy's source, found inside the file text. */
     private static SourcePos locate(Path file, String fileText, String policySrc, int offset) {
         int start = policySrc == null ? -1 : fileText.indexOf(policySrc);
-        int abs = (start < 0 ? 0 : start) + Math.max(0, offset);
-        int line = 1, col = 1;
-        for (int i = 0; i < Math.min(abs, fileText.length()); i++) {
-            if (fileText.charAt(i) == '\n') { line++; col = 1; } else { col++; }
-        }
-        return new SourcePos(file, line, col);
+        LineColumn at = LineColumn.of(fileText, (start < 0 ? 0 : start) + Math.max(0, offset));
+        return new SourcePos(file, at.line(), at.column());
     }
 
     private static String firstLine(Exception e) {

@@ -5,6 +5,7 @@ import io.p9gate.policy.model.PolicyFile;
 import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.VmPolicy;
 
+import java.io.Serial;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -19,6 +20,9 @@ public record CaseTarget(String share, SharePath path) {
 
     /** Why a case cannot be run against the policy; its message is the one line shown. */
     public static final class Unplaceable extends Exception {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
         Unplaceable(String message) {
             super(message);
         }

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "policy", mixinStandardHelpOptions = true,
         description = "Check, explain, test, format and replay share policies.",
-        subcommands = {CheckCommand.class, ExplainCommand.class, TestCommand.class},
+        subcommands = {CheckCommand.class, ExplainCommand.class, TestCommand.class, FmtCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {"  p9gate policy check --strict policies/infotainment.yaml",
                 "  p9gate policy test policies/infotainment.tests.yaml"})

@@ -37,7 +37,10 @@ public final class Linter {
         }
         for (java.nio.file.Path cedar : policy.cedarFiles()) {
             try {
-                l.out.addAll(UnconditionalPermits.in(cedar, Files.readString(cedar)));
+                String text = Files.readString(cedar);
+                List<HandWrittenPermit> permits = HandWrittenPermit.in(cedar.getFileName().toString(), text);
+                l.out.addAll(UnconditionalPermits.in(cedar, text, permits));
+                l.out.addAll(WiderPermits.in(policy, cedar, text, permits));
             } catch (java.io.IOException e) {
                 // loading the policy read it a moment ago; the load error, not a lint finding, is the report
             }

@@ -3,6 +3,7 @@ package io.p9gate.policy.load;
 import io.p9gate.policy.OpKind;
 import io.p9gate.policy.PathPattern;
 import io.p9gate.policy.SharePath;
+import io.p9gate.policy.dialect.Dialect;
 import io.p9gate.policy.ids.IdMap;
 import io.p9gate.policy.ids.IdMapping;
 import io.p9gate.policy.ids.IdRange;
@@ -81,7 +82,7 @@ public final class PolicyParser {
     }
 
     private VmPolicy vm(String id, YamlNode n) throws PolicyLoadException {
-        Set<String> keys = new java.util.HashSet<>(Set.of("listen", "ids", "shares", "limits"));
+        Set<String> keys = new java.util.HashSet<>(Set.of("listen", "ids", "shares", "limits", "dialects"));
         keys.addAll(ListenerParser.KEYS);
         Fields f = Fields.of(n, "VM '" + id + "'", keys);
         ListenerSpec listen = new ListenerParser(file).listener(f);
@@ -93,7 +94,22 @@ public final class PolicyParser {
             }
         }
         VmLimits limits = f.has("limits") ? limits(f.node("limits")) : VmLimits.NONE;
-        return new VmPolicy(id, listen, ids, shares, f.pos(), limits);
+        Set<Dialect> dialects = f.has("dialects") ? dialects(f.node("dialects")) : EnumSet.allOf(Dialect.class);
+        return new VmPolicy(id, listen, ids, shares, f.pos(), limits, dialects);
+    }
+
+    /** {@code dialects:} of a VM: a non-empty list of 9p2000.L, 9p2000.u, 9p2000. */
+    private static Set<Dialect> dialects(YamlNode n) throws PolicyLoadException {
+        Set<Dialect> out = EnumSet.noneOf(Dialect.class);
+        for (YamlNode item : Fields.items(n, "dialects")) {
+            String name = Fields.text(item, "dialects item");
+            out.add(Dialect.named(name).orElseThrow(() -> new PolicyLoadException(item.pos(),
+                    "dialects takes 9p2000.L, 9p2000.u and 9p2000, found '" + name + "'")));
+        }
+        if (out.isEmpty()) {
+            throw new PolicyLoadException(n.pos(), "dialects must list at least one dialect (leave it out to allow all)");
+        }
+        return out;
     }
 
     /** {@code limits:} of a VM: whole numbers from 1, byte sizes with an optional binary suffix. */

@@ -151,7 +151,7 @@ class PolicyCommandTest {
     @Test
     void checkLintsAnUnconditionalHandWrittenPermit() throws Exception {
         Files.writeString(dir.resolve("open.cedar"), """
-                // the cache may be written by uid 1000 (a permit with a condition: fine)
+                // the cache may be written by uid 1000 (a permit with a condition: reported as wider, not as unconditional)
                 @id("cache-writer")
                 permit (principal, action, resource) when { context.uid == 1000 };
 
@@ -170,6 +170,48 @@ class PolicyCommandTest {
         assertTrue(warnings.getFirst().startsWith(dir.resolve("open.cedar").toAbsolutePath() + ":5:13: warning: "),
                 warnings.getFirst());
         assertTrue(warnings.getFirst().contains("oops"), warnings.getFirst());
+        assertEquals(1, CliRun.of("check", "--strict", p.toString()).exit());
+    }
+
+    /**
+     * Issue 13: a hand-written permit with a condition is still wider than the YAML where its scope reaches what
+     * the YAML does not grant (an {@code access: none} share beyond its allow rules); one inside a hidden subtree
+     * can never allow anything. Permits within what the YAML grants are fine.
+     */
+    @Test
+    void checkLintsConditionalPermitsWiderThanTheYaml() throws Exception {
+        Files.writeString(dir.resolve("wide.cedar"), """
+                @id("uid-1000-writes")
+                permit (principal == P9gate::Vm::"vm1",
+                        action in [P9gate::Action::"OPEN_READ", P9gate::Action::"CREATE"],
+                        resource in P9gate::Directory::"vm1/data:/pub") when { context.uid == 1000 };
+                @reviewed
+                @id("always") permit (principal, action == P9gate::Action::"WALK", resource) when { true };
+                @id("logs-reader")
+                permit (principal, action, resource in P9gate::Share::"vm1/logs") when { context.uid == 0 };
+                @id("secret") permit (principal, action == P9gate::Action::"OPEN_READ",
+                        resource in P9gate::Directory::"vm1/logs:/secret/a") unless { context.uid == 0 };
+                @id("pub-read") permit (principal == P9gate::Vm::"vm1", action == P9gate::Action::"OPEN_READ",
+                        resource in P9gate::Directory::"vm1/data:/pub/x");
+                """);
+        String yaml = "cedar: [wide.cedar]\n" + Files.readString(policy("""
+                path: /srv/p9gate/data
+                access: none
+                rules:
+                  - {effect: allow, ops: [OPEN_READ, WALK], paths: [/pub/**]}
+                """)) + "      logs:\n        path: /srv/p9gate/logs\n        access: read-write\n        hidden: [/secret]\n";
+        Path p = Files.writeString(dir.resolve("wide.yaml"), yaml);
+        CliRun r = CliRun.of("check", p.toString());
+        assertEquals(0, r.exit(), r.err());
+        String cedar = dir.resolve("wide.cedar").toAbsolutePath().toString();
+        List<String> warnings = r.out().lines().filter(l -> l.startsWith(cedar)).toList();
+        assertEquals(3, warnings.size(), r.out());
+        assertTrue(warnings.get(0).startsWith(cedar + ":2:1: warning: permit 'uid-1000-writes' allows CREATE in vm1/data:/pub"),
+                warnings.get(0));
+        assertTrue(warnings.get(0).contains("access: none") && !warnings.get(0).contains("OPEN_READ"), warnings.get(0));
+        assertTrue(warnings.get(1).startsWith(cedar + ":6:15: warning: permit 'always' allows WALK in vm1/data"), warnings.get(1));
+        assertTrue(warnings.get(2).startsWith(cedar + ":9:15: warning: permit 'secret' lies inside hidden /secret of vm1/logs"),
+                warnings.get(2));
         assertEquals(1, CliRun.of("check", "--strict", p.toString()).exit());
     }
 

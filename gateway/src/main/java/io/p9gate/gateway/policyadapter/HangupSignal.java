@@ -1,0 +1,42 @@
+package io.p9gate.gateway.policyadapter;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+
+/**
+ * Runs an action on every SIGHUP. Java has no public signal API: {@code sun.misc.Signal} (module
+ * {@code jdk.unsupported}, kept by JEP 260 until a replacement exists) is the only way. javac reports every
+ * compile-time reference to it as "internal proprietary API" with a mandatory warning that neither an
+ * {@code -Xlint} key nor {@code @SuppressWarnings} turns off (JDK 25, also under {@code --release 25}), and the
+ * build runs with {@code -Werror}; so it is bound here, by name, in this one class. {@code PolicyReloadTest} sends
+ * a real SIGHUP through it, so a JDK without it fails that test rather than the compiler.
+ */
+final class HangupSignal {
+    private HangupSignal() {
+    }
+
+    /** Installs {@code action} as the SIGHUP handler; the JVM runs it on its own signal thread. */
+    static void onEach(Runnable action) {
+        try {
+            Class<?> signal = Class.forName("sun.misc.Signal");
+            Class<?> handler = Class.forName("sun.misc.SignalHandler");
+            Object hangup = signal.getConstructor(String.class).newInstance("HUP");
+            Object onSignal = Proxy.newProxyInstance(handler.getClassLoader(), new Class<?>[] {handler},
+                    (proxy, method, args) -> switch (method.getName()) {
+                        case "handle" -> {
+                            action.run();
+                            yield null;
+                        }
+                        case "hashCode" -> System.identityHashCode(proxy);
+                        case "equals" -> proxy == args[0];
+                        default -> "SIGHUP handler";
+                    });
+            signal.getMethod("handle", signal, handler).invoke(null, hangup, onSignal);
+        } catch (InvocationTargetException e) {
+            // Signal.handle refuses a signal the JVM keeps for itself (e.g. under -Xrs): say which, in one line.
+            throw new IllegalStateException("cannot handle SIGHUP: " + e.getCause().getMessage(), e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("this JDK has no sun.misc.Signal (module jdk.unsupported): " + e, e);
+        }
+    }
+}

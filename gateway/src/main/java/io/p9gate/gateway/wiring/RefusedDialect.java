@@ -1,0 +1,44 @@
+package io.p9gate.gateway.wiring;
+
+import io.p9gate.gateway.fs.AccessRequest;
+import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.fs.AuditTrail;
+import io.p9gate.gateway.fs.Decision;
+import io.p9gate.gateway.fs.Operation;
+import io.p9gate.gateway.fs.Outcome;
+import io.p9gate.gateway.fs.RecordPhase;
+import io.p9gate.gateway.fs.RequestArgs;
+import io.p9gate.gateway.fs.RequestScope;
+import io.p9gate.gateway.fs.Subject;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.MessageType;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.session.ConnectionContext;
+import java.util.List;
+
+/**
+ * Records a Tversion whose dialect the VM's policy does not list as a denial (R-PROTO-7, R-AUD-1): operation attach
+ * (the VM was starting a session), message Tversion, rule {@code policy.dialects}, errno EPROTONOSUPPORT, the
+ * dialect and peer in the detail. Nothing is served either way, so a record that cannot be written is only logged.
+ */
+final class RefusedDialect {
+    static final String RULE = "policy.dialects";
+    private static final System.Logger LOG = System.getLogger(RefusedDialect.class.getName());
+
+    private RefusedDialect() {
+    }
+
+    static void record(AuditTrail audit, String vm, ConnectionContext context) {
+        Errno errno = Errno.EPROTONOSUPPORT;
+        String detail = "dialect " + context.dialect().version() + " refused: " + context.peer();
+        AccessRequest request = new AccessRequest(vm, context.sessionId(), Operation.ATTACH, "", List.of(),
+                Subject.NOBODY, Subject.NOBODY, RequestArgs.NONE, detail);
+        try {
+            audit.record(new AuditEntry(RequestScope.NO_TAG, MessageType.TVERSION, request,
+                    Decision.deny(errno, List.of(RULE)), Outcome.failure(errno), RecordPhase.DONE, AuditTrail.NO_SEQ));
+        } catch (P9Exception | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, () -> "audit: cannot record the refused " + detail + " of VM " + vm
+                    + ": " + e.getMessage());
+        }
+    }
+}

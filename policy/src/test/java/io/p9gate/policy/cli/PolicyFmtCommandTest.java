@@ -1,0 +1,113 @@
+package io.p9gate.policy.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Issue 13: {@code policy fmt [--check] FILE...} for the YAML and the Cedar files. */
+class PolicyFmtCommandTest {
+
+    @TempDir Path dir;
+
+    private static final String MESSY_YAML = """
+            # Share policy of a test image.
+            image:    t
+
+
+            vms:
+                vm1:   # the only VM
+                    listen: unix:/run/p9gate/vm1.sock
+                    shares:
+                        data:
+                            path: /srv/p9gate/data   \s
+                            # everything below /maps is read-only
+                            read-only:
+                            -   /maps
+                            rules:
+                                -   {effect: allow, ops: [CREATE], paths: [/tmp/*]}
+                                -   effect: deny
+                                    ops: [REMOVE]
+                                    paths:
+                                    - /tmp/keep
+            # end
+            """;
+
+    private static final String CANONICAL_YAML = """
+            # Share policy of a test image.
+            image: t
+
+            vms:
+              vm1:   # the only VM
+                listen: unix:/run/p9gate/vm1.sock
+                shares:
+                  data:
+                    path: /srv/p9gate/data
+                    # everything below /maps is read-only
+                    read-only:
+                      - /maps
+                    rules:
+                      - {effect: allow, ops: [CREATE], paths: [/tmp/*]}
+                      - effect: deny
+                        ops: [REMOVE]
+                        paths:
+                          - /tmp/keep
+            # end
+            """;
+
+    private static final String MESSY_CEDAR = """
+            // refuse guest root
+            @id("no-root")   forbid(principal,action,resource) when {context.uid==0}; // trailing
+            """;
+
+    @Test
+    void checkNamesTheUnformattedFilesExitsOneAndChangesNothing() throws Exception {
+        Path yaml = Files.writeString(dir.resolve("p.yaml"), MESSY_YAML);
+        Path cedar = Files.writeString(dir.resolve("x.cedar"), MESSY_CEDAR);
+        Path done = Files.writeString(dir.resolve("done.yaml"), CANONICAL_YAML);
+        CliRun r = CliRun.of("fmt", "--check", yaml.toString(), cedar.toString(), done.toString());
+        assertEquals(1, r.exit(), r.err());
+        assertEquals(yaml + "\n" + cedar + "\n", r.out());
+        assertEquals(MESSY_YAML, Files.readString(yaml));
+        assertEquals(MESSY_CEDAR, Files.readString(cedar));
+    }
+
+    @Test
+    void fmtRewritesInTheCanonicalLayoutKeepingComments() throws Exception {
+        Path yaml = Files.writeString(dir.resolve("p.yaml"), MESSY_YAML);
+        Path cedar = Files.writeString(dir.resolve("x.cedar"), MESSY_CEDAR);
+        CliRun r = CliRun.of("fmt", yaml.toString(), cedar.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(CANONICAL_YAML, Files.readString(yaml));
+        assertEquals("""
+                // refuse guest root
+                @id("no-root")
+                forbid (principal, action, resource)
+                when { context.uid == 0 }; // trailing
+                """, Files.readString(cedar));
+        CliRun again = CliRun.of("fmt", "--check", yaml.toString(), cedar.toString());
+        assertEquals(0, again.exit(), again.out() + again.err());
+        assertEquals("", again.out());
+    }
+
+    @Test
+    void aFileThatCannotBeFormattedIsRefusedInOneLineAndLeftAlone() throws Exception {
+        String broken = "image: t\nvms: [unclosed\n";
+        Path bad = Files.writeString(dir.resolve("bad.yaml"), broken);
+        String literal = "image: t\nnote: |\n    keep   \n    these spaces\n";
+        Path block = Files.writeString(dir.resolve("block.yaml"), literal);
+        Path good = Files.writeString(dir.resolve("good.yaml"), "image:   t\n");
+        CliRun r = CliRun.of("fmt", bad.toString(), block.toString(), good.toString());
+        assertEquals(1, r.exit());
+        assertEquals(2, r.err().lines().count(), r.err());
+        assertTrue(r.err().lines().anyMatch(l -> l.startsWith("p9gate policy fmt: error: " + bad + ":") && l.contains("cannot format")), r.err());
+        assertTrue(r.err().lines().anyMatch(l -> l.startsWith("p9gate policy fmt: error: " + block + ": cannot format: ")), r.err());
+        assertEquals(broken, Files.readString(bad));
+        assertEquals(literal, Files.readString(block));
+        assertEquals("image: t\n", Files.readString(good), "the other files are still formatted");
+    }
+}
