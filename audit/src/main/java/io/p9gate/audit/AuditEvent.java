@@ -27,8 +27,20 @@ public sealed interface AuditEvent permits AuditEvent.Decision, AuditEvent.Lifec
      * @param count        how many identical requests this record stands for: 1, or more for a summary of
      *                     repeated refusals (the gateway's denial budget)
      */
-    record Decision(String vm, long session, String op, int tag, String path, IdMapping ids, Outcome outcome,
-                    List<String> ruleIds, String policyDigest, int errno, long bytes, String detail, long count)
+    record Decision(
+            String vm,
+            long session,
+            String op,
+            int tag,
+            String path,
+            IdMapping ids,
+            Outcome outcome,
+            List<String> ruleIds,
+            String policyDigest,
+            int errno,
+            long bytes,
+            String detail,
+            long count)
             implements AuditEvent {
         public Decision {
             Objects.requireNonNull(vm, "vm");
@@ -43,21 +55,42 @@ public sealed interface AuditEvent permits AuditEvent.Decision, AuditEvent.Lifec
         }
 
         /** One request's decision. */
-        public Decision(String vm, long session, String op, int tag, String path, IdMapping ids, Outcome outcome,
-                        List<String> ruleIds, String policyDigest, int errno, long bytes, String detail) {
+        public Decision(
+                String vm,
+                long session,
+                String op,
+                int tag,
+                String path,
+                IdMapping ids,
+                Outcome outcome,
+                List<String> ruleIds,
+                String policyDigest,
+                int errno,
+                long bytes,
+                String detail) {
             this(vm, session, op, tag, path, ids, outcome, ruleIds, policyDigest, errno, bytes, detail, 1);
         }
 
         /** One request's decision, without detail. */
-        public Decision(String vm, long session, String op, int tag, String path, IdMapping ids, Outcome outcome,
-                        List<String> ruleIds, String policyDigest, int errno, long bytes) {
+        public Decision(
+                String vm,
+                long session,
+                String op,
+                int tag,
+                String path,
+                IdMapping ids,
+                Outcome outcome,
+                List<String> ruleIds,
+                String policyDigest,
+                int errno,
+                long bytes) {
             this(vm, session, op, tag, path, ids, outcome, ruleIds, policyDigest, errno, bytes, null);
         }
 
         /** This decision standing for {@code count} requests, with another detail (a summary of repeats). */
         public Decision summarising(long count, String path, int tag, long session, String detail) {
-            return new Decision(vm, session, op, tag, path, ids, outcome, ruleIds, policyDigest, errno, bytes,
-                    detail, count);
+            return new Decision(
+                    vm, session, op, tag, path, ids, outcome, ruleIds, policyDigest, errno, bytes, detail, count);
         }
     }
 

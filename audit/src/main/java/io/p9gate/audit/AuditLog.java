@@ -4,7 +4,6 @@ import io.p9gate.audit.note.Checkpoint;
 import io.p9gate.audit.note.NoteSignature;
 import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.note.SigningKey;
-
 import java.io.IOException;
 import java.io.SyncFailedException;
 import java.nio.file.Path;
@@ -60,6 +59,7 @@ public final class AuditLog implements AutoCloseable {
     private final MerkleFrontier tree;
     /** One thread: completes checkpoints in the order they were captured, and runs the timer. */
     private final ScheduledExecutorService checkpointer;
+
     private final WriterLock writerLock;
     private final CheckpointObserver observer;
     private final GroupCommit commit;
@@ -68,6 +68,7 @@ public final class AuditLog implements AutoCloseable {
     private DiskBudget.State reportedBudget = DiskBudget.State.OK;
     /** Captured heads not yet signed, in capture order; filled under the lock, drained by the checkpointer. */
     private final java.util.Queue<Checkpoint> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
     private byte[] chainHead;
     private long recordsSinceCheckpoint;
     private volatile boolean closed;
@@ -87,8 +88,15 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
-    private AuditLog(Path dir, SigningKey key, AuditOptions options, LogRecovery.State state, WriterLock writerLock,
-                     CheckpointObserver observer, SegmentWriter.SegmentFiles files) throws IOException {
+    private AuditLog(
+            Path dir,
+            SigningKey key,
+            AuditOptions options,
+            LogRecovery.State state,
+            WriterLock writerLock,
+            CheckpointObserver observer,
+            SegmentWriter.SegmentFiles files)
+            throws IOException {
         this.writerLock = writerLock;
         this.observer = observer;
         this.options = options;
@@ -96,21 +104,25 @@ public final class AuditLog implements AutoCloseable {
         this.tree = state.tree();
         this.chainHead = state.chainHead();
         this.lastCheckpoint = state.lastCheckpoint();
-        this.segments = new SegmentWriter(dir, options.maxSegmentBytes(), state.lastSegment(), state.lastSegmentLength(),
-                state.size(), files);
+        this.segments = new SegmentWriter(
+                dir, options.maxSegmentBytes(), state.lastSegment(), state.lastSegmentLength(), state.size(), files);
         this.checkpoints = CheckpointStore.openForAppend(dir);
         this.budget = diskBudget(dir, options);
         // Only what a signed checkpoint covers is known to be on disk: a crash may have left the rest of the
         // recovered records in the page cache of a machine that then lost power.
-        this.commit = new GroupCommit(this::timedForce, lastCheckpoint == null ? 0 : lastCheckpoint.size(),
-                e -> fail("cannot fsync the audit segment", e, false), observer);
-        java.util.concurrent.ScheduledThreadPoolExecutor executor = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
-                r -> {
+        this.commit = new GroupCommit(
+                this::timedForce,
+                lastCheckpoint == null ? 0 : lastCheckpoint.size(),
+                e -> fail("cannot fsync the audit segment", e, false),
+                observer);
+        java.util.concurrent.ScheduledThreadPoolExecutor executor =
+                new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
                     Thread t = new Thread(r, "audit-checkpoint");
                     t.setDaemon(true);
                     return t;
                 });
-        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // a pending recovery retry must not delay close
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(
+                false); // a pending recovery retry must not delay close
         this.checkpointer = executor;
     }
 
@@ -120,8 +132,10 @@ public final class AuditLog implements AutoCloseable {
             try {
                 return store.getUsableSpace();
             } catch (IOException e) {
-                SafeLog.report(LOG, System.Logger.Level.WARNING, "audit log: cannot read the free space of its"
-                        + " disk, taken as none: " + e.getMessage());
+                SafeLog.report(
+                        LOG,
+                        System.Logger.Level.WARNING,
+                        "audit log: cannot read the free space of its" + " disk, taken as none: " + e.getMessage());
                 return 0; // fail closed: a budget that cannot be checked is exhausted
             }
         });
@@ -134,7 +148,8 @@ public final class AuditLog implements AutoCloseable {
      *
      * @throws LogInconsistentException the existing records do not continue cleanly; nothing is appended
      */
-    public static AuditLog open(Path dir, SigningKey key, AuditOptions options) throws IOException, AuditWriteException {
+    public static AuditLog open(Path dir, SigningKey key, AuditOptions options)
+            throws IOException, AuditWriteException {
         return open(dir, key, options, CheckpointObserver.NONE);
     }
 
@@ -143,8 +158,13 @@ public final class AuditLog implements AutoCloseable {
         return open(dir, key, options, observer, SegmentWriter.SegmentFiles.REAL);
     }
 
-    static AuditLog open(Path dir, SigningKey key, AuditOptions options, CheckpointObserver observer,
-                         SegmentWriter.SegmentFiles files) throws IOException, AuditWriteException {
+    static AuditLog open(
+            Path dir,
+            SigningKey key,
+            AuditOptions options,
+            CheckpointObserver observer,
+            SegmentWriter.SegmentFiles files)
+            throws IOException, AuditWriteException {
         java.nio.file.Files.createDirectories(dir);
         WriterLock writerLock = WriterLock.acquire(dir);
         LogRecovery.State state;
@@ -174,15 +194,22 @@ public final class AuditLog implements AutoCloseable {
             // records may follow them): sign those heads first, in order, so that no checkpoint record of the
             // log stays without its note once later notes exist (the verifier would call that a deletion).
             for (LogRecovery.UnsignedHead head : state.unsigned()) {
-                complete(new Checkpoint(options.origin(), head.size(), head.root(), head.chainHead(),
+                complete(new Checkpoint(
+                        options.origin(),
+                        head.size(),
+                        head.root(),
+                        head.chainHead(),
                         options.clock().instant()));
             }
             writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.START, startDetail(state)));
             NoteSignature previous = state.lastSigner();
-            if (previous != null && (!previous.keyName().equals(key.name())
-                    || previous.keyHash() != key.verifierKey().keyHash())) {
-                writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.KEY_CHANGE, "from=" + previous.keyName() + "+"
-                        + String.format(Locale.ROOT, "%08x", previous.keyHash()) + " to=" + key.verifierKey().format()));
+            if (previous != null
+                    && (!previous.keyName().equals(key.name())
+                            || previous.keyHash() != key.verifierKey().keyHash())) {
+                writeRecord(AuditEvent.Lifecycle.of(
+                        LifecycleKind.KEY_CHANGE,
+                        "from=" + previous.keyName() + "+" + String.format(Locale.ROOT, "%08x", previous.keyHash())
+                                + " to=" + key.verifierKey().format()));
             }
             opened = complete(capture("open"));
         } finally {
@@ -198,10 +225,14 @@ public final class AuditLog implements AutoCloseable {
     /** The signing key, what crash recovery found, and the disk budget, for the START record. */
     private String startDetail(LogRecovery.State state) {
         long unanchored = state.size() - (lastCheckpoint == null ? 0 : lastCheckpoint.size());
-        StringBuilder detail = new StringBuilder("key=").append(key.verifierKey().format())
-                .append(" recovered_unanchored=").append(unanchored)
-                .append(" recovered_checkpoints=").append(state.unsigned().size())
-                .append(" torn_bytes=").append(state.tornBytes());
+        StringBuilder detail = new StringBuilder("key=")
+                .append(key.verifierKey().format())
+                .append(" recovered_unanchored=")
+                .append(unanchored)
+                .append(" recovered_checkpoints=")
+                .append(state.unsigned().size())
+                .append(" torn_bytes=")
+                .append(state.tornBytes());
         if (options.maxBytes() > 0) {
             detail.append(" max_bytes=").append(options.maxBytes());
         }
@@ -276,7 +307,9 @@ public final class AuditLog implements AutoCloseable {
         long covered = segments.force();
         try {
             syncObserver.synced(System.nanoTime() - started);
-        } catch (RuntimeException e) { // an observer's bug must not fail the log: GroupCommit would take it as the fsync's
+        } catch (
+                RuntimeException
+                        e) { // an observer's bug must not fail the log: GroupCommit would take it as the fsync's
             System.getLogger(AuditLog.class.getName()).log(System.Logger.Level.ERROR, "fsync observer failed (bug)", e);
         }
         return covered;
@@ -332,21 +365,29 @@ public final class AuditLog implements AutoCloseable {
                 torn = segments.repair(tree.size(), chainHead, hashes);
             } catch (LogInconsistentException e) {
                 failure.set(new Failure(f.message(), f.cause(), false, f.at()));
-                SafeLog.report(LOG, System.Logger.Level.ERROR, "audit log stays failed until a restart: " + e.getMessage()
-                        + " (after " + f.describe() + ")");
+                SafeLog.report(
+                        LOG,
+                        System.Logger.Level.ERROR,
+                        "audit log stays failed until a restart: " + e.getMessage() + " (after " + f.describe() + ")");
                 return false;
             } catch (IOException e) {
                 SafeLog.report(LOG, System.Logger.Level.WARNING, "audit log still cannot write: " + e);
                 return false;
             }
-            long failedMillis = java.time.Duration.between(f.at(), options.clock().instant()).toMillis();
+            long failedMillis = java.time.Duration.between(
+                            f.at(), options.clock().instant())
+                    .toMillis();
             failure.set(null);
-            writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.LOG_RECOVERED, "failed_ms=" + failedMillis
-                    + " refused=" + refused.sumThenReset() + " torn_bytes=" + torn + " failure=" + f.describe()));
+            writeRecord(AuditEvent.Lifecycle.of(
+                    LifecycleKind.LOG_RECOVERED,
+                    "failed_ms=" + failedMillis + " refused=" + refused.sumThenReset() + " torn_bytes=" + torn
+                            + " failure=" + f.describe()));
             complete(capture("recovered"));
             retryMillis = FIRST_RETRY_MILLIS;
-            SafeLog.report(LOG, System.Logger.Level.WARNING, "audit log recovered after " + failedMillis
-                    + " ms: " + f.describe());
+            SafeLog.report(
+                    LOG,
+                    System.Logger.Level.WARNING,
+                    "audit log recovered after " + failedMillis + " ms: " + f.describe());
             return true;
         } catch (AuditWriteException e) {
             return false; // it failed again, and fail() scheduled the next attempt
@@ -434,7 +475,12 @@ public final class AuditLog implements AutoCloseable {
     private Checkpoint capture(String reason) throws AuditWriteException {
         writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.CHECKPOINT, "reason=" + reason));
         recordsSinceCheckpoint = 0;
-        return new Checkpoint(options.origin(), tree.size(), tree.root(), chainHead, options.clock().instant());
+        return new Checkpoint(
+                options.origin(),
+                tree.size(),
+                tree.root(),
+                chainHead,
+                options.clock().instant());
     }
 
     /**
@@ -461,8 +507,8 @@ public final class AuditLog implements AutoCloseable {
                 long durable = commit.awaitDurable(batch.getLast().size());
                 for (Checkpoint next : batch) {
                     if (next.size() > durable) {
-                        throw new IllegalStateException("checkpoint " + next.size() + " is ahead of the "
-                                + durable + " records on disk");
+                        throw new IllegalStateException(
+                                "checkpoint " + next.size() + " is ahead of the " + durable + " records on disk");
                     }
                     observer.signing(next);
                     budget.wroteNote(checkpoints.append(SignedNote.sign(next.body(), key)));
@@ -513,8 +559,11 @@ public final class AuditLog implements AutoCloseable {
             byte[] line = RecordEncoder.encode(seq, boot, options.clock().instant(), event, chainHead);
             if (!budget.admits(kind, line.length + 1)) {
                 reportBudget();
-                throw new AuditWriteException("audit log disk budget: refusing " + (kind == DiskBudget.Kind.CHANGE
-                        ? "changes" : "everything it would record") + " (" + budget.describe() + ")", null);
+                throw new AuditWriteException(
+                        "audit log disk budget: refusing "
+                                + (kind == DiskBudget.Kind.CHANGE ? "changes" : "everything it would record") + " ("
+                                + budget.describe() + ")",
+                        null);
             }
             segments.write(line, seq);
             budget.wrote(line.length + 1);
@@ -548,13 +597,19 @@ public final class AuditLog implements AutoCloseable {
         }
         reportedBudget = now;
         String detail = budget.describe();
-        SafeLog.report(LOG, now.compareTo(DiskBudget.State.CHANGES_REFUSED) >= 0 ? System.Logger.Level.ERROR
-                : System.Logger.Level.WARNING, "audit log disk budget: " + switch (now) {
-            case OK -> "enough room again";
-            case LOW -> "less than 20 % left";
-            case CHANGES_REFUSED -> "less than 5 % left, changes are refused (EIO) until there is room";
-            case FULL -> "exhausted, requests are refused (EIO) once their record no longer fits";
-        } + " (" + detail + ")");
+        SafeLog.report(
+                LOG,
+                now.compareTo(DiskBudget.State.CHANGES_REFUSED) >= 0
+                        ? System.Logger.Level.ERROR
+                        : System.Logger.Level.WARNING,
+                "audit log disk budget: "
+                        + switch (now) {
+                            case OK -> "enough room again";
+                            case LOW -> "less than 20 % left";
+                            case CHANGES_REFUSED -> "less than 5 % left, changes are refused (EIO) until there is room";
+                            case FULL -> "exhausted, requests are refused (EIO) once their record no longer fits";
+                        }
+                        + " (" + detail + ")");
         writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.LOG_BUDGET, detail));
     }
 
@@ -562,9 +617,14 @@ public final class AuditLog implements AutoCloseable {
     private AuditWriteException fail(String message, Throwable cause, boolean retry) {
         Failure f = new Failure(message, cause, retry, options.clock().instant());
         if (failure.compareAndSet(null, f)) {
-            SafeLog.report(LOG, System.Logger.Level.ERROR, "audit log failed, every further operation is refused"
-                    + " (EIO): " + f.describe() + (retry ? "; retrying in " + retryMillis + " ms"
-                    : "; it stays failed until a restart (what is on disk is uncertain)"));
+            SafeLog.report(
+                    LOG,
+                    System.Logger.Level.ERROR,
+                    "audit log failed, every further operation is refused"
+                            + " (EIO): " + f.describe()
+                            + (retry
+                                    ? "; retrying in " + retryMillis + " ms"
+                                    : "; it stays failed until a restart (what is on disk is uncertain)"));
             if (retry) {
                 scheduleRecovery();
             }

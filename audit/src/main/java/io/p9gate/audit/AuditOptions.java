@@ -14,8 +14,14 @@ import java.util.Objects;
  * @param maxBytes          disk budget: bytes the log's files may hold (0: no limit), see {@code DiskBudget}
  * @param minFreeBytes      disk budget: bytes to leave free on the log's file system (0: no reserve)
  */
-public record AuditOptions(String origin, long maxSegmentBytes, int checkpointRecords, Duration checkpointEvery,
-                           Clock clock, long maxBytes, long minFreeBytes) {
+public record AuditOptions(
+        String origin,
+        long maxSegmentBytes,
+        int checkpointRecords,
+        Duration checkpointEvery,
+        Clock clock,
+        long maxBytes,
+        long minFreeBytes) {
     public AuditOptions {
         Objects.requireNonNull(origin, "origin");
         if (origin.isEmpty() || origin.contains("\n")) {

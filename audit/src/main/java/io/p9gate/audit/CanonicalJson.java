@@ -77,8 +77,11 @@ final class CanonicalJson {
             if (c == '"' || c == '\\') {
                 out.append('\\').append(c);
             } else if (c < 0x20 || c >= 0x7f) {
-                out.append("\\u").append(HEX[c >> 12 & 0xf]).append(HEX[c >> 8 & 0xf])
-                        .append(HEX[c >> 4 & 0xf]).append(HEX[c & 0xf]);
+                out.append("\\u")
+                        .append(HEX[c >> 12 & 0xf])
+                        .append(HEX[c >> 8 & 0xf])
+                        .append(HEX[c >> 4 & 0xf])
+                        .append(HEX[c & 0xf]);
             } else {
                 out.append(c);
             }

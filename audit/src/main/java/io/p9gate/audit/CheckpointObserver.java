@@ -7,14 +7,11 @@ import io.p9gate.audit.note.Checkpoint;
  * provoke) their order without timing. Production logs use {@link #NONE}.
  */
 interface CheckpointObserver {
-    CheckpointObserver NONE = new CheckpointObserver() {
-    };
+    CheckpointObserver NONE = new CheckpointObserver() {};
 
     /** The segment fsync returned; the first {@code durableRecords} records are on disk. */
-    default void forced(long durableRecords) {
-    }
+    default void forced(long durableRecords) {}
 
     /** {@code checkpoint} is about to be signed. */
-    default void signing(Checkpoint checkpoint) {
-    }
+    default void signing(Checkpoint checkpoint) {}
 }

@@ -5,16 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.read.LogDirectory;
-
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.nio.channels.FileChannel;
 
 /**
  * The sidecar {@code checkpoints.jsonl}: one JSON object per line, {@code {"note":"<signed note text>"}}. The
@@ -45,7 +44,8 @@ public final class CheckpointStore implements Closeable {
     /** Appends one note and returns its bytes; durable only after {@link #force}. */
     long append(SignedNote note) throws IOException {
         ObjectNode line = JSON.createObjectNode().put("note", note.format());
-        ByteBuffer bytes = ByteBuffer.wrap((JSON.writeValueAsString(line) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        ByteBuffer bytes = ByteBuffer.wrap(
+                (JSON.writeValueAsString(line) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         long length = bytes.remaining();
         while (bytes.hasRemaining()) {
             channel.write(bytes);
@@ -63,8 +63,7 @@ public final class CheckpointStore implements Closeable {
     }
 
     /** One line of the sidecar: the note text, or why it could not be read. {@code line} counts from 1. */
-    public record Entry(int line, String noteText, String problem, boolean torn) {
-    }
+    public record Entry(int line, String noteText, String problem, boolean torn) {}
 
     /** All entries; a last line without newline (a crash while writing) is returned with {@code torn} set. */
     public static List<Entry> readAll(Path dir) throws IOException {

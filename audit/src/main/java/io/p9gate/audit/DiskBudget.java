@@ -25,7 +25,10 @@ import java.util.stream.Stream;
  */
 final class DiskBudget {
     enum State {
-        OK, LOW, CHANGES_REFUSED, FULL;
+        OK,
+        LOW,
+        CHANGES_REFUSED,
+        FULL;
 
         String wire() {
             return name().toLowerCase(Locale.ROOT);
@@ -50,6 +53,7 @@ final class DiskBudget {
     private final LongSupplier usableSpace;
     /** Atomic: the checkpoint thread counts its notes without the append lock. */
     private final AtomicLong used;
+
     private long usable = Long.MAX_VALUE;
     private long writtenSinceSample = Long.MAX_VALUE;
     private State state = State.OK;
@@ -114,11 +118,18 @@ final class DiskBudget {
     static Kind kindOf(AuditEvent event, Durability durability) {
         return switch (event) {
             case AuditEvent.Decision d -> durability == Durability.SYNCED ? Kind.CHANGE : Kind.RECORD;
-            case AuditEvent.Lifecycle l -> switch (l.kind()) {
-                case SESSION_ATTACH, SESSION_CLOSE -> Kind.RECORD; // a guest can open sessions as fast as it likes
-                case START, POLICY_LOAD, POLICY_RELOAD, KEY_CHANGE, CHECKPOINT, SHUTDOWN, LOG_RECOVERED, LOG_BUDGET ->
-                        Kind.INTERNAL;
-            };
+            case AuditEvent.Lifecycle l ->
+                switch (l.kind()) {
+                    case SESSION_ATTACH, SESSION_CLOSE -> Kind.RECORD; // a guest can open sessions as fast as it likes
+                    case START,
+                            POLICY_LOAD,
+                            POLICY_RELOAD,
+                            KEY_CHANGE,
+                            CHECKPOINT,
+                            SHUTDOWN,
+                            LOG_RECOVERED,
+                            LOG_BUDGET -> Kind.INTERNAL;
+                };
         };
     }
 

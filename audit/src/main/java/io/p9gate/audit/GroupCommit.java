@@ -38,6 +38,7 @@ final class GroupCommit implements AutoCloseable {
     private long wanted;
     /** Records known durable. */
     private long durable;
+
     private IOException broken;
     private boolean closed;
     private long fsyncs;

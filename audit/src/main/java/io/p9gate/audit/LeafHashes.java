@@ -10,7 +10,8 @@ public final class LeafHashes {
     public void add(byte[] hash) {
         long end = (size + 1) * Hashes.SIZE;
         if (end > data.length) {
-            data = Arrays.copyOf(data, Math.toIntExact(Math.min(Integer.MAX_VALUE - 8L, Math.max(end, 2L * data.length))));
+            data = Arrays.copyOf(
+                    data, Math.toIntExact(Math.min(Integer.MAX_VALUE - 8L, Math.max(end, 2L * data.length))));
         }
         System.arraycopy(hash, 0, data, Math.toIntExact(size * Hashes.SIZE), Hashes.SIZE);
         size++;

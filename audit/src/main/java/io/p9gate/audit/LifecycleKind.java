@@ -4,7 +4,14 @@ import java.util.Locale;
 
 /** Gateway events that are recorded besides decisions (R-AUD-1). */
 public enum LifecycleKind {
-    START, POLICY_LOAD, POLICY_RELOAD, KEY_CHANGE, CHECKPOINT, SESSION_ATTACH, SESSION_CLOSE, SHUTDOWN,
+    START,
+    POLICY_LOAD,
+    POLICY_RELOAD,
+    KEY_CHANGE,
+    CHECKPOINT,
+    SESSION_ATTACH,
+    SESSION_CLOSE,
+    SHUTDOWN,
     /** The log failed on a write and was brought back without a restart ({@code AuditLog}, "recovery"). */
     LOG_RECOVERED,
     /** The log's disk budget changed state: low, changes refused, full, or ok again ({@code DiskBudget}). */

@@ -9,7 +9,6 @@ import io.p9gate.audit.read.LineHeader;
 import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.read.StoredLine;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,13 +31,19 @@ final class LogRecovery {
      * @param unsigned       the heads of the checkpoint records after the last note, in log order: captured
      *                       before a crash whose notes were never written
      */
-    record State(long size, MerkleFrontier tree, byte[] chainHead, Path lastSegment, long lastSegmentLength,
-                 long tornBytes, Checkpoint lastCheckpoint, NoteSignature lastSigner, List<UnsignedHead> unsigned) {
-    }
+    record State(
+            long size,
+            MerkleFrontier tree,
+            byte[] chainHead,
+            Path lastSegment,
+            long lastSegmentLength,
+            long tornBytes,
+            Checkpoint lastCheckpoint,
+            NoteSignature lastSigner,
+            List<UnsignedHead> unsigned) {}
 
     /** The tree and chain head at a checkpoint record that has no note: what its note would have signed. */
-    record UnsignedHead(long size, byte[] root, byte[] chainHead) {
-    }
+    record UnsignedHead(long size, byte[] root, byte[] chainHead) {}
 
     private final Hashes hashes = new Hashes();
     private final MerkleFrontier tree = new MerkleFrontier();
@@ -67,8 +72,16 @@ final class LogRecovery {
             checkAgainst(last);
         }
         Path lastSegment = segments.isEmpty() ? null : segments.getLast();
-        return new State(tree.size(), tree, chainHead, lastSegment, lastLength, tornBytes, last,
-                lastNote == null ? null : lastNote.signatures().getFirst(), List.copyOf(unsigned));
+        return new State(
+                tree.size(),
+                tree,
+                chainHead,
+                lastSegment,
+                lastLength,
+                tornBytes,
+                last,
+                lastNote == null ? null : lastNote.signatures().getFirst(),
+                List.copyOf(unsigned));
     }
 
     private void accept(StoredLine line, List<Path> segments, Checkpoint last) {
@@ -85,7 +98,8 @@ final class LogRecovery {
             return;
         }
         Optional<LineHeader> header = LineHeader.parse(line.bytes());
-        if (header.isEmpty() || header.get().seq() != tree.size()
+        if (header.isEmpty()
+                || header.get().seq() != tree.size()
                 || !MessageDigest.isEqual(header.get().prev(), chainHead)) {
             problem = "record " + tree.size() + " (" + line.segment().getFileName() + " offset " + line.offset()
                     + ") does not continue the log";
@@ -108,13 +122,14 @@ final class LogRecovery {
 
     private void checkAgainst(Checkpoint last) throws LogInconsistentException {
         if (last.size() > tree.size()) {
-            throw new LogInconsistentException("the last checkpoint covers " + last.size()
-                    + " records but only " + tree.size() + " are stored");
+            throw new LogInconsistentException(
+                    "the last checkpoint covers " + last.size() + " records but only " + tree.size() + " are stored");
         }
-        if (last.size() > 0 && (!MessageDigest.isEqual(rootAtCheckpoint, last.root())
-                || !MessageDigest.isEqual(chainAtCheckpoint, last.chainHead()))) {
-            throw new LogInconsistentException("the stored records do not match the last checkpoint (size "
-                    + last.size() + ")");
+        if (last.size() > 0
+                && (!MessageDigest.isEqual(rootAtCheckpoint, last.root())
+                        || !MessageDigest.isEqual(chainAtCheckpoint, last.chainHead()))) {
+            throw new LogInconsistentException(
+                    "the stored records do not match the last checkpoint (size " + last.size() + ")");
         }
     }
 

@@ -10,6 +10,7 @@ public final class MerkleFrontier {
     private final Hashes hashes = new Hashes();
     /** roots[h] is the root of a perfect subtree of 2^h leaves, or null. */
     private byte[][] roots = new byte[64][];
+
     private long size;
 
     public void append(byte[] leafHash) {

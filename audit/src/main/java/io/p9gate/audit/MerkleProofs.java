@@ -9,8 +9,7 @@ import java.util.List;
  * tooling, O(n) per proof); verification is the RFC 9162 §2.1.3.2 algorithm.
  */
 public final class MerkleProofs {
-    private MerkleProofs() {
-    }
+    private MerkleProofs() {}
 
     /** PATH(index, D[0:size]) from RFC 6962 §2.1.1, leaf-adjacent hash first. */
     public static List<byte[]> inclusionPath(LeafHashes leaves, long index, long size) {

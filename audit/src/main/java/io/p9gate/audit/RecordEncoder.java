@@ -16,8 +16,7 @@ final class RecordEncoder {
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
     private static final HexFormat HEX = HexFormat.of();
 
-    private RecordEncoder() {
-    }
+    private RecordEncoder() {}
 
     static byte[] encode(long seq, UUID boot, Instant time, AuditEvent event, byte[] prevChain) {
         CanonicalJson json = new CanonicalJson()
@@ -25,42 +24,42 @@ final class RecordEncoder {
                 .string("boot", boot.toString())
                 .string("time", TIME.format(time));
         switch (event) {
-            case AuditEvent.Decision d -> json
-                    .string("type", "decision")
-                    .string("vm", d.vm())
-                    .number("session", d.session())
-                    .string("op", d.op())
-                    .number("tag", d.tag())
-                    .string("path", d.path())
-                    .number("guest_uid", d.ids().guestUid())
-                    .number("guest_gid", d.ids().guestGid())
-                    .number("host_uid", d.ids().hostUid())
-                    .number("host_gid", d.ids().hostGid())
-                    .string("decision", d.outcome().wire())
-                    .strings("rules", d.ruleIds())
-                    .string("policy", d.policyDigest())
-                    .number("errno", d.errno())
-                    .numberOrNull("bytes", d.bytes(), d.bytes() >= 0)
-                    .number("count", d.count())
-                    .string("detail", d.detail());
-            case AuditEvent.Lifecycle l -> json
-                    .string("type", l.kind().wire())
-                    .string("vm", l.vm())
-                    .numberOrNull("session", l.session(), l.session() != AuditEvent.NO_SESSION)
-                    .string("op", null)
-                    .string("tag", null)
-                    .string("path", null)
-                    .string("guest_uid", null)
-                    .string("guest_gid", null)
-                    .string("host_uid", null)
-                    .string("host_gid", null)
-                    .string("decision", null)
-                    .strings("rules", null)
-                    .string("policy", l.policyDigest())
-                    .string("errno", null)
-                    .string("bytes", null)
-                    .string("count", null)
-                    .string("detail", l.detail());
+            case AuditEvent.Decision d ->
+                json.string("type", "decision")
+                        .string("vm", d.vm())
+                        .number("session", d.session())
+                        .string("op", d.op())
+                        .number("tag", d.tag())
+                        .string("path", d.path())
+                        .number("guest_uid", d.ids().guestUid())
+                        .number("guest_gid", d.ids().guestGid())
+                        .number("host_uid", d.ids().hostUid())
+                        .number("host_gid", d.ids().hostGid())
+                        .string("decision", d.outcome().wire())
+                        .strings("rules", d.ruleIds())
+                        .string("policy", d.policyDigest())
+                        .number("errno", d.errno())
+                        .numberOrNull("bytes", d.bytes(), d.bytes() >= 0)
+                        .number("count", d.count())
+                        .string("detail", d.detail());
+            case AuditEvent.Lifecycle l ->
+                json.string("type", l.kind().wire())
+                        .string("vm", l.vm())
+                        .numberOrNull("session", l.session(), l.session() != AuditEvent.NO_SESSION)
+                        .string("op", null)
+                        .string("tag", null)
+                        .string("path", null)
+                        .string("guest_uid", null)
+                        .string("guest_gid", null)
+                        .string("host_uid", null)
+                        .string("host_gid", null)
+                        .string("decision", null)
+                        .strings("rules", null)
+                        .string("policy", l.policyDigest())
+                        .string("errno", null)
+                        .string("bytes", null)
+                        .string("count", null)
+                        .string("detail", l.detail());
         }
         return json.string("prev", HEX.formatHex(prevChain)).toBytes();
     }

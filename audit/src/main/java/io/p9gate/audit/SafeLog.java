@@ -7,15 +7,14 @@ package io.p9gate.audit;
  * error handling; so a report that cannot be logged is printed to stderr, which needs no new descriptor.
  */
 final class SafeLog {
-    private SafeLog() {
-    }
+    private SafeLog() {}
 
     static void report(System.Logger log, System.Logger.Level level, String message) {
         try {
             log.log(level, message);
         } catch (Throwable t) {
-            System.err.println("p9gate: " + level + " " + log.getName() + ": " + message + " (logging failed: " + t
-                    + ")");
+            System.err.println(
+                    "p9gate: " + level + " " + log.getName() + ": " + message + " (logging failed: " + t + ")");
         }
     }
 }

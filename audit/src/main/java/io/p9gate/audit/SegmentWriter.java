@@ -2,7 +2,6 @@ package io.p9gate.audit;
 
 import io.p9gate.audit.read.LineHeader;
 import io.p9gate.audit.read.LogDirectory;
-
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -37,6 +36,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class SegmentWriter implements Closeable {
     /** The next segment's file, created ahead of time; not a segment name, so readers never see it. */
     static final String SPARE = "segment-next.spare";
+
     private static final System.Logger LOG = System.getLogger(SegmentWriter.class.getName());
 
     /** How the writer opens (creating if needed) a segment file; tests inject descriptor exhaustion here. */
@@ -54,10 +54,12 @@ final class SegmentWriter implements Closeable {
     private final AtomicBoolean dirDirty = new AtomicBoolean();
     /** Volatile: the fsync thread forces whichever segment is current while appenders write. */
     private volatile RandomAccessFile out;
+
     private RandomAccessFile spare;
     private long written;
     /** Offset and bytes of the last line written whole to {@link #out}; length -1 while it holds none. */
     private long lastLineOffset;
+
     private byte[] lastLine;
     /** Records handed to the kernel so far; read by {@link #force} before it picks the segment to force. */
     private volatile long records;
@@ -151,7 +153,8 @@ final class SegmentWriter implements Closeable {
         }
         Path next = LogDirectory.segmentFile(dir, firstSeq);
         if (Files.exists(next)) {
-            throw new FileAlreadyExistsException(next.toString(), null, "never append to a segment this writer did not start");
+            throw new FileAlreadyExistsException(
+                    next.toString(), null, "never append to a segment this writer did not start");
         }
         RandomAccessFile fresh;
         if (spare != null) {
@@ -177,8 +180,11 @@ final class SegmentWriter implements Closeable {
             spare = files.open(dir.resolve(SPARE));
         } catch (IOException e) {
             spare = null;
-            SafeLog.report(LOG, System.Logger.Level.WARNING, "audit log: cannot prepare the next segment file ("
-                    + e.getMessage() + "); the next rotation needs a free file descriptor");
+            SafeLog.report(
+                    LOG,
+                    System.Logger.Level.WARNING,
+                    "audit log: cannot prepare the next segment file (" + e.getMessage()
+                            + "); the next rotation needs a free file descriptor");
         }
     }
 
@@ -202,20 +208,21 @@ final class SegmentWriter implements Closeable {
         }
         long length = current.length();
         if (length < written) {
-            throw new LogInconsistentException("the segment is " + length + " bytes, " + written
-                    + " were written to it");
+            throw new LogInconsistentException(
+                    "the segment is " + length + " bytes, " + written + " were written to it");
         }
         if (lastLine != null) {
             byte[] stored = new byte[lastLine.length + 1];
             current.seek(lastLineOffset);
             current.readFully(stored);
             Optional<LineHeader> header = LineHeader.parse(Arrays.copyOf(stored, lastLine.length));
-            boolean same = stored[lastLine.length] == '\n' && header.isPresent()
+            boolean same = stored[lastLine.length] == '\n'
+                    && header.isPresent()
                     && header.get().seq() == expectedRecords - 1
                     && MessageDigest.isEqual(hashes.chain(header.get().prev(), stored, 0, lastLine.length), chainHead);
             if (!same) {
-                throw new LogInconsistentException("the last record in the segment is not the one the log's chain"
-                        + " ends with");
+                throw new LogInconsistentException(
+                        "the last record in the segment is not the one the log's chain" + " ends with");
             }
         }
         current.setLength(written);

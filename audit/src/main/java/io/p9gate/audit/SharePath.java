@@ -9,8 +9,7 @@ import java.util.Deque;
  * {@code /..}) because an attempted escape is exactly what a reviewer wants to see.
  */
 public final class SharePath {
-    private SharePath() {
-    }
+    private SharePath() {}
 
     public static String normalise(String path) {
         Deque<String> parts = new ArrayDeque<>();

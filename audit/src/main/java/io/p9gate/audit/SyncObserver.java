@@ -7,7 +7,7 @@ package io.p9gate.audit;
  */
 @FunctionalInterface
 public interface SyncObserver {
-    SyncObserver NONE = nanos -> { };
+    SyncObserver NONE = nanos -> {};
 
     void synced(long nanos);
 }

@@ -1,5 +1,4 @@
 package io.netty.example;
 
 /** Stands in for a Netty type (the audit module has no Netty on its classpath) in an architecture rule's test. */
-public final class StandInChannel {
-}
+public final class StandInChannel {}

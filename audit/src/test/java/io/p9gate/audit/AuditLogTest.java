@@ -1,5 +1,10 @@
 package io.p9gate.audit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.p9gate.audit.note.Checkpoint;
 import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.note.SigningKey;
@@ -7,9 +12,6 @@ import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.read.StoredLine;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,16 +23,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The writer: record content, chain, checkpoints, rotation, recovery and failing closed (R-AUD-1, -2, -4). */
 class AuditLogTest {
     @TempDir
     Path dir;
+
     private final SigningKey key = TestLogs.key("test-key");
 
     private List<StoredLine> lines() throws Exception {
@@ -83,7 +83,8 @@ class AuditLogTest {
     void lifecycleRecordsFrameTheDecisions() throws Exception {
         TestLogs.write(dir, key, TestLogs.options(), 3);
         List<String> types = records().stream().map(AuditRecord::type).toList();
-        assertEquals(List.of("start", "checkpoint", "decision", "decision", "decision", "shutdown", "checkpoint"), types);
+        assertEquals(
+                List.of("start", "checkpoint", "decision", "decision", "decision", "shutdown", "checkpoint"), types);
     }
 
     @Test
@@ -124,8 +125,18 @@ class AuditLogTest {
     @Test
     void canonicalLineIsAsciiWithOneEscapingPerCharacter() throws Exception {
         try (AuditLog log = AuditLog.open(dir, key, TestLogs.options())) {
-            log.append(new AuditEvent.Decision("vm\"x", 1, "walk", 1, "/a/./b//c\\d\n\u00e9\uD83D",
-                    new IdMapping(0, 0, 0, 0), Outcome.DENY, List.of(), "d", 2, AuditEvent.NO_BYTES));
+            log.append(new AuditEvent.Decision(
+                    "vm\"x",
+                    1,
+                    "walk",
+                    1,
+                    "/a/./b//c\\d\n\u00e9\uD83D",
+                    new IdMapping(0, 0, 0, 0),
+                    Outcome.DENY,
+                    List.of(),
+                    "d",
+                    2,
+                    AuditEvent.NO_BYTES));
         }
         byte[] line = lines().get(2).bytes();
         String text = new String(line, StandardCharsets.US_ASCII);
@@ -146,7 +157,12 @@ class AuditLogTest {
         for (int i = 0; i < rs.size(); i++) {
             assertEquals(i, rs.get(i).seq());
         }
-        assertTrue(rs.stream().filter(r -> r.type().equals("start")).map(AuditRecord::boot).distinct().count() == 2);
+        assertTrue(rs.stream()
+                        .filter(r -> r.type().equals("start"))
+                        .map(AuditRecord::boot)
+                        .distinct()
+                        .count()
+                == 2);
     }
 
     @Test
@@ -166,7 +182,9 @@ class AuditLogTest {
         Hashes h = new Hashes();
         byte[] chain = Hashes.GENESIS;
         for (StoredLine l : lines()) {
-            assertEquals(HexFormat.of().formatHex(chain), AuditRecord.parse(l.bytes()).prev());
+            assertEquals(
+                    HexFormat.of().formatHex(chain),
+                    AuditRecord.parse(l.bytes()).prev());
             chain = h.chain(chain, l.bytes(), 0, l.bytes().length);
         }
     }
@@ -178,7 +196,8 @@ class AuditLogTest {
         Files.write(seg, "{\"seq\":7,\"bo".getBytes(StandardCharsets.US_ASCII), StandardOpenOption.APPEND);
         TestLogs.write(dir, key, TestLogs.options(), 1);
         List<AuditRecord> rs = records();
-        AuditRecord start = rs.stream().filter(r -> r.type().equals("start")).toList().get(1);
+        AuditRecord start =
+                rs.stream().filter(r -> r.type().equals("start")).toList().get(1);
         assertTrue(start.detail().contains("torn_bytes=12"), start.detail());
         chainLinksEachStoredLineToTheNextIn();
     }
@@ -188,7 +207,10 @@ class AuditLogTest {
         TestLogs.write(dir, key, TestLogs.options(), 2);
         SigningKey next = TestLogs.key("test-key-2");
         TestLogs.write(dir, next, TestLogs.options(), 2);
-        AuditRecord change = records().stream().filter(r -> r.type().equals("key_change")).findFirst().orElseThrow();
+        AuditRecord change = records().stream()
+                .filter(r -> r.type().equals("key_change"))
+                .findFirst()
+                .orElseThrow();
         assertTrue(change.detail().contains("to=" + next.verifierKey().format()), change.detail());
         assertTrue(change.detail().contains("from=test-key+"), change.detail());
     }
@@ -196,8 +218,8 @@ class AuditLogTest {
     @Test
     void policyReloadForcesASignedCheckpoint() throws Exception {
         try (AuditLog log = AuditLog.open(dir, key, TestLogs.options())) {
-            long seq = log.append(new AuditEvent.Lifecycle(LifecycleKind.POLICY_RELOAD, null,
-                    AuditEvent.NO_SESSION, "sha256:def", "policies/ecu-a.yaml"));
+            long seq = log.append(new AuditEvent.Lifecycle(
+                    LifecycleKind.POLICY_RELOAD, null, AuditEvent.NO_SESSION, "sha256:def", "policies/ecu-a.yaml"));
             assertEquals(seq + 2, log.lastCheckpoint().size(), "reload record and its checkpoint record are covered");
         }
     }
@@ -221,7 +243,7 @@ class AuditLogTest {
     void concurrentAppendersGetDistinctConsecutiveSequences() throws Exception {
         ConcurrentHashMap<Long, Boolean> seen = new ConcurrentHashMap<>();
         try (AuditLog log = AuditLog.open(dir, key, TestLogs.options());
-             ExecutorService pool = Executors.newFixedThreadPool(4)) {
+                ExecutorService pool = Executors.newFixedThreadPool(4)) {
             List<Future<?>> fs = new ArrayList<>();
             for (int t = 0; t < 4; t++) {
                 fs.add(pool.submit(() -> {
@@ -245,7 +267,9 @@ class AuditLogTest {
 
     @Test
     void timerSignsACheckpointWhileRecordsArrive() throws Exception {
-        AuditOptions timed = TestLogs.options().withCheckpointRecords(1_000_000).withCheckpointEvery(java.time.Duration.ofMillis(30));
+        AuditOptions timed = TestLogs.options()
+                .withCheckpointRecords(1_000_000)
+                .withCheckpointEvery(java.time.Duration.ofMillis(30));
         try (AuditLog log = AuditLog.open(dir, key, timed)) {
             long before = log.lastCheckpoint().size();
             long seq = log.append(TestLogs.decision(1));
@@ -282,14 +306,16 @@ class AuditLogTest {
             }
             log.append(TestLogs.decision(2));
         }
-        assertEquals(List.of("start", "checkpoint", "decision", "decision", "shutdown", "checkpoint"),
+        assertEquals(
+                List.of("start", "checkpoint", "decision", "decision", "shutdown", "checkpoint"),
                 records().stream().map(AuditRecord::type).toList());
     }
 
     @Test
     void aSecondWriterIsRefusedUntilTheFirstCloses() throws Exception {
         try (AuditLog first = AuditLog.open(dir, key, TestLogs.options())) {
-            java.io.IOException e = assertThrows(java.io.IOException.class, () -> AuditLog.open(dir, key, TestLogs.options()));
+            java.io.IOException e =
+                    assertThrows(java.io.IOException.class, () -> AuditLog.open(dir, key, TestLogs.options()));
             assertTrue(e.getMessage().contains("already open"), e.getMessage());
             first.append(TestLogs.decision(1));
         }

@@ -1,5 +1,8 @@
 package io.p9gate.audit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.p9gate.audit.note.Checkpoint;
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.audit.read.LineHeader;
@@ -7,18 +10,14 @@ import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.verify.Progress;
 import io.p9gate.audit.verify.VerificationReport;
 import io.p9gate.audit.verify.Verifier;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A crash is reported as a crash, never as tampering (issue 8 item 10, R-AUD-3). The image of a {@code kill -9}
@@ -29,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CrashImageTest {
     @TempDir
     Path tmp;
+
     private final SigningKey key = TestLogs.key("test-key");
 
     /** Holds the checkpoint thread before it signs, once armed, until released. */
@@ -77,15 +77,20 @@ class CrashImageTest {
     /** Sizes announced by the checkpoint records: a record at seq s announces a note of size s + 1. */
     private static List<Long> announcedSizes(Path dir) throws IOException {
         List<Long> sizes = new ArrayList<>();
-        SegmentReader.forEachLine(dir, line -> LineHeader.parse(line.bytes())
-                .filter(LineHeader::isCheckpoint).ifPresent(h -> sizes.add(h.seq() + 1)));
+        SegmentReader.forEachLine(
+                dir,
+                line -> LineHeader.parse(line.bytes())
+                        .filter(LineHeader::isCheckpoint)
+                        .ifPresent(h -> sizes.add(h.seq() + 1)));
         return sizes;
     }
 
     private static List<Long> signedSizes(Path dir) throws Exception {
         List<Long> sizes = new ArrayList<>();
         for (CheckpointStore.Entry e : CheckpointStore.readAll(dir)) {
-            sizes.add(Checkpoint.parse(io.p9gate.audit.note.SignedNote.parse(e.noteText()).body()).size());
+            sizes.add(Checkpoint.parse(
+                            io.p9gate.audit.note.SignedNote.parse(e.noteText()).body())
+                    .size());
         }
         return sizes;
     }

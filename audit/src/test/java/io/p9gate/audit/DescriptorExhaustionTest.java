@@ -1,5 +1,10 @@
 package io.p9gate.audit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.audit.read.LogDirectory;
@@ -7,11 +12,6 @@ import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.verify.Progress;
 import io.p9gate.audit.verify.VerificationReport;
 import io.p9gate.audit.verify.Verifier;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -27,11 +27,10 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The log when the process runs out of file descriptors (issue 8 item 2, audit half; R-ROB-2, R-AUD-4): a
@@ -42,9 +41,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DescriptorExhaustionTest {
     @TempDir
     Path dir;
+
     private final SigningKey key = TestLogs.key("test-key");
     /** Every record starts a new segment, so every append rotates. */
     private final AuditOptions rotateEachRecord = TestLogs.options().withMaxSegmentBytes(1);
+
     private final Logger auditLoggers = Logger.getLogger("io.p9gate.audit");
     private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
     private final Handler capture = new Handler() {
@@ -54,12 +55,10 @@ class DescriptorExhaustionTest {
         }
 
         @Override
-        public void flush() {
-        }
+        public void flush() {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     };
 
     /**
@@ -152,10 +151,13 @@ class DescriptorExhaustionTest {
         VerificationReport report = new Verifier(List.of(key.verifierKey()), null, Progress.NONE).verify(dir);
         assertTrue(report.ok(), report.summary());
         assertEquals(report.records(), report.anchored());
-        return records().stream().filter(r -> "log_recovered".equals(r.type())).map(AuditRecord::detail)
+        return records().stream()
+                .filter(r -> "log_recovered".equals(r.type()))
+                .map(AuditRecord::detail)
                 .reduce((x, y) -> {
                     throw new AssertionError("two log_recovered records: " + x + " / " + y);
-                }).orElseThrow(() -> new AssertionError("no log_recovered record"));
+                })
+                .orElseThrow(() -> new AssertionError("no log_recovered record"));
     }
 
     @Test
@@ -222,12 +224,10 @@ class DescriptorExhaustionTest {
             }
 
             @Override
-            public void flush() {
-            }
+            public void flush() {}
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
         PrintStream err = System.err;
         ByteArrayOutputStream fallback = new ByteArrayOutputStream();

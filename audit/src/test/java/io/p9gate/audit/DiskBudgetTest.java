@@ -1,22 +1,21 @@
 package io.p9gate.audit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.verify.Progress;
 import io.p9gate.audit.verify.VerificationReport;
 import io.p9gate.audit.verify.Verifier;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The audit disk budget (issue 8 item 6): early, logged refusal of changes, looks recorded from what is kept for
@@ -27,6 +26,7 @@ class DiskBudgetTest {
 
     @TempDir
     Path dir;
+
     private final SigningKey key = TestLogs.key("test-key");
 
     @Test
@@ -42,8 +42,9 @@ class DiskBudgetTest {
             assertTrue(log.writable());
             log.checkpoint(); // the log's own records always go in
         }
-        assertTrue(DiskBudget.used(dir) <= MAX + (16 << 10), "within the budget (+ the log's own last records): "
-                + DiskBudget.used(dir));
+        assertTrue(
+                DiskBudget.used(dir) <= MAX + (16 << 10),
+                "within the budget (+ the log's own last records): " + DiskBudget.used(dir));
         List<String> states = new ArrayList<>();
         List<AuditRecord> records = new ArrayList<>();
         SegmentReader.forEachLine(dir, l -> {
@@ -53,10 +54,13 @@ class DiskBudgetTest {
                 throw new java.io.UncheckedIOException(e);
             }
         });
-        records.stream().filter(r -> "log_budget".equals(r.type()))
+        records.stream()
+                .filter(r -> "log_budget".equals(r.type()))
                 .forEach(r -> states.add(r.detail().substring(0, r.detail().indexOf(' '))));
         assertEquals(List.of("state=low", "state=changes_refused", "state=full"), states);
-        assertEquals(changes + looks, records.stream().filter(AuditRecord::isDecision).count(),
+        assertEquals(
+                changes + looks,
+                records.stream().filter(AuditRecord::isDecision).count(),
                 "every accepted request has its record");
         VerificationReport report = new Verifier(List.of(key.verifierKey()), null, Progress.NONE).verify(dir);
         assertTrue(report.ok(), report.summary());

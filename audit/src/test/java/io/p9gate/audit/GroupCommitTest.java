@@ -1,9 +1,11 @@
 package io.p9gate.audit;
 
-import io.p9gate.audit.note.SigningKey;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.audit.note.SigningKey;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,11 +13,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Durable intent records with group commit (issue 8 item 8, R-ROB-3): a {@link Durability#SYNCED} record is on
@@ -25,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GroupCommitTest {
     @TempDir
     Path dir;
+
     private final SigningKey key = TestLogs.key("test-key");
 
     /** Counts fsyncs and what they covered; can hold the fsync thread right after one returns. */
@@ -88,8 +88,10 @@ class GroupCommitTest {
             for (Thread t : others) {
                 t.join();
             }
-            assertEquals(fsyncsBefore + 1, fsyncs.count.get(), "one fsync made the " + (appenders - 1)
-                    + " waiting records durable");
+            assertEquals(
+                    fsyncsBefore + 1,
+                    fsyncs.count.get(),
+                    "one fsync made the " + (appenders - 1) + " waiting records durable");
             assertTrue(log.durableRecords() >= sizeBefore + appenders - 1);
         }
     }
@@ -122,12 +124,12 @@ class GroupCommitTest {
     @Test
     void aFailedFsyncFailsTheWaitingAppenderAndTheLog() throws Exception {
         AtomicBoolean failNext = new AtomicBoolean();
-        CheckpointObserver failing = Seams.failNextFsync(failNext,
-                () -> new UncheckedIOException(new java.io.IOException("injected: EIO from fdatasync")));
+        CheckpointObserver failing = Seams.failNextFsync(
+                failNext, () -> new UncheckedIOException(new java.io.IOException("injected: EIO from fdatasync")));
         try (AuditLog log = AuditLog.open(dir, key, TestLogs.options(), failing)) {
             failNext.set(true);
-            AuditWriteException e = assertThrows(AuditWriteException.class,
-                    () -> log.append(TestLogs.decision(1), Durability.SYNCED));
+            AuditWriteException e =
+                    assertThrows(AuditWriteException.class, () -> log.append(TestLogs.decision(1), Durability.SYNCED));
             assertEquals(AuditWriteException.EIO, e.errno());
             assertFalse(log.writable(), "after a failed fsync nothing on disk is certain: the log stays failed");
             assertThrows(AuditWriteException.class, () -> log.append(TestLogs.decision(2)));

@@ -1,15 +1,14 @@
 package io.p9gate.audit;
 
-import org.junit.jupiter.api.Test;
-
-import java.nio.charset.StandardCharsets;
-import java.util.HexFormat;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /** RFC 6962 tree heads and inclusion proofs (R-AUD-2). */
 class MerkleTest {
@@ -34,7 +33,8 @@ class MerkleTest {
 
     @Test
     void emptyTreeIsHashOfEmptyString() {
-        assertEquals("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        assertEquals(
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
                 HexFormat.of().formatHex(new MerkleFrontier().root()));
     }
 

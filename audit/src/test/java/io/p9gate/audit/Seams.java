@@ -6,8 +6,7 @@ import java.util.function.Supplier;
 
 /** Test tools for the log's {@link CheckpointObserver} seam: hold its thread, or make the next fsync fail. */
 final class Seams {
-    private Seams() {
-    }
+    private Seams() {}
 
     /** Holds the thread that reaches {@link #holdIfArmed} while armed, until {@link #release}. */
     static final class Hold {

@@ -1,23 +1,23 @@
 package io.p9gate.audit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Paths in records are share-relative and normalised, but attempted escapes stay visible (R-AUD-1). */
 class SharePathTest {
     @ParameterizedTest
     @CsvSource({
-            "/, /",
-            "'', /",
-            "a/b, /a/b",
-            "//a///b/, /a/b",
-            "/a/./b/., /a/b",
-            "/a/b/../c, /a/c",
-            "/.., /..",
-            "/../../etc/passwd, /../../etc/passwd",
-            "/a/../../b, /../b",
+        "/, /",
+        "'', /",
+        "a/b, /a/b",
+        "//a///b/, /a/b",
+        "/a/./b/., /a/b",
+        "/a/b/../c, /a/c",
+        "/.., /..",
+        "/../../etc/passwd, /../../etc/passwd",
+        "/a/../../b, /../b",
     })
     void normalises(String in, String out) {
         assertEquals(out, SharePath.normalise(in));

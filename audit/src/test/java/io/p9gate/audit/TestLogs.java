@@ -1,15 +1,13 @@
 package io.p9gate.audit;
 
 import io.p9gate.audit.note.SigningKey;
-
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 
 /** Builders shared by the tests: keys, options and realistic decision events. */
 public final class TestLogs {
-    private TestLogs() {
-    }
+    private TestLogs() {}
 
     public static SigningKey key(String name) {
         return SigningKey.generate(name, new SecureRandom());
@@ -17,19 +15,30 @@ public final class TestLogs {
 
     /** No timer (deterministic), small checkpoint interval so that tests see several checkpoints. */
     public static AuditOptions options() {
-        return AuditOptions.defaults("p9gate.test/audit").withCheckpointEvery(Duration.ZERO).withCheckpointRecords(16);
+        return AuditOptions.defaults("p9gate.test/audit")
+                .withCheckpointEvery(Duration.ZERO)
+                .withCheckpointRecords(16);
     }
 
     public static AuditEvent.Decision decision(int i) {
         boolean deny = i % 3 == 0;
-        return new AuditEvent.Decision("vm-" + (i % 2 == 0 ? "a" : "b"), 7, i % 4 == 0 ? "lopen" : "walk", i,
-                "/data/dir" + (i % 5) + "/file" + i, new IdMapping(1000, 1000, 100000 + i % 3, 100000),
-                deny ? Outcome.DENY : Outcome.ALLOW, deny ? List.of() : List.of("rule-" + (i % 4)),
-                "sha256:abc", deny ? 13 : 0, i % 4 == 0 ? 4096 : AuditEvent.NO_BYTES);
+        return new AuditEvent.Decision(
+                "vm-" + (i % 2 == 0 ? "a" : "b"),
+                7,
+                i % 4 == 0 ? "lopen" : "walk",
+                i,
+                "/data/dir" + (i % 5) + "/file" + i,
+                new IdMapping(1000, 1000, 100000 + i % 3, 100000),
+                deny ? Outcome.DENY : Outcome.ALLOW,
+                deny ? List.of() : List.of("rule-" + (i % 4)),
+                "sha256:abc",
+                deny ? 13 : 0,
+                i % 4 == 0 ? 4096 : AuditEvent.NO_BYTES);
     }
 
     /** Writes {@code records} decisions into a fresh log and closes it. */
-    public static void write(java.nio.file.Path dir, SigningKey key, AuditOptions options, int records) throws Exception {
+    public static void write(java.nio.file.Path dir, SigningKey key, AuditOptions options, int records)
+            throws Exception {
         try (AuditLog log = AuditLog.open(dir, key, options)) {
             for (int i = 0; i < records; i++) {
                 log.append(decision(i));

@@ -15,10 +15,16 @@ public record Decision(boolean allowed, String errno, List<String> ruleIds) {
         if (allowed != (errno == null)) throw new IllegalArgumentException("errno must be set iff denied");
     }
 
-    public static Decision allow(List<String> ruleIds) { return new Decision(true, null, ruleIds); }
+    public static Decision allow(List<String> ruleIds) {
+        return new Decision(true, null, ruleIds);
+    }
 
-    public static Decision deny(String errno, List<String> ruleIds) { return new Decision(false, errno, ruleIds); }
+    public static Decision deny(String errno, List<String> ruleIds) {
+        return new Decision(false, errno, ruleIds);
+    }
 
     /** "allow" or the errno name, as policy test files spell expectations. */
-    public String outcome() { return allowed ? "allow" : errno; }
+    public String outcome() {
+        return allowed ? "allow" : errno;
+    }
 }

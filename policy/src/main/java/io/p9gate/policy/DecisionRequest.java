@@ -7,8 +7,8 @@ import java.util.Objects;
  * {@code destination} is the second path of RENAME and LINK (null otherwise). {@code uid}/{@code gid}
  * are the guest's ids as the request carries them (available to hand-written Cedar as context).
  */
-public record DecisionRequest(String vm, String share, OpKind op, SharePath path, SharePath destination,
-                              long uid, long gid) {
+public record DecisionRequest(
+        String vm, String share, OpKind op, SharePath path, SharePath destination, long uid, long gid) {
 
     public DecisionRequest {
         Objects.requireNonNull(vm, "vm");
@@ -40,13 +40,31 @@ public record DecisionRequest(String vm, String share, OpKind op, SharePath path
         PathQuestion src = new PathQuestion(vm, share, op, path, uid, gid);
         return switch (op) {
             case SYMLINK, MKNOD -> java.util.List.of(src, new PathQuestion(vm, share, OpKind.CREATE, path, uid, gid));
-            case LINK -> java.util.List.of(src, new PathQuestion(vm, share, op, destination, uid, gid),
-                    new PathQuestion(vm, share, OpKind.CREATE, destination, uid, gid));
-            case RENAME -> java.util.List.of(src, new PathQuestion(vm, share, OpKind.REMOVE, path, uid, gid),
-                    new PathQuestion(vm, share, op, destination, uid, gid),
-                    new PathQuestion(vm, share, OpKind.CREATE, destination, uid, gid));
-            case WALK, OPEN_READ, OPEN_WRITE, CREATE, MKDIR, SETATTR, REMOVE, XATTR_READ, XATTR_WRITE, READDIR,
-                 GETATTR, STATFS, LOCK, READLINK -> java.util.List.of(src);
+            case LINK ->
+                java.util.List.of(
+                        src,
+                        new PathQuestion(vm, share, op, destination, uid, gid),
+                        new PathQuestion(vm, share, OpKind.CREATE, destination, uid, gid));
+            case RENAME ->
+                java.util.List.of(
+                        src,
+                        new PathQuestion(vm, share, OpKind.REMOVE, path, uid, gid),
+                        new PathQuestion(vm, share, op, destination, uid, gid),
+                        new PathQuestion(vm, share, OpKind.CREATE, destination, uid, gid));
+            case WALK,
+                    OPEN_READ,
+                    OPEN_WRITE,
+                    CREATE,
+                    MKDIR,
+                    SETATTR,
+                    REMOVE,
+                    XATTR_READ,
+                    XATTR_WRITE,
+                    READDIR,
+                    GETATTR,
+                    STATFS,
+                    LOCK,
+                    READLINK -> java.util.List.of(src);
         };
     }
 }

@@ -49,13 +49,19 @@ public enum OpKind {
 
     private final boolean write;
 
-    OpKind(boolean write) { this.write = write; }
+    OpKind(boolean write) {
+        this.write = write;
+    }
 
     /** Whether this kind changes the share (refused inside read-only subtrees). */
-    public boolean isWrite() { return write; }
+    public boolean isWrite() {
+        return write;
+    }
 
     /** Whether a request of this kind names a second path (rename, link). */
-    public boolean hasDestination() { return this == RENAME || this == LINK; }
+    public boolean hasDestination() {
+        return this == RENAME || this == LINK;
+    }
 
     public static final Set<OpKind> WRITES = of(true);
     public static final Set<OpKind> READS = of(false);

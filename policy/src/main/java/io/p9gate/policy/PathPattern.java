@@ -85,7 +85,10 @@ public record PathPattern(String text, List<String> prefix, boolean globstar, Li
         return true;
     }
 
-    @Override public String toString() { return text; }
+    @Override
+    public String toString() {
+        return text;
+    }
 
     /** Cedar {@code like} semantics for one segment: '*' matches any (possibly empty) run of code points. */
     static final class Glob {

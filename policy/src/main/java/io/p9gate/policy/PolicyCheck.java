@@ -10,7 +10,7 @@ import io.p9gate.policy.model.PolicyFile;
  */
 @FunctionalInterface
 public interface PolicyCheck {
-    PolicyCheck NONE = policy -> { };
+    PolicyCheck NONE = policy -> {};
 
     void check(PolicyFile policy) throws PolicyLoadException;
 }

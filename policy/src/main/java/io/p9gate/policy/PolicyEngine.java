@@ -20,7 +20,6 @@ import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.SourcePos;
 import io.p9gate.policy.model.VmPolicy;
 import io.p9gate.policy.quota.QuotaSpec;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +55,8 @@ public final class PolicyEngine {
     private final PathEvaluator decider;
     private final String digest;
 
-    private PolicyEngine(PolicyFile policy, List<CompiledRule> rules, CedarEvaluator cedar, boolean handWritten, String digest) {
+    private PolicyEngine(
+            PolicyFile policy, List<CompiledRule> rules, CedarEvaluator cedar, boolean handWritten, String digest) {
         this.policy = policy;
         this.rules = rules;
         this.cedar = cedar;
@@ -86,18 +86,30 @@ public final class PolicyEngine {
      * protected scope (see {@link #renameAcrossProtection}). Never throws: if Cedar itself fails, the
      * answer is a denial with EIO (fail closed).
      */
-    public Decision decide(DecisionRequest request) { return decide(request, decider); }
+    public Decision decide(DecisionRequest request) {
+        return decide(request, decider);
+    }
 
     /** Decides with Cedar regardless of the fast path (the reference; used by explain and tests). */
-    public Decision decideWithCedar(DecisionRequest request) { return decide(request, cedar); }
+    public Decision decideWithCedar(DecisionRequest request) {
+        return decide(request, cedar);
+    }
 
     private Decision decide(DecisionRequest request, PathEvaluator evaluator) {
         return renameAcrossProtection(request, widening(request, combine(request, evaluator), evaluator));
     }
 
     /** What a name lets a guest do to the file itself, rather than to the directory around it. */
-    private static final Set<OpKind> ON_THE_FILE = EnumSet.of(OpKind.WALK, OpKind.OPEN_READ, OpKind.OPEN_WRITE,
-            OpKind.SETATTR, OpKind.XATTR_READ, OpKind.XATTR_WRITE, OpKind.GETATTR, OpKind.LOCK, OpKind.READLINK);
+    private static final Set<OpKind> ON_THE_FILE = EnumSet.of(
+            OpKind.WALK,
+            OpKind.OPEN_READ,
+            OpKind.OPEN_WRITE,
+            OpKind.SETATTR,
+            OpKind.XATTR_READ,
+            OpKind.XATTR_WRITE,
+            OpKind.GETATTR,
+            OpKind.LOCK,
+            OpKind.READLINK);
 
     /**
      * Rules decide names, and a hard link adds one while a rename swaps one: linking {@code run.sh} (no writes) as
@@ -112,11 +124,11 @@ public final class PolicyEngine {
         Set<String> ids = new TreeSet<>();
         boolean widens = false;
         for (OpKind op : ON_THE_FILE) {
-            Verdict now = evaluator.evaluate(new PathQuestion(request.vm(), request.share(), op, request.path(),
-                    request.uid(), request.gid()));
+            Verdict now = evaluator.evaluate(
+                    new PathQuestion(request.vm(), request.share(), op, request.path(), request.uid(), request.gid()));
             if (now.allowed()) continue;
-            Verdict renamed = evaluator.evaluate(new PathQuestion(request.vm(), request.share(), op,
-                    request.destination(), request.uid(), request.gid()));
+            Verdict renamed = evaluator.evaluate(new PathQuestion(
+                    request.vm(), request.share(), op, request.destination(), request.uid(), request.gid()));
             if (renamed.allowed()) {
                 widens = true;
                 ids.addAll(now.ruleIds());
@@ -171,7 +183,9 @@ public final class PolicyEngine {
                 errnos.add(v.errno());
             }
         }
-        return errnos.isEmpty() ? Decision.allow(new ArrayList<>(allowIds)) : Decision.deny(Errnos.strongest(errnos), new ArrayList<>(denyIds));
+        return errnos.isEmpty()
+                ? Decision.allow(new ArrayList<>(allowIds))
+                : Decision.deny(Errnos.strongest(errnos), new ArrayList<>(denyIds));
     }
 
     private boolean hasShare(String vm, String share) {
@@ -186,8 +200,11 @@ public final class PolicyEngine {
      */
     public Optional<String> vmFor(ListenerSpec listener) {
         if (listener instanceof ListenerSpec.Tls || listener instanceof ListenerSpec.Vsock) return Optional.empty();
-        return policy.vms().values().stream().filter(vm -> vm.listen().getClass() == listener.getClass()
-                && vm.listen().bindKey().equals(listener.bindKey())).map(VmPolicy::id).findFirst();
+        return policy.vms().values().stream()
+                .filter(vm -> vm.listen().getClass() == listener.getClass()
+                        && vm.listen().bindKey().equals(listener.bindKey()))
+                .map(VmPolicy::id)
+                .findFirst();
     }
 
     /** Every VM's listener, for the gateway to open. */
@@ -212,18 +229,28 @@ public final class PolicyEngine {
 
     /** The host directory behind a VM's share (its attach name); empty if the VM has no such share. */
     public Optional<Path> shareDir(String vm, String share) {
-        return Optional.ofNullable(policy.vms().get(vm)).map(v -> v.shares().get(share)).map(SharePolicy::hostDir);
+        return Optional.ofNullable(policy.vms().get(vm))
+                .map(v -> v.shares().get(share))
+                .map(SharePolicy::hostDir);
     }
 
-    public PolicyFile policy() { return policy; }
+    public PolicyFile policy() {
+        return policy;
+    }
 
-    public List<CompiledRule> rules() { return rules; }
+    public List<CompiledRule> rules() {
+        return rules;
+    }
 
     /** Whether decisions come from the fast evaluator (no hand-written Cedar). */
-    public boolean usesFastPath() { return decider instanceof FastEvaluator; }
+    public boolean usesFastPath() {
+        return decider instanceof FastEvaluator;
+    }
 
     /** SHA-256 of the YAML and its Cedar files, hex: what the audit log records at (re)load (R-AUD-1). */
-    public String digest() { return digest; }
+    public String digest() {
+        return digest;
+    }
 
     private static String digest(PolicyFile policy) throws PolicyLoadException {
         try {

@@ -1,7 +1,6 @@
 package io.p9gate.policy;
 
 import io.p9gate.policy.load.PolicyLoadException;
-
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
@@ -40,7 +39,9 @@ public final class PolicyHolder {
         return engine;
     }
 
-    public PolicyEngine current() { return current.get(); }
+    public PolicyEngine current() {
+        return current.get();
+    }
 
     /**
      * Re-reads the file. On success the new engine replaces the old one; on failure the old one stays.
@@ -65,10 +66,8 @@ public final class PolicyHolder {
 
     /** What a reload did, for the audit log and the operator. */
     public sealed interface ReloadResult {
-        record Loaded(String oldDigest, String newDigest) implements ReloadResult {
-        }
+        record Loaded(String oldDigest, String newDigest) implements ReloadResult {}
 
-        record Kept(String digest, String reason) implements ReloadResult {
-        }
+        record Kept(String digest, String reason) implements ReloadResult {}
     }
 }

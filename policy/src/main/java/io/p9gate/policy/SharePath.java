@@ -38,7 +38,9 @@ public record SharePath(String text, List<String> segments) {
         return new SharePath(text, segs);
     }
 
-    public int depth() { return segments.size(); }
+    public int depth() {
+        return segments.size();
+    }
 
     /** The path of the first {@code n} segments ("/" for 0). */
     public SharePath prefix(int n) {
@@ -56,5 +58,8 @@ public record SharePath(String text, List<String> segments) {
         return of(this == ROOT || depth() == 0 ? "/" + name : text + "/" + name);
     }
 
-    @Override public String toString() { return text; }
+    @Override
+    public String toString() {
+        return text;
+    }
 }

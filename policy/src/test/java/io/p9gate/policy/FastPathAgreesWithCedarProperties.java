@@ -1,5 +1,7 @@
 package io.p9gate.policy;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.p9gate.policy.cedar.CedarEvaluator;
 import io.p9gate.policy.cedar.CedarPolicySetBuilder;
 import io.p9gate.policy.compile.CompiledRule;
@@ -17,6 +19,12 @@ import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.SourcePos;
 import io.p9gate.policy.model.Subtree;
 import io.p9gate.policy.model.VmPolicy;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -24,15 +32,6 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.statistics.Statistics;
-
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.EnumSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The fast evaluator must decide exactly as Cedar does (R-POL-2: Cedar is the reference): same
@@ -46,13 +45,17 @@ class FastPathAgreesWithCedarProperties {
     private static final List<String> GLOBS = List.of("a", "b", "ab", "*", "a*", "*.log", "*b", "x.log", "b*c", "ü");
 
     @Property(tries = 200)
-    void fastPathAndCedarAgree(@ForAll("policies") PolicyFile policy, @ForAll("questions") List<PathQuestion> questions) throws Exception {
+    void fastPathAndCedarAgree(@ForAll("policies") PolicyFile policy, @ForAll("questions") List<PathQuestion> questions)
+            throws Exception {
         List<CompiledRule> rules = RuleCompiler.compile(policy);
         CedarEvaluator cedar = new CedarPolicySetBuilder().addCompiled(rules).build();
         FastEvaluator fast = new FastEvaluator(rules);
         for (PathQuestion q : questions) {
             Verdict expected = cedar.evaluate(q);
-            Statistics.label("outcome").collect(expected.allowed() ? "allow" : expected.errno(), expected.ruleIds().isEmpty() ? "default" : "rule");
+            Statistics.label("outcome")
+                    .collect(
+                            expected.allowed() ? "allow" : expected.errno(),
+                            expected.ruleIds().isEmpty() ? "default" : "rule");
             assertEquals(expected, fast.evaluate(q), q::toString);
         }
         // The property is only worth something if generation reaches every kind of outcome. Explicit EACCES rules
@@ -66,17 +69,27 @@ class FastPathAgreesWithCedarProperties {
         });
     }
 
-    @Provide Arbitrary<List<PathQuestion>> questions() {
+    @Provide
+    Arbitrary<List<PathQuestion>> questions() {
         Arbitrary<PathQuestion> q = Combinators.combine(
-                Arbitraries.of("vm1", "vm1", "vm1", "vm2"), Arbitraries.of("s1", "s1", "s2"), Arbitraries.of(OpKind.class), path(NAMES))
+                        Arbitraries.of("vm1", "vm1", "vm1", "vm2"),
+                        Arbitraries.of("s1", "s1", "s2"),
+                        Arbitraries.of(OpKind.class),
+                        path(NAMES))
                 .as((vm, share, op, path) -> new PathQuestion(vm, share, op, SharePath.of(path), 1000, 1000));
         return q.list().ofMinSize(1).ofMaxSize(12);
     }
 
-    @Provide Arbitrary<PolicyFile> policies() {
-        return share("vm1", "s1").list().ofMinSize(1).ofMaxSize(1).flatMap(s1 ->
-                share("vm1", "s2").list().ofMaxSize(1).flatMap(s2 ->
-                        share("vm2", "s1").list().ofMaxSize(1).map(s3 -> {
+    @Provide
+    Arbitrary<PolicyFile> policies() {
+        return share("vm1", "s1")
+                .list()
+                .ofMinSize(1)
+                .ofMaxSize(1)
+                .flatMap(s1 -> share("vm1", "s2")
+                        .list()
+                        .ofMaxSize(1)
+                        .flatMap(s2 -> share("vm2", "s1").list().ofMaxSize(1).map(s3 -> {
                             List<SharePolicy> all = new ArrayList<>(s1);
                             all.addAll(s2);
                             all.addAll(s3);
@@ -91,7 +104,12 @@ class FastPathAgreesWithCedarProperties {
             shares.stream().filter(s -> s.vm().equals(vm)).forEach(s -> mine.put(s.name(), s));
             vms.put(vm, new VmPolicy(vm, new ListenerSpec.UnixSocket(Path.of("/run/" + vm)), IdMap.NOBODY, mine, HERE));
         }
-        return new PolicyFile(Path.of("/etc/p9gate/policy.yaml"), "gen", new ProtectedPaths(Path.of("/etc/p9gate/policy.yaml"), null, null), List.of(), vms);
+        return new PolicyFile(
+                Path.of("/etc/p9gate/policy.yaml"),
+                "gen",
+                new ProtectedPaths(Path.of("/etc/p9gate/policy.yaml"), null, null),
+                List.of(),
+                vms);
     }
 
     private Arbitrary<SharePolicy> share(String vm, String name) {
@@ -106,22 +124,27 @@ class FastPathAgreesWithCedarProperties {
             }
             return out;
         });
-        return Combinators.combine(Arbitraries.of(Access.class), ro, hidden, rules).as((access, r, h, rl) ->
-                new SharePolicy(vm, name, Path.of("/srv/" + vm + "/" + name), access, r, h, rl, List.of(), HERE));
+        return Combinators.combine(Arbitraries.of(Access.class), ro, hidden, rules)
+                .as((access, r, h, rl) -> new SharePolicy(
+                        vm, name, Path.of("/srv/" + vm + "/" + name), access, r, h, rl, List.of(), HERE));
     }
 
     private Arbitrary<List<Subtree>> subtrees(String idPrefix) {
         return path(NAMES).list().ofMaxSize(2).map(ps -> {
             List<Subtree> out = new ArrayList<>();
-            for (int i = 0; i < ps.size(); i++) out.add(new Subtree(idPrefix + "[" + i + "]", SharePath.of(ps.get(i)), HERE));
+            for (int i = 0; i < ps.size(); i++)
+                out.add(new Subtree(idPrefix + "[" + i + "]", SharePath.of(ps.get(i)), HERE));
             return out;
         });
     }
 
     private Arbitrary<Rule> rule() {
-        Arbitrary<Set<OpKind>> ops = Arbitraries.of(OpKind.class).set().ofMinSize(1).ofMaxSize(14)
-                .map(s -> (Set<OpKind>) EnumSet.copyOf(s));
-        return Combinators.combine(Arbitraries.of(Effect.class), ops, pattern().list().ofMinSize(1).ofMaxSize(3))
+        Arbitrary<Set<OpKind>> ops =
+                Arbitraries.of(OpKind.class).set().ofMinSize(1).ofMaxSize(14).map(s -> (Set<OpKind>) EnumSet.copyOf(s));
+        return Combinators.combine(
+                        Arbitraries.of(Effect.class),
+                        ops,
+                        pattern().list().ofMinSize(1).ofMaxSize(3))
                 .as((e, o, p) -> new Rule("r", e, o, p, HERE));
     }
 

@@ -1,7 +1,13 @@
 package io.p9gate.policy;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.p9gate.policy.ids.IdMapping;
 import io.p9gate.policy.ids.IdRange;
+import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Assume;
@@ -12,27 +18,25 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.LongRange;
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** R-POL-5: range mapping is a bijection on its ranges; everything else becomes the overflow id. */
 class IdMappingProperties {
 
     /** Two ranges that never overlap: the second starts after the first on both sides. */
-    @Provide Arbitrary<IdMapping> mappings() {
+    @Provide
+    Arbitrary<IdMapping> mappings() {
         Arbitrary<Long> start = Arbitraries.longs().between(0, 1_000_000);
         Arbitrary<Long> count = Arbitraries.longs().between(1, 70_000);
-        return Combinators.combine(start, start, count, count, Arbitraries.longs().between(0, 5_000)).as((g, h, c1, c2, gap) ->
-                IdMapping.ranges(List.of(new IdRange(g, h, c1), new IdRange(g + c1 + gap, h + c1 + gap * 2, c2)), 65534));
+        return Combinators.combine(
+                        start, start, count, count, Arbitraries.longs().between(0, 5_000))
+                .as((g, h, c1, c2, gap) -> IdMapping.ranges(
+                        List.of(new IdRange(g, h, c1), new IdRange(g + c1 + gap, h + c1 + gap * 2, c2)), 65534));
     }
 
     @Property
-    void guestIdsInRangesRoundTrip(@ForAll("mappings") IdMapping m, @ForAll @LongRange(min = 0, max = 80_000) long offset,
-                                   @ForAll boolean second) {
+    void guestIdsInRangesRoundTrip(
+            @ForAll("mappings") IdMapping m,
+            @ForAll @LongRange(min = 0, max = 80_000) long offset,
+            @ForAll boolean second) {
         IdRange r = m.ranges().get(second ? 1 : 0);
         Assume.that(offset < r.count());
         long guest = r.guestStart() + offset;
@@ -43,7 +47,8 @@ class IdMappingProperties {
     }
 
     @Property
-    void idsOutsideRangesOverflow(@ForAll("mappings") IdMapping m, @ForAll @LongRange(min = 0, max = 2_000_000) long id) {
+    void idsOutsideRangesOverflow(
+            @ForAll("mappings") IdMapping m, @ForAll @LongRange(min = 0, max = 2_000_000) long id) {
         boolean inGuest = m.ranges().stream().anyMatch(r -> id >= r.guestStart() && id < r.guestStart() + r.count());
         boolean inHost = m.ranges().stream().anyMatch(r -> id >= r.hostStart() && id < r.hostStart() + r.count());
         if (!inGuest) assertEquals(65534, m.toHost(id));
@@ -62,8 +67,12 @@ class IdMappingProperties {
 
     @Test
     void overlappingRangesAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> IdMapping.ranges(List.of(new IdRange(0, 1000, 10), new IdRange(5, 5000, 10)), 65534));
-        assertThrows(IllegalArgumentException.class, () -> IdMapping.ranges(List.of(new IdRange(0, 1000, 10), new IdRange(100, 1005, 10)), 65534));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> IdMapping.ranges(List.of(new IdRange(0, 1000, 10), new IdRange(5, 5000, 10)), 65534));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> IdMapping.ranges(List.of(new IdRange(0, 1000, 10), new IdRange(100, 1005, 10)), 65534));
         assertThrows(IllegalArgumentException.class, () -> new IdRange(0, IdRange.MAX_ID, 2));
     }
 }

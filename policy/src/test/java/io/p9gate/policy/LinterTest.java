@@ -1,29 +1,33 @@
 package io.p9gate.policy;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.p9gate.policy.lint.Finding;
 import io.p9gate.policy.lint.Linter;
 import io.p9gate.policy.load.PolicyParser;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** R-POL-8 lint: each finding names the rule and its line; a clean share gives only the host-dir warning. */
 class LinterTest {
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private List<String> lint(String share) throws Exception {
         return Linter.lint(PolicyParser.parse(PolicyFiles.write(dir, "p.yaml", PolicyFiles.oneShare(share)))).stream()
-                .map(Finding::toString).filter(f -> !f.contains("does not exist on this host")).toList();
+                .map(Finding::toString)
+                .filter(f -> !f.contains("does not exist on this host"))
+                .toList();
     }
 
     private static void assertHas(List<String> findings, String text) {
-        assertTrue(findings.stream().anyMatch(f -> f.contains(text)), () -> "no finding with '" + text + "' in " + findings);
+        assertTrue(
+                findings.stream().anyMatch(f -> f.contains(text)),
+                () -> "no finding with '" + text + "' in " + findings);
     }
 
     @Test

@@ -1,24 +1,24 @@
 package io.p9gate.policy;
 
-import io.p9gate.policy.load.PolicyLoadException;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.p9gate.policy.dialect.Dialect;
+import io.p9gate.policy.load.PolicyLoadException;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.nio.file.Path;
-import java.util.EnumSet;
-import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** R-PROTO-7: a VM's {@code dialects:} list, which 9P dialects its sessions may negotiate. */
 class PolicyDialectsTest {
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private static String withDialects(String dialects) {
         return PolicyFiles.oneVmWith("dialects: " + dialects);
@@ -27,7 +27,9 @@ class PolicyDialectsTest {
     @Test
     void theListedDialectsAreTheOnlyOnesAllowed() throws Exception {
         PolicyEngine e = PolicyEngine.load(PolicyFiles.write(dir, "p.yaml", withDialects("[9p2000.L, 9p2000]")));
-        assertEquals(EnumSet.of(Dialect.L, Dialect.LEGACY), e.policy().vms().get("vm1").dialects());
+        assertEquals(
+                EnumSet.of(Dialect.L, Dialect.LEGACY),
+                e.policy().vms().get("vm1").dialects());
     }
 
     @Test

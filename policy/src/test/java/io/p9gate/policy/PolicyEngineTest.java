@@ -1,25 +1,25 @@
 package io.p9gate.policy;
 
-import io.p9gate.policy.load.PolicyLoadException;
-import io.p9gate.policy.model.DeviceNodes;
-import io.p9gate.policy.model.HostPermissions;
-import io.p9gate.policy.model.ListenerSpec;
-import io.p9gate.policy.model.SharePolicy;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.policy.load.PolicyLoadException;
+import io.p9gate.policy.model.DeviceNodes;
+import io.p9gate.policy.model.HostPermissions;
+import io.p9gate.policy.model.ListenerSpec;
+import io.p9gate.policy.model.SharePolicy;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 /** Decisions of a loaded policy: default deny, read-only, hidden, rename/link on both paths, hand-written Cedar. */
 class PolicyEngineTest {
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private PolicyEngine engine(String share) throws Exception {
         return PolicyEngine.load(PolicyFiles.write(dir, "p.yaml", PolicyFiles.oneShare(share)));
@@ -40,7 +40,11 @@ class PolicyEngineTest {
         assertEquals(DeviceNodes.REFUSE, plain.devices());
         assertEquals(HostPermissions.GUEST, plain.permissions());
         assertEquals("vm.vm1.share.data.devices", plain.devicesRuleId());
-        SharePolicy set = engine(SHARE + "devices: mapped\npermissions: enforce\n").policy().vms().get("vm1").shares()
+        SharePolicy set = engine(SHARE + "devices: mapped\npermissions: enforce\n")
+                .policy()
+                .vms()
+                .get("vm1")
+                .shares()
                 .get("data");
         assertEquals(DeviceNodes.MAPPED, set.devices());
         assertEquals(HostPermissions.ENFORCE, set.permissions());
@@ -49,32 +53,50 @@ class PolicyEngineTest {
     @Test
     void unknownVmOrShareGetsNothing() throws Exception {
         PolicyEngine e = engine(SHARE);
-        assertEquals(Decision.deny("EACCES", List.of()), e.decide(DecisionRequest.of("stranger", "data", OpKind.WALK, "/")));
-        assertEquals(Decision.deny("EACCES", List.of()), e.decide(DecisionRequest.of("vm1", "other", OpKind.WALK, "/")));
+        assertEquals(
+                Decision.deny("EACCES", List.of()), e.decide(DecisionRequest.of("stranger", "data", OpKind.WALK, "/")));
+        assertEquals(
+                Decision.deny("EACCES", List.of()), e.decide(DecisionRequest.of("vm1", "other", OpKind.WALK, "/")));
     }
 
     @Test
     void shareWithoutAccessOrRulesGetsNothing() throws Exception {
         PolicyEngine e = engine("path: /srv/p9gate/data");
-        assertEquals(Decision.deny("EACCES", List.of()), e.decide(DecisionRequest.of("vm1", "data", OpKind.OPEN_READ, "/x")));
+        assertEquals(
+                Decision.deny("EACCES", List.of()),
+                e.decide(DecisionRequest.of("vm1", "data", OpKind.OPEN_READ, "/x")));
     }
 
     @Test
     void readOnlySubtreeRefusesWritesWithErofs() throws Exception {
         PolicyEngine e = engine(SHARE);
-        assertTrue(e.decide(DecisionRequest.of("vm1", "data", OpKind.OPEN_READ, "/maps/eu.bin")).allowed());
+        assertTrue(e.decide(DecisionRequest.of("vm1", "data", OpKind.OPEN_READ, "/maps/eu.bin"))
+                .allowed());
         Decision d = e.decide(DecisionRequest.of("vm1", "data", OpKind.OPEN_WRITE, "/maps/eu.bin"));
         assertEquals(Decision.deny("EROFS", List.of("vm.vm1.share.data.read-only[0]")), d);
-        assertEquals("EROFS", e.decide(DecisionRequest.of("vm1", "data", OpKind.REMOVE, "/maps")).errno());
+        assertEquals(
+                "EROFS",
+                e.decide(DecisionRequest.of("vm1", "data", OpKind.REMOVE, "/maps"))
+                        .errno());
     }
 
     @Test
     void renameIntoOrOutOfReadOnlyIsRefused() throws Exception {
         PolicyEngine e = engine(SHARE);
-        assertEquals("EROFS", e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, "/tmp/a", "/maps/a")).errno());
-        assertEquals("EROFS", e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, "/maps/a", "/tmp/a")).errno());
-        assertEquals("EROFS", e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.LINK, "/maps/a", "/tmp/a")).errno());
-        assertTrue(e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, "/tmp/a", "/tmp/b")).allowed());
+        assertEquals(
+                "EROFS",
+                e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, "/tmp/a", "/maps/a"))
+                        .errno());
+        assertEquals(
+                "EROFS",
+                e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, "/maps/a", "/tmp/a"))
+                        .errno());
+        assertEquals(
+                "EROFS",
+                e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.LINK, "/maps/a", "/tmp/a"))
+                        .errno());
+        assertTrue(e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, "/tmp/a", "/tmp/b"))
+                .allowed());
     }
 
     @Test
@@ -82,9 +104,12 @@ class PolicyEngineTest {
         PolicyEngine e = engine(SHARE);
         Decision renamed = e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, "/tmp/a.txt", "/tmp/a.exe"));
         assertEquals(Decision.deny("EACCES", List.of("vm.vm1.share.data.rules[0]")), renamed);
-        assertEquals("EACCES",
-                e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.LINK, "/tmp/a.txt", "/tmp/a.exe")).errno());
-        assertTrue(e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, "/tmp/a.exe", "/tmp/a.txt")).allowed());
+        assertEquals(
+                "EACCES",
+                e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.LINK, "/tmp/a.txt", "/tmp/a.exe"))
+                        .errno());
+        assertTrue(e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, "/tmp/a.exe", "/tmp/a.txt"))
+                .allowed());
     }
 
     @Test
@@ -92,8 +117,10 @@ class PolicyEngineTest {
         PolicyEngine e = engine(SHARE + "  - {id: keep, effect: deny, ops: [REMOVE], paths: [\"/crash/**\"]}\n");
         Decision out = e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, "/crash/r", "/r"));
         assertEquals(Decision.deny("EACCES", List.of("vm.vm1.share.data.rules.keep")), out);
-        assertTrue(e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, "/r", "/crash/r")).allowed());
-        assertTrue(e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.LINK, "/crash/r", "/r")).allowed());
+        assertTrue(e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, "/r", "/crash/r"))
+                .allowed());
+        assertTrue(e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.LINK, "/crash/r", "/r"))
+                .allowed());
     }
 
     @Test
@@ -103,13 +130,17 @@ class PolicyEngineTest {
         assertEquals(Decision.deny("ENOENT", List.of("vm.vm1.share.data.hidden[0]")), d);
         assertFalse(e.visible("vm1", "data", SharePath.of("/calibration"), 1000, 1000));
         assertTrue(e.visible("vm1", "data", SharePath.of("/maps"), 1000, 1000));
-        assertEquals("ENOENT", e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, "/maps/a", "/calibration/a")).errno());
+        assertEquals(
+                "ENOENT",
+                e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, "/maps/a", "/calibration/a"))
+                        .errno());
     }
 
     @Test
     void explicitDenyIsEacces() throws Exception {
         PolicyEngine e = engine(SHARE);
-        assertEquals(Decision.deny("EACCES", List.of("vm.vm1.share.data.rules[0]")),
+        assertEquals(
+                Decision.deny("EACCES", List.of("vm.vm1.share.data.rules[0]")),
                 e.decide(DecisionRequest.of("vm1", "data", OpKind.CREATE, "/tmp/x/run.exe")));
     }
 
@@ -120,10 +151,16 @@ class PolicyEngineTest {
                 rules:
                   - {effect: allow, ops: [read], paths: ["/logs/vm1/**"]}
                 """);
-        assertEquals(List.of("vm.vm1.share.data.rules[0].traverse"), e.decide(DecisionRequest.of("vm1", "data", OpKind.WALK, "/logs")).ruleIds());
-        assertFalse(e.decide(DecisionRequest.of("vm1", "data", OpKind.READDIR, "/logs")).allowed());
-        assertFalse(e.decide(DecisionRequest.of("vm1", "data", OpKind.WALK, "/logs/vm2")).allowed());
-        assertTrue(e.decide(DecisionRequest.of("vm1", "data", OpKind.READDIR, "/logs/vm1/x")).allowed());
+        assertEquals(
+                List.of("vm.vm1.share.data.rules[0].traverse"),
+                e.decide(DecisionRequest.of("vm1", "data", OpKind.WALK, "/logs"))
+                        .ruleIds());
+        assertFalse(e.decide(DecisionRequest.of("vm1", "data", OpKind.READDIR, "/logs"))
+                .allowed());
+        assertFalse(e.decide(DecisionRequest.of("vm1", "data", OpKind.WALK, "/logs/vm2"))
+                .allowed());
+        assertTrue(e.decide(DecisionRequest.of("vm1", "data", OpKind.READDIR, "/logs/vm1/x"))
+                .allowed());
     }
 
     @Test
@@ -138,7 +175,8 @@ class PolicyEngineTest {
         PolicyEngine e = PolicyEngine.load(p);
         assertFalse(e.usesFastPath());
         DecisionRequest asRoot = new DecisionRequest("vm1", "data", OpKind.CREATE, SharePath.of("/tmp/a"), null, 0, 0);
-        DecisionRequest asUser = new DecisionRequest("vm1", "data", OpKind.CREATE, SharePath.of("/tmp/a"), null, 1000, 1000);
+        DecisionRequest asUser =
+                new DecisionRequest("vm1", "data", OpKind.CREATE, SharePath.of("/tmp/a"), null, 1000, 1000);
         assertEquals(Decision.deny("EROFS", List.of("no-root-writes")), e.decide(asRoot));
         assertTrue(e.decide(asUser).allowed());
     }
@@ -146,16 +184,20 @@ class PolicyEngineTest {
     @Test
     void handWrittenCedarCannotOpenAVmOrShareTheYamlDoesNotDeclare() throws Exception {
         PolicyFiles.write(dir, "all.cedar", "permit (principal, action, resource);\n");
-        PolicyEngine e = PolicyEngine.load(PolicyFiles.write(dir, "p.yaml", "cedar: [all.cedar]\n" + PolicyFiles.oneShare("path: /srv/p9gate/data")));
-        assertTrue(e.decide(DecisionRequest.of("vm1", "data", OpKind.CREATE, "/x")).allowed());
-        assertEquals(Decision.deny("EACCES", List.of()), e.decide(DecisionRequest.of("vm1", "data:/etc", OpKind.WALK, "/")));
+        PolicyEngine e = PolicyEngine.load(PolicyFiles.write(
+                dir, "p.yaml", "cedar: [all.cedar]\n" + PolicyFiles.oneShare("path: /srv/p9gate/data")));
+        assertTrue(
+                e.decide(DecisionRequest.of("vm1", "data", OpKind.CREATE, "/x")).allowed());
+        assertEquals(
+                Decision.deny("EACCES", List.of()), e.decide(DecisionRequest.of("vm1", "data:/etc", OpKind.WALK, "/")));
         assertEquals(Decision.deny("EACCES", List.of()), e.decide(DecisionRequest.of("vm9", "data", OpKind.WALK, "/")));
         assertFalse(e.visible("vm9", "data", SharePath.ROOT, 0, 0));
     }
 
     @Test
     void missingCedarFileIsNamedAtItsYamlLine() throws Exception {
-        Path p = PolicyFiles.write(dir, "p.yaml", "cedar: [nope.cedar]\n" + PolicyFiles.oneShare("path: /srv/p9gate/data"));
+        Path p = PolicyFiles.write(
+                dir, "p.yaml", "cedar: [nope.cedar]\n" + PolicyFiles.oneShare("path: /srv/p9gate/data"));
         PolicyLoadException ex = assertThrows(PolicyLoadException.class, () -> PolicyEngine.load(p));
         assertEquals(1, ex.pos().line());
         assertTrue(ex.reason().startsWith("no such Cedar policy file"), ex.reason());
@@ -166,7 +208,8 @@ class PolicyEngineTest {
         Path sub = java.nio.file.Files.createDirectories(dir.resolve("rules"));
         PolicyFiles.write(sub, "x.cedar", "forbid (principal, action, resource);\n");
         Path policyDir = java.nio.file.Files.createDirectories(dir.resolve("etc"));
-        Path p = PolicyFiles.write(policyDir, "p.yaml", "cedar: [../rules/x.cedar]\n" + PolicyFiles.oneShare("path: " + sub));
+        Path p = PolicyFiles.write(
+                policyDir, "p.yaml", "cedar: [../rules/x.cedar]\n" + PolicyFiles.oneShare("path: " + sub));
         PolicyLoadException ex = assertThrows(PolicyLoadException.class, () -> PolicyEngine.load(p));
         assertTrue(ex.reason().contains("contains the Cedar policy file"), ex.reason());
     }
@@ -191,14 +234,18 @@ class PolicyEngineTest {
         List<DecisionRequest> reqs = new java.util.ArrayList<>();
         for (OpKind op : OpKind.values()) {
             for (String path : List.of("/", "/maps/a", "/calibration/x", "/tmp/run.exe")) {
-                reqs.add(op.hasDestination() ? DecisionRequest.twoPath("vm1", "data", op, path, "/tmp/b") : DecisionRequest.of("vm1", "data", op, path));
+                reqs.add(
+                        op.hasDestination()
+                                ? DecisionRequest.twoPath("vm1", "data", op, path, "/tmp/b")
+                                : DecisionRequest.of("vm1", "data", op, path));
             }
         }
         List<Decision> expected = reqs.stream().map(e::decideWithCedar).toList();
         var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
         try {
             List<java.util.concurrent.Future<List<Decision>>> runs = new java.util.ArrayList<>();
-            for (int t = 0; t < 4; t++) runs.add(pool.submit(() -> reqs.stream().map(e::decideWithCedar).toList()));
+            for (int t = 0; t < 4; t++)
+                runs.add(pool.submit(() -> reqs.stream().map(e::decideWithCedar).toList()));
             for (var run : runs) assertEquals(expected, run.get());
         } finally {
             pool.shutdown();
@@ -208,8 +255,10 @@ class PolicyEngineTest {
     @Test
     void listenerIdentifiesTheVmAndIdsAndQuotasAreExposed() throws Exception {
         PolicyEngine e = engine(SHARE + "quotas: [{path: /tmp, bytes: 1MiB, inodes: 10}]\n");
-        assertEquals(java.util.Optional.of("vm1"), e.vmFor(new ListenerSpec.UnixSocket(Path.of("/run/p9gate/vm1.sock"))));
-        assertEquals(java.util.Optional.empty(), e.vmFor(new ListenerSpec.UnixSocket(Path.of("/run/p9gate/other.sock"))));
+        assertEquals(
+                java.util.Optional.of("vm1"), e.vmFor(new ListenerSpec.UnixSocket(Path.of("/run/p9gate/vm1.sock"))));
+        assertEquals(
+                java.util.Optional.empty(), e.vmFor(new ListenerSpec.UnixSocket(Path.of("/run/p9gate/other.sock"))));
         assertEquals(1 << 20, e.quotas("vm1").getFirst().maxBytes());
         assertEquals(10, e.quotas("vm1").getFirst().maxInodes());
         assertEquals(65534, e.idMap("vm1").uidToHost(0), "no ids section: everyone is overflow");

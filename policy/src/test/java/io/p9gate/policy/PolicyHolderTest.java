@@ -1,20 +1,20 @@
 package io.p9gate.policy;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 /** R-POL-7: reload swaps atomically; a broken file keeps the old policy and says why. */
 class PolicyHolderTest {
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @Test
     void brokenReloadKeepsTheOldPolicyAndGoodReloadSwaps() throws Exception {

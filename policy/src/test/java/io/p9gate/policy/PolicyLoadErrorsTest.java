@@ -1,19 +1,19 @@
 package io.p9gate.policy;
 
-import io.p9gate.policy.load.PolicyLoadException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.policy.load.PolicyLoadException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 /** R-POL-1: a policy that cannot be used is refused with file, line and column; R-POL-9 overlaps too. */
 class PolicyLoadErrorsTest {
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private PolicyLoadException refused(String text) throws Exception {
         Path p = PolicyFiles.write(dir, "p.yaml", text);

@@ -1,19 +1,18 @@
 package io.p9gate.policy;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import org.junit.jupiter.api.Test;
 
 /**
  * Keeps docs/policy.schema.json in step with the loader: every sample policy (which the loader
@@ -37,7 +36,9 @@ class PolicySchemaTest {
     void everySampleFitsTheSchema() throws Exception {
         List<Path> samples;
         try (Stream<Path> s = Files.list(Path.of("..", "policies"))) {
-            samples = s.filter(p -> p.toString().endsWith(".yaml") && !p.toString().endsWith(".tests.yaml")).toList();
+            samples = s.filter(
+                            p -> p.toString().endsWith(".yaml") && !p.toString().endsWith(".tests.yaml"))
+                    .toList();
         }
         assertFalse(samples.isEmpty());
         for (Path p : samples) {
@@ -49,7 +50,9 @@ class PolicySchemaTest {
 
     @Test
     void theWalkerCatchesAKeyTheSchemaDoesNotKnow() throws Exception {
-        JsonNode doc = new YAMLMapper().readTree("image: x\nvms:\n  a:\n    listen: unix:/x\n    shares:\n      s: {path: /srv, read_only: [/a]}\n");
+        JsonNode doc = new YAMLMapper()
+                .readTree(
+                        "image: x\nvms:\n  a:\n    listen: unix:/x\n    shares:\n      s: {path: /srv, read_only: [/a]}\n");
         List<String> problems = new ArrayList<>();
         check(doc, SCHEMA, "$", problems);
         assertEquals(List.of("$.vms.a.shares.s: unknown key read_only"), problems);
@@ -57,15 +60,18 @@ class PolicySchemaTest {
 
     @Test
     void theShareSettingsForTheHostAreInTheSchema() throws Exception {
-        JsonNode doc = new YAMLMapper().readTree("image: x\nvms:\n  a:\n    listen: unix:/x\n    shares:\n"
-                + "      s: {path: /srv, devices: mapped, permissions: enforce}\n      t: {path: /t, devices: real}\n");
+        JsonNode doc = new YAMLMapper()
+                .readTree(
+                        "image: x\nvms:\n  a:\n    listen: unix:/x\n    shares:\n"
+                                + "      s: {path: /srv, devices: mapped, permissions: enforce}\n      t: {path: /t, devices: real}\n");
         List<String> problems = new ArrayList<>();
         check(doc, SCHEMA, "$", problems);
         assertEquals(List.of("$.vms.a.shares.t.devices: \"real\" not in [\"refuse\",\"mapped\"]"), problems);
     }
 
     private static JsonNode resolve(JsonNode schema) {
-        while (schema.has("$ref")) schema = SCHEMA.at(schema.get("$ref").asText().substring(1));
+        while (schema.has("$ref"))
+            schema = SCHEMA.at(schema.get("$ref").asText().substring(1));
         return schema;
     }
 
@@ -78,7 +84,8 @@ class PolicySchemaTest {
         }
         if (value.isObject()) {
             if (schema.has("required")) {
-                for (JsonNode r : schema.get("required")) if (!value.has(r.asText())) problems.add(at + ": missing " + r.asText());
+                for (JsonNode r : schema.get("required"))
+                    if (!value.has(r.asText())) problems.add(at + ": missing " + r.asText());
             }
             for (Map.Entry<String, JsonNode> e : value.properties()) {
                 JsonNode props = schema.get("properties");
@@ -93,7 +100,8 @@ class PolicySchemaTest {
             }
         }
         if (value.isArray() && schema.has("items")) {
-            for (int i = 0; i < value.size(); i++) check(value.get(i), schema.get("items"), at + "[" + i + "]", problems);
+            for (int i = 0; i < value.size(); i++)
+                check(value.get(i), schema.get("items"), at + "[" + i + "]", problems);
         }
     }
 }

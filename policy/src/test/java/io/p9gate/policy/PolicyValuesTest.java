@@ -1,29 +1,29 @@
 package io.p9gate.policy;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.p9gate.policy.load.PolicyLoadException;
 import io.p9gate.policy.model.ListenerSpec;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** Values inside the policy: quota sizes, listener specs, subtree paths. */
 class PolicyValuesTest {
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @ParameterizedTest
     @CsvSource({"512, 512", "4KiB, 4096", "64MiB, 67108864", "2GiB, 2147483648", "1TiB, 1099511627776"})
     void quotaSizesAcceptBinarySuffixes(String text, long bytes) throws Exception {
-        PolicyEngine e = PolicyEngine.load(PolicyFiles.write(dir, "p.yaml",
-                PolicyFiles.oneShare("path: /srv/p9gate/data\nquotas: [{bytes: " + text + "}]\n")));
+        PolicyEngine e = PolicyEngine.load(PolicyFiles.write(
+                dir, "p.yaml", PolicyFiles.oneShare("path: /srv/p9gate/data\nquotas: [{bytes: " + text + "}]\n")));
         assertEquals(bytes, e.quotas("vm1").getFirst().maxBytes());
         assertEquals(Long.MAX_VALUE, e.quotas("vm1").getFirst().maxInodes(), "inodes left out: unlimited");
     }
@@ -31,7 +31,8 @@ class PolicyValuesTest {
     @ParameterizedTest
     @ValueSource(strings = {"4KB", "-1", "9999999999TiB", "lots"})
     void badQuotaSizesAreRefused(String text) throws Exception {
-        Path p = PolicyFiles.write(dir, "p.yaml", PolicyFiles.oneShare("path: /srv/p9gate/data\nquotas: [{bytes: \"" + text + "\"}]\n"));
+        Path p = PolicyFiles.write(
+                dir, "p.yaml", PolicyFiles.oneShare("path: /srv/p9gate/data\nquotas: [{bytes: \"" + text + "\"}]\n"));
         PolicyLoadException e = assertThrows(PolicyLoadException.class, () -> PolicyEngine.load(p));
         assertEquals(11, e.pos().line(), e.getMessage());
     }
@@ -41,15 +42,18 @@ class PolicyValuesTest {
         assertEquals(new ListenerSpec.UnixSocket(Path.of("/run/a.sock")), ListenerSpec.parse("unix:/run/a.sock"));
         assertEquals(new ListenerSpec.Vsock(42), ListenerSpec.parse("vsock:42"));
         assertEquals("vsock:42", ListenerSpec.parse("vsock:42").describe());
-        for (String bad : new String[]{"unix:relative.sock", "vsock:2", "vsock:x", "tcp:1.2.3.4", "vsock:4294967295", "udp:1.2.3.4:5"}) {
+        for (String bad : new String[] {
+            "unix:relative.sock", "vsock:2", "vsock:x", "tcp:1.2.3.4", "vsock:4294967295", "udp:1.2.3.4:5"
+        }) {
             assertThrows(IllegalArgumentException.class, () -> ListenerSpec.parse(bad), bad);
         }
     }
 
     @Test
     void subtreesMustBePlainNormalisedPaths() throws Exception {
-        for (String bad : new String[]{"/a/*", "a", "/a/../b", "/a/"}) {
-            Path p = PolicyFiles.write(dir, "p.yaml", PolicyFiles.oneShare("path: /srv/p9gate/data\nhidden: [\"" + bad + "\"]\n"));
+        for (String bad : new String[] {"/a/*", "a", "/a/../b", "/a/"}) {
+            Path p = PolicyFiles.write(
+                    dir, "p.yaml", PolicyFiles.oneShare("path: /srv/p9gate/data\nhidden: [\"" + bad + "\"]\n"));
             PolicyLoadException e = assertThrows(PolicyLoadException.class, () -> PolicyEngine.load(p), bad);
             assertTrue(e.reason().startsWith("hidden"), e.reason());
         }

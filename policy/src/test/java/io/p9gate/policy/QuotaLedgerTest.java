@@ -1,5 +1,8 @@
 package io.p9gate.policy;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import io.p9gate.policy.quota.InodeId;
 import io.p9gate.policy.quota.QuotaBook;
 import io.p9gate.policy.quota.QuotaExceededException;
@@ -8,9 +11,6 @@ import io.p9gate.policy.quota.QuotaSpec;
 import io.p9gate.policy.quota.Reservation;
 import io.p9gate.policy.quota.Usage;
 import io.p9gate.policy.quota.UsageScanner;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,9 +21,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** R-POL-6: reserve-before-write accounting in bytes and inodes. */
 class QuotaLedgerTest {
@@ -104,7 +103,8 @@ class QuotaLedgerTest {
         QuotaBook book = new QuotaBook(List.of(share, logs));
         book.reserve("logs", SharePath.of("/logs/a"), new Usage(80, 1)).commit(new Usage(80, 1));
         book.reserve("logs", SharePath.of("/other"), new Usage(500, 1)).commit(new Usage(500, 1));
-        assertThrows(QuotaExceededException.class, () -> book.reserve("logs", SharePath.of("/logs/b"), new Usage(30, 1)));
+        assertThrows(
+                QuotaExceededException.class, () -> book.reserve("logs", SharePath.of("/logs/b"), new Usage(30, 1)));
         assertEquals(new Usage(580, 2), share.used(), "refused reservation must be rolled back in the share scope");
         assertEquals(new Usage(80, 1), logs.used());
         assertEquals(List.of(), book.covering("media", SharePath.of("/logs/a")));
@@ -116,14 +116,19 @@ class QuotaLedgerTest {
         QuotaLedger logs = new QuotaLedger(spec("/logs", 150, 100), new Usage(100, 1));
         QuotaBook book = new QuotaBook(List.of(share, logs));
         // /tmp/a (60 bytes) into /logs would take logs to 160 > 150
-        assertThrows(QuotaExceededException.class, () -> book.reserveMove("logs", SharePath.of("/tmp/a"), SharePath.of("/logs/a"), new Usage(60, 1)));
+        assertThrows(
+                QuotaExceededException.class,
+                () -> book.reserveMove("logs", SharePath.of("/tmp/a"), SharePath.of("/logs/a"), new Usage(60, 1)));
         assertEquals(new Usage(100, 1), logs.used());
-        book.reserveMove("logs", SharePath.of("/tmp/a"), SharePath.of("/logs/a"), new Usage(40, 1)).commit(new Usage(40, 1));
+        book.reserveMove("logs", SharePath.of("/tmp/a"), SharePath.of("/logs/a"), new Usage(40, 1))
+                .commit(new Usage(40, 1));
         assertEquals(new Usage(140, 2), logs.used());
         assertEquals(new Usage(100, 1), share.used(), "a move inside the share does not change the share's usage");
-        book.reserveMove("logs", SharePath.of("/logs/a"), SharePath.of("/tmp/a"), new Usage(40, 1)).commit(new Usage(40, 1));
+        book.reserveMove("logs", SharePath.of("/logs/a"), SharePath.of("/tmp/a"), new Usage(40, 1))
+                .commit(new Usage(40, 1));
         assertEquals(new Usage(100, 1), logs.used());
-        book.reserveMove("logs", SharePath.of("/logs/b"), SharePath.of("/tmp/b"), new Usage(10, 1)).release();
+        book.reserveMove("logs", SharePath.of("/logs/b"), SharePath.of("/tmp/b"), new Usage(10, 1))
+                .release();
         assertEquals(new Usage(100, 1), logs.used(), "a failed rename changes nothing");
     }
 
@@ -169,35 +174,46 @@ class QuotaLedgerTest {
         Path outside = Files.createDirectories(dir.resolve("outside/cache"));
         Files.write(outside.resolve("big"), new byte[1000]);
         Files.createSymbolicLink(share.resolve("work"), dir.resolve("outside"));
-        assertEquals(UsageScanner.Measured.NOTHING, UsageScanner.measure(share, SharePath.of("/work/cache")),
+        assertEquals(
+                UsageScanner.Measured.NOTHING,
+                UsageScanner.measure(share, SharePath.of("/work/cache")),
                 "/work is a symlink: /work/cache is unreachable for the guest, and not scanned");
 
         Files.delete(share.resolve("work"));
         Files.createDirectories(share.resolve("work"));
         Files.createSymbolicLink(share.resolve("work/cache"), outside);
-        assertEquals(new Usage(0, 1), UsageScanner.measure(share, SharePath.of("/work/cache")).usage(),
+        assertEquals(
+                new Usage(0, 1),
+                UsageScanner.measure(share, SharePath.of("/work/cache")).usage(),
                 "a symlink where the scope's root should be is one entry");
 
         Files.delete(share.resolve("work/cache"));
         Files.createDirectories(share.resolve("work/cache"));
         Files.write(share.resolve("work/cache/small"), new byte[10]);
         Files.createSymbolicLink(share.resolve("work/cache/sub"), outside);
-        assertEquals(new Usage(10, 2), UsageScanner.measure(share, SharePath.of("/work/cache")).usage());
-        assertEquals(new Usage(10, 4), UsageScanner.measure(share, SharePath.ROOT).usage());
+        assertEquals(
+                new Usage(10, 2),
+                UsageScanner.measure(share, SharePath.of("/work/cache")).usage());
+        assertEquals(
+                new Usage(10, 4), UsageScanner.measure(share, SharePath.ROOT).usage());
     }
 
     @Test
     void anEntryCountsInTheScopesContainingItAndThoseFollowingItByIdentity() throws Exception {
         QuotaLedger share = new QuotaLedger(spec("/", 1000, 100), Usage.ZERO);
-        QuotaLedger cache = new QuotaLedger(spec("/cache", 1000, 100),
-                new UsageScanner.Measured(new Usage(5, 1), Map.of(new InodeId(1, 2), 1)));
+        QuotaLedger cache = new QuotaLedger(
+                spec("/cache", 1000, 100), new UsageScanner.Measured(new Usage(5, 1), Map.of(new InodeId(1, 2), 1)));
         QuotaBook book = new QuotaBook(List.of(share, cache));
 
         assertEquals(List.of(share, cache), book.counting("logs", SharePath.of("/cache/f"), null, false));
-        assertEquals(List.of(share), book.counting("logs", SharePath.of("/cache"), null, true),
+        assertEquals(
+                List.of(share),
+                book.counting("logs", SharePath.of("/cache"), null, true),
                 "a scope's root directory is not counted by that scope (as the scan does not)");
         assertEquals(List.of(share, cache), book.counting("logs", SharePath.of("/cache"), null, false));
-        assertEquals(List.of(share, cache), book.counting("logs", SharePath.of("/out"), new InodeId(1, 2), false),
+        assertEquals(
+                List.of(share, cache),
+                book.counting("logs", SharePath.of("/out"), new InodeId(1, 2), false),
                 "a write through a name outside grows a file /cache counts");
         assertEquals(List.of(share), book.counting("logs", SharePath.of("/out"), new InodeId(1, 3), false));
 

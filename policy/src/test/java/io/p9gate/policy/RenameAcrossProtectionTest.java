@@ -1,13 +1,12 @@
 package io.p9gate.policy;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Renames of an ancestor of a protected scope, links onto denied names and links that widen a file's
@@ -27,7 +26,8 @@ class RenameAcrossProtectionTest {
     private static final String HIDDEN = "vm.vm1.share.data.hidden[0]";
     private static final String SCRIPTS = "vm.vm1.share.data.rules.no-scripts";
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private PolicyEngine engine() throws Exception {
         return PolicyEngine.load(PolicyFiles.write(dir, "p.yaml", PolicyFiles.oneShare(SHARE)));
@@ -87,18 +87,24 @@ class RenameAcrossProtectionTest {
     @Test
     void linkOrSymlinkOntoADeniedNameIsRefusedAsCreate() throws Exception {
         PolicyEngine e = engine();
-        assertEquals(Decision.deny("EACCES", List.of(SCRIPTS)),
+        assertEquals(
+                Decision.deny("EACCES", List.of(SCRIPTS)),
                 both(e, DecisionRequest.twoPath("vm1", "data", OpKind.LINK, "/cache/a.txt", "/cache/a.sh")));
-        assertEquals(Decision.deny("EACCES", List.of(SCRIPTS)),
+        assertEquals(
+                Decision.deny("EACCES", List.of(SCRIPTS)),
                 both(e, DecisionRequest.of("vm1", "data", OpKind.SYMLINK, "/cache/b.sh")));
-        assertTrue(both(e, DecisionRequest.twoPath("vm1", "data", OpKind.LINK, "/cache/a.txt", "/cache/b.txt")).allowed());
-        assertTrue(both(e, DecisionRequest.of("vm1", "data", OpKind.SYMLINK, "/cache/b.txt")).allowed());
+        assertTrue(both(e, DecisionRequest.twoPath("vm1", "data", OpKind.LINK, "/cache/a.txt", "/cache/b.txt"))
+                .allowed());
+        assertTrue(both(e, DecisionRequest.of("vm1", "data", OpKind.SYMLINK, "/cache/b.txt"))
+                .allowed());
     }
 
     @Test
     void aLinkMayNotGiveAFileANameWithMoreRights() throws Exception {
         PolicyEngine e = engine();
-        assertEquals(Decision.deny("EACCES", List.of(SCRIPTS)), both(e, link("/cache/run.sh", "/cache/run.txt")),
+        assertEquals(
+                Decision.deny("EACCES", List.of(SCRIPTS)),
+                both(e, link("/cache/run.sh", "/cache/run.txt")),
                 "run.sh may not be written, run.txt could be");
         assertEquals(Decision.deny("EACCES", List.of(SCRIPTS)), both(e, link("/cache/run.sh", "/run.txt")));
         assertTrue(both(e, link("/cache/a.txt", "/cache/b.txt")).allowed());
@@ -129,9 +135,11 @@ class RenameAcrossProtectionTest {
     @Test
     void mknodOntoADeniedNameIsRefusedAsCreate() throws Exception {
         PolicyEngine e = engine();
-        assertEquals(Decision.deny("EACCES", List.of(SCRIPTS)),
+        assertEquals(
+                Decision.deny("EACCES", List.of(SCRIPTS)),
                 both(e, DecisionRequest.of("vm1", "data", OpKind.MKNOD, "/cache/c.sh")));
-        assertTrue(both(e, DecisionRequest.of("vm1", "data", OpKind.MKNOD, "/cache/c.txt")).allowed());
+        assertTrue(both(e, DecisionRequest.of("vm1", "data", OpKind.MKNOD, "/cache/c.txt"))
+                .allowed());
     }
 
     @Test
@@ -141,6 +149,8 @@ class RenameAcrossProtectionTest {
                 rules:
                   - {id: links, effect: allow, ops: [SYMLINK], paths: ["/**"]}
                 """)));
-        assertEquals("EACCES", both(e, DecisionRequest.of("vm1", "data", OpKind.SYMLINK, "/l")).errno());
+        assertEquals(
+                "EACCES",
+                both(e, DecisionRequest.of("vm1", "data", OpKind.SYMLINK, "/l")).errno());
     }
 }

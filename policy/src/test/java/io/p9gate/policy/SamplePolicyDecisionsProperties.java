@@ -1,8 +1,15 @@
 package io.p9gate.policy;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.p9gate.policy.load.PolicyLoadException;
 import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.VmPolicy;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -10,14 +17,6 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.statistics.Statistics;
-
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeSet;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * On the shipped sample policies, what the gateway is served ({@link PolicyEngine#decide}: fast path,
@@ -53,7 +52,8 @@ class SamplePolicyDecisionsProperties {
         Statistics.label("allowed").coverage(c -> c.check(true).percentage(p -> p > 5));
     }
 
-    @Provide Arbitrary<DecisionRequest> requests() {
+    @Provide
+    Arbitrary<DecisionRequest> requests() {
         TreeSet<String> vms = new TreeSet<>();
         TreeSet<String> shares = new TreeSet<>();
         TreeSet<String> names = new TreeSet<>(List.of("x", "a.log", "evil.sh", "tmp.json"));
@@ -64,14 +64,24 @@ class SamplePolicyDecisionsProperties {
                     shares.add(s.name());
                     s.readOnly().forEach(t -> names.addAll(t.path().segments()));
                     s.hidden().forEach(t -> names.addAll(t.path().segments()));
-                    s.rules().forEach(r -> r.paths().forEach(p -> names.addAll(p.prefix().stream().filter(g -> !g.contains("*")).toList())));
+                    s.rules()
+                            .forEach(r -> r.paths()
+                                    .forEach(p -> names.addAll(p.prefix().stream()
+                                            .filter(g -> !g.contains("*"))
+                                            .toList())));
                 }
             }
         }
-        Arbitrary<String> path = Arbitraries.of(new ArrayList<>(names)).list().ofMaxSize(4).map(s -> "/" + String.join("/", s));
-        return Combinators.combine(Arbitraries.of(new ArrayList<>(vms)), Arbitraries.of(new ArrayList<>(shares)),
-                        Arbitraries.of(OpKind.class), path, path, Arbitraries.of(0L, 1000L))
-                .as((vm, share, op, p, d, uid) -> new DecisionRequest(vm, share, op, SharePath.of(p),
-                        op.hasDestination() ? SharePath.of(d) : null, uid, uid));
+        Arbitrary<String> path =
+                Arbitraries.of(new ArrayList<>(names)).list().ofMaxSize(4).map(s -> "/" + String.join("/", s));
+        return Combinators.combine(
+                        Arbitraries.of(new ArrayList<>(vms)),
+                        Arbitraries.of(new ArrayList<>(shares)),
+                        Arbitraries.of(OpKind.class),
+                        path,
+                        path,
+                        Arbitraries.of(0L, 1000L))
+                .as((vm, share, op, p, d, uid) -> new DecisionRequest(
+                        vm, share, op, SharePath.of(p), op.hasDestination() ? SharePath.of(d) : null, uid, uid));
     }
 }

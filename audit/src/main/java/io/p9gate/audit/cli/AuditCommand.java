@@ -9,20 +9,31 @@ import picocli.CommandLine.Spec;
  * {@code p9gate audit}: review and prove the audit log (R-AUD-2, R-AUD-3, R-AUD-5). Runs standalone with
  * {@code new CommandLine(new AuditCommand()).execute(args)}; the gateway registers it under its main command.
  */
-@Command(name = "audit", description = "Verify, review, prove and export the signed audit log.",
+@Command(
+        name = "audit",
+        description = "Verify, review, prove and export the signed audit log.",
         mixinStandardHelpOptions = true,
-        subcommands = {VerifyCommand.class, ShowCommand.class, StatsCommand.class,
-                ProveCommand.class, CheckProofCommand.class, ExportCommand.class},
+        subcommands = {
+            VerifyCommand.class,
+            ShowCommand.class,
+            StatsCommand.class,
+            ProveCommand.class,
+            CheckProofCommand.class,
+            ExportCommand.class
+        },
         footerHeading = "%nExamples:%n",
-        footer = {"  p9gate audit verify --log /var/lib/p9gate/audit --key /etc/p9gate/audit.pub",
-                "  p9gate audit show --log /var/lib/p9gate/audit --decision refused --since 1h"})
+        footer = {
+            "  p9gate audit verify --log /var/lib/p9gate/audit --key /etc/p9gate/audit.pub",
+            "  p9gate audit show --log /var/lib/p9gate/audit --decision refused --since 1h"
+        })
 public final class AuditCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(),
+        throw new CommandLine.ParameterException(
+                spec.commandLine(),
                 "missing subcommand (" + String.join(", ", spec.subcommands().keySet()) + ")");
     }
 

@@ -8,19 +8,20 @@ import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.note.VerifierKey;
 import io.p9gate.audit.read.LineHeader;
 import io.p9gate.audit.read.PrintableText;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** {@code p9gate audit check-proof FILE --key PUB}: checks a proof offline, with nothing but the public key. */
-@Command(name = "check-proof", mixinStandardHelpOptions = true,
+@Command(
+        name = "check-proof",
+        mixinStandardHelpOptions = true,
         description = "Check an inclusion proof offline against a trusted public key.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the record is in the signed log", "1:the proof does not hold", "2:bad input"},
@@ -60,7 +61,8 @@ final class CheckProofCommand extends CliCommand {
         }
         SignedNote.Trust trust = note.trust(keys);
         if (trust != SignedNote.Trust.VERIFIED) {
-            throw new UserError("checkpoint signature: " + trust.name().toLowerCase().replace('_', ' '), INVALID);
+            throw new UserError(
+                    "checkpoint signature: " + trust.name().toLowerCase().replace('_', ' '), INVALID);
         }
         byte[] line = proof.record().getBytes(StandardCharsets.US_ASCII);
         long claimedSeq = LineHeader.parse(line).map(LineHeader::seq).orElse(-1L);

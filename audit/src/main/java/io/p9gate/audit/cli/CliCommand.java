@@ -7,9 +7,6 @@ import io.p9gate.audit.note.VerifierKey;
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.audit.read.StoredLine;
 import io.p9gate.audit.verify.FindingClass;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -20,6 +17,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /**
  * Base of the audit and keys subcommands: runs the work and turns expected failures (bad files, bad keys, I/O)
@@ -102,8 +101,11 @@ abstract class CliCommand implements Callable<Integer> {
             try {
                 keys.add(KeyFiles.readVerifierKey(f));
             } catch (KeyFormatException e) {
-                throw usage(isPrivateKey(f) ? f + " is a private key: give the public key (the .pub file written with"
-                        + " it), which is all a reviewer needs" : f + ": " + e.getMessage());
+                throw usage(
+                        isPrivateKey(f)
+                                ? f + " is a private key: give the public key (the .pub file written with"
+                                        + " it), which is all a reviewer needs"
+                                : f + ": " + e.getMessage());
             }
         }
         return keys;

@@ -1,10 +1,9 @@
 package io.p9gate.audit.cli;
 
 import io.p9gate.audit.read.PrintableText;
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
-
-import java.io.PrintWriter;
 
 /**
  * The one shape every p9gate command gives a problem it reports (docs/cli.md, "Conventions"): one line on stderr,
@@ -17,8 +16,7 @@ public final class CliMessages {
     /** Exit code of a command line that cannot be run as given (picocli's, and every command's). */
     public static final int USAGE = 2;
 
-    private CliMessages() {
-    }
+    private CliMessages() {}
 
     /** {@code p9gate policy check}: the command as a user types it. */
     public static String commandName(CommandSpec spec) {
@@ -52,8 +50,8 @@ public final class CliMessages {
      * screen, for every command line a p9gate command is run from.
      */
     public static CommandLine oneLineErrors(CommandLine commandLine) {
-        commandLine.setParameterExceptionHandler((e, args) -> usageError(e.getCommandLine().getCommandSpec(),
-                withoutFinalPeriod(e.getMessage())));
+        commandLine.setParameterExceptionHandler(
+                (e, args) -> usageError(e.getCommandLine().getCommandSpec(), withoutFinalPeriod(e.getMessage())));
         return commandLine;
     }
 

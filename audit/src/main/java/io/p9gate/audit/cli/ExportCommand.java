@@ -2,22 +2,28 @@ package io.p9gate.audit.cli;
 
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.audit.read.StoredLine;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-
 /** {@code p9gate audit export}: records as RFC 5424 syslog lines or as the stored JSON Lines. */
-@Command(name = "export", mixinStandardHelpOptions = true,
+@Command(
+        name = "export",
+        mixinStandardHelpOptions = true,
         description = "Export (filtered) records as RFC 5424 syslog lines or JSON Lines.",
         footerHeading = "%nExamples:%n",
-        footer = {"  p9gate audit export --log /var/lib/p9gate/audit --format rfc5424 --hostname ecu-a | logger --rfc5424",
-                "  p9gate audit export --log DIR --format jsonl --since 2026-05-01T00:00:00Z > may.jsonl"})
+        footer = {
+            "  p9gate audit export --log /var/lib/p9gate/audit --format rfc5424 --hostname ecu-a | logger --rfc5424",
+            "  p9gate audit export --log DIR --format jsonl --since 2026-05-01T00:00:00Z > may.jsonl"
+        })
 final class ExportCommand extends CliCommand {
-    enum Format { rfc5424, jsonl }
+    enum Format {
+        rfc5424,
+        jsonl
+    }
 
     @Mixin
     LogDirOption log;
@@ -48,10 +54,11 @@ final class ExportCommand extends CliCommand {
         if (r == null || !filter.test(r)) {
             return true;
         }
-        out().println(switch (format) {
-            case rfc5424 -> Rfc5424.format(r, line.bytes(), hostname);
-            case jsonl -> new String(line.bytes(), StandardCharsets.US_ASCII);
-        });
+        out().println(
+                        switch (format) {
+                            case rfc5424 -> Rfc5424.format(r, line.bytes(), hostname);
+                            case jsonl -> new String(line.bytes(), StandardCharsets.US_ASCII);
+                        });
         return !out().checkError();
     }
 }

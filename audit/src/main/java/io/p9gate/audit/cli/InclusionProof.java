@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -20,7 +19,8 @@ import java.util.List;
 record InclusionProof(long leafIndex, String record, long treeSize, List<byte[]> path, String checkpoint) {
     static final String FORMAT = "p9gate-inclusion-proof/1";
     /** Non-ASCII escaped: the checkpoint text comes from the sidecar and is printed to a terminal. */
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
             .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature());
 
     String toJson() throws IOException {
@@ -45,13 +45,18 @@ record InclusionProof(long leafIndex, String record, long treeSize, List<byte[]>
             for (JsonNode h : n.path("path")) {
                 path.add(Base64.getDecoder().decode(h.asText()));
             }
-            return new InclusionProof(n.path("leafIndex").asLong(-1), n.path("record").asText(null),
-                    n.path("treeSize").asLong(-1), path, n.path("checkpoint").asText(null));
+            return new InclusionProof(
+                    n.path("leafIndex").asLong(-1),
+                    n.path("record").asText(null),
+                    n.path("treeSize").asLong(-1),
+                    path,
+                    n.path("checkpoint").asText(null));
         } catch (JsonProcessingException e) {
             // Jackson's own message spans lines and names its internals; the reviewer needs where and what.
             JsonLocation at = e.getLocation();
-            throw CliCommand.usage("not JSON" + (at == null ? "" : " (line " + at.getLineNr() + ", column "
-                    + at.getColumnNr() + ")") + ": " + e.getOriginalMessage().lines().findFirst().orElse(""));
+            throw CliCommand.usage(
+                    "not JSON" + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")")
+                            + ": " + e.getOriginalMessage().lines().findFirst().orElse(""));
         } catch (IllegalArgumentException e) {
             throw CliCommand.usage("an audit path hash is not base64");
         }

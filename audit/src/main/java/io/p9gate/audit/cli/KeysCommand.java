@@ -3,16 +3,18 @@ package io.p9gate.audit.cli;
 import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.SigningKey;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code p9gate keys}: audit signing keys. */
-@Command(name = "keys", description = "Manage the Ed25519 keys that sign audit checkpoints.",
-        mixinStandardHelpOptions = true, subcommands = KeysCommand.Generate.class,
+@Command(
+        name = "keys",
+        description = "Manage the Ed25519 keys that sign audit checkpoints.",
+        mixinStandardHelpOptions = true,
+        subcommands = KeysCommand.Generate.class,
         footerHeading = "%nExamples:%n",
         footer = {"  p9gate keys generate --name ecu-a-audit --out /etc/p9gate/audit"})
 public final class KeysCommand implements Runnable {
@@ -24,10 +26,12 @@ public final class KeysCommand implements Runnable {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand (generate)");
     }
 
-    @Command(name = "generate", mixinStandardHelpOptions = true,
+    @Command(
+            name = "generate",
+            mixinStandardHelpOptions = true,
             description = "Write PREFIX.key (private, mode 0600) and PREFIX.pub (give this one to reviewers).",
-        footerHeading = "%nExamples:%n",
-        footer = {"  p9gate keys generate --name ecu-a-audit --out /etc/p9gate/audit"})
+            footerHeading = "%nExamples:%n",
+            footer = {"  p9gate keys generate --name ecu-a-audit --out /etc/p9gate/audit"})
     static final class Generate extends CliCommand {
         @Option(names = "--name", required = true, description = "Key name shown in checkpoint signatures.")
         String name;

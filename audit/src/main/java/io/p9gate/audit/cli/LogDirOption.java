@@ -1,9 +1,8 @@
 package io.p9gate.audit.cli;
 
-import picocli.CommandLine.Option;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine.Option;
 
 /** The {@code --log DIR} option shared by the audit subcommands. */
 final class LogDirOption {

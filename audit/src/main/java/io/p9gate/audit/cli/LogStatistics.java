@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.audit.read.ErrnoNames;
 import io.p9gate.audit.read.PrintableText;
-
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.Comparator;
@@ -64,7 +63,10 @@ final class LogStatistics {
         }
 
         ObjectNode json(ObjectNode into) {
-            return into.put("requests", requests).put("allow", allow).put("deny", deny).put("refused", refused);
+            return into.put("requests", requests)
+                    .put("allow", allow)
+                    .put("deny", deny)
+                    .put("refused", refused);
         }
     }
 
@@ -117,44 +119,80 @@ final class LogStatistics {
         ObjectNode rules = root.putObject("byRule");
         mostFirst(byRule).forEach(e -> rules.put(e.getKey(), e.getValue()));
         ArrayNode paths = root.putArray("topDeniedPaths");
-        mostFirst(deniedPaths).stream().limit(top).forEach(e -> paths.addObject().put("vm", e.getKey().vm())
-                .put("path", e.getKey().path()).put("requests", e.getValue()));
+        mostFirst(deniedPaths).stream()
+                .limit(top)
+                .forEach(e -> paths.addObject()
+                        .put("vm", e.getKey().vm())
+                        .put("path", e.getKey().path())
+                        .put("requests", e.getValue()));
         return root;
     }
 
     void text(PrintWriter out, int top) {
-        out.printf(Locale.ROOT, "records:     %d (seq %d..%d), %s .. %s%n", records, firstSeq, lastSeq,
-                text(firstTime), text(lastTime));
+        out.printf(
+                Locale.ROOT,
+                "records:     %d (seq %d..%d), %s .. %s%n",
+                records,
+                firstSeq,
+                lastSeq,
+                text(firstTime),
+                text(lastTime));
         out.printf(Locale.ROOT, "checkpoints: %d%n", checkpoints());
-        out.printf(Locale.ROOT, "types:       %s%n", String.join(", ",
-                byType.entrySet().stream().map(e -> PrintableText.escape(e.getKey()) + " " + e.getValue()).toList()));
-        out.printf(Locale.ROOT, "decisions:   %d records for %d requests: %d allow, %d deny; %d refused%n",
-                decisionRecords, decisions.requests, decisions.allow, decisions.deny, decisions.refused);
+        out.printf(
+                Locale.ROOT,
+                "types:       %s%n",
+                String.join(
+                        ", ",
+                        byType.entrySet().stream()
+                                .map(e -> PrintableText.escape(e.getKey()) + " " + e.getValue())
+                                .toList()));
+        out.printf(
+                Locale.ROOT,
+                "decisions:   %d records for %d requests: %d allow, %d deny; %d refused%n",
+                decisionRecords,
+                decisions.requests,
+                decisions.allow,
+                decisions.deny,
+                decisions.refused);
         tallies(out, "by VM", byVm);
         tallies(out, "by op", byOp);
         counts(out, "by errno", byErrno);
         counts(out, "by rule", byRule);
         out.println("top denied paths (requests, VM, path):");
-        mostFirst(deniedPaths).stream().limit(top).forEach(e -> out.printf(Locale.ROOT, "  %10d  %-16s %s%n",
-                e.getValue(), PrintableText.escape(e.getKey().vm()), PrintableText.escape(e.getKey().path())));
+        mostFirst(deniedPaths).stream()
+                .limit(top)
+                .forEach(e -> out.printf(
+                        Locale.ROOT,
+                        "  %10d  %-16s %s%n",
+                        e.getValue(),
+                        PrintableText.escape(e.getKey().vm()),
+                        PrintableText.escape(e.getKey().path())));
     }
 
     private static void tallies(PrintWriter out, String heading, Map<String, Tally> tallies) {
         out.printf(Locale.ROOT, "%-18s %10s %10s %10s %10s%n", heading + ":", "requests", "allow", "deny", "refused");
-        tallies.forEach((name, t) -> out.printf(Locale.ROOT, "  %-16s %10d %10d %10d %10d%n",
-                PrintableText.escape(name), t.requests, t.allow, t.deny, t.refused));
+        tallies.forEach((name, t) -> out.printf(
+                Locale.ROOT,
+                "  %-16s %10d %10d %10d %10d%n",
+                PrintableText.escape(name),
+                t.requests,
+                t.allow,
+                t.deny,
+                t.refused));
     }
 
     private static void counts(PrintWriter out, String heading, Map<String, Long> counts) {
         out.println(heading + " (requests):");
-        mostFirst(counts).forEach(e -> out.printf(Locale.ROOT, "  %-16s %10d%n", PrintableText.escape(e.getKey()),
-                e.getValue()));
+        mostFirst(counts)
+                .forEach(
+                        e -> out.printf(Locale.ROOT, "  %-16s %10d%n", PrintableText.escape(e.getKey()), e.getValue()));
     }
 
     /** Largest count first; equal counts in the keys' order, so the output does not depend on hashing. */
     private static <K extends Comparable<? super K>> List<Map.Entry<K, Long>> mostFirst(Map<K, Long> counts) {
-        return counts.entrySet().stream().sorted(Map.Entry.<K, Long>comparingByValue().reversed()
-                .thenComparing(Map.Entry.comparingByKey())).toList();
+        return counts.entrySet().stream()
+                .sorted(Map.Entry.<K, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .toList();
     }
 
     private static String text(Instant t) {

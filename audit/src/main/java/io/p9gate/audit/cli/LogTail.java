@@ -3,7 +3,6 @@ package io.p9gate.audit.cli;
 import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.read.StoredLine;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;

@@ -5,8 +5,7 @@ import java.util.Locale;
 
 /** The progress line long commands redraw on stderr: how far, and how long is left at the rate so far. */
 final class ProgressLine {
-    private ProgressLine() {
-    }
+    private ProgressLine() {}
 
     /**
      * {@code verifying: 25% (250000 records), 0:30 left}. Bytes measure the progress (records vary in size but a
@@ -26,6 +25,8 @@ final class ProgressLine {
         long h = seconds / 3600;
         long m = seconds / 60 % 60;
         long s = seconds % 60;
-        return h > 0 ? String.format(Locale.ROOT, "%d:%02d:%02d", h, m, s) : String.format(Locale.ROOT, "%d:%02d", m, s);
+        return h > 0
+                ? String.format(Locale.ROOT, "%d:%02d:%02d", h, m, s)
+                : String.format(Locale.ROOT, "%d:%02d", m, s);
     }
 }

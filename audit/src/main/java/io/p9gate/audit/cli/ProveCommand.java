@@ -13,11 +13,6 @@ import io.p9gate.audit.note.VerifierKey;
 import io.p9gate.audit.read.LineHeader;
 import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.verify.FindingClass;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -25,12 +20,18 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code p9gate audit prove SEQ}: an inclusion proof of one record against the newest signed checkpoint that
  * covers it and that the stored records actually reproduce. Recomputes from the stored leaves (offline tool).
  */
-@Command(name = "prove", mixinStandardHelpOptions = true,
+@Command(
+        name = "prove",
+        mixinStandardHelpOptions = true,
         description = "Print an inclusion proof (JSON) of record SEQ against a signed checkpoint.",
         footerHeading = "%nExamples:%n",
         footer = {"  p9gate audit prove 7 --log /var/lib/p9gate/audit --key audit.pub > record-7.proof.json"})
@@ -69,14 +70,19 @@ final class ProveCommand extends CliCommand {
             Checkpoint cp = parse(note);
             byte[] root = MerkleProofs.subtreeRoot(hashes, leaves, 0, cp.size());
             if (MessageDigest.isEqual(root, cp.root())) {
-                InclusionProof proof = new InclusionProof(index[0], new String(record[0], StandardCharsets.US_ASCII),
-                        cp.size(), MerkleProofs.inclusionPath(leaves, index[0], cp.size()), note.format());
+                InclusionProof proof = new InclusionProof(
+                        index[0],
+                        new String(record[0], StandardCharsets.US_ASCII),
+                        cp.size(),
+                        MerkleProofs.inclusionPath(leaves, index[0], cp.size()),
+                        note.format());
                 out().println(proof.toJson());
                 return 0;
             }
         }
-        throw new UserError("record " + seq + " is not covered by a signed checkpoint that matches the log yet"
-                + " (a live log signs at least once a second; otherwise run 'p9gate audit verify')",
+        throw new UserError(
+                "record " + seq + " is not covered by a signed checkpoint that matches the log yet"
+                        + " (a live log signs at least once a second; otherwise run 'p9gate audit verify')",
                 FindingClass.IO_ERROR);
     }
 
@@ -103,7 +109,8 @@ final class ProveCommand extends CliCommand {
                 // not a usable checkpoint; 'audit verify' reports it
             }
         }
-        out.sort(Comparator.comparingLong((SignedNote n) -> parseQuietly(n).size()).reversed());
+        out.sort(Comparator.comparingLong((SignedNote n) -> parseQuietly(n).size())
+                .reversed());
         return out;
     }
 

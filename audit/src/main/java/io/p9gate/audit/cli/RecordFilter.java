@@ -2,8 +2,6 @@ package io.p9gate.audit.cli;
 
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.audit.read.ErrnoNames;
-import picocli.CommandLine.Option;
-
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
@@ -14,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import picocli.CommandLine.Option;
 
 /** Review filters shared by {@code show} and {@code export} (R-AUD-5). All given filters must match. */
 final class RecordFilter {
@@ -25,12 +24,17 @@ final class RecordFilter {
     @Option(names = "--op", description = "Only this 9P operation (e.g. walk, lopen) or event type (e.g. start).")
     String op;
 
-    @Option(names = "--decision", paramLabel = "allow|deny|refused",
+    @Option(
+            names = "--decision",
+            paramLabel = "allow|deny|refused",
             description = "Only decisions the policy allowed or denied, or every request the guest saw refused "
                     + "(refused: denied, or allowed but failed with an errno, e.g. a quota's EDQUOT).")
     String decision;
 
-    @Option(names = "--errno", paramLabel = "NAME|NUMBER", description = "Only decisions with this errno: EDQUOT or 122; 0 for success.")
+    @Option(
+            names = "--errno",
+            paramLabel = "NAME|NUMBER",
+            description = "Only decisions with this errno: EDQUOT or 122; 0 for success.")
     String errnoText;
 
     @Option(names = "--rule", paramLabel = "ID", description = "Only decisions this rule took part in.")
@@ -42,7 +46,10 @@ final class RecordFilter {
     @Option(names = "--path", paramLabel = "GLOB", description = "Only paths matching this glob (** crosses '/').")
     String pathGlob;
 
-    @Option(names = "--since", paramLabel = "TIME", description = "From this time: RFC 3339 (2026-05-01T10:00:00Z) or an age (30s, 15m, 2h, 7d).")
+    @Option(
+            names = "--since",
+            paramLabel = "TIME",
+            description = "From this time: RFC 3339 (2026-05-01T10:00:00Z) or an age (30s, 15m, 2h, 7d).")
     String since;
 
     @Option(names = "--until", paramLabel = "TIME", description = "Up to this time (same forms as --since).")
@@ -59,8 +66,9 @@ final class RecordFilter {
             throw CliCommand.usage("--decision must be allow, deny or refused, not " + decision);
         }
         if (errnoText != null) {
-            errno = ErrnoNames.parse(errnoText).orElseThrow(() -> CliCommand.usage(
-                    "--errno wants an errno name (EACCES, EDQUOT) or number, not " + errnoText));
+            errno = ErrnoNames.parse(errnoText)
+                    .orElseThrow(() -> CliCommand.usage(
+                            "--errno wants an errno name (EACCES, EDQUOT) or number, not " + errnoText));
         }
         if (pathGlob != null) {
             try {

@@ -2,7 +2,6 @@ package io.p9gate.audit.cli;
 
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.audit.read.PrintableText;
-
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 
@@ -19,20 +18,26 @@ final class Rfc5424 {
     private static final int WARNING = 4;
     private static final int NOTICE = 5;
     private static final String SD_ID = "p9gate@32473";
-    private static final Pattern TIMESTAMP = Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{1,6})?Z");
+    private static final Pattern TIMESTAMP =
+            Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{1,6})?Z");
     private static final Pattern MSGID = Pattern.compile("[a-z_]{1,32}");
 
-    private Rfc5424() {
-    }
+    private Rfc5424() {}
 
     static String format(AuditRecord r, byte[] storedLine, String hostname) {
         int severity = "deny".equals(r.decision()) ? WARNING : NOTICE;
         StringBuilder b = new StringBuilder();
-        b.append('<').append(FACILITY_LOG_AUDIT * 8 + severity).append(">1 ")
-                .append(checked(r.time(), TIMESTAMP)).append(' ')
-                .append(hostname).append(" p9gate - ")
-                .append(r.isDecision() ? "decision" : checked(r.type(), MSGID)).append(' ')
-                .append('[').append(SD_ID);
+        b.append('<')
+                .append(FACILITY_LOG_AUDIT * 8 + severity)
+                .append(">1 ")
+                .append(checked(r.time(), TIMESTAMP))
+                .append(' ')
+                .append(hostname)
+                .append(" p9gate - ")
+                .append(r.isDecision() ? "decision" : checked(r.type(), MSGID))
+                .append(' ')
+                .append('[')
+                .append(SD_ID);
         param(b, "seq", Long.toString(r.seq()));
         param(b, "vm", r.vm());
         param(b, "op", r.op());

@@ -2,23 +2,30 @@ package io.p9gate.audit.cli;
 
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.audit.read.StoredLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code p9gate audit show}: filtered records as a table or as the stored JSON lines, optionally following. */
-@Command(name = "show", mixinStandardHelpOptions = true, description = "List records, filtered; --follow for a live log.",
+@Command(
+        name = "show",
+        mixinStandardHelpOptions = true,
+        description = "List records, filtered; --follow for a live log.",
         footerHeading = "%nExamples:%n",
-        footer = {"  p9gate audit show --log /var/lib/p9gate/audit --vm infotainment --decision refused --since 2h",
-                "  p9gate audit show --log DIR --errno EDQUOT --path '/cache/**' --format json",
-                "  p9gate audit show --log DIR --follow"})
+        footer = {
+            "  p9gate audit show --log /var/lib/p9gate/audit --vm infotainment --decision refused --since 2h",
+            "  p9gate audit show --log DIR --errno EDQUOT --path '/cache/**' --format json",
+            "  p9gate audit show --log DIR --follow"
+        })
 final class ShowCommand extends CliCommand {
-    enum Format { table, json }
+    enum Format {
+        table,
+        json
+    }
 
     @Mixin
     LogDirOption log;

@@ -13,8 +13,7 @@ import picocli.CommandLine;
  * writer straight on file descriptor 1 records the failure, and {@code checkError()} lets a command stop.
  */
 public final class StandardOutput {
-    private StandardOutput() {
-    }
+    private StandardOutput() {}
 
     /** Runs a process's command line with this standard output, and flushes what is left of it; the exit code. */
     public static int execute(CommandLine commandLine, String... args) {
@@ -27,7 +26,8 @@ public final class StandardOutput {
     /** Flushes at every line (as {@code System.out} does), so a follower or a pipe sees each line at once. */
     public static PrintWriter writer() {
         String encoding = System.getProperty("stdout.encoding");
-        Charset charset = encoding != null && Charset.isSupported(encoding) ? Charset.forName(encoding)
+        Charset charset = encoding != null && Charset.isSupported(encoding)
+                ? Charset.forName(encoding)
                 : Charset.defaultCharset();
         return new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), charset), true);
     }

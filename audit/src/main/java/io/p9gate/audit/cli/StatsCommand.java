@@ -3,21 +3,27 @@ package io.p9gate.audit.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.p9gate.audit.read.AuditRecord;
+import java.io.IOException;
+import java.time.Instant;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.time.Instant;
-
 /** {@code p9gate audit stats}: a log summed up (the records the filters select), as text or JSON. */
-@Command(name = "stats", mixinStandardHelpOptions = true,
+@Command(
+        name = "stats",
+        mixinStandardHelpOptions = true,
         description = "Sum up records: decisions by VM, op, errno and rule, top denied paths, time range, checkpoints.",
         footerHeading = "%nExamples:%n",
-        footer = {"  p9gate audit stats --log /var/lib/p9gate/audit",
-                "  p9gate audit stats --log DIR --vm infotainment --since 24h --format json --top 20"})
+        footer = {
+            "  p9gate audit stats --log /var/lib/p9gate/audit",
+            "  p9gate audit stats --log DIR --vm infotainment --since 24h --format json --top 20"
+        })
 final class StatsCommand extends CliCommand {
-    enum Format { text, json }
+    enum Format {
+        text,
+        json
+    }
 
     @Mixin
     LogDirOption log;
@@ -28,7 +34,10 @@ final class StatsCommand extends CliCommand {
     @Option(names = "--format", description = "text or json. Default: ${DEFAULT-VALUE}.")
     Format format = Format.text;
 
-    @Option(names = "--top", paramLabel = "N", description = "How many denied paths to list. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--top",
+            paramLabel = "N",
+            description = "How many denied paths to list. Default: ${DEFAULT-VALUE}.")
     int top = 10;
 
     @Override

@@ -5,40 +5,61 @@ import io.p9gate.audit.verify.FindingClass;
 import io.p9gate.audit.verify.Progress;
 import io.p9gate.audit.verify.VerificationReport;
 import io.p9gate.audit.verify.Verifier;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code p9gate audit verify}: exit 0 when the log is intact, else the code of the worst finding class. */
-@Command(name = "verify", mixinStandardHelpOptions = true,
+@Command(
+        name = "verify",
+        mixinStandardHelpOptions = true,
         description = "Check records, chain, Merkle checkpoints and signatures; exit code says what was found.",
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:intact (an unanchored crash tail is reported, not an error)", "1:log unreadable",
-                "2:bad input", "3:modified", "4:inserted", "5:deleted", "6:reordered", "7:truncated",
-                "8:fork", "9:unknown key", "10:bad signature", "11:malformed"},
+        exitCodeList = {
+            "0:intact (an unanchored crash tail is reported, not an error)",
+            "1:log unreadable",
+            "2:bad input",
+            "3:modified",
+            "4:inserted",
+            "5:deleted",
+            "6:reordered",
+            "7:truncated",
+            "8:fork",
+            "9:unknown key",
+            "10:bad signature",
+            "11:malformed"
+        },
         footerHeading = "%nExamples:%n",
-        footer = {"  p9gate audit verify --log /var/lib/p9gate/audit --key /etc/p9gate/audit.pub",
-                "  p9gate audit verify --log DIR --key old.pub --key new.pub --pin last.pin --save-pin last.pin --progress"})
+        footer = {
+            "  p9gate audit verify --log /var/lib/p9gate/audit --key /etc/p9gate/audit.pub",
+            "  p9gate audit verify --log DIR --key old.pub --key new.pub --pin last.pin --save-pin last.pin --progress"
+        })
 final class VerifyCommand extends CliCommand {
     @Mixin
     LogDirOption log;
 
-    @Option(names = "--key", required = true, paramLabel = "PUB",
+    @Option(
+            names = "--key",
+            required = true,
+            paramLabel = "PUB",
             description = "Trusted public key file (repeat for rotated keys).")
     List<Path> keyFiles = new ArrayList<>();
 
-    @Option(names = "--pin", paramLabel = "FILE",
+    @Option(
+            names = "--pin",
+            paramLabel = "FILE",
             description = "Signed checkpoint saved earlier; the log must still contain it.")
     Path pin;
 
-    @Option(names = "--save-pin", paramLabel = "FILE",
+    @Option(
+            names = "--save-pin",
+            paramLabel = "FILE",
             description = "When intact, write the newest verified checkpoint here (pin it next time).")
     Path savePin;
 
@@ -81,8 +102,9 @@ final class VerifyCommand extends CliCommand {
         }
         long start = System.nanoTime();
         return (read, total, records) -> {
-            err().print("\r\033[K" + ProgressLine.of("verifying", read, total, records,
-                    java.time.Duration.ofNanos(System.nanoTime() - start)));
+            err().print("\r\033[K"
+                    + ProgressLine.of(
+                            "verifying", read, total, records, java.time.Duration.ofNanos(System.nanoTime() - start)));
             err().flush();
         };
     }

@@ -18,8 +18,8 @@ public record Checkpoint(String origin, long size, byte[] root, byte[] chainHead
 
     public String body() {
         Base64.Encoder b64 = Base64.getEncoder();
-        return origin + "\n" + size + "\n" + b64.encodeToString(root) + "\n"
-                + CHAIN + b64.encodeToString(chainHead) + "\n" + TIME + time + "\n";
+        return origin + "\n" + size + "\n" + b64.encodeToString(root) + "\n" + CHAIN + b64.encodeToString(chainHead)
+                + "\n" + TIME + time + "\n";
     }
 
     public static Checkpoint parse(String body) throws NoteFormatException {

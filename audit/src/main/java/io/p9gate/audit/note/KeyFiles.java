@@ -14,11 +14,14 @@ import java.util.Set;
 /** Reading and writing key files; a private key readable (or writable) by group or others is refused. */
 public final class KeyFiles {
     private static final Set<PosixFilePermission> NOT_FOR_OTHERS = EnumSet.of(
-            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
-            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+            PosixFilePermission.GROUP_READ,
+            PosixFilePermission.GROUP_WRITE,
+            PosixFilePermission.GROUP_EXECUTE,
+            PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.OTHERS_WRITE,
+            PosixFilePermission.OTHERS_EXECUTE);
 
-    private KeyFiles() {
-    }
+    private KeyFiles() {}
 
     public static SigningKey readSigningKey(Path file) throws KeyFormatException, IOException {
         Set<PosixFilePermission> perms = permissions(file);
@@ -38,14 +41,16 @@ public final class KeyFiles {
     }
 
     /** Writes {@code prefix.key} (created 0600, never overwritten) and {@code prefix.pub}. */
-    public static void writeKeyPair(SigningKey key, Path privateFile, Path publicFile) throws IOException, KeyFormatException {
+    public static void writeKeyPair(SigningKey key, Path privateFile, Path publicFile)
+            throws IOException, KeyFormatException {
         for (Path p : new Path[] {privateFile, publicFile}) {
             if (Files.exists(p)) {
                 throw new KeyFormatException("refusing to overwrite " + p);
             }
         }
         try {
-            Files.createFile(privateFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.createFile(
+                    privateFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } catch (FileAlreadyExistsException e) {
             throw new KeyFormatException("refusing to overwrite " + privateFile);
         }

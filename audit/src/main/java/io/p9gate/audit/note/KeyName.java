@@ -7,8 +7,7 @@ import java.security.MessageDigest;
 public final class KeyName {
     static final byte ED25519 = 0x01;
 
-    private KeyName() {
-    }
+    private KeyName() {}
 
     /** Names are non-empty and contain no whitespace and no '+' (they are embedded in key strings and notes). */
     public static String check(String name) {

@@ -5,8 +5,7 @@ import java.util.HexFormat;
 
 /** Shared parsing of the base64 and hash parts of signed-note key strings. */
 final class KeyText {
-    private KeyText() {
-    }
+    private KeyText() {}
 
     static byte[] decodeKey(String base64) throws KeyFormatException {
         byte[] raw;

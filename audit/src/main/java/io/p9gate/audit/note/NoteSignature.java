@@ -13,7 +13,8 @@ public record NoteSignature(String keyName, long keyHash, byte[] signature) {
     }
 
     String line() {
-        ByteBuffer b = ByteBuffer.allocate(4 + signature.length).putInt((int) keyHash).put(signature);
+        ByteBuffer b =
+                ByteBuffer.allocate(4 + signature.length).putInt((int) keyHash).put(signature);
         return DASH + keyName + " " + Base64.getEncoder().encodeToString(b.array()) + "\n";
     }
 
@@ -45,7 +46,9 @@ public record NoteSignature(String keyName, long keyHash, byte[] signature) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof NoteSignature s && s.keyName.equals(keyName) && s.keyHash == keyHash
+        return o instanceof NoteSignature s
+                && s.keyName.equals(keyName)
+                && s.keyHash == keyHash
                 && Arrays.equals(s.signature, signature);
     }
 

@@ -8,8 +8,7 @@ import java.security.NoSuchAlgorithmException;
  * factory without {@code note} depending back on {@code io.p9gate.audit} (a package cycle the build refuses).
  */
 public final class Sha256 {
-    private Sha256() {
-    }
+    private Sha256() {}
 
     public static MessageDigest newDigest() {
         try {

@@ -18,7 +18,8 @@ public record SignedNote(String body, List<NoteSignature> signatures) {
 
     public static SignedNote sign(String body, SigningKey key) {
         byte[] sig = key.sign(body.getBytes(StandardCharsets.UTF_8));
-        return new SignedNote(body, List.of(new NoteSignature(key.name(), key.verifierKey().keyHash(), sig)));
+        return new SignedNote(
+                body, List.of(new NoteSignature(key.name(), key.verifierKey().keyHash(), sig)));
     }
 
     public String format() {
@@ -44,7 +45,11 @@ public record SignedNote(String body, List<NoteSignature> signatures) {
     }
 
     /** How a note's signatures stand against a set of trusted keys. */
-    public enum Trust { VERIFIED, BAD_SIGNATURE, UNKNOWN_KEY }
+    public enum Trust {
+        VERIFIED,
+        BAD_SIGNATURE,
+        UNKNOWN_KEY
+    }
 
     /**
      * VERIFIED if some signature is by a trusted key (name and key hash match) and verifies; BAD_SIGNATURE if a

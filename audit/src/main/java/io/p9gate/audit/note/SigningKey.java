@@ -1,12 +1,11 @@
 package io.p9gate.audit.note;
 
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
-import org.bouncycastle.crypto.signers.Ed25519Signer;
-
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Locale;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.crypto.signers.Ed25519Signer;
 
 /**
  * An Ed25519 private key with its signed-note name, stored as {@code PRIVATE+KEY+name+hash+base64(0x01||seed)}.

@@ -1,11 +1,10 @@
 package io.p9gate.audit.note;
 
-import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
-import org.bouncycastle.crypto.signers.Ed25519Signer;
-
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Locale;
+import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
+import org.bouncycastle.crypto.signers.Ed25519Signer;
 
 /**
  * An Ed25519 public key in the signed-note verifier-key form {@code name+hash+base64(0x01||key)}: what reviewers

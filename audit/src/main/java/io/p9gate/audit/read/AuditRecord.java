@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
@@ -15,15 +14,30 @@ import java.util.List;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record AuditRecord(
-        long seq, String boot, String time, String type, String vm, Long session, String op, Integer tag,
+        long seq,
+        String boot,
+        String time,
+        String type,
+        String vm,
+        Long session,
+        String op,
+        Integer tag,
         String path,
-        @JsonProperty("guest_uid") Long guestUid, @JsonProperty("guest_gid") Long guestGid,
-        @JsonProperty("host_uid") Long hostUid, @JsonProperty("host_gid") Long hostGid,
-        String decision, List<String> rules, String policy, Integer errno, Long bytes, Long count, String detail,
+        @JsonProperty("guest_uid") Long guestUid,
+        @JsonProperty("guest_gid") Long guestGid,
+        @JsonProperty("host_uid") Long hostUid,
+        @JsonProperty("host_gid") Long hostGid,
+        String decision,
+        List<String> rules,
+        String policy,
+        Integer errno,
+        Long bytes,
+        Long count,
+        String detail,
         String prev) {
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
     public static AuditRecord parse(byte[] line) throws IOException {
         return JSON.readValue(line, AuditRecord.class);

@@ -3,7 +3,6 @@ package io.p9gate.audit.read;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-
 import java.io.IOException;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -45,7 +44,8 @@ public record LineHeader(long seq, String type, byte[] prev, long count) {
                 return Optional.empty();
             }
             return seq == null || type == null || prev == null
-                    ? Optional.empty() : Optional.of(new LineHeader(seq, type, prev, count));
+                    ? Optional.empty()
+                    : Optional.of(new LineHeader(seq, type, prev, count));
         } catch (IOException | IllegalArgumentException e) {
             return Optional.empty();
         }

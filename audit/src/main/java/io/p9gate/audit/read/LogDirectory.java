@@ -17,8 +17,7 @@ public final class LogDirectory {
     public static final String CHECKPOINTS = "checkpoints.jsonl";
     private static final Pattern SEGMENT = Pattern.compile("segment-\\d{20}\\.jsonl");
 
-    private LogDirectory() {
-    }
+    private LogDirectory() {}
 
     public static Path segmentFile(Path dir, long firstSeq) {
         return dir.resolve(String.format(Locale.ROOT, "segment-%020d.jsonl", firstSeq));
@@ -31,7 +30,9 @@ public final class LogDirectory {
     /** The segment files in sequence order. */
     public static List<Path> segments(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(p -> SEGMENT.matcher(p.getFileName().toString()).matches()).sorted().toList();
+            return files.filter(p -> SEGMENT.matcher(p.getFileName().toString()).matches())
+                    .sorted()
+                    .toList();
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(dir.toString(), null, "no such audit directory");
         }

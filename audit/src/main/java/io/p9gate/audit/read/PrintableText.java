@@ -14,8 +14,7 @@ import java.util.Locale;
  * Everything else, non-ASCII letters included, is kept.
  */
 public final class PrintableText {
-    private PrintableText() {
-    }
+    private PrintableText() {}
 
     /** {@code text} escaped as described above; null stays null. */
     public static String escape(String text) {
@@ -51,8 +50,11 @@ public final class PrintableText {
             return false;
         }
         return switch (Character.getType(cp)) {
-            case Character.CONTROL, Character.FORMAT, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR,
-                 Character.SURROGATE -> true;
+            case Character.CONTROL,
+                    Character.FORMAT,
+                    Character.LINE_SEPARATOR,
+                    Character.PARAGRAPH_SEPARATOR,
+                    Character.SURROGATE -> true;
             default -> false;
         };
     }

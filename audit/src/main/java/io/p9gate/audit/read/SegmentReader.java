@@ -13,8 +13,7 @@ import java.util.function.Predicate;
 
 /** Streams the stored lines of all segments of an audit directory, in order, without re-encoding anything. */
 public final class SegmentReader {
-    private SegmentReader() {
-    }
+    private SegmentReader() {}
 
     public static void forEachLine(Path dir, Consumer<StoredLine> sink) throws IOException {
         forEachLine(LogDirectory.segments(dir), sink);
@@ -34,7 +33,8 @@ public final class SegmentReader {
      * Reads lines from {@code in}, whose first byte is at {@code offset} of {@code segment}. Returns the number of
      * bytes up to and including the last newline, so that a follower can resume after the last complete line.
      */
-    public static long readLines(Path segment, long offset, InputStream in, Consumer<StoredLine> sink) throws IOException {
+    public static long readLines(Path segment, long offset, InputStream in, Consumer<StoredLine> sink)
+            throws IOException {
         return readLinesWhile(segment, offset, in, line -> {
             sink.accept(line);
             return true;

@@ -6,7 +6,6 @@ import io.p9gate.audit.note.NoteFormatException;
 import io.p9gate.audit.note.NoteSignature;
 import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.note.VerifierKey;
-
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -61,7 +60,8 @@ final class CheckpointSet {
         }
         switch (note.trust(keys)) {
             case VERIFIED -> trusted.add(new TrustedCheckpoint(cp, text, where, pinned));
-            case BAD_SIGNATURE -> findings.add(new Finding.BadSignature(where, signers(note).getFirst()));
+            case BAD_SIGNATURE ->
+                findings.add(new Finding.BadSignature(where, signers(note).getFirst()));
             case UNKNOWN_KEY -> findings.add(new Finding.UnknownKey(where, signers(note)));
         }
     }

@@ -65,7 +65,8 @@ public sealed interface Finding {
         }
 
         public String describe() {
-            return fromSeq == toSeq ? "record " + fromSeq + " was deleted"
+            return fromSeq == toSeq
+                    ? "record " + fromSeq + " was deleted"
                     : "records " + fromSeq + ".." + toSeq + " were deleted";
         }
     }
@@ -88,7 +89,8 @@ public sealed interface Finding {
         }
 
         public String describe() {
-            return fromSeq == toSeq ? "record " + fromSeq + " is out of order"
+            return fromSeq == toSeq
+                    ? "record " + fromSeq + " is out of order"
                     : "records " + fromSeq + ".." + toSeq + " are out of order";
         }
     }

@@ -11,10 +11,16 @@ import java.util.TreeMap;
  * Memory is proportional to the anomalies, not to the log.
  */
 final class SeqTracker {
-    enum Verdict { NORMAL, AHEAD, LATE, DUPLICATE }
+    enum Verdict {
+        NORMAL,
+        AHEAD,
+        LATE,
+        DUPLICATE
+    }
 
     /** Open gaps, start -> end inclusive. */
     private final TreeMap<Long, Long> gaps = new TreeMap<>();
+
     private final List<long[]> late = new ArrayList<>();
     private long expected;
 

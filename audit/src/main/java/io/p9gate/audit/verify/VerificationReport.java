@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.p9gate.audit.read.PrintableText;
-
 import java.util.Comparator;
 import java.util.List;
 
@@ -21,17 +20,28 @@ import java.util.List;
  * @param pinnedSize size of the pinned checkpoint, or -1 without a pin
  * @param newestNote the signed note of the newest verified checkpoint (what a reviewer pins next time), or null
  */
-public record VerificationReport(long records, int segments, int checkpoints, int verifiedCheckpoints,
-                                 long anchored, long tornBytes, int unsignedCheckpoints, long decisions,
-                                 long requests, long pinnedSize,
-                                 List<Finding> findings,
-                                 String newestNote) {
+public record VerificationReport(
+        long records,
+        int segments,
+        int checkpoints,
+        int verifiedCheckpoints,
+        long anchored,
+        long tornBytes,
+        int unsignedCheckpoints,
+        long decisions,
+        long requests,
+        long pinnedSize,
+        List<Finding> findings,
+        String newestNote) {
     /** Non-ASCII escaped too: descriptions quote sidecar text (key names), which a doctored log fills freely. */
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
             .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature());
 
     public VerificationReport {
-        findings = findings.stream().sorted(Comparator.comparing(Finding::findingClass)).toList();
+        findings = findings.stream()
+                .sorted(Comparator.comparing(Finding::findingClass))
+                .toList();
     }
 
     public boolean ok() {
@@ -44,7 +54,9 @@ public record VerificationReport(long records, int segments, int checkpoints, in
 
     /** 0 when clean, else the code of the most far-reaching class found (see {@link FindingClass}). */
     public int exitCode() {
-        return findings.isEmpty() ? FindingClass.OK : findings.getFirst().findingClass().exitCode();
+        return findings.isEmpty()
+                ? FindingClass.OK
+                : findings.getFirst().findingClass().exitCode();
     }
 
     public String toJson() {
@@ -59,7 +71,9 @@ public record VerificationReport(long records, int segments, int checkpoints, in
                 .put("decisions", decisions)
                 .put("requests", requests);
         ObjectNode tail = root.putObject("unanchoredTail");
-        tail.put("fromSeq", anchored).put("count", unanchored()).put("tornBytes", tornBytes)
+        tail.put("fromSeq", anchored)
+                .put("count", unanchored())
+                .put("tornBytes", tornBytes)
                 .put("unsignedCheckpoints", unsignedCheckpoints);
         if (pinnedSize >= 0) {
             root.put("pinnedSize", pinnedSize);
@@ -84,27 +98,46 @@ public record VerificationReport(long records, int segments, int checkpoints, in
      * is one thing to say, not one finding per checkpoint over a TAMPERED line.
      */
     private boolean signedOnlyByOtherKeys() {
-        return verifiedCheckpoints == 0 && !findings.isEmpty()
+        return verifiedCheckpoints == 0
+                && !findings.isEmpty()
                 && findings.stream().allMatch(f -> f instanceof Finding.UnknownKey);
     }
 
     private List<String> otherSigners() {
-        return findings.stream().flatMap(f -> ((Finding.UnknownKey) f).signers().stream()).distinct().sorted().toList();
+        return findings.stream()
+                .flatMap(f -> ((Finding.UnknownKey) f).signers().stream())
+                .distinct()
+                .sorted()
+                .toList();
     }
 
     /** A short human summary, one finding per line (escaped: a finding may quote text from the log). */
     public String summary() {
         if (signedOnlyByOtherKeys()) {
-            return "NOT VERIFIED: this log is not signed by that key: its " + checkpoints + " checkpoint(s) are signed by "
+            return "NOT VERIFIED: this log is not signed by that key: its " + checkpoints
+                    + " checkpoint(s) are signed by "
                     + PrintableText.escape(String.join(", ", otherSigners())) + " (" + records + " records in "
                     + segments + " segment(s); check the --key you gave)\n";
         }
         StringBuilder b = new StringBuilder();
-        b.append(ok() ? "OK" : "TAMPERED").append(": ").append(records).append(" records in ").append(segments)
-                .append(" segment(s), ").append(verifiedCheckpoints).append('/').append(checkpoints)
-                .append(" checkpoints verified, ").append(anchored).append(" anchored");
+        b.append(ok() ? "OK" : "TAMPERED")
+                .append(": ")
+                .append(records)
+                .append(" records in ")
+                .append(segments)
+                .append(" segment(s), ")
+                .append(verifiedCheckpoints)
+                .append('/')
+                .append(checkpoints)
+                .append(" checkpoints verified, ")
+                .append(anchored)
+                .append(" anchored");
         if (requests != decisions) {
-            b.append(", ").append(decisions).append(" decisions for ").append(requests).append(" requests");
+            b.append(", ")
+                    .append(decisions)
+                    .append(" decisions for ")
+                    .append(requests)
+                    .append(" requests");
         }
         if (ok() && (unanchored() > 0 || tornBytes > 0)) {
             b.append(", unanchored tail of ").append(unanchored()).append(" record(s)");
@@ -117,8 +150,11 @@ public record VerificationReport(long records, int segments, int checkpoints, in
             b.append(" (crash or live log, not tampering)");
         }
         b.append('\n');
-        findings.forEach(f -> b.append("  ").append(f.findingClass()).append(": ")
-                .append(PrintableText.escape(f.describe())).append('\n'));
+        findings.forEach(f -> b.append("  ")
+                .append(f.findingClass())
+                .append(": ")
+                .append(PrintableText.escape(f.describe()))
+                .append('\n'));
         return b.toString();
     }
 }

@@ -2,13 +2,12 @@ package io.p9gate.audit.verify;
 
 import io.p9gate.audit.CheckpointStore;
 import io.p9gate.audit.Hashes;
-import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.MerkleFrontier;
 import io.p9gate.audit.note.VerifierKey;
 import io.p9gate.audit.read.LineHeader;
+import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.read.StoredLine;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,12 +57,29 @@ public final class Verifier {
         long anchored = judgeCheckpoints(cps, pass, findings);
         int unsignedCheckpoints = findDeletedNotes(cps, pass, findings);
         int verified = (int) cps.trusted.stream().filter(t -> !t.pinned()).count();
-        long pinned = cps.trusted.stream().filter(TrustedCheckpoint::pinned).mapToLong(TrustedCheckpoint::size)
-                .findFirst().orElse(-1);
-        String newest = cps.trusted.stream().filter(t -> !t.pinned() && t.size() == anchored)
-                .map(TrustedCheckpoint::noteText).findFirst().orElse(null);
-        return new VerificationReport(pass.position, segments.size(), cps.total, verified, anchored,
-                pass.tornBytes, unsignedCheckpoints, pass.decisions, pass.requests, pinned, findings, newest);
+        long pinned = cps.trusted.stream()
+                .filter(TrustedCheckpoint::pinned)
+                .mapToLong(TrustedCheckpoint::size)
+                .findFirst()
+                .orElse(-1);
+        String newest = cps.trusted.stream()
+                .filter(t -> !t.pinned() && t.size() == anchored)
+                .map(TrustedCheckpoint::noteText)
+                .findFirst()
+                .orElse(null);
+        return new VerificationReport(
+                pass.position,
+                segments.size(),
+                cps.total,
+                verified,
+                anchored,
+                pass.tornBytes,
+                unsignedCheckpoints,
+                pass.decisions,
+                pass.requests,
+                pinned,
+                findings,
+                newest);
     }
 
     /**
@@ -77,8 +93,11 @@ public final class Verifier {
      */
     private static int findDeletedNotes(CheckpointSet cps, Pass pass, List<Finding> findings) {
         long earliestTamper = earliestTamper(findings, pass);
-        long vouched = cps.trusted.stream().filter(t -> t.size() <= pass.position && pass.matches(t))
-                .mapToLong(TrustedCheckpoint::size).max().orElse(0);
+        long vouched = cps.trusted.stream()
+                .filter(t -> t.size() <= pass.position && pass.matches(t))
+                .mapToLong(TrustedCheckpoint::size)
+                .max()
+                .orElse(0);
         int unsigned = 0;
         for (long[] announced : pass.checkpointRecords) {
             long size = announced[0] + 1;
@@ -113,8 +132,11 @@ public final class Verifier {
                 mismatched.add(t);
             }
         }
-        long largestMatching = cps.trusted.stream().filter(t -> t.size() <= pass.position && pass.matches(t))
-                .mapToLong(TrustedCheckpoint::size).max().orElse(-1);
+        long largestMatching = cps.trusted.stream()
+                .filter(t -> t.size() <= pass.position && pass.matches(t))
+                .mapToLong(TrustedCheckpoint::size)
+                .max()
+                .orElse(-1);
         mismatched.sort(java.util.Comparator.comparingLong(TrustedCheckpoint::size));
         for (TrustedCheckpoint t : mismatched) {
             if (largestMatching >= t.size()) {
@@ -154,6 +176,7 @@ public final class Verifier {
         final List<Finding> findings = new ArrayList<>();
         /** (seq, position) of every checkpoint record: each announces a note of size seq + 1. */
         final List<long[]> checkpointRecords = new ArrayList<>();
+
         final Map<Long, byte[][]> headsAt = new HashMap<>();
         private final Set<Long> wantedSizes;
         private final Path lastSegment;
@@ -168,12 +191,14 @@ public final class Verifier {
         long position;
         /** The line being read: its segment and 1-based line number, and the same for the line before it. */
         private Path segment;
+
         private long lineNumber;
         private String where = "";
         private String previousWhere = "";
         long tornBytes;
         /** Decision records, and the requests they stand for (a summary of repeated refusals counts many). */
         long decisions;
+
         long requests;
         long firstMalformed = Long.MAX_VALUE;
 
@@ -231,17 +256,20 @@ public final class Verifier {
             switch (verdict) {
                 case NORMAL -> {
                     if (!linked && previousNormal && h.seq() == previousSeq + 1) {
-                        findings.add(linksToRecordBeforePrevious(h)
-                                ? new Finding.Inserted(previousSeq, position - 1, previousWhere)
-                                : new Finding.Modified(previousSeq, position - 1, previousWhere));
+                        findings.add(
+                                linksToRecordBeforePrevious(h)
+                                        ? new Finding.Inserted(previousSeq, position - 1, previousWhere)
+                                        : new Finding.Modified(previousSeq, position - 1, previousWhere));
                     } else if (!linked && position == 0) {
                         findings.add(new Finding.Modified(h.seq(), position, where));
                     }
                 }
-                case DUPLICATE -> findings.add(linksToRecordBeforePrevious(h)
-                        ? new Finding.Inserted(previousSeq, position - 1, previousWhere)
-                        : new Finding.Inserted(h.seq(), position, where));
-                case AHEAD, LATE -> { } // reported by the tracker as deletion or reordering
+                case DUPLICATE ->
+                    findings.add(
+                            linksToRecordBeforePrevious(h)
+                                    ? new Finding.Inserted(previousSeq, position - 1, previousWhere)
+                                    : new Finding.Inserted(h.seq(), position, where));
+                case AHEAD, LATE -> {} // reported by the tracker as deletion or reordering
             }
             if (h.isCheckpoint()) {
                 checkpointRecords.add(new long[] {h.seq(), position});
@@ -272,7 +300,8 @@ public final class Verifier {
             if (t.size() == 0) {
                 return true;
             }
-            return heads != null && MessageDigest.isEqual(heads[0], t.checkpoint().root())
+            return heads != null
+                    && MessageDigest.isEqual(heads[0], t.checkpoint().root())
                     && MessageDigest.isEqual(heads[1], t.checkpoint().chainHead());
         }
     }

@@ -16,8 +16,12 @@ class AuditArchitectureTest {
     private static final JavaClasses MAIN = ModuleArchitecture.mainClasses(ROOT);
 
     static ArchRule usesNeitherNettyNorCedar(String root) {
-        return noClasses().that().resideInAPackage(root + "..")
-                .should().dependOnClassesThat().resideInAnyPackage("io.netty..", "com.cedarpolicy..");
+        return noClasses()
+                .that()
+                .resideInAPackage(root + "..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.netty..", "com.cedarpolicy..");
     }
 
     @Test
@@ -32,7 +36,8 @@ class AuditArchitectureTest {
 
     @Test
     void eachRuleFailsOnTheBadExample() {
-        ModuleArchitecture.assertEachFailsOnTheBadExample(ROOT,
+        ModuleArchitecture.assertEachFailsOnTheBadExample(
+                ROOT,
                 List.of(ModuleArchitecture::packagesFormNoCycles, AuditArchitectureTest::usesNeitherNettyNorCedar));
     }
 }

@@ -16,17 +16,20 @@ import java.util.function.Function;
  * {@code <root>.arch.example} in its test sources, which shows that the rule can fail.
  */
 public final class ModuleArchitecture {
-    private ModuleArchitecture() {
-    }
+    private ModuleArchitecture() {}
 
     /** The module's production classes (tests and bad examples left out). */
     public static JavaClasses mainClasses(String root) {
-        return new ClassFileImporter().withImportOption(new ImportOption.DoNotIncludeTests()).importPackages(root);
+        return new ClassFileImporter()
+                .withImportOption(new ImportOption.DoNotIncludeTests())
+                .importPackages(root);
     }
 
     /** Every package is a slice, the root's own classes included (a pattern below the root would leave them out). */
     public static ArchRule packagesFormNoCycles(String root) {
-        return slices().matching(root.substring(0, root.lastIndexOf('.')) + ".(**)").should().beFreeOfCycles();
+        return slices().matching(root.substring(0, root.lastIndexOf('.')) + ".(**)")
+                .should()
+                .beFreeOfCycles();
     }
 
     /** Fails unless each rule, given the bad example's root package, finds a violation in the bad example. */

@@ -1,5 +1,8 @@
 package io.p9gate.audit.bench;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -7,17 +10,12 @@ import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-
 /**
  * Runs {@link AppendBenchmark} and prints the median of the measurement iterations (JMH itself reports the
  * mean). Run with audit/bench.sh.
  */
 public final class AuditBenchmarkMain {
-    private AuditBenchmarkMain() {
-    }
+    private AuditBenchmarkMain() {}
 
     public static void main(String[] args) throws RunnerException {
         int iterations = Integer.getInteger("bench.iterations", 7);
@@ -28,9 +26,13 @@ public final class AuditBenchmarkMain {
                     .include(AppendBenchmark.class.getName())
                     .threads(Integer.parseInt(threads.trim()))
                     .forks(1)
-                    .warmupIterations(3).warmupTime(TimeValue.seconds(Math.min(3, seconds)))
-                    .measurementIterations(iterations).measurementTime(TimeValue.seconds(seconds))
-                    .jvmArgsAppend("-Xmx1g", "-Dbench.dir=" + System.getProperty("bench.dir", System.getProperty("java.io.tmpdir")))
+                    .warmupIterations(3)
+                    .warmupTime(TimeValue.seconds(Math.min(3, seconds)))
+                    .measurementIterations(iterations)
+                    .measurementTime(TimeValue.seconds(seconds))
+                    .jvmArgsAppend(
+                            "-Xmx1g",
+                            "-Dbench.dir=" + System.getProperty("bench.dir", System.getProperty("java.io.tmpdir")))
                     .build();
             results.addAll(new Runner(opts).run());
         }
@@ -39,13 +41,16 @@ public final class AuditBenchmarkMain {
         for (RunResult r : results) {
             double[] scores = r.getBenchmarkResults().stream()
                     .flatMap(b -> b.getIterationResults().stream())
-                    .mapToDouble(i -> i.getPrimaryResult().getScore()).sorted().toArray();
-            double median = scores.length % 2 == 1 ? scores[scores.length / 2]
+                    .mapToDouble(i -> i.getPrimaryResult().getScore())
+                    .sorted()
+                    .toArray();
+            double median = scores.length % 2 == 1
+                    ? scores[scores.length / 2]
                     : (scores[scores.length / 2 - 1] + scores[scores.length / 2]) / 2;
             String name = r.getParams().getBenchmark().replaceFirst(".*\\.", "") + " threads="
                     + r.getParams().getThreads() + " " + r.getParams().getParam("durability");
-            System.out.printf(Locale.ROOT, "%-50s %,14.0f %,14.0f %,14.0f%n", name, median, scores[0],
-                    scores[scores.length - 1]);
+            System.out.printf(
+                    Locale.ROOT, "%-50s %,14.0f %,14.0f %,14.0f%n", name, median, scores[0], scores[scores.length - 1]);
         }
     }
 }

@@ -1,32 +1,32 @@
 package io.p9gate.audit.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.p9gate.audit.AuditEvent;
 import io.p9gate.audit.AuditLog;
 import io.p9gate.audit.IdMapping;
-import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.Outcome;
 import io.p9gate.audit.TestLogs;
 import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.SigningKey;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
+import io.p9gate.audit.read.LogDirectory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The review commands as a security reviewer uses them (R-AUD-2, R-AUD-3, R-AUD-5). */
 class AuditCliTest {
     @TempDir
     Path tmp;
+
     Path log;
     Path pub;
     SigningKey key;
@@ -38,8 +38,18 @@ class AuditCliTest {
         pub = reviewed.pub();
         key = reviewed.key();
         try (AuditLog l = reviewed.openWithDecisions(60)) {
-            l.append(new AuditEvent.Decision("vm-c", 1, "walk", 1, "/odd]\"name", new IdMapping(1, 1, 1, 1),
-                    Outcome.DENY, List.of(), "sha256:abc", 13, AuditEvent.NO_BYTES));
+            l.append(new AuditEvent.Decision(
+                    "vm-c",
+                    1,
+                    "walk",
+                    1,
+                    "/odd]\"name",
+                    new IdMapping(1, 1, 1, 1),
+                    Outcome.DENY,
+                    List.of(),
+                    "sha256:abc",
+                    13,
+                    AuditEvent.NO_BYTES));
         }
     }
 
@@ -75,12 +85,16 @@ class AuditCliTest {
     @Test
     void pinSavedThenEnforced() throws Exception {
         Path pin = tmp.resolve("pin.note");
-        assertEquals(0, CliRun.audit("verify", "--log", log.toString(), "--key", pub.toString(),
-                "--save-pin", pin.toString()).exit());
+        assertEquals(
+                0,
+                CliRun.audit("verify", "--log", log.toString(), "--key", pub.toString(), "--save-pin", pin.toString())
+                        .exit());
         assertTrue(Files.readString(pin).contains("\n\n\u2014 ecu-a-audit "));
         Path seg = LogDirectory.segments(log).getLast();
         Files.delete(seg);
-        Files.write(LogDirectory.checkpointsFile(log), Files.readAllLines(LogDirectory.checkpointsFile(log)).subList(0, 2));
+        Files.write(
+                LogDirectory.checkpointsFile(log),
+                Files.readAllLines(LogDirectory.checkpointsFile(log)).subList(0, 2));
         CliRun r = CliRun.audit("verify", "--log", log.toString(), "--key", pub.toString(), "--pin", pin.toString());
         assertEquals(7, r.exit(), r.out());
     }
@@ -126,29 +140,51 @@ class AuditCliTest {
     @Test
     void aSummaryOfRepeatedRefusalsShowsHowManyRequestsItStandsFor() throws Exception {
         ReviewedLog summarised = ReviewedLog.in(Files.createDirectories(tmp.resolve("summary")));
-        AuditEvent.Decision first = new AuditEvent.Decision("vm-a", 3, "walk", 7, "/secret/key",
-                new IdMapping(0, 0, 100000, 100000), Outcome.DENY, List.of("hidden"), "sha256:abc", 2,
-                AuditEvent.NO_BYTES, "action=walk share=data");
+        AuditEvent.Decision first = new AuditEvent.Decision(
+                "vm-a",
+                3,
+                "walk",
+                7,
+                "/secret/key",
+                new IdMapping(0, 0, 100000, 100000),
+                Outcome.DENY,
+                List.of("hidden"),
+                "sha256:abc",
+                2,
+                AuditEvent.NO_BYTES,
+                "action=walk share=data");
         try (AuditLog l = summarised.open(TestLogs.options())) {
             long seq = l.append(first);
             l.append(first.summarising(312, "/secret/key", 9, 4, "action=walk share=data repeat_of=" + seq));
         }
         String dir = summarised.log().toString();
-        List<String> rows = CliRun.audit("show", "--log", dir, "--op", "walk").out().lines().toList();
+        List<String> rows =
+                CliRun.audit("show", "--log", dir, "--op", "walk").out().lines().toList();
         assertTrue(rows.getFirst().contains(" DECISION COUNT  ERRNO "), rows.getFirst());
         assertTrue(rows.get(1).contains(" deny     1      ENOENT "), rows.get(1));
         assertTrue(rows.get(2).contains(" deny     312    ENOENT "), rows.get(2));
-        assertTrue(CliRun.audit("export", "--log", dir, "--format", "rfc5424", "--op", "walk").out()
+        assertTrue(CliRun.audit("export", "--log", dir, "--format", "rfc5424", "--op", "walk")
+                .out()
                 .contains("decision=\"deny\" count=\"312\""));
-        JsonNode report = new ObjectMapper().readTree(CliRun.audit("verify", "--log", dir, "--key",
-                summarised.pub().toString(), "--json").out());
+        JsonNode report = new ObjectMapper()
+                .readTree(CliRun.audit(
+                                "verify",
+                                "--log",
+                                dir,
+                                "--key",
+                                summarised.pub().toString(),
+                                "--json")
+                        .out());
         assertEquals(2, report.get("decisions").asLong());
         assertEquals(313, report.get("requests").asLong());
     }
 
     @Test
     void showJsonPrintsTheStoredBytes() throws Exception {
-        assertEquals(storedText(), CliRun.audit("show", "--log", log.toString(), "--format", "json").out());
+        assertEquals(
+                storedText(),
+                CliRun.audit("show", "--log", log.toString(), "--format", "json")
+                        .out());
     }
 
     private String storedText() throws java.io.IOException {
@@ -164,13 +200,23 @@ class AuditCliTest {
         java.io.StringWriter out = new java.io.StringWriter();
         picocli.CommandLine cl = AuditCommand.commandLine(new AuditCommand());
         cl.setOut(new java.io.PrintWriter(out, true));
-        Thread follower = new Thread(() -> cl.execute("show", "--log", log.toString(), "--follow",
-                "--poll-ms", "20", "--vm", "vm-late", "--format", "json"));
+        Thread follower = new Thread(() -> cl.execute(
+                "show", "--log", log.toString(), "--follow", "--poll-ms", "20", "--vm", "vm-late", "--format", "json"));
         follower.start();
         try (AuditLog l = AuditLog.open(log, key, TestLogs.options().withMaxSegmentBytes(4000))) {
             for (int i = 0; i < 40; i++) {
-                l.append(new AuditEvent.Decision("vm-late", 1, "walk", i, "/x" + i, new IdMapping(1, 1, 1, 1),
-                        Outcome.ALLOW, List.of("r"), "d", 0, AuditEvent.NO_BYTES));
+                l.append(new AuditEvent.Decision(
+                        "vm-late",
+                        1,
+                        "walk",
+                        i,
+                        "/x" + i,
+                        new IdMapping(1, 1, 1, 1),
+                        Outcome.ALLOW,
+                        List.of("r"),
+                        "d",
+                        0,
+                        AuditEvent.NO_BYTES));
             }
         }
         long deadline = System.nanoTime() + 10_000_000_000L;
@@ -201,9 +247,14 @@ class AuditCliTest {
         assertTrue(forged.oneLineError(), forged.err());
 
         Path other = tmp.resolve("other");
-        KeyFiles.writeKeyPair(TestLogs.key("ecu-a-audit"), other.resolveSibling("other.key"), other.resolveSibling("other.pub"));
+        KeyFiles.writeKeyPair(
+                TestLogs.key("ecu-a-audit"), other.resolveSibling("other.key"), other.resolveSibling("other.pub"));
         Files.writeString(proof, prove.out());
-        CliRun wrongKey = CliRun.audit("check-proof", proof.toString(), "--key", tmp.resolve("other.pub").toString());
+        CliRun wrongKey = CliRun.audit(
+                "check-proof",
+                proof.toString(),
+                "--key",
+                tmp.resolve("other.pub").toString());
         assertEquals(1, wrongKey.exit());
         assertTrue(wrongKey.err().contains("unknown key"), wrongKey.err());
     }
@@ -217,8 +268,8 @@ class AuditCliTest {
 
     @Test
     void exportRfc5424() throws Exception {
-        CliRun r = CliRun.audit("export", "--log", log.toString(), "--format", "rfc5424", "--hostname", "ecu-a",
-                "--vm", "vm-c");
+        CliRun r = CliRun.audit(
+                "export", "--log", log.toString(), "--format", "rfc5424", "--hostname", "ecu-a", "--vm", "vm-c");
         assertEquals(0, r.exit(), r.err());
         String line = r.out().strip();
         assertTrue(line.startsWith("<108>1 "), "log audit facility, warning for a denial: " + line);
@@ -231,7 +282,10 @@ class AuditCliTest {
 
     @Test
     void exportJsonlKeepsRecordsVerifiable() throws Exception {
-        assertEquals(storedText(), CliRun.audit("export", "--log", log.toString(), "--format", "jsonl").out());
+        assertEquals(
+                storedText(),
+                CliRun.audit("export", "--log", log.toString(), "--format", "jsonl")
+                        .out());
     }
 
     @Test
@@ -243,7 +297,8 @@ class AuditCliTest {
         Path priv = Path.of(prefix + ".key");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(priv)));
         assertEquals(r.out().strip(), Files.readString(Path.of(prefix + ".pub")).strip());
-        assertEquals(r.out().strip(), KeyFiles.readSigningKey(priv).verifierKey().format());
+        assertEquals(
+                r.out().strip(), KeyFiles.readSigningKey(priv).verifierKey().format());
 
         CliRun again = CliRun.of(new KeysCommand(), "generate", "--name", "x", "--out", prefix.toString());
         assertEquals(2, again.exit());

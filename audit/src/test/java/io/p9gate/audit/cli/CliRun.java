@@ -1,9 +1,8 @@
 package io.p9gate.audit.cli;
 
-import picocli.CommandLine;
-
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import picocli.CommandLine;
 
 /** Runs a command as a user would and captures what it prints. */
 record CliRun(int exit, String out, String err) {
@@ -23,7 +22,8 @@ record CliRun(int exit, String out, String err) {
 
     /** Bad input must give one line, in the common style ({@code p9gate audit verify: error: ...}), and no stack trace. */
     boolean oneLineError() {
-        return err.strip().lines().count() == 1 && !err.contains("\tat ")
+        return err.strip().lines().count() == 1
+                && !err.contains("\tat ")
                 && err.matches("(?s)p9gate (audit|keys)( [a-z-]+)?: error: .*");
     }
 }

@@ -1,25 +1,24 @@
 package io.p9gate.audit.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.p9gate.audit.AuditEvent;
 import io.p9gate.audit.AuditLog;
 import io.p9gate.audit.IdMapping;
-import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.Outcome;
 import io.p9gate.audit.TestLogs;
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.audit.read.AuditRecord;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
+import io.p9gate.audit.read.LogDirectory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Guest-chosen names (and text in a doctored log) never reach a reviewer's terminal or a syslog collector raw
@@ -33,14 +32,25 @@ class HostileTextOutputTest {
 
     @TempDir
     Path tmp;
+
     ReviewedLog reviewed;
 
     @BeforeEach
     void writeLog() throws Exception {
         reviewed = ReviewedLog.in(tmp);
         try (AuditLog l = reviewed.open(TestLogs.options())) {
-            l.append(new AuditEvent.Decision("vm-a", 1, "lcreate", 3, HOSTILE, new IdMapping(1, 1, 1, 1),
-                    Outcome.ALLOW, List.of("rw"), "sha256:abc", 0, AuditEvent.NO_BYTES,
+            l.append(new AuditEvent.Decision(
+                    "vm-a",
+                    1,
+                    "lcreate",
+                    3,
+                    HOSTILE,
+                    new IdMapping(1, 1, 1, 1),
+                    Outcome.ALLOW,
+                    List.of("rw"),
+                    "sha256:abc",
+                    0,
+                    AuditEvent.NO_BYTES,
                     "action=create share=data name=" + HOSTILE));
         }
     }
@@ -50,7 +60,9 @@ class HostileTextOutputTest {
         for (String line : output.split("\n", -1)) {
             for (int i = 0; i < line.length(); i++) {
                 char c = line.charAt(i);
-                boolean control = c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e)
+                boolean control = c < 0x20
+                        || (c >= 0x7f && c <= 0x9f)
+                        || (c >= 0x202a && c <= 0x202e)
                         || Character.isSurrogate(c);
                 assertTrue(!control, "raw U+" + Integer.toHexString(c) + " in: " + line);
             }
@@ -85,7 +97,8 @@ class HostileTextOutputTest {
         // RFC 5424 gets back our unambiguous escaped text.
         assertTrue(r.out().contains("path=\"/data/a\\\\n99999999"), r.out());
         String msg = r.out().substring(r.out().indexOf("] {") + 2).strip();
-        byte[] stored = Files.readAllLines(LogDirectory.segments(reviewed.log()).getFirst()).get(2)
+        byte[] stored = Files.readAllLines(LogDirectory.segments(reviewed.log()).getFirst())
+                .get(2)
                 .getBytes(StandardCharsets.US_ASCII);
         assertEquals(new String(stored, StandardCharsets.US_ASCII), msg, "MSG is the stored record, verifiable");
         assertEquals(HOSTILE, AuditRecord.parse(stored).path());
@@ -93,7 +106,8 @@ class HostileTextOutputTest {
 
     @Test
     void jsonOutputsStayTheExactStoredLines() throws Exception {
-        List<String> stored = Files.readAllLines(LogDirectory.segments(reviewed.log()).getFirst());
+        List<String> stored =
+                Files.readAllLines(LogDirectory.segments(reviewed.log()).getFirst());
         CliRun show = CliRun.audit("show", "--log", reviewed.log().toString(), "--format", "json");
         CliRun export = CliRun.audit("export", "--log", reviewed.log().toString(), "--format", "jsonl");
         assertEquals(stored, show.out().lines().toList());
@@ -105,7 +119,9 @@ class HostileTextOutputTest {
         // Valid JSON whose strings hold a raw C1 CSI and a raw DEL: the writer never stores such bytes.
         String doctored = "{\"seq\":99,\"type\":\"decision\",\"op\":\"walk\",\"path\":\"/x\u009b2J\u007fy\",\"time\":"
                 + "\"2026-01-01T00:00:00Z\",\"prev\":\"" + "0".repeat(64) + "\"}\n";
-        Files.write(LogDirectory.segments(reviewed.log()).getLast(), doctored.getBytes(StandardCharsets.UTF_8),
+        Files.write(
+                LogDirectory.segments(reviewed.log()).getLast(),
+                doctored.getBytes(StandardCharsets.UTF_8),
                 StandardOpenOption.APPEND);
         for (String format : List.of("table", "json")) {
             CliRun r = CliRun.audit("show", "--log", reviewed.log().toString(), "--format", format);
@@ -121,13 +137,25 @@ class HostileTextOutputTest {
     void verifierSummaryEscapesTextFromTheSidecar() throws Exception {
         // A well-formed note signed by a key the reviewer does not know, whose name hides an escape sequence.
         Path sidecar = LogDirectory.checkpointsFile(reviewed.log());
-        String body = io.p9gate.audit.note.SignedNote.parse(io.p9gate.audit.CheckpointStore.readAll(reviewed.log()).getFirst()
-                .noteText()).body();
+        String body = io.p9gate.audit.note.SignedNote.parse(io.p9gate.audit.CheckpointStore.readAll(reviewed.log())
+                        .getFirst()
+                        .noteText())
+                .body();
         SigningKey evil = TestLogs.key("evil\u001b[2J\u009bname");
         String note = io.p9gate.audit.note.SignedNote.sign(body, evil).format();
-        Files.writeString(sidecar, new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
-                .put("note", note).toString() + "\n", StandardOpenOption.APPEND);
-        CliRun r = CliRun.audit("verify", "--log", reviewed.log().toString(), "--key", reviewed.pub().toString());
+        Files.writeString(
+                sidecar,
+                new com.fasterxml.jackson.databind.ObjectMapper()
+                                .createObjectNode()
+                                .put("note", note)
+                                .toString() + "\n",
+                StandardOpenOption.APPEND);
+        CliRun r = CliRun.audit(
+                "verify",
+                "--log",
+                reviewed.log().toString(),
+                "--key",
+                reviewed.pub().toString());
         assertEquals(9, r.exit(), r.out());
         assertTrue(r.out().contains("evil\\x1b[2J\\x9bname"), r.out());
         assertPrintable(r.out());

@@ -1,14 +1,13 @@
 package io.p9gate.audit.cli;
 
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 13, audit review: a quota refusal is stored as {@code decision=allow errno=122} (the policy allowed the
@@ -19,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ReviewFiltersTest {
     @TempDir
     static Path tmp;
+
     static String log;
 
     @BeforeAll
@@ -63,7 +63,10 @@ class ReviewFiltersTest {
 
     @Test
     void theTableShowsErrnoByName() {
-        List<String> rows = CliRun.audit("show", "--log", log, "--session", "3").out().lines().toList();
+        List<String> rows = CliRun.audit("show", "--log", log, "--session", "3")
+                .out()
+                .lines()
+                .toList();
         assertTrue(rows.get(2).contains(" deny     1      EACCES "), rows.get(2));
         assertTrue(rows.get(3).contains(" allow    1      EDQUOT "), rows.get(3));
         assertTrue(rows.get(1).contains(" allow    1      0 "), rows.get(1));

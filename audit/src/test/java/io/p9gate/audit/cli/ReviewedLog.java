@@ -5,7 +5,6 @@ import io.p9gate.audit.AuditOptions;
 import io.p9gate.audit.TestLogs;
 import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.SigningKey;
-
 import java.nio.file.Path;
 
 /** A log under review: the directory {@code tmp/log}, its signing key and the reviewer's {@code tmp/audit.pub}. */

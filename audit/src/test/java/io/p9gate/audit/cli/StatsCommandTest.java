@@ -1,15 +1,14 @@
 package io.p9gate.audit.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.io.IOException;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 13: {@code p9gate audit stats} sums a log up for a reviewer (records, decisions by VM, op, errno and rule,
@@ -19,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StatsCommandTest {
     @TempDir
     static java.nio.file.Path tmp;
+
     static String log;
 
     @BeforeAll
@@ -27,7 +27,8 @@ class StatsCommandTest {
     }
 
     private static JsonNode stats(String... filters) throws IOException {
-        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("stats", "--log", log, "--format", "json"));
+        java.util.List<String> args =
+                new java.util.ArrayList<>(java.util.List.of("stats", "--log", log, "--format", "json"));
         args.addAll(java.util.List.of(filters));
         CliRun r = CliRun.audit(args.toArray(String[]::new));
         assertEquals(0, r.exit(), r.err());
@@ -70,7 +71,11 @@ class StatsCommandTest {
     void recordsTimeRangeAndCheckpoints() throws Exception {
         JsonNode s = stats();
         long records = CliRun.audit("show", "--log", log).out().lines().count() - 1;
-        long checkpoints = CliRun.audit("show", "--log", log, "--op", "checkpoint").out().lines().count() - 1;
+        long checkpoints = CliRun.audit("show", "--log", log, "--op", "checkpoint")
+                        .out()
+                        .lines()
+                        .count()
+                - 1;
         assertEquals(records, s.get("records").asLong());
         assertEquals(0, s.at("/seq/first").asLong(), "seq counts from 0 (the start record)");
         assertEquals(records - 1, s.at("/seq/last").asLong());
@@ -91,8 +96,7 @@ class StatsCommandTest {
     void textSummaryNamesTheSameCounts() {
         CliRun r = CliRun.audit("stats", "--log", log);
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().contains("decisions:   7 records for 46 requests: 4 allow, 42 deny; 44 refused"),
-                r.out());
+        assertTrue(r.out().contains("decisions:   7 records for 46 requests: 4 allow, 42 deny; 44 refused"), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.matches(" +41 +infotainment +/calibration")), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.matches(" +EDQUOT +2")), r.out());
     }

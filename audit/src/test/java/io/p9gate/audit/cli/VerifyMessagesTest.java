@@ -1,19 +1,18 @@
 package io.p9gate.audit.cli;
 
-import io.p9gate.audit.read.LogDirectory;
-import io.p9gate.audit.TestLogs;
-import io.p9gate.audit.note.KeyFiles;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.audit.TestLogs;
+import io.p9gate.audit.note.KeyFiles;
+import io.p9gate.audit.read.LogDirectory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 13: what {@code verify} and {@code check-proof} say when the reviewer, not the log, is wrong (the wrong
@@ -22,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class VerifyMessagesTest {
     @TempDir
     Path tmp;
+
     Path log;
     Path pub;
 
@@ -36,7 +36,12 @@ class VerifyMessagesTest {
     @Test
     void aWrongPublicKeyIsSaidOnceNotOncePerCheckpoint() throws Exception {
         KeyFiles.writeKeyPair(TestLogs.key("someone-else"), tmp.resolve("other.key"), tmp.resolve("other.pub"));
-        CliRun r = CliRun.audit("verify", "--log", log.toString(), "--key", tmp.resolve("other.pub").toString());
+        CliRun r = CliRun.audit(
+                "verify",
+                "--log",
+                log.toString(),
+                "--key",
+                tmp.resolve("other.pub").toString());
         assertEquals(9, r.exit(), r.out());
         List<String> lines = r.out().lines().toList();
         assertEquals(1, lines.size(), r.out());
@@ -47,7 +52,12 @@ class VerifyMessagesTest {
 
     @Test
     void aPrivateKeyGivenToVerifySaysSo() {
-        CliRun r = CliRun.audit("verify", "--log", log.toString(), "--key", tmp.resolve("audit.key").toString());
+        CliRun r = CliRun.audit(
+                "verify",
+                "--log",
+                log.toString(),
+                "--key",
+                tmp.resolve("audit.key").toString());
         assertEquals(2, r.exit());
         assertTrue(r.oneLineError(), r.err());
         assertTrue(r.err().contains("audit.key is a private key"), r.err());

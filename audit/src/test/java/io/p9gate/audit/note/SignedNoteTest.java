@@ -1,14 +1,13 @@
 package io.p9gate.audit.note;
 
-import io.p9gate.audit.TestLogs;
-import org.junit.jupiter.api.Test;
-
-import java.time.Instant;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.p9gate.audit.TestLogs;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /** Interoperability with the C2SP signed-note format (the Go sumdb/note example vector) and round trips. */
 class SignedNoteTest {
@@ -35,18 +34,23 @@ class SignedNoteTest {
         assertEquals(SignedNote.Trust.VERIFIED, note.trust(List.of(VerifierKey.parse(VKEY))));
         SignedNote altered = SignedNote.parse(SIGNED.replace("cryptography", "Cryptography"));
         assertEquals(SignedNote.Trust.BAD_SIGNATURE, altered.trust(List.of(VerifierKey.parse(VKEY))));
-        assertEquals(SignedNote.Trust.UNKNOWN_KEY, note.trust(List.of(TestLogs.key("PeterNeumann").verifierKey())));
+        assertEquals(
+                SignedNote.Trust.UNKNOWN_KEY,
+                note.trust(List.of(TestLogs.key("PeterNeumann").verifierKey())));
     }
 
     @Test
     void checkpointBodyRoundTrips() throws Exception {
-        Checkpoint cp = new Checkpoint("p9gate.example/ecu-a", 1234, new byte[32], filled(7), Instant.parse("2026-05-01T10:00:00.5Z"));
+        Checkpoint cp = new Checkpoint(
+                "p9gate.example/ecu-a", 1234, new byte[32], filled(7), Instant.parse("2026-05-01T10:00:00.5Z"));
         Checkpoint back = Checkpoint.parse(cp.body());
         assertEquals(cp.body(), back.body());
         assertEquals(1234, back.size());
         assertArrayEquals(filled(7), back.chainHead());
-        assertEquals("p9gate.example/ecu-a\n1234\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
-                + "chain BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=\ntime 2026-05-01T10:00:00.500Z\n", cp.body());
+        assertEquals(
+                "p9gate.example/ecu-a\n1234\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
+                        + "chain BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=\ntime 2026-05-01T10:00:00.500Z\n",
+                cp.body());
     }
 
     @Test
@@ -54,7 +58,9 @@ class SignedNoteTest {
         assertThrows(NoteFormatException.class, () -> SignedNote.parse("no blank line\n"));
         assertThrows(NoteFormatException.class, () -> SignedNote.parse(TEXT + "\n- PeterNeumann abc\n"));
         assertThrows(NoteFormatException.class, () -> Checkpoint.parse("origin\n-1\nAA==\nchain AA==\ntime x\n"));
-        assertThrows(KeyFormatException.class, () -> VerifierKey.parse("PeterNeumann+00000000+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"));
+        assertThrows(
+                KeyFormatException.class,
+                () -> VerifierKey.parse("PeterNeumann+00000000+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"));
         assertThrows(KeyFormatException.class, () -> SigningKey.parse(VKEY));
     }
 

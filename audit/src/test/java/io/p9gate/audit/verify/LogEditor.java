@@ -2,7 +2,6 @@ package io.p9gate.audit.verify;
 
 import io.p9gate.audit.Hashes;
 import io.p9gate.audit.read.LogDirectory;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -79,7 +78,10 @@ final class LogEditor {
         for (int i = 0; i < to; i++) {
             if (i >= from) {
                 String l = lines.get(i);
-                lines.set(i, l.substring(0, l.lastIndexOf("\"prev\":\"")) + "\"prev\":\"" + HexFormat.of().formatHex(chain) + "\"}");
+                lines.set(
+                        i,
+                        l.substring(0, l.lastIndexOf("\"prev\":\"")) + "\"prev\":\""
+                                + HexFormat.of().formatHex(chain) + "\"}");
             }
             byte[] b = lines.get(i).getBytes(StandardCharsets.US_ASCII);
             chain = h.chain(chain, b, 0, b.length);
@@ -92,8 +94,12 @@ final class LogEditor {
             Files.delete(seg);
         }
         for (int i = 0; i < lines.size(); i++) {
-            Files.writeString(segmentOf.get(i), lines.get(i) + "\n", StandardCharsets.US_ASCII,
-                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            Files.writeString(
+                    segmentOf.get(i),
+                    lines.get(i) + "\n",
+                    StandardCharsets.US_ASCII,
+                    java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
         }
     }
 

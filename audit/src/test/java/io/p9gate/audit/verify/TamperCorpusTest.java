@@ -1,20 +1,18 @@
 package io.p9gate.audit.verify;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.p9gate.audit.AuditLog;
 import io.p9gate.audit.AuditOptions;
 import io.p9gate.audit.CheckpointStore;
-import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.TestLogs;
 import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.audit.note.VerifierKey;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.io.TempDir;
-
+import io.p9gate.audit.read.LogDirectory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,10 +20,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * R-AUD-3: a corpus of tampered copies of one signed log. Each must be caught, with the right class (exit code)
@@ -34,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TamperCorpusTest {
     @TempDir
     static Path work;
+
     static Path base;
     static SigningKey key;
     static SigningKey attacker;
@@ -60,8 +60,9 @@ class TamperCorpusTest {
     }
 
     private static VerificationReport verify(Path dir, String pin, VerifierKey... keys) throws IOException {
-        return new Verifier(List.of(keys.length == 0 ? new VerifierKey[] {key.verifierKey()} : keys), pin,
-                Progress.NONE).verify(dir);
+        return new Verifier(
+                        List.of(keys.length == 0 ? new VerifierKey[] {key.verifierKey()} : keys), pin, Progress.NONE)
+                .verify(dir);
     }
 
     private static DynamicTest caught(String name, FindingClass expected, Class<? extends Finding> kind, Tamper t) {
@@ -87,7 +88,10 @@ class TamperCorpusTest {
 
     private static String forged(LogEditor e, long seq) {
         int i = e.indexOfSeq(seq);
-        return e.lines.get(i).replace("\"decision\":\"deny\"", "\"decision\":\"allow\"").replace("file", "forged");
+        return e.lines
+                .get(i)
+                .replace("\"decision\":\"deny\"", "\"decision\":\"allow\"")
+                .replace("file", "forged");
     }
 
     private static String noteJson(String noteText) throws IOException {
@@ -101,36 +105,66 @@ class TamperCorpusTest {
     @TestFactory
     Stream<DynamicTest> everyTamperingIsCaught() {
         return Stream.of(
-                caught("modified field in a middle record", FindingClass.MODIFIED, Finding.Modified.class,
+                caught(
+                        "modified field in a middle record",
+                        FindingClass.MODIFIED,
+                        Finding.Modified.class,
                         d -> editLines(d, e -> e.lines.set(50, e.lines.get(50).replace("/data/", "/secret/")))),
-                caught("modified record with the chain recomputed", FindingClass.MODIFIED, Finding.Rewritten.class,
+                caught(
+                        "modified record with the chain recomputed",
+                        FindingClass.MODIFIED,
+                        Finding.Rewritten.class,
                         d -> editLines(d, e -> {
                             int i = e.indexOfSeq(121);
                             e.lines.set(i, e.lines.get(i).replace("/data/", "/secret/"));
                             e.rechainFrom(i + 1);
                         })),
-                caught("modified last record", FindingClass.MODIFIED, Finding.Rewritten.class,
-                        d -> editLines(d, e -> e.lines.set(e.lines.size() - 1,
-                                e.lines.getLast().replace("reason=shutdown", "reason=time")))),
-                caught("forged record slipped in before the real one with its seq", FindingClass.INSERTED,
-                        Finding.Inserted.class, d -> editLines(d, e -> e.insert(e.indexOfSeq(80), forged(e, 80)))),
-                caught("forged record linked in after the real one with its seq", FindingClass.INSERTED,
-                        Finding.Inserted.class, d -> editLines(d, e -> {
+                caught(
+                        "modified last record",
+                        FindingClass.MODIFIED,
+                        Finding.Rewritten.class,
+                        d -> editLines(
+                                d,
+                                e -> e.lines.set(
+                                        e.lines.size() - 1,
+                                        e.lines.getLast().replace("reason=shutdown", "reason=time")))),
+                caught(
+                        "forged record slipped in before the real one with its seq",
+                        FindingClass.INSERTED,
+                        Finding.Inserted.class,
+                        d -> editLines(d, e -> e.insert(e.indexOfSeq(80), forged(e, 80)))),
+                caught(
+                        "forged record linked in after the real one with its seq",
+                        FindingClass.INSERTED,
+                        Finding.Inserted.class,
+                        d -> editLines(d, e -> {
                             int i = e.indexOfSeq(80) + 1;
                             e.insert(i, forged(e, 80));
                             e.rechain(i, i + 1); // the forgery links to the real record; nothing after it changes
                         })),
-                caught("inserted record with the tail renumbered and re-chained", FindingClass.MODIFIED,
-                        Finding.Rewritten.class, d -> editLines(d, e -> {
+                caught(
+                        "inserted record with the tail renumbered and re-chained",
+                        FindingClass.MODIFIED,
+                        Finding.Rewritten.class,
+                        d -> editLines(d, e -> {
                             e.insert(80, forged(e, 79));
                             e.renumberFrom(80);
                             e.rechainFrom(80);
                         })),
-                caught("deleted record", FindingClass.DELETED, Finding.Deleted.class,
+                caught(
+                        "deleted record",
+                        FindingClass.DELETED,
+                        Finding.Deleted.class,
                         d -> editLines(d, e -> e.remove(e.indexOfSeq(77)))),
-                caught("deleted middle segment file", FindingClass.DELETED, Finding.Deleted.class,
+                caught(
+                        "deleted middle segment file",
+                        FindingClass.DELETED,
+                        Finding.Deleted.class,
                         d -> Files.delete(LogDirectory.segments(d).get(2))),
-                caught("deleted first segment file", FindingClass.DELETED, Finding.Deleted.class,
+                caught(
+                        "deleted first segment file",
+                        FindingClass.DELETED,
+                        Finding.Deleted.class,
                         d -> Files.delete(LogDirectory.segments(d).getFirst())),
                 caught("deleted checkpoint note", FindingClass.DELETED, Finding.CheckpointDeleted.class, d -> {
                     LogEditor e = new LogEditor(d);
@@ -138,38 +172,62 @@ class TamperCorpusTest {
                     notes.remove(3);
                     e.saveNotes(notes);
                 }),
-                caught("two adjacent records swapped", FindingClass.REORDERED, Finding.Reordered.class,
+                caught(
+                        "two adjacent records swapped",
+                        FindingClass.REORDERED,
+                        Finding.Reordered.class,
                         d -> editLines(d, e -> e.insert(100, e.remove(101)))),
-                caught("record moved far later", FindingClass.REORDERED, Finding.Reordered.class,
+                caught(
+                        "record moved far later",
+                        FindingClass.REORDERED,
+                        Finding.Reordered.class,
                         d -> editLines(d, e -> e.insert(150, e.remove(40)))),
-                caught("records cut off below the signed checkpoint", FindingClass.TRUNCATED,
-                        Finding.Truncated.class, d -> editLines(d, e -> {
+                caught(
+                        "records cut off below the signed checkpoint",
+                        FindingClass.TRUNCATED,
+                        Finding.Truncated.class,
+                        d -> editLines(d, e -> {
                             for (int i = 0; i < 5; i++) {
                                 e.remove(e.lines.size() - 1);
                             }
                         })),
-                caught("checkpoint note edited, not re-signed", FindingClass.BAD_SIGNATURE,
-                        Finding.BadSignature.class, d -> {
+                caught(
+                        "checkpoint note edited, not re-signed",
+                        FindingClass.BAD_SIGNATURE,
+                        Finding.BadSignature.class,
+                        d -> {
                             LogEditor e = new LogEditor(d);
                             List<String> notes = e.notes();
                             String text = noteText(notes.get(2));
                             notes.set(2, noteJson(text.replaceFirst("\ntime 20", "\ntime 19")));
                             e.saveNotes(notes);
                         }),
-                caught("records rewritten and re-signed with another key", FindingClass.UNKNOWN_KEY,
-                        Finding.UnknownKey.class, d -> {
+                caught(
+                        "records rewritten and re-signed with another key",
+                        FindingClass.UNKNOWN_KEY,
+                        Finding.UnknownKey.class,
+                        d -> {
                             editLines(d, e -> e.lines.set(30, e.lines.get(30).replace("/data/", "/secret/")));
                             LogEditor e = new LogEditor(d);
                             List<String> notes = e.notes();
                             for (int i = 0; i < notes.size(); i++) {
-                                String body = SignedNote.parse(noteText(notes.get(i))).body();
-                                notes.set(i, noteJson(SignedNote.sign(body, attacker).format()));
+                                String body =
+                                        SignedNote.parse(noteText(notes.get(i))).body();
+                                notes.set(
+                                        i,
+                                        noteJson(SignedNote.sign(body, attacker).format()));
                             }
                             e.saveNotes(notes);
                         }),
-                caught("garbage line", FindingClass.MALFORMED, Finding.Malformed.class,
+                caught(
+                        "garbage line",
+                        FindingClass.MALFORMED,
+                        Finding.Malformed.class,
                         d -> editLines(d, e -> e.lines.set(60, "{\"seq\":60,\"oops\""))),
-                caught("two signed heads of the same size disagree", FindingClass.FORK, Finding.Fork.class,
+                caught(
+                        "two signed heads of the same size disagree",
+                        FindingClass.FORK,
+                        Finding.Fork.class,
                         TamperCorpusTest::appendForeignNote));
     }
 
@@ -189,7 +247,7 @@ class TamperCorpusTest {
 
     @Test
     void untouchedLogVerifies() throws Exception {
-        VerificationReport r = verify(tampered(d -> { }), null);
+        VerificationReport r = verify(tampered(d -> {}), null);
         assertTrue(r.ok(), r.summary());
         assertEquals(0, r.exitCode());
         assertEquals(r.records(), r.anchored());
@@ -203,7 +261,9 @@ class TamperCorpusTest {
             for (int i = 0; i < 5; i++) {
                 log.append(TestLogs.decision(i));
             }
-            Files.write(LogDirectory.segments(d).getLast(), "{\"seq\":9".getBytes(StandardCharsets.US_ASCII),
+            Files.write(
+                    LogDirectory.segments(d).getLast(),
+                    "{\"seq\":9".getBytes(StandardCharsets.US_ASCII),
                     StandardOpenOption.APPEND);
         });
         VerificationReport r = verify(dir, null);
@@ -234,25 +294,32 @@ class TamperCorpusTest {
      */
     @Test
     void deletedTrailingNotesAreACrashTailUnlessAPinCoversThem() throws Exception {
-        String pin = noteText(Files.readAllLines(LogDirectory.checkpointsFile(base)).getLast());
+        String pin =
+                noteText(Files.readAllLines(LogDirectory.checkpointsFile(base)).getLast());
         Path dir = withoutLastNotes(4);
         VerificationReport crash = verify(dir, null);
         assertTrue(crash.ok(), crash.summary());
         assertEquals(4, crash.unsignedCheckpoints(), crash.summary());
         VerificationReport pinned = verify(dir, pin);
         assertEquals(FindingClass.DELETED.exitCode(), pinned.exitCode(), pinned.summary());
-        assertEquals(4, pinned.findings().stream().filter(f -> f instanceof Finding.CheckpointDeleted).count(),
+        assertEquals(
+                4,
+                pinned.findings().stream()
+                        .filter(f -> f instanceof Finding.CheckpointDeleted)
+                        .count(),
                 pinned.summary());
     }
 
     @Test
     void truncationBelowPinIsCaughtEvenWhenNotesAreCutToo() throws Exception {
-        String pin = noteText(Files.readAllLines(LogDirectory.checkpointsFile(base)).getLast());
+        String pin =
+                noteText(Files.readAllLines(LogDirectory.checkpointsFile(base)).getLast());
         Path dir = tampered(d -> {
             LogEditor e = new LogEditor(d);
             List<String> notes = e.notes();
-            long keep = io.p9gate.audit.note.Checkpoint.parse(
-                    SignedNote.parse(noteText(notes.get(notes.size() - 3))).body()).size();
+            long keep = io.p9gate.audit.note.Checkpoint.parse(SignedNote.parse(noteText(notes.get(notes.size() - 3)))
+                            .body())
+                    .size();
             while (e.lines.size() > keep) {
                 e.remove(e.lines.size() - 1);
             }
@@ -269,7 +336,8 @@ class TamperCorpusTest {
     void pinFromAnotherBranchIsAFork() throws Exception {
         Path a = tampered(d -> TestLogs.write(d, key, OPTIONS, 3));
         Path b = tampered(d -> TestLogs.write(d, key, OPTIONS, 30));
-        String pinA = noteText(Files.readAllLines(LogDirectory.checkpointsFile(a)).getLast());
+        String pinA =
+                noteText(Files.readAllLines(LogDirectory.checkpointsFile(a)).getLast());
         VerificationReport r = verify(b, pinA);
         assertEquals(FindingClass.FORK.exitCode(), r.exitCode(), r.summary());
         assertTrue(verify(a, pinA).ok());
@@ -286,7 +354,10 @@ class TamperCorpusTest {
 
     @Test
     void exitCodesAreDistinctPerClass() {
-        long distinct = Stream.of(FindingClass.values()).mapToInt(FindingClass::exitCode).distinct().count();
+        long distinct = Stream.of(FindingClass.values())
+                .mapToInt(FindingClass::exitCode)
+                .distinct()
+                .count();
         assertEquals(FindingClass.values().length, distinct);
         assertTrue(Stream.of(FindingClass.values()).allMatch(c -> c.exitCode() > FindingClass.USAGE));
     }
@@ -297,7 +368,8 @@ class TamperCorpusTest {
         var json = JSON.readTree(r.toJson());
         assertEquals(false, json.get("ok").asBoolean());
         assertEquals("DELETED", json.get("findings").get(0).get("class").asText());
-        assertEquals(77, json.get("findings").get(0).get("detail").get("fromSeq").asLong());
+        assertEquals(
+                77, json.get("findings").get(0).get("detail").get("fromSeq").asLong());
     }
 
     @Test

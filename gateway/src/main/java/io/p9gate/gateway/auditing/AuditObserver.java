@@ -12,7 +12,7 @@ import io.p9gate.gateway.fs.RecordPhase;
  */
 @FunctionalInterface
 public interface AuditObserver {
-    AuditObserver NONE = written -> { };
+    AuditObserver NONE = written -> {};
 
     void written(WrittenRecord written);
 
@@ -25,6 +25,5 @@ public interface AuditObserver {
      * @param durability  how durable the append waited for ({@link Durability#SYNCED}: on disk, group commit)
      * @param appendNanos how long the append took, waiting for that durability included
      */
-    record WrittenRecord(AuditEvent event, RecordPhase phase, Durability durability, long appendNanos) {
-    }
+    record WrittenRecord(AuditEvent event, RecordPhase phase, Durability durability, long appendNanos) {}
 }

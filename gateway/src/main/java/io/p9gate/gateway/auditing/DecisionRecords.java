@@ -19,25 +19,33 @@ final class DecisionRecords {
     /** What the {@code policy} field says when no policy decided (development: serve without --policy). */
     static final String NO_POLICY = "none";
 
-    private DecisionRecords() {
-    }
+    private DecisionRecords() {}
 
     static AuditEvent.Decision of(AuditEntry entry) {
         AccessRequest request = entry.request();
         Decision decision = entry.decision();
         HostIds host = decision.hostIds() != null ? decision.hostIds() : new HostIds(request.uid(), request.gid());
-        return new AuditEvent.Decision(request.vm(), request.sessionId(), opName(entry), entry.tag(),
-                target(request), new IdMapping(request.uid(), request.gid(), host.uid(), host.gid()),
-                decision.allowed() ? Outcome.ALLOW : Outcome.DENY, decision.ruleIds(),
+        return new AuditEvent.Decision(
+                request.vm(),
+                request.sessionId(),
+                opName(entry),
+                entry.tag(),
+                target(request),
+                new IdMapping(request.uid(), request.gid(), host.uid(), host.gid()),
+                decision.allowed() ? Outcome.ALLOW : Outcome.DENY,
+                decision.ruleIds(),
                 decision.policyDigest() != null ? decision.policyDigest() : NO_POLICY,
                 entry.outcome().errno() == null ? 0 : entry.outcome().errno().code(),
-                movesData(request.operation()) ? entry.outcome().bytes() : AuditEvent.NO_BYTES, detail(entry));
+                movesData(request.operation()) ? entry.outcome().bytes() : AuditEvent.NO_BYTES,
+                detail(entry));
     }
 
     /** The 9P request as the guest sent it ({@code lcreate}, {@code unlinkat}, ...). */
     private static String opName(AuditEntry entry) {
         MessageType type = entry.message();
-        String name = type != null ? type.name().substring(1) : entry.request().operation().name();
+        String name = type != null
+                ? type.name().substring(1)
+                : entry.request().operation().name();
         return name.toLowerCase(Locale.ROOT);
     }
 
@@ -53,8 +61,28 @@ final class DecisionRecords {
     private static boolean movesData(Operation op) {
         return switch (op) {
             case READ, WRITE, XATTR_GET, XATTR_LIST -> true;
-            case AUTH, ATTACH, WALK, OPEN, CREATE, CLUNK, REMOVE, STATFS, SYMLINK, MKNOD, MKDIR, LINK, RENAME,
-                 READLINK, GETATTR, SETATTR, XATTR_CREATE, XATTR_COMMIT, READDIR, FSYNC, LOCK, GETLOCK -> false;
+            case AUTH,
+                    ATTACH,
+                    WALK,
+                    OPEN,
+                    CREATE,
+                    CLUNK,
+                    REMOVE,
+                    STATFS,
+                    SYMLINK,
+                    MKNOD,
+                    MKDIR,
+                    LINK,
+                    RENAME,
+                    READLINK,
+                    GETATTR,
+                    SETATTR,
+                    XATTR_CREATE,
+                    XATTR_COMMIT,
+                    READDIR,
+                    FSYNC,
+                    LOCK,
+                    GETLOCK -> false;
         };
     }
 
@@ -76,8 +104,7 @@ final class DecisionRecords {
             out.add(request.detail());
         }
         switch (entry.phase()) {
-            case DONE -> {
-            }
+            case DONE -> {}
             case INTENT -> out.add("phase=intent");
             case OUTCOME -> out.add("phase=outcome intent=" + entry.intentSeq());
         }

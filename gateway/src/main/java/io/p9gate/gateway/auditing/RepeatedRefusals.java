@@ -44,16 +44,22 @@ final class RepeatedRefusals implements AutoCloseable {
     }
 
     /** What makes two refusals identical. */
-    private record Kind(String op, String path, int errno, io.p9gate.audit.Outcome outcome, List<String> rules,
-                        String policy, io.p9gate.audit.IdMapping ids) {
+    private record Kind(
+            String op,
+            String path,
+            int errno,
+            io.p9gate.audit.Outcome outcome,
+            List<String> rules,
+            String policy,
+            io.p9gate.audit.IdMapping ids) {
         static Kind of(AuditEvent.Decision d) {
             return new Kind(d.op(), d.path(), d.errno(), d.outcome(), d.ruleIds(), d.policyDigest(), d.ids());
         }
     }
 
     /** What refusals over budget are counted by: their kind without path and ids. */
-    private record OverBudget(String op, int errno, io.p9gate.audit.Outcome outcome, List<String> rules,
-                              String policy) {
+    private record OverBudget(
+            String op, int errno, io.p9gate.audit.Outcome outcome, List<String> rules, String policy) {
         static OverBudget of(AuditEvent.Decision d) {
             return new OverBudget(d.op(), d.errno(), d.outcome(), d.ruleIds(), d.policyDigest());
         }
@@ -64,6 +70,7 @@ final class RepeatedRefusals implements AutoCloseable {
         final AuditEvent.Decision first;
         /** Seq of the record written for the first one, or {@link AuditTrail#NO_SEQ} for a class over budget. */
         final long firstSeq;
+
         long count;
         AuditEvent.Decision last;
         String commonPath;
@@ -144,7 +151,9 @@ final class RepeatedRefusals implements AutoCloseable {
                 w.pending.put(kind, new Pending(refusal, seq));
                 return seq;
             }
-            w.pending.computeIfAbsent(OverBudget.of(refusal), c -> new Pending(refusal, AuditTrail.NO_SEQ)).add(refusal);
+            w.pending
+                    .computeIfAbsent(OverBudget.of(refusal), c -> new Pending(refusal, AuditTrail.NO_SEQ))
+                    .add(refusal);
             return AuditTrail.NO_SEQ;
         }
     }
@@ -194,8 +203,9 @@ final class RepeatedRefusals implements AutoCloseable {
 
     /** Counts that could not be written: the log has failed (and reports that itself); say what is lost. */
     private static void warnLost(P9Exception e) {
-        LOG.log(System.Logger.Level.WARNING, () -> "audit: summary of repeated refusals not written: "
-                + e.getMessage());
+        LOG.log(
+                System.Logger.Level.WARNING,
+                () -> "audit: summary of repeated refusals not written: " + e.getMessage());
     }
 
     /** The deepest directory that holds both share paths ({@code /} at least). */

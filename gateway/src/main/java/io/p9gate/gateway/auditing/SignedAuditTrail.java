@@ -66,9 +66,10 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
         AuditEvent.Decision decision = DecisionRecords.of(entry);
         return switch (entry.phase()) {
             case INTENT -> append(decision, intents, RecordPhase.INTENT);
-            case DONE -> entry.outcome().errno() != null
-                    ? refusals.record(decision) // changed nothing and failed
-                    : appendDecision(decision);
+            case DONE ->
+                entry.outcome().errno() != null
+                        ? refusals.record(decision) // changed nothing and failed
+                        : appendDecision(decision);
             case OUTCOME -> append(decision, Durability.WRITTEN, RecordPhase.OUTCOME); // nothing depends on these
         };
     }
@@ -92,17 +93,28 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
 
     @Override
     public void lifecycle(GatewayEvent event) throws P9Exception {
-        append(switch (event) {
-            case GatewayEvent.Started s -> new AuditEvent.Lifecycle(LifecycleKind.START, null, AuditEvent.NO_SESSION,
-                    null, joined("config=" + s.configDigest(), s.detail()));
-            case GatewayEvent.PolicyLoaded p -> new AuditEvent.Lifecycle(
-                    p.reload() ? LifecycleKind.POLICY_RELOAD : LifecycleKind.POLICY_LOAD, null, AuditEvent.NO_SESSION,
-                    p.policyDigest(), p.detail());
-            case GatewayEvent.SessionOpened o -> new AuditEvent.Lifecycle(LifecycleKind.SESSION_ATTACH, o.vm(),
-                    o.session(), null, "peer=" + o.peer());
-            case GatewayEvent.SessionClosed c -> new AuditEvent.Lifecycle(LifecycleKind.SESSION_CLOSE, c.vm(),
-                    c.session(), null, null);
-        });
+        append(
+                switch (event) {
+                    case GatewayEvent.Started s ->
+                        new AuditEvent.Lifecycle(
+                                LifecycleKind.START,
+                                null,
+                                AuditEvent.NO_SESSION,
+                                null,
+                                joined("config=" + s.configDigest(), s.detail()));
+                    case GatewayEvent.PolicyLoaded p ->
+                        new AuditEvent.Lifecycle(
+                                p.reload() ? LifecycleKind.POLICY_RELOAD : LifecycleKind.POLICY_LOAD,
+                                null,
+                                AuditEvent.NO_SESSION,
+                                p.policyDigest(),
+                                p.detail());
+                    case GatewayEvent.SessionOpened o ->
+                        new AuditEvent.Lifecycle(
+                                LifecycleKind.SESSION_ATTACH, o.vm(), o.session(), null, "peer=" + o.peer());
+                    case GatewayEvent.SessionClosed c ->
+                        new AuditEvent.Lifecycle(LifecycleKind.SESSION_CLOSE, c.vm(), c.session(), null, null);
+                });
     }
 
     /** Signs a checkpoint now and waits until it is durable. */
@@ -144,8 +156,10 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
             observer.written(written);
         } catch (RuntimeException e) {
             if (observerFailed.compareAndSet(false, true)) {
-                System.getLogger(SignedAuditTrail.class.getName()).log(System.Logger.Level.WARNING,
-                        "metrics: cannot count an audit record (further failures are not logged): " + e);
+                System.getLogger(SignedAuditTrail.class.getName())
+                        .log(
+                                System.Logger.Level.WARNING,
+                                "metrics: cannot count an audit record (further failures are not logged): " + e);
             }
         }
     }

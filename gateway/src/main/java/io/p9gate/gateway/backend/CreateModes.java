@@ -10,8 +10,7 @@ import io.p9gate.gateway.proto.P9Exception;
  * many-threaded server, so the mode is set again after the create, as QEMU's passthrough model does.
  */
 final class CreateModes {
-    private CreateModes() {
-    }
+    private CreateModes() {}
 
     /** {@code node} with mode {@code mode & 07777}; on failure the node is closed and the error thrown. */
     static Node exact(Node node, int mode) throws P9Exception {

@@ -77,8 +77,8 @@ public final class Entries {
         Node node = null;
         try {
             node = share.lookup(dir, name);
-            Xattrs.set(node, MappedDevice.XATTR, device.encode().getBytes(StandardCharsets.US_ASCII),
-                    Xattrs.XATTR_CREATE);
+            Xattrs.set(
+                    node, MappedDevice.XATTR, device.encode().getBytes(StandardCharsets.US_ASCII), Xattrs.XATTR_CREATE);
             return node;
         } catch (P9Exception | RuntimeException e) {
             if (node != null) {
@@ -117,8 +117,7 @@ public final class Entries {
      * Trenameat. Without {@code replace} an existing {@code newName} is left alone and the rename fails with EEXIST
      * (RENAME_NOREPLACE: the host tells atomically whether the name exists, so nothing can appear in between).
      */
-    public void renameAt(Node oldDir, String oldName, Node newDir, String newName, boolean replace)
-            throws P9Exception {
+    public void renameAt(Node oldDir, String oldName, Node newDir, String newName, boolean replace) throws P9Exception {
         Names.check(oldName);
         Names.check(newName);
         // Every share path a node has learned may name a place this rename empties (see RenameEpoch).

@@ -41,14 +41,14 @@ public final class FileIo {
             }
             case SYMLINK -> throw new P9Exception(Errno.ELOOP, "open a symlink");
             case FIFO, SOCKET, CHAR_DEVICE, BLOCK_DEVICE ->
-                    throw new P9Exception(Errno.ENXIO, "special files are not opened on the host");
+                throw new P9Exception(Errno.ENXIO, "special files are not opened on the host");
         }
         throw new AssertionError(node.type());
     }
 
     private static OpenFile reopen(Node node, int flags) throws P9Exception {
-        Fd fd = Fd.open(() -> node.use(pfd -> LinuxSyscalls.openat(AT_FDCWD, LinuxSyscalls.procPath(pfd),
-                flags | O_CLOEXEC, 0)));
+        Fd fd = Fd.open(() ->
+                node.use(pfd -> LinuxSyscalls.openat(AT_FDCWD, LinuxSyscalls.procPath(pfd), flags | O_CLOEXEC, 0)));
         return new OpenFile(fd, node.type(), node.key(), flags);
     }
 
@@ -60,8 +60,7 @@ public final class FileIo {
      * @param stat  a new file's stat just after the create (its owner, size, times and so its qid; its mode may
      *              have been set since); null for an existing file
      */
-    public record Created(Node node, OpenFile file, boolean isNew, FileStat stat) {
-    }
+    public record Created(Node node, OpenFile file, boolean isNew, FileStat stat) {}
 
     /**
      * Creates {@code name} in {@code dir} and opens it. Without O_EXCL an existing entry is opened
@@ -85,8 +84,8 @@ public final class FileIo {
         try (Fd.Charge charge = Fd.Charge.of(2)) {
             Fd fd;
             try {
-                fd = charge.open(() -> dir.use(dfd -> ShareRoot.openBeneath(dfd, name, flags | O_CREAT | O_EXCL,
-                        mode & 07777)));
+                fd = charge.open(
+                        () -> dir.use(dfd -> ShareRoot.openBeneath(dfd, name, flags | O_CREAT | O_EXCL, mode & 07777)));
             } catch (P9Exception e) {
                 if (e.errno() == Errno.EEXIST && !exclusive) {
                     return Optional.empty();
@@ -95,12 +94,12 @@ public final class FileIo {
             }
             OpenFile file = new OpenFile(fd, FileType.REGULAR, null, flags);
             try {
-                ShareRoot.Examined made = ShareRoot.examine(charge.open(() -> file.use(ofd -> LinuxSyscalls.openat(
-                        AT_FDCWD, LinuxSyscalls.procPath(ofd), O_PATH | O_CLOEXEC, 0))));
+                ShareRoot.Examined made = ShareRoot.examine(charge.open(() -> file.use(
+                        ofd -> LinuxSyscalls.openat(AT_FDCWD, LinuxSyscalls.procPath(ofd), O_PATH | O_CLOEXEC, 0))));
                 Node node = made.node();
                 share.learnChildPath(dir, name, node, epoch);
-                return Optional.of(new Created(CreateModes.exact(node, mode, made.stat()), file.withKey(node.key()),
-                        true, made.stat()));
+                return Optional.of(new Created(
+                        CreateModes.exact(node, mode, made.stat()), file.withKey(node.key()), true, made.stat()));
             } catch (P9Exception | RuntimeException e) {
                 file.close();
                 throw e;

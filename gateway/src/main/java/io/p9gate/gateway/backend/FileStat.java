@@ -5,10 +5,25 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /** What statx reports about one inode (host ids, not yet mapped to the guest's). */
-public record FileStat(long dev, long ino, int mode, long nlink, int uid, int gid, long rdev, long size,
-                       long blksize, long blocks,
-                       long atimeSec, long atimeNsec, long mtimeSec, long mtimeNsec,
-                       long ctimeSec, long ctimeNsec, long btimeSec, long btimeNsec) {
+public record FileStat(
+        long dev,
+        long ino,
+        int mode,
+        long nlink,
+        int uid,
+        int gid,
+        long rdev,
+        long size,
+        long blksize,
+        long blocks,
+        long atimeSec,
+        long atimeNsec,
+        long mtimeSec,
+        long mtimeNsec,
+        long ctimeSec,
+        long ctimeNsec,
+        long btimeSec,
+        long btimeNsec) {
 
     public FileKey key() {
         return new FileKey(dev, ino);
@@ -30,10 +45,14 @@ public record FileStat(long dev, long ino, int mode, long nlink, int uid, int gi
                 s.get(ValueLayout.JAVA_LONG, Statx.SIZE),
                 Integer.toUnsignedLong(s.get(ValueLayout.JAVA_INT, Statx.BLKSIZE)),
                 s.get(ValueLayout.JAVA_LONG, Statx.BLOCKS),
-                sec(s, Statx.ATIME), nsec(s, Statx.ATIME),
-                sec(s, Statx.MTIME), nsec(s, Statx.MTIME),
-                sec(s, Statx.CTIME), nsec(s, Statx.CTIME),
-                sec(s, Statx.BTIME), nsec(s, Statx.BTIME));
+                sec(s, Statx.ATIME),
+                nsec(s, Statx.ATIME),
+                sec(s, Statx.MTIME),
+                nsec(s, Statx.MTIME),
+                sec(s, Statx.CTIME),
+                nsec(s, Statx.CTIME),
+                sec(s, Statx.BTIME),
+                nsec(s, Statx.BTIME));
     }
 
     private static long sec(MemorySegment s, long ts) {

@@ -29,13 +29,13 @@ public final class HostCredentials {
     static final int CAP_SETUID = 7;
     /** Asking setfsuid/setfsgid for an invalid id changes nothing and returns the current one. */
     private static final int QUERY = -1;
+
     private static final int[] NO_GROUPS = {};
     private static final System.Logger LOG = System.getLogger(HostCredentials.class.getName());
     /** A thread's own supplementary groups never change but for this class, which always puts them back. */
     private static final ThreadLocal<int[]> OWN_GROUPS = new ThreadLocal<>();
 
-    private HostCredentials() {
-    }
+    private HostCredentials() {}
 
     @FunctionalInterface
     public interface Call<T> {
@@ -64,8 +64,10 @@ public final class HostCredentials {
         int ownUid = LinuxSyscalls.setfsuid(uid);
         try {
             if (LinuxSyscalls.setfsuid(QUERY) != uid || LinuxSyscalls.setfsgid(QUERY) != gid) {
-                throw new P9Exception(Errno.EPERM, "cannot act as host uid " + Integer.toUnsignedString(uid)
-                        + " gid " + Integer.toUnsignedString(gid));
+                throw new P9Exception(
+                        Errno.EPERM,
+                        "cannot act as host uid " + Integer.toUnsignedString(uid) + " gid "
+                                + Integer.toUnsignedString(gid));
             }
             return call.run();
         } finally {
@@ -93,8 +95,10 @@ public final class HostCredentials {
             try {
                 LinuxSyscalls.setgroupsThisThread(groups);
             } catch (P9Exception e) {
-                LOG.log(System.Logger.Level.ERROR, "worker " + Thread.currentThread().getName()
-                        + " could not restore its supplementary groups: " + e.errno());
+                LOG.log(
+                        System.Logger.Level.ERROR,
+                        "worker " + Thread.currentThread().getName() + " could not restore its supplementary groups: "
+                                + e.errno());
                 throw new IllegalStateException("could not restore the gateway's supplementary groups", e);
             }
         }

@@ -19,8 +19,7 @@ import java.lang.foreign.ValueLayout;
  * magic link is never used on a symlink handle, so no symlink target is ever consulted.
  */
 public final class Inodes {
-    private Inodes() {
-    }
+    private Inodes() {}
 
     public static FileStat stat(Node node) throws P9Exception {
         return node.use(fd -> statAt(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW));
@@ -44,11 +43,15 @@ public final class Inodes {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment b = arena.allocate(StructLayouts.STATFS);
                 LinuxSyscalls.fstatfs(fd, b);
-                return new StatFs((int) b.get(ValueLayout.JAVA_LONG, Statfs.TYPE),
+                return new StatFs(
+                        (int) b.get(ValueLayout.JAVA_LONG, Statfs.TYPE),
                         (int) b.get(ValueLayout.JAVA_LONG, Statfs.BSIZE),
-                        b.get(ValueLayout.JAVA_LONG, Statfs.BLOCKS), b.get(ValueLayout.JAVA_LONG, Statfs.BFREE),
-                        b.get(ValueLayout.JAVA_LONG, Statfs.BAVAIL), b.get(ValueLayout.JAVA_LONG, Statfs.FILES),
-                        b.get(ValueLayout.JAVA_LONG, Statfs.FFREE), b.get(ValueLayout.JAVA_LONG, Statfs.FSID),
+                        b.get(ValueLayout.JAVA_LONG, Statfs.BLOCKS),
+                        b.get(ValueLayout.JAVA_LONG, Statfs.BFREE),
+                        b.get(ValueLayout.JAVA_LONG, Statfs.BAVAIL),
+                        b.get(ValueLayout.JAVA_LONG, Statfs.FILES),
+                        b.get(ValueLayout.JAVA_LONG, Statfs.FFREE),
+                        b.get(ValueLayout.JAVA_LONG, Statfs.FSID),
                         (int) b.get(ValueLayout.JAVA_LONG, Statfs.NAMELEN));
             }
         });
@@ -93,13 +96,14 @@ public final class Inodes {
 
     public static void truncate(Node node, long size) throws P9Exception {
         switch (node.type()) {
-            case REGULAR -> node.use(fd -> {
-                LinuxSyscalls.truncate(LinuxSyscalls.procPath(fd), size);
-                return null;
-            });
+            case REGULAR ->
+                node.use(fd -> {
+                    LinuxSyscalls.truncate(LinuxSyscalls.procPath(fd), size);
+                    return null;
+                });
             case DIRECTORY -> throw new P9Exception(Errno.EISDIR, "truncate a directory");
             case SYMLINK, FIFO, SOCKET, CHAR_DEVICE, BLOCK_DEVICE ->
-                    throw new P9Exception(Errno.EINVAL, "truncate a " + node.type());
+                throw new P9Exception(Errno.EINVAL, "truncate a " + node.type());
         }
     }
 
@@ -120,8 +124,7 @@ public final class Inodes {
     }
 
     /** A point in time for {@link #setTimes}. */
-    public record Timestamp(long sec, long nsec) {
-    }
+    public record Timestamp(long sec, long nsec) {}
 
     public static final Timestamp NOW = new Timestamp(0, LinuxSyscalls.UTIME_NOW);
 

@@ -18,15 +18,24 @@ import java.util.Optional;
 final class KernelFilesystems {
     /** statfs(2) f_type magic numbers (linux/magic.h). */
     private static final Map<Long, String> NAMES = Map.ofEntries(
-            entry(0x9fa0L, "proc"), entry(0x62656572L, "sysfs"), entry(0x64626720L, "debugfs"),
-            entry(0x74726163L, "tracefs"), entry(0x73636673L, "securityfs"), entry(0x27e0ebL, "cgroup"),
-            entry(0x63677270L, "cgroup2"), entry(0xcafe4a11L, "bpf"), entry(0x62656570L, "configfs"),
-            entry(0xde5e81e4L, "efivarfs"), entry(0x6165676cL, "pstore"), entry(0x42494e4dL, "binfmt_misc"),
-            entry(0x65735543L, "fusectl"), entry(0xf97cff8cL, "selinuxfs"), entry(0x43415d53L, "smackfs"),
+            entry(0x9fa0L, "proc"),
+            entry(0x62656572L, "sysfs"),
+            entry(0x64626720L, "debugfs"),
+            entry(0x74726163L, "tracefs"),
+            entry(0x73636673L, "securityfs"),
+            entry(0x27e0ebL, "cgroup"),
+            entry(0x63677270L, "cgroup2"),
+            entry(0xcafe4a11L, "bpf"),
+            entry(0x62656570L, "configfs"),
+            entry(0xde5e81e4L, "efivarfs"),
+            entry(0x6165676cL, "pstore"),
+            entry(0x42494e4dL, "binfmt_misc"),
+            entry(0x65735543L, "fusectl"),
+            entry(0xf97cff8cL, "selinuxfs"),
+            entry(0x43415d53L, "smackfs"),
             entry(0x6e736673L, "nsfs"));
 
-    private KernelFilesystems() {
-    }
+    private KernelFilesystems() {}
 
     /** The name of the kernel pseudo filesystem {@code node} is on, if it is on one (one fstatfs). */
     static Optional<String> of(Node node) throws P9Exception {

@@ -26,8 +26,7 @@ import java.nio.charset.StandardCharsets;
  */
 @SuppressWarnings("restricted") // FFM downcalls are the point of this class; the launcher enables native access.
 public final class LinuxSyscalls {
-    private LinuxSyscalls() {
-    }
+    private LinuxSyscalls() {}
 
     public static final int AT_FDCWD = -100;
     public static final int AT_SYMLINK_NOFOLLOW = 0x100;
@@ -77,76 +76,76 @@ public final class LinuxSyscalls {
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
-    private static final MethodHandle OPENAT = bind("openat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 3);
-    private static final MethodHandle SYSCALL4 = bind("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG), 1);
-    private static final MethodHandle SYSCALL2 = bind("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS), 1);
+    private static final MethodHandle OPENAT =
+            bind("openat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 3);
+    private static final MethodHandle SYSCALL4 =
+            bind("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG), 1);
+    private static final MethodHandle SYSCALL2 =
+            bind("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS), 1);
     private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle FCNTL = bind("fcntl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
-    private static final MethodHandle STATX = bind("statx",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle READLINKAT = bind("readlinkat",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
-    private static final MethodHandle FCHOWNAT = bind("fchownat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle FCHMODAT = bind("fchmodat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    private static final MethodHandle TRUNCATE = bind("truncate",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle UTIMENSAT = bind("utimensat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-    private static final MethodHandle MKDIRAT = bind("mkdirat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle MKNODAT = bind("mknodat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle SYMLINKAT = bind("symlinkat",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
-    private static final MethodHandle LINKAT = bind("linkat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle RENAMEAT2 = bind("renameat2",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle UNLINKAT = bind("unlinkat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle PREAD = bind("pread64",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle PWRITE = bind("pwrite64",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle FCNTL =
+            bind("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
+    private static final MethodHandle STATX =
+            bind("statx", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle READLINKAT =
+            bind("readlinkat", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final MethodHandle FCHOWNAT =
+            bind("fchownat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle FCHMODAT =
+            bind("fchmodat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle TRUNCATE = bind("truncate", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle UTIMENSAT =
+            bind("utimensat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    private static final MethodHandle MKDIRAT =
+            bind("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle MKNODAT =
+            bind("mknodat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle SYMLINKAT =
+            bind("symlinkat", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
+    private static final MethodHandle LINKAT =
+            bind("linkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle RENAMEAT2 =
+            bind("renameat2", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle UNLINKAT =
+            bind("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle PREAD =
+            bind("pread64", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle PWRITE =
+            bind("pwrite64", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle FSYNC = bind("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle FDATASYNC = bind("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle FSTATFS = bind("fstatfs",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle GETDENTS64 = bind("getdents64",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle LSEEK = bind("lseek",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle GETXATTR = bind("getxattr",
-            FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
-    private static final MethodHandle SETXATTR = bind("setxattr",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle LISTXATTR = bind("listxattr",
-            FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG));
-    private static final MethodHandle REMOVEXATTR = bind("removexattr",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle GETEUID = LINKER.downcallHandle(LIBC.find("geteuid").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle SETFSUID = LINKER.downcallHandle(LIBC.find("setfsuid").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle SETFSGID = LINKER.downcallHandle(LIBC.find("setfsgid").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle GETGROUPS = bind("getgroups",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle FSTATFS = bind("fstatfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle GETDENTS64 =
+            bind("getdents64", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle LSEEK =
+            bind("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle GETXATTR =
+            bind("getxattr", FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final MethodHandle SETXATTR =
+            bind("setxattr", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle LISTXATTR =
+            bind("listxattr", FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final MethodHandle REMOVEXATTR =
+            bind("removexattr", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle GETEUID =
+            LINKER.downcallHandle(LIBC.find("geteuid").orElseThrow(), FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle SETFSUID =
+            LINKER.downcallHandle(LIBC.find("setfsuid").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle SETFSGID =
+            LINKER.downcallHandle(LIBC.find("setfsgid").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle GETGROUPS = bind("getgroups", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
 
     private static MethodHandle bind(String name, FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(), descriptor,
-                Linker.Option.captureCallState("errno"));
+        return LINKER.downcallHandle(
+                LIBC.find(name).orElseThrow(), descriptor, Linker.Option.captureCallState("errno"));
     }
 
     private static MethodHandle bind(String name, FunctionDescriptor descriptor, int firstVariadic) {
-        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(), descriptor,
-                Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(firstVariadic));
+        return LINKER.downcallHandle(
+                LIBC.find(name).orElseThrow(),
+                descriptor,
+                Linker.Option.captureCallState("errno"),
+                Linker.Option.firstVariadicArg(firstVariadic));
     }
 
     /** One native call: gets the errno capture segment and an arena for its C strings. */
@@ -194,8 +193,8 @@ public final class LinuxSyscalls {
             how.set(JAVA_LONG, 0, flags);
             how.set(JAVA_LONG, 8, mode);
             how.set(JAVA_LONG, 16, resolve);
-            return (long) SYSCALL4.invokeExact(st, SYS_OPENAT2, (long) dirfd, str(a, name), how,
-                    StructLayouts.OPEN_HOW.byteSize());
+            return (long) SYSCALL4.invokeExact(
+                    st, SYS_OPENAT2, (long) dirfd, str(a, name), how, StructLayouts.OPEN_HOW.byteSize());
         });
     }
 
@@ -213,8 +212,8 @@ public final class LinuxSyscalls {
 
     /** statx into {@code out} (a StructLayouts.STATX-sized segment). */
     static void statx(int dirfd, String name, int flags, MemorySegment out) throws P9Exception {
-        call("statx " + name, (st, a) -> (int) STATX.invokeExact(st, dirfd, str(a, name), flags,
-                STATX_BASIC_STATS | STATX_BTIME, out));
+        call("statx " + name, (st, a) ->
+                (int) STATX.invokeExact(st, dirfd, str(a, name), flags, STATX_BASIC_STATS | STATX_BTIME, out));
     }
 
     static String readlinkat(int dirfd, String name) throws P9Exception {
@@ -223,8 +222,8 @@ public final class LinuxSyscalls {
             int cap = size;
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment buf = arena.allocate(cap);
-                long n = call("readlinkat", (st, a) -> (long) READLINKAT.invokeExact(st, dirfd, str(a, name), buf,
-                        (long) cap));
+                long n = call("readlinkat", (st, a) ->
+                        (long) READLINKAT.invokeExact(st, dirfd, str(a, name), buf, (long) cap));
                 if (n < cap) {
                     return new String(buf.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
                 }
@@ -271,14 +270,14 @@ public final class LinuxSyscalls {
     }
 
     static void linkat(int olddirfd, String oldname, int newdirfd, String newname, int flags) throws P9Exception {
-        call("linkat " + newname, (st, a) -> (int) LINKAT.invokeExact(st, olddirfd, str(a, oldname), newdirfd,
-                str(a, newname), flags));
+        call("linkat " + newname, (st, a) ->
+                (int) LINKAT.invokeExact(st, olddirfd, str(a, oldname), newdirfd, str(a, newname), flags));
     }
 
     public static void renameat2(int olddirfd, String oldname, int newdirfd, String newname, int flags)
             throws P9Exception {
-        call("renameat2 " + oldname, (st, a) -> (int) RENAMEAT2.invokeExact(st, olddirfd, str(a, oldname), newdirfd,
-                str(a, newname), flags));
+        call("renameat2 " + oldname, (st, a) ->
+                (int) RENAMEAT2.invokeExact(st, olddirfd, str(a, oldname), newdirfd, str(a, newname), flags));
     }
 
     static void unlinkat(int dirfd, String name, int flags) throws P9Exception {
@@ -316,13 +315,13 @@ public final class LinuxSyscalls {
 
     /** getxattr; with a zero-sized buffer it returns the value's size. */
     static long getxattr(String path, String name, MemorySegment buf) throws P9Exception {
-        return call("getxattr " + name, (st, a) -> (long) GETXATTR.invokeExact(st, str(a, path), str(a, name), buf,
-                buf.byteSize()));
+        return call("getxattr " + name, (st, a) ->
+                (long) GETXATTR.invokeExact(st, str(a, path), str(a, name), buf, buf.byteSize()));
     }
 
     static void setxattr(String path, String name, MemorySegment value, int flags) throws P9Exception {
-        call("setxattr " + name, (st, a) -> (int) SETXATTR.invokeExact(st, str(a, path), str(a, name), value,
-                value.byteSize(), flags));
+        call("setxattr " + name, (st, a) ->
+                (int) SETXATTR.invokeExact(st, str(a, path), str(a, name), value, value.byteSize(), flags));
     }
 
     static long listxattr(String path, MemorySegment buf) throws P9Exception {

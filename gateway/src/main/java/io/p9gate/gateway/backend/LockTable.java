@@ -51,7 +51,8 @@ public final class LockTable {
     public synchronized int lock(FileKey file, Owner owner, int type, long start, long length) throws P9Exception {
         long end = end(start, length);
         List<Range> held = locks.getOrDefault(file, List.of());
-        if (type != LockConstants.LOCK_TYPE_UNLCK && conflict(held, owner, type, start, end).isPresent()) {
+        if (type != LockConstants.LOCK_TYPE_UNLCK
+                && conflict(held, owner, type, start, end).isPresent()) {
             return LockConstants.LOCK_BLOCKED;
         }
         List<Range> next = new ArrayList<>();
@@ -94,7 +95,10 @@ public final class LockTable {
         List<Range> held = locks.get(file);
         if (held != null) {
             owner.entries().release(heldBy(held, owner));
-            store(file, new ArrayList<>(held.stream().filter(r -> !r.owner().equals(owner)).toList()));
+            store(
+                    file,
+                    new ArrayList<>(
+                            held.stream().filter(r -> !r.owner().equals(owner)).toList()));
         }
     }
 
@@ -142,7 +146,10 @@ public final class LockTable {
             grew = false;
             for (var it = list.iterator(); it.hasNext(); ) {
                 Range r = it.next();
-                if (r.owner().equals(range.owner()) && r.type() == range.type() && r.start() <= end && start <= r.end()) {
+                if (r.owner().equals(range.owner())
+                        && r.type() == range.type()
+                        && r.start() <= end
+                        && start <= r.end()) {
                     start = Math.min(start, r.start());
                     end = Math.max(end, r.end());
                     it.remove();
@@ -173,7 +180,8 @@ public final class LockTable {
 
     /** Checks a lock type from the wire. */
     public static void checkType(int type) throws P9Exception {
-        if (type != LockConstants.LOCK_TYPE_RDLCK && type != LockConstants.LOCK_TYPE_WRLCK
+        if (type != LockConstants.LOCK_TYPE_RDLCK
+                && type != LockConstants.LOCK_TYPE_WRLCK
                 && type != LockConstants.LOCK_TYPE_UNLCK) {
             throw new P9Exception(Errno.EINVAL, "lock type " + type);
         }

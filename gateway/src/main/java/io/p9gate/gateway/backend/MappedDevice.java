@@ -19,6 +19,7 @@ public record MappedDevice(FileType type, int major, int minor, int perms) {
     public static final String XATTR = "user.p9gate.device";
     /** The host file's permission bits: only its owner can touch it, and there is nothing in it. */
     public static final int HOST_PERMS = 0600;
+
     private static final int PERMISSION_BITS = 07777;
 
     public MappedDevice {
@@ -72,9 +73,25 @@ public record MappedDevice(FileType type, int major, int minor, int perms) {
 
     /** The stat the guest sees: the device's type, permission bits and rdev over the host file's other fields. */
     public FileStat shown(FileStat s) {
-        return new FileStat(s.dev(), s.ino(), type.modeBits() | perms, s.nlink(), s.uid(), s.gid(),
-                FileStat.makedev(major, minor), s.size(), s.blksize(), s.blocks(), s.atimeSec(), s.atimeNsec(),
-                s.mtimeSec(), s.mtimeNsec(), s.ctimeSec(), s.ctimeNsec(), s.btimeSec(), s.btimeNsec());
+        return new FileStat(
+                s.dev(),
+                s.ino(),
+                type.modeBits() | perms,
+                s.nlink(),
+                s.uid(),
+                s.gid(),
+                FileStat.makedev(major, minor),
+                s.size(),
+                s.blksize(),
+                s.blocks(),
+                s.atimeSec(),
+                s.atimeNsec(),
+                s.mtimeSec(),
+                s.mtimeNsec(),
+                s.ctimeSec(),
+                s.ctimeNsec(),
+                s.btimeSec(),
+                s.btimeNsec());
     }
 
     /** Rewrites the mapping of {@code node} (which must carry one). */
@@ -95,8 +112,11 @@ public record MappedDevice(FileType type, int major, int minor, int perms) {
         String[] f = text.strip().split(" ");
         try {
             if (f.length == 4 && (f[0].equals("c") || f[0].equals("b"))) {
-                return new MappedDevice(f[0].equals("c") ? FileType.CHAR_DEVICE : FileType.BLOCK_DEVICE,
-                        Integer.parseUnsignedInt(f[1]), Integer.parseUnsignedInt(f[2]), Integer.parseInt(f[3], 8));
+                return new MappedDevice(
+                        f[0].equals("c") ? FileType.CHAR_DEVICE : FileType.BLOCK_DEVICE,
+                        Integer.parseUnsignedInt(f[1]),
+                        Integer.parseUnsignedInt(f[2]),
+                        Integer.parseInt(f[3], 8));
             }
         } catch (NumberFormatException e) {
             // falls through to the inert default

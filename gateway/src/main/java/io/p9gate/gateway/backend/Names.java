@@ -7,8 +7,7 @@ import io.p9gate.gateway.proto.P9Exception;
 public final class Names {
     private static final int NAME_MAX = 255;
 
-    private Names() {
-    }
+    private Names() {}
 
     /** Rejects "", ".", "..", names with '/' or NUL, and names longer than NAME_MAX bytes. */
     public static void check(String name) throws P9Exception {

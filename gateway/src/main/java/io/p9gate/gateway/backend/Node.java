@@ -14,8 +14,7 @@ public final class Node implements AutoCloseable {
     /** Its share-relative path and the {@link RenameEpoch} under which it was true; null until learned. */
     private volatile KnownPath known;
 
-    private record KnownPath(String path, long epoch) {
-    }
+    private record KnownPath(String path, long epoch) {}
 
     Node(Fd fd, FileType type, FileKey key) {
         this.fd = fd;

@@ -18,8 +18,7 @@ public final class OpenInodes {
         List<Runnable> whenClosed = List.of();
     }
 
-    private OpenInodes() {
-    }
+    private OpenInodes() {}
 
     static void opened(FileKey key) {
         OPEN.compute(key, (k, h) -> {

@@ -23,8 +23,8 @@ public final class QidMapper {
         if (index < OVERFLOW_INDEX && (ino & ~INO_BITS_MASK) == 0) {
             return ((long) index << 56) | ino;
         }
-        return overflow.computeIfAbsent(new FileKey(dev, ino),
-                k -> ((long) OVERFLOW_INDEX << 56) | nextOverflow.getAndIncrement());
+        return overflow.computeIfAbsent(
+                new FileKey(dev, ino), k -> ((long) OVERFLOW_INDEX << 56) | nextOverflow.getAndIncrement());
     }
 
     public Qid qid(FileStat stat) {

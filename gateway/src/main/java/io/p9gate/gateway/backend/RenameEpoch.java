@@ -16,8 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class RenameEpoch {
     private static final AtomicLong RENAMES = new AtomicLong();
 
-    private RenameEpoch() {
-    }
+    private RenameEpoch() {}
 
     static long now() {
         return RENAMES.get();

@@ -29,10 +29,11 @@ import java.util.Optional;
  */
 public final class ShareRoot implements AutoCloseable {
     private static final int PATH_FLAGS = O_PATH | O_NOFOLLOW | O_CLOEXEC;
-    private static final long RESOLVE = LinuxSyscalls.RESOLVE_BENEATH | LinuxSyscalls.RESOLVE_NO_SYMLINKS
-            | LinuxSyscalls.RESOLVE_NO_MAGICLINKS;
+    private static final long RESOLVE =
+            LinuxSyscalls.RESOLVE_BENEATH | LinuxSyscalls.RESOLVE_NO_SYMLINKS | LinuxSyscalls.RESOLVE_NO_MAGICLINKS;
     /** Deeper than any real tree; bounds the walk-up that checks a ".." result. */
     private static final int MAX_DEPTH = 4096;
+
     private static final String DELETED_SUFFIX = " (deleted)";
     private static final int DIRENT_BUFFER = 32 * 1024;
 
@@ -51,13 +52,14 @@ public final class ShareRoot implements AutoCloseable {
 
     /** Opens the share's directory (an administrator's path: symlinks in it are the admin's choice). */
     public static ShareRoot open(Path directory, QidMapper qids) throws P9Exception {
-        Node root = nodeOf(Fd.open(() -> LinuxSyscalls.openat(AT_FDCWD, directory.toAbsolutePath().toString(),
-                O_PATH | O_DIRECTORY | O_CLOEXEC, 0)));
+        Node root = nodeOf(Fd.open(() -> LinuxSyscalls.openat(
+                AT_FDCWD, directory.toAbsolutePath().toString(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0)));
         try {
             Optional<String> kernel = KernelFilesystems.of(root);
             if (kernel.isPresent()) {
-                throw new P9Exception(Errno.EMEDIUMTYPE, directory + " is on " + kernel.get()
-                        + ", a kernel pseudo filesystem, not files to share");
+                throw new P9Exception(
+                        Errno.EMEDIUMTYPE,
+                        directory + " is on " + kernel.get() + ", a kernel pseudo filesystem, not files to share");
             }
             return new ShareRoot(root, qids);
         } catch (P9Exception e) {
@@ -96,8 +98,8 @@ public final class ShareRoot implements AutoCloseable {
         }
         Names.check(name);
         long epoch = RenameEpoch.now();
-        Node node = KernelFilesystems.refuseCrossingInto(dir,
-                nodeOf(Fd.open(() -> dir.use(fd -> openBeneath(fd, name, O_PATH, 0)))));
+        Node node = KernelFilesystems.refuseCrossingInto(
+                dir, nodeOf(Fd.open(() -> dir.use(fd -> openBeneath(fd, name, O_PATH, 0)))));
         learnChildPath(dir, name, node, epoch);
         return node;
     }
@@ -277,8 +279,8 @@ public final class ShareRoot implements AutoCloseable {
 
     /** The name under which directory {@code parent} holds the directory {@code child} (getdents, then statx). */
     private static String nameIn(Node parent, FileKey child) throws P9Exception {
-        Fd listing = Fd.open(() -> parent.use(fd -> LinuxSyscalls.openat(fd, ".",
-                O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)));
+        Fd listing =
+                Fd.open(() -> parent.use(fd -> LinuxSyscalls.openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)));
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(DIRENT_BUFFER);
             while (true) {
@@ -286,11 +288,14 @@ public final class ShareRoot implements AutoCloseable {
                 if (n == 0) {
                     throw new P9Exception(Errno.ENOENT, "no entry of its parent names the directory");
                 }
-                for (long pos = 0; pos < n; pos += Short.toUnsignedInt(buf.get(ValueLayout.JAVA_SHORT,
-                        pos + StructLayouts.Dirent.RECLEN))) {
+                for (long pos = 0;
+                        pos < n;
+                        pos += Short.toUnsignedInt(
+                                buf.get(ValueLayout.JAVA_SHORT, pos + StructLayouts.Dirent.RECLEN))) {
                     String name = buf.getString(pos + StructLayouts.Dirent.NAME, StandardCharsets.UTF_8);
                     if (buf.get(ValueLayout.JAVA_LONG, pos + StructLayouts.Dirent.INO) == child.ino()
-                            && !name.equals(".") && !name.equals("..")
+                            && !name.equals(".")
+                            && !name.equals("..")
                             && Inodes.statAt(parent, name).key().equals(child)) {
                         return name;
                     }
@@ -365,8 +370,7 @@ public final class ShareRoot implements AutoCloseable {
     }
 
     /** A fresh handle and the stat it was examined with (one statx, for whoever needs it next). */
-    record Examined(Node node, FileStat stat) {
-    }
+    record Examined(Node node, FileStat stat) {}
 
     /** As {@link #nodeOf}, keeping the stat. */
     static Examined examine(Fd handle) throws P9Exception {

@@ -11,44 +11,64 @@ import java.lang.foreign.StructLayout;
 
 /** The Linux x86-64 kernel structs the backend exchanges with syscalls; offsets are derived from the layouts. */
 final class StructLayouts {
-    private StructLayouts() {
-    }
+    private StructLayouts() {}
 
-    static final StructLayout TIMESPEC = MemoryLayout.structLayout(JAVA_LONG.withName("tv_sec"),
-            JAVA_LONG.withName("tv_nsec"));
+    static final StructLayout TIMESPEC =
+            MemoryLayout.structLayout(JAVA_LONG.withName("tv_sec"), JAVA_LONG.withName("tv_nsec"));
 
     /** struct statx_timestamp. */
-    static final StructLayout STATX_TIMESTAMP = MemoryLayout.structLayout(JAVA_LONG.withName("sec"),
-            JAVA_INT.withName("nsec"), JAVA_INT.withName("reserved"));
+    static final StructLayout STATX_TIMESTAMP = MemoryLayout.structLayout(
+            JAVA_LONG.withName("sec"), JAVA_INT.withName("nsec"), JAVA_INT.withName("reserved"));
 
     /** struct statx (256 bytes; the tail is reserved space the kernel may fill later). */
     static final StructLayout STATX = MemoryLayout.structLayout(
-            JAVA_INT.withName("mask"), JAVA_INT.withName("blksize"), JAVA_LONG.withName("attributes"),
-            JAVA_INT.withName("nlink"), JAVA_INT.withName("uid"), JAVA_INT.withName("gid"),
-            JAVA_SHORT.withName("mode"), JAVA_SHORT.withName("pad1"),
-            JAVA_LONG.withName("ino"), JAVA_LONG.withName("size"), JAVA_LONG.withName("blocks"),
+            JAVA_INT.withName("mask"),
+            JAVA_INT.withName("blksize"),
+            JAVA_LONG.withName("attributes"),
+            JAVA_INT.withName("nlink"),
+            JAVA_INT.withName("uid"),
+            JAVA_INT.withName("gid"),
+            JAVA_SHORT.withName("mode"),
+            JAVA_SHORT.withName("pad1"),
+            JAVA_LONG.withName("ino"),
+            JAVA_LONG.withName("size"),
+            JAVA_LONG.withName("blocks"),
             JAVA_LONG.withName("attributes_mask"),
-            STATX_TIMESTAMP.withName("atime"), STATX_TIMESTAMP.withName("btime"),
-            STATX_TIMESTAMP.withName("ctime"), STATX_TIMESTAMP.withName("mtime"),
-            JAVA_INT.withName("rdev_major"), JAVA_INT.withName("rdev_minor"),
-            JAVA_INT.withName("dev_major"), JAVA_INT.withName("dev_minor"),
+            STATX_TIMESTAMP.withName("atime"),
+            STATX_TIMESTAMP.withName("btime"),
+            STATX_TIMESTAMP.withName("ctime"),
+            STATX_TIMESTAMP.withName("mtime"),
+            JAVA_INT.withName("rdev_major"),
+            JAVA_INT.withName("rdev_minor"),
+            JAVA_INT.withName("dev_major"),
+            JAVA_INT.withName("dev_minor"),
             MemoryLayout.sequenceLayout(256 - 144, JAVA_BYTE).withName("spare"));
 
     /** struct open_how (openat2). */
-    static final StructLayout OPEN_HOW = MemoryLayout.structLayout(JAVA_LONG.withName("flags"),
-            JAVA_LONG.withName("mode"), JAVA_LONG.withName("resolve"));
+    static final StructLayout OPEN_HOW = MemoryLayout.structLayout(
+            JAVA_LONG.withName("flags"), JAVA_LONG.withName("mode"), JAVA_LONG.withName("resolve"));
 
     /** struct statfs (x86-64 glibc). */
     static final StructLayout STATFS = MemoryLayout.structLayout(
-            JAVA_LONG.withName("f_type"), JAVA_LONG.withName("f_bsize"), JAVA_LONG.withName("f_blocks"),
-            JAVA_LONG.withName("f_bfree"), JAVA_LONG.withName("f_bavail"), JAVA_LONG.withName("f_files"),
-            JAVA_LONG.withName("f_ffree"), JAVA_LONG.withName("f_fsid"), JAVA_LONG.withName("f_namelen"),
-            JAVA_LONG.withName("f_frsize"), JAVA_LONG.withName("f_flags"),
+            JAVA_LONG.withName("f_type"),
+            JAVA_LONG.withName("f_bsize"),
+            JAVA_LONG.withName("f_blocks"),
+            JAVA_LONG.withName("f_bfree"),
+            JAVA_LONG.withName("f_bavail"),
+            JAVA_LONG.withName("f_files"),
+            JAVA_LONG.withName("f_ffree"),
+            JAVA_LONG.withName("f_fsid"),
+            JAVA_LONG.withName("f_namelen"),
+            JAVA_LONG.withName("f_frsize"),
+            JAVA_LONG.withName("f_flags"),
             MemoryLayout.sequenceLayout(4, JAVA_LONG).withName("f_spare"));
 
     /** The fixed head of struct linux_dirent64; d_name (NUL-terminated) follows at NAME. */
-    static final StructLayout DIRENT64 = MemoryLayout.structLayout(JAVA_LONG.withName("d_ino"),
-            JAVA_LONG.withName("d_off"), JAVA_SHORT.withName("d_reclen"), JAVA_BYTE.withName("d_type"));
+    static final StructLayout DIRENT64 = MemoryLayout.structLayout(
+            JAVA_LONG.withName("d_ino"),
+            JAVA_LONG.withName("d_off"),
+            JAVA_SHORT.withName("d_reclen"),
+            JAVA_BYTE.withName("d_type"));
 
     static long offset(StructLayout layout, String... path) {
         MemoryLayout.PathElement[] elements = new MemoryLayout.PathElement[path.length];
@@ -78,8 +98,7 @@ final class StructLayouts {
         static final long DEV_MINOR = offset(STATX, "dev_minor");
         static final long TS_NSEC = offset(STATX_TIMESTAMP, "nsec");
 
-        private Statx() {
-        }
+        private Statx() {}
     }
 
     static final class Statfs {
@@ -93,8 +112,7 @@ final class StructLayouts {
         static final long FSID = offset(STATFS, "f_fsid");
         static final long NAMELEN = offset(STATFS, "f_namelen");
 
-        private Statfs() {
-        }
+        private Statfs() {}
     }
 
     static final class Dirent {
@@ -104,7 +122,6 @@ final class StructLayouts {
         static final long TYPE = offset(DIRENT64, "d_type");
         static final long NAME = TYPE + 1;
 
-        private Dirent() {
-        }
+        private Dirent() {}
     }
 }

@@ -17,8 +17,7 @@ public final class Xattrs {
     /** XATTR_SIZE_MAX. */
     public static final int MAX_VALUE = 64 * 1024;
 
-    private Xattrs() {
-    }
+    private Xattrs() {}
 
     public static byte[] get(Node node, String name) throws P9Exception {
         requireSupported(node);
@@ -37,8 +36,9 @@ public final class Xattrs {
         checkName(name);
         node.use(fd -> {
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment v = value.length == 0 ? arena.allocate(1).asSlice(0, 0) : arena.allocateFrom(
-                        ValueLayout.JAVA_BYTE, value);
+                MemorySegment v = value.length == 0
+                        ? arena.allocate(1).asSlice(0, 0)
+                        : arena.allocateFrom(ValueLayout.JAVA_BYTE, value);
                 LinuxSyscalls.setxattr(LinuxSyscalls.procPath(fd), name, v, flags & (XATTR_CREATE | XATTR_REPLACE));
                 return null;
             }

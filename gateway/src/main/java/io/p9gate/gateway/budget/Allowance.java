@@ -42,8 +42,8 @@ public final class Allowance {
             long held = used.get();
             long cap = limit;
             if (held + n > cap) {
-                throw new OverBudget(errno, rule, owner + ": " + held + " of " + cap + " held, " + n + " more asked ("
-                        + rule + ")");
+                throw new OverBudget(
+                        errno, rule, owner + ": " + held + " of " + cap + " held, " + n + " more asked (" + rule + ")");
             }
             if (used.compareAndSet(held, held + n)) {
                 break;

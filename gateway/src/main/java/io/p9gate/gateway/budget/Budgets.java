@@ -18,7 +18,7 @@ public final class Budgets {
     private final Allowance descriptorPool;
     private final Map<String, VmBudget> byVm = new LinkedHashMap<>();
     private final Map<String, VmBudget> byListener = new LinkedHashMap<>();
-    private volatile ConnectionRefusals refusals = (vm, peer, why) -> { };
+    private volatile ConnectionRefusals refusals = (vm, peer, why) -> {};
 
     /** Told of every connection a VM's connection budget refuses (to record it). */
     @FunctionalInterface
@@ -30,8 +30,12 @@ public final class Budgets {
     public Budgets(HostResources host, int msize) {
         this.host = host;
         this.msize = msize;
-        this.descriptorPool = new Allowance("the gateway's VMs together", "budget.descriptor-pool", Errno.EMFILE,
-                DefaultLimits.descriptorPool(host), null);
+        this.descriptorPool = new Allowance(
+                "the gateway's VMs together",
+                "budget.descriptor-pool",
+                Errno.EMFILE,
+                DefaultLimits.descriptorPool(host),
+                null);
     }
 
     /** Every listener its own VM (named after it), each with the derived limits: serving without a policy. */
@@ -111,15 +115,23 @@ public final class Budgets {
         for (VmBudget vm : byVm.values()) {
             Limits l = vm.limits();
             descriptors = saturatedAdd(descriptors, saturatedAdd(l.descriptors(), l.connections()));
-            heap = saturatedAdd(heap, saturatedAdd(l.xattrBytes(), saturatedAdd(
-                    saturatedMultiply(l.fids(), DefaultLimits.FID_BYTES),
-                    saturatedMultiply(l.locks(), DefaultLimits.LOCK_BYTES))));
-            frames = saturatedAdd(frames, saturatedAdd(l.replyBytes(), saturatedMultiply(
-                    saturatedAdd(l.outstanding(), l.connections()), 2L * msize)));
+            heap = saturatedAdd(
+                    heap,
+                    saturatedAdd(
+                            l.xattrBytes(),
+                            saturatedAdd(
+                                    saturatedMultiply(l.fids(), DefaultLimits.FID_BYTES),
+                                    saturatedMultiply(l.locks(), DefaultLimits.LOCK_BYTES))));
+            frames = saturatedAdd(
+                    frames,
+                    saturatedAdd(
+                            l.replyBytes(),
+                            saturatedMultiply(saturatedAdd(l.outstanding(), l.connections()), 2L * msize)));
         }
         if (descriptors > descriptorPool.limit()) {
             out.add("the VMs' limits promise " + descriptors + " descriptors; the process can give them "
-                    + descriptorPool.limit() + " (RLIMIT_NOFILE " + host.maxDescriptors() + ", " + host.openDescriptors()
+                    + descriptorPool.limit() + " (RLIMIT_NOFILE " + host.maxDescriptors() + ", "
+                    + host.openDescriptors()
                     + " open, " + DefaultLimits.descriptorReserve(host.maxDescriptors()) + " kept in reserve)");
         }
         if (heap > host.maxHeap() / 2) {

@@ -22,8 +22,7 @@ public final class DefaultLimits {
      */
     static final long XATTR_DEFAULT_MAX = 16L << 20;
 
-    private DefaultLimits() {
-    }
+    private DefaultLimits() {}
 
     /**
      * Descriptors no VM may take, whatever the limits say: accept(2), the audit log's segments and checkpoints,

@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 public record HostResources(long maxDescriptors, long openDescriptors, long maxHeap, long maxDirect) {
     /** Assumed when /proc cannot tell: Linux's usual soft limit. */
     private static final long FALLBACK_MAX_DESCRIPTORS = 1024;
+
     private static final String MAX_OPEN_FILES = "Max open files";
 
     public static HostResources current() {

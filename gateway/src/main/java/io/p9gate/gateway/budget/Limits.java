@@ -13,15 +13,35 @@ package io.p9gate.gateway.budget;
  * @param replyBytes  reply bytes queued unread; beyond it the VM's connections are not read
  * @param weight      turns in the worker pool's round robin when VMs compete
  */
-public record Limits(long connections, long outstanding, long fids, long descriptors, long xattrBytes, long locks,
-                     long replyBytes, int weight) {
+public record Limits(
+        long connections,
+        long outstanding,
+        long fids,
+        long descriptors,
+        long xattrBytes,
+        long locks,
+        long replyBytes,
+        int weight) {
     /** No limit at all: sessions and tests without budgets. */
-    public static final Limits UNLIMITED = new Limits(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE,
-            Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, 1);
+    public static final Limits UNLIMITED = new Limits(
+            Long.MAX_VALUE,
+            Long.MAX_VALUE,
+            Long.MAX_VALUE,
+            Long.MAX_VALUE,
+            Long.MAX_VALUE,
+            Long.MAX_VALUE,
+            Long.MAX_VALUE,
+            1);
 
     public Limits {
-        if (connections < 1 || outstanding < 1 || fids < 1 || descriptors < 1 || xattrBytes < 1 || locks < 1
-                || replyBytes < 1 || weight < 1) {
+        if (connections < 1
+                || outstanding < 1
+                || fids < 1
+                || descriptors < 1
+                || xattrBytes < 1
+                || locks < 1
+                || replyBytes < 1
+                || weight < 1) {
             throw new IllegalArgumentException("every limit must be at least 1: " + this);
         }
     }

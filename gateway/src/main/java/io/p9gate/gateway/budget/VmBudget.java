@@ -11,6 +11,7 @@ import io.p9gate.gateway.proto.Errno;
 public final class VmBudget {
     /** The VM whose request the current thread is serving. */
     public static final ScopedValue<VmBudget> CURRENT = ScopedValue.newInstance();
+
     private static final VmBudget NONE = unlimited("none");
 
     private final String vm;
@@ -30,11 +31,10 @@ public final class VmBudget {
         this.vm = vm;
         this.limits = limits;
         String who = "VM " + vm;
-        this.connections = new Allowance(who, "budget.connections", Errno.ECONNREFUSED, limits.connections(),
-                descriptorPool);
+        this.connections =
+                new Allowance(who, "budget.connections", Errno.ECONNREFUSED, limits.connections(), descriptorPool);
         this.fids = new Allowance(who, "budget.fids", Errno.EMFILE, limits.fids(), null);
-        this.descriptors = new Allowance(who, "budget.descriptors", Errno.EMFILE, limits.descriptors(),
-                descriptorPool);
+        this.descriptors = new Allowance(who, "budget.descriptors", Errno.EMFILE, limits.descriptors(), descriptorPool);
         this.xattrBytes = new Allowance(who, "budget.xattr-bytes", Errno.ENOSPC, limits.xattrBytes(), null);
         this.locks = new Allowance(who, "budget.locks", Errno.ENOLCK, limits.locks(), null);
         this.admission = new Admission(limits.outstanding(), limits.replyBytes());

@@ -15,8 +15,7 @@ import java.util.List;
 
 /** Reading the PEM files of a {@link TestPki}. */
 public final class Pem {
-    private Pem() {
-    }
+    private Pem() {}
 
     public static List<X509Certificate> certificates(Path file) throws IOException, GeneralSecurityException {
         try (InputStream in = Files.newInputStream(file)) {

@@ -89,21 +89,37 @@ public final class TestPki {
         KeyPair ca = newKeyPair();
         X500Principal caSubject = new X500Principal("CN=" + caName);
         Instant now = Instant.now();
-        X509Certificate caCert = sign(new JcaX509v3CertificateBuilder(caSubject, serial(),
-                Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(validity)), caSubject, ca.getPublic())
-                .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
-                .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
-                .addExtension(Extension.subjectKeyIdentifier, false,
-                        new JcaX509ExtensionUtils().createSubjectKeyIdentifier(ca.getPublic())), ca.getPrivate());
+        X509Certificate caCert = sign(
+                new JcaX509v3CertificateBuilder(
+                                caSubject,
+                                serial(),
+                                Date.from(now.minus(Duration.ofHours(1))),
+                                Date.from(now.plus(validity)),
+                                caSubject,
+                                ca.getPublic())
+                        .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
+                        .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
+                        .addExtension(
+                                Extension.subjectKeyIdentifier,
+                                false,
+                                new JcaX509ExtensionUtils().createSubjectKeyIdentifier(ca.getPublic())),
+                ca.getPrivate());
         TestPki pki = new TestPki(dir);
         pki.writePem(dir.resolve(CA_CERT), caCert, false);
         pki.writePem(dir.resolve(CA_KEY), ca.getPrivate(), true);
         List<GeneralName> sans = new ArrayList<>(List.of(new GeneralName(GeneralName.iPAddress, "127.0.0.1")));
         for (String name : serverNames) {
-            sans.add(isAddress(name) ? new GeneralName(GeneralName.iPAddress, name)
-                    : new GeneralName(GeneralName.dNSName, name));
+            sans.add(
+                    isAddress(name)
+                            ? new GeneralName(GeneralName.iPAddress, name)
+                            : new GeneralName(GeneralName.dNSName, name));
         }
-        pki.issue(dir.resolve(SERVER_CERT), dir.resolve(SERVER_KEY), "p9gate", sans, KeyPurposeId.id_kp_serverAuth,
+        pki.issue(
+                dir.resolve(SERVER_CERT),
+                dir.resolve(SERVER_KEY),
+                "p9gate",
+                sans,
+                KeyPurposeId.id_kp_serverAuth,
                 validity);
         pki.writeCrl(List.of());
         return pki;
@@ -117,15 +133,21 @@ public final class TestPki {
      */
     public X509Certificate issueClient(String vm, Duration validity) throws IOException, GeneralSecurityException {
         Path vmDir = Files.createDirectories(dir.resolve(vm));
-        X509Certificate cert = issue(vmDir.resolve(CLIENT_CERT), vmDir.resolve(CLIENT_KEY), vm,
-                List.of(new GeneralName(GeneralName.dNSName, vm)), KeyPurposeId.id_kp_clientAuth, validity);
+        X509Certificate cert = issue(
+                vmDir.resolve(CLIENT_CERT),
+                vmDir.resolve(CLIENT_KEY),
+                vm,
+                List.of(new GeneralName(GeneralName.dNSName, vm)),
+                KeyPurposeId.id_kp_clientAuth,
+                validity);
         Files.copy(dir.resolve(CA_CERT), vmDir.resolve(CA_CERT), StandardCopyOption.REPLACE_EXISTING);
         return cert;
     }
 
     /** Adds the VM's client certificate to the CRL ({@code ca-crl.pem}, re-signed with every revocation so far). */
     public X509CRL revoke(String vm) throws IOException, GeneralSecurityException {
-        X509Certificate cert = Pem.certificates(dir.resolve(vm).resolve(CLIENT_CERT)).getFirst();
+        X509Certificate cert =
+                Pem.certificates(dir.resolve(vm).resolve(CLIENT_CERT)).getFirst();
         List<BigInteger> revoked = new ArrayList<>();
         Path crlFile = dir.resolve(CA_CRL);
         if (Files.exists(crlFile)) {
@@ -157,21 +179,29 @@ public final class TestPki {
         }
     }
 
-    private X509Certificate issue(Path certFile, Path keyFile, String cn, List<GeneralName> sans,
-                                  KeyPurposeId purpose, Duration validity) throws IOException, GeneralSecurityException {
+    private X509Certificate issue(
+            Path certFile, Path keyFile, String cn, List<GeneralName> sans, KeyPurposeId purpose, Duration validity)
+            throws IOException, GeneralSecurityException {
         X509Certificate ca = Pem.certificates(dir.resolve(CA_CERT)).getFirst();
         KeyPair pair = newKeyPair();
         Instant now = Instant.now();
         JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-        X509Certificate cert = sign(new JcaX509v3CertificateBuilder(ca, serial(),
-                Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(validity)),
-                new X500Principal("CN=" + cn), pair.getPublic())
-                .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
-                .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
-                .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose))
-                .addExtension(Extension.subjectAlternativeName, false,
-                        new GeneralNames(sans.toArray(GeneralName[]::new)))
-                .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(ca)),
+        X509Certificate cert = sign(
+                new JcaX509v3CertificateBuilder(
+                                ca,
+                                serial(),
+                                Date.from(now.minus(Duration.ofHours(1))),
+                                Date.from(now.plus(validity)),
+                                new X500Principal("CN=" + cn),
+                                pair.getPublic())
+                        .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+                        .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
+                        .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose))
+                        .addExtension(
+                                Extension.subjectAlternativeName,
+                                false,
+                                new GeneralNames(sans.toArray(GeneralName[]::new)))
+                        .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(ca)),
                 caKey());
         writePem(certFile, cert, false);
         writePem(keyFile, pair.getPrivate(), true);
@@ -179,8 +209,8 @@ public final class TestPki {
     }
 
     private PrivateKey caKey() throws IOException, GeneralSecurityException {
-        return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Pem.der(dir.resolve(CA_KEY),
-                "PRIVATE KEY")));
+        return KeyFactory.getInstance("EC")
+                .generatePrivate(new PKCS8EncodedKeySpec(Pem.der(dir.resolve(CA_KEY), "PRIVATE KEY")));
     }
 
     private static X509Certificate sign(org.bouncycastle.cert.X509v3CertificateBuilder builder, PrivateKey key)
@@ -220,13 +250,17 @@ public final class TestPki {
     private void writePem(Path file, Object object, boolean secret) throws IOException {
         StringWriter text = new StringWriter();
         try (JcaPEMWriter pem = new JcaPEMWriter(text)) {
-            pem.writeObject(object instanceof PrivateKey key ? new org.bouncycastle.util.io.pem.PemObject(
-                    "PRIVATE KEY", key.getEncoded()) : object);
+            pem.writeObject(
+                    object instanceof PrivateKey key
+                            ? new org.bouncycastle.util.io.pem.PemObject("PRIVATE KEY", key.getEncoded())
+                            : object);
         }
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
-                secret ? "rw-------" : "rw-r--r--")));
+        Files.createFile(
+                tmp,
+                PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString(secret ? "rw-------" : "rw-r--r--")));
         Files.writeString(tmp, text.toString(), StandardCharsets.US_ASCII);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }

@@ -17,25 +17,38 @@ import picocli.CommandLine.Option;
  * the private key that signs its checkpoints (R-AUD-1, R-AUD-2). Both or neither.
  */
 final class AuditOption {
-    @Option(names = "--audit-dir", paramLabel = "DIR",
+    @Option(
+            names = "--audit-dir",
+            paramLabel = "DIR",
             description = "Write the signed audit log here (created if missing; an existing log is continued).")
     Path dir;
 
-    @Option(names = "--audit-key", paramLabel = "FILE",
+    @Option(
+            names = "--audit-key",
+            paramLabel = "FILE",
             description = "Private key signing the audit checkpoints (from 'p9gate keys generate'; mode 0600).")
     Path key;
 
-    @Option(names = "--audit-max-bytes", paramLabel = "BYTES", converter = ByteSize.class,
+    @Option(
+            names = "--audit-max-bytes",
+            paramLabel = "BYTES",
+            converter = ByteSize.class,
             description = "Disk budget: at most this much in the audit directory (e.g. 20GiB); changes are refused "
                     + "(EIO) below 5 %% left, everything once a record no longer fits. Default: no limit.")
     long maxBytes;
 
-    @Option(names = "--audit-min-free", paramLabel = "BYTES", converter = ByteSize.class,
+    @Option(
+            names = "--audit-min-free",
+            paramLabel = "BYTES",
+            converter = ByteSize.class,
             description = "Disk budget: leave at least this much free on the audit log's file system (same "
                     + "refusals as --audit-max-bytes, measured against the free space). Default: none.")
     long minFree;
 
-    @Option(names = "--audit-segment-bytes", paramLabel = "BYTES", converter = ByteSize.class,
+    @Option(
+            names = "--audit-segment-bytes",
+            paramLabel = "BYTES",
+            converter = ByteSize.class,
             description = "Start a new segment file once one reaches this size (default: 64MiB).")
     long segmentBytes;
 
@@ -58,9 +71,11 @@ final class AuditOption {
      */
     SignedAuditTrail open(CommandLine commandLine) throws AuditUnavailable {
         if (dir == null || key == null) {
-            throw new CommandLine.ParameterException(commandLine, dir == null
-                    ? "--audit-key and the other --audit-* options need --audit-dir DIR"
-                    : "--audit-dir needs --audit-key FILE");
+            throw new CommandLine.ParameterException(
+                    commandLine,
+                    dir == null
+                            ? "--audit-key and the other --audit-* options need --audit-dir DIR"
+                            : "--audit-dir needs --audit-key FILE");
         }
         SigningKey signingKey = signingKey(commandLine);
         try {
@@ -76,7 +91,8 @@ final class AuditOption {
         } catch (KeyFormatException e) {
             throw new CommandLine.ParameterException(commandLine, "audit key: " + e.getMessage());
         } catch (IOException e) {
-            throw new CommandLine.ParameterException(commandLine, "cannot read audit key " + key + ": " + e.getMessage());
+            throw new CommandLine.ParameterException(
+                    commandLine, "cannot read audit key " + key + ": " + e.getMessage());
         }
     }
 

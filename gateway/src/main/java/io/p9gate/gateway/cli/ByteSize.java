@@ -13,16 +13,18 @@ final class ByteSize implements CommandLine.ITypeConverter<Long> {
     public Long convert(String value) {
         Matcher m = SIZE.matcher(value.trim());
         if (!m.matches()) {
-            throw new CommandLine.TypeConversionException("'" + value
-                    + "' is not a byte count (a number, optionally with KiB, MiB, GiB or TiB)");
+            throw new CommandLine.TypeConversionException(
+                    "'" + value + "' is not a byte count (a number, optionally with KiB, MiB, GiB or TiB)");
         }
         long n = Long.parseLong(m.group(1));
-        int shift = m.group(2) == null ? 0 : switch (m.group(2).toUpperCase(Locale.ROOT)) {
-            case "KIB" -> 10;
-            case "MIB" -> 20;
-            case "GIB" -> 30;
-            default -> 40;
-        };
+        int shift = m.group(2) == null
+                ? 0
+                : switch (m.group(2).toUpperCase(Locale.ROOT)) {
+                    case "KIB" -> 10;
+                    case "MIB" -> 20;
+                    case "GIB" -> 30;
+                    default -> 40;
+                };
         if (n > Long.MAX_VALUE >> shift) {
             throw new CommandLine.TypeConversionException("'" + value + "' is too large");
         }

@@ -23,7 +23,10 @@ import picocli.CommandLine.Option;
  * minutes: a CA, the gateway's certificate and one client certificate per VM, in the layout the guest harness's
  * {@code --tls-dir} reads; {@code --revoke VM} adds a VM's certificate to the CA's CRL.
  */
-@Command(name = "certs", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(
+        name = "certs",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = "Make a test CA, the gateway's TLS certificate and per-VM client certificates in DIR "
                 + "(ECDSA P-256, PEM; keys 0600), or revoke a VM's certificate. For trying tls: listeners; "
                 + "a production PKI keeps its CA key off the ECU.")
@@ -34,24 +37,38 @@ final class CertsCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--dir", required = true, paramLabel = "DIR",
+    @Option(
+            names = "--dir",
+            required = true,
+            paramLabel = "DIR",
             description = "Where the PKI is: ca-cert.pem, ca-key.pem, ca-crl.pem, server-cert.pem, server-key.pem "
                     + "and per VM VM/client-cert.pem, VM/client-key.pem, VM/ca-cert.pem.")
     Path dir;
 
-    @Option(names = "--vm", paramLabel = "VM", description = "Issue a client certificate (CN=VM, SAN DNS:VM) for "
-            + "this VM (repeatable). Without --revoke, a new CA and server certificate are made unless DIR has them.")
+    @Option(
+            names = "--vm",
+            paramLabel = "VM",
+            description =
+                    "Issue a client certificate (CN=VM, SAN DNS:VM) for "
+                            + "this VM (repeatable). Without --revoke, a new CA and server certificate are made unless DIR has them.")
     List<String> vms = new ArrayList<>();
 
-    @Option(names = "--server-name", paramLabel = "NAME",
+    @Option(
+            names = "--server-name",
+            paramLabel = "NAME",
             description = "A DNS name or IP address for the gateway's certificate besides 127.0.0.1 (repeatable).")
     List<String> serverNames = new ArrayList<>();
 
-    @Option(names = "--days", paramLabel = "N", description = "Validity of new certificates (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--days",
+            paramLabel = "N",
+            description = "Validity of new certificates (default: ${DEFAULT-VALUE}).")
     int days = 30;
 
-    @Option(names = "--revoke", paramLabel = "VM", description = "Add this VM's client certificate to ca-crl.pem "
-            + "(repeatable).")
+    @Option(
+            names = "--revoke",
+            paramLabel = "VM",
+            description = "Add this VM's client certificate to ca-crl.pem " + "(repeatable).")
     List<String> revoke = new ArrayList<>();
 
     @Override
@@ -61,17 +78,18 @@ final class CertsCommand implements Callable<Integer> {
         }
         for (String vm : concat(vms, revoke)) {
             if (!VM_NAME.matcher(vm).matches()) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "'" + vm + "' is not a VM name "
-                        + "(letters, digits, '.', '_', '-')");
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(), "'" + vm + "' is not a VM name " + "(letters, digits, '.', '_', '-')");
             }
         }
         if (vms.isEmpty() && revoke.isEmpty() && Files.exists(dir.resolve(TestPki.CA_CERT))) {
-            throw new CommandLine.ParameterException(spec.commandLine(), dir + " already holds a CA: give --vm VM "
-                    + "or --revoke VM");
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), dir + " already holds a CA: give --vm VM " + "or --revoke VM");
         }
         for (String vm : revoke) {
             if (!Files.exists(dir.resolve(vm).resolve(TestPki.CLIENT_CERT)) && !vms.contains(vm)) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "no certificate of VM '" + vm + "' in " + dir);
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(), "no certificate of VM '" + vm + "' in " + dir);
             }
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -88,7 +106,8 @@ final class CertsCommand implements Callable<Integer> {
         for (String vm : vms) {
             X509Certificate cert = pki.issueClient(vm, validity);
             out.println("VM " + vm + " " + dir.resolve(vm).resolve(TestPki.CLIENT_CERT) + " sha256 "
-                    + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(cert.getEncoded())));
+                    + HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("SHA-256").digest(cert.getEncoded())));
         }
         for (String vm : revoke) {
             pki.revoke(vm);

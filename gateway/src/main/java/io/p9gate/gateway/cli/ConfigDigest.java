@@ -16,8 +16,7 @@ import java.util.TreeMap;
  * (listeners in order, shares sorted by name with absolute directories, limits).
  */
 final class ConfigDigest {
-    private ConfigDigest() {
-    }
+    private ConfigDigest() {}
 
     static String of(GatewayConfig config, Map<String, Path> shares) {
         return "sha256:" + HexFormat.of().formatHex(sha256(canonical(config, shares)));
@@ -28,11 +27,21 @@ final class ConfigDigest {
         for (ListenSpec listener : config.listeners()) {
             text.append("listen ").append(listener.describe()).append('\n');
         }
-        new TreeMap<>(shares).forEach((name, dir) ->
-                text.append("share ").append(name).append('=').append(dir.toAbsolutePath().normalize()).append('\n'));
-        text.append("msize ").append(config.maxMsize()).append('\n')
-                .append("workers ").append(config.workers()).append('\n')
-                .append("max-outstanding ").append(config.maxOutstanding()).append('\n');
+        new TreeMap<>(shares)
+                .forEach((name, dir) -> text.append("share ")
+                        .append(name)
+                        .append('=')
+                        .append(dir.toAbsolutePath().normalize())
+                        .append('\n'));
+        text.append("msize ")
+                .append(config.maxMsize())
+                .append('\n')
+                .append("workers ")
+                .append(config.workers())
+                .append('\n')
+                .append("max-outstanding ")
+                .append(config.maxOutstanding())
+                .append('\n');
         return text.toString();
     }
 

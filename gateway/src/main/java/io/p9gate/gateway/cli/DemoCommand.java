@@ -7,19 +7,19 @@ import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.fs.GatewayEvent;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.policyadapter.PolicyReloader;
 import io.p9gate.gateway.policyadapter.PolicyShares;
 import io.p9gate.gateway.policyadapter.ServedPolicyCheck;
 import io.p9gate.gateway.proto.P9Exception;
-import io.p9gate.policy.PolicyCheck;
-import io.p9gate.policy.PolicyHolder;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
 import io.p9gate.gateway.session.SessionSettings;
+import io.p9gate.gateway.wiring.ShareServerFactory;
+import io.p9gate.policy.PolicyCheck;
+import io.p9gate.policy.PolicyHolder;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -45,7 +45,10 @@ import picocli.CommandLine.Option;
  * policy (policies/demo.yaml) with a signed audit log, so a new user sees the gateway work without
  * writing any configuration and without the repository being modified. See docs/cli.md.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = "Serve a scratch copy of the bundled demo share (src/demo/share) on 127.0.0.1 "
                 + "and a Unix socket until Ctrl-C.")
 final class DemoCommand implements Callable<Integer> {
@@ -66,8 +69,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "PORT", description = "TCP port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
     int port = 5640;
 
-    @Option(names = "--socket", paramLabel = "PATH",
-            description = "Unix socket path (default: $XDG_RUNTIME_DIR/p9gate-demo.sock, else /tmp/p9gate-demo-UID.sock).")
+    @Option(
+            names = "--socket",
+            paramLabel = "PATH",
+            description =
+                    "Unix socket path (default: $XDG_RUNTIME_DIR/p9gate-demo.sock, else /tmp/p9gate-demo-UID.sock).")
     Path socket;
 
     @Option(names = "--keep", description = "Keep the scratch copy on exit (its path is printed).")
@@ -92,13 +98,21 @@ final class DemoCommand implements Callable<Integer> {
             PolicyHolder holder = PolicyServe.load(DemoFiles.demoPolicy(scratch, socketPath), DemoFiles.check(scratch));
             trail = DemoFiles.auditTrail(scratch);
             PolicyReloader reloader = new PolicyReloader(holder);
-            shares = new ShareServerFactory(new PolicyShares(holder,
-                    PolicyServe.guards(holder, reloader, OwnershipMode.automatic()), Map.of(tcp.describe(), VM)), trail);
+            shares = new ShareServerFactory(
+                    new PolicyShares(
+                            holder,
+                            PolicyServe.guards(holder, reloader, OwnershipMode.automatic()),
+                            Map.of(tcp.describe(), VM)),
+                    trail);
             List<ListenSpec> listeners = new ArrayList<>(PolicyListeners.of(holder.current()));
             listeners.add(tcp);
-            GatewayConfig config = new GatewayConfig(listeners, shares, GatewayConfig.DEFAULT_MSIZE,
+            GatewayConfig config = new GatewayConfig(
+                    listeners,
+                    shares,
+                    GatewayConfig.DEFAULT_MSIZE,
                     Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
-                    SessionSettings.DEFAULT_MAX_OUTSTANDING, HARNESS_IOUNIT,
+                    SessionSettings.DEFAULT_MAX_OUTSTANDING,
+                    HARNESS_IOUNIT,
                     PolicyServe.budgets(holder, reloader, Map.of(tcp.describe(), VM), GatewayConfig.DEFAULT_MSIZE));
             config.budgets().onConnectionRefused(new RefusedConnections(trail));
             trail.lifecycle(new GatewayEvent.Started(ConfigDigest.of(config, Map.of()), "demo"));
@@ -106,8 +120,10 @@ final class DemoCommand implements Callable<Integer> {
             try {
                 gateway = Gateway.start(config);
             } catch (IOException e) {
-                throw new IOException("cannot listen on " + tcp.describe() + " or unix:" + socketPath + ": "
-                        + e.getMessage() + " (try --port or --socket)", e);
+                throw new IOException(
+                        "cannot listen on " + tcp.describe() + " or unix:" + socketPath + ": " + e.getMessage()
+                                + " (try --port or --socket)",
+                        e);
             }
         } catch (IOException | AuditWriteException | P9Exception | RuntimeException e) {
             stop(shares, trail, scratch, false);
@@ -145,19 +161,22 @@ final class DemoCommand implements Callable<Integer> {
         out.println("  listening:   unix:" + socketPath);
         out.println("  policy:      " + scratch.resolve("policy.yaml")
                 + " (from policies/demo.yaml: /maps read-only, /calibration hidden, 256 MiB quota)");
-        out.println("  audit log:   " + scratch.resolve("audit") + " (signed with " + scratch.resolve("audit.key") + ")");
+        out.println(
+                "  audit log:   " + scratch.resolve("audit") + " (signed with " + scratch.resolve("audit.key") + ")");
         out.println("mount it from a Linux guest that can reach this host's 127.0.0.1:" + port + ":");
         out.println("  mount -t 9p -o trans=tcp,port=" + port + ",version=9p2000.L,aname=" + SHARE_NAME
                 + " 127.0.0.1 /mnt");
         DemoFiles.guestHarness().ifPresent(runGuest -> {
             out.println("or boot a throwaway test guest that mounts it and runs a smoke test:");
-            out.println("  " + runGuest + " --server 127.0.0.1:" + port + " --aname " + SHARE_NAME
-                    + " --script " + runGuest.resolveSibling("examples/smoke.sh"));
+            out.println("  " + runGuest + " --server 127.0.0.1:" + port + " --aname " + SHARE_NAME + " --script "
+                    + runGuest.resolveSibling("examples/smoke.sh"));
         });
         out.println("review what the guest did, live:");
         out.println("  ./p9gate audit show --log " + scratch.resolve("audit") + " --follow");
-        out.println("  ./p9gate audit verify --log " + scratch.resolve("audit") + " --key " + scratch.resolve("audit.pub"));
-        out.println("check that it enforces its policy (compliance suite, reports in " + scratch.resolve("compliance") + "):");
+        out.println(
+                "  ./p9gate audit verify --log " + scratch.resolve("audit") + " --key " + scratch.resolve("audit.pub"));
+        out.println("check that it enforces its policy (compliance suite, reports in " + scratch.resolve("compliance")
+                + "):");
         out.println("  " + complianceCommand(scratch));
         out.println("Ctrl-C stops the demo" + (keep ? "." : " and deletes the scratch copy (--keep keeps it)."));
         out.flush();
@@ -172,8 +191,7 @@ final class DemoCommand implements Callable<Integer> {
 
     /** Where the demo's files come from and go to. */
     static final class DemoFiles {
-        private DemoFiles() {
-        }
+        private DemoFiles() {}
 
         /** The installation root: the launcher passes -Dp9gate.home; otherwise the nearest ancestor of the cwd with src/demo. */
         static Path home() {
@@ -201,7 +219,8 @@ final class DemoCommand implements Callable<Integer> {
 
         /** What the demo checks of its policy, as serve does: its key and log beside the share, never inside (R-POL-9). */
         static PolicyCheck check(Path scratch) {
-            return new ServedPolicyCheck(GatewayState.of(scratch.resolve("audit"), scratch.resolve("audit.key"), null),
+            return new ServedPolicyCheck(
+                    GatewayState.of(scratch.resolve("audit"), scratch.resolve("audit.key"), null),
                     OwnershipMode.automatic());
         }
 
@@ -243,7 +262,8 @@ final class DemoCommand implements Callable<Integer> {
         /** ../shared/guest/run-guest.sh beside the installation, if this machine has the test harness. */
         static java.util.Optional<Path> guestHarness() {
             Path runGuest = home().toAbsolutePath().resolveSibling("shared/guest/run-guest.sh");
-            return Files.isExecutable(runGuest) ? java.util.Optional.of(runGuest.normalize())
+            return Files.isExecutable(runGuest)
+                    ? java.util.Optional.of(runGuest.normalize())
                     : java.util.Optional.empty();
         }
 
@@ -256,7 +276,8 @@ final class DemoCommand implements Callable<Integer> {
             Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x"));
             Path target = scratch.resolve("share");
             try (Stream<Path> tree = Files.walk(source)) {
-                tree.forEach(from -> copy(from, target.resolve(source.relativize(from).toString())));
+                tree.forEach(from ->
+                        copy(from, target.resolve(source.relativize(from).toString())));
             } catch (UncheckedIOException e) {
                 deleteTree(scratch);
                 throw e.getCause();

@@ -9,36 +9,40 @@ import java.util.concurrent.CountDownLatch;
  * {@link ShutdownDeadline#DEFAULT}: past it the process halts.
  */
 final class Foreground {
-    private Foreground() {
-    }
+    private Foreground() {}
 
     /** Blocks until the JVM is asked to stop; {@code cleanup} runs after the gateway is closed. */
     static void runUntilStopped(Gateway gateway, Runnable cleanup) {
-        runUntilStopped(gateway, () -> { }, cleanup);
+        runUntilStopped(gateway, () -> {}, cleanup);
     }
 
     /** As {@link #runUntilStopped(Gateway, Runnable)}; {@code stopping} runs first (e.g. telling systemd). */
     static void runUntilStopped(Gateway gateway, Runnable stopping, Runnable cleanup) {
-        runUntilStopped(() -> {
-            stopping.run();
-            gateway.close();
-            cleanup.run();
-        }, ShutdownDeadline.DEFAULT);
+        runUntilStopped(
+                () -> {
+                    stopping.run();
+                    gateway.close();
+                    cleanup.run();
+                },
+                ShutdownDeadline.DEFAULT);
     }
 
     /** Blocks until the JVM is asked to stop, then runs {@code stop}; the process ends {@code bound} later at most. */
     static void runUntilStopped(Runnable stop, Duration bound) {
         CountDownLatch stopped = new CountDownLatch(1);
         ShutdownDeadline deadline = ShutdownDeadline.armed(bound);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            deadline.start();
-            try {
-                stop.run();
-                deadline.cancel();
-            } finally {
-                stopped.countDown();
-            }
-        }, "p9gate-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            deadline.start();
+                            try {
+                                stop.run();
+                                deadline.cancel();
+                            } finally {
+                                stopped.countDown();
+                            }
+                        },
+                        "p9gate-shutdown"));
         try {
             stopped.await();
         } catch (InterruptedException e) {

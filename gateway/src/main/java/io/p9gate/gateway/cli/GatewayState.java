@@ -14,8 +14,7 @@ import java.util.Optional;
  * and its {@code protect:} paths are the policy's own check; these are added to it, without configuration.
  */
 final class GatewayState {
-    private GatewayState() {
-    }
+    private GatewayState() {}
 
     /** Any argument may be null (not used by this gateway). */
     static List<StatePath> of(Path auditDir, Path auditKey, Path pidFile) {
@@ -37,7 +36,8 @@ final class GatewayState {
     /** PREFIX.pub beside PREFIX.key, as {@code p9gate keys generate} writes them: a guest must not swap the verifier's key. */
     static Optional<Path> publicKeyOf(Path key) {
         String name = key.getFileName().toString();
-        return name.endsWith(".key") ? Optional.of(key.resolveSibling(name.substring(0, name.length() - 4) + ".pub"))
+        return name.endsWith(".key")
+                ? Optional.of(key.resolveSibling(name.substring(0, name.length() - 4) + ".pub"))
                 : Optional.empty();
     }
 
@@ -54,8 +54,8 @@ final class GatewayState {
             for (StatePath s : state) {
                 Optional<String> how = reach.of(share.getValue(), s);
                 if (how.isPresent()) {
-                    return Optional.of("share '" + share.getKey() + "' (" + share.getValue() + ") " + how.get()
-                            + " (R-POL-9)");
+                    return Optional.of(
+                            "share '" + share.getKey() + "' (" + share.getValue() + ") " + how.get() + " (R-POL-9)");
                 }
             }
         }

@@ -10,8 +10,12 @@ import picocli.CommandLine.Parameters;
  * {@code p9gate help [COMMAND...]}: the help of any command, however deep ({@code p9gate help policy check} is the
  * help of {@code policy check}; picocli's own help command looks at the first name only).
  */
-@Command(name = "help", helpCommand = true, description = "Show the help of a command: p9gate help policy check.",
-        footerHeading = "%nExamples:%n", footer = {"  p9gate help audit verify", "  p9gate help policy check"})
+@Command(
+        name = "help",
+        helpCommand = true,
+        description = "Show the help of a command: p9gate help policy check.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  p9gate help audit verify", "  p9gate help policy check"})
 final class HelpCommand implements CommandLine.IHelpCommandInitializable2, Runnable {
     @Parameters(paramLabel = "COMMAND", arity = "0..*", description = "the command, e.g. policy check")
     List<String> names = List.of();
@@ -21,8 +25,11 @@ final class HelpCommand implements CommandLine.IHelpCommandInitializable2, Runna
     private CommandLine.Help.ColorScheme colors;
 
     @Override
-    public void init(CommandLine helpCommandLine, CommandLine.Help.ColorScheme colorScheme, PrintWriter outWriter,
-                     PrintWriter errWriter) {
+    public void init(
+            CommandLine helpCommandLine,
+            CommandLine.Help.ColorScheme colorScheme,
+            PrintWriter outWriter,
+            PrintWriter errWriter) {
         this.self = helpCommandLine;
         this.colors = colorScheme;
         this.out = outWriter;
@@ -34,9 +41,13 @@ final class HelpCommand implements CommandLine.IHelpCommandInitializable2, Runna
         for (String name : names) {
             CommandLine sub = command.getSubcommands().get(name);
             if (sub == null) {
-                throw new CommandLine.ParameterException(self, "no command '" + name + "' in '"
-                        + command.getCommandSpec().qualifiedName() + "' (commands: "
-                        + String.join(", ", command.getSubcommands().keySet()) + ")", null, name);
+                throw new CommandLine.ParameterException(
+                        self,
+                        "no command '" + name + "' in '"
+                                + command.getCommandSpec().qualifiedName() + "' (commands: "
+                                + String.join(", ", command.getSubcommands().keySet()) + ")",
+                        null,
+                        name);
             }
             command = sub;
         }

@@ -1,15 +1,15 @@
 package io.p9gate.gateway.cli;
 
 import io.netty.util.internal.logging.InternalLoggerFactory;
+import io.netty.util.internal.logging.JdkLoggerFactory;
 import io.p9gate.audit.cli.AuditCommand;
 import io.p9gate.audit.cli.CliMessages;
 import io.p9gate.audit.cli.KeysCommand;
 import io.p9gate.audit.cli.StandardOutput;
 import io.p9gate.gateway.compliance.ComplianceCommand;
-import io.p9gate.policy.cli.PolicyCommand;
-import io.netty.util.internal.logging.JdkLoggerFactory;
 import io.p9gate.gateway.packaging.InstalledPackage;
 import io.p9gate.gateway.systemd.JournalLogging;
+import io.p9gate.policy.cli.PolicyCommand;
 import java.io.PrintWriter;
 import java.util.List;
 import picocli.CommandLine;
@@ -21,11 +21,23 @@ import picocli.CommandLine.Command;
  * exit 2, a failure one line and exit 1, both as {@code p9gate <command>: error: ...} ({@link CliMessages});
  * no stack trace ever reaches a user. Every command's help ends with examples ({@link UsageExamples}).
  */
-@Command(name = "p9gate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(
+        name = "p9gate",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = "Policy-driven 9P2000.L file-sharing gateway.",
-        subcommands = {ServeCommand.class, DemoCommand.class, PolicyCommand.class, AuditCommand.class, KeysCommand.class,
-                CertsCommand.class, PackageCommand.class, ComplianceCommand.class, StatusCommand.class,
-                HelpCommand.class})
+        subcommands = {
+            ServeCommand.class,
+            DemoCommand.class,
+            PolicyCommand.class,
+            AuditCommand.class,
+            KeysCommand.class,
+            CertsCommand.class,
+            PackageCommand.class,
+            ComplianceCommand.class,
+            StatusCommand.class,
+            HelpCommand.class
+        })
 public final class Main implements Runnable {
     /** Exit code for a command line that cannot be run as given. */
     public static final int EXIT_USAGE = 2;
@@ -70,8 +82,8 @@ public final class Main implements Runnable {
         if (journal) {
             // Under systemd: a priority per line, and the journal's timestamps instead of our own.
             JournalLogging.useForJavaLogging();
-            commandLine.setErr(JournalLogging.prefixingStderr(new java.io.OutputStreamWriter(System.err,
-                    java.nio.charset.Charset.defaultCharset())));
+            commandLine.setErr(JournalLogging.prefixingStderr(
+                    new java.io.OutputStreamWriter(System.err, java.nio.charset.Charset.defaultCharset())));
         }
         System.exit(StandardOutput.execute(commandLine, args));
     }
@@ -101,7 +113,8 @@ public final class Main implements Runnable {
     }
 
     private static int failed(CommandLine command, Exception e) {
-        CliMessages.printError(command.getCommandSpec(),
+        CliMessages.printError(
+                command.getCommandSpec(),
                 e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
         return EXIT_FAILURE;
     }
@@ -115,9 +128,12 @@ public final class Main implements Runnable {
         public String[] getVersion() {
             String version = Main.class.getPackage().getImplementationVersion();
             String home = System.getProperty("p9gate.home");
-            String packaged = home == null ? "" : InstalledPackage.header(java.nio.file.Path.of(home))
-                    .map(h -> " (package " + h.get("image") + " " + h.get("version") + ", Java " + h.get("java") + ")")
-                    .orElse("");
+            String packaged = home == null
+                    ? ""
+                    : InstalledPackage.header(java.nio.file.Path.of(home))
+                            .map(h -> " (package " + h.get("image") + " " + h.get("version") + ", Java " + h.get("java")
+                                    + ")")
+                            .orElse("");
             return new String[] {"p9gate " + (version != null ? version : "(development build)") + packaged};
         }
     }

@@ -19,7 +19,10 @@ import picocli.CommandLine.Parameters;
  * {@code p9gate package}: the self-contained tarball of one ECU image (R-DEP-2), made on the build host; and
  * {@code p9gate package verify}: an extracted package checked against its (signed) manifest.
  */
-@Command(name = "package", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(
+        name = "package",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = "Build DIR/p9gate-IMAGE-VERSION-linux-ARCH.tar.gz: a Java runtime (jlink), the gateway, "
                 + "bin/p9gate, the policy, a systemd unit and a manifest. Runs on the build host (needs a JDK).",
         subcommands = PackageCommand.Verify.class)
@@ -29,35 +32,54 @@ final class PackageCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--policy", paramLabel = "FILE", description = "The ECU image's policy; it must pass "
-            + "'policy check --strict' (share directories missing on the build host aside).")
+    @Option(
+            names = "--policy",
+            paramLabel = "FILE",
+            description = "The ECU image's policy; it must pass "
+                    + "'policy check --strict' (share directories missing on the build host aside).")
     Path policy;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Where the tarball and a copy of its manifest go.")
     Path out;
 
-    @Option(names = "--sign", paramLabel = "KEY", description = "Sign the manifest with this private key "
-            + "('p9gate keys generate'; mode 0600): MANIFEST.sig.")
+    @Option(
+            names = "--sign",
+            paramLabel = "KEY",
+            description =
+                    "Sign the manifest with this private key " + "('p9gate keys generate'; mode 0600): MANIFEST.sig.")
     Path signKey;
 
-    @Option(names = "--version-suffix", paramLabel = "TEXT", description = "Appended to the version in the "
-            + "tarball's name and manifest, e.g. +ecu3 (letters, digits, . _ + ~ -).")
+    @Option(
+            names = "--version-suffix",
+            paramLabel = "TEXT",
+            description = "Appended to the version in the "
+                    + "tarball's name and manifest, e.g. +ecu3 (letters, digits, . _ + ~ -).")
     String versionSuffix;
 
-    @Option(names = "--prefix", paramLabel = "DIR", description = "Where the tarball is extracted on the ECU "
-            + "(the unit's paths; default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--prefix",
+            paramLabel = "DIR",
+            description =
+                    "Where the tarball is extracted on the ECU " + "(the unit's paths; default: ${DEFAULT-VALUE}).")
     String prefix = DEFAULT_PREFIX;
 
-    @Option(names = "--audit-dir", paramLabel = "DIR", description = "The audit log directory on the ECU "
-            + "(default: the policy's protect.audit).")
+    @Option(
+            names = "--audit-dir",
+            paramLabel = "DIR",
+            description = "The audit log directory on the ECU " + "(default: the policy's protect.audit).")
     String auditDir;
 
-    @Option(names = "--audit-key", paramLabel = "FILE", description = "The audit signing key on the ECU "
-            + "(default: audit.key in the policy's protect.keys).")
+    @Option(
+            names = "--audit-key",
+            paramLabel = "FILE",
+            description = "The audit signing key on the ECU " + "(default: audit.key in the policy's protect.keys).")
     String auditKey;
 
-    @Option(names = "--app", paramLabel = "DIR", description = "The gateway's build output: p9gate-gateway-*.jar "
-            + "and lib/ (default: gateway/target of this checkout).")
+    @Option(
+            names = "--app",
+            paramLabel = "DIR",
+            description = "The gateway's build output: p9gate-gateway-*.jar "
+                    + "and lib/ (default: gateway/target of this checkout).")
     Path app;
 
     @Override
@@ -66,14 +88,19 @@ final class PackageCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "give --policy FILE and --out DIR");
         }
         long started = System.nanoTime();
-        Packager.Result result = Packager.build(new Packager.Request(policy, out, appDir(), signKey, versionSuffix,
-                prefix, auditDir, auditKey, sourceDateEpoch()));
+        Packager.Result result = Packager.build(new Packager.Request(
+                policy, out, appDir(), signKey, versionSuffix, prefix, auditDir, auditKey, sourceDateEpoch()));
         double seconds = (System.nanoTime() - started) / 1e9;
         PrintWriter o = spec.commandLine().getOut();
         result.hostWarnings().forEach(w -> o.println("p9gate package: note (checked on the ECU at start): " + w));
         o.println("p9gate package: wrote " + result.tarball());
-        o.printf(Locale.ROOT, "  image %s, version %s, %d entries, %.1f MiB%n", result.image(), result.version(),
-                result.entries(), result.bytes() / (1024.0 * 1024.0));
+        o.printf(
+                Locale.ROOT,
+                "  image %s, version %s, %d entries, %.1f MiB%n",
+                result.image(),
+                result.version(),
+                result.entries(),
+                result.bytes() / (1024.0 * 1024.0));
         o.println("  sha256 " + result.sha256());
         o.println("  manifest " + (result.signed() ? "signed (MANIFEST.sig)" : "not signed (--sign KEY)"));
         o.printf(Locale.ROOT, "  took %.1f s%n", seconds);
@@ -87,7 +114,8 @@ final class PackageCommand implements Callable<Integer> {
         }
         String home = System.getProperty("p9gate.home");
         if (home == null) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
                     "give --app DIR (the gateway's build output), or run from a checkout with ./p9gate");
         }
         return Path.of(home, "gateway", "target");
@@ -102,12 +130,14 @@ final class PackageCommand implements Callable<Integer> {
         try {
             return Long.parseLong(value.strip());
         } catch (NumberFormatException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "SOURCE_DATE_EPOCH must be seconds since 1970, not '" + value + "'");
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "SOURCE_DATE_EPOCH must be seconds since 1970, not '" + value + "'");
         }
     }
 
-    @Command(name = "verify", mixinStandardHelpOptions = true,
+    @Command(
+            name = "verify",
+            mixinStandardHelpOptions = true,
             description = "Check an extracted package (e.g. /opt/p9gate) against its MANIFEST: every file's mode "
                     + "and SHA-256, links, nothing extra; with --key, also MANIFEST.sig. Exit 0 if all match.")
     static final class Verify implements Callable<Integer> {
@@ -117,8 +147,10 @@ final class PackageCommand implements Callable<Integer> {
         @Parameters(paramLabel = "DIR", description = "The package's root (where bin/ and MANIFEST are).")
         Path root;
 
-        @Option(names = "--key", paramLabel = "PUB", description = "Public key that must have signed the manifest "
-                + "(repeatable: any one suffices).")
+        @Option(
+                names = "--key",
+                paramLabel = "PUB",
+                description = "Public key that must have signed the manifest " + "(repeatable: any one suffices).")
         List<Path> keys = new ArrayList<>();
 
         @Override

@@ -18,7 +18,9 @@ import picocli.CommandLine.Option;
  * waits for the gateway's verdict ({@link ReloadOutcomeFile}) and exits 1 if the new file was refused:
  * this is systemd's ExecReload, and {@code systemctl reload} must fail when the old policy stays.
  */
-@Command(name = "reload", mixinStandardHelpOptions = true,
+@Command(
+        name = "reload",
+        mixinStandardHelpOptions = true,
         description = "Make a running 'p9gate serve --policy' reload its policy (sends SIGHUP) and report whether "
                 + "the new file was taken (exit 0) or refused (exit 1).")
 public final class PolicyReloadCommand implements Callable<Integer> {
@@ -29,11 +31,15 @@ public final class PolicyReloadCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--pid-file", paramLabel = "FILE",
+    @Option(
+            names = "--pid-file",
+            paramLabel = "FILE",
             description = "The pid file 'serve --pid-file' wrote (default: ${DEFAULT-VALUE}).")
     Path pidFile = DEFAULT_PID_FILE;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS",
+    @Option(
+            names = "--timeout",
+            paramLabel = "SECONDS",
             description = "How long to wait for the gateway's verdict (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds = 60;
 
@@ -45,7 +51,8 @@ public final class PolicyReloadCommand implements Callable<Integer> {
             throw new IOException("no running gateway with pid " + pid + " (from " + pidFile + ")");
         }
         Path outcomes = ReloadOutcomeFile.beside(pidFile);
-        long before = ReloadOutcomeFile.read(outcomes).filter(o -> o.pid() == pid)
+        long before = ReloadOutcomeFile.read(outcomes)
+                .filter(o -> o.pid() == pid)
                 .orElseThrow(() -> new IOException("gateway " + pid + " reports no reload outcomes (no " + outcomes
                         + "); it was not started with serve --policy --pid-file"))
                 .generation();
@@ -64,8 +71,8 @@ public final class PolicyReloadCommand implements Callable<Integer> {
             throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         while (System.nanoTime() < deadline) {
-            Optional<ReloadOutcomeFile.Outcome> now = ReloadOutcomeFile.read(outcomes)
-                    .filter(o -> o.pid() == pid && o.generation() > before);
+            Optional<ReloadOutcomeFile.Outcome> now =
+                    ReloadOutcomeFile.read(outcomes).filter(o -> o.pid() == pid && o.generation() > before);
             if (now.isPresent()) {
                 return now.get();
             }
@@ -78,7 +85,9 @@ public final class PolicyReloadCommand implements Callable<Integer> {
     }
 
     private void signal(long pid) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(pid)).redirectErrorStream(true).start();
+        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(pid))
+                .redirectErrorStream(true)
+                .start();
         String said = new String(kill.getInputStream().readAllBytes()).strip();
         if (!kill.waitFor(KILL_TIMEOUT_SECONDS, TimeUnit.SECONDS) || kill.exitValue() != 0) {
             throw new IOException("cannot signal pid " + pid + (said.isEmpty() ? "" : ": " + said));

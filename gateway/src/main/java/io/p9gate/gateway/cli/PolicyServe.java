@@ -3,17 +3,17 @@ package io.p9gate.gateway.cli;
 import io.p9gate.gateway.budget.Budgets;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GatewayEvent;
-import io.p9gate.gateway.wiring.ShareServerFactory;
+import io.p9gate.gateway.metrics.QuotaScope;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyBudgets;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
-import io.p9gate.gateway.metrics.QuotaScope;
 import io.p9gate.gateway.policyadapter.PolicyQuotas;
 import io.p9gate.gateway.policyadapter.PolicyReloader;
 import io.p9gate.gateway.policyadapter.PolicyShares;
 import io.p9gate.gateway.policyadapter.SessionGuards;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ServerTls;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.policy.PolicyCheck;
 import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.load.PolicyLoadException;
@@ -28,8 +28,7 @@ import java.util.Map;
  * decided for the VM of the listener it came in on, SIGHUP reloading the file.
  */
 final class PolicyServe {
-    private PolicyServe() {
-    }
+    private PolicyServe() {}
 
     /**
      * @param check what this gateway checks besides the file, now and at every reload (R-POL-9 for its own state)
@@ -44,16 +43,29 @@ final class PolicyServe {
     }
 
     /** @throws IllegalArgumentException one line, if a listener or share directory cannot be used */
-    static GatewayConfig config(PolicyHolder holder, SessionGuards guards, AuditTrail audit, ServerTls tls,
-                                PolicyReloader reloader, int msize, int workers, int maxOutstanding, int iounit) {
-        return new GatewayConfig(PolicyListeners.of(holder.current(), tls),
-                new ShareServerFactory(new PolicyShares(holder, guards), audit), msize, workers, maxOutstanding, iounit,
+    static GatewayConfig config(
+            PolicyHolder holder,
+            SessionGuards guards,
+            AuditTrail audit,
+            ServerTls tls,
+            PolicyReloader reloader,
+            int msize,
+            int workers,
+            int maxOutstanding,
+            int iounit) {
+        return new GatewayConfig(
+                PolicyListeners.of(holder.current(), tls),
+                new ShareServerFactory(new PolicyShares(holder, guards), audit),
+                msize,
+                workers,
+                maxOutstanding,
+                iounit,
                 budgets(holder, reloader, Map.of(), msize));
     }
 
     /** Every VM's budgets from the policy's limits (R-ROB-2), changed by each reload that is taken. */
-    static Budgets budgets(PolicyHolder holder, PolicyReloader reloader, Map<String, String> extraListeners,
-                           int msize) {
+    static Budgets budgets(
+            PolicyHolder holder, PolicyReloader reloader, Map<String, String> extraListeners, int msize) {
         Budgets budgets = PolicyBudgets.of(holder.current(), extraListeners, msize);
         reloader.onReload(result -> {
             if (result instanceof PolicyHolder.ReloadResult.Loaded) {
@@ -67,9 +79,9 @@ final class PolicyServe {
     static void recordReload(AuditTrail trail, PolicyHolder.ReloadResult result, java.io.PrintWriter err) {
         GatewayEvent event = switch (result) {
             case PolicyHolder.ReloadResult.Loaded loaded ->
-                    new GatewayEvent.PolicyLoaded(loaded.newDigest(), true, "replaced " + loaded.oldDigest());
+                new GatewayEvent.PolicyLoaded(loaded.newDigest(), true, "replaced " + loaded.oldDigest());
             case PolicyHolder.ReloadResult.Kept kept ->
-                    new GatewayEvent.PolicyLoaded(kept.digest(), true, "kept: " + kept.reason());
+                new GatewayEvent.PolicyLoaded(kept.digest(), true, "kept: " + kept.reason());
         };
         try {
             trail.lifecycle(event);
@@ -97,9 +109,17 @@ final class PolicyServe {
 
     /** The quotas as the metrics show them: one scope per quota, with its VM, share and subtree. */
     static List<QuotaScope> quotaScopes(PolicyQuotas quotas) {
-        return quotas.use().stream().map(q -> new QuotaScope(q.spec().vm(), q.spec().id(), q.spec().share(),
-                q.spec().subtree().toString(), q.used().bytes(), q.spec().maxBytes(), q.used().inodes(),
-                q.spec().maxInodes())).toList();
+        return quotas.use().stream()
+                .map(q -> new QuotaScope(
+                        q.spec().vm(),
+                        q.spec().id(),
+                        q.spec().share(),
+                        q.spec().subtree().toString(),
+                        q.used().bytes(),
+                        q.spec().maxBytes(),
+                        q.used().inodes(),
+                        q.spec().maxInodes()))
+                .toList();
     }
 
     /** {@code --ownership}: chown, xattr, or (null) the default for this process's privileges. */

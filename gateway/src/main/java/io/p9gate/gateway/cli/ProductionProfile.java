@@ -1,10 +1,10 @@
 package io.p9gate.gateway.cli;
 
+import io.p9gate.gateway.metrics.MetricsAddress;
 import io.p9gate.gateway.server.ListenSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import io.p9gate.gateway.metrics.MetricsAddress;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -23,32 +23,45 @@ import java.util.Set;
  */
 final class ProductionProfile {
     private static final Set<PosixFilePermission> GROUP_OR_OTHERS = EnumSet.of(
-            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
-            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+            PosixFilePermission.GROUP_READ,
+            PosixFilePermission.GROUP_WRITE,
+            PosixFilePermission.GROUP_EXECUTE,
+            PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.OTHERS_WRITE,
+            PosixFilePermission.OTHERS_EXECUTE);
 
     /** What serve is about to do, as far as these rules care; {@code null} where an option was not given. */
-    record ServePlan(Path policyFile, List<Path> policySources, List<ListenSpec> listeners, Path auditDir,
-                     Path auditKey, Path tlsKey, MetricsAddress metrics) {
+    record ServePlan(
+            Path policyFile,
+            List<Path> policySources,
+            List<ListenSpec> listeners,
+            Path auditDir,
+            Path auditKey,
+            Path tlsKey,
+            MetricsAddress metrics) {
         ServePlan {
             policySources = List.copyOf(policySources);
             listeners = List.copyOf(listeners);
         }
 
         /** Without metrics. */
-        ServePlan(Path policyFile, List<Path> policySources, List<ListenSpec> listeners, Path auditDir,
-                  Path auditKey, Path tlsKey) {
+        ServePlan(
+                Path policyFile,
+                List<Path> policySources,
+                List<ListenSpec> listeners,
+                Path auditDir,
+                Path auditKey,
+                Path tlsKey) {
             this(policyFile, policySources, listeners, auditDir, auditKey, tlsKey, null);
         }
 
         /** Without a TLS key (no tls: listener). */
-        ServePlan(Path policyFile, List<Path> policySources, List<ListenSpec> listeners, Path auditDir,
-                  Path auditKey) {
+        ServePlan(Path policyFile, List<Path> policySources, List<ListenSpec> listeners, Path auditDir, Path auditKey) {
             this(policyFile, policySources, listeners, auditDir, auditKey, null);
         }
     }
 
-    private ProductionProfile() {
-    }
+    private ProductionProfile() {}
 
     /** Every reason this plan may not run in production, in a fixed order; empty when it may. */
     static List<String> refusals(ServePlan plan) {
@@ -66,9 +79,9 @@ final class ProductionProfile {
                                 + "tcp:HOST:PORT%DEVICE)");
                     }
                 }
-                case ListenSpec.Unix unix -> { }
-                case ListenSpec.Tls tls -> { }
-                case ListenSpec.Vsock vsock -> { }
+                case ListenSpec.Unix unix -> {}
+                case ListenSpec.Tls tls -> {}
+                case ListenSpec.Vsock vsock -> {}
             }
         }
         if (plan.metrics() != null && !plan.metrics().hostOnly()) {

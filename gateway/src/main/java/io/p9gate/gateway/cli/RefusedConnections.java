@@ -33,15 +33,29 @@ final class RefusedConnections implements Budgets.ConnectionRefusals {
 
     @Override
     public void refused(VmBudget vm, String peer, OverBudget why) {
-        AccessRequest request = new AccessRequest(vm.vm(), NO_SESSION, Operation.ATTACH, "", List.of(),
-                Subject.NOBODY, Subject.NOBODY, RequestArgs.NONE, "connection refused: " + peer);
+        AccessRequest request = new AccessRequest(
+                vm.vm(),
+                NO_SESSION,
+                Operation.ATTACH,
+                "",
+                List.of(),
+                Subject.NOBODY,
+                Subject.NOBODY,
+                RequestArgs.NONE,
+                "connection refused: " + peer);
         try {
-            trail.record(new AuditEntry(RequestScope.NO_TAG, null, request,
-                    Decision.deny(why.errno(), List.of(why.rule())), Outcome.failure(why.errno()), RecordPhase.DONE,
+            trail.record(new AuditEntry(
+                    RequestScope.NO_TAG,
+                    null,
+                    request,
+                    Decision.deny(why.errno(), List.of(why.rule())),
+                    Outcome.failure(why.errno()),
+                    RecordPhase.DONE,
                     AuditTrail.NO_SEQ));
         } catch (P9Exception | RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, () -> "audit: cannot record a refused connection of VM " + vm.vm()
-                    + ": " + e.getMessage());
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    () -> "audit: cannot record a refused connection of VM " + vm.vm() + ": " + e.getMessage());
         }
     }
 }

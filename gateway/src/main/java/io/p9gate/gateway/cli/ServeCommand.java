@@ -3,17 +3,15 @@ package io.p9gate.gateway.cli;
 import io.p9gate.audit.AuditWriteException;
 import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.fs.AllowAll;
-import io.p9gate.gateway.metrics.AuditMetrics;
-import io.p9gate.gateway.metrics.LiveGauges;
-import io.p9gate.gateway.metrics.QuotaScope;
-import io.p9gate.gateway.metrics.RequestLatency;
-import io.p9gate.gateway.metrics.MetricsAddress;
-import io.p9gate.gateway.metrics.MetricsEndpoint;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GatewayEvent;
 import io.p9gate.gateway.fs.NoAudit;
-import io.p9gate.gateway.wiring.ShareServerFactory;
-import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.metrics.AuditMetrics;
+import io.p9gate.gateway.metrics.LiveGauges;
+import io.p9gate.gateway.metrics.MetricsAddress;
+import io.p9gate.gateway.metrics.MetricsEndpoint;
+import io.p9gate.gateway.metrics.QuotaScope;
+import io.p9gate.gateway.metrics.RequestLatency;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.policyadapter.PolicyPeers;
@@ -21,6 +19,7 @@ import io.p9gate.gateway.policyadapter.PolicyReloader;
 import io.p9gate.gateway.policyadapter.ReloadOutcomeFile;
 import io.p9gate.gateway.policyadapter.ServedPolicyCheck;
 import io.p9gate.gateway.policyadapter.SessionGuards;
+import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
@@ -28,6 +27,9 @@ import io.p9gate.gateway.server.PeerIdentifier;
 import io.p9gate.gateway.server.ServerTls;
 import io.p9gate.gateway.session.SessionSettings;
 import io.p9gate.gateway.systemd.ServiceNotifier;
+import io.p9gate.gateway.wiring.ShareServerFactory;
+import io.p9gate.policy.PolicyHolder;
+import io.p9gate.policy.protect.StatePath;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -39,65 +41,89 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import io.p9gate.policy.PolicyHolder;
-import io.p9gate.policy.protect.StatePath;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code p9gate serve}: shares directories over 9P2000.L until SIGTERM/SIGINT. */
-@Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = "Serve directories over 9P2000.L until SIGTERM or SIGINT.")
 final class ServeCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--share", paramLabel = "NAME=DIR",
+    @Option(
+            names = "--share",
+            paramLabel = "NAME=DIR",
             description = "A directory to serve under the attach name NAME (repeatable; development, no policy).")
     List<String> shares = new ArrayList<>();
 
-    @Option(names = "--listen", paramLabel = "ADDRESS",
+    @Option(
+            names = "--listen",
+            paramLabel = "ADDRESS",
             description = "tcp:HOST:PORT[%DEVICE] or unix:PATH (repeatable; with --share only).")
     List<String> listens = new ArrayList<>();
 
-    @Option(names = "--policy", paramLabel = "FILE",
+    @Option(
+            names = "--policy",
+            paramLabel = "FILE",
             description = "Serve what this share policy says: each VM's listener and shares, every request "
                     + "decided for the VM of its listener. Excludes --share and --listen.")
     Path policy;
 
-    @Option(names = "--ownership", paramLabel = "chown|xattr",
+    @Option(
+            names = "--ownership",
+            paramLabel = "chown|xattr",
             description = "With --policy: keep the guests' mapped ids by chown (needs root) or in user.p9gate.* "
                     + "xattrs (unprivileged). Default: chown as root, else xattr.")
     String ownership;
 
-    @Option(names = "--profile", paramLabel = "production|development",
+    @Option(
+            names = "--profile",
+            paramLabel = "production|development",
             description = "production refuses every development convenience (no policy, no signed audit log, "
                     + "plain TCP, key or policy readable by others); default: ${DEFAULT-VALUE}.")
     String profile = "development";
 
-    @Option(names = "--pid-file", paramLabel = "FILE",
+    @Option(
+            names = "--pid-file",
+            paramLabel = "FILE",
             description = "Write the process id here (for 'p9gate policy reload --pid-file FILE').")
     Path pidFile;
 
-    @Option(names = "--msize", paramLabel = "N", description = "Largest msize offered to clients (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--msize",
+            paramLabel = "N",
+            description = "Largest msize offered to clients (default: ${DEFAULT-VALUE}).")
     int msize = GatewayConfig.DEFAULT_MSIZE;
 
-    @Option(names = "--workers", paramLabel = "N",
+    @Option(
+            names = "--workers",
+            paramLabel = "N",
             description = "Threads serving requests at normal priority; as many again run at a lower one"
                     + " (default: ${DEFAULT-VALUE}).")
     int workers = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
 
-    @Option(names = "--max-outstanding", paramLabel = "N",
+    @Option(
+            names = "--max-outstanding",
+            paramLabel = "N",
             description = "Requests served at once per connection (default: ${DEFAULT-VALUE}).")
     int maxOutstanding = SessionSettings.DEFAULT_MAX_OUTSTANDING;
 
-    @Option(names = "--iounit", paramLabel = "BYTES",
+    @Option(
+            names = "--iounit",
+            paramLabel = "BYTES",
             description = "Most payload bytes per read/write request, below what msize allows (0 = no limit; "
                     + "default: ${DEFAULT-VALUE}).")
     int iounit = 0;
 
-    @Option(names = "--metrics", paramLabel = "unix:PATH|tcp:HOST:PORT",
+    @Option(
+            names = "--metrics",
+            paramLabel = "unix:PATH|tcp:HOST:PORT",
             description = "Serve Prometheus metrics (GET /metrics) here: a unix socket (mode 0600) or loopback tcp; "
                     + "counted from the audit records, so it needs --audit-dir. Read them with 'p9gate status'.")
     String metrics;
@@ -112,8 +138,8 @@ final class ServeCommand implements Callable<Integer> {
     private ServerTls tls;
 
     /** systemd's notification socket, when run as a Type=notify unit; silent otherwise. */
-    private final ServiceNotifier systemd = ServiceNotifier.fromEnvironment(System.getenv(),
-            ProcessHandle.current().pid());
+    private final ServiceNotifier systemd = ServiceNotifier.fromEnvironment(
+            System.getenv(), ProcessHandle.current().pid());
 
     @Override
     public Integer call() throws IOException, AuditOption.AuditUnavailable {
@@ -122,8 +148,8 @@ final class ServeCommand implements Callable<Integer> {
         PolicyHolder holder = policy != null ? loadPolicy() : null;
         tls = tlsOption.load(spec.commandLine());
         if (tls != null && holder == null) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--tls-cert is for the tls: listeners of a policy: give --policy FILE");
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--tls-cert is for the tls: listeners of a policy: give --policy FILE");
         }
         if (production) {
             refuseUnlessProductionReady(holder, metricsAddress);
@@ -163,8 +189,8 @@ final class ServeCommand implements Callable<Integer> {
         systemd.ready(served.status() + (audit.enabled() ? "; audit log " + audit.dir : ""));
         // The pings show the JVM runs (not wedged in GC or a safepoint); the event loops are not probed yet.
         systemd.startWatchdog(() -> true);
-        Foreground.runUntilStopped(gateway, () -> systemd.stopping("stopping: closing sessions, final audit checkpoint"),
-                () -> {
+        Foreground.runUntilStopped(
+                gateway, () -> systemd.stopping("stopping: closing sessions, final audit checkpoint"), () -> {
                     closeMetrics(servingMetrics);
                     closeHandlers(config);
                     closeAudit(trail);
@@ -203,19 +229,31 @@ final class ServeCommand implements Callable<Integer> {
     /** {@code --share/--listen}: a development convenience, every request allowed. */
     private Served fromShares() {
         if (shares.isEmpty() || listens.isEmpty()) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "give --policy FILE, or --share NAME=DIR and --listen ADDRESS");
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "give --policy FILE, or --share NAME=DIR and --listen ADDRESS");
         }
         Map<String, Path> shareMap = validatedShares();
         GatewayState.refusal(shareMap, gatewayState()).ifPresent(why -> {
             throw new CommandLine.ParameterException(spec.commandLine(), why);
         });
         return new Served() {
-            public Map<String, Path> shares() { return shareMap; }
-            public GatewayConfig config(AuditTrail trail) { return validatedConfig(shareMap, trail); }
-            public void loaded(AuditTrail trail) { }
-            public void started(Gateway gateway, GatewayConfig config) { announce(gateway, config, shareMap); }
-            public String status() { return "serving " + String.join(", ", shareMap.keySet()) + " without a policy"; }
+            public Map<String, Path> shares() {
+                return shareMap;
+            }
+
+            public GatewayConfig config(AuditTrail trail) {
+                return validatedConfig(shareMap, trail);
+            }
+
+            public void loaded(AuditTrail trail) {}
+
+            public void started(Gateway gateway, GatewayConfig config) {
+                announce(gateway, config, shareMap);
+            }
+
+            public String status() {
+                return "serving " + String.join(", ", shareMap.keySet()) + " without a policy";
+            }
         };
     }
 
@@ -223,8 +261,9 @@ final class ServeCommand implements Callable<Integer> {
         return switch (profile) {
             case "production" -> true;
             case "development" -> false;
-            default -> throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--profile must be production or development, not '" + profile + "'");
+            default ->
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(), "--profile must be production or development, not '" + profile + "'");
         };
     }
 
@@ -234,7 +273,8 @@ final class ServeCommand implements Callable<Integer> {
             return null;
         }
         if (!audit.enabled()) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
                     "--metrics counts what the audit log records: give --audit-dir DIR and --audit-key FILE");
         }
         try {
@@ -282,7 +322,8 @@ final class ServeCommand implements Callable<Integer> {
     private void refuseUnlessProductionReady(PolicyHolder holder, MetricsAddress metricsAddress) {
         List<ListenSpec> listeners;
         try {
-            listeners = holder != null ? PolicyListeners.of(holder.current(), tls)
+            listeners = holder != null
+                    ? PolicyListeners.of(holder.current(), tls)
                     : listens.stream().map(ListenSpec::parse).toList();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -292,11 +333,11 @@ final class ServeCommand implements Callable<Integer> {
             policySources.add(policy);
             policySources.addAll(holder.current().policy().cedarFiles());
         }
-        List<String> why = ProductionProfile.refusals(new ProductionProfile.ServePlan(policy, policySources,
-                listeners, audit.dir, audit.key, tlsOption.key, metricsAddress));
+        List<String> why = ProductionProfile.refusals(new ProductionProfile.ServePlan(
+                policy, policySources, listeners, audit.dir, audit.key, tlsOption.key, metricsAddress));
         if (!why.isEmpty()) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "production profile refuses to start: " + String.join("; ", why));
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "production profile refuses to start: " + String.join("; ", why));
         }
     }
 
@@ -306,7 +347,8 @@ final class ServeCommand implements Callable<Integer> {
      */
     private PolicyHolder loadPolicy() throws IOException {
         if (!shares.isEmpty() || !listens.isEmpty()) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
                     "--policy names each VM's listener and shares: do not combine it with --share or --listen");
         }
         return PolicyServe.load(policy, new ServedPolicyCheck(gatewayState(), ownershipMode()));
@@ -327,13 +369,15 @@ final class ServeCommand implements Callable<Integer> {
         return new Served() {
             private SessionGuards guards;
 
-            public Map<String, Path> shares() { return Map.of(); }
+            public Map<String, Path> shares() {
+                return Map.of();
+            }
 
             public GatewayConfig config(AuditTrail trail) {
                 try {
                     guards = PolicyServe.guards(holder, reloader, mode);
-                    return PolicyServe.config(holder, guards, trail, tls, reloader,
-                            msize, workers, maxOutstanding, iounit);
+                    return PolicyServe.config(
+                            holder, guards, trail, tls, reloader, msize, workers, maxOutstanding, iounit);
                 } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
                     throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
                 }
@@ -345,25 +389,29 @@ final class ServeCommand implements Callable<Integer> {
 
             public void loaded(AuditTrail trail) throws P9Exception {
                 trail.lifecycle(new GatewayEvent.PolicyLoaded(holder.current().digest(), false, policy.toString()));
-                reloader.onReload(result -> PolicyServe.recordReload(trail, result, spec.commandLine().getErr()));
+                reloader.onReload(result -> PolicyServe.recordReload(
+                        trail, result, spec.commandLine().getErr()));
             }
 
             public void started(Gateway gateway, GatewayConfig config) throws IOException {
-                reloader.onReload(result -> systemd.status(switch (result) {
-                    case PolicyHolder.ReloadResult.Loaded loaded -> "policy reloaded (sha256 " + loaded.newDigest() + ")";
-                    case PolicyHolder.ReloadResult.Kept kept -> "policy reload refused, keeping sha256 " + kept.digest()
-                            + ": " + kept.reason();
-                }));
+                reloader.onReload(result -> systemd.status(
+                        switch (result) {
+                            case PolicyHolder.ReloadResult.Loaded loaded ->
+                                "policy reloaded (sha256 " + loaded.newDigest() + ")";
+                            case PolicyHolder.ReloadResult.Kept kept ->
+                                "policy reload refused, keeping sha256 " + kept.digest() + ": " + kept.reason();
+                        }));
                 reloader.reloadOnSighup();
                 if (pidFile != null) {
                     PolicyServe.writePidFile(pidFile);
                     ReloadOutcomeFile.reportBeside(pidFile, holder, reloader);
                 }
                 PrintWriter out = spec.commandLine().getOut();
-                holder.current().listeners().forEach((vm, listener) ->
-                        out.println("p9gate: VM " + vm + " on " + listener.describe()));
-                out.println("p9gate: policy " + policy + " (sha256 " + holder.current().digest()
-                        + "); SIGHUP reloads it");
+                holder.current()
+                        .listeners()
+                        .forEach((vm, listener) -> out.println("p9gate: VM " + vm + " on " + listener.describe()));
+                out.println("p9gate: policy " + policy + " (sha256 "
+                        + holder.current().digest() + "); SIGHUP reloads it");
                 out.flush();
             }
 
@@ -400,8 +448,13 @@ final class ServeCommand implements Callable<Integer> {
     private GatewayConfig validatedConfig(Map<String, Path> shareMap, AuditTrail trail) {
         try {
             List<ListenSpec> listeners = listens.stream().map(ListenSpec::parse).toList();
-            return new GatewayConfig(listeners, new ShareServerFactory(shareMap, new AllowAll(), trail), msize,
-                    workers, maxOutstanding, iounit);
+            return new GatewayConfig(
+                    listeners,
+                    new ShareServerFactory(shareMap, new AllowAll(), trail),
+                    msize,
+                    workers,
+                    maxOutstanding,
+                    iounit);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -409,12 +462,13 @@ final class ServeCommand implements Callable<Integer> {
 
     private void announce(Gateway gateway, GatewayConfig config, Map<String, Path> shareMap) {
         PrintWriter out = spec.commandLine().getOut();
-        String shareList = shareMap.entrySet().stream().map(e -> e.getKey() + " -> " + e.getValue())
+        String shareList = shareMap.entrySet().stream()
+                .map(e -> e.getKey() + " -> " + e.getValue())
                 .collect(Collectors.joining(", "));
         List<SocketAddress> bound = gateway.boundAddresses();
         for (int i = 0; i < bound.size(); i++) {
-            out.println("p9gate: listening on " + describe(config.listeners().get(i), bound.get(i))
-                    + " (share" + (shareMap.size() > 1 ? "s " : " ") + shareList + ")");
+            out.println("p9gate: listening on " + describe(config.listeners().get(i), bound.get(i)) + " (share"
+                    + (shareMap.size() > 1 ? "s " : " ") + shareList + ")");
         }
         out.flush();
         PrintWriter err = spec.commandLine().getErr();
@@ -447,8 +501,8 @@ final class ServeCommand implements Callable<Integer> {
             try {
                 handlers.close();
             } catch (Exception e) {
-                System.getLogger(ServeCommand.class.getName()).log(System.Logger.Level.WARNING,
-                        "closing the shares: " + e.getMessage());
+                System.getLogger(ServeCommand.class.getName())
+                        .log(System.Logger.Level.WARNING, "closing the shares: " + e.getMessage());
             }
         }
     }

@@ -9,8 +9,7 @@ import java.util.Map;
 
 /** Parses {@code --share NAME=DIR} values into the share map, with one-line errors. */
 final class ShareOption {
-    private ShareOption() {
-    }
+    private ShareOption() {}
 
     /** @throws IllegalArgumentException naming the bad value */
     static Map<String, Path> parse(List<String> values) {

@@ -30,19 +30,21 @@ final class ShutdownDeadline {
         byte[] message = ("p9gate: stop did not finish within " + bound.toSeconds() + " s; halting\n")
                 .getBytes(StandardCharsets.UTF_8);
         FileOutputStream err = new FileOutputStream(FileDescriptor.err);
-        Thread halter = new Thread(() -> {
-            try {
-                Thread.sleep(millis);
-            } catch (InterruptedException e) {
-                return; // the stop finished: the JVM is exiting anyway
-            }
-            try {
-                err.write(message);
-            } catch (IOException | RuntimeException ignored) {
-                // Nothing left to tell it to.
-            }
-            Runtime.getRuntime().halt(EXIT_STATUS);
-        }, "p9gate-stop-deadline");
+        Thread halter = new Thread(
+                () -> {
+                    try {
+                        Thread.sleep(millis);
+                    } catch (InterruptedException e) {
+                        return; // the stop finished: the JVM is exiting anyway
+                    }
+                    try {
+                        err.write(message);
+                    } catch (IOException | RuntimeException ignored) {
+                        // Nothing left to tell it to.
+                    }
+                    Runtime.getRuntime().halt(EXIT_STATUS);
+                },
+                "p9gate-stop-deadline");
         halter.setDaemon(true);
         return new ShutdownDeadline(halter);
     }

@@ -11,14 +11,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code p9gate status}: a running gateway's metrics ({@code serve --metrics}) as a short table. */
-@Command(name = "status", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(
+        name = "status",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = "Print a running gateway's metrics (serve --metrics) per VM: sessions, requests, denials, "
                 + "errors, budget refusals, bytes read and written, and the audit log's appends.")
 final class StatusCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--metrics", paramLabel = "unix:PATH|tcp:HOST:PORT",
+    @Option(
+            names = "--metrics",
+            paramLabel = "unix:PATH|tcp:HOST:PORT",
             description = "The gateway's metrics endpoint (default: ${DEFAULT-VALUE}).")
     String metrics = MetricsAddress.PACKAGED; // where the packaged unit serves them
 

@@ -14,12 +14,16 @@ import picocli.CommandLine.Option;
  * policy's {@code tls:} listeners (which client certificate is which VM, the policy says). Both or neither.
  */
 final class TlsOption {
-    @Option(names = "--tls-cert", paramLabel = "FILE",
+    @Option(
+            names = "--tls-cert",
+            paramLabel = "FILE",
             description = "The gateway's TLS certificate chain (PEM) for the policy's tls: listeners, e.g. from "
                     + "'p9gate certs'.")
     Path certificate;
 
-    @Option(names = "--tls-key", paramLabel = "FILE",
+    @Option(
+            names = "--tls-key",
+            paramLabel = "FILE",
             description = "The private key (PEM, PKCS#8) of --tls-cert; mode 0600.")
     Path key;
 
@@ -36,8 +40,9 @@ final class TlsOption {
             return null;
         }
         if (certificate == null || key == null) {
-            throw new CommandLine.ParameterException(commandLine, certificate == null
-                    ? "--tls-key needs --tls-cert FILE" : "--tls-cert needs --tls-key FILE");
+            throw new CommandLine.ParameterException(
+                    commandLine,
+                    certificate == null ? "--tls-key needs --tls-cert FILE" : "--tls-cert needs --tls-key FILE");
         }
         try {
             return ServerTls.load(certificate, key);

@@ -12,8 +12,7 @@ import javax.net.ssl.SSLException;
  * gateway's certificate, TLS 1.3 only; the gateway's name is checked against its certificate (SAN).
  */
 public final class ClientTls {
-    private ClientTls() {
-    }
+    private ClientTls() {}
 
     /** @throws IOException naming the files when they cannot be used */
     public static SslContext of(Path certificate, Path key, Path ca) throws IOException {
@@ -26,8 +25,8 @@ public final class ClientTls {
                     .endpointIdentificationAlgorithm("HTTPS")
                     .build();
         } catch (SSLException | IllegalArgumentException e) {
-            throw new IOException("TLS client certificate " + certificate + ", key " + key + ", CA " + ca + ": "
-                    + e.getMessage(), e);
+            throw new IOException(
+                    "TLS client certificate " + certificate + ", key " + key + ", CA " + ca + ": " + e.getMessage(), e);
         }
     }
 }

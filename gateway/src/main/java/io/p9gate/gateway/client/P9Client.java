@@ -52,21 +52,23 @@ public final class P9Client implements AutoCloseable {
     public static final String VERSION = "9P2000.L";
     /** Tags in use at once; far above what a server serves concurrently, below the u16 space. */
     private static final int MAX_TAGS = 4096;
+
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
     /** Null when the caller shares its own event loop group between clients. */
     private final EventLoopGroup ownedGroup;
+
     private final Channel channel;
     private final FrameLimit limit;
     private final ReplyRouter router;
     /** One permit per tag a call may take; the router gives it back when the call ends. */
     private final Semaphore tags;
+
     private final AtomicInteger nextTag = new AtomicInteger();
     private volatile Duration timeout = DEFAULT_TIMEOUT;
     private volatile int msize;
 
-    private P9Client(EventLoopGroup ownedGroup, Channel channel, FrameLimit limit, ReplyRouter router,
-                     Semaphore tags) {
+    private P9Client(EventLoopGroup ownedGroup, Channel channel, FrameLimit limit, ReplyRouter router, Semaphore tags) {
         this.ownedGroup = ownedGroup;
         this.tags = tags;
         this.channel = channel;
@@ -109,8 +111,8 @@ public final class P9Client implements AutoCloseable {
      * handshake is done. With TLS 1.3 the server checks the client's certificate after the client has finished
      * its side, so a refused certificate shows as a connection that closes at the first request.
      */
-    public static P9Client connect(java.net.InetSocketAddress address, int maxMsize, io.netty.handler.ssl.SslContext tls)
-            throws IOException {
+    public static P9Client connect(
+            java.net.InetSocketAddress address, int maxMsize, io.netty.handler.ssl.SslContext tls) throws IOException {
         EventLoopGroup group = Transports.newGroup(1, runnable -> {
             Thread thread = new Thread(runnable, "p9client-io");
             thread.setDaemon(true);
@@ -129,22 +131,33 @@ public final class P9Client implements AutoCloseable {
         return connect(address, maxMsize, group, owned, null);
     }
 
-    private static P9Client connect(SocketAddress address, int maxMsize, EventLoopGroup group, boolean owned,
-                                    io.netty.handler.ssl.SslContext tls) throws IOException {
+    private static P9Client connect(
+            SocketAddress address,
+            int maxMsize,
+            EventLoopGroup group,
+            boolean owned,
+            io.netty.handler.ssl.SslContext tls)
+            throws IOException {
         FrameLimit limit = new FrameLimit(maxMsize);
         Semaphore tags = new Semaphore(MAX_TAGS);
         ReplyRouter router = new ReplyRouter(tag -> tags.release());
-        Bootstrap bootstrap = new Bootstrap().group(group)
+        Bootstrap bootstrap = new Bootstrap()
+                .group(group)
                 .channel(address instanceof UnixDomainSocketAddress ? Transports.unixClient() : Transports.tcpClient())
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         PeerName.set(ch, "server " + address);
                         if (tls != null && address instanceof java.net.InetSocketAddress inet) {
-                            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), inet.getHostString(), inet.getPort()));
+                            ch.pipeline()
+                                    .addLast("tls", tls.newHandler(ch.alloc(), inet.getHostString(), inet.getPort()));
                         }
-                        ch.pipeline().addLast(new FrameDecoder(limit, Direction.REPLIES),
-                                new FrameEncoder(limit, Direction.REQUESTS), router, new PipelineErrorHandler());
+                        ch.pipeline()
+                                .addLast(
+                                        new FrameDecoder(limit, Direction.REPLIES),
+                                        new FrameEncoder(limit, Direction.REQUESTS),
+                                        router,
+                                        new PipelineErrorHandler());
                     }
                 });
         if (!(address instanceof UnixDomainSocketAddress)) {
@@ -152,15 +165,21 @@ public final class P9Client implements AutoCloseable {
         }
         ChannelFuture connected = bootstrap.connect(Transports.toNetty(address)).awaitUninterruptibly();
         if (!connected.isSuccess()) {
-            throw new IOException("cannot connect to " + address + ": " + connected.cause().getMessage(),
-                    connected.cause());
+            throw new IOException(
+                    "cannot connect to " + address + ": " + connected.cause().getMessage(), connected.cause());
         }
         if (tls != null) {
-            var handshake = connected.channel().pipeline().get(io.netty.handler.ssl.SslHandler.class).handshakeFuture()
+            var handshake = connected
+                    .channel()
+                    .pipeline()
+                    .get(io.netty.handler.ssl.SslHandler.class)
+                    .handshakeFuture()
                     .awaitUninterruptibly();
             if (!handshake.isSuccess()) {
                 connected.channel().close();
-                throw new IOException("TLS handshake with " + address + " failed: " + handshake.cause().getMessage(),
+                throw new IOException(
+                        "TLS handshake with " + address + " failed: "
+                                + handshake.cause().getMessage(),
                         handshake.cause());
             }
         }
@@ -294,7 +313,9 @@ public final class P9Client implements AutoCloseable {
         }
         channel.writeAndFlush(frame).addListener(done -> {
             if (!done.isSuccess()) {
-                router.fail(frame.tag(), new IOException("cannot send " + frame.body().type(), done.cause()));
+                router.fail(
+                        frame.tag(),
+                        new IOException("cannot send " + frame.body().type(), done.cause()));
             }
         });
     }
@@ -345,11 +366,13 @@ public final class P9Client implements AutoCloseable {
     }
 
     public Qid attach(int fid, String uname, String aname, int nUname) throws IOException, P9Exception {
-        return call(new TMessage.Tattach(fid, TMessage.NOFID, uname, aname, nUname), RMessage.Rattach.class).qid();
+        return call(new TMessage.Tattach(fid, TMessage.NOFID, uname, aname, nUname), RMessage.Rattach.class)
+                .qid();
     }
 
     public List<Qid> walk(int fid, int newfid, String... names) throws IOException, P9Exception {
-        return call(new TMessage.Twalk(fid, newfid, List.of(names)), RMessage.Rwalk.class).qids();
+        return call(new TMessage.Twalk(fid, newfid, List.of(names)), RMessage.Rwalk.class)
+                .qids();
     }
 
     public RMessage.Rlopen lopen(int fid, int flags) throws IOException, P9Exception {
@@ -363,7 +386,8 @@ public final class P9Client implements AutoCloseable {
 
     /** Reads up to {@code count} bytes (copied out of the reply, whose buffer is released). */
     public byte[] read(int fid, long offset, int count) throws IOException, P9Exception {
-        ByteBuf data = call(new TMessage.Tread(fid, offset, count), RMessage.Rread.class).data();
+        ByteBuf data = call(new TMessage.Tread(fid, offset, count), RMessage.Rread.class)
+                .data();
         try {
             return ByteBufUtil.getBytes(data);
         } finally {
@@ -373,7 +397,8 @@ public final class P9Client implements AutoCloseable {
 
     /** Writes {@code data} (at most {@link #iounit()} bytes per call); returns the count written. */
     public int write(int fid, long offset, byte[] data) throws IOException, P9Exception {
-        return call(new TMessage.Twrite(fid, offset, Unpooled.wrappedBuffer(data)), RMessage.Rwrite.class).count();
+        return call(new TMessage.Twrite(fid, offset, Unpooled.wrappedBuffer(data)), RMessage.Rwrite.class)
+                .count();
     }
 
     public void clunk(int fid) throws IOException, P9Exception {
@@ -385,7 +410,8 @@ public final class P9Client implements AutoCloseable {
     }
 
     public Attr getattr(int fid, long requestMask) throws IOException, P9Exception {
-        return call(new TMessage.Tgetattr(fid, requestMask), RMessage.Rgetattr.class).attr();
+        return call(new TMessage.Tgetattr(fid, requestMask), RMessage.Rgetattr.class)
+                .attr();
     }
 
     public void setattr(int fid, SetAttr attr) throws IOException, P9Exception {
@@ -393,15 +419,18 @@ public final class P9Client implements AutoCloseable {
     }
 
     public List<DirEntry> readdir(int fid, long offset, int count) throws IOException, P9Exception {
-        return call(new TMessage.Treaddir(fid, offset, count), RMessage.Rreaddir.class).entries();
+        return call(new TMessage.Treaddir(fid, offset, count), RMessage.Rreaddir.class)
+                .entries();
     }
 
     public Qid mkdir(int dfid, String name, int mode, int gid) throws IOException, P9Exception {
-        return call(new TMessage.Tmkdir(dfid, name, mode, gid), RMessage.Rmkdir.class).qid();
+        return call(new TMessage.Tmkdir(dfid, name, mode, gid), RMessage.Rmkdir.class)
+                .qid();
     }
 
     public Qid symlink(int fid, String name, String target, int gid) throws IOException, P9Exception {
-        return call(new TMessage.Tsymlink(fid, name, target, gid), RMessage.Rsymlink.class).qid();
+        return call(new TMessage.Tsymlink(fid, name, target, gid), RMessage.Rsymlink.class)
+                .qid();
     }
 
     public String readlink(int fid) throws IOException, P9Exception {
@@ -412,8 +441,7 @@ public final class P9Client implements AutoCloseable {
         call(new TMessage.Tlink(dfid, fid, name), RMessage.Rlink.class);
     }
 
-    public void renameat(int oldDirFid, String oldName, int newDirFid, String newName)
-            throws IOException, P9Exception {
+    public void renameat(int oldDirFid, String oldName, int newDirFid, String newName) throws IOException, P9Exception {
         call(new TMessage.Trenameat(oldDirFid, oldName, newDirFid, newName), RMessage.Rrenameat.class);
     }
 

@@ -7,5 +7,4 @@ import java.util.concurrent.CompletableFuture;
  * A request sent and not yet answered. The tag lets a caller Tflush it. An Rread reply owns its
  * buffer: whoever takes it from {@code reply} must release it.
  */
-public record PendingCall(int tag, CompletableFuture<RMessage> reply) {
-}
+public record PendingCall(int tag, CompletableFuture<RMessage> reply) {}

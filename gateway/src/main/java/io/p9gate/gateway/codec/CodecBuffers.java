@@ -7,8 +7,7 @@ import io.p9gate.gateway.proto.TMessage;
 
 /** The one place that knows which messages own a reference-counted payload. */
 public final class CodecBuffers {
-    private CodecBuffers() {
-    }
+    private CodecBuffers() {}
 
     /** The payload buffer a message owns (Twrite, Rread), or null. */
     public static ByteBuf payloadOf(Message message) {

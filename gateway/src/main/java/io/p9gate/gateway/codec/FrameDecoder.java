@@ -45,8 +45,10 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         long size = in.getUnsignedIntLE(start);
         int max = limit.max();
         if (size < Frame.HEADER_SIZE || size > max) {
-            LOG.log(System.Logger.Level.WARNING, () -> "closing connection from " + PeerName.of(ctx.channel())
-                    + ": frame size " + size + " outside [7, " + max + "]");
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    () -> "closing connection from " + PeerName.of(ctx.channel()) + ": frame size " + size
+                            + " outside [7, " + max + "]");
             discarding = true;
             in.skipBytes(in.readableBytes());
             ctx.close();

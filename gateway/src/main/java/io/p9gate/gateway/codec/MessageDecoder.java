@@ -22,8 +22,7 @@ import java.util.List;
  * short bodies, counts past the end and trailing bytes are {@link MalformedMessageException}s.
  */
 public final class MessageDecoder {
-    private MessageDecoder() {
-    }
+    private MessageDecoder() {}
 
     /** As {@link #decode(int, ByteBuf, Direction, Dialect)} in a 9P2000.L session. */
     public static Message decode(int typeCode, ByteBuf body, Direction direction) throws MalformedMessageException {
@@ -50,8 +49,8 @@ public final class MessageDecoder {
             message = request(type, r, dialect);
         } else {
             if (type == null || isRequest || type == MessageType.TLERROR || !spoken(type, dialect)) {
-                throw new MalformedMessageException(Errno.EPROTO, "not a " + dialect.version() + " reply type: "
-                        + typeCode);
+                throw new MalformedMessageException(
+                        Errno.EPROTO, "not a " + dialect.version() + " reply type: " + typeCode);
             }
             message = reply(type, r, dialect);
         }
@@ -80,13 +79,13 @@ public final class MessageDecoder {
         };
     }
 
-    private static TMessage request(MessageType type, WireReader r, Dialect dialect)
-            throws MalformedMessageException {
+    private static TMessage request(MessageType type, WireReader r, Dialect dialect) throws MalformedMessageException {
         return switch (type) {
             case TVERSION -> new TMessage.Tversion(r.u32("msize"), r.string("version"));
             case TAUTH -> new TMessage.Tauth(r.u32("afid"), r.string("uname"), r.string("aname"), nUname(r, dialect));
-            case TATTACH -> new TMessage.Tattach(r.u32("fid"), r.u32("afid"), r.string("uname"), r.string("aname"),
-                    nUname(r, dialect));
+            case TATTACH ->
+                new TMessage.Tattach(
+                        r.u32("fid"), r.u32("afid"), r.string("uname"), r.string("aname"), nUname(r, dialect));
             case TFLUSH -> new TMessage.Tflush(r.u16("oldtag"));
             case TWALK -> walk(r);
             case TREAD -> new TMessage.Tread(r.u32("fid"), r.u64("offset"), r.u32("count"));
@@ -95,31 +94,56 @@ public final class MessageDecoder {
             case TREMOVE -> new TMessage.Tremove(r.u32("fid"));
             case TSTATFS -> new TMessage.Tstatfs(r.u32("fid"));
             case TLOPEN -> new TMessage.Tlopen(r.u32("fid"), r.u32("flags"));
-            case TLCREATE -> new TMessage.Tlcreate(r.u32("fid"), r.string("name"), r.u32("flags"), r.u32("mode"),
-                    r.u32("gid"));
+            case TLCREATE ->
+                new TMessage.Tlcreate(r.u32("fid"), r.string("name"), r.u32("flags"), r.u32("mode"), r.u32("gid"));
             case TSYMLINK -> new TMessage.Tsymlink(r.u32("fid"), r.string("name"), r.string("symtgt"), r.u32("gid"));
-            case TMKNOD -> new TMessage.Tmknod(r.u32("dfid"), r.string("name"), r.u32("mode"), r.u32("major"),
-                    r.u32("minor"), r.u32("gid"));
+            case TMKNOD ->
+                new TMessage.Tmknod(
+                        r.u32("dfid"), r.string("name"), r.u32("mode"), r.u32("major"), r.u32("minor"), r.u32("gid"));
             case TRENAME -> new TMessage.Trename(r.u32("fid"), r.u32("dfid"), r.string("name"));
             case TREADLINK -> new TMessage.Treadlink(r.u32("fid"));
             case TGETATTR -> new TMessage.Tgetattr(r.u32("fid"), r.u64("request_mask"));
-            case TSETATTR -> new TMessage.Tsetattr(r.u32("fid"), new SetAttr(r.u32("valid"), r.u32("mode"),
-                    r.u32("uid"), r.u32("gid"), r.u64("size"), r.u64("atime_sec"), r.u64("atime_nsec"),
-                    r.u64("mtime_sec"), r.u64("mtime_nsec")));
+            case TSETATTR ->
+                new TMessage.Tsetattr(
+                        r.u32("fid"),
+                        new SetAttr(
+                                r.u32("valid"),
+                                r.u32("mode"),
+                                r.u32("uid"),
+                                r.u32("gid"),
+                                r.u64("size"),
+                                r.u64("atime_sec"),
+                                r.u64("atime_nsec"),
+                                r.u64("mtime_sec"),
+                                r.u64("mtime_nsec")));
             case TXATTRWALK -> new TMessage.Txattrwalk(r.u32("fid"), r.u32("newfid"), r.string("name"));
-            case TXATTRCREATE -> new TMessage.Txattrcreate(r.u32("fid"), r.string("name"), r.u64("attr_size"),
-                    r.u32("flags"));
+            case TXATTRCREATE ->
+                new TMessage.Txattrcreate(r.u32("fid"), r.string("name"), r.u64("attr_size"), r.u32("flags"));
             case TREADDIR -> new TMessage.Treaddir(r.u32("fid"), r.u64("offset"), r.u32("count"));
             // Kernels before 3.x sent Tfsync without datasync; read it as 0 (a full fsync) then.
             case TFSYNC -> new TMessage.Tfsync(r.u32("fid"), r.atEnd() ? 0 : r.u32("datasync"));
-            case TLOCK -> new TMessage.Tlock(r.u32("fid"), r.u8("type"), r.u32("flags"), r.u64("start"),
-                    r.u64("length"), r.u32("proc_id"), r.string("client_id"));
-            case TGETLOCK -> new TMessage.Tgetlock(r.u32("fid"), r.u8("type"), r.u64("start"), r.u64("length"),
-                    r.u32("proc_id"), r.string("client_id"));
+            case TLOCK ->
+                new TMessage.Tlock(
+                        r.u32("fid"),
+                        r.u8("type"),
+                        r.u32("flags"),
+                        r.u64("start"),
+                        r.u64("length"),
+                        r.u32("proc_id"),
+                        r.string("client_id"));
+            case TGETLOCK ->
+                new TMessage.Tgetlock(
+                        r.u32("fid"),
+                        r.u8("type"),
+                        r.u64("start"),
+                        r.u64("length"),
+                        r.u32("proc_id"),
+                        r.string("client_id"));
             case TLINK -> new TMessage.Tlink(r.u32("dfid"), r.u32("fid"), r.string("name"));
             case TMKDIR -> new TMessage.Tmkdir(r.u32("dfid"), r.string("name"), r.u32("mode"), r.u32("gid"));
-            case TRENAMEAT -> new TMessage.Trenameat(r.u32("olddirfid"), r.string("oldname"), r.u32("newdirfid"),
-                    r.string("newname"));
+            case TRENAMEAT ->
+                new TMessage.Trenameat(
+                        r.u32("olddirfid"), r.string("oldname"), r.u32("newdirfid"), r.string("newname"));
             case TUNLINKAT -> new TMessage.Tunlinkat(r.u32("dirfd"), r.string("name"), r.u32("flags"));
             default -> throw new IllegalStateException("not a request type: " + type);
         };
@@ -143,8 +167,10 @@ public final class MessageDecoder {
     private static RMessage reply(MessageType type, WireReader r, Dialect dialect) throws MalformedMessageException {
         return switch (type) {
             case RLERROR -> new RMessage.Rlerror(Errno.of(r.u32("ecode")));
-            case RERROR -> dialect == Dialect.U ? new RMessage.RerrorU(r.string("ename"), Errno.of(r.u32("errno")))
-                    : new RMessage.Rerror(r.string("ename"));
+            case RERROR ->
+                dialect == Dialect.U
+                        ? new RMessage.RerrorU(r.string("ename"), Errno.of(r.u32("errno")))
+                        : new RMessage.Rerror(r.string("ename"));
             case RVERSION -> new RMessage.Rversion(r.u32("msize"), r.string("version"));
             case RAUTH -> new RMessage.Rauth(r.qid("aqid"));
             case RATTACH -> new RMessage.Rattach(r.qid("qid"));
@@ -154,28 +180,54 @@ public final class MessageDecoder {
             case RWRITE -> new RMessage.Rwrite(r.u32("count"));
             case RCLUNK -> new RMessage.Rclunk();
             case RREMOVE -> new RMessage.Rremove();
-            case RSTATFS -> new RMessage.Rstatfs(new StatFs(r.u32("type"), r.u32("bsize"), r.u64("blocks"),
-                    r.u64("bfree"), r.u64("bavail"), r.u64("files"), r.u64("ffree"), r.u64("fsid"),
-                    r.u32("namelen")));
+            case RSTATFS ->
+                new RMessage.Rstatfs(new StatFs(
+                        r.u32("type"),
+                        r.u32("bsize"),
+                        r.u64("blocks"),
+                        r.u64("bfree"),
+                        r.u64("bavail"),
+                        r.u64("files"),
+                        r.u64("ffree"),
+                        r.u64("fsid"),
+                        r.u32("namelen")));
             case RLOPEN -> new RMessage.Rlopen(r.qid("qid"), r.u32("iounit"));
             case RLCREATE -> new RMessage.Rlcreate(r.qid("qid"), r.u32("iounit"));
             case RSYMLINK -> new RMessage.Rsymlink(r.qid("qid"));
             case RMKNOD -> new RMessage.Rmknod(r.qid("qid"));
             case RRENAME -> new RMessage.Rrename();
             case RREADLINK -> new RMessage.Rreadlink(r.string("target"));
-            case RGETATTR -> new RMessage.Rgetattr(new Attr(r.u64("valid"), r.qid("qid"), r.u32("mode"),
-                    r.u32("uid"), r.u32("gid"), r.u64("nlink"), r.u64("rdev"), r.u64("size"), r.u64("blksize"),
-                    r.u64("blocks"), r.u64("atime_sec"), r.u64("atime_nsec"), r.u64("mtime_sec"),
-                    r.u64("mtime_nsec"), r.u64("ctime_sec"), r.u64("ctime_nsec"), r.u64("btime_sec"),
-                    r.u64("btime_nsec"), r.u64("gen"), r.u64("data_version")));
+            case RGETATTR ->
+                new RMessage.Rgetattr(new Attr(
+                        r.u64("valid"),
+                        r.qid("qid"),
+                        r.u32("mode"),
+                        r.u32("uid"),
+                        r.u32("gid"),
+                        r.u64("nlink"),
+                        r.u64("rdev"),
+                        r.u64("size"),
+                        r.u64("blksize"),
+                        r.u64("blocks"),
+                        r.u64("atime_sec"),
+                        r.u64("atime_nsec"),
+                        r.u64("mtime_sec"),
+                        r.u64("mtime_nsec"),
+                        r.u64("ctime_sec"),
+                        r.u64("ctime_nsec"),
+                        r.u64("btime_sec"),
+                        r.u64("btime_nsec"),
+                        r.u64("gen"),
+                        r.u64("data_version")));
             case RSETATTR -> new RMessage.Rsetattr();
             case RXATTRWALK -> new RMessage.Rxattrwalk(r.u64("size"));
             case RXATTRCREATE -> new RMessage.Rxattrcreate();
             case RREADDIR -> readdir(r);
             case RFSYNC -> new RMessage.Rfsync();
             case RLOCK -> new RMessage.Rlock(r.u8("status"));
-            case RGETLOCK -> new RMessage.Rgetlock(r.u8("type"), r.u64("start"), r.u64("length"), r.u32("proc_id"),
-                    r.string("client_id"));
+            case RGETLOCK ->
+                new RMessage.Rgetlock(
+                        r.u8("type"), r.u64("start"), r.u64("length"), r.u32("proc_id"), r.string("client_id"));
             case RLINK -> new RMessage.Rlink();
             case RMKDIR -> new RMessage.Rmkdir(r.qid("qid"));
             case RRENAMEAT -> new RMessage.Rrenameat();

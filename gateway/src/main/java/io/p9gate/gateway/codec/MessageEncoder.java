@@ -18,12 +18,13 @@ import io.p9gate.gateway.proto.TMessage;
  * sends the payload buffer itself right after (see {@link CodecBuffers#payloadOf}).
  */
 public final class MessageEncoder {
-    private MessageEncoder() {
-    }
+    private MessageEncoder() {}
 
     /** The type byte on the wire (Tunsupported keeps the code it arrived with). */
     public static int typeCode(Message message) {
-        return message instanceof TMessage.Tunsupported u ? u.typeCode() : message.type().code();
+        return message instanceof TMessage.Tunsupported u
+                ? u.typeCode()
+                : message.type().code();
     }
 
     /**
@@ -49,7 +50,9 @@ public final class MessageEncoder {
                 WireWriter.string(out, m.version());
             }
             case TMessage.Tflush m -> out.writeShortLE(m.oldtag());
-            case TMessage.Tunsupported m -> { /* empty body: only used to probe servers */ }
+            case TMessage.Tunsupported m -> {
+                /* empty body: only used to probe servers */
+            }
             case TMessage.Tauth m -> {
                 out.writeIntLE(m.afid());
                 WireWriter.string(out, m.uname());
@@ -65,7 +68,8 @@ public final class MessageEncoder {
             }
             case TMessage.Twalk m -> {
                 if (m.names().size() > TMessage.MAXWELEM) {
-                    throw new IllegalArgumentException("Twalk takes at most 16 names: " + m.names().size());
+                    throw new IllegalArgumentException(
+                            "Twalk takes at most 16 names: " + m.names().size());
                 }
                 out.writeIntLE(m.fid());
                 out.writeIntLE(m.newfid());
@@ -75,7 +79,8 @@ public final class MessageEncoder {
                 }
             }
             case TMessage.Tread m -> fidOffsetCount(out, m.fid(), m.offset(), m.count());
-            case TMessage.Twrite m -> fidOffsetCount(out, m.fid(), m.offset(), m.data().readableBytes());
+            case TMessage.Twrite m ->
+                fidOffsetCount(out, m.fid(), m.offset(), m.data().readableBytes());
             case TMessage.Tclunk m -> out.writeIntLE(m.fid());
             case TMessage.Tremove m -> out.writeIntLE(m.fid());
             case TMessage.Tstatfs m -> out.writeIntLE(m.fid());
@@ -181,7 +186,7 @@ public final class MessageEncoder {
             }
             case RMessage.Rauth m -> WireWriter.qid(out, m.aqid());
             case RMessage.Rattach m -> WireWriter.qid(out, m.qid());
-            case RMessage.Rflush m -> { }
+            case RMessage.Rflush m -> {}
             case RMessage.Rwalk m -> {
                 out.writeShortLE(m.qids().size());
                 for (Qid qid : m.qids()) {
@@ -190,8 +195,8 @@ public final class MessageEncoder {
             }
             case RMessage.Rread m -> out.writeIntLE(m.data().readableBytes());
             case RMessage.Rwrite m -> out.writeIntLE(m.count());
-            case RMessage.Rclunk m -> { }
-            case RMessage.Rremove m -> { }
+            case RMessage.Rclunk m -> {}
+            case RMessage.Rremove m -> {}
             case RMessage.Rstatfs m -> statFs(out, m.statfs());
             case RMessage.Rlopen m -> {
                 WireWriter.qid(out, m.qid());
@@ -203,20 +208,20 @@ public final class MessageEncoder {
             }
             case RMessage.Rsymlink m -> WireWriter.qid(out, m.qid());
             case RMessage.Rmknod m -> WireWriter.qid(out, m.qid());
-            case RMessage.Rrename m -> { }
+            case RMessage.Rrename m -> {}
             case RMessage.Rreadlink m -> WireWriter.string(out, m.target());
             case RMessage.Rgetattr m -> attr(out, m.attr());
-            case RMessage.Rsetattr m -> { }
+            case RMessage.Rsetattr m -> {}
             case RMessage.Rxattrwalk m -> out.writeLongLE(m.size());
-            case RMessage.Rxattrcreate m -> { }
+            case RMessage.Rxattrcreate m -> {}
             case RMessage.Rreaddir m -> readdir(out, m);
-            case RMessage.Rfsync m -> { }
+            case RMessage.Rfsync m -> {}
             case RMessage.Rlock m -> out.writeByte(m.status());
             case RMessage.Rgetlock m -> lock(out, m.lockType(), m.start(), m.length(), m.procId(), m.clientId());
-            case RMessage.Rlink m -> { }
+            case RMessage.Rlink m -> {}
             case RMessage.Rmkdir m -> WireWriter.qid(out, m.qid());
-            case RMessage.Rrenameat m -> { }
-            case RMessage.Runlinkat m -> { }
+            case RMessage.Rrenameat m -> {}
+            case RMessage.Runlinkat m -> {}
         }
     }
 

@@ -10,8 +10,7 @@ import io.netty.util.AttributeKey;
 public final class PeerName {
     private static final AttributeKey<String> KEY = AttributeKey.valueOf(PeerName.class, "peer");
 
-    private PeerName() {
-    }
+    private PeerName() {}
 
     public static void set(Channel channel, String peer) {
         channel.attr(KEY).set(peer);

@@ -15,8 +15,8 @@ public final class PipelineErrorHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // A peer resetting the connection is routine; anything else deserves attention.
-        System.Logger.Level level = cause instanceof IOException ? System.Logger.Level.DEBUG
-                : System.Logger.Level.WARNING;
+        System.Logger.Level level =
+                cause instanceof IOException ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING;
         LOG.log(level, () -> "closing connection from " + PeerName.of(ctx.channel()) + ": " + cause);
         ctx.close();
     }

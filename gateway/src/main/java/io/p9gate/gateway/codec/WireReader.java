@@ -106,13 +106,16 @@ final class WireReader {
     }
 
     private String decodeUtf8(int start, int length, String field) throws MalformedMessageException {
-        ByteBuffer bytes = buf.nioBufferCount() == 1 ? buf.nioBuffer(start, length)
+        ByteBuffer bytes = buf.nioBufferCount() == 1
+                ? buf.nioBuffer(start, length)
                 : ByteBuffer.wrap(io.netty.buffer.ByteBufUtil.getBytes(buf, start, length));
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(bytes).toString();
+                    .decode(bytes)
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new MalformedMessageException(Errno.EINVAL, field + " is not valid UTF-8");
         }
@@ -125,8 +128,8 @@ final class WireReader {
     /** Fails if bytes remain: trailing garbage means the sender and we disagree on the layout. */
     void expectEnd(String message) throws MalformedMessageException {
         if (!atEnd()) {
-            throw new MalformedMessageException(Errno.EPROTO,
-                    (end - buf.readerIndex()) + " trailing bytes after " + message);
+            throw new MalformedMessageException(
+                    Errno.EPROTO, (end - buf.readerIndex()) + " trailing bytes after " + message);
         }
     }
 }

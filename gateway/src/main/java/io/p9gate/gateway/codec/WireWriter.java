@@ -6,8 +6,7 @@ import io.p9gate.gateway.proto.Qid;
 
 /** Writes 9P2000.L fields (little-endian) into a frame being encoded. */
 final class WireWriter {
-    private WireWriter() {
-    }
+    private WireWriter() {}
 
     /** string[s]; strings longer than a u16 length cannot be sent and are a caller bug. */
     static void string(ByteBuf out, String value) {

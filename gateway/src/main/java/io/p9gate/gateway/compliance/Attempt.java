@@ -13,14 +13,16 @@ import java.util.Set;
  * does not exist here) makes the check skipped, not passed.
  */
 final class Attempt {
-    private enum Role { SETUP, PROBE }
+    private enum Role {
+        SETUP,
+        PROBE
+    }
 
     /**
      * @param letThrough errnos that show the gateway let a request through to the host: a probe built so that
      *                   the host call must fail harmlessly (AT_REMOVEDIR on a file gives ENOTDIR, ...)
      */
-    private record Sent(Step step, Role role, Set<Errno> letThrough) {
-    }
+    private record Sent(Step step, Role role, Set<Errno> letThrough) {}
 
     private final CheckLog log;
     private final String id;
@@ -82,27 +84,45 @@ final class Attempt {
             Reply reply = s.step().reply();
             if (!expected.allowed()) {
                 if (reply.errno() == expected.errno()) {
-                    end(Status.PASSED, s, s.role() == Role.SETUP ? "refused already at " + s.step().request() : "");
+                    end(
+                            Status.PASSED,
+                            s,
+                            s.role() == Role.SETUP
+                                    ? "refused already at " + s.step().request()
+                                    : "");
                 } else if (reply.ok() || reply.partial() || s.letThrough().contains(reply.errno())) {
-                    end(Status.FAILED, s, "the policy refuses it with " + expected.errno() + "; the gateway let it through");
+                    end(
+                            Status.FAILED,
+                            s,
+                            "the policy refuses it with " + expected.errno() + "; the gateway let it through");
                 } else {
-                    end(Status.FAILED, s, "the policy refuses it with " + expected.errno() + "; the gateway answered "
-                            + reply.describe());
+                    end(
+                            Status.FAILED,
+                            s,
+                            "the policy refuses it with " + expected.errno() + "; the gateway answered "
+                                    + reply.describe());
                 }
                 return;
             }
-            boolean through = reply.ok() || (s.role() == Role.PROBE && s.letThrough().contains(reply.errno()));
+            boolean through =
+                    reply.ok() || (s.role() == Role.PROBE && s.letThrough().contains(reply.errno()));
             if (!through) {
                 if (s.role() == Role.SETUP) {
-                    end(Status.SKIPPED, s, "cannot prepare the probe: " + s.step().request() + " answered "
-                            + reply.describe() + " (the policy allows it: not on this host?)");
+                    end(
+                            Status.SKIPPED,
+                            s,
+                            "cannot prepare the probe: " + s.step().request() + " answered " + reply.describe()
+                                    + " (the policy allows it: not on this host?)");
                 } else {
                     end(Status.FAILED, s, "the policy allows it; the gateway answered " + reply.describe());
                 }
                 return;
             }
         }
-        Sent last = sent.stream().filter(s -> s.role() == Role.PROBE).reduce((a, b) -> b).orElse(null);
+        Sent last = sent.stream()
+                .filter(s -> s.role() == Role.PROBE)
+                .reduce((a, b) -> b)
+                .orElse(null);
         end(Status.PASSED, last, "");
     }
 
@@ -119,7 +139,9 @@ final class Attempt {
     }
 
     private Sent lastProbe() {
-        return sent.stream().filter(s -> s.role() == Role.PROBE).reduce((a, b) -> b)
+        return sent.stream()
+                .filter(s -> s.role() == Role.PROBE)
+                .reduce((a, b) -> b)
                 .orElse(sent.isEmpty() ? null : sent.getLast());
     }
 
@@ -134,10 +156,22 @@ final class Attempt {
         }
         message.addAll(notes);
         Step step = decisive == null ? null : decisive.step();
-        String expected = step == null || step.expected() == null ? "" : step.expected().describe();
+        String expected =
+                step == null || step.expected() == null ? "" : step.expected().describe();
         String seen = step == null ? "" : step.reply().describe();
-        log.add(new CheckResult(id, vm, share, requirement, title, status, step == null ? "" : step.request(),
-                expected, seen, String.join("; ", message), List.of()),
+        log.add(
+                new CheckResult(
+                        id,
+                        vm,
+                        share,
+                        requirement,
+                        title,
+                        status,
+                        step == null ? "" : step.request(),
+                        expected,
+                        seen,
+                        String.join("; ", message),
+                        List.of()),
                 step == null ? List.of() : List.of(step.probe()));
     }
 }

@@ -80,7 +80,8 @@ final class AuditChecks {
             key = KeyFiles.readVerifierKey(publicKey);
         } catch (KeyFormatException e) {
             for (String id : List.of("verify", "checkpoint", "policy")) {
-                log.add(result("audit/" + id, null, "R-AUD-2", id, Status.FAILED, "", "--audit-pub: " + e.getMessage()));
+                log.add(result(
+                        "audit/" + id, null, "R-AUD-2", id, Status.FAILED, "", "--audit-pub: " + e.getMessage()));
             }
             return;
         }
@@ -91,7 +92,8 @@ final class AuditChecks {
         // the last ones may be counted in a summary that is not written yet.
         Instant deadline = Instant.now().plus(wait.compareTo(SUMMARY_WAIT) < 0 ? wait : SUMMARY_WAIT);
         Map<String, Pairing> pairings = pairAll(vms, probes, records);
-        while (Instant.now().isBefore(deadline) && pairings.values().stream().anyMatch(p -> !p.unclaimed().isEmpty())) {
+        while (Instant.now().isBefore(deadline)
+                && pairings.values().stream().anyMatch(p -> !p.unclaimed().isEmpty())) {
             pause();
             records.clear();
             read(records, lastPolicy);
@@ -112,7 +114,9 @@ final class AuditChecks {
                 }
                 // Most of a long-lived log predates the run: its three header fields tell what to skip.
                 Optional<LineHeader> header = LineHeader.parse(line.bytes());
-                if (header.isPresent() && header.get().seq() < startSeq && !header.get().type().startsWith("policy_")) {
+                if (header.isPresent()
+                        && header.get().seq() < startSeq
+                        && !header.get().type().startsWith("policy_")) {
                     return;
                 }
                 try {
@@ -133,13 +137,15 @@ final class AuditChecks {
     }
 
     /** A probe and its records: the decision (or intent) and, for a change that failed, its outcome. */
-    private record Paired(Probe probe, AuditRecord first, AuditRecord last) {
-    }
+    private record Paired(Probe probe, AuditRecord first, AuditRecord last) {}
 
     /** One VM's probes paired with their records; {@code unclaimed} have none, not even in a refusal summary. */
-    private record Pairing(boolean sessionFound, int required, List<Paired> pairs, Map<Probe, Long> summarized,
-                           List<Probe> unclaimed) {
-    }
+    private record Pairing(
+            boolean sessionFound,
+            int required,
+            List<Paired> pairs,
+            Map<Probe, Long> summarized,
+            List<Probe> unclaimed) {}
 
     /**
      * Finds each probe's record: the suite's session is the one whose walk to the run's unique "hello" name is
@@ -152,17 +158,24 @@ final class AuditChecks {
         List<Probe> wanted = probes.stream().filter(p -> p.mode() != null).toList();
         Map<Integer, Long> sessions = new HashMap<>();
         for (Probe p : wanted) {
-            if (p.op().equals("walk") && p.path().endsWith("-hello-" + p.connection())
+            if (p.op().equals("walk")
+                    && p.path().endsWith("-hello-" + p.connection())
                     && !sessions.containsKey(p.connection())) {
-                records.stream().filter(r -> vm.equals(r.vm()) && "walk".equals(r.op()) && p.path().equals(r.path())
-                        && r.tag() != null && r.tag() == p.tag()).findFirst()
+                records.stream()
+                        .filter(r -> vm.equals(r.vm())
+                                && "walk".equals(r.op())
+                                && p.path().equals(r.path())
+                                && r.tag() != null
+                                && r.tag() == p.tag())
+                        .findFirst()
                         .ifPresent(r -> sessions.put(p.connection(), r.session()));
             }
         }
         Map<String, List<AuditRecord>> byTag = new HashMap<>();
         for (AuditRecord r : records) {
             if (vm.equals(r.vm()) && sessions.containsValue(r.session()) && r.tag() != null) {
-                byTag.computeIfAbsent(r.session() + "/" + r.tag(), k -> new ArrayList<>()).add(r);
+                byTag.computeIfAbsent(r.session() + "/" + r.tag(), k -> new ArrayList<>())
+                        .add(r);
             }
         }
         Map<String, Integer> cursor = new HashMap<>();
@@ -239,13 +252,26 @@ final class AuditChecks {
         int required = pairing.required();
         String title = "every request the suite sent as " + vm + " is in the audit log with its decision and errno";
         if (!pairing.sessionFound()) {
-            log.add(result(vm + "/audit/records", vm, "R-AUD-1", title, Status.FAILED, required + " requests",
+            log.add(result(
+                    vm + "/audit/records",
+                    vm,
+                    "R-AUD-1",
+                    title,
+                    Status.FAILED,
+                    required + " requests",
                     "no record of the suite's session (its first walk, to a name of its own, is not in the log)"));
         } else if (problems.isEmpty()) {
             log.add(result(vm + "/audit/records", vm, "R-AUD-1", title, Status.PASSED, required + " requests", ""));
         } else {
-            log.add(result(vm + "/audit/records", vm, "R-AUD-1", title, Status.FAILED, required + " requests",
-                    problems.size() + " mismatches: " + String.join("; ", problems.subList(0, Math.min(8, problems.size())))));
+            log.add(result(
+                    vm + "/audit/records",
+                    vm,
+                    "R-AUD-1",
+                    title,
+                    Status.FAILED,
+                    required + " requests",
+                    problems.size() + " mismatches: "
+                            + String.join("; ", problems.subList(0, Math.min(8, problems.size())))));
         }
     }
 
@@ -259,9 +285,11 @@ final class AuditChecks {
             return what + ": errno " + last.errno() + ", the suite saw " + p.describeSeen();
         }
         if (p.decision() != null && !p.decision().equals(first.decision())) {
-            contradictions.computeIfAbsent(p.checkId(), k -> new ArrayList<>()).add("the audit log shows " + what
-                    + " " + first.decision() + "ed by the gateway, where the policy says " + p.decision()
-                    + (p.errnoCode() == 0 ? "" : " (the errno came from the host)"));
+            contradictions
+                    .computeIfAbsent(p.checkId(), k -> new ArrayList<>())
+                    .add("the audit log shows " + what
+                            + " " + first.decision() + "ed by the gateway, where the policy says " + p.decision()
+                            + (p.errnoCode() == 0 ? "" : " (the errno came from the host)"));
         }
         // A refusal made before any policy was asked (an attach name the VM does not have) is recorded with
         // policy "none"; only what the policy decides must carry its digest.
@@ -276,12 +304,25 @@ final class AuditChecks {
         String title = "the gateway runs this policy file (sha256 " + policyDigest + "): its last policy load, and "
                 + "every decision on the suite's requests";
         if (last == null) {
-            log.add(result("audit/policy", null, "R-AUD-1", title, Status.FAILED, "", "no policy_load record in the log"));
+            log.add(result(
+                    "audit/policy", null, "R-AUD-1", title, Status.FAILED, "", "no policy_load record in the log"));
         } else if (!sameDigest(last.policy(), policyDigest)) {
-            log.add(result("audit/policy", null, "R-AUD-1", title, Status.FAILED, "record " + last.seq(),
+            log.add(result(
+                    "audit/policy",
+                    null,
+                    "R-AUD-1",
+                    title,
+                    Status.FAILED,
+                    "record " + last.seq(),
                     "the gateway loaded policy " + last.policy()));
         } else if (!otherPolicies.isEmpty()) {
-            log.add(result("audit/policy", null, "R-AUD-1", title, Status.FAILED, "record " + last.seq(),
+            log.add(result(
+                    "audit/policy",
+                    null,
+                    "R-AUD-1",
+                    title,
+                    Status.FAILED,
+                    "record " + last.seq(),
                     "requests decided by other policies: " + otherPolicies));
         } else {
             log.add(result("audit/policy", null, "R-AUD-1", title, Status.PASSED, "record " + last.seq(), ""));
@@ -311,17 +352,30 @@ final class AuditChecks {
             newest = newestSigned(key);
         }
         if (newest == null) {
-            log.add(result("audit/checkpoint", null, "R-AUD-2", title, Status.FAILED, "", "no checkpoint signed by "
-                    + key.name()));
+            log.add(result(
+                    "audit/checkpoint",
+                    null,
+                    "R-AUD-2",
+                    title,
+                    Status.FAILED,
+                    "",
+                    "no checkpoint signed by " + key.name()));
             return;
         }
         Duration age = Duration.between(newest.time(), Instant.now());
         String seen = "size " + newest.size() + ", signed " + newest.time() + " (" + age.toMillis() + " ms ago)";
         if (newest.size() <= lastSeq) {
-            log.add(result("audit/checkpoint", null, "R-AUD-2", title, Status.FAILED, seen, "none covers record "
-                    + lastSeq + " within " + wait.toSeconds() + " s"));
+            log.add(result(
+                    "audit/checkpoint",
+                    null,
+                    "R-AUD-2",
+                    title,
+                    Status.FAILED,
+                    seen,
+                    "none covers record " + lastSeq + " within " + wait.toSeconds() + " s"));
         } else if (age.compareTo(wait.plus(wait)) > 0) {
-            log.add(result("audit/checkpoint", null, "R-AUD-2", title, Status.FAILED, seen, "older than " + wait.plus(wait)));
+            log.add(result(
+                    "audit/checkpoint", null, "R-AUD-2", title, Status.FAILED, seen, "older than " + wait.plus(wait)));
         } else {
             log.add(result("audit/checkpoint", null, "R-AUD-2", title, Status.PASSED, seen, ""));
         }
@@ -351,9 +405,14 @@ final class AuditChecks {
     private void verify(CheckLog log, VerifierKey key) throws IOException {
         VerificationReport report = new Verifier(List.of(key), null, Progress.NONE).verify(dir);
         String summary = report.summary().strip();
-        log.add(result("audit/verify", null, "R-AUD-2", "the audit log verifies with the public key "
-                + publicKey.getFileName(), report.ok() ? Status.PASSED : Status.FAILED,
-                summary.lines().findFirst().orElse(""), report.ok() ? "" : summary.replace('\n', ';')));
+        log.add(result(
+                "audit/verify",
+                null,
+                "R-AUD-2",
+                "the audit log verifies with the public key " + publicKey.getFileName(),
+                report.ok() ? Status.PASSED : Status.FAILED,
+                summary.lines().findFirst().orElse(""),
+                report.ok() ? "" : summary.replace('\n', ';')));
     }
 
     private static boolean sameDigest(String recorded, String digest) {
@@ -361,8 +420,8 @@ final class AuditChecks {
         return r.equalsIgnoreCase(digest);
     }
 
-    private static CheckResult result(String id, String vm, String requirement, String title, Status status,
-                                      String seen, String message) {
+    private static CheckResult result(
+            String id, String vm, String requirement, String title, Status status, String seen, String message) {
         return new CheckResult(id, vm, null, requirement, title, status, "", "", seen, message, List.of());
     }
 }

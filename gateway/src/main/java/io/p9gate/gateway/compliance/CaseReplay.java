@@ -27,7 +27,9 @@ final class CaseReplay {
 
     /** The cases of one VM's share (named by attach name or host path). */
     List<Placed> casesOf(PolicyFile policy, String vm, String share) {
-        return placed(policy, vm).stream().filter(p -> p.error() == null && p.at().share().equals(share)).toList();
+        return placed(policy, vm).stream()
+                .filter(p -> p.error() == null && p.at().share().equals(share))
+                .toList();
     }
 
     /** The cases of a VM that lie nowhere in the policy (a share it does not have, a path outside them). */
@@ -36,7 +38,10 @@ final class CaseReplay {
     }
 
     private List<Placed> placed(PolicyFile policy, String vm) {
-        return tests.cases().stream().filter(c -> c.vm().equals(vm)).map(c -> Placed.of(policy, c)).toList();
+        return tests.cases().stream()
+                .filter(c -> c.vm().equals(vm))
+                .map(c -> Placed.of(policy, c))
+                .toList();
     }
 
     /** A case with where its paths lie, or why they lie nowhere in this policy. */
@@ -52,7 +57,10 @@ final class CaseReplay {
         }
 
         String slug() {
-            return c.name().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-|-$", "");
+            return c.name()
+                    .toLowerCase(Locale.ROOT)
+                    .replaceAll("[^a-z0-9]+", "-")
+                    .replaceAll("^-|-$", "");
         }
     }
 
@@ -69,7 +77,10 @@ final class CaseReplay {
         ShareView.Entry found = look(p, path);
         Probing seen = found == null ? p : p.seeing(found);
         // Where the policy refuses the walk there, the walk's refusal is the answer, whatever exists.
-        boolean walkRefused = !p.session().oracle().walk(p.share(), SharePath.ROOT, path.segments()).allowed();
+        boolean walkRefused = !p.session()
+                .oracle()
+                .walk(p.share(), SharePath.ROOT, path.segments())
+                .allowed();
         boolean exists = found != null || walkRefused;
         if (c.op().hasDestination()) {
             twoPaths(seen, a, c.op(), path, placed.dest().path(), exists);
@@ -92,8 +103,13 @@ final class CaseReplay {
         }
         Step attr = p.session().getattr(walk.newFid());
         p.release(walk.newFid());
-        return attr.ok() ? ShareView.Entry.of(path, ((io.p9gate.gateway.proto.RMessage.Rgetattr) attr.reply().message())
-                .attr()) : null;
+        return attr.ok()
+                ? ShareView.Entry.of(
+                        path,
+                        ((io.p9gate.gateway.proto.RMessage.Rgetattr)
+                                        attr.reply().message())
+                                .attr())
+                : null;
     }
 
     private static void single(Probing p, Attempt a, OpKind op, SharePath path, boolean exists) throws IOException {
@@ -116,8 +132,10 @@ final class CaseReplay {
             }
         }
         if (form.isEmpty()) {
-            a.skip(path + (exists ? " exists, and " + op + " on it could not be undone"
-                    : " does not exist here, and " + op + " needs an existing entry"));
+            a.skip(path
+                    + (exists
+                            ? " exists, and " + op + " on it could not be undone"
+                            : " does not exist here, and " + op + " needs an existing entry"));
             return;
         }
         form.get().run(p, a, probed);
@@ -137,10 +155,18 @@ final class CaseReplay {
             };
             // A new name only where the policy refuses it (nothing is made unless the gateway is wrong, and then it
             // is removed), or where the name is the suite's own and may be removed again.
-            boolean refused = !p.session().oracle().decide(p.share(), op, path, null, p.session().gid()).allowed();
+            boolean refused = !p.session()
+                    .oracle()
+                    .decide(p.share(), op, path, null, p.session().gid())
+                    .allowed();
             boolean own = path.depth() > 0 && Form.name(path).startsWith(p.token());
-            boolean undoable = !f.makes() || refused || (own && p.session().oracle().decide(p.share(), OpKind.REMOVE,
-                    path).allowed());
+            boolean undoable = !f.makes()
+                    || refused
+                    || (own
+                            && p.session()
+                                    .oracle()
+                                    .decide(p.share(), OpKind.REMOVE, path)
+                                    .allowed());
             if (fits && undoable) {
                 return Optional.of(f);
             }
@@ -156,7 +182,10 @@ final class CaseReplay {
     private static void twoPaths(Probing p, Attempt a, OpKind op, SharePath path, SharePath dest, boolean exists)
             throws IOException {
         boolean destExists = look(p, dest) != null;
-        boolean refused = !p.session().oracle().decide(p.share(), op, path, dest, Oracle.NO_GID).allowed();
+        boolean refused = !p.session()
+                .oracle()
+                .decide(p.share(), op, path, dest, Oracle.NO_GID)
+                .allowed();
         if (op == OpKind.RENAME && !exists) {
             Form.renameInto(p, a, path, dest, io.p9gate.gateway.proto.Errno.ENOENT);
         } else if (op == OpKind.RENAME && refused && !destExists) {
@@ -168,9 +197,13 @@ final class CaseReplay {
             Step step = Form.link(p, a, path, dest);
             if (step != null && step.ok()) p.undoCreate(a, dest, false);
         } else {
-            a.skip(op == OpKind.RENAME ? path + " exists here and the policy allows moving it: the suite does not move "
-                    + "live files" : exists ? dest + " does not exist here and the policy allows making it"
-                    : path + " does not exist here");
+            a.skip(
+                    op == OpKind.RENAME
+                            ? path + " exists here and the policy allows moving it: the suite does not move "
+                                    + "live files"
+                            : exists
+                                    ? dest + " does not exist here and the policy allows making it"
+                                    : path + " does not exist here");
         }
     }
 }

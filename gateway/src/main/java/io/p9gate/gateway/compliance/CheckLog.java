@@ -11,6 +11,7 @@ final class CheckLog {
     private final List<CheckResult> results = new ArrayList<>();
     /** The requests whose audit records a result cites (its decisive ones). */
     private final Map<CheckResult, List<Probe>> decisive = new IdentityHashMap<>();
+
     private final PrintWriter progress;
 
     CheckLog(PrintWriter progress) {
@@ -48,7 +49,8 @@ final class CheckLog {
             case FAILED -> "FAIL";
             case SKIPPED -> "skip";
         };
-        StringBuilder b = new StringBuilder(String.format("%-4s %-9s %s: %s", word, r.requirement(), r.id(), r.title()));
+        StringBuilder b =
+                new StringBuilder(String.format("%-4s %-9s %s: %s", word, r.requirement(), r.id(), r.title()));
         if (!r.seen().isEmpty() && r.status() != Status.SKIPPED) {
             b.append(" -> ").append(r.seen());
         }

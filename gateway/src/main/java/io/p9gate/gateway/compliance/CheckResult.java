@@ -18,8 +18,18 @@ import java.util.Objects;
  * @param auditSeqs   sequence numbers of the audit records of its decisive requests (filled in once the log
  *                    has been read; empty without audit access)
  */
-public record CheckResult(String id, String vm, String share, String requirement, String title, Status status,
-                          String request, String expected, String seen, String message, List<Long> auditSeqs) {
+public record CheckResult(
+        String id,
+        String vm,
+        String share,
+        String requirement,
+        String title,
+        Status status,
+        String request,
+        String expected,
+        String seen,
+        String message,
+        List<Long> auditSeqs) {
     public CheckResult {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(requirement, "requirement");
@@ -35,7 +45,8 @@ public record CheckResult(String id, String vm, String share, String requirement
     /** Failed after all, for {@code reasons} found later (in the audit log). */
     public CheckResult failedBy(List<String> reasons) {
         String why = String.join("; ", reasons) + (message.isEmpty() ? "" : "; " + message);
-        return new CheckResult(id, vm, share, requirement, title, Status.FAILED, request, expected, seen, why, auditSeqs);
+        return new CheckResult(
+                id, vm, share, requirement, title, Status.FAILED, request, expected, seen, why, auditSeqs);
     }
 
     public CheckResult withAuditSeqs(List<Long> seqs) {

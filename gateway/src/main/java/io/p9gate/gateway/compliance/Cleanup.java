@@ -35,7 +35,10 @@ final class Cleanup {
 
     /** Names of the token's entries still in {@code dir}. */
     List<String> leftIn(SharePath dir) throws IOException {
-        return list(dir).stream().map(DirEntry::name).filter(n -> n.contains(token)).toList();
+        return list(dir).stream()
+                .map(DirEntry::name)
+                .filter(n -> n.contains(token))
+                .toList();
     }
 
     private void removeTree(SharePath parent, String name, boolean directory) throws IOException {
@@ -47,7 +50,8 @@ final class Cleanup {
         }
         Step walked = session.walkTo(root, parent);
         if (!walked.ok()) {
-            failures.add(path + ": cannot reach its directory (" + walked.reply().describe() + ")");
+            failures.add(
+                    path + ": cannot reach its directory (" + walked.reply().describe() + ")");
             return;
         }
         Step removed = session.unlinkat(walked.newFid(), name, directory ? GuestSession.AT_REMOVEDIR : 0);

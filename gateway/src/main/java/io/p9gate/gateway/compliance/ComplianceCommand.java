@@ -12,7 +12,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code p9gate compliance}: the compliance suite (R-COMP-1); {@code run} is its one verb. See docs/compliance.md. */
-@Command(name = "compliance", mixinStandardHelpOptions = true,
+@Command(
+        name = "compliance",
+        mixinStandardHelpOptions = true,
         description = "Check a running gateway against its policy file.",
         subcommands = {ComplianceCommand.Run.class})
 public final class ComplianceCommand implements Runnable {
@@ -25,7 +27,9 @@ public final class ComplianceCommand implements Runnable {
     }
 
     /** {@code p9gate compliance run}: exit 0 if every check passed, 1 if one failed, 3 if some could not run. */
-    @Command(name = "run", mixinStandardHelpOptions = true,
+    @Command(
+            name = "run",
+            mixinStandardHelpOptions = true,
             description = "Connect to each VM's listener as that VM, probe what the policy says, verify the audit "
                     + "log; exit 0 only if every check passed (1: a check failed, 3: none failed but some could not "
                     + "run, 2: bad usage).")
@@ -33,13 +37,19 @@ public final class ComplianceCommand implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--policy", required = true, paramLabel = "FILE", description = "The policy file the gateway serves.")
+        @Option(
+                names = "--policy",
+                required = true,
+                paramLabel = "FILE",
+                description = "The policy file the gateway serves.")
         Path policy;
 
         @Option(names = "--vm", paramLabel = "VM", description = "Probe only this VM (repeatable; default: every VM).")
         List<String> vms = new ArrayList<>();
 
-        @Option(names = "--tls-cert", paramLabel = "VM=CERT,KEY[,CA]",
+        @Option(
+                names = "--tls-cert",
+                paramLabel = "VM=CERT,KEY[,CA]",
                 description = "TLS client certificate and key of a VM whose listener is TLS, and the CA of the "
                         + "gateway's certificate (default: ca-cert.pem beside CERT) (repeatable).")
         List<String> tlsCerts = new ArrayList<>();
@@ -50,11 +60,15 @@ public final class ComplianceCommand implements Runnable {
         @Option(names = "--audit-pub", paramLabel = "FILE", description = "The public key that verifies it.")
         Path auditPub;
 
-        @Option(names = "--report", paramLabel = "DIR",
+        @Option(
+                names = "--report",
+                paramLabel = "DIR",
                 description = "Write report.xml (JUnit), report.json and report.html here.")
         Path report;
 
-        @Option(names = "--tests", paramLabel = "FILE",
+        @Option(
+                names = "--tests",
+                paramLabel = "FILE",
                 description = "A policy test file whose decision cases are replayed live, each as its uid and gid.")
         Path tests;
 
@@ -64,16 +78,23 @@ public final class ComplianceCommand implements Runnable {
         @Option(names = "--gid", paramLabel = "N", description = "Guest gid for new files (default: ${DEFAULT-VALUE}).")
         int gid = 0;
 
-        @Option(names = "--max-entries", paramLabel = "N",
+        @Option(
+                names = "--max-entries",
+                paramLabel = "N",
                 description = "Most entries walked per share (default: ${DEFAULT-VALUE}).")
         int maxEntries = SuiteOptions.DEFAULT_MAX_ENTRIES;
 
-        @Option(names = "--max-creates", paramLabel = "N",
+        @Option(
+                names = "--max-creates",
+                paramLabel = "N",
                 description = "Most entries created to fill an inode quota (default: ${DEFAULT-VALUE}).")
         long maxCreates = SuiteOptions.DEFAULT_MAX_CREATES;
 
-        @Option(names = "--audit-wait", paramLabel = "SECONDS",
-                description = "How long to wait for a signed checkpoint over the suite's records (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--audit-wait",
+                paramLabel = "SECONDS",
+                description =
+                        "How long to wait for a signed checkpoint over the suite's records (default: ${DEFAULT-VALUE}).")
         long auditWait = SuiteOptions.DEFAULT_AUDIT_WAIT.toSeconds();
 
         @Override
@@ -87,19 +108,34 @@ public final class ComplianceCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             SuiteReport result;
             try {
-                SuiteOptions options = new SuiteOptions(policy, vms, TlsCertificate.parse(tlsCerts), auditLog, auditPub,
-                        report, uid, gid, maxEntries, maxCreates, Duration.ofSeconds(auditWait), tests);
+                SuiteOptions options = new SuiteOptions(
+                        policy,
+                        vms,
+                        TlsCertificate.parse(tlsCerts),
+                        auditLog,
+                        auditPub,
+                        report,
+                        uid,
+                        gid,
+                        maxEntries,
+                        maxCreates,
+                        Duration.ofSeconds(auditWait),
+                        tests);
                 result = ComplianceSuite.run(options, out);
             } catch (IllegalArgumentException e) {
                 throw usage(e.getMessage());
             }
-            out.printf("p9gate compliance: %d checks: %d passed, %d failed, %d skipped%n", result.checks().size(),
-                    result.count(Status.PASSED), result.count(Status.FAILED), result.count(Status.SKIPPED));
+            out.printf(
+                    "p9gate compliance: %d checks: %d passed, %d failed, %d skipped%n",
+                    result.checks().size(),
+                    result.count(Status.PASSED),
+                    result.count(Status.FAILED),
+                    result.count(Status.SKIPPED));
             result.failures().forEach(f -> out.println("  FAILED " + f));
             if (report != null) {
                 ReportFiles.write(result, report);
-                out.println("p9gate compliance: reports in " + report + " (" + ReportFiles.JUNIT + ", " + ReportFiles.JSON
-                        + ", " + ReportFiles.HTML + ")");
+                out.println("p9gate compliance: reports in " + report + " (" + ReportFiles.JUNIT + ", "
+                        + ReportFiles.JSON + ", " + ReportFiles.HTML + ")");
             }
             out.flush();
             return result.exitCode();

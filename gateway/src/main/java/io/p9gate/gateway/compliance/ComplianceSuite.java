@@ -77,8 +77,8 @@ public final class ComplianceSuite implements VmRun.Suite {
 
     private SuiteReport run() throws IOException {
         Instant started = Instant.now();
-        log.say("p9gate compliance: policy " + options.policy() + " (image " + engine.policy().image() + ", sha256 "
-                + engine.digest() + ")");
+        log.say("p9gate compliance: policy " + options.policy() + " (image "
+                + engine.policy().image() + ", sha256 " + engine.digest() + ")");
         AuditChecks audit = null;
         String noAudit = "no --audit-log and --audit-pub given";
         if (options.auditLog() != null) {
@@ -97,9 +97,18 @@ public final class ComplianceSuite implements VmRun.Suite {
             try {
                 new VmRun(this, vm).run();
             } catch (IOException e) {
-                log.add(new CheckResult(vm.id() + "/session", vm.id(), null, "R-DEP-1", "the session as " + vm.id()
-                        + " lasts the whole run", Status.FAILED, "", "", "error", "the connection failed: "
-                        + e.getMessage() + "; this VM's remaining checks did not run", List.of()));
+                log.add(new CheckResult(
+                        vm.id() + "/session",
+                        vm.id(),
+                        null,
+                        "R-DEP-1",
+                        "the session as " + vm.id() + " lasts the whole run",
+                        Status.FAILED,
+                        "",
+                        "",
+                        "error",
+                        "the connection failed: " + e.getMessage() + "; this VM's remaining checks did not run",
+                        List.of()));
             }
         }
         if (audit != null) {
@@ -107,8 +116,18 @@ public final class ComplianceSuite implements VmRun.Suite {
             audit.run(log, probes.all(), ran);
         } else {
             for (String id : List.of("records", "policy", "checkpoint", "verify")) {
-                log.add(new CheckResult("audit/" + id, null, null, id.equals("records") || id.equals("policy")
-                        ? "R-AUD-1" : "R-AUD-2", "audit: " + id, Status.SKIPPED, "", "", "", noAudit, List.of()));
+                log.add(new CheckResult(
+                        "audit/" + id,
+                        null,
+                        null,
+                        id.equals("records") || id.equals("policy") ? "R-AUD-1" : "R-AUD-2",
+                        "audit: " + id,
+                        Status.SKIPPED,
+                        "",
+                        "",
+                        "",
+                        noAudit,
+                        List.of()));
             }
         }
         List<CheckResult> results = new ArrayList<>();
@@ -118,7 +137,8 @@ public final class ComplianceSuite implements VmRun.Suite {
                 results.add(r);
                 continue;
             }
-            CheckResult withSeqs = r.withAuditSeqs(log.decisiveProbes(r).stream().flatMap(p -> a.seqOf(p).stream())
+            CheckResult withSeqs = r.withAuditSeqs(log.decisiveProbes(r).stream()
+                    .flatMap(p -> a.seqOf(p).stream())
                     .toList());
             List<String> against = a.contradictions().getOrDefault(r.id(), List.of());
             if (against.isEmpty() || r.status() == Status.FAILED) {
@@ -129,8 +149,13 @@ public final class ComplianceSuite implements VmRun.Suite {
                 results.add(failed);
             }
         }
-        return new SuiteReport(options.policy().toAbsolutePath().normalize(), engine.policy().image(), engine.digest(),
-                version(), started, results);
+        return new SuiteReport(
+                options.policy().toAbsolutePath().normalize(),
+                engine.policy().image(),
+                engine.digest(),
+                version(),
+                started,
+                results);
     }
 
     /** The version of this installation, which is the gateway's when the suite runs where the gateway does. */

@@ -12,14 +12,23 @@ import java.util.List;
  * makes pointing outside is never followed by the gateway (a walk through it stops, an open fails).
  */
 final class ConfinementChecks {
-    private ConfinementChecks() {
-    }
+    private ConfinementChecks() {}
 
     static void dotDot(CheckLog log, Probing p, String idPrefix, Qid rootQid) throws IOException {
-        dotDot(log, p, idPrefix + "/dotdot", "twalk .. from the share root stays at the root (or is refused)",
-                List.of(".."), rootQid);
-        dotDot(log, p, idPrefix + "/dotdot-deep", "twalk ../../.. from the share root stays at the root (or is refused)",
-                List.of("..", "..", ".."), rootQid);
+        dotDot(
+                log,
+                p,
+                idPrefix + "/dotdot",
+                "twalk .. from the share root stays at the root (or is refused)",
+                List.of(".."),
+                rootQid);
+        dotDot(
+                log,
+                p,
+                idPrefix + "/dotdot-deep",
+                "twalk ../../.. from the share root stays at the root (or is refused)",
+                List.of("..", "..", ".."),
+                rootQid);
     }
 
     /** Confined either way: the walk ends at the root's qid, or the gateway refuses it; anything else escaped. */
@@ -45,7 +54,10 @@ final class ConfinementChecks {
     static void symlinks(CheckLog log, Probing p, String idPrefix) throws IOException {
         Probing.OwnPlace own = p.place().orElseThrow();
         SharePath probe = own.place().path("escape");
-        if (!p.session().oracle().decide(p.share(), OpKind.SYMLINK, probe, null, p.session().gid()).allowed()) {
+        if (!p.session()
+                .oracle()
+                .decide(p.share(), OpKind.SYMLINK, probe, null, p.session().gid())
+                .allowed()) {
             return; // the policy lets this VM make no symlink here; the rule checks show the refusal
         }
         String up = "../".repeat(probe.depth() + 8);
@@ -57,8 +69,13 @@ final class ConfinementChecks {
             throws IOException {
         SharePath link = own.place().path(label);
         GuestSession s = p.session();
-        Attempt a = new Attempt(log, s, id, p.share(), "R-CONF-1", "a symlink " + link + " -> " + target
-                + " is not followed: twalk through it and tlopen of it fail");
+        Attempt a = new Attempt(
+                log,
+                s,
+                id,
+                p.share(),
+                "R-CONF-1",
+                "a symlink " + link + " -> " + target + " is not followed: twalk through it and tlopen of it fail");
         int dir = p.walk(a, own.place().dir());
         if (dir < 0 || !a.setup(s.symlink(dir, Form.name(link), target)).ok()) {
             p.release(dir);

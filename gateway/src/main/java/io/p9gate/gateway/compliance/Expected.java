@@ -26,7 +26,8 @@ record Expected(Errno errno, List<String> ruleIds) {
 
     /** "allowed", or "EROFS (vm.x.share.y.read-only[0])", as the reports print it. */
     String describe() {
-        String rules = ruleIds.isEmpty() ? (allowed() ? "" : " (default deny)") : " (" + String.join(", ", ruleIds) + ")";
+        String rules =
+                ruleIds.isEmpty() ? (allowed() ? "" : " (default deny)") : " (" + String.join(", ", ruleIds) + ")";
         return (allowed() ? "allowed" : errno.name()) + rules;
     }
 }

@@ -21,16 +21,31 @@ import java.util.List;
 enum Form {
     CREATE_NEW(OpKind.CREATE, "lcreate of a new name", Needs.NEW_NAME) {
         void run(Probing p, Attempt a, SharePath target) throws IOException {
-            makeNew(p, a, target, false, dir -> p.session().lcreate(dir, name(target), GuestSession.O_WRONLY
-                    | GuestSession.O_CREAT | GuestSession.O_EXCL, 0644));
+            makeNew(
+                    p,
+                    a,
+                    target,
+                    false,
+                    dir -> p.session()
+                            .lcreate(
+                                    dir,
+                                    name(target),
+                                    GuestSession.O_WRONLY | GuestSession.O_CREAT | GuestSession.O_EXCL,
+                                    0644));
         }
     },
     CREATE_OVER_EXISTING(OpKind.CREATE, "lcreate (O_EXCL) over an existing name", Needs.EXISTING_ENTRY) {
         void run(Probing p, Attempt a, SharePath target) throws IOException {
             int dir = p.walk(a, target.prefix(target.depth() - 1));
             if (dir < 0) return;
-            a.probe(p.session().lcreate(dir, name(target), GuestSession.O_WRONLY | GuestSession.O_CREAT
-                    | GuestSession.O_EXCL, 0644), Errno.EEXIST);
+            a.probe(
+                    p.session()
+                            .lcreate(
+                                    dir,
+                                    name(target),
+                                    GuestSession.O_WRONLY | GuestSession.O_CREAT | GuestSession.O_EXCL,
+                                    0644),
+                    Errno.EEXIST);
             p.session().release(dir);
         }
     },
@@ -61,8 +76,11 @@ enum Form {
     },
     SYMLINK_OVER_EXISTING(OpKind.SYMLINK, "symlink over an existing name", Needs.EXISTING_ENTRY) {
         void run(Probing p, Attempt a, SharePath target) throws IOException {
-            inParent(p, a, target, dir -> a.probe(p.session().symlink(dir, name(target), "p9gate-compliance"),
-                    Errno.EEXIST));
+            inParent(
+                    p,
+                    a,
+                    target,
+                    dir -> a.probe(p.session().symlink(dir, name(target), "p9gate-compliance"), Errno.EEXIST));
         }
     },
     LINK_IN_NEW(OpKind.LINK, "link of a file from elsewhere to a new name", Needs.NEW_NAME) {
@@ -113,7 +131,8 @@ enum Form {
             if (step != null && step.ok()) p.undoRename(a, target, source);
         }
     },
-    RENAME_ONTO_EXISTING(OpKind.RENAME, "rename of an entry from elsewhere onto an existing name", Needs.EXISTING_ENTRY) {
+    RENAME_ONTO_EXISTING(
+            OpKind.RENAME, "rename of an entry from elsewhere onto an existing name", Needs.EXISTING_ENTRY) {
         void run(Probing p, Attempt a, SharePath target) throws IOException {
             boolean isDir = p.isDirectory(target);
             SharePath source = isDir ? p.otherFile(target) : p.otherDir(target);
@@ -124,8 +143,13 @@ enum Form {
         void run(Probing p, Attempt a, SharePath target) throws IOException {
             // The wrong flag for its type, so the host refuses even if the gateway does not.
             boolean isDir = p.isDirectory(target);
-            inParent(p, a, target, dir -> a.probe(p.session().unlinkat(dir, name(target),
-                    isDir ? 0 : GuestSession.AT_REMOVEDIR), isDir ? Errno.EISDIR : Errno.ENOTDIR));
+            inParent(
+                    p,
+                    a,
+                    target,
+                    dir -> a.probe(
+                            p.session().unlinkat(dir, name(target), isDir ? 0 : GuestSession.AT_REMOVEDIR),
+                            isDir ? Errno.EISDIR : Errno.ENOTDIR));
         }
     },
     REMOVE_ABSENT(OpKind.REMOVE, "unlinkat of a name that does not exist", Needs.NEW_NAME) {
@@ -160,7 +184,8 @@ enum Form {
     WRITE_ON_READ_FID(OpKind.OPEN_WRITE, "twrite on a fid opened O_RDONLY", Needs.EXISTING_ANY) {
         void run(Probing p, Attempt a, SharePath target) throws IOException {
             int fid = p.walk(a, target);
-            if (fid >= 0 && a.setup(p.session().lopen(fid, GuestSession.O_RDONLY)).ok()) {
+            if (fid >= 0
+                    && a.setup(p.session().lopen(fid, GuestSession.O_RDONLY)).ok()) {
                 a.probe(p.session().write(fid, 0, new byte[] {'x'}), Errno.EBADF, Errno.EISDIR);
             }
             p.release(fid);
@@ -168,23 +193,51 @@ enum Form {
     },
     SETATTR_NOTHING(OpKind.SETATTR, "tsetattr changing nothing", Needs.EXISTING_ANY) {
         void run(Probing p, Attempt a, SharePath target) throws IOException {
-            withFid(p, a, target, fid -> a.probe(p.session().setattr(fid, new SetAttr(0, 0, 0, 0, 0, 0, 0, 0, 0),
-                    "no attributes")));
+            withFid(
+                    p,
+                    a,
+                    target,
+                    fid -> a.probe(p.session().setattr(fid, new SetAttr(0, 0, 0, 0, 0, 0, 0, 0, 0), "no attributes")));
         }
     },
     SETATTR_SIZE(OpKind.SETATTR, "tsetattr size (to its size)", Needs.EXISTING_ANY) {
         void run(Probing p, Attempt a, SharePath target) throws IOException {
             // Linux stamps a truncate even to the same size: the same request sets the times back (the
             // gateway applies size before times, as QEMU does).
-            withAttr(p, a, target, (fid, attr) -> a.probe(p.session().setattr(fid, new SetAttr(SetAttr.SETATTR_SIZE
-                    | TIMES, 0, 0, 0, attr.size(), attr.atimeSec(), attr.atimeNsec(), attr.mtimeSec(), attr.mtimeNsec()),
-                    "size " + attr.size() + ", times as they are"), Errno.EISDIR, Errno.EINVAL));
+            withAttr(
+                    p,
+                    a,
+                    target,
+                    (fid, attr) -> a.probe(
+                            p.session()
+                                    .setattr(
+                                            fid,
+                                            new SetAttr(
+                                                    SetAttr.SETATTR_SIZE | TIMES,
+                                                    0,
+                                                    0,
+                                                    0,
+                                                    attr.size(),
+                                                    attr.atimeSec(),
+                                                    attr.atimeNsec(),
+                                                    attr.mtimeSec(),
+                                                    attr.mtimeNsec()),
+                                            "size " + attr.size() + ", times as they are"),
+                            Errno.EISDIR,
+                            Errno.EINVAL));
         }
     },
     SETATTR_MODE(OpKind.SETATTR, "tsetattr mode (to its mode)", Needs.EXISTING_ANY) {
         void run(Probing p, Attempt a, SharePath target) throws IOException {
-            withAttr(p, a, target, (fid, attr) -> a.probe(p.session().setattr(fid, new SetAttr(SetAttr.SETATTR_MODE,
-                    attr.mode() & 0777, 0, 0, 0, 0, 0, 0, 0), "mode " + Integer.toOctalString(attr.mode() & 0777))));
+            withAttr(
+                    p,
+                    a,
+                    target,
+                    (fid, attr) -> a.probe(p.session()
+                            .setattr(
+                                    fid,
+                                    new SetAttr(SetAttr.SETATTR_MODE, attr.mode() & 0777, 0, 0, 0, 0, 0, 0, 0),
+                                    "mode " + Integer.toOctalString(attr.mode() & 0777))));
         }
     },
     SETATTR_OWNER(OpKind.SETATTR, "tsetattr owner (to its owner)", Needs.EXISTING_ANY) {
@@ -194,15 +247,34 @@ enum Form {
                 boolean exact = p.idsRoundTrip(attr);
                 int uid = exact ? attr.uid() : -1;
                 int gid = exact ? attr.gid() : -1;
-                a.probe(p.session().setattr(fid, new SetAttr(SetAttr.SETATTR_UID | SetAttr.SETATTR_GID, 0, uid, gid,
-                        0, 0, 0, 0, 0), "owner " + uid + ":" + gid));
+                a.probe(p.session()
+                        .setattr(
+                                fid,
+                                new SetAttr(SetAttr.SETATTR_UID | SetAttr.SETATTR_GID, 0, uid, gid, 0, 0, 0, 0, 0),
+                                "owner " + uid + ":" + gid));
             });
         }
     },
     SETATTR_TIMES(OpKind.SETATTR, "tsetattr atime and mtime (to their times)", Needs.EXISTING_ANY) {
         void run(Probing p, Attempt a, SharePath target) throws IOException {
-            withAttr(p, a, target, (fid, attr) -> a.probe(p.session().setattr(fid, new SetAttr(TIMES, 0, 0, 0, 0,
-                    attr.atimeSec(), attr.atimeNsec(), attr.mtimeSec(), attr.mtimeNsec()), "times as they are")));
+            withAttr(
+                    p,
+                    a,
+                    target,
+                    (fid, attr) -> a.probe(p.session()
+                            .setattr(
+                                    fid,
+                                    new SetAttr(
+                                            TIMES,
+                                            0,
+                                            0,
+                                            0,
+                                            0,
+                                            attr.atimeSec(),
+                                            attr.atimeNsec(),
+                                            attr.mtimeSec(),
+                                            attr.mtimeNsec()),
+                                    "times as they are")));
         }
     },
     XATTR_SET(OpKind.XATTR_WRITE, "txattrcreate of a user attribute", Needs.EXISTING_ANY) {
@@ -292,8 +364,8 @@ enum Form {
     }
 
     /** Tsetattr bits that set atime and mtime to given values. */
-    static final int TIMES = SetAttr.SETATTR_ATIME | SetAttr.SETATTR_MTIME | SetAttr.SETATTR_ATIME_SET
-            | SetAttr.SETATTR_MTIME_SET;
+    static final int TIMES =
+            SetAttr.SETATTR_ATIME | SetAttr.SETATTR_MTIME | SetAttr.SETATTR_ATIME_SET | SetAttr.SETATTR_MTIME_SET;
 
     final OpKind op;
     final String label;
@@ -393,8 +465,7 @@ enum Form {
         return step;
     }
 
-    static Step renameInto(Probing p, Attempt a, SharePath from, SharePath to, Errno... letThrough)
-            throws IOException {
+    static Step renameInto(Probing p, Attempt a, SharePath from, SharePath to, Errno... letThrough) throws IOException {
         int oldDir = p.walk(a, from.prefix(from.depth() - 1));
         int newDir = oldDir < 0 ? -1 : p.walk(a, to.prefix(to.depth() - 1));
         Step step = null;

@@ -33,10 +33,14 @@ final class GuestSession implements AutoCloseable {
     static final int AT_REMOVEDIR = 0x200;
 
     /** What a fid names: a share-relative path, and whether it has been opened (and how). */
-    record FidInfo(String share, SharePath path, FidKind kind) {
-    }
+    record FidInfo(String share, SharePath path, FidKind kind) {}
 
-    enum FidKind { WALKED, OPENED, XATTR_READ, XATTR_WRITE }
+    enum FidKind {
+        WALKED,
+        OPENED,
+        XATTR_READ,
+        XATTR_WRITE
+    }
 
     private final P9Client client;
     private final int connection;
@@ -103,9 +107,14 @@ final class GuestSession implements AutoCloseable {
         int fid = nextFid++;
         Expected expected = oracle.decide(share, OpKind.WALK, SharePath.ROOT);
         boolean owned = oracle.engine().policy().vms().get(vm).shares().containsKey(share);
-        Step step = send("Tattach aname=" + quoted(share) + " n_uname=" + uid,
-                new TMessage.Tattach(fid, TMessage.NOFID, "p9gate-compliance", share, uid), expected,
-                "attach", SharePath.ROOT, owned ? AuditMode.REQUIRED : AuditMode.IF_RECORDED, fid);
+        Step step = send(
+                "Tattach aname=" + quoted(share) + " n_uname=" + uid,
+                new TMessage.Tattach(fid, TMessage.NOFID, "p9gate-compliance", share, uid),
+                expected,
+                "attach",
+                SharePath.ROOT,
+                owned ? AuditMode.REQUIRED : AuditMode.IF_RECORDED,
+                fid);
         if (step.ok()) {
             fids.put(fid, new FidInfo(share, SharePath.ROOT, FidKind.WALKED));
         }
@@ -118,9 +127,14 @@ final class GuestSession implements AutoCloseable {
         List<String> list = List.of(names);
         SharePath target = Oracle.walked(from.path(), list);
         int newFid = nextFid++;
-        Step step = send("Twalk " + from.path() + " [" + String.join(", ", list) + "]",
-                new TMessage.Twalk(fid, newFid, list), oracle.walk(from.share(), from.path(), list), "walk", target,
-                AuditMode.REQUIRED, newFid);
+        Step step = send(
+                "Twalk " + from.path() + " [" + String.join(", ", list) + "]",
+                new TMessage.Twalk(fid, newFid, list),
+                oracle.walk(from.share(), from.path(), list),
+                "walk",
+                target,
+                AuditMode.REQUIRED,
+                newFid);
         if (step.ok()) {
             fids.put(newFid, new FidInfo(from.share(), target, FidKind.WALKED));
         }
@@ -136,8 +150,14 @@ final class GuestSession implements AutoCloseable {
         FidInfo info = fid(fid);
         boolean commits = info.kind() == FidKind.XATTR_WRITE;
         Expected expected = commits ? oracle.decide(info.share(), OpKind.XATTR_WRITE, info.path()) : null;
-        Step step = send("Tclunk " + info.path(), new TMessage.Tclunk(fid), expected, "clunk", info.path(),
-                AuditMode.REQUIRED, -1);
+        Step step = send(
+                "Tclunk " + info.path(),
+                new TMessage.Tclunk(fid),
+                expected,
+                "clunk",
+                info.path(),
+                AuditMode.REQUIRED,
+                -1);
         fids.remove(fid); // a clunk frees the fid even when it fails
         return step;
     }
@@ -154,8 +174,14 @@ final class GuestSession implements AutoCloseable {
     Step lopen(int fid, int flags) throws IOException {
         FidInfo info = fid(fid);
         OpKind op = writes(flags) ? OpKind.OPEN_WRITE : OpKind.OPEN_READ;
-        Step step = send("Tlopen " + info.path() + " (" + flags(flags) + ")", new TMessage.Tlopen(fid, flags),
-                oracle.decide(info.share(), op, info.path()), "lopen", info.path(), AuditMode.REQUIRED, -1);
+        Step step = send(
+                "Tlopen " + info.path() + " (" + flags(flags) + ")",
+                new TMessage.Tlopen(fid, flags),
+                oracle.decide(info.share(), op, info.path()),
+                "lopen",
+                info.path(),
+                AuditMode.REQUIRED,
+                -1);
         if (step.ok()) {
             fids.put(fid, new FidInfo(info.share(), info.path(), FidKind.OPENED));
         }
@@ -166,9 +192,14 @@ final class GuestSession implements AutoCloseable {
     Step lcreate(int dirFid, String name, int flags, int mode) throws IOException {
         FidInfo dir = fid(dirFid);
         SharePath path = dir.path().child(name);
-        Step step = send("Tlcreate " + path + " (" + flags(flags) + ", mode " + Integer.toOctalString(mode) + ")",
+        Step step = send(
+                "Tlcreate " + path + " (" + flags(flags) + ", mode " + Integer.toOctalString(mode) + ")",
                 new TMessage.Tlcreate(dirFid, name, flags, mode, gid),
-                oracle.decide(dir.share(), OpKind.CREATE, path, null, gid), "lcreate", path, AuditMode.REQUIRED, -1);
+                oracle.decide(dir.share(), OpKind.CREATE, path, null, gid),
+                "lcreate",
+                path,
+                AuditMode.REQUIRED,
+                -1);
         if (step.ok()) {
             fids.put(dirFid, new FidInfo(dir.share(), path, FidKind.OPENED));
         }
@@ -178,73 +209,123 @@ final class GuestSession implements AutoCloseable {
     Step read(int fid, long offset, int count) throws IOException {
         FidInfo info = fid(fid);
         OpKind op = info.kind() == FidKind.XATTR_READ ? OpKind.XATTR_READ : OpKind.OPEN_READ;
-        return send("Tread " + info.path() + " offset " + offset + " count " + count,
-                new TMessage.Tread(fid, offset, count), oracle.decide(info.share(), op, info.path()), "read",
-                info.path(), AuditMode.REQUIRED, -1);
+        return send(
+                "Tread " + info.path() + " offset " + offset + " count " + count,
+                new TMessage.Tread(fid, offset, count),
+                oracle.decide(info.share(), op, info.path()),
+                "read",
+                info.path(),
+                AuditMode.REQUIRED,
+                -1);
     }
 
     Step write(int fid, long offset, byte[] data) throws IOException {
         FidInfo info = fid(fid);
         OpKind op = info.kind() == FidKind.XATTR_WRITE ? OpKind.XATTR_WRITE : OpKind.OPEN_WRITE;
-        return send("Twrite " + info.path() + " offset " + offset + " count " + data.length,
+        return send(
+                "Twrite " + info.path() + " offset " + offset + " count " + data.length,
                 new TMessage.Twrite(fid, offset, Unpooled.wrappedBuffer(data)),
-                oracle.decide(info.share(), op, info.path()), "write", info.path(), AuditMode.REQUIRED, -1);
+                oracle.decide(info.share(), op, info.path()),
+                "write",
+                info.path(),
+                AuditMode.REQUIRED,
+                -1);
     }
 
     Step fsync(int fid) throws IOException {
         FidInfo info = fid(fid);
-        return send("Tfsync " + info.path(), new TMessage.Tfsync(fid, 0),
-                oracle.decide(info.share(), OpKind.OPEN_WRITE, info.path()), "fsync", info.path(), AuditMode.REQUIRED,
+        return send(
+                "Tfsync " + info.path(),
+                new TMessage.Tfsync(fid, 0),
+                oracle.decide(info.share(), OpKind.OPEN_WRITE, info.path()),
+                "fsync",
+                info.path(),
+                AuditMode.REQUIRED,
                 -1);
     }
 
     Step getattr(int fid) throws IOException {
         FidInfo info = fid(fid);
-        return send("Tgetattr " + info.path(), new TMessage.Tgetattr(fid, io.p9gate.gateway.proto.Attr.GETATTR_ALL),
-                oracle.decide(info.share(), OpKind.GETATTR, info.path()), "getattr", info.path(), AuditMode.REQUIRED,
+        return send(
+                "Tgetattr " + info.path(),
+                new TMessage.Tgetattr(fid, io.p9gate.gateway.proto.Attr.GETATTR_ALL),
+                oracle.decide(info.share(), OpKind.GETATTR, info.path()),
+                "getattr",
+                info.path(),
+                AuditMode.REQUIRED,
                 -1);
     }
 
     Step setattr(int fid, SetAttr attr, String what) throws IOException {
         FidInfo info = fid(fid);
-        return send("Tsetattr " + info.path() + " (" + what + ")", new TMessage.Tsetattr(fid, attr),
-                oracle.decide(info.share(), OpKind.SETATTR, info.path()), "setattr", info.path(), AuditMode.REQUIRED,
+        return send(
+                "Tsetattr " + info.path() + " (" + what + ")",
+                new TMessage.Tsetattr(fid, attr),
+                oracle.decide(info.share(), OpKind.SETATTR, info.path()),
+                "setattr",
+                info.path(),
+                AuditMode.REQUIRED,
                 -1);
     }
 
     Step statfs(int fid) throws IOException {
         FidInfo info = fid(fid);
-        return send("Tstatfs " + info.path(), new TMessage.Tstatfs(fid),
-                oracle.decide(info.share(), OpKind.STATFS, info.path()), "statfs", info.path(), AuditMode.REQUIRED, -1);
+        return send(
+                "Tstatfs " + info.path(),
+                new TMessage.Tstatfs(fid),
+                oracle.decide(info.share(), OpKind.STATFS, info.path()),
+                "statfs",
+                info.path(),
+                AuditMode.REQUIRED,
+                -1);
     }
 
     Step readlink(int fid) throws IOException {
         FidInfo info = fid(fid);
-        return send("Treadlink " + info.path(), new TMessage.Treadlink(fid),
-                oracle.decide(info.share(), OpKind.READLINK, info.path()), "readlink", info.path(),
-                AuditMode.REQUIRED, -1);
+        return send(
+                "Treadlink " + info.path(),
+                new TMessage.Treadlink(fid),
+                oracle.decide(info.share(), OpKind.READLINK, info.path()),
+                "readlink",
+                info.path(),
+                AuditMode.REQUIRED,
+                -1);
     }
 
     Step readdir(int fid, long offset) throws IOException {
         FidInfo info = fid(fid);
-        return send("Treaddir " + info.path() + " offset " + offset,
+        return send(
+                "Treaddir " + info.path() + " offset " + offset,
                 new TMessage.Treaddir(fid, offset, Math.min(65536, client.msize() - 11)),
-                oracle.decide(info.share(), OpKind.READDIR, info.path()), "readdir", info.path(), AuditMode.REQUIRED,
+                oracle.decide(info.share(), OpKind.READDIR, info.path()),
+                "readdir",
+                info.path(),
+                AuditMode.REQUIRED,
                 -1);
     }
 
     Step lock(int fid, int type) throws IOException {
         FidInfo info = fid(fid);
-        return send("Tlock " + info.path() + " type " + type, new TMessage.Tlock(fid, type, 0, 0, 0, 1,
-                        "p9gate-compliance"), oracle.decide(info.share(), OpKind.LOCK, info.path()), "lock",
-                info.path(), AuditMode.REQUIRED, -1);
+        return send(
+                "Tlock " + info.path() + " type " + type,
+                new TMessage.Tlock(fid, type, 0, 0, 0, 1, "p9gate-compliance"),
+                oracle.decide(info.share(), OpKind.LOCK, info.path()),
+                "lock",
+                info.path(),
+                AuditMode.REQUIRED,
+                -1);
     }
 
     Step getlock(int fid, int type) throws IOException {
         FidInfo info = fid(fid);
-        return send("Tgetlock " + info.path() + " type " + type, new TMessage.Tgetlock(fid, type, 0, 0, 1,
-                        "p9gate-compliance"), oracle.decide(info.share(), OpKind.LOCK, info.path()), "getlock",
-                info.path(), AuditMode.REQUIRED, -1);
+        return send(
+                "Tgetlock " + info.path() + " type " + type,
+                new TMessage.Tgetlock(fid, type, 0, 0, 1, "p9gate-compliance"),
+                oracle.decide(info.share(), OpKind.LOCK, info.path()),
+                "getlock",
+                info.path(),
+                AuditMode.REQUIRED,
+                -1);
     }
 
     // ---- directory entries --------------------------------------------------------------------
@@ -252,24 +333,41 @@ final class GuestSession implements AutoCloseable {
     Step mkdir(int dirFid, String name, int mode) throws IOException {
         FidInfo dir = fid(dirFid);
         SharePath path = dir.path().child(name);
-        return send("Tmkdir " + path + " (mode " + Integer.toOctalString(mode) + ")",
-                new TMessage.Tmkdir(dirFid, name, mode, gid), oracle.decide(dir.share(), OpKind.MKDIR, path, null, gid),
-                "mkdir", path, AuditMode.REQUIRED, -1);
+        return send(
+                "Tmkdir " + path + " (mode " + Integer.toOctalString(mode) + ")",
+                new TMessage.Tmkdir(dirFid, name, mode, gid),
+                oracle.decide(dir.share(), OpKind.MKDIR, path, null, gid),
+                "mkdir",
+                path,
+                AuditMode.REQUIRED,
+                -1);
     }
 
     Step symlink(int dirFid, String name, String target) throws IOException {
         FidInfo dir = fid(dirFid);
         SharePath path = dir.path().child(name);
-        return send("Tsymlink " + path + " -> " + quoted(target), new TMessage.Tsymlink(dirFid, name, target, gid),
-                oracle.decide(dir.share(), OpKind.SYMLINK, path, null, gid), "symlink", path, AuditMode.REQUIRED, -1);
+        return send(
+                "Tsymlink " + path + " -> " + quoted(target),
+                new TMessage.Tsymlink(dirFid, name, target, gid),
+                oracle.decide(dir.share(), OpKind.SYMLINK, path, null, gid),
+                "symlink",
+                path,
+                AuditMode.REQUIRED,
+                -1);
     }
 
     /** Tmknod of a FIFO: a special file that is never a device (R-CONF-2 is not what these probes test). */
     Step mkfifo(int dirFid, String name) throws IOException {
         FidInfo dir = fid(dirFid);
         SharePath path = dir.path().child(name);
-        return send("Tmknod " + path + " (fifo, mode 644)", new TMessage.Tmknod(dirFid, name, S_IFIFO | 0644, 0, 0, gid),
-                oracle.decide(dir.share(), OpKind.MKNOD, path, null, gid), "mknod", path, AuditMode.REQUIRED, -1);
+        return send(
+                "Tmknod " + path + " (fifo, mode 644)",
+                new TMessage.Tmknod(dirFid, name, S_IFIFO | 0644, 0, 0, gid),
+                oracle.decide(dir.share(), OpKind.MKNOD, path, null, gid),
+                "mknod",
+                path,
+                AuditMode.REQUIRED,
+                -1);
     }
 
     /** Tlink: a new name {@code name} in {@code dirFid} for the file of {@code targetFid}. */
@@ -277,9 +375,14 @@ final class GuestSession implements AutoCloseable {
         FidInfo dir = fid(dirFid);
         FidInfo target = fid(targetFid);
         SharePath path = dir.path().child(name);
-        return send("Tlink " + target.path() + " as " + path, new TMessage.Tlink(dirFid, targetFid, name),
-                oracle.decide(dir.share(), OpKind.LINK, target.path(), path, Oracle.NO_GID), "link", target.path(),
-                AuditMode.REQUIRED, -1);
+        return send(
+                "Tlink " + target.path() + " as " + path,
+                new TMessage.Tlink(dirFid, targetFid, name),
+                oracle.decide(dir.share(), OpKind.LINK, target.path(), path, Oracle.NO_GID),
+                "link",
+                target.path(),
+                AuditMode.REQUIRED,
+                -1);
     }
 
     Step renameat(int oldDirFid, String oldName, int newDirFid, String newName) throws IOException {
@@ -287,17 +390,27 @@ final class GuestSession implements AutoCloseable {
         FidInfo newDir = fid(newDirFid);
         SharePath from = oldDir.path().child(oldName);
         SharePath to = newDir.path().child(newName);
-        return send("Trenameat " + from + " -> " + to, new TMessage.Trenameat(oldDirFid, oldName, newDirFid, newName),
-                oracle.decide(oldDir.share(), OpKind.RENAME, from, to, Oracle.NO_GID), "renameat", from,
-                AuditMode.REQUIRED, -1);
+        return send(
+                "Trenameat " + from + " -> " + to,
+                new TMessage.Trenameat(oldDirFid, oldName, newDirFid, newName),
+                oracle.decide(oldDir.share(), OpKind.RENAME, from, to, Oracle.NO_GID),
+                "renameat",
+                from,
+                AuditMode.REQUIRED,
+                -1);
     }
 
     Step unlinkat(int dirFid, String name, int flags) throws IOException {
         FidInfo dir = fid(dirFid);
         SharePath path = dir.path().child(name);
-        return send("Tunlinkat " + path + ((flags & AT_REMOVEDIR) != 0 ? " (AT_REMOVEDIR)" : ""),
-                new TMessage.Tunlinkat(dirFid, name, flags), oracle.decide(dir.share(), OpKind.REMOVE, path),
-                "unlinkat", path, AuditMode.REQUIRED, -1);
+        return send(
+                "Tunlinkat " + path + ((flags & AT_REMOVEDIR) != 0 ? " (AT_REMOVEDIR)" : ""),
+                new TMessage.Tunlinkat(dirFid, name, flags),
+                oracle.decide(dir.share(), OpKind.REMOVE, path),
+                "unlinkat",
+                path,
+                AuditMode.REQUIRED,
+                -1);
     }
 
     // ---- extended attributes ------------------------------------------------------------------
@@ -306,9 +419,14 @@ final class GuestSession implements AutoCloseable {
     Step xattrwalk(int fid, String name) throws IOException {
         FidInfo info = fid(fid);
         int newFid = nextFid++;
-        Step step = send("Txattrwalk " + info.path() + " " + quoted(name), new TMessage.Txattrwalk(fid, newFid, name),
-                oracle.decide(info.share(), OpKind.XATTR_READ, info.path()), "xattrwalk", info.path(),
-                AuditMode.REQUIRED, newFid);
+        Step step = send(
+                "Txattrwalk " + info.path() + " " + quoted(name),
+                new TMessage.Txattrwalk(fid, newFid, name),
+                oracle.decide(info.share(), OpKind.XATTR_READ, info.path()),
+                "xattrwalk",
+                info.path(),
+                AuditMode.REQUIRED,
+                newFid);
         if (step.ok()) {
             fids.put(newFid, new FidInfo(info.share(), info.path(), FidKind.XATTR_READ));
         }
@@ -318,10 +436,14 @@ final class GuestSession implements AutoCloseable {
     /** Txattrcreate: on success {@code fid} takes the value (Twrite) and the Tclunk sets it. */
     Step xattrcreate(int fid, String name, long size) throws IOException {
         FidInfo info = fid(fid);
-        Step step = send("Txattrcreate " + info.path() + " " + quoted(name) + " size " + size,
+        Step step = send(
+                "Txattrcreate " + info.path() + " " + quoted(name) + " size " + size,
                 new TMessage.Txattrcreate(fid, name, size, 0),
-                oracle.decide(info.share(), OpKind.XATTR_WRITE, info.path()), "xattrcreate", info.path(),
-                AuditMode.REQUIRED, -1);
+                oracle.decide(info.share(), OpKind.XATTR_WRITE, info.path()),
+                "xattrcreate",
+                info.path(),
+                AuditMode.REQUIRED,
+                -1);
         if (step.ok()) {
             fids.put(fid, new FidInfo(info.share(), info.path(), FidKind.XATTR_WRITE));
         }
@@ -331,12 +453,19 @@ final class GuestSession implements AutoCloseable {
     // ---- plumbing -----------------------------------------------------------------------------
 
     /** A request on its way: everything its step and probe need once the reply is in. */
-    private record InFlight(String text, TMessage request, Expected expected, String op, SharePath path,
-                            AuditMode mode, int newFid, PendingCall call) {
-    }
+    private record InFlight(
+            String text,
+            TMessage request,
+            Expected expected,
+            String op,
+            SharePath path,
+            AuditMode mode,
+            int newFid,
+            PendingCall call) {}
 
-    private Step send(String text, TMessage request, Expected expected, String op, SharePath path, AuditMode mode,
-                      int newFid) throws IOException {
+    private Step send(
+            String text, TMessage request, Expected expected, String op, SharePath path, AuditMode mode, int newFid)
+            throws IOException {
         return complete(new InFlight(text, request, expected, op, path, mode, newFid, client.send(request)));
     }
 
@@ -349,8 +478,14 @@ final class GuestSession implements AutoCloseable {
         return pipelined(names, window, name -> {
             SharePath path = dir.path().child(name);
             TMessage request = new TMessage.Tmkdir(dirFid, name, 0755, gid);
-            return new InFlight("Tmkdir " + path + " (mode 755)", request,
-                    oracle.decide(dir.share(), OpKind.MKDIR, path, null, gid), "mkdir", path, AuditMode.REQUIRED, -1,
+            return new InFlight(
+                    "Tmkdir " + path + " (mode 755)",
+                    request,
+                    oracle.decide(dir.share(), OpKind.MKDIR, path, null, gid),
+                    "mkdir",
+                    path,
+                    AuditMode.REQUIRED,
+                    -1,
                     client.send(request));
         });
     }
@@ -361,8 +496,15 @@ final class GuestSession implements AutoCloseable {
         return pipelined(names, window, name -> {
             SharePath path = dir.path().child(name);
             TMessage request = new TMessage.Tunlinkat(dirFid, name, flags);
-            return new InFlight("Tunlinkat " + path, request, oracle.decide(dir.share(), OpKind.REMOVE, path),
-                    "unlinkat", path, AuditMode.REQUIRED, -1, client.send(request));
+            return new InFlight(
+                    "Tunlinkat " + path,
+                    request,
+                    oracle.decide(dir.share(), OpKind.REMOVE, path),
+                    "unlinkat",
+                    path,
+                    AuditMode.REQUIRED,
+                    -1,
+                    client.send(request));
         });
     }
 
@@ -390,8 +532,17 @@ final class GuestSession implements AutoCloseable {
             reply = Reply.failed(e.errno());
         }
         String decision = f.expected() == null ? null : f.expected().allowed() ? "allow" : "deny";
-        Probe probe = new Probe(connection, vm, f.call().tag(), f.op(), f.path().toString(), f.mode(),
-                reply.partial() ? null : reply.errno(), reply.partial(), decision, checkId);
+        Probe probe = new Probe(
+                connection,
+                vm,
+                f.call().tag(),
+                f.op(),
+                f.path().toString(),
+                f.mode(),
+                reply.partial() ? null : reply.errno(),
+                reply.partial(),
+                decision,
+                checkId);
         log.add(probe);
         return new Step(f.text(), f.expected(), reply, reply.ok() ? f.newFid() : -1, probe);
     }
@@ -405,8 +556,9 @@ final class GuestSession implements AutoCloseable {
                     r.data().release();
                 }
             }
-            case RMessage.Rwalk w when request instanceof TMessage.Twalk t && w.qids().size() < t.names().size() ->
-                    new Reply(message, null, true, null);
+            case RMessage.Rwalk w
+            when request instanceof TMessage.Twalk t
+                    && w.qids().size() < t.names().size() -> new Reply(message, null, true, null);
             default -> Reply.of(message);
         };
     }
@@ -416,12 +568,13 @@ final class GuestSession implements AutoCloseable {
     }
 
     static String flags(int flags) {
-        StringBuilder b = new StringBuilder(switch (flags & 3) {
-            case O_WRONLY -> "O_WRONLY";
-            case O_RDWR -> "O_RDWR";
-            case O_RDONLY -> "O_RDONLY";
-            default -> "O_ACCMODE";
-        });
+        StringBuilder b = new StringBuilder(
+                switch (flags & 3) {
+                    case O_WRONLY -> "O_WRONLY";
+                    case O_RDWR -> "O_RDWR";
+                    case O_RDONLY -> "O_RDONLY";
+                    default -> "O_ACCMODE";
+                });
         if ((flags & O_CREAT) != 0) b.append("|O_CREAT");
         if ((flags & O_EXCL) != 0) b.append("|O_EXCL");
         if ((flags & O_TRUNC) != 0) b.append("|O_TRUNC");

@@ -17,6 +17,7 @@ import java.util.Optional;
 final class HostShare {
     /** The xattrs in which an unprivileged gateway keeps a guest's ids (docs/policy.md, "uid/gid mapping"). */
     static final String UID_XATTR = "p9gate.uid";
+
     static final String GID_XATTR = "p9gate.gid";
 
     /** Who owns a host entry: its inode's ids, and the guest ids an unprivileged gateway stored, if any. */
@@ -35,7 +36,8 @@ final class HostShare {
     /** Empty, with a reason, when this process cannot read the share's directory. */
     static Optional<HostShare> open(Path dir) {
         return Files.isDirectory(dir) && Files.isReadable(dir) && Files.isExecutable(dir)
-                ? Optional.of(new HostShare(dir)) : Optional.empty();
+                ? Optional.of(new HostShare(dir))
+                : Optional.empty();
     }
 
     Path dir() {
@@ -49,13 +51,15 @@ final class HostShare {
             int gid = (Integer) Files.getAttribute(host, "unix:gid", LinkOption.NOFOLLOW_LINKS);
             Long storedUid = null;
             Long storedGid = null;
-            if (Files.isRegularFile(host, LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(host, LinkOption.NOFOLLOW_LINKS)) {
-                UserDefinedFileAttributeView xattrs = Files.getFileAttributeView(host, UserDefinedFileAttributeView.class,
-                        LinkOption.NOFOLLOW_LINKS);
+            if (Files.isRegularFile(host, LinkOption.NOFOLLOW_LINKS)
+                    || Files.isDirectory(host, LinkOption.NOFOLLOW_LINKS)) {
+                UserDefinedFileAttributeView xattrs =
+                        Files.getFileAttributeView(host, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
                 storedUid = stored(xattrs, UID_XATTR);
                 storedGid = stored(xattrs, GID_XATTR);
             }
-            return Optional.of(new Owner(Integer.toUnsignedLong(uid), Integer.toUnsignedLong(gid), storedUid, storedGid));
+            return Optional.of(
+                    new Owner(Integer.toUnsignedLong(uid), Integer.toUnsignedLong(gid), storedUid, storedGid));
         } catch (IOException | UnsupportedOperationException e) {
             return Optional.empty();
         }

@@ -39,27 +39,34 @@ final class HtmlReport {
             })();
             """;
 
-    private HtmlReport() {
-    }
+    private HtmlReport() {}
 
     static String of(SuiteReport report) {
         StringBuilder b = new StringBuilder(64 * 1024);
         b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
                 .append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; ")
                 .append("style-src 'unsafe-inline'; script-src 'unsafe-inline'\">")
-                .append("<title>p9gate compliance: ").append(esc(report.image())).append("</title><style>")
-                .append(STYLE).append("</style></head><body>\n");
-        b.append("<h1>p9gate compliance report: image ").append(esc(report.image())).append("</h1>\n");
+                .append("<title>p9gate compliance: ")
+                .append(esc(report.image()))
+                .append("</title><style>")
+                .append(STYLE)
+                .append("</style></head><body>\n");
+        b.append("<h1>p9gate compliance report: image ")
+                .append(esc(report.image()))
+                .append("</h1>\n");
         b.append("<table class=\"meta\">");
         meta(b, "policy file", report.policy().toString());
         meta(b, "policy SHA-256", report.policySha256());
         meta(b, "gateway version", report.gatewayVersion());
         meta(b, "date", report.date().toString());
-        meta(b, "result", switch (report.exitCode()) {
-            case SuiteReport.EXIT_PASSED -> "every check passed";
-            case SuiteReport.EXIT_FAILED -> "FAILED: " + report.count(Status.FAILED) + " checks failed";
-            default -> "incomplete: " + report.count(Status.SKIPPED) + " checks could not run";
-        });
+        meta(
+                b,
+                "result",
+                switch (report.exitCode()) {
+                    case SuiteReport.EXIT_PASSED -> "every check passed";
+                    case SuiteReport.EXIT_FAILED -> "FAILED: " + report.count(Status.FAILED) + " checks failed";
+                    default -> "incomplete: " + report.count(Status.SKIPPED) + " checks could not run";
+                });
         b.append("</table>\n<p class=\"counts\">");
         count(b, "total-checks", "checks", report.checks().size());
         count(b, "total-passed", "passed", report.count(Status.PASSED));
@@ -71,24 +78,53 @@ final class HtmlReport {
         summary(b, "requirement", "requirement", report.byRequirement());
         b.append("<p class=\"filters\">show: ");
         for (String s : List.of("all", "failed", "skipped", "passed")) {
-            b.append("<button type=\"button\" data-status=\"").append(s).append("\">").append(s).append("</button>");
+            b.append("<button type=\"button\" data-status=\"")
+                    .append(s)
+                    .append("\">")
+                    .append(s)
+                    .append("</button>");
         }
         b.append("</p>\n");
         for (Map.Entry<String, List<CheckResult>> req : report.byRequirement().entrySet()) {
-            b.append("<h2 id=\"").append(esc(req.getKey())).append("\">").append(esc(req.getKey())).append("</h2>\n");
-            b.append("<table class=\"checks\" data-requirement=\"").append(esc(req.getKey())).append("\"><tr>")
+            b.append("<h2 id=\"")
+                    .append(esc(req.getKey()))
+                    .append("\">")
+                    .append(esc(req.getKey()))
+                    .append("</h2>\n");
+            b.append("<table class=\"checks\" data-requirement=\"")
+                    .append(esc(req.getKey()))
+                    .append("\"><tr>")
                     .append("<th>status</th><th>check</th><th>request sent</th><th>policy expects</th>")
                     .append("<th>gateway answered</th><th>audit record</th><th>note</th></tr>\n");
             for (CheckResult c : req.getValue()) {
                 String status = c.status().word();
-                b.append("<tr class=\"check ").append(status).append("\" data-id=\"").append(esc(c.id())).append("\">")
-                        .append("<td class=\"status\">").append(status).append("</td>")
-                        .append("<td><code>").append(esc(c.id())).append("</code><br>").append(esc(c.title())).append("</td>")
-                        .append("<td><code>").append(esc(c.request())).append("</code></td>")
-                        .append("<td>").append(esc(c.expected())).append("</td>")
-                        .append("<td>").append(esc(c.seen())).append("</td>")
-                        .append("<td>").append(c.auditSeqs().stream().map(s -> "#" + s).collect(Collectors.joining(" ")))
-                        .append("</td><td>").append(esc(c.message())).append("</td></tr>\n");
+                b.append("<tr class=\"check ")
+                        .append(status)
+                        .append("\" data-id=\"")
+                        .append(esc(c.id()))
+                        .append("\">")
+                        .append("<td class=\"status\">")
+                        .append(status)
+                        .append("</td>")
+                        .append("<td><code>")
+                        .append(esc(c.id()))
+                        .append("</code><br>")
+                        .append(esc(c.title()))
+                        .append("</td>")
+                        .append("<td><code>")
+                        .append(esc(c.request()))
+                        .append("</code></td>")
+                        .append("<td>")
+                        .append(esc(c.expected()))
+                        .append("</td>")
+                        .append("<td>")
+                        .append(esc(c.seen()))
+                        .append("</td>")
+                        .append("<td>")
+                        .append(c.auditSeqs().stream().map(s -> "#" + s).collect(Collectors.joining(" ")))
+                        .append("</td><td>")
+                        .append(esc(c.message()))
+                        .append("</td></tr>\n");
             }
             b.append("</table>\n");
         }
@@ -97,23 +133,45 @@ final class HtmlReport {
     }
 
     private static void meta(StringBuilder b, String name, String value) {
-        b.append("<tr><th>").append(esc(name)).append("</th><td>").append(esc(value)).append("</td></tr>");
+        b.append("<tr><th>")
+                .append(esc(name))
+                .append("</th><td>")
+                .append(esc(value))
+                .append("</td></tr>");
     }
 
     private static void count(StringBuilder b, String id, String label, long n) {
-        b.append("<span>").append(label).append(": <strong id=\"").append(id).append("\">").append(n)
+        b.append("<span>")
+                .append(label)
+                .append(": <strong id=\"")
+                .append(id)
+                .append("\">")
+                .append(n)
                 .append("</strong></span>");
     }
 
     private static void summary(StringBuilder b, String heading, String cls, Map<String, List<CheckResult>> groups) {
-        b.append("<table class=\"summary ").append(cls).append("\"><tr><th>").append(heading)
+        b.append("<table class=\"summary ")
+                .append(cls)
+                .append("\"><tr><th>")
+                .append(heading)
                 .append("</th><th>checks</th><th>passed</th><th>failed</th><th>skipped</th></tr>\n");
         groups.forEach((name, checks) -> {
-            b.append("<tr data-").append(cls).append("=\"").append(esc(name)).append("\"><td>").append(esc(name))
-                    .append("</td><td>").append(checks.size()).append("</td>");
+            b.append("<tr data-")
+                    .append(cls)
+                    .append("=\"")
+                    .append(esc(name))
+                    .append("\"><td>")
+                    .append(esc(name))
+                    .append("</td><td>")
+                    .append(checks.size())
+                    .append("</td>");
             for (Status s : Status.values()) {
-                b.append("<td class=\"").append(s.word()).append("\">")
-                        .append(checks.stream().filter(c -> c.status() == s).count()).append("</td>");
+                b.append("<td class=\"")
+                        .append(s.word())
+                        .append("\">")
+                        .append(checks.stream().filter(c -> c.status() == s).count())
+                        .append("</td>");
             }
             b.append("</tr>\n");
         });

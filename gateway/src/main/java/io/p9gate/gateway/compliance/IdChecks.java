@@ -19,8 +19,7 @@ final class IdChecks {
     /** Most entries compared with the host in one share: enough to show a shifted range, cheap on a big share. */
     private static final int MAX_COMPARED = 500;
 
-    private IdChecks() {
-    }
+    private IdChecks() {}
 
     /** The suite's own file: guest view and host inode. */
     static void created(CheckLog log, Probing p, String idPrefix, Optional<HostShare> host) throws IOException {
@@ -31,23 +30,37 @@ final class IdChecks {
         long shownUid = ids.uidToGuest(hostUid);
         long shownGid = ids.gidToGuest(hostGid);
         SharePath file = p.ownFile();
-        Attempt a = new Attempt(log, s, idPrefix + "/ids-shown", p.share(), "R-POL-5", "a file created as uid " + s.uid()
-                + ", gid " + s.gid() + " shows uid " + shownUid + ", gid " + shownGid + " (host " + hostUid + ":" + hostGid
-                + ")");
+        Attempt a = new Attempt(
+                log,
+                s,
+                idPrefix + "/ids-shown",
+                p.share(),
+                "R-POL-5",
+                "a file created as uid " + s.uid()
+                        + ", gid " + s.gid() + " shows uid " + shownUid + ", gid " + shownGid + " (host " + hostUid
+                        + ":" + hostGid
+                        + ")");
         Form.withFid(p, a, file, fid -> {
             Step attr = a.probe(s.getattr(fid));
             if (attr.ok()) {
                 Attr got = ((RMessage.Rgetattr) attr.reply().message()).attr();
                 if (Integer.toUnsignedLong(got.uid()) != shownUid || Integer.toUnsignedLong(got.gid()) != shownGid) {
-                    a.fail("tgetattr shows " + Integer.toUnsignedLong(got.uid()) + ":" + Integer.toUnsignedLong(got.gid()));
+                    a.fail("tgetattr shows " + Integer.toUnsignedLong(got.uid()) + ":"
+                            + Integer.toUnsignedLong(got.gid()));
                 }
             }
         });
         a.finishIfOpen();
 
-        Attempt h = new Attempt(log, s, idPrefix + "/ids-host", p.share(), "R-POL-5", "the host inode of " + file
-                + " is owned by " + hostUid + ":" + hostGid + " (or keeps " + s.uid() + ":" + s.gid()
-                + " in user.p9gate.* xattrs)");
+        Attempt h = new Attempt(
+                log,
+                s,
+                idPrefix + "/ids-host",
+                p.share(),
+                "R-POL-5",
+                "the host inode of " + file
+                        + " is owned by " + hostUid + ":" + hostGid + " (or keeps " + s.uid() + ":" + s.gid()
+                        + " in user.p9gate.* xattrs)");
         if (host.isEmpty()) {
             h.skip("cannot read the share's directory on this host (run the suite where the gateway runs, "
                     + "with read access to its shares)");
@@ -61,12 +74,14 @@ final class IdChecks {
             if (same) {
                 h.pass("ownership kept in xattrs (unprivileged gateway)");
             } else {
-                h.fail("user.p9gate.uid/gid hold " + owner.get().storedUid() + ":" + owner.get().storedGid());
+                h.fail("user.p9gate.uid/gid hold " + owner.get().storedUid() + ":"
+                        + owner.get().storedGid());
             }
         } else if (owner.get().hostUid() == hostUid && owner.get().hostGid() == hostGid) {
             h.pass("");
         } else {
-            h.fail("the host inode is owned by " + owner.get().hostUid() + ":" + owner.get().hostGid());
+            h.fail("the host inode is owned by " + owner.get().hostUid() + ":"
+                    + owner.get().hostGid());
         }
     }
 
@@ -74,7 +89,12 @@ final class IdChecks {
     static void existing(CheckLog log, Probing p, String idPrefix, Optional<HostShare> host) {
         GuestSession s = p.session();
         IdMap ids = s.oracle().engine().idMap(s.oracle().vm());
-        Attempt a = new Attempt(log, s, idPrefix + "/ids-existing", p.share(), "R-POL-5",
+        Attempt a = new Attempt(
+                log,
+                s,
+                idPrefix + "/ids-existing",
+                p.share(),
+                "R-POL-5",
                 "entries show their host owners through the map");
         if (host.isEmpty()) {
             a.skip("cannot read the share's directory on this host (run the suite where the gateway runs, "
@@ -95,8 +115,9 @@ final class IdChecks {
             long uid = ids.uidToGuest(owner.get().hostUid());
             long gid = ids.gidToGuest(owner.get().hostGid());
             if (e.uid() != uid || e.gid() != gid) {
-                wrong.add(e.path() + " (host " + owner.get().hostUid() + ":" + owner.get().hostGid() + ") shows "
-                        + e.uid() + ":" + e.gid() + ", the map says " + uid + ":" + gid);
+                wrong.add(e.path() + " (host " + owner.get().hostUid() + ":"
+                        + owner.get().hostGid() + ") shows " + e.uid() + ":" + e.gid() + ", the map says " + uid + ":"
+                        + gid);
             }
         }
         if (compared == 0) {
@@ -104,8 +125,8 @@ final class IdChecks {
         } else if (wrong.isEmpty()) {
             a.pass(compared + " entries compared");
         } else {
-            a.fail(wrong.size() + " of " + compared + " entries: " + String.join("; ", wrong.subList(0,
-                    Math.min(5, wrong.size()))));
+            a.fail(wrong.size() + " of " + compared + " entries: "
+                    + String.join("; ", wrong.subList(0, Math.min(5, wrong.size()))));
         }
     }
 }

@@ -12,12 +12,13 @@ final class JsonReport {
     static final String FORMAT = "p9gate-compliance-report/1";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private JsonReport() {
-    }
+    private JsonReport() {}
 
     static String of(SuiteReport report) {
         ObjectNode root = JSON.createObjectNode().put("format", FORMAT);
-        root.putObject("policy").put("file", report.policy().toString()).put("image", report.image())
+        root.putObject("policy")
+                .put("file", report.policy().toString())
+                .put("image", report.image())
                 .put("sha256", report.policySha256());
         root.putObject("gateway").put("version", report.gatewayVersion());
         root.put("date", report.date().toString());
@@ -26,9 +27,16 @@ final class JsonReport {
         groups(root.putArray("requirements"), "requirement", report.byRequirement());
         ArrayNode checks = root.putArray("checks");
         for (CheckResult c : report.checks()) {
-            ObjectNode n = checks.addObject().put("id", c.id()).put("vm", c.vm()).put("share", c.share())
-                    .put("requirement", c.requirement()).put("title", c.title()).put("status", c.status().word())
-                    .put("request", c.request()).put("expected", c.expected()).put("seen", c.seen())
+            ObjectNode n = checks.addObject()
+                    .put("id", c.id())
+                    .put("vm", c.vm())
+                    .put("share", c.share())
+                    .put("requirement", c.requirement())
+                    .put("title", c.title())
+                    .put("status", c.status().word())
+                    .put("request", c.request())
+                    .put("expected", c.expected())
+                    .put("seen", c.seen())
                     .put("message", c.message());
             ArrayNode seqs = n.putArray("auditSeqs");
             c.auditSeqs().forEach(seqs::add);
@@ -46,8 +54,16 @@ final class JsonReport {
 
     private static ObjectNode counts(ObjectNode node, List<CheckResult> checks) {
         return node.put("total", checks.size())
-                .put("passed", checks.stream().filter(c -> c.status() == Status.PASSED).count())
-                .put("failed", checks.stream().filter(c -> c.status() == Status.FAILED).count())
-                .put("skipped", checks.stream().filter(c -> c.status() == Status.SKIPPED).count());
+                .put(
+                        "passed",
+                        checks.stream().filter(c -> c.status() == Status.PASSED).count())
+                .put(
+                        "failed",
+                        checks.stream().filter(c -> c.status() == Status.FAILED).count())
+                .put(
+                        "skipped",
+                        checks.stream()
+                                .filter(c -> c.status() == Status.SKIPPED)
+                                .count());
     }
 }

@@ -12,8 +12,7 @@ import javax.xml.stream.XMLStreamWriter;
  * not run is {@code skipped} with its reason.
  */
 final class JunitReport {
-    private JunitReport() {
-    }
+    private JunitReport() {}
 
     static String of(SuiteReport report) {
         return XmlText.of(xml -> {
@@ -31,8 +30,15 @@ final class JunitReport {
 
     private static void counts(XMLStreamWriter xml, List<CheckResult> checks) throws XMLStreamException {
         xml.writeAttribute("tests", Integer.toString(checks.size()));
-        xml.writeAttribute("failures", Long.toString(checks.stream().filter(c -> c.status() == Status.FAILED).count()));
-        xml.writeAttribute("skipped", Long.toString(checks.stream().filter(c -> c.status() == Status.SKIPPED).count()));
+        xml.writeAttribute(
+                "failures",
+                Long.toString(
+                        checks.stream().filter(c -> c.status() == Status.FAILED).count()));
+        xml.writeAttribute(
+                "skipped",
+                Long.toString(checks.stream()
+                        .filter(c -> c.status() == Status.SKIPPED)
+                        .count()));
         xml.writeAttribute("errors", "0");
     }
 
@@ -55,7 +61,7 @@ final class JunitReport {
             xml.writeAttribute("classname", "p9gate.compliance." + vm + (c.share() == null ? "" : "." + c.share()));
             xml.writeAttribute("name", c.requirement() + " " + c.id() + ": " + c.title());
             switch (c.status()) {
-                case PASSED -> { }
+                case PASSED -> {}
                 case FAILED -> {
                     xml.writeStartElement("failure");
                     xml.writeAttribute("message", c.message().isEmpty() ? "saw " + c.seen() : c.message());
@@ -86,7 +92,7 @@ final class JunitReport {
 
     private static String details(CheckResult c) {
         return "requirement: " + c.requirement() + "\nrequest: " + c.request() + "\nexpected: " + c.expected()
-                + "\nseen: " + c.seen() + "\naudit records: " + c.auditSeqs() + (c.message().isEmpty() ? ""
-                : "\nnote: " + c.message()) + "\n";
+                + "\nseen: " + c.seen() + "\naudit records: " + c.auditSeqs()
+                + (c.message().isEmpty() ? "" : "\nnote: " + c.message()) + "\n";
     }
 }

@@ -11,8 +11,7 @@ import java.util.List;
 
 /** Lists directories as the VM sees them (every Treaddir a request the gateway decides and records). */
 final class Listing {
-    private Listing() {
-    }
+    private Listing() {}
 
     /** The entries of {@code dir} other than {@code .} and {@code ..}; empty if the VM cannot list it. */
     static List<DirEntry> entries(GuestSession session, int root, SharePath dir) throws IOException {
@@ -23,17 +22,21 @@ final class Listing {
         }
         int fid = walked.newFid();
         try {
-            if (!session.lopen(fid, GuestSession.O_RDONLY | GuestSession.O_DIRECTORY).ok()) {
+            if (!session.lopen(fid, GuestSession.O_RDONLY | GuestSession.O_DIRECTORY)
+                    .ok()) {
                 return out;
             }
             long offset = 0;
             while (true) {
                 Step page = session.readdir(fid, offset);
-                List<DirEntry> got = page.ok() ? ((RMessage.Rreaddir) page.reply().message()).entries() : List.of();
+                List<DirEntry> got =
+                        page.ok() ? ((RMessage.Rreaddir) page.reply().message()).entries() : List.of();
                 if (got.isEmpty()) {
                     return out;
                 }
-                got.stream().filter(e -> !e.name().equals(".") && !e.name().equals("..")).forEach(out::add);
+                got.stream()
+                        .filter(e -> !e.name().equals(".") && !e.name().equals(".."))
+                        .forEach(out::add);
                 offset = got.getLast().offset();
             }
         } finally {

@@ -29,7 +29,8 @@ record Place(SharePath dir, boolean scratch, String token, String namePattern) {
             return label;
         }
         int star = namePattern.indexOf('*');
-        return namePattern.substring(0, star) + token + "-" + label + namePattern.substring(star + 1).replace("*", "");
+        return namePattern.substring(0, star) + token + "-" + label
+                + namePattern.substring(star + 1).replace("*", "");
     }
 
     SharePath path(String label) {
@@ -47,12 +48,13 @@ record Place(SharePath dir, boolean scratch, String token, String namePattern) {
      * @param candidates existing directories, most preferred first
      * @param allowed    which candidate paths this search may use (e.g. those inside one quota's scope)
      */
-    static Optional<Place> find(Oracle oracle, String share, List<SharePath> candidates, String token,
-                                Predicate<SharePath> allowed) {
+    static Optional<Place> find(
+            Oracle oracle, String share, List<SharePath> candidates, String token, Predicate<SharePath> allowed) {
         for (SharePath parent : candidates) {
             SharePath dir = parent.child(token);
             Place scratch = new Place(dir, true, token, null);
-            if (allowed.test(dir) && oracle.decide(share, OpKind.MKDIR, dir).allowed()
+            if (allowed.test(dir)
+                    && oracle.decide(share, OpKind.MKDIR, dir).allowed()
                     && oracle.decide(share, OpKind.REMOVE, dir).allowed()
                     && oracle.walk(share, SharePath.ROOT, dir.segments()).allowed()
                     && usable(oracle, share, scratch)) {
@@ -60,7 +62,8 @@ record Place(SharePath dir, boolean scratch, String token, String namePattern) {
             }
             for (String pattern : filePatterns(oracle, share, parent)) {
                 Place names = new Place(parent, false, token, pattern);
-                if (allowed.test(names.path("x")) && oracle.walk(share, SharePath.ROOT, parent.segments()).allowed()
+                if (allowed.test(names.path("x"))
+                        && oracle.walk(share, SharePath.ROOT, parent.segments()).allowed()
                         && usable(oracle, share, names)) {
                     return Optional.of(names);
                 }
@@ -82,17 +85,25 @@ record Place(SharePath dir, boolean scratch, String token, String namePattern) {
     /** Last segments with a {@code *} of the share's rule globs that can name a file directly in {@code parent}. */
     private static Set<String> filePatterns(Oracle oracle, String share, SharePath parent) {
         Set<String> out = new LinkedHashSet<>();
-        oracle.engine().policy().vms().get(oracle.vm()).shares().get(share).rules().forEach(rule -> {
-            for (PathPattern glob : rule.paths()) {
-                List<String> segments = new ArrayList<>(glob.prefix());
-                segments.addAll(glob.suffix());
-                String last = segments.isEmpty() ? null : segments.getLast();
-                if (last != null && last.contains("*")
-                        && glob.matches(parent.child(new Place(parent, false, "t", last).name("x")))) {
-                    out.add(last);
-                }
-            }
-        });
+        oracle.engine()
+                .policy()
+                .vms()
+                .get(oracle.vm())
+                .shares()
+                .get(share)
+                .rules()
+                .forEach(rule -> {
+                    for (PathPattern glob : rule.paths()) {
+                        List<String> segments = new ArrayList<>(glob.prefix());
+                        segments.addAll(glob.suffix());
+                        String last = segments.isEmpty() ? null : segments.getLast();
+                        if (last != null
+                                && last.contains("*")
+                                && glob.matches(parent.child(new Place(parent, false, "t", last).name("x")))) {
+                            out.add(last);
+                        }
+                    }
+                });
         return out;
     }
 }

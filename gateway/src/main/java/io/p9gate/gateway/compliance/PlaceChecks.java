@@ -49,7 +49,8 @@ final class PlaceChecks {
             int parent = walk(a, place.dir().prefix(place.dir().depth() - 1));
             boolean made = false;
             if (parent >= 0) {
-                made = a.probe(session.mkdir(parent, Form.name(place.dir()), 0755)).ok();
+                made = a.probe(session.mkdir(parent, Form.name(place.dir()), 0755))
+                        .ok();
                 session.release(parent);
             }
             a.finishIfOpen();
@@ -62,8 +63,12 @@ final class PlaceChecks {
         int dir = walk(a, place.dir());
         boolean made = false;
         if (dir >= 0) {
-            made = a.probe(session.lcreate(dir, Form.name(file), GuestSession.O_RDWR | GuestSession.O_CREAT
-                    | GuestSession.O_EXCL, 0644)).ok();
+            made = a.probe(session.lcreate(
+                            dir,
+                            Form.name(file),
+                            GuestSession.O_RDWR | GuestSession.O_CREAT | GuestSession.O_EXCL,
+                            0644))
+                    .ok();
             if (made && a.probe(session.write(dir, 0, CONTENT)).ok()) {
                 a.probe(session.fsync(dir));
             }
@@ -74,7 +79,9 @@ final class PlaceChecks {
             return Optional.empty();
         }
         SharePath ownDir = null;
-        if (session.oracle().decide(share, OpKind.MKDIR, place.path("dir"), null, session.gid()).allowed()) {
+        if (session.oracle()
+                .decide(share, OpKind.MKDIR, place.path("dir"), null, session.gid())
+                .allowed()) {
             ownDir = place.path("dir");
             Attempt d = attempt("mkdir", "R-POL-2", "mkdir in the suite's place " + ownDir);
             int in = walk(d, place.dir());
@@ -97,7 +104,8 @@ final class PlaceChecks {
         Form.withFid(probing(own), a, file, fid -> {
             Step attr = a.probe(session.getattr(fid));
             if (attr.ok() && ((RMessage.Rgetattr) attr.reply().message()).attr().size() != CONTENT.length) {
-                a.fail("size " + ((RMessage.Rgetattr) attr.reply().message()).attr().size() + ", not " + CONTENT.length);
+                a.fail("size "
+                        + ((RMessage.Rgetattr) attr.reply().message()).attr().size() + ", not " + CONTENT.length);
             }
         });
         a.finishIfOpen();
@@ -122,7 +130,14 @@ final class PlaceChecks {
     }
 
     private Probing probing(Probing.OwnPlace own) {
-        return new Probing(session, root, share, ShareView.empty(), Optional.of(own), own.place().token(), path -> false);
+        return new Probing(
+                session,
+                root,
+                share,
+                ShareView.empty(),
+                Optional.of(own),
+                own.place().token(),
+                path -> false);
     }
 
     private void readBack(SharePath file) throws IOException {
@@ -143,7 +158,8 @@ final class PlaceChecks {
     private void rewrite(Probing.OwnPlace own, SharePath file) throws IOException {
         Attempt a = attempt("write", "R-POL-2", "lopen O_RDWR, twrite and tfsync of the suite's file " + file);
         Form.withFid(probing(own), a, file, fid -> {
-            if (a.probe(session.lopen(fid, GuestSession.O_RDWR)).ok() && a.probe(session.write(fid, 0, CONTENT)).ok()) {
+            if (a.probe(session.lopen(fid, GuestSession.O_RDWR)).ok()
+                    && a.probe(session.write(fid, 0, CONTENT)).ok()) {
                 a.probe(session.fsync(fid));
             }
         });
@@ -153,11 +169,17 @@ final class PlaceChecks {
     private void setattr(Probing.OwnPlace own, SharePath file) throws IOException {
         Attempt a = attempt("setattr", "R-POL-2", "tsetattr mode, size and times of the suite's file " + file);
         Form.withFid(probing(own), a, file, fid -> {
-            if (a.probe(session.setattr(fid, new SetAttr(SetAttr.SETATTR_MODE, 0640, 0, 0, 0, 0, 0, 0, 0), "mode 640")).ok()
-                    && a.probe(session.setattr(fid, new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, CONTENT.length, 0, 0, 0,
-                    0), "size " + CONTENT.length)).ok()) {
-                a.probe(session.setattr(fid, new SetAttr(SetAttr.SETATTR_ATIME | SetAttr.SETATTR_MTIME, 0, 0, 0, 0, 0, 0,
-                        0, 0), "times now"));
+            if (a.probe(session.setattr(fid, new SetAttr(SetAttr.SETATTR_MODE, 0640, 0, 0, 0, 0, 0, 0, 0), "mode 640"))
+                            .ok()
+                    && a.probe(session.setattr(
+                                    fid,
+                                    new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, CONTENT.length, 0, 0, 0, 0),
+                                    "size " + CONTENT.length))
+                            .ok()) {
+                a.probe(session.setattr(
+                        fid,
+                        new SetAttr(SetAttr.SETATTR_ATIME | SetAttr.SETATTR_MTIME, 0, 0, 0, 0, 0, 0, 0, 0),
+                        "times now"));
             }
         });
         a.finishIfOpen();
@@ -180,7 +202,8 @@ final class PlaceChecks {
         set.finishIfOpen();
         Attempt get = attempt("xattr-get", "R-POL-2", "txattrwalk and tread of " + name + " on " + file);
         Form.withFid(probing(own), get, file, fid -> {
-            Step walk = get.probe(session.xattrwalk(fid, name),
+            Step walk = get.probe(
+                    session.xattrwalk(fid, name),
                     io.p9gate.gateway.proto.Errno.ENODATA); // absent if the set was (rightly) refused
             if (walk.ok()) {
                 Step read = get.probe(session.read(walk.newFid(), 0, 64));
@@ -216,7 +239,8 @@ final class PlaceChecks {
         a.finishIfOpen();
         Attempt r = attempt("readdir", "R-POL-2", "treaddir of " + dir + " lists the suite's file");
         Form.withFid(probing(own), r, dir, fid -> {
-            if (!r.setup(session.lopen(fid, GuestSession.O_RDONLY | GuestSession.O_DIRECTORY)).ok()) {
+            if (!r.setup(session.lopen(fid, GuestSession.O_RDONLY | GuestSession.O_DIRECTORY))
+                    .ok()) {
                 return;
             }
             String wanted = Form.name(own.file());
@@ -224,7 +248,8 @@ final class PlaceChecks {
             boolean seen = false;
             while (!seen) {
                 Step page = r.probe(session.readdir(fid, offset));
-                var got = page.ok() ? ((RMessage.Rreaddir) page.reply().message()).entries()
+                var got = page.ok()
+                        ? ((RMessage.Rreaddir) page.reply().message()).entries()
                         : java.util.List.<DirEntry>of();
                 if (got.isEmpty()) {
                     break;
@@ -258,7 +283,9 @@ final class PlaceChecks {
 
     private void readlink(Probing.OwnPlace own) throws IOException {
         SharePath link = own.place().path("readlink");
-        if (!session.oracle().decide(share, OpKind.SYMLINK, link, null, session.gid()).allowed()) {
+        if (!session.oracle()
+                .decide(share, OpKind.SYMLINK, link, null, session.gid())
+                .allowed()) {
             return; // no symlink can be made here; the symlink check shows the refusal
         }
         Attempt a = attempt("readlink", "R-POL-2", "treadlink of a symlink the suite made, " + link);
@@ -268,7 +295,9 @@ final class PlaceChecks {
                 if (walked.ok()) {
                     Step read = a.probe(session.readlink(walked.newFid()));
                     session.release(walked.newFid());
-                    if (read.ok() && !"target-text".equals(((RMessage.Rreadlink) read.reply().message()).target())) {
+                    if (read.ok()
+                            && !"target-text"
+                                    .equals(((RMessage.Rreadlink) read.reply().message()).target())) {
                         a.fail("treadlink answered another target");
                     }
                 }
@@ -282,7 +311,8 @@ final class PlaceChecks {
         SharePath moved = own.place().path("moved");
         Attempt a = attempt("rename", "R-POL-2", "trenameat of the suite's file to " + moved + " and back");
         Form.withFid(probing(own), a, own.place().dir(), dir -> {
-            if (a.probe(session.renameat(dir, Form.name(file), dir, Form.name(moved))).ok()) {
+            if (a.probe(session.renameat(dir, Form.name(file), dir, Form.name(moved)))
+                    .ok()) {
                 a.probe(session.renameat(dir, Form.name(moved), dir, Form.name(file)));
             }
         });

@@ -10,8 +10,17 @@ import io.p9gate.gateway.proto.Errno;
  * even where the errno alone could not (an ENOENT from the host looks like a hidden path's ENOENT).
  * {@code partial}: a Twalk answered with fewer qids than names, which the protocol calls a success.
  */
-record Probe(int connection, String vm, int tag, String op, String path, AuditMode mode, Errno seen,
-             boolean partial, String decision, String checkId) {
+record Probe(
+        int connection,
+        String vm,
+        int tag,
+        String op,
+        String path,
+        AuditMode mode,
+        Errno seen,
+        boolean partial,
+        String decision,
+        String checkId) {
     /** The errno the suite saw: 0 for success, also for a partial walk. */
     int errnoCode() {
         return seen == null ? 0 : seen.code();

@@ -20,12 +20,17 @@ import java.util.function.Predicate;
  * @param scope the paths being probed (a read-only subtree, a rule's matches): the other side of a link or
  *              rename is taken from outside it where there is such an entry
  */
-record Probing(GuestSession session, int rootFid, String share, ShareView view, Optional<OwnPlace> place,
-               String token, Predicate<SharePath> scope) {
+record Probing(
+        GuestSession session,
+        int rootFid,
+        String share,
+        ShareView view,
+        Optional<OwnPlace> place,
+        String token,
+        Predicate<SharePath> scope) {
 
     /** The suite's place with what it made there to serve as the other side of probes. */
-    record OwnPlace(Place place, SharePath file, SharePath dir) {
-    }
+    record OwnPlace(Place place, SharePath file, SharePath dir) {}
 
     /** The same, seeing one more entry than the view had (one reached by walking, not listing). */
     Probing seeing(ShareView.Entry entry) {
@@ -51,7 +56,8 @@ record Probing(GuestSession session, int rootFid, String share, ShareView view, 
 
     boolean isDirectory(SharePath path) {
         ShareView.Entry e = view.entries().get(path);
-        return path.depth() == 0 || (e != null && e.isDirectory())
+        return path.depth() == 0
+                || (e != null && e.isDirectory())
                 || place.map(o -> path.equals(o.dir())).orElse(false);
     }
 
@@ -85,21 +91,27 @@ record Probing(GuestSession session, int rootFid, String share, ShareView view, 
         if (place.isPresent() && place.get().dir() != null) {
             return place.get().dir();
         }
-        return pick(e -> e.isDirectory() && e.path().depth() > 0 && !target.isWithin(e.path())
+        return pick(e -> e.isDirectory()
+                && e.path().depth() > 0
+                && !target.isWithin(e.path())
                 && !e.path().isWithin(target));
     }
 
     private SharePath pick(Predicate<ShareView.Entry> wanted) {
         Comparator<ShareView.Entry> outsideFirst = Comparator.comparing(e -> scope.test(e.path()));
-        return view.entries().values().stream().filter(wanted)
+        return view.entries().values().stream()
+                .filter(wanted)
                 .sorted(outsideFirst.thenComparing(e -> e.path().toString()))
-                .map(ShareView.Entry::path).findFirst().orElse(null);
+                .map(ShareView.Entry::path)
+                .findFirst()
+                .orElse(null);
     }
 
     /** Whether the ids getattr shows map back to exactly the host ids the file has (so a chown to them changes nothing). */
     boolean idsRoundTrip(Attr attr) {
         IdMap ids = session.oracle().engine().idMap(session.oracle().vm());
-        return exact(ids.uids(), Integer.toUnsignedLong(attr.uid())) && exact(ids.gids(), Integer.toUnsignedLong(attr.gid()));
+        return exact(ids.uids(), Integer.toUnsignedLong(attr.uid()))
+                && exact(ids.gids(), Integer.toUnsignedLong(attr.gid()));
     }
 
     private static boolean exact(IdMapping mapping, long shown) {
@@ -125,16 +137,29 @@ record Probing(GuestSession session, int rootFid, String share, ShareView view, 
             session.release(walk.newFid());
             outcome = removed.ok() ? null : removed.reply().describe();
         }
-        a.note(outcome == null ? "the probe made " + path + "; removed again"
-                : "the probe made " + path + " and could not remove it (" + outcome + "): remove it by hand");
+        a.note(
+                outcome == null
+                        ? "the probe made " + path + "; removed again"
+                        : "the probe made " + path + " and could not remove it (" + outcome + "): remove it by hand");
     }
 
     /** Sets a directory's atime and mtime back to what the VM saw before the probes, if it saw them. */
     private void restoreTimes(int fid, SharePath dir) throws IOException {
         ShareView.Entry before = view.entries().get(dir);
         if (before != null) {
-            session.setattr(fid, new SetAttr(Form.TIMES, 0, 0, 0, 0, before.atimeSec(), before.atimeNsec(),
-                    before.mtimeSec(), before.mtimeNsec()), "times as before the probes");
+            session.setattr(
+                    fid,
+                    new SetAttr(
+                            Form.TIMES,
+                            0,
+                            0,
+                            0,
+                            0,
+                            before.atimeSec(),
+                            before.atimeNsec(),
+                            before.mtimeSec(),
+                            before.mtimeNsec()),
+                    "times as before the probes");
         }
     }
 
@@ -142,13 +167,16 @@ record Probing(GuestSession session, int rootFid, String share, ShareView view, 
     void undoRename(Attempt a, SharePath from, SharePath to) throws IOException {
         Step oldDir = session.walkTo(rootFid, from.prefix(from.depth() - 1));
         Step newDir = oldDir.ok() ? session.walkTo(rootFid, to.prefix(to.depth() - 1)) : oldDir;
-        boolean back = newDir.ok() && session.renameat(oldDir.newFid(), Form.name(from), newDir.newFid(),
-                Form.name(to)).ok();
+        boolean back = newDir.ok()
+                && session.renameat(oldDir.newFid(), Form.name(from), newDir.newFid(), Form.name(to))
+                        .ok();
         if (oldDir.ok()) {
             restoreTimes(oldDir.newFid(), from.prefix(from.depth() - 1));
         }
         release(oldDir.newFid(), newDir.newFid());
-        a.note(back ? "the probe moved " + to + " to " + from + "; moved back"
-                : "the probe moved " + to + " to " + from + " and could not move it back: remove it by hand");
+        a.note(
+                back
+                        ? "the probe moved " + to + " to " + from + "; moved back"
+                        : "the probe moved " + to + " to " + from + " and could not move it back: remove it by hand");
     }
 }

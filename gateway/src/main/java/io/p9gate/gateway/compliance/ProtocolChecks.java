@@ -26,6 +26,7 @@ final class ProtocolChecks {
     static final int ONE_MIB = 1 << 20;
     /** Tags for raw frames, far from the ones the client picks itself. */
     private static final int RAW_TAG = 60000;
+
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     /**
@@ -60,55 +61,89 @@ final class ProtocolChecks {
     }
 
     void run() {
-        check("version", "R-PROTO-1", "Tversion 9P2000.L is answered 9P2000.L with msize <= the offer",
-                "Tversion msize " + SMALL_MSIZE + " \"9P2000.L\"", "Rversion \"9P2000.L\", msize <= " + SMALL_MSIZE, () -> {
+        check(
+                "version",
+                "R-PROTO-1",
+                "Tversion 9P2000.L is answered 9P2000.L with msize <= the offer",
+                "Tversion msize " + SMALL_MSIZE + " \"9P2000.L\"",
+                "Rversion \"9P2000.L\", msize <= " + SMALL_MSIZE,
+                () -> {
                     try (P9Client c = connect()) {
                         RMessage.Rversion v = c.version(SMALL_MSIZE, P9Client.VERSION);
-                        require(P9Client.VERSION.equals(v.version()) && v.msize() <= SMALL_MSIZE && v.msize() >= 4096,
+                        require(
+                                P9Client.VERSION.equals(v.version()) && v.msize() <= SMALL_MSIZE && v.msize() >= 4096,
                                 "Rversion \"" + v.version() + "\" msize " + v.msize());
                         return "Rversion \"" + v.version() + "\" msize " + v.msize();
                     }
                 });
-        check("version-unknown", "R-PROTO-1", "an unknown protocol version is answered \"unknown\"",
+        check(
+                "version-unknown",
+                "R-PROTO-1",
+                "an unknown protocol version is answered \"unknown\"",
                 // Not 9P2000.X: version(5) reads that as plain 9P2000, a dialect the gateway speaks (R-PROTO-7).
-                "Tversion \"9P1999-p9gate-compliance\"", "Rversion \"unknown\"", () -> {
+                "Tversion \"9P1999-p9gate-compliance\"",
+                "Rversion \"unknown\"",
+                () -> {
                     try (P9Client c = connect()) {
                         RMessage.Rversion v = c.version(SMALL_MSIZE, "9P1999-p9gate-compliance");
                         require("unknown".equals(v.version()), "Rversion \"" + v.version() + "\"");
                         return "Rversion \"unknown\"";
                     }
                 });
-        check("msize", "R-PROTO-2", "an msize of at least 1 MiB is negotiated when offered",
-                "Tversion msize " + (2 * ONE_MIB), "Rversion msize between 1 MiB and the offer", () -> {
+        check(
+                "msize",
+                "R-PROTO-2",
+                "an msize of at least 1 MiB is negotiated when offered",
+                "Tversion msize " + (2 * ONE_MIB),
+                "Rversion msize between 1 MiB and the offer",
+                () -> {
                     try (P9Client c = connect()) {
                         RMessage.Rversion v = c.version(2 * ONE_MIB, P9Client.VERSION);
                         require(v.msize() >= ONE_MIB && v.msize() <= 2 * ONE_MIB, "Rversion msize " + v.msize());
                         return "Rversion msize " + v.msize();
                     }
                 });
-        check("before-version", "R-PROTO-1", "a file request before Tversion is refused, then Tversion works",
-                "Tattach before Tversion", "Rlerror, then Rversion", () -> {
+        check(
+                "before-version",
+                "R-PROTO-1",
+                "a file request before Tversion is refused, then Tversion works",
+                "Tattach before Tversion",
+                "Rlerror, then Rversion",
+                () -> {
                     try (P9Client c = connect()) {
                         Errno e = refused(c, new TMessage.Tattach(1, TMessage.NOFID, "p9gate-compliance", "", 0));
                         c.version(SMALL_MSIZE, P9Client.VERSION);
                         return "Rlerror " + e + ", then Rversion";
                     }
                 });
-        check("unknown-type", "R-PROTO-1", "unknown and legacy message types get EOPNOTSUPP and the session goes on",
-                "type 200, then Topen (9P2000, type 112)", "Rlerror EOPNOTSUPP twice, then Rflush", () -> {
+        check(
+                "unknown-type",
+                "R-PROTO-1",
+                "unknown and legacy message types get EOPNOTSUPP and the session goes on",
+                "type 200, then Topen (9P2000, type 112)",
+                "Rlerror EOPNOTSUPP twice, then Rflush",
+                () -> {
                     try (P9Client c = negotiated()) {
                         Errno unknown = rawRefused(c, 200, Unpooled.EMPTY_BUFFER);
-                        Errno legacy = rawRefused(c, 112, Unpooled.buffer().writeIntLE(0).writeByte(0));
-                        require(unknown == Errno.EOPNOTSUPP && legacy == Errno.EOPNOTSUPP,
+                        Errno legacy = rawRefused(
+                                c, 112, Unpooled.buffer().writeIntLE(0).writeByte(0));
+                        require(
+                                unknown == Errno.EOPNOTSUPP && legacy == Errno.EOPNOTSUPP,
                                 "Rlerror " + unknown + " and " + legacy);
                         stillServing(c);
                         return "Rlerror EOPNOTSUPP twice, then Rflush";
                     }
                 });
-        check("malformed-body", "R-ROB-1", "a Twalk whose body is cut short is refused and the session goes on",
-                "Twalk nwname 2 with one name", "Rlerror, then Rflush", () -> {
+        check(
+                "malformed-body",
+                "R-ROB-1",
+                "a Twalk whose body is cut short is refused and the session goes on",
+                "Twalk nwname 2 with one name",
+                "Rlerror, then Rflush",
+                () -> {
                     try (P9Client c = negotiated()) {
-                        ByteBuf body = Unpooled.buffer().writeIntLE(0).writeIntLE(1).writeShortLE(2);
+                        ByteBuf body =
+                                Unpooled.buffer().writeIntLE(0).writeIntLE(1).writeShortLE(2);
                         byte[] name = "a".getBytes(StandardCharsets.UTF_8);
                         body.writeShortLE(name.length).writeBytes(name);
                         Errno e = rawRefused(c, MessageType.TWALK.code(), body);
@@ -116,16 +151,32 @@ final class ProtocolChecks {
                         return "Rlerror " + e + ", then Rflush";
                     }
                 });
-        check("oversized-frame", "R-PROTO-2", "a frame over the negotiated msize is refused cleanly and the "
-                        + "gateway keeps serving new connections", "frame of " + (4 * SMALL_MSIZE)
-                        + " bytes after msize " + SMALL_MSIZE, "Rlerror or the connection closed; a new session works",
-                () -> brokenFrame(Unpooled.buffer().writeIntLE(4 * SMALL_MSIZE).writeByte(MessageType.TWRITE.code())
-                        .writeShortLE(RAW_TAG).writeZero(64)));
-        check("undersized-frame", "R-ROB-1", "a frame shorter than its header is refused cleanly and the gateway "
-                        + "keeps serving new connections", "size field 3", "the connection closed; a new session works",
+        check(
+                "oversized-frame",
+                "R-PROTO-2",
+                "a frame over the negotiated msize is refused cleanly and the "
+                        + "gateway keeps serving new connections",
+                "frame of " + (4 * SMALL_MSIZE) + " bytes after msize " + SMALL_MSIZE,
+                "Rlerror or the connection closed; a new session works",
+                () -> brokenFrame(Unpooled.buffer()
+                        .writeIntLE(4 * SMALL_MSIZE)
+                        .writeByte(MessageType.TWRITE.code())
+                        .writeShortLE(RAW_TAG)
+                        .writeZero(64)));
+        check(
+                "undersized-frame",
+                "R-ROB-1",
+                "a frame shorter than its header is refused cleanly and the gateway " + "keeps serving new connections",
+                "size field 3",
+                "the connection closed; a new session works",
                 () -> brokenFrame(Unpooled.buffer().writeIntLE(3).writeZero(8)));
-        check("flush-idle", "R-PROTO-3", "Tflush of a tag not in use is answered Rflush", "Tflush oldtag 777",
-                "Rflush", () -> {
+        check(
+                "flush-idle",
+                "R-PROTO-3",
+                "Tflush of a tag not in use is answered Rflush",
+                "Tflush oldtag 777",
+                "Rflush",
+                () -> {
                     try (P9Client c = negotiated()) {
                         c.flush(777);
                         return "Rflush";
@@ -133,29 +184,55 @@ final class ProtocolChecks {
                 });
         if (share == null) {
             for (String id : List.of("fid-unknown", "fid-in-use", "fid-clunked")) {
-                log.add(new CheckResult(vm + "/protocol/" + id, vm, null, "R-PROTO-3", "fid misuse: " + id,
-                        Status.SKIPPED, "", "", "", "this VM may attach no share", List.of()));
+                log.add(new CheckResult(
+                        vm + "/protocol/" + id,
+                        vm,
+                        null,
+                        "R-PROTO-3",
+                        "fid misuse: " + id,
+                        Status.SKIPPED,
+                        "",
+                        "",
+                        "",
+                        "this VM may attach no share",
+                        List.of()));
             }
             return;
         }
-        check("fid-unknown", "R-PROTO-3", "a request on a fid never attached is refused", "Tgetattr fid 4242",
-                "Rlerror", () -> {
+        check(
+                "fid-unknown",
+                "R-PROTO-3",
+                "a request on a fid never attached is refused",
+                "Tgetattr fid 4242",
+                "Rlerror",
+                () -> {
                     try (P9Client c = negotiated()) {
                         return "Rlerror " + refused(c, new TMessage.Tgetattr(4242, 0x7ff));
                     }
                 });
-        check("fid-in-use", "R-PROTO-3", "Tattach and Twalk to a fid already in use are refused",
-                "Tattach fid 1 twice; Twalk to newfid 2 twice", "Rlerror for each second one", () -> {
+        check(
+                "fid-in-use",
+                "R-PROTO-3",
+                "Tattach and Twalk to a fid already in use are refused",
+                "Tattach fid 1 twice; Twalk to newfid 2 twice",
+                "Rlerror for each second one",
+                () -> {
                     try (P9Client c = negotiated()) {
                         c.attach(1, "p9gate-compliance", share, 0);
-                        Errno again = refused(c, new TMessage.Tattach(1, TMessage.NOFID, "p9gate-compliance", share, 0));
+                        Errno again =
+                                refused(c, new TMessage.Tattach(1, TMessage.NOFID, "p9gate-compliance", share, 0));
                         c.walk(1, 2);
                         Errno walk = refused(c, new TMessage.Twalk(1, 2, List.of()));
                         return "Rlerror " + again + " and " + walk;
                     }
                 });
-        check("fid-clunked", "R-PROTO-3", "a clunked fid can no longer be used", "Tclunk fid 2, then Tgetattr and "
-                + "Tclunk of it", "Rlerror for both", () -> {
+        check(
+                "fid-clunked",
+                "R-PROTO-3",
+                "a clunked fid can no longer be used",
+                "Tclunk fid 2, then Tgetattr and " + "Tclunk of it",
+                "Rlerror for both",
+                () -> {
                     try (P9Client c = negotiated()) {
                         c.attach(1, "p9gate-compliance", share, 0);
                         c.walk(1, 2);
@@ -182,8 +259,18 @@ final class ProtocolChecks {
             message = e.getMessage() != null ? e.getMessage() : e.toString();
             seen = "error";
         }
-        log.add(new CheckResult(vm + "/protocol/" + slug, vm, null, requirement, title, status, request, expected, seen,
-                message, List.of()));
+        log.add(new CheckResult(
+                vm + "/protocol/" + slug,
+                vm,
+                null,
+                requirement,
+                title,
+                status,
+                request,
+                expected,
+                seen,
+                message,
+                List.of()));
     }
 
     private P9Client connect() throws IOException {
@@ -220,7 +307,10 @@ final class ProtocolChecks {
     }
 
     private static Errno rawRefused(P9Client c, int type, ByteBuf body) throws IOException, Failed {
-        ByteBuf frame = Unpooled.buffer().writeIntLE(7 + body.readableBytes()).writeByte(type).writeShortLE(RAW_TAG)
+        ByteBuf frame = Unpooled.buffer()
+                .writeIntLE(7 + body.readableBytes())
+                .writeByte(type)
+                .writeShortLE(RAW_TAG)
                 .writeBytes(body);
         body.release();
         try {

@@ -66,8 +66,8 @@ final class QuotaChecks {
                 inodes(q, idPrefix, scope, place);
             }
         } finally {
-            new Cleanup(s(), p.rootFid(), place.token()).removeIn(place.scratch()
-                    ? place.dir().prefix(place.dir().depth() - 1) : place.dir());
+            new Cleanup(s(), p.rootFid(), place.token())
+                    .removeIn(place.scratch() ? place.dir().prefix(place.dir().depth() - 1) : place.dir());
         }
     }
 
@@ -104,8 +104,13 @@ final class QuotaChecks {
     private void bytes(QuotaSpec q, String idPrefix, String scope, Place place) throws IOException {
         long limit = q.maxBytes();
         SharePath file = place.path("bytes");
-        Attempt over = new Attempt(log, s(), idPrefix + "/bytes-over", p.share(), "R-POL-6", scope
-                + ": a write making " + file + " " + (limit + 1) + " bytes long is EDQUOT");
+        Attempt over = new Attempt(
+                log,
+                s(),
+                idPrefix + "/bytes-over",
+                p.share(),
+                "R-POL-6",
+                scope + ": a write making " + file + " " + (limit + 1) + " bytes long is EDQUOT");
         int fid = create(over, place, file);
         if (fid < 0) {
             over.finishIfOpen();
@@ -124,8 +129,13 @@ final class QuotaChecks {
             return;
         }
         long free = fill(fid, limit + 1);
-        Attempt at = new Attempt(log, s(), idPrefix + "/bytes-limit", p.share(), "R-POL-6", scope
-                + ": the scope takes its free space and not one byte more");
+        Attempt at = new Attempt(
+                log,
+                s(),
+                idPrefix + "/bytes-limit",
+                p.share(),
+                "R-POL-6",
+                scope + ": the scope takes its free space and not one byte more");
         Step more = at.probe(s().write(fid, free, new byte[] {1}).expecting(edquot(q)));
         at.note(free + " of " + limit + " bytes were free");
         at.finishIfOpen();
@@ -152,12 +162,21 @@ final class QuotaChecks {
         return lo;
     }
 
-    private void freed(QuotaSpec q, String idPrefix, String scope, Place place, SharePath file, long free,
-                       boolean atLimit) throws IOException {
-        Attempt a = new Attempt(log, s(), idPrefix + "/bytes-freed", p.share(), "R-POL-6", scope
-                + ": removing the file frees its " + free + " bytes for a new one");
+    private void freed(
+            QuotaSpec q, String idPrefix, String scope, Place place, SharePath file, long free, boolean atLimit)
+            throws IOException {
+        Attempt a = new Attempt(
+                log,
+                s(),
+                idPrefix + "/bytes-freed",
+                p.share(),
+                "R-POL-6",
+                scope + ": removing the file frees its " + free + " bytes for a new one");
         if (!atLimit || free == 0) {
-            a.skip(free == 0 ? "the scope had no free bytes to begin with" : "the limit did not hold (see bytes-limit)");
+            a.skip(
+                    free == 0
+                            ? "the scope had no free bytes to begin with"
+                            : "the limit did not hold (see bytes-limit)");
             return;
         }
         Form.inParent(p, a, file, dir -> {
@@ -178,8 +197,8 @@ final class QuotaChecks {
         if (dir < 0) {
             return -1;
         }
-        Step made = a.setup(s().lcreate(dir, Form.name(file), GuestSession.O_RDWR | GuestSession.O_CREAT
-                | GuestSession.O_EXCL, 0644));
+        Step made = a.setup(s().lcreate(
+                        dir, Form.name(file), GuestSession.O_RDWR | GuestSession.O_CREAT | GuestSession.O_EXCL, 0644));
         if (!made.ok()) {
             s().release(dir);
             return -1;
@@ -191,8 +210,13 @@ final class QuotaChecks {
 
     private void inodes(QuotaSpec q, String idPrefix, String scope, Place place) throws IOException {
         long limit = q.maxInodes();
-        Attempt a = new Attempt(log, s(), idPrefix + "/inodes-limit", p.share(), "R-POL-6", scope
-                + ": creating entries in " + place.dir() + " ends with EDQUOT at the limit");
+        Attempt a = new Attempt(
+                log,
+                s(),
+                idPrefix + "/inodes-limit",
+                p.share(),
+                "R-POL-6",
+                scope + ": creating entries in " + place.dir() + " ends with EDQUOT at the limit");
         // What the scope already holds counts against the limit: only the rest needs filling (a live share, or a
         // test's host-side content, may hold most of a large limit already).
         long used = Math.max(0, Listing.countBelow(s(), p.rootFid(), listedPart(q, place), limit));
@@ -205,7 +229,9 @@ final class QuotaChecks {
         }
         // Directories cost one request each and can be sent many at once; where the policy allows only files,
         // each takes a walk, a create and a clunk, one after the other.
-        boolean dirs = s().oracle().decide(p.share(), OpKind.MKDIR, place.path("i0"), null, s().gid()).allowed();
+        boolean dirs = s().oracle()
+                .decide(p.share(), OpKind.MKDIR, place.path("i0"), null, s().gid())
+                .allowed();
         int dir = p.walk(a, place.dir());
         if (dir < 0) {
             a.finishIfOpen();
@@ -217,7 +243,8 @@ final class QuotaChecks {
         for (long next = 0; next < needed && refused == null; next += ROUND) {
             long from = next;
             List<String> names = IntStream.range(0, (int) Math.min(ROUND, needed - next))
-                    .mapToObj(i -> place.name("i" + (from + i))).toList();
+                    .mapToObj(i -> place.name("i" + (from + i)))
+                    .toList();
             List<Step> steps = dirs ? s().mkdirs(dir, names, WINDOW) : files(dir, names);
             for (int i = 0; i < steps.size(); i++) {
                 if (steps.get(i).ok()) {
@@ -235,13 +262,21 @@ final class QuotaChecks {
             a.note(made.size() + " entries made before the limit (" + used + " were in the scope)");
             a.finishIfOpen();
         }
-        Attempt freed = new Attempt(log, s(), idPrefix + "/inodes-freed", p.share(), "R-POL-6", scope
-                + ": removing an entry frees its inode for a new one");
+        Attempt freed = new Attempt(
+                log,
+                s(),
+                idPrefix + "/inodes-freed",
+                p.share(),
+                "R-POL-6",
+                scope + ": removing an entry frees its inode for a new one");
         if (refused == null || refused.errno() != Errno.EDQUOT || made.isEmpty()) {
             freed.skip(made.isEmpty() ? "no entry could be made" : "the limit did not hold (see inodes-limit)");
-        } else if (freed.probe(s().unlinkat(dir, made.removeLast(), dirs ? GuestSession.AT_REMOVEDIR : 0)).ok()) {
-            Step again = freed.probe(dirs ? s().mkdir(dir, place.name("again"), 0755)
-                    : files(dir, List.of(place.name("again"))).getFirst());
+        } else if (freed.probe(s().unlinkat(dir, made.removeLast(), dirs ? GuestSession.AT_REMOVEDIR : 0))
+                .ok()) {
+            Step again = freed.probe(
+                    dirs
+                            ? s().mkdir(dir, place.name("again"), 0755)
+                            : files(dir, List.of(place.name("again"))).getFirst());
             if (again.ok()) {
                 made.add(place.name("again"));
             }
@@ -277,8 +312,11 @@ final class QuotaChecks {
                 steps.add(clone);
                 continue;
             }
-            Step made = s().lcreate(clone.newFid(), name, GuestSession.O_WRONLY | GuestSession.O_CREAT
-                    | GuestSession.O_EXCL, 0644);
+            Step made = s().lcreate(
+                            clone.newFid(),
+                            name,
+                            GuestSession.O_WRONLY | GuestSession.O_CREAT | GuestSession.O_EXCL,
+                            0644);
             s().release(clone.newFid());
             steps.add(made);
             if (!made.ok()) {

@@ -18,7 +18,9 @@ final class RefusalSummaries {
 
     RefusalSummaries(String vm, List<AuditRecord> records) {
         for (AuditRecord r : records) {
-            if (vm.equals(r.vm()) && r.isDecision() && r.detail() != null
+            if (vm.equals(r.vm())
+                    && r.isDecision()
+                    && r.detail() != null
                     && (r.detail().contains("repeat_of=") || r.detail().endsWith("paths=varied"))) {
                 summaries.add(r);
                 room.add(r.requests());
@@ -44,8 +46,7 @@ final class RefusalSummaries {
     private int find(Probe p) {
         for (int i = 0; i < summaries.size(); i++) {
             AuditRecord r = summaries.get(i);
-            if (room.get(i) > 0 && p.op().equals(r.op()) && p.recorded(r.errno())
-                    && covers(r, p.path())) {
+            if (room.get(i) > 0 && p.op().equals(r.op()) && p.recorded(r.errno()) && covers(r, p.path())) {
                 return i;
             }
         }

@@ -12,8 +12,7 @@ public final class ReportFiles {
     public static final String JSON = "report.json";
     public static final String HTML = "report.html";
 
-    private ReportFiles() {
-    }
+    private ReportFiles() {}
 
     /** Creates {@code dir} if needed; returns the files written. */
     public static List<Path> write(SuiteReport report, Path dir) throws IOException {

@@ -38,10 +38,10 @@ final class RuleChecks {
             Map.entry(OpKind.LOCK, List.of(Form.LOCK)),
             Map.entry(OpKind.READLINK, List.of(Form.READLINK))));
 
-    private RuleChecks() {
-    }
+    private RuleChecks() {}
 
-    static void run(CheckLog log, Probing p, String idPrefix, Rule rule, List<SharePath> preferredDirs) throws IOException {
+    static void run(CheckLog log, Probing p, String idPrefix, Rule rule, List<SharePath> preferredDirs)
+            throws IOException {
         String shortId = rule.id().substring(rule.id().indexOf(".rules") + 1);
         for (int g = 0; g < rule.paths().size(); g++) {
             PathPattern glob = rule.paths().get(g);
@@ -52,8 +52,13 @@ final class RuleChecks {
             for (OpKind op : rule.ops().stream().sorted().toList()) {
                 Form form = choose(p, op, targets);
                 if (form == null) {
-                    Attempt a = new Attempt(log, p.session(), prefix + "/" + op.name().toLowerCase(java.util.Locale.ROOT),
-                            p.share(), "R-POL-2", subject + ": " + op);
+                    Attempt a = new Attempt(
+                            log,
+                            p.session(),
+                            prefix + "/" + op.name().toLowerCase(java.util.Locale.ROOT),
+                            p.share(),
+                            "R-POL-2",
+                            subject + ": " + op);
                     a.skip(targets.missing() + ", and a new name there could not be removed again");
                     continue;
                 }
@@ -72,7 +77,9 @@ final class RuleChecks {
             }
             boolean refused = !oracle.decide(p.share(), op, target, op.hasDestination() ? target : null, Oracle.NO_GID)
                     .allowed();
-            if (!form.makes() || refused || oracle.decide(p.share(), OpKind.REMOVE, target).allowed()) {
+            if (!form.makes()
+                    || refused
+                    || oracle.decide(p.share(), OpKind.REMOVE, target).allowed()) {
                 return form;
             }
         }

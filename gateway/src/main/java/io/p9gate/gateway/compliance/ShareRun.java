@@ -45,9 +45,11 @@ final class ShareRun {
         String share = policy.name();
         log.say("  share " + share + " (" + policy.hostDir() + ")");
         session.begin(prefix + "/view");
-        ShareView before = ShareView.discover(session, root, starts(), vm.options().maxEntries(), vm.token());
+        ShareView before =
+                ShareView.discover(session, root, starts(), vm.options().maxEntries(), vm.token());
         viewCheck(before);
-        Optional<Place> place = Place.find(session.oracle(), share, candidates(before, p -> true), vm.token(), p -> true);
+        Optional<Place> place =
+                Place.find(session.oracle(), share, candidates(before, p -> true), vm.token(), p -> true);
         place.ifPresent(this::touch);
         PlaceChecks places = new PlaceChecks(log, session, root, share, prefix + "/place");
         Optional<Probing.OwnPlace> own = place.isPresent() ? places.prepare(place.get()) : Optional.empty();
@@ -95,16 +97,26 @@ final class ShareRun {
     }
 
     private void viewCheck(ShareView view) {
-        Attempt a = new Attempt(vm.log(), vm.session(), prefix + "/view", policy.name(), "R-POL-4",
+        Attempt a = new Attempt(
+                vm.log(),
+                vm.session(),
+                prefix + "/view",
+                policy.name(),
+                "R-POL-4",
                 "walks, listings and reads of what the VM sees are answered as the policy says; listings leave hidden "
                         + "entries out");
         String counts = view.entries().size() + " entries, " + view.requests() + " requests"
-                + (view.truncated() ? " (stopped at --max-entries " + vm.options().maxEntries() + ")" : "");
+                + (view.truncated()
+                        ? " (stopped at --max-entries " + vm.options().maxEntries() + ")"
+                        : "");
         if (view.mismatches().isEmpty()) {
             a.pass(counts);
         } else {
             a.fail(view.mismatches().size() + " answers differ from the policy (" + counts + "): "
-                    + String.join("; ", view.mismatches().subList(0, Math.min(8, view.mismatches().size()))));
+                    + String.join(
+                            "; ",
+                            view.mismatches()
+                                    .subList(0, Math.min(8, view.mismatches().size()))));
         }
     }
 
@@ -114,9 +126,12 @@ final class ShareRun {
         if (allowed.test(SharePath.ROOT)) {
             out.add(SharePath.ROOT);
         }
-        view.entries().values().stream().filter(ShareView.Entry::isDirectory).map(ShareView.Entry::path)
+        view.entries().values().stream()
+                .filter(ShareView.Entry::isDirectory)
+                .map(ShareView.Entry::path)
                 .filter(p -> p.depth() > 0 && allowed.test(p))
-                .sorted(Comparator.comparing(SharePath::depth).thenComparing(SharePath::toString)).forEach(out::add);
+                .sorted(Comparator.comparing(SharePath::depth).thenComparing(SharePath::toString))
+                .forEach(out::add);
         return out;
     }
 
@@ -130,7 +145,8 @@ final class ShareRun {
             SubtreeChecks.readOnly(log, probing, prefix + "/read-only[" + i + "]", t.path(), "read-only " + t.path());
         }
         for (int i = 0; i < policy.hidden().size(); i++) {
-            SubtreeChecks.hidden(log, probing, prefix + "/hidden[" + i + "]", policy.hidden().get(i));
+            SubtreeChecks.hidden(
+                    log, probing, prefix + "/hidden[" + i + "]", policy.hidden().get(i));
         }
     }
 
@@ -139,12 +155,19 @@ final class ShareRun {
         QuotaChecks checks = new QuotaChecks(vm.log(), probing, vm.options().maxCreates());
         for (int i = 0; i < policy.quotas().size(); i++) {
             QuotaSpec q = policy.quotas().get(i);
-            Predicate<SharePath> inScope = p -> p.isWithin(q.subtree()) && policy.quotas().stream()
-                    .noneMatch(o -> o != q && o.subtree().isWithin(q.subtree()) && !o.subtree().equals(q.subtree())
-                            && p.isWithin(o.subtree()));
+            Predicate<SharePath> inScope = p -> p.isWithin(q.subtree())
+                    && policy.quotas().stream()
+                            .noneMatch(o -> o != q
+                                    && o.subtree().isWithin(q.subtree())
+                                    && !o.subtree().equals(q.subtree())
+                                    && p.isWithin(o.subtree()));
             String token = vm.token() + "-q" + i;
-            Optional<Place> place = Place.find(vm.session().oracle(), policy.name(),
-                    candidates(view, p -> p.isWithin(q.subtree())), token, inScope);
+            Optional<Place> place = Place.find(
+                    vm.session().oracle(),
+                    policy.name(),
+                    candidates(view, p -> p.isWithin(q.subtree())),
+                    token,
+                    inScope);
             place.ifPresent(this::touch);
             checks.run(q, prefix + "/quota[" + i + "]", place.orElse(null));
         }
@@ -157,7 +180,12 @@ final class ShareRun {
     /** Removes the suite's place with everything in it; a check says whether anything is left. */
     private void removePlace(Place place) {
         SharePath holder = place.scratch() ? place.dir().prefix(place.dir().depth() - 1) : place.dir();
-        Attempt a = new Attempt(vm.log(), vm.session(), prefix + "/cleanup", policy.name(), "R-COMP-1",
+        Attempt a = new Attempt(
+                vm.log(),
+                vm.session(),
+                prefix + "/cleanup",
+                policy.name(),
+                "R-COMP-1",
                 "the suite removes everything it made in " + holder);
         try {
             Cleanup cleanup = new Cleanup(vm.session(), root, vm.token());
@@ -166,8 +194,8 @@ final class ShareRun {
             if (left.isEmpty()) {
                 a.pass("");
             } else {
-                a.fail("left in " + holder + ": " + String.join(", ", left) + (failures.isEmpty() ? ""
-                        : " (" + String.join("; ", failures) + ")"));
+                a.fail("left in " + holder + ": " + String.join(", ", left)
+                        + (failures.isEmpty() ? "" : " (" + String.join("; ", failures) + ")"));
             }
         } catch (IOException e) {
             a.fail("cannot remove what the suite made: " + e.getMessage());
@@ -177,8 +205,14 @@ final class ShareRun {
     /** What the VM sees now is what it saw before, except the mtimes of directories the suite's places were in. */
     private void unchanged(ShareView before) throws IOException {
         vm.session().begin(prefix + "/view"); // what a walk or listing shows is the view check's business
-        ShareView after = ShareView.discover(vm.session(), root, starts(), vm.options().maxEntries(), vm.token());
-        Attempt a = new Attempt(vm.log(), vm.session(), prefix + "/unchanged", policy.name(), "R-COMP-1",
+        ShareView after =
+                ShareView.discover(vm.session(), root, starts(), vm.options().maxEntries(), vm.token());
+        Attempt a = new Attempt(
+                vm.log(),
+                vm.session(),
+                prefix + "/unchanged",
+                policy.name(),
+                "R-COMP-1",
                 "nothing the VM can see changed, apart from the suite's own entries");
         List<String> changed = new ArrayList<>();
         before.entries().forEach((path, entry) -> {
@@ -193,7 +227,8 @@ final class ShareRun {
             }
         });
         if (!before.truncated()) {
-            after.entries().keySet().stream().filter(p -> !before.entries().containsKey(p))
+            after.entries().keySet().stream()
+                    .filter(p -> !before.entries().containsKey(p))
                     .forEach(p -> changed.add(p + " is new"));
         }
         if (changed.isEmpty()) {

@@ -27,8 +27,16 @@ final class ShareView {
     static final int S_IFLNK = 0120000;
 
     /** One entry as getattr showed it (ids as the guest sees them). */
-    record Entry(SharePath path, int mode, long size, long uid, long gid, long atimeSec, long atimeNsec,
-                 long mtimeSec, long mtimeNsec) {
+    record Entry(
+            SharePath path,
+            int mode,
+            long size,
+            long uid,
+            long gid,
+            long atimeSec,
+            long atimeNsec,
+            long mtimeSec,
+            long mtimeNsec) {
         boolean isDirectory() {
             return (mode & S_IFMT) == S_IFDIR;
         }
@@ -43,8 +51,16 @@ final class ShareView {
         }
 
         static Entry of(SharePath path, Attr a) {
-            return new Entry(path, a.mode(), a.size(), Integer.toUnsignedLong(a.uid()), Integer.toUnsignedLong(a.gid()),
-                    a.atimeSec(), a.atimeNsec(), a.mtimeSec(), a.mtimeNsec());
+            return new Entry(
+                    path,
+                    a.mode(),
+                    a.size(),
+                    Integer.toUnsignedLong(a.uid()),
+                    Integer.toUnsignedLong(a.gid()),
+                    a.atimeSec(),
+                    a.atimeNsec(),
+                    a.mtimeSec(),
+                    a.mtimeNsec());
         }
     }
 
@@ -97,8 +113,9 @@ final class ShareView {
      * Walks and lists from {@code starts} (paths below the share root fid {@code rootFid}), at most
      * {@code maxEntries} entries. Names containing {@code skipToken} (the suite's own scratch) are left out.
      */
-    static ShareView discover(GuestSession session, int rootFid, List<SharePath> starts, int maxEntries,
-                              String skipToken) throws IOException {
+    static ShareView discover(
+            GuestSession session, int rootFid, List<SharePath> starts, int maxEntries, String skipToken)
+            throws IOException {
         return new Discovery(session, rootFid, maxEntries, skipToken).run(starts);
     }
 
@@ -135,8 +152,8 @@ final class ShareView {
             while (!directories.isEmpty() && !truncated) {
                 list(directories.poll());
             }
-            return new ShareView(java.util.Collections.unmodifiableMap(entries), List.copyOf(mismatches), truncated,
-                    requests);
+            return new ShareView(
+                    java.util.Collections.unmodifiableMap(entries), List.copyOf(mismatches), truncated, requests);
         }
 
         /** Walks to {@code path}, reads its attributes (and the first byte of a file); lists a directory later. */
@@ -159,7 +176,8 @@ final class ShareView {
                 entries.put(path, entry);
                 if (entry.isDirectory()) {
                     directories.add(path);
-                } else if (entry.isFile() && judged(session.lopen(fid, GuestSession.O_RDONLY)).ok()) {
+                } else if (entry.isFile()
+                        && judged(session.lopen(fid, GuestSession.O_RDONLY)).ok()) {
                     judged(session.read(fid, 0, 1));
                 }
             } finally {
@@ -178,7 +196,8 @@ final class ShareView {
             int fid = walk.newFid();
             List<String> names = new ArrayList<>();
             try {
-                if (!judged(session.lopen(fid, GuestSession.O_RDONLY | GuestSession.O_DIRECTORY)).ok()) {
+                if (!judged(session.lopen(fid, GuestSession.O_RDONLY | GuestSession.O_DIRECTORY))
+                        .ok()) {
                     return;
                 }
                 long offset = 0;
@@ -192,7 +211,9 @@ final class ShareView {
                         break;
                     }
                     for (DirEntry e : got) {
-                        if (!e.name().equals(".") && !e.name().equals("..") && !e.name().contains(skipToken)) {
+                        if (!e.name().equals(".")
+                                && !e.name().equals("..")
+                                && !e.name().contains(skipToken)) {
                             names.add(e.name());
                         }
                     }
@@ -226,7 +247,8 @@ final class ShareView {
         }
 
         private static boolean vanished(Step step) {
-            return step.expected() != null && step.expected().allowed()
+            return step.expected() != null
+                    && step.expected().allowed()
                     && (step.reply().errno() == Errno.ENOENT || step.reply().partial());
         }
 

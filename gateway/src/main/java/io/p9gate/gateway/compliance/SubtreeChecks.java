@@ -16,13 +16,13 @@ import java.util.List;
  */
 final class SubtreeChecks {
     /** Every write form, each with its own check: what the issue and R-POL-3 list, one by one. */
-    static final List<Form> WRITE_FORMS = Arrays.stream(Form.values()).filter(f -> f.op.isWrite()).toList();
+    static final List<Form> WRITE_FORMS =
+            Arrays.stream(Form.values()).filter(f -> f.op.isWrite()).toList();
     /** The hidden subtree as a name: walked to, read, created over, renamed onto. */
-    private static final List<Form> HIDDEN_FORMS = List.of(Form.WALK, Form.GETATTR, Form.CREATE_NEW, Form.MKDIR_NEW,
-            Form.RENAME_IN_NEW);
+    private static final List<Form> HIDDEN_FORMS =
+            List.of(Form.WALK, Form.GETATTR, Form.CREATE_NEW, Form.MKDIR_NEW, Form.RENAME_IN_NEW);
 
-    private SubtreeChecks() {
-    }
+    private SubtreeChecks() {}
 
     static void readOnly(CheckLog log, Probing p, String idPrefix, SharePath top, String what) throws IOException {
         Targets targets = Targets.inSubtree(p.view(), top, p.token());
@@ -44,7 +44,13 @@ final class SubtreeChecks {
             FormCheck.run(log, scoped, idPrefix, "R-POL-4", what, form, asName);
         }
         SharePath below = top.child(p.token());
-        FormCheck.run(log, scoped, idPrefix + "/below", "R-POL-4", what, Form.WALK,
+        FormCheck.run(
+                log,
+                scoped,
+                idPrefix + "/below",
+                "R-POL-4",
+                what,
+                Form.WALK,
                 new Targets(below, null, null, null, null, ""));
         walkThroughAndBack(log, p, idPrefix, top);
         notListed(log, p, idPrefix, top);
@@ -53,7 +59,12 @@ final class SubtreeChecks {
     /** Twalk [name, ".."] from the parent: a walk may not pass through a hidden directory and come back out. */
     private static void walkThroughAndBack(CheckLog log, Probing p, String idPrefix, SharePath top) throws IOException {
         SharePath parent = top.prefix(top.depth() - 1);
-        Attempt a = new Attempt(log, p.session(), idPrefix + "/walk-through", p.share(), "R-POL-4",
+        Attempt a = new Attempt(
+                log,
+                p.session(),
+                idPrefix + "/walk-through",
+                p.share(),
+                "R-POL-4",
                 "hidden " + top + ": twalk through it and back (" + Form.name(top) + "/..)");
         int dir = p.walk(a, parent);
         if (dir >= 0) {
@@ -66,10 +77,17 @@ final class SubtreeChecks {
     /** The parent's listing leaves the hidden name out (or the parent cannot be listed, as the policy says). */
     private static void notListed(CheckLog log, Probing p, String idPrefix, SharePath top) throws IOException {
         SharePath parent = top.prefix(top.depth() - 1);
-        Attempt a = new Attempt(log, p.session(), idPrefix + "/not-listed", p.share(), "R-POL-4",
+        Attempt a = new Attempt(
+                log,
+                p.session(),
+                idPrefix + "/not-listed",
+                p.share(),
+                "R-POL-4",
                 "hidden " + top + ": treaddir of " + parent + " does not list it");
         int dir = p.walk(a, parent);
-        if (dir < 0 || !a.setup(p.session().lopen(dir, GuestSession.O_RDONLY | GuestSession.O_DIRECTORY)).ok()) {
+        if (dir < 0
+                || !a.setup(p.session().lopen(dir, GuestSession.O_RDONLY | GuestSession.O_DIRECTORY))
+                        .ok()) {
             p.release(dir);
             a.finishIfOpen();
             return;

@@ -20,9 +20,19 @@ import java.util.Map;
  * @param auditWait    how long it waits for a signed checkpoint to cover its records
  * @param tests        a policy test file whose decision cases are replayed live, or null
  */
-public record SuiteOptions(Path policy, List<String> vms, Map<String, TlsCertificate> tls, Path auditLog,
-                           Path auditPub, Path reportDir, int uid, int gid, int maxEntries, long maxCreates,
-                           Duration auditWait, Path tests) {
+public record SuiteOptions(
+        Path policy,
+        List<String> vms,
+        Map<String, TlsCertificate> tls,
+        Path auditLog,
+        Path auditPub,
+        Path reportDir,
+        int uid,
+        int gid,
+        int maxEntries,
+        long maxCreates,
+        Duration auditWait,
+        Path tests) {
     public static final int DEFAULT_MAX_ENTRIES = 2000;
     public static final long DEFAULT_MAX_CREATES = 20_000;
     public static final Duration DEFAULT_AUDIT_WAIT = Duration.ofSeconds(10);

@@ -12,8 +12,8 @@ import java.util.function.Function;
  * The outcome of one run: what was checked against which policy and gateway, and every check's result; what an
  * assessor files for the ECU image.
  */
-public record SuiteReport(Path policy, String image, String policySha256, String gatewayVersion, Instant date,
-                          List<CheckResult> checks) {
+public record SuiteReport(
+        Path policy, String image, String policySha256, String gatewayVersion, Instant date, List<CheckResult> checks) {
     /** Every check passed. */
     public static final int EXIT_PASSED = 0;
     /** At least one check failed. */
@@ -47,7 +47,8 @@ public record SuiteReport(Path policy, String image, String policySha256, String
         return group(CheckResult::requirement, new TreeMap<>());
     }
 
-    private Map<String, List<CheckResult>> group(Function<CheckResult, String> key, Map<String, List<CheckResult>> out) {
+    private Map<String, List<CheckResult>> group(
+            Function<CheckResult, String> key, Map<String, List<CheckResult>> out) {
         for (CheckResult c : checks) {
             out.computeIfAbsent(key.apply(c), k -> new java.util.ArrayList<>()).add(c);
         }
@@ -57,7 +58,9 @@ public record SuiteReport(Path policy, String image, String policySha256, String
 
     /** Failed checks' ids with their requirement, one line each, for the console. */
     public List<String> failures() {
-        return checks.stream().filter(c -> c.status() == Status.FAILED)
-                .map(c -> c.requirement() + " " + c.id() + ": " + c.title()).toList();
+        return checks.stream()
+                .filter(c -> c.status() == Status.FAILED)
+                .map(c -> c.requirement() + " " + c.id() + ": " + c.title())
+                .toList();
     }
 }

@@ -27,8 +27,10 @@ record Targets(SharePath newName, SharePath file, SharePath dir, SharePath entry
     /** What a subtree offers: entries inside it, and a new name inside it (or the subtree's own name, if it is absent). */
     static Targets inSubtree(ShareView view, SharePath top, String token) {
         Predicate<ShareView.Entry> inside = e -> e.path().isWithin(top);
-        boolean topIsDir = top.depth() == 0 || Optional.ofNullable(view.entries().get(top))
-                .map(ShareView.Entry::isDirectory).orElse(false);
+        boolean topIsDir = top.depth() == 0
+                || Optional.ofNullable(view.entries().get(top))
+                        .map(ShareView.Entry::isDirectory)
+                        .orElse(false);
         SharePath newName = null;
         if (topIsDir) {
             newName = top.child(token + "-new");
@@ -42,14 +44,19 @@ record Targets(SharePath newName, SharePath file, SharePath dir, SharePath entry
      * What a rule's glob offers: existing entries it matches (the suite's own among them: where the VM may not
      * list a directory, they are the entries it knows), and a new name it matches in an existing directory.
      */
-    static Targets matching(ShareView view, PathPattern glob, List<SharePath> preferredDirs, List<ShareView.Entry> own,
-                            String token) {
+    static Targets matching(
+            ShareView view, PathPattern glob, List<SharePath> preferredDirs, List<ShareView.Entry> own, String token) {
         Predicate<ShareView.Entry> matches = e -> glob.matches(e.path());
-        Stream<SharePath> dirs = Stream.concat(Stream.concat(preferredDirs.stream(), Stream.of(SharePath.ROOT)),
-                view.entries().values().stream().filter(ShareView.Entry::isDirectory).map(ShareView.Entry::path)
+        Stream<SharePath> dirs = Stream.concat(
+                Stream.concat(preferredDirs.stream(), Stream.of(SharePath.ROOT)),
+                view.entries().values().stream()
+                        .filter(ShareView.Entry::isDirectory)
+                        .map(ShareView.Entry::path)
                         .sorted(Comparator.comparing(SharePath::depth).thenComparing(SharePath::toString)));
         SharePath newName = dirs.map(d -> d.child(nameFor(glob, token)))
-                .filter(p -> glob.matches(p) && !view.entries().containsKey(p)).findFirst().orElse(null);
+                .filter(p -> glob.matches(p) && !view.entries().containsKey(p))
+                .findFirst()
+                .orElse(null);
         return existing(view, own, matches, newName, "matching " + glob);
     }
 
@@ -61,27 +68,48 @@ record Targets(SharePath newName, SharePath file, SharePath dir, SharePath entry
             return last; // a literal name: the glob names one path only
         }
         int star = last.indexOf('*');
-        return last.substring(0, star) + token + "-new" + last.substring(star + 1).replace("*", "");
+        return last.substring(0, star) + token + "-new"
+                + last.substring(star + 1).replace("*", "");
     }
 
     private static boolean isDir(ShareView view, SharePath path) {
-        return path.depth() == 0 || Optional.ofNullable(view.entries().get(path)).map(ShareView.Entry::isDirectory)
-                .orElse(false);
+        return path.depth() == 0
+                || Optional.ofNullable(view.entries().get(path))
+                        .map(ShareView.Entry::isDirectory)
+                        .orElse(false);
     }
 
-    private static Targets existing(ShareView view, List<ShareView.Entry> own, Predicate<ShareView.Entry> wanted,
-                                    SharePath newName, String where) {
-        List<ShareView.Entry> found = Stream.concat(view.entries().values().stream(), own.stream()).filter(wanted)
-                .sorted(Comparator.comparing((ShareView.Entry e) -> e.path().depth()).thenComparing(e -> e.path().toString()))
+    private static Targets existing(
+            ShareView view,
+            List<ShareView.Entry> own,
+            Predicate<ShareView.Entry> wanted,
+            SharePath newName,
+            String where) {
+        List<ShareView.Entry> found = Stream.concat(view.entries().values().stream(), own.stream())
+                .filter(wanted)
+                .sorted(Comparator.comparing((ShareView.Entry e) -> e.path().depth())
+                        .thenComparing(e -> e.path().toString()))
                 .toList();
-        SharePath file = found.stream().filter(ShareView.Entry::isFile).map(ShareView.Entry::path).findFirst().orElse(null);
-        SharePath dir = found.stream().filter(ShareView.Entry::isDirectory).map(ShareView.Entry::path).findFirst()
+        SharePath file = found.stream()
+                .filter(ShareView.Entry::isFile)
+                .map(ShareView.Entry::path)
+                .findFirst()
                 .orElse(null);
-        SharePath entry = file != null ? file : found.stream().map(ShareView.Entry::path).filter(p -> p.depth() > 0)
-                .findFirst().orElse(null);
+        SharePath dir = found.stream()
+                .filter(ShareView.Entry::isDirectory)
+                .map(ShareView.Entry::path)
+                .findFirst()
+                .orElse(null);
+        SharePath entry = file != null
+                ? file
+                : found.stream()
+                        .map(ShareView.Entry::path)
+                        .filter(p -> p.depth() > 0)
+                        .findFirst()
+                        .orElse(null);
         SharePath any = file != null ? file : (dir != null ? dir : entry);
-        String missing = "no entry " + where + " is visible to this VM" + (view.truncated() ? " (among the first "
-                + view.entries().size() + " entries listed)" : "");
+        String missing = "no entry " + where + " is visible to this VM"
+                + (view.truncated() ? " (among the first " + view.entries().size() + " entries listed)" : "");
         return new Targets(newName, file, dir, entry, any, missing);
     }
 }

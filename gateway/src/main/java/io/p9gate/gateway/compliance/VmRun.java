@@ -38,8 +38,7 @@ final class VmRun {
     private final java.util.Set<Integer> helloed = new java.util.HashSet<>();
 
     /** A session as one guest uid/gid, with the root fids of the shares it attached. */
-    private record IdSession(GuestSession session, Map<String, Step> roots) {
-    }
+    private record IdSession(GuestSession session, Map<String, Step> roots) {}
 
     /** What the VM runs share with the suite as a whole. */
     interface Suite {
@@ -90,15 +89,27 @@ final class VmRun {
 
     void run() throws IOException {
         CheckLog log = suite.log();
-        transport = VmTransport.of(vm.listen(), Optional.ofNullable(suite.options().tls().get(vm.id())));
+        transport = VmTransport.of(
+                vm.listen(), Optional.ofNullable(suite.options().tls().get(vm.id())));
         log.say("VM " + vm.id() + " on " + transport.describe());
         String listenerTitle = "the VM's listener " + transport.describe() + " serves 9P2000.L";
         if (transport.unavailable().isPresent()) {
-            log.add(new CheckResult(vm.id() + "/listener", vm.id(), null, "R-DEP-1", listenerTitle, Status.SKIPPED, "", "",
-                    "", transport.unavailable().get() + "; none of this VM's checks ran", List.of()));
+            log.add(new CheckResult(
+                    vm.id() + "/listener",
+                    vm.id(),
+                    null,
+                    "R-DEP-1",
+                    listenerTitle,
+                    Status.SKIPPED,
+                    "",
+                    "",
+                    "",
+                    transport.unavailable().get() + "; none of this VM's checks ran",
+                    List.of()));
             return;
         }
-        Oracle oracle = new Oracle(suite.engine(), vm.id(), Integer.toUnsignedLong(suite.options().uid()));
+        Oracle oracle = new Oracle(
+                suite.engine(), vm.id(), Integer.toUnsignedLong(suite.options().uid()));
         P9Client client;
         try {
             client = transport.connect(MSIZE);
@@ -108,17 +119,43 @@ final class VmRun {
                 throw new IOException("Rversion \"" + v.version() + "\"");
             }
         } catch (IOException | P9Exception e) {
-            log.add(new CheckResult(vm.id() + "/listener", vm.id(), null, "R-DEP-1", listenerTitle, Status.FAILED,
-                    "connect, Tversion", "Rversion \"9P2000.L\"", "error", e.getMessage() + "; none of this VM's checks ran",
+            log.add(new CheckResult(
+                    vm.id() + "/listener",
+                    vm.id(),
+                    null,
+                    "R-DEP-1",
+                    listenerTitle,
+                    Status.FAILED,
+                    "connect, Tversion",
+                    "Rversion \"9P2000.L\"",
+                    "error",
+                    e.getMessage() + "; none of this VM's checks ran",
                     List.of()));
             return;
         }
-        log.add(new CheckResult(vm.id() + "/listener", vm.id(), null, "R-DEP-1", listenerTitle, Status.PASSED,
-                "connect, Tversion", "Rversion \"9P2000.L\"", "Rversion \"9P2000.L\" msize " + client.msize(), "", List.of()));
+        log.add(new CheckResult(
+                vm.id() + "/listener",
+                vm.id(),
+                null,
+                "R-DEP-1",
+                listenerTitle,
+                Status.PASSED,
+                "connect, Tversion",
+                "Rversion \"9P2000.L\"",
+                "Rversion \"9P2000.L\" msize " + client.msize(),
+                "",
+                List.of()));
         String attachable = vm.shares().keySet().stream()
-                .filter(s -> oracle.decide(s, OpKind.WALK, SharePath.ROOT).allowed()).findFirst().orElse(null);
+                .filter(s -> oracle.decide(s, OpKind.WALK, SharePath.ROOT).allowed())
+                .findFirst()
+                .orElse(null);
         new ProtocolChecks(log, transport, vm.id(), attachable).run();
-        session = new GuestSession(client, suite.nextConnection(), oracle, suite.probes(), suite.options().uid(),
+        session = new GuestSession(
+                client,
+                suite.nextConnection(),
+                oracle,
+                suite.probes(),
+                suite.options().uid(),
                 suite.options().gid());
         try {
             Map<SharePolicy, Step> attached = new LinkedHashMap<>();
@@ -144,7 +181,12 @@ final class VmRun {
 
     /** Tattach of one of the VM's own shares; the first one attached also identifies the session in the audit log. */
     private Step attach(SharePolicy share) throws IOException {
-        Attempt a = new Attempt(suite.log(), session, vm.id() + "/" + share.name() + "/attach", share.name(), "R-DEP-1",
+        Attempt a = new Attempt(
+                suite.log(),
+                session,
+                vm.id() + "/" + share.name() + "/attach",
+                share.name(),
+                "R-DEP-1",
                 "Tattach of the VM's share " + share.name() + " on its listener");
         Step step = a.probe(session.attach(share.name()));
         hello(session, step);
@@ -159,7 +201,8 @@ final class VmRun {
     private void hello(GuestSession s, Step attach) throws IOException {
         if (attach.ok() && !helloed.contains(s.connection())) {
             helloed.add(s.connection());
-            s.release(s.walk(attach.newFid(), token() + "-hello-" + s.connection()).newFid());
+            s.release(s.walk(attach.newFid(), token() + "-hello-" + s.connection())
+                    .newFid());
         }
     }
 
@@ -173,9 +216,18 @@ final class VmRun {
             IdSession as = sessionAs((int) placed.c().uid(), (int) placed.c().gid());
             Step root = as.roots().computeIfAbsent(share.name(), name -> attachQuietly(as.session(), name));
             if (root == null || !root.ok()) {
-                new Attempt(suite.log(), as.session(), idPrefix + "/" + placed.slug(), share.name(), "R-POL-2",
-                        "policy test case \"" + placed.c().name() + "\"").skip("cannot attach " + share.name()
-                        + " as uid " + placed.c().uid() + ": " + (root == null ? "connection failed" : root.reply().describe()));
+                new Attempt(
+                                suite.log(),
+                                as.session(),
+                                idPrefix + "/" + placed.slug(),
+                                share.name(),
+                                "R-POL-2",
+                                "policy test case \"" + placed.c().name() + "\"")
+                        .skip("cannot attach " + share.name() + " as uid "
+                                + placed.c().uid() + ": "
+                                + (root == null
+                                        ? "connection failed"
+                                        : root.reply().describe()));
                 continue;
             }
             Probing probing = new Probing(as.session(), root.newFid(), share.name(), view, own, token(), p -> false);
@@ -198,8 +250,14 @@ final class VmRun {
             client.close();
             throw new IOException("Tversion as uid " + uid + ": " + e.getMessage(), e);
         }
-        IdSession made = new IdSession(new GuestSession(client, suite.nextConnection(),
-                new Oracle(suite.engine(), vm.id(), Integer.toUnsignedLong(uid)), suite.probes(), uid, gid),
+        IdSession made = new IdSession(
+                new GuestSession(
+                        client,
+                        suite.nextConnection(),
+                        new Oracle(suite.engine(), vm.id(), Integer.toUnsignedLong(uid)),
+                        suite.probes(),
+                        uid,
+                        gid),
                 new LinkedHashMap<>());
         replaySessions.put(uid + ":" + gid, made);
         return made;
@@ -217,21 +275,34 @@ final class VmRun {
 
     /** Cases of this VM that name a share it does not have, or a path outside its shares: skipped, saying so. */
     private void unplacedCases() {
-        suite.replay().ifPresent(replay -> replay.unplaced(suite.engine().policy(), vm.id()).forEach(placed ->
-                new Attempt(suite.log(), session, vm.id() + "/case/" + placed.slug(), null, "R-POL-2",
-                        "policy test case \"" + placed.c().name() + "\" (" + placed.c().pos() + ")")
-                        .skip("the case lies nowhere in the running policy: " + placed.error())));
+        suite.replay()
+                .ifPresent(replay -> replay.unplaced(suite.engine().policy(), vm.id())
+                        .forEach(placed -> new Attempt(
+                                        suite.log(),
+                                        session,
+                                        vm.id() + "/case/" + placed.slug(),
+                                        null,
+                                        "R-POL-2",
+                                        "policy test case \"" + placed.c().name() + "\" ("
+                                                + placed.c().pos() + ")")
+                                .skip("the case lies nowhere in the running policy: " + placed.error())));
     }
 
     /** Attach names of other VMs' shares (and one nobody has) are refused on this VM's listener. */
     private void foreignShares() throws IOException {
         TreeSet<String> foreign = new TreeSet<>();
-        suite.engine().policy().vms().values().stream().filter(other -> !other.id().equals(vm.id()))
+        suite.engine().policy().vms().values().stream()
+                .filter(other -> !other.id().equals(vm.id()))
                 .forEach(other -> foreign.addAll(other.shares().keySet()));
         foreign.removeAll(vm.shares().keySet());
         foreign.add(token() + "-none");
         for (String name : foreign) {
-            Attempt a = new Attempt(suite.log(), session, vm.id() + "/attach-refused/" + name, null, "R-DEP-1",
+            Attempt a = new Attempt(
+                    suite.log(),
+                    session,
+                    vm.id() + "/attach-refused/" + name,
+                    null,
+                    "R-DEP-1",
                     "Tattach of " + (name.startsWith(token()) ? "a share nobody has" : "another VM's share " + name)
                             + " is refused");
             Step step = a.probe(session.attach(name));

@@ -52,7 +52,9 @@ sealed interface VmTransport {
                 case "::" -> "::1";
                 default -> listener.host();
             };
-            return P9Client.connect(new InetSocketAddress(host, listener.port()), maxMsize,
+            return P9Client.connect(
+                    new InetSocketAddress(host, listener.port()),
+                    maxMsize,
                     ClientTls.of(certificate.certificate(), certificate.key(), certificate.ca()));
         }
 
@@ -75,13 +77,23 @@ sealed interface VmTransport {
     static VmTransport of(ListenerSpec listener, Optional<TlsCertificate> certificate) {
         return switch (listener) {
             case ListenerSpec.UnixSocket unix -> new UnixSocket(unix.path());
-            case ListenerSpec.Vsock vsock -> new Unavailable(vsock.describe(), "the suite has no vsock transport "
-                    + "(a vsock peer is a guest: this host cannot connect as one)"
-                    + certificate.map(c -> "; --tls-cert is not used for it").orElse(""));
-            case ListenerSpec.Tls tls -> certificate.<VmTransport>map(c -> new MutualTls(tls, c))
-                    .orElseGet(() -> new Unavailable(tls.describe(), "a TLS listener: give the VM's client certificate "
-                            + "with --tls-cert VM=CERT,KEY[,CA]"));
-            case ListenerSpec.Tcp tcp -> new Unavailable(tcp.describe(), "plain TCP listeners are not reached by the suite");
+            case ListenerSpec.Vsock vsock ->
+                new Unavailable(
+                        vsock.describe(),
+                        "the suite has no vsock transport "
+                                + "(a vsock peer is a guest: this host cannot connect as one)"
+                                + certificate
+                                        .map(c -> "; --tls-cert is not used for it")
+                                        .orElse(""));
+            case ListenerSpec.Tls tls ->
+                certificate
+                        .<VmTransport>map(c -> new MutualTls(tls, c))
+                        .orElseGet(() -> new Unavailable(
+                                tls.describe(),
+                                "a TLS listener: give the VM's client certificate "
+                                        + "with --tls-cert VM=CERT,KEY[,CA]"));
+            case ListenerSpec.Tcp tcp ->
+                new Unavailable(tcp.describe(), "plain TCP listeners are not reached by the suite");
         };
     }
 }

@@ -15,8 +15,16 @@ import java.util.Objects;
  *                  the only request details a decision may read
  * @param detail    the same for a human reading the audit record (may be ""); never read by a decision
  */
-public record AccessRequest(String vm, long sessionId, Operation operation, String share, List<String> paths,
-                            int uid, int gid, RequestArgs args, String detail) {
+public record AccessRequest(
+        String vm,
+        long sessionId,
+        Operation operation,
+        String share,
+        List<String> paths,
+        int uid,
+        int gid,
+        RequestArgs args,
+        String detail) {
     public AccessRequest {
         paths = List.copyOf(paths);
         Objects.requireNonNull(args, "args");
@@ -24,8 +32,15 @@ public record AccessRequest(String vm, long sessionId, Operation operation, Stri
     }
 
     /** With the detail the arguments describe themselves with. */
-    public AccessRequest(String vm, long sessionId, Operation operation, String share, List<String> paths, int uid,
-                         int gid, RequestArgs args) {
+    public AccessRequest(
+            String vm,
+            long sessionId,
+            Operation operation,
+            String share,
+            List<String> paths,
+            int uid,
+            int gid,
+            RequestArgs args) {
         this(vm, sessionId, operation, share, paths, uid, gid, args, args.describe());
     }
 }

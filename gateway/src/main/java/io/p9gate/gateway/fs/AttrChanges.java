@@ -7,18 +7,20 @@ import io.p9gate.gateway.proto.SetAttr;
 
 /** Applies a Tsetattr to a handle: mode, owner (guest ids, see {@link Ownership}), size, then times (QEMU's order). */
 final class AttrChanges {
-    private AttrChanges() {
-    }
+    private AttrChanges() {}
 
     /** {@code uid}: the guest user asking, for the set-id bits a truncate clears ({@link SetIdBits}). */
     static void apply(Node node, SetAttr attr, Ownership ownership, int uid) throws P9Exception {
-        SetIdBits.GuestMode guestMode = () -> ownership.shown(node, Inodes.stat(node)).mode();
+        SetIdBits.GuestMode guestMode =
+                () -> ownership.shown(node, Inodes.stat(node)).mode();
         if (attr.has(SetAttr.SETATTR_MODE)) {
             ownership.chmod(node, GuestModes.allowed(node.isDirectory(), attr.mode()));
             SetIdBits.chmodded(node, attr.mode());
         }
         if (attr.has(SetAttr.SETATTR_UID) || attr.has(SetAttr.SETATTR_GID)) {
-            ownership.chown(node, attr.has(SetAttr.SETATTR_UID) ? attr.uid() : -1,
+            ownership.chown(
+                    node,
+                    attr.has(SetAttr.SETATTR_UID) ? attr.uid() : -1,
                     attr.has(SetAttr.SETATTR_GID) ? attr.gid() : -1);
             SetIdBits.chowned(node, guestMode);
         }
@@ -26,10 +28,10 @@ final class AttrChanges {
             Inodes.truncate(node, attr.size());
             SetIdBits.modified(node, uid, guestMode);
         }
-        Inodes.Timestamp atime = time(attr, SetAttr.SETATTR_ATIME, SetAttr.SETATTR_ATIME_SET, attr.atimeSec(),
-                attr.atimeNsec());
-        Inodes.Timestamp mtime = time(attr, SetAttr.SETATTR_MTIME, SetAttr.SETATTR_MTIME_SET, attr.mtimeSec(),
-                attr.mtimeNsec());
+        Inodes.Timestamp atime =
+                time(attr, SetAttr.SETATTR_ATIME, SetAttr.SETATTR_ATIME_SET, attr.atimeSec(), attr.atimeNsec());
+        Inodes.Timestamp mtime =
+                time(attr, SetAttr.SETATTR_MTIME, SetAttr.SETATTR_MTIME_SET, attr.mtimeSec(), attr.mtimeNsec());
         if (atime != null || mtime != null) {
             Inodes.setTimes(node, atime, mtime);
         }

@@ -14,6 +14,11 @@ import io.p9gate.gateway.proto.MessageType;
  * @param intentSeq for {@link RecordPhase#OUTCOME}, the sequence number of the intent it completes, else
  *                  {@link AuditTrail#NO_SEQ}
  */
-public record AuditEntry(int tag, MessageType message, AccessRequest request, Decision decision, Outcome outcome, RecordPhase phase,
-                         long intentSeq) {
-}
+public record AuditEntry(
+        int tag,
+        MessageType message,
+        AccessRequest request,
+        Decision decision,
+        Outcome outcome,
+        RecordPhase phase,
+        long intentSeq) {}

@@ -31,6 +31,5 @@ public interface AuditTrail {
      *
      * @throws P9Exception EIO when it could not be written
      */
-    default void lifecycle(GatewayEvent event) throws P9Exception {
-    }
+    default void lifecycle(GatewayEvent event) throws P9Exception {}
 }

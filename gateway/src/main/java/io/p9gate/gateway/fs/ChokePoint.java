@@ -93,14 +93,27 @@ final class ChokePoint {
     }
 
     /** A request that only looks: recorded once, after the backend call, with its final outcome. */
-    <T extends GuardedFs.Result> T inspect(Operation op, Subject who, String share, PathsOf paths, RequestArgs args,
-                                         BackendCall<T> call, ToLongFunction<? super T> bytes) throws P9Exception {
+    <T extends GuardedFs.Result> T inspect(
+            Operation op,
+            Subject who,
+            String share,
+            PathsOf paths,
+            RequestArgs args,
+            BackendCall<T> call,
+            ToLongFunction<? super T> bytes)
+            throws P9Exception {
         return inspectWith(op, who, share, paths, args, call, moving(bytes));
     }
 
     /** As {@link #inspect}, for a call that can return and still not have done what was asked (a partial walk). */
-    <T extends GuardedFs.Result> T inspectWith(Operation op, Subject who, String share, PathsOf paths,
-                                             RequestArgs args, BackendCall<T> call, OutcomeOf<? super T> outcome)
+    <T extends GuardedFs.Result> T inspectWith(
+            Operation op,
+            Subject who,
+            String share,
+            PathsOf paths,
+            RequestArgs args,
+            BackendCall<T> call,
+            OutcomeOf<? super T> outcome)
             throws P9Exception {
         Decided decided = decided(op, who, share, paths, args);
         T result = run(decided, call, RecordPhase.DONE, AuditTrail.NO_SEQ);
@@ -118,15 +131,29 @@ final class ChokePoint {
      * happens unrecorded (R-AUD-4). A failure or a byte count other than {@code announced} adds an outcome
      * record pointing at the intent.
      */
-    <T extends GuardedFs.Result> T change(Operation op, long announced, Subject who, String share, PathsOf paths,
-                                        RequestArgs args, BackendCall<T> call, ToLongFunction<? super T> bytes)
+    <T extends GuardedFs.Result> T change(
+            Operation op,
+            long announced,
+            Subject who,
+            String share,
+            PathsOf paths,
+            RequestArgs args,
+            BackendCall<T> call,
+            ToLongFunction<? super T> bytes)
             throws P9Exception {
         return changeWith(op, announced, who, share, paths, args, call, moving(bytes));
     }
 
     /** As {@link #change}, for a call that can return without having made its change (a blocked lock). */
-    <T extends GuardedFs.Result> T changeWith(Operation op, long announced, Subject who, String share, PathsOf paths,
-                                            RequestArgs args, BackendCall<T> call, OutcomeOf<? super T> outcomeOf)
+    <T extends GuardedFs.Result> T changeWith(
+            Operation op,
+            long announced,
+            Subject who,
+            String share,
+            PathsOf paths,
+            RequestArgs args,
+            BackendCall<T> call,
+            OutcomeOf<? super T> outcomeOf)
             throws P9Exception {
         Decided decided = decided(op, who, share, paths, args);
         Outcome expected = Outcome.success(announced);
@@ -148,8 +175,16 @@ final class ChokePoint {
     private record Decided(int tag, MessageType message, AccessRequest request, Decision decision) {
         /** The same request, refused by a budget of its VM after the policy allowed it. */
         Decided refusedBy(OverBudget budget) {
-            return new Decided(tag, message, request, new Decision(false, budget.errno(), List.of(budget.rule()),
-                    decision.policyDigest(), decision.hostIds()));
+            return new Decided(
+                    tag,
+                    message,
+                    request,
+                    new Decision(
+                            false,
+                            budget.errno(),
+                            List.of(budget.rule()),
+                            decision.policyDigest(),
+                            decision.hostIds()));
         }
     }
 
@@ -202,12 +237,11 @@ final class ChokePoint {
      *
      * @param detail what the record adds to the arguments' own detail ("" for nothing)
      */
-    record Refusal(Errno errno, List<String> rule, String detail) {
-    }
+    record Refusal(Errno errno, List<String> rule, String detail) {}
 
     /** Records {@code why} as a denial (R-AUD-1: a refusal is a decision too) and returns what to throw. */
-    P9Exception refused(Operation op, Subject who, String share, PathsOf paths, RequestArgs args,
-                                Refusal why) throws P9Exception {
+    P9Exception refused(Operation op, Subject who, String share, PathsOf paths, RequestArgs args, Refusal why)
+            throws P9Exception {
         requireWritable(op);
         List<String> named;
         try {
@@ -216,10 +250,9 @@ final class ChokePoint {
             named = List.of();
         }
         String detail = (args.describe() + " " + why.detail()).strip();
-        AccessRequest request = new AccessRequest(vm, sessionId, op, share, named, who.uid(), who.gid(), args,
-                detail);
-        Decided decided = new Decided(RequestScope.tag(), RequestScope.type(), request,
-                Decision.deny(why.errno(), why.rule()));
+        AccessRequest request = new AccessRequest(vm, sessionId, op, share, named, who.uid(), who.gid(), args, detail);
+        Decided decided =
+                new Decided(RequestScope.tag(), RequestScope.type(), request, Decision.deny(why.errno(), why.rule()));
         record(decided, Outcome.failure(why.errno()), RecordPhase.DONE, AuditTrail.NO_SEQ);
         return new P9Exception(why.errno(), op + " refused: " + why.rule());
     }
@@ -243,8 +276,8 @@ final class ChokePoint {
     }
 
     /** Records a budget's refusal like a denial; returns what to throw (the refusal, or EIO). */
-    P9Exception overBudget(Operation op, Subject who, String share, PathsOf paths, RequestArgs args,
-                                   OverBudget refusal) {
+    P9Exception overBudget(
+            Operation op, Subject who, String share, PathsOf paths, RequestArgs args, OverBudget refusal) {
         try {
             refused(op, who, share, paths, args, new Refusal(refusal.errno(), List.of(refusal.rule()), ""));
             return refusal;
@@ -260,25 +293,30 @@ final class ChokePoint {
      */
     private <T> T asHostUser(Decided decided, BackendCall<T> call) throws P9Exception {
         AccessRequest request = decided.request();
-        if (request.operation() == Operation.GETATTR || !safety.of(request.share()).enforcesPermissions()) {
+        if (request.operation() == Operation.GETATTR
+                || !safety.of(request.share()).enforcesPermissions()) {
             return call.run();
         }
         HostIds ids = decided.decision().hostIds();
-        return HostCredentials.actingAs(ids != null ? ids.uid() : request.uid(),
-                ids != null ? ids.gid() : request.gid(), call::run);
+        return HostCredentials.actingAs(
+                ids != null ? ids.uid() : request.uid(), ids != null ? ids.gid() : request.gid(), call::run);
     }
 
     /**
      * A request the share's own settings refuse after the policy allowed it (the policy's refusal, with its
      * errno, comes first): recorded as a denial by {@code rule}, like a policy's.
      */
-    P9Exception refusedByShare(Operation op, Subject who, String share, PathsOf paths, RequestArgs args,
-                                       Errno errno, String rule) throws P9Exception {
+    P9Exception refusedByShare(
+            Operation op, Subject who, String share, PathsOf paths, RequestArgs args, Errno errno, String rule)
+            throws P9Exception {
         Decided allowed = decided(op, who, share, paths, args);
-        Decision denial = Decision.deny(errno, List.of(rule)).by(allowed.decision().policyDigest(),
-                allowed.decision().hostIds());
-        record(new Decided(allowed.tag(), allowed.message(), allowed.request(), denial), Outcome.failure(errno),
-                RecordPhase.DONE, AuditTrail.NO_SEQ);
+        Decision denial = Decision.deny(errno, List.of(rule))
+                .by(allowed.decision().policyDigest(), allowed.decision().hostIds());
+        record(
+                new Decided(allowed.tag(), allowed.message(), allowed.request(), denial),
+                Outcome.failure(errno),
+                RecordPhase.DONE,
+                AuditTrail.NO_SEQ);
         return new P9Exception(errno, op + " refused by " + rule);
     }
 
@@ -300,7 +338,8 @@ final class ChokePoint {
         try {
             return audit.record(entry);
         } catch (P9Exception e) {
-            throw new P9Exception(Errno.EIO, "audit record failed: refusing " + d.request().operation(), e);
+            throw new P9Exception(
+                    Errno.EIO, "audit record failed: refusing " + d.request().operation(), e);
         } catch (RuntimeException e) {
             throw UnexpectedFaults.eio("audit record", e);
         }

@@ -15,6 +15,7 @@ import io.p9gate.gateway.proto.P9Exception;
 public record ChownedIds(IdTranslation ids) implements Ownership {
     /** Guest ids are host ids. */
     public static final ChownedIds UNMAPPED = new ChownedIds(IdTranslation.IDENTITY);
+
     private static final boolean PRIVILEGED = LinuxSyscalls.geteuid() == 0;
 
     /**
@@ -59,8 +60,24 @@ public record ChownedIds(IdTranslation ids) implements Ownership {
     }
 
     static FileStat withOwner(FileStat s, int uid, int gid, int mode) {
-        return new FileStat(s.dev(), s.ino(), mode, s.nlink(), uid, gid, s.rdev(), s.size(), s.blksize(),
-                s.blocks(), s.atimeSec(), s.atimeNsec(), s.mtimeSec(), s.mtimeNsec(), s.ctimeSec(), s.ctimeNsec(),
-                s.btimeSec(), s.btimeNsec());
+        return new FileStat(
+                s.dev(),
+                s.ino(),
+                mode,
+                s.nlink(),
+                uid,
+                gid,
+                s.rdev(),
+                s.size(),
+                s.blksize(),
+                s.blocks(),
+                s.atimeSec(),
+                s.atimeNsec(),
+                s.mtimeSec(),
+                s.mtimeNsec(),
+                s.ctimeSec(),
+                s.ctimeNsec(),
+                s.btimeSec(),
+                s.btimeNsec());
     }
 }

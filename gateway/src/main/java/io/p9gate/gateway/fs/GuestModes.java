@@ -10,8 +10,7 @@ final class GuestModes {
     private static final int S_ISUID = 04000;
     private static final int S_ISGID = 02000;
 
-    private GuestModes() {
-    }
+    private GuestModes() {}
 
     /** {@code mode} (type bits included, if any) without the set-id bits not allowed on this kind of entry. */
     static int allowed(boolean directory, int mode) {

@@ -10,8 +10,7 @@ import io.p9gate.gateway.proto.P9Exception;
  * walk resolves itself without leaving the share.
  */
 final class GuestNames {
-    private GuestNames() {
-    }
+    private GuestNames() {}
 
     /** @throws P9Exception EINVAL (or ENAMETOOLONG) for a name no directory entry can have */
     static void checkEntry(String name) throws P9Exception {

@@ -15,8 +15,7 @@ import java.nio.charset.StandardCharsets;
 final class GuestXattrs {
     static final String SERVED_NAMESPACE = "user.";
 
-    private GuestXattrs() {
-    }
+    private GuestXattrs() {}
 
     static boolean served(String name) {
         return name.startsWith(SERVED_NAMESPACE) && !Ownership.reserved(name);

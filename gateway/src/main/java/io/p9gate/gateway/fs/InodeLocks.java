@@ -12,8 +12,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * for each other (no stripes: other files and other VMs never do); a lock exists only while in use.
  */
 public final class InodeLocks {
-    private static final Comparator<FileKey> ORDER = Comparator.comparingLong(FileKey::dev)
-            .thenComparingLong(FileKey::ino);
+    private static final Comparator<FileKey> ORDER =
+            Comparator.comparingLong(FileKey::dev).thenComparingLong(FileKey::ino);
 
     private final ConcurrentHashMap<FileKey, Entry> entries = new ConcurrentHashMap<>();
 

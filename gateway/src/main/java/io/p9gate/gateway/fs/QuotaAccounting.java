@@ -97,14 +97,23 @@ final class QuotaAccounting {
      *                       the path is read again (under the lock, so no move can come between)
      * @param growthFromSize the most the file can grow by, given its size before the call
      */
-    <T> T resizing(LocalShare share, Node node, Call<String> decidedPath, long movesBefore,
-                   LongUnaryOperator growthFromSize, Call<T> call) throws P9Exception {
+    <T> T resizing(
+            LocalShare share,
+            Node node,
+            Call<String> decidedPath,
+            long movesBefore,
+            LongUnaryOperator growthFromSize,
+            Call<T> call)
+            throws P9Exception {
         if (quotas.isEmpty() || node.type() != FileType.REGULAR) {
             return call.run();
         }
         // The extra reference keeps an unlinked file's handle, and so its kept usage, until the growth is settled.
-        try (Node pinned = node.share(); InodeLocks.Locked _ = quotas.locks().lock(pinned.key())) {
-            String path = quotas.moves() == movesBefore ? decidedPath.run() : share.root().relativePath(pinned);
+        try (Node pinned = node.share();
+                InodeLocks.Locked _ = quotas.locks().lock(pinned.key())) {
+            String path = quotas.moves() == movesBefore
+                    ? decidedPath.run()
+                    : share.root().relativePath(pinned);
             Quotas.Scopes scopes = quotas.scopes(share.name(), path, pinned.key(), false);
             if (scopes.isEmpty()) {
                 return call.run();
@@ -217,8 +226,7 @@ final class QuotaAccounting {
                 return;
             }
             FileStat seenTarget = target.stat();
-            try (InodeLocks.Locked _ = quotas.locks().lock(seen.key(),
-                    seenTarget == null ? null : seenTarget.key())) {
+            try (InodeLocks.Locked _ = quotas.locks().lock(seen.key(), seenTarget == null ? null : seenTarget.key())) {
                 FileStat now = moved.stat();
                 FileStat nowTarget = target.stat();
                 if (sameFile(seen, now) && sameFile(seenTarget, nowTarget)) {
@@ -244,8 +252,10 @@ final class QuotaAccounting {
         } else if (!same && moved.nlink() > 1) {
             throw new P9Exception(Errno.EXDEV, "a file with several links cannot change quota scopes");
         }
-        Quotas.Held held = same ? Quotas.Held.NOTHING : quotas.scopes(share, from, moved.key(), false)
-                .moveTo(quotas.scopes(share, to, null, false), bytes(moved), 1);
+        Quotas.Held held = same
+                ? Quotas.Held.NOTHING
+                : quotas.scopes(share, from, moved.key(), false)
+                        .moveTo(quotas.scopes(share, to, null, false), bytes(moved), 1);
         try {
             call.run();
         } catch (P9Exception | RuntimeException e) {

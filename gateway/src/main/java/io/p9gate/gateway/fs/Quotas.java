@@ -36,8 +36,7 @@ public interface Quotas {
         }
 
         @Override
-        public void moved(FileKey file) {
-        }
+        public void moved(FileKey file) {}
 
         @Override
         public long moves() {
@@ -45,12 +44,10 @@ public interface Quotas {
         }
 
         @Override
-        public void linkMade(String share, String path, FileKey file) {
-        }
+        public void linkMade(String share, String path, FileKey file) {}
 
         @Override
-        public void linkGone(String share, String path, FileKey file, long bytes) {
-        }
+        public void linkGone(String share, String path, FileKey file, long bytes) {}
 
         @Override
         public Kept keep(String share, String path, FileKey file, boolean directory, long bytes, long inodes) {
@@ -131,12 +128,10 @@ public interface Quotas {
             }
 
             @Override
-            public void free(long bytes, long inodes) {
-            }
+            public void free(long bytes, long inodes) {}
 
             @Override
-            public void charge(long bytes) {
-            }
+            public void charge(long bytes) {}
 
             @Override
             public Held moveTo(Scopes target, long bytes, long inodes) {
@@ -166,12 +161,10 @@ public interface Quotas {
     interface Held {
         Held NOTHING = new Held() {
             @Override
-            public void commit(long bytes, long inodes) {
-            }
+            public void commit(long bytes, long inodes) {}
 
             @Override
-            public void release() {
-            }
+            public void release() {}
         };
 
         /** Keeps (bytes, inodes), at most what was held; the rest goes back. */
@@ -184,12 +177,10 @@ public interface Quotas {
     interface Kept {
         Kept NOTHING = new Kept() {
             @Override
-            public void resized(long bytes) {
-            }
+            public void resized(long bytes) {}
 
             @Override
-            public void release() {
-            }
+            public void release() {}
         };
 
         /** A write through an open handle changed its size (the growth itself is accounted as usual). */

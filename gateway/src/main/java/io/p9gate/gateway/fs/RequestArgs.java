@@ -15,8 +15,7 @@ public sealed interface RequestArgs {
     String describe();
 
     /** Refuses names no entry can have (EINVAL, ENAMETOOLONG) before the request is decided. */
-    default void checkNames() throws P9Exception {
-    }
+    default void checkNames() throws P9Exception {}
 
     /** Nothing beyond the operation and its path (attach, getattr, statfs, readlink, fsync, clunk, xattr list). */
     record None() implements RequestArgs {

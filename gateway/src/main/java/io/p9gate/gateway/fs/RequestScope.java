@@ -15,13 +15,11 @@ public final class RequestScope {
     public static final int NO_TAG = Frame.NOTAG;
 
     /** The request being served: the VM and session it came in on, its tag and type. */
-    public record Request(String vm, long session, int tag, MessageType type) {
-    }
+    public record Request(String vm, long session, int tag, MessageType type) {}
 
     private static final ScopedValue<Request> CURRENT = ScopedValue.newInstance();
 
-    private RequestScope() {
-    }
+    private RequestScope() {}
 
     @FunctionalInterface
     public interface Body<T> {
@@ -48,7 +46,8 @@ public final class RequestScope {
             return "no request";
         }
         Request r = CURRENT.get();
-        String type = r.type() == null ? "?" : "T" + r.type().name().substring(1).toLowerCase(Locale.ROOT);
+        String type =
+                r.type() == null ? "?" : "T" + r.type().name().substring(1).toLowerCase(Locale.ROOT);
         return type + " tag " + r.tag() + " (VM " + r.vm() + ", session " + r.session() + ")";
     }
 }

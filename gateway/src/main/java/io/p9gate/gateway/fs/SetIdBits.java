@@ -24,8 +24,7 @@ final class SetIdBits {
     private static final int S_IXGRP = 00010;
     private static final int ROOT = 0;
 
-    private SetIdBits() {
-    }
+    private SetIdBits() {}
 
     /** After a chmod to {@code askedMode}: keeps the set-id bits the host inode did not get, or none. */
     static void chmodded(Node node, int askedMode) throws P9Exception {

@@ -14,8 +14,7 @@ public interface ShareSafety {
      *                            ({@code permissions: enforce})
      * @param devicesRule         the rule id a refused device node is recorded with
      */
-    record Settings(boolean mapsDevices, boolean enforcesPermissions, String devicesRule) {
-    }
+    record Settings(boolean mapsDevices, boolean enforcesPermissions, String devicesRule) {}
 
     /** Device nodes refused, the gateway's own credentials. */
     Settings DEFAULTS = new Settings(false, false, "devices");

@@ -12,8 +12,7 @@ import io.p9gate.gateway.proto.P9Exception;
 public final class UnexpectedFaults {
     private static final System.Logger LOG = System.getLogger(UnexpectedFaults.class.getName());
 
-    private UnexpectedFaults() {
-    }
+    private UnexpectedFaults() {}
 
     /** Logs the fault of {@code where} and returns the EIO the request fails with. */
     public static P9Exception eio(String where, RuntimeException fault) {
@@ -23,7 +22,9 @@ public final class UnexpectedFaults {
 
     /** Logs the fault of {@code where}, for a caller that fails closed some other way (a denial, a hidden entry). */
     public static void log(String where, RuntimeException fault) {
-        LOG.log(System.Logger.Level.ERROR, where + " failed unexpectedly (bug) serving " + RequestScope.describe(),
+        LOG.log(
+                System.Logger.Level.ERROR,
+                where + " failed unexpectedly (bug) serving " + RequestScope.describe(),
                 fault);
     }
 }

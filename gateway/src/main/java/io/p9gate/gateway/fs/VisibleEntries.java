@@ -34,14 +34,15 @@ final class VisibleEntries {
      * the listing resumes after the hidden names and none of them is shown. An entry the policy cannot
      * judge is left out (fail closed); the first such fault of the request is logged.
      */
-    List<DirEntry> next(Subject who, LocalShare share, Node dir, String dirPath, OpenFile file, long offset,
-                        int count) throws P9Exception {
+    List<DirEntry> next(Subject who, LocalShare share, Node dir, String dirPath, OpenFile file, long offset, int count)
+            throws P9Exception {
         long cursor = offset;
         AtomicBoolean faultLogged = new AtomicBoolean();
         for (int skipped = 1; ; skipped++) {
             List<DirEntry> batch = share.dirs().read(file, cursor, count);
             List<DirEntry> shown = batch.stream()
-                    .filter(e -> isListed(who, share, dirPath, e.name(), faultLogged)).toList();
+                    .filter(e -> isListed(who, share, dirPath, e.name(), faultLogged))
+                    .toList();
             if (!shown.isEmpty() || batch.isEmpty()) {
                 return shown;
             }

@@ -17,8 +17,7 @@ import java.util.List;
  * handle it reaches is at the path its decision named, and stops (as a name that does not resolve) where not.
  */
 final class Walks {
-    private Walks() {
-    }
+    private Walks() {}
 
     /**
      * Walks {@code names} one confined lookup at a time; stops early (node null) if a later name fails.

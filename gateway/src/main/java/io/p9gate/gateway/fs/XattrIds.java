@@ -23,6 +23,7 @@ public record XattrIds(IdTranslation ids) implements Ownership {
     private static final int PERMISSION_BITS = 07777;
     /** The gateway itself must keep reading and writing what a guest creates, whatever mode it asks for. */
     private static final int GATEWAY_FILE_BITS = 0600;
+
     private static final int GATEWAY_DIR_BITS = 0700;
 
     @Override

@@ -27,34 +27,54 @@ public final class AuditMetrics implements AuditObserver, SyncObserver {
     private static final String BUDGET_RULE = "budget.";
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
-    private final Counter requests = Counter.builder().name("p9gate_requests_total")
+    private final Counter requests = Counter.builder()
+            .name("p9gate_requests_total")
             .help("9P requests decided, by VM, operation and decision (allow|deny)")
-            .labelNames("vm", "op", "decision").register(registry);
-    private final Counter errors = Counter.builder().name("p9gate_request_errors_total")
+            .labelNames("vm", "op", "decision")
+            .register(registry);
+    private final Counter errors = Counter.builder()
+            .name("p9gate_request_errors_total")
             .help("9P requests answered with an error, by VM, operation and errno name")
-            .labelNames("vm", "op", "errno").register(registry);
-    private final Counter budgetRefusals = Counter.builder().name("p9gate_budget_refusals_total")
+            .labelNames("vm", "op", "errno")
+            .register(registry);
+    private final Counter budgetRefusals = Counter.builder()
+            .name("p9gate_budget_refusals_total")
             .help("Requests and connections refused by a per-VM budget, by VM and budget rule")
-            .labelNames("vm", "rule").register(registry);
-    private final Counter bytesRead = Counter.builder().name("p9gate_read_bytes_total")
-            .help("Bytes returned by read requests, by VM").labelNames("vm").register(registry);
-    private final Counter bytesWritten = Counter.builder().name("p9gate_written_bytes_total")
-            .help("Bytes written by write requests, by VM").labelNames("vm").register(registry);
-    private final Gauge sessions = Gauge.builder().name("p9gate_sessions")
+            .labelNames("vm", "rule")
+            .register(registry);
+    private final Counter bytesRead = Counter.builder()
+            .name("p9gate_read_bytes_total")
+            .help("Bytes returned by read requests, by VM")
+            .labelNames("vm")
+            .register(registry);
+    private final Counter bytesWritten = Counter.builder()
+            .name("p9gate_written_bytes_total")
+            .help("Bytes written by write requests, by VM")
+            .labelNames("vm")
+            .register(registry);
+    private final Gauge sessions = Gauge.builder()
+            .name("p9gate_sessions")
             .help("Sessions attached now (session_attach minus session_close records), by VM")
-            .labelNames("vm").register(registry);
-    private final Counter records = Counter.builder().name("p9gate_audit_records_total")
+            .labelNames("vm")
+            .register(registry);
+    private final Counter records = Counter.builder()
+            .name("p9gate_audit_records_total")
             .help("Audit records the gateway appended, by kind (decision|lifecycle); rate() is records/s")
-            .labelNames("kind").register(registry);
-    private final Histogram appendSeconds = Histogram.builder().name("p9gate_audit_append_seconds")
+            .labelNames("kind")
+            .register(registry);
+    private final Histogram appendSeconds = Histogram.builder()
+            .name("p9gate_audit_append_seconds")
             .help("Time to append one audit record, by durability waited for (synced: on disk, the intent of "
                     + "a change; written: in the kernel)")
             .classicUpperBounds(LatencyBuckets.SECONDS)
-            .labelNames("durability").register(registry);
-    private final Histogram syncSeconds = Histogram.builder().name("p9gate_audit_sync_seconds")
+            .labelNames("durability")
+            .register(registry);
+    private final Histogram syncSeconds = Histogram.builder()
+            .name("p9gate_audit_sync_seconds")
             .help("Time of one fsync of the audit segment (group commit: one fsync covers every record written "
                     + "before it)")
-            .classicUpperBounds(LatencyBuckets.SECONDS).register(registry);
+            .classicUpperBounds(LatencyBuckets.SECONDS)
+            .register(registry);
 
     /** What the endpoint exposes. */
     public PrometheusRegistry registry() {
@@ -90,7 +110,8 @@ public final class AuditMetrics implements AuditObserver, SyncObserver {
     private void countRequests(AuditEvent.Decision d) {
         String vm = vm(d.vm());
         long count = d.count();
-        requests.labelValues(vm, d.op(), d.outcome() == Outcome.ALLOW ? "allow" : "deny").inc(count);
+        requests.labelValues(vm, d.op(), d.outcome() == Outcome.ALLOW ? "allow" : "deny")
+                .inc(count);
         countError(d);
         for (String rule : d.ruleIds()) {
             if (rule.startsWith(BUDGET_RULE)) {
@@ -101,7 +122,7 @@ public final class AuditMetrics implements AuditObserver, SyncObserver {
             switch (d.op()) {
                 case "read" -> bytesRead.labelValues(vm).inc(d.bytes());
                 case "write" -> bytesWritten.labelValues(vm).inc(d.bytes());
-                default -> { } // xattr values and directory entries are not file data
+                default -> {} // xattr values and directory entries are not file data
             }
         }
     }

@@ -15,45 +15,73 @@ import java.util.function.ToLongFunction;
  * quota's use and limit (R-POL-6). Reading them at scrape time costs the request path nothing.
  */
 public final class LiveGauges {
-    private LiveGauges() {
-    }
+    private LiveGauges() {}
 
     /** @param quotas every VM's quota scopes now (empty without a policy or quotas) */
     public static void register(PrometheusRegistry registry, Budgets budgets, Supplier<List<QuotaScope>> quotas) {
-        perVm(registry, budgets, "p9gate_connections", "Connections open now, by VM", b -> b.connections().used());
-        perVm(registry, budgets, "p9gate_open_fids", "Fids held now across the VM's sessions, by VM",
+        perVm(
+                registry,
+                budgets,
+                "p9gate_connections",
+                "Connections open now, by VM",
+                b -> b.connections().used());
+        perVm(
+                registry,
+                budgets,
+                "p9gate_open_fids",
+                "Fids held now across the VM's sessions, by VM",
                 b -> b.fids().used());
-        GaugeWithCallback.builder().name("p9gate_budget_used")
+        GaugeWithCallback.builder()
+                .name("p9gate_budget_used")
                 .help("Use of each per-VM budget now (R-ROB-2; docs/policy.md, Resource limits), by VM and budget")
                 .labelNames("vm", "budget")
                 .callback(cb -> budgets.vms().forEach(b -> each(b, (name, a) -> cb.call(a.used(), b.vm(), name))))
                 .register(registry);
-        GaugeWithCallback.builder().name("p9gate_budget_limit")
+        GaugeWithCallback.builder()
+                .name("p9gate_budget_limit")
                 .help("Limit of each per-VM budget (derived or from the policy's limits:), by VM and budget")
                 .labelNames("vm", "budget")
-                .callback(cb -> budgets.vms().forEach(b -> each(b, (name, a) -> cb.call(limit(a.limit()), b.vm(), name))))
+                .callback(cb ->
+                        budgets.vms().forEach(b -> each(b, (name, a) -> cb.call(limit(a.limit()), b.vm(), name))))
                 .register(registry);
         quota(registry, quotas, "p9gate_quota_used_bytes", "Bytes counted by each quota now", QuotaScope::usedBytes);
-        quota(registry, quotas, "p9gate_quota_limit_bytes", "Byte limit of each quota (+Inf: none)",
+        quota(
+                registry,
+                quotas,
+                "p9gate_quota_limit_bytes",
+                "Byte limit of each quota (+Inf: none)",
                 QuotaScope::limitBytes);
         quota(registry, quotas, "p9gate_quota_used_inodes", "Inodes counted by each quota now", QuotaScope::usedInodes);
-        quota(registry, quotas, "p9gate_quota_limit_inodes", "Inode limit of each quota (+Inf: none)",
+        quota(
+                registry,
+                quotas,
+                "p9gate_quota_limit_inodes",
+                "Inode limit of each quota (+Inf: none)",
                 QuotaScope::limitInodes);
     }
 
-    private static void perVm(PrometheusRegistry registry, Budgets budgets, String name, String help,
-                              ToLongFunction<VmBudget> value) {
-        GaugeWithCallback.builder().name(name).help(help).labelNames("vm")
+    private static void perVm(
+            PrometheusRegistry registry, Budgets budgets, String name, String help, ToLongFunction<VmBudget> value) {
+        GaugeWithCallback.builder()
+                .name(name)
+                .help(help)
+                .labelNames("vm")
                 .callback(cb -> budgets.vms().forEach(b -> cb.call(value.applyAsLong(b), b.vm())))
                 .register(registry);
     }
 
-    private static void quota(PrometheusRegistry registry, Supplier<List<QuotaScope>> quotas, String name, String help,
-                              ToLongFunction<QuotaScope> value) {
-        GaugeWithCallback.builder().name(name).help(help + ", by VM, quota, share and scope path")
+    private static void quota(
+            PrometheusRegistry registry,
+            Supplier<List<QuotaScope>> quotas,
+            String name,
+            String help,
+            ToLongFunction<QuotaScope> value) {
+        GaugeWithCallback.builder()
+                .name(name)
+                .help(help + ", by VM, quota, share and scope path")
                 .labelNames("vm", "quota", "share", "path")
-                .callback(cb -> quotas.get().forEach(q -> cb.call(limit(value.applyAsLong(q)), q.vm(), q.quota(),
-                        q.share(), q.path())))
+                .callback(cb -> quotas.get()
+                        .forEach(q -> cb.call(limit(value.applyAsLong(q)), q.vm(), q.quota(), q.share(), q.path())))
                 .register(registry);
     }
 

@@ -34,7 +34,8 @@ public record MetricSamples(List<Sample> samples) {
     public double sum(String name, Map<String, String> labels) {
         return samples.stream()
                 .filter(s -> s.name().equals(name) && s.labels().entrySet().containsAll(labels.entrySet()))
-                .mapToDouble(Sample::value).sum();
+                .mapToDouble(Sample::value)
+                .sum();
     }
 
     public double sum(String name) {
@@ -43,8 +44,11 @@ public record MetricSamples(List<Sample> samples) {
 
     /** Every value label {@code label} takes in {@code name}'s samples, in order of appearance. */
     public List<String> labelValues(String name, String label) {
-        return samples.stream().filter(s -> s.name().equals(name) && s.labels().containsKey(label))
-                .map(s -> s.labels().get(label)).distinct().toList();
+        return samples.stream()
+                .filter(s -> s.name().equals(name) && s.labels().containsKey(label))
+                .map(s -> s.labels().get(label))
+                .distinct()
+                .toList();
     }
 
     private static Sample sample(String line) {

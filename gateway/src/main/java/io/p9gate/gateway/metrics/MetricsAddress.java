@@ -9,6 +9,7 @@ import java.nio.file.Path;
 public sealed interface MetricsAddress permits MetricsAddress.Unix, MetricsAddress.Tcp {
     /** The packaged unit's metrics socket, in its runtime directory (and what {@code p9gate status} reads). */
     Path PACKAGED_SOCKET = Path.of("/run/p9gate/metrics.sock");
+
     String PACKAGED = "unix:" + PACKAGED_SOCKET;
 
     /** Whether only this host can reach it: a unix socket always, tcp on a loopback address. */

@@ -30,6 +30,7 @@ public final class MetricsEndpoint implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(MetricsEndpoint.class.getName());
     /** A request line and headers larger than this are not a scrape. */
     private static final int MAX_REQUEST = 8192;
+
     private static final int CONCURRENT_SCRAPES = 4;
 
     private final ServerSocketChannel server;
@@ -70,11 +71,13 @@ public final class MetricsEndpoint implements AutoCloseable {
     }
 
     private static ServerSocketChannel bindUnix(Path path) throws IOException {
-        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS) || Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)
+                || Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException("metrics: " + path + " exists and is not a socket; refusing to replace it");
         }
         Path parent = path.toAbsolutePath().getParent();
-        Path staging = parent.resolve("." + path.getFileName() + "." + ProcessHandle.current().pid() + ".new");
+        Path staging = parent.resolve(
+                "." + path.getFileName() + "." + ProcessHandle.current().pid() + ".new");
         Files.deleteIfExists(staging);
         ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {

@@ -7,7 +7,14 @@ package io.p9gate.gateway.metrics;
  * @param quota the quota's id in the policy
  * @param path  the scope's subtree, share-relative ("/" for the whole share)
  */
-public record QuotaScope(String vm, String quota, String share, String path, long usedBytes, long limitBytes,
-                         long usedInodes, long limitInodes) {
+public record QuotaScope(
+        String vm,
+        String quota,
+        String share,
+        String path,
+        long usedBytes,
+        long limitBytes,
+        long usedInodes,
+        long limitInodes) {
     public static final long UNLIMITED = Long.MAX_VALUE;
 }

@@ -16,10 +16,12 @@ public final class RequestLatency implements RequestObserver {
     private final Histogram seconds;
 
     public RequestLatency(PrometheusRegistry registry) {
-        seconds = Histogram.builder().name("p9gate_request_seconds")
+        seconds = Histogram.builder()
+                .name("p9gate_request_seconds")
                 .help("Time to serve a 9P request (choke point, host call and audit append), by VM and 9P message")
                 .classicUpperBounds(LatencyBuckets.SECONDS)
-                .labelNames("vm", "op").register(registry);
+                .labelNames("vm", "op")
+                .register(registry);
     }
 
     @Override

@@ -8,11 +8,11 @@ import java.util.TreeSet;
 
 /** {@code p9gate status}: the metrics as one line per VM and one for the audit log. */
 public final class StatusTable {
-    private static final String[] HEADER = {"VM", "SESSIONS", "CONNS", "FIDS", "REQUESTS", "DENIED", "ERRORS",
-            "BUDGET", "READ", "WRITTEN", "QUOTA", "MEAN"};
+    private static final String[] HEADER = {
+        "VM", "SESSIONS", "CONNS", "FIDS", "REQUESTS", "DENIED", "ERRORS", "BUDGET", "READ", "WRITTEN", "QUOTA", "MEAN"
+    };
 
-    private StatusTable() {
-    }
+    private StatusTable() {}
 
     public static String render(MetricSamples m) {
         TreeSet<String> vms = new TreeSet<>();
@@ -21,17 +21,26 @@ public final class StatusTable {
         }
         // Every VM of the policy has a connections gauge: an idle one is not worth a row.
         m.labelValues("p9gate_connections", "vm").stream()
-                .filter(vm -> m.sum("p9gate_connections", Map.of("vm", vm)) > 0).forEach(vms::add);
+                .filter(vm -> m.sum("p9gate_connections", Map.of("vm", vm)) > 0)
+                .forEach(vms::add);
         List<String[]> rows = new ArrayList<>();
         rows.add(HEADER);
         for (String vm : vms) {
             Map<String, String> of = Map.of("vm", vm);
-            rows.add(new String[] {vm, count(m.sum("p9gate_sessions", of)), count(m.sum("p9gate_connections", of)),
-                    count(m.sum("p9gate_open_fids", of)), count(m.sum("p9gate_requests_total", of)),
-                    count(m.sum("p9gate_requests_total", Map.of("vm", vm, "decision", "deny"))),
-                    count(m.sum("p9gate_request_errors_total", of)), count(m.sum("p9gate_budget_refusals_total", of)),
-                    bytes(m.sum("p9gate_read_bytes_total", of)), bytes(m.sum("p9gate_written_bytes_total", of)),
-                    fullestQuota(m, vm), meanMillis(m, "p9gate_request_seconds", of)});
+            rows.add(new String[] {
+                vm,
+                count(m.sum("p9gate_sessions", of)),
+                count(m.sum("p9gate_connections", of)),
+                count(m.sum("p9gate_open_fids", of)),
+                count(m.sum("p9gate_requests_total", of)),
+                count(m.sum("p9gate_requests_total", Map.of("vm", vm, "decision", "deny"))),
+                count(m.sum("p9gate_request_errors_total", of)),
+                count(m.sum("p9gate_budget_refusals_total", of)),
+                bytes(m.sum("p9gate_read_bytes_total", of)),
+                bytes(m.sum("p9gate_written_bytes_total", of)),
+                fullestQuota(m, vm),
+                meanMillis(m, "p9gate_request_seconds", of)
+            });
         }
         StringBuilder out = new StringBuilder();
         table(rows, out);
@@ -40,10 +49,15 @@ public final class StatusTable {
         }
         double synced = m.sum("p9gate_audit_append_seconds_count", Map.of("durability", "synced"));
         double syncedSeconds = m.sum("p9gate_audit_append_seconds_sum", Map.of("durability", "synced"));
-        out.append("audit: ").append(count(m.sum("p9gate_audit_records_total"))).append(" records appended; ")
-                .append(count(synced)).append(" synced appends")
+        out.append("audit: ")
+                .append(count(m.sum("p9gate_audit_records_total")))
+                .append(" records appended; ")
+                .append(count(synced))
+                .append(" synced appends")
                 .append(synced > 0 ? String.format(Locale.ROOT, ", mean %.2f ms", 1000 * syncedSeconds / synced) : "")
-                .append("; ").append(count(m.sum("p9gate_audit_sync_seconds_count"))).append(" fsyncs");
+                .append("; ")
+                .append(count(m.sum("p9gate_audit_sync_seconds_count")))
+                .append(" fsyncs");
         String fsyncMean = meanMillis(m, "p9gate_audit_sync_seconds", Map.of());
         out.append(fsyncMean.equals(NONE) ? "" : ", mean " + fsyncMean).append('\n');
         return out.toString();
@@ -56,7 +70,8 @@ public final class StatusTable {
         double fullest = -1;
         for (MetricSamples.Sample used : m.samples()) {
             boolean bytes = used.name().equals("p9gate_quota_used_bytes");
-            if (!(bytes || used.name().equals("p9gate_quota_used_inodes")) || !vm.equals(used.labels().get("vm"))) {
+            if (!(bytes || used.name().equals("p9gate_quota_used_inodes"))
+                    || !vm.equals(used.labels().get("vm"))) {
                 continue;
             }
             double limit = m.sum(bytes ? "p9gate_quota_limit_bytes" : "p9gate_quota_limit_inodes", used.labels());
@@ -84,8 +99,10 @@ public final class StatusTable {
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < row.length; i++) {
                 // The VM name reads left-aligned, the numbers right-aligned.
-                line.append(i == 0 ? String.format("%-" + width[i] + "s", row[i])
-                        : "  " + String.format("%" + width[i] + "s", row[i]));
+                line.append(
+                        i == 0
+                                ? String.format("%-" + width[i] + "s", row[i])
+                                : "  " + String.format("%" + width[i] + "s", row[i]));
             }
             out.append(line.toString().stripTrailing()).append('\n');
         }

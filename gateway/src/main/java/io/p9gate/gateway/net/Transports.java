@@ -25,8 +25,7 @@ import java.util.concurrent.ThreadFactory;
  * and NIO otherwise. Shared by the server and the Java client so both behave alike.
  */
 public final class Transports {
-    private Transports() {
-    }
+    private Transports() {}
 
     public static boolean nativeAvailable() {
         return Epoll.isAvailable();
@@ -58,7 +57,8 @@ public final class Transports {
     /** Netty wants its own address type for Unix sockets; callers use the JDK's. */
     public static SocketAddress toNetty(SocketAddress address) {
         return address instanceof UnixDomainSocketAddress unix
-                ? new DomainSocketAddress(unix.getPath().toString()) : address;
+                ? new DomainSocketAddress(unix.getPath().toString())
+                : address;
     }
 
     private static void requireNative() throws IOException {

@@ -28,9 +28,27 @@ final class AttrOps {
         Fid fid = ctx.fids().get(t.fid());
         GuardedFs.Described d = ctx.fs().getattr(fid.who(), fid.share(), fid.node());
         FileStat s = d.stat();
-        return new Rgetattr(new Attr(FILLED, d.qid(), s.mode(), s.uid(), s.gid(), s.nlink(), s.rdev(), s.size(),
-                s.blksize(), s.blocks(), s.atimeSec(), s.atimeNsec(), s.mtimeSec(), s.mtimeNsec(),
-                s.ctimeSec(), s.ctimeNsec(), s.btimeSec(), s.btimeNsec(), 0, 0));
+        return new Rgetattr(new Attr(
+                FILLED,
+                d.qid(),
+                s.mode(),
+                s.uid(),
+                s.gid(),
+                s.nlink(),
+                s.rdev(),
+                s.size(),
+                s.blksize(),
+                s.blocks(),
+                s.atimeSec(),
+                s.atimeNsec(),
+                s.mtimeSec(),
+                s.mtimeNsec(),
+                s.ctimeSec(),
+                s.ctimeNsec(),
+                s.btimeSec(),
+                s.btimeNsec(),
+                0,
+                0));
     }
 
     Rsetattr setattr(Tsetattr t) throws P9Exception {

@@ -38,14 +38,22 @@ final class EntryOps {
 
     Rsymlink symlink(Tsymlink t) throws P9Exception {
         Fid dir = ctx.fids().get(t.fid());
-        return new Rsymlink(ctx.fs().symlink(dir.withGid(t.gid()), dir.share(), dir.node(), t.name(), t.target(),
-                t.gid()));
+        return new Rsymlink(
+                ctx.fs().symlink(dir.withGid(t.gid()), dir.share(), dir.node(), t.name(), t.target(), t.gid()));
     }
 
     Rmknod mknod(Tmknod t) throws P9Exception {
         Fid dir = ctx.fids().get(t.dfid());
-        return new Rmknod(ctx.fs().mknod(dir.withGid(t.gid()), dir.share(), dir.node(), t.name(), t.mode(), t.major(),
-                t.minor(), t.gid()));
+        return new Rmknod(ctx.fs()
+                .mknod(
+                        dir.withGid(t.gid()),
+                        dir.share(),
+                        dir.node(),
+                        t.name(),
+                        t.mode(),
+                        t.major(),
+                        t.minor(),
+                        t.gid()));
     }
 
     Rlink link(Tlink t) throws P9Exception {
@@ -65,8 +73,15 @@ final class EntryOps {
     Rrenameat renameat(Trenameat t) throws P9Exception {
         Fid oldDir = ctx.fids().get(t.oldDirFid());
         Fid newDir = ctx.fids().get(t.newDirFid());
-        ctx.fs().renameat(oldDir.who(), oldDir.share(), oldDir.node(), t.oldName(), newDir.share(), newDir.node(),
-                t.newName());
+        ctx.fs()
+                .renameat(
+                        oldDir.who(),
+                        oldDir.share(),
+                        oldDir.node(),
+                        t.oldName(),
+                        newDir.share(),
+                        newDir.node(),
+                        t.newName());
         return new Rrenameat();
     }
 

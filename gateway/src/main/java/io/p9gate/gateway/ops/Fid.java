@@ -32,8 +32,8 @@ record Fid(LocalShare share, Node node, Subject who, FidState state, Set<LockTab
         switch (state) {
             case FidState.Opened(var file) -> file.close();
             case FidState.XattrWrite(var pending) -> pending.release();
-            case FidState.Walked w -> { }
-            case FidState.XattrRead r -> { }
+            case FidState.Walked w -> {}
+            case FidState.XattrRead r -> {}
         }
         for (LockTable.Owner owner : lockOwners) {
             locks.release(node.key(), owner);

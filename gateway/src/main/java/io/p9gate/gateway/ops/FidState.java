@@ -6,20 +6,16 @@ import io.p9gate.gateway.fs.PendingXattr;
 /** What a fid is currently for; decides which operations it accepts. */
 sealed interface FidState {
     /** Names a file (attach, walk): may be walked from, stat'ed, opened. */
-    record Walked() implements FidState {
-    }
+    record Walked() implements FidState {}
 
     /** Opened for I/O by Tlopen/Tlcreate. */
-    record Opened(OpenFile file) implements FidState {
-    }
+    record Opened(OpenFile file) implements FidState {}
 
     /** Created by Txattrwalk: reads return the value (or the name list) fetched then. */
-    record XattrRead(String name, byte[] value) implements FidState {
-    }
+    record XattrRead(String name, byte[] value) implements FidState {}
 
     /** Turned by Txattrcreate into the value being written; committed at clunk. */
-    record XattrWrite(PendingXattr pending) implements FidState {
-    }
+    record XattrWrite(PendingXattr pending) implements FidState {}
 
     FidState WALKED = new Walked();
 }

@@ -53,7 +53,8 @@ public final class FileServer implements RequestHandler {
     private final LockOps locks;
 
     public FileServer(ConnectionContext connection, Map<String, LocalShare> shares, GuardedFs fs, LockTable lockTable) {
-        this.ctx = new OpsContext(connection, Map.copyOf(shares), fs, new Fids(connection.budget().fids()), lockTable);
+        this.ctx = new OpsContext(
+                connection, Map.copyOf(shares), fs, new Fids(connection.budget().fids()), lockTable);
         this.session = new SessionOps(ctx);
         this.walk = new WalkOps(ctx);
         this.io = new IoOps(ctx);

@@ -33,8 +33,13 @@ final class IoOps {
     Rlopen lopen(Tlopen t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
         requireUnopened(fid);
-        GuardedFs.Opened opened = ctx.fs().open(fid.who(), fid.share(), fid.node(), OpenFlags.toHost(t.flags()),
-                OpenFlags.wantsDirectory(t.flags()));
+        GuardedFs.Opened opened = ctx.fs()
+                .open(
+                        fid.who(),
+                        fid.share(),
+                        fid.node(),
+                        OpenFlags.toHost(t.flags()),
+                        OpenFlags.wantsDirectory(t.flags()));
         try {
             ctx.fids().replace(t.fid(), fid, fid.withState(new FidState.Opened(opened.file())));
         } catch (P9Exception e) {
@@ -48,10 +53,18 @@ final class IoOps {
     Rlcreate lcreate(Tlcreate t) throws P9Exception {
         Fid dir = ctx.fids().get(t.fid());
         requireUnopened(dir);
-        GuardedFs.Created created = ctx.fs().create(dir.withGid(t.gid()), dir.share(), dir.node(), t.name(),
-                OpenFlags.toHost(t.flags()), t.mode(), t.gid(), OpenFlags.exclusive(t.flags()));
-        Fid file = new Fid(dir.share(), created.node(), dir.who(), new FidState.Opened(created.file()),
-                dir.lockOwners());
+        GuardedFs.Created created = ctx.fs()
+                .create(
+                        dir.withGid(t.gid()),
+                        dir.share(),
+                        dir.node(),
+                        t.name(),
+                        OpenFlags.toHost(t.flags()),
+                        t.mode(),
+                        t.gid(),
+                        OpenFlags.exclusive(t.flags()));
+        Fid file =
+                new Fid(dir.share(), created.node(), dir.who(), new FidState.Opened(created.file()), dir.lockOwners());
         try {
             ctx.fids().replace(t.fid(), dir, file);
         } catch (P9Exception e) {
@@ -70,8 +83,8 @@ final class IoOps {
             case FidState.Opened(var file) -> {
                 ByteBuf buf = ByteBufAllocator.DEFAULT.directBuffer(count);
                 try {
-                    int n = ctx.fs().read(fid.who(), fid.share(), fid.node(), file, t.offset(),
-                            buf.nioBuffer(0, count));
+                    int n = ctx.fs()
+                            .read(fid.who(), fid.share(), fid.node(), file, t.offset(), buf.nioBuffer(0, count));
                     buf.writerIndex(n);
                     yield new Rread(buf);
                 } catch (P9Exception | RuntimeException e) {
@@ -80,7 +93,7 @@ final class IoOps {
                 }
             }
             case FidState.XattrRead(var name, var value) ->
-                    new Rread(ctx.fs().readXattr(fid.who(), fid.share(), fid.node(), name, value, t.offset(), count));
+                new Rread(ctx.fs().readXattr(fid.who(), fid.share(), fid.node(), name, value, t.offset(), count));
             case FidState.Walked w -> throw notOpen();
             case FidState.XattrWrite w -> throw notOpen();
         };
@@ -93,10 +106,11 @@ final class IoOps {
             throw new P9Exception(Errno.EINVAL, "write larger than iounit");
         }
         return switch (fid.state()) {
-            case FidState.Opened(var file) -> new Rwrite(ctx.fs().write(fid.who(), fid.share(), fid.node(), file,
-                    t.offset(), data.nioBuffer()));
-            case FidState.XattrWrite(var pending) -> new Rwrite(ctx.fs().writeXattr(fid.who(), fid.share(),
-                    fid.node(), pending, t.offset(), data.nioBuffer()));
+            case FidState.Opened(var file) ->
+                new Rwrite(ctx.fs().write(fid.who(), fid.share(), fid.node(), file, t.offset(), data.nioBuffer()));
+            case FidState.XattrWrite(var pending) ->
+                new Rwrite(
+                        ctx.fs().writeXattr(fid.who(), fid.share(), fid.node(), pending, t.offset(), data.nioBuffer()));
             case FidState.Walked w -> throw notOpen();
             case FidState.XattrRead r -> throw notOpen();
         };

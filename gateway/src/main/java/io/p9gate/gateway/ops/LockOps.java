@@ -35,14 +35,18 @@ final class LockOps {
     }
 
     private LockTable.Owner owner(int procId, String clientId) {
-        return new LockTable.Owner(ctx.connection().sessionId(), procId, clientId, ctx.connection().budget().locks());
+        return new LockTable.Owner(
+                ctx.connection().sessionId(),
+                procId,
+                clientId,
+                ctx.connection().budget().locks());
     }
 
     Rlock lock(Tlock t) throws P9Exception {
         Fid fid = opened(t.fid());
         LockTable.Owner owner = owner(t.procId(), t.clientId());
-        int status = ctx.fs().lock(fid.who(), fid.share(), fid.node(), ctx.locks(), owner, t.lockType(), t.start(),
-                t.length());
+        int status = ctx.fs()
+                .lock(fid.who(), fid.share(), fid.node(), ctx.locks(), owner, t.lockType(), t.start(), t.length());
         if (status == LockConstants.LOCK_SUCCESS && t.lockType() != LockConstants.LOCK_TYPE_UNLCK) {
             fid.lockOwners().add(owner);
         }
@@ -51,12 +55,21 @@ final class LockOps {
 
     Rgetlock getlock(Tgetlock t) throws P9Exception {
         Fid fid = opened(t.fid());
-        Optional<LockTable.Range> conflict = ctx.fs().getlock(fid.who(), fid.share(), fid.node(), ctx.locks(),
-                owner(t.procId(), t.clientId()), t.lockType(), t.start(), t.length());
+        Optional<LockTable.Range> conflict = ctx.fs()
+                .getlock(
+                        fid.who(),
+                        fid.share(),
+                        fid.node(),
+                        ctx.locks(),
+                        owner(t.procId(), t.clientId()),
+                        t.lockType(),
+                        t.start(),
+                        t.length());
         if (conflict.isEmpty()) {
             return new Rgetlock(LockConstants.LOCK_TYPE_UNLCK, t.start(), t.length(), t.procId(), t.clientId());
         }
         LockTable.Range r = conflict.get();
-        return new Rgetlock(r.type(), r.start(), r.length(), r.owner().procId(), r.owner().clientId());
+        return new Rgetlock(
+                r.type(), r.start(), r.length(), r.owner().procId(), r.owner().clientId());
     }
 }

@@ -18,8 +18,7 @@ final class OpenFlags {
     static final int P9_DIRECTORY = 00200000;
     static final int P9_SYNC = 04000000;
 
-    private OpenFlags() {
-    }
+    private OpenFlags() {}
 
     static int toHost(int p9) {
         int access = p9 & P9_ACCMODE;

@@ -9,8 +9,8 @@ import io.p9gate.gateway.session.ConnectionContext;
 import java.util.Map;
 
 /** What every handler of one session shares. */
-record OpsContext(ConnectionContext connection, Map<String, LocalShare> shares, GuardedFs fs, Fids fids,
-                  LockTable locks) {
+record OpsContext(
+        ConnectionContext connection, Map<String, LocalShare> shares, GuardedFs fs, Fids fids, LockTable locks) {
 
     /** Records a budget's refusal as a denial of the request (through {@link GuardedFs}); what to throw. */
     @FunctionalInterface

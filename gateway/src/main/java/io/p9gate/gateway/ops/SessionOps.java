@@ -38,8 +38,8 @@ final class SessionOps {
         }
         ctx.fids().requireFree(t.fid());
         Subject who = subject(t.nUname());
-        try (Fids.Claim claim = ctx.claimFid(true,
-                refusal -> ctx.fs().overBudget(Operation.ATTACH, who, t.aname(), refusal))) {
+        try (Fids.Claim claim =
+                ctx.claimFid(true, refusal -> ctx.fs().overBudget(Operation.ATTACH, who, t.aname(), refusal))) {
             GuardedFs.Attached attached = ctx.fs().attach(who, t.aname(), ctx.shares());
             try {
                 ctx.fids().add(t.fid(), Fid.walked(attached.share(), attached.root(), who), claim);

@@ -23,14 +23,28 @@ final class WalkOps {
         }
         Fid from = ctx.fids().get(t.fid());
         ctx.fids().requireUsableNewfid(t.fid(), t.newfid());
-        try (Fids.Claim claim = ctx.claimFid(t.newfid() != t.fid(), refusal -> ctx.fs().overBudget(Operation.WALK,
-                from.who(), from.share(), from.node(), new RequestArgs.Walk(t.names()), refusal))) {
+        try (Fids.Claim claim = ctx.claimFid(
+                t.newfid() != t.fid(),
+                refusal -> ctx.fs()
+                        .overBudget(
+                                Operation.WALK,
+                                from.who(),
+                                from.share(),
+                                from.node(),
+                                new RequestArgs.Walk(t.names()),
+                                refusal))) {
             GuardedFs.Walked walked = ctx.fs().walk(from.who(), from.share(), from.node(), t.names());
             if (walked.node() == null) {
                 return new Rwalk(walked.qids());
             }
-            ctx.fids().install(t.fid(), from, t.newfid(), Fid.walked(from.share(), walked.node(), from.who()),
-                    ctx.locks(), claim);
+            ctx.fids()
+                    .install(
+                            t.fid(),
+                            from,
+                            t.newfid(),
+                            Fid.walked(from.share(), walked.node(), from.who()),
+                            ctx.locks(),
+                            claim);
             return new Rwalk(walked.qids());
         }
     }

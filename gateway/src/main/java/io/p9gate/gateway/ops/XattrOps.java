@@ -26,7 +26,8 @@ final class XattrOps {
         ctx.fids().requireUsableNewfid(t.fid(), t.newfid());
         Operation op = t.name().isEmpty() ? Operation.XATTR_LIST : Operation.XATTR_GET;
         RequestArgs args = t.name().isEmpty() ? RequestArgs.NONE : new RequestArgs.Xattr(t.name());
-        try (Fids.Claim claim = ctx.claimFid(t.newfid() != t.fid(),
+        try (Fids.Claim claim = ctx.claimFid(
+                t.newfid() != t.fid(),
                 refusal -> ctx.fs().overBudget(op, fid.who(), fid.share(), fid.node(), args, refusal))) {
             byte[] value = t.name().isEmpty()
                     ? ctx.fs().xattrList(fid.who(), fid.share(), fid.node())
@@ -43,8 +44,8 @@ final class XattrOps {
         if (!(fid.state() instanceof FidState.Walked)) {
             throw new P9Exception(Errno.EINVAL, "xattrcreate on an open fid");
         }
-        PendingXattr pending = ctx.fs().xattrCreate(fid.who(), fid.share(), fid.node(), t.name(), t.attrSize(),
-                t.flags());
+        PendingXattr pending =
+                ctx.fs().xattrCreate(fid.who(), fid.share(), fid.node(), t.name(), t.attrSize(), t.flags());
         try {
             ctx.fids().replace(t.fid(), fid, fid.withState(new FidState.XattrWrite(pending)));
         } catch (P9Exception e) {

@@ -28,20 +28,26 @@ record Application(Path gatewayJar, List<Path> libraries, String version, Path g
         List<Path> libraries;
         try (Stream<Path> top = Files.list(dir)) {
             List<Path> candidates = top.filter(p -> p.getFileName().toString().matches("p9gate-gateway-.*\\.jar"))
-                    .filter(p -> !p.getFileName().toString().matches(".*-(tests|sources|javadoc)\\.jar")).sorted().toList();
+                    .filter(p -> !p.getFileName().toString().matches(".*-(tests|sources|javadoc)\\.jar"))
+                    .sorted()
+                    .toList();
             if (candidates.size() != 1) {
-                throw new PackagingException("expected one p9gate-gateway-*.jar in " + dir + ", found " + candidates.size()
-                        + " (build it: mvn -DskipTests package, or run ./p9gate once)");
+                throw new PackagingException("expected one p9gate-gateway-*.jar in " + dir + ", found "
+                        + candidates.size() + " (build it: mvn -DskipTests package, or run ./p9gate once)");
             }
             gateway = candidates.getFirst();
         } catch (IOException e) {
             throw new PackagingException("cannot read the application directory " + dir + ": " + e.getMessage(), e);
         }
         try (Stream<Path> lib = Files.list(dir.resolve("lib"))) {
-            libraries = lib.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().toList();
+            libraries = lib.filter(p -> p.getFileName().toString().endsWith(".jar"))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
-            throw new PackagingException("cannot read " + dir.resolve("lib") + " (the gateway's runtime dependencies, "
-                    + "from mvn package): " + e.getMessage(), e);
+            throw new PackagingException(
+                    "cannot read " + dir.resolve("lib") + " (the gateway's runtime dependencies, "
+                            + "from mvn package): " + e.getMessage(),
+                    e);
         }
         for (Path jar : Stream.concat(Stream.of(gateway), libraries.stream()).toList()) {
             SafeNames.requireSafe("jar name", jar.getFileName().toString());
@@ -57,7 +63,8 @@ record Application(Path gatewayJar, List<Path> libraries, String version, Path g
 
     private static String implementationVersion(Path jar) throws PackagingException {
         try (JarFile file = new JarFile(jar.toFile())) {
-            String version = file.getManifest() == null ? null
+            String version = file.getManifest() == null
+                    ? null
                     : file.getManifest().getMainAttributes().getValue("Implementation-Version");
             if (version == null || version.isBlank()) {
                 throw new PackagingException(jar + " has no Implementation-Version in its manifest");

@@ -12,14 +12,14 @@ import java.util.jar.JarFile;
  * version lib/NAME}), from the Maven metadata inside the jar that matches its file name.
  */
 final class Components {
-    private Components() {
-    }
+    private Components() {}
 
     static String of(Path jar, String archivedAs) throws IOException {
         String name = jar.getFileName().toString();
         try (JarFile file = new JarFile(jar.toFile())) {
             for (JarEntry entry : java.util.Collections.list(file.entries())) {
-                if (!entry.getName().startsWith("META-INF/maven/") || !entry.getName().endsWith("/pom.properties")) {
+                if (!entry.getName().startsWith("META-INF/maven/")
+                        || !entry.getName().endsWith("/pom.properties")) {
                     continue;
                 }
                 Properties pom = new Properties();

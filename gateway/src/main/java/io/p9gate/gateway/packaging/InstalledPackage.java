@@ -26,8 +26,7 @@ public final class InstalledPackage {
         }
     }
 
-    private InstalledPackage() {
-    }
+    private InstalledPackage() {}
 
     /** The manifest's header (image, version, java, ...) of the package installed at {@code root}, if it is one. */
     public static Optional<Map<String, String>> header(Path root) {
@@ -72,9 +71,10 @@ public final class InstalledPackage {
                 throw new PackagingException("public key " + k + ": " + e.getMessage(), e);
             }
         }
-        SignedNote.Trust trust = ManifestSignature.check(manifest, Files.readString(file, StandardCharsets.UTF_8), keys);
+        SignedNote.Trust trust =
+                ManifestSignature.check(manifest, Files.readString(file, StandardCharsets.UTF_8), keys);
         switch (trust) {
-            case VERIFIED -> { }
+            case VERIFIED -> {}
             case BAD_SIGNATURE -> problems.add(ManifestSignature.FILE + ": the signature does not match the manifest");
             case UNKNOWN_KEY -> problems.add(ManifestSignature.FILE + ": not signed by any of the given keys");
         }

@@ -31,34 +31,36 @@ final class Manifest {
     /** Header keys, in the order they are written. */
     static final List<String> KEYS = List.of("image", "version", "p9gate", "java", "modules", "prefix", "policy");
 
-    private Manifest() {
-    }
+    private Manifest() {}
 
     /**
      * The manifest text of {@code entries} (in archive order).
      *
      * @param header values for {@link #KEYS}
      */
-    static String write(Map<String, String> header, List<String> components, List<TreeEntry> entries) throws IOException {
+    static String write(Map<String, String> header, List<String> components, List<TreeEntry> entries)
+            throws IOException {
         StringBuilder text = new StringBuilder(FORMAT).append('\n');
         for (String key : KEYS) {
             text.append(key).append(' ').append(header.get(key)).append('\n');
         }
         components.forEach(c -> text.append("component ").append(c).append('\n'));
         for (TreeEntry entry : entries) {
-            text.append(switch (entry) {
-                case TreeEntry.Directory dir -> "dir " + mode(dir.mode()) + " " + dir.path();
-                case TreeEntry.RegularFile file -> "file " + mode(file.mode()) + " " + sha256(file.source()) + " "
-                        + Files.size(file.source()) + " " + file.path();
-                case TreeEntry.Symlink link -> "link " + link.path() + " " + link.target();
-            }).append('\n');
+            text.append(
+                            switch (entry) {
+                                case TreeEntry.Directory dir -> "dir " + mode(dir.mode()) + " " + dir.path();
+                                case TreeEntry.RegularFile file ->
+                                    "file " + mode(file.mode()) + " " + sha256(file.source()) + " "
+                                            + Files.size(file.source()) + " " + file.path();
+                                case TreeEntry.Symlink link -> "link " + link.path() + " " + link.target();
+                            })
+                    .append('\n');
         }
         return text.toString();
     }
 
     /** What a manifest says: its header and its entries by path. */
-    record Parsed(Map<String, String> header, Map<String, String[]> entries) {
-    }
+    record Parsed(Map<String, String> header, Map<String, String[]> entries) {}
 
     static Parsed parse(String text) throws PackagingException {
         List<String> lines = text.lines().toList();
@@ -83,7 +85,7 @@ final class Manifest {
             switch (kind) {
                 case "dir", "file" -> entries.put(f[f.length - 1], f);
                 case "link" -> entries.put(f[1], f);
-                case "component" -> { }
+                case "component" -> {}
                 default -> header.put(kind, line.substring(kind.length() + 1));
             }
         }
@@ -117,12 +119,14 @@ final class Manifest {
                         problems.add(path + ": not a regular file");
                     } else if (!mode(attrs.permissions()).equals(f[1])) {
                         problems.add(path + ": mode " + mode(attrs.permissions()) + ", manifest says " + f[1]);
-                    } else if (attrs.size() != Long.parseLong(f[3]) || !sha256(p).equals(f[2])) {
+                    } else if (attrs.size() != Long.parseLong(f[3])
+                            || !sha256(p).equals(f[2])) {
                         problems.add(path + ": content differs (sha256 " + sha256(p) + ", manifest says " + f[2] + ")");
                     }
                 }
                 default -> {
-                    if (!attrs.isSymbolicLink() || !Files.readSymbolicLink(p).toString().equals(f[2])) {
+                    if (!attrs.isSymbolicLink()
+                            || !Files.readSymbolicLink(p).toString().equals(f[2])) {
                         problems.add(path + ": not a link to " + f[2]);
                     }
                 }
@@ -132,8 +136,11 @@ final class Manifest {
         listed.add(FILE);
         listed.add(ManifestSignature.FILE);
         try (Stream<Path> tree = Files.walk(root)) {
-            tree.filter(p -> !p.equals(root)).map(p -> root.relativize(p).toString()).sorted()
-                    .filter(path -> !listed.contains(path)).forEach(path -> problems.add(path + ": not in the manifest"));
+            tree.filter(p -> !p.equals(root))
+                    .map(p -> root.relativize(p).toString())
+                    .sorted()
+                    .filter(path -> !listed.contains(path))
+                    .forEach(path -> problems.add(path + ": not in the manifest"));
         }
         return problems;
     }

@@ -15,8 +15,7 @@ import java.util.List;
 final class ManifestSignature {
     static final String FILE = "MANIFEST.sig";
 
-    private ManifestSignature() {
-    }
+    private ManifestSignature() {}
 
     /** The signature lines of {@code manifest} signed by {@code key}. */
     static String sign(String manifest, SigningKey key) {
@@ -25,7 +24,8 @@ final class ManifestSignature {
     }
 
     /** Whether {@code signature} is a valid signature of {@code manifest} by one of {@code trusted}. */
-    static SignedNote.Trust check(String manifest, String signature, List<VerifierKey> trusted) throws PackagingException {
+    static SignedNote.Trust check(String manifest, String signature, List<VerifierKey> trusted)
+            throws PackagingException {
         try {
             return SignedNote.parse(manifest + "\n" + signature).trust(trusted);
         } catch (NoteFormatException | IllegalArgumentException e) {

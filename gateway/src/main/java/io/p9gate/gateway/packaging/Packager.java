@@ -1,9 +1,9 @@
 package io.p9gate.gateway.packaging;
 
-import io.p9gate.gateway.metrics.MetricsAddress;
 import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.SigningKey;
+import io.p9gate.gateway.metrics.MetricsAddress;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.lint.Finding;
 import io.p9gate.policy.lint.Linter;
@@ -39,6 +39,7 @@ public final class Packager {
     static final String LAUNCHER_TEMPLATE = "bin/p9gate-packaged";
     /** The guest helper, for copying into a VM image: a guest runs it, never the ECU. */
     static final String GUEST_HELPER = "share/p9gate/guest/p9gate-mount";
+
     private static final int DIR_MODE = 0755;
     private static final int PRIVATE_DIR_MODE = 0700;
     private static final int FILE_MODE = 0644;
@@ -56,29 +57,41 @@ public final class Packager {
      * @param auditKey      the audit key file on the target, or null for protect.keys/audit.key
      * @param mtime         every entry's modification time, in seconds
      */
-    public record Request(Path policy, Path outDir, Path appDir, Path signKey, String versionSuffix, String prefix,
-                          String auditDir, String auditKey, long mtime) {
-    }
+    public record Request(
+            Path policy,
+            Path outDir,
+            Path appDir,
+            Path signKey,
+            String versionSuffix,
+            String prefix,
+            String auditDir,
+            String auditKey,
+            long mtime) {}
 
     /** What was written. */
-    public record Result(Path tarball, String sha256, long bytes, int entries, String image, String version,
-                         boolean signed, List<String> hostWarnings) {
-    }
+    public record Result(
+            Path tarball,
+            String sha256,
+            long bytes,
+            int entries,
+            String image,
+            String version,
+            boolean signed,
+            List<String> hostWarnings) {}
 
-    private Packager() {
-    }
+    private Packager() {}
 
     public static Result build(Request request) throws PackagingException, IOException {
         PolicyEngine engine = load(request.policy());
         List<String> hostWarnings = checkStrict(engine);
         String image = SafeNames.requireSafe("image", engine.policy().image());
-        String suffix = request.versionSuffix() == null ? ""
-                : SafeNames.requireSafeSuffix(request.versionSuffix());
+        String suffix = request.versionSuffix() == null ? "" : SafeNames.requireSafeSuffix(request.versionSuffix());
         AuditPaths audit = auditPaths(engine.policy().protectedPaths(), request);
         checkStateOutsideShares(engine, audit);
         Application app = Application.find(request.appDir());
         String version = app.version() + suffix;
-        SystemdUnit.Settings unit = new SystemdUnit.Settings(image, version, request.prefix(), audit.dir(), audit.key());
+        SystemdUnit.Settings unit =
+                new SystemdUnit.Settings(image, version, request.prefix(), audit.dir(), audit.key());
         String unitText = SystemdUnit.render(engine, unit); // before jlink: a path the unit cannot say fails fast
         SigningKey key = request.signKey() == null ? null : signingKey(request.signKey());
         String name = "p9gate-" + image + "-" + version + "-linux-" + arch();
@@ -102,19 +115,30 @@ public final class Packager {
             Path manifestFile = Files.writeString(staging.resolve(Manifest.FILE), manifest, StandardCharsets.UTF_8);
             entries.add(new TreeEntry.RegularFile(Manifest.FILE, FILE_MODE, manifestFile));
             if (key != null) {
-                Path signature = Files.writeString(staging.resolve(ManifestSignature.FILE),
-                        ManifestSignature.sign(manifest, key), StandardCharsets.UTF_8);
+                Path signature = Files.writeString(
+                        staging.resolve(ManifestSignature.FILE),
+                        ManifestSignature.sign(manifest, key),
+                        StandardCharsets.UTF_8);
                 entries.add(new TreeEntry.RegularFile(ManifestSignature.FILE, FILE_MODE, signature));
             }
             entries.sort(Comparator.naturalOrder());
             Path tarball = writeTarball(request.outDir(), name, entries, request.mtime());
             Files.copy(manifestFile, request.outDir().resolve(name + ".manifest"), StandardCopyOption.REPLACE_EXISTING);
             if (key != null) {
-                Files.copy(staging.resolve(ManifestSignature.FILE), request.outDir().resolve(name + ".manifest.sig"),
+                Files.copy(
+                        staging.resolve(ManifestSignature.FILE),
+                        request.outDir().resolve(name + ".manifest.sig"),
                         StandardCopyOption.REPLACE_EXISTING);
             }
-            return new Result(tarball, Manifest.sha256(tarball), Files.size(tarball), entries.size(), image, version,
-                    key != null, hostWarnings);
+            return new Result(
+                    tarball,
+                    Manifest.sha256(tarball),
+                    Files.size(tarball),
+                    entries.size(),
+                    image,
+                    version,
+                    key != null,
+                    hostWarnings);
         } finally {
             deleteTree(staging);
         }
@@ -143,18 +167,22 @@ public final class Packager {
     }
 
     /** Where the audit log and its signing key are on the target. */
-    private record AuditPaths(String dir, String key) {
-    }
+    private record AuditPaths(String dir, String key) {}
 
     /** The options, else the policy's protect: paths. */
     private static AuditPaths auditPaths(ProtectedPaths protect, Request request) throws PackagingException {
-        String auditDir = request.auditDir() != null ? request.auditDir()
+        String auditDir = request.auditDir() != null
+                ? request.auditDir()
                 : protect.auditDir() != null ? protect.auditDir().toString() : null;
-        String auditKey = request.auditKey() != null ? request.auditKey()
-                : protect.keyDir() != null ? protect.keyDir().resolve("audit.key").toString() : null;
+        String auditKey = request.auditKey() != null
+                ? request.auditKey()
+                : protect.keyDir() != null
+                        ? protect.keyDir().resolve("audit.key").toString()
+                        : null;
         if (auditDir == null || auditKey == null) {
-            throw new PackagingException("the production unit needs the audit log's directory and key: set protect.audit "
-                    + "and protect.keys in the policy, or give --audit-dir and --audit-key");
+            throw new PackagingException(
+                    "the production unit needs the audit log's directory and key: set protect.audit "
+                            + "and protect.keys in the policy, or give --audit-dir and --audit-key");
         }
         return new AuditPaths(auditDir, auditKey);
     }
@@ -164,7 +192,8 @@ public final class Packager {
      * host can tell, i.e. by path; serve checks again on the ECU, where the directories exist.
      */
     private static void checkStateOutsideShares(PolicyEngine engine, AuditPaths audit) throws PackagingException {
-        List<StatePath> state = List.of(new StatePath("audit directory", Path.of(audit.dir())),
+        List<StatePath> state = List.of(
+                new StatePath("audit directory", Path.of(audit.dir())),
                 new StatePath("audit signing key", Path.of(audit.key())),
                 new StatePath("pid file", Path.of(SystemdUnit.PID_FILE)),
                 new StatePath("metrics socket", MetricsAddress.PACKAGED_SOCKET));
@@ -195,10 +224,15 @@ public final class Packager {
         for (Path jar : app.jars()) {
             add(tree, new TreeEntry.RegularFile("lib/" + jar.getFileName(), FILE_MODE, jar));
         }
-        String classpath = String.join(":", app.jars().stream()
-                .map(jar -> "$P9GATE_HOME/lib/" + jar.getFileName()).toList());
-        Path launcher = Files.writeString(staging.resolve("p9gate"),
-                Templates.read(LAUNCHER_TEMPLATE).replace("@CLASSPATH@", classpath), StandardCharsets.UTF_8);
+        String classpath = String.join(
+                ":",
+                app.jars().stream()
+                        .map(jar -> "$P9GATE_HOME/lib/" + jar.getFileName())
+                        .toList());
+        Path launcher = Files.writeString(
+                staging.resolve("p9gate"),
+                Templates.read(LAUNCHER_TEMPLATE).replace("@CLASSPATH@", classpath),
+                StandardCharsets.UTF_8);
         add(tree, new TreeEntry.RegularFile("bin/p9gate", EXEC_MODE, launcher));
         add(tree, new TreeEntry.RegularFile(GUEST_HELPER, EXEC_MODE, app.guestHelper()));
         Path unitFile = Files.writeString(staging.resolve("p9gate.service"), unit, StandardCharsets.UTF_8);
@@ -231,7 +265,10 @@ public final class Packager {
             for (Path p : walk.sorted().toList()) {
                 String path = as + (p.equals(root) ? "" : "/" + root.relativize(p));
                 if (Files.isSymbolicLink(p)) {
-                    add(tree, new TreeEntry.Symlink(path, Files.readSymbolicLink(p).toString()));
+                    add(
+                            tree,
+                            new TreeEntry.Symlink(
+                                    path, Files.readSymbolicLink(p).toString()));
                 } else if (Files.isDirectory(p)) {
                     add(tree, new TreeEntry.Directory(path, DIR_MODE));
                 } else {

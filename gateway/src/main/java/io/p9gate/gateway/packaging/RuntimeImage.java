@@ -23,23 +23,23 @@ final class RuntimeImage {
      */
     static final List<String> MODULES = List.of(
             "java.base",
-            "java.logging",     // java.util.logging: the gateway's and Netty's log, the policy holder's
-            "java.naming",      // Netty's TLS host name handling and Bouncy Castle (tls: listeners, p9gate certs)
+            "java.logging", // java.util.logging: the gateway's and Netty's log, the policy holder's
+            "java.naming", // Netty's TLS host name handling and Bouncy Castle (tls: listeners, p9gate certs)
             "jdk.unsupported"); // sun.misc.Signal (SIGHUP reload) and Unsafe (Netty's buffers)
 
     /** Modules jdeps finds in the jars that the gateway never reaches, and why. */
     static final Map<String, String> NOT_NEEDED = Map.of(
             "java.compiler", "Error Prone's annotations (Guava): compile-time only, never loaded",
-            "java.desktop", "java.beans: Jackson's optional @ConstructorProperties support (probed, absent is fine) "
-                    + "and SnakeYAML's JavaBean mapping (policies are read as YAML trees, never as beans)",
+            "java.desktop",
+                    "java.beans: Jackson's optional @ConstructorProperties support (probed, absent is fine) "
+                            + "and SnakeYAML's JavaBean mapping (policies are read as YAML trees, never as beans)",
             "java.sql", "Jackson's optional java.sql type handlers and Bouncy Castle's LDAP/SQL certificate stores",
             "java.xml", "Jackson's optional DOM handlers",
             "jdk.jfr", "Netty's allocation events, enabled only if jdk.jfr.FlightRecorder loads");
 
     private static final long JLINK_TIMEOUT_MINUTES = 10;
 
-    private RuntimeImage() {
-    }
+    private RuntimeImage() {}
 
     /** Links the runtime into {@code output} (which must not exist). */
     static void link(Path output) throws PackagingException, IOException {
@@ -48,12 +48,19 @@ final class RuntimeImage {
             throw new PackagingException("this Java runtime has no jlink (" + jlink + "): run p9gate package on the "
                     + "build host with a JDK >= 25 (./p9gate from a source checkout finds one)");
         }
-        Process process = new ProcessBuilder(jlink.toString(),
-                "-J-XX:+UnlockExperimentalVMOptions", "-J-XX:hashCode=2",
-                "--add-modules", String.join(",", MODULES),
-                "--output", output.toString(),
-                "--strip-debug", "--no-header-files", "--no-man-pages")
-                .redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(
+                        jlink.toString(),
+                        "-J-XX:+UnlockExperimentalVMOptions",
+                        "-J-XX:hashCode=2",
+                        "--add-modules",
+                        String.join(",", MODULES),
+                        "--output",
+                        output.toString(),
+                        "--strip-debug",
+                        "--no-header-files",
+                        "--no-man-pages")
+                .redirectErrorStream(true)
+                .start();
         String log = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
             if (!process.waitFor(JLINK_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {

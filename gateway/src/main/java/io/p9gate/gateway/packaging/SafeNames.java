@@ -12,8 +12,7 @@ final class SafeNames {
     private static final Pattern SUFFIX = Pattern.compile("[A-Za-z0-9._+~-]+");
     private static final Pattern ABSOLUTE_PATH = Pattern.compile("(/[A-Za-z0-9._+~-]+)+");
 
-    private SafeNames() {
-    }
+    private SafeNames() {}
 
     static String requireSafe(String what, String name) throws PackagingException {
         if (!NAME.matcher(name).matches()) {
@@ -31,8 +30,11 @@ final class SafeNames {
     }
 
     static String requireSafePath(String what, String path) throws PackagingException {
-        if (!ABSOLUTE_PATH.matcher(path).matches() || path.contains("/./") || path.contains("/../")
-                || path.endsWith("/.") || path.endsWith("/..")) {
+        if (!ABSOLUTE_PATH.matcher(path).matches()
+                || path.contains("/./")
+                || path.contains("/../")
+                || path.endsWith("/.")
+                || path.endsWith("/..")) {
             throw new PackagingException(what + " '" + path + "' must be a normalised absolute path of letters, "
                     + "digits and . _ + ~ - (it goes into the systemd unit)");
         }

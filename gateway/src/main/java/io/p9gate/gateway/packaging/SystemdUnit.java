@@ -32,17 +32,17 @@ final class SystemdUnit {
     static final List<String> ENFORCE_CAPABILITIES = List.of("CAP_SETUID", "CAP_SETGID");
     /** serve's pid file (ExecStart) that policy reload signals (ExecReload); the reload outcome goes beside it. */
     static final String PID_FILE = "/run/p9gate/p9gate.pid";
+
     private static final String OWN_RUNTIME_DIRECTORY = "p9gate"; // PID_FILE's directory, under /run
     /** The gateway's TLS certificate and key in the key directory, as {@code p9gate certs} names them. */
     static final String TLS_CERTIFICATE = "server-cert.pem";
+
     static final String TLS_KEY = "server-key.pem";
 
     /** Where the gateway's own state is on the target. */
-    record Settings(String image, String version, String prefix, String auditDir, String auditKey) {
-    }
+    record Settings(String image, String version, String prefix, String auditDir, String auditKey) {}
 
-    private SystemdUnit() {
-    }
+    private SystemdUnit() {}
 
     static String render(PolicyEngine engine, Settings settings) throws PackagingException {
         SafeNames.requireSafePath("--prefix", settings.prefix());
@@ -58,7 +58,8 @@ final class SystemdUnit {
         boolean tls = false;
         for (var vm : engine.policy().vms().values()) {
             for (SharePolicy share : vm.shares().values()) {
-                String dir = SafeNames.requireSafePath("share '" + share.name() + "' path", share.hostDir().toString());
+                String dir = SafeNames.requireSafePath(
+                        "share '" + share.name() + "' path", share.hostDir().toString());
                 (share.access() == Access.READ_ONLY ? readOnly : writable).add(dir);
                 mounts.add(dir);
                 if (share.permissions() == HostPermissions.ENFORCE && !capabilities.containsAll(ENFORCE_CAPABILITIES)) {
@@ -66,8 +67,13 @@ final class SystemdUnit {
                 }
             }
             switch (vm.listen()) {
-                case ListenerSpec.UnixSocket unix -> placeWritable(SafeNames.requireSafePath("VM '" + vm.id()
-                        + "' socket", unix.path().toString()), true, runtime, writable);
+                case ListenerSpec.UnixSocket unix ->
+                    placeWritable(
+                            SafeNames.requireSafePath(
+                                    "VM '" + vm.id() + "' socket", unix.path().toString()),
+                            true,
+                            runtime,
+                            writable);
                 case ListenerSpec.Vsock vsock -> families.add("AF_VSOCK");
                 case ListenerSpec.Tls t -> {
                     families.addAll(Set.of("AF_INET", "AF_INET6"));
@@ -99,8 +105,9 @@ final class SystemdUnit {
         values.put("@IP_ADDRESS_DENY@", network ? "" : "any");
         // The gateway's TLS certificate and key live beside the audit key (protect.keys): p9gate certs names them.
         String keys = parent(settings.auditKey());
-        values.put("@TLS_OPTIONS@", tls ? " --tls-cert " + keys + "/" + TLS_CERTIFICATE + " --tls-key " + keys + "/"
-                + TLS_KEY : "");
+        values.put(
+                "@TLS_OPTIONS@",
+                tls ? " --tls-cert " + keys + "/" + TLS_CERTIFICATE + " --tls-key " + keys + "/" + TLS_KEY : "");
         return fill(template(), values);
     }
 

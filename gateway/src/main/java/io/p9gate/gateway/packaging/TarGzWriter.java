@@ -18,11 +18,11 @@ final class TarGzWriter {
     private static final int BLOCK = 512;
     /** GNU tar's default record size (20 blocks); archives are padded to it, as tar itself does. */
     private static final int RECORD = 20 * BLOCK;
+
     private static final int NAME_MAX = 100;
     private static final int PREFIX_MAX = 155;
 
-    private TarGzWriter() {
-    }
+    private TarGzWriter() {}
 
     /** Writes {@code entries} (already in archive order) with every mtime set to {@code mtimeSeconds}. */
     static void write(List<TreeEntry> entries, long mtimeSeconds, OutputStream out) throws IOException {
@@ -87,8 +87,8 @@ final class TarGzWriter {
             throw new IOException("link target too long for a ustar archive: " + linkName);
         }
         octal(h, 100, 8, mode);
-        octal(h, 108, 8, 0);                 // uid
-        octal(h, 116, 8, 0);                 // gid
+        octal(h, 108, 8, 0); // uid
+        octal(h, 116, 8, 0); // gid
         octal(h, 124, 12, size);
         octal(h, 136, 12, mtime);
         h[156] = (byte) type;
@@ -97,8 +97,8 @@ final class TarGzWriter {
         put(h, 263, 2, "00".getBytes(StandardCharsets.US_ASCII));
         put(h, 265, 32, "root".getBytes(StandardCharsets.US_ASCII));
         put(h, 297, 32, "root".getBytes(StandardCharsets.US_ASCII));
-        octal(h, 329, 8, 0);                 // devmajor
-        octal(h, 337, 8, 0);                 // devminor
+        octal(h, 329, 8, 0); // devmajor
+        octal(h, 337, 8, 0); // devminor
         // The checksum is computed with its own field as eight spaces, then written as six digits, NUL, space.
         java.util.Arrays.fill(h, 148, 156, (byte) ' ');
         long sum = 0;

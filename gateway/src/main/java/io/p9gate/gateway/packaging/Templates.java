@@ -6,8 +6,7 @@ import java.nio.charset.StandardCharsets;
 
 /** The templates of src/bin and src/systemd, which the build copies beside these classes (gateway/pom.xml). */
 final class Templates {
-    private Templates() {
-    }
+    private Templates() {}
 
     static String read(String name) throws PackagingException {
         try (InputStream in = Templates.class.getResourceAsStream(name)) {

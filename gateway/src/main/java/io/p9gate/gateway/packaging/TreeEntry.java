@@ -11,16 +11,13 @@ sealed interface TreeEntry extends Comparable<TreeEntry> {
     String path();
 
     /** A directory, {@code mode} e.g. 0755. */
-    record Directory(String path, int mode) implements TreeEntry {
-    }
+    record Directory(String path, int mode) implements TreeEntry {}
 
     /** A regular file whose bytes are read from {@code source} on the build host. */
-    record RegularFile(String path, int mode, Path source) implements TreeEntry {
-    }
+    record RegularFile(String path, int mode, Path source) implements TreeEntry {}
 
     /** A symbolic link (the jlink runtime links shared legal notices). */
-    record Symlink(String path, String target) implements TreeEntry {
-    }
+    record Symlink(String path, String target) implements TreeEntry {}
 
     /** Archive and manifest order: by path, byte by byte, so it does not depend on a locale. */
     @Override

@@ -47,15 +47,12 @@ final class CertificatePin {
 
     /** Whether a certificate chain is this VM's. */
     sealed interface Match {
-        record Yes() implements Match {
-        }
+        record Yes() implements Match {}
 
-        record No() implements Match {
-        }
+        record No() implements Match {}
 
         /** It is this VM's certificate, but it must not be used: revoked, expired, not yet valid. */
-        record Refused(String reason) implements Match {
-        }
+        record Refused(String reason) implements Match {}
     }
 
     static CertificatePin of(ClientCertificate spec) {
@@ -86,8 +83,9 @@ final class CertificatePin {
             return new Match.No();
         }
         if (crl != null && crl.isRevoked(leaf)) {
-            return new Match.Refused("certificate serial " + leaf.getSerialNumber().toString(16) + " ("
-                    + leaf.getSubjectX500Principal().getName() + ") is revoked by " + spec.crl());
+            return new Match.Refused(
+                    "certificate serial " + leaf.getSerialNumber().toString(16) + " ("
+                            + leaf.getSubjectX500Principal().getName() + ") is revoked by " + spec.crl());
         }
         return valid(leaf);
     }
@@ -110,8 +108,8 @@ final class CertificatePin {
             PKIXParameters params = new PKIXParameters(anchors);
             params.setRevocationEnabled(false); // the CRL of the policy is checked on its own, above
             params.setDate(null);
-            CertPathValidator.getInstance("PKIX").validate(
-                    CertificateFactory.getInstance("X.509").generateCertPath(path), params);
+            CertPathValidator.getInstance("PKIX")
+                    .validate(CertificateFactory.getInstance("X.509").generateCertPath(path), params);
             return true;
         } catch (GeneralSecurityException e) {
             return false;
@@ -123,9 +121,11 @@ final class CertificatePin {
             leaf.checkValidity();
             return new Match.Yes();
         } catch (CertificateExpiredException e) {
-            return new Match.Refused("certificate expired on " + leaf.getNotAfter().toInstant());
+            return new Match.Refused(
+                    "certificate expired on " + leaf.getNotAfter().toInstant());
         } catch (CertificateNotYetValidException e) {
-            return new Match.Refused("certificate not valid before " + leaf.getNotBefore().toInstant());
+            return new Match.Refused(
+                    "certificate not valid before " + leaf.getNotBefore().toInstant());
         }
     }
 
@@ -185,7 +185,11 @@ final class CertificatePin {
                 return crl;
             }
         }
-        throw new GeneralSecurityException("CRL " + file + " is not issued by the CA " + anchors.iterator().next()
-                .getTrustedCert().getSubjectX500Principal().getName());
+        throw new GeneralSecurityException("CRL " + file + " is not issued by the CA "
+                + anchors.iterator()
+                        .next()
+                        .getTrustedCert()
+                        .getSubjectX500Principal()
+                        .getName());
     }
 }

@@ -12,8 +12,7 @@ import java.lang.reflect.Proxy;
  * a real SIGHUP through it, so a JDK without it fails that test rather than the compiler.
  */
 final class HangupSignal {
-    private HangupSignal() {
-    }
+    private HangupSignal() {}
 
     /** Installs {@code action} as the SIGHUP handler; the JVM runs it on its own signal thread. */
     static void onEach(Runnable action) {
@@ -21,7 +20,9 @@ final class HangupSignal {
             Class<?> signal = Class.forName("sun.misc.Signal");
             Class<?> handler = Class.forName("sun.misc.SignalHandler");
             Object hangup = signal.getConstructor(String.class).newInstance("HUP");
-            Object onSignal = Proxy.newProxyInstance(handler.getClassLoader(), new Class<?>[] {handler},
+            Object onSignal = Proxy.newProxyInstance(
+                    handler.getClassLoader(),
+                    new Class<?>[] {handler},
                     (proxy, method, args) -> switch (method.getName()) {
                         case "handle" -> {
                             action.run();
@@ -34,7 +35,8 @@ final class HangupSignal {
             signal.getMethod("handle", signal, handler).invoke(null, hangup, onSignal);
         } catch (InvocationTargetException e) {
             // Signal.handle refuses a signal the JVM keeps for itself (e.g. under -Xrs): say which, in one line.
-            throw new IllegalStateException("cannot handle SIGHUP: " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException(
+                    "cannot handle SIGHUP: " + e.getCause().getMessage(), e.getCause());
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("this JDK has no sun.misc.Signal (module jdk.unsupported): " + e, e);
         }

@@ -13,8 +13,7 @@ import java.util.List;
  * Tclunk (giving a handle back is never refused).
  */
 final class OpKindMapping {
-    private OpKindMapping() {
-    }
+    private OpKindMapping() {}
 
     static List<OpKind> of(AccessRequest request) {
         return of(request.operation(), request.args());

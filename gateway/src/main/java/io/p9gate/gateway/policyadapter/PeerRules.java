@@ -24,23 +24,22 @@ final class PeerRules {
     private final Map<String, List<Pinned>> pinsByBind = new LinkedHashMap<>();
     private final Map<String, ResolvedPeer> peers = new LinkedHashMap<>();
 
-    private record Pinned(VmPolicy vm, CertificatePin pin) {
-    }
+    private record Pinned(VmPolicy vm, CertificatePin pin) {}
 
     /** Numeric ids of {@code peer:}, or why they could not be resolved. */
-    private record ResolvedPeer(PeerCredentials spec, Integer uid, Integer gid, String error) {
-    }
+    private record ResolvedPeer(PeerCredentials spec, Integer uid, Integer gid, String error) {}
 
-    private PeerRules() {
-    }
+    private PeerRules() {}
 
     static PeerRules of(PolicyEngine engine) {
         PeerRules rules = new PeerRules();
         for (VmPolicy vm : engine.policy().vms().values()) {
             ListenerSpec l = vm.listen();
             switch (l) {
-                case ListenerSpec.Tls tls -> rules.pinsByBind.computeIfAbsent(l.bindKey(), k -> new ArrayList<>())
-                        .add(new Pinned(vm, CertificatePin.of(tls.client())));
+                case ListenerSpec.Tls tls ->
+                    rules.pinsByBind
+                            .computeIfAbsent(l.bindKey(), k -> new ArrayList<>())
+                            .add(new Pinned(vm, CertificatePin.of(tls.client())));
                 case ListenerSpec.Vsock vsock -> rules.byBind.put(l.bindKey() + "#" + vsock.cid(), vm);
                 case ListenerSpec.UnixSocket unix -> {
                     rules.byBind.put(l.bindKey(), vm);
@@ -54,8 +53,11 @@ final class PeerRules {
 
     private static ResolvedPeer resolve(PeerCredentials p) {
         try {
-            return new ResolvedPeer(p, p.uid() == null ? null : HostAccounts.uid(p.uid()),
-                    p.gid() == null ? null : HostAccounts.gid(p.gid()), null);
+            return new ResolvedPeer(
+                    p,
+                    p.uid() == null ? null : HostAccounts.uid(p.uid()),
+                    p.gid() == null ? null : HostAccounts.gid(p.gid()),
+                    null);
         } catch (IllegalArgumentException e) {
             return new ResolvedPeer(p, null, null, e.getMessage());
         }
@@ -77,17 +79,25 @@ final class PeerRules {
             return new PeerVerdict.Accepted(vm.id());
         }
         if (expected.error() != null) {
-            return new PeerVerdict.Refused(vm.id(), PeerIdentifier.RULE_PEER, "expected peer " + expected.spec().describe()
-                    + ": " + expected.error());
+            return new PeerVerdict.Refused(
+                    vm.id(),
+                    PeerIdentifier.RULE_PEER,
+                    "expected peer " + expected.spec().describe() + ": " + expected.error());
         }
         List<String> wrong = new ArrayList<>();
         if (expected.uid() != null && expected.uid() != peer.uid()) {
-            wrong.add("uid " + Integer.toUnsignedString(peer.uid()) + " is not " + expected.spec().uid()
-                    + (expected.spec().uid().equals(String.valueOf(expected.uid())) ? "" : " (" + expected.uid() + ")"));
+            wrong.add("uid " + Integer.toUnsignedString(peer.uid()) + " is not "
+                    + expected.spec().uid()
+                    + (expected.spec().uid().equals(String.valueOf(expected.uid()))
+                            ? ""
+                            : " (" + expected.uid() + ")"));
         }
         if (expected.gid() != null && expected.gid() != peer.gid()) {
-            wrong.add("gid " + Integer.toUnsignedString(peer.gid()) + " is not " + expected.spec().gid()
-                    + (expected.spec().gid().equals(String.valueOf(expected.gid())) ? "" : " (" + expected.gid() + ")"));
+            wrong.add("gid " + Integer.toUnsignedString(peer.gid()) + " is not "
+                    + expected.spec().gid()
+                    + (expected.spec().gid().equals(String.valueOf(expected.gid()))
+                            ? ""
+                            : " (" + expected.gid() + ")"));
         }
         if (wrong.isEmpty()) {
             return new PeerVerdict.Accepted(vm.id());
@@ -105,7 +115,7 @@ final class PeerRules {
             CertificatePin.Match m = p.pin().match(peer.chain());
             switch (m) {
                 case CertificatePin.Match.Yes yes -> owners.add(p.vm().id());
-                case CertificatePin.Match.No no -> { }
+                case CertificatePin.Match.No no -> {}
                 case CertificatePin.Match.Refused r -> {
                     return new PeerVerdict.Refused(p.vm().id(), PeerIdentifier.RULE_TLS, r.reason());
                 }
@@ -115,10 +125,16 @@ final class PeerRules {
             return new PeerVerdict.Accepted(owners.getFirst());
         }
         if (owners.isEmpty()) {
-            return new PeerVerdict.Refused("", PeerIdentifier.RULE_TLS, "certificate sha256 " + peer.fingerprint()
-                    + " (" + peer.certificate().getSubjectX500Principal().getName() + ") is no VM's on " + listener);
+            return new PeerVerdict.Refused(
+                    "",
+                    PeerIdentifier.RULE_TLS,
+                    "certificate sha256 " + peer.fingerprint() + " ("
+                            + peer.certificate().getSubjectX500Principal().getName() + ") is no VM's on " + listener);
         }
-        return new PeerVerdict.Refused("", PeerIdentifier.RULE_TLS, "certificate sha256 " + peer.fingerprint()
-                + " matches VMs " + String.join(" and ", owners) + ": ambiguous");
+        return new PeerVerdict.Refused(
+                "",
+                PeerIdentifier.RULE_TLS,
+                "certificate sha256 " + peer.fingerprint() + " matches VMs " + String.join(" and ", owners)
+                        + ": ambiguous");
     }
 }

@@ -36,9 +36,9 @@ public final class PolicyAccess implements AccessPolicy {
         PolicyEngine current = engine.get();
         IdMap ids = current.idMap(request.vm());
         // Audit records carry the digest of the policy that decided and the host ids it maps to.
-        return decideWith(current, request).by(current.digest(), new HostIds(
-                (int) ids.uidToHost(Integer.toUnsignedLong(request.uid())),
-                (int) ids.gidToHost(Integer.toUnsignedLong(request.gid()))));
+        return decideWith(current, request)
+                .by(current.digest(), new HostIds((int) ids.uidToHost(Integer.toUnsignedLong(request.uid())), (int)
+                        ids.gidToHost(Integer.toUnsignedLong(request.gid()))));
     }
 
     private static Decision decideWith(PolicyEngine current, AccessRequest request) {
@@ -69,11 +69,18 @@ public final class PolicyAccess implements AccessPolicy {
         long uid = Integer.toUnsignedLong(request.uid());
         long gid = Integer.toUnsignedLong(request.gid());
         if (op.hasDestination()) {
-            return List.of(new DecisionRequest(request.vm(), request.share(), op,
-                    policyPath(request.paths().getFirst()), policyPath(request.paths().getLast()), uid, gid));
+            return List.of(new DecisionRequest(
+                    request.vm(),
+                    request.share(),
+                    op,
+                    policyPath(request.paths().getFirst()),
+                    policyPath(request.paths().getLast()),
+                    uid,
+                    gid));
         }
-        return request.paths().stream().map(path -> new DecisionRequest(request.vm(), request.share(), op,
-                policyPath(path), null, uid, gid)).toList();
+        return request.paths().stream()
+                .map(path -> new DecisionRequest(request.vm(), request.share(), op, policyPath(path), null, uid, gid))
+                .toList();
     }
 
     /**
@@ -82,14 +89,22 @@ public final class PolicyAccess implements AccessPolicy {
      */
     @Override
     public boolean visible(String vm, String share, String path, int uid, int gid) {
-        return engine.get().visible(vm, share, policyPath(path), Integer.toUnsignedLong(uid),
-                Integer.toUnsignedLong(gid));
+        return engine.get()
+                .visible(vm, share, policyPath(path), Integer.toUnsignedLong(uid), Integer.toUnsignedLong(gid));
     }
 
     @Override
     public boolean replaceable(String vm, String share, String path, int uid, int gid) {
-        return engine.get().decide(new DecisionRequest(vm, share, OpKind.REMOVE, policyPath(path), null,
-                Integer.toUnsignedLong(uid), Integer.toUnsignedLong(gid))).allowed();
+        return engine.get()
+                .decide(new DecisionRequest(
+                        vm,
+                        share,
+                        OpKind.REMOVE,
+                        policyPath(path),
+                        null,
+                        Integer.toUnsignedLong(uid),
+                        Integer.toUnsignedLong(gid)))
+                .allowed();
     }
 
     private static Decision translate(io.p9gate.policy.Decision d) {

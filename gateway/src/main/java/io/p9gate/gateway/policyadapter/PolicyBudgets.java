@@ -21,8 +21,7 @@ import java.util.Map;
  * VMs already served (a new VM needs a restart, as its listener does).
  */
 public final class PolicyBudgets {
-    private PolicyBudgets() {
-    }
+    private PolicyBudgets() {}
 
     /**
      * @param extraListeners listeners the policy cannot name (the demo's TCP port), by {@code ListenSpec.describe()},
@@ -38,10 +37,10 @@ public final class PolicyBudgets {
             // The listeners only this VM uses; on a shared one (tls:, vsock:) the transport names the VM.
             switch (vm.listen()) {
                 case ListenerSpec.UnixSocket unix -> listeners.add(new ListenSpec.Unix(unix.path()).describe());
-                case ListenerSpec.Tcp tcp -> listeners.add(new ListenSpec.Tcp(tcp.host(), tcp.port(), tcp.device())
-                        .describe());
-                case ListenerSpec.Tls tls -> { }
-                case ListenerSpec.Vsock vsock -> { }
+                case ListenerSpec.Tcp tcp ->
+                    listeners.add(new ListenSpec.Tcp(tcp.host(), tcp.port(), tcp.device()).describe());
+                case ListenerSpec.Tls tls -> {}
+                case ListenerSpec.Vsock vsock -> {}
             }
             extraListeners.forEach((listener, owner) -> {
                 if (owner.equals(vm.id())) {

@@ -15,8 +15,7 @@ import java.util.Map;
  * listener or a vsock port share one socket; which VM a connection is, {@link PolicyPeers} decides.
  */
 public final class PolicyListeners {
-    private PolicyListeners() {
-    }
+    private PolicyListeners() {}
 
     /**
      * @param tls the gateway's TLS certificate and key, or null when none was given
@@ -73,8 +72,10 @@ public final class PolicyListeners {
 
     private static ListenSpec.SocketAccess access(String vm, SocketFile file) {
         try {
-            return new ListenSpec.SocketAccess(file.owner() == null ? -1 : HostAccounts.uid(file.owner()),
-                    file.group() == null ? -1 : HostAccounts.gid(file.group()), file.mode());
+            return new ListenSpec.SocketAccess(
+                    file.owner() == null ? -1 : HostAccounts.uid(file.owner()),
+                    file.group() == null ? -1 : HostAccounts.gid(file.group()),
+                    file.mode());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("VM '" + vm + "' socket: " + e.getMessage());
         }

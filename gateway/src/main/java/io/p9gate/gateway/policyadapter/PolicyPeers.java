@@ -17,7 +17,6 @@ import io.p9gate.gateway.server.PeerFacts;
 import io.p9gate.gateway.server.PeerIdentifier;
 import io.p9gate.gateway.server.PeerVerdict;
 import io.p9gate.policy.PolicyEngine;
-import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.VmPolicy;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +40,7 @@ public final class PolicyPeers implements PeerIdentifier {
     private final AuditTrail audit;
     /** Development listeners the policy cannot name (the demo's TCP port): listener name to VM. */
     private final Map<String, String> extraListeners;
+
     private volatile Compiled compiled;
 
     public PolicyPeers(Supplier<PolicyEngine> engine, AuditTrail audit) {
@@ -64,8 +64,7 @@ public final class PolicyPeers implements PeerIdentifier {
         return c;
     }
 
-    private record Compiled(PolicyEngine engine, PeerRules rules) {
-    }
+    private record Compiled(PolicyEngine engine, PeerRules rules) {}
 
     @Override
     public PeerVerdict identify(ListenSpec listener, PeerFacts peer) {
@@ -84,24 +83,27 @@ public final class PolicyPeers implements PeerIdentifier {
     private PeerVerdict decide(ListenSpec listener, PeerFacts peer) {
         PeerRules rules = compiled().rules();
         return switch (peer) {
-            case PeerFacts.Unix unix -> ownerOf(rules, listener)
-                    .map(vm -> rules.checkPeer(vm, unix))
-                    .orElseGet(() -> notNamed(listener));
-            case PeerFacts.Tcp tcp -> ownerOf(rules, listener)
-                    .<PeerVerdict>map(vm -> new PeerVerdict.Accepted(vm.id()))
-                    .orElseGet(() -> notNamed(listener));
-            case PeerFacts.Vsock vsock -> rules.vmWithCid(PolicyListeners.bindKey(listener), vsock.cid())
-                    .<PeerVerdict>map(vm -> new PeerVerdict.Accepted(vm.id()))
-                    .orElseGet(() -> new PeerVerdict.Refused("", RULE_VSOCK, "CID " + vsock.cid()
-                            + " is no VM's on " + listener.describe()));
-            case PeerFacts.Tls tls -> rules.certificateOwner(PolicyListeners.bindKey(listener), listener.describe(), tls);
+            case PeerFacts.Unix unix ->
+                ownerOf(rules, listener).map(vm -> rules.checkPeer(vm, unix)).orElseGet(() -> notNamed(listener));
+            case PeerFacts.Tcp tcp ->
+                ownerOf(rules, listener)
+                        .<PeerVerdict>map(vm -> new PeerVerdict.Accepted(vm.id()))
+                        .orElseGet(() -> notNamed(listener));
+            case PeerFacts.Vsock vsock ->
+                rules.vmWithCid(PolicyListeners.bindKey(listener), vsock.cid())
+                        .<PeerVerdict>map(vm -> new PeerVerdict.Accepted(vm.id()))
+                        .orElseGet(() -> new PeerVerdict.Refused(
+                                "", RULE_VSOCK, "CID " + vsock.cid() + " is no VM's on " + listener.describe()));
+            case PeerFacts.Tls tls ->
+                rules.certificateOwner(PolicyListeners.bindKey(listener), listener.describe(), tls);
         };
     }
 
     /** The VM a single-VM listener belongs to, under the current policy or as a development extra. */
     private Optional<VmPolicy> ownerOf(PeerRules rules, ListenSpec listener) {
-        return rules.vmAt(PolicyListeners.bindKey(listener)).or(() -> Optional.ofNullable(
-                extraListeners.get(listener.describe())).map(vm -> engine.get().policy().vms().get(vm)));
+        return rules.vmAt(PolicyListeners.bindKey(listener))
+                .or(() -> Optional.ofNullable(extraListeners.get(listener.describe()))
+                        .map(vm -> engine.get().policy().vms().get(vm)));
     }
 
     private PeerVerdict notNamed(ListenSpec listener) {
@@ -109,22 +111,38 @@ public final class PolicyPeers implements PeerIdentifier {
         if (extra != null) {
             return new PeerVerdict.Accepted(extra);
         }
-        return new PeerVerdict.Refused("", RULE_LISTENER, "no VM of the current policy listens on " + listener.describe());
+        return new PeerVerdict.Refused(
+                "", RULE_LISTENER, "no VM of the current policy listens on " + listener.describe());
     }
 
     /** A refused connection as a denied attach outside any session; a record that fails is logged, not thrown. */
     private void record(ListenSpec listener, String peer, PeerVerdict.Refused refused) {
-        AccessRequest request = new AccessRequest(refused.vm(), NO_SESSION, Operation.ATTACH, "", List.of(),
-                Subject.NOBODY, Subject.NOBODY, RequestArgs.NONE,
-                "connection refused: listener=" + listener.describe() + " peer=" + peer + " reason=" + refused.reason());
+        AccessRequest request = new AccessRequest(
+                refused.vm(),
+                NO_SESSION,
+                Operation.ATTACH,
+                "",
+                List.of(),
+                Subject.NOBODY,
+                Subject.NOBODY,
+                RequestArgs.NONE,
+                "connection refused: listener=" + listener.describe() + " peer=" + peer + " reason="
+                        + refused.reason());
         try {
-            audit.record(new AuditEntry(RequestScope.NO_TAG, null, request,
-                    Decision.deny(Errno.EACCES, List.of(refused.rule())).by(engine.get().digest(), null),
-                    Outcome.failure(Errno.EACCES), RecordPhase.DONE, AuditTrail.NO_SEQ));
+            audit.record(new AuditEntry(
+                    RequestScope.NO_TAG,
+                    null,
+                    request,
+                    Decision.deny(Errno.EACCES, List.of(refused.rule()))
+                            .by(engine.get().digest(), null),
+                    Outcome.failure(Errno.EACCES),
+                    RecordPhase.DONE,
+                    AuditTrail.NO_SEQ));
         } catch (P9Exception | RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, () -> "audit: cannot record a refused connection on "
-                    + listener.describe() + ": " + e.getMessage());
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    () -> "audit: cannot record a refused connection on " + listener.describe() + ": "
+                            + e.getMessage());
         }
     }
-
 }

@@ -37,7 +37,10 @@ public final class PolicyQuotas {
                 continue;
             }
             try {
-                fresh.put(vm, QuotaBook.open(specs, share -> engine.shareDir(vm, share).orElseThrow()));
+                fresh.put(
+                        vm,
+                        QuotaBook.open(
+                                specs, share -> engine.shareDir(vm, share).orElseThrow()));
             } catch (IOException e) {
                 throw new UncheckedIOException("VM '" + vm + "': cannot measure quota usage: " + e.getMessage(), e);
             }
@@ -53,8 +56,7 @@ public final class PolicyQuotas {
     }
 
     /** A quota and its usage at one moment. */
-    public record QuotaUse(QuotaSpec spec, Usage used) {
-    }
+    public record QuotaUse(QuotaSpec spec, Usage used) {}
 
     /** Every VM's quotas with their limits and usage now, reservations in flight included: for metrics. */
     public List<QuotaUse> use() {

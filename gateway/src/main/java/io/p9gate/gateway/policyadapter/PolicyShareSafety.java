@@ -21,7 +21,7 @@ record PolicyShareSafety(Supplier<PolicyEngine> engine, String vm) implements Sh
         if (s == null) {
             return DEFAULTS;
         }
-        return new Settings(s.devices() == DeviceNodes.MAPPED, s.permissions() == HostPermissions.ENFORCE,
-                s.devicesRuleId());
+        return new Settings(
+                s.devices() == DeviceNodes.MAPPED, s.permissions() == HostPermissions.ENFORCE, s.devicesRuleId());
     }
 }

@@ -49,7 +49,9 @@ public final class PolicyShares implements ShareAccess {
     /** Every share of every VM in the policy loaded at start. */
     @Override
     public List<ShareDir> directories() {
-        return holder.current().policy().vms().values().stream().flatMap(vm -> sharesOf(vm).stream()).toList();
+        return holder.current().policy().vms().values().stream()
+                .flatMap(vm -> sharesOf(vm).stream())
+                .toList();
     }
 
     /**
@@ -62,7 +64,8 @@ public final class PolicyShares implements ShareAccess {
             return connection.vm();
         }
         return vmOf(holder.current(), connection.listener())
-                .or(() -> Optional.ofNullable(extraListeners.get(connection.listener()))).orElse("");
+                .or(() -> Optional.ofNullable(extraListeners.get(connection.listener())))
+                .orElse("");
     }
 
     /** The VM behind a listener, as the current policy says; empty for a listener no VM owns. */
@@ -88,8 +91,10 @@ public final class PolicyShares implements ShareAccess {
     @Override
     public boolean allowsDialect(String vm, Dialect dialect) {
         VmPolicy policy = holder.current().policy().vms().get(vm);
-        return policy == null || io.p9gate.policy.dialect.Dialect.named(dialect.version())
-                .map(policy.dialects()::contains).orElse(false);
+        return policy == null
+                || io.p9gate.policy.dialect.Dialect.named(dialect.version())
+                        .map(policy.dialects()::contains)
+                        .orElse(false);
     }
 
     private static List<ShareDir> sharesOf(VmPolicy vm) {

@@ -18,8 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * since the start (0 = the policy loaded at start), so a waiting command sees its own reload's line.
  */
 public final class ReloadOutcomeFile {
-    private ReloadOutcomeFile() {
-    }
+    private ReloadOutcomeFile() {}
 
     /** One line of the file. */
     public record Outcome(long pid, long generation, boolean taken, String digest, String reason) {
@@ -41,8 +40,12 @@ public final class ReloadOutcomeFile {
                 return Optional.empty();
             }
             try {
-                return Optional.of(new Outcome(Long.parseLong(f[0]), Long.parseLong(f[1]), f[2].equals("loaded"),
-                        f[3], f.length == 5 ? f[4] : ""));
+                return Optional.of(new Outcome(
+                        Long.parseLong(f[0]),
+                        Long.parseLong(f[1]),
+                        f[2].equals("loaded"),
+                        f[3],
+                        f.length == 5 ? f[4] : ""));
             } catch (NumberFormatException e) {
                 return Optional.empty();
             }
@@ -68,8 +71,10 @@ public final class ReloadOutcomeFile {
             try {
                 write(file, Outcome.of(pid, generation.incrementAndGet(), result));
             } catch (IOException e) {
-                System.getLogger(ReloadOutcomeFile.class.getName()).log(System.Logger.Level.WARNING,
-                        "cannot report the reload's outcome in " + file + ": " + e.getMessage());
+                System.getLogger(ReloadOutcomeFile.class.getName())
+                        .log(
+                                System.Logger.Level.WARNING,
+                                "cannot report the reload's outcome in " + file + ": " + e.getMessage());
             }
         });
     }

@@ -50,8 +50,10 @@ public final class ServedPolicyCheck implements PolicyCheck {
     private void checkEnforceable(SharePolicy share) throws PolicyLoadException {
         String which = "share '" + share.name() + "' of VM '" + share.vm() + "': permissions: enforce";
         if (ownership == OwnershipMode.XATTR) {
-            throw new PolicyLoadException(share.pos(), which + " checks the owners and modes of host inodes, but "
-                    + "--ownership xattr keeps the guests' in xattrs; use --ownership chown");
+            throw new PolicyLoadException(
+                    share.pos(),
+                    which + " checks the owners and modes of host inodes, but "
+                            + "--ownership xattr keeps the guests' in xattrs; use --ownership chown");
         }
         Optional<String> why = credentials.get();
         if (why.isPresent()) {

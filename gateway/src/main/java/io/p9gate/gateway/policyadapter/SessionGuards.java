@@ -26,7 +26,13 @@ public final class SessionGuards {
     }
 
     GuardedFs guardedFs(String vm, long sessionId, AuditTrail audit) {
-        return new GuardedFs(vm, sessionId, policy, audit, ownership.with(new PolicyIds(engine, vm)), quotas.of(vm),
+        return new GuardedFs(
+                vm,
+                sessionId,
+                policy,
+                audit,
+                ownership.with(new PolicyIds(engine, vm)),
+                quotas.of(vm),
                 new PolicyShareSafety(engine, vm));
     }
 }

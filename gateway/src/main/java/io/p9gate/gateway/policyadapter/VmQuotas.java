@@ -26,6 +26,7 @@ final class VmQuotas implements Quotas {
     private final AtomicLong moves = new AtomicLong();
     /** Unlinked entries still held open. Guarded by this, as is the book's replacement: a reload counts each once. */
     private final Map<FileKey, KeptUsage> kept = new HashMap<>();
+
     private volatile QuotaBook book;
 
     /** Makes {@code fresh} (null: no quotas) current, counting in it what is unlinked but still open. */
@@ -49,8 +50,11 @@ final class VmQuotas implements Quotas {
     /** Each quota with its limits and usage now (nothing without quotas). */
     List<PolicyQuotas.QuotaUse> use() {
         QuotaBook b = book;
-        return b == null ? List.of()
-                : b.ledgers().stream().map(l -> new PolicyQuotas.QuotaUse(l.spec(), l.used())).toList();
+        return b == null
+                ? List.of()
+                : b.ledgers().stream()
+                        .map(l -> new PolicyQuotas.QuotaUse(l.spec(), l.used()))
+                        .toList();
     }
 
     @Override
@@ -61,15 +65,17 @@ final class VmQuotas implements Quotas {
     @Override
     public Scopes scopes(String share, String path, FileKey file, boolean directory) {
         QuotaBook b = book;
-        return b == null ? Scopes.NONE
+        return b == null
+                ? Scopes.NONE
                 : new BookScopes(b.counting(share, PolicyAccess.policyPath(path), idOf(file), directory));
     }
 
     @Override
     public boolean sameScopes(String share, String first, String second) {
         QuotaBook b = book;
-        return b == null || b.covering(share, PolicyAccess.policyPath(first))
-                .equals(b.covering(share, PolicyAccess.policyPath(second)));
+        return b == null
+                || b.covering(share, PolicyAccess.policyPath(first))
+                        .equals(b.covering(share, PolicyAccess.policyPath(second)));
     }
 
     @Override
@@ -109,8 +115,7 @@ final class VmQuotas implements Quotas {
     }
 
     @Override
-    public synchronized Kept keep(String share, String path, FileKey file, boolean directory, long bytes,
-                                  long inodes) {
+    public synchronized Kept keep(String share, String path, FileKey file, boolean directory, long bytes, long inodes) {
         KeptUsage k = new KeptUsage(share, path, file, directory, bytes, inodes);
         kept.put(file, k);
         return k;

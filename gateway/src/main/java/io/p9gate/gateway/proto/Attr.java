@@ -5,10 +5,26 @@ package io.p9gate.gateway.proto;
  * meaningful (GETATTR_* bits); ids are the guest's view after uid/gid mapping.
  */
 public record Attr(
-        long valid, Qid qid, int mode, int uid, int gid, long nlink, long rdev, long size,
-        long blksize, long blocks,
-        long atimeSec, long atimeNsec, long mtimeSec, long mtimeNsec, long ctimeSec, long ctimeNsec,
-        long btimeSec, long btimeNsec, long gen, long dataVersion) {
+        long valid,
+        Qid qid,
+        int mode,
+        int uid,
+        int gid,
+        long nlink,
+        long rdev,
+        long size,
+        long blksize,
+        long blocks,
+        long atimeSec,
+        long atimeNsec,
+        long mtimeSec,
+        long mtimeNsec,
+        long ctimeSec,
+        long ctimeNsec,
+        long btimeSec,
+        long btimeNsec,
+        long gen,
+        long dataVersion) {
 
     public static final long GETATTR_MODE = 0x00000001L;
     public static final long GETATTR_NLINK = 0x00000002L;
@@ -26,5 +42,6 @@ public record Attr(
     public static final long GETATTR_DATA_VERSION = 0x00002000L;
     /** Mask for basic fields (mode through blocks). */
     public static final long GETATTR_BASIC = 0x000007ffL;
+
     public static final long GETATTR_ALL = 0x00003fffL;
 }

@@ -152,6 +152,7 @@ public enum Errno {
 
     /** Aliases that share a number with a name above. */
     public static final Errno EWOULDBLOCK = EAGAIN;
+
     public static final Errno ENOTSUP = EOPNOTSUPP;
 
     private final int code;

@@ -7,101 +7,148 @@ import java.util.List;
 public sealed interface RMessage extends Message {
 
     record Rlerror(Errno errno) implements RMessage {
-        public MessageType type() { return MessageType.RLERROR; }
+        public MessageType type() {
+            return MessageType.RLERROR;
+        }
     }
 
     /** The error reply of 9P2000: a string only, which the client maps back to an errno. */
     record Rerror(String ename) implements RMessage {
-        public MessageType type() { return MessageType.RERROR; }
+        public MessageType type() {
+            return MessageType.RERROR;
+        }
     }
 
     /** The error reply of 9P2000.u: the string, then the errno. */
     record RerrorU(String ename, Errno errno) implements RMessage {
-        public MessageType type() { return MessageType.RERROR; }
+        public MessageType type() {
+            return MessageType.RERROR;
+        }
     }
 
     record Rversion(int msize, String version) implements RMessage {
-        public MessageType type() { return MessageType.RVERSION; }
+        public MessageType type() {
+            return MessageType.RVERSION;
+        }
     }
 
     record Rauth(Qid aqid) implements RMessage {
-        public MessageType type() { return MessageType.RAUTH; }
+        public MessageType type() {
+            return MessageType.RAUTH;
+        }
     }
 
     record Rattach(Qid qid) implements RMessage {
-        public MessageType type() { return MessageType.RATTACH; }
+        public MessageType type() {
+            return MessageType.RATTACH;
+        }
     }
 
     record Rflush() implements RMessage {
-        public MessageType type() { return MessageType.RFLUSH; }
+        public MessageType type() {
+            return MessageType.RFLUSH;
+        }
     }
 
     record Rwalk(List<Qid> qids) implements RMessage {
         public Rwalk {
             qids = List.copyOf(qids);
         }
-        public MessageType type() { return MessageType.RWALK; }
+
+        public MessageType type() {
+            return MessageType.RWALK;
+        }
     }
 
     /** @param data the bytes read; owned by this message, released by the encoder once written */
     record Rread(ByteBuf data) implements RMessage {
-        public MessageType type() { return MessageType.RREAD; }
+        public MessageType type() {
+            return MessageType.RREAD;
+        }
     }
 
     record Rwrite(int count) implements RMessage {
-        public MessageType type() { return MessageType.RWRITE; }
+        public MessageType type() {
+            return MessageType.RWRITE;
+        }
     }
 
     record Rclunk() implements RMessage {
-        public MessageType type() { return MessageType.RCLUNK; }
+        public MessageType type() {
+            return MessageType.RCLUNK;
+        }
     }
 
     record Rremove() implements RMessage {
-        public MessageType type() { return MessageType.RREMOVE; }
+        public MessageType type() {
+            return MessageType.RREMOVE;
+        }
     }
 
     record Rstatfs(StatFs statfs) implements RMessage {
-        public MessageType type() { return MessageType.RSTATFS; }
+        public MessageType type() {
+            return MessageType.RSTATFS;
+        }
     }
 
     record Rlopen(Qid qid, int iounit) implements RMessage {
-        public MessageType type() { return MessageType.RLOPEN; }
+        public MessageType type() {
+            return MessageType.RLOPEN;
+        }
     }
 
     record Rlcreate(Qid qid, int iounit) implements RMessage {
-        public MessageType type() { return MessageType.RLCREATE; }
+        public MessageType type() {
+            return MessageType.RLCREATE;
+        }
     }
 
     record Rsymlink(Qid qid) implements RMessage {
-        public MessageType type() { return MessageType.RSYMLINK; }
+        public MessageType type() {
+            return MessageType.RSYMLINK;
+        }
     }
 
     record Rmknod(Qid qid) implements RMessage {
-        public MessageType type() { return MessageType.RMKNOD; }
+        public MessageType type() {
+            return MessageType.RMKNOD;
+        }
     }
 
     record Rrename() implements RMessage {
-        public MessageType type() { return MessageType.RRENAME; }
+        public MessageType type() {
+            return MessageType.RRENAME;
+        }
     }
 
     record Rreadlink(String target) implements RMessage {
-        public MessageType type() { return MessageType.RREADLINK; }
+        public MessageType type() {
+            return MessageType.RREADLINK;
+        }
     }
 
     record Rgetattr(Attr attr) implements RMessage {
-        public MessageType type() { return MessageType.RGETATTR; }
+        public MessageType type() {
+            return MessageType.RGETATTR;
+        }
     }
 
     record Rsetattr() implements RMessage {
-        public MessageType type() { return MessageType.RSETATTR; }
+        public MessageType type() {
+            return MessageType.RSETATTR;
+        }
     }
 
     record Rxattrwalk(long size) implements RMessage {
-        public MessageType type() { return MessageType.RXATTRWALK; }
+        public MessageType type() {
+            return MessageType.RXATTRWALK;
+        }
     }
 
     record Rxattrcreate() implements RMessage {
-        public MessageType type() { return MessageType.RXATTRCREATE; }
+        public MessageType type() {
+            return MessageType.RXATTRCREATE;
+        }
     }
 
     /** Entries are packed by the handler so that their wire size fits the Treaddir count. */
@@ -109,34 +156,51 @@ public sealed interface RMessage extends Message {
         public Rreaddir {
             entries = List.copyOf(entries);
         }
-        public MessageType type() { return MessageType.RREADDIR; }
+
+        public MessageType type() {
+            return MessageType.RREADDIR;
+        }
     }
 
     record Rfsync() implements RMessage {
-        public MessageType type() { return MessageType.RFSYNC; }
+        public MessageType type() {
+            return MessageType.RFSYNC;
+        }
     }
 
     record Rlock(int status) implements RMessage {
-        public MessageType type() { return MessageType.RLOCK; }
+        public MessageType type() {
+            return MessageType.RLOCK;
+        }
     }
 
     record Rgetlock(int lockType, long start, long length, int procId, String clientId) implements RMessage {
-        public MessageType type() { return MessageType.RGETLOCK; }
+        public MessageType type() {
+            return MessageType.RGETLOCK;
+        }
     }
 
     record Rlink() implements RMessage {
-        public MessageType type() { return MessageType.RLINK; }
+        public MessageType type() {
+            return MessageType.RLINK;
+        }
     }
 
     record Rmkdir(Qid qid) implements RMessage {
-        public MessageType type() { return MessageType.RMKDIR; }
+        public MessageType type() {
+            return MessageType.RMKDIR;
+        }
     }
 
     record Rrenameat() implements RMessage {
-        public MessageType type() { return MessageType.RRENAMEAT; }
+        public MessageType type() {
+            return MessageType.RRENAMEAT;
+        }
     }
 
     record Runlinkat() implements RMessage {
-        public MessageType type() { return MessageType.RUNLINKAT; }
+        public MessageType type() {
+            return MessageType.RUNLINKAT;
+        }
     }
 }

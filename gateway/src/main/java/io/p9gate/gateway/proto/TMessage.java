@@ -12,15 +12,36 @@ import java.util.List;
 public sealed interface TMessage extends Message permits TMessage.SessionRequest, TMessage.FileRequest {
 
     /** Handled by the session layer, never by the filesystem operations. */
-    sealed interface SessionRequest extends TMessage permits Tversion, Tflush, Tunsupported {
-    }
+    sealed interface SessionRequest extends TMessage permits Tversion, Tflush, Tunsupported {}
 
     /** Handled by the filesystem operations (after version negotiation). */
-    sealed interface FileRequest extends TMessage permits Tauth, Tattach, Twalk, Tread, Twrite, Tclunk,
-            Tremove, Tstatfs, Tlopen, Tlcreate, Tsymlink, Tmknod, Trename, Treadlink, Tgetattr,
-            Tsetattr, Txattrwalk, Txattrcreate, Treaddir, Tfsync, Tlock, Tgetlock, Tlink, Tmkdir,
-            Trenameat, Tunlinkat {
-    }
+    sealed interface FileRequest extends TMessage
+            permits Tauth,
+                    Tattach,
+                    Twalk,
+                    Tread,
+                    Twrite,
+                    Tclunk,
+                    Tremove,
+                    Tstatfs,
+                    Tlopen,
+                    Tlcreate,
+                    Tsymlink,
+                    Tmknod,
+                    Trename,
+                    Treadlink,
+                    Tgetattr,
+                    Tsetattr,
+                    Txattrwalk,
+                    Txattrcreate,
+                    Treaddir,
+                    Tfsync,
+                    Tlock,
+                    Tgetlock,
+                    Tlink,
+                    Tmkdir,
+                    Trenameat,
+                    Tunlinkat {}
 
     /** The fid value meaning "no fid" (e.g. Tattach.afid without authentication). */
     int NOFID = 0xffffffff;
@@ -30,11 +51,15 @@ public sealed interface TMessage extends Message permits TMessage.SessionRequest
     int MAXWELEM = 16;
 
     record Tversion(int msize, String version) implements SessionRequest {
-        public MessageType type() { return MessageType.TVERSION; }
+        public MessageType type() {
+            return MessageType.TVERSION;
+        }
     }
 
     record Tflush(int oldtag) implements SessionRequest {
-        public MessageType type() { return MessageType.TFLUSH; }
+        public MessageType type() {
+            return MessageType.TFLUSH;
+        }
     }
 
     /**
@@ -42,26 +67,37 @@ public sealed interface TMessage extends Message permits TMessage.SessionRequest
      * (legacy Topen, Tstat, ...): answered with Rlerror(EOPNOTSUPP), the connection stays up.
      */
     record Tunsupported(int typeCode) implements SessionRequest {
-        public MessageType type() { return null; }
+        public MessageType type() {
+            return null;
+        }
     }
 
     record Tauth(int afid, String uname, String aname, int nUname) implements FileRequest {
-        public MessageType type() { return MessageType.TAUTH; }
+        public MessageType type() {
+            return MessageType.TAUTH;
+        }
     }
 
     record Tattach(int fid, int afid, String uname, String aname, int nUname) implements FileRequest {
-        public MessageType type() { return MessageType.TATTACH; }
+        public MessageType type() {
+            return MessageType.TATTACH;
+        }
     }
 
     record Twalk(int fid, int newfid, List<String> names) implements FileRequest {
         public Twalk {
             names = List.copyOf(names);
         }
-        public MessageType type() { return MessageType.TWALK; }
+
+        public MessageType type() {
+            return MessageType.TWALK;
+        }
     }
 
     record Tread(int fid, long offset, int count) implements FileRequest {
-        public MessageType type() { return MessageType.TREAD; }
+        public MessageType type() {
+            return MessageType.TREAD;
+        }
     }
 
     /**
@@ -69,92 +105,136 @@ public sealed interface TMessage extends Message permits TMessage.SessionRequest
      *             once the request is answered
      */
     record Twrite(int fid, long offset, ByteBuf data) implements FileRequest {
-        public MessageType type() { return MessageType.TWRITE; }
+        public MessageType type() {
+            return MessageType.TWRITE;
+        }
     }
 
     record Tclunk(int fid) implements FileRequest {
-        public MessageType type() { return MessageType.TCLUNK; }
+        public MessageType type() {
+            return MessageType.TCLUNK;
+        }
     }
 
     record Tremove(int fid) implements FileRequest {
-        public MessageType type() { return MessageType.TREMOVE; }
+        public MessageType type() {
+            return MessageType.TREMOVE;
+        }
     }
 
     record Tstatfs(int fid) implements FileRequest {
-        public MessageType type() { return MessageType.TSTATFS; }
+        public MessageType type() {
+            return MessageType.TSTATFS;
+        }
     }
 
     record Tlopen(int fid, int flags) implements FileRequest {
-        public MessageType type() { return MessageType.TLOPEN; }
+        public MessageType type() {
+            return MessageType.TLOPEN;
+        }
     }
 
     record Tlcreate(int fid, String name, int flags, int mode, int gid) implements FileRequest {
-        public MessageType type() { return MessageType.TLCREATE; }
+        public MessageType type() {
+            return MessageType.TLCREATE;
+        }
     }
 
     record Tsymlink(int fid, String name, String target, int gid) implements FileRequest {
-        public MessageType type() { return MessageType.TSYMLINK; }
+        public MessageType type() {
+            return MessageType.TSYMLINK;
+        }
     }
 
     record Tmknod(int dfid, String name, int mode, int major, int minor, int gid) implements FileRequest {
-        public MessageType type() { return MessageType.TMKNOD; }
+        public MessageType type() {
+            return MessageType.TMKNOD;
+        }
     }
 
     record Trename(int fid, int dfid, String name) implements FileRequest {
-        public MessageType type() { return MessageType.TRENAME; }
+        public MessageType type() {
+            return MessageType.TRENAME;
+        }
     }
 
     record Treadlink(int fid) implements FileRequest {
-        public MessageType type() { return MessageType.TREADLINK; }
+        public MessageType type() {
+            return MessageType.TREADLINK;
+        }
     }
 
     record Tgetattr(int fid, long requestMask) implements FileRequest {
-        public MessageType type() { return MessageType.TGETATTR; }
+        public MessageType type() {
+            return MessageType.TGETATTR;
+        }
     }
 
     record Tsetattr(int fid, SetAttr attr) implements FileRequest {
-        public MessageType type() { return MessageType.TSETATTR; }
+        public MessageType type() {
+            return MessageType.TSETATTR;
+        }
     }
 
     record Txattrwalk(int fid, int newfid, String name) implements FileRequest {
-        public MessageType type() { return MessageType.TXATTRWALK; }
+        public MessageType type() {
+            return MessageType.TXATTRWALK;
+        }
     }
 
     record Txattrcreate(int fid, String name, long attrSize, int flags) implements FileRequest {
-        public MessageType type() { return MessageType.TXATTRCREATE; }
+        public MessageType type() {
+            return MessageType.TXATTRCREATE;
+        }
     }
 
     record Treaddir(int fid, long offset, int count) implements FileRequest {
-        public MessageType type() { return MessageType.TREADDIR; }
+        public MessageType type() {
+            return MessageType.TREADDIR;
+        }
     }
 
     record Tfsync(int fid, int datasync) implements FileRequest {
-        public MessageType type() { return MessageType.TFSYNC; }
+        public MessageType type() {
+            return MessageType.TFSYNC;
+        }
     }
 
     record Tlock(int fid, int lockType, int flags, long start, long length, int procId, String clientId)
             implements FileRequest {
-        public MessageType type() { return MessageType.TLOCK; }
+        public MessageType type() {
+            return MessageType.TLOCK;
+        }
     }
 
     record Tgetlock(int fid, int lockType, long start, long length, int procId, String clientId)
             implements FileRequest {
-        public MessageType type() { return MessageType.TGETLOCK; }
+        public MessageType type() {
+            return MessageType.TGETLOCK;
+        }
     }
 
     record Tlink(int dfid, int fid, String name) implements FileRequest {
-        public MessageType type() { return MessageType.TLINK; }
+        public MessageType type() {
+            return MessageType.TLINK;
+        }
     }
 
     record Tmkdir(int dfid, String name, int mode, int gid) implements FileRequest {
-        public MessageType type() { return MessageType.TMKDIR; }
+        public MessageType type() {
+            return MessageType.TMKDIR;
+        }
     }
 
     record Trenameat(int oldDirFid, String oldName, int newDirFid, String newName) implements FileRequest {
-        public MessageType type() { return MessageType.TRENAMEAT; }
+        public MessageType type() {
+            return MessageType.TRENAMEAT;
+        }
     }
 
     record Tunlinkat(int dirFid, String name, int flags) implements FileRequest {
-        public MessageType type() { return MessageType.TUNLINKAT; }
+        public MessageType type() {
+            return MessageType.TUNLINKAT;
+        }
     }
 }

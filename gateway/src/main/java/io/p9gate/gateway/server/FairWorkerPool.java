@@ -37,7 +37,10 @@ final class FairWorkerPool {
     /** How long after its last request a VM still counts as active, so that its requests in a row count as one. */
     static final long ACTIVE_WINDOW_MS = 1000;
 
-    private enum Tier { PROMPT, BULK }
+    private enum Tier {
+        PROMPT,
+        BULK
+    }
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition promptWork = lock.newCondition();
@@ -45,6 +48,7 @@ final class FairWorkerPool {
     private final Condition allStopped = lock.newCondition();
     /** Lanes with queued tasks, in turn order. */
     private final ArrayDeque<Lane> ready = new ArrayDeque<>();
+
     private final Map<VmBudget, Lane> lanes = new IdentityHashMap<>();
     private final int promptThreads;
     private final int bulkThreads;
@@ -71,9 +75,10 @@ final class FairWorkerPool {
         }
         for (int i = 0; i < bulkThreads; i++) {
             bulk.newThread(() -> {
-                ThreadNiceness.set(BULK_NICE);
-                work(Tier.BULK);
-            }).start();
+                        ThreadNiceness.set(BULK_NICE);
+                        work(Tier.BULK);
+                    })
+                    .start();
         }
     }
 

@@ -9,9 +9,9 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.p9gate.gateway.codec.PeerName;
 import io.p9gate.gateway.budget.OverBudget;
 import io.p9gate.gateway.budget.VmBudget;
+import io.p9gate.gateway.codec.PeerName;
 import io.p9gate.gateway.net.Transports;
 import io.p9gate.gateway.session.SessionPipeline;
 import io.p9gate.gateway.session.SessionSettings;
@@ -42,6 +42,7 @@ public final class Gateway implements AutoCloseable {
     private final EventLoopGroup acceptor;
     /** Each VM's connections, by its budget. */
     private final Map<VmBudget, EventLoopGroup> vmLoops = new IdentityHashMap<>();
+
     private final FairWorkerPool workers;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final List<Channel> serverChannels = new ArrayList<>();
@@ -85,8 +86,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     private void bind(ListenSpec spec) throws IOException {
-        SessionSettings settings = new SessionSettings(spec.describe(), config.maxMsize(), config.maxOutstanding(),
-                config.ioLimit());
+        SessionSettings settings =
+                new SessionSettings(spec.describe(), config.maxMsize(), config.maxOutstanding(), config.ioLimit());
         ListenerBinder binder = ListenerBinder.of(spec);
         // Room for a few full-size replies before the session stops reading (see Session#canServeMore):
         // with Netty's 64 KiB default, one 1 MiB Rread would pause a pipelining client.
@@ -105,7 +106,8 @@ public final class Gateway implements AutoCloseable {
                         PeerName.set(channel, peer);
                         // The transport says which VM this is (R-DEP-1) before any 9P byte is read; the
                         // session then runs in that VM's lane, within its budgets.
-                        binder.identify(channel, identifier, vm -> startSession(channel, spec, owner, vm, settings, peer));
+                        binder.identify(
+                                channel, identifier, vm -> startSession(channel, spec, owner, vm, settings, peer));
                     }
                 });
         binder.configure(bootstrap);
@@ -119,19 +121,32 @@ public final class Gateway implements AutoCloseable {
      * Starts the 9P session of a connection its transport identified as {@code vm} ("" when the listener is the
      * VM): in that VM's lane, if its connection budget has room.
      */
-    private void startSession(Channel channel, ListenSpec spec, Optional<VmBudget> owner, String vm,
-                              SessionSettings settings, String peer) {
-        Optional<VmBudget> budget = vm.isEmpty() ? owner : config.budgets().vm(vm).or(() -> owner);
+    private void startSession(
+            Channel channel,
+            ListenSpec spec,
+            Optional<VmBudget> owner,
+            String vm,
+            SessionSettings settings,
+            String peer) {
+        Optional<VmBudget> budget =
+                vm.isEmpty() ? owner : config.budgets().vm(vm).or(() -> owner);
         if (budget.isEmpty()) {
             // A wiring bug (budgets are made for every VM of the policy), not a guest's doing.
-            LOG.log(System.Logger.Level.ERROR, () -> "no budgets for VM '" + vm + "' on " + spec.describe()
-                    + "; closing the connection from " + peer);
+            LOG.log(
+                    System.Logger.Level.ERROR,
+                    () -> "no budgets for VM '" + vm + "' on " + spec.describe() + "; closing the connection from "
+                            + peer);
             channel.close();
             return;
         }
         if (admitConnection(budget.get(), channel, peer)) {
-            SessionPipeline.install(channel.pipeline(), config.handlers(), workers.lane(budget.get()),
-                    settings.forVm(vm), sessionIds::incrementAndGet, peer);
+            SessionPipeline.install(
+                    channel.pipeline(),
+                    config.handlers(),
+                    workers.lane(budget.get()),
+                    settings.forVm(vm),
+                    sessionIds::incrementAndGet,
+                    peer);
         }
     }
 
@@ -139,7 +154,8 @@ public final class Gateway implements AutoCloseable {
     private EventLoopGroup sharedLoops() {
         synchronized (vmLoops) {
             if (sharedLoops == null) {
-                sharedLoops = Transports.newGroup(Math.max(1, Runtime.getRuntime().availableProcessors() / 2),
+                sharedLoops = Transports.newGroup(
+                        Math.max(1, Runtime.getRuntime().availableProcessors() / 2),
                         FairWorkerPool.named("p9gate-io-shared-"));
             }
             return sharedLoops;
@@ -149,9 +165,14 @@ public final class Gateway implements AutoCloseable {
     /** The VM's event loops: the cores shared evenly among the VMs, at least one thread each. */
     private EventLoopGroup loopsOf(VmBudget vm) {
         synchronized (vmLoops) {
-            return vmLoops.computeIfAbsent(vm, v -> Transports.newGroup(
-                    Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, config.budgets().vms().size())),
-                    FairWorkerPool.named("p9gate-io-" + v.vm() + "-")));
+            return vmLoops.computeIfAbsent(
+                    vm,
+                    v -> Transports.newGroup(
+                            Math.max(
+                                    1,
+                                    Runtime.getRuntime().availableProcessors()
+                                            / Math.max(1, config.budgets().vms().size())),
+                            FairWorkerPool.named("p9gate-io-" + v.vm() + "-")));
         }
     }
 
@@ -167,8 +188,10 @@ public final class Gateway implements AutoCloseable {
             config.budgets().connectionRefused(vm, peer, e);
             channel.close();
             if (refusing.add(vm)) {
-                LOG.log(System.Logger.Level.WARNING, () -> "refusing connections from " + peer + ": " + e.getMessage()
-                        + "; each refusal is audited, this line is not repeated until one is admitted");
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        () -> "refusing connections from " + peer + ": " + e.getMessage()
+                                + "; each refusal is audited, this line is not repeated until one is admitted");
             }
             return false;
         }
@@ -177,8 +200,7 @@ public final class Gateway implements AutoCloseable {
         return true;
     }
 
-    private Channel bindOrFail(ServerBootstrap bootstrap, SocketAddress address, ListenSpec spec)
-            throws IOException {
+    private Channel bindOrFail(ServerBootstrap bootstrap, SocketAddress address, ListenSpec spec) throws IOException {
         // A null address: the channel factory made the socket bound and listening already (vsock).
         var future = (address == null ? bootstrap.register() : bootstrap.bind(address)).awaitUninterruptibly();
         if (!future.isSuccess()) {
@@ -225,7 +247,8 @@ public final class Gateway implements AutoCloseable {
     private static void awaitQuietly(FairWorkerPool pool) {
         try {
             if (!pool.awaitTermination(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS)) {
-                LOG.log(System.Logger.Level.WARNING,
+                LOG.log(
+                        System.Logger.Level.WARNING,
                         () -> "requests still running after " + SHUTDOWN_WAIT_SECONDS + " s; stopping anyway");
             }
         } catch (InterruptedException e) {

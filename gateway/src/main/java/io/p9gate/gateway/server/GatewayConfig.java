@@ -15,8 +15,14 @@ import java.util.Objects;
  * @param ioLimit        most payload bytes per Tread/Twrite, advertised as iounit; 0 = as msize allows
  * @param budgets        every VM's budgets, by listener (R-ROB-2)
  */
-public record GatewayConfig(List<ListenSpec> listeners, RequestHandlerFactory handlers, int maxMsize, int workers,
-                            int maxOutstanding, int ioLimit, Budgets budgets) {
+public record GatewayConfig(
+        List<ListenSpec> listeners,
+        RequestHandlerFactory handlers,
+        int maxMsize,
+        int workers,
+        int maxOutstanding,
+        int ioLimit,
+        Budgets budgets) {
     public static final int DEFAULT_MSIZE = 1024 * 1024 + 4096;
 
     public GatewayConfig {
@@ -27,15 +33,15 @@ public record GatewayConfig(List<ListenSpec> listeners, RequestHandlerFactory ha
             throw new IllegalArgumentException("at least one listener is needed");
         }
         if (maxMsize < SessionSettings.MIN_MSIZE || maxMsize > DEFAULT_MSIZE) {
-            throw new IllegalArgumentException("msize must be between " + SessionSettings.MIN_MSIZE + " and "
-                    + DEFAULT_MSIZE + ": " + maxMsize);
+            throw new IllegalArgumentException(
+                    "msize must be between " + SessionSettings.MIN_MSIZE + " and " + DEFAULT_MSIZE + ": " + maxMsize);
         }
         if (workers < 1) {
             throw new IllegalArgumentException("workers must be at least 1: " + workers);
         }
         if (maxOutstanding < 1) {
-            throw new IllegalArgumentException("outstanding requests per connection must be at least 1: "
-                    + maxOutstanding);
+            throw new IllegalArgumentException(
+                    "outstanding requests per connection must be at least 1: " + maxOutstanding);
         }
         if (ioLimit < 0) {
             throw new IllegalArgumentException("iounit must not be negative: " + ioLimit);
@@ -43,15 +49,26 @@ public record GatewayConfig(List<ListenSpec> listeners, RequestHandlerFactory ha
     }
 
     /** Every listener its own VM, with the budgets derived from what the process has. */
-    public GatewayConfig(List<ListenSpec> listeners, RequestHandlerFactory handlers, int maxMsize, int workers,
-                         int maxOutstanding, int ioLimit) {
-        this(listeners, handlers, maxMsize, workers, maxOutstanding, ioLimit,
+    public GatewayConfig(
+            List<ListenSpec> listeners,
+            RequestHandlerFactory handlers,
+            int maxMsize,
+            int workers,
+            int maxOutstanding,
+            int ioLimit) {
+        this(
+                listeners,
+                handlers,
+                maxMsize,
+                workers,
+                maxOutstanding,
+                ioLimit,
                 Budgets.perListener(listeners.stream().map(ListenSpec::describe).toList(), maxMsize));
     }
 
     /** Without an I/O limit below msize. */
-    public GatewayConfig(List<ListenSpec> listeners, RequestHandlerFactory handlers, int maxMsize, int workers,
-                         int maxOutstanding) {
+    public GatewayConfig(
+            List<ListenSpec> listeners, RequestHandlerFactory handlers, int maxMsize, int workers, int maxOutstanding) {
         this(listeners, handlers, maxMsize, workers, maxOutstanding, 0);
     }
 

@@ -25,8 +25,7 @@ public final class HostAccounts {
     /** struct group: gr_name, gr_passwd (pointers), then gr_gid. */
     private static final long GR_GID = 2 * ADDRESS.byteSize();
 
-    private HostAccounts() {
-    }
+    private HostAccounts() {}
 
     /** @throws IllegalArgumentException if no such user exists here */
     public static int uid(String nameOrId) {

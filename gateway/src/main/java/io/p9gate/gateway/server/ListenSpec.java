@@ -55,7 +55,9 @@ public sealed interface ListenSpec {
             this(path, SocketAccess.DEFAULT);
         }
 
-        public String describe() { return "unix:" + path; }
+        public String describe() {
+            return "unix:" + path;
+        }
     }
 
     /** Mutual TLS 1.3 on HOST:PORT with the server certificate of {@code tls}. */
@@ -67,12 +69,16 @@ public sealed interface ListenSpec {
             }
         }
 
-        public String describe() { return "tls:" + hostPort(host, port); }
+        public String describe() {
+            return "tls:" + hostPort(host, port);
+        }
     }
 
     /** vsock on {@code port} of every local CID (VMADDR_CID_ANY): each guest's CID tells them apart. */
     record Vsock(int port) implements ListenSpec {
-        public String describe() { return "vsock:" + Integer.toUnsignedString(port); }
+        public String describe() {
+            return "vsock:" + Integer.toUnsignedString(port);
+        }
     }
 
     /**
@@ -132,8 +138,8 @@ public sealed interface ListenSpec {
             device = hostPort.substring(pct + 1);
             hostPort = hostPort.substring(0, pct);
             if (!DEVICE.matcher(device).matches()) {
-                throw new IllegalArgumentException("listen address '" + text + "': '" + device
-                        + "' is not a network interface name");
+                throw new IllegalArgumentException(
+                        "listen address '" + text + "': '" + device + "' is not a network interface name");
             }
         }
         int colon = hostPort.lastIndexOf(':');
@@ -144,8 +150,8 @@ public sealed interface ListenSpec {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         } else if (host.indexOf(':') >= 0) {
-            throw new IllegalArgumentException("listen address '" + text + "': put IPv6 hosts in brackets, "
-                    + "e.g. tcp:[::1]:5640");
+            throw new IllegalArgumentException(
+                    "listen address '" + text + "': put IPv6 hosts in brackets, " + "e.g. tcp:[::1]:5640");
         }
         if (host.isEmpty()) {
             throw new IllegalArgumentException("listen address '" + text + "' has an empty host");

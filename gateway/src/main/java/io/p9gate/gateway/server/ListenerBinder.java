@@ -20,15 +20,13 @@ interface ListenerBinder {
     SocketAddress address();
 
     /** After a successful bind: e.g. the socket file's owner, group and mode; throwing stops the start. */
-    default void bound(Channel server) throws IOException {
-    }
+    default void bound(Channel server) throws IOException {}
 
     /** The address to report (the actual port for port 0). */
     SocketAddress boundAddress(Channel server);
 
     /** At close, after the server channel is closed (e.g. removes the socket file). */
-    default void unbound() {
-    }
+    default void unbound() {}
 
     /**
      * Identifies a new connection: calls {@code accepted} with its VM once the transport says who it is (at once,

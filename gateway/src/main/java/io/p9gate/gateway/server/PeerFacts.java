@@ -34,16 +34,17 @@ public sealed interface PeerFacts {
         /** SHA-256 of the DER certificate, 64 lower-case hex digits: what {@code client-cert: sha256} pins. */
         public String fingerprint() {
             try {
-                return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                        .digest(certificate().getEncoded()));
+                return HexFormat.of()
+                        .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                                .digest(certificate().getEncoded()));
             } catch (java.security.GeneralSecurityException e) {
                 throw new IllegalStateException("SHA-256 or the certificate's encoding is unavailable", e);
             }
         }
 
         public String describe() {
-            return remote + " cert sha256=" + fingerprint() + " subject=\"" + certificate().getSubjectX500Principal()
-                    .getName() + "\"";
+            return remote + " cert sha256=" + fingerprint() + " subject=\""
+                    + certificate().getSubjectX500Principal().getName() + "\"";
         }
     }
 

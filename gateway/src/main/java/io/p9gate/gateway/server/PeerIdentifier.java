@@ -12,6 +12,7 @@ public interface PeerIdentifier {
 
     /** Audit rule names of refusals by the transport. */
     String RULE_PEER = "identity.peer";
+
     String RULE_TLS = "identity.certificate";
     String RULE_VSOCK = "identity.cid";
     String RULE_LISTENER = "identity.listener";
@@ -22,6 +23,5 @@ public interface PeerIdentifier {
      * A TLS handshake that failed before any certificate reached {@link #identify} (none sent, not TLS 1.3, not
      * TLS at all): recorded like a refusal, with no VM.
      */
-    default void handshakeFailed(ListenSpec listener, String peer, String reason) {
-    }
+    default void handshakeFailed(ListenSpec listener, String peer, String reason) {}
 }

@@ -8,8 +8,7 @@ import java.net.InetSocketAddress;
 
 /** Printable peer descriptions for logs and {@code ConnectionContext.peer}. */
 final class PeerNames {
-    private PeerNames() {
-    }
+    private PeerNames() {}
 
     static String describe(Channel channel, ListenSpec listener) {
         return switch (listener) {
@@ -23,8 +22,13 @@ final class PeerNames {
             }
             case ListenSpec.Vsock vsock -> {
                 try {
-                    yield "vsock:" + SocketOptions.vsockPeer(((EpollDomainSocketChannel) channel).fd().intValue()).describe()
-                            .replace(" port=", ":").replace("cid=", "");
+                    yield "vsock:"
+                            + SocketOptions.vsockPeer(((EpollDomainSocketChannel) channel)
+                                            .fd()
+                                            .intValue())
+                                    .describe()
+                                    .replace(" port=", ":")
+                                    .replace("cid=", "");
                 } catch (IOException | ClassCastException e) {
                     yield listener.describe();
                 }

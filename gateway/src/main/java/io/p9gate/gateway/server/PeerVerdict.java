@@ -4,14 +4,12 @@ package io.p9gate.gateway.server;
 public sealed interface PeerVerdict {
 
     /** @param vm the VM; "" when the listener itself is the VM (serving without a policy) */
-    record Accepted(String vm) implements PeerVerdict {
-    }
+    record Accepted(String vm) implements PeerVerdict {}
 
     /**
      * @param vm     the VM the listener or credentials point to, "" when none
      * @param rule   what refused it, as the audit record names it ({@code identity.peer}, ...)
      * @param reason one line for the log and the audit record
      */
-    record Refused(String vm, String rule, String reason) implements PeerVerdict {
-    }
+    record Refused(String vm, String rule, String reason) implements PeerVerdict {}
 }

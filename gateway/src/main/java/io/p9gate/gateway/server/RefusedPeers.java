@@ -4,11 +4,12 @@ package io.p9gate.gateway.server;
 final class RefusedPeers {
     private static final System.Logger LOG = System.getLogger(RefusedPeers.class.getName());
 
-    private RefusedPeers() {
-    }
+    private RefusedPeers() {}
 
     static void log(ListenSpec spec, PeerVerdict.Refused refused) {
-        LOG.log(System.Logger.Level.WARNING, () -> "refused a connection on " + spec.describe()
-                + (refused.vm().isEmpty() ? "" : " (VM " + refused.vm() + ")") + ": " + refused.reason());
+        LOG.log(
+                System.Logger.Level.WARNING,
+                () -> "refused a connection on " + spec.describe()
+                        + (refused.vm().isEmpty() ? "" : " (VM " + refused.vm() + ")") + ": " + refused.reason());
     }
 }

@@ -30,15 +30,16 @@ final class SocketOptions {
             .byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
     private static final MethodHandle SETSOCKOPT = LINKER.downcallHandle(
             LINKER.defaultLookup().find("setsockopt").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO);
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT),
+            ERRNO);
     private static final MethodHandle GETPEERNAME = LINKER.downcallHandle(
             LINKER.defaultLookup().find("getpeername").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), ERRNO);
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS),
+            ERRNO);
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LINKER.defaultLookup().find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
-    private SocketOptions() {
-    }
+    private SocketOptions() {}
 
     /**
      * Binds the socket to a network interface: it then only accepts connections that arrive through it.

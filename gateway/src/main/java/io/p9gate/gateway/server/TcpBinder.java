@@ -38,7 +38,8 @@ final class TcpBinder implements ListenerBinder {
                 return channel;
             });
         }
-        bootstrap.option(ChannelOption.SO_REUSEADDR, true) // restart while old connections linger in TIME_WAIT
+        bootstrap
+                .option(ChannelOption.SO_REUSEADDR, true) // restart while old connections linger in TIME_WAIT
                 .childOption(ChannelOption.TCP_NODELAY, true);
     }
 

@@ -22,9 +22,10 @@ final class ThreadNiceness {
         MethodHandle gettid = null;
         MethodHandle setpriority = null;
         try {
-            gettid = linker.downcallHandle(linker.defaultLookup().findOrThrow("gettid"),
-                    FunctionDescriptor.of(JAVA_INT));
-            setpriority = linker.downcallHandle(linker.defaultLookup().findOrThrow("setpriority"),
+            gettid = linker.downcallHandle(
+                    linker.defaultLookup().findOrThrow("gettid"), FunctionDescriptor.of(JAVA_INT));
+            setpriority = linker.downcallHandle(
+                    linker.defaultLookup().findOrThrow("setpriority"),
                     FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
         } catch (RuntimeException e) {
             // Not glibc/Linux: the threads keep their priority.
@@ -33,8 +34,7 @@ final class ThreadNiceness {
         SETPRIORITY = setpriority;
     }
 
-    private ThreadNiceness() {
-    }
+    private ThreadNiceness() {}
 
     /** Sets the calling thread's nice value; false if the platform cannot (the thread keeps its priority). */
     static boolean set(int nice) {

@@ -16,6 +16,7 @@ final class TlsBinder implements ListenerBinder {
     private final ListenSpec.Tls spec;
     /** The socket is plain TCP's. */
     private final TcpBinder tcp;
+
     private volatile SslContext context;
 
     TlsBinder(ListenSpec.Tls spec) {
@@ -57,11 +58,15 @@ final class TlsBinder implements ListenerBinder {
         InetSocketAddress remote = (InetSocketAddress) connection.remoteAddress();
         String peer = new PeerFacts.Tcp(remote).describe();
         try {
-            connection.pipeline().addLast("tls", context(identifier).newHandler(connection.alloc(),
-                    remote.getHostString(), remote.getPort()));
+            connection
+                    .pipeline()
+                    .addLast(
+                            "tls",
+                            context(identifier)
+                                    .newHandler(connection.alloc(), remote.getHostString(), remote.getPort()));
         } catch (IOException e) {
-            ListenerBinder.settle(connection, spec, new PeerVerdict.Refused("", PeerIdentifier.RULE_TLS,
-                    e.getMessage()), accepted);
+            ListenerBinder.settle(
+                    connection, spec, new PeerVerdict.Refused("", PeerIdentifier.RULE_TLS, e.getMessage()), accepted);
             return;
         }
         connection.pipeline().addLast("tls-identity", new TlsIdentityGate(spec, identifier, peer, accepted));

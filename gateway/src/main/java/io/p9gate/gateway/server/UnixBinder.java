@@ -59,9 +59,11 @@ final class UnixBinder implements ListenerBinder {
         try {
             PeerCredentials cred = ((EpollDomainSocketChannel) connection).peerCredentials();
             int[] gids = cred.gids();
-            verdict = identifier.identify(spec, new PeerFacts.Unix(cred.pid(), cred.uid(), gids.length > 0 ? gids[0] : -1));
+            verdict = identifier.identify(
+                    spec, new PeerFacts.Unix(cred.pid(), cred.uid(), gids.length > 0 ? gids[0] : -1));
         } catch (IOException e) {
-            verdict = new PeerVerdict.Refused("", "identity.peer", "cannot read the peer's credentials: " + e.getMessage());
+            verdict = new PeerVerdict.Refused(
+                    "", "identity.peer", "cannot read the peer's credentials: " + e.getMessage());
         }
         ListenerBinder.settle(connection, spec, verdict, accepted);
     }

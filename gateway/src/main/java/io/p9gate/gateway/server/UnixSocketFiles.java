@@ -16,8 +16,7 @@ final class UnixSocketFiles {
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
 
-    private UnixSocketFiles() {
-    }
+    private UnixSocketFiles() {}
 
     /**
      * A socket left by a previous run is removed; a live one (something accepts on it) or any

@@ -30,7 +30,8 @@ final class VsockBinder implements ListenerBinder {
     @Override
     public void configure(ServerBootstrap bootstrap) throws IOException {
         if (!Transports.nativeAvailable()) {
-            throw new IOException("cannot listen on " + spec.describe() + ": vsock needs Netty's native epoll transport");
+            throw new IOException(
+                    "cannot listen on " + spec.describe() + ": vsock needs Netty's native epoll transport");
         }
         bootstrap.channelFactory(() -> {
             LinuxSocket socket = LinuxSocket.newVSockStream();
@@ -64,10 +65,12 @@ final class VsockBinder implements ListenerBinder {
     public void identify(Channel connection, PeerIdentifier identifier, Consumer<String> accepted) {
         PeerVerdict verdict;
         try {
-            PeerFacts.Vsock peer = SocketOptions.vsockPeer(((EpollDomainSocketChannel) connection).fd().intValue());
+            PeerFacts.Vsock peer = SocketOptions.vsockPeer(
+                    ((EpollDomainSocketChannel) connection).fd().intValue());
             verdict = identifier.identify(spec, peer);
         } catch (IOException e) {
-            verdict = new PeerVerdict.Refused("", PeerIdentifier.RULE_VSOCK, "cannot read the peer's CID: " + e.getMessage());
+            verdict = new PeerVerdict.Refused(
+                    "", PeerIdentifier.RULE_VSOCK, "cannot read the peer's CID: " + e.getMessage());
         }
         ListenerBinder.settle(connection, spec, verdict, accepted);
     }

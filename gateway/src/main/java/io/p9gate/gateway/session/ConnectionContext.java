@@ -18,8 +18,15 @@ import io.p9gate.gateway.proto.Dialect;
  * @param budget    the budgets of the connection's VM (R-ROB-2), shared with its other connections
  * @param dialect   the 9P dialect Tversion agreed on (R-PROTO-7)
  */
-public record ConnectionContext(String listener, String peer, long sessionId, int msize, int ioLimit, String vm,
-                                VmBudget budget, Dialect dialect) {
+public record ConnectionContext(
+        String listener,
+        String peer,
+        long sessionId,
+        int msize,
+        int ioLimit,
+        String vm,
+        VmBudget budget,
+        Dialect dialect) {
     /** Bytes of an Rread/Twrite header: size[4] type[1] tag[2] count[4] (+ fid/offset for Twrite). */
     public static final int IO_HEADER = 4 + 1 + 2 + 4 + 4 + 8;
 
@@ -32,8 +39,8 @@ public record ConnectionContext(String listener, String peer, long sessionId, in
     }
 
     /** A 9P2000.L session. */
-    public ConnectionContext(String listener, String peer, long sessionId, int msize, int ioLimit, String vm,
-                             VmBudget budget) {
+    public ConnectionContext(
+            String listener, String peer, long sessionId, int msize, int ioLimit, String vm, VmBudget budget) {
         this(listener, peer, sessionId, msize, ioLimit, vm, budget, Dialect.L);
     }
 

@@ -12,8 +12,7 @@ final class OutboundLimit {
     /** Frames of room past the worst honest case: Rflushes, Rversion and a partly decoded batch. */
     static final int SLACK_FRAMES = 4;
 
-    private OutboundLimit() {
-    }
+    private OutboundLimit() {}
 
     static long of(int highWaterMark, int maxOutstanding, int msize) {
         return highWaterMark + (long) (maxOutstanding + SLACK_FRAMES) * msize;

@@ -16,8 +16,7 @@ final class ReplyBudget {
     /** Entry bytes of one Rreaddir: about 2,000 entries of short names. */
     static final int READDIR_MAX_COUNT = 64 * 1024;
 
-    private ReplyBudget() {
-    }
+    private ReplyBudget() {}
 
     static FileRequest clamp(FileRequest request, int msize) {
         int max = msize - DATA_HEADER;

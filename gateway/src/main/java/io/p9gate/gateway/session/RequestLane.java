@@ -24,7 +24,8 @@ public interface RequestLane extends Executor {
 
             @Override
             public void execute(Runnable task) {
-                workers.execute(() -> ScopedValue.where(VmBudget.CURRENT, budget).run(task));
+                workers.execute(
+                        () -> ScopedValue.where(VmBudget.CURRENT, budget).run(task));
             }
         };
     }

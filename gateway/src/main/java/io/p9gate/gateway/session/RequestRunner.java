@@ -10,8 +10,7 @@ import io.p9gate.gateway.proto.TMessage.FileRequest;
 final class RequestRunner {
     private static final System.Logger LOG = System.getLogger(RequestRunner.class.getName());
 
-    private RequestRunner() {
-    }
+    private RequestRunner() {}
 
     /**
      * A {@link P9Exception} is an ordinary failure (Rlerror with its errno). Anything else thrown

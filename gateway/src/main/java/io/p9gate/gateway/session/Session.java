@@ -50,6 +50,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
     private final TagTable outstanding = new TagTable();
     /** Requests decoded while the session was full or renegotiating; served in arrival order. */
     private final ArrayDeque<Frame> backlog = new ArrayDeque<>();
+
     private ChannelHandlerContext ctx;
     private RequestHandler handler;
     private Frame pendingVersion;
@@ -57,18 +58,36 @@ public final class Session extends ChannelInboundHandlerAdapter {
     private boolean closed;
     /** The VM's admission had no room for the backlog's head: wait for {@link #vmWake}. */
     private boolean waitingForVm;
+
     private Runnable vmWake;
 
     /** Requests run on {@code workers} without any VM budget: for tests and single-client tools. */
-    public Session(RequestHandlerFactory factory, Executor workers, FrameLimit limit, SessionSettings settings,
-                   LongSupplier sessionIds, String peer) {
-        this(factory, RequestLane.unbudgeted(workers, settings.listener()), limit, new WireDialect(), settings,
-                sessionIds, peer);
+    public Session(
+            RequestHandlerFactory factory,
+            Executor workers,
+            FrameLimit limit,
+            SessionSettings settings,
+            LongSupplier sessionIds,
+            String peer) {
+        this(
+                factory,
+                RequestLane.unbudgeted(workers, settings.listener()),
+                limit,
+                new WireDialect(),
+                settings,
+                sessionIds,
+                peer);
     }
 
     /** @param dialect shared with the connection's decoder: set when a Tversion opens a session */
-    public Session(RequestHandlerFactory factory, RequestLane lane, FrameLimit limit, WireDialect dialect,
-                   SessionSettings settings, LongSupplier sessionIds, String peer) {
+    public Session(
+            RequestHandlerFactory factory,
+            RequestLane lane,
+            FrameLimit limit,
+            WireDialect dialect,
+            SessionSettings settings,
+            LongSupplier sessionIds,
+            String peer) {
         this.factory = factory;
         this.peer = peer;
         this.lane = lane;
@@ -104,8 +123,9 @@ public final class Session extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         switch (msg) {
             case MalformedFrame bad when !closed -> malformed(bad);
-            case MalformedFrame bad -> { } // the connection is going: nobody to answer
-            case Frame frame when !closed -> {
+            case MalformedFrame bad -> {} // the connection is going: nobody to answer
+            case Frame frame
+            when !closed -> {
                 if (outstanding.contains(frame.tag())) {
                     CodecBuffers.releasePayload(frame.body());
                     refuseDuplicateTag(frame.tag());
@@ -141,13 +161,15 @@ public final class Session extends ChannelInboundHandlerAdapter {
             refuseDuplicateTag(bad.tag());
             return;
         }
-        LOG.log(System.Logger.Level.DEBUG,
+        LOG.log(
+                System.Logger.Level.DEBUG,
                 () -> "malformed request type " + bad.typeCode() + " from " + peer + ": " + bad.reason());
         write(bad.tag(), new RMessage.Rlerror(bad.errno()));
     }
 
     private void refuseDuplicateTag(int tag) {
-        LOG.log(System.Logger.Level.WARNING,
+        LOG.log(
+                System.Logger.Level.WARNING,
                 () -> "closing connection from " + peer + ": tag " + tag + " reused while outstanding");
         closeNow();
     }
@@ -320,8 +342,15 @@ public final class Session extends ChannelInboundHandlerAdapter {
     }
 
     private ConnectionContext context(VersionNegotiation negotiation, long sessionId) {
-        return new ConnectionContext(settings.listener(), peer, sessionId, negotiation.msize(), settings.ioLimit(),
-                settings.vm(), lane.budget(), negotiation.agreed());
+        return new ConnectionContext(
+                settings.listener(),
+                peer,
+                sessionId,
+                negotiation.msize(),
+                settings.ioLimit(),
+                settings.vm(),
+                lane.budget(),
+                negotiation.agreed());
     }
 
     /** From a worker: hands the Tversion's outcome to the event loop, or closes the new handler if it is gone. */
@@ -434,12 +463,14 @@ public final class Session extends ChannelInboundHandlerAdapter {
 
     private void closeIfFlooded(Channel channel) {
         ChannelOutboundBuffer queued = channel.unsafe().outboundBuffer();
-        long cap = OutboundLimit.of(channel.config().getWriteBufferHighWaterMark(), settings.maxOutstanding(),
-                limit.max());
+        long cap = OutboundLimit.of(
+                channel.config().getWriteBufferHighWaterMark(), settings.maxOutstanding(), limit.max());
         long bytes = queued == null ? 0 : queued.totalPendingWriteBytes();
         if (!closed && bytes > cap) {
-            LOG.log(System.Logger.Level.WARNING, () -> "closing connection from " + peer + ": " + bytes
-                    + " reply bytes left unread (limit " + cap + ")");
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    () -> "closing connection from " + peer + ": " + bytes + " reply bytes left unread (limit " + cap
+                            + ")");
             closeNow();
         }
     }

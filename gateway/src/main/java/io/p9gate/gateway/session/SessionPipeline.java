@@ -15,18 +15,27 @@ import java.util.function.LongSupplier;
  * handler.
  */
 public final class SessionPipeline {
-    private SessionPipeline() {
-    }
+    private SessionPipeline() {}
 
     /** Requests on {@code workers}, without VM budgets: for tests and single-client tools. */
-    public static void install(ChannelPipeline pipeline, RequestHandlerFactory factory, Executor workers,
-                               SessionSettings settings, LongSupplier sessionIds, String peer) {
+    public static void install(
+            ChannelPipeline pipeline,
+            RequestHandlerFactory factory,
+            Executor workers,
+            SessionSettings settings,
+            LongSupplier sessionIds,
+            String peer) {
         install(pipeline, factory, RequestLane.unbudgeted(workers, settings.listener()), settings, sessionIds, peer);
     }
 
     /** Requests in the turn of the connection's VM, against its budgets (R-ROB-2). */
-    public static void install(ChannelPipeline pipeline, RequestHandlerFactory factory, RequestLane lane,
-                               SessionSettings settings, LongSupplier sessionIds, String peer) {
+    public static void install(
+            ChannelPipeline pipeline,
+            RequestHandlerFactory factory,
+            RequestLane lane,
+            SessionSettings settings,
+            LongSupplier sessionIds,
+            String peer) {
         FrameLimit limit = new FrameLimit(settings.maxMsize());
         WireDialect dialect = new WireDialect();
         pipeline.addLast("9p-reply-meter", new ReplyMeter(lane.budget().admission()));

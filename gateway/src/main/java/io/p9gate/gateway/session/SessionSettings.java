@@ -13,6 +13,7 @@ package io.p9gate.gateway.session;
 public record SessionSettings(String listener, int maxMsize, int maxOutstanding, int ioLimit, String vm) {
     /** Below this an Rread could not carry a useful payload; no real client asks for less. */
     public static final int MIN_MSIZE = 4096;
+
     public static final int DEFAULT_MAX_OUTSTANDING = 64;
 
     public SessionSettings {
@@ -20,8 +21,8 @@ public record SessionSettings(String listener, int maxMsize, int maxOutstanding,
             throw new IllegalArgumentException("maximum msize must be at least " + MIN_MSIZE + ": " + maxMsize);
         }
         if (maxOutstanding < 1) {
-            throw new IllegalArgumentException("outstanding requests per connection must be at least 1: "
-                    + maxOutstanding);
+            throw new IllegalArgumentException(
+                    "outstanding requests per connection must be at least 1: " + maxOutstanding);
         }
         if (ioLimit < 0) {
             throw new IllegalArgumentException("I/O limit must not be negative: " + ioLimit);

@@ -25,8 +25,7 @@ public final class JournalLogging {
     static final int INFO = 6;
     static final int DEBUG = 7;
 
-    private JournalLogging() {
-    }
+    private JournalLogging() {}
 
     /** Whether this process's stderr is the journal stream systemd connected. */
     public static boolean stderrIsJournal(Map<String, String> env) {
@@ -82,8 +81,13 @@ public final class JournalLogging {
     static final class PriorityFormatter extends Formatter {
         @Override
         public String format(LogRecord record) {
-            StringBuilder line = new StringBuilder().append('<').append(priority(record.getLevel())).append('>')
-                    .append(record.getLoggerName()).append(": ").append(formatMessage(record));
+            StringBuilder line = new StringBuilder()
+                    .append('<')
+                    .append(priority(record.getLevel()))
+                    .append('>')
+                    .append(record.getLoggerName())
+                    .append(": ")
+                    .append(formatMessage(record));
             if (record.getThrown() != null) {
                 line.append(": ").append(record.getThrown());
             }
@@ -119,7 +123,9 @@ public final class JournalLogging {
         private void emitLine() throws IOException {
             String text = line.toString();
             line.setLength(0);
-            boolean prefixed = text.length() > 2 && text.charAt(0) == '<' && Character.isDigit(text.charAt(1))
+            boolean prefixed = text.length() > 2
+                    && text.charAt(0) == '<'
+                    && Character.isDigit(text.charAt(1))
                     && text.charAt(2) == '>';
             out.write(prefixed ? text : "<" + (text.contains("WARNING:") ? WARNING : ERR) + ">" + text);
             out.write('\n');

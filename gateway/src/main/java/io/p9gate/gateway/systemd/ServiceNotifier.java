@@ -83,13 +83,17 @@ public final class ServiceNotifier implements AutoCloseable {
             return;
         }
         long periodNanos = Math.max(1, watchdogInterval.get().toNanos() / 2);
-        watchdog = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("p9gate-watchdog")
-                .factory());
-        watchdog.scheduleAtFixedRate(() -> {
-            if (alive.getAsBoolean()) {
-                send("WATCHDOG=1");
-            }
-        }, 0, periodNanos, TimeUnit.NANOSECONDS);
+        watchdog = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("p9gate-watchdog").factory());
+        watchdog.scheduleAtFixedRate(
+                () -> {
+                    if (alive.getAsBoolean()) {
+                        send("WATCHDOG=1");
+                    }
+                },
+                0,
+                periodNanos,
+                TimeUnit.NANOSECONDS);
     }
 
     private void send(String message) {

@@ -32,23 +32,24 @@ final class UnixDatagram {
     private static final int MSG_NOSIGNAL = 0x4000;
     /** {@code sizeof(struct sockaddr_un)}: a 2-byte family and 108 bytes of path. */
     private static final int SUN_PATH_MAX = 108;
+
     private static final int SOCKADDR_UN_SIZE = 2 + SUN_PATH_MAX;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle SOCKET = bind("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SENDTO = bind("sendto",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle CLOSE = LINKER.downcallHandle(LINKER.defaultLookup().find("close").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle SOCKET =
+            bind("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SENDTO =
+            bind("sendto", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle CLOSE = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("close").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
-    private UnixDatagram() {
-    }
+    private UnixDatagram() {}
 
     private static MethodHandle bind(String name, FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor,
-                Linker.Option.captureCallState("errno"));
+        return LINKER.downcallHandle(
+                LINKER.defaultLookup().find(name).orElseThrow(), descriptor, Linker.Option.captureCallState("errno"));
     }
 
     /** The socket address bytes for {@code name}, or an exception naming what is wrong with it. */
@@ -82,8 +83,8 @@ final class UnixDatagram {
                 MemorySegment.copy(path, 0, address, JAVA_BYTE, 2, path.length);
                 int length = 2 + path.length + (path[0] == 0 ? 0 : 1);
                 MemorySegment buffer = arena.allocateFrom(JAVA_BYTE, message);
-                long sent = (long) SENDTO.invokeExact(state, fd, buffer, (long) message.length, MSG_NOSIGNAL,
-                        address, length);
+                long sent = (long)
+                        SENDTO.invokeExact(state, fd, buffer, (long) message.length, MSG_NOSIGNAL, address, length);
                 if (sent < 0) {
                     throw failure("sendto " + name, state);
                 }

@@ -25,8 +25,8 @@ final class AuditedSession implements RequestHandler {
     private final RequestObserver requests;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private AuditedSession(RequestHandler delegate, String vm, long sessionId, AuditTrail audit,
-                           RequestObserver requests) {
+    private AuditedSession(
+            RequestHandler delegate, String vm, long sessionId, AuditTrail audit, RequestObserver requests) {
         this.delegate = delegate;
         this.vm = vm;
         this.sessionId = sessionId;
@@ -35,8 +35,8 @@ final class AuditedSession implements RequestHandler {
     }
 
     /** @param vm the VM the session speaks for, as its decision records name it */
-    static RequestHandler opened(RequestHandler delegate, String vm, ConnectionContext context, AuditTrail audit,
-                                 RequestObserver requests) {
+    static RequestHandler opened(
+            RequestHandler delegate, String vm, ConnectionContext context, AuditTrail audit, RequestObserver requests) {
         note(audit, new GatewayEvent.SessionOpened(vm, context.sessionId(), context.peer()));
         return new AuditedSession(delegate, vm, context.sessionId(), audit, requests);
     }

@@ -26,7 +26,8 @@ final class OpenAccess implements ShareAccess {
 
     OpenAccess(Map<String, Path> shares, AccessPolicy policy, ShareSafety safety) {
         this.shares = shares.entrySet().stream()
-                .map(e -> new ShareDir(ShareDir.EVERY_VM, e.getKey(), e.getValue())).toList();
+                .map(e -> new ShareDir(ShareDir.EVERY_VM, e.getKey(), e.getValue()))
+                .toList();
         this.policy = policy;
         this.safety = safety;
     }

@@ -25,20 +25,34 @@ final class RefusedDialect {
     static final String RULE = "policy.dialects";
     private static final System.Logger LOG = System.getLogger(RefusedDialect.class.getName());
 
-    private RefusedDialect() {
-    }
+    private RefusedDialect() {}
 
     static void record(AuditTrail audit, String vm, ConnectionContext context) {
         Errno errno = Errno.EPROTONOSUPPORT;
         String detail = "dialect " + context.dialect().version() + " refused: " + context.peer();
-        AccessRequest request = new AccessRequest(vm, context.sessionId(), Operation.ATTACH, "", List.of(),
-                Subject.NOBODY, Subject.NOBODY, RequestArgs.NONE, detail);
+        AccessRequest request = new AccessRequest(
+                vm,
+                context.sessionId(),
+                Operation.ATTACH,
+                "",
+                List.of(),
+                Subject.NOBODY,
+                Subject.NOBODY,
+                RequestArgs.NONE,
+                detail);
         try {
-            audit.record(new AuditEntry(RequestScope.NO_TAG, MessageType.TVERSION, request,
-                    Decision.deny(errno, List.of(RULE)), Outcome.failure(errno), RecordPhase.DONE, AuditTrail.NO_SEQ));
+            audit.record(new AuditEntry(
+                    RequestScope.NO_TAG,
+                    MessageType.TVERSION,
+                    request,
+                    Decision.deny(errno, List.of(RULE)),
+                    Outcome.failure(errno),
+                    RecordPhase.DONE,
+                    AuditTrail.NO_SEQ));
         } catch (P9Exception | RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, () -> "audit: cannot record the refused " + detail + " of VM " + vm
-                    + ": " + e.getMessage());
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    () -> "audit: cannot record the refused " + detail + " of VM " + vm + ": " + e.getMessage());
         }
     }
 }

@@ -10,7 +10,7 @@ import io.p9gate.gateway.proto.TMessage.FileRequest;
  */
 @FunctionalInterface
 public interface RequestObserver {
-    RequestObserver NONE = (vm, request, nanos) -> { };
+    RequestObserver NONE = (vm, request, nanos) -> {};
 
     void served(String vm, FileRequest request, long nanos);
 }

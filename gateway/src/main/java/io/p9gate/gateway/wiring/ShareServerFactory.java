@@ -81,7 +81,8 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
             return LocalShare.open(dir.name(), dir.path(), qids);
         } catch (P9Exception e) {
             // "Wrong medium type" alone would puzzle an operator.
-            String why = e.errno() == Errno.EMEDIUMTYPE ? "a kernel pseudo filesystem (proc, sysfs, ...), not files"
+            String why = e.errno() == Errno.EMEDIUMTYPE
+                    ? "a kernel pseudo filesystem (proc, sysfs, ...), not files"
                     : e.errno().description();
             throw new IllegalArgumentException(dir.describe() + ": " + why, e);
         }

@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
-import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
@@ -45,19 +44,18 @@ class AuditDiskBudgetAttackTest {
             }
 
             @Override
-            public void flush() {
-            }
+            public void flush() {}
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
         Logger auditLoggers = Logger.getLogger("io.p9gate.audit"); // held: JUL keeps loggers only weakly
         auditLoggers.addHandler(capture);
         SignedLogs logs;
         long readsBefore;
         try (AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp, AuditDiskBudgetAttackTest::budgeted);
-             P9Client alpha = rig.alpha(); P9Client beta = rig.beta()) {
+                P9Client alpha = rig.alpha();
+                P9Client beta = rig.beta()) {
             logs = rig.logs;
             alpha.walk(0, 1);
             alpha.lcreate(1, "filler", 1, 0644, 0);
@@ -77,8 +75,10 @@ class AuditDiskBudgetAttackTest {
             assertEquals(offset, Files.size(filler), "the refused write was not made");
             for (int i = 0; i < 20; i++) {
                 long at = offset + i;
-                assertEquals(Errno.EIO, assertThrows(P9Exception.class,
-                        () -> alpha.write(1, at, new byte[] {'y'})).errno());
+                assertEquals(
+                        Errno.EIO,
+                        assertThrows(P9Exception.class, () -> alpha.write(1, at, new byte[] {'y'}))
+                                .errno());
             }
             assertEquals(offset, Files.size(filler), "no refused change reached the host");
 
@@ -93,12 +93,17 @@ class AuditDiskBudgetAttackTest {
             auditLoggers.removeHandler(capture);
         }
         assertEquals(readsBefore + 5, readCount(logs), "beta's reads are still recorded");
-        assertTrue(logged.stream().anyMatch(l -> l.startsWith("WARNING") && l.contains("less than 20 % left")),
+        assertTrue(
+                logged.stream().anyMatch(l -> l.startsWith("WARNING") && l.contains("less than 20 % left")),
                 logged.toString());
-        assertTrue(logged.stream().anyMatch(l -> l.startsWith("SEVERE") && l.contains("changes are refused")),
+        assertTrue(
+                logged.stream().anyMatch(l -> l.startsWith("SEVERE") && l.contains("changes are refused")),
                 logged.toString());
-        assertTrue(logs.records().stream().anyMatch(r -> "log_budget".equals(r.type())
-                && r.detail().startsWith("state=changes_refused")), "the log says when changes stopped");
+        assertTrue(
+                logs.records().stream()
+                        .anyMatch(
+                                r -> "log_budget".equals(r.type()) && r.detail().startsWith("state=changes_refused")),
+                "the log says when changes stopped");
         assertTrue(logs.bytes() <= BUDGET + (16 << 10), "within the budget: " + logs.bytes());
         SignedLogs.Verified verified = logs.verify();
         assertEquals(0, verified.exit(), verified.output());
@@ -106,14 +111,17 @@ class AuditDiskBudgetAttackTest {
 
     private static SignedAuditTrail budgeted(SignedLogs logs) {
         try {
-            return SignedAuditTrail.open(logs.dir, logs.key, SignedLogs.options().withDiskBudget(BUDGET, 0));
+            return SignedAuditTrail.open(
+                    logs.dir, logs.key, SignedLogs.options().withDiskBudget(BUDGET, 0));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
     }
 
     private static long readCount(SignedLogs logs) throws Exception {
-        return logs.records().stream().filter(AuditRecord::isDecision)
-                .filter(r -> "beta".equals(r.vm()) && "read".equals(r.op())).count();
+        return logs.records().stream()
+                .filter(AuditRecord::isDecision)
+                .filter(r -> "beta".equals(r.vm()) && "read".equals(r.op()))
+                .count();
     }
 }

@@ -14,7 +14,6 @@ import io.p9gate.gateway.client.PendingCall;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.TMessage;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -44,7 +43,7 @@ class AuditFloodAttackTest {
         long bytesBefore;
         SignedLogs logs;
         try (AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp, AuditFloodAttackTest::hourlyBudget);
-             P9Client alpha = rig.alpha()) {
+                P9Client alpha = rig.alpha()) {
             logs = rig.logs;
             recordsBefore = logs.records().size();
             bytesBefore = logs.bytes();
@@ -54,14 +53,19 @@ class AuditFloodAttackTest {
         List<AuditRecord> records = logs.records();
         long grown = records.size() - recordsBefore;
         long grownBytes = logs.bytes() - bytesBefore;
-        System.out.printf("AuditFloodAttackTest: %d denied walks -> %d records, %d bytes%n",
+        System.out.printf(
+                "AuditFloodAttackTest: %d denied walks -> %d records, %d bytes%n",
                 IDENTICAL + DISTINCT, grown, grownBytes);
-        assertTrue(grown <= 2 + 64 + 1 + 16, "bounded: " + grown + " records for " + (IDENTICAL + DISTINCT)
-                + " denials (the first and the summary of the identical ones, 64 different ones, one summary of"
-                + " the rest, session and checkpoint records)");
-        long denied = records.stream().filter(AuditRecord::isDecision)
+        assertTrue(
+                grown <= 2 + 64 + 1 + 16,
+                "bounded: " + grown + " records for " + (IDENTICAL + DISTINCT)
+                        + " denials (the first and the summary of the identical ones, 64 different ones, one summary of"
+                        + " the rest, session and checkpoint records)");
+        long denied = records.stream()
+                .filter(AuditRecord::isDecision)
                 .filter(r -> "deny".equals(r.decision()) && r.path().startsWith("/secret"))
-                .mapToLong(AuditRecord::requests).sum();
+                .mapToLong(AuditRecord::requests)
+                .sum();
         assertEquals(IDENTICAL + DISTINCT, denied, "every denial is counted");
         SignedLogs.Verified verified = logs.verify();
         assertEquals(0, verified.exit(), verified.output());
@@ -69,7 +73,9 @@ class AuditFloodAttackTest {
 
     private static SignedAuditTrail hourlyBudget(SignedLogs logs) {
         try {
-            return new SignedAuditTrail(AuditLog.open(logs.dir, logs.key, SignedLogs.options()), Durability.SYNCED,
+            return new SignedAuditTrail(
+                    AuditLog.open(logs.dir, logs.key, SignedLogs.options()),
+                    Durability.SYNCED,
                     new RefusalBudget(Duration.ofHours(1), 64));
         } catch (Exception e) {
             throw new IllegalStateException(e);

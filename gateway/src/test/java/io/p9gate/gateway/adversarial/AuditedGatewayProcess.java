@@ -63,10 +63,20 @@ final class AuditedGatewayProcess {
         }
         List<String> java = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m",
-                "-cp", classpath,
-                "io.p9gate.gateway.cli.Main", "serve", "--policy", policy.toString(),
-                "--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString()));
+                "--enable-native-access=ALL-UNNAMED",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-Xmx256m",
+                "-cp",
+                classpath,
+                "io.p9gate.gateway.cli.Main",
+                "serve",
+                "--policy",
+                policy.toString(),
+                "--audit-dir",
+                logs.dir.toString(),
+                "--audit-key",
+                logs.privateKey.toString()));
         java.addAll(extraServeArgs);
         List<String> command = maxDescriptors > 0
                 ? List.of("bash", "-c", "ulimit -n " + maxDescriptors + " && exec \"$@\"", "gateway")
@@ -118,8 +128,8 @@ final class AuditedGatewayProcess {
     }
 
     private void readStdout(CompletableFuture<Void> ready) {
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                StandardCharsets.UTF_8))) {
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = out.readLine()) != null; ) {
                 if (line.startsWith(READY)) {
                     ready.complete(null);

@@ -8,11 +8,11 @@ import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyFixture;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.policyadapter.PolicyQuotas;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.policyadapter.PolicyShares;
 import io.p9gate.gateway.policyadapter.SessionGuards;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.policy.PolicyHolder;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
@@ -41,10 +41,14 @@ final class AuditedPolicyGateway implements AutoCloseable {
         logs = SignedLogs.in(tmp);
         trail = openTrail.apply(logs);
         PolicyHolder holder = policy.holder();
-        shares = new ShareServerFactory(new PolicyShares(holder, new SessionGuards(holder::current,
-                OwnershipMode.automatic(), new PolicyQuotas(holder.current()))), trail);
-        gateway = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
-                GatewayConfig.DEFAULT_MSIZE, 4));
+        shares = new ShareServerFactory(
+                new PolicyShares(
+                        holder,
+                        new SessionGuards(
+                                holder::current, OwnershipMode.automatic(), new PolicyQuotas(holder.current()))),
+                trail);
+        gateway = Gateway.start(
+                new GatewayConfig(PolicyListeners.of(holder.current()), shares, GatewayConfig.DEFAULT_MSIZE, 4));
     }
 
     /** A guest of VM alpha, attached to its share "data" as fid 0. */

@@ -33,7 +33,8 @@ class BlockedLockRecordAttackTest {
     @EnumSource(Mode.class)
     void aBlockedLockIsNotRecordedAsTaken(Mode mode) throws Exception {
         try (ChokePointGateway gw = ChokePointGateway.start(tmp, mode);
-             P9Client holder = gw.alpha(); P9Client contender = gw.alpha()) {
+                P9Client holder = gw.alpha();
+                P9Client contender = gw.alpha()) {
             for (P9Client c : List.of(holder, contender)) {
                 c.attach(0, "u", "data", 0);
                 c.walk(0, 1, "f");
@@ -45,8 +46,10 @@ class BlockedLockRecordAttackTest {
 
             assertEquals(LOCK_BLOCKED, lock(contender));
             List<AuditEntry> blocked = locks(gw).subList(1, locks(gw).size());
-            assertEquals(List.of(RecordPhase.INTENT, RecordPhase.OUTCOME),
-                    blocked.stream().map(AuditEntry::phase).toList(), "recorded: " + blocked);
+            assertEquals(
+                    List.of(RecordPhase.INTENT, RecordPhase.OUTCOME),
+                    blocked.stream().map(AuditEntry::phase).toList(),
+                    "recorded: " + blocked);
             assertEquals(Errno.EAGAIN, blocked.getLast().outcome().errno());
         }
     }
@@ -56,6 +59,8 @@ class BlockedLockRecordAttackTest {
     }
 
     private static List<AuditEntry> locks(ChokePointGateway gw) {
-        return gw.trail.decisions.stream().filter(e -> e.request().operation() == Operation.LOCK).toList();
+        return gw.trail.decisions.stream()
+                .filter(e -> e.request().operation() == Operation.LOCK)
+                .toList();
     }
 }

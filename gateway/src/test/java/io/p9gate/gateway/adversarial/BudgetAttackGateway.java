@@ -46,18 +46,30 @@ final class BudgetAttackGateway implements AutoCloseable {
         SignedLogs audit = SignedLogs.in(tmp);
         List<String> java = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx" + heap, "--enable-native-access=ALL-UNNAMED",
-                "-cp", classPath(), "io.p9gate.gateway.cli.Main", "serve",
-                "--policy", fixture.policyFile.toString(), "--ownership", "xattr",
-                "--audit-dir", audit.dir.toString(), "--audit-key", audit.privateKey.toString()));
+                "-Xmx" + heap,
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                classPath(),
+                "io.p9gate.gateway.cli.Main",
+                "serve",
+                "--policy",
+                fixture.policyFile.toString(),
+                "--ownership",
+                "xattr",
+                "--audit-dir",
+                audit.dir.toString(),
+                "--audit-key",
+                audit.privateKey.toString()));
         List<String> command = new ArrayList<>();
         if (openFiles > 0) {
             command.addAll(List.of("bash", "-c", "ulimit -n " + openFiles + " && exec \"$@\"", "serve"));
         }
         command.addAll(java);
         Path log = tmp.resolve("gateway.log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         BudgetAttackGateway gateway = new BudgetAttackGateway(fixture, audit, process, log);
         try {
             gateway.awaitReady();

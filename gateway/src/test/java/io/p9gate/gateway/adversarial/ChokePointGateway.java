@@ -5,7 +5,6 @@ import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GatewayEvent;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyQuotas;
 import io.p9gate.gateway.policyadapter.PolicyShares;
@@ -15,6 +14,7 @@ import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
 import io.p9gate.gateway.session.RequestHandlerFactory;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.policy.PolicyHolder;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
@@ -31,7 +31,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * item 1: both modes must leave the same records.
  */
 final class ChokePointGateway implements AutoCloseable {
-    enum Mode { NO_POLICY, POLICY }
+    enum Mode {
+        NO_POLICY,
+        POLICY
+    }
 
     /** Keeps every record and lifecycle event, in order. */
     static final class Trail implements AuditTrail {
@@ -68,8 +71,8 @@ final class ChokePointGateway implements AutoCloseable {
         Files.writeString(logs.resolve("l"), "log file");
         alphaSocket = tmp.resolve("alpha.sock");
         Path betaSocket = tmp.resolve("beta.sock");
-        List<ListenSpec> listeners = List.of(ListenSpec.parse("unix:" + alphaSocket),
-                ListenSpec.parse("unix:" + betaSocket));
+        List<ListenSpec> listeners =
+                List.of(ListenSpec.parse("unix:" + alphaSocket), ListenSpec.parse("unix:" + betaSocket));
         RequestHandlerFactory handlers;
         if (mode == Mode.NO_POLICY) {
             ShareServerFactory f = new ShareServerFactory(Map.of("data", data, "logs", logs), new AllowAll(), trail);
@@ -97,8 +100,12 @@ final class ChokePointGateway implements AutoCloseable {
                             access: read-write
                     """.formatted(alphaSocket, data, logs, betaSocket, other));
             PolicyHolder holder = PolicyHolder.load(policy);
-            ShareServerFactory f = new ShareServerFactory(new PolicyShares(holder, new SessionGuards(holder::current,
-                    OwnershipMode.automatic(), new PolicyQuotas(holder.current()))), trail);
+            ShareServerFactory f = new ShareServerFactory(
+                    new PolicyShares(
+                            holder,
+                            new SessionGuards(
+                                    holder::current, OwnershipMode.automatic(), new PolicyQuotas(holder.current()))),
+                    trail);
             factory = f;
             handlers = f;
         }
@@ -116,7 +123,9 @@ final class ChokePointGateway implements AutoCloseable {
 
     /** The decision records whose errno is {@code errno} and that deny. */
     List<AuditEntry> denials(Errno errno) {
-        return trail.decisions.stream().filter(e -> !e.decision().allowed() && errno == e.outcome().errno()).toList();
+        return trail.decisions.stream()
+                .filter(e -> !e.decision().allowed() && errno == e.outcome().errno())
+                .toList();
     }
 
     /** Stops the gateway: every session is closed (and its close recorded) when this returns. */

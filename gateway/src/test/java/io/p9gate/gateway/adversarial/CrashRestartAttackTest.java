@@ -69,12 +69,13 @@ class CrashRestartAttackTest {
         }
         gateway.start(0);
         gateway.stop(); // SIGTERM: the shutdown record and the final checkpoint (the JVM then exits 143)
-        VerificationReport last = new Verifier(List.of(gateway.logs.key.verifierKey()), null, Progress.NONE)
-                .verify(gateway.logs.dir);
+        VerificationReport last =
+                new Verifier(List.of(gateway.logs.key.verifierKey()), null, Progress.NONE).verify(gateway.logs.dir);
         assertTrue(last.ok(), last.summary());
         assertEquals(last.records(), last.anchored(), "the final checkpoint anchors everything: " + last.summary());
-        System.out.printf("CrashRestartAttackTest: %d kill -9 restarts, %d records, %d files, %.1f s%n", CRASHES,
-                last.records(), fileCount(gateway.share), (System.nanoTime() - started) / 1e9);
+        System.out.printf(
+                "CrashRestartAttackTest: %d kill -9 restarts, %d records, %d files, %.1f s%n",
+                CRASHES, last.records(), fileCount(gateway.share), (System.nanoTime() - started) / 1e9);
     }
 
     /** Creates and writes files until the gateway dies under it (or it is told to stop). */
@@ -109,7 +110,7 @@ class CrashRestartAttackTest {
                 switch (r.op()) {
                     case "lcreate" -> created.add(r.path());
                     case "write" -> written.add(r.path());
-                    default -> { }
+                    default -> {}
                 }
             }
         }

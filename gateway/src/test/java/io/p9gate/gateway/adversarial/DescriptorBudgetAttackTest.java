@@ -32,7 +32,7 @@ class DescriptorBudgetAttackTest {
     @Test
     void oneVmCannotTakeTheDescriptorsOtherVmsAndTheAuditLogNeed() throws Exception {
         try (BudgetAttackGateway gateway = BudgetAttackGateway.start(tmp, "256m", OPEN_FILES);
-             P9Client alpha = gateway.alpha()) {
+                P9Client alpha = gateway.alpha()) {
             alpha.attach(0, "alpha", "data", 0);
             List<PendingCall> walks = new ArrayList<>();
             for (int i = 1; i <= WALKS; i++) {
@@ -54,7 +54,9 @@ class DescriptorBudgetAttackTest {
             Thread.sleep(1500);
             assertEquals("beta's view", gateway.betaReadsItsFile(), "the audit log still records");
             assertTrue(gateway.terminate(BudgetAttackGateway.PATIENCE), "SIGTERM ends the gateway");
-            assertTrue(gateway.audit.records().stream().filter(AuditRecord::isDecision)
+            assertTrue(
+                    gateway.audit.records().stream()
+                            .filter(AuditRecord::isDecision)
                             .anyMatch(r -> r.rules().contains("budget.descriptors")),
                     "alpha's refusals are recorded as denials by its budget");
             var verified = gateway.audit.verify();

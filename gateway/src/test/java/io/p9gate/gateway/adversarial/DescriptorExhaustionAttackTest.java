@@ -51,8 +51,8 @@ class DescriptorExhaustionAttackTest {
                     }
                 }
                 assertNotNull(exhausted, "the walks never ran out of descriptors");
-                System.out.printf("DescriptorExhaustionAttackTest: %d fids held, then %s%n", held,
-                        exhausted.getMessage());
+                System.out.printf(
+                        "DescriptorExhaustionAttackTest: %d fids held, then %s%n", held, exhausted.getMessage());
                 for (int i = 0; i < 300; i++) {
                     attacker.getattr(0, 0x3fff); // ~20 rotations, none with a free descriptor
                 }
@@ -67,7 +67,8 @@ class DescriptorExhaustionAttackTest {
             gateway.stop();
         }
         String stderr = gateway.stderrText();
-        System.out.printf("DescriptorExhaustionAttackTest: %d segments; gateway stderr:%n%s%n",
+        System.out.printf(
+                "DescriptorExhaustionAttackTest: %d segments; gateway stderr:%n%s%n",
                 LogDirectory.segments(gateway.logs.dir).size(), stderr);
         assertFalse(stderr.contains("audit log failed"), stderr);
         assertTrue(LogDirectory.segments(gateway.logs.dir).size() > 20, "the log rotated");

@@ -45,19 +45,22 @@ class DeviceNodeAttackTest {
     @Test
     void deviceNodesAreRefusedByDefaultAndNeverReachTheHost() throws Exception {
         try (HostShareGateway gw = HostShareGateway.serving(tmp, "", "data");
-             P9Client guest = gw.attached("data", 0)) {
+                P9Client guest = gw.attached("data", 0)) {
             assertEquals(Errno.EPERM, refused(guest, new TMessage.Tmknod(0, "rng", S_IFCHR | 0666, 10, 183, 0)));
             assertEquals(Errno.EPERM, refused(guest, new TMessage.Tmknod(0, "disk", S_IFBLK | 0660, 8, 0, 0)));
             assertFalse(Files.exists(gw.share("data").resolve("rng"), LinkOption.NOFOLLOW_LINKS));
             assertFalse(Files.exists(gw.share("data").resolve("disk"), LinkOption.NOFOLLOW_LINKS));
 
             List<AuditEntry> denials = gw.records.stream()
-                    .filter(e -> e.request().operation() == Operation.MKNOD).toList();
+                    .filter(e -> e.request().operation() == Operation.MKNOD)
+                    .toList();
             assertEquals(2, denials.size(), "each refusal is recorded once: " + denials);
             for (AuditEntry denial : denials) {
                 assertFalse(denial.decision().allowed());
                 assertEquals(Errno.EPERM, denial.decision().errno());
-                assertEquals(List.of("vm.guest.share.data.devices"), denial.decision().ruleIds());
+                assertEquals(
+                        List.of("vm.guest.share.data.devices"),
+                        denial.decision().ruleIds());
             }
 
             assertFifosStayReal(gw, guest);
@@ -67,7 +70,7 @@ class DeviceNodeAttackTest {
     @Test
     void aMappedShareStoresAnInertFileThatTheGuestSeesAsTheDevice() throws Exception {
         try (HostShareGateway gw = HostShareGateway.serving(tmp, "devices: mapped", "data");
-             P9Client guest = gw.attached("data", 0)) {
+                P9Client guest = gw.attached("data", 0)) {
             guest.rpc(new TMessage.Tmknod(0, "rng", S_IFCHR | 0666, 10, 183, 0));
             guest.rpc(new TMessage.Tmknod(0, "disk", S_IFBLK | 0660, 8, 1, 0));
 
@@ -87,7 +90,9 @@ class DeviceNodeAttackTest {
             // The Linux client opens device nodes itself; a 9P open of one is refused like a real device's.
             assertEquals(Errno.ENXIO, refused(guest, new TMessage.Tlopen(1, O_RDONLY)));
             assertEquals(Errno.ENXIO, refused(guest, new TMessage.Tlopen(2, O_RDWR)));
-            assertEquals(Errno.ENXIO, refused(guest, new TMessage.Tlcreate(0, "rng", O_RDWR, 0644, 0)),
+            assertEquals(
+                    Errno.ENXIO,
+                    refused(guest, new TMessage.Tlcreate(0, "rng", O_RDWR, 0644, 0)),
                     "a create without O_EXCL of the existing name must not open it either");
 
             // chmod changes what the guest sees, never the host file's mode.
@@ -102,7 +107,7 @@ class DeviceNodeAttackTest {
     @Test
     void aGuestCannotForgeOrStripTheMapping() throws Exception {
         try (HostShareGateway gw = HostShareGateway.serving(tmp, "devices: mapped", "data");
-             P9Client guest = gw.attached("data", 0)) {
+                P9Client guest = gw.attached("data", 0)) {
             guest.walk(0, 1);
             guest.lcreate(1, "plain", O_RDWR, 0600, 0);
             guest.clunk(1);
@@ -111,9 +116,13 @@ class DeviceNodeAttackTest {
             for (String name : new String[] {"plain", "rng"}) {
                 guest.walk(0, 5, name);
                 assertEquals(Errno.ENODATA, refused(guest, new TMessage.Txattrwalk(5, 6, "user.p9gate.device")));
-                assertEquals(Errno.EPERM, refused(guest, new TMessage.Txattrcreate(5, "user.p9gate.device", 12, 0)),
+                assertEquals(
+                        Errno.EPERM,
+                        refused(guest, new TMessage.Txattrcreate(5, "user.p9gate.device", 12, 0)),
                         "setting the mapping of " + name);
-                assertEquals(Errno.EPERM, refused(guest, new TMessage.Txattrcreate(5, "user.p9gate.device", 0, 0)),
+                assertEquals(
+                        Errno.EPERM,
+                        refused(guest, new TMessage.Txattrcreate(5, "user.p9gate.device", 0, 0)),
                         "removing the mapping of " + name);
                 guest.clunk(5);
             }
@@ -126,7 +135,8 @@ class DeviceNodeAttackTest {
 
             guest.walk(0, 9, "plain");
             assertEquals(S_IFREG | 0600, guest.getattr(9, Attr.GETATTR_ALL).mode(), "a plain file stays plain");
-            assertTrue(HostXattrs.get(gw.share("data").resolve("plain"), "user.p9gate.device").isEmpty());
+            assertTrue(HostXattrs.get(gw.share("data").resolve("plain"), "user.p9gate.device")
+                    .isEmpty());
         }
     }
 
@@ -137,7 +147,8 @@ class DeviceNodeAttackTest {
     }
 
     private static Errno refused(P9Client guest, TMessage request) {
-        return assertThrows(P9Exception.class, () -> guest.rpc(request), request.toString()).errno();
+        return assertThrows(P9Exception.class, () -> guest.rpc(request), request.toString())
+                .errno();
     }
 
     private static int hostMode(Path file) throws Exception {

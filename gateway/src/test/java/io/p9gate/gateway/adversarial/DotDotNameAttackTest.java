@@ -36,17 +36,24 @@ class DotDotNameAttackTest {
 
     /** Fids: 0 the share root, 1 a clone of it (for lcreate), 2 the file f. */
     private static Stream<FileRequest> requestsNaming(String name) {
-        return Stream.of(new TMessage.Tlcreate(1, name, 2, 0644, 0), new TMessage.Tmkdir(0, name, 0755, 0),
-                new TMessage.Tsymlink(0, name, "f", 0), new TMessage.Tmknod(0, name, 0010644, 0, 0, 0),
-                new TMessage.Tlink(0, 2, name), new TMessage.Trename(2, 0, name),
-                new TMessage.Trenameat(0, "f", 0, name), new TMessage.Trenameat(0, name, 0, "g"),
-                new TMessage.Tunlinkat(0, name, 0), new TMessage.Tunlinkat(0, name, 0x200));
+        return Stream.of(
+                new TMessage.Tlcreate(1, name, 2, 0644, 0),
+                new TMessage.Tmkdir(0, name, 0755, 0),
+                new TMessage.Tsymlink(0, name, "f", 0),
+                new TMessage.Tmknod(0, name, 0010644, 0, 0, 0),
+                new TMessage.Tlink(0, 2, name),
+                new TMessage.Trename(2, 0, name),
+                new TMessage.Trenameat(0, "f", 0, name),
+                new TMessage.Trenameat(0, name, 0, "g"),
+                new TMessage.Tunlinkat(0, name, 0),
+                new TMessage.Tunlinkat(0, name, 0x200));
     }
 
     @ParameterizedTest
     @EnumSource(Mode.class)
     void badNamesAreEinvalAndRecorded(Mode mode) throws Exception {
-        try (ChokePointGateway gw = ChokePointGateway.start(tmp, mode); P9Client alpha = gw.alpha()) {
+        try (ChokePointGateway gw = ChokePointGateway.start(tmp, mode);
+                P9Client alpha = gw.alpha()) {
             alpha.attach(0, "u", "data", 0);
             alpha.walk(0, 1);
             alpha.walk(0, 2, "f");
@@ -61,8 +68,12 @@ class DotDotNameAttackTest {
             }
             assertEquals(3, alpha.walk(0, 3, ".", "..", ".").size(), "'.' and '..' are still walk elements");
         }
-        assertEquals(List.of("f"), Files.list(tmp.resolve("shares/data")).map(p -> p.getFileName().toString())
-                .toList(), "nothing was created, moved or removed");
+        assertEquals(
+                List.of("f"),
+                Files.list(tmp.resolve("shares/data"))
+                        .map(p -> p.getFileName().toString())
+                        .toList(),
+                "nothing was created, moved or removed");
         assertFalse(Files.exists(tmp.resolve("shares/escape")));
     }
 

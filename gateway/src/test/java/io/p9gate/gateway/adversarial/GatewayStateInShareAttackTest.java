@@ -36,11 +36,11 @@ import org.junit.jupiter.api.io.TempDir;
 class GatewayStateInShareAttackTest {
     @TempDir
     Path tmp;
+
     private final List<Path> mounts = new ArrayList<>();
     private Path plainFile;
 
-    private record Run(int code, String err) {
-    }
+    private record Run(int code, String err) {}
 
     @BeforeEach
     void unbindableListener() throws Exception {
@@ -88,23 +88,40 @@ class GatewayStateInShareAttackTest {
     }
 
     private Run servePolicy(Path policy, SignedLogs logs, String... more) {
-        List<String> args = new ArrayList<>(List.of("serve", "--policy", policy.toString(),
-                "--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString()));
+        List<String> args = new ArrayList<>(List.of(
+                "serve",
+                "--policy",
+                policy.toString(),
+                "--audit-dir",
+                logs.dir.toString(),
+                "--audit-key",
+                logs.privateKey.toString()));
         args.addAll(List.of(more));
         return p9gate(args.toArray(String[]::new));
     }
 
     private Run serveShare(Path share, SignedLogs logs) {
-        return p9gate("serve", "--share", "a=" + share, "--listen", "unix:" + plainFile,
-                "--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString());
+        return p9gate(
+                "serve",
+                "--share",
+                "a=" + share,
+                "--listen",
+                "unix:" + plainFile,
+                "--audit-dir",
+                logs.dir.toString(),
+                "--audit-key",
+                logs.privateKey.toString());
     }
 
     @Test
     void theSigningKeyInsideAShareIsRefusedWithoutAnyProtectEntry() throws Exception {
         Path share = Files.createDirectories(tmp.resolve("srv/data"));
         SignedLogs logs = SignedLogs.in(share); // share/keys/audit.key, share/audit
-        assertRefused(servePolicy(policy(share), logs), Main.EXIT_FAILURE,
-                "share 'data' of VM 'vm'", "contains the audit signing key " + logs.privateKey);
+        assertRefused(
+                servePolicy(policy(share), logs),
+                Main.EXIT_FAILURE,
+                "share 'data' of VM 'vm'",
+                "contains the audit signing key " + logs.privateKey);
         assertFalse(Files.exists(logs.dir), "refused before the log is created inside the share");
     }
 
@@ -112,7 +129,10 @@ class GatewayStateInShareAttackTest {
     void withoutAPolicyTheAuditDirectoryInsideAShareIsRefused() throws Exception {
         SignedLogs logs = SignedLogs.in(Files.createDirectories(tmp.resolve("state")));
         Path share = logs.dir.getParent(); // holds keys/ and audit/
-        assertRefused(serveShare(share, logs), Main.EXIT_USAGE, "share 'a' (" + share + ")",
+        assertRefused(
+                serveShare(share, logs),
+                Main.EXIT_USAGE,
+                "share 'a' (" + share + ")",
                 "contains the audit signing key");
     }
 
@@ -120,7 +140,8 @@ class GatewayStateInShareAttackTest {
     void aShareInsideTheAuditDirectoryIsRefused() throws Exception {
         SignedLogs logs = SignedLogs.in(Files.createDirectories(tmp.resolve("state")));
         Path share = Files.createDirectories(logs.dir.resolve("guest"));
-        assertRefused(servePolicy(policy(share), logs), Main.EXIT_FAILURE, "lies inside the audit directory " + logs.dir);
+        assertRefused(
+                servePolicy(policy(share), logs), Main.EXIT_FAILURE, "lies inside the audit directory " + logs.dir);
         assertRefused(serveShare(share, logs), Main.EXIT_USAGE, "lies inside the audit directory " + logs.dir);
     }
 
@@ -128,16 +149,25 @@ class GatewayStateInShareAttackTest {
     void aSymlinkedShareDirectoryIsFollowedToTheState() throws Exception {
         SignedLogs logs = SignedLogs.in(Files.createDirectories(tmp.resolve("state")));
         Path share = Files.createSymbolicLink(tmp.resolve("innocent"), logs.privateKey.getParent());
-        assertRefused(servePolicy(policy(share), logs), Main.EXIT_FAILURE,
-                "contains the audit signing key " + logs.privateKey, "after resolving symlinks");
+        assertRefused(
+                servePolicy(policy(share), logs),
+                Main.EXIT_FAILURE,
+                "contains the audit signing key " + logs.privateKey,
+                "after resolving symlinks");
     }
 
     @Test
     void thePidFileInsideAShareIsRefused() throws Exception {
         SignedLogs logs = SignedLogs.in(Files.createDirectories(tmp.resolve("state")));
         Path share = Files.createDirectories(tmp.resolve("srv/data"));
-        assertRefused(servePolicy(policy(share), logs, "--pid-file", share.resolve("p9gate.pid").toString()),
-                Main.EXIT_FAILURE, "contains the pid file " + share.resolve("p9gate.pid"));
+        assertRefused(
+                servePolicy(
+                        policy(share),
+                        logs,
+                        "--pid-file",
+                        share.resolve("p9gate.pid").toString()),
+                Main.EXIT_FAILURE,
+                "contains the pid file " + share.resolve("p9gate.pid"));
     }
 
     @Test
@@ -145,8 +175,11 @@ class GatewayStateInShareAttackTest {
         SignedLogs logs = SignedLogs.in(Files.createDirectories(tmp.resolve("state")));
         Path share = Files.createDirectories(tmp.resolve("srv/data"));
         bind(logs.privateKey.getParent(), share);
-        assertRefused(servePolicy(policy(share), logs), Main.EXIT_FAILURE,
-                "share 'data' of VM 'vm'", "contains the audit signing key " + logs.privateKey);
+        assertRefused(
+                servePolicy(policy(share), logs),
+                Main.EXIT_FAILURE,
+                "share 'data' of VM 'vm'",
+                "contains the audit signing key " + logs.privateKey);
         assertRefused(serveShare(share, logs), Main.EXIT_USAGE, "contains the audit signing key");
     }
 
@@ -156,7 +189,8 @@ class GatewayStateInShareAttackTest {
         Path inside = Files.createDirectories(logs.dir.resolve("sub"));
         Path share = Files.createDirectories(tmp.resolve("srv/data"));
         bind(inside, share);
-        assertRefused(servePolicy(policy(share), logs), Main.EXIT_FAILURE, "lies inside the audit directory " + logs.dir);
+        assertRefused(
+                servePolicy(policy(share), logs), Main.EXIT_FAILURE, "lies inside the audit directory " + logs.dir);
     }
 
     @Test
@@ -165,7 +199,9 @@ class GatewayStateInShareAttackTest {
         Path share = Files.createDirectories(tmp.resolve("srv/data"));
         Path public_ = Files.createFile(share.resolve("audit.pub"));
         bind(logs.publicKey, public_); // a single file: the guest could replace the verifier's key
-        assertRefused(servePolicy(policy(share), logs), Main.EXIT_FAILURE,
+        assertRefused(
+                servePolicy(policy(share), logs),
+                Main.EXIT_FAILURE,
                 "reaches the audit public key " + logs.publicKey + " through the mount at " + public_);
     }
 
@@ -187,12 +223,19 @@ class GatewayStateInShareAttackTest {
         SignedLogs logs = SignedLogs.in(Files.createDirectories(tmp.resolve("state")));
         Path share = Files.createDirectories(tmp.resolve("srv/data"));
         Path policy = policy(share);
-        PolicyHolder holder = PolicyHolder.load(policy, new ServedPolicyCheck(List.of(
-                new StatePath("audit signing key", logs.privateKey), new StatePath("audit directory", logs.dir)),
-                OwnershipMode.CHOWN));
+        PolicyHolder holder = PolicyHolder.load(
+                policy,
+                new ServedPolicyCheck(
+                        List.of(
+                                new StatePath("audit signing key", logs.privateKey),
+                                new StatePath("audit directory", logs.dir)),
+                        OwnershipMode.CHOWN));
         String served = holder.current().digest();
 
-        Files.writeString(policy, Files.readString(policy).replace(share.toString(), logs.dir.getParent().toString()));
+        Files.writeString(
+                policy,
+                Files.readString(policy)
+                        .replace(share.toString(), logs.dir.getParent().toString()));
         PolicyHolder.ReloadResult result = new PolicyReloader(holder).reload();
         PolicyHolder.ReloadResult.Kept kept = assertInstanceOf(PolicyHolder.ReloadResult.Kept.class, result);
         assertTrue(kept.reason().contains("contains the audit signing key " + logs.privateKey), kept.reason());
@@ -201,7 +244,8 @@ class GatewayStateInShareAttackTest {
 
     /** Bind-mounts {@code source} on {@code target} for this test (needs root; skipped otherwise). */
     private void bind(Path source, Path target) throws Exception {
-        assumeTrue(run("mount", "--bind", source.toString(), target.toString()) == 0,
+        assumeTrue(
+                run("mount", "--bind", source.toString(), target.toString()) == 0,
                 "bind mounts need root (CAP_SYS_ADMIN)");
         mounts.add(target);
     }

@@ -58,10 +58,16 @@ class HardLinkWideningAttackTest {
                 guest.link(4, 3, "copy-of-notes"); // into the drop box: the new name allows less, which is fine
 
                 List<AuditEntry> refusedLinks = gw.records.stream()
-                        .filter(r -> r.request().operation() == Operation.LINK && !r.decision().allowed()).toList();
+                        .filter(r -> r.request().operation() == Operation.LINK
+                                && !r.decision().allowed())
+                        .toList();
                 assertEquals(2, refusedLinks.size(), "recorded: " + refusedLinks);
-                assertEquals(List.of("vm.guest.share.data.rules.no-scripts"), refusedLinks.get(0).decision().ruleIds());
-                assertEquals(List.of("vm.guest.share.data.rules.drop-box"), refusedLinks.get(1).decision().ruleIds());
+                assertEquals(
+                        List.of("vm.guest.share.data.rules.no-scripts"),
+                        refusedLinks.get(0).decision().ruleIds());
+                assertEquals(
+                        List.of("vm.guest.share.data.rules.drop-box"),
+                        refusedLinks.get(1).decision().ruleIds());
             }
             assertFalse(Files.exists(share.resolve("run.txt")));
             assertFalse(Files.exists(share.resolve("letter")));

@@ -33,19 +33,24 @@ class HostDeviceNodePermissionsAttackTest {
         assumeTrue("root".equals(System.getProperty("user.name")), "making a device node needs root");
         Path share = Files.createDirectories(tmp.resolve("shares/rootfs"));
         Path full = share.resolve("full");
-        Process mknod = new ProcessBuilder("mknod", "-m", "0600", full.toString(), "c", "1", "7").inheritIO().start();
+        Process mknod = new ProcessBuilder("mknod", "-m", "0600", full.toString(), "c", "1", "7")
+                .inheritIO()
+                .start();
         assumeTrue(mknod.waitFor() == 0, "mknod c 1 7 on the host");
 
         try (HostShareGateway gw = HostShareGateway.serving(tmp, "", "rootfs");
-             P9Client guest = gw.attached("rootfs", 0)) {
+                P9Client guest = gw.attached("rootfs", 0)) {
             guest.walk(0, 1, "full");
             assertEquals(Errno.EPERM, errno(guest, new SetAttr(SetAttr.SETATTR_MODE, 0666, 0, 0, 0, 0, 0, 0, 0)));
-            assertEquals(Errno.EPERM, errno(guest, new SetAttr(SetAttr.SETATTR_UID | SetAttr.SETATTR_GID, 0, 0, 0,
-                    0, 0, 0, 0, 0)));
+            assertEquals(
+                    Errno.EPERM,
+                    errno(guest, new SetAttr(SetAttr.SETATTR_UID | SetAttr.SETATTR_GID, 0, 0, 0, 0, 0, 0, 0, 0)));
             guest.setattr(1, new SetAttr(SetAttr.SETATTR_MTIME | SetAttr.SETATTR_MTIME_SET, 0, 0, 0, 0, 0, 0, 1234, 0));
 
-            List<AuditEntry> failed = gw.records.stream().filter(r -> r.request().operation() == Operation.SETATTR
-                    && r.outcome().errno() == Errno.EPERM).toList();
+            List<AuditEntry> failed = gw.records.stream()
+                    .filter(r -> r.request().operation() == Operation.SETATTR
+                            && r.outcome().errno() == Errno.EPERM)
+                    .toList();
             assertEquals(2, failed.size(), "each refusal has its record: " + failed);
         }
         assertEquals(0600, (int) Files.getAttribute(full, "unix:mode") & 07777, "mode kept");

@@ -50,15 +50,32 @@ class HostPermissionsAttackTest {
     @Test
     void withEnforceAGuestUserCannotReadOrTakeAnotherUsersPrivateFile() throws Exception {
         try (HostShareGateway gw = HostShareGateway.serving(tmp, "permissions: enforce", "data");
-             P9Client guest = gw.attached("data", GUEST_USER)) {
+                P9Client guest = gw.attached("data", GUEST_USER)) {
             Path secret = rootsPrivateFile(gw.share("data"));
             guest.walk(0, 1, "secret");
             assertEquals(Errno.EACCES, refused(guest, new TMessage.Tlopen(1, O_RDONLY)));
             assertEquals(Errno.EACCES, refused(guest, new TMessage.Tlopen(1, O_RDWR)));
-            assertEquals(Errno.EPERM, refused(guest, new TMessage.Tsetattr(1,
-                    new SetAttr(SetAttr.SETATTR_UID | SetAttr.SETATTR_GID, 0, GUEST_USER, GUEST_USER, 0, 0, 0, 0, 0))));
-            assertEquals(Errno.EPERM, refused(guest, new TMessage.Tsetattr(1,
-                    new SetAttr(SetAttr.SETATTR_MODE, 0666, 0, 0, 0, 0, 0, 0, 0))));
+            assertEquals(
+                    Errno.EPERM,
+                    refused(
+                            guest,
+                            new TMessage.Tsetattr(
+                                    1,
+                                    new SetAttr(
+                                            SetAttr.SETATTR_UID | SetAttr.SETATTR_GID,
+                                            0,
+                                            GUEST_USER,
+                                            GUEST_USER,
+                                            0,
+                                            0,
+                                            0,
+                                            0,
+                                            0))));
+            assertEquals(
+                    Errno.EPERM,
+                    refused(
+                            guest,
+                            new TMessage.Tsetattr(1, new SetAttr(SetAttr.SETATTR_MODE, 0666, 0, 0, 0, 0, 0, 0, 0))));
             assertEquals(0, Files.getAttribute(secret, "unix:uid"));
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(secret)));
 
@@ -73,17 +90,20 @@ class HostPermissionsAttackTest {
     @Test
     void withEnforceTheGuestActsAsItsMappedHostUser() throws Exception {
         try (HostShareGateway gw = HostShareGateway.serving(tmp, "permissions: enforce", "data");
-             P9Client guest = gw.client()) {
+                P9Client guest = gw.client()) {
             Path data = gw.share("data");
-            Files.createDirectory(data.resolve("private"), PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectory(
+                    data.resolve("private"),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Files.writeString(data.resolve("public"), "for all");
             Files.setPosixFilePermissions(data.resolve("public"), PosixFilePermissions.fromString("rw-r--r--"));
             Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxrwxrwx"));
 
             guest.attach(0, "user", "data", GUEST_USER);
             guest.walk(0, 1, "private");
-            assertEquals(Errno.EACCES, refused(guest, new TMessage.Twalk(1, 4, java.util.List.of("x"))),
+            assertEquals(
+                    Errno.EACCES,
+                    refused(guest, new TMessage.Twalk(1, 4, java.util.List.of("x"))),
                     "no search permission in root's 0700 directory");
             guest.walk(0, 2, "public");
             guest.lopen(2, O_RDONLY);
@@ -93,17 +113,20 @@ class HostPermissionsAttackTest {
             guest.lcreate(3, "mine", O_RDWR, 0600, GUEST_USER);
             guest.write(3, 0, SECRET);
             Path mine = data.resolve("mine");
-            assertEquals(HostShareGateway.HOST_ID_BASE + GUEST_USER, Files.getAttribute(mine, "unix:uid",
-                    LinkOption.NOFOLLOW_LINKS), "created as the mapped host user, not chowned afterwards");
-            assertEquals(HostShareGateway.HOST_ID_BASE + GUEST_USER, Files.getAttribute(mine, "unix:gid",
-                    LinkOption.NOFOLLOW_LINKS));
+            assertEquals(
+                    HostShareGateway.HOST_ID_BASE + GUEST_USER,
+                    Files.getAttribute(mine, "unix:uid", LinkOption.NOFOLLOW_LINKS),
+                    "created as the mapped host user, not chowned afterwards");
+            assertEquals(
+                    HostShareGateway.HOST_ID_BASE + GUEST_USER,
+                    Files.getAttribute(mine, "unix:gid", LinkOption.NOFOLLOW_LINKS));
         }
     }
 
     @Test
     void withoutEnforceTheVmIsThePrincipalAndModesAreTheGuestKernelsBusiness() throws Exception {
         try (HostShareGateway gw = HostShareGateway.serving(tmp, "", "data");
-             P9Client guest = gw.attached("data", GUEST_USER)) {
+                P9Client guest = gw.attached("data", GUEST_USER)) {
             Path secret = rootsPrivateFile(gw.share("data"));
             guest.walk(0, 1, "secret");
             guest.lopen(1, O_RDONLY);
@@ -116,11 +139,13 @@ class HostPermissionsAttackTest {
 
     @Test
     void everyWorkerGoesBackToTheGatewaysOwnCredentials() throws Exception {
-        try (HostShareGateway gw = HostShareGateway.serving(tmp, java.util.List.of(
-                new HostShareGateway.Share("enforced", share(tmp, "enforced"), "permissions: enforce"),
-                new HostShareGateway.Share("trusting", share(tmp, "trusting"), "")));
-             P9Client enforced = gw.client();
-             P9Client trusting = gw.client()) {
+        try (HostShareGateway gw = HostShareGateway.serving(
+                        tmp,
+                        java.util.List.of(
+                                new HostShareGateway.Share("enforced", share(tmp, "enforced"), "permissions: enforce"),
+                                new HostShareGateway.Share("trusting", share(tmp, "trusting"), "")));
+                P9Client enforced = gw.client();
+                P9Client trusting = gw.client()) {
             rootsPrivateFile(gw.share("enforced"));
             rootsPrivateFile(gw.share("trusting"));
             enforced.attach(0, "user", "enforced", GUEST_USER);
@@ -145,6 +170,7 @@ class HostPermissionsAttackTest {
     }
 
     private static Errno refused(P9Client guest, TMessage request) {
-        return assertThrows(P9Exception.class, () -> guest.rpc(request), request.toString()).errno();
+        return assertThrows(P9Exception.class, () -> guest.rpc(request), request.toString())
+                .errno();
     }
 }

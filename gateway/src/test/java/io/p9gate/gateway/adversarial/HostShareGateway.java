@@ -3,7 +3,6 @@ package io.p9gate.gateway.adversarial;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.policyadapter.PolicyQuotas;
@@ -11,6 +10,7 @@ import io.p9gate.gateway.policyadapter.PolicyShares;
 import io.p9gate.gateway.policyadapter.SessionGuards;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.policy.PolicyHolder;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
@@ -36,8 +36,7 @@ final class HostShareGateway implements AutoCloseable {
     private final Gateway gateway;
 
     /** One share of the policy: its attach name, its directory, and extra YAML lines for its options. */
-    record Share(String name, Path dir, String options) {
-    }
+    record Share(String name, Path dir, String options) {}
 
     private HostShareGateway(Path root, List<Share> served) throws Exception {
         this.root = root;
@@ -67,11 +66,15 @@ final class HostShareGateway implements AutoCloseable {
             records.add(entry);
             return records.size();
         };
-        this.shares = new ShareServerFactory(new PolicyShares(holder, new SessionGuards(holder::current,
-                OwnershipMode.automatic(), new PolicyQuotas(holder.current()))), trail);
+        this.shares = new ShareServerFactory(
+                new PolicyShares(
+                        holder,
+                        new SessionGuards(
+                                holder::current, OwnershipMode.automatic(), new PolicyQuotas(holder.current()))),
+                trail);
         try {
-            this.gateway = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
-                    GatewayConfig.DEFAULT_MSIZE, 4));
+            this.gateway = Gateway.start(
+                    new GatewayConfig(PolicyListeners.of(holder.current()), shares, GatewayConfig.DEFAULT_MSIZE, 4));
         } catch (Exception e) {
             shares.close();
             throw e;

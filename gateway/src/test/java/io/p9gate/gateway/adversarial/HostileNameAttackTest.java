@@ -36,7 +36,8 @@ class HostileNameAttackTest {
     void everyRecordStaysOneEscapedLineInShowAndSyslogExport() throws Exception {
         Path log;
         int fid = 10;
-        try (AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp); P9Client alpha = rig.alpha()) {
+        try (AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp);
+                P9Client alpha = rig.alpha()) {
             log = rig.logs.dir;
             for (String name : NAMES) {
                 alpha.walk(0, fid);
@@ -51,8 +52,10 @@ class HostileNameAttackTest {
         for (String name : NAMES) {
             assertTrue(Files.exists(tmp.resolve("shares/data").resolve(name)), "the attack really ran");
         }
-        long records = Files.list(log).filter(p -> p.getFileName().toString().startsWith("segment-"))
-                .mapToLong(HostileNameAttackTest::lineCount).sum();
+        long records = Files.list(log)
+                .filter(p -> p.getFileName().toString().startsWith("segment-"))
+                .mapToLong(HostileNameAttackTest::lineCount)
+                .sum();
 
         String table = audit("show", "--log", log.toString());
         assertPrintable(table);

@@ -40,11 +40,21 @@ class LockWithoutOpenAttackTest {
             Files.writeString(gw.share("data").resolve("notes"), "open to all");
             try (P9Client guest = gw.attached("data", 0)) {
                 guest.walk(0, 1, "vault", "db");
-                assertEquals(Errno.EACCES, assertThrows(P9Exception.class, () -> guest.lopen(1, O_RDONLY)).errno());
-                assertEquals(Errno.EBADF, assertThrows(P9Exception.class, () -> lock(guest, 1, LOCK_TYPE_WRLCK))
-                        .errno(), "locked a file it may not open");
-                assertEquals(Errno.EBADF, assertThrows(P9Exception.class,
-                        () -> guest.rpc(new TMessage.Tgetlock(1, LOCK_TYPE_WRLCK, 0, 0, 1, "g"))).errno());
+                assertEquals(
+                        Errno.EACCES,
+                        assertThrows(P9Exception.class, () -> guest.lopen(1, O_RDONLY))
+                                .errno());
+                assertEquals(
+                        Errno.EBADF,
+                        assertThrows(P9Exception.class, () -> lock(guest, 1, LOCK_TYPE_WRLCK))
+                                .errno(),
+                        "locked a file it may not open");
+                assertEquals(
+                        Errno.EBADF,
+                        assertThrows(
+                                        P9Exception.class,
+                                        () -> guest.rpc(new TMessage.Tgetlock(1, LOCK_TYPE_WRLCK, 0, 0, 1, "g")))
+                                .errno());
 
                 guest.walk(0, 2, "notes");
                 guest.lopen(2, O_RDONLY);

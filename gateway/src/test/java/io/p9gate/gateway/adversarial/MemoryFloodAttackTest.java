@@ -49,9 +49,15 @@ class MemoryFloodAttackTest {
                 alpha.attach(0, "alpha", "data", 0);
                 // Pipelined in two waves: a clone walk must have made its fid before Txattrcreate uses it.
                 pipelined(alpha, 1, PENDING_XATTRS, fid -> new TMessage.Twalk(0, fid, List.of()), refusals);
-                pipelined(alpha, 1, PENDING_XATTRS,
-                        fid -> new TMessage.Txattrcreate(fid, "user.flood", VALUE, 0), refusals);
-                assertEquals(Set.of("ENOSPC"), refusals.keySet(),
+                pipelined(
+                        alpha,
+                        1,
+                        PENDING_XATTRS,
+                        fid -> new TMessage.Txattrcreate(fid, "user.flood", VALUE, 0),
+                        refusals);
+                assertEquals(
+                        Set.of("ENOSPC"),
+                        refusals.keySet(),
                         "alpha is refused by its pending-xattr budget, and only by it: " + refusals);
                 assertEquals("beta's view", gateway.betaReadsItsFile(), "beta is served after the xattr flood");
 
@@ -60,27 +66,33 @@ class MemoryFloodAttackTest {
                 assertEquals(Set.of("EMFILE"), refusals.keySet(), "alpha is refused by its fid budget: " + refusals);
                 assertEquals("beta's view", gateway.betaReadsItsFile(), "beta is served after the fid flood");
             } catch (IOException e) {
-                throw new AssertionError("alpha's session stopped answering: " + e.getMessage()
-                        + "\n" + gateway.output(), e);
+                throw new AssertionError(
+                        "alpha's session stopped answering: " + e.getMessage() + "\n" + gateway.output(), e);
             }
             writeFlood(gateway);
             assertEquals("beta's view", gateway.betaReadsItsFile(), "beta is served after the write flood");
 
             assertTrue(gateway.isAlive(), gateway.output());
-            assertTrue(gateway.terminate(BudgetAttackGateway.PATIENCE),
+            assertTrue(
+                    gateway.terminate(BudgetAttackGateway.PATIENCE),
                     "SIGTERM ends the gateway after the floods:\n" + gateway.output());
-            List<AuditRecord> denials = gateway.audit.records().stream().filter(AuditRecord::isDecision)
-                    .filter(r -> "deny".equals(r.decision())).toList();
-            assertTrue(denials.stream().anyMatch(r -> r.rules().contains("budget.xattr-bytes") && r.errno() == 28),
+            List<AuditRecord> denials = gateway.audit.records().stream()
+                    .filter(AuditRecord::isDecision)
+                    .filter(r -> "deny".equals(r.decision()))
+                    .toList();
+            assertTrue(
+                    denials.stream().anyMatch(r -> r.rules().contains("budget.xattr-bytes") && r.errno() == 28),
                     "the xattr refusals are recorded as denials by the budget");
-            assertTrue(denials.stream().anyMatch(r -> r.rules().contains("budget.fids") && r.errno() == 24),
+            assertTrue(
+                    denials.stream().anyMatch(r -> r.rules().contains("budget.fids") && r.errno() == 24),
                     "the fid refusals are recorded as denials by the budget");
         }
     }
 
     /** Requests for fids {@code first..last}, {@link #WINDOW} in flight at a time; refusals counted by errno. */
-    private static void pipelined(P9Client client, int first, int last, IntFunction<TMessage> request,
-                                  Map<String, Integer> refusals) throws IOException {
+    private static void pipelined(
+            P9Client client, int first, int last, IntFunction<TMessage> request, Map<String, Integer> refusals)
+            throws IOException {
         for (int from = first; from <= last; from += WINDOW) {
             List<PendingCall> calls = new ArrayList<>();
             for (int fid = from; fid < Math.min(from + WINDOW, last + 1); fid++) {

@@ -38,17 +38,23 @@ class MknodCreateRuleAttackTest {
                 rules:
                   - {id: no-new-scripts, effect: deny, ops: [CREATE], paths: ["/**/*.sh"]}
                 """, "data");
-             P9Client guest = gw.attached("data", 0)) {
-            assertEquals(Errno.EACCES, errno(() -> guest.lcreate(cloneOfRoot(guest, 1), "a.sh", O_WRONLY, 0755, 0)),
+                P9Client guest = gw.attached("data", 0)) {
+            assertEquals(
+                    Errno.EACCES,
+                    errno(() -> guest.lcreate(cloneOfRoot(guest, 1), "a.sh", O_WRONLY, 0755, 0)),
                     "the rule as written");
             assertEquals(Errno.EACCES, errno(() -> mknod(guest, "b.sh", S_IFREG | 0755)), "mknod S_IFREG");
             assertEquals(Errno.EACCES, errno(() -> mknod(guest, "c.sh", S_IFIFO | 0644)), "mkfifo, as ln -s");
             mknod(guest, "fine.txt", S_IFREG | 0644);
 
             List<AuditEntry> refused = gw.records.stream()
-                    .filter(r -> r.request().operation() == Operation.MKNOD && !r.decision().allowed()).toList();
+                    .filter(r -> r.request().operation() == Operation.MKNOD
+                            && !r.decision().allowed())
+                    .toList();
             assertEquals(2, refused.size(), "each refusal is recorded: " + refused);
-            assertEquals(List.of("vm.guest.share.data.rules.no-new-scripts"), refused.getFirst().decision().ruleIds());
+            assertEquals(
+                    List.of("vm.guest.share.data.rules.no-new-scripts"),
+                    refused.getFirst().decision().ruleIds());
         }
         Path share = tmp.resolve("shares/data");
         assertFalse(Files.exists(share.resolve("b.sh")), "no script to fill was made");

@@ -30,14 +30,19 @@ class PartialWalkRecordAttackTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aWalkThatStopsIsRecordedAsFailed(Mode mode) throws Exception {
-        try (ChokePointGateway gw = ChokePointGateway.start(tmp, mode); P9Client alpha = gw.alpha()) {
+        try (ChokePointGateway gw = ChokePointGateway.start(tmp, mode);
+                P9Client alpha = gw.alpha()) {
             Files.createDirectories(gw.data.resolve("reports"));
             alpha.attach(0, "u", "data", 0);
 
             assertEquals(1, alpha.walk(0, 1, "reports", "q3-forecast").size(), "a partial walk");
-            assertEquals(Errno.EBADF, assertThrows(P9Exception.class, () -> alpha.getattr(1, 0)).errno(), "no fid");
+            assertEquals(
+                    Errno.EBADF,
+                    assertThrows(P9Exception.class, () -> alpha.getattr(1, 0)).errno(),
+                    "no fid");
             AuditEntry stopped = lastWalk(gw);
-            assertEquals(List.of("reports", "reports/q3-forecast"), stopped.request().paths());
+            assertEquals(
+                    List.of("reports", "reports/q3-forecast"), stopped.request().paths());
             assertEquals(Errno.ENOENT, stopped.outcome().errno(), "recorded: " + stopped);
 
             assertEquals(1, alpha.walk(0, 2, "f", "x").size(), "through a file");
@@ -49,6 +54,9 @@ class PartialWalkRecordAttackTest {
     }
 
     private static AuditEntry lastWalk(ChokePointGateway gw) {
-        return gw.trail.decisions.stream().filter(e -> e.request().operation() == Operation.WALK).toList().getLast();
+        return gw.trail.decisions.stream()
+                .filter(e -> e.request().operation() == Operation.WALK)
+                .toList()
+                .getLast();
     }
 }

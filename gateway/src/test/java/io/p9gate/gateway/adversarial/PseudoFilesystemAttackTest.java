@@ -39,17 +39,27 @@ class PseudoFilesystemAttackTest {
             Path proc = Files.createDirectories(gw.share("rootfs").resolve("proc"));
             assumeTrue(run("mount", "-t", "proc", "proc", proc.toString()), "mount -t proc");
             try (P9Client guest = gw.attached("rootfs", 0)) {
-                assertEquals(Errno.EACCES, assertThrows(P9Exception.class,
-                        () -> guest.walk(0, 1, "proc", "sys", "kernel", "hostname")).errno());
-                assertEquals(Errno.EACCES, assertThrows(P9Exception.class, () -> guest.walk(0, 1, "proc")).errno());
-                AuditEntry walk = gw.records.stream().filter(r -> r.request().operation() == Operation.WALK)
-                        .toList().getLast();
+                assertEquals(
+                        Errno.EACCES,
+                        assertThrows(P9Exception.class, () -> guest.walk(0, 1, "proc", "sys", "kernel", "hostname"))
+                                .errno());
+                assertEquals(
+                        Errno.EACCES,
+                        assertThrows(P9Exception.class, () -> guest.walk(0, 1, "proc"))
+                                .errno());
+                AuditEntry walk = gw.records.stream()
+                        .filter(r -> r.request().operation() == Operation.WALK)
+                        .toList()
+                        .getLast();
                 assertEquals(Errno.EACCES, walk.outcome().errno(), "recorded: " + walk);
 
                 // The mount point's name is still listed (it is an entry of the share): only entering it is refused.
                 guest.walk(0, 2);
                 guest.lopen(2, O_RDONLY);
-                assertTrue(guest.readdir(2, 0, 8192).stream().map(DirEntry::name).toList().contains("proc"));
+                assertTrue(guest.readdir(2, 0, 8192).stream()
+                        .map(DirEntry::name)
+                        .toList()
+                        .contains("proc"));
             } finally {
                 run("umount", "-l", proc.toString());
             }
@@ -60,10 +70,14 @@ class PseudoFilesystemAttackTest {
     void aShareThatIsAPseudoFilesystemIsRefused() {
         assumeTrue(Files.isDirectory(Path.of("/proc/sys")), "procfs at /proc");
         List<HostShareGateway.Share> procShare = List.of(new HostShareGateway.Share("knobs", Path.of("/proc/sys"), ""));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> HostShareGateway.serving(tmp, procShare).close());
-        assertTrue(e.getMessage().endsWith("share 'knobs' (/proc/sys): a kernel pseudo filesystem (proc, sysfs, ...), "
-                + "not files"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .endsWith("share 'knobs' (/proc/sys): a kernel pseudo filesystem (proc, sysfs, ...), "
+                                + "not files"),
+                e.getMessage());
     }
 
     private static boolean run(String... command) throws IOException, InterruptedException {

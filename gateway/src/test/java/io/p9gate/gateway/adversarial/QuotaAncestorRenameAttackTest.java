@@ -13,8 +13,8 @@ import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.TMessage;
 import java.nio.file.Files;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * Issue 8, item 5(b): a quota's scope is a path, so moving a directory above it moves the boundary.
@@ -53,7 +53,9 @@ class QuotaAncestorRenameAttackTest {
         assertEquals(Errno.EXDEV, refused(() -> c.renameat(ROOT, "work", ROOT, "old")));
         assertEquals(Errno.EXDEV, refused(() -> c.renameat(ROOT, "prep", ROOT, "work")));
         c.walk(ROOT, 3, "work");
-        assertEquals(Errno.EXDEV, refused(() -> c.rpc(new TMessage.Trename(3, 1, "work"))),
+        assertEquals(
+                Errno.EXDEV,
+                refused(() -> c.rpc(new TMessage.Trename(3, 1, "work"))),
                 "Trename of the ancestor's fid too");
 
         assertTrue(target.hostBytesInScope() <= LIMIT, "scope holds " + target.hostBytesInScope());

@@ -48,10 +48,10 @@ final class QuotaAttackGateway implements BeforeEachCallback, AfterEachCallback 
     }
 
     QuotaAttackGateway start() throws Exception {
-        rig = new QuotaPolicyRig(tmp, "mallory", share,
-                "{path: /work/cache, bytes: %d, inodes: %d}".formatted(LIMIT, INODES));
-        gateway = Gateway.start(new GatewayConfig(PolicyListeners.of(rig.holder.current()), rig.shares,
-                GatewayConfig.DEFAULT_MSIZE, 4));
+        rig = new QuotaPolicyRig(
+                tmp, "mallory", share, "{path: /work/cache, bytes: %d, inodes: %d}".formatted(LIMIT, INODES));
+        gateway = Gateway.start(new GatewayConfig(
+                PolicyListeners.of(rig.holder.current()), rig.shares, GatewayConfig.DEFAULT_MSIZE, 4));
         return this;
     }
 

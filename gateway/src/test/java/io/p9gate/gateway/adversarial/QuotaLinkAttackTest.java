@@ -37,15 +37,24 @@ class QuotaLinkAttackTest {
         c.link(ROOT, 1, "twin");
         c.walk(ROOT, 2, "work", "cache");
 
-        assertEquals(Errno.EXDEV, assertThrows(P9Exception.class, () -> c.renameat(ROOT, "twin", 2, "twin")).errno());
+        assertEquals(
+                Errno.EXDEV,
+                assertThrows(P9Exception.class, () -> c.renameat(ROOT, "twin", 2, "twin"))
+                        .errno());
         c.walk(ROOT, 3, "twin");
-        assertEquals(Errno.EXDEV, assertThrows(P9Exception.class,
-                () -> c.rpc(new TMessage.Trename(3, 2, "twin"))).errno(), "Trename of the fid too");
+        assertEquals(
+                Errno.EXDEV,
+                assertThrows(P9Exception.class, () -> c.rpc(new TMessage.Trename(3, 2, "twin")))
+                        .errno(),
+                "Trename of the fid too");
         c.unlinkat(ROOT, "big", 0);
 
         assertTrue(target.hostBytesInScope() <= LIMIT, "scope holds " + target.hostBytesInScope());
         // The twin, now the file's only name, moves in counted, and is refused: it does not fit.
-        assertEquals(Errno.EDQUOT, assertThrows(P9Exception.class, () -> c.renameat(ROOT, "twin", 2, "twin")).errno());
+        assertEquals(
+                Errno.EDQUOT,
+                assertThrows(P9Exception.class, () -> c.renameat(ROOT, "twin", 2, "twin"))
+                        .errno());
     }
 
     @Test

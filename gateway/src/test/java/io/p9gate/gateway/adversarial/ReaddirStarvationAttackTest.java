@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.client.PendingCall;
 import io.p9gate.gateway.fs.Operation;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.policyadapter.PolicyFixture;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,9 +43,9 @@ class ReaddirStarvationAttackTest {
         }
         var holder = fx.holder();
         try (ShareServerFactory shares = fx.shares(holder);
-             Gateway _ = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
-                     GatewayConfig.DEFAULT_MSIZE, 4));
-             P9Client beta = P9Client.open(UnixDomainSocketAddress.of(fx.betaSocket), MSIZE)) {
+                Gateway _ = Gateway.start(new GatewayConfig(
+                        PolicyListeners.of(holder.current()), shares, GatewayConfig.DEFAULT_MSIZE, 4));
+                P9Client beta = P9Client.open(UnixDomainSocketAddress.of(fx.betaSocket), MSIZE)) {
             beta.attach(0, "beta", "other", 0);
             List<P9Client> alphas = new ArrayList<>();
             try {
@@ -71,8 +71,10 @@ class ReaddirStarvationAttackTest {
                     }
                 }
                 int flooded = CONNECTIONS * IN_FLIGHT;
-                assertTrue(before < flooded / 2, "beta's getattr was answered after " + before + " of alpha's "
-                        + flooded + " queued readdirs had been served");
+                assertTrue(
+                        before < flooded / 2,
+                        "beta's getattr was answered after " + before + " of alpha's " + flooded
+                                + " queued readdirs had been served");
             } finally {
                 alphas.forEach(P9Client::close);
             }
@@ -92,6 +94,7 @@ class ReaddirStarvationAttackTest {
 
     private static int readdirsRecorded(PolicyFixture fx) {
         return (int) fx.audit.requests().stream()
-                .filter(r -> r.vm().equals("alpha") && r.operation() == Operation.READDIR).count();
+                .filter(r -> r.vm().equals("alpha") && r.operation() == Operation.READDIR)
+                .count();
     }
 }

@@ -51,9 +51,13 @@ class RenameCreateRuleAttackTest {
                 guest.renameat(0, "evil.txt", 0, "notes.md"); // a name that may be created: as before
             }
             List<AuditEntry> refused = gw.records.stream()
-                    .filter(r -> r.request().operation() == Operation.RENAME && !r.decision().allowed()).toList();
+                    .filter(r -> r.request().operation() == Operation.RENAME
+                            && !r.decision().allowed())
+                    .toList();
             assertEquals(3, refused.size(), "each refusal is recorded: " + refused);
-            assertEquals(List.of("vm.guest.share.data.rules.no-scripts"), refused.getFirst().decision().ruleIds());
+            assertEquals(
+                    List.of("vm.guest.share.data.rules.no-scripts"),
+                    refused.getFirst().decision().ruleIds());
             assertEquals("echo safe\n", Files.readString(share.resolve("run.sh")));
             assertFalse(Files.exists(share.resolve("evil.sh")));
             assertTrue(Files.exists(share.resolve("notes.md")));

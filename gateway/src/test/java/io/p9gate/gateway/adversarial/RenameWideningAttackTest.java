@@ -44,7 +44,9 @@ class RenameWideningAttackTest {
                 assertEquals(Errno.EACCES, refused(() -> guest.renameat(1, "sub", 0, "sub")), "a directory out");
                 assertEquals(Errno.EACCES, refused(() -> guest.renameat(0, "run.sh", 0, "run.txt")), "script");
                 guest.walk(0, 2, "run.sh");
-                assertEquals(Errno.EACCES, refused(() -> guest.rpc(new TMessage.Trename(2, 0, "run.txt"))),
+                assertEquals(
+                        Errno.EACCES,
+                        refused(() -> guest.rpc(new TMessage.Trename(2, 0, "run.txt"))),
                         "Trename of the fid too");
 
                 guest.renameat(0, "report", 1, "report"); // into the box: fewer rights, fine

@@ -37,7 +37,8 @@ class UnrecordedRefusalAttackTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void attachToAShareThatIsNotTheVmsIsRecorded(Mode mode) throws Exception {
-        try (ChokePointGateway gw = ChokePointGateway.start(tmp, mode); P9Client alpha = gw.alpha()) {
+        try (ChokePointGateway gw = ChokePointGateway.start(tmp, mode);
+                P9Client alpha = gw.alpha()) {
             for (String aname : List.of("other", "nosuch")) {
                 assertEquals(Errno.ENOENT, errno(() -> alpha.attach(0, "u", aname, 0)), aname);
                 AuditEntry r = gw.denials(Errno.ENOENT).getLast();
@@ -52,7 +53,8 @@ class UnrecordedRefusalAttackTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void linkAndRenameAcrossSharesAreRecorded(Mode mode) throws Exception {
-        try (ChokePointGateway gw = ChokePointGateway.start(tmp, mode); P9Client alpha = gw.alpha()) {
+        try (ChokePointGateway gw = ChokePointGateway.start(tmp, mode);
+                P9Client alpha = gw.alpha()) {
             alpha.attach(0, "u", "data", 0);
             alpha.attach(1, "u", "logs", 0);
             alpha.walk(0, 2, "f");
@@ -61,7 +63,8 @@ class UnrecordedRefusalAttackTest {
             assertEquals(Errno.EXDEV, errno(() -> alpha.renameat(0, "f", 1, "f-moved")));
             assertEquals(Errno.EXDEV, errno(() -> alpha.rpc(new TMessage.Trename(3, 0, "l-moved"))));
             List<AuditEntry> refused = gw.denials(Errno.EXDEV);
-            assertEquals(List.of(Operation.LINK, Operation.RENAME, Operation.RENAME),
+            assertEquals(
+                    List.of(Operation.LINK, Operation.RENAME, Operation.RENAME),
                     refused.stream().map(e -> e.request().operation()).toList());
             assertEquals(List.of("f", "f-in-logs"), refused.get(0).request().paths(), "source, then the new name");
             assertEquals(List.of("f", "f-moved"), refused.get(1).request().paths());

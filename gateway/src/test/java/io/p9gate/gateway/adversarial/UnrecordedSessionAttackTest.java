@@ -25,8 +25,7 @@ class UnrecordedSessionAttackTest {
     Path tmp;
 
     /** What one mode recorded for one session: the lifecycle events, reduced to their kinds and VM. */
-    private record SessionTrace(List<String> events, String decisionVm) {
-    }
+    private record SessionTrace(List<String> events, String decisionVm) {}
 
     private SessionTrace run(Mode mode) throws Exception {
         ChokePointGateway gw = ChokePointGateway.start(Files.createDirectories(tmp.resolve(mode.name())), mode);

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.fs.AuditEntry;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.policyadapter.PolicyQuotas;
@@ -17,6 +16,7 @@ import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.policy.PolicyHolder;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
@@ -64,14 +64,20 @@ class UnsignedGuestIdAttackTest {
                 """.formatted(socket, share));
         PolicyHolder holder = PolicyHolder.load(tmp.resolve("policy.yaml"));
         List<AuditEntry> records = new CopyOnWriteArrayList<>();
-        try (ShareServerFactory shares = new ShareServerFactory(new PolicyShares(holder, new SessionGuards(
-                holder::current, OwnershipMode.automatic(), new PolicyQuotas(holder.current()))), entry -> {
-                    records.add(entry);
-                    return records.size();
-                });
-             Gateway _ = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
-                     GatewayConfig.DEFAULT_MSIZE, 2));
-             P9Client guest = P9Client.open(UnixDomainSocketAddress.of(socket), 65536)) {
+        try (ShareServerFactory shares = new ShareServerFactory(
+                        new PolicyShares(
+                                holder,
+                                new SessionGuards(
+                                        holder::current,
+                                        OwnershipMode.automatic(),
+                                        new PolicyQuotas(holder.current()))),
+                        entry -> {
+                            records.add(entry);
+                            return records.size();
+                        });
+                Gateway _ = Gateway.start(new GatewayConfig(
+                        PolicyListeners.of(holder.current()), shares, GatewayConfig.DEFAULT_MSIZE, 2));
+                P9Client guest = P9Client.open(UnixDomainSocketAddress.of(socket), 65536)) {
             guest.attach(0, "u", "data", 1000);
             guest.attach(1, "u", "data", 0xFFFF_FFFE);
             guest.walk(0, 2);
@@ -79,7 +85,8 @@ class UnsignedGuestIdAttackTest {
             guest.walk(1, 3);
             P9Exception e = assertThrows(P9Exception.class, () -> guest.lcreate(3, "by-4294967294", O_WRONLY, 0644, 0));
             assertEquals(Errno.EACCES, e.errno());
-            assertEquals(List.of("no-unmapped-users"), records.getLast().decision().ruleIds());
+            assertEquals(
+                    List.of("no-unmapped-users"), records.getLast().decision().ruleIds());
         }
         assertTrue(Files.exists(share.resolve("by-1000")));
         assertFalse(Files.exists(share.resolve("by-4294967294")));

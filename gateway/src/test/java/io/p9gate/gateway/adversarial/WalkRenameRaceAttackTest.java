@@ -3,7 +3,6 @@ package io.p9gate.gateway.adversarial;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.fs.AccessPolicy;
@@ -12,7 +11,6 @@ import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.Decision;
 import io.p9gate.gateway.fs.Operation;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.policyadapter.PolicyFixture;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.proto.Errno;
@@ -21,6 +19,7 @@ import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.UnixDomainSocketAddress;
@@ -67,20 +66,26 @@ class WalkRenameRaceAttackTest {
         };
         MovesDuringWalkDecision policy = new MovesDuringWalkDecision(share.resolve("pub/x"), share.resolve("x"));
         try (ShareServerFactory shares = new ShareServerFactory(Map.of("data", share), policy, trail);
-             Gateway _ = Gateway.start(new GatewayConfig(List.of(ListenSpec.parse("unix:" + socket)), shares,
-                     GatewayConfig.DEFAULT_MSIZE, 2));
-             P9Client guest = P9Client.open(UnixDomainSocketAddress.of(socket), 65536)) {
+                Gateway _ = Gateway.start(new GatewayConfig(
+                        List.of(ListenSpec.parse("unix:" + socket)), shares, GatewayConfig.DEFAULT_MSIZE, 2));
+                P9Client guest = P9Client.open(UnixDomainSocketAddress.of(socket), 65536)) {
             guest.attach(0, "u", "data", 0);
             guest.walk(0, 1, "pub", "x", "y");
             policy.armed.set(true);
 
-            P9Exception e = assertThrows(P9Exception.class, () -> guest.walk(1, 2, "..", "..", "secret"),
+            P9Exception e = assertThrows(
+                    P9Exception.class,
+                    () -> guest.walk(1, 2, "..", "..", "secret"),
                     "the walk reached the hidden directory");
             assertEquals(Errno.ENOENT, e.errno());
             assertFalse(policy.armed.get(), "the rename happened inside the window");
-            assertEquals(Errno.EBADF, assertThrows(P9Exception.class, () -> guest.getattr(2, 0)).errno(),
+            assertEquals(
+                    Errno.EBADF,
+                    assertThrows(P9Exception.class, () -> guest.getattr(2, 0)).errno(),
                     "no fid was made");
-            AuditEntry walk = records.stream().filter(r -> r.request().operation() == Operation.WALK).toList()
+            AuditEntry walk = records.stream()
+                    .filter(r -> r.request().operation() == Operation.WALK)
+                    .toList()
                     .getLast();
             assertEquals(Errno.ENOENT, walk.outcome().errno(), "the record says the walk failed: " + walk);
             // Without the race, ".." still climbs where it should.
@@ -96,10 +101,10 @@ class WalkRenameRaceAttackTest {
         long hiddenInode = (long) Files.getAttribute(fx.data.resolve("secret"), "unix:ino");
         var holder = fx.holder();
         try (ShareServerFactory shares = fx.shares(holder);
-             Gateway _ = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
-                     GatewayConfig.DEFAULT_MSIZE, 4));
-             P9Client walker = P9Client.open(UnixDomainSocketAddress.of(fx.alphaSocket), 65536);
-             P9Client mover = P9Client.open(UnixDomainSocketAddress.of(fx.alphaSocket), 65536)) {
+                Gateway _ = Gateway.start(new GatewayConfig(
+                        PolicyListeners.of(holder.current()), shares, GatewayConfig.DEFAULT_MSIZE, 4));
+                P9Client walker = P9Client.open(UnixDomainSocketAddress.of(fx.alphaSocket), 65536);
+                P9Client mover = P9Client.open(UnixDomainSocketAddress.of(fx.alphaSocket), 65536)) {
             walker.attach(0, "u", "data", 0);
             walker.walk(0, 1, "pub", "x", "y");
             mover.attach(0, "u", "data", 0);

@@ -32,16 +32,23 @@ class XattrOffsetAttackTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void offsetsPastTheAnnouncedSizeAreRefusedWithoutOverflow(Mode mode) throws Exception {
-        try (ChokePointGateway gw = ChokePointGateway.start(tmp, mode); P9Client alpha = gw.alpha()) {
+        try (ChokePointGateway gw = ChokePointGateway.start(tmp, mode);
+                P9Client alpha = gw.alpha()) {
             alpha.attach(0, "u", "data", 0);
             alpha.walk(0, 1, "f");
             alpha.rpc(new TMessage.Txattrcreate(1, "user.x", FOUR.length, 0));
             for (long offset : new long[] {Long.MAX_VALUE - 1, Long.MAX_VALUE, 1L << 62, Integer.MAX_VALUE, 1}) {
-                assertEquals(Errno.EFBIG, assertThrows(P9Exception.class, () -> alpha.write(1, offset, FOUR)).errno(),
+                assertEquals(
+                        Errno.EFBIG,
+                        assertThrows(P9Exception.class, () -> alpha.write(1, offset, FOUR))
+                                .errno(),
                         "offset " + Long.toUnsignedString(offset));
             }
             for (long offset : new long[] {-1, Long.MIN_VALUE, -FOUR.length}) {
-                assertEquals(Errno.EINVAL, assertThrows(P9Exception.class, () -> alpha.write(1, offset, FOUR)).errno(),
+                assertEquals(
+                        Errno.EINVAL,
+                        assertThrows(P9Exception.class, () -> alpha.write(1, offset, FOUR))
+                                .errno(),
                         "offset " + Long.toUnsignedString(offset));
             }
             assertEquals(FOUR.length, alpha.write(1, 0, FOUR), "the fid still takes its value");

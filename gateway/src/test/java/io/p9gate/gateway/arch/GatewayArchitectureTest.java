@@ -23,20 +23,31 @@ class GatewayArchitectureTest {
     private static final JavaClasses MAIN = ModuleArchitecture.mainClasses(ROOT);
 
     static ArchRule operationsDoNotUseTheBackend(String root) {
-        return noClasses().that().resideInAPackage(root + ".ops..")
-                .should().dependOnClassesThat().resideInAPackage(root + ".backend..");
+        return noClasses()
+                .that()
+                .resideInAPackage(root + ".ops..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage(root + ".backend..");
     }
 
     /** The second path to the host that the design rules out: only the guard uses the backend, wiring builds it. */
     static ArchRule onlyTheGuardReachesTheBackend(String root) {
-        return noClasses().that().resideOutsideOfPackages(root + ".backend..", root + ".fs..", root + ".wiring..")
-                .should().dependOnClassesThat().resideInAPackage(root + ".backend..");
+        return noClasses()
+                .that()
+                .resideOutsideOfPackages(root + ".backend..", root + ".fs..", root + ".wiring..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage(root + ".backend..");
     }
 
     /** The choke point as a structure: one class asks the policy about a guest request, and it also records it. */
     static ArchRule onlyTheChokePointAsksThePolicy(String root) {
-        return noClasses().that().doNotHaveFullyQualifiedName(root + ".fs.ChokePoint")
-                .should().callMethod(AccessPolicy.class, "decide", AccessRequest.class);
+        return noClasses()
+                .that()
+                .doNotHaveFullyQualifiedName(root + ".fs.ChokePoint")
+                .should()
+                .callMethod(AccessPolicy.class, "decide", AccessRequest.class);
     }
 
     /**
@@ -44,8 +55,14 @@ class GatewayArchitectureTest {
      * load client, issue 12) live in modules that {@code p9gate package} does not ship.
      */
     static ArchRule theOnlyProgramIsTheCli(String root) {
-        return methods().that().haveName("main").and().areStatic()
-                .should().beDeclaredInClassesThat().resideInAPackage(root + ".cli..");
+        return methods()
+                .that()
+                .haveName("main")
+                .and()
+                .areStatic()
+                .should()
+                .beDeclaredInClassesThat()
+                .resideInAPackage(root + ".cli..");
     }
 
     @Test
@@ -75,10 +92,13 @@ class GatewayArchitectureTest {
 
     @Test
     void eachRuleFailsOnTheBadExample() {
-        ModuleArchitecture.assertEachFailsOnTheBadExample(ROOT, List.of(ModuleArchitecture::packagesFormNoCycles,
-                GatewayArchitectureTest::operationsDoNotUseTheBackend,
-                GatewayArchitectureTest::onlyTheGuardReachesTheBackend,
-                GatewayArchitectureTest::onlyTheChokePointAsksThePolicy,
-                GatewayArchitectureTest::theOnlyProgramIsTheCli));
+        ModuleArchitecture.assertEachFailsOnTheBadExample(
+                ROOT,
+                List.of(
+                        ModuleArchitecture::packagesFormNoCycles,
+                        GatewayArchitectureTest::operationsDoNotUseTheBackend,
+                        GatewayArchitectureTest::onlyTheGuardReachesTheBackend,
+                        GatewayArchitectureTest::onlyTheChokePointAsksThePolicy,
+                        GatewayArchitectureTest::theOnlyProgramIsTheCli));
     }
 }

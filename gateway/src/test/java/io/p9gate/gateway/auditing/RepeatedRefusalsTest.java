@@ -44,12 +44,26 @@ class RepeatedRefusalsTest {
     };
 
     private static AuditEvent.Decision deniedWalk(String vm, String path, int tag) {
-        return new AuditEvent.Decision(vm, 1, "walk", tag, path, new IdMapping(0, 0, 100000, 100000), Outcome.DENY,
-                List.of("hidden"), "sha256:p", 2, AuditEvent.NO_BYTES, "action=walk share=data");
+        return new AuditEvent.Decision(
+                vm,
+                1,
+                "walk",
+                tag,
+                path,
+                new IdMapping(0, 0, 100000, 100000),
+                Outcome.DENY,
+                List.of("hidden"),
+                "sha256:p",
+                2,
+                AuditEvent.NO_BYTES,
+                "action=walk share=data");
     }
 
     private long requestsFor(String vm) {
-        return written.stream().filter(d -> d.vm().equals(vm)).mapToLong(AuditEvent.Decision::count).sum();
+        return written.stream()
+                .filter(d -> d.vm().equals(vm))
+                .mapToLong(AuditEvent.Decision::count)
+                .sum();
     }
 
     @Test

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.Unpooled;
-import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.read.AuditRecord;
+import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.gateway.fs.AccessPolicy;
 import io.p9gate.gateway.fs.AccessRequest;
 import io.p9gate.gateway.fs.Decision;
@@ -15,10 +15,10 @@ import io.p9gate.gateway.fs.EveryRequest;
 import io.p9gate.gateway.fs.GatewayEvent;
 import io.p9gate.gateway.fs.HostIds;
 import io.p9gate.gateway.fs.Operation;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,6 +52,7 @@ class SignedAuditTrailTest {
 
     @TempDir
     Path tmp;
+
     Path share;
     SignedLogs logs;
     SignedAuditTrail trail;
@@ -87,8 +88,10 @@ class SignedAuditTrailTest {
     }
 
     private static List<AuditRecord> decisions(List<AuditRecord> records, long session, int tag) {
-        return records.stream().filter(AuditRecord::isDecision)
-                .filter(r -> r.session() == session && r.tag() == tag).toList();
+        return records.stream()
+                .filter(AuditRecord::isDecision)
+                .filter(r -> r.session() == session && r.tag() == tag)
+                .toList();
     }
 
     @Test
@@ -108,7 +111,8 @@ class SignedAuditTrailTest {
             assertEquals(1, mine.size(), "one record for " + step.request() + ": " + mine);
             AuditRecord r = mine.getFirst();
             assertEquals(step.request().type().name().substring(1).toLowerCase(Locale.ROOT), r.op());
-            assertTrue(r.detail().startsWith("action=" + step.op().name().toLowerCase(Locale.ROOT) + " share=share"),
+            assertTrue(
+                    r.detail().startsWith("action=" + step.op().name().toLowerCase(Locale.ROOT) + " share=share"),
                     r.detail());
             assertEquals("vm-test", r.vm());
             assertEquals("allow", r.decision());
@@ -129,7 +133,10 @@ class SignedAuditTrailTest {
         AuditRecord getattr = decisions(records, s.sessionId, 11).getFirst();
         assertEquals(null, getattr.bytes(), "metadata operations move no bytes");
         assertFalse(getattr.detail().contains("phase="), "a lookup is recorded after it happened");
-        AuditRecord rename = records.stream().filter(r -> "rename".equals(r.op())).findFirst().orElseThrow();
+        AuditRecord rename = records.stream()
+                .filter(r -> "rename".equals(r.op()))
+                .findFirst()
+                .orElseThrow();
         assertEquals("/hard", rename.path());
         assertTrue(rename.detail().contains("to=/hard2"), rename.detail());
         assertTrue(records.stream().anyMatch(r -> "session_attach".equals(r.type()) && r.session() == s.sessionId));
@@ -164,7 +171,7 @@ class SignedAuditTrailTest {
     void everyIntentIsOnDiskBeforeItsChangeIsMade() throws Exception {
         DurabilityCheck check = new DurabilityCheck(trail);
         try (ShareServerFactory checked = TestSession.factory(share, policy, check);
-             TestSession session = TestSession.attached(checked)) {
+                TestSession session = TestSession.attached(checked)) {
             for (EveryRequest.Step step : EveryRequest.steps()) {
                 try {
                     session.call(step.request());
@@ -198,7 +205,11 @@ class SignedAuditTrailTest {
         assertEquals(0, both.get(0).errno());
         assertTrue(both.get(0).detail().endsWith("phase=intent"), both.get(0).detail());
         assertEquals(Errno.EEXIST.code(), both.get(1).errno());
-        assertTrue(both.get(1).detail().endsWith("phase=outcome intent=" + both.get(0).seq()), both.get(1).detail());
+        assertTrue(
+                both.get(1)
+                        .detail()
+                        .endsWith("phase=outcome intent=" + both.get(0).seq()),
+                both.get(1).detail());
     }
 
     @Test
@@ -219,8 +230,10 @@ class SignedAuditTrailTest {
         assertEquals(Errno.EIO, s.fails(new TMessage.Tlcreate(0, "new", 2, 0644, 0)), "record write fails");
         assertFalse(Files.exists(share.resolve("new")), "nothing created");
         assertFalse(trail.writable());
-        assertEquals(Errno.EIO, s.fails(new TMessage.Twrite(1, 0, Unpooled.wrappedBuffer(
-                "XXXX".getBytes(StandardCharsets.UTF_8)))), "refused up front");
+        assertEquals(
+                Errno.EIO,
+                s.fails(new TMessage.Twrite(1, 0, Unpooled.wrappedBuffer("XXXX".getBytes(StandardCharsets.UTF_8)))),
+                "refused up front");
         assertEquals("content", Files.readString(share.resolve("f")), "nothing written");
         assertEquals(Errno.EIO, s.fails(new TMessage.Tunlinkat(0, "f", 0)));
         assertTrue(Files.exists(share.resolve("f")), "nothing removed");
@@ -234,7 +247,10 @@ class SignedAuditTrailTest {
         s.call(new TMessage.Tread(1, 0, 100));
         trail.lifecycle(new GatewayEvent.PolicyLoaded("sha256:p1", false, "file=policy.yaml"));
         List<AuditRecord> records = closedLog();
-        AuditRecord load = records.stream().filter(r -> "policy_load".equals(r.type())).findFirst().orElseThrow();
+        AuditRecord load = records.stream()
+                .filter(r -> "policy_load".equals(r.type()))
+                .findFirst()
+                .orElseThrow();
         assertEquals("sha256:p1", load.policy());
 
         SignedLogs.Verified clean = logs.verify();

@@ -1,11 +1,11 @@
 package io.p9gate.gateway.auditing;
 
 import io.p9gate.audit.AuditOptions;
+import io.p9gate.audit.cli.AuditCommand;
 import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.audit.read.SegmentReader;
-import io.p9gate.audit.cli.AuditCommand;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -93,14 +93,15 @@ public final class SignedLogs {
         return new Verified(exit, out.toString());
     }
 
-    public record Verified(int exit, String output) {
-    }
+    public record Verified(int exit, String output) {}
 
     /** Changes one byte inside a record of the first segment (a digit of its time becomes another digit). */
     public void flipOneByte() throws IOException {
         Path segment;
         try (Stream<Path> files = Files.list(dir)) {
-            segment = files.filter(p -> p.getFileName().toString().startsWith("segment-")).sorted().findFirst()
+            segment = files.filter(p -> p.getFileName().toString().startsWith("segment-"))
+                    .sorted()
+                    .findFirst()
                     .orElseThrow();
         }
         byte[] bytes = Files.readAllBytes(segment);

@@ -27,7 +27,8 @@ class HostCredentialsTest {
 
     @Test
     void withoutSetuidOrSetgidItCannot() {
-        String why = HostCredentials.whyUnavailable(ROOT_CAPS & ~(1L << HostCredentials.CAP_SETUID), 0).orElseThrow();
+        String why = HostCredentials.whyUnavailable(ROOT_CAPS & ~(1L << HostCredentials.CAP_SETUID), 0)
+                .orElseThrow();
         assertTrue(why.contains("lacks CAP_SETUID") && why.contains("setfsuid"), why);
         why = HostCredentials.whyUnavailable(0, 1000).orElseThrow();
         assertTrue(why.contains("lacks CAP_SETUID and CAP_SETGID"), why);
@@ -43,8 +44,10 @@ class HostCredentialsTest {
 
     @Test
     void theEffectiveSetIsReadFromProcStatus() {
-        assertEquals(0x1fffeffffffL, HostCredentials.effectiveCapabilities(
-                "Name:\tjava\nCapInh:\t0000000000000000\nCapPrm:\t000001fffeffffff\nCapEff:\t000001fffeffffff\n"));
+        assertEquals(
+                0x1fffeffffffL,
+                HostCredentials.effectiveCapabilities(
+                        "Name:\tjava\nCapInh:\t0000000000000000\nCapPrm:\t000001fffeffffff\nCapEff:\t000001fffeffffff\n"));
     }
 
     @Test
@@ -57,9 +60,11 @@ class HostCredentialsTest {
                 LinuxSyscalls.setgroupsThisThread(new int[] {4242});
                 String inside = HostCredentials.actingAs(101000, 101001, HostCredentialsTest::credentials);
                 String after = credentials();
-                assertThrows(P9Exception.class, () -> HostCredentials.actingAs(101000, 101001, () -> {
-                    throw new P9Exception(Errno.EACCES, "the call fails");
-                }));
+                assertThrows(
+                        P9Exception.class,
+                        () -> HostCredentials.actingAs(101000, 101001, () -> {
+                            throw new P9Exception(Errno.EACCES, "the call fails");
+                        }));
                 outcome.set(List.of(inside, after, credentials()));
             } catch (Throwable t) {
                 outcome.set(t);
@@ -70,8 +75,12 @@ class HostCredentialsTest {
         if (outcome.get() instanceof Throwable t) {
             throw new AssertionError(t);
         }
-        assertEquals(List.of("fsuid 101000 fsgid 101001 groups []", "fsuid 0 fsgid 0 groups [4242]",
-                "fsuid 0 fsgid 0 groups [4242]"), outcome.get());
+        assertEquals(
+                List.of(
+                        "fsuid 101000 fsgid 101001 groups []",
+                        "fsuid 0 fsgid 0 groups [4242]",
+                        "fsuid 0 fsgid 0 groups [4242]"),
+                outcome.get());
     }
 
     /** The calling thread's filesystem ids and supplementary groups, as the kernel shows them. */
@@ -86,8 +95,13 @@ class HostCredentialsTest {
     }
 
     private static String field(List<String> status, String key, int index) {
-        return status.stream().filter(l -> l.startsWith(key)).findFirst().orElseThrow().substring(key.length())
-                .strip().split("\\s+")[index];
+        return status.stream()
+                .filter(l -> l.startsWith(key))
+                .findFirst()
+                .orElseThrow()
+                .substring(key.length())
+                .strip()
+                .split("\\s+")[index];
     }
 
     @Test

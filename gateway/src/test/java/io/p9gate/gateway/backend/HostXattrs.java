@@ -10,8 +10,7 @@ import java.util.Optional;
 
 /** Tests' view of a host file's extended attributes in every namespace, bypassing the gateway. */
 public final class HostXattrs {
-    private HostXattrs() {
-    }
+    private HostXattrs() {}
 
     /** The value, or empty if the file has no such attribute. */
     public static Optional<byte[]> get(Path file, String name) throws P9Exception {

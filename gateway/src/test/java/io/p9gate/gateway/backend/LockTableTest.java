@@ -19,13 +19,14 @@ class LockTableTest {
     final LockTable.Owner p2 = new LockTable.Owner(1, 200, "vm");
     final LockTable.Owner otherSession = new LockTable.Owner(2, 100, "vm");
 
-    record Span(int type, long start, long end) {
-    }
+    record Span(int type, long start, long end) {}
 
     List<Span> spans(LockTable.Owner owner) {
-        return table.held(file).stream().filter(r -> r.owner().equals(owner))
+        return table.held(file).stream()
+                .filter(r -> r.owner().equals(owner))
                 .map(r -> new Span(r.type(), r.start(), r.end()))
-                .sorted(java.util.Comparator.comparingLong(Span::start)).toList();
+                .sorted(java.util.Comparator.comparingLong(Span::start))
+                .toList();
     }
 
     @Test
@@ -39,8 +40,12 @@ class LockTableTest {
     void changingTypeInTheMiddleSplitsInThree() throws Exception {
         table.lock(file, p1, LOCK_TYPE_WRLCK, 0, 100);
         table.lock(file, p1, LOCK_TYPE_RDLCK, 40, 20);
-        assertEquals(List.of(new Span(LOCK_TYPE_WRLCK, 0, 40), new Span(LOCK_TYPE_RDLCK, 40, 60),
-                new Span(LOCK_TYPE_WRLCK, 60, 100)), spans(p1));
+        assertEquals(
+                List.of(
+                        new Span(LOCK_TYPE_WRLCK, 0, 40),
+                        new Span(LOCK_TYPE_RDLCK, 40, 60),
+                        new Span(LOCK_TYPE_WRLCK, 60, 100)),
+                spans(p1));
     }
 
     @Test
@@ -55,8 +60,12 @@ class LockTableTest {
     @Test
     void conflictMatrix() throws Exception {
         // {held, requested} -> blocked?
-        int[][] cases = {{LOCK_TYPE_RDLCK, LOCK_TYPE_RDLCK, 0}, {LOCK_TYPE_RDLCK, LOCK_TYPE_WRLCK, 1},
-                {LOCK_TYPE_WRLCK, LOCK_TYPE_RDLCK, 1}, {LOCK_TYPE_WRLCK, LOCK_TYPE_WRLCK, 1}};
+        int[][] cases = {
+            {LOCK_TYPE_RDLCK, LOCK_TYPE_RDLCK, 0},
+            {LOCK_TYPE_RDLCK, LOCK_TYPE_WRLCK, 1},
+            {LOCK_TYPE_WRLCK, LOCK_TYPE_RDLCK, 1},
+            {LOCK_TYPE_WRLCK, LOCK_TYPE_WRLCK, 1}
+        };
         for (int[] c : cases) {
             LockTable t = new LockTable();
             assertEquals(LOCK_SUCCESS, t.lock(file, p1, c[0], 0, 10));
@@ -87,7 +96,9 @@ class LockTableTest {
         table.release(file, p1);
         assertEquals(2, table.held(file).size());
         table.releaseSession(1);
-        assertEquals(List.of(otherSession), table.held(file).stream().map(LockTable.Range::owner).toList());
+        assertEquals(
+                List.of(otherSession),
+                table.held(file).stream().map(LockTable.Range::owner).toList());
         table.releaseSession(2);
         assertEquals(List.of(), table.held(file));
         assertEquals(0, table.lockedFiles(), "no entry is kept for a file without locks");

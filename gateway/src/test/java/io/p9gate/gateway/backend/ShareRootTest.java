@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ShareRootTest {
     @TempDir
     Path tmp;
+
     Path shareDir;
     ShareRoot share;
 
@@ -88,7 +89,10 @@ class ShareRootTest {
     void badNamesAreRejected() throws Exception {
         try (Node root = share.root()) {
             for (String bad : new String[] {"", "a/b", "x\0y", "/etc"}) {
-                assertEquals(Errno.EINVAL, assertThrows(P9Exception.class, () -> share.lookup(root, bad)).errno());
+                assertEquals(
+                        Errno.EINVAL,
+                        assertThrows(P9Exception.class, () -> share.lookup(root, bad))
+                                .errno());
             }
         }
     }
@@ -117,7 +121,8 @@ class ShareRootTest {
     /** A handle remembers the path it was looked up by until a rename through the gateway begins (issue 11). */
     @Test
     void aRememberedPathLastsUntilTheNextRename() throws Exception {
-        try (Node f = walk("a", "b", "f.txt"); Node root = share.root()) {
+        try (Node f = walk("a", "b", "f.txt");
+                Node root = share.root()) {
             Files.move(shareDir.resolve("a"), shareDir.resolve("moved"));
             assertEquals("a/b/f.txt", share.relativePath(f), "no system call: the host's rename is not seen");
             Files.createDirectories(shareDir.resolve("other"));
@@ -130,7 +135,9 @@ class ShareRootTest {
     void dotDotFromADirectoryMovedOutsideIsRefused() throws Exception {
         try (Node b = walk("a", "b")) {
             Files.move(shareDir.resolve("a"), tmp.resolve("escaped"));
-            assertEquals(Errno.EACCES, assertThrows(P9Exception.class, () -> share.currentPath(b)).errno());
+            assertEquals(
+                    Errno.EACCES,
+                    assertThrows(P9Exception.class, () -> share.currentPath(b)).errno());
             try (Node up = walk()) {
                 assertTrue(share.isRoot(up));
             }
@@ -143,8 +150,10 @@ class ShareRootTest {
     void qidPathsAreUniqueAndVersionsChange() throws Exception {
         Files.writeString(shareDir.resolve("g"), "x");
         QidMapper qids = share.qids();
-        try (Node f = walk("a", "b", "f.txt"); Node g = walk("g")) {
-            assertNotEquals(qids.qid(Inodes.stat(f)).path(), qids.qid(Inodes.stat(g)).path());
+        try (Node f = walk("a", "b", "f.txt");
+                Node g = walk("g")) {
+            assertNotEquals(
+                    qids.qid(Inodes.stat(f)).path(), qids.qid(Inodes.stat(g)).path());
             int before = qids.qid(Inodes.stat(g)).version();
             Files.writeString(shareDir.resolve("g"), "longer content");
             assertNotEquals(before, qids.qid(Inodes.stat(g)).version());

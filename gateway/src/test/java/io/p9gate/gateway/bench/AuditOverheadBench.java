@@ -11,13 +11,13 @@ import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.NoAudit;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -50,7 +50,10 @@ public final class AuditOverheadBench {
     private static final byte[] BLOCK = new byte[4096];
 
     enum Op {
-        GETATTR(20_000), WRITE_4K(5_000), CREATE_UNLINK(1_000), CREATE_UNLINK_X16(4_000);
+        GETATTR(20_000),
+        WRITE_4K(5_000),
+        CREATE_UNLINK(1_000),
+        CREATE_UNLINK_X16(4_000);
 
         /** Operations per timed batch in process; over TCP a tenth (each pays a loopback round trip). */
         final int batch;
@@ -60,7 +63,11 @@ public final class AuditOverheadBench {
         }
     }
 
-    enum Variant { OFF, WRITTEN_INTENTS, SYNCED_INTENTS }
+    enum Variant {
+        OFF,
+        WRITTEN_INTENTS,
+        SYNCED_INTENTS
+    }
 
     /** One gateway and its client(s): fid 1 open read-write on "f", fid 0 on the share root. */
     private interface Rig extends AutoCloseable {
@@ -155,8 +162,8 @@ public final class AuditOverheadBench {
 
         OverTcp(Path share, AuditTrail trail) throws Exception {
             this.factory = new ShareServerFactory(Map.of("share", share), new AllowAll(), trail);
-            this.gateway = Gateway.start(new GatewayConfig(List.of(ListenSpec.parse("tcp:127.0.0.1:0")), factory,
-                    GatewayConfig.DEFAULT_MSIZE, 4));
+            this.gateway = Gateway.start(new GatewayConfig(
+                    List.of(ListenSpec.parse("tcp:127.0.0.1:0")), factory, GatewayConfig.DEFAULT_MSIZE, 4));
             this.client = P9Client.open(gateway.boundAddresses().getFirst(), 65536 + 4096);
             client.attach(0, "root", "share", 0);
             client.walk(0, 1, "f");
@@ -207,8 +214,13 @@ public final class AuditOverheadBench {
     }
 
     private static SignedAuditTrail trail(Path dir, Durability intents) throws Exception {
-        return new SignedAuditTrail(AuditLog.open(dir, SigningKey.generate("bench-audit", new SecureRandom()),
-                AuditOptions.defaults("p9gate.bench/audit")), intents, RefusalBudget.DEFAULT);
+        return new SignedAuditTrail(
+                AuditLog.open(
+                        dir,
+                        SigningKey.generate("bench-audit", new SecureRandom()),
+                        AuditOptions.defaults("p9gate.bench/audit")),
+                intents,
+                RefusalBudget.DEFAULT);
     }
 
     private static void measure(String title, Path base, RigFactory rigs, int batchDivisor) throws Exception {
@@ -222,13 +234,13 @@ public final class AuditOverheadBench {
         long records;
         long fsyncs;
         try (SignedAuditTrail written = trail(base.resolve("audit-written"), Durability.WRITTEN);
-             SignedAuditTrail synced = trail(base.resolve("audit-synced"), Durability.SYNCED);
-             Rig off = rigs.open(shares.get(Variant.OFF), new NoAudit());
-             Rig onWritten = rigs.open(shares.get(Variant.WRITTEN_INTENTS), written);
-             Rig onSynced = rigs.open(shares.get(Variant.SYNCED_INTENTS), synced);
-             ExecutorService lanes = Executors.newFixedThreadPool(LANES)) {
-            Map<Variant, Rig> rigByVariant = Map.of(Variant.OFF, off, Variant.WRITTEN_INTENTS, onWritten,
-                    Variant.SYNCED_INTENTS, onSynced);
+                SignedAuditTrail synced = trail(base.resolve("audit-synced"), Durability.SYNCED);
+                Rig off = rigs.open(shares.get(Variant.OFF), new NoAudit());
+                Rig onWritten = rigs.open(shares.get(Variant.WRITTEN_INTENTS), written);
+                Rig onSynced = rigs.open(shares.get(Variant.SYNCED_INTENTS), synced);
+                ExecutorService lanes = Executors.newFixedThreadPool(LANES)) {
+            Map<Variant, Rig> rigByVariant =
+                    Map.of(Variant.OFF, off, Variant.WRITTEN_INTENTS, onWritten, Variant.SYNCED_INTENTS, onSynced);
             for (int round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
                 for (Op op : Op.values()) {
                     int n = op.batch / batchDivisor;
@@ -237,7 +249,8 @@ public final class AuditOverheadBench {
                         double ns = nanosPerOp(rigByVariant.get(v), op, n, lanes);
                         if (round >= WARMUP_ROUNDS) {
                             samples.computeIfAbsent(op, o -> new EnumMap<>(Variant.class))
-                                    .computeIfAbsent(v, x -> new ArrayList<>()).add(ns);
+                                    .computeIfAbsent(v, x -> new ArrayList<>())
+                                    .add(ns);
                         }
                     }
                 }
@@ -246,14 +259,30 @@ public final class AuditOverheadBench {
             fsyncs = synced.log().fsyncs();
         }
         System.out.printf(Locale.ROOT, "%n%s: %,d records and %,d fsyncs in the synced log%n", title, records, fsyncs);
-        System.out.printf(Locale.ROOT, "%-18s %12s %12s %12s %10s %10s %10s%n", "operation", "off ns/op",
-                "written ns", "synced ns", "written/off", "synced/off", "synced/written");
+        System.out.printf(
+                Locale.ROOT,
+                "%-18s %12s %12s %12s %10s %10s %10s%n",
+                "operation",
+                "off ns/op",
+                "written ns",
+                "synced ns",
+                "written/off",
+                "synced/off",
+                "synced/written");
         for (var e : samples.entrySet()) {
             double off = median(e.getValue().get(Variant.OFF));
             double written = median(e.getValue().get(Variant.WRITTEN_INTENTS));
             double synced = median(e.getValue().get(Variant.SYNCED_INTENTS));
-            System.out.printf(Locale.ROOT, "%-18s %,12.0f %,12.0f %,12.0f %10.2f %10.2f %10.2f%n", e.getKey(), off,
-                    written, synced, written / off, synced / off, synced / written);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-18s %,12.0f %,12.0f %,12.0f %10.2f %10.2f %10.2f%n",
+                    e.getKey(),
+                    off,
+                    written,
+                    synced,
+                    written / off,
+                    synced / off,
+                    synced / written);
         }
     }
 

@@ -4,10 +4,10 @@ import io.netty.buffer.Unpooled;
 import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.NoAudit;
 import io.p9gate.gateway.fs.ShareSafety;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -29,7 +29,10 @@ public final class HostPermissionsBench {
     private static final int USER = 1000;
 
     enum Op {
-        GETATTR(20_000), OPEN_CLUNK(5_000), WRITE_4K(5_000), CREATE_UNLINK(1_000);
+        GETATTR(20_000),
+        OPEN_CLUNK(5_000),
+        WRITE_4K(5_000),
+        CREATE_UNLINK(1_000);
 
         final int batch;
 
@@ -48,7 +51,10 @@ public final class HostPermissionsBench {
             Files.setAttribute(share.resolve("f"), "unix:uid", USER);
             Files.setAttribute(share, "unix:uid", USER);
             Files.setPosixFilePermissions(share, PosixFilePermissions.fromString("rwxr-xr-x"));
-            factory = new ShareServerFactory(Map.of("share", share), new AllowAll(), new NoAudit(),
+            factory = new ShareServerFactory(
+                    Map.of("share", share),
+                    new AllowAll(),
+                    new NoAudit(),
                     name -> new ShareSafety.Settings(false, enforce, "devices"));
             s = TestSession.open(factory);
             s.call(new TMessage.Tattach(TestSession.ROOT, TMessage.NOFID, "user", "share", USER));
@@ -87,7 +93,7 @@ public final class HostPermissionsBench {
         Path base = Files.createTempDirectory(Path.of(System.getProperty("bench.dir", "/tmp")), "p9gate-dacbench");
         PairedMedians<Op> samples = new PairedMedians<>(Op.class);
         try (Rig trusting = new Rig(Files.createDirectories(base.resolve("guest")), false);
-             Rig enforcing = new Rig(Files.createDirectories(base.resolve("enforce")), true)) {
+                Rig enforcing = new Rig(Files.createDirectories(base.resolve("enforce")), true)) {
             for (int round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
                 for (Op op : Op.values()) {
                     double off = nanosPerOp(trusting, op, op.batch);

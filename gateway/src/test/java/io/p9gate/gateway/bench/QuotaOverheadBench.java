@@ -32,7 +32,10 @@ public final class QuotaOverheadBench {
     private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
     enum Op {
-        OVERWRITE_4K(5_000), APPEND_4K(5_000), CREATE_UNLINK(1_000), RENAME(2_000);
+        OVERWRITE_4K(5_000),
+        APPEND_4K(5_000),
+        CREATE_UNLINK(1_000),
+        RENAME(2_000);
 
         final int batch;
 
@@ -96,12 +99,12 @@ public final class QuotaOverheadBench {
         }
         String[] rigNames = {"no quota", "quota, outside", "quota, inside"};
         Map<Op, List<double[]>> samples = new EnumMap<>(Op.class);
-        try (QuotaPolicyRig limitedVm = new QuotaPolicyRig(base, "limited", limited,
-                "{path: /q, bytes: 1TiB, inodes: 1000000}");
-             QuotaPolicyRig freeVm = new QuotaPolicyRig(base, "free", free);
-             Rig none = new Rig(freeVm, "open");
-             Rig outside = new Rig(limitedVm, "open");
-             Rig inside = new Rig(limitedVm, "q")) {
+        try (QuotaPolicyRig limitedVm =
+                        new QuotaPolicyRig(base, "limited", limited, "{path: /q, bytes: 1TiB, inodes: 1000000}");
+                QuotaPolicyRig freeVm = new QuotaPolicyRig(base, "free", free);
+                Rig none = new Rig(freeVm, "open");
+                Rig outside = new Rig(limitedVm, "open");
+                Rig inside = new Rig(limitedVm, "q")) {
             Rig[] rigs = {none, outside, inside};
             for (int round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
                 for (Op op : Op.values()) {
@@ -125,8 +128,15 @@ public final class QuotaOverheadBench {
                 int rig = r;
                 m[r] = median(e.getValue().stream().mapToDouble(s -> s[rig]).toArray());
             }
-            System.out.printf(Locale.ROOT, "%-14s %,12.0f %,14.0f (%5.2f) %,14.0f (%5.2f)%n", e.getKey(), m[0],
-                    m[1], m[1] / m[0], m[2], m[2] / m[0]);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-14s %,12.0f %,14.0f (%5.2f) %,14.0f (%5.2f)%n",
+                    e.getKey(),
+                    m[0],
+                    m[1],
+                    m[1] / m[0],
+                    m[2],
+                    m[2] / m[0]);
         }
     }
 

@@ -18,7 +18,8 @@ class DefaultLimitsTest {
         for (int vms = 1; vms <= 8; vms++) {
             Limits l = DefaultLimits.derive(SMALL, vms, MSIZE);
             long promised = vms * (l.descriptors() + l.connections());
-            assertTrue(promised <= SMALL.maxDescriptors() - SMALL.openDescriptors() - 1024,
+            assertTrue(
+                    promised <= SMALL.maxDescriptors() - SMALL.openDescriptors() - 1024,
                     vms + " VMs promised " + promised + " descriptors");
         }
         assertEquals(1024, DefaultLimits.descriptorReserve(20_000));
@@ -30,11 +31,14 @@ class DefaultLimitsTest {
         Limits l = DefaultLimits.derive(SMALL, 2, MSIZE);
         assertEquals(16 * MIB, l.xattrBytes(), "an eighth of the heap, shared by two VMs");
         assertEquals(16 * MIB, l.replyBytes());
-        assertEquals(15, l.outstanding(), "half of the VM's 64 MiB for requests in flight, a request and a reply frame of 1 MiB + 4 KiB each");
+        assertEquals(
+                15,
+                l.outstanding(),
+                "half of the VM's 64 MiB for requests in flight, a request and a reply frame of 1 MiB + 4 KiB each");
         assertEquals(7, l.connections());
         assertEquals(16_384, l.fids());
-        long heapPromised = 2 * (l.xattrBytes() + l.fids() * DefaultLimits.FID_BYTES
-                + l.locks() * DefaultLimits.LOCK_BYTES);
+        long heapPromised =
+                2 * (l.xattrBytes() + l.fids() * DefaultLimits.FID_BYTES + l.locks() * DefaultLimits.LOCK_BYTES);
         assertTrue(heapPromised <= SMALL.maxHeap() / 2, "heap promised: " + heapPromised);
     }
 
@@ -42,8 +46,11 @@ class DefaultLimitsTest {
     void pendingXattrsStayAFewMegabytesWhateverTheHeap() {
         HostResources big = new HostResources(1 << 20, 100, 8L << 30, 8L << 30);
         assertEquals(16 * MIB, DefaultLimits.derive(big, 1, MSIZE).xattrBytes());
-        assertEquals(64 * 1024, DefaultLimits.derive(new HostResources(1024, 50, MIB / 2, MIB / 2), 2, MSIZE)
-                .xattrBytes(), "room for one value of the largest size");
+        assertEquals(
+                64 * 1024,
+                DefaultLimits.derive(new HostResources(1024, 50, MIB / 2, MIB / 2), 2, MSIZE)
+                        .xattrBytes(),
+                "room for one value of the largest size");
     }
 
     @Test

@@ -29,7 +29,8 @@ class HostResourcesTest {
                 Max locked memory         8388608              8388608              bytes
                 """;
         assertEquals(OptionalLong.of(20000), HostResources.softOpenFiles(limits));
-        assertEquals(OptionalLong.empty(), HostResources.softOpenFiles("Max open files  unlimited  unlimited  files\n"));
+        assertEquals(
+                OptionalLong.empty(), HostResources.softOpenFiles("Max open files  unlimited  unlimited  files\n"));
         assertEquals(OptionalLong.empty(), HostResources.softOpenFiles(""));
     }
 }

@@ -22,29 +22,43 @@ class CertsCommandTest {
         Path pki = tmp.resolve("pki");
         CliRun run = CliRun.of("certs", "--dir", pki.toString(), "--vm", "infotainment", "--vm", "cluster");
         assertEquals(0, run.code(), run.err());
-        for (String file : new String[] {TestPki.CA_CERT, TestPki.SERVER_CERT, TestPki.CA_CRL,
-                "infotainment/" + TestPki.CLIENT_CERT, "infotainment/" + TestPki.CA_CERT, "cluster/" + TestPki.CLIENT_CERT}) {
+        for (String file : new String[] {
+            TestPki.CA_CERT,
+            TestPki.SERVER_CERT,
+            TestPki.CA_CRL,
+            "infotainment/" + TestPki.CLIENT_CERT,
+            "infotainment/" + TestPki.CA_CERT,
+            "cluster/" + TestPki.CLIENT_CERT
+        }) {
             assertTrue(Files.isRegularFile(pki.resolve(file)), file);
         }
         for (String key : new String[] {TestPki.CA_KEY, TestPki.SERVER_KEY, "cluster/" + TestPki.CLIENT_KEY}) {
-            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(pki.resolve(key))), key);
+            assertEquals(
+                    "rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(pki.resolve(key))), key);
         }
-        X509Certificate cluster = Pem.certificates(pki.resolve("cluster").resolve(TestPki.CLIENT_CERT)).getFirst();
+        X509Certificate cluster = Pem.certificates(pki.resolve("cluster").resolve(TestPki.CLIENT_CERT))
+                .getFirst();
         assertEquals("CN=cluster", cluster.getSubjectX500Principal().getName());
         cluster.verify(Pem.certificates(pki.resolve(TestPki.CA_CERT)).getFirst().getPublicKey());
-        assertTrue(run.out().contains("VM cluster " + pki.resolve("cluster").resolve(TestPki.CLIENT_CERT) + " sha256 "),
+        assertTrue(
+                run.out().contains("VM cluster " + pki.resolve("cluster").resolve(TestPki.CLIENT_CERT) + " sha256 "),
                 run.out());
     }
 
     @Test
     void revokeAddsTheVmsCertificateToTheCrl() throws Exception {
         Path pki = tmp.resolve("pki");
-        assertEquals(0, CliRun.of("certs", "--dir", pki.toString(), "--vm", "a", "--vm", "b").code());
+        assertEquals(
+                0,
+                CliRun.of("certs", "--dir", pki.toString(), "--vm", "a", "--vm", "b")
+                        .code());
         CliRun run = CliRun.of("certs", "--dir", pki.toString(), "--revoke", "a");
         assertEquals(0, run.code(), run.err());
         var crl = Pem.crl(pki.resolve(TestPki.CA_CRL));
-        assertTrue(crl.isRevoked(Pem.certificates(pki.resolve("a").resolve(TestPki.CLIENT_CERT)).getFirst()));
-        assertTrue(!crl.isRevoked(Pem.certificates(pki.resolve("b").resolve(TestPki.CLIENT_CERT)).getFirst()));
+        assertTrue(crl.isRevoked(
+                Pem.certificates(pki.resolve("a").resolve(TestPki.CLIENT_CERT)).getFirst()));
+        assertTrue(!crl.isRevoked(
+                Pem.certificates(pki.resolve("b").resolve(TestPki.CLIENT_CERT)).getFirst()));
     }
 
     @Test

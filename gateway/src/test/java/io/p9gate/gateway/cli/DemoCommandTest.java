@@ -47,9 +47,13 @@ class DemoCommandTest {
             Path policyFile = DemoCommand.DemoFiles.demoPolicy(scratch, socket);
             String yaml = Files.readString(policyFile);
             assertFalse(yaml.contains(DemoCommand.POLICY_PREFIX), "no placeholder path is left: " + yaml);
-            var engine = PolicyServe.load(policyFile, DemoCommand.DemoFiles.check(scratch)).current();
-            assertEquals(scratch.resolve("share"), engine.shareDir(DemoCommand.VM, DemoCommand.SHARE_NAME).orElseThrow());
-            assertEquals("unix:" + socket, engine.listeners().get(DemoCommand.VM).describe());
+            var engine = PolicyServe.load(policyFile, DemoCommand.DemoFiles.check(scratch))
+                    .current();
+            assertEquals(
+                    scratch.resolve("share"),
+                    engine.shareDir(DemoCommand.VM, DemoCommand.SHARE_NAME).orElseThrow());
+            assertEquals(
+                    "unix:" + socket, engine.listeners().get(DemoCommand.VM).describe());
         } finally {
             DemoCommand.DemoFiles.deleteTree(scratch);
         }
@@ -62,8 +66,8 @@ class DemoCommandTest {
         String command = DemoCommand.complianceCommand(scratch);
         String[] words = command.split(" ");
         assertEquals("./p9gate", words[0]);
-        picocli.CommandLine.ParseResult parsed = Main.newCommandLine()
-                .parseArgs(java.util.Arrays.copyOfRange(words, 1, words.length));
+        picocli.CommandLine.ParseResult parsed =
+                Main.newCommandLine().parseArgs(java.util.Arrays.copyOfRange(words, 1, words.length));
         picocli.CommandLine.ParseResult run = parsed.subcommand().subcommand();
         assertEquals("run", run.commandSpec().name());
         assertEquals(scratch.resolve("policy.yaml"), run.matchedOptionValue("--policy", null));

@@ -16,8 +16,7 @@ class MainTest {
     @TempDir
     Path dir;
 
-    private record Run(int code, String out, String err) {
-    }
+    private record Run(int code, String out, String err) {}
 
     private Run run(String... args) {
         StringWriter out = new StringWriter();
@@ -46,8 +45,8 @@ class MainTest {
 
     @Test
     void shareDirectoryMustExist() {
-        assertUsageError(run("serve", "--share", "a=" + dir.resolve("nope"), "--listen", "tcp:127.0.0.1:0"),
-                "does not exist");
+        assertUsageError(
+                run("serve", "--share", "a=" + dir.resolve("nope"), "--listen", "tcp:127.0.0.1:0"), "does not exist");
     }
 
     @Test
@@ -59,7 +58,8 @@ class MainTest {
     @Test
     void shareNameMustBeNonEmptyAndUnique() {
         assertUsageError(run("serve", "--share", "=" + dir, "--listen", "tcp:127.0.0.1:0"), "empty NAME");
-        assertUsageError(run("serve", "--share", "a=" + dir, "--share", "a=" + dir, "--listen", "tcp:127.0.0.1:0"),
+        assertUsageError(
+                run("serve", "--share", "a=" + dir, "--share", "a=" + dir, "--listen", "tcp:127.0.0.1:0"),
                 "given twice");
         assertUsageError(run("serve", "--share", dir.toString(), "--listen", "tcp:127.0.0.1:0"), "NAME=DIR");
     }
@@ -72,18 +72,17 @@ class MainTest {
 
     @Test
     void msizeAndWorkersAreChecked() {
-        assertUsageError(run("serve", "--share", "a=" + dir, "--listen", "tcp:127.0.0.1:0", "--msize", "100"),
-                "msize");
-        assertUsageError(run("serve", "--share", "a=" + dir, "--listen", "tcp:127.0.0.1:0", "--workers", "0"),
-                "workers");
-        assertUsageError(run("serve", "--share", "a=" + dir, "--listen", "tcp:127.0.0.1:0", "--msize", "big"),
-                "--msize");
+        assertUsageError(run("serve", "--share", "a=" + dir, "--listen", "tcp:127.0.0.1:0", "--msize", "100"), "msize");
+        assertUsageError(
+                run("serve", "--share", "a=" + dir, "--listen", "tcp:127.0.0.1:0", "--workers", "0"), "workers");
+        assertUsageError(
+                run("serve", "--share", "a=" + dir, "--listen", "tcp:127.0.0.1:0", "--msize", "big"), "--msize");
     }
 
     @Test
     void unknownOptionsAndMissingCommand() {
-        assertUsageError(run("serve", "--share", "a=" + dir, "--listen", "tcp:127.0.0.1:0", "--frobnicate"),
-                "frobnicate");
+        assertUsageError(
+                run("serve", "--share", "a=" + dir, "--listen", "tcp:127.0.0.1:0", "--frobnicate"), "frobnicate");
         assertUsageError(run(), "missing command");
         assertUsageError(run("nosuchcommand"), "nosuchcommand");
     }

@@ -4,8 +4,7 @@ import java.nio.file.Path;
 
 /** The smallest serveable policy: one VM {@code v} on a Unix socket with one share {@code s}. */
 final class OneSharePolicy {
-    private OneSharePolicy() {
-    }
+    private OneSharePolicy() {}
 
     static String text(Path socket, Path share, String access) {
         return """

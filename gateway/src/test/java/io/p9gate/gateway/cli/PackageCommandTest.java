@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PackageCommandTest {
     @TempDir
     Path dir;
+
     Path out;
     Path app;
 
@@ -28,7 +29,8 @@ class PackageCommandTest {
         out = dir.resolve("out");
         app = Files.createDirectories(dir.resolve("app/lib"));
         app = app.getParent();
-        try (var jar = new JarOutputStream(Files.newOutputStream(app.resolve("p9gate-gateway-9.9.jar")), new Manifest())) {
+        try (var jar =
+                new JarOutputStream(Files.newOutputStream(app.resolve("p9gate-gateway-9.9.jar")), new Manifest())) {
             jar.flush(); // no Implementation-Version: packaging stops there, after the policy checks
         }
     }
@@ -97,8 +99,16 @@ class PackageCommandTest {
     @Test
     void anAuditDirectoryInsideAShareIsNotPackaged() throws Exception {
         Path policy = policy("maps: {path: /srv/p9gate/maps, access: read-write}\n");
-        CliRun run = CliRun.of("package", "--policy", policy.toString(), "--out", out.toString(), "--app",
-                app.toString(), "--audit-dir", "/srv/p9gate/maps/audit");
+        CliRun run = CliRun.of(
+                "package",
+                "--policy",
+                policy.toString(),
+                "--out",
+                out.toString(),
+                "--app",
+                app.toString(),
+                "--audit-dir",
+                "/srv/p9gate/maps/audit");
         assertNotPackaged(run, "R-POL-9");
         assertTrue(run.err().contains("audit directory"), run.err());
     }

@@ -31,8 +31,8 @@ class PolicyReloadOutcomeTest {
         Files.createDirectories(dir.resolve("share"));
         Path policy = Files.writeString(dir.resolve("policy.yaml"), policy("read-only"));
         Path pidFile = dir.resolve("p9gate.pid");
-        try (ServeProcess serve = ServeProcess.start(Map.of(), "serve", "--policy", policy.toString(),
-                "--pid-file", pidFile.toString())) {
+        try (ServeProcess serve = ServeProcess.start(
+                Map.of(), "serve", "--policy", policy.toString(), "--pid-file", pidFile.toString())) {
             serve.awaitStdout("SIGHUP reloads it");
 
             Files.writeString(policy, policy("read-write"));

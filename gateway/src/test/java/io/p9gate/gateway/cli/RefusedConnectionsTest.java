@@ -37,6 +37,8 @@ class RefusedConnectionsTest {
         assertFalse(entry.decision().allowed());
         assertEquals(List.of("budget.connections"), entry.decision().ruleIds());
         assertEquals(Errno.ECONNREFUSED, entry.outcome().errno());
-        assertEquals("connection refused: unix:/run/alpha.sock pid=42 uid=0", entry.request().detail());
+        assertEquals(
+                "connection refused: unix:/run/alpha.sock pid=42 uid=0",
+                entry.request().detail());
     }
 }

@@ -20,10 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 class ServeAuditOptionsTest {
     @TempDir
     Path dir;
+
     SignedLogs logs;
 
-    private record Run(int code, String out, String err) {
-    }
+    private record Run(int code, String out, String err) {}
 
     @BeforeEach
     void keys() throws Exception {
@@ -37,8 +37,8 @@ class ServeAuditOptionsTest {
         }
         // The share is beside the keys and the log, never around them (R-POL-9).
         Path share = Files.createDirectories(dir.resolve("share"));
-        List<String> args = new java.util.ArrayList<>(List.of("serve", "--share", "a=" + share, "--listen",
-                "unix:" + notSocket));
+        List<String> args =
+                new java.util.ArrayList<>(List.of("serve", "--share", "a=" + share, "--listen", "unix:" + notSocket));
         args.addAll(List.of(auditArgs));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -56,7 +56,9 @@ class ServeAuditOptionsTest {
     @Test
     void eachOptionNeedsTheOther() throws Exception {
         assertOneLine(serve("--audit-dir", logs.dir.toString()), Main.EXIT_USAGE, "--audit-dir needs --audit-key");
-        assertOneLine(serve("--audit-key", logs.privateKey.toString()), Main.EXIT_USAGE,
+        assertOneLine(
+                serve("--audit-key", logs.privateKey.toString()),
+                Main.EXIT_USAGE,
                 "--audit-key and the other --audit-* options need --audit-dir");
         assertOneLine(serve("--audit-max-bytes", "1GiB"), Main.EXIT_USAGE, "need --audit-dir");
         assertFalse(Files.exists(logs.dir), "no log is created for a refused command line");
@@ -64,16 +66,41 @@ class ServeAuditOptionsTest {
 
     @Test
     void aBadByteCountIsOneLine() throws Exception {
-        assertOneLine(serve("--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString(),
-                "--audit-max-bytes", "lots"), Main.EXIT_USAGE, "'lots' is not a byte count");
-        assertOneLine(serve("--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString(),
-                "--audit-min-free", "99999999999999TiB"), Main.EXIT_USAGE, "too large");
+        assertOneLine(
+                serve(
+                        "--audit-dir",
+                        logs.dir.toString(),
+                        "--audit-key",
+                        logs.privateKey.toString(),
+                        "--audit-max-bytes",
+                        "lots"),
+                Main.EXIT_USAGE,
+                "'lots' is not a byte count");
+        assertOneLine(
+                serve(
+                        "--audit-dir",
+                        logs.dir.toString(),
+                        "--audit-key",
+                        logs.privateKey.toString(),
+                        "--audit-min-free",
+                        "99999999999999TiB"),
+                Main.EXIT_USAGE,
+                "too large");
     }
 
     @Test
     void theDiskBudgetReachesTheLogAndItsStartRecord() throws Exception {
-        serve("--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString(),
-                "--audit-max-bytes", "64MiB", "--audit-min-free", "1GiB", "--audit-segment-bytes", "1MiB");
+        serve(
+                "--audit-dir",
+                logs.dir.toString(),
+                "--audit-key",
+                logs.privateKey.toString(),
+                "--audit-max-bytes",
+                "64MiB",
+                "--audit-min-free",
+                "1GiB",
+                "--audit-segment-bytes",
+                "1MiB");
         AuditRecord start = logs.records().getFirst();
         assertEquals("start", start.type());
         assertTrue(start.detail().contains(" max_bytes=67108864 min_free=1073741824"), start.detail());
@@ -82,10 +109,18 @@ class ServeAuditOptionsTest {
     @Test
     void aKeyOthersCanReadOrThatIsMissingIsRefused() throws Exception {
         Files.setPosixFilePermissions(logs.privateKey, PosixFilePermissions.fromString("rw-r--r--"));
-        assertOneLine(serve("--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString()),
-                Main.EXIT_USAGE, "chmod 600");
-        assertOneLine(serve("--audit-dir", logs.dir.toString(), "--audit-key", dir.resolve("nope.key").toString()),
-                Main.EXIT_USAGE, "no such key file");
+        assertOneLine(
+                serve("--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString()),
+                Main.EXIT_USAGE,
+                "chmod 600");
+        assertOneLine(
+                serve(
+                        "--audit-dir",
+                        logs.dir.toString(),
+                        "--audit-key",
+                        dir.resolve("nope.key").toString()),
+                Main.EXIT_USAGE,
+                "no such key file");
     }
 
     @Test
@@ -101,8 +136,12 @@ class ServeAuditOptionsTest {
         Run run = serve("--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString());
         assertOneLine(run, Main.EXIT_FAILURE, "not a socket");
         List<AuditRecord> records = logs.records();
-        assertTrue(records.stream().anyMatch(r -> "start".equals(r.type()) && r.detail() != null
-                && r.detail().startsWith("config=sha256:")), "the gateway's start names its configuration");
+        assertTrue(
+                records.stream()
+                        .anyMatch(r -> "start".equals(r.type())
+                                && r.detail() != null
+                                && r.detail().startsWith("config=sha256:")),
+                "the gateway's start names its configuration");
         assertEquals("shutdown", records.get(records.size() - 2).type());
         assertEquals(0, logs.verify().exit(), logs.verify().output());
     }

@@ -50,12 +50,20 @@ class ServeLiveMetricsTest {
                           - {bytes: 1MiB, inodes: 100}
                 """.formatted(vmSocket, share));
         MetricsAddress metrics = new MetricsAddress.Unix(metricsSocket);
-        try (ServeProcess serve = ServeProcess.start(Map.of(), "serve", "--policy", policy.toString(),
-                "--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString(),
-                "--metrics", "unix:" + metricsSocket)) {
+        try (ServeProcess serve = ServeProcess.start(
+                Map.of(),
+                "serve",
+                "--policy",
+                policy.toString(),
+                "--audit-dir",
+                logs.dir.toString(),
+                "--audit-key",
+                logs.privateKey.toString(),
+                "--metrics",
+                "unix:" + metricsSocket)) {
             serve.awaitStdout("SIGHUP reloads it");
             try (P9Client first = P9Client.open(UnixDomainSocketAddress.of(vmSocket), 65536);
-                 P9Client second = P9Client.open(UnixDomainSocketAddress.of(vmSocket), 65536)) {
+                    P9Client second = P9Client.open(UnixDomainSocketAddress.of(vmSocket), 65536)) {
                 first.attach(0, "root", "s", 0);
                 first.walk(0, 1, "f");
                 first.lopen(1, OPEN);
@@ -68,10 +76,12 @@ class ServeLiveMetricsTest {
                 MetricSamples m = MetricsScrape.from(metrics);
                 Map<String, String> v = Map.of("vm", "v");
                 // Per operation, how many requests were timed: exactly those made above (Tversion is the session's).
-                Map<String, Integer> made = Map.of("attach", 2, "walk", 2, "lopen", 1, "read", 1, "lcreate", 1,
-                        "write", 1);
-                made.forEach((op, n) -> assertEquals(n.doubleValue(),
-                        m.sum("p9gate_request_seconds_count", Map.of("vm", "v", "op", op)), "timed " + op));
+                Map<String, Integer> made =
+                        Map.of("attach", 2, "walk", 2, "lopen", 1, "read", 1, "lcreate", 1, "write", 1);
+                made.forEach((op, n) -> assertEquals(
+                        n.doubleValue(),
+                        m.sum("p9gate_request_seconds_count", Map.of("vm", "v", "op", op)),
+                        "timed " + op));
                 assertEquals(8.0, m.sum("p9gate_request_seconds_count", v), "no other request timed");
                 assertTrue(m.sum("p9gate_request_seconds_sum", v) > 0, "latency measured");
                 assertEquals(2.0, m.sum("p9gate_connections", v), "two connections");
@@ -89,12 +99,19 @@ class ServeLiveMetricsTest {
                 CliRun status = CliRun.of("status", "--metrics", "unix:" + metricsSocket);
                 assertEquals(0, status.code(), status.err());
                 List<String> lines = status.out().lines().toList();
-                assertTrue(lines.get(0).matches("VM +SESSIONS +CONNS +FIDS +REQUESTS +DENIED +ERRORS +BUDGET +READ"
-                        + " +WRITTEN +QUOTA +MEAN"), status.out());
-                assertTrue(lines.get(1).matches("v +2 +2 +4 +8 +0 +0 +0 +5 B +3 B +2\\.0% +\\d+\\.\\d\\d ms"),
+                assertTrue(
+                        lines.get(0)
+                                .matches("VM +SESSIONS +CONNS +FIDS +REQUESTS +DENIED +ERRORS +BUDGET +READ"
+                                        + " +WRITTEN +QUOTA +MEAN"),
                         status.out());
-                assertTrue(lines.get(2).matches("audit: \\d+ records appended; \\d+ synced appends, mean \\S+ ms;"
-                        + " \\d+ fsyncs, mean \\S+ ms"), status.out());
+                assertTrue(
+                        lines.get(1).matches("v +2 +2 +4 +8 +0 +0 +0 +5 B +3 B +2\\.0% +\\d+\\.\\d\\d ms"),
+                        status.out());
+                assertTrue(
+                        lines.get(2)
+                                .matches("audit: \\d+ records appended; \\d+ synced appends, mean \\S+ ms;"
+                                        + " \\d+ fsyncs, mean \\S+ ms"),
+                        status.out());
             }
             MetricSamples closed = MetricsScrape.from(metrics);
             assertEquals(0.0, closed.sum("p9gate_connections", Map.of("vm", "v")), "both connections closed");

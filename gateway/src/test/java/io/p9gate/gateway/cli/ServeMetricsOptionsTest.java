@@ -16,8 +16,14 @@ class ServeMetricsOptionsTest {
 
     @Test
     void metricsWithoutAnAuditLogIsAUsageError() {
-        CliRun run = CliRun.of("serve", "--share", "s=" + dir, "--listen", "unix:" + dir.resolve("vm.sock"),
-                "--metrics", "unix:" + dir.resolve("metrics.sock"));
+        CliRun run = CliRun.of(
+                "serve",
+                "--share",
+                "s=" + dir,
+                "--listen",
+                "unix:" + dir.resolve("vm.sock"),
+                "--metrics",
+                "unix:" + dir.resolve("metrics.sock"));
         assertEquals(Main.EXIT_USAGE, run.code());
         assertTrue(run.err().contains("--metrics counts what the audit log records"), run.err());
     }
@@ -28,9 +34,18 @@ class ServeMetricsOptionsTest {
         Path share = Files.createDirectories(dir.resolve("share"));
         // A plain file where the VM's socket goes: were the socket let through, the bind fails instead of serving.
         Path notSocket = Files.createFile(dir.resolve("vm.sock"));
-        CliRun run = CliRun.of("serve", "--share", "s=" + share, "--listen", "unix:" + notSocket,
-                "--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString(),
-                "--metrics", "unix:" + share.resolve("metrics.sock"));
+        CliRun run = CliRun.of(
+                "serve",
+                "--share",
+                "s=" + share,
+                "--listen",
+                "unix:" + notSocket,
+                "--audit-dir",
+                logs.dir.toString(),
+                "--audit-key",
+                logs.privateKey.toString(),
+                "--metrics",
+                "unix:" + share.resolve("metrics.sock"));
         assertEquals(Main.EXIT_USAGE, run.code(), run.err());
         assertTrue(run.err().contains("metrics socket"), run.err());
         assertTrue(run.err().contains("R-POL-9"), run.err());
@@ -38,9 +53,18 @@ class ServeMetricsOptionsTest {
 
     @Test
     void aBadAddressIsAUsageError() {
-        CliRun run = CliRun.of("serve", "--share", "s=" + dir, "--listen", "unix:" + dir.resolve("vm.sock"),
-                "--audit-dir", dir.resolve("audit").toString(), "--audit-key", dir.resolve("k").toString(),
-                "--metrics", "9464");
+        CliRun run = CliRun.of(
+                "serve",
+                "--share",
+                "s=" + dir,
+                "--listen",
+                "unix:" + dir.resolve("vm.sock"),
+                "--audit-dir",
+                dir.resolve("audit").toString(),
+                "--audit-key",
+                dir.resolve("k").toString(),
+                "--metrics",
+                "9464");
         assertEquals(Main.EXIT_USAGE, run.code());
         assertTrue(run.err().contains("metrics address must be unix:PATH or tcp:HOST:PORT, not '9464'"), run.err());
     }

@@ -84,7 +84,9 @@ class ServePolicyOptionsTest {
             c.getErr().println(e.getMessage());
             return Main.EXIT_FAILURE;
         });
-        assertEquals(Main.EXIT_FAILURE, cl.execute("--pid-file", dir.resolve("none.pid").toString()));
+        assertEquals(
+                Main.EXIT_FAILURE,
+                cl.execute("--pid-file", dir.resolve("none.pid").toString()));
         assertTrue(err.toString().contains("no pid file"), err.toString());
     }
 }

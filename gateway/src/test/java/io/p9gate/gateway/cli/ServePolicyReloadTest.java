@@ -2,10 +2,8 @@ package io.p9gate.gateway.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.fs.NoAudit;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyFixture;
@@ -14,6 +12,7 @@ import io.p9gate.gateway.policyadapter.PolicyReloader;
 import io.p9gate.gateway.policyadapter.PolicyShares;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.PolicyHolder;
 import java.nio.file.Files;
@@ -31,14 +30,16 @@ class ServePolicyReloadTest {
         PolicyFixture fx = new PolicyFixture(tmp);
         PolicyHolder holder = fx.holder();
         PolicyReloader reloader = new PolicyReloader(holder);
-        try (ShareServerFactory shares = new ShareServerFactory(new PolicyShares(holder,
-                PolicyServe.guards(holder, reloader, OwnershipMode.CHOWN)), new NoAudit());
-             TestSession s = TestSession.open(shares, fx.alphaListener())) {
+        try (ShareServerFactory shares = new ShareServerFactory(
+                        new PolicyShares(holder, PolicyServe.guards(holder, reloader, OwnershipMode.CHOWN)),
+                        new NoAudit());
+                TestSession s = TestSession.open(shares, fx.alphaListener())) {
             s.call(new TMessage.Tattach(TestSession.ROOT, TMessage.NOFID, "root", "data", 0));
             s.walk(TestSession.ROOT, 1, "cache");
             s.lcreate(1, "f", 2, 0644);
-            assertEquals(Errno.EDQUOT, s.fails(new TMessage.Twrite(1, 0,
-                    io.netty.buffer.Unpooled.wrappedBuffer(new byte[2000]))));
+            assertEquals(
+                    Errno.EDQUOT,
+                    s.fails(new TMessage.Twrite(1, 0, io.netty.buffer.Unpooled.wrappedBuffer(new byte[2000]))));
 
             Files.writeString(fx.policyFile, fx.policy("", "4KiB"));
             reloader.reload();
@@ -64,7 +65,9 @@ class ServePolicyReloadTest {
                 """.formatted("ab".repeat(32), share, share));
         PolicyEngine engine = PolicyEngine.load(policy);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PolicyListeners.of(engine));
-        assertEquals("VM 'v' listens on tls:127.0.0.1:5643: give the gateway's certificate with --tls-cert FILE "
-                + "--tls-key FILE", e.getMessage());
+        assertEquals(
+                "VM 'v' listens on tls:127.0.0.1:5643: give the gateway's certificate with --tls-cert FILE "
+                        + "--tls-key FILE",
+                e.getMessage());
     }
 }

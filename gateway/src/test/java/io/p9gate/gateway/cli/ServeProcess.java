@@ -3,7 +3,6 @@ package io.p9gate.gateway.cli;
 import io.p9gate.gateway.testing.Processes;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 final class ServeProcess implements AutoCloseable {
     /** The JVM's status after its shutdown hooks ran on SIGTERM (128 + 15); the unit lists it as success. */
     static final int EXIT_ON_SIGTERM = 143;
+
     private static final long START_TIMEOUT_SECONDS = 60;
     private final Process process;
     private final BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
@@ -28,7 +28,9 @@ final class ServeProcess implements AutoCloseable {
     private ServeProcess(Process process) {
         this.process = process;
         drain(process.inputReader(StandardCharsets.UTF_8), line -> stdout.add(line));
-        drain(process.errorReader(StandardCharsets.UTF_8), line -> stderr.append(line).append('\n'));
+        drain(
+                process.errorReader(StandardCharsets.UTF_8),
+                line -> stderr.append(line).append('\n'));
     }
 
     /** Starts {@code p9gate ARGS} with these extra environment variables. */
@@ -38,13 +40,17 @@ final class ServeProcess implements AutoCloseable {
 
     /** As {@link #start(Map, String...)}, with stderr written to {@code stderrFile} (null: kept here). */
     static ServeProcess start(Map<String, String> env, Path stderrFile, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
                 Main.class.getName()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().keySet().removeIf(k -> k.equals("NOTIFY_SOCKET") || k.startsWith("WATCHDOG_")
-                || k.equals("JOURNAL_STREAM"));
+        builder.environment()
+                .keySet()
+                .removeIf(k -> k.equals("NOTIFY_SOCKET") || k.startsWith("WATCHDOG_") || k.equals("JOURNAL_STREAM"));
         builder.environment().putAll(env);
         if (stderrFile != null) {
             builder.redirectError(stderrFile.toFile());

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ServeProductionProfileTest {
     @TempDir
     Path dir;
+
     SignedLogs logs;
     Path share;
     Path policy;
@@ -50,8 +51,15 @@ class ServeProductionProfileTest {
     }
 
     private String[] production(String... extra) {
-        List<String> args = new ArrayList<>(List.of("--profile", "production", "--policy", policy.toString(),
-                "--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString()));
+        List<String> args = new ArrayList<>(List.of(
+                "--profile",
+                "production",
+                "--policy",
+                policy.toString(),
+                "--audit-dir",
+                logs.dir.toString(),
+                "--audit-key",
+                logs.privateKey.toString()));
         args.addAll(List.of(extra));
         return args.toArray(String[]::new);
     }
@@ -74,8 +82,19 @@ class ServeProductionProfileTest {
 
     @Test
     void withoutAPolicyItRefuses() {
-        assertRefused(serve("--profile", "production", "--share", "s=" + share, "--listen", "unix:" + notSocket,
-                "--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString()), "--policy");
+        assertRefused(
+                serve(
+                        "--profile",
+                        "production",
+                        "--share",
+                        "s=" + share,
+                        "--listen",
+                        "unix:" + notSocket,
+                        "--audit-dir",
+                        logs.dir.toString(),
+                        "--audit-key",
+                        logs.privateKey.toString()),
+                "--policy");
     }
 
     @Test
@@ -85,21 +104,41 @@ class ServeProductionProfileTest {
 
     @Test
     void aPlainTcpListenerIsRefused() {
-        assertRefused(serve("--profile", "production", "--share", "s=" + share, "--listen", "tcp:127.0.0.1:0",
-                "--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString()),
+        assertRefused(
+                serve(
+                        "--profile",
+                        "production",
+                        "--share",
+                        "s=" + share,
+                        "--listen",
+                        "tcp:127.0.0.1:0",
+                        "--audit-dir",
+                        logs.dir.toString(),
+                        "--audit-key",
+                        logs.privateKey.toString()),
                 "plain TCP listener tcp:127.0.0.1:0");
     }
 
     @Test
     void aTcpListenerBoundToAVmsInterfaceIsAccepted() {
-        CliRun run = serve("--profile", "production", "--share", "s=" + share, "--listen", "tcp:127.0.0.1:0%nosuchdev0",
-                "--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString());
+        CliRun run = serve(
+                "--profile",
+                "production",
+                "--share",
+                "s=" + share,
+                "--listen",
+                "tcp:127.0.0.1:0%nosuchdev0",
+                "--audit-dir",
+                logs.dir.toString(),
+                "--audit-key",
+                logs.privateKey.toString());
         assertFalse(run.err().contains("plain TCP listener"), run.err());
     }
 
     @Test
     void metricsOtherHostsCanReachAreRefused() {
-        assertRefused(serve(production("--metrics", "tcp:0.0.0.0:9464")),
+        assertRefused(
+                serve(production("--metrics", "tcp:0.0.0.0:9464")),
                 "metrics address tcp:0.0.0.0:9464 is reachable from other hosts");
         assertRefused(serve(production("--metrics", "tcp:192.0.2.1:9464")), "metrics address tcp:192.0.2.1:9464");
     }
@@ -121,8 +160,13 @@ class ServeProductionProfileTest {
         assertEquals(0, CliRun.of("certs", "--dir", pki.toString()).code());
         Path key = pki.resolve(io.p9gate.gateway.certs.TestPki.SERVER_KEY);
         Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
-        assertRefused(serve(production("--tls-cert", pki.resolve(io.p9gate.gateway.certs.TestPki.SERVER_CERT).toString(),
-                "--tls-key", key.toString())), "TLS key " + key);
+        assertRefused(
+                serve(production(
+                        "--tls-cert",
+                        pki.resolve(io.p9gate.gateway.certs.TestPki.SERVER_CERT).toString(),
+                        "--tls-key",
+                        key.toString())),
+                "TLS key " + key);
     }
 
     @Test
@@ -152,8 +196,15 @@ class ServeProductionProfileTest {
     @Test
     void gatewayStateInsideAShareIsRefused() {
         // R-POL-9 holds in every profile (the policy load checks the paths serve runs with): one line, exit 1.
-        CliRun run = serve("--profile", "production", "--policy", policy.toString(),
-                "--audit-dir", share.resolve("audit").toString(), "--audit-key", logs.privateKey.toString());
+        CliRun run = serve(
+                "--profile",
+                "production",
+                "--policy",
+                policy.toString(),
+                "--audit-dir",
+                share.resolve("audit").toString(),
+                "--audit-key",
+                logs.privateKey.toString());
         assertEquals(Main.EXIT_FAILURE, run.code(), run.err());
         assertEquals(1, run.err().strip().lines().count(), "one line: " + run.err());
         assertTrue(run.err().contains("audit directory") && run.err().contains("R-POL-9"), run.err());

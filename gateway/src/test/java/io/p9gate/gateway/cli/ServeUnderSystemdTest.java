@@ -33,11 +33,26 @@ class ServeUnderSystemdTest {
         Path stderr = Files.createFile(dir.resolve("journal-stream"));
         Map<String, Object> stream = Files.readAttributes(stderr, "unix:dev,ino");
         try (NotifySocket systemd = NotifySocket.at(dir.resolve("notify"));
-             ServeProcess serve = ServeProcess.start(Map.of("NOTIFY_SOCKET", systemd.address,
-                             "WATCHDOG_USEC", "2000000", "JOURNAL_STREAM", stream.get("dev") + ":" + stream.get("ino")),
-                     stderr, "serve", "--profile", "production", "--policy", policy.toString(),
-                     "--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString(),
-                     "--pid-file", pidFile.toString())) {
+                ServeProcess serve = ServeProcess.start(
+                        Map.of(
+                                "NOTIFY_SOCKET",
+                                systemd.address,
+                                "WATCHDOG_USEC",
+                                "2000000",
+                                "JOURNAL_STREAM",
+                                stream.get("dev") + ":" + stream.get("ino")),
+                        stderr,
+                        "serve",
+                        "--profile",
+                        "production",
+                        "--policy",
+                        policy.toString(),
+                        "--audit-dir",
+                        logs.dir.toString(),
+                        "--audit-key",
+                        logs.privateKey.toString(),
+                        "--pid-file",
+                        pidFile.toString())) {
             String ready = systemd.next();
             assertTrue(ready.startsWith("READY=1\nSTATUS=serving 1 VM(s) under policy sha256 "), ready);
             assertTrue(ready.endsWith("; audit log " + logs.dir), ready);
@@ -46,15 +61,20 @@ class ServeUnderSystemdTest {
             assertEquals("WATCHDOG=1", systemd.nextWith("WATCHDOG"));
 
             Files.writeString(policy, OneSharePolicy.text(vmSocket, share, "sideways"));
-            assertEquals(Main.EXIT_FAILURE, CliRun.of("policy", "reload", "--pid-file", pidFile.toString()).code());
+            assertEquals(
+                    Main.EXIT_FAILURE,
+                    CliRun.of("policy", "reload", "--pid-file", pidFile.toString())
+                            .code());
             assertTrue(systemd.nextWith("STATUS=").startsWith("STATUS=policy reload refused, keeping sha256 "));
 
             assertEquals(ServeProcess.EXIT_ON_SIGTERM, serve.stop());
-            assertEquals("STOPPING=1\nSTATUS=stopping: closing sessions, final audit checkpoint",
+            assertEquals(
+                    "STOPPING=1\nSTATUS=stopping: closing sessions, final audit checkpoint",
                     systemd.nextWith("STOPPING"));
         }
         List<String> journal = Files.readAllLines(stderr);
-        assertTrue(journal.stream().anyMatch(l -> l.startsWith("<4>io.p9gate.policy.PolicyHolder: policy reload refused")),
+        assertTrue(
+                journal.stream().anyMatch(l -> l.startsWith("<4>io.p9gate.policy.PolicyHolder: policy reload refused")),
                 String.join("\n", journal));
         assertTrue(journal.stream().allMatch(l -> l.matches("<[0-7]>.*")), "a priority on every line: " + journal);
         assertTrue(journal.stream().noneMatch(l -> l.matches("<[0-7]>\\d{4}-\\d\\d-\\d\\dT.*")), "no timestamps");
@@ -64,13 +84,22 @@ class ServeUnderSystemdTest {
     void aRefusedStartIsOneErrorLineInTheJournal() throws Exception {
         Path stderr = Files.createFile(dir.resolve("journal-stream"));
         Map<String, Object> stream = Files.readAttributes(stderr, "unix:dev,ino");
-        try (ServeProcess serve = ServeProcess.start(Map.of("JOURNAL_STREAM", stream.get("dev") + ":" + stream.get("ino")),
-                stderr, "serve", "--profile", "production", "--share", "s=" + dir, "--listen", "unix:" + dir.resolve("s"))) {
+        try (ServeProcess serve = ServeProcess.start(
+                Map.of("JOURNAL_STREAM", stream.get("dev") + ":" + stream.get("ino")),
+                stderr,
+                "serve",
+                "--profile",
+                "production",
+                "--share",
+                "s=" + dir,
+                "--listen",
+                "unix:" + dir.resolve("s"))) {
             assertEquals(Main.EXIT_USAGE, serve.exitCode());
         }
         List<String> journal = Files.readAllLines(stderr);
         assertEquals(1, journal.size(), journal.toString());
-        assertTrue(journal.getFirst().startsWith("<3>p9gate serve: error: production profile refuses to start: "),
+        assertTrue(
+                journal.getFirst().startsWith("<3>p9gate serve: error: production profile refuses to start: "),
                 journal.toString());
     }
 }

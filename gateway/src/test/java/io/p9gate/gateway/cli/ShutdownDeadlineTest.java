@@ -23,9 +23,15 @@ class ShutdownDeadlineTest {
     void sigtermEndsAProcessWhoseStopHangsByTheDeadline() throws Exception {
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Path output = tmp.resolve("probe.out");
-        Process probe = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", classPath, StuckStopProbe.class.getName(), "1")).redirectErrorStream(true)
-                .redirectOutput(output.toFile()).start();
+        Process probe = new ProcessBuilder(List.of(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        classPath,
+                        StuckStopProbe.class.getName(),
+                        "1"))
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile())
+                .start();
         try {
             for (int i = 0; i < 3000 && !Files.readString(output).contains("ready"); i++) {
                 Thread.sleep(10);
@@ -33,8 +39,8 @@ class ShutdownDeadlineTest {
             probe.destroy(); // SIGTERM
             assertTrue(probe.waitFor(60, TimeUnit.SECONDS), "still running after SIGTERM");
             assertEquals(ShutdownDeadline.EXIT_STATUS, probe.exitValue());
-            assertTrue(Files.readString(output).contains("did not finish within 1 s; halting"),
-                    Files.readString(output));
+            assertTrue(
+                    Files.readString(output).contains("did not finish within 1 s; halting"), Files.readString(output));
         } finally {
             probe.destroyForcibly();
         }

@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.auditing.SignedLogs;
+import io.p9gate.gateway.client.P9Client;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import io.p9gate.gateway.client.P9Client;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -29,13 +29,24 @@ class StatusCommandTest {
         Path metrics = dir.resolve("metrics.sock");
         Path vmSocket = dir.resolve("vm.sock");
         Files.writeString(share.resolve("f"), "hello");
-        try (ServeProcess serve = ServeProcess.start(Map.of(), "serve", "--share", "s=" + share, "--listen",
-                "unix:" + vmSocket, "--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString(),
-                "--metrics", "unix:" + metrics)) {
+        try (ServeProcess serve = ServeProcess.start(
+                Map.of(),
+                "serve",
+                "--share",
+                "s=" + share,
+                "--listen",
+                "unix:" + vmSocket,
+                "--audit-dir",
+                logs.dir.toString(),
+                "--audit-key",
+                logs.privateKey.toString(),
+                "--metrics",
+                "unix:" + metrics)) {
             serve.awaitStdout("p9gate: listening on");
             CliRun idle = CliRun.of("status", "--metrics", "unix:" + metrics);
             assertEquals(0, idle.code(), idle.err());
-            assertEquals("(no VM has been served yet)", idle.out().lines().toList().get(1), idle.out());
+            assertEquals(
+                    "(no VM has been served yet)", idle.out().lines().toList().get(1), idle.out());
             try (P9Client client = P9Client.open(UnixDomainSocketAddress.of(vmSocket), 65536)) {
                 client.attach(0, "root", "s", 0);
                 client.walk(0, 1, "f");
@@ -45,11 +56,15 @@ class StatusCommandTest {
                 assertEquals(0, run.code(), run.err());
                 List<String> lines = run.out().lines().toList();
                 assertEquals(3, lines.size(), run.out());
-                assertTrue(lines.get(0).matches("VM +SESSIONS +CONNS +FIDS +REQUESTS +DENIED +ERRORS +BUDGET +READ"
-                        + " +WRITTEN +QUOTA +MEAN"), run.out());
+                assertTrue(
+                        lines.get(0)
+                                .matches("VM +SESSIONS +CONNS +FIDS +REQUESTS +DENIED +ERRORS +BUDGET +READ"
+                                        + " +WRITTEN +QUOTA +MEAN"),
+                        run.out());
                 // The listener is the VM without a policy (so no quota); attach, walk, lopen and read, one session
                 // and connection holding fids 0 and 1, 5 bytes.
-                assertTrue(lines.get(1).matches("unix:\\S+ +1 +1 +2 +4 +0 +0 +0 +5 B +0 B +- +\\d+\\.\\d\\d ms"),
+                assertTrue(
+                        lines.get(1).matches("unix:\\S+ +1 +1 +2 +4 +0 +0 +0 +5 B +0 B +- +\\d+\\.\\d\\d ms"),
                         run.out());
                 assertTrue(lines.get(2).startsWith("audit: "), run.out());
             }

@@ -8,20 +8,21 @@ import java.time.Duration;
  * its own.
  */
 public final class StuckStopProbe {
-    private StuckStopProbe() {
-    }
+    private StuckStopProbe() {}
 
     public static void main(String[] args) {
         System.out.println("ready");
         System.out.flush();
-        Foreground.runUntilStopped(() -> {
-            while (true) {
-                try {
-                    Thread.sleep(Long.MAX_VALUE);
-                } catch (InterruptedException e) {
-                    // as a stuck close would: keep waiting
-                }
-            }
-        }, Duration.ofSeconds(Long.parseLong(args[0])));
+        Foreground.runUntilStopped(
+                () -> {
+                    while (true) {
+                        try {
+                            Thread.sleep(Long.MAX_VALUE);
+                        } catch (InterruptedException e) {
+                            // as a stuck close would: keep waiting
+                        }
+                    }
+                },
+                Duration.ofSeconds(Long.parseLong(args[0])));
     }
 }

@@ -36,7 +36,8 @@ class P9ClientTest {
     private ListenSpec spec;
 
     private Gateway start(String transport, FakeHandler.Factory handlers) throws Exception {
-        spec = transport.equals("tcp") ? new ListenSpec.Tcp("127.0.0.1", 0)
+        spec = transport.equals("tcp")
+                ? new ListenSpec.Tcp("127.0.0.1", 0)
                 : new ListenSpec.Unix(dir.resolve("p9.sock"));
         return Gateway.start(new GatewayConfig(List.of(spec), handlers, GatewayConfig.DEFAULT_MSIZE, 4));
     }
@@ -59,7 +60,9 @@ class P9ClientTest {
                 Attr attr = client.getattr(1, Attr.GETATTR_ALL);
                 assertEquals(payload.length, attr.size());
                 List<DirEntry> entries = client.readdir(0, 0, 4096);
-                assertEquals(List.of("file", "dir"), entries.stream().map(DirEntry::name).toList());
+                assertEquals(
+                        List.of("file", "dir"),
+                        entries.stream().map(DirEntry::name).toList());
                 assertEquals(255, client.statfs(0).namelen());
                 P9Exception denied = assertThrows(P9Exception.class, () -> client.remove(1));
                 assertEquals(Errno.EACCES, denied.errno());
@@ -78,7 +81,7 @@ class P9ClientTest {
     void flushAnswersAfterTheFlushedRequest(String transport) throws Exception {
         FakeHandler.Factory handlers = new FakeHandler.Factory();
         try (Gateway gateway = start(transport, handlers);
-             P9Client client = P9Client.open(gateway.boundAddresses().getFirst(), 8192)) {
+                P9Client client = P9Client.open(gateway.boundAddresses().getFirst(), 8192)) {
             List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
             PendingCall slow = client.send(new TMessage.Twalk(0, 1, List.of("slow")));
             slow.reply().whenComplete((r, e) -> order.add("walk"));
@@ -95,7 +98,7 @@ class P9ClientTest {
     @org.junit.jupiter.api.Test
     void requestOverMsizeFailsLocallyAndTheConnectionStaysUsable() throws Exception {
         try (Gateway gateway = start("tcp", new FakeHandler.Factory());
-             P9Client client = P9Client.open(gateway.boundAddresses().getFirst(), 8192)) {
+                P9Client client = P9Client.open(gateway.boundAddresses().getFirst(), 8192)) {
             client.attach(0, "u", "share", 0);
             assertThrows(java.io.IOException.class, () -> client.write(0, 0, new byte[8192]));
             assertEquals(client.iounit(), client.write(0, 0, new byte[client.iounit()]));
@@ -110,7 +113,7 @@ class P9ClientTest {
         try (Gateway gateway = start(transport, handlers)) {
             SocketAddress address = gateway.boundAddresses().getFirst();
             try (P9Client a = P9Client.connect(address, 8192, group);
-                 P9Client b = P9Client.connect(address, 8192, group)) {
+                    P9Client b = P9Client.connect(address, 8192, group)) {
                 a.version(8192, P9Client.VERSION);
                 b.version(8192, P9Client.VERSION);
                 assertEquals(FakeHandler.ROOT, a.attach(0, "u", "s", 0));
@@ -118,7 +121,8 @@ class P9ClientTest {
             }
             assertTrue(!group.isShuttingDown(), "a shared group outlives its clients");
         } finally {
-            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS)
+                    .sync();
         }
         assertEquals(2, handlers.opened.size());
     }
@@ -129,7 +133,7 @@ class P9ClientTest {
         FakeHandler.Factory handlers = new FakeHandler.Factory();
         ExecutorService threads = Executors.newFixedThreadPool(8);
         try (Gateway gateway = start(transport, handlers);
-             P9Client client = P9Client.open(gateway.boundAddresses().getFirst(), 8192)) {
+                P9Client client = P9Client.open(gateway.boundAddresses().getFirst(), 8192)) {
             client.attach(0, "u", "share", 0);
             List<Future<Integer>> results = new ArrayList<>();
             for (int i = 0; i < 400; i++) {

@@ -28,14 +28,23 @@ class DialectVectorsTest {
 
     static Stream<Arguments> replies() {
         return Stream.of(
-                Arguments.of(Dialect.U, new RMessage.Rversion(8192, "9P2000.u"),
-                        "15000000 65 ffff 00200000 0800 3950323030302e75", Frame.NOTAG),
-                Arguments.of(Dialect.LEGACY, new RMessage.Rversion(8192, "9P2000"),
-                        "13000000 65 ffff 00200000 0600 395032303030", Frame.NOTAG),
-                Arguments.of(Dialect.U, new RMessage.RerrorU("Protocol error", Errno.EPROTO),
-                        "1b000000 6b 0100 " + EPROTO_TEXT + " 47000000", 1),
-                Arguments.of(Dialect.LEGACY, new RMessage.Rerror("Protocol error"),
-                        "17000000 6b 0100 " + EPROTO_TEXT, 1));
+                Arguments.of(
+                        Dialect.U,
+                        new RMessage.Rversion(8192, "9P2000.u"),
+                        "15000000 65 ffff 00200000 0800 3950323030302e75",
+                        Frame.NOTAG),
+                Arguments.of(
+                        Dialect.LEGACY,
+                        new RMessage.Rversion(8192, "9P2000"),
+                        "13000000 65 ffff 00200000 0600 395032303030",
+                        Frame.NOTAG),
+                Arguments.of(
+                        Dialect.U,
+                        new RMessage.RerrorU("Protocol error", Errno.EPROTO),
+                        "1b000000 6b 0100 " + EPROTO_TEXT + " 47000000",
+                        1),
+                Arguments.of(
+                        Dialect.LEGACY, new RMessage.Rerror("Protocol error"), "17000000 6b 0100 " + EPROTO_TEXT, 1));
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -49,18 +58,26 @@ class DialectVectorsTest {
 
     static Stream<Arguments> requests() {
         return Stream.of(
-                Arguments.of(Dialect.LEGACY, new TMessage.Tattach(1, TMessage.NOFID, "u", "a", TMessage.NONUNAME),
+                Arguments.of(
+                        Dialect.LEGACY,
+                        new TMessage.Tattach(1, TMessage.NOFID, "u", "a", TMessage.NONUNAME),
                         "15000000 68 0100 01000000 ffffffff 0100 75 0100 61"),
-                Arguments.of(Dialect.LEGACY, new TMessage.Tauth(5, "u", "a", TMessage.NONUNAME),
+                Arguments.of(
+                        Dialect.LEGACY,
+                        new TMessage.Tauth(5, "u", "a", TMessage.NONUNAME),
                         "11000000 66 0100 05000000 0100 75 0100 61"),
-                Arguments.of(Dialect.U, new TMessage.Tattach(1, TMessage.NOFID, "u", "a", 1000),
+                Arguments.of(
+                        Dialect.U,
+                        new TMessage.Tattach(1, TMessage.NOFID, "u", "a", 1000),
                         "19000000 68 0100 01000000 ffffffff 0100 75 0100 61 e8030000"),
-                Arguments.of(Dialect.U, new TMessage.Tauth(5, "u", "a", 1000),
+                Arguments.of(
+                        Dialect.U,
+                        new TMessage.Tauth(5, "u", "a", 1000),
                         "15000000 66 0100 05000000 0100 75 0100 61 e8030000"),
                 // Types of 9P2000.L alone are not requests of the other dialects: answered, not decoded.
                 Arguments.of(Dialect.U, new TMessage.Tunsupported(12), "0f000000 0c 0100 01000000 00000000"),
-                Arguments.of(Dialect.LEGACY, new TMessage.Tunsupported(24),
-                        "13000000 18 0100 01000000 ffff000000000000"));
+                Arguments.of(
+                        Dialect.LEGACY, new TMessage.Tunsupported(24), "13000000 18 0100 01000000 ffff000000000000"));
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -72,24 +89,38 @@ class DialectVectorsTest {
     @Test
     void theOtherDialectsLayoutIsMalformed() {
         // A 9P2000 Tattach lacks the n_uname .u expects; a .u one has 4 bytes too many for 9P2000.
-        assertEquals(Errno.EPROTO, assertThrows(MalformedMessageException.class, () -> decode(
-                Hex.buf("15000000 68 0100 01000000 ffffffff 0100 75 0100 61"), Direction.REQUESTS, Dialect.U))
-                .errno());
-        assertEquals(Errno.EPROTO, assertThrows(MalformedMessageException.class, () -> decode(
-                Hex.buf("19000000 68 0100 01000000 ffffffff 0100 75 0100 61 e8030000"), Direction.REQUESTS,
-                Dialect.LEGACY)).errno());
+        assertEquals(
+                Errno.EPROTO,
+                assertThrows(
+                                MalformedMessageException.class,
+                                () -> decode(
+                                        Hex.buf("15000000 68 0100 01000000 ffffffff 0100 75 0100 61"),
+                                        Direction.REQUESTS,
+                                        Dialect.U))
+                        .errno());
+        assertEquals(
+                Errno.EPROTO,
+                assertThrows(
+                                MalformedMessageException.class,
+                                () -> decode(
+                                        Hex.buf("19000000 68 0100 01000000 ffffffff 0100 75 0100 61 e8030000"),
+                                        Direction.REQUESTS,
+                                        Dialect.LEGACY))
+                        .errno());
         // Rerror is no 9P2000.L reply, Rlerror none of 9P2000.u.
-        assertThrows(MalformedMessageException.class, () -> decode(
-                Hex.buf("17000000 6b 0100 " + EPROTO_TEXT), Direction.REPLIES, Dialect.L));
-        assertThrows(MalformedMessageException.class, () -> decode(
-                Hex.buf("0b000000 07 0100 02000000"), Direction.REPLIES, Dialect.U));
+        assertThrows(
+                MalformedMessageException.class,
+                () -> decode(Hex.buf("17000000 6b 0100 " + EPROTO_TEXT), Direction.REPLIES, Dialect.L));
+        assertThrows(
+                MalformedMessageException.class,
+                () -> decode(Hex.buf("0b000000 07 0100 02000000"), Direction.REPLIES, Dialect.U));
     }
 
     private static Message decode(ByteBuf frame, Direction direction, Dialect dialect)
             throws MalformedMessageException {
         int size = frame.getIntLE(0);
         assertEquals(frame.readableBytes(), size);
-        return MessageDecoder.decode(frame.getUnsignedByte(4), frame.slice(Frame.HEADER_SIZE, size - Frame.HEADER_SIZE),
-                direction, dialect);
+        return MessageDecoder.decode(
+                frame.getUnsignedByte(4), frame.slice(Frame.HEADER_SIZE, size - Frame.HEADER_SIZE), direction, dialect);
     }
 }

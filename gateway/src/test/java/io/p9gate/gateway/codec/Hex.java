@@ -6,8 +6,7 @@ import io.netty.buffer.Unpooled;
 
 /** Hex helpers for test vectors written with spaces between fields. */
 public final class Hex {
-    private Hex() {
-    }
+    private Hex() {}
 
     public static ByteBuf buf(String hex) {
         return Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump(hex.replace(" ", "")));

@@ -48,8 +48,8 @@ class RoundTripTest {
                 new RMessage.Rread(Unpooled.buffer(0)),
                 new RMessage.Rreaddir(List.of()),
                 new RMessage.Rreaddir(List.of(new DirEntry(QID, -1, 255, UNICODE))),
-                new RMessage.Rgetattr(new Attr(-1, QID, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-                        -1, -1)),
+                new RMessage.Rgetattr(
+                        new Attr(-1, QID, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)),
                 new RMessage.Rstatfs(new StatFs(-1, -1, -1, -1, -1, -1, -1, -1, -1)),
                 new RMessage.Rreadlink(UNICODE),
                 new RMessage.Rlock(255));
@@ -67,8 +67,10 @@ class RoundTripTest {
         assertEquals(wire.readableBytes(), wire.getIntLE(0));
         assertEquals(42, wire.getUnsignedShortLE(5));
         Direction direction = message instanceof TMessage ? Direction.REQUESTS : Direction.REPLIES;
-        Message decoded = MessageDecoder.decode(wire.getUnsignedByte(4),
-                wire.slice(Frame.HEADER_SIZE, wire.readableBytes() - Frame.HEADER_SIZE), direction);
+        Message decoded = MessageDecoder.decode(
+                wire.getUnsignedByte(4),
+                wire.slice(Frame.HEADER_SIZE, wire.readableBytes() - Frame.HEADER_SIZE),
+                direction);
         assertEquals(message, decoded);
         CodecBuffers.releasePayload(decoded);
         wire.release();
@@ -77,10 +79,13 @@ class RoundTripTest {
     @Test
     void encoderRefusesWhatTheWireCannotCarry() {
         ByteBuf out = Unpooled.buffer();
-        assertThrows(IllegalArgumentException.class, () -> MessageEncoder.writeHeaderAndBody(
-                new Frame(1, new TMessage.Twalk(1, 2, Collections.nCopies(17, "a"))), out));
-        assertThrows(IllegalArgumentException.class, () -> MessageEncoder.writeHeaderAndBody(
-                new Frame(1, new RMessage.Rreadlink("x".repeat(70000))), out));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> MessageEncoder.writeHeaderAndBody(
+                        new Frame(1, new TMessage.Twalk(1, 2, Collections.nCopies(17, "a"))), out));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> MessageEncoder.writeHeaderAndBody(new Frame(1, new RMessage.Rreadlink("x".repeat(70000))), out));
         out.release();
     }
 
@@ -94,7 +99,8 @@ class RoundTripTest {
 
     @Test
     void clientSideRefusesRequestsAsReplies() {
-        MalformedMessageException e = assertThrows(MalformedMessageException.class,
+        MalformedMessageException e = assertThrows(
+                MalformedMessageException.class,
                 () -> MessageDecoder.decode(100, Hex.buf("00200000 0000"), Direction.REPLIES));
         assertEquals(Errno.EPROTO, e.errno());
     }

@@ -41,13 +41,17 @@ class ComplianceCommandTest {
     void usageErrorsAreOneLine() throws Exception {
         String p = policy("unix:" + dir.resolve("vm1.sock")).toString();
         oneUsageLine(SuiteRun.of("compliance", "run"), "--policy");
-        oneUsageLine(SuiteRun.of("compliance", "run", "--policy", p, "--audit-log", dir.toString()),
+        oneUsageLine(
+                SuiteRun.of("compliance", "run", "--policy", p, "--audit-log", dir.toString()),
                 "--audit-log and --audit-pub go together");
-        oneUsageLine(SuiteRun.of("compliance", "run", "--policy", p, "--vm", "nope"),
+        oneUsageLine(
+                SuiteRun.of("compliance", "run", "--policy", p, "--vm", "nope"),
                 "--vm nope: the policy has no such VM (VMs: vm1)");
-        oneUsageLine(SuiteRun.of("compliance", "run", "--policy", p, "--tls-cert", "vm1=only-one-file"),
+        oneUsageLine(
+                SuiteRun.of("compliance", "run", "--policy", p, "--tls-cert", "vm1=only-one-file"),
                 "--tls-cert must be VM=CERT,KEY");
-        oneUsageLine(SuiteRun.of("compliance", "run", "--policy", p, "--tls-cert", "vm1=/none.crt,/none.key"),
+        oneUsageLine(
+                SuiteRun.of("compliance", "run", "--policy", p, "--tls-cert", "vm1=/none.crt,/none.key"),
                 "cannot read /none.crt");
         oneUsageLine(SuiteRun.of("compliance"), "missing command");
     }
@@ -63,8 +67,13 @@ class ComplianceCommandTest {
 
     @Test
     void aListenerThatIsNotThereFailsTheVm() throws Exception {
-        SuiteRun run = SuiteRun.of("compliance", "run", "--policy", policy("unix:" + dir.resolve("vm1.sock")).toString(),
-                "--report", dir.resolve("report").toString());
+        SuiteRun run = SuiteRun.of(
+                "compliance",
+                "run",
+                "--policy",
+                policy("unix:" + dir.resolve("vm1.sock")).toString(),
+                "--report",
+                dir.resolve("report").toString());
         assertEquals(SuiteReport.EXIT_FAILED, run.exitCode(), run::describe);
         assertTrue(run.out().contains("FAIL R-DEP-1   vm1/listener"), run::describe);
         assertTrue(run.out().contains("none of this VM's checks ran"), run::describe);
@@ -75,7 +84,8 @@ class ComplianceCommandTest {
 
     @Test
     void aListenerTheSuiteCannotUseIsSkippedWithTheReason() throws Exception {
-        SuiteRun run = SuiteRun.of("compliance", "run", "--policy", policy("vsock:42").toString());
+        SuiteRun run =
+                SuiteRun.of("compliance", "run", "--policy", policy("vsock:42").toString());
         assertEquals(SuiteReport.EXIT_INCOMPLETE, run.exitCode(), run::describe);
         assertTrue(run.out().contains("skip R-DEP-1   vm1/listener"), run::describe);
         assertTrue(run.out().contains("no vsock transport"), run::describe);

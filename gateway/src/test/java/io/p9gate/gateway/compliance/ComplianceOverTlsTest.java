@@ -32,7 +32,8 @@ class ComplianceOverTlsTest {
         }
         Path share = Files.createDirectories(tmp.resolve("share"));
         Files.writeString(share.resolve("readme"), "hello");
-        Path policy = Files.writeString(tmp.resolve("p.yaml"), """
+        Path policy = Files.writeString(
+                tmp.resolve("p.yaml"), """
                 image: t
                 vms:
                   vm1:
@@ -42,10 +43,18 @@ class ComplianceOverTlsTest {
                       data: {path: %s, access: read-write}
                 """.formatted(port, pki.dir().resolve(TestPki.CA_CERT), share));
         Path vm1 = pki.dir().resolve("vm1");
-        try (ServedGateway served = ServedGateway.serve(policy, Files.createDirectories(tmp.resolve("gw")),
-                "--tls-cert", pki.dir().resolve(TestPki.SERVER_CERT).toString(),
-                "--tls-key", pki.dir().resolve(TestPki.SERVER_KEY).toString())) {
-            SuiteRun run = SuiteRun.against(policy, served, tmp.resolve("report"), "--tls-cert",
+        try (ServedGateway served = ServedGateway.serve(
+                policy,
+                Files.createDirectories(tmp.resolve("gw")),
+                "--tls-cert",
+                pki.dir().resolve(TestPki.SERVER_CERT).toString(),
+                "--tls-key",
+                pki.dir().resolve(TestPki.SERVER_KEY).toString())) {
+            SuiteRun run = SuiteRun.against(
+                    policy,
+                    served,
+                    tmp.resolve("report"),
+                    "--tls-cert",
                     "vm1=" + vm1.resolve(TestPki.CLIENT_CERT) + "," + vm1.resolve(TestPki.CLIENT_KEY));
             assertEquals(List.of(), run.lines("FAIL"), run::describe);
             assertTrue(run.lines("pass").stream().anyMatch(l -> l.contains("vm1/")), run::describe);

@@ -38,36 +38,57 @@ class HtmlReportBrowserTest {
 
     @Test
     void renderedCountsAreTheJsonCountsAndTheConsoleIsClean() throws Exception {
-        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+        assumeTrue(
+                Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "needs Debian's chromium and chromium-driver (" + CHROMIUM + ", " + CHROMEDRIVER
                         + "); .ci/run installs them");
         ReportFiles.write(report(), tmp.resolve("report"));
-        JsonNode json = new ObjectMapper().readTree(tmp.resolve("report/report.json").toFile());
+        JsonNode json =
+                new ObjectMapper().readTree(tmp.resolve("report/report.json").toFile());
 
         WebDriver browser = chromium();
         try {
             browser.get(tmp.resolve("report/report.html").toUri().toString());
             JsonNode summary = json.get("summary");
-            assertEquals(summary.get("total").asText(), browser.findElement(By.id("total-checks")).getText());
-            assertEquals(summary.get("passed").asText(), browser.findElement(By.id("total-passed")).getText());
-            assertEquals(summary.get("failed").asText(), browser.findElement(By.id("total-failed")).getText());
-            assertEquals(summary.get("skipped").asText(), browser.findElement(By.id("total-skipped")).getText());
+            assertEquals(
+                    summary.get("total").asText(),
+                    browser.findElement(By.id("total-checks")).getText());
+            assertEquals(
+                    summary.get("passed").asText(),
+                    browser.findElement(By.id("total-passed")).getText());
+            assertEquals(
+                    summary.get("failed").asText(),
+                    browser.findElement(By.id("total-failed")).getText());
+            assertEquals(
+                    summary.get("skipped").asText(),
+                    browser.findElement(By.id("total-skipped")).getText());
             for (JsonNode vm : json.get("vms")) {
-                List<WebElement> cells = browser.findElement(By.cssSelector("table.vm tr[data-vm='"
-                        + vm.get("vm").asText() + "']")).findElements(By.tagName("td"));
-                assertEquals(List.of(vm.get("total").asText(), vm.get("passed").asText(), vm.get("failed").asText(),
-                        vm.get("skipped").asText()), cells.subList(1, 5).stream().map(WebElement::getText).toList());
+                List<WebElement> cells = browser.findElement(By.cssSelector(
+                                "table.vm tr[data-vm='" + vm.get("vm").asText() + "']"))
+                        .findElements(By.tagName("td"));
+                assertEquals(
+                        List.of(
+                                vm.get("total").asText(),
+                                vm.get("passed").asText(),
+                                vm.get("failed").asText(),
+                                vm.get("skipped").asText()),
+                        cells.subList(1, 5).stream().map(WebElement::getText).toList());
             }
-            assertEquals(json.get("checks").size(), browser.findElements(By.cssSelector("tr.check")).size());
+            assertEquals(
+                    json.get("checks").size(),
+                    browser.findElements(By.cssSelector("tr.check")).size());
 
             browser.findElement(By.cssSelector("button[data-status='failed']")).click();
-            long shown = browser.findElements(By.cssSelector("tr.check")).stream().filter(WebElement::isDisplayed).count();
+            long shown = browser.findElements(By.cssSelector("tr.check")).stream()
+                    .filter(WebElement::isDisplayed)
+                    .count();
             assertEquals(summary.get("failed").asLong(), shown, "the filter shows the failed checks only");
 
             assertTrue(browser.findElements(By.id("injected")).isEmpty(), "a check's text never becomes markup");
             assertTrue(browser.getPageSource().contains("&lt;img id=\"injected\""), "it is shown as text");
 
-            List<LogEntry> console = browser.manage().logs().get(LogType.BROWSER).getAll();
+            List<LogEntry> console =
+                    browser.manage().logs().get(LogType.BROWSER).getAll();
             assertEquals(List.of(), console.stream().map(LogEntry::toString).toList(), "console messages");
         } finally {
             browser.quit();
@@ -78,34 +99,69 @@ class HtmlReportBrowserTest {
     private WebDriver chromium() throws Exception {
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run",
+        options.addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
                 "--user-data-dir=" + Files.createDirectories(tmp.resolve("profile")));
         options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL"));
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort().build();
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .build();
         return new ChromeDriver(service, options);
     }
 
     /** Two VMs and the gateway, every status, and a message that tries to be markup. */
     private static SuiteReport report() {
-        return new SuiteReport(Path.of("/etc/p9gate/policy.yaml"), "ecu-test", "ab".repeat(32), "p9gate test",
-                Instant.parse("2026-12-01T10:00:00Z"), List.of(
-                check("alpha/data/read-only[0]/create-new", "alpha", "R-POL-3", Status.PASSED, ""),
-                check("alpha/data/read-only[0]/open-wronly", "alpha", "R-POL-3", Status.FAILED,
-                        "the policy refuses it with EROFS; the gateway let it through <img id=\"injected\" src=x>"),
-                check("alpha/data/hidden[0]/walk", "alpha", "R-POL-4", Status.PASSED, ""),
-                check("alpha/data/quota[0]/inodes-limit", "alpha", "R-POL-6", Status.SKIPPED,
-                        "filling a 500000-inode limit takes up to 500001 creates, more than --max-creates 20000"),
-                check("beta/listener", "beta", "R-DEP-1", Status.SKIPPED, "the suite has no vsock transport"),
-                check("audit/verify", null, "R-AUD-2", Status.PASSED, ""),
-                check("audit/policy", null, "R-AUD-1", Status.FAILED, "the gateway loaded policy 'x' & \"y\"")));
+        return new SuiteReport(
+                Path.of("/etc/p9gate/policy.yaml"),
+                "ecu-test",
+                "ab".repeat(32),
+                "p9gate test",
+                Instant.parse("2026-12-01T10:00:00Z"),
+                List.of(
+                        check("alpha/data/read-only[0]/create-new", "alpha", "R-POL-3", Status.PASSED, ""),
+                        check(
+                                "alpha/data/read-only[0]/open-wronly",
+                                "alpha",
+                                "R-POL-3",
+                                Status.FAILED,
+                                "the policy refuses it with EROFS; the gateway let it through <img id=\"injected\" src=x>"),
+                        check("alpha/data/hidden[0]/walk", "alpha", "R-POL-4", Status.PASSED, ""),
+                        check(
+                                "alpha/data/quota[0]/inodes-limit",
+                                "alpha",
+                                "R-POL-6",
+                                Status.SKIPPED,
+                                "filling a 500000-inode limit takes up to 500001 creates, more than --max-creates 20000"),
+                        check("beta/listener", "beta", "R-DEP-1", Status.SKIPPED, "the suite has no vsock transport"),
+                        check("audit/verify", null, "R-AUD-2", Status.PASSED, ""),
+                        check(
+                                "audit/policy",
+                                null,
+                                "R-AUD-1",
+                                Status.FAILED,
+                                "the gateway loaded policy 'x' & \"y\"")));
     }
 
     private static CheckResult check(String id, String vm, String requirement, Status status, String message) {
-        return new CheckResult(id, vm, vm == null ? null : "data", requirement, "title of " + id, status,
-                "Tlcreate /base/x (O_WRONLY|O_CREAT|O_EXCL, mode 644)", "EROFS (vm.alpha.share.data.read-only[0])",
-                status == Status.SKIPPED ? "" : "ok", message, status == Status.SKIPPED ? List.of() : List.of(42L, 43L));
+        return new CheckResult(
+                id,
+                vm,
+                vm == null ? null : "data",
+                requirement,
+                "title of " + id,
+                status,
+                "Tlcreate /base/x (O_WRONLY|O_CREAT|O_EXCL, mode 644)",
+                "EROFS (vm.alpha.share.data.read-only[0])",
+                status == Status.SKIPPED ? "" : "ok",
+                message,
+                status == Status.SKIPPED ? List.of() : List.of(42L, 43L));
     }
 
     @Test

@@ -33,9 +33,11 @@ class ProbeNamesTest {
     @Test
     void walksResolveDotsAsTheGatewayDoes() {
         assertEquals(List.of(SharePath.ROOT), Oracle.walkedPaths(SharePath.ROOT, List.of("..")));
-        assertEquals(List.of(SharePath.of("/a"), SharePath.ROOT, SharePath.ROOT),
+        assertEquals(
+                List.of(SharePath.of("/a"), SharePath.ROOT, SharePath.ROOT),
                 Oracle.walkedPaths(SharePath.ROOT, List.of("a", "..", "..")));
-        assertEquals(List.of(SharePath.of("/a"), SharePath.of("/a")), Oracle.walkedPaths(SharePath.ROOT, List.of("a", ".")));
+        assertEquals(
+                List.of(SharePath.of("/a"), SharePath.of("/a")), Oracle.walkedPaths(SharePath.ROOT, List.of("a", ".")));
         assertEquals(List.of(SharePath.of("/a/b")), Oracle.walkedPaths(SharePath.of("/a/b"), List.of()));
     }
 }

@@ -41,6 +41,7 @@ final class RelocatedPolicy {
     final Path policy;
     /** The sample's policy test file, moved likewise (its host paths rewritten); null if it has none. */
     final Path tests;
+
     final String text;
     private final PolicyEngine engine;
 
@@ -66,17 +67,25 @@ final class RelocatedPolicy {
         int n = 0;
         for (VmPolicy vm : original.vms().values()) {
             if (vm.listen() instanceof ListenerSpec.UnixSocket unix) {
-                moves.put(unix.path().toString(), root.resolve("s").resolve(vm.id() + ".sock").toString());
+                moves.put(
+                        unix.path().toString(),
+                        root.resolve("s").resolve(vm.id() + ".sock").toString());
             }
             for (SharePolicy share : vm.shares().values()) {
-                moves.putIfAbsent(share.hostDir().toString(), root.resolve("shares").resolve("d" + n++).toString());
+                moves.putIfAbsent(
+                        share.hostDir().toString(),
+                        root.resolve("shares").resolve("d" + n++).toString());
             }
         }
         if (original.protectedPaths().keyDir() != null) {
-            moves.put(original.protectedPaths().keyDir().toString(), root.resolve("keys").toString());
+            moves.put(
+                    original.protectedPaths().keyDir().toString(),
+                    root.resolve("keys").toString());
         }
         if (original.protectedPaths().auditDir() != null) {
-            moves.put(original.protectedPaths().auditDir().toString(), root.resolve("audit").toString());
+            moves.put(
+                    original.protectedPaths().auditDir().toString(),
+                    root.resolve("audit").toString());
         }
         String text = moved(Files.readString(sample, StandardCharsets.UTF_8), moves);
         Files.createDirectories(root.resolve("s"));
@@ -89,8 +98,10 @@ final class RelocatedPolicy {
         Path sampleTests = sample.resolveSibling(sample.getFileName().toString().replace(".yaml", ".tests.yaml"));
         Path tests = null;
         if (Files.isRegularFile(sampleTests)) {
-            tests = Files.writeString(root.resolve(sampleTests.getFileName()),
-                    moved(Files.readString(sampleTests, StandardCharsets.UTF_8), moves), StandardCharsets.UTF_8);
+            tests = Files.writeString(
+                    root.resolve(sampleTests.getFileName()),
+                    moved(Files.readString(sampleTests, StandardCharsets.UTF_8), moves),
+                    StandardCharsets.UTF_8);
         }
         RelocatedPolicy relocated = new RelocatedPolicy(root, policy, tests, text, PolicyEngine.load(policy));
         relocated.seed(inodesTaken);
@@ -102,7 +113,8 @@ final class RelocatedPolicy {
         List<String> from = new ArrayList<>(moves.keySet());
         from.sort(Comparator.comparing(String::length).reversed());
         for (String path : from) {
-            text = text.replaceAll(Pattern.quote(path) + "(?=[/\\s\"',}\\]]|$)", Matcher.quoteReplacement(moves.get(path)));
+            text = text.replaceAll(
+                    Pattern.quote(path) + "(?=[/\\s\"',}\\]]|$)", Matcher.quoteReplacement(moves.get(path)));
         }
         return text;
     }
@@ -115,7 +127,8 @@ final class RelocatedPolicy {
                 return candidate;
             }
         }
-        throw new IllegalStateException("no policies/" + name + " above " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException(
+                "no policies/" + name + " above " + Path.of("").toAbsolutePath());
     }
 
     /**
@@ -181,8 +194,10 @@ final class RelocatedPolicy {
         if (q.maxInodes() == QuotaSpec.UNLIMITED) {
             return QuotaSpec.UNLIMITED;
         }
-        long nested = all.stream().filter(o -> o != q && o.subtree().isWithin(q.subtree())
-                && o.maxInodes() != QuotaSpec.UNLIMITED).mapToLong(QuotaSpec::maxInodes).sum();
+        long nested = all.stream()
+                .filter(o -> o != q && o.subtree().isWithin(q.subtree()) && o.maxInodes() != QuotaSpec.UNLIMITED)
+                .mapToLong(QuotaSpec::maxInodes)
+                .sum();
         return Math.max(0, q.maxInodes() - nested);
     }
 
@@ -200,8 +215,11 @@ final class RelocatedPolicy {
                 }
             }
         }
-        return candidates.stream().filter(c -> engine.decide(new DecisionRequest(vm, share.name(),
-                OpKind.READDIR, c, null, 0, 0)).allowed()).findFirst().orElse(scope);
+        return candidates.stream()
+                .filter(c -> engine.decide(new DecisionRequest(vm, share.name(), OpKind.READDIR, c, null, 0, 0))
+                        .allowed())
+                .findFirst()
+                .orElse(scope);
     }
 
     /**
@@ -235,13 +253,18 @@ final class RelocatedPolicy {
         List<Path> files = new ArrayList<>();
         for (PolicyTestCase c : file.cases()) {
             CaseTarget at = CaseTarget.place(engine.policy(), c.vm(), c.share(), c.path());
-            Path dir = engine.policy().vms().get(c.vm()).shares().get(at.share()).hostDir();
+            Path dir =
+                    engine.policy().vms().get(c.vm()).shares().get(at.share()).hostDir();
             Path host = host(dir, at.path());
             if (at.path().depth() > 0) {
                 dirs.add(host.getParent());
             }
             if (c.dest() != null) {
-                dirs.add(host(dir, CaseTarget.place(engine.policy(), c.vm(), c.share(), c.dest()).path()).getParent());
+                dirs.add(host(
+                                dir,
+                                CaseTarget.place(engine.policy(), c.vm(), c.share(), c.dest())
+                                        .path())
+                        .getParent());
             }
             boolean makes = switch (c.op()) {
                 case CREATE, MKDIR, SYMLINK, MKNOD, RENAME -> true;

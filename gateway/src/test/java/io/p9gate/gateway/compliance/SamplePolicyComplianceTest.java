@@ -74,16 +74,21 @@ class SamplePolicyComplianceTest {
     }
 
     private void reportsAgree(SuiteRun run) throws Exception {
-        JsonNode json = new ObjectMapper().readTree(tmp.resolve("report/report.json").toFile());
+        JsonNode json =
+                new ObjectMapper().readTree(tmp.resolve("report/report.json").toFile());
         int checks = json.get("checks").size();
         assertTrue(checks > 20, "a sample policy gives many checks: " + checks);
-        Document junit = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+        Document junit = DocumentBuilderFactory.newInstance()
+                .newDocumentBuilder()
                 .parse(tmp.resolve("report/report.xml").toFile());
         assertEquals(checks, junit.getElementsByTagName("testcase").getLength());
-        assertEquals(json.get("summary").get("skipped").asInt(), junit.getElementsByTagName("skipped").getLength());
+        assertEquals(
+                json.get("summary").get("skipped").asInt(),
+                junit.getElementsByTagName("skipped").getLength());
         assertEquals(0, junit.getElementsByTagName("failure").getLength());
         String html = Files.readString(tmp.resolve("report/report.html"));
         assertTrue(html.contains(json.get("policy").get("sha256").asText()), "the HTML names the policy's SHA-256");
-        assertTrue(run.out().contains("checks: " + checks + " ") || run.out().contains(checks + " checks"), run::describe);
+        assertTrue(
+                run.out().contains("checks: " + checks + " ") || run.out().contains(checks + " checks"), run::describe);
     }
 }

@@ -38,9 +38,19 @@ final class ServedGateway implements AutoCloseable {
         KeyFiles.writeKeyPair(SigningKey.generate("compliance-test", new SecureRandom()), key, pub);
         Path audit = dir.resolve("audit-log");
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), "io.p9gate.gateway.cli.Main", "serve", "--policy",
-                policy.toString(), "--audit-dir", audit.toString(), "--audit-key", key.toString()));
+        List<String> command = new ArrayList<>(List.of(
+                java,
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.p9gate.gateway.cli.Main",
+                "serve",
+                "--policy",
+                policy.toString(),
+                "--audit-dir",
+                audit.toString(),
+                "--audit-key",
+                key.toString()));
         command.addAll(List.of(serveOptions));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         ServedGateway served = new ServedGateway(process, audit, pub);
@@ -50,23 +60,26 @@ final class ServedGateway implements AutoCloseable {
 
     /** Reads output until "p9gate: audit log" (printed after the listeners are bound), or the process ends. */
     private void awaitStarted() throws Exception {
-        BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader lines =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         CompletableFuture<Boolean> started = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try {
-                for (String line; (line = lines.readLine()) != null; ) {
-                    synchronized (output) {
-                        output.add(line);
+        Thread reader = new Thread(
+                () -> {
+                    try {
+                        for (String line; (line = lines.readLine()) != null; ) {
+                            synchronized (output) {
+                                output.add(line);
+                            }
+                            if (line.startsWith("p9gate: audit log ")) {
+                                started.complete(true);
+                            }
+                        }
+                    } catch (IOException e) {
+                        // the process is gone; the future says so below
                     }
-                    if (line.startsWith("p9gate: audit log ")) {
-                        started.complete(true);
-                    }
-                }
-            } catch (IOException e) {
-                // the process is gone; the future says so below
-            }
-            started.complete(false);
-        }, "served-gateway-output");
+                    started.complete(false);
+                },
+                "served-gateway-output");
         reader.setDaemon(true);
         reader.start();
         if (!started.get(2, TimeUnit.MINUTES)) {

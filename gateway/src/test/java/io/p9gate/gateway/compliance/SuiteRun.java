@@ -14,9 +14,17 @@ record SuiteRun(int exitCode, String out, String err) {
 
     /** Runs the suite with {@code policy} against {@code served}, with reports in {@code report}; more options after. */
     static SuiteRun against(Path policy, ServedGateway served, Path report, String... more) {
-        List<String> args = new ArrayList<>(List.of("compliance", "run", "--policy", policy.toString(),
-                "--audit-log", served.auditDir.toString(), "--audit-pub", served.publicKey.toString(),
-                "--report", report.toString()));
+        List<String> args = new ArrayList<>(List.of(
+                "compliance",
+                "run",
+                "--policy",
+                policy.toString(),
+                "--audit-log",
+                served.auditDir.toString(),
+                "--audit-pub",
+                served.publicKey.toString(),
+                "--report",
+                report.toString()));
         args.addAll(Arrays.asList(more));
         return of(args.toArray(String[]::new));
     }

@@ -45,7 +45,8 @@ class WeakenedPolicyComplianceTest {
 
     @Test
     void uidRangeShifted() throws Exception {
-        SuiteRun run = weakened("uid:\n        ranges:\n          - {guest: 0, host: 200000, count: 65536}",
+        SuiteRun run = weakened(
+                "uid:\n        ranges:\n          - {guest: 0, host: 200000, count: 65536}",
                 "uid:\n        ranges:\n          - {guest: 0, host: 200100, count: 65536}");
         failsOnly(run, "R-POL-5", "infotainment/");
         assertTrue(run.out().contains("FAILED R-POL-5 infotainment/maps/place/ids-host"), run::describe);
@@ -70,8 +71,9 @@ class WeakenedPolicyComplianceTest {
         assertTrue(failed.stream().anyMatch(l -> l.contains(requirement)), run::describe);
         assertTrue(run.out().contains("FAILED R-AUD-1 audit/policy"), run::describe);
         for (String line : failed) {
-            assertTrue(line.contains(" " + requirement + " ") && line.contains(idPrefix)
-                    || line.contains("audit/policy"), "a failure outside the weakening: " + line);
+            assertTrue(
+                    line.contains(" " + requirement + " ") && line.contains(idPrefix) || line.contains("audit/policy"),
+                    "a failure outside the weakening: " + line);
         }
     }
 }

@@ -20,7 +20,8 @@ class LauncherScriptsTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({"src/bin/find-jdk-test.sh, 13", "src/bin/launcher-test.sh, 20"})
     void scriptTestPasses(String script, int expectedChecks) throws Exception {
-        Process test = new ProcessBuilder("bash", RepoPaths.root().resolve(script).toString())
+        Process test = new ProcessBuilder(
+                        "bash", RepoPaths.root().resolve(script).toString())
                 .redirectErrorStream(true)
                 .start();
         String output = new String(test.getInputStream().readAllBytes());

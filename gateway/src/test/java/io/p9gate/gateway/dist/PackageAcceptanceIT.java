@@ -12,7 +12,6 @@ import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.guest.RepoPaths;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
-import io.p9gate.gateway.proto.TMessage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -46,6 +45,7 @@ class PackageAcceptanceIT {
 
     @TempDir
     static Path tmp;
+
     static Path root;
     static Path firstTarball;
     static Path releasePub;
@@ -56,7 +56,8 @@ class PackageAcceptanceIT {
 
     @BeforeAll
     static void packageTwiceAndExtract() throws Exception {
-        assumeTrue(System.getProperty("test") == null || System.getProperty("it.test") != null,
+        assumeTrue(
+                System.getProperty("test") == null || System.getProperty("it.test") != null,
                 "-Dtest selects unit tests: this acceptance test runs with the whole suite or -Dit.test=PackageAcceptanceIT");
         shares = tmp.resolve("srv");
         socket = tmp.resolve("run/infotainment.sock");
@@ -71,8 +72,12 @@ class PackageAcceptanceIT {
         firstTarball = packageInto(policy, tmp.resolve("out1"));
         Path second = packageInto(policy, tmp.resolve("out2"));
         assertEquals(sha256(firstTarball), sha256(second), "packaging twice gives the same bytes");
-        System.out.printf(Locale.ROOT, "PackageAcceptanceIT: %s is %.1f MiB (%d bytes)%n", firstTarball.getFileName(),
-                Files.size(firstTarball) / (1024.0 * 1024.0), Files.size(firstTarball));
+        System.out.printf(
+                Locale.ROOT,
+                "PackageAcceptanceIT: %s is %.1f MiB (%d bytes)%n",
+                firstTarball.getFileName(),
+                Files.size(firstTarball) / (1024.0 * 1024.0),
+                Files.size(firstTarball));
 
         Files.createDirectories(root);
         run(List.of("tar", "-xzf", firstTarball.toString(), "-C", root.toString()));
@@ -91,7 +96,8 @@ class PackageAcceptanceIT {
         Files.writeString(shares.resolve("media/song.txt"), "la la la");
         Files.writeString(shares.resolve("maps/base/tiles.db"), "tiles");
         Files.createDirectories(socket.getParent());
-        Files.createDirectories(keys, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.createDirectories(
+                keys, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path policy = tmp.resolve("build/infotainment.yaml");
         Files.createDirectories(policy.getParent());
         return Files.writeString(policy, text);
@@ -101,22 +107,38 @@ class PackageAcceptanceIT {
         StringWriter stdout = new StringWriter();
         StringWriter stderr = new StringWriter();
         long started = System.nanoTime();
-        int exit = Main.newCommandLine().setOut(new PrintWriter(stdout)).setErr(new PrintWriter(stderr)).execute(
-                "package", "--policy", policy.toString(), "--out", out.toString(), "--app", APP.toString(),
-                "--sign", tmp.resolve("release.key").toString(), "--prefix", root.toString(),
-                "--version-suffix", "+it");
+        int exit = Main.newCommandLine()
+                .setOut(new PrintWriter(stdout))
+                .setErr(new PrintWriter(stderr))
+                .execute(
+                        "package",
+                        "--policy",
+                        policy.toString(),
+                        "--out",
+                        out.toString(),
+                        "--app",
+                        APP.toString(),
+                        "--sign",
+                        tmp.resolve("release.key").toString(),
+                        "--prefix",
+                        root.toString(),
+                        "--version-suffix",
+                        "+it");
         double seconds = (System.nanoTime() - started) / 1e9;
         assertEquals(0, exit, stdout + "\n" + stderr);
         assertTrue(stdout.toString().lines().noneMatch(l -> l.contains("note")), "no host notes: " + stdout);
         System.out.printf(Locale.ROOT, "PackageAcceptanceIT: packaging took %.1f s%n", seconds);
         try (var files = Files.list(out)) {
-            return files.filter(p -> p.toString().endsWith(".tar.gz")).findFirst().orElseThrow();
+            return files.filter(p -> p.toString().endsWith(".tar.gz"))
+                    .findFirst()
+                    .orElseThrow();
         }
     }
 
     @Test
     void theTarballIsNamedAfterImageVersionAndPlatform() {
-        assertTrue(firstTarball.getFileName().toString().matches("p9gate-infotainment-.*\\+it-linux-x86_64\\.tar\\.gz"),
+        assertTrue(
+                firstTarball.getFileName().toString().matches("p9gate-infotainment-.*\\+it-linux-x86_64\\.tar\\.gz"),
                 firstTarball.toString());
     }
 
@@ -124,11 +146,13 @@ class PackageAcceptanceIT {
     void versionAndSignedManifestCheckUnderAnEmptyEnvironment() throws Exception {
         Result version = bin("--version");
         assertEquals(0, version.exit(), version.output());
-        assertTrue(version.output().matches("(?s)p9gate \\S+ \\(package infotainment \\S+\\+it, Java 25.*\\)\\s*"),
+        assertTrue(
+                version.output().matches("(?s)p9gate \\S+ \\(package infotainment \\S+\\+it, Java 25.*\\)\\s*"),
                 version.output());
         Result verified = bin("package", "verify", root.toString(), "--key", releasePub.toString());
         assertEquals(0, verified.exit(), verified.output());
-        assertTrue(verified.output().contains(": ok: ") && verified.output().contains("signature verified"),
+        assertTrue(
+                verified.output().contains(": ok: ") && verified.output().contains("signature verified"),
                 verified.output());
     }
 
@@ -174,14 +198,21 @@ class PackageAcceptanceIT {
 
     @Test
     void theUnitsExecStartServesTheVmUnderThePolicyAndTheAuditLogVerifies() throws Exception {
-        Result generated = bin("keys", "generate", "--name", "infotainment-audit", "--out", keys.resolve("audit").toString());
+        Result generated = bin(
+                "keys",
+                "generate",
+                "--name",
+                "infotainment-audit",
+                "--out",
+                keys.resolve("audit").toString());
         assertEquals(0, generated.exit(), generated.output());
         String unit = Files.readString(root.resolve("systemd/p9gate.service"));
         Path runDir = tmp.resolve("run");
         List<String> execStart = unitCommand(unit, "ExecStart", runDir);
         assertTrue(execStart.containsAll(List.of("serve", "--profile", "production")), execStart.toString());
 
-        Process serve = new ProcessBuilder(envI(execStart)).redirectErrorStream(true).start();
+        Process serve =
+                new ProcessBuilder(envI(execStart)).redirectErrorStream(true).start();
         StringBuilder log = new StringBuilder();
         Thread reader = Thread.ofPlatform().daemon().start(() -> drain(serve, log));
         try {
@@ -199,10 +230,12 @@ class PackageAcceptanceIT {
                 assertEquals(Errno.EROFS, readOnly.errno(), "read-only subtree");
             }
             assertEquals("png!", Files.readString(shares.resolve("maps/cache/tile.png")));
-            // The unit's metrics socket, read by the packaged 'p9gate status': the VM's line ends with the 4 bytes written.
+            // The unit's metrics socket, read by the packaged 'p9gate status': the VM's line ends with the 4 bytes
+            // written.
             Result status = bin("status", "--metrics", "unix:" + runDir.resolve("metrics.sock"));
             assertEquals(0, status.exit(), status.output());
-            assertTrue(status.output().lines().anyMatch(l -> l.startsWith("infotainment ") && l.endsWith(" 4 B")),
+            assertTrue(
+                    status.output().lines().anyMatch(l -> l.startsWith("infotainment ") && l.endsWith(" 4 B")),
                     status.output());
 
             Result reload = run(envI(unitCommand(unit, "ExecReload", runDir)));
@@ -214,23 +247,37 @@ class PackageAcceptanceIT {
             reader.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
         }
         assertEquals(143, serve.exitValue(), log.toString()); // SuccessExitStatus=143 in the unit
-        Result verify = bin("audit", "verify", "--log", audit.toString(), "--key", keys.resolve("audit.pub").toString());
+        Result verify = bin(
+                "audit",
+                "verify",
+                "--log",
+                audit.toString(),
+                "--key",
+                keys.resolve("audit.pub").toString());
         assertEquals(0, verify.exit(), verify.output());
     }
 
     @Test
     void systemdAnalyzeVerifyAcceptsTheShippedUnit() throws Exception {
         Path analyze = Path.of("/usr/bin/systemd-analyze");
-        assumeTrue(Files.isExecutable(analyze),
+        assumeTrue(
+                Files.isExecutable(analyze),
                 "systemd-analyze is not installed (Debian: apt-get install systemd; .ci/run installs it)");
-        Result verify = run(List.of(analyze.toString(), "verify", root.resolve("systemd/p9gate.service").toString()));
-        assertEquals(new Result(0, ""), new Result(verify.exit(), verify.output().strip()));
+        Result verify = run(List.of(
+                analyze.toString(),
+                "verify",
+                root.resolve("systemd/p9gate.service").toString()));
+        assertEquals(
+                new Result(0, ""), new Result(verify.exit(), verify.output().strip()));
     }
 
     /** A command of the unit, split on spaces (the unit has no quoting), /run/p9gate moved to the test's run dir. */
     private static List<String> unitCommand(String unit, String key, Path runDir) {
-        String line = unit.lines().filter(l -> l.startsWith(key + "=")).findFirst().orElseThrow();
-        return List.of(line.substring(key.length() + 1).replace("/run/p9gate/", runDir + "/").split(" "));
+        String line =
+                unit.lines().filter(l -> l.startsWith(key + "=")).findFirst().orElseThrow();
+        return List.of(line.substring(key.length() + 1)
+                .replace("/run/p9gate/", runDir + "/")
+                .split(" "));
     }
 
     private static List<String> envI(List<String> command) {
@@ -239,18 +286,21 @@ class PackageAcceptanceIT {
         return out;
     }
 
-    private record Result(int exit, String output) {
-    }
+    private record Result(int exit, String output) {}
 
     /** {@code root/bin/p9gate ARGS} with an empty environment but PATH. */
     private static Result bin(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(root.resolve("bin/p9gate").toString()));
+        List<String> command =
+                new ArrayList<>(List.of(root.resolve("bin/p9gate").toString()));
         command.addAll(List.of(args));
         return run(envI(command));
     }
 
     private static Result run(List<String> command) throws Exception {
-        Process p = new ProcessBuilder(command).directory(tmp.toFile()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(command)
+                .directory(tmp.toFile())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)) {
             p.destroyForcibly();

@@ -9,11 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.buffer.Unpooled;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.Errno;
-import io.p9gate.gateway.proto.LockConstants;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.SetAttr;
-import io.p9gate.gateway.proto.TMessage.FileRequest;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.proto.TMessage.FileRequest;
 import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,8 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** GuardedFs is the single choke point: one decision and one audit record per request (R-POL-2, R-AUD-1/4). */
 class GuardedFsTest {
-    record Recorded(AccessRequest request, Decision decision, Outcome outcome, RecordPhase phase) {
-    }
+    record Recorded(AccessRequest request, Decision decision, Outcome outcome, RecordPhase phase) {}
 
     /** Allows everything except one operation; remembers every question. */
     static final class RecordingPolicy implements AccessPolicy {
@@ -71,6 +69,7 @@ class GuardedFsTest {
 
     @TempDir
     Path tmp;
+
     Path share;
     final RecordingPolicy policy = new RecordingPolicy();
     final RecordingAudit audit = new RecordingAudit();
@@ -127,12 +126,17 @@ class GuardedFsTest {
                 assertNull(r.outcome().errno(), "outcome of " + step.request() + ": " + r.outcome());
             }
         }
-        Set<Class<?>> all = Arrays.stream(FileRequest.class.getPermittedSubclasses()).collect(Collectors.toSet());
+        Set<Class<?>> all =
+                Arrays.stream(FileRequest.class.getPermittedSubclasses()).collect(Collectors.toSet());
         assertEquals(all, covered, "every FileRequest type is exercised");
-        Recorded read = audit.records.stream().filter(r -> r.request().operation() == Operation.READ).findFirst()
+        Recorded read = audit.records.stream()
+                .filter(r -> r.request().operation() == Operation.READ)
+                .findFirst()
                 .orElseThrow();
         assertEquals(7, read.outcome().bytes(), "byte counts are recorded");
-        Recorded auth = audit.records.stream().filter(r -> r.request().operation() == Operation.AUTH).findFirst()
+        Recorded auth = audit.records.stream()
+                .filter(r -> r.request().operation() == Operation.AUTH)
+                .findFirst()
                 .orElseThrow();
         assertEquals(Errno.ENOENT, auth.outcome().errno());
         assertEquals("v", new String(readUserXattr(), StandardCharsets.UTF_8), "the committed xattr reached the file");
@@ -140,7 +144,8 @@ class GuardedFsTest {
     }
 
     private byte[] readUserXattr() throws Exception {
-        var view = Files.getFileAttributeView(share.resolve("f"), java.nio.file.attribute.UserDefinedFileAttributeView.class);
+        var view = Files.getFileAttributeView(
+                share.resolve("f"), java.nio.file.attribute.UserDefinedFileAttributeView.class);
         java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(view.size("a"));
         view.read("a", buf);
         return buf.array();
@@ -149,9 +154,10 @@ class GuardedFsTest {
     @Test
     void walkDecisionNamesEveryIntermediatePath() throws Exception {
         Files.createDirectories(share.resolve("a/b"));
-        Recorded r = once(new TMessage.Twalk(0, 1, List.of("a", "b", "..", "b", ".", "..", "..", "..")),
-                Operation.WALK);
-        assertEquals(List.of("a", "a/b", "a", "a/b", "a/b", "a", "", ""), r.request().paths());
+        Recorded r =
+                once(new TMessage.Twalk(0, 1, List.of("a", "b", "..", "b", ".", "..", "..", "..")), Operation.WALK);
+        assertEquals(
+                List.of("a", "a/b", "a", "a/b", "a/b", "a", "", ""), r.request().paths());
         Recorded rename = once(new TMessage.Trenameat(0, "f", 1, "g"), Operation.RENAME);
         assertEquals(List.of("f", "g"), rename.request().paths());
     }
@@ -205,8 +211,9 @@ class GuardedFsTest {
 
         policy.denied = Operation.SETATTR;
         s.walk(0, 3, "f");
-        assertEquals(Errno.EACCES, s.fails(new TMessage.Tsetattr(3, new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, 0,
-                0, 0, 0, 0))));
+        assertEquals(
+                Errno.EACCES,
+                s.fails(new TMessage.Tsetattr(3, new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, 0, 0, 0, 0, 0))));
         assertEquals(7, Files.size(share.resolve("f")));
     }
 
@@ -229,7 +236,9 @@ class GuardedFsTest {
         assertEquals(before + 1, audit.records.size(), "a successful change: one record");
         assertEquals(Errno.EEXIST, s.fails(new TMessage.Tmkdir(0, "d", 0755, 0)));
         List<Recorded> failed = audit.records.subList(before + 1, audit.records.size());
-        assertEquals(List.of(RecordPhase.INTENT, RecordPhase.OUTCOME), failed.stream().map(Recorded::phase).toList());
+        assertEquals(
+                List.of(RecordPhase.INTENT, RecordPhase.OUTCOME),
+                failed.stream().map(Recorded::phase).toList());
         assertEquals(Errno.EEXIST, failed.getLast().outcome().errno());
         s.call(new TMessage.Tgetattr(0, 0x3fff));
         assertEquals(RecordPhase.DONE, audit.records.getLast().phase(), "a lookup is recorded once it is done");
@@ -250,13 +259,19 @@ class GuardedFsTest {
 
     @Test
     void aThrowingPolicyDeniesWithEio() throws Exception {
-        try (ShareServerFactory broken = TestSession.factory(share, r -> {
-            throw new IllegalStateException("engine down");
-        }, audit); TestSession t = TestSession.open(broken)) {
-            P9Exception e = assertThrows(P9Exception.class,
-                    () -> t.call(new TMessage.Tattach(0, TMessage.NOFID, "", "share", 0)));
+        try (ShareServerFactory broken = TestSession.factory(
+                        share,
+                        r -> {
+                            throw new IllegalStateException("engine down");
+                        },
+                        audit);
+                TestSession t = TestSession.open(broken)) {
+            P9Exception e = assertThrows(
+                    P9Exception.class, () -> t.call(new TMessage.Tattach(0, TMessage.NOFID, "", "share", 0)));
             assertEquals(Errno.EIO, e.errno());
-            assertEquals(List.of("policy-error"), audit.records.get(audit.records.size() - 1).decision().ruleIds());
+            assertEquals(
+                    List.of("policy-error"),
+                    audit.records.get(audit.records.size() - 1).decision().ruleIds());
         }
     }
 }

@@ -33,6 +33,7 @@ class QuotaAccountingTest {
 
     @TempDir
     Path tmp;
+
     Path data;
     QuotaPolicyRig rig;
     LocalShare share;
@@ -58,18 +59,18 @@ class QuotaAccountingTest {
     @Test
     void aWriteCountsWhereTheFileIsWhenItWrites() throws Exception {
         Files.createFile(data.resolve("out"));
-        AtomicReference<Runnable> onWrite = new AtomicReference<>(() -> { });
+        AtomicReference<Runnable> onWrite = new AtomicReference<>(() -> {});
         AccessPolicy policy = request -> {
             if (request.operation() == Operation.WRITE) {
-                onWrite.getAndSet(() -> { }).run();
+                onWrite.getAndSet(() -> {}).run();
             }
             return Decision.allow(List.of("test"));
         };
         GuardedFs fs = new GuardedFs("vm", 1, policy, new NoAudit(), ChownedIds.UNMAPPED, rig.quotas.of("vm"));
         try (Node root = fs.attach(ROOT_USER, "data", Map.of("data", share)).root();
-             Node cache = fs.walk(ROOT_USER, share, root, List.of("cache")).node();
-             Node file = fs.walk(ROOT_USER, share, root, List.of("out")).node();
-             OpenFile opened = fs.open(ROOT_USER, share, file, O_RDWR, false).file()) {
+                Node cache = fs.walk(ROOT_USER, share, root, List.of("cache")).node();
+                Node file = fs.walk(ROOT_USER, share, root, List.of("out")).node();
+                OpenFile opened = fs.open(ROOT_USER, share, file, O_RDWR, false).file()) {
             onWrite.set(() -> {
                 try {
                     fs.renameat(ROOT_USER, share, root, "out", share, cache, "in"); // another request of the VM
@@ -77,7 +78,8 @@ class QuotaAccountingTest {
                     throw new IllegalStateException(e);
                 }
             });
-            P9Exception refused = assertThrows(P9Exception.class,
+            P9Exception refused = assertThrows(
+                    P9Exception.class,
                     () -> fs.write(ROOT_USER, share, file, opened, 0, ByteBuffer.wrap(new byte[2048])));
             assertEquals(Errno.EDQUOT, refused.errno());
             assertEquals(0, Files.size(data.resolve("cache/in")));
@@ -89,7 +91,8 @@ class QuotaAccountingTest {
         InodeLocks locks = new InodeLocks();
         FileKey a = new FileKey(1, 2);
         FileKey b = new FileKey(1, 3);
-        try (InodeLocks.Locked _ = locks.lock(b, a); InodeLocks.Locked _ = locks.lock(a, a)) {
+        try (InodeLocks.Locked _ = locks.lock(b, a);
+                InodeLocks.Locked _ = locks.lock(a, a)) {
             assertEquals(2, locks.inUse(), "reentrant, one entry per inode");
         }
         assertEquals(0, locks.inUse());

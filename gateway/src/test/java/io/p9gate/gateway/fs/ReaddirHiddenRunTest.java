@@ -55,7 +55,7 @@ class ReaddirHiddenRunTest {
         Files.createFile(dir.resolve("shown"));
         HidingPolicy policy = new HidingPolicy();
         try (ShareServerFactory factory = TestSession.factory(share, policy, new NoAudit());
-             TestSession s = TestSession.attached(factory)) {
+                TestSession s = TestSession.attached(factory)) {
             s.walk(0, 1, "d");
             s.lopen(1, 0);
             Set<String> names = new HashSet<>();
@@ -64,8 +64,8 @@ class ReaddirHiddenRunTest {
             long offset = 0;
             while (true) {
                 int before = policy.asked.get();
-                List<DirEntry> entries = s.expect(RMessage.Rreaddir.class,
-                        new TMessage.Treaddir(1, offset, COUNT)).entries();
+                List<DirEntry> entries = s.expect(RMessage.Rreaddir.class, new TMessage.Treaddir(1, offset, COUNT))
+                        .entries();
                 mostAsked = Math.max(mostAsked, policy.asked.get() - before);
                 requests++;
                 if (entries.isEmpty()) {
@@ -76,7 +76,8 @@ class ReaddirHiddenRunTest {
                 assertTrue(requests < HIDDEN, "the listing ends");
             }
             assertEquals(Set.of(".", "..", "shown"), names, "no hidden name, the visible one found");
-            assertTrue(mostAsked <= VisibleEntries.MAX_HIDDEN_BATCHES * COUNT / 25,
+            assertTrue(
+                    mostAsked <= VisibleEntries.MAX_HIDDEN_BATCHES * COUNT / 25,
                     "one Treaddir looked at " + mostAsked + " of " + HIDDEN + " entries");
         }
     }

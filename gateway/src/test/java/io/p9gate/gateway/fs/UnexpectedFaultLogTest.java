@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
-import io.p9gate.gateway.proto.TMessage.FileRequest;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.proto.TMessage.FileRequest;
 import io.p9gate.gateway.session.ConnectionContext;
 import io.p9gate.gateway.session.RequestHandler;
 import io.p9gate.gateway.wiring.ShareServerFactory;
@@ -37,6 +37,7 @@ class UnexpectedFaultLogTest {
 
     /** Keeps what reaches the gateway's loggers at SEVERE (System.Logger's ERROR). */
     private final List<LogRecord> errors = new CopyOnWriteArrayList<>();
+
     private final Handler capture = new Handler() {
         @Override
         public void publish(LogRecord record) {
@@ -46,16 +47,15 @@ class UnexpectedFaultLogTest {
         }
 
         @Override
-        public void flush() {
-        }
+        public void flush() {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     };
 
     @TempDir
     Path tmp;
+
     Path share;
 
     /** Fails with a RuntimeException where {@code faulty} says; everything else is allowed and kept. */
@@ -99,25 +99,30 @@ class UnexpectedFaultLogTest {
     };
 
     private Errno fails(RequestHandler session, int tag, FileRequest request) {
-        return assertThrows(P9Exception.class, () -> session.handle(tag, request)).errno();
+        return assertThrows(P9Exception.class, () -> session.handle(tag, request))
+                .errno();
     }
 
     @Test
     void anUnexpectedFaultIsLoggedOnceWithItsStackTraceRequestVmAndTag() throws Exception {
         try (ShareServerFactory factory = new ShareServerFactory(Map.of("share", share), policy, trail);
-             RequestHandler session = factory.open(new ConnectionContext("vm-faulty", "test", 7, 65536))) {
+                RequestHandler session = factory.open(new ConnectionContext("vm-faulty", "test", 7, 65536))) {
             session.handle(1, new TMessage.Tattach(0, TMessage.NOFID, "u", "share", 0));
             int tag = 40;
             for (String where : List.of("writable", "record", "policy")) {
                 faulty = where;
                 errors.clear();
                 assertEquals(Errno.EIO, fails(session, tag, new TMessage.Tgetattr(0, 0x3fff)), where);
-                assertEquals(1, errors.size(), where + ": one ERROR line, got " + errors.stream()
-                        .map(LogRecord::getMessage).toList());
+                assertEquals(
+                        1,
+                        errors.size(),
+                        where + ": one ERROR line, got "
+                                + errors.stream().map(LogRecord::getMessage).toList());
                 LogRecord line = errors.getFirst();
                 assertNotNull(line.getThrown(), where + ": with the stack trace");
                 String text = line.getMessage().toLowerCase(Locale.ROOT);
-                assertTrue(text.contains("getattr") && text.contains("vm-faulty") && text.contains("tag " + tag),
+                assertTrue(
+                        text.contains("getattr") && text.contains("vm-faulty") && text.contains("tag " + tag),
                         where + ": names the request type, the VM and the tag: " + line.getMessage());
                 tag++;
             }

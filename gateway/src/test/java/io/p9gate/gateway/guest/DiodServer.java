@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,8 +39,16 @@ public final class DiodServer implements AutoCloseable {
             abort("diod must run as root to serve the kernel's per-user attaches");
         }
         int port = freePort();
-        Process process = new ProcessBuilder(List.of(diod.toString(), "-f", "-n", "-e", export.toString(),
-                "-l", "127.0.0.1:" + port, "-L", log.toString()))
+        Process process = new ProcessBuilder(List.of(
+                        diod.toString(),
+                        "-f",
+                        "-n",
+                        "-e",
+                        export.toString(),
+                        "-l",
+                        "127.0.0.1:" + port,
+                        "-L",
+                        log.toString()))
                 .redirectErrorStream(true)
                 .redirectOutput(log.resolveSibling(log.getFileName() + ".out").toFile())
                 .start();

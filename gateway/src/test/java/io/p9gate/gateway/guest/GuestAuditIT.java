@@ -9,10 +9,10 @@ import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.auditing.SignedLogs;
 import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.GatewayEvent;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,14 +35,18 @@ class GuestAuditIT {
         SignedLogs logs = SignedLogs.in(temp);
         GuestResult result;
         try (SignedAuditTrail trail = logs.open();
-             ShareServerFactory factory = new ShareServerFactory(Map.of("test", share), new AllowAll(), trail)) {
+                ShareServerFactory factory = new ShareServerFactory(Map.of("test", share), new AllowAll(), trail)) {
             trail.lifecycle(new GatewayEvent.Started("sha256:guest-test", null));
-            GatewayConfig config = new GatewayConfig(List.of(ListenSpec.parse("tcp:127.0.0.1:0")), factory,
-                    GatewayConfig.DEFAULT_MSIZE, 4);
+            GatewayConfig config = new GatewayConfig(
+                    List.of(ListenSpec.parse("tcp:127.0.0.1:0")), factory, GatewayConfig.DEFAULT_MSIZE, 4);
             try (Gateway gateway = Gateway.start(config)) {
-                InetSocketAddress address = (InetSocketAddress) gateway.boundAddresses().getFirst();
-                result = harness.run("p9gate-audit-ops", address,
-                        GuestRun.script(RepoPaths.guestScripts().resolve("audit-ops.sh")).withAname("test"));
+                InetSocketAddress address =
+                        (InetSocketAddress) gateway.boundAddresses().getFirst();
+                result = harness.run(
+                        "p9gate-audit-ops",
+                        address,
+                        GuestRun.script(RepoPaths.guestScripts().resolve("audit-ops.sh"))
+                                .withAname("test"));
             }
         }
         assertEquals(List.of(), result.failed(), result::describe);
@@ -57,7 +61,8 @@ class GuestAuditIT {
         assertRecorded(records, Set.of("mkdir"), "/newdir");
         assertRecorded(records, Set.of("readdir"), "/");
         assertRecorded(records, Set.of("unlinkat", "remove"), "/renamed.txt");
-        AuditRecord write = records.stream().filter(r -> "write".equals(r.op())).findFirst().orElseThrow();
+        AuditRecord write =
+                records.stream().filter(r -> "write".equals(r.op())).findFirst().orElseThrow();
         assertEquals(6L, write.bytes(), "'hello\\n'");
         assertTrue(records.stream().anyMatch(r -> "session_attach".equals(r.type())), "session attach recorded");
         assertTrue(records.stream().anyMatch(r -> "session_close".equals(r.type())), "session close recorded");
@@ -72,10 +77,16 @@ class GuestAuditIT {
 
     private static AuditRecord assertRecorded(List<AuditRecord> records, Set<String> ops, String path) {
         return records.stream()
-                .filter(r -> r.isDecision() && ops.contains(r.op()) && path.equals(r.path())
-                        && "allow".equals(r.decision()) && r.errno() == 0)
+                .filter(r -> r.isDecision()
+                        && ops.contains(r.op())
+                        && path.equals(r.path())
+                        && "allow".equals(r.decision())
+                        && r.errno() == 0)
                 .findFirst()
                 .orElseThrow(() -> new AssertionError("no successful " + ops + " of " + path + " among "
-                        + records.stream().filter(AuditRecord::isDecision).map(r -> r.op() + " " + r.path()).toList()));
+                        + records.stream()
+                                .filter(AuditRecord::isDecision)
+                                .map(r -> r.op() + " " + r.path())
+                                .toList()));
     }
 }

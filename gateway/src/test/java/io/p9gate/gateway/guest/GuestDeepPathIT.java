@@ -24,9 +24,13 @@ class GuestDeepPathIT {
         GuestHarness harness = GuestHarness.locate();
         Path share = PosixScript.traversableDir(temp.resolve("share"));
         try (Gateway gateway = PosixScript.gatewayFor(share)) {
-            InetSocketAddress address = (InetSocketAddress) gateway.boundAddresses().getFirst();
-            GuestResult result = harness.run("p9gate-deep", address,
-                    GuestRun.script(RepoPaths.guestScripts().resolve("deep.sh")).withAname("test")
+            InetSocketAddress address =
+                    (InetSocketAddress) gateway.boundAddresses().getFirst();
+            GuestResult result = harness.run(
+                    "p9gate-deep",
+                    address,
+                    GuestRun.script(RepoPaths.guestScripts().resolve("deep.sh"))
+                            .withAname("test")
                             .withMountOpts("cache=none"));
 
             assertEquals(List.of(), result.failed(), result::describe);
@@ -38,6 +42,10 @@ class GuestDeepPathIT {
         String found = new String(find.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertEquals(0, find.waitFor());
         assertTrue(found.length() > 4096, "host path of kept: " + found.length() + " bytes");
-        assertEquals(0, new ProcessBuilder("rm", "-rf", share.resolve("renamed").toString()).start().waitFor());
+        assertEquals(
+                0,
+                new ProcessBuilder("rm", "-rf", share.resolve("renamed").toString())
+                        .start()
+                        .waitFor());
     }
 }

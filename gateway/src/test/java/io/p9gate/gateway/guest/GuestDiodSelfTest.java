@@ -34,13 +34,16 @@ class GuestDiodSelfTest {
             GuestResult result = harness.run("diod-harness-probe", diod.address(), run);
 
             assertEquals(3, result.exitCode(), result::describe);
-            assertEquals(List.of(
-                    new TapCheck(1, "mounted over 9p", TapCheck.Status.PASSED, ""),
-                    new TapCheck(2, "file round trip", TapCheck.Status.PASSED, ""),
-                    new TapCheck(3, "deliberate failure", TapCheck.Status.FAILED, "expected by GuestDiodSelfTest"),
-                    new TapCheck(4, "env passed", TapCheck.Status.PASSED, ""),
-                    new TapCheck(5, "skip directive", TapCheck.Status.SKIPPED, "on purpose")),
-                    result.checks(), result::describe);
+            assertEquals(
+                    List.of(
+                            new TapCheck(1, "mounted over 9p", TapCheck.Status.PASSED, ""),
+                            new TapCheck(2, "file round trip", TapCheck.Status.PASSED, ""),
+                            new TapCheck(
+                                    3, "deliberate failure", TapCheck.Status.FAILED, "expected by GuestDiodSelfTest"),
+                            new TapCheck(4, "env passed", TapCheck.Status.PASSED, ""),
+                            new TapCheck(5, "skip directive", TapCheck.Status.SKIPPED, "on purpose")),
+                    result.checks(),
+                    result::describe);
         }
     }
 
@@ -49,7 +52,8 @@ class GuestDiodSelfTest {
         GuestHarness harness = GuestHarness.locate();
         Path share = PosixScript.newShare(temp);
         try (DiodServer diod = DiodServer.start(share, temp.resolve("diod.log"))) {
-            GuestResult result = harness.run("diod-posix", diod.address(), PosixScript.run().withAname(diod.aname()));
+            GuestResult result =
+                    harness.run("diod-posix", diod.address(), PosixScript.run().withAname(diod.aname()));
 
             assertEquals(PosixScript.CHECK_COUNT, result.checks().size(), result::describe);
             assertEquals(List.of(), result.skipped(), result::describe);

@@ -57,7 +57,8 @@ public final class GuestHarness {
      * Runs {@code run} against the 9P server listening on {@code server}; the output
      * is also kept in {@code gateway/target/guest-logs/<label>.log}.
      */
-    public GuestResult run(String label, InetSocketAddress server, GuestRun run) throws IOException, InterruptedException {
+    public GuestResult run(String label, InetSocketAddress server, GuestRun run)
+            throws IOException, InterruptedException {
         String hostPort = server.getAddress().getHostAddress() + ":" + server.getPort();
         return run(label, List.of("--server", hostPort), run);
     }
@@ -94,7 +95,8 @@ public final class GuestHarness {
             throws IOException, InterruptedException {
         GuestResult result = runOnce(label, server, run, harnessEnv);
         if (result.panickedWhileBooting()) {
-            System.err.println("guest " + label + ": the guest kernel panicked while booting (see its log); booting once more");
+            System.err.println(
+                    "guest " + label + ": the guest kernel panicked while booting (see its log); booting once more");
             result = runOnce(label, server, run, harnessEnv);
         }
         return result;
@@ -106,9 +108,8 @@ public final class GuestHarness {
         command.addAll(run.arguments(server));
         Files.createDirectories(logDir);
         Path log = logDir.resolve(label.replaceAll("[^A-Za-z0-9._-]", "_") + ".log");
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().putAll(harnessEnv);
         Process process = builder.start();
         boolean finished = process.waitFor(run.timeout().toSeconds() + EXIT_GRACE_SECONDS, TimeUnit.SECONDS);
@@ -153,8 +154,8 @@ public final class GuestHarness {
             return false;
         }
         try (Stream<Path> versions = Files.list(modules)) {
-            return versions.map(dir -> dir.getFileName().toString()).anyMatch(version ->
-                    Files.isReadable(cache.resolve("vmlinux-" + version))
+            return versions.map(dir -> dir.getFileName().toString())
+                    .anyMatch(version -> Files.isReadable(cache.resolve("vmlinux-" + version))
                             || Files.isReadable(cache.resolve("kernel/boot/vmlinuz-" + version)));
         } catch (IOException e) {
             return false;

@@ -8,7 +8,6 @@ import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.auditing.SignedLogs;
 import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.GatewayEvent;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.metrics.AuditMetrics;
 import io.p9gate.gateway.metrics.MetricSamples;
 import io.p9gate.gateway.metrics.MetricsAddress;
@@ -17,6 +16,7 @@ import io.p9gate.gateway.metrics.MetricsScrape;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -44,18 +44,22 @@ class GuestMetricsIT {
         GuestResult result;
         try (MetricsEndpoint _ = MetricsEndpoint.start(address, metrics.registry())) {
             try (SignedAuditTrail trail = logs.open();
-                 ShareServerFactory factory = new ShareServerFactory(Map.of("test", share), new AllowAll(), trail)) {
+                    ShareServerFactory factory = new ShareServerFactory(Map.of("test", share), new AllowAll(), trail)) {
                 trail.observe(metrics);
                 trail.lifecycle(new GatewayEvent.Started("sha256:guest-test", null));
-                GatewayConfig config = new GatewayConfig(List.of(ListenSpec.parse("tcp:127.0.0.1:0")), factory,
-                        GatewayConfig.DEFAULT_MSIZE, 4);
+                GatewayConfig config = new GatewayConfig(
+                        List.of(ListenSpec.parse("tcp:127.0.0.1:0")), factory, GatewayConfig.DEFAULT_MSIZE, 4);
                 try (Gateway gateway = Gateway.start(config)) {
-                    InetSocketAddress p9 = (InetSocketAddress) gateway.boundAddresses().getFirst();
-                    Thread scraper = Thread.ofPlatform().daemon().start(() -> scrapeUntilInterrupted(address,
-                            duringTheRun));
+                    InetSocketAddress p9 =
+                            (InetSocketAddress) gateway.boundAddresses().getFirst();
+                    Thread scraper =
+                            Thread.ofPlatform().daemon().start(() -> scrapeUntilInterrupted(address, duringTheRun));
                     try {
-                        result = harness.run("p9gate-metrics-ops", p9,
-                                GuestRun.script(RepoPaths.guestScripts().resolve("audit-ops.sh")).withAname("test"));
+                        result = harness.run(
+                                "p9gate-metrics-ops",
+                                p9,
+                                GuestRun.script(RepoPaths.guestScripts().resolve("audit-ops.sh"))
+                                        .withAname("test"));
                     } finally {
                         scraper.interrupt();
                         scraper.join();
@@ -63,7 +67,8 @@ class GuestMetricsIT {
                 }
             } // closing the trail writes the pending refusal summaries: the metrics count them too
             assertEquals(List.of(), result.failed(), result::describe);
-            assertTrue(duringTheRun.stream().anyMatch(m -> m.sum("p9gate_requests_total") > 0),
+            assertTrue(
+                    duringTheRun.stream().anyMatch(m -> m.sum("p9gate_requests_total") > 0),
                     "a scrape during the guest run saw its requests (" + duringTheRun.size() + " scrapes)");
             MetricSamples after = MetricsScrape.from(address);
             List<AuditRecord> records = logs.records();
@@ -85,10 +90,16 @@ class GuestMetricsIT {
                 }
             }
             assertTrue(inLog.size() > 5, "the guest did many kinds of requests: " + inLog);
-            inLog.forEach((key, count) -> assertEquals(count.doubleValue(), after.sum("p9gate_requests_total",
-                    Map.of("vm", key.get(0), "op", key.get(1), "decision", key.get(2))), "requests " + key));
-            assertEquals(inLog.values().stream().mapToLong(Long::longValue).sum(),
-                    (long) after.sum("p9gate_requests_total"), "no request the log does not have");
+            inLog.forEach((key, count) -> assertEquals(
+                    count.doubleValue(),
+                    after.sum(
+                            "p9gate_requests_total",
+                            Map.of("vm", key.get(0), "op", key.get(1), "decision", key.get(2))),
+                    "requests " + key));
+            assertEquals(
+                    inLog.values().stream().mapToLong(Long::longValue).sum(),
+                    (long) after.sum("p9gate_requests_total"),
+                    "no request the log does not have");
             assertEquals(decisionRecords, (long) after.sum("p9gate_audit_records_total", Map.of("kind", "decision")));
             assertEquals(readBytes, (long) after.sum("p9gate_read_bytes_total"));
             assertEquals(0.0, after.sum("p9gate_sessions"), "the guest's session closed");

@@ -22,16 +22,24 @@ class GuestModesIT {
 
     @Test
     void createModesAndSetIdBitsAreWhatTheGuestAsked(@TempDir Path temp) throws Exception {
-        assertNotEquals(0, ownUmask() & 022, "run the guest tests under umask 022 (the default): this test shows "
-                + "that the gateway's umask does not apply");
+        assertNotEquals(
+                0,
+                ownUmask() & 022,
+                "run the guest tests under umask 022 (the default): this test shows "
+                        + "that the gateway's umask does not apply");
         GuestHarness harness = GuestHarness.locate();
         Path share = PosixScript.traversableDir(temp.resolve("share"));
         Path helper = PosixScript.compileHelper();
         try (Gateway gateway = PosixScript.gatewayFor(share)) {
-            InetSocketAddress address = (InetSocketAddress) gateway.boundAddresses().getFirst();
-            GuestResult result = harness.run("p9gate-modes", address,
-                    GuestRun.script(RepoPaths.guestScripts().resolve("modes.sh")).withAname("test")
-                            .withMountOpts("cache=none").withBin(helper)
+            InetSocketAddress address =
+                    (InetSocketAddress) gateway.boundAddresses().getFirst();
+            GuestResult result = harness.run(
+                    "p9gate-modes",
+                    address,
+                    GuestRun.script(RepoPaths.guestScripts().resolve("modes.sh"))
+                            .withAname("test")
+                            .withMountOpts("cache=none")
+                            .withBin(helper)
                             .withEnv("POSIX_HELPER", helper.toString()));
 
             assertEquals(List.of(), result.failed(), result::describe);
@@ -46,8 +54,10 @@ class GuestModesIT {
         assertEquals("3775", hostMode(share.resolve("sdir")), "a host directory keeps set-gid and sticky only");
         // The gateway keeps Tsetattr's nanoseconds (FileServerTest.setattrModeOwnerSizeTimes); Linux 6.1's v9fs
         // leaves s_time_gran at its 1 s default, so the guest's VFS truncates them before sending Tsetattr.
-        assertEquals(1_600_000_000_000_000_000L, Files.getLastModifiedTime(share.resolve("times"))
-                .to(java.util.concurrent.TimeUnit.NANOSECONDS), "the client sent utimensat's time without nsec");
+        assertEquals(
+                1_600_000_000_000_000_000L,
+                Files.getLastModifiedTime(share.resolve("times")).to(java.util.concurrent.TimeUnit.NANOSECONDS),
+                "the client sent utimensat's time without nsec");
     }
 
     private static String hostMode(Path path) throws Exception {
@@ -55,7 +65,10 @@ class GuestModesIT {
     }
 
     private static int ownUmask() throws Exception {
-        return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("Umask:"))
-                .map(l -> Integer.parseInt(l.substring("Umask:".length()).strip(), 8)).findFirst().orElseThrow();
+        return Files.readAllLines(Path.of("/proc/self/status")).stream()
+                .filter(l -> l.startsWith("Umask:"))
+                .map(l -> Integer.parseInt(l.substring("Umask:".length()).strip(), 8))
+                .findFirst()
+                .orElseThrow();
     }
 }

@@ -36,9 +36,9 @@ class GuestMountHelperIT {
         Path socket = temp.resolve("vm.sock");
         GuestResult result;
         try (SignedAuditTrail trail = SignedLogs.in(temp).open();
-             ShareServerFactory factory = new ShareServerFactory(Map.of("test", share), new AllowAll(), trail)) {
-            GatewayConfig config = new GatewayConfig(List.of(ListenSpec.parse("unix:" + socket)), factory,
-                    GatewayConfig.DEFAULT_MSIZE, 4);
+                ShareServerFactory factory = new ShareServerFactory(Map.of("test", share), new AllowAll(), trail)) {
+            GatewayConfig config = new GatewayConfig(
+                    List.of(ListenSpec.parse("unix:" + socket)), factory, GatewayConfig.DEFAULT_MSIZE, 4);
             try (Gateway _ = Gateway.start(config)) {
                 String secondPort = "-chardev socket,id=" + PORT_NAME + ",path=" + socket
                         + " -device virtserialport,bus=vser0.0,chardev=" + PORT_NAME + ",name=" + PORT_NAME;
@@ -51,6 +51,7 @@ class GuestMountHelperIT {
         }
         assertEquals(List.of(), result.failed(), result::describe);
         assertEquals(13, result.checks().size(), result::describe);
-        assertEquals("via-helper\n", Files.readString(share.resolve("helper.txt")), "the helper's write reached the share");
+        assertEquals(
+                "via-helper\n", Files.readString(share.resolve("helper.txt")), "the helper's write reached the share");
     }
 }

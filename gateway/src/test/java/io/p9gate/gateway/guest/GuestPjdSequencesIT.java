@@ -40,12 +40,18 @@ class GuestPjdSequencesIT {
     void withoutAPolicy() throws Exception {
         GuestHarness harness = GuestHarness.locate();
         Path share = PosixScript.traversableDir(tmp.resolve("share"));
-        GatewayConfig config = new GatewayConfig(List.of(ListenSpec.parse("tcp:127.0.0.1:0")),
+        GatewayConfig config = new GatewayConfig(
+                List.of(ListenSpec.parse("tcp:127.0.0.1:0")),
                 new ShareServerFactory(Map.of("test", share), new AllowAll(), new NoAudit()),
-                GatewayConfig.DEFAULT_MSIZE, 8, SessionSettings.DEFAULT_MAX_OUTSTANDING, GuestPosixIT.HARNESS_IOUNIT);
+                GatewayConfig.DEFAULT_MSIZE,
+                8,
+                SessionSettings.DEFAULT_MAX_OUTSTANDING,
+                GuestPosixIT.HARNESS_IOUNIT);
         try (Gateway gateway = Gateway.start(config)) {
-            InetSocketAddress address = (InetSocketAddress) gateway.boundAddresses().getFirst();
-            assertAllPass(harness.run("p9gate-pjd-sequences", address, sequences().withAname("test")));
+            InetSocketAddress address =
+                    (InetSocketAddress) gateway.boundAddresses().getFirst();
+            assertAllPass(
+                    harness.run("p9gate-pjd-sequences", address, sequences().withAname("test")));
         }
         assertNoSetIdBitsOnTheHost(share);
     }
@@ -56,17 +62,20 @@ class GuestPjdSequencesIT {
         PolicyFixture fx = new PolicyFixture(tmp, "100000");
         PolicyHolder holder = fx.holder();
         try (ShareServerFactory shares = fx.shares(holder, OwnershipMode.XATTR);
-             Gateway _ = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
-                     GatewayConfig.DEFAULT_MSIZE, 8))) {
-            assertAllPass(harness.run("p9gate-pjd-sequences-xattr", fx.alphaSocket, sequences().withAname("data")));
+                Gateway _ = Gateway.start(new GatewayConfig(
+                        PolicyListeners.of(holder.current()), shares, GatewayConfig.DEFAULT_MSIZE, 8))) {
+            assertAllPass(harness.run(
+                    "p9gate-pjd-sequences-xattr", fx.alphaSocket, sequences().withAname("data")));
         }
         assertNoSetIdBitsOnTheHost(fx.data);
     }
 
     private static GuestRun sequences() throws IOException, InterruptedException {
         Path helper = PosixScript.compileHelper();
-        return GuestRun.script(RepoPaths.guestScripts().resolve("pjd-sequences.sh")).withMountOpts("cache=none")
-                .withBin(helper).withEnv("POSIX_HELPER", helper.toString());
+        return GuestRun.script(RepoPaths.guestScripts().resolve("pjd-sequences.sh"))
+                .withMountOpts("cache=none")
+                .withBin(helper)
+                .withEnv("POSIX_HELPER", helper.toString());
     }
 
     private static void assertAllPass(GuestResult result) {
@@ -79,10 +88,12 @@ class GuestPjdSequencesIT {
     private static void assertNoSetIdBitsOnTheHost(Path share) throws IOException {
         try (Stream<Path> files = Files.walk(share)) {
             List<String> carrying = files.filter(p -> {
-                int mode = mode(p);
-                int forbidden = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? 04000 : 06000;
-                return (mode & forbidden) != 0;
-            }).map(p -> share.relativize(p) + " " + Integer.toOctalString(mode(p))).toList();
+                        int mode = mode(p);
+                        int forbidden = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? 04000 : 06000;
+                        return (mode & forbidden) != 0;
+                    })
+                    .map(p -> share.relativize(p) + " " + Integer.toOctalString(mode(p)))
+                    .toList();
             assertEquals(List.of(), carrying, "host files with a guest's set-id bits");
         }
     }

@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyFixture;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.policy.PolicyHolder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -41,16 +41,18 @@ class GuestPolicyIT {
         PolicyHolder holder = fx.holder();
         Path script = RepoPaths.guestScripts().resolve("policy.sh");
         try (ShareServerFactory shares = fx.shares(holder, OwnershipMode.CHOWN);
-             Gateway _ = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
-                     GatewayConfig.DEFAULT_MSIZE, 8))) {
-            GuestResult alpha = harness.run("p9gate-policy-alpha", fx.alphaSocket,
+                Gateway _ = Gateway.start(new GatewayConfig(
+                        PolicyListeners.of(holder.current()), shares, GatewayConfig.DEFAULT_MSIZE, 8))) {
+            GuestResult alpha = harness.run(
+                    "p9gate-policy-alpha",
+                    fx.alphaSocket,
                     GuestRun.script(script).withEnv("VM", "alpha"));
             assertEquals(List.of(), alpha.failed(), alpha::describe);
             assertEquals(CHECKS_ALPHA, alpha.checks().size(), alpha::describe);
             assertEquals(0, alpha.exitCode(), alpha::describe);
 
-            GuestResult beta = harness.run("p9gate-policy-beta", fx.betaSocket,
-                    GuestRun.script(script).withEnv("VM", "beta"));
+            GuestResult beta = harness.run(
+                    "p9gate-policy-beta", fx.betaSocket, GuestRun.script(script).withEnv("VM", "beta"));
             assertEquals(List.of(), beta.failed(), beta::describe);
             assertEquals(CHECKS_BETA, beta.checks().size(), beta::describe);
             assertEquals(0, beta.exitCode(), beta::describe);
@@ -66,7 +68,9 @@ class GuestPolicyIT {
         assertEquals("from alpha\n", Files.readString(fx.data.resolve("cache/hello")));
         long cacheBytes;
         try (Stream<Path> files = Files.walk(fx.data.resolve("cache"))) {
-            cacheBytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            cacheBytes = files.filter(Files::isRegularFile)
+                    .mapToLong(p -> p.toFile().length())
+                    .sum();
         }
         assertTrue(cacheBytes <= 100_000, "cache holds " + cacheBytes);
         // Guest root is host 100000 in alpha's id map (R-POL-5, chown mode).
@@ -81,10 +85,13 @@ class GuestPolicyIT {
         PolicyFixture fx = new PolicyFixture(tmp, "100000");
         PolicyHolder holder = fx.holder();
         try (ShareServerFactory shares = fx.shares(holder, OwnershipMode.XATTR);
-             Gateway _ = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current()), shares,
-                     GatewayConfig.DEFAULT_MSIZE, 8))) {
-            GuestResult ids = harness.run("p9gate-policy-ids", fx.alphaSocket,
-                    GuestRun.script(RepoPaths.guestScripts().resolve("policy.sh")).withEnv("VM", "ids"));
+                Gateway _ = Gateway.start(new GatewayConfig(
+                        PolicyListeners.of(holder.current()), shares, GatewayConfig.DEFAULT_MSIZE, 8))) {
+            GuestResult ids = harness.run(
+                    "p9gate-policy-ids",
+                    fx.alphaSocket,
+                    GuestRun.script(RepoPaths.guestScripts().resolve("policy.sh"))
+                            .withEnv("VM", "ids"));
             assertEquals(List.of(), ids.failed(), ids::describe);
             assertEquals(1, ids.checks().size(), ids::describe);
             assertEquals(0, ids.exitCode(), ids::describe);

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.NoAudit;
 import io.p9gate.gateway.fs.ShareSafety;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
 import io.p9gate.gateway.session.SessionSettings;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,20 +36,25 @@ class GuestPosixIT {
     /** posix.sh makes character and block devices: stored mapped, as a share with {@code devices: mapped} does. */
     static final ShareSafety MAPPED_DEVICES = share -> new ShareSafety.Settings(true, false, "devices");
 
-
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"cache=none", "cache=loose"})
     void kernelClientPassesEveryPosixCheck(String cacheMode, @TempDir Path temp) throws Exception {
         GuestHarness harness = GuestHarness.locate();
         Path share = PosixScript.newShare(temp);
         int ioLimit = cacheMode.equals("cache=none") ? HARNESS_IOUNIT : 0;
-        GatewayConfig config = new GatewayConfig(List.of(ListenSpec.parse("tcp:127.0.0.1:0")),
+        GatewayConfig config = new GatewayConfig(
+                List.of(ListenSpec.parse("tcp:127.0.0.1:0")),
                 new ShareServerFactory(Map.of("test", share), new AllowAll(), new NoAudit(), MAPPED_DEVICES),
-                GatewayConfig.DEFAULT_MSIZE, 8,
-                SessionSettings.DEFAULT_MAX_OUTSTANDING, ioLimit);
+                GatewayConfig.DEFAULT_MSIZE,
+                8,
+                SessionSettings.DEFAULT_MAX_OUTSTANDING,
+                ioLimit);
         try (Gateway gateway = Gateway.start(config)) {
-            InetSocketAddress address = (InetSocketAddress) gateway.boundAddresses().getFirst();
-            GuestResult result = harness.run("p9gate-posix-" + cacheMode, address,
+            InetSocketAddress address =
+                    (InetSocketAddress) gateway.boundAddresses().getFirst();
+            GuestResult result = harness.run(
+                    "p9gate-posix-" + cacheMode,
+                    address,
                     PosixScript.run().withAname("test").withMountOpts(cacheMode));
 
             assertEquals(List.of(), result.failed(), result::describe);

@@ -21,7 +21,9 @@ public record GuestResult(int exitCode, String output, List<TapCheck> checks) {
     }
 
     public List<TapCheck> skipped() {
-        return checks.stream().filter(c -> c.status() == TapCheck.Status.SKIPPED).toList();
+        return checks.stream()
+                .filter(c -> c.status() == TapCheck.Status.SKIPPED)
+                .toList();
     }
 
     /**

@@ -11,8 +11,14 @@ import java.util.Map;
  * The options of one guest run (run-guest.sh's command line, minus the server).
  * Build with {@link #script(Path)} and the {@code with...} methods.
  */
-public record GuestRun(Path script, int msize, String aname, String mountOpts, List<Path> addBins,
-                       Map<String, String> env, Duration timeout) {
+public record GuestRun(
+        Path script,
+        int msize,
+        String aname,
+        String mountOpts,
+        List<Path> addBins,
+        Map<String, String> env,
+        Duration timeout) {
     /** The msize the guest tests ask for (the kernel's fd transport allows up to 1 MiB). */
     public static final int TEST_MSIZE = 524288;
 
@@ -61,8 +67,13 @@ public record GuestRun(Path script, int msize, String aname, String mountOpts, L
     /** run-guest.sh's arguments after the server's ({@code --server HOST:PORT} or {@code --unix PATH}). */
     List<String> arguments(List<String> server) {
         List<String> args = new ArrayList<>(server);
-        args.addAll(List.of("--script", script.toString(),
-                "--msize", Integer.toString(msize), "--timeout", Long.toString(timeout.toSeconds())));
+        args.addAll(List.of(
+                "--script",
+                script.toString(),
+                "--msize",
+                Integer.toString(msize),
+                "--timeout",
+                Long.toString(timeout.toSeconds())));
         if (!aname.isEmpty()) {
             args.addAll(List.of("--aname", aname));
         }

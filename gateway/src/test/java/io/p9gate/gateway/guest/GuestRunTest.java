@@ -21,14 +21,31 @@ class GuestRunTest {
                 .withTimeout(Duration.ofSeconds(90))
                 .withBin(Path.of("/usr/bin/flock"))
                 .withEnv("READDIR_N", "10000");
-        assertEquals(List.of("--server", "127.0.0.1:5640", "--script", "/s/posix.sh", "--msize", "524288",
-                "--timeout", "90", "--aname", "test", "--mount-opts", "cache=loose",
-                "--add-bin", "/usr/bin/flock", "--env", "READDIR_N=10000"), run.arguments("127.0.0.1:5640"));
+        assertEquals(
+                List.of(
+                        "--server",
+                        "127.0.0.1:5640",
+                        "--script",
+                        "/s/posix.sh",
+                        "--msize",
+                        "524288",
+                        "--timeout",
+                        "90",
+                        "--aname",
+                        "test",
+                        "--mount-opts",
+                        "cache=loose",
+                        "--add-bin",
+                        "/usr/bin/flock",
+                        "--env",
+                        "READDIR_N=10000"),
+                run.arguments("127.0.0.1:5640"));
     }
 
     @Test
     void defaultsLeaveOutAnameAndMountOptions() {
-        assertEquals(List.of("--server", "127.0.0.1:1", "--script", "x.sh", "--msize", "524288", "--timeout", "300"),
+        assertEquals(
+                List.of("--server", "127.0.0.1:1", "--script", "x.sh", "--msize", "524288", "--timeout", "300"),
                 GuestRun.script(Path.of("x.sh")).arguments("127.0.0.1:1"));
     }
 
@@ -48,7 +65,8 @@ class GuestRunTest {
         assertTrue(new GuestResult(125, panic, List.of()).panickedWhileBooting());
         assertFalse(new GuestResult(125, "mount: failed\n", List.of()).panickedWhileBooting(), "a mount failure");
         assertFalse(new GuestResult(1, panic, List.of()).panickedWhileBooting(), "the script ran and failed");
-        assertFalse(new GuestResult(125, panic, TapParser.parse("ok 1 - mounted\n")).panickedWhileBooting(),
+        assertFalse(
+                new GuestResult(125, panic, TapParser.parse("ok 1 - mounted\n")).panickedWhileBooting(),
                 "a panic after checks ran is a finding, not a boot failure");
     }
 }

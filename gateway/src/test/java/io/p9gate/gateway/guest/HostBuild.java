@@ -8,8 +8,7 @@ import java.util.concurrent.TimeUnit;
 final class HostBuild {
     private static final long TIMEOUT_SECONDS = 120;
 
-    private HostBuild() {
-    }
+    private HostBuild() {}
 
     static void run(String what, List<String> command) throws IOException, InterruptedException {
         Process build = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -34,7 +34,9 @@ class MountHelperTest {
 
     @Test
     void isStaticSoAGuestWithoutOurLibcRunsIt() throws Exception {
-        Process file = new ProcessBuilder("ldd", helper.toString()).redirectErrorStream(true).start();
+        Process file = new ProcessBuilder("ldd", helper.toString())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(file.getInputStream().readAllBytes());
         file.waitFor(30, TimeUnit.SECONDS);
         assertTrue(output.contains("not a dynamic executable"), output);
@@ -49,7 +51,8 @@ class MountHelperTest {
         assertUsageError(run("--port"), "--port needs a value");
         assertUsageError(run("--vsock", "host:564", mnt), "--vsock host:564: expected CID:PORT");
         assertUsageError(run("--vsock", "2:", mnt), "--vsock 2:: expected CID:PORT");
-        assertUsageError(run("--port", "p9", "-o", "aname=media,trans=tcp", mnt),
+        assertUsageError(
+                run("--port", "p9", "-o", "aname=media,trans=tcp", mnt),
                 "-o trans=tcp: trans, rfdno and wfdno are set by p9gate-mount");
         assertUsageError(run("--port", "p9", "-o", "rfdno=0", mnt), "-o rfdno=0");
         assertUsageError(run("--port", "p9", "--bogus", mnt), "unknown option --bogus");
@@ -94,6 +97,5 @@ class MountHelperTest {
         return new Run(p.exitValue(), output);
     }
 
-    private record Run(int exit, String output) {
-    }
+    private record Run(int exit, String output) {}
 }

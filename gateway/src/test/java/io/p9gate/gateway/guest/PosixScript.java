@@ -23,14 +23,15 @@ import java.util.Map;
 public final class PosixScript {
     /** Entries in the readdir check (R-PROTO-6 asks for 100k on real hardware; 10k keeps TCG runs short). */
     public static final int READDIR_ENTRIES = 10_000;
+
     public static final String READDIR_FIXTURE = "readdir-fixture";
     /** posix.sh's number of checks; a run that prints fewer stopped early. */
     public static final int CHECK_COUNT = 27;
-    private static final List<Path> TOOLS = List.of(Path.of("/usr/bin/flock"), Path.of("/usr/bin/setfattr"),
-            Path.of("/usr/bin/getfattr"));
 
-    private PosixScript() {
-    }
+    private static final List<Path> TOOLS =
+            List.of(Path.of("/usr/bin/flock"), Path.of("/usr/bin/setfattr"), Path.of("/usr/bin/getfattr"));
+
+    private PosixScript() {}
 
     /**
      * A directory on the host that a guest can be pointed at: world-traversable
@@ -50,9 +51,13 @@ public final class PosixScript {
      * harness relay carries under cache=none.
      */
     static Gateway gatewayFor(Path share) throws Exception {
-        return Gateway.start(new GatewayConfig(List.of(ListenSpec.parse("tcp:127.0.0.1:0")),
+        return Gateway.start(new GatewayConfig(
+                List.of(ListenSpec.parse("tcp:127.0.0.1:0")),
                 new ShareServerFactory(Map.of("test", share), new AllowAll(), new NoAudit()),
-                GatewayConfig.DEFAULT_MSIZE, 8, SessionSettings.DEFAULT_MAX_OUTSTANDING, GuestPosixIT.HARNESS_IOUNIT));
+                GatewayConfig.DEFAULT_MSIZE,
+                8,
+                SessionSettings.DEFAULT_MAX_OUTSTANDING,
+                GuestPosixIT.HARNESS_IOUNIT));
     }
 
     /** Creates {@code dir} with mode 0755 and makes its parent traversable too (JUnit's @TempDir is 0700). */
@@ -86,7 +91,8 @@ public final class PosixScript {
         Path source = RepoPaths.guestScripts().resolve("posix-helper.c");
         Path binary = RepoPaths.root().resolve("gateway/target/guest-bin/posix-helper");
         Files.createDirectories(binary.getParent());
-        HostBuild.run("gcc -static posix-helper.c (install gcc and libc6-dev)",
+        HostBuild.run(
+                "gcc -static posix-helper.c (install gcc and libc6-dev)",
                 List.of("gcc", "-static", "-O2", "-o", binary.toString(), source.toString()));
         return binary;
     }

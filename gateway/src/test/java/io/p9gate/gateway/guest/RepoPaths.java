@@ -5,8 +5,7 @@ import java.nio.file.Path;
 
 /** Where the repository's files are, seen from a test (Maven runs tests in the module directory). */
 public final class RepoPaths {
-    private RepoPaths() {
-    }
+    private RepoPaths() {}
 
     /** The repository root: the nearest directory upwards holding {@code src/bin/find-jdk.sh}. */
     public static Path root() {
@@ -15,7 +14,8 @@ public final class RepoPaths {
                 return dir;
             }
         }
-        throw new IllegalStateException("repository root not found above " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException(
+                "repository root not found above " + Path.of("").toAbsolutePath());
     }
 
     /** The guest scripts directory, {@code gateway/src/test/guest}. */

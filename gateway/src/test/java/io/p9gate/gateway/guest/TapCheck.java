@@ -10,7 +10,11 @@ package io.p9gate.gateway.guest;
  */
 public record TapCheck(int number, String name, Status status, String details) {
 
-    public enum Status { PASSED, FAILED, SKIPPED }
+    public enum Status {
+        PASSED,
+        FAILED,
+        SKIPPED
+    }
 
     public boolean passed() {
         return status == Status.PASSED;

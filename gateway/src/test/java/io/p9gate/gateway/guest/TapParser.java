@@ -14,8 +14,7 @@ public final class TapParser {
     private static final Pattern LINE = Pattern.compile("^(not ok|ok) (\\d+) - (.*)$");
     private static final Pattern SKIP = Pattern.compile("^(.*?) # SKIP ?(.*)$");
 
-    private TapParser() {
-    }
+    private TapParser() {}
 
     public static List<TapCheck> parse(String output) {
         List<TapCheck> checks = new ArrayList<>();
@@ -39,6 +38,10 @@ public final class TapParser {
         int colon = rest.indexOf(": ");
         return colon < 0
                 ? new TapCheck(number, rest, TapCheck.Status.FAILED, "")
-                : new TapCheck(number, rest.substring(0, colon), TapCheck.Status.FAILED, rest.substring(colon + 2).strip());
+                : new TapCheck(
+                        number,
+                        rest.substring(0, colon),
+                        TapCheck.Status.FAILED,
+                        rest.substring(colon + 2).strip());
     }
 }

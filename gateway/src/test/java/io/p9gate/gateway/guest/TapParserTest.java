@@ -18,12 +18,17 @@ class TapParserTest {
                 run-guest: script exit 1, wall 30.3s
                 not ok 4 - no details
                 """;
-        assertEquals(List.of(
-                new TapCheck(1, "create, write, read", TapCheck.Status.PASSED, ""),
-                new TapCheck(2, "fcntl byte-range locks", TapCheck.Status.FAILED,
-                        "non-overlapping F_SETLK: Resource temporarily unavailable"),
-                new TapCheck(3, "flock", TapCheck.Status.SKIPPED, "flock not added (--add-bin /usr/bin/flock)"),
-                new TapCheck(4, "no details", TapCheck.Status.FAILED, "")), TapParser.parse(output));
+        assertEquals(
+                List.of(
+                        new TapCheck(1, "create, write, read", TapCheck.Status.PASSED, ""),
+                        new TapCheck(
+                                2,
+                                "fcntl byte-range locks",
+                                TapCheck.Status.FAILED,
+                                "non-overlapping F_SETLK: Resource temporarily unavailable"),
+                        new TapCheck(3, "flock", TapCheck.Status.SKIPPED, "flock not added (--add-bin /usr/bin/flock)"),
+                        new TapCheck(4, "no details", TapCheck.Status.FAILED, "")),
+                TapParser.parse(output));
     }
 
     @Test
@@ -33,8 +38,8 @@ class TapParserTest {
 
     @Test
     void resultListsFailuresAndSkipsAndKeepsTheTail() {
-        GuestResult result = new GuestResult(1, "a\nnot ok 1 - y: z\nok 2 - w # SKIP v\n", TapParser.parse(
-                "not ok 1 - y: z\nok 2 - w # SKIP v\n"));
+        GuestResult result = new GuestResult(
+                1, "a\nnot ok 1 - y: z\nok 2 - w # SKIP v\n", TapParser.parse("not ok 1 - y: z\nok 2 - w # SKIP v\n"));
         assertEquals(List.of(new TapCheck(1, "y", TapCheck.Status.FAILED, "z")), result.failed());
         assertEquals(1, result.skipped().size());
         assertEquals(true, result.describe().contains("not ok 1 - y: z"));

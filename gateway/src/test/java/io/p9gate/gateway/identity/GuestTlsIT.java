@@ -45,16 +45,21 @@ class GuestTlsIT {
         TestPki stranger = TestPki.create(tmp.resolve("stranger"), "stranger CA", List.of(), Duration.ofDays(1));
         stranger.issueClient("a", Duration.ofDays(1));
         // The stranger trusts the gateway (so the gateway sees its certificate), but its own is of another CA.
-        Files.copy(pki.dir().resolve(TestPki.CA_CERT), stranger.dir().resolve("a").resolve(TestPki.CA_CERT),
+        Files.copy(
+                pki.dir().resolve(TestPki.CA_CERT),
+                stranger.dir().resolve("a").resolve(TestPki.CA_CERT),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         int port;
         try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = probe.getLocalPort();
         }
-        ServerTls tls = ServerTls.load(pki.dir().resolve(TestPki.SERVER_CERT), pki.dir().resolve(TestPki.SERVER_KEY));
+        ServerTls tls =
+                ServerTls.load(pki.dir().resolve(TestPki.SERVER_CERT), pki.dir().resolve(TestPki.SERVER_KEY));
         Path script = RepoPaths.guestScripts().resolve("tls.sh");
         InetSocketAddress server = new InetSocketAddress("127.0.0.1", port);
-        try (IdentityRig rig = new IdentityRig(tmp).start("""
+        try (IdentityRig rig = new IdentityRig(tmp)
+                .start(
+                        """
                 a:
                   listen: tls:127.0.0.1:%d
                   client-cert: {ca: %s, subject: "CN=a"}
@@ -63,28 +68,45 @@ class GuestTlsIT {
                   listen: tls:127.0.0.1:%d
                   client-cert: {ca: %s, san: "DNS:b"}
                   shares: {b: {path: %%B, access: read-write}}
-                """.formatted(port, pki.dir().resolve(TestPki.CA_CERT), port, pki.dir().resolve(TestPki.CA_CERT)), tls)) {
-            GuestResult a = harness.runTls("p9gate-tls-a", server, pki.dir().resolve("a"),
+                """.formatted(
+                                        port,
+                                        pki.dir().resolve(TestPki.CA_CERT),
+                                        port,
+                                        pki.dir().resolve(TestPki.CA_CERT)),
+                        tls)) {
+            GuestResult a = harness.runTls(
+                    "p9gate-tls-a",
+                    server,
+                    pki.dir().resolve("a"),
                     GuestRun.script(script).withEnv("VIEW", "a"));
             assertEquals(List.of(), a.failed(), a::describe);
             assertEquals(3, a.checks().size(), a::describe);
             assertEquals(0, scriptExit(a), a::describe);
 
-            GuestResult b = harness.runTls("p9gate-tls-b", server, pki.dir().resolve("b"),
+            GuestResult b = harness.runTls(
+                    "p9gate-tls-b",
+                    server,
+                    pki.dir().resolve("b"),
                     GuestRun.script(script).withEnv("VIEW", "b"));
             assertEquals(List.of(), b.failed(), b::describe);
             assertEquals(3, b.checks().size(), b::describe);
             assertEquals(0, scriptExit(b), b::describe);
             assertEquals(List.of(), rig.refusals());
 
-            GuestResult unknown = harness.runTls("p9gate-tls-unknown", server, stranger.dir().resolve("a"),
+            GuestResult unknown = harness.runTls(
+                    "p9gate-tls-unknown",
+                    server,
+                    stranger.dir().resolve("a"),
                     GuestRun.script(script).withEnv("VIEW", "a").withTimeout(Duration.ofMinutes(2)));
             assertEquals(125, scriptExit(unknown), unknown::describe);
             assertTrue(unknown.output().contains("guest could not mount the 9P server"), unknown::describe);
             List<AuditEntry> refused = rig.refusals();
             assertTrue(!refused.isEmpty(), "the unknown certificate's refusal is audited");
-            assertTrue(refused.stream().allMatch(r -> r.decision().ruleIds().equals(List.of(PeerIdentifier.RULE_TLS))
-                    && r.request().detail().contains("is no VM's")), refused.toString());
+            assertTrue(
+                    refused.stream()
+                            .allMatch(r -> r.decision().ruleIds().equals(List.of(PeerIdentifier.RULE_TLS))
+                                    && r.request().detail().contains("is no VM's")),
+                    refused.toString());
         }
         assertEquals("from a\n", Files.readString(tmp.resolve("share-a").resolve("written-by-a")));
         assertEquals("from b\n", Files.readString(tmp.resolve("share-b").resolve("written-by-b")));

@@ -3,7 +3,6 @@ package io.p9gate.gateway.identity;
 import io.p9gate.gateway.budget.Budgets;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyBudgets;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
@@ -15,6 +14,7 @@ import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ServerTls;
 import io.p9gate.gateway.session.SessionSettings;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.policy.PolicyHolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,8 +52,15 @@ final class IdentityRig implements AutoCloseable {
     /** Loads {@code vms} (YAML under {@code vms:}; {@code %A}/{@code %B} stand for the share directories). */
     IdentityRig load(String vms) throws Exception {
         Path policy = dir.resolve("policy.yaml");
-        Files.writeString(policy, "image: test\nvms:\n" + vms.stripIndent().replace("%A", shareA.toString())
-                .replace("%B", shareB.toString()).lines().map(l -> "  " + l + "\n").reduce("", String::concat));
+        Files.writeString(
+                policy,
+                "image: test\nvms:\n"
+                        + vms.stripIndent()
+                                .replace("%A", shareA.toString())
+                                .replace("%B", shareB.toString())
+                                .lines()
+                                .map(l -> "  " + l + "\n")
+                                .reduce("", String::concat));
         holder = PolicyHolder.load(policy);
         return this;
     }
@@ -61,13 +68,23 @@ final class IdentityRig implements AutoCloseable {
     /** Loads {@code vms} and serves them; a start that fails leaves nothing open. */
     IdentityRig start(String vms, ServerTls tls) throws Exception {
         load(vms);
-        shares = new ShareServerFactory(new PolicyShares(holder, new SessionGuards(holder::current,
-                OwnershipMode.XATTR, new PolicyQuotas(holder.current()))), audit);
+        shares = new ShareServerFactory(
+                new PolicyShares(
+                        holder,
+                        new SessionGuards(holder::current, OwnershipMode.XATTR, new PolicyQuotas(holder.current()))),
+                audit);
         try {
             // Budgets from the policy's limits, as serve --policy makes them (R-ROB-2).
             budgets = PolicyBudgets.of(holder.current(), Map.of(), GatewayConfig.DEFAULT_MSIZE);
-            gateway = Gateway.start(new GatewayConfig(PolicyListeners.of(holder.current(), tls), shares,
-                    GatewayConfig.DEFAULT_MSIZE, 2, SessionSettings.DEFAULT_MAX_OUTSTANDING, 0, budgets),
+            gateway = Gateway.start(
+                    new GatewayConfig(
+                            PolicyListeners.of(holder.current(), tls),
+                            shares,
+                            GatewayConfig.DEFAULT_MSIZE,
+                            2,
+                            SessionSettings.DEFAULT_MAX_OUTSTANDING,
+                            0,
+                            budgets),
                     new PolicyPeers(holder::current, audit));
         } catch (Exception e) {
             close();
@@ -78,7 +95,9 @@ final class IdentityRig implements AutoCloseable {
 
     /** The records of refused connections (denied attaches outside any session). */
     List<AuditEntry> refusals() {
-        return records.stream().filter(r -> r.request().sessionId() == 0 && !r.decision().allowed()).toList();
+        return records.stream()
+                .filter(r -> r.request().sessionId() == 0 && !r.decision().allowed())
+                .toList();
     }
 
     @Override

@@ -47,7 +47,8 @@ class TlsPeerIdentityTest {
         pki = TestPki.create(tmp.resolve("pki"), "p9gate test CA", List.of(), Duration.ofDays(1));
         pki.issueClient("a", Duration.ofDays(1));
         pki.issueClient("b", Duration.ofDays(1));
-        serverTls = ServerTls.load(pki.dir().resolve(TestPki.SERVER_CERT), pki.dir().resolve(TestPki.SERVER_KEY));
+        serverTls =
+                ServerTls.load(pki.dir().resolve(TestPki.SERVER_CERT), pki.dir().resolve(TestPki.SERVER_KEY));
         try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = probe.getLocalPort();
         }
@@ -59,10 +60,15 @@ class TlsPeerIdentityTest {
 
     /** With {@code limitsOfA} (YAML of a's {@code limits:}, or "") for VM a. */
     private IdentityRig start(String limitsOfA) throws Exception {
-        String fingerprintB = HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                .digest(io.p9gate.gateway.certs.Pem.certificates(pki.dir().resolve("b").resolve(TestPki.CLIENT_CERT))
-                        .getFirst().getEncoded()));
-        return new IdentityRig(tmp).start("""
+        String fingerprintB = HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(io.p9gate.gateway.certs.Pem.certificates(
+                                        pki.dir().resolve("b").resolve(TestPki.CLIENT_CERT))
+                                .getFirst()
+                                .getEncoded()));
+        return new IdentityRig(tmp)
+                .start(
+                        """
                 a:
                   listen: tls:127.0.0.1:%d
                   client-cert: {ca: %s, subject: "CN=a", crl: %s}
@@ -72,13 +78,21 @@ class TlsPeerIdentityTest {
                   listen: tls:127.0.0.1:%d
                   client-cert: {sha256: "%s"}
                   shares: {b: {path: %%B, access: read-only}}
-                """.formatted(port, pki.dir().resolve(TestPki.CA_CERT), pki.dir().resolve(TestPki.CA_CRL), limitsOfA, port,
-                fingerprintB), serverTls);
+                """.formatted(
+                                        port,
+                                        pki.dir().resolve(TestPki.CA_CERT),
+                                        pki.dir().resolve(TestPki.CA_CRL),
+                                        limitsOfA,
+                                        port,
+                                        fingerprintB),
+                        serverTls);
     }
 
     private SslContext clientOf(TestPki issuer, String vm) throws IOException {
         Path dir = issuer.dir().resolve(vm);
-        return ClientTls.of(dir.resolve(TestPki.CLIENT_CERT), dir.resolve(TestPki.CLIENT_KEY),
+        return ClientTls.of(
+                dir.resolve(TestPki.CLIENT_CERT),
+                dir.resolve(TestPki.CLIENT_KEY),
                 pki.dir().resolve(TestPki.CA_CERT));
     }
 
@@ -110,11 +124,15 @@ class TlsPeerIdentityTest {
 
     @Test
     void anotherVmsCertificateGetsThatVmsViewNotTheOneAskedFor() throws Exception {
-        try (IdentityRig rig = start(); P9Client b = connect(clientOf(pki, "b"))) {
+        try (IdentityRig rig = start();
+                P9Client b = connect(clientOf(pki, "b"))) {
             assertThrows(P9Exception.class, () -> b.attach(0, "root", "a", 0), "b has no share a");
             assertEquals("VM b's view", read(b, "b", "b.txt"));
-            assertTrue(rig.records.stream().filter(r -> r.request().sessionId() != 0)
-                    .allMatch(r -> r.request().vm().equals("b")), rig.records.toString());
+            assertTrue(
+                    rig.records.stream()
+                            .filter(r -> r.request().sessionId() != 0)
+                            .allMatch(r -> r.request().vm().equals("b")),
+                    rig.records.toString());
         }
     }
 
@@ -125,13 +143,16 @@ class TlsPeerIdentityTest {
     @Test
     void eachVmOnASharedListenerHasItsOwnConnectionBudget() throws Exception {
         try (IdentityRig rig = start("  limits: {connections: 1}");
-             P9Client first = connect(clientOf(pki, "a"))) {
+                P9Client first = connect(clientOf(pki, "a"))) {
             assertEquals("VM a's view", read(first, "a", "a.txt"));
-            assertThrows(IOException.class, () -> {
-                try (P9Client second = connect(clientOf(pki, "a"))) {
-                    second.attach(0, "root", "a", 0);
-                }
-            }, "a's second connection is past its budget");
+            assertThrows(
+                    IOException.class,
+                    () -> {
+                        try (P9Client second = connect(clientOf(pki, "a"))) {
+                            second.attach(0, "root", "a", 0);
+                        }
+                    },
+                    "a's second connection is past its budget");
             try (P9Client b = connect(clientOf(pki, "b"))) {
                 assertEquals("VM b's view", read(b, "b", "b.txt"));
             }
@@ -147,9 +168,15 @@ class TlsPeerIdentityTest {
             assertRefused(clientOf(stranger, "a"));
             AuditEntry r = onlyRefusal(rig);
             assertEquals("", r.request().vm());
-            assertTrue(r.request().detail().contains("listener=tls:127.0.0.1:" + port), r.request().detail());
-            assertTrue(r.request().detail().contains("subject=\"CN=a\""), r.request().detail());
-            assertTrue(r.request().detail().contains("is no VM's on tls:127.0.0.1:" + port), r.request().detail());
+            assertTrue(
+                    r.request().detail().contains("listener=tls:127.0.0.1:" + port),
+                    r.request().detail());
+            assertTrue(
+                    r.request().detail().contains("subject=\"CN=a\""),
+                    r.request().detail());
+            assertTrue(
+                    r.request().detail().contains("is no VM's on tls:127.0.0.1:" + port),
+                    r.request().detail());
         }
     }
 
@@ -160,7 +187,8 @@ class TlsPeerIdentityTest {
             assertRefused(clientOf(pki, "a"));
             AuditEntry r = onlyRefusal(rig);
             assertEquals("a", r.request().vm(), "the record names whose certificate it was");
-            assertTrue(r.request().detail().contains("is revoked by"), r.request().detail());
+            assertTrue(
+                    r.request().detail().contains("is revoked by"), r.request().detail());
             try (P9Client b = connect(clientOf(pki, "b"))) {
                 assertEquals("VM b's view", read(b, "b", "b.txt"), "other VMs are not affected");
             }
@@ -170,22 +198,32 @@ class TlsPeerIdentityTest {
     @Test
     void aTls12ClientIsRefusedAndAudited() throws Exception {
         Path dir = pki.dir().resolve("a");
-        SslContext tls12 = SslContextBuilder.forClient().sslProvider(SslProvider.JDK).protocols("TLSv1.2")
-                .keyManager(dir.resolve(TestPki.CLIENT_CERT).toFile(), dir.resolve(TestPki.CLIENT_KEY).toFile())
-                .trustManager(pki.dir().resolve(TestPki.CA_CERT).toFile()).build();
+        SslContext tls12 = SslContextBuilder.forClient()
+                .sslProvider(SslProvider.JDK)
+                .protocols("TLSv1.2")
+                .keyManager(
+                        dir.resolve(TestPki.CLIENT_CERT).toFile(),
+                        dir.resolve(TestPki.CLIENT_KEY).toFile())
+                .trustManager(pki.dir().resolve(TestPki.CA_CERT).toFile())
+                .build();
         try (IdentityRig rig = start()) {
             assertThrows(IOException.class, () -> connect(tls12).close());
             AuditEntry r = onlyRefusal(rig);
-            assertTrue(r.request().detail().contains("TLS handshake failed"), r.request().detail());
+            assertTrue(
+                    r.request().detail().contains("TLS handshake failed"),
+                    r.request().detail());
         }
     }
 
     private void assertRefused(SslContext client) {
-        assertThrows(IOException.class, () -> {
-            try (P9Client c = connect(client)) {
-                c.attach(0, "root", "a", 0);
-            }
-        }, "the handshake fails or the connection closes before any 9P reply");
+        assertThrows(
+                IOException.class,
+                () -> {
+                    try (P9Client c = connect(client)) {
+                        c.attach(0, "root", "a", 0);
+                    }
+                },
+                "the handshake fails or the connection closes before any 9P reply");
     }
 
     private static AuditEntry onlyRefusal(IdentityRig rig) {

@@ -61,11 +61,14 @@ class UnixPeerIdentityTest {
                   peer: {uid: %d}
                   shares: {a: {path: %%A, access: read-only}}
                 """.formatted(tmp, otherUid), null)) {
-            assertThrows(IOException.class, () -> {
-                try (P9Client c = P9Client.open(UnixDomainSocketAddress.of(tmp.resolve("a.sock")), 65536)) {
-                    c.attach(0, "root", "a", 0);
-                }
-            }, "the connection is closed before Tversion is answered");
+            assertThrows(
+                    IOException.class,
+                    () -> {
+                        try (P9Client c = P9Client.open(UnixDomainSocketAddress.of(tmp.resolve("a.sock")), 65536)) {
+                            c.attach(0, "root", "a", 0);
+                        }
+                    },
+                    "the connection is closed before Tversion is answered");
             List<AuditEntry> refused = rig.refusals();
             assertEquals(1, refused.size(), rig.records.toString());
             AuditEntry r = refused.getFirst();
@@ -77,20 +80,28 @@ class UnixPeerIdentityTest {
             assertTrue(detail.contains("uid=" + MY_UID), detail);
             assertTrue(detail.contains("gid="), detail);
             assertTrue(detail.contains("uid " + MY_UID + " is not " + otherUid), detail);
-            assertEquals(0, rig.records.stream().filter(e -> e.request().sessionId() != 0).count(),
+            assertEquals(
+                    0,
+                    rig.records.stream()
+                            .filter(e -> e.request().sessionId() != 0)
+                            .count(),
                     "no session was opened");
         }
     }
 
     @Test
     void thePeerThePolicyExpectsIsServed() throws Exception {
-        try (IdentityRig rig = new IdentityRig(tmp).start("""
+        try (IdentityRig rig = new IdentityRig(tmp)
+                        .start(
+                                """
                 a:
                   listen: unix:%s/a.sock
                   peer: {uid: %d, gid: %d}
                   shares: {a: {path: %%A, access: read-only}}
-                """.formatted(tmp, MY_UID, (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:gid")), null);
-             P9Client c = P9Client.open(UnixDomainSocketAddress.of(tmp.resolve("a.sock")), 65536)) {
+                """.formatted(tmp, MY_UID, (Integer)
+                                        Files.getAttribute(Path.of("/proc/self"), "unix:gid")),
+                                null);
+                P9Client c = P9Client.open(UnixDomainSocketAddress.of(tmp.resolve("a.sock")), 65536)) {
             c.attach(0, "root", "a", 0);
             c.walk(0, 1, "a.txt");
             assertEquals(List.of(), rig.refusals());

@@ -55,11 +55,16 @@ class VsockAndDeviceListenerTest {
             assertTrue(stranger instanceof PeerVerdict.Refused, stranger.toString());
             AuditEntry r = rig.refusals().getFirst();
             assertEquals(List.of(PeerIdentifier.RULE_VSOCK), r.decision().ruleIds());
-            assertTrue(r.request().detail().contains("listener=vsock:5640 peer=cid=7 port=1025"), r.request().detail());
-            assertTrue(r.request().detail().contains("CID 7 is no VM's on vsock:5640"), r.request().detail());
+            assertTrue(
+                    r.request().detail().contains("listener=vsock:5640 peer=cid=7 port=1025"),
+                    r.request().detail());
+            assertTrue(
+                    r.request().detail().contains("CID 7 is no VM's on vsock:5640"),
+                    r.request().detail());
 
             PeerVerdict otherPort = peers.identify(new ListenSpec.Vsock(564), new PeerFacts.Vsock(5, 1025));
-            assertTrue(otherPort instanceof PeerVerdict.Refused, "a's CID on a port a does not listen on: " + otherPort);
+            assertTrue(
+                    otherPort instanceof PeerVerdict.Refused, "a's CID on a port a does not listen on: " + otherPort);
         }
     }
 
@@ -93,7 +98,7 @@ class VsockAndDeviceListenerTest {
                   listen: tcp:127.0.0.1:%d%%lo
                   shares: {a: {path: %%A, access: read-only}}
                 """.formatted(port), null);
-             P9Client c = P9Client.open(new InetSocketAddress("127.0.0.1", port), 65536)) {
+                P9Client c = P9Client.open(new InetSocketAddress("127.0.0.1", port), 65536)) {
             c.attach(0, "root", "a", 0);
             c.walk(0, 1, "a.txt");
             assertEquals(List.of(), rig.refusals());
@@ -103,15 +108,17 @@ class VsockAndDeviceListenerTest {
     @Test
     void aDeviceThatDoesNotExistStopsTheStartWithOneLine() throws Exception {
         int port = freePort();
-        IOException e = assertThrows(IOException.class, () -> new IdentityRig(tmp).start("""
+        IOException e = assertThrows(
+                IOException.class,
+                () -> new IdentityRig(tmp).start("""
                 a:
                   listen: tcp:127.0.0.1:%d%%nosuchdev0
                   shares: {a: {path: %%A, access: read-only}}
                 """.formatted(port), null).close());
         assertEquals(1, e.getMessage().lines().count(), e.getMessage());
         assertTrue(e.getMessage().contains("cannot listen on tcp:127.0.0.1:" + port + "%nosuchdev0"), e.getMessage());
-        assertTrue(e.getMessage().contains("cannot bind to network interface nosuchdev0: No such device"),
-                e.getMessage());
+        assertTrue(
+                e.getMessage().contains("cannot bind to network interface nosuchdev0: No such device"), e.getMessage());
     }
 
     private static int freePort() throws IOException {

@@ -3,6 +3,7 @@ package io.p9gate.gateway.metrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.audit.AuditLog;
 import io.p9gate.audit.Durability;
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.gateway.auditing.RefusalBudget;
@@ -12,12 +13,11 @@ import io.p9gate.gateway.fs.AccessPolicy;
 import io.p9gate.gateway.fs.Decision;
 import io.p9gate.gateway.fs.EveryRequest;
 import io.p9gate.gateway.fs.Operation;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.TMessage;
-import io.p9gate.audit.AuditLog;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -44,6 +44,7 @@ class AuditMetricsTest {
 
     @TempDir
     Path tmp;
+
     Path share;
     SignedLogs logs;
     SignedAuditTrail trail;
@@ -55,7 +56,9 @@ class AuditMetricsTest {
         Files.writeString(share.resolve("f"), "content");
         logs = SignedLogs.in(tmp);
         // One refusal of a kind written at once, the rest counted into a summary when the log closes.
-        trail = new SignedAuditTrail(AuditLog.open(logs.dir, logs.key, SignedLogs.options()), Durability.SYNCED,
+        trail = new SignedAuditTrail(
+                AuditLog.open(logs.dir, logs.key, SignedLogs.options()),
+                Durability.SYNCED,
                 new RefusalBudget(Duration.ofHours(1), 64));
         trail.observe(metrics);
     }
@@ -70,7 +73,7 @@ class AuditMetricsTest {
     /** Runs every request type once, then {@code denials} identical denied mkdirs, and closes the log. */
     private List<AuditRecord> serveAndClose(int denials) throws Exception {
         try (ShareServerFactory factory = TestSession.factory(share, NO_MKDIR, trail);
-             TestSession s = TestSession.attached(factory)) {
+                TestSession s = TestSession.attached(factory)) {
             for (EveryRequest.Step step : EveryRequest.steps()) {
                 try {
                     s.call(step.request());
@@ -106,11 +109,17 @@ class AuditMetricsTest {
         assertTrue(records.stream().anyMatch(r -> r.requests() > 1), "the log holds a refusal summary");
         MetricSamples m = scraped();
         Map<List<String>, Long> inLog = requestsInLog(records);
-        inLog.forEach((key, count) -> assertEquals(count.doubleValue(), m.sum("p9gate_requests_total",
-                Map.of("vm", key.get(0), "op", key.get(1), "decision", key.get(2))), "requests " + key));
-        assertEquals(inLog.values().stream().mapToLong(Long::longValue).sum(), m.sum("p9gate_requests_total"),
+        inLog.forEach((key, count) -> assertEquals(
+                count.doubleValue(),
+                m.sum("p9gate_requests_total", Map.of("vm", key.get(0), "op", key.get(1), "decision", key.get(2))),
+                "requests " + key));
+        assertEquals(
+                inLog.values().stream().mapToLong(Long::longValue).sum(),
+                m.sum("p9gate_requests_total"),
                 "no request the log does not have");
-        assertEquals(500 + 1.0, m.sum("p9gate_requests_total", Map.of("op", "mkdir", "decision", "deny")),
+        assertEquals(
+                500 + 1.0,
+                m.sum("p9gate_requests_total", Map.of("op", "mkdir", "decision", "deny")),
                 "the script's mkdir and the 500 repeats");
     }
 
@@ -118,11 +127,15 @@ class AuditMetricsTest {
     void errorsAndBytesEqualTheLogs() throws Exception {
         List<AuditRecord> records = serveAndClose(20);
         MetricSamples m = scraped();
-        long eacces = records.stream().filter(r -> r.isDecision() && Objects.equals(r.errno(), Errno.EACCES.code()))
-                .mapToLong(AuditRecord::requests).sum();
+        long eacces = records.stream()
+                .filter(r -> r.isDecision() && Objects.equals(r.errno(), Errno.EACCES.code()))
+                .mapToLong(AuditRecord::requests)
+                .sum();
         assertEquals((double) eacces, m.sum("p9gate_request_errors_total", Map.of("errno", "EACCES")));
-        long failed = records.stream().filter(r -> r.isDecision() && r.errno() != null && r.errno() != 0)
-                .mapToLong(AuditRecord::requests).sum();
+        long failed = records.stream()
+                .filter(r -> r.isDecision() && r.errno() != null && r.errno() != 0)
+                .mapToLong(AuditRecord::requests)
+                .sum();
         assertEquals((double) failed, m.sum("p9gate_request_errors_total"));
         assertEquals((double) bytes(records, "read"), m.sum("p9gate_read_bytes_total", Map.of("vm", "vm-test")));
         assertEquals((double) bytes(records, "write"), m.sum("p9gate_written_bytes_total", Map.of("vm", "vm-test")));
@@ -131,8 +144,13 @@ class AuditMetricsTest {
     }
 
     private static long bytes(List<AuditRecord> records, String op) {
-        return records.stream().filter(r -> r.isDecision() && op.equals(r.op()) && r.bytes() != null
-                && !r.detail().contains("phase=outcome")).mapToLong(AuditRecord::bytes).sum();
+        return records.stream()
+                .filter(r -> r.isDecision()
+                        && op.equals(r.op())
+                        && r.bytes() != null
+                        && !r.detail().contains("phase=outcome"))
+                .mapToLong(AuditRecord::bytes)
+                .sum();
     }
 
     @Test
@@ -141,9 +159,13 @@ class AuditMetricsTest {
         MetricSamples m = scraped();
         long decisions = records.stream().filter(AuditRecord::isDecision).count();
         assertEquals((double) decisions, m.sum("p9gate_audit_records_total", Map.of("kind", "decision")));
-        long intents = records.stream().filter(r -> r.isDecision() && r.detail().contains("phase=intent")).count();
+        long intents = records.stream()
+                .filter(r -> r.isDecision() && r.detail().contains("phase=intent"))
+                .count();
         assertTrue(intents > 0, "the script changes the share");
-        assertEquals((double) intents, m.sum("p9gate_audit_append_seconds_count", Map.of("durability", "synced")),
+        assertEquals(
+                (double) intents,
+                m.sum("p9gate_audit_append_seconds_count", Map.of("durability", "synced")),
                 "each intent waited for the disk");
     }
 
@@ -166,7 +188,7 @@ class AuditMetricsTest {
             throw new IllegalStateException("metrics broke");
         });
         try (ShareServerFactory factory = TestSession.factory(share, NO_MKDIR, trail);
-             TestSession s = TestSession.attached(factory)) {
+                TestSession s = TestSession.attached(factory)) {
             s.walk(TestSession.ROOT, 1, "f");
             s.lopen(1, 0);
             assertEquals("content", s.readString(1));

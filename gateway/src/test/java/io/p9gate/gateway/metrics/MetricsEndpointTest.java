@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MetricsEndpointTest {
     @TempDir
     Path tmp;
+
     final AuditMetrics metrics = new AuditMetrics();
 
     @BeforeEach
@@ -48,8 +49,9 @@ class MetricsEndpointTest {
     void servesOverAUnixSocketOnlyItsOwnerMayUse() throws Exception {
         Path socket = tmp.resolve("metrics.sock");
         try (MetricsEndpoint _ = MetricsEndpoint.start(new MetricsAddress.Unix(socket), metrics.registry())) {
-            assertEquals("rw-------", PosixFilePermissions.toString(
-                    Files.getPosixFilePermissions(socket, LinkOption.NOFOLLOW_LINKS)));
+            assertEquals(
+                    "rw-------",
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(socket, LinkOption.NOFOLLOW_LINKS)));
             assertTheTraffic(MetricsScrape.from(MetricsAddress.parse("unix:" + socket)));
         }
         assertTrue(Files.notExists(socket, LinkOption.NOFOLLOW_LINKS), "closing removes the socket");
@@ -102,29 +104,30 @@ class MetricsEndpointTest {
             assertTheTraffic(MetricsScrape.from(new MetricsAddress.Unix(socket)));
         }
         Path file = Files.writeString(tmp.resolve("notes"), "keep me");
-        IOException e = assertThrows(IOException.class,
-                () -> MetricsEndpoint.start(new MetricsAddress.Unix(file), metrics.registry()));
+        IOException e = assertThrows(
+                IOException.class, () -> MetricsEndpoint.start(new MetricsAddress.Unix(file), metrics.registry()));
         assertTrue(e.getMessage().contains("is not a socket"), e.getMessage());
         assertEquals("keep me", Files.readString(file));
     }
 
     @Test
     void anUnreachableEndpointIsOneLine() {
-        IOException e = assertThrows(IOException.class,
-                () -> MetricsScrape.from(new MetricsAddress.Unix(tmp.resolve("none.sock"))));
+        IOException e = assertThrows(
+                IOException.class, () -> MetricsScrape.from(new MetricsAddress.Unix(tmp.resolve("none.sock"))));
         assertTrue(e.getMessage().startsWith("cannot reach the metrics endpoint unix:"), e.getMessage());
         assertEquals(1, e.getMessage().lines().count());
     }
 
     @Test
     void addressesParseOrSayWhy() {
-        assertEquals(new MetricsAddress.Unix(Path.of("/run/p9gate/metrics.sock")),
+        assertEquals(
+                new MetricsAddress.Unix(Path.of("/run/p9gate/metrics.sock")),
                 MetricsAddress.parse("unix:/run/p9gate/metrics.sock"));
         assertTrue(MetricsAddress.parse("tcp:127.0.0.1:9464").hostOnly());
         assertTrue(MetricsAddress.parse("tcp:[::1]:9464").hostOnly());
         assertEquals(false, MetricsAddress.parse("tcp:0.0.0.0:9464").hostOnly());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> MetricsAddress.parse("http://localhost:9464"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> MetricsAddress.parse("http://localhost:9464"));
         assertEquals("metrics address must be unix:PATH or tcp:HOST:PORT, not 'http://localhost:9464'", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> MetricsAddress.parse("tcp:127.0.0.1:99999"));
     }

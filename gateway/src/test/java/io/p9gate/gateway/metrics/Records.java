@@ -11,17 +11,40 @@ import java.util.List;
 
 /** Audit records as the signed trail hands them to its observer, for tests that need no log. */
 final class Records {
-    private Records() {
-    }
+    private Records() {}
 
     static AuditObserver.WrittenRecord read(String vm, long bytes) {
-        return written(new AuditEvent.Decision(vm, 1, "read", 1, "/f", new IdMapping(0, 0, 0, 0), Outcome.ALLOW,
-                List.of("all"), "sha256:p", 0, bytes, "action=read share=s", 1));
+        return written(new AuditEvent.Decision(
+                vm,
+                1,
+                "read",
+                1,
+                "/f",
+                new IdMapping(0, 0, 0, 0),
+                Outcome.ALLOW,
+                List.of("all"),
+                "sha256:p",
+                0,
+                bytes,
+                "action=read share=s",
+                1));
     }
 
     static AuditObserver.WrittenRecord deniedWalks(String vm, long count) {
-        return written(new AuditEvent.Decision(vm, 1, "walk", 1, "/secret", new IdMapping(0, 0, 0, 0), Outcome.DENY,
-                List.of("hidden"), "sha256:p", 13, AuditEvent.NO_BYTES, "action=walk share=s", count));
+        return written(new AuditEvent.Decision(
+                vm,
+                1,
+                "walk",
+                1,
+                "/secret",
+                new IdMapping(0, 0, 0, 0),
+                Outcome.DENY,
+                List.of("hidden"),
+                "sha256:p",
+                13,
+                AuditEvent.NO_BYTES,
+                "action=walk share=s",
+                count));
     }
 
     static AuditObserver.WrittenRecord attached(String vm) {

@@ -27,9 +27,12 @@ class StatusTableTest {
         Budgets budgets = Budgets.perListener(List.of("ivi", "cluster"), 65536);
         budgets.vm("ivi").orElseThrow().connections().acquire(1);
         budgets.vm("ivi").orElseThrow().fids().acquire(3);
-        LiveGauges.register(metrics.registry(), budgets, () -> List.of(
-                new QuotaScope("ivi", "q1", "maps", "/", 512, 1024, 1, QuotaScope.UNLIMITED),
-                new QuotaScope("ivi", "q2", "maps", "/cache", 10, QuotaScope.UNLIMITED, 30, 40)));
+        LiveGauges.register(
+                metrics.registry(),
+                budgets,
+                () -> List.of(
+                        new QuotaScope("ivi", "q1", "maps", "/", 512, 1024, 1, QuotaScope.UNLIMITED),
+                        new QuotaScope("ivi", "q2", "maps", "/cache", 10, QuotaScope.UNLIMITED, 30, 40)));
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         PrometheusTextFormatWriter.create().write(text, metrics.registry().scrape());
         String table = StatusTable.render(MetricSamples.parse(text.toString(StandardCharsets.UTF_8)));

@@ -9,11 +9,11 @@ import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.LockConstants;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,6 +33,7 @@ class BudgetEnforcementTest {
 
     @TempDir
     Path tmp;
+
     Path share;
     ShareServerFactory factory;
     final List<AuditEntry> records = new CopyOnWriteArrayList<>();
@@ -79,7 +80,8 @@ class BudgetEnforcementTest {
     @Test
     void fidsPastTheBudgetAreRefusedWithEmfileAcrossTheVmsSessions() throws Exception {
         VmBudget budget = vm(3, LOTS, LOTS, LOTS);
-        try (TestSession one = attached(budget); TestSession two = attached(budget)) {
+        try (TestSession one = attached(budget);
+                TestSession two = attached(budget)) {
             one.walk(0, 1);
             assertEquals(Errno.EMFILE, two.fails(new TMessage.Twalk(0, 1, List.of())), "4th fid of the VM");
             assertRefusedBy("budget.fids", Errno.EMFILE);

@@ -23,14 +23,25 @@ class CreateModeUmaskTest {
     @Test
     void aGatewayUnderUmask022CreatesTheModesTheGuestAsked() throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process child = new ProcessBuilder("/bin/sh", "-c", "umask 022 && exec \"$0\" \"$@\"", java.toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                UmaskedCreates.class.getName(), share.toString())
-                .redirectErrorStream(true).start();
+        Process child = new ProcessBuilder(
+                        "/bin/sh",
+                        "-c",
+                        "umask 022 && exec \"$0\" \"$@\"",
+                        java.toString(),
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        UmaskedCreates.class.getName(),
+                        share.toString())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(child.waitFor(60, TimeUnit.SECONDS), "child JVM did not exit");
         assertEquals(0, child.exitValue(), output);
-        assertEquals(List.of("Umask:\t0022"), output.lines().filter(l -> l.startsWith("Umask:")).toList(), output);
+        assertEquals(
+                List.of("Umask:\t0022"),
+                output.lines().filter(l -> l.startsWith("Umask:")).toList(),
+                output);
 
         assertEquals(Integer.toOctalString(UmaskedCreates.FILE_MODE), hostMode("file"));
         assertEquals(Integer.toOctalString(UmaskedCreates.DIR_MODE), hostMode("dir"));

@@ -37,7 +37,9 @@ class DeepPathTest extends ShareTestBase {
     /** Java's file API cannot delete a tree deeper than PATH_MAX; rm works one directory handle at a time. */
     @AfterEach
     void removeTheDeepTree() throws Exception {
-        Process rm = new ProcessBuilder("rm", "-rf", share.resolve(name(0)).toString()).inheritIO().start();
+        Process rm = new ProcessBuilder("rm", "-rf", share.resolve(name(0)).toString())
+                .inheritIO()
+                .start();
         assertEquals(0, rm.waitFor());
     }
 

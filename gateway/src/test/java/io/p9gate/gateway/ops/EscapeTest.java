@@ -9,10 +9,10 @@ import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.Qid;
-import io.p9gate.gateway.testing.HostSwapper;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.testing.HostSwapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -64,8 +64,8 @@ class EscapeTest extends ShareTestBase {
             s.walk(1, 1, "..");
         }
         assertEquals(rootQid(), s.getattr(1).attr().qid());
-        List<Qid> qids = s.walk(0, 2, "a", "b", "c", "..", "..", "..", "..", "..", "..", "..", "..", "..", "..",
-                "..", "..", "..");
+        List<Qid> qids = s.walk(
+                0, 2, "a", "b", "c", "..", "..", "..", "..", "..", "..", "..", "..", "..", "..", "..", "..", "..");
         assertEquals(rootQid(), qids.get(qids.size() - 1));
     }
 
@@ -75,18 +75,22 @@ class EscapeTest extends ShareTestBase {
         Files.createSymbolicLink(share.resolve("a/rel"), Path.of("../../outside"));
         Files.createSymbolicLink(share.resolve("etc"), Path.of("/etc"));
         Files.createSymbolicLink(share.resolve("secretlink"), secret);
-        for (List<String> path : List.of(List.of("abs", "file"), List.of("a", "rel", "file"),
-                List.of("etc", "passwd"))) {
+        for (List<String> path :
+                List.of(List.of("abs", "file"), List.of("a", "rel", "file"), List.of("etc", "passwd"))) {
             List<Qid> qids = s.walk(0, 9, path.toArray(String[]::new));
             assertEquals(path.size() - 1, qids.size(), "walk " + path + " stops at the symlink");
             assertEquals(Qid.QTSYMLINK, qids.get(qids.size() - 1).type());
             assertEquals(Errno.EBADF, s.fails(new TMessage.Tgetattr(9, 0)));
         }
         s.walk(0, 1, "a", "rel");
-        assertEquals("../../outside", s.expect(RMessage.Rreadlink.class, new TMessage.Treadlink(1)).target());
+        assertEquals(
+                "../../outside",
+                s.expect(RMessage.Rreadlink.class, new TMessage.Treadlink(1)).target());
         assertEquals(Errno.ENOTDIR, s.fails(new TMessage.Twalk(1, 2, List.of("file"))));
         s.walk(0, 3, "secretlink");
-        assertEquals(secret.toString(), s.expect(RMessage.Rreadlink.class, new TMessage.Treadlink(3)).target());
+        assertEquals(
+                secret.toString(),
+                s.expect(RMessage.Rreadlink.class, new TMessage.Treadlink(3)).target());
     }
 
     @Test
@@ -97,15 +101,18 @@ class EscapeTest extends ShareTestBase {
             assertEquals(Errno.ELOOP, s.fails(new TMessage.Tlopen(1, flags)));
         }
         assertEquals(Errno.EBADF, s.fails(new TMessage.Tread(1, 0, 100)));
-        assertEquals(Errno.EOPNOTSUPP, s.fails(new TMessage.Tsetattr(1, new SetAttr(SetAttr.SETATTR_MODE, 0777,
-                0, 0, 0, 0, 0, 0, 0))));
-        assertEquals(Errno.EINVAL, s.fails(new TMessage.Tsetattr(1, new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, 0,
-                0, 0, 0, 0))));
+        assertEquals(
+                Errno.EOPNOTSUPP,
+                s.fails(new TMessage.Tsetattr(1, new SetAttr(SetAttr.SETATTR_MODE, 0777, 0, 0, 0, 0, 0, 0, 0))));
+        assertEquals(
+                Errno.EINVAL,
+                s.fails(new TMessage.Tsetattr(1, new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, 0, 0, 0, 0, 0))));
         assertEquals(Errno.EOPNOTSUPP, s.fails(new TMessage.Txattrwalk(1, 2, "")));
         String modeBefore = PosixFilePermissions.toString(Files.getPosixFilePermissions(secret));
         if (LinuxSyscalls.geteuid() == 0) {
-            s.expect(RMessage.Rsetattr.class, new TMessage.Tsetattr(1, new SetAttr(SetAttr.SETATTR_UID, 0, 4242, 0,
-                    0, 0, 0, 0, 0)));
+            s.expect(
+                    RMessage.Rsetattr.class,
+                    new TMessage.Tsetattr(1, new SetAttr(SetAttr.SETATTR_UID, 0, 4242, 0, 0, 0, 0, 0, 0)));
             assertEquals(4242, Files.getAttribute(share.resolve("secretlink"), "unix:uid", LinkOption.NOFOLLOW_LINKS));
             assertEquals(0, Files.getAttribute(secret, "unix:uid"), "chown changed the link, not its target");
         }
@@ -113,10 +120,15 @@ class EscapeTest extends ShareTestBase {
         var targetMtime = Files.getLastModifiedTime(secret);
         int times = SetAttr.SETATTR_MTIME | SetAttr.SETATTR_MTIME_SET;
         s.expect(RMessage.Rsetattr.class, new TMessage.Tsetattr(1, new SetAttr(times, 0, 0, 0, 0, 0, 0, 1234, 0)));
-        assertEquals(1234_000L, Files.getLastModifiedTime(share.resolve("secretlink"), LinkOption.NOFOLLOW_LINKS)
-                .toMillis(), "times are set on the link itself");
+        assertEquals(
+                1234_000L,
+                Files.getLastModifiedTime(share.resolve("secretlink"), LinkOption.NOFOLLOW_LINKS)
+                        .toMillis(),
+                "times are set on the link itself");
         assertEquals(targetMtime, Files.getLastModifiedTime(secret));
-        assertEquals(Errno.ELOOP, s.fails(new TMessage.Tlcreate(0, "secretlink", 2, 0644, 0)),
+        assertEquals(
+                Errno.ELOOP,
+                s.fails(new TMessage.Tlcreate(0, "secretlink", 2, 0644, 0)),
                 "lcreate without O_EXCL on an existing symlink must not open its target");
     }
 

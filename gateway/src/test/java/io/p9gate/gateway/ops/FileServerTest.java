@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.backend.LinuxSyscalls;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.Errno;
@@ -15,6 +14,7 @@ import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +31,6 @@ class FileServerTest extends ShareTestBase {
     static final int RDWR = 2;
     static final int TRUNC = 01000;
 
-
     @Override
     void populate() throws Exception {
         Files.writeString(share.resolve("hello.txt"), "hello world");
@@ -47,8 +46,9 @@ class FileServerTest extends ShareTestBase {
         try (TestSession other = TestSession.open(factory)) {
             assertEquals(Errno.ENOENT, other.fails(new TMessage.Tattach(1, TMessage.NOFID, "u", "nope", 0)));
             assertEquals(Errno.EINVAL, other.fails(new TMessage.Tattach(1, 7, "u", "share", 0)));
-            Qid root = other.expect(RMessage.Rattach.class,
-                    new TMessage.Tattach(1, TMessage.NOFID, "u", "", TMessage.NONUNAME)).qid();
+            Qid root = other.expect(
+                            RMessage.Rattach.class, new TMessage.Tattach(1, TMessage.NOFID, "u", "", TMessage.NONUNAME))
+                    .qid();
             assertTrue(root.isDirectory());
             assertEquals(Errno.EINVAL, other.fails(new TMessage.Tattach(1, TMessage.NOFID, "u", "share", 0)));
         }
@@ -71,8 +71,12 @@ class FileServerTest extends ShareTestBase {
         // newfid == fid walks in place
         s.walk(2, 2, "..");
         assertEquals(s.getattr(2).attr().qid(), s.walk(0, 4, "dir").get(0));
-        assertEquals(Errno.EINVAL, s.fails(new TMessage.Twalk(0, 9, List.of("a", "b", "c", "d", "e", "f", "g", "h",
-                "i", "j", "k", "l", "m", "n", "o", "p", "q"))));
+        assertEquals(
+                Errno.EINVAL,
+                s.fails(new TMessage.Twalk(
+                        0,
+                        9,
+                        List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q"))));
         assertEquals(1, s.walk(0, 8, "hello.txt", "x").size(), "partial walk stops at the file");
         s.walk(0, 9, "hello.txt");
         assertEquals(Errno.ENOTDIR, s.fails(new TMessage.Twalk(9, 10, List.of("x"))));
@@ -98,7 +102,8 @@ class FileServerTest extends ShareTestBase {
         s.walk(0, 1, "hello.txt");
         assertEquals(Errno.EBADF, s.fails(new TMessage.Tread(1, 0, 10)));
         s.lopen(1, RDONLY);
-        assertEquals(Errno.EBADF, s.fails(new TMessage.Twrite(1, 0, io.netty.buffer.Unpooled.wrappedBuffer(bytes("x")))));
+        assertEquals(
+                Errno.EBADF, s.fails(new TMessage.Twrite(1, 0, io.netty.buffer.Unpooled.wrappedBuffer(bytes("x")))));
     }
 
     @Test
@@ -172,7 +177,9 @@ class FileServerTest extends ShareTestBase {
         assertEquals(3, s.write(1, 0, bytes("abc")));
         assertEquals("abc", new String(s.read(1, 0, 10), StandardCharsets.UTF_8));
         assertEquals("abc", Files.readString(share.resolve("dir/new.txt")));
-        assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(share.resolve("dir/new.txt"))));
+        assertEquals(
+                "rw-r-----",
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(share.resolve("dir/new.txt"))));
         s.walk(0, 2, "dir");
         assertEquals(Errno.EEXIST, s.fails(new TMessage.Tlcreate(2, "new.txt", RDWR | 0200, 0644, 0)));
         // Without O_EXCL an existing file is opened.
@@ -194,13 +201,17 @@ class FileServerTest extends ShareTestBase {
 
     @Test
     void mkdirSymlinkMknodLinkReadlink() throws Exception {
-        Qid d = s.expect(RMessage.Rmkdir.class, new TMessage.Tmkdir(0, "made", 0755, 0)).qid();
+        Qid d = s.expect(RMessage.Rmkdir.class, new TMessage.Tmkdir(0, "made", 0755, 0))
+                .qid();
         assertTrue(d.isDirectory());
         assertTrue(Files.isDirectory(share.resolve("made")));
-        Qid l = s.expect(RMessage.Rsymlink.class, new TMessage.Tsymlink(0, "ln", "hello.txt", 0)).qid();
+        Qid l = s.expect(RMessage.Rsymlink.class, new TMessage.Tsymlink(0, "ln", "hello.txt", 0))
+                .qid();
         assertEquals(Qid.QTSYMLINK, l.type());
         s.walk(0, 1, "ln");
-        assertEquals("hello.txt", s.expect(RMessage.Rreadlink.class, new TMessage.Treadlink(1)).target());
+        assertEquals(
+                "hello.txt",
+                s.expect(RMessage.Rreadlink.class, new TMessage.Treadlink(1)).target());
         assertEquals(Errno.EINVAL, s.fails(new TMessage.Treadlink(0)));
         s.expect(RMessage.Rmknod.class, new TMessage.Tmknod(0, "fifo", 0010644, 0, 0, 0));
         assertEquals("p", kind(share.resolve("fifo")));
@@ -214,8 +225,8 @@ class FileServerTest extends ShareTestBase {
     }
 
     private static String kind(Path p) throws Exception {
-        var attrs = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class,
-                java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        var attrs = Files.readAttributes(
+                p, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
         return attrs.isOther() ? "p" : attrs.isDirectory() ? "d" : "f";
     }
 
@@ -306,31 +317,40 @@ class FileServerTest extends ShareTestBase {
     @Test
     void setattrModeOwnerSizeTimes() throws Exception {
         s.walk(0, 1, "hello.txt");
-        s.expect(RMessage.Rsetattr.class, new TMessage.Tsetattr(1, new SetAttr(SetAttr.SETATTR_MODE, 0600, 0, 0,
-                0, 0, 0, 0, 0)));
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(share.resolve("hello.txt"))));
-        s.expect(RMessage.Rsetattr.class, new TMessage.Tsetattr(1, new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0,
-                5, 0, 0, 0, 0)));
+        s.expect(
+                RMessage.Rsetattr.class,
+                new TMessage.Tsetattr(1, new SetAttr(SetAttr.SETATTR_MODE, 0600, 0, 0, 0, 0, 0, 0, 0)));
+        assertEquals(
+                "rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(share.resolve("hello.txt"))));
+        s.expect(
+                RMessage.Rsetattr.class,
+                new TMessage.Tsetattr(1, new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, 5, 0, 0, 0, 0)));
         assertEquals("hello", Files.readString(share.resolve("hello.txt")));
-        int bits = SetAttr.SETATTR_ATIME | SetAttr.SETATTR_ATIME_SET | SetAttr.SETATTR_MTIME | SetAttr.SETATTR_MTIME_SET;
+        int bits =
+                SetAttr.SETATTR_ATIME | SetAttr.SETATTR_ATIME_SET | SetAttr.SETATTR_MTIME | SetAttr.SETATTR_MTIME_SET;
         s.expect(RMessage.Rsetattr.class, new TMessage.Tsetattr(1, new SetAttr(bits, 0, 0, 0, 0, 1000, 5, 2000, 7)));
-        assertEquals(FileTime.from(java.time.Instant.ofEpochSecond(2000, 7)),
+        assertEquals(
+                FileTime.from(java.time.Instant.ofEpochSecond(2000, 7)),
                 Files.getLastModifiedTime(share.resolve("hello.txt")));
         Attr a = s.getattr(1).attr();
         assertEquals(1000, a.atimeSec());
         assertEquals(7, a.mtimeNsec());
-        s.expect(RMessage.Rsetattr.class, new TMessage.Tsetattr(1, new SetAttr(SetAttr.SETATTR_MTIME, 0, 0, 0, 0,
-                0, 0, 0, 0)));
+        s.expect(
+                RMessage.Rsetattr.class,
+                new TMessage.Tsetattr(1, new SetAttr(SetAttr.SETATTR_MTIME, 0, 0, 0, 0, 0, 0, 0, 0)));
         assertTrue(s.getattr(1).attr().mtimeSec() > 1_600_000_000L, "mtime set to now");
         if (io.p9gate.gateway.backend.LinuxSyscalls.geteuid() == 0) {
-            s.expect(RMessage.Rsetattr.class, new TMessage.Tsetattr(1, new SetAttr(
-                    SetAttr.SETATTR_UID | SetAttr.SETATTR_GID, 0, 777, 888, 0, 0, 0, 0, 0)));
+            s.expect(
+                    RMessage.Rsetattr.class,
+                    new TMessage.Tsetattr(
+                            1, new SetAttr(SetAttr.SETATTR_UID | SetAttr.SETATTR_GID, 0, 777, 888, 0, 0, 0, 0, 0)));
             assertEquals(777, Files.getAttribute(share.resolve("hello.txt"), "unix:uid"));
             assertEquals(888, s.getattr(1).attr().gid());
         }
         s.walk(0, 2, "dir");
-        assertEquals(Errno.EISDIR, s.fails(new TMessage.Tsetattr(2, new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0,
-                0, 0, 0, 0, 0))));
+        assertEquals(
+                Errno.EISDIR,
+                s.fails(new TMessage.Tsetattr(2, new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, 0, 0, 0, 0, 0))));
     }
 
     @Test
@@ -348,10 +368,12 @@ class FileServerTest extends ShareTestBase {
         List<DirEntry> all = readAll(s, 1, 100);
         List<String> names = all.stream().map(DirEntry::name).sorted().toList();
         assertEquals(List.of(".", "..", "dir", "hello.txt"), names);
-        DirEntry dir = all.stream().filter(e -> e.name().equals("dir")).findFirst().orElseThrow();
+        DirEntry dir =
+                all.stream().filter(e -> e.name().equals("dir")).findFirst().orElseThrow();
         assertEquals(4, dir.type());
         assertEquals(s.walk(0, 2, "dir").get(0).path(), dir.qid().path());
-        DirEntry dotdot = all.stream().filter(e -> e.name().equals("..")).findFirst().orElseThrow();
+        DirEntry dotdot =
+                all.stream().filter(e -> e.name().equals("..")).findFirst().orElseThrow();
         assertEquals(s.getattr(0).attr().qid().path(), dotdot.qid().path(), "root's .. is the root");
         assertEquals(Errno.EINVAL, s.fails(new TMessage.Treaddir(1, 0, 10)), "a count that fits no entry");
     }
@@ -401,7 +423,7 @@ class FileServerTest extends ShareTestBase {
         Path other = Files.createDirectories(tmp.resolve("other"));
         Files.writeString(other.resolve("o.txt"), "o");
         try (ShareServerFactory two = new ShareServerFactory(Map.of("a", share, "b", other));
-             TestSession t = TestSession.open(two)) {
+                TestSession t = TestSession.open(two)) {
             t.call(new TMessage.Tattach(1, TMessage.NOFID, "", "a", 0));
             t.call(new TMessage.Tattach(2, TMessage.NOFID, "", "b", 0));
             assertEquals(Errno.ENOENT, t.fails(new TMessage.Tattach(3, TMessage.NOFID, "", "", 0)));

@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.netty.buffer.Unpooled;
 import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.NoAudit;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.session.ConnectionContext;
 import io.p9gate.gateway.session.RequestHandler;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,7 +37,7 @@ class IoLimitTest {
     void openReportsTheLimitAndReadsAndWritesStayWithinIt(@TempDir Path dir) throws Exception {
         Files.write(dir.resolve("big"), new byte[200_000]);
         try (ShareServerFactory factory = new ShareServerFactory(Map.of("share", dir), new AllowAll(), new NoAudit());
-             RequestHandler session = factory.open(new ConnectionContext("l", "p", 1, MSIZE, LIMIT))) {
+                RequestHandler session = factory.open(new ConnectionContext("l", "p", 1, MSIZE, LIMIT))) {
             session.handle(new TMessage.Tattach(0, TMessage.NOFID, "root", "share", 0));
             session.handle(new TMessage.Twalk(0, 1, List.of("big")));
             RMessage.Rlopen open = (RMessage.Rlopen) session.handle(new TMessage.Tlopen(1, 2));
@@ -49,7 +49,8 @@ class IoLimitTest {
             } finally {
                 read.data().release();
             }
-            P9Exception tooLarge = assertThrows(P9Exception.class,
+            P9Exception tooLarge = assertThrows(
+                    P9Exception.class,
                     () -> session.handle(new TMessage.Twrite(1, 0, Unpooled.wrappedBuffer(new byte[LIMIT + 1]))));
             assertEquals(Errno.EINVAL, tooLarge.errno(), "a write larger than the iounit is refused");
         }

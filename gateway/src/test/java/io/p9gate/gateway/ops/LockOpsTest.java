@@ -7,10 +7,10 @@ import static io.p9gate.gateway.proto.LockConstants.LOCK_TYPE_UNLCK;
 import static io.p9gate.gateway.proto.LockConstants.LOCK_TYPE_WRLCK;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LockOpsTest {
     @TempDir
     Path tmp;
+
     ShareServerFactory factory;
     TestSession a;
     TestSession b;
@@ -47,7 +48,8 @@ class LockOpsTest {
     }
 
     static int lock(TestSession s, int type, long start, long len, int proc) throws Exception {
-        return s.expect(RMessage.Rlock.class, new TMessage.Tlock(1, type, 0, start, len, proc, "guest")).status();
+        return s.expect(RMessage.Rlock.class, new TMessage.Tlock(1, type, 0, start, len, proc, "guest"))
+                .status();
     }
 
     static RMessage.Rgetlock getlock(TestSession s, int type, long start, long len, int proc) throws Exception {

@@ -39,14 +39,20 @@ class ReaddirAndConcurrencyTest extends ShareTestBase {
         assertEquals(expected, new HashSet<>(names));
         // Resuming from any returned cookie gives the same continuation.
         int middle = all.size() / 2;
-        List<DirEntry> resumed = s.expect(RMessage.Rreaddir.class,
-                new TMessage.Treaddir(1, all.get(middle).offset(), 4096)).entries();
+        List<DirEntry> resumed = s.expect(
+                        RMessage.Rreaddir.class,
+                        new TMessage.Treaddir(1, all.get(middle).offset(), 4096))
+                .entries();
         assertEquals(all.get(middle + 1).name(), resumed.get(0).name());
         assertEquals(all.get(middle + 1).offset(), resumed.get(0).offset());
         // A second fid reading concurrently does not disturb the first (separate descriptors).
         s.walk(0, 2, "big");
         s.lopen(2, 0);
-        assertEquals(expected, new HashSet<>(FileServerTest.readAll(s, 2, 8192).stream().map(DirEntry::name).toList()));
+        assertEquals(
+                expected,
+                new HashSet<>(FileServerTest.readAll(s, 2, 8192).stream()
+                        .map(DirEntry::name)
+                        .toList()));
     }
 
     @Test

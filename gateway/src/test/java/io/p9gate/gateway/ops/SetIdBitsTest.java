@@ -104,8 +104,9 @@ class SetIdBitsTest extends ShareTestBase {
         assertEquals("4777", guestMode(f));
         try (TestSession user = asUser1000()) {
             user.walk(0, 1, f);
-            user.expect(RMessage.Rsetattr.class, new TMessage.Tsetattr(1, new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0,
-                    0, 0, 0, 0, 0)));
+            user.expect(
+                    RMessage.Rsetattr.class,
+                    new TMessage.Tsetattr(1, new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, 0, 0, 0, 0, 0)));
         }
         assertEquals("777", guestMode(f));
     }
@@ -117,7 +118,8 @@ class SetIdBitsTest extends ShareTestBase {
         s.expect(RMessage.Rxattrwalk.class, new TMessage.Txattrwalk(1, 2, ""));
         assertEquals("", s.readString(2));
         s.clunk(2);
-        assertEquals(io.p9gate.gateway.proto.Errno.ENODATA, s.fails(new TMessage.Txattrwalk(1, 3, "user.p9gate.setid")));
+        assertEquals(
+                io.p9gate.gateway.proto.Errno.ENODATA, s.fails(new TMessage.Txattrwalk(1, 3, "user.p9gate.setid")));
         s.clunk(1);
     }
 

@@ -11,13 +11,13 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class ShareTestBase {
     @TempDir
     Path tmp;
+
     Path share;
     ShareServerFactory factory;
     TestSession s;
 
     /** Fills the share (and its surroundings) before the session attaches; empty by default. */
-    void populate() throws Exception {
-    }
+    void populate() throws Exception {}
 
     @BeforeEach
     final void openShare() throws Exception {

@@ -10,7 +10,6 @@ import io.p9gate.gateway.fs.AccessPolicy;
 import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.NoAudit;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.Qid;
@@ -18,6 +17,7 @@ import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.session.ConnectionContext;
 import io.p9gate.gateway.session.RequestHandler;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -52,8 +52,8 @@ public final class TestSession implements AutoCloseable {
     public static TestSession open(io.p9gate.gateway.session.RequestHandlerFactory factory, VmBudget budget) {
         long id = SESSIONS.getAndIncrement();
         ConnectionContext context = new ConnectionContext(budget.vm(), "test", id, MSIZE, 0, budget);
-        return new TestSession(ScopedValue.where(VmBudget.CURRENT, budget).call(() -> factory.open(context)), id,
-                budget);
+        return new TestSession(
+                ScopedValue.where(VmBudget.CURRENT, budget).call(() -> factory.open(context)), id, budget);
     }
 
     /** One factory serving {@code dir} as share "share". */
@@ -100,11 +100,13 @@ public final class TestSession implements AutoCloseable {
     }
 
     public Errno fails(TMessage.FileRequest request) {
-        return assertThrows(P9Exception.class, () -> call(request), "expected failure of " + request).errno();
+        return assertThrows(P9Exception.class, () -> call(request), "expected failure of " + request)
+                .errno();
     }
 
     public List<Qid> walk(int fid, int newfid, String... names) throws P9Exception {
-        return expect(RMessage.Rwalk.class, new TMessage.Twalk(fid, newfid, List.of(names))).qids();
+        return expect(RMessage.Rwalk.class, new TMessage.Twalk(fid, newfid, List.of(names)))
+                .qids();
     }
 
     public Qid lopen(int fid, int flags) throws P9Exception {
@@ -112,11 +114,13 @@ public final class TestSession implements AutoCloseable {
     }
 
     public Qid lcreate(int dirFid, String name, int flags, int mode) throws P9Exception {
-        return expect(RMessage.Rlcreate.class, new TMessage.Tlcreate(dirFid, name, flags, mode, 0)).qid();
+        return expect(RMessage.Rlcreate.class, new TMessage.Tlcreate(dirFid, name, flags, mode, 0))
+                .qid();
     }
 
     public byte[] read(int fid, long offset, int count) throws P9Exception {
-        ByteBuf data = expect(RMessage.Rread.class, new TMessage.Tread(fid, offset, count)).data();
+        ByteBuf data = expect(RMessage.Rread.class, new TMessage.Tread(fid, offset, count))
+                .data();
         try {
             byte[] out = new byte[data.readableBytes()];
             data.readBytes(out);
@@ -133,7 +137,8 @@ public final class TestSession implements AutoCloseable {
     public int write(int fid, long offset, byte[] bytes) throws P9Exception {
         ByteBuf data = Unpooled.wrappedBuffer(bytes);
         try {
-            return expect(RMessage.Rwrite.class, new TMessage.Twrite(fid, offset, data)).count();
+            return expect(RMessage.Rwrite.class, new TMessage.Twrite(fid, offset, data))
+                    .count();
         } finally {
             data.release();
         }

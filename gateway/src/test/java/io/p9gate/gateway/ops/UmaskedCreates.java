@@ -1,8 +1,8 @@
 package io.p9gate.gateway.ops;
 
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -18,14 +18,14 @@ public final class UmaskedCreates {
     private static final int RDWR = 2;
     private static final int S_IFIFO = 0010000;
 
-    private UmaskedCreates() {
-    }
+    private UmaskedCreates() {}
 
     public static void main(String[] args) throws Exception {
-        Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("Umask:"))
+        Files.readAllLines(Path.of("/proc/self/status")).stream()
+                .filter(l -> l.startsWith("Umask:"))
                 .forEach(System.out::println);
         try (ShareServerFactory factory = TestSession.factory(Path.of(args[0]));
-             TestSession s = TestSession.attached(factory)) {
+                TestSession s = TestSession.attached(factory)) {
             s.walk(0, 1);
             s.lcreate(1, "file", RDWR, FILE_MODE);
             s.clunk(1);

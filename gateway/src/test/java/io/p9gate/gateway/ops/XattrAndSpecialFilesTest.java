@@ -10,10 +10,10 @@ import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.NoAudit;
 import io.p9gate.gateway.fs.ShareSafety;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +30,6 @@ import org.junit.jupiter.api.Test;
 class XattrAndSpecialFilesTest extends ShareTestBase {
     static final int XATTR_CREATE = 1;
     static final int XATTR_REPLACE = 2;
-
 
     @Override
     void populate() throws Exception {
@@ -49,7 +48,8 @@ class XattrAndSpecialFilesTest extends ShareTestBase {
 
     private String getxattr(String name) throws Exception {
         s.walk(0, 11, "f");
-        long size = s.expect(RMessage.Rxattrwalk.class, new TMessage.Txattrwalk(11, 12, name)).size();
+        long size = s.expect(RMessage.Rxattrwalk.class, new TMessage.Txattrwalk(11, 12, name))
+                .size();
         String value = new String(s.read(12, 0, (int) size), StandardCharsets.UTF_8);
         s.clunk(12);
         s.clunk(11);
@@ -76,8 +76,8 @@ class XattrAndSpecialFilesTest extends ShareTestBase {
     }
 
     /** One name per namespace that acts on the host rather than on the guest's data (R-POL-5). */
-    private static final List<String> HOST_NAMESPACES = List.of("security.capability", "security.selinux",
-            "trusted.overlay.redirect", "system.posix_acl_access");
+    private static final List<String> HOST_NAMESPACES =
+            List.of("security.capability", "security.selinux", "trusted.overlay.redirect", "system.posix_acl_access");
 
     @Test
     void otherNamespacesThanUserCannotBeSetOrRemoved() throws Exception {
@@ -93,8 +93,9 @@ class XattrAndSpecialFilesTest extends ShareTestBase {
         // An empty Txattrcreate is how the Linux client removes an attribute.
         assertEquals(Errno.EOPNOTSUPP, s.fails(new TMessage.Txattrcreate(10, "trusted.keep", 0, XATTR_REPLACE)));
         s.clunk(10);
-        assertEquals("host", new String(HostXattrs.get(share.resolve("f"), "trusted.keep").orElseThrow(),
-                StandardCharsets.UTF_8));
+        assertEquals(
+                "host",
+                new String(HostXattrs.get(share.resolve("f"), "trusted.keep").orElseThrow(), StandardCharsets.UTF_8));
     }
 
     @Test
@@ -118,7 +119,8 @@ class XattrAndSpecialFilesTest extends ShareTestBase {
 
     /** An access ACL granting host uid 4242 read: the raw host id a guest must neither write nor read. */
     private static byte[] posixAcl() {
-        ByteBuffer acl = ByteBuffer.allocate(4 + 5 * 8).order(ByteOrder.LITTLE_ENDIAN).putInt(2);
+        ByteBuffer acl =
+                ByteBuffer.allocate(4 + 5 * 8).order(ByteOrder.LITTLE_ENDIAN).putInt(2);
         int[][] entries = {{0x01, 6, -1}, {0x02, 4, 4242}, {0x04, 4, -1}, {0x10, 4, -1}, {0x20, 4, -1}};
         for (int[] e : entries) {
             acl.putShort((short) e[0]).putShort((short) e[1]).putInt(e[2]);
@@ -147,7 +149,9 @@ class XattrAndSpecialFilesTest extends ShareTestBase {
         assertEquals(Errno.EOPNOTSUPP, s.fails(new TMessage.Txattrwalk(1, 2, "")));
         // getattr works on the node without opening it
         assertEquals(0010000, s.getattr(1).attr().mode() & 0170000);
-        assertEquals(Errno.ENXIO, s.fails(new TMessage.Tlcreate(0, "fifo", 0, 0644, 0)),
+        assertEquals(
+                Errno.ENXIO,
+                s.fails(new TMessage.Tlcreate(0, "fifo", 0, 0644, 0)),
                 "lcreate without O_EXCL on an existing fifo must not open it");
     }
 
@@ -162,9 +166,12 @@ class XattrAndSpecialFilesTest extends ShareTestBase {
 
     @Test
     void aMappedDeviceIsNeverOpened() throws Exception {
-        try (var mapped = new ShareServerFactory(Map.of("share", share), new AllowAll(), new NoAudit(),
-                name -> new ShareSafety.Settings(true, false, "devices"));
-             TestSession m = TestSession.attached(mapped)) {
+        try (var mapped = new ShareServerFactory(
+                        Map.of("share", share),
+                        new AllowAll(),
+                        new NoAudit(),
+                        name -> new ShareSafety.Settings(true, false, "devices"));
+                TestSession m = TestSession.attached(mapped)) {
             m.expect(RMessage.Rmknod.class, new TMessage.Tmknod(0, "null", 0020666, 1, 3, 0));
             m.walk(0, 1, "null");
             assertEquals(0020666, m.getattr(1).attr().mode());

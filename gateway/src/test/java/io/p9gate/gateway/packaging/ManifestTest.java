@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ManifestTest {
     @TempDir
     Path dir;
+
     Path root;
     Path publicKey;
     Path otherPublicKey;
@@ -103,8 +104,8 @@ class ManifestTest {
     void aManifestNotSignedByTheGivenKeyIsRefused() throws Exception {
         assertEquals(List.of("MANIFEST.sig: not signed by any of the given keys"), problems(otherPublicKey));
         String manifest = Files.readString(root.resolve(Manifest.FILE));
-        Files.writeString(root.resolve(Manifest.FILE), manifest.replace("image-value", "image-forged"),
-                StandardCharsets.UTF_8);
+        Files.writeString(
+                root.resolve(Manifest.FILE), manifest.replace("image-value", "image-forged"), StandardCharsets.UTF_8);
         assertEquals(List.of("MANIFEST.sig: the signature does not match the manifest"), problems(publicKey));
         Files.delete(root.resolve(ManifestSignature.FILE));
         assertEquals(List.of("MANIFEST.sig: missing, and a signature was required (--key)"), problems(publicKey));

@@ -23,12 +23,18 @@ class RuntimeModulesIT {
 
     @Test
     void everyModuleTheJarsUseIsLinkedOrKnownToBeUnneeded() throws Exception {
-        assumeTrue(System.getProperty("test") == null || System.getProperty("it.test") != null,
+        assumeTrue(
+                System.getProperty("test") == null || System.getProperty("it.test") != null,
                 "-Dtest selects unit tests: this IT runs with the whole suite or -Dit.test=RuntimeModulesIT");
         Application app = Application.find(Path.of("target").toAbsolutePath());
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jdeps").toString(),
-                "-s", "--ignore-missing-deps", "--multi-release", Integer.toString(Runtime.version().feature()),
-                "--class-path", String.join(":", app.jars().stream().map(Path::toString).toList())));
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "jdeps").toString(),
+                "-s",
+                "--ignore-missing-deps",
+                "--multi-release",
+                Integer.toString(Runtime.version().feature()),
+                "--class-path",
+                String.join(":", app.jars().stream().map(Path::toString).toList())));
         app.jars().forEach(jar -> command.add(jar.toString()));
         Process jdeps = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(jdeps.getInputStream().readAllBytes());
@@ -46,7 +52,9 @@ class RuntimeModulesIT {
         unaccounted.removeAll(RuntimeImage.MODULES);
         unaccounted.removeAll(RuntimeImage.NOT_NEEDED.keySet());
         assertEquals(Set.of(), unaccounted, "modules the jars use that the runtime lacks:\n" + output);
-        assertEquals(List.of(), RuntimeImage.MODULES.stream().filter(m -> !used.contains(m)).toList(),
+        assertEquals(
+                List.of(),
+                RuntimeImage.MODULES.stream().filter(m -> !used.contains(m)).toList(),
                 "linked modules no jar uses any more:\n" + output);
     }
 }

@@ -61,41 +61,53 @@ class SystemdUnitTest {
 
     @Test
     void onlyWritableSharesAndTheAuditLogAreWritable() throws Exception {
-        String unit = SystemdUnit.render(policy("/run/p9gate/infotainment.sock"), settings("/opt/p9gate",
-                "/var/lib/p9gate/audit"));
-        assertEquals("ReadWritePaths=" + dir + "/srv/logs " + dir + "/srv/maps", line(unit, "ReadWritePaths"),
+        String unit = SystemdUnit.render(
+                policy("/run/p9gate/infotainment.sock"), settings("/opt/p9gate", "/var/lib/p9gate/audit"));
+        assertEquals(
+                "ReadWritePaths=" + dir + "/srv/logs " + dir + "/srv/maps",
+                line(unit, "ReadWritePaths"),
                 "maps is read-write, logs writable through an allow rule");
         assertEquals("ReadOnlyPaths=" + dir + "/srv/media", line(unit, "ReadOnlyPaths"), "access: read-only");
         assertEquals("StateDirectory=p9gate/audit", line(unit, "StateDirectory"), "systemd makes the audit dir");
         assertEquals("RuntimeDirectory=p9gate", line(unit, "RuntimeDirectory"), "the socket's directory");
-        assertTrue(line(unit, "ExecStart").startsWith("ExecStart=/opt/p9gate/bin/p9gate serve --profile production "
-                + "--policy /opt/p9gate/etc/p9gate/policy.yaml"), unit);
-        assertTrue(line(unit, "ExecStart").contains("--audit-dir /var/lib/p9gate/audit --audit-key "
-                + "/etc/p9gate/keys/audit.key"), unit);
+        assertTrue(
+                line(unit, "ExecStart")
+                        .startsWith("ExecStart=/opt/p9gate/bin/p9gate serve --profile production "
+                                + "--policy /opt/p9gate/etc/p9gate/policy.yaml"),
+                unit);
+        assertTrue(
+                line(unit, "ExecStart")
+                        .contains("--audit-dir /var/lib/p9gate/audit --audit-key " + "/etc/p9gate/keys/audit.key"),
+                unit);
         assertFalse(unit.matches("(?s).*@[A-Z_]+@.*"), "every placeholder filled: " + unit);
     }
 
     @Test
     void unixSocketsOnlyMeanNoNetworkAtAll() throws Exception {
-        String unit = SystemdUnit.render(policy("/run/p9gate/infotainment.sock"), settings("/opt/p9gate",
-                "/var/lib/p9gate/audit"));
+        String unit = SystemdUnit.render(
+                policy("/run/p9gate/infotainment.sock"), settings("/opt/p9gate", "/var/lib/p9gate/audit"));
         assertEquals("PrivateNetwork=yes", line(unit, "PrivateNetwork"));
         assertEquals("RestrictAddressFamilies=AF_UNIX", line(unit, "RestrictAddressFamilies"));
         assertEquals("IPAddressDeny=any", line(unit, "IPAddressDeny"));
         assertFalse(line(unit, "ExecStart").contains("--tls-cert"), unit);
-        assertTrue(line(unit, "ExecStart").contains(" --metrics unix:/run/p9gate/metrics.sock"),
+        assertTrue(
+                line(unit, "ExecStart").contains(" --metrics unix:/run/p9gate/metrics.sock"),
                 "metrics on a unix socket in the runtime directory, which AF_UNIX alone allows: " + unit);
     }
 
     @Test
     void aTlsListenerOpensTheInetFamiliesAndPassesTheGatewaysCertificate() throws Exception {
-        String unit = SystemdUnit.render(policyListening("tls:0.0.0.0:5643\n    client-cert: {sha256: \""
-                + "ab".repeat(32) + "\"}"), settings("/opt/p9gate", "/var/lib/p9gate/audit"));
+        String unit = SystemdUnit.render(
+                policyListening("tls:0.0.0.0:5643\n    client-cert: {sha256: \"" + "ab".repeat(32) + "\"}"),
+                settings("/opt/p9gate", "/var/lib/p9gate/audit"));
         assertEquals("PrivateNetwork=no", line(unit, "PrivateNetwork"));
         assertEquals("RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", line(unit, "RestrictAddressFamilies"));
         assertTrue(unit.lines().noneMatch(l -> l.startsWith("IPAddressDeny")), "no empty IPAddressDeny=: " + unit);
-        assertTrue(line(unit, "ExecStart").endsWith(" --tls-cert /etc/p9gate/keys/server-cert.pem --tls-key "
-                + "/etc/p9gate/keys/server-key.pem"), unit);
+        assertTrue(
+                line(unit, "ExecStart")
+                        .endsWith(" --tls-cert /etc/p9gate/keys/server-cert.pem --tls-key "
+                                + "/etc/p9gate/keys/server-key.pem"),
+                unit);
         assertFalse(unit.matches("(?s).*@[A-Z_]+@.*"), "every placeholder filled: " + unit);
     }
 
@@ -109,19 +121,29 @@ class SystemdUnitTest {
     @Test
     void setuidAndSetgidOnlyForAShareWhoseHostPermissionsAreEnforced() throws Exception {
         PolicyEngine guest = policy("/run/p9gate/infotainment.sock");
-        assertEquals("CapabilityBoundingSet=CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE",
-                line(SystemdUnit.render(guest, settings("/opt/p9gate", "/var/lib/p9gate/audit")), "CapabilityBoundingSet"));
-        Path enforced = Files.writeString(dir.resolve("policy.yaml"), Files.readString(dir.resolve("policy.yaml"))
-                .replace("access: read-write}", "access: read-write, permissions: enforce}"));
-        assertEquals("CapabilityBoundingSet=CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE CAP_SETUID CAP_SETGID",
-                line(SystemdUnit.render(PolicyEngine.load(enforced), settings("/opt/p9gate", "/var/lib/p9gate/audit")),
+        assertEquals(
+                "CapabilityBoundingSet=CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE",
+                line(
+                        SystemdUnit.render(guest, settings("/opt/p9gate", "/var/lib/p9gate/audit")),
+                        "CapabilityBoundingSet"));
+        Path enforced = Files.writeString(
+                dir.resolve("policy.yaml"),
+                Files.readString(dir.resolve("policy.yaml"))
+                        .replace("access: read-write}", "access: read-write, permissions: enforce}"));
+        assertEquals(
+                "CapabilityBoundingSet=CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE CAP_SETUID CAP_SETGID",
+                line(
+                        SystemdUnit.render(
+                                PolicyEngine.load(enforced), settings("/opt/p9gate", "/var/lib/p9gate/audit")),
                         "CapabilityBoundingSet"));
     }
 
     @Test
     void directoriesOutsideRunAndVarLibMustBeWritableInPlace() throws Exception {
         String unit = SystemdUnit.render(policy(dir + "/sockets/vm.sock"), settings("/opt/p9gate", "/data/audit"));
-        List<String> writable = List.of(line(unit, "ReadWritePaths").substring("ReadWritePaths=".length()).split(" "));
+        List<String> writable = List.of(line(unit, "ReadWritePaths")
+                .substring("ReadWritePaths=".length())
+                .split(" "));
         assertTrue(writable.contains("/data/audit"), unit);
         assertTrue(writable.contains(dir + "/sockets"), unit);
         assertTrue(unit.lines().noneMatch(l -> l.startsWith("StateDirectory=")), "no empty StateDirectory=: " + unit);
@@ -130,32 +152,41 @@ class SystemdUnitTest {
     @Test
     void aPathTheUnitCannotSayIsRefused() throws Exception {
         PolicyEngine engine = policy("/run/p9gate/a.sock");
-        PackagingException e = assertThrows(PackagingException.class,
+        PackagingException e = assertThrows(
+                PackagingException.class,
                 () -> SystemdUnit.render(engine, settings("/opt/p9 gate", "/var/lib/p9gate/audit")));
         assertTrue(e.getMessage().contains("'/opt/p9 gate'"), e.getMessage());
-        assertThrows(PackagingException.class, () -> SystemdUnit.render(engine, settings("/opt/p9gate", "/var/lib/100%")));
+        assertThrows(
+                PackagingException.class, () -> SystemdUnit.render(engine, settings("/opt/p9gate", "/var/lib/100%")));
     }
 
     @Test
     void systemdAnalyzeVerifyAcceptsTheUnit() throws Exception {
-        assumeTrue(Files.isExecutable(SYSTEMD_ANALYZE),
+        assumeTrue(
+                Files.isExecutable(SYSTEMD_ANALYZE),
                 "systemd-analyze is not installed (Debian: apt-get install systemd; .ci/run installs it)");
         Path prefix = Files.createDirectories(dir.resolve("opt/bin"));
         Files.writeString(prefix.resolve("p9gate"), "#!/bin/sh\n");
         Files.setPosixFilePermissions(prefix.resolve("p9gate"), PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path unit = Files.writeString(dir.resolve("p9gate.service"), SystemdUnit.render(
-                policy("/run/p9gate/infotainment.sock"), settings(dir + "/opt", "/var/lib/p9gate/audit")));
+        Path unit = Files.writeString(
+                dir.resolve("p9gate.service"),
+                SystemdUnit.render(
+                        policy("/run/p9gate/infotainment.sock"), settings(dir + "/opt", "/var/lib/p9gate/audit")));
         assertEquals("", verify(unit));
-        Path tls = Files.writeString(dir.resolve("p9gate-tls.service"), SystemdUnit.render(
-                policyListening("tls:0.0.0.0:5643\n    client-cert: {sha256: \"" + "ab".repeat(32) + "\"}"),
-                settings(dir + "/opt", "/var/lib/p9gate/audit")));
+        Path tls = Files.writeString(
+                dir.resolve("p9gate-tls.service"),
+                SystemdUnit.render(
+                        policyListening("tls:0.0.0.0:5643\n    client-cert: {sha256: \"" + "ab".repeat(32) + "\"}"),
+                        settings(dir + "/opt", "/var/lib/p9gate/audit")));
         assertEquals("", verify(tls), "the unit of a tls: listener");
     }
 
     /** {@code systemd-analyze verify UNIT}: its complaints (empty when it accepts the unit). */
     static String verify(Path unit) throws Exception {
         Process p = new ProcessBuilder(SYSTEMD_ANALYZE.toString(), "verify", unit.toString())
-                .directory(unit.getParent().toFile()).redirectErrorStream(true).start();
+                .directory(unit.getParent().toFile())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(p.getInputStream().readAllBytes()).strip();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();

@@ -62,10 +62,14 @@ class TarGzWriterTest {
         assertEquals("rwxr-xr-x", mode(out.resolve("bin/p9gate")));
         assertEquals("rw-------", mode(out.resolve("etc/p9gate/policy.yaml")));
         assertEquals("rwx------", mode(out.resolve("etc/p9gate")));
-        assertEquals("#!/bin/sh\necho hi\n", Files.readString(out.resolve(entries.get(6).path())));
+        assertEquals(
+                "#!/bin/sh\necho hi\n",
+                Files.readString(out.resolve(entries.get(6).path())));
         assertEquals(70_000, Files.size(out.resolve("big")));
         assertEquals(Path.of("../bin/p9gate"), Files.readSymbolicLink(out.resolve("runtime/LICENSE")));
-        assertEquals(MTIME, Files.getLastModifiedTime(out.resolve("etc/p9gate/policy.yaml")).toMillis() / 1000);
+        assertEquals(
+                MTIME,
+                Files.getLastModifiedTime(out.resolve("etc/p9gate/policy.yaml")).toMillis() / 1000);
 
         String listing = run("tar", "-tvzf", tarball.toString(), "--numeric-owner");
         assertEquals(entries.size(), listing.lines().count(), listing);

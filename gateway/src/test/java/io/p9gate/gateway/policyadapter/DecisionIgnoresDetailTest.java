@@ -8,10 +8,10 @@ import io.p9gate.gateway.fs.Decision;
 import io.p9gate.gateway.fs.EveryRequest;
 import io.p9gate.gateway.fs.NoAudit;
 import io.p9gate.gateway.fs.Operation;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.policy.OpKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +40,7 @@ class DecisionIgnoresDetailTest {
             return Decision.allow(List.of("test"));
         };
         try (ShareServerFactory factory = new ShareServerFactory(Map.of("share", share), keep, new NoAudit());
-             TestSession s = TestSession.attached(factory)) {
+                TestSession s = TestSession.attached(factory)) {
             for (EveryRequest.Step step : EveryRequest.steps()) {
                 callQuietly(s, step.request()); // Tauth fails, and is still asked about
             }
@@ -63,8 +63,8 @@ class DecisionIgnoresDetailTest {
     }
 
     private static AccessRequest reworded(AccessRequest r, String detail) {
-        return new AccessRequest(r.vm(), r.sessionId(), r.operation(), r.share(), r.paths(), r.uid(), r.gid(), r.args(),
-                detail);
+        return new AccessRequest(
+                r.vm(), r.sessionId(), r.operation(), r.share(), r.paths(), r.uid(), r.gid(), r.args(), detail);
     }
 
     @Test
@@ -72,17 +72,27 @@ class DecisionIgnoresDetailTest {
         List<AccessRequest> asked = askedForEveryRequest();
         for (AccessRequest request : asked) {
             var kind = OpKindMapping.of(request);
-            for (String detail : List.of("", "reworded " + request.detail(), "flags=0x0", "flags=0x2",
-                    "xattr user.a", "offset=0")) {
-                assertEquals(kind, OpKindMapping.of(reworded(request, detail)),
+            for (String detail :
+                    List.of("", "reworded " + request.detail(), "flags=0x0", "flags=0x2", "xattr user.a", "offset=0")) {
+                assertEquals(
+                        kind,
+                        OpKindMapping.of(reworded(request, detail)),
                         request.operation() + " '" + request.detail() + "' reworded as '" + detail + "'");
             }
         }
-        List<List<OpKind>> opens = asked.stream().filter(r -> r.operation() == Operation.OPEN)
-                .map(OpKindMapping::of).toList();
+        List<List<OpKind>> opens = asked.stream()
+                .filter(r -> r.operation() == Operation.OPEN)
+                .map(OpKindMapping::of)
+                .toList();
         assertEquals(List.of(OpKind.OPEN_READ), opens.get(2), "Tlopen O_RDONLY of f");
         assertEquals(List.of(OpKind.OPEN_WRITE), opens.get(3), "Tlopen O_WRONLY of f");
-        assertEquals(List.of(OpKind.XATTR_READ), asked.stream().filter(r -> r.operation() == Operation.READ)
-                .map(OpKindMapping::of).toList().getLast(), "Tread on an xattr fid");
+        assertEquals(
+                List.of(OpKind.XATTR_READ),
+                asked.stream()
+                        .filter(r -> r.operation() == Operation.READ)
+                        .map(OpKindMapping::of)
+                        .toList()
+                        .getLast(),
+                "Tread on an xattr fid");
     }
 }

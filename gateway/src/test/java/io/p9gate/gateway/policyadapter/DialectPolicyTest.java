@@ -29,9 +29,11 @@ class DialectPolicyTest {
     void aDialectTheVmDoesNotListIsRefusedAndRecorded() throws Exception {
         PolicyFixture fx = new PolicyFixture(tmp);
         try (ShareServerFactory shares = fx.shares(fx.holder())) {
-            assertThrows(DialectRefusedException.class,
-                    () -> shares.open(session(fx.betaListener(), 7, Dialect.LEGACY)));
-            var refusals = fx.audit.records.stream().filter(r -> !r.decision().allowed()).toList();
+            assertThrows(
+                    DialectRefusedException.class, () -> shares.open(session(fx.betaListener(), 7, Dialect.LEGACY)));
+            var refusals = fx.audit.records.stream()
+                    .filter(r -> !r.decision().allowed())
+                    .toList();
             assertEquals(1, refusals.size());
             var refusal = refusals.getFirst();
             assertEquals("beta", refusal.request().vm());

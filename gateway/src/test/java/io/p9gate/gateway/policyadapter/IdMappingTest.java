@@ -3,7 +3,6 @@ package io.p9gate.gateway.policyadapter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.Errno;
@@ -11,6 +10,7 @@ import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -48,8 +48,8 @@ class IdMappingTest {
     }
 
     private static void setattr(TestSession s, int fid, int valid, int mode, int uid, int gid) throws P9Exception {
-        s.expect(RMessage.Rsetattr.class, new TMessage.Tsetattr(fid, new SetAttr(valid, mode, uid, gid, 0, 0, 0, 0,
-                0)));
+        s.expect(
+                RMessage.Rsetattr.class, new TMessage.Tsetattr(fid, new SetAttr(valid, mode, uid, gid, 0, 0, 0, 0, 0)));
     }
 
     @Test
@@ -59,7 +59,7 @@ class IdMappingTest {
         Files.writeString(hostMade, "x");
         Files.setAttribute(hostMade, "unix:uid", 100_500);
         try (ShareServerFactory shares = fx.shares(fx.holder(), OwnershipMode.CHOWN);
-             TestSession s = attachAs(shares, fx, GUEST)) {
+                TestSession s = attachAs(shares, fx, GUEST)) {
             s.walk(TestSession.ROOT, 1);
             s.expect(RMessage.Rlcreate.class, new TMessage.Tlcreate(1, "file", O_WRONLY, 0640, 1001));
             Attr a = s.getattr(1).attr();
@@ -72,7 +72,9 @@ class IdMappingTest {
             s.walk(TestSession.ROOT, 3, "notes.txt");
             assertEquals(65534, s.getattr(3).attr().uid(), "host root is outside the range: overflow");
             setattr(s, 2, SetAttr.SETATTR_UID | SetAttr.SETATTR_GID, 0, 2000, 2001);
-            assertEquals(List.of(2000, 2001), List.of(s.getattr(2).attr().uid(), s.getattr(2).attr().gid()));
+            assertEquals(
+                    List.of(2000, 2001),
+                    List.of(s.getattr(2).attr().uid(), s.getattr(2).attr().gid()));
         }
         for (String name : List.of("file", "dir", "link")) {
             assertEquals(101_000, hostUid(fx.data.resolve(name)), name);
@@ -85,7 +87,7 @@ class IdMappingTest {
     void xattrModeKeepsGuestOwnershipAndModeInXattrsAndLeavesTheHostInodeAlone() throws Exception {
         PolicyFixture fx = new PolicyFixture(tmp);
         try (ShareServerFactory shares = fx.shares(fx.holder(), OwnershipMode.XATTR);
-             TestSession s = attachAs(shares, fx, GUEST)) {
+                TestSession s = attachAs(shares, fx, GUEST)) {
             s.walk(TestSession.ROOT, 1);
             s.expect(RMessage.Rlcreate.class, new TMessage.Tlcreate(1, "file", O_WRONLY, 0444, 1001));
             Attr a = s.getattr(1).attr();
@@ -101,7 +103,8 @@ class IdMappingTest {
             assertEquals(Errno.ENODATA, s.fails(new TMessage.Txattrwalk(2, 3, "user.p9gate.uid")));
             assertEquals(Errno.EPERM, s.fails(new TMessage.Txattrcreate(2, "user.p9gate.uid", 1, 0)));
             s.walk(TestSession.ROOT, 4, "file");
-            long size = s.expect(RMessage.Rxattrwalk.class, new TMessage.Txattrwalk(4, 5, "")).size();
+            long size = s.expect(RMessage.Rxattrwalk.class, new TMessage.Txattrwalk(4, 5, ""))
+                    .size();
             String names = new String(s.read(5, 0, (int) Math.max(size, 1)), StandardCharsets.UTF_8);
             assertFalse(names.contains("p9gate"), names);
         }
@@ -111,7 +114,9 @@ class IdMappingTest {
         assertEquals("3000", read(xattrs, "p9gate.uid"));
         assertEquals("1001", read(xattrs, "p9gate.gid"));
         assertEquals(Integer.toString(0600), read(xattrs, "p9gate.mode"));
-        assertEquals(0644, (int) Files.getAttribute(file, "unix:mode") & 0777,
+        assertEquals(
+                0644,
+                (int) Files.getAttribute(file, "unix:mode") & 0777,
                 "created 0444: the host inode adds the gateway's rw; the later chmod stays in the xattr");
     }
 

@@ -30,12 +30,17 @@ class NonExclusiveCreateTest {
         PolicyFixture fx = new PolicyFixture(tmp);
         Files.writeString(fx.policyFile, fx.policy("").replace("ops: [CREATE, OPEN_WRITE]", "ops: [OPEN_WRITE]"));
         Files.writeString(fx.data.resolve("cache/run.sh"), "#!/bin/sh\necho kept\n");
-        try (var shares = fx.shares(fx.holder()); TestSession s = TestSession.open(shares, fx.alphaListener())) {
+        try (var shares = fx.shares(fx.holder());
+                TestSession s = TestSession.open(shares, fx.alphaListener())) {
             s.call(new TMessage.Tattach(TestSession.ROOT, TMessage.NOFID, "root", "data", 0));
             s.walk(TestSession.ROOT, 1, "cache");
-            assertEquals(Errno.EACCES, s.fails(new TMessage.Tlcreate(1, "run.sh", P9_WRONLY | P9_TRUNC, 0644, 0)),
+            assertEquals(
+                    Errno.EACCES,
+                    s.fails(new TMessage.Tlcreate(1, "run.sh", P9_WRONLY | P9_TRUNC, 0644, 0)),
                     "an existing script is not opened for writing through Tlcreate");
-            assertEquals(Errno.EACCES, s.fails(new TMessage.Tlcreate(1, "new.sh", P9_WRONLY, 0644, 0)),
+            assertEquals(
+                    Errno.EACCES,
+                    s.fails(new TMessage.Tlcreate(1, "new.sh", P9_WRONLY, 0644, 0)),
                     "nor a new one that the create would leave open for writing");
             s.lcreate(1, "excl.sh", P9_WRONLY | P9_EXCL, 0644);
         }

@@ -33,19 +33,24 @@ class OpKindMappingTest {
 
     @Test
     void aCreateWithoutOExclIsAlsoTheOpenItsFlagsAskFor() {
-        assertEquals(List.of(OpKind.CREATE), OpKindMapping.of(Operation.CREATE,
-                new RequestArgs.Create("a", O_WRONLY | O_TRUNC, 0644, true)), "O_EXCL: only ever a new file");
-        assertEquals(List.of(OpKind.CREATE, OpKind.OPEN_WRITE), OpKindMapping.of(Operation.CREATE,
-                new RequestArgs.Create("a", O_WRONLY | O_TRUNC, 0644, false)));
-        assertEquals(List.of(OpKind.CREATE, OpKind.OPEN_READ), OpKindMapping.of(Operation.CREATE,
-                new RequestArgs.Create("a", O_RDONLY, 0644, false)));
+        assertEquals(
+                List.of(OpKind.CREATE),
+                OpKindMapping.of(Operation.CREATE, new RequestArgs.Create("a", O_WRONLY | O_TRUNC, 0644, true)),
+                "O_EXCL: only ever a new file");
+        assertEquals(
+                List.of(OpKind.CREATE, OpKind.OPEN_WRITE),
+                OpKindMapping.of(Operation.CREATE, new RequestArgs.Create("a", O_WRONLY | O_TRUNC, 0644, false)));
+        assertEquals(
+                List.of(OpKind.CREATE, OpKind.OPEN_READ),
+                OpKindMapping.of(Operation.CREATE, new RequestArgs.Create("a", O_RDONLY, 0644, false)));
     }
 
     @Test
     void readsAndWritesOnXattrFidsAreXattrKinds() {
-        assertEquals(List.of(OpKind.XATTR_READ), OpKindMapping.of(Operation.READ, new RequestArgs.XattrIo("user.a", 0)));
-        assertEquals(List.of(OpKind.XATTR_WRITE),
-                OpKindMapping.of(Operation.WRITE, new RequestArgs.XattrIo("user.a", 0)));
+        assertEquals(
+                List.of(OpKind.XATTR_READ), OpKindMapping.of(Operation.READ, new RequestArgs.XattrIo("user.a", 0)));
+        assertEquals(
+                List.of(OpKind.XATTR_WRITE), OpKindMapping.of(Operation.WRITE, new RequestArgs.XattrIo("user.a", 0)));
         assertEquals(List.of(OpKind.OPEN_READ), OpKindMapping.of(Operation.READ, new RequestArgs.FileIo(0)));
         assertEquals(List.of(OpKind.OPEN_WRITE), OpKindMapping.of(Operation.WRITE, new RequestArgs.FileIo(0)));
     }

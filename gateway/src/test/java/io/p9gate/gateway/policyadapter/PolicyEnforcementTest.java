@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,6 +27,7 @@ class PolicyEnforcementTest {
 
     @TempDir
     Path tmp;
+
     PolicyFixture fx;
     ShareServerFactory shares;
 
@@ -49,7 +50,8 @@ class PolicyEnforcementTest {
 
     static List<String> names(TestSession s, int dirFid) throws P9Exception {
         s.lopen(dirFid, O_RDONLY);
-        List<DirEntry> entries = s.expect(RMessage.Rreaddir.class, new TMessage.Treaddir(dirFid, 0, 8192)).entries();
+        List<DirEntry> entries = s.expect(RMessage.Rreaddir.class, new TMessage.Treaddir(dirFid, 0, 8192))
+                .entries();
         return entries.stream().map(DirEntry::name).sorted().toList();
     }
 
@@ -60,8 +62,12 @@ class PolicyEnforcementTest {
             s.walk(TestSession.ROOT, 1, "base", "map.db");
             assertEquals(Errno.EROFS, s.fails(new TMessage.Tlopen(1, O_WRONLY)));
             assertEquals(Errno.EROFS, s.fails(new TMessage.Tlopen(1, O_RDONLY | O_TRUNC)));
-            assertEquals(Errno.EROFS, s.fails(new TMessage.Tsetattr(1, new io.p9gate.gateway.proto.SetAttr(
-                    io.p9gate.gateway.proto.SetAttr.SETATTR_MODE, 0777, 0, 0, 0, 0, 0, 0, 0))));
+            assertEquals(
+                    Errno.EROFS,
+                    s.fails(new TMessage.Tsetattr(
+                            1,
+                            new io.p9gate.gateway.proto.SetAttr(
+                                    io.p9gate.gateway.proto.SetAttr.SETATTR_MODE, 0777, 0, 0, 0, 0, 0, 0, 0))));
             assertEquals(Errno.EROFS, s.fails(new TMessage.Txattrcreate(1, "user.tag", 1, 0)));
             s.lopen(1, O_RDONLY);
             assertEquals("tiles", s.readString(1));
@@ -76,11 +82,15 @@ class PolicyEnforcementTest {
         }
         assertEquals("tiles", Files.readString(fx.data.resolve("base/map.db")));
         assertEquals(modeBefore, Files.getAttribute(fx.data.resolve("base/map.db"), "unix:mode"));
-        assertEquals(List.of("map.db"), Files.list(fx.data.resolve("base")).map(p -> p.getFileName().toString())
-                .toList());
+        assertEquals(
+                List.of("map.db"),
+                Files.list(fx.data.resolve("base"))
+                        .map(p -> p.getFileName().toString())
+                        .toList());
         assertTrue(Files.exists(fx.data.resolve("notes.txt")));
-        assertTrue(fx.audit.records.stream().anyMatch(r -> r.decision().ruleIds()
-                .contains("vm.alpha.share.data.read-only[0]") && r.outcome().errno() == Errno.EROFS));
+        assertTrue(fx.audit.records.stream()
+                .anyMatch(r -> r.decision().ruleIds().contains("vm.alpha.share.data.read-only[0]")
+                        && r.outcome().errno() == Errno.EROFS));
     }
 
     @Test
@@ -135,8 +145,8 @@ class PolicyEnforcementTest {
         assertFalse(Files.exists(fx.data.resolve("run.sh")));
         assertFalse(Files.exists(fx.data.resolve("cache/x.sh")));
         assertEquals("abc", Files.readString(fx.data.resolve("ok.txt")));
-        assertTrue(fx.audit.records.stream().anyMatch(r -> r.decision().ruleIds()
-                .contains("vm.alpha.share.data.rules.no-scripts")));
+        assertTrue(fx.audit.records.stream()
+                .anyMatch(r -> r.decision().ruleIds().contains("vm.alpha.share.data.rules.no-scripts")));
     }
 
     @Test
@@ -160,8 +170,11 @@ class PolicyEnforcementTest {
         assertEquals(Errno.ENOENT, stranger.fails(new TMessage.Tattach(0, TMessage.NOFID, "root", "", 0)));
         stranger.close();
         assertFalse(Files.exists(fx.other.resolve("x")));
-        assertTrue(fx.audit.records.stream().allMatch(r -> r.request().vm().equals("alpha")
-                || r.request().vm().equals("beta") || r.request().vm().isEmpty() && !r.decision().allowed()),
+        assertTrue(
+                fx.audit.records.stream()
+                        .allMatch(r -> r.request().vm().equals("alpha")
+                                || r.request().vm().equals("beta")
+                                || r.request().vm().isEmpty() && !r.decision().allowed()),
                 "each record names the listener's VM; the stranger's (no VM) are refusals");
     }
 }

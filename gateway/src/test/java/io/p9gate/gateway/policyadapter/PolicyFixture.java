@@ -29,8 +29,7 @@ public final class PolicyFixture {
     public final Recorder audit = new Recorder();
     private final String cacheQuota;
 
-    record Recorded(AccessRequest request, Decision decision, Outcome outcome) {
-    }
+    record Recorded(AccessRequest request, Decision decision, Outcome outcome) {}
 
     /** Keeps every audit record, to check rule ids reach the audit trail. */
     public static final class Recorder implements AuditTrail {
@@ -121,8 +120,10 @@ public final class PolicyFixture {
     }
 
     public ShareServerFactory shares(PolicyHolder holder, OwnershipMode ownership) {
-        return new ShareServerFactory(new PolicyShares(holder, new SessionGuards(holder::current, ownership,
-                new PolicyQuotas(holder.current()))), audit);
+        return new ShareServerFactory(
+                new PolicyShares(
+                        holder, new SessionGuards(holder::current, ownership, new PolicyQuotas(holder.current()))),
+                audit);
     }
 
     public String alphaListener() {

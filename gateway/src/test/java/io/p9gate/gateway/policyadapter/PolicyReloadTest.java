@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.PolicyHolder.ReloadResult;
 import java.nio.file.Files;
@@ -39,7 +39,7 @@ class PolicyReloadTest {
         List<ReloadResult> seen = new CopyOnWriteArrayList<>();
         reloader.onReload(seen::add);
         try (ShareServerFactory shares = fx.shares(holder);
-             TestSession s = TestSession.open(shares, fx.alphaListener())) {
+                TestSession s = TestSession.open(shares, fx.alphaListener())) {
             s.call(new TMessage.Tattach(TestSession.ROOT, TMessage.NOFID, "root", "data", 0));
             s.walk(TestSession.ROOT, 1, "notes.txt");
             s.lopen(1, O_WRONLY);
@@ -75,7 +75,8 @@ class PolicyReloadTest {
         reloader.reloadOnSighup();
         Path pidFile = tmp.resolve("p9gate.pid");
         Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
-        ReloadOutcomeFile.reportBeside(pidFile, holder, reloader); // what serve --pid-file does; the command waits on it
+        ReloadOutcomeFile.reportBeside(
+                pidFile, holder, reloader); // what serve --pid-file does; the command waits on it
         Files.writeString(fx.policyFile, fx.policy(DENY_NOTES));
 
         int code = new picocli.CommandLine(new io.p9gate.gateway.cli.PolicyReloadCommand())

@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,6 +33,7 @@ class QuotaEnforcementTest {
 
     @TempDir
     Path tmp;
+
     PolicyFixture fx;
     ShareServerFactory shares;
     TestSession s;
@@ -76,8 +77,9 @@ class QuotaEnforcementTest {
         start();
         create(10, "f");
         assertEquals(1000, s.write(10, 0, new byte[1000]));
-        assertEquals(Errno.EDQUOT, s.fails(new TMessage.Twrite(10, 1000, io.netty.buffer.Unpooled.wrappedBuffer(
-                new byte[100]))));
+        assertEquals(
+                Errno.EDQUOT,
+                s.fails(new TMessage.Twrite(10, 1000, io.netty.buffer.Unpooled.wrappedBuffer(new byte[100]))));
         assertEquals(500, s.write(10, 0, new byte[500]), "rewriting existing bytes needs no quota");
         assertEquals(24, s.write(10, 1000, new byte[24]), "exactly up to the limit");
         assertEquals(LIMIT, cacheBytes());
@@ -105,12 +107,15 @@ class QuotaEnforcementTest {
         assertEquals(Errno.EDQUOT, s.fails(new TMessage.Tsetattr(20, grow)));
         assertEquals(0, Files.size(fx.data.resolve("cache/f0")));
         assertEquals(LIMIT, s.write(20, 0, new byte[LIMIT]));
-        s.expect(RMessage.Rsetattr.class, new TMessage.Tsetattr(20,
-                new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, 24, 0, 0, 0, 0)));
+        s.expect(
+                RMessage.Rsetattr.class,
+                new TMessage.Tsetattr(20, new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, 24, 0, 0, 0, 0)));
         assertEquals(1000, s.write(21, 0, new byte[1000]), "the truncation gave 1000 bytes back");
         s.expect(RMessage.Runlinkat.class, new TMessage.Tunlinkat(CACHE, "f1", 0));
-        assertEquals(Errno.EDQUOT, s.fails(new TMessage.Twrite(22, 0, io.netty.buffer.Unpooled.wrappedBuffer(
-                new byte[1000]))), "fid 21 still holds the unlinked file's space");
+        assertEquals(
+                Errno.EDQUOT,
+                s.fails(new TMessage.Twrite(22, 0, io.netty.buffer.Unpooled.wrappedBuffer(new byte[1000]))),
+                "fid 21 still holds the unlinked file's space");
         s.clunk(21);
         assertEquals(1000, s.write(22, 0, new byte[1000]), "the last handle's clunk gave them back again");
     }
@@ -126,7 +131,9 @@ class QuotaEnforcementTest {
         assertTrue(Files.exists(fx.data.resolve("outside")));
         s.expect(RMessage.Rrenameat.class, new TMessage.Trenameat(CACHE, "in", TestSession.ROOT, "out"));
         s.expect(RMessage.Rrenameat.class, new TMessage.Trenameat(TestSession.ROOT, "outside", CACHE, "moved"));
-        assertEquals(Errno.EDQUOT, s.fails(new TMessage.Trenameat(TestSession.ROOT, "out", CACHE, "back")),
+        assertEquals(
+                Errno.EDQUOT,
+                s.fails(new TMessage.Trenameat(TestSession.ROOT, "out", CACHE, "back")),
                 "600 + 600 > 1024");
         assertEquals(Errno.EXDEV, s.fails(new TMessage.Trenameat(TestSession.ROOT, "dir", CACHE, "dir")));
         s.walk(TestSession.ROOT, 41, "out");
@@ -139,8 +146,9 @@ class QuotaEnforcementTest {
         Files.write(fx.data.resolve("cache/old"), new byte[1000]);
         start();
         create(50, "new");
-        assertEquals(Errno.EDQUOT, s.fails(new TMessage.Twrite(50, 0, io.netty.buffer.Unpooled.wrappedBuffer(
-                new byte[100]))));
+        assertEquals(
+                Errno.EDQUOT,
+                s.fails(new TMessage.Twrite(50, 0, io.netty.buffer.Unpooled.wrappedBuffer(new byte[100]))));
         assertEquals(24, s.write(50, 0, new byte[24]));
     }
 
@@ -184,12 +192,13 @@ class QuotaEnforcementTest {
         assertTrue(accepted.get() > 0);
         // No reservation leaked, nothing counted twice: emptied, the scope takes exactly LIMIT again.
         for (int f = 0; f < files; f++) {
-            s.expect(RMessage.Rsetattr.class, new TMessage.Tsetattr(60 + f,
-                    new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, 0, 0, 0, 0, 0)));
+            s.expect(
+                    RMessage.Rsetattr.class,
+                    new TMessage.Tsetattr(60 + f, new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, 0, 0, 0, 0, 0)));
         }
         assertEquals(LIMIT, s.write(60, 0, new byte[LIMIT]));
-        assertEquals(Errno.EDQUOT, s.fails(new TMessage.Twrite(61, 0, io.netty.buffer.Unpooled.wrappedBuffer(
-                new byte[1]))));
+        assertEquals(
+                Errno.EDQUOT, s.fails(new TMessage.Twrite(61, 0, io.netty.buffer.Unpooled.wrappedBuffer(new byte[1]))));
     }
 
     /** Tunlinkat's flag for directories. */

@@ -16,6 +16,7 @@ public final class QuotaPolicyRig implements AutoCloseable {
     public final ShareServerFactory shares;
     /** The VM's Unix socket, and the same as a listener name. */
     public final Path socket;
+
     public final String listener;
 
     /**
@@ -29,8 +30,9 @@ public final class QuotaPolicyRig implements AutoCloseable {
         this.listener = "unix:" + socket;
         this.holder = PolicyHolder.load(policy);
         this.quotas = new PolicyQuotas(holder.current());
-        this.shares = new ShareServerFactory(new PolicyShares(holder,
-                new SessionGuards(holder::current, OwnershipMode.automatic(), this.quotas)), new NoAudit());
+        this.shares = new ShareServerFactory(
+                new PolicyShares(holder, new SessionGuards(holder::current, OwnershipMode.automatic(), this.quotas)),
+                new NoAudit());
     }
 
     private static String text(String vm, Path socket, Path share, String... quotas) {

@@ -42,6 +42,7 @@ class QuotaRescanAgreementTest {
 
     @TempDir
     Path tmp;
+
     Path data;
     QuotaPolicyRig rig;
     PolicyQuotas quotas;
@@ -59,8 +60,13 @@ class QuotaRescanAgreementTest {
         Files.write(data.resolve("a/deep/x"), new byte[100]);
         Files.write(data.resolve("a/h"), new byte[300]);
         Files.createLink(data.resolve("c/h"), data.resolve("a/h"));
-        rig = new QuotaPolicyRig(tmp, VM, data, "{bytes: 1GiB, inodes: 100000}",
-                "{path: /a, bytes: 1GiB, inodes: 100000}", "{path: /a/deep, bytes: 1GiB, inodes: 12}",
+        rig = new QuotaPolicyRig(
+                tmp,
+                VM,
+                data,
+                "{bytes: 1GiB, inodes: 100000}",
+                "{path: /a, bytes: 1GiB, inodes: 100000}",
+                "{path: /a/deep, bytes: 1GiB, inodes: 12}",
                 "{path: /b, bytes: 20000, inodes: 100000}");
         quotas = rig.quotas;
         s = TestSession.open(rig.shares, rig.listener);
@@ -134,7 +140,8 @@ class QuotaRescanAgreementTest {
             done.add(pool.submit(() -> {
                 for (int i = 0; i < 200; i++) {
                     boolean inC = i % 2 == 0;
-                    s.expect(RMessage.Rrenameat.class,
+                    s.expect(
+                            RMessage.Rrenameat.class,
                             new TMessage.Trenameat(inC ? c : a, "moving", inC ? a : c, "moving"));
                 }
                 return null;
@@ -201,13 +208,15 @@ class QuotaRescanAgreementTest {
 
     private void truncate() throws Exception {
         if (!open.isEmpty()) {
-            s.call(new TMessage.Tsetattr(pick(open),
-                    new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, random.nextInt(5000), 0, 0, 0, 0)));
+            s.call(new TMessage.Tsetattr(
+                    pick(open), new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, random.nextInt(5000), 0, 0, 0, 0)));
         }
     }
 
     private void link() throws Exception {
-        List<String> files = entries().stream().filter(p -> !Files.isDirectory(data.resolve(p))).toList();
+        List<String> files = entries().stream()
+                .filter(p -> !Files.isDirectory(data.resolve(p)))
+                .toList();
         if (!files.isEmpty()) {
             int target = walkTo(pick(files));
             int dir = walkTo(pick(dirs()));
@@ -224,8 +233,13 @@ class QuotaRescanAgreementTest {
         int dir = walkTo(pick(dirs()));
         boolean byFid = random.nextBoolean();
         int from = walkTo(byFid ? entry : parentOf(entry));
-        thenClunk(() -> s.call(byFid ? new TMessage.Trename(from, dir, pick(NAMES))
-                : new TMessage.Trenameat(from, nameOf(entry), dir, pick(NAMES))), from, dir);
+        thenClunk(
+                () -> s.call(
+                        byFid
+                                ? new TMessage.Trename(from, dir, pick(NAMES))
+                                : new TMessage.Trenameat(from, nameOf(entry), dir, pick(NAMES))),
+                from,
+                dir);
     }
 
     private void unlink() throws Exception {
@@ -280,7 +294,10 @@ class QuotaRescanAgreementTest {
 
     private List<String> entries() throws Exception {
         try (Stream<Path> all = Files.walk(data)) {
-            return all.filter(p -> !p.equals(data)).map(p -> data.relativize(p).toString()).sorted().toList();
+            return all.filter(p -> !p.equals(data))
+                    .map(p -> data.relativize(p).toString())
+                    .sorted()
+                    .toList();
         }
     }
 

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,6 +25,7 @@ class RenameAcrossProtectionTest {
 
     @TempDir
     Path tmp;
+
     PolicyFixture fx;
     ShareServerFactory shares;
 
@@ -36,8 +37,11 @@ class RenameAcrossProtectionTest {
         Files.createDirectories(fx.data.resolve("prepared/inner"));
         Files.writeString(fx.data.resolve("prepared/inner/planted"), "x");
         // Nested protected subtrees, so that their parents are ordinary directories a guest can rename.
-        Files.writeString(fx.policyFile, fx.policy("").replace("read-only: [/base]", "read-only: [/base, /ro/inner]")
-                .replace("hidden: [/secret]", "hidden: [/secret, /vault/secret]"));
+        Files.writeString(
+                fx.policyFile,
+                fx.policy("")
+                        .replace("read-only: [/base]", "read-only: [/base, /ro/inner]")
+                        .replace("hidden: [/secret]", "hidden: [/secret, /vault/secret]"));
         shares = fx.shares(fx.holder());
     }
 
@@ -50,24 +54,30 @@ class RenameAcrossProtectionTest {
     void renamingTheDirectoryAboveAHiddenSubtreeIsRefusedAndItStaysHidden() throws Exception {
         try (TestSession s = TestSession.open(shares, fx.alphaListener())) {
             s.call(new TMessage.Tattach(TestSession.ROOT, TMessage.NOFID, "root", "data", 0));
-            assertEquals(Errno.EACCES, s.fails(new TMessage.Trenameat(TestSession.ROOT, "vault", TestSession.ROOT, "v2")));
+            assertEquals(
+                    Errno.EACCES, s.fails(new TMessage.Trenameat(TestSession.ROOT, "vault", TestSession.ROOT, "v2")));
             s.walk(TestSession.ROOT, 1, "vault");
             assertEquals(Errno.EACCES, s.fails(new TMessage.Trename(1, TestSession.ROOT, "v2")));
             // Neither name leads to the secret afterwards.
-            assertEquals(Errno.ENOENT, s.fails(new TMessage.Twalk(TestSession.ROOT, 2, List.of("v2", "secret", "key"))));
-            assertEquals(Errno.ENOENT, s.fails(new TMessage.Twalk(TestSession.ROOT, 2, List.of("vault", "secret", "key"))));
+            assertEquals(
+                    Errno.ENOENT, s.fails(new TMessage.Twalk(TestSession.ROOT, 2, List.of("v2", "secret", "key"))));
+            assertEquals(
+                    Errno.ENOENT, s.fails(new TMessage.Twalk(TestSession.ROOT, 2, List.of("vault", "secret", "key"))));
         }
         assertEquals("s3cret", Files.readString(fx.data.resolve("vault/secret/key")));
         assertFalse(Files.exists(fx.data.resolve("v2")));
-        assertTrue(fx.audit.records.stream().anyMatch(r -> r.decision().ruleIds().equals(List.of(VAULT_HIDDEN))
-                && r.outcome().errno() == Errno.EACCES));
+        assertTrue(fx.audit.records.stream()
+                .anyMatch(r -> r.decision().ruleIds().equals(List.of(VAULT_HIDDEN))
+                        && r.outcome().errno() == Errno.EACCES));
     }
 
     @Test
     void renamingOntoTheParentOfAReadOnlySubtreeIsRefused() throws Exception {
         try (TestSession s = TestSession.open(shares, fx.alphaListener())) {
             s.call(new TMessage.Tattach(TestSession.ROOT, TMessage.NOFID, "root", "data", 0));
-            assertEquals(Errno.EACCES, s.fails(new TMessage.Trenameat(TestSession.ROOT, "prepared", TestSession.ROOT, "ro")));
+            assertEquals(
+                    Errno.EACCES,
+                    s.fails(new TMessage.Trenameat(TestSession.ROOT, "prepared", TestSession.ROOT, "ro")));
             s.call(new TMessage.Trenameat(TestSession.ROOT, "prepared", TestSession.ROOT, "elsewhere"));
         }
         assertFalse(Files.exists(fx.data.resolve("ro")));

@@ -36,6 +36,7 @@ class RenamedFidPathTest {
 
     @TempDir
     Path tmp;
+
     PolicyFixture fx;
     Path data;
     ShareServerFactory shares;
@@ -70,9 +71,11 @@ class RenamedFidPathTest {
                 Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxrwxrwx"));
             }
         }
-        Files.writeString(fx.policyFile, "image: test\nvms:\n"
-                + vm("alpha", fx.alphaSocket, 100000, "        read-only: [/ro]\n        hidden: [/vault]\n")
-                + vm("beta", fx.betaSocket, 200000, ""));
+        Files.writeString(
+                fx.policyFile,
+                "image: test\nvms:\n"
+                        + vm("alpha", fx.alphaSocket, 100000, "        read-only: [/ro]\n        hidden: [/vault]\n")
+                        + vm("beta", fx.betaSocket, 200000, ""));
         shares = fx.shares(fx.holder());
         alpha = TestSession.open(shares, fx.alphaListener());
         beta = TestSession.open(shares, fx.betaListener());
@@ -104,7 +107,8 @@ class RenamedFidPathTest {
         assertEquals(Errno.ENOENT, alpha.fails(new TMessage.Twalk(HELD, NEW, List.of())));
         assertEquals(Errno.ENOENT, alpha.fails(new TMessage.Tlcreate(CLONE, "planted", RDWR, 0644, 0)));
         assertFalse(Files.exists(data.resolve("vault/x/planted")));
-        assertTrue(fx.audit.requests().stream().anyMatch(r -> r.paths().contains("vault/x")),
+        assertTrue(
+                fx.audit.requests().stream().anyMatch(r -> r.paths().contains("vault/x")),
                 "decided on the new path: " + fx.audit.requests());
     }
 
@@ -124,7 +128,8 @@ class RenamedFidPathTest {
         alpha.expect(RMessage.Rlopen.class, new TMessage.Tlopen(HELD, O_DIRECTORY));
         assertFalse(Files.exists(data.resolve("ro/public/x/planted")));
         assertTrue(Files.exists(data.resolve("ro/public/x/file")));
-        assertTrue(fx.audit.requests().stream().anyMatch(r -> r.paths().contains("ro/public/x/file")),
+        assertTrue(
+                fx.audit.requests().stream().anyMatch(r -> r.paths().contains("ro/public/x/file")),
                 "decided on the new path: " + fx.audit.requests());
     }
 

@@ -32,23 +32,32 @@ class ServedPolicyCheckTest {
 
     @Test
     void enforceNeedsOwnershipOnTheHostInodes() throws Exception {
-        PolicyLoadException e = assertThrows(PolicyLoadException.class, () -> PolicyHolder.load(policy("enforce"),
-                new ServedPolicyCheck(List.of(), OwnershipMode.XATTR, Optional::empty)));
+        PolicyLoadException e = assertThrows(
+                PolicyLoadException.class,
+                () -> PolicyHolder.load(
+                        policy("enforce"), new ServedPolicyCheck(List.of(), OwnershipMode.XATTR, Optional::empty)));
         assertEquals(6, e.pos().line());
-        assertTrue(e.reason().contains("share 'data' of VM 'vm': permissions: enforce")
-                && e.reason().contains("use --ownership chown"), e.reason());
+        assertTrue(
+                e.reason().contains("share 'data' of VM 'vm': permissions: enforce")
+                        && e.reason().contains("use --ownership chown"),
+                e.reason());
     }
 
     @Test
     void enforceNeedsTheCapabilitiesToActAsEachUser() throws Exception {
-        PolicyLoadException e = assertThrows(PolicyLoadException.class, () -> PolicyHolder.load(policy("enforce"),
-                new ServedPolicyCheck(List.of(), OwnershipMode.CHOWN, () -> Optional.of("the gateway lacks CAP_SETUID"))));
+        PolicyLoadException e = assertThrows(
+                PolicyLoadException.class,
+                () -> PolicyHolder.load(
+                        policy("enforce"),
+                        new ServedPolicyCheck(
+                                List.of(), OwnershipMode.CHOWN, () -> Optional.of("the gateway lacks CAP_SETUID"))));
         assertTrue(e.reason().endsWith("cannot be enforced: the gateway lacks CAP_SETUID"), e.reason());
     }
 
     @Test
     void theDefaultNeedsNeither() throws Exception {
-        PolicyHolder.load(policy("guest"), new ServedPolicyCheck(List.of(), OwnershipMode.XATTR,
-                () -> Optional.of("no capabilities at all")));
+        PolicyHolder.load(
+                policy("guest"),
+                new ServedPolicyCheck(List.of(), OwnershipMode.XATTR, () -> Optional.of("no capabilities at all")));
     }
 }

@@ -37,10 +37,13 @@ class ConnectionBudgetTest {
         ListenSpec b = new ListenSpec.Unix(dir.resolve("b.sock"));
         GatewayConfig config = new GatewayConfig(List.of(a, b), new FakeHandler.Factory(), 8192, 2);
         try (Gateway gateway = Gateway.start(config);
-             P9Client first = P9Client.open(gateway.boundAddresses().get(0), 8192);
-             P9Client second = P9Client.open(gateway.boundAddresses().get(1), 8192)) {
-            List<String> loops = Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
-                    .filter(name -> name.startsWith("p9gate-io-")).sorted().toList();
+                P9Client first = P9Client.open(gateway.boundAddresses().get(0), 8192);
+                P9Client second = P9Client.open(gateway.boundAddresses().get(1), 8192)) {
+            List<String> loops = Thread.getAllStackTraces().keySet().stream()
+                    .map(Thread::getName)
+                    .filter(name -> name.startsWith("p9gate-io-"))
+                    .sorted()
+                    .toList();
             assertTrue(loops.stream().anyMatch(n -> n.startsWith("p9gate-io-" + a.describe() + "-")), loops::toString);
             assertTrue(loops.stream().anyMatch(n -> n.startsWith("p9gate-io-" + b.describe() + "-")), loops::toString);
             assertTrue(first.isOpen() && second.isOpen());
@@ -54,12 +57,11 @@ class ConnectionBudgetTest {
         Budgets budgets = new Budgets(HostResources.current(), 8192);
         budgets.add("a", new Limits(1, LOTS, LOTS, LOTS, LOTS, LOTS, LOTS, 1), List.of(a.describe()));
         budgets.add("b", new Limits(1, LOTS, LOTS, LOTS, LOTS, LOTS, LOTS, 1), List.of(b.describe()));
-        record Refusal(String vm, OverBudget why) {
-        }
+        record Refusal(String vm, OverBudget why) {}
         List<Refusal> refusals = new CopyOnWriteArrayList<>();
         budgets.onConnectionRefused((vm, peer, why) -> refusals.add(new Refusal(vm.vm(), why)));
-        GatewayConfig config = new GatewayConfig(List.of(a, b), new FakeHandler.Factory(), 8192, 2,
-                SessionSettings.DEFAULT_MAX_OUTSTANDING, 0, budgets);
+        GatewayConfig config = new GatewayConfig(
+                List.of(a, b), new FakeHandler.Factory(), 8192, 2, SessionSettings.DEFAULT_MAX_OUTSTANDING, 0, budgets);
         try (Gateway gateway = Gateway.start(config)) {
             SocketAddress aAddress = gateway.boundAddresses().get(0);
             SocketAddress bAddress = gateway.boundAddresses().get(1);

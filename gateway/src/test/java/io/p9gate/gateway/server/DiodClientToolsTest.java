@@ -32,8 +32,11 @@ class DiodClientToolsTest {
     void diodcatReadsAFileAndDiodlsListsTheShare() throws Exception {
         Path share = Files.createDirectories(tmp.resolve("share"));
         Files.writeString(share.resolve("hello.txt"), "hello from p9gate\n");
-        try (Gateway gateway = Gateway.start(new GatewayConfig(List.of(ListenSpec.parse("tcp:127.0.0.1:0")),
-                new ShareServerFactory(Map.of("data", share)), 65536, 2))) {
+        try (Gateway gateway = Gateway.start(new GatewayConfig(
+                List.of(ListenSpec.parse("tcp:127.0.0.1:0")),
+                new ShareServerFactory(Map.of("data", share)),
+                65536,
+                2))) {
             InetSocketAddress at = (InetSocketAddress) gateway.boundAddresses().getFirst();
             String server = "127.0.0.1:" + at.getPort();
 
@@ -53,8 +56,7 @@ class DiodClientToolsTest {
         return found.get();
     }
 
-    private record Run(int exit, String output) {
-    }
+    private record Run(int exit, String output) {}
 
     private static Run run(Path tool, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(tool.toString()));

@@ -150,8 +150,11 @@ class FairWorkerPoolTest {
             });
         }
         assertTrue(aRunning.await(30, TimeUnit.SECONDS));
-        assertEquals(8, a.waiting(), "a: one task on a prompt thread (the other is left for the next VM),"
-                + " one on the one bulk thread it may take");
+        assertEquals(
+                8,
+                a.waiting(),
+                "a: one task on a prompt thread (the other is left for the next VM),"
+                        + " one on the one bulk thread it may take");
         AtomicReference<Integer> bNice = new AtomicReference<>();
         CountDownLatch bRan = new CountDownLatch(1);
         b.execute(() -> {
@@ -160,7 +163,9 @@ class FairWorkerPoolTest {
         });
         assertTrue(bRan.await(30, TimeUnit.SECONDS), "b is served while a's tasks hold their threads");
         assertEquals(0, bNice.get(), "b's task ran at normal priority");
-        assertEquals(List.of(0, FairWorkerPool.BULK_NICE), aNice.stream().sorted().toList(),
+        assertEquals(
+                List.of(0, FairWorkerPool.BULK_NICE),
+                aNice.stream().sorted().toList(),
                 "a's second task in flight ran at the bulk priority");
         release.countDown();
     }
@@ -180,7 +185,9 @@ class FairWorkerPoolTest {
             });
         }
         assertTrue(aRunning.await(30, TimeUnit.SECONDS));
-        assertEquals(List.of(0, 0, FairWorkerPool.BULK_NICE), aNice.stream().sorted().toList(),
+        assertEquals(
+                List.of(0, 0, FairWorkerPool.BULK_NICE),
+                aNice.stream().sorted().toList(),
                 "b idle: a on two of the three prompt threads, then the bulk one");
         assertEquals(2, a.waiting());
         release.countDown();
@@ -220,8 +227,10 @@ class FairWorkerPoolTest {
         CountDownLatch releasePrompt = new CountDownLatch(1);
         CountDownLatch releaseBulk = new CountDownLatch(1);
         for (int i = 0; i < 2; i++) {
-            a.execute(() -> holding(running,
-                    Thread.currentThread().getName().startsWith("test-bulk-") ? releaseBulk : releasePrompt).run());
+            a.execute(() -> holding(
+                            running,
+                            Thread.currentThread().getName().startsWith("test-bulk-") ? releaseBulk : releasePrompt)
+                    .run());
         }
         assertTrue(running.await(30, TimeUnit.SECONDS), "a on one prompt and the bulk thread");
         queue(a, "a", 2);
@@ -229,7 +238,8 @@ class FairWorkerPoolTest {
         releaseBulk.countDown();
         awaitRan(2); // by the bulk thread: the idle prompt thread may not take a second task of a
         releasePrompt.countDown();
-        assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS),
+        assertTrue(
+                pool.awaitTermination(30, TimeUnit.SECONDS),
                 "the idle prompt thread, which last looked while a still had tasks queued, ends too");
     }
 

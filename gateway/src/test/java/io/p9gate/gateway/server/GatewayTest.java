@@ -50,7 +50,7 @@ class GatewayTest {
         } // closed without unlinking: a stale socket file stays behind
         assertTrue(Files.exists(sock));
         try (Gateway gateway = Gateway.start(config(new ListenSpec.Unix(sock)));
-             P9Client client = P9Client.open(gateway.boundAddresses().getFirst(), 8192)) {
+                P9Client client = P9Client.open(gateway.boundAddresses().getFirst(), 8192)) {
             assertEquals(8192, client.msize());
         }
     }
@@ -78,8 +78,9 @@ class GatewayTest {
         Path sock = dir.resolve("first.sock");
         try (Gateway first = Gateway.start(config(new ListenSpec.Tcp("127.0.0.1", 0)))) {
             int port = ((InetSocketAddress) first.boundAddresses().getFirst()).getPort();
-            IOException e = assertThrows(IOException.class, () -> Gateway.start(
-                    config(new ListenSpec.Unix(sock), new ListenSpec.Tcp("127.0.0.1", port))));
+            IOException e = assertThrows(
+                    IOException.class,
+                    () -> Gateway.start(config(new ListenSpec.Unix(sock), new ListenSpec.Tcp("127.0.0.1", port))));
             assertTrue(e.getMessage().startsWith("cannot listen on tcp:127.0.0.1:" + port), e.getMessage());
             assertFalse(Files.exists(sock), "the listener bound before the failure is closed again");
         }

@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.client.P9Client;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.Qid;
-import io.p9gate.gateway.testing.HostSwapper;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.testing.HostSwapper;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +33,7 @@ class RawClientEscapeTest {
 
     @TempDir
     Path tmp;
+
     Path share;
     Path outside;
     Gateway gateway;
@@ -45,8 +46,11 @@ class RawClientEscapeTest {
         Files.writeString(outside.resolve("file"), SECRET);
         Files.writeString(tmp.resolve("file"), SECRET);
         Files.writeString(share.resolve("inside.txt"), "inside");
-        gateway = Gateway.start(new GatewayConfig(List.of(ListenSpec.parse("tcp:127.0.0.1:0")),
-                new ShareServerFactory(Map.of("share", share)), 65536, 2));
+        gateway = Gateway.start(new GatewayConfig(
+                List.of(ListenSpec.parse("tcp:127.0.0.1:0")),
+                new ShareServerFactory(Map.of("share", share)),
+                65536,
+                2));
         client = P9Client.open(gateway.boundAddresses().getFirst(), 65536);
         client.attach(ROOT, "root", "share", 0);
     }
@@ -87,7 +91,9 @@ class RawClientEscapeTest {
         assertEquals(outside.resolve("file").toString(), client.readlink(11), "readlink returns the text");
         assertThrows(P9Exception.class, () -> readAll(11), "opening a symlink fid never follows it");
         client.walk(ROOT, 12, "absfile");
-        assertThrows(P9Exception.class, () -> client.rpc(new TMessage.Tlcreate(12, "x", 2, 0644, 0)),
+        assertThrows(
+                P9Exception.class,
+                () -> client.rpc(new TMessage.Tlcreate(12, "x", 2, 0644, 0)),
                 "a symlink fid is not a directory to create in");
     }
 

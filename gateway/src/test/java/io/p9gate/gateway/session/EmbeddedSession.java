@@ -29,6 +29,7 @@ final class EmbeddedSession implements AutoCloseable {
     final List<Throwable> escaped = new ArrayList<>();
     /** The dialect {@link #replies()} reads in, as a client that negotiated it would. */
     Dialect replyDialect = Dialect.L;
+
     private final List<ByteBuf> sent = new ArrayList<>();
     private final ByteBuf received = Unpooled.buffer();
 
@@ -38,9 +39,13 @@ final class EmbeddedSession implements AutoCloseable {
 
     /** Requests run on {@code lane}, against its VM's budgets. */
     EmbeddedSession(int maxMsize, RequestLane lane) {
-        SessionPipeline.install(channel.pipeline(), handlers, lane,
+        SessionPipeline.install(
+                channel.pipeline(),
+                handlers,
+                lane,
                 new SessionSettings("test", maxMsize, SessionSettings.DEFAULT_MAX_OUTSTANDING),
-                new AtomicLong()::incrementAndGet, "embedded");
+                new AtomicLong()::incrementAndGet,
+                "embedded");
         channel.pipeline().addBefore("9p-errors", "escape-recorder", new ChannelInboundHandlerAdapter() {
             @Override
             public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
@@ -88,8 +93,10 @@ final class EmbeddedSession implements AutoCloseable {
         while (received.readableBytes() >= 4 && received.readableBytes() >= received.getIntLE(received.readerIndex())) {
             int start = received.readerIndex();
             int size = received.getIntLE(start);
-            Message body = MessageDecoder.decode(received.getUnsignedByte(start + 4),
-                    received.slice(start + Frame.HEADER_SIZE, size - Frame.HEADER_SIZE), Direction.REPLIES,
+            Message body = MessageDecoder.decode(
+                    received.getUnsignedByte(start + 4),
+                    received.slice(start + Frame.HEADER_SIZE, size - Frame.HEADER_SIZE),
+                    Direction.REPLIES,
                     replyDialect);
             frames.add(new Frame(received.getUnsignedShortLE(start + 5), body));
             received.skipBytes(size);

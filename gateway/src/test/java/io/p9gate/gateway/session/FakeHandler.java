@@ -3,9 +3,9 @@ package io.p9gate.gateway.session;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.p9gate.gateway.proto.Attr;
+import io.p9gate.gateway.proto.Dialect;
 import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.Errno;
-import io.p9gate.gateway.proto.Dialect;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.RMessage;
@@ -78,11 +78,35 @@ public final class FakeHandler implements RequestHandler {
             case TMessage.Tread r -> read(r);
             case TMessage.Twrite w -> write(w);
             case TMessage.Tclunk c -> new RMessage.Rclunk();
-            case TMessage.Tgetattr g -> new RMessage.Rgetattr(new Attr(Attr.GETATTR_BASIC, ROOT, 040755, 1000, 1000,
-                    2, 0, fileSize, 4096, 8, 1, 2, 3, 4, 5, 6, 0, 0, 0, 0));
-            case TMessage.Treaddir d -> new RMessage.Rreaddir(d.offset() > 0 ? List.of() : List.of(
-                    new DirEntry(new Qid(Qid.QTFILE, 0, 2), 1, 8, "file"),
-                    new DirEntry(new Qid(Qid.QTDIR, 0, 3), 2, 4, "dir")));
+            case TMessage.Tgetattr g ->
+                new RMessage.Rgetattr(new Attr(
+                        Attr.GETATTR_BASIC,
+                        ROOT,
+                        040755,
+                        1000,
+                        1000,
+                        2,
+                        0,
+                        fileSize,
+                        4096,
+                        8,
+                        1,
+                        2,
+                        3,
+                        4,
+                        5,
+                        6,
+                        0,
+                        0,
+                        0,
+                        0));
+            case TMessage.Treaddir d ->
+                new RMessage.Rreaddir(
+                        d.offset() > 0
+                                ? List.of()
+                                : List.of(
+                                        new DirEntry(new Qid(Qid.QTFILE, 0, 2), 1, 8, "file"),
+                                        new DirEntry(new Qid(Qid.QTDIR, 0, 3), 2, 4, "dir")));
             case TMessage.Tmkdir m -> new RMessage.Rmkdir(new Qid(Qid.QTDIR, 0, 9));
             case TMessage.Tstatfs s -> new RMessage.Rstatfs(new StatFs(0x01021997, 4096, 10, 5, 5, 100, 50, 7, 255));
             case TMessage.Treadlink l -> new RMessage.Rreadlink("x".repeat(5000)); // over a 4096 msize
@@ -103,7 +127,7 @@ public final class FakeHandler implements RequestHandler {
                     factory.slowStarted.countDown();
                     await(factory.slow);
                 }
-                default -> { }
+                default -> {}
             }
             qids.add(new Qid(Qid.QTFILE, 0, name.hashCode() & 0xffffL));
         }

@@ -27,12 +27,10 @@ final class LeakWatch implements AutoCloseable {
         }
 
         @Override
-        public void flush() {
-        }
+        public void flush() {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     };
 
     LeakWatch() {

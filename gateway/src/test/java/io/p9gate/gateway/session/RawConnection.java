@@ -56,8 +56,8 @@ final class RawConnection implements AutoCloseable {
         byte[] rest = new byte[size - 4];
         in.readFully(rest);
         ByteBuf frame = Unpooled.wrappedBuffer(rest);
-        Message body = MessageDecoder.decode(frame.getUnsignedByte(0), frame.slice(3, rest.length - 3),
-                Direction.REPLIES);
+        Message body =
+                MessageDecoder.decode(frame.getUnsignedByte(0), frame.slice(3, rest.length - 3), Direction.REPLIES);
         return new Frame(frame.getUnsignedShortLE(1), body);
     }
 

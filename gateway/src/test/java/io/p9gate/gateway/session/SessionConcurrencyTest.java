@@ -24,9 +24,10 @@ class SessionConcurrencyTest {
     private Gateway gateway;
 
     private RawConnection connect(int maxOutstanding) throws Exception {
-        gateway = Gateway.start(new GatewayConfig(List.of(new ListenSpec.Tcp("127.0.0.1", 0)), handlers, 65536, 4,
-                maxOutstanding));
-        RawConnection connection = new RawConnection((InetSocketAddress) gateway.boundAddresses().getFirst());
+        gateway = Gateway.start(
+                new GatewayConfig(List.of(new ListenSpec.Tcp("127.0.0.1", 0)), handlers, 65536, 4, maxOutstanding));
+        RawConnection connection =
+                new RawConnection((InetSocketAddress) gateway.boundAddresses().getFirst());
         connection.send(Frame.NOTAG, new TMessage.Tversion(65536, "9P2000.L"));
         assertInstanceOf(RMessage.Rversion.class, connection.receive().body());
         return connection;
@@ -55,7 +56,7 @@ class SessionConcurrencyTest {
     @Test
     void aLaterRequestCompletesWhileAnEarlierOneBlocks() throws Exception {
         try (RawConnection c = connect(64)) {
-            c.send(1, walk("wait"));    // blocks until "signal" runs: deadlock if served one at a time
+            c.send(1, walk("wait")); // blocks until "signal" runs: deadlock if served one at a time
             c.send(2, walk("signal"));
             // "wait" answers Rwalk only if "signal" ran while it was blocked (else ETIMEDOUT).
             Frame x = c.receive();
@@ -99,8 +100,8 @@ class SessionConcurrencyTest {
         try (RawConnection c = connect(1)) {
             c.send(1, walk("slow"));
             assertTrue(handlers.slowStarted.await(20, TimeUnit.SECONDS));
-            c.send(2, new TMessage.Tclunk(5));   // waits: the one slot is taken
-            c.send(3, new TMessage.Tflush(2));   // served at once, drops tag 2 before it starts
+            c.send(2, new TMessage.Tclunk(5)); // waits: the one slot is taken
+            c.send(3, new TMessage.Tflush(2)); // served at once, drops tag 2 before it starts
             assertEquals(new Frame(3, new RMessage.Rflush()), c.receive());
             handlers.releaseSlow();
             assertEquals(1, c.receive().tag());
@@ -130,7 +131,8 @@ class SessionConcurrencyTest {
         try (RawConnection c = connect(64)) {
             c.send(1, walk("slow"));
             assertTrue(handlers.slowStarted.await(20, TimeUnit.SECONDS));
-            c.sendTogether(new Frame(1, new TMessage.Tclunk(5)),
+            c.sendTogether(
+                    new Frame(1, new TMessage.Tclunk(5)),
                     new Frame(2, new TMessage.Twrite(1, 0, Unpooled.wrappedBuffer(new byte[] {1, 2, 3}))));
             assertTrue(c.closedByServer());
             handlers.releaseSlow();
@@ -158,7 +160,8 @@ class SessionConcurrencyTest {
     @Test
     void gatewayCloseClosesEverySessionOnce() throws Exception {
         RawConnection a = connect(64);
-        RawConnection b = new RawConnection((InetSocketAddress) gateway.boundAddresses().getFirst());
+        RawConnection b =
+                new RawConnection((InetSocketAddress) gateway.boundAddresses().getFirst());
         b.send(Frame.NOTAG, new TMessage.Tversion(8192, "9P2000.L"));
         b.receive();
         gateway.close();

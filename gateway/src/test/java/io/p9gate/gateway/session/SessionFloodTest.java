@@ -71,8 +71,8 @@ class SessionFloodTest {
     void aGuestThatLeavesRepliesUnreadPastTheCapIsDisconnected() throws Exception {
         UnreadingPeer peer = new UnreadingPeer();
         try (EmbeddedSession s = negotiated(peer)) {
-            long cap = OutboundLimit.of(s.channel.config().getWriteBufferHighWaterMark(),
-                    SessionSettings.DEFAULT_MAX_OUTSTANDING, MSIZE);
+            long cap = OutboundLimit.of(
+                    s.channel.config().getWriteBufferHighWaterMark(), SessionSettings.DEFAULT_MAX_OUTSTANDING, MSIZE);
             // One read batch is decoded whole even after reading pauses: make it answer past the cap.
             ByteBuf batch = Unpooled.buffer();
             for (int i = 0; i < 3 * cap / 7; i++) {

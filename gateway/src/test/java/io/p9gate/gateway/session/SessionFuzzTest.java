@@ -80,10 +80,10 @@ class SessionFuzzTest {
     private static void mutate(Random random, ByteBuf frame) {
         switch (random.nextInt(5)) {
             case 0 -> frame.setByte(random.nextInt(frame.writerIndex()), random.nextInt(256));
-            case 1 -> frame.writerIndex(Math.max(1, random.nextInt(frame.writerIndex())));  // truncated
-            case 2 -> frame.writeBytes(new byte[1 + random.nextInt(8)]);                      // trailing bytes
-            case 3 -> frame.setIntLE(0, frame.getIntLE(0) + random.nextInt(9) - 4);          // size off by a few
-            default -> frame.setByte(4 + random.nextInt(3), random.nextInt(256));            // type or tag
+            case 1 -> frame.writerIndex(Math.max(1, random.nextInt(frame.writerIndex()))); // truncated
+            case 2 -> frame.writeBytes(new byte[1 + random.nextInt(8)]); // trailing bytes
+            case 3 -> frame.setIntLE(0, frame.getIntLE(0) + random.nextInt(9) - 4); // size off by a few
+            default -> frame.setByte(4 + random.nextInt(3), random.nextInt(256)); // type or tag
         }
     }
 

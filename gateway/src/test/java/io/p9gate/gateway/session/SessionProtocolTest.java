@@ -79,7 +79,8 @@ class SessionProtocolTest {
             s.send(2, new TMessage.Tattach(1, TMessage.NOFID, "u", "a", 1000));
             assertEquals(List.of(new Frame(2, new RMessage.Rattach(FakeHandler.ROOT))), s.replies());
             s.send(3, new TMessage.Tgetattr(1, 0)); // 9P2000.L only
-            assertEquals(List.of(new Frame(3, new RMessage.RerrorU(Errno.EOPNOTSUPP.description(), Errno.EOPNOTSUPP))),
+            assertEquals(
+                    List.of(new Frame(3, new RMessage.RerrorU(Errno.EOPNOTSUPP.description(), Errno.EOPNOTSUPP))),
                     s.replies());
         }
     }
@@ -217,19 +218,21 @@ class SessionProtocolTest {
         try (EmbeddedSession s = new EmbeddedSession(MAX)) {
             s.negotiate(8192);
             s.replies();
-            s.feed(Hex.buf("0a000000 78 0500 010000"));                          // Tclunk short fid
-            s.feed(Hex.buf("0c000000 78 0600 01000000 ff"));                     // trailing byte
+            s.feed(Hex.buf("0a000000 78 0500 010000")); // Tclunk short fid
+            s.feed(Hex.buf("0c000000 78 0600 01000000 ff")); // trailing byte
             s.feed(Hex.buf("17000000 76 0700 01000000 0000000000000000 10000000")); // Twrite count past end
-            s.feed(Hex.buf("15000000 6e 0800 01000000 02000000 0100 0200 c328"));   // invalid UTF-8 name
-            s.feed(Hex.buf("11000000 6e 0900 01000000 02000000 1100"));              // 17 names
-            s.feed(Hex.buf("0b000000 70 0a00 01000000"));                            // legacy Topen
-            s.feed(Hex.buf("07000000 c8 0b00"));                                     // unknown type 200
-            s.feed(Hex.buf("07000000 65 0c00"));                                     // a reply type sent to us
-            assertEquals(List.of(
-                    new Frame(5, error(Errno.EPROTO)), new Frame(6, error(Errno.EPROTO)),
-                    new Frame(7, error(Errno.EPROTO)), new Frame(8, error(Errno.EINVAL)),
-                    new Frame(9, error(Errno.EINVAL)), new Frame(10, error(Errno.EOPNOTSUPP)),
-                    new Frame(11, error(Errno.EOPNOTSUPP)), new Frame(12, error(Errno.EOPNOTSUPP))), s.replies());
+            s.feed(Hex.buf("15000000 6e 0800 01000000 02000000 0100 0200 c328")); // invalid UTF-8 name
+            s.feed(Hex.buf("11000000 6e 0900 01000000 02000000 1100")); // 17 names
+            s.feed(Hex.buf("0b000000 70 0a00 01000000")); // legacy Topen
+            s.feed(Hex.buf("07000000 c8 0b00")); // unknown type 200
+            s.feed(Hex.buf("07000000 65 0c00")); // a reply type sent to us
+            assertEquals(
+                    List.of(
+                            new Frame(5, error(Errno.EPROTO)), new Frame(6, error(Errno.EPROTO)),
+                            new Frame(7, error(Errno.EPROTO)), new Frame(8, error(Errno.EINVAL)),
+                            new Frame(9, error(Errno.EINVAL)), new Frame(10, error(Errno.EOPNOTSUPP)),
+                            new Frame(11, error(Errno.EOPNOTSUPP)), new Frame(12, error(Errno.EOPNOTSUPP))),
+                    s.replies());
             assertTrue(s.channel.isActive());
             s.send(13, new TMessage.Tclunk(1));
             assertEquals(List.of(new Frame(13, new RMessage.Rclunk())), s.replies());
@@ -246,8 +249,12 @@ class SessionProtocolTest {
             s.send(2, new TMessage.Twalk(0, 1, List.of("bug")));
             s.send(3, new TMessage.Tremove(1));
             List<Frame> replies = s.replies();
-            assertEquals(List.of(new Frame(1, error(Errno.ENOENT)), new Frame(2, error(Errno.EIO)),
-                    new Frame(3, error(Errno.EACCES))), replies.subList(1, 4));
+            assertEquals(
+                    List.of(
+                            new Frame(1, error(Errno.ENOENT)),
+                            new Frame(2, error(Errno.EIO)),
+                            new Frame(3, error(Errno.EACCES))),
+                    replies.subList(1, 4));
             assertTrue(s.channel.isActive());
         }
     }
@@ -279,7 +286,8 @@ class SessionProtocolTest {
             s.replies();
             s.send(3, new TMessage.Tread(1, 0, 0xffffffff)); // 4 GiB asked, one frame's worth served
             List<Frame> replies = s.replies();
-            RMessage.Rread read = assertInstanceOf(RMessage.Rread.class, replies.getFirst().body());
+            RMessage.Rread read =
+                    assertInstanceOf(RMessage.Rread.class, replies.getFirst().body());
             assertEquals(4096 - 11, read.data().readableBytes());
             read.data().release();
         }

@@ -67,7 +67,8 @@ class VmAdmissionTest {
     void aVmsOutstandingBudgetCountsAllItsConnections() throws Exception {
         VmBudget vm = vm(2, LOTS);
         RequestLane lane = lane(vm);
-        try (EmbeddedSession one = negotiated(lane); EmbeddedSession two = negotiated(lane)) {
+        try (EmbeddedSession one = negotiated(lane);
+                EmbeddedSession two = negotiated(lane)) {
             one.send(1, getattr());
             one.send(2, getattr());
             two.send(1, getattr());
@@ -95,11 +96,14 @@ class VmAdmissionTest {
     void aRequestWaitingForItsVmIsFlushedLikeAnyNotStartedRequest() throws Exception {
         VmBudget vm = vm(1, LOTS);
         RequestLane lane = lane(vm);
-        try (EmbeddedSession one = negotiated(lane); EmbeddedSession two = negotiated(lane)) {
+        try (EmbeddedSession one = negotiated(lane);
+                EmbeddedSession two = negotiated(lane)) {
             one.send(1, getattr());
             two.send(1, getattr());
             two.send(2, new TMessage.Tflush(1));
-            assertEquals(List.of(2), two.replies().stream().map(Frame::tag).toList(),
+            assertEquals(
+                    List.of(2),
+                    two.replies().stream().map(Frame::tag).toList(),
                     "never started, so dropped without a reply; Rflush at once");
             runWorkers();
             two.channel.runPendingTasks();
@@ -114,12 +118,15 @@ class VmAdmissionTest {
         VmBudget vm = vm(LOTS, 1000);
         RequestLane lane = lane(vm);
         UnreadingPeer peer = new UnreadingPeer();
-        try (EmbeddedSession one = negotiated(lane); EmbeddedSession two = negotiated(lane)) {
+        try (EmbeddedSession one = negotiated(lane);
+                EmbeddedSession two = negotiated(lane)) {
             one.channel.pipeline().addFirst("unreading-peer", peer);
             one.send(1, new TMessage.Treadlink(0)); // a 5,000-byte reply, left unread
             runWorkers();
             one.channel.runPendingTasks();
-            assertTrue(vm.admission().queuedReplyBytes() > 1000, "queued " + vm.admission().queuedReplyBytes());
+            assertTrue(
+                    vm.admission().queuedReplyBytes() > 1000,
+                    "queued " + vm.admission().queuedReplyBytes());
 
             two.send(1, getattr());
             assertEquals(0, queued.size(), "nothing more of this VM is served while its replies are unread");

@@ -39,14 +39,17 @@ class JournalLoggingTest {
     @Test
     void aRecordIsOneLineWithItsPriorityAndNoTimestamp() {
         var formatter = new JournalLogging.PriorityFormatter();
-        LogRecord warning = new LogRecord(Level.WARNING, "policy reload refused, keeping sha256 ab: p.yaml:3:1: bad\nkey");
+        LogRecord warning =
+                new LogRecord(Level.WARNING, "policy reload refused, keeping sha256 ab: p.yaml:3:1: bad\nkey");
         warning.setLoggerName("io.p9gate.policy.PolicyHolder");
-        assertEquals("<4>io.p9gate.policy.PolicyHolder: policy reload refused, keeping sha256 ab: p.yaml:3:1: bad key\n",
+        assertEquals(
+                "<4>io.p9gate.policy.PolicyHolder: policy reload refused, keeping sha256 ab: p.yaml:3:1: bad key\n",
                 formatter.format(warning));
         LogRecord severe = new LogRecord(Level.SEVERE, "audit write failed");
         severe.setLoggerName("a");
         severe.setThrown(new java.io.IOException("No space left on device"));
-        assertEquals("<3>a: audit write failed: java.io.IOException: No space left on device\n", formatter.format(severe));
+        assertEquals(
+                "<3>a: audit write failed: java.io.IOException: No space left on device\n", formatter.format(severe));
     }
 
     @Test

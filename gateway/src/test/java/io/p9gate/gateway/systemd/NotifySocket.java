@@ -29,14 +29,18 @@ public final class NotifySocket implements AutoCloseable {
 
     private NotifySocket(String address, String nettyPath) throws InterruptedException {
         this.address = address;
-        this.channel = new Bootstrap().group(group).channel(EpollDomainDatagramChannel.class)
+        this.channel = new Bootstrap()
+                .group(group)
+                .channel(EpollDomainDatagramChannel.class)
                 .handler(new SimpleChannelInboundHandler<DomainDatagramPacket>() {
                     @Override
                     protected void channelRead0(ChannelHandlerContext ctx, DomainDatagramPacket packet) {
                         messages.add(packet.content().toString(StandardCharsets.UTF_8));
                     }
                 })
-                .bind(new DomainSocketAddress(nettyPath)).sync().channel();
+                .bind(new DomainSocketAddress(nettyPath))
+                .sync()
+                .channel();
     }
 
     /** A socket file at {@code path}; NOTIFY_SOCKET is the path. */
@@ -55,7 +59,7 @@ public final class NotifySocket implements AutoCloseable {
 
     /** The next datagram that contains {@code fragment}, skipping others (e.g. watchdog pings). */
     public String nextWith(String fragment) throws InterruptedException {
-        for (;;) {
+        for (; ; ) {
             String message = next();
             if (message.contains(fragment)) {
                 return message;

@@ -26,7 +26,8 @@ class ServiceNotifierTest {
     @Test
     void readyStatusAndStoppingReachTheNotifySocketAsOneDatagramEach() throws Exception {
         try (NotifySocket systemd = NotifySocket.at(dir.resolve("notify"));
-             ServiceNotifier notifier = ServiceNotifier.fromEnvironment(Map.of("NOTIFY_SOCKET", systemd.address), PID)) {
+                ServiceNotifier notifier =
+                        ServiceNotifier.fromEnvironment(Map.of("NOTIFY_SOCKET", systemd.address), PID)) {
             assertTrue(notifier.active());
             notifier.ready("serving 1 VM");
             assertEquals("READY=1\nSTATUS=serving 1 VM", systemd.next());
@@ -60,8 +61,15 @@ class ServiceNotifierTest {
         AtomicBoolean alive = new AtomicBoolean(false);
         CountDownLatch askedOnce = new CountDownLatch(1);
         try (NotifySocket systemd = NotifySocket.at(dir.resolve("notify"));
-             ServiceNotifier notifier = ServiceNotifier.fromEnvironment(Map.of("NOTIFY_SOCKET", systemd.address,
-                     "WATCHDOG_USEC", "20000", "WATCHDOG_PID", Long.toString(PID)), PID)) {
+                ServiceNotifier notifier = ServiceNotifier.fromEnvironment(
+                        Map.of(
+                                "NOTIFY_SOCKET",
+                                systemd.address,
+                                "WATCHDOG_USEC",
+                                "20000",
+                                "WATCHDOG_PID",
+                                Long.toString(PID)),
+                        PID)) {
             notifier.startWatchdog(() -> {
                 boolean answer = alive.get();
                 askedOnce.countDown();
@@ -78,11 +86,14 @@ class ServiceNotifierTest {
 
     @Test
     void theWatchdogIsOnlyForTheProcessSystemdNamed() {
-        assertEquals(Optional.of(Duration.ofSeconds(30)),
+        assertEquals(
+                Optional.of(Duration.ofSeconds(30)),
                 ServiceNotifier.watchdogInterval(Map.of("WATCHDOG_USEC", "30000000"), PID));
-        assertEquals(Optional.of(Duration.ofMillis(20)),
+        assertEquals(
+                Optional.of(Duration.ofMillis(20)),
                 ServiceNotifier.watchdogInterval(Map.of("WATCHDOG_USEC", "20000", "WATCHDOG_PID", "4242"), PID));
-        assertEquals(Optional.empty(),
+        assertEquals(
+                Optional.empty(),
                 ServiceNotifier.watchdogInterval(Map.of("WATCHDOG_USEC", "20000", "WATCHDOG_PID", "1"), PID));
         assertEquals(Optional.empty(), ServiceNotifier.watchdogInterval(Map.of("WATCHDOG_USEC", "0"), PID));
         assertEquals(Optional.empty(), ServiceNotifier.watchdogInterval(Map.of("WATCHDOG_USEC", "soon"), PID));

@@ -16,17 +16,23 @@ public final class HostSwapper implements AutoCloseable {
     private final Thread thread;
 
     public HostSwapper(Path a, Path b) {
-        thread = new Thread(() -> {
-            while (!stop.get()) {
-                try {
-                    LinuxSyscalls.renameat2(LinuxSyscalls.AT_FDCWD, a.toString(), LinuxSyscalls.AT_FDCWD,
-                            b.toString(), LinuxSyscalls.RENAME_EXCHANGE);
-                    swaps.incrementAndGet();
-                } catch (P9Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        }, "host-swapper");
+        thread = new Thread(
+                () -> {
+                    while (!stop.get()) {
+                        try {
+                            LinuxSyscalls.renameat2(
+                                    LinuxSyscalls.AT_FDCWD,
+                                    a.toString(),
+                                    LinuxSyscalls.AT_FDCWD,
+                                    b.toString(),
+                                    LinuxSyscalls.RENAME_EXCHANGE);
+                            swaps.incrementAndGet();
+                        } catch (P9Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                },
+                "host-swapper");
         thread.start();
     }
 

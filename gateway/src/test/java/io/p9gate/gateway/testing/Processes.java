@@ -4,8 +4,7 @@ import java.util.concurrent.TimeUnit;
 
 /** Waiting on the child processes tests start, from {@code close()} methods that must not throw. */
 public final class Processes {
-    private Processes() {
-    }
+    private Processes() {}
 
     /**
      * Waits up to {@code seconds} for {@code process} to exit. An interrupt ends the wait (the caller then

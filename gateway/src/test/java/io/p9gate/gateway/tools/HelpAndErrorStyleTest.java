@@ -49,7 +49,8 @@ class HelpAndErrorStyleTest {
         assertEquals(0, r.exit(), command + ": " + r.err());
         int heading = r.out().indexOf("\nExamples:\n");
         assertTrue(heading >= 0, command + " --help has no Examples section:\n" + r.out());
-        assertTrue(r.out().substring(heading).lines().anyMatch(l -> l.startsWith("  " + command)),
+        assertTrue(
+                r.out().substring(heading).lines().anyMatch(l -> l.startsWith("  " + command)),
                 command + " --help has no example of itself:\n" + r.out());
     }
 
@@ -75,7 +76,9 @@ class HelpAndErrorStyleTest {
         assertEquals(0, viaHelp.exit(), viaHelp.err());
         assertTrue(viaHelp.out().startsWith("Usage: p9gate policy check"), viaHelp.out());
         assertEquals(direct.out(), viaHelp.out());
-        assertEquals(ToolRun.of("audit", "verify", "--help").out(), ToolRun.of("help", "audit", "verify").out());
+        assertEquals(
+                ToolRun.of("audit", "verify", "--help").out(),
+                ToolRun.of("help", "audit", "verify").out());
         ToolRun unknown = ToolRun.of("help", "policy", "nope");
         assertEquals(Main.EXIT_USAGE, unknown.exit());
         assertTrue(unknown.oneErrorLine("p9gate help"), unknown.err());
@@ -117,7 +120,9 @@ class HelpAndErrorStyleTest {
         assertTrue(missing.oneErrorLine("p9gate policy check"), missing.err());
         ToolRun unreadable = ToolRun.of("policy", "check", "/nonexistent/policy.yaml");
         assertEquals(1, unreadable.exit());
-        assertEquals("p9gate policy check: error: /nonexistent/policy.yaml: cannot read: no such file", unreadable.err().strip());
+        assertEquals(
+                "p9gate policy check: error: /nonexistent/policy.yaml: cannot read: no such file",
+                unreadable.err().strip());
         ToolRun audit = ToolRun.of("audit", "show", "--log", "/nonexistent/audit");
         assertTrue(audit.oneErrorLine("p9gate audit show"), audit.err());
         ToolRun serve = ToolRun.of("serve", "--listen", "tcp:127.0.0.1:0");

@@ -22,7 +22,8 @@ public final class CachingEvaluator implements PathEvaluator {
         this.cache = CacheBuilder.newBuilder().maximumSize(maxEntries).build();
     }
 
-    @Override public Verdict evaluate(PathQuestion q) {
+    @Override
+    public Verdict evaluate(PathQuestion q) {
         Verdict v = cache.getIfPresent(q);
         if (v == null) {
             v = cedar.evaluate(q);

@@ -21,7 +21,6 @@ import io.p9gate.policy.SharePath;
 import io.p9gate.policy.compile.Errnos;
 import io.p9gate.policy.compile.PathEvaluator;
 import io.p9gate.policy.compile.Verdict;
-
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -41,7 +40,8 @@ public final class CedarEvaluator implements PathEvaluator {
     /** Errno of a decision Cedar could not make. */
     public static final String FAILED_ERRNO = "EIO";
 
-    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(CedarEvaluator.class.getName());
+    private static final java.util.logging.Logger LOG =
+            java.util.logging.Logger.getLogger(CedarEvaluator.class.getName());
     private static final EntityTypeName VM = type("Vm");
     private static final EntityTypeName SHARE = type("Share");
     private static final EntityTypeName DIRECTORY = type("Directory");
@@ -67,9 +67,12 @@ public final class CedarEvaluator implements PathEvaluator {
         return EntityTypeName.parse(CedarNames.NAMESPACE + "::" + base).orElseThrow();
     }
 
-    @Override public Verdict evaluate(PathQuestion q) {
+    @Override
+    public Verdict evaluate(PathQuestion q) {
         AuthorizationRequest req = new AuthorizationRequest(
-                VM.of(CedarNames.vmId(q.vm())), ACTIONS.get(q.op()), FILE.of(CedarNames.pathId(q.vm(), q.share(), q.path())),
+                VM.of(CedarNames.vmId(q.vm())),
+                ACTIONS.get(q.op()),
+                FILE.of(CedarNames.pathId(q.vm(), q.share(), q.path())),
                 new Context(Map.<String, Value>of("uid", new PrimLong(q.uid()), "gid", new PrimLong(q.gid()))));
         AuthorizationResponse resp;
         try {
@@ -77,7 +80,8 @@ public final class CedarEvaluator implements PathEvaluator {
         } catch (AuthException | RuntimeException e) {
             return failed(q, String.valueOf(e.getMessage()));
         }
-        if (resp.success.isEmpty()) return failed(q, resp.errors.map(Object::toString).orElse("no reason"));
+        if (resp.success.isEmpty())
+            return failed(q, resp.errors.map(Object::toString).orElse("no reason"));
         AuthorizationSuccessResponse ok = resp.success.get();
         List<String> ids = new ArrayList<>(ok.getReason());
         if (ok.isAllowed()) return new Verdict(true, null, ids);

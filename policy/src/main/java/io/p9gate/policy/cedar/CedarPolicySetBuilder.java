@@ -14,7 +14,6 @@ import io.p9gate.policy.compile.Errnos;
 import io.p9gate.policy.load.PolicyLoadException;
 import io.p9gate.policy.model.Effect;
 import io.p9gate.policy.model.SourcePos;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,14 +57,17 @@ public final class CedarPolicySetBuilder {
             parsed = PolicySet.parsePolicies(text);
         } catch (InternalException e) {
             CedarSyntaxError at = CedarSyntaxError.of(text, e);
-            throw new PolicyLoadException(new SourcePos(file, at.at().line(), at.at().column()), "Cedar syntax: " + at.reason());
+            throw new PolicyLoadException(
+                    new SourcePos(file, at.at().line(), at.at().column()), "Cedar syntax: " + at.reason());
         }
         if (parsed.getNumTemplates() > 0) {
-            throw new PolicyLoadException(new SourcePos(file, 1, 1), "Cedar templates are not supported; write static policies");
+            throw new PolicyLoadException(
+                    new SourcePos(file, 1, 1), "Cedar templates are not supported; write static policies");
         }
         // parsePolicies names them policy0..N in source order; we re-create each with a stable id.
         List<Map.Entry<String, String>> inOrder = parsed.getStaticPolicies().entrySet().stream()
-                .sorted(java.util.Comparator.comparingInt(en -> Integer.parseInt(en.getKey().replace("policy", ""))))
+                .sorted(java.util.Comparator.comparingInt(
+                        en -> Integer.parseInt(en.getKey().replace("policy", ""))))
                 .toList();
         for (int i = 0; i < inOrder.size(); i++) {
             String src = inOrder.get(i).getValue();
@@ -82,9 +84,11 @@ public final class CedarPolicySetBuilder {
                 throw new PolicyLoadException(locate(file, text, src, 0), "Cedar: " + firstLine(e));
             }
             if (!Errnos.isKnown(errno)) {
-                throw new PolicyLoadException(locate(file, text, src, 0), "@errno must be ENOENT, EROFS or EACCES, found '" + errno + "'");
+                throw new PolicyLoadException(
+                        locate(file, text, src, 0), "@errno must be ENOENT, EROFS or EACCES, found '" + errno + "'");
             }
-            if (sourceOf.containsKey(id) || policies.stream().anyMatch(p -> p.getID().equals(id))) {
+            if (sourceOf.containsKey(id)
+                    || policies.stream().anyMatch(p -> p.getID().equals(id))) {
                 throw new PolicyLoadException(locate(file, text, src, 0), "policy id '" + id + "' is used twice");
             }
             policies.add(new Policy(src, id));
@@ -102,7 +106,8 @@ public final class CedarPolicySetBuilder {
         try {
             resp = new BasicAuthorizationEngine().validate(new ValidationRequest(CedarSchema.parse(), set));
         } catch (AuthException e) {
-            throw new PolicyLoadException(new SourcePos(Path.of("<cedar>"), 0, 0), "Cedar validation failed: " + firstLine(e));
+            throw new PolicyLoadException(
+                    new SourcePos(Path.of("<cedar>"), 0, 0), "Cedar validation failed: " + firstLine(e));
         }
         if (!resp.validationPassed()) throw firstError(resp);
         try {
@@ -113,7 +118,9 @@ public final class CedarPolicySetBuilder {
         return new CedarEvaluator(set, errnoOfForbid);
     }
 
-    public Set<String> handWrittenIds() { return sourceOf.keySet(); }
+    public Set<String> handWrittenIds() {
+        return sourceOf.keySet();
+    }
 
     private PolicyLoadException firstError(ValidationResponse resp) {
         if (resp.success.isPresent() && !resp.success.get().validationErrors.isEmpty()) {
@@ -122,11 +129,15 @@ public final class CedarPolicySetBuilder {
             DetailedError err = ve.getError();
             int offset = err.sourceLocations.isEmpty() ? 0 : err.sourceLocations.getFirst().start;
             Path file = sourceOf.get(id);
-            SourcePos at = file == null ? new SourcePos(Path.of("<compiled " + id + ">"), 0, 0)
+            SourcePos at = file == null
+                    ? new SourcePos(Path.of("<compiled " + id + ">"), 0, 0)
                     : locate(file, fileText(file), textOfFile.get(id), offset);
             return new PolicyLoadException(at, "Cedar policy " + id + " does not fit the schema: " + err.message);
         }
-        String msg = resp.errors.flatMap(l -> l.stream().findFirst()).map(e -> e.message).orElse("validation failed");
+        String msg = resp.errors
+                .flatMap(l -> l.stream().findFirst())
+                .map(e -> e.message)
+                .orElse("validation failed");
         return new PolicyLoadException(new SourcePos(Path.of("<cedar>"), 0, 0), msg);
     }
 

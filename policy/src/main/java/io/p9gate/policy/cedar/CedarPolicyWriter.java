@@ -5,7 +5,6 @@ import io.p9gate.policy.PathPattern;
 import io.p9gate.policy.compile.CompiledRule;
 import io.p9gate.policy.compile.Scope;
 import io.p9gate.policy.model.Effect;
-
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -23,7 +22,8 @@ public final class CedarPolicyWriter {
 
     public static String write(CompiledRule r) {
         StringBuilder b = new StringBuilder();
-        if (r.errno() != null) b.append("@errno(").append(CedarText.quote(r.errno())).append(")\n");
+        if (r.errno() != null)
+            b.append("@errno(").append(CedarText.quote(r.errno())).append(")\n");
         b.append(r.effect() == Effect.ALLOW ? "permit" : "forbid").append(" (\n");
         b.append("  principal == ").append(CedarNames.vm(r.vm())).append(",\n");
         b.append("  ").append(actions(r.ops())).append(",\n");
@@ -46,7 +46,8 @@ public final class CedarPolicyWriter {
 
     private static String actions(java.util.Set<OpKind> ops) {
         if (ops.containsAll(EnumSet.allOf(OpKind.class))) return "action";
-        return "action in [" + EnumSet.copyOf(ops).stream().map(CedarNames::action).collect(Collectors.joining(", ")) + "]";
+        return "action in ["
+                + EnumSet.copyOf(ops).stream().map(CedarNames::action).collect(Collectors.joining(", ")) + "]";
     }
 
     private static String anyOf(List<PathPattern> ps, java.util.function.Function<PathPattern, String> f) {

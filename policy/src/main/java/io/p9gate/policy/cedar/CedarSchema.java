@@ -4,7 +4,6 @@ import com.cedarpolicy.model.exception.InternalException;
 import com.cedarpolicy.model.schema.Schema;
 import io.p9gate.policy.OpKind;
 import io.p9gate.policy.PathPattern;
-
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
@@ -34,10 +33,14 @@ public final class CedarSchema {
         b.append("  entity Directory in [Directory, Share];\n");
         b.append("  entity File in [Directory] {\n");
         b.append("    path: String,\n    depth: Long,\n");
-        for (int i = 0; i < PathPattern.MAX_SEGMENTS; i++) b.append("    s").append(i).append("?: String,\n");
-        for (int i = 0; i < PathPattern.MAX_SEGMENTS; i++) b.append("    r").append(i).append("?: String,\n");
+        for (int i = 0; i < PathPattern.MAX_SEGMENTS; i++)
+            b.append("    s").append(i).append("?: String,\n");
+        for (int i = 0; i < PathPattern.MAX_SEGMENTS; i++)
+            b.append("    r").append(i).append("?: String,\n");
         b.append("  };\n");
-        String actions = Arrays.stream(OpKind.values()).map(o -> CedarText.quote(o.name())).collect(Collectors.joining(", "));
+        String actions = Arrays.stream(OpKind.values())
+                .map(o -> CedarText.quote(o.name()))
+                .collect(Collectors.joining(", "));
         b.append("  action ").append(actions).append(" appliesTo {\n");
         b.append("    principal: [Vm],\n    resource: [File],\n    context: { uid: Long, gid: Long }\n  };\n");
         b.append("}\n");

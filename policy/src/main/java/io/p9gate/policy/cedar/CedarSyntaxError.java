@@ -41,7 +41,10 @@ record CedarSyntaxError(LineColumn at, String reason) {
         }
         for (CedarStatement s : CedarStatement.split(tokens)) {
             if (!s.terminated()) {
-                return error(text, s.start(), END_OF_INPUT + ": the policy starting here is not finished (a policy ends with ';')");
+                return error(
+                        text,
+                        s.start(),
+                        END_OF_INPUT + ": the policy starting here is not finished (a policy ends with ';')");
             }
             if (failure(text.substring(s.start(), s.end())).isPresent()) {
                 return inStatement(text, s);
@@ -54,12 +57,14 @@ record CedarSyntaxError(LineColumn at, String reason) {
     private static CedarSyntaxError inStatement(String text, CedarStatement s) {
         List<CedarToken> tokens = s.tokens();
         for (int k = 0; k < tokens.size(); k++) {
-            Optional<String> failure = failure(text.substring(s.start(), tokens.get(k).end()));
+            Optional<String> failure =
+                    failure(text.substring(s.start(), tokens.get(k).end()));
             if (failure.isPresent() && !failure.get().equals(END_OF_INPUT)) {
                 return error(text, quotedTokenAtOrBefore(tokens, k, failure.get(), text), failure.get());
             }
         }
-        return error(text, s.start(), failure(text.substring(s.start(), s.end())).orElse("does not parse"));
+        return error(
+                text, s.start(), failure(text.substring(s.start(), s.end())).orElse("does not parse"));
     }
 
     /**

@@ -4,7 +4,6 @@ import io.p9gate.policy.SharePath;
 import io.p9gate.policy.model.PolicyFile;
 import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.VmPolicy;
-
 import java.io.Serial;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -31,7 +30,8 @@ public record CaseTarget(String share, SharePath path) {
     public static VmPolicy vm(PolicyFile policy, String vm) throws Unplaceable {
         VmPolicy v = policy.vms().get(vm);
         if (v == null) {
-            throw new Unplaceable("VM '" + vm + "' is not in the policy (VMs: " + String.join(", ", policy.vms().keySet()) + ")");
+            throw new Unplaceable("VM '" + vm + "' is not in the policy (VMs: "
+                    + String.join(", ", policy.vms().keySet()) + ")");
         }
         return v;
     }
@@ -62,7 +62,8 @@ public record CaseTarget(String share, SharePath path) {
         if (!host.isAbsolute() || !host.normalize().equals(host)) {
             throw new Unplaceable("without share: the path must be an absolute, normalised host path, not " + path);
         }
-        SharePolicy holder = v.shares().values().stream().filter(s -> host.startsWith(s.hostDir()))
+        SharePolicy holder = v.shares().values().stream()
+                .filter(s -> host.startsWith(s.hostDir()))
                 .max(Comparator.comparingInt(s -> s.hostDir().getNameCount()))
                 .orElseThrow(() -> new Unplaceable(path + " lies outside every share of VM '" + vm
                         + "' (give share: NAME for a share-relative path)"));

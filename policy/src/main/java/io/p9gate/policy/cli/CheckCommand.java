@@ -3,35 +3,50 @@ package io.p9gate.policy.cli;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.lint.Finding;
 import io.p9gate.policy.lint.Linter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.util.List;
-
 /** {@code policy check FILE}: validates (as the gateway would load it) and lints. */
-@Command(name = "check", mixinStandardHelpOptions = true,
+@Command(
+        name = "check",
+        mixinStandardHelpOptions = true,
         description = "Validate a policy file and warn about rules that cannot do what they seem to.",
         footerHeading = "%nExamples:%n",
-        footer = {"  p9gate policy check policies/infotainment.yaml",
-                "  p9gate policy check --strict /etc/p9gate/policy.yaml   # warnings fail too"})
+        footer = {
+            "  p9gate policy check policies/infotainment.yaml",
+            "  p9gate policy check --strict /etc/p9gate/policy.yaml   # warnings fail too"
+        })
 final class CheckCommand extends Subcommand {
 
-    @Mixin PolicyFileParameter policyFile;
+    @Mixin
+    PolicyFileParameter policyFile;
 
-    @Option(names = "--strict", description = "treat warnings as errors") boolean strict;
+    @Option(names = "--strict", description = "treat warnings as errors")
+    boolean strict;
 
-    @Override int run(CommandLine cmd) {
+    @Override
+    int run(CommandLine cmd) {
         PolicyEngine engine = Loading.engine(this, policyFile.file);
         if (engine == null) return Loading.INVALID;
         List<Finding> findings = Linter.lint(engine.policy());
         findings.forEach(f -> cmd.getOut().println(f));
         int vms = engine.policy().vms().size();
-        long shares = engine.policy().vms().values().stream().mapToLong(v -> v.shares().size()).sum();
-        cmd.getOut().printf("%s: ok: image %s, %d VMs, %d shares, %d rules, %d warnings, %s path%n",
-                policyFile.file, engine.policy().image(), vms, shares, engine.rules().size(), findings.size(),
-                engine.usesFastPath() ? "fast" : "Cedar-only (hand-written policies)");
+        long shares = engine.policy().vms().values().stream()
+                .mapToLong(v -> v.shares().size())
+                .sum();
+        cmd.getOut()
+                .printf(
+                        "%s: ok: image %s, %d VMs, %d shares, %d rules, %d warnings, %s path%n",
+                        policyFile.file,
+                        engine.policy().image(),
+                        vms,
+                        shares,
+                        engine.rules().size(),
+                        findings.size(),
+                        engine.usesFastPath() ? "fast" : "Cedar-only (hand-written policies)");
         return strict && !findings.isEmpty() ? Loading.INVALID : 0;
     }
 }

@@ -12,57 +12,76 @@ import io.p9gate.policy.SharePath;
 import io.p9gate.policy.ids.IdMap;
 import io.p9gate.policy.model.SourcePos;
 import io.p9gate.policy.model.VmPolicy;
+import java.util.Arrays;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.util.Arrays;
-import java.util.Optional;
-
-
 /** {@code policy explain FILE --vm V --op OP --path P}: the decision, the rules that made it, the mapped ids. */
-@Command(name = "explain", mixinStandardHelpOptions = true,
+@Command(
+        name = "explain",
+        mixinStandardHelpOptions = true,
         description = "Show how a policy decides one request, which rules decided it, and the host ids it acts as.",
         footerHeading = "%nExamples:%n",
-        footer = {"  p9gate policy explain policies/infotainment.yaml --vm infotainment --share maps --op OPEN_WRITE --path /base/eu/tiles.db",
-                "  p9gate policy explain policies/infotainment.yaml --vm infotainment --share maps --op RENAME --path /cache/a --dest /base/a --format json"})
+        footer = {
+            "  p9gate policy explain policies/infotainment.yaml --vm infotainment --share maps --op OPEN_WRITE --path /base/eu/tiles.db",
+            "  p9gate policy explain policies/infotainment.yaml --vm infotainment --share maps --op RENAME --path /cache/a --dest /base/a --format json"
+        })
 final class ExplainCommand extends Subcommand {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    enum Format { text, json }
+    enum Format {
+        text,
+        json
+    }
 
-    @Mixin PolicyFileParameter policyFile;
+    @Mixin
+    PolicyFileParameter policyFile;
 
-    @Option(names = "--vm", required = true, description = "VM id") String vm;
+    @Option(names = "--vm", required = true, description = "VM id")
+    String vm;
 
-    @Option(names = "--share", description = "share (attach name); optional when the VM has one share") String share;
+    @Option(names = "--share", description = "share (attach name); optional when the VM has one share")
+    String share;
 
-    @Option(names = "--op", required = true, paramLabel = "OP",
-            description = "operation: WALK, OPEN_READ, OPEN_WRITE, CREATE, MKDIR, SYMLINK, LINK, MKNOD, SETATTR, REMOVE, RENAME, XATTR_READ, XATTR_WRITE, READDIR, GETATTR, STATFS, LOCK, READLINK")
+    @Option(
+            names = "--op",
+            required = true,
+            paramLabel = "OP",
+            description =
+                    "operation: WALK, OPEN_READ, OPEN_WRITE, CREATE, MKDIR, SYMLINK, LINK, MKNOD, SETATTR, REMOVE, RENAME, XATTR_READ, XATTR_WRITE, READDIR, GETATTR, STATFS, LOCK, READLINK")
     String opName;
 
-    @Option(names = "--path", required = true, description = "share-relative path, e.g. /maps/eu.bin") String path;
+    @Option(names = "--path", required = true, description = "share-relative path, e.g. /maps/eu.bin")
+    String path;
 
-    @Option(names = "--dest", description = "destination path of RENAME or LINK") String dest;
+    @Option(names = "--dest", description = "destination path of RENAME or LINK")
+    String dest;
 
-    @Option(names = "--uid", defaultValue = "0", description = "guest uid (default: ${DEFAULT-VALUE})") long uid;
+    @Option(names = "--uid", defaultValue = "0", description = "guest uid (default: ${DEFAULT-VALUE})")
+    long uid;
 
-    @Option(names = "--gid", defaultValue = "0", description = "guest gid (default: ${DEFAULT-VALUE})") long gid;
+    @Option(names = "--gid", defaultValue = "0", description = "guest gid (default: ${DEFAULT-VALUE})")
+    long gid;
 
     @Option(names = "--format", paramLabel = "text|json", description = "output format (default: ${DEFAULT-VALUE})")
     Format format = Format.text;
 
-    @Override int run(CommandLine cmd) {
+    @Override
+    int run(CommandLine cmd) {
         OpKind op = OpKind.parse(opName).orElse(null);
-        if (op == null) return usageError("unknown operation '" + opName + "' (one of " + Arrays.toString(OpKind.values()) + ")");
+        if (op == null)
+            return usageError("unknown operation '" + opName + "' (one of " + Arrays.toString(OpKind.values()) + ")");
         PolicyEngine engine = Loading.engine(this, policyFile.file);
         if (engine == null) return Loading.INVALID;
         String shareName = share != null ? share : onlyShare(engine);
         if (shareName == null) return USAGE;
         DecisionRequest request;
         try {
-            request = new DecisionRequest(vm, shareName, op, SharePath.of(path), dest == null ? null : SharePath.of(dest), uid, gid);
+            request = new DecisionRequest(
+                    vm, shareName, op, SharePath.of(path), dest == null ? null : SharePath.of(dest), uid, gid);
         } catch (IllegalArgumentException e) {
             return usageError(e.getMessage());
         }
@@ -81,36 +100,54 @@ final class ExplainCommand extends Subcommand {
 
     private String onlyShare(PolicyEngine engine) {
         VmPolicy v = engine.policy().vms().get(vm);
-        if (v != null && v.shares().size() == 1) return v.shares().keySet().iterator().next();
-        String known = v == null ? "VM '" + vm + "' is not in the policy" : "VM '" + vm + "' has shares " + v.shares().keySet();
+        if (v != null && v.shares().size() == 1)
+            return v.shares().keySet().iterator().next();
+        String known = v == null
+                ? "VM '" + vm + "' is not in the policy"
+                : "VM '" + vm + "' has shares " + v.shares().keySet();
         usageError("--share is needed: " + known);
         return null;
     }
 
     /** One decision as explain shows it; the host ids are what a file created by this request would belong to. */
-    private record Explanation(DecisionRequest request, Decision decision, long hostUid, long hostGid, RuleLocations where) {
+    private record Explanation(
+            DecisionRequest request, Decision decision, long hostUid, long hostGid, RuleLocations where) {
         String text() {
             StringBuilder b = new StringBuilder();
-            b.append(String.format("request:  vm %s, share %s, %s %s%s (uid %d, gid %d)%n", request.vm(), request.share(),
-                    request.op(), request.path(), request.destination() == null ? "" : " -> " + request.destination(),
-                    request.uid(), request.gid()));
-            b.append(String.format("ids:      guest uid %d -> host uid %d, guest gid %d -> host gid %d%n", request.uid(),
-                    hostUid, request.gid(), hostGid));
+            b.append(String.format(
+                    "request:  vm %s, share %s, %s %s%s (uid %d, gid %d)%n",
+                    request.vm(),
+                    request.share(),
+                    request.op(),
+                    request.path(),
+                    request.destination() == null ? "" : " -> " + request.destination(),
+                    request.uid(),
+                    request.gid()));
+            b.append(String.format(
+                    "ids:      guest uid %d -> host uid %d, guest gid %d -> host gid %d%n",
+                    request.uid(), hostUid, request.gid(), hostGid));
             b.append(String.format("decision: %s%n", decision.allowed() ? "allow" : "deny " + decision.errno()));
             if (decision.ruleIds().isEmpty()) {
                 b.append(decision.allowed() ? "rules:    (none)\n" : "rules:    none matched: default deny\n");
             }
             for (String id : decision.ruleIds()) {
-                b.append(String.format("rule:     %s  (%s)%n", id, where.of(id).map(SourcePos::toString).orElse("hand-written Cedar")));
+                b.append(String.format(
+                        "rule:     %s  (%s)%n",
+                        id, where.of(id).map(SourcePos::toString).orElse("hand-written Cedar")));
             }
             return b.toString();
         }
 
         String json() {
             ObjectNode root = JSON.createObjectNode();
-            ObjectNode req = root.putObject("request").put("vm", request.vm()).put("share", request.share())
-                    .put("op", request.op().name()).put("path", request.path().text());
-            req.put("destination", request.destination() == null ? null : request.destination().text());
+            ObjectNode req = root.putObject("request")
+                    .put("vm", request.vm())
+                    .put("share", request.share())
+                    .put("op", request.op().name())
+                    .put("path", request.path().text());
+            req.put(
+                    "destination",
+                    request.destination() == null ? null : request.destination().text());
             req.put("uid", request.uid()).put("gid", request.gid());
             root.putObject("hostIds").put("uid", hostUid).put("gid", hostGid);
             root.put("decision", decision.allowed() ? "allow" : "deny");
@@ -120,7 +157,9 @@ final class ExplainCommand extends Subcommand {
                 ObjectNode rule = rules.addObject().put("id", id);
                 Optional<SourcePos> pos = where.of(id);
                 if (pos.isPresent()) {
-                    rule.put("file", pos.get().file().toString()).put("line", pos.get().line()).put("column", pos.get().column());
+                    rule.put("file", pos.get().file().toString())
+                            .put("line", pos.get().line())
+                            .put("column", pos.get().column());
                 } else {
                     rule.put("source", "hand-written Cedar");
                 }

@@ -3,28 +3,33 @@ package io.p9gate.policy.cli;
 import io.p9gate.policy.cli.fmt.CedarFormatter;
 import io.p9gate.policy.cli.fmt.Formatting;
 import io.p9gate.policy.cli.fmt.YamlFormatter;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code policy fmt [--check] FILE...}: rewrites policy YAML, policy-test YAML and hand-written Cedar files in their
  * canonical layout (like {@code opa fmt}, {@code cedar format}), or with {@code --check} only names the files that are
  * not. A file that cannot be formatted without moving a comment or changing its meaning is refused and left as it is.
  */
-@Command(name = "fmt", mixinStandardHelpOptions = true,
-        description = {"Rewrite policy files (YAML and .cedar) in their canonical layout; comments are kept.",
-                "Prints the name of each file it changed (with --check: would change)."},
+@Command(
+        name = "fmt",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Rewrite policy files (YAML and .cedar) in their canonical layout; comments are kept.",
+            "Prints the name of each file it changed (with --check: would change)."
+        },
         footerHeading = "%nExamples:%n",
-        footer = {"  p9gate policy fmt policies/*.yaml policies/*.cedar",
-                "  p9gate policy fmt --check policies/*.yaml   # in CI: exit 1 and the names of unformatted files"})
+        footer = {
+            "  p9gate policy fmt policies/*.yaml policies/*.cedar",
+            "  p9gate policy fmt --check policies/*.yaml   # in CI: exit 1 and the names of unformatted files"
+        })
 final class FmtCommand extends Subcommand {
 
     @Option(names = "--check", description = "change nothing; name the files that are not formatted and exit 1 if any")
@@ -33,7 +38,8 @@ final class FmtCommand extends Subcommand {
     @Parameters(paramLabel = "FILE", arity = "1..*", description = "policy or policy-test YAML files, .cedar files")
     List<Path> files;
 
-    @Override int run(CommandLine cmd) {
+    @Override
+    int run(CommandLine cmd) {
         boolean failed = false;
         boolean unformatted = false;
         for (Path file : files) {
@@ -45,10 +51,13 @@ final class FmtCommand extends Subcommand {
                 failed = true;
                 continue;
             }
-            Formatting result = file.getFileName().toString().endsWith(".cedar") ? CedarFormatter.format(text) : YamlFormatter.format(text);
+            Formatting result = file.getFileName().toString().endsWith(".cedar")
+                    ? CedarFormatter.format(text)
+                    : YamlFormatter.format(text);
             switch (result) {
                 case Formatting.Refused r -> {
-                    error(file + (r.line() == 0 ? "" : ":" + r.line() + ":" + r.column()) + ": cannot format: " + r.reason());
+                    error(file + (r.line() == 0 ? "" : ":" + r.line() + ":" + r.column()) + ": cannot format: "
+                            + r.reason());
                     failed = true;
                 }
                 case Formatting.Formatted f -> {

@@ -2,7 +2,6 @@ package io.p9gate.policy.cli;
 
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.load.PolicyLoadException;
-
 import java.nio.file.Path;
 
 /** Loads a policy for a command, turning a load failure into one "p9gate policy X: error: FILE:LINE:COL: why" line. */

@@ -1,8 +1,7 @@
 package io.p9gate.policy.cli;
 
-import picocli.CommandLine.Parameters;
-
 import java.nio.file.Path;
+import picocli.CommandLine.Parameters;
 
 /** The policy file a subcommand works on: one, required. */
 final class PolicyFileParameter {

@@ -9,15 +9,13 @@ import io.p9gate.policy.load.PolicyTestCase;
 import io.p9gate.policy.load.PolicyTestFile;
 import io.p9gate.policy.load.QuotaTestCase;
 import io.p9gate.policy.quota.QuotaSpec;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToLongFunction;
 
 /** Runs every case of a policy test file against a loaded policy (R-POL-8). */
 final class PolicyTestRun {
-    private PolicyTestRun() {
-    }
+    private PolicyTestRun() {}
 
     static List<TestOutcome> run(PolicyEngine engine, PolicyTestFile tests) {
         List<TestOutcome> out = new ArrayList<>();
@@ -33,10 +31,11 @@ final class PolicyTestRun {
             CaseTarget at = CaseTarget.place(engine.policy(), c.vm(), c.share(), c.path());
             CaseTarget to = c.dest() == null ? null : CaseTarget.place(engine.policy(), c.vm(), c.share(), c.dest());
             if (to != null && !to.share().equals(at.share())) {
-                throw new CaseTarget.Unplaceable("path and dest lie in different shares (" + at.share() + ", " + to.share()
-                        + "): a rename or link across shares is EXDEV, not a policy decision");
+                throw new CaseTarget.Unplaceable("path and dest lie in different shares (" + at.share() + ", "
+                        + to.share() + "): a rename or link across shares is EXDEV, not a policy decision");
             }
-            request = new DecisionRequest(c.vm(), at.share(), c.op(), at.path(), to == null ? null : to.path(), c.uid(), c.gid());
+            request = new DecisionRequest(
+                    c.vm(), at.share(), c.op(), at.path(), to == null ? null : to.path(), c.uid(), c.gid());
         } catch (CaseTarget.Unplaceable e) {
             return new TestOutcome(c.name(), "decision", c.vm(), c.pos(), TestOutcome.Status.ERROR, e.getMessage());
         }
@@ -47,7 +46,13 @@ final class PolicyTestRun {
         String asked = c.op() + " " + c.vm() + "/" + request.share() + ":" + request.path()
                 + (request.destination() == null ? "" : " -> " + request.destination());
         return problem == null
-                ? new TestOutcome(c.name(), "decision", c.vm(), c.pos(), TestOutcome.Status.PASSED, asked + " -> " + d.outcome() + describeRules(d))
+                ? new TestOutcome(
+                        c.name(),
+                        "decision",
+                        c.vm(),
+                        c.pos(),
+                        TestOutcome.Status.PASSED,
+                        asked + " -> " + d.outcome() + describeRules(d))
                 : new TestOutcome(c.name(), "decision", c.vm(), c.pos(), TestOutcome.Status.FAILED, problem);
     }
 
@@ -59,7 +64,8 @@ final class PolicyTestRun {
             default -> c.expect().equals(d.errno());
         };
         if (!outcomeOk) return "expected " + c.expect() + ", got " + d.outcome() + describeRules(d);
-        if (c.by() != null && !d.ruleIds().contains(c.by())) return "expected rule " + c.by() + ", decided by " + d.ruleIds();
+        if (c.by() != null && !d.ruleIds().contains(c.by()))
+            return "expected rule " + c.by() + ", decided by " + d.ruleIds();
         return null;
     }
 
@@ -83,7 +89,8 @@ final class PolicyTestRun {
         String mapped = c.kind().from + " " + c.id() + " maps to " + c.kind().to + " " + got;
         return got == c.expect()
                 ? new TestOutcome(c.name(), "ids", c.vm(), c.pos(), TestOutcome.Status.PASSED, mapped)
-                : new TestOutcome(c.name(), "ids", c.vm(), c.pos(), TestOutcome.Status.FAILED, mapped + ", not " + c.expect());
+                : new TestOutcome(
+                        c.name(), "ids", c.vm(), c.pos(), TestOutcome.Status.FAILED, mapped + ", not " + c.expect());
     }
 
     /** The limits at a path are the tightest of the quotas whose subtree holds it. */
@@ -94,17 +101,31 @@ final class PolicyTestRun {
         } catch (CaseTarget.Unplaceable e) {
             return new TestOutcome(c.name(), "quota", c.vm(), c.pos(), TestOutcome.Status.ERROR, e.getMessage());
         }
-        List<QuotaSpec> covering = engine.quotas(c.vm()).stream().filter(q -> q.covers(at.share(), at.path())).toList();
+        List<QuotaSpec> covering = engine.quotas(c.vm()).stream()
+                .filter(q -> q.covers(at.share(), at.path()))
+                .toList();
         long bytes = tightest(covering, QuotaSpec::maxBytes);
         long inodes = tightest(covering, QuotaSpec::maxInodes);
         List<String> wrong = new ArrayList<>();
-        if (c.bytes() != null && c.bytes() != bytes) wrong.add("the byte limit is " + limit(bytes) + ", not " + limit(c.bytes()));
-        if (c.inodes() != null && c.inodes() != inodes) wrong.add("the inode limit is " + limit(inodes) + ", not " + limit(c.inodes()));
+        if (c.bytes() != null && c.bytes() != bytes)
+            wrong.add("the byte limit is " + limit(bytes) + ", not " + limit(c.bytes()));
+        if (c.inodes() != null && c.inodes() != inodes)
+            wrong.add("the inode limit is " + limit(inodes) + ", not " + limit(c.inodes()));
         return wrong.isEmpty()
-                ? new TestOutcome(c.name(), "quota", c.vm(), c.pos(), TestOutcome.Status.PASSED, "at " + at.path() + ": "
-                        + limit(bytes) + " bytes, " + limit(inodes) + " inodes")
-                : new TestOutcome(c.name(), "quota", c.vm(), c.pos(), TestOutcome.Status.FAILED, "at " + at.path() + " "
-                        + String.join(", ", wrong));
+                ? new TestOutcome(
+                        c.name(),
+                        "quota",
+                        c.vm(),
+                        c.pos(),
+                        TestOutcome.Status.PASSED,
+                        "at " + at.path() + ": " + limit(bytes) + " bytes, " + limit(inodes) + " inodes")
+                : new TestOutcome(
+                        c.name(),
+                        "quota",
+                        c.vm(),
+                        c.pos(),
+                        TestOutcome.Status.FAILED,
+                        "at " + at.path() + " " + String.join(", ", wrong));
     }
 
     private static long tightest(List<QuotaSpec> quotas, ToLongFunction<QuotaSpec> limit) {

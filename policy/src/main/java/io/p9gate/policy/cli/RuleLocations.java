@@ -6,7 +6,6 @@ import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.SourcePos;
 import io.p9gate.policy.model.Subtree;
 import io.p9gate.policy.model.VmPolicy;
-
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -31,5 +30,7 @@ final class RuleLocations {
         }
     }
 
-    Optional<SourcePos> of(String ruleId) { return Optional.ofNullable(byId.get(ruleId)); }
+    Optional<SourcePos> of(String ruleId) {
+        return Optional.ofNullable(byId.get(ruleId));
+    }
 }

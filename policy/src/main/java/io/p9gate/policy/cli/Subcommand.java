@@ -1,9 +1,8 @@
 package io.p9gate.policy.cli;
 
 import io.p9gate.audit.cli.CliMessages;
-import picocli.CommandLine;
-
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 
 /**
  * What the policy subcommands share: their problems are reported in the one p9gate style ({@link CliMessages}):
@@ -13,9 +12,11 @@ abstract class Subcommand implements Callable<Integer> {
 
     static final int USAGE = CliMessages.USAGE;
 
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
-    @Override public final Integer call() {
+    @Override
+    public final Integer call() {
         int code = run(spec.commandLine());
         spec.commandLine().getOut().flush();
         return code;

@@ -11,7 +11,9 @@ import io.p9gate.policy.model.SourcePos;
  */
 record TestOutcome(String name, String kind, String vm, SourcePos pos, Status status, String detail) {
     enum Status {
-        PASSED, FAILED, ERROR;
+        PASSED,
+        FAILED,
+        ERROR;
 
         String word() {
             return name().toLowerCase(java.util.Locale.ROOT);

@@ -4,14 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
 /** The outcomes of a policy test run as text, JUnit XML (for CI systems) or JSON (for tools): {@code --format}. */
 enum TestReports {
-    TEXT, JUNIT, JSON;
+    TEXT,
+    JUNIT,
+    JSON;
 
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -39,11 +40,16 @@ enum TestReports {
     private static String text(Path file, List<TestOutcome> outcomes, boolean verbose) {
         StringBuilder b = new StringBuilder();
         for (TestOutcome o : outcomes) {
-            if (verbose || o.status() != TestOutcome.Status.PASSED) b.append(o.line()).append('\n');
+            if (verbose || o.status() != TestOutcome.Status.PASSED)
+                b.append(o.line()).append('\n');
         }
         long errors = count(outcomes, TestOutcome.Status.ERROR);
-        b.append(String.format("%s: %d cases, %d passed, %d failed%s%n", file, outcomes.size(),
-                count(outcomes, TestOutcome.Status.PASSED), count(outcomes, TestOutcome.Status.FAILED),
+        b.append(String.format(
+                "%s: %d cases, %d passed, %d failed%s%n",
+                file,
+                outcomes.size(),
+                count(outcomes, TestOutcome.Status.PASSED),
+                count(outcomes, TestOutcome.Status.FAILED),
                 errors == 0 ? "" : ", " + errors + " errors"));
         return b.toString();
     }
@@ -62,7 +68,7 @@ enum TestReports {
                 xml.writeAttribute("classname", "policy." + o.kind() + "." + o.vm());
                 xml.writeAttribute("name", o.name() + " (" + o.pos() + ")");
                 switch (o.status()) {
-                    case PASSED -> { }
+                    case PASSED -> {}
                     case FAILED, ERROR -> {
                         xml.writeStartElement(o.status() == TestOutcome.Status.FAILED ? "failure" : "error");
                         xml.writeAttribute("message", o.detail());
@@ -79,14 +85,20 @@ enum TestReports {
 
     private static String json(Path file, List<TestOutcome> outcomes) {
         ObjectNode root = MAPPER.createObjectNode().put("file", file.toString());
-        root.putObject("summary").put("cases", outcomes.size())
+        root.putObject("summary")
+                .put("cases", outcomes.size())
                 .put("passed", count(outcomes, TestOutcome.Status.PASSED))
                 .put("failed", count(outcomes, TestOutcome.Status.FAILED))
                 .put("errors", count(outcomes, TestOutcome.Status.ERROR));
         ArrayNode cases = root.putArray("cases");
         for (TestOutcome o : outcomes) {
-            cases.addObject().put("name", o.name()).put("kind", o.kind()).put("vm", o.vm())
-                    .put("position", o.pos().toString()).put("status", o.status().word()).put("detail", o.detail());
+            cases.addObject()
+                    .put("name", o.name())
+                    .put("kind", o.kind())
+                    .put("vm", o.vm())
+                    .put("position", o.pos().toString())
+                    .put("status", o.status().word())
+                    .put("detail", o.detail());
         }
         try {
             return MAPPER.writeValueAsString(root) + "\n";

@@ -13,8 +13,7 @@ public final class XmlText {
         void write(XMLStreamWriter xml) throws XMLStreamException;
     }
 
-    private XmlText() {
-    }
+    private XmlText() {}
 
     public static String of(Body body) {
         StringWriter out = new StringWriter();

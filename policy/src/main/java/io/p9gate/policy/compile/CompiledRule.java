@@ -2,14 +2,14 @@ package io.p9gate.policy.compile;
 
 import io.p9gate.policy.OpKind;
 import io.p9gate.policy.model.Effect;
-
 import java.util.Set;
 
 /**
  * One rule in the form both evaluators consume: the Cedar writer turns it into a policy, the fast
  * evaluator tests it directly. {@code errno} is what a matching DENY makes the operation fail with.
  */
-public record CompiledRule(String id, Effect effect, String vm, String share, Set<OpKind> ops, Scope scope, String errno) {
+public record CompiledRule(
+        String id, Effect effect, String vm, String share, Set<OpKind> ops, Scope scope, String errno) {
     public CompiledRule {
         ops = Set.copyOf(ops);
     }

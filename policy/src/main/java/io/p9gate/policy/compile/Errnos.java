@@ -9,7 +9,8 @@ import java.util.List;
  */
 public final class Errnos {
 
-    private static final List<String> PRECEDENCE = List.of(RuleCompiler.ENOENT, RuleCompiler.EROFS, RuleCompiler.EACCES);
+    private static final List<String> PRECEDENCE =
+            List.of(RuleCompiler.ENOENT, RuleCompiler.EROFS, RuleCompiler.EACCES);
 
     private Errnos() {}
 
@@ -19,5 +20,7 @@ public final class Errnos {
     }
 
     /** Whether a hand-written policy may name this errno in its @errno annotation. */
-    public static boolean isKnown(String errno) { return PRECEDENCE.contains(errno); }
+    public static boolean isKnown(String errno) {
+        return PRECEDENCE.contains(errno);
+    }
 }

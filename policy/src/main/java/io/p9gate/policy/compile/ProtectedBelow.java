@@ -3,7 +3,6 @@ package io.p9gate.policy.compile;
 import io.p9gate.policy.PathPattern;
 import io.p9gate.policy.SharePath;
 import io.p9gate.policy.model.Effect;
-
 import java.util.List;
 
 /**
@@ -22,9 +21,13 @@ public final class ProtectedBelow {
     /** Ids of the deny rules of this VM's share with scope strictly below {@code path}, sorted. */
     public static List<String> ruleIds(List<CompiledRule> rules, String vm, String share, SharePath path) {
         return rules.stream()
-                .filter(r -> r.effect() == Effect.DENY && r.vm().equals(vm) && r.share().equals(share))
+                .filter(r -> r.effect() == Effect.DENY
+                        && r.vm().equals(vm)
+                        && r.share().equals(share))
                 .filter(r -> strictlyBelow(r.scope(), path))
-                .map(CompiledRule::id).sorted().toList();
+                .map(CompiledRule::id)
+                .sorted()
+                .toList();
     }
 
     private static boolean strictlyBelow(Scope scope, SharePath path) {

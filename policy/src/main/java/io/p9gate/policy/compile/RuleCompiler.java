@@ -7,7 +7,6 @@ import io.p9gate.policy.model.Rule;
 import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.Subtree;
 import io.p9gate.policy.model.VmPolicy;
-
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -46,27 +45,48 @@ public final class RuleCompiler {
         String p = s.idPrefix();
         Scope whole = new Scope.WholeShare();
         switch (s.access()) {
-            case NONE -> { }
+            case NONE -> {}
             case READ_ONLY -> {
                 out.add(new CompiledRule(p + ".access", Effect.ALLOW, s.vm(), s.name(), OpKind.READS, whole, null));
-                out.add(new CompiledRule(p + ".access.read-only", Effect.DENY, s.vm(), s.name(), OpKind.WRITES, whole, EROFS));
+                out.add(new CompiledRule(
+                        p + ".access.read-only", Effect.DENY, s.vm(), s.name(), OpKind.WRITES, whole, EROFS));
             }
-            case READ_WRITE -> out.add(new CompiledRule(p + ".access", Effect.ALLOW, s.vm(), s.name(), EnumSet.allOf(OpKind.class), whole, null));
+            case READ_WRITE ->
+                out.add(new CompiledRule(
+                        p + ".access", Effect.ALLOW, s.vm(), s.name(), EnumSet.allOf(OpKind.class), whole, null));
         }
         for (Subtree t : s.readOnly()) {
-            out.add(new CompiledRule(t.id(), Effect.DENY, s.vm(), s.name(), OpKind.WRITES, new Scope.Subtree(t.path()), EROFS));
+            out.add(new CompiledRule(
+                    t.id(), Effect.DENY, s.vm(), s.name(), OpKind.WRITES, new Scope.Subtree(t.path()), EROFS));
         }
         for (Subtree t : s.hidden()) {
-            out.add(new CompiledRule(t.id(), Effect.DENY, s.vm(), s.name(), EnumSet.allOf(OpKind.class), new Scope.Subtree(t.path()), ENOENT));
+            out.add(new CompiledRule(
+                    t.id(),
+                    Effect.DENY,
+                    s.vm(),
+                    s.name(),
+                    EnumSet.allOf(OpKind.class),
+                    new Scope.Subtree(t.path()),
+                    ENOENT));
         }
         for (Rule r : s.rules()) {
             if (r.effect() == Effect.DENY) {
-                out.add(new CompiledRule(r.id(), Effect.DENY, s.vm(), s.name(), r.ops(), new Scope.Matching(r.paths()), EACCES));
+                out.add(new CompiledRule(
+                        r.id(), Effect.DENY, s.vm(), s.name(), r.ops(), new Scope.Matching(r.paths()), EACCES));
             } else {
-                out.add(new CompiledRule(r.id(), Effect.ALLOW, s.vm(), s.name(), r.ops(), new Scope.Matching(r.paths()), null));
+                out.add(new CompiledRule(
+                        r.id(), Effect.ALLOW, s.vm(), s.name(), r.ops(), new Scope.Matching(r.paths()), null));
                 // "/x" needs no traverse rule: the root is never *below* anything a rule names.
-                if (r.paths().stream().anyMatch(pp -> pp.globstar() || !pp.prefix().isEmpty())) {
-                    out.add(new CompiledRule(r.id() + ".traverse", Effect.ALLOW, s.vm(), s.name(), TRAVERSE, new Scope.LeadingTo(r.paths()), null));
+                if (r.paths().stream()
+                        .anyMatch(pp -> pp.globstar() || !pp.prefix().isEmpty())) {
+                    out.add(new CompiledRule(
+                            r.id() + ".traverse",
+                            Effect.ALLOW,
+                            s.vm(),
+                            s.name(),
+                            TRAVERSE,
+                            new Scope.LeadingTo(r.paths()),
+                            null));
                 }
             }
         }

@@ -2,7 +2,6 @@ package io.p9gate.policy.compile;
 
 import io.p9gate.policy.PathPattern;
 import io.p9gate.policy.SharePath;
-
 import java.util.List;
 
 /** Which paths of a share a compiled rule applies to. */
@@ -12,17 +11,23 @@ public sealed interface Scope {
 
     /** Every path of the share. */
     record WholeShare() implements Scope {
-        public boolean contains(SharePath path) { return true; }
+        public boolean contains(SharePath path) {
+            return true;
+        }
     }
 
     /** A subtree: the path itself and everything below it. */
     record Subtree(SharePath top) implements Scope {
-        public boolean contains(SharePath path) { return path.isWithin(top); }
+        public boolean contains(SharePath path) {
+            return path.isWithin(top);
+        }
     }
 
     /** Paths matching any of the globs. */
     record Matching(List<PathPattern> patterns) implements Scope {
-        public Matching { patterns = List.copyOf(patterns); }
+        public Matching {
+            patterns = List.copyOf(patterns);
+        }
 
         public boolean contains(SharePath path) {
             for (PathPattern p : patterns) if (p.matches(path)) return true;
@@ -32,7 +37,9 @@ public sealed interface Scope {
 
     /** The directories one must pass to reach a path matching any of the globs ({@link PathPattern#leadsTo}). */
     record LeadingTo(List<PathPattern> patterns) implements Scope {
-        public LeadingTo { patterns = List.copyOf(patterns); }
+        public LeadingTo {
+            patterns = List.copyOf(patterns);
+        }
 
         public boolean contains(SharePath path) {
             for (PathPattern p : patterns) if (p.leadsTo(path)) return true;

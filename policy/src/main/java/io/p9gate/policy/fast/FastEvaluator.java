@@ -7,7 +7,6 @@ import io.p9gate.policy.compile.Errnos;
 import io.p9gate.policy.compile.PathEvaluator;
 import io.p9gate.policy.compile.Verdict;
 import io.p9gate.policy.model.Effect;
-
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -26,14 +25,19 @@ public final class FastEvaluator implements PathEvaluator {
 
     public FastEvaluator(List<CompiledRule> rules) {
         for (CompiledRule r : rules) {
-            Map<OpKind, List<CompiledRule>> byOp = byShare.computeIfAbsent(key(r.vm(), r.share()), k -> new EnumMap<>(OpKind.class));
-            for (OpKind op : r.ops()) byOp.computeIfAbsent(op, k -> new ArrayList<>()).add(r);
+            Map<OpKind, List<CompiledRule>> byOp =
+                    byShare.computeIfAbsent(key(r.vm(), r.share()), k -> new EnumMap<>(OpKind.class));
+            for (OpKind op : r.ops())
+                byOp.computeIfAbsent(op, k -> new ArrayList<>()).add(r);
         }
     }
 
-    private static String key(String vm, String share) { return vm + '\0' + share; }
+    private static String key(String vm, String share) {
+        return vm + '\0' + share;
+    }
 
-    @Override public Verdict evaluate(PathQuestion q) {
+    @Override
+    public Verdict evaluate(PathQuestion q) {
         Map<OpKind, List<CompiledRule>> byOp = byShare.get(key(q.vm(), q.share()));
         List<CompiledRule> candidates = byOp == null ? null : byOp.get(q.op());
         if (candidates == null) return new Verdict(false, "EACCES", List.of());
@@ -45,7 +49,10 @@ public final class FastEvaluator implements PathEvaluator {
             if (r.effect() == Effect.ALLOW) {
                 permits.add(r.id());
             } else {
-                if (forbids == null) { forbids = new ArrayList<>(2); errnos = new ArrayList<>(2); }
+                if (forbids == null) {
+                    forbids = new ArrayList<>(2);
+                    errnos = new ArrayList<>(2);
+                }
                 forbids.add(r.id());
                 errnos.add(r.errno());
             }

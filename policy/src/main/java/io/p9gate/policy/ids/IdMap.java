@@ -8,11 +8,19 @@ public record IdMap(IdMapping uids, IdMapping gids) {
             IdMapping.ranges(java.util.List.of(), IdMapping.DEFAULT_OVERFLOW),
             IdMapping.ranges(java.util.List.of(), IdMapping.DEFAULT_OVERFLOW));
 
-    public long uidToHost(long guestUid) { return uids.toHost(guestUid); }
+    public long uidToHost(long guestUid) {
+        return uids.toHost(guestUid);
+    }
 
-    public long uidToGuest(long hostUid) { return uids.toGuest(hostUid); }
+    public long uidToGuest(long hostUid) {
+        return uids.toGuest(hostUid);
+    }
 
-    public long gidToHost(long guestGid) { return gids.toHost(guestGid); }
+    public long gidToHost(long guestGid) {
+        return gids.toHost(guestGid);
+    }
 
-    public long gidToGuest(long hostGid) { return gids.toGuest(hostGid); }
+    public long gidToGuest(long hostGid) {
+        return gids.toGuest(hostGid);
+    }
 }

@@ -13,24 +13,34 @@ public record IdMapping(List<IdRange> ranges, Long squash, long overflow) {
     public static final long DEFAULT_OVERFLOW = 65534;
 
     /** The identity on every id, for trusted development setups only. */
-    public static final IdMapping IDENTITY = new IdMapping(List.of(new IdRange(0, 0, IdRange.MAX_ID + 1)), null, DEFAULT_OVERFLOW);
+    public static final IdMapping IDENTITY =
+            new IdMapping(List.of(new IdRange(0, 0, IdRange.MAX_ID + 1)), null, DEFAULT_OVERFLOW);
 
     public IdMapping {
         ranges = List.copyOf(ranges);
-        if (squash != null && !ranges.isEmpty()) throw new IllegalArgumentException("squash and ranges exclude each other");
-        if (squash != null && (squash < 0 || squash > IdRange.MAX_ID)) throw new IllegalArgumentException("squash id outside 0.." + IdRange.MAX_ID);
-        if (overflow < 0 || overflow > IdRange.MAX_ID) throw new IllegalArgumentException("overflow id outside 0.." + IdRange.MAX_ID);
+        if (squash != null && !ranges.isEmpty())
+            throw new IllegalArgumentException("squash and ranges exclude each other");
+        if (squash != null && (squash < 0 || squash > IdRange.MAX_ID))
+            throw new IllegalArgumentException("squash id outside 0.." + IdRange.MAX_ID);
+        if (overflow < 0 || overflow > IdRange.MAX_ID)
+            throw new IllegalArgumentException("overflow id outside 0.." + IdRange.MAX_ID);
         for (int i = 0; i < ranges.size(); i++) {
             for (int j = i + 1; j < ranges.size(); j++) {
-                if (ranges.get(i).overlapsGuest(ranges.get(j))) throw new IllegalArgumentException("id ranges " + i + " and " + j + " overlap on the guest side");
-                if (ranges.get(i).overlapsHost(ranges.get(j))) throw new IllegalArgumentException("id ranges " + i + " and " + j + " overlap on the host side");
+                if (ranges.get(i).overlapsGuest(ranges.get(j)))
+                    throw new IllegalArgumentException("id ranges " + i + " and " + j + " overlap on the guest side");
+                if (ranges.get(i).overlapsHost(ranges.get(j)))
+                    throw new IllegalArgumentException("id ranges " + i + " and " + j + " overlap on the host side");
             }
         }
     }
 
-    public static IdMapping ranges(List<IdRange> ranges, long overflow) { return new IdMapping(ranges, null, overflow); }
+    public static IdMapping ranges(List<IdRange> ranges, long overflow) {
+        return new IdMapping(ranges, null, overflow);
+    }
 
-    public static IdMapping squashTo(long hostId, long overflow) { return new IdMapping(List.of(), hostId, overflow); }
+    public static IdMapping squashTo(long hostId, long overflow) {
+        return new IdMapping(List.of(), hostId, overflow);
+    }
 
     public long toHost(long guestId) {
         if (squash != null) return squash;

@@ -11,15 +11,25 @@ public record IdRange(long guestStart, long hostStart, long count) {
 
     public IdRange {
         if (count < 1) throw new IllegalArgumentException("id range count must be at least 1");
-        if (guestStart < 0 || guestStart + count - 1 > MAX_ID) throw new IllegalArgumentException("guest id range outside 0.." + MAX_ID);
-        if (hostStart < 0 || hostStart + count - 1 > MAX_ID) throw new IllegalArgumentException("host id range outside 0.." + MAX_ID);
+        if (guestStart < 0 || guestStart + count - 1 > MAX_ID)
+            throw new IllegalArgumentException("guest id range outside 0.." + MAX_ID);
+        if (hostStart < 0 || hostStart + count - 1 > MAX_ID)
+            throw new IllegalArgumentException("host id range outside 0.." + MAX_ID);
     }
 
-    boolean holdsGuest(long id) { return id >= guestStart && id - guestStart < count; }
+    boolean holdsGuest(long id) {
+        return id >= guestStart && id - guestStart < count;
+    }
 
-    boolean holdsHost(long id) { return id >= hostStart && id - hostStart < count; }
+    boolean holdsHost(long id) {
+        return id >= hostStart && id - hostStart < count;
+    }
 
-    boolean overlapsGuest(IdRange o) { return guestStart < o.guestStart + o.count && o.guestStart < guestStart + count; }
+    boolean overlapsGuest(IdRange o) {
+        return guestStart < o.guestStart + o.count && o.guestStart < guestStart + count;
+    }
 
-    boolean overlapsHost(IdRange o) { return hostStart < o.hostStart + o.count && o.hostStart < hostStart + count; }
+    boolean overlapsHost(IdRange o) {
+        return hostStart < o.hostStart + o.count && o.hostStart < hostStart + count;
+    }
 }

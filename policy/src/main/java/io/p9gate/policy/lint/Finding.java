@@ -12,5 +12,8 @@ public record Finding(SourcePos pos, String message, boolean aboutThisHost) {
         this(pos, message, false);
     }
 
-    @Override public String toString() { return pos + ": warning: " + message; }
+    @Override
+    public String toString() {
+        return pos + ": warning: " + message;
+    }
 }

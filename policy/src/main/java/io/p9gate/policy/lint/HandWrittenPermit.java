@@ -5,7 +5,6 @@ import io.p9gate.policy.SharePath;
 import io.p9gate.policy.cedar.text.CedarLexer;
 import io.p9gate.policy.cedar.text.CedarStatement;
 import io.p9gate.policy.cedar.text.CedarToken;
-
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -24,8 +23,8 @@ import java.util.Set;
  * @param place    the share (and directory) its resource names, empty for anything
  * @param conditional whether a {@code when}/{@code unless} can keep it from applying ({@code when { true }} cannot)
  */
-record HandWrittenPermit(String name, int offset, Optional<String> vm, Set<OpKind> ops, Optional<Place> place,
-                         boolean conditional) {
+record HandWrittenPermit(
+        String name, int offset, Optional<String> vm, Set<OpKind> ops, Optional<Place> place, boolean conditional) {
 
     /** {@code vm/share:/path} as Share and Directory entity ids spell it; a Share is its root directory. */
     record Place(String vm, String share, SharePath under) {
@@ -44,7 +43,10 @@ record HandWrittenPermit(String name, int offset, Optional<String> vm, Set<OpKin
             }
         }
 
-        @Override public String toString() { return vm + "/" + share + (under.depth() == 0 ? "" : ":" + under); }
+        @Override
+        public String toString() {
+            return vm + "/" + share + (under.depth() == 0 ? "" : ":" + under);
+        }
     }
 
     boolean coversEverything() {
@@ -96,8 +98,10 @@ record HandWrittenPermit(String name, int offset, Optional<String> vm, Set<OpKin
             ops = EnumSet.allOf(OpKind.class);
         }
         Optional<Place> place = entityIds(scope.get(2)).stream().findFirst().flatMap(Place::parse);
-        List<String> condition = t.subList(close + 1, t.size()).stream().map(CedarToken::text).toList();
-        boolean conditional = !condition.isEmpty() && !condition.equals(List.of(";"))
+        List<String> condition =
+                t.subList(close + 1, t.size()).stream().map(CedarToken::text).toList();
+        boolean conditional = !condition.isEmpty()
+                && !condition.equals(List.of(";"))
                 && !condition.equals(List.of("when", "{", "true", "}", ";"));
         return Optional.of(new HandWrittenPermit(name, keyword, vm, ops, place, conditional));
     }
@@ -145,7 +149,10 @@ record HandWrittenPermit(String name, int offset, Optional<String> vm, Set<OpKin
             CedarToken x = element.get(i);
             if (x.is("==") || x.text().equals("in")) {
                 compared = true;
-            } else if (compared && x.kind() == CedarToken.Kind.STRING && i > 0 && element.get(i - 1).is("::")) {
+            } else if (compared
+                    && x.kind() == CedarToken.Kind.STRING
+                    && i > 0
+                    && element.get(i - 1).is("::")) {
                 ids.add(unquote(x.text()));
             }
         }

@@ -11,7 +11,6 @@ import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.Subtree;
 import io.p9gate.policy.model.VmPolicy;
 import io.p9gate.policy.quota.QuotaSpec;
-
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,13 +31,15 @@ public final class Linter {
     public static List<Finding> lint(PolicyFile policy) {
         Linter l = new Linter();
         for (VmPolicy vm : policy.vms().values()) {
-            if (vm.shares().isEmpty()) l.out.add(new Finding(vm.pos(), "VM '" + vm.id() + "' has no shares: it can attach to nothing"));
+            if (vm.shares().isEmpty())
+                l.out.add(new Finding(vm.pos(), "VM '" + vm.id() + "' has no shares: it can attach to nothing"));
             for (SharePolicy s : vm.shares().values()) l.share(s);
         }
         for (java.nio.file.Path cedar : policy.cedarFiles()) {
             try {
                 String text = Files.readString(cedar);
-                List<HandWrittenPermit> permits = HandWrittenPermit.in(cedar.getFileName().toString(), text);
+                List<HandWrittenPermit> permits =
+                        HandWrittenPermit.in(cedar.getFileName().toString(), text);
                 l.out.addAll(UnconditionalPermits.in(cedar, text, permits));
                 l.out.addAll(WiderPermits.in(policy, cedar, text, permits));
             } catch (java.io.IOException e) {
@@ -50,19 +51,30 @@ public final class Linter {
 
     private void share(SharePolicy s) {
         if (!Files.isDirectory(s.hostDir())) {
-            out.add(new Finding(s.pos(), "share '" + s.name() + "': directory " + s.hostDir() + " does not exist on this host", true));
+            out.add(new Finding(
+                    s.pos(),
+                    "share '" + s.name() + "': directory " + s.hostDir() + " does not exist on this host",
+                    true));
         }
         if (s.access() == Access.NONE && s.rules().stream().noneMatch(r -> r.effect() == Effect.ALLOW)) {
-            out.add(new Finding(s.pos(), "share '" + s.name() + "' has access none and no allow rule: the VM can do nothing in it"));
+            out.add(new Finding(
+                    s.pos(),
+                    "share '" + s.name() + "' has access none and no allow rule: the VM can do nothing in it"));
         }
         nested(s.readOnly(), "read-only");
         nested(s.hidden(), "hidden");
         for (Subtree h : s.hidden()) {
             for (Subtree ro : s.readOnly()) {
                 if (h.path().isWithin(ro.path())) {
-                    out.add(new Finding(h.pos(), h.id() + " " + h.path() + " lies inside read-only " + ro.path() + ": hiding already refuses everything there"));
+                    out.add(new Finding(
+                            h.pos(),
+                            h.id() + " " + h.path() + " lies inside read-only " + ro.path()
+                                    + ": hiding already refuses everything there"));
                 } else if (ro.path().isWithin(h.path())) {
-                    out.add(new Finding(ro.pos(), ro.id() + " " + ro.path() + " lies inside hidden " + h.path() + ": it can never take effect"));
+                    out.add(new Finding(
+                            ro.pos(),
+                            ro.id() + " " + ro.path() + " lies inside hidden " + h.path()
+                                    + ": it can never take effect"));
                 }
             }
         }
@@ -76,7 +88,10 @@ public final class Linter {
         for (QuotaSpec q : s.quotas()) {
             for (Subtree h : s.hidden()) {
                 if (q.subtree().isWithin(h.path())) {
-                    out.add(new Finding(s.pos(), q.id() + " on " + q.subtree() + " lies inside hidden " + h.path() + ": the VM can never write there"));
+                    out.add(new Finding(
+                            s.pos(),
+                            q.id() + " on " + q.subtree() + " lies inside hidden " + h.path()
+                                    + ": the VM can never write there"));
                 }
             }
         }
@@ -85,8 +100,11 @@ public final class Linter {
     private void nested(List<Subtree> subtrees, String what) {
         for (Subtree a : subtrees) {
             for (Subtree b : subtrees) {
-                if (a != b && a.path().isWithin(b.path()) && (!a.path().equals(b.path()) || subtrees.indexOf(a) > subtrees.indexOf(b))) {
-                    out.add(new Finding(a.pos(), a.id() + " " + a.path() + " is already inside " + what + " " + b.path()));
+                if (a != b
+                        && a.path().isWithin(b.path())
+                        && (!a.path().equals(b.path()) || subtrees.indexOf(a) > subtrees.indexOf(b))) {
+                    out.add(new Finding(
+                            a.pos(), a.id() + " " + a.path() + " is already inside " + what + " " + b.path()));
                 }
             }
         }
@@ -94,17 +112,27 @@ public final class Linter {
 
     private void rule(SharePolicy s, Rule r) {
         for (PathPattern p : r.paths()) {
-            Optional<Subtree> hiddenBy = s.hidden().stream().filter(h -> covers(h.path(), p)).findFirst();
+            Optional<Subtree> hiddenBy =
+                    s.hidden().stream().filter(h -> covers(h.path(), p)).findFirst();
             if (hiddenBy.isPresent()) {
-                out.add(new Finding(r.pos(), r.id() + " path " + p + " lies inside hidden " + hiddenBy.get().path() + ": the rule is shadowed there"));
+                out.add(new Finding(
+                        r.pos(),
+                        r.id() + " path " + p + " lies inside hidden "
+                                + hiddenBy.get().path() + ": the rule is shadowed there"));
                 continue;
             }
             if (r.effect() == Effect.ALLOW && OpKind.WRITES.containsAll(r.ops())) {
                 boolean readOnlyShare = s.access() == Access.READ_ONLY;
-                Optional<Subtree> roBy = s.readOnly().stream().filter(t -> covers(t.path(), p)).findFirst();
+                Optional<Subtree> roBy =
+                        s.readOnly().stream().filter(t -> covers(t.path(), p)).findFirst();
                 if (readOnlyShare || roBy.isPresent()) {
-                    String where = readOnlyShare ? "the read-only share" : "read-only " + roBy.get().path();
-                    out.add(new Finding(r.pos(), r.id() + " allows only writes on " + p + " inside " + where + ": it can never allow anything"));
+                    String where = readOnlyShare
+                            ? "the read-only share"
+                            : "read-only " + roBy.get().path();
+                    out.add(new Finding(
+                            r.pos(),
+                            r.id() + " allows only writes on " + p + " inside " + where
+                                    + ": it can never allow anything"));
                 }
             }
         }
@@ -127,7 +155,8 @@ public final class Linter {
                 for (PathPattern p : a.paths()) {
                     if (b.paths().contains(p)) {
                         String what = a.effect() == b.effect() ? "repeats" : "conflicts with (deny wins)";
-                        out.add(new Finding(b.pos(), b.id() + " " + what + " " + a.id() + " on " + p + " for common operations"));
+                        out.add(new Finding(
+                                b.pos(), b.id() + " " + what + " " + a.id() + " on " + p + " for common operations"));
                     }
                 }
             }
@@ -142,8 +171,12 @@ public final class Linter {
     private void outside(SharePolicy s, List<String> literal, io.p9gate.policy.model.SourcePos pos, String what) {
         List<String> host = new ArrayList<>();
         s.hostDir().forEach(seg -> host.add(seg.toString()));
-        if (!host.isEmpty() && literal.size() >= host.size() && literal.subList(0, host.size()).equals(host)) {
-            out.add(new Finding(pos, what + " repeats the host directory " + s.hostDir() + ": paths are relative to the share root"));
+        if (!host.isEmpty()
+                && literal.size() >= host.size()
+                && literal.subList(0, host.size()).equals(host)) {
+            out.add(new Finding(
+                    pos,
+                    what + " repeats the host directory " + s.hostDir() + ": paths are relative to the share root"));
             return;
         }
         if (Files.isDirectory(s.hostDir()) && !literal.isEmpty()) {

@@ -2,7 +2,6 @@ package io.p9gate.policy.lint;
 
 import io.p9gate.policy.cedar.text.LineColumn;
 import io.p9gate.policy.model.SourcePos;
-
 import java.nio.file.Path;
 import java.util.List;
 
@@ -14,16 +13,20 @@ import java.util.List;
  */
 final class UnconditionalPermits {
 
-    private UnconditionalPermits() {
-    }
+    private UnconditionalPermits() {}
 
     static List<Finding> in(Path file, String text, List<HandWrittenPermit> permits) {
-        return permits.stream().filter(UnconditionalPermits::isUnconditional).map(p -> {
-            LineColumn at = LineColumn.of(text, p.offset());
-            return new Finding(new SourcePos(file, at.line(), at.column()), "unconditional permit '" + p.name()
-                    + "': it allows every operation of every VM on every path, writes to access: none and read-only"
-                    + " shares included; give it a scope or a when condition");
-        }).toList();
+        return permits.stream()
+                .filter(UnconditionalPermits::isUnconditional)
+                .map(p -> {
+                    LineColumn at = LineColumn.of(text, p.offset());
+                    return new Finding(
+                            new SourcePos(file, at.line(), at.column()),
+                            "unconditional permit '" + p.name()
+                                    + "': it allows every operation of every VM on every path, writes to access: none and read-only"
+                                    + " shares included; give it a scope or a when condition");
+                })
+                .toList();
     }
 
     static boolean isUnconditional(HandWrittenPermit p) {

@@ -12,7 +12,6 @@ import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.SourcePos;
 import io.p9gate.policy.model.Subtree;
 import io.p9gate.policy.model.VmPolicy;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -50,7 +49,10 @@ final class WiderPermits {
             for (VmPolicy vm : policy.vms().values()) {
                 for (SharePolicy s : vm.shares().values()) {
                     if (reaches(p, s)) {
-                        w.check(p, s, p.place().map(HandWrittenPermit.Place::under).orElse(SharePath.ROOT));
+                        w.check(
+                                p,
+                                s,
+                                p.place().map(HandWrittenPermit.Place::under).orElse(SharePath.ROOT));
                     }
                 }
             }
@@ -60,16 +62,22 @@ final class WiderPermits {
 
     private static boolean reaches(HandWrittenPermit p, SharePolicy s) {
         boolean vm = p.vm().map(s.vm()::equals).orElse(true);
-        boolean share = p.place().map(pl -> pl.vm().equals(s.vm()) && pl.share().equals(s.name())).orElse(true);
+        boolean share = p.place()
+                .map(pl -> pl.vm().equals(s.vm()) && pl.share().equals(s.name()))
+                .orElse(true);
         return vm && share;
     }
 
     private void check(HandWrittenPermit p, SharePolicy s, SharePath under) {
         String where = s.vm() + "/" + s.name() + (under.depth() == 0 ? "" : ":" + under);
-        Optional<Subtree> hidden = s.hidden().stream().filter(h -> under.isWithin(h.path())).findFirst();
+        Optional<Subtree> hidden =
+                s.hidden().stream().filter(h -> under.isWithin(h.path())).findFirst();
         if (hidden.isPresent()) {
-            report(p, "permit '" + p.name() + "' lies inside hidden " + hidden.get().path() + " of " + s.vm() + "/"
-                    + s.name() + ": hidden wins, it can never allow anything there");
+            report(
+                    p,
+                    "permit '" + p.name() + "' lies inside hidden "
+                            + hidden.get().path() + " of " + s.vm() + "/" + s.name()
+                            + ": hidden wins, it can never allow anything there");
             return;
         }
         if (s.access() != Access.NONE) {
@@ -82,18 +90,24 @@ final class WiderPermits {
             }
         }
         if (!opened.isEmpty()) {
-            String ops = opened.containsAll(EnumSet.allOf(OpKind.class)) ? "every operation"
+            String ops = opened.containsAll(EnumSet.allOf(OpKind.class))
+                    ? "every operation"
                     : opened.stream().map(OpKind::name).collect(Collectors.joining(", "));
-            report(p, "permit '" + p.name() + "' allows " + ops + " in " + where + " (access: none), which the YAML"
-                    + " does not grant there" + (p.conditional() ? " (its condition narrows who, not where)" : "")
-                    + "; narrow its scope or grant it in the YAML");
+            report(
+                    p,
+                    "permit '" + p.name() + "' allows " + ops + " in " + where + " (access: none), which the YAML"
+                            + " does not grant there"
+                            + (p.conditional() ? " (its condition narrows who, not where)" : "")
+                            + "; narrow its scope or grant it in the YAML");
         }
     }
 
     /** Whether the pattern matches {@code under} and everything below it: a literal prefix of it followed by {@code **}. */
     private static boolean coversAllBelow(PathPattern pattern, SharePath under) {
         List<String> prefix = pattern.prefix();
-        return pattern.globstar() && pattern.suffix().isEmpty() && prefix.size() <= under.depth()
+        return pattern.globstar()
+                && pattern.suffix().isEmpty()
+                && prefix.size() <= under.depth()
                 && prefix.stream().noneMatch(seg -> seg.indexOf('*') >= 0)
                 && under.segments().subList(0, prefix.size()).equals(prefix);
     }

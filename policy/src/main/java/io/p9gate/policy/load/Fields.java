@@ -1,7 +1,6 @@
 package io.p9gate.policy.load;
 
 import io.p9gate.policy.model.SourcePos;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -14,7 +13,9 @@ final class Fields {
 
     private final YamlNode.Mapping map;
 
-    private Fields(YamlNode.Mapping map) { this.map = map; }
+    private Fields(YamlNode.Mapping map) {
+        this.map = map;
+    }
 
     static Fields of(YamlNode node, String what, Set<String> allowed) throws PolicyLoadException {
         if (!(node instanceof YamlNode.Mapping m)) {
@@ -22,7 +23,10 @@ final class Fields {
         }
         for (YamlNode.Entry e : m.entries().values()) {
             if (!allowed.contains(e.key())) {
-                throw new PolicyLoadException(e.keyPos(), "unknown key '" + e.key() + "' in " + what + " (allowed: " + String.join(", ", allowed.stream().sorted().toList()) + ")");
+                throw new PolicyLoadException(
+                        e.keyPos(),
+                        "unknown key '" + e.key() + "' in " + what + " (allowed: "
+                                + String.join(", ", allowed.stream().sorted().toList()) + ")");
             }
         }
         return new Fields(m);
@@ -36,9 +40,13 @@ final class Fields {
         return new Fields(m);
     }
 
-    SourcePos pos() { return map.pos(); }
+    SourcePos pos() {
+        return map.pos();
+    }
 
-    boolean has(String key) { return map.entries().containsKey(key); }
+    boolean has(String key) {
+        return map.entries().containsKey(key);
+    }
 
     YamlNode node(String key) throws PolicyLoadException {
         YamlNode.Entry e = map.entries().get(key);
@@ -51,7 +59,9 @@ final class Fields {
         return e == null ? null : e.value();
     }
 
-    String string(String key) throws PolicyLoadException { return text(node(key), key); }
+    String string(String key) throws PolicyLoadException {
+        return text(node(key), key);
+    }
 
     String stringOr(String key, String fallback) throws PolicyLoadException {
         return has(key) ? string(key) : fallback;
@@ -79,7 +89,9 @@ final class Fields {
         return out;
     }
 
-    List<YamlNode.Entry> entries() { return List.copyOf(map.entries().values()); }
+    List<YamlNode.Entry> entries() {
+        return List.copyOf(map.entries().values());
+    }
 
     static List<YamlNode> items(YamlNode n, String what) throws PolicyLoadException {
         if (n instanceof YamlNode.Sequence s) return s.items();

@@ -1,7 +1,6 @@
 package io.p9gate.policy.load;
 
 import io.p9gate.policy.ids.IdRange;
-
 import java.util.List;
 
 /**
@@ -9,8 +8,7 @@ import java.util.List;
  * "guest ids 500..509 are in both", not "ranges 0 and 1". (IdMapping refuses them too, as the last line of defence.)
  */
 final class IdRangeOverlap {
-    private IdRangeOverlap() {
-    }
+    private IdRangeOverlap() {}
 
     static void check(List<IdRange> ranges, List<YamlNode> nodes, String what) throws PolicyLoadException {
         for (int j = 1; j < ranges.size(); j++) {
@@ -22,8 +20,11 @@ final class IdRangeOverlap {
                     shared = shared("host", a.hostStart(), b.hostStart(), a.count(), b.count());
                 }
                 if (shared != null) {
-                    throw new PolicyLoadException(nodes.get(j).pos(), what + ": this range overlaps the range at line "
-                            + nodes.get(i).pos().line() + ": " + shared + " are in both (each id may be in one range)");
+                    throw new PolicyLoadException(
+                            nodes.get(j).pos(),
+                            what + ": this range overlaps the range at line "
+                                    + nodes.get(i).pos().line() + ": " + shared
+                                    + " are in both (each id may be in one range)");
                 }
             }
         }

@@ -3,7 +3,6 @@ package io.p9gate.policy.load;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.PolicyFile;
 import io.p9gate.policy.model.VmPolicy;
-
 import java.util.HashMap;
 import java.util.Map;
 
@@ -23,35 +22,51 @@ final class ListenerConflicts {
             ListenerSpec l = vm.listen();
             VmPolicy other = byBind.putIfAbsent(l.bindKey(), vm);
             if (other != null && !mayShare(other.listen(), l)) {
-                throw new PolicyLoadException(vm.pos(), "VM '" + vm.id() + "' listens on " + l.describe() + " like VM '"
-                        + other.id() + "' (" + other.listen().describe() + "): the transport could not tell them apart"
-                        + (l instanceof ListenerSpec.Tls || l instanceof ListenerSpec.Vsock ? "" : " (only tls: and vsock: listeners can be shared)"));
+                throw new PolicyLoadException(
+                        vm.pos(),
+                        "VM '" + vm.id() + "' listens on " + l.describe() + " like VM '"
+                                + other.id() + "' (" + other.listen().describe()
+                                + "): the transport could not tell them apart"
+                                + (l instanceof ListenerSpec.Tls || l instanceof ListenerSpec.Vsock
+                                        ? ""
+                                        : " (only tls: and vsock: listeners can be shared)"));
             }
             switch (l) {
                 case ListenerSpec.Vsock v -> {
                     VmPolicy same = byCid.putIfAbsent(v.cid(), vm);
-                    if (same != null) throw new PolicyLoadException(vm.pos(), "VM '" + vm.id() + "' has vsock CID " + v.cid() + " like VM '" + same.id() + "': a CID is one guest");
+                    if (same != null)
+                        throw new PolicyLoadException(
+                                vm.pos(),
+                                "VM '" + vm.id() + "' has vsock CID " + v.cid() + " like VM '" + same.id()
+                                        + "': a CID is one guest");
                 }
                 case ListenerSpec.Tls t -> {
                     for (String pin : pinsOf(t)) {
                         VmPolicy same = byPin.putIfAbsent(pin, vm);
-                        if (same != null) throw new PolicyLoadException(vm.pos(), "VM '" + vm.id() + "' pins the same client certificate as VM '" + same.id() + "' (" + t.client().describe() + "): the certificate could not tell them apart");
+                        if (same != null)
+                            throw new PolicyLoadException(
+                                    vm.pos(),
+                                    "VM '" + vm.id() + "' pins the same client certificate as VM '" + same.id() + "' ("
+                                            + t.client().describe() + "): the certificate could not tell them apart");
                     }
                 }
-                case ListenerSpec.UnixSocket u -> { }
-                case ListenerSpec.Tcp t -> { }
+                case ListenerSpec.UnixSocket u -> {}
+                case ListenerSpec.Tcp t -> {}
             }
         }
     }
 
     private static boolean mayShare(ListenerSpec a, ListenerSpec b) {
-        return (a instanceof ListenerSpec.Tls ta && b instanceof ListenerSpec.Tls tb && ta.host().equals(tb.host()))
+        return (a instanceof ListenerSpec.Tls ta
+                        && b instanceof ListenerSpec.Tls tb
+                        && ta.host().equals(tb.host()))
                 || (a instanceof ListenerSpec.Vsock && b instanceof ListenerSpec.Vsock);
     }
 
     /** Identical pins in two VMs (a fingerprint, or the same CA, subject and SAN) are ambiguous. */
     private static java.util.List<String> pinsOf(ListenerSpec.Tls t) {
         if (!t.client().sha256().isEmpty()) return t.client().sha256();
-        return java.util.List.of(t.client().ca() + "|" + t.client().subject() + "|" + t.client().san());
+        return java.util.List.of(
+                t.client().ca() + "|" + t.client().subject() + "|" + t.client().san());
     }
 }

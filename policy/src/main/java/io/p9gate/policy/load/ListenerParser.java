@@ -4,7 +4,6 @@ import io.p9gate.policy.model.ClientCertificate;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.PeerCredentials;
 import io.p9gate.policy.model.SocketFile;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -23,6 +22,7 @@ import java.util.regex.Pattern;
 final class ListenerParser {
     /** The VM keys this parser reads besides {@code listen}. */
     static final Set<String> KEYS = Set.of("socket", "peer", "client-cert");
+
     private static final Pattern ID = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,31}\\$?|[0-9]{1,10}");
     private static final Pattern SAN = Pattern.compile("(DNS|IP|URI|email):.+");
 
@@ -41,17 +41,21 @@ final class ListenerParser {
         }
         for (String key : KEYS) {
             if (vm.has(key) && !fits(key, listen)) {
-                throw new PolicyLoadException(vm.node(key).pos(), "'" + key + "' does not apply to " + listen.describe()
-                        + " (" + (key.equals("client-cert") ? "tls:" : "unix:") + " listeners only)");
+                throw new PolicyLoadException(
+                        vm.node(key).pos(),
+                        "'" + key + "' does not apply to " + listen.describe() + " ("
+                                + (key.equals("client-cert") ? "tls:" : "unix:") + " listeners only)");
             }
         }
         return switch (listen) {
-            case ListenerSpec.UnixSocket u -> new ListenerSpec.UnixSocket(u.path(), socket(vm.nodeOrNull("socket")),
-                    peer(vm.nodeOrNull("peer")));
+            case ListenerSpec.UnixSocket u ->
+                new ListenerSpec.UnixSocket(u.path(), socket(vm.nodeOrNull("socket")), peer(vm.nodeOrNull("peer")));
             case ListenerSpec.Tls t -> {
                 if (!vm.has("client-cert")) {
-                    throw new PolicyLoadException(vm.node("listen").pos(), listen.describe()
-                            + " needs 'client-cert' (sha256, or ca with subject and/or san): the certificate is the VM");
+                    throw new PolicyLoadException(
+                            vm.node("listen").pos(),
+                            listen.describe()
+                                    + " needs 'client-cert' (sha256, or ca with subject and/or san): the certificate is the VM");
                 }
                 yield new ListenerSpec.Tls(t.host(), t.port(), clientCert(vm.node("client-cert")));
             }
@@ -61,7 +65,9 @@ final class ListenerParser {
     }
 
     private static boolean fits(String key, ListenerSpec listen) {
-        return key.equals("client-cert") ? listen instanceof ListenerSpec.Tls : listen instanceof ListenerSpec.UnixSocket;
+        return key.equals("client-cert")
+                ? listen instanceof ListenerSpec.Tls
+                : listen instanceof ListenerSpec.UnixSocket;
     }
 
     private static SocketFile socket(YamlNode n) throws PolicyLoadException {
@@ -72,11 +78,15 @@ final class ListenerParser {
         int mode = SocketFile.DEFAULT.mode();
         if (f.has("mode")) {
             String t = f.string("mode");
-            if (!t.matches("0?[0-7]{1,3}")) throw new PolicyLoadException(f.node("mode").pos(), "socket mode must be octal, e.g. \"0660\", found '" + t + "'");
+            if (!t.matches("0?[0-7]{1,3}"))
+                throw new PolicyLoadException(
+                        f.node("mode").pos(), "socket mode must be octal, e.g. \"0660\", found '" + t + "'");
             mode = Integer.parseInt(t, 8);
             if ((mode & 0600) != 0600 && (mode & 0060) != 0060) {
-                throw new PolicyLoadException(f.node("mode").pos(), "socket mode 0" + Integer.toOctalString(mode)
-                        + " lets neither owner nor group read and write: no hypervisor could connect");
+                throw new PolicyLoadException(
+                        f.node("mode").pos(),
+                        "socket mode 0" + Integer.toOctalString(mode)
+                                + " lets neither owner nor group read and write: no hypervisor could connect");
             }
         }
         return new SocketFile(owner, group, mode);
@@ -94,7 +104,9 @@ final class ListenerParser {
     private static String id(Fields f, String key) throws PolicyLoadException {
         if (!f.has(key)) return null;
         String t = f.string(key);
-        if (!ID.matcher(t).matches()) throw new PolicyLoadException(f.node(key).pos(), "'" + key + "' must be a user/group name or a numeric id, found '" + t + "'");
+        if (!ID.matcher(t).matches())
+            throw new PolicyLoadException(
+                    f.node(key).pos(), "'" + key + "' must be a user/group name or a numeric id, found '" + t + "'");
         if (t.chars().allMatch(Character::isDigit) && Long.parseLong(t) > 0xFFFFFFFEL) {
             throw new PolicyLoadException(f.node(key).pos(), "'" + key + "' id out of range: " + t);
         }
@@ -123,23 +135,31 @@ final class ListenerParser {
             try {
                 new javax.security.auth.x500.X500Principal(subject);
             } catch (IllegalArgumentException e) {
-                throw new PolicyLoadException(f.node("subject").pos(), "subject is not a distinguished name (e.g. CN=adas,O=ECU): " + subject);
+                throw new PolicyLoadException(
+                        f.node("subject").pos(),
+                        "subject is not a distinguished name (e.g. CN=adas,O=ECU): " + subject);
             }
         }
         if (san != null && !SAN.matcher(san).matches()) {
-            throw new PolicyLoadException(f.node("san").pos(), "san must be DNS:NAME, IP:ADDRESS, URI:URI or email:ADDRESS, found '" + san + "'");
+            throw new PolicyLoadException(
+                    f.node("san").pos(),
+                    "san must be DNS:NAME, IP:ADDRESS, URI:URI or email:ADDRESS, found '" + san + "'");
         }
         if (!pins.isEmpty() && (ca != null || subject != null || san != null)) {
-            throw new PolicyLoadException(f.pos(), "client-cert: pin by 'sha256' or by 'ca' with 'subject'/'san', not both");
+            throw new PolicyLoadException(
+                    f.pos(), "client-cert: pin by 'sha256' or by 'ca' with 'subject'/'san', not both");
         }
         if (pins.isEmpty()) {
             if (ca == null) throw new PolicyLoadException(f.pos(), "client-cert needs 'sha256' or 'ca'");
             if (subject == null && san == null) {
-                throw new PolicyLoadException(f.pos(), "client-cert with 'ca' needs 'subject' and/or 'san': "
-                        + "otherwise every certificate of the CA would be this VM");
+                throw new PolicyLoadException(
+                        f.pos(),
+                        "client-cert with 'ca' needs 'subject' and/or 'san': "
+                                + "otherwise every certificate of the CA would be this VM");
             }
         }
-        if (crl != null && ca == null) throw new PolicyLoadException(f.node("crl").pos(), "'crl' needs 'ca' (the CRL is checked against it)");
+        if (crl != null && ca == null)
+            throw new PolicyLoadException(f.node("crl").pos(), "'crl' needs 'ca' (the CRL is checked against it)");
         checkParses(f, "ca", ca, false);
         checkParses(f, "crl", crl, true);
         return new ClientCertificate(pins, ca, subject, san, crl);
@@ -157,12 +177,15 @@ final class ListenerParser {
         if (file == null) return;
         try (InputStream in = Files.newInputStream(file)) {
             CertificateFactory x509 = CertificateFactory.getInstance("X.509");
-            if (crl ? x509.generateCRL(in) == null : x509.generateCertificates(in).isEmpty()) {
+            if (crl
+                    ? x509.generateCRL(in) == null
+                    : x509.generateCertificates(in).isEmpty()) {
                 throw new GeneralSecurityException("empty");
             }
         } catch (IOException | GeneralSecurityException e) {
-            throw new PolicyLoadException(f.node(key).pos(), file + " is not a " + (crl ? "CRL" : "certificate")
-                    + " file (PEM or DER): " + e.getMessage());
+            throw new PolicyLoadException(
+                    f.node(key).pos(),
+                    file + " is not a " + (crl ? "CRL" : "certificate") + " file (PEM or DER): " + e.getMessage());
         }
     }
 }

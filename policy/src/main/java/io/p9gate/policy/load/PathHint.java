@@ -7,8 +7,7 @@ import java.nio.file.Path;
  * the gateway resolves every walk itself (confinement): a '..' in a policy could never match what it seems to.
  */
 final class PathHint {
-    private PathHint() {
-    }
+    private PathHint() {}
 
     /** {@code " (hint: ...)"} for a path with '.', '..', '//' or a trailing '/', else empty. */
     static String of(String text) {

@@ -10,6 +10,7 @@ public final class PolicyLoadException extends Exception {
     private static final long serialVersionUID = 1L;
     /** Exceptions are never serialised here, and a {@link java.nio.file.Path} cannot be. */
     private final transient SourcePos pos;
+
     private final String reason;
 
     public PolicyLoadException(SourcePos pos, String reason) {
@@ -18,7 +19,11 @@ public final class PolicyLoadException extends Exception {
         this.reason = reason;
     }
 
-    public SourcePos pos() { return pos; }
+    public SourcePos pos() {
+        return pos;
+    }
 
-    public String reason() { return reason; }
+    public String reason() {
+        return reason;
+    }
 }

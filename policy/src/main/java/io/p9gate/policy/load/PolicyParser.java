@@ -9,8 +9,8 @@ import io.p9gate.policy.ids.IdMapping;
 import io.p9gate.policy.ids.IdRange;
 import io.p9gate.policy.model.Access;
 import io.p9gate.policy.model.DeviceNodes;
-import io.p9gate.policy.model.HostPermissions;
 import io.p9gate.policy.model.Effect;
+import io.p9gate.policy.model.HostPermissions;
 import io.p9gate.policy.model.Limit;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.PolicyFile;
@@ -21,7 +21,6 @@ import io.p9gate.policy.model.Subtree;
 import io.p9gate.policy.model.VmLimits;
 import io.p9gate.policy.model.VmPolicy;
 import io.p9gate.policy.quota.QuotaSpec;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -40,7 +39,9 @@ public final class PolicyParser {
 
     private final Path file;
 
-    private PolicyParser(Path file) { this.file = file; }
+    private PolicyParser(Path file) {
+        this.file = file;
+    }
 
     /** Reads and parses {@code file}; structural checks only (see {@link PolicyLoader} for the rest). */
     public static PolicyFile parse(Path file) throws PolicyLoadException {
@@ -55,7 +56,8 @@ public final class PolicyParser {
         List<Path> cedar = new ArrayList<>();
         for (YamlNode n : f.list("cedar")) {
             Path c = file.resolveSibling(Fields.text(n, "cedar item")).normalize();
-            if (!java.nio.file.Files.isRegularFile(c)) throw new PolicyLoadException(n.pos(), "no such Cedar policy file: " + c);
+            if (!java.nio.file.Files.isRegularFile(c))
+                throw new PolicyLoadException(n.pos(), "no such Cedar policy file: " + c);
             cedar.add(c);
         }
         Map<String, VmPolicy> vms = new LinkedHashMap<>();
@@ -77,7 +79,9 @@ public final class PolicyParser {
         if (!f.has(key)) return null;
         String t = f.string(key);
         Path p = Path.of(t);
-        if (!p.isAbsolute()) throw new PolicyLoadException(f.node(key).pos(), "'" + key + "' must be an absolute path, found '" + t + "'");
+        if (!p.isAbsolute())
+            throw new PolicyLoadException(
+                    f.node(key).pos(), "'" + key + "' must be an absolute path, found '" + t + "'");
         return p.normalize();
     }
 
@@ -89,7 +93,8 @@ public final class PolicyParser {
         IdMap ids = f.has("ids") ? ids(f.node("ids")) : IdMap.NOBODY;
         Map<String, SharePolicy> shares = new LinkedHashMap<>();
         if (f.has("shares")) {
-            for (YamlNode.Entry e : Fields.named(f.node("shares"), "shares of VM '" + id + "'").entries()) {
+            for (YamlNode.Entry e :
+                    Fields.named(f.node("shares"), "shares of VM '" + id + "'").entries()) {
                 shares.put(name(e, "share"), share(id, e.key(), e.value()));
             }
         }
@@ -103,11 +108,13 @@ public final class PolicyParser {
         Set<Dialect> out = EnumSet.noneOf(Dialect.class);
         for (YamlNode item : Fields.items(n, "dialects")) {
             String name = Fields.text(item, "dialects item");
-            out.add(Dialect.named(name).orElseThrow(() -> new PolicyLoadException(item.pos(),
-                    "dialects takes 9p2000.L, 9p2000.u and 9p2000, found '" + name + "'")));
+            out.add(Dialect.named(name)
+                    .orElseThrow(() -> new PolicyLoadException(
+                            item.pos(), "dialects takes 9p2000.L, 9p2000.u and 9p2000, found '" + name + "'")));
         }
         if (out.isEmpty()) {
-            throw new PolicyLoadException(n.pos(), "dialects must list at least one dialect (leave it out to allow all)");
+            throw new PolicyLoadException(
+                    n.pos(), "dialects must list at least one dialect (leave it out to allow all)");
         }
         return out;
     }
@@ -123,7 +130,8 @@ public final class PolicyParser {
             YamlNode value = f.node(l.key());
             long v = l.isBytes() ? size(value, l.key()) : f.number(l.key(), 0);
             if (v < 1 || v > l.max()) {
-                throw new PolicyLoadException(value.pos(), "limit '" + l.key() + "' must be between 1 and " + l.max() + ", found " + v);
+                throw new PolicyLoadException(
+                        value.pos(), "limit '" + l.key() + "' must be between 1 and " + l.max() + ", found " + v);
             }
             given.put(l, v);
         }
@@ -133,7 +141,8 @@ public final class PolicyParser {
     private IdMap ids(YamlNode n) throws PolicyLoadException {
         Fields f = Fields.of(n, "ids", Set.of("uid", "gid"));
         IdMapping none = IdMap.NOBODY.uids();
-        return new IdMap(f.has("uid") ? mapping(f.node("uid"), "uid") : none,
+        return new IdMap(
+                f.has("uid") ? mapping(f.node("uid"), "uid") : none,
                 f.has("gid") ? mapping(f.node("gid"), "gid") : none);
     }
 
@@ -142,7 +151,9 @@ public final class PolicyParser {
         long overflow = f.number("overflow", IdMapping.DEFAULT_OVERFLOW);
         try {
             if (f.has("squash")) {
-                if (f.has("ranges")) throw new PolicyLoadException(f.pos(), "ids." + what + ": use either 'ranges' or 'squash', not both");
+                if (f.has("ranges"))
+                    throw new PolicyLoadException(
+                            f.pos(), "ids." + what + ": use either 'ranges' or 'squash', not both");
                 return IdMapping.squashTo(f.number("squash", 0), overflow);
             }
             List<IdRange> ranges = new ArrayList<>();
@@ -163,11 +174,14 @@ public final class PolicyParser {
     }
 
     private SharePolicy share(String vm, String name, YamlNode n) throws PolicyLoadException {
-        Fields f = Fields.of(n, "share '" + name + "'", Set.of("path", "access", "read-only", "hidden", "rules", "quotas",
-                "devices", "permissions"));
+        Fields f = Fields.of(
+                n,
+                "share '" + name + "'",
+                Set.of("path", "access", "read-only", "hidden", "rules", "quotas", "devices", "permissions"));
         String prefix = "vm." + vm + ".share." + name;
         Path dir = Path.of(f.string("path"));
-        if (!dir.isAbsolute()) throw new PolicyLoadException(f.node("path").pos(), "share path must be absolute, found '" + dir + "'");
+        if (!dir.isAbsolute())
+            throw new PolicyLoadException(f.node("path").pos(), "share path must be absolute, found '" + dir + "'");
         Access access = access(f);
         List<Subtree> ro = subtrees(f, "read-only", prefix + ".read-only");
         List<Subtree> hidden = subtrees(f, "hidden", prefix + ".hidden");
@@ -176,9 +190,10 @@ public final class PolicyParser {
         for (int i = 0; i < ruleNodes.size(); i++) rules.add(rule(ruleNodes.get(i), prefix + ".rules[" + i + "]"));
         List<QuotaSpec> quotas = new ArrayList<>();
         List<YamlNode> quotaNodes = f.list("quotas");
-        for (int i = 0; i < quotaNodes.size(); i++) quotas.add(quota(quotaNodes.get(i), prefix + ".quotas[" + i + "]", vm, name));
-        return new SharePolicy(vm, name, dir.normalize(), access, ro, hidden, rules, quotas, devices(f), permissions(f),
-                f.pos());
+        for (int i = 0; i < quotaNodes.size(); i++)
+            quotas.add(quota(quotaNodes.get(i), prefix + ".quotas[" + i + "]", vm, name));
+        return new SharePolicy(
+                vm, name, dir.normalize(), access, ro, hidden, rules, quotas, devices(f), permissions(f), f.pos());
     }
 
     private static DeviceNodes devices(Fields f) throws PolicyLoadException {
@@ -186,7 +201,9 @@ public final class PolicyParser {
         return switch (d) {
             case "refuse" -> DeviceNodes.REFUSE;
             case "mapped" -> DeviceNodes.MAPPED;
-            default -> throw new PolicyLoadException(f.node("devices").pos(), "devices must be refuse or mapped, found '" + d + "'");
+            default ->
+                throw new PolicyLoadException(
+                        f.node("devices").pos(), "devices must be refuse or mapped, found '" + d + "'");
         };
     }
 
@@ -195,7 +212,9 @@ public final class PolicyParser {
         return switch (p) {
             case "guest" -> HostPermissions.GUEST;
             case "enforce" -> HostPermissions.ENFORCE;
-            default -> throw new PolicyLoadException(f.node("permissions").pos(), "permissions must be guest or enforce, found '" + p + "'");
+            default ->
+                throw new PolicyLoadException(
+                        f.node("permissions").pos(), "permissions must be guest or enforce, found '" + p + "'");
         };
     }
 
@@ -205,7 +224,9 @@ public final class PolicyParser {
             case "none" -> Access.NONE;
             case "read-only" -> Access.READ_ONLY;
             case "read-write" -> Access.READ_WRITE;
-            default -> throw new PolicyLoadException(f.node("access").pos(), "access must be none, read-only or read-write, found '" + a + "'");
+            default ->
+                throw new PolicyLoadException(
+                        f.node("access").pos(), "access must be none, read-only or read-write, found '" + a + "'");
         };
     }
 
@@ -221,7 +242,8 @@ public final class PolicyParser {
 
     private SharePath sharePath(YamlNode n, String what) throws PolicyLoadException {
         String t = Fields.text(n, what);
-        if (t.indexOf('*') >= 0) throw new PolicyLoadException(n.pos(), what + " takes plain subtree paths, not globs: '" + t + "'");
+        if (t.indexOf('*') >= 0)
+            throw new PolicyLoadException(n.pos(), what + " takes plain subtree paths, not globs: '" + t + "'");
         try {
             return SharePath.of(t);
         } catch (IllegalArgumentException e) {
@@ -234,14 +256,17 @@ public final class PolicyParser {
         String id = defaultId;
         if (f.has("id")) {
             String given = f.string("id");
-            if (!NAME.matcher(given).matches()) throw new PolicyLoadException(f.node("id").pos(), "rule id must match " + NAME.pattern());
+            if (!NAME.matcher(given).matches())
+                throw new PolicyLoadException(f.node("id").pos(), "rule id must match " + NAME.pattern());
             id = defaultId.substring(0, defaultId.lastIndexOf(".rules[")) + ".rules." + given;
         }
         String e = f.string("effect");
         Effect effect = switch (e) {
             case "allow" -> Effect.ALLOW;
             case "deny" -> Effect.DENY;
-            default -> throw new PolicyLoadException(f.node("effect").pos(), "effect must be allow or deny, found '" + e + "'");
+            default ->
+                throw new PolicyLoadException(
+                        f.node("effect").pos(), "effect must be allow or deny, found '" + e + "'");
         };
         Set<OpKind> ops = EnumSet.noneOf(OpKind.class);
         for (YamlNode o : Fields.items(f.node("ops"), "ops")) ops.addAll(ops(o));
@@ -265,15 +290,20 @@ public final class PolicyParser {
             case "read" -> OpKind.READS;
             case "write" -> OpKind.WRITES;
             case "all" -> EnumSet.allOf(OpKind.class);
-            default -> Set.of(OpKind.parse(t).orElseThrow(() -> new PolicyLoadException(n.pos(),
-                    "unknown operation '" + t + "' (use read, write, all or one of " + java.util.Arrays.toString(OpKind.values()) + ")")));
+            default ->
+                Set.of(OpKind.parse(t)
+                        .orElseThrow(() -> new PolicyLoadException(
+                                n.pos(),
+                                "unknown operation '" + t + "' (use read, write, all or one of "
+                                        + java.util.Arrays.toString(OpKind.values()) + ")")));
         };
     }
 
     private QuotaSpec quota(YamlNode n, String id, String vm, String share) throws PolicyLoadException {
         Fields f = Fields.of(n, "quota", Set.of("path", "bytes", "inodes"));
         SharePath at = f.has("path") ? sharePath(f.node("path"), "quota path") : SharePath.ROOT;
-        if (!f.has("bytes") && !f.has("inodes")) throw new PolicyLoadException(f.pos(), "quota sets neither 'bytes' nor 'inodes'");
+        if (!f.has("bytes") && !f.has("inodes"))
+            throw new PolicyLoadException(f.pos(), "quota sets neither 'bytes' nor 'inodes'");
         long bytes = f.has("bytes") ? size(f.node("bytes"), "bytes") : QuotaSpec.UNLIMITED;
         long inodes = f.number("inodes", QuotaSpec.UNLIMITED);
         if (inodes < 0) throw new PolicyLoadException(f.node("inodes").pos(), "inodes must not be negative");
@@ -289,13 +319,17 @@ public final class PolicyParser {
     private static long size(YamlNode n, String what) throws PolicyLoadException {
         String t = Fields.text(n, what).trim();
         var m = SIZE.matcher(t);
-        if (!m.matches()) throw new PolicyLoadException(n.pos(), what + " must be a number with optional KiB, MiB, GiB or TiB, found '" + t + "'");
-        int shift = m.group(2) == null ? 0 : switch (m.group(2)) {
-            case "KiB" -> 10;
-            case "MiB" -> 20;
-            case "GiB" -> 30;
-            default -> 40;
-        };
+        if (!m.matches())
+            throw new PolicyLoadException(
+                    n.pos(), what + " must be a number with optional KiB, MiB, GiB or TiB, found '" + t + "'");
+        int shift = m.group(2) == null
+                ? 0
+                : switch (m.group(2)) {
+                    case "KiB" -> 10;
+                    case "MiB" -> 20;
+                    case "GiB" -> 30;
+                    default -> 40;
+                };
         try {
             long v = Long.parseLong(m.group(1));
             if (v > (Long.MAX_VALUE >> shift)) throw new NumberFormatException();

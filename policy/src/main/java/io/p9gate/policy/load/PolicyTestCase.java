@@ -9,6 +9,15 @@ import io.p9gate.policy.model.SourcePos;
  * is "allow", "deny" (any errno) or an errno name; {@code by}, when set, must be among the deciding rule ids.
  * That the VM, share and paths exist in the policy is checked against the policy, not here.
  */
-public record PolicyTestCase(String name, String vm, String share, OpKind op, String path, String dest, long uid,
-                             long gid, String expect, String by, SourcePos pos) {
-}
+public record PolicyTestCase(
+        String name,
+        String vm,
+        String share,
+        OpKind op,
+        String path,
+        String dest,
+        long uid,
+        long gid,
+        String expect,
+        String by,
+        SourcePos pos) {}

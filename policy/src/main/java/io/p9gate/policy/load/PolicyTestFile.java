@@ -3,7 +3,6 @@ package io.p9gate.policy.load;
 import io.p9gate.policy.OpKind;
 import io.p9gate.policy.model.SourcePos;
 import io.p9gate.policy.quota.QuotaSpec;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +22,8 @@ import java.util.Set;
  *   - {vm: infotainment, share: maps, path: /cache/x, bytes: 2GiB, inodes: 100000}
  * </pre>
  */
-public record PolicyTestFile(Path source, Path policy, List<PolicyTestCase> cases, List<IdTestCase> ids,
-                             List<QuotaTestCase> quotas) {
+public record PolicyTestFile(
+        Path source, Path policy, List<PolicyTestCase> cases, List<IdTestCase> ids, List<QuotaTestCase> quotas) {
 
     private static final Set<String> EXPECTATIONS = Set.of("allow", "deny", "ENOENT", "EROFS", "EACCES");
     private static final String UNLIMITED = "unlimited";
@@ -59,7 +58,8 @@ public record PolicyTestFile(Path source, Path policy, List<PolicyTestCase> case
     }
 
     private static PolicyTestCase testCase(YamlNode n, int index) throws PolicyLoadException {
-        Fields f = Fields.of(n, "test case", Set.of("name", "vm", "share", "op", "path", "dest", "uid", "gid", "expect", "by"));
+        Fields f = Fields.of(
+                n, "test case", Set.of("name", "vm", "share", "op", "path", "dest", "uid", "gid", "expect", "by"));
         String opText = f.string("op");
         OpKind op = OpKind.parse(opText).orElse(null);
         if (op == null) throw new PolicyLoadException(pos(f, "op"), "unknown operation '" + opText + "'");
@@ -68,11 +68,21 @@ public record PolicyTestFile(Path source, Path policy, List<PolicyTestCase> case
         }
         String expect = f.string("expect");
         if (!EXPECTATIONS.contains(expect)) {
-            throw new PolicyLoadException(pos(f, "expect"), "expect must be allow, deny, ENOENT, EROFS or EACCES, found '" + expect + "'");
+            throw new PolicyLoadException(
+                    pos(f, "expect"), "expect must be allow, deny, ENOENT, EROFS or EACCES, found '" + expect + "'");
         }
-        return new PolicyTestCase(f.stringOr("name", "case " + (index + 1)), f.string("vm"), f.has("share") ? f.string("share") : null,
-                op, f.string("path"), f.has("dest") ? f.string("dest") : null, f.number("uid", 0), f.number("gid", 0),
-                expect, f.has("by") ? f.string("by") : null, f.pos());
+        return new PolicyTestCase(
+                f.stringOr("name", "case " + (index + 1)),
+                f.string("vm"),
+                f.has("share") ? f.string("share") : null,
+                op,
+                f.string("path"),
+                f.has("dest") ? f.string("dest") : null,
+                f.number("uid", 0),
+                f.number("gid", 0),
+                expect,
+                f.has("by") ? f.string("by") : null,
+                f.pos());
     }
 
     private static IdTestCase idCase(YamlNode n, int index) throws PolicyLoadException {
@@ -82,29 +92,50 @@ public record PolicyTestFile(Path source, Path policy, List<PolicyTestCase> case
         IdTestCase.Kind kind = null;
         for (IdTestCase.Kind k : IdTestCase.Kind.values()) {
             if (f.has(k.key)) {
-                if (kind != null) throw new PolicyLoadException(f.pos(), "an id case gives one of guest-uid, guest-gid, host-uid, host-gid");
+                if (kind != null)
+                    throw new PolicyLoadException(
+                            f.pos(), "an id case gives one of guest-uid, guest-gid, host-uid, host-gid");
                 kind = k;
             }
         }
-        if (kind == null) throw new PolicyLoadException(f.pos(), "an id case gives one of guest-uid, guest-gid, host-uid, host-gid");
-        return new IdTestCase(f.stringOr("name", "id " + (index + 1)), f.string("vm"), kind, f.number(kind.key, 0),
-                f.number("expect", 0), f.pos());
+        if (kind == null)
+            throw new PolicyLoadException(f.pos(), "an id case gives one of guest-uid, guest-gid, host-uid, host-gid");
+        return new IdTestCase(
+                f.stringOr("name", "id " + (index + 1)),
+                f.string("vm"),
+                kind,
+                f.number(kind.key, 0),
+                f.number("expect", 0),
+                f.pos());
     }
 
     private static QuotaTestCase quotaCase(YamlNode n, int index) throws PolicyLoadException {
         Fields f = Fields.of(n, "quota case", Set.of("name", "vm", "share", "path", "bytes", "inodes"));
-        if (!f.has("bytes") && !f.has("inodes")) throw new PolicyLoadException(f.pos(), "a quota case asserts bytes, inodes or both");
+        if (!f.has("bytes") && !f.has("inodes"))
+            throw new PolicyLoadException(f.pos(), "a quota case asserts bytes, inodes or both");
         Long bytes = null;
         if (f.has("bytes")) {
-            bytes = UNLIMITED.equals(Fields.text(f.node("bytes"), "bytes").trim()) ? QuotaSpec.UNLIMITED : PolicyParser.size(f.node("bytes"));
+            bytes = UNLIMITED.equals(Fields.text(f.node("bytes"), "bytes").trim())
+                    ? QuotaSpec.UNLIMITED
+                    : PolicyParser.size(f.node("bytes"));
         }
         Long inodes = null;
         if (f.has("inodes")) {
-            inodes = UNLIMITED.equals(Fields.text(f.node("inodes"), "inodes").trim()) ? QuotaSpec.UNLIMITED : f.number("inodes", 0);
+            inodes = UNLIMITED.equals(Fields.text(f.node("inodes"), "inodes").trim())
+                    ? QuotaSpec.UNLIMITED
+                    : f.number("inodes", 0);
         }
-        return new QuotaTestCase(f.stringOr("name", "quota " + (index + 1)), f.string("vm"), f.has("share") ? f.string("share") : null,
-                f.string("path"), bytes, inodes, f.pos());
+        return new QuotaTestCase(
+                f.stringOr("name", "quota " + (index + 1)),
+                f.string("vm"),
+                f.has("share") ? f.string("share") : null,
+                f.string("path"),
+                bytes,
+                inodes,
+                f.pos());
     }
 
-    private static SourcePos pos(Fields f, String key) throws PolicyLoadException { return f.node(key).pos(); }
+    private static SourcePos pos(Fields f, String key) throws PolicyLoadException {
+        return f.node(key).pos();
+    }
 }

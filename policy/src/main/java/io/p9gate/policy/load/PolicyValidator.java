@@ -7,7 +7,6 @@ import io.p9gate.policy.model.SourcePos;
 import io.p9gate.policy.model.VmPolicy;
 import io.p9gate.policy.protect.ShareReach;
 import io.p9gate.policy.protect.StatePath;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +40,8 @@ public final class PolicyValidator {
 
     /** The one line that refuses a share reaching gateway state: it names the share and the file (R-POL-9). */
     public static String shareRefusal(SharePolicy share, String how) {
-        return "share '" + share.name() + "' of VM '" + share.vm() + "' (" + share.hostDir() + ") " + how + " (R-POL-9)";
+        return "share '" + share.name() + "' of VM '" + share.vm() + "' (" + share.hostDir() + ") " + how
+                + " (R-POL-9)";
     }
 
     /** What this file itself says is gateway state: itself, its Cedar files and its {@code protect:} paths. */
@@ -64,7 +64,8 @@ public final class PolicyValidator {
     public static void checkShares(PolicyFile policy, List<StatePath> state) throws PolicyLoadException {
         for (StatePath s : state) {
             Optional<String> linked = ShareReach.hardLinks(s);
-            if (linked.isPresent()) throw new PolicyLoadException(new SourcePos(policy.source(), 0, 0), linked.get() + " (R-POL-9)");
+            if (linked.isPresent())
+                throw new PolicyLoadException(new SourcePos(policy.source(), 0, 0), linked.get() + " (R-POL-9)");
         }
         ShareReach reach = ShareReach.now();
         for (VmPolicy vm : policy.vms().values()) {

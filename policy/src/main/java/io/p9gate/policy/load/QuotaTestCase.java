@@ -7,5 +7,5 @@ import io.p9gate.policy.model.SourcePos;
  * tightest of the quotas whose subtree holds it ({@link io.p9gate.policy.quota.QuotaSpec#UNLIMITED} for
  * "unlimited"); null when the case does not assert that limit. {@code share} may be null (host path).
  */
-public record QuotaTestCase(String name, String vm, String share, String path, Long bytes, Long inodes, SourcePos pos) {
-}
+public record QuotaTestCase(
+        String name, String vm, String share, String path, Long bytes, Long inodes, SourcePos pos) {}

@@ -1,10 +1,9 @@
 package io.p9gate.policy.load;
 
 import io.p9gate.policy.model.SourcePos;
+import java.nio.file.Path;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
-
-import java.nio.file.Path;
 
 /**
  * A '[' or '{' that is never closed. The YAML parser notices only where the next key cannot be part of the list
@@ -40,9 +39,12 @@ enum UnclosedFlow {
     PolicyLoadException error(Path file, MarkedYAMLException e) {
         Mark opened = e.getContextMark();
         Mark noticed = e.getProblemMark();
-        String where = noticed == null ? "" : " (at line " + (noticed.getLine() + 1) + ", column "
-                + (noticed.getColumn() + 1) + " the parser expected ',' or '" + close + "')";
-        return new PolicyLoadException(new SourcePos(file, opened.getLine() + 1, opened.getColumn() + 1),
+        String where = noticed == null
+                ? ""
+                : " (at line " + (noticed.getLine() + 1) + ", column " + (noticed.getColumn() + 1)
+                        + " the parser expected ',' or '" + close + "')";
+        return new PolicyLoadException(
+                new SourcePos(file, opened.getLine() + 1, opened.getColumn() + 1),
                 "YAML syntax: '" + open + "' is not closed" + where);
     }
 }

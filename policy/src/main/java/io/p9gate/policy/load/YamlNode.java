@@ -1,7 +1,6 @@
 package io.p9gate.policy.load;
 
 import io.p9gate.policy.model.SourcePos;
-
 import java.util.List;
 import java.util.Map;
 
@@ -17,19 +16,24 @@ public sealed interface YamlNode {
     String kind();
 
     record Mapping(Map<String, Entry> entries, SourcePos pos) implements YamlNode {
-        public String kind() { return "a mapping"; }
+        public String kind() {
+            return "a mapping";
+        }
     }
 
     /** A key with its position and value (keys keep their own position for "unknown key" errors). */
-    record Entry(String key, SourcePos keyPos, YamlNode value) {
-    }
+    record Entry(String key, SourcePos keyPos, YamlNode value) {}
 
     record Sequence(List<YamlNode> items, SourcePos pos) implements YamlNode {
-        public String kind() { return "a list"; }
+        public String kind() {
+            return "a list";
+        }
     }
 
     /** A scalar; {@code text} is null for YAML null (~ or empty). */
     record Scalar(String text, boolean quoted, SourcePos pos) implements YamlNode {
-        public String kind() { return text == null ? "nothing" : "a scalar"; }
+        public String kind() {
+            return text == null ? "nothing" : "a scalar";
+        }
     }
 }

@@ -1,13 +1,11 @@
 package io.p9gate.policy.load;
 
 import com.fasterxml.jackson.core.JsonLocation;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.p9gate.policy.model.SourcePos;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /** Reads one YAML document into a {@link YamlNode} tree, refusing duplicate keys. */
 public final class YamlTreeReader {
@@ -23,7 +22,9 @@ public final class YamlTreeReader {
 
     private final Path file;
 
-    private YamlTreeReader(Path file) { this.file = file; }
+    private YamlTreeReader(Path file) {
+        this.file = file;
+    }
 
     /** @throws PolicyLoadException on unreadable files, YAML syntax errors and duplicate keys */
     public static YamlNode read(Path file) throws PolicyLoadException {
@@ -44,8 +45,11 @@ public final class YamlTreeReader {
             }
             JsonLocation loc = e.getLocation();
             // SnakeYAML's message alternates unindented sentences with indented excerpts; keep the sentences.
-            String msg = e.getOriginalMessage().lines().filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))
-                    .reduce((a, b) -> a + ": " + b).orElse("syntax error");
+            String msg = e.getOriginalMessage()
+                    .lines()
+                    .filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))
+                    .reduce((a, b) -> a + ": " + b)
+                    .orElse("syntax error");
             throw new PolicyLoadException(r.pos(loc), "YAML syntax: " + msg);
         } catch (IOException e) {
             throw new PolicyLoadException(new SourcePos(file, 0, 0), "cannot read: " + describe(e));
@@ -70,7 +74,7 @@ public final class YamlTreeReader {
             case START_ARRAY -> sequence(p, at);
             case VALUE_NULL -> new YamlNode.Scalar(null, false, at);
             case VALUE_STRING, VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT, VALUE_TRUE, VALUE_FALSE ->
-                    new YamlNode.Scalar(p.getText(), t == JsonToken.VALUE_STRING, at);
+                new YamlNode.Scalar(p.getText(), t == JsonToken.VALUE_STRING, at);
             default -> throw new PolicyLoadException(at, "unsupported YAML content (" + t + ")");
         };
     }
@@ -83,7 +87,10 @@ public final class YamlTreeReader {
             p.nextToken();
             YamlNode value = node(p);
             if (entries.containsKey(key)) {
-                throw new PolicyLoadException(keyPos, "duplicate key '" + key + "' (first at line " + entries.get(key).keyPos().line() + ")");
+                throw new PolicyLoadException(
+                        keyPos,
+                        "duplicate key '" + key + "' (first at line "
+                                + entries.get(key).keyPos().line() + ")");
             }
             entries.put(key, new YamlNode.Entry(key, keyPos, value));
         }

@@ -28,7 +28,8 @@ public record ClientCertificate(List<String> sha256, Path ca, String subject, St
     public static String normaliseFingerprint(String text) {
         String hex = text.replace(":", "").toLowerCase(Locale.ROOT);
         if (!hex.matches("[0-9a-f]{64}")) {
-            throw new IllegalArgumentException("a SHA-256 fingerprint is 64 hex digits (colons allowed), found '" + text + "'");
+            throw new IllegalArgumentException(
+                    "a SHA-256 fingerprint is 64 hex digits (colons allowed), found '" + text + "'");
         }
         return hex;
     }
@@ -39,11 +40,17 @@ public record ClientCertificate(List<String> sha256, Path ca, String subject, St
 
     /** The files this pin reads, for R-POL-9 (gateway state no share may reach). */
     public List<Path> files() {
-        return java.util.stream.Stream.of(ca, crl).filter(java.util.Objects::nonNull).toList();
+        return java.util.stream.Stream.of(ca, crl)
+                .filter(java.util.Objects::nonNull)
+                .toList();
     }
 
     public String describe() {
-        if (!sha256.isEmpty()) return "sha256 " + String.join(" or ", sha256.stream().map(f -> f.substring(0, 16) + "…").toList());
+        if (!sha256.isEmpty())
+            return "sha256 "
+                    + String.join(
+                            " or ",
+                            sha256.stream().map(f -> f.substring(0, 16) + "…").toList());
         StringBuilder out = new StringBuilder("issued by " + ca);
         if (subject != null) out.append(", subject ").append(subject);
         if (san != null) out.append(", SAN ").append(san);

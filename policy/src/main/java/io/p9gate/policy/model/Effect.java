@@ -1,4 +1,7 @@
 package io.p9gate.policy.model;
 
 /** What a rule does when it matches. */
-public enum Effect { ALLOW, DENY }
+public enum Effect {
+    ALLOW,
+    DENY
+}

@@ -36,13 +36,19 @@ public enum Limit {
     }
 
     /** The key under {@code limits:}. */
-    public String key() { return key; }
+    public String key() {
+        return key;
+    }
 
     /** Whether the value is a byte size (may carry KiB, MiB, GiB, TiB). */
-    public boolean isBytes() { return bytes; }
+    public boolean isBytes() {
+        return bytes;
+    }
 
     /** The largest value accepted; the smallest is 1. */
-    public long max() { return max; }
+    public long max() {
+        return max;
+    }
 
     public static Optional<Limit> ofKey(String key) {
         return Arrays.stream(values()).filter(l -> l.key.equals(key)).findFirst();

@@ -41,9 +41,13 @@ public sealed interface ListenerSpec {
             this(path, SocketFile.DEFAULT, PeerCredentials.ANY);
         }
 
-        public String describe() { return "unix:" + path; }
+        public String describe() {
+            return "unix:" + path;
+        }
 
-        public String bindKey() { return "unix:" + path.normalize(); }
+        public String bindKey() {
+            return "unix:" + path.normalize();
+        }
     }
 
     /** A vsock context id and port: {@code vsock:42} (port 564) or {@code vsock:42:5640}. */
@@ -52,9 +56,13 @@ public sealed interface ListenerSpec {
             this(cid, DEFAULT_VSOCK_PORT);
         }
 
-        public String describe() { return "vsock:" + cid + (port == DEFAULT_VSOCK_PORT ? "" : ":" + port); }
+        public String describe() {
+            return "vsock:" + cid + (port == DEFAULT_VSOCK_PORT ? "" : ":" + port);
+        }
 
-        public String bindKey() { return "vsock:" + port; }
+        public String bindKey() {
+            return "vsock:" + port;
+        }
     }
 
     /** Mutual TLS on {@code HOST:PORT}; {@code client} says which certificate is this VM's. */
@@ -63,16 +71,24 @@ public sealed interface ListenerSpec {
             java.util.Objects.requireNonNull(client, "client");
         }
 
-        public String describe() { return "tls:" + InetText.hostPort(host, port); }
+        public String describe() {
+            return "tls:" + InetText.hostPort(host, port);
+        }
 
-        public String bindKey() { return "inet:" + InetText.hostPort(host, port); }
+        public String bindKey() {
+            return "inet:" + InetText.hostPort(host, port);
+        }
     }
 
     /** Plain TCP on {@code HOST:PORT}, bound to {@code device} when it is not null. */
     record Tcp(String host, int port, String device) implements ListenerSpec {
-        public String describe() { return "tcp:" + InetText.hostPort(host, port) + (device == null ? "" : "%" + device); }
+        public String describe() {
+            return "tcp:" + InetText.hostPort(host, port) + (device == null ? "" : "%" + device);
+        }
 
-        public String bindKey() { return "inet:" + InetText.hostPort(host, port); }
+        public String bindKey() {
+            return "inet:" + InetText.hostPort(host, port);
+        }
     }
 
     /**
@@ -106,8 +122,8 @@ public sealed interface ListenerSpec {
             InetText.HostPort hp = InetText.parse(text, rest);
             return new Tcp(hp.host(), hp.port(), device);
         }
-        throw new IllegalArgumentException("listen must be unix:PATH, tls:HOST:PORT, vsock:CID[:PORT] or "
-                + "tcp:HOST:PORT%DEVICE, got: " + text);
+        throw new IllegalArgumentException(
+                "listen must be unix:PATH, tls:HOST:PORT, vsock:CID[:PORT] or " + "tcp:HOST:PORT%DEVICE, got: " + text);
     }
 
     private static Vsock vsock(String text, String rest) {
@@ -129,7 +145,8 @@ public sealed interface ListenerSpec {
                 if (p < 1 || p >= 0xFFFFFFFFL || p > Integer.MAX_VALUE) throw new NumberFormatException();
                 port = (int) p;
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("vsock port must be a number from 1 to " + Integer.MAX_VALUE + ": " + text);
+                throw new IllegalArgumentException(
+                        "vsock port must be a number from 1 to " + Integer.MAX_VALUE + ": " + text);
             }
         }
         return new Vsock(cid, port);

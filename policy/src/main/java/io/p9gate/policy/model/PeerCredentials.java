@@ -14,6 +14,8 @@ public record PeerCredentials(String uid, String gid) {
 
     public String describe() {
         if (any()) return "any peer";
-        return (uid == null ? "" : "uid " + uid) + (uid != null && gid != null ? ", " : "") + (gid == null ? "" : "gid " + gid);
+        return (uid == null ? "" : "uid " + uid)
+                + (uid != null && gid != null ? ", " : "")
+                + (gid == null ? "" : "gid " + gid);
     }
 }

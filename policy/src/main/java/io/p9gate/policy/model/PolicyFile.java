@@ -8,10 +8,11 @@ import java.util.Map;
  * A validated policy for one ECU image. {@code cedarFiles} are hand-written Cedar policy files that sit
  * beside the YAML and are added to the compiled policy set.
  */
-public record PolicyFile(Path source, String image, ProtectedPaths protectedPaths, List<Path> cedarFiles,
-                         Map<String, VmPolicy> vms) {
+public record PolicyFile(
+        Path source, String image, ProtectedPaths protectedPaths, List<Path> cedarFiles, Map<String, VmPolicy> vms) {
     public PolicyFile {
         cedarFiles = List.copyOf(cedarFiles);
-        vms = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(vms)); // file order, for stable messages
+        vms = java.util.Collections.unmodifiableMap(
+                new java.util.LinkedHashMap<>(vms)); // file order, for stable messages
     }
 }

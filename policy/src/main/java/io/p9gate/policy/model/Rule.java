@@ -2,7 +2,6 @@ package io.p9gate.policy.model;
 
 import io.p9gate.policy.OpKind;
 import io.p9gate.policy.PathPattern;
-
 import java.util.List;
 import java.util.Set;
 

@@ -1,7 +1,6 @@
 package io.p9gate.policy.model;
 
 import io.p9gate.policy.quota.QuotaSpec;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -11,9 +10,18 @@ import java.util.Objects;
  * read-only and hidden subtrees, rules and quotas, and how it keeps the host safe: what a guest's device
  * node becomes ({@code devices}) and who checks host permissions ({@code permissions}).
  */
-public record SharePolicy(String vm, String name, Path hostDir, Access access, List<Subtree> readOnly,
-                          List<Subtree> hidden, List<Rule> rules, List<QuotaSpec> quotas, DeviceNodes devices,
-                          HostPermissions permissions, SourcePos pos) {
+public record SharePolicy(
+        String vm,
+        String name,
+        Path hostDir,
+        Access access,
+        List<Subtree> readOnly,
+        List<Subtree> hidden,
+        List<Rule> rules,
+        List<QuotaSpec> quotas,
+        DeviceNodes devices,
+        HostPermissions permissions,
+        SourcePos pos) {
     public SharePolicy {
         readOnly = List.copyOf(readOnly);
         hidden = List.copyOf(hidden);
@@ -24,15 +32,37 @@ public record SharePolicy(String vm, String name, Path hostDir, Access access, L
     }
 
     /** A share with the defaults: device nodes refused, the VM the principal. */
-    public SharePolicy(String vm, String name, Path hostDir, Access access, List<Subtree> readOnly,
-                       List<Subtree> hidden, List<Rule> rules, List<QuotaSpec> quotas, SourcePos pos) {
-        this(vm, name, hostDir, access, readOnly, hidden, rules, quotas, DeviceNodes.REFUSE, HostPermissions.GUEST,
+    public SharePolicy(
+            String vm,
+            String name,
+            Path hostDir,
+            Access access,
+            List<Subtree> readOnly,
+            List<Subtree> hidden,
+            List<Rule> rules,
+            List<QuotaSpec> quotas,
+            SourcePos pos) {
+        this(
+                vm,
+                name,
+                hostDir,
+                access,
+                readOnly,
+                hidden,
+                rules,
+                quotas,
+                DeviceNodes.REFUSE,
+                HostPermissions.GUEST,
                 pos);
     }
 
     /** Prefix of every rule id of this share, e.g. {@code vm.infotainment.share.media}. */
-    public String idPrefix() { return "vm." + vm + ".share." + name; }
+    public String idPrefix() {
+        return "vm." + vm + ".share." + name;
+    }
 
     /** The rule id a refused device node is recorded with. */
-    public String devicesRuleId() { return idPrefix() + ".devices"; }
+    public String devicesRuleId() {
+        return idPrefix() + ".devices";
+    }
 }

@@ -12,7 +12,9 @@ public record SocketFile(String owner, String group, int mode) {
     public static final SocketFile DEFAULT = new SocketFile(null, null, 0660);
 
     public SocketFile {
-        if (mode < 0 || mode > 0777) throw new IllegalArgumentException("socket mode must be between 0 and 0777: " + Integer.toOctalString(mode));
+        if (mode < 0 || mode > 0777)
+            throw new IllegalArgumentException(
+                    "socket mode must be between 0 and 0777: " + Integer.toOctalString(mode));
     }
 
     public String describe() {

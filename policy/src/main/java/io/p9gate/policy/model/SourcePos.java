@@ -7,5 +7,8 @@ import java.nio.file.Path;
  * "file" when the problem is the file as a whole (line 0, e.g. it cannot be read).
  */
 public record SourcePos(Path file, int line, int column) {
-    @Override public String toString() { return line == 0 ? file.toString() : file + ":" + line + ":" + column; }
+    @Override
+    public String toString() {
+        return line == 0 ? file.toString() : file + ":" + line + ":" + column;
+    }
 }

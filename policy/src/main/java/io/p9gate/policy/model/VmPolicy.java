@@ -2,7 +2,6 @@ package io.p9gate.policy.model;
 
 import io.p9gate.policy.dialect.Dialect;
 import io.p9gate.policy.ids.IdMap;
-
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
@@ -12,8 +11,14 @@ import java.util.Set;
  * budgets it sets ({@link VmLimits#NONE}: all derived by the gateway) and the 9P dialects its sessions may negotiate
  * (never empty; all of them unless the policy lists some).
  */
-public record VmPolicy(String id, ListenerSpec listen, IdMap ids, Map<String, SharePolicy> shares, SourcePos pos,
-                       VmLimits limits, Set<Dialect> dialects) {
+public record VmPolicy(
+        String id,
+        ListenerSpec listen,
+        IdMap ids,
+        Map<String, SharePolicy> shares,
+        SourcePos pos,
+        VmLimits limits,
+        Set<Dialect> dialects) {
     public VmPolicy {
         shares = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(shares)); // file order
         if (dialects.isEmpty()) {
@@ -23,8 +28,13 @@ public record VmPolicy(String id, ListenerSpec listen, IdMap ids, Map<String, Sh
     }
 
     /** Every dialect allowed. */
-    public VmPolicy(String id, ListenerSpec listen, IdMap ids, Map<String, SharePolicy> shares, SourcePos pos,
-                    VmLimits limits) {
+    public VmPolicy(
+            String id,
+            ListenerSpec listen,
+            IdMap ids,
+            Map<String, SharePolicy> shares,
+            SourcePos pos,
+            VmLimits limits) {
         this(id, listen, ids, shares, pos, limits, EnumSet.allOf(Dialect.class));
     }
 

@@ -13,8 +13,7 @@ import java.util.Optional;
  */
 final class Mounts {
     /** One mount: filesystem {@code device} ("major:minor"), the directory {@code root} of it shown at {@code point}. */
-    record Mount(String device, Path root, Path point) {
-    }
+    record Mount(String device, Path root, Path point) {}
 
     /** A path as its filesystem knows it: the same {@code device} and {@code inFs} mean the same directory. */
     record FsLocation(String device, Path inFs, Mount mount) {
@@ -53,20 +52,25 @@ final class Mounts {
     Optional<FsLocation> locate(Path real) {
         Mount best = null;
         for (Mount m : mounts) {
-            if (real.startsWith(m.point()) && (best == null || m.point().getNameCount() >= best.point().getNameCount())) {
+            if (real.startsWith(m.point())
+                    && (best == null || m.point().getNameCount() >= best.point().getNameCount())) {
                 best = m;
             }
         }
         if (best == null) {
             return Optional.empty();
         }
-        return Optional.of(new FsLocation(best.device(), best.root().resolve(best.point().relativize(real)).normalize(),
+        return Optional.of(new FsLocation(
+                best.device(),
+                best.root().resolve(best.point().relativize(real)).normalize(),
                 best));
     }
 
     /** The mounts whose mount point lies strictly inside {@code real}: a share shows their contents too. */
     List<Mount> below(Path real) {
-        return mounts.stream().filter(m -> m.point().startsWith(real) && !m.point().equals(real)).toList();
+        return mounts.stream()
+                .filter(m -> m.point().startsWith(real) && !m.point().equals(real))
+                .toList();
     }
 
     /** mountinfo escapes space, tab, newline and backslash as \ooo. */

@@ -58,8 +58,10 @@ public final class ShareReach {
                 return Optional.empty();
             }
             int links = ((Number) Files.getAttribute(state.path(), "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue();
-            return links > 1 ? Optional.of("the " + state + " has " + links
-                    + " hard links: another name of it could lie inside a share") : Optional.empty();
+            return links > 1
+                    ? Optional.of("the " + state + " has " + links
+                            + " hard links: another name of it could lie inside a share")
+                    : Optional.empty();
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
             return Optional.empty();
         }
@@ -83,12 +85,14 @@ public final class ShareReach {
             return Optional.empty();
         }
         if (t.get().within(s.get())) {
-            return Optional.of("contains the " + state + " (the share is " + s.get().inFs() + " of filesystem "
-                    + s.get().device() + ", mounted again at " + s.get().mount().point() + ")");
+            return Optional.of("contains the " + state + " (the share is "
+                    + s.get().inFs() + " of filesystem " + s.get().device() + ", mounted again at "
+                    + s.get().mount().point() + ")");
         }
         if (s.get().within(t.get())) {
-            return Optional.of("lies inside the " + state + " (the share is " + s.get().inFs() + " of filesystem "
-                    + s.get().device() + ", mounted again at " + s.get().mount().point() + ")");
+            return Optional.of("lies inside the " + state + " (the share is "
+                    + s.get().inFs() + " of filesystem " + s.get().device() + ", mounted again at "
+                    + s.get().mount().point() + ")");
         }
         for (Mounts.Mount below : mounts.below(share)) {
             Mounts.FsLocation shown = new Mounts.FsLocation(below.device(), below.root(), below);

@@ -1,7 +1,6 @@
 package io.p9gate.policy.quota;
 
 import io.p9gate.policy.SharePath;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +17,9 @@ public final class QuotaBook {
 
     private final List<QuotaLedger> ledgers;
 
-    public QuotaBook(List<QuotaLedger> ledgers) { this.ledgers = List.copyOf(ledgers); }
+    public QuotaBook(List<QuotaLedger> ledgers) {
+        this.ledgers = List.copyOf(ledgers);
+    }
 
     /**
      * Opens ledgers for {@code specs}, scanning each scope's host directory for its current usage.
@@ -27,11 +28,14 @@ public final class QuotaBook {
      */
     public static QuotaBook open(List<QuotaSpec> specs, Function<String, Path> shareDirOf) throws IOException {
         List<QuotaLedger> out = new ArrayList<>();
-        for (QuotaSpec s : specs) out.add(new QuotaLedger(s, UsageScanner.measure(shareDirOf.apply(s.share()), s.subtree())));
+        for (QuotaSpec s : specs)
+            out.add(new QuotaLedger(s, UsageScanner.measure(shareDirOf.apply(s.share()), s.subtree())));
         return new QuotaBook(out);
     }
 
-    public List<QuotaLedger> ledgers() { return ledgers; }
+    public List<QuotaLedger> ledgers() {
+        return ledgers;
+    }
 
     public List<QuotaLedger> covering(String share, SharePath path) {
         return ledgers.stream().filter(l -> l.spec().covers(share, path)).toList();
@@ -47,7 +51,8 @@ public final class QuotaBook {
     public List<QuotaLedger> counting(String share, SharePath path, InodeId file, boolean directory) {
         Set<QuotaLedger> out = new LinkedHashSet<>();
         for (QuotaLedger l : ledgers) {
-            boolean contains = l.spec().covers(share, path) && !(directory && l.spec().subtree().equals(path));
+            boolean contains = l.spec().covers(share, path)
+                    && !(directory && l.spec().subtree().equals(path));
             if (contains || (file != null && l.countsLinkedOutside(file))) out.add(l);
         }
         return List.copyOf(out);
@@ -55,11 +60,15 @@ public final class QuotaBook {
 
     /** Whether a scope of {@code share} has its root at {@code path} or below it. */
     public boolean holdsScopeRoot(String share, SharePath path) {
-        return ledgers.stream().anyMatch(l -> l.spec().share().equals(share) && l.spec().subtree().isWithin(path));
+        return ledgers.stream()
+                .anyMatch(l ->
+                        l.spec().share().equals(share) && l.spec().subtree().isWithin(path));
     }
 
     /** {@code file} has no name left in any scope that followed it by identity. */
-    public void forget(InodeId file) { ledgers.forEach(l -> l.forget(file)); }
+    public void forget(InodeId file) {
+        ledgers.forEach(l -> l.forget(file));
+    }
 
     /** A hard link gave {@code file} a new name at {@code path}. */
     public void linkMade(String share, SharePath path, InodeId file) {
@@ -99,29 +108,39 @@ public final class QuotaBook {
      * contain the source but not the destination give it back. Scopes containing both are unchanged.
      * Commit the result after the rename succeeded (frees the source side), release it if it failed.
      */
-    public Reservations reserveMove(String share, SharePath from, SharePath to, Usage amount) throws QuotaExceededException {
+    public Reservations reserveMove(String share, SharePath from, SharePath to, Usage amount)
+            throws QuotaExceededException {
         return reserveMove(covering(share, from), covering(share, to), amount);
     }
 
     /** As {@link #reserveMove(String, SharePath, SharePath, Usage)}, between the scopes counting each end. */
     public static Reservations reserveMove(List<QuotaLedger> source, List<QuotaLedger> target, Usage amount)
             throws QuotaExceededException {
-        Reservations taken = reserve(target.stream().filter(l -> !source.contains(l)).toList(), amount);
-        List<QuotaLedger> leaving = source.stream().filter(l -> !target.contains(l)).toList();
+        Reservations taken =
+                reserve(target.stream().filter(l -> !source.contains(l)).toList(), amount);
+        List<QuotaLedger> leaving =
+                source.stream().filter(l -> !target.contains(l)).toList();
         return new Reservations(taken.parts(), () -> leaving.forEach(l -> l.free(amount)));
     }
 
     /** The reservations one write holds across scopes; settled together. */
     public record Reservations(List<Reservation> parts, Runnable onCommit) implements AutoCloseable {
-        Reservations(List<Reservation> parts) { this(parts, () -> { }); }
+        Reservations(List<Reservation> parts) {
+            this(parts, () -> {});
+        }
 
         public void commit(Usage actual) {
             parts.forEach(r -> r.commit(actual));
             onCommit.run();
         }
 
-        public void release() { parts.forEach(Reservation::release); }
+        public void release() {
+            parts.forEach(Reservation::release);
+        }
 
-        @Override public void close() { release(); }
+        @Override
+        public void close() {
+            release();
+        }
     }
 }

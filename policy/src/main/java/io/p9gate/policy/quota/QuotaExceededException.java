@@ -16,7 +16,11 @@ public final class QuotaExceededException extends Exception {
         this.quotaId = quotaId;
     }
 
-    public String quotaId() { return quotaId; }
+    public String quotaId() {
+        return quotaId;
+    }
 
-    public String errno() { return ERRNO; }
+    public String errno() {
+        return ERRNO;
+    }
 }

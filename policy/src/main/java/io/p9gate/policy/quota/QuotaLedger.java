@@ -24,7 +24,9 @@ public final class QuotaLedger {
     private final Map<InodeId, Integer> linkedOutside = new ConcurrentHashMap<>();
 
     /** @param initial usage found by {@link UsageScanner} when the gateway (re)starts */
-    public QuotaLedger(QuotaSpec spec, Usage initial) { this(spec, new UsageScanner.Measured(initial, Map.of())); }
+    public QuotaLedger(QuotaSpec spec, Usage initial) {
+        this(spec, new UsageScanner.Measured(initial, Map.of()));
+    }
 
     public QuotaLedger(QuotaSpec spec, UsageScanner.Measured initial) {
         this.spec = spec;
@@ -33,13 +35,19 @@ public final class QuotaLedger {
         this.linkedOutside.putAll(initial.linkedOutside());
     }
 
-    public QuotaSpec spec() { return spec; }
+    public QuotaSpec spec() {
+        return spec;
+    }
 
     /** Whether this scope counts {@code file} although a name of it lies outside (so writes there count here). */
-    public boolean countsLinkedOutside(InodeId file) { return linkedOutside.containsKey(file); }
+    public boolean countsLinkedOutside(InodeId file) {
+        return linkedOutside.containsKey(file);
+    }
 
     /** A hard link gave {@code file} one more name inside this scope. */
-    public void linkMade(InodeId file) { linkedOutside.computeIfPresent(file, (f, names) -> names + 1); }
+    public void linkMade(InodeId file) {
+        linkedOutside.computeIfPresent(file, (f, names) -> names + 1);
+    }
 
     /**
      * One of {@code file}'s names inside this scope went while it keeps others; with the last one inside,
@@ -55,10 +63,14 @@ public final class QuotaLedger {
     }
 
     /** The file's last name is gone (or it moved as a whole): it no longer needs following by identity. */
-    public void forget(InodeId file) { linkedOutside.remove(file); }
+    public void forget(InodeId file) {
+        linkedOutside.remove(file);
+    }
 
     /** Current usage, including outstanding reservations. */
-    public synchronized Usage used() { return new Usage(bytes, inodes); }
+    public synchronized Usage used() {
+        return new Usage(bytes, inodes);
+    }
 
     /**
      * Takes {@code ask} from the quota or, if it would exceed a limit, takes nothing.
@@ -69,10 +81,16 @@ public final class QuotaLedger {
         if (ask.bytes() < 0 || ask.inodes() < 0) throw new IllegalArgumentException("cannot reserve a negative amount");
         synchronized (this) {
             if (ask.bytes() > spec.maxBytes() - bytes) {
-                throw new QuotaExceededException(spec.id(), "quota " + spec.id() + ": " + bytes + " + " + ask.bytes() + " bytes exceeds " + spec.maxBytes());
+                throw new QuotaExceededException(
+                        spec.id(),
+                        "quota " + spec.id() + ": " + bytes + " + " + ask.bytes() + " bytes exceeds "
+                                + spec.maxBytes());
             }
             if (ask.inodes() > spec.maxInodes() - inodes) {
-                throw new QuotaExceededException(spec.id(), "quota " + spec.id() + ": " + inodes + " + " + ask.inodes() + " inodes exceeds " + spec.maxInodes());
+                throw new QuotaExceededException(
+                        spec.id(),
+                        "quota " + spec.id() + ": " + inodes + " + " + ask.inodes() + " inodes exceeds "
+                                + spec.maxInodes());
             }
             bytes += ask.bytes();
             inodes += ask.inodes();

@@ -15,7 +15,9 @@ public final class Reservation implements AutoCloseable {
         this.held = held;
     }
 
-    public Usage held() { return held; }
+    public Usage held() {
+        return held;
+    }
 
     /** Keeps what was really used (at most what was held); the rest returns to the quota. */
     public synchronized void commit(Usage actual) {
@@ -34,5 +36,8 @@ public final class Reservation implements AutoCloseable {
         ledger.free(held);
     }
 
-    @Override public void close() { release(); }
+    @Override
+    public void close() {
+        release();
+    }
 }

@@ -4,7 +4,11 @@ package io.p9gate.policy.quota;
 public record Usage(long bytes, long inodes) {
     public static final Usage ZERO = new Usage(0, 0);
 
-    public Usage plus(Usage o) { return new Usage(bytes + o.bytes, inodes + o.inodes); }
+    public Usage plus(Usage o) {
+        return new Usage(bytes + o.bytes, inodes + o.inodes);
+    }
 
-    public Usage minus(Usage o) { return new Usage(bytes - o.bytes, inodes - o.inodes); }
+    public Usage minus(Usage o) {
+        return new Usage(bytes - o.bytes, inodes - o.inodes);
+    }
 }

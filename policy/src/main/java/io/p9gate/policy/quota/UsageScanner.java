@@ -1,7 +1,6 @@
 package io.p9gate.policy.quota;
 
 import io.p9gate.policy.SharePath;
-
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
@@ -43,13 +42,16 @@ public final class UsageScanner {
     }
 
     /** Usage below {@code top}; zero if it does not exist yet. */
-    public static Usage scan(Path top) throws IOException { return measure(top).usage(); }
+    public static Usage scan(Path top) throws IOException {
+        return measure(top).usage();
+    }
 
     /** Usage below {@code top} (an administrator's path: its own symlinks are followed). */
     public static Measured measure(Path top) throws IOException {
         Tally tally = new Tally();
         if (!Files.isDirectory(top)) {
-            if (Files.exists(top, NOFOLLOW)) tally.count(Files.readAttributes(top, PosixFileAttributes.class, NOFOLLOW), top);
+            if (Files.exists(top, NOFOLLOW))
+                tally.count(Files.readAttributes(top, PosixFileAttributes.class, NOFOLLOW), top);
             return tally.result();
         }
         try (SecureDirectoryStream<Path> dir = open(top)) {
@@ -104,7 +106,8 @@ public final class UsageScanner {
     /** The entry's attributes, not following a symlink; null if it is gone. */
     private static PosixFileAttributes attributes(SecureDirectoryStream<Path> dir, Path name) throws IOException {
         try {
-            return dir.getFileAttributeView(name, PosixFileAttributeView.class, NOFOLLOW).readAttributes();
+            return dir.getFileAttributeView(name, PosixFileAttributeView.class, NOFOLLOW)
+                    .readAttributes();
         } catch (NoSuchFileException e) {
             return null;
         }
@@ -191,7 +194,9 @@ public final class UsageScanner {
 
         Measured result() {
             Map<InodeId, Integer> outside = new HashMap<>();
-            multiLinked.values().forEach(n -> { if (n.seen < n.links) outside.put(n.id, n.seen); });
+            multiLinked.values().forEach(n -> {
+                if (n.seen < n.links) outside.put(n.id, n.seen);
+            });
             return new Measured(new Usage(bytes, inodes), Map.copyOf(outside));
         }
     }

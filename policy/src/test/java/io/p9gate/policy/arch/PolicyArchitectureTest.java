@@ -19,8 +19,12 @@ class PolicyArchitectureTest {
     private static final JavaClasses MAIN = ModuleArchitecture.mainClasses(ROOT);
 
     static ArchRule usesNoNetty(String root) {
-        return noClasses().that().resideInAPackage(root + "..")
-                .should().dependOnClassesThat().resideInAPackage("io.netty..");
+        return noClasses()
+                .that()
+                .resideInAPackage(root + "..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("io.netty..");
     }
 
     @Test
@@ -35,7 +39,7 @@ class PolicyArchitectureTest {
 
     @Test
     void eachRuleFailsOnTheBadExample() {
-        ModuleArchitecture.assertEachFailsOnTheBadExample(ROOT,
-                List.of(ModuleArchitecture::packagesFormNoCycles, PolicyArchitectureTest::usesNoNetty));
+        ModuleArchitecture.assertEachFailsOnTheBadExample(
+                ROOT, List.of(ModuleArchitecture::packagesFormNoCycles, PolicyArchitectureTest::usesNoNetty));
     }
 }

@@ -1,9 +1,8 @@
 package io.p9gate.policy.cli;
 
-import picocli.CommandLine;
-
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import picocli.CommandLine;
 
 /** Runs {@code policy ...} in-process and captures exit code, stdout and stderr. */
 record CliRun(int exit, String out, String err) {

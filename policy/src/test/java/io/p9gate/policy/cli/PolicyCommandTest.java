@@ -1,20 +1,20 @@
 package io.p9gate.policy.cli;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 /** R-POL-8 tooling: exit codes, one-line errors, mismatches reported, lint findings. */
 class PolicyCommandTest {
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private Path policy(String shareBody) throws Exception {
         String text = """
@@ -24,7 +24,12 @@ class PolicyCommandTest {
                     listen: unix:/run/p9gate/vm1.sock
                     shares:
                       data:
-                """ + shareBody.stripIndent().lines().map(l -> "        " + l + "\n").reduce("", String::concat);
+                """
+                + shareBody
+                        .stripIndent()
+                        .lines()
+                        .map(l -> "        " + l + "\n")
+                        .reduce("", String::concat);
         Path p = dir.resolve("p.yaml");
         Files.writeString(p, text);
         return p;
@@ -39,10 +44,15 @@ class PolicyCommandTest {
 
     @Test
     void explainNamesDecisionAndRuleWithItsLine() throws Exception {
-        CliRun r = CliRun.of("explain", policy(SHARE).toString(), "--vm", "vm1", "--op", "OPEN_WRITE", "--path", "/maps/a");
+        CliRun r = CliRun.of(
+                "explain", policy(SHARE).toString(), "--vm", "vm1", "--op", "OPEN_WRITE", "--path", "/maps/a");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("decision: deny EROFS"), r.out());
-        assertTrue(r.out().contains("rule:     vm.vm1.share.data.read-only[0]  (" + dir.resolve("p.yaml").toAbsolutePath() + ":9:"), r.out());
+        assertTrue(
+                r.out()
+                        .contains("rule:     vm.vm1.share.data.read-only[0]  ("
+                                + dir.resolve("p.yaml").toAbsolutePath() + ":9:"),
+                r.out());
     }
 
     /** Issue 13: explain as JSON, with the host ids the request acts as (the map of its VM). */
@@ -55,10 +65,24 @@ class PolicyCommandTest {
                     shares:
                 """);
         Path p = Files.writeString(dir.resolve("ids.yaml"), text);
-        CliRun r = CliRun.of("explain", p.toString(), "--vm", "vm1", "--op", "OPEN_WRITE", "--path", "/maps/a",
-                "--uid", "1000", "--gid", "7", "--format", "json");
+        CliRun r = CliRun.of(
+                "explain",
+                p.toString(),
+                "--vm",
+                "vm1",
+                "--op",
+                "OPEN_WRITE",
+                "--path",
+                "/maps/a",
+                "--uid",
+                "1000",
+                "--gid",
+                "7",
+                "--format",
+                "json");
         assertEquals(0, r.exit(), r.err());
-        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        com.fasterxml.jackson.databind.JsonNode json =
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
         assertEquals(201000, json.at("/hostIds/uid").asLong(), r.out());
         assertEquals(300, json.at("/hostIds/gid").asLong(), r.out());
         assertEquals("deny", json.get("decision").asText());
@@ -67,9 +91,21 @@ class PolicyCommandTest {
         assertEquals("vm.vm1.share.data.read-only[0]", json.at("/rules/0/id").asText());
         assertEquals(p.toAbsolutePath().toString(), json.at("/rules/0/file").asText());
         assertEquals(12, json.at("/rules/0/line").asInt(), r.out());
-        CliRun text1 = CliRun.of("explain", p.toString(), "--vm", "vm1", "--op", "OPEN_WRITE", "--path", "/maps/a",
-                "--uid", "1000", "--gid", "7");
-        assertTrue(text1.out().contains("ids:      guest uid 1000 -> host uid 201000, guest gid 7 -> host gid 300"),
+        CliRun text1 = CliRun.of(
+                "explain",
+                p.toString(),
+                "--vm",
+                "vm1",
+                "--op",
+                "OPEN_WRITE",
+                "--path",
+                "/maps/a",
+                "--uid",
+                "1000",
+                "--gid",
+                "7");
+        assertTrue(
+                text1.out().contains("ids:      guest uid 1000 -> host uid 201000, guest gid 7 -> host gid 300"),
                 text1.out());
     }
 
@@ -109,7 +145,8 @@ class PolicyCommandTest {
                           - {guest: 500, host: 300000, count: 10}
                     shares:
                 """);
-        CliRun r = CliRun.of("check", Files.writeString(dir.resolve("ids.yaml"), text).toString());
+        CliRun r = CliRun.of(
+                "check", Files.writeString(dir.resolve("ids.yaml"), text).toString());
         assertEquals(1, r.exit());
         String err = r.err().strip();
         assertTrue(err.contains("ids.yaml:9:13: "), err);
@@ -120,7 +157,8 @@ class PolicyCommandTest {
 
     @Test
     void explainOfDefaultDenySaysSo() throws Exception {
-        CliRun r = CliRun.of("explain", policy("path: /srv/p9gate/data").toString(), "--vm", "vm1", "--op", "walk", "--path", "/");
+        CliRun r = CliRun.of(
+                "explain", policy("path: /srv/p9gate/data").toString(), "--vm", "vm1", "--op", "walk", "--path", "/");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("decision: deny EACCES"), r.out());
         assertTrue(r.out().contains("default deny"), r.out());
@@ -128,20 +166,29 @@ class PolicyCommandTest {
 
     @Test
     void checkReportsLoadErrorsOnOneLineWithPosition() throws Exception {
-        CliRun r = CliRun.of("check", policy("path: /srv/p9gate/data\naccess: maybe\n").toString());
+        CliRun r = CliRun.of(
+                "check", policy("path: /srv/p9gate/data\naccess: maybe\n").toString());
         assertEquals(1, r.exit());
         assertEquals(1, r.err().lines().count(), r.err());
-        assertTrue(r.err().startsWith("p9gate policy check: error: " + dir.resolve("p.yaml").toAbsolutePath()
-                + ":8:17: access must be"), r.err());
+        assertTrue(
+                r.err()
+                        .startsWith("p9gate policy check: error: "
+                                + dir.resolve("p.yaml").toAbsolutePath() + ":8:17: access must be"),
+                r.err());
     }
 
     @Test
     void checkLintsHiddenInsideReadOnlyAndShadowedRules() throws Exception {
-        CliRun r = CliRun.of("check", policy(SHARE + "rules:\n  - {effect: allow, ops: [CREATE], paths: [/maps/secret/x]}\n").toString());
+        CliRun r = CliRun.of(
+                "check",
+                policy(SHARE + "rules:\n  - {effect: allow, ops: [CREATE], paths: [/maps/secret/x]}\n")
+                        .toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("hidden[0] /maps/secret lies inside read-only /maps"), r.out());
         assertTrue(r.out().contains("rules[0] path /maps/secret/x lies inside hidden /maps/secret"), r.out());
-        assertEquals(1, CliRun.of("check", "--strict", dir.resolve("p.yaml").toString()).exit());
+        assertEquals(
+                1,
+                CliRun.of("check", "--strict", dir.resolve("p.yaml").toString()).exit());
     }
 
     /**
@@ -165,9 +212,11 @@ class PolicyCommandTest {
         Path p = Files.writeString(dir.resolve("open.yaml"), text);
         CliRun r = CliRun.of("check", p.toString());
         assertEquals(0, r.exit(), r.err());
-        List<String> warnings = r.out().lines().filter(l -> l.contains("unconditional permit")).toList();
+        List<String> warnings =
+                r.out().lines().filter(l -> l.contains("unconditional permit")).toList();
         assertEquals(1, warnings.size(), r.out());
-        assertTrue(warnings.getFirst().startsWith(dir.resolve("open.cedar").toAbsolutePath() + ":5:13: warning: "),
+        assertTrue(
+                warnings.getFirst().startsWith(dir.resolve("open.cedar").toAbsolutePath() + ":5:13: warning: "),
                 warnings.getFirst());
         assertTrue(warnings.getFirst().contains("oops"), warnings.getFirst());
         assertEquals(1, CliRun.of("check", "--strict", p.toString()).exit());
@@ -199,18 +248,25 @@ class PolicyCommandTest {
                 access: none
                 rules:
                   - {effect: allow, ops: [OPEN_READ, WALK], paths: [/pub/**]}
-                """)) + "      logs:\n        path: /srv/p9gate/logs\n        access: read-write\n        hidden: [/secret]\n";
+                """))
+                + "      logs:\n        path: /srv/p9gate/logs\n        access: read-write\n        hidden: [/secret]\n";
         Path p = Files.writeString(dir.resolve("wide.yaml"), yaml);
         CliRun r = CliRun.of("check", p.toString());
         assertEquals(0, r.exit(), r.err());
         String cedar = dir.resolve("wide.cedar").toAbsolutePath().toString();
         List<String> warnings = r.out().lines().filter(l -> l.startsWith(cedar)).toList();
         assertEquals(3, warnings.size(), r.out());
-        assertTrue(warnings.get(0).startsWith(cedar + ":2:1: warning: permit 'uid-1000-writes' allows CREATE in vm1/data:/pub"),
+        assertTrue(
+                warnings.get(0)
+                        .startsWith(cedar + ":2:1: warning: permit 'uid-1000-writes' allows CREATE in vm1/data:/pub"),
                 warnings.get(0));
         assertTrue(warnings.get(0).contains("access: none") && !warnings.get(0).contains("OPEN_READ"), warnings.get(0));
-        assertTrue(warnings.get(1).startsWith(cedar + ":6:15: warning: permit 'always' allows WALK in vm1/data"), warnings.get(1));
-        assertTrue(warnings.get(2).startsWith(cedar + ":9:15: warning: permit 'secret' lies inside hidden /secret of vm1/logs"),
+        assertTrue(
+                warnings.get(1).startsWith(cedar + ":6:15: warning: permit 'always' allows WALK in vm1/data"),
+                warnings.get(1));
+        assertTrue(
+                warnings.get(2)
+                        .startsWith(cedar + ":9:15: warning: permit 'secret' lies inside hidden /secret of vm1/logs"),
                 warnings.get(2));
         assertEquals(1, CliRun.of("check", "--strict", p.toString()).exit());
     }
@@ -219,11 +275,18 @@ class PolicyCommandTest {
     void checkLintsHostPathsAndPathsMissingFromAnExistingShare() throws Exception {
         Path share = Files.createDirectories(dir.resolve("share"));
         Files.createDirectories(share.resolve("maps"));
-        CliRun r = CliRun.of("check", policy("path: " + share + "\naccess: read-write\nread-only: [/maps, /missing]\n"
-                + "hidden: [" + share + "/maps/x]\n").toString());
+        CliRun r = CliRun.of(
+                "check",
+                policy("path: " + share + "\naccess: read-write\nread-only: [/maps, /missing]\n" + "hidden: [" + share
+                                + "/maps/x]\n")
+                        .toString());
         assertEquals(0, r.exit(), r.err());
         assertFalse(r.out().contains("read-only[0] /maps: "), r.out());
-        assertTrue(r.out().contains("read-only[1] /missing: " + share.resolve("missing") + " does not exist in the share (yet)"), r.out());
+        assertTrue(
+                r.out()
+                        .contains("read-only[1] /missing: " + share.resolve("missing")
+                                + " does not exist in the share (yet)"),
+                r.out());
         assertTrue(r.out().contains("hidden[0] " + share + "/maps/x repeats the host directory"), r.out());
     }
 
@@ -240,7 +303,11 @@ class PolicyCommandTest {
                 """);
         CliRun r = CliRun.of("test", tests.toString());
         assertEquals(1, r.exit());
-        assertTrue(r.out().contains(":4:5: FAIL wrong errno: expected EACCES, got EROFS by vm.vm1.share.data.read-only[0]"), r.out());
+        assertTrue(
+                r.out()
+                        .contains(
+                                ":4:5: FAIL wrong errno: expected EACCES, got EROFS by vm.vm1.share.data.read-only[0]"),
+                r.out());
         assertTrue(r.out().contains(":5:5: FAIL wrong outcome: expected allow, got ENOENT"), r.out());
         assertFalse(r.out().contains("FAIL ok"), r.out());
         assertTrue(r.out().contains("3 cases, 1 passed, 2 failed"), r.out());
@@ -248,7 +315,9 @@ class PolicyCommandTest {
 
     @Test
     void badUsageIsOneLineAndExitTwo() {
-        for (String[] args : new String[][]{{"explain", "x.yaml", "--vm", "v", "--op", "READ", "--path", "/"}, {"check"}, {"check", "--bogus", "x"}, {}}) {
+        for (String[] args : new String[][] {
+            {"explain", "x.yaml", "--vm", "v", "--op", "READ", "--path", "/"}, {"check"}, {"check", "--bogus", "x"}, {}
+        }) {
             CliRun r = CliRun.of(args);
             assertEquals(2, r.exit(), String.join(" ", args));
             assertEquals(1, r.err().lines().count(), r.err());
@@ -260,7 +329,9 @@ class PolicyCommandTest {
     void missingFileIsOneLine() {
         CliRun r = CliRun.of("check", dir.resolve("none.yaml").toString());
         assertEquals(1, r.exit());
-        assertEquals("p9gate policy check: error: " + dir.resolve("none.yaml").toAbsolutePath() + ": cannot read: no such file",
+        assertEquals(
+                "p9gate policy check: error: " + dir.resolve("none.yaml").toAbsolutePath()
+                        + ": cannot read: no such file",
                 r.err().strip());
     }
 }

@@ -1,18 +1,18 @@
 package io.p9gate.policy.cli;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Issue 13: {@code policy fmt [--check] FILE...} for the YAML and the Cedar files. */
 class PolicyFmtCommandTest {
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private static final String MESSY_YAML = """
             # Share policy of a test image.
@@ -104,8 +104,15 @@ class PolicyFmtCommandTest {
         CliRun r = CliRun.of("fmt", bad.toString(), block.toString(), good.toString());
         assertEquals(1, r.exit());
         assertEquals(2, r.err().lines().count(), r.err());
-        assertTrue(r.err().lines().anyMatch(l -> l.startsWith("p9gate policy fmt: error: " + bad + ":") && l.contains("cannot format")), r.err());
-        assertTrue(r.err().lines().anyMatch(l -> l.startsWith("p9gate policy fmt: error: " + block + ": cannot format: ")), r.err());
+        assertTrue(
+                r.err()
+                        .lines()
+                        .anyMatch(l ->
+                                l.startsWith("p9gate policy fmt: error: " + bad + ":") && l.contains("cannot format")),
+                r.err());
+        assertTrue(
+                r.err().lines().anyMatch(l -> l.startsWith("p9gate policy fmt: error: " + block + ": cannot format: ")),
+                r.err());
         assertEquals(broken, Files.readString(bad));
         assertEquals(literal, Files.readString(block));
         assertEquals("image: t\n", Files.readString(good), "the other files are still formatted");

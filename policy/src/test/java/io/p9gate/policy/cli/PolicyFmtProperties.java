@@ -1,5 +1,8 @@
 package io.p9gate.policy.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
 import io.p9gate.policy.Decision;
 import io.p9gate.policy.DecisionRequest;
 import io.p9gate.policy.OpKind;
@@ -10,14 +13,6 @@ import io.p9gate.policy.cli.fmt.Formatting;
 import io.p9gate.policy.cli.fmt.YamlFormatter;
 import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.VmPolicy;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -26,9 +21,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
 
 /**
  * Issue 13, {@code policy fmt}: on every sample file in {@code policies/}, formatting is idempotent, ignores the layout
@@ -52,17 +51,23 @@ class PolicyFmtProperties {
         return assertInstanceOf(Formatting.Formatted.class, f, name + ": " + f).text();
     }
 
-    @Provide Arbitrary<String> samples() {
+    @Provide
+    Arbitrary<String> samples() {
         try (Stream<Path> files = Files.list(SAMPLES)) {
-            return Arbitraries.of(files.map(p -> p.getFileName().toString()).sorted().toList());
+            return Arbitraries.of(
+                    files.map(p -> p.getFileName().toString()).sorted().toList());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     @Property(tries = 80)
-    void formattingIsCanonicalAndIdempotent(@ForAll("samples") String name, @ForAll @IntRange(min = 1, max = 3) int indentScale,
-                                            @ForAll boolean spaceAfterColons, @ForAll boolean trailingSpaces, @ForAll boolean moreBlankLines) {
+    void formattingIsCanonicalAndIdempotent(
+            @ForAll("samples") String name,
+            @ForAll @IntRange(min = 1, max = 3) int indentScale,
+            @ForAll boolean spaceAfterColons,
+            @ForAll boolean trailingSpaces,
+            @ForAll boolean moreBlankLines) {
         String original = read(SAMPLES.resolve(name));
         String formatted = format(name, original);
         assertEquals(formatted, format(name, formatted), "fmt(fmt(x)) == fmt(x)");
@@ -72,7 +77,8 @@ class PolicyFmtProperties {
     }
 
     /** The same file with another layout, meaning and comments unchanged. */
-    private static String disturb(String name, String text, int indentScale, boolean colons, boolean trailing, boolean blanks) {
+    private static String disturb(
+            String name, String text, int indentScale, boolean colons, boolean trailing, boolean blanks) {
         StringBuilder b = new StringBuilder();
         int flowDepth = 0; // inside a flow collection spanning lines the formatter keeps the spacing as written
         for (String line : text.split("\n", -1)) {
@@ -80,11 +86,14 @@ class PolicyFmtProperties {
             int indent = line.length() - body.length();
             String l = " ".repeat(name.endsWith(".cedar") ? indent * 2 : indent * indentScale)
                     // an item's content must stay where its next lines (scaled too) continue it
-                    + (name.endsWith(".cedar") ? body : body.replaceFirst("^- ", "-" + " ".repeat(2 * indentScale - 1)));
+                    + (name.endsWith(".cedar")
+                            ? body
+                            : body.replaceFirst("^- ", "-" + " ".repeat(2 * indentScale - 1)));
             if (colons && flowDepth == 0 && !name.endsWith(".cedar") && !body.startsWith("#")) {
                 l = l.replaceFirst("^(\\s*(?:- )?[\\w.-]+): (?=\\S)", "$1:   ");
             }
-            flowDepth += body.replaceAll("[^\\[{]", "").length() - body.replaceAll("[^\\]}]", "").length();
+            flowDepth += body.replaceAll("[^\\[{]", "").length()
+                    - body.replaceAll("[^\\]}]", "").length();
             b.append(l).append(trailing && !l.isEmpty() ? "  " : "").append('\n');
             if (blanks && body.isEmpty()) {
                 b.append('\n');
@@ -94,7 +103,10 @@ class PolicyFmtProperties {
     }
 
     private static List<String> comments(String text) {
-        return text.lines().map(String::strip).filter(l -> l.startsWith("#") || l.startsWith("//")).toList();
+        return text.lines()
+                .map(String::strip)
+                .filter(l -> l.startsWith("#") || l.startsWith("//"))
+                .toList();
     }
 
     /** The samples are what an author copies: they are kept formatted ({@code p9gate policy fmt --check policies/*}). */
@@ -144,7 +156,11 @@ class PolicyFmtProperties {
             for (SharePolicy s : vm.shares().values()) {
                 s.readOnly().forEach(t -> names.addAll(t.path().segments()));
                 s.hidden().forEach(t -> names.addAll(t.path().segments()));
-                s.rules().forEach(r -> r.paths().forEach(p -> names.addAll(p.prefix().stream().filter(g -> !g.contains("*")).toList())));
+                s.rules()
+                        .forEach(r -> r.paths()
+                                .forEach(p -> names.addAll(p.prefix().stream()
+                                        .filter(g -> !g.contains("*"))
+                                        .toList())));
             }
         }
         List<String> paths = new ArrayList<>(List.of("/"));
@@ -160,7 +176,14 @@ class PolicyFmtProperties {
                 for (OpKind op : OpKind.values()) {
                     for (String p : paths) {
                         for (long uid : uids) {
-                            out.add(new DecisionRequest(vm.id(), s.name(), op, SharePath.of(p), op.hasDestination() ? SharePath.of("/x") : null, uid, uid));
+                            out.add(new DecisionRequest(
+                                    vm.id(),
+                                    s.name(),
+                                    op,
+                                    SharePath.of(p),
+                                    op.hasDestination() ? SharePath.of("/x") : null,
+                                    uid,
+                                    uid));
                         }
                     }
                 }

@@ -119,7 +119,8 @@ class PolicyTestCommandTest {
                   - {name: unknown share, vm: vm1, share: nope, path: /, inodes: unlimited}
                 """);
         assertEquals(1, r.exit(), r.out() + r.err());
-        assertTrue(r.out().contains(":5:5: FAIL wrong: at /cache/x the byte limit is 67108864, not 2147483648"), r.out());
+        assertTrue(
+                r.out().contains(":5:5: FAIL wrong: at /cache/x the byte limit is 67108864, not 2147483648"), r.out());
         assertTrue(r.out().contains("error: unknown share: VM 'vm1' has no share 'nope'"), r.out());
         assertTrue(r.out().contains("4 cases, 2 passed, 1 failed, 1 errors"), r.out());
     }
@@ -131,8 +132,11 @@ class PolicyTestCommandTest {
                   - {name: maps read-only, vm: vm1, share: data, op: OPEN_WRITE, path: /maps/a, expect: EROFS}
                 """, "--verbose");
         assertEquals(0, r.exit(), r.out() + r.err());
-        assertTrue(r.out().contains(":3:5: PASS maps read-only: OPEN_WRITE vm1/data:/maps/a -> EROFS by "
-                + "vm.vm1.share.data.read-only[0]"), r.out());
+        assertTrue(
+                r.out()
+                        .contains(":3:5: PASS maps read-only: OPEN_WRITE vm1/data:/maps/a -> EROFS by "
+                                + "vm.vm1.share.data.read-only[0]"),
+                r.out());
     }
 
     @Test
@@ -145,7 +149,8 @@ class PolicyTestCommandTest {
                   - {name: ghost, vm: nope, guest-uid: 0, expect: 0}
                 """, "--format", "junit");
         assertEquals(1, r.exit(), r.out() + r.err());
-        Document xml = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+        Document xml = DocumentBuilderFactory.newInstance()
+                .newDocumentBuilder()
                 .parse(new ByteArrayInputStream(r.out().getBytes(StandardCharsets.UTF_8)));
         assertEquals(3, xml.getElementsByTagName("testcase").getLength());
         assertEquals(1, xml.getElementsByTagName("failure").getLength());

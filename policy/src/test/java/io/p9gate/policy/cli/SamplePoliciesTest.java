@@ -1,17 +1,16 @@
 package io.p9gate.policy.cli;
 
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.TestFactory;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
 
 /** CI gate over policies/: every sample passes {@code policy check} and its {@code policy test} file (R-POL-8). */
 class SamplePoliciesTest {
@@ -22,7 +21,10 @@ class SamplePoliciesTest {
     Stream<DynamicTest> everySampleChecksAndPassesItsTests() throws IOException {
         List<Path> policies;
         try (Stream<Path> s = Files.list(SAMPLES)) {
-            policies = s.filter(p -> p.toString().endsWith(".yaml") && !p.toString().endsWith(".tests.yaml")).sorted().toList();
+            policies = s.filter(
+                            p -> p.toString().endsWith(".yaml") && !p.toString().endsWith(".tests.yaml"))
+                    .sorted()
+                    .toList();
         }
         assertTrue(policies.size() >= 4, "expected the four ECU image samples, found " + policies);
         return policies.stream().flatMap(policy -> {
@@ -33,7 +35,9 @@ class SamplePoliciesTest {
                         assertEquals(0, r.exit(), r.err() + r.out());
                         assertTrue(r.out().contains(": ok: "), r.out());
                         // the only warnings allowed in samples: share directories absent on the build host
-                        r.out().lines().filter(l -> l.contains("warning:"))
+                        r.out()
+                                .lines()
+                                .filter(l -> l.contains("warning:"))
                                 .forEach(l -> assertTrue(l.contains("does not exist on this host"), l));
                     }),
                     DynamicTest.dynamicTest("test " + tests.getFileName(), () -> {

@@ -29,6 +29,7 @@ class ListenerFormsTest {
 
     @TempDir
     Path dir;
+
     Path ca;
     Path crl;
 
@@ -42,8 +43,10 @@ class ListenerFormsTest {
 
     private PolicyEngine load(String vms) throws Exception {
         Path p = dir.resolve("p.yaml");
-        Files.writeString(p, "image: test\nvms:\n" + vms.stripIndent().lines().map(l -> "  " + l + "\n")
-                .reduce("", String::concat));
+        Files.writeString(
+                p,
+                "image: test\nvms:\n"
+                        + vms.stripIndent().lines().map(l -> "  " + l + "\n").reduce("", String::concat));
         return PolicyEngine.load(p);
     }
 
@@ -67,17 +70,24 @@ class ListenerFormsTest {
 
     @Test
     void withoutSocketOrPeerTheDefaultsHold() throws Exception {
-        var l = (ListenerSpec.UnixSocket) load("a: {listen: unix:/run/a.sock}").listeners().get("a");
+        var l = (ListenerSpec.UnixSocket)
+                load("a: {listen: unix:/run/a.sock}").listeners().get("a");
         assertEquals(SocketFile.DEFAULT, l.socket());
         assertEquals(PeerCredentials.ANY, l.peer());
     }
 
     @Test
     void socketAndPeerMistakesAreErrorsAtTheirKey() {
-        assertTrue(refused("a: {listen: unix:/r/a.sock, socket: {mode: \"0999\"}}").reason().contains("octal"));
-        assertTrue(refused("a: {listen: unix:/r/a.sock, socket: {mode: \"0444\"}}").reason().contains("no hypervisor"));
+        assertTrue(refused("a: {listen: unix:/r/a.sock, socket: {mode: \"0999\"}}")
+                .reason()
+                .contains("octal"));
+        assertTrue(refused("a: {listen: unix:/r/a.sock, socket: {mode: \"0444\"}}")
+                .reason()
+                .contains("no hypervisor"));
         assertTrue(refused("a: {listen: unix:/r/a.sock, peer: {}}").reason().contains("neither"));
-        assertTrue(refused("a: {listen: unix:/r/a.sock, peer: {uid: \"a b\"}}").reason().contains("numeric id"));
+        assertTrue(refused("a: {listen: unix:/r/a.sock, peer: {uid: \"a b\"}}")
+                .reason()
+                .contains("numeric id"));
         PolicyLoadException e = refused("""
                 a:
                   listen: vsock:5
@@ -113,18 +123,26 @@ class ListenerFormsTest {
     @Test
     void tlsPinMistakesAreRefused() {
         assertTrue(refused("a: {listen: tls:127.0.0.1:5643}").reason().contains("needs 'client-cert'"));
-        assertTrue(refused("a: {listen: tls:127.0.0.1:5643, client-cert: {sha256: abc}}").reason().contains("64 hex"));
-        assertTrue(refused("a: {listen: tls:127.0.0.1:5643, client-cert: {ca: " + ca + "}}").reason()
+        assertTrue(refused("a: {listen: tls:127.0.0.1:5643, client-cert: {sha256: abc}}")
+                .reason()
+                .contains("64 hex"));
+        assertTrue(refused("a: {listen: tls:127.0.0.1:5643, client-cert: {ca: " + ca + "}}")
+                .reason()
                 .contains("every certificate of the CA"));
-        assertTrue(refused("a: {listen: tls:127.0.0.1:5643, client-cert: {ca: /nope.pem, subject: CN=a}}").reason()
+        assertTrue(refused("a: {listen: tls:127.0.0.1:5643, client-cert: {ca: /nope.pem, subject: CN=a}}")
+                .reason()
                 .contains("no such ca file"));
-        assertTrue(refused("a: {listen: tls:127.0.0.1:5643, client-cert: {ca: " + crl + ", subject: CN=a}}").reason()
+        assertTrue(refused("a: {listen: tls:127.0.0.1:5643, client-cert: {ca: " + crl + ", subject: CN=a}}")
+                .reason()
                 .contains("not a certificate"));
-        assertTrue(refused("a: {listen: tls:127.0.0.1:5643, client-cert: {ca: " + ca + ", san: \"x.ecu\"}}").reason()
+        assertTrue(refused("a: {listen: tls:127.0.0.1:5643, client-cert: {ca: " + ca + ", san: \"x.ecu\"}}")
+                .reason()
                 .contains("DNS:NAME"));
         assertTrue(refused("a: {listen: tls:127.0.0.1:5643, client-cert: {sha256: \"" + FP_A + "\", subject: CN=a}}")
-                .reason().contains("not both"));
-        assertTrue(refused("a: {listen: unix:/r/a.sock, client-cert: {sha256: \"" + FP_A + "\"}}").reason()
+                .reason()
+                .contains("not both"));
+        assertTrue(refused("a: {listen: unix:/r/a.sock, client-cert: {sha256: \"" + FP_A + "\"}}")
+                .reason()
                 .contains("tls: listeners only"));
     }
 
@@ -166,10 +184,12 @@ class ListenerFormsTest {
     @Test
     void tcpIsBoundToADevice() throws Exception {
         PolicyEngine e = load("a: {listen: \"tcp:10.0.3.1:564%tap-adas\"}");
-        assertEquals(new ListenerSpec.Tcp("10.0.3.1", 564, "tap-adas"), e.listeners().get("a"));
+        assertEquals(
+                new ListenerSpec.Tcp("10.0.3.1", 564, "tap-adas"), e.listeners().get("a"));
         assertEquals("tcp:10.0.3.1:564%tap-adas", e.listeners().get("a").describe());
         assertEquals(new ListenerSpec.Tcp("::1", 564, "lo"), ListenerSpec.parse("tcp:[::1]:564%lo"));
-        for (String bad : new String[] {"tcp:10.0.3.1:564%", "tcp:10.0.3.1:564%a/b", "tcp:10.0.3.1:564%waytoolonginterface"}) {
+        for (String bad :
+                new String[] {"tcp:10.0.3.1:564%", "tcp:10.0.3.1:564%a/b", "tcp:10.0.3.1:564%waytoolonginterface"}) {
             assertThrows(IllegalArgumentException.class, () -> ListenerSpec.parse(bad), bad);
         }
     }
@@ -181,7 +201,9 @@ class ListenerFormsTest {
                   listen: tls:0.0.0.0:5643
                   client-cert: {ca: %s, subject: "CN=c", crl: %s}
                 """.formatted(ca, crl));
-        var state = io.p9gate.policy.load.PolicyValidator.declaredState(e.policy()).stream().map(s -> s.path()).toList();
+        var state = io.p9gate.policy.load.PolicyValidator.declaredState(e.policy()).stream()
+                .map(s -> s.path())
+                .toList();
         assertTrue(state.containsAll(List.of(ca, crl)), state.toString());
     }
 }

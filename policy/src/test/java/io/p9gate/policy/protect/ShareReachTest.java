@@ -1,23 +1,24 @@
 package io.p9gate.policy.protect;
 
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * R-POL-9: every way a share directory can be, contain or lie inside the gateway's state. Bind mounts are given
  * as mount tables here (the gateway's adversarial tests make real ones when run as root).
  */
 class ShareReachTest {
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
+
     Path state;
     StatePath key;
     StatePath audit;
@@ -25,7 +26,9 @@ class ShareReachTest {
     @BeforeEach
     void state() throws Exception {
         state = Files.createDirectories(tmp.resolve("state")).toRealPath();
-        key = new StatePath("audit signing key", Files.createDirectories(state.resolve("keys")).resolve("audit.key"));
+        key = new StatePath(
+                "audit signing key",
+                Files.createDirectories(state.resolve("keys")).resolve("audit.key"));
         Files.writeString(key.path(), "secret");
         audit = new StatePath("audit directory", Files.createDirectories(state.resolve("audit")));
     }
@@ -47,7 +50,9 @@ class ShareReachTest {
         assertEquals(Optional.of("contains the audit signing key " + key.path()), reach.of(state, key));
         Path inside = Files.createDirectories(audit.path().resolve("guest"));
         assertEquals(Optional.of("lies inside the audit directory " + audit.path()), reach.of(inside, audit));
-        assertEquals(Optional.of("contains the audit directory " + audit.path()), reach.of(audit.path(), audit),
+        assertEquals(
+                Optional.of("contains the audit directory " + audit.path()),
+                reach.of(audit.path(), audit),
                 "the state's own directory");
         Path beside = Files.createDirectories(tmp.resolve("share")).toRealPath();
         assertEquals(Optional.empty(), reach.of(beside, key));
@@ -64,9 +69,11 @@ class ShareReachTest {
     @Test
     void symlinksAreResolved() throws Exception {
         Path link = Files.createSymbolicLink(tmp.resolve("innocent"), state.resolve("keys"));
-        assertEquals(Optional.of("contains the audit signing key " + key.path() + " (after resolving symlinks)"),
+        assertEquals(
+                Optional.of("contains the audit signing key " + key.path() + " (after resolving symlinks)"),
                 withMounts(ROOT_FS).of(link, key));
-        StatePath linkedKey = new StatePath("audit signing key", Files.createSymbolicLink(tmp.resolve("k"), key.path()));
+        StatePath linkedKey =
+                new StatePath("audit signing key", Files.createSymbolicLink(tmp.resolve("k"), key.path()));
         Path share = Files.createDirectories(tmp.resolve("share"));
         Files.move(key.path(), share.resolve("audit.key"));
         Files.delete(linkedKey.path());
@@ -78,8 +85,10 @@ class ShareReachTest {
     void theStatesDirectoryMountedAgainAsTheShare() throws Exception {
         Path share = Files.createDirectories(tmp.resolve("srv")).toRealPath();
         ShareReach reach = withMounts(ROOT_FS, mount(2, "8:1", state.resolve("keys"), share));
-        assertEquals(Optional.of("contains the audit signing key " + key.path() + " (the share is "
-                + state.resolve("keys") + " of filesystem 8:1, mounted again at " + share + ")"), reach.of(share, key));
+        assertEquals(
+                Optional.of("contains the audit signing key " + key.path() + " (the share is " + state.resolve("keys")
+                        + " of filesystem 8:1, mounted again at " + share + ")"),
+                reach.of(share, key));
     }
 
     @Test
@@ -88,7 +97,9 @@ class ShareReachTest {
         Path sub = Files.createDirectories(audit.path().resolve("sub"));
         ShareReach reach = withMounts(ROOT_FS, mount(2, "8:1", sub, share));
         assertTrue(reach.of(share, audit).orElseThrow().startsWith("lies inside the audit directory " + audit.path()));
-        assertEquals(Optional.empty(), withMounts(ROOT_FS, mount(2, "8:2", sub, share)).of(share, audit),
+        assertEquals(
+                Optional.empty(),
+                withMounts(ROOT_FS, mount(2, "8:2", sub, share)).of(share, audit),
                 "the same path on another filesystem is another directory");
     }
 
@@ -97,17 +108,22 @@ class ShareReachTest {
         Path share = Files.createDirectories(tmp.resolve("srv with space")).toRealPath();
         Path point = Files.createDirectories(share.resolve("m"));
         ShareReach reach = withMounts(ROOT_FS, mount(2, "8:1", state, point));
-        assertEquals(Optional.of("reaches the audit signing key " + key.path() + " through the mount at " + point),
+        assertEquals(
+                Optional.of("reaches the audit signing key " + key.path() + " through the mount at " + point),
                 reach.of(share, key));
-        assertEquals(Optional.empty(), withMounts(ROOT_FS, mount(2, "8:1", tmp.resolve("elsewhere"), point))
-                .of(share, key));
+        assertEquals(
+                Optional.empty(),
+                withMounts(ROOT_FS, mount(2, "8:1", tmp.resolve("elsewhere"), point))
+                        .of(share, key));
     }
 
     @Test
     void aStateFileWithAnotherNameIsReported() throws Exception {
         assertEquals(Optional.empty(), ShareReach.hardLinks(key));
         Files.createLink(tmp.resolve("copy.key"), key.path());
-        assertEquals(Optional.of("the audit signing key " + key.path()
-                + " has 2 hard links: another name of it could lie inside a share"), ShareReach.hardLinks(key));
+        assertEquals(
+                Optional.of("the audit signing key " + key.path()
+                        + " has 2 hard links: another name of it could lie inside a share"),
+                ShareReach.hardLinks(key));
     }
 }

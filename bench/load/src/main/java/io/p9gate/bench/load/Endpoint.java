@@ -47,8 +47,8 @@ sealed interface Endpoint {
             return new Tls(hostPort(server.substring(4)), certificate, key, ca);
         }
         if (anyTls) {
-            throw new IllegalArgumentException("--tls-cert, --tls-key and --tls-ca are for a tls: server, not '"
-                    + server + "'");
+            throw new IllegalArgumentException(
+                    "--tls-cert, --tls-key and --tls-ca are for a tls: server, not '" + server + "'");
         }
         if (server.startsWith("unix:") && server.length() > 5) {
             return new Plain(UnixDomainSocketAddress.of(server.substring(5)));

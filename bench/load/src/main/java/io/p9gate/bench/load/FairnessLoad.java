@@ -36,8 +36,7 @@ public final class FairnessLoad {
     private static final int XATTR_VALUE = 64 * 1024;
     private static final int FLOOD_FIDS = 1 << 24;
 
-    private FairnessLoad() {
-    }
+    private FairnessLoad() {}
 
     public static void main(String[] args) {
         try {
@@ -124,23 +123,30 @@ public final class FairnessLoad {
 
     private static void flood(Endpoint server, String aname, Map<String, String> options)
             throws IOException, P9Exception, InterruptedException {
-        List<String> kinds = List.of(options.getOrDefault("--kinds", "readdir,denied-walks,xattr,fids").split(","));
+        List<String> kinds = List.of(options.getOrDefault("--kinds", "readdir,denied-walks,xattr,fids")
+                .split(","));
         int connections = number(options, "--connections", 4);
         int inFlight = number(options, "--in-flight", 64);
-        Flood flood = new Flood(options.getOrDefault("--big", "big"), number(options, "--entries", 20000),
-                options.getOrDefault("--hidden", "secret"), inFlight);
+        Flood flood = new Flood(
+                options.getOrDefault("--big", "big"),
+                number(options, "--entries", 20000),
+                options.getOrDefault("--hidden", "secret"),
+                inFlight);
         List<Thread> threads = new ArrayList<>();
         for (String kind : kinds) {
             for (int c = 0; c < connections; c++) {
                 LoadSession session = LoadSession.open(server, aname, MSIZE);
-                threads.add(Thread.ofPlatform().daemon().name("flood-" + kind + "-" + c)
+                threads.add(Thread.ofPlatform()
+                        .daemon()
+                        .name("flood-" + kind + "-" + c)
                         .start(() -> flood.run(kind.trim(), session)));
             }
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> System.out.println("# flood " + kinds + ": "
-                + flood.answered + " answered, " + flood.refused + " refused")));
-        System.out.println("# flooding: " + kinds + ", " + connections + " connections each, " + inFlight
-                + " in flight each");
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(() -> System.out.println(
+                        "# flood " + kinds + ": " + flood.answered + " answered, " + flood.refused + " refused")));
+        System.out.println(
+                "# flooding: " + kinds + ", " + connections + " connections each, " + inFlight + " in flight each");
         System.out.flush();
         for (Thread t : threads) {
             t.join();
@@ -172,13 +178,19 @@ public final class FairnessLoad {
                 for (long n = 0; client.isOpen(); n++) {
                     window.acquireUninterruptibly();
                     CompletableFuture<RMessage> reply = switch (kind) {
-                        case "readdir" -> client.send(new TMessage.Treaddir(listings[(int) (n % inFlight)], 0,
-                                client.msize() - 11)).reply();
-                        case "denied-walks" -> client.send(new TMessage.Twalk(LoadSession.ROOT_FID, FLOOD_FIDS,
-                                List.of(hidden, "x"))).reply();
+                        case "readdir" ->
+                            client.send(new TMessage.Treaddir(listings[(int) (n % inFlight)], 0, client.msize() - 11))
+                                    .reply();
+                        case "denied-walks" ->
+                            client.send(new TMessage.Twalk(LoadSession.ROOT_FID, FLOOD_FIDS, List.of(hidden, "x")))
+                                    .reply();
                         case "xattr" -> pendingXattr(session);
-                        case "fids" -> client.send(new TMessage.Twalk(LoadSession.ROOT_FID, session.newFid(),
-                                List.of(big, "e" + counter.getAndIncrement() % entries))).reply();
+                        case "fids" ->
+                            client.send(new TMessage.Twalk(
+                                            LoadSession.ROOT_FID,
+                                            session.newFid(),
+                                            List.of(big, "e" + counter.getAndIncrement() % entries)))
+                                    .reply();
                         default -> throw new IllegalArgumentException("unknown flood kind " + kind);
                     };
                     reply.whenComplete((r, e) -> {
@@ -213,7 +225,8 @@ public final class FairnessLoad {
         private static CompletableFuture<RMessage> pendingXattr(LoadSession session) {
             P9Client client = session.client();
             int fid = session.newFid();
-            return client.send(new TMessage.Twalk(LoadSession.ROOT_FID, fid, List.of())).reply()
+            return client.send(new TMessage.Twalk(LoadSession.ROOT_FID, fid, List.of()))
+                    .reply()
                     .thenCompose(walked -> client.send(new TMessage.Txattrcreate(fid, "user.flood", XATTR_VALUE, 0))
                             .reply());
         }

@@ -45,12 +45,11 @@ public final class LoadGenerator {
         List<LoadResult> results = new ArrayList<>();
         String nonce = "bench." + UUID.randomUUID().toString().substring(0, 8);
         try (LoadSession session = LoadSession.open(options.server(), options.aname(), options.msize())) {
-            out.println("# msize " + session.client().msize()
-                    + " concurrency " + options.concurrency());
-            SequentialWorkloads seq = new SequentialWorkloads(session, nonce + ".dat", options.sizeBytes(),
-                    options.concurrency());
-            MetadataWorkloads meta = new MetadataWorkloads(session, nonce + ".d", options.files(),
-                    options.concurrency());
+            out.println("# msize " + session.client().msize() + " concurrency " + options.concurrency());
+            SequentialWorkloads seq =
+                    new SequentialWorkloads(session, nonce + ".dat", options.sizeBytes(), options.concurrency());
+            MetadataWorkloads meta =
+                    new MetadataWorkloads(session, nonce + ".d", options.files(), options.concurrency());
             boolean written = false;
             try {
                 for (Workload workload : options.workloads()) {
@@ -64,8 +63,10 @@ public final class LoadGenerator {
                                 seq.write();
                                 written = true;
                             }
-                            out.println(PageCache.drop() ? "# page cache dropped before seq-read"
-                                    : "# page cache NOT dropped (not root): seq-read may come from it");
+                            out.println(
+                                    PageCache.drop()
+                                            ? "# page cache dropped before seq-read"
+                                            : "# page cache NOT dropped (not root): seq-read may come from it");
                             yield seq.read();
                         }
                         case META -> {

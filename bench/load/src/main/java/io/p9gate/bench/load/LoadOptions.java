@@ -11,8 +11,8 @@ import java.util.List;
  * @param concurrency requests outstanding at once in every workload
  * @param msize       offered in Tversion; the workloads use what the server grants
  */
-public record LoadOptions(Endpoint server, String aname, List<Workload> workloads, int sizeMiB,
-                          int files, int concurrency, int msize) {
+public record LoadOptions(
+        Endpoint server, String aname, List<Workload> workloads, int sizeMiB, int files, int concurrency, int msize) {
     public static final String USAGE = "usage: java-load --server HOST:PORT|unix:PATH|tls:HOST:PORT --aname NAME"
             + " [--workloads seq-write,seq-read,meta,getattr] [--size-mb M] [--files F]"
             + " [--concurrency N] [--msize BYTES] [--tls-cert FILE --tls-key FILE --tls-ca FILE]";
@@ -56,7 +56,8 @@ public record LoadOptions(Endpoint server, String aname, List<Workload> workload
         if (server == null || aname == null) {
             throw new IllegalArgumentException("--server and --aname are required");
         }
-        return new LoadOptions(Endpoint.parse(server, tlsCert, tlsKey, tlsCa), aname, workloads, sizeMiB, files, concurrency, msize);
+        return new LoadOptions(
+                Endpoint.parse(server, tlsCert, tlsKey, tlsCa), aname, workloads, sizeMiB, files, concurrency, msize);
     }
 
     private static List<Workload> parseWorkloads(String value) {

@@ -11,6 +11,7 @@ final class LoadSession implements AutoCloseable {
     static final int ROOT_FID = 0;
     /** Like the Linux client: the first attach as root with no numeric uname override. */
     private static final String UNAME = "root";
+
     private static final int N_UNAME = 0;
     private static final int IOHDRSZ = 24;
     private static final int AT_REMOVEDIR = 0x200;
@@ -68,7 +69,7 @@ final class LoadSession implements AutoCloseable {
         }
         int fid = newFid();
         client.walk(dirFid, fid, name);
-        client.remove(fid);  // Tremove clunks the fid, even when it fails
+        client.remove(fid); // Tremove clunks the fid, even when it fails
     }
 
     /**

@@ -64,8 +64,12 @@ final class MetadataWorkloads {
             inParallel(dirFid, files, (c, dir, i) -> session.unlink(dir, "f" + i, false));
             long end = System.nanoTime();
             long nanos = end - start;
-            phases = String.format(Locale.ROOT, "create %.0f ms, stat %.0f ms, unlink %.0f ms",
-                    (created - start) / 1e6, (statted - created) / 1e6, (end - statted) / 1e6);
+            phases = String.format(
+                    Locale.ROOT,
+                    "create %.0f ms, stat %.0f ms, unlink %.0f ms",
+                    (created - start) / 1e6,
+                    (statted - created) / 1e6,
+                    (end - statted) / 1e6);
             return LoadResult.rate(Workload.META, 3.0 * files, nanos, "ops/s");
         } finally {
             client.clunk(dirFid);

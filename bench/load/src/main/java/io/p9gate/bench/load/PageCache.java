@@ -12,8 +12,7 @@ import java.nio.file.Path;
 final class PageCache {
     private static final Path DROP_CACHES = Path.of("/proc/sys/vm/drop_caches");
 
-    private PageCache() {
-    }
+    private PageCache() {}
 
     /** @return true if the cache was dropped */
     static boolean drop() {

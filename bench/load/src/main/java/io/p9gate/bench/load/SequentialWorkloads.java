@@ -34,15 +34,17 @@ final class SequentialWorkloads {
     LoadResult write() throws IOException, P9Exception {
         long start = System.nanoTime();
         int fid = session.walkFromRoot();
-        int chunk = session.ioChunk(
-                session.client().lcreate(fid, name, O_WRONLY | O_CREAT | O_TRUNC, 0644, 0).iounit());
+        int chunk = session.ioChunk(session.client()
+                .lcreate(fid, name, O_WRONLY | O_CREAT | O_TRUNC, 0644, 0)
+                .iounit());
         ByteBuf pattern = Unpooled.directBuffer(chunk).writeZero(chunk);
         try {
             Window window = new Window(session.client(), concurrency);
             for (long offset = 0; offset < size; offset += chunk) {
                 int n = (int) Math.min(chunk, size - offset);
                 // Each Twrite gets its own view of the shared pattern; the encoder releases it.
-                window.send(new TMessage.Twrite(fid, offset, pattern.retainedSlice(0, n)),
+                window.send(
+                        new TMessage.Twrite(fid, offset, pattern.retainedSlice(0, n)),
                         reply -> ((RMessage.Rwrite) reply).count());
             }
             return finish(Workload.SEQ_WRITE, window, fid, start);
@@ -58,7 +60,8 @@ final class SequentialWorkloads {
         int chunk = session.ioChunk(session.client().lopen(fid, O_RDONLY).iounit());
         Window window = new Window(session.client(), concurrency);
         for (long offset = 0; offset < size; offset += chunk) {
-            window.send(new TMessage.Tread(fid, offset, (int) Math.min(chunk, size - offset)),
+            window.send(
+                    new TMessage.Tread(fid, offset, (int) Math.min(chunk, size - offset)),
                     reply -> ((RMessage.Rread) reply).data().readableBytes());
         }
         return finish(Workload.SEQ_READ, window, fid, start);

@@ -63,7 +63,7 @@ final class Window {
     private void rethrow() throws IOException, P9Exception {
         Throwable t = failure.get();
         switch (t) {
-            case null -> { }
+            case null -> {}
             case P9Exception p9 -> throw p9;
             case IOException io -> throw io;
             default -> throw new IOException(t);

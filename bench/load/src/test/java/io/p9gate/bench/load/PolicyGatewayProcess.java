@@ -27,11 +27,18 @@ final class PolicyGatewayProcess implements AutoCloseable {
 
     static PolicyGatewayProcess serve(Path policy, String... options) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), "io.p9gate.gateway.cli.Main", "serve", "--policy",
+        List<String> command = new ArrayList<>(List.of(
+                java,
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.p9gate.gateway.cli.Main",
+                "serve",
+                "--policy",
                 policy.toString()));
         command.addAll(List.of(options));
-        PolicyGatewayProcess served = new PolicyGatewayProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+        PolicyGatewayProcess served = new PolicyGatewayProcess(
+                new ProcessBuilder(command).redirectErrorStream(true).start());
         if (!served.ready().get(2, TimeUnit.MINUTES)) {
             served.close();
             throw new IllegalStateException("serve --policy did not start: " + served.output);
@@ -42,20 +49,22 @@ final class PolicyGatewayProcess implements AutoCloseable {
     /** Completes true at the ready line, false if the process ends first; keeps the output for messages. */
     private CompletableFuture<Boolean> ready() {
         CompletableFuture<Boolean> ready = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader lines = new BufferedReader(
-                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = lines.readLine()) != null; ) {
-                    output.append(line).append('\n');
-                    if (line.contains(READY)) {
-                        ready.complete(true);
+        Thread reader = new Thread(
+                () -> {
+                    try (BufferedReader lines = new BufferedReader(
+                            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                        for (String line; (line = lines.readLine()) != null; ) {
+                            output.append(line).append('\n');
+                            if (line.contains(READY)) {
+                                ready.complete(true);
+                            }
+                        }
+                    } catch (IOException e) {
+                        // the process is gone: reported below
                     }
-                }
-            } catch (IOException e) {
-                // the process is gone: reported below
-            }
-            ready.complete(false);
-        }, "policy-gateway-output");
+                    ready.complete(false);
+                },
+                "policy-gateway-output");
         reader.setDaemon(true);
         reader.start();
         return ready;

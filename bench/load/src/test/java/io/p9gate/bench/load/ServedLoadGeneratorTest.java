@@ -29,6 +29,7 @@ class ServedLoadGeneratorTest {
 
     @TempDir
     static Path dir;
+
     private static PolicyGatewayProcess gateway;
     private static int tlsPort;
 
@@ -52,9 +53,14 @@ class ServedLoadGeneratorTest {
                     client-cert: {ca: %1$s/pki/ca-cert.pem, subject: "CN=remote"}
                     shares: {data: {path: %1$s/remote, access: read-write}}
                 """.formatted(dir, tlsPort));
-        gateway = PolicyGatewayProcess.serve(dir.resolve("policy.yaml"), "--ownership", "xattr",
-                "--tls-cert", dir.resolve("pki").resolve(TestPki.SERVER_CERT).toString(),
-                "--tls-key", dir.resolve("pki").resolve(TestPki.SERVER_KEY).toString());
+        gateway = PolicyGatewayProcess.serve(
+                dir.resolve("policy.yaml"),
+                "--ownership",
+                "xattr",
+                "--tls-cert",
+                dir.resolve("pki").resolve(TestPki.SERVER_CERT).toString(),
+                "--tls-key",
+                dir.resolve("pki").resolve(TestPki.SERVER_KEY).toString());
     }
 
     @AfterAll
@@ -72,19 +78,36 @@ class ServedLoadGeneratorTest {
     @Test
     void mutualTls() throws Exception {
         Path vm = dir.resolve("pki").resolve("remote");
-        assertEveryWorkloadRuns(dir.resolve("remote"), "--server", "tls:127.0.0.1:" + tlsPort,
-                "--tls-cert", vm.resolve(TestPki.CLIENT_CERT).toString(),
-                "--tls-key", vm.resolve(TestPki.CLIENT_KEY).toString(),
-                "--tls-ca", dir.resolve("pki").resolve(TestPki.CA_CERT).toString());
+        assertEveryWorkloadRuns(
+                dir.resolve("remote"),
+                "--server",
+                "tls:127.0.0.1:" + tlsPort,
+                "--tls-cert",
+                vm.resolve(TestPki.CLIENT_CERT).toString(),
+                "--tls-key",
+                vm.resolve(TestPki.CLIENT_KEY).toString(),
+                "--tls-ca",
+                dir.resolve("pki").resolve(TestPki.CA_CERT).toString());
     }
 
     private static void assertEveryWorkloadRuns(Path share, String... server) throws Exception {
         List<String> args = new java.util.ArrayList<>(List.of(server));
-        args.addAll(List.of("--aname", "data", "--workloads", "seq-write,meta,getattr", "--size-mb", "1",
-                "--files", "20", "--concurrency", "4"));
+        args.addAll(List.of(
+                "--aname",
+                "data",
+                "--workloads",
+                "seq-write,meta,getattr",
+                "--size-mb",
+                "1",
+                "--files",
+                "20",
+                "--concurrency",
+                "4"));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        List<LoadResult> results = new LoadGenerator(LoadOptions.parse(args.toArray(String[]::new)),
-                new PrintStream(out, true, StandardCharsets.UTF_8)).run();
+        List<LoadResult> results = new LoadGenerator(
+                        LoadOptions.parse(args.toArray(String[]::new)),
+                        new PrintStream(out, true, StandardCharsets.UTF_8))
+                .run();
         assertEquals(WORKLOADS, results.stream().map(LoadResult::workload).toList(), out.toString());
         assertTrue(results.stream().allMatch(r -> r.value() > 0), results.toString());
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("# msize 524288"), out.toString());

@@ -14,8 +14,7 @@ public final class CedarLexer {
     private static final List<String> TWO_CHAR = List.of("::", "==", "!=", "<=", ">=", "&&", "||");
     private static final String ONE_CHAR = "(){}[],;.@<>!+-*%?";
 
-    private CedarLexer() {
-    }
+    private CedarLexer() {}
 
     public static List<CedarToken> tokens(String src) {
         List<CedarToken> out = new ArrayList<>();
@@ -51,7 +50,8 @@ public final class CedarLexer {
                 i = j;
             } else {
                 int len = i + 1 < n && TWO_CHAR.contains(src.substring(i, i + 2)) ? 2 : 1;
-                CedarToken.Kind kind = len == 2 || ONE_CHAR.indexOf(c) >= 0 ? CedarToken.Kind.PUNCTUATION : CedarToken.Kind.INVALID;
+                CedarToken.Kind kind =
+                        len == 2 || ONE_CHAR.indexOf(c) >= 0 ? CedarToken.Kind.PUNCTUATION : CedarToken.Kind.INVALID;
                 out.add(new CedarToken(kind, src.substring(i, i + len), i, i + len));
                 i += len;
             }

@@ -4,7 +4,6 @@ import com.cedarpolicy.formatter.PolicyFormatter;
 import com.cedarpolicy.model.exception.InternalException;
 import io.p9gate.policy.cedar.text.CedarLexer;
 import io.p9gate.policy.cedar.text.CedarToken;
-
 import java.util.List;
 
 /**
@@ -14,8 +13,7 @@ import java.util.List;
  */
 public final class CedarFormatter {
 
-    private CedarFormatter() {
-    }
+    private CedarFormatter() {}
 
     public static Formatting format(String input) {
         String once;
@@ -24,8 +22,13 @@ public final class CedarFormatter {
             once = PolicyFormatter.policiesStrToPretty(input);
             twice = PolicyFormatter.policiesStrToPretty(once);
         } catch (InternalException e) {
-            return new Formatting.Refused("Cedar: " + e.getMessage().replaceFirst("^(Internal error: )?(Internal JNI Error: )?", "")
-                    .lines().findFirst().orElse("") + " (run p9gate policy check for where)");
+            return new Formatting.Refused("Cedar: "
+                    + e.getMessage()
+                            .replaceFirst("^(Internal error: )?(Internal JNI Error: )?", "")
+                            .lines()
+                            .findFirst()
+                            .orElse("")
+                    + " (run p9gate policy check for where)");
         }
         if (!texts(CedarLexer.tokens(input)).equals(texts(CedarLexer.tokens(once)))) {
             return new Formatting.Refused("Cedar's formatter would change more than white space");

@@ -4,8 +4,7 @@ package io.p9gate.policy.cli.fmt;
 public sealed interface Formatting {
 
     /** The canonical text (equal to the input when the file was already formatted). */
-    record Formatted(String text) implements Formatting {
-    }
+    record Formatted(String text) implements Formatting {}
 
     /**
      * The file cannot be formatted safely and must stay untouched; {@code reason} is one line, {@code line} and

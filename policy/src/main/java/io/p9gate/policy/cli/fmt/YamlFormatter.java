@@ -1,5 +1,14 @@
 package io.p9gate.policy.cli.fmt;
 
+import java.io.StringReader;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -12,16 +21,6 @@ import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
-
-import java.io.StringReader;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Canonical layout of a policy (or policy test) YAML file: two spaces per block level, a block sequence two spaces
@@ -43,13 +42,14 @@ public final class YamlFormatter {
 
     /** Per line that starts an entry: the column it should start at and in-line replacements, right to left. */
     private final Map<Integer, Integer> indentOf = new HashMap<>();
+
     private final Map<Integer, TreeMap<Integer, Edit>> editsOf = new HashMap<>();
     /** Lines inside a flow collection that began on an earlier line: where (line, column) it opened. */
     private final Map<Integer, Mark> flowOpenedAt = new HashMap<>();
+
     private final List<String> lines;
 
-    private record Edit(int from, int to, String with) {
-    }
+    private record Edit(int from, int to, String with) {}
 
     private static final class Unformattable extends Exception {
         private static final long serialVersionUID = 1L;
@@ -67,7 +67,8 @@ public final class YamlFormatter {
         try {
             String once = formatOnce(input);
             if (!Objects.equals(load(input), load(once))) {
-                return new Formatting.Refused("the layout carries meaning here (a block scalar?): formatting would change the data");
+                return new Formatting.Refused(
+                        "the layout carries meaning here (a block scalar?): formatting would change the data");
             }
             if (!formatOnce(once).equals(once)) {
                 return new Formatting.Refused("the layout does not settle (formatting it again would change it)");
@@ -77,10 +78,12 @@ public final class YamlFormatter {
             return new Formatting.Refused(e.getMessage());
         } catch (MarkedYAMLException e) {
             Mark m = e.getProblemMark();
-            return m == null ? new Formatting.Refused("YAML syntax: " + e.getProblem())
+            return m == null
+                    ? new Formatting.Refused("YAML syntax: " + e.getProblem())
                     : new Formatting.Refused(m.getLine() + 1, m.getColumn() + 1, "YAML syntax: " + e.getProblem());
         } catch (YAMLException e) {
-            return new Formatting.Refused("YAML: " + e.getMessage().lines().findFirst().orElse(""));
+            return new Formatting.Refused(
+                    "YAML: " + e.getMessage().lines().findFirst().orElse(""));
         }
     }
 
@@ -115,7 +118,9 @@ public final class YamlFormatter {
     private void entries(Node node, int indent) throws Unformattable {
         if (!isBlock(node)) {
             if (node instanceof MappingNode || node instanceof SequenceNode) {
-                for (int l = node.getStartMark().getLine() + 1; l <= node.getEndMark().getLine(); l++) {
+                for (int l = node.getStartMark().getLine() + 1;
+                        l <= node.getEndMark().getLine();
+                        l++) {
                     flowOpenedAt.putIfAbsent(l, node.getStartMark());
                 }
             }
@@ -135,36 +140,45 @@ public final class YamlFormatter {
                 for (Node item : s.getValue()) {
                     int line = item.getStartMark().getLine();
                     int col = item.getStartMark().getColumn();
-                    Matcher dash = DASH.matcher(lines.get(line).substring(0, Math.min(col, lines.get(line).length())));
+                    Matcher dash = DASH.matcher(lines.get(line)
+                            .substring(0, Math.min(col, lines.get(line).length())));
                     if (!dash.matches()) {
-                        throw new Unformattable("line " + (line + 1) + ": a sequence item that does not follow its '-' on the"
-                                + " same line; write '- item'");
+                        throw new Unformattable(
+                                "line " + (line + 1) + ": a sequence item that does not follow its '-' on the"
+                                        + " same line; write '- item'");
                     }
                     indentOf.putIfAbsent(line, indent);
                     edit(line, dash.end(1), col, "- ");
                     entries(item, indent + STEP);
                 }
             }
-            default -> {
-            }
+            default -> {}
         }
     }
 
     private static boolean isBlock(Node n) {
-        return (n instanceof MappingNode m && m.getFlowStyle() == DumperOptions.FlowStyle.BLOCK && !m.getValue().isEmpty())
-                || (n instanceof SequenceNode s && s.getFlowStyle() == DumperOptions.FlowStyle.BLOCK && !s.getValue().isEmpty());
+        return (n instanceof MappingNode m
+                        && m.getFlowStyle() == DumperOptions.FlowStyle.BLOCK
+                        && !m.getValue().isEmpty())
+                || (n instanceof SequenceNode s
+                        && s.getFlowStyle() == DumperOptions.FlowStyle.BLOCK
+                        && !s.getValue().isEmpty());
     }
 
     /** {@code key :   value} on one line becomes {@code key: value}. */
     private void oneSpaceAfterColon(Node key, Node value) {
         Mark end = key.getEndMark();
         Mark start = value.getStartMark();
-        boolean emptyValue = value instanceof ScalarNode sc && sc.getValue().isEmpty() && start.getIndex() == value.getEndMark().getIndex();
+        boolean emptyValue = value instanceof ScalarNode sc
+                && sc.getValue().isEmpty()
+                && start.getIndex() == value.getEndMark().getIndex();
         if (emptyValue || end.getLine() != start.getLine()) {
             return;
         }
         String line = lines.get(end.getLine());
-        if (start.getColumn() <= line.length() && COLON.matcher(line.substring(end.getColumn(), start.getColumn())).matches()) {
+        if (start.getColumn() <= line.length()
+                && COLON.matcher(line.substring(end.getColumn(), start.getColumn()))
+                        .matches()) {
             edit(end.getLine(), end.getColumn(), start.getColumn(), ": ");
         }
     }
@@ -195,7 +209,10 @@ public final class YamlFormatter {
                 newIndent = commentIndent(i, indent + shift);
             } else if (flowOpenedAt.containsKey(i)) {
                 Mark open = flowOpenedAt.get(i);
-                newIndent = open.getColumn() + indentShift[open.getLine()] + editShift(open.getLine(), open.getColumn()) + 1;
+                newIndent = open.getColumn()
+                        + indentShift[open.getLine()]
+                        + editShift(open.getLine(), open.getColumn())
+                        + 1;
             } else {
                 newIndent = Math.max(0, indent + shift);
             }
@@ -211,7 +228,9 @@ public final class YamlFormatter {
         if (edits == null) {
             return 0;
         }
-        return edits.headMap(column).values().stream().mapToInt(e -> e.with().length() - (e.to() - e.from())).sum();
+        return edits.headMap(column).values().stream()
+                .mapToInt(e -> e.with().length() - (e.to() - e.from()))
+                .sum();
     }
 
     /** A full-line comment belongs to what follows: it takes the indentation of the next entry. */
