@@ -18,7 +18,7 @@ public sealed interface AuditEvent permits AuditEvent.Decision, AuditEvent.Lifec
      * One policy decision on one 9P request, allowed or denied.
      *
      * @param op           9P operation name, e.g. {@code "walk"}, {@code "lcreate"}
-     * @param path         share-relative path; normalised by {@link SharePath#normalise}
+     * @param path         share-relative path; normalised by {@link StoredPaths#normalise}
      * @param ruleIds      the rule ids that decided (empty for the default deny)
      * @param policyDigest digest of the policy that decided, e.g. {@code "sha256:…"}
      * @param errno        errno of the reply (0 for success)
@@ -47,7 +47,7 @@ public sealed interface AuditEvent permits AuditEvent.Decision, AuditEvent.Lifec
             Objects.requireNonNull(op, "op");
             Objects.requireNonNull(ids, "ids");
             Objects.requireNonNull(outcome, "outcome");
-            path = SharePath.normalise(Objects.requireNonNull(path, "path"));
+            path = StoredPaths.normalise(Objects.requireNonNull(path, "path"));
             ruleIds = List.copyOf(ruleIds);
             if (count < 1) {
                 throw new IllegalArgumentException("a decision stands for at least one request: " + count);

@@ -86,16 +86,16 @@ public final class PolicyEngine {
      * protected scope (see {@link #renameAcrossProtection}). Never throws: if Cedar itself fails, the
      * answer is a denial with EIO (fail closed).
      */
-    public Decision decide(DecisionRequest request) {
+    public PolicyDecision decide(DecisionRequest request) {
         return decide(request, decider);
     }
 
     /** Decides with Cedar regardless of the fast path (the reference; used by explain and tests). */
-    public Decision decideWithCedar(DecisionRequest request) {
+    public PolicyDecision decideWithCedar(DecisionRequest request) {
         return decide(request, cedar);
     }
 
-    private Decision decide(DecisionRequest request, PathEvaluator evaluator) {
+    private PolicyDecision decide(DecisionRequest request, PathEvaluator evaluator) {
         return renameAcrossProtection(request, widening(request, combine(request, evaluator), evaluator));
     }
 
@@ -119,7 +119,7 @@ public final class PolicyEngine {
      * allow something on the file that its current name refuses; a name with fewer rights is fine. Hidden and
      * read-only sources never get here: LINK and RENAME themselves are refused there.
      */
-    private static Decision widening(DecisionRequest request, Decision decided, PathEvaluator evaluator) {
+    private static PolicyDecision widening(DecisionRequest request, PolicyDecision decided, PathEvaluator evaluator) {
         if (!request.op().hasDestination() || !decided.allowed()) return decided;
         Set<String> ids = new TreeSet<>();
         boolean widens = false;
@@ -134,7 +134,7 @@ public final class PolicyEngine {
                 ids.addAll(now.ruleIds());
             }
         }
-        return widens ? Decision.deny(RuleCompiler.EACCES, new ArrayList<>(ids)) : decided;
+        return widens ? PolicyDecision.deny(RuleCompiler.EACCES, new ArrayList<>(ids)) : decided;
     }
 
     /**
@@ -143,11 +143,11 @@ public final class PolicyEngine {
      * it (R-POL-3, R-POL-4). Checked on the compiled rules after either evaluator, so the fast path and
      * Cedar give the same answer; an evaluator's own denial (ENOENT for a hidden source) comes first.
      */
-    private Decision renameAcrossProtection(DecisionRequest request, Decision decided) {
+    private PolicyDecision renameAcrossProtection(DecisionRequest request, PolicyDecision decided) {
         if (request.op() != OpKind.RENAME || !decided.allowed()) return decided;
         Set<String> ids = new TreeSet<>(ProtectedBelow.ruleIds(rules, request.vm(), request.share(), request.path()));
         ids.addAll(ProtectedBelow.ruleIds(rules, request.vm(), request.share(), request.destination()));
-        return ids.isEmpty() ? decided : Decision.deny(RuleCompiler.EACCES, new ArrayList<>(ids));
+        return ids.isEmpty() ? decided : PolicyDecision.deny(RuleCompiler.EACCES, new ArrayList<>(ids));
     }
 
     /**
@@ -164,12 +164,12 @@ public final class PolicyEngine {
      * Default deny comes first: a VM or share the YAML does not declare gets nothing, whatever
      * hand-written Cedar says, and a guest-chosen attach name never reaches Cedar as an entity id.
      */
-    private Decision combine(DecisionRequest request, PathEvaluator evaluator) {
-        if (!hasShare(request.vm(), request.share())) return Decision.deny(RuleCompiler.EACCES, List.of());
+    private PolicyDecision combine(DecisionRequest request, PathEvaluator evaluator) {
+        if (!hasShare(request.vm(), request.share())) return PolicyDecision.deny(RuleCompiler.EACCES, List.of());
         List<PathQuestion> qs = request.questions();
         if (qs.size() == 1) {
             Verdict v = evaluator.evaluate(qs.getFirst());
-            return v.allowed() ? Decision.allow(v.ruleIds()) : Decision.deny(v.errno(), v.ruleIds());
+            return v.allowed() ? PolicyDecision.allow(v.ruleIds()) : PolicyDecision.deny(v.errno(), v.ruleIds());
         }
         Set<String> allowIds = new TreeSet<>();
         Set<String> denyIds = new TreeSet<>();
@@ -184,8 +184,8 @@ public final class PolicyEngine {
             }
         }
         return errnos.isEmpty()
-                ? Decision.allow(new ArrayList<>(allowIds))
-                : Decision.deny(Errnos.strongest(errnos), new ArrayList<>(denyIds));
+                ? PolicyDecision.allow(new ArrayList<>(allowIds))
+                : PolicyDecision.deny(Errnos.strongest(errnos), new ArrayList<>(denyIds));
     }
 
     private boolean hasShare(String vm, String share) {

@@ -3,7 +3,7 @@ package io.p9gate.policy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.p9gate.policy.lint.Finding;
+import io.p9gate.policy.lint.LintFinding;
 import io.p9gate.policy.lint.Linter;
 import io.p9gate.policy.load.PolicyParser;
 import java.nio.file.Path;
@@ -19,7 +19,7 @@ class LinterTest {
 
     private List<String> lint(String share) throws Exception {
         return Linter.lint(PolicyParser.parse(PolicyFiles.write(dir, "p.yaml", PolicyFiles.oneShare(share)))).stream()
-                .map(Finding::toString)
+                .map(LintFinding::toString)
                 .filter(f -> !f.contains("does not exist on this host"))
                 .toList();
     }

@@ -54,16 +54,18 @@ class PolicyEngineTest {
     void unknownVmOrShareGetsNothing() throws Exception {
         PolicyEngine e = engine(SHARE);
         assertEquals(
-                Decision.deny("EACCES", List.of()), e.decide(DecisionRequest.of("stranger", "data", OpKind.WALK, "/")));
+                PolicyDecision.deny("EACCES", List.of()),
+                e.decide(DecisionRequest.of("stranger", "data", OpKind.WALK, "/")));
         assertEquals(
-                Decision.deny("EACCES", List.of()), e.decide(DecisionRequest.of("vm1", "other", OpKind.WALK, "/")));
+                PolicyDecision.deny("EACCES", List.of()),
+                e.decide(DecisionRequest.of("vm1", "other", OpKind.WALK, "/")));
     }
 
     @Test
     void shareWithoutAccessOrRulesGetsNothing() throws Exception {
         PolicyEngine e = engine("path: /srv/p9gate/data");
         assertEquals(
-                Decision.deny("EACCES", List.of()),
+                PolicyDecision.deny("EACCES", List.of()),
                 e.decide(DecisionRequest.of("vm1", "data", OpKind.OPEN_READ, "/x")));
     }
 
@@ -72,8 +74,8 @@ class PolicyEngineTest {
         PolicyEngine e = engine(SHARE);
         assertTrue(e.decide(DecisionRequest.of("vm1", "data", OpKind.OPEN_READ, "/maps/eu.bin"))
                 .allowed());
-        Decision d = e.decide(DecisionRequest.of("vm1", "data", OpKind.OPEN_WRITE, "/maps/eu.bin"));
-        assertEquals(Decision.deny("EROFS", List.of("vm.vm1.share.data.read-only[0]")), d);
+        PolicyDecision d = e.decide(DecisionRequest.of("vm1", "data", OpKind.OPEN_WRITE, "/maps/eu.bin"));
+        assertEquals(PolicyDecision.deny("EROFS", List.of("vm.vm1.share.data.read-only[0]")), d);
         assertEquals(
                 "EROFS",
                 e.decide(DecisionRequest.of("vm1", "data", OpKind.REMOVE, "/maps"))
@@ -102,8 +104,9 @@ class PolicyEngineTest {
     @Test
     void aRenameOrLinkToANameThatMayNotBeCreatedIsRefused() throws Exception {
         PolicyEngine e = engine(SHARE);
-        Decision renamed = e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, "/tmp/a.txt", "/tmp/a.exe"));
-        assertEquals(Decision.deny("EACCES", List.of("vm.vm1.share.data.rules[0]")), renamed);
+        PolicyDecision renamed =
+                e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, "/tmp/a.txt", "/tmp/a.exe"));
+        assertEquals(PolicyDecision.deny("EACCES", List.of("vm.vm1.share.data.rules[0]")), renamed);
         assertEquals(
                 "EACCES",
                 e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.LINK, "/tmp/a.txt", "/tmp/a.exe"))
@@ -115,8 +118,8 @@ class PolicyEngineTest {
     @Test
     void aRenameFromANameThatMayNotBeRemovedIsRefused() throws Exception {
         PolicyEngine e = engine(SHARE + "  - {id: keep, effect: deny, ops: [REMOVE], paths: [\"/crash/**\"]}\n");
-        Decision out = e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, "/crash/r", "/r"));
-        assertEquals(Decision.deny("EACCES", List.of("vm.vm1.share.data.rules.keep")), out);
+        PolicyDecision out = e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, "/crash/r", "/r"));
+        assertEquals(PolicyDecision.deny("EACCES", List.of("vm.vm1.share.data.rules.keep")), out);
         assertTrue(e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.RENAME, "/r", "/crash/r"))
                 .allowed());
         assertTrue(e.decide(DecisionRequest.twoPath("vm1", "data", OpKind.LINK, "/crash/r", "/r"))
@@ -126,8 +129,8 @@ class PolicyEngineTest {
     @Test
     void hiddenSubtreeIsAbsentAndWinsOverReadOnly() throws Exception {
         PolicyEngine e = engine(SHARE + "read-only: [/calibration/x]\n".replace("read-only", "#"));
-        Decision d = e.decide(DecisionRequest.of("vm1", "data", OpKind.WALK, "/calibration"));
-        assertEquals(Decision.deny("ENOENT", List.of("vm.vm1.share.data.hidden[0]")), d);
+        PolicyDecision d = e.decide(DecisionRequest.of("vm1", "data", OpKind.WALK, "/calibration"));
+        assertEquals(PolicyDecision.deny("ENOENT", List.of("vm.vm1.share.data.hidden[0]")), d);
         assertFalse(e.visible("vm1", "data", SharePath.of("/calibration"), 1000, 1000));
         assertTrue(e.visible("vm1", "data", SharePath.of("/maps"), 1000, 1000));
         assertEquals(
@@ -140,7 +143,7 @@ class PolicyEngineTest {
     void explicitDenyIsEacces() throws Exception {
         PolicyEngine e = engine(SHARE);
         assertEquals(
-                Decision.deny("EACCES", List.of("vm.vm1.share.data.rules[0]")),
+                PolicyDecision.deny("EACCES", List.of("vm.vm1.share.data.rules[0]")),
                 e.decide(DecisionRequest.of("vm1", "data", OpKind.CREATE, "/tmp/x/run.exe")));
     }
 
@@ -177,7 +180,7 @@ class PolicyEngineTest {
         DecisionRequest asRoot = new DecisionRequest("vm1", "data", OpKind.CREATE, SharePath.of("/tmp/a"), null, 0, 0);
         DecisionRequest asUser =
                 new DecisionRequest("vm1", "data", OpKind.CREATE, SharePath.of("/tmp/a"), null, 1000, 1000);
-        assertEquals(Decision.deny("EROFS", List.of("no-root-writes")), e.decide(asRoot));
+        assertEquals(PolicyDecision.deny("EROFS", List.of("no-root-writes")), e.decide(asRoot));
         assertTrue(e.decide(asUser).allowed());
     }
 
@@ -189,8 +192,11 @@ class PolicyEngineTest {
         assertTrue(
                 e.decide(DecisionRequest.of("vm1", "data", OpKind.CREATE, "/x")).allowed());
         assertEquals(
-                Decision.deny("EACCES", List.of()), e.decide(DecisionRequest.of("vm1", "data:/etc", OpKind.WALK, "/")));
-        assertEquals(Decision.deny("EACCES", List.of()), e.decide(DecisionRequest.of("vm9", "data", OpKind.WALK, "/")));
+                PolicyDecision.deny("EACCES", List.of()),
+                e.decide(DecisionRequest.of("vm1", "data:/etc", OpKind.WALK, "/")));
+        assertEquals(
+                PolicyDecision.deny("EACCES", List.of()),
+                e.decide(DecisionRequest.of("vm9", "data", OpKind.WALK, "/")));
         assertFalse(e.visible("vm9", "data", SharePath.ROOT, 0, 0));
     }
 
@@ -240,10 +246,10 @@ class PolicyEngineTest {
                                 : DecisionRequest.of("vm1", "data", op, path));
             }
         }
-        List<Decision> expected = reqs.stream().map(e::decideWithCedar).toList();
+        List<PolicyDecision> expected = reqs.stream().map(e::decideWithCedar).toList();
         var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
         try {
-            List<java.util.concurrent.Future<List<Decision>>> runs = new java.util.ArrayList<>();
+            List<java.util.concurrent.Future<List<PolicyDecision>>> runs = new java.util.ArrayList<>();
             for (int t = 0; t < 4; t++)
                 runs.add(pool.submit(() -> reqs.stream().map(e::decideWithCedar).toList()));
             for (var run : runs) assertEquals(expected, run.get());

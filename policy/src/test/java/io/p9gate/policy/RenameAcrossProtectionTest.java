@@ -34,8 +34,8 @@ class RenameAcrossProtectionTest {
     }
 
     /** Decides on both evaluators, asserts they agree, returns the answer. */
-    private static Decision both(PolicyEngine e, DecisionRequest r) {
-        Decision fast = e.decide(r);
+    private static PolicyDecision both(PolicyEngine e, DecisionRequest r) {
+        PolicyDecision fast = e.decide(r);
         assertEquals(e.decideWithCedar(r), fast, r::toString);
         return fast;
     }
@@ -47,27 +47,27 @@ class RenameAcrossProtectionTest {
     @Test
     void renamingTheDirectoryAboveAHiddenSubtreeIsRefused() throws Exception {
         PolicyEngine e = engine();
-        assertEquals(Decision.deny("EACCES", List.of(HIDDEN)), both(e, rename("/data", "/d2")));
-        assertEquals(Decision.deny("EACCES", List.of(HIDDEN)), both(e, rename("/d2", "/data")));
+        assertEquals(PolicyDecision.deny("EACCES", List.of(HIDDEN)), both(e, rename("/data", "/d2")));
+        assertEquals(PolicyDecision.deny("EACCES", List.of(HIDDEN)), both(e, rename("/d2", "/data")));
     }
 
     @Test
     void renamingAboveAReadOnlySubtreeIsRefusedAtSourceAndDestination() throws Exception {
         PolicyEngine e = engine();
-        assertEquals(Decision.deny("EACCES", List.of(RO)), both(e, rename("/a", "/b")));
-        assertEquals(Decision.deny("EACCES", List.of(RO)), both(e, rename("/prepared", "/a")));
+        assertEquals(PolicyDecision.deny("EACCES", List.of(RO)), both(e, rename("/a", "/b")));
+        assertEquals(PolicyDecision.deny("EACCES", List.of(RO)), both(e, rename("/prepared", "/a")));
     }
 
     @Test
     void renamingAboveADenyRulesFixedPrefixIsRefused() throws Exception {
         PolicyEngine e = engine();
-        assertEquals(Decision.deny("EACCES", List.of(SCRIPTS)), both(e, rename("/cache", "/c2")));
-        assertEquals(Decision.deny("EACCES", List.of(SCRIPTS)), both(e, rename("/c2", "/cache")));
+        assertEquals(PolicyDecision.deny("EACCES", List.of(SCRIPTS)), both(e, rename("/cache", "/c2")));
+        assertEquals(PolicyDecision.deny("EACCES", List.of(SCRIPTS)), both(e, rename("/c2", "/cache")));
     }
 
     @Test
     void bothSidesProtectedNamesEveryRule() throws Exception {
-        assertEquals(Decision.deny("EACCES", List.of(HIDDEN, RO)), both(engine(), rename("/data", "/a")));
+        assertEquals(PolicyDecision.deny("EACCES", List.of(HIDDEN, RO)), both(engine(), rename("/data", "/a")));
     }
 
     @Test
@@ -88,10 +88,10 @@ class RenameAcrossProtectionTest {
     void linkOrSymlinkOntoADeniedNameIsRefusedAsCreate() throws Exception {
         PolicyEngine e = engine();
         assertEquals(
-                Decision.deny("EACCES", List.of(SCRIPTS)),
+                PolicyDecision.deny("EACCES", List.of(SCRIPTS)),
                 both(e, DecisionRequest.twoPath("vm1", "data", OpKind.LINK, "/cache/a.txt", "/cache/a.sh")));
         assertEquals(
-                Decision.deny("EACCES", List.of(SCRIPTS)),
+                PolicyDecision.deny("EACCES", List.of(SCRIPTS)),
                 both(e, DecisionRequest.of("vm1", "data", OpKind.SYMLINK, "/cache/b.sh")));
         assertTrue(both(e, DecisionRequest.twoPath("vm1", "data", OpKind.LINK, "/cache/a.txt", "/cache/b.txt"))
                 .allowed());
@@ -103,10 +103,10 @@ class RenameAcrossProtectionTest {
     void aLinkMayNotGiveAFileANameWithMoreRights() throws Exception {
         PolicyEngine e = engine();
         assertEquals(
-                Decision.deny("EACCES", List.of(SCRIPTS)),
+                PolicyDecision.deny("EACCES", List.of(SCRIPTS)),
                 both(e, link("/cache/run.sh", "/cache/run.txt")),
                 "run.sh may not be written, run.txt could be");
-        assertEquals(Decision.deny("EACCES", List.of(SCRIPTS)), both(e, link("/cache/run.sh", "/run.txt")));
+        assertEquals(PolicyDecision.deny("EACCES", List.of(SCRIPTS)), both(e, link("/cache/run.sh", "/run.txt")));
         assertTrue(both(e, link("/cache/a.txt", "/cache/b.txt")).allowed());
         assertTrue(both(e, link("/a.txt", "/cache/b.txt")).allowed(), "a name with fewer rights is fine");
         assertEquals("EROFS", both(e, link("/a/ro/f", "/f")).errno(), "read-only refuses the link itself");
@@ -122,8 +122,8 @@ class RenameAcrossProtectionTest {
                   - {id: drop-box, effect: deny, ops: [OPEN_READ], paths: ["/drop/**"]}
                 """)));
         String box = "vm.vm1.share.data.rules.drop-box";
-        assertEquals(Decision.deny("EACCES", List.of(box)), both(e, rename("/drop/letter", "/letter")));
-        assertEquals(Decision.deny("EACCES", List.of(box)), both(e, rename("/drop/sub", "/sub")), "a directory");
+        assertEquals(PolicyDecision.deny("EACCES", List.of(box)), both(e, rename("/drop/letter", "/letter")));
+        assertEquals(PolicyDecision.deny("EACCES", List.of(box)), both(e, rename("/drop/sub", "/sub")), "a directory");
         assertTrue(both(e, rename("/report", "/drop/report")).allowed(), "into the box");
         assertTrue(both(e, rename("/drop/a", "/drop/b")).allowed(), "within the box");
     }
@@ -136,7 +136,7 @@ class RenameAcrossProtectionTest {
     void mknodOntoADeniedNameIsRefusedAsCreate() throws Exception {
         PolicyEngine e = engine();
         assertEquals(
-                Decision.deny("EACCES", List.of(SCRIPTS)),
+                PolicyDecision.deny("EACCES", List.of(SCRIPTS)),
                 both(e, DecisionRequest.of("vm1", "data", OpKind.MKNOD, "/cache/c.sh")));
         assertTrue(both(e, DecisionRequest.of("vm1", "data", OpKind.MKNOD, "/cache/c.txt"))
                 .allowed());

@@ -43,7 +43,7 @@ class SamplePolicyDecisionsProperties {
     void servedDecisionEqualsCedar(@ForAll("requests") DecisionRequest request) {
         boolean allowedSomewhere = false;
         for (PolicyEngine e : ENGINES.values()) {
-            Decision reference = e.decideWithCedar(request);
+            PolicyDecision reference = e.decideWithCedar(request);
             assertEquals(reference, e.decide(request), request::toString);
             assertEquals(reference, e.decide(request), "second (cached) answer: " + request);
             allowedSomewhere |= reference.allowed();

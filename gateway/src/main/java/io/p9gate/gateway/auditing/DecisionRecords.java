@@ -3,7 +3,7 @@ package io.p9gate.gateway.auditing;
 import io.p9gate.audit.AuditEvent;
 import io.p9gate.audit.IdMapping;
 import io.p9gate.audit.Outcome;
-import io.p9gate.audit.SharePath;
+import io.p9gate.audit.StoredPaths;
 import io.p9gate.gateway.fs.AccessRequest;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.Decision;
@@ -98,7 +98,7 @@ final class DecisionRecords {
         out.add("action=" + request.operation().name().toLowerCase(Locale.ROOT));
         out.add("share=" + request.share());
         if (request.operation() != Operation.WALK && request.paths().size() > 1) {
-            out.add("to=" + SharePath.normalise(request.paths().get(1)));
+            out.add("to=" + StoredPaths.normalise(request.paths().get(1)));
         }
         if (!request.detail().isEmpty()) {
             out.add(request.detail());

@@ -251,28 +251,20 @@ final class AuditChecks {
         }
         int required = pairing.required();
         String title = "every request the suite sent as " + vm + " is in the audit log with its decision and errno";
-        if (!pairing.sessionFound()) {
-            log.add(result(
-                    vm + "/audit/records",
-                    vm,
-                    "R-AUD-1",
-                    title,
-                    Status.FAILED,
-                    required + " requests",
-                    "no record of the suite's session (its first walk, to a name of its own, is not in the log)"));
-        } else if (problems.isEmpty()) {
-            log.add(result(vm + "/audit/records", vm, "R-AUD-1", title, Status.PASSED, required + " requests", ""));
-        } else {
-            log.add(result(
-                    vm + "/audit/records",
-                    vm,
-                    "R-AUD-1",
-                    title,
-                    Status.FAILED,
-                    required + " requests",
-                    problems.size() + " mismatches: "
-                            + String.join("; ", problems.subList(0, Math.min(8, problems.size())))));
+        String mismatch = recordsMismatch(pairing.sessionFound(), problems);
+        Status status = mismatch.isEmpty() ? Status.PASSED : Status.FAILED;
+        log.add(result(vm + "/audit/records", vm, "R-AUD-1", title, status, required + " requests", mismatch));
+    }
+
+    /** Why the records do not match what the suite sent (the first eight problems), or "" when they do. */
+    private static String recordsMismatch(boolean sessionFound, List<String> problems) {
+        if (!sessionFound) {
+            return "no record of the suite's session (its first walk, to a name of its own, is not in the log)";
         }
+        if (problems.isEmpty()) {
+            return "";
+        }
+        return problems.size() + " mismatches: " + String.join("; ", problems.subList(0, Math.min(8, problems.size())));
     }
 
     /**

@@ -1,9 +1,9 @@
 package io.p9gate.gateway.compliance;
 
 import io.p9gate.gateway.proto.Errno;
-import io.p9gate.policy.Decision;
 import io.p9gate.policy.DecisionRequest;
 import io.p9gate.policy.OpKind;
+import io.p9gate.policy.PolicyDecision;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.SharePath;
 import java.util.ArrayList;
@@ -45,7 +45,7 @@ final class Oracle {
     }
 
     Expected decide(String share, OpKind op, SharePath path, SharePath destination, long gid) {
-        Decision d = engine.decide(new DecisionRequest(vm, share, op, path, destination, uid, gid));
+        PolicyDecision d = engine.decide(new DecisionRequest(vm, share, op, path, destination, uid, gid));
         return d.allowed() ? Expected.allow(d.ruleIds()) : Expected.deny(errno(d.errno()), d.ruleIds());
     }
 

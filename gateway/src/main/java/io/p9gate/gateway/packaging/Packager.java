@@ -5,7 +5,7 @@ import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.gateway.metrics.MetricsAddress;
 import io.p9gate.policy.PolicyEngine;
-import io.p9gate.policy.lint.Finding;
+import io.p9gate.policy.lint.LintFinding;
 import io.p9gate.policy.lint.Linter;
 import io.p9gate.policy.load.PolicyLoadException;
 import io.p9gate.policy.load.PolicyValidator;
@@ -157,13 +157,13 @@ public final class Packager {
      * directories (the share directories exist on the ECU, not on the build host); those are returned.
      */
     private static List<String> checkStrict(PolicyEngine engine) throws PackagingException {
-        List<Finding> findings = Linter.lint(engine.policy());
-        for (Finding finding : findings) {
+        List<LintFinding> findings = Linter.lint(engine.policy());
+        for (LintFinding finding : findings) {
             if (!finding.aboutThisHost()) {
                 throw new PackagingException(finding + " (policy check --strict fails: not packaged)");
             }
         }
-        return findings.stream().map(Finding::toString).toList();
+        return findings.stream().map(LintFinding::toString).toList();
     }
 
     /** Where the audit log and its signing key are on the target. */

@@ -54,7 +54,7 @@ public final class PolicyAccess implements AccessPolicy {
         Set<String> allowedBy = new LinkedHashSet<>();
         for (OpKind op : kinds) {
             for (DecisionRequest question : questions(request, op)) {
-                io.p9gate.policy.Decision d = current.decide(question);
+                io.p9gate.policy.PolicyDecision d = current.decide(question);
                 if (!d.allowed()) {
                     return translate(d);
                 }
@@ -107,7 +107,7 @@ public final class PolicyAccess implements AccessPolicy {
                 .allowed();
     }
 
-    private static Decision translate(io.p9gate.policy.Decision d) {
+    private static Decision translate(io.p9gate.policy.PolicyDecision d) {
         return d.allowed() ? Decision.allow(d.ruleIds()) : Decision.deny(errno(d.errno()), d.ruleIds());
     }
 

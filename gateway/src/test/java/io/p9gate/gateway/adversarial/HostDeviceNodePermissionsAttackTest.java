@@ -1,5 +1,6 @@
 package io.p9gate.gateway.adversarial;
 
+import static io.p9gate.gateway.testing.Root.assumeRoot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -30,7 +31,7 @@ class HostDeviceNodePermissionsAttackTest {
 
     @Test
     void aGuestCannotOpenUpAHostDeviceNode() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "making a device node needs root");
+        assumeRoot("making a device node");
         Path share = Files.createDirectories(tmp.resolve("shares/rootfs"));
         Path full = share.resolve("full");
         Process mknod = new ProcessBuilder("mknod", "-m", "0600", full.toString(), "c", "1", "7")

@@ -1,5 +1,6 @@
 package io.p9gate.gateway.adversarial;
 
+import static io.p9gate.gateway.testing.Root.assumeRoot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,7 +35,7 @@ class PseudoFilesystemAttackTest {
 
     @Test
     void aWalkNeverEntersAProcMountedInsideTheShare() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "mounting proc needs root");
+        assumeRoot("mounting proc");
         try (HostShareGateway gw = HostShareGateway.serving(tmp, "", "rootfs")) {
             Path proc = Files.createDirectories(gw.share("rootfs").resolve("proc"));
             assumeTrue(run("mount", "-t", "proc", "proc", proc.toString()), "mount -t proc");

@@ -1,5 +1,6 @@
 package io.p9gate.gateway.backend;
 
+import static io.p9gate.gateway.testing.Root.assumeRoot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -105,10 +106,9 @@ class HostCredentialsTest {
     }
 
     @Test
-    void thisTestProcessAnswersWithoutFailing() {
-        Optional<String> why = HostCredentials.whyUnavailable();
-        if (LinuxSyscalls.geteuid() == 0) {
-            assertEquals(Optional.empty(), why, "a root test run has CAP_SETUID and CAP_SETGID");
-        }
+    void aRootTestRunCanSwitchIds() {
+        assumeRoot("CAP_SETUID and CAP_SETGID");
+        assertEquals(
+                Optional.empty(), HostCredentials.whyUnavailable(), "a root test run has CAP_SETUID and CAP_SETGID");
     }
 }

@@ -1,5 +1,6 @@
 package io.p9gate.gateway.ops;
 
+import static io.p9gate.gateway.testing.Root.assumeRoot;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -189,13 +190,12 @@ class FileServerTest extends ShareTestBase {
 
     @Test
     void lcreateOwnerIsTheGuestUserWhenPrivileged() throws Exception {
+        assumeRoot("creating a file owned by another user");
         try (TestSession user = TestSession.open(factory)) {
             user.call(new TMessage.Tattach(1, TMessage.NOFID, "", "share", 1234));
             user.expect(RMessage.Rlcreate.class, new TMessage.Tlcreate(1, "owned", RDWR, 0644, 4321));
-            if (io.p9gate.gateway.backend.LinuxSyscalls.geteuid() == 0) {
-                assertEquals(1234, Files.getAttribute(share.resolve("owned"), "unix:uid"));
-                assertEquals(4321, Files.getAttribute(share.resolve("owned"), "unix:gid"));
-            }
+            assertEquals(1234, Files.getAttribute(share.resolve("owned"), "unix:uid"));
+            assertEquals(4321, Files.getAttribute(share.resolve("owned"), "unix:gid"));
         }
     }
 
@@ -339,18 +339,22 @@ class FileServerTest extends ShareTestBase {
                 RMessage.Rsetattr.class,
                 new TMessage.Tsetattr(1, new SetAttr(SetAttr.SETATTR_MTIME, 0, 0, 0, 0, 0, 0, 0, 0)));
         assertTrue(s.getattr(1).attr().mtimeSec() > 1_600_000_000L, "mtime set to now");
-        if (io.p9gate.gateway.backend.LinuxSyscalls.geteuid() == 0) {
-            s.expect(
-                    RMessage.Rsetattr.class,
-                    new TMessage.Tsetattr(
-                            1, new SetAttr(SetAttr.SETATTR_UID | SetAttr.SETATTR_GID, 0, 777, 888, 0, 0, 0, 0, 0)));
-            assertEquals(777, Files.getAttribute(share.resolve("hello.txt"), "unix:uid"));
-            assertEquals(888, s.getattr(1).attr().gid());
-        }
         s.walk(0, 2, "dir");
         assertEquals(
                 Errno.EISDIR,
                 s.fails(new TMessage.Tsetattr(2, new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, 0, 0, 0, 0, 0))));
+    }
+
+    @Test
+    void setattrOwnerWhenPrivileged() throws Exception {
+        assumeRoot("chown to another user");
+        s.walk(0, 1, "hello.txt");
+        s.expect(
+                RMessage.Rsetattr.class,
+                new TMessage.Tsetattr(
+                        1, new SetAttr(SetAttr.SETATTR_UID | SetAttr.SETATTR_GID, 0, 777, 888, 0, 0, 0, 0, 0)));
+        assertEquals(777, Files.getAttribute(share.resolve("hello.txt"), "unix:uid"));
+        assertEquals(888, s.getattr(1).attr().gid());
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.p9gate.policy.cli;
 
 import io.p9gate.policy.PolicyEngine;
-import io.p9gate.policy.lint.Finding;
+import io.p9gate.policy.lint.LintFinding;
 import io.p9gate.policy.lint.Linter;
 import java.util.List;
 import picocli.CommandLine;
@@ -31,7 +31,7 @@ final class CheckCommand extends Subcommand {
     int run(CommandLine cmd) {
         PolicyEngine engine = Loading.engine(this, policyFile.file);
         if (engine == null) return Loading.INVALID;
-        List<Finding> findings = Linter.lint(engine.policy());
+        List<LintFinding> findings = Linter.lint(engine.policy());
         findings.forEach(f -> cmd.getOut().println(f));
         int vms = engine.policy().vms().size();
         long shares = engine.policy().vms().values().stream()

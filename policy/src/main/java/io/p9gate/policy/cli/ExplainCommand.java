@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.p9gate.policy.Decision;
 import io.p9gate.policy.DecisionRequest;
 import io.p9gate.policy.OpKind;
+import io.p9gate.policy.PolicyDecision;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.SharePath;
 import io.p9gate.policy.ids.IdMap;
@@ -85,8 +85,8 @@ final class ExplainCommand extends Subcommand {
         } catch (IllegalArgumentException e) {
             return usageError(e.getMessage());
         }
-        Decision reference = engine.decideWithCedar(request);
-        Decision served = engine.decide(request);
+        PolicyDecision reference = engine.decideWithCedar(request);
+        PolicyDecision served = engine.decide(request);
         if (!served.equals(reference)) {
             error("the fast path decides " + served + " but Cedar decides " + reference + "; please report this");
             return Loading.INVALID;
@@ -111,7 +111,7 @@ final class ExplainCommand extends Subcommand {
 
     /** One decision as explain shows it; the host ids are what a file created by this request would belong to. */
     private record Explanation(
-            DecisionRequest request, Decision decision, long hostUid, long hostGid, RuleLocations where) {
+            DecisionRequest request, PolicyDecision decision, long hostUid, long hostGid, RuleLocations where) {
         String text() {
             StringBuilder b = new StringBuilder();
             b.append(String.format(

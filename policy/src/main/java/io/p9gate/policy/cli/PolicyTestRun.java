@@ -1,7 +1,7 @@
 package io.p9gate.policy.cli;
 
-import io.p9gate.policy.Decision;
 import io.p9gate.policy.DecisionRequest;
+import io.p9gate.policy.PolicyDecision;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.ids.IdMap;
 import io.p9gate.policy.load.IdTestCase;
@@ -39,8 +39,8 @@ final class PolicyTestRun {
         } catch (CaseTarget.Unplaceable e) {
             return new TestOutcome(c.name(), "decision", c.vm(), c.pos(), TestOutcome.Status.ERROR, e.getMessage());
         }
-        Decision d = engine.decide(request);
-        Decision reference = engine.decideWithCedar(request);
+        PolicyDecision d = engine.decide(request);
+        PolicyDecision reference = engine.decideWithCedar(request);
         String problem = mismatch(c, d);
         if (problem == null && !d.equals(reference)) problem = "fast path " + d + " differs from Cedar " + reference;
         String asked = c.op() + " " + c.vm() + "/" + request.share() + ":" + request.path()
@@ -57,7 +57,7 @@ final class PolicyTestRun {
     }
 
     /** Null if the decision is what the case expects, otherwise what went wrong. */
-    private static String mismatch(PolicyTestCase c, Decision d) {
+    private static String mismatch(PolicyTestCase c, PolicyDecision d) {
         boolean outcomeOk = switch (c.expect()) {
             case "allow" -> d.allowed();
             case "deny" -> !d.allowed();
@@ -69,7 +69,7 @@ final class PolicyTestRun {
         return null;
     }
 
-    private static String describeRules(Decision d) {
+    private static String describeRules(PolicyDecision d) {
         return d.ruleIds().isEmpty() ? (d.allowed() ? "" : " (default deny)") : " by " + String.join(", ", d.ruleIds());
     }
 

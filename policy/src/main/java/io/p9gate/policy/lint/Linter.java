@@ -24,15 +24,15 @@ import java.util.Optional;
  */
 public final class Linter {
 
-    private final List<Finding> out = new ArrayList<>();
+    private final List<LintFinding> out = new ArrayList<>();
 
     private Linter() {}
 
-    public static List<Finding> lint(PolicyFile policy) {
+    public static List<LintFinding> lint(PolicyFile policy) {
         Linter l = new Linter();
         for (VmPolicy vm : policy.vms().values()) {
             if (vm.shares().isEmpty())
-                l.out.add(new Finding(vm.pos(), "VM '" + vm.id() + "' has no shares: it can attach to nothing"));
+                l.out.add(new LintFinding(vm.pos(), "VM '" + vm.id() + "' has no shares: it can attach to nothing"));
             for (SharePolicy s : vm.shares().values()) l.share(s);
         }
         for (java.nio.file.Path cedar : policy.cedarFiles()) {
@@ -51,13 +51,13 @@ public final class Linter {
 
     private void share(SharePolicy s) {
         if (!Files.isDirectory(s.hostDir())) {
-            out.add(new Finding(
+            out.add(new LintFinding(
                     s.pos(),
                     "share '" + s.name() + "': directory " + s.hostDir() + " does not exist on this host",
                     true));
         }
         if (s.access() == Access.NONE && s.rules().stream().noneMatch(r -> r.effect() == Effect.ALLOW)) {
-            out.add(new Finding(
+            out.add(new LintFinding(
                     s.pos(),
                     "share '" + s.name() + "' has access none and no allow rule: the VM can do nothing in it"));
         }
@@ -66,12 +66,12 @@ public final class Linter {
         for (Subtree h : s.hidden()) {
             for (Subtree ro : s.readOnly()) {
                 if (h.path().isWithin(ro.path())) {
-                    out.add(new Finding(
+                    out.add(new LintFinding(
                             h.pos(),
                             h.id() + " " + h.path() + " lies inside read-only " + ro.path()
                                     + ": hiding already refuses everything there"));
                 } else if (ro.path().isWithin(h.path())) {
-                    out.add(new Finding(
+                    out.add(new LintFinding(
                             ro.pos(),
                             ro.id() + " " + ro.path() + " lies inside hidden " + h.path()
                                     + ": it can never take effect"));
@@ -88,7 +88,7 @@ public final class Linter {
         for (QuotaSpec q : s.quotas()) {
             for (Subtree h : s.hidden()) {
                 if (q.subtree().isWithin(h.path())) {
-                    out.add(new Finding(
+                    out.add(new LintFinding(
                             s.pos(),
                             q.id() + " on " + q.subtree() + " lies inside hidden " + h.path()
                                     + ": the VM can never write there"));
@@ -103,7 +103,7 @@ public final class Linter {
                 if (a != b
                         && a.path().isWithin(b.path())
                         && (!a.path().equals(b.path()) || subtrees.indexOf(a) > subtrees.indexOf(b))) {
-                    out.add(new Finding(
+                    out.add(new LintFinding(
                             a.pos(), a.id() + " " + a.path() + " is already inside " + what + " " + b.path()));
                 }
             }
@@ -115,7 +115,7 @@ public final class Linter {
             Optional<Subtree> hiddenBy =
                     s.hidden().stream().filter(h -> covers(h.path(), p)).findFirst();
             if (hiddenBy.isPresent()) {
-                out.add(new Finding(
+                out.add(new LintFinding(
                         r.pos(),
                         r.id() + " path " + p + " lies inside hidden "
                                 + hiddenBy.get().path() + ": the rule is shadowed there"));
@@ -129,7 +129,7 @@ public final class Linter {
                     String where = readOnlyShare
                             ? "the read-only share"
                             : "read-only " + roBy.get().path();
-                    out.add(new Finding(
+                    out.add(new LintFinding(
                             r.pos(),
                             r.id() + " allows only writes on " + p + " inside " + where
                                     + ": it can never allow anything"));
@@ -137,10 +137,10 @@ public final class Linter {
             }
         }
         if (r.effect() == Effect.ALLOW && s.access() == Access.READ_WRITE) {
-            out.add(new Finding(r.pos(), r.id() + " allows what access: read-write already allows"));
+            out.add(new LintFinding(r.pos(), r.id() + " allows what access: read-write already allows"));
         }
         if (r.effect() == Effect.ALLOW && s.access() == Access.READ_ONLY && OpKind.READS.containsAll(r.ops())) {
-            out.add(new Finding(r.pos(), r.id() + " allows only reads, which access: read-only already allows"));
+            out.add(new LintFinding(r.pos(), r.id() + " allows only reads, which access: read-only already allows"));
         }
     }
 
@@ -155,7 +155,7 @@ public final class Linter {
                 for (PathPattern p : a.paths()) {
                     if (b.paths().contains(p)) {
                         String what = a.effect() == b.effect() ? "repeats" : "conflicts with (deny wins)";
-                        out.add(new Finding(
+                        out.add(new LintFinding(
                                 b.pos(), b.id() + " " + what + " " + a.id() + " on " + p + " for common operations"));
                     }
                 }
@@ -174,7 +174,7 @@ public final class Linter {
         if (!host.isEmpty()
                 && literal.size() >= host.size()
                 && literal.subList(0, host.size()).equals(host)) {
-            out.add(new Finding(
+            out.add(new LintFinding(
                     pos,
                     what + " repeats the host directory " + s.hostDir() + ": paths are relative to the share root"));
             return;
@@ -182,7 +182,7 @@ public final class Linter {
         if (Files.isDirectory(s.hostDir()) && !literal.isEmpty()) {
             java.nio.file.Path p = s.hostDir().resolve(String.join("/", literal));
             if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                out.add(new Finding(pos, what + ": " + p + " does not exist in the share (yet)", true));
+                out.add(new LintFinding(pos, what + ": " + p + " does not exist in the share (yet)", true));
             }
         }
     }

@@ -15,12 +15,12 @@ final class UnconditionalPermits {
 
     private UnconditionalPermits() {}
 
-    static List<Finding> in(Path file, String text, List<HandWrittenPermit> permits) {
+    static List<LintFinding> in(Path file, String text, List<HandWrittenPermit> permits) {
         return permits.stream()
                 .filter(UnconditionalPermits::isUnconditional)
                 .map(p -> {
                     LineColumn at = LineColumn.of(text, p.offset());
-                    return new Finding(
+                    return new LintFinding(
                             new SourcePos(file, at.line(), at.column()),
                             "unconditional permit '" + p.name()
                                     + "': it allows every operation of every VM on every path, writes to access: none and read-only"

@@ -33,14 +33,14 @@ final class WiderPermits {
 
     private final Path file;
     private final String text;
-    private final List<Finding> out = new ArrayList<>();
+    private final List<LintFinding> out = new ArrayList<>();
 
     private WiderPermits(Path file, String text) {
         this.file = file;
         this.text = text;
     }
 
-    static List<Finding> in(PolicyFile policy, Path file, String text, List<HandWrittenPermit> permits) {
+    static List<LintFinding> in(PolicyFile policy, Path file, String text, List<HandWrittenPermit> permits) {
         WiderPermits w = new WiderPermits(file, text);
         for (HandWrittenPermit p : permits) {
             if (UnconditionalPermits.isUnconditional(p)) {
@@ -114,6 +114,6 @@ final class WiderPermits {
 
     private void report(HandWrittenPermit p, String message) {
         LineColumn at = LineColumn.of(text, p.offset());
-        out.add(new Finding(new SourcePos(file, at.line(), at.column()), message));
+        out.add(new LintFinding(new SourcePos(file, at.line(), at.column()), message));
     }
 }

@@ -1,8 +1,8 @@
 package io.p9gate.policy.bench;
 
-import io.p9gate.policy.Decision;
 import io.p9gate.policy.DecisionRequest;
 import io.p9gate.policy.OpKind;
+import io.p9gate.policy.PolicyDecision;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.SharePath;
 import java.nio.file.Path;
@@ -69,18 +69,18 @@ public class DecisionBenchmark {
     }
 
     @Benchmark
-    public Decision fastPath() {
+    public PolicyDecision fastPath() {
         return infotainment.decide(mix[i++ & 7]);
     }
 
     @Benchmark
-    public Decision cedarReference() {
+    public PolicyDecision cedarReference() {
         return infotainment.decideWithCedar(mix[i++ & 7]);
     }
 
     /** Hand-written Cedar present: Cedar behind the decision cache, 1024 distinct requests (all hits once warm). */
     @Benchmark
-    public Decision cachedCedar() {
+    public PolicyDecision cachedCedar() {
         return telematics.decide(otaMix[i++ & 1023]);
     }
 }

@@ -3,9 +3,9 @@ package io.p9gate.policy.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
-import io.p9gate.policy.Decision;
 import io.p9gate.policy.DecisionRequest;
 import io.p9gate.policy.OpKind;
+import io.p9gate.policy.PolicyDecision;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.SharePath;
 import io.p9gate.policy.cli.fmt.CedarFormatter;
@@ -141,7 +141,7 @@ class PolicyFmtProperties {
             // what the gateway is served (fast path, or cached Cedar with hand-written policies): Cedar on every
             // request would take minutes, and FastPathAgreesWithCedarProperties shows the two agree
             for (DecisionRequest r : requests(before)) {
-                Decision expected = before.decide(r);
+                PolicyDecision expected = before.decide(r);
                 assertEquals(expected, after.decide(r), name + ": " + r);
                 compared++;
             }

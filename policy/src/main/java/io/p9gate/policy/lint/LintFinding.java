@@ -7,8 +7,8 @@ import io.p9gate.policy.model.SourcePos;
  * that depend on the machine the check runs on (a share directory missing here), not on the policy itself: a
  * build host packaging the policy for an ECU is not that ECU.
  */
-public record Finding(SourcePos pos, String message, boolean aboutThisHost) {
-    public Finding(SourcePos pos, String message) {
+public record LintFinding(SourcePos pos, String message, boolean aboutThisHost) {
+    public LintFinding(SourcePos pos, String message) {
         this(pos, message, false);
     }
 

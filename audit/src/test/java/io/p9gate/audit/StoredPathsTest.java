@@ -6,7 +6,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Paths in records are share-relative and normalised, but attempted escapes stay visible (R-AUD-1). */
-class SharePathTest {
+class StoredPathsTest {
     @ParameterizedTest
     @CsvSource({
         "/, /",
@@ -20,6 +20,6 @@ class SharePathTest {
         "/a/../../b, /../b",
     })
     void normalises(String in, String out) {
-        assertEquals(out, SharePath.normalise(in));
+        assertEquals(out, StoredPaths.normalise(in));
     }
 }

@@ -8,8 +8,8 @@ import java.util.Deque;
  * components, {@code ..} resolved lexically. A {@code ..} that climbs above the root is kept (as a leading
  * {@code /..}) because an attempted escape is exactly what a reviewer wants to see.
  */
-public final class SharePath {
-    private SharePath() {}
+public final class StoredPaths {
+    private StoredPaths() {}
 
     public static String normalise(String path) {
         Deque<String> parts = new ArrayDeque<>();

@@ -8,19 +8,19 @@ import java.util.List;
  * for an allow every permit that matched, for a deny every forbid that matched (empty for a default
  * deny), sorted, as explain prints them.
  */
-public record Decision(boolean allowed, String errno, List<String> ruleIds) {
+public record PolicyDecision(boolean allowed, String errno, List<String> ruleIds) {
 
-    public Decision {
+    public PolicyDecision {
         ruleIds = List.copyOf(ruleIds);
         if (allowed != (errno == null)) throw new IllegalArgumentException("errno must be set iff denied");
     }
 
-    public static Decision allow(List<String> ruleIds) {
-        return new Decision(true, null, ruleIds);
+    public static PolicyDecision allow(List<String> ruleIds) {
+        return new PolicyDecision(true, null, ruleIds);
     }
 
-    public static Decision deny(String errno, List<String> ruleIds) {
-        return new Decision(false, errno, ruleIds);
+    public static PolicyDecision deny(String errno, List<String> ruleIds) {
+        return new PolicyDecision(false, errno, ruleIds);
     }
 
     /** "allow" or the errno name, as policy test files spell expectations. */
