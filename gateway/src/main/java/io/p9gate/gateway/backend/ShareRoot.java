@@ -204,6 +204,10 @@ public final class ShareRoot implements AutoCloseable {
      * The node's path as the kernel knows it now, never as remembered: through /proc/self/fd, or, for a directory
      * deeper than the PATH_MAX bytes /proc can report (issue 15), by climbing ".." and finding each name.
      *
+     * When the kernel says the handle is outside the share, the host moved it (the gateway never moves anything
+     * out): the rename counter is advanced, so every handle's remembered path is asked of the kernel again
+     * instead of answering a later request on a fid in the moved tree.
+     *
      * @throws P9Exception EACCES if the inode is no longer beneath the share root; ENAMETOOLONG for a
      *                     non-directory beyond PATH_MAX (a file has no ".." to climb from)
      */
@@ -211,6 +215,49 @@ public final class ShareRoot implements AutoCloseable {
         if (isRoot(node)) {
             return "";
         }
+        try {
+            return kernelRelativePath(node);
+        } catch (P9Exception e) {
+            if (e.errno() == Errno.EACCES) {
+                RenameEpoch.advance();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The path a request that changes the host is decided on: the kernel's ({@link #currentPath}), so a fid whose
+     * directory the host moved out of the share changes nothing there (R-CONF-1). If it differs from the path the
+     * handle remembers, the host moved it within the share: every remembered path is forgotten. A non-directory
+     * deeper than PATH_MAX, which the kernel cannot name, is decided on its remembered path ({@link
+     * #relativePath}).
+     *
+     * @throws P9Exception EACCES if the inode is no longer beneath the share root
+     */
+    public String confirmedPath(Node node) throws P9Exception {
+        if (isRoot(node)) {
+            return "";
+        }
+        long epoch = RenameEpoch.now();
+        String now;
+        try {
+            now = currentPath(node);
+        } catch (P9Exception e) {
+            if (e.errno() != Errno.ENAMETOOLONG) {
+                throw e;
+            }
+            return relativePath(node);
+        }
+        String known = node.pathAt(epoch);
+        if (known != null && !known.equals(now)) {
+            RenameEpoch.advance();
+        } else {
+            node.learnPath(now, epoch);
+        }
+        return now;
+    }
+
+    private String kernelRelativePath(Node node) throws P9Exception {
         String path;
         try {
             path = node.use(ShareRoot::kernelPath);

@@ -281,7 +281,7 @@ public final class GuardedFs {
 
     public void setattr(Subject who, LocalShare share, Node node, SetAttr attr) throws P9Exception {
         long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
-        RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
+        RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, node)));
         guard.change(
                 Operation.SETATTR,
                 NO_DATA,
@@ -376,7 +376,7 @@ public final class GuardedFs {
             boolean exclusive)
             throws P9Exception {
         int mode = GuestModes.allowed(false, askedMode);
-        RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
+        RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
         return guard.change(
                 Operation.CREATE,
                 NO_DATA,
@@ -495,7 +495,7 @@ public final class GuardedFs {
 
     public Qid mkdir(Subject who, LocalShare share, Node dir, String name, int askedMode, int gid) throws P9Exception {
         int mode = GuestModes.allowed(true, askedMode);
-        RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
+        RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
         return guard.change(
                         Operation.MKDIR,
                         NO_DATA,
@@ -517,7 +517,7 @@ public final class GuardedFs {
 
     public Qid symlink(Subject who, LocalShare share, Node dir, String name, String target, int gid)
             throws P9Exception {
-        RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
+        RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
         return guard.change(
                         Operation.SYMLINK,
                         NO_DATA,
@@ -545,7 +545,7 @@ public final class GuardedFs {
     public Qid mknod(Subject who, LocalShare share, Node dir, String name, int askedMode, int major, int minor, int gid)
             throws P9Exception {
         int mode = GuestModes.allowed(false, askedMode); // mknod never makes a directory
-        RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
+        RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
         RequestArgs args = new RequestArgs.Make(name, mode, false, major, minor);
         Optional<MappedDevice> device = MappedDevice.requested(mode, major, minor);
         if (device.isEmpty()) {
@@ -599,11 +599,11 @@ public final class GuardedFs {
                 Operation.LINK,
                 who,
                 targetShare,
-                () -> path(targetShare, target),
+                () -> hostPath(targetShare, target),
                 share,
-                () -> child(path(share, dir), name),
+                () -> child(hostPath(share, dir), name),
                 args);
-        RequestPaths paths = RequestPaths.of(() -> List.of(path(share, target), child(path(share, dir), name)));
+        RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, target), child(hostPath(share, dir), name)));
         guard.change(
                 Operation.LINK,
                 NO_DATA,
@@ -629,11 +629,12 @@ public final class GuardedFs {
                 Operation.RENAME,
                 who,
                 share,
-                () -> path(share, node),
+                () -> hostPath(share, node),
                 dirShare,
-                () -> child(path(dirShare, newDir), newName),
+                () -> child(hostPath(dirShare, newDir), newName),
                 args);
-        RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node), child(path(share, newDir), newName)));
+        RequestPaths paths =
+                RequestPaths.of(() -> List.of(hostPath(share, node), child(hostPath(share, newDir), newName)));
         guard.change(
                 Operation.RENAME,
                 NO_DATA,
@@ -676,12 +677,12 @@ public final class GuardedFs {
                 Operation.RENAME,
                 who,
                 share,
-                () -> child(path(share, oldDir), oldName),
+                () -> child(hostPath(share, oldDir), oldName),
                 newShare,
                 () -> child(path(newShare, newDir), newName),
                 args);
         RequestPaths paths = RequestPaths.of(
-                () -> List.of(child(path(share, oldDir), oldName), child(path(share, newDir), newName)));
+                () -> List.of(child(hostPath(share, oldDir), oldName), child(hostPath(share, newDir), newName)));
         guard.change(
                 Operation.RENAME,
                 NO_DATA,
@@ -753,7 +754,7 @@ public final class GuardedFs {
     }
 
     public void unlinkat(Subject who, LocalShare share, Node dir, String name, boolean directory) throws P9Exception {
-        RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
+        RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
         guard.change(
                 Operation.REMOVE,
                 NO_DATA,
@@ -772,7 +773,7 @@ public final class GuardedFs {
     }
 
     public void remove(Subject who, LocalShare share, Node node) throws P9Exception {
-        RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
+        RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, node)));
         guard.change(
                 Operation.REMOVE,
                 NO_DATA,
@@ -826,7 +827,7 @@ public final class GuardedFs {
                         Operation.XATTR_CREATE,
                         who,
                         share.name(),
-                        () -> List.of(path(share, node)),
+                        () -> List.of(hostPath(share, node)),
                         new RequestArgs.Xattr(name),
                         () -> {
                             if (size < 0 || size > Xattrs.MAX_VALUE) {
@@ -885,7 +886,7 @@ public final class GuardedFs {
                 NO_DATA,
                 who,
                 share.name(),
-                () -> List.of(path(share, node)),
+                () -> List.of(hostPath(share, node)),
                 new RequestArgs.Xattr(pending.name()),
                 () -> {
                     byte[] value = pending.value();
@@ -962,6 +963,14 @@ public final class GuardedFs {
 
     private static String path(LocalShare share, Node node) throws P9Exception {
         return share.root().relativePath(node);
+    }
+
+    /**
+     * The path of a request that changes the host, confirmed by the kernel: a remembered path does not see a
+     * host's move out of the share (docs/architecture.md, "Share paths carried by the handle").
+     */
+    private static String hostPath(LocalShare share, Node node) throws P9Exception {
+        return share.root().confirmedPath(node);
     }
 
     static String child(String dir, String name) {
