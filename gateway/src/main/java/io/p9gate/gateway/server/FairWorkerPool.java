@@ -19,7 +19,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * whole queue.
  *
  * <p>Two tiers of threads, because on a busy host the delay that remains is waiting for a CPU. <em>Prompt</em>
- * threads run at normal priority; <em>bulk</em> threads at a lowered one (nice {@value #BULK_NICE}). While
+ * threads run at normal priority; <em>bulk</em> threads at a lowered one ({@value #BULK_NICE} nice levels below the gateway's). While
  * another VM is active (it had a request within {@value #ACTIVE_WINDOW_MS} ms), a VM has at most one task on a
  * prompt thread and its further tasks in flight run on bulk threads: its first request is served like any other
  * VM's, and a VM that keeps many in flight gets the CPU the others leave (work-conserving), not the CPU they
@@ -32,7 +32,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class FairWorkerPool {
     private static final System.Logger LOG = System.getLogger(FairWorkerPool.class.getName());
-    /** Weight 110 against 1024 at nice 0 (sched(7)): a bulk thread gets about a tenth of a contended CPU. */
+    /** Nice levels below the prompt threads: weight 110 against 1024 (sched(7)), about a tenth of a contended CPU. */
     static final int BULK_NICE = 10;
     /** How long after its last request a VM still counts as active, so that its requests in a row count as one. */
     static final long ACTIVE_WINDOW_MS = 1000;
@@ -75,7 +75,7 @@ final class FairWorkerPool {
         }
         for (int i = 0; i < bulkThreads; i++) {
             bulk.newThread(() -> {
-                        ThreadNiceness.set(BULK_NICE);
+                        ThreadNiceness.lowerBy(BULK_NICE);
                         work(Tier.BULK);
                     })
                     .start();

@@ -162,9 +162,9 @@ class FairWorkerPoolTest {
             bRan.countDown();
         });
         assertTrue(bRan.await(30, TimeUnit.SECONDS), "b is served while a's tasks hold their threads");
-        assertEquals(0, bNice.get(), "b's task ran at normal priority");
+        assertEquals(NORMAL, bNice.get(), "b's task ran at normal priority");
         assertEquals(
-                List.of(0, FairWorkerPool.BULK_NICE),
+                List.of(NORMAL, BULK),
                 aNice.stream().sorted().toList(),
                 "a's second task in flight ran at the bulk priority");
         release.countDown();
@@ -186,12 +186,17 @@ class FairWorkerPoolTest {
         }
         assertTrue(aRunning.await(30, TimeUnit.SECONDS));
         assertEquals(
-                List.of(0, 0, FairWorkerPool.BULK_NICE),
+                List.of(NORMAL, NORMAL, BULK),
                 aNice.stream().sorted().toList(),
                 "b idle: a on two of the three prompt threads, then the bulk one");
         assertEquals(2, a.waiting());
         release.countDown();
     }
+
+    /** The priority this test runs at (the suite may run under {@code nice}); pool threads inherit it. */
+    private static final int NORMAL = niceOfThisThread();
+    /** Bulk threads sit {@code BULK_NICE} levels below, at most at 19. */
+    private static final int BULK = Math.min(19, NORMAL + FairWorkerPool.BULK_NICE);
 
     /** The nice value of the calling thread (field 19 of /proc/thread-self/stat). */
     private static int niceOfThisThread() {
