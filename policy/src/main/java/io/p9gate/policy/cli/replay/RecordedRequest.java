@@ -49,8 +49,12 @@ public sealed interface RecordedRequest {
         if (detail.varied()) {
             return new NotReplayed("summary of refusals at varied paths (only their common directory is recorded)");
         }
-        if (record.guestUid() == null || record.guestGid() == null || record.path() == null) {
-            return new NotReplayed("a field is missing (guest_uid, guest_gid or path)");
+        if (record.vm() == null
+                || record.decision() == null
+                || record.guestUid() == null
+                || record.guestGid() == null
+                || record.path() == null) {
+            return new NotReplayed("a field is missing (vm, decision, guest_uid, guest_gid or path)");
         }
         return switch (RecordedKinds.of(detail.action(), detail)) {
             case RecordedKinds.Kinds.Unknown u -> new NotReplayed("unknown action '" + detail.action() + "'");

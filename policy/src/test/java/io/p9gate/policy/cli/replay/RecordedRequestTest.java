@@ -130,6 +130,29 @@ class RecordedRequestTest {
                 null, null, "key=k", "00");
         assertTrue(whyNot(start).startsWith("start record"));
         assertTrue(whyNot(decision("walk", "/", "free text", 1)).contains("action="));
+        AuditRecord noVm = new AuditRecord(
+                3,
+                "b",
+                "t",
+                "decision",
+                null,
+                1L,
+                "walk",
+                7,
+                "/a",
+                0L,
+                0L,
+                0L,
+                0L,
+                "allow",
+                List.of("r"),
+                "sha256:x",
+                0,
+                null,
+                1L,
+                "action=walk share=s a",
+                "00");
+        assertTrue(whyNot(noVm).contains("a field is missing"), "a doctored record is named, never an error");
     }
 
     @Test
