@@ -1,5 +1,6 @@
 package io.p9gate.audit.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.p9gate.audit.Hashes;
 import io.p9gate.audit.MerkleProofs;
 import io.p9gate.audit.note.Checkpoint;
@@ -8,6 +9,7 @@ import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.note.VerifierKey;
 import io.p9gate.audit.read.LineHeader;
 import io.p9gate.audit.read.PrintableText;
+import io.p9gate.audit.verify.FindingClass;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,11 +24,20 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "check-proof",
         mixinStandardHelpOptions = true,
-        description = "Check an inclusion proof offline against a trusted public key.",
+        description = "Check an inclusion or consistency proof offline against a trusted public key.",
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:the record is in the signed log", "1:the proof does not hold", "2:bad input"},
+        exitCodeList = {
+            "0:the record is in the signed log (inclusion), the newer checkpoint extends the older (consistency)",
+            "1:the proof does not hold",
+            "2:bad input",
+            "9:a checkpoint is not signed by a trusted key",
+            "10:a trusted key's signature does not verify"
+        },
         footerHeading = "%nExamples:%n",
-        footer = {"  p9gate audit check-proof record-7.proof.json --key audit.pub"})
+        footer = {
+            "  p9gate audit check-proof record-7.proof.json --key audit.pub",
+            "  p9gate audit check-proof grew.proof.json --key audit.pub"
+        })
 final class CheckProofCommand extends CliCommand {
     private static final int INVALID = 1;
 
@@ -42,28 +53,21 @@ final class CheckProofCommand extends CliCommand {
         if (!Files.isRegularFile(file)) {
             throw usage("no such proof file: " + file);
         }
-        InclusionProof proof;
+        JsonNode document;
         try {
-            proof = InclusionProof.parse(Files.readString(file, StandardCharsets.UTF_8));
+            document = ProofJson.read(
+                    Files.readString(file, StandardCharsets.UTF_8), InclusionProof.FORMAT, ConsistencyProof.FORMAT);
         } catch (UserError e) {
             throw usage(file + " is not a proof: " + e.getMessage());
         }
+        if (ProofJson.format(document).equals(ConsistencyProof.FORMAT)) {
+            return checkConsistency(ConsistencyProof.from(document), keys);
+        }
+        InclusionProof proof = InclusionProof.from(document);
         if (proof.record() == null || proof.checkpoint() == null) {
             throw usage("proof lacks its record or checkpoint");
         }
-        SignedNote note;
-        Checkpoint cp;
-        try {
-            note = SignedNote.parse(proof.checkpoint());
-            cp = Checkpoint.parse(note.body());
-        } catch (NoteFormatException e) {
-            throw new UserError("proof checkpoint: " + e.getMessage(), INVALID);
-        }
-        SignedNote.Trust trust = note.trust(keys);
-        if (trust != SignedNote.Trust.VERIFIED) {
-            throw new UserError(
-                    "checkpoint signature: " + trust.name().toLowerCase().replace('_', ' '), INVALID);
-        }
+        Checkpoint cp = trusted("proof checkpoint", proof.checkpoint(), keys);
         byte[] line = proof.record().getBytes(StandardCharsets.US_ASCII);
         long claimedSeq = LineHeader.parse(line).map(LineHeader::seq).orElse(-1L);
         if (claimedSeq != proof.leafIndex()) {
@@ -79,5 +83,65 @@ final class CheckProofCommand extends CliCommand {
         out().println("OK: record " + claimedSeq + " is in " + PrintableText.escape(cp.origin()) + " at size "
                 + cp.size() + " (checkpoint of " + cp.time() + ")");
         return 0;
+    }
+
+    /** Both checkpoints' signatures first, then that they are one log's, in order, then the proof. */
+    private int checkConsistency(ConsistencyProof proof, List<VerifierKey> keys) throws UserError {
+        if (proof.oldCheckpoint() == null || proof.newCheckpoint() == null) {
+            throw usage("proof lacks one of its checkpoints");
+        }
+        Checkpoint old = trusted("old checkpoint", proof.oldCheckpoint(), keys);
+        Checkpoint now = trusted("new checkpoint", proof.newCheckpoint(), keys);
+        if (!old.origin().equals(now.origin())) {
+            throw new UserError(
+                    "the checkpoints are of two logs: " + PrintableText.escape(old.origin()) + " and "
+                            + PrintableText.escape(now.origin()),
+                    INVALID);
+        }
+        if (old.size() >= now.size()) {
+            throw new UserError(
+                    "the old checkpoint (size " + old.size() + ") is not older than the new one (size " + now.size()
+                            + "): checkpoints swapped?",
+                    INVALID);
+        }
+        if (proof.oldSize() != old.size() || proof.newSize() != now.size()) {
+            throw new UserError(
+                    "proof is for sizes " + proof.oldSize() + " and " + proof.newSize() + ", the checkpoints have "
+                            + old.size() + " and " + now.size(),
+                    INVALID);
+        }
+        if (!MerkleProofs.verifyConsistency(old.size(), now.size(), old.root(), now.root(), proof.path())) {
+            throw new UserError(
+                    "consistency path does not lead from the old signed root to the new one: the checkpoint of size "
+                            + now.size() + " does not show that the log of size " + old.size() + " only grew",
+                    INVALID);
+        }
+        out().println("OK: " + PrintableText.escape(now.origin()) + " at size " + now.size() + " (checkpoint of "
+                + now.time() + ") extends size " + old.size() + " (checkpoint of " + old.time()
+                + "): the log only grew");
+        return 0;
+    }
+
+    /** The checkpoint in {@code noteText}, once a trusted key's signature on it verifies. */
+    private static Checkpoint trusted(String which, String noteText, List<VerifierKey> keys) throws UserError {
+        SignedNote note;
+        Checkpoint cp;
+        try {
+            note = SignedNote.parse(noteText);
+            cp = Checkpoint.parse(note.body());
+        } catch (NoteFormatException e) {
+            throw new UserError(which + ": " + e.getMessage(), INVALID);
+        }
+        return switch (note.trust(keys)) {
+            case VERIFIED -> cp;
+            case UNKNOWN_KEY ->
+                throw new UserError(
+                        which + " (size " + cp.size() + ") is not signed by the key given (--key)",
+                        FindingClass.UNKNOWN_KEY.exitCode());
+            case BAD_SIGNATURE ->
+                throw new UserError(
+                        which + " (size " + cp.size() + "): the signature of the key given does not verify",
+                        FindingClass.BAD_SIGNATURE.exitCode());
+        };
     }
 }

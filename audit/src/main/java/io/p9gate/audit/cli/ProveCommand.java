@@ -32,15 +32,28 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "prove",
         mixinStandardHelpOptions = true,
-        description = "Print an inclusion proof (JSON) of record SEQ against a signed checkpoint.",
+        description = {
+            "Print an inclusion proof (JSON) of record SEQ against a signed checkpoint,",
+            "or with --consistency a proof that the signed checkpoint of size NEW extends the one of size OLD."
+        },
         footerHeading = "%nExamples:%n",
-        footer = {"  p9gate audit prove 7 --log /var/lib/p9gate/audit --key audit.pub > record-7.proof.json"})
+        footer = {
+            "  p9gate audit prove 7 --log /var/lib/p9gate/audit --key audit.pub > record-7.proof.json",
+            "  p9gate audit prove --consistency 1024 4096 --log /var/lib/p9gate/audit --key audit.pub > grew.proof.json"
+        })
 final class ProveCommand extends CliCommand {
     @Mixin
     LogDirOption log;
 
-    @Parameters(paramLabel = "SEQ", description = "Sequence number of the record.")
-    long seq;
+    @Parameters(paramLabel = "SEQ", arity = "0..1", description = "Sequence number of the record.")
+    Long seq;
+
+    @Option(
+            names = "--consistency",
+            arity = "2",
+            paramLabel = "SIZE",
+            description = "OLD NEW: prove that the signed checkpoint of size NEW extends the one of size OLD.")
+    List<Long> consistency;
 
     @Option(names = "--key", paramLabel = "PUB", description = "Only use checkpoints signed by this key.")
     Path keyFile;
@@ -48,6 +61,16 @@ final class ProveCommand extends CliCommand {
     @Override
     int run() throws UserError, IOException {
         Path dir = log.existing();
+        if ((seq == null) == (consistency == null)) {
+            throw usage("name a record (SEQ) or two checkpoint sizes (--consistency OLD NEW), not "
+                    + (seq == null ? "neither" : "both"));
+        }
+        if (consistency != null) {
+            List<VerifierKey> keys = keyFile == null ? List.of() : readKeys(List.of(keyFile));
+            out().println(ConsistencyProving.prove(dir, keys, consistency.get(0), consistency.get(1))
+                    .toJson());
+            return 0;
+        }
         LeafHashes leaves = new LeafHashes();
         Hashes hashes = new Hashes();
         long[] index = {-1};

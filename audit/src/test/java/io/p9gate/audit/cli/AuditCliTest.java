@@ -255,8 +255,8 @@ class AuditCliTest {
                 proof.toString(),
                 "--key",
                 tmp.resolve("other.pub").toString());
-        assertEquals(1, wrongKey.exit());
-        assertTrue(wrongKey.err().contains("unknown key"), wrongKey.err());
+        assertEquals(9, wrongKey.exit(), "UNKNOWN_KEY, as verify says it");
+        assertTrue(wrongKey.err().contains("is not signed by the key given"), wrongKey.err());
     }
 
     @Test

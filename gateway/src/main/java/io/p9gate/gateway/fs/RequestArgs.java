@@ -70,9 +70,10 @@ public sealed interface RequestArgs {
             return new Open(hostFlags);
         }
 
+        /** {@code excl} marks O_EXCL, which the host flags leave out: replaying the record needs it (no open asked). */
         @Override
         public String describe() {
-            return flags(hostFlags) + " mode=" + Integer.toOctalString(mode);
+            return flags(hostFlags) + " mode=" + Integer.toOctalString(mode) + (exclusive ? " excl" : "");
         }
 
         @Override

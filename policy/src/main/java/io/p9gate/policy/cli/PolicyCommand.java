@@ -13,7 +13,13 @@ import picocli.CommandLine.Command;
         name = "policy",
         mixinStandardHelpOptions = true,
         description = "Check, explain, test, format and replay share policies.",
-        subcommands = {CheckCommand.class, ExplainCommand.class, TestCommand.class, FmtCommand.class},
+        subcommands = {
+            CheckCommand.class,
+            ExplainCommand.class,
+            TestCommand.class,
+            FmtCommand.class,
+            ReplayCommand.class
+        },
         footerHeading = "%nExamples:%n",
         footer = {
             "  p9gate policy check --strict policies/infotainment.yaml",

@@ -1,0 +1,77 @@
+package io.p9gate.policy.cli.replay;
+
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code detail} of a decision record, read back (docs/audit-format.md, "What the gateway writes"):
+ * {@code action=A share=S [to=PATH] [ARGS] [phase=intent|phase=outcome intent=N] [repeat_of=N|paths=varied]}.
+ * Only the two leading words and the suffixes the writer appends are split off; the rest ({@code to=}'s path, the
+ * names a walk went through) may hold spaces chosen by the guest, and is kept whole.
+ *
+ * @param action what the policy was asked ({@code walk}, {@code open}, ...), the gateway's operation
+ * @param share  the attach name the record's paths are relative to (share names never hold spaces)
+ * @param rest   the request's own detail: {@code to=PATH} of a rename or link, open flags, walked names, ...
+ * @param phase  {@code intent}, {@code outcome} or empty for a request recorded once
+ * @param varied whether this is a summary of refusals at several paths ({@code paths=varied}): its path is only
+ *               their common directory
+ */
+record RecordedDetail(String action, String share, String rest, String phase, boolean varied) {
+    private static final Pattern HEAD = Pattern.compile("action=([a-z_]+) share=([^ ]*)(?: (.*))?", Pattern.DOTALL);
+    private static final Pattern SUMMARY =
+            Pattern.compile("(?:(.*) )?(?:repeat_of=[0-9]+|(paths=varied))", Pattern.DOTALL);
+    private static final Pattern PHASE =
+            Pattern.compile("(?:(.*) )?phase=(intent|outcome)(?: intent=[0-9]+)?", Pattern.DOTALL);
+
+    static final String INTENT = "intent";
+    static final String OUTCOME = "outcome";
+
+    /** Empty when the detail does not start with {@code action=... share=...} (not written by this gateway). */
+    static Optional<RecordedDetail> parse(String detail) {
+        if (detail == null) {
+            return Optional.empty();
+        }
+        Matcher head = HEAD.matcher(detail);
+        if (!head.matches()) {
+            return Optional.empty();
+        }
+        String rest = head.group(3) == null ? "" : head.group(3);
+        boolean varied = false;
+        Matcher summary = SUMMARY.matcher(rest);
+        if (summary.matches()) {
+            varied = summary.group(2) != null;
+            rest = summary.group(1) == null ? "" : summary.group(1);
+        }
+        String phase = "";
+        Matcher when = PHASE.matcher(rest);
+        if (when.matches()) {
+            phase = when.group(2);
+            rest = when.group(1) == null ? "" : when.group(1);
+        }
+        return Optional.of(new RecordedDetail(head.group(1), head.group(2), rest, phase, varied));
+    }
+
+    /** The destination of a rename or link ({@code to=PATH}, the whole rest). */
+    Optional<String> destination() {
+        return rest.startsWith("to=") ? Optional.of(rest.substring(3)) : Optional.empty();
+    }
+
+    /** The host open flags ({@code flags=0x...}) an open or create was asked with. */
+    Optional<Integer> openFlags() {
+        Matcher m = FLAGS.matcher(rest);
+        return m.lookingAt() ? Optional.of(Integer.parseUnsignedInt(m.group(1), 16)) : Optional.empty();
+    }
+
+    private static final Pattern FLAGS = Pattern.compile("flags=0x([0-9a-f]{1,8})(?= |$)");
+
+    /** Whether a create was exclusive (O_EXCL: the word {@code excl}, written since replay exists). */
+    boolean exclusive() {
+        return rest.matches("flags=0x[0-9a-f]+ mode=[0-7]+ excl");
+    }
+
+    /** Whether a read or write moved an extended attribute's value ({@code xattr NAME}), not file data. */
+    boolean movesXattr() {
+        return rest.startsWith("xattr ");
+    }
+}

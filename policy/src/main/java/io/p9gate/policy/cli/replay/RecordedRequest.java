@@ -1,0 +1,145 @@
+package io.p9gate.policy.cli.replay;
+
+import io.p9gate.audit.read.AuditRecord;
+import io.p9gate.policy.DecisionRequest;
+import io.p9gate.policy.OpKind;
+import io.p9gate.policy.SharePath;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A stored record read as the policy questions its request asked, or the reason it cannot be re-decided. The
+ * questions are those the gateway's {@code PolicyAccess} asks for the same request: one per kind and per path
+ * (a walk asks about every component it reaches), a rename or link one with both paths; the first refused one
+ * decides.
+ */
+public sealed interface RecordedRequest {
+
+    /** A request re-decidable from its record; no questions at all for Tauth and Tclunk (never refused). */
+    record Questions(List<DecisionRequest> questions) implements RecordedRequest {
+        public Questions {
+            questions = List.copyOf(questions);
+        }
+    }
+
+    /** A record that is no request the policy decided, or lacks what re-deciding it needs; {@code why} names it. */
+    record NotReplayed(String why) implements RecordedRequest {}
+
+    /** Reads one stored record. */
+    static RecordedRequest of(AuditRecord record) {
+        if (!record.isDecision()) {
+            return new NotReplayed(record.type() + " record (not a request)");
+        }
+        if ("none".equals(record.policy())) {
+            return new NotReplayed("decided without a policy (rules " + record.rules() + ")");
+        }
+        if (record.rules() != null && record.rules().contains("confinement")) {
+            return new NotReplayed("refused by confinement before the policy was asked (the file left the share)");
+        }
+        Optional<RecordedDetail> parsed = RecordedDetail.parse(record.detail());
+        if (parsed.isEmpty()) {
+            return new NotReplayed("detail without action= and share= (an older gateway's record)");
+        }
+        RecordedDetail detail = parsed.get();
+        if (detail.phase().equals(RecordedDetail.OUTCOME)) {
+            return new NotReplayed("outcome of a change (re-decided at its intent record)");
+        }
+        if (detail.varied()) {
+            return new NotReplayed("summary of refusals at varied paths (only their common directory is recorded)");
+        }
+        if (record.vm() == null
+                || record.decision() == null
+                || record.guestUid() == null
+                || record.guestGid() == null
+                || record.path() == null) {
+            return new NotReplayed("a field is missing (vm, decision, guest_uid, guest_gid or path)");
+        }
+        return switch (RecordedKinds.of(detail.action(), detail)) {
+            case RecordedKinds.Kinds.Unknown u -> new NotReplayed("unknown action '" + detail.action() + "'");
+            case RecordedKinds.Kinds.Incomplete i -> new NotReplayed(detail.action() + " without " + i.missing());
+            case RecordedKinds.Kinds.Asked asked -> {
+                try {
+                    yield questions(record, detail, asked.kinds());
+                } catch (IllegalArgumentException e) {
+                    yield new NotReplayed("path the policy cannot name (" + e.getMessage() + ")");
+                }
+            }
+        };
+    }
+
+    private static RecordedRequest questions(AuditRecord record, RecordedDetail detail, List<OpKind> kinds) {
+        List<String> paths;
+        if (detail.action().equals("walk")) {
+            Optional<List<String>> walked = WalkedPaths.of(record.path(), detail.rest());
+            if (walked.isEmpty()) {
+                return new NotReplayed(
+                        "walk whose start is not recorded ('..' among its names, or names that do not end at its path)");
+            }
+            paths = walked.get();
+        } else {
+            paths = List.of(record.path());
+        }
+        long uid = record.guestUid() & 0xFFFF_FFFFL;
+        long gid = record.guestGid() & 0xFFFF_FFFFL;
+        List<DecisionRequest> questions = new ArrayList<>();
+        for (OpKind kind : kinds) {
+            if (kind.hasDestination()) {
+                Optional<String> to = detail.destination();
+                if (to.isEmpty()) {
+                    return new NotReplayed(detail.action() + " without its destination (to=)");
+                }
+                questions.add(new DecisionRequest(
+                        record.vm(),
+                        detail.share(),
+                        kind,
+                        SharePath.of(record.path()),
+                        SharePath.of(to.get()),
+                        uid,
+                        gid));
+                continue;
+            }
+            for (String path : paths) {
+                questions.add(
+                        new DecisionRequest(record.vm(), detail.share(), kind, SharePath.of(path), null, uid, gid));
+            }
+        }
+        return new Questions(questions);
+    }
+
+    /** The paths a walk passed through, from the path it ended at and the names it walked. */
+    final class WalkedPaths {
+        private WalkedPaths() {}
+
+        /**
+         * Every component's path, in walk order, found by climbing back from {@code end} one name at a time; empty
+         * when that cannot be done: a ".." (where the walk came from is not recorded) or a name that is not the
+         * last component of the path it should have reached (a doctored record, or text that only looks like
+         * walked names).
+         */
+        static Optional<List<String>> of(String end, String walkedNames) {
+            if (walkedNames.isEmpty()) {
+                return Optional.of(List.of(end)); // a clone: decided on where the fid already is
+            }
+            List<String> names = Arrays.asList(walkedNames.split("/", -1));
+            String[] reached = new String[names.size()];
+            String current = end;
+            for (int i = names.size() - 1; i >= 0; i--) {
+                String name = names.get(i);
+                reached[i] = current;
+                if (name.equals(".")) {
+                    continue;
+                }
+                int slash = current.lastIndexOf('/');
+                if (name.equals("..")
+                        || slash < 0
+                        || !current.substring(slash + 1).equals(name)) {
+                    return Optional.empty();
+                }
+                current = slash == 0 ? "/" : current.substring(0, slash);
+            }
+            return Optional.of(List.of(reached));
+        }
+    }
+}

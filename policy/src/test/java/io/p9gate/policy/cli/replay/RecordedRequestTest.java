@@ -1,0 +1,200 @@
+package io.p9gate.policy.cli.replay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.audit.read.AuditRecord;
+import io.p9gate.policy.DecisionRequest;
+import io.p9gate.policy.OpKind;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** A stored decision record read back as the questions the gateway asked for it (docs/audit-format.md). */
+class RecordedRequestTest {
+
+    static AuditRecord decision(String op, String path, String detail, long count) {
+        return new AuditRecord(
+                3,
+                "b",
+                "2026-11-25T11:56:21.019779Z",
+                "decision",
+                "vm",
+                1L,
+                op,
+                7,
+                path,
+                1000L,
+                100L,
+                1000L,
+                100L,
+                "allow",
+                List.of("r"),
+                "sha256:x",
+                0,
+                null,
+                count,
+                detail,
+                "00");
+    }
+
+    private static List<DecisionRequest> questions(String op, String path, String detail) {
+        return assertInstanceOf(RecordedRequest.Questions.class, RecordedRequest.of(decision(op, path, detail, 1)))
+                .questions();
+    }
+
+    private static String whyNot(AuditRecord record) {
+        return assertInstanceOf(RecordedRequest.NotReplayed.class, RecordedRequest.of(record))
+                .why();
+    }
+
+    private static List<String> asked(List<DecisionRequest> qs) {
+        return qs.stream()
+                .map(q -> q.op() + " " + q.path().text()
+                        + (q.destination() == null ? "" : " " + q.destination().text()))
+                .toList();
+    }
+
+    @Test
+    void aWalkAsksAboutEveryComponentItReached() {
+        List<DecisionRequest> qs = questions("walk", "/maps/eu/tiles.db", "action=walk share=data eu/./tiles.db");
+        assertEquals(List.of("WALK /maps/eu", "WALK /maps/eu", "WALK /maps/eu/tiles.db"), asked(qs));
+        DecisionRequest q = qs.getFirst();
+        assertEquals("vm", q.vm());
+        assertEquals("data", q.share());
+        assertEquals(1000, q.uid());
+        assertEquals(100, q.gid());
+    }
+
+    @Test
+    void aWalkFromTheRootAndACloneAreDecidedWhereTheyEnd() {
+        assertEquals(
+                List.of("WALK /a", "WALK /a/b c"), asked(questions("walk", "/a/b c", "action=walk share=s a/b c")));
+        assertEquals(List.of("WALK /a"), asked(questions("walk", "/a", "action=walk share=s")));
+    }
+
+    @Test
+    void aWalkWhoseStartIsUnknownIsNamedNotGuessed() {
+        assertTrue(
+                whyNot(decision("walk", "/a", "action=walk share=s b/../a", 1)).contains("'..'"));
+        assertTrue(whyNot(decision("walk", "/a/x", "action=walk share=s y", 1)).contains("walk"));
+    }
+
+    @Test
+    void opensAreReadOrWriteByTheirFlags() {
+        assertEquals(List.of("OPEN_READ /f"), asked(questions("lopen", "/f", "action=open share=s flags=0x0")));
+        assertEquals(List.of("OPEN_WRITE /f"), asked(questions("lopen", "/f", "action=open share=s flags=0x1")));
+        assertEquals(
+                List.of("OPEN_WRITE /f"),
+                asked(questions("lopen", "/f", "action=open share=s flags=0x200 phase=intent")));
+        assertEquals(List.of("OPEN_WRITE /f"), asked(questions("lopen", "/f", "action=open share=s flags=0x400")));
+        assertTrue(whyNot(decision("lopen", "/f", "action=open share=s", 1)).contains("open flags"));
+    }
+
+    @Test
+    void aCreateIsAlsoTheOpenItsFlagsAskUnlessExclusive() {
+        assertEquals(
+                List.of("CREATE /d/n", "OPEN_WRITE /d/n"),
+                asked(questions("lcreate", "/d/n", "action=create share=s flags=0x2 mode=644 phase=intent")));
+        assertEquals(
+                List.of("CREATE /d/n"),
+                asked(questions("lcreate", "/d/n", "action=create share=s flags=0x2 mode=644 excl phase=intent")));
+    }
+
+    @Test
+    void renamesAskWithBothPathsAndXattrIoIsAskedAsXattr() {
+        assertEquals(
+                List.of("RENAME /a b /c d"),
+                asked(questions("renameat", "/a b", "action=rename share=s to=/c d phase=intent")));
+        assertEquals(List.of("XATTR_READ /f"), asked(questions("read", "/f", "action=read share=s xattr user.x")));
+        assertEquals(List.of("OPEN_READ /f"), asked(questions("read", "/f", "action=read share=s offset=0")));
+        assertEquals(List.of(), asked(questions("clunk", "/f", "action=clunk share=s")));
+    }
+
+    @Test
+    void summariesOfOneRequestAreReplayedAndOfVariedPathsAreNamed() {
+        assertEquals(
+                List.of("WALK /x", "WALK /x/y"),
+                asked(questions("walk", "/x/y", "action=walk share=s x/y repeat_of=12")));
+        assertTrue(whyNot(decision("walk", "/x", "action=walk share=s x/y paths=varied", 40))
+                .contains("varied"));
+    }
+
+    @Test
+    void recordsThatAreNoPolicyDecisionAreNamed() {
+        assertTrue(
+                whyNot(decision("lcreate", "/n", "action=create share=s flags=0x0 mode=644 phase=outcome intent=2", 1))
+                        .contains("outcome"));
+        AuditRecord start = new AuditRecord(
+                0, "b", "t", "start", null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null, "key=k", "00");
+        assertTrue(whyNot(start).startsWith("start record"));
+        assertTrue(whyNot(decision("walk", "/", "free text", 1)).contains("action="));
+        AuditRecord noVm = new AuditRecord(
+                3,
+                "b",
+                "t",
+                "decision",
+                null,
+                1L,
+                "walk",
+                7,
+                "/a",
+                0L,
+                0L,
+                0L,
+                0L,
+                "allow",
+                List.of("r"),
+                "sha256:x",
+                0,
+                null,
+                1L,
+                "action=walk share=s a",
+                "00");
+        assertTrue(whyNot(noVm).contains("a field is missing"), "a doctored record is named, never an error");
+    }
+
+    @Test
+    void everyActionOfTheGatewayIsKnown() {
+        for (String action : List.of(
+                "auth",
+                "attach",
+                "walk",
+                "open",
+                "create",
+                "read",
+                "write",
+                "clunk",
+                "remove",
+                "statfs",
+                "symlink",
+                "mknod",
+                "mkdir",
+                "link",
+                "rename",
+                "readlink",
+                "getattr",
+                "setattr",
+                "xattr_get",
+                "xattr_list",
+                "xattr_create",
+                "xattr_commit",
+                "readdir",
+                "fsync",
+                "lock",
+                "getlock")) {
+            String to = action.equals("rename") || action.equals("link") ? " to=/g" : "";
+            var r = RecordedRequest.of(decision(action, "/f", "action=" + action + " share=s" + to, 1));
+            if (r instanceof RecordedRequest.NotReplayed n) {
+                assertTrue(n.why().equals(action + " without its open flags"), action + ": " + n.why());
+            }
+        }
+        assertTrue(whyNot(decision("frob", "/f", "action=frob share=s", 1)).startsWith("unknown action"));
+        assertEquals(
+                OpKind.LOCK,
+                questions("getlock", "/f", "action=getlock share=s type=0 start=0 length=0")
+                        .getFirst()
+                        .op());
+    }
+}
