@@ -51,7 +51,9 @@ public final class AuditLog implements AutoCloseable {
     private static final long MAX_RETRY_MILLIS = 30_000;
     private final ReentrantLock lock = new ReentrantLock();
     private final Hashes hashes = new Hashes();
-    private final UUID boot = UUID.randomUUID();
+    /** This run's boot id as every record spells it, formatted once. */
+    private final String boot = UUID.randomUUID().toString();
+
     private final AuditOptions options;
     private final SigningKey key;
     private final SegmentWriter segments;

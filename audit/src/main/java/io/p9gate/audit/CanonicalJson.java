@@ -1,23 +1,39 @@
 package io.p9gate.audit;
 
-import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * Writes one JSON object with the fields in the order they are added. Output is pure ASCII: every character
- * outside printable ASCII, and {@code "} and {@code \}, is escaped, each in exactly one way, so that a record has
- * exactly one byte form.
+ * Writes one JSON object with the fields in the order they are added, straight into ASCII bytes: no String is
+ * built, and the line is copied once, into the array {@link #toBytes} returns (issue 11: the audit record is
+ * encoded once, not formatted as text and then converted). Output is pure ASCII: every character outside printable
+ * ASCII, and {@code "} and {@code \}, is escaped, each in exactly one way, so that a record has exactly one byte
+ * form.
  */
 final class CanonicalJson {
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
-    private final StringBuilder out = new StringBuilder(320);
+    private static final byte[] HEX = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+    /** The time stamp to the second; the fraction is written digit by digit. */
+    private static final DateTimeFormatter SECONDS =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss").withZone(ZoneOffset.UTC);
+
+    /** The last second formatted: records come many per second, so the calendar is worked out once per second. */
+    private record FormattedSecond(long epochSecond, String text) {}
+
+    private static volatile FormattedSecond lastSecond = new FormattedSecond(Long.MIN_VALUE, "");
+
+    private byte[] out = new byte[512];
+    private int length;
 
     CanonicalJson() {
-        out.append('{');
+        put('{');
     }
 
     CanonicalJson number(String name, long value) {
-        name(name).append(value);
+        name(name);
+        putLong(value);
         return this;
     }
 
@@ -26,14 +42,15 @@ final class CanonicalJson {
         if (present) {
             return number(name, value);
         }
-        name(name).append("null");
+        name(name);
+        putAscii("null");
         return this;
     }
 
     CanonicalJson string(String name, String value) {
-        StringBuilder b = name(name);
+        name(name);
         if (value == null) {
-            b.append("null");
+            putAscii("null");
         } else {
             quoted(value);
         }
@@ -41,51 +58,131 @@ final class CanonicalJson {
     }
 
     CanonicalJson strings(String name, List<String> values) {
-        StringBuilder b = name(name);
+        name(name);
         if (values == null) {
-            b.append("null");
+            putAscii("null");
             return this;
         }
-        b.append('[');
+        put('[');
         for (int i = 0; i < values.size(); i++) {
             if (i > 0) {
-                b.append(',');
+                put(',');
             }
             quoted(values.get(i));
         }
-        b.append(']');
+        put(']');
+        return this;
+    }
+
+    /** {@code bytes} as a string of lower-case hex digits. */
+    CanonicalJson hex(String name, byte[] bytes) {
+        name(name);
+        put('"');
+        for (byte b : bytes) {
+            put(HEX[b >> 4 & 0xf]);
+            put(HEX[b & 0xf]);
+        }
+        put('"');
+        return this;
+    }
+
+    /** {@code time} as "uuuu-MM-ddTHH:mm:ss.SSSSSSZ" in UTC (microseconds, truncated), as docs/audit-format.md says. */
+    CanonicalJson time(String name, Instant time) {
+        name(name);
+        put('"');
+        putAscii(second(time.getEpochSecond()));
+        put('.');
+        int micros = time.getNano() / 1000;
+        for (int divisor = 100_000; divisor > 0; divisor /= 10) {
+            put('0' + micros / divisor % 10);
+        }
+        put('Z');
+        put('"');
         return this;
     }
 
     byte[] toBytes() {
-        out.append('}');
-        return out.toString().getBytes(StandardCharsets.US_ASCII);
+        put('}');
+        return Arrays.copyOf(out, length);
     }
 
-    private StringBuilder name(String name) {
-        if (out.length() > 1) {
-            out.append(',');
+    private static String second(long epochSecond) {
+        FormattedSecond last = lastSecond;
+        if (last.epochSecond() != epochSecond) {
+            last = new FormattedSecond(epochSecond, SECONDS.format(Instant.ofEpochSecond(epochSecond)));
+            lastSecond = last;
         }
-        out.append('"').append(name).append("\":");
-        return out;
+        return last.text();
+    }
+
+    private void name(String name) {
+        if (length > 1) {
+            put(',');
+        }
+        put('"');
+        putAscii(name);
+        put('"');
+        put(':');
     }
 
     private void quoted(String s) {
-        out.append('"');
+        put('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '"' || c == '\\') {
-                out.append('\\').append(c);
+                put('\\');
+                put(c);
             } else if (c < 0x20 || c >= 0x7f) {
-                out.append("\\u")
-                        .append(HEX[c >> 12 & 0xf])
-                        .append(HEX[c >> 8 & 0xf])
-                        .append(HEX[c >> 4 & 0xf])
-                        .append(HEX[c & 0xf]);
+                put('\\');
+                put('u');
+                put(HEX[c >> 12 & 0xf]);
+                put(HEX[c >> 8 & 0xf]);
+                put(HEX[c >> 4 & 0xf]);
+                put(HEX[c & 0xf]);
             } else {
-                out.append(c);
+                put(c);
             }
         }
-        out.append('"');
+        put('"');
+    }
+
+    private void putLong(long value) {
+        if (value == Long.MIN_VALUE) {
+            putAscii("-9223372036854775808"); // the one value whose negation is not a long
+            return;
+        }
+        if (value < 0) {
+            put('-');
+            value = -value;
+        }
+        int digits = 1;
+        for (long rest = value / 10; rest > 0; rest /= 10) {
+            digits++;
+        }
+        ensure(digits);
+        for (int i = length + digits - 1; i >= length; i--) {
+            out[i] = (byte) ('0' + value % 10);
+            value /= 10;
+        }
+        length += digits;
+    }
+
+    /** Text known to be printable ASCII (field names, {@code null}, the formatted second). */
+    private void putAscii(String s) {
+        ensure(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            out[length++] = (byte) s.charAt(i);
+        }
+    }
+
+    private void put(int asciiChar) {
+        ensure(1);
+        out[length++] = (byte) asciiChar;
+    }
+
+    private void ensure(int more) {
+        if (length + more > out.length) {
+            out = Arrays.copyOf(out, Math.max(out.length * 2, length + more));
+        }
     }
 }

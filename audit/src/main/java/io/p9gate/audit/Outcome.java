@@ -2,11 +2,17 @@ package io.p9gate.audit;
 
 /** What the policy engine decided for one request. */
 public enum Outcome {
-    ALLOW,
-    DENY;
+    ALLOW("allow"),
+    DENY("deny");
 
-    /** The lower-case spelling stored in records ({@code "allow"} / {@code "deny"}). */
+    private final String wire;
+
+    Outcome(String wire) {
+        this.wire = wire;
+    }
+
+    /** The lower-case spelling stored in records: a constant, not lower-cased per record. */
     public String wire() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return wire;
     }
 }

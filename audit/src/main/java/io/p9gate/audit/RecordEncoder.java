@@ -1,10 +1,6 @@
 package io.p9gate.audit;
 
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.HexFormat;
-import java.util.UUID;
 
 /**
  * Turns an event plus the fields the log owns into the canonical record line (without its trailing newline).
@@ -12,17 +8,12 @@ import java.util.UUID;
  * docs/audit-format.md. These bytes are what is stored and what is hashed.
  */
 final class RecordEncoder {
-    static final DateTimeFormatter TIME =
-            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
-    private static final HexFormat HEX = HexFormat.of();
-
     private RecordEncoder() {}
 
-    static byte[] encode(long seq, UUID boot, Instant time, AuditEvent event, byte[] prevChain) {
-        CanonicalJson json = new CanonicalJson()
-                .number("seq", seq)
-                .string("boot", boot.toString())
-                .string("time", TIME.format(time));
+    /** @param boot the log's boot id as text (formatted once per log, not per record) */
+    static byte[] encode(long seq, String boot, Instant time, AuditEvent event, byte[] prevChain) {
+        CanonicalJson json =
+                new CanonicalJson().number("seq", seq).string("boot", boot).time("time", time);
         switch (event) {
             case AuditEvent.Decision d ->
                 json.string("type", "decision")
@@ -61,6 +52,6 @@ final class RecordEncoder {
                         .string("count", null)
                         .string("detail", l.detail());
         }
-        return json.string("prev", HEX.formatHex(prevChain)).toBytes();
+        return json.hex("prev", prevChain).toBytes();
     }
 }

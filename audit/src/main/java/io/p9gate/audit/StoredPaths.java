@@ -12,6 +12,10 @@ public final class StoredPaths {
     private StoredPaths() {}
 
     public static String normalise(String path) {
+        // Most paths are already normal (the gateway's share-relative paths): no splitting, no copy or one concat.
+        if (path.startsWith("/") ? path.length() == 1 || onlyNames(path, 1) : !path.isEmpty() && onlyNames(path, 0)) {
+            return path.startsWith("/") ? path : "/" + path;
+        }
         Deque<String> parts = new ArrayDeque<>();
         int escapes = 0;
         for (String part : path.split("/", -1)) {
@@ -34,5 +38,23 @@ public final class StoredPaths {
             out.append('/').append(part);
         }
         return out.isEmpty() ? "/" : out.toString();
+    }
+
+    /** Whether every component of {@code path} from {@code start} on is a name: not empty, not "." or "..". */
+    private static boolean onlyNames(String path, int start) {
+        int from = start;
+        while (true) {
+            int slash = path.indexOf('/', from);
+            int end = slash < 0 ? path.length() : slash;
+            if (end == from
+                    || path.charAt(from) == '.'
+                            && (end - from == 1 || end - from == 2 && path.charAt(from + 1) == '.')) {
+                return false;
+            }
+            if (slash < 0) {
+                return true;
+            }
+            from = slash + 1;
+        }
     }
 }

@@ -18,6 +18,14 @@ class StoredPathsTest {
         "/.., /..",
         "/../../etc/passwd, /../../etc/passwd",
         "/a/../../b, /../b",
+        "a/, /a",
+        "/a/, /a",
+        "a/.., /",
+        "'..', /..",
+        "., /",
+        "..a/.b/c.., /..a/.b/c..",
+        "/x/..y, /x/..y",
+        "/x/y, /x/y",
     })
     void normalises(String in, String out) {
         assertEquals(out, StoredPaths.normalise(in));

@@ -120,15 +120,15 @@ public final class Entries {
     public void renameAt(Node oldDir, String oldName, Node newDir, String newName, boolean replace) throws P9Exception {
         Names.check(oldName);
         Names.check(newName);
-        // Every share path a node has learned may name a place this rename empties (see RenameEpoch).
-        RenameEpoch.advance();
+        // A path a node of any share holding these directories learned may name a place this rename empties.
+        OpenShares.renaming(share, oldDir, newDir);
         try {
             oldDir.use(ofd -> newDir.use(nfd -> {
                 LinuxSyscalls.renameat2(ofd, oldName, nfd, newName, replace ? 0 : LinuxSyscalls.RENAME_NOREPLACE);
                 return null;
             }));
         } finally {
-            RenameEpoch.advance();
+            OpenShares.renaming(share, oldDir, newDir);
         }
     }
 

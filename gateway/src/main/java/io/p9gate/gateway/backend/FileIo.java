@@ -80,7 +80,7 @@ public final class FileIo {
             throws P9Exception {
         // The file's descriptor and its handle are charged together: the file must not be created and then
         // refused for want of a descriptor (R-ROB-2). The charge ends before an existing file is opened instead.
-        long epoch = RenameEpoch.now(); // before the file exists under its name: see ShareRoot.learnChildPath
+        long epoch = share.renames().now(); // before the file exists under its name: see ShareRoot.learnChildPath
         try (Fd.Charge charge = Fd.Charge.of(2)) {
             Fd fd;
             try {

@@ -11,7 +11,7 @@ public final class Node implements AutoCloseable {
     private final Fd fd;
     private final FileType type;
     private final FileKey key;
-    /** Its share-relative path and the {@link RenameEpoch} under which it was true; null until learned. */
+    /** Its share-relative path and the {@link RenameEpoch} of its share under which it was true; null until learned. */
     private volatile KnownPath known;
 
     private record KnownPath(String path, long epoch) {}

@@ -3,9 +3,11 @@ package io.p9gate.gateway.backend;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Counts the renames the gateway makes, on every share of every session and VM: a share path a node learned
- * (from the walk or create that made it) holds only while no rename has begun since. One counter for the whole
- * process, because shares of different VMs may be the same host directory, or one inside another.
+ * Counts the renames that may change the share-relative paths of one share's handles: a share path a node learned
+ * (from the walk or create that made it) holds only while no such rename has begun since. One counter per open
+ * share, advanced by every rename, through any share of any VM, whose directories this share holds
+ * ({@link OpenShares}): so a VM renaming in a loop makes only the shares it renames in ask the kernel again, not
+ * every share of the process (issue 11).
  *
  * <p>A rename bumps it before and after its system call. A path learned under an epoch that was read before the
  * first bump is dropped by it; a path learned from the kernel while the rename is under way (either name) is
@@ -14,16 +16,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * whose kernel lookup ran just before the rename always was.
  */
 final class RenameEpoch {
-    private static final AtomicLong RENAMES = new AtomicLong();
+    private final AtomicLong renames = new AtomicLong();
 
-    private RenameEpoch() {}
-
-    static long now() {
-        return RENAMES.get();
+    long now() {
+        return renames.get();
     }
 
-    /** Around every rename (and when the host is found to have moved a directory): forgets every learned path. */
-    static void advance() {
-        RENAMES.incrementAndGet();
+    /** Around every rename that may move a path of this share: forgets every path its handles learned. */
+    void advance() {
+        renames.incrementAndGet();
     }
 }

@@ -19,6 +19,9 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
 
 /**
  * The confinement boundary of one share (R-CONF-1). Every handle inside the share is obtained
@@ -41,8 +44,12 @@ public final class ShareRoot implements AutoCloseable {
 
     private final Node root;
     private final QidMapper qids;
+    /** Renames that may have changed where this share's handles are (see {@link OpenShares}). */
+    private final RenameEpoch renames = new RenameEpoch();
     /** The root's host path + "/", as the kernel last reported it. */
     private volatile String rootPrefix;
+    /** Times a handle's path was asked of the kernel: what a rename costs the handles that must forget. */
+    private final LongAdder kernelLookups = new LongAdder();
 
     private ShareRoot(Node root, QidMapper qids) throws P9Exception {
         this.root = root;
@@ -61,7 +68,9 @@ public final class ShareRoot implements AutoCloseable {
                         Errno.EMEDIUMTYPE,
                         directory + " is on " + kernel.get() + ", a kernel pseudo filesystem, not files to share");
             }
-            return new ShareRoot(root, qids);
+            ShareRoot share = new ShareRoot(root, qids);
+            OpenShares.opened(share);
+            return share;
         } catch (P9Exception e) {
             root.close();
             throw e;
@@ -85,6 +94,15 @@ public final class ShareRoot implements AutoCloseable {
         return root.key();
     }
 
+    /** The root's handle itself, not a new reference: for climbing from it, never to be closed. */
+    Node rootNode() {
+        return root;
+    }
+
+    RenameEpoch renames() {
+        return renames;
+    }
+
     /** Looks up one name in {@code dir}; "." is the directory itself, ".." never leaves the share. */
     public Node lookup(Node dir, String name) throws P9Exception {
         if (!dir.isDirectory()) {
@@ -97,7 +115,7 @@ public final class ShareRoot implements AutoCloseable {
             return parentOf(dir);
         }
         Names.check(name);
-        long epoch = RenameEpoch.now();
+        long epoch = renames.now();
         Node node = KernelFilesystems.refuseCrossingInto(
                 dir, nodeOf(Fd.open(() -> dir.use(fd -> openBeneath(fd, name, O_PATH, 0)))));
         learnChildPath(dir, name, node, epoch);
@@ -156,11 +174,38 @@ public final class ShareRoot implements AutoCloseable {
      * a directory the host moved out of the share must not lead the guest outside.
      */
     boolean isBeneathRoot(Node node) throws P9Exception {
+        return climb(node, key -> key.equals(root.key())) == Climbed.FOUND;
+    }
+
+    /**
+     * Adds {@code node} and every directory above it, up to the filesystem's top, to {@code into}; false if that
+     * could not be done (a lookup failed, or deeper than any real tree), so the caller must assume the worst.
+     */
+    static boolean ancestors(Node node, Set<FileKey> into) {
+        try {
+            return climb(node, key -> {
+                        into.add(key);
+                        return false;
+                    })
+                    == Climbed.TOP;
+        } catch (P9Exception e) {
+            return false;
+        }
+    }
+
+    private enum Climbed {
+        FOUND,
+        TOP,
+        TOO_DEEP
+    }
+
+    /** Climbs by ".." from {@code node} (itself first) until {@code found} says so or the filesystem's top. */
+    private static Climbed climb(Node node, Predicate<FileKey> found) throws P9Exception {
         Node cursor = node.share();
         try {
             for (int depth = 0; depth < MAX_DEPTH; depth++) {
-                if (isRoot(cursor)) {
-                    return true;
+                if (found.test(cursor.key())) {
+                    return Climbed.FOUND;
                 }
                 Node current = cursor;
                 Node up = nodeOf(Fd.open(() -> current.use(fd -> LinuxSyscalls.openat(fd, "..", PATH_FLAGS, 0))));
@@ -168,10 +213,10 @@ public final class ShareRoot implements AutoCloseable {
                 cursor.close();
                 cursor = up;
                 if (top) {
-                    return false;
+                    return Climbed.TOP;
                 }
             }
-            return false;
+            return Climbed.TOO_DEEP;
         } finally {
             cursor.close();
         }
@@ -190,7 +235,7 @@ public final class ShareRoot implements AutoCloseable {
         if (isRoot(node)) {
             return "";
         }
-        long epoch = RenameEpoch.now();
+        long epoch = renames.now();
         String known = node.pathAt(epoch);
         if (known != null) {
             return known;
@@ -219,7 +264,7 @@ public final class ShareRoot implements AutoCloseable {
             return kernelRelativePath(node);
         } catch (P9Exception e) {
             if (e.errno() == Errno.EACCES) {
-                RenameEpoch.advance();
+                OpenShares.hostMovedIn(this);
             }
             throw e;
         }
@@ -238,7 +283,7 @@ public final class ShareRoot implements AutoCloseable {
         if (isRoot(node)) {
             return "";
         }
-        long epoch = RenameEpoch.now();
+        long epoch = renames.now();
         String now;
         try {
             now = currentPath(node);
@@ -250,7 +295,7 @@ public final class ShareRoot implements AutoCloseable {
         }
         String known = node.pathAt(epoch);
         if (known != null && !known.equals(now)) {
-            RenameEpoch.advance();
+            OpenShares.hostMovedIn(this);
         } else {
             node.learnPath(now, epoch);
         }
@@ -258,6 +303,7 @@ public final class ShareRoot implements AutoCloseable {
     }
 
     private String kernelRelativePath(Node node) throws P9Exception {
+        kernelLookups.increment();
         String path;
         try {
             path = node.use(ShareRoot::kernelPath);
@@ -290,7 +336,7 @@ public final class ShareRoot implements AutoCloseable {
      */
     public void requireAt(Node dir, String expected) throws P9Exception {
         if (!currentPath(dir).equals(expected)) {
-            RenameEpoch.advance();
+            OpenShares.hostMovedIn(this);
             throw new P9Exception(Errno.ENOENT, "the host moved " + expected);
         }
     }
@@ -439,8 +485,14 @@ public final class ShareRoot implements AutoCloseable {
         }
     }
 
+    /** For tests: how many times a handle's path was asked of the kernel. */
+    long kernelLookups() {
+        return kernelLookups.sum();
+    }
+
     @Override
     public void close() {
+        OpenShares.closed(this);
         root.close();
     }
 }

@@ -1,0 +1,138 @@
+package io.p9gate.audit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The record line's bytes are what is hashed, chained and verified (docs/audit-format.md): the encoder that writes
+ * bytes directly (issue 11) must write exactly the bytes the format describes. Whole records are pinned by golden
+ * lines; each kind of value is checked against what the JDK's own formatting wrote before (Long.toString,
+ * DateTimeFormatter, HexFormat, the escape rules).
+ */
+class RecordEncoderTest {
+    private static final String BOOT = "00000000-0000-0000-0000-000000000001";
+    private static final byte[] PREV = new byte[32];
+
+    static {
+        for (int i = 0; i < PREV.length; i++) {
+            PREV[i] = (byte) i;
+        }
+    }
+
+    private static String encoded(long seq, Instant time, AuditEvent event) {
+        return new String(RecordEncoder.encode(seq, BOOT, time, event, PREV), StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void aDecisionRecordHasTheDocumentedBytes() {
+        AuditEvent.Decision d = new AuditEvent.Decision(
+                "vm-a",
+                3,
+                "OPEN_READ",
+                9,
+                "a/b",
+                new IdMapping(1000, 1000, 101000, 101000),
+                Outcome.ALLOW,
+                List.of("r1", "r\"2"),
+                "sha256:ab",
+                0,
+                AuditEvent.NO_BYTES,
+                "x\u00e9");
+        assertEquals(
+                "{\"seq\":7,\"boot\":\"" + BOOT + "\",\"time\":\"2026-12-02T07:30:01.000123Z\",\"type\":\"decision\","
+                        + "\"vm\":\"vm-a\",\"session\":3,\"op\":\"OPEN_READ\",\"tag\":9,\"path\":\"/a/b\","
+                        + "\"guest_uid\":1000,\"guest_gid\":1000,\"host_uid\":101000,\"host_gid\":101000,"
+                        + "\"decision\":\"allow\",\"rules\":[\"r1\",\"r\\\"2\"],\"policy\":\"sha256:ab\",\"errno\":0,"
+                        + "\"bytes\":null,\"count\":1,\"detail\":\"x\\u00e9\","
+                        + "\"prev\":\"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\"}",
+                encoded(7, Instant.parse("2026-12-02T07:30:01.000123456Z"), d));
+    }
+
+    @Test
+    void aLifecycleRecordHasTheDocumentedBytes() {
+        AuditEvent.Lifecycle l =
+                new AuditEvent.Lifecycle(LifecycleKind.SESSION_ATTACH, null, AuditEvent.NO_SESSION, "p", "d");
+        assertEquals(
+                "{\"seq\":1,\"boot\":\"" + BOOT + "\",\"time\":\"2026-12-02T07:30:01.000000Z\","
+                        + "\"type\":\"session_attach\",\"vm\":null,\"session\":null,\"op\":null,\"tag\":null,"
+                        + "\"path\":null,\"guest_uid\":null,\"guest_gid\":null,\"host_uid\":null,\"host_gid\":null,"
+                        + "\"decision\":null,\"rules\":null,\"policy\":\"p\",\"errno\":null,\"bytes\":null,"
+                        + "\"count\":null,\"detail\":\"d\","
+                        + "\"prev\":\"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\"}",
+                encoded(1, Instant.parse("2026-12-02T07:30:01Z"), l));
+    }
+
+    private static String field(CanonicalJson json) {
+        return new String(json.toBytes(), StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void stringsAreEscapedInTheirOneCanonicalWay() {
+        String[] texts = {"", "plain", "q\"uote\\back", "ctl\u0000\u001f\u007f", "\u00e9\u4e2d\ud83d\ude00", "a/b c"};
+        for (String text : texts) {
+            StringBuilder expected = new StringBuilder("{\"k\":\"");
+            for (char c : text.toCharArray()) {
+                boolean escaped = c == '"' || c == '\\';
+                boolean unicode = c < 0x20 || c >= 0x7f;
+                expected.append(escaped ? "\\" + c : unicode ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+            }
+            assertEquals(expected + "\"}", field(new CanonicalJson().string("k", text)), text);
+            assertEquals(
+                    "{\"k\":[" + expected.substring(5) + "\",\"x\"]}",
+                    field(new CanonicalJson().strings("k", List.of(text, "x"))));
+        }
+    }
+
+    @Test
+    void numbersAreWrittenAsLongToString() {
+        Random random = new Random(11);
+        List<Long> numbers = new ArrayList<>(List.of(0L, 1L, -1L, 9L, 10L, Long.MAX_VALUE, Long.MIN_VALUE));
+        for (int i = 0; i < 500; i++) {
+            numbers.add(random.nextLong() >> random.nextInt(64));
+        }
+        for (long n : numbers) {
+            assertEquals("{\"n\":" + n + "}", field(new CanonicalJson().number("n", n)));
+        }
+    }
+
+    @Test
+    void timesAreWhatTheFormatterWroteToTheMicrosecond() {
+        DateTimeFormatter reference =
+                DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
+        Random random = new Random(11);
+        List<Instant> times = new ArrayList<>(List.of(
+                Instant.EPOCH,
+                Instant.parse("0999-01-01T00:00:00.999999999Z"),
+                Instant.parse("2026-12-31T23:59:59.999999Z"),
+                Instant.parse("2027-01-01T00:00:00Z"),
+                Instant.parse("+10000-01-01T00:00:00.000001Z"),
+                Instant.parse("1969-12-31T23:59:59.5Z")));
+        for (int i = 0; i < 500; i++) { // many in the same few seconds: the second's text is reused
+            times.add(Instant.ofEpochSecond(1_700_000_000L + random.nextInt(5), random.nextInt(1_000_000_000)));
+        }
+        for (Instant time : times) {
+            assertEquals(
+                    "{\"t\":\"" + reference.format(time) + "\"}",
+                    field(new CanonicalJson().time("t", time)),
+                    time.toString());
+        }
+    }
+
+    @Test
+    void bytesAreLowerCaseHex() {
+        byte[] bytes = new byte[256];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) i;
+        }
+        assertEquals("{\"h\":\"" + HexFormat.of().formatHex(bytes) + "\"}", field(new CanonicalJson().hex("h", bytes)));
+    }
+}

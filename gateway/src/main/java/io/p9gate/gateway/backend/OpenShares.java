@@ -1,0 +1,92 @@
+package io.p9gate.gateway.backend;
+
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.WeakHashMap;
+
+/**
+ * The shares open in this process, so that a rename makes forget exactly the shares whose paths it may change
+ * (issue 11). Shares of different VMs may be the same host directory, or one inside another, and the host may
+ * rearrange them at any time, so which shares a rename concerns is found at the rename, by climbing ".." from
+ * its directories: a rename changes the share-relative paths of the entry it moves and what lies beneath it,
+ * which only a share whose root holds the directory it moves from can name (and, for an entry it replaces, the
+ * one it moves into). Weakly held: a share nobody closes is not kept alive by being registered.
+ */
+final class OpenShares {
+    private static final Set<ShareRoot> OPEN =
+            Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
+
+    private OpenShares() {}
+
+    static void opened(ShareRoot share) {
+        OPEN.add(share);
+    }
+
+    static void closed(ShareRoot share) {
+        OPEN.remove(share);
+    }
+
+    /**
+     * Before and again after a rename from {@code from} into {@code to} through {@code renaming}: advances the
+     * counter of that share and of every open share whose root is one of the two directories or above them. After
+     * the system call the directories are climbed afresh: a concurrent rename may have moved them under another
+     * share in between, and that share's paths of the moved entry were learned after the first climb.
+     */
+    static void renaming(ShareRoot renaming, Node from, Node to) {
+        renaming.renames().advance();
+        Set<FileKey> holding = new HashSet<>();
+        boolean found = ShareRoot.ancestors(from, holding)
+                && (holding.contains(to.key()) || ShareRoot.ancestors(to, holding)); // one climb for a rename in place
+        if (!found) {
+            advanceAllBut(renaming);
+            return;
+        }
+        for (ShareRoot share : snapshot()) {
+            if (share != renaming && holding.contains(share.rootKey())) {
+                share.renames().advance();
+            }
+        }
+    }
+
+    /**
+     * The host moved a handle of {@code moved} (a handle was found elsewhere than its share remembered, or outside
+     * it): every share that overlaps this one, the same directory, one above it or one inside it, may remember
+     * paths in the moved tree, and forgets them.
+     */
+    static void hostMovedIn(ShareRoot moved) {
+        moved.renames().advance();
+        Set<FileKey> above = new HashSet<>();
+        if (!ShareRoot.ancestors(moved.rootNode(), above)) {
+            advanceAllBut(moved);
+            return;
+        }
+        for (ShareRoot share : snapshot()) {
+            if (share != moved && (above.contains(share.rootKey()) || holds(moved, share))) {
+                share.renames().advance();
+            }
+        }
+    }
+
+    /** Whether {@code inner}'s root is beneath {@code outer}'s root; if that cannot be found out, yes. */
+    private static boolean holds(ShareRoot outer, ShareRoot inner) {
+        Set<FileKey> above = new HashSet<>();
+        return !ShareRoot.ancestors(inner.rootNode(), above) || above.contains(outer.rootKey());
+    }
+
+    /** Where the shares' places cannot be found out (a climb failed): every share forgets, as fails safe. */
+    private static void advanceAllBut(ShareRoot done) {
+        for (ShareRoot share : snapshot()) {
+            if (share != done) {
+                share.renames().advance();
+            }
+        }
+    }
+
+    private static List<ShareRoot> snapshot() {
+        synchronized (OPEN) {
+            return List.copyOf(OPEN);
+        }
+    }
+}

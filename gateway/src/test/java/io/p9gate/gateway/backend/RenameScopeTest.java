@@ -1,0 +1,117 @@
+package io.p9gate.gateway.backend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Which shares' remembered paths a rename forgets (issue 11): those of every share that holds the directories it
+ * renames from or into, and no other. A VM renaming in a loop in its own share must not push another VM's share back
+ * to one kernel lookup per request; shares that are one host directory, or one inside the other, must all forget.
+ * Kernel lookups are counted through {@link ShareRoot#kernelLookups()}, not timed.
+ */
+class RenameScopeTest {
+    @TempDir
+    Path tmp;
+
+    private final List<ShareRoot> opened = new ArrayList<>();
+
+    @AfterEach
+    void closeShares() {
+        opened.forEach(ShareRoot::close);
+    }
+
+    private ShareRoot share(Path dir) throws Exception {
+        ShareRoot share = ShareRoot.open(Files.createDirectories(dir), new QidMapper());
+        opened.add(share);
+        return share;
+    }
+
+    private static Node walk(ShareRoot share, String path) throws P9Exception {
+        Node n = share.root();
+        for (String name : path.split("/")) {
+            Node next = share.lookup(n, name);
+            n.close();
+            n = next;
+        }
+        return n;
+    }
+
+    private static void renameInRoot(ShareRoot share, String from, String to) throws P9Exception {
+        try (Node root = share.root()) {
+            new Entries(share).renameAt(root, from, root, to, false);
+        }
+    }
+
+    @Test
+    void renamesInOneShareLeaveTheRememberedPathsOfAnUnrelatedShare() throws Exception {
+        ShareRoot a = share(tmp.resolve("vm-a"));
+        ShareRoot b = share(tmp.resolve("vm-b"));
+        Files.createDirectories(tmp.resolve("vm-a/p"));
+        Files.createDirectories(tmp.resolve("vm-b/x/y"));
+        try (Node y = walk(b, "x/y")) {
+            long before = b.kernelLookups();
+            for (int i = 0; i < 10; i++) {
+                renameInRoot(a, "p", "q");
+                renameInRoot(a, "q", "p");
+                assertEquals("x/y", b.relativePath(y));
+            }
+            assertEquals(before, b.kernelLookups(), "B asked the kernel because A renamed in its own share");
+        }
+    }
+
+    /**
+     * Shares of {@code renamerDir} and {@code seerDir} (the same directory, or one inside the other) and the tree
+     * {@code tree}; the seer holds a handle on {@code seen}; the renamer renames {@code in}/x to {@code in}/w.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "the same directory | same  | same     | same/x/y     | ''  | x/y    | w/y",
+                "renamed above the seer | outer | outer/in | outer/in/x/y | in | x/y    | w/y",
+                "renamed inside the seer | outer/in | outer | outer/in/x/y | '' | in/x/y | in/w/y"
+            })
+    void aRenameIsSeenByEveryShareThatHoldsTheRenamedEntry(
+            String why, String renamerDir, String seerDir, String tree, String in, String seen, String after)
+            throws Exception {
+        ShareRoot renamer = share(tmp.resolve(renamerDir));
+        ShareRoot seer = share(tmp.resolve(seerDir));
+        Files.createDirectories(tmp.resolve(tree));
+        try (Node node = walk(seer, seen);
+                Node dir = in.isEmpty() ? renamer.root() : walk(renamer, in)) {
+            assertEquals(seen, seer.relativePath(node));
+            new Entries(renamer).renameAt(dir, "x", dir, "w", false);
+            assertEquals(after, seer.relativePath(node), why);
+        }
+    }
+
+    @Test
+    void aMoveByTheHostFoundThroughOneShareIsSeenByEveryShareOfThatDirectory() throws Exception {
+        ShareRoot a = share(tmp.resolve("same"));
+        ShareRoot b = share(tmp.resolve("same"));
+        Files.createDirectories(tmp.resolve("same/x/y"));
+        try (Node xa = walk(a, "x");
+                Node yb = walk(b, "x/y")) {
+            assertEquals("x/y", b.relativePath(yb));
+            Files.move(tmp.resolve("same/x"), tmp.resolve("outside"));
+            assertEquals(
+                    Errno.EACCES,
+                    assertThrows(P9Exception.class, () -> a.currentPath(xa)).errno());
+            assertEquals(
+                    Errno.EACCES,
+                    assertThrows(P9Exception.class, () -> b.relativePath(yb)).errno());
+        }
+    }
+}
