@@ -20,6 +20,7 @@ import io.p9gate.gateway.fs.ChokePoint.BackendCall;
 import io.p9gate.gateway.fs.ChokePoint.PathsOf;
 import io.p9gate.gateway.fs.ChokePoint.Refusal;
 import io.p9gate.gateway.fs.ChokePoint.RequestPaths;
+import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.LockConstants;
@@ -29,7 +30,6 @@ import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.StatFs;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -93,9 +93,8 @@ public final class GuardedFs {
      * fids are spent: recorded like any denial, the budget as its rule. {@code at} is where the request starts.
      * Returns what to throw: the refusal, or EIO if it could not be recorded.
      */
-    public P9Exception overBudget(
-            Operation op, Subject who, LocalShare share, Node at, RequestArgs args, OverBudget refusal) {
-        return guard.overBudget(op, who, share.name(), () -> List.of(path(share, at)), args, refusal);
+    public P9Exception overBudget(Operation op, Subject who, FileHandle at, RequestArgs args, OverBudget refusal) {
+        return guard.overBudget(op, who, at.share().name(), () -> List.of(path(at.share(), at.node())), args, refusal);
     }
 
     /** As the other overBudget, for a Tattach refused before its share is looked up: the aname as sent. */
@@ -114,14 +113,14 @@ public final class GuardedFs {
         static void releaseUnrecorded(Result result) {
             switch (result) {
                 case Walked w -> {
-                    if (w.node() != null) {
-                        w.node().close();
+                    if (w.handle() != null) {
+                        w.handle().close();
                     }
                 }
                 case Attached a -> a.root().close();
                 case Opened o -> o.file().close();
                 case Created c -> {
-                    c.node().close();
+                    c.handle().close();
                     c.file().close();
                 }
                 case XattrSlice x -> x.data().release();
@@ -145,16 +144,17 @@ public final class GuardedFs {
      * Twalk: the qids of the names walked; {@code node} is null if the walk stopped early, and then {@code stopped}
      * says why the next name did not resolve (null for a whole walk).
      */
-    public record Walked(List<Qid> qids, Node node, Errno stopped) implements Result {}
+    public record Walked(List<Qid> qids, FileHandle handle, Errno stopped) implements Result {}
 
-    /** Tattach: the share the aname named and a handle on its root. */
-    public record Attached(LocalShare share, Node root, Qid qid) implements Result {}
+    /** Tattach: a handle on the root of the share the aname named. */
+    public record Attached(FileHandle root, Qid qid) implements Result {}
 
-    public record Opened(OpenFile file, Qid qid) implements Result {}
+    public record Opened(OpenHandle file, Qid qid) implements Result {}
 
-    public record Created(Node node, OpenFile file, Qid qid) implements Result {}
+    public record Created(FileHandle handle, OpenHandle file, Qid qid) implements Result {}
 
-    public record Described(FileStat stat, Qid qid) implements Result {}
+    /** Tgetattr: the attributes as the guest sees them. */
+    public record Described(Attr attr) implements Result {}
 
     /** Bytes read or written, or a lock status. */
     private record Count(int n) implements Result {}
@@ -174,7 +174,10 @@ public final class GuardedFs {
 
     private record Stats(StatFs stats) implements Result {}
 
-    private record Conflict(Optional<LockTable.Range> range) implements Result {}
+    /** Tgetlock: a lock that conflicts with the one asked about, if any. */
+    public record HeldLock(int type, long start, long length, int procId, String clientId) {}
+
+    private record Conflict(Optional<HeldLock> range) implements Result {}
 
     private record Pending(PendingXattr xattr) implements Result {}
 
@@ -203,11 +206,8 @@ public final class GuardedFs {
      * Tattach of the share {@code aname} names among this session's {@code shares}; an empty aname names the only
      * share when there is exactly one. Another VM's share, or none, is ENOENT, and recorded.
      */
-    public Attached attach(Subject who, String aname, Map<String, LocalShare> shares) throws P9Exception {
-        LocalShare named = shares.get(aname);
-        LocalShare share = named == null && aname.isEmpty() && shares.size() == 1
-                ? shares.values().iterator().next()
-                : named;
+    public Attached attach(Subject who, String aname, SessionShares shares) throws P9Exception {
+        LocalShare share = shares.named(aname);
         if (share == null) {
             throw guard.refused(
                     Operation.ATTACH,
@@ -226,7 +226,7 @@ public final class GuardedFs {
                 () -> {
                     Node root = share.root().root();
                     try {
-                        return new Attached(share, root, qid(share, root));
+                        return new Attached(new FileHandle(share, root), qid(share, root));
                     } catch (P9Exception | RuntimeException e) {
                         root.close();
                         throw e;
@@ -235,7 +235,9 @@ public final class GuardedFs {
                 NO_BYTES);
     }
 
-    public void clunk(Subject who, LocalShare share, Node node) throws P9Exception {
+    public void clunk(Subject who, FileHandle handle) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
         guard.inspect(
                 Operation.CLUNK,
                 who,
@@ -248,7 +250,9 @@ public final class GuardedFs {
 
     // ---------------------------------------------------------------- lookup and metadata
 
-    public Walked walk(Subject who, LocalShare share, Node from, List<String> names) throws P9Exception {
+    public Walked walk(Subject who, FileHandle handle, List<String> names) throws P9Exception {
+        LocalShare share = handle.share();
+        Node from = handle.node();
         // A walk with ".." is checked against the kernel step by step (Walks), so it starts from the kernel's path.
         RequestPaths paths = RequestPaths.of(
                 () -> Walks.paths(names.contains("..") ? share.root().currentPath(from) : path(share, from), names));
@@ -263,7 +267,9 @@ public final class GuardedFs {
                 w -> w.stopped() == null ? Outcome.success(0) : Outcome.failure(w.stopped()));
     }
 
-    public Described getattr(Subject who, LocalShare share, Node node) throws P9Exception {
+    public Described getattr(Subject who, FileHandle handle) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
         return guard.inspect(
                 Operation.GETATTR,
                 who,
@@ -272,14 +278,16 @@ public final class GuardedFs {
                 RequestArgs.NONE,
                 () -> {
                     FileStat stat = Inodes.stat(node);
-                    return new Described(
+                    return new Described(GuestAttributes.of(
                             SetIdBits.shown(node, ownershipIn(share).shown(node, stat)),
-                            share.root().qids().qid(stat));
+                            share.root().qids().qid(stat)));
                 },
                 NO_BYTES);
     }
 
-    public void setattr(Subject who, LocalShare share, Node node, SetAttr attr) throws P9Exception {
+    public void setattr(Subject who, FileHandle handle, SetAttr attr) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
         long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
         RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, node)));
         guard.change(
@@ -303,7 +311,9 @@ public final class GuardedFs {
                 NO_BYTES);
     }
 
-    public StatFs statfs(Subject who, LocalShare share, Node node) throws P9Exception {
+    public StatFs statfs(Subject who, FileHandle handle) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
         return guard.inspect(
                         Operation.STATFS,
                         who,
@@ -315,7 +325,9 @@ public final class GuardedFs {
                 .stats();
     }
 
-    public String readlink(Subject who, LocalShare share, Node node) throws P9Exception {
+    public String readlink(Subject who, FileHandle handle) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
         return guard.inspect(
                         Operation.READLINK,
                         who,
@@ -333,8 +345,9 @@ public final class GuardedFs {
      * An open that truncates changes the file, so it is recorded before the backend call like a write.
      * {@code directoryOnly} (O_DIRECTORY) refuses a non-directory with ENOTDIR, as the decided request's outcome.
      */
-    public Opened open(Subject who, LocalShare share, Node node, int hostFlags, boolean directoryOnly)
-            throws P9Exception {
+    public Opened open(Subject who, FileHandle handle, int hostFlags, boolean directoryOnly) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
         long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
         BackendCall<Opened> call = () -> {
@@ -352,7 +365,7 @@ public final class GuardedFs {
                             before -> 0,
                             () -> share.io().open(node, hostFlags));
             try {
-                return new Opened(file, qid(share, node));
+                return new Opened(new OpenHandle(file), qid(share, node));
             } catch (P9Exception | RuntimeException e) {
                 file.close();
                 throw e;
@@ -366,15 +379,10 @@ public final class GuardedFs {
     }
 
     public Created create(
-            Subject who,
-            LocalShare share,
-            Node dir,
-            String name,
-            int hostFlags,
-            int askedMode,
-            int gid,
-            boolean exclusive)
+            Subject who, FileHandle handle, String name, int hostFlags, int askedMode, int gid, boolean exclusive)
             throws P9Exception {
+        LocalShare share = handle.share();
+        Node dir = handle.node();
         int mode = GuestModes.allowed(false, askedMode);
         RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
         return guard.change(
@@ -408,7 +416,7 @@ public final class GuardedFs {
                         }
                         // A new file's qid is its creation stat's: chmod and chown change neither size nor mtime.
                         Qid qid = made.isNew() ? share.root().qids().qid(made.stat()) : qid(share, made.node());
-                        return new Created(made.node(), made.file(), qid);
+                        return new Created(new FileHandle(share, made.node()), new OpenHandle(made.file()), qid);
                     } catch (P9Exception | RuntimeException e) {
                         made.node().close();
                         made.file().close();
@@ -418,8 +426,10 @@ public final class GuardedFs {
                 NO_BYTES);
     }
 
-    public int read(Subject who, LocalShare share, Node node, OpenFile file, long offset, ByteBuffer dst)
-            throws P9Exception {
+    public int read(Subject who, FileHandle handle, OpenHandle opened, long offset, ByteBuffer dst) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
+        OpenFile file = opened.file();
         return guard.inspect(
                         Operation.READ,
                         who,
@@ -431,8 +441,11 @@ public final class GuardedFs {
                 .n();
     }
 
-    public int write(Subject who, LocalShare share, Node node, OpenFile file, long offset, ByteBuffer src)
+    public int write(Subject who, FileHandle handle, OpenHandle opened, long offset, ByteBuffer src)
             throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
+        OpenFile file = opened.file();
         int length = src.remaining();
         boolean append = (file.flags() & LinuxSyscalls.O_APPEND) != 0;
         long moves = quota.moves();
@@ -464,7 +477,10 @@ public final class GuardedFs {
                 .n();
     }
 
-    public void fsync(Subject who, LocalShare share, Node node, OpenFile file, boolean dataOnly) throws P9Exception {
+    public void fsync(Subject who, FileHandle handle, OpenHandle opened, boolean dataOnly) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
+        OpenFile file = opened.file();
         guard.inspect(
                 Operation.FSYNC,
                 who,
@@ -478,8 +494,11 @@ public final class GuardedFs {
                 NO_BYTES);
     }
 
-    public List<DirEntry> readdir(Subject who, LocalShare share, Node dir, OpenFile file, long offset, int count)
+    public List<DirEntry> readdir(Subject who, FileHandle handle, OpenHandle opened, long offset, int count)
             throws P9Exception {
+        LocalShare share = handle.share();
+        Node dir = handle.node();
+        OpenFile file = opened.file();
         return guard.inspect(
                         Operation.READDIR,
                         who,
@@ -493,7 +512,9 @@ public final class GuardedFs {
 
     // ---------------------------------------------------------------- directory entries
 
-    public Qid mkdir(Subject who, LocalShare share, Node dir, String name, int askedMode, int gid) throws P9Exception {
+    public Qid mkdir(Subject who, FileHandle handle, String name, int askedMode, int gid) throws P9Exception {
+        LocalShare share = handle.share();
+        Node dir = handle.node();
         int mode = GuestModes.allowed(true, askedMode);
         RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
         return guard.change(
@@ -515,8 +536,9 @@ public final class GuardedFs {
                 .qid();
     }
 
-    public Qid symlink(Subject who, LocalShare share, Node dir, String name, String target, int gid)
-            throws P9Exception {
+    public Qid symlink(Subject who, FileHandle handle, String name, String target, int gid) throws P9Exception {
+        LocalShare share = handle.share();
+        Node dir = handle.node();
         RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
         return guard.change(
                         Operation.SYMLINK,
@@ -542,8 +564,10 @@ public final class GuardedFs {
      * device node (R-CONF-2): refused with EPERM, or in a {@code devices: mapped} share stored as an inert
      * {@link MappedDevice} that the guest sees as its device.
      */
-    public Qid mknod(Subject who, LocalShare share, Node dir, String name, int askedMode, int major, int minor, int gid)
+    public Qid mknod(Subject who, FileHandle handle, String name, int askedMode, int major, int minor, int gid)
             throws P9Exception {
+        LocalShare share = handle.share();
+        Node dir = handle.node();
         int mode = GuestModes.allowed(false, askedMode); // mknod never makes a directory
         RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
         RequestArgs args = new RequestArgs.Make(name, mode, false, major, minor);
@@ -591,9 +615,12 @@ public final class GuardedFs {
                 .qid();
     }
 
-    /** Tlink: {@code target} (a fid of {@code targetShare}) gets the new name {@code name} in {@code dir}. */
-    public void link(Subject who, LocalShare share, Node dir, LocalShare targetShare, Node target, String name)
-            throws P9Exception {
+    /** Tlink: {@code linked} gets the new name {@code name} in the directory {@code handle}. */
+    public void link(Subject who, FileHandle handle, FileHandle linked, String name) throws P9Exception {
+        LocalShare share = handle.share();
+        Node dir = handle.node();
+        LocalShare targetShare = linked.share();
+        Node target = linked.node();
         RequestArgs args = new RequestArgs.EntryNames(List.of(name));
         requireOneShare(
                 Operation.LINK,
@@ -621,9 +648,12 @@ public final class GuardedFs {
                 NO_BYTES);
     }
 
-    /** Trename: {@code node} (of {@code share}) becomes {@code newName} in {@code newDir} (of {@code dirShare}). */
-    public void rename(Subject who, LocalShare share, Node node, LocalShare dirShare, Node newDir, String newName)
-            throws P9Exception {
+    /** Trename: the file {@code handle} becomes {@code newName} in the directory {@code newDirHandle}. */
+    public void rename(Subject who, FileHandle handle, FileHandle newDirHandle, String newName) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
+        LocalShare dirShare = newDirHandle.share();
+        Node newDir = newDirHandle.node();
         RequestArgs args = new RequestArgs.EntryNames(List.of(newName));
         requireOneShare(
                 Operation.RENAME,
@@ -662,16 +692,13 @@ public final class GuardedFs {
                 NO_BYTES);
     }
 
-    /** Trenameat: {@code oldName} in {@code oldDir} (of {@code share}) becomes {@code newName} in {@code newDir}. */
-    public void renameat(
-            Subject who,
-            LocalShare share,
-            Node oldDir,
-            String oldName,
-            LocalShare newShare,
-            Node newDir,
-            String newName)
+    /** Trenameat: {@code oldName} in the directory {@code oldDirHandle} becomes {@code newName} in {@code newDirHandle}. */
+    public void renameat(Subject who, FileHandle oldDirHandle, String oldName, FileHandle newDirHandle, String newName)
             throws P9Exception {
+        LocalShare share = oldDirHandle.share();
+        Node oldDir = oldDirHandle.node();
+        LocalShare newShare = newDirHandle.share();
+        Node newDir = newDirHandle.node();
         RequestArgs args = new RequestArgs.EntryNames(List.of(oldName, newName));
         requireOneShare(
                 Operation.RENAME,
@@ -753,7 +780,9 @@ public final class GuardedFs {
                 op, who, from.name(), paths, args, new Refusal(Errno.EXDEV, CROSS_SHARE_RULE, "to_share=" + to.name()));
     }
 
-    public void unlinkat(Subject who, LocalShare share, Node dir, String name, boolean directory) throws P9Exception {
+    public void unlinkat(Subject who, FileHandle handle, String name, boolean directory) throws P9Exception {
+        LocalShare share = handle.share();
+        Node dir = handle.node();
         RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
         guard.change(
                 Operation.REMOVE,
@@ -772,7 +801,9 @@ public final class GuardedFs {
                 NO_BYTES);
     }
 
-    public void remove(Subject who, LocalShare share, Node node) throws P9Exception {
+    public void remove(Subject who, FileHandle handle) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
         RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, node)));
         guard.change(
                 Operation.REMOVE,
@@ -793,7 +824,9 @@ public final class GuardedFs {
 
     // ---------------------------------------------------------------- extended attributes
 
-    public byte[] xattrGet(Subject who, LocalShare share, Node node, String name) throws P9Exception {
+    public byte[] xattrGet(Subject who, FileHandle handle, String name) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
         return guard.inspect(
                         Operation.XATTR_GET,
                         who,
@@ -808,7 +841,9 @@ public final class GuardedFs {
                 .bytes();
     }
 
-    public byte[] xattrList(Subject who, LocalShare share, Node node) throws P9Exception {
+    public byte[] xattrList(Subject who, FileHandle handle) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
         return guard.inspect(
                         Operation.XATTR_LIST,
                         who,
@@ -821,8 +856,10 @@ public final class GuardedFs {
     }
 
     /** Txattrcreate: decides whether the value may be written; the backend is touched at commit. */
-    public PendingXattr xattrCreate(Subject who, LocalShare share, Node node, String name, long size, int flags)
+    public PendingXattr xattrCreate(Subject who, FileHandle handle, String name, long size, int flags)
             throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
         return guard.inspect(
                         Operation.XATTR_CREATE,
                         who,
@@ -844,8 +881,10 @@ public final class GuardedFs {
     }
 
     /** Twrite on a Txattrcreate fid: fills the pending value. */
-    public int writeXattr(Subject who, LocalShare share, Node node, PendingXattr pending, long offset, ByteBuffer data)
+    public int writeXattr(Subject who, FileHandle handle, PendingXattr pending, long offset, ByteBuffer data)
             throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
         return guard.change(
                         Operation.WRITE,
                         data.remaining(),
@@ -859,9 +898,10 @@ public final class GuardedFs {
     }
 
     /** Tread on a Txattrwalk fid: a slice of the value (or name list) fetched at walk time. */
-    public ByteBuf readXattr(
-            Subject who, LocalShare share, Node node, String name, byte[] value, long offset, int count)
+    public ByteBuf readXattr(Subject who, FileHandle handle, String name, byte[] value, long offset, int count)
             throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
         return guard.inspect(
                         Operation.READ,
                         who,
@@ -880,7 +920,9 @@ public final class GuardedFs {
     }
 
     /** Clunk of a Txattrcreate fid: sets (or, for an empty value, removes) the attribute. */
-    public void commitXattr(Subject who, LocalShare share, Node node, PendingXattr pending) throws P9Exception {
+    public void commitXattr(Subject who, FileHandle handle, PendingXattr pending) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
         guard.change(
                 Operation.XATTR_COMMIT,
                 NO_DATA,
@@ -902,16 +944,10 @@ public final class GuardedFs {
 
     // ---------------------------------------------------------------- locks
 
-    public int lock(
-            Subject who,
-            LocalShare share,
-            Node node,
-            LockTable table,
-            LockTable.Owner owner,
-            int type,
-            long start,
-            long length)
+    public int lock(Subject who, FileHandle handle, LockOwner owner, int type, long start, long length)
             throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
         // A conflict is answered LOCK_BLOCKED (EAGAIN to the guest's program): the intent record must not stand alone.
         return guard.changeWith(
                         Operation.LOCK,
@@ -922,7 +958,7 @@ public final class GuardedFs {
                         new RequestArgs.Lock(type, start, length),
                         () -> {
                             LockTable.checkType(type);
-                            return new Count(table.lock(node.key(), owner, type, start, length));
+                            return new Count(owner.table().lock(node.key(), owner.owner(), type, start, length));
                         },
                         status -> status.n() == LockConstants.LOCK_BLOCKED
                                 ? Outcome.failure(Errno.EAGAIN)
@@ -930,16 +966,10 @@ public final class GuardedFs {
                 .n();
     }
 
-    public Optional<LockTable.Range> getlock(
-            Subject who,
-            LocalShare share,
-            Node node,
-            LockTable table,
-            LockTable.Owner owner,
-            int type,
-            long start,
-            long length)
-            throws P9Exception {
+    public Optional<HeldLock> getlock(
+            Subject who, FileHandle handle, LockOwner owner, int type, long start, long length) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
         return guard.inspect(
                         Operation.GETLOCK,
                         who,
@@ -948,7 +978,14 @@ public final class GuardedFs {
                         new RequestArgs.Lock(type, start, length),
                         () -> {
                             LockTable.checkType(type);
-                            return new Conflict(table.test(node.key(), owner, type, start, length));
+                            return new Conflict(owner.table()
+                                    .test(node.key(), owner.owner(), type, start, length)
+                                    .map(r -> new HeldLock(
+                                            r.type(),
+                                            r.start(),
+                                            r.length(),
+                                            r.owner().procId(),
+                                            r.owner().clientId())));
                         },
                         NO_BYTES)
                 .range();
