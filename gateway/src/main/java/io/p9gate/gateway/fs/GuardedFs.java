@@ -2,6 +2,7 @@ package io.p9gate.gateway.fs;
 
 import static io.p9gate.gateway.fs.ChokePoint.NO_BYTES;
 import static io.p9gate.gateway.fs.ChokePoint.NO_DATA;
+import static io.p9gate.gateway.fs.ChokePoint.moving;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -257,7 +258,7 @@ public final class GuardedFs {
         RequestPaths paths = RequestPaths.of(
                 () -> Walks.paths(names.contains("..") ? share.root().currentPath(from) : path(share, from), names));
         // A walk that stopped is answered with the qids it got, but what the guest asked for did not resolve.
-        return guard.inspectWith(
+        return guard.inspect(
                 Operation.WALK,
                 who,
                 share.name(),
@@ -437,7 +438,7 @@ public final class GuardedFs {
                         () -> List.of(path(share, node)),
                         new RequestArgs.FileIo(offset),
                         () -> new Count(share.io().read(file, offset, dst)),
-                        Count::n)
+                        moving(Count::n))
                 .n();
     }
 
@@ -473,7 +474,7 @@ public final class GuardedFs {
                                             .mode());
                             return written;
                         },
-                        Count::n)
+                        moving(Count::n))
                 .n();
     }
 
@@ -837,7 +838,7 @@ public final class GuardedFs {
                             GuestXattrs.checkReadable(name);
                             return new Value(Xattrs.get(node, name));
                         },
-                        v -> v.bytes().length)
+                        moving(v -> v.bytes().length))
                 .bytes();
     }
 
@@ -851,7 +852,7 @@ public final class GuardedFs {
                         () -> List.of(path(share, node)),
                         RequestArgs.NONE,
                         () -> new Value(GuestXattrs.listed(Xattrs.list(node))),
-                        v -> v.bytes().length)
+                        moving(v -> v.bytes().length))
                 .bytes();
     }
 
@@ -893,7 +894,7 @@ public final class GuardedFs {
                         () -> List.of(path(share, node)),
                         new RequestArgs.XattrIo(pending.name(), offset),
                         () -> new Count(pending.write(offset, data)),
-                        Count::n)
+                        moving(Count::n))
                 .n();
     }
 
@@ -915,7 +916,7 @@ public final class GuardedFs {
                             int n = (int) Math.min(count, value.length - offset);
                             return new XattrSlice(Unpooled.copiedBuffer(value, (int) offset, n));
                         },
-                        x -> x.data().readableBytes())
+                        moving(x -> x.data().readableBytes()))
                 .data();
     }
 
@@ -949,7 +950,7 @@ public final class GuardedFs {
         LocalShare share = handle.share();
         Node node = handle.node();
         // A conflict is answered LOCK_BLOCKED (EAGAIN to the guest's program): the intent record must not stand alone.
-        return guard.changeWith(
+        return guard.change(
                         Operation.LOCK,
                         NO_DATA,
                         who,
