@@ -237,16 +237,7 @@ public final class GuardedFs {
     }
 
     public void clunk(Subject who, FileHandle handle) throws P9Exception {
-        LocalShare share = handle.share();
-        Node node = handle.node();
-        guard.inspect(
-                Operation.CLUNK,
-                who,
-                share.name(),
-                () -> List.of(path(share, node)),
-                RequestArgs.NONE,
-                () -> DONE,
-                NO_BYTES);
+        inspectAt(Operation.CLUNK, who, handle, RequestArgs.NONE, () -> DONE, NO_BYTES);
     }
 
     // ---------------------------------------------------------------- lookup and metadata
@@ -271,11 +262,10 @@ public final class GuardedFs {
     public Described getattr(Subject who, FileHandle handle) throws P9Exception {
         LocalShare share = handle.share();
         Node node = handle.node();
-        return guard.inspect(
+        return inspectAt(
                 Operation.GETATTR,
                 who,
-                share.name(),
-                () -> List.of(path(share, node)),
+                handle,
                 RequestArgs.NONE,
                 () -> {
                     FileStat stat = Inodes.stat(node);
@@ -291,49 +281,32 @@ public final class GuardedFs {
         Node node = handle.node();
         long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
         RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, node)));
-        guard.change(
-                Operation.SETATTR,
-                NO_DATA,
-                who,
-                share.name(),
-                paths,
-                new RequestArgs.SetAttr(attr.valid()),
-                () -> {
-                    if (attr.has(SetAttr.SETATTR_SIZE)) {
-                        quota.resizing(share, node, paths.at(0), moves, before -> attr.size() - before, () -> {
-                            AttrChanges.apply(node, attr, ownershipIn(share), who.uid());
-                            return null;
-                        });
-                    } else {
-                        AttrChanges.apply(node, attr, ownershipIn(share), who.uid());
-                    }
-                    return DONE;
-                },
-                NO_BYTES);
+        changeIn(Operation.SETATTR, who, share, paths, new RequestArgs.SetAttr(attr.valid()), () -> {
+            if (attr.has(SetAttr.SETATTR_SIZE)) {
+                quota.resizing(share, node, paths.at(0), moves, before -> attr.size() - before, () -> {
+                    AttrChanges.apply(node, attr, ownershipIn(share), who.uid());
+                    return null;
+                });
+            } else {
+                AttrChanges.apply(node, attr, ownershipIn(share), who.uid());
+            }
+            return DONE;
+        });
     }
 
     public StatFs statfs(Subject who, FileHandle handle) throws P9Exception {
-        LocalShare share = handle.share();
         Node node = handle.node();
-        return guard.inspect(
-                        Operation.STATFS,
-                        who,
-                        share.name(),
-                        () -> List.of(path(share, node)),
-                        RequestArgs.NONE,
-                        () -> new Stats(Inodes.statfs(node)),
-                        NO_BYTES)
+        return inspectAt(
+                        Operation.STATFS, who, handle, RequestArgs.NONE, () -> new Stats(Inodes.statfs(node)), NO_BYTES)
                 .stats();
     }
 
     public String readlink(Subject who, FileHandle handle) throws P9Exception {
-        LocalShare share = handle.share();
         Node node = handle.node();
-        return guard.inspect(
+        return inspectAt(
                         Operation.READLINK,
                         who,
-                        share.name(),
-                        () -> List.of(path(share, node)),
+                        handle,
                         RequestArgs.NONE,
                         () -> new LinkText(Inodes.readlink(node)),
                         NO_BYTES)
@@ -374,7 +347,7 @@ public final class GuardedFs {
         };
         RequestArgs args = new RequestArgs.Open(hostFlags);
         if ((hostFlags & LinuxSyscalls.O_TRUNC) != 0) {
-            return guard.change(Operation.OPEN, NO_DATA, who, share.name(), paths, args, call, NO_BYTES);
+            return changeIn(Operation.OPEN, who, share, paths, args, call);
         }
         return guard.inspect(Operation.OPEN, who, share.name(), paths, args, call, NO_BYTES);
     }
@@ -385,15 +358,9 @@ public final class GuardedFs {
         LocalShare share = handle.share();
         Node dir = handle.node();
         int mode = GuestModes.allowed(false, askedMode);
-        RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
-        return guard.change(
-                Operation.CREATE,
-                NO_DATA,
-                who,
-                share.name(),
-                paths,
-                new RequestArgs.Create(name, hostFlags, mode, exclusive),
-                () -> {
+        RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
+        return changeIn(
+                Operation.CREATE, who, share, paths, new RequestArgs.Create(name, hostFlags, mode, exclusive), () -> {
                     // Without O_EXCL an existing file may be opened: it takes no inode, and its truncation
                     // goes through the quota like any other (so O_TRUNC is applied after the open).
                     FileIo.Created made = quota.creating(
@@ -423,21 +390,16 @@ public final class GuardedFs {
                         made.file().close();
                         throw e;
                     }
-                },
-                NO_BYTES);
+                });
     }
 
     public int read(Subject who, FileHandle handle, OpenHandle opened, long offset, ByteBuffer dst) throws P9Exception {
-        LocalShare share = handle.share();
-        Node node = handle.node();
-        OpenFile file = opened.file();
-        return guard.inspect(
+        return inspectAt(
                         Operation.READ,
                         who,
-                        share.name(),
-                        () -> List.of(path(share, node)),
+                        handle,
                         new RequestArgs.FileIo(offset),
-                        () -> new Count(share.io().read(file, offset, dst)),
+                        () -> new Count(handle.share().io().read(opened.file(), offset, dst)),
                         moving(Count::n))
                 .n();
     }
@@ -479,17 +441,13 @@ public final class GuardedFs {
     }
 
     public void fsync(Subject who, FileHandle handle, OpenHandle opened, boolean dataOnly) throws P9Exception {
-        LocalShare share = handle.share();
-        Node node = handle.node();
-        OpenFile file = opened.file();
-        guard.inspect(
+        inspectAt(
                 Operation.FSYNC,
                 who,
-                share.name(),
-                () -> List.of(path(share, node)),
+                handle,
                 RequestArgs.NONE,
                 () -> {
-                    share.io().fsync(file, dataOnly);
+                    handle.share().io().fsync(opened.file(), dataOnly);
                     return DONE;
                 },
                 NO_BYTES);
@@ -500,11 +458,10 @@ public final class GuardedFs {
         LocalShare share = handle.share();
         Node dir = handle.node();
         OpenFile file = opened.file();
-        return guard.inspect(
+        return inspectAt(
                         Operation.READDIR,
                         who,
-                        share.name(),
-                        () -> List.of(path(share, dir)),
+                        handle,
                         new RequestArgs.FileIo(offset),
                         () -> new Listing(visible.next(who, share, dir, path(share, dir), file, offset, count)),
                         NO_BYTES)
@@ -517,47 +474,33 @@ public final class GuardedFs {
         LocalShare share = handle.share();
         Node dir = handle.node();
         int mode = GuestModes.allowed(true, askedMode);
-        RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
-        return guard.change(
-                        Operation.MKDIR,
-                        NO_DATA,
-                        who,
-                        share.name(),
-                        paths,
-                        new RequestArgs.Make(name, mode, true, 0, 0),
-                        () -> made(
-                                share,
-                                paths.at(0),
-                                true,
-                                () -> share.entries().mkdir(dir, name, mode),
-                                who.uid(),
-                                gid,
-                                mode),
-                        NO_BYTES)
-                .qid();
+        RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
+        return making(
+                Operation.MKDIR,
+                who,
+                share,
+                paths,
+                new RequestArgs.Make(name, mode, true, 0, 0),
+                true,
+                () -> share.entries().mkdir(dir, name, mode),
+                gid,
+                mode);
     }
 
     public Qid symlink(Subject who, FileHandle handle, String name, String target, int gid) throws P9Exception {
         LocalShare share = handle.share();
         Node dir = handle.node();
-        RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
-        return guard.change(
-                        Operation.SYMLINK,
-                        NO_DATA,
-                        who,
-                        share.name(),
-                        paths,
-                        new RequestArgs.Symlink(name, target),
-                        () -> made(
-                                share,
-                                paths.at(0),
-                                false,
-                                () -> share.entries().symlink(dir, name, target),
-                                who.uid(),
-                                gid,
-                                SYMLINK_MODE),
-                        NO_BYTES)
-                .qid();
+        RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
+        return making(
+                Operation.SYMLINK,
+                who,
+                share,
+                paths,
+                new RequestArgs.Symlink(name, target),
+                false,
+                () -> share.entries().symlink(dir, name, target),
+                gid,
+                SYMLINK_MODE);
     }
 
     /**
@@ -570,173 +513,115 @@ public final class GuardedFs {
         LocalShare share = handle.share();
         Node dir = handle.node();
         int mode = GuestModes.allowed(false, askedMode); // mknod never makes a directory
-        RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
+        RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
         RequestArgs args = new RequestArgs.Make(name, mode, false, major, minor);
         Optional<MappedDevice> device = MappedDevice.requested(mode, major, minor);
         if (device.isEmpty()) {
-            return guard.change(
-                            Operation.MKNOD,
-                            NO_DATA,
-                            who,
-                            share.name(),
-                            paths,
-                            args,
-                            () -> made(
-                                    share,
-                                    paths.at(0),
-                                    false,
-                                    () -> share.entries().mknod(dir, name, mode, major, minor),
-                                    who.uid(),
-                                    gid,
-                                    mode),
-                            NO_BYTES)
-                    .qid();
+            return making(
+                    Operation.MKNOD,
+                    who,
+                    share,
+                    paths,
+                    args,
+                    false,
+                    () -> share.entries().mknod(dir, name, mode, major, minor),
+                    gid,
+                    mode);
         }
         ShareSafety.Settings settings = safety.of(share.name());
         if (!settings.mapsDevices()) {
             throw guard.refusedByShare(
                     Operation.MKNOD, who, share.name(), paths, args, Errno.EPERM, settings.devicesRule());
         }
-        return guard.change(
-                        Operation.MKNOD,
-                        NO_DATA,
-                        who,
-                        share.name(),
-                        paths,
-                        args,
-                        () -> made(
-                                share,
-                                paths.at(0),
-                                false,
-                                () -> share.entries().mknodMapped(dir, name, device.get()),
-                                who.uid(),
-                                gid,
-                                MappedDevice.HOST_PERMS),
-                        NO_BYTES)
-                .qid();
+        QuotaAccounting.Call<Node> mapped = () -> share.entries().mknodMapped(dir, name, device.get());
+        return making(Operation.MKNOD, who, share, paths, args, false, mapped, gid, MappedDevice.HOST_PERMS);
     }
 
     /** Tlink: {@code linked} gets the new name {@code name} in the directory {@code handle}. */
     public void link(Subject who, FileHandle handle, FileHandle linked, String name) throws P9Exception {
+        RequestArgs args = new RequestArgs.EntryNames(List.of(name));
+        requireOneShare(Operation.LINK, who, linked, () -> hostPath(linked), handle, () -> childOf(handle, name), args);
         LocalShare share = handle.share();
         Node dir = handle.node();
-        LocalShare targetShare = linked.share();
         Node target = linked.node();
-        RequestArgs args = new RequestArgs.EntryNames(List.of(name));
-        requireOneShare(
-                Operation.LINK,
-                who,
-                targetShare,
-                () -> hostPath(targetShare, target),
-                share,
-                () -> child(hostPath(share, dir), name),
-                args);
         RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, target), child(hostPath(share, dir), name)));
-        guard.change(
-                Operation.LINK,
-                NO_DATA,
-                who,
-                share.name(),
-                paths,
-                args,
-                () -> {
-                    quota.linking(share, target, paths.at(1), () -> {
-                        share.entries().link(target, dir, name);
-                        return null;
-                    });
-                    return DONE;
-                },
-                NO_BYTES);
+        changeIn(Operation.LINK, who, share, paths, args, () -> {
+            quota.linking(share, target, paths.at(1), () -> {
+                share.entries().link(target, dir, name);
+                return null;
+            });
+            return DONE;
+        });
     }
 
     /** Trename: the file {@code handle} becomes {@code newName} in the directory {@code newDirHandle}. */
     public void rename(Subject who, FileHandle handle, FileHandle newDirHandle, String newName) throws P9Exception {
-        LocalShare share = handle.share();
-        Node node = handle.node();
-        LocalShare dirShare = newDirHandle.share();
-        Node newDir = newDirHandle.node();
         RequestArgs args = new RequestArgs.EntryNames(List.of(newName));
         requireOneShare(
                 Operation.RENAME,
                 who,
-                share,
-                () -> hostPath(share, node),
-                dirShare,
-                () -> child(hostPath(dirShare, newDir), newName),
+                handle,
+                () -> hostPath(handle),
+                newDirHandle,
+                () -> childOf(newDirHandle, newName),
                 args);
+        LocalShare share = handle.share();
+        Node node = handle.node();
+        Node newDir = newDirHandle.node();
         RequestPaths paths =
                 RequestPaths.of(() -> List.of(hostPath(share, node), child(hostPath(share, newDir), newName)));
-        guard.change(
-                Operation.RENAME,
-                NO_DATA,
-                who,
-                share.name(),
-                paths,
-                args,
-                () -> {
-                    quota.moving(
-                            share.name(),
-                            QuotaAccounting.held(share, node),
-                            QuotaAccounting.named(newDir, newName, paths.at(1)),
-                            () -> {
-                                share.entries()
-                                        .rename(
-                                                node,
-                                                newDir,
-                                                newName,
-                                                replaceable(
-                                                        who, share, paths.get().get(1)));
-                                return null;
-                            });
-                    return DONE;
-                },
-                NO_BYTES);
+        changeIn(Operation.RENAME, who, share, paths, args, () -> {
+            quota.moving(
+                    share.name(),
+                    QuotaAccounting.held(share, node),
+                    QuotaAccounting.named(newDir, newName, paths.at(1)),
+                    () -> {
+                        share.entries()
+                                .rename(
+                                        node,
+                                        newDir,
+                                        newName,
+                                        replaceable(who, share, paths.get().get(1)));
+                        return null;
+                    });
+            return DONE;
+        });
     }
 
     /** Trenameat: {@code oldName} in the directory {@code oldDirHandle} becomes {@code newName} in {@code newDirHandle}. */
     public void renameat(Subject who, FileHandle oldDirHandle, String oldName, FileHandle newDirHandle, String newName)
             throws P9Exception {
-        LocalShare share = oldDirHandle.share();
-        Node oldDir = oldDirHandle.node();
-        LocalShare newShare = newDirHandle.share();
-        Node newDir = newDirHandle.node();
         RequestArgs args = new RequestArgs.EntryNames(List.of(oldName, newName));
         requireOneShare(
                 Operation.RENAME,
                 who,
-                share,
-                () -> child(hostPath(share, oldDir), oldName),
-                newShare,
-                () -> child(path(newShare, newDir), newName),
+                oldDirHandle,
+                () -> childOf(oldDirHandle, oldName),
+                newDirHandle,
+                () -> child(path(newDirHandle.share(), newDirHandle.node()), newName),
                 args);
+        LocalShare share = oldDirHandle.share();
+        Node oldDir = oldDirHandle.node();
+        Node newDir = newDirHandle.node();
         RequestPaths paths = RequestPaths.of(
                 () -> List.of(child(hostPath(share, oldDir), oldName), child(hostPath(share, newDir), newName)));
-        guard.change(
-                Operation.RENAME,
-                NO_DATA,
-                who,
-                share.name(),
-                paths,
-                args,
-                () -> {
-                    quota.moving(
-                            share.name(),
-                            QuotaAccounting.named(oldDir, oldName, paths.at(0)),
-                            QuotaAccounting.named(newDir, newName, paths.at(1)),
-                            () -> {
-                                share.entries()
-                                        .renameAt(
-                                                oldDir,
-                                                oldName,
-                                                newDir,
-                                                newName,
-                                                replaceable(
-                                                        who, share, paths.get().get(1)));
-                                return null;
-                            });
-                    return DONE;
-                },
-                NO_BYTES);
+        changeIn(Operation.RENAME, who, share, paths, args, () -> {
+            quota.moving(
+                    share.name(),
+                    QuotaAccounting.named(oldDir, oldName, paths.at(0)),
+                    QuotaAccounting.named(newDir, newName, paths.at(1)),
+                    () -> {
+                        share.entries()
+                                .renameAt(
+                                        oldDir,
+                                        oldName,
+                                        newDir,
+                                        newName,
+                                        replaceable(who, share, paths.get().get(1)));
+                        return null;
+                    });
+            return DONE;
+        });
     }
 
     /**
@@ -766,12 +651,14 @@ public final class GuardedFs {
     private void requireOneShare(
             Operation op,
             Subject who,
-            LocalShare from,
+            FileHandle fromHandle,
             PathOf source,
-            LocalShare to,
+            FileHandle toHandle,
             PathOf destination,
             RequestArgs args)
             throws P9Exception {
+        LocalShare from = fromHandle.share();
+        LocalShare to = toHandle.share();
         if (from == to) {
             return;
         }
@@ -784,55 +671,37 @@ public final class GuardedFs {
     public void unlinkat(Subject who, FileHandle handle, String name, boolean directory) throws P9Exception {
         LocalShare share = handle.share();
         Node dir = handle.node();
-        RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
-        guard.change(
-                Operation.REMOVE,
-                NO_DATA,
-                who,
-                share.name(),
-                paths,
-                new RequestArgs.Unlink(name, directory),
-                () -> {
-                    quota.removing(share.name(), QuotaAccounting.named(dir, name, paths.at(0)), () -> {
-                        share.entries().unlinkAt(dir, name, directory);
-                        return null;
-                    });
-                    return DONE;
-                },
-                NO_BYTES);
+        RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
+        changeIn(Operation.REMOVE, who, share, paths, new RequestArgs.Unlink(name, directory), () -> {
+            quota.removing(share.name(), QuotaAccounting.named(dir, name, paths.at(0)), () -> {
+                share.entries().unlinkAt(dir, name, directory);
+                return null;
+            });
+            return DONE;
+        });
     }
 
     public void remove(Subject who, FileHandle handle) throws P9Exception {
         LocalShare share = handle.share();
         Node node = handle.node();
         RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, node)));
-        guard.change(
-                Operation.REMOVE,
-                NO_DATA,
-                who,
-                share.name(),
-                paths,
-                RequestArgs.NONE,
-                () -> {
-                    quota.removing(share.name(), QuotaAccounting.held(share, node), () -> {
-                        share.entries().remove(node);
-                        return null;
-                    });
-                    return DONE;
-                },
-                NO_BYTES);
+        changeIn(Operation.REMOVE, who, share, paths, RequestArgs.NONE, () -> {
+            quota.removing(share.name(), QuotaAccounting.held(share, node), () -> {
+                share.entries().remove(node);
+                return null;
+            });
+            return DONE;
+        });
     }
 
     // ---------------------------------------------------------------- extended attributes
 
     public byte[] xattrGet(Subject who, FileHandle handle, String name) throws P9Exception {
-        LocalShare share = handle.share();
         Node node = handle.node();
-        return guard.inspect(
+        return inspectAt(
                         Operation.XATTR_GET,
                         who,
-                        share.name(),
-                        () -> List.of(path(share, node)),
+                        handle,
                         new RequestArgs.Xattr(name),
                         () -> {
                             GuestXattrs.checkReadable(name);
@@ -843,13 +712,11 @@ public final class GuardedFs {
     }
 
     public byte[] xattrList(Subject who, FileHandle handle) throws P9Exception {
-        LocalShare share = handle.share();
         Node node = handle.node();
-        return guard.inspect(
+        return inspectAt(
                         Operation.XATTR_LIST,
                         who,
-                        share.name(),
-                        () -> List.of(path(share, node)),
+                        handle,
                         RequestArgs.NONE,
                         () -> new Value(GuestXattrs.listed(Xattrs.list(node))),
                         moving(v -> v.bytes().length))
@@ -859,13 +726,11 @@ public final class GuardedFs {
     /** Txattrcreate: decides whether the value may be written; the backend is touched at commit. */
     public PendingXattr xattrCreate(Subject who, FileHandle handle, String name, long size, int flags)
             throws P9Exception {
-        LocalShare share = handle.share();
-        Node node = handle.node();
         return guard.inspect(
                         Operation.XATTR_CREATE,
                         who,
-                        share.name(),
-                        () -> List.of(hostPath(share, node)),
+                        handle.share().name(),
+                        () -> List.of(hostPath(handle)),
                         new RequestArgs.Xattr(name),
                         () -> {
                             if (size < 0 || size > Xattrs.MAX_VALUE) {
@@ -884,14 +749,12 @@ public final class GuardedFs {
     /** Twrite on a Txattrcreate fid: fills the pending value. */
     public int writeXattr(Subject who, FileHandle handle, PendingXattr pending, long offset, ByteBuffer data)
             throws P9Exception {
-        LocalShare share = handle.share();
-        Node node = handle.node();
         return guard.change(
                         Operation.WRITE,
                         data.remaining(),
                         who,
-                        share.name(),
-                        () -> List.of(path(share, node)),
+                        handle.share().name(),
+                        () -> List.of(path(handle.share(), handle.node())),
                         new RequestArgs.XattrIo(pending.name(), offset),
                         () -> new Count(pending.write(offset, data)),
                         moving(Count::n))
@@ -901,13 +764,10 @@ public final class GuardedFs {
     /** Tread on a Txattrwalk fid: a slice of the value (or name list) fetched at walk time. */
     public ByteBuf readXattr(Subject who, FileHandle handle, String name, byte[] value, long offset, int count)
             throws P9Exception {
-        LocalShare share = handle.share();
-        Node node = handle.node();
-        return guard.inspect(
+        return inspectAt(
                         Operation.READ,
                         who,
-                        share.name(),
-                        () -> List.of(path(share, node)),
+                        handle,
                         new RequestArgs.XattrIo(name, offset),
                         () -> {
                             if (offset < 0 || offset > value.length) {
@@ -924,11 +784,10 @@ public final class GuardedFs {
     public void commitXattr(Subject who, FileHandle handle, PendingXattr pending) throws P9Exception {
         LocalShare share = handle.share();
         Node node = handle.node();
-        guard.change(
+        changeIn(
                 Operation.XATTR_COMMIT,
-                NO_DATA,
                 who,
-                share.name(),
+                share,
                 () -> List.of(hostPath(share, node)),
                 new RequestArgs.Xattr(pending.name()),
                 () -> {
@@ -939,8 +798,7 @@ public final class GuardedFs {
                         Xattrs.set(node, pending.name(), value, pending.flags());
                     }
                     return DONE;
-                },
-                NO_BYTES);
+                });
     }
 
     // ---------------------------------------------------------------- locks
@@ -969,13 +827,11 @@ public final class GuardedFs {
 
     public Optional<HeldLock> getlock(
             Subject who, FileHandle handle, LockOwner owner, int type, long start, long length) throws P9Exception {
-        LocalShare share = handle.share();
         Node node = handle.node();
-        return guard.inspect(
+        return inspectAt(
                         Operation.GETLOCK,
                         who,
-                        share.name(),
-                        () -> List.of(path(share, node)),
+                        handle,
                         new RequestArgs.Lock(type, start, length),
                         () -> {
                             LockTable.checkType(type);
@@ -994,6 +850,32 @@ public final class GuardedFs {
 
     // ---------------------------------------------------------------- helpers
 
+    /** A request that only looks at the file of {@code handle}: asked and recorded on its remembered path. */
+    private <T extends Result> T inspectAt(
+            Operation op,
+            Subject who,
+            FileHandle handle,
+            RequestArgs args,
+            BackendCall<T> call,
+            ChokePoint.OutcomeOf<? super T> outcome)
+            throws P9Exception {
+        return guard.inspect(
+                op,
+                who,
+                handle.share().name(),
+                () -> List.of(path(handle.share(), handle.node())),
+                args,
+                call,
+                outcome);
+    }
+
+    /** A request that changes {@code share} and moves no data (entries, attributes, xattr commits). */
+    private <T extends Result> T changeIn(
+            Operation op, Subject who, LocalShare share, PathsOf paths, RequestArgs args, BackendCall<T> call)
+            throws P9Exception {
+        return guard.change(op, NO_DATA, who, share.name(), paths, args, call, NO_BYTES);
+    }
+
     /** The VM this session speaks for (its identity from the transport). */
     public String vm() {
         return vm;
@@ -1009,6 +891,16 @@ public final class GuardedFs {
      */
     private static String hostPath(LocalShare share, Node node) throws P9Exception {
         return share.root().confirmedPath(node);
+    }
+
+    /** The host-confirmed path of {@code handle} (see {@link #hostPath(LocalShare, Node)}). */
+    private static String hostPath(FileHandle handle) throws P9Exception {
+        return hostPath(handle.share(), handle.node());
+    }
+
+    /** The host-confirmed path of {@code name} in the directory {@code dir}. */
+    private static String childOf(FileHandle dir, String name) throws P9Exception {
+        return child(hostPath(dir), name);
     }
 
     static String child(String dir, String name) {
@@ -1029,6 +921,28 @@ public final class GuardedFs {
         if (safety.of(share.name()).mapsDevices() && MappedDevice.of(node).isPresent()) {
             throw new P9Exception(Errno.ENXIO, "a mapped device node is not opened on the host");
         }
+    }
+
+    /** Tmkdir, Tsymlink, Tmknod: the new entry at the request's path, given to the guest user; its qid. */
+    private Qid making(
+            Operation op,
+            Subject who,
+            LocalShare share,
+            RequestPaths paths,
+            RequestArgs args,
+            boolean directory,
+            QuotaAccounting.Call<Node> create,
+            int gid,
+            int mode)
+            throws P9Exception {
+        return changeIn(
+                        op,
+                        who,
+                        share,
+                        paths,
+                        args,
+                        () -> made(share, paths.at(0), directory, create, who.uid(), gid, mode))
+                .qid();
     }
 
     /** Creates an entry (one inode of quota), gives it to the guest user (see {@link Ownership}); its qid. */
