@@ -1,5 +1,8 @@
 package io.p9gate.policy;
 
+import io.p9gate.policy.terms.OpKind;
+import io.p9gate.policy.terms.PathQuestion;
+import io.p9gate.policy.terms.SharePath;
 import java.util.Objects;
 
 /**

@@ -10,6 +10,8 @@ import io.p9gate.policy.model.DeviceNodes;
 import io.p9gate.policy.model.HostPermissions;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.SharePolicy;
+import io.p9gate.policy.terms.OpKind;
+import io.p9gate.policy.terms.SharePath;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

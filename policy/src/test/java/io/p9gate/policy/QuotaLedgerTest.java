@@ -11,6 +11,7 @@ import io.p9gate.policy.quota.QuotaSpec;
 import io.p9gate.policy.quota.Reservation;
 import io.p9gate.policy.quota.Usage;
 import io.p9gate.policy.quota.UsageScanner;
+import io.p9gate.policy.terms.SharePath;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

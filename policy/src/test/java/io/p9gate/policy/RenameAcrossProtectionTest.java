@@ -3,6 +3,7 @@ package io.p9gate.policy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.policy.terms.OpKind;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

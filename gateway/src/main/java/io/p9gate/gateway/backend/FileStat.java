@@ -33,6 +33,16 @@ public record FileStat(
         return FileType.ofMode(mode);
     }
 
+    /**
+     * This inode as the guest is shown it: the owner, mode and device number it sees over the host's other fields
+     * (mapped ids, kept set-id bits, a mapped device).
+     */
+    public FileStat shownAs(int shownMode, int shownUid, int shownGid, long shownRdev) {
+        return new FileStat(
+                dev, ino, shownMode, nlink, shownUid, shownGid, shownRdev, size, blksize, blocks, atimeSec, atimeNsec,
+                mtimeSec, mtimeNsec, ctimeSec, ctimeNsec, btimeSec, btimeNsec);
+    }
+
     static FileStat of(MemorySegment s) {
         return new FileStat(
                 makedev(s.get(ValueLayout.JAVA_INT, Statx.DEV_MAJOR), s.get(ValueLayout.JAVA_INT, Statx.DEV_MINOR)),

@@ -73,25 +73,7 @@ public record MappedDevice(FileType type, int major, int minor, int perms) {
 
     /** The stat the guest sees: the device's type, permission bits and rdev over the host file's other fields. */
     public FileStat shown(FileStat s) {
-        return new FileStat(
-                s.dev(),
-                s.ino(),
-                type.modeBits() | perms,
-                s.nlink(),
-                s.uid(),
-                s.gid(),
-                FileStat.makedev(major, minor),
-                s.size(),
-                s.blksize(),
-                s.blocks(),
-                s.atimeSec(),
-                s.atimeNsec(),
-                s.mtimeSec(),
-                s.mtimeNsec(),
-                s.ctimeSec(),
-                s.ctimeNsec(),
-                s.btimeSec(),
-                s.btimeNsec());
+        return s.shownAs(type.modeBits() | perms, s.uid(), s.gid(), FileStat.makedev(major, minor));
     }
 
     /** Rewrites the mapping of {@code node} (which must carry one). */

@@ -1,11 +1,11 @@
 package io.p9gate.gateway.compliance;
 
-import io.p9gate.policy.OpKind;
-import io.p9gate.policy.SharePath;
 import io.p9gate.policy.cli.CaseTarget;
 import io.p9gate.policy.load.PolicyTestCase;
 import io.p9gate.policy.load.PolicyTestFile;
 import io.p9gate.policy.model.PolicyFile;
+import io.p9gate.policy.terms.OpKind;
+import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;

@@ -2,8 +2,8 @@ package io.p9gate.gateway.compliance;
 
 import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.RMessage;
-import io.p9gate.policy.OpKind;
-import io.p9gate.policy.SharePath;
+import io.p9gate.policy.terms.OpKind;
+import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
 import java.util.List;
 

@@ -1,6 +1,6 @@
 package io.p9gate.gateway.compliance;
 
-import io.p9gate.policy.SharePath;
+import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
 
 /** Runs one {@link Form} on the target a group offers as one check; skipped, saying why, without a target. */

@@ -1,6 +1,6 @@
 package io.p9gate.gateway.compliance;
 
-import io.p9gate.policy.SharePath;
+import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -2,7 +2,7 @@ package io.p9gate.gateway.compliance;
 
 import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.RMessage;
-import io.p9gate.policy.SharePath;
+import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -2,10 +2,10 @@ package io.p9gate.gateway.compliance;
 
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.policy.DecisionRequest;
-import io.p9gate.policy.OpKind;
 import io.p9gate.policy.PolicyDecision;
 import io.p9gate.policy.PolicyEngine;
-import io.p9gate.policy.SharePath;
+import io.p9gate.policy.terms.OpKind;
+import io.p9gate.policy.terms.SharePath;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

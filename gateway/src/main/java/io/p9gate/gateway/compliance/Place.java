@@ -1,8 +1,8 @@
 package io.p9gate.gateway.compliance;
 
-import io.p9gate.policy.OpKind;
-import io.p9gate.policy.PathPattern;
-import io.p9gate.policy.SharePath;
+import io.p9gate.policy.terms.OpKind;
+import io.p9gate.policy.terms.PathPattern;
+import io.p9gate.policy.terms.SharePath;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

@@ -2,9 +2,9 @@ package io.p9gate.gateway.compliance;
 
 import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.SetAttr;
-import io.p9gate.policy.SharePath;
 import io.p9gate.policy.ids.IdMap;
 import io.p9gate.policy.ids.IdMapping;
+import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -2,9 +2,9 @@ package io.p9gate.gateway.compliance;
 
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.SetAttr;
-import io.p9gate.policy.OpKind;
-import io.p9gate.policy.SharePath;
 import io.p9gate.policy.quota.QuotaSpec;
+import io.p9gate.policy.terms.OpKind;
+import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

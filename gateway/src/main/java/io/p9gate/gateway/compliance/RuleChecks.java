@@ -1,10 +1,10 @@
 package io.p9gate.gateway.compliance;
 
-import io.p9gate.policy.OpKind;
-import io.p9gate.policy.PathPattern;
-import io.p9gate.policy.SharePath;
 import io.p9gate.policy.model.Effect;
 import io.p9gate.policy.model.Rule;
+import io.p9gate.policy.terms.OpKind;
+import io.p9gate.policy.terms.PathPattern;
+import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
 import java.util.EnumMap;
 import java.util.List;

@@ -1,13 +1,13 @@
 package io.p9gate.gateway.compliance;
 
 import io.p9gate.gateway.proto.Qid;
-import io.p9gate.policy.PathPattern;
-import io.p9gate.policy.SharePath;
 import io.p9gate.policy.model.Access;
 import io.p9gate.policy.model.Rule;
 import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.Subtree;
 import io.p9gate.policy.quota.QuotaSpec;
+import io.p9gate.policy.terms.PathPattern;
+import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;

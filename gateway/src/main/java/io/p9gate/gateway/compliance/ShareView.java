@@ -4,7 +4,7 @@ import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.RMessage;
-import io.p9gate.policy.SharePath;
+import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

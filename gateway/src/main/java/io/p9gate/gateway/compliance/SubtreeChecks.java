@@ -2,8 +2,8 @@ package io.p9gate.gateway.compliance;
 
 import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.RMessage;
-import io.p9gate.policy.SharePath;
 import io.p9gate.policy.model.Subtree;
+import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;

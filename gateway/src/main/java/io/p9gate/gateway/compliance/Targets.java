@@ -1,7 +1,7 @@
 package io.p9gate.gateway.compliance;
 
-import io.p9gate.policy.PathPattern;
-import io.p9gate.policy.SharePath;
+import io.p9gate.policy.terms.PathPattern;
+import io.p9gate.policy.terms.SharePath;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;

@@ -77,10 +77,6 @@ final class ChokePoint {
         }
     }
 
-    static final ToLongFunction<GuardedFs.Result> NO_BYTES = r -> 0;
-    /** What a change that moves no data announces (and, through {@link #NO_BYTES}, moves). */
-    static final long NO_DATA = 0;
-
     /** What the record of a request says happened, from the backend call's result. */
     @FunctionalInterface
     interface OutcomeOf<T> {
@@ -88,25 +84,20 @@ final class ChokePoint {
     }
 
     /** The outcome of a call that succeeds whenever it returns, moving {@code bytes} of data. */
-    private static <T> OutcomeOf<T> moving(ToLongFunction<? super T> bytes) {
+    static <T> OutcomeOf<T> moving(ToLongFunction<? super T> bytes) {
         return result -> Outcome.success(bytes.applyAsLong(result));
     }
 
-    /** A request that only looks: recorded once, after the backend call, with its final outcome. */
-    <T extends GuardedFs.Result> T inspect(
-            Operation op,
-            Subject who,
-            String share,
-            PathsOf paths,
-            RequestArgs args,
-            BackendCall<T> call,
-            ToLongFunction<? super T> bytes)
-            throws P9Exception {
-        return inspectWith(op, who, share, paths, args, call, moving(bytes));
-    }
+    /** The outcome of a call that succeeds whenever it returns and moves no data. */
+    static final OutcomeOf<GuardedFs.Result> NO_BYTES = moving(r -> 0);
+    /** What a change that moves no data announces (and, through {@link #NO_BYTES}, moves). */
+    static final long NO_DATA = 0;
 
-    /** As {@link #inspect}, for a call that can return and still not have done what was asked (a partial walk). */
-    <T extends GuardedFs.Result> T inspectWith(
+    /**
+     * A request that only looks: recorded once, after the backend call, with its final outcome ({@link #moving} for
+     * a call that succeeds whenever it returns; a partial walk can return and still not have done what was asked).
+     */
+    <T extends GuardedFs.Result> T inspect(
             Operation op,
             Subject who,
             String share,
@@ -129,23 +120,9 @@ final class ChokePoint {
     /**
      * A request that changes the host: its record is written before the backend call, so a change never
      * happens unrecorded (R-AUD-4). A failure or a byte count other than {@code announced} adds an outcome
-     * record pointing at the intent.
+     * record pointing at the intent (a blocked lock returns without having made its change).
      */
     <T extends GuardedFs.Result> T change(
-            Operation op,
-            long announced,
-            Subject who,
-            String share,
-            PathsOf paths,
-            RequestArgs args,
-            BackendCall<T> call,
-            ToLongFunction<? super T> bytes)
-            throws P9Exception {
-        return changeWith(op, announced, who, share, paths, args, call, moving(bytes));
-    }
-
-    /** As {@link #change}, for a call that can return without having made its change (a blocked lock). */
-    <T extends GuardedFs.Result> T changeWith(
             Operation op,
             long announced,
             Subject who,

@@ -56,28 +56,6 @@ public record ChownedIds(IdTranslation ids) implements Ownership {
 
     @Override
     public FileStat shown(Node node, FileStat host) {
-        return withOwner(host, ids.uidToGuest(host.uid()), ids.gidToGuest(host.gid()), host.mode());
-    }
-
-    static FileStat withOwner(FileStat s, int uid, int gid, int mode) {
-        return new FileStat(
-                s.dev(),
-                s.ino(),
-                mode,
-                s.nlink(),
-                uid,
-                gid,
-                s.rdev(),
-                s.size(),
-                s.blksize(),
-                s.blocks(),
-                s.atimeSec(),
-                s.atimeNsec(),
-                s.mtimeSec(),
-                s.mtimeNsec(),
-                s.ctimeSec(),
-                s.ctimeNsec(),
-                s.btimeSec(),
-                s.btimeNsec());
+        return host.shownAs(host.mode(), ids.uidToGuest(host.uid()), ids.gidToGuest(host.gid()), host.rdev());
     }
 }

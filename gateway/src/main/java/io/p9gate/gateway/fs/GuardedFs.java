@@ -2,6 +2,7 @@ package io.p9gate.gateway.fs;
 
 import static io.p9gate.gateway.fs.ChokePoint.NO_BYTES;
 import static io.p9gate.gateway.fs.ChokePoint.NO_DATA;
+import static io.p9gate.gateway.fs.ChokePoint.moving;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -20,6 +21,7 @@ import io.p9gate.gateway.fs.ChokePoint.BackendCall;
 import io.p9gate.gateway.fs.ChokePoint.PathsOf;
 import io.p9gate.gateway.fs.ChokePoint.Refusal;
 import io.p9gate.gateway.fs.ChokePoint.RequestPaths;
+import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.LockConstants;
@@ -29,7 +31,6 @@ import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.StatFs;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -93,9 +94,8 @@ public final class GuardedFs {
      * fids are spent: recorded like any denial, the budget as its rule. {@code at} is where the request starts.
      * Returns what to throw: the refusal, or EIO if it could not be recorded.
      */
-    public P9Exception overBudget(
-            Operation op, Subject who, LocalShare share, Node at, RequestArgs args, OverBudget refusal) {
-        return guard.overBudget(op, who, share.name(), () -> List.of(path(share, at)), args, refusal);
+    public P9Exception overBudget(Operation op, Subject who, FileHandle at, RequestArgs args, OverBudget refusal) {
+        return guard.overBudget(op, who, at.share().name(), () -> List.of(path(at.share(), at.node())), args, refusal);
     }
 
     /** As the other overBudget, for a Tattach refused before its share is looked up: the aname as sent. */
@@ -114,14 +114,14 @@ public final class GuardedFs {
         static void releaseUnrecorded(Result result) {
             switch (result) {
                 case Walked w -> {
-                    if (w.node() != null) {
-                        w.node().close();
+                    if (w.handle() != null) {
+                        w.handle().close();
                     }
                 }
                 case Attached a -> a.root().close();
                 case Opened o -> o.file().close();
                 case Created c -> {
-                    c.node().close();
+                    c.handle().close();
                     c.file().close();
                 }
                 case XattrSlice x -> x.data().release();
@@ -145,16 +145,17 @@ public final class GuardedFs {
      * Twalk: the qids of the names walked; {@code node} is null if the walk stopped early, and then {@code stopped}
      * says why the next name did not resolve (null for a whole walk).
      */
-    public record Walked(List<Qid> qids, Node node, Errno stopped) implements Result {}
+    public record Walked(List<Qid> qids, FileHandle handle, Errno stopped) implements Result {}
 
-    /** Tattach: the share the aname named and a handle on its root. */
-    public record Attached(LocalShare share, Node root, Qid qid) implements Result {}
+    /** Tattach: a handle on the root of the share the aname named. */
+    public record Attached(FileHandle root, Qid qid) implements Result {}
 
-    public record Opened(OpenFile file, Qid qid) implements Result {}
+    public record Opened(OpenHandle file, Qid qid) implements Result {}
 
-    public record Created(Node node, OpenFile file, Qid qid) implements Result {}
+    public record Created(FileHandle handle, OpenHandle file, Qid qid) implements Result {}
 
-    public record Described(FileStat stat, Qid qid) implements Result {}
+    /** Tgetattr: the attributes as the guest sees them. */
+    public record Described(Attr attr) implements Result {}
 
     /** Bytes read or written, or a lock status. */
     private record Count(int n) implements Result {}
@@ -174,7 +175,10 @@ public final class GuardedFs {
 
     private record Stats(StatFs stats) implements Result {}
 
-    private record Conflict(Optional<LockTable.Range> range) implements Result {}
+    /** Tgetlock: a lock that conflicts with the one asked about, if any. */
+    public record HeldLock(int type, long start, long length, int procId, String clientId) {}
+
+    private record Conflict(Optional<HeldLock> range) implements Result {}
 
     private record Pending(PendingXattr xattr) implements Result {}
 
@@ -203,11 +207,8 @@ public final class GuardedFs {
      * Tattach of the share {@code aname} names among this session's {@code shares}; an empty aname names the only
      * share when there is exactly one. Another VM's share, or none, is ENOENT, and recorded.
      */
-    public Attached attach(Subject who, String aname, Map<String, LocalShare> shares) throws P9Exception {
-        LocalShare named = shares.get(aname);
-        LocalShare share = named == null && aname.isEmpty() && shares.size() == 1
-                ? shares.values().iterator().next()
-                : named;
+    public Attached attach(Subject who, String aname, SessionShares shares) throws P9Exception {
+        LocalShare share = shares.named(aname);
         if (share == null) {
             throw guard.refused(
                     Operation.ATTACH,
@@ -226,7 +227,7 @@ public final class GuardedFs {
                 () -> {
                     Node root = share.root().root();
                     try {
-                        return new Attached(share, root, qid(share, root));
+                        return new Attached(new FileHandle(share, root), qid(share, root));
                     } catch (P9Exception | RuntimeException e) {
                         root.close();
                         throw e;
@@ -235,25 +236,20 @@ public final class GuardedFs {
                 NO_BYTES);
     }
 
-    public void clunk(Subject who, LocalShare share, Node node) throws P9Exception {
-        guard.inspect(
-                Operation.CLUNK,
-                who,
-                share.name(),
-                () -> List.of(path(share, node)),
-                RequestArgs.NONE,
-                () -> DONE,
-                NO_BYTES);
+    public void clunk(Subject who, FileHandle handle) throws P9Exception {
+        inspectAt(Operation.CLUNK, who, handle, RequestArgs.NONE, () -> DONE, NO_BYTES);
     }
 
     // ---------------------------------------------------------------- lookup and metadata
 
-    public Walked walk(Subject who, LocalShare share, Node from, List<String> names) throws P9Exception {
+    public Walked walk(Subject who, FileHandle handle, List<String> names) throws P9Exception {
+        LocalShare share = handle.share();
+        Node from = handle.node();
         // A walk with ".." is checked against the kernel step by step (Walks), so it starts from the kernel's path.
         RequestPaths paths = RequestPaths.of(
                 () -> Walks.paths(names.contains("..") ? share.root().currentPath(from) : path(share, from), names));
         // A walk that stopped is answered with the qids it got, but what the guest asked for did not resolve.
-        return guard.inspectWith(
+        return guard.inspect(
                 Operation.WALK,
                 who,
                 share.name(),
@@ -263,64 +259,54 @@ public final class GuardedFs {
                 w -> w.stopped() == null ? Outcome.success(0) : Outcome.failure(w.stopped()));
     }
 
-    public Described getattr(Subject who, LocalShare share, Node node) throws P9Exception {
-        return guard.inspect(
+    public Described getattr(Subject who, FileHandle handle) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
+        return inspectAt(
                 Operation.GETATTR,
                 who,
-                share.name(),
-                () -> List.of(path(share, node)),
+                handle,
                 RequestArgs.NONE,
                 () -> {
                     FileStat stat = Inodes.stat(node);
-                    return new Described(
+                    return new Described(GuestAttributes.of(
                             SetIdBits.shown(node, ownershipIn(share).shown(node, stat)),
-                            share.root().qids().qid(stat));
+                            share.root().qids().qid(stat)));
                 },
                 NO_BYTES);
     }
 
-    public void setattr(Subject who, LocalShare share, Node node, SetAttr attr) throws P9Exception {
+    public void setattr(Subject who, FileHandle handle, SetAttr attr) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
         long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
         RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, node)));
-        guard.change(
-                Operation.SETATTR,
-                NO_DATA,
-                who,
-                share.name(),
-                paths,
-                new RequestArgs.SetAttr(attr.valid()),
-                () -> {
-                    if (attr.has(SetAttr.SETATTR_SIZE)) {
-                        quota.resizing(share, node, paths.at(0), moves, before -> attr.size() - before, () -> {
-                            AttrChanges.apply(node, attr, ownershipIn(share), who.uid());
-                            return null;
-                        });
-                    } else {
-                        AttrChanges.apply(node, attr, ownershipIn(share), who.uid());
-                    }
-                    return DONE;
-                },
-                NO_BYTES);
+        changeIn(Operation.SETATTR, who, share, paths, new RequestArgs.SetAttr(attr.valid()), () -> {
+            if (attr.has(SetAttr.SETATTR_SIZE)) {
+                quota.resizing(share, node, paths.at(0), moves, before -> attr.size() - before, () -> {
+                    AttrChanges.apply(node, attr, ownershipIn(share), who.uid());
+                    return null;
+                });
+            } else {
+                AttrChanges.apply(node, attr, ownershipIn(share), who.uid());
+            }
+            return DONE;
+        });
     }
 
-    public StatFs statfs(Subject who, LocalShare share, Node node) throws P9Exception {
-        return guard.inspect(
-                        Operation.STATFS,
-                        who,
-                        share.name(),
-                        () -> List.of(path(share, node)),
-                        RequestArgs.NONE,
-                        () -> new Stats(Inodes.statfs(node)),
-                        NO_BYTES)
+    public StatFs statfs(Subject who, FileHandle handle) throws P9Exception {
+        Node node = handle.node();
+        return inspectAt(
+                        Operation.STATFS, who, handle, RequestArgs.NONE, () -> new Stats(Inodes.statfs(node)), NO_BYTES)
                 .stats();
     }
 
-    public String readlink(Subject who, LocalShare share, Node node) throws P9Exception {
-        return guard.inspect(
+    public String readlink(Subject who, FileHandle handle) throws P9Exception {
+        Node node = handle.node();
+        return inspectAt(
                         Operation.READLINK,
                         who,
-                        share.name(),
-                        () -> List.of(path(share, node)),
+                        handle,
                         RequestArgs.NONE,
                         () -> new LinkText(Inodes.readlink(node)),
                         NO_BYTES)
@@ -333,8 +319,9 @@ public final class GuardedFs {
      * An open that truncates changes the file, so it is recorded before the backend call like a write.
      * {@code directoryOnly} (O_DIRECTORY) refuses a non-directory with ENOTDIR, as the decided request's outcome.
      */
-    public Opened open(Subject who, LocalShare share, Node node, int hostFlags, boolean directoryOnly)
-            throws P9Exception {
+    public Opened open(Subject who, FileHandle handle, int hostFlags, boolean directoryOnly) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
         long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
         BackendCall<Opened> call = () -> {
@@ -352,7 +339,7 @@ public final class GuardedFs {
                             before -> 0,
                             () -> share.io().open(node, hostFlags));
             try {
-                return new Opened(file, qid(share, node));
+                return new Opened(new OpenHandle(file), qid(share, node));
             } catch (P9Exception | RuntimeException e) {
                 file.close();
                 throw e;
@@ -360,31 +347,20 @@ public final class GuardedFs {
         };
         RequestArgs args = new RequestArgs.Open(hostFlags);
         if ((hostFlags & LinuxSyscalls.O_TRUNC) != 0) {
-            return guard.change(Operation.OPEN, NO_DATA, who, share.name(), paths, args, call, NO_BYTES);
+            return changeIn(Operation.OPEN, who, share, paths, args, call);
         }
         return guard.inspect(Operation.OPEN, who, share.name(), paths, args, call, NO_BYTES);
     }
 
     public Created create(
-            Subject who,
-            LocalShare share,
-            Node dir,
-            String name,
-            int hostFlags,
-            int askedMode,
-            int gid,
-            boolean exclusive)
+            Subject who, FileHandle handle, String name, int hostFlags, int askedMode, int gid, boolean exclusive)
             throws P9Exception {
+        LocalShare share = handle.share();
+        Node dir = handle.node();
         int mode = GuestModes.allowed(false, askedMode);
-        RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
-        return guard.change(
-                Operation.CREATE,
-                NO_DATA,
-                who,
-                share.name(),
-                paths,
-                new RequestArgs.Create(name, hostFlags, mode, exclusive),
-                () -> {
+        RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
+        return changeIn(
+                Operation.CREATE, who, share, paths, new RequestArgs.Create(name, hostFlags, mode, exclusive), () -> {
                     // Without O_EXCL an existing file may be opened: it takes no inode, and its truncation
                     // goes through the quota like any other (so O_TRUNC is applied after the open).
                     FileIo.Created made = quota.creating(
@@ -408,31 +384,31 @@ public final class GuardedFs {
                         }
                         // A new file's qid is its creation stat's: chmod and chown change neither size nor mtime.
                         Qid qid = made.isNew() ? share.root().qids().qid(made.stat()) : qid(share, made.node());
-                        return new Created(made.node(), made.file(), qid);
+                        return new Created(new FileHandle(share, made.node()), new OpenHandle(made.file()), qid);
                     } catch (P9Exception | RuntimeException e) {
                         made.node().close();
                         made.file().close();
                         throw e;
                     }
-                },
-                NO_BYTES);
+                });
     }
 
-    public int read(Subject who, LocalShare share, Node node, OpenFile file, long offset, ByteBuffer dst)
-            throws P9Exception {
-        return guard.inspect(
+    public int read(Subject who, FileHandle handle, OpenHandle opened, long offset, ByteBuffer dst) throws P9Exception {
+        return inspectAt(
                         Operation.READ,
                         who,
-                        share.name(),
-                        () -> List.of(path(share, node)),
+                        handle,
                         new RequestArgs.FileIo(offset),
-                        () -> new Count(share.io().read(file, offset, dst)),
-                        Count::n)
+                        () -> new Count(handle.share().io().read(opened.file(), offset, dst)),
+                        moving(Count::n))
                 .n();
     }
 
-    public int write(Subject who, LocalShare share, Node node, OpenFile file, long offset, ByteBuffer src)
+    public int write(Subject who, FileHandle handle, OpenHandle opened, long offset, ByteBuffer src)
             throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
+        OpenFile file = opened.file();
         int length = src.remaining();
         boolean append = (file.flags() & LinuxSyscalls.O_APPEND) != 0;
         long moves = quota.moves();
@@ -460,31 +436,32 @@ public final class GuardedFs {
                                             .mode());
                             return written;
                         },
-                        Count::n)
+                        moving(Count::n))
                 .n();
     }
 
-    public void fsync(Subject who, LocalShare share, Node node, OpenFile file, boolean dataOnly) throws P9Exception {
-        guard.inspect(
+    public void fsync(Subject who, FileHandle handle, OpenHandle opened, boolean dataOnly) throws P9Exception {
+        inspectAt(
                 Operation.FSYNC,
                 who,
-                share.name(),
-                () -> List.of(path(share, node)),
+                handle,
                 RequestArgs.NONE,
                 () -> {
-                    share.io().fsync(file, dataOnly);
+                    handle.share().io().fsync(opened.file(), dataOnly);
                     return DONE;
                 },
                 NO_BYTES);
     }
 
-    public List<DirEntry> readdir(Subject who, LocalShare share, Node dir, OpenFile file, long offset, int count)
+    public List<DirEntry> readdir(Subject who, FileHandle handle, OpenHandle opened, long offset, int count)
             throws P9Exception {
-        return guard.inspect(
+        LocalShare share = handle.share();
+        Node dir = handle.node();
+        OpenFile file = opened.file();
+        return inspectAt(
                         Operation.READDIR,
                         who,
-                        share.name(),
-                        () -> List.of(path(share, dir)),
+                        handle,
                         new RequestArgs.FileIo(offset),
                         () -> new Listing(visible.next(who, share, dir, path(share, dir), file, offset, count)),
                         NO_BYTES)
@@ -493,48 +470,37 @@ public final class GuardedFs {
 
     // ---------------------------------------------------------------- directory entries
 
-    public Qid mkdir(Subject who, LocalShare share, Node dir, String name, int askedMode, int gid) throws P9Exception {
+    public Qid mkdir(Subject who, FileHandle handle, String name, int askedMode, int gid) throws P9Exception {
+        LocalShare share = handle.share();
+        Node dir = handle.node();
         int mode = GuestModes.allowed(true, askedMode);
-        RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
-        return guard.change(
-                        Operation.MKDIR,
-                        NO_DATA,
-                        who,
-                        share.name(),
-                        paths,
-                        new RequestArgs.Make(name, mode, true, 0, 0),
-                        () -> made(
-                                share,
-                                paths.at(0),
-                                true,
-                                () -> share.entries().mkdir(dir, name, mode),
-                                who.uid(),
-                                gid,
-                                mode),
-                        NO_BYTES)
-                .qid();
+        RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
+        return making(
+                Operation.MKDIR,
+                who,
+                share,
+                paths,
+                new RequestArgs.Make(name, mode, true, 0, 0),
+                true,
+                () -> share.entries().mkdir(dir, name, mode),
+                gid,
+                mode);
     }
 
-    public Qid symlink(Subject who, LocalShare share, Node dir, String name, String target, int gid)
-            throws P9Exception {
-        RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
-        return guard.change(
-                        Operation.SYMLINK,
-                        NO_DATA,
-                        who,
-                        share.name(),
-                        paths,
-                        new RequestArgs.Symlink(name, target),
-                        () -> made(
-                                share,
-                                paths.at(0),
-                                false,
-                                () -> share.entries().symlink(dir, name, target),
-                                who.uid(),
-                                gid,
-                                SYMLINK_MODE),
-                        NO_BYTES)
-                .qid();
+    public Qid symlink(Subject who, FileHandle handle, String name, String target, int gid) throws P9Exception {
+        LocalShare share = handle.share();
+        Node dir = handle.node();
+        RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
+        return making(
+                Operation.SYMLINK,
+                who,
+                share,
+                paths,
+                new RequestArgs.Symlink(name, target),
+                false,
+                () -> share.entries().symlink(dir, name, target),
+                gid,
+                SYMLINK_MODE);
     }
 
     /**
@@ -542,173 +508,120 @@ public final class GuardedFs {
      * device node (R-CONF-2): refused with EPERM, or in a {@code devices: mapped} share stored as an inert
      * {@link MappedDevice} that the guest sees as its device.
      */
-    public Qid mknod(Subject who, LocalShare share, Node dir, String name, int askedMode, int major, int minor, int gid)
+    public Qid mknod(Subject who, FileHandle handle, String name, int askedMode, int major, int minor, int gid)
             throws P9Exception {
+        LocalShare share = handle.share();
+        Node dir = handle.node();
         int mode = GuestModes.allowed(false, askedMode); // mknod never makes a directory
-        RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
+        RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
         RequestArgs args = new RequestArgs.Make(name, mode, false, major, minor);
         Optional<MappedDevice> device = MappedDevice.requested(mode, major, minor);
         if (device.isEmpty()) {
-            return guard.change(
-                            Operation.MKNOD,
-                            NO_DATA,
-                            who,
-                            share.name(),
-                            paths,
-                            args,
-                            () -> made(
-                                    share,
-                                    paths.at(0),
-                                    false,
-                                    () -> share.entries().mknod(dir, name, mode, major, minor),
-                                    who.uid(),
-                                    gid,
-                                    mode),
-                            NO_BYTES)
-                    .qid();
+            return making(
+                    Operation.MKNOD,
+                    who,
+                    share,
+                    paths,
+                    args,
+                    false,
+                    () -> share.entries().mknod(dir, name, mode, major, minor),
+                    gid,
+                    mode);
         }
         ShareSafety.Settings settings = safety.of(share.name());
         if (!settings.mapsDevices()) {
             throw guard.refusedByShare(
                     Operation.MKNOD, who, share.name(), paths, args, Errno.EPERM, settings.devicesRule());
         }
-        return guard.change(
-                        Operation.MKNOD,
-                        NO_DATA,
-                        who,
-                        share.name(),
-                        paths,
-                        args,
-                        () -> made(
-                                share,
-                                paths.at(0),
-                                false,
-                                () -> share.entries().mknodMapped(dir, name, device.get()),
-                                who.uid(),
-                                gid,
-                                MappedDevice.HOST_PERMS),
-                        NO_BYTES)
-                .qid();
+        QuotaAccounting.Call<Node> mapped = () -> share.entries().mknodMapped(dir, name, device.get());
+        return making(Operation.MKNOD, who, share, paths, args, false, mapped, gid, MappedDevice.HOST_PERMS);
     }
 
-    /** Tlink: {@code target} (a fid of {@code targetShare}) gets the new name {@code name} in {@code dir}. */
-    public void link(Subject who, LocalShare share, Node dir, LocalShare targetShare, Node target, String name)
-            throws P9Exception {
+    /** Tlink: {@code linked} gets the new name {@code name} in the directory {@code handle}. */
+    public void link(Subject who, FileHandle handle, FileHandle linked, String name) throws P9Exception {
         RequestArgs args = new RequestArgs.EntryNames(List.of(name));
-        requireOneShare(
-                Operation.LINK,
-                who,
-                targetShare,
-                () -> hostPath(targetShare, target),
-                share,
-                () -> child(hostPath(share, dir), name),
-                args);
+        requireOneShare(Operation.LINK, who, linked, () -> hostPath(linked), handle, () -> childOf(handle, name), args);
+        LocalShare share = handle.share();
+        Node dir = handle.node();
+        Node target = linked.node();
         RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, target), child(hostPath(share, dir), name)));
-        guard.change(
-                Operation.LINK,
-                NO_DATA,
-                who,
-                share.name(),
-                paths,
-                args,
-                () -> {
-                    quota.linking(share, target, paths.at(1), () -> {
-                        share.entries().link(target, dir, name);
-                        return null;
-                    });
-                    return DONE;
-                },
-                NO_BYTES);
+        changeIn(Operation.LINK, who, share, paths, args, () -> {
+            quota.linking(share, target, paths.at(1), () -> {
+                share.entries().link(target, dir, name);
+                return null;
+            });
+            return DONE;
+        });
     }
 
-    /** Trename: {@code node} (of {@code share}) becomes {@code newName} in {@code newDir} (of {@code dirShare}). */
-    public void rename(Subject who, LocalShare share, Node node, LocalShare dirShare, Node newDir, String newName)
-            throws P9Exception {
+    /** Trename: the file {@code handle} becomes {@code newName} in the directory {@code newDirHandle}. */
+    public void rename(Subject who, FileHandle handle, FileHandle newDirHandle, String newName) throws P9Exception {
         RequestArgs args = new RequestArgs.EntryNames(List.of(newName));
         requireOneShare(
                 Operation.RENAME,
                 who,
-                share,
-                () -> hostPath(share, node),
-                dirShare,
-                () -> child(hostPath(dirShare, newDir), newName),
+                handle,
+                () -> hostPath(handle),
+                newDirHandle,
+                () -> childOf(newDirHandle, newName),
                 args);
+        LocalShare share = handle.share();
+        Node node = handle.node();
+        Node newDir = newDirHandle.node();
         RequestPaths paths =
                 RequestPaths.of(() -> List.of(hostPath(share, node), child(hostPath(share, newDir), newName)));
-        guard.change(
-                Operation.RENAME,
-                NO_DATA,
-                who,
-                share.name(),
-                paths,
-                args,
-                () -> {
-                    quota.moving(
-                            share.name(),
-                            QuotaAccounting.held(share, node),
-                            QuotaAccounting.named(newDir, newName, paths.at(1)),
-                            () -> {
-                                share.entries()
-                                        .rename(
-                                                node,
-                                                newDir,
-                                                newName,
-                                                replaceable(
-                                                        who, share, paths.get().get(1)));
-                                return null;
-                            });
-                    return DONE;
-                },
-                NO_BYTES);
+        changeIn(Operation.RENAME, who, share, paths, args, () -> {
+            quota.moving(
+                    share.name(),
+                    QuotaAccounting.held(share, node),
+                    QuotaAccounting.named(newDir, newName, paths.at(1)),
+                    () -> {
+                        share.entries()
+                                .rename(
+                                        node,
+                                        newDir,
+                                        newName,
+                                        replaceable(who, share, paths.get().get(1)));
+                        return null;
+                    });
+            return DONE;
+        });
     }
 
-    /** Trenameat: {@code oldName} in {@code oldDir} (of {@code share}) becomes {@code newName} in {@code newDir}. */
-    public void renameat(
-            Subject who,
-            LocalShare share,
-            Node oldDir,
-            String oldName,
-            LocalShare newShare,
-            Node newDir,
-            String newName)
+    /** Trenameat: {@code oldName} in the directory {@code oldDirHandle} becomes {@code newName} in {@code newDirHandle}. */
+    public void renameat(Subject who, FileHandle oldDirHandle, String oldName, FileHandle newDirHandle, String newName)
             throws P9Exception {
         RequestArgs args = new RequestArgs.EntryNames(List.of(oldName, newName));
         requireOneShare(
                 Operation.RENAME,
                 who,
-                share,
-                () -> child(hostPath(share, oldDir), oldName),
-                newShare,
-                () -> child(path(newShare, newDir), newName),
+                oldDirHandle,
+                () -> childOf(oldDirHandle, oldName),
+                newDirHandle,
+                () -> child(path(newDirHandle.share(), newDirHandle.node()), newName),
                 args);
+        LocalShare share = oldDirHandle.share();
+        Node oldDir = oldDirHandle.node();
+        Node newDir = newDirHandle.node();
         RequestPaths paths = RequestPaths.of(
                 () -> List.of(child(hostPath(share, oldDir), oldName), child(hostPath(share, newDir), newName)));
-        guard.change(
-                Operation.RENAME,
-                NO_DATA,
-                who,
-                share.name(),
-                paths,
-                args,
-                () -> {
-                    quota.moving(
-                            share.name(),
-                            QuotaAccounting.named(oldDir, oldName, paths.at(0)),
-                            QuotaAccounting.named(newDir, newName, paths.at(1)),
-                            () -> {
-                                share.entries()
-                                        .renameAt(
-                                                oldDir,
-                                                oldName,
-                                                newDir,
-                                                newName,
-                                                replaceable(
-                                                        who, share, paths.get().get(1)));
-                                return null;
-                            });
-                    return DONE;
-                },
-                NO_BYTES);
+        changeIn(Operation.RENAME, who, share, paths, args, () -> {
+            quota.moving(
+                    share.name(),
+                    QuotaAccounting.named(oldDir, oldName, paths.at(0)),
+                    QuotaAccounting.named(newDir, newName, paths.at(1)),
+                    () -> {
+                        share.entries()
+                                .renameAt(
+                                        oldDir,
+                                        oldName,
+                                        newDir,
+                                        newName,
+                                        replaceable(who, share, paths.get().get(1)));
+                        return null;
+                    });
+            return DONE;
+        });
     }
 
     /**
@@ -738,12 +651,14 @@ public final class GuardedFs {
     private void requireOneShare(
             Operation op,
             Subject who,
-            LocalShare from,
+            FileHandle fromHandle,
             PathOf source,
-            LocalShare to,
+            FileHandle toHandle,
             PathOf destination,
             RequestArgs args)
             throws P9Exception {
+        LocalShare from = fromHandle.share();
+        LocalShare to = toHandle.share();
         if (from == to) {
             return;
         }
@@ -753,81 +668,69 @@ public final class GuardedFs {
                 op, who, from.name(), paths, args, new Refusal(Errno.EXDEV, CROSS_SHARE_RULE, "to_share=" + to.name()));
     }
 
-    public void unlinkat(Subject who, LocalShare share, Node dir, String name, boolean directory) throws P9Exception {
-        RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
-        guard.change(
-                Operation.REMOVE,
-                NO_DATA,
-                who,
-                share.name(),
-                paths,
-                new RequestArgs.Unlink(name, directory),
-                () -> {
-                    quota.removing(share.name(), QuotaAccounting.named(dir, name, paths.at(0)), () -> {
-                        share.entries().unlinkAt(dir, name, directory);
-                        return null;
-                    });
-                    return DONE;
-                },
-                NO_BYTES);
+    public void unlinkat(Subject who, FileHandle handle, String name, boolean directory) throws P9Exception {
+        LocalShare share = handle.share();
+        Node dir = handle.node();
+        RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
+        changeIn(Operation.REMOVE, who, share, paths, new RequestArgs.Unlink(name, directory), () -> {
+            quota.removing(share.name(), QuotaAccounting.named(dir, name, paths.at(0)), () -> {
+                share.entries().unlinkAt(dir, name, directory);
+                return null;
+            });
+            return DONE;
+        });
     }
 
-    public void remove(Subject who, LocalShare share, Node node) throws P9Exception {
+    public void remove(Subject who, FileHandle handle) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
         RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, node)));
-        guard.change(
-                Operation.REMOVE,
-                NO_DATA,
-                who,
-                share.name(),
-                paths,
-                RequestArgs.NONE,
-                () -> {
-                    quota.removing(share.name(), QuotaAccounting.held(share, node), () -> {
-                        share.entries().remove(node);
-                        return null;
-                    });
-                    return DONE;
-                },
-                NO_BYTES);
+        changeIn(Operation.REMOVE, who, share, paths, RequestArgs.NONE, () -> {
+            quota.removing(share.name(), QuotaAccounting.held(share, node), () -> {
+                share.entries().remove(node);
+                return null;
+            });
+            return DONE;
+        });
     }
 
     // ---------------------------------------------------------------- extended attributes
 
-    public byte[] xattrGet(Subject who, LocalShare share, Node node, String name) throws P9Exception {
-        return guard.inspect(
+    public byte[] xattrGet(Subject who, FileHandle handle, String name) throws P9Exception {
+        Node node = handle.node();
+        return inspectAt(
                         Operation.XATTR_GET,
                         who,
-                        share.name(),
-                        () -> List.of(path(share, node)),
+                        handle,
                         new RequestArgs.Xattr(name),
                         () -> {
                             GuestXattrs.checkReadable(name);
                             return new Value(Xattrs.get(node, name));
                         },
-                        v -> v.bytes().length)
+                        moving(v -> v.bytes().length))
                 .bytes();
     }
 
-    public byte[] xattrList(Subject who, LocalShare share, Node node) throws P9Exception {
-        return guard.inspect(
+    public byte[] xattrList(Subject who, FileHandle handle) throws P9Exception {
+        Node node = handle.node();
+        return inspectAt(
                         Operation.XATTR_LIST,
                         who,
-                        share.name(),
-                        () -> List.of(path(share, node)),
+                        handle,
                         RequestArgs.NONE,
                         () -> new Value(GuestXattrs.listed(Xattrs.list(node))),
-                        v -> v.bytes().length)
+                        moving(v -> v.bytes().length))
                 .bytes();
     }
 
     /** Txattrcreate: decides whether the value may be written; the backend is touched at commit. */
-    public PendingXattr xattrCreate(Subject who, LocalShare share, Node node, String name, long size, int flags)
+    public PendingXattr xattrCreate(Subject who, FileHandle handle, String name, long size, int flags)
             throws P9Exception {
         return guard.inspect(
                         Operation.XATTR_CREATE,
                         who,
-                        share.name(),
-                        () -> List.of(hostPath(share, node)),
+                        handle.share().name(),
+                        () -> List.of(hostPath(handle)),
                         new RequestArgs.Xattr(name),
                         () -> {
                             if (size < 0 || size > Xattrs.MAX_VALUE) {
@@ -844,29 +747,27 @@ public final class GuardedFs {
     }
 
     /** Twrite on a Txattrcreate fid: fills the pending value. */
-    public int writeXattr(Subject who, LocalShare share, Node node, PendingXattr pending, long offset, ByteBuffer data)
+    public int writeXattr(Subject who, FileHandle handle, PendingXattr pending, long offset, ByteBuffer data)
             throws P9Exception {
         return guard.change(
                         Operation.WRITE,
                         data.remaining(),
                         who,
-                        share.name(),
-                        () -> List.of(path(share, node)),
+                        handle.share().name(),
+                        () -> List.of(path(handle.share(), handle.node())),
                         new RequestArgs.XattrIo(pending.name(), offset),
                         () -> new Count(pending.write(offset, data)),
-                        Count::n)
+                        moving(Count::n))
                 .n();
     }
 
     /** Tread on a Txattrwalk fid: a slice of the value (or name list) fetched at walk time. */
-    public ByteBuf readXattr(
-            Subject who, LocalShare share, Node node, String name, byte[] value, long offset, int count)
+    public ByteBuf readXattr(Subject who, FileHandle handle, String name, byte[] value, long offset, int count)
             throws P9Exception {
-        return guard.inspect(
+        return inspectAt(
                         Operation.READ,
                         who,
-                        share.name(),
-                        () -> List.of(path(share, node)),
+                        handle,
                         new RequestArgs.XattrIo(name, offset),
                         () -> {
                             if (offset < 0 || offset > value.length) {
@@ -875,17 +776,18 @@ public final class GuardedFs {
                             int n = (int) Math.min(count, value.length - offset);
                             return new XattrSlice(Unpooled.copiedBuffer(value, (int) offset, n));
                         },
-                        x -> x.data().readableBytes())
+                        moving(x -> x.data().readableBytes()))
                 .data();
     }
 
     /** Clunk of a Txattrcreate fid: sets (or, for an empty value, removes) the attribute. */
-    public void commitXattr(Subject who, LocalShare share, Node node, PendingXattr pending) throws P9Exception {
-        guard.change(
+    public void commitXattr(Subject who, FileHandle handle, PendingXattr pending) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
+        changeIn(
                 Operation.XATTR_COMMIT,
-                NO_DATA,
                 who,
-                share.name(),
+                share,
                 () -> List.of(hostPath(share, node)),
                 new RequestArgs.Xattr(pending.name()),
                 () -> {
@@ -896,24 +798,17 @@ public final class GuardedFs {
                         Xattrs.set(node, pending.name(), value, pending.flags());
                     }
                     return DONE;
-                },
-                NO_BYTES);
+                });
     }
 
     // ---------------------------------------------------------------- locks
 
-    public int lock(
-            Subject who,
-            LocalShare share,
-            Node node,
-            LockTable table,
-            LockTable.Owner owner,
-            int type,
-            long start,
-            long length)
+    public int lock(Subject who, FileHandle handle, LockOwner owner, int type, long start, long length)
             throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
         // A conflict is answered LOCK_BLOCKED (EAGAIN to the guest's program): the intent record must not stand alone.
-        return guard.changeWith(
+        return guard.change(
                         Operation.LOCK,
                         NO_DATA,
                         who,
@@ -922,7 +817,7 @@ public final class GuardedFs {
                         new RequestArgs.Lock(type, start, length),
                         () -> {
                             LockTable.checkType(type);
-                            return new Count(table.lock(node.key(), owner, type, start, length));
+                            return new Count(owner.table().lock(node.key(), owner.owner(), type, start, length));
                         },
                         status -> status.n() == LockConstants.LOCK_BLOCKED
                                 ? Outcome.failure(Errno.EAGAIN)
@@ -930,31 +825,56 @@ public final class GuardedFs {
                 .n();
     }
 
-    public Optional<LockTable.Range> getlock(
-            Subject who,
-            LocalShare share,
-            Node node,
-            LockTable table,
-            LockTable.Owner owner,
-            int type,
-            long start,
-            long length)
-            throws P9Exception {
-        return guard.inspect(
+    public Optional<HeldLock> getlock(
+            Subject who, FileHandle handle, LockOwner owner, int type, long start, long length) throws P9Exception {
+        Node node = handle.node();
+        return inspectAt(
                         Operation.GETLOCK,
                         who,
-                        share.name(),
-                        () -> List.of(path(share, node)),
+                        handle,
                         new RequestArgs.Lock(type, start, length),
                         () -> {
                             LockTable.checkType(type);
-                            return new Conflict(table.test(node.key(), owner, type, start, length));
+                            return new Conflict(owner.table()
+                                    .test(node.key(), owner.owner(), type, start, length)
+                                    .map(r -> new HeldLock(
+                                            r.type(),
+                                            r.start(),
+                                            r.length(),
+                                            r.owner().procId(),
+                                            r.owner().clientId())));
                         },
                         NO_BYTES)
                 .range();
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** A request that only looks at the file of {@code handle}: asked and recorded on its remembered path. */
+    private <T extends Result> T inspectAt(
+            Operation op,
+            Subject who,
+            FileHandle handle,
+            RequestArgs args,
+            BackendCall<T> call,
+            ChokePoint.OutcomeOf<? super T> outcome)
+            throws P9Exception {
+        return guard.inspect(
+                op,
+                who,
+                handle.share().name(),
+                () -> List.of(path(handle.share(), handle.node())),
+                args,
+                call,
+                outcome);
+    }
+
+    /** A request that changes {@code share} and moves no data (entries, attributes, xattr commits). */
+    private <T extends Result> T changeIn(
+            Operation op, Subject who, LocalShare share, PathsOf paths, RequestArgs args, BackendCall<T> call)
+            throws P9Exception {
+        return guard.change(op, NO_DATA, who, share.name(), paths, args, call, NO_BYTES);
+    }
 
     /** The VM this session speaks for (its identity from the transport). */
     public String vm() {
@@ -971,6 +891,16 @@ public final class GuardedFs {
      */
     private static String hostPath(LocalShare share, Node node) throws P9Exception {
         return share.root().confirmedPath(node);
+    }
+
+    /** The host-confirmed path of {@code handle} (see {@link #hostPath(LocalShare, Node)}). */
+    private static String hostPath(FileHandle handle) throws P9Exception {
+        return hostPath(handle.share(), handle.node());
+    }
+
+    /** The host-confirmed path of {@code name} in the directory {@code dir}. */
+    private static String childOf(FileHandle dir, String name) throws P9Exception {
+        return child(hostPath(dir), name);
     }
 
     static String child(String dir, String name) {
@@ -991,6 +921,28 @@ public final class GuardedFs {
         if (safety.of(share.name()).mapsDevices() && MappedDevice.of(node).isPresent()) {
             throw new P9Exception(Errno.ENXIO, "a mapped device node is not opened on the host");
         }
+    }
+
+    /** Tmkdir, Tsymlink, Tmknod: the new entry at the request's path, given to the guest user; its qid. */
+    private Qid making(
+            Operation op,
+            Subject who,
+            LocalShare share,
+            RequestPaths paths,
+            RequestArgs args,
+            boolean directory,
+            QuotaAccounting.Call<Node> create,
+            int gid,
+            int mode)
+            throws P9Exception {
+        return changeIn(
+                        op,
+                        who,
+                        share,
+                        paths,
+                        args,
+                        () -> made(share, paths.at(0), directory, create, who.uid(), gid, mode))
+                .qid();
     }
 
     /** Creates an entry (one inode of quota), gives it to the guest user (see {@link Ownership}); its qid. */

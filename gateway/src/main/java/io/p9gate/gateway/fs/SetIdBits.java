@@ -48,7 +48,7 @@ final class SetIdBits {
     /** The guest's view: {@code shown} (already the guest's owner and mode) with the kept bits added. */
     static FileStat shown(Node node, FileStat shown) throws P9Exception {
         int kept = holdsXattrs(node) ? stored(node) : 0;
-        return kept == 0 ? shown : ChownedIds.withOwner(shown, shown.uid(), shown.gid(), shown.mode() | kept);
+        return kept == 0 ? shown : shown.shownAs(shown.mode() | kept, shown.uid(), shown.gid(), shown.rdev());
     }
 
     /** The mode the guest sees now; asked only when there are bits to clear (it costs a stat). */

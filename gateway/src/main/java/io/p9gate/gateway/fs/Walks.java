@@ -56,7 +56,7 @@ final class Walks {
             if (lastDir != null) {
                 requireDecidedPlace(share, cursor, lastDir, decided.getLast());
             }
-            return new GuardedFs.Walked(qids, cursor, null);
+            return new GuardedFs.Walked(qids, new FileHandle(share, cursor), null);
         } catch (P9Exception | RuntimeException e) {
             cursor.close();
             throw e;

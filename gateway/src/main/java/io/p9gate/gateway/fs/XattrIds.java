@@ -71,7 +71,7 @@ public record XattrIds(IdTranslation ids) implements Ownership {
             gid = get(node, GID, gid);
             mode = (mode & ~PERMISSION_BITS) | (get(node, MODE, mode) & PERMISSION_BITS);
         }
-        return ChownedIds.withOwner(host, uid, gid, mode);
+        return host.shownAs(mode, uid, gid, host.rdev());
     }
 
     private static boolean holdsXattrs(Node node) {

@@ -1,8 +1,5 @@
 package io.p9gate.gateway.ops;
 
-import io.p9gate.gateway.backend.FileStat;
-import io.p9gate.gateway.fs.GuardedFs;
-import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage.Rgetattr;
 import io.p9gate.gateway.proto.RMessage.Rreadlink;
@@ -15,9 +12,6 @@ import io.p9gate.gateway.proto.TMessage.Tstatfs;
 
 /** Tgetattr, Tsetattr, Tstatfs, Treadlink. */
 final class AttrOps {
-    /** What Rgetattr always fills: the basic fields and the birth time (gen and data version are 0). */
-    static final long FILLED = Attr.GETATTR_BASIC | Attr.GETATTR_BTIME;
-
     private final OpsContext ctx;
 
     AttrOps(OpsContext ctx) {
@@ -26,44 +20,22 @@ final class AttrOps {
 
     Rgetattr getattr(Tgetattr t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
-        GuardedFs.Described d = ctx.fs().getattr(fid.who(), fid.share(), fid.node());
-        FileStat s = d.stat();
-        return new Rgetattr(new Attr(
-                FILLED,
-                d.qid(),
-                s.mode(),
-                s.uid(),
-                s.gid(),
-                s.nlink(),
-                s.rdev(),
-                s.size(),
-                s.blksize(),
-                s.blocks(),
-                s.atimeSec(),
-                s.atimeNsec(),
-                s.mtimeSec(),
-                s.mtimeNsec(),
-                s.ctimeSec(),
-                s.ctimeNsec(),
-                s.btimeSec(),
-                s.btimeNsec(),
-                0,
-                0));
+        return new Rgetattr(ctx.fs().getattr(fid.who(), fid.handle()).attr());
     }
 
     Rsetattr setattr(Tsetattr t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
-        ctx.fs().setattr(fid.who(), fid.share(), fid.node(), t.attr());
+        ctx.fs().setattr(fid.who(), fid.handle(), t.attr());
         return new Rsetattr();
     }
 
     Rstatfs statfs(Tstatfs t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
-        return new Rstatfs(ctx.fs().statfs(fid.who(), fid.share(), fid.node()));
+        return new Rstatfs(ctx.fs().statfs(fid.who(), fid.handle()));
     }
 
     Rreadlink readlink(Treadlink t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
-        return new Rreadlink(ctx.fs().readlink(fid.who(), fid.share(), fid.node()));
+        return new Rreadlink(ctx.fs().readlink(fid.who(), fid.handle()));
     }
 }

@@ -33,55 +33,38 @@ final class EntryOps {
 
     Rmkdir mkdir(Tmkdir t) throws P9Exception {
         Fid dir = ctx.fids().get(t.dfid());
-        return new Rmkdir(ctx.fs().mkdir(dir.withGid(t.gid()), dir.share(), dir.node(), t.name(), t.mode(), t.gid()));
+        return new Rmkdir(ctx.fs().mkdir(dir.withGid(t.gid()), dir.handle(), t.name(), t.mode(), t.gid()));
     }
 
     Rsymlink symlink(Tsymlink t) throws P9Exception {
         Fid dir = ctx.fids().get(t.fid());
-        return new Rsymlink(
-                ctx.fs().symlink(dir.withGid(t.gid()), dir.share(), dir.node(), t.name(), t.target(), t.gid()));
+        return new Rsymlink(ctx.fs().symlink(dir.withGid(t.gid()), dir.handle(), t.name(), t.target(), t.gid()));
     }
 
     Rmknod mknod(Tmknod t) throws P9Exception {
         Fid dir = ctx.fids().get(t.dfid());
-        return new Rmknod(ctx.fs()
-                .mknod(
-                        dir.withGid(t.gid()),
-                        dir.share(),
-                        dir.node(),
-                        t.name(),
-                        t.mode(),
-                        t.major(),
-                        t.minor(),
-                        t.gid()));
+        return new Rmknod(
+                ctx.fs().mknod(dir.withGid(t.gid()), dir.handle(), t.name(), t.mode(), t.major(), t.minor(), t.gid()));
     }
 
     Rlink link(Tlink t) throws P9Exception {
         Fid dir = ctx.fids().get(t.dfid());
         Fid target = ctx.fids().get(t.fid());
-        ctx.fs().link(dir.who(), dir.share(), dir.node(), target.share(), target.node(), t.name());
+        ctx.fs().link(dir.who(), dir.handle(), target.handle(), t.name());
         return new Rlink();
     }
 
     Rrename rename(Trename t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
         Fid dir = ctx.fids().get(t.dfid());
-        ctx.fs().rename(fid.who(), fid.share(), fid.node(), dir.share(), dir.node(), t.name());
+        ctx.fs().rename(fid.who(), fid.handle(), dir.handle(), t.name());
         return new Rrename();
     }
 
     Rrenameat renameat(Trenameat t) throws P9Exception {
         Fid oldDir = ctx.fids().get(t.oldDirFid());
         Fid newDir = ctx.fids().get(t.newDirFid());
-        ctx.fs()
-                .renameat(
-                        oldDir.who(),
-                        oldDir.share(),
-                        oldDir.node(),
-                        t.oldName(),
-                        newDir.share(),
-                        newDir.node(),
-                        t.newName());
+        ctx.fs().renameat(oldDir.who(), oldDir.handle(), t.oldName(), newDir.handle(), t.newName());
         return new Rrenameat();
     }
 
@@ -90,7 +73,7 @@ final class EntryOps {
         if ((t.flags() & ~AT_REMOVEDIR) != 0) {
             throw new P9Exception(Errno.EINVAL, "unlinkat flags 0x" + Integer.toHexString(t.flags()));
         }
-        ctx.fs().unlinkat(dir.who(), dir.share(), dir.node(), t.name(), (t.flags() & AT_REMOVEDIR) != 0);
+        ctx.fs().unlinkat(dir.who(), dir.handle(), t.name(), (t.flags() & AT_REMOVEDIR) != 0);
         return new Runlinkat();
     }
 }

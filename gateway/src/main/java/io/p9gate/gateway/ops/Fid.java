@@ -1,8 +1,8 @@
 package io.p9gate.gateway.ops;
 
-import io.p9gate.gateway.backend.LocalShare;
-import io.p9gate.gateway.backend.LockTable;
-import io.p9gate.gateway.backend.Node;
+import io.p9gate.gateway.fs.FileHandle;
+import io.p9gate.gateway.fs.LockOwner;
+import io.p9gate.gateway.fs.SessionLocks;
 import io.p9gate.gateway.fs.Subject;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,14 +12,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * A state change installs a new Fid under the same number; the lock owners that locked through
  * it travel along so that its clunk releases their locks.
  */
-record Fid(LocalShare share, Node node, Subject who, FidState state, Set<LockTable.Owner> lockOwners) {
+record Fid(FileHandle handle, Subject who, FidState state, Set<LockOwner> lockOwners) {
 
-    static Fid walked(LocalShare share, Node node, Subject who) {
-        return new Fid(share, node, who, FidState.WALKED, ConcurrentHashMap.newKeySet());
+    static Fid walked(FileHandle handle, Subject who) {
+        return new Fid(handle, who, FidState.WALKED, ConcurrentHashMap.newKeySet());
     }
 
     Fid withState(FidState next) {
-        return new Fid(share, node, who, next, lockOwners);
+        return new Fid(handle, who, next, lockOwners);
     }
 
     /** The subject for a request that names its own gid (create, mkdir, symlink, mknod). */
@@ -28,16 +28,14 @@ record Fid(LocalShare share, Node node, Subject who, FidState state, Set<LockTab
     }
 
     /** Gives back what this fid holds: its open file or pending xattr value, its locks, its handle. */
-    void release(LockTable locks) {
+    void release(SessionLocks locks) {
         switch (state) {
             case FidState.Opened(var file) -> file.close();
             case FidState.XattrWrite(var pending) -> pending.release();
             case FidState.Walked w -> {}
             case FidState.XattrRead r -> {}
         }
-        for (LockTable.Owner owner : lockOwners) {
-            locks.release(node.key(), owner);
-        }
-        node.close();
+        locks.release(handle, lockOwners);
+        handle.close();
     }
 }

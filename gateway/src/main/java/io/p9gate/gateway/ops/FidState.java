@@ -1,6 +1,6 @@
 package io.p9gate.gateway.ops;
 
-import io.p9gate.gateway.backend.OpenFile;
+import io.p9gate.gateway.fs.OpenHandle;
 import io.p9gate.gateway.fs.PendingXattr;
 
 /** What a fid is currently for; decides which operations it accepts. */
@@ -9,7 +9,7 @@ sealed interface FidState {
     record Walked() implements FidState {}
 
     /** Opened for I/O by Tlopen/Tlcreate. */
-    record Opened(OpenFile file) implements FidState {}
+    record Opened(OpenHandle file) implements FidState {}
 
     /** Created by Txattrwalk: reads return the value (or the name list) fetched then. */
     record XattrRead(String name, byte[] value) implements FidState {}

@@ -1,8 +1,8 @@
 package io.p9gate.gateway.ops;
 
-import io.p9gate.gateway.backend.LockTable;
 import io.p9gate.gateway.budget.Allowance;
 import io.p9gate.gateway.budget.OverBudget;
+import io.p9gate.gateway.fs.SessionLocks;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.util.ArrayList;
@@ -103,7 +103,7 @@ final class Fids {
      * Installs the result of a walk (or xattrwalk): as a new fid, or in place of {@code fid} when
      * newfid == fid, releasing what it replaced. If it cannot be installed, {@code value} is released.
      */
-    void install(int fid, Fid previous, int newfid, Fid value, LockTable locks, Claim claim) throws P9Exception {
+    void install(int fid, Fid previous, int newfid, Fid value, SessionLocks locks, Claim claim) throws P9Exception {
         try {
             if (newfid == fid) {
                 replace(fid, previous, value);

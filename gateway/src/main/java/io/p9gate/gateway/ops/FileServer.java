@@ -1,9 +1,9 @@
 package io.p9gate.gateway.ops;
 
-import io.p9gate.gateway.backend.LocalShare;
-import io.p9gate.gateway.backend.LockTable;
 import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.fs.RequestScope;
+import io.p9gate.gateway.fs.SessionLocks;
+import io.p9gate.gateway.fs.SessionShares;
 import io.p9gate.gateway.fs.UnexpectedFaults;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
@@ -36,7 +36,6 @@ import io.p9gate.gateway.proto.TMessage.Txattrcreate;
 import io.p9gate.gateway.proto.TMessage.Txattrwalk;
 import io.p9gate.gateway.session.ConnectionContext;
 import io.p9gate.gateway.session.RequestHandler;
-import java.util.Map;
 
 /**
  * The filesystem half of one 9P2000.L session: its fid table and one handler per request type.
@@ -52,9 +51,9 @@ public final class FileServer implements RequestHandler {
     private final XattrOps xattrs;
     private final LockOps locks;
 
-    public FileServer(ConnectionContext connection, Map<String, LocalShare> shares, GuardedFs fs, LockTable lockTable) {
+    public FileServer(ConnectionContext connection, SessionShares shares, GuardedFs fs, SessionLocks locks) {
         this.ctx = new OpsContext(
-                connection, Map.copyOf(shares), fs, new Fids(connection.budget().fids()), lockTable);
+                connection, shares, fs, new Fids(connection.budget().fids()), locks);
         this.session = new SessionOps(ctx);
         this.walk = new WalkOps(ctx);
         this.io = new IoOps(ctx);
@@ -122,6 +121,6 @@ public final class FileServer implements RequestHandler {
         for (Fid fid : ctx.fids().drain()) {
             fid.release(ctx.locks());
         }
-        ctx.locks().releaseSession(ctx.connection().sessionId());
+        ctx.locks().releaseSession();
     }
 }

@@ -3,6 +3,7 @@ package io.p9gate.gateway.ops;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.p9gate.gateway.fs.GuardedFs;
+import io.p9gate.gateway.fs.OpenFlags;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage.Rfsync;
@@ -34,12 +35,7 @@ final class IoOps {
         Fid fid = ctx.fids().get(t.fid());
         requireUnopened(fid);
         GuardedFs.Opened opened = ctx.fs()
-                .open(
-                        fid.who(),
-                        fid.share(),
-                        fid.node(),
-                        OpenFlags.toHost(t.flags()),
-                        OpenFlags.wantsDirectory(t.flags()));
+                .open(fid.who(), fid.handle(), OpenFlags.toHost(t.flags()), OpenFlags.wantsDirectory(t.flags()));
         try {
             ctx.fids().replace(t.fid(), fid, fid.withState(new FidState.Opened(opened.file())));
         } catch (P9Exception e) {
@@ -56,23 +52,21 @@ final class IoOps {
         GuardedFs.Created created = ctx.fs()
                 .create(
                         dir.withGid(t.gid()),
-                        dir.share(),
-                        dir.node(),
+                        dir.handle(),
                         t.name(),
                         OpenFlags.toHost(t.flags()),
                         t.mode(),
                         t.gid(),
                         OpenFlags.exclusive(t.flags()));
-        Fid file =
-                new Fid(dir.share(), created.node(), dir.who(), new FidState.Opened(created.file()), dir.lockOwners());
+        Fid file = new Fid(created.handle(), dir.who(), new FidState.Opened(created.file()), dir.lockOwners());
         try {
             ctx.fids().replace(t.fid(), dir, file);
         } catch (P9Exception e) {
             created.file().close();
-            created.node().close();
+            created.handle().close();
             throw e;
         }
-        dir.node().close();
+        dir.handle().close();
         return new Rlcreate(created.qid(), iounit());
     }
 
@@ -83,8 +77,7 @@ final class IoOps {
             case FidState.Opened(var file) -> {
                 ByteBuf buf = ByteBufAllocator.DEFAULT.directBuffer(count);
                 try {
-                    int n = ctx.fs()
-                            .read(fid.who(), fid.share(), fid.node(), file, t.offset(), buf.nioBuffer(0, count));
+                    int n = ctx.fs().read(fid.who(), fid.handle(), file, t.offset(), buf.nioBuffer(0, count));
                     buf.writerIndex(n);
                     yield new Rread(buf);
                 } catch (P9Exception | RuntimeException e) {
@@ -93,7 +86,7 @@ final class IoOps {
                 }
             }
             case FidState.XattrRead(var name, var value) ->
-                new Rread(ctx.fs().readXattr(fid.who(), fid.share(), fid.node(), name, value, t.offset(), count));
+                new Rread(ctx.fs().readXattr(fid.who(), fid.handle(), name, value, t.offset(), count));
             case FidState.Walked w -> throw notOpen();
             case FidState.XattrWrite w -> throw notOpen();
         };
@@ -107,10 +100,9 @@ final class IoOps {
         }
         return switch (fid.state()) {
             case FidState.Opened(var file) ->
-                new Rwrite(ctx.fs().write(fid.who(), fid.share(), fid.node(), file, t.offset(), data.nioBuffer()));
+                new Rwrite(ctx.fs().write(fid.who(), fid.handle(), file, t.offset(), data.nioBuffer()));
             case FidState.XattrWrite(var pending) ->
-                new Rwrite(
-                        ctx.fs().writeXattr(fid.who(), fid.share(), fid.node(), pending, t.offset(), data.nioBuffer()));
+                new Rwrite(ctx.fs().writeXattr(fid.who(), fid.handle(), pending, t.offset(), data.nioBuffer()));
             case FidState.Walked w -> throw notOpen();
             case FidState.XattrRead r -> throw notOpen();
         };
@@ -122,7 +114,7 @@ final class IoOps {
             throw notOpen();
         }
         int count = Math.min(Math.max(t.count(), 0), iounit());
-        return new Rreaddir(ctx.fs().readdir(fid.who(), fid.share(), fid.node(), file, t.offset(), count));
+        return new Rreaddir(ctx.fs().readdir(fid.who(), fid.handle(), file, t.offset(), count));
     }
 
     Rfsync fsync(Tfsync t) throws P9Exception {
@@ -130,7 +122,7 @@ final class IoOps {
         if (!(fid.state() instanceof FidState.Opened(var file))) {
             throw notOpen();
         }
-        ctx.fs().fsync(fid.who(), fid.share(), fid.node(), file, t.datasync() != 0);
+        ctx.fs().fsync(fid.who(), fid.handle(), file, t.datasync() != 0);
         return new Rfsync();
     }
 

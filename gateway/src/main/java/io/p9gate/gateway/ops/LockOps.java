@@ -1,6 +1,7 @@
 package io.p9gate.gateway.ops;
 
-import io.p9gate.gateway.backend.LockTable;
+import io.p9gate.gateway.fs.GuardedFs;
+import io.p9gate.gateway.fs.LockOwner;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.LockConstants;
 import io.p9gate.gateway.proto.P9Exception;
@@ -34,19 +35,10 @@ final class LockOps {
         return fid;
     }
 
-    private LockTable.Owner owner(int procId, String clientId) {
-        return new LockTable.Owner(
-                ctx.connection().sessionId(),
-                procId,
-                clientId,
-                ctx.connection().budget().locks());
-    }
-
     Rlock lock(Tlock t) throws P9Exception {
         Fid fid = opened(t.fid());
-        LockTable.Owner owner = owner(t.procId(), t.clientId());
-        int status = ctx.fs()
-                .lock(fid.who(), fid.share(), fid.node(), ctx.locks(), owner, t.lockType(), t.start(), t.length());
+        LockOwner owner = ctx.locks().owner(t.procId(), t.clientId());
+        int status = ctx.fs().lock(fid.who(), fid.handle(), owner, t.lockType(), t.start(), t.length());
         if (status == LockConstants.LOCK_SUCCESS && t.lockType() != LockConstants.LOCK_TYPE_UNLCK) {
             fid.lockOwners().add(owner);
         }
@@ -55,21 +47,18 @@ final class LockOps {
 
     Rgetlock getlock(Tgetlock t) throws P9Exception {
         Fid fid = opened(t.fid());
-        Optional<LockTable.Range> conflict = ctx.fs()
+        Optional<GuardedFs.HeldLock> conflict = ctx.fs()
                 .getlock(
                         fid.who(),
-                        fid.share(),
-                        fid.node(),
-                        ctx.locks(),
-                        owner(t.procId(), t.clientId()),
+                        fid.handle(),
+                        ctx.locks().owner(t.procId(), t.clientId()),
                         t.lockType(),
                         t.start(),
                         t.length());
         if (conflict.isEmpty()) {
             return new Rgetlock(LockConstants.LOCK_TYPE_UNLCK, t.start(), t.length(), t.procId(), t.clientId());
         }
-        LockTable.Range r = conflict.get();
-        return new Rgetlock(
-                r.type(), r.start(), r.length(), r.owner().procId(), r.owner().clientId());
+        GuardedFs.HeldLock held = conflict.get();
+        return new Rgetlock(held.type(), held.start(), held.length(), held.procId(), held.clientId());
     }
 }

@@ -1,16 +1,14 @@
 package io.p9gate.gateway.ops;
 
-import io.p9gate.gateway.backend.LocalShare;
-import io.p9gate.gateway.backend.LockTable;
 import io.p9gate.gateway.budget.OverBudget;
 import io.p9gate.gateway.fs.GuardedFs;
+import io.p9gate.gateway.fs.SessionLocks;
+import io.p9gate.gateway.fs.SessionShares;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.session.ConnectionContext;
-import java.util.Map;
 
 /** What every handler of one session shares. */
-record OpsContext(
-        ConnectionContext connection, Map<String, LocalShare> shares, GuardedFs fs, Fids fids, LockTable locks) {
+record OpsContext(ConnectionContext connection, SessionShares shares, GuardedFs fs, Fids fids, SessionLocks locks) {
 
     /** Records a budget's refusal as a denial of the request (through {@link GuardedFs}); what to throw. */
     @FunctionalInterface

@@ -42,7 +42,7 @@ final class SessionOps {
                 ctx.claimFid(true, refusal -> ctx.fs().overBudget(Operation.ATTACH, who, t.aname(), refusal))) {
             GuardedFs.Attached attached = ctx.fs().attach(who, t.aname(), ctx.shares());
             try {
-                ctx.fids().add(t.fid(), Fid.walked(attached.share(), attached.root(), who), claim);
+                ctx.fids().add(t.fid(), Fid.walked(attached.root(), who), claim);
             } catch (P9Exception e) {
                 attached.root().close();
                 throw e;
@@ -62,9 +62,9 @@ final class SessionOps {
         Fid fid = ctx.fids().remove(t.fid());
         try {
             if (fid.state() instanceof FidState.XattrWrite(var pending)) {
-                ctx.fs().commitXattr(fid.who(), fid.share(), fid.node(), pending);
+                ctx.fs().commitXattr(fid.who(), fid.handle(), pending);
             } else {
-                ctx.fs().clunk(fid.who(), fid.share(), fid.node());
+                ctx.fs().clunk(fid.who(), fid.handle());
             }
             return new Rclunk();
         } finally {
@@ -76,7 +76,7 @@ final class SessionOps {
     Rremove remove(Tremove t) throws P9Exception {
         Fid fid = ctx.fids().remove(t.fid());
         try {
-            ctx.fs().remove(fid.who(), fid.share(), fid.node());
+            ctx.fs().remove(fid.who(), fid.handle());
             return new Rremove();
         } finally {
             fid.release(ctx.locks());

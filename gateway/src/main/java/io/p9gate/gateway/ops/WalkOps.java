@@ -27,24 +27,12 @@ final class WalkOps {
                 t.newfid() != t.fid(),
                 refusal -> ctx.fs()
                         .overBudget(
-                                Operation.WALK,
-                                from.who(),
-                                from.share(),
-                                from.node(),
-                                new RequestArgs.Walk(t.names()),
-                                refusal))) {
-            GuardedFs.Walked walked = ctx.fs().walk(from.who(), from.share(), from.node(), t.names());
-            if (walked.node() == null) {
+                                Operation.WALK, from.who(), from.handle(), new RequestArgs.Walk(t.names()), refusal))) {
+            GuardedFs.Walked walked = ctx.fs().walk(from.who(), from.handle(), t.names());
+            if (walked.handle() == null) {
                 return new Rwalk(walked.qids());
             }
-            ctx.fids()
-                    .install(
-                            t.fid(),
-                            from,
-                            t.newfid(),
-                            Fid.walked(from.share(), walked.node(), from.who()),
-                            ctx.locks(),
-                            claim);
+            ctx.fids().install(t.fid(), from, t.newfid(), Fid.walked(walked.handle(), from.who()), ctx.locks(), claim);
             return new Rwalk(walked.qids());
         }
     }

@@ -27,13 +27,12 @@ final class XattrOps {
         Operation op = t.name().isEmpty() ? Operation.XATTR_LIST : Operation.XATTR_GET;
         RequestArgs args = t.name().isEmpty() ? RequestArgs.NONE : new RequestArgs.Xattr(t.name());
         try (Fids.Claim claim = ctx.claimFid(
-                t.newfid() != t.fid(),
-                refusal -> ctx.fs().overBudget(op, fid.who(), fid.share(), fid.node(), args, refusal))) {
+                t.newfid() != t.fid(), refusal -> ctx.fs().overBudget(op, fid.who(), fid.handle(), args, refusal))) {
             byte[] value = t.name().isEmpty()
-                    ? ctx.fs().xattrList(fid.who(), fid.share(), fid.node())
-                    : ctx.fs().xattrGet(fid.who(), fid.share(), fid.node(), t.name());
-            Fid reader = Fid.walked(fid.share(), fid.node().share(), fid.who())
-                    .withState(new FidState.XattrRead(t.name(), value));
+                    ? ctx.fs().xattrList(fid.who(), fid.handle())
+                    : ctx.fs().xattrGet(fid.who(), fid.handle(), t.name());
+            Fid reader =
+                    Fid.walked(fid.handle().duplicate(), fid.who()).withState(new FidState.XattrRead(t.name(), value));
             ctx.fids().install(t.fid(), fid, t.newfid(), reader, ctx.locks(), claim);
             return new Rxattrwalk(value.length);
         }
@@ -44,8 +43,7 @@ final class XattrOps {
         if (!(fid.state() instanceof FidState.Walked)) {
             throw new P9Exception(Errno.EINVAL, "xattrcreate on an open fid");
         }
-        PendingXattr pending =
-                ctx.fs().xattrCreate(fid.who(), fid.share(), fid.node(), t.name(), t.attrSize(), t.flags());
+        PendingXattr pending = ctx.fs().xattrCreate(fid.who(), fid.handle(), t.name(), t.attrSize(), t.flags());
         try {
             ctx.fids().replace(t.fid(), fid, fid.withState(new FidState.XattrWrite(pending)));
         } catch (P9Exception e) {

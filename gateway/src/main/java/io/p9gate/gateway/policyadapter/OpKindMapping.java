@@ -3,7 +3,7 @@ package io.p9gate.gateway.policyadapter;
 import io.p9gate.gateway.fs.AccessRequest;
 import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.fs.RequestArgs;
-import io.p9gate.policy.OpKind;
+import io.p9gate.policy.terms.OpKind;
 import java.util.List;
 
 /**

@@ -13,6 +13,7 @@ import io.p9gate.gateway.budget.OverBudget;
 import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.gateway.codec.PeerName;
 import io.p9gate.gateway.net.Transports;
+import io.p9gate.gateway.session.Session;
 import io.p9gate.gateway.session.SessionPipeline;
 import io.p9gate.gateway.session.SessionSettings;
 import java.io.IOException;
@@ -140,13 +141,16 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         if (admitConnection(budget.get(), channel, peer)) {
-            SessionPipeline.install(
+            Session session = SessionPipeline.install(
                     channel.pipeline(),
                     config.handlers(),
                     workers.lane(budget.get()),
                     settings.forVm(vm),
                     sessionIds::incrementAndGet,
                     peer);
+            // Counted closed once its fids are released, not when the socket closes: one scrape of the metrics
+            // must never show a VM without connections but with open fids.
+            session.ended().thenRun(() -> budget.get().connections().release(1));
         }
     }
 
@@ -177,7 +181,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Takes one of the VM's connections (and a descriptor of the pool), given back when the connection closes;
+     * Takes one of the VM's connections (and a descriptor of the pool), given back when its session has ended;
      * past its budget the connection is closed at once and the refusal recorded (R-ROB-2). The descriptor reserve
      * keeps accept(2) itself from failing for everyone.
      */
@@ -196,7 +200,6 @@ public final class Gateway implements AutoCloseable {
             return false;
         }
         refusing.remove(vm);
-        channel.closeFuture().addListener(closed -> vm.connections().release(1));
         return true;
     }
 

@@ -16,6 +16,8 @@ import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.LongSupplier;
@@ -60,6 +62,8 @@ public final class Session extends ChannelInboundHandlerAdapter {
     private boolean waitingForVm;
 
     private Runnable vmWake;
+    /** Completed once the connection is closed and the session's last handler is closed: see {@link #ended}. */
+    private final CompletableFuture<Void> ended = new CompletableFuture<>();
 
     /** Requests run on {@code workers} without any VM budget: for tests and single-client tools. */
     public Session(
@@ -109,6 +113,12 @@ public final class Session extends ChannelInboundHandlerAdapter {
                 // The gateway is shutting down: nothing left to serve.
             }
         };
+        if (!channel.isActive()) {
+            // Closed before this session was installed (a peer gone during its identification): channelInactive
+            // has passed, and no request will come.
+            closed = true;
+            ended.complete(null);
+        }
     }
 
     /** On the event loop: the VM may have room again (a request finished, replies drained, limits changed). */
@@ -358,9 +368,11 @@ public final class Session extends ChannelInboundHandlerAdapter {
         try {
             channel.eventLoop().execute(() -> finishVersion(tag, reply, opened));
         } catch (RejectedExecutionException e) {
+            // The event loop is gone, and with it the connection: this was the session's last handler.
             if (opened != null) {
                 RequestRunner.closeQuietly(opened);
             }
+            ended.complete(null);
         }
     }
 
@@ -381,6 +393,8 @@ public final class Session extends ChannelInboundHandlerAdapter {
         if (closed) {
             if (opened != null) {
                 closeOffLoop(opened);
+            } else {
+                ended.complete(null);
             }
             return;
         }
@@ -431,15 +445,33 @@ public final class Session extends ChannelInboundHandlerAdapter {
         handler = null;
         if (current != null) {
             closeOffLoop(current);
+        } else {
+            ended.complete(null);
         }
     }
 
-    /** Handler close may block on the filesystem: off the event loop, unless the workers are gone. */
+    /**
+     * Completes once the connection is closed and the session's request handler, if it had one, is closed: its fids
+     * and locks released. The gateway counts the connection closed only then, so that no scrape of the metrics sees
+     * a closed connection's fids still open.
+     */
+    public CompletionStage<Void> ended() {
+        return ended;
+    }
+
+    /**
+     * Ends the session with the closed connection's last handler. Handler close may block on the filesystem: off the
+     * event loop, unless the workers are gone.
+     */
     private void closeOffLoop(RequestHandler h) {
         try {
-            lane.execute(() -> RequestRunner.closeQuietly(h));
+            lane.execute(() -> {
+                RequestRunner.closeQuietly(h);
+                ended.complete(null);
+            });
         } catch (RejectedExecutionException e) {
             RequestRunner.closeQuietly(h);
+            ended.complete(null);
         }
     }
 

@@ -28,8 +28,8 @@ public final class SessionPipeline {
         install(pipeline, factory, RequestLane.unbudgeted(workers, settings.listener()), settings, sessionIds, peer);
     }
 
-    /** Requests in the turn of the connection's VM, against its budgets (R-ROB-2). */
-    public static void install(
+    /** Requests in the turn of the connection's VM, against its budgets (R-ROB-2); the session installed. */
+    public static Session install(
             ChannelPipeline pipeline,
             RequestHandlerFactory factory,
             RequestLane lane,
@@ -41,7 +41,9 @@ public final class SessionPipeline {
         pipeline.addLast("9p-reply-meter", new ReplyMeter(lane.budget().admission()));
         pipeline.addLast("9p-decoder", new FrameDecoder(limit, Direction.REQUESTS, dialect));
         pipeline.addLast("9p-encoder", new FrameEncoder(limit, Direction.REPLIES));
-        pipeline.addLast("9p-session", new Session(factory, lane, limit, dialect, settings, sessionIds, peer));
+        Session session = new Session(factory, lane, limit, dialect, settings, sessionIds, peer);
+        pipeline.addLast("9p-session", session);
         pipeline.addLast("9p-errors", new PipelineErrorHandler());
+        return session;
     }
 }

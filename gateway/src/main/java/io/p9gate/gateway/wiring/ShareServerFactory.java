@@ -8,6 +8,8 @@ import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.fs.NoAudit;
+import io.p9gate.gateway.fs.SessionLocks;
+import io.p9gate.gateway.fs.SessionShares;
 import io.p9gate.gateway.fs.ShareAccess;
 import io.p9gate.gateway.fs.ShareDir;
 import io.p9gate.gateway.fs.ShareSafety;
@@ -104,7 +106,10 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
             }
         }
         GuardedFs fs = access.guard(vm, context.sessionId(), audit);
-        return AuditedSession.opened(new FileServer(context, mine, fs, locks), vm, context, audit, requests);
+        var sessionLocks =
+                new SessionLocks(locks, context.sessionId(), context.budget().locks());
+        return AuditedSession.opened(
+                new FileServer(context, new SessionShares(mine), fs, sessionLocks), vm, context, audit, requests);
     }
 
     /** Sessions opened from now on time their requests for {@code observer} (set it before the gateway starts). */

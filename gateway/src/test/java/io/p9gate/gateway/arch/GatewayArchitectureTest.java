@@ -70,9 +70,10 @@ class GatewayArchitectureTest {
         ModuleArchitecture.packagesFormNoCycles(ROOT).check(MAIN);
     }
 
+    /** Not frozen: the operations hold the guard's opaque handles ({@code fs.FileHandle}), no backend type. */
     @Test
     void operationsDoNotUseTheBackend() {
-        FreezingArchRule.freeze(operationsDoNotUseTheBackend(ROOT)).check(MAIN);
+        operationsDoNotUseTheBackend(ROOT).check(MAIN);
     }
 
     @Test

@@ -113,10 +113,10 @@ class ServeLiveMetricsTest {
                                         + " \\d+ fsyncs, mean \\S+ ms"),
                         status.out());
             }
-            // A closed connection releases its fids on its session's worker, after the close is counted: wait for
-            // that (bounded), then check both levels.
+            // A closed connection releases its fids on its session's worker, and only then is its close counted
+            // (Session.ended): wait (bounded) for the count, and its fids must be gone in the same scrape.
             MetricSamples closed = MetricsScrape.from(metrics);
-            for (int i = 0; i < 300 && closed.sum("p9gate_open_fids", Map.of("vm", "v")) != 0.0; i++) {
+            for (int i = 0; i < 300 && closed.sum("p9gate_connections", Map.of("vm", "v")) != 0.0; i++) {
                 Thread.sleep(100);
                 closed = MetricsScrape.from(metrics);
             }

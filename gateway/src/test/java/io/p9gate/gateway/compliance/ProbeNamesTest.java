@@ -2,8 +2,8 @@ package io.p9gate.gateway.compliance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.p9gate.policy.PathPattern;
-import io.p9gate.policy.SharePath;
+import io.p9gate.policy.terms.PathPattern;
+import io.p9gate.policy.terms.SharePath;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

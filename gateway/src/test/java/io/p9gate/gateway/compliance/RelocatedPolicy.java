@@ -1,10 +1,7 @@
 package io.p9gate.gateway.compliance;
 
 import io.p9gate.policy.DecisionRequest;
-import io.p9gate.policy.OpKind;
-import io.p9gate.policy.PathPattern;
 import io.p9gate.policy.PolicyEngine;
-import io.p9gate.policy.SharePath;
 import io.p9gate.policy.cli.CaseTarget;
 import io.p9gate.policy.ids.IdMap;
 import io.p9gate.policy.load.PolicyTestCase;
@@ -16,6 +13,9 @@ import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.Subtree;
 import io.p9gate.policy.model.VmPolicy;
 import io.p9gate.policy.quota.QuotaSpec;
+import io.p9gate.policy.terms.OpKind;
+import io.p9gate.policy.terms.PathPattern;
+import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.p9gate.gateway.backend.FileKey;
 import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.Node;
-import io.p9gate.gateway.backend.OpenFile;
 import io.p9gate.gateway.backend.OpenInodes;
 import io.p9gate.gateway.backend.QidMapper;
 import io.p9gate.gateway.policyadapter.QuotaPolicyRig;
@@ -67,20 +66,20 @@ class QuotaAccountingTest {
             return Decision.allow(List.of("test"));
         };
         GuardedFs fs = new GuardedFs("vm", 1, policy, new NoAudit(), ChownedIds.UNMAPPED, rig.quotas.of("vm"));
-        try (Node root = fs.attach(ROOT_USER, "data", Map.of("data", share)).root();
-                Node cache = fs.walk(ROOT_USER, share, root, List.of("cache")).node();
-                Node file = fs.walk(ROOT_USER, share, root, List.of("out")).node();
-                OpenFile opened = fs.open(ROOT_USER, share, file, O_RDWR, false).file()) {
+        try (FileHandle root = fs.attach(ROOT_USER, "data", new SessionShares(Map.of("data", share)))
+                        .root();
+                FileHandle cache = fs.walk(ROOT_USER, root, List.of("cache")).handle();
+                FileHandle file = fs.walk(ROOT_USER, root, List.of("out")).handle();
+                OpenHandle opened = fs.open(ROOT_USER, file, O_RDWR, false).file()) {
             onWrite.set(() -> {
                 try {
-                    fs.renameat(ROOT_USER, share, root, "out", share, cache, "in"); // another request of the VM
+                    fs.renameat(ROOT_USER, root, "out", cache, "in"); // another request of the VM
                 } catch (P9Exception e) {
                     throw new IllegalStateException(e);
                 }
             });
             P9Exception refused = assertThrows(
-                    P9Exception.class,
-                    () -> fs.write(ROOT_USER, share, file, opened, 0, ByteBuffer.wrap(new byte[2048])));
+                    P9Exception.class, () -> fs.write(ROOT_USER, file, opened, 0, ByteBuffer.wrap(new byte[2048])));
             assertEquals(Errno.EDQUOT, refused.errno());
             assertEquals(0, Files.size(data.resolve("cache/in")));
         }

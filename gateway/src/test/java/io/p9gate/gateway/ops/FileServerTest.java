@@ -302,7 +302,7 @@ class FileServerTest extends ShareTestBase {
         Attr a = s.getattr(1).attr();
         assertEquals(11, a.size());
         assertEquals(0100000, a.mode() & 0170000);
-        assertEquals(AttrOps.FILLED, a.valid());
+        assertEquals(Attr.GETATTR_BASIC | Attr.GETATTR_BTIME, a.valid());
         s.walk(0, 2, "hello.txt");
         assertEquals(a.qid().path(), s.getattr(2).attr().qid().path());
         s.walk(0, 3, "dir");

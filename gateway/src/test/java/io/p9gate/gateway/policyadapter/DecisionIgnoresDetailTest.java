@@ -12,7 +12,7 @@ import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.wiring.ShareServerFactory;
-import io.p9gate.policy.OpKind;
+import io.p9gate.policy.terms.OpKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

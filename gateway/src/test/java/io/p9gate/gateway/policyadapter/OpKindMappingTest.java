@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.fs.RequestArgs;
-import io.p9gate.policy.OpKind;
+import io.p9gate.policy.terms.OpKind;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;

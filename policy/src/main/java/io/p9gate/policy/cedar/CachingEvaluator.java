@@ -2,9 +2,9 @@ package io.p9gate.policy.cedar;
 
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
-import io.p9gate.policy.PathQuestion;
 import io.p9gate.policy.compile.PathEvaluator;
 import io.p9gate.policy.compile.Verdict;
+import io.p9gate.policy.terms.PathQuestion;
 
 /**
  * Remembers Cedar's answers for policies with hand-written Cedar, where the fast evaluator does not

@@ -1,7 +1,7 @@
 package io.p9gate.policy.cedar;
 
-import io.p9gate.policy.OpKind;
-import io.p9gate.policy.SharePath;
+import io.p9gate.policy.terms.OpKind;
+import io.p9gate.policy.terms.SharePath;
 
 /**
  * Entity identifiers of the Cedar schema ({@link CedarSchema}). Shares and paths are scoped by VM because

@@ -1,10 +1,10 @@
 package io.p9gate.policy.cedar;
 
-import io.p9gate.policy.OpKind;
-import io.p9gate.policy.PathPattern;
 import io.p9gate.policy.compile.CompiledRule;
 import io.p9gate.policy.compile.Scope;
 import io.p9gate.policy.model.Effect;
+import io.p9gate.policy.terms.OpKind;
+import io.p9gate.policy.terms.PathPattern;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;

@@ -2,8 +2,8 @@ package io.p9gate.policy.cedar;
 
 import com.cedarpolicy.model.exception.InternalException;
 import com.cedarpolicy.model.schema.Schema;
-import io.p9gate.policy.OpKind;
-import io.p9gate.policy.PathPattern;
+import io.p9gate.policy.terms.OpKind;
+import io.p9gate.policy.terms.PathPattern;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 

@@ -1,9 +1,9 @@
 package io.p9gate.policy.cli;
 
-import io.p9gate.policy.SharePath;
 import io.p9gate.policy.model.PolicyFile;
 import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.VmPolicy;
+import io.p9gate.policy.terms.SharePath;
 import java.io.Serial;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.p9gate.policy.compile;
 
-import io.p9gate.policy.OpKind;
 import io.p9gate.policy.model.Effect;
+import io.p9gate.policy.terms.OpKind;
 import java.util.Set;
 
 /**

@@ -1,6 +1,6 @@
 package io.p9gate.policy.compile;
 
-import io.p9gate.policy.PathQuestion;
+import io.p9gate.policy.terms.PathQuestion;
 
 /** Decides single-path questions; Cedar is the reference, the fast evaluator must agree with it. */
 public interface PathEvaluator {

@@ -1,8 +1,8 @@
 package io.p9gate.policy.compile;
 
-import io.p9gate.policy.PathPattern;
-import io.p9gate.policy.SharePath;
 import io.p9gate.policy.model.Effect;
+import io.p9gate.policy.terms.PathPattern;
+import io.p9gate.policy.terms.SharePath;
 import java.util.List;
 
 /**

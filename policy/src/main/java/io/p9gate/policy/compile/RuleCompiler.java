@@ -1,12 +1,12 @@
 package io.p9gate.policy.compile;
 
-import io.p9gate.policy.OpKind;
 import io.p9gate.policy.model.Effect;
 import io.p9gate.policy.model.PolicyFile;
 import io.p9gate.policy.model.Rule;
 import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.Subtree;
 import io.p9gate.policy.model.VmPolicy;
+import io.p9gate.policy.terms.OpKind;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;

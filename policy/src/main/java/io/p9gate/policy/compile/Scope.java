@@ -1,7 +1,7 @@
 package io.p9gate.policy.compile;
 
-import io.p9gate.policy.PathPattern;
-import io.p9gate.policy.SharePath;
+import io.p9gate.policy.terms.PathPattern;
+import io.p9gate.policy.terms.SharePath;
 import java.util.List;
 
 /** Which paths of a share a compiled rule applies to. */

@@ -3,7 +3,7 @@ package io.p9gate.policy.compile;
 import java.util.List;
 
 /**
- * The answer to one {@link io.p9gate.policy.PathQuestion}: allowed or not, the errno of a denial, and
+ * The answer to one {@link io.p9gate.policy.terms.PathQuestion}: allowed or not, the errno of a denial, and
  * the ids of the rules that decided (sorted): matching permits when allowed, matching forbids when
  * denied (none for a default deny).
  */

@@ -1,12 +1,12 @@
 package io.p9gate.policy.fast;
 
-import io.p9gate.policy.OpKind;
-import io.p9gate.policy.PathQuestion;
 import io.p9gate.policy.compile.CompiledRule;
 import io.p9gate.policy.compile.Errnos;
 import io.p9gate.policy.compile.PathEvaluator;
 import io.p9gate.policy.compile.Verdict;
 import io.p9gate.policy.model.Effect;
+import io.p9gate.policy.terms.OpKind;
+import io.p9gate.policy.terms.PathQuestion;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;

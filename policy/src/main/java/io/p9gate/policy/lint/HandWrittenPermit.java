@@ -1,10 +1,10 @@
 package io.p9gate.policy.lint;
 
-import io.p9gate.policy.OpKind;
-import io.p9gate.policy.SharePath;
 import io.p9gate.policy.cedar.text.CedarLexer;
 import io.p9gate.policy.cedar.text.CedarStatement;
 import io.p9gate.policy.cedar.text.CedarToken;
+import io.p9gate.policy.terms.OpKind;
+import io.p9gate.policy.terms.SharePath;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;

@@ -1,8 +1,5 @@
 package io.p9gate.policy.lint;
 
-import io.p9gate.policy.OpKind;
-import io.p9gate.policy.PathPattern;
-import io.p9gate.policy.SharePath;
 import io.p9gate.policy.model.Access;
 import io.p9gate.policy.model.Effect;
 import io.p9gate.policy.model.PolicyFile;
@@ -11,6 +8,9 @@ import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.Subtree;
 import io.p9gate.policy.model.VmPolicy;
 import io.p9gate.policy.quota.QuotaSpec;
+import io.p9gate.policy.terms.OpKind;
+import io.p9gate.policy.terms.PathPattern;
+import io.p9gate.policy.terms.SharePath;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,5 @@
 package io.p9gate.policy.load;
 
-import io.p9gate.policy.OpKind;
-import io.p9gate.policy.PathPattern;
-import io.p9gate.policy.SharePath;
 import io.p9gate.policy.dialect.Dialect;
 import io.p9gate.policy.ids.IdMap;
 import io.p9gate.policy.ids.IdMapping;
@@ -21,6 +18,9 @@ import io.p9gate.policy.model.Subtree;
 import io.p9gate.policy.model.VmLimits;
 import io.p9gate.policy.model.VmPolicy;
 import io.p9gate.policy.quota.QuotaSpec;
+import io.p9gate.policy.terms.OpKind;
+import io.p9gate.policy.terms.PathPattern;
+import io.p9gate.policy.terms.SharePath;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;

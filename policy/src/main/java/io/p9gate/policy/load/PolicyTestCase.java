@@ -1,7 +1,7 @@
 package io.p9gate.policy.load;
 
-import io.p9gate.policy.OpKind;
 import io.p9gate.policy.model.SourcePos;
+import io.p9gate.policy.terms.OpKind;
 
 /**
  * One decision case of a policy test file: a request and what must come of it. {@code share} may be null:

@@ -1,8 +1,8 @@
 package io.p9gate.policy.load;
 
-import io.p9gate.policy.OpKind;
 import io.p9gate.policy.model.SourcePos;
 import io.p9gate.policy.quota.QuotaSpec;
+import io.p9gate.policy.terms.OpKind;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

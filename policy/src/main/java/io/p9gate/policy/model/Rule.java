@@ -1,7 +1,7 @@
 package io.p9gate.policy.model;
 
-import io.p9gate.policy.OpKind;
-import io.p9gate.policy.PathPattern;
+import io.p9gate.policy.terms.OpKind;
+import io.p9gate.policy.terms.PathPattern;
 import java.util.List;
 import java.util.Set;
 

@@ -1,6 +1,6 @@
 package io.p9gate.policy.quota;
 
-import io.p9gate.policy.SharePath;
+import io.p9gate.policy.terms.SharePath;
 
 /**
  * A quota of one VM on one share, on the whole share ({@code subtree} "/") or below a subtree (R-POL-6).

@@ -1,6 +1,6 @@
 package io.p9gate.policy.quota;
 
-import io.p9gate.policy.SharePath;
+import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;

@@ -4,15 +4,14 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.lang.ArchRule;
-import com.tngtech.archunit.library.freeze.FreezingArchRule;
 import io.p9gate.audit.arch.ModuleArchitecture;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
  * The policy module's rules (docs/architecture.md): no package cycles, and no Netty (decisions do not know the
- * transport). The cycles through the root package that existed when the rule came in are frozen in
- * {@code src/test/resources/archunit_store}: listed there, and any new one fails.
+ * transport). Neither is frozen: the cycles through the root package that existed when the rule came in were broken
+ * by moving the types every package shares into {@code io.p9gate.policy.terms}.
  */
 class PolicyArchitectureTest {
     private static final String ROOT = "io.p9gate.policy";
@@ -29,7 +28,7 @@ class PolicyArchitectureTest {
 
     @Test
     void packagesFormNoCycles() {
-        FreezingArchRule.freeze(ModuleArchitecture.packagesFormNoCycles(ROOT)).check(MAIN);
+        ModuleArchitecture.packagesFormNoCycles(ROOT).check(MAIN);
     }
 
     @Test

@@ -1,10 +1,10 @@
 package io.p9gate.policy.bench;
 
 import io.p9gate.policy.DecisionRequest;
-import io.p9gate.policy.OpKind;
 import io.p9gate.policy.PolicyDecision;
 import io.p9gate.policy.PolicyEngine;
-import io.p9gate.policy.SharePath;
+import io.p9gate.policy.terms.OpKind;
+import io.p9gate.policy.terms.SharePath;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -4,15 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import io.p9gate.policy.DecisionRequest;
-import io.p9gate.policy.OpKind;
 import io.p9gate.policy.PolicyDecision;
 import io.p9gate.policy.PolicyEngine;
-import io.p9gate.policy.SharePath;
 import io.p9gate.policy.cli.fmt.CedarFormatter;
 import io.p9gate.policy.cli.fmt.Formatting;
 import io.p9gate.policy.cli.fmt.YamlFormatter;
 import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.VmPolicy;
+import io.p9gate.policy.terms.OpKind;
+import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.p9gate.policy;
+package io.p9gate.policy.terms;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.p9gate.policy;
+package io.p9gate.policy.terms;
 
 /**
  * The unit both evaluators decide: one operation on one path. A rename or link asks two of these

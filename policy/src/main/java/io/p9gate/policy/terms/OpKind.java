@@ -1,4 +1,4 @@
-package io.p9gate.policy;
+package io.p9gate.policy.terms;
 
 import java.util.EnumSet;
 import java.util.Locale;
@@ -36,7 +36,7 @@ public enum OpKind {
     XATTR_READ(false),
     /** Txattrcreate (set/remove). */
     XATTR_WRITE(true),
-    /** Treaddir on a directory (hidden entries are filtered separately, see PolicyEngine#visible). */
+    /** Treaddir on a directory (hidden entries are filtered separately, see io.p9gate.policy.PolicyEngine#visible). */
     READDIR(false),
     /** Tgetattr. */
     GETATTR(false),

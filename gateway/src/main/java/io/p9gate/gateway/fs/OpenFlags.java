@@ -1,4 +1,4 @@
-package io.p9gate.gateway.ops;
+package io.p9gate.gateway.fs;
 
 import io.p9gate.gateway.backend.LinuxSyscalls;
 
@@ -6,9 +6,10 @@ import io.p9gate.gateway.backend.LinuxSyscalls;
  * Maps 9P2000.L open flags (P9_DOTL_*) to the safe host subset: access mode, truncate, append
  * and the sync flags. Dropped on purpose: O_CREAT/O_EXCL (Tlcreate creates), O_NOCTTY,
  * O_NONBLOCK, O_DIRECT (alignment is the host's business), O_NOATIME, O_ASYNC; O_CLOEXEC is
- * always added by the backend.
+ * always added by the backend. The guarded layer owns this mapping because it chooses which host flags a guest's
+ * open may reach the backend with.
  */
-final class OpenFlags {
+public final class OpenFlags {
     static final int P9_ACCMODE = 3;
     static final int P9_NOACCESS = 3;
     static final int P9_EXCL = 00000200;
@@ -20,7 +21,7 @@ final class OpenFlags {
 
     private OpenFlags() {}
 
-    static int toHost(int p9) {
+    public static int toHost(int p9) {
         int access = p9 & P9_ACCMODE;
         int host = access == P9_NOACCESS ? LinuxSyscalls.O_RDONLY : access;
         if ((p9 & P9_TRUNC) != 0) {
@@ -37,11 +38,11 @@ final class OpenFlags {
         return host;
     }
 
-    static boolean wantsDirectory(int p9) {
+    public static boolean wantsDirectory(int p9) {
         return (p9 & P9_DIRECTORY) != 0;
     }
 
-    static boolean exclusive(int p9) {
+    public static boolean exclusive(int p9) {
         return (p9 & P9_EXCL) != 0;
     }
 }
