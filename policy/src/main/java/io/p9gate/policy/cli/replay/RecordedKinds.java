@@ -1,6 +1,6 @@
 package io.p9gate.policy.cli.replay;
 
-import io.p9gate.policy.OpKind;
+import io.p9gate.policy.terms.OpKind;
 import java.util.List;
 
 /**

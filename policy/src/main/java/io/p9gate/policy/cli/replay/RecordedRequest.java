@@ -2,8 +2,8 @@ package io.p9gate.policy.cli.replay;
 
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.policy.DecisionRequest;
-import io.p9gate.policy.OpKind;
-import io.p9gate.policy.SharePath;
+import io.p9gate.policy.terms.OpKind;
+import io.p9gate.policy.terms.SharePath;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.policy.DecisionRequest;
-import io.p9gate.policy.OpKind;
+import io.p9gate.policy.terms.OpKind;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
