@@ -63,10 +63,13 @@ public final class MessageDecoder {
         return message;
     }
 
-    /** Whether a session of {@code dialect} may carry this type: .L's own types only in .L, Rerror only outside. */
+    /**
+     * Whether a session of {@code dialect} may carry this type: .L's own types only in .L, Rerror and the stat(5)
+     * messages only outside.
+     */
     private static boolean spoken(MessageType type, Dialect dialect) {
         return switch (dialect) {
-            case L -> type != MessageType.RERROR;
+            case L -> type != MessageType.RERROR && !type.notInDotL();
             case U, LEGACY -> !type.onlyInDotL();
         };
     }
@@ -92,6 +95,7 @@ public final class MessageDecoder {
             case TWRITE -> new TMessage.Twrite(r.u32("fid"), r.u64("offset"), r.countedData("data"));
             case TCLUNK -> new TMessage.Tclunk(r.u32("fid"));
             case TREMOVE -> new TMessage.Tremove(r.u32("fid"));
+            case TSTAT -> new TMessage.Tstat(r.u32("fid"));
             case TSTATFS -> new TMessage.Tstatfs(r.u32("fid"));
             case TLOPEN -> new TMessage.Tlopen(r.u32("fid"), r.u32("flags"));
             case TLCREATE ->
@@ -180,6 +184,7 @@ public final class MessageDecoder {
             case RWRITE -> new RMessage.Rwrite(r.u32("count"));
             case RCLUNK -> new RMessage.Rclunk();
             case RREMOVE -> new RMessage.Rremove();
+            case RSTAT -> rstat(r, dialect);
             case RSTATFS ->
                 new RMessage.Rstatfs(new StatFs(
                         r.u32("type"),
@@ -246,6 +251,14 @@ public final class MessageDecoder {
             qids.add(r.qid("wqid"));
         }
         return new RMessage.Rwalk(qids);
+    }
+
+    /** nstat[2] and then the entry, which carries its own size too (stat(5)): both must agree. */
+    private static RMessage.Rstat rstat(WireReader r, Dialect dialect) throws MalformedMessageException {
+        WireReader entry = r.shortSection("nstat");
+        var stat = StatLayout.read(entry, dialect);
+        entry.expectEnd("Rstat nstat");
+        return new RMessage.Rstat(stat);
     }
 
     private static RMessage.Rreaddir readdir(WireReader r) throws MalformedMessageException {

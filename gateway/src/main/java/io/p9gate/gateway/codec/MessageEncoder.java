@@ -50,6 +50,13 @@ public final class MessageEncoder {
                 WireWriter.string(out, m.version());
             }
             case TMessage.Tflush m -> out.writeShortLE(m.oldtag());
+            case TMessage.Tstat m -> out.writeIntLE(m.fid());
+            case RMessage.Rstat m -> {
+                int nstat = out.writerIndex();
+                out.writeShortLE(0);
+                StatLayout.write(out, m.stat());
+                out.setShortLE(nstat, out.writerIndex() - nstat - Short.BYTES);
+            }
             case TMessage.Tunsupported m -> {
                 /* empty body: only used to probe servers */
             }

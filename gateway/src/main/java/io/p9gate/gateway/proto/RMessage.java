@@ -26,6 +26,13 @@ public sealed interface RMessage extends Message {
         }
     }
 
+    /** 9P2000 and 9P2000.u: one stat(5) entry, .u's fields present exactly in a .u session. */
+    record Rstat(Stat stat) implements RMessage {
+        public MessageType type() {
+            return MessageType.RSTAT;
+        }
+    }
+
     record Rversion(int msize, String version) implements RMessage {
         public MessageType type() {
             return MessageType.RVERSION;

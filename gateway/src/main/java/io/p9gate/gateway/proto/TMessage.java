@@ -41,7 +41,8 @@ public sealed interface TMessage extends Message permits TMessage.SessionRequest
                     Tlink,
                     Tmkdir,
                     Trenameat,
-                    Tunlinkat {}
+                    Tunlinkat,
+                    Tstat {}
 
     /** The fid value meaning "no fid" (e.g. Tattach.afid without authentication). */
     int NOFID = 0xffffffff;
@@ -125,6 +126,13 @@ public sealed interface TMessage extends Message permits TMessage.SessionRequest
     record Tstatfs(int fid) implements FileRequest {
         public MessageType type() {
             return MessageType.TSTATFS;
+        }
+    }
+
+    /** 9P2000 and 9P2000.u: the fid's stat(5) entry. */
+    record Tstat(int fid) implements FileRequest {
+        public MessageType type() {
+            return MessageType.TSTAT;
         }
     }
 

@@ -9,8 +9,11 @@ import io.p9gate.gateway.proto.Dialect;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.Message;
+import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.Stat;
 import io.p9gate.gateway.proto.TMessage;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,6 +28,17 @@ import org.junit.jupiter.params.provider.MethodSource;
 class DialectVectorsTest {
     /** "Protocol error": 14 bytes. */
     private static final String EPROTO_TEXT = "0e00 50726f746f636f6c206572726f72";
+
+    /**
+     * stat(5) up to muid of a file "f" (qid version 1, path 2, mode 0644, atime 1, mtime 2, length 7) owned by user
+     * and group "1000", muid "": type[2] dev[4] qid[13] mode[4] atime[4] mtime[4] length[8] name[s] uid[s] gid[s]
+     * muid[s].
+     */
+    private static final String STAT_BODY = "0000 00000000 00 01000000 0200000000000000 a4010000 01000000 02000000"
+            + " 0700000000000000 0100 66 0400 31303030 0400 31303030 0000";
+
+    private static final Stat.Common COMMON =
+            new Stat.Common(0, 0, new Qid(Qid.QTFILE, 1, 2), 0644, 1, 2, 7, "f", "1000", "1000", "");
 
     static Stream<Arguments> replies() {
         return Stream.of(
@@ -44,7 +58,21 @@ class DialectVectorsTest {
                         "1b000000 6b 0100 " + EPROTO_TEXT + " 47000000",
                         1),
                 Arguments.of(
-                        Dialect.LEGACY, new RMessage.Rerror("Protocol error"), "17000000 6b 0100 " + EPROTO_TEXT, 1));
+                        Dialect.LEGACY, new RMessage.Rerror("Protocol error"), "17000000 6b 0100 " + EPROTO_TEXT, 1),
+                // Rstat: nstat[2] and then the stat, which begins with its own size[2] (stat(5), the Linux
+                // client's "wS"): 56 bytes of stat after its size in 9P2000.
+                Arguments.of(
+                        Dialect.LEGACY,
+                        new RMessage.Rstat(new Stat(COMMON, Optional.empty())),
+                        "43000000 7d 0100 3a00 3800 " + STAT_BODY,
+                        1),
+                // 9P2000.u appends extension[s] n_uid[4] n_gid[4] n_muid[4]: 14 bytes more; no muid is ~0.
+                Arguments.of(
+                        Dialect.U,
+                        new RMessage.Rstat(
+                                new Stat(COMMON, Optional.of(new Stat.Unix("", 1000, 1000, TMessage.NONUNAME)))),
+                        "51000000 7d 0100 4800 4600 " + STAT_BODY + " 0000 e8030000 e8030000 ffffffff",
+                        1));
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -77,7 +105,11 @@ class DialectVectorsTest {
                 // Types of 9P2000.L alone are not requests of the other dialects: answered, not decoded.
                 Arguments.of(Dialect.U, new TMessage.Tunsupported(12), "0f000000 0c 0100 01000000 00000000"),
                 Arguments.of(
-                        Dialect.LEGACY, new TMessage.Tunsupported(24), "13000000 18 0100 01000000 ffff000000000000"));
+                        Dialect.LEGACY, new TMessage.Tunsupported(24), "13000000 18 0100 01000000 ffff000000000000"),
+                Arguments.of(Dialect.LEGACY, new TMessage.Tstat(1), "0b000000 7c 0100 01000000"),
+                Arguments.of(Dialect.U, new TMessage.Tstat(1), "0b000000 7c 0100 01000000"),
+                // and Tstat none of 9P2000.L (stat(5) has no place there: Tgetattr).
+                Arguments.of(Dialect.L, new TMessage.Tunsupported(124), "0b000000 7c 0100 01000000"));
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -114,6 +146,13 @@ class DialectVectorsTest {
         assertThrows(
                 MalformedMessageException.class,
                 () -> decode(Hex.buf("0b000000 07 0100 02000000"), Direction.REPLIES, Dialect.U));
+        // A 9P2000 stat read as .u ends before its extension; a stat whose size disagrees with nstat is malformed.
+        assertThrows(
+                MalformedMessageException.class,
+                () -> decode(Hex.buf("43000000 7d 0100 3a00 3800 " + STAT_BODY), Direction.REPLIES, Dialect.U));
+        assertThrows(
+                MalformedMessageException.class,
+                () -> decode(Hex.buf("43000000 7d 0100 3a00 3700 " + STAT_BODY), Direction.REPLIES, Dialect.LEGACY));
     }
 
     private static Message decode(ByteBuf frame, Direction direction, Dialect dialect)
