@@ -5,7 +5,6 @@ import io.p9gate.gateway.backend.LockTable;
 import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.fs.RequestScope;
 import io.p9gate.gateway.fs.UnexpectedFaults;
-import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage.FileRequest;
@@ -51,6 +50,7 @@ public final class FileServer implements RequestHandler {
     private final IoOps io;
     private final EntryOps entries;
     private final AttrOps attrs;
+    private final StatOps stats;
     private final XattrOps xattrs;
     private final LockOps locks;
 
@@ -62,6 +62,7 @@ public final class FileServer implements RequestHandler {
         this.io = new IoOps(ctx);
         this.entries = new EntryOps(ctx);
         this.attrs = new AttrOps(ctx);
+        this.stats = new StatOps(ctx);
         this.xattrs = new XattrOps(ctx);
         this.locks = new LockOps(ctx);
     }
@@ -108,7 +109,7 @@ public final class FileServer implements RequestHandler {
             case Trenameat t -> entries.renameat(t);
             case Tunlinkat t -> entries.unlinkat(t);
             case Tgetattr t -> attrs.getattr(t);
-            case Tstat t -> throw new P9Exception(Errno.EOPNOTSUPP, "not built");
+            case Tstat t -> stats.stat(t);
             case Tsetattr t -> attrs.setattr(t);
             case Tstatfs t -> attrs.statfs(t);
             case Treadlink t -> attrs.readlink(t);

@@ -76,6 +76,19 @@ public final class TestSession implements AutoCloseable {
         return new TestSession(factory.open(new ConnectionContext(listener, "test", id, MSIZE)), id);
     }
 
+    /** Opens a session of {@code dialect} and attaches fid {@link #ROOT} to the share as uid 0. */
+    public static TestSession attached(ShareServerFactory factory, io.p9gate.gateway.proto.Dialect dialect)
+            throws P9Exception {
+        long id = SESSIONS.getAndIncrement();
+        ConnectionContext l = new ConnectionContext("vm-test", "test", id, MSIZE);
+        TestSession s = new TestSession(
+                factory.open(new ConnectionContext(
+                        l.listener(), l.peer(), id, MSIZE, l.ioLimit(), l.vm(), l.budget(), dialect)),
+                id);
+        s.call(new TMessage.Tattach(ROOT, TMessage.NOFID, "root", "share", 0));
+        return s;
+    }
+
     /** Opens a session and attaches fid {@link #ROOT} to the share as uid 0. */
     public static TestSession attached(ShareServerFactory factory) throws P9Exception {
         TestSession s = open(factory);
