@@ -62,7 +62,7 @@ public final class FileServer implements RequestHandler {
         this.io = new IoOps(ctx);
         this.entries = new EntryOps(ctx);
         this.attrs = new AttrOps(ctx);
-        this.stats = new StatOps(ctx);
+        this.stats = new StatOps(ctx, attrs);
         this.xattrs = new XattrOps(ctx);
         this.locks = new LockOps(ctx);
     }

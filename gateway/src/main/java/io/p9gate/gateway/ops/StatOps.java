@@ -1,8 +1,6 @@
 package io.p9gate.gateway.ops;
 
-import io.p9gate.gateway.backend.FileStat;
-import io.p9gate.gateway.backend.FileType;
-import io.p9gate.gateway.fs.GuardedFs;
+import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage.Rstat;
 import io.p9gate.gateway.proto.Stat;
@@ -24,16 +22,40 @@ final class StatOps {
     /** 9P2000.u: the sticky bit (Linux include/net/9p/9p.h P9_DMSETVTX). */
     private static final int DMSETVTX = 0x00010000;
 
-    private final OpsContext ctx;
+    /** st_mode's file types (the backend's are not for operations to use: docs/architecture.md). */
+    private enum FileType {
+        REGULAR,
+        DIRECTORY,
+        SYMLINK,
+        FIFO,
+        SOCKET,
+        CHAR_DEVICE,
+        BLOCK_DEVICE;
 
-    StatOps(OpsContext ctx) {
+        static FileType ofMode(int mode) {
+            return switch (mode & 0170000) {
+                case 0040000 -> DIRECTORY;
+                case 0120000 -> SYMLINK;
+                case 0010000 -> FIFO;
+                case 0140000 -> SOCKET;
+                case 0020000 -> CHAR_DEVICE;
+                case 0060000 -> BLOCK_DEVICE;
+                default -> REGULAR;
+            };
+        }
+    }
+
+    private final OpsContext ctx;
+    private final AttrOps attrs;
+
+    StatOps(OpsContext ctx, AttrOps attrs) {
         this.ctx = ctx;
+        this.attrs = attrs;
     }
 
     Rstat stat(Tstat t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
-        GuardedFs.Described d = ctx.fs().getattr(fid.who(), fid.share(), fid.node());
-        FileStat s = d.stat();
+        Attr s = attrs.getattr(new TMessage.Tgetattr(t.fid(), Attr.GETATTR_ALL)).attr();
         FileType type = FileType.ofMode(s.mode());
         boolean unix = switch (ctx.connection().dialect()) {
             case U -> true;
@@ -44,7 +66,7 @@ final class StatOps {
         var common = new Stat.Common(
                 0,
                 0,
-                d.qid(),
+                s.qid(),
                 mode(s.mode(), type, unix),
                 (int) s.atimeSec(),
                 (int) s.mtimeSec(),
@@ -68,7 +90,7 @@ final class StatOps {
         if (type == FileType.DIRECTORY) {
             mode |= Stat.DMDIR;
         }
-        if (!unix || type == null) {
+        if (!unix) {
             return mode;
         }
         mode |= switch (type) {
@@ -89,9 +111,6 @@ final class StatOps {
      * Treadlink), a device's "b|c major minor", else empty.
      */
     private String extension(Fid fid, FileType type, long rdev) throws P9Exception {
-        if (type == null) {
-            return "";
-        }
         return switch (type) {
             case SYMLINK -> ctx.fs().readlink(fid.who(), fid.share(), fid.node());
             case CHAR_DEVICE -> "c " + major(rdev) + " " + minor(rdev);

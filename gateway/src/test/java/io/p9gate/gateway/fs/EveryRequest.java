@@ -31,6 +31,7 @@ public final class EveryRequest {
                 new Step(new TMessage.Tlock(2, LockConstants.LOCK_TYPE_WRLCK, 0, 0, 0, 1, "c"), Operation.LOCK),
                 new Step(new TMessage.Tgetlock(2, LockConstants.LOCK_TYPE_RDLCK, 0, 0, 1, "c"), Operation.GETLOCK),
                 new Step(new TMessage.Tgetattr(2, 0x3fff), Operation.GETATTR),
+                new Step(new TMessage.Tstat(2), Operation.GETATTR),
                 new Step(
                         new TMessage.Tsetattr(2, new SetAttr(SetAttr.SETATTR_MODE, 0600, 0, 0, 0, 0, 0, 0, 0)),
                         Operation.SETATTR),

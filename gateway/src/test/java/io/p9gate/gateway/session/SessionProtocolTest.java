@@ -86,6 +86,31 @@ class SessionProtocolTest {
     }
 
     @Test
+    void aDotUTstatFedOneByteAtATimeIsAnsweredWithTheHandlersStat() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.send(Frame.NOTAG, new TMessage.Tversion(8192, "9P2000.u"));
+            s.replies();
+            s.replyDialect = Dialect.U;
+            ByteBuf tstat = Hex.buf("0b000000 7c 0200 01000000");
+            for (int i = 0; i < tstat.readableBytes(); i++) {
+                assertEquals(List.of(), s.replies(), "nothing before the frame's last byte");
+                s.feed(Unpooled.wrappedBuffer(new byte[] {tstat.getByte(i)}));
+            }
+            assertEquals(List.of(new Frame(2, new RMessage.Rstat(FakeHandler.STAT))), s.replies());
+        }
+    }
+
+    @Test
+    void a9P2000LSessionAnswersTstatAsUnsupported() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.negotiate(8192);
+            s.replies();
+            s.feed(Hex.buf("0b000000 7c 0200 01000000"));
+            assertEquals(List.of(new Frame(2, new RMessage.Rlerror(Errno.EOPNOTSUPP))), s.replies());
+        }
+    }
+
+    @Test
     void aDialectTheFactoryRefusesIsAnsweredUnknownAndServesNothing() throws Exception {
         try (EmbeddedSession s = new EmbeddedSession(MAX)) {
             s.handlers.refused = Dialect.LEGACY;
