@@ -120,10 +120,16 @@ public final class Entries {
     public void renameAt(Node oldDir, String oldName, Node newDir, String newName, boolean replace) throws P9Exception {
         Names.check(oldName);
         Names.check(newName);
-        oldDir.use(ofd -> newDir.use(nfd -> {
-            LinuxSyscalls.renameat2(ofd, oldName, nfd, newName, replace ? 0 : LinuxSyscalls.RENAME_NOREPLACE);
-            return null;
-        }));
+        // Every share path a node has learned may name a place this rename empties (see RenameEpoch).
+        RenameEpoch.advance();
+        try {
+            oldDir.use(ofd -> newDir.use(nfd -> {
+                LinuxSyscalls.renameat2(ofd, oldName, nfd, newName, replace ? 0 : LinuxSyscalls.RENAME_NOREPLACE);
+                return null;
+            }));
+        } finally {
+            RenameEpoch.advance();
+        }
     }
 
     /** Trename: moves the file a handle names (wherever it is now) into {@code newDir}. */

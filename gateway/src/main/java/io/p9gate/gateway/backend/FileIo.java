@@ -57,8 +57,10 @@ public final class FileIo {
      *
      * @param isNew false when, without O_EXCL, an existing file was opened instead: it keeps its
      *              owner (the gateway must never give another user's file to the requester)
+     * @param stat  a new file's stat just after the create (its owner, size, times and so its qid; its mode may
+     *              have been set since); null for an existing file
      */
-    public record Created(Node node, OpenFile file, boolean isNew) {}
+    public record Created(Node node, OpenFile file, boolean isNew, FileStat stat) {}
 
     /**
      * Creates {@code name} in {@code dir} and opens it. Without O_EXCL an existing entry is opened
@@ -78,6 +80,7 @@ public final class FileIo {
             throws P9Exception {
         // The file's descriptor and its handle are charged together: the file must not be created and then
         // refused for want of a descriptor (R-ROB-2). The charge ends before an existing file is opened instead.
+        long epoch = RenameEpoch.now(); // before the file exists under its name: see ShareRoot.learnChildPath
         try (Fd.Charge charge = Fd.Charge.of(2)) {
             Fd fd;
             try {
@@ -91,9 +94,12 @@ public final class FileIo {
             }
             OpenFile file = new OpenFile(fd, FileType.REGULAR, null, flags);
             try {
-                Node node = ShareRoot.nodeOf(charge.open(() -> file.use(
+                ShareRoot.Examined made = ShareRoot.examine(charge.open(() -> file.use(
                         ofd -> LinuxSyscalls.openat(AT_FDCWD, LinuxSyscalls.procPath(ofd), O_PATH | O_CLOEXEC, 0))));
-                return Optional.of(new Created(CreateModes.exact(node, mode), file.withKey(node.key()), true));
+                Node node = made.node();
+                share.learnChildPath(dir, name, node, epoch);
+                return Optional.of(new Created(
+                        CreateModes.exact(node, mode, made.stat()), file.withKey(node.key()), true, made.stat()));
             } catch (P9Exception | RuntimeException e) {
                 file.close();
                 throw e;
@@ -104,7 +110,7 @@ public final class FileIo {
     private Created openExisting(Node dir, String name, int flags) throws P9Exception {
         Node node = share.lookup(dir, name);
         try {
-            return new Created(node, open(node, flags), false);
+            return new Created(node, open(node, flags), false, null);
         } catch (P9Exception | RuntimeException e) {
             node.close();
             throw e;

@@ -11,6 +11,10 @@ public final class Node implements AutoCloseable {
     private final Fd fd;
     private final FileType type;
     private final FileKey key;
+    /** Its share-relative path and the {@link RenameEpoch} under which it was true; null until learned. */
+    private volatile KnownPath known;
+
+    private record KnownPath(String path, long epoch) {}
 
     Node(Fd fd, FileType type, FileKey key) {
         this.fd = fd;
@@ -36,6 +40,16 @@ public final class Node implements AutoCloseable {
     public Node share() throws P9Exception {
         fd.retain();
         return this;
+    }
+
+    /** The path learned under {@code epoch}, or null if none was (or it was learned before a rename). */
+    String pathAt(long epoch) {
+        KnownPath k = known;
+        return k != null && k.epoch() == epoch ? k.path() : null;
+    }
+
+    void learnPath(String path, long epoch) {
+        known = new KnownPath(path, epoch);
     }
 
     <T> T use(Fd.FdCall<T> call) throws P9Exception {

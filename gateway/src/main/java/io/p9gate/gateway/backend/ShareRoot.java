@@ -7,12 +7,17 @@ import static io.p9gate.gateway.backend.LinuxSyscalls.O_CLOEXEC;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_DIRECTORY;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_NOFOLLOW;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_PATH;
+import static io.p9gate.gateway.backend.LinuxSyscalls.O_RDONLY;
 
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Optional;
 
 /**
@@ -30,6 +35,7 @@ public final class ShareRoot implements AutoCloseable {
     private static final int MAX_DEPTH = 4096;
 
     private static final String DELETED_SUFFIX = " (deleted)";
+    private static final int DIRENT_BUFFER = 32 * 1024;
 
     private static volatile boolean openat2Missing;
 
@@ -91,8 +97,24 @@ public final class ShareRoot implements AutoCloseable {
             return parentOf(dir);
         }
         Names.check(name);
-        return KernelFilesystems.refuseCrossingInto(
+        long epoch = RenameEpoch.now();
+        Node node = KernelFilesystems.refuseCrossingInto(
                 dir, nodeOf(Fd.open(() -> dir.use(fd -> openBeneath(fd, name, O_PATH, 0)))));
+        learnChildPath(dir, name, node, epoch);
+        return node;
+    }
+
+    /**
+     * {@code child}, just looked up or created as {@code name} in {@code dir}, is at the directory's path plus the
+     * name, if the directory's path was known at {@code epoch}, read before the lookup: no rename had begun since
+     * the directory's path was true, and any that begins later outdates the child's path too. Never for ".." or
+     * ".": a ".." is checked against the kernel instead (Walks).
+     */
+    void learnChildPath(Node dir, String name, Node child, long epoch) {
+        String dirPath = isRoot(dir) ? "" : dir.pathAt(epoch);
+        if (dirPath != null) {
+            child.learnPath(dirPath.isEmpty() ? name : dirPath + "/" + name, epoch);
+        }
     }
 
     /**
@@ -156,9 +178,11 @@ public final class ShareRoot implements AutoCloseable {
     }
 
     /**
-     * The node's current path relative to the share root ("" for the root), read from the kernel
-     * for the handle itself, so it is right after host-side renames. For policy and audit only:
-     * never used to reach the file.
+     * The node's path relative to the share root ("" for the root), for policy and audit only: never used to
+     * reach the file. The path the node learned from the walk or create that made it while no rename through the
+     * gateway has begun since (no system call: issue 11); otherwise the kernel's answer ({@link #currentPath}),
+     * remembered until the next rename. Why a remembered path cannot let a request escape a hidden or read-only
+     * subtree: docs/architecture.md, "Share paths carried by the handle".
      *
      * @throws P9Exception EACCES if the inode is no longer beneath the share root
      */
@@ -166,7 +190,83 @@ public final class ShareRoot implements AutoCloseable {
         if (isRoot(node)) {
             return "";
         }
-        String path = node.use(ShareRoot::kernelPath);
+        long epoch = RenameEpoch.now();
+        String known = node.pathAt(epoch);
+        if (known != null) {
+            return known;
+        }
+        String path = currentPath(node);
+        node.learnPath(path, epoch);
+        return path;
+    }
+
+    /**
+     * The node's path as the kernel knows it now, never as remembered: through /proc/self/fd, or, for a directory
+     * deeper than the PATH_MAX bytes /proc can report (issue 15), by climbing ".." and finding each name.
+     *
+     * When the kernel says the handle is outside the share, the host moved it (the gateway never moves anything
+     * out): the rename counter is advanced, so every handle's remembered path is asked of the kernel again
+     * instead of answering a later request on a fid in the moved tree.
+     *
+     * @throws P9Exception EACCES if the inode is no longer beneath the share root; ENAMETOOLONG for a
+     *                     non-directory beyond PATH_MAX (a file has no ".." to climb from)
+     */
+    public String currentPath(Node node) throws P9Exception {
+        if (isRoot(node)) {
+            return "";
+        }
+        try {
+            return kernelRelativePath(node);
+        } catch (P9Exception e) {
+            if (e.errno() == Errno.EACCES) {
+                RenameEpoch.advance();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The path a request that changes the host is decided on: the kernel's ({@link #currentPath}), so a fid whose
+     * directory the host moved out of the share changes nothing there (R-CONF-1). If it differs from the path the
+     * handle remembers, the host moved it within the share: every remembered path is forgotten. A non-directory
+     * deeper than PATH_MAX, which the kernel cannot name, is decided on its remembered path ({@link
+     * #relativePath}).
+     *
+     * @throws P9Exception EACCES if the inode is no longer beneath the share root
+     */
+    public String confirmedPath(Node node) throws P9Exception {
+        if (isRoot(node)) {
+            return "";
+        }
+        long epoch = RenameEpoch.now();
+        String now;
+        try {
+            now = currentPath(node);
+        } catch (P9Exception e) {
+            if (e.errno() != Errno.ENAMETOOLONG) {
+                throw e;
+            }
+            return relativePath(node);
+        }
+        String known = node.pathAt(epoch);
+        if (known != null && !known.equals(now)) {
+            RenameEpoch.advance();
+        } else {
+            node.learnPath(now, epoch);
+        }
+        return now;
+    }
+
+    private String kernelRelativePath(Node node) throws P9Exception {
+        String path;
+        try {
+            path = node.use(ShareRoot::kernelPath);
+        } catch (P9Exception e) {
+            if (e.errno() != Errno.ENAMETOOLONG || !node.isDirectory()) {
+                throw e;
+            }
+            return climbedPath(node);
+        }
         if (path.endsWith(DELETED_SUFFIX)) {
             path = path.substring(0, path.length() - DELETED_SUFFIX.length());
         }
@@ -179,6 +279,78 @@ public final class ShareRoot implements AutoCloseable {
             }
         }
         return path.substring(prefix.length());
+    }
+
+    /**
+     * Checks with the kernel that directory {@code dir} is at {@code expected}, the path a request was decided
+     * on. If it is not, something the gateway did not do (the host) moved it: every remembered path is forgotten
+     * and the request fails as a name that no longer resolves.
+     *
+     * @throws P9Exception EACCES if it is outside the share, ENOENT if it is elsewhere in it
+     */
+    public void requireAt(Node dir, String expected) throws P9Exception {
+        if (!currentPath(dir).equals(expected)) {
+            RenameEpoch.advance();
+            throw new P9Exception(Errno.ENOENT, "the host moved " + expected);
+        }
+    }
+
+    /** A directory's path by climbing: each step opens ".." and finds the entry that is the directory below. */
+    private String climbedPath(Node dir) throws P9Exception {
+        Deque<String> names = new ArrayDeque<>();
+        Node cursor = dir.share();
+        try {
+            for (int depth = 0; depth < MAX_DEPTH; depth++) {
+                if (isRoot(cursor)) {
+                    return String.join("/", names);
+                }
+                Node current = cursor;
+                Node up = nodeOf(Fd.open(() -> current.use(fd -> LinuxSyscalls.openat(fd, "..", PATH_FLAGS, 0))));
+                try {
+                    if (up.key().equals(current.key())) {
+                        throw new P9Exception(Errno.EACCES, "handle is outside the share");
+                    }
+                    names.addFirst(nameIn(up, current.key()));
+                } catch (P9Exception | RuntimeException e) {
+                    up.close();
+                    throw e;
+                }
+                cursor.close();
+                cursor = up;
+            }
+            throw new P9Exception(Errno.ENAMETOOLONG, "deeper than " + MAX_DEPTH + " levels");
+        } finally {
+            cursor.close();
+        }
+    }
+
+    /** The name under which directory {@code parent} holds the directory {@code child} (getdents, then statx). */
+    private static String nameIn(Node parent, FileKey child) throws P9Exception {
+        Fd listing =
+                Fd.open(() -> parent.use(fd -> LinuxSyscalls.openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(DIRENT_BUFFER);
+            while (true) {
+                long n = listing.use(fd -> LinuxSyscalls.getdents64(fd, buf));
+                if (n == 0) {
+                    throw new P9Exception(Errno.ENOENT, "no entry of its parent names the directory");
+                }
+                for (long pos = 0;
+                        pos < n;
+                        pos += Short.toUnsignedInt(
+                                buf.get(ValueLayout.JAVA_SHORT, pos + StructLayouts.Dirent.RECLEN))) {
+                    String name = buf.getString(pos + StructLayouts.Dirent.NAME, StandardCharsets.UTF_8);
+                    if (buf.get(ValueLayout.JAVA_LONG, pos + StructLayouts.Dirent.INO) == child.ino()
+                            && !name.equals(".")
+                            && !name.equals("..")
+                            && Inodes.statAt(parent, name).key().equals(child)) {
+                        return name;
+                    }
+                }
+            }
+        } finally {
+            listing.release();
+        }
     }
 
     private String refreshRootPrefix() throws P9Exception {
@@ -207,7 +379,19 @@ public final class ShareRoot implements AutoCloseable {
         if (isRoot(node)) {
             throw new P9Exception(Errno.EBUSY, "the share root has no parent entry");
         }
-        String[] parts = relativePath(node).split("/");
+        try {
+            return locateAt(node, relativePath(node));
+        } catch (P9Exception e) {
+            if (e.errno() != Errno.ENOENT) {
+                throw e;
+            }
+            // The remembered path may predate a move by the host: ask the kernel where the file is now.
+            return locateAt(node, currentPath(node));
+        }
+    }
+
+    private Location locateAt(Node node, String path) throws P9Exception {
+        String[] parts = path.split("/");
         Node dir = root.share();
         try {
             for (int i = 0; i < parts.length - 1; i++) {
@@ -229,6 +413,14 @@ public final class ShareRoot implements AutoCloseable {
 
     /** Wraps a fresh O_PATH descriptor; closes it if it cannot be examined. */
     static Node nodeOf(Fd handle) throws P9Exception {
+        return examine(handle).node();
+    }
+
+    /** A fresh handle and the stat it was examined with (one statx, for whoever needs it next). */
+    record Examined(Node node, FileStat stat) {}
+
+    /** As {@link #nodeOf}, keeping the stat. */
+    static Examined examine(Fd handle) throws P9Exception {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(StructLayouts.STATX);
             handle.use(fd -> {
@@ -240,7 +432,7 @@ public final class ShareRoot implements AutoCloseable {
             if (type == null) {
                 throw new P9Exception(Errno.EIO, "unknown file type " + Integer.toOctalString(stat.mode()));
             }
-            return new Node(handle, type, stat.key());
+            return new Examined(new Node(handle, type, stat.key()), stat);
         } catch (P9Exception | RuntimeException e) {
             handle.release();
             throw e;

@@ -1,16 +1,15 @@
 package io.p9gate.gateway.cli;
 
+import io.p9gate.gateway.certs.Fingerprint;
 import io.p9gate.gateway.certs.TestPki;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
@@ -106,8 +105,7 @@ final class CertsCommand implements Callable<Integer> {
         for (String vm : vms) {
             X509Certificate cert = pki.issueClient(vm, validity);
             out.println("VM " + vm + " " + dir.resolve(vm).resolve(TestPki.CLIENT_CERT) + " sha256 "
-                    + HexFormat.of()
-                            .formatHex(MessageDigest.getInstance("SHA-256").digest(cert.getEncoded())));
+                    + Fingerprint.sha256(cert));
         }
         for (String vm : revoke) {
             pki.revoke(vm);

@@ -249,7 +249,9 @@ public final class GuardedFs {
     // ---------------------------------------------------------------- lookup and metadata
 
     public Walked walk(Subject who, LocalShare share, Node from, List<String> names) throws P9Exception {
-        RequestPaths paths = RequestPaths.of(() -> Walks.paths(path(share, from), names));
+        // A walk with ".." is checked against the kernel step by step (Walks), so it starts from the kernel's path.
+        RequestPaths paths = RequestPaths.of(
+                () -> Walks.paths(names.contains("..") ? share.root().currentPath(from) : path(share, from), names));
         // A walk that stopped is answered with the qids it got, but what the guest asked for did not resolve.
         return guard.inspectWith(
                 Operation.WALK,
@@ -279,7 +281,7 @@ public final class GuardedFs {
 
     public void setattr(Subject who, LocalShare share, Node node, SetAttr attr) throws P9Exception {
         long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
-        RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
+        RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, node)));
         guard.change(
                 Operation.SETATTR,
                 NO_DATA,
@@ -374,7 +376,7 @@ public final class GuardedFs {
             boolean exclusive)
             throws P9Exception {
         int mode = GuestModes.allowed(false, askedMode);
-        RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
+        RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
         return guard.change(
                 Operation.CREATE,
                 NO_DATA,
@@ -404,7 +406,9 @@ public final class GuardedFs {
                                 });
                             }
                         }
-                        return new Created(made.node(), made.file(), qid(share, made.node()));
+                        // A new file's qid is its creation stat's: chmod and chown change neither size nor mtime.
+                        Qid qid = made.isNew() ? share.root().qids().qid(made.stat()) : qid(share, made.node());
+                        return new Created(made.node(), made.file(), qid);
                     } catch (P9Exception | RuntimeException e) {
                         made.node().close();
                         made.file().close();
@@ -491,7 +495,7 @@ public final class GuardedFs {
 
     public Qid mkdir(Subject who, LocalShare share, Node dir, String name, int askedMode, int gid) throws P9Exception {
         int mode = GuestModes.allowed(true, askedMode);
-        RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
+        RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
         return guard.change(
                         Operation.MKDIR,
                         NO_DATA,
@@ -513,7 +517,7 @@ public final class GuardedFs {
 
     public Qid symlink(Subject who, LocalShare share, Node dir, String name, String target, int gid)
             throws P9Exception {
-        RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
+        RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
         return guard.change(
                         Operation.SYMLINK,
                         NO_DATA,
@@ -541,7 +545,7 @@ public final class GuardedFs {
     public Qid mknod(Subject who, LocalShare share, Node dir, String name, int askedMode, int major, int minor, int gid)
             throws P9Exception {
         int mode = GuestModes.allowed(false, askedMode); // mknod never makes a directory
-        RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
+        RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
         RequestArgs args = new RequestArgs.Make(name, mode, false, major, minor);
         Optional<MappedDevice> device = MappedDevice.requested(mode, major, minor);
         if (device.isEmpty()) {
@@ -595,11 +599,11 @@ public final class GuardedFs {
                 Operation.LINK,
                 who,
                 targetShare,
-                () -> path(targetShare, target),
+                () -> hostPath(targetShare, target),
                 share,
-                () -> child(path(share, dir), name),
+                () -> child(hostPath(share, dir), name),
                 args);
-        RequestPaths paths = RequestPaths.of(() -> List.of(path(share, target), child(path(share, dir), name)));
+        RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, target), child(hostPath(share, dir), name)));
         guard.change(
                 Operation.LINK,
                 NO_DATA,
@@ -625,11 +629,12 @@ public final class GuardedFs {
                 Operation.RENAME,
                 who,
                 share,
-                () -> path(share, node),
+                () -> hostPath(share, node),
                 dirShare,
-                () -> child(path(dirShare, newDir), newName),
+                () -> child(hostPath(dirShare, newDir), newName),
                 args);
-        RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node), child(path(share, newDir), newName)));
+        RequestPaths paths =
+                RequestPaths.of(() -> List.of(hostPath(share, node), child(hostPath(share, newDir), newName)));
         guard.change(
                 Operation.RENAME,
                 NO_DATA,
@@ -672,12 +677,12 @@ public final class GuardedFs {
                 Operation.RENAME,
                 who,
                 share,
-                () -> child(path(share, oldDir), oldName),
+                () -> child(hostPath(share, oldDir), oldName),
                 newShare,
                 () -> child(path(newShare, newDir), newName),
                 args);
         RequestPaths paths = RequestPaths.of(
-                () -> List.of(child(path(share, oldDir), oldName), child(path(share, newDir), newName)));
+                () -> List.of(child(hostPath(share, oldDir), oldName), child(hostPath(share, newDir), newName)));
         guard.change(
                 Operation.RENAME,
                 NO_DATA,
@@ -749,7 +754,7 @@ public final class GuardedFs {
     }
 
     public void unlinkat(Subject who, LocalShare share, Node dir, String name, boolean directory) throws P9Exception {
-        RequestPaths paths = RequestPaths.of(() -> List.of(child(path(share, dir), name)));
+        RequestPaths paths = RequestPaths.of(() -> List.of(child(hostPath(share, dir), name)));
         guard.change(
                 Operation.REMOVE,
                 NO_DATA,
@@ -768,7 +773,7 @@ public final class GuardedFs {
     }
 
     public void remove(Subject who, LocalShare share, Node node) throws P9Exception {
-        RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
+        RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, node)));
         guard.change(
                 Operation.REMOVE,
                 NO_DATA,
@@ -822,7 +827,7 @@ public final class GuardedFs {
                         Operation.XATTR_CREATE,
                         who,
                         share.name(),
-                        () -> List.of(path(share, node)),
+                        () -> List.of(hostPath(share, node)),
                         new RequestArgs.Xattr(name),
                         () -> {
                             if (size < 0 || size > Xattrs.MAX_VALUE) {
@@ -881,7 +886,7 @@ public final class GuardedFs {
                 NO_DATA,
                 who,
                 share.name(),
-                () -> List.of(path(share, node)),
+                () -> List.of(hostPath(share, node)),
                 new RequestArgs.Xattr(pending.name()),
                 () -> {
                     byte[] value = pending.value();
@@ -958,6 +963,14 @@ public final class GuardedFs {
 
     private static String path(LocalShare share, Node node) throws P9Exception {
         return share.root().relativePath(node);
+    }
+
+    /**
+     * The path of a request that changes the host, confirmed by the kernel: a remembered path does not see a
+     * host's move out of the share (docs/architecture.md, "Share paths carried by the handle").
+     */
+    private static String hostPath(LocalShare share, Node node) throws P9Exception {
+        return share.root().confirmedPath(node);
     }
 
     static String child(String dir, String name) {

@@ -1,11 +1,11 @@
 package io.p9gate.gateway.policyadapter;
 
+import io.p9gate.gateway.certs.Fingerprint;
 import io.p9gate.gateway.certs.Pem;
 import io.p9gate.policy.model.ClientCertificate;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateFactory;
@@ -17,7 +17,6 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -74,7 +73,7 @@ final class CertificatePin {
     Match match(List<X509Certificate> chain) {
         X509Certificate leaf = chain.getFirst();
         if (!fingerprints.isEmpty()) {
-            return fingerprints.contains(fingerprint(leaf)) ? valid(leaf) : new Match.No();
+            return fingerprints.contains(Fingerprint.sha256(leaf)) ? valid(leaf) : new Match.No();
         }
         if (broken != null) {
             return new Match.No();
@@ -166,14 +165,6 @@ final class CertificatePin {
             }
         }
         return type == 2 || type == 1 ? have.equalsIgnoreCase(want) : have.equals(want);
-    }
-
-    static String fingerprint(X509Certificate c) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(c.getEncoded()));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** The CRL, accepted only if one of the CA certificates signed it. */

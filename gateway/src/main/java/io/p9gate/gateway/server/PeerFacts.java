@@ -1,8 +1,8 @@
 package io.p9gate.gateway.server;
 
+import io.p9gate.gateway.certs.Fingerprint;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
-import java.util.HexFormat;
 import java.util.List;
 
 /** What the transport knows about the peer of a new connection before any 9P byte is read (R-DEP-1). */
@@ -33,13 +33,7 @@ public sealed interface PeerFacts {
 
         /** SHA-256 of the DER certificate, 64 lower-case hex digits: what {@code client-cert: sha256} pins. */
         public String fingerprint() {
-            try {
-                return HexFormat.of()
-                        .formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                                .digest(certificate().getEncoded()));
-            } catch (java.security.GeneralSecurityException e) {
-                throw new IllegalStateException("SHA-256 or the certificate's encoding is unavailable", e);
-            }
+            return Fingerprint.sha256(certificate());
         }
 
         public String describe() {

@@ -100,8 +100,9 @@ class ShareRootTest {
     @Test
     void handleFollowsHostRename() throws Exception {
         try (Node f = walk("a", "b", "f.txt")) {
+            assertEquals("a/b/f.txt", share.relativePath(f));
             Files.move(shareDir.resolve("a"), shareDir.resolve("moved"));
-            assertEquals("moved/b/f.txt", share.relativePath(f));
+            assertEquals("moved/b/f.txt", share.currentPath(f));
             FileIo io = new FileIo(share);
             try (OpenFile open = io.open(f, LinuxSyscalls.O_RDONLY)) {
                 ByteBuffer buf = ByteBuffer.allocateDirect(16);
@@ -117,13 +118,26 @@ class ShareRootTest {
         }
     }
 
+    /** A handle remembers the path it was looked up by until a rename through the gateway begins (issue 11). */
+    @Test
+    void aRememberedPathLastsUntilTheNextRename() throws Exception {
+        try (Node f = walk("a", "b", "f.txt");
+                Node root = share.root()) {
+            Files.move(shareDir.resolve("a"), shareDir.resolve("moved"));
+            assertEquals("a/b/f.txt", share.relativePath(f), "no system call: the host's rename is not seen");
+            Files.createDirectories(shareDir.resolve("other"));
+            new Entries(share).renameAt(root, "other", root, "other2", false);
+            assertEquals("moved/b/f.txt", share.relativePath(f));
+        }
+    }
+
     @Test
     void dotDotFromADirectoryMovedOutsideIsRefused() throws Exception {
         try (Node b = walk("a", "b")) {
             Files.move(shareDir.resolve("a"), tmp.resolve("escaped"));
             assertEquals(
                     Errno.EACCES,
-                    assertThrows(P9Exception.class, () -> share.relativePath(b)).errno());
+                    assertThrows(P9Exception.class, () -> share.currentPath(b)).errno());
             try (Node up = walk()) {
                 assertTrue(share.isRoot(up));
             }

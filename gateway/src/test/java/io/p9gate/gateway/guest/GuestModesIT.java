@@ -3,19 +3,12 @@ package io.p9gate.gateway.guest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-import io.p9gate.gateway.fs.AllowAll;
-import io.p9gate.gateway.fs.NoAudit;
 import io.p9gate.gateway.server.Gateway;
-import io.p9gate.gateway.server.GatewayConfig;
-import io.p9gate.gateway.server.ListenSpec;
-import io.p9gate.gateway.session.SessionSettings;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,14 +30,7 @@ class GuestModesIT {
         GuestHarness harness = GuestHarness.locate();
         Path share = PosixScript.traversableDir(temp.resolve("share"));
         Path helper = PosixScript.compileHelper();
-        GatewayConfig config = new GatewayConfig(
-                List.of(ListenSpec.parse("tcp:127.0.0.1:0")),
-                new ShareServerFactory(Map.of("test", share), new AllowAll(), new NoAudit()),
-                GatewayConfig.DEFAULT_MSIZE,
-                8,
-                SessionSettings.DEFAULT_MAX_OUTSTANDING,
-                GuestPosixIT.HARNESS_IOUNIT);
-        try (Gateway gateway = Gateway.start(config)) {
+        try (Gateway gateway = PosixScript.gatewayFor(share)) {
             InetSocketAddress address =
                     (InetSocketAddress) gateway.boundAddresses().getFirst();
             GuestResult result = harness.run(

@@ -1,11 +1,19 @@
 package io.p9gate.gateway.guest;
 
+import io.p9gate.gateway.fs.AllowAll;
+import io.p9gate.gateway.fs.NoAudit;
+import io.p9gate.gateway.server.Gateway;
+import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.gateway.server.ListenSpec;
+import io.p9gate.gateway.session.SessionSettings;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Prepares a run of {@code posix.sh} (R-PROTO-6): compiles its static helper,
@@ -36,6 +44,20 @@ public final class PosixScript {
             Files.createFile(fixture.resolve("e" + i));
         }
         return share;
+    }
+
+    /**
+     * A gateway without policy or audit serving {@code share} as "test" on a loopback port, with the iounit the
+     * harness relay carries under cache=none.
+     */
+    static Gateway gatewayFor(Path share) throws Exception {
+        return Gateway.start(new GatewayConfig(
+                List.of(ListenSpec.parse("tcp:127.0.0.1:0")),
+                new ShareServerFactory(Map.of("test", share), new AllowAll(), new NoAudit()),
+                GatewayConfig.DEFAULT_MSIZE,
+                8,
+                SessionSettings.DEFAULT_MAX_OUTSTANDING,
+                GuestPosixIT.HARNESS_IOUNIT));
     }
 
     /** Creates {@code dir} with mode 0755 and makes its parent traversable too (JUnit's @TempDir is 0700). */

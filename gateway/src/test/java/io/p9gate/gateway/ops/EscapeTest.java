@@ -176,6 +176,22 @@ class EscapeTest extends ShareTestBase {
     }
 
     /**
+     * The same move, but the guest sends no walk after it: a request that changes the host must ask the kernel
+     * where its directory is, not trust the path the fid remembers from before the move.
+     */
+    @Test
+    void aFidInADirectoryMovedOutCreatesNothingThere() throws Exception {
+        s.walk(0, 1, "a", "b");
+        s.walk(0, 2, "a", "b");
+        Files.move(share.resolve("a"), tmp.resolve("moved-out"));
+        assertEquals(Errno.EACCES, s.fails(new TMessage.Tmkdir(1, "x", 0755, 0)));
+        assertEquals(Errno.EACCES, s.fails(new TMessage.Tlcreate(2, "f", 0, 0644, 0)));
+        assertFalse(Files.exists(tmp.resolve("moved-out/b/x"), LinkOption.NOFOLLOW_LINKS));
+        assertFalse(Files.exists(tmp.resolve("moved-out/b/f"), LinkOption.NOFOLLOW_LINKS));
+        assertEquals(Errno.EACCES, s.fails(new TMessage.Tgetattr(1, 0)), "the refusal made every handle ask again");
+    }
+
+    /**
      * A host thread keeps exchanging a directory in the share with a symlink to an outside
      * directory while the guest walks through it: no walk may ever reach the outside file.
      */
