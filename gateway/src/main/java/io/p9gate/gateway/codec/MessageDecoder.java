@@ -96,6 +96,7 @@ public final class MessageDecoder {
             case TCLUNK -> new TMessage.Tclunk(r.u32("fid"));
             case TREMOVE -> new TMessage.Tremove(r.u32("fid"));
             case TSTAT -> new TMessage.Tstat(r.u32("fid"));
+            case TOPEN -> new TMessage.Topen(r.u32("fid"), r.u8("mode"));
             case TSTATFS -> new TMessage.Tstatfs(r.u32("fid"));
             case TLOPEN -> new TMessage.Tlopen(r.u32("fid"), r.u32("flags"));
             case TLCREATE ->
@@ -185,6 +186,7 @@ public final class MessageDecoder {
             case RCLUNK -> new RMessage.Rclunk();
             case RREMOVE -> new RMessage.Rremove();
             case RSTAT -> rstat(r, dialect);
+            case ROPEN -> new RMessage.Ropen(r.qid("qid"), r.u32("iounit"));
             case RSTATFS ->
                 new RMessage.Rstatfs(new StatFs(
                         r.u32("type"),

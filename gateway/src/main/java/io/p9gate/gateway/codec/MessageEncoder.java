@@ -51,6 +51,14 @@ public final class MessageEncoder {
             }
             case TMessage.Tflush m -> out.writeShortLE(m.oldtag());
             case TMessage.Tstat m -> out.writeIntLE(m.fid());
+            case TMessage.Topen m -> {
+                out.writeIntLE(m.fid());
+                out.writeByte(m.mode());
+            }
+            case RMessage.Ropen m -> {
+                WireWriter.qid(out, m.qid());
+                out.writeIntLE(m.iounit());
+            }
             case RMessage.Rstat m -> {
                 int nstat = out.writerIndex();
                 out.writeShortLE(0);
@@ -201,6 +209,14 @@ public final class MessageEncoder {
                 }
             }
             case RMessage.Rread m -> out.writeIntLE(m.data().readableBytes());
+            case RMessage.Rdirread m -> {
+                int count = out.writerIndex();
+                out.writeIntLE(0);
+                for (var stat : m.entries()) {
+                    StatLayout.write(out, stat);
+                }
+                out.setIntLE(count, out.writerIndex() - count - Integer.BYTES);
+            }
             case RMessage.Rwrite m -> out.writeIntLE(m.count());
             case RMessage.Rclunk m -> {}
             case RMessage.Rremove m -> {}

@@ -20,6 +20,7 @@ import io.p9gate.gateway.fs.ChokePoint.BackendCall;
 import io.p9gate.gateway.fs.ChokePoint.PathsOf;
 import io.p9gate.gateway.fs.ChokePoint.Refusal;
 import io.p9gate.gateway.fs.ChokePoint.RequestPaths;
+import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.LockConstants;
@@ -28,6 +29,7 @@ import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.StatFs;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -130,6 +132,7 @@ public final class GuardedFs {
                         Value _,
                         LinkText _,
                         Listing _,
+                        DescribedListing _,
                         Made _,
                         Stats _,
                         Conflict _,
@@ -154,7 +157,44 @@ public final class GuardedFs {
 
     public record Created(Node node, OpenFile file, Qid qid) implements Result {}
 
-    public record Described(FileStat stat, Qid qid) implements Result {}
+    public record Described(FileStat stat, Qid qid) implements Result {
+        /** What Rgetattr always fills: the basic fields and the birth time (gen and data version are 0). */
+        public static final long FILLED = Attr.GETATTR_BASIC | Attr.GETATTR_BTIME;
+
+        /** The stat as Rgetattr shows it. */
+        public Attr attr() {
+            return new Attr(
+                    FILLED,
+                    qid,
+                    stat.mode(),
+                    stat.uid(),
+                    stat.gid(),
+                    stat.nlink(),
+                    stat.rdev(),
+                    stat.size(),
+                    stat.blksize(),
+                    stat.blocks(),
+                    stat.atimeSec(),
+                    stat.atimeNsec(),
+                    stat.mtimeSec(),
+                    stat.mtimeNsec(),
+                    stat.ctimeSec(),
+                    stat.ctimeNsec(),
+                    stat.btimeSec(),
+                    stat.btimeNsec(),
+                    0,
+                    0);
+        }
+    }
+
+    /**
+     * One entry of a 9P2000/.u directory read: its name and what getattr would show of it (guest ids, mapped
+     * devices' modes), and the host cookie that continues the listing after it.
+     */
+    public record ListedEntry(String name, Attr attr, long cookie) {}
+
+    /** The entries of a 9P2000/.u directory read. */
+    private record DescribedListing(List<ListedEntry> entries) implements Result {}
 
     /** Bytes read or written, or a lock status. */
     private record Count(int n) implements Result {}
@@ -489,6 +529,47 @@ public final class GuardedFs {
                         () -> new Listing(visible.next(who, share, dir, path(share, dir), file, offset, count)),
                         NO_BYTES)
                 .entries();
+    }
+
+    /**
+     * A directory read of 9P2000 and 9P2000.u, whose entries are whole stat(5) entries: the same READDIR decision,
+     * record and hidden-name filtering as {@link #readdir}, and each listed entry described as getattr would
+     * describe it (looked up beneath the directory, never following a symlink). Listing a directory shows what
+     * stat shows of its entries, as `ls -l` over 9P2000.L shows it after a walk and getattr of each; an entry
+     * removed between the listing and its lookup is left out.
+     *
+     * @param cookie the host position to read from (0, or a cookie this method returned)
+     * @param count  bytes of 9P2000.L directory entries to list at most (the caller packs what fits of them)
+     */
+    public List<ListedEntry> readdirDescribed(
+            Subject who, LocalShare share, Node dir, OpenFile file, long cookie, int count) throws P9Exception {
+        return guard.inspect(
+                        Operation.READDIR,
+                        who,
+                        share.name(),
+                        () -> List.of(path(share, dir)),
+                        new RequestArgs.FileIo(cookie),
+                        () -> describe(
+                                share, dir, visible.next(who, share, dir, path(share, dir), file, cookie, count)),
+                        NO_BYTES)
+                .entries();
+    }
+
+    private DescribedListing describe(LocalShare share, Node dir, List<DirEntry> listed) throws P9Exception {
+        List<ListedEntry> entries = new ArrayList<>(listed.size());
+        for (DirEntry e : listed) {
+            try (Node node = share.root().lookup(dir, e.name())) {
+                FileStat stat = Inodes.stat(node);
+                FileStat shown = SetIdBits.shown(node, ownershipIn(share).shown(node, stat));
+                entries.add(new ListedEntry(
+                        e.name(), new Described(shown, share.root().qids().qid(stat)).attr(), e.offset()));
+            } catch (P9Exception gone) {
+                if (gone.errno() != Errno.ENOENT) {
+                    throw gone;
+                }
+            }
+        }
+        return new DescribedListing(entries);
     }
 
     // ---------------------------------------------------------------- directory entries

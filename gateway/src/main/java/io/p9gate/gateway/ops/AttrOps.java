@@ -1,8 +1,6 @@
 package io.p9gate.gateway.ops;
 
-import io.p9gate.gateway.backend.FileStat;
 import io.p9gate.gateway.fs.GuardedFs;
-import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage.Rgetattr;
 import io.p9gate.gateway.proto.RMessage.Rreadlink;
@@ -16,7 +14,7 @@ import io.p9gate.gateway.proto.TMessage.Tstatfs;
 /** Tgetattr, Tsetattr, Tstatfs, Treadlink. */
 final class AttrOps {
     /** What Rgetattr always fills: the basic fields and the birth time (gen and data version are 0). */
-    static final long FILLED = Attr.GETATTR_BASIC | Attr.GETATTR_BTIME;
+    static final long FILLED = GuardedFs.Described.FILLED;
 
     private final OpsContext ctx;
 
@@ -26,29 +24,7 @@ final class AttrOps {
 
     Rgetattr getattr(Tgetattr t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
-        GuardedFs.Described d = ctx.fs().getattr(fid.who(), fid.share(), fid.node());
-        FileStat s = d.stat();
-        return new Rgetattr(new Attr(
-                FILLED,
-                d.qid(),
-                s.mode(),
-                s.uid(),
-                s.gid(),
-                s.nlink(),
-                s.rdev(),
-                s.size(),
-                s.blksize(),
-                s.blocks(),
-                s.atimeSec(),
-                s.atimeNsec(),
-                s.mtimeSec(),
-                s.mtimeNsec(),
-                s.ctimeSec(),
-                s.ctimeNsec(),
-                s.btimeSec(),
-                s.btimeNsec(),
-                0,
-                0));
+        return new Rgetattr(ctx.fs().getattr(fid.who(), fid.share(), fid.node()).attr());
     }
 
     Rsetattr setattr(Tsetattr t) throws P9Exception {

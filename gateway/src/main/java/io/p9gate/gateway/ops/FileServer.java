@@ -20,6 +20,7 @@ import io.p9gate.gateway.proto.TMessage.Tlock;
 import io.p9gate.gateway.proto.TMessage.Tlopen;
 import io.p9gate.gateway.proto.TMessage.Tmkdir;
 import io.p9gate.gateway.proto.TMessage.Tmknod;
+import io.p9gate.gateway.proto.TMessage.Topen;
 import io.p9gate.gateway.proto.TMessage.Tread;
 import io.p9gate.gateway.proto.TMessage.Treaddir;
 import io.p9gate.gateway.proto.TMessage.Treadlink;
@@ -59,10 +60,10 @@ public final class FileServer implements RequestHandler {
                 connection, Map.copyOf(shares), fs, new Fids(connection.budget().fids()), lockTable);
         this.session = new SessionOps(ctx);
         this.walk = new WalkOps(ctx);
-        this.io = new IoOps(ctx);
         this.entries = new EntryOps(ctx);
         this.attrs = new AttrOps(ctx);
         this.stats = new StatOps(ctx, attrs);
+        this.io = new IoOps(ctx, stats);
         this.xattrs = new XattrOps(ctx);
         this.locks = new LockOps(ctx);
     }
@@ -96,6 +97,7 @@ public final class FileServer implements RequestHandler {
             case Tremove t -> session.remove(t);
             case Twalk t -> walk.walk(t);
             case Tlopen t -> io.lopen(t);
+            case Topen t -> io.open(t);
             case Tlcreate t -> io.lcreate(t);
             case Tread t -> io.read(t);
             case Twrite t -> io.write(t);

@@ -1,15 +1,20 @@
 package io.p9gate.gateway.ops;
 
+import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.proto.Attr;
+import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.RMessage.Rdirread;
 import io.p9gate.gateway.proto.RMessage.Rstat;
 import io.p9gate.gateway.proto.Stat;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.proto.TMessage.Tstat;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
- * Tstat of 9P2000 and 9P2000.u: the guarded getattr (the same decision and audit record as Tgetattr), shown as a
+ * Tstat of 9P2000 and 9P2000.u, and their directory reads: the guarded getattr (the same decision and audit record as Tgetattr), shown as a
  * stat(5) entry. Owner and group are names in stat(5); the gateway shows the numeric ids Tgetattr would show, as
  * decimal text, and .u's n_uid/n_gid carry the same numbers.
  */
@@ -57,12 +62,52 @@ final class StatOps {
         Fid fid = ctx.fids().get(t.fid());
         Attr s = attrs.getattr(new TMessage.Tgetattr(t.fid(), Attr.GETATTR_ALL)).attr();
         FileType type = FileType.ofMode(s.mode());
-        boolean unix = switch (ctx.connection().dialect()) {
+        String target = type == FileType.SYMLINK && unix() ? ctx.fs().readlink(fid.who(), fid.share(), fid.node()) : "";
+        return new Rstat(entry("", s, target));
+    }
+
+    /**
+     * Tread of a directory opened by Topen (read(5)): the guarded directory listing (one READDIR decision and
+     * record, hidden names left out as in Treaddir), each entry as a whole stat(5) entry; an entry that does not
+     * fit is left for the next read, which must start where this one ended. A symlink's target is not read for a
+     * listing (it would be a READLINK of every link): its extension is empty there and Tstat of the link shows it.
+     */
+    Rdirread readDirectory(Fid fid, FidState.Opened opened, StatListing listing, long offset, int count)
+            throws P9Exception {
+        long cookie = listing.cookieAt(offset);
+        // stat(5) entries are at least twice as long as Treaddir's for the same names: list no more than fits.
+        List<GuardedFs.ListedEntry> listed =
+                ctx.fs().readdirDescribed(fid.who(), fid.share(), fid.node(), opened.file(), cookie, count / 2);
+        List<Stat> entries = new ArrayList<>(listed.size());
+        int bytes = 0;
+        long next = cookie;
+        for (GuardedFs.ListedEntry e : listed) {
+            Stat stat = entry(e.name(), e.attr(), "");
+            if (bytes + stat.wireSize() > count) {
+                break;
+            }
+            entries.add(stat);
+            bytes += stat.wireSize();
+            next = e.cookie();
+        }
+        if (entries.isEmpty() && !listed.isEmpty()) {
+            throw new P9Exception(Errno.EINVAL, "read count too small for the next directory entry");
+        }
+        listing.read(offset, cookie, bytes, next);
+        return new Rdirread(entries);
+    }
+
+    private boolean unix() {
+        return switch (ctx.connection().dialect()) {
             case U -> true;
             case L, LEGACY -> false;
         };
-        String owner = Integer.toUnsignedString(s.uid());
-        String group = Integer.toUnsignedString(s.gid());
+    }
+
+    /** A stat(5) entry of what getattr shows; {@code target} is a symlink's .u extension. */
+    private Stat entry(String name, Attr s, String target) {
+        FileType type = FileType.ofMode(s.mode());
+        boolean unix = unix();
         var common = new Stat.Common(
                 0,
                 0,
@@ -71,14 +116,14 @@ final class StatOps {
                 (int) s.atimeSec(),
                 (int) s.mtimeSec(),
                 type == FileType.DIRECTORY ? 0 : s.size(),
-                "",
-                owner,
-                group,
+                name,
+                Integer.toUnsignedString(s.uid()),
+                Integer.toUnsignedString(s.gid()),
                 "");
         Optional<Stat.Unix> tail = unix
-                ? Optional.of(new Stat.Unix(extension(fid, type, s.rdev()), s.uid(), s.gid(), TMessage.NONUNAME))
+                ? Optional.of(new Stat.Unix(extension(type, s.rdev(), target), s.uid(), s.gid(), TMessage.NONUNAME))
                 : Optional.empty();
-        return new Rstat(new Stat(common, tail));
+        return new Stat(common, tail);
     }
 
     /**
@@ -107,12 +152,12 @@ final class StatOps {
     }
 
     /**
-     * .u's extension: a symlink's target (read through the guarded readlink, so it is decided and recorded like
-     * Treadlink), a device's "b|c major minor", else empty.
+     * .u's extension: a symlink's target (for Tstat read through the guarded readlink, so it is decided and recorded
+     * like Treadlink), a device's "b|c major minor", else empty.
      */
-    private String extension(Fid fid, FileType type, long rdev) throws P9Exception {
+    private static String extension(FileType type, long rdev, String target) {
         return switch (type) {
-            case SYMLINK -> ctx.fs().readlink(fid.who(), fid.share(), fid.node());
+            case SYMLINK -> target;
             case CHAR_DEVICE -> "c " + major(rdev) + " " + minor(rdev);
             case BLOCK_DEVICE -> "b " + major(rdev) + " " + minor(rdev);
             case REGULAR, DIRECTORY, FIFO, SOCKET -> "";

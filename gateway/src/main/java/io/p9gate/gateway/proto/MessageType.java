@@ -2,8 +2,8 @@ package io.p9gate.gateway.proto;
 
 /**
  * 9P type bytes (include/net/9p/9p.h): every 9P2000.L type, and Rerror, the error reply of 9P2000 and 9P2000.u.
- * The codes below 100 exist only in 9P2000.L; Tstat and Rstat only in 9P2000 and 9P2000.u. Legacy Topen, Tcreate and
- * Twstat are not served yet: answered EOPNOTSUPP in every dialect.
+ * The codes below 100 exist only in 9P2000.L; Topen, Tstat and their replies only in 9P2000 and 9P2000.u. Legacy
+ * Tcreate and Twstat are not served yet: answered EOPNOTSUPP in every dialect.
  */
 public enum MessageType {
     TLERROR(6),
@@ -57,6 +57,8 @@ public enum MessageType {
     RFLUSH(109),
     TWALK(110),
     RWALK(111),
+    TOPEN(112),
+    ROPEN(113),
     TREAD(116),
     RREAD(117),
     TWRITE(118),
@@ -94,9 +96,12 @@ public enum MessageType {
         return code < FIRST_SHARED;
     }
 
-    /** True if the type exists in 9P2000 and 9P2000.u but not in 9P2000.L (Tstat, ...: stat(5) structures). */
+    /** True if the type exists in 9P2000 and 9P2000.u but not in 9P2000.L (Topen, Tstat: Tlopen and Tgetattr replace them). */
     public boolean notInDotL() {
-        return this == TSTAT || this == RSTAT;
+        return switch (this) {
+            case TSTAT, RSTAT, TOPEN, ROPEN -> true;
+            default -> false;
+        };
     }
 
     /** The type for a wire byte, or null if none is defined. */

@@ -1,5 +1,6 @@
 package io.p9gate.gateway.proto;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
@@ -29,6 +30,29 @@ public record Stat(Common common, Optional<Unix> unix) {
     public static final int DMSETUID = 0x00080000;
     /** Mode bit (9P2000.u): set-group-id. */
     public static final int DMSETGID = 0x00040000;
+
+    /** Bytes of the fixed fields after size[2]: type[2] dev[4] qid[13] mode[4] atime[4] mtime[4] length[8]. */
+    private static final int FIXED = 2 + 4 + Qid.WIRE_SIZE + 4 + 4 + 4 + 8;
+
+    /** Bytes .u appends besides the extension's text: its length[2], n_uid[4] n_gid[4] n_muid[4]. */
+    private static final int UNIX_FIXED = 2 + 4 + 4 + 4;
+
+    /** Bytes this entry takes on the wire, its size[2] included: used to pack whole entries into a directory read. */
+    public int wireSize() {
+        int size = Short.BYTES
+                + FIXED
+                + text(common.name())
+                + text(common.uid())
+                + text(common.gid())
+                + text(common.muid());
+        return size
+                + unix.map(u -> UNIX_FIXED + u.extension().getBytes(StandardCharsets.UTF_8).length)
+                        .orElse(0);
+    }
+
+    private static int text(String s) {
+        return Short.BYTES + s.getBytes(StandardCharsets.UTF_8).length;
+    }
 
     /**
      * The fields of 9P2000. Times are seconds since the epoch (u32), owner and group are names.

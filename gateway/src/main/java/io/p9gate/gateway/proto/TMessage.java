@@ -42,7 +42,8 @@ public sealed interface TMessage extends Message permits TMessage.SessionRequest
                     Tmkdir,
                     Trenameat,
                     Tunlinkat,
-                    Tstat {}
+                    Tstat,
+                    Topen {}
 
     /** The fid value meaning "no fid" (e.g. Tattach.afid without authentication). */
     int NOFID = 0xffffffff;
@@ -133,6 +134,17 @@ public sealed interface TMessage extends Message permits TMessage.SessionRequest
     record Tstat(int fid) implements FileRequest {
         public MessageType type() {
             return MessageType.TSTAT;
+        }
+    }
+
+    /**
+     * 9P2000 and 9P2000.u (open(5)): opens the fid for I/O.
+     *
+     * @param mode OREAD, OWRITE, ORDWR or OEXEC, with OTRUNC, ORCLOSE and (.u) OAPPEND, OEXCL bits
+     */
+    record Topen(int fid, int mode) implements FileRequest {
+        public MessageType type() {
+            return MessageType.TOPEN;
         }
     }
 

@@ -13,6 +13,7 @@ import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.Stat;
 import io.p9gate.gateway.proto.TMessage;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -72,7 +73,47 @@ class DialectVectorsTest {
                         new RMessage.Rstat(
                                 new Stat(COMMON, Optional.of(new Stat.Unix("", 1000, 1000, TMessage.NONUNAME)))),
                         "51000000 7d 0100 4800 4600 " + STAT_BODY + " 0000 e8030000 e8030000 ffffffff",
+                        1),
+                // open(5): Ropen qid[13] iounit[4], the same in both dialects.
+                Arguments.of(
+                        Dialect.LEGACY,
+                        new RMessage.Ropen(new Qid(Qid.QTDIR, 3, 4), 8168),
+                        "18000000 71 0100 80 03000000 0400000000000000 e81f0000",
+                        1),
+                Arguments.of(
+                        Dialect.U,
+                        new RMessage.Ropen(new Qid(Qid.QTFILE, 0, 9), 0),
+                        "18000000 71 0100 00 00000000 0900000000000000 00000000",
                         1));
+    }
+
+    /**
+     * read(5) of a directory: Rread count[4] and whole stat entries back to back (here one 9P2000 entry of 58 bytes
+     * with its size); a client reads it as an Rread.
+     */
+    @Test
+    void aDirectoryReadIsAnRreadOfPackedStatEntries() throws Exception {
+        ByteBuf golden = Unpooled.buffer();
+        MessageEncoder.writeHeaderAndBody(
+                new Frame(1, new RMessage.Rdirread(List.of(new Stat(COMMON, Optional.empty())))), golden);
+        assertEquals(Hex.compact("45000000 75 0100 3a000000 3800 " + STAT_BODY), Hex.of(golden));
+
+        var one = new Stat(COMMON, Optional.of(new Stat.Unix("", 1000, 1000, TMessage.NONUNAME)));
+        var two = new Stat(
+                new Stat.Common(0, 0, new Qid(Qid.QTDIR, 0, 3), Stat.DMDIR | 0755, 1, 2, 0, "d", "0", "0", ""),
+                Optional.of(new Stat.Unix("", 0, 0, TMessage.NONUNAME)));
+        ByteBuf out = Unpooled.buffer();
+        MessageEncoder.writeHeaderAndBody(new Frame(1, new RMessage.Rdirread(List.of(one, two))), out);
+        var read = (RMessage.Rread) decode(out, Direction.REPLIES, Dialect.U);
+        try {
+            assertEquals(one.wireSize() + two.wireSize(), read.data().readableBytes());
+            WireReader r = new WireReader(read.data(), read.data().writerIndex());
+            assertEquals(one, StatLayout.read(r, Dialect.U));
+            assertEquals(two, StatLayout.read(r, Dialect.U));
+            r.expectEnd("directory read");
+        } finally {
+            read.data().release();
+        }
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -109,7 +150,11 @@ class DialectVectorsTest {
                 Arguments.of(Dialect.LEGACY, new TMessage.Tstat(1), "0b000000 7c 0100 01000000"),
                 Arguments.of(Dialect.U, new TMessage.Tstat(1), "0b000000 7c 0100 01000000"),
                 // and Tstat none of 9P2000.L (stat(5) has no place there: Tgetattr).
-                Arguments.of(Dialect.L, new TMessage.Tunsupported(124), "0b000000 7c 0100 01000000"));
+                Arguments.of(Dialect.L, new TMessage.Tunsupported(124), "0b000000 7c 0100 01000000"),
+                // open(5): Topen fid[4] mode[1]; ORDWR|OTRUNC, and the Linux .u client's OAPPEND (0x80).
+                Arguments.of(Dialect.LEGACY, new TMessage.Topen(1, 0x12), "0c000000 70 0100 01000000 12"),
+                Arguments.of(Dialect.U, new TMessage.Topen(2, 0x81), "0c000000 70 0100 02000000 81"),
+                Arguments.of(Dialect.L, new TMessage.Tunsupported(112), "0c000000 70 0100 01000000 00"));
     }
 
     @ParameterizedTest(name = "{0} {1}")

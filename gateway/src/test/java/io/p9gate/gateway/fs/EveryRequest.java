@@ -59,6 +59,14 @@ public final class EveryRequest {
                 new Step(new TMessage.Tclunk(8), Operation.XATTR_COMMIT),
                 new Step(new TMessage.Txattrwalk(2, 9, "user.a"), Operation.XATTR_GET),
                 new Step(new TMessage.Tclunk(6), Operation.CLUNK),
+                // 9P2000/.u: Topen, a directory read as stat entries, and ORCLOSE's removal at clunk.
+                new Step(new TMessage.Twalk(0, 10, List.of()), Operation.WALK),
+                new Step(new TMessage.Topen(10, 0), Operation.OPEN),
+                new Step(new TMessage.Tread(10, 0, 4096), Operation.READDIR),
+                new Step(new TMessage.Tclunk(10), Operation.CLUNK),
+                new Step(new TMessage.Twalk(0, 11, List.of("new")), Operation.WALK),
+                new Step(new TMessage.Topen(11, 0x40), Operation.OPEN),
+                new Step(new TMessage.Tclunk(11), Operation.REMOVE),
                 new Step(new TMessage.Tremove(4), Operation.REMOVE));
     }
 

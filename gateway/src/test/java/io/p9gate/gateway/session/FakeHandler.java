@@ -117,6 +117,7 @@ public final class FakeHandler implements RequestHandler {
             case TMessage.Treadlink l -> new RMessage.Rreadlink("x".repeat(5000)); // over a 4096 msize
             case TMessage.Tremove r -> throw new P9Exception(Errno.EACCES, "fake: remove denied");
             case TMessage.Tstat t -> new RMessage.Rstat(STAT);
+            case TMessage.Topen o -> new RMessage.Ropen(ROOT, 0);
             default -> throw new P9Exception(Errno.EOPNOTSUPP, "fake: " + request.type());
         };
     }

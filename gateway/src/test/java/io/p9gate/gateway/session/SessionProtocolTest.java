@@ -101,6 +101,31 @@ class SessionProtocolTest {
     }
 
     @Test
+    void aPlain9P2000TopenFedOneByteAtATimeIsAnsweredWithRopen() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.send(Frame.NOTAG, new TMessage.Tversion(8192, "9P2000"));
+            s.replies();
+            s.replyDialect = Dialect.LEGACY;
+            ByteBuf topen = Hex.buf("0c000000 70 0200 01000000 00"); // fid 1, OREAD
+            for (int i = 0; i < topen.readableBytes(); i++) {
+                assertEquals(List.of(), s.replies(), "nothing before the frame's last byte");
+                s.feed(Unpooled.wrappedBuffer(new byte[] {topen.getByte(i)}));
+            }
+            assertEquals(List.of(new Frame(2, new RMessage.Ropen(FakeHandler.ROOT, 0))), s.replies());
+        }
+    }
+
+    @Test
+    void a9P2000LSessionAnswersTopenAsUnsupported() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.negotiate(8192);
+            s.replies();
+            s.feed(Hex.buf("0c000000 70 0200 01000000 00"));
+            assertEquals(List.of(new Frame(2, new RMessage.Rlerror(Errno.EOPNOTSUPP))), s.replies());
+        }
+    }
+
+    @Test
     void a9P2000LSessionAnswersTstatAsUnsupported() throws Exception {
         try (EmbeddedSession s = new EmbeddedSession(MAX)) {
             s.negotiate(8192);
