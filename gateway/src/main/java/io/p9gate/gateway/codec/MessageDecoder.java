@@ -2,7 +2,6 @@ package io.p9gate.gateway.codec;
 
 import io.netty.buffer.ByteBuf;
 import io.p9gate.gateway.proto.Attr;
-import io.p9gate.gateway.proto.Dialect;
 import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.Message;
@@ -12,6 +11,7 @@ import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.StatFs;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.policy.dialect.Dialect;
 import java.util.ArrayList;
 import java.util.List;
 

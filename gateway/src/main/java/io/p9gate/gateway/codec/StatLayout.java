@@ -1,8 +1,8 @@
 package io.p9gate.gateway.codec;
 
 import io.netty.buffer.ByteBuf;
-import io.p9gate.gateway.proto.Dialect;
 import io.p9gate.gateway.proto.Stat;
+import io.p9gate.policy.dialect.Dialect;
 import java.util.Optional;
 
 /**

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.p9gate.gateway.proto.Dialect;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.Message;
@@ -13,6 +12,7 @@ import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.Stat;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.policy.dialect.Dialect;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;

@@ -3,11 +3,11 @@ package io.p9gate.gateway.ops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.p9gate.gateway.proto.Dialect;
 import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.Stat;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.policy.dialect.Dialect;
 import java.nio.file.Files;
 import java.nio.file.attribute.FileTime;
 import java.util.Optional;

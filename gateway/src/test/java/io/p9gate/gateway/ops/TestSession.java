@@ -77,7 +77,7 @@ public final class TestSession implements AutoCloseable {
     }
 
     /** Opens a session of {@code dialect} and attaches fid {@link #ROOT} to the share as uid 0. */
-    public static TestSession attached(ShareServerFactory factory, io.p9gate.gateway.proto.Dialect dialect)
+    public static TestSession attached(ShareServerFactory factory, io.p9gate.policy.dialect.Dialect dialect)
             throws P9Exception {
         return attached(factory, "vm-test", dialect, "share");
     }
@@ -87,7 +87,7 @@ public final class TestSession implements AutoCloseable {
      * the share {@code aname} as uid 0.
      */
     public static TestSession attached(
-            ShareServerFactory factory, String listener, io.p9gate.gateway.proto.Dialect dialect, String aname)
+            ShareServerFactory factory, String listener, io.p9gate.policy.dialect.Dialect dialect, String aname)
             throws P9Exception {
         long id = SESSIONS.getAndIncrement();
         ConnectionContext l = new ConnectionContext(listener, "test", id, MSIZE);
