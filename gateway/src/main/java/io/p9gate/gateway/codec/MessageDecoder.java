@@ -14,6 +14,7 @@ import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.policy.dialect.Dialect;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Decodes one frame body (after size, type and tag) into its message record. Layouts follow
@@ -97,6 +98,13 @@ public final class MessageDecoder {
             case TREMOVE -> new TMessage.Tremove(r.u32("fid"));
             case TSTAT -> new TMessage.Tstat(r.u32("fid"));
             case TOPEN -> new TMessage.Topen(r.u32("fid"), r.u8("mode"));
+            case TCREATE ->
+                new TMessage.Tcreate(
+                        r.u32("fid"),
+                        r.string("name"),
+                        r.u32("perm"),
+                        r.u8("mode"),
+                        dialect == Dialect.U ? Optional.of(r.string("extension")) : Optional.empty());
             case TSTATFS -> new TMessage.Tstatfs(r.u32("fid"));
             case TLOPEN -> new TMessage.Tlopen(r.u32("fid"), r.u32("flags"));
             case TLCREATE ->
@@ -187,6 +195,7 @@ public final class MessageDecoder {
             case RREMOVE -> new RMessage.Rremove();
             case RSTAT -> rstat(r, dialect);
             case ROPEN -> new RMessage.Ropen(r.qid("qid"), r.u32("iounit"));
+            case RCREATE -> new RMessage.Rcreate(r.qid("qid"), r.u32("iounit"));
             case RSTATFS ->
                 new RMessage.Rstatfs(new StatFs(
                         r.u32("type"),

@@ -59,6 +59,17 @@ public final class MessageEncoder {
                 WireWriter.qid(out, m.qid());
                 out.writeIntLE(m.iounit());
             }
+            case RMessage.Rcreate m -> {
+                WireWriter.qid(out, m.qid());
+                out.writeIntLE(m.iounit());
+            }
+            case TMessage.Tcreate m -> {
+                out.writeIntLE(m.fid());
+                WireWriter.string(out, m.name());
+                out.writeIntLE(m.perm());
+                out.writeByte(m.mode());
+                m.extension().ifPresent(extension -> WireWriter.string(out, extension));
+            }
             case RMessage.Rstat m -> {
                 int nstat = out.writerIndex();
                 out.writeShortLE(0);

@@ -11,6 +11,7 @@ import io.p9gate.gateway.proto.TMessage.FileRequest;
 import io.p9gate.gateway.proto.TMessage.Tattach;
 import io.p9gate.gateway.proto.TMessage.Tauth;
 import io.p9gate.gateway.proto.TMessage.Tclunk;
+import io.p9gate.gateway.proto.TMessage.Tcreate;
 import io.p9gate.gateway.proto.TMessage.Tfsync;
 import io.p9gate.gateway.proto.TMessage.Tgetattr;
 import io.p9gate.gateway.proto.TMessage.Tgetlock;
@@ -54,6 +55,7 @@ public final class FileServer implements RequestHandler {
     private final StatOps stats;
     private final XattrOps xattrs;
     private final LockOps locks;
+    private final CreateOps creates;
 
     public FileServer(ConnectionContext connection, Map<String, LocalShare> shares, GuardedFs fs, LockTable lockTable) {
         this.ctx = new OpsContext(
@@ -66,6 +68,7 @@ public final class FileServer implements RequestHandler {
         this.io = new IoOps(ctx, stats);
         this.xattrs = new XattrOps(ctx);
         this.locks = new LockOps(ctx);
+        this.creates = new CreateOps(ctx, io, entries, attrs, walk);
     }
 
     /**
@@ -98,6 +101,7 @@ public final class FileServer implements RequestHandler {
             case Twalk t -> walk.walk(t);
             case Tlopen t -> io.lopen(t);
             case Topen t -> io.open(t);
+            case Tcreate t -> creates.create(t);
             case Tlcreate t -> io.lcreate(t);
             case Tread t -> io.read(t);
             case Twrite t -> io.write(t);

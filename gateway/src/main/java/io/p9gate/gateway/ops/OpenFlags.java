@@ -46,6 +46,19 @@ final class OpenFlags {
         return host;
     }
 
+    /** A Tcreate's open mode as the 9P2000.L flags of the Tlcreate that creates the file. */
+    static int dotlFromOpenMode(int mode, boolean unix) {
+        int access = mode & P9_ACCMODE;
+        int flags = access == OEXEC ? 0 : access;
+        if ((mode & OTRUNC) != 0) {
+            flags |= P9_TRUNC;
+        }
+        if (unix && (mode & OAPPEND) != 0) {
+            flags |= P9_APPEND;
+        }
+        return flags;
+    }
+
     static boolean removesOnClunk(int mode) {
         return (mode & ORCLOSE) != 0;
     }

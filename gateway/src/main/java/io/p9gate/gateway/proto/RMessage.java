@@ -54,6 +54,13 @@ public sealed interface RMessage extends Message {
         }
     }
 
+    /** 9P2000 and 9P2000.u: the new file's qid and iounit, as Ropen. */
+    record Rcreate(Qid qid, int iounit) implements RMessage {
+        public MessageType type() {
+            return MessageType.RCREATE;
+        }
+    }
+
     record Rversion(int msize, String version) implements RMessage {
         public MessageType type() {
             return MessageType.RVERSION;

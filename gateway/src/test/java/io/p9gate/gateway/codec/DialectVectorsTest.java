@@ -84,6 +84,12 @@ class DialectVectorsTest {
                         Dialect.U,
                         new RMessage.Ropen(new Qid(Qid.QTFILE, 0, 9), 0),
                         "18000000 71 0100 00 00000000 0900000000000000 00000000",
+                        1),
+                // create(5): Rcreate qid[13] iounit[4], as Ropen.
+                Arguments.of(
+                        Dialect.U,
+                        new RMessage.Rcreate(new Qid(Qid.QTFILE, 0, 9), 8168),
+                        "18000000 73 0100 00 00000000 0900000000000000 e81f0000",
                         1));
     }
 
@@ -154,7 +160,17 @@ class DialectVectorsTest {
                 // open(5): Topen fid[4] mode[1]; ORDWR|OTRUNC, and the Linux .u client's OAPPEND (0x80).
                 Arguments.of(Dialect.LEGACY, new TMessage.Topen(1, 0x12), "0c000000 70 0100 01000000 12"),
                 Arguments.of(Dialect.U, new TMessage.Topen(2, 0x81), "0c000000 70 0100 02000000 81"),
-                Arguments.of(Dialect.L, new TMessage.Tunsupported(112), "0c000000 70 0100 01000000 00"));
+                Arguments.of(Dialect.L, new TMessage.Tunsupported(112), "0c000000 70 0100 01000000 00"),
+                // create(5): Tcreate fid[4] name[s] perm[4] mode[1]; .u appends extension[s] (here a symlink's
+                // target: DMSYMLINK|0777, OREAD, as the Linux client's v9fs_vfs_mkspecial sends it).
+                Arguments.of(
+                        Dialect.LEGACY,
+                        new TMessage.Tcreate(1, "d", Stat.DMDIR | 0755, 0, Optional.empty()),
+                        "13000000 72 0100 01000000 0100 64 ed010080 00"),
+                Arguments.of(
+                        Dialect.U,
+                        new TMessage.Tcreate(1, "l", Stat.DMSYMLINK | 0777, 0, Optional.of("t")),
+                        "16000000 72 0100 01000000 0100 6c ff010002 00 0100 74"));
     }
 
     @ParameterizedTest(name = "{0} {1}")
