@@ -2,7 +2,6 @@ package io.p9gate.gateway.codec;
 
 import io.netty.buffer.ByteBuf;
 import io.p9gate.gateway.proto.Attr;
-import io.p9gate.gateway.proto.Dialect;
 import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.Message;
@@ -12,8 +11,10 @@ import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.StatFs;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.policy.dialect.Dialect;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Decodes one frame body (after size, type and tag) into its message record. Layouts follow
@@ -63,10 +64,13 @@ public final class MessageDecoder {
         return message;
     }
 
-    /** Whether a session of {@code dialect} may carry this type: .L's own types only in .L, Rerror only outside. */
+    /**
+     * Whether a session of {@code dialect} may carry this type: .L's own types only in .L, Rerror and the stat(5)
+     * messages only outside.
+     */
     private static boolean spoken(MessageType type, Dialect dialect) {
         return switch (dialect) {
-            case L -> type != MessageType.RERROR;
+            case L -> type != MessageType.RERROR && !type.notInDotL();
             case U, LEGACY -> !type.onlyInDotL();
         };
     }
@@ -92,6 +96,15 @@ public final class MessageDecoder {
             case TWRITE -> new TMessage.Twrite(r.u32("fid"), r.u64("offset"), r.countedData("data"));
             case TCLUNK -> new TMessage.Tclunk(r.u32("fid"));
             case TREMOVE -> new TMessage.Tremove(r.u32("fid"));
+            case TSTAT -> new TMessage.Tstat(r.u32("fid"));
+            case TOPEN -> new TMessage.Topen(r.u32("fid"), r.u8("mode"));
+            case TCREATE ->
+                new TMessage.Tcreate(
+                        r.u32("fid"),
+                        r.string("name"),
+                        r.u32("perm"),
+                        r.u8("mode"),
+                        dialect == Dialect.U ? Optional.of(r.string("extension")) : Optional.empty());
             case TSTATFS -> new TMessage.Tstatfs(r.u32("fid"));
             case TLOPEN -> new TMessage.Tlopen(r.u32("fid"), r.u32("flags"));
             case TLCREATE ->
@@ -180,6 +193,9 @@ public final class MessageDecoder {
             case RWRITE -> new RMessage.Rwrite(r.u32("count"));
             case RCLUNK -> new RMessage.Rclunk();
             case RREMOVE -> new RMessage.Rremove();
+            case RSTAT -> rstat(r, dialect);
+            case ROPEN -> new RMessage.Ropen(r.qid("qid"), r.u32("iounit"));
+            case RCREATE -> new RMessage.Rcreate(r.qid("qid"), r.u32("iounit"));
             case RSTATFS ->
                 new RMessage.Rstatfs(new StatFs(
                         r.u32("type"),
@@ -246,6 +262,14 @@ public final class MessageDecoder {
             qids.add(r.qid("wqid"));
         }
         return new RMessage.Rwalk(qids);
+    }
+
+    /** nstat[2] and then the entry, which carries its own size too (stat(5)): both must agree. */
+    private static RMessage.Rstat rstat(WireReader r, Dialect dialect) throws MalformedMessageException {
+        WireReader entry = r.shortSection("nstat");
+        var stat = StatLayout.read(entry, dialect);
+        entry.expectEnd("Rstat nstat");
+        return new RMessage.Rstat(stat);
     }
 
     private static RMessage.Rreaddir readdir(WireReader r) throws MalformedMessageException {

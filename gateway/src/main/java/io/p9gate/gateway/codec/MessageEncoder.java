@@ -50,6 +50,32 @@ public final class MessageEncoder {
                 WireWriter.string(out, m.version());
             }
             case TMessage.Tflush m -> out.writeShortLE(m.oldtag());
+            case TMessage.Tstat m -> out.writeIntLE(m.fid());
+            case TMessage.Topen m -> {
+                out.writeIntLE(m.fid());
+                out.writeByte(m.mode());
+            }
+            case RMessage.Ropen m -> {
+                WireWriter.qid(out, m.qid());
+                out.writeIntLE(m.iounit());
+            }
+            case RMessage.Rcreate m -> {
+                WireWriter.qid(out, m.qid());
+                out.writeIntLE(m.iounit());
+            }
+            case TMessage.Tcreate m -> {
+                out.writeIntLE(m.fid());
+                WireWriter.string(out, m.name());
+                out.writeIntLE(m.perm());
+                out.writeByte(m.mode());
+                m.extension().ifPresent(extension -> WireWriter.string(out, extension));
+            }
+            case RMessage.Rstat m -> {
+                int nstat = out.writerIndex();
+                out.writeShortLE(0);
+                StatLayout.write(out, m.stat());
+                out.setShortLE(nstat, out.writerIndex() - nstat - Short.BYTES);
+            }
             case TMessage.Tunsupported m -> {
                 /* empty body: only used to probe servers */
             }
@@ -194,6 +220,14 @@ public final class MessageEncoder {
                 }
             }
             case RMessage.Rread m -> out.writeIntLE(m.data().readableBytes());
+            case RMessage.Rdirread m -> {
+                int count = out.writerIndex();
+                out.writeIntLE(0);
+                for (var stat : m.entries()) {
+                    StatLayout.write(out, stat);
+                }
+                out.setIntLE(count, out.writerIndex() - count - Integer.BYTES);
+            }
             case RMessage.Rwrite m -> out.writeIntLE(m.count());
             case RMessage.Rclunk m -> {}
             case RMessage.Rremove m -> {}

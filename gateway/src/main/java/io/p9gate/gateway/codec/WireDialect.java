@@ -1,8 +1,8 @@
 package io.p9gate.gateway.codec;
 
-import io.p9gate.gateway.proto.Dialect;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.policy.dialect.Dialect;
 
 /**
  * The dialect a connection's frames are read and its errors written in: 9P2000.L until a Tversion agrees on another.

@@ -74,8 +74,17 @@ final class WireReader {
         if (count < 0) {
             throw new MalformedMessageException(Errno.EPROTO, field + " count past the frame end");
         }
-        require(count, field);
-        return new WireReader(buf, buf.readerIndex() + count);
+        return section(count, field);
+    }
+
+    /** A section whose length is a u16 before it (a stat(5) entry's size, Rstat's nstat). */
+    WireReader shortSection(String field) throws MalformedMessageException {
+        return section(u16(field + " size"), field);
+    }
+
+    private WireReader section(int length, String field) throws MalformedMessageException {
+        require(length, field);
+        return new WireReader(buf, buf.readerIndex() + length);
     }
 
     /** string[s]: u16 length, UTF-8 bytes; invalid UTF-8 and embedded NUL are refused (EINVAL). */

@@ -30,6 +30,7 @@ import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.StatFs;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -130,6 +131,7 @@ public final class GuardedFs {
                         Value _,
                         LinkText _,
                         Listing _,
+                        DescribedListing _,
                         Made _,
                         Stats _,
                         Conflict _,
@@ -156,6 +158,15 @@ public final class GuardedFs {
 
     /** Tgetattr: the attributes as the guest sees them. */
     public record Described(Attr attr) implements Result {}
+
+    /**
+     * One entry of a 9P2000/.u directory read: its name and what getattr would show of it (guest ids, mapped
+     * devices' modes), and the host cookie that continues the listing after it.
+     */
+    public record ListedEntry(String name, Attr attr, long cookie) {}
+
+    /** The entries of a 9P2000/.u directory read. */
+    private record DescribedListing(List<ListedEntry> entries) implements Result {}
 
     /** Bytes read or written, or a lock status. */
     private record Count(int n) implements Result {}
@@ -267,12 +278,7 @@ public final class GuardedFs {
                 who,
                 handle,
                 RequestArgs.NONE,
-                () -> {
-                    FileStat stat = Inodes.stat(node);
-                    return new Described(GuestAttributes.of(
-                            SetIdBits.shown(node, ownershipIn(share).shown(node, stat)),
-                            share.root().qids().qid(stat)));
-                },
+                () -> new Described(shownAttr(share, node)),
                 NO_BYTES);
     }
 
@@ -466,6 +472,54 @@ public final class GuardedFs {
                         () -> new Listing(visible.next(who, share, dir, path(share, dir), file, offset, count)),
                         NO_BYTES)
                 .entries();
+    }
+
+    /**
+     * A directory read of 9P2000 and 9P2000.u, whose entries are whole stat(5) entries: the same READDIR decision,
+     * record and hidden-name filtering as {@link #readdir}, and each listed entry described as getattr would
+     * describe it (looked up beneath the directory, never following a symlink). Listing a directory shows what
+     * stat shows of its entries, as `ls -l` over 9P2000.L shows it after a walk and getattr of each; an entry
+     * removed between the listing and its lookup is left out.
+     *
+     * @param cookie the host position to read from (0, or a cookie this method returned)
+     * @param count  bytes of 9P2000.L directory entries to list at most (the caller packs what fits of them)
+     */
+    public List<ListedEntry> readdirDescribed(Subject who, FileHandle handle, OpenHandle opened, long cookie, int count)
+            throws P9Exception {
+        LocalShare share = handle.share();
+        Node dir = handle.node();
+        OpenFile file = opened.file();
+        return inspectAt(
+                        Operation.READDIR,
+                        who,
+                        handle,
+                        new RequestArgs.FileIo(cookie),
+                        () -> describe(
+                                share, dir, visible.next(who, share, dir, path(share, dir), file, cookie, count)),
+                        NO_BYTES)
+                .entries();
+    }
+
+    private DescribedListing describe(LocalShare share, Node dir, List<DirEntry> listed) throws P9Exception {
+        List<ListedEntry> entries = new ArrayList<>(listed.size());
+        for (DirEntry e : listed) {
+            try (Node node = share.root().lookup(dir, e.name())) {
+                entries.add(new ListedEntry(e.name(), shownAttr(share, node), e.offset()));
+            } catch (P9Exception gone) {
+                if (gone.errno() != Errno.ENOENT) {
+                    throw gone;
+                }
+            }
+        }
+        return new DescribedListing(entries);
+    }
+
+    /** A file's attributes as getattr shows them to the guest: ids and set-id bits as mapped, devices as mapped. */
+    private Attr shownAttr(LocalShare share, Node node) throws P9Exception {
+        FileStat stat = Inodes.stat(node);
+        return GuestAttributes.of(
+                SetIdBits.shown(node, ownershipIn(share).shown(node, stat)),
+                share.root().qids().qid(stat));
     }
 
     // ---------------------------------------------------------------- directory entries

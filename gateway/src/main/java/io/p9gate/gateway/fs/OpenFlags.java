@@ -12,14 +12,57 @@ import io.p9gate.gateway.backend.LinuxSyscalls;
 public final class OpenFlags {
     static final int P9_ACCMODE = 3;
     static final int P9_NOACCESS = 3;
-    static final int P9_EXCL = 00000200;
+    public static final int P9_EXCL = 00000200;
     static final int P9_TRUNC = 00001000;
     static final int P9_APPEND = 00002000;
     static final int P9_DSYNC = 00010000;
     static final int P9_DIRECTORY = 00200000;
     static final int P9_SYNC = 04000000;
 
+    /** open(5) modes of 9P2000 and 9P2000.u (Linux include/net/9p/9p.h P9_O*). */
+    static final int OEXEC = 3;
+
+    static final int OTRUNC = 0x10;
+    static final int ORCLOSE = 0x40;
+    /** 9P2000.u only: the Linux client's O_APPEND. */
+    static final int OAPPEND = 0x80;
+
     private OpenFlags() {}
+
+    /**
+     * Maps a Topen mode to the same host flags a Tlopen asking for the same access gets, so the policy decides it
+     * the same way: OREAD, OWRITE, ORDWR as they are, OEXEC as a read (running a file reads it, like Tlopen's
+     * access mode 3), OTRUNC as O_TRUNC, and in .u OAPPEND as O_APPEND. ORCLOSE is no host flag (the fid removes
+     * the file at clunk); OCEXEC means nothing to a server.
+     */
+    public static int fromOpenMode(int mode, boolean unix) {
+        int access = mode & P9_ACCMODE;
+        int host = access == OEXEC ? LinuxSyscalls.O_RDONLY : access;
+        if ((mode & OTRUNC) != 0) {
+            host |= LinuxSyscalls.O_TRUNC;
+        }
+        if (unix && (mode & OAPPEND) != 0) {
+            host |= LinuxSyscalls.O_APPEND;
+        }
+        return host;
+    }
+
+    /** A Tcreate's open mode as the 9P2000.L flags of the Tlcreate that creates the file. */
+    public static int dotlFromOpenMode(int mode, boolean unix) {
+        int access = mode & P9_ACCMODE;
+        int flags = access == OEXEC ? 0 : access;
+        if ((mode & OTRUNC) != 0) {
+            flags |= P9_TRUNC;
+        }
+        if (unix && (mode & OAPPEND) != 0) {
+            flags |= P9_APPEND;
+        }
+        return flags;
+    }
+
+    public static boolean removesOnClunk(int mode) {
+        return (mode & ORCLOSE) != 0;
+    }
 
     public static int toHost(int p9) {
         int access = p9 & P9_ACCMODE;

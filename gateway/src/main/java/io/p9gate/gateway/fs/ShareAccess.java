@@ -1,7 +1,7 @@
 package io.p9gate.gateway.fs;
 
-import io.p9gate.gateway.proto.Dialect;
 import io.p9gate.gateway.session.ConnectionContext;
+import io.p9gate.policy.dialect.Dialect;
 import java.util.List;
 
 /**

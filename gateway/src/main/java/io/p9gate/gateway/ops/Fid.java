@@ -29,8 +29,11 @@ record Fid(FileHandle handle, Subject who, FidState state, Set<LockOwner> lockOw
 
     /** Gives back what this fid holds: its open file or pending xattr value, its locks, its handle. */
     void release(SessionLocks locks) {
-        switch (state) {
+        // A Topen'ed fid holds what a Tlopen'ed one holds, and gives it back the same way.
+        FidState held = state instanceof FidState.OpenedByTopen t ? t.opened() : state;
+        switch (held) {
             case FidState.Opened(var file) -> file.close();
+            case FidState.OpenedByTopen t -> {}
             case FidState.XattrWrite(var pending) -> pending.release();
             case FidState.Walked w -> {}
             case FidState.XattrRead r -> {}

@@ -2,6 +2,7 @@ package io.p9gate.gateway.ops;
 
 import io.p9gate.gateway.fs.OpenHandle;
 import io.p9gate.gateway.fs.PendingXattr;
+import java.util.Optional;
 
 /** What a fid is currently for; decides which operations it accepts. */
 sealed interface FidState {
@@ -10,6 +11,12 @@ sealed interface FidState {
 
     /** Opened for I/O by Tlopen/Tlcreate. */
     record Opened(OpenHandle file) implements FidState {}
+
+    /**
+     * Opened by Topen of 9P2000 or 9P2000.u (open(5)): a directory is read as packed stat(5) entries through its
+     * listing, and ORCLOSE removes the file when the fid is clunked.
+     */
+    record OpenedByTopen(Opened opened, boolean removeOnClunk, Optional<StatListing> listing) implements FidState {}
 
     /** Created by Txattrwalk: reads return the value (or the name list) fetched then. */
     record XattrRead(String name, byte[] value) implements FidState {}

@@ -11,6 +11,7 @@ import io.p9gate.gateway.proto.TMessage.FileRequest;
 import io.p9gate.gateway.proto.TMessage.Tattach;
 import io.p9gate.gateway.proto.TMessage.Tauth;
 import io.p9gate.gateway.proto.TMessage.Tclunk;
+import io.p9gate.gateway.proto.TMessage.Tcreate;
 import io.p9gate.gateway.proto.TMessage.Tfsync;
 import io.p9gate.gateway.proto.TMessage.Tgetattr;
 import io.p9gate.gateway.proto.TMessage.Tgetlock;
@@ -20,6 +21,7 @@ import io.p9gate.gateway.proto.TMessage.Tlock;
 import io.p9gate.gateway.proto.TMessage.Tlopen;
 import io.p9gate.gateway.proto.TMessage.Tmkdir;
 import io.p9gate.gateway.proto.TMessage.Tmknod;
+import io.p9gate.gateway.proto.TMessage.Topen;
 import io.p9gate.gateway.proto.TMessage.Tread;
 import io.p9gate.gateway.proto.TMessage.Treaddir;
 import io.p9gate.gateway.proto.TMessage.Treadlink;
@@ -27,6 +29,7 @@ import io.p9gate.gateway.proto.TMessage.Tremove;
 import io.p9gate.gateway.proto.TMessage.Trename;
 import io.p9gate.gateway.proto.TMessage.Trenameat;
 import io.p9gate.gateway.proto.TMessage.Tsetattr;
+import io.p9gate.gateway.proto.TMessage.Tstat;
 import io.p9gate.gateway.proto.TMessage.Tstatfs;
 import io.p9gate.gateway.proto.TMessage.Tsymlink;
 import io.p9gate.gateway.proto.TMessage.Tunlinkat;
@@ -48,19 +51,23 @@ public final class FileServer implements RequestHandler {
     private final IoOps io;
     private final EntryOps entries;
     private final AttrOps attrs;
+    private final StatOps stats;
     private final XattrOps xattrs;
     private final LockOps locks;
+    private final CreateOps creates;
 
     public FileServer(ConnectionContext connection, SessionShares shares, GuardedFs fs, SessionLocks locks) {
         this.ctx = new OpsContext(
                 connection, shares, fs, new Fids(connection.budget().fids()), locks);
         this.session = new SessionOps(ctx);
         this.walk = new WalkOps(ctx);
-        this.io = new IoOps(ctx);
         this.entries = new EntryOps(ctx);
         this.attrs = new AttrOps(ctx);
+        this.stats = new StatOps(ctx, attrs);
+        this.io = new IoOps(ctx, stats);
         this.xattrs = new XattrOps(ctx);
         this.locks = new LockOps(ctx);
+        this.creates = new CreateOps(ctx, io, entries, attrs, walk);
     }
 
     /**
@@ -92,6 +99,8 @@ public final class FileServer implements RequestHandler {
             case Tremove t -> session.remove(t);
             case Twalk t -> walk.walk(t);
             case Tlopen t -> io.lopen(t);
+            case Topen t -> io.open(t);
+            case Tcreate t -> creates.create(t);
             case Tlcreate t -> io.lcreate(t);
             case Tread t -> io.read(t);
             case Twrite t -> io.write(t);
@@ -105,6 +114,7 @@ public final class FileServer implements RequestHandler {
             case Trenameat t -> entries.renameat(t);
             case Tunlinkat t -> entries.unlinkat(t);
             case Tgetattr t -> attrs.getattr(t);
+            case Tstat t -> stats.stat(t);
             case Tsetattr t -> attrs.setattr(t);
             case Tstatfs t -> attrs.statfs(t);
             case Treadlink t -> attrs.readlink(t);

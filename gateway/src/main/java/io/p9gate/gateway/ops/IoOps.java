@@ -6,25 +6,32 @@ import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.fs.OpenFlags;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.Qid;
+import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.RMessage.Rfsync;
 import io.p9gate.gateway.proto.RMessage.Rlcreate;
 import io.p9gate.gateway.proto.RMessage.Rlopen;
+import io.p9gate.gateway.proto.RMessage.Ropen;
 import io.p9gate.gateway.proto.RMessage.Rread;
 import io.p9gate.gateway.proto.RMessage.Rreaddir;
 import io.p9gate.gateway.proto.RMessage.Rwrite;
 import io.p9gate.gateway.proto.TMessage.Tfsync;
 import io.p9gate.gateway.proto.TMessage.Tlcreate;
 import io.p9gate.gateway.proto.TMessage.Tlopen;
+import io.p9gate.gateway.proto.TMessage.Topen;
 import io.p9gate.gateway.proto.TMessage.Tread;
 import io.p9gate.gateway.proto.TMessage.Treaddir;
 import io.p9gate.gateway.proto.TMessage.Twrite;
+import java.util.Optional;
 
-/** Tlopen, Tlcreate, Tread, Twrite, Treaddir, Tfsync. */
+/** Tlopen, Topen, Tlcreate, Tread, Twrite, Treaddir, Tfsync. */
 final class IoOps {
     private final OpsContext ctx;
+    private final StatOps stats;
 
-    IoOps(OpsContext ctx) {
+    IoOps(OpsContext ctx, StatOps stats) {
         this.ctx = ctx;
+        this.stats = stats;
     }
 
     private int iounit() {
@@ -43,6 +50,31 @@ final class IoOps {
             throw e;
         }
         return new Rlopen(opened.qid(), iounit());
+    }
+
+    /**
+     * Topen of 9P2000 and 9P2000.u: the guarded open of Tlopen with the host flags its mode maps to (so the same
+     * OPEN_READ/OPEN_WRITE decision and record); a directory opened so is read as packed stat entries.
+     */
+    Ropen open(Topen t) throws P9Exception {
+        Fid fid = ctx.fids().get(t.fid());
+        requireUnopened(fid);
+        boolean unix = switch (ctx.connection().dialect()) {
+            case U -> true;
+            case L, LEGACY -> false;
+        };
+        GuardedFs.Opened opened = ctx.fs().open(fid.who(), fid.handle(), OpenFlags.fromOpenMode(t.mode(), unix), false);
+        var state = new FidState.OpenedByTopen(
+                new FidState.Opened(opened.file()),
+                OpenFlags.removesOnClunk(t.mode()),
+                opened.qid().type() == Qid.QTDIR ? Optional.of(new StatListing()) : Optional.empty());
+        try {
+            ctx.fids().replace(t.fid(), fid, fid.withState(state));
+        } catch (P9Exception e) {
+            GuardedFs.Result.releaseUnrecorded(opened);
+            throw e;
+        }
+        return new Ropen(opened.qid(), iounit());
     }
 
     /** The fid (a directory) becomes the newly created, opened file. */
@@ -70,26 +102,32 @@ final class IoOps {
         return new Rlcreate(created.qid(), iounit());
     }
 
-    Rread read(Tread t) throws P9Exception {
+    RMessage read(Tread t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
         int count = Math.min(Math.max(t.count(), 0), iounit());
         return switch (fid.state()) {
-            case FidState.Opened(var file) -> {
-                ByteBuf buf = ByteBufAllocator.DEFAULT.directBuffer(count);
-                try {
-                    int n = ctx.fs().read(fid.who(), fid.handle(), file, t.offset(), buf.nioBuffer(0, count));
-                    buf.writerIndex(n);
-                    yield new Rread(buf);
-                } catch (P9Exception | RuntimeException e) {
-                    buf.release();
-                    throw e;
-                }
-            }
+            case FidState.Opened opened -> readFile(fid, opened, t.offset(), count);
+            case FidState.OpenedByTopen(var opened, var removeOnClunk, var listing) ->
+                listing.isPresent()
+                        ? stats.readDirectory(fid, opened, listing.get(), t.offset(), count)
+                        : readFile(fid, opened, t.offset(), count);
             case FidState.XattrRead(var name, var value) ->
                 new Rread(ctx.fs().readXattr(fid.who(), fid.handle(), name, value, t.offset(), count));
             case FidState.Walked w -> throw notOpen();
             case FidState.XattrWrite w -> throw notOpen();
         };
+    }
+
+    private Rread readFile(Fid fid, FidState.Opened opened, long offset, int count) throws P9Exception {
+        ByteBuf buf = ByteBufAllocator.DEFAULT.directBuffer(count);
+        try {
+            int n = ctx.fs().read(fid.who(), fid.handle(), opened.file(), offset, buf.nioBuffer(0, count));
+            buf.writerIndex(n);
+            return new Rread(buf);
+        } catch (P9Exception | RuntimeException e) {
+            buf.release();
+            throw e;
+        }
     }
 
     Rwrite write(Twrite t) throws P9Exception {
@@ -99,13 +137,18 @@ final class IoOps {
             throw new P9Exception(Errno.EINVAL, "write larger than iounit");
         }
         return switch (fid.state()) {
-            case FidState.Opened(var file) ->
-                new Rwrite(ctx.fs().write(fid.who(), fid.handle(), file, t.offset(), data.nioBuffer()));
+            case FidState.Opened opened -> writeFile(fid, opened, t.offset(), data);
+            case FidState.OpenedByTopen(var opened, var removeOnClunk, var listing) ->
+                writeFile(fid, opened, t.offset(), data);
             case FidState.XattrWrite(var pending) ->
                 new Rwrite(ctx.fs().writeXattr(fid.who(), fid.handle(), pending, t.offset(), data.nioBuffer()));
             case FidState.Walked w -> throw notOpen();
             case FidState.XattrRead r -> throw notOpen();
         };
+    }
+
+    private Rwrite writeFile(Fid fid, FidState.Opened opened, long offset, ByteBuf data) throws P9Exception {
+        return new Rwrite(ctx.fs().write(fid.who(), fid.handle(), opened.file(), offset, data.nioBuffer()));
     }
 
     Rreaddir readdir(Treaddir t) throws P9Exception {

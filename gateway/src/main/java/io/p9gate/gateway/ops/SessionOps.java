@@ -63,6 +63,9 @@ final class SessionOps {
         try {
             if (fid.state() instanceof FidState.XattrWrite(var pending)) {
                 ctx.fs().commitXattr(fid.who(), fid.handle(), pending);
+            } else if (fid.state() instanceof FidState.OpenedByTopen o && o.removeOnClunk()) {
+                // open(5) ORCLOSE: the clunk is the removal, decided and recorded as a Tremove would be.
+                ctx.fs().remove(fid.who(), fid.handle());
             } else {
                 ctx.fs().clunk(fid.who(), fid.handle());
             }

@@ -4,10 +4,10 @@ import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.fs.ShareAccess;
 import io.p9gate.gateway.fs.ShareDir;
-import io.p9gate.gateway.proto.Dialect;
 import io.p9gate.gateway.session.ConnectionContext;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.PolicyHolder;
+import io.p9gate.policy.dialect.Dialect;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.VmPolicy;
@@ -91,10 +91,7 @@ public final class PolicyShares implements ShareAccess {
     @Override
     public boolean allowsDialect(String vm, Dialect dialect) {
         VmPolicy policy = holder.current().policy().vms().get(vm);
-        return policy == null
-                || io.p9gate.policy.dialect.Dialect.named(dialect.version())
-                        .map(policy.dialects()::contains)
-                        .orElse(false);
+        return policy == null || policy.dialects().contains(dialect);
     }
 
     private static List<ShareDir> sharesOf(VmPolicy vm) {

@@ -2,8 +2,8 @@ package io.p9gate.gateway.proto;
 
 /**
  * 9P type bytes (include/net/9p/9p.h): every 9P2000.L type, and Rerror, the error reply of 9P2000 and 9P2000.u.
- * The codes below 100 exist only in 9P2000.L. Legacy Topen, Tcreate, Tstat and Twstat are not served yet: answered
- * EOPNOTSUPP in every dialect.
+ * The codes below 100 exist only in 9P2000.L; Topen, Tcreate, Tstat and their replies only in 9P2000 and 9P2000.u.
+ * Legacy Twstat is not served yet: answered EOPNOTSUPP in every dialect.
  */
 public enum MessageType {
     TLERROR(6),
@@ -57,6 +57,10 @@ public enum MessageType {
     RFLUSH(109),
     TWALK(110),
     RWALK(111),
+    TOPEN(112),
+    ROPEN(113),
+    TCREATE(114),
+    RCREATE(115),
     TREAD(116),
     RREAD(117),
     TWRITE(118),
@@ -64,7 +68,9 @@ public enum MessageType {
     TCLUNK(120),
     RCLUNK(121),
     TREMOVE(122),
-    RREMOVE(123);
+    RREMOVE(123),
+    TSTAT(124),
+    RSTAT(125);
 
     private static final MessageType[] BY_CODE = new MessageType[256];
 
@@ -90,6 +96,14 @@ public enum MessageType {
     /** True if the type exists only in 9P2000.L (Tlopen, Tgetattr, Rlerror, ...). */
     public boolean onlyInDotL() {
         return code < FIRST_SHARED;
+    }
+
+    /** True if the type exists in 9P2000 and 9P2000.u but not in 9P2000.L (Topen, Tstat: Tlopen and Tgetattr replace them). */
+    public boolean notInDotL() {
+        return switch (this) {
+            case TSTAT, RSTAT, TOPEN, ROPEN, TCREATE, RCREATE -> true;
+            default -> false;
+        };
     }
 
     /** The type for a wire byte, or null if none is defined. */

@@ -26,6 +26,41 @@ public sealed interface RMessage extends Message {
         }
     }
 
+    /** 9P2000 and 9P2000.u: one stat(5) entry, .u's fields present exactly in a .u session. */
+    record Rstat(Stat stat) implements RMessage {
+        public MessageType type() {
+            return MessageType.RSTAT;
+        }
+    }
+
+    /** 9P2000 and 9P2000.u: the opened file's qid and the most bytes one Tread or Twrite moves (0: msize − 24). */
+    record Ropen(Qid qid, int iounit) implements RMessage {
+        public MessageType type() {
+            return MessageType.ROPEN;
+        }
+    }
+
+    /**
+     * Rread of a directory opened by Topen (9P2000, .u; read(5)): whole stat(5) entries back to back, in the
+     * session's dialect. On the wire an Rread whose data are the packed entries; a client reads it as {@link Rread}.
+     */
+    record Rdirread(List<Stat> entries) implements RMessage {
+        public Rdirread {
+            entries = List.copyOf(entries);
+        }
+
+        public MessageType type() {
+            return MessageType.RREAD;
+        }
+    }
+
+    /** 9P2000 and 9P2000.u: the new file's qid and iounit, as Ropen. */
+    record Rcreate(Qid qid, int iounit) implements RMessage {
+        public MessageType type() {
+            return MessageType.RCREATE;
+        }
+    }
+
     record Rversion(int msize, String version) implements RMessage {
         public MessageType type() {
             return MessageType.RVERSION;

@@ -41,7 +41,10 @@ public sealed interface TMessage extends Message permits TMessage.SessionRequest
                     Tlink,
                     Tmkdir,
                     Trenameat,
-                    Tunlinkat {}
+                    Tunlinkat,
+                    Tstat,
+                    Topen,
+                    Tcreate {}
 
     /** The fid value meaning "no fid" (e.g. Tattach.afid without authentication). */
     int NOFID = 0xffffffff;
@@ -125,6 +128,39 @@ public sealed interface TMessage extends Message permits TMessage.SessionRequest
     record Tstatfs(int fid) implements FileRequest {
         public MessageType type() {
             return MessageType.TSTATFS;
+        }
+    }
+
+    /** 9P2000 and 9P2000.u: the fid's stat(5) entry. */
+    record Tstat(int fid) implements FileRequest {
+        public MessageType type() {
+            return MessageType.TSTAT;
+        }
+    }
+
+    /**
+     * 9P2000 and 9P2000.u (open(5)): opens the fid for I/O.
+     *
+     * @param mode OREAD, OWRITE, ORDWR or OEXEC, with OTRUNC, ORCLOSE and (.u) OAPPEND, OEXCL bits
+     */
+    record Topen(int fid, int mode) implements FileRequest {
+        public MessageType type() {
+            return MessageType.TOPEN;
+        }
+    }
+
+    /**
+     * 9P2000 and 9P2000.u (create(5)): creates {@code name} in the directory {@code fid}, which becomes the new
+     * file, opened with {@code mode}.
+     *
+     * @param perm      permission bits, DMDIR for a directory, in .u DMSYMLINK, DMDEVICE, DMNAMEDPIPE, DMSOCKET
+     *                  or DMLINK for the special files the extension describes
+     * @param extension .u's (empty in 9P2000): a symlink's target, "b|c major minor", a hard link's source fid
+     */
+    record Tcreate(int fid, String name, int perm, int mode, java.util.Optional<String> extension)
+            implements FileRequest {
+        public MessageType type() {
+            return MessageType.TCREATE;
         }
     }
 

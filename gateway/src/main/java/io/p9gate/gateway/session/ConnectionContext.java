@@ -1,7 +1,7 @@
 package io.p9gate.gateway.session;
 
 import io.p9gate.gateway.budget.VmBudget;
-import io.p9gate.gateway.proto.Dialect;
+import io.p9gate.policy.dialect.Dialect;
 
 /**
  * What the transport knows about a connection. The listener, never anything the guest says,

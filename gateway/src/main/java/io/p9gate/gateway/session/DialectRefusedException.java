@@ -1,6 +1,6 @@
 package io.p9gate.gateway.session;
 
-import io.p9gate.gateway.proto.Dialect;
+import io.p9gate.policy.dialect.Dialect;
 
 /**
  * Thrown by {@link RequestHandlerFactory#open} when the connection's VM may not use the dialect its Tversion asked

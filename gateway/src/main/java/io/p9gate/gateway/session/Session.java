@@ -9,7 +9,6 @@ import io.p9gate.gateway.codec.CodecBuffers;
 import io.p9gate.gateway.codec.FrameLimit;
 import io.p9gate.gateway.codec.MalformedFrame;
 import io.p9gate.gateway.codec.WireDialect;
-import io.p9gate.gateway.proto.Dialect;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.RMessage;
@@ -402,7 +401,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
         if (reply instanceof RMessage.Rversion v && opened != null) {
             // Before Rversion leaves: the client may use the new msize and dialect in its very next frame.
             limit.set(v.msize());
-            dialect.set(Dialect.requested(v.version()).orElseThrow()); // the answer names the dialect agreed
+            dialect.set(VersionNegotiation.requested(v.version()).orElseThrow()); // the answer names the dialect agreed
         }
         write(tag, reply);
         drainBacklog();

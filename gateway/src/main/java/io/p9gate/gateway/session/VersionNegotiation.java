@@ -1,14 +1,14 @@
 package io.p9gate.gateway.session;
 
-import io.p9gate.gateway.proto.Dialect;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.policy.dialect.Dialect;
 import java.util.Optional;
 
 /**
  * What a Tversion asks for and what the server answers: msize is the smaller of the two sides'
- * maxima; the version string is read as {@link Dialect#requested} says, anything else is "unknown".
+ * maxima; the version string is read as {@link #requested} says, anything else is "unknown".
  *
  * @param msize   the negotiated msize
  * @param dialect the dialect asked for, empty if the version string names none this server speaks
@@ -17,9 +17,30 @@ import java.util.Optional;
 record VersionNegotiation(int msize, Optional<Dialect> dialect, boolean accept) {
     static final String UNKNOWN = "unknown";
 
+    private static final String BASE = "9P2000";
+
+    /**
+     * The dialect a Tversion string asks for, empty if none. version(5): what follows the first period is an
+     * extension the server may drop, so 9P2000 with a suffix this server does not speak is read as plain 9P2000;
+     * a version other than 9P2000 is unknown. 9P2000.L keeps accepting suffixes of its own (9P2000.L.x), as
+     * before.
+     */
+    static Optional<Dialect> requested(String version) {
+        if (version.startsWith(Dialect.L.version())) {
+            return Optional.of(Dialect.L);
+        }
+        if (version.equals(Dialect.U.version()) || version.startsWith(Dialect.U.version() + ".")) {
+            return Optional.of(Dialect.U);
+        }
+        if (version.equals(BASE) || version.startsWith(BASE + ".")) {
+            return Optional.of(Dialect.LEGACY);
+        }
+        return Optional.empty();
+    }
+
     static VersionNegotiation of(TMessage.Tversion request, int maxMsize) {
         int msize = (int) Math.min(Integer.toUnsignedLong(request.msize()), maxMsize);
-        Optional<Dialect> dialect = Dialect.requested(request.version());
+        Optional<Dialect> dialect = requested(request.version());
         return new VersionNegotiation(msize, dialect, dialect.isPresent() && msize >= SessionSettings.MIN_MSIZE);
     }
 

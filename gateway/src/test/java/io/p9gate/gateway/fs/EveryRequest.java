@@ -8,14 +8,22 @@ import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.proto.TMessage.FileRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A session script that sends every {@link FileRequest} type once or more, each succeeding, against a share
  * holding a file {@code f} (content "content") with fid 0 attached to its root (R-POL-2, R-AUD-1).
  */
 public final class EveryRequest {
-    /** One request and the operation the policy and the audit trail see for it. */
-    public record Step(FileRequest request, Operation op) {}
+    /**
+     * One request, the operation of its (last) audit record, and how many guarded calls it makes: one, but for a
+     * Tcreate, which is decided as the getattr of its directory and then as its 9P2000.L twin.
+     */
+    public record Step(FileRequest request, Operation op, int decisions) {
+        public Step(FileRequest request, Operation op) {
+            this(request, op, 1);
+        }
+    }
 
     private EveryRequest() {}
 
@@ -31,6 +39,7 @@ public final class EveryRequest {
                 new Step(new TMessage.Tlock(2, LockConstants.LOCK_TYPE_WRLCK, 0, 0, 0, 1, "c"), Operation.LOCK),
                 new Step(new TMessage.Tgetlock(2, LockConstants.LOCK_TYPE_RDLCK, 0, 0, 1, "c"), Operation.GETLOCK),
                 new Step(new TMessage.Tgetattr(2, 0x3fff), Operation.GETATTR),
+                new Step(new TMessage.Tstat(2), Operation.GETATTR),
                 new Step(
                         new TMessage.Tsetattr(2, new SetAttr(SetAttr.SETATTR_MODE, 0600, 0, 0, 0, 0, 0, 0, 0)),
                         Operation.SETATTR),
@@ -58,6 +67,17 @@ public final class EveryRequest {
                 new Step(new TMessage.Tclunk(8), Operation.XATTR_COMMIT),
                 new Step(new TMessage.Txattrwalk(2, 9, "user.a"), Operation.XATTR_GET),
                 new Step(new TMessage.Tclunk(6), Operation.CLUNK),
+                // 9P2000/.u: Topen, a directory read as stat entries, and ORCLOSE's removal at clunk.
+                new Step(new TMessage.Twalk(0, 10, List.of()), Operation.WALK),
+                new Step(new TMessage.Topen(10, 0), Operation.OPEN),
+                new Step(new TMessage.Tread(10, 0, 4096), Operation.READDIR),
+                new Step(new TMessage.Tclunk(10), Operation.CLUNK),
+                new Step(new TMessage.Twalk(0, 11, List.of("new")), Operation.WALK),
+                new Step(new TMessage.Topen(11, 0x40), Operation.OPEN),
+                new Step(new TMessage.Tclunk(11), Operation.REMOVE),
+                new Step(new TMessage.Twalk(0, 12, List.of()), Operation.WALK),
+                new Step(new TMessage.Tcreate(12, "c9", 0644, 2, Optional.empty()), Operation.CREATE, 2),
+                new Step(new TMessage.Tclunk(12), Operation.CLUNK),
                 new Step(new TMessage.Tremove(4), Operation.REMOVE));
     }
 

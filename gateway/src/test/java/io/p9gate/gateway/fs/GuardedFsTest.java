@@ -92,6 +92,10 @@ class GuardedFsTest {
 
     /** Runs one request (success or failure) and checks it produced exactly one decision and one record. */
     private Recorded once(FileRequest request, Operation expected) {
+        return once(request, expected, 1);
+    }
+
+    private Recorded once(FileRequest request, Operation expected, int decisions) {
         int asked = policy.asked.size();
         int recorded = audit.records.size();
         try {
@@ -99,8 +103,8 @@ class GuardedFsTest {
         } catch (P9Exception e) {
             // failures are decided and recorded too
         }
-        assertEquals(asked + 1, policy.asked.size(), "one decision for " + request);
-        assertEquals(recorded + 1, audit.records.size(), "one record for " + request);
+        assertEquals(asked + decisions, policy.asked.size(), decisions + " decision(s) for " + request);
+        assertEquals(recorded + decisions, audit.records.size(), decisions + " record(s) for " + request);
         Recorded r = audit.records.get(audit.records.size() - 1);
         assertEquals(expected, r.request().operation(), "operation of " + request);
         assertEquals(policy.asked.get(policy.asked.size() - 1), r.request());
@@ -119,7 +123,7 @@ class GuardedFsTest {
         List<FileRequest> script = new ArrayList<>();
         List<EveryRequest.Step> steps = EveryRequest.steps();
         for (EveryRequest.Step step : steps) {
-            Recorded r = once(step.request(), step.op());
+            Recorded r = once(step.request(), step.op(), step.decisions());
             covered.add(step.request().getClass());
             script.add(step.request());
             if (step.op() != Operation.AUTH) {

@@ -76,6 +76,29 @@ public final class TestSession implements AutoCloseable {
         return new TestSession(factory.open(new ConnectionContext(listener, "test", id, MSIZE)), id);
     }
 
+    /** Opens a session of {@code dialect} and attaches fid {@link #ROOT} to the share as uid 0. */
+    public static TestSession attached(ShareServerFactory factory, io.p9gate.policy.dialect.Dialect dialect)
+            throws P9Exception {
+        return attached(factory, "vm-test", dialect, "share");
+    }
+
+    /**
+     * A session of {@code dialect} arriving on {@code listener} (the VM's identity), fid {@link #ROOT} attached to
+     * the share {@code aname} as uid 0.
+     */
+    public static TestSession attached(
+            ShareServerFactory factory, String listener, io.p9gate.policy.dialect.Dialect dialect, String aname)
+            throws P9Exception {
+        long id = SESSIONS.getAndIncrement();
+        ConnectionContext l = new ConnectionContext(listener, "test", id, MSIZE);
+        TestSession s = new TestSession(
+                factory.open(new ConnectionContext(
+                        l.listener(), l.peer(), id, MSIZE, l.ioLimit(), l.vm(), l.budget(), dialect)),
+                id);
+        s.call(new TMessage.Tattach(ROOT, TMessage.NOFID, "root", aname, 0));
+        return s;
+    }
+
     /** Opens a session and attaches fid {@link #ROOT} to the share as uid 0. */
     public static TestSession attached(ShareServerFactory factory) throws P9Exception {
         TestSession s = open(factory);

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.gateway.fs.Operation;
-import io.p9gate.gateway.proto.Dialect;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.session.ConnectionContext;
 import io.p9gate.gateway.session.DialectRefusedException;
 import io.p9gate.gateway.wiring.ShareServerFactory;
+import io.p9gate.policy.dialect.Dialect;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -3,15 +3,16 @@ package io.p9gate.gateway.session;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.p9gate.gateway.proto.Attr;
-import io.p9gate.gateway.proto.Dialect;
 import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.Stat;
 import io.p9gate.gateway.proto.StatFs;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.proto.TMessage.FileRequest;
+import io.p9gate.policy.dialect.Dialect;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -27,6 +28,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class FakeHandler implements RequestHandler {
     public static final Qid ROOT = new Qid(Qid.QTDIR, 0, 1);
+    /** What Tstat answers: a .u entry (the session's dialect decides which layout a client may read). */
+    public static final Stat STAT = new Stat(
+            new Stat.Common(0, 0, new Qid(Qid.QTFILE, 0, 2), 0644, 1, 2, 3, "f", "1000", "1000", ""),
+            java.util.Optional.of(new Stat.Unix("", 1000, 1000, TMessage.NONUNAME)));
 
     private final ConnectionContext context;
     private final Factory factory;
@@ -111,6 +116,8 @@ public final class FakeHandler implements RequestHandler {
             case TMessage.Tstatfs s -> new RMessage.Rstatfs(new StatFs(0x01021997, 4096, 10, 5, 5, 100, 50, 7, 255));
             case TMessage.Treadlink l -> new RMessage.Rreadlink("x".repeat(5000)); // over a 4096 msize
             case TMessage.Tremove r -> throw new P9Exception(Errno.EACCES, "fake: remove denied");
+            case TMessage.Tstat t -> new RMessage.Rstat(STAT);
+            case TMessage.Topen o -> new RMessage.Ropen(ROOT, 0);
             default -> throw new P9Exception(Errno.EOPNOTSUPP, "fake: " + request.type());
         };
     }

@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.p9gate.gateway.codec.Hex;
-import io.p9gate.gateway.proto.Dialect;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.policy.dialect.Dialect;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -82,6 +82,56 @@ class SessionProtocolTest {
             assertEquals(
                     List.of(new Frame(3, new RMessage.RerrorU(Errno.EOPNOTSUPP.description(), Errno.EOPNOTSUPP))),
                     s.replies());
+        }
+    }
+
+    @Test
+    void aDotUTstatFedOneByteAtATimeIsAnsweredWithTheHandlersStat() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.send(Frame.NOTAG, new TMessage.Tversion(8192, "9P2000.u"));
+            s.replies();
+            s.replyDialect = Dialect.U;
+            ByteBuf tstat = Hex.buf("0b000000 7c 0200 01000000");
+            for (int i = 0; i < tstat.readableBytes(); i++) {
+                assertEquals(List.of(), s.replies(), "nothing before the frame's last byte");
+                s.feed(Unpooled.wrappedBuffer(new byte[] {tstat.getByte(i)}));
+            }
+            assertEquals(List.of(new Frame(2, new RMessage.Rstat(FakeHandler.STAT))), s.replies());
+        }
+    }
+
+    @Test
+    void aPlain9P2000TopenFedOneByteAtATimeIsAnsweredWithRopen() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.send(Frame.NOTAG, new TMessage.Tversion(8192, "9P2000"));
+            s.replies();
+            s.replyDialect = Dialect.LEGACY;
+            ByteBuf topen = Hex.buf("0c000000 70 0200 01000000 00"); // fid 1, OREAD
+            for (int i = 0; i < topen.readableBytes(); i++) {
+                assertEquals(List.of(), s.replies(), "nothing before the frame's last byte");
+                s.feed(Unpooled.wrappedBuffer(new byte[] {topen.getByte(i)}));
+            }
+            assertEquals(List.of(new Frame(2, new RMessage.Ropen(FakeHandler.ROOT, 0))), s.replies());
+        }
+    }
+
+    @Test
+    void a9P2000LSessionAnswersTopenAsUnsupported() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.negotiate(8192);
+            s.replies();
+            s.feed(Hex.buf("0c000000 70 0200 01000000 00"));
+            assertEquals(List.of(new Frame(2, new RMessage.Rlerror(Errno.EOPNOTSUPP))), s.replies());
+        }
+    }
+
+    @Test
+    void a9P2000LSessionAnswersTstatAsUnsupported() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.negotiate(8192);
+            s.replies();
+            s.feed(Hex.buf("0b000000 7c 0200 01000000"));
+            assertEquals(List.of(new Frame(2, new RMessage.Rlerror(Errno.EOPNOTSUPP))), s.replies());
         }
     }
 

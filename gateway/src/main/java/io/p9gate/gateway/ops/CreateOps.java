@@ -1,0 +1,117 @@
+package io.p9gate.gateway.ops;
+
+import io.p9gate.gateway.fs.OpenFlags;
+import io.p9gate.gateway.proto.Attr;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.Qid;
+import io.p9gate.gateway.proto.RMessage.Rcreate;
+import io.p9gate.gateway.proto.RMessage.Rlcreate;
+import io.p9gate.gateway.proto.RMessage.Ropen;
+import io.p9gate.gateway.proto.Stat;
+import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.proto.TMessage.Tcreate;
+import java.util.List;
+
+/**
+ * Tcreate of 9P2000 and 9P2000.u (create(5)), as the 9P2000.L requests that do the same: a file is a Tlcreate
+ * with O_EXCL, a directory (DMDIR) a Tmkdir, and in .u a symlink (DMSYMLINK), device (DMDEVICE), named pipe or
+ * socket a Tsymlink or Tmknod, a hard link (DMLINK, the Linux client's "fid\n" extension) a Tlink; each is decided
+ * and recorded as its twin. create(5): the new file's group is the directory's, its permissions are those asked
+ * for within the directory's (0666 for files, 0777 for directories), and the fid becomes the new file, opened with
+ * the mode given (a directory's open is a Topen; special files are only walked to: they are not opened on the host).
+ */
+final class CreateOps {
+    /** 9P2000.u: a hard link, the extension naming the existing file's fid (Linux include/net/9p/9p.h P9_DMLINK). */
+    static final int DMLINK = 0x01000000;
+
+    private static final int S_IFIFO = 0010000;
+    private static final int S_IFCHR = 0020000;
+    private static final int S_IFBLK = 0060000;
+    private static final int S_IFSOCK = 0140000;
+    private static final int UNIX_TYPES = Stat.DMSYMLINK | DMLINK | Stat.DMDEVICE | Stat.DMNAMEDPIPE | Stat.DMSOCKET;
+
+    private final OpsContext ctx;
+    private final IoOps io;
+    private final EntryOps entries;
+    private final AttrOps attrs;
+    private final WalkOps walks;
+
+    CreateOps(OpsContext ctx, IoOps io, EntryOps entries, AttrOps attrs, WalkOps walks) {
+        this.ctx = ctx;
+        this.io = io;
+        this.entries = entries;
+        this.attrs = attrs;
+        this.walks = walks;
+    }
+
+    Rcreate create(Tcreate t) throws P9Exception {
+        boolean unix = switch (ctx.connection().dialect()) {
+            case U -> true;
+            case L, LEGACY -> false;
+        };
+        int special = t.perm() & UNIX_TYPES;
+        if (special != 0 && !unix) {
+            throw new P9Exception(Errno.EINVAL, "9P2000 has no special files: perm " + Integer.toHexString(t.perm()));
+        }
+        Attr dir =
+                attrs.getattr(new TMessage.Tgetattr(t.fid(), Attr.GETATTR_ALL)).attr();
+        boolean directory = (t.perm() & Stat.DMDIR) != 0;
+        int perm = t.perm() & (directory ? ~0777 | (dir.mode() & 0777) : ~0666 | (dir.mode() & 0666)) & 0777;
+        if (directory) {
+            Qid qid = entries.mkdir(new TMessage.Tmkdir(t.fid(), t.name(), perm, dir.gid()))
+                    .qid();
+            walks.walk(new TMessage.Twalk(t.fid(), t.fid(), List.of(t.name())));
+            Ropen opened = io.open(new TMessage.Topen(t.fid(), t.mode()));
+            return new Rcreate(qid, opened.iounit());
+        }
+        if (special != 0) {
+            Qid qid = special(t, perm, dir.gid());
+            walks.walk(new TMessage.Twalk(t.fid(), t.fid(), List.of(t.name())));
+            return new Rcreate(qid, 0);
+        }
+        Rlcreate created = io.lcreate(new TMessage.Tlcreate(
+                t.fid(), t.name(), OpenFlags.dotlFromOpenMode(t.mode(), unix) | OpenFlags.P9_EXCL, perm, dir.gid()));
+        return new Rcreate(created.qid(), created.iounit());
+    }
+
+    private Qid special(Tcreate t, int perm, int gid) throws P9Exception {
+        String ext = t.extension().orElse("");
+        if ((t.perm() & Stat.DMSYMLINK) != 0) {
+            return entries.symlink(new TMessage.Tsymlink(t.fid(), t.name(), ext, gid))
+                    .qid();
+        }
+        if ((t.perm() & DMLINK) != 0) {
+            int target = parseFid(ext);
+            entries.link(new TMessage.Tlink(t.fid(), target, t.name()));
+            return attrs.getattr(new TMessage.Tgetattr(target, Attr.GETATTR_ALL))
+                    .attr()
+                    .qid();
+        }
+        if ((t.perm() & Stat.DMDEVICE) != 0) {
+            String[] f = ext.trim().split(" +");
+            if (f.length != 3 || !(f[0].equals("b") || f[0].equals("c"))) {
+                throw new P9Exception(Errno.EINVAL, "device extension is not \"b|c major minor\": " + ext);
+            }
+            int type = f[0].equals("b") ? S_IFBLK : S_IFCHR;
+            return entries.mknod(new TMessage.Tmknod(t.fid(), t.name(), type | perm, number(f[1]), number(f[2]), gid))
+                    .qid();
+        }
+        int type = (t.perm() & Stat.DMNAMEDPIPE) != 0 ? S_IFIFO : S_IFSOCK;
+        return entries.mknod(new TMessage.Tmknod(t.fid(), t.name(), type | perm, 0, 0, gid))
+                .qid();
+    }
+
+    /** The Linux client's hard link extension: the existing file's fid in decimal and a newline. */
+    private static int parseFid(String ext) throws P9Exception {
+        return number(ext.strip());
+    }
+
+    private static int number(String text) throws P9Exception {
+        try {
+            return Integer.parseUnsignedInt(text);
+        } catch (NumberFormatException e) {
+            throw new P9Exception(Errno.EINVAL, "not a number in a create extension: " + text);
+        }
+    }
+}

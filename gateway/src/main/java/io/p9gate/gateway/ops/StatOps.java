@@ -1,0 +1,176 @@
+package io.p9gate.gateway.ops;
+
+import io.p9gate.gateway.fs.GuardedFs;
+import io.p9gate.gateway.proto.Attr;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.RMessage.Rdirread;
+import io.p9gate.gateway.proto.RMessage.Rstat;
+import io.p9gate.gateway.proto.Stat;
+import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.proto.TMessage.Tstat;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Tstat of 9P2000 and 9P2000.u, and their directory reads: the guarded getattr (the same decision and audit record as Tgetattr), shown as a
+ * stat(5) entry. Owner and group are names in stat(5); the gateway shows the numeric ids Tgetattr would show, as
+ * decimal text, and .u's n_uid/n_gid carry the same numbers.
+ */
+final class StatOps {
+    /** st_mode's set-id and sticky bits. */
+    private static final int S_ISUID = 04000;
+
+    private static final int S_ISGID = 02000;
+    private static final int S_ISVTX = 01000;
+    /** 9P2000.u: the sticky bit (Linux include/net/9p/9p.h P9_DMSETVTX). */
+    private static final int DMSETVTX = 0x00010000;
+
+    /** st_mode's file types (the backend's are not for operations to use: docs/architecture.md). */
+    private enum FileType {
+        REGULAR,
+        DIRECTORY,
+        SYMLINK,
+        FIFO,
+        SOCKET,
+        CHAR_DEVICE,
+        BLOCK_DEVICE;
+
+        static FileType ofMode(int mode) {
+            return switch (mode & 0170000) {
+                case 0040000 -> DIRECTORY;
+                case 0120000 -> SYMLINK;
+                case 0010000 -> FIFO;
+                case 0140000 -> SOCKET;
+                case 0020000 -> CHAR_DEVICE;
+                case 0060000 -> BLOCK_DEVICE;
+                default -> REGULAR;
+            };
+        }
+    }
+
+    private final OpsContext ctx;
+    private final AttrOps attrs;
+
+    StatOps(OpsContext ctx, AttrOps attrs) {
+        this.ctx = ctx;
+        this.attrs = attrs;
+    }
+
+    Rstat stat(Tstat t) throws P9Exception {
+        Fid fid = ctx.fids().get(t.fid());
+        Attr s = attrs.getattr(new TMessage.Tgetattr(t.fid(), Attr.GETATTR_ALL)).attr();
+        FileType type = FileType.ofMode(s.mode());
+        String target = type == FileType.SYMLINK && unix() ? ctx.fs().readlink(fid.who(), fid.handle()) : "";
+        return new Rstat(entry("", s, target));
+    }
+
+    /**
+     * Tread of a directory opened by Topen (read(5)): the guarded directory listing (one READDIR decision and
+     * record, hidden names left out as in Treaddir), each entry as a whole stat(5) entry; an entry that does not
+     * fit is left for the next read, which must start where this one ended. A symlink's target is not read for a
+     * listing (it would be a READLINK of every link): its extension is empty there and Tstat of the link shows it.
+     */
+    Rdirread readDirectory(Fid fid, FidState.Opened opened, StatListing listing, long offset, int count)
+            throws P9Exception {
+        long cookie = listing.cookieAt(offset);
+        // stat(5) entries are at least twice as long as Treaddir's for the same names: list no more than fits.
+        List<GuardedFs.ListedEntry> listed =
+                ctx.fs().readdirDescribed(fid.who(), fid.handle(), opened.file(), cookie, count / 2);
+        List<Stat> entries = new ArrayList<>(listed.size());
+        int bytes = 0;
+        long next = cookie;
+        for (GuardedFs.ListedEntry e : listed) {
+            Stat stat = entry(e.name(), e.attr(), "");
+            if (bytes + stat.wireSize() > count) {
+                break;
+            }
+            entries.add(stat);
+            bytes += stat.wireSize();
+            next = e.cookie();
+        }
+        if (entries.isEmpty() && !listed.isEmpty()) {
+            throw new P9Exception(Errno.EINVAL, "read count too small for the next directory entry");
+        }
+        listing.read(offset, cookie, bytes, next);
+        return new Rdirread(entries);
+    }
+
+    private boolean unix() {
+        return switch (ctx.connection().dialect()) {
+            case U -> true;
+            case L, LEGACY -> false;
+        };
+    }
+
+    /** A stat(5) entry of what getattr shows; {@code target} is a symlink's .u extension. */
+    private Stat entry(String name, Attr s, String target) {
+        FileType type = FileType.ofMode(s.mode());
+        boolean unix = unix();
+        var common = new Stat.Common(
+                0,
+                0,
+                s.qid(),
+                mode(s.mode(), type, unix),
+                (int) s.atimeSec(),
+                (int) s.mtimeSec(),
+                type == FileType.DIRECTORY ? 0 : s.size(),
+                name,
+                Integer.toUnsignedString(s.uid()),
+                Integer.toUnsignedString(s.gid()),
+                "");
+        Optional<Stat.Unix> tail = unix
+                ? Optional.of(new Stat.Unix(extension(type, s.rdev(), target), s.uid(), s.gid(), TMessage.NONUNAME))
+                : Optional.empty();
+        return new Stat(common, tail);
+    }
+
+    /**
+     * stat(5) permission bits and DM type bits: DMDIR in both dialects, the others only in .u, where a 9P2000 client
+     * would not know them (it sees a symlink or device as a plain file).
+     */
+    private static int mode(int stMode, FileType type, boolean unix) {
+        int mode = stMode & 0777;
+        if (type == FileType.DIRECTORY) {
+            mode |= Stat.DMDIR;
+        }
+        if (!unix) {
+            return mode;
+        }
+        mode |= switch (type) {
+            case SYMLINK -> Stat.DMSYMLINK;
+            case CHAR_DEVICE, BLOCK_DEVICE -> Stat.DMDEVICE;
+            case FIFO -> Stat.DMNAMEDPIPE;
+            case SOCKET -> Stat.DMSOCKET;
+            case REGULAR, DIRECTORY -> 0;
+        };
+        mode |= (stMode & S_ISUID) != 0 ? Stat.DMSETUID : 0;
+        mode |= (stMode & S_ISGID) != 0 ? Stat.DMSETGID : 0;
+        mode |= (stMode & S_ISVTX) != 0 ? DMSETVTX : 0;
+        return mode;
+    }
+
+    /**
+     * .u's extension: a symlink's target (for Tstat read through the guarded readlink, so it is decided and recorded
+     * like Treadlink), a device's "b|c major minor", else empty.
+     */
+    private static String extension(FileType type, long rdev, String target) {
+        return switch (type) {
+            case SYMLINK -> target;
+            case CHAR_DEVICE -> "c " + major(rdev) + " " + minor(rdev);
+            case BLOCK_DEVICE -> "b " + major(rdev) + " " + minor(rdev);
+            case REGULAR, DIRECTORY, FIFO, SOCKET -> "";
+        };
+    }
+
+    /** glibc's gnu_dev_major. */
+    private static long major(long rdev) {
+        return ((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL);
+    }
+
+    /** glibc's gnu_dev_minor. */
+    private static long minor(long rdev) {
+        return (rdev & 0xff) | ((rdev >>> 12) & ~0xffL);
+    }
+}

@@ -1,0 +1,68 @@
+package io.p9gate.gateway.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.gateway.proto.Qid;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.Stat;
+import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.policy.dialect.Dialect;
+import java.nio.file.Files;
+import java.nio.file.attribute.FileTime;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Tstat of 9P2000 and 9P2000.u: the same getattr as Tgetattr, shown as a stat(5) entry (issue 14). */
+class StatOpsTest extends ShareTestBase {
+    private static final long MTIME = 1_700_000_000L;
+
+    @Override
+    void populate() throws Exception {
+        Files.writeString(share.resolve("hello.txt"), "hello world");
+        Files.setLastModifiedTime(share.resolve("hello.txt"), FileTime.fromMillis(MTIME * 1000));
+        Files.createDirectories(share.resolve("dir"));
+        Files.createSymbolicLink(
+                share.resolve("link"), share.resolve("hello.txt").getFileName());
+    }
+
+    private Stat stat(Dialect dialect, String name) throws Exception {
+        try (TestSession u = TestSession.attached(factory, dialect)) {
+            u.walk(TestSession.ROOT, 1, name);
+            return u.expect(RMessage.Rstat.class, new TMessage.Tstat(1)).stat();
+        }
+    }
+
+    @Test
+    void aFileShowsItsGetattrWithTheMappedIdsAsText() throws Exception {
+        try (TestSession u = TestSession.attached(factory, Dialect.U)) {
+            u.walk(TestSession.ROOT, 1, "hello.txt");
+            var attr = u.getattr(1).attr();
+            Stat st = u.expect(RMessage.Rstat.class, new TMessage.Tstat(1)).stat();
+            Stat.Common c = st.common();
+            assertEquals(attr.mode() & 0777, c.mode());
+            assertEquals(11, c.length());
+            assertEquals((int) MTIME, c.mtime());
+            assertEquals(attr.qid(), c.qid());
+            assertEquals(Integer.toString(attr.uid()), c.uid());
+            assertEquals(Integer.toString(attr.gid()), c.gid());
+            assertEquals(Optional.of(new Stat.Unix("", attr.uid(), attr.gid(), TMessage.NONUNAME)), st.unix());
+        }
+    }
+
+    @Test
+    void plain9P2000HasNoUnixFieldsAndADirectoryHasDmdir() throws Exception {
+        Stat st = stat(Dialect.LEGACY, "dir");
+        assertEquals(Optional.empty(), st.unix());
+        assertEquals(Stat.DMDIR, st.common().mode() & Stat.DMDIR);
+        assertEquals(Qid.QTDIR, st.common().qid().type());
+        assertEquals(0, st.common().length(), "stat(5): directories have length 0");
+    }
+
+    @Test
+    void aUnixSymlinkCarriesItsTargetInTheExtension() throws Exception {
+        Stat st = stat(Dialect.U, "link");
+        assertTrue((st.common().mode() & Stat.DMSYMLINK) != 0);
+        assertEquals("hello.txt", st.unix().orElseThrow().extension());
+    }
+}

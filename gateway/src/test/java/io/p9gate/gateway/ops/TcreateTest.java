@@ -1,0 +1,94 @@
+package io.p9gate.gateway.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.Qid;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.Stat;
+import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.policy.dialect.Dialect;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Tcreate of 9P2000 and 9P2000.u (create(5)) as the 9P2000.L requests that do the same (issue 14). */
+class TcreateTest extends ShareTestBase {
+    private static final int OREAD = 0;
+    private static final int ORDWR = 2;
+    private static final int DMLINK = 0x01000000;
+
+    private static Optional<String> none() {
+        return Optional.empty();
+    }
+
+    @Test
+    void aFileIsCreatedOpenedWithItsModeAndOnlyOnce() throws Exception {
+        try (TestSession s = TestSession.attached(factory, Dialect.LEGACY)) {
+            s.walk(TestSession.ROOT, 1);
+            RMessage.Rcreate r = s.expect(RMessage.Rcreate.class, new TMessage.Tcreate(1, "new", 0640, ORDWR, none()));
+            assertEquals(Qid.QTFILE, r.qid().type());
+            assertEquals(3, s.write(1, 0, "abc".getBytes(StandardCharsets.UTF_8)));
+            assertEquals("abc", Files.readString(share.resolve("new")));
+            assertEquals(
+                    "rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(share.resolve("new"))));
+            s.walk(TestSession.ROOT, 2);
+            assertEquals(Errno.EEXIST, s.fails(new TMessage.Tcreate(2, "new", 0640, ORDWR, none())));
+        }
+    }
+
+    @Test
+    void aDirectoryIsMadeWithDmdirAndItsFidListsIt() throws Exception {
+        try (TestSession s = TestSession.attached(factory, Dialect.LEGACY)) {
+            s.walk(TestSession.ROOT, 1);
+            RMessage.Rcreate r =
+                    s.expect(RMessage.Rcreate.class, new TMessage.Tcreate(1, "d", Stat.DMDIR | 0750, OREAD, none()));
+            assertEquals(Qid.QTDIR, r.qid().type());
+            assertTrue(Files.isDirectory(share.resolve("d")));
+            s.expect(RMessage.Rdirread.class, new TMessage.Tread(1, 0, 8192));
+        }
+    }
+
+    @Test
+    void unixSpecialFilesComeFromTheExtension() throws Exception {
+        Files.writeString(share.resolve("target"), "t");
+        try (TestSession s = TestSession.attached(factory, Dialect.U)) {
+            s.walk(TestSession.ROOT, 1);
+            s.expect(
+                    RMessage.Rcreate.class,
+                    new TMessage.Tcreate(1, "l", Stat.DMSYMLINK | 0777, OREAD, Optional.of("target")));
+            assertEquals(Path.of("target"), Files.readSymbolicLink(share.resolve("l")));
+            s.walk(TestSession.ROOT, 2);
+            s.expect(
+                    RMessage.Rcreate.class,
+                    new TMessage.Tcreate(2, "p", Stat.DMNAMEDPIPE | 0644, OREAD, Optional.of("")));
+            assertEquals(
+                    "p",
+                    Files.getAttribute(share.resolve("p"), "unix:mode", LinkOption.NOFOLLOW_LINKS) instanceof Integer m
+                                    && (m & 0170000) == 0010000
+                            ? "p"
+                            : "not a fifo");
+            // A hard link: the Linux client names the existing file by its fid, "%d\n".
+            s.walk(TestSession.ROOT, 3, "target");
+            s.walk(TestSession.ROOT, 4);
+            s.expect(RMessage.Rcreate.class, new TMessage.Tcreate(4, "hard", DMLINK, OREAD, Optional.of("3\n")));
+            assertEquals(
+                    Files.getAttribute(share.resolve("target"), "unix:ino"),
+                    Files.getAttribute(share.resolve("hard"), "unix:ino"));
+        }
+    }
+
+    @Test
+    void plain9P2000HasNoSpecialFiles() throws Exception {
+        try (TestSession s = TestSession.attached(factory, Dialect.LEGACY)) {
+            s.walk(TestSession.ROOT, 1);
+            assertEquals(Errno.EINVAL, s.fails(new TMessage.Tcreate(1, "l", Stat.DMSYMLINK | 0777, OREAD, none())));
+            assertTrue(Files.notExists(share.resolve("l"), LinkOption.NOFOLLOW_LINKS));
+        }
+    }
+}

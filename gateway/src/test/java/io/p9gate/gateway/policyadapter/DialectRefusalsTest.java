@@ -1,0 +1,146 @@
+package io.p9gate.gateway.policyadapter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.p9gate.gateway.codec.MessageEncoder;
+import io.p9gate.gateway.codec.WireDialect;
+import io.p9gate.gateway.ops.TestSession;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.Frame;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.Stat;
+import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.wiring.ShareServerFactory;
+import io.p9gate.policy.dialect.Dialect;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Issue 14: the policy holds in 9P2000 and 9P2000.u as in 9P2000.L. Alpha's share "data" (PolicyFixture) refuses
+ * writes in /base (EROFS), hides /secret (ENOENT) and holds /cache to 1 KiB (EDQUOT); each refusal reaches a
+ * 9P2000 client as Rerror with the errno's text, a .u client with the text and the errno.
+ */
+class DialectRefusalsTest {
+    private static final int OWRITE = 1;
+    private static final int OREAD = 0;
+
+    /** The two dialects besides 9P2000.L, each test once per dialect. */
+    @Target(ElementType.METHOD)
+    @Retention(RetentionPolicy.RUNTIME)
+    @ParameterizedTest
+    @EnumSource(
+            value = Dialect.class,
+            names = {"U", "LEGACY"})
+    @interface InEachLegacyDialect {}
+
+    @TempDir
+    Path tmp;
+
+    private PolicyFixture fx;
+    private ShareServerFactory shares;
+
+    @BeforeEach
+    void openAlphasShares() throws Exception {
+        fx = new PolicyFixture(tmp);
+        shares = fx.shares(fx.holder());
+    }
+
+    @AfterEach
+    void closeShares() {
+        shares.close();
+    }
+
+    private TestSession attach(Dialect dialect) throws Exception {
+        return TestSession.attached(shares, fx.alphaListener(), dialect, "data");
+    }
+
+    @InEachLegacyDialect
+    void aReadOnlySubtreeRefusesAnOpenForWritingWithErofs(Dialect dialect) throws Exception {
+        try (TestSession s = attach(dialect)) {
+            s.walk(TestSession.ROOT, 1, "base", "map.db");
+            Errno refused = s.fails(new TMessage.Topen(1, OWRITE));
+            assertEquals(Errno.EROFS, refused);
+            assertOnTheWire(dialect, refused, "Read-only file system", 30);
+            s.expect(RMessage.Ropen.class, new TMessage.Topen(1, OREAD));
+            assertEquals("tiles", s.readString(1));
+        }
+        assertEquals("tiles", Files.readString(fx.data.resolve("base/map.db")));
+    }
+
+    @InEachLegacyDialect
+    void aHiddenSubtreeIsAbsentFromWalksAndDirectoryReads(Dialect dialect) throws Exception {
+        try (TestSession s = attach(dialect)) {
+            Errno refused = s.fails(new TMessage.Twalk(TestSession.ROOT, 1, List.of("secret")));
+            assertEquals(Errno.ENOENT, refused);
+            assertOnTheWire(dialect, refused, "No such file or directory", 2);
+            s.walk(TestSession.ROOT, 2);
+            s.expect(RMessage.Ropen.class, new TMessage.Topen(2, OREAD));
+            List<String> names = s.expect(RMessage.Rdirread.class, new TMessage.Tread(2, 0, 8192)).entries().stream()
+                    .map(st -> st.common().name())
+                    .toList();
+            assertTrue(names.contains("notes.txt"), names.toString());
+            assertFalse(names.contains("secret"), names.toString());
+        }
+    }
+
+    @InEachLegacyDialect
+    void aQuotaRefusesAWritePastItWithEdquot(Dialect dialect) throws Exception {
+        Files.writeString(fx.data.resolve("cache/log"), "");
+        try (TestSession s = attach(dialect)) {
+            s.walk(TestSession.ROOT, 1, "cache", "log");
+            s.expect(RMessage.Ropen.class, new TMessage.Topen(1, OWRITE));
+            ByteBuf tooMuch = Unpooled.wrappedBuffer(new byte[2048]);
+            try {
+                Errno refused = s.fails(new TMessage.Twrite(1, 0, tooMuch));
+                assertEquals(Errno.EDQUOT, refused);
+                assertOnTheWire(dialect, refused, "Disk quota exceeded", 122);
+            } finally {
+                tooMuch.release();
+            }
+            assertEquals(100, s.write(1, 0, new byte[100]), "within the quota");
+        }
+        assertEquals(100, Files.size(fx.data.resolve("cache/log")));
+        // Tstat in the same dialect sees what was written.
+        try (TestSession s = attach(dialect)) {
+            s.walk(TestSession.ROOT, 1, "cache", "log");
+            Stat st = s.expect(RMessage.Rstat.class, new TMessage.Tstat(1)).stat();
+            assertEquals(100, st.common().length());
+        }
+    }
+
+    /** The refusal as the session writes it in this dialect: Rerror's text, and in .u the errno after it. */
+    private static void assertOnTheWire(Dialect dialect, Errno errno, String text, int number) {
+        WireDialect wire = new WireDialect();
+        wire.set(dialect);
+        RMessage reply = wire.spell(new RMessage.Rlerror(errno));
+        ByteBuf out = Unpooled.buffer();
+        try {
+            MessageEncoder.writeHeaderAndBody(new Frame(1, reply), out);
+            out.skipBytes(Frame.HEADER_SIZE);
+            int length = out.readUnsignedShortLE();
+            assertEquals(
+                    text, out.readCharSequence(length, StandardCharsets.UTF_8).toString());
+            if (dialect == Dialect.U) {
+                assertEquals(number, out.readIntLE());
+            }
+            assertEquals(0, out.readableBytes(), "nothing else in the Rerror");
+        } finally {
+            out.release();
+        }
+    }
+}
