@@ -66,9 +66,15 @@ L=$R/gateway/target/lib
 mkdir -p "$R/gateway/target/classes/io"; echo x >"$R/gateway/target/classes/io/A.class"
 sleep 1; echo jar >"$R/gateway/target/p9gate-gateway-1.0.jar"; echo t >"$R/gateway/target/p9gate-gateway-1.0-tests.jar"
 out=$(run policy check x.yaml)
-expect "a tool uses an archive in the cache dir" "$(echo "$out" | grep -c -- "-XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=$T/cache/p9gate/cds-[0-9]*-policy-check\.jsa -Xlog:cds=off -Xlog:cds+dynamic=off ")" 1
+expect "a tool uses an archive in the cache dir" "$(echo "$out" | grep -c -- "-XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=$T/cache/p9gate/cds-[0-9]*-[0-9]*-policy-check\.jsa -Xlog:cds=off -Xlog:cds+dynamic=off ")" 1
 expect "with the jars only on the class path" "$(echo "$out" | grep -c -- "-cp $R/gateway/target/p9gate-gateway-1.0.jar:$L/\* io.p9gate.gateway.cli.Main policy check x.yaml")" 1
 expect "the cache dir is created" "$([ -d "$T/cache/p9gate" ] && echo yes)" yes
+archive() { echo "$1" | grep -o -- "cds-[0-9]*-[0-9]*-policy-check\.jsa"; }
+first=$(archive "$out"); touch "$T/cache/p9gate/$first"
+sleep 1; echo jar2 >"$R/gateway/target/p9gate-gateway-1.0.jar"
+out=$(run policy check x.yaml)
+expect "a rebuilt jar gets a new archive (the JVM would not rewrite the old one), the old one is deleted" \
+    "$([ "$(archive "$out")" != "$first" ] && [ -n "$(archive "$out")" ] && echo new):$(ls "$T/cache/p9gate" | grep -c "$first")" new:0
 out=$(run serve --listen tcp:127.0.0.1:0)
 expect "the server runs without it" "$(echo "$out" | grep -c -e SharedArchive -e p9gate-gateway-1.0.jar)" 0
 out=$(export P9GATE_CDS=off; run policy check x.yaml)

@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
             VerifyCommand.class,
             ShowCommand.class,
             StatsCommand.class,
+            ReportCommand.class,
             ProveCommand.class,
             CheckProofCommand.class,
             ExportCommand.class

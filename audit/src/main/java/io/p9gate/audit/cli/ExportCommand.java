@@ -1,9 +1,11 @@
 package io.p9gate.audit.cli;
 
 import io.p9gate.audit.read.AuditRecord;
+import io.p9gate.audit.read.SegmentPositions;
 import io.p9gate.audit.read.StoredLine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Instant;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,6 +36,9 @@ final class ExportCommand extends CliCommand {
     @Option(names = "--format", required = true, description = "rfc5424 or jsonl.")
     Format format;
 
+    @Mixin
+    ProgressOption progress;
+
     @Option(names = "--hostname", description = "HOSTNAME field of syslog lines. Default: ${DEFAULT-VALUE}.")
     String hostname = "-";
 
@@ -43,7 +48,15 @@ final class ExportCommand extends CliCommand {
         if (hostname.isEmpty() || hostname.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
             throw usage("--hostname must be printable ASCII without spaces");
         }
-        new LogTail(log.existing()).poll(this::export);
+        Path dir = log.existing();
+        SegmentPositions positions = SegmentPositions.of(dir);
+        ProgressMeter meter = progress.meter("exporting", err());
+        long[] read = {0};
+        new LogTail(dir).poll(line -> {
+            meter.update(positions.after(line), positions.totalBytes(), ++read[0]);
+            return export(line);
+        });
+        meter.done();
         out().flush();
         return 0;
     }

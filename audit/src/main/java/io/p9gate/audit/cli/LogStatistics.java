@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.audit.read.ErrnoNames;
 import io.p9gate.audit.read.PrintableText;
+import io.p9gate.audit.read.StoredLine;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -14,6 +17,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * What {@code audit stats} and {@code audit report} sum up. Decisions count the requests they stand for (a summary
@@ -68,6 +73,23 @@ final class LogStatistics {
                     .put("deny", deny)
                     .put("refused", refused);
         }
+    }
+
+    /**
+     * Sums up the records of a log that {@code wanted} selects; {@code parse} turns a stored line into its record,
+     * or null for a line that is none (the command warns about it).
+     */
+    static LogStatistics read(Path dir, Function<StoredLine, AuditRecord> parse, Predicate<AuditRecord> wanted)
+            throws IOException {
+        LogStatistics stats = new LogStatistics();
+        new LogTail(dir).poll(line -> {
+            AuditRecord r = parse.apply(line);
+            if (r != null && wanted.test(r)) {
+                stats.add(r);
+            }
+            return true;
+        });
+        return stats;
     }
 
     void add(AuditRecord r) {

@@ -11,6 +11,8 @@ import io.p9gate.audit.note.NoteFormatException;
 import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.note.VerifierKey;
 import io.p9gate.audit.read.LineHeader;
+import io.p9gate.audit.read.LogDirectory;
+import io.p9gate.audit.read.SegmentPositions;
 import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.verify.FindingClass;
 import java.io.IOException;
@@ -39,7 +41,8 @@ import picocli.CommandLine.Parameters;
         footerHeading = "%nExamples:%n",
         footer = {
             "  p9gate audit prove 7 --log /var/lib/p9gate/audit --key audit.pub > record-7.proof.json",
-            "  p9gate audit prove --consistency 1024 4096 --log /var/lib/p9gate/audit --key audit.pub > grew.proof.json"
+            "  p9gate audit prove --consistency 1024 4096 --log /var/lib/p9gate/audit --key audit.pub > grew.proof.json",
+            "  p9gate audit prove 1000000 --log DIR --progress > record-1000000.proof.json"
         })
 final class ProveCommand extends CliCommand {
     @Mixin
@@ -58,6 +61,9 @@ final class ProveCommand extends CliCommand {
     @Option(names = "--key", paramLabel = "PUB", description = "Only use checkpoints signed by this key.")
     Path keyFile;
 
+    @Mixin
+    ProgressOption progress;
+
     @Override
     int run() throws UserError, IOException {
         Path dir = log.existing();
@@ -75,7 +81,10 @@ final class ProveCommand extends CliCommand {
         Hashes hashes = new Hashes();
         long[] index = {-1};
         byte[][] record = {null};
-        SegmentReader.forEachLine(dir, line -> {
+        List<Path> segments = LogDirectory.segments(dir);
+        SegmentPositions positions = new SegmentPositions(segments);
+        ProgressMeter meter = progress.meter("reading", err());
+        SegmentReader.forEachLine(segments, line -> {
             if (!line.terminated()) {
                 return;
             }
@@ -85,7 +94,9 @@ final class ProveCommand extends CliCommand {
                 record[0] = b;
             }
             leaves.add(hashes.leaf(b, 0, b.length));
+            meter.update(positions.after(line), positions.totalBytes(), leaves.size());
         });
+        meter.done();
         if (index[0] < 0) {
             throw new UserError("no record with seq " + seq + " in " + dir, FindingClass.IO_ERROR);
         }

@@ -2,7 +2,6 @@ package io.p9gate.audit.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.p9gate.audit.read.AuditRecord;
 import java.io.IOException;
 import java.time.Instant;
 import picocli.CommandLine.Command;
@@ -34,26 +33,14 @@ final class StatsCommand extends CliCommand {
     @Option(names = "--format", description = "text or json. Default: ${DEFAULT-VALUE}.")
     Format format = Format.text;
 
-    @Option(
-            names = "--top",
-            paramLabel = "N",
-            description = "How many denied paths to list. Default: ${DEFAULT-VALUE}.")
-    int top = 10;
+    @Mixin
+    TopOption top;
 
     @Override
     int run() throws UserError, IOException {
-        if (top < 0) {
-            throw usage("--top must be 0 or more, not " + top);
-        }
+        int top = this.top.checked();
         filter.compile(Instant.now());
-        LogStatistics stats = new LogStatistics();
-        new LogTail(log.existing()).poll(line -> {
-            AuditRecord r = parsed(line);
-            if (r != null && filter.test(r)) {
-                stats.add(r);
-            }
-            return true;
-        });
+        LogStatistics stats = LogStatistics.read(log.existing(), this::parsed, filter::test);
         switch (format) {
             case text -> stats.text(out(), top);
             case json -> {

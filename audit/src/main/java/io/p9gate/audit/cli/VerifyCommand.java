@@ -2,7 +2,6 @@ package io.p9gate.audit.cli;
 
 import io.p9gate.audit.note.VerifierKey;
 import io.p9gate.audit.verify.FindingClass;
-import io.p9gate.audit.verify.Progress;
 import io.p9gate.audit.verify.VerificationReport;
 import io.p9gate.audit.verify.Verifier;
 import java.io.IOException;
@@ -66,8 +65,8 @@ final class VerifyCommand extends CliCommand {
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
 
-    @Option(names = "--progress", description = "Show progress on stderr even when not on a terminal.")
-    boolean progress;
+    @Mixin
+    ProgressOption progress;
 
     @Override
     int run() throws UserError, IOException {
@@ -79,33 +78,13 @@ final class VerifyCommand extends CliCommand {
             }
             pinText = Files.readString(pin, StandardCharsets.UTF_8);
         }
-        VerificationReport report = new Verifier(keys, pinText, progress()).verify(log.existing());
-        if (showProgress()) {
-            err().print("\r\033[K");
-            err().flush();
-        }
+        ProgressMeter meter = progress.meter("verifying", err());
+        VerificationReport report = new Verifier(keys, pinText, meter).verify(log.existing());
+        meter.done();
         out().print(json ? report.toJson() + "\n" : report.summary());
         if (savePin != null && report.ok() && report.newestNote() != null) {
             Files.writeString(savePin, report.newestNote(), StandardCharsets.UTF_8);
         }
         return report.exitCode() == FindingClass.OK ? 0 : report.exitCode();
-    }
-
-    private boolean showProgress() {
-        java.io.Console console = System.console();
-        return progress || (console != null && console.isTerminal());
-    }
-
-    private Progress progress() {
-        if (!showProgress()) {
-            return Progress.NONE;
-        }
-        long start = System.nanoTime();
-        return (read, total, records) -> {
-            err().print("\r\033[K"
-                    + ProgressLine.of(
-                            "verifying", read, total, records, java.time.Duration.ofNanos(System.nanoTime() - start)));
-            err().flush();
-        };
     }
 }

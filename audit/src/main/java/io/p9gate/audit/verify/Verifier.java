@@ -49,6 +49,7 @@ public final class Verifier {
             totalBytes += Files.size(s);
         }
         Pass pass = new Pass(cps.sizes(), segments.isEmpty() ? null : segments.getLast(), totalBytes);
+        progress.update(0, totalBytes, 0); // at once: the next update comes after thousands of records
         SegmentReader.forEachLine(segments, pass::accept);
 
         List<Finding> findings = new ArrayList<>(cps.findings);

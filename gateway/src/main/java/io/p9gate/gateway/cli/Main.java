@@ -16,8 +16,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code p9gate} command. Each job is a subcommand class listed below; new ones (audit,
- * keys, policy, ...) are added to {@code subcommands}. Bad arguments print one line on stderr and
+ * The {@code p9gate} command. Each job is a subcommand class, listed in {@link #COMMANDS} and built by
+ * {@link #command}; a command line that names one builds only that one ({@link #newCommandLine}). Bad arguments print one line on stderr and
  * exit 2, a failure one line and exit 1, both as {@code p9gate <command>: error: ...} ({@link CliMessages});
  * no stack trace ever reaches a user. Every command's help ends with examples ({@link UsageExamples}).
  */
@@ -25,19 +25,7 @@ import picocli.CommandLine.Command;
         name = "p9gate",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "Policy-driven 9P2000.L file-sharing gateway.",
-        subcommands = {
-            ServeCommand.class,
-            DemoCommand.class,
-            PolicyCommand.class,
-            AuditCommand.class,
-            KeysCommand.class,
-            CertsCommand.class,
-            PackageCommand.class,
-            ComplianceCommand.class,
-            StatusCommand.class,
-            HelpCommand.class
-        })
+        description = "Policy-driven 9P2000.L file-sharing gateway.")
 public final class Main implements Runnable {
     /** Exit code for a command line that cannot be run as given. */
     public static final int EXIT_USAGE = 2;
@@ -56,6 +44,10 @@ public final class Main implements Runnable {
     private static final List<java.util.logging.Logger> QUIET_NETTY_PROBES = List.of(
             java.util.logging.Logger.getLogger("io.netty.util.NetUtilInitializations"),
             java.util.logging.Logger.getLogger("io.netty.util.internal.MacAddressUtil"));
+
+    /** The commands, in the order help lists them. */
+    private static final List<String> COMMANDS =
+            List.of("serve", "demo", "policy", "audit", "keys", "certs", "package", "compliance", "status", "help");
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -78,7 +70,7 @@ public final class Main implements Runnable {
         // formatter then opens the time zone file. Under descriptor exhaustion that first record (the audit
         // log's failure, say) would fail and be lost (issue 8 item 2).
         java.util.logging.Logger.getLogger("").getHandlers();
-        CommandLine commandLine = newCommandLine();
+        CommandLine commandLine = newCommandLine(args);
         if (journal) {
             // Under systemd: a priority per line, and the journal's timestamps instead of our own.
             JournalLogging.useForJavaLogging();
@@ -90,26 +82,55 @@ public final class Main implements Runnable {
 
     /** Runs one command line and returns its exit code (tests call this instead of {@link #main}). */
     public static int execute(String... args) {
-        return newCommandLine().execute(args);
+        return newCommandLine(args).execute(args);
     }
 
     /** As {@link #execute(String...)}, with output captured (for tests). */
     static int execute(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine commandLine = newCommandLine();
+        CommandLine commandLine = newCommandLine(args);
         commandLine.setOut(out);
         commandLine.setErr(err);
         return commandLine.execute(args);
     }
 
-    /** The configured command line, with the one-line error handlers. */
-    public static CommandLine newCommandLine() {
+    /**
+     * The configured command line for these arguments, with the one-line error handlers. When the first argument
+     * names a command, only that command is built: picocli reflects over every option of every command it is
+     * given, and building all ten took a third of a tool's start (docs/performance.md, "Start-up of the tools").
+     * Any other command line ({@code --help}, {@code help ...}, a typo that wants suggestions, none) gets them all.
+     */
+    public static CommandLine newCommandLine(String... args) {
         CommandLine commandLine = new CommandLine(new Main());
-        // The policy module's tools know nothing of a running gateway; reload signals one, so it lives here.
-        commandLine.getSubcommands().get("policy").addSubcommand("reload", new PolicyReloadCommand());
+        boolean one = args.length > 0 && !args[0].equals("help") && COMMANDS.contains(args[0]);
+        for (String name : one ? List.of(args[0]) : COMMANDS) {
+            commandLine.addSubcommand(name, command(name));
+        }
+        CommandLine policy = commandLine.getSubcommands().get("policy");
+        if (policy != null) {
+            // The policy module's tools know nothing of a running gateway; reload signals one, so it lives here.
+            policy.addSubcommand("reload", new PolicyReloadCommand());
+        }
         UsageExamples.addTo(commandLine);
         CliMessages.oneLineErrors(commandLine);
         commandLine.setExecutionExceptionHandler((e, cl, parsed) -> failed(cl, e));
         return commandLine;
+    }
+
+    /** A new instance of the command {@code name} (one of {@link #COMMANDS}); only its class is loaded. */
+    private static Object command(String name) {
+        return switch (name) {
+            case "serve" -> new ServeCommand();
+            case "demo" -> new DemoCommand();
+            case "policy" -> new PolicyCommand();
+            case "audit" -> new AuditCommand();
+            case "keys" -> new KeysCommand();
+            case "certs" -> new CertsCommand();
+            case "package" -> new PackageCommand();
+            case "compliance" -> new ComplianceCommand();
+            case "status" -> new StatusCommand();
+            case "help" -> new HelpCommand();
+            default -> throw new IllegalArgumentException("not a p9gate command: " + name);
+        };
     }
 
     private static int failed(CommandLine command, Exception e) {

@@ -3,23 +3,19 @@ package io.p9gate.gateway.compliance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.p9gate.audit.testing.HeadlessChromium;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 
@@ -30,23 +26,17 @@ import org.openqa.selenium.logging.LogType;
  * policy is shown as text: markup in a check's message does not become part of the page.
  */
 class HtmlReportBrowserTest {
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-
     @TempDir
     Path tmp;
 
     @Test
     void renderedCountsAreTheJsonCountsAndTheConsoleIsClean() throws Exception {
-        assumeTrue(
-                Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "needs Debian's chromium and chromium-driver (" + CHROMIUM + ", " + CHROMEDRIVER
-                        + "); .ci/run installs them");
+        HeadlessChromium.assumeInstalled();
         ReportFiles.write(report(), tmp.resolve("report"));
         JsonNode json =
                 new ObjectMapper().readTree(tmp.resolve("report/report.json").toFile());
 
-        WebDriver browser = chromium();
+        WebDriver browser = HeadlessChromium.start(tmp);
         try {
             browser.get(tmp.resolve("report/report.html").toUri().toString());
             JsonNode summary = json.get("summary");
@@ -93,27 +83,6 @@ class HtmlReportBrowserTest {
         } finally {
             browser.quit();
         }
-    }
-
-    /** The flags the issue names: headless, no sandbox (root in CI), nothing from the network, a fresh profile. */
-    private WebDriver chromium() throws Exception {
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments(
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--user-data-dir=" + Files.createDirectories(tmp.resolve("profile")));
-        options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL"));
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort()
-                .build();
-        return new ChromeDriver(service, options);
     }
 
     /** Two VMs and the gateway, every status, and a message that tries to be markup. */
