@@ -3,16 +3,9 @@ package io.p9gate.gateway.cli;
 import io.p9gate.gateway.budget.Budgets;
 import io.p9gate.gateway.budget.OverBudget;
 import io.p9gate.gateway.budget.VmBudget;
-import io.p9gate.gateway.fs.AccessRequest;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.Decision;
-import io.p9gate.gateway.fs.Operation;
-import io.p9gate.gateway.fs.Outcome;
-import io.p9gate.gateway.fs.RecordPhase;
-import io.p9gate.gateway.fs.RequestArgs;
-import io.p9gate.gateway.fs.RequestScope;
-import io.p9gate.gateway.fs.Subject;
 import io.p9gate.gateway.proto.P9Exception;
 import java.util.List;
 
@@ -23,7 +16,6 @@ import java.util.List;
  */
 final class RefusedConnections implements Budgets.ConnectionRefusals {
     private static final System.Logger LOG = System.getLogger(RefusedConnections.class.getName());
-    private static final long NO_SESSION = 0;
 
     private final AuditTrail trail;
 
@@ -33,25 +25,12 @@ final class RefusedConnections implements Budgets.ConnectionRefusals {
 
     @Override
     public void refused(VmBudget vm, String peer, OverBudget why) {
-        AccessRequest request = new AccessRequest(
-                vm.vm(),
-                NO_SESSION,
-                Operation.ATTACH,
-                "",
-                List.of(),
-                Subject.NOBODY,
-                Subject.NOBODY,
-                RequestArgs.NONE,
-                "connection refused: " + peer);
         try {
-            trail.record(new AuditEntry(
-                    RequestScope.NO_TAG,
-                    null,
-                    request,
+            trail.record(AuditEntry.refusedConnection(
+                    vm.vm(),
+                    "connection refused: " + peer,
                     Decision.deny(why.errno(), List.of(why.rule())),
-                    Outcome.failure(why.errno()),
-                    RecordPhase.DONE,
-                    AuditTrail.NO_SEQ));
+                    why.errno()));
         } catch (P9Exception | RuntimeException e) {
             LOG.log(
                     System.Logger.Level.WARNING,

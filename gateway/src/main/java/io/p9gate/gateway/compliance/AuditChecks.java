@@ -295,30 +295,24 @@ final class AuditChecks {
     private void policyLoaded(CheckLog log, AuditRecord last) {
         String title = "the gateway runs this policy file (sha256 " + policyDigest + "): its last policy load, and "
                 + "every decision on the suite's requests";
+        String wrong;
         if (last == null) {
-            log.add(result(
-                    "audit/policy", null, "R-AUD-1", title, Status.FAILED, "", "no policy_load record in the log"));
+            wrong = "no policy_load record in the log";
         } else if (!sameDigest(last.policy(), policyDigest)) {
-            log.add(result(
-                    "audit/policy",
-                    null,
-                    "R-AUD-1",
-                    title,
-                    Status.FAILED,
-                    "record " + last.seq(),
-                    "the gateway loaded policy " + last.policy()));
+            wrong = "the gateway loaded policy " + last.policy();
         } else if (!otherPolicies.isEmpty()) {
-            log.add(result(
-                    "audit/policy",
-                    null,
-                    "R-AUD-1",
-                    title,
-                    Status.FAILED,
-                    "record " + last.seq(),
-                    "requests decided by other policies: " + otherPolicies));
+            wrong = "requests decided by other policies: " + otherPolicies;
         } else {
-            log.add(result("audit/policy", null, "R-AUD-1", title, Status.PASSED, "record " + last.seq(), ""));
+            wrong = null;
         }
+        log.add(result(
+                "audit/policy",
+                null,
+                "R-AUD-1",
+                title,
+                wrong == null ? Status.PASSED : Status.FAILED,
+                last == null ? "" : "record " + last.seq(),
+                wrong == null ? "" : wrong));
     }
 
     private static void pause() {

@@ -87,6 +87,23 @@ final class VmRun {
         return HostShare.open(share.hostDir());
     }
 
+    /** The one check of the VM's listener (R-DEP-1): whether the suite could connect and agree on 9P2000.L. */
+    private CheckResult listenerCheck(
+            String title, Status status, String request, String expected, String seen, String note) {
+        return new CheckResult(
+                vm.id() + "/listener",
+                vm.id(),
+                null,
+                "R-DEP-1",
+                title,
+                status,
+                request,
+                expected,
+                seen,
+                note,
+                List.of());
+    }
+
     void run() throws IOException {
         CheckLog log = suite.log();
         transport = VmTransport.of(
@@ -94,23 +111,19 @@ final class VmRun {
         log.say("VM " + vm.id() + " on " + transport.describe());
         String listenerTitle = "the VM's listener " + transport.describe() + " serves 9P2000.L";
         if (transport.unavailable().isPresent()) {
-            log.add(new CheckResult(
-                    vm.id() + "/listener",
-                    vm.id(),
-                    null,
-                    "R-DEP-1",
+            log.add(listenerCheck(
                     listenerTitle,
                     Status.SKIPPED,
                     "",
                     "",
                     "",
-                    transport.unavailable().get() + "; none of this VM's checks ran",
-                    List.of()));
+                    transport.unavailable().get() + "; none of this VM's checks ran"));
             return;
         }
         Oracle oracle = new Oracle(
                 suite.engine(), vm.id(), Integer.toUnsignedLong(suite.options().uid()));
         P9Client client;
+        String expected = "Rversion \"" + P9Client.VERSION + "\"";
         try {
             client = transport.connect(MSIZE);
             RMessage.Rversion v = client.version(MSIZE, P9Client.VERSION);
@@ -119,32 +132,22 @@ final class VmRun {
                 throw new IOException("Rversion \"" + v.version() + "\"");
             }
         } catch (IOException | P9Exception e) {
-            log.add(new CheckResult(
-                    vm.id() + "/listener",
-                    vm.id(),
-                    null,
-                    "R-DEP-1",
+            log.add(listenerCheck(
                     listenerTitle,
                     Status.FAILED,
                     "connect, Tversion",
-                    "Rversion \"9P2000.L\"",
+                    expected,
                     "error",
-                    e.getMessage() + "; none of this VM's checks ran",
-                    List.of()));
+                    e.getMessage() + "; none of this VM's checks ran"));
             return;
         }
-        log.add(new CheckResult(
-                vm.id() + "/listener",
-                vm.id(),
-                null,
-                "R-DEP-1",
+        log.add(listenerCheck(
                 listenerTitle,
                 Status.PASSED,
                 "connect, Tversion",
-                "Rversion \"9P2000.L\"",
-                "Rversion \"9P2000.L\" msize " + client.msize(),
-                "",
-                List.of()));
+                expected,
+                expected + " msize " + client.msize(),
+                ""));
         String attachable = vm.shares().keySet().stream()
                 .filter(s -> oracle.decide(s, OpKind.WALK, SharePath.ROOT).allowed())
                 .findFirst()

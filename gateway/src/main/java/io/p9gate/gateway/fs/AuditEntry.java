@@ -1,6 +1,8 @@
 package io.p9gate.gateway.fs;
 
+import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.MessageType;
+import java.util.List;
 
 /**
  * One decision record as {@link GuardedFs} hands it to the {@link AuditTrail}.
@@ -21,4 +23,42 @@ public record AuditEntry(
         Decision decision,
         Outcome outcome,
         RecordPhase phase,
-        long intentSeq) {}
+        long intentSeq) {
+
+    /** Sessions are numbered from 1: a record outside any session carries 0. */
+    private static final long NO_SESSION = 0;
+
+    /**
+     * A connection refused before any session began, recorded as a denied attach of the VM it came for: no share,
+     * no path, no guest ids, the refusal's errno.
+     */
+    public static AuditEntry refusedConnection(String vm, String detail, Decision decision, Errno errno) {
+        return refusedAttach(vm, NO_SESSION, null, detail, decision, errno);
+    }
+
+    /**
+     * A session refused while it was being set up (e.g. at Tversion), recorded as a denied attach: no share, no
+     * path, no guest ids, the refusal's errno.
+     */
+    public static AuditEntry refusedAttach(
+            String vm, long sessionId, MessageType message, String detail, Decision decision, Errno errno) {
+        AccessRequest request = new AccessRequest(
+                vm,
+                sessionId,
+                Operation.ATTACH,
+                "",
+                List.of(),
+                Subject.NOBODY,
+                Subject.NOBODY,
+                RequestArgs.NONE,
+                detail);
+        return new AuditEntry(
+                RequestScope.NO_TAG,
+                message,
+                request,
+                decision,
+                Outcome.failure(errno),
+                RecordPhase.DONE,
+                AuditTrail.NO_SEQ);
+    }
+}

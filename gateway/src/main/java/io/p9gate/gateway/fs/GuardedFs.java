@@ -461,17 +461,30 @@ public final class GuardedFs {
 
     public List<DirEntry> readdir(Subject who, FileHandle handle, OpenHandle opened, long offset, int count)
             throws P9Exception {
+        return list(who, handle, opened, offset, count, (share, dir, listed) -> new Listing(listed))
+                .entries();
+    }
+
+    /** What one directory read makes of the visible entries it listed. */
+    @FunctionalInterface
+    private interface ListingOf<T extends Result> {
+        T of(LocalShare share, Node dir, List<DirEntry> listed) throws P9Exception;
+    }
+
+    /** One READDIR decision and record over the entries the guest may see (hidden names left out). */
+    private <T extends Result> T list(
+            Subject who, FileHandle handle, OpenHandle opened, long offset, int count, ListingOf<T> shown)
+            throws P9Exception {
         LocalShare share = handle.share();
         Node dir = handle.node();
         OpenFile file = opened.file();
         return inspectAt(
-                        Operation.READDIR,
-                        who,
-                        handle,
-                        new RequestArgs.FileIo(offset),
-                        () -> new Listing(visible.next(who, share, dir, path(share, dir), file, offset, count)),
-                        NO_BYTES)
-                .entries();
+                Operation.READDIR,
+                who,
+                handle,
+                new RequestArgs.FileIo(offset),
+                () -> shown.of(share, dir, visible.next(who, share, dir, path(share, dir), file, offset, count)),
+                NO_BYTES);
     }
 
     /**
@@ -486,18 +499,7 @@ public final class GuardedFs {
      */
     public List<ListedEntry> readdirDescribed(Subject who, FileHandle handle, OpenHandle opened, long cookie, int count)
             throws P9Exception {
-        LocalShare share = handle.share();
-        Node dir = handle.node();
-        OpenFile file = opened.file();
-        return inspectAt(
-                        Operation.READDIR,
-                        who,
-                        handle,
-                        new RequestArgs.FileIo(cookie),
-                        () -> describe(
-                                share, dir, visible.next(who, share, dir, path(share, dir), file, cookie, count)),
-                        NO_BYTES)
-                .entries();
+        return list(who, handle, opened, cookie, count, this::describe).entries();
     }
 
     private DescribedListing describe(LocalShare share, Node dir, List<DirEntry> listed) throws P9Exception {

@@ -1,15 +1,8 @@
 package io.p9gate.gateway.policyadapter;
 
-import io.p9gate.gateway.fs.AccessRequest;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.Decision;
-import io.p9gate.gateway.fs.Operation;
-import io.p9gate.gateway.fs.Outcome;
-import io.p9gate.gateway.fs.RecordPhase;
-import io.p9gate.gateway.fs.RequestArgs;
-import io.p9gate.gateway.fs.RequestScope;
-import io.p9gate.gateway.fs.Subject;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.server.ListenSpec;
@@ -34,7 +27,6 @@ import java.util.function.Supplier;
  */
 public final class PolicyPeers implements PeerIdentifier {
     private static final System.Logger LOG = System.getLogger(PolicyPeers.class.getName());
-    private static final long NO_SESSION = 0;
 
     private final Supplier<PolicyEngine> engine;
     private final AuditTrail audit;
@@ -117,27 +109,15 @@ public final class PolicyPeers implements PeerIdentifier {
 
     /** A refused connection as a denied attach outside any session; a record that fails is logged, not thrown. */
     private void record(ListenSpec listener, String peer, PeerVerdict.Refused refused) {
-        AccessRequest request = new AccessRequest(
-                refused.vm(),
-                NO_SESSION,
-                Operation.ATTACH,
-                "",
-                List.of(),
-                Subject.NOBODY,
-                Subject.NOBODY,
-                RequestArgs.NONE,
-                "connection refused: listener=" + listener.describe() + " peer=" + peer + " reason="
-                        + refused.reason());
+        String detail =
+                "connection refused: listener=" + listener.describe() + " peer=" + peer + " reason=" + refused.reason();
         try {
-            audit.record(new AuditEntry(
-                    RequestScope.NO_TAG,
-                    null,
-                    request,
+            audit.record(AuditEntry.refusedConnection(
+                    refused.vm(),
+                    detail,
                     Decision.deny(Errno.EACCES, List.of(refused.rule()))
                             .by(engine.get().digest(), null),
-                    Outcome.failure(Errno.EACCES),
-                    RecordPhase.DONE,
-                    AuditTrail.NO_SEQ));
+                    Errno.EACCES));
         } catch (P9Exception | RuntimeException e) {
             LOG.log(
                     System.Logger.Level.WARNING,

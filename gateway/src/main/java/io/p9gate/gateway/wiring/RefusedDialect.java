@@ -1,15 +1,8 @@
 package io.p9gate.gateway.wiring;
 
-import io.p9gate.gateway.fs.AccessRequest;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.Decision;
-import io.p9gate.gateway.fs.Operation;
-import io.p9gate.gateway.fs.Outcome;
-import io.p9gate.gateway.fs.RecordPhase;
-import io.p9gate.gateway.fs.RequestArgs;
-import io.p9gate.gateway.fs.RequestScope;
-import io.p9gate.gateway.fs.Subject;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.MessageType;
 import io.p9gate.gateway.proto.P9Exception;
@@ -30,25 +23,9 @@ final class RefusedDialect {
     static void record(AuditTrail audit, String vm, ConnectionContext context) {
         Errno errno = Errno.EPROTONOSUPPORT;
         String detail = "dialect " + context.dialect().version() + " refused: " + context.peer();
-        AccessRequest request = new AccessRequest(
-                vm,
-                context.sessionId(),
-                Operation.ATTACH,
-                "",
-                List.of(),
-                Subject.NOBODY,
-                Subject.NOBODY,
-                RequestArgs.NONE,
-                detail);
         try {
-            audit.record(new AuditEntry(
-                    RequestScope.NO_TAG,
-                    MessageType.TVERSION,
-                    request,
-                    Decision.deny(errno, List.of(RULE)),
-                    Outcome.failure(errno),
-                    RecordPhase.DONE,
-                    AuditTrail.NO_SEQ));
+            audit.record(AuditEntry.refusedAttach(
+                    vm, context.sessionId(), MessageType.TVERSION, detail, Decision.deny(errno, List.of(RULE)), errno));
         } catch (P9Exception | RuntimeException e) {
             LOG.log(
                     System.Logger.Level.WARNING,
