@@ -10,8 +10,10 @@ import io.p9gate.gateway.fs.Decision;
 import io.p9gate.gateway.fs.HostIds;
 import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.proto.MessageType;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.StringJoiner;
 
 /** How one {@link AuditEntry} is written as a {@code decision} record (field by field: docs/audit-format.md). */
@@ -58,32 +60,12 @@ final class DecisionRecords {
         return request.operation() == Operation.WALK ? paths.getLast() : paths.getFirst();
     }
 
+    /** The operations whose record carries a byte count: what they read or wrote (file data, xattr values). */
+    private static final Set<Operation> MOVES_DATA =
+            EnumSet.of(Operation.READ, Operation.WRITE, Operation.XATTR_GET, Operation.XATTR_LIST);
+
     private static boolean movesData(Operation op) {
-        return switch (op) {
-            case READ, WRITE, XATTR_GET, XATTR_LIST -> true;
-            case AUTH,
-                    ATTACH,
-                    WALK,
-                    OPEN,
-                    CREATE,
-                    CLUNK,
-                    REMOVE,
-                    STATFS,
-                    SYMLINK,
-                    MKNOD,
-                    MKDIR,
-                    LINK,
-                    RENAME,
-                    READLINK,
-                    GETATTR,
-                    SETATTR,
-                    XATTR_CREATE,
-                    XATTR_COMMIT,
-                    READDIR,
-                    FSYNC,
-                    LOCK,
-                    GETLOCK -> false;
-        };
+        return MOVES_DATA.contains(op);
     }
 
     /**

@@ -338,33 +338,32 @@ final class AuditChecks {
             newest = newestSigned(key);
         }
         if (newest == null) {
-            log.add(result(
-                    "audit/checkpoint",
-                    null,
-                    "R-AUD-2",
-                    title,
-                    Status.FAILED,
-                    "",
-                    "no checkpoint signed by " + key.name()));
+            log.add(checkpointResult(title, "", "no checkpoint signed by " + key.name()));
             return;
         }
         Duration age = Duration.between(newest.time(), Instant.now());
         String seen = "size " + newest.size() + ", signed " + newest.time() + " (" + age.toMillis() + " ms ago)";
+        String wrong;
         if (newest.size() <= lastSeq) {
-            log.add(result(
-                    "audit/checkpoint",
-                    null,
-                    "R-AUD-2",
-                    title,
-                    Status.FAILED,
-                    seen,
-                    "none covers record " + lastSeq + " within " + wait.toSeconds() + " s"));
+            wrong = "none covers record " + lastSeq + " within " + wait.toSeconds() + " s";
         } else if (age.compareTo(wait.plus(wait)) > 0) {
-            log.add(result(
-                    "audit/checkpoint", null, "R-AUD-2", title, Status.FAILED, seen, "older than " + wait.plus(wait)));
+            wrong = "older than " + wait.plus(wait);
         } else {
-            log.add(result("audit/checkpoint", null, "R-AUD-2", title, Status.PASSED, seen, ""));
+            wrong = null;
         }
+        log.add(checkpointResult(title, seen, wrong));
+    }
+
+    /** The checkpoint check's result: passed when nothing is {@code wrong} (null), else failed saying why. */
+    private static CheckResult checkpointResult(String title, String seen, String wrong) {
+        return result(
+                "audit/checkpoint",
+                null,
+                "R-AUD-2",
+                title,
+                wrong == null ? Status.PASSED : Status.FAILED,
+                seen,
+                wrong == null ? "" : wrong);
     }
 
     private Checkpoint newestSigned(VerifierKey key) throws IOException {

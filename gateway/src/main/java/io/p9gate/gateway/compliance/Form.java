@@ -9,6 +9,7 @@ import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * One way of asking for an operation kind on one path, built so that it changes nothing on the host when the
@@ -204,40 +205,33 @@ enum Form {
         void run(Probing p, Attempt a, SharePath target) throws IOException {
             // Linux stamps a truncate even to the same size: the same request sets the times back (the
             // gateway applies size before times, as QEMU does).
-            withAttr(
+            setattrAsItIs(
                     p,
                     a,
                     target,
-                    (fid, attr) -> a.probe(
-                            p.session()
-                                    .setattr(
-                                            fid,
-                                            new SetAttr(
-                                                    SetAttr.SETATTR_SIZE | TIMES,
-                                                    0,
-                                                    0,
-                                                    0,
-                                                    attr.size(),
-                                                    attr.atimeSec(),
-                                                    attr.atimeNsec(),
-                                                    attr.mtimeSec(),
-                                                    attr.mtimeNsec()),
-                                            "size " + attr.size() + ", times as they are"),
-                            Errno.EISDIR,
-                            Errno.EINVAL));
+                    attr -> new SetAttr(
+                            SetAttr.SETATTR_SIZE | TIMES,
+                            0,
+                            0,
+                            0,
+                            attr.size(),
+                            attr.atimeSec(),
+                            attr.atimeNsec(),
+                            attr.mtimeSec(),
+                            attr.mtimeNsec()),
+                    attr -> "size " + attr.size() + ", times as they are",
+                    Errno.EISDIR,
+                    Errno.EINVAL);
         }
     },
     SETATTR_MODE(OpKind.SETATTR, "tsetattr mode (to its mode)", Needs.EXISTING_ANY) {
         void run(Probing p, Attempt a, SharePath target) throws IOException {
-            withAttr(
+            setattrAsItIs(
                     p,
                     a,
                     target,
-                    (fid, attr) -> a.probe(p.session()
-                            .setattr(
-                                    fid,
-                                    new SetAttr(SetAttr.SETATTR_MODE, attr.mode() & 0777, 0, 0, 0, 0, 0, 0, 0),
-                                    "mode " + Integer.toOctalString(attr.mode() & 0777))));
+                    attr -> new SetAttr(SetAttr.SETATTR_MODE, attr.mode() & 0777, 0, 0, 0, 0, 0, 0, 0),
+                    attr -> "mode " + Integer.toOctalString(attr.mode() & 0777));
         }
     },
     SETATTR_OWNER(OpKind.SETATTR, "tsetattr owner (to its owner)", Needs.EXISTING_ANY) {
@@ -257,24 +251,13 @@ enum Form {
     },
     SETATTR_TIMES(OpKind.SETATTR, "tsetattr atime and mtime (to their times)", Needs.EXISTING_ANY) {
         void run(Probing p, Attempt a, SharePath target) throws IOException {
-            withAttr(
+            setattrAsItIs(
                     p,
                     a,
                     target,
-                    (fid, attr) -> a.probe(p.session()
-                            .setattr(
-                                    fid,
-                                    new SetAttr(
-                                            TIMES,
-                                            0,
-                                            0,
-                                            0,
-                                            0,
-                                            attr.atimeSec(),
-                                            attr.atimeNsec(),
-                                            attr.mtimeSec(),
-                                            attr.mtimeNsec()),
-                                    "times as they are")));
+                    attr -> new SetAttr(
+                            TIMES, 0, 0, 0, 0, attr.atimeSec(), attr.atimeNsec(), attr.mtimeSec(), attr.mtimeNsec()),
+                    attr -> "times as they are");
         }
     },
     XATTR_SET(OpKind.XATTR_WRITE, "txattrcreate of a user attribute", Needs.EXISTING_ANY) {
@@ -425,6 +408,26 @@ enum Form {
 
     static void inParent(Probing p, Attempt a, SharePath target, FidStep step) throws IOException {
         withFid(p, a, target.prefix(target.depth() - 1), step);
+    }
+
+    /**
+     * A Tsetattr that sets what the file already has (so it changes nothing), built from its attributes; the
+     * errnos named are let through as the host's answer, not the gateway's.
+     */
+    static void setattrAsItIs(
+            Probing p,
+            Attempt a,
+            SharePath target,
+            Function<Attr, SetAttr> setting,
+            Function<Attr, String> described,
+            Errno... letThrough)
+            throws IOException {
+        withAttr(
+                p,
+                a,
+                target,
+                (fid, attr) ->
+                        a.probe(p.session().setattr(fid, setting.apply(attr), described.apply(attr)), letThrough));
     }
 
     /** Reads the attributes first (a setup step), so that a change can be a change to what is already there. */
