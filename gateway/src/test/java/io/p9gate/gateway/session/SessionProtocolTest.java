@@ -100,7 +100,7 @@ class SessionProtocolTest {
     }
 
     /** Feeds {@code frame} a byte at a time: nothing may be answered before its last byte. */
-    private static void feedOneByteAtATime(EmbeddedSession s, ByteBuf frame) {
+    private static void feedOneByteAtATime(EmbeddedSession s, ByteBuf frame) throws Exception {
         for (int i = 0; i < frame.readableBytes(); i++) {
             assertEquals(List.of(), s.replies(), "nothing before the frame's last byte");
             s.feed(Unpooled.wrappedBuffer(new byte[] {frame.getByte(i)}));
