@@ -105,6 +105,7 @@ public final class MessageDecoder {
                         r.u32("perm"),
                         r.u8("mode"),
                         dialect == Dialect.U ? Optional.of(r.string("extension")) : Optional.empty());
+            case TWSTAT -> twstat(r, dialect);
             case TSTATFS -> new TMessage.Tstatfs(r.u32("fid"));
             case TLOPEN -> new TMessage.Tlopen(r.u32("fid"), r.u32("flags"));
             case TLCREATE ->
@@ -196,6 +197,7 @@ public final class MessageDecoder {
             case RSTAT -> rstat(r, dialect);
             case ROPEN -> new RMessage.Ropen(r.qid("qid"), r.u32("iounit"));
             case RCREATE -> new RMessage.Rcreate(r.qid("qid"), r.u32("iounit"));
+            case RWSTAT -> new RMessage.Rwstat();
             case RSTATFS ->
                 new RMessage.Rstatfs(new StatFs(
                         r.u32("type"),
@@ -270,6 +272,15 @@ public final class MessageDecoder {
         var stat = StatLayout.read(entry, dialect);
         entry.expectEnd("Rstat nstat");
         return new RMessage.Rstat(stat);
+    }
+
+    /** stat(5): fid[4] then nstat[2] and one entry, laid out as Rstat's (with .u's fields in a .u session). */
+    private static TMessage.Twstat twstat(WireReader r, Dialect dialect) throws MalformedMessageException {
+        int fid = r.u32("fid");
+        WireReader entry = r.shortSection("nstat");
+        var stat = StatLayout.read(entry, dialect);
+        entry.expectEnd("Twstat nstat");
+        return new TMessage.Twstat(fid, stat);
     }
 
     private static RMessage.Rreaddir readdir(WireReader r) throws MalformedMessageException {

@@ -8,6 +8,7 @@ import io.p9gate.gateway.proto.Message;
 import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.SetAttr;
+import io.p9gate.gateway.proto.Stat;
 import io.p9gate.gateway.proto.StatFs;
 import io.p9gate.gateway.proto.TMessage;
 
@@ -43,6 +44,14 @@ public final class MessageEncoder {
         return size;
     }
 
+    /** nstat[2] and then the entry, which begins with its own size[2] (stat(5)). */
+    private static void statWithSize(ByteBuf out, Stat stat) {
+        int nstat = out.writerIndex();
+        out.writeShortLE(0);
+        StatLayout.write(out, stat);
+        out.setShortLE(nstat, out.writerIndex() - nstat - Short.BYTES);
+    }
+
     private static void writeBody(Message message, ByteBuf out) {
         switch (message) {
             case TMessage.Tversion m -> {
@@ -70,12 +79,12 @@ public final class MessageEncoder {
                 out.writeByte(m.mode());
                 m.extension().ifPresent(extension -> WireWriter.string(out, extension));
             }
-            case RMessage.Rstat m -> {
-                int nstat = out.writerIndex();
-                out.writeShortLE(0);
-                StatLayout.write(out, m.stat());
-                out.setShortLE(nstat, out.writerIndex() - nstat - Short.BYTES);
+            case RMessage.Rstat m -> statWithSize(out, m.stat());
+            case TMessage.Twstat m -> {
+                out.writeIntLE(m.fid());
+                statWithSize(out, m.stat());
             }
+            case RMessage.Rwstat m -> {}
             case TMessage.Tunsupported m -> {
                 /* empty body: only used to probe servers */
             }

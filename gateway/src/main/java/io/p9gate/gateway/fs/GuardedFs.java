@@ -15,6 +15,7 @@ import io.p9gate.gateway.backend.LockTable;
 import io.p9gate.gateway.backend.MappedDevice;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.OpenFile;
+import io.p9gate.gateway.backend.ShareRoot;
 import io.p9gate.gateway.backend.Xattrs;
 import io.p9gate.gateway.budget.OverBudget;
 import io.p9gate.gateway.fs.ChokePoint.BackendCall;
@@ -642,6 +643,18 @@ public final class GuardedFs {
                     });
             return DONE;
         });
+    }
+
+    /**
+     * Twstat's new name (stat(5)): {@code handle} becomes {@code newName} in the directory that holds it now, a
+     * Trename to that directory, decided and recorded as RENAME. Finding the directory is no request of its own; the
+     * share root has none (EBUSY, before any decision).
+     */
+    public void renameInPlace(Subject who, FileHandle handle, String newName) throws P9Exception {
+        try (ShareRoot.Location at = handle.share().root().locate(handle.node());
+                FileHandle dir = new FileHandle(handle.share(), at.parent().share())) {
+            rename(who, handle, dir, newName);
+        }
     }
 
     /** Trenameat: {@code oldName} in the directory {@code oldDirHandle} becomes {@code newName} in {@code newDirHandle}. */

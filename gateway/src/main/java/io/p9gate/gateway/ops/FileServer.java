@@ -35,6 +35,7 @@ import io.p9gate.gateway.proto.TMessage.Tsymlink;
 import io.p9gate.gateway.proto.TMessage.Tunlinkat;
 import io.p9gate.gateway.proto.TMessage.Twalk;
 import io.p9gate.gateway.proto.TMessage.Twrite;
+import io.p9gate.gateway.proto.TMessage.Twstat;
 import io.p9gate.gateway.proto.TMessage.Txattrcreate;
 import io.p9gate.gateway.proto.TMessage.Txattrwalk;
 import io.p9gate.gateway.session.ConnectionContext;
@@ -55,6 +56,7 @@ public final class FileServer implements RequestHandler {
     private final XattrOps xattrs;
     private final LockOps locks;
     private final CreateOps creates;
+    private final WstatOps wstats;
 
     public FileServer(ConnectionContext connection, SessionShares shares, GuardedFs fs, SessionLocks locks) {
         this.ctx = new OpsContext(
@@ -68,6 +70,7 @@ public final class FileServer implements RequestHandler {
         this.xattrs = new XattrOps(ctx);
         this.locks = new LockOps(ctx);
         this.creates = new CreateOps(ctx, io, entries, attrs, walk);
+        this.wstats = new WstatOps(ctx, attrs);
     }
 
     /**
@@ -115,6 +118,7 @@ public final class FileServer implements RequestHandler {
             case Tunlinkat t -> entries.unlinkat(t);
             case Tgetattr t -> attrs.getattr(t);
             case Tstat t -> stats.stat(t);
+            case Twstat t -> wstats.wstat(t);
             case Tsetattr t -> attrs.setattr(t);
             case Tstatfs t -> attrs.statfs(t);
             case Treadlink t -> attrs.readlink(t);

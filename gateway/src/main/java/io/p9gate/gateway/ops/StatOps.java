@@ -25,7 +25,7 @@ final class StatOps {
     private static final int S_ISGID = 02000;
     private static final int S_ISVTX = 01000;
     /** 9P2000.u: the sticky bit (Linux include/net/9p/9p.h P9_DMSETVTX). */
-    private static final int DMSETVTX = 0x00010000;
+    static final int DMSETVTX = 0x00010000;
 
     /** st_mode's file types (the backend's are not for operations to use: docs/architecture.md). */
     private enum FileType {
@@ -124,6 +124,11 @@ final class StatOps {
                 ? Optional.of(new Stat.Unix(extension(type, s.rdev(), target), s.uid(), s.gid(), TMessage.NONUNAME))
                 : Optional.empty();
         return new Stat(common, tail);
+    }
+
+    /** The stat(5) mode Tstat shows for a file of st_mode {@code stMode} (Twstat compares its type bits). */
+    static int mode(int stMode, boolean unix) {
+        return mode(stMode, FileType.ofMode(stMode), unix);
     }
 
     /**

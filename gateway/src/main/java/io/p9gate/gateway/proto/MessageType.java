@@ -3,7 +3,6 @@ package io.p9gate.gateway.proto;
 /**
  * 9P type bytes (include/net/9p/9p.h): every 9P2000.L type, and Rerror, the error reply of 9P2000 and 9P2000.u.
  * The codes below 100 exist only in 9P2000.L; Topen, Tcreate, Tstat and their replies only in 9P2000 and 9P2000.u.
- * Legacy Twstat is not served yet: answered EOPNOTSUPP in every dialect.
  */
 public enum MessageType {
     TLERROR(6),
@@ -70,7 +69,9 @@ public enum MessageType {
     TREMOVE(122),
     RREMOVE(123),
     TSTAT(124),
-    RSTAT(125);
+    RSTAT(125),
+    TWSTAT(126),
+    RWSTAT(127);
 
     private static final MessageType[] BY_CODE = new MessageType[256];
 
@@ -101,7 +102,7 @@ public enum MessageType {
     /** True if the type exists in 9P2000 and 9P2000.u but not in 9P2000.L (Topen, Tstat: Tlopen and Tgetattr replace them). */
     public boolean notInDotL() {
         return switch (this) {
-            case TSTAT, RSTAT, TOPEN, ROPEN, TCREATE, RCREATE -> true;
+            case TSTAT, RSTAT, TOPEN, ROPEN, TCREATE, RCREATE, TWSTAT, RWSTAT -> true;
             default -> false;
         };
     }

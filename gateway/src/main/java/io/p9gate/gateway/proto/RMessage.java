@@ -120,6 +120,13 @@ public sealed interface RMessage extends Message {
         }
     }
 
+    /** 9P2000 and 9P2000.u: the wstat was made; no body. */
+    record Rwstat() implements RMessage {
+        public MessageType type() {
+            return MessageType.RWSTAT;
+        }
+    }
+
     record Rstatfs(StatFs statfs) implements RMessage {
         public MessageType type() {
             return MessageType.RSTATFS;

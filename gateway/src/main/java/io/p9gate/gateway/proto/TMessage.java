@@ -44,7 +44,8 @@ public sealed interface TMessage extends Message permits TMessage.SessionRequest
                     Tunlinkat,
                     Tstat,
                     Topen,
-                    Tcreate {}
+                    Tcreate,
+                    Twstat {}
 
     /** The fid value meaning "no fid" (e.g. Tattach.afid without authentication). */
     int NOFID = 0xffffffff;
@@ -135,6 +136,16 @@ public sealed interface TMessage extends Message permits TMessage.SessionRequest
     record Tstat(int fid) implements FileRequest {
         public MessageType type() {
             return MessageType.TSTAT;
+        }
+    }
+
+    /**
+     * 9P2000 and 9P2000.u (stat(5) "wstat"): changes the fields of {@code stat} that are not "don't touch" (~0
+     * numbers, empty strings), all or none.
+     */
+    record Twstat(int fid, Stat stat) implements FileRequest {
+        public MessageType type() {
+            return MessageType.TWSTAT;
         }
     }
 

@@ -12,6 +12,7 @@ import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.Stat;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.proto.Wstats;
 import io.p9gate.policy.dialect.Dialect;
 import java.util.List;
 import java.util.Optional;
@@ -74,6 +75,9 @@ class DialectVectorsTest {
                                 new Stat(COMMON, Optional.of(new Stat.Unix("", 1000, 1000, TMessage.NONUNAME)))),
                         "51000000 7d 0100 4800 4600 " + STAT_BODY + " 0000 e8030000 e8030000 ffffffff",
                         1),
+                // Rwstat has no body.
+                Arguments.of(Dialect.U, new RMessage.Rwstat(), "07000000 7f 0100", 1),
+                Arguments.of(Dialect.LEGACY, new RMessage.Rwstat(), "07000000 7f 0100", 1),
                 // open(5): Ropen qid[13] iounit[4], the same in both dialects.
                 Arguments.of(
                         Dialect.LEGACY,
@@ -170,8 +174,27 @@ class DialectVectorsTest {
                 Arguments.of(
                         Dialect.U,
                         new TMessage.Tcreate(1, "l", Stat.DMSYMLINK | 0777, 0, Optional.of("t")),
-                        "16000000 72 0100 01000000 0100 6c ff010002 00 0100 74"));
+                        "16000000 72 0100 01000000 0100 6c ff010002 00 0100 74"),
+                // stat(5) wstat: Twstat fid[4] nstat[2] stat[n], the stat laid out as in Rstat. Here a chmod as the
+                // Linux client sends it: every other field "don't touch" (~0 numbers, empty strings).
+                Arguments.of(
+                        Dialect.LEGACY,
+                        Wstats.chmod(1, 0755),
+                        "3e000000 7e 0100 01000000 3100 2f00 " + DONT_TOUCH_HEAD + " ed010000 " + DONT_TOUCH_TAIL),
+                // .u appends extension[s] n_uid[4] n_gid[4] n_muid[4]: a chown to 1000 by number.
+                Arguments.of(
+                        Dialect.U,
+                        Wstats.unix(1, Wstats.common(-1, "", -1, -1, -1L, ""), 1000, -1),
+                        "4c000000 7e 0100 01000000 3f00 3d00 " + DONT_TOUCH_HEAD + " ffffffff " + DONT_TOUCH_TAIL
+                                + " 0000 e8030000 ffffffff ffffffff"),
+                Arguments.of(Dialect.L, new TMessage.Tunsupported(126), "0b000000 7e 0100 01000000"));
     }
+
+    /** type[2] dev[4] qid[13] of a wstat, all "don't touch". */
+    private static final String DONT_TOUCH_HEAD = "ffff ffffffff ff ffffffff ffffffffffffffff";
+
+    /** atime[4] mtime[4] length[8] name[s] uid[s] gid[s] muid[s] of a wstat, all "don't touch". */
+    private static final String DONT_TOUCH_TAIL = "ffffffff ffffffff ffffffffffffffff 0000 0000 0000 0000";
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("requests")

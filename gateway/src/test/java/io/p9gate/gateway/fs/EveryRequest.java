@@ -6,6 +6,7 @@ import io.p9gate.gateway.proto.LockConstants;
 import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.proto.TMessage.FileRequest;
+import io.p9gate.gateway.proto.Wstats;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -17,7 +18,8 @@ import java.util.Optional;
 public final class EveryRequest {
     /**
      * One request, the operation of its (last) audit record, and how many guarded calls it makes: one, but for a
-     * Tcreate, which is decided as the getattr of its directory and then as its 9P2000.L twin.
+     * Tcreate, which is decided as the getattr of its directory and then as its 9P2000.L twin, and a Twstat, decided
+     * as the getattr of the file's type and a Tsetattr.
      */
     public record Step(FileRequest request, Operation op, int decisions) {
         public Step(FileRequest request, Operation op) {
@@ -43,6 +45,8 @@ public final class EveryRequest {
                 new Step(
                         new TMessage.Tsetattr(2, new SetAttr(SetAttr.SETATTR_MODE, 0600, 0, 0, 0, 0, 0, 0, 0)),
                         Operation.SETATTR),
+                // Twstat: a chmod is the getattr of the file's type and a Tsetattr.
+                new Step(Wstats.chmod(2, 0640), Operation.SETATTR, 2),
                 new Step(new TMessage.Tstatfs(0), Operation.STATFS),
                 new Step(new TMessage.Twalk(0, 3, List.of()), Operation.WALK),
                 new Step(new TMessage.Tlcreate(3, "new", 2, 0644, 0), Operation.CREATE),
@@ -78,6 +82,10 @@ public final class EveryRequest {
                 new Step(new TMessage.Twalk(0, 12, List.of()), Operation.WALK),
                 new Step(new TMessage.Tcreate(12, "c9", 0644, 2, Optional.empty()), Operation.CREATE, 2),
                 new Step(new TMessage.Tclunk(12), Operation.CLUNK),
+                // Twstat of a name: a Trename within the file's directory.
+                new Step(new TMessage.Twalk(0, 13, List.of("c9")), Operation.WALK),
+                new Step(Wstats.rename(13, "c10"), Operation.RENAME),
+                new Step(new TMessage.Tclunk(13), Operation.CLUNK),
                 new Step(new TMessage.Tremove(4), Operation.REMOVE));
     }
 

@@ -14,6 +14,7 @@ import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.Stat;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.proto.Wstats;
 import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.policy.dialect.Dialect;
 import java.lang.annotation.ElementType;
@@ -23,6 +24,7 @@ import java.lang.annotation.Target;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -80,6 +82,23 @@ class DialectRefusalsTest {
             assertEquals("tiles", s.readString(1));
         }
         assertEquals("tiles", Files.readString(fx.data.resolve("base/map.db")));
+    }
+
+    @InEachLegacyDialect
+    void aReadOnlySubtreeRefusesWstatWithErofsAndNothingChanges(Dialect dialect) throws Exception {
+        Path file = fx.data.resolve("base/map.db");
+        String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(file));
+        try (TestSession s = attach(dialect)) {
+            s.walk(TestSession.ROOT, 1, "base", "map.db");
+            Errno chmod = s.fails(Wstats.chmod(1, 0600));
+            assertEquals(Errno.EROFS, chmod);
+            assertOnTheWire(dialect, chmod, "Read-only file system", 30);
+            assertEquals(Errno.EROFS, s.fails(Wstats.rename(1, "moved.db")));
+            assertEquals(Errno.EROFS, s.fails(Wstats.plain(1, Wstats.common(-1, "", -1, -1, 0, ""))));
+        }
+        assertEquals(mode, PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        assertEquals("tiles", Files.readString(file));
+        assertTrue(Files.notExists(fx.data.resolve("base/moved.db")));
     }
 
     @InEachLegacyDialect

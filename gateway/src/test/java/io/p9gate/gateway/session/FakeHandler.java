@@ -52,6 +52,9 @@ public final class FakeHandler implements RequestHandler {
         public final Queue<FakeHandler> opened = new ConcurrentLinkedQueue<>();
         public final AtomicInteger closes = new AtomicInteger();
         public final Queue<ByteBuf> writeBuffers = new ConcurrentLinkedQueue<>();
+        /** The Twstat requests as decoded. */
+        public final Queue<TMessage.Twstat> wstats = new ConcurrentLinkedQueue<>();
+
         public final CountDownLatch signal = new CountDownLatch(1);
         public final CountDownLatch slowStarted = new CountDownLatch(1);
         private final CountDownLatch slow = new CountDownLatch(1);
@@ -118,6 +121,10 @@ public final class FakeHandler implements RequestHandler {
             case TMessage.Tremove r -> throw new P9Exception(Errno.EACCES, "fake: remove denied");
             case TMessage.Tstat t -> new RMessage.Rstat(STAT);
             case TMessage.Topen o -> new RMessage.Ropen(ROOT, 0);
+            case TMessage.Twstat w -> {
+                factory.wstats.add(w);
+                yield new RMessage.Rwstat();
+            }
             default -> throw new P9Exception(Errno.EOPNOTSUPP, "fake: " + request.type());
         };
     }

@@ -11,10 +11,12 @@ import io.p9gate.gateway.codec.Hex;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.Stat;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.policy.dialect.Dialect;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The session over an embedded channel: framing, negotiation, malformed input (R-PROTO-1/2, R-ROB-1). */
@@ -92,11 +94,37 @@ class SessionProtocolTest {
             s.replies();
             s.replyDialect = Dialect.U;
             ByteBuf tstat = Hex.buf("0b000000 7c 0200 01000000");
-            for (int i = 0; i < tstat.readableBytes(); i++) {
-                assertEquals(List.of(), s.replies(), "nothing before the frame's last byte");
-                s.feed(Unpooled.wrappedBuffer(new byte[] {tstat.getByte(i)}));
-            }
+            feedOneByteAtATime(s, tstat);
             assertEquals(List.of(new Frame(2, new RMessage.Rstat(FakeHandler.STAT))), s.replies());
+        }
+    }
+
+    /** Feeds {@code frame} a byte at a time: nothing may be answered before its last byte. */
+    private static void feedOneByteAtATime(EmbeddedSession s, ByteBuf frame) throws Exception {
+        for (int i = 0; i < frame.readableBytes(); i++) {
+            assertEquals(List.of(), s.replies(), "nothing before the frame's last byte");
+            s.feed(Unpooled.wrappedBuffer(new byte[] {frame.getByte(i)}));
+        }
+    }
+
+    @Test
+    void aDotUTwstatFedOneByteAtATimeIsDecodedWithItsUnixFields() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.send(Frame.NOTAG, new TMessage.Tversion(8192, "9P2000.u"));
+            s.replies();
+            s.replyDialect = Dialect.U;
+            // fid 1; a rename to "n" and a chown to n_uid 1000, everything else "don't touch".
+            ByteBuf twstat = Hex.buf("4d000000 7e 0200 01000000 4000 3e00 ffff ffffffff ff ffffffff ffffffffffffffff"
+                    + " ffffffff ffffffff ffffffff ffffffffffffffff 0100 6e 0000 0000 0000"
+                    + " 0000 e8030000 ffffffff ffffffff");
+            feedOneByteAtATime(s, twstat);
+            assertEquals(List.of(new Frame(2, new RMessage.Rwstat())), s.replies());
+            TMessage.Twstat decoded = s.handlers.wstats.remove();
+            assertEquals(1, decoded.fid());
+            assertEquals("n", decoded.stat().common().name());
+            assertEquals(-1, decoded.stat().common().mode());
+            assertEquals(
+                    Optional.of(new Stat.Unix("", 1000, -1, -1)), decoded.stat().unix());
         }
     }
 
@@ -107,10 +135,7 @@ class SessionProtocolTest {
             s.replies();
             s.replyDialect = Dialect.LEGACY;
             ByteBuf topen = Hex.buf("0c000000 70 0200 01000000 00"); // fid 1, OREAD
-            for (int i = 0; i < topen.readableBytes(); i++) {
-                assertEquals(List.of(), s.replies(), "nothing before the frame's last byte");
-                s.feed(Unpooled.wrappedBuffer(new byte[] {topen.getByte(i)}));
-            }
+            feedOneByteAtATime(s, topen);
             assertEquals(List.of(new Frame(2, new RMessage.Ropen(FakeHandler.ROOT, 0))), s.replies());
         }
     }

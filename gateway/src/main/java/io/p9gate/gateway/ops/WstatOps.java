@@ -1,0 +1,137 @@
+package io.p9gate.gateway.ops;
+
+import io.p9gate.gateway.proto.Attr;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.RMessage.Rwstat;
+import io.p9gate.gateway.proto.SetAttr;
+import io.p9gate.gateway.proto.Stat;
+import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.proto.TMessage.Twstat;
+import java.util.Optional;
+
+/**
+ * Twstat of 9P2000 and 9P2000.u (stat(5) "wstat") as the 9P2000.L requests that do the same, each decided and
+ * recorded as its twin: a new name is a Trename within the file's directory (decided as RENAME); mode, owner, group, length and times are one Tsetattr (one SETATTR decision for all of them). Fields that
+ * say "don't touch" (~0 numbers, empty strings) change nothing; a wstat that touches nothing is a sync request.
+ *
+ * <p>stat(5) wants all or nothing. Every field is checked before anything changes; then the rename comes first (it
+ * can be refused for more reasons: the new name's rules, replacing a file), and the Tsetattr last, so a refused
+ * rename changes nothing. A Tsetattr refused after the rename was made leaves the file renamed: the two are
+ * separate host calls and the gateway cannot undo a rename the policy allowed.
+ */
+final class WstatOps {
+    /** "Don't touch" for a u32 or u64 field: all bits set. */
+    private static final int DONT_TOUCH = ~0;
+
+    /** The .u type bits a wstat may not change (a file's type is fixed when it is created). */
+    private static final int TYPE_BITS = Stat.DMDIR
+            | Stat.DMSYMLINK
+            | CreateOps.DMLINK
+            | Stat.DMDEVICE
+            | Stat.DMNAMEDPIPE
+            | Stat.DMSOCKET
+            | Stat.DMAPPEND
+            | Stat.DMEXCL;
+
+    private final OpsContext ctx;
+    private final AttrOps attrs;
+
+    WstatOps(OpsContext ctx, AttrOps attrs) {
+        this.ctx = ctx;
+        this.attrs = attrs;
+    }
+
+    Rwstat wstat(Twstat t) throws P9Exception {
+        Fid fid = ctx.fids().get(t.fid());
+        Stat.Common c = t.stat().common();
+        boolean unix = t.stat().unix().isPresent();
+        SetAttr changes = changes(t, unix);
+        String name = c.name();
+        if (!name.isEmpty() && (name.equals(".") || name.equals("..") || name.contains("/"))) {
+            throw new P9Exception(Errno.EINVAL, "wstat name is not one name: " + name);
+        }
+        if (!name.isEmpty()) {
+            ctx.fs().renameInPlace(fid.who(), fid.handle(), name);
+        }
+        if (changes.valid() != 0) {
+            ctx.fs().setattr(fid.who(), fid.handle(), changes);
+        }
+        return new Rwstat();
+    }
+
+    /** Checks every attribute field and gathers them into one Tsetattr; nothing is changed here. */
+    private SetAttr changes(Twstat t, boolean unix) throws P9Exception {
+        Stat.Common c = t.stat().common();
+        int valid = 0;
+        int mode = 0;
+        if (c.mode() != DONT_TOUCH) {
+            mode = permissions(t.fid(), c.mode(), unix);
+            valid |= SetAttr.SETATTR_MODE;
+        }
+        Optional<Stat.Unix> u = t.stat().unix();
+        int uid = id(c.uid(), u.map(Stat.Unix::nUid), "uid");
+        int gid = id(c.gid(), u.map(Stat.Unix::nGid), "gid");
+        valid |= uid != DONT_TOUCH ? SetAttr.SETATTR_UID : 0;
+        valid |= gid != DONT_TOUCH ? SetAttr.SETATTR_GID : 0;
+        valid |= c.length() != -1L ? SetAttr.SETATTR_SIZE : 0;
+        // stat(5) times are seconds; a given time is set as given (the _SET bits), never "now".
+        valid |= c.atime() != DONT_TOUCH ? SetAttr.SETATTR_ATIME | SetAttr.SETATTR_ATIME_SET : 0;
+        valid |= c.mtime() != DONT_TOUCH ? SetAttr.SETATTR_MTIME | SetAttr.SETATTR_MTIME_SET : 0;
+        return new SetAttr(
+                valid,
+                mode,
+                uid,
+                gid,
+                c.length(),
+                Integer.toUnsignedLong(c.atime()),
+                0,
+                Integer.toUnsignedLong(c.mtime()),
+                0);
+    }
+
+    /**
+     * The permission bits of a wstat mode (in .u also set-uid, set-gid and sticky). The type bits must be the file's
+     * own: changing DMDIR (or a .u type) is EINVAL, so the file's type is read first by the guarded getattr.
+     */
+    private int permissions(int fidNumber, int mode, boolean unix) throws P9Exception {
+        Attr now = attrs.getattr(new TMessage.Tgetattr(fidNumber, Attr.GETATTR_ALL))
+                .attr();
+        int shown = StatOps.mode(now.mode(), unix);
+        if ((mode & TYPE_BITS) != (shown & TYPE_BITS)) {
+            throw new P9Exception(
+                    Errno.EINVAL,
+                    "wstat cannot change a file's type: mode 0x" + Integer.toHexString(mode) + ", file 0x"
+                            + Integer.toHexString(shown));
+        }
+        int perm = mode & 0777;
+        if (unix) {
+            perm |= (mode & Stat.DMSETUID) != 0 ? 04000 : 0;
+            perm |= (mode & Stat.DMSETGID) != 0 ? 02000 : 0;
+            perm |= (mode & StatOps.DMSETVTX) != 0 ? 01000 : 0;
+        }
+        return perm;
+    }
+
+    /**
+     * An owner or group: .u's number if given, else stat(5)'s name, which must be a number as the gateway shows
+     * them (decimal text of the guest id): there is no name table, so any other name is EINVAL.
+     */
+    private static int id(String name, Optional<Integer> number, String field) throws P9Exception {
+        if (number.isPresent() && number.get() != DONT_TOUCH) {
+            return number.get();
+        }
+        if (name.isEmpty()) {
+            return DONT_TOUCH;
+        }
+        try {
+            int id = Integer.parseUnsignedInt(name);
+            if (id != DONT_TOUCH) {
+                return id;
+            }
+        } catch (NumberFormatException e) {
+            // not a number: below
+        }
+        throw new P9Exception(Errno.EINVAL, "wstat " + field + " is not a numeric id (no name table): " + name);
+    }
+}

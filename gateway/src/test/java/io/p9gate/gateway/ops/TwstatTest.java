@@ -1,0 +1,126 @@
+package io.p9gate.gateway.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.gateway.proto.Attr;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.Stat;
+import io.p9gate.gateway.proto.Wstats;
+import io.p9gate.policy.dialect.Dialect;
+import java.nio.file.Files;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+
+/** Twstat of 9P2000 and 9P2000.u (stat(5) "wstat") as the 9P2000.L requests that do the same (issue 14). */
+class TwstatTest extends ShareTestBase {
+    @Override
+    void populate() throws Exception {
+        Files.writeString(share.resolve("f"), "content");
+        Files.createDirectory(share.resolve("d"));
+    }
+
+    private TestSession legacy() throws Exception {
+        return TestSession.attached(factory, Dialect.LEGACY);
+    }
+
+    private String permissions(String name) throws Exception {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(share.resolve(name)));
+    }
+
+    @Test
+    void aModeChangesThePermissionBits() throws Exception {
+        try (TestSession t = legacy()) {
+            t.walk(TestSession.ROOT, 1, "f");
+            t.expect(RMessage.Rwstat.class, Wstats.chmod(1, 0640));
+            assertEquals("rw-r-----", permissions("f"));
+            t.walk(TestSession.ROOT, 2, "d");
+            t.expect(RMessage.Rwstat.class, Wstats.chmod(2, Stat.DMDIR | 0700));
+            assertEquals("rwx------", permissions("d"));
+        }
+    }
+
+    @Test
+    void aModeThatChangesTheFileTypeIsEinvalAndChangesNothing() throws Exception {
+        try (TestSession t = legacy()) {
+            t.walk(TestSession.ROOT, 1, "f");
+            String before = permissions("f");
+            assertEquals(Errno.EINVAL, t.fails(Wstats.chmod(1, Stat.DMDIR | 0700)));
+            t.walk(TestSession.ROOT, 2, "d");
+            assertEquals(Errno.EINVAL, t.fails(Wstats.chmod(2, 0700)));
+            assertEquals(before, permissions("f"));
+        }
+    }
+
+    @Test
+    void aLengthTruncates() throws Exception {
+        try (TestSession t = legacy()) {
+            t.walk(TestSession.ROOT, 1, "f");
+            t.expect(RMessage.Rwstat.class, Wstats.plain(1, Wstats.common(-1, "", -1, -1, 3, "")));
+            assertEquals("con", Files.readString(share.resolve("f")));
+        }
+    }
+
+    @Test
+    void timesAreSetInSeconds() throws Exception {
+        try (TestSession t = legacy()) {
+            t.walk(TestSession.ROOT, 1, "f");
+            t.expect(RMessage.Rwstat.class, Wstats.plain(1, Wstats.common(-1, "", 1_000_000, 2_000_000, -1L, "")));
+            assertEquals(FileTime.fromMillis(2_000_000_000L), Files.getLastModifiedTime(share.resolve("f")));
+            assertEquals(FileTime.fromMillis(1_000_000_000L), Files.getAttribute(share.resolve("f"), "lastAccessTime"));
+        }
+    }
+
+    @Test
+    void aNameRenamesWithinTheDirectoryAndTheFidFollows() throws Exception {
+        Files.writeString(share.resolve("d/inner"), "x");
+        try (TestSession t = legacy()) {
+            t.walk(TestSession.ROOT, 1, "d", "inner");
+            t.expect(RMessage.Rwstat.class, Wstats.rename(1, "moved"));
+            assertTrue(Files.notExists(share.resolve("d/inner")));
+            assertEquals("x", Files.readString(share.resolve("d/moved")));
+            t.expect(RMessage.Rwstat.class, Wstats.chmod(1, 0600));
+            assertEquals("rw-------", permissions("d/moved"));
+            assertEquals(Errno.EINVAL, t.fails(Wstats.rename(1, "../up")));
+        }
+    }
+
+    @Test
+    void ownersAreNumericIdsAsTextOrDotUNumbers() throws Exception {
+        try (TestSession t = TestSession.attached(factory, Dialect.U)) {
+            t.walk(TestSession.ROOT, 1, "f");
+            t.expect(RMessage.Rwstat.class, Wstats.unix(1, Wstats.common(-1, "", -1, -1, -1L, ""), 1234, 4321));
+            Attr a = t.getattr(1).attr();
+            assertEquals(1234, a.uid());
+            assertEquals(4321, a.gid());
+            t.expect(RMessage.Rwstat.class, Wstats.plain(1, Wstats.common(-1, "", -1, -1, -1L, "77")));
+            assertEquals(77, t.getattr(1).attr().uid());
+            // 9P2000 owners are names, and the gateway has no name table: only the id as text is understood.
+            assertEquals(Errno.EINVAL, t.fails(Wstats.plain(1, Wstats.common(-1, "", -1, -1, -1L, "alice"))));
+        }
+    }
+
+    @Test
+    void anInvalidFieldChangesNoOtherField() throws Exception {
+        try (TestSession t = legacy()) {
+            t.walk(TestSession.ROOT, 1, "f");
+            // A rename and a truncate with an owner that is no number: nothing of it is made.
+            assertEquals(Errno.EINVAL, t.fails(Wstats.plain(1, Wstats.common(-1, "g", -1, -1, 0, "bob"))));
+            assertEquals("content", Files.readString(share.resolve("f")));
+            assertTrue(Files.notExists(share.resolve("g")));
+        }
+    }
+
+    @Test
+    void aWstatThatTouchesNothingIsASync() throws Exception {
+        try (TestSession t = legacy()) {
+            t.walk(TestSession.ROOT, 1, "f");
+            String before = permissions("f");
+            t.expect(RMessage.Rwstat.class, Wstats.sync(1));
+            assertEquals(before, permissions("f"));
+            assertEquals("content", Files.readString(share.resolve("f")));
+        }
+    }
+}
