@@ -39,7 +39,7 @@ class GuestPolicyIT {
         GuestHarness harness = GuestHarness.locate();
         PolicyFixture fx = new PolicyFixture(tmp, "100000");
         PolicyHolder holder = fx.holder();
-        Path script = RepoPaths.guestScripts().resolve("policy.sh");
+        Path script = policyScript();
         try (ShareServerFactory shares = fx.shares(holder, OwnershipMode.CHOWN);
                 Gateway _ = Gateway.start(new GatewayConfig(
                         PolicyListeners.of(holder.current()), shares, GatewayConfig.DEFAULT_MSIZE, 8))) {
@@ -90,8 +90,7 @@ class GuestPolicyIT {
             GuestResult ids = harness.run(
                     "p9gate-policy-ids",
                     fx.alphaSocket,
-                    GuestRun.script(RepoPaths.guestScripts().resolve("policy.sh"))
-                            .withEnv("VM", "ids"));
+                    GuestRun.script(policyScript()).withEnv("VM", "ids"));
             assertEquals(List.of(), ids.failed(), ids::describe);
             assertEquals(1, ids.checks().size(), ids::describe);
             assertEquals(0, ids.exitCode(), ids::describe);
@@ -102,6 +101,10 @@ class GuestPolicyIT {
         ByteBuffer uid = ByteBuffer.allocate(xattrs.size("p9gate.uid"));
         xattrs.read("p9gate.uid", uid);
         assertEquals("1234", new String(uid.array(), StandardCharsets.US_ASCII));
+    }
+
+    private Path policyScript() throws Exception {
+        return RepoPaths.composed(tmp.resolve("script"), "tap.sh", "quota.sh", "policy.sh");
     }
 
     private static List<String> names(Path dir) throws Exception {

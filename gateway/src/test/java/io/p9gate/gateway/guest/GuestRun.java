@@ -18,7 +18,8 @@ public record GuestRun(
         String mountOpts,
         List<Path> addBins,
         Map<String, String> env,
-        Duration timeout) {
+        Duration timeout,
+        String dialect) {
     /** The msize the guest tests ask for (the kernel's fd transport allows up to 1 MiB). */
     public static final int TEST_MSIZE = 524288;
 
@@ -28,35 +29,40 @@ public record GuestRun(
     }
 
     public static GuestRun script(Path script) {
-        return new GuestRun(script, TEST_MSIZE, "", "", List.of(), Map.of(), Duration.ofMinutes(5));
+        return new GuestRun(script, TEST_MSIZE, "", "", List.of(), Map.of(), Duration.ofMinutes(5), "");
     }
 
     public GuestRun withAname(String value) {
-        return new GuestRun(script, msize, value, mountOpts, addBins, env, timeout);
+        return new GuestRun(script, msize, value, mountOpts, addBins, env, timeout, dialect);
     }
 
     public GuestRun withMountOpts(String value) {
-        return new GuestRun(script, msize, aname, value, addBins, env, timeout);
+        return new GuestRun(script, msize, aname, value, addBins, env, timeout, dialect);
     }
 
     public GuestRun withMsize(int value) {
-        return new GuestRun(script, value, aname, mountOpts, addBins, env, timeout);
+        return new GuestRun(script, value, aname, mountOpts, addBins, env, timeout, dialect);
     }
 
     public GuestRun withTimeout(Duration value) {
-        return new GuestRun(script, msize, aname, mountOpts, addBins, env, value);
+        return new GuestRun(script, msize, aname, mountOpts, addBins, env, value, dialect);
+    }
+
+    /** The mount's protocol version ({@code --dialect}: 9p2000.L, 9p2000.u or 9p2000); empty = the harness's .L. */
+    public GuestRun withDialect(String value) {
+        return new GuestRun(script, msize, aname, mountOpts, addBins, env, timeout, value);
     }
 
     public GuestRun withBin(Path binary) {
         List<Path> bins = new ArrayList<>(addBins);
         bins.add(binary);
-        return new GuestRun(script, msize, aname, mountOpts, bins, env, timeout);
+        return new GuestRun(script, msize, aname, mountOpts, bins, env, timeout, dialect);
     }
 
     public GuestRun withEnv(String name, String value) {
         Map<String, String> vars = new LinkedHashMap<>(env);
         vars.put(name, value);
-        return new GuestRun(script, msize, aname, mountOpts, addBins, vars, timeout);
+        return new GuestRun(script, msize, aname, mountOpts, addBins, vars, timeout, dialect);
     }
 
     /** run-guest.sh's arguments for a server on {@code host:port}. */
@@ -79,6 +85,9 @@ public record GuestRun(
         }
         if (!mountOpts.isEmpty()) {
             args.addAll(List.of("--mount-opts", mountOpts));
+        }
+        if (!dialect.isEmpty()) {
+            args.addAll(List.of("--dialect", dialect));
         }
         addBins.forEach(bin -> args.addAll(List.of("--add-bin", bin.toString())));
         env.forEach((name, value) -> args.addAll(List.of("--env", name + "=" + value)));

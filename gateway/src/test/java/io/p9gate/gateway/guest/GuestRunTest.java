@@ -50,6 +50,23 @@ class GuestRunTest {
     }
 
     @Test
+    void dialectBecomesTheHarnessOption() {
+        assertEquals(
+                List.of(
+                        "--unix",
+                        "/s.sock",
+                        "--script",
+                        "x.sh",
+                        "--msize",
+                        "524288",
+                        "--timeout",
+                        "300",
+                        "--dialect",
+                        "9p2000.u"),
+                GuestRun.script(Path.of("x.sh")).withDialect("9p2000.u").arguments(List.of("--unix", "/s.sock")));
+    }
+
+    @Test
     void guestKernelNeedsModulesAndAKernelImage(@TempDir Path cache) throws Exception {
         assertFalse(GuestHarness.hasGuestKernel(cache));
         Files.createDirectories(cache.resolve("kernel/lib/modules/6.1.0-56-amd64"));

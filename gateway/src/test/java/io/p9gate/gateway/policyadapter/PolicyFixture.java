@@ -120,10 +120,15 @@ public final class PolicyFixture {
     }
 
     public ShareServerFactory shares(PolicyHolder holder, OwnershipMode ownership) {
+        return shares(holder, ownership, audit);
+    }
+
+    /** As {@link #shares(PolicyHolder, OwnershipMode)}, recording into {@code trail} (a signed log, say). */
+    public ShareServerFactory shares(PolicyHolder holder, OwnershipMode ownership, AuditTrail trail) {
         return new ShareServerFactory(
                 new PolicyShares(
                         holder, new SessionGuards(holder::current, ownership, new PolicyQuotas(holder.current()))),
-                audit);
+                trail);
     }
 
     public String alphaListener() {

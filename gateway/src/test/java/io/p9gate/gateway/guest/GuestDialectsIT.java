@@ -1,0 +1,106 @@
+package io.p9gate.gateway.guest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.audit.read.AuditRecord;
+import io.p9gate.gateway.auditing.SignedAuditTrail;
+import io.p9gate.gateway.auditing.SignedLogs;
+import io.p9gate.gateway.fs.GatewayEvent;
+import io.p9gate.gateway.policyadapter.OwnershipMode;
+import io.p9gate.gateway.policyadapter.PolicyFixture;
+import io.p9gate.gateway.policyadapter.PolicyListeners;
+import io.p9gate.gateway.server.Gateway;
+import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.gateway.wiring.ShareServerFactory;
+import io.p9gate.policy.PolicyHolder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Ground truth for the legacy dialects (issue 14): the real Linux client mounts PolicyFixture's share "data" with
+ * version=9p2000.u or version=9p2000 and runs gateway/src/test/guest/dialects.sh: listing, reading, creating,
+ * directories, removal, (.u) symlinks, and the policy's EROFS, ENOENT and EDQUOT as the client maps the Rerror.
+ * The signed audit log then verifies and holds the dialect's requests under their own names (stat, open, create,
+ * remove).
+ */
+class GuestDialectsIT {
+    /** dialects.sh's checks, skips included; the skips are known (Twstat not served, 9P2000 has no symlinks). */
+    static final int CHECKS = 10;
+
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"9p2000.u", "9p2000"})
+    void theKernelClientWorksThroughTheDialect(String dialect) throws Exception {
+        GuestHarness harness = GuestHarness.locate();
+        PolicyFixture fx = new PolicyFixture(tmp, "100000");
+        PolicyHolder holder = fx.holder();
+        SignedLogs logs = SignedLogs.in(tmp.resolve("audit"));
+        GuestResult result;
+        try (SignedAuditTrail trail = logs.open();
+                ShareServerFactory shares = fx.shares(holder, OwnershipMode.CHOWN, trail)) {
+            trail.lifecycle(new GatewayEvent.Started("sha256:guest-dialects", null));
+            try (Gateway _ = Gateway.start(
+                    new GatewayConfig(PolicyListeners.of(holder.current()), shares, GatewayConfig.DEFAULT_MSIZE, 8))) {
+                result = harness.run(
+                        "p9gate-dialect-" + dialect,
+                        fx.alphaSocket,
+                        GuestRun.script(RepoPaths.composed(tmp.resolve("script"), "tap.sh", "quota.sh", "dialects.sh"))
+                                .withDialect(dialect)
+                                .withEnv("DIALECT", dialect));
+            }
+        }
+        assertEquals(List.of(), result.failed(), result::describe);
+        assertEquals(CHECKS, result.checks().size(), result::describe);
+        assertEquals(dialect.equals("9p2000") ? 2 : 1, result.skipped().size(), result::describe);
+        assertEquals(0, result.exitCode(), result::describe);
+
+        // The host: the read-only subtree untouched, the quota kept.
+        assertEquals("tiles", Files.readString(fx.data.resolve("base/map.db")));
+        assertEquals(List.of("map.db"), names(fx.data.resolve("base")));
+        assertEquals(List.of("c"), names(fx.data.resolve("cache")));
+
+        SignedLogs.Verified verified = logs.verify();
+        assertEquals(0, verified.exit(), verified.output());
+        List<AuditRecord> records = logs.records();
+        // Recorded under the dialect's own message names.
+        assertRecorded(records, "stat", "/notes.txt");
+        assertRecorded(records, "open", "/notes.txt");
+        assertRecorded(records, "read", "/notes.txt");
+        assertRecorded(records, "create", "/new.txt");
+        assertRecorded(records, "write", "/new.txt");
+        assertRecorded(records, "create", "/dir");
+        assertRecorded(records, "remove", "/dir");
+        assertRecorded(records, "read", "/");
+        assertTrue(
+                records.stream()
+                        .anyMatch(
+                                r -> r.refused() && r.path() != null && r.path().startsWith("/base")),
+                "a refusal in the read-only subtree is recorded");
+    }
+
+    private static void assertRecorded(List<AuditRecord> records, String op, String path) {
+        assertTrue(
+                records.stream().anyMatch(r -> r.isDecision() && op.equals(r.op()) && path.equals(r.path())),
+                () -> op + " " + path + " not recorded; ops seen: "
+                        + records.stream()
+                                .filter(AuditRecord::isDecision)
+                                .map(r -> r.op() + " " + r.path())
+                                .collect(Collectors.toCollection(TreeSet::new)));
+    }
+
+    private static List<String> names(Path dir) throws Exception {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+}
