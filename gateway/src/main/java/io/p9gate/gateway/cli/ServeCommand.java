@@ -65,7 +65,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(
             names = "--listen",
             paramLabel = "ADDRESS",
-            description = "tcp:HOST:PORT[%DEVICE] or unix:PATH (repeatable; with --share only).")
+            description = "tcp:HOST:PORT[%%DEVICE] or unix:PATH (repeatable; with --share only).")
     List<String> listens = new ArrayList<>();
 
     @Option(
