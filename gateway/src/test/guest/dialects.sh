@@ -5,8 +5,7 @@
 # root, with cwd = the 9P mount, by GuestDialectsIT; DIALECT says which.
 #
 # Output is TAP-like ("ok N - name", "ok N - name # SKIP why", "not ok N - ...", then "1..N").
-# Known skips say why: Twstat is not served yet (chmod, chown, truncate, rename,
-# utime), or the dialect cannot express the operation at all.
+# Known skips say why: the dialect cannot express the operation at all.
 
 # check, skip, expect, fails_with, finish: tap.sh; quota_is_edquot: quota.sh; the test puts both in front.
 
@@ -56,6 +55,30 @@ readonly_refuses() {
     fails_with "Read-only file system\|Permission denied" "rm in base" rm -f base/map.db
     expect "$(cat base/map.db)" "tiles" "unchanged"
 }
+wstat_changes() {
+    printf '0123456789' > w.txt
+    chmod 0640 w.txt
+    expect "$(stat -c %a w.txt)" 640 "chmod"
+    truncate -s 4 w.txt
+    expect "$(cat w.txt)" 0123 "truncate"
+    TZ=UTC0 touch -d '2001-02-03 04:05:06' w.txt
+    expect "$(stat -c %Y w.txt)" 981173106 "touch -d mtime"
+    mv w.txt w2.txt
+    [ ! -e w.txt ] || { echo "w.txt still there after mv"; return 1; }
+    expect "$(cat w2.txt)" 0123 "renamed file"
+    rm w2.txt
+}
+chown_by_number() {
+    : > o.txt
+    chown 1234:2345 o.txt
+    expect "$(stat -c '%u:%g' o.txt)" "1234:2345" "chown"
+    rm o.txt
+}
+readonly_refuses_wstat() {
+    fails_with "Read-only file system\|Permission denied" "chmod in base" chmod 0600 base/map.db
+    fails_with "Read-only file system\|Permission denied" "rename in base" mv base/map.db base/moved.db
+    expect "$(stat -c %a base/map.db)" "$BASE_MODE" "mode unchanged"
+}
 hidden_is_enoent() {
     fails_with "No such file" "stat secret" stat secret
     fails_with "No such file" "cat secret/key" cat secret/key
@@ -79,5 +102,12 @@ check "read-only subtree refuses writes (R-POL-3)" readonly_refuses
 echo "# the client's error for a create in the read-only subtree: $(head -1 /tmp/dialects-readonly.out 2>/dev/null)"
 check "hidden path is ENOENT (R-POL-4)" hidden_is_enoent
 check "quota is EDQUOT and rm frees (R-POL-6)" quota_is_edquot
-skip "chmod, chown, truncate, rename, utime" "Twstat is not served yet"
+check "chmod, truncate, utime, rename in a directory (Twstat)" wstat_changes
+if [ "$DIALECT" = 9p2000.u ]; then
+    check "chown by number (Twstat n_uid/n_gid)" chown_by_number
+else
+    skip "chown" "9P2000 names owners, and the Linux client sends no name for a chown in this dialect"
+fi
+BASE_MODE=$(stat -c %a base/map.db)
+check "read-only subtree refuses chmod and rename (Twstat, R-POL-3)" readonly_refuses_wstat
 finish "dialects ($DIALECT)"
