@@ -61,12 +61,31 @@ public final class SignedLogs {
     }
 
     public List<AuditRecord> records() throws IOException {
+        return records(false);
+    }
+
+    /**
+     * The records of the image a killed gateway left: a kill during an append leaves a torn last line, which the
+     * verifier reports as a crash and the next start cuts off. Any other line that does not parse is an error.
+     */
+    public List<AuditRecord> recordsBeforeTornTail() throws IOException {
+        return records(true);
+    }
+
+    private List<AuditRecord> records(boolean tornTailAllowed) throws IOException {
         List<AuditRecord> out = new ArrayList<>();
+        IOException[] torn = new IOException[1];
         SegmentReader.forEachLine(dir, line -> {
+            if (torn[0] != null) {
+                throw new UncheckedIOException("a line that does not parse is followed by others", torn[0]);
+            }
             try {
                 out.add(AuditRecord.parse(line.bytes()));
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                if (!tornTailAllowed) {
+                    throw new UncheckedIOException(e);
+                }
+                torn[0] = e;
             }
         });
         return out;
