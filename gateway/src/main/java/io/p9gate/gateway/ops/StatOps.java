@@ -2,7 +2,6 @@ package io.p9gate.gateway.ops;
 
 import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.proto.Attr;
-import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage.Rdirread;
 import io.p9gate.gateway.proto.RMessage.Rstat;
@@ -66,18 +65,22 @@ final class StatOps {
         return new Rstat(entry("", s, target));
     }
 
+    /** A Treaddir entry of a 255-byte name: qid[13] offset[8] type[1] name[2+255]. */
+    private static final int LONGEST_DIRENT = 13 + 8 + 1 + 2 + 255;
+
     /**
      * Tread of a directory opened by Topen (read(5)): the guarded directory listing (one READDIR decision and
      * record, hidden names left out as in Treaddir), each entry as a whole stat(5) entry; an entry that does not
-     * fit is left for the next read, which must start where this one ended. A symlink's target is not read for a
+     * fit is left for the next read, which must start where this one ended (an empty reply if not even one fits). A symlink's target is not read for a
      * listing (it would be a READLINK of every link): its extension is empty there and Tstat of the link shows it.
      */
     Rdirread readDirectory(Fid fid, FidState.Opened opened, StatListing listing, long offset, int count)
             throws P9Exception {
         long cookie = listing.cookieAt(offset);
-        // stat(5) entries are at least twice as long as Treaddir's for the same names: list no more than fits.
-        List<GuardedFs.ListedEntry> listed =
-                ctx.fs().readdirDescribed(fid.who(), fid.handle(), opened.file(), cookie, count / 2);
+        // stat(5) entries are at least twice as long as Treaddir's for the same names: list no more than fits, but
+        // always room for one Treaddir entry of the longest name, so that a small count still gets an answer.
+        List<GuardedFs.ListedEntry> listed = ctx.fs()
+                .readdirDescribed(fid.who(), fid.handle(), opened.file(), cookie, Math.max(count / 2, LONGEST_DIRENT));
         List<Stat> entries = new ArrayList<>(listed.size());
         int bytes = 0;
         long next = cookie;
@@ -90,9 +93,9 @@ final class StatOps {
             bytes += stat.wireSize();
             next = e.cookie();
         }
-        if (entries.isEmpty() && !listed.isEmpty()) {
-            throw new P9Exception(Errno.EINVAL, "read count too small for the next directory entry");
-        }
+        // A count too small for the next entry gets an empty reply, as QEMU's 9p server answers: the Linux client
+        // fills its buffer with further Treads of what is left of it, and an error there failed the whole
+        // getdents (a directory of 10,000 entries listed nothing); an empty reply ends only that fill.
         listing.read(offset, cookie, bytes, next);
         return new Rdirread(entries);
     }
