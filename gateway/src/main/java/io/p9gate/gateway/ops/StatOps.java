@@ -2,6 +2,7 @@ package io.p9gate.gateway.ops;
 
 import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.proto.Attr;
+import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage.Rdirread;
 import io.p9gate.gateway.proto.RMessage.Rstat;
@@ -65,9 +66,6 @@ final class StatOps {
         return new Rstat(entry("", s, target));
     }
 
-    /** A Treaddir entry of a 255-byte name: qid[13] offset[8] type[1] name[2+255]. */
-    private static final int LONGEST_DIRENT = 13 + 8 + 1 + 2 + 255;
-
     /**
      * Tread of a directory opened by Topen (read(5)): the guarded directory listing (one READDIR decision and
      * record, hidden names left out as in Treaddir), each entry as a whole stat(5) entry; an entry that does not
@@ -80,7 +78,12 @@ final class StatOps {
         // stat(5) entries are at least twice as long as Treaddir's for the same names: list no more than fits, but
         // always room for one Treaddir entry of the longest name, so that a small count still gets an answer.
         List<GuardedFs.ListedEntry> listed = ctx.fs()
-                .readdirDescribed(fid.who(), fid.handle(), opened.file(), cookie, Math.max(count / 2, LONGEST_DIRENT));
+                .readdirDescribed(
+                        fid.who(),
+                        fid.handle(),
+                        opened.file(),
+                        cookie,
+                        Math.max(count / 2, DirEntry.LONGEST_WIRE_SIZE));
         List<Stat> entries = new ArrayList<>(listed.size());
         int bytes = 0;
         long next = cookie;

@@ -9,8 +9,15 @@ import java.nio.charset.StandardCharsets;
  * @param type   the d_type (DT_REG, DT_DIR, ...)
  */
 public record DirEntry(Qid qid, long offset, int type, String name) {
+    /** Bytes of the largest entry: a name of NAME_MAX (255) bytes. */
+    public static final int LONGEST_WIRE_SIZE = wireSize(255);
+
     /** Bytes this entry takes in an Rreaddir payload; used to pack entries within count. */
     public int wireSize() {
-        return Qid.WIRE_SIZE + 8 + 1 + 2 + name.getBytes(StandardCharsets.UTF_8).length;
+        return wireSize(name.getBytes(StandardCharsets.UTF_8).length);
+    }
+
+    private static int wireSize(int nameBytes) {
+        return Qid.WIRE_SIZE + 8 + 1 + 2 + nameBytes;
     }
 }
