@@ -52,7 +52,7 @@ public final class Entries {
         if (type == null || type == FileType.DIRECTORY || type == FileType.SYMLINK) {
             throw new P9Exception(Errno.EINVAL, "mknod of type " + Integer.toOctalString(mode & FileType.S_IFMT));
         }
-        if (type == FileType.CHAR_DEVICE || type == FileType.BLOCK_DEVICE) {
+        if (type != null && type.isDevice()) {
             throw new P9Exception(Errno.EPERM, "no device node is created in a host folder");
         }
         long dev = FileStat.makedev(major, minor);
@@ -64,21 +64,24 @@ public final class Entries {
     }
 
     /**
-     * Stores a guest's device node mapped: an empty regular file of mode 0600 carrying the device in its
-     * {@link MappedDevice#XATTR} xattr. If the xattr cannot be written (a filesystem without user xattrs) the
+     * Stores a guest's special file mapped: an empty regular file of mode 0600 carrying the device in its
+     * {@link MappedSpecialFile#XATTR} xattr. If the xattr cannot be written (a filesystem without user xattrs) the
      * file is removed again and the request fails.
      */
-    public Node mknodMapped(Node dir, String name, MappedDevice device) throws P9Exception {
+    public Node mknodMapped(Node dir, String name, MappedSpecialFile special) throws P9Exception {
         Names.check(name);
         dir.use(fd -> {
-            LinuxSyscalls.mknodat(fd, name, FileType.REGULAR.modeBits() | MappedDevice.HOST_PERMS, 0);
+            LinuxSyscalls.mknodat(fd, name, FileType.REGULAR.modeBits() | MappedSpecialFile.HOST_PERMS, 0);
             return null;
         });
         Node node = null;
         try {
             node = share.lookup(dir, name);
             Xattrs.set(
-                    node, MappedDevice.XATTR, device.encode().getBytes(StandardCharsets.US_ASCII), Xattrs.XATTR_CREATE);
+                    node,
+                    MappedSpecialFile.XATTR,
+                    special.encode().getBytes(StandardCharsets.US_ASCII),
+                    Xattrs.XATTR_CREATE);
             return node;
         } catch (P9Exception | RuntimeException e) {
             if (node != null) {

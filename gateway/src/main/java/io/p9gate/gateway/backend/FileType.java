@@ -57,6 +57,11 @@ public enum FileType {
         return null;
     }
 
+    /** A character or block device: never a node in a host folder (R-CONF-2). */
+    public boolean isDevice() {
+        return this == CHAR_DEVICE || this == BLOCK_DEVICE;
+    }
+
     /** Whether the host may open this inode for I/O (R-CONF-2: never fifos, sockets or devices). */
     public boolean openableForIo() {
         return this == REGULAR || this == DIRECTORY;

@@ -12,7 +12,7 @@ import io.p9gate.gateway.backend.Inodes;
 import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.LockTable;
-import io.p9gate.gateway.backend.MappedDevice;
+import io.p9gate.gateway.backend.MappedSpecialFile;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.OpenFile;
 import io.p9gate.gateway.backend.ShareRoot;
@@ -335,7 +335,7 @@ public final class GuardedFs {
             if (directoryOnly && !node.isDirectory()) {
                 throw new P9Exception(Errno.ENOTDIR, "O_DIRECTORY on a non-directory");
             }
-            refuseMappedDevice(share, node);
+            refuseMappedSpecialFile(share, node);
             OpenFile file = (hostFlags & LinuxSyscalls.O_TRUNC) == 0
                     ? share.io().open(node, hostFlags)
                     : quota.resizing(
@@ -381,7 +381,7 @@ public final class GuardedFs {
                             ownership.created(made.node(), who.uid(), gid, mode);
                             SetIdBits.created(made.node(), askedMode);
                         } else {
-                            refuseMappedDevice(share, made.node());
+                            refuseMappedSpecialFile(share, made.node());
                             if ((hostFlags & LinuxSyscalls.O_TRUNC) != 0) {
                                 quota.resizing(share, made.node(), before -> 0, () -> {
                                     Inodes.truncate(made.node(), 0);
@@ -561,9 +561,10 @@ public final class GuardedFs {
     }
 
     /**
-     * Fifos, sockets and regular files are made as asked. A character or block device never becomes a host
-     * device node (R-CONF-2): refused with EPERM, or in a {@code devices: mapped} share stored as an inert
-     * {@link MappedDevice} that the guest sees as its device.
+     * Regular files are made as asked. A character or block device never becomes a host device node (R-CONF-2):
+     * refused with EPERM, or in a {@code devices: mapped} share stored as an inert {@link MappedSpecialFile} that
+     * the guest sees as its device. Such a share maps fifos and sockets too (no host reader can block on a fifo a
+     * guest planted, and the guest keeps the set-id bits it gives them); elsewhere they are made as asked.
      */
     public Qid mknod(Subject who, FileHandle handle, String name, int askedMode, int major, int minor, int gid)
             throws P9Exception {
@@ -572,26 +573,26 @@ public final class GuardedFs {
         int mode = GuestModes.allowed(false, askedMode); // mknod never makes a directory
         RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
         RequestArgs args = new RequestArgs.Make(name, mode, false, major, minor);
-        Optional<MappedDevice> device = MappedDevice.requested(mode, major, minor);
-        if (device.isEmpty()) {
-            return making(
-                    Operation.MKNOD,
-                    who,
-                    share,
-                    paths,
-                    args,
-                    false,
-                    () -> share.entries().mknod(dir, name, mode, major, minor),
-                    gid,
-                    mode);
-        }
+        Optional<MappedSpecialFile> special = MappedSpecialFile.requested(mode, major, minor);
         ShareSafety.Settings settings = safety.of(share.name());
-        if (!settings.mapsDevices()) {
+        if (special.isPresent() && settings.mapsDevices()) {
+            QuotaAccounting.Call<Node> mapped = () -> share.entries().mknodMapped(dir, name, special.get());
+            return making(Operation.MKNOD, who, share, paths, args, false, mapped, gid, MappedSpecialFile.HOST_PERMS);
+        }
+        if (special.isPresent() && special.get().type().isDevice()) {
             throw guard.refusedByShare(
                     Operation.MKNOD, who, share.name(), paths, args, Errno.EPERM, settings.devicesRule());
         }
-        QuotaAccounting.Call<Node> mapped = () -> share.entries().mknodMapped(dir, name, device.get());
-        return making(Operation.MKNOD, who, share, paths, args, false, mapped, gid, MappedDevice.HOST_PERMS);
+        return making(
+                Operation.MKNOD,
+                who,
+                share,
+                paths,
+                args,
+                false,
+                () -> share.entries().mknod(dir, name, mode, major, minor),
+                gid,
+                mode);
     }
 
     /** Tlink: {@code linked} gets the new name {@code name} in the directory {@code handle}. */
@@ -980,15 +981,15 @@ public final class GuardedFs {
         return share.root().qids().qid(Inodes.stat(node));
     }
 
-    /** The VM's ownership as this share keeps it: a share that maps devices keeps their modes in the mapping. */
+    /** The VM's ownership as this share keeps it: a share that maps special files keeps their modes in the mapping. */
     private Ownership ownershipIn(LocalShare share) {
-        return safety.of(share.name()).mapsDevices() ? new MappedDevices(ownership) : ownership;
+        return safety.of(share.name()).mapsDevices() ? new MappedSpecialFiles(ownership) : ownership;
     }
 
-    /** A mapped device is never opened (the guest's kernel opens its own device for it), like a real one. */
-    private void refuseMappedDevice(LocalShare share, Node node) throws P9Exception {
-        if (safety.of(share.name()).mapsDevices() && MappedDevice.of(node).isPresent()) {
-            throw new P9Exception(Errno.ENXIO, "a mapped device node is not opened on the host");
+    /** A mapped special file is never opened (the guest's kernel opens its own device or pipe), like a real one. */
+    private void refuseMappedSpecialFile(LocalShare share, Node node) throws P9Exception {
+        if (safety.of(share.name()).mapsDevices() && MappedSpecialFile.of(node).isPresent()) {
+            throw new P9Exception(Errno.ENXIO, "a mapped special file is not opened on the host");
         }
     }
 

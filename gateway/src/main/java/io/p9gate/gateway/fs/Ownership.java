@@ -10,7 +10,7 @@ import io.p9gate.gateway.proto.P9Exception;
  * inode, like QEMU's mapped-xattr, so an unprivileged gateway can keep them ({@link XattrIds}).
  * Every method takes and gives the guest's ids.
  */
-public sealed interface Ownership permits ChownedIds, XattrIds, MappedDevices {
+public sealed interface Ownership permits ChownedIds, XattrIds, MappedSpecialFiles {
     /** Extended attributes under this prefix hold ownership: a guest may neither read nor set them. */
     String RESERVED_XATTR_PREFIX = "user.p9gate.";
 

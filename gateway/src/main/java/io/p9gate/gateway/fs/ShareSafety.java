@@ -8,8 +8,9 @@ package io.p9gate.gateway.fs;
 @FunctionalInterface
 public interface ShareSafety {
     /**
-     * @param mapsDevices         Tmknod of a character or block device is stored mapped ({@code devices: mapped});
-     *                            otherwise it is refused with EPERM
+     * @param mapsDevices         Tmknod of a character or block device, a fifo or a socket is stored mapped
+     *                            ({@code devices: mapped}); otherwise a device is refused with EPERM and a fifo or
+     *                            socket made as asked
      * @param enforcesPermissions every backend call acts on the host as the request's mapped guest uid/gid
      *                            ({@code permissions: enforce})
      * @param devicesRule         the rule id a refused device node is recorded with

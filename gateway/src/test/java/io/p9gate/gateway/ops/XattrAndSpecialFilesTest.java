@@ -12,6 +12,7 @@ import io.p9gate.gateway.fs.NoAudit;
 import io.p9gate.gateway.fs.ShareSafety;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.nio.ByteBuffer;
@@ -164,13 +165,50 @@ class XattrAndSpecialFilesTest extends ShareTestBase {
         assertEquals(Errno.EINVAL, s.fails(new TMessage.Tmknod(0, "d", 0040755, 0, 0, 0)));
     }
 
+    /**
+     * In a share that maps devices, fifos and sockets are mapped too: a host reader can never block on a fifo a
+     * guest planted, and the guest keeps the set-id bits it sets (pjdfstest chown/00.t) without the host file
+     * carrying them.
+     */
     @Test
-    void aMappedDeviceIsNeverOpened() throws Exception {
-        try (var mapped = new ShareServerFactory(
-                        Map.of("share", share),
-                        new AllowAll(),
-                        new NoAudit(),
-                        name -> new ShareSafety.Settings(true, false, "devices"));
+    void fifosAndSocketsInAMappedShareAreMappedAndKeepTheirSetIdBits() throws Exception {
+        try (var mapped = mappingShare();
+                TestSession m = TestSession.attached(mapped)) {
+            int fid = 1;
+            for (int type : List.of(0010000, 0140000)) {
+                String name = type == 0010000 ? "fifo" : "sock";
+                m.expect(RMessage.Rmknod.class, new TMessage.Tmknod(0, name, type | 0644, 0, 0, 0));
+                Path host = share.resolve(name);
+                assertTrue(Files.isRegularFile(host, LinkOption.NOFOLLOW_LINKS), name + " is a plain file on the host");
+                m.walk(0, fid, name);
+                assertEquals(type | 0644, m.getattr(fid).attr().mode());
+                m.expect(
+                        RMessage.Rsetattr.class,
+                        new TMessage.Tsetattr(fid, new SetAttr(SetAttr.SETATTR_MODE, 06555, 0, 0, 0, 0, 0, 0, 0)));
+                assertEquals(type | 06555, m.getattr(fid).attr().mode(), name + " keeps its set-id bits for the guest");
+                assertEquals(0600, hostMode(host), name + ": the host file keeps 0600, no set-id bit");
+                assertEquals(Errno.ENXIO, m.fails(new TMessage.Tlopen(fid, 0)));
+                fid++;
+            }
+        }
+    }
+
+    /** The share served with {@code devices: mapped}. */
+    private ShareServerFactory mappingShare() {
+        return new ShareServerFactory(
+                Map.of("share", share),
+                new AllowAll(),
+                new NoAudit(),
+                name -> new ShareSafety.Settings(true, false, "devices"));
+    }
+
+    private static int hostMode(Path p) throws Exception {
+        return (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
+    }
+
+    @Test
+    void aMappedSpecialFileIsNeverOpened() throws Exception {
+        try (var mapped = mappingShare();
                 TestSession m = TestSession.attached(mapped)) {
             m.expect(RMessage.Rmknod.class, new TMessage.Tmknod(0, "null", 0020666, 1, 3, 0));
             m.walk(0, 1, "null");

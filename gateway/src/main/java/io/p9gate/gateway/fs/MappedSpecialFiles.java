@@ -1,17 +1,17 @@
 package io.p9gate.gateway.fs;
 
 import io.p9gate.gateway.backend.FileStat;
-import io.p9gate.gateway.backend.MappedDevice;
+import io.p9gate.gateway.backend.MappedSpecialFile;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.proto.P9Exception;
 import java.util.Optional;
 
 /**
- * Ownership in a share that stores device nodes mapped ({@code devices: mapped}): the host file of a
- * {@link MappedDevice} keeps mode 0600 for good, so the guest's permission bits live in the mapping, and the
- * guest sees the device's type, bits and rdev. Everything else is the VM's own {@link Ownership}.
+ * Ownership in a share that stores special files mapped ({@code devices: mapped}): the host file of a
+ * {@link MappedSpecialFile} keeps mode 0600 for good, so the guest's permission bits live in the mapping, and the
+ * guest sees the special file's type, bits and rdev. Everything else is the VM's own {@link Ownership}.
  */
-record MappedDevices(Ownership inner) implements Ownership {
+record MappedSpecialFiles(Ownership inner) implements Ownership {
     @Override
     public void created(Node node, int uid, int gid, int mode) throws P9Exception {
         inner.created(node, uid, gid, mode);
@@ -24,7 +24,7 @@ record MappedDevices(Ownership inner) implements Ownership {
 
     @Override
     public void chmod(Node node, int mode) throws P9Exception {
-        Optional<MappedDevice> device = MappedDevice.of(node);
+        Optional<MappedSpecialFile> device = MappedSpecialFile.of(node);
         if (device.isPresent()) {
             device.get().withPerms(mode).store(node);
         } else {
@@ -35,7 +35,7 @@ record MappedDevices(Ownership inner) implements Ownership {
     @Override
     public FileStat shown(Node node, FileStat host) throws P9Exception {
         FileStat shown = inner.shown(node, host);
-        Optional<MappedDevice> device = MappedDevice.of(node, host);
+        Optional<MappedSpecialFile> device = MappedSpecialFile.of(node, host);
         return device.isPresent() ? device.get().shown(shown) : shown;
     }
 }

@@ -1,0 +1,126 @@
+package io.p9gate.gateway.backend;
+
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A guest's special file (character or block device, fifo, socket) stored mapped (R-CONF-2, QEMU's mapped-xattr
+ * model): on the host an empty regular file of mode 0600, whose {@value #XATTR} xattr holds what the guest sees,
+ * as text {@code "TYPE MAJOR MINOR MODE"} (TYPE {@code c}, {@code b}, {@code p} for a fifo or {@code s} for a
+ * socket, as {@code ls -l} shows them; MODE the octal permission bits), e.g. {@code "c 10 183 0666"}. The host
+ * has no device node to open and no fifo a host reader could block on; the guest's kernel opens its own device
+ * or pipe for the inode, so the gateway never needs to open one. The xattr keeps the name it had when only
+ * devices were mapped, so existing mappings still read. The name lies in the {@code user.p9gate.} prefix, which
+ * guests can neither read, set nor remove, so no guest can forge or strip a mapping.
+ *
+ * @param perms the guest's permission bits (chmod changes these, never the host file's mode)
+ */
+public record MappedSpecialFile(FileType type, int major, int minor, int perms) {
+    public static final String XATTR = "user.p9gate.device";
+    /** The host file's permission bits: only its owner can touch it, and there is nothing in it. */
+    public static final int HOST_PERMS = 0600;
+
+    private static final int PERMISSION_BITS = 07777;
+
+    /** The letter each mapped type is stored with. */
+    private static final Map<FileType, String> LETTERS =
+            Map.of(FileType.CHAR_DEVICE, "c", FileType.BLOCK_DEVICE, "b", FileType.FIFO, "p", FileType.SOCKET, "s");
+
+    public MappedSpecialFile {
+        if (!LETTERS.containsKey(type)) {
+            throw new IllegalArgumentException("not a special file type: " + type);
+        }
+        perms &= PERMISSION_BITS;
+    }
+
+    /** The special file a guest asked Tmknod for (a fifo or socket has no device number), or empty for a file. */
+    public static Optional<MappedSpecialFile> requested(int mode, int major, int minor) {
+        FileType type = FileType.ofMode(mode);
+        if (!LETTERS.containsKey(type)) {
+            return Optional.empty();
+        }
+        boolean device = type.isDevice();
+        return Optional.of(new MappedSpecialFile(type, device ? major : 0, device ? minor : 0, mode));
+    }
+
+    public MappedSpecialFile withPerms(int newPerms) {
+        return new MappedSpecialFile(type, major, minor, newPerms);
+    }
+
+    /**
+     * The mapping a regular file carries, if any. Only files that look like one on the host (regular, mode
+     * 0600: what {@link Entries#mknodMapped} makes, and chmod never changes) are asked, so other files cost
+     * no extra system call.
+     */
+    public static Optional<MappedSpecialFile> of(Node node, FileStat host) throws P9Exception {
+        if (node.type() != FileType.REGULAR || (host.mode() & PERMISSION_BITS) != HOST_PERMS) {
+            return Optional.empty();
+        }
+        return of(node);
+    }
+
+    /** The mapping a regular file carries, if any (one getxattr). */
+    public static Optional<MappedSpecialFile> of(Node node) throws P9Exception {
+        if (node.type() != FileType.REGULAR) {
+            return Optional.empty();
+        }
+        byte[] raw;
+        try {
+            raw = Xattrs.get(node, XATTR);
+        } catch (P9Exception e) {
+            if (e.errno() == Errno.ENODATA || e.errno() == Errno.EOPNOTSUPP) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+        return Optional.of(parse(new String(raw, StandardCharsets.US_ASCII)));
+    }
+
+    /** The stat the guest sees: the device's type, permission bits and rdev over the host file's other fields. */
+    public FileStat shown(FileStat s) {
+        return s.shownAs(type.modeBits() | perms, s.uid(), s.gid(), FileStat.makedev(major, minor));
+    }
+
+    /** Rewrites the mapping of {@code node} (which must carry one). */
+    public void store(Node node) throws P9Exception {
+        Xattrs.set(node, XATTR, encode().getBytes(StandardCharsets.US_ASCII), Xattrs.XATTR_REPLACE);
+    }
+
+    String encode() {
+        return LETTERS.get(type) + " " + Integer.toUnsignedString(major) + " " + Integer.toUnsignedString(minor) + " 0"
+                + Integer.toOctalString(perms);
+    }
+
+    /**
+     * Parses a stored mapping. Only the gateway writes it, so a malformed one means the host changed it:
+     * it still names a special file (never opened), shown as {@code c 0 0 0000}.
+     */
+    static MappedSpecialFile parse(String text) {
+        String[] f = text.strip().split(" ");
+        try {
+            FileType type = f.length == 4 ? typeOf(f[0]) : null;
+            if (type != null) {
+                return new MappedSpecialFile(
+                        type,
+                        Integer.parseUnsignedInt(f[1]),
+                        Integer.parseUnsignedInt(f[2]),
+                        Integer.parseInt(f[3], 8));
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the inert default
+        }
+        return new MappedSpecialFile(FileType.CHAR_DEVICE, 0, 0, 0);
+    }
+
+    private static FileType typeOf(String letter) {
+        for (Map.Entry<FileType, String> e : LETTERS.entrySet()) {
+            if (e.getValue().equals(letter)) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+}
