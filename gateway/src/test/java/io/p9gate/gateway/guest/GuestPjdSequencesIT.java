@@ -27,11 +27,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The pjdfstest sequences that found bugs (issue 15), as our own guest script pjd-sequences.sh, so that
  * {@code ./run-tests} catches a regression without pjdfstest itself (bench/pjdfstest.sh runs the suite by
- * hand). Served without a policy and under a policy whose uid/gid ranges map the suite's ids with ownership
- * kept in xattrs; in both, no host file is left with a set-id bit a guest set.
+ * hand). Served without a policy (special files mapped, as {@code devices: mapped} does) and under a policy whose
+ * uid/gid ranges map the suite's ids with ownership kept in xattrs (special files real); in both, no host file is
+ * left with a set-id bit a guest set.
  */
 class GuestPjdSequencesIT {
-    private static final int CHECKS = 16;
+    private static final int CHECKS = 17;
 
     @TempDir
     Path tmp;
@@ -42,7 +43,8 @@ class GuestPjdSequencesIT {
         Path share = PosixScript.traversableDir(tmp.resolve("share"));
         GatewayConfig config = new GatewayConfig(
                 List.of(ListenSpec.parse("tcp:127.0.0.1:0")),
-                new ShareServerFactory(Map.of("test", share), new AllowAll(), new NoAudit()),
+                new ShareServerFactory(
+                        Map.of("test", share), new AllowAll(), new NoAudit(), GuestPosixIT.MAPPED_DEVICES),
                 GatewayConfig.DEFAULT_MSIZE,
                 8,
                 SessionSettings.DEFAULT_MAX_OUTSTANDING,
@@ -50,8 +52,10 @@ class GuestPjdSequencesIT {
         try (Gateway gateway = Gateway.start(config)) {
             InetSocketAddress address =
                     (InetSocketAddress) gateway.boundAddresses().getFirst();
-            assertAllPass(
-                    harness.run("p9gate-pjd-sequences", address, sequences().withAname("test")));
+            assertAllPass(harness.run(
+                    "p9gate-pjd-sequences",
+                    address,
+                    sequences().withAname("test").withEnv("SPECIAL_FILES", "mapped")));
         }
         assertNoSetIdBitsOnTheHost(share);
     }
