@@ -16,9 +16,11 @@ import io.p9gate.gateway.codec.FrameEncoder;
 import io.p9gate.gateway.codec.FrameLimit;
 import io.p9gate.gateway.codec.PeerName;
 import io.p9gate.gateway.codec.PipelineErrorHandler;
+import io.p9gate.gateway.codec.WireDialect;
 import io.p9gate.gateway.net.Transports;
 import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.DirEntry;
+import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.Qid;
@@ -26,6 +28,7 @@ import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.StatFs;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.policy.dialect.Dialect;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
@@ -40,12 +43,15 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A small 9P2000.L client over TCP or a Unix socket, built on the server's codec. Blocking
+ * A small 9P2000.L client over TCP or a Unix socket, built on the server's codec (it reads the replies of a 9P2000.u
+ * or 9P2000 session too, for tests of those dialects; it encodes every request as .L and .u lay them out, so a
+ * 9P2000 Tattach, which has no n_uname, must be sent with {@link #sendRaw}). Blocking
  * calls ({@link #rpc} and the typed helpers) may be made from many threads at once: each takes
  * its own tag, so requests are pipelined on the one connection. {@link #send} is the
  * asynchronous form. Used by tests, the compliance suite and load clients.
  *
- * <p>Errors: an Rlerror reply throws {@link P9Exception} with the server's errno; a transport
+ * <p>Errors: an Rlerror or Rerror reply throws {@link P9Exception} with the server's errno (for a 9P2000 Rerror,
+ * the errno its text describes); a transport
  * failure (connection closed, timeout, malformed reply) throws {@link IOException}.
  */
 public final class P9Client implements AutoCloseable {
@@ -60,6 +66,9 @@ public final class P9Client implements AutoCloseable {
 
     private final Channel channel;
     private final FrameLimit limit;
+    /** The dialect replies are read in: .L until a Tversion agrees on another. */
+    private final WireDialect dialect;
+
     private final ReplyRouter router;
     /** One permit per tag a call may take; the router gives it back when the call ends. */
     private final Semaphore tags;
@@ -68,8 +77,15 @@ public final class P9Client implements AutoCloseable {
     private volatile Duration timeout = DEFAULT_TIMEOUT;
     private volatile int msize;
 
-    private P9Client(EventLoopGroup ownedGroup, Channel channel, FrameLimit limit, ReplyRouter router, Semaphore tags) {
+    private P9Client(
+            EventLoopGroup ownedGroup,
+            Channel channel,
+            FrameLimit limit,
+            WireDialect dialect,
+            ReplyRouter router,
+            Semaphore tags) {
         this.ownedGroup = ownedGroup;
+        this.dialect = dialect;
         this.tags = tags;
         this.channel = channel;
         this.limit = limit;
@@ -139,6 +155,7 @@ public final class P9Client implements AutoCloseable {
             io.netty.handler.ssl.SslContext tls)
             throws IOException {
         FrameLimit limit = new FrameLimit(maxMsize);
+        WireDialect dialect = new WireDialect();
         Semaphore tags = new Semaphore(MAX_TAGS);
         ReplyRouter router = new ReplyRouter(tag -> tags.release());
         Bootstrap bootstrap = new Bootstrap()
@@ -154,7 +171,7 @@ public final class P9Client implements AutoCloseable {
                         }
                         ch.pipeline()
                                 .addLast(
-                                        new FrameDecoder(limit, Direction.REPLIES),
+                                        new FrameDecoder(limit, Direction.REPLIES, dialect),
                                         new FrameEncoder(limit, Direction.REQUESTS),
                                         router,
                                         new PipelineErrorHandler());
@@ -183,7 +200,7 @@ public final class P9Client implements AutoCloseable {
                         handshake.cause());
             }
         }
-        return new P9Client(owned ? group : null, connected.channel(), limit, router, tags);
+        return new P9Client(owned ? group : null, connected.channel(), limit, dialect, router, tags);
     }
 
     /** Connects and negotiates 9P2000.L with the given msize. */
@@ -338,10 +355,16 @@ public final class P9Client implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while waiting for tag " + call.tag());
         }
-        if (reply instanceof RMessage.Rlerror error) {
-            throw new P9Exception(error.errno(), "server answered Rlerror to tag " + call.tag());
-        }
-        return reply;
+        return switch (reply) {
+            case RMessage.Rlerror(Errno errno) ->
+                throw new P9Exception(errno, "server answered Rlerror to tag " + call.tag());
+            case RMessage.RerrorU(String ename, Errno errno) ->
+                throw new P9Exception(errno, "server answered Rerror \"" + ename + "\" to tag " + call.tag());
+            case RMessage.Rerror(String ename) ->
+                throw new P9Exception(
+                        Errno.described(ename), "server answered Rerror \"" + ename + "\" to tag " + call.tag());
+            default -> reply;
+        };
     }
 
     private <R extends RMessage> R call(TMessage request, Class<R> expected) throws IOException, P9Exception {
@@ -355,12 +378,19 @@ public final class P9Client implements AutoCloseable {
 
     // ---- typed helpers ------------------------------------------------------------------------
 
-    /** Negotiates; on success later frames are limited to the returned msize. */
+    /**
+     * Negotiates; on success (the server agrees to 9P2000.L, 9P2000.u or 9P2000) later frames are limited to the
+     * returned msize and replies are read in that dialect.
+     */
     public RMessage.Rversion version(int requestedMsize, String version) throws IOException, P9Exception {
         RMessage.Rversion reply = call(new TMessage.Tversion(requestedMsize, version), RMessage.Rversion.class);
-        if (VERSION.equals(reply.version())) {
-            msize = reply.msize();
-            limit.set(reply.msize());
+        for (Dialect agreed : Dialect.values()) {
+            if (agreed.version().equals(reply.version())) {
+                // The replies that follow are read in the agreed dialect (9P2000 and .u answer errors with Rerror).
+                dialect.set(agreed);
+                msize = reply.msize();
+                limit.set(reply.msize());
+            }
         }
         return reply;
     }

@@ -127,7 +127,8 @@ final class StatOps {
                 Integer.toUnsignedString(s.gid()),
                 "");
         Optional<Stat.Unix> tail = unix
-                ? Optional.of(new Stat.Unix(extension(type, s.rdev(), target), s.uid(), s.gid(), TMessage.NONUNAME))
+                ? Optional.of(new Stat.Unix(
+                        extension(type, s.rdev(), s.nlink(), target), s.uid(), s.gid(), TMessage.NONUNAME))
                 : Optional.empty();
         return new Stat(common, tail);
     }
@@ -164,14 +165,17 @@ final class StatOps {
 
     /**
      * .u's extension: a symlink's target (for Tstat read through the guarded readlink, so it is decided and recorded
-     * like Treadlink), a device's "b|c major minor", else empty.
+     * like Treadlink), a device's "b|c major minor", a regular file's or directory's "HARDLINKCOUNT n", else empty.
+     * .u's stat has no nlink field; the Linux client reads the link count of a regular file or directory from
+     * that extension (fs/9p/vfs_inode.c, v9fs_stat2inode) and shows 1 without it, so a hard link would not show.
      */
-    private static String extension(FileType type, long rdev, String target) {
+    private static String extension(FileType type, long rdev, long nlink, String target) {
         return switch (type) {
             case SYMLINK -> target;
             case CHAR_DEVICE -> "c " + major(rdev) + " " + minor(rdev);
             case BLOCK_DEVICE -> "b " + major(rdev) + " " + minor(rdev);
-            case REGULAR, DIRECTORY, FIFO, SOCKET -> "";
+            case REGULAR, DIRECTORY -> "HARDLINKCOUNT " + Long.toUnsignedString(nlink);
+            case FIFO, SOCKET -> "";
         };
     }
 

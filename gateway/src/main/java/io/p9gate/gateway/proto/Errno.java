@@ -173,6 +173,19 @@ public enum Errno {
         return description;
     }
 
+    /**
+     * The errno whose {@link #description()} is {@code text}: what a 9P2000 Rerror, which has the text alone, names.
+     * Unknown texts map to EIO, as unknown numbers do.
+     */
+    public static Errno described(String text) {
+        for (Errno e : values()) {
+            if (e.description.equals(text)) {
+                return e;
+            }
+        }
+        return EIO;
+    }
+
     /** The errno for a Linux error number; unknown numbers map to EIO so that no reply is lost. */
     public static Errno of(int code) {
         Errno e = BY_CODE.get(code);

@@ -77,7 +77,8 @@ public record Stat(Common common, Optional<Unix> unix) {
     /**
      * The fields 9P2000.u appends (the Linux client's p9_wstat).
      *
-     * @param extension a symlink's target, a device's "b|c major minor", else ""
+     * @param extension a symlink's target, a device's "b|c major minor", a regular file's or directory's
+     *                  "HARDLINKCOUNT n", else ""
      * @param nUid      numeric owner, {@link TMessage#NONUNAME} for none
      * @param nGid      numeric group
      * @param nMuid     numeric last modifier

@@ -3,6 +3,8 @@ package io.p9gate.gateway.adversarial;
 import io.p9gate.gateway.auditing.SignedLogs;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.policyadapter.PolicyFixture;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.policy.dialect.Dialect;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -104,16 +106,28 @@ final class BudgetAttackGateway implements AutoCloseable {
         return open(fixture.alphaSocket);
     }
 
+    /** As {@link #alpha()}, negotiating {@code dialect} (9P2000.u or 9P2000: the legacy dialects of issue 14). */
+    P9Client alpha(Dialect dialect) throws Exception {
+        return open(fixture.alphaSocket, dialect);
+    }
+
     /** A session of VM beta (the bystander); its calls give up after {@link #PATIENCE}. */
     P9Client beta() throws Exception {
         return open(fixture.betaSocket);
     }
 
     private static P9Client open(Path socket) throws Exception {
+        return open(socket, Dialect.L);
+    }
+
+    private static P9Client open(Path socket, Dialect dialect) throws Exception {
         P9Client client = P9Client.connect(UnixDomainSocketAddress.of(socket), 65536 + 4096);
         client.timeout(PATIENCE);
         try {
-            client.version(65536 + 4096, P9Client.VERSION);
+            RMessage.Rversion agreed = client.version(65536 + 4096, dialect.version());
+            if (!agreed.version().equals(dialect.version())) {
+                throw new IOException("the gateway answered " + agreed.version() + " to " + dialect.version());
+            }
             return client;
         } catch (IOException | RuntimeException e) {
             client.close();

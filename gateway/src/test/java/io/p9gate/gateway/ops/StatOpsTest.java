@@ -24,6 +24,8 @@ class StatOpsTest extends ShareTestBase {
         Files.createDirectories(share.resolve("dir"));
         Files.createSymbolicLink(
                 share.resolve("link"), share.resolve("hello.txt").getFileName());
+        Files.writeString(share.resolve("twice"), "linked");
+        Files.createLink(share.resolve("twice2"), share.resolve("twice"));
     }
 
     private Stat stat(Dialect dialect, String name) throws Exception {
@@ -46,7 +48,9 @@ class StatOpsTest extends ShareTestBase {
             assertEquals(attr.qid(), c.qid());
             assertEquals(Integer.toString(attr.uid()), c.uid());
             assertEquals(Integer.toString(attr.gid()), c.gid());
-            assertEquals(Optional.of(new Stat.Unix("", attr.uid(), attr.gid(), TMessage.NONUNAME)), st.unix());
+            assertEquals(
+                    Optional.of(new Stat.Unix("HARDLINKCOUNT 1", attr.uid(), attr.gid(), TMessage.NONUNAME)),
+                    st.unix());
         }
     }
 
@@ -64,5 +68,32 @@ class StatOpsTest extends ShareTestBase {
         Stat st = stat(Dialect.U, "link");
         assertTrue((st.common().mode() & Stat.DMSYMLINK) != 0);
         assertEquals("hello.txt", st.unix().orElseThrow().extension());
+    }
+
+    /**
+     * .u has no nlink field; the Linux client reads a regular file's or a directory's link count from an extension
+     * "HARDLINKCOUNT n" (fs/9p/vfs_inode.c v9fs_stat2inode), else shows 1.
+     */
+    @Test
+    void aUnixFileAndDirectoryCarryTheirLinkCountInTheExtension() throws Exception {
+        assertEquals(
+                "HARDLINKCOUNT 2", stat(Dialect.U, "twice").unix().orElseThrow().extension());
+        assertEquals(
+                "HARDLINKCOUNT 2", stat(Dialect.U, "dir").unix().orElseThrow().extension());
+    }
+
+    @Test
+    void aUnixDirectoryListingCarriesTheLinkCountsToo() throws Exception {
+        try (TestSession u = TestSession.attached(factory, Dialect.U)) {
+            u.walk(TestSession.ROOT, 1);
+            u.expect(RMessage.Ropen.class, new TMessage.Topen(1, 0));
+            var listed = u.expect(RMessage.Rdirread.class, new TMessage.Tread(1, 0, 8192))
+                    .entries();
+            Stat twice = listed.stream()
+                    .filter(e -> e.common().name().equals("twice"))
+                    .findFirst()
+                    .orElseThrow();
+            assertEquals("HARDLINKCOUNT 2", twice.unix().orElseThrow().extension());
+        }
     }
 }
