@@ -39,7 +39,8 @@ final class DecisionRecords {
                 decision.policyDigest() != null ? decision.policyDigest() : NO_POLICY,
                 entry.outcome().errno() == null ? 0 : entry.outcome().errno().code(),
                 movesData(request.operation()) ? entry.outcome().bytes() : AuditEvent.NO_BYTES,
-                detail(entry));
+                detail(entry),
+                1);
     }
 
     /** The 9P request as the guest sent it ({@code lcreate}, {@code unlinkat}, ...). */
