@@ -78,7 +78,7 @@ final class DecisionRecords {
     private static String detail(AuditEntry entry) {
         AccessRequest request = entry.request();
         StringJoiner out = new StringJoiner(" ");
-        out.add("action=" + request.operation().name().toLowerCase(Locale.ROOT));
+        out.add("action=" + request.operation().action());
         out.add("share=" + request.share());
         if (request.operation() != Operation.WALK && request.paths().size() > 1) {
             out.add("to=" + StoredPaths.normalise(request.paths().get(1)));
