@@ -54,39 +54,6 @@ public sealed interface AuditEvent permits AuditEvent.Decision, AuditEvent.Lifec
             }
         }
 
-        /** One request's decision. */
-        public Decision(
-                String vm,
-                long session,
-                String op,
-                int tag,
-                String path,
-                IdMapping ids,
-                Outcome outcome,
-                List<String> ruleIds,
-                String policyDigest,
-                int errno,
-                long bytes,
-                String detail) {
-            this(vm, session, op, tag, path, ids, outcome, ruleIds, policyDigest, errno, bytes, detail, 1);
-        }
-
-        /** One request's decision, without detail. */
-        public Decision(
-                String vm,
-                long session,
-                String op,
-                int tag,
-                String path,
-                IdMapping ids,
-                Outcome outcome,
-                List<String> ruleIds,
-                String policyDigest,
-                int errno,
-                long bytes) {
-            this(vm, session, op, tag, path, ids, outcome, ruleIds, policyDigest, errno, bytes, null);
-        }
-
         /** This decision standing for {@code count} requests, with another detail (a summary of repeats). */
         public Decision summarising(long count, String path, int tag, long session, String detail) {
             return new Decision(

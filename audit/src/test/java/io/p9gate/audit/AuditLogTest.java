@@ -136,7 +136,9 @@ class AuditLogTest {
                     List.of(),
                     "d",
                     2,
-                    AuditEvent.NO_BYTES));
+                    AuditEvent.NO_BYTES,
+                    null,
+                    1));
         }
         byte[] line = lines().get(2).bytes();
         String text = new String(line, StandardCharsets.US_ASCII);

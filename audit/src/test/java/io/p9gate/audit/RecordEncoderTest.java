@@ -46,7 +46,8 @@ class RecordEncoderTest {
                 "sha256:ab",
                 0,
                 AuditEvent.NO_BYTES,
-                "x\u00e9");
+                "x\u00e9",
+                1);
         assertEquals(
                 "{\"seq\":7,\"boot\":\"" + BOOT + "\",\"time\":\"2026-12-02T07:30:01.000123Z\",\"type\":\"decision\","
                         + "\"vm\":\"vm-a\",\"session\":3,\"op\":\"OPEN_READ\",\"tag\":9,\"path\":\"/a/b\","

@@ -33,7 +33,9 @@ public final class TestLogs {
                 deny ? List.of() : List.of("rule-" + (i % 4)),
                 "sha256:abc",
                 deny ? 13 : 0,
-                i % 4 == 0 ? 4096 : AuditEvent.NO_BYTES);
+                i % 4 == 0 ? 4096 : AuditEvent.NO_BYTES,
+                null,
+                1);
     }
 
     /** Writes {@code records} decisions into a fresh log and closes it. */

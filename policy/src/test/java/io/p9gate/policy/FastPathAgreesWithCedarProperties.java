@@ -10,7 +10,9 @@ import io.p9gate.policy.compile.Verdict;
 import io.p9gate.policy.fast.FastEvaluator;
 import io.p9gate.policy.ids.IdMap;
 import io.p9gate.policy.model.Access;
+import io.p9gate.policy.model.DeviceNodes;
 import io.p9gate.policy.model.Effect;
+import io.p9gate.policy.model.HostPermissions;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.PolicyFile;
 import io.p9gate.policy.model.ProtectedPaths;
@@ -130,7 +132,17 @@ class FastPathAgreesWithCedarProperties {
         });
         return Combinators.combine(Arbitraries.of(Access.class), ro, hidden, rules)
                 .as((access, r, h, rl) -> new SharePolicy(
-                        vm, name, Path.of("/srv/" + vm + "/" + name), access, r, h, rl, List.of(), HERE));
+                        vm,
+                        name,
+                        Path.of("/srv/" + vm + "/" + name),
+                        access,
+                        r,
+                        h,
+                        rl,
+                        List.of(),
+                        DeviceNodes.REFUSE,
+                        HostPermissions.GUEST,
+                        HERE));
     }
 
     private Arbitrary<List<Subtree>> subtrees(String idPrefix) {

@@ -23,9 +23,14 @@ public final class KeyFiles {
 
     private KeyFiles() {}
 
+    /** Whether {@code perms} keep a file to its owner, as a private key's must be: no bit for group or others. */
+    public static boolean ownerOnly(Set<PosixFilePermission> perms) {
+        return perms.stream().noneMatch(NOT_FOR_OTHERS::contains);
+    }
+
     public static SigningKey readSigningKey(Path file) throws KeyFormatException, IOException {
         Set<PosixFilePermission> perms = permissions(file);
-        if (perms.stream().anyMatch(NOT_FOR_OTHERS::contains)) {
+        if (!ownerOnly(perms)) {
             throw new KeyFormatException("private key " + file + " is accessible by group or others ("
                     + PosixFilePermissions.toString(perms) + "); chmod 600 it");
         }

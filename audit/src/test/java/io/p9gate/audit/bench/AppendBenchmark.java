@@ -55,7 +55,9 @@ public class AppendBenchmark {
             List.of("media-read", "home-ro"),
             "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
             0,
-            65536);
+            65536,
+            null,
+            1);
 
     @Setup(Level.Trial)
     public void open() throws IOException, AuditWriteException {

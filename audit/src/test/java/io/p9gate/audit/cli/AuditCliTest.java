@@ -49,7 +49,9 @@ class AuditCliTest {
                     List.of(),
                     "sha256:abc",
                     13,
-                    AuditEvent.NO_BYTES));
+                    AuditEvent.NO_BYTES,
+                    null,
+                    1));
         }
     }
 
@@ -152,7 +154,8 @@ class AuditCliTest {
                 "sha256:abc",
                 2,
                 AuditEvent.NO_BYTES,
-                "action=walk share=data");
+                "action=walk share=data",
+                1);
         try (AuditLog l = summarised.open(TestLogs.options())) {
             long seq = l.append(first);
             l.append(first.summarising(312, "/secret/key", 9, 4, "action=walk share=data repeat_of=" + seq));
@@ -216,7 +219,9 @@ class AuditCliTest {
                         List.of("r"),
                         "d",
                         0,
-                        AuditEvent.NO_BYTES));
+                        AuditEvent.NO_BYTES,
+                        null,
+                        1));
             }
         }
         long deadline = System.nanoTime() + 10_000_000_000L;

@@ -51,7 +51,8 @@ class HostileTextOutputTest {
                     "sha256:abc",
                     0,
                     AuditEvent.NO_BYTES,
-                    "action=create share=data name=" + HOSTILE));
+                    "action=create share=data name=" + HOSTILE,
+                    1));
         }
     }
 

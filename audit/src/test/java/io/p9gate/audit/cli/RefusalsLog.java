@@ -37,6 +37,18 @@ final class RefusalsLog {
     private static AuditEvent.Decision decision(
             long session, String op, String path, Outcome outcome, List<String> rules, int errno) {
         return new AuditEvent.Decision(
-                "infotainment", session, op, 1, path, IDS, outcome, rules, "sha256:abc", errno, AuditEvent.NO_BYTES);
+                "infotainment",
+                session,
+                op,
+                1,
+                path,
+                IDS,
+                outcome,
+                rules,
+                "sha256:abc",
+                errno,
+                AuditEvent.NO_BYTES,
+                null,
+                1);
     }
 }

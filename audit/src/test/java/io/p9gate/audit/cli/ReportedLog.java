@@ -42,6 +42,8 @@ final class ReportedLog {
                 List.of("no-create"),
                 "sha256:abc",
                 13,
-                AuditEvent.NO_BYTES);
+                AuditEvent.NO_BYTES,
+                null,
+                1);
     }
 }

@@ -39,7 +39,8 @@ final class DecisionRecords {
                 decision.policyDigest() != null ? decision.policyDigest() : NO_POLICY,
                 entry.outcome().errno() == null ? 0 : entry.outcome().errno().code(),
                 movesData(request.operation()) ? entry.outcome().bytes() : AuditEvent.NO_BYTES,
-                detail(entry));
+                detail(entry),
+                1);
     }
 
     /** The 9P request as the guest sent it ({@code lcreate}, {@code unlinkat}, ...). */
@@ -77,7 +78,7 @@ final class DecisionRecords {
     private static String detail(AuditEntry entry) {
         AccessRequest request = entry.request();
         StringJoiner out = new StringJoiner(" ");
-        out.add("action=" + request.operation().name().toLowerCase(Locale.ROOT));
+        out.add("action=" + request.operation().action());
         out.add("share=" + request.share());
         if (request.operation() != Operation.WALK && request.paths().size() > 1) {
             out.add("to=" + StoredPaths.normalise(request.paths().get(1)));

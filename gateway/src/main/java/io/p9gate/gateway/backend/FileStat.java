@@ -16,14 +16,10 @@ public record FileStat(
         long size,
         long blksize,
         long blocks,
-        long atimeSec,
-        long atimeNsec,
-        long mtimeSec,
-        long mtimeNsec,
-        long ctimeSec,
-        long ctimeNsec,
-        long btimeSec,
-        long btimeNsec) {
+        Timespec atime,
+        Timespec mtime,
+        Timespec ctime,
+        Timespec btime) {
 
     public FileKey key() {
         return new FileKey(dev, ino);
@@ -39,8 +35,8 @@ public record FileStat(
      */
     public FileStat shownAs(int shownMode, int shownUid, int shownGid, long shownRdev) {
         return new FileStat(
-                dev, ino, shownMode, nlink, shownUid, shownGid, shownRdev, size, blksize, blocks, atimeSec, atimeNsec,
-                mtimeSec, mtimeNsec, ctimeSec, ctimeNsec, btimeSec, btimeNsec);
+                dev, ino, shownMode, nlink, shownUid, shownGid, shownRdev, size, blksize, blocks, atime, mtime, ctime,
+                btime);
     }
 
     static FileStat of(MemorySegment s) {
@@ -55,22 +51,16 @@ public record FileStat(
                 s.get(ValueLayout.JAVA_LONG, Statx.SIZE),
                 Integer.toUnsignedLong(s.get(ValueLayout.JAVA_INT, Statx.BLKSIZE)),
                 s.get(ValueLayout.JAVA_LONG, Statx.BLOCKS),
-                sec(s, Statx.ATIME),
-                nsec(s, Statx.ATIME),
-                sec(s, Statx.MTIME),
-                nsec(s, Statx.MTIME),
-                sec(s, Statx.CTIME),
-                nsec(s, Statx.CTIME),
-                sec(s, Statx.BTIME),
-                nsec(s, Statx.BTIME));
+                time(s, Statx.ATIME),
+                time(s, Statx.MTIME),
+                time(s, Statx.CTIME),
+                time(s, Statx.BTIME));
     }
 
-    private static long sec(MemorySegment s, long ts) {
-        return s.get(ValueLayout.JAVA_LONG, ts);
-    }
-
-    private static long nsec(MemorySegment s, long ts) {
-        return Integer.toUnsignedLong(s.get(ValueLayout.JAVA_INT, ts + Statx.TS_NSEC));
+    private static Timespec time(MemorySegment s, long ts) {
+        return new Timespec(
+                s.get(ValueLayout.JAVA_LONG, ts),
+                Integer.toUnsignedLong(s.get(ValueLayout.JAVA_INT, ts + Statx.TS_NSEC)));
     }
 
     /** glibc's makedev encoding, the one st_dev/st_rdev and mknod use. */

@@ -38,7 +38,7 @@ public final class QidMapper {
 
     /** Changes whenever the content changes: mixes the modification time (ns) and the size. */
     static int version(FileStat stat) {
-        long v = stat.mtimeSec() * 1_000_000_000L + stat.mtimeNsec();
+        long v = stat.mtime().sec() * 1_000_000_000L + stat.mtime().nsec();
         v ^= stat.size() * 0x9E3779B97F4A7C15L;
         return (int) (v ^ (v >>> 32));
     }

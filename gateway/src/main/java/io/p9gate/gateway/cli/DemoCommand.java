@@ -18,6 +18,7 @@ import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
 import io.p9gate.gateway.session.SessionSettings;
 import io.p9gate.gateway.wiring.ShareServerFactory;
+import io.p9gate.gateway.wiring.ThisProcess;
 import io.p9gate.policy.PolicyCheck;
 import io.p9gate.policy.PolicyHolder;
 import java.io.IOException;
@@ -101,7 +102,7 @@ final class DemoCommand implements Callable<Integer> {
             shares = new ShareServerFactory(
                     new PolicyShares(
                             holder,
-                            PolicyServe.guards(holder, reloader, OwnershipMode.automatic()),
+                            PolicyServe.guards(holder, reloader, OwnershipMode.automatic(ThisProcess.INSTANCE)),
                             Map.of(tcp.describe(), VM)),
                     trail);
             List<ListenSpec> listeners = new ArrayList<>(PolicyListeners.of(holder.current()));
@@ -221,7 +222,8 @@ final class DemoCommand implements Callable<Integer> {
         static PolicyCheck check(Path scratch) {
             return new ServedPolicyCheck(
                     GatewayState.of(scratch.resolve("audit"), scratch.resolve("audit.key"), null),
-                    OwnershipMode.automatic());
+                    OwnershipMode.automatic(ThisProcess.INSTANCE),
+                    ThisProcess.INSTANCE);
         }
 
         /** A fresh signing key and log beside (never inside) the share, as R-POL-9 asks. */

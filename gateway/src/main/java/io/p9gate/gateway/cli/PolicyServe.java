@@ -14,6 +14,7 @@ import io.p9gate.gateway.policyadapter.SessionGuards;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ServerTls;
 import io.p9gate.gateway.wiring.ShareServerFactory;
+import io.p9gate.gateway.wiring.ThisProcess;
 import io.p9gate.policy.PolicyCheck;
 import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.load.PolicyLoadException;
@@ -125,7 +126,7 @@ final class PolicyServe {
     /** {@code --ownership}: chown, xattr, or (null) the default for this process's privileges. */
     static OwnershipMode ownership(String text) {
         if (text == null) {
-            return OwnershipMode.automatic();
+            return OwnershipMode.automatic(ThisProcess.INSTANCE);
         }
         return switch (text.toLowerCase(java.util.Locale.ROOT)) {
             case "chown" -> OwnershipMode.CHOWN;

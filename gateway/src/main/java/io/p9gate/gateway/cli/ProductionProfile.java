@@ -1,5 +1,6 @@
 package io.p9gate.gateway.cli;
 
+import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.gateway.metrics.MetricsAddress;
 import io.p9gate.gateway.server.ListenSpec;
 import java.io.IOException;
@@ -9,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -22,14 +22,6 @@ import java.util.Set;
  * {@code serve --share} ({@code GatewayState}), before these rules run.
  */
 final class ProductionProfile {
-    private static final Set<PosixFilePermission> GROUP_OR_OTHERS = EnumSet.of(
-            PosixFilePermission.GROUP_READ,
-            PosixFilePermission.GROUP_WRITE,
-            PosixFilePermission.GROUP_EXECUTE,
-            PosixFilePermission.OTHERS_READ,
-            PosixFilePermission.OTHERS_WRITE,
-            PosixFilePermission.OTHERS_EXECUTE);
-
     /** What serve is about to do, as far as these rules care; {@code null} where an option was not given. */
     record ServePlan(
             Path policyFile,
@@ -108,7 +100,7 @@ final class ProductionProfile {
     private static Optional<String> privateFile(String what, Path file) {
         try {
             Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-            if (perms.stream().anyMatch(GROUP_OR_OTHERS::contains)) {
+            if (!KeyFiles.ownerOnly(perms)) {
                 return Optional.of(what + " " + file + " is accessible by group or others ("
                         + PosixFilePermissions.toString(perms) + "; chmod 600 it)");
             }

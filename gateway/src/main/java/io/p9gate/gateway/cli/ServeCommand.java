@@ -28,6 +28,7 @@ import io.p9gate.gateway.server.ServerTls;
 import io.p9gate.gateway.session.SessionSettings;
 import io.p9gate.gateway.systemd.ServiceNotifier;
 import io.p9gate.gateway.wiring.ShareServerFactory;
+import io.p9gate.gateway.wiring.ThisProcess;
 import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.protect.StatePath;
 import java.io.IOException;
@@ -351,7 +352,7 @@ final class ServeCommand implements Callable<Integer> {
                     spec.commandLine(),
                     "--policy names each VM's listener and shares: do not combine it with --share or --listen");
         }
-        return PolicyServe.load(policy, new ServedPolicyCheck(gatewayState(), ownershipMode()));
+        return PolicyServe.load(policy, new ServedPolicyCheck(gatewayState(), ownershipMode(), ThisProcess.INSTANCE));
     }
 
     private OwnershipMode ownershipMode() {

@@ -207,167 +207,85 @@ final class GuestSession implements AutoCloseable {
     }
 
     Step read(int fid, long offset, int count) throws IOException {
-        FidInfo info = fid(fid);
-        OpKind op = info.kind() == FidKind.XATTR_READ ? OpKind.XATTR_READ : OpKind.OPEN_READ;
-        return send(
-                "Tread " + info.path() + " offset " + offset + " count " + count,
-                new TMessage.Tread(fid, offset, count),
-                oracle.decide(info.share(), op, info.path()),
-                "read",
-                info.path(),
-                AuditMode.REQUIRED,
-                -1);
+        OpKind kind = fid(fid).kind() == FidKind.XATTR_READ ? OpKind.XATTR_READ : OpKind.OPEN_READ;
+        return onFile(
+                fid, "read", " offset " + offset + " count " + count, kind, new TMessage.Tread(fid, offset, count));
     }
 
     Step write(int fid, long offset, byte[] data) throws IOException {
-        FidInfo info = fid(fid);
-        OpKind op = info.kind() == FidKind.XATTR_WRITE ? OpKind.XATTR_WRITE : OpKind.OPEN_WRITE;
-        return send(
-                "Twrite " + info.path() + " offset " + offset + " count " + data.length,
-                new TMessage.Twrite(fid, offset, Unpooled.wrappedBuffer(data)),
-                oracle.decide(info.share(), op, info.path()),
-                "write",
-                info.path(),
-                AuditMode.REQUIRED,
-                -1);
+        OpKind kind = fid(fid).kind() == FidKind.XATTR_WRITE ? OpKind.XATTR_WRITE : OpKind.OPEN_WRITE;
+        TMessage request = new TMessage.Twrite(fid, offset, Unpooled.wrappedBuffer(data));
+        return onFile(fid, "write", " offset " + offset + " count " + data.length, kind, request);
     }
 
     Step fsync(int fid) throws IOException {
-        FidInfo info = fid(fid);
-        return send(
-                "Tfsync " + info.path(),
-                new TMessage.Tfsync(fid, 0),
-                oracle.decide(info.share(), OpKind.OPEN_WRITE, info.path()),
-                "fsync",
-                info.path(),
-                AuditMode.REQUIRED,
-                -1);
+        return onFile(fid, "fsync", "", OpKind.OPEN_WRITE, new TMessage.Tfsync(fid, 0));
     }
 
     Step getattr(int fid) throws IOException {
-        FidInfo info = fid(fid);
-        return send(
-                "Tgetattr " + info.path(),
-                new TMessage.Tgetattr(fid, io.p9gate.gateway.proto.Attr.GETATTR_ALL),
-                oracle.decide(info.share(), OpKind.GETATTR, info.path()),
+        return onFile(
+                fid,
                 "getattr",
-                info.path(),
-                AuditMode.REQUIRED,
-                -1);
+                "",
+                OpKind.GETATTR,
+                new TMessage.Tgetattr(fid, io.p9gate.gateway.proto.Attr.GETATTR_ALL));
     }
 
     Step setattr(int fid, SetAttr attr, String what) throws IOException {
-        FidInfo info = fid(fid);
-        return send(
-                "Tsetattr " + info.path() + " (" + what + ")",
-                new TMessage.Tsetattr(fid, attr),
-                oracle.decide(info.share(), OpKind.SETATTR, info.path()),
-                "setattr",
-                info.path(),
-                AuditMode.REQUIRED,
-                -1);
+        return onFile(fid, "setattr", " (" + what + ")", OpKind.SETATTR, new TMessage.Tsetattr(fid, attr));
     }
 
     Step statfs(int fid) throws IOException {
-        FidInfo info = fid(fid);
-        return send(
-                "Tstatfs " + info.path(),
-                new TMessage.Tstatfs(fid),
-                oracle.decide(info.share(), OpKind.STATFS, info.path()),
-                "statfs",
-                info.path(),
-                AuditMode.REQUIRED,
-                -1);
+        return onFile(fid, "statfs", "", OpKind.STATFS, new TMessage.Tstatfs(fid));
     }
 
     Step readlink(int fid) throws IOException {
-        FidInfo info = fid(fid);
-        return send(
-                "Treadlink " + info.path(),
-                new TMessage.Treadlink(fid),
-                oracle.decide(info.share(), OpKind.READLINK, info.path()),
-                "readlink",
-                info.path(),
-                AuditMode.REQUIRED,
-                -1);
+        return onFile(fid, "readlink", "", OpKind.READLINK, new TMessage.Treadlink(fid));
     }
 
     Step readdir(int fid, long offset) throws IOException {
-        FidInfo info = fid(fid);
-        return send(
-                "Treaddir " + info.path() + " offset " + offset,
-                new TMessage.Treaddir(fid, offset, Math.min(65536, client.msize() - 11)),
-                oracle.decide(info.share(), OpKind.READDIR, info.path()),
+        return onFile(
+                fid,
                 "readdir",
-                info.path(),
-                AuditMode.REQUIRED,
-                -1);
+                " offset " + offset,
+                OpKind.READDIR,
+                new TMessage.Treaddir(fid, offset, Math.min(65536, client.msize() - 11)));
     }
 
     Step lock(int fid, int type) throws IOException {
-        FidInfo info = fid(fid);
-        return send(
-                "Tlock " + info.path() + " type " + type,
-                new TMessage.Tlock(fid, type, 0, 0, 0, 1, "p9gate-compliance"),
-                oracle.decide(info.share(), OpKind.LOCK, info.path()),
+        return onFile(
+                fid,
                 "lock",
-                info.path(),
-                AuditMode.REQUIRED,
-                -1);
+                " type " + type,
+                OpKind.LOCK,
+                new TMessage.Tlock(fid, type, 0, 0, 0, 1, "p9gate-compliance"));
     }
 
     Step getlock(int fid, int type) throws IOException {
-        FidInfo info = fid(fid);
-        return send(
-                "Tgetlock " + info.path() + " type " + type,
-                new TMessage.Tgetlock(fid, type, 0, 0, 1, "p9gate-compliance"),
-                oracle.decide(info.share(), OpKind.LOCK, info.path()),
+        return onFile(
+                fid,
                 "getlock",
-                info.path(),
-                AuditMode.REQUIRED,
-                -1);
+                " type " + type,
+                OpKind.LOCK,
+                new TMessage.Tgetlock(fid, type, 0, 0, 1, "p9gate-compliance"));
     }
 
     // ---- directory entries --------------------------------------------------------------------
 
     Step mkdir(int dirFid, String name, int mode) throws IOException {
-        FidInfo dir = fid(dirFid);
-        SharePath path = dir.path().child(name);
-        return send(
-                "Tmkdir " + path + " (mode " + Integer.toOctalString(mode) + ")",
-                new TMessage.Tmkdir(dirFid, name, mode, gid),
-                oracle.decide(dir.share(), OpKind.MKDIR, path, null, gid),
-                "mkdir",
-                path,
-                AuditMode.REQUIRED,
-                -1);
+        String more = " (mode " + Integer.toOctalString(mode) + ")";
+        return newEntry(dirFid, name, "mkdir", more, OpKind.MKDIR, new TMessage.Tmkdir(dirFid, name, mode, gid));
     }
 
     Step symlink(int dirFid, String name, String target) throws IOException {
-        FidInfo dir = fid(dirFid);
-        SharePath path = dir.path().child(name);
-        return send(
-                "Tsymlink " + path + " -> " + quoted(target),
-                new TMessage.Tsymlink(dirFid, name, target, gid),
-                oracle.decide(dir.share(), OpKind.SYMLINK, path, null, gid),
-                "symlink",
-                path,
-                AuditMode.REQUIRED,
-                -1);
+        TMessage request = new TMessage.Tsymlink(dirFid, name, target, gid);
+        return newEntry(dirFid, name, "symlink", " -> " + quoted(target), OpKind.SYMLINK, request);
     }
 
     /** Tmknod of a FIFO: a special file that is never a device (R-CONF-2 is not what these probes test). */
     Step mkfifo(int dirFid, String name) throws IOException {
-        FidInfo dir = fid(dirFid);
-        SharePath path = dir.path().child(name);
-        return send(
-                "Tmknod " + path + " (fifo, mode 644)",
-                new TMessage.Tmknod(dirFid, name, S_IFIFO | 0644, 0, 0, gid),
-                oracle.decide(dir.share(), OpKind.MKNOD, path, null, gid),
-                "mknod",
-                path,
-                AuditMode.REQUIRED,
-                -1);
+        TMessage request = new TMessage.Tmknod(dirFid, name, S_IFIFO | 0644, 0, 0, gid);
+        return newEntry(dirFid, name, "mknod", " (fifo, mode 644)", OpKind.MKNOD, request);
     }
 
     /** Tlink: a new name {@code name} in {@code dirFid} for the file of {@code targetFid}. */
@@ -462,6 +380,40 @@ final class GuestSession implements AutoCloseable {
             AuditMode mode,
             int newFid,
             PendingCall call) {}
+
+    /**
+     * A request on {@code fid}'s file that makes no fid: shown as "T{@code op} path{@code more}", decided as
+     * {@code kind} on the fid's path and recorded as {@code op}.
+     */
+    private Step onFile(int fid, String op, String more, OpKind kind, TMessage request) throws IOException {
+        FidInfo info = fid(fid);
+        return send(
+                "T" + op + " " + info.path() + more,
+                request,
+                oracle.decide(info.share(), kind, info.path()),
+                op,
+                info.path(),
+                AuditMode.REQUIRED,
+                -1);
+    }
+
+    /**
+     * A request making the entry {@code name} in {@code dirFid} owned by this session's gid: shown as
+     * "T{@code op} path{@code more}", decided as {@code kind} on the new path and recorded as {@code op}.
+     */
+    private Step newEntry(int dirFid, String name, String op, String more, OpKind kind, TMessage request)
+            throws IOException {
+        FidInfo dir = fid(dirFid);
+        SharePath path = dir.path().child(name);
+        return send(
+                "T" + op + " " + path + more,
+                request,
+                oracle.decide(dir.share(), kind, path, null, gid),
+                op,
+                path,
+                AuditMode.REQUIRED,
+                -1);
+    }
 
     private Step send(
             String text, TMessage request, Expected expected, String op, SharePath path, AuditMode mode, int newFid)

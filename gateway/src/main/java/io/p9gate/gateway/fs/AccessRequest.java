@@ -30,17 +30,4 @@ public record AccessRequest(
         Objects.requireNonNull(args, "args");
         Objects.requireNonNull(detail, "detail");
     }
-
-    /** With the detail the arguments describe themselves with. */
-    public AccessRequest(
-            String vm,
-            long sessionId,
-            Operation operation,
-            String share,
-            List<String> paths,
-            int uid,
-            int gid,
-            RequestArgs args) {
-        this(vm, sessionId, operation, share, paths, uid, gid, args, args.describe());
-    }
 }

@@ -177,11 +177,11 @@ final class ChokePoint {
         AccessRequest request;
         Decision decision;
         try {
-            request = new AccessRequest(vm, sessionId, op, share, paths.get(), who.uid(), who.gid(), args);
+            request = request(op, who, share, paths.get(), args, args.describe());
             decision = decide(request);
         } catch (P9Exception e) {
             // The handle's path cannot be named inside the share (moved out by the host): refuse.
-            request = new AccessRequest(vm, sessionId, op, share, List.of(), who.uid(), who.gid(), args);
+            request = request(op, who, share, List.of(), args, args.describe());
             decision = Decision.deny(e.errno(), CONFINEMENT_RULE);
         }
         Decided decided = new Decided(RequestScope.tag(), RequestScope.type(), request, decision);
@@ -227,11 +227,16 @@ final class ChokePoint {
             named = List.of();
         }
         String detail = (args.describe() + " " + why.detail()).strip();
-        AccessRequest request = new AccessRequest(vm, sessionId, op, share, named, who.uid(), who.gid(), args, detail);
+        AccessRequest request = request(op, who, share, named, args, detail);
         Decided decided =
                 new Decided(RequestScope.tag(), RequestScope.type(), request, Decision.deny(why.errno(), why.rule()));
         record(decided, Outcome.failure(why.errno()), RecordPhase.DONE, AuditTrail.NO_SEQ);
         return new P9Exception(why.errno(), op + " refused: " + why.rule());
+    }
+
+    private AccessRequest request(
+            Operation op, Subject who, String share, List<String> paths, RequestArgs args, String detail) {
+        return new AccessRequest(vm, sessionId, op, share, paths, who.uid(), who.gid(), args, detail);
     }
 
     /** Runs the backend call; a failure is recorded in {@code phase} (an outcome names its {@code intent}). */

@@ -628,22 +628,14 @@ public final class GuardedFs {
         Node newDir = newDirHandle.node();
         RequestPaths paths =
                 RequestPaths.of(() -> List.of(hostPath(share, node), child(hostPath(share, newDir), newName)));
-        changeIn(Operation.RENAME, who, share, paths, args, () -> {
-            quota.moving(
-                    share.name(),
-                    QuotaAccounting.held(share, node),
-                    QuotaAccounting.named(newDir, newName, paths.at(1)),
-                    () -> {
-                        share.entries()
-                                .rename(
-                                        node,
-                                        newDir,
-                                        newName,
-                                        replaceable(who, share, paths.get().get(1)));
-                        return null;
-                    });
-            return DONE;
-        });
+        renameEntry(
+                who,
+                share,
+                paths,
+                args,
+                QuotaAccounting.held(share, node),
+                QuotaAccounting.named(newDir, newName, paths.at(1)),
+                replace -> share.entries().rename(node, newDir, newName, replace));
     }
 
     /**
@@ -675,21 +667,40 @@ public final class GuardedFs {
         Node newDir = newDirHandle.node();
         RequestPaths paths = RequestPaths.of(
                 () -> List.of(child(hostPath(share, oldDir), oldName), child(hostPath(share, newDir), newName)));
+        renameEntry(
+                who,
+                share,
+                paths,
+                args,
+                QuotaAccounting.named(oldDir, oldName, paths.at(0)),
+                QuotaAccounting.named(newDir, newName, paths.at(1)),
+                replace -> share.entries().renameAt(oldDir, oldName, newDir, newName, replace));
+    }
+
+    /** A rename as the backend does it: {@code replace} says whether it may replace what has the new name. */
+    @FunctionalInterface
+    private interface Renaming {
+        void rename(boolean replace) throws P9Exception;
+    }
+
+    /**
+     * Trename and Trenameat once their share is checked: decided and recorded as RENAME on {@code paths} (source,
+     * then destination), accounted as {@code moved} going to {@code target}'s name.
+     */
+    private void renameEntry(
+            Subject who,
+            LocalShare share,
+            RequestPaths paths,
+            RequestArgs args,
+            QuotaAccounting.Entry moved,
+            QuotaAccounting.Entry target,
+            Renaming renaming)
+            throws P9Exception {
         changeIn(Operation.RENAME, who, share, paths, args, () -> {
-            quota.moving(
-                    share.name(),
-                    QuotaAccounting.named(oldDir, oldName, paths.at(0)),
-                    QuotaAccounting.named(newDir, newName, paths.at(1)),
-                    () -> {
-                        share.entries()
-                                .renameAt(
-                                        oldDir,
-                                        oldName,
-                                        newDir,
-                                        newName,
-                                        replaceable(who, share, paths.get().get(1)));
-                        return null;
-                    });
+            quota.moving(share.name(), moved, target, () -> {
+                renaming.rename(replaceable(who, share, paths.get().get(1)));
+                return null;
+            });
             return DONE;
         });
     }

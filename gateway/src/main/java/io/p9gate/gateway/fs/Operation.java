@@ -1,5 +1,7 @@
 package io.p9gate.gateway.fs;
 
+import java.util.Locale;
+
 /** What a guest request asks to do, as the policy and the audit trail see it (R-POL-2, R-AUD-1). */
 public enum Operation {
     AUTH,
@@ -27,5 +29,13 @@ public enum Operation {
     READDIR,
     FSYNC,
     LOCK,
-    GETLOCK
+    GETLOCK;
+
+    /**
+     * The name a decision record gives it ({@code action=}, docs/audit-format.md), which is also the key of the
+     * policy module's table of the kinds a request asks ({@code policy.terms.AskedKinds}).
+     */
+    public String action() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 }

@@ -114,7 +114,7 @@ final class QuotaAccounting {
             String path = quotas.moves() == movesBefore
                     ? decidedPath.run()
                     : share.root().relativePath(pinned);
-            Quotas.Scopes scopes = quotas.scopes(share.name(), path, pinned.key(), false);
+            Quotas.Scopes scopes = quotas.scopes(share.name(), path, FileIdentity.of(pinned.key()), false);
             if (scopes.isEmpty()) {
                 return call.run();
             }
@@ -132,7 +132,7 @@ final class QuotaAccounting {
             long now = after == null ? before + ask : after.size(); // the call happened: count what it may have used
             settle(scopes, held, ask, now - before);
             if (after != null && after.nlink() == 0) {
-                quotas.kept(pinned.key()).ifPresent(kept -> kept.resized(now));
+                quotas.kept(FileIdentity.of(pinned.key())).ifPresent(kept -> kept.resized(now));
             }
             return result;
         }
@@ -209,7 +209,7 @@ final class QuotaAccounting {
                 throw new P9Exception(Errno.EXDEV, "hard link between quota scopes");
             }
             call.run();
-            quotas.linkMade(share.name(), newPath, target.key());
+            quotas.linkMade(share.name(), newPath, FileIdentity.of(target.key()));
         }
     }
 
@@ -254,7 +254,7 @@ final class QuotaAccounting {
         }
         Quotas.Held held = same
                 ? Quotas.Held.NOTHING
-                : quotas.scopes(share, from, moved.key(), false)
+                : quotas.scopes(share, from, FileIdentity.of(moved.key()), false)
                         .moveTo(quotas.scopes(share, to, null, false), bytes(moved), 1);
         try {
             call.run();
@@ -264,7 +264,7 @@ final class QuotaAccounting {
         }
         held.commit(bytes(moved), 1);
         if (!same) {
-            quotas.moved(moved.key());
+            quotas.moved(FileIdentity.of(moved.key()));
         }
         if (replaced != null) {
             removed(share, to, replaced);
@@ -278,10 +278,10 @@ final class QuotaAccounting {
     private void removed(String share, String path, FileStat victim) {
         boolean directory = victim.type() == FileType.DIRECTORY;
         if (!directory && victim.nlink() > 1) {
-            quotas.linkGone(share, path, victim.key(), bytes(victim)); // another name still holds it
+            quotas.linkGone(share, path, FileIdentity.of(victim.key()), bytes(victim)); // another name still holds it
             return;
         }
-        Quotas.Kept kept = quotas.keep(share, path, victim.key(), directory, bytes(victim), 1);
+        Quotas.Kept kept = quotas.keep(share, path, FileIdentity.of(victim.key()), directory, bytes(victim), 1);
         if (!OpenInodes.whenClosed(victim.key(), kept::release)) {
             kept.release();
         }

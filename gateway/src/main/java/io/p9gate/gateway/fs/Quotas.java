@@ -1,6 +1,5 @@
 package io.p9gate.gateway.fs;
 
-import io.p9gate.gateway.backend.FileKey;
 import io.p9gate.gateway.proto.P9Exception;
 import java.util.Optional;
 
@@ -21,7 +20,7 @@ public interface Quotas {
         }
 
         @Override
-        public Scopes scopes(String share, String path, FileKey file, boolean directory) {
+        public Scopes scopes(String share, String path, FileIdentity file, boolean directory) {
             return Scopes.NONE;
         }
 
@@ -36,7 +35,7 @@ public interface Quotas {
         }
 
         @Override
-        public void moved(FileKey file) {}
+        public void moved(FileIdentity file) {}
 
         @Override
         public long moves() {
@@ -44,18 +43,18 @@ public interface Quotas {
         }
 
         @Override
-        public void linkMade(String share, String path, FileKey file) {}
+        public void linkMade(String share, String path, FileIdentity file) {}
 
         @Override
-        public void linkGone(String share, String path, FileKey file, long bytes) {}
+        public void linkGone(String share, String path, FileIdentity file, long bytes) {}
 
         @Override
-        public Kept keep(String share, String path, FileKey file, boolean directory, long bytes, long inodes) {
+        public Kept keep(String share, String path, FileIdentity file, boolean directory, long bytes, long inodes) {
             return Kept.NOTHING;
         }
 
         @Override
-        public Optional<Kept> kept(FileKey file) {
+        public Optional<Kept> kept(FileIdentity file) {
             return Optional.empty();
         }
 
@@ -75,7 +74,7 @@ public interface Quotas {
      *
      * @param file the entry's identity, or null for an entry about to be created
      */
-    Scopes scopes(String share, String path, FileKey file, boolean directory);
+    Scopes scopes(String share, String path, FileIdentity file, boolean directory);
 
     /** Whether the same quotas contain both paths (so moving between them changes no usage). */
     boolean sameScopes(String share, String first, String second);
@@ -84,7 +83,7 @@ public interface Quotas {
     boolean holdsScopeRoot(String share, String path);
 
     /** {@code file} moved as a whole to another set of scopes: those following it by identity let it go. */
-    void moved(FileKey file);
+    void moved(FileIdentity file);
 
     /**
      * How many files have {@link #moved} so far (it only grows): a file's path read before, with this count
@@ -94,22 +93,22 @@ public interface Quotas {
     long moves();
 
     /** A hard link gave {@code file} a new name at {@code path} (scopes following it by identity count it). */
-    void linkMade(String share, String path, FileKey file);
+    void linkMade(String share, String path, FileIdentity file);
 
     /**
      * {@code file}'s name at {@code path} went while it keeps others: a scope following it by identity
      * gives its usage back when that was its last name inside.
      */
-    void linkGone(String share, String path, FileKey file, long bytes);
+    void linkGone(String share, String path, FileIdentity file, long bytes);
 
     /**
      * An unlinked entry that a handle still holds open: its usage stays counted in the scopes of its last
      * {@code path} (also across a reload's rescan, which cannot see it) until {@link Kept#release()}.
      */
-    Kept keep(String share, String path, FileKey file, boolean directory, long bytes, long inodes);
+    Kept keep(String share, String path, FileIdentity file, boolean directory, long bytes, long inodes);
 
     /** The usage kept for an unlinked {@code file}, if it is kept. */
-    Optional<Kept> kept(FileKey file);
+    Optional<Kept> kept(FileIdentity file);
 
     /** The per-inode accounting locks of this VM. */
     InodeLocks locks();

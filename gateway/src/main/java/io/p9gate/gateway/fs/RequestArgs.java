@@ -1,6 +1,5 @@
 package io.p9gate.gateway.fs;
 
-import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.proto.P9Exception;
 import java.util.List;
 
@@ -48,12 +47,6 @@ public sealed interface RequestArgs {
 
     /** Tlopen with these host open flags. */
     record Open(int hostFlags) implements RequestArgs {
-        /** Whether the open may change the file: write access, O_TRUNC or O_APPEND. */
-        public boolean writes() {
-            return (hostFlags & 3) != LinuxSyscalls.O_RDONLY
-                    || (hostFlags & (LinuxSyscalls.O_TRUNC | LinuxSyscalls.O_APPEND)) != 0;
-        }
-
         @Override
         public String describe() {
             return flags(hostFlags);
@@ -62,14 +55,9 @@ public sealed interface RequestArgs {
 
     /**
      * Tlcreate of {@code name}. Without {@code exclusive} (O_EXCL) an existing file of that name is opened instead,
-     * with {@link #opens() these flags}.
+     * with these flags.
      */
     record Create(String name, int hostFlags, int mode, boolean exclusive) implements RequestArgs {
-        /** The open this create also is, when the name exists. */
-        public Open opens() {
-            return new Open(hostFlags);
-        }
-
         /** {@code excl} marks O_EXCL, which the host flags leave out: replaying the record needs it (no open asked). */
         @Override
         public String describe() {

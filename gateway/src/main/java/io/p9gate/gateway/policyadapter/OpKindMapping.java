@@ -3,16 +3,25 @@ package io.p9gate.gateway.policyadapter;
 import io.p9gate.gateway.fs.AccessRequest;
 import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.fs.RequestArgs;
+import io.p9gate.policy.terms.AskedKinds;
+import io.p9gate.policy.terms.AskedKinds.Facts;
 import io.p9gate.policy.terms.OpKind;
 import java.util.List;
 
 /**
- * Which policy questions a gateway request asks (the table "Operation kinds" in docs/policy.md), from its operation
- * and its typed {@link RequestArgs} only: the human-readable detail of the audit record is never read, so rewording
- * it cannot change a decision. Empty for the two requests that touch no file: Tauth (always refused anyway) and
- * Tclunk (giving a handle back is never refused).
+ * Which policy questions a gateway request asks: the policy module's one table ({@link AskedKinds}, which
+ * {@code policy replay} reads too), keyed by the request's audit action and the facts of its typed
+ * {@link RequestArgs}. The human-readable detail of the audit record is never read, so rewording it cannot change
+ * a decision. Empty for the two requests that touch no file: Tauth (always refused anyway) and Tclunk (giving a
+ * handle back is never refused).
  */
 final class OpKindMapping {
+    /**
+     * Tlopen or Tlcreate without its typed flags (no such request is built): asked as an open that writes, the
+     * strictest question (fail closed).
+     */
+    private static final Facts UNKNOWN_OPEN = new Facts.Opening(2 /* O_RDWR */, false);
+
     private OpKindMapping() {}
 
     static List<OpKind> of(AccessRequest request) {
@@ -20,44 +29,26 @@ final class OpKindMapping {
     }
 
     static List<OpKind> of(Operation operation, RequestArgs args) {
-        return switch (operation) {
-            case AUTH, CLUNK -> List.of();
-            case ATTACH, WALK -> List.of(OpKind.WALK);
-            case OPEN -> List.of(args instanceof RequestArgs.Open open ? openKind(open) : OpKind.OPEN_WRITE);
-            case CREATE -> create(args);
-            case READ -> List.of(args instanceof RequestArgs.XattrIo ? OpKind.XATTR_READ : OpKind.OPEN_READ);
-            case WRITE -> List.of(args instanceof RequestArgs.XattrIo ? OpKind.XATTR_WRITE : OpKind.OPEN_WRITE);
-            case FSYNC -> List.of(OpKind.OPEN_WRITE);
-            case REMOVE -> List.of(OpKind.REMOVE);
-            case STATFS -> List.of(OpKind.STATFS);
-            case SYMLINK -> List.of(OpKind.SYMLINK);
-            case MKNOD -> List.of(OpKind.MKNOD);
-            case MKDIR -> List.of(OpKind.MKDIR);
-            case LINK -> List.of(OpKind.LINK);
-            case RENAME -> List.of(OpKind.RENAME);
-            case READLINK -> List.of(OpKind.READLINK);
-            case GETATTR -> List.of(OpKind.GETATTR);
-            case SETATTR -> List.of(OpKind.SETATTR);
-            case XATTR_GET, XATTR_LIST -> List.of(OpKind.XATTR_READ);
-            case XATTR_CREATE, XATTR_COMMIT -> List.of(OpKind.XATTR_WRITE);
-            case READDIR -> List.of(OpKind.READDIR);
-            case LOCK, GETLOCK -> List.of(OpKind.LOCK);
+        return switch (AskedKinds.of(operation.action(), facts(operation, args))) {
+            case AskedKinds.Asked.Kinds asked -> asked.kinds();
+            // Every operation is in the table and every open carries its facts (OpKindMappingTest): a bug if not.
+            case AskedKinds.Asked.Incomplete incomplete ->
+                throw new IllegalStateException(operation + " without " + incomplete.missing());
+            case AskedKinds.Asked.Unknown unknown ->
+                throw new IllegalStateException(operation + " is not in the policy's table of kinds");
         };
     }
 
-    private static OpKind openKind(RequestArgs.Open open) {
-        return open.writes() ? OpKind.OPEN_WRITE : OpKind.OPEN_READ;
-    }
-
-    /**
-     * Tlcreate without O_EXCL opens the file if the name exists, so it is also the open its flags ask for: a policy
-     * that refuses rewriting a file must not be sidestepped by "creating" it with O_TRUNC. Asked whether or not the
-     * name exists (that can change between decision and call); O_EXCL makes it a create and nothing else.
-     */
-    private static List<OpKind> create(RequestArgs args) {
-        if (args instanceof RequestArgs.Create create) {
-            return create.exclusive() ? List.of(OpKind.CREATE) : List.of(OpKind.CREATE, openKind(create.opens()));
+    private static Facts facts(Operation operation, RequestArgs args) {
+        if (args instanceof RequestArgs.Open open) {
+            return new Facts.Opening(open.hostFlags(), false);
         }
-        return List.of(OpKind.CREATE, OpKind.OPEN_WRITE);
+        if (args instanceof RequestArgs.Create create) {
+            return new Facts.Opening(create.hostFlags(), create.exclusive());
+        }
+        if (args instanceof RequestArgs.XattrIo) {
+            return new Facts.XattrValue();
+        }
+        return operation == Operation.OPEN || operation == Operation.CREATE ? UNKNOWN_OPEN : Facts.NONE;
     }
 }

@@ -1,7 +1,7 @@
 package io.p9gate.gateway.policyadapter;
 
-import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.fs.ChownedIds;
+import io.p9gate.gateway.fs.HostProcess;
 import io.p9gate.gateway.fs.IdTranslation;
 import io.p9gate.gateway.fs.Ownership;
 import io.p9gate.gateway.fs.XattrIds;
@@ -13,9 +13,9 @@ public enum OwnershipMode {
     /** The guest's ids and mode live in user.p9gate.* xattrs (an unprivileged gateway). */
     XATTR;
 
-    /** CHOWN when running as root, else XATTR. */
-    public static OwnershipMode automatic() {
-        return LinuxSyscalls.geteuid() == 0 ? CHOWN : XATTR;
+    /** CHOWN when {@code host} runs as root, else XATTR. */
+    public static OwnershipMode automatic(HostProcess host) {
+        return host.runsAsRoot() ? CHOWN : XATTR;
     }
 
     Ownership with(IdTranslation ids) {

@@ -1,6 +1,6 @@
 package io.p9gate.gateway.policyadapter;
 
-import io.p9gate.gateway.backend.HostCredentials;
+import io.p9gate.gateway.fs.HostProcess;
 import io.p9gate.policy.PolicyCheck;
 import io.p9gate.policy.load.PolicyLoadException;
 import io.p9gate.policy.load.PolicyValidator;
@@ -11,7 +11,6 @@ import io.p9gate.policy.model.VmPolicy;
 import io.p9gate.policy.protect.StatePath;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
 
 /**
  * What the gateway checks of a policy it is about to serve, at start and at every reload, beyond what the file
@@ -22,17 +21,16 @@ import java.util.function.Supplier;
 public final class ServedPolicyCheck implements PolicyCheck {
     private final List<StatePath> state;
     private final OwnershipMode ownership;
-    private final Supplier<Optional<String>> credentials;
+    private final HostProcess host;
 
-    /** @param state the gateway's own files and directories, beside the policy's */
-    public ServedPolicyCheck(List<StatePath> state, OwnershipMode ownership) {
-        this(state, ownership, HostCredentials::whyUnavailable);
-    }
-
-    ServedPolicyCheck(List<StatePath> state, OwnershipMode ownership, Supplier<Optional<String>> credentials) {
+    /**
+     * @param state the gateway's own files and directories, beside the policy's
+     * @param host  the process that will serve the policy (asked at every check: a reload asks again)
+     */
+    public ServedPolicyCheck(List<StatePath> state, OwnershipMode ownership, HostProcess host) {
         this.state = List.copyOf(state);
         this.ownership = ownership;
-        this.credentials = credentials;
+        this.host = host;
     }
 
     @Override
@@ -55,7 +53,7 @@ public final class ServedPolicyCheck implements PolicyCheck {
                     which + " checks the owners and modes of host inodes, but "
                             + "--ownership xattr keeps the guests' in xattrs; use --ownership chown");
         }
-        Optional<String> why = credentials.get();
+        Optional<String> why = host.whyItCannotActAsGuests();
         if (why.isPresent()) {
             throw new PolicyLoadException(share.pos(), which + " cannot be enforced: " + why.get());
         }

@@ -1,6 +1,6 @@
 package io.p9gate.gateway.policyadapter;
 
-import io.p9gate.gateway.backend.FileKey;
+import io.p9gate.gateway.fs.FileIdentity;
 import io.p9gate.gateway.fs.InodeLocks;
 import io.p9gate.gateway.fs.Quotas;
 import io.p9gate.gateway.proto.Errno;
@@ -25,7 +25,7 @@ final class VmQuotas implements Quotas {
     private final InodeLocks locks = new InodeLocks();
     private final AtomicLong moves = new AtomicLong();
     /** Unlinked entries still held open. Guarded by this, as is the book's replacement: a reload counts each once. */
-    private final Map<FileKey, KeptUsage> kept = new HashMap<>();
+    private final Map<FileIdentity, KeptUsage> kept = new HashMap<>();
 
     private volatile QuotaBook book;
 
@@ -63,7 +63,7 @@ final class VmQuotas implements Quotas {
     }
 
     @Override
-    public Scopes scopes(String share, String path, FileKey file, boolean directory) {
+    public Scopes scopes(String share, String path, FileIdentity file, boolean directory) {
         QuotaBook b = book;
         return b == null
                 ? Scopes.NONE
@@ -85,7 +85,7 @@ final class VmQuotas implements Quotas {
     }
 
     @Override
-    public void moved(FileKey file) {
+    public void moved(FileIdentity file) {
         QuotaBook b = book;
         if (b != null) {
             b.forget(idOf(file));
@@ -99,7 +99,7 @@ final class VmQuotas implements Quotas {
     }
 
     @Override
-    public void linkMade(String share, String path, FileKey file) {
+    public void linkMade(String share, String path, FileIdentity file) {
         QuotaBook b = book;
         if (b != null) {
             b.linkMade(share, PolicyAccess.policyPath(path), idOf(file));
@@ -107,7 +107,7 @@ final class VmQuotas implements Quotas {
     }
 
     @Override
-    public void linkGone(String share, String path, FileKey file, long bytes) {
+    public void linkGone(String share, String path, FileIdentity file, long bytes) {
         QuotaBook b = book;
         if (b != null) {
             b.linkGone(share, PolicyAccess.policyPath(path), idOf(file), new Usage(bytes, 1));
@@ -115,14 +115,15 @@ final class VmQuotas implements Quotas {
     }
 
     @Override
-    public synchronized Kept keep(String share, String path, FileKey file, boolean directory, long bytes, long inodes) {
+    public synchronized Kept keep(
+            String share, String path, FileIdentity file, boolean directory, long bytes, long inodes) {
         KeptUsage k = new KeptUsage(share, path, file, directory, bytes, inodes);
         kept.put(file, k);
         return k;
     }
 
     @Override
-    public synchronized Optional<Kept> kept(FileKey file) {
+    public synchronized Optional<Kept> kept(FileIdentity file) {
         return Optional.ofNullable(kept.get(file));
     }
 
@@ -131,20 +132,20 @@ final class VmQuotas implements Quotas {
         return locks;
     }
 
-    private static InodeId idOf(FileKey file) {
-        return file == null ? null : new InodeId(file.dev(), file.ino());
+    private static InodeId idOf(FileIdentity file) {
+        return file == null ? null : new InodeId(file.device(), file.inode());
     }
 
     /** An unlinked entry's usage, counted where its last name was until its last handle closes. */
     private final class KeptUsage implements Kept {
         private final String share;
         private final String path;
-        private final FileKey file;
+        private final FileIdentity file;
         private final boolean directory;
         private final long inodes;
         private long bytes; // guarded by VmQuotas.this
 
-        KeptUsage(String share, String path, FileKey file, boolean directory, long bytes, long inodes) {
+        KeptUsage(String share, String path, FileIdentity file, boolean directory, long bytes, long inodes) {
             this.share = share;
             this.path = path;
             this.file = file;

@@ -13,6 +13,7 @@ import io.p9gate.gateway.policyadapter.SessionGuards;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.wiring.ShareServerFactory;
+import io.p9gate.gateway.wiring.ThisProcess;
 import io.p9gate.policy.PolicyHolder;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
@@ -45,7 +46,9 @@ final class AuditedPolicyGateway implements AutoCloseable {
                 new PolicyShares(
                         holder,
                         new SessionGuards(
-                                holder::current, OwnershipMode.automatic(), new PolicyQuotas(holder.current()))),
+                                holder::current,
+                                OwnershipMode.automatic(ThisProcess.INSTANCE),
+                                new PolicyQuotas(holder.current()))),
                 trail);
         gateway = Gateway.start(
                 new GatewayConfig(PolicyListeners.of(holder.current()), shares, GatewayConfig.DEFAULT_MSIZE, 4));

@@ -15,6 +15,7 @@ import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
 import io.p9gate.gateway.session.RequestHandlerFactory;
 import io.p9gate.gateway.wiring.ShareServerFactory;
+import io.p9gate.gateway.wiring.ThisProcess;
 import io.p9gate.policy.PolicyHolder;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
@@ -104,7 +105,9 @@ final class ChokePointGateway implements AutoCloseable {
                     new PolicyShares(
                             holder,
                             new SessionGuards(
-                                    holder::current, OwnershipMode.automatic(), new PolicyQuotas(holder.current()))),
+                                    holder::current,
+                                    OwnershipMode.automatic(ThisProcess.INSTANCE),
+                                    new PolicyQuotas(holder.current()))),
                     trail);
             factory = f;
             handlers = f;

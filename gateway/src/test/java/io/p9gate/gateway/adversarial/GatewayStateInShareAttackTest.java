@@ -11,6 +11,7 @@ import io.p9gate.gateway.cli.Main;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyReloader;
 import io.p9gate.gateway.policyadapter.ServedPolicyCheck;
+import io.p9gate.gateway.wiring.ThisProcess;
 import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.protect.StatePath;
 import java.io.PrintWriter;
@@ -229,7 +230,8 @@ class GatewayStateInShareAttackTest {
                         List.of(
                                 new StatePath("audit signing key", logs.privateKey),
                                 new StatePath("audit directory", logs.dir)),
-                        OwnershipMode.CHOWN));
+                        OwnershipMode.CHOWN,
+                        ThisProcess.INSTANCE));
         String served = holder.current().digest();
 
         Files.writeString(

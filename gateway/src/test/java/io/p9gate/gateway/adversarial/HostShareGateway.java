@@ -11,6 +11,7 @@ import io.p9gate.gateway.policyadapter.SessionGuards;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.wiring.ShareServerFactory;
+import io.p9gate.gateway.wiring.ThisProcess;
 import io.p9gate.policy.PolicyHolder;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
@@ -70,7 +71,9 @@ final class HostShareGateway implements AutoCloseable {
                 new PolicyShares(
                         holder,
                         new SessionGuards(
-                                holder::current, OwnershipMode.automatic(), new PolicyQuotas(holder.current()))),
+                                holder::current,
+                                OwnershipMode.automatic(ThisProcess.INSTANCE),
+                                new PolicyQuotas(holder.current()))),
                 trail);
         try {
             this.gateway = Gateway.start(

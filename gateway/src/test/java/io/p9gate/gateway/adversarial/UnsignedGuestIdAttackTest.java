@@ -17,6 +17,7 @@ import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.wiring.ShareServerFactory;
+import io.p9gate.gateway.wiring.ThisProcess;
 import io.p9gate.policy.PolicyHolder;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
@@ -69,7 +70,7 @@ class UnsignedGuestIdAttackTest {
                                 holder,
                                 new SessionGuards(
                                         holder::current,
-                                        OwnershipMode.automatic(),
+                                        OwnershipMode.automatic(ThisProcess.INSTANCE),
                                         new PolicyQuotas(holder.current()))),
                         entry -> {
                             records.add(entry);

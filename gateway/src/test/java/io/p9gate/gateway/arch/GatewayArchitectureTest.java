@@ -5,7 +5,6 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.lang.ArchRule;
-import com.tngtech.archunit.library.freeze.FreezingArchRule;
 import io.p9gate.audit.arch.ModuleArchitecture;
 import io.p9gate.gateway.fs.AccessPolicy;
 import io.p9gate.gateway.fs.AccessRequest;
@@ -14,9 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The gateway's layers as build rules (docs/architecture.md): every request reaches the host filesystem through
- * the guarded layer ({@code fs}), which decides and records it; {@code wiring} only assembles it. Violations that
- * existed when a rule came in are frozen in {@code src/test/resources/archunit_store}: listed there, and any new
- * one fails.
+ * the guarded layer ({@code fs}), which decides and records it; {@code wiring} only assembles it. No rule is
+ * frozen: every one holds for the whole module.
  */
 class GatewayArchitectureTest {
     private static final String ROOT = "io.p9gate.gateway";
@@ -76,9 +74,13 @@ class GatewayArchitectureTest {
         operationsDoNotUseTheBackend(ROOT).check(MAIN);
     }
 
+    /**
+     * Not frozen: quotas key usage by the guard's {@code fs.FileIdentity}, and the host's credentials are asked
+     * through {@code fs.HostProcess}, which the wiring answers.
+     */
     @Test
     void onlyTheGuardReachesTheBackend() {
-        FreezingArchRule.freeze(onlyTheGuardReachesTheBackend(ROOT)).check(MAIN);
+        onlyTheGuardReachesTheBackend(ROOT).check(MAIN);
     }
 
     @Test

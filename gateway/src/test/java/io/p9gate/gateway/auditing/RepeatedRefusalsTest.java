@@ -56,7 +56,8 @@ class RepeatedRefusalsTest {
                 "sha256:p",
                 2,
                 AuditEvent.NO_BYTES,
-                "action=walk share=data");
+                "action=walk share=data",
+                1);
     }
 
     private long requestsFor(String vm) {

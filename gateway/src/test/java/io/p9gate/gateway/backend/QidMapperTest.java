@@ -42,6 +42,20 @@ class QidMapperTest {
     }
 
     private static FileStat stat(int mode, long size, long mtimeSec, long mtimeNsec) {
-        return new FileStat(1, 99, mode, 1, 0, 0, 0, size, 4096, 0, 0, 0, mtimeSec, mtimeNsec, 0, 0, 0, 0);
+        return new FileStat(
+                1,
+                99,
+                mode,
+                1,
+                0,
+                0,
+                0,
+                size,
+                4096,
+                0,
+                new Timespec(0, 0),
+                new Timespec(mtimeSec, mtimeNsec),
+                new Timespec(0, 0),
+                new Timespec(0, 0));
     }
 }

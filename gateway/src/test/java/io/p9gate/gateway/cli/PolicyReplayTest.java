@@ -17,6 +17,7 @@ import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.wiring.ShareServerFactory;
+import io.p9gate.gateway.wiring.ThisProcess;
 import io.p9gate.policy.PolicyHolder;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -56,7 +57,9 @@ class PolicyReplayTest {
         SignedAuditTrail trail = DemoCommand.DemoFiles.auditTrail(scratch);
         ShareServerFactory shares = new ShareServerFactory(
                 new PolicyShares(
-                        holder, PolicyServe.guards(holder, new PolicyReloader(holder), OwnershipMode.automatic())),
+                        holder,
+                        PolicyServe.guards(
+                                holder, new PolicyReloader(holder), OwnershipMode.automatic(ThisProcess.INSTANCE))),
                 trail);
         Gateway gateway = Gateway.start(
                 new GatewayConfig(PolicyListeners.of(holder.current()), shares, GatewayConfig.DEFAULT_MSIZE, 4));

@@ -1,8 +1,11 @@
 package io.p9gate.gateway.policyadapter;
 
+import static io.p9gate.gateway.backend.LinuxSyscalls.O_APPEND;
+import static io.p9gate.gateway.backend.LinuxSyscalls.O_RDONLY;
+import static io.p9gate.gateway.backend.LinuxSyscalls.O_RDWR;
+import static io.p9gate.gateway.backend.LinuxSyscalls.O_TRUNC;
+import static io.p9gate.gateway.backend.LinuxSyscalls.O_WRONLY;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.fs.RequestArgs;
@@ -14,21 +17,19 @@ import org.junit.jupiter.api.Test;
 
 /** R-POL-2: every gateway operation that touches a file asks the policy questions of the right kind. */
 class OpKindMappingTest {
-    private static final int O_RDONLY = 0;
-    private static final int O_WRONLY = 1;
-    private static final int O_RDWR = 2;
-    private static final int O_TRUNC = 0x200;
-    private static final int O_APPEND = 0x400;
-
     @Test
     void openWithWriteIntentIsOpenWrite() {
-        assertFalse(new RequestArgs.Open(O_RDONLY).writes(), "O_RDONLY");
-        assertTrue(new RequestArgs.Open(O_WRONLY).writes(), "O_WRONLY");
-        assertTrue(new RequestArgs.Open(O_RDWR).writes(), "O_RDWR");
-        assertTrue(new RequestArgs.Open(O_TRUNC).writes(), "O_TRUNC");
-        assertTrue(new RequestArgs.Open(O_APPEND).writes(), "O_APPEND");
         assertEquals(List.of(OpKind.OPEN_READ), OpKindMapping.of(Operation.OPEN, new RequestArgs.Open(O_RDONLY)));
         assertEquals(List.of(OpKind.OPEN_WRITE), OpKindMapping.of(Operation.OPEN, new RequestArgs.Open(O_RDWR)));
+        assertEquals(
+                List.of(OpKind.OPEN_WRITE),
+                OpKindMapping.of(Operation.OPEN, new RequestArgs.Open(O_RDONLY | O_APPEND)));
+    }
+
+    @Test
+    void anOpenWithoutItsTypedFlagsIsAskedAsWriting() {
+        assertEquals(List.of(OpKind.OPEN_WRITE), OpKindMapping.of(Operation.OPEN, RequestArgs.NONE));
+        assertEquals(List.of(OpKind.CREATE, OpKind.OPEN_WRITE), OpKindMapping.of(Operation.CREATE, RequestArgs.NONE));
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.Decision;
 import io.p9gate.gateway.fs.Outcome;
 import io.p9gate.gateway.wiring.ShareServerFactory;
+import io.p9gate.gateway.wiring.ThisProcess;
 import io.p9gate.policy.PolicyHolder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -116,7 +117,7 @@ public final class PolicyFixture {
 
     /** The gateway's share server for this policy, deciding through {@code holder}'s current engine. */
     public ShareServerFactory shares(PolicyHolder holder) {
-        return shares(holder, OwnershipMode.automatic());
+        return shares(holder, OwnershipMode.automatic(ThisProcess.INSTANCE));
     }
 
     public ShareServerFactory shares(PolicyHolder holder, OwnershipMode ownership) {

@@ -2,6 +2,7 @@ package io.p9gate.gateway.policyadapter;
 
 import io.p9gate.gateway.fs.NoAudit;
 import io.p9gate.gateway.wiring.ShareServerFactory;
+import io.p9gate.gateway.wiring.ThisProcess;
 import io.p9gate.policy.PolicyHolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +32,9 @@ public final class QuotaPolicyRig implements AutoCloseable {
         this.holder = PolicyHolder.load(policy);
         this.quotas = new PolicyQuotas(holder.current());
         this.shares = new ShareServerFactory(
-                new PolicyShares(holder, new SessionGuards(holder::current, OwnershipMode.automatic(), this.quotas)),
+                new PolicyShares(
+                        holder,
+                        new SessionGuards(holder::current, OwnershipMode.automatic(ThisProcess.INSTANCE), this.quotas)),
                 new NoAudit());
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.gateway.fs.HostProcess;
 import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.load.PolicyLoadException;
 import java.nio.file.Files;
@@ -35,7 +36,8 @@ class ServedPolicyCheckTest {
         PolicyLoadException e = assertThrows(
                 PolicyLoadException.class,
                 () -> PolicyHolder.load(
-                        policy("enforce"), new ServedPolicyCheck(List.of(), OwnershipMode.XATTR, Optional::empty)));
+                        policy("enforce"),
+                        new ServedPolicyCheck(List.of(), OwnershipMode.XATTR, process(Optional.empty()))));
         assertEquals(6, e.pos().line());
         assertTrue(
                 e.reason().contains("share 'data' of VM 'vm': permissions: enforce")
@@ -50,7 +52,7 @@ class ServedPolicyCheckTest {
                 () -> PolicyHolder.load(
                         policy("enforce"),
                         new ServedPolicyCheck(
-                                List.of(), OwnershipMode.CHOWN, () -> Optional.of("the gateway lacks CAP_SETUID"))));
+                                List.of(), OwnershipMode.CHOWN, process(Optional.of("the gateway lacks CAP_SETUID")))));
         assertTrue(e.reason().endsWith("cannot be enforced: the gateway lacks CAP_SETUID"), e.reason());
     }
 
@@ -58,6 +60,21 @@ class ServedPolicyCheckTest {
     void theDefaultNeedsNeither() throws Exception {
         PolicyHolder.load(
                 policy("guest"),
-                new ServedPolicyCheck(List.of(), OwnershipMode.XATTR, () -> Optional.of("no capabilities at all")));
+                new ServedPolicyCheck(List.of(), OwnershipMode.XATTR, process(Optional.of("no capabilities at all"))));
+    }
+
+    /** A root process that can, or cannot ({@code why}), act on the host as each guest user. */
+    private static HostProcess process(Optional<String> why) {
+        return new HostProcess() {
+            @Override
+            public boolean runsAsRoot() {
+                return true;
+            }
+
+            @Override
+            public Optional<String> whyItCannotActAsGuests() {
+                return why;
+            }
+        };
     }
 }

@@ -31,31 +31,6 @@ public record SharePolicy(
         Objects.requireNonNull(permissions);
     }
 
-    /** A share with the defaults: device nodes refused, the VM the principal. */
-    public SharePolicy(
-            String vm,
-            String name,
-            Path hostDir,
-            Access access,
-            List<Subtree> readOnly,
-            List<Subtree> hidden,
-            List<Rule> rules,
-            List<QuotaSpec> quotas,
-            SourcePos pos) {
-        this(
-                vm,
-                name,
-                hostDir,
-                access,
-                readOnly,
-                hidden,
-                rules,
-                quotas,
-                DeviceNodes.REFUSE,
-                HostPermissions.GUEST,
-                pos);
-    }
-
     /** Prefix of every rule id of this share, e.g. {@code vm.infotainment.share.media}. */
     public String idPrefix() {
         return "vm." + vm + ".share." + name;

@@ -1,5 +1,6 @@
 package io.p9gate.policy.cli.replay;
 
+import io.p9gate.policy.terms.AskedKinds;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -57,8 +58,21 @@ record RecordedDetail(String action, String share, String rest, String phase, bo
         return rest.startsWith("to=") ? Optional.of(rest.substring(3)) : Optional.empty();
     }
 
+    /**
+     * What the detail says that chooses the request's policy kinds ({@link AskedKinds}): an open's or create's flags
+     * (and {@code excl}), or that a read or write moved an xattr's value. An open or create whose flags are not
+     * written gives none, and the table says it cannot tell its kind.
+     */
+    AskedKinds.Facts facts() {
+        Optional<Integer> flags = openFlags();
+        if (flags.isPresent() && (action.equals("open") || action.equals("create"))) {
+            return new AskedKinds.Facts.Opening(flags.get(), exclusive());
+        }
+        return movesXattr() ? new AskedKinds.Facts.XattrValue() : AskedKinds.Facts.NONE;
+    }
+
     /** The host open flags ({@code flags=0x...}) an open or create was asked with. */
-    Optional<Integer> openFlags() {
+    private Optional<Integer> openFlags() {
         Matcher m = FLAGS.matcher(rest);
         return m.lookingAt() ? Optional.of(Integer.parseUnsignedInt(m.group(1), 16)) : Optional.empty();
     }
@@ -66,12 +80,12 @@ record RecordedDetail(String action, String share, String rest, String phase, bo
     private static final Pattern FLAGS = Pattern.compile("flags=0x([0-9a-f]{1,8})(?= |$)");
 
     /** Whether a create was exclusive (O_EXCL: the word {@code excl}, written since replay exists). */
-    boolean exclusive() {
+    private boolean exclusive() {
         return rest.matches("flags=0x[0-9a-f]+ mode=[0-7]+ excl");
     }
 
     /** Whether a read or write moved an extended attribute's value ({@code xattr NAME}), not file data. */
-    boolean movesXattr() {
+    private boolean movesXattr() {
         return rest.startsWith("xattr ");
     }
 }

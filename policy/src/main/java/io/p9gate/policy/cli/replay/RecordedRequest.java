@@ -2,6 +2,7 @@ package io.p9gate.policy.cli.replay;
 
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.policy.DecisionRequest;
+import io.p9gate.policy.terms.AskedKinds;
 import io.p9gate.policy.terms.OpKind;
 import io.p9gate.policy.terms.SharePath;
 import java.util.ArrayList;
@@ -56,10 +57,10 @@ public sealed interface RecordedRequest {
                 || record.path() == null) {
             return new NotReplayed("a field is missing (vm, decision, guest_uid, guest_gid or path)");
         }
-        return switch (RecordedKinds.of(detail.action(), detail)) {
-            case RecordedKinds.Kinds.Unknown u -> new NotReplayed("unknown action '" + detail.action() + "'");
-            case RecordedKinds.Kinds.Incomplete i -> new NotReplayed(detail.action() + " without " + i.missing());
-            case RecordedKinds.Kinds.Asked asked -> {
+        return switch (AskedKinds.of(detail.action(), detail.facts())) {
+            case AskedKinds.Asked.Unknown u -> new NotReplayed("unknown action '" + detail.action() + "'");
+            case AskedKinds.Asked.Incomplete i -> new NotReplayed(detail.action() + " without " + i.missing());
+            case AskedKinds.Asked.Kinds asked -> {
                 try {
                     yield questions(record, detail, asked.kinds());
                 } catch (IllegalArgumentException e) {

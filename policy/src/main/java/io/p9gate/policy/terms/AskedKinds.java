@@ -1,0 +1,104 @@
+package io.p9gate.policy.terms;
+
+import java.util.List;
+
+/**
+ * Which policy questions a gateway request asks (docs/policy.md, "Operation kinds"): the one table, read by the
+ * gateway when it decides and by {@code policy replay} when it re-decides a recorded request. Keyed by the request's
+ * action, the name its audit record gives it ({@code action=}: the gateway's {@code fs.Operation} in lower case),
+ * and by the typed {@link Facts} that choose between kinds; never by the record's human-readable detail text.
+ */
+public final class AskedKinds {
+    /** Linux open(2) flags, as the gateway passes them to the host (after translating the 9P ones). */
+    private static final int O_ACCMODE = 3;
+
+    private static final int O_TRUNC = 0x200;
+    private static final int O_APPEND = 0x400;
+
+    private AskedKinds() {}
+
+    /** What a request's arguments say, beyond its action, that chooses its kinds. */
+    public sealed interface Facts {
+        /** Nothing more: all requests but opens, creates and reads or writes of an xattr's value. */
+        Facts NONE = new Plain();
+
+        /**
+         * Tlopen or Tlcreate with these host open(2) flags; {@code exclusive}: a create with O_EXCL (never a
+         * Tlopen).
+         */
+        record Opening(int hostFlags, boolean exclusive) implements Facts {
+            /** Whether the open may change the file: write access, O_TRUNC or O_APPEND. */
+            public boolean writes() {
+                return (hostFlags & O_ACCMODE) != 0 || (hostFlags & (O_TRUNC | O_APPEND)) != 0;
+            }
+        }
+
+        /** A Tread or Twrite of an extended attribute's value (on a Txattrwalk or Txattrcreate fid), not file data. */
+        record XattrValue() implements Facts {}
+
+        /** See {@link #NONE}. */
+        record Plain() implements Facts {}
+    }
+
+    /** What an action asked, if it can be told. */
+    public sealed interface Asked {
+        /** The kinds asked, each of which must be allowed; none for Tauth and Tclunk, which touch no file. */
+        record Kinds(List<OpKind> kinds) implements Asked {
+            public Kinds {
+                kinds = List.copyOf(kinds);
+            }
+        }
+
+        /** The action is known but its facts lack what decides the kind (an open without its flags). */
+        record Incomplete(String missing) implements Asked {}
+
+        /** Not an action of this gateway (a newer gateway's, or a doctored record). */
+        record Unknown() implements Asked {}
+    }
+
+    public static Asked of(String action, Facts facts) {
+        return switch (action) {
+            case "auth", "clunk" -> new Asked.Kinds(List.of());
+            case "attach", "walk" -> one(OpKind.WALK);
+            case "open" ->
+                facts instanceof Facts.Opening open ? one(opened(open)) : new Asked.Incomplete("its open flags");
+            case "create" ->
+                facts instanceof Facts.Opening open ? created(open) : new Asked.Incomplete("its open flags");
+            case "read" -> one(facts instanceof Facts.XattrValue ? OpKind.XATTR_READ : OpKind.OPEN_READ);
+            case "write" -> one(facts instanceof Facts.XattrValue ? OpKind.XATTR_WRITE : OpKind.OPEN_WRITE);
+            case "fsync" -> one(OpKind.OPEN_WRITE);
+            case "remove" -> one(OpKind.REMOVE);
+            case "statfs" -> one(OpKind.STATFS);
+            case "symlink" -> one(OpKind.SYMLINK);
+            case "mknod" -> one(OpKind.MKNOD);
+            case "mkdir" -> one(OpKind.MKDIR);
+            case "link" -> one(OpKind.LINK);
+            case "rename" -> one(OpKind.RENAME);
+            case "readlink" -> one(OpKind.READLINK);
+            case "getattr" -> one(OpKind.GETATTR);
+            case "setattr" -> one(OpKind.SETATTR);
+            case "xattr_get", "xattr_list" -> one(OpKind.XATTR_READ);
+            case "xattr_create", "xattr_commit" -> one(OpKind.XATTR_WRITE);
+            case "readdir" -> one(OpKind.READDIR);
+            case "lock", "getlock" -> one(OpKind.LOCK);
+            default -> new Asked.Unknown();
+        };
+    }
+
+    private static OpKind opened(Facts.Opening open) {
+        return open.writes() ? OpKind.OPEN_WRITE : OpKind.OPEN_READ;
+    }
+
+    /**
+     * Tlcreate without O_EXCL opens the file if the name exists, so it is also the open its flags ask for: a policy
+     * that refuses rewriting a file must not be sidestepped by "creating" it with O_TRUNC. Asked whether or not the
+     * name exists (that can change between decision and call); O_EXCL makes it a create and nothing else.
+     */
+    private static Asked created(Facts.Opening open) {
+        return new Asked.Kinds(open.exclusive() ? List.of(OpKind.CREATE) : List.of(OpKind.CREATE, opened(open)));
+    }
+
+    private static Asked one(OpKind kind) {
+        return new Asked.Kinds(List.of(kind));
+    }
+}
