@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# startup.sh - issue 13: how long the tools take to start, with and without the launcher's AppCDS archive.
-# Runs each command RUNS times (after one run that writes the archive, not counted) through ./p9gate, first with
-# the archive, then with P9GATE_CDS=off, and prints per command and mode the median and minimum of the wall time
-# and of the CPU time (user + sys; on a busy machine the wall time is mostly waiting for a core, so CPU is what
+# startup.sh - issue 13: how long the tools take to start, with and without the launcher's cache (an AOT cache
+# since 2026-12-02, an AppCDS archive before). Runs each command RUNS times (after one run that writes the cache,
+# not counted) through ./p9gate, first with the cache, then with P9GATE_CDS=off, and prints per command and mode
+# the median and minimum of the wall time and of the CPU time (user + sys; on a busy machine the wall time is mostly waiting for a core, so CPU is what
 # to compare), with the load average before and after each series.  The commands:
 #   policy check   p9gate policy check policies/infotainment.yaml
 #   audit verify   p9gate audit verify on a small signed log (a gateway started and stopped: 6 records,

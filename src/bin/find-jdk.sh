@@ -9,31 +9,43 @@
 P9GATE_MIN_JAVA=${P9GATE_MIN_JAVA:-25}
 
 # p9gate_java_major JAVA_BINARY: print its feature version (8 for 1.8.0_x).
-# The `release` file of the JDK is read when present (no JVM start).
 p9gate_java_major() {
-    local java=$1 home line version
-    home=$(cd "$(dirname "$java")/.." 2>/dev/null && pwd) || return 1
-    if [ -r "$home/release" ]; then
-        line=$(grep -m1 '^JAVA_VERSION=' "$home/release" 2>/dev/null || true)
+    p9gate_read_major "$1" && printf '%s\n' "$P9GATE_MAJOR"
+}
+
+# p9gate_read_major JAVA_BINARY: set P9GATE_MAJOR to its feature version. The `release` file of the JDK is
+# read when present (no JVM start), in bash alone: every tool start runs this, and on a busy VM each process
+# the launcher starts costs it ~10 ms of CPU (docs/performance.md, "Start-up of the tools").
+p9gate_read_major() {
+    local java=$1 line="" version l
+    P9GATE_MAJOR=
+    case "$java" in */*) ;; *) java=./$java ;; esac
+    if [ -r "${java%/*}/../release" ]; then
+        while IFS= read -r l || [ -n "$l" ]; do
+            case "$l" in JAVA_VERSION=*) line=$l; break ;; esac
+        done <"${java%/*}/../release"
     fi
-    if [ -z "${line:-}" ]; then
+    if [ -z "$line" ]; then
         [ -x "$java" ] || return 1
         line=$("$java" -version 2>&1 | grep -m1 -E 'version "' || true)
     fi
-    version=$(printf '%s\n' "$line" | sed -n 's/.*"\([0-9][0-9._+a-z-]*\)".*/\1/p')
-    [ -n "$version" ] || return 1
+    # The quoted version: "25.0.1", "26-ea", "1.8.0_412".
+    case "$line" in *'"'[0-9]*'"'*) ;; *) return 1 ;; esac
+    version=${line#*\"}
+    version=${version%%\"*}
     case "$version" in
         1.*) version=${version#1.} ;;
     esac
-    printf '%s\n' "${version%%[!0-9]*}"
+    version=${version%%[!0-9]*}
+    [ -n "$version" ] || return 1
+    P9GATE_MAJOR=$version
 }
 
 # p9gate_home_ok DIR: true if DIR/bin/java exists and is new enough.
 p9gate_home_ok() {
-    local major
     [ -n "$1" ] && [ -x "$1/bin/java" ] || return 1
-    major=$(p9gate_java_major "$1/bin/java") || return 1
-    [ -n "$major" ] && [ "$major" -ge "$P9GATE_MIN_JAVA" ]
+    p9gate_read_major "$1/bin/java" || return 1
+    [ -n "$P9GATE_MAJOR" ] && [ "$P9GATE_MAJOR" -ge "$P9GATE_MIN_JAVA" ]
 }
 
 p9gate_find_jdk() {
@@ -42,7 +54,9 @@ p9gate_find_jdk() {
         export JAVA_HOME; return 0
     fi
     if java=$(command -v java 2>/dev/null); then
-        candidate=$(cd "$(dirname "$(readlink -f "$java")")/.." && pwd)
+        candidate=$(readlink -f "$java")
+        candidate=${candidate%/*}
+        candidate=${candidate%/*}
         if p9gate_home_ok "$candidate"; then
             export JAVA_HOME=$candidate; return 0
         fi
@@ -50,7 +64,7 @@ p9gate_find_jdk() {
     for candidate in "${P9GATE_JVM_DIR:-/usr/lib/jvm}"/*; do
         [ -d "$candidate" ] || continue
         p9gate_home_ok "$candidate" || continue
-        major=$(p9gate_java_major "$candidate/bin/java")
+        major=$P9GATE_MAJOR
         if [ "$major" -gt "$best_major" ]; then best=$candidate best_major=$major; fi
     done
     if [ -n "$best" ]; then

@@ -20,7 +20,27 @@ echo '<project/>' >"$R/pom.xml"; echo '<project/>' >"$R/gateway/pom.xml"
 echo 'class A {}' >"$R/gateway/src/main/java/A.java"
 # Fake JDK 25: `java` prints its arguments.
 mkdir -p "$T/jdk/bin"; echo 'JAVA_VERSION="25.0.1"' >"$T/jdk/release"
-printf '#!/bin/sh\necho "JAVA $*"\n' >"$T/jdk/bin/java"; chmod +x "$T/jdk/bin/java"
+# It plays the JVM's AOT cache too: a recording run writes its -XX:AOTConfiguration file, a create run its
+# -XX:AOTCache file (and prints nothing); it logs each call's CEDAR_JAVA_FFI_LIB and exits $JAVA_STATUS.
+cat >"$T/jdk/bin/java" <<'JAVA'
+#!/bin/sh
+mode= conf= cache=
+for a in "$@"; do
+    case "$a" in
+        -XX:AOTMode=*) mode=${a#-XX:AOTMode=} ;;
+        -XX:AOTConfiguration=*) conf=${a#-XX:AOTConfiguration=} ;;
+        -XX:AOTCache=*) cache=${a#-XX:AOTCache=} ;;
+    esac
+done
+echo "${CEDAR_JAVA_FFI_LIB:-none}" >>"$JAVA_ENV_LOG"
+case "$mode" in
+    create) echo cache >"$cache"; exit 0 ;;
+    record) echo conf >"$conf" ;;
+esac
+echo "JAVA $*"
+exit "${JAVA_STATUS:-0}"
+JAVA
+chmod +x "$T/jdk/bin/java"
 # Fake mvn: logs its call; "builds" unless MVN_FAIL is set.
 cat >"$R/bin/mvn" <<'MVN'
 #!/bin/sh
@@ -30,7 +50,8 @@ mkdir -p "$P9_REPO/gateway/target/classes" "$P9_REPO/gateway/target/lib"
 MVN
 chmod +x "$R/bin/mvn"
 run() {  # run the launcher from another cwd; prints stdout, stderr to $T/err
-    (cd "$T" && env JAVA_HOME="$T/jdk" PATH="$R/bin:/usr/bin:/bin" MVN_LOG="$T/mvn.log" P9_REPO="$R" \
+    (cd "$T" && env JAVA_HOME="${JDK:-$T/jdk}" PATH="$R/bin:/usr/bin:/bin" MVN_LOG="$T/mvn.log" P9_REPO="$R" \
+        JAVA_ENV_LOG="$T/java-env.log" ${JAVA_STATUS:+JAVA_STATUS=$JAVA_STATUS} \
         XDG_CACHE_HOME="${CACHE_HOME:-$T/cache}" \
         ${MVN_FAIL:+MVN_FAIL=1} bash "$R/p9gate" "$@" 2>"$T/err")
 }
@@ -40,7 +61,7 @@ out=$(run serve --listen tcp:127.0.0.1:0)
 expect "first run builds once" "$(calls)" 1
 expect "build is quiet, skips tests, packages" "$(grep -c -- '-q -B .*-DskipTests package' "$T/mvn.log")" 1
 expect "first run says it builds" "$(grep -c '^p9gate: building' "$T/err")" 1
-expect "java command line" "$out" "JAVA -XX:+ExitOnOutOfMemoryError --enable-native-access=ALL-UNNAMED -Dp9gate.home=$R -cp $R/gateway/target/classes:$R/gateway/target/lib/* io.p9gate.gateway.cli.Main serve --listen tcp:127.0.0.1:0"
+expect "java command line (a server: tiered compilation)" "$out" "JAVA -XX:+ExitOnOutOfMemoryError --enable-native-access=ALL-UNNAMED -Dp9gate.home=$R -cp $R/gateway/target/classes:$R/gateway/target/lib/* io.p9gate.gateway.cli.Main serve --listen tcp:127.0.0.1:0"
 run --help >/dev/null
 expect "second run does not build" "$(calls)" 1
 expect "second run is silent on stderr" "$(wc -c <"$T/err" | tr -d ' ')" 0
@@ -61,29 +82,75 @@ expect "failed build shows maven's error and says so" "$(grep -c -e 'compilation
 run --help >/dev/null
 expect "after a failed build the next run builds again" "$(calls)" 6
 
-# Class-data sharing (issue 13): tools run from the gateway jar with an archive in the user's cache.
+# Start-up of the tools (issue 13): C1 only, Cedar's library unpacked by the build, an AOT cache per command.
 L=$R/gateway/target/lib
+C=$T/cache/p9gate
 mkdir -p "$R/gateway/target/classes/io"; echo x >"$R/gateway/target/classes/io/A.class"
 sleep 1; echo jar >"$R/gateway/target/p9gate-gateway-1.0.jar"; echo t >"$R/gateway/target/p9gate-gateway-1.0-tests.jar"
 out=$(run policy check x.yaml)
-expect "a tool uses an archive in the cache dir" "$(echo "$out" | grep -c -- "-XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=$T/cache/p9gate/cds-[0-9]*-[0-9]*-policy-check\.jsa -Xlog:cds=off -Xlog:cds+dynamic=off ")" 1
-expect "with the jars only on the class path" "$(echo "$out" | grep -c -- "-cp $R/gateway/target/p9gate-gateway-1.0.jar:$L/\* io.p9gate.gateway.cli.Main policy check x.yaml")" 1
-expect "the cache dir is created" "$([ -d "$T/cache/p9gate" ] && echo yes)" yes
-archive() { echo "$1" | grep -o -- "cds-[0-9]*-[0-9]*-policy-check\.jsa"; }
-first=$(archive "$out"); touch "$T/cache/p9gate/$first"
+cache=$(echo "$out" | grep -o -- "-XX:AOTConfiguration=$C/aot-[0-9]*-[0-9]*-policy-check\.aot\.[0-9]*\.conf" | sed 's/^-XX:AOTConfiguration=//; s/\.[0-9]*\.conf$//')
+expect "a tool's first run records, C1 only, from the jars" "$(echo "$out" | grep -c -- "-cp $R/gateway/target/p9gate-gateway-1.0.jar:$L/\* -XX:TieredStopAtLevel=1 -XX:AOTMode=record -XX:AOTConfiguration=$C/aot-[0-9]*-[0-9]*-policy-check\.aot\.[0-9]*\.conf -XX:+UnlockDiagnosticVMOptions -XX:-DisplayVMOutput -Xlog:aot=off -Xlog:cds=off io.p9gate.gateway.cli.Main policy check x.yaml$")" 1
+expect "then the launcher writes the cache and removes the record" "$(cat "$cache" 2>/dev/null):$(ls "$C" | grep -c -e '\.conf$' -e '\.aot\.')" cache:0
+out=$(run policy check x.yaml)
+expect "the next run maps it, silently" "$(echo "$out" | grep -c -- "-XX:TieredStopAtLevel=1 -XX:AOTCache=$cache -Xlog:aot=off -Xlog:cds=off io.p9gate.gateway.cli.Main policy check x.yaml$"):$(wc -c <"$T/err" | tr -d ' ')" 1:0
+out=$(JAVA_STATUS=3 run audit verify --log d); rc=$?
+expect "a first run keeps the command's exit status" "$rc:$(ls "$C" | grep -c 'audit-verify\.aot$')" 3:1
+expect "no Cedar library built: cedar-java's loader" "$(tail -n 1 "$T/java-env.log")" none
+mkdir -p "$R/gateway/target/native/jne/linux/$(uname -m)"; echo so >"$R/gateway/target/native/jne/linux/$(uname -m)/libcedar_java_ffi.so"
+run policy check x.yaml >/dev/null
+expect "the build's Cedar library" "$(tail -n 1 "$T/java-env.log")" "$R/gateway/target/native/jne/linux/$(uname -m)/libcedar_java_ffi.so"
+echo old >"$C/cds-$(basename "$cache" | cut -d- -f2)-1-policy-check.jsa"; touch -d '2 hours ago' "$cache.999.conf"
 sleep 1; echo jar2 >"$R/gateway/target/p9gate-gateway-1.0.jar"
 out=$(run policy check x.yaml)
-expect "a rebuilt jar gets a new archive (the JVM would not rewrite the old one), the old one is deleted" \
-    "$([ "$(archive "$out")" != "$first" ] && [ -n "$(archive "$out")" ] && echo new):$(ls "$T/cache/p9gate" | grep -c "$first")" new:0
+expect "a rebuilt jar records a new cache; the old build's, old AppCDS archives and a killed run's record are deleted" \
+    "$(echo "$out" | grep -c -- "-XX:AOTMode=record"):$(ls "$C" | grep -c -e "^$(basename "$cache")" -e '^cds-')" 1:0
 out=$(run serve --listen tcp:127.0.0.1:0)
-expect "the server runs without it" "$(echo "$out" | grep -c -e SharedArchive -e p9gate-gateway-1.0.jar)" 0
+expect "the server runs without cache or C1" "$(echo "$out" | grep -c -e AOT -e TieredStopAtLevel -e p9gate-gateway-1.0.jar)" 0
 out=$(export P9GATE_CDS=off; run policy check x.yaml)
-expect "P9GATE_CDS=off: no archive" "$(echo "$out" | grep -c SharedArchive)" 0
+expect "P9GATE_CDS=off: no cache, still C1" "$(echo "$out" | grep -c AOT):$(echo "$out" | grep -c TieredStopAtLevel=1)" 0:1
 out=$(CACHE_HOME=/proc/no-such-cache run policy check x.yaml)
-expect "an unwritable cache: no archive, silently" "$(echo "$out" | grep -c SharedArchive):$(wc -c <"$T/err" | tr -d ' ')" 0:0
+expect "an unwritable cache: no cache, silently" "$(echo "$out" | grep -c AOT):$(wc -c <"$T/err" | tr -d ' ')" 0:0
 sleep 1; echo y >"$R/gateway/target/classes/io/A.class"
 out=$(run policy check x.yaml)
-expect "classes newer than the jar: from the classes, no archive" "$(echo "$out" | grep -c -e SharedArchive -e 'p9gate-gateway-1.0.jar'):$(echo "$out" | grep -c -- "-cp $R/gateway/target/classes:")" 0:1
+expect "classes newer than the jar: from the classes, no cache" "$(echo "$out" | grep -c -e AOT -e 'p9gate-gateway-1.0.jar'):$(echo "$out" | grep -c -- "-cp $R/gateway/target/classes:")" 0:1
+
+# The same with the real JVM (the JDK the build uses): a stand-in Main in a real jar. A cache that is garbage,
+# truncated, empty or of another build must leave the command's output and exit status alone, and stderr empty.
+. "$ROOT/src/bin/find-jdk.sh"
+if p9gate_find_jdk 2>/dev/null; then
+    JDK=$JAVA_HOME
+    rm -rf "$R/gateway/target" "$T/cache"; mkdir -p "$T/main/io/p9gate/gateway/cli" "$R/gateway/target/classes" "$L"
+    cat >"$T/main/io/p9gate/gateway/cli/Main.java" <<'MAIN'
+package io.p9gate.gateway.cli;
+public class Main {
+    public static void main(String[] args) {
+        System.out.println("ran " + java.util.stream.Stream.of(args).map(String::toUpperCase).toList());
+        System.exit(args.length);
+    }
+}
+MAIN
+    "$JDK/bin/javac" -d "$T/main" "$T/main/io/p9gate/gateway/cli/Main.java" \
+        && "$JDK/bin/jar" cf "$R/gateway/target/p9gate-gateway-1.0.jar" -C "$T/main" io/p9gate/gateway/cli/Main.class
+    touch "$R/gateway/target/.p9gate-build-stamp"
+    real() {  # NAME: runs `p9gate policy check x`, expects its output, its status (3, the number of arguments) and an empty stderr
+        local out rc; out=$(JDK=$JDK run policy check x); rc=$?
+        expect "real JVM: $1" "$out:$rc:$(cat "$T/err")" "ran [POLICY, CHECK, X]:3:"
+    }
+    real "first run, recording"
+    cache=$(ls "$C"/aot-*-policy-check.aot 2>/dev/null)
+    expect "real JVM: the first run wrote a cache, nothing else" "$([ -s "$cache" ] && echo yes):$(ls "$C" | wc -l | tr -d ' ')" yes:1
+    real "with the cache"
+    cp "$cache" "$T/good.aot"
+    head -c 100000 /dev/urandom >"$cache"; real "a cache of random bytes"
+    head -c 1000000 "$T/good.aot" >"$cache"; real "a truncated cache"
+    : >"$cache"; real "an empty cache"
+    sleep 1; touch "$R/gateway/target/p9gate-gateway-1.0.jar"
+    out=$(JDK=$JDK run policy check x)
+    stale=$(ls "$C"/aot-*-policy-check.aot 2>/dev/null)
+    cp "$T/good.aot" "$stale"; real "a cache of the same jar before it was rebuilt (stale), under the new build's name"
+else
+    echo "# no JDK >= 25: real-JVM checks skipped"
+fi
 
 echo "1..$N"
 echo "# launcher: $N checks, $FAILED failed"

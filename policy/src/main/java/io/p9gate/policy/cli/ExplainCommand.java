@@ -30,8 +30,6 @@ import picocli.CommandLine.Option;
             "  p9gate policy explain policies/infotainment.yaml --vm infotainment --share maps --op RENAME --path /cache/a --dest /base/a --format json"
         })
 final class ExplainCommand extends Subcommand {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     enum Format {
         text,
         json
@@ -139,7 +137,10 @@ final class ExplainCommand extends Subcommand {
         }
 
         String json() {
-            ObjectNode root = JSON.createObjectNode();
+            // Made here, not in a static field: picocli creates every policy subcommand to run any one of
+            // them, and an ObjectMapper set up on each `policy check` cost start-up time (issue 13).
+            ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            ObjectNode root = json.createObjectNode();
             ObjectNode req = root.putObject("request")
                     .put("vm", request.vm())
                     .put("share", request.share())
@@ -165,7 +166,7 @@ final class ExplainCommand extends Subcommand {
                 }
             }
             try {
-                return JSON.writeValueAsString(root) + "\n";
+                return json.writeValueAsString(root) + "\n";
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 throw new IllegalStateException("a tree of plain values always serialises", e);
             }
