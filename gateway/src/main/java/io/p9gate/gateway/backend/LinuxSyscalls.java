@@ -17,6 +17,7 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The raw Linux syscalls the backend needs, bound through FFM (no JNI). Every wrapper returns
@@ -154,6 +155,14 @@ public final class LinuxSyscalls {
         long run(MemorySegment errnoState, Arena arena) throws Throwable;
     }
 
+    /** statx calls made so far by this process: tests count the stats a request costs (issue 11). */
+    private static final LongAdder STATX_CALLS = new LongAdder();
+
+    /** How many statx calls this process has made (for tests: the stats per request, not timed). */
+    public static long statxCalls() {
+        return STATX_CALLS.sum();
+    }
+
     private static long call(String what, NativeCall body) throws P9Exception {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
@@ -212,6 +221,7 @@ public final class LinuxSyscalls {
 
     /** statx into {@code out} (a StructLayouts.STATX-sized segment). */
     static void statx(int dirfd, String name, int flags, MemorySegment out) throws P9Exception {
+        STATX_CALLS.increment();
         call("statx " + name, (st, a) ->
                 (int) STATX.invokeExact(st, dirfd, str(a, name), flags, STATX_BASIC_STATS | STATX_BTIME, out));
     }

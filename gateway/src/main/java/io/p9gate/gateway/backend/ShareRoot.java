@@ -105,21 +105,32 @@ public final class ShareRoot implements AutoCloseable {
 
     /** Looks up one name in {@code dir}; "." is the directory itself, ".." never leaves the share. */
     public Node lookup(Node dir, String name) throws P9Exception {
+        return find(dir, name).node();
+    }
+
+    /**
+     * A name looked up, with the stat its handle was examined with (its type, and the walk's qid: one statx per
+     * name, issue 11), or a null stat for "." and "..", which take none.
+     */
+    public record Found(Node node, FileStat stat) {}
+
+    /** As {@link #lookup}, keeping the lookup's stat. */
+    public Found find(Node dir, String name) throws P9Exception {
         if (!dir.isDirectory()) {
             throw new P9Exception(Errno.ENOTDIR, "walk from a non-directory");
         }
         if (name.equals(".")) {
-            return dir.share();
+            return new Found(dir.share(), null);
         }
         if (name.equals("..")) {
-            return parentOf(dir);
+            return new Found(parentOf(dir), null);
         }
         Names.check(name);
         long epoch = renames.now();
-        Node node = KernelFilesystems.refuseCrossingInto(
-                dir, nodeOf(Fd.open(() -> dir.use(fd -> openBeneath(fd, name, O_PATH, 0)))));
+        Examined examined = examine(Fd.open(() -> dir.use(fd -> openBeneath(fd, name, O_PATH, 0))));
+        Node node = KernelFilesystems.refuseCrossingInto(dir, examined.node());
         learnChildPath(dir, name, node, epoch);
-        return node;
+        return new Found(node, examined.stat());
     }
 
     /**

@@ -1,7 +1,9 @@
 package io.p9gate.gateway.fs;
 
+import io.p9gate.gateway.backend.FileStat;
 import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.Node;
+import io.p9gate.gateway.backend.ShareRoot;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.Qid;
@@ -33,8 +35,11 @@ final class Walks {
         try {
             for (int i = 0; i < names.size(); i++) {
                 Node next;
+                FileStat stat;
                 try {
-                    next = share.root().lookup(cursor, names.get(i));
+                    ShareRoot.Found found = share.root().find(cursor, names.get(i));
+                    next = found.node();
+                    stat = found.stat();
                     if (climbs) {
                         requireDecidedPath(share, next, decided.get(i));
                     }
@@ -51,7 +56,8 @@ final class Walks {
                     cursor.close();
                 }
                 cursor = next;
-                qids.add(GuardedFs.qid(share, cursor));
+                // The lookup's stat, taken a moment ago, is the qid's: a second statx would tell the same.
+                qids.add(stat != null ? share.root().qids().qid(stat) : GuardedFs.qid(share, cursor));
             }
             if (lastDir != null) {
                 requireDecidedPlace(share, cursor, lastDir, decided.getLast());
