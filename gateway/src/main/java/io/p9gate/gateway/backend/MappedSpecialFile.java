@@ -79,7 +79,7 @@ public record MappedSpecialFile(FileType type, int major, int minor, int perms) 
         return Optional.of(parse(new String(raw, StandardCharsets.US_ASCII)));
     }
 
-    /** The stat the guest sees: the device's type, permission bits and rdev over the host file's other fields. */
+    /** The stat the guest sees: the special file's type, permission bits and rdev over the host file's other fields. */
     public FileStat shown(FileStat s) {
         return s.shownAs(type.modeBits() | perms, s.uid(), s.gid(), FileStat.makedev(major, minor));
     }

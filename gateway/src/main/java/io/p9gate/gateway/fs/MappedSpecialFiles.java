@@ -24,9 +24,9 @@ record MappedSpecialFiles(Ownership inner) implements Ownership {
 
     @Override
     public void chmod(Node node, int mode) throws P9Exception {
-        Optional<MappedSpecialFile> device = MappedSpecialFile.of(node);
-        if (device.isPresent()) {
-            device.get().withPerms(mode).store(node);
+        Optional<MappedSpecialFile> special = MappedSpecialFile.of(node);
+        if (special.isPresent()) {
+            special.get().withPerms(mode).store(node);
         } else {
             inner.chmod(node, mode);
         }
@@ -35,7 +35,7 @@ record MappedSpecialFiles(Ownership inner) implements Ownership {
     @Override
     public FileStat shown(Node node, FileStat host) throws P9Exception {
         FileStat shown = inner.shown(node, host);
-        Optional<MappedSpecialFile> device = MappedSpecialFile.of(node, host);
-        return device.isPresent() ? device.get().shown(shown) : shown;
+        Optional<MappedSpecialFile> special = MappedSpecialFile.of(node, host);
+        return special.isPresent() ? special.get().shown(shown) : shown;
     }
 }
