@@ -25,8 +25,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>{@link #append} is thread-safe: one lock serialises encoding, hashing and the write, so sequence order,
  * chain order and file order are the same. A record has reached the kernel when {@code append} returns; the
  * caller replies to the guest only after that. A record appended with {@link Durability#SYNCED} (the record of
- * a change about to be made) is on disk when {@code append} returns: its appender waits, outside the lock, for
- * the {@link GroupCommit} thread, whose one fsync covers every record written so far.
+ * a change about to be made) is on disk when {@code append} returns: outside the lock, its appender makes the
+ * {@link GroupCommit}'s next fsync itself or waits for the one running, and one fsync covers every record written
+ * before it started.
  *
  * <p>Checkpoints are taken every {@code checkpointRecords} records, every {@code checkpointEvery} while records
  * arrive, after policy load/reload and key change, and at {@link #close}. Taking one has two halves: under the
@@ -303,7 +304,7 @@ public final class AuditLog implements AutoCloseable {
         syncObserver = java.util.Objects.requireNonNull(observer);
     }
 
-    /** The segment fsync, timed for the {@link SyncObserver}; only the fsync thread calls it. */
+    /** The segment fsync, timed for the {@link SyncObserver}; one caller at a time (the group commit's leader). */
     private long timedForce() throws java.io.IOException {
         long started = System.nanoTime();
         long covered = segments.force();

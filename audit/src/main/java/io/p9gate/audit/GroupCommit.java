@@ -5,14 +5,17 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Group commit for the segment: appenders that need their record on disk wait here while one thread fsyncs for
- * all of them. Whatever was written while an fsync ran is covered by the next one, so under load each fsync
- * serves a batch of waiters, and an idle log costs nothing.
+ * Group commit for the segment: appenders that need their record on disk share fsyncs. The appender that finds
+ * no fsync running makes one itself, on its own thread (the leader); appenders that arrive while it runs wait,
+ * and when it returns, one of those its fsync did not cover leads the next, which covers them all. So under
+ * load each fsync serves a batch of waiters, an idle log costs nothing, and a lone change waits for its fsync
+ * without waking another thread (issue 11: a dedicated fsync thread cost two thread hand-offs per change, each
+ * a wait for a core on a busy host).
  *
- * <p>The fsync runs on its own thread, never on an appender's: appenders are request workers that a Tflush may
- * interrupt, and an interrupt during {@code FileChannel.force} closes the channel, and with it the log.
- * Waiting is uninterruptible for the same reason (the caller's interrupt status is kept): a record the caller
- * is about to act on must be durable before it returns, or it must fail.
+ * <p>Any appender may lead, and appenders are request workers: the fsync must not be one an interrupt could
+ * abort ({@code FileChannel.force} closes the channel when its thread is interrupted), see
+ * {@link SegmentWriter#force}. Waiting is uninterruptible for the same reason (the caller's interrupt status is
+ * kept): a record the caller is about to act on must be durable before it returns, or it must fail.
  */
 final class GroupCommit implements AutoCloseable {
     /** Makes every record written before the call durable and returns how many records that is. */
@@ -31,13 +34,12 @@ final class GroupCommit implements AutoCloseable {
     private final FailureSink failed;
     private final CheckpointObserver observer;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition work = lock.newCondition();
+    /** Signalled (all) when an fsync ends, well or badly, so that waiters look again. */
     private final Condition advanced = lock.newCondition();
-    private final Thread syncer;
-    /** Records someone waits to see durable (a count, not a seq). */
-    private long wanted;
     /** Records known durable. */
     private long durable;
+    /** Whether a leader is in its fsync now. */
+    private boolean syncing;
 
     private IOException broken;
     private boolean closed;
@@ -49,12 +51,11 @@ final class GroupCommit implements AutoCloseable {
         this.failed = failed;
         this.observer = observer;
         this.durable = durable;
-        this.wanted = durable;
-        this.syncer = Thread.ofPlatform().name("audit-fsync").daemon().start(this::run);
     }
 
     /**
-     * Returns once the first {@code records} records are on disk, with how many are.
+     * Returns once the first {@code records} records are on disk, with how many are; makes the fsync itself when
+     * none is running.
      *
      * @throws IOException an fsync failed (or the log is closing) before they were
      */
@@ -64,20 +65,50 @@ final class GroupCommit implements AutoCloseable {
             if (durable < records && closed) {
                 throw new IOException("the audit log is closed");
             }
-            if (durable < records && wanted < records) {
-                wanted = records;
-                work.signal();
-            }
-            while (durable < records) { // the fsync thread serves every waiter before it stops
+            while (durable < records) {
                 if (broken != null) {
                     throw new IOException("fsync of the audit segment failed: " + broken.getMessage(), broken);
                 }
-                advanced.awaitUninterruptibly();
+                if (syncing) {
+                    advanced.awaitUninterruptibly();
+                } else if (closed) {
+                    throw new IOException("the audit log is closed");
+                } else {
+                    lead();
+                }
             }
             return durable;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Under the lock: makes one fsync for everyone, with the lock released while it runs. */
+    private void lead() {
+        syncing = true;
+        lock.unlock();
+        long covered = -1;
+        IOException failure = null;
+        try {
+            covered = fsync.force();
+            observer.forced(covered);
+        } catch (IOException e) {
+            failure = e;
+        } catch (RuntimeException | Error e) {
+            failure = new IOException(e.toString(), e);
+        }
+        if (failure != null) {
+            failed.fsyncFailed(failure); // first: a waiter that wakes up must find the log failed
+        }
+        lock.lock();
+        syncing = false;
+        if (failure != null) {
+            broken = failure;
+        } else {
+            durable = Math.max(durable, covered);
+            fsyncs++;
+        }
+        advanced.signalAll();
     }
 
     /** Segment fsyncs made so far. */
@@ -100,66 +131,20 @@ final class GroupCommit implements AutoCloseable {
         }
     }
 
-    private void run() {
-        while (true) {
-            lock.lock();
-            try {
-                while (wanted <= durable && !closed) {
-                    work.awaitUninterruptibly();
-                }
-                if (wanted <= durable) {
-                    return; // closed, nobody waits
-                }
-            } finally {
-                lock.unlock();
-            }
-            long covered;
-            try {
-                covered = fsync.force();
-                observer.forced(covered);
-            } catch (IOException e) {
-                fail(e);
-                return;
-            } catch (RuntimeException | Error e) {
-                fail(new IOException(e.toString(), e));
-                return;
-            }
-            lock.lock();
-            try {
-                durable = Math.max(durable, covered);
-                fsyncs++;
-                advanced.signalAll();
-            } finally {
-                lock.unlock();
-            }
-        }
-    }
-
-    private void fail(IOException e) {
-        failed.fsyncFailed(e); // first: a waiter that wakes up must find the log failed
-        lock.lock();
-        try {
-            broken = e;
-            advanced.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Stops the fsync thread once nobody waits any more. */
+    /**
+     * Refuses new waits for records not yet durable and returns once no fsync runs, so the segment can be
+     * closed under no one's feet.
+     */
     @Override
     public void close() {
         lock.lock();
         try {
             closed = true;
-            work.signal();
+            while (syncing) {
+                advanced.awaitUninterruptibly();
+            }
         } finally {
             lock.unlock();
-        }
-        try {
-            syncer.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -6,8 +6,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.SyncFailedException;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.FileChannel;
+import java.nio.channels.AsynchronousFileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,17 +20,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Appends record lines to the current segment and starts a new segment (named after its first sequence number)
  * once the current one reaches the size limit. The chain simply continues across files. Every line is handed to
  * the kernel before {@link #write} returns, so a process crash loses nothing acknowledged; {@link #force} (the
- * group commit's fsync thread) makes lines durable.
+ * group commit's leader) makes lines durable.
  *
  * <p><b>Descriptors.</b> A rotation needs no new file descriptor: a spare file ({@link #SPARE}) is opened ahead
  * of time and renamed into place, and the directory's descriptor is held open for its fsync. So when a guest
  * has exhausted the process's descriptors, the log still rotates; only re-arming the spare fails (and is
  * retried at the next rotation), and the descriptor of the closed segment is free for it by then.
  *
- * <p><b>Interrupts.</b> Appenders are request workers that a Tflush may interrupt. Nothing they run here is
- * interruptible: lines go through {@link RandomAccessFile#write} and a rotation fsyncs the old segment with
- * {@link java.io.FileDescriptor#sync()}; {@code FileChannel.force}, which an interrupt would turn into a closed
- * channel, runs only on the fsync thread.
+ * <p><b>Interrupts.</b> Appenders are request workers that a Tflush may interrupt, and any of them may make the
+ * group commit's fsync ({@link #force}). Nothing here is interruptible: lines go through
+ * {@link RandomAccessFile#write}, segments are fsynced with {@link java.io.FileDescriptor#sync()}, and the
+ * directory through an {@link AsynchronousFileChannel}; a {@code FileChannel}'s {@code force} would close the
+ * channel, and with it the log, when its thread is interrupted.
  */
 final class SegmentWriter implements Closeable {
     /** The next segment's file, created ahead of time; not a segment name, so readers never see it. */
@@ -50,9 +50,11 @@ final class SegmentWriter implements Closeable {
     private final Path dir;
     private final long maxBytes;
     private final SegmentFiles files;
-    private final FileChannel dirChannel;
+    /** Not a FileChannel: an interrupt of the thread in its force would close it (AsynchronousFileChannel's does not). */
+    private final AsynchronousFileChannel dirChannel;
+
     private final AtomicBoolean dirDirty = new AtomicBoolean();
-    /** Volatile: the fsync thread forces whichever segment is current while appenders write. */
+    /** Volatile: the group commit's leader forces whichever segment is current while appenders write. */
     private volatile RandomAccessFile out;
 
     private RandomAccessFile spare;
@@ -74,7 +76,7 @@ final class SegmentWriter implements Closeable {
         this.maxBytes = maxBytes;
         this.files = files;
         this.records = records;
-        this.dirChannel = FileChannel.open(dir, StandardOpenOption.READ);
+        this.dirChannel = AsynchronousFileChannel.open(dir, StandardOpenOption.READ);
         try {
             if (current != null) {
                 RandomAccessFile raf = files.open(current);
@@ -106,8 +108,9 @@ final class SegmentWriter implements Closeable {
 
     /**
      * Makes every line written before the call durable, the directory entries of new segments included, and
-     * returns how many records that is (lines written meanwhile may or may not be durable). Called by the
-     * fsync thread only.
+     * returns how many records that is (lines written meanwhile may or may not be durable). One caller at a time
+     * (the group commit's leader, any appender's thread): so nothing here may be undone by an interrupt, see the
+     * class comment.
      *
      * @throws SyncFailedException an fsync failed: what was written may or may not be on disk
      */
@@ -118,9 +121,11 @@ final class SegmentWriter implements Closeable {
         try {
             if (current != null) {
                 try {
-                    current.getChannel().force(false);
-                } catch (ClosedChannelException rotatedAway) {
-                    // rotate() fsynced it before it closed it
+                    current.getFD().sync();
+                } catch (SyncFailedException e) {
+                    if (current == out) {
+                        throw e;
+                    } // else rotated away and closed meanwhile: rotate() fsynced it before it closed it
                 }
             }
             if (newSegment) {

@@ -122,6 +122,51 @@ class GroupCommitTest {
     }
 
     @Test
+    void anAppenderThatFindsNoFsyncRunningMakesItOnItsOwnThread() throws Exception {
+        List<String> madeBy = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CheckpointObserver where = new CheckpointObserver() {
+            @Override
+            public void forced(long durableRecords) {
+                madeBy.add(Thread.currentThread().getName());
+            }
+        };
+        try (AuditLog log = AuditLog.open(dir, key, TestLogs.options().withCheckpointRecords(1000), where)) {
+            madeBy.clear(); // the start record's checkpoint
+            Thread worker = Thread.ofPlatform().name("worker-under-test").start(() -> appendSynced(log, 1));
+            worker.join();
+            assertEquals(
+                    List.of("worker-under-test"),
+                    madeBy,
+                    "the lone change's fsync is made by its own thread: no wake-up of another thread and back");
+        }
+    }
+
+    @Test
+    void anInterruptedLeaderSyncsANewSegmentAndItsDirectoryAndTheLogLives() throws Exception {
+        AuditOptions small = TestLogs.options().withCheckpointRecords(1000).withMaxSegmentBytes(2_000);
+        try (AuditLog log = AuditLog.open(dir, key, small)) {
+            for (int i = 0; i < 20; i++) { // several rotations, each leaving a directory entry to fsync
+                Thread.currentThread().interrupt(); // a worker whose request was flushed leads each fsync
+                try {
+                    long seq = log.append(TestLogs.decision(i), Durability.SYNCED);
+                    assertTrue(log.durableRecords() > seq);
+                } finally {
+                    Thread.interrupted();
+                }
+            }
+            assertTrue(log.writable(), "no interrupt closed a segment's or the directory's channel");
+            log.append(TestLogs.decision(99), Durability.SYNCED);
+        }
+        try (var files = java.nio.file.Files.list(dir)) {
+            assertTrue(
+                    files.filter(f -> f.getFileName().toString().endsWith(".jsonl"))
+                                    .count()
+                            > 2,
+                    "the records rotated through several segments");
+        }
+    }
+
+    @Test
     void aFailedFsyncFailsTheWaitingAppenderAndTheLog() throws Exception {
         AtomicBoolean failNext = new AtomicBoolean();
         CheckpointObserver failing = Seams.failNextFsync(
