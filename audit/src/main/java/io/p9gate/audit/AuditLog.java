@@ -108,7 +108,13 @@ public final class AuditLog implements AutoCloseable {
         this.chainHead = state.chainHead();
         this.lastCheckpoint = state.lastCheckpoint();
         this.segments = new SegmentWriter(
-                dir, options.maxSegmentBytes(), state.lastSegment(), state.lastSegmentLength(), state.size(), files);
+                dir,
+                options.maxSegmentBytes(),
+                SegmentWriter.zeroAheadFor(options.maxBytes()),
+                state.lastSegment(),
+                state.lastSegmentLength(),
+                state.size(),
+                files);
         this.checkpoints = CheckpointStore.openForAppend(dir);
         this.budget = diskBudget(dir, options);
         // Only what a signed checkpoint covers is known to be on disk: a crash may have left the rest of the

@@ -166,10 +166,10 @@ class DescriptorExhaustionTest {
         long lineBytes;
         try (AuditLog log = AuditLog.open(dir, key, TestLogs.options(), CheckpointObserver.NONE, files)) {
             log.append(TestLogs.decision(0));
-            long before = Files.size(LogDirectory.segments(dir).getLast());
+            long before = TestLogs.writtenEnd(LogDirectory.segments(dir).getLast());
             files.cutNextWrite = true;
             assertThrows(AuditWriteException.class, () -> log.append(TestLogs.decision(1)));
-            lineBytes = Files.size(LogDirectory.segments(dir).getLast()) - before;
+            lineBytes = TestLogs.writtenEnd(LogDirectory.segments(dir).getLast()) - before;
             assertTrue(lineBytes > 0, "half a line reached the file");
             assertFalse(log.writable());
             assertTrue(log.recoverNow());
@@ -185,8 +185,11 @@ class DescriptorExhaustionTest {
         try (AuditLog log = AuditLog.open(dir, key, TestLogs.options(), CheckpointObserver.NONE, files)) {
             log.append(TestLogs.decision(0));
             Path segment = LogDirectory.segments(dir).getLast();
-            String text = Files.readString(segment);
-            Files.writeString(segment, text.substring(0, text.length() - 30) + "x".repeat(29) + "\n");
+            long end = TestLogs.writtenEnd(segment);
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(segment.toFile(), "rw")) {
+                f.seek(end - 30); // the end of the last record, edited in place
+                f.write(("x".repeat(29) + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            }
             files.cutNextWrite = true;
             assertThrows(AuditWriteException.class, () -> log.append(TestLogs.decision(1)));
             assertFalse(log.recoverNow(), "the file is not what was written: appending would break the chain");

@@ -38,6 +38,28 @@ public final class TestLogs {
                 1);
     }
 
+    /**
+     * Where the bytes written to a segment end: its length without the zeros an open log writes ahead of its
+     * records (docs/audit-format.md). Tests that tear or edit the live segment do it there, as a crash would.
+     */
+    public static long writtenEnd(java.nio.file.Path segment) throws java.io.IOException {
+        byte[] bytes = java.nio.file.Files.readAllBytes(segment);
+        int end = bytes.length;
+        while (end > 0 && bytes[end - 1] == 0) {
+            end--;
+        }
+        return end;
+    }
+
+    /** Writes {@code bytes} at {@link #writtenEnd} of {@code segment}: a record cut short by a crash. */
+    public static void tear(java.nio.file.Path segment, byte[] bytes) throws java.io.IOException {
+        long at = writtenEnd(segment);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(segment.toFile(), "rw")) {
+            f.seek(at);
+            f.write(bytes);
+        }
+    }
+
     /** Writes {@code records} decisions into a fresh log and closes it. */
     public static void write(java.nio.file.Path dir, SigningKey key, AuditOptions options, int records)
             throws Exception {

@@ -32,6 +32,8 @@ public final class SegmentReader {
     /**
      * Reads lines from {@code in}, whose first byte is at {@code offset} of {@code segment}. Returns the number of
      * bytes up to and including the last newline, so that a follower can resume after the last complete line.
+     * Zero bytes that run to the end are where the writer has not written yet (the current segment is zeroed
+     * ahead of its records): they end the reading, as the end of the file would.
      */
     public static long readLines(Path segment, long offset, InputStream in, Consumer<StoredLine> sink)
             throws IOException {
@@ -53,6 +55,23 @@ public final class SegmentReader {
         long pos = offset;
         int b;
         while ((b = in.read()) >= 0) {
+            if (b == 0) {
+                long zeros = 1;
+                while ((b = in.read()) == 0) {
+                    zeros++;
+                }
+                if (b < 0) {
+                    break; // zeros the writer put ahead of its records: not written yet (docs/audit-format.md)
+                }
+                // Zeros inside the records: stored bytes like any other, which no record can hold.
+                for (long i = 0; i < zeros; i++) {
+                    pos++;
+                    if (len == buf.length) {
+                        buf = Arrays.copyOf(buf, len * 2);
+                    }
+                    buf[len++] = 0;
+                }
+            }
             pos++;
             if (b == '\n') {
                 boolean more = sink.test(new StoredLine(segment, lineStart, Arrays.copyOf(buf, len), true));

@@ -261,10 +261,7 @@ class TamperCorpusTest {
             for (int i = 0; i < 5; i++) {
                 log.append(TestLogs.decision(i));
             }
-            Files.write(
-                    LogDirectory.segments(d).getLast(),
-                    "{\"seq\":9".getBytes(StandardCharsets.US_ASCII),
-                    StandardOpenOption.APPEND);
+            TestLogs.tear(LogDirectory.segments(d).getLast(), "{\"seq\":9".getBytes(StandardCharsets.US_ASCII));
         });
         VerificationReport r = verify(dir, null);
         assertTrue(r.ok(), r.summary());

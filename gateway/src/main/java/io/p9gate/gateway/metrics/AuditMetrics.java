@@ -101,7 +101,7 @@ public final class AuditMetrics implements AuditObserver, SyncObserver {
         }
     }
 
-    /** A segment fsync, on the audit log's fsync thread. */
+    /** A segment fsync, on the thread that made it (a change leading a group commit, or the checkpoint thread). */
     @Override
     public void synced(long nanos) {
         syncSeconds.observe(nanos / 1e9);
