@@ -1,6 +1,7 @@
 package io.p9gate.gateway.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -217,6 +218,12 @@ class PackageAcceptanceIT {
         Thread reader = Thread.ofPlatform().daemon().start(() -> drain(serve, log));
         try {
             awaitLine(log, "SIGHUP reloads it", serve);
+            // The launcher exec'd the bundled JVM: the unit's main process is the gateway itself.
+            List<String> jvm = List.of(Files.readString(Path.of("/proc/" + serve.pid() + "/cmdline"))
+                    .split("\0"));
+            assertTrue(jvm.getFirst().endsWith("runtime/bin/java"), jvm.toString());
+            assertTrue(jvm.contains("-XX:+ExitOnOutOfMemoryError"), "a full heap ends the process: " + jvm);
+            assertFalse(jvm.contains("-XX:TieredStopAtLevel=1"), "the server keeps C2: " + jvm);
             try (P9Client vm = P9Client.open(UnixDomainSocketAddress.of(socket), 65536)) {
                 vm.attach(1, "root", "maps", 0);
                 vm.walk(1, 2, "cache");
