@@ -13,13 +13,16 @@
 # each server's ratio to diod and p9gate/p9gate-bare (the cost of policy+audit).
 #
 # usage: bench/compare-diod.sh [--runs N] [--warmup N] [--size-mb M] [--files F]
-#          [--workloads W,W] [--msize BYTES] [--equal-msize BYTES] [--servers "S S"] [--client CMD]
+#          [--workloads W,W] [--msize BYTES] [--equal-msize BYTES] [--single W,W] [--servers "S S"] [--client CMD]
 #   --runs N          measured runs per server (default 5)
 #   --warmup N        runs per server first, discarded (default 1: p9gate's JIT needs one)
 #   --size-mb M       sequential file size (default 128); --files F: meta files (default 500)
 #   --workloads       default seq-write,seq-read,meta,getattr (the kernel client knows no getattr)
 #   --msize BYTES     the msize the client offers (default 524288; diod grants 65536 whatever it is offered)
 #   --equal-msize B   also run seq-write/seq-read offering B (default 65536, diod's; 0 = not)
+#   --single W,W      also run these workloads with one request outstanding (rows W/1: per-request
+#                     latency, as a synchronous client sees it); default meta,getattr with the
+#                     default client, none with another ("" = none)
 #   --servers         which servers (default "p9gate p9gate-bare diod")
 #   --client CMD      the load client with any extra arguments (split on blanks).
 #                     Default bench/clients/java-load.sh (host side, 16 outstanding);
@@ -29,7 +32,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$ROOT/bench/servers.sh"
 RUNS=5 WARMUP=1 SIZE_MB=128 FILES=500 SERVERS="p9gate p9gate-bare diod" CLIENT=$ROOT/bench/clients/java-load.sh
-WORKLOADS=seq-write,seq-read,meta,getattr MSIZE=524288 EQUAL_MSIZE=65536
+WORKLOADS=seq-write,seq-read,meta,getattr MSIZE=524288 EQUAL_MSIZE=65536 SINGLE=default
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) RUNS=$2; shift 2 ;;
@@ -39,9 +42,10 @@ while [ $# -gt 0 ]; do
         --workloads) WORKLOADS=$2; shift 2 ;;
         --msize) MSIZE=$2; shift 2 ;;
         --equal-msize) EQUAL_MSIZE=$2; shift 2 ;;
+        --single) SINGLE=$2; shift 2 ;;
         --servers) SERVERS=$2; shift 2 ;;
         --client) CLIENT=$2; shift 2 ;;
-        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
         *) echo "compare-diod: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -52,6 +56,11 @@ start_bench_servers "$ROOT" "$(mktemp -d "${TMPDIR:-/tmp}/compare-diod.XXXXXX")"
 RESULTS=$BENCH_WORK/results
 
 read -ra CLIENT_CMD <<<"$CLIENT"
+if [ "$SINGLE" = default ]; then
+    SINGLE=
+    [ "$CLIENT" != "$ROOT/bench/clients/java-load.sh" ] ||
+        SINGLE=$(echo "$WORKLOADS" | tr ',' '\n' | grep -E '^(meta|getattr)$' | paste -sd, || true)
+fi
 SEQ=$(echo "$WORKLOADS" | tr ',' '\n' | grep -E '^seq-(write|read)$' | paste -sd, || true)
 [ "$EQUAL_MSIZE" -gt 0 ] || SEQ=
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?');" \
@@ -59,14 +68,15 @@ echo "# $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$ROOT" rev-parse --sh
 echo "# client: $CLIENT; $WARMUP warm-up + $RUNS runs; msize offered $MSIZE${SEQ:+, and $EQUAL_MSIZE for $SEQ};" \
     "seq $SIZE_MB MiB; meta $FILES files x (create, stat, unlink)"
 REVERSED=$(echo "$SERVERS" | awk '{for (i = NF; i > 0; i--) printf "%s ", $i}')
-run_client() {  # SERVER MSIZE WORKLOADS ROW-SUFFIX
+run_client() {  # SERVER MSIZE WORKLOADS ROW-SUFFIX [CLIENT-OPTION...]
     "${CLIENT_CMD[@]}" --server "${BENCH_ADDR[$1]}" --aname "${BENCH_ANAME[$1]}" --workloads "$3" \
-        --size-mb "$SIZE_MB" --files "$FILES" --msize "$2" |
-        sed "s/^RESULT \([^ ]*\)/$1 \1$4/; s/^# /# $1$4: /"
+        --size-mb "$SIZE_MB" --files "$FILES" --msize "$2" "${@:5}" |
+        sed "s|^RESULT \([^ ]*\)|$1 \1$4|; s|^# |# $1$4: |"
 }
 run_all() {  # SERVER
     run_client "$1" "$MSIZE" "$WORKLOADS" ""
     [ -z "$SEQ" ] || run_client "$1" "$EQUAL_MSIZE" "$SEQ" "@$EQUAL_MSIZE"
+    [ -z "$SINGLE" ] || run_client "$1" "$MSIZE" "$SINGLE" "/1" --concurrency 1
 }
 for s in $SERVERS; do
     for _ in $(seq "$WARMUP"); do run_all "$s" | sed 's/^/# warm-up: /'; done
@@ -79,6 +89,7 @@ done
 echo
 ROWS=$(echo "$WORKLOADS" | tr ',' ' ')
 for w in $(echo "$SEQ" | tr ',' ' '); do ROWS+=" $w@$EQUAL_MSIZE"; done
+for w in $(echo "$SINGLE" | tr ',' ' '); do ROWS+=" $w/1"; done
 print_table "$RESULTS" "$SERVERS" "$ROWS"
-echo "# medians of $RUNS; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# medians of $RUNS; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)${SINGLE:+; rows W/1: one request outstanding}"
 grep -h '^# .*: msize' "$RESULTS" | sort -u || true
