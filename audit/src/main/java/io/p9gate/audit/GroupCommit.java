@@ -96,19 +96,23 @@ final class GroupCommit implements AutoCloseable {
             failure = e;
         } catch (RuntimeException | Error e) {
             failure = new IOException(e.toString(), e);
+        } finally {
+            try {
+                if (failure != null) {
+                    failed.fsyncFailed(failure); // first: a waiter that wakes up must find the log failed
+                }
+            } finally {
+                lock.lock(); // whatever happened: the caller holds the lock again, and the waiters look again
+                syncing = false;
+                if (failure != null || covered < 0) {
+                    broken = failure != null ? failure : new IOException("the fsync did not complete");
+                } else {
+                    durable = Math.max(durable, covered);
+                    fsyncs++;
+                }
+                advanced.signalAll();
+            }
         }
-        if (failure != null) {
-            failed.fsyncFailed(failure); // first: a waiter that wakes up must find the log failed
-        }
-        lock.lock();
-        syncing = false;
-        if (failure != null) {
-            broken = failure;
-        } else {
-            durable = Math.max(durable, covered);
-            fsyncs++;
-        }
-        advanced.signalAll();
     }
 
     /** Segment fsyncs made so far. */
