@@ -27,7 +27,7 @@ class GroupCommitTest {
 
     private final SigningKey key = TestLogs.key("test-key");
 
-    /** Counts fsyncs and what they covered; can hold the fsync thread right after one returns. */
+    /** Counts fsyncs and what they covered; can hold the thread that made an fsync right after it returns. */
     private static final class Fsyncs implements CheckpointObserver {
         final AtomicInteger count = new AtomicInteger();
         final AtomicLong covered = new AtomicLong();
@@ -72,7 +72,7 @@ class GroupCommitTest {
         try (AuditLog log = AuditLog.open(dir, key, TestLogs.options().withCheckpointRecords(1000), fsyncs)) {
             fsyncs.hold.arm();
             Thread first = Thread.ofPlatform().start(() -> appendSynced(log, 0));
-            fsyncs.hold.awaitHeld(); // its fsync returned; the fsync thread is held before it tells anyone
+            fsyncs.hold.awaitHeld(); // its fsync returned; its leader is held before it tells anyone
             long sizeBefore = log.size();
             List<Thread> others = new ArrayList<>();
             for (int i = 1; i < appenders; i++) {
