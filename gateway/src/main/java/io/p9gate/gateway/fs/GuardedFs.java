@@ -378,7 +378,7 @@ public final class GuardedFs {
                             FileIo.Created::isNew);
                     try {
                         if (made.isNew()) {
-                            ownership.created(made.node(), who.uid(), gid, mode);
+                            ownership.created(made.node(), made.stat(), who.uid(), gid, mode);
                             SetIdBits.created(made.node(), askedMode);
                         } else {
                             refuseMappedSpecialFile(share, made.node());
@@ -1037,7 +1037,7 @@ public final class GuardedFs {
             int mode)
             throws P9Exception {
         try (Node node = quota.creating(share.name(), pathOf, directory, create)) {
-            ownership.created(node, uid, gid, mode);
+            ownership.created(node, null, uid, gid, mode);
             return new Made(qid(share, node));
         }
     }
