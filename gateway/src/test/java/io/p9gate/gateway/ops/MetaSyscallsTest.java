@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The system calls of the metadata workload's operations (issue 11, fewer than diod): create (walk clone,
- * Tlcreate, Tclunk) and unlink (Tunlinkat), in a directory below the root, so that the
+ * Tlcreate, Tclunk), stat (Tgetattr) and unlink (Tunlinkat), in a directory below the root, so that the
  * confinement check a change makes (the directory's path asked of the kernel) is counted too. Counted through
  * {@link LinuxSyscalls#calls()} over many operations (the count is the process's: a margin for any other thread),
  * never timed; what each call is for is in the test names.
@@ -58,6 +58,14 @@ class MetaSyscallsTest extends ShareTestBase {
         assertTrue(
                 perCreate100 < 450,
                 "system calls per create x100: " + perCreate100 + " (readlinkat, openat2, statx, close)");
+    }
+
+    @Test
+    void aTgetattrOfAFileWithoutSetIdBitsIsOneStatx() throws Exception {
+        Files.writeString(share.resolve("d/f"), "x");
+        s.walk(TestSession.ROOT, 1, "d", "f");
+        long perGetattr100 = callsPer100(i -> s.getattr(1));
+        assertTrue(perGetattr100 < 150, "system calls per Tgetattr x100: " + perGetattr100 + " (statx)");
     }
 
     @Test
