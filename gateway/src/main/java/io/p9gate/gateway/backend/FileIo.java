@@ -6,7 +6,6 @@ import static io.p9gate.gateway.backend.LinuxSyscalls.O_CLOEXEC;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_CREAT;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_DIRECTORY;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_EXCL;
-import static io.p9gate.gateway.backend.LinuxSyscalls.O_PATH;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_RDONLY;
 
 import io.p9gate.gateway.proto.Errno;
@@ -78,32 +77,34 @@ public final class FileIo {
     /** The new file, or empty when {@code name} exists and the create is not exclusive. */
     private Optional<Created> createNew(Node dir, String name, int flags, int mode, boolean exclusive)
             throws P9Exception {
-        // The file's descriptor and its handle are charged together: the file must not be created and then
-        // refused for want of a descriptor (R-ROB-2). The charge ends before an existing file is opened instead.
         long epoch = share.renames().now(); // before the file exists under its name: see ShareRoot.learnChildPath
-        try (Fd.Charge charge = Fd.Charge.of(2)) {
-            Fd fd;
-            try {
-                fd = charge.open(
-                        () -> dir.use(dfd -> ShareRoot.openBeneath(dfd, name, flags | O_CREAT | O_EXCL, mode & 07777)));
-            } catch (P9Exception e) {
-                if (e.errno() == Errno.EEXIST && !exclusive) {
-                    return Optional.empty();
-                }
-                throw e;
+        Fd fd;
+        try {
+            fd = Fd.open(
+                    () -> dir.use(dfd -> ShareRoot.openBeneath(dfd, name, flags | O_CREAT | O_EXCL, mode & 07777)));
+        } catch (P9Exception e) {
+            if (e.errno() == Errno.EEXIST && !exclusive) {
+                return Optional.empty();
             }
-            OpenFile file = new OpenFile(fd, FileType.REGULAR, null, flags);
-            try {
-                ShareRoot.Examined made = ShareRoot.examine(charge.open(() -> file.use(
-                        ofd -> LinuxSyscalls.openat(AT_FDCWD, LinuxSyscalls.procPath(ofd), O_PATH | O_CLOEXEC, 0))));
-                Node node = made.node();
-                share.learnChildPath(dir, name, node, epoch);
-                return Optional.of(new Created(
-                        CreateModes.exact(node, mode, made.stat()), file.withKey(node.key()), true, made.stat()));
-            } catch (P9Exception | RuntimeException e) {
-                file.close();
-                throw e;
-            }
+            throw e;
+        }
+        // The descriptor the create opened is the new file's handle too (Node.openedAs): no O_PATH reopen
+        // through /proc, no second close at clunk (issue 11). On failure examine closes it.
+        ShareRoot.Examined made = ShareRoot.examine(fd);
+        Node node = made.node();
+        OpenFile file;
+        try {
+            file = node.openedAs(flags);
+        } catch (P9Exception | RuntimeException e) {
+            node.close();
+            throw e;
+        }
+        try {
+            share.learnChildPath(dir, name, node, epoch);
+            return Optional.of(new Created(CreateModes.exact(node, mode, made.stat()), file, true, made.stat()));
+        } catch (P9Exception | RuntimeException e) {
+            file.close();
+            throw e;
         }
     }
 

@@ -3,7 +3,8 @@ package io.p9gate.gateway.backend;
 import io.p9gate.gateway.proto.P9Exception;
 
 /**
- * A handle on one inode inside a share: an O_PATH|O_NOFOLLOW descriptor, never a path. It keeps
+ * A handle on one inode inside a share: an O_PATH|O_NOFOLLOW descriptor, never a path (or, for a file the gateway
+ * has just created, the descriptor the create opened it with: {@link #openedAs}). It keeps
  * naming the same inode when the guest or the host renames it (R-PROTO-5). Fids that are clones
  * of one another share a Node; each holder owns one reference and gives it back with {@link #close}.
  */
@@ -40,6 +41,16 @@ public final class Node implements AutoCloseable {
     public Node share() throws P9Exception {
         fd.retain();
         return this;
+    }
+
+    /**
+     * The regular file this handle's descriptor was opened as by Tlcreate, sharing that descriptor: the create's
+     * open gives both, so the handle needs no reopen through /proc and the clunk closes one descriptor, not two
+     * (issue 11). The handle is still used only through *at calls and /proc, never to read or write.
+     */
+    OpenFile openedAs(int flags) throws P9Exception {
+        fd.retain();
+        return new OpenFile(fd, type, key, flags);
     }
 
     /** The path learned under {@code epoch}, or null if none was (or it was learned before a rename). */

@@ -16,10 +16,6 @@ public final class OpenFile implements AutoCloseable {
         this.flags = flags;
     }
 
-    OpenFile withKey(FileKey newKey) {
-        return new OpenFile(fd, type, newKey, flags);
-    }
-
     /** The inode it reads and writes. */
     public FileKey key() {
         return key;

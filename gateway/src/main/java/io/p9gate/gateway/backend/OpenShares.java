@@ -29,6 +29,16 @@ final class OpenShares {
     }
 
     /**
+     * Set-id bits are being kept in an xattr beneath {@code share} (ShareRoot#keepingSetIdBits): every open share
+     * reads them from now on, since shares may be the same directory or one inside another.
+     */
+    static void keepingSetIdBits() {
+        for (ShareRoot share : snapshot()) {
+            share.setIdBitsKept();
+        }
+    }
+
+    /**
      * Before and again after a rename from {@code from} into {@code to} through {@code renaming}: advances the
      * counter of that share and of every open share whose root is one of the two directories or above them. After
      * the system call the directories are climbed afresh: a concurrent rename may have moved them under another

@@ -50,11 +50,62 @@ public final class ShareRoot implements AutoCloseable {
     private volatile String rootPrefix;
     /** Times a handle's path was asked of the kernel: what a rename costs the handles that must forget. */
     private final LongAdder kernelLookups = new LongAdder();
+    /** Whether set-id bits may be kept in xattrs beneath this share ({@link #setIdBitsMayBeKept}). */
+    private volatile boolean setIdBitsKept;
 
     private ShareRoot(Node root, QidMapper qids) throws P9Exception {
         this.root = root;
         this.qids = qids;
         refreshRootPrefix();
+        this.setIdBitsKept = marked(root, SETID_MARK);
+    }
+
+    /**
+     * The share root's xattr that says the gateway has kept a guest's set-id bits in an xattr beneath it (see
+     * fs.SetIdBits): without it no file of the share can have any, and Tgetattr and Twrite need not look (one
+     * getxattr per request, issue 11).
+     */
+    static final String SETID_MARK = "user.p9gate.setid-kept";
+
+    /** Whether {@code node} carries the xattr {@code name}; if that cannot be told, yes (a read too many is safe). */
+    private static boolean marked(Node node, String name) {
+        try {
+            Xattrs.get(node, name);
+            return true;
+        } catch (P9Exception e) {
+            return e.errno() != Errno.ENODATA && e.errno() != Errno.EOPNOTSUPP;
+        }
+    }
+
+    /**
+     * Whether any file beneath this share may hold kept set-id bits: its root carried {@link #SETID_MARK} when it
+     * was opened, or bits have been kept through any share of this process since. False means a file's set-id
+     * xattr need not be read: there is none, except in files copied in from elsewhere with their xattrs.
+     */
+    public boolean setIdBitsMayBeKept() {
+        return setIdBitsKept;
+    }
+
+    /**
+     * Called before a guest's set-id bits are first kept in an xattr beneath this share: marks its root for the
+     * next start of the gateway and makes every open share read such bits from now on. A root that cannot be
+     * marked (no user xattrs, read-only) leaves the bits to this process: the next start does not show them.
+     */
+    public void keepingSetIdBits() {
+        if (setIdBitsKept) {
+            return;
+        }
+        try {
+            Xattrs.set(root, SETID_MARK, new byte[] {'1'}, 0);
+        } catch (P9Exception e) {
+            // Shown by this process only (see above); the host file never carries the bits either way.
+        }
+        OpenShares.keepingSetIdBits();
+        setIdBitsKept = true;
+    }
+
+    void setIdBitsKept() {
+        setIdBitsKept = true;
     }
 
     /** Opens the share's directory (an administrator's path: symlinks in it are the admin's choice). */

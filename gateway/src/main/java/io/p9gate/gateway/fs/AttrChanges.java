@@ -2,6 +2,7 @@ package io.p9gate.gateway.fs;
 
 import io.p9gate.gateway.backend.Inodes;
 import io.p9gate.gateway.backend.Node;
+import io.p9gate.gateway.backend.ShareRoot;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.SetAttr;
 
@@ -10,23 +11,23 @@ final class AttrChanges {
     private AttrChanges() {}
 
     /** {@code uid}: the guest user asking, for the set-id bits a truncate clears ({@link SetIdBits}). */
-    static void apply(Node node, SetAttr attr, Ownership ownership, int uid) throws P9Exception {
+    static void apply(ShareRoot share, Node node, SetAttr attr, Ownership ownership, int uid) throws P9Exception {
         SetIdBits.GuestMode guestMode =
                 () -> ownership.shown(node, Inodes.stat(node)).mode();
         if (attr.has(SetAttr.SETATTR_MODE)) {
             ownership.chmod(node, GuestModes.allowed(node.isDirectory(), attr.mode()));
-            SetIdBits.chmodded(node, attr.mode());
+            SetIdBits.chmodded(share, node, attr.mode());
         }
         if (attr.has(SetAttr.SETATTR_UID) || attr.has(SetAttr.SETATTR_GID)) {
             ownership.chown(
                     node,
                     attr.has(SetAttr.SETATTR_UID) ? attr.uid() : -1,
                     attr.has(SetAttr.SETATTR_GID) ? attr.gid() : -1);
-            SetIdBits.chowned(node, guestMode);
+            SetIdBits.chowned(share, node, guestMode);
         }
         if (attr.has(SetAttr.SETATTR_SIZE)) {
             Inodes.truncate(node, attr.size());
-            SetIdBits.modified(node, uid, guestMode);
+            SetIdBits.modified(share, node, uid, guestMode);
         }
         Inodes.Timestamp atime =
                 time(attr, SetAttr.SETATTR_ATIME, SetAttr.SETATTR_ATIME_SET, attr.atimeSec(), attr.atimeNsec());

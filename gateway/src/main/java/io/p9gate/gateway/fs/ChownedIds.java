@@ -24,13 +24,13 @@ public record ChownedIds(IdTranslation ids) implements Ownership {
      * exists already, so failing the request here would only hide it from the guest.
      */
     @Override
-    public void created(Node node, int uid, int gid, int mode) throws P9Exception {
+    public void created(Node node, FileStat made, int uid, int gid, int mode) throws P9Exception {
         int hostUid = ids.uidToHost(uid);
         int hostGid = ids.gidToHost(gid);
         if (PRIVILEGED) {
             // A chown to the ids the file already has (the gateway's own, often) is a needless
             // syscall and inode update on every create: seen profiling the metadata benchmark.
-            FileStat stat = Inodes.stat(node);
+            FileStat stat = made != null ? made : Inodes.stat(node);
             if (stat.uid() == hostUid && stat.gid() == hostGid) {
                 return;
             }

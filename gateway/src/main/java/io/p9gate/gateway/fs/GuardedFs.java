@@ -291,11 +291,11 @@ public final class GuardedFs {
         changeIn(Operation.SETATTR, who, share, paths, new RequestArgs.SetAttr(attr.valid()), () -> {
             if (attr.has(SetAttr.SETATTR_SIZE)) {
                 quota.resizing(share, node, paths.at(0), moves, before -> attr.size() - before, () -> {
-                    AttrChanges.apply(node, attr, ownershipIn(share), who.uid());
+                    AttrChanges.apply(share.root(), node, attr, ownershipIn(share), who.uid());
                     return null;
                 });
             } else {
-                AttrChanges.apply(node, attr, ownershipIn(share), who.uid());
+                AttrChanges.apply(share.root(), node, attr, ownershipIn(share), who.uid());
             }
             return DONE;
         });
@@ -378,8 +378,8 @@ public final class GuardedFs {
                             FileIo.Created::isNew);
                     try {
                         if (made.isNew()) {
-                            ownership.created(made.node(), who.uid(), gid, mode);
-                            SetIdBits.created(made.node(), askedMode);
+                            ownership.created(made.node(), made.stat(), who.uid(), gid, mode);
+                            SetIdBits.created(share.root(), made.node(), askedMode);
                         } else {
                             refuseMappedSpecialFile(share, made.node());
                             if ((hostFlags & LinuxSyscalls.O_TRUNC) != 0) {
@@ -436,6 +436,7 @@ public final class GuardedFs {
                                     before -> append ? length : offset + length - before,
                                     () -> share.io().write(file, offset, src)));
                             SetIdBits.modified(
+                                    share.root(),
                                     node,
                                     who.uid(),
                                     () -> ownershipIn(share)
@@ -521,7 +522,7 @@ public final class GuardedFs {
     private Attr shownAttr(LocalShare share, Node node) throws P9Exception {
         FileStat stat = Inodes.stat(node);
         return GuestAttributes.of(
-                SetIdBits.shown(node, ownershipIn(share).shown(node, stat)),
+                SetIdBits.shown(share.root(), node, ownershipIn(share).shown(node, stat)),
                 share.root().qids().qid(stat));
     }
 
@@ -1037,7 +1038,7 @@ public final class GuardedFs {
             int mode)
             throws P9Exception {
         try (Node node = quota.creating(share.name(), pathOf, directory, create)) {
-            ownership.created(node, uid, gid, mode);
+            ownership.created(node, null, uid, gid, mode);
             return new Made(qid(share, node));
         }
     }

@@ -13,8 +13,8 @@ import java.util.Optional;
  */
 record MappedSpecialFiles(Ownership inner) implements Ownership {
     @Override
-    public void created(Node node, int uid, int gid, int mode) throws P9Exception {
-        inner.created(node, uid, gid, mode);
+    public void created(Node node, FileStat made, int uid, int gid, int mode) throws P9Exception {
+        inner.created(node, made, uid, gid, mode);
     }
 
     @Override

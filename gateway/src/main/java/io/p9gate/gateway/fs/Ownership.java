@@ -14,8 +14,13 @@ public sealed interface Ownership permits ChownedIds, XattrIds, MappedSpecialFil
     /** Extended attributes under this prefix hold ownership: a guest may neither read nor set them. */
     String RESERVED_XATTR_PREFIX = "user.p9gate.";
 
-    /** A file the guest just created, as guest uid/gid with the mode it asked for. */
-    void created(Node node, int uid, int gid, int mode) throws P9Exception;
+    /**
+     * A file the guest just created, as guest uid/gid with the mode it asked for.
+     *
+     * @param made the stat taken when it was created (its owner has not changed since), or null if none was: a
+     *             create that has one saves a statx (issue 11)
+     */
+    void created(Node node, FileStat made, int uid, int gid, int mode) throws P9Exception;
 
     /** Tsetattr of owner and/or group; -1 leaves one unchanged. */
     void chown(Node node, int uid, int gid) throws P9Exception;

@@ -2,6 +2,7 @@ package io.p9gate.gateway.fs;
 
 import io.p9gate.gateway.backend.FileStat;
 import io.p9gate.gateway.backend.Node;
+import io.p9gate.gateway.backend.ShareRoot;
 import io.p9gate.gateway.backend.Xattrs;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
@@ -26,10 +27,16 @@ final class SetIdBits {
 
     private SetIdBits() {}
 
-    /** After a chmod to {@code askedMode}: keeps the set-id bits the host inode did not get, or none. */
-    static void chmodded(Node node, int askedMode) throws P9Exception {
+    /**
+     * After a chmod to {@code askedMode}: keeps the set-id bits the host inode did not get, or none. A share that
+     * never kept any ({@link ShareRoot#setIdBitsMayBeKept}) has none to remove.
+     */
+    static void chmodded(ShareRoot share, Node node, int askedMode) throws P9Exception {
         int kept = askedMode & (S_ISUID | S_ISGID) & ~GuestModes.allowed(node.isDirectory(), askedMode);
-        if (holdsXattrs(node)) {
+        if (holdsXattrs(node) && (kept != 0 || share.setIdBitsMayBeKept())) {
+            if (kept != 0) {
+                share.keepingSetIdBits();
+            }
             store(node, kept);
         }
     }
@@ -39,15 +46,15 @@ final class SetIdBits {
      * as a chmod would (pjdfstest chmod/12.t creates 04777 and expects another user's write to clear the bit).
      * Most creates ask for none, and cost nothing here.
      */
-    static void created(Node node, int askedMode) throws P9Exception {
+    static void created(ShareRoot share, Node node, int askedMode) throws P9Exception {
         if ((askedMode & (S_ISUID | S_ISGID)) != 0) {
-            chmodded(node, askedMode);
+            chmodded(share, node, askedMode);
         }
     }
 
     /** The guest's view: {@code shown} (already the guest's owner and mode) with the kept bits added. */
-    static FileStat shown(Node node, FileStat shown) throws P9Exception {
-        int kept = holdsXattrs(node) ? stored(node) : 0;
+    static FileStat shown(ShareRoot share, Node node, FileStat shown) throws P9Exception {
+        int kept = stored(share, node);
         return kept == 0 ? shown : shown.shownAs(shown.mode() | kept, shown.uid(), shown.gid(), shown.rdev());
     }
 
@@ -58,21 +65,21 @@ final class SetIdBits {
     }
 
     /** After a chown of a non-directory: the kernel clears set-uid, and set-gid with group-execute. */
-    static void chowned(Node node, GuestMode mode) throws P9Exception {
+    static void chowned(ShareRoot share, Node node, GuestMode mode) throws P9Exception {
         if (!node.isDirectory()) {
-            clearPrivileges(node, mode);
+            clearPrivileges(share, node, mode);
         }
     }
 
     /** After a write or truncate by guest uid {@code uid}: only root (CAP_FSETID) keeps the bits. */
-    static void modified(Node node, int uid, GuestMode mode) throws P9Exception {
+    static void modified(ShareRoot share, Node node, int uid, GuestMode mode) throws P9Exception {
         if (uid != ROOT && !node.isDirectory()) {
-            clearPrivileges(node, mode);
+            clearPrivileges(share, node, mode);
         }
     }
 
-    private static void clearPrivileges(Node node, GuestMode mode) throws P9Exception {
-        int kept = holdsXattrs(node) ? stored(node) : 0;
+    private static void clearPrivileges(ShareRoot share, Node node, GuestMode mode) throws P9Exception {
+        int kept = stored(share, node);
         if (kept == 0) {
             return;
         }
@@ -93,6 +100,11 @@ final class SetIdBits {
 
     private static boolean holdsXattrs(Node node) {
         return node.type().openableForIo();
+    }
+
+    /** The kept bits; none without reading when the share never kept any (one getxattr per request saved). */
+    private static int stored(ShareRoot share, Node node) throws P9Exception {
+        return holdsXattrs(node) && share.setIdBitsMayBeKept() ? stored(node) : 0;
     }
 
     private static void store(Node node, int bits) throws P9Exception {

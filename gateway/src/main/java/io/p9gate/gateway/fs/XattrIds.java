@@ -27,9 +27,9 @@ public record XattrIds(IdTranslation ids) implements Ownership {
     private static final int GATEWAY_DIR_BITS = 0700;
 
     @Override
-    public void created(Node node, int uid, int gid, int mode) throws P9Exception {
+    public void created(Node node, FileStat made, int uid, int gid, int mode) throws P9Exception {
         if (!holdsXattrs(node)) {
-            new ChownedIds(ids).created(node, uid, gid, mode);
+            new ChownedIds(ids).created(node, made, uid, gid, mode);
             return;
         }
         put(node, UID, uid);

@@ -97,11 +97,15 @@ class LegacyDialectBudgetAttackTest {
                 pipelined(alpha, fid -> new TMessage.Tclunk(fid), refusals);
 
                 refusals.clear();
-                pipelined(alpha, fid -> new TMessage.Twalk(0, fid, List.of()), refusals);
+                // Fids 1..FIDS hold their files' handles again; the creates (one descriptor each, for the file and
+                // its handle: issue 11), on root clones FIDS+1..2*FIDS that hold none, find only the rest.
+                pipelined(alpha, fid -> new TMessage.Twalk(0, fid, List.of("notes.txt")), refusals);
+                pipelined(alpha, fid -> new TMessage.Twalk(0, FIDS + fid, List.of()), refusals);
                 long created = count(
                         pipelined(
                                 alpha,
-                                fid -> new TMessage.Tcreate(fid, "flood-" + fid, 0644, ORDWR, extension(dialect)),
+                                fid -> new TMessage.Tcreate(
+                                        FIDS + fid, "flood-" + fid, 0644, ORDWR, extension(dialect)),
                                 refusals),
                         RMessage.Rcreate.class);
                 assertEquals(Set.of("EMFILE"), refusals.keySet(), "Tcreate is refused by the descriptor budget alone");
@@ -109,6 +113,7 @@ class LegacyDialectBudgetAttackTest {
                 assertEquals(created, floodFiles(gateway.fixture.data), "a refused Tcreate leaves no file behind");
                 assertEquals("beta's view", gateway.betaReadsItsFile(), "beta is served after the Tcreate flood");
                 pipelined(alpha, fid -> new TMessage.Tclunk(fid), refusals);
+                pipelined(alpha, fid -> new TMessage.Tclunk(FIDS + fid), refusals);
             } catch (IOException e) {
                 throw new AssertionError(
                         "alpha's session stopped answering: " + e.getMessage() + "\n" + gateway.output(), e);

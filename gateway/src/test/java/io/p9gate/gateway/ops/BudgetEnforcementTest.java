@@ -111,17 +111,19 @@ class BudgetEnforcementTest {
     }
 
     @Test
-    void aCreateThatCouldNotAlsoOpenItsHandleCreatesNothing() throws Exception {
-        VmBudget budget = vm(LOTS, 2, LOTS, LOTS);
+    void aCreateWithoutADescriptorLeftCreatesNothingAndItsFileAndHandleShareOne() throws Exception {
+        VmBudget budget = vm(LOTS, 1, LOTS, LOTS);
         try (TestSession s = attached(budget)) {
             s.walk(0, 1, "a");
             s.walk(0, 2);
-            assertEquals(Errno.EMFILE, s.fails(new TMessage.Tlcreate(2, "new", 0, 0644, 0)), "needs two, one left");
+            assertEquals(Errno.EMFILE, s.fails(new TMessage.Tlcreate(2, "new", 0, 0644, 0)), "needs one, none left");
             assertFalse(Files.exists(share.resolve("new")), "no file made for a request refused");
             s.clunk(1);
             s.lcreate(2, "new", 0, 0644);
             assertTrue(Files.exists(share.resolve("new")));
+            assertEquals(1, budget.descriptors().used(), "the create's descriptor is its handle too (issue 11)");
         }
+        assertEquals(0, budget.descriptors().used());
     }
 
     @Test

@@ -1,12 +1,17 @@
 package io.p9gate.gateway.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -58,6 +63,40 @@ class SetIdBitsTest extends ShareTestBase {
         Files.writeString(share.resolve("f"), "x");
         chmod("f", mode);
         return "f";
+    }
+
+    /**
+     * A share that never kept set-id bits reads no file's xattr for them (issue 11); the first bits kept mark the
+     * share's root, so the gateway's next start shows them, and every share open on the directory shows them at
+     * once.
+     */
+    @Test
+    void keptBitsMarkTheShareRootForTheNextStartAndShowThroughEveryOpenShare() throws Exception {
+        Files.writeString(share.resolve("f"), "x");
+        Files.setPosixFilePermissions(share.resolve("f"), PosixFilePermissions.fromString("rw-r--r--"));
+        ShareServerFactory other = TestSession.factory(share);
+        try (TestSession second = TestSession.attached(other)) {
+            assertEquals("644", guestMode("f"));
+            assertFalse(rootMarks().contains("p9gate.setid-kept"), "not marked before any bits are kept");
+            chmod("f", 04755);
+            assertTrue(rootMarks().contains("p9gate.setid-kept"), "the root is marked: " + rootMarks());
+            second.walk(0, 1, "f");
+            assertEquals(04755, second.getattr(1).attr().mode() & 07777, "the other open share shows them");
+        } finally {
+            other.close();
+        }
+        ShareServerFactory restarted = TestSession.factory(share);
+        try (TestSession third = TestSession.attached(restarted)) {
+            third.walk(0, 1, "f");
+            assertEquals(04755, third.getattr(1).attr().mode() & 07777, "a share opened later shows them");
+        } finally {
+            restarted.close();
+        }
+    }
+
+    private java.util.List<String> rootMarks() throws Exception {
+        return Files.getFileAttributeView(share, UserDefinedFileAttributeView.class)
+                .list();
     }
 
     @Test

@@ -1,0 +1,98 @@
+package io.p9gate.gateway.ops;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.gateway.backend.LinuxSyscalls;
+import io.p9gate.gateway.proto.Qid;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.TMessage;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The system calls of the metadata workload's operations (issue 11, fewer than diod): create (walk clone,
+ * Tlcreate, Tclunk), stat (Tgetattr) and unlink (Tunlinkat), in a directory below the root, so that the
+ * confinement check a change makes (the directory's path asked of the kernel) is counted too. Counted through
+ * {@link LinuxSyscalls#calls()} over many operations (the count is the process's: a margin for any other thread),
+ * never timed; what each call is for is in the test names.
+ */
+class MetaSyscallsTest extends ShareTestBase {
+    private static final int OPS = 200;
+    private static final int O_WRONLY = 1;
+    private static final int O_RDWR = 2;
+    private static final int O_CREAT = 0100;
+    private static final int O_EXCL = 0200;
+
+    /** One operation, the {@code i}th. */
+    @FunctionalInterface
+    private interface Operation {
+        void run(int i) throws Exception;
+    }
+
+    /** The system calls {@link #OPS} runs of {@code op} made, per operation, times 100. */
+    private static long callsPer100(Operation op) throws Exception {
+        long before = LinuxSyscalls.calls();
+        for (int i = 0; i < OPS; i++) {
+            op.run(i);
+        }
+        return (LinuxSyscalls.calls() - before) * 100 / OPS;
+    }
+
+    @Override
+    void populate() throws Exception {
+        Files.createDirectories(share.resolve("d"));
+    }
+
+    @Test
+    void aCreateIsTheConfinementCheckTheOpenItsStatAndOneClose() throws Exception {
+        s.walk(TestSession.ROOT, 1, "d");
+        long perCreate100 = callsPer100(i -> {
+            s.walk(1, 2);
+            s.lcreate(2, "c" + i, O_WRONLY | O_CREAT | O_EXCL, 0644);
+            s.clunk(2);
+        });
+        assertTrue(
+                perCreate100 < 450,
+                "system calls per create x100: " + perCreate100 + " (readlinkat, openat2, statx, close)");
+    }
+
+    @Test
+    void aTgetattrOfAFileWithoutSetIdBitsIsOneStatx() throws Exception {
+        Files.writeString(share.resolve("d/f"), "x");
+        s.walk(TestSession.ROOT, 1, "d", "f");
+        long perGetattr100 = callsPer100(i -> s.getattr(1));
+        assertTrue(perGetattr100 < 150, "system calls per Tgetattr x100: " + perGetattr100 + " (statx)");
+    }
+
+    @Test
+    void anUnlinkIsTheConfinementCheckAndTheUnlink() throws Exception {
+        for (int i = 0; i < OPS; i++) {
+            Files.createFile(share.resolve("d/u" + i));
+        }
+        s.walk(TestSession.ROOT, 1, "d");
+        long perUnlink100 = callsPer100(i -> s.expect(RMessage.Runlinkat.class, new TMessage.Tunlinkat(1, "u" + i, 0)));
+        assertTrue(perUnlink100 < 250, "system calls per unlink x100: " + perUnlink100 + " (readlinkat, unlinkat)");
+        assertFalse(Files.exists(share.resolve("d/u0")));
+    }
+
+    /** The created file's handle shares the create's descriptor: it must outlive the open file and vice versa. */
+    @Test
+    void aCreatedFileWorksThroughItsFidAndAClonesOnceEitherIsClunked() throws Exception {
+        s.walk(TestSession.ROOT, 1, "d");
+        Qid created = s.lcreate(1, "n", O_RDWR | O_CREAT | O_EXCL, 0640);
+        assertEquals(created, s.getattr(1).attr().qid());
+        s.walk(1, 2);
+        s.write(1, 0, "hello".getBytes(StandardCharsets.UTF_8));
+        s.clunk(1);
+        assertEquals(0640, s.getattr(2).attr().mode() & 07777);
+        assertEquals(5, s.getattr(2).attr().size());
+        s.lopen(2, 0);
+        assertArrayEquals("hello".getBytes(StandardCharsets.UTF_8), s.read(2, 0, 100));
+        s.clunk(2);
+        assertEquals("hello", Files.readString(share.resolve("d/n")));
+    }
+}
