@@ -52,6 +52,8 @@ public final class AuditLog implements AutoCloseable {
     private static final long MAX_RETRY_MILLIS = 30_000;
     private final ReentrantLock lock = new ReentrantLock();
     private final Hashes hashes = new Hashes();
+    /** The line being appended, encoded, hashed and written from one buffer (under the lock: one at a time). */
+    private final CanonicalJson line = new CanonicalJson();
     /** This run's boot id as every record spells it, formatted once. */
     private final String boot = UUID.randomUUID().toString();
 
@@ -565,8 +567,10 @@ public final class AuditLog implements AutoCloseable {
         }
         long seq = tree.size();
         try {
-            byte[] line = RecordEncoder.encode(seq, boot, options.clock().instant(), event, chainHead);
-            if (!budget.admits(kind, line.length + 1)) {
+            int length =
+                    RecordEncoder.encodeLine(line, seq, boot, options.clock().instant(), event, chainHead);
+            byte[] bytes = line.buffer();
+            if (!budget.admits(kind, length + 1)) {
                 reportBudget();
                 throw new AuditWriteException(
                         "audit log disk budget: refusing "
@@ -574,10 +578,10 @@ public final class AuditLog implements AutoCloseable {
                                 + budget.describe() + ")",
                         null);
             }
-            segments.write(line, seq);
-            budget.wrote(line.length + 1);
-            tree.append(hashes.leaf(line, 0, line.length));
-            chainHead = hashes.chain(chainHead, line, 0, line.length);
+            segments.write(bytes, length, seq);
+            budget.wrote(length + 1);
+            tree.append(hashes.leaf(bytes, 0, length));
+            chainHead = hashes.chain(chainHead, bytes, 0, length);
         } catch (SyncFailedException e) {
             throw fail("cannot fsync the audit segment before rotating it", e, false);
         } catch (IOException e) {

@@ -8,8 +8,9 @@ import java.util.List;
 
 /**
  * Writes one JSON object with the fields in the order they are added, straight into ASCII bytes: no String is
- * built, and the line is copied once, into the array {@link #toBytes} returns (issue 11: the audit record is
- * encoded once, not formatted as text and then converted). Output is pure ASCII: every character outside printable
+ * built (issue 11: the audit record is encoded once, not formatted as text and then converted). The log keeps one
+ * instance and {@link #reset}s it for each record, ending it with {@link #endLine}: the line is hashed and written
+ * from this buffer, never copied ({@link #toBytes} copies, for tests and tools). Output is pure ASCII: every character outside printable
  * ASCII, and {@code "} and {@code \}, is escaped, each in exactly one way, so that a record has exactly one byte
  * form.
  */
@@ -24,11 +25,25 @@ final class CanonicalJson {
 
     private static volatile FormattedSecond lastSecond = new FormattedSecond(Long.MIN_VALUE, "");
 
-    private byte[] out = new byte[512];
+    private static final int INITIAL_CAPACITY = 1024;
+    /** A buffer grown past this by one huge record is dropped at the next reset, not kept for the log's life. */
+    private static final int KEPT_CAPACITY = 16 * 1024;
+
+    private byte[] out = new byte[INITIAL_CAPACITY];
     private int length;
 
     CanonicalJson() {
         put('{');
+    }
+
+    /** Starts the next object in the same buffer. */
+    CanonicalJson reset() {
+        if (out.length > KEPT_CAPACITY) {
+            out = new byte[INITIAL_CAPACITY];
+        }
+        length = 0;
+        put('{');
+        return this;
     }
 
     CanonicalJson number(String name, long value) {
@@ -101,9 +116,25 @@ final class CanonicalJson {
         return this;
     }
 
+    /** The object as a new array, without a newline. */
     byte[] toBytes() {
         put('}');
         return Arrays.copyOf(out, length);
+    }
+
+    /**
+     * Closes the object and puts the line's newline after it; returns the object's length. {@link #buffer} then
+     * holds the object in {@code [0, length)} and the newline at {@code length}.
+     */
+    int endLine() {
+        put('}');
+        put('\n');
+        return length - 1;
+    }
+
+    /** The buffer itself, valid until the next {@link #reset} (see {@link #endLine}). */
+    byte[] buffer() {
+        return out;
     }
 
     private static String second(long epochSecond) {

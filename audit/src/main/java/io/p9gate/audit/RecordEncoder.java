@@ -12,8 +12,20 @@ final class RecordEncoder {
 
     /** @param boot the log's boot id as text (formatted once per log, not per record) */
     static byte[] encode(long seq, String boot, Instant time, AuditEvent event, byte[] prevChain) {
-        CanonicalJson json =
-                new CanonicalJson().number("seq", seq).string("boot", boot).time("time", time);
+        return fields(new CanonicalJson(), seq, boot, time, event, prevChain).toBytes();
+    }
+
+    /**
+     * Encodes the record into {@code line} (reset first), followed by its newline; returns the record's length
+     * without the newline. The log's append path: the bytes are hashed and written from {@code line.buffer()}.
+     */
+    static int encodeLine(CanonicalJson line, long seq, String boot, Instant time, AuditEvent event, byte[] prevChain) {
+        return fields(line.reset(), seq, boot, time, event, prevChain).endLine();
+    }
+
+    private static CanonicalJson fields(
+            CanonicalJson json, long seq, String boot, Instant time, AuditEvent event, byte[] prevChain) {
+        json.number("seq", seq).string("boot", boot).time("time", time);
         switch (event) {
             case AuditEvent.Decision d ->
                 json.string("type", "decision")
@@ -52,6 +64,6 @@ final class RecordEncoder {
                         .string("count", null)
                         .string("detail", l.detail());
         }
-        return json.hex("prev", prevChain).toBytes();
+        return json.hex("prev", prevChain);
     }
 }

@@ -72,10 +72,10 @@ final class SegmentWriter implements Closeable {
     private long written;
     /** Where the zeros written ahead in {@link #out} end (its length); never below {@link #written}. */
     private long zeroedTo;
-    /** Offset and bytes of the last line written whole to {@link #out}; length -1 while it holds none. */
+    /** Offset and length (without newline) of the last line written whole to {@link #out}; -1 while it holds none. */
     private long lastLineOffset;
 
-    private byte[] lastLine;
+    private int lastLineLength = -1;
     /** Records handed to the kernel so far; read by {@link #force} before it picks the segment to force. */
     private volatile long records;
 
@@ -109,19 +109,24 @@ final class SegmentWriter implements Closeable {
         }
     }
 
-    void write(byte[] record, long seq) throws IOException {
+    /**
+     * Writes record {@code seq}: {@code line[0, length)} followed by its newline, which the caller put at
+     * {@code line[length]} (one write(2), no copy; see {@link CanonicalJson#endLine}).
+     */
+    void write(byte[] line, int length, long seq) throws IOException {
+        if (line[length] != '\n') {
+            throw new IllegalArgumentException("a record line ends with its newline");
+        }
         if (out == null || written >= maxBytes) {
             rotate(seq);
         }
-        byte[] line = Arrays.copyOf(record, record.length + 1);
-        line[record.length] = '\n';
-        if (written + line.length > zeroedTo) {
-            zeroAhead(written + line.length);
+        if (written + length + 1 > zeroedTo) {
+            zeroAhead(written + length + 1);
         }
-        out.write(line);
+        out.write(line, 0, length + 1);
         lastLineOffset = written;
-        lastLine = record;
-        written += line.length;
+        lastLineLength = length;
+        written += length + 1;
         records = seq + 1;
     }
 
@@ -232,7 +237,7 @@ final class SegmentWriter implements Closeable {
         out = fresh;
         written = 0;
         zeroedTo = 0;
-        lastLine = null;
+        lastLineLength = -1;
         dirDirty.set(true);
         if (old != null) {
             old.close(); // frees the descriptor the new spare takes
@@ -278,15 +283,15 @@ final class SegmentWriter implements Closeable {
                     "the segment is " + length + " bytes, " + written + " were written to it");
         }
         long cut = writtenAfter(current, written, length);
-        if (lastLine != null) {
-            byte[] stored = new byte[lastLine.length + 1];
+        if (lastLineLength >= 0) {
+            byte[] stored = new byte[lastLineLength + 1];
             current.seek(lastLineOffset);
             current.readFully(stored);
-            Optional<LineHeader> header = LineHeader.parse(Arrays.copyOf(stored, lastLine.length));
-            boolean same = stored[lastLine.length] == '\n'
+            Optional<LineHeader> header = LineHeader.parse(Arrays.copyOf(stored, lastLineLength));
+            boolean same = stored[lastLineLength] == '\n'
                     && header.isPresent()
                     && header.get().seq() == expectedRecords - 1
-                    && MessageDigest.isEqual(hashes.chain(header.get().prev(), stored, 0, lastLine.length), chainHead);
+                    && MessageDigest.isEqual(hashes.chain(header.get().prev(), stored, 0, lastLineLength), chainHead);
             if (!same) {
                 throw new LogInconsistentException(
                         "the last record in the segment is not the one the log's chain" + " ends with");

@@ -13,6 +13,9 @@ public final class StoredPaths {
 
     public static String normalise(String path) {
         // Most paths are already normal (the gateway's share-relative paths): no splitting, no copy or one concat.
+        if (path.isEmpty()) {
+            return "/"; // the share root, as the gateway names it
+        }
         if (path.startsWith("/") ? path.length() == 1 || onlyNames(path, 1) : !path.isEmpty() && onlyNames(path, 0)) {
             return path.startsWith("/") ? path : "/" + path;
         }

@@ -76,13 +76,13 @@ class DescriptorExhaustionTest {
             }
             return new RandomAccessFile(file.toFile(), "rw") {
                 @Override
-                public void write(byte[] b) throws IOException {
+                public void write(byte[] b, int off, int len) throws IOException {
                     if (cutNextWrite) {
                         cutNextWrite = false;
-                        super.write(b, 0, b.length / 2);
+                        super.write(b, off, len / 2);
                         throw new IOException("No space left on device");
                     }
-                    super.write(b);
+                    super.write(b, off, len);
                 }
             };
         }

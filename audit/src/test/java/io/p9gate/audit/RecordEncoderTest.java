@@ -76,6 +76,32 @@ class RecordEncoderTest {
         return new String(json.toBytes(), StandardCharsets.US_ASCII);
     }
 
+    /**
+     * The log encodes every record into one reused buffer: a record after a longer one, or after one that grew the
+     * buffer past what is kept, has exactly the bytes of a fresh encoding, followed by its newline.
+     */
+    @Test
+    void aReusedLineHasTheBytesOfAFreshOne() {
+        CanonicalJson line = new CanonicalJson();
+        Instant time = Instant.parse("2026-11-20T10:15:30.123456789Z");
+        List<AuditEvent> events = List.of(
+                TestLogs.decision(1),
+                AuditEvent.Lifecycle.of(LifecycleKind.SESSION_CLOSE, "x".repeat(40_000)), // grows the buffer
+                TestLogs.decision(2),
+                AuditEvent.Lifecycle.of(LifecycleKind.SESSION_CLOSE, "short"),
+                TestLogs.decision(12345));
+        for (int seq = 0; seq < events.size(); seq++) {
+            AuditEvent event = events.get(seq);
+            byte[] fresh = RecordEncoder.encode(seq, BOOT, time, event, PREV);
+            int length = RecordEncoder.encodeLine(line, seq, BOOT, time, event, PREV);
+            assertEquals(fresh.length, length, "record " + seq);
+            assertEquals(
+                    new String(fresh, StandardCharsets.US_ASCII) + "\n",
+                    new String(line.buffer(), 0, length + 1, StandardCharsets.US_ASCII),
+                    "record " + seq);
+        }
+    }
+
     @Test
     void stringsAreEscapedInTheirOneCanonicalWay() {
         String[] texts = {"", "plain", "q\"uote\\back", "ctl\u0000\u001f\u007f", "\u00e9\u4e2d\ud83d\ude00", "a/b c"};

@@ -10,11 +10,12 @@ import io.p9gate.gateway.fs.Decision;
 import io.p9gate.gateway.fs.HostIds;
 import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.proto.MessageType;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
-import java.util.StringJoiner;
 
 /** How one {@link AuditEntry} is written as a {@code decision} record (field by field: docs/audit-format.md). */
 final class DecisionRecords {
@@ -43,13 +44,19 @@ final class DecisionRecords {
                 1);
     }
 
+    /** Each message's record name, made once rather than per record. */
+    private static final Map<MessageType, String> OP_NAMES = new EnumMap<>(MessageType.class);
+
+    static {
+        for (MessageType type : MessageType.values()) {
+            OP_NAMES.put(type, type.name().substring(1).toLowerCase(Locale.ROOT));
+        }
+    }
+
     /** The 9P request as the guest sent it ({@code lcreate}, {@code unlinkat}, ...). */
     private static String opName(AuditEntry entry) {
         MessageType type = entry.message();
-        String name = type != null
-                ? type.name().substring(1)
-                : entry.request().operation().name();
-        return name.toLowerCase(Locale.ROOT);
+        return type != null ? OP_NAMES.get(type) : entry.request().operation().action();
     }
 
     /** The path acted on: the end of a walk, the source of a rename or link (its destination goes to detail). */
@@ -77,19 +84,22 @@ final class DecisionRecords {
      */
     private static String detail(AuditEntry entry) {
         AccessRequest request = entry.request();
-        StringJoiner out = new StringJoiner(" ");
-        out.add("action=" + request.operation().action());
-        out.add("share=" + request.share());
+        // One builder, no joined intermediate strings: this runs for every record.
+        StringBuilder out = new StringBuilder(96)
+                .append("action=")
+                .append(request.operation().action())
+                .append(" share=")
+                .append(request.share());
         if (request.operation() != Operation.WALK && request.paths().size() > 1) {
-            out.add("to=" + StoredPaths.normalise(request.paths().get(1)));
+            out.append(" to=").append(StoredPaths.normalise(request.paths().get(1)));
         }
         if (!request.detail().isEmpty()) {
-            out.add(request.detail());
+            out.append(' ').append(request.detail());
         }
         switch (entry.phase()) {
             case DONE -> {}
-            case INTENT -> out.add("phase=intent");
-            case OUTCOME -> out.add("phase=outcome intent=" + entry.intentSeq());
+            case INTENT -> out.append(" phase=intent");
+            case OUTCOME -> out.append(" phase=outcome intent=").append(entry.intentSeq());
         }
         return out.toString();
     }

@@ -31,11 +31,14 @@ public enum Operation {
     LOCK,
     GETLOCK;
 
+    /** Lower-cased once: every request's decision and audit record ask for it. */
+    private final String action = name().toLowerCase(Locale.ROOT);
+
     /**
      * The name a decision record gives it ({@code action=}, docs/audit-format.md), which is also the key of the
      * policy module's table of the kinds a request asks ({@code policy.terms.AskedKinds}).
      */
     public String action() {
-        return name().toLowerCase(Locale.ROOT);
+        return action;
     }
 }

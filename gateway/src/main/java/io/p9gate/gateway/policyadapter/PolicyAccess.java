@@ -49,12 +49,19 @@ public final class PolicyAccess implements AccessPolicy {
         if (request.paths().isEmpty()) {
             return Decision.deny(Errno.EACCES, List.of());
         }
+        if (kinds.size() == 1
+                && (request.paths().size() == 1 || kinds.getFirst().hasDestination())) {
+            // The usual request asks one question (getattr, read, write, open...): its answer is the decision, with
+            // no set of rule ids to merge.
+            return translate(current.decide(
+                    question(request, kinds.getFirst(), request.paths().getFirst())));
+        }
         // Every question the request asks (each kind, each component a walk reaches) must be allowed: the first
         // refused one decides.
         Set<String> allowedBy = new LinkedHashSet<>();
         for (OpKind op : kinds) {
-            for (DecisionRequest question : questions(request, op)) {
-                io.p9gate.policy.PolicyDecision d = current.decide(question);
+            for (String path : op.hasDestination() ? request.paths().subList(0, 1) : request.paths()) {
+                io.p9gate.policy.PolicyDecision d = current.decide(question(request, op, path));
                 if (!d.allowed()) {
                     return translate(d);
                 }
@@ -64,23 +71,19 @@ public final class PolicyAccess implements AccessPolicy {
         return Decision.allow(List.copyOf(allowedBy));
     }
 
-    /** One question with source and destination (rename, link), else one per path (a walk's components). */
-    private static List<DecisionRequest> questions(AccessRequest request, OpKind op) {
-        long uid = Integer.toUnsignedLong(request.uid());
-        long gid = Integer.toUnsignedLong(request.gid());
-        if (op.hasDestination()) {
-            return List.of(new DecisionRequest(
-                    request.vm(),
-                    request.share(),
-                    op,
-                    policyPath(request.paths().getFirst()),
-                    policyPath(request.paths().getLast()),
-                    uid,
-                    gid));
-        }
-        return request.paths().stream()
-                .map(path -> new DecisionRequest(request.vm(), request.share(), op, policyPath(path), null, uid, gid))
-                .toList();
+    /**
+     * The question about {@code path}: with source and destination for a rename or link (the request's first and
+     * last paths), else about that one path (one per component a walk reaches).
+     */
+    private static DecisionRequest question(AccessRequest request, OpKind op, String path) {
+        return new DecisionRequest(
+                request.vm(),
+                request.share(),
+                op,
+                policyPath(path),
+                op.hasDestination() ? policyPath(request.paths().getLast()) : null,
+                Integer.toUnsignedLong(request.uid()),
+                Integer.toUnsignedLong(request.gid()));
     }
 
     /**

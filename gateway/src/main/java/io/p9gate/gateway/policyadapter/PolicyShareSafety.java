@@ -13,7 +13,23 @@ import java.util.function.Supplier;
  * request so that a reload applies at once. A share the policy no longer has gets the defaults (its requests
  * are refused by the policy anyway).
  */
-record PolicyShareSafety(Supplier<PolicyEngine> engine, String vm) implements ShareSafety {
+final class PolicyShareSafety implements ShareSafety {
+    /** The settings last made and the share policy they were made from: a reload brings a new one. */
+    private record Made(SharePolicy share, Settings settings) {}
+
+    private final Supplier<PolicyEngine> engine;
+    private final String vm;
+    /**
+     * Every request asks, and nearly always about the share it asked about before: the settings (and the rule id
+     * string in them) are made once per share policy, not per request (issue 11).
+     */
+    private volatile Made last = new Made(null, DEFAULTS);
+
+    PolicyShareSafety(Supplier<PolicyEngine> engine, String vm) {
+        this.engine = engine;
+        this.vm = vm;
+    }
+
     @Override
     public Settings of(String share) {
         VmPolicy v = engine.get().policy().vms().get(vm);
@@ -21,7 +37,16 @@ record PolicyShareSafety(Supplier<PolicyEngine> engine, String vm) implements Sh
         if (s == null) {
             return DEFAULTS;
         }
-        return new Settings(
-                s.devices() == DeviceNodes.MAPPED, s.permissions() == HostPermissions.ENFORCE, s.devicesRuleId());
+        Made made = last;
+        if (made.share() != s) {
+            made = new Made(
+                    s,
+                    new Settings(
+                            s.devices() == DeviceNodes.MAPPED,
+                            s.permissions() == HostPermissions.ENFORCE,
+                            s.devicesRuleId()));
+            last = made;
+        }
+        return made.settings();
     }
 }

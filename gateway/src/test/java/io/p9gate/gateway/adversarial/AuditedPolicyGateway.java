@@ -4,16 +4,12 @@ import io.p9gate.audit.AuditWriteException;
 import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.auditing.SignedLogs;
 import io.p9gate.gateway.client.P9Client;
-import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyFixture;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
-import io.p9gate.gateway.policyadapter.PolicyQuotas;
-import io.p9gate.gateway.policyadapter.PolicyShares;
-import io.p9gate.gateway.policyadapter.SessionGuards;
+import io.p9gate.gateway.policyadapter.PolicyServed;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.wiring.ShareServerFactory;
-import io.p9gate.gateway.wiring.ThisProcess;
 import io.p9gate.policy.PolicyHolder;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
@@ -42,14 +38,7 @@ final class AuditedPolicyGateway implements AutoCloseable {
         logs = SignedLogs.in(tmp);
         trail = openTrail.apply(logs);
         PolicyHolder holder = policy.holder();
-        shares = new ShareServerFactory(
-                new PolicyShares(
-                        holder,
-                        new SessionGuards(
-                                holder::current,
-                                OwnershipMode.automatic(ThisProcess.INSTANCE),
-                                new PolicyQuotas(holder.current()))),
-                trail);
+        shares = PolicyServed.shares(holder, trail);
         gateway = Gateway.start(
                 new GatewayConfig(PolicyListeners.of(holder.current()), shares, GatewayConfig.DEFAULT_MSIZE, 4));
     }

@@ -5,17 +5,13 @@ import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GatewayEvent;
-import io.p9gate.gateway.policyadapter.OwnershipMode;
-import io.p9gate.gateway.policyadapter.PolicyQuotas;
-import io.p9gate.gateway.policyadapter.PolicyShares;
-import io.p9gate.gateway.policyadapter.SessionGuards;
+import io.p9gate.gateway.policyadapter.PolicyServed;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
 import io.p9gate.gateway.session.RequestHandlerFactory;
 import io.p9gate.gateway.wiring.ShareServerFactory;
-import io.p9gate.gateway.wiring.ThisProcess;
 import io.p9gate.policy.PolicyHolder;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
@@ -101,14 +97,7 @@ final class ChokePointGateway implements AutoCloseable {
                             access: read-write
                     """.formatted(alphaSocket, data, logs, betaSocket, other));
             PolicyHolder holder = PolicyHolder.load(policy);
-            ShareServerFactory f = new ShareServerFactory(
-                    new PolicyShares(
-                            holder,
-                            new SessionGuards(
-                                    holder::current,
-                                    OwnershipMode.automatic(ThisProcess.INSTANCE),
-                                    new PolicyQuotas(holder.current()))),
-                    trail);
+            ShareServerFactory f = PolicyServed.shares(holder, trail);
             factory = f;
             handlers = f;
         }

@@ -3,15 +3,11 @@ package io.p9gate.gateway.adversarial;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
-import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
-import io.p9gate.gateway.policyadapter.PolicyQuotas;
-import io.p9gate.gateway.policyadapter.PolicyShares;
-import io.p9gate.gateway.policyadapter.SessionGuards;
+import io.p9gate.gateway.policyadapter.PolicyServed;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.wiring.ShareServerFactory;
-import io.p9gate.gateway.wiring.ThisProcess;
 import io.p9gate.policy.PolicyHolder;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
@@ -67,14 +63,7 @@ final class HostShareGateway implements AutoCloseable {
             records.add(entry);
             return records.size();
         };
-        this.shares = new ShareServerFactory(
-                new PolicyShares(
-                        holder,
-                        new SessionGuards(
-                                holder::current,
-                                OwnershipMode.automatic(ThisProcess.INSTANCE),
-                                new PolicyQuotas(holder.current()))),
-                trail);
+        this.shares = PolicyServed.shares(holder, trail);
         try {
             this.gateway = Gateway.start(
                     new GatewayConfig(PolicyListeners.of(holder.current()), shares, GatewayConfig.DEFAULT_MSIZE, 4));

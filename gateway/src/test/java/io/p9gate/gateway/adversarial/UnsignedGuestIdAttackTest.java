@@ -7,17 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.fs.AuditEntry;
-import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
-import io.p9gate.gateway.policyadapter.PolicyQuotas;
-import io.p9gate.gateway.policyadapter.PolicyShares;
-import io.p9gate.gateway.policyadapter.SessionGuards;
+import io.p9gate.gateway.policyadapter.PolicyServed;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.wiring.ShareServerFactory;
-import io.p9gate.gateway.wiring.ThisProcess;
 import io.p9gate.policy.PolicyHolder;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
@@ -65,17 +61,10 @@ class UnsignedGuestIdAttackTest {
                 """.formatted(socket, share));
         PolicyHolder holder = PolicyHolder.load(tmp.resolve("policy.yaml"));
         List<AuditEntry> records = new CopyOnWriteArrayList<>();
-        try (ShareServerFactory shares = new ShareServerFactory(
-                        new PolicyShares(
-                                holder,
-                                new SessionGuards(
-                                        holder::current,
-                                        OwnershipMode.automatic(ThisProcess.INSTANCE),
-                                        new PolicyQuotas(holder.current()))),
-                        entry -> {
-                            records.add(entry);
-                            return records.size();
-                        });
+        try (ShareServerFactory shares = PolicyServed.shares(holder, entry -> {
+                    records.add(entry);
+                    return records.size();
+                });
                 Gateway _ = Gateway.start(new GatewayConfig(
                         PolicyListeners.of(holder.current()), shares, GatewayConfig.DEFAULT_MSIZE, 2));
                 P9Client guest = P9Client.open(UnixDomainSocketAddress.of(socket), 65536)) {

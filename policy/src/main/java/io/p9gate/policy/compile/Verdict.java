@@ -9,6 +9,9 @@ import java.util.List;
  */
 public record Verdict(boolean allowed, String errno, List<String> ruleIds) {
     public Verdict {
-        ruleIds = ruleIds.stream().sorted().toList();
+        // Most verdicts name one rule or none: copied as they are, without a stream and a sort per decision.
+        ruleIds = ruleIds.size() < 2
+                ? List.copyOf(ruleIds)
+                : ruleIds.stream().sorted().toList();
     }
 }

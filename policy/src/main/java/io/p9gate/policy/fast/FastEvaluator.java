@@ -21,33 +21,41 @@ import java.util.Map;
  */
 public final class FastEvaluator implements PathEvaluator {
 
-    private final Map<String, Map<OpKind, List<CompiledRule>>> byShare = new HashMap<>();
+    /** VM, then share, then op: looked up per decision without building a key. */
+    private final Map<String, Map<String, Map<OpKind, List<CompiledRule>>>> byVm = new HashMap<>();
 
     public FastEvaluator(List<CompiledRule> rules) {
         for (CompiledRule r : rules) {
-            Map<OpKind, List<CompiledRule>> byOp =
-                    byShare.computeIfAbsent(key(r.vm(), r.share()), k -> new EnumMap<>(OpKind.class));
+            Map<OpKind, List<CompiledRule>> byOp = byVm.computeIfAbsent(r.vm(), k -> new HashMap<>())
+                    .computeIfAbsent(r.share(), k -> new EnumMap<>(OpKind.class));
             for (OpKind op : r.ops())
                 byOp.computeIfAbsent(op, k -> new ArrayList<>()).add(r);
         }
     }
 
-    private static String key(String vm, String share) {
-        return vm + '\0' + share;
-    }
-
     @Override
     public Verdict evaluate(PathQuestion q) {
-        Map<OpKind, List<CompiledRule>> byOp = byShare.get(key(q.vm(), q.share()));
+        Map<String, Map<OpKind, List<CompiledRule>>> byShare = byVm.get(q.vm());
+        Map<OpKind, List<CompiledRule>> byOp = byShare == null ? null : byShare.get(q.share());
         List<CompiledRule> candidates = byOp == null ? null : byOp.get(q.op());
         if (candidates == null) return new Verdict(false, "EACCES", List.of());
-        List<String> permits = new ArrayList<>(2);
+        // Usually one permit matches: its id is kept as is, a list is made only for a second one.
+        String permit = null;
+        List<String> permits = null;
         List<String> forbids = null;
         List<String> errnos = null;
         for (CompiledRule r : candidates) {
             if (!r.scope().contains(q.path())) continue;
             if (r.effect() == Effect.ALLOW) {
-                permits.add(r.id());
+                if (permit == null) {
+                    permit = r.id();
+                } else {
+                    if (permits == null) {
+                        permits = new ArrayList<>(2);
+                        permits.add(permit);
+                    }
+                    permits.add(r.id());
+                }
             } else {
                 if (forbids == null) {
                     forbids = new ArrayList<>(2);
@@ -58,7 +66,8 @@ public final class FastEvaluator implements PathEvaluator {
             }
         }
         if (forbids != null) return new Verdict(false, Errnos.strongest(errnos), forbids);
-        if (!permits.isEmpty()) return new Verdict(true, null, permits);
+        if (permits != null) return new Verdict(true, null, permits);
+        if (permit != null) return new Verdict(true, null, List.of(permit));
         return new Verdict(false, "EACCES", List.of());
     }
 }

@@ -1,6 +1,8 @@
 package io.p9gate.policy.terms;
 
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Which policy questions a gateway request asks (docs/policy.md, "Operation kinds"): the one table, read by the
@@ -56,9 +58,20 @@ public final class AskedKinds {
         record Unknown() implements Asked {}
     }
 
+    /** The answers that ask one kind, made once: every request asks (issue 11: no per-request objects). */
+    private static final Map<OpKind, Asked> ONE = new EnumMap<>(OpKind.class);
+
+    private static final Asked NONE = new Asked.Kinds(List.of());
+
+    static {
+        for (OpKind kind : OpKind.values()) {
+            ONE.put(kind, new Asked.Kinds(List.of(kind)));
+        }
+    }
+
     public static Asked of(String action, Facts facts) {
         return switch (action) {
-            case "auth", "clunk" -> new Asked.Kinds(List.of());
+            case "auth", "clunk" -> NONE;
             case "attach", "walk" -> one(OpKind.WALK);
             case "open" ->
                 facts instanceof Facts.Opening open ? one(opened(open)) : new Asked.Incomplete("its open flags");
@@ -99,6 +112,6 @@ public final class AskedKinds {
     }
 
     private static Asked one(OpKind kind) {
-        return new Asked.Kinds(List.of(kind));
+        return ONE.get(kind);
     }
 }

@@ -1,6 +1,5 @@
 package io.p9gate.policy.terms;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -23,19 +22,35 @@ public record SharePath(String text, List<String> segments) {
         }
         if (text.equals("/")) return ROOT;
         if (text.endsWith("/")) throw new IllegalArgumentException("path must not end with '/': " + text);
-        List<String> segs = new ArrayList<>();
+        // Every request's path comes through here: the segments go straight into an immutable list (no ArrayList
+        // copied again by the constructor; the usual one or two segments without an array).
+        String[] segs = new String[segmentCount(text)];
         int start = 1;
-        while (start <= text.length()) {
+        for (int i = 0; i < segs.length; i++) {
             int slash = text.indexOf('/', start);
             int end = slash < 0 ? text.length() : slash;
             String seg = text.substring(start, end);
             if (seg.isEmpty() || seg.equals(".") || seg.equals("..") || seg.indexOf('\0') >= 0) {
                 throw new IllegalArgumentException("path is not normalised: " + text);
             }
-            segs.add(seg);
+            segs[i] = seg;
             start = end + 1;
         }
-        return new SharePath(text, segs);
+        return new SharePath(
+                text,
+                switch (segs.length) {
+                    case 1 -> List.of(segs[0]);
+                    case 2 -> List.of(segs[0], segs[1]);
+                    default -> List.of(segs);
+                });
+    }
+
+    private static int segmentCount(String text) {
+        int count = 1;
+        for (int i = text.indexOf('/', 1); i >= 0; i = text.indexOf('/', i + 1)) {
+            count++;
+        }
+        return count;
     }
 
     public int depth() {
