@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.SyncFailedException;
 import java.nio.channels.AsynchronousFileChannel;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,9 +30,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p><b>Interrupts.</b> Appenders are request workers that a Tflush may interrupt, and any of them may make the
  * group commit's fsync ({@link #force}). Nothing here is interruptible: lines go through
- * {@link RandomAccessFile#write}, segments are fsynced with {@link java.io.FileDescriptor#sync()}, and the
- * directory through an {@link AsynchronousFileChannel}; a {@code FileChannel}'s {@code force} would close the
- * channel, and with it the log, when its thread is interrupted.
+ * {@link RandomAccessFile#write}; segments are made durable through a second descriptor, an
+ * {@link AsynchronousFileChannel} ({@code fdatasync}; {@link java.io.FileDescriptor#sync()}, an {@code fsync}, at a
+ * rotation and when that descriptor could not be opened), and so is the directory; a {@code FileChannel}'s
+ * {@code force} would close the channel, and with it the log, when its thread is interrupted.
  */
 final class SegmentWriter implements Closeable {
     /** The next segment's file, created ahead of time; not a segment name, so readers never see it. */
@@ -67,6 +69,15 @@ final class SegmentWriter implements Closeable {
     private final AtomicBoolean dirDirty = new AtomicBoolean();
     /** Volatile: the group commit's leader forces whichever segment is current while appenders write. */
     private volatile RandomAccessFile out;
+    /**
+     * The same segment as {@link #out}, for its {@code fdatasync} ({@code force(false)}): {@link RandomAccessFile}
+     * offers only {@code fsync}, which must also write the inode's new mtime, a journal commit after every append
+     * (exactly what the zeros ahead avoid), and a {@code FileChannel}'s force is undone by an interrupt. Null when it
+     * could not be opened (no descriptor free): then {@code fsync}. Set before {@link #out} at a rotation.
+     */
+    private volatile AsynchronousFileChannel outSync;
+
+    private AsynchronousFileChannel spareSync;
 
     private RandomAccessFile spare;
     private long written;
@@ -97,6 +108,7 @@ final class SegmentWriter implements Closeable {
                 RandomAccessFile raf = files.open(current);
                 raf.setLength(validLength); // cut a torn last line and the zeros after it (see LogRecovery)
                 raf.seek(validLength);
+                outSync = syncChannel(current);
                 out = raf;
                 written = validLength;
                 zeroedTo = validLength;
@@ -142,11 +154,16 @@ final class SegmentWriter implements Closeable {
         long covered = records; // read before out: these records are in out or in segments already forced
         boolean newSegment = dirDirty.getAndSet(false);
         RandomAccessFile current = out;
+        AsynchronousFileChannel sync = outSync; // read after out: current's, or a newer one (current is then synced)
         try {
             if (current != null) {
                 try {
-                    current.getFD().sync();
-                } catch (SyncFailedException e) {
+                    if (sync != null) {
+                        sync.force(false);
+                    } else {
+                        current.getFD().sync();
+                    }
+                } catch (ClosedChannelException | SyncFailedException e) {
                     if (current == out) {
                         throw e;
                     } // else rotated away and closed meanwhile: rotate() fsynced it before it closed it
@@ -227,13 +244,19 @@ final class SegmentWriter implements Closeable {
                     next.toString(), null, "never append to a segment this writer did not start");
         }
         RandomAccessFile fresh;
+        AsynchronousFileChannel freshSync = null;
         if (spare != null) {
             Files.move(dir.resolve(SPARE), next); // rename(2): no descriptor needed
             fresh = spare;
+            freshSync = spareSync;
             spare = null;
+            spareSync = null;
         } else {
             fresh = files.open(next);
+            freshSync = syncChannel(next);
         }
+        AsynchronousFileChannel oldSync = outSync;
+        outSync = freshSync; // before out: see force()
         out = fresh;
         written = 0;
         zeroedTo = 0;
@@ -242,6 +265,7 @@ final class SegmentWriter implements Closeable {
         if (old != null) {
             old.close(); // frees the descriptor the new spare takes
         }
+        closeQuietly(oldSync);
         armSpare();
     }
 
@@ -249,6 +273,7 @@ final class SegmentWriter implements Closeable {
     private void armSpare() {
         try {
             spare = files.open(dir.resolve(SPARE));
+            spareSync = syncChannel(dir.resolve(SPARE));
         } catch (IOException e) {
             spare = null;
             SafeLog.report(
@@ -256,6 +281,25 @@ final class SegmentWriter implements Closeable {
                     System.Logger.Level.WARNING,
                     "audit log: cannot prepare the next segment file (" + e.getMessage()
                             + "); the next rotation needs a free file descriptor");
+        }
+    }
+
+    /** A second descriptor of {@code segment} for its fdatasync, or null (then fsync) if none can be opened. */
+    private static AsynchronousFileChannel syncChannel(Path segment) {
+        try {
+            return AsynchronousFileChannel.open(segment, StandardOpenOption.WRITE);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static void closeQuietly(AsynchronousFileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // only a descriptor of a segment closed already
+            }
         }
     }
 
@@ -336,6 +380,10 @@ final class SegmentWriter implements Closeable {
                 first = e;
             }
         }
+        closeQuietly(outSync);
+        outSync = null;
+        closeQuietly(spareSync);
+        spareSync = null;
         if (spare != null) {
             spare.close();
             spare = null;
