@@ -43,6 +43,35 @@ class ZeroedAheadSegmentTest {
         }
     }
 
+    /**
+     * A segment is made durable through a second descriptor of its own (fdatasync through an
+     * AsynchronousFileChannel): the writer's RandomAccessFile offers only fsync, which also writes the mtime,
+     * a journal commit after every append. So the live segment and the spare are each open twice.
+     */
+    @Test
+    void theLiveSegmentAndTheSpareEachHaveADescriptorForTheirFdatasync() throws Exception {
+        Path dir = tmp.resolve("log");
+        try (AuditLog log = AuditLog.open(dir, key, TestLogs.options())) {
+            log.append(TestLogs.decision(0), Durability.SYNCED);
+            Path segment = lastSegment(dir).toRealPath();
+            assertEquals(2, descriptorsOf(segment), "the writer's and the fdatasync's");
+            assertEquals(2, descriptorsOf(dir.resolve(SegmentWriter.SPARE).toRealPath()), "the spare's two");
+        }
+    }
+
+    private static long descriptorsOf(Path file) throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                        try {
+                            return Files.readSymbolicLink(fd).equals(file);
+                        } catch (IOException gone) {
+                            return false; // closed while listed (the listing's own descriptor)
+                        }
+                    })
+                    .count();
+        }
+    }
+
     @Test
     void everySegmentEndsWithItsLastRecordOnceClosed() throws Exception {
         Path dir = tmp.resolve("log");
