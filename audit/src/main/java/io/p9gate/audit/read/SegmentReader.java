@@ -53,24 +53,20 @@ public final class SegmentReader {
         int len = 0;
         long lineStart = offset;
         long pos = offset;
+        // Zeros not yet known to be stored bytes: if they run to the end, the writer put them ahead of its records
+        // and has not written there yet (docs/audit-format.md); followed by anything, they are stored bytes like
+        // any other, which no record can hold.
+        long heldZeros = 0;
         int b;
         while ((b = in.read()) >= 0) {
             if (b == 0) {
-                long zeros = 1;
-                while ((b = in.read()) == 0) {
-                    zeros++;
-                }
-                if (b < 0) {
-                    break; // zeros the writer put ahead of its records: not written yet (docs/audit-format.md)
-                }
-                // Zeros inside the records: stored bytes like any other, which no record can hold.
-                for (long i = 0; i < zeros; i++) {
-                    pos++;
-                    if (len == buf.length) {
-                        buf = Arrays.copyOf(buf, len * 2);
-                    }
-                    buf[len++] = 0;
-                }
+                heldZeros++;
+                continue;
+            }
+            for (; heldZeros > 0; heldZeros--) {
+                pos++;
+                buf = roomFor(buf, len);
+                buf[len++] = 0;
             }
             pos++;
             if (b == '\n') {
@@ -82,14 +78,17 @@ public final class SegmentReader {
                 }
                 continue;
             }
-            if (len == buf.length) {
-                buf = Arrays.copyOf(buf, len * 2);
-            }
+            buf = roomFor(buf, len);
             buf[len++] = (byte) b;
         }
         if (len > 0) {
             sink.test(new StoredLine(segment, lineStart, Arrays.copyOf(buf, len), false));
         }
         return lineStart - offset;
+    }
+
+    /** {@code buf}, or a copy twice its size when its {@code len} bytes fill it. */
+    private static byte[] roomFor(byte[] buf, int len) {
+        return len == buf.length ? Arrays.copyOf(buf, len * 2) : buf;
     }
 }
