@@ -1,6 +1,5 @@
 package io.p9gate.gateway.backend;
 
-import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -67,16 +66,7 @@ public record MappedSpecialFile(FileType type, int major, int minor, int perms) 
         if (node.type() != FileType.REGULAR) {
             return Optional.empty();
         }
-        byte[] raw;
-        try {
-            raw = Xattrs.get(node, XATTR);
-        } catch (P9Exception e) {
-            if (e.errno() == Errno.ENODATA || e.errno() == Errno.EOPNOTSUPP) {
-                return Optional.empty();
-            }
-            throw e;
-        }
-        return Optional.of(parse(new String(raw, StandardCharsets.US_ASCII)));
+        return Xattrs.find(node, XATTR).map(raw -> parse(new String(raw, StandardCharsets.US_ASCII)));
     }
 
     /** The stat the guest sees: the special file's type, permission bits and rdev over the host file's other fields. */

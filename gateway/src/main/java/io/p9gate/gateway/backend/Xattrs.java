@@ -5,6 +5,7 @@ import io.p9gate.gateway.proto.P9Exception;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Optional;
 
 /**
  * Extended attributes of an inode through its /proc/self/fd magic link (Linux has no xattr call
@@ -23,6 +24,18 @@ public final class Xattrs {
         requireSupported(node);
         checkName(name);
         return node.use(fd -> sized(buf -> LinuxSyscalls.getxattr(LinuxSyscalls.procPath(fd), name, buf)));
+    }
+
+    /** The value of {@code name}, or empty when the file has no such attribute or its file system none at all. */
+    public static Optional<byte[]> find(Node node, String name) throws P9Exception {
+        try {
+            return Optional.of(get(node, name));
+        } catch (P9Exception e) {
+            if (e.errno() == Errno.ENODATA || e.errno() == Errno.EOPNOTSUPP) {
+                return Optional.empty();
+            }
+            throw e;
+        }
     }
 
     /** The NUL-separated list of names, as listxattr(2) returns it. */

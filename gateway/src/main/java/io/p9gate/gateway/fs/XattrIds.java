@@ -5,9 +5,9 @@ import io.p9gate.gateway.backend.FileType;
 import io.p9gate.gateway.backend.Inodes;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.Xattrs;
-import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 
 /**
  * Ownership kept in extended attributes, for a gateway without CAP_CHOWN (like QEMU's mapped-xattr):
@@ -84,15 +84,11 @@ public record XattrIds(IdTranslation ids) implements Ownership {
 
     /** The stored value, or {@code fallback} if there is none or it is not a number. */
     private static int get(Node node, String name, int fallback) throws P9Exception {
-        byte[] raw;
-        try {
-            raw = Xattrs.get(node, name);
-        } catch (P9Exception e) {
-            if (e.errno() == Errno.ENODATA || e.errno() == Errno.EOPNOTSUPP) {
-                return fallback;
-            }
-            throw e;
+        Optional<byte[]> found = Xattrs.find(node, name);
+        if (found.isEmpty()) {
+            return fallback;
         }
+        byte[] raw = found.get();
         try {
             return Integer.parseInt(new String(raw, StandardCharsets.US_ASCII).strip());
         } catch (NumberFormatException e) {
