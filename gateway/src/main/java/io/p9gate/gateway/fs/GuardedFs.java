@@ -434,6 +434,7 @@ public final class GuardedFs {
                                     paths.at(0),
                                     moves,
                                     before -> append ? length : offset + length - before,
+                                    (before, n) -> Math.max(before, (append ? before : offset) + n),
                                     () -> share.io().write(file, offset, src)));
                             SetIdBits.modified(
                                     share.root(),

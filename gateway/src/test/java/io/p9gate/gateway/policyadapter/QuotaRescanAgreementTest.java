@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * R-POL-6 "correct after restart", as an invariant: after any mix of guest operations (creates with and
- * without O_EXCL/O_TRUNC, writes, truncates, hard links, renames of files and directories, unlinks of open
+ * without O_EXCL/O_TRUNC/O_APPEND, writes (past the end, inside, appending), truncates, hard links, renames of files and directories, unlinks of open
  * files, Tremove, mkdir) the live accounting of every scope equals what a restart's scan measures.
  * Scopes: the whole share, /a, /a/deep (nested), /b; /a/h has a host-made second name /c/h.
  */
@@ -37,6 +37,7 @@ class QuotaRescanAgreementTest {
     private static final int O_RDWR = 2;
     private static final int P9_EXCL = 0200;
     private static final int P9_TRUNC = 01000;
+    private static final int P9_APPEND = 02000;
     private static final int AT_REMOVEDIR = 0x200;
     private static final String[] NAMES = {"a", "b", "c", "f", "g", "deep", "h"};
 
@@ -188,7 +189,10 @@ class QuotaRescanAgreementTest {
 
     private void create() throws Exception {
         int fid = walkTo(pick(dirs()));
-        int flags = O_RDWR | (random.nextBoolean() ? P9_TRUNC : 0) | (random.nextInt(3) == 0 ? P9_EXCL : 0);
+        int flags = O_RDWR
+                | (random.nextBoolean() ? P9_TRUNC : 0)
+                | (random.nextInt(3) == 0 ? P9_EXCL : 0)
+                | (random.nextInt(3) == 0 ? P9_APPEND : 0); // the write's size after is computed, not stated
         try {
             s.expect(RMessage.Rlcreate.class, new TMessage.Tlcreate(fid, pick(NAMES), flags, 0644, 0));
             open.add(fid);
