@@ -19,7 +19,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * whole queue.
  *
  * <p>Two tiers of threads, because on a busy host the delay that remains is waiting for a CPU. <em>Prompt</em>
- * threads run at normal priority; <em>bulk</em> threads at a lowered one ({@value #BULK_NICE} nice levels below the gateway's). While
+ * threads run at normal priority; <em>bulk</em> threads at a lowered one ({@value #BULK_NICE} nice levels below the gateway's)
+ * once a second VM has a lane: each lowers itself before its first task after that (for good: raising a priority
+ * again needs privilege). A gateway that has served one VM has no one to yield to, and a bulk thread at nice 10
+ * also makes a change's wait for its audit fsync longer on a busy host (issue 11). While
  * another VM is active (it had a request within {@value #ACTIVE_WINDOW_MS} ms), a VM has at most one task on a
  * prompt thread and its further tasks in flight run on bulk threads: its first request is served like any other
  * VM's, and a VM that keeps many in flight gets the CPU the others leave (work-conserving), not the CPU they
@@ -74,11 +77,7 @@ final class FairWorkerPool {
             prompt.newThread(() -> work(Tier.PROMPT)).start();
         }
         for (int i = 0; i < bulkThreads; i++) {
-            bulk.newThread(() -> {
-                        ThreadNiceness.lowerBy(BULK_NICE);
-                        work(Tier.BULK);
-                    })
-                    .start();
+            bulk.newThread(() -> work(Tier.BULK)).start();
         }
     }
 
@@ -189,6 +188,7 @@ final class FairWorkerPool {
     }
 
     private void work(Tier tier) {
+        boolean lowered = false;
         lock.lock();
         try {
             while (true) {
@@ -206,7 +206,12 @@ final class FairWorkerPool {
                     lane.prompt++;
                 }
                 wakeIdle();
+                boolean lower = tier == Tier.BULK && !lowered && lanes.size() > 1;
                 lock.unlock();
+                if (lower) {
+                    ThreadNiceness.lowerBy(BULK_NICE);
+                    lowered = true;
+                }
                 try {
                     ScopedValue.where(VmBudget.CURRENT, lane.budget).run(task);
                 } catch (Throwable t) {

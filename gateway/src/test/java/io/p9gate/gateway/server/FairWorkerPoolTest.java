@@ -122,6 +122,37 @@ class FairWorkerPoolTest {
     }
 
     @Test
+    void bulkThreadsLowerTheirPriorityOnlyOnceASecondVmHasALane() throws Exception {
+        pool = new FairWorkerPool(1, 1, "test");
+        FairWorkerPool.Lane a = pool.lane(vm("a", 1));
+        assertEquals(List.of(NORMAL, NORMAL), nicesOfTwoTasksInFlight(a), "one VM: nobody to yield to");
+        pool.lane(vm("b", 1));
+        assertEquals(
+                List.of(NORMAL, BULK),
+                nicesOfTwoTasksInFlight(a),
+                "with a second VM, a's task on the bulk thread runs at the bulk priority");
+    }
+
+    /** The nice values two tasks of {@code lane} ran at, both in flight at once (so on both tiers), sorted. */
+    private static List<Integer> nicesOfTwoTasksInFlight(FairWorkerPool.Lane lane) throws InterruptedException {
+        CountDownLatch both = new CountDownLatch(2);
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(2);
+        List<Integer> nices = Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < 2; i++) {
+            lane.execute(() -> {
+                nices.add(niceOfThisThread());
+                holding(both, release).run();
+                done.countDown();
+            });
+        }
+        assertTrue(both.await(30, TimeUnit.SECONDS), "both tasks in flight");
+        release.countDown();
+        assertTrue(done.await(30, TimeUnit.SECONDS));
+        return nices.stream().sorted().toList();
+    }
+
+    @Test
     void aVmAloneMayUseEveryThread() throws Exception {
         pool = new FairWorkerPool(1, 2, "test");
         FairWorkerPool.Lane a = pool.lane(vm("a", 1));
