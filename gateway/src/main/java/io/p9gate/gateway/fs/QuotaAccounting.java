@@ -99,24 +99,6 @@ final class QuotaAccounting {
     }
 
     /**
-     * As {@link #resizing(LocalShare, Node, Call, long, LongUnaryOperator, Call)}, for a call whose result tells the
-     * size it left: a write under this VM's lock on the inode, which no request of this VM can resize meanwhile. What
-     * a writer outside the gateway adds meanwhile is left to the next start-up scan (a stat after would catch it
-     * only if it landed in the call's window).
-     */
-    <T> T resizing(
-            LocalShare share,
-            Node node,
-            Call<String> decidedPath,
-            long movesBefore,
-            LongUnaryOperator growthFromSize,
-            SizeAfter<? super T> sizeAfter,
-            Call<T> call)
-            throws P9Exception {
-        return resized(share, node, decidedPath, movesBefore, growthFromSize, sizeAfter, call);
-    }
-
-    /**
      * A call that may change a regular file's size (write, truncate, open with O_TRUNC).
      *
      * @param decidedPath    the file's path as the request's decision read it
@@ -132,11 +114,16 @@ final class QuotaAccounting {
             LongUnaryOperator growthFromSize,
             Call<T> call)
             throws P9Exception {
-        return resized(share, node, decidedPath, movesBefore, growthFromSize, null, call);
+        return resizing(share, node, decidedPath, movesBefore, growthFromSize, null, call);
     }
 
-    /** @param sizeAfter the size the call leaves, from its result; null: stat the file after the call */
-    private <T> T resized(
+    /**
+     * As {@link #resizing(LocalShare, Node, Call, long, LongUnaryOperator, Call)}; {@code sizeAfter}, when not null,
+     * gives the size the call left from its result, instead of a stat after it: for a write, under this VM's lock on
+     * the inode, which no request of this VM can resize meanwhile (what a writer outside the gateway adds meanwhile
+     * is left to the next start-up scan; a stat after would catch it only if it landed in the call's window).
+     */
+    <T> T resizing(
             LocalShare share,
             Node node,
             Call<String> decidedPath,

@@ -208,11 +208,11 @@ final class FairWorkerPool {
                 wakeIdle();
                 boolean lower = tier == Tier.BULK && !lowered && lanes.size() > 1;
                 lock.unlock();
-                if (lower) {
-                    ThreadNiceness.lowerBy(BULK_NICE);
-                    lowered = true;
-                }
                 try {
+                    if (lower) {
+                        ThreadNiceness.lowerBy(BULK_NICE);
+                        lowered = true;
+                    }
                     ScopedValue.where(VmBudget.CURRENT, lane.budget).run(task);
                 } catch (Throwable t) {
                     // Tasks turn every failure into a reply; one that escapes is a bug, and the thread stays.
