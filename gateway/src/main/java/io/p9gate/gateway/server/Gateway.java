@@ -87,8 +87,6 @@ public final class Gateway implements AutoCloseable {
     }
 
     private void bind(ListenSpec spec) throws IOException {
-        SessionSettings settings =
-                new SessionSettings(spec.describe(), config.maxMsize(), config.maxOutstanding(), config.ioLimit());
         ListenerBinder binder = ListenerBinder.of(spec);
         // Room for a few full-size replies before the session stops reading (see Session#canServeMore):
         // with Netty's 64 KiB default, one 1 MiB Rread would pause a pipelining client.
@@ -96,6 +94,9 @@ public final class Gateway implements AutoCloseable {
         // A listener one VM owns has that VM's event loops from the accept on; connections to a shared one
         // (tls:, vsock:) share loops, and get their VM's lane and budgets once the transport has named the VM.
         Optional<VmBudget> owner = config.budgets().ofListener(spec.describe());
+        SessionSettings settings = new SessionSettings(
+                        spec.describe(), config.maxMsize(), config.maxOutstanding(), config.ioLimit())
+                .onOwnLoops(owner.isPresent());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(acceptor, owner.map(this::loopsOf).orElseGet(this::sharedLoops))
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))

@@ -9,8 +9,11 @@ package io.p9gate.gateway.session;
  * @param ioLimit        most payload bytes per Tread/Twrite (the iounit), 0 = as msize allows
  * @param vm             the VM the transport identified the connection as (R-DEP-1); "" when the listener itself
  *                       is the VM (serving without a policy)
+ * @param ownLoops       the connection's event loops serve its VM alone (a listener the VM owns), so a cheap
+ *                       request may be served on them without delaying another VM (see {@link Session})
  */
-public record SessionSettings(String listener, int maxMsize, int maxOutstanding, int ioLimit, String vm) {
+public record SessionSettings(
+        String listener, int maxMsize, int maxOutstanding, int ioLimit, String vm, boolean ownLoops) {
     /** Below this an Rread could not carry a useful payload; no real client asks for less. */
     public static final int MIN_MSIZE = 4096;
 
@@ -30,14 +33,19 @@ public record SessionSettings(String listener, int maxMsize, int maxOutstanding,
         java.util.Objects.requireNonNull(vm, "vm");
     }
 
-    /** Before the transport has identified the connection. */
+    /** Before the transport has identified the connection, on loops several VMs may share. */
     public SessionSettings(String listener, int maxMsize, int maxOutstanding, int ioLimit) {
-        this(listener, maxMsize, maxOutstanding, ioLimit, "");
+        this(listener, maxMsize, maxOutstanding, ioLimit, "", false);
     }
 
     /** The same settings for a connection the transport identified as {@code vm}. */
     public SessionSettings forVm(String vm) {
-        return new SessionSettings(listener, maxMsize, maxOutstanding, ioLimit, vm);
+        return new SessionSettings(listener, maxMsize, maxOutstanding, ioLimit, vm, ownLoops);
+    }
+
+    /** The same settings on event loops that serve one VM alone ({@code own}) or several. */
+    public SessionSettings onOwnLoops(boolean own) {
+        return new SessionSettings(listener, maxMsize, maxOutstanding, ioLimit, vm, own);
     }
 
     /** Without an I/O limit below msize. */

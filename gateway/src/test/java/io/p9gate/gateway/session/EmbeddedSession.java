@@ -39,11 +39,16 @@ final class EmbeddedSession implements AutoCloseable {
 
     /** Requests run on {@code lane}, against its VM's budgets. */
     EmbeddedSession(int maxMsize, RequestLane lane) {
+        this(maxMsize, lane, false);
+    }
+
+    /** @param ownLoops whether the channel's loop serves its VM alone ({@link SessionSettings#ownLoops()}) */
+    EmbeddedSession(int maxMsize, RequestLane lane, boolean ownLoops) {
         SessionPipeline.install(
                 channel.pipeline(),
                 handlers,
                 lane,
-                new SessionSettings("test", maxMsize, SessionSettings.DEFAULT_MAX_OUTSTANDING),
+                new SessionSettings("test", maxMsize, SessionSettings.DEFAULT_MAX_OUTSTANDING).onOwnLoops(ownLoops),
                 new AtomicLong()::incrementAndGet,
                 "embedded");
         channel.pipeline().addBefore("9p-errors", "escape-recorder", new ChannelInboundHandlerAdapter() {
