@@ -7,7 +7,6 @@ import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -18,26 +17,11 @@ import org.junit.jupiter.api.Test;
  */
 class GetattrOnLoopTest {
     private static final int MSIZE = 8192;
-    private final List<Runnable> queued = new ArrayList<>();
-    private final RequestLane lane = new RequestLane() {
-        private final VmBudget budget = VmBudget.unlimited("test");
-
-        @Override
-        public VmBudget budget() {
-            return budget;
-        }
-
-        @Override
-        public void execute(Runnable task) {
-            queued.add(() -> ScopedValue.where(VmBudget.CURRENT, budget).run(task));
-        }
-    };
+    private final HeldLane lane = new HeldLane(VmBudget.unlimited("test"));
 
     /** Runs what the lane was given, as its workers would, and the replies they hand back to the loop. */
     private void runQueued(EmbeddedSession s) {
-        List<Runnable> tasks = List.copyOf(queued);
-        queued.clear();
-        tasks.forEach(Runnable::run);
+        lane.runAll();
         s.channel.runPendingTasks();
     }
 
@@ -55,7 +39,7 @@ class GetattrOnLoopTest {
     void aLoneTgetattrOnAVmsOwnLoopIsAnsweredWithoutAWorker() throws Exception {
         try (EmbeddedSession s = attached(true)) {
             s.send(2, new TMessage.Tgetattr(0, 0x7ff));
-            assertEquals(List.of(), queued, "nothing for the workers");
+            assertEquals(0, lane.waiting(), "nothing for the workers");
             List<Frame> replies = s.replies();
             assertEquals(1, replies.size());
             assertEquals(2, replies.getFirst().tag());
@@ -68,7 +52,7 @@ class GetattrOnLoopTest {
     void onLoopsVmsShareATgetattrGoesToTheWorkers() throws Exception {
         try (EmbeddedSession s = attached(false)) {
             s.send(2, new TMessage.Tgetattr(0, 0x7ff));
-            assertEquals(1, queued.size());
+            assertEquals(1, lane.waiting());
             assertEquals(List.of(), s.replies(), "not answered before a worker ran it");
             runQueued(s);
             assertInstanceOf(RMessage.Rgetattr.class, s.replies().getFirst().body());
@@ -79,9 +63,9 @@ class GetattrOnLoopTest {
     void behindARequestInFlightATgetattrGoesToTheWorkersAndOtherRequestsAlways() throws Exception {
         try (EmbeddedSession s = attached(true)) {
             s.send(2, new TMessage.Tstatfs(0));
-            assertEquals(1, queued.size(), "only Tgetattr is served on the loop");
+            assertEquals(1, lane.waiting(), "only Tgetattr is served on the loop");
             s.send(3, new TMessage.Tgetattr(0, 0x7ff));
-            assertEquals(2, queued.size(), "the Tstatfs is in flight: the workers serve both, in parallel");
+            assertEquals(2, lane.waiting(), "the Tstatfs is in flight: the workers serve both, in parallel");
             runQueued(s);
             assertEquals(List.of(2, 3), s.replies().stream().map(Frame::tag).toList());
         }

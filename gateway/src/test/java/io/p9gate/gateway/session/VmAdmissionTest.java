@@ -10,7 +10,6 @@ import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
-import java.util.ArrayDeque;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -24,33 +23,10 @@ class VmAdmissionTest {
     private static final int MSIZE = 8192;
     private static final long LOTS = 1_000_000;
 
-    /** Workers that run only when the test says so, so "in flight" is a state the test can look at. */
-    private final ArrayDeque<Runnable> queued = new ArrayDeque<>();
-
-    private RequestLane lane(VmBudget vm) {
-        return new RequestLane() {
-            @Override
-            public VmBudget budget() {
-                return vm;
-            }
-
-            @Override
-            public void execute(Runnable task) {
-                queued.add(() -> ScopedValue.where(VmBudget.CURRENT, vm).run(task));
-            }
-        };
-    }
-
-    private void runWorkers() {
-        for (Runnable task; (task = queued.poll()) != null; ) {
-            task.run();
-        }
-    }
-
-    private EmbeddedSession negotiated(RequestLane lane) throws Exception {
+    private EmbeddedSession negotiated(HeldLane lane) throws Exception {
         EmbeddedSession s = new EmbeddedSession(MAX, lane);
         s.negotiate(MSIZE);
-        runWorkers();
+        lane.runAll();
         assertInstanceOf(RMessage.Rversion.class, s.replies().getFirst().body());
         return s;
     }
@@ -66,25 +42,25 @@ class VmAdmissionTest {
     @Test
     void aVmsOutstandingBudgetCountsAllItsConnections() throws Exception {
         VmBudget vm = vm(2, LOTS);
-        RequestLane lane = lane(vm);
+        HeldLane lane = new HeldLane(vm);
         try (EmbeddedSession one = negotiated(lane);
                 EmbeddedSession two = negotiated(lane)) {
             one.send(1, getattr());
             one.send(2, getattr());
             two.send(1, getattr());
             two.send(2, getattr());
-            assertEquals(2, queued.size(), "only the VM's two requests of its budget were handed to workers");
+            assertEquals(2, lane.waiting(), "only the VM's two requests of its budget were handed to workers");
             assertFalse(two.channel.config().isAutoRead(), "the waiting connection stopped reading");
             assertEquals(List.of(), two.replies());
 
-            queued.poll().run(); // one of connection one's requests finishes: room for connection two
+            lane.runOne(); // one of connection one's requests finishes: room for connection two
             one.channel.runPendingTasks();
             two.channel.runPendingTasks();
-            assertEquals(2, queued.size(), "connection two's first request is served in its turn");
-            runWorkers();
+            assertEquals(2, lane.waiting(), "connection two's first request is served in its turn");
+            lane.runAll();
             one.channel.runPendingTasks();
             two.channel.runPendingTasks();
-            runWorkers();
+            lane.runAll();
             assertEquals(2, one.replies().size());
             assertEquals(List.of(1, 2), two.replies().stream().map(Frame::tag).toList());
             assertTrue(two.channel.config().isAutoRead(), "reading resumes");
@@ -95,7 +71,7 @@ class VmAdmissionTest {
     @Test
     void aRequestWaitingForItsVmIsFlushedLikeAnyNotStartedRequest() throws Exception {
         VmBudget vm = vm(1, LOTS);
-        RequestLane lane = lane(vm);
+        HeldLane lane = new HeldLane(vm);
         try (EmbeddedSession one = negotiated(lane);
                 EmbeddedSession two = negotiated(lane)) {
             one.send(1, getattr());
@@ -105,7 +81,7 @@ class VmAdmissionTest {
                     List.of(2),
                     two.replies().stream().map(Frame::tag).toList(),
                     "never started, so dropped without a reply; Rflush at once");
-            runWorkers();
+            lane.runAll();
             two.channel.runPendingTasks();
             assertEquals(List.of(), two.replies());
             assertEquals(1, one.replies().size());
@@ -116,24 +92,24 @@ class VmAdmissionTest {
     @Test
     void repliesLeftUnreadOnOneConnectionHoldBackTheVmsOtherConnections() throws Exception {
         VmBudget vm = vm(LOTS, 1000);
-        RequestLane lane = lane(vm);
+        HeldLane lane = new HeldLane(vm);
         UnreadingPeer peer = new UnreadingPeer();
         try (EmbeddedSession one = negotiated(lane);
                 EmbeddedSession two = negotiated(lane)) {
             one.channel.pipeline().addFirst("unreading-peer", peer);
             one.send(1, new TMessage.Treadlink(0)); // a 5,000-byte reply, left unread
-            runWorkers();
+            lane.runAll();
             one.channel.runPendingTasks();
             assertTrue(
                     vm.admission().queuedReplyBytes() > 1000,
                     "queued " + vm.admission().queuedReplyBytes());
 
             two.send(1, getattr());
-            assertEquals(0, queued.size(), "nothing more of this VM is served while its replies are unread");
+            assertEquals(0, lane.waiting(), "nothing more of this VM is served while its replies are unread");
 
             peer.startReading(one.channel.pipeline().context(peer));
             two.channel.runPendingTasks();
-            runWorkers();
+            lane.runAll();
             assertEquals(1, two.replies().size(), "served once the VM reads its replies");
             assertEquals(0, vm.admission().queuedReplyBytes());
         }
