@@ -59,6 +59,11 @@ final class Fids {
         return new Claim(1);
     }
 
+    /** The fid, or null if the session has none by that number. */
+    Fid find(int fid) {
+        return table.get(fid);
+    }
+
     Fid get(int fid) throws P9Exception {
         Fid f = table.get(fid);
         if (f == null) {

@@ -94,6 +94,17 @@ public final class FileServer implements RequestHandler {
         return handle(RequestScope.NO_TAG, request);
     }
 
+    /**
+     * A lookup (Twalk, Tgetattr) or a Tclunk that only closes: none changes the host. A Tclunk that commits a
+     * pending xattr or removes an ORCLOSE file is a change, whose intent waits for the disk's flush.
+     */
+    @Override
+    public boolean quick(FileRequest request) {
+        return request instanceof Twalk
+                || request instanceof Tgetattr
+                || request instanceof Tclunk t && session.clunkOnlyCloses(t);
+    }
+
     private RMessage dispatch(FileRequest request) throws P9Exception {
         return switch (request) {
             case Tauth t -> session.auth(t);

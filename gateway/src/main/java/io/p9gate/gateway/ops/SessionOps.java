@@ -75,6 +75,14 @@ final class SessionOps {
         }
     }
 
+    /** Whether this Tclunk would only close its fid (an unknown fid too: its answer is EBADF). */
+    boolean clunkOnlyCloses(Tclunk t) {
+        Fid fid = ctx.fids().find(t.fid());
+        return fid == null
+                || !(fid.state() instanceof FidState.XattrWrite
+                        || fid.state() instanceof FidState.OpenedByTopen o && o.removeOnClunk());
+    }
+
     /** Removes the file, then clunks the fid, even when the removal fails. */
     Rremove remove(Tremove t) throws P9Exception {
         Fid fid = ctx.fids().remove(t.fid());

@@ -6,8 +6,9 @@ import io.p9gate.gateway.proto.TMessage.FileRequest;
 
 /**
  * The filesystem half of one negotiated 9P session: owns the fid table. The session layer calls
- * {@link #handle} from worker threads, possibly concurrently for different tags, never on the
- * event loop.
+ * {@link #handle} from worker threads, possibly concurrently for different tags, and on the event
+ * loop only a request the handler calls {@link #quick} while nothing else of the connection is in
+ * flight.
  */
 public interface RequestHandler extends AutoCloseable {
 
@@ -20,6 +21,16 @@ public interface RequestHandler extends AutoCloseable {
      */
     default RMessage handle(int tag, FileRequest request) throws P9Exception {
         return handle(request);
+    }
+
+    /**
+     * Whether serving this request takes a few system calls and a written record, never a wait for the disk's
+     * flush (no change to the host): such a request may be served on the connection's event loop when nothing
+     * else of the connection is in flight, which spares the two thread hand-offs a worker costs. Asked on the
+     * event loop with nothing of the connection in flight, so it may read the fid table.
+     */
+    default boolean quick(FileRequest request) {
+        return false;
     }
 
     /** The connection dropped or Tversion restarted the session: release every fid and handle. */

@@ -226,7 +226,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
         outstanding.add(tag);
         Channel channel = ctx.channel();
         TMessage.FileRequest bounded = ReplyBudget.clamp(request, limit.max());
-        if (servedOnLoop(request)) {
+        if (servedOnLoop(current, request)) {
             RMessage reply;
             try {
                 reply = ScopedValue.where(VmBudget.CURRENT, lane.budget())
@@ -259,14 +259,15 @@ public final class Session extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * A Tgetattr that finds nothing else of this connection in flight is served here, on the event loop, when the
-     * loop serves this VM alone: a statx and a record, cheaper than the two thread hand-offs a worker costs (issue
-     * 11: one request outstanding, as the kernel client's stat, waits for both). Only then: with requests in
-     * flight the workers serve in parallel, and on a loop other VMs share, a flood of them would take the loop
-     * from the others (their lanes keep the weighted turns).
+     * A request the handler calls quick (a lookup, a Tgetattr, a Tclunk that only closes) that finds nothing else
+     * of this connection in flight is served here, on the event loop, when the loop serves this VM alone: a few
+     * system calls and a record, cheaper than the two thread hand-offs a worker costs (issue 11: one request
+     * outstanding, as the kernel client's stat and open, waits for both). Only then: with requests in flight the
+     * workers serve in parallel, and on a loop other VMs share, a flood of them would take the loop from the
+     * others (their lanes keep the weighted turns). A change never: it waits for its intent's flush.
      */
-    private boolean servedOnLoop(TMessage.FileRequest request) {
-        return settings.ownLoops() && request instanceof TMessage.Tgetattr && outstanding.size() == 1;
+    private boolean servedOnLoop(RequestHandler current, TMessage.FileRequest request) {
+        return settings.ownLoops() && outstanding.size() == 1 && current.quick(request);
     }
 
     /** Runs a task on the channel's event loop; if it is gone, at least frees the reply's payload. */

@@ -61,6 +61,11 @@ final class AuditedSession implements RequestHandler {
         }
     }
 
+    @Override
+    public boolean quick(FileRequest request) {
+        return delegate.quick(request);
+    }
+
     private void served(FileRequest request, long started) {
         try {
             requests.served(vm, request, System.nanoTime() - started);

@@ -106,6 +106,11 @@ public final class TestSession implements AutoCloseable {
         return s;
     }
 
+    /** Whether the session layer may serve this request on the event loop ({@link RequestHandler#quick}). */
+    public boolean quick(TMessage.FileRequest request) {
+        return handler.quick(request);
+    }
+
     /** Each call gets the next tag, as a client would use, so audit records can be matched to requests. */
     public RMessage call(TMessage.FileRequest request) throws P9Exception {
         int tag = nextTag.getAndIncrement() & 0x7fff;

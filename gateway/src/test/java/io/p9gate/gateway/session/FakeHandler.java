@@ -77,6 +77,12 @@ public final class FakeHandler implements RequestHandler {
         }
     }
 
+    /** Like the real handler's Tgetattr; its other quick requests are the real handler's tests'. */
+    @Override
+    public boolean quick(FileRequest request) {
+        return request instanceof TMessage.Tgetattr;
+    }
+
     @Override
     public RMessage handle(FileRequest request) throws P9Exception {
         return switch (request) {

@@ -11,9 +11,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * A Tgetattr with nothing else of its connection in flight is served on the event loop when the loop serves its
- * VM alone (issue 11: no thread hand-off for a lone stat); everything else, and any Tgetattr on loops VMs share,
- * goes to the VM's lane. The lane here only queues, so what reached it has visibly not run yet.
+ * A request the handler calls quick (here Tgetattr, as {@link FakeHandler} says; which ones the real handler
+ * calls quick: QuickRequestsTest) with nothing else of its connection in flight is served on the event loop when
+ * the loop serves its VM alone (issue 11: no thread hand-off for a lone stat); everything else, and any quick
+ * request on loops VMs share, goes to the VM's lane. The lane here only queues, so what reached it has visibly not
+ * run yet.
  */
 class GetattrOnLoopTest {
     private static final int MSIZE = 8192;
@@ -63,7 +65,7 @@ class GetattrOnLoopTest {
     void behindARequestInFlightATgetattrGoesToTheWorkersAndOtherRequestsAlways() throws Exception {
         try (EmbeddedSession s = attached(true)) {
             s.send(2, new TMessage.Tstatfs(0));
-            assertEquals(1, lane.waiting(), "only Tgetattr is served on the loop");
+            assertEquals(1, lane.waiting(), "a request the handler does not call quick goes to the lane");
             s.send(3, new TMessage.Tgetattr(0, 0x7ff));
             assertEquals(2, lane.waiting(), "the Tstatfs is in flight: the workers serve both, in parallel");
             runQueued(s);

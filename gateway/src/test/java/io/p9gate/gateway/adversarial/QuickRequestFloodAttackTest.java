@@ -20,12 +20,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A Tgetattr with nothing else of its connection in flight is served on the VM's own event loop, not by a worker
- * (Session.servedOnLoop). VM alpha floods them that way, one at a time on each of several connections, so every
- * one of them takes that path: beta, with loops of its own, is still served throughout, and every one of alpha's
- * getattrs answered was decided and recorded like any other request (the loop path passes the same choke point).
+ * A quick request (Tgetattr, Twalk, a Tclunk that only closes) with nothing else of its connection in flight is
+ * served on the VM's own event loop, not by a worker (Session.servedOnLoop). VM alpha floods them that way, one at
+ * a time on each of several connections, so every one of them takes that path: lone getattrs, then walks into its
+ * hidden subtree (denied) and walks clunked again. Beta, with loops of its own, is still served throughout, and
+ * every one of alpha's requests answered was decided and recorded like any other request (the loop path passes the
+ * same choke point).
  */
-class GetattrFloodAttackTest {
+class QuickRequestFloodAttackTest {
+    /** One request (or request pair) of alpha's flood on the connection; returns how many it sent. */
+    @FunctionalInterface
+    private interface Flood {
+        int send(P9Client alpha) throws Exception;
+    }
+
     private static final int CONNECTIONS = 6;
     private static final int BETA_REQUESTS = 200;
 
@@ -34,6 +42,40 @@ class GetattrFloodAttackTest {
 
     @Test
     void betaIsServedWhileAlphaFloodsLoneGetattrsAndEachOfThemIsRecorded() throws Exception {
+        betaIsServedWhileAlphaFloods(
+                alpha -> {
+                    alpha.getattr(0, 0x7ff);
+                    return 1;
+                },
+                Operation.GETATTR);
+    }
+
+    @Test
+    void betaIsServedWhileAlphaFloodsDeniedWalksAndEachOfThemIsRecorded() throws Exception {
+        betaIsServedWhileAlphaFloods(
+                alpha -> {
+                    try {
+                        alpha.walk(0, 1, "secret", "key");
+                        throw new AssertionError("alpha walked into its hidden subtree");
+                    } catch (io.p9gate.gateway.proto.P9Exception expected) {
+                        return 1;
+                    }
+                },
+                Operation.WALK);
+    }
+
+    @Test
+    void betaIsServedWhileAlphaFloodsWalksAndClunksAndEachOfThemIsRecorded() throws Exception {
+        betaIsServedWhileAlphaFloods(
+                alpha -> {
+                    alpha.walk(0, 1, "notes.txt");
+                    alpha.clunk(1);
+                    return 1;
+                },
+                Operation.CLUNK);
+    }
+
+    private void betaIsServedWhileAlphaFloods(Flood request, Operation recordedAs) throws Exception {
         PolicyFixture fx = new PolicyFixture(tmp);
         var holder = fx.holder();
         AtomicBoolean stop = new AtomicBoolean();
@@ -53,12 +95,11 @@ class GetattrFloodAttackTest {
                     flood.add(Thread.ofPlatform().start(() -> {
                         try {
                             while (!stop.get()) {
-                                alpha.getattr(0, 0x7ff);
-                                answered.incrementAndGet();
+                                answered.addAndGet(request.send(alpha));
                             }
                         } catch (Exception e) {
                             if (!stop.get()) {
-                                throw new AssertionError("alpha's getattr failed", e);
+                                throw new AssertionError("alpha's flood failed", e);
                             }
                         }
                     }));
@@ -81,11 +122,11 @@ class GetattrFloodAttackTest {
                 alphas.forEach(P9Client::close);
             }
             long recorded = fx.audit.requests().stream()
-                    .filter(r -> r.vm().equals("alpha") && r.operation() == Operation.GETATTR)
+                    .filter(r -> r.vm().equals("alpha") && r.operation() == recordedAs)
                     .count();
             assertTrue(
                     recorded >= answered.get(),
-                    "alpha's getattrs answered " + answered.get() + ", recorded " + recorded);
+                    "alpha's " + recordedAs + " requests answered " + answered.get() + ", recorded " + recorded);
             assertEquals(
                     BETA_REQUESTS,
                     fx.audit.requests().stream()
