@@ -28,7 +28,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * Append throughput of the real log with production settings: a signed, fsynced checkpoint every 1,024
+ * Append throughput of the real log with production settings: a signed, fsynced checkpoint every 8,192
  * records and every second, 64 MiB segments, on the local disk (DESIGN §5: >= 50,000 records/s). With
  * {@code durability=SYNCED} every append waits until its record is on disk, as an intent record does (group
  * commit: appenders that wait together share one fsync). {@link AuditBenchmarkMain} runs it with 1, 4 and 16

@@ -36,7 +36,7 @@ import java.util.concurrent.Future;
  * durable intents <= 10 % more on meta): the same requests through FileServer with {@link NoAudit}, with a
  * {@link SignedAuditTrail} whose intent records only reach the kernel ({@link Durability#WRITTEN}), and with
  * the production trail, whose intent records are on disk before the change ({@link Durability#SYNCED}, group
- * commit). All on production log settings (checkpoint every 1,024 records and every second, fsynced and
+ * commit). All on production log settings (checkpoint every 8,192 records and every second, fsynced and
  * signed). Rounds alternate between the variants so that machine noise hits them alike; the median of the
  * rounds' ns/op is reported. Two setups: in process (FileServer alone: the upper bound of the ratios) and over
  * loopback TCP (a real Gateway and the Java 9P client). {@code create+unlink x16} runs 16 lanes at once (16
