@@ -36,7 +36,10 @@ public record AuditOptions(
         }
     }
 
-    /** 64 MiB segments, a checkpoint every 8,192 records or every second (R-AUD-2): the second bounds the unsigned tail in time; the count, how much a flood of records adds between two signatures (signing every 1,024 took a tenth of the gateway's CPU under a getattr flood). */
+    /**
+     * 64 MiB segments, a checkpoint every 8,192 records or every second (R-AUD-2): the second bounds how long a
+     * record stays unsigned; the count only caps signing under a flood (docs/audit-format.md, "When").
+     */
     public static AuditOptions defaults(String origin) {
         return new AuditOptions(origin, 64L << 20, 8192, Duration.ofSeconds(1), Clock.systemUTC(), 0, 0);
     }
