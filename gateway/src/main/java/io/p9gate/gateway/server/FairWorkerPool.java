@@ -55,7 +55,13 @@ final class FairWorkerPool {
     private final Map<VmBudget, Lane> lanes = new IdentityHashMap<>();
     private final int promptThreads;
     private final int bulkThreads;
-    private int idlePrompt;
+    /**
+     * Prompt threads not running a task: parked, starting, or between two tasks. Not only the parked ones: a
+     * thread that has not parked yet still looks at the queues before it does, and a VM's first task must wait
+     * for it rather than go to a bulk thread.
+     */
+    private int freePrompt;
+
     private int alive;
     private boolean shutdown;
 
@@ -71,6 +77,7 @@ final class FairWorkerPool {
         this.promptThreads = promptThreads;
         this.bulkThreads = bulkThreads;
         this.alive = promptThreads + bulkThreads;
+        this.freePrompt = promptThreads;
         ThreadFactory prompt = named(name + "-");
         ThreadFactory bulk = named(name + "-bulk-");
         for (int i = 0; i < promptThreads; i++) {
@@ -153,8 +160,8 @@ final class FairWorkerPool {
         private boolean takesFrom(Tier tier) {
             return switch (tier) {
                 case PROMPT -> prompt == 0 || prompt < promptCap() && !othersActive(this);
-                // A VM's first task in flight is left to an idle prompt thread, which is about to take it.
-                case BULK -> running - prompt < bulkCap() && (prompt > 0 || idlePrompt == 0);
+                // A VM's first task in flight is left to a free prompt thread, which is about to take it.
+                case BULK -> running - prompt < bulkCap() && (prompt > 0 || freePrompt == 0);
             };
         }
     }
@@ -204,6 +211,7 @@ final class FairWorkerPool {
                 lane.running++;
                 if (tier == Tier.PROMPT) {
                     lane.prompt++;
+                    freePrompt--;
                 }
                 wakeIdle();
                 boolean lower = tier == Tier.BULK && !lowered && lanes.size() > 1;
@@ -222,11 +230,15 @@ final class FairWorkerPool {
                     lane.running--;
                     if (tier == Tier.PROMPT) {
                         lane.prompt--;
+                        freePrompt++;
                     }
                     wakeIdle();
                 }
             }
         } finally {
+            if (tier == Tier.PROMPT) {
+                freePrompt--;
+            }
             alive--;
             if (alive == 0) {
                 allStopped.signalAll();
@@ -237,9 +249,7 @@ final class FairWorkerPool {
 
     private void await(Tier tier) {
         if (tier == Tier.PROMPT) {
-            idlePrompt++;
             promptWork.awaitUninterruptibly();
-            idlePrompt--;
         } else {
             bulkWork.awaitUninterruptibly();
         }
@@ -284,7 +294,8 @@ final class FairWorkerPool {
             forPrompt |= lane.takesFrom(Tier.PROMPT);
             forBulk |= lane.takesFrom(Tier.BULK);
         }
-        if (forPrompt && idlePrompt > 0) {
+        // A free prompt thread that is not parked misses this signal but looks at the queues before it parks.
+        if (forPrompt && freePrompt > 0) {
             promptWork.signal();
         }
         if (forBulk) {

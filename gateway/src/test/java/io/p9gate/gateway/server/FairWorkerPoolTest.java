@@ -201,6 +201,30 @@ class FairWorkerPoolTest {
         release.countDown();
     }
 
+    /**
+     * A prompt thread that has not parked yet (just started, or between two tasks) is as free as a parked one:
+     * a VM's first task waits for it rather than run on a bulk thread. CI once saw b's task at the bulk
+     * priority because a prompt thread was still starting when b's task came (only parked ones were counted).
+     */
+    @Test
+    void aVmsFirstTaskWaitsForAPromptThreadThatHasNotParkedYet() throws Exception {
+        for (int round = 0; round < 200; round++) {
+            pool = new FairWorkerPool(1, 1, "test");
+            pool.lane(vm("a", 1));
+            FairWorkerPool.Lane b = pool.lane(vm("b", 1));
+            AtomicReference<String> thread = new AtomicReference<>();
+            CountDownLatch ran = new CountDownLatch(1);
+            b.execute(() -> {
+                thread.set(Thread.currentThread().getName());
+                ran.countDown();
+            });
+            assertTrue(ran.await(30, TimeUnit.SECONDS));
+            assertEquals("test-1", thread.get(), "round " + round + ": b's first task ran on the prompt thread");
+            pool.shutdown();
+            assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+        }
+    }
+
     @Test
     void aVmAloneRunsOnPromptThreadsLeavingOneForTheNext() throws Exception {
         pool = new FairWorkerPool(3, 1, "test");
