@@ -8,7 +8,7 @@ package io.p9gate.gateway.budget;
  * @param outstanding requests being served at once across the VM's connections; beyond it they are not read
  * @param fids        fids held across the VM's sessions; beyond it EMFILE
  * @param descriptors host descriptors held for the VM; beyond it EMFILE
- * @param xattrBytes  bytes of xattr values announced by Txattrcreate and not yet committed; beyond it ENOSPC
+ * @param xattrBytes  bytes of xattr values announced by Txattrcreate and not yet committed (beyond it ENOSPC), and held by Txattrwalk fids (ENOMEM)
  * @param locks       byte-range lock entries; beyond it ENOLCK
  * @param replyBytes  reply bytes queued unread; beyond it the VM's connections are not read
  * @param weight      turns in the worker pool's round robin when VMs compete

@@ -127,9 +127,9 @@ public final class GuardedFs {
                     c.file().close();
                 }
                 case XattrSlice x -> x.data().release();
+                case Value v -> v.held().release();
                 case Described _,
                         Count _,
-                        Value _,
                         LinkText _,
                         Listing _,
                         DescribedListing _,
@@ -173,7 +173,7 @@ public final class GuardedFs {
     private record Count(int n) implements Result {}
 
     /** An xattr value or name list, fetched for a Txattrwalk. */
-    private record Value(byte[] bytes) implements Result {}
+    private record Value(HeldXattr held) implements Result {}
 
     /** A slice of an xattr value for Tread: a buffer to release. */
     private record XattrSlice(ByteBuf data) implements Result {}
@@ -779,7 +779,8 @@ public final class GuardedFs {
 
     // ---------------------------------------------------------------- extended attributes
 
-    public byte[] xattrGet(Subject who, FileHandle handle, String name) throws P9Exception {
+    /** Txattrwalk of a name: the value, charged to the VM's xattr-bytes budget until {@link HeldXattr#release}. */
+    public HeldXattr xattrGet(Subject who, FileHandle handle, String name) throws P9Exception {
         Node node = handle.node();
         return inspectAt(
                         Operation.XATTR_GET,
@@ -788,22 +789,23 @@ public final class GuardedFs {
                         new RequestArgs.Xattr(name),
                         () -> {
                             GuestXattrs.checkReadable(name);
-                            return new Value(Xattrs.get(node, name));
+                            return new Value(HeldXattr.charged(Xattrs.get(node, name)));
                         },
-                        moving(v -> v.bytes().length))
-                .bytes();
+                        moving(v -> v.held().bytes().length))
+                .held();
     }
 
-    public byte[] xattrList(Subject who, FileHandle handle) throws P9Exception {
+    /** Txattrwalk of "": the names, charged as {@link #xattrGet}'s value is. */
+    public HeldXattr xattrList(Subject who, FileHandle handle) throws P9Exception {
         Node node = handle.node();
         return inspectAt(
                         Operation.XATTR_LIST,
                         who,
                         handle,
                         RequestArgs.NONE,
-                        () -> new Value(GuestXattrs.listed(Xattrs.list(node))),
-                        moving(v -> v.bytes().length))
-                .bytes();
+                        () -> new Value(HeldXattr.charged(GuestXattrs.listed(Xattrs.list(node)))),
+                        moving(v -> v.held().bytes().length))
+                .held();
     }
 
     /** Txattrcreate: decides whether the value may be written; the backend is touched at commit. */

@@ -36,7 +36,7 @@ record Fid(FileHandle handle, Subject who, FidState state, Set<LockOwner> lockOw
             case FidState.OpenedByTopen t -> {}
             case FidState.XattrWrite(var pending) -> pending.release();
             case FidState.Walked w -> {}
-            case FidState.XattrRead r -> {}
+            case FidState.XattrRead r -> r.value().release();
         }
         locks.release(handle, lockOwners);
         handle.close();

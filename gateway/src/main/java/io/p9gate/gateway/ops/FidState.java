@@ -1,5 +1,6 @@
 package io.p9gate.gateway.ops;
 
+import io.p9gate.gateway.fs.HeldXattr;
 import io.p9gate.gateway.fs.OpenHandle;
 import io.p9gate.gateway.fs.PendingXattr;
 import java.util.Optional;
@@ -18,8 +19,8 @@ sealed interface FidState {
      */
     record OpenedByTopen(Opened opened, boolean removeOnClunk, Optional<StatListing> listing) implements FidState {}
 
-    /** Created by Txattrwalk: reads return the value (or the name list) fetched then. */
-    record XattrRead(String name, byte[] value) implements FidState {}
+    /** Created by Txattrwalk: reads return the value (or the name list) fetched then, charged to the VM. */
+    record XattrRead(String name, HeldXattr value) implements FidState {}
 
     /** Turned by Txattrcreate into the value being written; committed at clunk. */
     record XattrWrite(PendingXattr pending) implements FidState {}

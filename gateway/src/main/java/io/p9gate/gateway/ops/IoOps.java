@@ -112,7 +112,7 @@ final class IoOps {
                         ? stats.readDirectory(fid, opened, listing.get(), t.offset(), count)
                         : readFile(fid, opened, t.offset(), count);
             case FidState.XattrRead(var name, var value) ->
-                new Rread(ctx.fs().readXattr(fid.who(), fid.handle(), name, value, t.offset(), count));
+                new Rread(ctx.fs().readXattr(fid.who(), fid.handle(), name, value.bytes(), t.offset(), count));
             case FidState.Walked w -> throw notOpen();
             case FidState.XattrWrite w -> throw notOpen();
         };

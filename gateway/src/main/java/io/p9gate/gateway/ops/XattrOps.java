@@ -1,5 +1,6 @@
 package io.p9gate.gateway.ops;
 
+import io.p9gate.gateway.fs.HeldXattr;
 import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.fs.PendingXattr;
 import io.p9gate.gateway.fs.RequestArgs;
@@ -28,13 +29,19 @@ final class XattrOps {
         RequestArgs args = t.name().isEmpty() ? RequestArgs.NONE : new RequestArgs.Xattr(t.name());
         try (Fids.Claim claim = ctx.claimFid(
                 t.newfid() != t.fid(), refusal -> ctx.fs().overBudget(op, fid.who(), fid.handle(), args, refusal))) {
-            byte[] value = t.name().isEmpty()
+            HeldXattr value = t.name().isEmpty()
                     ? ctx.fs().xattrList(fid.who(), fid.handle())
                     : ctx.fs().xattrGet(fid.who(), fid.handle(), t.name());
-            Fid reader =
-                    Fid.walked(fid.handle().duplicate(), fid.who()).withState(new FidState.XattrRead(t.name(), value));
+            Fid reader;
+            try {
+                reader = Fid.walked(fid.handle().duplicate(), fid.who())
+                        .withState(new FidState.XattrRead(t.name(), value));
+            } catch (P9Exception | RuntimeException e) {
+                value.release(); // no fid holds it
+                throw e;
+            }
             ctx.fids().install(t.fid(), fid, t.newfid(), reader, ctx.locks(), claim);
-            return new Rxattrwalk(value.length);
+            return new Rxattrwalk(value.bytes().length);
         }
     }
 
