@@ -899,7 +899,7 @@ public final class GuardedFs {
                         who,
                         share.name(),
                         () -> List.of(path(share, node)),
-                        new RequestArgs.Lock(type, start, length),
+                        new RequestArgs.Lock(type, start, length, owner.owner().clientId()),
                         () -> {
                             LockTable.checkType(type);
                             return new Count(owner.table().lock(node.key(), owner.owner(), type, start, length));
@@ -917,7 +917,7 @@ public final class GuardedFs {
                         Operation.GETLOCK,
                         who,
                         handle,
-                        new RequestArgs.Lock(type, start, length),
+                        new RequestArgs.Lock(type, start, length, owner.owner().clientId()),
                         () -> {
                             LockTable.checkType(type);
                             return new Conflict(owner.table()

@@ -1,7 +1,9 @@
 package io.p9gate.gateway.fs;
 
 import io.p9gate.gateway.backend.Names;
+import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The one rule for the names a guest sends, checked before a request is decided so that the policy only ever sees
@@ -15,6 +17,20 @@ final class GuestNames {
     /** @throws P9Exception EINVAL (or ENAMETOOLONG) for a name no directory entry can have */
     static void checkEntry(String name) throws P9Exception {
         Names.check(name);
+    }
+
+    /**
+     * The most bytes a Tlock's client_id may have: POSIX's HOST_NAME_MAX. The Linux client sends the guest's host
+     * name (at most 64 bytes); the id is kept with every range its owner holds in the gateway-wide lock table, whose
+     * budget counts entries, not bytes, so an id of msize bytes let one VM pin gigabytes of heap (R-ROB-2).
+     */
+    static final int LOCK_CLIENT_MAX = 255;
+
+    /** @throws P9Exception EINVAL for a Tlock/Tgetlock client_id longer than {@link #LOCK_CLIENT_MAX} bytes */
+    static void checkLockClient(String clientId) throws P9Exception {
+        if (clientId.length() > LOCK_CLIENT_MAX || clientId.getBytes(StandardCharsets.UTF_8).length > LOCK_CLIENT_MAX) {
+            throw new P9Exception(Errno.EINVAL, "lock client_id longer than " + LOCK_CLIENT_MAX + " bytes");
+        }
     }
 
     /** @throws P9Exception as {@link #checkEntry}, except that "." and ".." are walk elements */

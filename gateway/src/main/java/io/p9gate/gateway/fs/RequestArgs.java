@@ -161,11 +161,16 @@ public sealed interface RequestArgs {
         }
     }
 
-    /** Tlock and Tgetlock: the lock type and byte range. */
-    record Lock(int type, long start, long length) implements RequestArgs {
+    /** Tlock and Tgetlock: the lock type and byte range, and the guest's client_id (its host name). */
+    record Lock(int type, long start, long length, String clientId) implements RequestArgs {
         @Override
         public String describe() {
             return "type=" + type + " start=" + start + " length=" + length;
+        }
+
+        @Override
+        public void checkNames() throws P9Exception {
+            GuestNames.checkLockClient(clientId);
         }
     }
 
