@@ -115,6 +115,10 @@ final class WireReader {
     }
 
     private String decodeUtf8(int start, int length, String field) throws MalformedMessageException {
+        // The ASCII fast path stops at the first non-ASCII byte, and UTF-8 decodes NUL as U+0000: look at the rest.
+        if (buf.indexOf(start, start + length, (byte) 0) >= 0) {
+            throw new MalformedMessageException(Errno.EINVAL, "string contains NUL");
+        }
         ByteBuffer bytes = buf.nioBufferCount() == 1
                 ? buf.nioBuffer(start, length)
                 : ByteBuffer.wrap(io.netty.buffer.ByteBufUtil.getBytes(buf, start, length));

@@ -35,6 +35,17 @@ class MalformedBodyTest {
                         Errno.EINVAL),
                 Arguments.of(
                         "Tlcreate NUL in name", 14, "01000000 0300 610062 00000000 00000000 00000000", Errno.EINVAL),
+                // The ASCII fast path stopped at the first non-ASCII byte, and the UTF-8 decoder takes NUL.
+                Arguments.of(
+                        "Tlcreate NUL after a non-ASCII byte",
+                        14,
+                        "01000000 0400 c3a90062 00000000 00000000 00000000",
+                        Errno.EINVAL),
+                Arguments.of(
+                        "Tattach aname with NUL after a non-ASCII byte",
+                        104,
+                        "01000000 ffffffff 0100 61 0700 64617461c3a900 00000000",
+                        Errno.EINVAL),
                 Arguments.of("Tversion string length past end", 100, "00200000 ff00 39", Errno.EPROTO),
                 Arguments.of("Tgetattr short mask", 24, "01000000 ff3f0000", Errno.EPROTO),
                 Arguments.of(
