@@ -3,6 +3,7 @@ package io.p9gate.gateway.policyadapter;
 import io.p9gate.gateway.fs.AccessRequest;
 import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.fs.RequestArgs;
+import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.policy.terms.AskedKinds;
 import io.p9gate.policy.terms.AskedKinds.Facts;
 import io.p9gate.policy.terms.OpKind;
@@ -48,6 +49,9 @@ final class OpKindMapping {
         }
         if (args instanceof RequestArgs.XattrIo) {
             return new Facts.XattrValue();
+        }
+        if (args instanceof RequestArgs.SetAttr set && (set.valid() & SetAttr.SETATTR_SIZE) != 0) {
+            return new Facts.Resizing();
         }
         return operation == Operation.OPEN || operation == Operation.CREATE ? UNKNOWN_OPEN : Facts.NONE;
     }

@@ -38,6 +38,12 @@ public final class AskedKinds {
         /** A Tread or Twrite of an extended attribute's value (on a Txattrwalk or Txattrcreate fid), not file data. */
         record XattrValue() implements Facts {}
 
+        /**
+         * A Tsetattr (or Twstat) that sets the file's size: a truncate or an extension changes the file's data as a
+         * write does (truncate(2) needs write permission), so it is also the write a deny of OPEN_WRITE refuses.
+         */
+        record Resizing() implements Facts {}
+
         /** See {@link #NONE}. */
         record Plain() implements Facts {}
     }
@@ -62,6 +68,8 @@ public final class AskedKinds {
     private static final Map<OpKind, Asked> ONE = new EnumMap<>(OpKind.class);
 
     private static final Asked NONE = new Asked.Kinds(List.of());
+    /** A Tsetattr with a size: the attributes, and the write of the data a size change is. */
+    private static final Asked RESIZING = new Asked.Kinds(List.of(OpKind.SETATTR, OpKind.OPEN_WRITE));
 
     static {
         for (OpKind kind : OpKind.values()) {
@@ -89,7 +97,9 @@ public final class AskedKinds {
             case "rename" -> one(OpKind.RENAME);
             case "readlink" -> one(OpKind.READLINK);
             case "getattr" -> one(OpKind.GETATTR);
-            case "setattr" -> one(OpKind.SETATTR);
+            // A size change rewrites the data: under a deny of OPEN_WRITE, `truncate -s 0 run.sh` must fail as
+            // `: > run.sh` (an O_TRUNC open) does.
+            case "setattr" -> facts instanceof Facts.Resizing ? RESIZING : one(OpKind.SETATTR);
             case "xattr_get", "xattr_list" -> one(OpKind.XATTR_READ);
             case "xattr_create", "xattr_commit" -> one(OpKind.XATTR_WRITE);
             case "readdir" -> one(OpKind.READDIR);

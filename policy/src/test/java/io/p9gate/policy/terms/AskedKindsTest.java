@@ -51,6 +51,12 @@ class AskedKindsTest {
     }
 
     @Test
+    void aSetattrThatSetsTheSizeIsAlsoAWrite() {
+        assertEquals(kinds(OpKind.SETATTR), AskedKinds.of("setattr", Facts.NONE));
+        assertEquals(kinds(OpKind.SETATTR, OpKind.OPEN_WRITE), AskedKinds.of("setattr", new Facts.Resizing()));
+    }
+
+    @Test
     void anOpenWithoutItsFlagsCannotBeToldAndAnUnknownActionIsSaidSo() {
         assertInstanceOf(Asked.Incomplete.class, AskedKinds.of("open", Facts.NONE));
         assertInstanceOf(Asked.Incomplete.class, AskedKinds.of("create", Facts.NONE));

@@ -68,7 +68,24 @@ record RecordedDetail(String action, String share, String rest, String phase, bo
         if (flags.isPresent() && (action.equals("open") || action.equals("create"))) {
             return new AskedKinds.Facts.Opening(flags.get(), exclusive());
         }
+        if (action.equals("setattr") && resizes()) {
+            return new AskedKinds.Facts.Resizing();
+        }
         return movesXattr() ? new AskedKinds.Facts.XattrValue() : AskedKinds.Facts.NONE;
+    }
+
+    /** Tsetattr's valid mask bit of a size change (P9_SETATTR_SIZE). */
+    private static final int SETATTR_SIZE = 0x8;
+
+    private static final Pattern VALID = Pattern.compile("valid=0x([0-9a-f]{1,8})(?= |$)");
+
+    /**
+     * Whether a setattr set the size ({@code valid=0x...} with P9_SETATTR_SIZE). A setattr recorded without its mask
+     * is asked as one that does, the stricter question.
+     */
+    private boolean resizes() {
+        Matcher m = VALID.matcher(rest);
+        return !m.lookingAt() || (Integer.parseUnsignedInt(m.group(1), 16) & SETATTR_SIZE) != 0;
     }
 
     /** The host open flags ({@code flags=0x...}) an open or create was asked with. */
