@@ -14,6 +14,15 @@ public interface AccessPolicy {
     }
 
     /**
+     * Whether a listing that describes its entries (a 9P2000/.u directory read, whole stat(5) entries) may show what
+     * getattr shows of the entry at {@code path}: only if the guest could walk to it and get its attributes (WALK
+     * and GETATTR), as over 9P2000.L. Asked inside a READDIR already decided and recorded, like {@link #visible}.
+     */
+    default boolean describable(String vm, String share, String path, int uid, int gid) {
+        return true;
+    }
+
+    /**
      * Whether a rename may replace an entry at {@code path}, removing the file that had that name: only if the
      * entry could be removed (REMOVE). Asked after the rename itself is allowed; if not, the rename is made so that
      * it fails (EEXIST) when the name exists, which the host decides atomically.

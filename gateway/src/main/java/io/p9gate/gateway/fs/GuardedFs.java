@@ -495,19 +495,29 @@ public final class GuardedFs {
      * record and hidden-name filtering as {@link #readdir}, and each listed entry described as getattr would
      * describe it (looked up beneath the directory, never following a symlink). Listing a directory shows what
      * stat shows of its entries, as `ls -l` over 9P2000.L shows it after a walk and getattr of each; an entry
-     * removed between the listing and its lookup is left out.
+     * removed between the listing and its lookup is left out, and one the policy would refuse that walk or getattr
+     * shows only its name, qid and type.
      *
      * @param cookie the host position to read from (0, or a cookie this method returned)
      * @param count  bytes of 9P2000.L directory entries to list at most (the caller packs what fits of them)
      */
     public List<ListedEntry> readdirDescribed(Subject who, FileHandle handle, OpenHandle opened, long cookie, int count)
             throws P9Exception {
-        return list(who, handle, opened, cookie, count, this::describe).entries();
+        return list(who, handle, opened, cookie, count, (share, dir, listed) -> describe(who, share, dir, listed))
+                .entries();
     }
 
-    private DescribedListing describe(LocalShare share, Node dir, List<DirEntry> listed) throws P9Exception {
+    private DescribedListing describe(Subject who, LocalShare share, Node dir, List<DirEntry> listed)
+            throws P9Exception {
+        String dirPath = path(share, dir);
         List<ListedEntry> entries = new ArrayList<>(listed.size());
         for (DirEntry e : listed) {
+            if (!e.name().equals(".") && !e.name().equals("..") && !describable(who, share, child(dirPath, e.name()))) {
+                // Over 9P2000.L the guest could not walk to it or get its attributes: the listing's stat entry must
+                // not show them either (size, times, owner, mode), only what Treaddir shows (name, qid, type).
+                entries.add(new ListedEntry(e.name(), undescribed(e), e.offset()));
+                continue;
+            }
             try (Node node = share.root().lookup(dir, e.name())) {
                 entries.add(new ListedEntry(e.name(), shownAttr(share, node), e.offset()));
             } catch (P9Exception gone) {
@@ -517,6 +527,44 @@ public final class GuardedFs {
             }
         }
         return new DescribedListing(entries);
+    }
+
+    /** Whether the policy lets the guest get the attributes at {@code path}; one it cannot judge does not (fail closed). */
+    private boolean describable(Subject who, LocalShare share, String path) {
+        try {
+            return policy.describable(vm, share.name(), path, who.uid(), who.gid());
+        } catch (RuntimeException e) {
+            UnexpectedFaults.log("policy describability", e);
+            return false;
+        }
+    }
+
+    /**
+     * What a described listing shows of an entry whose attributes the guest may not get: Treaddir's qid and type (a
+     * dirent's DT_* is its S_IFMT >> 12), one link, the overflow owner, nothing else.
+     */
+    private static Attr undescribed(DirEntry e) {
+        return new Attr(
+                0,
+                e.qid(),
+                (e.type() & 0xf) << 12,
+                Subject.NOBODY,
+                Subject.NOBODY,
+                1,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0);
     }
 
     /** A file's attributes as getattr shows them to the guest: ids and set-id bits as mapped, devices as mapped. */

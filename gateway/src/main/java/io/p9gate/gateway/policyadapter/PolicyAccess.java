@@ -98,11 +98,23 @@ public final class PolicyAccess implements AccessPolicy {
 
     @Override
     public boolean replaceable(String vm, String share, String path, int uid, int gid) {
-        return engine.get()
-                .decide(new DecisionRequest(
+        return allowed(engine.get(), vm, share, OpKind.REMOVE, path, uid, gid);
+    }
+
+    /** A 9P2000.L guest sees an entry's attributes only by walking to it and getting them: both must be allowed. */
+    @Override
+    public boolean describable(String vm, String share, String path, int uid, int gid) {
+        PolicyEngine current = engine.get();
+        return allowed(current, vm, share, OpKind.WALK, path, uid, gid)
+                && allowed(current, vm, share, OpKind.GETATTR, path, uid, gid);
+    }
+
+    private static boolean allowed(
+            PolicyEngine current, String vm, String share, OpKind op, String path, int uid, int gid) {
+        return current.decide(new DecisionRequest(
                         vm,
                         share,
-                        OpKind.REMOVE,
+                        op,
                         policyPath(path),
                         null,
                         Integer.toUnsignedLong(uid),
