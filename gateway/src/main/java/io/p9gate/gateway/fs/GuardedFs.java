@@ -970,15 +970,25 @@ public final class GuardedFs {
                             LockTable.checkType(type);
                             return new Conflict(owner.table()
                                     .test(node.key(), owner.owner(), type, start, length)
-                                    .map(r -> new HeldLock(
-                                            r.type(),
-                                            r.start(),
-                                            r.length(),
-                                            r.owner().procId(),
-                                            r.owner().clientId())));
+                                    .map(r -> heldAsSeenBy(owner, r)));
                         },
                         NO_BYTES)
                 .range();
+    }
+
+    /**
+     * A conflicting lock as Tgetlock shows it to {@code asking}: the table is every session's, of every VM sharing the
+     * file, so a lock of another session keeps its holder to itself (proc_id 0, no client_id, as NFS reports a
+     * remote holder): its process id and client id (the Linux client sends the VM's hostname) are that VM's.
+     */
+    private static HeldLock heldAsSeenBy(LockOwner asking, LockTable.Range r) {
+        boolean own = r.owner().sessionId() == asking.owner().sessionId();
+        return new HeldLock(
+                r.type(),
+                r.start(),
+                r.length(),
+                own ? r.owner().procId() : 0,
+                own ? r.owner().clientId() : "");
     }
 
     // ---------------------------------------------------------------- helpers
