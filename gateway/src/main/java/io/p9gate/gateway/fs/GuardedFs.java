@@ -128,6 +128,7 @@ public final class GuardedFs {
                 }
                 case XattrSlice x -> x.data().release();
                 case Value v -> v.held().release();
+                case Pending p -> p.xattr().release(); // charged to the VM's xattr-bytes budget, not only heap
                 case Described _,
                         Count _,
                         LinkText _,
@@ -136,7 +137,6 @@ public final class GuardedFs {
                         Made _,
                         Stats _,
                         Conflict _,
-                        Pending _,
                         Done _ -> {
                     // heap only
                 }

@@ -9,8 +9,10 @@ import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
+import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.LockConstants;
+import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.wiring.ShareServerFactory;
@@ -37,6 +39,8 @@ class BudgetEnforcementTest {
     Path share;
     ShareServerFactory factory;
     final List<AuditEntry> records = new CopyOnWriteArrayList<>();
+    /** Records of this operation cannot be written (EIO), as when the audit disk fails. */
+    volatile Operation failingRecord;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -45,6 +49,9 @@ class BudgetEnforcementTest {
             Files.writeString(share.resolve(name), name);
         }
         AuditTrail audit = entry -> {
+            if (entry.request().operation() == failingRecord) {
+                throw new P9Exception(Errno.EIO, "audit disk full");
+            }
             records.add(entry);
             return records.size();
         };
@@ -140,6 +147,24 @@ class BudgetEnforcementTest {
             assertEquals(60, budget.xattrBytes().used());
         }
         assertEquals(0, budget.xattrBytes().used(), "a pending value dies with its session");
+    }
+
+    /**
+     * A Txattrcreate that was allowed but whose record could not be written is EIO and leaves no fid: the value it
+     * had already charged must be given back, or every such failure shrinks the VM's budget for good.
+     */
+    @Test
+    void anUnrecordedTxattrcreateGivesItsBytesBack() throws Exception {
+        VmBudget budget = vm(LOTS, LOTS, 100, LOTS);
+        try (TestSession s = attached(budget)) {
+            s.walk(0, 1, "a");
+            failingRecord = Operation.XATTR_CREATE;
+            assertEquals(Errno.EIO, s.fails(new TMessage.Txattrcreate(1, "user.x", 60, 0)));
+            assertEquals(0, budget.xattrBytes().used(), "nothing holds the value");
+            failingRecord = null;
+            s.walk(0, 2, "a");
+            s.expect(RMessage.Rxattrcreate.class, new TMessage.Txattrcreate(2, "user.x", 60, 0));
+        }
     }
 
     @Test
