@@ -1,9 +1,12 @@
 package io.p9gate.gateway.codec;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.p9gate.gateway.proto.Frame;
+import io.p9gate.gateway.proto.Message;
+import io.p9gate.gateway.proto.TMessage;
 import java.util.List;
 
 /**
@@ -33,10 +36,27 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     }
 
     @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        // After a Tversion, what the peer sent next waits in this decoder until the session has answered it.
+        dialect.onVersionAnswered(() -> {
+            if (!ctx.isRemoved()) {
+                try {
+                    channelRead(ctx, Unpooled.EMPTY_BUFFER);
+                } catch (Exception e) {
+                    ctx.fireExceptionCaught(e);
+                }
+            }
+        });
+    }
+
+    @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (discarding) {
             in.skipBytes(in.readableBytes());
             return;
+        }
+        if (dialect.versionPending()) {
+            return; // read once the Tversion is answered, in the dialect and msize it agrees (WireDialect)
         }
         if (in.readableBytes() < 4) {
             return;
@@ -62,7 +82,11 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         ByteBuf body = in.slice(start + Frame.HEADER_SIZE, (int) size - Frame.HEADER_SIZE);
         in.skipBytes((int) size);
         try {
-            out.add(new Frame(tag, MessageDecoder.decode(type, body, direction, dialect.current())));
+            Message message = MessageDecoder.decode(type, body, direction, dialect.current());
+            out.add(new Frame(tag, message));
+            if (direction == Direction.REQUESTS && message instanceof TMessage.Tversion) {
+                dialect.versionRead();
+            }
         } catch (MalformedMessageException e) {
             out.add(new MalformedFrame(tag, type, e.errno(), e.getMessage()));
         }

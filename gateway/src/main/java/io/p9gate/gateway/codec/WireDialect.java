@@ -11,6 +11,10 @@ import io.p9gate.policy.dialect.Dialect;
  */
 public final class WireDialect {
     private volatile Dialect current = Dialect.L;
+    /** A Tversion was read and is not answered yet: the frames after it wait unread (event loop only). */
+    private boolean versionPending;
+    /** Reads the frames that waited for the Rversion (set by the decoder; event loop only). */
+    private Runnable resume = () -> {};
 
     public Dialect current() {
         return current;
@@ -18,6 +22,35 @@ public final class WireDialect {
 
     public void set(Dialect dialect) {
         this.current = java.util.Objects.requireNonNull(dialect);
+    }
+
+    /**
+     * The decoder read a Tversion: it reads nothing more until the session has answered it. A frame sent right
+     * after a Tversion (in the same write) may only be read in the dialect and against the msize the Rversion
+     * agrees: read in the old dialect it would be served by the new session, a 9P2000.L message in a 9P2000 session
+     * (a .L Tattach names its uid, a 9P2000 one none), messages of a dialect the VM's policy does not list.
+     */
+    void versionRead() {
+        versionPending = true;
+    }
+
+    boolean versionPending() {
+        return versionPending;
+    }
+
+    void onVersionAnswered(Runnable readWaitingFrames) {
+        this.resume = readWaitingFrames;
+    }
+
+    /**
+     * On the event loop, once the Rversion is written (and the dialect and msize it agrees are set, or the version
+     * refused): the decoder reads the frames that waited, in the dialect now agreed.
+     */
+    public void versionAnswered() {
+        if (versionPending) {
+            versionPending = false;
+            resume.run();
+        }
     }
 
     /**

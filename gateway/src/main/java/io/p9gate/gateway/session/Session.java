@@ -430,6 +430,8 @@ public final class Session extends ChannelInboundHandlerAdapter {
             dialect.set(VersionNegotiation.requested(v.version()).orElseThrow()); // the answer names the dialect agreed
         }
         write(tag, reply);
+        // Frames the peer sent after the Tversion waited in the decoder: read now, in the dialect just agreed.
+        dialect.versionAnswered();
         drainBacklog();
     }
 

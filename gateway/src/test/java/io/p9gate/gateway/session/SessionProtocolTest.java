@@ -72,6 +72,34 @@ class SessionProtocolTest {
         }
     }
 
+    /**
+     * Attack: a guest sends Tversion("9P2000") and, in the same write, a 9P2000.L Tattach naming uid 0 and a Tlopen.
+     * Those frames were read in the dialect before the switch (9P2000.L) and then served by the new 9P2000 session:
+     * a VM whose policy lists only 9p2000 reached 9P2000.L messages, and attached as the uid it named, where a 9P2000
+     * attach names none (guest nobody). Frames after a Tversion must be read in the dialect its Rversion agrees: the
+     * .L Tattach is then a malformed 9P2000 Tattach (EPROTO, trailing n_uname) and Tlopen is not 9P2000 (EOPNOTSUPP).
+     */
+    @Test
+    void framesSentRightAfterTversionAreReadInTheDialectItAgrees() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            ByteBuf batch = Unpooled.buffer();
+            batch.writeBytes(EmbeddedSession.encode(new Frame(Frame.NOTAG, new TMessage.Tversion(8192, "9P2000"))));
+            batch.writeBytes(
+                    EmbeddedSession.encode(new Frame(1, new TMessage.Tattach(1, TMessage.NOFID, "u", "a", 0))));
+            batch.writeBytes(EmbeddedSession.encode(new Frame(2, new TMessage.Tlopen(1, 0))));
+            s.feed(batch);
+            s.replyDialect = Dialect.LEGACY;
+            assertEquals(
+                    List.of(
+                            new Frame(Frame.NOTAG, new RMessage.Rversion(8192, "9P2000")),
+                            new Frame(1, new RMessage.Rerror(Errno.EPROTO.description())),
+                            new Frame(2, new RMessage.Rerror(Errno.EOPNOTSUPP.description()))),
+                    s.replies());
+            assertTrue(s.channel.isActive());
+            assertTrue(s.allInputReleased());
+        }
+    }
+
     @Test
     void aDotUSessionAnswersErrorsWithTextAndErrno() throws Exception {
         try (EmbeddedSession s = new EmbeddedSession(MAX)) {
