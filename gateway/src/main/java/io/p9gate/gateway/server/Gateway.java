@@ -17,6 +17,8 @@ import io.p9gate.gateway.session.Session;
 import io.p9gate.gateway.session.SessionPipeline;
 import io.p9gate.gateway.session.SessionSettings;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -54,6 +56,10 @@ public final class Gateway implements AutoCloseable {
     private final List<ListenerBinder> binders = new ArrayList<>();
     /** VMs whose connections are being refused: audited each, logged once until one is admitted again. */
     private final Set<VmBudget> refusing = ConcurrentHashMap.newKeySet();
+    /** tls: connections whose handshake has not named their VM yet, by peer address. */
+    private final UnidentifiedPeers handshakes;
+    /** Addresses whose tls: connections are being refused for holding too many handshakes: logged once. */
+    private final Set<InetAddress> refusingHandshakes = ConcurrentHashMap.newKeySet();
     /** The connections of listeners several VMs share (tls:, vsock:): their VM is known only once identified. */
     private EventLoopGroup sharedLoops;
 
@@ -62,6 +68,14 @@ public final class Gateway implements AutoCloseable {
         this.identifier = identifier;
         this.acceptor = Transports.newGroup(1, FairWorkerPool.named("p9gate-accept-"));
         this.workers = new FairWorkerPool(config.workers(), config.workers(), "p9gate-worker");
+        this.handshakes = new UnidentifiedPeers(
+                config.budgets().descriptorPool(),
+                () -> Math.max(
+                        1,
+                        config.budgets().vms().stream()
+                                .mapToLong(vm -> vm.limits().connections())
+                                .max()
+                                .orElse(1)));
     }
 
     /** Binds every listener and starts serving, every listener its own VM; fails (IOException) if any cannot be bound. */
@@ -108,8 +122,14 @@ public final class Gateway implements AutoCloseable {
                         PeerName.set(channel, peer);
                         // The transport says which VM this is (R-DEP-1) before any 9P byte is read; the
                         // session then runs in that VM's lane, within its budgets.
-                        binder.identify(
-                                channel, identifier, vm -> startSession(channel, spec, owner, vm, settings, peer));
+                        Runnable identified = awaitingIdentity(channel, spec, peer);
+                        if (identified == null) {
+                            return;
+                        }
+                        binder.identify(channel, identifier, vm -> {
+                            identified.run();
+                            startSession(channel, spec, owner, vm, settings, peer);
+                        });
                     }
                 });
         binder.configure(bootstrap);
@@ -153,6 +173,37 @@ public final class Gateway implements AutoCloseable {
             // must never show a VM without connections but with open fids.
             session.ended().thenRun(() -> budget.get().connections().release(1));
         }
+    }
+
+    /**
+     * A tls: connection waits for its handshake to name its VM: until then it holds a place of {@link #handshakes}
+     * (R-ROB-2). Answers what gives that place back (once; also when the connection closes first), or null when the
+     * peer's address holds all it may: the connection is then closed and the refusal recorded.
+     */
+    private Runnable awaitingIdentity(Channel channel, ListenSpec spec, String peer) {
+        if (!(spec instanceof ListenSpec.Tls) || !(channel.remoteAddress() instanceof InetSocketAddress remote)) {
+            return () -> {};
+        }
+        InetAddress address = remote.getAddress();
+        if (!handshakes.tryTake(address)) {
+            String reason = "too many connections awaiting their TLS handshake from " + address.getHostAddress()
+                    + " (at most a VM's connections limit, or the process's descriptors are spent)";
+            identifier.handshakeFailed(spec, peer, reason);
+            if (refusingHandshakes.add(address)) {
+                RefusedPeers.log(spec, new PeerVerdict.Refused("", PeerIdentifier.RULE_TLS, reason + "; not repeated"));
+            }
+            channel.close();
+            return null;
+        }
+        refusingHandshakes.remove(address);
+        AtomicBoolean given = new AtomicBoolean();
+        Runnable give = () -> {
+            if (given.compareAndSet(false, true)) {
+                handshakes.give(address);
+            }
+        };
+        channel.closeFuture().addListener(f -> give.run());
+        return give;
     }
 
     /** The event loops of the listeners several VMs share. */

@@ -1,0 +1,132 @@
+package io.p9gate.gateway.identity;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.p9gate.gateway.certs.TestPki;
+import io.p9gate.gateway.client.ClientTls;
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.server.ServerTls;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Attack (R-ROB-2): on a {@code tls:} listener several VMs share, the VM is known only once the handshake is done,
+ * and until then a connection counted against nothing. A peer that connects and never says a byte held a
+ * descriptor per connection for the whole handshake timeout, without any limit: opened faster than they time out,
+ * such connections took every descriptor of the process, the reserve that accept(2) and the audit log live on
+ * included, and with it every other VM's service. A peer address may hold at most as many connections awaiting
+ * their handshake as a VM may hold connections; the rest are closed at accept, while a VM connecting from another
+ * address is served.
+ */
+class UnidentifiedTlsFloodAttackTest {
+    private static final int MSIZE = 65536;
+    private static final int CONNECTIONS = 2;
+    private static final int FLOOD = 24;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aPeerThatNeverHandshakesHoldsNoMoreThanAVmsConnections() throws Exception {
+        TestPki pki = TestPki.create(tmp.resolve("pki"), "p9gate test CA", List.of(), Duration.ofDays(1));
+        pki.issueClient("a", Duration.ofDays(1));
+        pki.issueClient("b", Duration.ofDays(1));
+        ServerTls serverTls =
+                ServerTls.load(pki.dir().resolve(TestPki.SERVER_CERT), pki.dir().resolve(TestPki.SERVER_KEY));
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        String vms = """
+                a:
+                  listen: tls:127.0.0.1:%1$d
+                  client-cert: {ca: %2$s, subject: "CN=a"}
+                  shares: {a: {path: %%A, access: read-only}}
+                  limits: {connections: %3$d}
+                b:
+                  listen: tls:127.0.0.1:%1$d
+                  client-cert: {ca: %2$s, subject: "CN=b"}
+                  shares: {b: {path: %%B, access: read-only}}
+                  limits: {connections: %3$d}
+                """.formatted(port, pki.dir().resolve(TestPki.CA_CERT), CONNECTIONS);
+        List<Socket> flood = new ArrayList<>();
+        try (IdentityRig rig = new IdentityRig(tmp).start(vms, serverTls)) {
+            long poolBefore = rig.budgets.descriptorPool().used();
+            try {
+                // The attacker: another address of the loopback, connections that never start a handshake.
+                for (int i = 0; i < FLOOD; i++) {
+                    Socket s = new Socket();
+                    s.bind(new InetSocketAddress("127.0.0.2", 0));
+                    s.connect(new InetSocketAddress("127.0.0.1", port));
+                    flood.add(s);
+                }
+                // A VM from its own address is served meanwhile; its accept comes after the flood's.
+                Path dir = pki.dir().resolve("b");
+                try (P9Client b = P9Client.connect(
+                        new InetSocketAddress("127.0.0.1", port),
+                        MSIZE,
+                        ClientTls.of(
+                                dir.resolve(TestPki.CLIENT_CERT),
+                                dir.resolve(TestPki.CLIENT_KEY),
+                                pki.dir().resolve(TestPki.CA_CERT)))) {
+                    b.version(MSIZE, "9P2000.L");
+                    b.attach(0, "root", "b", 0);
+                    b.walk(0, 1, "b.txt");
+                    b.lopen(1, 0);
+                    assertEquals("VM b's view", new String(b.read(1, 0, 100), StandardCharsets.UTF_8));
+                }
+                assertEquals(
+                        FLOOD - CONNECTIONS,
+                        closedByGateway(flood),
+                        "connections past the first " + CONNECTIONS + " awaiting their handshake are closed");
+            } finally {
+                for (Socket s : flood) {
+                    s.close();
+                }
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (rig.budgets.descriptorPool().used() != poolBefore && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(poolBefore, rig.budgets.descriptorPool().used(), "every held descriptor given back");
+        }
+    }
+
+    /** How many of the sockets the gateway has closed (EOF), each looked at at once. */
+    private static int closedByGateway(List<Socket> sockets) throws Exception {
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Boolean>> closed = new ArrayList<>();
+            for (Socket s : sockets) {
+                closed.add(pool.submit((Callable<Boolean>) () -> {
+                    s.setSoTimeout(500);
+                    try {
+                        return s.getInputStream().read() < 0;
+                    } catch (SocketTimeoutException e) {
+                        return false;
+                    } catch (IOException e) {
+                        return true; // reset
+                    }
+                }));
+            }
+            int n = 0;
+            for (Future<Boolean> f : closed) {
+                n += f.get() ? 1 : 0;
+            }
+            return n;
+        }
+    }
+}
