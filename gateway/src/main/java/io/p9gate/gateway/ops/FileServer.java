@@ -5,6 +5,7 @@ import io.p9gate.gateway.fs.RequestScope;
 import io.p9gate.gateway.fs.SessionLocks;
 import io.p9gate.gateway.fs.SessionShares;
 import io.p9gate.gateway.fs.UnexpectedFaults;
+import io.p9gate.gateway.proto.MessageType;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage.FileRequest;
@@ -140,12 +141,37 @@ public final class FileServer implements RequestHandler {
         };
     }
 
-    /** Releases every fid (handles, open files, their locks) and every lock of the session. */
+    /**
+     * Releases every fid (handles, open files, their locks) and every lock of the session. The session's end clunks
+     * every fid (version(5)), so a Topen ORCLOSE fid removes its file here as its Tclunk would: decided and recorded
+     * as a Tremove; a refusal only leaves the file.
+     */
     @Override
     public void close() {
         for (Fid fid : ctx.fids().drain()) {
-            fid.release(ctx.locks());
+            try {
+                if (fid.state() instanceof FidState.OpenedByTopen o && o.removeOnClunk()) {
+                    removeAtSessionEnd(fid);
+                }
+            } finally {
+                fid.release(ctx.locks());
+            }
         }
         ctx.locks().releaseSession();
+    }
+
+    private void removeAtSessionEnd(Fid fid) {
+        var clunk = new RequestScope.Request(
+                ctx.fs().vm(), ctx.connection().sessionId(), RequestScope.NO_TAG, MessageType.TCLUNK);
+        try {
+            RequestScope.serving(clunk, () -> {
+                ctx.fs().remove(fid.who(), fid.handle());
+                return null;
+            });
+        } catch (P9Exception e) {
+            // Refused (and recorded as such), or gone meanwhile: the file stays, as after a refused Tclunk.
+        } catch (RuntimeException e) {
+            UnexpectedFaults.log("the ORCLOSE removal at a session's end", e);
+        }
     }
 }
