@@ -32,6 +32,11 @@ public interface ShareAccess {
         return true;
     }
 
-    /** The choke point of one session of {@code vm}, recording in {@code audit}. */
-    GuardedFs guard(String vm, long sessionId, AuditTrail audit);
+    /**
+     * The choke point of one session of {@code vm}, recording in {@code audit}.
+     *
+     * @param served the share directories this session was given ({@link #sharesOf} when it opened): a reload that
+     *               gives one of its shares another directory must not apply that directory's rules to the old one
+     */
+    GuardedFs guard(String vm, long sessionId, List<ShareDir> served, AuditTrail audit);
 }

@@ -4,16 +4,22 @@ import io.p9gate.gateway.fs.AccessPolicy;
 import io.p9gate.gateway.fs.AccessRequest;
 import io.p9gate.gateway.fs.Decision;
 import io.p9gate.gateway.fs.HostIds;
+import io.p9gate.gateway.fs.ShareDir;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.policy.DecisionRequest;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.ids.IdMap;
+import io.p9gate.policy.model.SharePolicy;
+import io.p9gate.policy.model.VmPolicy;
 import io.p9gate.policy.terms.OpKind;
 import io.p9gate.policy.terms.SharePath;
+import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * The gateway's {@link AccessPolicy} backed by the Cedar policy engine (R-POL-2): every file request
@@ -25,10 +31,31 @@ public final class PolicyAccess implements AccessPolicy {
     /** The rule id of requests that touch no file (Tauth, Tclunk): nothing for a policy to refuse. */
     static final List<String> SESSION_RULE = List.of("session");
 
-    private final Supplier<PolicyEngine> engine;
+    /**
+     * A session's share whose directory the current policy no longer names (a reload moved it): EACCES, as a share a
+     * reload took away is default deny.
+     */
+    static final List<String> SHARE_MOVED_RULE = List.of("share-moved");
 
+    private final Supplier<PolicyEngine> engine;
+    /** Share name to the host directory the session serves under it; null: not checked (decision tests). */
+    private final Map<String, Path> served;
+
+    /** Decides for any share, whatever directory it is served from: for tests of the decisions alone. */
     public PolicyAccess(Supplier<PolicyEngine> engine) {
         this.engine = engine;
+        this.served = null;
+    }
+
+    /**
+     * Decides for one session, which serves {@code served}. Share directories are opened once, at start, and a
+     * decision names its share by name only: after a reload that gives a share another directory, a session
+     * attached before it still serves the old one, and the new rules (written for the new directory, e.g. without
+     * the old one's hidden subtree) must not be applied to it. Every request on such a share is refused.
+     */
+    public PolicyAccess(Supplier<PolicyEngine> engine, List<ShareDir> served) {
+        this.engine = engine;
+        this.served = served.stream().collect(Collectors.toUnmodifiableMap(ShareDir::name, ShareDir::path));
     }
 
     @Override
@@ -41,10 +68,13 @@ public final class PolicyAccess implements AccessPolicy {
                         ids.gidToHost(Integer.toUnsignedLong(request.gid()))));
     }
 
-    private static Decision decideWith(PolicyEngine current, AccessRequest request) {
+    private Decision decideWith(PolicyEngine current, AccessRequest request) {
         List<OpKind> kinds = OpKindMapping.of(request);
         if (kinds.isEmpty()) {
             return Decision.allow(SESSION_RULE);
+        }
+        if (!servesItsDirectory(current, request.vm(), request.share())) {
+            return Decision.deny(Errno.EACCES, SHARE_MOVED_RULE);
         }
         if (request.paths().isEmpty()) {
             return Decision.deny(Errno.EACCES, List.of());
@@ -87,25 +117,42 @@ public final class PolicyAccess implements AccessPolicy {
     }
 
     /**
+     * Whether {@code share} is served from the directory {@code current} gives it (always, without a session's
+     * shares). A share the policy no longer has at all is left to the engine, which denies it by default.
+     */
+    private boolean servesItsDirectory(PolicyEngine current, String vm, String share) {
+        if (served == null) {
+            return true;
+        }
+        VmPolicy policy = current.policy().vms().get(vm);
+        SharePolicy now = policy == null ? null : policy.shares().get(share);
+        return now == null || now.hostDir().equals(served.get(share));
+    }
+
+    /**
      * Readdir leaves out entries the VM may not know exist (hidden subtrees, R-POL-4). Ids are u32 on the wire: as
      * for the id map, 4294967294 is that number to Cedar, never -2.
      */
     @Override
     public boolean visible(String vm, String share, String path, int uid, int gid) {
-        return engine.get()
-                .visible(vm, share, policyPath(path), Integer.toUnsignedLong(uid), Integer.toUnsignedLong(gid));
+        PolicyEngine current = engine.get();
+        return servesItsDirectory(current, vm, share)
+                && current.visible(
+                        vm, share, policyPath(path), Integer.toUnsignedLong(uid), Integer.toUnsignedLong(gid));
     }
 
     @Override
     public boolean replaceable(String vm, String share, String path, int uid, int gid) {
-        return allowed(engine.get(), vm, share, OpKind.REMOVE, path, uid, gid);
+        PolicyEngine current = engine.get();
+        return servesItsDirectory(current, vm, share) && allowed(current, vm, share, OpKind.REMOVE, path, uid, gid);
     }
 
     /** A 9P2000.L guest sees an entry's attributes only by walking to it and getting them: both must be allowed. */
     @Override
     public boolean describable(String vm, String share, String path, int uid, int gid) {
         PolicyEngine current = engine.get();
-        return allowed(current, vm, share, OpKind.WALK, path, uid, gid)
+        return servesItsDirectory(current, vm, share)
+                && allowed(current, vm, share, OpKind.WALK, path, uid, gid)
                 && allowed(current, vm, share, OpKind.GETATTR, path, uid, gid);
     }
 

@@ -103,7 +103,7 @@ public final class PolicyShares implements ShareAccess {
     }
 
     @Override
-    public GuardedFs guard(String vm, long sessionId, AuditTrail audit) {
-        return guards.guardedFs(vm, sessionId, audit);
+    public GuardedFs guard(String vm, long sessionId, List<ShareDir> served, AuditTrail audit) {
+        return guards.guardedFs(vm, sessionId, served, audit);
     }
 }

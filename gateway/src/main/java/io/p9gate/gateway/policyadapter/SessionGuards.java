@@ -2,20 +2,20 @@ package io.p9gate.gateway.policyadapter;
 
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GuardedFs;
+import io.p9gate.gateway.fs.ShareDir;
 import io.p9gate.policy.PolicyEngine;
+import java.util.List;
 import java.util.function.Supplier;
 
 /** Builds the choke point of one VM's session: the policy's decisions, id mapping and quotas for that VM. */
 public final class SessionGuards {
     private final Supplier<PolicyEngine> engine;
-    private final PolicyAccess policy;
     private final OwnershipMode ownership;
     private final PolicyQuotas quotas;
 
     /** @param quotas every VM's quota books (built from the policy; rebuilt on reload) */
     public SessionGuards(Supplier<PolicyEngine> engine, OwnershipMode ownership, PolicyQuotas quotas) {
         this.engine = engine;
-        this.policy = new PolicyAccess(engine);
         this.ownership = ownership;
         this.quotas = quotas;
     }
@@ -25,11 +25,12 @@ public final class SessionGuards {
         return quotas;
     }
 
-    GuardedFs guardedFs(String vm, long sessionId, AuditTrail audit) {
+    /** @param served the share directories the session was given: decisions hold only while the policy names them */
+    GuardedFs guardedFs(String vm, long sessionId, List<ShareDir> served, AuditTrail audit) {
         return new GuardedFs(
                 vm,
                 sessionId,
-                policy,
+                new PolicyAccess(engine, served),
                 audit,
                 ownership.with(new PolicyIds(engine, vm)),
                 quotas.of(vm),

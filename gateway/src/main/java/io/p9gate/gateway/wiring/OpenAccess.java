@@ -48,7 +48,7 @@ final class OpenAccess implements ShareAccess {
     }
 
     @Override
-    public GuardedFs guard(String vm, long sessionId, AuditTrail audit) {
+    public GuardedFs guard(String vm, long sessionId, List<ShareDir> served, AuditTrail audit) {
         return new GuardedFs(vm, sessionId, policy, audit, ChownedIds.UNMAPPED, Quotas.NONE, safety);
     }
 }

@@ -21,7 +21,9 @@ import io.p9gate.gateway.session.DialectRefusedException;
 import io.p9gate.gateway.session.RequestHandler;
 import io.p9gate.gateway.session.RequestHandlerFactory;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -99,13 +101,15 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
             throw new DialectRefusedException(vm, context.dialect());
         }
         Map<String, LocalShare> mine = new LinkedHashMap<>();
+        List<ShareDir> served = new ArrayList<>();
         for (ShareDir dir : access.sharesOf(vm)) {
             LocalShare share = shares.get(dir);
             if (share != null) {
                 mine.put(dir.name(), share);
+                served.add(dir);
             }
         }
-        GuardedFs fs = access.guard(vm, context.sessionId(), audit);
+        GuardedFs fs = access.guard(vm, context.sessionId(), List.copyOf(served), audit);
         var sessionLocks =
                 new SessionLocks(locks, context.sessionId(), context.budget().locks());
         return AuditedSession.opened(
