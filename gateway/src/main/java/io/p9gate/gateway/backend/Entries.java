@@ -135,9 +135,12 @@ public final class Entries {
         }
     }
 
-    /** Trename: moves the file a handle names (wherever it is now) into {@code newDir}. */
-    public void rename(Node node, Node newDir, String newName, boolean replace) throws P9Exception {
-        try (ShareRoot.Location at = share.locate(node)) {
+    /**
+     * Trename: moves the file a handle names from {@code decided}, the share path the request was decided on, into
+     * {@code newDir}; ENOENT if it is no longer there (not from wherever it went since: ShareRoot#locate(Node, String)).
+     */
+    public void rename(Node node, String decided, Node newDir, String newName, boolean replace) throws P9Exception {
+        try (ShareRoot.Location at = share.locate(node, decided)) {
             renameAt(at.parent(), at.name(), newDir, newName, replace);
         }
     }
@@ -150,9 +153,9 @@ public final class Entries {
         });
     }
 
-    /** Tremove: unlinks the entry that names the handle's file now. */
-    public void remove(Node node) throws P9Exception {
-        try (ShareRoot.Location at = share.locate(node)) {
+    /** Tremove: unlinks the handle's file at {@code decided}, the share path the request was decided on (as rename). */
+    public void remove(Node node, String decided) throws P9Exception {
+        try (ShareRoot.Location at = share.locate(node, decided)) {
             unlinkAt(at.parent(), at.name(), node.isDirectory());
         }
     }

@@ -497,6 +497,20 @@ public final class ShareRoot implements AutoCloseable {
         }
     }
 
+    /**
+     * The directory entry at {@code path}, the share path a request on {@code node} was decided on, if it still names
+     * that file. Trename and Tremove act here, never where the file may have gone since the decision: a file the host
+     * or another VM moved into a hidden or read-only subtree in between must not be renamed or unlinked from there.
+     *
+     * @throws P9Exception ENOENT if the entry at {@code path} is not the file any more; EBUSY for the share root
+     */
+    public Location locate(Node node, String path) throws P9Exception {
+        if (isRoot(node) || path.isEmpty()) {
+            throw new P9Exception(Errno.EBUSY, "the share root has no parent entry");
+        }
+        return locateAt(node, path);
+    }
+
     private Location locateAt(Node node, String path) throws P9Exception {
         String[] parts = path.split("/");
         Node dir = root.share();

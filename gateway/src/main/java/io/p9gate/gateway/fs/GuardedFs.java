@@ -685,7 +685,8 @@ public final class GuardedFs {
                 args,
                 QuotaAccounting.held(share, node),
                 QuotaAccounting.named(newDir, newName, paths.at(1)),
-                replace -> share.entries().rename(node, newDir, newName, replace));
+                // At the path decided on: the file may have been moved (into a hidden subtree, say) since.
+                replace -> share.entries().rename(node, paths.get().getFirst(), newDir, newName, replace));
     }
 
     /**
@@ -818,7 +819,7 @@ public final class GuardedFs {
         RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, node)));
         changeIn(Operation.REMOVE, who, share, paths, RequestArgs.NONE, () -> {
             quota.removing(share.name(), QuotaAccounting.held(share, node), () -> {
-                share.entries().remove(node);
+                share.entries().remove(node, paths.get().getFirst()); // at the path decided on, as rename
                 return null;
             });
             return DONE;
