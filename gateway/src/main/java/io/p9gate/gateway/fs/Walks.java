@@ -31,7 +31,7 @@ final class Walks {
         boolean climbs = names.contains("..");
         List<Qid> qids = new ArrayList<>();
         Node cursor = from.share();
-        Node lastDir = null; // the directory the last name was looked up in
+        Node parent = null; // the directory the cursor was looked up in (null while it is the start)
         try {
             for (int i = 0; i < names.size(); i++) {
                 Node next;
@@ -47,28 +47,32 @@ final class Walks {
                     if (qids.isEmpty()) {
                         throw e;
                     }
-                    cursor.close();
+                    // A walk that stops answers the qids it got: they are as much the guest's to see as a whole
+                    // walk's, so the place it reached is checked the same way (else a directory the host moved under
+                    // a hidden subtree or out of the share could be probed name by name, never checked).
+                    requireDecidedPlace(share, cursor, parent, decided.get(i - 1));
                     return new GuardedFs.Walked(qids, null, e.errno());
                 }
-                if (i == names.size() - 1) {
-                    lastDir = cursor;
-                } else {
-                    cursor.close();
+                if (parent != null) {
+                    parent.close();
                 }
+                parent = cursor;
                 cursor = next;
                 // The lookup's stat, taken a moment ago, is the qid's: a second statx would tell the same.
                 qids.add(stat != null ? share.root().qids().qid(stat) : GuardedFs.qid(share, cursor));
             }
-            if (lastDir != null) {
-                requireDecidedPlace(share, cursor, lastDir, decided.getLast());
+            if (parent != null) {
+                requireDecidedPlace(share, cursor, parent, decided.getLast());
             }
-            return new GuardedFs.Walked(qids, new FileHandle(share, cursor), null);
-        } catch (P9Exception | RuntimeException e) {
-            cursor.close();
-            throw e;
+            FileHandle reached = new FileHandle(share, cursor);
+            cursor = null; // the handle's now
+            return new GuardedFs.Walked(qids, reached, null);
         } finally {
-            if (lastDir != null) {
-                lastDir.close();
+            if (cursor != null) {
+                cursor.close();
+            }
+            if (parent != null) {
+                parent.close();
             }
         }
     }
