@@ -72,16 +72,35 @@ public final class CheckpointStore implements Closeable {
         if (!Files.exists(file)) {
             return entries;
         }
-        String text = Files.readString(file);
-        String[] lines = text.split("\n", -1);
-        for (int i = 0; i < lines.length; i++) {
-            boolean last = i == lines.length - 1;
-            if (last && lines[i].isEmpty()) {
-                break;
+        // Split the bytes, then decode each line on its own: a line that is not UTF-8 (only a doctored sidecar has
+        // one) is that line's problem, reported with its number. Decoding the whole file at once threw for it,
+        // "Input length = 1", and the verifier stopped there without a finding.
+        byte[] bytes = Files.readAllBytes(file);
+        int lineNo = 0;
+        for (int start = 0; start < bytes.length; ) {
+            int end = start;
+            while (end < bytes.length && bytes[end] != '\n') {
+                end++;
             }
-            entries.add(parse(i + 1, lines[i], last));
+            boolean torn = end == bytes.length;
+            lineNo++;
+            String line = utf8(bytes, start, end);
+            entries.add(line == null ? new Entry(lineNo, null, "not UTF-8", torn) : parse(lineNo, line, torn));
+            start = end + 1;
         }
         return entries;
+    }
+
+    /** The bytes as UTF-8 text, or null when they are not UTF-8. */
+    private static String utf8(byte[] bytes, int from, int to) {
+        try {
+            return java.nio.charset.StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(ByteBuffer.wrap(bytes, from, to - from))
+                    .toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return null;
+        }
     }
 
     private static Entry parse(int lineNo, String line, boolean torn) {
