@@ -4,6 +4,7 @@ import io.p9gate.audit.note.Checkpoint;
 import io.p9gate.audit.note.NoteSignature;
 import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.note.SigningKey;
+import io.p9gate.audit.read.SegmentReader;
 import java.io.IOException;
 import java.io.SyncFailedException;
 import java.nio.file.Path;
@@ -570,6 +571,14 @@ public final class AuditLog implements AutoCloseable {
             int length =
                     RecordEncoder.encodeLine(line, seq, boot, options.clock().instant(), event, chainHead);
             byte[] bytes = line.buffer();
+            if (length > SegmentReader.MAX_LINE_BYTES) {
+                // Readers keep no longer line (a doctored one could exhaust their memory) and the verifier reports
+                // one as MALFORMED: refuse this request's record, as the disk budget does, rather than store it.
+                throw new AuditWriteException(
+                        "audit record " + seq + " of " + length + " bytes is longer than a record may be ("
+                                + SegmentReader.MAX_LINE_BYTES + ")",
+                        null);
+            }
             if (!budget.admits(kind, length + 1)) {
                 reportBudget();
                 throw new AuditWriteException(

@@ -91,7 +91,7 @@ final class LogRecovery {
         boolean inLastSegment = line.segment().equals(segments.getLast());
         if (!line.terminated()) {
             if (inLastSegment) {
-                tornBytes = line.bytes().length;
+                tornBytes = line.length();
             } else {
                 problem = "segment " + line.segment().getFileName() + " ends in the middle of a record";
             }

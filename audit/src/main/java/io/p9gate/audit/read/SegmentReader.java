@@ -13,6 +13,14 @@ import java.util.function.Predicate;
 
 /** Streams the stored lines of all segments of an audit directory, in order, without re-encoding anything. */
 public final class SegmentReader {
+    /**
+     * The longest line a reader keeps, without its newline: 16 MiB, far beyond a real record (one of 4,096 names of
+     * 255 bytes, each byte escaped as {@code \\uXXXX}, is 6 MiB). The writer refuses to write a longer record (the
+     * request fails with EIO), so what it writes is always read whole; a longer stored line is delivered with only
+     * its first bytes ({@link StoredLine#oversized}) and is MALFORMED to the verifier.
+     */
+    public static final int MAX_LINE_BYTES = 16 << 20;
+
     private SegmentReader() {}
 
     public static void forEachLine(Path dir, Consumer<StoredLine> sink) throws IOException {
@@ -51,6 +59,10 @@ public final class SegmentReader {
             throws IOException {
         byte[] buf = new byte[512];
         int len = 0;
+        // The line's stored length; only its first MAX_LINE_BYTES are kept in buf. A doctored segment can hold a
+        // line of gigabytes without a newline: kept whole it ran the reader out of memory (or overflowed the
+        // buffer's size at 1 GiB), so verify, show and the writer's recovery crashed instead of reporting it.
+        long lineLength = 0;
         long lineStart = offset;
         long pos = offset;
         // Zeros not yet known to be stored bytes: if they run to the end, the writer put them ahead of its records
@@ -63,32 +75,43 @@ public final class SegmentReader {
                 heldZeros++;
                 continue;
             }
-            for (; heldZeros > 0; heldZeros--) {
-                pos++;
-                buf = roomFor(buf, len);
-                buf[len++] = 0;
+            if (heldZeros > 0) {
+                int kept = (int) Math.min(heldZeros, MAX_LINE_BYTES - len);
+                buf = roomFor(buf, len + kept);
+                Arrays.fill(buf, len, len + kept, (byte) 0);
+                len += kept;
+                pos += heldZeros;
+                lineLength += heldZeros;
+                heldZeros = 0;
             }
             pos++;
             if (b == '\n') {
-                boolean more = sink.test(new StoredLine(segment, lineStart, Arrays.copyOf(buf, len), true));
+                boolean more = sink.test(new StoredLine(segment, lineStart, Arrays.copyOf(buf, len), true, lineLength));
                 len = 0;
+                lineLength = 0;
                 lineStart = pos;
                 if (!more) {
                     return lineStart - offset;
                 }
                 continue;
             }
-            buf = roomFor(buf, len);
-            buf[len++] = (byte) b;
+            lineLength++;
+            if (len < MAX_LINE_BYTES) {
+                buf = roomFor(buf, len + 1);
+                buf[len++] = (byte) b;
+            }
         }
-        if (len > 0) {
-            sink.test(new StoredLine(segment, lineStart, Arrays.copyOf(buf, len), false));
+        if (lineLength > 0) {
+            sink.test(new StoredLine(segment, lineStart, Arrays.copyOf(buf, len), false, lineLength));
         }
         return lineStart - offset;
     }
 
-    /** {@code buf}, or a copy twice its size when its {@code len} bytes fill it. */
-    private static byte[] roomFor(byte[] buf, int len) {
-        return len == buf.length ? Arrays.copyOf(buf, len * 2) : buf;
+    /** {@code buf}, or a larger copy (at least twice its size, at most MAX_LINE_BYTES) when it is shorter than needed. */
+    private static byte[] roomFor(byte[] buf, int needed) {
+        if (needed <= buf.length) {
+            return buf;
+        }
+        return Arrays.copyOf(buf, (int) Math.min(MAX_LINE_BYTES, Math.max(needed, 2L * buf.length)));
     }
 }

@@ -4,6 +4,17 @@ import java.nio.file.Path;
 
 /**
  * One line as stored in a segment, without its newline. {@code terminated} is false only for bytes at the very
- * end of a file that lack a newline (a torn write).
+ * end of a file that lack a newline (a torn write). {@code length} is the line's stored length: more than
+ * {@code bytes.length} only for a line longer than {@link SegmentReader#MAX_LINE_BYTES}, of which the reader keeps
+ * only the first bytes (no record is that long; only a doctored segment has such a line).
  */
-public record StoredLine(Path segment, long offset, byte[] bytes, boolean terminated) {}
+public record StoredLine(Path segment, long offset, byte[] bytes, boolean terminated, long length) {
+    public StoredLine(Path segment, long offset, byte[] bytes, boolean terminated) {
+        this(segment, offset, bytes, terminated, bytes.length);
+    }
+
+    /** Whether the line is longer than a reader keeps: {@code bytes} is only its beginning. */
+    public boolean oversized() {
+        return length > bytes.length;
+    }
+}

@@ -218,21 +218,30 @@ public final class Verifier {
             previousWhere = where;
             where = segment.getFileName() + " line " + lineNumber;
             byte[] bytes = line.bytes();
-            bytesRead += bytes.length + 1;
-            if (!line.terminated()) {
-                if (line.segment().equals(lastSegment)) {
-                    tornBytes = bytes.length; // a write cut short at the very end: crash, not tampering
-                } else {
-                    malformed(line, "segment ends inside a record");
-                }
-                return;
-            }
-            Optional<LineHeader> header = LineHeader.parse(bytes);
+            bytesRead += line.length() + 1;
             byte[] base = chain;
-            if (header.isEmpty()) {
-                malformed(line, "not an audit record");
+            if (line.oversized()) {
+                // Longer than the writer ever writes (it refuses such a record), so never a torn record of a crash
+                // either; only its beginning was read.
+                malformed(
+                        line,
+                        "a line of " + line.length() + " bytes, longer than any record (at most "
+                                + SegmentReader.MAX_LINE_BYTES + ")");
             } else {
-                base = check(header.get());
+                if (!line.terminated()) {
+                    if (line.segment().equals(lastSegment)) {
+                        tornBytes = bytes.length; // a write cut short at the very end: crash, not tampering
+                    } else {
+                        malformed(line, "segment ends inside a record");
+                    }
+                    return;
+                }
+                Optional<LineHeader> header = LineHeader.parse(bytes);
+                if (header.isEmpty()) {
+                    malformed(line, "not an audit record");
+                } else {
+                    base = check(header.get());
+                }
             }
             tree.append(hashes.leaf(bytes, 0, bytes.length));
             chain = hashes.chain(base, bytes, 0, bytes.length);

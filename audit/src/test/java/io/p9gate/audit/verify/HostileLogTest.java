@@ -7,6 +7,7 @@ import io.p9gate.audit.AuditOptions;
 import io.p9gate.audit.TestLogs;
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.audit.read.LogDirectory;
+import io.p9gate.audit.read.SegmentReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -61,5 +62,73 @@ class HostileLogTest {
         assertTrue(r.summary().contains("checkpoints line"), r.summary());
         assertTrue(r.verifiedCheckpoints() > 0, r.summary());
         assertEquals(r.records(), r.anchored(), r.summary());
+    }
+
+    /**
+     * A segment line of 40 MiB (a doctored segment: the writer never writes one) must be reported as MALFORMED,
+     * named with its length, and be read without holding it whole: the reader kept every line whole, so a line of a
+     * few GiB without a newline (a sparse file costs the attacker no disk) ran {@code audit verify} out of memory
+     * ({@code Terminating due to java.lang.OutOfMemoryError}) or, past 1 GiB, printed {@code error: -2147483648}
+     * (the buffer's doubled size overflowed), and stopped the writer's recovery the same way.
+     */
+    @Test
+    void aGiganticLineIsMalformedAndIsNotHeldWhole() throws Exception {
+        Path dir = copy();
+        Path last = LogDirectory.segments(dir).getLast();
+        int length = 40 << 20;
+        byte[] line = new byte[length + 1];
+        java.util.Arrays.fill(line, (byte) 'x');
+        line[length] = '\n';
+        Files.write(last, line, StandardOpenOption.APPEND);
+
+        long[] longest = {0};
+        io.p9gate.audit.read.SegmentReader.forEachLine(dir, l -> longest[0] = Math.max(longest[0], l.bytes().length));
+        assertTrue(longest[0] <= SegmentReader.MAX_LINE_BYTES, "a reader held a line of " + longest[0] + " bytes");
+
+        VerificationReport r = verify(dir);
+        assertEquals(FindingClass.MALFORMED.exitCode(), r.exitCode(), r.summary());
+        assertTrue(r.summary().contains("a line of " + length + " bytes"), r.summary());
+    }
+
+    /** The same line without a newline at the end of the last segment is no crash's torn record: MALFORMED too. */
+    @Test
+    void aGiganticTornLineIsMalformedNotACrashTail() throws Exception {
+        Path dir = copy();
+        byte[] line = new byte[SegmentReader.MAX_LINE_BYTES + 10];
+        java.util.Arrays.fill(line, (byte) 'x');
+        Files.write(LogDirectory.segments(dir).getLast(), line, StandardOpenOption.APPEND);
+        VerificationReport r = verify(dir);
+        assertEquals(FindingClass.MALFORMED.exitCode(), r.exitCode(), r.summary());
+        assertEquals(0, r.tornBytes(), r.summary());
+    }
+
+    /** What readers refuse, the writer never writes: a record longer than the limit is refused, the log goes on. */
+    @Test
+    void theWriterRefusesARecordLongerThanReadersAccept() throws Exception {
+        Path dir = copy();
+        try (io.p9gate.audit.AuditLog log = io.p9gate.audit.AuditLog.open(dir, key, OPTIONS)) {
+            String huge = "/" + "a".repeat(SegmentReader.MAX_LINE_BYTES);
+            io.p9gate.audit.AuditEvent.Decision d = TestLogs.decision(1);
+            io.p9gate.audit.AuditEvent.Decision tooLong = new io.p9gate.audit.AuditEvent.Decision(
+                    d.vm(),
+                    d.session(),
+                    d.op(),
+                    d.tag(),
+                    huge,
+                    d.ids(),
+                    d.outcome(),
+                    d.ruleIds(),
+                    d.policyDigest(),
+                    d.errno(),
+                    d.bytes(),
+                    d.detail(),
+                    d.count());
+            org.junit.jupiter.api.Assertions.assertThrows(
+                    io.p9gate.audit.AuditWriteException.class, () -> log.append(tooLong));
+            assertTrue(log.writable());
+            log.append(TestLogs.decision(2));
+        }
+        VerificationReport r = verify(dir);
+        assertTrue(r.ok(), r.summary());
     }
 }
