@@ -39,8 +39,23 @@ public record AuditRecord(
     private static final ObjectMapper JSON =
             new ObjectMapper().disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
+    /**
+     * The record on a stored line; an IOException for a line that is not one. Every record the writer writes has an
+     * RFC 3339 {@code time}; a line whose time is missing or not one (only a doctored log has it) is no record either,
+     * so the review commands skip it with their warning instead of failing on it mid-way (stats, report and
+     * {@code --since} read every record's time).
+     */
     public static AuditRecord parse(byte[] line) throws IOException {
-        return JSON.readValue(line, AuditRecord.class);
+        AuditRecord r = JSON.readValue(line, AuditRecord.class);
+        try {
+            if (r.time() != null) {
+                r.instant();
+                return r;
+            }
+        } catch (java.time.format.DateTimeParseException e) {
+            // below
+        }
+        throw new IOException("record " + r.seq() + " has no RFC 3339 time");
     }
 
     /** The record's time; records are written with RFC 3339 UTC times. */

@@ -1,0 +1,84 @@
+package io.p9gate.audit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.audit.AuditLog;
+import io.p9gate.audit.read.LogDirectory;
+import io.p9gate.audit.verify.FindingClass;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Records a doctored log holds that are well-formed JSON but no record the writer writes: the review commands
+ * (show, stats, report) must skip such a line with their warning and go on, as they do for a line that is not JSON.
+ * The report in particular is written "whatever the verdict": a tampered log is exactly what it must still describe.
+ */
+class DoctoredRecordTest {
+    @TempDir
+    Path tmp;
+
+    ReviewedLog reviewed;
+
+    @BeforeEach
+    void writeLog() throws Exception {
+        reviewed = ReviewedLog.in(tmp);
+        try (AuditLog l = reviewed.openWithDecisions(20)) {
+            l.checkpoint();
+        }
+    }
+
+    private void append(String line) throws Exception {
+        Files.write(
+                LogDirectory.segments(reviewed.log()).getLast(),
+                (line + "\n").getBytes(StandardCharsets.US_ASCII),
+                StandardOpenOption.APPEND);
+    }
+
+    private static String record(String time, String path) {
+        return "{\"seq\":99,\"boot\":\"b\",\"time\":" + time + ",\"type\":\"decision\",\"vm\":\"vm-a\",\"session\":1,"
+                + "\"op\":\"walk\",\"tag\":1,\"path\":" + path + ",\"guest_uid\":0,\"guest_gid\":0,\"host_uid\":0,"
+                + "\"host_gid\":0,\"decision\":\"deny\",\"rules\":[],\"policy\":\"none\",\"errno\":13,\"bytes\":null,"
+                + "\"count\":1,\"detail\":null,\"prev\":\"" + "0".repeat(64) + "\"}";
+    }
+
+    /**
+     * A {@code time} that is not an RFC 3339 time (or is null): stats and report stopped with {@code error: Text
+     * 'yesterday' could not be parsed at index 0} (exit 1, no page written), show with {@code --since} the same way
+     * (and with {@code error: text} for a null time), so one doctored line hid the whole log from review.
+     */
+    @Test
+    void aRecordWithoutARealTimeIsSkippedNotFatal() throws Exception {
+        append(record("\"yesterday\"", "\"/x\""));
+        append(record("null", "\"/y\""));
+        String log = reviewed.log().toString();
+
+        CliRun show = CliRun.audit("show", "--log", log, "--since", "3650d");
+        assertEquals(0, show.exit(), show.err());
+        assertTrue(show.out().contains("/data/dir"), show.out());
+        assertTrue(show.err().contains("skipping"), show.err());
+
+        CliRun stats = CliRun.audit("stats", "--log", log, "--format", "json");
+        assertEquals(0, stats.exit(), stats.err());
+        assertTrue(stats.out().contains("\"decisions\""), stats.out());
+        assertTrue(stats.err().contains("skipping"), stats.err());
+
+        Path page = tmp.resolve("report.html");
+        CliRun report = CliRun.audit(
+                "report",
+                "--html",
+                page.toString(),
+                "--log",
+                log,
+                "--key",
+                reviewed.pub().toString());
+        assertTrue(Files.isRegularFile(page), report.err());
+        assertTrue(Files.readString(page).contains("TAMPERED"), report.err());
+        assertTrue(report.exit() != FindingClass.IO_ERROR && report.exit() != 0, report.err());
+    }
+}
