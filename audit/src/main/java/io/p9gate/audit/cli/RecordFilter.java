@@ -101,7 +101,7 @@ final class RecordFilter {
         if (session != null && !session.equals(r.session())) {
             return false;
         }
-        if (matcher != null && (r.path() == null || !matcher.matches(Path.of(r.path())))) {
+        if (matcher != null && !pathMatches(r.path())) {
             return false;
         }
         if (from != null || to != null) {
@@ -109,6 +109,18 @@ final class RecordFilter {
             return (from == null || !t.isBefore(from)) && (to == null || !t.isAfter(to));
         }
         return true;
+    }
+
+    /**
+     * Whether the glob matches the record's path. A path that is no file name (a NUL, which no guest can send and only
+     * a doctored log holds) matches no glob: Path.of threw for it and the listing stopped there.
+     */
+    private boolean pathMatches(String path) {
+        try {
+            return path != null && matcher.matches(Path.of(path));
+        } catch (java.nio.file.InvalidPathException e) {
+            return false;
+        }
     }
 
     /** {@code refused} is what the guest saw fail ({@link AuditRecord#refused()}), deny and allow the policy's answer. */

@@ -81,4 +81,17 @@ class DoctoredRecordTest {
         assertTrue(Files.readString(page).contains("TAMPERED"), report.err());
         assertTrue(report.exit() != FindingClass.IO_ERROR && report.exit() != 0, report.err());
     }
+
+    /**
+     * A path holding a NUL ({@code \u0000}, which no guest can send: the codec refuses it) made {@code show --path}
+     * stop at that record with {@code error: Nul character not allowed} (exit 1), hiding every record after it. Such
+     * a path matches no glob; the listing goes on.
+     */
+    @Test
+    void aPathWithANulMatchesNoGlobAndTheListingGoesOn() throws Exception {
+        append(record("\"2026-01-01T00:00:00Z\"", "\"/data/\\u0000x\""));
+        CliRun show = CliRun.audit("show", "--log", reviewed.log().toString(), "--path", "/data/**");
+        assertEquals(0, show.exit(), show.err());
+        assertTrue(show.out().contains("/data/dir"), show.out());
+    }
 }
