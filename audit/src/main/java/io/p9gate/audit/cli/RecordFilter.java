@@ -131,14 +131,20 @@ final class RecordFilter {
     private static Instant time(String option, String value, Instant now) throws UserError {
         Matcher m = AGO.matcher(value.toLowerCase(Locale.ROOT));
         if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            Duration d = switch (m.group(2)) {
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
-            return now.minus(d);
+            // An age beyond any time (more digits than a long, or before Instant.MIN) is bad input like any other:
+            // it escaped as "error: For input string: …" or "Instant exceeds minimum or maximum instant", exit 1.
+            try {
+                long n = Long.parseLong(m.group(1));
+                Duration d = switch (m.group(2)) {
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofDays(n);
+                };
+                return now.minus(d);
+            } catch (ArithmeticException | java.time.DateTimeException | NumberFormatException e) {
+                throw CliCommand.usage(option + ": the age " + value + " is too large");
+            }
         }
         try {
             return Instant.parse(value);

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,5 +94,16 @@ class DoctoredRecordTest {
         CliRun show = CliRun.audit("show", "--log", reviewed.log().toString(), "--path", "/data/**");
         assertEquals(0, show.exit(), show.err());
         assertTrue(show.out().contains("/data/dir"), show.out());
+    }
+
+    /** An age too large for a time ({@code --since 9999999999999999999d}) is bad input: exit 2, one clear line. */
+    @Test
+    void anAgeBeyondAnyTimeIsAUsageError() {
+        for (String age : List.of("9999999999999999999d", "106751991167300d")) {
+            CliRun show = CliRun.audit("show", "--log", reviewed.log().toString(), "--since", age);
+            assertEquals(2, show.exit(), show.err());
+            assertTrue(show.oneLineError(), show.err());
+            assertTrue(show.err().contains("--since"), show.err());
+        }
     }
 }
