@@ -130,4 +130,30 @@ class PolicyLoadErrorsTest {
         assertEquals(9, e.pos().line(), "at the range that overlaps an earlier one");
         assertTrue(e.reason().contains("overlaps the range at line 8: guest ids 5..9 are in both"), e.reason());
     }
+
+    /**
+     * A range whose end overflows a long ({@code guest + count - 1} past 2^63) slipped past the bounds check and was
+     * loaded: {@code {guest: 2, host: 2, count: 9223372036854775807}} maps every guest id from 2 up, including
+     * 4294967295, which is (uid_t)-1, the id setfsuid/setfsgid take as "leave unchanged" (the gateway's own). The
+     * schema allows ids up to 4294967294 only; this must be refused at the range like any range out of bounds.
+     */
+    @Test
+    void anIdRangeWhoseEndOverflowsIsRefused() throws Exception {
+        for (String range : java.util.List.of(
+                "{guest: 2, host: 2, count: 9223372036854775807}",
+                "{guest: 4294967295, host: 9223372036854775807, count: 9223372036854775807}")) {
+            PolicyLoadException e = refused("""
+                    image: t
+                    vms:
+                      a:
+                        listen: unix:/run/a.sock
+                        ids:
+                          uid:
+                            ranges:
+                              - %s
+                    """.formatted(range));
+            assertEquals(8, e.pos().line(), e.getMessage());
+            assertTrue(e.reason().contains("outside 0..4294967294"), e.reason());
+        }
+    }
 }

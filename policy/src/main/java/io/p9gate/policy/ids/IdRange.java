@@ -11,9 +11,11 @@ public record IdRange(long guestStart, long hostStart, long count) {
 
     public IdRange {
         if (count < 1) throw new IllegalArgumentException("id range count must be at least 1");
-        if (guestStart < 0 || guestStart + count - 1 > MAX_ID)
+        // Compared as "count fits after start", never as start + count: that sum overflowed a long for a huge count
+        // and let a range reaching 4294967295 ((uid_t)-1, "no change" to setfsuid) and beyond through.
+        if (guestStart < 0 || guestStart > MAX_ID || count - 1 > MAX_ID - guestStart)
             throw new IllegalArgumentException("guest id range outside 0.." + MAX_ID);
-        if (hostStart < 0 || hostStart + count - 1 > MAX_ID)
+        if (hostStart < 0 || hostStart > MAX_ID || count - 1 > MAX_ID - hostStart)
             throw new IllegalArgumentException("host id range outside 0.." + MAX_ID);
     }
 
