@@ -54,14 +54,25 @@ public final class PolicyEngine {
 
     private final PolicyFile policy;
     private final List<CompiledRule> rules;
+    /** The compiled deny rules and the hand-written forbids scoped to a subtree: what a rename must not carry off. */
+    private final List<CompiledRule> protecting;
+
     private final CedarEvaluator cedar;
     private final PathEvaluator decider;
     private final String digest;
 
     private PolicyEngine(
-            PolicyFile policy, List<CompiledRule> rules, CedarEvaluator cedar, boolean handWritten, String digest) {
+            PolicyFile policy,
+            List<CompiledRule> rules,
+            List<CompiledRule> handWrittenSubtrees,
+            CedarEvaluator cedar,
+            boolean handWritten,
+            String digest) {
         this.policy = policy;
         this.rules = rules;
+        List<CompiledRule> all = new ArrayList<>(rules);
+        all.addAll(handWrittenSubtrees);
+        this.protecting = List.copyOf(all);
         this.cedar = cedar;
         this.decider = handWritten ? new CachingEvaluator(cedar, DECISION_CACHE_ENTRIES) : new FastEvaluator(rules);
         this.digest = digest;
@@ -79,7 +90,13 @@ public final class PolicyEngine {
         CedarPolicySetBuilder builder = new CedarPolicySetBuilder().addCompiled(rules);
         for (Path cedarFile : policy.cedarFiles()) builder.addFile(cedarFile);
         CedarEvaluator cedar = builder.build();
-        return new PolicyEngine(policy, rules, cedar, !policy.cedarFiles().isEmpty(), digest(policy));
+        return new PolicyEngine(
+                policy,
+                rules,
+                builder.handWrittenSubtrees(),
+                cedar,
+                !policy.cedarFiles().isEmpty(),
+                digest(policy));
     }
 
     /**
@@ -148,8 +165,9 @@ public final class PolicyEngine {
      */
     private PolicyDecision renameAcrossProtection(DecisionRequest request, PolicyDecision decided) {
         if (request.op() != OpKind.RENAME || !decided.allowed()) return decided;
-        Set<String> ids = new TreeSet<>(ProtectedBelow.ruleIds(rules, request.vm(), request.share(), request.path()));
-        ids.addAll(ProtectedBelow.ruleIds(rules, request.vm(), request.share(), request.destination()));
+        Set<String> ids =
+                new TreeSet<>(ProtectedBelow.ruleIds(protecting, request.vm(), request.share(), request.path()));
+        ids.addAll(ProtectedBelow.ruleIds(protecting, request.vm(), request.share(), request.destination()));
         return ids.isEmpty() ? decided : PolicyDecision.deny(RuleCompiler.EACCES, new ArrayList<>(ids));
     }
 

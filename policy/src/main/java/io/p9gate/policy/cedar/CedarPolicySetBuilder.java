@@ -35,6 +35,7 @@ public final class CedarPolicySetBuilder {
     private final Map<String, String> errnoOfForbid = new HashMap<>();
     private final Map<String, Path> sourceOf = new HashMap<>();
     private final Map<String, String> textOfFile = new HashMap<>();
+    private final List<CompiledRule> handWrittenSubtrees = new java.util.ArrayList<>();
 
     public CedarPolicySetBuilder addCompiled(List<CompiledRule> rules) {
         for (CompiledRule r : rules) {
@@ -94,7 +95,10 @@ public final class CedarPolicySetBuilder {
             policies.add(new Policy(src, id));
             sourceOf.put(id, file);
             textOfFile.put(id, src);
-            if (forbid) errnoOfForbid.put(id, errno);
+            if (forbid) {
+                errnoOfForbid.put(id, errno);
+                subtreeOf(probe, id, errno).ifPresent(handWrittenSubtrees::add);
+            }
         }
         return this;
     }
@@ -116,6 +120,48 @@ public final class CedarPolicySetBuilder {
             throw new IllegalStateException("cannot cache the Cedar policy set: " + e.getMessage(), e);
         }
         return new CedarEvaluator(set, errnoOfForbid);
+    }
+
+    /**
+     * The hand-written forbids whose scope is one Directory or File of a share ({@code resource in
+     * Directory::"vm/share:/p"}, {@code resource == File::"vm/share:/p"}), as subtree rules. They decide paths, as a
+     * YAML hidden subtree does, so renaming an ancestor of one would carry what it protects out of its reach: the
+     * engine refuses such renames for them as for the YAML's rules. A forbid scoped otherwise (the whole share, a
+     * {@code when} on {@code resource.path}) cannot be placed and is not protected this way.
+     */
+    public List<CompiledRule> handWrittenSubtrees() {
+        return List.copyOf(handWrittenSubtrees);
+    }
+
+    private static java.util.Optional<CompiledRule> subtreeOf(Policy policy, String id, String errno) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode resource = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(policy.toJson())
+                    .path("resource");
+            String op = resource.path("op").asText();
+            com.fasterxml.jackson.databind.JsonNode entity =
+                    op.equals("is") ? resource.path("in").path("entity") : resource.path("entity");
+            if (!op.equals("in") && !op.equals("==") && !op.equals("is")) return java.util.Optional.empty();
+            String type = entity.path("type").asText();
+            if (!type.equals(CedarNames.NAMESPACE + "::Directory") && !type.equals(CedarNames.NAMESPACE + "::File"))
+                return java.util.Optional.empty();
+            String uid = entity.path("id").asText();
+            int slash = uid.indexOf('/');
+            int colon = uid.indexOf(':', slash + 1);
+            if (slash < 0 || colon < 0) return java.util.Optional.empty();
+            return java.util.Optional.of(new CompiledRule(
+                    id,
+                    Effect.DENY,
+                    uid.substring(0, slash),
+                    uid.substring(slash + 1, colon),
+                    java.util.EnumSet.allOf(io.p9gate.policy.terms.OpKind.class),
+                    new io.p9gate.policy.compile.Scope.Subtree(
+                            io.p9gate.policy.terms.SharePath.of(uid.substring(colon + 1))),
+                    errno));
+        } catch (InternalException | IOException | IllegalArgumentException e) {
+            // Not a path of a share (no request's File is ever in it): nothing to protect.
+            return java.util.Optional.empty();
+        }
     }
 
     public Set<String> handWrittenIds() {
