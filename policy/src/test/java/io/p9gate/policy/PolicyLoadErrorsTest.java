@@ -51,6 +51,19 @@ class PolicyLoadErrorsTest {
         assertTrue(e.reason().contains("unknown operation 'READ_ALL'"), e.reason());
     }
 
+    /** Two rules of a share with one id: records and `policy explain` would name either; refused at the second. */
+    @Test
+    void aRuleIdUsedTwiceInAShareIsRefusedAtItsSecondUse() throws Exception {
+        PolicyLoadException e = refused(PolicyFiles.oneShare("""
+                path: /srv/p9gate/data
+                rules:
+                  - {id: x, effect: deny, ops: [read], paths: [/a]}
+                  - {id: x, effect: allow, ops: [read], paths: [/b]}
+                """));
+        assertEquals(13, e.pos().line());
+        assertTrue(e.reason().contains("rule id 'x' is already used by the rule at line 12"), e.reason());
+    }
+
     @Test
     void badGlobIsRefused() throws Exception {
         PolicyLoadException e = refused(PolicyFiles.oneShare("""

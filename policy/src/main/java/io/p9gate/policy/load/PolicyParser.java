@@ -24,6 +24,7 @@ import io.p9gate.policy.terms.SharePath;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -187,7 +188,22 @@ public final class PolicyParser {
         List<Subtree> hidden = subtrees(f, "hidden", prefix + ".hidden");
         List<Rule> rules = new ArrayList<>();
         List<YamlNode> ruleNodes = f.list("rules");
-        for (int i = 0; i < ruleNodes.size(); i++) rules.add(rule(ruleNodes.get(i), prefix + ".rules[" + i + "]"));
+        Map<String, Rule> ruleIds = new HashMap<>();
+        for (int i = 0; i < ruleNodes.size(); i++) {
+            Rule r = rule(ruleNodes.get(i), prefix + ".rules[" + i + "]");
+            // One id, one rule: a record names the rules that decided, and Cedar refuses two policies with one id.
+            Rule earlier = ruleIds.putIfAbsent(r.id(), r);
+            if (earlier != null) {
+                throw new PolicyLoadException(
+                        Fields.of(ruleNodes.get(i), "rule", Set.of("id", "effect", "ops", "paths"))
+                                .node("id")
+                                .pos(),
+                        "rule id '" + r.id().substring(r.id().lastIndexOf('.') + 1)
+                                + "' is already used by the rule at line "
+                                + earlier.pos().line());
+            }
+            rules.add(r);
+        }
         List<QuotaSpec> quotas = new ArrayList<>();
         List<YamlNode> quotaNodes = f.list("quotas");
         for (int i = 0; i < quotaNodes.size(); i++)
