@@ -18,7 +18,7 @@ import java.util.Set;
 final class CheckpointSet {
     final List<TrustedCheckpoint> trusted = new ArrayList<>();
     final Set<Long> noteSizes = new HashSet<>();
-    final List<Finding> findings = new ArrayList<>();
+    final FindingList findings = new FindingList();
     int total;
     private final List<VerifierKey> keys;
 

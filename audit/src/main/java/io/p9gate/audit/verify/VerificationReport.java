@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.p9gate.audit.read.PrintableText;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What the verifier found. {@code anchored} records are covered by a verified checkpoint; the remaining
@@ -18,6 +20,7 @@ import java.util.List;
  * @param requests the requests those decisions stand for (more than {@code decisions} when repeated refusals
  *                 were summarised)
  * @param pinnedSize size of the pinned checkpoint, or -1 without a pin
+ * @param omitted per class, findings counted but not listed (a doctored log may hold millions: FindingList)
  * @param newestNote the signed note of the newest verified checkpoint (what a reviewer pins next time), or null
  */
 public record VerificationReport(
@@ -32,6 +35,7 @@ public record VerificationReport(
         long requests,
         long pinnedSize,
         List<Finding> findings,
+        Map<FindingClass, Long> omitted,
         String newestNote) {
     /** Non-ASCII escaped too: descriptions quote sidecar text (key names), which a doctored log fills freely. */
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -42,6 +46,7 @@ public record VerificationReport(
         findings = findings.stream()
                 .sorted(Comparator.comparing(Finding::findingClass))
                 .toList();
+        omitted = Map.copyOf(omitted);
     }
 
     public boolean ok() {
@@ -85,6 +90,10 @@ public record VerificationReport(
                     .put("kind", f.getClass().getSimpleName())
                     .put("description", f.describe())
                     .set("detail", JSON.valueToTree(f));
+        }
+        if (!omitted.isEmpty()) {
+            ObjectNode more = root.putObject("omitted");
+            new TreeMap<>(omitted).forEach((c, n) -> more.put(c.name(), n));
         }
         try {
             return JSON.writeValueAsString(root);
@@ -155,6 +164,14 @@ public record VerificationReport(
                 .append(": ")
                 .append(PrintableText.escape(f.describe()))
                 .append('\n'));
+        new TreeMap<>(omitted)
+                .forEach((c, n) -> b.append("  ")
+                        .append(c)
+                        .append(": ")
+                        .append(n)
+                        .append(" more, not listed (the first ")
+                        .append(FindingList.LISTED_PER_CLASS)
+                        .append(" of each class are)\n"));
         return b.toString();
     }
 }

@@ -52,9 +52,11 @@ public final class Verifier {
         progress.update(0, totalBytes, 0); // at once: the next update comes after thousands of records
         SegmentReader.forEachLine(segments, pass::accept);
 
-        List<Finding> findings = new ArrayList<>(cps.findings);
-        findings.addAll(pass.findings);
-        findings.addAll(pass.seqs.findings());
+        FindingList all = new FindingList();
+        all.addAll(cps.findings);
+        all.addAll(pass.findings);
+        all.addAll(pass.seqs.findings());
+        List<Finding> findings = new ArrayList<>(all.listed()); // the first of each class: the earliest in the log
         long anchored = judgeCheckpoints(cps, pass, findings);
         int unsignedCheckpoints = findDeletedNotes(cps, pass, findings);
         int verified = (int) cps.trusted.stream().filter(t -> !t.pinned()).count();
@@ -80,6 +82,7 @@ public final class Verifier {
                 pass.requests,
                 pinned,
                 findings,
+                all.omitted(),
                 newest);
     }
 
@@ -174,7 +177,7 @@ public final class Verifier {
     /** State of the single pass over the stored lines. */
     private final class Pass {
         final SeqTracker seqs = new SeqTracker();
-        final List<Finding> findings = new ArrayList<>();
+        final FindingList findings = new FindingList();
         /** (seq, position) of every checkpoint record: each announces a note of size seq + 1. */
         final List<long[]> checkpointRecords = new ArrayList<>();
 

@@ -131,4 +131,32 @@ class HostileLogTest {
         VerificationReport r = verify(dir);
         assertTrue(r.ok(), r.summary());
     }
+
+    /**
+     * A flood of garbage lines (here 30,000: "x" each, 60 KB) is as many MALFORMED findings: the first of them are
+     * listed, the rest counted, and the exit code is MALFORMED's. One stored and printed finding per line let 3
+     * million lines (6 MB) run the verifier out of a 256 MiB heap and print 3 million lines.
+     */
+    @Test
+    void aFloodOfGarbageLinesIsCountedNotListedLineByLine() throws Exception {
+        Path dir = copy();
+        Path last = LogDirectory.segments(dir).getLast();
+        Files.write(
+                last,
+                "x\n".repeat(30_000).getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                StandardOpenOption.APPEND);
+        VerificationReport r = verify(dir);
+        assertEquals(
+                FindingClass.MALFORMED.exitCode(),
+                r.exitCode(),
+                r.summary().lines().limit(3).toList().toString());
+        assertEquals(FindingList.LISTED_PER_CLASS, r.findings().size());
+        assertEquals(java.util.Map.of(FindingClass.MALFORMED, 29_000L), r.omitted());
+        assertTrue(
+                r.summary().contains("MALFORMED: 29000 more, not listed"),
+                r.summary().lines().toList().getLast());
+        assertTrue(r.toJson().contains("\"MALFORMED\" : 29000"), "JSON counts them too");
+        assertEquals(
+                r.findings().size() + 2, r.summary().lines().count(), "one line per listed finding, one for the rest");
+    }
 }
