@@ -449,12 +449,17 @@ public final class GuardedFs {
                 .n();
     }
 
+    /**
+     * Tfsync, asked with the flags the fid was opened with: an fsync of a file opened only for reading changes
+     * nothing the guest may not read (fsync(2) on an O_RDONLY descriptor succeeds on a read-only mount), so it is
+     * asked OPEN_READ; otherwise OPEN_WRITE, as the writes it makes durable were.
+     */
     public void fsync(Subject who, FileHandle handle, OpenHandle opened, boolean dataOnly) throws P9Exception {
         inspectAt(
                 Operation.FSYNC,
                 who,
                 handle,
-                RequestArgs.NONE,
+                new RequestArgs.Open(opened.file().flags()),
                 () -> {
                     handle.share().io().fsync(opened.file(), dataOnly);
                     return DONE;

@@ -87,7 +87,9 @@ public final class AskedKinds {
                 facts instanceof Facts.Opening open ? created(open) : new Asked.Incomplete("its open flags");
             case "read" -> one(facts instanceof Facts.XattrValue ? OpKind.XATTR_READ : OpKind.OPEN_READ);
             case "write" -> one(facts instanceof Facts.XattrValue ? OpKind.XATTR_WRITE : OpKind.OPEN_WRITE);
-            case "fsync" -> one(OpKind.OPEN_WRITE);
+            // Of a file opened read-only it flushes nothing the guest wrote through it: the read it was opened for.
+            // Without its flags (records written before they were kept) the stricter question.
+            case "fsync" -> one(facts instanceof Facts.Opening open ? opened(open) : OpKind.OPEN_WRITE);
             case "remove" -> one(OpKind.REMOVE);
             case "statfs" -> one(OpKind.STATFS);
             case "symlink" -> one(OpKind.SYMLINK);

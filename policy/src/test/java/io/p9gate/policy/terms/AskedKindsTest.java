@@ -57,6 +57,13 @@ class AskedKindsTest {
     }
 
     @Test
+    void anFsyncIsAskedAsTheOpenOfItsFid() {
+        assertEquals(kinds(OpKind.OPEN_READ), AskedKinds.of("fsync", new Facts.Opening(O_RDONLY, false)));
+        assertEquals(kinds(OpKind.OPEN_WRITE), AskedKinds.of("fsync", new Facts.Opening(O_WRONLY, false)));
+        assertEquals(kinds(OpKind.OPEN_WRITE), AskedKinds.of("fsync", Facts.NONE), "without its flags: stricter");
+    }
+
+    @Test
     void anOpenWithoutItsFlagsCannotBeToldAndAnUnknownActionIsSaidSo() {
         assertInstanceOf(Asked.Incomplete.class, AskedKinds.of("open", Facts.NONE));
         assertInstanceOf(Asked.Incomplete.class, AskedKinds.of("create", Facts.NONE));

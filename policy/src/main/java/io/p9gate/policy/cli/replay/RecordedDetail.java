@@ -65,7 +65,7 @@ record RecordedDetail(String action, String share, String rest, String phase, bo
      */
     AskedKinds.Facts facts() {
         Optional<Integer> flags = openFlags();
-        if (flags.isPresent() && (action.equals("open") || action.equals("create"))) {
+        if (flags.isPresent() && (action.equals("open") || action.equals("create") || action.equals("fsync"))) {
             return new AskedKinds.Facts.Opening(flags.get(), exclusive());
         }
         if (action.equals("setattr") && resizes()) {
