@@ -50,6 +50,11 @@ final class CreateOps {
             case U -> true;
             case L, LEGACY -> false;
         };
+        // Before anything is made: the directory and special-file paths below walk the fid onto what they made,
+        // which on an open fid would drop its open file (and an ORCLOSE's removal) after the change was done.
+        if (!(ctx.fids().get(t.fid()).state() instanceof FidState.Walked)) {
+            throw new P9Exception(Errno.EINVAL, "fid is already open");
+        }
         int special = t.perm() & UNIX_TYPES;
         if (special != 0 && !unix) {
             throw new P9Exception(Errno.EINVAL, "9P2000 has no special files: perm " + Integer.toHexString(t.perm()));

@@ -54,6 +54,26 @@ class TcreateTest extends ShareTestBase {
         }
     }
 
+    /**
+     * create(5) on a fid already open is an error and changes nothing: the directory, symlink and device paths made
+     * the entry and then walked the open fid onto it, dropping the open file (and an ORCLOSE's removal with it).
+     */
+    @Test
+    void aCreateOnAnOpenFidIsRefusedBeforeAnythingIsMade() throws Exception {
+        Files.createDirectories(share.resolve("dir"));
+        try (TestSession s = TestSession.attached(factory, Dialect.U)) {
+            s.walk(TestSession.ROOT, 1, "dir");
+            s.expect(RMessage.Ropen.class, new TMessage.Topen(1, OREAD));
+            assertEquals(Errno.EINVAL, s.fails(new TMessage.Tcreate(1, "d", Stat.DMDIR | 0750, OREAD, none())));
+            assertEquals(
+                    Errno.EINVAL,
+                    s.fails(new TMessage.Tcreate(1, "l", Stat.DMSYMLINK | 0777, OREAD, Optional.of("x"))));
+            assertEquals(Errno.EINVAL, s.fails(new TMessage.Tcreate(1, "f", 0640, ORDWR, none())));
+            assertTrue(Files.notExists(share.resolve("dir/d")) && Files.notExists(share.resolve("dir/l")));
+            s.expect(RMessage.Rdirread.class, new TMessage.Tread(1, 0, 8192)); // still the open directory
+        }
+    }
+
     @Test
     void unixSpecialFilesComeFromTheExtension() throws Exception {
         Files.writeString(share.resolve("target"), "t");
