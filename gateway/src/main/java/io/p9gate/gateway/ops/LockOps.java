@@ -10,6 +10,7 @@ import io.p9gate.gateway.proto.RMessage.Rlock;
 import io.p9gate.gateway.proto.TMessage.Tgetlock;
 import io.p9gate.gateway.proto.TMessage.Tlock;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Tlock/Tgetlock against the gateway-wide lock table, on open fids only. A conflict answers LOCK_BLOCKED at once,
@@ -41,6 +42,14 @@ final class LockOps {
         int status = ctx.fs().lock(fid.who(), fid.handle(), owner, t.lockType(), t.start(), t.length());
         if (status == LockConstants.LOCK_SUCCESS && t.lockType() != LockConstants.LOCK_TYPE_UNLCK) {
             fid.lockOwners().add(owner);
+            // A Tclunk (or a walk into this fid number) of the same session may have run meanwhile: it released the
+            // owners it found, maybe before this one was added. A lock must not outlive the fid that took it (held
+            // against every session until this one ends): served as if the clunk came just after, it goes now.
+            // An open fid is only ever replaced by an install that releases it, so "not this Fid any more" is
+            // "released". Added before the check, so one of the two releases sees the owner.
+            if (ctx.fids().find(t.fid()) != fid) {
+                ctx.locks().release(fid.handle(), Set.of(owner));
+            }
         }
         return new Rlock(status);
     }
