@@ -55,6 +55,20 @@ final class QuotaAttackGateway implements BeforeEachCallback, AfterEachCallback 
         return this;
     }
 
+    /** The VM's quota usage as a restart would measure it: the start-up scan of every scope, done again now. */
+    io.p9gate.policy.quota.Usage usageAfterRestart() {
+        return new io.p9gate.gateway.policyadapter.PolicyQuotas(rig.holder.current())
+                .usage("mallory")
+                .values()
+                .iterator()
+                .next();
+    }
+
+    /** The VM's quota usage now, as the running gateway counts it. */
+    io.p9gate.policy.quota.Usage usageNow() {
+        return rig.quotas.usage("mallory").values().iterator().next();
+    }
+
     /** A new connection of the VM (another session), attached: fid {@link #ROOT} is the share's root. */
     P9Client connect() throws Exception {
         P9Client client = P9Client.open(UnixDomainSocketAddress.of(rig.socket), GatewayConfig.DEFAULT_MSIZE);

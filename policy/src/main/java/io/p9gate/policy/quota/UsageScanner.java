@@ -2,6 +2,7 @@ package io.p9gate.policy.quota;
 
 import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -30,6 +31,8 @@ import java.util.Map;
  */
 public final class UsageScanner {
     private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
+    /** Linux's limit on a path given to a system call, terminating NUL included. */
+    private static final int PATH_MAX = 4096;
 
     private UsageScanner() {}
 
@@ -133,11 +136,14 @@ public final class UsageScanner {
         private long inodes;
         private final Map<Object, Names> multiLinked = new HashMap<>();
 
-        /** How many links a file has and how many of its names the scan met. */
+        /**
+         * How many links a file has and how many of its names the scan met; {@code id} null when its links
+         * could not be read (see {@link #linksOf}).
+         */
         private static final class Names {
             InodeId id;
             long links;
-            int seen;
+            int seen = 1;
         }
 
         /** Everything below {@code dir}, depth first (one open descriptor per level). */
@@ -174,7 +180,8 @@ public final class UsageScanner {
 
         /**
          * Link count and identity of a file with several links, null for one link. Read by path (the secure
-         * view has no link count) and kept only if it is the same file the secure view saw.
+         * view has no link count) and kept only if it is the same file the secure view saw; beyond PATH_MAX
+         * neither is known (no id): the file is then only recognised by its key when met again.
          */
         private static Names linksOf(PosixFileAttributes a, Path path) throws IOException {
             Map<String, Object> u;
@@ -182,20 +189,30 @@ public final class UsageScanner {
                 u = Files.readAttributes(path, "unix:nlink,dev,ino,fileKey", NOFOLLOW);
             } catch (NoSuchFileException gone) {
                 return null;
+            } catch (FileSystemException e) {
+                // A guest may nest names beyond PATH_MAX (the gateway serves any depth), where the kernel refuses
+                // the path (ENAMETOOLONG): failing here failed the whole scan, so the gateway could not start.
+                // The link count is then unknown: its names met here count once, none is followed outside.
+                if (!beyondPathMax(path)) throw e;
+                return new Names();
             }
             long links = ((Number) u.get("nlink")).longValue();
             if (links <= 1 || !a.fileKey().equals(u.get("fileKey"))) return null;
             Names names = new Names();
             names.id = new InodeId(((Number) u.get("dev")).longValue(), ((Number) u.get("ino")).longValue());
             names.links = links;
-            names.seen = 1;
             return names;
+        }
+
+        /** Whether the kernel refuses {@code path} for its length (its bytes are never fewer than its UTF-8). */
+        private static boolean beyondPathMax(Path path) {
+            return path.toString().getBytes(StandardCharsets.UTF_8).length >= PATH_MAX;
         }
 
         Measured result() {
             Map<InodeId, Integer> outside = new HashMap<>();
             multiLinked.values().forEach(n -> {
-                if (n.seen < n.links) outside.put(n.id, n.seen);
+                if (n.id != null && n.seen < n.links) outside.put(n.id, n.seen);
             });
             return new Measured(new Usage(bytes, inodes), Map.copyOf(outside));
         }
