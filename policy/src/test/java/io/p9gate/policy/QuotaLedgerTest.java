@@ -140,8 +140,8 @@ class QuotaLedgerTest {
         Files.write(dir.resolve("a/b/g"), new byte[23]);
         Files.createLink(dir.resolve("a/b/g2"), dir.resolve("a/b/g"));
         Files.createSymbolicLink(dir.resolve("link"), Path.of("/etc"));
-        // a, a/b, a/f, a/b/g (once, hard link), link
-        assertEquals(new Usage(123, 5), UsageScanner.scan(dir));
+        // a, a/b, a/f, a/b/g and a/b/g2 (two names: two inodes, its bytes once), link
+        assertEquals(new Usage(123, 6), UsageScanner.scan(dir));
         assertEquals(Usage.ZERO, UsageScanner.scan(dir.resolve("missing")));
     }
 
@@ -156,8 +156,8 @@ class QuotaLedgerTest {
         Files.createLink(dir.resolve("elsewhere/out2"), dir.resolve("scope/out"));
 
         UsageScanner.Measured m = UsageScanner.measure(dir.resolve("scope"));
-        // sub, both (two names, both inside: once), out (three names, one inside)
-        assertEquals(new Usage(17, 3), m.usage());
+        // sub, both (two names inside: two inodes, its bytes once), out (three names, one inside)
+        assertEquals(new Usage(17, 4), m.usage());
         assertEquals(Map.of(idOf(dir.resolve("scope/out")), 1), m.linkedOutside());
         assertEquals(Map.of(), UsageScanner.measure(dir).linkedOutside(), "from the top every name is inside");
     }
@@ -218,9 +218,12 @@ class QuotaLedgerTest {
                 "a write through a name outside grows a file /cache counts");
         assertEquals(List.of(share), book.counting("logs", SharePath.of("/out"), new InodeId(1, 3), false));
 
+        // As the gateway links: the new name's inode is reserved first.
+        book.reserve("logs", SharePath.of("/cache/g"), new Usage(0, 1)).commit(new Usage(0, 1));
         book.linkMade("logs", SharePath.of("/cache/g"), new InodeId(1, 2));
+        assertEquals(new Usage(5, 2), cache.used(), "two names inside: an inode each, the bytes once");
         book.linkGone("logs", SharePath.of("/cache/f"), new InodeId(1, 2), new Usage(5, 1));
-        assertEquals(new Usage(5, 1), cache.used(), "one of its two names inside is left");
+        assertEquals(new Usage(5, 1), cache.used(), "one of its two names inside is left: its inode went");
         book.linkGone("logs", SharePath.of("/cache/g"), new InodeId(1, 2), new Usage(5, 1));
         assertEquals(Usage.ZERO, cache.used(), "its last name inside went: it left the scope");
         assertEquals(List.of(share), book.counting("logs", SharePath.of("/out"), new InodeId(1, 2), false));

@@ -14,8 +14,8 @@ import java.util.function.Predicate;
 
 /**
  * Keeps a VM's quota usage in step with what its requests do to the host (R-POL-6), counting as the
- * start-up scan does: a regular file its size, every entry one inode, a file with several hard links
- * once. Where exact counting is impossible the request is refused with EXDEV, as XFS project quotas do
+ * start-up scan does: a regular file its size, every entry one inode (each name of a file with several
+ * hard links too), the bytes of a file with several hard links once. Where exact counting is impossible the request is refused with EXDEV, as XFS project quotas do
  * (tools then copy, and every copied byte is counted): a hard link, or a rename of a file with several
  * links, between different sets of scopes; a directory rename between them or one that would carry a
  * scope's root. A file's last name going frees its usage only when the host frees its space: when the
@@ -244,7 +244,17 @@ final class QuotaAccounting {
             if (!quotas.sameScopes(share.name(), share.root().relativePath(target), newPath)) {
                 throw new P9Exception(Errno.EXDEV, "hard link between quota scopes");
             }
-            call.run();
+            // The new name is a directory entry like a new file's: one inode, so the inodes limit bounds the scope's
+            // directories (which bytes do not count). A name taking nothing let one file be given tens of thousands
+            // of names, gigabytes of directory blocks on the host.
+            Quotas.Held held = quotas.scopes(share.name(), newPath, null, false).reserve(0, 1);
+            try {
+                call.run();
+            } catch (P9Exception | RuntimeException e) {
+                held.release();
+                throw e;
+            }
+            held.commit(0, 1);
             quotas.linkMade(share.name(), newPath, FileIdentity.of(target.key()));
         }
     }

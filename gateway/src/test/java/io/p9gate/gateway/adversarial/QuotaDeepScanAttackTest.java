@@ -51,10 +51,10 @@ class QuotaDeepScanAttackTest {
         c.lcreate(100, "f", O_RDWR, 0644, 0);
         assertEquals(5, c.write(100, 0, new byte[5]));
         c.walk(fid, 101, "f");
-        c.link(fid, 101, "twin"); // a second name, inside the scope: counted once
+        c.link(fid, 101, "twin"); // a second name, inside the scope: its inode counts, its bytes once
         c.clunk(100);
         c.clunk(101);
-        assertEquals(new Usage(5, LEVELS + 1), target.usageNow());
+        assertEquals(new Usage(5, LEVELS + 2), target.usageNow());
 
         assertEquals(target.usageNow(), target.usageAfterRestart(), "a restart measures what was counted");
     }

@@ -50,8 +50,8 @@ public final class QuotaLedger {
     }
 
     /**
-     * One of {@code file}'s names inside this scope went while it keeps others; with the last one inside,
-     * its {@code usage} leaves the scope.
+     * One of {@code file}'s names inside this scope went while it keeps others: its inode (every name counts one,
+     * as a directory entry) leaves the scope, and with the last name inside, its bytes too.
      */
     public void linkGone(InodeId file, Usage usage) {
         boolean[] last = {false};
@@ -59,7 +59,7 @@ public final class QuotaLedger {
             last[0] = names <= 1;
             return last[0] ? null : names - 1;
         });
-        if (last[0]) free(usage);
+        free(last[0] ? usage : new Usage(0, usage.inodes()));
     }
 
     /** The file's last name is gone (or it moved as a whole): it no longer needs following by identity. */

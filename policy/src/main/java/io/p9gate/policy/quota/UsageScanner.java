@@ -20,8 +20,9 @@ import java.util.Map;
 
 /**
  * Measures a scope's usage at start-up and on reload, so quotas are right after a restart (R-POL-6): every
- * entry below the top counts one inode, regular files count their apparent size, a file with several hard
- * links counts once. The top itself counts only when it is not a directory (the directory exists before
+ * entry below the top counts one inode (each name of a file with several hard links too, so that the inodes
+ * limit bounds the scope's directories), regular files count their apparent size, the bytes of a file with
+ * several hard links once. The top itself counts only when it is not a directory (the directory exists before
  * the guest writes anything; a file there is the guest's).
  *
  * <p>The tree is the guest's, so the scan reaches it as a guest does: every directory is opened relative to
@@ -169,6 +170,7 @@ public final class UsageScanner {
                 Names names = multiLinked.get(a.fileKey());
                 if (names != null) {
                     names.seen++;
+                    inodes++; // every name is a directory entry: one inode each, the bytes once
                     return;
                 }
                 Names found = linksOf(a, path);
