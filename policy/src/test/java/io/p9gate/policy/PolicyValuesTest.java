@@ -25,7 +25,22 @@ class PolicyValuesTest {
         PolicyEngine e = PolicyEngine.load(PolicyFiles.write(
                 dir, "p.yaml", PolicyFiles.oneShare("path: /srv/p9gate/data\nquotas: [{bytes: " + text + "}]\n")));
         assertEquals(bytes, e.quotas("vm1").getFirst().maxBytes());
-        assertEquals(Long.MAX_VALUE, e.quotas("vm1").getFirst().maxInodes(), "inodes left out: unlimited");
+        assertEquals(
+                Math.max(1, bytes / 4096),
+                e.quotas("vm1").getFirst().maxInodes(),
+                "inodes left out: one per 4 KiB of bytes, so directories and symlinks cannot fill the disk uncounted");
+    }
+
+    @Test
+    void inodesSetOrBytesLeftOutKeepTheirOwnLimit() throws Exception {
+        PolicyEngine e = PolicyEngine.load(PolicyFiles.write(
+                dir,
+                "p.yaml",
+                PolicyFiles.oneShare("path: /srv/p9gate/data\n"
+                        + "quotas: [{path: /a, bytes: 1MiB, inodes: 1000000}, {path: /b, inodes: 7}]\n")));
+        assertEquals(1_000_000, e.quotas("vm1").get(0).maxInodes(), "an inodes limit given is kept");
+        assertEquals(Long.MAX_VALUE, e.quotas("vm1").get(1).maxBytes());
+        assertEquals(7, e.quotas("vm1").get(1).maxInodes());
     }
 
     @ParameterizedTest

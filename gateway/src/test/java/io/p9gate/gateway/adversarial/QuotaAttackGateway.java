@@ -39,6 +39,16 @@ final class QuotaAttackGateway implements BeforeEachCallback, AfterEachCallback 
     private final List<P9Client> clients = new ArrayList<>();
     private QuotaPolicyRig rig;
     private Gateway gateway;
+    private final String quota;
+
+    QuotaAttackGateway() {
+        this("{path: /work/cache, bytes: %d, inodes: %d}".formatted(LIMIT, INODES));
+    }
+
+    /** With another quota (a YAML flow mapping) than the default's. */
+    QuotaAttackGateway(String quota) {
+        this.quota = quota;
+    }
 
     @Override
     public void beforeEach(ExtensionContext context) throws IOException {
@@ -48,8 +58,7 @@ final class QuotaAttackGateway implements BeforeEachCallback, AfterEachCallback 
     }
 
     QuotaAttackGateway start() throws Exception {
-        rig = new QuotaPolicyRig(
-                tmp, "mallory", share, "{path: /work/cache, bytes: %d, inodes: %d}".formatted(LIMIT, INODES));
+        rig = new QuotaPolicyRig(tmp, "mallory", share, quota);
         gateway = Gateway.start(new GatewayConfig(
                 PolicyListeners.of(rig.holder.current()), rig.shares, GatewayConfig.DEFAULT_MSIZE, 4));
         return this;

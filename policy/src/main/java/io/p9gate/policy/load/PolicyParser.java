@@ -321,7 +321,7 @@ public final class PolicyParser {
         if (!f.has("bytes") && !f.has("inodes"))
             throw new PolicyLoadException(f.pos(), "quota sets neither 'bytes' nor 'inodes'");
         long bytes = f.has("bytes") ? size(f.node("bytes"), "bytes") : QuotaSpec.UNLIMITED;
-        long inodes = f.number("inodes", QuotaSpec.UNLIMITED);
+        long inodes = f.has("inodes") ? f.number("inodes", QuotaSpec.UNLIMITED) : QuotaSpec.inodesFor(bytes);
         if (inodes < 0) throw new PolicyLoadException(f.node("inodes").pos(), "inodes must not be negative");
         return new QuotaSpec(id, vm, share, at, bytes, inodes);
     }
