@@ -48,7 +48,8 @@ public final class Entries {
      */
     public Node mknod(Node dir, String name, int mode, int major, int minor) throws P9Exception {
         Names.check(name);
-        FileType type = FileType.ofMode(mode);
+        // mknod(2): a zero file type is S_IFREG; bits Linux does not define are EINVAL, as are S_IFDIR and S_IFLNK.
+        FileType type = (mode & FileType.S_IFMT) == 0 ? FileType.REGULAR : FileType.ofMode(mode);
         if (type == null || type == FileType.DIRECTORY || type == FileType.SYMLINK) {
             throw new P9Exception(Errno.EINVAL, "mknod of type " + Integer.toOctalString(mode & FileType.S_IFMT));
         }

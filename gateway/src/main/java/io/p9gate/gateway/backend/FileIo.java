@@ -7,6 +7,7 @@ import static io.p9gate.gateway.backend.LinuxSyscalls.O_CREAT;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_DIRECTORY;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_EXCL;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_RDONLY;
+import static io.p9gate.gateway.backend.LinuxSyscalls.O_TRUNC;
 
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
@@ -33,7 +34,8 @@ public final class FileIo {
                 return reopen(node, flags);
             }
             case DIRECTORY -> {
-                if ((flags & O_ACCMODE) != O_RDONLY) {
+                // open(2): O_TRUNC asks for write access too, so a directory opened with it is EISDIR.
+                if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) != 0) {
                     throw new P9Exception(Errno.EISDIR, "open a directory for writing");
                 }
                 return reopen(node, O_RDONLY | O_DIRECTORY);
@@ -111,6 +113,11 @@ public final class FileIo {
     private Created openExisting(Node dir, String name, int flags) throws P9Exception {
         Node node = share.lookup(dir, name);
         try {
+            if (node.isDirectory()) {
+                // open(2) with O_CREAT of an existing directory is EISDIR, whatever the access mode: a create
+                // never yields an open directory.
+                throw new P9Exception(Errno.EISDIR, "create over an existing directory: " + name);
+            }
             return new Created(node, open(node, flags), false, null);
         } catch (P9Exception | RuntimeException e) {
             node.close();

@@ -38,7 +38,8 @@ public record MappedSpecialFile(FileType type, int major, int minor, int perms) 
     /** The special file a guest asked Tmknod for (a fifo or socket has no device number), or empty for a file. */
     public static Optional<MappedSpecialFile> requested(int mode, int major, int minor) {
         FileType type = FileType.ofMode(mode);
-        if (!LETTERS.containsKey(type)) {
+        // null: type bits Linux does not define (a guest's mode, unchecked so far), which Map.of cannot look up.
+        if (type == null || !LETTERS.containsKey(type)) {
             return Optional.empty();
         }
         boolean device = type.isDevice();

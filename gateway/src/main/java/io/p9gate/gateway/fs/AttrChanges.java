@@ -3,12 +3,30 @@ package io.p9gate.gateway.fs;
 import io.p9gate.gateway.backend.Inodes;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.ShareRoot;
+import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.SetAttr;
 
 /** Applies a Tsetattr to a handle: mode, owner (guest ids, see {@link Ownership}), size, then times (QEMU's order). */
 final class AttrChanges {
     private AttrChanges() {}
+
+    /**
+     * What Linux refuses before it applies any field of a setattr: the values ({@link SetAttr#checkValues}) and a
+     * size for what cannot be truncated (truncate(2): EISDIR for a directory, EINVAL for anything but a regular
+     * file). Checked first, so that a refused Tsetattr leaves the mode and owner it also asked for unchanged.
+     */
+    static void check(Node node, SetAttr attr) throws P9Exception {
+        attr.checkValues();
+        if (attr.has(SetAttr.SETATTR_SIZE)) {
+            switch (node.type()) {
+                case REGULAR -> {}
+                case DIRECTORY -> throw new P9Exception(Errno.EISDIR, "truncate a directory");
+                case SYMLINK, FIFO, SOCKET, CHAR_DEVICE, BLOCK_DEVICE ->
+                    throw new P9Exception(Errno.EINVAL, "truncate a " + node.type());
+            }
+        }
+    }
 
     /** {@code uid}: the guest user asking, for the set-id bits a truncate clears ({@link SetIdBits}). */
     static void apply(ShareRoot share, Node node, SetAttr attr, Ownership ownership, int uid) throws P9Exception {

@@ -47,6 +47,7 @@ final class WstatOps {
         Stat.Common c = t.stat().common();
         boolean unix = t.stat().unix().isPresent();
         SetAttr changes = changes(t, unix);
+        changes.checkValues(); // a length beyond 2^63 is EINVAL before the rename below is made
         String name = c.name();
         if (!name.isEmpty() && (name.equals(".") || name.equals("..") || name.contains("/"))) {
             throw new P9Exception(Errno.EINVAL, "wstat name is not one name: " + name);

@@ -54,6 +54,20 @@ class TwstatTest extends ShareTestBase {
         }
     }
 
+    /**
+     * A length beyond 2^63 (a negative off_t: truncate(2) EINVAL) is an invalid field, so it must change nothing; it
+     * was found out only by the truncate, after the rename the same wstat asked for had been made.
+     */
+    @Test
+    void aLengthBeyondTwoToTheSixtyThirdIsEinvalBeforeTheRename() throws Exception {
+        try (TestSession t = legacy()) {
+            t.walk(TestSession.ROOT, 1, "f");
+            assertEquals(Errno.EINVAL, t.fails(Wstats.plain(1, Wstats.common(-1, "g", -1, -1, -2L, ""))));
+            assertTrue(Files.exists(share.resolve("f")), "the file was renamed by a refused wstat");
+            assertEquals("content", Files.readString(share.resolve("f")));
+        }
+    }
+
     @Test
     void aLengthTruncates() throws Exception {
         try (TestSession t = legacy()) {

@@ -1,0 +1,158 @@
+package io.p9gate.gateway.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.gateway.backend.LinuxSyscalls;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.Qid;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.SetAttr;
+import io.p9gate.gateway.proto.TMessage;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Well-formed 9P2000.L requests with the edge values a fuzzer picks (type bits no file has, sizes beyond 2^63,
+ * nanoseconds out of range, flags that ask for write access on a directory). Each gets the reply Linux gives for
+ * the same system call, and an Rlerror means the host is as it was: never an unexpected fault (EIO) and never a
+ * change the reply denies.
+ */
+class EdgeValueRequestsTest extends ShareTestBase {
+    private static final int P9_TRUNC = 01000;
+    private static final int O_RDONLY = 0;
+
+    @Override
+    void populate() throws Exception {
+        Files.writeString(share.resolve("f"), "content");
+        Files.setPosixFilePermissions(share.resolve("f"), PosixFilePermissions.fromString("rw-r--r--"));
+        Files.createDirectories(share.resolve("d/sub"));
+        Files.setPosixFilePermissions(share.resolve("d"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.createSymbolicLink(share.resolve("l"), Path.of("f"));
+    }
+
+    private String permissions(String name) throws Exception {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(share.resolve(name)));
+    }
+
+    /**
+     * Tmknod's mode is the guest's u32 as sent: type bits Linux does not define (0170000, or all bits set) reached a
+     * lookup of a null file type and failed as an unexpected fault (EIO, "failed unexpectedly (bug)"). mknod(2)
+     * answers EINVAL for such a type and makes nothing; a zero type is S_IFREG (a regular file is made).
+     */
+    @Test
+    void tmknodOfAnUndefinedFileTypeIsEinvalAndAZeroTypeIsARegularFile() throws Exception {
+        assertEquals(Errno.EINVAL, s.fails(new TMessage.Tmknod(TestSession.ROOT, "bad", 0170644, 0, 0, 0)));
+        assertEquals(Errno.EINVAL, s.fails(new TMessage.Tmknod(TestSession.ROOT, "all", -1, 0, 0, 0)));
+        assertFalse(Files.exists(share.resolve("bad"), LinkOption.NOFOLLOW_LINKS));
+        assertFalse(Files.exists(share.resolve("all"), LinkOption.NOFOLLOW_LINKS));
+
+        Qid plain = s.expect(RMessage.Rmknod.class, new TMessage.Tmknod(TestSession.ROOT, "plain", 0640, 0, 0, 0))
+                .qid();
+        assertEquals(Qid.QTFILE, plain.type());
+        assertTrue(Files.isRegularFile(share.resolve("plain"), LinkOption.NOFOLLOW_LINKS));
+        assertEquals("rw-r-----", permissions("plain"));
+    }
+
+    /**
+     * A Tsetattr that also asks for a size beyond 2^63 (a negative off_t: truncate(2) EINVAL) or for an explicit
+     * time whose nanoseconds are not 0..999,999,999 (utimensat(2) EINVAL) changed the mode first and then failed:
+     * the guest was told EINVAL while the host file had its new mode. Linux checks a setattr before applying any of
+     * it; the Linux client never sends such values, a hostile guest does.
+     */
+    @Test
+    void aTsetattrWithAnInvalidSizeOrTimeChangesNothing() throws Exception {
+        s.walk(TestSession.ROOT, 1, "f");
+        FileTime mtime = Files.getLastModifiedTime(share.resolve("f"));
+        int chmodAndTruncate = SetAttr.SETATTR_MODE | SetAttr.SETATTR_SIZE;
+        for (long size : new long[] {-1L, Long.MIN_VALUE}) {
+            assertEquals(
+                    Errno.EINVAL,
+                    s.fails(new TMessage.Tsetattr(1, new SetAttr(chmodAndTruncate, 0600, 0, 0, size, 0, 0, 0, 0))),
+                    "size " + Long.toUnsignedString(size));
+        }
+        int chmodAndTimes = SetAttr.SETATTR_MODE
+                | SetAttr.SETATTR_ATIME
+                | SetAttr.SETATTR_ATIME_SET
+                | SetAttr.SETATTR_MTIME
+                | SetAttr.SETATTR_MTIME_SET;
+        for (long nsec : new long[] {-1L, 1_000_000_000L, Long.MAX_VALUE, (1L << 30) - 1 /* UTIME_NOW */}) {
+            assertEquals(
+                    Errno.EINVAL,
+                    s.fails(new TMessage.Tsetattr(1, new SetAttr(chmodAndTimes, 0600, 0, 0, 0, 5, 0, 5, nsec))),
+                    "mtime nanoseconds " + nsec);
+            assertEquals(
+                    Errno.EINVAL,
+                    s.fails(new TMessage.Tsetattr(1, new SetAttr(chmodAndTimes, 0600, 0, 0, 0, 5, nsec, 5, 0))),
+                    "atime nanoseconds " + nsec);
+        }
+        assertEquals("rw-r--r--", permissions("f"), "a refused Tsetattr changed the mode");
+        assertEquals(7, Files.size(share.resolve("f")));
+        assertEquals(mtime, Files.getLastModifiedTime(share.resolve("f")));
+
+        // Nanoseconds of a time not given explicitly ("now") are not looked at, as in the Linux client's requests.
+        int now = SetAttr.SETATTR_MTIME;
+        s.expect(RMessage.Rsetattr.class, new TMessage.Tsetattr(1, new SetAttr(now, 0, 0, 0, 0, 0, 0, 0, -1)));
+        // Seconds far outside the filesystem's range are clamped by the kernel, not refused.
+        int explicit = SetAttr.SETATTR_MTIME | SetAttr.SETATTR_MTIME_SET;
+        s.expect(
+                RMessage.Rsetattr.class,
+                new TMessage.Tsetattr(1, new SetAttr(explicit, 0, 0, 0, 0, 0, 0, Long.MIN_VALUE, 999_999_999)));
+    }
+
+    /**
+     * A size for what cannot be truncated (a directory: EISDIR; a symlink: EINVAL, truncate(2)) was found out only
+     * after the mode or owner asked for in the same Tsetattr had been changed.
+     */
+    @Test
+    void aTsetattrTruncatingADirectoryOrSymlinkChangesNothing() throws Exception {
+        s.walk(TestSession.ROOT, 1, "d");
+        assertEquals(
+                Errno.EISDIR,
+                s.fails(new TMessage.Tsetattr(
+                        1, new SetAttr(SetAttr.SETATTR_MODE | SetAttr.SETATTR_SIZE, 0700, 0, 0, 0, 0, 0, 0, 0))));
+        assertEquals("rwxr-xr-x", permissions("d"), "a refused Tsetattr changed the directory's mode");
+
+        Assumptions.assumeTrue(LinuxSyscalls.geteuid() == 0, "chown of a symlink to another user needs root");
+        s.walk(TestSession.ROOT, 2, "l");
+        int chownAndTruncate = SetAttr.SETATTR_UID | SetAttr.SETATTR_GID | SetAttr.SETATTR_SIZE;
+        assertEquals(
+                Errno.EINVAL,
+                s.fails(new TMessage.Tsetattr(2, new SetAttr(chownAndTruncate, 0, 4321, 4321, 0, 0, 0, 0, 0))));
+        assertEquals(0, Files.getAttribute(share.resolve("l"), "unix:uid", LinkOption.NOFOLLOW_LINKS));
+    }
+
+    /**
+     * open(2) counts O_TRUNC as asking for write access (build_open_flags adds MAY_WRITE), so a directory opened
+     * O_RDONLY|O_TRUNC is EISDIR. The gateway dropped the flag for a directory and answered Rlopen: an open recorded
+     * as a truncating change that Linux refuses.
+     */
+    @Test
+    void tlopenOfADirectoryWithOTruncIsEisdir() throws Exception {
+        s.walk(TestSession.ROOT, 1, "d");
+        assertEquals(Errno.EISDIR, s.fails(new TMessage.Tlopen(1, O_RDONLY | P9_TRUNC)));
+        s.lopen(1, O_RDONLY); // the fid was left unopened
+        assertTrue(Files.isDirectory(share.resolve("d/sub")));
+    }
+
+    /**
+     * Tlcreate without O_EXCL of a name that is an existing directory answered Rlcreate with the directory's qid and
+     * left the fid an open directory. open(2) with O_CREAT of an existing directory is EISDIR, whatever the access
+     * mode; the fid stays the directory it was.
+     */
+    @Test
+    void tlcreateWithoutExclOverAnExistingDirectoryIsEisdir() throws Exception {
+        s.walk(TestSession.ROOT, 1, "d");
+        assertEquals(Errno.EISDIR, s.fails(new TMessage.Tlcreate(1, "sub", O_RDONLY, 0644, 0)));
+        assertTrue(Files.isDirectory(share.resolve("d/sub"), LinkOption.NOFOLLOW_LINKS));
+        Qid made = s.lcreate(1, "new", 2, 0644); // still the directory "d", unopened
+        assertEquals(Qid.QTFILE, made.type());
+        assertTrue(Files.isRegularFile(share.resolve("d/new")));
+    }
+}
