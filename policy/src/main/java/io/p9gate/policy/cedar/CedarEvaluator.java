@@ -56,11 +56,21 @@ public final class CedarEvaluator implements PathEvaluator {
     private final BasicAuthorizationEngine engine = new BasicAuthorizationEngine();
     private final PolicySet policies;
     private final Map<String, String> errnoOfForbid;
+    /**
+     * The ids of every Directory a policy names ({@code resource in Directory::"…"}), or null if that could not be
+     * found out (then every ancestor is listed, as before). Cedar has no way to reach an entity but by naming it,
+     * so only these can make an {@code in} true.
+     */
+    private final Set<String> namedDirectories;
 
-    /** @param errnoOfForbid errno of each forbid policy by id (from its {@code @errno} annotation) */
-    CedarEvaluator(PolicySet policies, Map<String, String> errnoOfForbid) {
+    /**
+     * @param errnoOfForbid    errno of each forbid policy by id (from its {@code @errno} annotation)
+     * @param namedDirectories ids of the Directories the policies name, or null for "unknown: list all ancestors"
+     */
+    CedarEvaluator(PolicySet policies, Map<String, String> errnoOfForbid, Set<String> namedDirectories) {
         this.policies = policies;
         this.errnoOfForbid = Map.copyOf(errnoOfForbid);
+        this.namedDirectories = namedDirectories == null ? null : Set.copyOf(namedDirectories);
     }
 
     private static EntityTypeName type(String base) {
@@ -97,21 +107,43 @@ public final class CedarEvaluator implements PathEvaluator {
     }
 
     /**
-     * The File, whose parents are the Directory of its own path, of every ancestor and the Share, all listed
-     * directly. Not as a chain (each Directory in its parent's): Cedar computes the transitive closure of the
-     * entities it is given on every request, O(depth²) insertions of ids that are themselves O(depth) long, and a
-     * guest chooses the depth (the gateway serves directories deeper than PATH_MAX): a 2000-deep path took 15 s per
-     * decision. {@code resource in Directory::"…"} and {@code resource in Share::"…"} see the same ancestors.
+     * The File, whose parents are the Share and the Directory of each ancestor (and of its own path) that a policy
+     * names, all listed directly. Not as a chain (each Directory in its parent's): Cedar computes the transitive
+     * closure of the entities it is given on every request, and a guest chooses the depth (the gateway serves
+     * directories deeper than PATH_MAX): a 2000-deep path took 15 s per decision. Nor every ancestor: each is named
+     * by its whole path, so a path of depth d and L bytes made d x L / 2 bytes of ids (16 MiB and ~1.4 s per
+     * decision at 4096 levels of 1-byte names); only a Directory some policy names can make an {@code in} true, so
+     * the others are left out and a decision hands Cedar O(L) bytes. {@code resource in Directory::"…"} and {@code
+     * resource in Share::"…"} see the same ancestors as before.
      */
-    static Entities entities(PathQuestion q) {
+    Entities entities(PathQuestion q) {
         SharePath path = q.path();
         Set<EntityUID> parents = new HashSet<>();
         parents.add(SHARE.of(CedarNames.shareId(q.vm(), q.share())));
-        for (int i = 0; i <= path.depth(); i++) {
-            parents.add(DIRECTORY.of(CedarNames.pathId(q.vm(), q.share(), path.prefix(i))));
+        if (namedDirectories == null) {
+            for (int i = 0; i <= path.depth(); i++) {
+                parents.add(DIRECTORY.of(CedarNames.pathId(q.vm(), q.share(), path.prefix(i))));
+            }
+        } else {
+            String scope = CedarNames.pathId(q.vm(), q.share(), SharePath.ROOT);
+            String prefix = scope.substring(0, scope.length() - 1); // "vm/share:"
+            String text = path.text();
+            for (String named : namedDirectories) {
+                if (named.startsWith(prefix) && holds(named.substring(prefix.length()), text)) {
+                    parents.add(DIRECTORY.of(named));
+                }
+            }
         }
         return new Entities(
                 Set.of(new Entity(FILE.of(CedarNames.pathId(q.vm(), q.share(), path)), fileAttrs(path), parents)));
+    }
+
+    /** Whether the share path {@code dir} is {@code path} or one of its ancestors. */
+    private static boolean holds(String dir, String path) {
+        if (dir.equals("/")) return true;
+        return dir.startsWith("/")
+                && path.startsWith(dir)
+                && (path.length() == dir.length() || path.charAt(dir.length()) == '/');
     }
 
     static Map<String, Value> fileAttrs(SharePath path) {

@@ -119,7 +119,31 @@ public final class CedarPolicySetBuilder {
         } catch (Exception e) {
             throw new IllegalStateException("cannot cache the Cedar policy set: " + e.getMessage(), e);
         }
-        return new CedarEvaluator(set, errnoOfForbid);
+        return new CedarEvaluator(set, errnoOfForbid, namedDirectories());
+    }
+
+    /**
+     * The ids of every Directory entity any policy names, in its scope or its conditions: the only ones a decision
+     * needs to hand Cedar (CedarEvaluator#entities). Null if a policy cannot be read as JSON: then all are handed.
+     */
+    private Set<String> namedDirectories() {
+        Set<String> named = new java.util.HashSet<>();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        try {
+            for (Policy p : policies) collectDirectories(json.readTree(p.toJson()), named);
+        } catch (InternalException | IOException e) {
+            return null;
+        }
+        return named;
+    }
+
+    private static void collectDirectories(com.fasterxml.jackson.databind.JsonNode node, Set<String> into) {
+        if (node.isObject()
+                && node.path("type").asText().equals(CedarNames.NAMESPACE + "::Directory")
+                && node.path("id").isTextual()) {
+            into.add(node.path("id").asText());
+        }
+        for (com.fasterxml.jackson.databind.JsonNode child : node) collectDirectories(child, into);
     }
 
     /**
