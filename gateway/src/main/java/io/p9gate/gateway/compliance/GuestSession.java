@@ -141,9 +141,31 @@ final class GuestSession implements AutoCloseable {
         return step;
     }
 
-    /** Walks from {@code fid} along the segments of {@code path} (relative to the fid's own path). */
+    /**
+     * Walks from {@code fid} along the segments of {@code path} (relative to the fid's own path). A Twalk carries
+     * at most 16 names (9P), and a guest's tree can be deeper: a longer path is walked 16 names at a time, each
+     * Twalk from the fid the one before made (clunked once used). The step returned is the last one sent: the
+     * whole walk's fid when it succeeded, else the walk that stopped short.
+     */
     Step walkTo(int fid, SharePath path) throws IOException {
-        return walk(fid, path.segments().toArray(String[]::new));
+        List<String> names = path.segments();
+        if (names.size() <= TMessage.MAXWELEM) {
+            return walk(fid, names.toArray(String[]::new));
+        }
+        int from = fid;
+        Step step = null;
+        for (int i = 0; i < names.size(); i += TMessage.MAXWELEM) {
+            List<String> part = names.subList(i, Math.min(names.size(), i + TMessage.MAXWELEM));
+            step = walk(from, part.toArray(String[]::new));
+            if (from != fid) {
+                release(from);
+            }
+            if (!step.ok()) {
+                return step;
+            }
+            from = step.newFid();
+        }
+        return step;
     }
 
     Step clunk(int fid) throws IOException {
