@@ -1,5 +1,6 @@
 package io.p9gate.gateway.compliance;
 
+import io.p9gate.audit.read.PrintableText;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -57,6 +58,7 @@ final class CheckLog {
         if (r.status() != Status.PASSED && !r.message().isEmpty()) {
             b.append(" (").append(r.message()).append(')');
         }
-        return b.toString();
+        // Titles and notes name what guests made: their control characters must not drive the operator's terminal.
+        return PrintableText.escape(b.toString());
     }
 }

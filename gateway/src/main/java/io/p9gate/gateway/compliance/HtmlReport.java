@@ -179,7 +179,8 @@ final class HtmlReport {
         b.append("</table>\n");
     }
 
+    /** Guests' names reach the page: their controls and bidi overrides are shown escaped, as on the console. */
     static String esc(String s) {
-        return HtmlText.escape(s);
+        return HtmlText.ofLog(s);
     }
 }

@@ -1,5 +1,6 @@
 package io.p9gate.gateway.compliance;
 
+import io.p9gate.audit.read.PrintableText;
 import io.p9gate.policy.cli.XmlText;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +18,7 @@ final class JunitReport {
     static String of(SuiteReport report) {
         return XmlText.of(xml -> {
             xml.writeStartElement("testsuites");
-            xml.writeAttribute("name", "p9gate compliance " + report.image());
+            xml.writeAttribute("name", text("p9gate compliance " + report.image()));
             counts(xml, report.checks());
             xml.writeAttribute("timestamp", report.date().toString());
             xml.writeCharacters("\n");
@@ -45,7 +46,7 @@ final class JunitReport {
     private static void suite(XMLStreamWriter xml, SuiteReport report, String vm, List<CheckResult> checks)
             throws XMLStreamException {
         xml.writeStartElement("testsuite");
-        xml.writeAttribute("name", "p9gate.compliance." + vm);
+        xml.writeAttribute("name", text("p9gate.compliance." + vm));
         counts(xml, checks);
         xml.writeAttribute("timestamp", report.date().toString());
         xml.writeCharacters("\n");
@@ -58,19 +59,20 @@ final class JunitReport {
         xml.writeCharacters("\n");
         for (CheckResult c : checks) {
             xml.writeStartElement("testcase");
-            xml.writeAttribute("classname", "p9gate.compliance." + vm + (c.share() == null ? "" : "." + c.share()));
-            xml.writeAttribute("name", c.requirement() + " " + c.id() + ": " + c.title());
+            xml.writeAttribute(
+                    "classname", text("p9gate.compliance." + vm + (c.share() == null ? "" : "." + c.share())));
+            xml.writeAttribute("name", text(c.requirement() + " " + c.id() + ": " + c.title()));
             switch (c.status()) {
                 case PASSED -> {}
                 case FAILED -> {
                     xml.writeStartElement("failure");
-                    xml.writeAttribute("message", c.message().isEmpty() ? "saw " + c.seen() : c.message());
+                    xml.writeAttribute("message", text(c.message().isEmpty() ? "saw " + c.seen() : c.message()));
                     xml.writeCharacters(details(c));
                     xml.writeEndElement();
                 }
                 case SKIPPED -> {
                     xml.writeStartElement("skipped");
-                    xml.writeAttribute("message", c.message());
+                    xml.writeAttribute("message", text(c.message()));
                     xml.writeEndElement();
                 }
             }
@@ -87,12 +89,21 @@ final class JunitReport {
     private static void property(XMLStreamWriter xml, String name, String value) throws XMLStreamException {
         xml.writeEmptyElement("property");
         xml.writeAttribute("name", name);
-        xml.writeAttribute("value", value);
+        xml.writeAttribute("value", text(value));
+    }
+
+    /**
+     * Text as XML 1.0 can hold it. Names in a check come from guests (a file the suite probed), and XML cannot
+     * carry most control characters at all (a raw ESC makes the whole file unparseable for the CI system): they
+     * are escaped as on the console ({@link PrintableText}), and so are U+FFFE and U+FFFF, which XML excludes too.
+     */
+    static String text(String s) {
+        return PrintableText.escape(s).replace("\uFFFE", "\\ufffe").replace("\uFFFF", "\\uffff");
     }
 
     private static String details(CheckResult c) {
-        return "requirement: " + c.requirement() + "\nrequest: " + c.request() + "\nexpected: " + c.expected()
-                + "\nseen: " + c.seen() + "\naudit records: " + c.auditSeqs()
-                + (c.message().isEmpty() ? "" : "\nnote: " + c.message()) + "\n";
+        return "requirement: " + c.requirement() + "\nrequest: " + text(c.request()) + "\nexpected: "
+                + text(c.expected()) + "\nseen: " + text(c.seen()) + "\naudit records: " + c.auditSeqs()
+                + (c.message().isEmpty() ? "" : "\nnote: " + text(c.message())) + "\n";
     }
 }

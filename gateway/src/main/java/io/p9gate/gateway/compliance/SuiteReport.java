@@ -1,5 +1,6 @@
 package io.p9gate.gateway.compliance;
 
+import io.p9gate.audit.read.PrintableText;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -60,7 +61,7 @@ public record SuiteReport(
     public List<String> failures() {
         return checks.stream()
                 .filter(c -> c.status() == Status.FAILED)
-                .map(c -> c.requirement() + " " + c.id() + ": " + c.title())
+                .map(c -> PrintableText.escape(c.requirement() + " " + c.id() + ": " + c.title())) // as CheckLog.line
                 .toList();
     }
 }

@@ -1,11 +1,14 @@
 package io.p9gate.gateway.compliance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,6 +62,26 @@ class HostileShareComplianceTest {
         SuiteRun run = run(policy);
         assertEquals(List.of(), run.lines("FAIL"), run::describe);
         assertTrue(run.out().contains("pass R-POL-4   vm1/data/view"), run::describe);
+        assertEquals(SuiteReport.EXIT_PASSED, run.exitCode(), run::describe);
+    }
+
+    /**
+     * A guest named a file in a read-only subtree with terminal escapes and XML-illegal control characters; the
+     * suite probes that file, so its name is in the checks' titles and requests. The console must not pass the
+     * escapes to the operator's terminal, and report.xml must stay well-formed XML for the CI system.
+     */
+    @Test
+    void controlCharactersInNamesAreEscapedInTheConsoleAndTheJunitReport() throws Exception {
+        Path policy = policy("read-only: [/base]");
+        Path base = Files.createDirectories(share.resolve("base"));
+        // sorts first among the entries of /base, so the probes of existing files take it
+        Files.writeString(base.resolve("\u0001\u001b[2J\u001b[32mpass\u001b]0;owned\u0007<x>\uffff.txt"), "x");
+        SuiteRun run = run(policy);
+        assertTrue(run.out().contains("\\x1b[2J"), "the name is shown escaped: " + run.describe());
+        assertFalse(run.out().contains("\u001b"), "no escape reaches the terminal: " + run.describe());
+        assertFalse(run.out().contains("\u0007"), run::describe);
+        byte[] xml = Files.readAllBytes(tmp.resolve("report/report.xml"));
+        DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(new ByteArrayInputStream(xml));
         assertEquals(SuiteReport.EXIT_PASSED, run.exitCode(), run::describe);
     }
 }
