@@ -84,4 +84,30 @@ class HostileShareComplianceTest {
         DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(new ByteArrayInputStream(xml));
         assertEquals(SuiteReport.EXIT_PASSED, run.exitCode(), run::describe);
     }
+
+    /**
+     * A share with more entries than {@code --max-entries} (a guest makes one at will): what lies beyond is not
+     * in the suite's view. A rule on {@code /users/*}{@code /profile.json} that allows rename then has no entry the
+     * suite knows of, so it probes a rename of its own file onto a "new" name in a directory it saw,
+     * {@code /users/a/profile.json}, which exists: the rename would replace the guest's file and the undo would
+     * move the suite's file back, leaving the guest's profile gone. The suite must never rename onto an existing
+     * name.
+     */
+    @Test
+    void aRenameProbeNeverReplacesAnEntryBeyondTheView() throws Exception {
+        Path policy = policy("""
+                rules:
+                  - id: profiles
+                    effect: allow
+                    ops: [RENAME]
+                    paths: ["/users/*/profile.json"]
+                """);
+        Path profile = Files.createDirectories(share.resolve("users/a")).resolve("profile.json");
+        Files.writeString(profile, "the guest's profile");
+        // "/", "/users" (both named by the policy), then "/users/a": the view ends before /users/a is listed
+        SuiteRun run = run(policy, "--max-entries", "3");
+        assertTrue(Files.exists(profile), "the guest's file is still there: " + run.describe());
+        assertEquals("the guest's profile", Files.readString(profile), run::describe);
+        assertEquals(List.of(), run.lines("FAIL"), run::describe);
+    }
 }
