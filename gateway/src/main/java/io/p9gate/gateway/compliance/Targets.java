@@ -107,8 +107,14 @@ record Targets(SharePath newName, SharePath file, SharePath dir, SharePath entry
                         .filter(p -> p.depth() > 0)
                         .findFirst()
                         .orElse(null);
-        SharePath any = file != null ? file : (dir != null ? dir : entry);
-        String missing = "no entry " + where + " is visible to this VM"
+        // Forms on "any" entry open it, read its xattrs, set its attributes: only a regular file or a directory. A
+        // symlink, FIFO, socket or device (which a guest can make the only match) is refused by the gateway
+        // whatever the policy says (ELOOP, ENXIO, EOPNOTSUPP): probing one would fail the check for nothing.
+        SharePath any = file != null ? file : dir;
+        String missing = (entry != null && any == null
+                        ? "no regular file or directory " + where + " is visible to this VM (" + entry
+                                + " is neither, and the gateway opens no such entry)"
+                        : "no entry " + where + " is visible to this VM")
                 + (view.truncated() ? " (among the first " + view.entries().size() + " entries listed)" : "");
         return new Targets(newName, file, dir, entry, any, missing);
     }

@@ -110,4 +110,31 @@ class HostileShareComplianceTest {
         assertEquals("the guest's profile", Files.readString(profile), run::describe);
         assertEquals(List.of(), run.lines("FAIL"), run::describe);
     }
+
+    /**
+     * The only entries a rule's glob matches are a FIFO and a symlink the guest made: the gateway opens neither
+     * (ENXIO, ELOOP), whatever the policy allows. Probing an open, an xattr or a setattr on them would report a
+     * FAIL that says nothing about the policy; the suite must probe a regular file or directory, else skip.
+     */
+    @Test
+    void specialFilesAreNotTakenForFilesToOpen() throws Exception {
+        Path policy = policy("""
+                rules:
+                  - id: exports
+                    effect: allow
+                    ops: [read, OPEN_WRITE, SETATTR, XATTR_WRITE]
+                    paths: ["/exports/*.csv"]
+                """);
+        Path exports = Files.createDirectories(share.resolve("exports"));
+        Files.createSymbolicLink(exports.resolve("a.csv"), Path.of("/etc/hostname"));
+        Process mkfifo = new ProcessBuilder("mkfifo", exports.resolve("b.csv").toString()).start();
+        assertEquals(0, mkfifo.waitFor());
+        SuiteRun run = run(policy);
+        assertEquals(List.of(), run.lines("FAIL"), run::describe);
+        assertTrue(
+                run.lines("skip").stream()
+                        .anyMatch(l -> l.contains("rules.exports/open_read")
+                                && l.contains("no regular file or directory matching /exports/*.csv")),
+                run::describe);
+    }
 }
