@@ -2,6 +2,8 @@ package io.p9gate.gateway.compliance;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -104,6 +106,20 @@ public final class ComplianceCommand implements Runnable {
             }
             if (maxEntries < 1 || maxCreates < 0 || auditWait < 0) {
                 throw usage("--max-entries must be positive, --max-creates and --audit-wait not negative");
+            }
+            if (report != null) {
+                // Before the run, not after it: a --report that names a file (or a place no directory can be
+                // made) was found only once every probe had run, and the result was lost with a bare path as error.
+                try {
+                    Files.createDirectories(report);
+                } catch (FileAlreadyExistsException e) {
+                    throw usage("--report " + report + ": not a directory");
+                } catch (IOException e) {
+                    throw usage("--report " + report + ": cannot make the directory ("
+                            + (e.getMessage() != null
+                                    ? e.getMessage()
+                                    : e.getClass().getSimpleName()) + ")");
+                }
             }
             PrintWriter out = spec.commandLine().getOut();
             SuiteReport result;

@@ -56,6 +56,29 @@ class ComplianceCommandTest {
         oneUsageLine(SuiteRun.of("compliance"), "missing command");
     }
 
+    /**
+     * A --report that names a file, or lies below one, cannot hold the reports: said as bad usage before the run
+     * (which probes every VM for minutes and leaves audit records), not found after it, with the result lost and
+     * nothing but the path as the error.
+     */
+    @Test
+    void aReportPathThatCannotBeADirectoryIsUsageBeforeTheRun() throws Exception {
+        String p = policy("unix:" + dir.resolve("vm1.sock")).toString();
+        Path file = Files.writeString(dir.resolve("report-file"), "x");
+        SuiteRun run = SuiteRun.of("compliance", "run", "--policy", p, "--report", file.toString());
+        oneUsageLine(run, "--report " + file + ": not a directory");
+        assertFalse(run.out().contains("vm1/listener"), "nothing was probed: " + run.describe());
+        oneUsageLine(
+                SuiteRun.of(
+                        "compliance",
+                        "run",
+                        "--policy",
+                        p,
+                        "--report",
+                        file.resolve("sub").toString()),
+                "--report " + file.resolve("sub") + ": cannot make the directory");
+    }
+
     @Test
     void aBrokenPolicyIsOneLineWithItsPosition() throws Exception {
         Path bad = Files.writeString(dir.resolve("bad.yaml"), "image: t\nvms:\n  vm1:\n    listn: unix:/x\n");
