@@ -17,9 +17,29 @@ public final class ReportFiles {
     /** Creates {@code dir} if needed; returns the files written. */
     public static List<Path> write(SuiteReport report, Path dir) throws IOException {
         Files.createDirectories(dir);
-        Path junit = Files.writeString(dir.resolve(JUNIT), JunitReport.of(report), StandardCharsets.UTF_8);
-        Path json = Files.writeString(dir.resolve(JSON), JsonReport.of(report), StandardCharsets.UTF_8);
-        Path html = Files.writeString(dir.resolve(HTML), HtmlReport.of(report), StandardCharsets.UTF_8);
+        Path junit = replace(dir.resolve(JUNIT), JunitReport.of(report));
+        Path json = replace(dir.resolve(JSON), JsonReport.of(report));
+        Path html = replace(dir.resolve(HTML), HtmlReport.of(report));
         return List.of(junit, json, html);
+    }
+
+    /**
+     * Writes a new file and renames it over {@code target}: the suite usually runs as root, and writing through a
+     * symlink someone planted as {@code report.html} would overwrite whatever it points to. A rename replaces the
+     * link itself.
+     */
+    private static Path replace(Path target, String text) throws IOException {
+        Path fresh = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".new");
+        try {
+            Files.writeString(fresh, text, StandardCharsets.UTF_8);
+            Files.setPosixFilePermissions(fresh, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            return Files.move(
+                    fresh,
+                    target,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(fresh);
+        }
     }
 }

@@ -133,6 +133,24 @@ class HtmlReportBrowserTest {
                 status == Status.SKIPPED ? List.of() : List.of(42L, 43L));
     }
 
+    /**
+     * The suite usually runs as root: a symlink someone planted as report.html must be replaced, not written
+     * through (it would overwrite whatever it points to).
+     */
+    @Test
+    void aReportFileThatIsASymlinkIsReplacedNotWrittenThrough() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("planted"));
+        Path victim = Files.writeString(tmp.resolve("victim"), "keep me");
+        Files.createSymbolicLink(dir.resolve("report.html"), victim);
+        ReportFiles.write(report(), dir);
+        assertEquals("keep me", Files.readString(victim));
+        assertTrue(Files.isRegularFile(dir.resolve("report.html"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertEquals(
+                List.of("report.html", "report.json", "report.xml"),
+                Files.list(dir).map(p -> p.getFileName().toString()).sorted().toList(),
+                "no temporary file left");
+    }
+
     @Test
     void thePageFetchesNothing() throws Exception {
         ReportFiles.write(report(), tmp.resolve("r"));
