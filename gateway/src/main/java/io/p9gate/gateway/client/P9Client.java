@@ -182,8 +182,12 @@ public final class P9Client implements AutoCloseable {
         }
         ChannelFuture connected = bootstrap.connect(Transports.toNetty(address)).awaitUninterruptibly();
         if (!connected.isSuccess()) {
-            throw new IOException(
-                    "cannot connect to " + address + ": " + connected.cause().getMessage(), connected.cause());
+            Throwable cause = connected.cause();
+            // Some transports' failures carry no message (a missing unix socket): name the exception then.
+            String why = cause.getMessage() != null
+                    ? cause.getMessage()
+                    : cause.getClass().getSimpleName();
+            throw new IOException("cannot connect to " + address + ": " + why, cause);
         }
         if (tls != null) {
             var handshake = connected
