@@ -15,15 +15,33 @@ import java.util.Optional;
  * an entry's owner, to compare with what the VM is shown (R-POL-5). Read only, never written.
  */
 final class HostShare {
-    /** The xattrs in which an unprivileged gateway keeps a guest's ids (docs/policy.md, "uid/gid mapping"). */
-    static final String UID_XATTR = "p9gate.uid";
+    /**
+     * The xattrs in which an unprivileged gateway keeps the owner's host ids, as the VM's map gives them
+     * (docs/policy.md, "uid/gid mapping").
+     */
+    static final String UID_XATTR = "p9gate.host-uid";
 
-    static final String GID_XATTR = "p9gate.gid";
+    static final String GID_XATTR = "p9gate.host-gid";
 
-    /** Who owns a host entry: its inode's ids, and the guest ids an unprivileged gateway stored, if any. */
-    record Owner(long hostUid, long hostGid, Long storedUid, Long storedGid) {
+    /** What a gateway before 2026-12 stored: the writing guest's own ids, which no map can check. */
+    static final String LEGACY_UID_XATTR = "p9gate.uid";
+
+    /**
+     * Who owns a host entry: its inode's ids, the host ids an unprivileged gateway stored, if any, and whether it
+     * carries only the older guest ids ({@link #LEGACY_UID_XATTR}).
+     */
+    record Owner(long hostUid, long hostGid, Long storedUid, Long storedGid, boolean legacy) {
         boolean stored() {
             return storedUid != null || storedGid != null;
+        }
+
+        /** The host owner the gateway goes by: the stored ids where there are some, else the inode's. */
+        long ownerUid() {
+            return storedUid != null ? storedUid : hostUid;
+        }
+
+        long ownerGid() {
+            return storedGid != null ? storedGid : hostGid;
         }
     }
 
@@ -51,15 +69,17 @@ final class HostShare {
             int gid = (Integer) Files.getAttribute(host, "unix:gid", LinkOption.NOFOLLOW_LINKS);
             Long storedUid = null;
             Long storedGid = null;
+            boolean legacy = false;
             if (Files.isRegularFile(host, LinkOption.NOFOLLOW_LINKS)
                     || Files.isDirectory(host, LinkOption.NOFOLLOW_LINKS)) {
                 UserDefinedFileAttributeView xattrs =
                         Files.getFileAttributeView(host, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
                 storedUid = stored(xattrs, UID_XATTR);
                 storedGid = stored(xattrs, GID_XATTR);
+                legacy = storedUid == null && stored(xattrs, LEGACY_UID_XATTR) != null;
             }
             return Optional.of(
-                    new Owner(Integer.toUnsignedLong(uid), Integer.toUnsignedLong(gid), storedUid, storedGid));
+                    new Owner(Integer.toUnsignedLong(uid), Integer.toUnsignedLong(gid), storedUid, storedGid, legacy));
         } catch (IOException | UnsupportedOperationException e) {
             return Optional.empty();
         }
@@ -72,7 +92,9 @@ final class HostShare {
             }
             ByteBuffer value = ByteBuffer.allocate(xattrs.size(name));
             xattrs.read(name, value);
-            return Long.parseLong(new String(value.array(), 0, value.position(), StandardCharsets.US_ASCII).strip());
+            // Stored as a 32-bit int's decimal text: ids past 2^31 read back negative.
+            return Integer.toUnsignedLong(Integer.parseInt(
+                    new String(value.array(), 0, value.position(), StandardCharsets.US_ASCII).strip()));
         } catch (IOException | NumberFormatException e) {
             return null;
         }

@@ -12,7 +12,7 @@ import java.util.Optional;
 /**
  * The VM's uid/gid map (R-POL-5), seen from both sides: a file the VM creates shows the ids the map gives
  * back (guest id -> host id -> guest id), the host inode carries the mapped host ids (or, with an
- * unprivileged gateway, the guest ids in its ownership xattrs), and every entry the VM sees shows its host
+ * unprivileged gateway, the host ids in its ownership xattrs), and every entry the VM sees shows its host
  * owner mapped to the guest.
  */
 final class IdChecks {
@@ -58,9 +58,8 @@ final class IdChecks {
                 idPrefix + "/ids-host",
                 p.share(),
                 "R-POL-5",
-                "the host inode of " + file
-                        + " is owned by " + hostUid + ":" + hostGid + " (or keeps " + s.uid() + ":" + s.gid()
-                        + " in user.p9gate.* xattrs)");
+                "the host inode of " + file + " is owned by " + hostUid + ":" + hostGid
+                        + " (or keeps them in user.p9gate.host-* xattrs)");
         if (host.isEmpty()) {
             h.skip("cannot read the share's directory on this host (run the suite where the gateway runs, "
                     + "with read access to its shares)");
@@ -70,11 +69,12 @@ final class IdChecks {
         if (owner.isEmpty()) {
             h.skip("cannot stat " + host.get().dir() + file);
         } else if (owner.get().stored()) {
-            boolean same = owner.get().storedUid() == s.uid() && owner.get().storedGid() == s.gid();
+            boolean same = Long.valueOf(hostUid).equals(owner.get().storedUid())
+                    && Long.valueOf(hostGid).equals(owner.get().storedGid());
             if (same) {
                 h.pass("ownership kept in xattrs (unprivileged gateway)");
             } else {
-                h.fail("user.p9gate.uid/gid hold " + owner.get().storedUid() + ":"
+                h.fail("user.p9gate.host-uid/gid hold " + owner.get().storedUid() + ":"
                         + owner.get().storedGid());
             }
         } else if (owner.get().hostUid() == hostUid && owner.get().hostGid() == hostGid) {
@@ -85,7 +85,10 @@ final class IdChecks {
         }
     }
 
-    /** Entries the VM saw: each shows its host owner mapped to the guest (entries with stored guest ids aside). */
+    /**
+     * Entries the VM saw: each shows its host owner (the stored host ids of an unprivileged gateway, else the
+     * inode's) mapped to the guest; entries with only the older stored guest ids aside, which no map can check.
+     */
     static void existing(CheckLog log, Probing p, String idPrefix, Optional<HostShare> host) {
         GuestSession s = p.session();
         IdMap ids = s.oracle().engine().idMap(s.oracle().vm());
@@ -108,20 +111,20 @@ final class IdChecks {
                 break;
             }
             Optional<HostShare.Owner> owner = host.get().owner(e.path());
-            if (owner.isEmpty() || owner.get().stored()) {
+            if (owner.isEmpty() || owner.get().legacy()) {
                 continue;
             }
             compared++;
-            long uid = ids.uidToGuest(owner.get().hostUid());
-            long gid = ids.gidToGuest(owner.get().hostGid());
+            long uid = ids.uidToGuest(owner.get().ownerUid());
+            long gid = ids.gidToGuest(owner.get().ownerGid());
             if (e.uid() != uid || e.gid() != gid) {
-                wrong.add(e.path() + " (host " + owner.get().hostUid() + ":"
-                        + owner.get().hostGid() + ") shows " + e.uid() + ":" + e.gid() + ", the map says " + uid + ":"
+                wrong.add(e.path() + " (host " + owner.get().ownerUid() + ":"
+                        + owner.get().ownerGid() + ") shows " + e.uid() + ":" + e.gid() + ", the map says " + uid + ":"
                         + gid);
             }
         }
         if (compared == 0) {
-            a.skip("no entry the VM can see has host ids to compare (none, or all keep guest ids in xattrs)");
+            a.skip("no entry the VM can see has host ids to compare (none, or all keep older guest ids in xattrs)");
         } else if (wrong.isEmpty()) {
             a.pass(compared + " entries compared");
         } else {

@@ -11,14 +11,22 @@ import java.util.Optional;
 
 /**
  * Ownership kept in extended attributes, for a gateway without CAP_CHOWN (like QEMU's mapped-xattr):
- * {@code user.p9gate.uid}, {@code .gid} and {@code .mode} hold the guest's ids and permission bits as
- * decimal text; the host inode keeps the gateway's ids. A file without them (made on the host) shows
- * its host ids mapped to the guest. Linux allows user xattrs only on regular files and directories,
- * so symlinks and special files fall back to {@link ChownedIds}.
+ * {@code user.p9gate.host-uid} and {@code .host-gid} hold the ids the VM's map gives the owner on the host, and
+ * {@code .mode} the permission bits, as decimal text; the host inode keeps the gateway's ids. Each VM is shown
+ * the stored host ids through its own map, exactly as a chowned inode would be: two VMs sharing a folder under
+ * different maps see each other's files as the overflow id, never as their own users. (The guest's raw id was
+ * stored before, in {@code .uid}/{@code .gid}: another VM read it as its own, so alpha's set-uid root file was
+ * root's in beta. Those are still read, as the guest ids they are, until the next chown rewrites them.) A file
+ * without them (made on the host) shows its host ids mapped to the guest. Linux allows user xattrs only on
+ * regular files and directories, so symlinks and special files fall back to {@link ChownedIds}.
  */
 public record XattrIds(IdTranslation ids) implements Ownership {
-    static final String UID = RESERVED_XATTR_PREFIX + "uid";
-    static final String GID = RESERVED_XATTR_PREFIX + "gid";
+    static final String HOST_UID = RESERVED_XATTR_PREFIX + "host-uid";
+    static final String HOST_GID = RESERVED_XATTR_PREFIX + "host-gid";
+    /** Written before the host ids were: the writing guest's own ids, read only for files that have no host ids. */
+    static final String LEGACY_UID = RESERVED_XATTR_PREFIX + "uid";
+
+    static final String LEGACY_GID = RESERVED_XATTR_PREFIX + "gid";
     static final String MODE = RESERVED_XATTR_PREFIX + "mode";
     private static final int PERMISSION_BITS = 07777;
     /** The gateway itself must keep reading and writing what a guest creates, whatever mode it asks for. */
@@ -32,8 +40,8 @@ public record XattrIds(IdTranslation ids) implements Ownership {
             new ChownedIds(ids).created(node, made, uid, gid, mode);
             return;
         }
-        put(node, UID, uid);
-        put(node, GID, gid);
+        put(node, HOST_UID, ids.uidToHost(uid));
+        put(node, HOST_GID, ids.gidToHost(gid));
         put(node, MODE, mode & PERMISSION_BITS);
         Inodes.chmod(node, (mode & 0777) | (node.type() == FileType.DIRECTORY ? GATEWAY_DIR_BITS : GATEWAY_FILE_BITS));
     }
@@ -45,10 +53,10 @@ public record XattrIds(IdTranslation ids) implements Ownership {
             return;
         }
         if (uid != -1) {
-            put(node, UID, uid);
+            put(node, HOST_UID, ids.uidToHost(uid));
         }
         if (gid != -1) {
-            put(node, GID, gid);
+            put(node, HOST_GID, ids.gidToHost(gid));
         }
     }
 
@@ -67,11 +75,22 @@ public record XattrIds(IdTranslation ids) implements Ownership {
         int gid = ids.gidToGuest(host.gid());
         int mode = host.mode();
         if (holdsXattrs(node)) {
-            uid = get(node, UID, uid);
-            gid = get(node, GID, gid);
+            uid = storedOwner(node, HOST_UID, LEGACY_UID, uid, ids::uidToGuest);
+            gid = storedOwner(node, HOST_GID, LEGACY_GID, gid, ids::gidToGuest);
             mode = (mode & ~PERMISSION_BITS) | (get(node, MODE, mode) & PERMISSION_BITS);
         }
         return host.shownAs(mode, uid, gid, host.rdev());
+    }
+
+    /** The stored host id shown through this VM's map; else a legacy guest id as it is; else {@code fallback}. */
+    private static int storedOwner(
+            Node node, String hostName, String legacyName, int fallback, java.util.function.IntUnaryOperator toGuest)
+            throws P9Exception {
+        Optional<Integer> host = number(node, hostName);
+        if (host.isPresent()) {
+            return toGuest.applyAsInt(host.get());
+        }
+        return number(node, legacyName).orElse(fallback);
     }
 
     private static boolean holdsXattrs(Node node) {
@@ -84,15 +103,19 @@ public record XattrIds(IdTranslation ids) implements Ownership {
 
     /** The stored value, or {@code fallback} if there is none or it is not a number. */
     private static int get(Node node, String name, int fallback) throws P9Exception {
+        return number(node, name).orElse(fallback);
+    }
+
+    /** The stored value, if there is one and it is a number (an unsigned 32-bit id is stored as its int). */
+    private static Optional<Integer> number(Node node, String name) throws P9Exception {
         Optional<byte[]> found = Xattrs.find(node, name);
         if (found.isEmpty()) {
-            return fallback;
+            return Optional.empty();
         }
-        byte[] raw = found.get();
         try {
-            return Integer.parseInt(new String(raw, StandardCharsets.US_ASCII).strip());
+            return Optional.of(Integer.parseInt(new String(found.get(), StandardCharsets.US_ASCII).strip()));
         } catch (NumberFormatException e) {
-            return fallback;
+            return Optional.empty();
         }
     }
 }

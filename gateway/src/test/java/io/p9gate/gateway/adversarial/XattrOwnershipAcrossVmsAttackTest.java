@@ -18,7 +18,6 @@ import io.p9gate.policy.PolicyHolder;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -31,7 +30,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * beta. With the guest's raw uid stored in {@code user.p9gate.uid}, beta read "0" back as its own root: a
  * set-uid-root executable planted by another VM, which any user of beta could run to become root in beta. The
  * owner one VM sees must be the host identity the id maps give it, whatever mode keeps it. CHOWN is the control
- * (needs root: it passes); XATTR fails on the current code.
+ * (needs root); XATTR failed before the host ids were stored.
  */
 class XattrOwnershipAcrossVmsAttackTest {
     private static final int O_RDWR = 2;
@@ -41,8 +40,6 @@ class XattrOwnershipAcrossVmsAttackTest {
     @TempDir
     Path tmp;
 
-    @Disabled("open finding, not fixed: the fix stores host ids in user.p9gate.uid/gid, a change of the documented"
-            + " on-disk format (docs/policy.md, uid/gid mapping); XATTR fails, CHOWN passes")
     @ParameterizedTest
     @EnumSource(OwnershipMode.class)
     void aSetUidRootFileOfOneVmIsNotRootsInAnotherVmWithAnotherMap(OwnershipMode mode) throws Exception {

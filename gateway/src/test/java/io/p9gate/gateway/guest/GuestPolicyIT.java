@@ -120,9 +120,9 @@ class GuestPolicyIT {
         Path mine = fx.data.resolve("mine");
         assertEquals(0, Files.getAttribute(mine, "unix:uid"), "the host inode keeps the gateway's owner");
         UserDefinedFileAttributeView xattrs = Files.getFileAttributeView(mine, UserDefinedFileAttributeView.class);
-        ByteBuffer uid = ByteBuffer.allocate(xattrs.size("p9gate.uid"));
-        xattrs.read("p9gate.uid", uid);
-        assertEquals("1234", new String(uid.array(), StandardCharsets.US_ASCII));
+        ByteBuffer uid = ByteBuffer.allocate(xattrs.size("p9gate.host-uid"));
+        xattrs.read("p9gate.host-uid", uid);
+        assertEquals("101234", new String(uid.array(), StandardCharsets.US_ASCII), "guest 1234 as the map gives it");
     }
 
     private static GuestRun run(Path script, String vm, String dialect) {

@@ -111,8 +111,9 @@ class IdMappingTest {
         Path file = fx.data.resolve("file");
         assertEquals(0, hostUid(file), "the host inode stays the gateway's");
         UserDefinedFileAttributeView xattrs = Files.getFileAttributeView(file, UserDefinedFileAttributeView.class);
-        assertEquals("3000", read(xattrs, "p9gate.uid"));
-        assertEquals("1001", read(xattrs, "p9gate.gid"));
+        // The host ids the VM's map gives (guest 3000 is host 103000): another VM reads them through its own map.
+        assertEquals("103000", read(xattrs, "p9gate.host-uid"));
+        assertEquals("101001", read(xattrs, "p9gate.host-gid"));
         assertEquals(Integer.toString(0600), read(xattrs, "p9gate.mode"));
         assertEquals(
                 0644,
