@@ -247,14 +247,7 @@ final class QuotaAccounting {
             // The new name is a directory entry like a new file's: one inode, so the inodes limit bounds the scope's
             // directories (which bytes do not count). A name taking nothing let one file be given tens of thousands
             // of names, gigabytes of directory blocks on the host.
-            Quotas.Held held = quotas.scopes(share.name(), newPath, null, false).reserve(0, 1);
-            try {
-                call.run();
-            } catch (P9Exception | RuntimeException e) {
-                held.release();
-                throw e;
-            }
-            held.commit(0, 1);
+            creating(share.name(), () -> newPath, false, call);
             quotas.linkMade(share.name(), newPath, FileIdentity.of(target.key()));
         }
     }
