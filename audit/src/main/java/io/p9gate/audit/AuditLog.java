@@ -260,17 +260,34 @@ public final class AuditLog implements AutoCloseable {
     }
 
     /**
-     * Appends one record and returns its sequence number once the record is as durable as asked.
+     * Appends one record that announces no change (a look, a denial, an outcome, a session event) and returns its
+     * sequence number once the record is as durable as asked.
      *
      * @throws AuditWriteException the record could not be written or, for {@link Durability#SYNCED}, not made
      *                             durable: the caller must not act on it (EIO)
      */
     public long append(AuditEvent event, Durability durability) throws AuditWriteException {
+        return append(event, durability, DiskBudget.kindOf(event));
+    }
+
+    /**
+     * Appends the record of a change the caller is about to make (an intent) and returns its sequence number once
+     * the record is as durable as asked. Near the end of the disk budget these are refused first: the change is
+     * then not made (fail closed), while the records of looks still fit.
+     *
+     * @throws AuditWriteException the record could not be written, not made durable as asked, or the disk budget
+     *                             refuses changes: the caller must not make the change (EIO)
+     */
+    public long appendIntent(AuditEvent.Decision event, Durability durability) throws AuditWriteException {
+        return append(event, durability, DiskBudget.Kind.CHANGE);
+    }
+
+    private long append(AuditEvent event, Durability durability, DiskBudget.Kind kind) throws AuditWriteException {
         Future<?> forcedCheckpoint = null;
         long seq;
         lock.lock();
         try {
-            seq = writeRecord(event, DiskBudget.kindOf(event, durability));
+            seq = writeRecord(event, kind);
             boolean forced = event instanceof AuditEvent.Lifecycle l && l.kind().forcesCheckpoint();
             if (forced) {
                 forcedCheckpoint = complete(capture("event"));

@@ -14,7 +14,7 @@ import java.util.stream.Stream;
  * usable space minus {@code minFreeBytes}; with neither set there is none. Of what is left:
  * <ul>
  * <li>below 20 % of the budget's scale ({@code maxBytes}, else {@code minFreeBytes}) a WARNING is logged;</li>
- * <li>below 5 % the records of changes ({@link Durability#SYNCED}) are refused: the change is not made (EIO),
+ * <li>below 5 % the records of changes ({@link AuditLog#appendIntent}) are refused: the change is not made (EIO),
  * while looks, denials and outcomes are still recorded, from the 5 % kept for them;</li>
  * <li>when a record does not fit any more, every guest-driven record is refused (EIO).</li>
  * </ul>
@@ -114,10 +114,10 @@ final class DiskBudget {
         used.addAndGet(bytes);
     }
 
-    /** What the budget asks of an appended event. */
-    static Kind kindOf(AuditEvent event, Durability durability) {
+    /** What the budget asks of an appended event that announces no change. */
+    static Kind kindOf(AuditEvent event) {
         return switch (event) {
-            case AuditEvent.Decision d -> durability == Durability.SYNCED ? Kind.CHANGE : Kind.RECORD;
+            case AuditEvent.Decision d -> Kind.RECORD;
             case AuditEvent.Lifecycle l ->
                 switch (l.kind()) {
                     case SESSION_ATTACH, SESSION_CLOSE -> Kind.RECORD; // a guest can open sessions as fast as it likes

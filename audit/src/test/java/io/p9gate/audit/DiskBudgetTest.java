@@ -2,6 +2,7 @@ package io.p9gate.audit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.audit.note.SigningKey;
@@ -34,10 +35,15 @@ class DiskBudgetTest {
         int changes = 0;
         int looks = 0;
         try (AuditLog log = AuditLog.open(dir, key, TestLogs.options().withDiskBudget(MAX, 0))) {
-            changes = appendUntilRefused(log, Durability.SYNCED);
+            changes = appendUntilRefused(i -> log.appendIntent(TestLogs.decision(i), Durability.SYNCED));
             assertTrue(log.writable(), "a budget refusal is not a failure of the log");
             assertTrue(DiskBudget.used(dir) >= MAX * 90 / 100, "changes stop close to the budget, not early");
-            looks = appendUntilRefused(log, Durability.WRITTEN);
+            AuditWriteException writtenIntent = assertThrows(
+                    AuditWriteException.class,
+                    () -> log.appendIntent(TestLogs.decision(-1), Durability.WRITTEN),
+                    "an intent that need not wait for the disk (a Twrite's) is still a change");
+            assertTrue(writtenIntent.getMessage().contains("refusing changes"), writtenIntent.getMessage());
+            looks = appendUntilRefused(i -> log.append(TestLogs.decision(i), Durability.SYNCED));
             assertTrue(looks > 0, "looks are still recorded after changes stop");
             assertTrue(log.writable());
             log.checkpoint(); // the log's own records always go in
@@ -67,11 +73,17 @@ class DiskBudgetTest {
         assertEquals(report.records(), report.anchored());
     }
 
+    /** Appends one record numbered {@code i}. */
+    @FunctionalInterface
+    private interface Appender {
+        void append(int i) throws AuditWriteException;
+    }
+
     /** Appends until the budget refuses (at most 4x what fits, so that a log without a budget fails here). */
-    private static int appendUntilRefused(AuditLog log, Durability durability) {
+    private static int appendUntilRefused(Appender appender) {
         for (int i = 0; i < 4 * MAX / 400; i++) {
             try {
-                log.append(TestLogs.decision(i), durability);
+                appender.append(i);
             } catch (AuditWriteException refused) {
                 assertTrue(refused.getMessage().contains("audit log disk budget"), refused.getMessage());
                 return i;

@@ -20,9 +20,10 @@ import java.util.Objects;
 
 /**
  * The audit trail over the signed, hash-chained {@link AuditLog} (R-AUD-1, R-AUD-2, R-AUD-4): one record per
- * decision and per lifecycle event; a record that cannot be written is EIO. The intent record of a change is
- * on disk before the change is made ({@link Durability#SYNCED}, group commit), so that a power cut cannot keep
- * a change and lose its record (R-ROB-3); the other records need only reach the kernel. Refusals (requests that
+ * decision and per lifecycle event; a record that cannot be written is EIO. The records that
+ * {@link AuditEntry#mustBeOnDisk() must be on disk} (the intent of a change, the open a Twrite acts through) are
+ * before the request goes on ({@link Durability#SYNCED}, group commit), so that a power cut cannot keep a change
+ * and lose its record (R-ROB-3); the other records need only reach the kernel. Refusals (requests that
  * changed nothing and failed) go through each VM's {@link RefusalBudget}: repeats become one record with a count
  * ({@link RepeatedRefusals}). Closing it writes the pending counts, records the shutdown and signs the final
  * checkpoint (R-DEP-2).
@@ -65,17 +66,21 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
     public long record(AuditEntry entry) throws P9Exception {
         AuditEvent.Decision decision = DecisionRecords.of(entry);
         return switch (entry.phase()) {
-            case INTENT -> append(decision, intents, RecordPhase.INTENT);
+            case INTENT -> append(decision, durability(entry), RecordPhase.INTENT);
             case DONE ->
                 entry.outcome().errno() != null
                         ? refusals.record(decision) // changed nothing and failed
-                        : appendDecision(decision);
+                        : append(decision, durability(entry), RecordPhase.DONE);
             case OUTCOME -> append(decision, Durability.WRITTEN, RecordPhase.OUTCOME); // nothing depends on these
         };
     }
 
     private long appendDecision(AuditEvent.Decision decision) throws P9Exception {
         return append(decision, Durability.WRITTEN, RecordPhase.DONE);
+    }
+
+    private Durability durability(AuditEntry entry) {
+        return entry.mustBeOnDisk() ? intents : Durability.WRITTEN;
     }
 
     /**
@@ -142,7 +147,9 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
         long start = System.nanoTime();
         long seq;
         try {
-            seq = log.append(event, durability);
+            seq = phase == RecordPhase.INTENT && event instanceof AuditEvent.Decision intent
+                    ? log.appendIntent(intent, durability) // a change: the disk budget refuses it first
+                    : log.append(event, durability);
         } catch (AuditWriteException e) {
             throw new P9Exception(Errno.EIO, e.getMessage(), e);
         }

@@ -25,6 +25,27 @@ public record AuditEntry(
         RecordPhase phase,
         long intentSeq) {
 
+    /**
+     * Whether the request must wait until this record is on disk, not only in the kernel (issue 8 item 8, issue
+     * 11). The intent of a change must be: a power cut must not keep a change and lose its record. So must the
+     * record of an open for writing: every Twrite acts through such an open (or through the Tlcreate or
+     * O_TRUNC open whose intent is on disk), and that record, naming the VM, the file and the write access, is
+     * what covers the writes; a Twrite's own intent then only has to reach the kernel before the write (a crash
+     * of the process keeps it, a power cut may lose it but never the open that allowed it). Without this, every
+     * Twrite waited for a disk flush.
+     */
+    public boolean mustBeOnDisk() {
+        return switch (phase) {
+            case INTENT -> request.operation() != Operation.WRITE;
+            case DONE ->
+                request.operation() == Operation.OPEN
+                        && outcome.errno() == null
+                        && request.args() instanceof RequestArgs.Open(int hostFlags)
+                        && OpenFlags.writes(hostFlags);
+            case OUTCOME -> false;
+        };
+    }
+
     /** Sessions are numbered from 1: a record outside any session carries 0. */
     private static final long NO_SESSION = 0;
 

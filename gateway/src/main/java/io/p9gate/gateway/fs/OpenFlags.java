@@ -47,6 +47,11 @@ public final class OpenFlags {
         return host;
     }
 
+    /** Whether host open flags give write access (O_WRONLY or O_RDWR). */
+    static boolean writes(int hostFlags) {
+        return (hostFlags & LinuxSyscalls.O_ACCMODE) != LinuxSyscalls.O_RDONLY;
+    }
+
     /** A Tcreate's open mode as the 9P2000.L flags of the Tlcreate that creates the file. */
     public static int dotlFromOpenMode(int mode, boolean unix) {
         int access = mode & P9_ACCMODE;

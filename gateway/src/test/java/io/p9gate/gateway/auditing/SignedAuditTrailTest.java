@@ -144,11 +144,15 @@ class SignedAuditTrailTest {
         assertEquals("shutdown", records.get(records.size() - 2).type(), "shutdown, then the final checkpoint");
     }
 
-    /** Checks, when the guarded layer moves on to the backend, that an intent's record is already on disk. */
+    /**
+     * Checks, when the guarded layer moves on, that a record the request must wait for is already on disk: the
+     * intent of every change but a Twrite, and the record of an open for writing (which a Twrite acts through).
+     */
     static final class DurabilityCheck implements io.p9gate.gateway.fs.AuditTrail {
         final SignedAuditTrail signed;
         final List<String> notDurable = new java.util.concurrent.CopyOnWriteArrayList<>();
         final java.util.concurrent.atomic.AtomicInteger intents = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger writeOpens = new java.util.concurrent.atomic.AtomicInteger();
 
         DurabilityCheck(SignedAuditTrail signed) {
             this.signed = signed;
@@ -157,10 +161,21 @@ class SignedAuditTrailTest {
         @Override
         public long record(io.p9gate.gateway.fs.AuditEntry entry) throws io.p9gate.gateway.proto.P9Exception {
             long seq = signed.record(entry);
-            if (entry.phase() == io.p9gate.gateway.fs.RecordPhase.INTENT) {
+            Operation op = entry.request().operation();
+            boolean intent = entry.phase() == io.p9gate.gateway.fs.RecordPhase.INTENT;
+            if (intent) {
                 intents.incrementAndGet();
+            }
+            boolean opensForWriting = op == Operation.OPEN
+                    && entry.outcome().errno() == null
+                    && entry.request().args() instanceof io.p9gate.gateway.fs.RequestArgs.Open(int flags)
+                    && (flags & 3) != 0;
+            if (opensForWriting) {
+                writeOpens.incrementAndGet();
+            }
+            if ((intent && op != Operation.WRITE) || opensForWriting) {
                 if (signed.log().durableRecords() <= seq) {
-                    notDurable.add(entry.request().operation() + " intent " + seq);
+                    notDurable.add(op + " " + entry.phase() + " " + seq);
                 }
             }
             return seq;
@@ -168,7 +183,7 @@ class SignedAuditTrailTest {
     }
 
     @Test
-    void everyIntentIsOnDiskBeforeItsChangeIsMade() throws Exception {
+    void everyIntentAndEveryOpenForWritingIsOnDiskBeforeTheRequestGoesOn() throws Exception {
         DurabilityCheck check = new DurabilityCheck(trail);
         try (ShareServerFactory checked = TestSession.factory(share, policy, check);
                 TestSession session = TestSession.attached(checked)) {
@@ -181,7 +196,37 @@ class SignedAuditTrailTest {
             }
         }
         assertTrue(check.intents.get() >= 8, "the script changes the host: " + check.intents.get() + " intents");
-        assertEquals(List.of(), check.notDurable, "intent records only in the page cache when the change was made");
+        assertTrue(check.writeOpens.get() >= 1, "the script opens a file for writing");
+        assertEquals(List.of(), check.notDurable, "records only in the page cache when the request went on");
+    }
+
+    /**
+     * A Twrite acts through an open whose record was on disk before the open was answered, so its own intent only
+     * has to reach the kernel before the write (issue 11: a synced intent per Twrite made every write wait for a
+     * disk flush); every other change's intent, and the open for writing, wait for the disk.
+     */
+    @Test
+    void aWritesIntentIsWrittenAndTheOpenItActsThroughIsSynced() throws Exception {
+        List<AuditObserver.WrittenRecord> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        trail.observe(seen::add);
+        s.call(new TMessage.Twalk(0, 2, List.of("f")));
+        s.call(new TMessage.Tlopen(2, 2)); // O_RDWR
+        s.call(new TMessage.Twrite(2, 0, Unpooled.wrappedBuffer("x".getBytes(StandardCharsets.UTF_8))));
+        s.call(new TMessage.Twalk(0, 3, List.of("f")));
+        s.call(new TMessage.Tlopen(3, 0)); // O_RDONLY
+        s.call(new TMessage.Tmkdir(0, "d", 0755, 0));
+        java.util.Map<String, List<io.p9gate.audit.Durability>> byOp = new java.util.TreeMap<>();
+        for (AuditObserver.WrittenRecord w : seen) {
+            if (w.event() instanceof io.p9gate.audit.AuditEvent.Decision d) {
+                byOp.computeIfAbsent(d.op(), k -> new java.util.ArrayList<>()).add(w.durability());
+            }
+        }
+        assertEquals(
+                List.of(io.p9gate.audit.Durability.SYNCED, io.p9gate.audit.Durability.WRITTEN),
+                byOp.get("lopen"),
+                "the open for writing waits for the disk, the read-only open does not: " + byOp);
+        assertEquals(List.of(io.p9gate.audit.Durability.WRITTEN), byOp.get("write"), byOp.toString());
+        assertEquals(List.of(io.p9gate.audit.Durability.SYNCED), byOp.get("mkdir"), byOp.toString());
     }
 
     @Test

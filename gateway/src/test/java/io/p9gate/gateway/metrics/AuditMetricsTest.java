@@ -161,12 +161,26 @@ class AuditMetricsTest {
         assertEquals((double) decisions, m.sum("p9gate_audit_records_total", Map.of("kind", "decision")));
         long intents = records.stream()
                 .filter(r -> r.isDecision() && r.detail().contains("phase=intent"))
+                .filter(r -> !"write".equals(r.op())) // covered by the open it acts through
+                .count();
+        long writeOpens = records.stream()
+                .filter(r -> r.isDecision() && r.errno() == 0 && r.detail().startsWith("action=open "))
+                .filter(r -> !r.detail().contains("phase="))
+                .filter(r -> (openFlags(r.detail()) & 3) != 0)
                 .count();
         assertTrue(intents > 0, "the script changes the share");
+        assertTrue(writeOpens > 0, "the script opens a file for writing");
         assertEquals(
-                (double) intents,
+                (double) (intents + writeOpens),
                 m.sum("p9gate_audit_append_seconds_count", Map.of("durability", "synced")),
-                "each intent waited for the disk");
+                "each intent but a write's, and each open for writing, waited for the disk");
+    }
+
+    private static int openFlags(String detail) {
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("flags=0x([0-9a-f]+)").matcher(detail);
+        assertTrue(m.find(), detail);
+        return Integer.parseInt(m.group(1), 16);
     }
 
     @Test
