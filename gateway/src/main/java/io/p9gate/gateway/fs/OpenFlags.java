@@ -52,6 +52,20 @@ public final class OpenFlags {
         return (hostFlags & LinuxSyscalls.O_ACCMODE) != LinuxSyscalls.O_RDONLY;
     }
 
+    /**
+     * Whether a Tlopen with these 9P2000.L flags changes nothing and waits for no disk: no write access (its
+     * record would be synced, see {@link AuditEntry#mustBeOnDisk()}) and no O_TRUNC (a change).
+     */
+    public static boolean onlyReads(int p9) {
+        int host = toHost(p9);
+        return !writes(host) && (host & LinuxSyscalls.O_TRUNC) == 0;
+    }
+
+    /** Whether every write through a descriptor opened with these host flags waits for the disk (O_DSYNC, O_SYNC). */
+    static boolean syncsWrites(int hostFlags) {
+        return (hostFlags & LinuxSyscalls.O_DSYNC) != 0;
+    }
+
     /** A Tcreate's open mode as the 9P2000.L flags of the Tlcreate that creates the file. */
     public static int dotlFromOpenMode(int mode, boolean unix) {
         int access = mode & P9_ACCMODE;

@@ -17,6 +17,11 @@ public final class OpenHandle implements AutoCloseable {
         return file;
     }
 
+    /** Whether each write through it waits for the disk (opened O_DSYNC or O_SYNC). */
+    public boolean syncsWrites() {
+        return OpenFlags.syncsWrites(file.flags());
+    }
+
     @Override
     public void close() {
         file.close();

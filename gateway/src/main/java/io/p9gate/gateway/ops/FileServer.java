@@ -1,6 +1,7 @@
 package io.p9gate.gateway.ops;
 
 import io.p9gate.gateway.fs.GuardedFs;
+import io.p9gate.gateway.fs.OpenFlags;
 import io.p9gate.gateway.fs.RequestScope;
 import io.p9gate.gateway.fs.SessionLocks;
 import io.p9gate.gateway.fs.SessionShares;
@@ -96,14 +97,23 @@ public final class FileServer implements RequestHandler {
     }
 
     /**
-     * A lookup (Twalk, Tgetattr) or a Tclunk that only closes: none changes the host. A Tclunk that commits a
-     * pending xattr or removes an ORCLOSE file is a change, whose intent waits for the disk's flush.
+     * A lookup (Twalk, Tgetattr), a Tclunk that only closes, a read-only Tlopen, a Tread or a Twrite of a file: a few
+     * system calls and a record that need not wait for the disk (a Twrite's intent only reaches the kernel: the
+     * open it acts through is on disk already). Not quick: what waits for the disk's flush (a change's intent, as
+     * a Tclunk that commits a pending xattr or removes an ORCLOSE file; an open for writing; a write through an
+     * O_DSYNC open), and a 9P2000.u directory read, which judges a listing as Treaddir does.
      */
     @Override
     public boolean quick(FileRequest request) {
-        return request instanceof Twalk
-                || request instanceof Tgetattr
-                || request instanceof Tclunk t && session.clunkOnlyCloses(t);
+        return switch (request) {
+            case Twalk t -> true;
+            case Tgetattr t -> true;
+            case Tclunk t -> session.clunkOnlyCloses(t);
+            case Tlopen t -> OpenFlags.onlyReads(t.flags());
+            case Tread t -> io.readsNoListing(t);
+            case Twrite t -> io.writesWithoutSync(t);
+            default -> false;
+        };
     }
 
     private RMessage dispatch(FileRequest request) throws P9Exception {

@@ -102,6 +102,29 @@ final class IoOps {
         return new Rlcreate(created.qid(), iounit());
     }
 
+    /** Whether a Tread reads file data or an xattr value, not a 9P2000.u directory's listing (or fails at once). */
+    boolean readsNoListing(Tread t) {
+        Fid fid = ctx.fids().find(t.fid());
+        return fid == null
+                || !(fid.state() instanceof FidState.OpenedByTopen o
+                        && o.listing().isPresent());
+    }
+
+    /** Whether a Twrite goes through without waiting for the disk: not through an O_DSYNC or O_SYNC open. */
+    boolean writesWithoutSync(Twrite t) {
+        Fid fid = ctx.fids().find(t.fid());
+        if (fid == null) {
+            return true; // answered EBADF
+        }
+        return switch (fid.state()) {
+            case FidState.Opened(var opened) -> !opened.syncsWrites();
+            case FidState.OpenedByTopen o -> !o.opened().file().syncsWrites();
+            case FidState.XattrWrite w -> true; // fills a pending value in memory
+            case FidState.Walked w -> true; // refused at once
+            case FidState.XattrRead r -> true;
+        };
+    }
+
     RMessage read(Tread t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
         int count = Math.min(Math.max(t.count(), 0), iounit());

@@ -259,12 +259,14 @@ public final class Session extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * A request the handler calls quick (a lookup, a Tgetattr, a Tclunk that only closes) that finds nothing else
+     * A request the handler calls quick (a lookup, a Tgetattr, a Tclunk that only closes, a read-only open, a read or
+     * a write that need not wait for the disk) that finds nothing else
      * of this connection in flight is served here, on the event loop, when the loop serves this VM alone: a few
      * system calls and a record, cheaper than the two thread hand-offs a worker costs (issue 11: one request
      * outstanding, as the kernel client's stat and open, waits for both). Only then: with requests in flight the
      * workers serve in parallel, and on a loop other VMs share, a flood of them would take the loop from the
-     * others (their lanes keep the weighted turns). A change never: it waits for its intent's flush.
+     * others (their lanes keep the weighted turns). Never what waits for the disk's flush (a change's intent, an
+     * open for writing).
      */
     private boolean servedOnLoop(RequestHandler current, TMessage.FileRequest request) {
         return settings.ownLoops() && outstanding.size() == 1 && current.quick(request);

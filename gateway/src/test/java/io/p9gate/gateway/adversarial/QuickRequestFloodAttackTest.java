@@ -20,10 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A quick request (Tgetattr, Twalk, a Tclunk that only closes) with nothing else of its connection in flight is
- * served on the VM's own event loop, not by a worker (Session.servedOnLoop). VM alpha floods them that way, one at
- * a time on each of several connections, so every one of them takes that path: lone getattrs, then walks into its
- * hidden subtree (denied) and walks clunked again. Beta, with loops of its own, is still served throughout, and
+ * A quick request (Tgetattr, Twalk, a Tclunk that only closes, a read-only Tlopen, Tread, Twrite) with nothing else
+ * of its connection in flight is served on the VM's own event loop, not by a worker (Session.servedOnLoop). VM alpha
+ * floods them that way, one at a time on each of several connections, so every one of them takes that path: lone
+ * getattrs, walks into its hidden subtree (denied), walks clunked again, reads and writes. Beta, with loops of its own, is still served throughout, and
  * every one of alpha's requests answered was decided and recorded like any other request (the loop path passes the
  * same choke point).
  */
@@ -73,6 +73,37 @@ class QuickRequestFloodAttackTest {
                     return 1;
                 },
                 Operation.CLUNK);
+    }
+
+    @Test
+    void betaIsServedWhileAlphaFloodsLoneReadsAndEachOfThemIsRecorded() throws Exception {
+        betaIsServedWhileAlphaFloods(
+                alpha -> {
+                    alpha.walk(0, 1, "notes.txt");
+                    alpha.lopen(1, 0);
+                    for (int i = 0; i < 8; i++) {
+                        alpha.read(1, 0, 8192);
+                    }
+                    alpha.clunk(1);
+                    return 8;
+                },
+                Operation.READ);
+    }
+
+    @Test
+    void betaIsServedWhileAlphaFloodsLoneWritesAndEachOfThemIsRecorded() throws Exception {
+        byte[] block = new byte[4096];
+        betaIsServedWhileAlphaFloods(
+                alpha -> {
+                    alpha.walk(0, 1, "notes.txt");
+                    alpha.lopen(1, 1); // O_WRONLY
+                    for (int i = 0; i < 8; i++) {
+                        alpha.write(1, 0, block);
+                    }
+                    alpha.clunk(1);
+                    return 8;
+                },
+                Operation.WRITE);
     }
 
     private void betaIsServedWhileAlphaFloods(Flood request, Operation recordedAs) throws Exception {
