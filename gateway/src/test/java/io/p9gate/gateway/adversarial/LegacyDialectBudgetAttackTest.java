@@ -150,7 +150,7 @@ class LegacyDialectBudgetAttackTest {
      * Tattach of fid 0 as root (guest uid 0) to alpha's share, as the dialect lays it out: 9P2000's has no n_uname,
      * which the client's encoder always writes, so it is built here byte by byte.
      */
-    private static ByteBuf tattach(int tag, Dialect dialect) {
+    static ByteBuf tattach(int tag, Dialect dialect) {
         ByteBuf frame = Unpooled.buffer();
         frame.writeIntLE(0).writeByte(MessageType.TATTACH.code()).writeShortLE(tag);
         frame.writeIntLE(0).writeIntLE(TMessage.NOFID);
