@@ -49,7 +49,7 @@ import java.util.TreeSet;
  */
 public final class PolicyEngine {
 
-    /** Bound of the Cedar decision cache used with hand-written policies (a few MB at most). */
+    /** Bound of the Cedar decision cache used with hand-written policies, shared out equally among the VMs. */
     static final long DECISION_CACHE_ENTRIES = 65_536;
 
     private final PolicyFile policy;
@@ -74,7 +74,9 @@ public final class PolicyEngine {
         all.addAll(handWrittenSubtrees);
         this.protecting = List.copyOf(all);
         this.cedar = cedar;
-        this.decider = handWritten ? new CachingEvaluator(cedar, DECISION_CACHE_ENTRIES) : new FastEvaluator(rules);
+        this.decider = handWritten
+                ? new CachingEvaluator(cedar, policy.vms().keySet(), DECISION_CACHE_ENTRIES)
+                : new FastEvaluator(rules);
         this.digest = digest;
     }
 

@@ -5,25 +5,43 @@ import com.google.common.cache.CacheBuilder;
 import io.p9gate.policy.compile.PathEvaluator;
 import io.p9gate.policy.compile.Verdict;
 import io.p9gate.policy.terms.PathQuestion;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Remembers Cedar's answers for policies with hand-written Cedar, where the fast evaluator does not
  * apply. The key is the whole {@link PathQuestion} (VM, share, op, path, uid, gid): exactly what a
  * decision can depend on, since the entities are derived from the path alone and the context holds only
  * uid and gid. The cache lives as long as its (immutable) engine, so a reload starts a fresh one.
+ *
+ * <p>Each VM has its own cache, an equal share of the bound: the keys are guest-chosen paths, and with one
+ * cache for all a VM walking distinct names evicted every other VM's decisions, each of which then cost a
+ * Cedar call (R-ROB-2). Now a VM evicts only its own entries, and the total stays within the bound.
  */
 public final class CachingEvaluator implements PathEvaluator {
 
     private final PathEvaluator cedar;
-    private final Cache<PathQuestion, Verdict> cache;
+    private final Map<String, Cache<PathQuestion, Verdict>> byVm;
 
-    public CachingEvaluator(PathEvaluator cedar, long maxEntries) {
+    /**
+     * @param vms        the VMs the policy declares, each given {@code maxEntries / vms.size()} entries (at least 1)
+     * @param maxEntries the bound on all VMs' entries together
+     */
+    public CachingEvaluator(PathEvaluator cedar, Set<String> vms, long maxEntries) {
         this.cedar = cedar;
-        this.cache = CacheBuilder.newBuilder().maximumSize(maxEntries).build();
+        long each = Math.max(1, maxEntries / Math.max(1, vms.size()));
+        Map<String, Cache<PathQuestion, Verdict>> caches = new HashMap<>();
+        for (String vm : vms)
+            caches.put(vm, CacheBuilder.newBuilder().maximumSize(each).build());
+        this.byVm = Map.copyOf(caches);
     }
 
     @Override
     public Verdict evaluate(PathQuestion q) {
+        Cache<PathQuestion, Verdict> cache = byVm.get(q.vm());
+        // A VM the policy does not declare has no share of the bound (the engine refuses it before asking anyway).
+        if (cache == null) return cedar.evaluate(q);
         Verdict v = cache.getIfPresent(q);
         if (v == null) {
             v = cedar.evaluate(q);
