@@ -49,8 +49,11 @@ import java.util.TreeSet;
  */
 public final class PolicyEngine {
 
-    /** Bound of the Cedar decision cache used with hand-written policies, shared out equally among the VMs. */
-    static final long DECISION_CACHE_ENTRIES = 65_536;
+    /**
+     * Bound in bytes of the Cedar decision cache used with hand-written policies, shared out equally among the VMs:
+     * about 55,000 decisions on short paths, fewer on long ones.
+     */
+    static final long DECISION_CACHE_BYTES = 16L << 20;
 
     private final PolicyFile policy;
     private final List<CompiledRule> rules;
@@ -75,7 +78,7 @@ public final class PolicyEngine {
         this.protecting = List.copyOf(all);
         this.cedar = cedar;
         this.decider = handWritten
-                ? new CachingEvaluator(cedar, policy.vms().keySet(), DECISION_CACHE_ENTRIES)
+                ? new CachingEvaluator(cedar, policy.vms().keySet(), DECISION_CACHE_BYTES)
                 : new FastEvaluator(rules);
         this.digest = digest;
     }
