@@ -203,7 +203,9 @@ class SignedAuditTrailTest {
     /**
      * A Twrite acts through an open whose record was on disk before the open was answered, so its own intent only
      * has to reach the kernel before the write (issue 11: a synced intent per Twrite made every write wait for a
-     * disk flush); every other change's intent, and the open for writing, wait for the disk.
+     * disk flush); every other change's intent, and the open for writing, wait for the disk. A Tfsync through an
+     * open for writing waits for its record on disk too, and with it for the writes' records before it: once the
+     * guest's fsync returns, the writes it made durable are on disk in the log as well.
      */
     @Test
     void aWritesIntentIsWrittenAndTheOpenItActsThroughIsSynced() throws Exception {
@@ -212,8 +214,10 @@ class SignedAuditTrailTest {
         s.call(new TMessage.Twalk(0, 2, List.of("f")));
         s.call(new TMessage.Tlopen(2, 2)); // O_RDWR
         s.call(new TMessage.Twrite(2, 0, Unpooled.wrappedBuffer("x".getBytes(StandardCharsets.UTF_8))));
+        s.call(new TMessage.Tfsync(2, 0));
         s.call(new TMessage.Twalk(0, 3, List.of("f")));
         s.call(new TMessage.Tlopen(3, 0)); // O_RDONLY
+        s.call(new TMessage.Tfsync(3, 0));
         s.call(new TMessage.Tmkdir(0, "d", 0755, 0));
         java.util.Map<String, List<io.p9gate.audit.Durability>> byOp = new java.util.TreeMap<>();
         for (AuditObserver.WrittenRecord w : seen) {
@@ -226,6 +230,10 @@ class SignedAuditTrailTest {
                 byOp.get("lopen"),
                 "the open for writing waits for the disk, the read-only open does not: " + byOp);
         assertEquals(List.of(io.p9gate.audit.Durability.WRITTEN), byOp.get("write"), byOp.toString());
+        assertEquals(
+                List.of(io.p9gate.audit.Durability.SYNCED, io.p9gate.audit.Durability.WRITTEN),
+                byOp.get("fsync"),
+                "a guest's fsync of what it wrote makes the writes' records durable too: " + byOp);
         assertEquals(List.of(io.p9gate.audit.Durability.SYNCED), byOp.get("mkdir"), byOp.toString());
     }
 

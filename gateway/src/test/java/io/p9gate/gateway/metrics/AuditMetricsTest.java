@@ -164,7 +164,8 @@ class AuditMetricsTest {
                 .filter(r -> !"write".equals(r.op())) // covered by the open it acts through
                 .count();
         long writeOpens = records.stream()
-                .filter(r -> r.isDecision() && r.errno() == 0 && r.detail().startsWith("action=open "))
+                .filter(r -> r.isDecision() && r.errno() == 0)
+                .filter(r -> r.detail().startsWith("action=open ") || r.detail().startsWith("action=fsync "))
                 .filter(r -> !r.detail().contains("phase="))
                 .filter(r -> (openFlags(r.detail()) & 3) != 0)
                 .count();
@@ -173,7 +174,7 @@ class AuditMetricsTest {
         assertEquals(
                 (double) (intents + writeOpens),
                 m.sum("p9gate_audit_append_seconds_count", Map.of("durability", "synced")),
-                "each intent but a write's, and each open for writing, waited for the disk");
+                "each intent but a write's, and each open and fsync for writing, waited for the disk");
     }
 
     private static int openFlags(String detail) {
