@@ -115,7 +115,8 @@ final class FairWorkerPool {
         private int prompt;
         private int turnLeft;
         private boolean queued;
-        private long lastRequest = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(ACTIVE_WINDOW_MS);
+        /** Written without the lock by {@link #servedOnLoop} (from the VM's event loops), read under it. */
+        private volatile long lastRequest = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(ACTIVE_WINDOW_MS);
 
         private Lane(VmBudget budget) {
             this.budget = budget;
@@ -144,6 +145,12 @@ final class FairWorkerPool {
             } finally {
                 lock.unlock();
             }
+        }
+
+        /** A request served on the VM's own event loop: the VM is active as if this lane had run it. */
+        @Override
+        public void servedOnLoop() {
+            lastRequest = System.nanoTime();
         }
 
         /** Tasks waiting (not running) in this lane. */

@@ -13,6 +13,13 @@ public interface RequestLane extends Executor {
     /** The budgets of the VM this lane serves. */
     VmBudget budget();
 
+    /**
+     * Told of a request of this VM served without the lane, on the VM's own event loop ({@code Session}): the VM is
+     * being served as if the lane had run it, so a fair lane counts it active (R-ROB-1), else a VM whose requests
+     * are all lone reads, writes and stats would look idle while another VM takes the workers' prompt threads.
+     */
+    default void servedOnLoop() {}
+
     /** A lane on plain {@code workers} with no limits: for tests and tools that serve one client. */
     static RequestLane unbudgeted(Executor workers, String name) {
         VmBudget budget = VmBudget.unlimited(name);

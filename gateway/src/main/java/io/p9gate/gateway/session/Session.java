@@ -234,6 +234,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
             } finally {
                 admission.done();
             }
+            lane.servedOnLoop(); // the VM is being served: the fair pool must not take it for idle
             // Nothing else of this connection was in flight or came meanwhile: no flush to answer, no backlog
             // this call must drain (a drainBacklog that called us goes on with its loop).
             reply(tag, reply);
