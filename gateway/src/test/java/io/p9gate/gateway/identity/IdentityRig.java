@@ -32,8 +32,13 @@ final class IdentityRig implements AutoCloseable {
     final Path shareA;
     final Path shareB;
     final List<AuditEntry> records = new CopyOnWriteArrayList<>();
+    /** The thread each record was made on, by VM and operation ("VM OPERATION THREAD"). */
+    final List<String> recordedOn = new CopyOnWriteArrayList<>();
+
     final AuditTrail audit = entry -> {
         records.add(entry);
+        recordedOn.add(entry.request().vm() + " " + entry.request().operation() + " "
+                + Thread.currentThread().getName());
         return records.size();
     };
     PolicyHolder holder;

@@ -122,6 +122,31 @@ class TlsPeerIdentityTest {
         }
     }
 
+    /**
+     * A tls: listener's event loops are shared by every VM that connects to it: a VM's lone read-only open and reads
+     * there are served by its lane on the workers, never on those loops (Session.servedOnLoop only on a VM's own
+     * loops), so a VM reading big files cannot hold a loop another VM's connection is on (R-ROB-1).
+     */
+    @Test
+    void loneOpensAndReadsOnASharedListenerRunOnTheWorkersNotTheSharedLoops() throws Exception {
+        try (IdentityRig rig = start()) {
+            try (P9Client a = connect(clientOf(pki, "a"))) {
+                for (int i = 0; i < 3; i++) {
+                    assertEquals("VM a's view", read(a, "a", "a.txt"));
+                    a.clunk(1);
+                    a.clunk(0);
+                }
+            }
+            List<String> served = rig.recordedOn.stream()
+                    .filter(r -> r.startsWith("a OPEN ") || r.startsWith("a READ "))
+                    .toList();
+            assertEquals(6, served.size(), "a's opens and reads: " + rig.recordedOn);
+            for (String r : served) {
+                assertTrue(r.contains(" p9gate-worker"), "served on a worker, not a loop VMs share: " + r);
+            }
+        }
+    }
+
     @Test
     void anotherVmsCertificateGetsThatVmsViewNotTheOneAskedFor() throws Exception {
         try (IdentityRig rig = start();
