@@ -8,6 +8,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.p9gate.gateway.budget.OverBudget;
 import io.p9gate.gateway.budget.VmBudget;
@@ -20,6 +21,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -277,15 +279,24 @@ public final class Gateway implements AutoCloseable {
      */
     @Override
     public void close() {
+        close(Duration.ofSeconds(SHUTDOWN_WAIT_SECONDS));
+    }
+
+    /**
+     * Stops listening, closes every connection, stops the workers and the loops, waiting for each step at most
+     * {@code wait}: a loop stuck in a host call (a read on a hung mount inside a share, served on the VM's own loop)
+     * must not keep the gateway from stopping, and from signing its final checkpoint after this returns (R-DEP-2).
+     */
+    void close(Duration wait) {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
         for (Channel server : serverChannels) {
             server.close().awaitUninterruptibly();
         }
-        connections.close().awaitUninterruptibly();
+        awaitQuietly(connections.close(), wait, "connections still open");
         workers.shutdown();
-        awaitQuietly(workers);
+        awaitQuietly(workers, wait);
         List<EventLoopGroup> loops;
         synchronized (vmLoops) {
             loops = new ArrayList<>(vmLoops.values());
@@ -294,17 +305,23 @@ public final class Gateway implements AutoCloseable {
             }
         }
         loops.add(acceptor);
-        loops.forEach(group -> group.shutdownGracefully(0, SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS));
-        loops.forEach(group -> group.terminationFuture().awaitUninterruptibly());
+        loops.forEach(group -> group.shutdownGracefully(0, wait.toSeconds(), TimeUnit.SECONDS));
+        loops.forEach(group -> awaitQuietly(group.terminationFuture(), wait, "event loops still running"));
         binders.forEach(ListenerBinder::unbound);
     }
 
-    private static void awaitQuietly(FairWorkerPool pool) {
+    private static void awaitQuietly(Future<?> step, Duration wait, String what) {
+        if (!step.awaitUninterruptibly(wait.toMillis())) {
+            LOG.log(System.Logger.Level.WARNING, () -> what + " after " + wait.toSeconds() + " s; stopping anyway");
+        }
+    }
+
+    private static void awaitQuietly(FairWorkerPool pool, Duration wait) {
         try {
-            if (!pool.awaitTermination(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS)) {
+            if (!pool.awaitTermination(wait.toMillis(), TimeUnit.MILLISECONDS)) {
                 LOG.log(
                         System.Logger.Level.WARNING,
-                        () -> "requests still running after " + SHUTDOWN_WAIT_SECONDS + " s; stopping anyway");
+                        () -> "requests still running after " + wait.toSeconds() + " s; stopping anyway");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -59,6 +59,11 @@ public final class FakeHandler implements RequestHandler {
         public final CountDownLatch slowStarted = new CountDownLatch(1);
         private final CountDownLatch slow = new CountDownLatch(1);
 
+        /** When set, each Tgetattr (a quick request: served on the VM's own loop) blocks until it is counted down. */
+        public volatile CountDownLatch holdGetattr;
+        /** Counted down when a Tgetattr starts waiting on {@link #holdGetattr}. */
+        public final CountDownLatch getattrHeld = new CountDownLatch(1);
+
         /** A dialect this factory refuses as a policy would, or null. */
         public volatile Dialect refused;
 
@@ -92,8 +97,13 @@ public final class FakeHandler implements RequestHandler {
             case TMessage.Tread r -> read(r);
             case TMessage.Twrite w -> write(w);
             case TMessage.Tclunk c -> new RMessage.Rclunk();
-            case TMessage.Tgetattr g ->
-                new RMessage.Rgetattr(new Attr(
+            case TMessage.Tgetattr g -> {
+                CountDownLatch hold = factory.holdGetattr;
+                if (hold != null) {
+                    factory.getattrHeld.countDown();
+                    await(hold);
+                }
+                yield new RMessage.Rgetattr(new Attr(
                         Attr.GETATTR_BASIC,
                         ROOT,
                         040755,
@@ -114,6 +124,7 @@ public final class FakeHandler implements RequestHandler {
                         0,
                         0,
                         0));
+            }
             case TMessage.Treaddir d ->
                 new RMessage.Rreaddir(
                         d.offset() > 0
