@@ -294,7 +294,7 @@ public final class Gateway implements AutoCloseable {
         for (Channel server : serverChannels) {
             server.close().awaitUninterruptibly();
         }
-        awaitQuietly(connections.close(), wait, "connections still open");
+        awaitQuietly(connections.close(), System.nanoTime() + wait.toNanos(), wait, "connections still open");
         workers.shutdown();
         awaitQuietly(workers, wait);
         List<EventLoopGroup> loops;
@@ -306,12 +306,15 @@ public final class Gateway implements AutoCloseable {
         }
         loops.add(acceptor);
         loops.forEach(group -> group.shutdownGracefully(0, wait.toSeconds(), TimeUnit.SECONDS));
-        loops.forEach(group -> awaitQuietly(group.terminationFuture(), wait, "event loops still running"));
+        // One deadline for all the loops: waiting for each stuck VM in turn would outlast TimeoutStopSec.
+        long deadline = System.nanoTime() + wait.toNanos();
+        loops.forEach(group -> awaitQuietly(group.terminationFuture(), deadline, wait, "event loops still running"));
         binders.forEach(ListenerBinder::unbound);
     }
 
-    private static void awaitQuietly(Future<?> step, Duration wait, String what) {
-        if (!step.awaitUninterruptibly(wait.toMillis())) {
+    /** Waits for {@code step} until {@code deadline} ({@link System#nanoTime}), the end of {@code wait}. */
+    private static void awaitQuietly(Future<?> step, long deadline, Duration wait, String what) {
+        if (!step.awaitUninterruptibly(TimeUnit.NANOSECONDS.toMillis(Math.max(0, deadline - System.nanoTime())))) {
             LOG.log(System.Logger.Level.WARNING, () -> what + " after " + wait.toSeconds() + " s; stopping anyway");
         }
     }

@@ -48,4 +48,52 @@ class GatewayShutdownTest {
             client.close();
         }
     }
+
+    /**
+     * The loops of several VMs stuck at once: close waits {@code wait} for all the loops together, not for each VM's
+     * in turn, or with a few VMs stuck the stop outlasts the service's TimeoutStopSec (30 s) and is killed before the
+     * final checkpoint (R-DEP-2).
+     */
+    @Test
+    void closeWaitsForTheLoopsTogetherWhenSeveralVmsAreStuck() throws Exception {
+        FakeHandler.Factory handlers = new FakeHandler.Factory();
+        CountDownLatch never = new CountDownLatch(1);
+        handlers.holdGetattr = never;
+        int vms = 4;
+        List<ListenSpec> listeners = java.util.stream.IntStream.range(0, vms)
+                .mapToObj(i -> (ListenSpec) new ListenSpec.Unix(dir.resolve("vm" + i + ".sock")))
+                .toList();
+        Gateway gateway = Gateway.start(new GatewayConfig(listeners, handlers, GatewayConfig.DEFAULT_MSIZE, 2));
+        List<P9Client> clients = new java.util.ArrayList<>();
+        try {
+            for (java.net.SocketAddress address : gateway.boundAddresses()) {
+                P9Client client = P9Client.open(address, 8192);
+                clients.add(client);
+                client.attach(0, "root", "", 0);
+                Thread.ofPlatform().daemon().start(() -> {
+                    try {
+                        client.getattr(0, 0x7ff);
+                    } catch (Exception expectedOnceClosed) {
+                        // the connection is closed under it
+                    }
+                });
+            }
+            for (int i = 0; i < 1000 && handlers.getattrsHeld.get() < vms; i++) {
+                Thread.sleep(10);
+            }
+            assertTrue(handlers.getattrsHeld.get() == vms, "every VM's getattr reached the handler");
+            long start = System.nanoTime();
+            Thread closing = Thread.ofPlatform().start(() -> gateway.close(Duration.ofSeconds(1)));
+            closing.join(Duration.ofSeconds(20));
+            long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(!closing.isAlive(), "close() is still waiting for the stuck loops");
+            // 1 s for the connections, 1 s for the loops; each VM's loops in turn took 1 s more per VM.
+            assertTrue(took < 3500, "close took " + took + " ms with " + vms + " VMs stuck");
+        } finally {
+            never.countDown();
+            for (P9Client client : clients) {
+                client.close();
+            }
+        }
+    }
 }

@@ -63,6 +63,8 @@ public final class FakeHandler implements RequestHandler {
         public volatile CountDownLatch holdGetattr;
         /** Counted down when a Tgetattr starts waiting on {@link #holdGetattr}. */
         public final CountDownLatch getattrHeld = new CountDownLatch(1);
+        /** How many Tgetattr wait on {@link #holdGetattr} now or did. */
+        public final AtomicInteger getattrsHeld = new AtomicInteger();
 
         /** A dialect this factory refuses as a policy would, or null. */
         public volatile Dialect refused;
@@ -100,6 +102,7 @@ public final class FakeHandler implements RequestHandler {
             case TMessage.Tgetattr g -> {
                 CountDownLatch hold = factory.holdGetattr;
                 if (hold != null) {
+                    factory.getattrsHeld.incrementAndGet();
                     factory.getattrHeld.countDown();
                     await(hold);
                 }
