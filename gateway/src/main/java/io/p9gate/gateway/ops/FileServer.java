@@ -112,7 +112,31 @@ public final class FileServer implements RequestHandler {
             case Tlopen t -> OpenFlags.onlyReads(t.flags());
             case Tread t -> io.readsNoListing(t);
             case Twrite t -> io.writesWithoutSync(t);
-            default -> false;
+            // Each new message must be judged here: a change put on the loop would skip its intent's wait.
+            case Tauth _,
+                    Tattach _,
+                    Tremove _,
+                    Topen _,
+                    Tcreate _,
+                    Tlcreate _,
+                    Treaddir _,
+                    Tfsync _,
+                    Tmkdir _,
+                    Tsymlink _,
+                    Tmknod _,
+                    Tlink _,
+                    Trename _,
+                    Trenameat _,
+                    Tunlinkat _,
+                    Tstat _,
+                    Twstat _,
+                    Tsetattr _,
+                    Tstatfs _,
+                    Treadlink _,
+                    Txattrwalk _,
+                    Txattrcreate _,
+                    Tlock _,
+                    Tgetlock _ -> false;
         };
     }
 
