@@ -25,10 +25,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>{@link #append} is thread-safe: one lock serialises encoding, hashing and the write, so sequence order,
  * chain order and file order are the same. A record has reached the kernel when {@code append} returns; the
- * caller replies to the guest only after that. A record appended with {@link Durability#SYNCED} (the record of
- * a change about to be made) is on disk when {@code append} returns: outside the lock, its appender makes the
- * {@link GroupCommit}'s next fsync itself or waits for the one running, and one fsync covers every record written
- * before it started.
+ * caller replies to the guest only after that. A record appended with {@link Durability#SYNCED} (the caller's
+ * choice: the intent of a change about to be made, an open for writing) is on disk when {@code append} returns:
+ * outside the lock, its appender makes the {@link GroupCommit}'s next fsync itself or waits for the one running,
+ * and one fsync covers every record written before it started.
  *
  * <p>Checkpoints are taken every {@code checkpointRecords} records, every {@code checkpointEvery} while records
  * arrive, after policy load/reload and key change, and at {@link #close}. Taking one has two halves: under the

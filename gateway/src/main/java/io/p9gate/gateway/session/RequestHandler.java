@@ -25,9 +25,10 @@ public interface RequestHandler extends AutoCloseable {
 
     /**
      * Whether serving this request takes a few system calls and a written record, never a wait for the disk's
-     * flush (no change to the host): such a request may be served on the connection's event loop when nothing
-     * else of the connection is in flight, which spares the two thread hand-offs a worker costs. Asked on the
-     * event loop with nothing of the connection in flight, so it may read the fid table.
+     * flush (a lookup, a read, or a Twrite, whose intent need not be on disk): such a request may be served on
+     * the connection's event loop when nothing else of the connection is in flight, which spares the two thread
+     * hand-offs a worker costs. Asked on the event loop with nothing of the connection in flight, so it may read the
+     * fid table.
      */
     default boolean quick(FileRequest request) {
         return false;
