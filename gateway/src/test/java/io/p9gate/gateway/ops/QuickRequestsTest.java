@@ -91,7 +91,7 @@ class QuickRequestsTest extends ShareTestBase {
     }
 
     @Test
-    void noChangeAndNoOpenForWritingIsQuick() throws Exception {
+    void noChangeButAWriteAndNoOpenForWritingIsQuick() throws Exception {
         s.walk(TestSession.ROOT, 1, "f");
         List<TMessage.FileRequest> slow = List.of(
                 new TMessage.Tlcreate(TestSession.ROOT, "g", 0, 0644, 0),
