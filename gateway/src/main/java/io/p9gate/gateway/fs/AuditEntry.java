@@ -32,18 +32,22 @@ public record AuditEntry(
      * O_TRUNC open whose intent is on disk), and that record, naming the VM, the file and the write access, is
      * what covers the writes; a Twrite's own intent then only has to reach the kernel before the write (a crash
      * of the process keeps it, a power cut may lose it but never the open that allowed it). Without this, every
-     * Twrite waited for a disk flush. A Tfsync through an open for writing waits for its record on disk, and with
-     * it (one log, one fsync covers all before) for the records of the writes it made durable: once the guest's
-     * fsync returns, its writes are on disk in the log too (R-ROB-3).
+     * Twrite waited for a disk flush. But a write the guest is told is on disk has its record on disk too
+     * (R-ROB-3): a write through an O_DSYNC/O_SYNC open waits for its own intent, and a Tfsync (through any fid:
+     * fsync(2) of a read-only descriptor flushes the file's writes made through others) waits for its record,
+     * and with it, one log and one fsync covering all before, for every write record before it.
      */
     public boolean mustBeOnDisk() {
         return switch (phase) {
-            case INTENT -> request.operation() != Operation.WRITE;
+            case INTENT ->
+                request.operation() != Operation.WRITE
+                        || request.args() instanceof RequestArgs.FileIo io && io.syncsData();
             case DONE ->
-                (request.operation() == Operation.OPEN || request.operation() == Operation.FSYNC)
-                        && outcome.errno() == null
-                        && request.args() instanceof RequestArgs.Open(int hostFlags)
-                        && OpenFlags.writes(hostFlags);
+                outcome.errno() == null
+                        && (request.operation() == Operation.FSYNC
+                                || request.operation() == Operation.OPEN
+                                        && request.args() instanceof RequestArgs.Open(int hostFlags)
+                                        && OpenFlags.writes(hostFlags));
             case OUTCOME -> false;
         };
     }

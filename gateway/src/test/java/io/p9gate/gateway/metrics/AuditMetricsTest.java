@@ -165,9 +165,9 @@ class AuditMetricsTest {
                 .count();
         long writeOpens = records.stream()
                 .filter(r -> r.isDecision() && r.errno() == 0)
-                .filter(r -> r.detail().startsWith("action=open ") || r.detail().startsWith("action=fsync "))
                 .filter(r -> !r.detail().contains("phase="))
-                .filter(r -> (openFlags(r.detail()) & 3) != 0)
+                .filter(r -> r.detail().startsWith("action=fsync ")
+                        || r.detail().startsWith("action=open ") && (openFlags(r.detail()) & 3) != 0)
                 .count();
         assertTrue(intents > 0, "the script changes the share");
         assertTrue(writeOpens > 0, "the script opens a file for writing");
