@@ -2,6 +2,7 @@ package io.p9gate.policy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -46,6 +47,19 @@ class PolicySchemaTest {
             check(new YAMLMapper().readTree(p.toFile()), SCHEMA, "$", problems);
             assertEquals(List.of(), problems, p.toString());
         }
+    }
+
+    /** The annotated example under "## Format" in docs/policy.md shows every VM and share key: it must fit too. */
+    @Test
+    void theFormatExampleOfTheDocsFitsTheSchema() throws Exception {
+        String doc = Files.readString(Path.of("..", "docs", "policy.md"));
+        int format = doc.indexOf("\n## Format\n");
+        assertTrue(format >= 0, "docs/policy.md has no '## Format' section");
+        int start = doc.indexOf("```yaml\n", format) + "```yaml\n".length();
+        String yaml = doc.substring(start, doc.indexOf("```", start));
+        List<String> problems = new ArrayList<>();
+        check(new YAMLMapper().readTree(yaml), SCHEMA, "$", problems);
+        assertEquals(List.of(), problems);
     }
 
     @Test
