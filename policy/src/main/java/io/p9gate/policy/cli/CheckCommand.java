@@ -37,16 +37,18 @@ final class CheckCommand extends Subcommand {
         long shares = engine.policy().vms().values().stream()
                 .mapToLong(v -> v.shares().size())
                 .sum();
+        boolean fails = strict && !findings.isEmpty();
         cmd.getOut()
                 .printf(
-                        "%s: ok: image %s, %d VMs, %d shares, %d rules, %d warnings, %s path%n",
+                        "%s: %s: image %s, %d VMs, %d shares, %d rules, %d warnings, %s path%n",
                         policyFile.file,
+                        fails ? "fails --strict" : "ok",
                         engine.policy().image(),
                         vms,
                         shares,
                         engine.rules().size(),
                         findings.size(),
                         engine.usesFastPath() ? "fast" : "Cedar-only (hand-written policies)");
-        return strict && !findings.isEmpty() ? Loading.INVALID : 0;
+        return fails ? Loading.INVALID : 0;
     }
 }

@@ -186,9 +186,11 @@ class PolicyCommandTest {
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("hidden[0] /maps/secret lies inside read-only /maps"), r.out());
         assertTrue(r.out().contains("rules[0] path /maps/secret/x lies inside hidden /maps/secret"), r.out());
-        assertEquals(
-                1,
-                CliRun.of("check", "--strict", dir.resolve("p.yaml").toString()).exit());
+        CliRun strict = CliRun.of("check", "--strict", dir.resolve("p.yaml").toString());
+        assertEquals(1, strict.exit());
+        // the summary must not say ok when --strict fails on the warnings
+        assertTrue(strict.out().contains(": fails --strict: image "), strict.out());
+        assertTrue(r.out().contains(": ok: image "), r.out());
     }
 
     /**
