@@ -34,10 +34,9 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "prove",
         mixinStandardHelpOptions = true,
-        description = {
-            "Print an inclusion proof (JSON) of record SEQ against a signed checkpoint,",
-            "or with --consistency a proof that the signed checkpoint of size NEW extends the one of size OLD."
-        },
+        // One line: 'p9gate audit --help' lists a command by the first line of its description.
+        description = "Print an inclusion proof (JSON) of record SEQ against a signed checkpoint, or with "
+                + "--consistency a proof that the signed checkpoint of size NEW extends the one of size OLD.",
         footerHeading = "%nExamples:%n",
         footer = {
             "  p9gate audit prove 7 --log /var/lib/p9gate/audit --key audit.pub > record-7.proof.json",
