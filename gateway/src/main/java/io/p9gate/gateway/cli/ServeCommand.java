@@ -106,7 +106,7 @@ final class ServeCommand implements Callable<Integer> {
             names = "--workers",
             paramLabel = "N",
             description = "Threads serving requests at normal priority; as many again run at a lower one"
-                    + " (default: ${DEFAULT-VALUE}).")
+                    + " (default: twice the CPU cores, at least 4).")
     int workers = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
 
     @Option(
