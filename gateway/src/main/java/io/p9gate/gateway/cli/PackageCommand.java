@@ -35,11 +35,14 @@ final class PackageCommand implements Callable<Integer> {
     @Option(
             names = "--policy",
             paramLabel = "FILE",
-            description = "The ECU image's policy; it must pass "
+            description = "Required: the ECU image's policy; it must pass "
                     + "'policy check --strict' (share directories missing on the build host aside).")
     Path policy;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Where the tarball and a copy of its manifest go.")
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            description = "Required: where the tarball and a copy of its manifest go (created).")
     Path out;
 
     @Option(
