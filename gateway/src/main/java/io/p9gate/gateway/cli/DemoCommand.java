@@ -121,10 +121,12 @@ final class DemoCommand implements Callable<Integer> {
             try {
                 gateway = Gateway.start(config);
             } catch (IOException e) {
-                throw new IOException(
-                        "cannot listen on " + tcp.describe() + " or unix:" + socketPath + ": " + e.getMessage()
-                                + " (try --port or --socket)",
-                        e);
+                // The gateway's message names the listener that failed ("cannot listen on tcp:…: why"); said
+                // again in front of it, the line read "cannot listen on A or B: cannot listen on A: why".
+                String why = e.getMessage() != null && e.getMessage().startsWith("cannot listen on ")
+                        ? e.getMessage()
+                        : "cannot listen on " + tcp.describe() + " or unix:" + socketPath + ": " + e.getMessage();
+                throw new IOException(why + " (try --port or --socket)", e);
             }
         } catch (IOException | AuditWriteException | P9Exception | RuntimeException e) {
             stop(shares, trail, scratch, false);

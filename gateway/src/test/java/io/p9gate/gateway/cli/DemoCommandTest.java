@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -83,6 +85,30 @@ class DemoCommandTest {
         assertEquals(Main.EXIT_USAGE, code, err.toString());
         assertEquals(1, err.toString().strip().split("\n").length, err.toString());
         assertTrue(err.toString().contains("port"), err.toString());
+    }
+
+    @Test
+    void aPortInUseIsOneLineNamingTheListener() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            Path socket = Files.createTempDirectory("p9gate-demo-test").resolve("demo.sock");
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int code = Main.execute(
+                    new PrintWriter(out),
+                    new PrintWriter(err),
+                    "demo",
+                    "--port",
+                    Integer.toString(port),
+                    "--socket",
+                    socket.toString());
+            String line = err.toString().strip();
+            assertEquals(Main.EXIT_FAILURE, code, line);
+            assertEquals(1, line.split("\n").length, line);
+            assertTrue(line.startsWith("p9gate demo: error: cannot listen on tcp:127.0.0.1:" + port + ": "), line);
+            assertEquals(line.indexOf("cannot listen on"), line.lastIndexOf("cannot listen on"), line);
+            assertTrue(line.endsWith("(try --port or --socket)"), line);
+        }
     }
 
     private static List<String> relativeTree(Path root) throws Exception {
