@@ -152,6 +152,11 @@ final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "--tls-cert is for the tls: listeners of a policy: give --policy FILE");
         }
+        if (ownership != null && holder == null) {
+            // Without a policy no guest id is mapped, so there is no ownership to keep: the option did nothing.
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--ownership keeps the mapped ids of a policy's shares: give --policy FILE");
+        }
         if (production) {
             refuseUnlessProductionReady(holder, metricsAddress);
         }

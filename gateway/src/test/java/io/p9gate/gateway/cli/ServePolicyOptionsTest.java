@@ -61,6 +61,13 @@ class ServePolicyOptionsTest {
     }
 
     @Test
+    void ownershipWithoutAPolicyIsAUsageError() throws Exception {
+        Run r = run("serve", "--listen", "tcp:127.0.0.1:0", "--share", "a=" + dir, "--ownership", "xattr");
+        assertEquals(Main.EXIT_USAGE, r.code(), r.err());
+        assertTrue(r.onlyLine().contains("--ownership keeps the mapped ids of a policy's shares"), r.err());
+    }
+
+    @Test
     void aBrokenPolicyFailsWithItsFileLineAndColumn() throws Exception {
         Path bad = Files.writeString(dir.resolve("bad.yaml"), "image: t\nvms:\n  vm1:\n    listn: unix:/x\n");
         Run r = run("serve", "--policy", bad.toString());
