@@ -93,7 +93,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(
             names = "--pid-file",
             paramLabel = "FILE",
-            description = "Write the process id here (for 'p9gate policy reload --pid-file FILE').")
+            description = "With --policy: write the process id here (for 'p9gate policy reload --pid-file FILE').")
     Path pidFile;
 
     @Option(
@@ -151,6 +151,11 @@ final class ServeCommand implements Callable<Integer> {
         if (tls != null && holder == null) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "--tls-cert is for the tls: listeners of a policy: give --policy FILE");
+        }
+        if (pidFile != null && holder == null) {
+            // The pid file is for 'policy reload' (SIGHUP); without a policy it was silently not written.
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--pid-file is for reloading a policy: give --policy FILE");
         }
         if (ownership != null && holder == null) {
             // Without a policy no guest id is mapped, so there is no ownership to keep: the option did nothing.

@@ -61,10 +61,20 @@ class ServePolicyOptionsTest {
     }
 
     @Test
-    void ownershipWithoutAPolicyIsAUsageError() throws Exception {
+    void ownershipOrAPidFileWithoutAPolicyIsAUsageError() throws Exception {
         Run r = run("serve", "--listen", "tcp:127.0.0.1:0", "--share", "a=" + dir, "--ownership", "xattr");
         assertEquals(Main.EXIT_USAGE, r.code(), r.err());
         assertTrue(r.onlyLine().contains("--ownership keeps the mapped ids of a policy's shares"), r.err());
+        Run pid = run(
+                "serve",
+                "--listen",
+                "tcp:127.0.0.1:0",
+                "--share",
+                "a=" + dir,
+                "--pid-file",
+                dir.resolve("p9gate.pid").toString());
+        assertEquals(Main.EXIT_USAGE, pid.code(), pid.err());
+        assertTrue(pid.onlyLine().contains("--pid-file is for reloading a policy"), pid.err());
     }
 
     @Test
