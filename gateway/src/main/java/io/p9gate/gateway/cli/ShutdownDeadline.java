@@ -14,7 +14,7 @@ import java.time.Duration;
  * at start-up, so that starting it allocates nothing on the heap.
  */
 final class ShutdownDeadline {
-    /** Above the gateway's own waits (10 s for requests, 10 s for the event loops) plus the final checkpoint. */
+    /** Above the gateway's own waits ({@code Gateway.LONGEST_CLOSE}, 21 s) plus the final checkpoint. */
     static final Duration DEFAULT = Duration.ofSeconds(30);
     /** As timeout(1) reports a command it had to stop. */
     static final int EXIT_STATUS = 124;

@@ -40,7 +40,13 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Gateway implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
-    private static final long SHUTDOWN_WAIT_SECONDS = 10;
+    /**
+     * How long {@link #close} waits for each of its three steps (connections, workers, loops) when something is
+     * stuck: together well within the process's stop deadline, so the final checkpoint is still signed after it.
+     */
+    public static final Duration STEP_WAIT = Duration.ofSeconds(7);
+    /** The longest {@link #close} takes, whatever is stuck. */
+    public static final Duration LONGEST_CLOSE = STEP_WAIT.multipliedBy(3);
 
     private final GatewayConfig config;
     /** Accepts connections on every listener. */
@@ -279,7 +285,7 @@ public final class Gateway implements AutoCloseable {
      */
     @Override
     public void close() {
-        close(Duration.ofSeconds(SHUTDOWN_WAIT_SECONDS));
+        close(STEP_WAIT);
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,17 @@ class ShutdownDeadlineTest {
 
     @TempDir
     Path tmp;
+
+    /**
+     * The gateway's close waits a bounded time for each step a stuck loop or worker can hold; all of them together
+     * must leave time, before the halt, for the audit log's final checkpoint (R-DEP-2). With 10 s a step, a loop
+     * and a worker stuck on a hung mount took the whole 30 s and the checkpoint was never signed.
+     */
+    @Test
+    void theGatewaysLongestCloseLeavesTimeForTheFinalCheckpoint() {
+        Duration left = ShutdownDeadline.DEFAULT.minus(io.p9gate.gateway.server.Gateway.LONGEST_CLOSE);
+        assertTrue(left.compareTo(Duration.ofSeconds(5)) >= 0, "left for the final checkpoint: " + left);
+    }
 
     @Test
     void sigtermEndsAProcessWhoseStopHangsByTheDeadline() throws Exception {
