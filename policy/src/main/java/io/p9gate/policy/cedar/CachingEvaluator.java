@@ -65,9 +65,17 @@ public final class CachingEvaluator implements PathEvaluator {
      * fresh string per decision), plus overhead.
      */
     static int weight(PathQuestion q, Verdict v) {
-        long bytes = 256L + 2L * q.path().text().length() + 48L * q.path().depth();
-        for (String id : v.ruleIds()) bytes += 48L + id.length();
+        long bytes = 256L + 2L * held(q.path().text()) + 48L * q.path().depth();
+        for (String id : v.ruleIds()) bytes += 48L + held(id);
         return (int) Math.min(Integer.MAX_VALUE, bytes);
+    }
+
+    /** The bytes a String's characters take: one each if all are Latin-1, else two (UTF-16), as the JDK keeps them. */
+    private static long held(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) > 0xFF) return 2L * s.length();
+        }
+        return s.length();
     }
 
     /** The estimated bytes all VMs' cached decisions hold (for tests). */

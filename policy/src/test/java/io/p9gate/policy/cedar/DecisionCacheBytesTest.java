@@ -32,6 +32,17 @@ class DecisionCacheBytesTest {
         assertTrue(held <= BOUND, "held " + held + " bytes, bound " + BOUND);
     }
 
+    /** A path of characters past Latin-1 is held as UTF-16, two bytes a character: it must weigh that. */
+    @Test
+    void aPathOfWideCharactersWeighsTwiceItsLength() {
+        String ascii = "/" + "a".repeat(200);
+        String wide = "/" + "\u6587".repeat(200);
+        Verdict v = new AllowAll().evaluate(question("vmA", ascii));
+        int extra =
+                CachingEvaluator.weight(question("vmA", wide), v) - CachingEvaluator.weight(question("vmA", ascii), v);
+        assertTrue(extra >= 2 * 201, "a UTF-16 path weighs " + extra + " bytes more than a Latin-1 one of 201 chars");
+    }
+
     @Test
     void aPathHeavierThanTheVmsShareIsDecidedButNotKept() {
         AllowAll cedar = new AllowAll();
