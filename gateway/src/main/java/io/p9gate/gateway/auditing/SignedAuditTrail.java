@@ -30,7 +30,9 @@ import java.util.Objects;
  */
 public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
     private final AuditLog log;
-    private final Durability intents;
+    /** What "on disk" means for the records that must be ({@link AuditEntry#mustBeOnDisk()}): SYNCED but in benchmarks. */
+    private final Durability onDisk;
+
     private final RepeatedRefusals refusals;
     private volatile AuditObserver observer = AuditObserver.NONE;
     /** A failing observer is reported once, not per record: it could fail for every request. */
@@ -42,16 +44,17 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
     }
 
     /**
-     * @param intents  how durable an intent record is before the change (benchmarks compare the two)
+     * @param onDisk   how durable a record that must be on disk is before the request goes on (benchmarks compare the
+     *                 two)
      * @param refusals how many refusals each VM gets written one by one
      */
-    public SignedAuditTrail(AuditLog log, Durability intents, RefusalBudget refusals) {
-        this(log, intents, refusals, Clock.systemUTC());
+    public SignedAuditTrail(AuditLog log, Durability onDisk, RefusalBudget refusals) {
+        this(log, onDisk, refusals, Clock.systemUTC());
     }
 
-    SignedAuditTrail(AuditLog log, Durability intents, RefusalBudget refusals, Clock clock) {
+    SignedAuditTrail(AuditLog log, Durability onDisk, RefusalBudget refusals, Clock clock) {
         this.log = Objects.requireNonNull(log);
-        this.intents = Objects.requireNonNull(intents);
+        this.onDisk = Objects.requireNonNull(onDisk);
         this.refusals = new RepeatedRefusals(clock, refusals, this::appendDecision);
         this.refusals.startTimer();
     }
@@ -80,7 +83,7 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
     }
 
     private Durability durability(AuditEntry entry) {
-        return entry.mustBeOnDisk() ? intents : Durability.WRITTEN;
+        return entry.mustBeOnDisk() ? onDisk : Durability.WRITTEN;
     }
 
     /**
