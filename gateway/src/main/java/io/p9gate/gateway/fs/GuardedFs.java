@@ -427,7 +427,7 @@ public final class GuardedFs {
                         who,
                         share.name(),
                         paths,
-                        new RequestArgs.FileIo(offset, OpenFlags.syncsWrites(file.flags())),
+                        new RequestArgs.FileIo(offset, opened.syncsWrites()),
                         () -> {
                             Count written = new Count(quota.resizing(
                                     share,

@@ -72,8 +72,8 @@ public sealed interface RequestArgs {
 
     /**
      * Tread, Twrite, Treaddir at {@code offset} of an opened file or directory; {@code syncsData}: a write through an
-     * O_DSYNC/O_SYNC open,
-     * which returns once its data is on disk (so must its record, {@link AuditEntry#mustBeOnDisk()}).
+     * O_DSYNC/O_SYNC open, which returns once its data is on disk (so must its record,
+     * {@link AuditEntry#mustBeOnDisk()}).
      */
     record FileIo(long offset, boolean syncsData) implements RequestArgs {
         public FileIo(long offset) {
