@@ -224,6 +224,18 @@ class PackageAcceptanceIT {
             assertTrue(jvm.getFirst().endsWith("runtime/bin/java"), jvm.toString());
             assertTrue(jvm.contains("-XX:+ExitOnOutOfMemoryError"), "a full heap ends the process: " + jvm);
             assertFalse(jvm.contains("-XX:TieredStopAtLevel=1"), "the server keeps C2: " + jvm);
+            // Cedar's library is the package's own, not a copy cedar-java makes in /tmp at every start (11 MB,
+            // never removed; impossible where /tmp is noexec).
+            List<String> cedar = Files.readAllLines(Path.of("/proc/" + serve.pid() + "/maps")).stream()
+                    .filter(line -> line.endsWith("/libcedar_java_ffi.so"))
+                    .map(line -> line.substring(line.indexOf('/')))
+                    .distinct()
+                    .toList();
+            assertEquals(
+                    List.of(root.resolve("lib/native/libcedar_java_ffi.so")
+                            .toRealPath()
+                            .toString()),
+                    cedar);
             try (P9Client vm = P9Client.open(UnixDomainSocketAddress.of(socket), 65536)) {
                 vm.attach(1, "root", "maps", 0);
                 vm.walk(1, 2, "cache");
