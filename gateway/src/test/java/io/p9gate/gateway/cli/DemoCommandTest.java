@@ -14,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The demo serves a scratch copy of the bundled share, never the repository's files. */
 class DemoCommandTest {
@@ -88,10 +89,10 @@ class DemoCommandTest {
     }
 
     @Test
-    void aPortInUseIsOneLineNamingTheListener() throws Exception {
+    void aPortInUseIsOneLineNamingTheListener(@TempDir Path dir) throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int port = taken.getLocalPort();
-            Path socket = Files.createTempDirectory("p9gate-demo-test").resolve("demo.sock");
+            Path socket = dir.resolve("demo.sock");
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
             int code = Main.execute(
