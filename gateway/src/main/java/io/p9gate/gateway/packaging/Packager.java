@@ -28,7 +28,7 @@ import java.util.stream.Stream;
 /**
  * {@code p9gate package} (R-DEP-2, issue 9 item 1): one self-contained tarball per ECU image, built on the build
  * host. Layout under the install prefix: {@code bin/p9gate} (launcher), {@code runtime/} (jlink), {@code lib/}
- * (jars, and Cedar's native library in {@code lib/native}), {@code share/p9gate/guest/p9gate-mount} (the static guest helper), {@code etc/p9gate/policy.yaml} (+ its Cedar files), {@code systemd/p9gate.service}, {@code MANIFEST}
+ * (jars, and the native libraries of Cedar and Netty in {@code lib/native}), {@code share/p9gate/guest/p9gate-mount} (the static guest helper), {@code etc/p9gate/policy.yaml} (+ its Cedar files), {@code systemd/p9gate.service}, {@code MANIFEST}
  * and, signed, {@code MANIFEST.sig}. The same inputs give the same bytes: entries sorted, fixed modes, owner
  * 0:0, one mtime ({@code SOURCE_DATE_EPOCH}, else 0), gzip without name or time. A policy that fails
  * {@code policy check --strict} is not packaged.
@@ -224,8 +224,10 @@ public final class Packager {
         for (Path jar : app.jars()) {
             add(tree, new TreeEntry.RegularFile("lib/" + jar.getFileName(), FILE_MODE, jar));
         }
-        Path cedarLibrary = CedarLibrary.extract(app.jars(), arch(), Files.createDirectory(staging.resolve("native")));
-        add(tree, new TreeEntry.RegularFile(CedarLibrary.ARCHIVED, FILE_MODE, cedarLibrary));
+        for (Path library :
+                NativeLibraries.extract(app.jars(), arch(), Files.createDirectory(staging.resolve("native")))) {
+            add(tree, new TreeEntry.RegularFile(NativeLibraries.DIR + "/" + library.getFileName(), FILE_MODE, library));
+        }
         String classpath = String.join(
                 ":",
                 app.jars().stream()

@@ -224,18 +224,15 @@ class PackageAcceptanceIT {
             assertTrue(jvm.getFirst().endsWith("runtime/bin/java"), jvm.toString());
             assertTrue(jvm.contains("-XX:+ExitOnOutOfMemoryError"), "a full heap ends the process: " + jvm);
             assertFalse(jvm.contains("-XX:TieredStopAtLevel=1"), "the server keeps C2: " + jvm);
-            // Cedar's library is the package's own, not a copy cedar-java makes in /tmp at every start (11 MB,
-            // never removed; impossible where /tmp is noexec).
-            List<String> cedar = Files.readAllLines(Path.of("/proc/" + serve.pid() + "/maps")).stream()
-                    .filter(line -> line.endsWith("/libcedar_java_ffi.so"))
-                    .map(line -> line.substring(line.indexOf('/')))
-                    .distinct()
-                    .toList();
-            assertEquals(
-                    List.of(root.resolve("lib/native/libcedar_java_ffi.so")
-                            .toRealPath()
-                            .toString()),
-                    cedar);
+            // Cedar's and Netty's libraries are the package's own, not copies made in /tmp at every start (Cedar's
+            // 11 MB never removed; neither loads where /tmp is noexec).
+            for (String library : List.of("libcedar_java_ffi.so", "libnetty_transport_native_epoll_x86_64.so")) {
+                assertEquals(
+                        List.of(root.resolve("lib/native/" + library)
+                                .toRealPath()
+                                .toString()),
+                        mapped(serve.pid(), library));
+            }
             try (P9Client vm = P9Client.open(UnixDomainSocketAddress.of(socket), 65536)) {
                 vm.attach(1, "root", "maps", 0);
                 vm.walk(1, 2, "cache");
@@ -326,6 +323,15 @@ class PackageAcceptanceIT {
             throw new AssertionError(String.join(" ", command) + " did not finish:\n" + output);
         }
         return new Result(p.exitValue(), output);
+    }
+
+    /** The files mapped by process {@code pid} whose name is {@code library}. */
+    private static List<String> mapped(long pid, String library) throws IOException {
+        return Files.readAllLines(Path.of("/proc/" + pid + "/maps")).stream()
+                .filter(line -> line.contains("/" + library))
+                .map(line -> line.substring(line.indexOf('/')))
+                .distinct()
+                .toList();
     }
 
     private static void drain(Process process, StringBuilder log) {
