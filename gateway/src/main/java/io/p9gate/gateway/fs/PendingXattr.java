@@ -7,6 +7,7 @@ import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -23,7 +24,12 @@ public final class PendingXattr {
     private final byte[] value;
     private final Allowance budget;
     private final AtomicBoolean released = new AtomicBoolean();
-    private int written;
+    /**
+     * The bytes of {@link #value} some Twrite filled. Not the end of the furthest write: a guest that writes only
+     * the tail (or the same bytes twice) has not written the value, and the bytes it skipped would be committed as
+     * zeros it never sent (and recorded as the value it set).
+     */
+    private final BitSet written = new BitSet();
 
     public PendingXattr(String name, int size, int flags) throws OverBudget {
         this.budget = VmBudget.current().xattrBytes();
@@ -62,14 +68,15 @@ public final class PendingXattr {
             throw new P9Exception(Errno.EFBIG, "xattr write beyond the announced size of " + value.length);
         }
         data.get(data.position(), value, (int) offset, n);
-        written = Math.max(written, (int) offset + n);
+        written.set((int) offset, (int) offset + n);
         return n;
     }
 
-    /** The complete value; EINVAL if fewer bytes were written than Txattrcreate announced. */
+    /** The complete value; EINVAL unless each of the bytes Txattrcreate announced was written. */
     synchronized byte[] value() throws P9Exception {
-        if (written != value.length) {
-            throw new P9Exception(Errno.EINVAL, "xattr value incomplete: " + written + " of " + value.length);
+        int filled = written.cardinality();
+        if (filled != value.length) {
+            throw new P9Exception(Errno.EINVAL, "xattr value incomplete: " + filled + " of " + value.length + " bytes");
         }
         return Arrays.copyOf(value, value.length);
     }
