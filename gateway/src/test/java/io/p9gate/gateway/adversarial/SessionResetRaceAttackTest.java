@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.client.PendingCall;
+import io.p9gate.gateway.codec.MessageEncoder;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GatewayEvent;
@@ -18,6 +20,8 @@ import io.p9gate.gateway.policyadapter.PolicyFixture;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.policyadapter.PolicyServed;
 import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.Frame;
+import io.p9gate.gateway.proto.MessageType;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
@@ -25,7 +29,10 @@ import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.policy.PolicyHolder;
+import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -328,6 +335,65 @@ class SessionResetRaceAttackTest {
         int closed = trail.indexOf(e -> e instanceof GatewayEvent.SessionClosed c && c.session() == session);
         assertTrue(write >= 0 && closed > write, "the write's record before its session's end");
         assertEquals(1, trail.records(Operation.WRITE).size(), "one intent, whole: no outcome record");
+    }
+
+    /**
+     * A tag reused while its request runs closes the connection (a reply could no longer be matched): the running
+     * change is still finished and recorded, before its session's end; the request that reused the tag is never
+     * served.
+     */
+    @Test
+    void aTagReusedWhileItsChangeRunsClosesTheConnectionAfterTheChangeIsRecorded() throws Exception {
+        try (SocketChannel raw = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            raw.connect(UnixDomainSocketAddress.of(fx.alphaSocket));
+            send(raw, Frame.NOTAG, new TMessage.Tversion(65536, P9Client.VERSION));
+            assertEquals(MessageType.RVERSION.code(), replyType(raw));
+            send(raw, 1, new TMessage.Tattach(0, TMessage.NOFID, "root", "data", 0));
+            assertEquals(MessageType.RATTACH.code(), replyType(raw)); // requests run in parallel: attached first
+            trail.holdNext(Operation.MKDIR);
+            send(raw, 7, new TMessage.Tmkdir(0, "made", 0755, 0));
+            trail.awaitHeld();
+            send(raw, 7, new TMessage.Tgetattr(0, 0x7ff));
+            // Nothing more: the connection is closed (the held Tmkdir's reply has nowhere to go).
+            ByteBuffer rest = ByteBuffer.allocate(4096);
+            int total = 0;
+            for (int n; (n = raw.read(rest)) >= 0; ) {
+                total += n;
+            }
+            trail.release.countDown();
+            assertEquals(0, total, "no reply to the request that reused the tag");
+        }
+        gateway.close(); // every session has ended and been recorded
+        assertTrue(Files.isDirectory(fx.data.resolve("made")), "the change was finished");
+        assertEquals(1, trail.records(Operation.MKDIR).size());
+        assertEquals(List.of(), trail.records(Operation.GETATTR), "the request that reused the tag was not served");
+        long session = sessionOf(Operation.MKDIR);
+        int mkdir = trail.indexOf(e -> e instanceof AuditEntry a && a.request().operation() == Operation.MKDIR);
+        int closed = trail.indexOf(e -> e instanceof GatewayEvent.SessionClosed c && c.session() == session);
+        assertTrue(mkdir >= 0 && closed > mkdir, "the change's record before its session's end");
+    }
+
+    /** The type of the next reply on {@code channel}. */
+    private static int replyType(SocketChannel channel) throws java.io.IOException {
+        ByteBuffer head = ByteBuffer.allocate(7).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        while (head.hasRemaining()) {
+            assertTrue(channel.read(head) >= 0, "connection closed");
+        }
+        ByteBuffer body = ByteBuffer.allocate(head.getInt(0) - 7);
+        while (body.hasRemaining()) {
+            assertTrue(channel.read(body) >= 0, "connection closed");
+        }
+        return head.get(4) & 0xff;
+    }
+
+    private static void send(SocketChannel channel, int tag, TMessage request) throws java.io.IOException {
+        ByteBuf out = Unpooled.buffer();
+        MessageEncoder.writeHeaderAndBody(new Frame(tag, request), out);
+        ByteBuffer bytes = out.nioBuffer();
+        while (bytes.hasRemaining()) {
+            channel.write(bytes);
+        }
+        out.release();
     }
 
     private long sessionOf(Operation op) {
