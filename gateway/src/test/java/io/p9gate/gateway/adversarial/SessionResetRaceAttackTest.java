@@ -86,7 +86,11 @@ class SessionResetRaceAttackTest {
 
         @Override
         public long record(AuditEntry entry) throws P9Exception {
-            events.add(entry);
+            long seq;
+            synchronized (events) { // the sequence number is the record's place in the trail
+                events.add(entry);
+                seq = events.size();
+            }
             if (entry.phase() == RecordPhase.INTENT && entry.request().operation() == hold) {
                 hold = null;
                 reached.countDown();
@@ -99,12 +103,14 @@ class SessionResetRaceAttackTest {
                     throw new IllegalStateException(e);
                 }
             }
-            return events.size();
+            return seq;
         }
 
         @Override
         public void lifecycle(GatewayEvent event) {
-            events.add(event);
+            synchronized (events) {
+                events.add(event);
+            }
         }
 
         void holdNext(Operation op) {
@@ -318,16 +324,7 @@ class SessionResetRaceAttackTest {
         long session = sessionOf(Operation.WRITE);
         g.close();
         trail.release.countDown();
-        try (P9Client other = alpha()) {
-            other.walk(0, 1, "locked");
-            other.lopen(1, O_RDWR);
-            // The dropped session's lock goes once its last request is done: ask until then (a count, not a time).
-            int status = LOCK_BLOCKED;
-            for (int i = 0; i < 10_000 && status != LOCK_SUCCESS; i++) {
-                status = ((RMessage.Rlock) other.rpc(writeLock(1))).status();
-            }
-            assertEquals(LOCK_SUCCESS, status, "the dropped session's lock is released");
-        }
+        assertEquals(LOCK_SUCCESS, lockOnceDroppedSessionsEnd(), "the dropped session's lock is released");
         assertEquals("written", Files.readString(fx.data.resolve("victim")));
         int write = trail.indexOf(e -> e instanceof AuditEntry a
                 && a.request().operation() == Operation.WRITE
@@ -335,6 +332,80 @@ class SessionResetRaceAttackTest {
         int closed = trail.indexOf(e -> e instanceof GatewayEvent.SessionClosed c && c.session() == session);
         assertTrue(write >= 0 && closed > write, "the write's record before its session's end");
         assertEquals(1, trail.records(Operation.WRITE).size(), "one intent, whole: no outcome record");
+    }
+
+    /**
+     * Many quick reconnects, each dropping its connection with changes, a lock and a Tversion still in flight: every
+     * session is opened and closed once in the trail, its records all between the two; each change's intent is
+     * followed by the change on the host unless an outcome says it failed; and no lock outlives its session.
+     */
+    @Test
+    void quickReconnectsDroppingRequestsInFlightLeaveEverySessionWholeInTheTrail() throws Exception {
+        int rounds = 40;
+        for (int i = 0; i < rounds; i++) {
+            P9Client g = alpha();
+            g.walk(0, 1, "locked");
+            g.send(new TMessage.Tlopen(1, O_RDWR));
+            g.send(writeLock(1));
+            g.send(new TMessage.Tmkdir(0, "d" + i, 0755, 0));
+            g.send(new TMessage.Tunlinkat(0, "d" + (i - 1), 0x200));
+            if (i % 2 == 0) {
+                g.send(new TMessage.Tversion(65536, P9Client.VERSION));
+            }
+            g.send(new TMessage.Tlcreate(0, "f" + i, O_RDWR, 0644, 0));
+            g.close();
+        }
+        assertEquals(LOCK_SUCCESS, lockOnceDroppedSessionsEnd(), "no dropped session's lock outlives it");
+        gateway.close();
+        java.util.Map<Long, Integer> state = new java.util.HashMap<>(); // 1 open, 2 closed
+        java.util.Set<Long> failedIntents = new java.util.HashSet<>();
+        List<AuditEntry> intents = new ArrayList<>();
+        List<Long> intentSeqs = new ArrayList<>();
+        for (int seq = 1; seq <= trail.events.size(); seq++) {
+            switch (trail.events.get(seq - 1)) {
+                case GatewayEvent.SessionOpened o ->
+                    assertEquals(null, state.put(o.session(), 1), "session " + o.session() + " opened once");
+                case GatewayEvent.SessionClosed c ->
+                    assertEquals(
+                            1, state.put(c.session(), 2), "session " + c.session() + " closed once, after opening");
+                case AuditEntry a
+                when a.request().sessionId() > 0 -> {
+                    assertEquals(1, state.get(a.request().sessionId()), "a record inside its session's lifetime: " + a);
+                    if (a.phase() == RecordPhase.INTENT) {
+                        intents.add(a);
+                        intentSeqs.add((long) seq);
+                    } else if (a.phase() == RecordPhase.OUTCOME && a.outcome().errno() != null) {
+                        failedIntents.add(a.intentSeq());
+                    }
+                }
+                default -> {}
+            }
+        }
+        assertTrue(state.values().stream().allMatch(v -> v == 2), "every session closed: " + state);
+        List<AuditEntry> done = new ArrayList<>();
+        for (int k = 0; k < intents.size(); k++) {
+            if (!failedIntents.contains(intentSeqs.get(k))) {
+                done.add(intents.get(k));
+            }
+        }
+        for (int i = 0; i < rounds; i++) {
+            String name = "d" + i;
+            long madeAndKept = done.stream()
+                    .filter(a -> a.request().operation() == Operation.MKDIR
+                            && a.request().paths().equals(List.of(name)))
+                    .count();
+            assertTrue(madeAndKept <= 1, name);
+            assertEquals(
+                    Files.isDirectory(fx.data.resolve(name)),
+                    madeAndKept == 1 && !removed(done, name),
+                    name + " is on the host exactly when the trail says it was made and not removed");
+        }
+    }
+
+    private static boolean removed(List<AuditEntry> done, String name) {
+        return done.stream()
+                .anyMatch(a -> a.request().operation() == Operation.REMOVE
+                        && a.request().paths().equals(List.of(name)));
     }
 
     /**
@@ -394,6 +465,22 @@ class SessionResetRaceAttackTest {
             channel.write(bytes);
         }
         out.release();
+    }
+
+    /**
+     * A new session's write lock on {@code locked}: a dropped session's lock goes once its last request is done, so
+     * it is asked until then (a count of tries, not a time).
+     */
+    private int lockOnceDroppedSessionsEnd() throws Exception {
+        try (P9Client other = alpha()) {
+            other.walk(0, 1, "locked");
+            other.lopen(1, O_RDWR);
+            int status = LOCK_BLOCKED;
+            for (int i = 0; i < 10_000 && status != LOCK_SUCCESS; i++) {
+                status = ((RMessage.Rlock) other.rpc(writeLock(1))).status();
+            }
+            return status;
+        }
     }
 
     private long sessionOf(Operation op) {
