@@ -150,6 +150,26 @@ final class ChokePoint {
 
     /** A decided request: what every record of this request carries. */
     private record Decided(int tag, MessageType message, AccessRequest request, Decision decision) {
+        /** The same request, its record's detail ending in {@code words} (what a failed change still made). */
+        Decided adding(String words) {
+            AccessRequest r = request;
+            String detail = (r.detail() + " " + words).strip();
+            return new Decided(
+                    tag,
+                    message,
+                    new AccessRequest(
+                            r.vm(),
+                            r.sessionId(),
+                            r.operation(),
+                            r.share(),
+                            r.paths(),
+                            r.uid(),
+                            r.gid(),
+                            r.args(),
+                            detail),
+                    decision);
+        }
+
         /** The same request, refused by a budget of its VM after the policy allowed it. */
         Decided refusedBy(OverBudget budget) {
             return new Decided(
@@ -246,6 +266,9 @@ final class ChokePoint {
         } catch (OverBudget e) {
             // The VM's budget refused what the policy allowed: recorded as that budget's denial (R-ROB-2).
             record(decided.refusedBy(e), Outcome.failure(e.errno()), phase, intent);
+            throw e;
+        } catch (PartlyApplied e) {
+            record(decided.adding(e.detail()), Outcome.failure(e.errno()), phase, intent);
             throw e;
         } catch (P9Exception e) {
             record(decided, Outcome.failure(e.errno()), phase, intent);

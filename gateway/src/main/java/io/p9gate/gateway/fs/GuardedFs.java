@@ -290,14 +290,14 @@ public final class GuardedFs {
         RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, node)));
         changeIn(Operation.SETATTR, who, share, paths, new RequestArgs.SetAttr(attr.valid()), () -> {
             AttrChanges.check(node, attr); // before any field changes: a refused Tsetattr changes nothing it can
-            if (attr.has(SetAttr.SETATTR_SIZE)) {
-                quota.resizing(share, node, paths.at(0), moves, before -> attr.size() - before, () -> {
-                    AttrChanges.apply(share.root(), node, attr, ownershipIn(share), who.uid());
-                    return null;
-                });
-            } else {
-                AttrChanges.apply(share.root(), node, attr, ownershipIn(share), who.uid());
-            }
+            AttrChanges.apply(
+                    share.root(),
+                    node,
+                    attr,
+                    ownershipIn(share),
+                    who.uid(),
+                    truncate ->
+                            quota.resizing(share, node, paths.at(0), moves, before -> attr.size() - before, truncate));
             return DONE;
         });
     }
