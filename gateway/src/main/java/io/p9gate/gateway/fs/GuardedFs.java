@@ -155,6 +155,19 @@ public final class GuardedFs {
 
     public record Opened(OpenHandle file, Qid qid) implements Result {}
 
+    /**
+     * The fid a Tlopen, Topen or Tlcreate will open, claimed as the last step of its guarded call: a claim that fails
+     * (EBADF, the fid was clunked meanwhile) is the request's outcome, and its record's, so the log never says an
+     * open succeeded that the guest was told failed. The fid becomes the open file only after the record is written
+     * (an open for writing's must be on disk before any write goes through it).
+     */
+    public interface Claim {
+        void claim() throws P9Exception;
+
+        /** Gives the fid back as it was, if it was claimed, when the request failed after the claim (its record). */
+        default void undo() {}
+    }
+
     public record Created(FileHandle handle, OpenHandle file, Qid qid) implements Result {}
 
     /** Tgetattr: the attributes as the guest sees them. */
@@ -327,7 +340,8 @@ public final class GuardedFs {
      * An open that truncates changes the file, so it is recorded before the backend call like a write.
      * {@code directoryOnly} (O_DIRECTORY) refuses a non-directory with ENOTDIR, as the decided request's outcome.
      */
-    public Opened open(Subject who, FileHandle handle, int hostFlags, boolean directoryOnly) throws P9Exception {
+    public Opened open(Subject who, FileHandle handle, int hostFlags, boolean directoryOnly, Claim claim)
+            throws P9Exception {
         LocalShare share = handle.share();
         Node node = handle.node();
         long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
@@ -347,58 +361,90 @@ public final class GuardedFs {
                             before -> 0,
                             () -> share.io().open(node, hostFlags));
             try {
-                return new Opened(new OpenHandle(file), qid(share, node));
+                Opened opened = new Opened(new OpenHandle(file), qid(share, node));
+                claim.claim();
+                return opened;
             } catch (P9Exception | RuntimeException e) {
                 file.close();
                 throw e;
             }
         };
         RequestArgs args = new RequestArgs.Open(hostFlags);
-        if ((hostFlags & LinuxSyscalls.O_TRUNC) != 0) {
-            return changeIn(Operation.OPEN, who, share, paths, args, call);
+        return claiming(
+                claim,
+                () -> (hostFlags & LinuxSyscalls.O_TRUNC) != 0
+                        ? changeIn(Operation.OPEN, who, share, paths, args, call)
+                        : guard.inspect(Operation.OPEN, who, share.name(), paths, args, call, NO_BYTES));
+    }
+
+    /** A guarded request whose call ends in {@code claim}: a failure after it (its record) gives the fid back. */
+    private static <T> T claiming(Claim claim, BackendCall<T> request) throws P9Exception {
+        try {
+            return request.run();
+        } catch (P9Exception | RuntimeException e) {
+            claim.undo();
+            throw e;
         }
-        return guard.inspect(Operation.OPEN, who, share.name(), paths, args, call, NO_BYTES);
     }
 
     public Created create(
-            Subject who, FileHandle handle, String name, int hostFlags, int askedMode, int gid, boolean exclusive)
+            Subject who,
+            FileHandle handle,
+            String name,
+            int hostFlags,
+            int askedMode,
+            int gid,
+            boolean exclusive,
+            Claim claim)
             throws P9Exception {
         LocalShare share = handle.share();
         Node dir = handle.node();
         int mode = GuestModes.allowed(false, askedMode);
         RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
-        return changeIn(
-                Operation.CREATE, who, share, paths, new RequestArgs.Create(name, hostFlags, mode, exclusive), () -> {
-                    // Without O_EXCL an existing file may be opened: it takes no inode, and its truncation
-                    // goes through the quota like any other (so O_TRUNC is applied after the open).
-                    FileIo.Created made = quota.creating(
-                            share.name(),
-                            paths.at(0),
-                            false,
-                            () -> share.io().create(dir, name, hostFlags & ~LinuxSyscalls.O_TRUNC, mode, exclusive),
-                            FileIo.Created::isNew);
-                    try {
-                        if (made.isNew()) {
-                            ownership.created(made.node(), made.stat(), who.uid(), gid, mode);
-                            SetIdBits.created(share.root(), made.node(), askedMode);
-                        } else {
-                            refuseMappedSpecialFile(share, made.node());
-                            if ((hostFlags & LinuxSyscalls.O_TRUNC) != 0) {
-                                quota.resizing(share, made.node(), before -> 0, () -> {
-                                    Inodes.truncate(made.node(), 0);
-                                    return null;
-                                });
+        return claiming(
+                claim,
+                () -> changeIn(
+                        Operation.CREATE,
+                        who,
+                        share,
+                        paths,
+                        new RequestArgs.Create(name, hostFlags, mode, exclusive),
+                        () -> {
+                            // Without O_EXCL an existing file may be opened: it takes no inode, and its truncation
+                            // goes through the quota like any other (so O_TRUNC is applied after the open).
+                            FileIo.Created made = quota.creating(
+                                    share.name(),
+                                    paths.at(0),
+                                    false,
+                                    () -> share.io()
+                                            .create(dir, name, hostFlags & ~LinuxSyscalls.O_TRUNC, mode, exclusive),
+                                    FileIo.Created::isNew);
+                            try {
+                                if (made.isNew()) {
+                                    ownership.created(made.node(), made.stat(), who.uid(), gid, mode);
+                                    SetIdBits.created(share.root(), made.node(), askedMode);
+                                } else {
+                                    refuseMappedSpecialFile(share, made.node());
+                                    if ((hostFlags & LinuxSyscalls.O_TRUNC) != 0) {
+                                        quota.resizing(share, made.node(), before -> 0, () -> {
+                                            Inodes.truncate(made.node(), 0);
+                                            return null;
+                                        });
+                                    }
+                                }
+                                // A new file's qid is its creation stat's: chmod and chown change neither size nor
+                                // mtime.
+                                Qid qid = made.isNew() ? share.root().qids().qid(made.stat()) : qid(share, made.node());
+                                Created created = new Created(
+                                        new FileHandle(share, made.node()), new OpenHandle(made.file()), qid);
+                                claim.claim();
+                                return created;
+                            } catch (P9Exception | RuntimeException e) {
+                                made.node().close();
+                                made.file().close();
+                                throw e;
                             }
-                        }
-                        // A new file's qid is its creation stat's: chmod and chown change neither size nor mtime.
-                        Qid qid = made.isNew() ? share.root().qids().qid(made.stat()) : qid(share, made.node());
-                        return new Created(new FileHandle(share, made.node()), new OpenHandle(made.file()), qid);
-                    } catch (P9Exception | RuntimeException e) {
-                        made.node().close();
-                        made.file().close();
-                        throw e;
-                    }
-                });
+                        }));
     }
 
     public int read(Subject who, FileHandle handle, OpenHandle opened, long offset, ByteBuffer dst) throws P9Exception {

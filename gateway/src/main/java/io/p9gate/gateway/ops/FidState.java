@@ -1,5 +1,6 @@
 package io.p9gate.gateway.ops;
 
+import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.fs.HeldXattr;
 import io.p9gate.gateway.fs.OpenHandle;
 import io.p9gate.gateway.fs.PendingXattr;
@@ -9,6 +10,12 @@ import java.util.Optional;
 sealed interface FidState {
     /** Names a file (attach, walk): may be walked from, stat'ed, opened. */
     record Walked() implements FidState {}
+
+    /**
+     * Claimed by a Tlopen, Topen or Tlcreate in progress ({@link GuardedFs.Claim}): a Walked fid that no other open
+     * may take, until the request's record is written and the fid becomes Opened. Holds nothing of the open yet.
+     */
+    record Opening() implements FidState {}
 
     /** Opened for I/O by Tlopen/Tlcreate. */
     record Opened(OpenHandle file) implements FidState {}
@@ -26,4 +33,5 @@ sealed interface FidState {
     record XattrWrite(PendingXattr pending) implements FidState {}
 
     FidState WALKED = new Walked();
+    FidState OPENING = new Opening();
 }

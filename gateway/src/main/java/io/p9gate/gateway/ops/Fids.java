@@ -99,9 +99,14 @@ final class Fids {
 
     /** Swaps a fid's value if nobody changed it meanwhile (EBADF otherwise). */
     void replace(int fid, Fid expected, Fid value) throws P9Exception {
-        if (!table.replace(fid, expected, value)) {
+        if (!swap(fid, expected, value)) {
             throw new P9Exception(Errno.EBADF, "fid " + Integer.toUnsignedString(fid) + " changed concurrently");
         }
+    }
+
+    /** Swaps a fid's value if nobody changed it meanwhile; whether it did. */
+    boolean swap(int fid, Fid expected, Fid value) {
+        return table.replace(fid, expected, value);
     }
 
     /**

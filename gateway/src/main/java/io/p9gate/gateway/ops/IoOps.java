@@ -41,15 +41,51 @@ final class IoOps {
     Rlopen lopen(Tlopen t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
         requireUnopened(fid);
+        FidClaim claim = new FidClaim(t.fid(), fid);
         GuardedFs.Opened opened = ctx.fs()
-                .open(fid.who(), fid.handle(), OpenFlags.toHost(t.flags()), OpenFlags.wantsDirectory(t.flags()));
-        try {
-            ctx.fids().replace(t.fid(), fid, fid.withState(new FidState.Opened(opened.file())));
-        } catch (P9Exception e) {
+                .open(fid.who(), fid.handle(), OpenFlags.toHost(t.flags()), OpenFlags.wantsDirectory(t.flags()), claim);
+        if (!claim.complete(fid.withState(new FidState.Opened(opened.file())))) {
             opened.file().close();
-            throw e;
         }
         return new Rlopen(opened.qid(), iounit());
+    }
+
+    /**
+     * A fid claimed for an open in progress ({@link GuardedFs.Claim}, {@link FidState.Opening}): claimed inside the
+     * guarded call, so a fid clunked before fails the request with EBADF, as its record says; completed once the
+     * request's record is written (an open for writing's is on disk: no write goes through the fid before).
+     */
+    private final class FidClaim implements GuardedFs.Claim {
+        private final int fid;
+        private final Fid before;
+        private Fid claimed;
+
+        FidClaim(int fid, Fid before) {
+            this.fid = fid;
+            this.before = before;
+        }
+
+        @Override
+        public void claim() throws P9Exception {
+            Fid opening = before.withState(FidState.OPENING);
+            ctx.fids().replace(fid, before, opening);
+            claimed = opening;
+        }
+
+        @Override
+        public void undo() {
+            if (claimed != null) {
+                ctx.fids().swap(fid, claimed, before); // if clunked meanwhile, nothing is left to undo
+            }
+        }
+
+        /**
+         * The fid becomes {@code opened}. False if it was clunked (or replaced) after its claim: the request
+         * succeeded before that, as recorded, and what it opened is the caller's to close.
+         */
+        boolean complete(Fid opened) {
+            return ctx.fids().swap(fid, claimed, opened);
+        }
     }
 
     /**
@@ -63,16 +99,15 @@ final class IoOps {
             case U -> true;
             case L, LEGACY -> false;
         };
-        GuardedFs.Opened opened = ctx.fs().open(fid.who(), fid.handle(), OpenFlags.fromOpenMode(t.mode(), unix), false);
+        FidClaim claim = new FidClaim(t.fid(), fid);
+        GuardedFs.Opened opened =
+                ctx.fs().open(fid.who(), fid.handle(), OpenFlags.fromOpenMode(t.mode(), unix), false, claim);
         var state = new FidState.OpenedByTopen(
                 new FidState.Opened(opened.file()),
                 OpenFlags.removesOnClunk(t.mode()),
                 opened.qid().type() == Qid.QTDIR ? Optional.of(new StatListing()) : Optional.empty());
-        try {
-            ctx.fids().replace(t.fid(), fid, fid.withState(state));
-        } catch (P9Exception e) {
+        if (!claim.complete(fid.withState(state))) {
             GuardedFs.Result.releaseUnrecorded(opened);
-            throw e;
         }
         return new Ropen(opened.qid(), iounit());
     }
@@ -81,6 +116,7 @@ final class IoOps {
     Rlcreate lcreate(Tlcreate t) throws P9Exception {
         Fid dir = ctx.fids().get(t.fid());
         requireUnopened(dir);
+        FidClaim claim = new FidClaim(t.fid(), dir);
         GuardedFs.Created created = ctx.fs()
                 .create(
                         dir.withGid(t.gid()),
@@ -89,16 +125,15 @@ final class IoOps {
                         OpenFlags.toHost(t.flags()),
                         t.mode(),
                         t.gid(),
-                        OpenFlags.exclusive(t.flags()));
+                        OpenFlags.exclusive(t.flags()),
+                        claim);
         Fid file = new Fid(created.handle(), dir.who(), new FidState.Opened(created.file()), dir.lockOwners());
-        try {
-            ctx.fids().replace(t.fid(), dir, file);
-        } catch (P9Exception e) {
-            created.file().close();
-            created.handle().close();
-            throw e;
+        if (claim.complete(file)) {
+            dir.handle().close();
+        } else {
+            // Clunked after the claim: the clunk released the directory's handle.
+            GuardedFs.Result.releaseUnrecorded(created);
         }
-        dir.handle().close();
         return new Rlcreate(created.qid(), iounit());
     }
 
@@ -121,6 +156,7 @@ final class IoOps {
             case FidState.OpenedByTopen o -> !o.opened().file().syncsWrites();
             case FidState.XattrWrite w -> true; // fills a pending value in memory
             case FidState.Walked w -> true; // refused at once
+            case FidState.Opening o -> true;
             case FidState.XattrRead r -> true;
         };
     }
@@ -137,6 +173,7 @@ final class IoOps {
             case FidState.XattrRead(var name, var value) ->
                 new Rread(ctx.fs().readXattr(fid.who(), fid.handle(), name, value.bytes(), t.offset(), count));
             case FidState.Walked w -> throw notOpen();
+            case FidState.Opening o -> throw notOpen();
             case FidState.XattrWrite w -> throw notOpen();
         };
     }
@@ -166,6 +203,7 @@ final class IoOps {
             case FidState.XattrWrite(var pending) ->
                 new Rwrite(ctx.fs().writeXattr(fid.who(), fid.handle(), pending, t.offset(), data.nioBuffer()));
             case FidState.Walked w -> throw notOpen();
+            case FidState.Opening o -> throw notOpen();
             case FidState.XattrRead r -> throw notOpen();
         };
     }

@@ -10,6 +10,7 @@ import io.netty.buffer.Unpooled;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.proto.TMessage.FileRequest;
@@ -37,10 +38,18 @@ class GuardedFsTest {
     static final class RecordingPolicy implements AccessPolicy {
         final List<AccessRequest> asked = new CopyOnWriteArrayList<>();
         volatile Operation denied;
+        /** Run while deciding a request of {@link #meanwhileOf}: what another request of the guest does meanwhile. */
+        volatile Operation meanwhileOf;
+
+        volatile Runnable meanwhile;
 
         @Override
         public Decision decide(AccessRequest request) {
             asked.add(request);
+            if (request.operation() == meanwhileOf) {
+                meanwhileOf = null;
+                meanwhile.run();
+            }
             return request.operation() == denied
                     ? Decision.deny(Errno.EACCES, List.of("test-deny"))
                     : Decision.allow(List.of("test-allow"));
@@ -57,8 +66,17 @@ class GuardedFsTest {
             return !broken;
         }
 
+        /** Run as the record of a request of {@link #meanwhileOf} is written, before the request is answered. */
+        volatile Operation meanwhileOf;
+
+        volatile Runnable meanwhile;
+
         @Override
         public long record(AuditEntry entry) throws P9Exception {
+            if (entry.request().operation() == meanwhileOf) {
+                meanwhileOf = null;
+                meanwhile.run();
+            }
             if (entry.request().operation() == failing) {
                 throw new P9Exception(Errno.EIO, "disk full");
             }
@@ -219,6 +237,58 @@ class GuardedFsTest {
                 Errno.EACCES,
                 s.fails(new TMessage.Tsetattr(3, new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, 0, 0, 0, 0, 0))));
         assertEquals(7, Files.size(share.resolve("f")));
+    }
+
+    /**
+     * A Tclunk of {@code fid} served while a Tlcreate is decided (its directory stays open through fid 0), or while a
+     * Tlopen's record is written (after the host open: before it, the clunk closes the handle the open needs): the
+     * request's record says what the guest got: EBADF if the clunk came first, else the open or create (the clunk
+     * then closed what it opened).
+     */
+    private Errno openedWhileClunked(TMessage.FileRequest open, Operation op, int fid) {
+        Runnable clunk = () -> assertEquals(
+                RMessage.Rclunk.class, call(new TMessage.Tclunk(fid)).getClass());
+        if (op == Operation.OPEN) {
+            audit.meanwhile = clunk;
+            audit.meanwhileOf = op;
+        } else {
+            policy.meanwhile = clunk;
+            policy.meanwhileOf = op;
+        }
+        Errno errno;
+        try {
+            s.call(open);
+            errno = null;
+        } catch (P9Exception e) {
+            errno = e.errno();
+        }
+        assertNull(op == Operation.OPEN ? audit.meanwhileOf : policy.meanwhileOf, "the clunk came meanwhile");
+        Recorded last = audit.records.getLast();
+        assertEquals(op, last.request().operation());
+        assertEquals(errno, last.outcome().errno(), "the record of " + open + " says what the guest got");
+        return errno;
+    }
+
+    private RMessage call(TMessage.FileRequest request) {
+        try {
+            return s.call(request);
+        } catch (P9Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void anOpenWhoseFidIsClunkedMeanwhileIsRecordedAsFailed() throws Exception {
+        s.walk(0, 1, "f");
+        openedWhileClunked(new TMessage.Tlopen(1, 0), Operation.OPEN, 1);
+        assertEquals(Errno.EBADF, s.fails(new TMessage.Tgetattr(1, 0)), "the clunk removed the fid either way");
+        s.walk(0, 3);
+        assertEquals(
+                Errno.EBADF, openedWhileClunked(new TMessage.Tlcreate(3, "new", 02, 0644, 0), Operation.CREATE, 3));
+        assertEquals(RecordPhase.OUTCOME, audit.records.getLast().phase(), "the create's intent, then its outcome");
+        s.walk(0, 4, "f");
+        s.lopen(4, 0);
+        assertEquals("content", Files.readString(share.resolve("f")));
     }
 
     @Test

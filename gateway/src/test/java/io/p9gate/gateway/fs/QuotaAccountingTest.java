@@ -70,7 +70,8 @@ class QuotaAccountingTest {
                         .root();
                 FileHandle cache = fs.walk(ROOT_USER, root, List.of("cache")).handle();
                 FileHandle file = fs.walk(ROOT_USER, root, List.of("out")).handle();
-                OpenHandle opened = fs.open(ROOT_USER, file, O_RDWR, false).file()) {
+                OpenHandle opened =
+                        fs.open(ROOT_USER, file, O_RDWR, false, () -> {}).file()) {
             onWrite.set(() -> {
                 try {
                     fs.renameat(ROOT_USER, root, "out", cache, "in"); // another request of the VM
