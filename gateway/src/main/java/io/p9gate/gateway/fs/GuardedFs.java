@@ -889,6 +889,7 @@ public final class GuardedFs {
                         handle,
                         new RequestArgs.Xattr(name),
                         () -> {
+                            GuestXattrs.checkName(name);
                             GuestXattrs.checkReadable(name);
                             return new Value(HeldXattr.charged(Xattrs.get(node, name)));
                         },
@@ -919,13 +920,15 @@ public final class GuardedFs {
                         () -> List.of(hostPath(handle)),
                         new RequestArgs.Xattr(name),
                         () -> {
+                            // In setxattr(2)'s order: flags, name, size, then what the name may do.
+                            if ((flags & ~(Xattrs.XATTR_CREATE | Xattrs.XATTR_REPLACE)) != 0) {
+                                throw new P9Exception(Errno.EINVAL, "xattr flags 0x" + Integer.toHexString(flags));
+                            }
+                            GuestXattrs.checkName(name);
                             if (size < 0 || size > Xattrs.MAX_VALUE) {
                                 throw new P9Exception(Errno.E2BIG, "xattr value of " + size + " bytes");
                             }
                             GuestXattrs.checkWritable(name);
-                            if ((flags & ~(Xattrs.XATTR_CREATE | Xattrs.XATTR_REPLACE)) != 0 || name.isEmpty()) {
-                                throw new P9Exception(Errno.EINVAL, "xattr flags 0x" + Integer.toHexString(flags));
-                            }
                             return new Pending(new PendingXattr(name, (int) size, flags));
                         },
                         NO_BYTES)

@@ -17,6 +17,19 @@ final class GuestXattrs {
 
     private GuestXattrs() {}
 
+    /** XATTR_NAME_MAX: the longest name, in bytes, Linux takes. */
+    private static final int NAME_MAX = 255;
+
+    /**
+     * A name Linux takes at all: getxattr(2) and setxattr(2) answer ERANGE for an empty name or one longer than 255
+     * bytes, before its namespace or the file is looked at.
+     */
+    static void checkName(String name) throws P9Exception {
+        if (name.isEmpty() || name.getBytes(StandardCharsets.UTF_8).length > NAME_MAX) {
+            throw new P9Exception(Errno.ERANGE, "xattr name of " + name.length() + " characters");
+        }
+    }
+
     static boolean served(String name) {
         return name.startsWith(SERVED_NAMESPACE) && !Ownership.reserved(name);
     }

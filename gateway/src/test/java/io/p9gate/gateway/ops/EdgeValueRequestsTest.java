@@ -155,4 +155,24 @@ class EdgeValueRequestsTest extends ShareTestBase {
         assertEquals(Qid.QTFILE, made.type());
         assertTrue(Files.isRegularFile(share.resolve("d/new")));
     }
+
+    /**
+     * An xattr name is at most 255 bytes (XATTR_NAME_MAX): getxattr(2) and setxattr(2) answer ERANGE for a longer
+     * one, before they look at its namespace or the file. The gateway answered EINVAL (get) or, outside
+     * {@code user.}, ENODATA and EOPNOTSUPP.
+     */
+    @Test
+    void anXattrNameOf256BytesIsErange() throws Exception {
+        String user256 = "user." + "a".repeat(251);
+        String trusted256 = "trusted." + "a".repeat(248);
+        String user255 = "user." + "a".repeat(250);
+        assertEquals(Errno.ERANGE, s.fails(new TMessage.Txattrwalk(TestSession.ROOT, 13, user256)));
+        assertEquals(Errno.ERANGE, s.fails(new TMessage.Txattrwalk(TestSession.ROOT, 13, trusted256)));
+        assertEquals(Errno.ENODATA, s.fails(new TMessage.Txattrwalk(TestSession.ROOT, 13, user255)), "255 fits");
+        s.walk(TestSession.ROOT, 10, "f");
+        assertEquals(Errno.ERANGE, s.fails(new TMessage.Txattrcreate(10, user256, 1, 0)));
+        assertEquals(Errno.ERANGE, s.fails(new TMessage.Txattrcreate(10, trusted256, 1, 0)));
+        s.walk(TestSession.ROOT, 11, "f");
+        assertEquals(Errno.ERANGE, s.fails(new TMessage.Txattrcreate(11, "user." + "\u00e9".repeat(126), 1, 0)));
+    }
 }
