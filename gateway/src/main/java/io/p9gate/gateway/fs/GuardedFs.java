@@ -891,6 +891,7 @@ public final class GuardedFs {
                         () -> {
                             GuestXattrs.checkName(name);
                             GuestXattrs.checkReadable(name);
+                            GuestXattrs.checkHolder(node, false);
                             return new Value(HeldXattr.charged(Xattrs.get(node, name)));
                         },
                         moving(v -> v.held().bytes().length))
@@ -929,6 +930,7 @@ public final class GuardedFs {
                                 throw new P9Exception(Errno.E2BIG, "xattr value of " + size + " bytes");
                             }
                             GuestXattrs.checkWritable(name);
+                            GuestXattrs.checkHolder(handle.node(), true);
                             return new Pending(new PendingXattr(name, (int) size, flags));
                         },
                         NO_BYTES)

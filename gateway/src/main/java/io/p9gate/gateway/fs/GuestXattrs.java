@@ -1,5 +1,7 @@
 package io.p9gate.gateway.fs;
 
+import io.p9gate.gateway.backend.FileType;
+import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.io.ByteArrayOutputStream;
@@ -51,6 +53,18 @@ final class GuestXattrs {
         }
         if (!served(name)) {
             throw new P9Exception(Errno.EOPNOTSUPP, "xattr " + name + " is outside the user. namespace");
+        }
+    }
+
+    /**
+     * Linux keeps {@code user.} attributes to regular files and directories (xattr_permission): on a symlink or
+     * special file, reading one is ENODATA and setting or removing one EPERM. Asked once the name is served.
+     */
+    static void checkHolder(Node node, boolean writing) throws P9Exception {
+        if (node.type() != FileType.REGULAR && node.type() != FileType.DIRECTORY) {
+            throw writing
+                    ? new P9Exception(Errno.EPERM, "user. xattrs on a " + node.type())
+                    : new P9Exception(Errno.ENODATA, "user. xattrs on a " + node.type());
         }
     }
 

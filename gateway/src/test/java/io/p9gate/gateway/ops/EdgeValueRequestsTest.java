@@ -175,4 +175,16 @@ class EdgeValueRequestsTest extends ShareTestBase {
         s.walk(TestSession.ROOT, 11, "f");
         assertEquals(Errno.ERANGE, s.fails(new TMessage.Txattrcreate(11, "user." + "\u00e9".repeat(126), 1, 0)));
     }
+
+    /**
+     * Linux keeps user.* xattrs off everything but regular files and directories (xattr_permission): on a symlink
+     * setxattr is EPERM and getxattr ENODATA. The gateway answered EOPNOTSUPP for both.
+     */
+    @Test
+    void aUserXattrOfASymlinkIsEpermToSetAndEnodataToGet() throws Exception {
+        s.walk(TestSession.ROOT, 1, "l");
+        assertEquals(Errno.EPERM, s.fails(new TMessage.Txattrcreate(1, "user.x", 1, 0)));
+        s.walk(TestSession.ROOT, 2, "l");
+        assertEquals(Errno.ENODATA, s.fails(new TMessage.Txattrwalk(2, 3, "user.x")));
+    }
 }
