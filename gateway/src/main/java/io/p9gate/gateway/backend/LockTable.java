@@ -181,14 +181,23 @@ public final class LockTable {
         }
     }
 
+    /**
+     * The end of {@code length} bytes from {@code start} (0: to the end of file and beyond). As fcntl(2) F_SETLK and
+     * F_GETLK answer (flock_to_posix_lock): a start beyond 2^63 - 1 is EINVAL, a range whose last byte is beyond it
+     * EOVERFLOW; one whose last byte is 2^63 - 1 reaches as far as a lock to the end of file.
+     */
     private static long end(long start, long length) throws P9Exception {
         if (start < 0 || length < 0) {
             throw new P9Exception(Errno.EINVAL, "lock range beyond 2^63");
         }
-        if (length == 0 || start + length < 0) {
+        if (length == 0) {
             return Long.MAX_VALUE;
         }
-        return start + length;
+        if (length - 1 > Long.MAX_VALUE - start) {
+            throw new P9Exception(Errno.EOVERFLOW, "lock range ends beyond 2^63 - 1");
+        }
+        long end = start + length;
+        return end < 0 ? Long.MAX_VALUE : end; // 2^63: its last byte is the last there is
     }
 
     /** Checks a lock type from the wire. */

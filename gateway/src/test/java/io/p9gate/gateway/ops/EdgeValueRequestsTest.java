@@ -187,4 +187,22 @@ class EdgeValueRequestsTest extends ShareTestBase {
         s.walk(TestSession.ROOT, 2, "l");
         assertEquals(Errno.ENODATA, s.fails(new TMessage.Txattrwalk(2, 3, "user.x")));
     }
+
+    /**
+     * fcntl(2) F_SETLK/F_GETLK of a range whose last byte is past 2^63 - 1 is EOVERFLOW (flock_to_posix_lock). The
+     * gateway took start + length that overflowed as a lock to the end of the file; a range that ends at 2^63 - 1
+     * exactly is a lock like any other.
+     */
+    @Test
+    void aLockRangePast2To63IsEoverflow() throws Exception {
+        s.walk(TestSession.ROOT, 1, "f");
+        s.lopen(1, 2);
+        int wrlck = io.p9gate.gateway.proto.LockConstants.LOCK_TYPE_WRLCK;
+        assertEquals(Errno.EOVERFLOW, s.fails(new TMessage.Tlock(1, wrlck, 0, Long.MAX_VALUE, 2, 1, "guest")));
+        assertEquals(Errno.EOVERFLOW, s.fails(new TMessage.Tlock(1, wrlck, 0, 1L << 62, (1L << 62) + 1, 1, "guest")));
+        assertEquals(Errno.EOVERFLOW, s.fails(new TMessage.Tgetlock(1, wrlck, Long.MAX_VALUE, 2, 1, "guest")));
+        RMessage.Rlock last =
+                s.expect(RMessage.Rlock.class, new TMessage.Tlock(1, wrlck, 0, Long.MAX_VALUE, 1, 1, "guest"));
+        assertEquals(io.p9gate.gateway.proto.LockConstants.LOCK_SUCCESS, last.status(), "the last byte there is");
+    }
 }
