@@ -116,6 +116,10 @@ final class IoOps {
     Rlcreate lcreate(Tlcreate t) throws P9Exception {
         Fid dir = ctx.fids().get(t.fid());
         requireUnopened(dir);
+        if (OpenFlags.wantsDirectory(t.flags())) {
+            // open(2) with O_CREAT|O_DIRECTORY (Linux 6.4 on): no file is made, whatever the name.
+            throw new P9Exception(Errno.EINVAL, "lcreate with O_DIRECTORY");
+        }
         FidClaim claim = new FidClaim(t.fid(), dir);
         GuardedFs.Created created = ctx.fs()
                 .create(

@@ -205,4 +205,16 @@ class EdgeValueRequestsTest extends ShareTestBase {
                 s.expect(RMessage.Rlock.class, new TMessage.Tlock(1, wrlck, 0, Long.MAX_VALUE, 1, 1, "guest"));
         assertEquals(io.p9gate.gateway.proto.LockConstants.LOCK_SUCCESS, last.status(), "the last byte there is");
     }
+
+    /**
+     * open(2) with O_CREAT|O_DIRECTORY is EINVAL (Linux 6.4 on; before, it made a regular file and answered
+     * ENOTDIR). The gateway dropped O_DIRECTORY and made a regular file.
+     */
+    @Test
+    void tlcreateWithODirectoryIsEinvalAndMakesNothing() throws Exception {
+        s.walk(TestSession.ROOT, 1, "d");
+        assertEquals(Errno.EINVAL, s.fails(new TMessage.Tlcreate(1, "made", 0200000 | 2, 0644, 0)));
+        assertFalse(Files.exists(share.resolve("d/made"), LinkOption.NOFOLLOW_LINKS));
+        s.lcreate(1, "made", 2, 0644); // the fid is still the directory, unopened
+    }
 }
