@@ -564,7 +564,7 @@ public final class GuardedFs {
         String dirPath = path(share, dir);
         List<ListedEntry> entries = new ArrayList<>(listed.size());
         for (DirEntry e : listed) {
-            if (!e.name().equals(".") && !e.name().equals("..") && !describable(who, share, child(dirPath, e.name()))) {
+            if (!describable(who, share, listedPath(dirPath, e.name()))) {
                 // Over 9P2000.L the guest could not walk to it or get its attributes: the listing's stat entry must
                 // not show them either (size, times, owner, mode), only what Treaddir shows (name, qid, type).
                 entries.add(new ListedEntry(e.name(), undescribed(e), e.offset()));
@@ -579,6 +579,18 @@ public final class GuardedFs {
             }
         }
         return new DescribedListing(entries);
+    }
+
+    /**
+     * The share path a listed entry names: "." is the directory itself and ".." its parent (the root's ".." is the
+     * root, which never leaves the share), each judged like any other entry.
+     */
+    private static String listedPath(String dirPath, String name) {
+        return switch (name) {
+            case "." -> dirPath;
+            case ".." -> dirPath.substring(0, Math.max(dirPath.lastIndexOf('/'), 0));
+            default -> child(dirPath, name);
+        };
     }
 
     /** Whether the policy lets the guest get the attributes at {@code path}; one it cannot judge does not (fail closed). */

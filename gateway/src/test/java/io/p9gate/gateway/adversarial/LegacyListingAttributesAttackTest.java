@@ -66,13 +66,50 @@ class LegacyListingAttributesAttackTest {
         }
     }
 
+    /**
+     * The same leak through the two entries every listing has: a deny of GETATTR on {@code /box/**} refuses Tstat of
+     * {@code /box} and of {@code /box/sub}, but a listing of {@code /box} showed its {@code .} and a listing of
+     * {@code /box/sub} its {@code ..} (both {@code /box}) with every attribute, and {@code .} of {@code /sub} too:
+     * "." and ".." were described without asking the policy. They are judged as the directory and its parent.
+     */
+    @Test
+    void theDotEntriesShowNoAttributesTheGuestMayNotGet() throws Exception {
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, """
+                rules:
+                  - {id: nostat, effect: deny, ops: [GETATTR], paths: ["/box/**"]}
+                """, "data")) {
+            Path box =
+                    Files.createDirectories(gw.share("data").resolve("box/sub")).getParent();
+            Files.setLastModifiedTime(box.resolve("sub"), FileTime.fromMillis(MTIME * 1000));
+            Files.setLastModifiedTime(box, FileTime.fromMillis(MTIME * 1000));
+            Files.setLastModifiedTime(gw.share("data"), FileTime.fromMillis(MTIME * 1000));
+            try (P9Client guest = P9Client.connect(UnixDomainSocketAddress.of(gw.socket), 65536)) {
+                guest.version(65536, "9P2000.u");
+                guest.attach(0, "root", "data", 0);
+                guest.walk(0, 1, "box");
+                assertEquals(
+                        Errno.EACCES,
+                        assertThrows(P9Exception.class, () -> guest.rpc(new TMessage.Tstat(1)))
+                                .errno(),
+                        "the guest may not stat /box");
+                guest.clunk(1);
+
+                assertEquals(0, listing(guest, "box").get(".")[1], "/box's mtime leaked through its '.'");
+                Map<String, long[]> sub = listing(guest, "box/sub");
+                assertEquals(0, sub.get("..")[1], "/box's mtime leaked through /box/sub's '..'");
+                assertEquals(0, sub.get(".")[1], "/box/sub's mtime leaked through its '.'");
+                assertEquals(MTIME, listing(guest, "box").get("..")[1], "the root may be stat'ed: described");
+            }
+        }
+    }
+
     /** Name to {length, mtime} of each stat(5) entry of a 9P2000.u directory read of {@code dir} (null: the root). */
     private static Map<String, long[]> listing(P9Client guest, String dir) throws Exception {
         int fid = 7;
         if (dir == null) {
             guest.walk(0, fid);
         } else {
-            guest.walk(0, fid, dir);
+            guest.walk(0, fid, dir.split("/"));
         }
         guest.rpc(new TMessage.Topen(fid, 0));
         Map<String, long[]> out = new HashMap<>();
