@@ -19,7 +19,8 @@ import java.util.List;
  * socket a Tsymlink or Tmknod, a hard link (DMLINK, the Linux client's "fid\n" extension) a Tlink; each is decided
  * and recorded as its twin. create(5): the new file's group is the directory's, its permissions are those asked
  * for within the directory's (0666 for files, 0777 for directories), and the fid becomes the new file, opened with
- * the mode given (a directory's open is a Topen; special files are only walked to: they are not opened on the host).
+ * the mode given (a directory's open is a Topen; special files are only walked to: they are not opened on the host),
+ * a file or directory created with ORCLOSE being removed when its fid is clunked, as a Topen'ed one.
  */
 final class CreateOps {
     /** 9P2000.u: a hard link, the extension naming the existing file's fid (Linux include/net/9p/9p.h P9_DMLINK). */
@@ -75,8 +76,14 @@ final class CreateOps {
             walks.walk(new TMessage.Twalk(t.fid(), t.fid(), List.of(t.name())));
             return new Rcreate(qid, 0);
         }
-        Rlcreate created = io.lcreate(new TMessage.Tlcreate(
-                t.fid(), t.name(), OpenFlags.dotlFromOpenMode(t.mode(), unix) | OpenFlags.P9_EXCL, perm, dir.gid()));
+        Rlcreate created = io.lcreate(
+                new TMessage.Tlcreate(
+                        t.fid(),
+                        t.name(),
+                        OpenFlags.dotlFromOpenMode(t.mode(), unix) | OpenFlags.P9_EXCL,
+                        perm,
+                        dir.gid()),
+                OpenFlags.removesOnClunk(t.mode()));
         return new Rcreate(created.qid(), created.iounit());
     }
 

@@ -114,6 +114,14 @@ final class IoOps {
 
     /** The fid (a directory) becomes the newly created, opened file. */
     Rlcreate lcreate(Tlcreate t) throws P9Exception {
+        return lcreate(t, false);
+    }
+
+    /**
+     * As {@link #lcreate(Tlcreate)}; with {@code removeOnClunk} (a Tcreate's ORCLOSE, create(5)) the fid is held as
+     * a Topen'ed one that removes its file when it is clunked or its session ends.
+     */
+    Rlcreate lcreate(Tlcreate t, boolean removeOnClunk) throws P9Exception {
         Fid dir = ctx.fids().get(t.fid());
         requireUnopened(dir);
         if (OpenFlags.wantsDirectory(t.flags())) {
@@ -131,11 +139,14 @@ final class IoOps {
                         t.gid(),
                         OpenFlags.exclusive(t.flags()),
                         claim);
-        Fid file = new Fid(created.handle(), dir.who(), new FidState.Opened(created.file()), dir.lockOwners());
+        var opened = new FidState.Opened(created.file());
+        FidState state = removeOnClunk ? new FidState.OpenedByTopen(opened, true, Optional.empty()) : opened;
+        Fid file = new Fid(created.handle(), dir.who(), state, dir.lockOwners());
         if (claim.complete(file)) {
             dir.handle().close();
         } else {
-            // Clunked after the claim: the clunk released the directory's handle.
+            // Clunked after the claim: the clunk released the directory's handle (an ORCLOSE file stays: the
+            // request had succeeded, as recorded, before the clunk that would have removed it).
             GuardedFs.Result.releaseUnrecorded(created);
         }
         return new Rlcreate(created.qid(), iounit());

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 class TcreateTest extends ShareTestBase {
     private static final int OREAD = 0;
     private static final int ORDWR = 2;
+    private static final int ORCLOSE = 0x40;
     private static final int DMLINK = 0x01000000;
 
     private static Optional<String> none() {
@@ -72,6 +73,26 @@ class TcreateTest extends ShareTestBase {
             assertTrue(Files.notExists(share.resolve("dir/d")) && Files.notExists(share.resolve("dir/l")));
             s.expect(RMessage.Rdirread.class, new TMessage.Tread(1, 0, 8192)); // still the open directory
         }
+    }
+
+    /**
+     * create(5): the mode is as in open(5), so a file created with ORCLOSE is removed when its fid is clunked, as a
+     * Topen'ed one is. The created file's fid forgot it: the file stayed (taking the VM's quota) and no removal was
+     * decided or recorded, at the clunk or at the session's end.
+     */
+    @Test
+    void aFileCreatedWithOrcloseIsRemovedAtClunkAndAtTheSessionsEnd() throws Exception {
+        try (TestSession s = TestSession.attached(factory, Dialect.LEGACY)) {
+            s.walk(TestSession.ROOT, 1);
+            s.expect(RMessage.Rcreate.class, new TMessage.Tcreate(1, "scratch", 0640, ORDWR | ORCLOSE, none()));
+            assertEquals(3, s.write(1, 0, "abc".getBytes(StandardCharsets.UTF_8)));
+            assertTrue(Files.exists(share.resolve("scratch")), "there until the clunk");
+            s.clunk(1);
+            assertTrue(Files.notExists(share.resolve("scratch")), "removed at the clunk");
+            s.walk(TestSession.ROOT, 2);
+            s.expect(RMessage.Rcreate.class, new TMessage.Tcreate(2, "left", 0640, ORDWR | ORCLOSE, none()));
+        }
+        assertTrue(Files.notExists(share.resolve("left")), "removed at the session's end");
     }
 
     @Test
