@@ -79,6 +79,15 @@ public final class OpenFlags {
         return flags;
     }
 
+    /**
+     * Whether a Topen mode may open a directory: open(5) forbids writing or truncating one (the host's open would
+     * answer EISDIR). A Tcreate of a directory checks it before the directory is made.
+     */
+    public static boolean opensDirectory(int mode) {
+        int access = mode & P9_ACCMODE;
+        return (access == LinuxSyscalls.O_RDONLY || access == OEXEC) && (mode & OTRUNC) == 0;
+    }
+
     public static boolean removesOnClunk(int mode) {
         return (mode & ORCLOSE) != 0;
     }

@@ -60,9 +60,13 @@ final class CreateOps {
         if (special != 0 && !unix) {
             throw new P9Exception(Errno.EINVAL, "9P2000 has no special files: perm " + Integer.toHexString(t.perm()));
         }
+        boolean directory = (t.perm() & Stat.DMDIR) != 0;
+        // open(5): a directory is never opened to write or truncate; refused before it is made, not after.
+        if (directory && !OpenFlags.opensDirectory(t.mode())) {
+            throw new P9Exception(Errno.EISDIR, "a directory is not opened to write or truncate: mode " + t.mode());
+        }
         Attr dir =
                 attrs.getattr(new TMessage.Tgetattr(t.fid(), Attr.GETATTR_ALL)).attr();
-        boolean directory = (t.perm() & Stat.DMDIR) != 0;
         int perm = t.perm() & (directory ? ~0777 | (dir.mode() & 0777) : ~0666 | (dir.mode() & 0666)) & 0777;
         if (directory) {
             Qid qid = entries.mkdir(new TMessage.Tmkdir(t.fid(), t.name(), perm, dir.gid()))

@@ -20,7 +20,9 @@ import org.junit.jupiter.api.Test;
 /** Tcreate of 9P2000 and 9P2000.u (create(5)) as the 9P2000.L requests that do the same (issue 14). */
 class TcreateTest extends ShareTestBase {
     private static final int OREAD = 0;
+    private static final int OWRITE = 1;
     private static final int ORDWR = 2;
+    private static final int OTRUNC = 0x10;
     private static final int ORCLOSE = 0x40;
     private static final int DMLINK = 0x01000000;
 
@@ -93,6 +95,36 @@ class TcreateTest extends ShareTestBase {
             s.expect(RMessage.Rcreate.class, new TMessage.Tcreate(2, "left", 0640, ORDWR | ORCLOSE, none()));
         }
         assertTrue(Files.notExists(share.resolve("left")), "removed at the session's end");
+    }
+
+    /**
+     * open(5): a directory cannot be opened to write or truncate, so create(5) of one in such a mode fails, and a
+     * failed create changes nothing: the directory was made and the fid walked onto it before the open refused
+     * (EISDIR), leaving a directory the guest was told was not made and a fid that no longer named its parent.
+     */
+    @Test
+    void aDirectoryAskedOpenForWritingIsRefusedBeforeItIsMade() throws Exception {
+        try (TestSession s = TestSession.attached(factory, Dialect.U)) {
+            s.walk(TestSession.ROOT, 1);
+            Qid parent = s.expect(RMessage.Rstat.class, new TMessage.Tstat(1))
+                    .stat()
+                    .common()
+                    .qid();
+            for (int mode : new int[] {OWRITE, ORDWR, OREAD | OTRUNC}) {
+                assertEquals(
+                        Errno.EISDIR,
+                        s.fails(new TMessage.Tcreate(1, "d" + mode, Stat.DMDIR | 0750, mode, none())),
+                        "mode " + mode);
+                assertTrue(Files.notExists(share.resolve("d" + mode)), "mode " + mode + " made the directory");
+            }
+            assertEquals(
+                    parent,
+                    s.expect(RMessage.Rstat.class, new TMessage.Tstat(1))
+                            .stat()
+                            .common()
+                            .qid(),
+                    "the fid still names the directory it named");
+        }
     }
 
     @Test
