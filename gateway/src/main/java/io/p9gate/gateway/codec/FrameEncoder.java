@@ -15,7 +15,8 @@ import java.util.List;
  * payload: whoever writes such a frame hands its reference over.
  *
  * <p>A frame over the {@link FrameLimit} is a bug on our side. A server ({@link Direction#REPLIES}
- * outbound) replaces it with Rlerror(EIO) so that the client is not left waiting; a client
+ * outbound) replaces it with EIO in the session's dialect (Rlerror, or Rerror in 9P2000 and .u) so that the client
+ * is not left waiting; a client
  * ({@link Direction#REQUESTS} outbound) fails the write.
  */
 public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
@@ -24,11 +25,18 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
 
     private final FrameLimit limit;
     private final Direction sending;
+    private final WireDialect dialect;
 
     public FrameEncoder(FrameLimit limit, Direction sending) {
+        this(limit, sending, new WireDialect());
+    }
+
+    /** @param dialect the connection's, shared with its decoder: the EIO of an oversized reply is spelled in it */
+    public FrameEncoder(FrameLimit limit, Direction sending, WireDialect dialect) {
         super(Frame.class);
         this.limit = limit;
         this.sending = sending;
+        this.dialect = dialect;
     }
 
     @Override
@@ -60,7 +68,7 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
             throw new EncoderException(what);
         }
         LOG.log(System.Logger.Level.ERROR, () -> "replacing oversized reply with Rlerror(EIO): " + what);
-        MessageEncoder.writeHeaderAndBody(new Frame(frame.tag(), new RMessage.Rlerror(Errno.EIO)), head);
+        MessageEncoder.writeHeaderAndBody(new Frame(frame.tag(), dialect.spell(new RMessage.Rlerror(Errno.EIO))), head);
     }
 
     /** Room for the fixed fields; Rreaddir and Rgetattr need more than the common small frame. */

@@ -40,7 +40,7 @@ public final class SessionPipeline {
         WireDialect dialect = new WireDialect();
         pipeline.addLast("9p-reply-meter", new ReplyMeter(lane.budget().admission()));
         pipeline.addLast("9p-decoder", new FrameDecoder(limit, Direction.REQUESTS, dialect));
-        pipeline.addLast("9p-encoder", new FrameEncoder(limit, Direction.REPLIES));
+        pipeline.addLast("9p-encoder", new FrameEncoder(limit, Direction.REPLIES, dialect));
         Session session = new Session(factory, lane, limit, dialect, settings, sessionIds, peer);
         pipeline.addLast("9p-session", session);
         pipeline.addLast("9p-errors", new PipelineErrorHandler());

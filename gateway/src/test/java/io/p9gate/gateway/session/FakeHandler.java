@@ -33,6 +33,12 @@ public final class FakeHandler implements RequestHandler {
             new Stat.Common(0, 0, new Qid(Qid.QTFILE, 0, 2), 0644, 1, 2, 3, "f", "1000", "1000", ""),
             java.util.Optional.of(new Stat.Unix("", 1000, 1000, TMessage.NONUNAME)));
 
+    /** Tstat of this fid answers {@link #LONG_STAT}, whose 5000-byte extension (a symlink's target) is over a 4096 msize. */
+    public static final int LONG_STAT_FID = 9;
+
+    public static final Stat LONG_STAT = new Stat(
+            STAT.common(), java.util.Optional.of(new Stat.Unix("x".repeat(5000), 1000, 1000, TMessage.NONUNAME)));
+
     private final ConnectionContext context;
     private final Factory factory;
     private final byte[] file = new byte[1 << 20];
@@ -139,7 +145,7 @@ public final class FakeHandler implements RequestHandler {
             case TMessage.Tstatfs s -> new RMessage.Rstatfs(new StatFs(0x01021997, 4096, 10, 5, 5, 100, 50, 7, 255));
             case TMessage.Treadlink l -> new RMessage.Rreadlink("x".repeat(5000)); // over a 4096 msize
             case TMessage.Tremove r -> throw new P9Exception(Errno.EACCES, "fake: remove denied");
-            case TMessage.Tstat t -> new RMessage.Rstat(STAT);
+            case TMessage.Tstat t -> new RMessage.Rstat(t.fid() == LONG_STAT_FID ? LONG_STAT : STAT);
             case TMessage.Topen o -> new RMessage.Ropen(ROOT, 0);
             case TMessage.Twstat w -> {
                 factory.wstats.add(w);

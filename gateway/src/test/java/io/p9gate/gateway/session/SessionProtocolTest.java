@@ -407,6 +407,28 @@ class SessionProtocolTest {
         }
     }
 
+    /**
+     * The EIO that replaces an oversized reply is spelled in the session's dialect, as every other error: a guest
+     * that made a symlink with a long target and stats it over 9P2000.u (or 9P2000) with a small msize got an Rlerror,
+     * a 9P2000.L message its client cannot read, in place of its Rstat.
+     */
+    @Test
+    void anOversizedReplyInALegacyDialectBecomesThatDialectsEio() throws Exception {
+        for (Dialect dialect : List.of(Dialect.U, Dialect.LEGACY)) {
+            try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+                s.send(Frame.NOTAG, new TMessage.Tversion(4096, dialect == Dialect.U ? "9P2000.u" : "9P2000"));
+                s.replies();
+                s.replyDialect = dialect;
+                s.send(3, new TMessage.Tstat(FakeHandler.LONG_STAT_FID));
+                RMessage eio = dialect == Dialect.U
+                        ? new RMessage.RerrorU(Errno.EIO.description(), Errno.EIO)
+                        : new RMessage.Rerror(Errno.EIO.description());
+                assertEquals(List.of(new Frame(3, eio)), s.replies(), dialect.toString());
+                assertTrue(s.channel.isActive());
+            }
+        }
+    }
+
     @Test
     void reusingAnOutstandingTagClosesTheConnection() throws Exception {
         // With inline workers nothing stays outstanding; a flush waiting on a tag that never
