@@ -14,7 +14,8 @@ import java.util.List;
  * payload buffer itself (no copy; the channel releases it once written). Encoding consumes the
  * payload: whoever writes such a frame hands its reference over.
  *
- * <p>A frame over the {@link FrameLimit} is a bug on our side. A server ({@link Direction#REPLIES}
+ * <p>A frame over the {@link FrameLimit} is a bug on our side, or a guest's doing (a symlink target it made, read
+ * over the smallest msize): logged once per connection. A server ({@link Direction#REPLIES}
  * outbound) replaces it with EIO in the session's dialect (Rlerror, or Rerror in 9P2000 and .u) so that the client
  * is not left waiting; a client
  * ({@link Direction#REQUESTS} outbound) fails the write.
@@ -26,6 +27,8 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
     private final FrameLimit limit;
     private final Direction sending;
     private final WireDialect dialect;
+    /** Whether an oversized reply of this connection was logged: a guest can cause one per request. */
+    private boolean oversizedLogged;
 
     public FrameEncoder(FrameLimit limit, Direction sending) {
         this(limit, sending, new WireDialect());
@@ -67,7 +70,15 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
         if (sending == Direction.REQUESTS) {
             throw new EncoderException(what);
         }
-        LOG.log(System.Logger.Level.ERROR, () -> "replacing oversized reply with Rlerror(EIO): " + what);
+        // Not always our bug: a guest reads over the smallest msize a symlink whose long target it made. One line
+        // per connection, so that it cannot write a line per request into the host's log.
+        if (!oversizedLogged) {
+            oversizedLogged = true;
+            LOG.log(
+                    System.Logger.Level.ERROR,
+                    () -> "replacing oversized reply with EIO (further ones on this connection are not logged): "
+                            + what);
+        }
         MessageEncoder.writeHeaderAndBody(new Frame(frame.tag(), dialect.spell(new RMessage.Rlerror(Errno.EIO))), head);
     }
 

@@ -17,6 +17,10 @@ import io.p9gate.policy.dialect.Dialect;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 /** The session over an embedded channel: framing, negotiation, malformed input (R-PROTO-1/2, R-ROB-1). */
@@ -427,6 +431,41 @@ class SessionProtocolTest {
                 assertTrue(s.channel.isActive());
             }
         }
+    }
+
+    /**
+     * An oversized reply is the guest's to cause (a symlink target it made, read over the smallest msize), so it must
+     * not buy a log line each: 200 Treadlink of such a link wrote 200 ERROR lines. The first of a connection is
+     * logged, the others are only answered.
+     */
+    @Test
+    void oversizedRepliesLogOnceAConnection() throws Exception {
+        Logger log = Logger.getLogger("io.p9gate.gateway.codec");
+        List<LogRecord> lines = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                lines.add(record);
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        log.addHandler(capture);
+        try (EmbeddedSession s = new EmbeddedSession(MAX)) {
+            s.negotiate(4096);
+            s.replies();
+            for (int tag = 1; tag <= 200; tag++) {
+                s.send(tag, new TMessage.Treadlink(1));
+                assertEquals(List.of(new Frame(tag, error(Errno.EIO))), s.replies());
+            }
+        } finally {
+            log.removeHandler(capture);
+        }
+        assertEquals(1, lines.size(), "log lines for 200 oversized replies on one connection");
     }
 
     @Test
