@@ -34,6 +34,10 @@ final class WstatOps {
             | Stat.DMAPPEND
             | Stat.DMEXCL;
 
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFDIR = 0040000;
+    private static final int S_IFREG = 0100000;
+
     private final OpsContext ctx;
     private final AttrOps attrs;
 
@@ -46,9 +50,9 @@ final class WstatOps {
         Fid fid = ctx.fids().get(t.fid());
         Stat.Common c = t.stat().common();
         boolean unix = t.stat().unix().isPresent();
-        SetAttr changes = changes(t, unix);
-        changes.checkValues(); // a length beyond 2^63 is EINVAL before the rename below is made
         String name = c.name();
+        SetAttr changes = changes(t, unix, !name.isEmpty());
+        changes.checkValues(); // a length beyond 2^63 is EINVAL before the rename below is made
         if (!name.isEmpty() && (name.equals(".") || name.equals("..") || name.contains("/"))) {
             throw new P9Exception(Errno.EINVAL, "wstat name is not one name: " + name);
         }
@@ -61,21 +65,33 @@ final class WstatOps {
         return new Rwstat();
     }
 
-    /** Checks every attribute field and gathers them into one Tsetattr; nothing is changed here. */
-    private SetAttr changes(Twstat t, boolean unix) throws P9Exception {
+    /**
+     * Checks every attribute field and gathers them into one Tsetattr; nothing is changed here. {@code renames}: a
+     * rename comes first, so a length the file cannot take is refused here, not by the Tsetattr after the rename.
+     */
+    private SetAttr changes(Twstat t, boolean unix, boolean renames) throws P9Exception {
         Stat.Common c = t.stat().common();
+        boolean resizes = c.length() != -1L;
+        // The file as the guarded getattr shows it, when a field must agree with its type.
+        Attr now = c.mode() != DONT_TOUCH || resizes && renames
+                ? attrs.getattr(new TMessage.Tgetattr(t.fid(), Attr.GETATTR_ALL))
+                        .attr()
+                : null;
         int valid = 0;
         int mode = 0;
         if (c.mode() != DONT_TOUCH) {
-            mode = permissions(t.fid(), c.mode(), unix);
+            mode = permissions(now, c.mode(), unix);
             valid |= SetAttr.SETATTR_MODE;
+        }
+        if (resizes && renames) {
+            requireResizable(now);
         }
         Optional<Stat.Unix> u = t.stat().unix();
         int uid = id(c.uid(), u.map(Stat.Unix::nUid), "uid");
         int gid = id(c.gid(), u.map(Stat.Unix::nGid), "gid");
         valid |= uid != DONT_TOUCH ? SetAttr.SETATTR_UID : 0;
         valid |= gid != DONT_TOUCH ? SetAttr.SETATTR_GID : 0;
-        valid |= c.length() != -1L ? SetAttr.SETATTR_SIZE : 0;
+        valid |= resizes ? SetAttr.SETATTR_SIZE : 0;
         // stat(5) times are seconds; a given time is set as given (the _SET bits), never "now".
         valid |= c.atime() != DONT_TOUCH ? SetAttr.SETATTR_ATIME | SetAttr.SETATTR_ATIME_SET : 0;
         valid |= c.mtime() != DONT_TOUCH ? SetAttr.SETATTR_MTIME | SetAttr.SETATTR_MTIME_SET : 0;
@@ -95,9 +111,7 @@ final class WstatOps {
      * The permission bits of a wstat mode (in .u also set-uid, set-gid and sticky). The type bits must be the file's
      * own: changing DMDIR (or a .u type) is EINVAL, so the file's type is read first by the guarded getattr.
      */
-    private int permissions(int fidNumber, int mode, boolean unix) throws P9Exception {
-        Attr now = attrs.getattr(new TMessage.Tgetattr(fidNumber, Attr.GETATTR_ALL))
-                .attr();
+    private static int permissions(Attr now, int mode, boolean unix) throws P9Exception {
         int shown = StatOps.mode(now.mode(), unix);
         if ((mode & TYPE_BITS) != (shown & TYPE_BITS)) {
             throw new P9Exception(
@@ -112,6 +126,15 @@ final class WstatOps {
             perm |= (mode & StatOps.DMSETVTX) != 0 ? 01000 : 0;
         }
         return perm;
+    }
+
+    /** A length only a regular file takes: a directory's is EISDIR, another file's EINVAL (as the Tsetattr answers). */
+    private static void requireResizable(Attr now) throws P9Exception {
+        switch (now.mode() & S_IFMT) {
+            case S_IFREG -> {}
+            case S_IFDIR -> throw new P9Exception(Errno.EISDIR, "wstat length of a directory");
+            default -> throw new P9Exception(Errno.EINVAL, "wstat length of a special file");
+        }
     }
 
     /**

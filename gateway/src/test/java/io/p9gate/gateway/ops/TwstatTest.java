@@ -127,6 +127,20 @@ class TwstatTest extends ShareTestBase {
         }
     }
 
+    /**
+     * A length is a field a directory cannot take (EISDIR), like a name that is no number: found only by the Tsetattr
+     * after the rename, it left the directory renamed under an Rerror, against stat(5)'s all or nothing.
+     */
+    @Test
+    void aDirectorysLengthIsRefusedBeforeItsRename() throws Exception {
+        try (TestSession t = legacy()) {
+            t.walk(TestSession.ROOT, 1, "d");
+            assertEquals(Errno.EISDIR, t.fails(Wstats.plain(1, Wstats.common(-1, "e", -1, -1, 0, ""))));
+            assertTrue(Files.isDirectory(share.resolve("d")), "d was renamed");
+            assertTrue(Files.notExists(share.resolve("e")));
+        }
+    }
+
     @Test
     void aWstatThatTouchesNothingIsASync() throws Exception {
         try (TestSession t = legacy()) {
