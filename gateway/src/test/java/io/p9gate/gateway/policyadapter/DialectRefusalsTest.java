@@ -26,8 +26,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -40,6 +42,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 class DialectRefusalsTest {
     private static final int OWRITE = 1;
     private static final int OREAD = 0;
+    private static final int OTRUNC = 0x10;
+    private static final int ORCLOSE = 0x40;
+    private static final int DMLINK = 0x01000000;
 
     /** The two dialects besides 9P2000.L, each test once per dialect. */
     @Target(ElementType.METHOD)
@@ -99,6 +104,48 @@ class DialectRefusalsTest {
         assertEquals(mode, PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
         assertEquals("tiles", Files.readString(file));
         assertTrue(Files.notExists(fx.data.resolve("base/moved.db")));
+    }
+
+    /**
+     * The legacy modes that change a file without asking for write access: OTRUNC with OREAD is a truncation
+     * (OPEN_WRITE), and ORCLOSE's removal is decided at the clunk, which frees the fid even when refused.
+     */
+    @InEachLegacyDialect
+    void aReadOnlySubtreeRefusesOtruncAndOrcloseWithErofs(Dialect dialect) throws Exception {
+        try (TestSession s = attach(dialect)) {
+            s.walk(TestSession.ROOT, 1, "base", "map.db");
+            assertEquals(Errno.EROFS, s.fails(new TMessage.Topen(1, OREAD | OTRUNC)));
+            s.expect(RMessage.Ropen.class, new TMessage.Topen(1, OREAD | ORCLOSE));
+            assertEquals(Errno.EROFS, s.fails(new TMessage.Tclunk(1)));
+            assertEquals(Errno.EBADF, s.fails(new TMessage.Tclunk(1)), "the refused clunk freed the fid");
+        }
+        assertEquals("tiles", Files.readString(fx.data.resolve("base/map.db")));
+    }
+
+    /** A .u Tcreate of a special file is held to the rules of its 9P2000.L twin (Tsymlink, Tmknod, Tlink). */
+    @Test
+    void unixSpecialFilesAreHeldToTheRulesOfTheirTwins() throws Exception {
+        try (TestSession s = attach(Dialect.U)) {
+            s.walk(TestSession.ROOT, 1, "base");
+            assertEquals(Errno.EROFS, s.fails(special(1, "l", Stat.DMSYMLINK, "/etc/passwd")));
+            s.walk(TestSession.ROOT, 2);
+            assertEquals(Errno.EPERM, s.fails(special(2, "null", Stat.DMDEVICE, "c 1 3")));
+            assertEquals(Errno.EACCES, s.fails(special(2, "p.sh", Stat.DMNAMEDPIPE, "")));
+            s.walk(TestSession.ROOT, 3, "base", "map.db");
+            assertEquals(Errno.EROFS, s.fails(special(2, "map.db", DMLINK, "3\n")), "a writable name for /base");
+        }
+        try (var names = Files.list(fx.data)) {
+            assertEquals(
+                    List.of("base", "cache", "notes.txt", "secret"),
+                    names.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        try (var names = Files.list(fx.data.resolve("base"))) {
+            assertEquals(1, names.count());
+        }
+    }
+
+    private static TMessage.Tcreate special(int fid, String name, int type, String extension) {
+        return new TMessage.Tcreate(fid, name, type | 0644, OREAD, Optional.of(extension));
     }
 
     @InEachLegacyDialect
