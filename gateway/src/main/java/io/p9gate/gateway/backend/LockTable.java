@@ -5,10 +5,11 @@ import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.LockConstants;
 import io.p9gate.gateway.proto.P9Exception;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * POSIX byte-range locks for Tlock/Tgetlock, shared by every session of the gateway so that locks
@@ -16,6 +17,7 @@ import java.util.Optional;
  * (splitting them), adjacent or overlapping ranges of one owner and type merge; read locks of
  * different owners coexist, a write lock conflicts with any other owner's overlapping lock.
  * A conflicting request is answered "blocked" and never waits here: the Linux client retries.
+ * Changes lock one file's entry, not the table (see {@link #locks}).
  * Every range held counts against its owner's lock budget (its VM's, R-ROB-2): a lock that would need more
  * entries than are left is refused with ENOLCK and changes nothing, as is one that would give a file more than
  * {@link #MAX_RANGES_PER_FILE} ranges.
@@ -47,24 +49,70 @@ public final class LockTable {
     }
 
     /**
-     * The most ranges one file holds, of all owners. Every Tlock copies and scans its file's list under this table's
-     * one lock, which every VM's Tlock, Tgetlock, clunk and session close takes: unbounded, one VM holding 40,000
-     * disjoint ranges on a file made each of its Tlocks hold that lock 2.2 ms. Real programs hold a few ranges a file
+     * The most ranges one file holds, of all owners. Every Tlock copies and scans its file's list under that file's
+     * lock (once this table's one lock, which every VM's Tlock, Tgetlock, clunk and session close took): unbounded,
+     * one VM holding 40,000 disjoint ranges on a file made each of its Tlocks hold that lock 2.2 ms. Real programs hold a few ranges a file
      * (a database: a handful); past this a lock that would add ranges is ENOLCK, as fcntl(2) says when its table is
      * full.
      */
     static final int MAX_RANGES_PER_FILE = 1024;
 
-    private final Map<FileKey, List<Range>> locks = new HashMap<>();
+    /**
+     * Each file's ranges, an immutable list replaced whole. Partitioned by file: a change runs in
+     * {@link ConcurrentHashMap#compute}, which locks that file's entry (its hash bin) only, so one VM's lock flood on
+     * its file (each Tlock copying and scanning up to {@link #MAX_RANGES_PER_FILE} ranges) holds up no other VM's
+     * locking on other files; reads take a published list without locking.
+     */
+    private final ConcurrentHashMap<FileKey, List<Range>> locks = new ConcurrentHashMap<>();
+    /** Test seam: runs inside {@link #lock} while the request's file is locked. */
+    private final Consumer<FileKey> whileLocked;
+
+    public LockTable() {
+        this(file -> {});
+    }
+
+    LockTable(Consumer<FileKey> whileLocked) {
+        this.whileLocked = whileLocked;
+    }
+
+    /** Carries a refusal out of {@link ConcurrentHashMap#compute}, which takes no checked exception. */
+    private static final class Refused extends RuntimeException {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+
+        Refused(P9Exception cause) {
+            super(cause);
+        }
+    }
 
     /** Applies a lock or unlock; returns LOCK_SUCCESS or LOCK_BLOCKED. */
-    public synchronized int lock(FileKey file, Owner owner, int type, long start, long length) throws P9Exception {
+    public int lock(FileKey file, Owner owner, int type, long start, long length) throws P9Exception {
         long end = end(start, length);
-        List<Range> held = locks.getOrDefault(file, List.of());
-        if (type != LockConstants.LOCK_TYPE_UNLCK
-                && conflict(held, owner, type, start, end).isPresent()) {
-            return LockConstants.LOCK_BLOCKED;
+        int[] result = {LockConstants.LOCK_SUCCESS};
+        try {
+            locks.compute(file, (key, current) -> {
+                List<Range> held = current == null ? List.of() : current;
+                whileLocked.accept(key);
+                if (type != LockConstants.LOCK_TYPE_UNLCK
+                        && conflict(held, owner, type, start, end).isPresent()) {
+                    result[0] = LockConstants.LOCK_BLOCKED;
+                    return current;
+                }
+                try {
+                    return stored(applied(held, owner, type, start, end));
+                } catch (P9Exception e) {
+                    throw new Refused(e);
+                }
+            });
+        } catch (Refused r) {
+            throw (P9Exception) r.getCause();
         }
+        return result[0];
+    }
+
+    /** The ranges after {@code owner}'s request on {@code held}, its lock budget charged or credited the change. */
+    private static List<Range> applied(List<Range> held, Owner owner, int type, long start, long end)
+            throws P9Exception {
         List<Range> next = new ArrayList<>();
         for (Range r : held) {
             if (!r.owner().equals(owner) || !r.overlaps(start, end)) {
@@ -90,13 +138,11 @@ public final class LockTable {
         } else {
             owner.entries().release(-growth);
         }
-        store(file, next);
-        return LockConstants.LOCK_SUCCESS;
+        return next;
     }
 
     /** The first lock of another owner that would block this request, if any (Tgetlock). */
-    public synchronized Optional<Range> test(FileKey file, Owner owner, int type, long start, long length)
-            throws P9Exception {
+    public Optional<Range> test(FileKey file, Owner owner, int type, long start, long length) throws P9Exception {
         if (type == LockConstants.LOCK_TYPE_UNLCK) {
             return Optional.empty();
         }
@@ -104,38 +150,42 @@ public final class LockTable {
     }
 
     /** Drops every lock {@code owner} holds on {@code file} (its fid was clunked). */
-    public synchronized void release(FileKey file, Owner owner) {
-        List<Range> held = locks.get(file);
-        if (held != null) {
+    public void release(FileKey file, Owner owner) {
+        locks.computeIfPresent(file, (key, held) -> {
             owner.entries().release(heldBy(held, owner));
-            store(
-                    file,
-                    new ArrayList<>(
-                            held.stream().filter(r -> !r.owner().equals(owner)).toList()));
-        }
+            return stored(held.stream().filter(r -> !r.owner().equals(owner)).toList());
+        });
     }
 
-    /** Drops every lock of a session (the connection closed). */
-    public synchronized void releaseSession(long sessionId) {
-        for (FileKey file : List.copyOf(locks.keySet())) {
-            List<Range> kept = new ArrayList<>();
-            for (Range r : locks.get(file)) {
-                if (r.owner().sessionId() != sessionId) {
-                    kept.add(r);
-                } else {
-                    r.owner().entries().release(1);
-                }
+    /**
+     * Drops every lock of a session (the connection closed). Only the files where it holds ranges are locked, one
+     * at a time: a session that held none waits for no other VM's Tlock.
+     */
+    public void releaseSession(long sessionId) {
+        for (Map.Entry<FileKey, List<Range>> e : locks.entrySet()) {
+            if (e.getValue().stream().noneMatch(r -> r.owner().sessionId() == sessionId)) {
+                continue;
             }
-            store(file, kept);
+            locks.computeIfPresent(e.getKey(), (key, held) -> {
+                List<Range> kept = new ArrayList<>();
+                for (Range r : held) {
+                    if (r.owner().sessionId() != sessionId) {
+                        kept.add(r);
+                    } else {
+                        r.owner().entries().release(1);
+                    }
+                }
+                return stored(kept);
+            });
         }
     }
 
     /** How many files have locks (entries for files without locks are never kept). */
-    public synchronized int lockedFiles() {
+    public int lockedFiles() {
         return locks.size();
     }
 
-    public synchronized List<Range> held(FileKey file) {
+    public List<Range> held(FileKey file) {
         return List.copyOf(locks.getOrDefault(file, List.of()));
     }
 
@@ -173,12 +223,9 @@ public final class LockTable {
         return new Range(range.type(), start, end, range.owner());
     }
 
-    private void store(FileKey file, List<Range> ranges) {
-        if (ranges.isEmpty()) {
-            locks.remove(file);
-        } else {
-            locks.put(file, ranges);
-        }
+    /** What a file's entry becomes: null (no entry) when it holds no ranges. */
+    private static List<Range> stored(List<Range> ranges) {
+        return ranges.isEmpty() ? null : List.copyOf(ranges);
     }
 
     /**

@@ -9,6 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** POSIX byte-range semantics of the lock table: split, merge, conflicts, release. */
@@ -99,6 +104,51 @@ class LockTableTest {
             assertEquals(expected, fresh.lock(file, otherSession, c[1], 9, 1), "other session");
             assertEquals(LOCK_SUCCESS, t.lock(file, p1, c[1], 0, 10), "own locks never conflict");
             assertEquals(LOCK_SUCCESS, t.lock(file, p2, c[1], 10, 10), "disjoint ranges never conflict");
+        }
+    }
+
+    /**
+     * One VM's Tlock on its file (up to MAX_RANGES_PER_FILE ranges copied and scanned, again and again in a lock
+     * flood) must not hold up another VM's Tlock, Tgetlock, clunk or session close on another file: the first VM is
+     * held inside its Tlock while the second locks, tests, releases and closes its session on another file.
+     */
+    @Test
+    void aTlockInProgressOnOneFileHoldsUpNoOtherFile() throws Exception {
+        FileKey flooded = new FileKey(1, 3);
+        FileKey other = new FileKey(1, 4);
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        LockTable t = new LockTable(f -> {
+            if (f.equals(flooded)) {
+                inside.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<Integer> flood = pool.submit(() -> t.lock(flooded, p1, LOCK_TYPE_WRLCK, 0, 10));
+            inside.await();
+            Future<?> otherVm = pool.submit(() -> {
+                assertEquals(LOCK_SUCCESS, t.lock(other, otherSession, LOCK_TYPE_WRLCK, 0, 10));
+                assertTrue(t.test(other, p1, LOCK_TYPE_RDLCK, 0, 1).isPresent());
+                t.release(other, otherSession);
+                assertEquals(LOCK_SUCCESS, t.lock(other, otherSession, LOCK_TYPE_RDLCK, 0, 10));
+                t.releaseSession(otherSession.sessionId());
+                assertEquals(List.of(), t.held(other));
+                return null;
+            });
+            otherVm.get(60, TimeUnit.SECONDS); // on one table-wide lock: waits until the flood's Tlock ends
+            release.countDown();
+            assertEquals(LOCK_SUCCESS, flood.get(60, TimeUnit.SECONDS));
+            assertEquals(1, t.lockedFiles());
+            assertEquals(1, t.held(flooded).size());
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
         }
     }
 
