@@ -9,16 +9,20 @@ import io.p9gate.gateway.net.Transports;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
+import java.nio.file.Path;
 import java.util.function.Consumer;
 
 /**
- * A Unix socket: a stale socket file is cleared before bind, the file gets its owner, group and mode after;
- * a connection is identified by its peer's credentials (SO_PEERCRED: the process that connected, as the kernel
- * saw it at connect(2)).
+ * A Unix socket: a stale socket file is cleared before bind; the socket is bound in a private staging
+ * directory next to its path, gets its owner, group and mode there, and only then is linked into place
+ * ({@link UnixSocketFiles#stage}), so it never sits at its path with a looser mode. A connection is identified by
+ * its peer's credentials (SO_PEERCRED: the process that connected, as the kernel saw it at connect(2)).
  */
 final class UnixBinder implements ListenerBinder {
     private final ListenSpec.Unix spec;
     private boolean bound;
+    /** The private directory the socket is bound in, until it is linked into place; null before configure. */
+    private Path staging;
 
     UnixBinder(ListenSpec.Unix spec) {
         this.spec = spec;
@@ -28,17 +32,25 @@ final class UnixBinder implements ListenerBinder {
     public void configure(ServerBootstrap bootstrap) throws IOException {
         bootstrap.channel(Transports.unixServer());
         UnixSocketFiles.prepare(spec.path());
+        staging = UnixSocketFiles.stage(spec.path());
     }
 
     @Override
     public SocketAddress address() {
-        return new DomainSocketAddress(spec.path().toString());
+        return new DomainSocketAddress(UnixSocketFiles.staged(staging).toString());
     }
 
     @Override
     public void bound(Channel server) throws IOException {
-        bound = true;
-        UnixSocketFiles.restrict(spec.path(), spec.access());
+        Path staged = UnixSocketFiles.staged(staging);
+        try {
+            UnixSocketFiles.restrict(staged, spec.access());
+            UnixSocketFiles.publish(staged, spec.path());
+            bound = true;
+        } finally {
+            UnixSocketFiles.unstage(staging);
+            staging = null;
+        }
     }
 
     @Override
@@ -48,6 +60,10 @@ final class UnixBinder implements ListenerBinder {
 
     @Override
     public void unbound() {
+        if (staging != null) {
+            UnixSocketFiles.unstage(staging); // the bind failed
+            staging = null;
+        }
         if (bound) {
             UnixSocketFiles.removeQuietly(spec.path());
         }

@@ -11,7 +11,10 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipalLookupService;
 
-/** The file side of a Unix socket listener: clearing a stale socket before bind, owner and mode after. */
+/**
+ * The file side of a Unix socket listener: clearing a stale socket before bind; binding in a private staging
+ * directory, owner and mode there, then a link into place.
+ */
 final class UnixSocketFiles {
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
@@ -69,6 +72,55 @@ final class UnixSocketFiles {
             out.append((mode & (1 << bit)) != 0 ? rwx.charAt(8 - bit) : '-');
         }
         return out.toString();
+    }
+
+    /**
+     * Makes a fresh directory next to {@code target}, mode 0700, to bind the socket in ({@link #staged}): bind(2)
+     * creates the socket file with the process's umask (0755 and looser), and until {@link #restrict} has run on it
+     * only this user (and root) may reach it; nobody else can connect to it or replace it under the chmod. Next to
+     * the target so that the link into place stays on one file system, and short-named so that the socket's path
+     * is at most a few bytes longer than the target's (sun_path holds 107).
+     */
+    static Path stage(Path target) throws IOException {
+        Path parent = target.toAbsolutePath().getParent();
+        var privateDir = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+        for (int attempt = 0; ; attempt++) {
+            Path dir = parent.resolve(".p9"
+                    + Long.toString(
+                            java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 30), 36));
+            try {
+                return Files.createDirectory(dir, privateDir); // mkdir(2): never one that exists
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (attempt >= 100) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Where the socket is bound inside the staging directory {@code dir}. */
+    static Path staged(Path dir) {
+        return dir.resolve("s");
+    }
+
+    /**
+     * Puts the restricted socket at {@code target} with link(2), which like bind(2) never replaces what is there
+     * (a file that appeared since {@link #prepare} is kept and the listener fails), and is atomic: the path holds
+     * nothing, or the socket with its final owner and mode. Connections reach it there (connect(2) finds the
+     * listener by the inode).
+     */
+    static void publish(Path staged, Path target) throws IOException {
+        try {
+            Files.createLink(target, staged);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new IOException("refusing to listen on " + target + ": a file appeared there meanwhile", e);
+        }
+    }
+
+    /** Removes the staging directory and whatever is in it (the socket's staging name); best effort. */
+    static void unstage(Path dir) {
+        removeQuietly(staged(dir));
+        removeQuietly(dir);
     }
 
     static void removeQuietly(Path path) {

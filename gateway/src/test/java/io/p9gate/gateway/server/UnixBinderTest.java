@@ -1,0 +1,113 @@
+package io.p9gate.gateway.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.p9gate.gateway.net.Transports;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Unix listener's file, step by step as {@link Gateway} drives its binder (configure, bind, bound): between
+ * bind(2) and the chmod, the socket must not be at its path, where any local user could connect to it (with the
+ * process's umask, 0755 or looser) or swap the path before the chmod follows it.
+ */
+class UnixBinderTest {
+    @TempDir
+    Path dir;
+
+    private EventLoopGroup group;
+
+    @BeforeEach
+    void group() {
+        group = Transports.newGroup(1, Executors.defaultThreadFactory());
+    }
+
+    @AfterEach
+    void shutdown() {
+        group.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+
+    private Channel bind(UnixBinder binder) throws Exception {
+        ServerBootstrap bootstrap = new ServerBootstrap().group(group).childHandler(new ChannelInboundHandlerAdapter());
+        binder.configure(bootstrap);
+        return bootstrap.bind(binder.address()).sync().channel();
+    }
+
+    private List<Path> listing() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.toList();
+        }
+    }
+
+    @Test
+    void theSocketAppearsAtItsPathOnlyWithItsConfiguredMode() throws Exception {
+        Path sock = dir.resolve("vm.sock");
+        UnixBinder binder = new UnixBinder(new ListenSpec.Unix(sock, new ListenSpec.SocketAccess(-1, -1, 0600)));
+        Channel server = bind(binder);
+        try {
+            assertFalse(Files.exists(sock, LinkOption.NOFOLLOW_LINKS), "bound, not yet restricted: not at its path");
+            for (Path p : listing()) { // what is bound meanwhile sits in a directory only this user may enter
+                assertEquals(
+                        "rwx------",
+                        PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)),
+                        p.toString());
+            }
+            binder.bound(server);
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sock)));
+            assertEquals(List.of(sock), listing(), "nothing left beside the socket");
+            try (SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                assertTrue(client.connect(UnixDomainSocketAddress.of(sock)), "the listener is reachable at its path");
+            }
+        } finally {
+            server.close().sync();
+            binder.unbound();
+        }
+        assertEquals(List.of(), listing(), "socket file removed on close");
+    }
+
+    @Test
+    void aFileThatAppearsAtThePathMeanwhileIsKept() throws Exception {
+        Path sock = dir.resolve("vm.sock");
+        UnixBinder binder = new UnixBinder(new ListenSpec.Unix(sock));
+        Channel server = bind(binder);
+        try {
+            Files.writeString(sock, "data");
+            assertThrows(IOException.class, () -> binder.bound(server));
+        } finally {
+            server.close().sync();
+            binder.unbound();
+        }
+        assertEquals("data", Files.readString(sock));
+        assertEquals(List.of(sock), listing(), "no staging directory left");
+    }
+
+    @Test
+    void aFailedBindLeavesNothingBehind() throws Exception {
+        Path sock = dir.resolve("vm.sock");
+        UnixBinder binder = new UnixBinder(new ListenSpec.Unix(sock));
+        ServerBootstrap bootstrap = new ServerBootstrap().group(group).childHandler(new ChannelInboundHandlerAdapter());
+        binder.configure(bootstrap);
+        binder.unbound(); // Gateway after a bind that failed
+        assertEquals(List.of(), listing());
+    }
+}
