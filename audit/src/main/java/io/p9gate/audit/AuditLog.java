@@ -24,7 +24,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * The append-only, signed audit log (R-AUD-1, R-AUD-2, R-AUD-4).
  *
  * <p>{@link #append} is thread-safe: one lock serialises encoding, hashing and the write, so sequence order,
- * chain order and file order are the same. A record has reached the kernel when {@code append} returns; the
+ * chain order and file order are the same. No fsync is made under it: a segment rotation's is made on the
+ * checkpoint thread ({@link SegmentWriter}, "Rotation"). A record has reached the kernel when {@code append} returns; the
  * caller replies to the guest only after that. A record appended with {@link Durability#SYNCED} (the caller's
  * choice: the intent of a change about to be made, an open for writing) is on disk when {@code append} returns:
  * outside the lock, its appender makes the {@link GroupCommit}'s next fsync itself or waits for the one running,
@@ -604,7 +605,9 @@ public final class AuditLog implements AutoCloseable {
                                 + budget.describe() + ")",
                         null);
             }
-            segments.write(bytes, length, seq);
+            if (segments.write(bytes, length, seq)) {
+                sealSoon();
+            }
             budget.wrote(length + 1);
             tree.append(hashes.leaf(bytes, 0, length));
             chainHead = hashes.chain(chainHead, bytes, 0, length);
@@ -650,6 +653,25 @@ public final class AuditLog implements AutoCloseable {
                         }
                         + " (" + detail + ")");
         writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.LOG_BUDGET, detail));
+    }
+
+    /**
+     * A segment was rotated away: its fsync (and its successor's name) is made on the checkpoint thread, not under
+     * the lock every appender waits for (see {@link SegmentWriter}). A checkpoint's fsync, any group commit and
+     * {@link #close} seal it too, whichever comes first.
+     */
+    private void sealSoon() {
+        try {
+            checkpointer.execute(() -> {
+                try {
+                    segments.seal();
+                } catch (SyncFailedException e) {
+                    fail("cannot fsync the audit segment before rotating it", e, false);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the log is being closed, and closing seals it
+        }
     }
 
     /** Marks the log failed (the first failure wins), reports it at once, and schedules recovery if allowed. */

@@ -10,10 +10,15 @@ import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.read.StoredLine;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.AsynchronousFileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -23,6 +28,7 @@ import java.util.Optional;
  * signatures included, is the verifier's job.
  */
 final class LogRecovery {
+    private static final System.Logger LOG = System.getLogger(LogRecovery.class.getName());
 
     /**
      * @param tornBytes      bytes of an unterminated last line (a write cut short by a crash), to be cut off
@@ -67,6 +73,12 @@ final class LogRecovery {
         SegmentReader.forEachLine(segments, line -> accept(line, segments, last));
         if (problem != null) {
             throw new LogInconsistentException(problem);
+        }
+        Path pending = dir.resolve(SegmentWriter.PENDING);
+        if (Files.exists(pending, LinkOption.NOFOLLOW_LINKS)) {
+            if (adopt(dir, pending, segments)) {
+                return new LogRecovery().run(dir);
+            }
         }
         if (last != null) {
             checkAgainst(last);
@@ -118,6 +130,49 @@ final class LogRecovery {
             rootAtCheckpoint = tree.root();
             chainAtCheckpoint = chainHead;
         }
+    }
+
+    /**
+     * A crash hit between a rotation and its seal ({@link SegmentWriter}, "Rotation"): the next segment's records
+     * are at {@link SegmentWriter#PENDING}. When they continue the log (its last segment is whole and their first
+     * record is the next one, chained to it: a process crash, the page cache kept everything), the file gets its
+     * segment name; otherwise (a power loss took the unsynced end of its predecessor) it is dropped: none of its
+     * records was reported durable, since a group commit seals the predecessor before it counts them.
+     */
+    private boolean adopt(Path dir, Path pending, List<Path> segments) throws IOException {
+        long first = tree.size();
+        boolean continues = !segments.isEmpty() && tornBytes == 0 && firstLineContinues(pending);
+        if (continues) {
+            Files.move(pending, LogDirectory.segmentFile(dir, first));
+            try (AsynchronousFileChannel d = AsynchronousFileChannel.open(dir, StandardOpenOption.READ)) {
+                d.force(true);
+            }
+            return true;
+        }
+        SafeLog.report(
+                LOG,
+                System.Logger.Level.WARNING,
+                "audit log: dropping " + pending + " (" + Files.size(pending) + " bytes): it does not continue the"
+                        + " log's " + first + " records (a crash lost the end of the segment before it)");
+        Files.delete(pending);
+        return false;
+    }
+
+    private boolean firstLineContinues(Path pending) throws IOException {
+        byte[] head = new byte[SegmentReader.MAX_LINE_BYTES + 1];
+        int n;
+        try (InputStream in = Files.newInputStream(pending)) {
+            n = in.readNBytes(head, 0, head.length);
+        }
+        for (int i = 0; i < n; i++) {
+            if (head[i] == '\n') {
+                Optional<LineHeader> header = LineHeader.parse(Arrays.copyOf(head, i));
+                return header.isPresent()
+                        && header.get().seq() == tree.size()
+                        && MessageDigest.isEqual(header.get().prev(), chainHead);
+            }
+        }
+        return false;
     }
 
     private void checkAgainst(Checkpoint last) throws LogInconsistentException {

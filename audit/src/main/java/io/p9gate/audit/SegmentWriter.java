@@ -16,6 +16,8 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Appends record lines to the current segment and starts a new segment (named after its first sequence number)
@@ -34,10 +36,26 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link AsynchronousFileChannel} ({@code fdatasync}; {@link java.io.FileDescriptor#sync()}, an {@code fsync}, at a
  * rotation and when that descriptor could not be opened), and so is the directory; a {@code FileChannel}'s
  * {@code force} would close the channel, and with it the log, when its thread is interrupted.
+ *
+ * <p><b>Rotation.</b> A segment that is not the last must be whole on disk before any record after it is, or
+ * recovery after a power loss would find it torn in the middle of the log ({@link LogRecovery}). That fsync is not
+ * made under the log's lock, where every VM's append would wait for it: {@link #write} only retires the full
+ * segment (still open) and goes on writing the next one's records under a name that is no segment's
+ * ({@link #PENDING}); {@link #seal}, on whichever thread comes first (the log's checkpoint thread, or a group
+ * commit's {@link #force}), fsyncs the retired segment and only then renames its successor into place. A crash
+ * in between leaves {@link #PENDING}, which recovery adopts when it continues the log and drops otherwise; no
+ * record in it was reported durable. Only a segment that fills before the previous seal is done seals under the
+ * lock.
  */
 final class SegmentWriter implements Closeable {
     /** The next segment's file, created ahead of time; not a segment name, so readers never see it. */
     static final String SPARE = "segment-next.spare";
+
+    /**
+     * Where the segment after a retired one is written until {@link #seal} has made its predecessor durable; not
+     * a segment name, so readers do not see its records yet, and recovery decides what becomes of it.
+     */
+    static final String PENDING = "segment-next.pending";
 
     /**
      * Bytes of zeros written ahead of the records in the current segment. An fsync of a file that grew must also
@@ -57,7 +75,16 @@ final class SegmentWriter implements Closeable {
         SegmentFiles REAL = file -> new RandomAccessFile(file.toFile(), "rw");
 
         RandomAccessFile open(Path file) throws IOException;
+
+        /** Test seam: a rotation is about to fsync the segment it closes (and may fail as that fsync would). */
+        default void rotationSync() throws IOException {}
     }
+
+    /**
+     * A segment rotated away and not yet fsynced (through {@code sync}, or {@code file} when that could not be
+     * opened; the other is null), and the name its successor, now at {@link #PENDING}, gets once it is.
+     */
+    private record Retired(RandomAccessFile file, AsynchronousFileChannel sync, Path successor) {}
 
     private final Path dir;
     private final long maxBytes;
@@ -67,6 +94,15 @@ final class SegmentWriter implements Closeable {
     private final AsynchronousFileChannel dirChannel;
 
     private final AtomicBoolean dirDirty = new AtomicBoolean();
+    /** Set under the log's lock by {@link #rotate} (before the new {@link #out}), cleared by {@link #seal}. */
+    private final AtomicReference<Retired> retired = new AtomicReference<>();
+    /** One {@link #seal} at a time; never held by the log's lock except when a rotation finds one unsealed. */
+    private final ReentrantLock sealing = new ReentrantLock();
+    /**
+     * Why a seal failed, under {@link #sealing}: every later seal (so every {@link #force}) fails too, since an
+     * fsync that follows a failed one may succeed without the lost pages ever reaching the disk.
+     */
+    private SyncFailedException sealFailed;
     /** Volatile: the group commit's leader forces whichever segment is current while appenders write. */
     private volatile RandomAccessFile out;
     /**
@@ -123,14 +159,16 @@ final class SegmentWriter implements Closeable {
 
     /**
      * Writes record {@code seq}: {@code line[0, length)} followed by its newline, which the caller put at
-     * {@code line[length]} (one write(2), no copy; see {@link CanonicalJson#endLine}).
+     * {@code line[length]} (one write(2), no copy; see {@link CanonicalJson#endLine}). Returns whether it started a
+     * segment after a full one: the caller then has {@link #seal} run soon, outside its lock.
      */
-    void write(byte[] line, int length, long seq) throws IOException {
+    boolean write(byte[] line, int length, long seq) throws IOException {
         if (line[length] != '\n') {
             throw new IllegalArgumentException("a record line ends with its newline");
         }
+        boolean rotated = false;
         if (out == null || written >= maxBytes) {
-            rotate(seq);
+            rotated = rotate(seq);
         }
         if (written + length + 1 > zeroedTo) {
             zeroAhead(written + length + 1);
@@ -140,6 +178,7 @@ final class SegmentWriter implements Closeable {
         lastLineLength = length;
         written += length + 1;
         records = seq + 1;
+        return rotated;
     }
 
     /**
@@ -151,10 +190,14 @@ final class SegmentWriter implements Closeable {
      * @throws SyncFailedException an fsync failed: what was written may or may not be on disk
      */
     long force() throws SyncFailedException {
-        long covered = records; // read before out: these records are in out or in segments already forced
-        boolean newSegment = dirDirty.getAndSet(false);
+        long covered = records; // read before out: these records are in out, the retired segment or forced ones
         RandomAccessFile current = out;
-        AsynchronousFileChannel sync = outSync; // read after out: current's, or a newer one (current is then synced)
+        AsynchronousFileChannel sync = outSync; // read after out: current's, or a newer one (current is then retired)
+        // A segment retired before out was read (rotate() retires before it sets out) is sealed now, and with it
+        // current, if it was at PENDING, gets its name; one retired since is current, forced below (its channel
+        // stays open until a seal has fsynced it).
+        seal();
+        boolean newSegment = dirDirty.getAndSet(false);
         try {
             if (current != null) {
                 try {
@@ -166,7 +209,7 @@ final class SegmentWriter implements Closeable {
                 } catch (ClosedChannelException | SyncFailedException e) {
                     if (current == out) {
                         throw e;
-                    } // else rotated away and closed meanwhile: rotate() fsynced it before it closed it
+                    } // else rotated away and closed meanwhile: seal() fsynced it before it closed it
                 }
             }
             if (newSegment) {
@@ -228,12 +271,18 @@ final class SegmentWriter implements Closeable {
         return s;
     }
 
-    private void rotate(long firstSeq) throws IOException {
+    /**
+     * Starts the segment of record {@code firstSeq}. A full segment is retired, not fsynced (see the class
+     * comment); returns whether one was. Under the log's lock.
+     */
+    private boolean rotate(long firstSeq) throws IOException {
+        if (retired.get() != null) {
+            seal(); // the previous segment filled before its predecessor was sealed: seal it now, under the lock
+        }
         RandomAccessFile old = out;
         if (old != null) {
             try {
                 cutZeros(old);
-                old.getFD().sync(); // before it stops being out: a concurrent force() may skip it after that
             } catch (IOException e) {
                 throw syncFailed(e);
             }
@@ -243,30 +292,86 @@ final class SegmentWriter implements Closeable {
             throw new FileAlreadyExistsException(
                     next.toString(), null, "never append to a segment this writer did not start");
         }
+        Path at = old == null ? next : dir.resolve(PENDING); // the first segment has no predecessor to wait for
         RandomAccessFile fresh;
         AsynchronousFileChannel freshSync = null;
         if (spare != null) {
-            Files.move(dir.resolve(SPARE), next); // rename(2): no descriptor needed
+            Files.move(dir.resolve(SPARE), at); // rename(2): no descriptor needed
             fresh = spare;
             freshSync = spareSync;
             spare = null;
             spareSync = null;
         } else {
-            fresh = files.open(next);
-            freshSync = syncChannel(next);
+            fresh = files.open(at);
+            freshSync = syncChannel(at);
         }
         AsynchronousFileChannel oldSync = outSync;
+        if (old != null) {
+            // Before out changes: a force() that reads the new out must find the old segment retired (or sealed).
+            // The fsync goes through oldSync when there is one, so old's own descriptor is free for the spare.
+            retired.set(new Retired(oldSync == null ? old : null, oldSync, next));
+        }
         outSync = freshSync; // before out: see force()
         out = fresh;
         written = 0;
         zeroedTo = 0;
         lastLineLength = -1;
-        dirDirty.set(true);
-        if (old != null) {
+        if (old == null) {
+            dirDirty.set(true);
+        } else if (oldSync != null) {
             old.close(); // frees the descriptor the new spare takes
         }
-        closeQuietly(oldSync);
         armSpare();
+        return old != null;
+    }
+
+    /** Whether a retired segment waits for {@link #seal}. */
+    boolean sealPending() {
+        return retired.get() != null;
+    }
+
+    /**
+     * Makes the retired segment, if any, durable (fsync: its size was cut) and then gives its successor its
+     * segment name; the directory is fsynced by the next {@link #force}. Any thread, one at a time; blocks while
+     * another seals, so that on return every segment retired before the call is sealed. Not interruptible.
+     *
+     * @throws SyncFailedException the fsync or the rename failed: what is on disk is uncertain
+     */
+    void seal() throws SyncFailedException {
+        sealing.lock();
+        try {
+            if (sealFailed != null) {
+                throw sealFailed;
+            }
+            Retired r = retired.get();
+            if (r == null) {
+                return;
+            }
+            try {
+                files.rotationSync();
+                if (r.sync() != null) {
+                    r.sync().force(true);
+                } else {
+                    r.file().getFD().sync();
+                }
+                Files.move(dir.resolve(PENDING), r.successor()); // only now: its predecessor is whole on disk
+            } catch (IOException e) {
+                sealFailed = syncFailed(e);
+                throw sealFailed;
+            }
+            dirDirty.set(true);
+            retired.set(null);
+            closeQuietly(r.sync());
+            if (r.file() != null) {
+                try {
+                    r.file().close();
+                } catch (IOException e) {
+                    // fsynced already: only its descriptor
+                }
+            }
+        } finally {
+            sealing.unlock();
+        }
     }
 
     /** Best effort: without a spare the log still works, but its next rotation needs a free descriptor. */
@@ -369,6 +474,11 @@ final class SegmentWriter implements Closeable {
     @Override
     public void close() throws IOException {
         IOException first = null;
+        try {
+            seal();
+        } catch (IOException e) {
+            first = e;
+        }
         RandomAccessFile current = out;
         out = null;
         if (current != null) {
@@ -377,7 +487,7 @@ final class SegmentWriter implements Closeable {
                 current.getFD().sync();
                 current.close();
             } catch (IOException e) {
-                first = e;
+                first = first == null ? e : first;
             }
         }
         closeQuietly(outSync);

@@ -1,0 +1,225 @@
+package io.p9gate.audit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.audit.note.SigningKey;
+import io.p9gate.audit.read.LogDirectory;
+import io.p9gate.audit.verify.Progress;
+import io.p9gate.audit.verify.VerificationReport;
+import io.p9gate.audit.verify.Verifier;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A segment rotation fsyncs the segment it closes (and the directory): every VM's append must not wait behind
+ * that fsync, or a VM that makes many records (so many rotations) slows every other VM's requests. The fsync is
+ * held at a seam; an append from another thread must still return.
+ */
+class RotationSyncTest {
+    @TempDir
+    Path dir;
+
+    private final SigningKey key = TestLogs.key("test-key");
+
+    /** Real files; the first rotation's fsync waits, once armed, until released. */
+    static final class HeldRotation implements SegmentWriter.SegmentFiles {
+        final CountDownLatch held = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        volatile boolean armed;
+        /** What the held fsync then fails with, or null. */
+        volatile IOException failure;
+
+        @Override
+        public RandomAccessFile open(Path file) throws IOException {
+            return REAL.open(file);
+        }
+
+        @Override
+        public void rotationSync() throws IOException {
+            if (armed) {
+                armed = false;
+                held.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                if (failure != null) {
+                    throw failure;
+                }
+            }
+        }
+    }
+
+    static AuditOptions smallSegments() {
+        return TestLogs.options().withMaxSegmentBytes(16 * 1024).withCheckpointRecords(100_000);
+    }
+
+    private VerificationReport verify(Path log) throws IOException {
+        return new Verifier(List.of(key.verifierKey()), null, Progress.NONE).verify(log);
+    }
+
+    /**
+     * Appends from one thread until a rotation is in its (held) fsync, then appends from another: returns the
+     * second append's sequence number, with the rotation still held.
+     */
+    private long appendDuringRotation(Path logDir, AuditLog log, HeldRotation files, ExecutorService pool)
+            throws Exception {
+        files.armed = true;
+        Path pending = logDir.resolve(SegmentWriter.PENDING);
+        Future<Integer> busyVm = pool.submit(() -> {
+            int n = 0;
+            // Until a rotation is in its fsync (here) or has retired the segment (then the fsync follows elsewhere).
+            while (files.held.getCount() > 0 && !Files.exists(pending)) {
+                log.append(TestLogs.decision(n++));
+            }
+            return n;
+        });
+        assertTrue(files.held.await(60, TimeUnit.SECONDS), "a rotation began");
+        Future<Long> otherVm = pool.submit(() -> log.append(TestLogs.decision(1)));
+        // Behind the log's one lock, held over the fsync, this waited until the fsync returned.
+        long seq = otherVm.get(60, TimeUnit.SECONDS);
+        assertTrue(busyVm.get(60, TimeUnit.SECONDS) > 10, "records before the rotation");
+        return seq;
+    }
+
+    @Test
+    void anAppendDoesNotWaitForTheFsyncOfARotation() throws Exception {
+        HeldRotation files = new HeldRotation();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (AuditLog log = AuditLog.open(dir, key, smallSegments(), CheckpointObserver.NONE, files)) {
+            appendDuringRotation(dir, log, files, pool);
+            assertEquals(1, LogDirectory.segments(dir).size(), "no segment name before its predecessor is durable");
+            assertTrue(Files.exists(dir.resolve(SegmentWriter.PENDING)));
+            files.release.countDown();
+            log.checkpoint(); // its fsync waits for the seal
+            assertEquals(2, LogDirectory.segments(dir).size());
+            assertFalse(Files.exists(dir.resolve(SegmentWriter.PENDING)));
+        } finally {
+            files.release.countDown();
+            pool.shutdownNow();
+        }
+        VerificationReport r = verify(dir);
+        assertTrue(r.ok(), r.summary());
+        assertEquals(r.records(), r.anchored(), r.summary());
+    }
+
+    /**
+     * A SYNCED append made while a rotation's fsync is held returns only once the rotated segment is durable and
+     * its successor named: the group commit never counts records of a segment it did not fsync.
+     */
+    @Test
+    void aSyncedAppendWaitsForTheSealOfTheSegmentBeforeIt() throws Exception {
+        HeldRotation files = new HeldRotation();
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try (AuditLog log = AuditLog.open(dir, key, smallSegments(), CheckpointObserver.NONE, files)) {
+            long seq = appendDuringRotation(dir, log, files, pool);
+            Future<Long> synced = pool.submit(() -> log.append(TestLogs.decision(2), Durability.SYNCED));
+            assertTrue(log.durableRecords() <= seq, "nothing after the retired segment is durable yet");
+            files.release.countDown();
+            long syncedSeq = synced.get(60, TimeUnit.SECONDS);
+            assertTrue(log.durableRecords() > syncedSeq);
+            assertEquals(2, LogDirectory.segments(dir).size(), "the successor is named before it counts as durable");
+        } finally {
+            files.release.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * A failed fsync of a rotated segment fails the log for good: a retried fsync may succeed without the lost
+     * pages, so no later group commit or checkpoint may count the records after it as durable.
+     */
+    @Test
+    void aFailedSealFailsTheLogAndEveryLaterFsync() throws Exception {
+        HeldRotation files = new HeldRotation();
+        files.failure = new java.io.SyncFailedException("injected: EIO");
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        AuditLog log = AuditLog.open(dir, key, smallSegments(), CheckpointObserver.NONE, files);
+        try {
+            long seq = appendDuringRotation(dir, log, files, pool);
+            Future<Long> synced = pool.submit(() -> log.append(TestLogs.decision(2), Durability.SYNCED));
+            while (log.size() < seq + 2) { // its record is written; it waits for the seal, then fsyncs itself
+                Thread.onSpinWait();
+            }
+            files.release.countDown();
+            java.util.concurrent.ExecutionException e =
+                    assertThrows(java.util.concurrent.ExecutionException.class, () -> synced.get(60, TimeUnit.SECONDS));
+            assertInstanceOf(AuditWriteException.class, e.getCause());
+            assertThrows(AuditWriteException.class, log::checkpoint);
+            assertThrows(AuditWriteException.class, () -> log.append(TestLogs.decision(3), Durability.SYNCED));
+            assertFalse(log.writable());
+            assertTrue(log.durableRecords() <= seq, "nothing after the failed fsync counts as durable");
+            assertEquals(1, LogDirectory.segments(dir).size(), "the successor never got its segment name");
+        } finally {
+            files.release.countDown();
+            pool.shutdownNow();
+            assertThrows(AuditWriteException.class, log::close, "close reports the failure again");
+        }
+    }
+
+    /** Crash images taken while the rotation's fsync is held: a process crash, and a power loss. */
+    @Test
+    void recoveryAdoptsTheSuccessorThatContinuesTheLogAndDropsOneThatCannot() throws Exception {
+        HeldRotation files = new HeldRotation();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        Path live = dir.resolve("live");
+        Path processCrash = dir.resolve("process-crash");
+        Path powerLoss = dir.resolve("power-loss");
+        long written;
+        try (AuditLog log = AuditLog.open(live, key, smallSegments(), CheckpointObserver.NONE, files)) {
+            appendDuringRotation(live, log, files, pool);
+            written = log.size();
+            copy(live, processCrash);
+            copy(live, powerLoss);
+            files.release.countDown();
+        } finally {
+            files.release.countDown();
+            pool.shutdownNow();
+        }
+        // The page cache kept everything: the successor continues the log and becomes its segment.
+        try (AuditLog log = AuditLog.open(processCrash, key, smallSegments())) {
+            assertTrue(log.size() > written, "all " + written + " records recovered, then START");
+        }
+        assertFalse(Files.exists(processCrash.resolve(SegmentWriter.PENDING)));
+        VerificationReport r = verify(processCrash);
+        assertTrue(r.ok(), r.summary());
+
+        // The end of the unsynced segment was lost: the successor's records cannot follow; the log still opens.
+        Path first = LogDirectory.segments(powerLoss).getFirst();
+        long end = TestLogs.writtenEnd(first);
+        try (RandomAccessFile f = new RandomAccessFile(first.toFile(), "rw")) {
+            f.setLength(end - 40); // a torn last line
+        }
+        try (AuditLog log = AuditLog.open(powerLoss, key, smallSegments())) {
+            assertTrue(log.size() < written, "the records after the tear are gone");
+        }
+        assertFalse(Files.exists(powerLoss.resolve(SegmentWriter.PENDING)));
+        r = verify(powerLoss);
+        assertTrue(r.ok(), r.summary());
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
+    }
+}
