@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipalLookupService;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The file side of a Unix socket listener: clearing a stale socket before bind; binding in a private staging
@@ -85,12 +87,11 @@ final class UnixSocketFiles {
         Path parent = target.toAbsolutePath().getParent();
         var privateDir = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
         for (int attempt = 0; ; attempt++) {
-            Path dir = parent.resolve(".p9"
-                    + Long.toString(
-                            java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 30), 36));
+            Path dir = parent.resolve(
+                    ".p9" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 30), 36));
             try {
                 return Files.createDirectory(dir, privateDir); // mkdir(2): never one that exists
-            } catch (java.nio.file.FileAlreadyExistsException e) {
+            } catch (FileAlreadyExistsException e) {
                 if (attempt >= 100) {
                     throw e;
                 }
@@ -112,7 +113,7 @@ final class UnixSocketFiles {
     static void publish(Path staged, Path target) throws IOException {
         try {
             Files.createLink(target, staged);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
+        } catch (FileAlreadyExistsException e) {
             throw new IOException("refusing to listen on " + target + ": a file appeared there meanwhile", e);
         }
     }
