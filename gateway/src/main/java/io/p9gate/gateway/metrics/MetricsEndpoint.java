@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.Semaphore;
+import java.util.function.Consumer;
 
 /**
  * {@code GET /metrics} in the Prometheus text format, over a unix socket (mode 0600) or tcp. Deliberately tiny
@@ -46,10 +47,16 @@ public final class MetricsEndpoint implements AutoCloseable {
         this.acceptor = Thread.ofPlatform().name("p9gate-metrics").daemon().unstarted(this::acceptLoop);
     }
 
-    /** Binds {@code address} and starts serving; a unix socket is created 0600 (rename into place, no window). */
+    /** Binds {@code address} and starts serving; a unix socket is created 0600 (bound privately, renamed into place). */
     public static MetricsEndpoint start(MetricsAddress address, PrometheusRegistry registry) throws IOException {
+        return start(address, registry, bound -> {});
+    }
+
+    /** As {@link #start(MetricsAddress, PrometheusRegistry)}; {@code bound} sees where a unix socket was bound. */
+    static MetricsEndpoint start(MetricsAddress address, PrometheusRegistry registry, Consumer<Path> bound)
+            throws IOException {
         MetricsEndpoint endpoint = switch (address) {
-            case MetricsAddress.Unix unix -> new MetricsEndpoint(bindUnix(unix.path()), registry, unix.path());
+            case MetricsAddress.Unix unix -> new MetricsEndpoint(bindUnix(unix.path(), bound), registry, unix.path());
             case MetricsAddress.Tcp tcp -> {
                 ServerSocketChannel channel = ServerSocketChannel.open();
                 try {
@@ -70,26 +77,38 @@ public final class MetricsEndpoint implements AutoCloseable {
         return server.getLocalAddress();
     }
 
-    private static ServerSocketChannel bindUnix(Path path) throws IOException {
+    /**
+     * bind(2) creates the socket file with the process's umask, so it is bound in a fresh private directory (0700)
+     * beside its name, where nobody else can connect before its chmod to 0600, and renamed into place: a stale
+     * socket of an earlier run is replaced, a regular file or a directory is not.
+     */
+    private static ServerSocketChannel bindUnix(Path path, Consumer<Path> bound) throws IOException {
         if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)
                 || Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException("metrics: " + path + " exists and is not a socket; refusing to replace it");
         }
         Path parent = path.toAbsolutePath().getParent();
-        Path staging = parent.resolve(
-                "." + path.getFileName() + "." + ProcessHandle.current().pid() + ".new");
-        Files.deleteIfExists(staging);
+        Path privateDir;
+        try {
+            privateDir = Files.createTempDirectory(
+                    parent, ".p9m", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException e) {
+            throw new IOException("metrics: cannot listen on unix:" + path + ": " + e.getMessage(), e);
+        }
+        Path staging = privateDir.resolve("s");
         ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             channel.bind(UnixDomainSocketAddress.of(staging));
+            bound.accept(staging);
             Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rw-------"));
-            // A stale socket of an earlier run is replaced; until the rename nobody can connect to the new one.
             Files.move(staging, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return channel;
         } catch (IOException e) {
             channel.close();
             Files.deleteIfExists(staging);
             throw new IOException("metrics: cannot listen on unix:" + path + ": " + e.getMessage(), e);
+        } finally {
+            Files.deleteIfExists(privateDir);
         }
     }
 

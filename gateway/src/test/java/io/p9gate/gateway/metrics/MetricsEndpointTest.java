@@ -1,10 +1,12 @@
 package io.p9gate.gateway.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
@@ -17,8 +19,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,6 +97,38 @@ class MetricsEndpointTest {
         try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
             channel.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));
             return new String(Channels.newInputStream(channel).readAllBytes(), StandardCharsets.US_ASCII);
+        }
+    }
+
+    /**
+     * bind(2) makes the socket file with the process's umask: until its chmod to 0600 anyone who can reach its
+     * directory could connect (the counters of every VM). It is bound where nobody else can reach it: in a private
+     * directory (0700), not beside its final name in the shared directory.
+     */
+    @Test
+    void theSocketIsBoundWhereNobodyElseCanReachItBeforeItsChmod() throws Exception {
+        Path socket = tmp.resolve("metrics.sock");
+        List<Path> boundAt = new ArrayList<>();
+        List<String> parentMode = new ArrayList<>();
+        try (MetricsEndpoint _ = MetricsEndpoint.start(new MetricsAddress.Unix(socket), metrics.registry(), bound -> {
+            boundAt.add(bound);
+            parentMode.add(PosixFilePermissions.toString(uncheckedPermissions(bound.getParent())));
+        })) {
+            assertTheTraffic(MetricsScrape.from(new MetricsAddress.Unix(socket)));
+        }
+        assertEquals(1, boundAt.size());
+        assertNotEquals(tmp, boundAt.getFirst().getParent(), "bound beside its final name, at the umask's mode");
+        assertEquals(List.of("rwx------"), parentMode);
+        try (var left = Files.list(tmp)) {
+            assertEquals(List.of(), left.toList(), "nothing left behind once closed");
+        }
+    }
+
+    private static Set<PosixFilePermission> uncheckedPermissions(Path p) {
+        try {
+            return Files.getPosixFilePermissions(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
