@@ -183,7 +183,7 @@ public final class AuditLog implements AutoCloseable {
         LogRecovery.State state;
         AuditLog log;
         try {
-            state = LogRecovery.recover(dir);
+            state = LogRecovery.recover(dir, files);
             log = new AuditLog(dir, key, options, state, writerLock, observer, files);
         } catch (IOException | RuntimeException e) {
             writerLock.close();

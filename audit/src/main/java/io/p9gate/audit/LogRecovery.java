@@ -11,6 +11,7 @@ import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.read.StoredLine;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.RandomAccessFile;
 import java.nio.channels.AsynchronousFileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -61,8 +62,18 @@ final class LogRecovery {
     private final List<UnsignedHead> unsigned = new ArrayList<>();
     private String problem;
 
+    private final SegmentWriter.SegmentFiles files;
+
+    private LogRecovery(SegmentWriter.SegmentFiles files) {
+        this.files = files;
+    }
+
     static State recover(Path dir) throws IOException {
-        return new LogRecovery().run(dir);
+        return recover(dir, SegmentWriter.SegmentFiles.REAL);
+    }
+
+    static State recover(Path dir, SegmentWriter.SegmentFiles files) throws IOException {
+        return new LogRecovery(files).run(dir);
     }
 
     private State run(Path dir) throws IOException {
@@ -77,7 +88,7 @@ final class LogRecovery {
         Path pending = dir.resolve(SegmentWriter.PENDING);
         if (Files.exists(pending, LinkOption.NOFOLLOW_LINKS)) {
             if (adopt(dir, pending, segments)) {
-                return new LogRecovery().run(dir);
+                return new LogRecovery(files).run(dir);
             }
         }
         if (last != null) {
@@ -137,12 +148,21 @@ final class LogRecovery {
      * are at {@link SegmentWriter#PENDING}. When they continue the log (its last segment is whole and their first
      * record is the next one, chained to it: a process crash, the page cache kept everything), the file gets its
      * segment name; otherwise (a power loss took the unsynced end of its predecessor) it is dropped: none of its
-     * records was reported durable, since a group commit seals the predecessor before it counts them.
+     * records was reported durable, since a group commit seals the predecessor before it counts them. Adopting it
+     * first fsyncs the predecessor (the seal's fsync, which the crash may have prevented).
      */
     private boolean adopt(Path dir, Path pending, List<Path> segments) throws IOException {
         long first = tree.size();
         boolean continues = !segments.isEmpty() && tornBytes == 0 && firstLineContinues(pending);
         if (continues) {
+            // Its predecessor's end may be only in the page cache (the process died before its seal): make it
+            // whole on disk before its successor is named, as the seal would have. The writer continues the
+            // successor and fsyncs only that one from now on.
+            Path predecessor = segments.getLast();
+            files.recoverySync(predecessor);
+            try (RandomAccessFile f = new RandomAccessFile(predecessor.toFile(), "r")) {
+                f.getFD().sync();
+            }
             Files.move(pending, LogDirectory.segmentFile(dir, first));
             try (AsynchronousFileChannel d = AsynchronousFileChannel.open(dir, StandardOpenOption.READ)) {
                 d.force(true);

@@ -78,6 +78,9 @@ final class SegmentWriter implements Closeable {
 
         /** Test seam: a rotation is about to fsync the segment it closes (and may fail as that fsync would). */
         default void rotationSync() throws IOException {}
+
+        /** Test seam: recovery is about to fsync {@code file} (and may fail as that fsync would). */
+        default void recoverySync(Path file) throws IOException {}
     }
 
     /**

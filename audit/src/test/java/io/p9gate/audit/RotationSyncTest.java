@@ -173,25 +173,34 @@ class RotationSyncTest {
         }
     }
 
-    /** Crash images taken while the rotation's fsync is held: a process crash, and a power loss. */
-    @Test
-    void recoveryAdoptsTheSuccessorThatContinuesTheLogAndDropsOneThatCannot() throws Exception {
+    /**
+     * Copies of a live log's directory taken while a rotation's fsync is held (the retired segment unsealed, its
+     * successor at {@link SegmentWriter#PENDING}); returns how many records the log held then.
+     */
+    private long imagesDuringRotation(Path... images) throws Exception {
         HeldRotation files = new HeldRotation();
         ExecutorService pool = Executors.newFixedThreadPool(2);
         Path live = dir.resolve("live");
-        Path processCrash = dir.resolve("process-crash");
-        Path powerLoss = dir.resolve("power-loss");
-        long written;
         try (AuditLog log = AuditLog.open(live, key, smallSegments(), CheckpointObserver.NONE, files)) {
             appendDuringRotation(live, log, files, pool);
-            written = log.size();
-            copy(live, processCrash);
-            copy(live, powerLoss);
+            long written = log.size();
+            for (Path image : images) {
+                copy(live, image);
+            }
             files.release.countDown();
+            return written;
         } finally {
             files.release.countDown();
             pool.shutdownNow();
         }
+    }
+
+    /** Crash images taken while the rotation's fsync is held: a process crash, and a power loss. */
+    @Test
+    void recoveryAdoptsTheSuccessorThatContinuesTheLogAndDropsOneThatCannot() throws Exception {
+        Path processCrash = dir.resolve("process-crash");
+        Path powerLoss = dir.resolve("power-loss");
+        long written = imagesDuringRotation(processCrash, powerLoss);
         // The page cache kept everything: the successor continues the log and becomes its segment.
         try (AuditLog log = AuditLog.open(processCrash, key, smallSegments())) {
             assertTrue(log.size() > written, "all " + written + " records recovered, then START");
@@ -211,6 +220,46 @@ class RotationSyncTest {
         }
         assertFalse(Files.exists(powerLoss.resolve(SegmentWriter.PENDING)));
         r = verify(powerLoss);
+        assertTrue(r.ok(), r.summary());
+    }
+
+    /**
+     * After a process crash the retired segment's end was only in the page cache: recovery must make it durable
+     * before it names the successor, or the restarted writer (which continues the successor and fsyncs only that)
+     * reports records durable while a power loss could still tear the segment before them. An fsync that fails
+     * there leaves the successor unadopted and the log unopened, as a failed seal does.
+     */
+    @Test
+    void recoveryMakesTheRetiredSegmentDurableBeforeItAdoptsItsSuccessor() throws Exception {
+        Path image = dir.resolve("process-crash");
+        long written = imagesDuringRotation(image);
+        Path retired = LogDirectory.segments(image).getLast();
+        List<Path> synced = new java.util.concurrent.CopyOnWriteArrayList<>();
+        SegmentWriter.SegmentFiles failing = new SegmentWriter.SegmentFiles() {
+            @Override
+            public RandomAccessFile open(Path file) throws IOException {
+                return REAL.open(file);
+            }
+
+            @Override
+            public void recoverySync(Path file) throws IOException {
+                synced.add(file);
+                throw new java.io.SyncFailedException("injected: EIO");
+            }
+        };
+        assertThrows(
+                IOException.class,
+                () -> AuditLog.open(image, key, smallSegments(), CheckpointObserver.NONE, failing)
+                        .close());
+        assertEquals(List.of(retired), synced, "the retired segment is fsynced before its successor is named");
+        assertTrue(Files.exists(image.resolve(SegmentWriter.PENDING)), "not adopted after a failed fsync");
+        assertEquals(List.of(retired), LogDirectory.segments(image));
+
+        try (AuditLog log = AuditLog.open(image, key, smallSegments())) {
+            assertTrue(log.size() > written, "all " + written + " records recovered, then START");
+        }
+        assertFalse(Files.exists(image.resolve(SegmentWriter.PENDING)));
+        VerificationReport r = verify(image);
         assertTrue(r.ok(), r.summary());
     }
 
