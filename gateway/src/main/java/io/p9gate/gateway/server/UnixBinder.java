@@ -30,6 +30,7 @@ final class UnixBinder implements ListenerBinder {
 
     @Override
     public void configure(ServerBootstrap bootstrap) throws IOException {
+        UnixSocketFiles.checkLength(spec.path());
         bootstrap.channel(Transports.unixServer());
         UnixSocketFiles.prepare(spec.path());
         staging = UnixSocketFiles.stage(spec.path());

@@ -76,6 +76,37 @@ final class UnixSocketFiles {
         return out.toString();
     }
 
+    /** sun_path holds 108 bytes, the last a NUL: the longest path a socket can be bound at or connected to by. */
+    static final int MAX_SOCKET_PATH_BYTES = 107;
+
+    /** The longest staging directory name {@link #stage} makes: ".p9" and up to 6 base-36 digits. */
+    private static final String LONGEST_STAGING_NAME = ".p9zzzzzz";
+
+    /**
+     * Refuses, before anything is made, a path no socket can have: one longer than {@link #MAX_SOCKET_PATH_BYTES},
+     * which bind(2) refused but link(2) takes (clients could then never connect by it), or one whose staging path
+     * beside it ({@link #stage}, up to 12 bytes past its directory) is, which bind(2) would refuse with a bare
+     * ENAMETOOLONG for a path the configuration never named.
+     */
+    static void checkLength(Path target) throws IOException {
+        int length = bytes(target);
+        if (length > MAX_SOCKET_PATH_BYTES) {
+            throw new IOException("refusing to listen on " + target + ": its path is " + length
+                    + " bytes, and a Unix socket's may be at most " + MAX_SOCKET_PATH_BYTES);
+        }
+        Path longest = staged(target.toAbsolutePath().getParent().resolve(LONGEST_STAGING_NAME));
+        int staging = bytes(longest);
+        if (staging > MAX_SOCKET_PATH_BYTES) {
+            throw new IOException("refusing to listen on " + target + ": the socket is bound first in a private"
+                    + " directory beside it, at a path of up to " + staging + " bytes (" + longest + "), and a Unix"
+                    + " socket's may be at most " + MAX_SOCKET_PATH_BYTES + ": use a shorter directory");
+        }
+    }
+
+    private static int bytes(Path path) {
+        return path.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+
     /**
      * Makes a fresh directory next to {@code target}, mode 0700, to bind the socket in ({@link #staged}): bind(2)
      * creates the socket file with the process's umask (0755 and looser), and until {@link #restrict} has run on it

@@ -110,4 +110,50 @@ class UnixBinderTest {
         binder.unbound(); // Gateway after a bind that failed
         assertEquals(List.of(), listing());
     }
+
+    /** A directory under the test's whose absolute path is {@code bytes} long. */
+    private Path directoryOfLength(int bytes) throws IOException {
+        int base = dir.toAbsolutePath().toString().length() + 1;
+        return Files.createDirectory(dir.resolve("d".repeat(bytes - base)));
+    }
+
+    private List<Path> listing(Path of) throws IOException {
+        try (Stream<Path> files = Files.list(of)) {
+            return files.toList();
+        }
+    }
+
+    /**
+     * sun_path holds 107 bytes and a NUL. A path longer than that was refused by bind(2); the socket is now bound
+     * at a shorter staging path and linked there, where no client could ever connect by its name: the start must
+     * still fail, saying why, before anything is made.
+     */
+    @Test
+    void aPathLongerThanASocketPathMayBeIsRefusedBeforeAnythingIsMade() throws Exception {
+        Path parent = directoryOfLength(80);
+        Path sock = parent.resolve("v".repeat(30) + ".sock"); // 116 bytes; its staging path is 92
+        UnixBinder binder = new UnixBinder(new ListenSpec.Unix(sock));
+        ServerBootstrap bootstrap = new ServerBootstrap().group(group).childHandler(new ChannelInboundHandlerAdapter());
+        IOException e = assertThrows(IOException.class, () -> binder.configure(bootstrap));
+        assertTrue(e.getMessage().contains("107"), e.getMessage());
+        binder.unbound();
+        assertEquals(List.of(), listing(parent));
+    }
+
+    /**
+     * A path that fits in sun_path, in a directory so long that the staging path beside it (12 bytes past the
+     * directory) does not: refused with a message that says so, not with bind(2)'s bare ENAMETOOLONG for a path the
+     * configuration never named.
+     */
+    @Test
+    void aPathWhoseStagingPathCannotBeBoundIsRefusedClearly() throws Exception {
+        Path parent = directoryOfLength(100);
+        Path sock = parent.resolve("v.sock"); // 107 bytes: bind(2) takes it; its staging path is 112
+        UnixBinder binder = new UnixBinder(new ListenSpec.Unix(sock));
+        ServerBootstrap bootstrap = new ServerBootstrap().group(group).childHandler(new ChannelInboundHandlerAdapter());
+        IOException e = assertThrows(IOException.class, () -> binder.configure(bootstrap));
+        assertTrue(e.getMessage().contains("107") && e.getMessage().contains(sock.toString()), e.getMessage());
+        binder.unbound();
+        assertEquals(List.of(), listing(parent));
+    }
 }
