@@ -363,13 +363,26 @@ final class SegmentWriter implements Closeable {
                 throw sealFailed;
             }
             dirDirty.set(true);
-            retired.set(null);
+            releaseRetired();
+        } finally {
+            sealing.unlock();
+        }
+    }
+
+    /** Closes the retired segment's descriptors and forgets it: sealed, or the log is closing after a failed seal. */
+    private void releaseRetired() {
+        sealing.lock();
+        try {
+            Retired r = retired.getAndSet(null);
+            if (r == null) {
+                return;
+            }
             closeQuietly(r.sync());
             if (r.file() != null) {
                 try {
                     r.file().close();
                 } catch (IOException e) {
-                    // fsynced already: only its descriptor
+                    // fsynced already, or uncertain anyway: only its descriptor
                 }
             }
         } finally {
@@ -481,6 +494,7 @@ final class SegmentWriter implements Closeable {
             seal();
         } catch (IOException e) {
             first = e;
+            releaseRetired(); // the failed seal kept its descriptors
         }
         RandomAccessFile current = out;
         out = null;

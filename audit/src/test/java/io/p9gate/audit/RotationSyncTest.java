@@ -171,6 +171,25 @@ class RotationSyncTest {
             pool.shutdownNow();
             assertThrows(AuditWriteException.class, log::close, "close reports the failure again");
         }
+        assertEquals(List.of(), openFilesUnder(dir), "close leaves no descriptor of the log open");
+    }
+
+    /** The files under {@code root} this process holds a descriptor of (Linux: /proc/self/fd). */
+    private static List<Path> openFilesUnder(Path root) throws IOException {
+        List<Path> open = new java.util.ArrayList<>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    Path target = Files.readSymbolicLink(fd);
+                    if (target.startsWith(root.toRealPath())) {
+                        open.add(target);
+                    }
+                } catch (IOException gone) {
+                    // closed meanwhile (the listing's own descriptor, another thread's file)
+                }
+            }
+        }
+        return open;
     }
 
     /**
