@@ -28,7 +28,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Descriptors.</b> A rotation needs no new file descriptor: a spare file ({@link #SPARE}) is opened ahead
  * of time and renamed into place, and the directory's descriptor is held open for its fsync. So when a guest
  * has exhausted the process's descriptors, the log still rotates; only re-arming the spare fails (and is
- * retried at the next rotation), and the descriptor of the closed segment is free for it by then.
+ * retried at the next rotation), and the descriptor of the closed segment is free for it by then. Its second
+ * descriptor is freed by the seal after the rotation ("Rotation"), which re-arms the spare with it at once.
  *
  * <p><b>Interrupts.</b> Appenders are request workers that a Tflush may interrupt, and any of them may make the
  * group commit's fsync ({@link #force}). Nothing here is interruptible: lines go through
@@ -79,6 +80,11 @@ final class SegmentWriter implements Closeable {
         /** Test seam: a rotation is about to fsync the segment it closes (and may fail as that fsync would). */
         default void rotationSync() throws IOException {}
 
+        /** Opens the second descriptor of a segment, for its fsyncs; tests inject descriptor exhaustion here too. */
+        default AsynchronousFileChannel openSync(Path file) throws IOException {
+            return AsynchronousFileChannel.open(file, StandardOpenOption.WRITE);
+        }
+
         /** Test seam: recovery is about to fsync {@code file} (and may fail as that fsync would). */
         default void recoverySync(Path file) throws IOException {}
     }
@@ -115,6 +121,9 @@ final class SegmentWriter implements Closeable {
      * could not be opened (no descriptor free): then {@code fsync}. Set before {@link #out} at a rotation.
      */
     private volatile AsynchronousFileChannel outSync;
+
+    /** Guards {@link #spare} and {@link #spareSync}: a rotation takes and arms them, a seal re-arms them. */
+    private final Object spareLock = new Object();
 
     private AsynchronousFileChannel spareSync;
 
@@ -296,15 +305,18 @@ final class SegmentWriter implements Closeable {
                     next.toString(), null, "never append to a segment this writer did not start");
         }
         Path at = old == null ? next : dir.resolve(PENDING); // the first segment has no predecessor to wait for
-        RandomAccessFile fresh;
+        RandomAccessFile fresh = null;
         AsynchronousFileChannel freshSync = null;
-        if (spare != null) {
-            Files.move(dir.resolve(SPARE), at); // rename(2): no descriptor needed
-            fresh = spare;
-            freshSync = spareSync;
-            spare = null;
-            spareSync = null;
-        } else {
+        synchronized (spareLock) {
+            if (spare != null) {
+                Files.move(dir.resolve(SPARE), at); // rename(2): no descriptor needed
+                fresh = spare;
+                freshSync = spareSync;
+                spare = null;
+                spareSync = null;
+            }
+        }
+        if (fresh == null) {
             fresh = files.open(at);
             freshSync = syncChannel(at);
         }
@@ -322,9 +334,9 @@ final class SegmentWriter implements Closeable {
         if (old == null) {
             dirDirty.set(true);
         } else if (oldSync != null) {
-            old.close(); // frees the descriptor the new spare takes
+            old.close(); // frees the descriptor the new spare takes (its second one: when the seal frees old's)
         }
-        armSpare();
+        rearmSpare();
         return old != null;
     }
 
@@ -364,6 +376,9 @@ final class SegmentWriter implements Closeable {
             }
             dirDirty.set(true);
             releaseRetired();
+            // What the seal freed goes to the spare at once, as a rotation's does: a guest that keeps the
+            // descriptor table full would take it otherwise, and after a few rotations none could be made.
+            rearmSpare();
         } finally {
             sealing.unlock();
         }
@@ -390,6 +405,20 @@ final class SegmentWriter implements Closeable {
         }
     }
 
+    /**
+     * Opens what the spare lacks (both its descriptors, or its second one), with descriptors a rotation or a seal
+     * has just freed; both call it, on different threads.
+     */
+    private void rearmSpare() {
+        synchronized (spareLock) {
+            if (spare == null) {
+                armSpare();
+            } else if (spareSync == null) {
+                spareSync = syncChannel(dir.resolve(SPARE));
+            }
+        }
+    }
+
     /** Best effort: without a spare the log still works, but its next rotation needs a free descriptor. */
     private void armSpare() {
         try {
@@ -406,9 +435,9 @@ final class SegmentWriter implements Closeable {
     }
 
     /** A second descriptor of {@code segment} for its fdatasync, or null (then fsync) if none can be opened. */
-    private static AsynchronousFileChannel syncChannel(Path segment) {
+    private AsynchronousFileChannel syncChannel(Path segment) {
         try {
-            return AsynchronousFileChannel.open(segment, StandardOpenOption.WRITE);
+            return files.openSync(segment);
         } catch (IOException | RuntimeException e) {
             return null;
         }
@@ -426,7 +455,9 @@ final class SegmentWriter implements Closeable {
 
     /** Whether the next rotation can happen without opening a file. */
     boolean spareReady() {
-        return spare != null;
+        synchronized (spareLock) {
+            return spare != null;
+        }
     }
 
     /**
@@ -509,12 +540,14 @@ final class SegmentWriter implements Closeable {
         }
         closeQuietly(outSync);
         outSync = null;
-        closeQuietly(spareSync);
-        spareSync = null;
-        if (spare != null) {
-            spare.close();
-            spare = null;
-            Files.deleteIfExists(dir.resolve(SPARE));
+        synchronized (spareLock) {
+            closeQuietly(spareSync);
+            spareSync = null;
+            if (spare != null) {
+                spare.close();
+                spare = null;
+                Files.deleteIfExists(dir.resolve(SPARE));
+            }
         }
         dirChannel.close();
         if (first != null) {

@@ -249,4 +249,74 @@ class DescriptorExhaustionTest {
         String printed = fallback.toString(StandardCharsets.UTF_8);
         assertTrue(printed.contains("audit log failed"), printed);
     }
+
+    /**
+     * A guest that keeps the process's descriptor table full takes every descriptor the log frees unless the log
+     * takes it back at once: the log holds what it held when the table filled (its descriptors under the
+     * directory, read from /proc/self/fd) and may open a file only when it has closed one since. A rotation frees
+     * the full segment's descriptors and the new spare takes them: the log rotates as long as the guest keeps up.
+     */
+    private static final class FullTable implements SegmentWriter.SegmentFiles {
+        private final Path dir;
+        private volatile int held = Integer.MAX_VALUE;
+
+        FullTable(Path dir) {
+            this.dir = dir;
+        }
+
+        /** The guest takes every free descriptor: from now on, only what the log closes can be opened again. */
+        void fill() throws IOException {
+            held = openUnder(dir);
+        }
+
+        private void take(Path file) throws IOException {
+            if (openUnder(dir) >= held) {
+                throw new FileSystemException(file.toString(), null, "Too many open files");
+            }
+        }
+
+        @Override
+        public RandomAccessFile open(Path file) throws IOException {
+            take(file);
+            return REAL.open(file);
+        }
+
+        @Override
+        public java.nio.channels.AsynchronousFileChannel openSync(Path file) throws IOException {
+            take(file);
+            return SegmentWriter.SegmentFiles.super.openSync(file);
+        }
+
+        private static int openUnder(Path root) throws IOException {
+            Path real = root.toRealPath();
+            int n = 0;
+            try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+                for (Path fd : fds.toList()) {
+                    try {
+                        if (Files.readSymbolicLink(fd).startsWith(real)) {
+                            n++;
+                        }
+                    } catch (IOException gone) {
+                        // closed meanwhile
+                    }
+                }
+            }
+            return n;
+        }
+    }
+
+    @Test
+    void aLogKeepsRotatingWhileAGuestKeepsTheDescriptorTableFull() throws Exception {
+        FullTable files = new FullTable(dir);
+        try (AuditLog log = AuditLog.open(dir, key, rotateEachRecord, CheckpointObserver.NONE, files)) {
+            for (int i = 0; i < 10; i++) {
+                files.fill();
+                log.append(TestLogs.decision(i)); // rotates; the segment before it is sealed on the checkpoint thread
+                log.checkpoint(); // rotates again, seals both
+                assertTrue(log.writable(), "rotation " + i + ": " + logged);
+            }
+        }
+        VerificationReport report = new Verifier(List.of(key.verifierKey()), null, Progress.NONE).verify(dir);
+        assertTrue(report.ok(), report.summary());
+    }
 }
