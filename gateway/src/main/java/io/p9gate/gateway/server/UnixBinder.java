@@ -45,8 +45,14 @@ final class UnixBinder implements ListenerBinder {
     public void bound(Channel server) throws IOException {
         Path staged = UnixSocketFiles.staged(staging);
         try {
-            UnixSocketFiles.restrict(staged, spec.access());
+            UnixSocketFiles.restrictGroupAndMode(staged, spec.access());
             UnixSocketFiles.publish(staged, spec.path());
+            try {
+                UnixSocketFiles.giveToOwner(staged, spec.access());
+            } catch (IOException | RuntimeException e) {
+                UnixSocketFiles.removeQuietly(spec.path());
+                throw e;
+            }
             bound = true;
         } finally {
             UnixSocketFiles.unstage(staging);

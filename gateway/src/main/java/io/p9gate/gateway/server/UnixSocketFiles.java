@@ -51,20 +51,34 @@ final class UnixSocketFiles {
     }
 
     /**
-     * Gives the socket file its owner, group and mode: connect(2) needs write permission on it, so these decide
-     * which processes may connect at all (the peer check then says which of them is the VM's hypervisor).
+     * The socket's group and mode (connect(2) needs write permission on the file, so with its owner these decide
+     * which processes may connect at all; the peer check then says which of them is the VM's hypervisor), set while
+     * it is still in its staging directory. Its owner comes after the link into place ({@link #giveToOwner}): with
+     * {@code fs.protected_hardlinks} a gateway that is not root (only CAP_CHOWN) may not link(2) a file it no longer
+     * owns. Until then the socket has its final mode and group and the gateway's own user as owner, so nobody the
+     * configuration does not name can connect.
      */
-    static void restrict(Path path, ListenSpec.SocketAccess access) throws IOException {
+    static void restrictGroupAndMode(Path path, ListenSpec.SocketAccess access) throws IOException {
         // Path-based chown/chmod: a socket cannot be opened, which the NOFOLLOW attribute setters would do.
         PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class);
-        UserPrincipalLookupService ids = path.getFileSystem().getUserPrincipalLookupService();
-        if (access.owner() >= 0) {
-            view.setOwner(ids.lookupPrincipalByName(Integer.toUnsignedString(access.owner())));
-        }
         if (access.group() >= 0) {
-            view.setGroup(ids.lookupPrincipalByGroupName(Integer.toUnsignedString(access.group())));
+            view.setGroup(path.getFileSystem()
+                    .getUserPrincipalLookupService()
+                    .lookupPrincipalByGroupName(Integer.toUnsignedString(access.group())));
         }
         view.setPermissions(PosixFilePermissions.fromString(modeText(access.mode())));
+    }
+
+    /**
+     * The socket's owner, set through its staging name (the same inode, in a directory only the gateway can
+     * change, so it cannot have been swapped) once it is linked into place.
+     */
+    static void giveToOwner(Path staged, ListenSpec.SocketAccess access) throws IOException {
+        if (access.owner() >= 0) {
+            UserPrincipalLookupService ids = staged.getFileSystem().getUserPrincipalLookupService();
+            Files.getFileAttributeView(staged, PosixFileAttributeView.class)
+                    .setOwner(ids.lookupPrincipalByName(Integer.toUnsignedString(access.owner())));
+        }
     }
 
     private static String modeText(int mode) {
@@ -109,7 +123,7 @@ final class UnixSocketFiles {
 
     /**
      * Makes a fresh directory next to {@code target}, mode 0700, to bind the socket in ({@link #staged}): bind(2)
-     * creates the socket file with the process's umask (0755 and looser), and until {@link #restrict} has run on it
+     * creates the socket file with the process's umask (0755 and looser), and until {@link #restrictGroupAndMode} has run on it
      * only this user (and root) may reach it; nobody else can connect to it or replace it under the chmod. Next to
      * the target so that the link into place stays on one file system, and short-named so that the socket's path
      * is at most a few bytes longer than the target's (sun_path holds 107).
