@@ -156,10 +156,11 @@ public final class GuardedFs {
     public record Opened(OpenHandle file, Qid qid) implements Result {}
 
     /**
-     * The fid a Tlopen, Topen or Tlcreate will open, claimed as the last step of its guarded call: a claim that fails
-     * (EBADF, the fid was clunked meanwhile) is the request's outcome, and its record's, so the log never says an
-     * open succeeded that the guest was told failed. The fid becomes the open file only after the record is written
-     * (an open for writing's must be on disk before any write goes through it).
+     * The fid a Tlopen, Topen or Tlcreate will open, or a Twalk or Txattrwalk with newfid == fid will replace,
+     * claimed as the last step of its guarded call: a claim that fails (EBADF, the fid was clunked meanwhile) is the
+     * request's outcome, and its record's, so the log never says a request succeeded that the guest was told failed.
+     * The fid becomes the open file only after the record is written (an open for writing's must be on disk before
+     * any write goes through it); a walk's result likewise.
      */
     public interface Claim {
         void claim() throws P9Exception;
@@ -167,6 +168,9 @@ public final class GuardedFs {
         /** Gives the fid back as it was, if it was claimed, when the request failed after the claim (its record). */
         default void undo() {}
     }
+
+    /** No fid to claim: a walk into a new fid, which no other request can have clunked. */
+    public static final Claim NO_CLAIM = () -> {};
 
     public record Created(FileHandle handle, OpenHandle file, Qid qid) implements Result {}
 
@@ -267,7 +271,8 @@ public final class GuardedFs {
 
     // ---------------------------------------------------------------- lookup and metadata
 
-    public Walked walk(Subject who, FileHandle handle, List<String> names) throws P9Exception {
+    /** {@code claim}: the fid the walk replaces (newfid == fid), claimed if the whole walk resolved. */
+    public Walked walk(Subject who, FileHandle handle, List<String> names, Claim claim) throws P9Exception {
         LocalShare share = handle.share();
         Node from = handle.node();
         // A walk with ".." is checked against the kernel step by step (Walks), so it starts from the kernel's path.
@@ -280,7 +285,18 @@ public final class GuardedFs {
                 share.name(),
                 paths,
                 new RequestArgs.Walk(names),
-                () -> Walks.walk(share, from, names, paths.get()),
+                () -> {
+                    Walked walked = Walks.walk(share, from, names, paths.get());
+                    if (walked.handle() != null) {
+                        try {
+                            claim.claim();
+                        } catch (P9Exception | RuntimeException e) {
+                            walked.handle().close();
+                            throw e;
+                        }
+                    }
+                    return walked;
+                },
                 w -> w.stopped() == null ? Outcome.success(0) : Outcome.failure(w.stopped()));
     }
 
@@ -892,8 +908,11 @@ public final class GuardedFs {
 
     // ---------------------------------------------------------------- extended attributes
 
-    /** Txattrwalk of a name: the value, charged to the VM's xattr-bytes budget until {@link HeldXattr#release}. */
-    public HeldXattr xattrGet(Subject who, FileHandle handle, String name) throws P9Exception {
+    /**
+     * Txattrwalk of a name: the value, charged to the VM's xattr-bytes budget until {@link HeldXattr#release}.
+     * {@code claim}: the fid it replaces (newfid == fid), as for {@link #walk}.
+     */
+    public HeldXattr xattrGet(Subject who, FileHandle handle, String name, Claim claim) throws P9Exception {
         Node node = handle.node();
         return inspectAt(
                         Operation.XATTR_GET,
@@ -904,23 +923,34 @@ public final class GuardedFs {
                             GuestXattrs.checkName(name);
                             GuestXattrs.checkReadable(name);
                             GuestXattrs.checkHolder(node, false);
-                            return new Value(HeldXattr.charged(Xattrs.get(node, name)));
+                            return claimed(new Value(HeldXattr.charged(Xattrs.get(node, name))), claim);
                         },
                         moving(v -> v.held().bytes().length))
                 .held();
     }
 
     /** Txattrwalk of "": the names, charged as {@link #xattrGet}'s value is. */
-    public HeldXattr xattrList(Subject who, FileHandle handle) throws P9Exception {
+    public HeldXattr xattrList(Subject who, FileHandle handle, Claim claim) throws P9Exception {
         Node node = handle.node();
         return inspectAt(
                         Operation.XATTR_LIST,
                         who,
                         handle,
                         RequestArgs.NONE,
-                        () -> new Value(HeldXattr.charged(GuestXattrs.listed(Xattrs.list(node)))),
+                        () -> claimed(new Value(HeldXattr.charged(GuestXattrs.listed(Xattrs.list(node)))), claim),
                         moving(v -> v.held().bytes().length))
                 .held();
+    }
+
+    /** A fetched xattr value, once {@code claim} is taken (else released: nothing holds it). */
+    private static Value claimed(Value value, Claim claim) throws P9Exception {
+        try {
+            claim.claim();
+            return value;
+        } catch (P9Exception | RuntimeException e) {
+            value.held().release();
+            throw e;
+        }
     }
 
     /** Txattrcreate: decides whether the value may be written; the backend is touched at commit. */

@@ -2,6 +2,7 @@ package io.p9gate.gateway.ops;
 
 import io.p9gate.gateway.budget.Allowance;
 import io.p9gate.gateway.budget.OverBudget;
+import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.fs.SessionLocks;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
@@ -110,22 +111,36 @@ final class Fids {
     }
 
     /**
-     * Installs the result of a walk (or xattrwalk): as a new fid, or in place of {@code fid} when
-     * newfid == fid, releasing what it replaced. If it cannot be installed, {@code value} is released.
+     * The claim of a Twalk or Txattrwalk with newfid == fid ({@link GuardedFs.Claim}), taken inside its guarded
+     * call: EBADF if {@code fid} is no longer {@code walked} (clunked before), so the request's record says so.
+     */
+    GuardedFs.Claim inPlace(int fid, int newfid, Fid walked) {
+        if (newfid != fid) {
+            return GuardedFs.NO_CLAIM;
+        }
+        return () -> {
+            if (table.get(fid) != walked) {
+                throw new P9Exception(Errno.EBADF, "fid " + Integer.toUnsignedString(fid) + " changed concurrently");
+            }
+        };
+    }
+
+    /**
+     * Installs the result of a walk (or xattrwalk): as a new fid, or in place of {@code fid} when newfid == fid,
+     * releasing what it replaced. A new fid that cannot be installed fails the request (its number was taken) and
+     * {@code value} is released. In place, the walk claimed its fid ({@link #inPlace}); if the fid was clunked (or
+     * changed) since, the walk came first, as its record says, and {@code value}, which nothing holds, is released.
      */
     void install(int fid, Fid previous, int newfid, Fid value, SessionLocks locks, Claim claim) throws P9Exception {
+        if (newfid == fid) {
+            (swap(fid, previous, value) ? previous : value).release(locks);
+            return;
+        }
         try {
-            if (newfid == fid) {
-                replace(fid, previous, value);
-            } else {
-                add(newfid, value, claim);
-            }
+            add(newfid, value, claim);
         } catch (P9Exception e) {
             value.release(locks);
             throw e;
-        }
-        if (newfid == fid) {
-            previous.release(locks);
         }
     }
 

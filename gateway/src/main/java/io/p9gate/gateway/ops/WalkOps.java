@@ -28,7 +28,8 @@ final class WalkOps {
                 refusal -> ctx.fs()
                         .overBudget(
                                 Operation.WALK, from.who(), from.handle(), new RequestArgs.Walk(t.names()), refusal))) {
-            GuardedFs.Walked walked = ctx.fs().walk(from.who(), from.handle(), t.names());
+            GuardedFs.Walked walked = ctx.fs()
+                    .walk(from.who(), from.handle(), t.names(), ctx.fids().inPlace(t.fid(), t.newfid(), from));
             if (walked.handle() == null) {
                 return new Rwalk(walked.qids());
             }

@@ -1,5 +1,7 @@
 package io.p9gate.gateway.ops;
 
+import io.p9gate.gateway.fs.FileHandle;
+import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.fs.HeldXattr;
 import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.fs.PendingXattr;
@@ -29,17 +31,19 @@ final class XattrOps {
         RequestArgs args = t.name().isEmpty() ? RequestArgs.NONE : new RequestArgs.Xattr(t.name());
         try (Fids.Claim claim = ctx.claimFid(
                 t.newfid() != t.fid(), refusal -> ctx.fs().overBudget(op, fid.who(), fid.handle(), args, refusal))) {
-            HeldXattr value = t.name().isEmpty()
-                    ? ctx.fs().xattrList(fid.who(), fid.handle())
-                    : ctx.fs().xattrGet(fid.who(), fid.handle(), t.name());
-            Fid reader;
+            // The reader's own reference, taken before the claim: a clunk of the fid after it cannot take it away.
+            FileHandle held = fid.handle().duplicate();
+            HeldXattr value;
             try {
-                reader = Fid.walked(fid.handle().duplicate(), fid.who())
-                        .withState(new FidState.XattrRead(t.name(), value));
+                GuardedFs.Claim inPlace = ctx.fids().inPlace(t.fid(), t.newfid(), fid);
+                value = t.name().isEmpty()
+                        ? ctx.fs().xattrList(fid.who(), fid.handle(), inPlace)
+                        : ctx.fs().xattrGet(fid.who(), fid.handle(), t.name(), inPlace);
             } catch (P9Exception | RuntimeException e) {
-                value.release(); // no fid holds it
+                held.close();
                 throw e;
             }
+            Fid reader = Fid.walked(held, fid.who()).withState(new FidState.XattrRead(t.name(), value));
             ctx.fids().install(t.fid(), fid, t.newfid(), reader, ctx.locks(), claim);
             return new Rxattrwalk(value.bytes().length);
         }

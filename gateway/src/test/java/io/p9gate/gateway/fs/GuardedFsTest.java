@@ -291,6 +291,73 @@ class GuardedFsTest {
         assertEquals("content", Files.readString(share.resolve("f")));
     }
 
+    /**
+     * A Twalk or Txattrwalk with newfid == fid installs its result in place of the fid it walks from: a Tclunk of that
+     * fid served as the walk's record is written comes after the walk's claim of its fid (inside the guarded call),
+     * so the walk succeeded, as its record says, and the clunk then removed what it installed; before the fix the
+     * record said the walk succeeded while the guest got EBADF.
+     */
+    @Test
+    void aWalkInPlaceWhoseFidIsClunkedAsItIsRecordedIsAnsweredAsRecorded() throws Exception {
+        s.walk(0, 2);
+        assertEquals(
+                RMessage.Rwalk.class, walkedWhileClunked(new TMessage.Twalk(2, 2, List.of("f")), Operation.WALK, 2));
+        assertEquals(Errno.EBADF, s.fails(new TMessage.Tgetattr(2, 0)), "the clunk removed the fid");
+        s.walk(0, 3, "f");
+        assertEquals(
+                RMessage.Rxattrwalk.class,
+                walkedWhileClunked(new TMessage.Txattrwalk(3, 3, ""), Operation.XATTR_LIST, 3));
+        assertEquals(Errno.EBADF, s.fails(new TMessage.Tgetattr(3, 0)), "the clunk removed the fid");
+        // Clunked while the walk is decided (a clone of the root: its descriptor stays open): before the claim.
+        s.walk(0, 4);
+        assertEquals(
+                P9Exception.class,
+                walkedWhileClunked(new TMessage.Twalk(4, 4, List.of("f")), Operation.WALK, 4, false));
+        s.walk(0, 5);
+        assertEquals(
+                P9Exception.class,
+                walkedWhileClunked(new TMessage.Txattrwalk(5, 5, ""), Operation.XATTR_LIST, 5, false));
+        s.walk(0, 6);
+        s.walk(6, 6, "f");
+        assertEquals("content", Files.readString(share.resolve("f")));
+    }
+
+    private Class<?> walkedWhileClunked(TMessage.FileRequest walk, Operation op, int fid) {
+        return walkedWhileClunked(walk, op, fid, true);
+    }
+
+    /**
+     * Runs {@code walk}, clunking {@code fid} as its record is written ({@code atRecord}) or while it is decided;
+     * the record must say what the guest got. Returns the reply's class, or P9Exception's.
+     */
+    private Class<?> walkedWhileClunked(TMessage.FileRequest walk, Operation op, int fid, boolean atRecord) {
+        Runnable clunk = () -> assertEquals(
+                RMessage.Rclunk.class, call(new TMessage.Tclunk(fid)).getClass());
+        if (atRecord) {
+            audit.meanwhile = clunk;
+            audit.meanwhileOf = op;
+        } else {
+            policy.meanwhile = clunk;
+            policy.meanwhileOf = op;
+        }
+        Class<?> got;
+        Errno errno;
+        try {
+            got = s.call(walk).getClass();
+            errno = null;
+        } catch (P9Exception e) {
+            got = P9Exception.class;
+            errno = e.errno();
+        }
+        assertNull(atRecord ? audit.meanwhileOf : policy.meanwhileOf, "the clunk came meanwhile");
+        Recorded last = audit.records.stream()
+                .filter(r -> r.request().operation() == op)
+                .reduce((a, b) -> b)
+                .orElseThrow();
+        assertEquals(errno, last.outcome().errno(), "the record of " + walk + " says what the guest got");
+        return got;
+    }
+
     @Test
     void aFailingAuditTrailFailsTheRequestWithEio() throws Exception {
         audit.failing = Operation.WALK;

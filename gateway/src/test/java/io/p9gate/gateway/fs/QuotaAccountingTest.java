@@ -68,8 +68,10 @@ class QuotaAccountingTest {
         GuardedFs fs = new GuardedFs("vm", 1, policy, new NoAudit(), ChownedIds.UNMAPPED, rig.quotas.of("vm"));
         try (FileHandle root = fs.attach(ROOT_USER, "data", new SessionShares(Map.of("data", share)))
                         .root();
-                FileHandle cache = fs.walk(ROOT_USER, root, List.of("cache")).handle();
-                FileHandle file = fs.walk(ROOT_USER, root, List.of("out")).handle();
+                FileHandle cache = fs.walk(ROOT_USER, root, List.of("cache"), GuardedFs.NO_CLAIM)
+                        .handle();
+                FileHandle file = fs.walk(ROOT_USER, root, List.of("out"), GuardedFs.NO_CLAIM)
+                        .handle();
                 OpenHandle opened =
                         fs.open(ROOT_USER, file, O_RDWR, false, () -> {}).file()) {
             onWrite.set(() -> {
