@@ -23,9 +23,20 @@ public interface AccessPolicy {
     }
 
     /**
+     * This policy as it is now, for a request that asks more than one question (a rename: {@link #decide}, then
+     * {@link #replaceable}): a policy that can be reloaded returns one that answers every question with the engine
+     * current at this call, so that a reload between the questions cannot mix two policies (docs/policy.md,
+     * "Reload"). A policy that never changes is its own snapshot.
+     */
+    default AccessPolicy pinned() {
+        return this;
+    }
+
+    /**
      * Whether a rename may replace an entry at {@code path}, removing the file that had that name: only if the
-     * entry could be removed (REMOVE). Asked after the rename itself is allowed; if not, the rename is made so that
-     * it fails (EEXIST) when the name exists, which the host decides atomically.
+     * entry could be removed (REMOVE). Asked of the {@link #pinned} policy that allowed the rename, as part of its
+     * decision ({@link Decision#replaces}); if not, the rename is made so that it fails (EEXIST) when the name
+     * exists, which the host decides atomically.
      */
     default boolean replaceable(String vm, String share, String path, int uid, int gid) {
         return true;

@@ -42,6 +42,12 @@ final class ChokePoint {
         T run() throws P9Exception;
     }
 
+    /** A backend call that needs its request's decision (a rename: whether it may replace, {@link Decision#replaces}). */
+    @FunctionalInterface
+    interface DecidedCall<T> {
+        T run(Decision decision) throws P9Exception;
+    }
+
     @FunctionalInterface
     interface PathsOf {
         List<String> get() throws P9Exception;
@@ -132,7 +138,29 @@ final class ChokePoint {
             BackendCall<T> call,
             OutcomeOf<? super T> outcomeOf)
             throws P9Exception {
+        return changed(decided(op, who, share, paths, args), announced, call, outcomeOf);
+    }
+
+    /**
+     * As {@link #change}, moving no data, for a call that is handed its decision: whatever else the policy answered
+     * with it is the same policy's answer (a reload after the decision does not reach the call).
+     */
+    <T extends GuardedFs.Result> T changeDecided(
+            Operation op,
+            Subject who,
+            String share,
+            PathsOf paths,
+            RequestArgs args,
+            DecidedCall<T> call,
+            OutcomeOf<? super T> outcomeOf)
+            throws P9Exception {
         Decided decided = decided(op, who, share, paths, args);
+        Decision decision = decided.decision();
+        return changed(decided, NO_DATA, () -> call.run(decision), outcomeOf);
+    }
+
+    private <T extends GuardedFs.Result> T changed(
+            Decided decided, long announced, BackendCall<T> call, OutcomeOf<? super T> outcomeOf) throws P9Exception {
         Outcome expected = Outcome.success(announced);
         long intent = record(decided, expected, RecordPhase.INTENT, AuditTrail.NO_SEQ);
         T result = run(decided, call, RecordPhase.OUTCOME, intent);
@@ -327,7 +355,7 @@ final class ChokePoint {
 
     private Decision decide(AccessRequest request) {
         try {
-            Decision d = policy.decide(request);
+            Decision d = request.operation() == Operation.RENAME ? decideRename(request) : policy.decide(request);
             if (d == null) {
                 throw new IllegalStateException("the policy gave no decision");
             }
@@ -336,6 +364,28 @@ final class ChokePoint {
             UnexpectedFaults.log("policy decision", e);
             return Decision.deny(Errno.EIO, POLICY_ERROR_RULE);
         }
+    }
+
+    /**
+     * A rename's decision, which also says whether it may replace the entry at its destination (REMOVE there): both
+     * asked of one snapshot of the policy ({@link AccessPolicy#pinned}), so a reload after the decision cannot answer
+     * the second question. A policy that cannot judge the replacement refuses it (fail closed).
+     */
+    private Decision decideRename(AccessRequest request) {
+        AccessPolicy now = policy.pinned();
+        Decision d = now.decide(request);
+        if (d == null || !d.allowed() || request.paths().isEmpty()) {
+            return d;
+        }
+        boolean replaceable;
+        try {
+            replaceable = now.replaceable(
+                    request.vm(), request.share(), request.paths().getLast(), request.uid(), request.gid());
+        } catch (RuntimeException e) {
+            UnexpectedFaults.log("policy replaceability", e);
+            replaceable = false;
+        }
+        return replaceable ? d.replacing() : d;
     }
 
     private long record(Decided d, Outcome outcome, RecordPhase phase, long intent) throws P9Exception {

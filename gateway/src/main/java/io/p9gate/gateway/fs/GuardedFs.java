@@ -51,7 +51,7 @@ public final class GuardedFs {
 
     private final String vm;
     private final ChokePoint guard;
-    /** Asked, inside a request already decided, whether a rename may replace its destination. */
+    /** Asked, inside a listing already decided, whether it may describe an entry. */
     private final AccessPolicy policy;
 
     private final VisibleEntries visible;
@@ -827,27 +827,23 @@ public final class GuardedFs {
             QuotaAccounting.Entry target,
             Renaming renaming)
             throws P9Exception {
-        changeIn(Operation.RENAME, who, share, paths, args, () -> {
-            quota.moving(share.name(), moved, target, () -> {
-                renaming.rename(replaceable(who, share, paths.get().get(1)));
-                return null;
-            });
-            return DONE;
-        });
-    }
-
-    /**
-     * Whether a rename may replace what is at {@code path}: renaming onto a name removes the file that had it, so
-     * only where it could be removed (a deny of REMOVE on {@code /crash/**} must keep {@code mv junk /crash/report}
-     * from destroying the report). A policy that cannot judge it refuses the replacement (fail closed).
-     */
-    private boolean replaceable(Subject who, LocalShare share, String path) {
-        try {
-            return policy.replaceable(vm, share.name(), path, who.uid(), who.gid());
-        } catch (RuntimeException e) {
-            UnexpectedFaults.log("policy replaceability", e);
-            return false;
-        }
+        // Renaming onto a name removes the file that had it, so only where it could be removed (a deny of REMOVE on
+        // /crash/** must keep `mv junk /crash/report` from destroying the report): the decision says so, answered by
+        // the policy that allowed the rename (a reload meanwhile does not reach it).
+        guard.changeDecided(
+                Operation.RENAME,
+                who,
+                share.name(),
+                paths,
+                args,
+                decision -> {
+                    quota.moving(share.name(), moved, target, () -> {
+                        renaming.rename(decision.replaces());
+                        return null;
+                    });
+                    return DONE;
+                },
+                NO_BYTES);
     }
 
     @FunctionalInterface

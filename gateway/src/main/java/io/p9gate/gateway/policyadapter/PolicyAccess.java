@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
  * The gateway's {@link AccessPolicy} backed by the Cedar policy engine (R-POL-2): every file request
  * becomes one {@link DecisionRequest} per path for the VM the connection came from. The engine is
  * fetched once per request, so a reload (R-POL-7) applies from the next request on and no request
- * sees a mix of old and new rules.
+ * sees a mix of old and new rules; a request that asks more than one question (a rename: may it replace its
+ * destination) asks them of one engine, {@link #pinned}.
  */
 public final class PolicyAccess implements AccessPolicy {
     /** The rule id of requests that touch no file (Tauth, Tclunk): nothing for a policy to refuse. */
@@ -54,8 +55,22 @@ public final class PolicyAccess implements AccessPolicy {
      * the old one's hidden subtree) must not be applied to it. Every request on such a share is refused.
      */
     public PolicyAccess(Supplier<PolicyEngine> engine, List<ShareDir> served) {
+        this(engine, served.stream().collect(Collectors.toUnmodifiableMap(ShareDir::name, ShareDir::path)));
+    }
+
+    private PolicyAccess(Supplier<PolicyEngine> engine, Map<String, Path> served) {
         this.engine = engine;
-        this.served = served.stream().collect(Collectors.toUnmodifiableMap(ShareDir::name, ShareDir::path));
+        this.served = served;
+    }
+
+    /**
+     * Answers every question with the engine current now (a rename's decision and whether it may replace its
+     * destination): a reload meanwhile does not reach it.
+     */
+    @Override
+    public AccessPolicy pinned() {
+        PolicyEngine current = engine.get();
+        return new PolicyAccess(() -> current, served);
     }
 
     @Override
