@@ -3,6 +3,9 @@
 # command it runs, in a copy of the launcher with a fake mvn and a fake JDK.
 # TAP-like output; exit 1 on any failure.  Run by LauncherScriptsTest.
 set -uo pipefail
+# The build names its own Cedar library to test JVMs (the parent POM's cedar.ffi.lib); these checks are of what
+# the launcher itself sets, and it keeps a CEDAR_JAVA_FFI_LIB it is given.
+unset CEDAR_JAVA_FFI_LIB
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
