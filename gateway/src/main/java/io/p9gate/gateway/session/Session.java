@@ -440,7 +440,10 @@ public final class Session extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (!closed && pendingVersion == null && ctx.channel().isWritable()) {
+        if (!ctx.channel().isWritable()) {
+            // Not only after a reply: a TLS engine below writes records of its own (ReadGate).
+            pauseReading();
+        } else if (!closed && pendingVersion == null) {
             drainBacklog();
         }
         ctx.fireChannelWritabilityChanged();

@@ -38,7 +38,10 @@ public final class SessionPipeline {
             String peer) {
         FrameLimit limit = new FrameLimit(settings.maxMsize());
         WireDialect dialect = new WireDialect();
-        pipeline.addLast("9p-reply-meter", new ReplyMeter(lane.budget().admission()));
+        // Next to the socket, below a TLS engine if there is one: what that engine writes by itself (a KeyUpdate's
+        // answer) is counted against the VM too, and cannot be asked for while replies pile up unread.
+        pipeline.addFirst("9p-reply-meter", new ReplyMeter(lane.budget().admission()));
+        pipeline.addFirst("9p-read-gate", new ReadGate());
         pipeline.addLast("9p-decoder", new FrameDecoder(limit, Direction.REQUESTS, dialect));
         pipeline.addLast("9p-encoder", new FrameEncoder(limit, Direction.REPLIES, dialect));
         Session session = new Session(factory, lane, limit, dialect, settings, sessionIds, peer);

@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.p9gate.gateway.certs.TestPki;
 import io.p9gate.gateway.client.ClientTls;
 import io.p9gate.gateway.client.P9Client;
-import io.p9gate.gateway.server.ServerTls;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -42,29 +39,12 @@ class UnidentifiedTlsFloodAttackTest {
 
     @Test
     void aPeerThatNeverHandshakesHoldsNoMoreThanAVmsConnections() throws Exception {
-        TestPki pki = TestPki.create(tmp.resolve("pki"), "p9gate test CA", List.of(), Duration.ofDays(1));
-        pki.issueClient("a", Duration.ofDays(1));
-        pki.issueClient("b", Duration.ofDays(1));
-        ServerTls serverTls =
-                ServerTls.load(pki.dir().resolve(TestPki.SERVER_CERT), pki.dir().resolve(TestPki.SERVER_KEY));
-        int port;
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort();
-        }
-        String vms = """
-                a:
-                  listen: tls:127.0.0.1:%1$d
-                  client-cert: {ca: %2$s, subject: "CN=a"}
-                  shares: {a: {path: %%A, access: read-only}}
-                  limits: {connections: %3$d}
-                b:
-                  listen: tls:127.0.0.1:%1$d
-                  client-cert: {ca: %2$s, subject: "CN=b"}
-                  shares: {b: {path: %%B, access: read-only}}
-                  limits: {connections: %3$d}
-                """.formatted(port, pki.dir().resolve(TestPki.CA_CERT), CONNECTIONS);
+        SharedTlsListener listener = SharedTlsListener.create(tmp);
+        TestPki pki = listener.pki();
+        int port = listener.port();
+        String vms = listener.vms("{connections: " + CONNECTIONS + "}");
         List<Socket> flood = new ArrayList<>();
-        try (IdentityRig rig = new IdentityRig(tmp).start(vms, serverTls)) {
+        try (IdentityRig rig = new IdentityRig(tmp).start(vms, listener.serverTls())) {
             long poolBefore = rig.budgets.descriptorPool().used();
             try {
                 // The attacker: another address of the loopback, connections that never start a handshake.

@@ -1,0 +1,41 @@
+package io.p9gate.gateway.identity;
+
+import io.p9gate.gateway.certs.TestPki;
+import io.p9gate.gateway.server.ServerTls;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * VMs a and b on one {@code tls:} listener of a free loopback port, each named by its client certificate's subject
+ * under one test CA (certificates made now, for a day).
+ */
+record SharedTlsListener(TestPki pki, ServerTls serverTls, int port) {
+    static SharedTlsListener create(Path tmp) throws Exception {
+        TestPki pki = TestPki.create(tmp.resolve("pki"), "p9gate test CA", List.of(), Duration.ofDays(1));
+        pki.issueClient("a", Duration.ofDays(1));
+        pki.issueClient("b", Duration.ofDays(1));
+        ServerTls serverTls =
+                ServerTls.load(pki.dir().resolve(TestPki.SERVER_CERT), pki.dir().resolve(TestPki.SERVER_KEY));
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return new SharedTlsListener(pki, serverTls, probe.getLocalPort());
+        }
+    }
+
+    /** The policy's VMs, each with {@code limits} (YAML of its {@code limits:}, or "" for none). */
+    String vms(String limits) {
+        String each = limits.isEmpty() ? "" : "\n  limits: " + limits;
+        return """
+                a:
+                  listen: tls:127.0.0.1:%1$d
+                  client-cert: {ca: %2$s, subject: "CN=a"}
+                  shares: {a: {path: %%A, access: read-only}}%3$s
+                b:
+                  listen: tls:127.0.0.1:%1$d
+                  client-cert: {ca: %2$s, subject: "CN=b"}
+                  shares: {b: {path: %%B, access: read-only}}%3$s
+                """.formatted(port, pki.dir().resolve(TestPki.CA_CERT), each);
+    }
+}
