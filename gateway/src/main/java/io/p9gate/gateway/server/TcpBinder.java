@@ -3,6 +3,7 @@ package io.p9gate.gateway.server;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.p9gate.gateway.net.Transports;
 import java.io.IOException;
@@ -12,6 +13,10 @@ import java.util.function.Consumer;
 
 /** Plain TCP; with a device, the listening socket is bound to it (SO_BINDTODEVICE) before bind(2). */
 final class TcpBinder implements ListenerBinder {
+    static final int KEEPALIVE_IDLE_SECONDS = 60;
+    static final int KEEPALIVE_INTERVAL_SECONDS = 10;
+    static final int KEEPALIVE_PROBES = 6;
+
     private final ListenSpec.Tcp spec;
 
     TcpBinder(ListenSpec.Tcp spec) {
@@ -40,7 +45,17 @@ final class TcpBinder implements ListenerBinder {
         }
         bootstrap
                 .option(ChannelOption.SO_REUSEADDR, true) // restart while old connections linger in TIME_WAIT
-                .childOption(ChannelOption.TCP_NODELAY, true);
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                // The gateway never writes unasked: without keepalive a connection whose VM vanished without a FIN
+                // (a reset VM, a removed tap) stays for ever, and keeps one of the VM's connections (R-ROB-2).
+                .childOption(ChannelOption.SO_KEEPALIVE, true);
+        if (Transports.nativeAvailable()) {
+            // Found dead after about 2 minutes of silence, not the kernel's default of 2 hours and 11 minutes.
+            bootstrap
+                    .childOption(EpollChannelOption.TCP_KEEPIDLE, KEEPALIVE_IDLE_SECONDS)
+                    .childOption(EpollChannelOption.TCP_KEEPINTVL, KEEPALIVE_INTERVAL_SECONDS)
+                    .childOption(EpollChannelOption.TCP_KEEPCNT, KEEPALIVE_PROBES);
+        }
     }
 
     @Override
