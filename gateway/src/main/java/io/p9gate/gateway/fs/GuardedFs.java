@@ -378,7 +378,7 @@ public final class GuardedFs {
                             () -> share.io().open(node, hostFlags));
             try {
                 Opened opened = new Opened(new OpenHandle(file), qid(share, node));
-                claim.claim();
+                claimAfter(claim, (hostFlags & LinuxSyscalls.O_TRUNC) != 0 ? "truncated" : null);
                 return opened;
             } catch (P9Exception | RuntimeException e) {
                 file.close();
@@ -391,6 +391,19 @@ public final class GuardedFs {
                 () -> (hostFlags & LinuxSyscalls.O_TRUNC) != 0
                         ? changeIn(Operation.OPEN, who, share, paths, args, call)
                         : guard.inspect(Operation.OPEN, who, share.name(), paths, args, call, NO_BYTES));
+    }
+
+    /**
+     * Claims the fid of a request that may already have changed the host ({@code applied}: "created", "truncated", or
+     * null for nothing): a claim refused then (the fid was clunked meanwhile) is the guest's EBADF, and its outcome
+     * record adds {@code applied=...}, so the log never says a change failed that the host keeps.
+     */
+    private static void claimAfter(Claim claim, String applied) throws P9Exception {
+        try {
+            claim.claim();
+        } catch (P9Exception e) {
+            throw applied == null ? e : new PartlyApplied(e, "applied=" + applied);
+        }
     }
 
     /** A guarded request whose call ends in {@code claim}: a failure after it (its record) gives the fid back. */
@@ -453,7 +466,11 @@ public final class GuardedFs {
                                 Qid qid = made.isNew() ? share.root().qids().qid(made.stat()) : qid(share, made.node());
                                 Created created = new Created(
                                         new FileHandle(share, made.node()), new OpenHandle(made.file()), qid);
-                                claim.claim();
+                                claimAfter(
+                                        claim,
+                                        made.isNew()
+                                                ? "created"
+                                                : (hostFlags & LinuxSyscalls.O_TRUNC) != 0 ? "truncated" : null);
                                 return created;
                             } catch (P9Exception | RuntimeException e) {
                                 made.node().close();

@@ -286,6 +286,11 @@ class GuardedFsTest {
         assertEquals(
                 Errno.EBADF, openedWhileClunked(new TMessage.Tlcreate(3, "new", 02, 0644, 0), Operation.CREATE, 3));
         assertEquals(RecordPhase.OUTCOME, audit.records.getLast().phase(), "the create's intent, then its outcome");
+        // The file was made before the claim failed: the outcome says so, the log must not deny what the host keeps.
+        assertTrue(Files.exists(share.resolve("new")));
+        assertTrue(
+                audit.records.getLast().request().detail().contains("applied=created"),
+                audit.records.getLast().request().detail());
         s.walk(0, 4, "f");
         s.lopen(4, 0);
         assertEquals("content", Files.readString(share.resolve("f")));
