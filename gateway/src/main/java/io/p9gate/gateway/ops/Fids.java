@@ -101,8 +101,12 @@ final class Fids {
     /** Swaps a fid's value if nobody changed it meanwhile (EBADF otherwise). */
     void replace(int fid, Fid expected, Fid value) throws P9Exception {
         if (!swap(fid, expected, value)) {
-            throw new P9Exception(Errno.EBADF, "fid " + Integer.toUnsignedString(fid) + " changed concurrently");
+            throw changedConcurrently(fid);
         }
+    }
+
+    private static P9Exception changedConcurrently(int fid) {
+        return new P9Exception(Errno.EBADF, "fid " + Integer.toUnsignedString(fid) + " changed concurrently");
     }
 
     /** Swaps a fid's value if nobody changed it meanwhile; whether it did. */
@@ -120,7 +124,7 @@ final class Fids {
         }
         return () -> {
             if (table.get(fid) != walked) {
-                throw new P9Exception(Errno.EBADF, "fid " + Integer.toUnsignedString(fid) + " changed concurrently");
+                throw changedConcurrently(fid);
             }
         };
     }
