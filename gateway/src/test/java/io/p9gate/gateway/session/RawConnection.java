@@ -22,7 +22,8 @@ final class RawConnection implements AutoCloseable {
     private final DataInputStream in;
 
     RawConnection(InetSocketAddress address) throws IOException {
-        socket = new Socket(address.getAddress(), address.getPort());
+        // Opened as a channel, so that a test can also write to it without blocking (channel()).
+        socket = java.nio.channels.SocketChannel.open(address).socket();
         socket.setSoTimeout(30_000);
         out = socket.getOutputStream();
         InputStream raw = socket.getInputStream();
@@ -59,6 +60,11 @@ final class RawConnection implements AutoCloseable {
         Message body =
                 MessageDecoder.decode(frame.getUnsignedByte(0), frame.slice(3, rest.length - 3), Direction.REPLIES);
         return new Frame(frame.getUnsignedShortLE(1), body);
+    }
+
+    /** The socket as a channel, for writes that must not block; back to blocking before send or receive. */
+    java.nio.channels.SocketChannel channel() {
+        return socket.getChannel();
     }
 
     /** True if the server closed the connection (EOF) rather than sending something. */
