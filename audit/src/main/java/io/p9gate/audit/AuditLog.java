@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 /**
  * The append-only, signed audit log (R-AUD-1, R-AUD-2, R-AUD-4).
@@ -141,7 +142,7 @@ public final class AuditLog implements AutoCloseable {
 
     private static DiskBudget diskBudget(Path dir, AuditOptions options) throws IOException {
         java.nio.file.FileStore store = java.nio.file.Files.getFileStore(dir); // reads the mount table once, now
-        return new DiskBudget(options.maxBytes(), options.minFreeBytes(), DiskBudget.used(dir), () -> {
+        LongSupplier usable = () -> {
             try {
                 return store.getUsableSpace();
             } catch (IOException e) {
@@ -151,7 +152,9 @@ public final class AuditLog implements AutoCloseable {
                         "audit log: cannot read the free space of its" + " disk, taken as none: " + e.getMessage());
                 return 0; // fail closed: a budget that cannot be checked is exhausted
             }
-        });
+        };
+        return new DiskBudget(
+                options.maxBytes(), options.minFreeBytes(), DiskBudget.used(dir), usable, options.budgetVms());
     }
 
     /**
@@ -252,6 +255,9 @@ public final class AuditLog implements AutoCloseable {
         if (options.minFreeBytes() > 0) {
             detail.append(" min_free=").append(options.minFreeBytes());
         }
+        if ((options.maxBytes() > 0 || options.minFreeBytes() > 0) && options.budgetVms() > 0) {
+            detail.append(" budget_vms=").append(options.budgetVms());
+        }
         return detail.toString();
     }
 
@@ -261,7 +267,7 @@ public final class AuditLog implements AutoCloseable {
     }
 
     /**
-     * Appends one record that announces no change (a look, a denial, an outcome, a session event) and returns its
+     * Appends one record that announces no change (a look, a denial, a session event) and returns its
      * sequence number once the record is as durable as asked.
      *
      * @throws AuditWriteException the record could not be written or, for {@link Durability#SYNCED}, not made
@@ -281,6 +287,16 @@ public final class AuditLog implements AutoCloseable {
      */
     public long appendIntent(AuditEvent.Decision event, Durability durability) throws AuditWriteException {
         return append(event, durability, DiskBudget.Kind.CHANGE);
+    }
+
+    /**
+     * Appends the record of how a change whose intent this log accepted turned out. Near the end of the disk budget
+     * it is written as long as it fits, even for a VM past its share: there is at most one per accepted intent.
+     *
+     * @throws AuditWriteException the record could not be written or made as durable as asked
+     */
+    public long appendOutcome(AuditEvent.Decision event, Durability durability) throws AuditWriteException {
+        return append(event, durability, DiskBudget.Kind.OUTCOME);
     }
 
     private long append(AuditEvent event, Durability durability, DiskBudget.Kind kind) throws AuditWriteException {
@@ -574,6 +590,14 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
+    /** The VM a guest-driven record is about, for its share of the disk budget; null for the log's own. */
+    private static String vmOf(AuditEvent event) {
+        return switch (event) {
+            case AuditEvent.Decision d -> d.vm();
+            case AuditEvent.Lifecycle l -> l.vm();
+        };
+    }
+
     /** One of the log's own records: never refused by the disk budget. */
     private long writeRecord(AuditEvent event) throws AuditWriteException {
         return writeRecord(event, DiskBudget.Kind.INTERNAL);
@@ -597,18 +621,26 @@ public final class AuditLog implements AutoCloseable {
                                 + SegmentReader.MAX_LINE_BYTES + ")",
                         null);
             }
-            if (!budget.admits(kind, length + 1)) {
+            String vm = vmOf(event);
+            DiskBudget.Verdict verdict = budget.admits(kind, vm, length + 1);
+            if (verdict != DiskBudget.Verdict.ADMITTED) {
                 reportBudget();
                 throw new AuditWriteException(
                         "audit log disk budget: refusing "
-                                + (kind == DiskBudget.Kind.CHANGE ? "changes" : "everything it would record") + " ("
-                                + budget.describe() + ")",
+                                + switch (verdict) {
+                                    case CHANGES_REFUSED -> "changes (" + budget.describe() + ")";
+                                    case FULL -> "everything it would record (" + budget.describe() + ")";
+                                    case VM_SHARE_USED ->
+                                        "what VM " + vm + " would record: it used its share of the last 20 % ("
+                                                + budget.describeShare(vm) + " " + budget.describe() + ")";
+                                    case ADMITTED -> throw new IllegalStateException();
+                                },
                         null);
             }
             if (segments.write(bytes, length, seq)) {
                 sealSoon();
             }
-            budget.wrote(length + 1);
+            budget.wrote(kind, vm, length + 1);
             tree.append(hashes.leaf(bytes, 0, length));
             chainHead = hashes.chain(chainHead, bytes, 0, length);
         } catch (SyncFailedException e) {
@@ -633,6 +665,15 @@ public final class AuditLog implements AutoCloseable {
      * refused.
      */
     private void reportBudget() throws AuditWriteException {
+        for (var vm = budget.nextVmRefused(); vm.isPresent(); vm = budget.nextVmRefused()) {
+            String detail = budget.describe() + " " + budget.describeShare(vm.get()) + " refused";
+            SafeLog.report(
+                    LOG,
+                    System.Logger.Level.ERROR,
+                    "audit log disk budget: VM " + vm.get() + " used its share of the last 20 %, its requests are "
+                            + "refused (EIO) until there is room (" + detail + ")");
+            writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.LOG_BUDGET, detail));
+        }
         DiskBudget.State now = budget.state();
         if (now == reportedBudget) {
             return;

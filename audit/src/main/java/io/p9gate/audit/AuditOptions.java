@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param checkpointEvery   and at least this often while records arrive (zero: no timer, tests only)
  * @param maxBytes          disk budget: bytes the log's files may hold (0: no limit), see {@code DiskBudget}
  * @param minFreeBytes      disk budget: bytes to leave free on the log's file system (0: no reserve)
+ * @param budgetVms         disk budget: the VMs that share its last 20 % evenly (0: the VMs seen in records)
  */
 public record AuditOptions(
         String origin,
@@ -21,7 +22,8 @@ public record AuditOptions(
         Duration checkpointEvery,
         Clock clock,
         long maxBytes,
-        long minFreeBytes) {
+        long minFreeBytes,
+        int budgetVms) {
     public AuditOptions {
         Objects.requireNonNull(origin, "origin");
         if (origin.isEmpty() || origin.contains("\n")) {
@@ -31,7 +33,7 @@ public record AuditOptions(
             throw new IllegalArgumentException("sizes and counts must be positive");
         }
         Objects.requireNonNull(clock, "clock");
-        if (maxBytes < 0 || minFreeBytes < 0) {
+        if (maxBytes < 0 || minFreeBytes < 0 || budgetVms < 0) {
             throw new IllegalArgumentException("budgets are positive, or 0 for none");
         }
     }
@@ -41,27 +43,38 @@ public record AuditOptions(
      * record stays unsigned; the count only caps signing under a flood (docs/audit-format.md, "When").
      */
     public static AuditOptions defaults(String origin) {
-        return new AuditOptions(origin, 64L << 20, 8192, Duration.ofSeconds(1), Clock.systemUTC(), 0, 0);
+        return new AuditOptions(origin, 64L << 20, 8192, Duration.ofSeconds(1), Clock.systemUTC(), 0, 0, 0);
     }
 
     public AuditOptions withMaxSegmentBytes(long bytes) {
-        return new AuditOptions(origin, bytes, checkpointRecords, checkpointEvery, clock, maxBytes, minFreeBytes);
+        return new AuditOptions(
+                origin, bytes, checkpointRecords, checkpointEvery, clock, maxBytes, minFreeBytes, budgetVms);
     }
 
     public AuditOptions withCheckpointRecords(int records) {
-        return new AuditOptions(origin, maxSegmentBytes, records, checkpointEvery, clock, maxBytes, minFreeBytes);
+        return new AuditOptions(
+                origin, maxSegmentBytes, records, checkpointEvery, clock, maxBytes, minFreeBytes, budgetVms);
     }
 
     public AuditOptions withCheckpointEvery(Duration every) {
-        return new AuditOptions(origin, maxSegmentBytes, checkpointRecords, every, clock, maxBytes, minFreeBytes);
+        return new AuditOptions(
+                origin, maxSegmentBytes, checkpointRecords, every, clock, maxBytes, minFreeBytes, budgetVms);
     }
 
     public AuditOptions withClock(Clock c) {
-        return new AuditOptions(origin, maxSegmentBytes, checkpointRecords, checkpointEvery, c, maxBytes, minFreeBytes);
+        return new AuditOptions(
+                origin, maxSegmentBytes, checkpointRecords, checkpointEvery, c, maxBytes, minFreeBytes, budgetVms);
     }
 
     /** With a disk budget: at most {@code bytes} in the log's files, at least {@code free} left on its disk. */
     public AuditOptions withDiskBudget(long bytes, long free) {
-        return new AuditOptions(origin, maxSegmentBytes, checkpointRecords, checkpointEvery, clock, bytes, free);
+        return new AuditOptions(
+                origin, maxSegmentBytes, checkpointRecords, checkpointEvery, clock, bytes, free, budgetVms);
+    }
+
+    /** With {@code vms} VMs sharing the last 20 % of the disk budget evenly (see {@code VmShares}). */
+    public AuditOptions withBudgetVms(int vms) {
+        return new AuditOptions(
+                origin, maxSegmentBytes, checkpointRecords, checkpointEvery, clock, maxBytes, minFreeBytes, vms);
     }
 }

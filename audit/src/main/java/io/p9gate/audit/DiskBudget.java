@@ -18,6 +18,8 @@ import java.util.stream.Stream;
  * while looks, denials and outcomes are still recorded, from the 5 % kept for them;</li>
  * <li>when a record does not fit any more, every guest-driven record is refused (EIO).</li>
  * </ul>
+ * Below 20 % each VM may also add only its share of those 20 % ({@link VmShares}): past it, its own records are
+ * refused (EIO), outcomes of changes it was allowed excepted, so that one VM cannot refuse the others' changes.
  * Each change of state is logged (WARNING, ERROR once changes stop) and recorded as a {@code log_budget} record.
  * The log's own records (checkpoints, start, shutdown, policy and key events) are always written: there are few,
  * and without them the log could not be verified. Free space is sampled every {@link #SAMPLE_BYTES} written,
@@ -39,10 +41,23 @@ final class DiskBudget {
     enum Kind {
         /** The record of a change about to be made: refused first. */
         CHANGE,
-        /** A look, a denial, an outcome, a session event: recorded as long as anything fits. */
+        /** A look, a denial, a session event: recorded as long as anything fits and the VM has its share. */
         RECORD,
+        /**
+         * How a change the budget admitted turned out: recorded as long as anything fits, past the VM's share too
+         * (there is at most one per admitted change).
+         */
+        OUTCOME,
         /** The log's own records: always written. */
         INTERNAL
+    }
+
+    /** Whether a record may be written, and if not, why. */
+    enum Verdict {
+        ADMITTED,
+        CHANGES_REFUSED,
+        FULL,
+        VM_SHARE_USED
     }
 
     static final long SAMPLE_BYTES = 256 << 10;
@@ -54,8 +69,14 @@ final class DiskBudget {
     /** Atomic: the checkpoint thread counts its notes without the append lock. */
     private final AtomicLong used;
 
+    private final VmShares shares;
+    /** What was left when the last record was admitted: whether its bytes count against its VM's share. */
+    private long leftAtAdmission = Long.MAX_VALUE;
+
     private long usable = Long.MAX_VALUE;
-    private long writtenSinceSample = Long.MAX_VALUE;
+    /** Starts at a full sample, so that free space is read at the first question (not before: it is not asked). */
+    private long writtenSinceSample = SAMPLE_BYTES;
+
     private State state = State.OK;
 
     /**
@@ -63,11 +84,17 @@ final class DiskBudget {
      * @param usableSpace the file system's usable bytes now (sampled, see above)
      */
     DiskBudget(long maxBytes, long minFreeBytes, long used, LongSupplier usableSpace) {
+        this(maxBytes, minFreeBytes, used, usableSpace, 0);
+    }
+
+    /** @param vms the VMs the gateway serves, which share the last 20 % (0: the VMs seen in records) */
+    DiskBudget(long maxBytes, long minFreeBytes, long used, LongSupplier usableSpace, int vms) {
         this.maxBytes = maxBytes;
         this.minFreeBytes = minFreeBytes;
         this.scale = maxBytes > 0 ? maxBytes : minFreeBytes;
         this.used = new AtomicLong(used);
         this.usableSpace = usableSpace;
+        this.shares = new VmShares(scale / 5, vms);
     }
 
     /** Bytes the log's files in {@code dir} hold. */
@@ -88,19 +115,36 @@ final class DiskBudget {
     }
 
     /**
-     * Whether a record of {@code bytes} may be written now, after moving to the state the budget is in. Call
-     * {@link #wrote} once it is written. Not thread-safe: under the log's append lock.
+     * Whether a record of {@code bytes} of {@code vm} (null: no VM's) may be written now, after moving to the state
+     * the budget is in. Call {@link #wrote} once it is written. Not thread-safe: under the log's append lock.
      */
-    boolean admits(Kind kind, long bytes) {
+    Verdict admits(Kind kind, String vm, long bytes) {
         if (!enabled() || kind == Kind.INTERNAL) {
-            return true;
+            return Verdict.ADMITTED;
+        }
+        if (vm != null) {
+            shares.saw(vm);
         }
         long left = remaining();
-        return switch (kind) {
-            case CHANGE -> left - bytes >= scale / 20;
-            case RECORD -> left - bytes >= 0;
-            case INTERNAL -> true;
-        };
+        if (kind == Kind.CHANGE && left - bytes < scale / 20) {
+            return Verdict.CHANGES_REFUSED;
+        }
+        if (left - bytes < 0) {
+            return Verdict.FULL;
+        }
+        leftAtAdmission = left;
+        if (vm == null || kind == Kind.OUTCOME || left - bytes >= scale / 5) {
+            return Verdict.ADMITTED;
+        }
+        return shares.admits(vm, bytes) ? Verdict.ADMITTED : Verdict.VM_SHARE_USED;
+    }
+
+    /** Counts bytes of {@code vm}'s record (null: no VM's) written to a segment; under the append lock. */
+    void wrote(Kind kind, String vm, long bytes) {
+        wrote(bytes);
+        if (enabled() && vm != null && kind != Kind.INTERNAL && leftAtAdmission - bytes < scale / 5) {
+            shares.charge(vm, bytes);
+        }
     }
 
     /** Counts bytes written to a segment; under the append lock. */
@@ -139,6 +183,7 @@ final class DiskBudget {
             return State.OK;
         }
         long left = remaining();
+        State was = state;
         if (left < 8 << 10) {
             state = State.FULL;
         } else if (left < scale / 20) {
@@ -147,6 +192,9 @@ final class DiskBudget {
             state = State.LOW;
         } else {
             state = State.OK;
+            if (was != State.OK) {
+                shares.leftZone(); // room was made: the shares start afresh
+            }
         }
         return state;
     }
@@ -156,6 +204,16 @@ final class DiskBudget {
         return "state=" + state.wire() + " used=" + used.get() + (maxBytes > 0 ? " max_bytes=" + maxBytes : "")
                 + (minFreeBytes > 0 ? " usable=" + usable + " min_free=" + minFreeBytes : "")
                 + " remaining=" + remaining();
+    }
+
+    /** A VM refused for having used its share, once per time the budget goes below 20 %; for the log. */
+    java.util.Optional<String> nextVmRefused() {
+        return shares.nextRefused();
+    }
+
+    /** How a VM stands against its share, for the log line and {@code log_budget} record that refuse it. */
+    String describeShare(String vm) {
+        return "vm=" + vm + " vm_used=" + shares.used(vm) + " vm_share=" + shares.share();
     }
 
     private long remaining() {

@@ -1,7 +1,6 @@
 package io.p9gate.audit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -93,6 +92,143 @@ class DiskBudgetTest {
     }
 
     @Test
+    void aVmThatFloodsTheLogWithLooksUsesOnlyItsShareAndTheOtherVmsChangesGoOn() throws Exception {
+        int quietChanges = 0;
+        try (AuditLog log = AuditLog.open(
+                dir, key, TestLogs.options().withDiskBudget(MAX, 0).withBudgetVms(2))) {
+            log.append(TestLogs.decision(1), Durability.WRITTEN); // vm-b, the quiet one, has been seen
+            AuditWriteException refused = null;
+            int looks = 0;
+            while (refused == null && looks < 4 * MAX / 400) {
+                try {
+                    log.append(as("vm-flood", TestLogs.decision(2 * looks)), Durability.WRITTEN);
+                    looks++;
+                } catch (AuditWriteException e) {
+                    refused = e;
+                }
+            }
+            assertTrue(refused != null, "the flood of looks was never refused");
+            assertTrue(refused.getMessage().contains("VM vm-flood"), refused.getMessage());
+            java.util.regex.Matcher remaining =
+                    java.util.regex.Pattern.compile(" remaining=(\\d+)").matcher(refused.getMessage());
+            assertTrue(remaining.find(), refused.getMessage());
+            long left = Long.parseLong(remaining.group(1));
+            // Its share is half the last 20 %: it stops near 10 % left (the log's checkpoints take some room too).
+            assertTrue(left >= MAX / 10 - (8 << 10), "the flood stops at its share, well before 5 %: " + left);
+            assertThrows(
+                    AuditWriteException.class,
+                    () -> log.appendIntent(as("vm-flood", TestLogs.decision(2)), Durability.WRITTEN),
+                    "the flooding VM's changes are refused too");
+            log.appendOutcome(as("vm-flood", TestLogs.decision(4)), Durability.WRITTEN); // of a change admitted before
+            // vm-b's changes go on, from its own share, until the 5 % mark: then only looks go in, as ever.
+            AuditWriteException quietRefused = null;
+            while (quietRefused == null) {
+                try {
+                    log.appendIntent(TestLogs.decision(2 * quietChanges + 1), Durability.SYNCED);
+                    quietChanges++;
+                } catch (AuditWriteException e) {
+                    quietRefused = e;
+                }
+            }
+            assertTrue(quietRefused.getMessage().contains("refusing changes"), quietRefused.getMessage());
+        }
+        List<AuditRecord> budgetRecords = new ArrayList<>();
+        SegmentReader.forEachLine(dir, l -> {
+            try {
+                AuditRecord r = AuditRecord.parse(l.bytes());
+                if ("log_budget".equals(r.type())) {
+                    budgetRecords.add(r);
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertEquals(2, budgetRecords.size(), budgetRecords.toString());
+        assertTrue(
+                budgetRecords.get(0).detail().startsWith("state=low"),
+                budgetRecords.get(0).detail());
+        assertTrue(
+                budgetRecords.get(1).detail().contains("vm=vm-flood")
+                        && budgetRecords.get(1).detail().endsWith(" refused"),
+                "the log says which VM was refused and why: "
+                        + budgetRecords.get(1).detail());
+        assertTrue(quietChanges >= 5, "the quiet VM made " + quietChanges + " changes after the flood");
+        VerificationReport report = new Verifier(List.of(key.verifierKey()), null, Progress.NONE).verify(dir);
+        assertTrue(report.ok(), report.summary());
+    }
+
+    @Test
+    void oneVmAloneKeepsTheWholeZone() {
+        DiskBudget budget = new DiskBudget(MAX, 0, MAX - MAX / 5, () -> Long.MAX_VALUE, 0);
+        for (long left = MAX / 5; left > MAX / 20 + 1000; left -= 1000) {
+            assertEquals(DiskBudget.Verdict.ADMITTED, budget.admits(DiskBudget.Kind.CHANGE, "vm-a", 1000));
+            budget.wrote(DiskBudget.Kind.CHANGE, "vm-a", 1000);
+        }
+        assertEquals(DiskBudget.Verdict.CHANGES_REFUSED, budget.admits(DiskBudget.Kind.CHANGE, "vm-a", 1000));
+        assertEquals(DiskBudget.Verdict.ADMITTED, budget.admits(DiskBudget.Kind.RECORD, "vm-a", 1000));
+    }
+
+    @Test
+    void sharesStartAfreshOnceRoomIsMade() {
+        AtomicLong usable = new AtomicLong(100L << 20);
+        long reserve = 64L << 20;
+        DiskBudget budget = new DiskBudget(0, reserve, 0, usable::get, 2);
+        usable.set(reserve + (12L << 20)); // under 20 % of the reserve (12.8 MiB): 6.4 MiB for each of the two VMs
+        budget.wrote(DiskBudget.SAMPLE_BYTES);
+        assertEquals(DiskBudget.State.LOW, budget.state());
+        long added = 0;
+        while (budget.admits(DiskBudget.Kind.RECORD, "vm-a", 100_000) == DiskBudget.Verdict.ADMITTED) {
+            budget.wrote(DiskBudget.Kind.RECORD, "vm-a", 100_000);
+            added += 100_000;
+            usable.addAndGet(-100_000);
+        }
+        assertEquals(DiskBudget.Verdict.VM_SHARE_USED, budget.admits(DiskBudget.Kind.RECORD, "vm-a", 100_000));
+        assertTrue(added <= (64L << 20) / 5 / 2, "within its share: " + added);
+        assertEquals(java.util.Optional.of("vm-a"), budget.nextVmRefused());
+        assertEquals(java.util.Optional.empty(), budget.nextVmRefused(), "reported once");
+        assertEquals(DiskBudget.Verdict.ADMITTED, budget.admits(DiskBudget.Kind.RECORD, "vm-b", 100_000));
+        usable.set(200L << 20); // an operator made room
+        budget.wrote(DiskBudget.SAMPLE_BYTES);
+        assertEquals(DiskBudget.State.OK, budget.state());
+        usable.set(reserve + (12L << 20));
+        budget.wrote(DiskBudget.SAMPLE_BYTES);
+        assertEquals(DiskBudget.State.LOW, budget.state());
+        assertEquals(
+                DiskBudget.Verdict.ADMITTED,
+                budget.admits(DiskBudget.Kind.RECORD, "vm-a", 100_000),
+                "vm-a has a share again");
+    }
+
+    @Test
+    void theLogsOwnRecordsBeforeTheFirstSampleDoNotEmptyAFreeSpaceBudget() throws Exception {
+        DiskBudget budget = new DiskBudget(0, 1L << 20, 0, () -> 100L << 30);
+        budget.wrote(DiskBudget.Kind.INTERNAL, null, 500); // the START record, never asked about
+        assertEquals(DiskBudget.Verdict.ADMITTED, budget.admits(DiskBudget.Kind.CHANGE, "vm-a", 500));
+        assertEquals(DiskBudget.State.OK, budget.state());
+        try (AuditLog log = AuditLog.open(dir, key, TestLogs.options().withDiskBudget(0, 1L << 20))) {
+            log.appendIntent(TestLogs.decision(1), Durability.WRITTEN);
+        }
+    }
+
+    /** {@code event} as recorded for {@code vm}. */
+    private static AuditEvent.Decision as(String vm, AuditEvent.Decision event) {
+        return new AuditEvent.Decision(
+                vm,
+                event.session(),
+                event.op(),
+                event.tag(),
+                event.path(),
+                event.ids(),
+                event.outcome(),
+                event.ruleIds(),
+                event.policyDigest(),
+                event.errno(),
+                event.bytes(),
+                event.detail(),
+                event.count());
+    }
+
+    @Test
     void theFreeSpaceReserveIsSampledAndKeptForLooks() {
         AtomicLong usable = new AtomicLong(100L << 20);
         long reserve = 64L << 20;
@@ -104,12 +240,12 @@ class DiskBudgetTest {
         usable.set(reserve + (2L << 20)); // under 5 %
         budget.wrote(DiskBudget.SAMPLE_BYTES);
         assertEquals(DiskBudget.State.CHANGES_REFUSED, budget.state());
-        assertFalse(budget.admits(DiskBudget.Kind.CHANGE, 500));
-        assertTrue(budget.admits(DiskBudget.Kind.RECORD, 500));
+        assertEquals(DiskBudget.Verdict.CHANGES_REFUSED, budget.admits(DiskBudget.Kind.CHANGE, null, 500));
+        assertEquals(DiskBudget.Verdict.ADMITTED, budget.admits(DiskBudget.Kind.RECORD, null, 500));
         usable.set(reserve + 1000);
         budget.wrote(DiskBudget.SAMPLE_BYTES); // from now on within reach of the reserve: sampled at every record
-        assertFalse(budget.admits(DiskBudget.Kind.RECORD, 2000));
-        assertTrue(budget.admits(DiskBudget.Kind.INTERNAL, 2000));
+        assertEquals(DiskBudget.Verdict.FULL, budget.admits(DiskBudget.Kind.RECORD, null, 2000));
+        assertEquals(DiskBudget.Verdict.ADMITTED, budget.admits(DiskBudget.Kind.INTERNAL, null, 2000));
         assertEquals(DiskBudget.State.FULL, budget.state());
         usable.set(200L << 20); // an operator made room
         budget.wrote(DiskBudget.SAMPLE_BYTES);

@@ -150,9 +150,11 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
         long start = System.nanoTime();
         long seq;
         try {
-            seq = phase == RecordPhase.INTENT && event instanceof AuditEvent.Decision intent
-                    ? log.appendIntent(intent, durability) // a change: the disk budget refuses it first
-                    : log.append(event, durability);
+            seq = switch (phase) {
+                case INTENT -> log.appendIntent((AuditEvent.Decision) event, durability); // refused first near the end
+                case OUTCOME -> log.appendOutcome((AuditEvent.Decision) event, durability); // one per admitted intent
+                case DONE -> log.append(event, durability);
+            };
         } catch (AuditWriteException e) {
             throw new P9Exception(Errno.EIO, e.getMessage(), e);
         }

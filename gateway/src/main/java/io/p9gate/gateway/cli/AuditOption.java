@@ -33,8 +33,9 @@ final class AuditOption {
             names = "--audit-max-bytes",
             paramLabel = "BYTES",
             converter = ByteSize.class,
-            description = "Disk budget: at most this much in the audit directory (e.g. 20GiB); changes are refused "
-                    + "(EIO) below 5 %% left, everything once a record no longer fits. Default: no limit.")
+            description = "Disk budget: at most this much in the audit directory (e.g. 20GiB); below 20 %% left each "
+                    + "VM may use only its share of that 20 %%, changes are refused (EIO) below 5 %% left, everything "
+                    + "once a record no longer fits. Default: no limit.")
     long maxBytes;
 
     @Option(
@@ -57,19 +58,23 @@ final class AuditOption {
         return dir != null || key != null || maxBytes > 0 || minFree > 0 || segmentBytes > 0;
     }
 
-    /** The log's options: production defaults, with the disk budget and segment size asked for. */
-    AuditOptions options(String origin) {
-        AuditOptions options = AuditOptions.defaults(origin).withDiskBudget(maxBytes, minFree);
+    /**
+     * The log's options: production defaults, with the disk budget and segment size asked for, the end of the budget
+     * shared by the {@code vms} served.
+     */
+    AuditOptions options(String origin, int vms) {
+        AuditOptions options =
+                AuditOptions.defaults(origin).withDiskBudget(maxBytes, minFree).withBudgetVms(vms);
         return segmentBytes > 0 ? options.withMaxSegmentBytes(segmentBytes) : options;
     }
 
     /**
-     * Reads the key and opens the log.
+     * Reads the key and opens the log for {@code vms} VMs.
      *
      * @throws CommandLine.ParameterException the options or the key file are wrong (one line, exit 2)
      * @throws AuditUnavailable               the log cannot be opened or continued (one line, exit 1)
      */
-    SignedAuditTrail open(CommandLine commandLine) throws AuditUnavailable {
+    SignedAuditTrail open(CommandLine commandLine, int vms) throws AuditUnavailable {
         if (dir == null || key == null) {
             throw new CommandLine.ParameterException(
                     commandLine,
@@ -79,7 +84,7 @@ final class AuditOption {
         }
         SigningKey signingKey = signingKey(commandLine);
         try {
-            return SignedAuditTrail.open(dir, signingKey, options("p9gate/" + signingKey.name()));
+            return SignedAuditTrail.open(dir, signingKey, options("p9gate/" + signingKey.name(), vms));
         } catch (IOException | AuditWriteException e) {
             throw new AuditUnavailable("cannot open audit log " + dir + ": " + e.getMessage());
         }

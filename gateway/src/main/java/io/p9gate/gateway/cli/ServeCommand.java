@@ -166,7 +166,7 @@ final class ServeCommand implements Callable<Integer> {
             refuseUnlessProductionReady(holder, metricsAddress);
         }
         Served served = holder != null ? fromPolicy(holder) : fromShares();
-        AuditTrail trail = audit.enabled() ? audit.open(spec.commandLine()) : new NoAudit();
+        AuditTrail trail = audit.enabled() ? audit.open(spec.commandLine(), served.vms()) : new NoAudit();
         GatewayConfig config;
         try {
             config = served.config(trail);
@@ -226,6 +226,9 @@ final class ServeCommand implements Callable<Integer> {
         /** One line for systemd's STATUS= once serving. */
         String status();
 
+        /** How many VMs are served: they share the end of the audit disk budget evenly. */
+        int vms();
+
         /** Every quota's scope, use and limit now, for the metrics; none without a policy. */
         default Supplier<List<QuotaScope>> quotaScopes() {
             return List::of;
@@ -264,6 +267,10 @@ final class ServeCommand implements Callable<Integer> {
 
             public String status() {
                 return "serving " + String.join(", ", shareMap.keySet()) + " without a policy";
+            }
+
+            public int vms() {
+                return listens.size(); // without a policy, each listener is a VM of its own
             }
         };
     }
@@ -424,6 +431,10 @@ final class ServeCommand implements Callable<Integer> {
                 out.println("p9gate: policy " + policy + " (sha256 "
                         + holder.current().digest() + "); SIGHUP reloads it");
                 out.flush();
+            }
+
+            public int vms() {
+                return holder.current().listeners().size();
             }
 
             public String status() {

@@ -96,17 +96,83 @@ class AuditDiskBudgetAttackTest {
         assertTrue(
                 logged.stream().anyMatch(l -> l.startsWith("WARNING") && l.contains("less than 20 % left")),
                 logged.toString());
+        // beta was seen too: alpha's share is half the last 20 %, and alpha alone is refused once it is used.
         assertTrue(
-                logged.stream().anyMatch(l -> l.startsWith("SEVERE") && l.contains("changes are refused")),
+                logged.stream().anyMatch(l -> l.startsWith("SEVERE") && l.contains("VM alpha used its share")),
                 logged.toString());
         assertTrue(
                 logs.records().stream()
-                        .anyMatch(
-                                r -> "log_budget".equals(r.type()) && r.detail().startsWith("state=changes_refused")),
-                "the log says when changes stopped");
+                        .anyMatch(r -> "log_budget".equals(r.type())
+                                && r.detail().contains(" vm=alpha ")
+                                && r.detail().endsWith(" refused")),
+                "the log says when alpha's requests stopped, and why");
         assertTrue(logs.bytes() <= BUDGET + (16 << 10), "within the budget: " + logs.bytes());
         SignedLogs.Verified verified = logs.verify();
         assertEquals(0, verified.exit(), verified.output());
+    }
+
+    /**
+     * The last 20 % of the budget is shared: beta, a read-only VM whose every look is recorded, floods the log with
+     * getattrs. Before the shares it used all of it, the 5 % mark refused every VM's changes, and alpha, which had
+     * made none of the records, could no longer write. Now beta alone is refused once it has used its half.
+     */
+    @Test
+    void aVmFloodingTheLogWithLooksCannotStopAnotherVmsChanges() throws Exception {
+        SignedLogs logs;
+        int alphaWrites = 0;
+        try (AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp, AuditDiskBudgetAttackTest::sharedByTwo);
+                P9Client alpha = rig.alpha();
+                P9Client beta = rig.beta()) {
+            logs = rig.logs;
+            P9Exception refused = null;
+            int looks = 0;
+            while (refused == null && looks < 4 * BUDGET / 200) {
+                try {
+                    beta.getattr(0, 0x7ff);
+                    looks++;
+                } catch (P9Exception e) {
+                    refused = e;
+                }
+            }
+            assertTrue(refused != null, "beta's looks were never refused");
+            assertEquals(Errno.EIO, refused.errno());
+            assertThrows(P9Exception.class, () -> beta.getattr(0, 0x7ff), "beta stays refused");
+
+            alpha.walk(0, 1);
+            alpha.lcreate(1, "after-the-flood", 1, 0644, 0);
+            for (; alphaWrites < 20; alphaWrites++) {
+                alpha.write(1, alphaWrites, new byte[] {'x'});
+            }
+            assertEquals(20, Files.size(rig.policy.data.resolve("after-the-flood")), "alpha's changes were made");
+        }
+        assertTrue(
+                logs.records().stream()
+                        .anyMatch(r -> "log_budget".equals(r.type())
+                                && r.detail().contains(" vm=beta ")
+                                && r.detail().endsWith(" refused")),
+                "the log says beta was refused, and why");
+        assertEquals(
+                20,
+                logs.records().stream()
+                        .filter(AuditRecord::isDecision)
+                        .filter(r -> "alpha".equals(r.vm()) && "write".equals(r.op()))
+                        .count(),
+                "alpha's writes are recorded");
+        assertTrue(logs.bytes() <= BUDGET + (16 << 10), "within the budget: " + logs.bytes());
+        SignedLogs.Verified verified = logs.verify();
+        assertEquals(0, verified.exit(), verified.output());
+    }
+
+    /** The budget as {@code serve} sets it for a policy of two VMs. */
+    private static SignedAuditTrail sharedByTwo(SignedLogs logs) {
+        try {
+            return SignedAuditTrail.open(
+                    logs.dir,
+                    logs.key,
+                    SignedLogs.options().withDiskBudget(BUDGET, 0).withBudgetVms(2));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static SignedAuditTrail budgeted(SignedLogs logs) {

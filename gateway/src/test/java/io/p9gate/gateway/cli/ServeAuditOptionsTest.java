@@ -103,7 +103,7 @@ class ServeAuditOptionsTest {
                 "1MiB");
         AuditRecord start = logs.records().getFirst();
         assertEquals("start", start.type());
-        assertTrue(start.detail().contains(" max_bytes=67108864 min_free=1073741824"), start.detail());
+        assertTrue(start.detail().contains(" max_bytes=67108864 min_free=1073741824 budget_vms=1"), start.detail());
     }
 
     @Test
