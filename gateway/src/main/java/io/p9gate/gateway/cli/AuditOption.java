@@ -53,6 +53,11 @@ final class AuditOption {
             description = "Start a new segment file once one reaches this size (default: 64MiB).")
     long segmentBytes;
 
+    /** Whether the log's disk use is bounded (the production profile needs it). */
+    boolean hasDiskBudget() {
+        return maxBytes > 0 || minFree > 0;
+    }
+
     /** Whether an audit log was asked for (any --audit-* option given: a missing dir or key is an error). */
     boolean enabled() {
         return dir != null || key != null || maxBytes > 0 || minFree > 0 || segmentBytes > 0;

@@ -79,6 +79,22 @@ final class PackageCommand implements Callable<Integer> {
     String auditKey;
 
     @Option(
+            names = "--audit-max-bytes",
+            paramLabel = "BYTES",
+            converter = ByteSize.class,
+            description = "The unit's serve --audit-max-bytes: at most this much audit log on the ECU (0: none; "
+                    + "default: 2GiB).")
+    long auditMaxBytes = Packager.AuditBudget.DEFAULT.maxBytes();
+
+    @Option(
+            names = "--audit-min-free",
+            paramLabel = "BYTES",
+            converter = ByteSize.class,
+            description = "The unit's serve --audit-min-free: leave this much free on the audit log's file system "
+                    + "(0: none; default: 256MiB). One of the two must be set.")
+    long auditMinFree = Packager.AuditBudget.DEFAULT.minFree();
+
+    @Option(
             names = "--app",
             paramLabel = "DIR",
             description = "The gateway's build output: p9gate-gateway-*.jar "
@@ -92,7 +108,16 @@ final class PackageCommand implements Callable<Integer> {
         }
         long started = System.nanoTime();
         Packager.Result result = Packager.build(new Packager.Request(
-                policy, out, appDir(), signKey, versionSuffix, prefix, auditDir, auditKey, sourceDateEpoch()));
+                policy,
+                out,
+                appDir(),
+                signKey,
+                versionSuffix,
+                prefix,
+                auditDir,
+                auditKey,
+                new Packager.AuditBudget(auditMaxBytes, auditMinFree),
+                sourceDateEpoch()));
         double seconds = (System.nanoTime() - started) / 1e9;
         PrintWriter o = spec.commandLine().getOut();
         result.hostWarnings().forEach(w -> o.println("p9gate package: note (checked on the ECU at start): " + w));

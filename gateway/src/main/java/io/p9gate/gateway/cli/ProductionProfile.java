@@ -30,10 +30,23 @@ final class ProductionProfile {
             Path auditDir,
             Path auditKey,
             Path tlsKey,
-            MetricsAddress metrics) {
+            MetricsAddress metrics,
+            boolean auditDiskBudget) {
         ServePlan {
             policySources = List.copyOf(policySources);
             listeners = List.copyOf(listeners);
+        }
+
+        /** With an audit disk budget. */
+        ServePlan(
+                Path policyFile,
+                List<Path> policySources,
+                List<ListenSpec> listeners,
+                Path auditDir,
+                Path auditKey,
+                Path tlsKey,
+                MetricsAddress metrics) {
+            this(policyFile, policySources, listeners, auditDir, auditKey, tlsKey, metrics, true);
         }
 
         /** Without metrics. */
@@ -83,6 +96,10 @@ final class ProductionProfile {
         }
         if (plan.auditDir() == null || plan.auditKey() == null) {
             why.add("no signed audit log (--audit-dir DIR --audit-key FILE)");
+        } else if (!plan.auditDiskBudget()) {
+            // Every look of every guest is recorded: without a budget one guest can fill the host's disk.
+            why.add("no disk budget for the audit log (--audit-max-bytes BYTES and/or --audit-min-free BYTES): a "
+                    + "guest's records could fill the disk");
         }
         for (Path source : plan.policySources()) {
             privateFile("policy", source).ifPresent(why::add);

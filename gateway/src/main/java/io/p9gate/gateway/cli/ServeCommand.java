@@ -352,7 +352,14 @@ final class ServeCommand implements Callable<Integer> {
             policySources.addAll(holder.current().policy().cedarFiles());
         }
         List<String> why = ProductionProfile.refusals(new ProductionProfile.ServePlan(
-                policy, policySources, listeners, audit.dir, audit.key, tlsOption.key, metricsAddress));
+                policy,
+                policySources,
+                listeners,
+                audit.dir,
+                audit.key,
+                tlsOption.key,
+                metricsAddress,
+                audit.hasDiskBudget()));
         if (!why.isEmpty()) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "production profile refuses to start: " + String.join("; ", why));

@@ -55,6 +55,7 @@ public final class Packager {
      * @param prefix        where the tree is installed on the target (paths in the unit)
      * @param auditDir      the audit log directory on the target, or null for the policy's protect.audit
      * @param auditKey      the audit key file on the target, or null for protect.keys/audit.key
+     * @param auditBudget   the audit log's disk budget the unit gives serve
      * @param mtime         every entry's modification time, in seconds
      */
     public record Request(
@@ -66,7 +67,23 @@ public final class Packager {
             String prefix,
             String auditDir,
             String auditKey,
+            AuditBudget auditBudget,
             long mtime) {}
+
+    /**
+     * {@code serve --audit-max-bytes} and {@code --audit-min-free} in the unit (0: not given). The production profile
+     * refuses to serve without one of them: with neither, a guest's records could fill the ECU's disk.
+     */
+    public record AuditBudget(long maxBytes, long minFree) {
+        /** 2 GiB of log at most, and 256 MiB left free on its file system. */
+        public static final AuditBudget DEFAULT = new AuditBudget(2L << 30, 256L << 20);
+
+        public AuditBudget {
+            if (maxBytes < 0 || minFree < 0) {
+                throw new IllegalArgumentException("an audit disk budget is positive, or 0 for none");
+            }
+        }
+    }
 
     /** What was written. */
     public record Result(
@@ -90,8 +107,8 @@ public final class Packager {
         checkStateOutsideShares(engine, audit);
         Application app = Application.find(request.appDir());
         String version = app.version() + suffix;
-        SystemdUnit.Settings unit =
-                new SystemdUnit.Settings(image, version, request.prefix(), audit.dir(), audit.key());
+        SystemdUnit.Settings unit = new SystemdUnit.Settings(
+                image, version, request.prefix(), audit.dir(), audit.key(), request.auditBudget());
         String unitText = SystemdUnit.render(engine, unit); // before jlink: a path the unit cannot say fails fast
         SigningKey key = request.signKey() == null ? null : signingKey(request.signKey());
         String name = "p9gate-" + image + "-" + version + "-linux-" + arch();

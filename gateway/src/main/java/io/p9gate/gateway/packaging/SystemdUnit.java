@@ -40,7 +40,18 @@ final class SystemdUnit {
     static final String TLS_KEY = "server-key.pem";
 
     /** Where the gateway's own state is on the target. */
-    record Settings(String image, String version, String prefix, String auditDir, String auditKey) {}
+    record Settings(
+            String image,
+            String version,
+            String prefix,
+            String auditDir,
+            String auditKey,
+            Packager.AuditBudget budget) {
+        /** With the default audit disk budget. */
+        Settings(String image, String version, String prefix, String auditDir, String auditKey) {
+            this(image, version, prefix, auditDir, auditKey, Packager.AuditBudget.DEFAULT);
+        }
+    }
 
     private SystemdUnit() {}
 
@@ -48,6 +59,11 @@ final class SystemdUnit {
         SafeNames.requireSafePath("--prefix", settings.prefix());
         SafeNames.requireSafePath("audit directory", settings.auditDir());
         SafeNames.requireSafePath("audit key", settings.auditKey());
+        if (settings.budget().maxBytes() == 0 && settings.budget().minFree() == 0) {
+            throw new PackagingException("the audit log needs a disk budget (--audit-max-bytes or --audit-min-free):"
+                    + " the production profile refuses to serve without one, since a guest's records could fill the"
+                    + " ECU's disk");
+        }
         Set<String> writable = new TreeSet<>();
         Set<String> readOnly = new TreeSet<>();
         Set<String> runtime = new TreeSet<>(Set.of(OWN_RUNTIME_DIRECTORY));
@@ -91,6 +107,7 @@ final class SystemdUnit {
         values.put("@PREFIX@", settings.prefix());
         values.put("@AUDIT_DIR@", settings.auditDir());
         values.put("@AUDIT_KEY@", settings.auditKey());
+        values.put("@AUDIT_BUDGET@", auditBudgetOptions(settings.budget()));
         values.put("@PID_FILE@", PID_FILE);
         values.put("@METRICS@", MetricsAddress.PACKAGED);
         values.put("@RUNTIME_DIRECTORIES@", String.join(" ", runtime));
@@ -123,6 +140,18 @@ final class SystemdUnit {
         } else {
             writable.add(dir);
         }
+    }
+
+    /** The serve options of the budget, each only when set. */
+    private static String auditBudgetOptions(Packager.AuditBudget budget) {
+        StringBuilder out = new StringBuilder();
+        if (budget.maxBytes() > 0) {
+            out.append(" --audit-max-bytes ").append(budget.maxBytes());
+        }
+        if (budget.minFree() > 0) {
+            out.append(" --audit-min-free ").append(budget.minFree());
+        }
+        return out.toString();
     }
 
     private static String parent(String path) {

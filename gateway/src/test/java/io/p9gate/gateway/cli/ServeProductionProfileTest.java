@@ -59,7 +59,9 @@ class ServeProductionProfileTest {
                 "--audit-dir",
                 logs.dir.toString(),
                 "--audit-key",
-                logs.privateKey.toString()));
+                logs.privateKey.toString(),
+                "--audit-min-free",
+                "64MiB"));
         args.addAll(List.of(extra));
         return args.toArray(String[]::new);
     }
@@ -100,6 +102,33 @@ class ServeProductionProfileTest {
     @Test
     void withoutASignedAuditLogItRefuses() {
         assertRefused(serve("--profile", "production", "--policy", policy.toString()), "signed audit log");
+    }
+
+    @Test
+    void withoutADiskBudgetForTheAuditLogItRefuses() {
+        assertRefused(
+                serve(
+                        "--profile",
+                        "production",
+                        "--policy",
+                        policy.toString(),
+                        "--audit-dir",
+                        logs.dir.toString(),
+                        "--audit-key",
+                        logs.privateKey.toString()),
+                "no disk budget for the audit log (--audit-max-bytes BYTES and/or --audit-min-free BYTES)");
+        CliRun withMaxBytes = serve(
+                "--profile",
+                "production",
+                "--policy",
+                policy.toString(),
+                "--audit-dir",
+                logs.dir.toString(),
+                "--audit-key",
+                logs.privateKey.toString(),
+                "--audit-max-bytes",
+                "1GiB");
+        assertTrue(withMaxBytes.err().contains("not a socket"), "either bound suffices: " + withMaxBytes.err());
     }
 
     @Test

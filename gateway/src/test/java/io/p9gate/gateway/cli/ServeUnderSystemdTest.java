@@ -51,6 +51,8 @@ class ServeUnderSystemdTest {
                         logs.dir.toString(),
                         "--audit-key",
                         logs.privateKey.toString(),
+                        "--audit-min-free",
+                        "64MiB",
                         "--pid-file",
                         pidFile.toString())) {
             String ready = systemd.next();

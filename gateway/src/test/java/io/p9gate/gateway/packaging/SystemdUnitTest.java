@@ -51,6 +51,12 @@ class SystemdUnitTest {
         return PolicyEngine.load(file);
     }
 
+    private static SystemdUnit.Settings budgeted(Packager.AuditBudget budget) {
+        SystemdUnit.Settings usual = settings("/opt/p9gate", "/var/lib/p9gate/audit");
+        return new SystemdUnit.Settings(
+                usual.image(), usual.version(), usual.prefix(), usual.auditDir(), usual.auditKey(), budget);
+    }
+
     private static SystemdUnit.Settings settings(String prefix, String auditDir) {
         return new SystemdUnit.Settings("infotainment", "1.0+t", prefix, auditDir, "/etc/p9gate/keys/audit.key");
     }
@@ -77,8 +83,9 @@ class SystemdUnitTest {
                 unit);
         assertTrue(
                 line(unit, "ExecStart")
-                        .contains("--audit-dir /var/lib/p9gate/audit --audit-key " + "/etc/p9gate/keys/audit.key"),
-                unit);
+                        .contains("--audit-dir /var/lib/p9gate/audit --audit-key /etc/p9gate/keys/audit.key"
+                                + " --audit-max-bytes 2147483648 --audit-min-free 268435456 "),
+                "the default audit disk budget: " + unit);
         assertFalse(unit.matches("(?s).*@[A-Z_]+@.*"), "every placeholder filled: " + unit);
     }
 
@@ -147,6 +154,16 @@ class SystemdUnitTest {
         assertTrue(writable.contains("/data/audit"), unit);
         assertTrue(writable.contains(dir + "/sockets"), unit);
         assertTrue(unit.lines().noneMatch(l -> l.startsWith("StateDirectory=")), "no empty StateDirectory=: " + unit);
+    }
+
+    @Test
+    void theAuditDiskBudgetIsTheOnePackagedAndAPackageWithoutOneIsRefused() throws Exception {
+        PolicyEngine engine = policy("/run/p9gate/a.sock");
+        String unit = SystemdUnit.render(engine, budgeted(new Packager.AuditBudget(0, 1L << 30)));
+        assertTrue(line(unit, "ExecStart").contains("audit.key --audit-min-free 1073741824 --pid-file"), unit);
+        PackagingException none = assertThrows(
+                PackagingException.class, () -> SystemdUnit.render(engine, budgeted(new Packager.AuditBudget(0, 0))));
+        assertTrue(none.getMessage().contains("needs a disk budget"), none.getMessage());
     }
 
     @Test
