@@ -761,6 +761,12 @@ public final class GuardedFs {
 
     /** Trename: the file {@code handle} becomes {@code newName} in the directory {@code newDirHandle}. */
     public void rename(Subject who, FileHandle handle, FileHandle newDirHandle, String newName) throws P9Exception {
+        rename(who, handle, newDirHandle, newName, true);
+    }
+
+    /** {@code mayReplace}: false where the protocol forbids replacing (Twstat), whatever the policy allows. */
+    private void rename(Subject who, FileHandle handle, FileHandle newDirHandle, String newName, boolean mayReplace)
+            throws P9Exception {
         RequestArgs args = new RequestArgs.EntryNames(List.of(newName));
         requireOneShare(
                 Operation.RENAME,
@@ -783,19 +789,31 @@ public final class GuardedFs {
                 QuotaAccounting.held(share, node),
                 QuotaAccounting.named(newDir, newName, paths.at(1)),
                 // At the path decided on: the file may have been moved (into a hidden subtree, say) since.
-                replace -> share.entries().rename(node, paths.get().getFirst(), newDir, newName, replace));
+                replace ->
+                        share.entries().rename(node, paths.get().getFirst(), newDir, newName, replace && mayReplace));
     }
 
     /**
      * Twstat's new name (stat(5)): {@code handle} becomes {@code newName} in the directory that holds it now, a
      * Trename to that directory, decided and recorded as RENAME. Finding the directory is no request of its own; the
-     * share root has none (EBUSY, before any decision).
+     * share root has none (EBUSY, before any decision). Without {@code mayReplace} (9P2000: stat(5) makes a name that
+     * already exists an error, as Plan 9's servers answer) an existing name is EEXIST from the host's
+     * RENAME_NOREPLACE, nothing changes and the rename's record carries that outcome, whatever the policy allows.
      */
-    public void renameInPlace(Subject who, FileHandle handle, String newName) throws P9Exception {
+    public void renameInPlace(Subject who, FileHandle handle, String newName, boolean mayReplace) throws P9Exception {
         try (ShareRoot.Location at = handle.share().root().locate(handle.node());
                 FileHandle dir = new FileHandle(handle.share(), at.parent().share())) {
-            rename(who, handle, dir, newName);
+            rename(who, handle, dir, newName, mayReplace);
         }
+    }
+
+    /**
+     * The file's last path element as the guest named it, "/" for the share root (as Plan 9 servers name the root
+     * in stat(5)). No request of its own: the caller's request (Tstat's getattr, Twstat) is decided and recorded.
+     */
+    public String name(FileHandle handle) throws P9Exception {
+        String path = path(handle.share(), handle.node());
+        return path.isEmpty() ? "/" : path.substring(path.lastIndexOf('/') + 1);
     }
 
     /** Trenameat: {@code oldName} in the directory {@code oldDirHandle} becomes {@code newName} in {@code newDirHandle}. */

@@ -50,19 +50,33 @@ final class WstatOps {
         Fid fid = ctx.fids().get(t.fid());
         Stat.Common c = t.stat().common();
         boolean unix = t.stat().unix().isPresent();
-        String name = c.name();
+        // Its own name (the root's "/" included, as Tstat shows it) changes nothing: the rename refuses any existing
+        // name, this one too.
+        String name = c.name().equals(ctx.fs().name(fid.handle())) ? "" : c.name();
         SetAttr changes = changes(t, unix, !name.isEmpty());
         changes.checkValues(); // a length beyond 2^63 is EINVAL before the rename below is made
         if (!name.isEmpty() && (name.equals(".") || name.equals("..") || name.contains("/"))) {
             throw new P9Exception(Errno.EINVAL, "wstat name is not one name: " + name);
         }
         if (!name.isEmpty()) {
-            ctx.fs().renameInPlace(fid.who(), fid.handle(), name);
+            ctx.fs().renameInPlace(fid.who(), fid.handle(), name, replaces());
         }
         if (changes.valid() != 0) {
             ctx.fs().setattr(fid.who(), fid.handle(), changes);
         }
         return new Rwstat();
+    }
+
+    /**
+     * Whether a new name may replace an existing one. 9P2000: no, stat(5) makes it an error (EEXIST). 9P2000.u: yes,
+     * as rename(2): the Linux client renames by this wstat alone and unlinks nothing first (fs/9p/vfs_inode.c,
+     * v9fs_vfs_rename), QEMU's server replaces, and `mv -f src dst` under .u must work (posix.sh t_rename_over_file).
+     */
+    private boolean replaces() {
+        return switch (ctx.connection().dialect()) {
+            case U, L -> true;
+            case LEGACY -> false;
+        };
     }
 
     /**

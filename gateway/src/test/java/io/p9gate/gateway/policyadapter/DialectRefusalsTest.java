@@ -107,6 +107,36 @@ class DialectRefusalsTest {
     }
 
     /**
+     * stat(5): in 9P2000 a wstat to a name that already exists in the directory is an error, even where the policy
+     * would let a Trename replace it (alpha may remove at the root): EEXIST (Plan 9's "file already exists"), nothing
+     * changes, and the rename's record carries the failure. 9P2000.u keeps rename(2)'s replacement, which the Linux
+     * client's mv relies on (it renames by this wstat and unlinks nothing first). Its own name changes nothing.
+     */
+    @InEachLegacyDialect
+    void aWstatRenameOntoAnExistingNameIsEexistIn9p2000AndReplacesInDotU(Dialect dialect) throws Exception {
+        Files.writeString(fx.data.resolve("kept.txt"), "kept");
+        try (TestSession s = attach(dialect)) {
+            s.walk(TestSession.ROOT, 1, "notes.txt");
+            s.expect(RMessage.Rwstat.class, Wstats.rename(1, "notes.txt"));
+            TMessage.Twstat onto = Wstats.plain(1, Wstats.common(0600, "kept.txt", -1, -1, 2, ""));
+            if (dialect == Dialect.U) {
+                s.expect(RMessage.Rwstat.class, onto);
+                assertEquals("he", Files.readString(fx.data.resolve("kept.txt")));
+                assertTrue(Files.notExists(fx.data.resolve("notes.txt")));
+                return;
+            }
+            Errno refused = s.fails(onto);
+            assertEquals(Errno.EEXIST, refused);
+            assertOnTheWire(dialect, refused, "File exists", 17);
+        }
+        assertEquals("kept", Files.readString(fx.data.resolve("kept.txt")));
+        assertEquals("hello", Files.readString(fx.data.resolve("notes.txt")), "neither renamed nor truncated");
+        PolicyFixture.Recorded last = fx.audit.records.getLast();
+        assertEquals(io.p9gate.gateway.fs.Operation.RENAME, last.request().operation());
+        assertEquals(Errno.EEXIST, last.outcome().errno(), "the record says the rename failed");
+    }
+
+    /**
      * The legacy modes that change a file without asking for write access: OTRUNC with OREAD is a truncation
      * (OPEN_WRITE), and ORCLOSE's removal is decided at the clunk, which frees the fid even when refused.
      */
