@@ -63,7 +63,8 @@ final class StatOps {
         Attr s = attrs.getattr(new TMessage.Tgetattr(t.fid(), Attr.GETATTR_ALL)).attr();
         FileType type = FileType.ofMode(s.mode());
         String target = type == FileType.SYMLINK && unix() ? ctx.fs().readlink(fid.who(), fid.handle()) : "";
-        return new Rstat(entry("", s, target));
+        // stat(5)'s name: the last path element ("/" for the root), the path getattr's record already named.
+        return new Rstat(entry(ctx.fs().name(fid.handle()), s, target));
     }
 
     /**

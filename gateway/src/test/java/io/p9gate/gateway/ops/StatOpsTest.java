@@ -54,6 +54,29 @@ class StatOpsTest extends ShareTestBase {
         }
     }
 
+    /** stat(5) name: the last path element, "/" for the root of the export (as Plan 9's servers show it). */
+    @Test
+    void theNameIsTheLastPathElementAndSlashForTheRoot() throws Exception {
+        assertEquals("hello.txt", stat(Dialect.LEGACY, "hello.txt").common().name());
+        assertEquals("dir", stat(Dialect.U, "dir").common().name());
+        try (TestSession u = TestSession.attached(factory, Dialect.U)) {
+            u.walk(TestSession.ROOT, 1, "dir");
+            u.walk(1, 2, "..");
+            assertEquals(
+                    "/",
+                    u.expect(RMessage.Rstat.class, new TMessage.Tstat(2))
+                            .stat()
+                            .common()
+                            .name());
+            assertEquals(
+                    "/",
+                    u.expect(RMessage.Rstat.class, new TMessage.Tstat(TestSession.ROOT))
+                            .stat()
+                            .common()
+                            .name());
+        }
+    }
+
     @Test
     void plain9P2000HasNoUnixFieldsAndADirectoryHasDmdir() throws Exception {
         Stat st = stat(Dialect.LEGACY, "dir");
