@@ -59,10 +59,15 @@ public final class WireDialect {
      * client maps the texts of strerror back to errnos, net/9p/error.c).
      */
     public RMessage spell(RMessage reply) {
+        return spell(current, reply);
+    }
+
+    /** The reply as {@code dialect} spells it (a Tversion's refusal is spelled in the dialect it asked for). */
+    public static RMessage spell(Dialect dialect, RMessage reply) {
         if (!(reply instanceof RMessage.Rlerror(Errno errno))) {
             return reply;
         }
-        return switch (current) {
+        return switch (dialect) {
             case L -> reply;
             case U -> new RMessage.RerrorU(errno.description(), errno);
             case LEGACY -> new RMessage.Rerror(errno.description());

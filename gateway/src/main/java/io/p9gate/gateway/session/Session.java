@@ -432,7 +432,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
             limit.set(v.msize());
             dialect.set(VersionNegotiation.requested(v.version()).orElseThrow()); // the answer names the dialect agreed
         }
-        write(tag, reply);
+        write(tag, reply, false); // spelled by VersionNegotiation in the dialect the Tversion asked for
         // Frames the peer sent after the Tversion waited in the decoder: read now, in the dialect just agreed.
         dialect.versionAnswered();
         drainBacklog();
@@ -514,12 +514,17 @@ public final class Session extends ChannelInboundHandlerAdapter {
      * unread, and a peer that lets them pile up past {@link OutboundLimit} is cut off.
      */
     private void write(int tag, RMessage reply) {
+        write(tag, reply, true);
+    }
+
+    /** {@code spell}: an error in the connection's dialect; a Tversion's reply is already spelled. */
+    private void write(int tag, RMessage reply, boolean spell) {
         Channel channel = ctx.channel();
         if (!channel.isActive()) {
             CodecBuffers.releasePayload(reply);
             return;
         }
-        ctx.writeAndFlush(new Frame(tag, dialect.spell(reply)), ctx.voidPromise());
+        ctx.writeAndFlush(new Frame(tag, spell ? dialect.spell(reply) : reply), ctx.voidPromise());
         if (!channel.isWritable()) {
             pauseReading(); // channelWritabilityChanged resumes it
             closeIfFlooded(channel);

@@ -1,5 +1,6 @@
 package io.p9gate.gateway.session;
 
+import io.p9gate.gateway.codec.WireDialect;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
@@ -49,15 +50,21 @@ record VersionNegotiation(int msize, Optional<Dialect> dialect, boolean accept) 
         return dialect.orElseThrow();
     }
 
-    /** The reply, given whether the new session could be opened. */
+    /**
+     * The reply, given whether the new session could be opened. An error is spelled in the dialect asked for, to be
+     * written as it is: a 9P2000 or .u client cannot read Rlerror (the Linux client would read its errno as an
+     * Rerror's string length), and a .L client must get Rlerror even on a connection that spoke .u before.
+     */
     RMessage reply(boolean opened) {
         if (dialect.isEmpty()) {
             return refused();
         }
         if (!accept) {
-            return new RMessage.Rlerror(Errno.EINVAL);
+            return WireDialect.spell(agreed(), new RMessage.Rlerror(Errno.EINVAL));
         }
-        return opened ? new RMessage.Rversion(msize, agreed().version()) : new RMessage.Rlerror(Errno.EIO);
+        return opened
+                ? new RMessage.Rversion(msize, agreed().version())
+                : WireDialect.spell(agreed(), new RMessage.Rlerror(Errno.EIO));
     }
 
     /** The reply when the dialect is not served to this client: version(5)'s "unknown", not an error. */

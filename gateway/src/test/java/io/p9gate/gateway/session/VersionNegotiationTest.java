@@ -30,6 +30,20 @@ class VersionNegotiationTest {
         assertEquals(new RMessage.Rlerror(Errno.EINVAL), answer(0, "9P2000.L"));
     }
 
+    /**
+     * A 9P2000 or 9P2000.u client cannot read Rlerror (a .L message): the refusal is the Rerror of the dialect it
+     * asked for, whatever the connection spoke before, and the wire writes it as it is.
+     */
+    @Test
+    void aRefusalIsWrittenInTheDialectAskedFor() {
+        assertEquals(new RMessage.RerrorU("Invalid argument", Errno.EINVAL), answer(4095, "9P2000.u"));
+        assertEquals(new RMessage.Rerror("Invalid argument"), answer(512, "9P2000"));
+        VersionNegotiation u = VersionNegotiation.of(new TMessage.Tversion(8192, "9P2000.u"), MAX);
+        assertEquals(new RMessage.RerrorU("Input/output error", Errno.EIO), u.reply(false));
+        VersionNegotiation plain = VersionNegotiation.of(new TMessage.Tversion(8192, "9P2000"), MAX);
+        assertEquals(new RMessage.Rerror("Input/output error"), plain.reply(false));
+    }
+
     @Test
     void eachDialectIsAnsweredWithItsOwnVersion() {
         assertEquals(new RMessage.Rversion(8192, "9P2000.L"), answer(8192, "9P2000.L"));
