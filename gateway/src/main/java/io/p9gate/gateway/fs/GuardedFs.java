@@ -691,6 +691,53 @@ public final class GuardedFs {
                 mode);
     }
 
+    /**
+     * A legacy Tcreate of a directory: made and opened ({@code hostFlags}) under its one MKDIR decision, as an
+     * exclusive Tlcreate opens the file it made under CREATE alone. Were the open asked of the policy after the
+     * mkdir, its refusal (a write-only drop box) would leave the directory behind an error. Its listing is still
+     * decided per read (READDIR). A failure after the mkdir records {@code applied=created}: the host keeps it.
+     */
+    public Created mkdirOpened(
+            Subject who, FileHandle handle, String name, int askedMode, int gid, int hostFlags, Claim claim)
+            throws P9Exception {
+        LocalShare share = handle.share();
+        Node dir = handle.node();
+        int mode = GuestModes.allowed(true, askedMode);
+        RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
+        RequestArgs args = new RequestArgs.Make(name, mode, true, 0, 0);
+        return claiming(
+                claim,
+                () -> changeIn(Operation.MKDIR, who, share, paths, args, () -> {
+                    Node node = quota.creating(
+                            share.name(),
+                            paths.at(0),
+                            true,
+                            () -> share.entries().mkdir(dir, name, mode));
+                    OpenFile file = null;
+                    try {
+                        ownership.created(node, null, who.uid(), gid, mode);
+                        file = share.io().open(node, hostFlags);
+                        Created created =
+                                new Created(new FileHandle(share, node), new OpenHandle(file), qid(share, node));
+                        claimAfter(claim, "created");
+                        return created;
+                    } catch (PartlyApplied | RuntimeException e) {
+                        closeAll(file, node);
+                        throw e;
+                    } catch (P9Exception e) {
+                        closeAll(file, node);
+                        throw new PartlyApplied(e, "applied=created");
+                    }
+                }));
+    }
+
+    private static void closeAll(OpenFile file, Node node) {
+        if (file != null) {
+            file.close();
+        }
+        node.close();
+    }
+
     public Qid symlink(Subject who, FileHandle handle, String name, String target, int gid) throws P9Exception {
         LocalShare share = handle.share();
         Node dir = handle.node();

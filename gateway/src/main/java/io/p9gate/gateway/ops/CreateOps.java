@@ -7,7 +7,6 @@ import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.RMessage.Rcreate;
 import io.p9gate.gateway.proto.RMessage.Rlcreate;
-import io.p9gate.gateway.proto.RMessage.Ropen;
 import io.p9gate.gateway.proto.Stat;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.proto.TMessage.Tcreate;
@@ -69,11 +68,7 @@ final class CreateOps {
                 attrs.getattr(new TMessage.Tgetattr(t.fid(), Attr.GETATTR_ALL)).attr();
         int perm = t.perm() & (directory ? ~0777 | (dir.mode() & 0777) : ~0666 | (dir.mode() & 0666)) & 0777;
         if (directory) {
-            Qid qid = entries.mkdir(new TMessage.Tmkdir(t.fid(), t.name(), perm, dir.gid()))
-                    .qid();
-            walks.walk(new TMessage.Twalk(t.fid(), t.fid(), List.of(t.name())));
-            Ropen opened = io.open(new TMessage.Topen(t.fid(), t.mode()));
-            return new Rcreate(qid, opened.iounit());
+            return io.mkdirOpened(t, perm, dir.gid());
         }
         if (special != 0) {
             Qid qid = special(t, perm, dir.gid());

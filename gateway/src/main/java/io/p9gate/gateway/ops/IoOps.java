@@ -8,6 +8,7 @@ import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.RMessage.Rcreate;
 import io.p9gate.gateway.proto.RMessage.Rfsync;
 import io.p9gate.gateway.proto.RMessage.Rlcreate;
 import io.p9gate.gateway.proto.RMessage.Rlopen;
@@ -15,6 +16,7 @@ import io.p9gate.gateway.proto.RMessage.Ropen;
 import io.p9gate.gateway.proto.RMessage.Rread;
 import io.p9gate.gateway.proto.RMessage.Rreaddir;
 import io.p9gate.gateway.proto.RMessage.Rwrite;
+import io.p9gate.gateway.proto.TMessage.Tcreate;
 import io.p9gate.gateway.proto.TMessage.Tfsync;
 import io.p9gate.gateway.proto.TMessage.Tlcreate;
 import io.p9gate.gateway.proto.TMessage.Tlopen;
@@ -22,6 +24,7 @@ import io.p9gate.gateway.proto.TMessage.Topen;
 import io.p9gate.gateway.proto.TMessage.Tread;
 import io.p9gate.gateway.proto.TMessage.Treaddir;
 import io.p9gate.gateway.proto.TMessage.Twrite;
+import io.p9gate.policy.dialect.Dialect;
 import java.util.Optional;
 
 /** Tlopen, Topen, Tlcreate, Tread, Twrite, Treaddir, Tfsync. */
@@ -150,6 +153,36 @@ final class IoOps {
             GuardedFs.Result.releaseUnrecorded(created);
         }
         return new Rlcreate(created.qid(), iounit());
+    }
+
+    /**
+     * A legacy Tcreate of a directory (create(5)): the fid becomes the new directory, opened with {@code mode} under
+     * the one MKDIR decision ({@link GuardedFs#mkdirOpened}); with ORCLOSE it is removed when the fid is clunked.
+     */
+    Rcreate mkdirOpened(Tcreate t, int perm, int gid) throws P9Exception {
+        Fid dir = ctx.fids().get(t.fid());
+        requireUnopened(dir);
+        boolean unix = ctx.connection().dialect() == Dialect.U;
+        FidClaim claim = new FidClaim(t.fid(), dir);
+        GuardedFs.Created created = ctx.fs()
+                .mkdirOpened(
+                        dir.withGid(gid),
+                        dir.handle(),
+                        t.name(),
+                        perm,
+                        gid,
+                        OpenFlags.fromOpenMode(t.mode(), unix),
+                        claim);
+        var state = new FidState.OpenedByTopen(
+                new FidState.Opened(created.file()),
+                OpenFlags.removesOnClunk(t.mode()),
+                Optional.of(new StatListing()));
+        if (claim.complete(new Fid(created.handle(), dir.who(), state, dir.lockOwners()))) {
+            dir.handle().close();
+        } else {
+            GuardedFs.Result.releaseUnrecorded(created);
+        }
+        return new Rcreate(created.qid(), iounit());
     }
 
     /** Whether a Tread reads file data or an xattr value, not a 9P2000.u directory's listing (or fails at once). */

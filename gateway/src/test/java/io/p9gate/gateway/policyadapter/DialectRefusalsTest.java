@@ -137,6 +137,37 @@ class DialectRefusalsTest {
     }
 
     /**
+     * A write-only drop box (OPEN_READ denied under /drop, MKDIR allowed): a Tcreate of a directory opens what it
+     * made as an exclusive create opens its file, under the one MKDIR decision. It used to be refused by the open
+     * (EACCES) after the mkdir, leaving the directory behind an Rerror. Its listing is still asked (READDIR).
+     */
+    @InEachLegacyDialect
+    void aDirectoryCreatedInAWriteOnlyDropBoxIsMadeAndOpenedUnderOneDecision(Dialect dialect) throws Exception {
+        Files.createDirectory(fx.data.resolve("drop"));
+        Files.writeString(
+                fx.policyFile,
+                fx.policy("")
+                        .replace(
+                                "- id: no-scripts",
+                                "- id: drop-box\n            effect: deny\n            ops: [OPEN_READ]\n"
+                                        + "            paths: [\"/drop/**\"]\n          - id: no-scripts"));
+        shares.close();
+        shares = fx.shares(fx.holder());
+        try (TestSession s = attach(dialect)) {
+            s.walk(TestSession.ROOT, 1, "drop");
+            s.expect(RMessage.Rcreate.class, new TMessage.Tcreate(1, "d", Stat.DMDIR | 0755, OREAD, Optional.empty()));
+            s.walk(TestSession.ROOT, 2, "drop", "d");
+            assertEquals(Errno.EACCES, s.fails(new TMessage.Topen(2, OREAD)), "the drop box is write-only");
+        }
+        assertTrue(Files.isDirectory(fx.data.resolve("drop/d")));
+        List<String> made = fx.audit.records.stream()
+                .filter(r -> r.request().paths().equals(List.of("drop/d")))
+                .map(r -> r.request().operation() + " " + r.decision().allowed())
+                .toList();
+        assertEquals(List.of("MKDIR true", "OPEN false"), made);
+    }
+
+    /**
      * The legacy modes that change a file without asking for write access: OTRUNC with OREAD is a truncation
      * (OPEN_WRITE), and ORCLOSE's removal is decided at the clunk, which frees the fid even when refused.
      */
