@@ -22,6 +22,25 @@ public interface AccessPolicy {
         return true;
     }
 
+    /** What a listing that describes its entries may show of one: nothing, its name (qid, type), or getattr's. */
+    enum Shown {
+        HIDDEN,
+        NAME_ONLY,
+        DESCRIBED
+    }
+
+    /**
+     * {@link #visible} and {@link #describable} as one question per entry of a describing listing (9P2000/.u), so
+     * that a policy asks WALK once: hidden if WALK is refused with ENOENT, the name only if it is refused otherwise
+     * or GETATTR is, else described. At most two Cedar evaluations (WALK, GETATTR); one when WALK is refused.
+     */
+    default Shown shown(String vm, String share, String path, int uid, int gid) {
+        if (!visible(vm, share, path, uid, gid)) {
+            return Shown.HIDDEN;
+        }
+        return describable(vm, share, path, uid, gid) ? Shown.DESCRIBED : Shown.NAME_ONLY;
+    }
+
     /**
      * This policy as it is now, for a request that asks more than one question (a rename: {@link #decide}, then
      * {@link #replaceable}): a policy that can be reloaded returns one that answers every question with the engine

@@ -51,9 +51,6 @@ public final class GuardedFs {
 
     private final String vm;
     private final ChokePoint guard;
-    /** Asked, inside a listing already decided, whether it may describe an entry. */
-    private final AccessPolicy policy;
-
     private final VisibleEntries visible;
     private final Ownership ownership;
     private final QuotaAccounting quota;
@@ -84,7 +81,6 @@ public final class GuardedFs {
             ShareSafety safety) {
         this.vm = vm;
         this.guard = new ChokePoint(vm, sessionId, policy, audit, safety);
-        this.policy = policy;
         this.visible = new VisibleEntries(vm, policy);
         this.ownership = ownership;
         this.quota = new QuotaAccounting(quotas);
@@ -549,19 +545,34 @@ public final class GuardedFs {
 
     public List<DirEntry> readdir(Subject who, FileHandle handle, OpenHandle opened, long offset, int count)
             throws P9Exception {
-        return list(who, handle, opened, offset, count, (share, dir, listed) -> new Listing(listed))
+        return list(
+                        who,
+                        handle,
+                        opened,
+                        offset,
+                        count,
+                        false,
+                        (share, dir, listed) -> new Listing(listed.stream()
+                                .map(VisibleEntries.Judged::entry)
+                                .toList()))
                 .entries();
     }
 
     /** What one directory read makes of the visible entries it listed. */
     @FunctionalInterface
     private interface ListingOf<T extends Result> {
-        T of(LocalShare share, Node dir, List<DirEntry> listed) throws P9Exception;
+        T of(LocalShare share, Node dir, List<VisibleEntries.Judged> listed) throws P9Exception;
     }
 
     /** One READDIR decision and record over the entries the guest may see (hidden names left out). */
     private <T extends Result> T list(
-            Subject who, FileHandle handle, OpenHandle opened, long offset, int count, ListingOf<T> shown)
+            Subject who,
+            FileHandle handle,
+            OpenHandle opened,
+            long offset,
+            int count,
+            boolean describe,
+            ListingOf<T> shown)
             throws P9Exception {
         LocalShare share = handle.share();
         Node dir = handle.node();
@@ -571,7 +582,8 @@ public final class GuardedFs {
                 who,
                 handle,
                 new RequestArgs.FileIo(offset),
-                () -> shown.of(share, dir, visible.next(who, share, dir, path(share, dir), file, offset, count)),
+                () -> shown.of(
+                        share, dir, visible.next(who, share, dir, path(share, dir), file, offset, count, describe)),
                 NO_BYTES);
     }
 
@@ -588,16 +600,16 @@ public final class GuardedFs {
      */
     public List<ListedEntry> readdirDescribed(Subject who, FileHandle handle, OpenHandle opened, long cookie, int count)
             throws P9Exception {
-        return list(who, handle, opened, cookie, count, (share, dir, listed) -> describe(who, share, dir, listed))
+        return list(who, handle, opened, cookie, count, true, (share, dir, listed) -> describe(share, dir, listed))
                 .entries();
     }
 
-    private DescribedListing describe(Subject who, LocalShare share, Node dir, List<DirEntry> listed)
+    private DescribedListing describe(LocalShare share, Node dir, List<VisibleEntries.Judged> listed)
             throws P9Exception {
-        String dirPath = path(share, dir);
         List<ListedEntry> entries = new ArrayList<>(listed.size());
-        for (DirEntry e : listed) {
-            if (!describable(who, share, listedPath(dirPath, e.name()))) {
+        for (VisibleEntries.Judged j : listed) {
+            DirEntry e = j.entry();
+            if (!j.described()) {
                 // Over 9P2000.L the guest could not walk to it or get its attributes: the listing's stat entry must
                 // not show them either (size, times, owner, mode), only what Treaddir shows (name, qid, type).
                 entries.add(new ListedEntry(e.name(), undescribed(e), e.offset()));
@@ -612,28 +624,6 @@ public final class GuardedFs {
             }
         }
         return new DescribedListing(entries);
-    }
-
-    /**
-     * The share path a listed entry names: "." is the directory itself and ".." its parent (the root's ".." is the
-     * root, which never leaves the share), each judged like any other entry.
-     */
-    private static String listedPath(String dirPath, String name) {
-        return switch (name) {
-            case "." -> dirPath;
-            case ".." -> dirPath.substring(0, Math.max(dirPath.lastIndexOf('/'), 0));
-            default -> child(dirPath, name);
-        };
-    }
-
-    /** Whether the policy lets the guest get the attributes at {@code path}; one it cannot judge does not (fail closed). */
-    private boolean describable(Subject who, LocalShare share, String path) {
-        try {
-            return policy.describable(vm, share.name(), path, who.uid(), who.gid());
-        } catch (RuntimeException e) {
-            UnexpectedFaults.log("policy describability", e);
-            return false;
-        }
     }
 
     /**

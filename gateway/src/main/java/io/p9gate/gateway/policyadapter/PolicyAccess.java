@@ -171,6 +171,32 @@ public final class PolicyAccess implements AccessPolicy {
                 && allowed(current, vm, share, OpKind.GETATTR, path, uid, gid);
     }
 
+    /**
+     * One question per entry of a describing listing: WALK once (hidden if refused with ENOENT, as {@link #visible}
+     * says; the name only if refused otherwise), then GETATTR only for a walkable entry. Asking {@link #visible} and
+     * {@link #describable} apart evaluated WALK twice. Two evaluations stay the least for a described entry: WALK's
+     * verdict says whether it is hidden, and hand-written Cedar may refuse GETATTR where it allows WALK.
+     */
+    @Override
+    public Shown shown(String vm, String share, String path, int uid, int gid) {
+        PolicyEngine current = engine.get();
+        if (!servesItsDirectory(current, vm, share)) {
+            return Shown.HIDDEN;
+        }
+        io.p9gate.policy.PolicyDecision walk = current.decide(new DecisionRequest(
+                vm,
+                share,
+                OpKind.WALK,
+                policyPath(path),
+                null,
+                Integer.toUnsignedLong(uid),
+                Integer.toUnsignedLong(gid)));
+        if (!walk.allowed()) {
+            return errno(walk.errno()) == Errno.ENOENT ? Shown.HIDDEN : Shown.NAME_ONLY;
+        }
+        return allowed(current, vm, share, OpKind.GETATTR, path, uid, gid) ? Shown.DESCRIBED : Shown.NAME_ONLY;
+    }
+
     private static boolean allowed(
             PolicyEngine current, String vm, String share, OpKind op, String path, int uid, int gid) {
         return current.decide(new DecisionRequest(

@@ -49,6 +49,75 @@ class ReaddirQuestionsPerRequestTest {
         }
     }
 
+    /**
+     * A 9P2000.u directory read describes its entries: it asked {@code visible} (WALK) and then {@code describable}
+     * (WALK again, GETATTR) of each, three Cedar evaluations an entry, ~1,536 for a Tread of 512 entries (~210 ms of
+     * hand-written Cedar). Now one {@code shown} question an entry (WALK, and GETATTR if WALK is allowed: at most two
+     * evaluations, counted here as asked), and at most {@link VisibleEntries#MAX_QUESTIONS} evaluations a Tread.
+     */
+    @Test
+    void aDescribingDirectoryReadAsksOneQuestionPerEntryWithinTheBound() throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("share"));
+        Path dir = Files.createDirectories(share.resolve("d"));
+        for (int i = 0; i < 1000; i++) {
+            Files.createFile(dir.resolve("v-" + i));
+        }
+        AtomicInteger calls = new AtomicInteger();
+        AtomicInteger evaluations = new AtomicInteger();
+        AccessPolicy policy = new AccessPolicy() {
+            @Override
+            public Decision decide(AccessRequest request) {
+                return Decision.allow(List.of("test"));
+            }
+
+            @Override
+            public boolean visible(String vm, String share, String path, int uid, int gid) {
+                calls.incrementAndGet();
+                evaluations.incrementAndGet(); // WALK
+                return true;
+            }
+
+            @Override
+            public boolean describable(String vm, String share, String path, int uid, int gid) {
+                calls.incrementAndGet();
+                evaluations.addAndGet(2); // WALK, GETATTR
+                return true;
+            }
+
+            @Override
+            public Shown shown(String vm, String share, String path, int uid, int gid) {
+                calls.incrementAndGet();
+                evaluations.addAndGet(2); // WALK, GETATTR
+                return Shown.DESCRIBED;
+            }
+        };
+        try (ShareServerFactory factory = TestSession.factory(share, policy, new NoAudit());
+                TestSession s = TestSession.attached(factory, io.p9gate.policy.dialect.Dialect.U)) {
+            s.walk(0, 1, "d");
+            s.expect(RMessage.Ropen.class, new TMessage.Topen(1, 0));
+            Set<String> names = new HashSet<>();
+            long offset = 0;
+            int mostEvaluations = 0;
+            for (int requests = 0; ; requests++) {
+                assertTrue(requests < 1000, "the listing ends");
+                int callsBefore = calls.get();
+                int before = evaluations.get();
+                var entries = s.expect(RMessage.Rdirread.class, new TMessage.Tread(1, offset, COUNT))
+                        .entries();
+                if (entries.isEmpty()) {
+                    break;
+                }
+                int judged = entries.size();
+                assertEquals(judged, calls.get() - callsBefore, "one question per entry shown (. and .. included)");
+                mostEvaluations = Math.max(mostEvaluations, evaluations.get() - before);
+                entries.forEach(e -> names.add(e.common().name()));
+                offset += entries.stream().mapToLong(e -> e.wireSize()).sum();
+            }
+            assertEquals(1002, names.size(), "every entry, . and .. included");
+            assertTrue(mostEvaluations <= 512 + 4, "one Tread asked " + mostEvaluations + " Cedar evaluations");
+        }
+    }
+
     @Test
     void oneTreaddirAsksABoundedNumberOfQuestionsWhateverItsCount() throws Exception {
         Path share = Files.createDirectories(tmp.resolve("share"));
