@@ -23,22 +23,37 @@ final class AuditedSession implements RequestHandler {
     private final long sessionId;
     private final AuditTrail audit;
     private final RequestObserver requests;
+    private final ThrottledWarning unrecorded;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private AuditedSession(
-            RequestHandler delegate, String vm, long sessionId, AuditTrail audit, RequestObserver requests) {
+            RequestHandler delegate,
+            String vm,
+            long sessionId,
+            AuditTrail audit,
+            RequestObserver requests,
+            ThrottledWarning unrecorded) {
         this.delegate = delegate;
         this.vm = vm;
         this.sessionId = sessionId;
         this.audit = audit;
         this.requests = requests;
+        this.unrecorded = unrecorded;
     }
 
-    /** @param vm the VM the session speaks for, as its decision records name it */
+    /**
+     * @param vm         the VM the session speaks for, as its decision records name it
+     * @param unrecorded where a session event the trail refuses is reported (shared by the gateway's sessions)
+     */
     static RequestHandler opened(
-            RequestHandler delegate, String vm, ConnectionContext context, AuditTrail audit, RequestObserver requests) {
-        note(audit, new GatewayEvent.SessionOpened(vm, context.sessionId(), context.peer()));
-        return new AuditedSession(delegate, vm, context.sessionId(), audit, requests);
+            RequestHandler delegate,
+            String vm,
+            ConnectionContext context,
+            AuditTrail audit,
+            RequestObserver requests,
+            ThrottledWarning unrecorded) {
+        note(audit, new GatewayEvent.SessionOpened(vm, context.sessionId(), context.peer()), unrecorded);
+        return new AuditedSession(delegate, vm, context.sessionId(), audit, requests, unrecorded);
     }
 
     @Override
@@ -82,15 +97,16 @@ final class AuditedSession implements RequestHandler {
         try {
             delegate.close();
         } finally {
-            note(audit, new GatewayEvent.SessionClosed(vm, sessionId));
+            note(audit, new GatewayEvent.SessionClosed(vm, sessionId), unrecorded);
         }
     }
 
-    private static void note(AuditTrail audit, GatewayEvent event) {
+    private static void note(AuditTrail audit, GatewayEvent event, ThrottledWarning unrecorded) {
         try {
             audit.lifecycle(event);
         } catch (P9Exception e) {
-            LOG.log(System.Logger.Level.WARNING, () -> "audit: cannot record " + event + ": " + e.getMessage());
+            // A refused VM may start sessions as fast as it likes: the host's log hears of it once in a while.
+            unrecorded.warn(() -> "audit: cannot record " + event + ": " + e.getMessage());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "audit: recording " + event + " failed unexpectedly (bug)", e);
         }

@@ -38,6 +38,10 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
     private final AuditTrail audit;
     private final Map<ShareDir, LocalShare> shares;
     private final LockTable locks = new LockTable();
+    /** Session events the audit trail refused, reported at most once a minute for all sessions. */
+    private final ThrottledWarning unrecordedSessions =
+            new ThrottledWarning(System.getLogger(AuditedSession.class.getName()));
+
     private volatile RequestObserver requests = RequestObserver.NONE;
 
     /** Every request allowed, nothing recorded: for development until policy and audit are plugged in. */
@@ -113,7 +117,12 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
         var sessionLocks =
                 new SessionLocks(locks, context.sessionId(), context.budget().locks());
         return AuditedSession.opened(
-                new FileServer(context, new SessionShares(mine), fs, sessionLocks), vm, context, audit, requests);
+                new FileServer(context, new SessionShares(mine), fs, sessionLocks),
+                vm,
+                context,
+                audit,
+                requests,
+                unrecordedSessions);
     }
 
     /** Sessions opened from now on time their requests for {@code observer} (set it before the gateway starts). */
