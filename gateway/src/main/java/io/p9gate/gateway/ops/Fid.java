@@ -36,7 +36,7 @@ record Fid(FileHandle handle, Subject who, FidState state, Set<LockOwner> lockOw
             case FidState.OpenedByTopen t -> {}
             case FidState.XattrWrite(var pending) -> pending.release();
             case FidState.Walked w -> {}
-            case FidState.Opening o -> {} // what the open made is the open's until it completes
+            case FidState.Claimed c -> {} // what the claiming request made is its own until it settles
             case FidState.XattrRead r -> r.value().release();
         }
         locks.release(handle, lockOwners);

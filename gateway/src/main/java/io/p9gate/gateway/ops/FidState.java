@@ -5,6 +5,7 @@ import io.p9gate.gateway.fs.HeldXattr;
 import io.p9gate.gateway.fs.OpenHandle;
 import io.p9gate.gateway.fs.PendingXattr;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 
 /** What a fid is currently for; decides which operations it accepts. */
 sealed interface FidState {
@@ -12,10 +13,13 @@ sealed interface FidState {
     record Walked() implements FidState {}
 
     /**
-     * Claimed by a Tlopen, Topen or Tlcreate in progress ({@link GuardedFs.Claim}): a Walked fid that no other open
-     * may take, until the request's record is written and the fid becomes Opened. Holds nothing of the open yet.
+     * Claimed by a Tlopen, Topen or Tlcreate in progress ({@link GuardedFs.Claim}, {@link Fids.Held}): a Walked fid
+     * that no other open may take, until the request's record is written and the fid becomes Opened. A Tclunk or
+     * Tremove of it waits for {@code settled} (the result installed or the claim undone), so that it is served, and
+     * recorded, after the request that claimed the fid: the log's order is the guest's causality, and the clunk sees
+     * what the fid then is (an ORCLOSE file). Holds nothing of the request's result.
      */
-    record Opening() implements FidState {}
+    record Claimed(CountDownLatch settled) implements FidState {}
 
     /** Opened for I/O by Tlopen/Tlcreate. */
     record Opened(OpenHandle file) implements FidState {}
@@ -33,5 +37,4 @@ sealed interface FidState {
     record XattrWrite(PendingXattr pending) implements FidState {}
 
     FidState WALKED = new Walked();
-    FidState OPENING = new Opening();
 }

@@ -9,6 +9,7 @@ import io.p9gate.gateway.proto.P9Exception;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * The fid table of one session; safe for the concurrent requests of that session. Every fid in it is counted
@@ -148,13 +149,89 @@ final class Fids {
         }
     }
 
+    /**
+     * Takes a fid out for a Tclunk or Tremove; one claimed by a request in progress ({@link FidState.Claimed}) once
+     * that request has settled it, so the clunk comes after it in the log as it does for the guest.
+     */
     Fid remove(int fid) throws P9Exception {
-        Fid f = table.remove(fid);
-        if (f == null) {
-            throw new P9Exception(Errno.EBADF, "unknown fid " + Integer.toUnsignedString(fid));
+        while (true) {
+            Fid f = get(fid);
+            if (f.state() instanceof FidState.Claimed(var settled)) {
+                awaitSettled(settled);
+            } else if (table.remove(fid, f)) {
+                budget.release(1);
+                return f;
+            }
         }
-        budget.release(1);
-        return f;
+    }
+
+    private static void awaitSettled(CountDownLatch settled) throws P9Exception {
+        try {
+            settled.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new P9Exception(Errno.EINTR, "interrupted while the fid was claimed");
+        }
+    }
+
+    /** A claim of {@code fid}, now {@code before}, for a request that will replace it ({@link Held}). */
+    Held hold(int fid, Fid before) {
+        return new Held(fid, before);
+    }
+
+    /**
+     * The fid of a request that replaces it (an open), claimed inside its guarded call ({@link GuardedFs.Claim}): a
+     * fid changed or clunked before is EBADF, as the request's record says. Settled once: by {@link #complete} after
+     * the record is written, by {@link #undo} if the request failed after the claim, or at {@link #close} (undone) if
+     * neither ran; a Tclunk or Tremove waits for that ({@link #remove}).
+     */
+    final class Held implements GuardedFs.Claim, AutoCloseable {
+        private final int fid;
+        private final Fid before;
+        private Fid claimed;
+        private boolean settled;
+
+        private Held(int fid, Fid before) {
+            this.fid = fid;
+            this.before = before;
+        }
+
+        @Override
+        public void claim() throws P9Exception {
+            Fid c = before.withState(new FidState.Claimed(new CountDownLatch(1)));
+            replace(fid, before, c);
+            claimed = c;
+        }
+
+        @Override
+        public void undo() {
+            if (claimed != null && !settled) {
+                swap(fid, claimed, before);
+                settle();
+            }
+        }
+
+        /**
+         * The fid becomes {@code value}. False if it was let go of meanwhile (the session's end): the request
+         * succeeded before, as recorded, and what it made is the caller's to release.
+         */
+        boolean complete(Fid value) {
+            boolean installed = claimed != null && !settled && swap(fid, claimed, value);
+            settle();
+            return installed;
+        }
+
+        private void settle() {
+            if (claimed != null && !settled) {
+                settled = true;
+                ((FidState.Claimed) claimed.state()).settled().countDown();
+            }
+        }
+
+        @Override
+        public void close() {
+            undo();
+        }
     }
 
     List<Fid> drain() {

@@ -44,50 +44,18 @@ final class IoOps {
     Rlopen lopen(Tlopen t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
         requireUnopened(fid);
-        FidClaim claim = new FidClaim(t.fid(), fid);
-        GuardedFs.Opened opened = ctx.fs()
-                .open(fid.who(), fid.handle(), OpenFlags.toHost(t.flags()), OpenFlags.wantsDirectory(t.flags()), claim);
-        if (!claim.complete(fid.withState(new FidState.Opened(opened.file())))) {
-            opened.file().close();
-        }
-        return new Rlopen(opened.qid(), iounit());
-    }
-
-    /**
-     * A fid claimed for an open in progress ({@link GuardedFs.Claim}, {@link FidState.Opening}): claimed inside the
-     * guarded call, so a fid clunked before fails the request with EBADF, as its record says; completed once the
-     * request's record is written (an open for writing's is on disk: no write goes through the fid before).
-     */
-    private final class FidClaim implements GuardedFs.Claim {
-        private final int fid;
-        private final Fid before;
-        private Fid claimed;
-
-        FidClaim(int fid, Fid before) {
-            this.fid = fid;
-            this.before = before;
-        }
-
-        @Override
-        public void claim() throws P9Exception {
-            Fid opening = before.withState(FidState.OPENING);
-            ctx.fids().replace(fid, before, opening);
-            claimed = opening;
-        }
-
-        @Override
-        public void undo() {
-            if (claimed != null) {
-                ctx.fids().swap(fid, claimed, before); // if clunked meanwhile, nothing is left to undo
+        try (Fids.Held claim = ctx.fids().hold(t.fid(), fid)) {
+            GuardedFs.Opened opened = ctx.fs()
+                    .open(
+                            fid.who(),
+                            fid.handle(),
+                            OpenFlags.toHost(t.flags()),
+                            OpenFlags.wantsDirectory(t.flags()),
+                            claim);
+            if (!claim.complete(fid.withState(new FidState.Opened(opened.file())))) {
+                opened.file().close();
             }
-        }
-
-        /**
-         * The fid becomes {@code opened}. False if it was clunked (or replaced) after its claim: the request
-         * succeeded before that, as recorded, and what it opened is the caller's to close.
-         */
-        boolean complete(Fid opened) {
-            return ctx.fids().swap(fid, claimed, opened);
+            return new Rlopen(opened.qid(), iounit());
         }
     }
 
@@ -102,17 +70,18 @@ final class IoOps {
             case U -> true;
             case L, LEGACY -> false;
         };
-        FidClaim claim = new FidClaim(t.fid(), fid);
-        GuardedFs.Opened opened =
-                ctx.fs().open(fid.who(), fid.handle(), OpenFlags.fromOpenMode(t.mode(), unix), false, claim);
-        var state = new FidState.OpenedByTopen(
-                new FidState.Opened(opened.file()),
-                OpenFlags.removesOnClunk(t.mode()),
-                opened.qid().type() == Qid.QTDIR ? Optional.of(new StatListing()) : Optional.empty());
-        if (!claim.complete(fid.withState(state))) {
-            GuardedFs.Result.releaseUnrecorded(opened);
+        try (Fids.Held claim = ctx.fids().hold(t.fid(), fid)) {
+            GuardedFs.Opened opened =
+                    ctx.fs().open(fid.who(), fid.handle(), OpenFlags.fromOpenMode(t.mode(), unix), false, claim);
+            var state = new FidState.OpenedByTopen(
+                    new FidState.Opened(opened.file()),
+                    OpenFlags.removesOnClunk(t.mode()),
+                    opened.qid().type() == Qid.QTDIR ? Optional.of(new StatListing()) : Optional.empty());
+            if (!claim.complete(fid.withState(state))) {
+                GuardedFs.Result.releaseUnrecorded(opened);
+            }
+            return new Ropen(opened.qid(), iounit());
         }
-        return new Ropen(opened.qid(), iounit());
     }
 
     /** The fid (a directory) becomes the newly created, opened file. */
@@ -131,28 +100,28 @@ final class IoOps {
             // open(2) with O_CREAT|O_DIRECTORY (Linux 6.4 on): no file is made, whatever the name.
             throw new P9Exception(Errno.EINVAL, "lcreate with O_DIRECTORY");
         }
-        FidClaim claim = new FidClaim(t.fid(), dir);
-        GuardedFs.Created created = ctx.fs()
-                .create(
-                        dir.withGid(t.gid()),
-                        dir.handle(),
-                        t.name(),
-                        OpenFlags.toHost(t.flags()),
-                        t.mode(),
-                        t.gid(),
-                        OpenFlags.exclusive(t.flags()),
-                        claim);
-        var opened = new FidState.Opened(created.file());
-        FidState state = removeOnClunk ? new FidState.OpenedByTopen(opened, true, Optional.empty()) : opened;
-        Fid file = new Fid(created.handle(), dir.who(), state, dir.lockOwners());
-        if (claim.complete(file)) {
-            dir.handle().close();
-        } else {
-            // Clunked after the claim: the clunk released the directory's handle (an ORCLOSE file stays: the
-            // request had succeeded, as recorded, before the clunk that would have removed it).
-            GuardedFs.Result.releaseUnrecorded(created);
+        try (Fids.Held claim = ctx.fids().hold(t.fid(), dir)) {
+            GuardedFs.Created created = ctx.fs()
+                    .create(
+                            dir.withGid(t.gid()),
+                            dir.handle(),
+                            t.name(),
+                            OpenFlags.toHost(t.flags()),
+                            t.mode(),
+                            t.gid(),
+                            OpenFlags.exclusive(t.flags()),
+                            claim);
+            var opened = new FidState.Opened(created.file());
+            FidState state = removeOnClunk ? new FidState.OpenedByTopen(opened, true, Optional.empty()) : opened;
+            Fid file = new Fid(created.handle(), dir.who(), state, dir.lockOwners());
+            if (claim.complete(file)) {
+                dir.handle().close();
+            } else {
+                // Let go of by the session's end meanwhile, which released the directory's handle.
+                GuardedFs.Result.releaseUnrecorded(created);
+            }
+            return new Rlcreate(created.qid(), iounit());
         }
-        return new Rlcreate(created.qid(), iounit());
     }
 
     /**
@@ -204,7 +173,7 @@ final class IoOps {
             case FidState.OpenedByTopen o -> !o.opened().file().syncsWrites();
             case FidState.XattrWrite w -> true; // fills a pending value in memory
             case FidState.Walked w -> true; // refused at once
-            case FidState.Opening o -> true;
+            case FidState.Claimed c -> true;
             case FidState.XattrRead r -> true;
         };
     }
@@ -221,7 +190,7 @@ final class IoOps {
             case FidState.XattrRead(var name, var value) ->
                 new Rread(ctx.fs().readXattr(fid.who(), fid.handle(), name, value.bytes(), t.offset(), count));
             case FidState.Walked w -> throw notOpen();
-            case FidState.Opening o -> throw notOpen();
+            case FidState.Claimed c -> throw notOpen();
             case FidState.XattrWrite w -> throw notOpen();
         };
     }
@@ -251,7 +220,7 @@ final class IoOps {
             case FidState.XattrWrite(var pending) ->
                 new Rwrite(ctx.fs().writeXattr(fid.who(), fid.handle(), pending, t.offset(), data.nioBuffer()));
             case FidState.Walked w -> throw notOpen();
-            case FidState.Opening o -> throw notOpen();
+            case FidState.Claimed c -> throw notOpen();
             case FidState.XattrRead r -> throw notOpen();
         };
     }
