@@ -275,25 +275,27 @@ public final class GuardedFs {
         RequestPaths paths = RequestPaths.of(
                 () -> Walks.paths(names.contains("..") ? share.root().currentPath(from) : path(share, from), names));
         // A walk that stopped is answered with the qids it got, but what the guest asked for did not resolve.
-        return guard.inspect(
-                Operation.WALK,
-                who,
-                share.name(),
-                paths,
-                new RequestArgs.Walk(names),
-                () -> {
-                    Walked walked = Walks.walk(share, from, names, paths.get());
-                    if (walked.handle() != null) {
-                        try {
-                            claim.claim();
-                        } catch (P9Exception | RuntimeException e) {
-                            walked.handle().close();
-                            throw e;
-                        }
-                    }
-                    return walked;
-                },
-                w -> w.stopped() == null ? Outcome.success(0) : Outcome.failure(w.stopped()));
+        return claiming(
+                claim,
+                () -> guard.inspect(
+                        Operation.WALK,
+                        who,
+                        share.name(),
+                        paths,
+                        new RequestArgs.Walk(names),
+                        () -> {
+                            Walked walked = Walks.walk(share, from, names, paths.get());
+                            if (walked.handle() != null) {
+                                try {
+                                    claim.claim();
+                                } catch (P9Exception | RuntimeException e) {
+                                    walked.handle().close();
+                                    throw e;
+                                }
+                            }
+                            return walked;
+                        },
+                        w -> w.stopped() == null ? Outcome.success(0) : Outcome.failure(w.stopped())));
     }
 
     public Described getattr(Subject who, FileHandle handle) throws P9Exception {
@@ -982,31 +984,36 @@ public final class GuardedFs {
      */
     public HeldXattr xattrGet(Subject who, FileHandle handle, String name, Claim claim) throws P9Exception {
         Node node = handle.node();
-        return inspectAt(
-                        Operation.XATTR_GET,
-                        who,
-                        handle,
-                        new RequestArgs.Xattr(name),
-                        () -> {
-                            GuestXattrs.checkName(name);
-                            GuestXattrs.checkReadable(name);
-                            GuestXattrs.checkHolder(node, false);
-                            return claimed(new Value(HeldXattr.charged(Xattrs.get(node, name))), claim);
-                        },
-                        moving(v -> v.held().bytes().length))
+        return claiming(
+                        claim,
+                        () -> inspectAt(
+                                Operation.XATTR_GET,
+                                who,
+                                handle,
+                                new RequestArgs.Xattr(name),
+                                () -> {
+                                    GuestXattrs.checkName(name);
+                                    GuestXattrs.checkReadable(name);
+                                    GuestXattrs.checkHolder(node, false);
+                                    return claimed(new Value(HeldXattr.charged(Xattrs.get(node, name))), claim);
+                                },
+                                moving(v -> v.held().bytes().length)))
                 .held();
     }
 
     /** Txattrwalk of "": the names, charged as {@link #xattrGet}'s value is. */
     public HeldXattr xattrList(Subject who, FileHandle handle, Claim claim) throws P9Exception {
         Node node = handle.node();
-        return inspectAt(
-                        Operation.XATTR_LIST,
-                        who,
-                        handle,
-                        RequestArgs.NONE,
-                        () -> claimed(new Value(HeldXattr.charged(GuestXattrs.listed(Xattrs.list(node)))), claim),
-                        moving(v -> v.held().bytes().length))
+        return claiming(
+                        claim,
+                        () -> inspectAt(
+                                Operation.XATTR_LIST,
+                                who,
+                                handle,
+                                RequestArgs.NONE,
+                                () -> claimed(
+                                        new Value(HeldXattr.charged(GuestXattrs.listed(Xattrs.list(node)))), claim),
+                                moving(v -> v.held().bytes().length)))
                 .held();
     }
 

@@ -116,29 +116,25 @@ final class Fids {
     }
 
     /**
-     * The claim of a Twalk or Txattrwalk with newfid == fid ({@link GuardedFs.Claim}), taken inside its guarded
-     * call: EBADF if {@code fid} is no longer {@code walked} (clunked before), so the request's record says so.
+     * The claim of a Twalk or Txattrwalk with newfid == fid ({@link Held}), taken inside its guarded call once the
+     * walk resolved: EBADF if {@code fid} is no longer {@code walked}; else the fid is the walk's until
+     * {@link #install} puts the result in its place (an open of it meanwhile is refused, a clunk waits). A walk into
+     * a new fid claims nothing.
      */
-    GuardedFs.Claim inPlace(int fid, int newfid, Fid walked) {
-        if (newfid != fid) {
-            return GuardedFs.NO_CLAIM;
-        }
-        return () -> {
-            if (table.get(fid) != walked) {
-                throw changedConcurrently(fid);
-            }
-        };
+    Held inPlace(int fid, int newfid, Fid walked) {
+        return new Held(fid, walked, newfid == fid);
     }
 
     /**
-     * Installs the result of a walk (or xattrwalk): as a new fid, or in place of {@code fid} when newfid == fid,
-     * releasing what it replaced. A new fid that cannot be installed fails the request (its number was taken) and
-     * {@code value} is released. In place, the walk claimed its fid ({@link #inPlace}); if the fid was clunked (or
-     * changed) since, the walk came first, as its record says, and {@code value}, which nothing holds, is released.
+     * Installs the result of a walk (or xattrwalk): as a new fid, or in place of {@code fid} when newfid == fid
+     * ({@code held}, claimed by {@link #inPlace}), releasing what it replaced. A new fid that cannot be installed
+     * fails the request (its number was taken) and {@code value} is released. In place, only the session's end can
+     * have let go of the claimed fid meanwhile; then {@code value}, which nothing holds, is released.
      */
-    void install(int fid, Fid previous, int newfid, Fid value, SessionLocks locks, Claim claim) throws P9Exception {
+    void install(int fid, Fid previous, int newfid, Fid value, SessionLocks locks, Claim claim, Held held)
+            throws P9Exception {
         if (newfid == fid) {
-            (swap(fid, previous, value) ? previous : value).release(locks);
+            (held.complete(value) ? previous : value).release(locks);
             return;
         }
         try {
@@ -176,11 +172,11 @@ final class Fids {
 
     /** A claim of {@code fid}, now {@code before}, for a request that will replace it ({@link Held}). */
     Held hold(int fid, Fid before) {
-        return new Held(fid, before);
+        return new Held(fid, before, true);
     }
 
     /**
-     * The fid of a request that replaces it (an open), claimed inside its guarded call ({@link GuardedFs.Claim}): a
+     * The fid of a request that replaces it (an open, a walk in place), claimed inside its guarded call ({@link GuardedFs.Claim}): a
      * fid changed or clunked before is EBADF, as the request's record says. Settled once: by {@link #complete} after
      * the record is written, by {@link #undo} if the request failed after the claim, or at {@link #close} (undone) if
      * neither ran; a Tclunk or Tremove waits for that ({@link #remove}).
@@ -188,16 +184,23 @@ final class Fids {
     final class Held implements GuardedFs.Claim, AutoCloseable {
         private final int fid;
         private final Fid before;
+        /** False for a walk into a new fid: nothing to claim. */
+        private final boolean claims;
+
         private Fid claimed;
         private boolean settled;
 
-        private Held(int fid, Fid before) {
+        private Held(int fid, Fid before, boolean claims) {
             this.fid = fid;
             this.before = before;
+            this.claims = claims;
         }
 
         @Override
         public void claim() throws P9Exception {
+            if (!claims) {
+                return;
+            }
             Fid c = before.withState(new FidState.Claimed(new CountDownLatch(1)));
             replace(fid, before, c);
             claimed = c;

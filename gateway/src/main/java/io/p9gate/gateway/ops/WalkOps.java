@@ -31,16 +31,28 @@ final class WalkOps {
         }
         ctx.fids().requireUsableNewfid(t.fid(), t.newfid());
         try (Fids.Claim claim = ctx.claimFid(
-                t.newfid() != t.fid(),
-                refusal -> ctx.fs()
-                        .overBudget(
-                                Operation.WALK, from.who(), from.handle(), new RequestArgs.Walk(t.names()), refusal))) {
-            GuardedFs.Walked walked = ctx.fs()
-                    .walk(from.who(), from.handle(), t.names(), ctx.fids().inPlace(t.fid(), t.newfid(), from));
+                        t.newfid() != t.fid(),
+                        refusal -> ctx.fs()
+                                .overBudget(
+                                        Operation.WALK,
+                                        from.who(),
+                                        from.handle(),
+                                        new RequestArgs.Walk(t.names()),
+                                        refusal));
+                Fids.Held inPlace = ctx.fids().inPlace(t.fid(), t.newfid(), from)) {
+            GuardedFs.Walked walked = ctx.fs().walk(from.who(), from.handle(), t.names(), inPlace);
             if (walked.handle() == null) {
                 return new Rwalk(walked.qids());
             }
-            ctx.fids().install(t.fid(), from, t.newfid(), Fid.walked(walked.handle(), from.who()), ctx.locks(), claim);
+            ctx.fids()
+                    .install(
+                            t.fid(),
+                            from,
+                            t.newfid(),
+                            Fid.walked(walked.handle(), from.who()),
+                            ctx.locks(),
+                            claim,
+                            inPlace);
             return new Rwalk(walked.qids());
         }
     }

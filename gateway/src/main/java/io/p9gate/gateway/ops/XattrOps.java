@@ -1,7 +1,6 @@
 package io.p9gate.gateway.ops;
 
 import io.p9gate.gateway.fs.FileHandle;
-import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.fs.HeldXattr;
 import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.fs.PendingXattr;
@@ -30,12 +29,13 @@ final class XattrOps {
         Operation op = t.name().isEmpty() ? Operation.XATTR_LIST : Operation.XATTR_GET;
         RequestArgs args = t.name().isEmpty() ? RequestArgs.NONE : new RequestArgs.Xattr(t.name());
         try (Fids.Claim claim = ctx.claimFid(
-                t.newfid() != t.fid(), refusal -> ctx.fs().overBudget(op, fid.who(), fid.handle(), args, refusal))) {
+                        t.newfid() != t.fid(),
+                        refusal -> ctx.fs().overBudget(op, fid.who(), fid.handle(), args, refusal));
+                Fids.Held inPlace = ctx.fids().inPlace(t.fid(), t.newfid(), fid)) {
             // The reader's own reference, taken before the claim: a clunk of the fid after it cannot take it away.
             FileHandle held = fid.handle().duplicate();
             HeldXattr value;
             try {
-                GuardedFs.Claim inPlace = ctx.fids().inPlace(t.fid(), t.newfid(), fid);
                 value = t.name().isEmpty()
                         ? ctx.fs().xattrList(fid.who(), fid.handle(), inPlace)
                         : ctx.fs().xattrGet(fid.who(), fid.handle(), t.name(), inPlace);
@@ -44,7 +44,7 @@ final class XattrOps {
                 throw e;
             }
             Fid reader = Fid.walked(held, fid.who()).withState(new FidState.XattrRead(t.name(), value));
-            ctx.fids().install(t.fid(), fid, t.newfid(), reader, ctx.locks(), claim);
+            ctx.fids().install(t.fid(), fid, t.newfid(), reader, ctx.locks(), claim, inPlace);
             return new Rxattrwalk(value.bytes().length);
         }
     }

@@ -349,8 +349,10 @@ class GuardedFsTest {
     private Class<?> walkedWhileClunked(TMessage.FileRequest walk, Operation op, int fid, boolean atRecord) {
         Runnable clunk = () -> assertEquals(
                 RMessage.Rclunk.class, call(new TMessage.Tclunk(fid)).getClass());
+        Meanwhile[] clunking = new Meanwhile[1];
         if (atRecord) {
-            audit.meanwhile = clunk;
+            // After the claim: the clunk waits for the walk to settle its fid, on its own thread.
+            audit.meanwhile = () -> clunking[0] = Meanwhile.start(clunk);
             audit.meanwhileOf = op;
         } else {
             policy.meanwhile = clunk;
@@ -366,6 +368,13 @@ class GuardedFsTest {
             errno = e.errno();
         }
         assertNull(atRecord ? audit.meanwhileOf : policy.meanwhileOf, "the clunk came meanwhile");
+        if (clunking[0] != null) {
+            try {
+                clunking[0].join();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }
         Recorded last = audit.records.stream()
                 .filter(r -> r.request().operation() == op)
                 .reduce((a, b) -> b)

@@ -1,0 +1,104 @@
+package io.p9gate.gateway.fs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.p9gate.gateway.ops.TestSession;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.wiring.ShareServerFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A Twalk or Txattrwalk with newfid == fid claims its fid inside its guarded call; a Tlopen of that fid sent as the
+ * walk's record is written (after the claim) must not take the fid from under it. Before, the claim only checked the
+ * fid: the open took it, the walk was answered Rwalk (and recorded so) while the fid stayed the old, now open, one.
+ */
+class WalkInPlaceClaimTest {
+    @TempDir
+    Path tmp;
+
+    final GuardedFsTest.RecordingPolicy policy = new GuardedFsTest.RecordingPolicy();
+    final GuardedFsTest.RecordingAudit audit = new GuardedFsTest.RecordingAudit();
+    ShareServerFactory factory;
+    TestSession s;
+    Errno openErrno;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("share"));
+        Files.writeString(share.resolve("f"), "content");
+        factory = TestSession.factory(share, policy, audit);
+        s = TestSession.attached(factory);
+    }
+
+    @AfterEach
+    void tearDown() {
+        s.close();
+        factory.close();
+    }
+
+    /** Runs {@code walk} with a Tlopen of {@code fid} sent as its record is written; the walk's reply. */
+    private RMessage walkedWhileOpened(TMessage.FileRequest walk, Operation op, int fid) throws P9Exception {
+        audit.meanwhile = () -> {
+            try {
+                s.call(new TMessage.Tlopen(fid, 0));
+                openErrno = null;
+            } catch (P9Exception e) {
+                openErrno = e.errno();
+            }
+        };
+        audit.meanwhileOf = op;
+        long opens = opens();
+        RMessage reply = s.call(walk);
+        assertEquals(Errno.EINVAL, openErrno, "the fid was claimed by the walk: the open is refused");
+        assertEquals(opens, opens(), "refused before any decision, as an open of an open fid");
+        return reply;
+    }
+
+    private long opens() {
+        return audit.records.stream()
+                .filter(r -> r.request().operation() == Operation.OPEN)
+                .count();
+    }
+
+    @Test
+    void aWalkInPlaceKeepsItsFidAgainstAConcurrentOpen() throws Exception {
+        s.walk(0, 2);
+        assertEquals(
+                RMessage.Rwalk.class,
+                walkedWhileOpened(new TMessage.Twalk(2, 2, List.of("f")), Operation.WALK, 2)
+                        .getClass());
+        RMessage.Rgetattr attr = s.expect(RMessage.Rgetattr.class, new TMessage.Tgetattr(2, 0x3fff));
+        assertFalse(attr.attr().qid().isDirectory(), "answered Rwalk: the fid is the walked file");
+        assertEquals("content", s.readString(walkedAndOpened()));
+    }
+
+    @Test
+    void anXattrwalkInPlaceKeepsItsFidAgainstAConcurrentOpen() throws Exception {
+        s.walk(0, 3);
+        assertEquals(
+                RMessage.Rxattrwalk.class,
+                walkedWhileOpened(new TMessage.Txattrwalk(3, 3, ""), Operation.XATTR_LIST, 3)
+                        .getClass());
+        assertEquals(
+                RMessage.Rread.class,
+                s.call(new TMessage.Tread(3, 0, 100)).getClass(),
+                "answered Rxattrwalk: the fid reads the name list");
+    }
+
+    private int walkedAndOpened() throws P9Exception {
+        s.clunk(2);
+        s.walk(0, 2, "f");
+        s.lopen(2, 0);
+        return 2;
+    }
+}
