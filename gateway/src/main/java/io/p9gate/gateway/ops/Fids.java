@@ -8,6 +8,7 @@ import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 
@@ -29,13 +30,21 @@ final class Fids {
     }
 
     /**
-     * One fid of the budget, taken for a request that will add a fid, given back by {@link #close} unless a
-     * fid was installed with it.
+     * The number a request that adds a fid holds until it installs its fid: taken for another request (in use), yet
+     * no fid to any (unknown), as the guest has not been answered yet. A record that no real fid equals.
+     */
+    private static final Fid RESERVED = new Fid(null, null, FidState.WALKED, Set.of());
+
+    /**
+     * The number and one fid of the budget, taken for a request that will add a fid, given back by {@link #close}
+     * unless a fid was installed with it.
      */
     final class Claim implements AutoCloseable {
+        private final int fid;
         private int held;
 
-        private Claim(int held) {
+        private Claim(int fid, int held) {
+            this.fid = fid;
             this.held = held;
         }
 
@@ -46,55 +55,57 @@ final class Fids {
         @Override
         public void close() {
             if (held > 0) {
+                table.remove(fid, RESERVED);
                 budget.release(held);
                 held = 0;
             }
         }
     }
 
-    /** Claims a fid for a request that adds one; nothing for one that replaces its own fid ({@code adds} false). */
-    Claim claim(boolean adds) throws OverBudget {
+    /**
+     * Claims {@code newfid} for a request that adds it, before the request does any work: EINVAL if the number is
+     * taken (or held by another such request), then the budget's refusal. Held from here to the install, so no
+     * request into the same number can take it after this one is decided and recorded. Nothing for a request that
+     * replaces its own fid ({@code adds} false).
+     */
+    Claim claim(int newfid, boolean adds) throws P9Exception {
         if (!adds) {
-            return new Claim(0);
+            return new Claim(newfid, 0);
         }
-        budget.acquire(1);
-        return new Claim(1);
+        if (table.putIfAbsent(newfid, RESERVED) != null) {
+            throw inUse(newfid);
+        }
+        try {
+            budget.acquire(1);
+        } catch (OverBudget e) {
+            table.remove(newfid, RESERVED);
+            throw e;
+        }
+        return new Claim(newfid, 1);
+    }
+
+    private static P9Exception inUse(int fid) {
+        return new P9Exception(Errno.EINVAL, "fid " + Integer.toUnsignedString(fid) + " in use");
     }
 
     /** The fid, or null if the session has none by that number. */
     Fid find(int fid) {
-        return table.get(fid);
+        Fid f = table.get(fid);
+        return f == RESERVED ? null : f;
     }
 
     Fid get(int fid) throws P9Exception {
-        Fid f = table.get(fid);
+        Fid f = find(fid);
         if (f == null) {
             throw new P9Exception(Errno.EBADF, "unknown fid " + Integer.toUnsignedString(fid));
         }
         return f;
     }
 
-    /**
-     * Checked before a request does any work, so that a walk or attach into a taken fid number
-     * is refused before it is decided (the install re-checks, atomically).
-     */
-    void requireFree(int fid) throws P9Exception {
-        if (table.containsKey(fid)) {
-            throw new P9Exception(Errno.EINVAL, "fid " + Integer.toUnsignedString(fid) + " in use");
-        }
-    }
-
-    /** A walk's newfid must be free, unless it is the walked fid itself. */
-    void requireUsableNewfid(int fid, int newfid) throws P9Exception {
-        if (newfid != fid) {
-            requireFree(newfid);
-        }
-    }
-
-    /** Fails with EINVAL if the number is taken; the claim's fid is the new one's. */
+    /** Installs the fid whose number {@code claim} holds. */
     void add(int fid, Fid value, Claim claim) throws P9Exception {
-        if (table.putIfAbsent(fid, value) != null) {
-            throw new P9Exception(Errno.EINVAL, "fid " + Integer.toUnsignedString(fid) + " in use");
+        if (claim.fid != fid || claim.held == 0 || !table.replace(fid, RESERVED, value)) {
+            throw inUse(fid); // not this claim's number: a caller's mistake, refused as a taken number
         }
         claim.installed();
     }
@@ -240,8 +251,8 @@ final class Fids {
     List<Fid> drain() {
         List<Fid> all = new ArrayList<>();
         for (Integer fid : List.copyOf(table.keySet())) {
-            Fid f = table.remove(fid);
-            if (f != null) {
+            Fid f = table.get(fid);
+            if (f != null && f != RESERVED && table.remove(fid, f)) {
                 all.add(f);
             }
         }

@@ -21,9 +21,9 @@ record OpsContext(ConnectionContext connection, SessionShares shares, GuardedFs 
      * (EMFILE) is recorded by {@code refusal} like any other denial. {@code adds} is false for a request that
      * replaces its own fid (newfid == fid), which claims nothing.
      */
-    Fids.Claim claimFid(boolean adds, BudgetRefusal refusal) throws P9Exception {
+    Fids.Claim claimFid(int newfid, boolean adds, BudgetRefusal refusal) throws P9Exception {
         try {
-            return fids.claim(adds);
+            return fids.claim(newfid, adds);
         } catch (OverBudget e) {
             throw refusal.recorded(e);
         }

@@ -36,10 +36,9 @@ final class SessionOps {
         if (t.afid() != TMessage.NOFID) {
             throw new P9Exception(Errno.EINVAL, "authentication is not used: afid must be NOFID");
         }
-        ctx.fids().requireFree(t.fid());
         Subject who = subject(t.nUname());
-        try (Fids.Claim claim =
-                ctx.claimFid(true, refusal -> ctx.fs().overBudget(Operation.ATTACH, who, t.aname(), refusal))) {
+        try (Fids.Claim claim = ctx.claimFid(
+                t.fid(), true, refusal -> ctx.fs().overBudget(Operation.ATTACH, who, t.aname(), refusal))) {
             GuardedFs.Attached attached = ctx.fs().attach(who, t.aname(), ctx.shares());
             try {
                 ctx.fids().add(t.fid(), Fid.walked(attached.root(), who), claim);

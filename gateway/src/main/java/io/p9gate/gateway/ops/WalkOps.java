@@ -29,8 +29,8 @@ final class WalkOps {
                 && (from.state() instanceof FidState.Opened || from.state() instanceof FidState.OpenedByTopen)) {
             throw new P9Exception(Errno.EINVAL, "an open fid is not walked in place (walk(5))");
         }
-        ctx.fids().requireUsableNewfid(t.fid(), t.newfid());
         try (Fids.Claim claim = ctx.claimFid(
+                        t.newfid(),
                         t.newfid() != t.fid(),
                         refusal -> ctx.fs()
                                 .overBudget(

@@ -25,10 +25,10 @@ final class XattrOps {
 
     Rxattrwalk xattrwalk(Txattrwalk t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
-        ctx.fids().requireUsableNewfid(t.fid(), t.newfid());
         Operation op = t.name().isEmpty() ? Operation.XATTR_LIST : Operation.XATTR_GET;
         RequestArgs args = t.name().isEmpty() ? RequestArgs.NONE : new RequestArgs.Xattr(t.name());
         try (Fids.Claim claim = ctx.claimFid(
+                        t.newfid(),
                         t.newfid() != t.fid(),
                         refusal -> ctx.fs().overBudget(op, fid.who(), fid.handle(), args, refusal));
                 Fids.Held inPlace = ctx.fids().inPlace(t.fid(), t.newfid(), fid)) {
