@@ -177,15 +177,18 @@ public final class FileServer implements RequestHandler {
 
     /**
      * Releases every fid (handles, open files, their locks) and every lock of the session. The session's end clunks
-     * every fid (version(5)), so a Topen ORCLOSE fid removes its file here as its Tclunk would: decided and recorded
-     * as a Tremove; a refusal only leaves the file.
+     * every fid (version(5)), so a fid whose Tclunk would change the host does so here, decided and recorded as that
+     * Tclunk would be: a Topen ORCLOSE fid removes its file (as a Tremove), a Txattrcreate fid commits its value (as
+     * QEMU's 9p does at teardown; an incomplete value fails, recorded). A refusal only leaves the host as it was.
      */
     @Override
     public void close() {
         for (Fid fid : ctx.fids().drain()) {
             try {
                 if (fid.state() instanceof FidState.OpenedByTopen o && o.removeOnClunk()) {
-                    removeAtSessionEnd(fid);
+                    clunkAtSessionEnd("the ORCLOSE removal", () -> ctx.fs().remove(fid.who(), fid.handle()));
+                } else if (fid.state() instanceof FidState.XattrWrite(var pending)) {
+                    clunkAtSessionEnd("the xattr commit", () -> ctx.fs().commitXattr(fid.who(), fid.handle(), pending));
                 }
             } finally {
                 fid.release(ctx.locks());
@@ -194,18 +197,24 @@ public final class FileServer implements RequestHandler {
         ctx.locks().releaseSession();
     }
 
-    private void removeAtSessionEnd(Fid fid) {
+    @FunctionalInterface
+    private interface Clunking {
+        void run() throws P9Exception;
+    }
+
+    /** What the Tclunk of a fid would do, served in the scope of a Tclunk without a tag (no guest request). */
+    private void clunkAtSessionEnd(String what, Clunking clunking) {
         var clunk = new RequestScope.Request(
                 ctx.fs().vm(), ctx.connection().sessionId(), RequestScope.NO_TAG, MessageType.TCLUNK);
         try {
             RequestScope.serving(clunk, () -> {
-                ctx.fs().remove(fid.who(), fid.handle());
+                clunking.run();
                 return null;
             });
         } catch (P9Exception e) {
-            // Refused (and recorded as such), or gone meanwhile: the file stays, as after a refused Tclunk.
+            // Refused or failed (and recorded as such), or gone meanwhile: the host stays as after a failed Tclunk.
         } catch (RuntimeException e) {
-            UnexpectedFaults.log("the ORCLOSE removal at a session's end", e);
+            UnexpectedFaults.log(what + " at a session's end", e);
         }
     }
 }
