@@ -1028,29 +1028,42 @@ public final class GuardedFs {
         }
     }
 
-    /** Txattrcreate: decides whether the value may be written; the backend is touched at commit. */
-    public PendingXattr xattrCreate(Subject who, FileHandle handle, String name, long size, int flags)
+    /**
+     * Txattrcreate: decides whether the value may be written; the backend is touched at commit. {@code claim}: the
+     * fid that becomes the value being written, claimed as for {@link #open}.
+     */
+    public PendingXattr xattrCreate(Subject who, FileHandle handle, String name, long size, int flags, Claim claim)
             throws P9Exception {
-        return guard.inspect(
-                        Operation.XATTR_CREATE,
-                        who,
-                        handle.share().name(),
-                        () -> List.of(hostPath(handle)),
-                        new RequestArgs.Xattr(name),
-                        () -> {
-                            // In setxattr(2)'s order: flags, name, size, then what the name may do.
-                            if ((flags & ~(Xattrs.XATTR_CREATE | Xattrs.XATTR_REPLACE)) != 0) {
-                                throw new P9Exception(Errno.EINVAL, "xattr flags 0x" + Integer.toHexString(flags));
-                            }
-                            GuestXattrs.checkName(name);
-                            if (size < 0 || size > Xattrs.MAX_VALUE) {
-                                throw new P9Exception(Errno.E2BIG, "xattr value of " + size + " bytes");
-                            }
-                            GuestXattrs.checkWritable(name);
-                            GuestXattrs.checkHolder(handle.node(), true);
-                            return new Pending(new PendingXattr(name, (int) size, flags));
-                        },
-                        NO_BYTES)
+        return claiming(
+                        claim,
+                        () -> guard.inspect(
+                                Operation.XATTR_CREATE,
+                                who,
+                                handle.share().name(),
+                                () -> List.of(hostPath(handle)),
+                                new RequestArgs.Xattr(name),
+                                () -> {
+                                    // In setxattr(2)'s order: flags, name, size, then what the name may do.
+                                    if ((flags & ~(Xattrs.XATTR_CREATE | Xattrs.XATTR_REPLACE)) != 0) {
+                                        throw new P9Exception(
+                                                Errno.EINVAL, "xattr flags 0x" + Integer.toHexString(flags));
+                                    }
+                                    GuestXattrs.checkName(name);
+                                    if (size < 0 || size > Xattrs.MAX_VALUE) {
+                                        throw new P9Exception(Errno.E2BIG, "xattr value of " + size + " bytes");
+                                    }
+                                    GuestXattrs.checkWritable(name);
+                                    GuestXattrs.checkHolder(handle.node(), true);
+                                    Pending pending = new Pending(new PendingXattr(name, (int) size, flags));
+                                    try {
+                                        claim.claim();
+                                    } catch (P9Exception | RuntimeException e) {
+                                        pending.xattr().release();
+                                        throw e;
+                                    }
+                                    return pending;
+                                },
+                                NO_BYTES))
                 .xattr();
     }
 

@@ -13,8 +13,8 @@ sealed interface FidState {
     record Walked() implements FidState {}
 
     /**
-     * Claimed by a Tlopen, Topen or Tlcreate in progress ({@link GuardedFs.Claim}, {@link Fids.Held}): a Walked fid
-     * that no other open may take, until the request's record is written and the fid becomes Opened. A Tclunk or
+     * Claimed by a Tlopen, Topen, Tlcreate or Txattrcreate (or a walk in place) in progress ({@link GuardedFs.Claim}, {@link Fids.Held}): a Walked fid
+     * that no other open may take, until the request's record is written and the fid becomes its result. A Tclunk or
      * Tremove of it waits for {@code settled} (the result installed or the claim undone), so that it is served, and
      * recorded, after the request that claimed the fid: the log's order is the guest's causality, and the clunk sees
      * what the fid then is (an ORCLOSE file). Holds nothing of the request's result.

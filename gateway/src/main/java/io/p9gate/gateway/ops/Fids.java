@@ -187,7 +187,7 @@ final class Fids {
     }
 
     /**
-     * The fid of a request that replaces it (an open, a walk in place), claimed inside its guarded call ({@link GuardedFs.Claim}): a
+     * The fid of a request that replaces it (an open, a Txattrcreate, a walk in place), claimed inside its guarded call ({@link GuardedFs.Claim}): a
      * fid changed or clunked before is EBADF, as the request's record says. Settled once: by {@link #complete} after
      * the record is written, by {@link #undo} if the request failed after the claim, or at {@link #close} (undone) if
      * neither ran; a Tclunk or Tremove waits for that ({@link #remove}).

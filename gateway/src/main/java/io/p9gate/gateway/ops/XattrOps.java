@@ -54,13 +54,14 @@ final class XattrOps {
         if (!(fid.state() instanceof FidState.Walked)) {
             throw new P9Exception(Errno.EINVAL, "xattrcreate on an open fid");
         }
-        PendingXattr pending = ctx.fs().xattrCreate(fid.who(), fid.handle(), t.name(), t.attrSize(), t.flags());
-        try {
-            ctx.fids().replace(t.fid(), fid, fid.withState(new FidState.XattrWrite(pending)));
-        } catch (P9Exception e) {
-            pending.release();
-            throw e;
+        // The fid is claimed inside the guarded call, so a clunk meanwhile is the EBADF of its record, or waits.
+        try (Fids.Held claim = ctx.fids().hold(t.fid(), fid)) {
+            PendingXattr pending =
+                    ctx.fs().xattrCreate(fid.who(), fid.handle(), t.name(), t.attrSize(), t.flags(), claim);
+            if (!claim.complete(fid.withState(new FidState.XattrWrite(pending)))) {
+                pending.release();
+            }
+            return new Rxattrcreate();
         }
-        return new Rxattrcreate();
     }
 }
