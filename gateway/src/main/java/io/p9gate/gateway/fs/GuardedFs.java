@@ -152,11 +152,12 @@ public final class GuardedFs {
     public record Opened(OpenHandle file, Qid qid) implements Result {}
 
     /**
-     * The fid a Tlopen, Topen or Tlcreate will open, or a Twalk or Txattrwalk with newfid == fid will replace,
-     * claimed as the last step of its guarded call: a claim that fails (EBADF, the fid was clunked meanwhile) is the
-     * request's outcome, and its record's, so the log never says a request succeeded that the guest was told failed.
-     * The fid becomes the open file only after the record is written (an open for writing's must be on disk before
-     * any write goes through it); a walk's result likewise.
+     * The fid a Tlopen, Topen or Tlcreate will open, a Txattrcreate will turn into a value being written, or a Twalk
+     * or Txattrwalk with newfid == fid will replace, claimed as the last step of its guarded call: a claim that fails
+     * (EBADF, the fid was clunked meanwhile) is the request's outcome, and its record's, so the log never says a
+     * request succeeded that the guest was told failed. The fid becomes the open file only after the record is
+     * written (an open for writing's must be on disk before any write goes through it); a walk's result likewise. A
+     * clunk of a claimed fid waits for that (ops.Fids.Held), so it is recorded after the request it follows.
      */
     public interface Claim {
         void claim() throws P9Exception;
@@ -165,7 +166,7 @@ public final class GuardedFs {
         default void undo() {}
     }
 
-    /** No fid to claim: a walk into a new fid, which no other request can have clunked. */
+    /** No fid to claim (the ops layer holds a new fid's number itself, ops.Fids.claim). */
     public static final Claim NO_CLAIM = () -> {};
 
     public record Created(FileHandle handle, OpenHandle file, Qid qid) implements Result {}

@@ -13,11 +13,12 @@ sealed interface FidState {
     record Walked() implements FidState {}
 
     /**
-     * Claimed by a Tlopen, Topen, Tlcreate or Txattrcreate (or a walk in place) in progress ({@link GuardedFs.Claim}, {@link Fids.Held}): a Walked fid
-     * that no other open may take, until the request's record is written and the fid becomes its result. A Tclunk or
-     * Tremove of it waits for {@code settled} (the result installed or the claim undone), so that it is served, and
-     * recorded, after the request that claimed the fid: the log's order is the guest's causality, and the clunk sees
-     * what the fid then is (an ORCLOSE file). Holds nothing of the request's result.
+     * Claimed by a request in progress that will replace the fid ({@link GuardedFs.Claim}, {@link Fids.Held}): a
+     * Tlopen, Topen, Tlcreate, Txattrcreate, or a Twalk or Txattrwalk with newfid == fid. No other such request may
+     * take it until the request's record is written and the fid becomes its result. A Tclunk or Tremove of it waits
+     * for {@code settled} (the result installed or the claim undone), so that it is served, and recorded, after the
+     * request that claimed the fid: the log's order is the guest's causality, and the clunk sees what the fid then is
+     * (an ORCLOSE file, a pending xattr value). Holds nothing of the request's result.
      */
     record Claimed(CountDownLatch settled) implements FidState {}
 

@@ -138,9 +138,9 @@ final class Fids {
 
     /**
      * Installs the result of a walk (or xattrwalk): as a new fid, or in place of {@code fid} when newfid == fid
-     * ({@code held}, claimed by {@link #inPlace}), releasing what it replaced. A new fid that cannot be installed
-     * fails the request (its number was taken) and {@code value} is released. In place, only the session's end can
-     * have let go of the claimed fid meanwhile; then {@code value}, which nothing holds, is released.
+     * ({@code held}, claimed by {@link #inPlace}), releasing what it replaced. A new fid goes to the number
+     * {@code claim} holds. In place, only the session's end can have let go of the claimed fid meanwhile; then
+     * {@code value}, which nothing holds, is released (as it is if the install fails).
      */
     void install(int fid, Fid previous, int newfid, Fid value, SessionLocks locks, Claim claim, Held held)
             throws P9Exception {
@@ -187,8 +187,8 @@ final class Fids {
     }
 
     /**
-     * The fid of a request that replaces it (an open, a Txattrcreate, a walk in place), claimed inside its guarded call ({@link GuardedFs.Claim}): a
-     * fid changed or clunked before is EBADF, as the request's record says. Settled once: by {@link #complete} after
+     * The fid of a request that replaces it (an open, a Txattrcreate, a walk in place), claimed inside its guarded
+     * call ({@link GuardedFs.Claim}): a fid changed or clunked before is EBADF, as the request's record says. Settled once: by {@link #complete} after
      * the record is written, by {@link #undo} if the request failed after the claim, or at {@link #close} (undone) if
      * neither ran; a Tclunk or Tremove waits for that ({@link #remove}).
      */
