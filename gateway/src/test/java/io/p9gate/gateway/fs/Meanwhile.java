@@ -24,7 +24,11 @@ final class Meanwhile {
     static Meanwhile start(Runnable request) {
         FutureTask<Void> task = new FutureTask<>(request, null);
         Thread t = Thread.ofPlatform().name("meanwhile").start(task);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!task.isDone() && !parkedOnLatch(t)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the other request neither finished nor waited for a claimed fid");
+            }
             Thread.onSpinWait();
         }
         return new Meanwhile(task, task.isDone());
