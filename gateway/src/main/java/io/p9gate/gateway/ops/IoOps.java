@@ -132,26 +132,28 @@ final class IoOps {
         Fid dir = ctx.fids().get(t.fid());
         requireUnopened(dir);
         boolean unix = ctx.connection().dialect() == Dialect.U;
-        FidClaim claim = new FidClaim(t.fid(), dir);
-        GuardedFs.Created created = ctx.fs()
-                .mkdirOpened(
-                        dir.withGid(gid),
-                        dir.handle(),
-                        t.name(),
-                        perm,
-                        gid,
-                        OpenFlags.fromOpenMode(t.mode(), unix),
-                        claim);
-        var state = new FidState.OpenedByTopen(
-                new FidState.Opened(created.file()),
-                OpenFlags.removesOnClunk(t.mode()),
-                Optional.of(new StatListing()));
-        if (claim.complete(new Fid(created.handle(), dir.who(), state, dir.lockOwners()))) {
-            dir.handle().close();
-        } else {
-            GuardedFs.Result.releaseUnrecorded(created);
+        try (Fids.Held claim = ctx.fids().hold(t.fid(), dir)) {
+            GuardedFs.Created created = ctx.fs()
+                    .mkdirOpened(
+                            dir.withGid(gid),
+                            dir.handle(),
+                            t.name(),
+                            perm,
+                            gid,
+                            OpenFlags.fromOpenMode(t.mode(), unix),
+                            claim);
+            var state = new FidState.OpenedByTopen(
+                    new FidState.Opened(created.file()),
+                    OpenFlags.removesOnClunk(t.mode()),
+                    Optional.of(new StatListing()));
+            if (claim.complete(new Fid(created.handle(), dir.who(), state, dir.lockOwners()))) {
+                dir.handle().close();
+            } else {
+                // Let go of by the session's end meanwhile, which released the directory's handle.
+                GuardedFs.Result.releaseUnrecorded(created);
+            }
+            return new Rcreate(created.qid(), iounit());
         }
-        return new Rcreate(created.qid(), iounit());
     }
 
     /** Whether a Tread reads file data or an xattr value, not a 9P2000.u directory's listing (or fails at once). */
