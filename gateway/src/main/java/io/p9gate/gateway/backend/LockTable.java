@@ -20,7 +20,7 @@ import java.util.function.Consumer;
  * Changes lock one file's entry, not the table (see {@link #locks}).
  * Every range held counts against its owner's lock budget (its VM's, R-ROB-2): a lock that would need more
  * entries than are left is refused with ENOLCK and changes nothing, as is one that would give a file more than
- * {@link #MAX_RANGES_PER_FILE} ranges.
+ * {@link #MAX_RANGES_PER_FILE} ranges of its VM.
  */
 public final class LockTable {
     /**
@@ -49,7 +49,7 @@ public final class LockTable {
     }
 
     /**
-     * The most ranges one file holds, of all owners. Every Tlock copies and scans its file's list under that file's
+     * The most ranges one VM (one lock budget) holds on one file; a file holds at most this many per VM. Every Tlock copies and scans its file's list under that file's
      * lock (once this table's one lock, which every VM's Tlock, Tgetlock, clunk and session close took): unbounded,
      * one VM holding 40,000 disjoint ranges on a file made each of its Tlocks hold that lock 2.2 ms. Real programs hold a few ranges a file
      * (a database: a handful); past this a lock that would add ranges is ENOLCK, as fcntl(2) says when its table is
@@ -129,8 +129,12 @@ public final class LockTable {
         if (type != LockConstants.LOCK_TYPE_UNLCK) {
             next.add(merged(next, new Range(type, start, end, owner)));
         }
-        if (next.size() > MAX_RANGES_PER_FILE && next.size() > held.size()) {
-            throw new P9Exception(Errno.ENOLCK, "a file holds at most " + MAX_RANGES_PER_FILE + " lock ranges");
+        // Counted per budget (per VM), not over all owners: else one VM, with read access only, filled a shared
+        // file's table and every other VM's Tlock there was ENOLCK (adversarial.LockRangeCapAttackTest).
+        long vmNext = heldByVm(next, owner);
+        if (vmNext > MAX_RANGES_PER_FILE && vmNext > heldByVm(held, owner)) {
+            throw new P9Exception(
+                    Errno.ENOLCK, "a VM holds at most " + MAX_RANGES_PER_FILE + " lock ranges on one file");
         }
         long growth = heldBy(next, owner) - heldBy(held, owner);
         if (growth > 0) {
@@ -187,6 +191,13 @@ public final class LockTable {
 
     public List<Range> held(FileKey file) {
         return List.copyOf(locks.getOrDefault(file, List.of()));
+    }
+
+    /** The ranges of every owner counted against {@code owner}'s budget: its VM's. */
+    private static long heldByVm(List<Range> ranges, Owner owner) {
+        return ranges.stream()
+                .filter(r -> r.owner().entries() == owner.entries())
+                .count();
     }
 
     private static long heldBy(List<Range> ranges, Owner owner) {
