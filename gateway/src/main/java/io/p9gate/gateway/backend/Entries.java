@@ -124,6 +124,10 @@ public final class Entries {
     public void renameAt(Node oldDir, String oldName, Node newDir, String newName, boolean replace) throws P9Exception {
         Names.check(oldName);
         Names.check(newName);
+        refuseShareRoot(oldDir, oldName, false);
+        if (replace) {
+            refuseShareRoot(newDir, newName, true); // replacing an empty share root removes it as rmdir would
+        }
         // A path a node of any share holding these directories learned may name a place this rename empties.
         OpenShares.renaming(share, oldDir, newDir);
         try {
@@ -148,10 +152,35 @@ public final class Entries {
 
     public void unlinkAt(Node dir, String name, boolean directory) throws P9Exception {
         Names.check(name);
+        if (directory) {
+            refuseShareRoot(dir, name, false);
+        }
         dir.use(fd -> {
             LinuxSyscalls.unlinkat(fd, name, directory ? AT_REMOVEDIR : 0);
             return null;
         });
+    }
+
+    /**
+     * A share's directory, and every directory above it, is a mount point to the share's guests: renaming or removing
+     * it is EBUSY, as the kernel answers for a mount point (adversarial.NestedShareRootSwapAttackTest: a VM whose
+     * share held another share's directory swapped it for a symlink to a host directory, served after a restart).
+     *
+     * @param mayBeMissing a name that does not exist is no share root (a rename's destination), else ENOENT
+     */
+    private static void refuseShareRoot(Node dir, String name, boolean mayBeMissing) throws P9Exception {
+        FileStat entry;
+        try {
+            entry = Inodes.statAt(dir, name);
+        } catch (P9Exception e) {
+            if (mayBeMissing && e.errno() == Errno.ENOENT) {
+                return;
+            }
+            throw e;
+        }
+        if (entry.type() == FileType.DIRECTORY && OpenShares.holdsShareRoot(entry.key())) {
+            throw new P9Exception(Errno.EBUSY, name + " holds the directory of a share");
+        }
     }
 
     /** Tremove: unlinks the handle's file at {@code decided}, the share path the request was decided on (as rename). */

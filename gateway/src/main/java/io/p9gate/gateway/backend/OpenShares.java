@@ -1,5 +1,6 @@
 package io.p9gate.gateway.backend;
 
+import io.p9gate.gateway.proto.P9Exception;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
@@ -76,6 +77,30 @@ final class OpenShares {
             if (share != moved && (above.contains(share.rootKey()) || holds(moved, share))) {
                 share.renames().advance();
             }
+        }
+    }
+
+    /**
+     * Whether the directory {@code dir} is the root of an open share or lies above one; if a share's place cannot be
+     * found out, yes. Every start opens a share by its path, following symlinks: moving or removing such a directory
+     * lets a guest whose share holds it put a symlink there, and the next start serves wherever it points.
+     */
+    static boolean holdsShareRoot(FileKey dir) {
+        for (ShareRoot share : snapshot()) {
+            Set<FileKey> above = new HashSet<>();
+            if (ShareRoot.ancestors(share.rootNode(), above) ? above.contains(dir) : !removed(share)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the share's directory was removed (by the host): it has no place above which anything could be. */
+    private static boolean removed(ShareRoot share) {
+        try {
+            return Inodes.stat(share.rootNode()).nlink() == 0;
+        } catch (P9Exception e) {
+            return false;
         }
     }
 
