@@ -33,6 +33,29 @@ final class GuestNames {
         }
     }
 
+    /**
+     * The longest symlink target symlink(2) takes: PATH_MAX with its NUL. A 9P string may be 65,535 bytes, and the
+     * target went into the request's audit records as sent (each control byte 6 bytes there): a target no host
+     * takes wrote about 12 times its size of log (adversarial.OversizedArgumentRecordAttackTest).
+     */
+    static final int SYMLINK_TARGET_MAX = 4095;
+
+    /** @throws P9Exception ENAMETOOLONG for a target longer than {@link #SYMLINK_TARGET_MAX} bytes, as symlink(2) */
+    static void checkSymlinkTarget(String target) throws P9Exception {
+        if (!fits(target, SYMLINK_TARGET_MAX)) {
+            throw new P9Exception(Errno.ENAMETOOLONG, "symlink target longer than " + SYMLINK_TARGET_MAX + " bytes");
+        }
+    }
+
+    /** Whether {@code text} is at most {@code max} bytes in UTF-8 (the wire's encoding). */
+    static boolean fits(String text, int max) {
+        return text.length() <= max / 3 || (text.length() <= max && bytes(text) <= max);
+    }
+
+    static int bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8).length;
+    }
+
     /** @throws P9Exception as {@link #checkEntry}, except that "." and ".." are walk elements */
     static void checkWalkElement(String name) throws P9Exception {
         if (!name.equals(".") && !name.equals("..")) {

@@ -96,9 +96,12 @@ public sealed interface RequestArgs {
 
     /** Txattrwalk of one attribute, Txattrcreate, and the commit of its value at clunk. */
     record Xattr(String name) implements RequestArgs {
+        /** XATTR_NAME_MAX: a longer name is refused (ERANGE) by the call, and recorded by its length only. */
+        private static final int NAME_MAX = 255;
+
         @Override
         public String describe() {
-            return name;
+            return GuestNames.fits(name, NAME_MAX) ? name : "name_bytes=" + GuestNames.bytes(name);
         }
     }
 
@@ -128,12 +131,15 @@ public sealed interface RequestArgs {
     record Symlink(String name, String target) implements RequestArgs {
         @Override
         public String describe() {
-            return "target=" + target;
+            return GuestNames.fits(target, GuestNames.SYMLINK_TARGET_MAX)
+                    ? "target=" + target
+                    : "target_bytes=" + GuestNames.bytes(target);
         }
 
         @Override
         public void checkNames() throws P9Exception {
             GuestNames.checkEntry(name);
+            GuestNames.checkSymlinkTarget(target);
         }
     }
 

@@ -1,0 +1,69 @@
+package io.p9gate.gateway.adversarial;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.audit.read.SegmentReader;
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.TMessage;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Red team (R-ROB-2, the audit log): a 9P string may be 65,535 bytes, and each control byte is 6 in a record
+ * ({@code \u0001}). A Tsymlink's target and a Txattrwalk's or Txattrcreate's name went into the record's detail
+ * as sent, though no host takes them (symlink(2) refuses a target past 4,095 bytes, xattr names stop at 255): a
+ * 64 KiB request of VM alpha wrote about 400 KB of audit log (a symlink: twice, intent and outcome), allowed and so
+ * never aggregated like refusals, and its flood used up the log's disk budget for every VM about 6 times faster
+ * than its own traffic. Arguments no host takes are refused as such, and the record says how long they were.
+ */
+class OversizedArgumentRecordAttackTest {
+    private static final int ROOT = 0;
+    private static final long RECORD_BOUND = 8 << 10;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void argumentsNoHostTakesDoNotFillTheAuditLog() throws Exception {
+        String hostile = "\u0001".repeat(60_000);
+        try (AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp);
+                P9Client alpha = rig.alpha()) {
+            long before = recordBytes(rig);
+            P9Exception symlink = assertThrows(
+                    P9Exception.class, () -> alpha.symlink(ROOT, "lnk", hostile, 0), "a 60,000-byte target");
+            assertEquals(Errno.ENAMETOOLONG, symlink.errno());
+            assertGrewLittle(rig, before, "Tsymlink");
+
+            alpha.walk(ROOT, 1);
+            before = recordBytes(rig);
+            P9Exception get =
+                    assertThrows(P9Exception.class, () -> alpha.rpc(new TMessage.Txattrwalk(1, 2, "user." + hostile)));
+            assertEquals(Errno.ERANGE, get.errno());
+            assertGrewLittle(rig, before, "Txattrwalk");
+
+            before = recordBytes(rig);
+            P9Exception set = assertThrows(
+                    P9Exception.class, () -> alpha.rpc(new TMessage.Txattrcreate(1, "user." + hostile, 1, 0)));
+            assertEquals(Errno.ERANGE, set.errno());
+            assertGrewLittle(rig, before, "Txattrcreate");
+        }
+    }
+
+    /** Bytes of the log's records (its segment files may be allocated ahead). */
+    private static long recordBytes(AuditedPolicyGateway rig) throws Exception {
+        long[] total = {0};
+        SegmentReader.forEachLine(rig.logs.dir, line -> total[0] += line.bytes().length + 1);
+        return total[0];
+    }
+
+    private static void assertGrewLittle(AuditedPolicyGateway rig, long before, String request) throws Exception {
+        long grown = recordBytes(rig) - before;
+        assertTrue(grown > 0, request + " was not recorded");
+        assertTrue(grown < RECORD_BOUND, request + " wrote " + grown + " bytes of audit log");
+    }
+}
