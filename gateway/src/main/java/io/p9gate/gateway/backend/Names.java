@@ -5,7 +5,7 @@ import io.p9gate.gateway.proto.P9Exception;
 
 /** Validates a single path component a guest sends (walk, create, rename, link, ...). */
 public final class Names {
-    private static final int NAME_MAX = 255;
+    public static final int NAME_MAX = 255;
 
     private Names() {}
 

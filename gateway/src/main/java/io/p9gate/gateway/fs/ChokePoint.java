@@ -274,8 +274,10 @@ final class ChokePoint {
         } catch (P9Exception e) {
             named = List.of();
         }
-        String detail = (args.describe() + " " + why.detail()).strip();
-        AccessRequest request = request(op, who, share, named, args, detail);
+        // What the guest sent may be no name at all: bounded, so that refusals recorded one by one stay small.
+        named = named.stream().map(GuestNames::shown).toList();
+        String detail = GuestNames.shown((args.describe() + " " + why.detail()).strip());
+        AccessRequest request = request(op, who, GuestNames.shown(share), named, args, detail);
         Decided decided =
                 new Decided(RequestScope.tag(), RequestScope.type(), request, Decision.deny(why.errno(), why.rule()));
         record(decided, Outcome.failure(why.errno()), RecordPhase.DONE, AuditTrail.NO_SEQ);

@@ -4,6 +4,8 @@ import io.p9gate.gateway.backend.Names;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.stream.Collectors;
 
 /**
  * The one rule for the names a guest sends, checked before a request is decided so that the policy only ever sees
@@ -54,6 +56,27 @@ final class GuestNames {
 
     static int bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    /** Characters of an over-long name a refusal's record keeps, before its length. */
+    private static final int SHOWN_PREFIX = 32;
+
+    /**
+     * A refused request's path (or share, or detail) as its record shows it: each "/"-separated part longer than
+     * NAME_MAX bytes, which no entry can have, cut to its first characters and its length ({@code abc...[60000
+     * bytes]}). A refusal is written one by one for up to 64 distinct requests per VM and second, and a name of
+     * 65,535 control bytes made each record 390 KB (adversarial.OversizedArgumentRecordAttackTest).
+     */
+    static String shown(String text) {
+        if (fits(text, Names.NAME_MAX)) {
+            return text;
+        }
+        return Arrays.stream(text.split("/", -1))
+                .map(part -> fits(part, Names.NAME_MAX)
+                        ? part
+                        : part.substring(0, part.offsetByCodePoints(0, SHOWN_PREFIX)) + "...[" + bytes(part)
+                                + " bytes]")
+                .collect(Collectors.joining("/"));
     }
 
     /** @throws P9Exception as {@link #checkEntry}, except that "." and ".." are walk elements */

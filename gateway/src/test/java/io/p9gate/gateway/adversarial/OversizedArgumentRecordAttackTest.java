@@ -51,6 +51,22 @@ class OversizedArgumentRecordAttackTest {
                     P9Exception.class, () -> alpha.rpc(new TMessage.Txattrcreate(1, "user." + hostile, 1, 0)));
             assertEquals(Errno.ERANGE, set.errno());
             assertGrewLittle(rig, before, "Txattrcreate");
+
+            // Refusals of their own are recorded one by one up to 64 distinct ones per VM and second: each small.
+            before = recordBytes(rig);
+            P9Exception mkdir = assertThrows(P9Exception.class, () -> alpha.mkdir(ROOT, hostile, 0755, 0));
+            assertEquals(Errno.ENAMETOOLONG, mkdir.errno());
+            assertGrewLittle(rig, before, "Tmkdir of a 60,000-byte name");
+
+            before = recordBytes(rig);
+            P9Exception walk = assertThrows(P9Exception.class, () -> alpha.walk(ROOT, 3, "a", hostile));
+            assertEquals(Errno.ENAMETOOLONG, walk.errno());
+            assertGrewLittle(rig, before, "Twalk of a 60,000-byte name");
+
+            before = recordBytes(rig);
+            P9Exception attach = assertThrows(P9Exception.class, () -> alpha.attach(4, "root", hostile, 0));
+            assertEquals(Errno.ENOENT, attach.errno());
+            assertGrewLittle(rig, before, "Tattach of a 60,000-byte share name");
         }
     }
 
