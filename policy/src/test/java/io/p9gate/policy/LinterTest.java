@@ -80,4 +80,69 @@ class LinterTest {
         assertTrue(f.getFirst().contains("p.yaml:13:"), f.getFirst());
         assertHas(f, "allows what access: read-write already allows");
     }
+
+    /** Two VMs over one host directory: alpha hides /secret, beta's share is as given. */
+    private List<String> lintShared(String betaShare) throws Exception {
+        String policy = """
+                image: test
+                protect:
+                  keys: /etc/p9gate/keys
+                  audit: /var/lib/p9gate/audit
+                vms:
+                  alpha:
+                    listen: unix:/run/p9gate/alpha.sock
+                    shares:
+                      data:
+                        path: /srv/p9gate/shared
+                        access: read-only
+                        hidden: [/secret]
+                  beta:
+                    listen: unix:/run/p9gate/beta.sock
+                    shares:
+                      work:
+                """
+                + betaShare
+                        .stripIndent()
+                        .lines()
+                        .map(l -> "        " + l + "\n")
+                        .reduce("", String::concat);
+        return Linter.lint(PolicyParser.parse(PolicyFiles.write(dir, "shared.yaml", policy))).stream()
+                .map(LintFinding::toString)
+                .filter(f -> !f.contains("does not exist"))
+                .toList();
+    }
+
+    @Test
+    void aHiddenSubtreeAnotherVmMayChangeIsReported() throws Exception {
+        List<String> f = lintShared("""
+                path: /srv/p9gate
+                access: read-write
+                """);
+        assertEquals(1, f.size(), f.toString());
+        assertHas(
+                f,
+                "vm.alpha.share.data.hidden[0] /secret (/srv/p9gate/shared/secret) is hidden from VM 'alpha' only: VM"
+                        + " 'beta' may change it through its share 'work' (/srv/p9gate)");
+        assertEquals(List.of(), lintShared("""
+                        path: /srv/p9gate
+                        access: read-write
+                        hidden: [/shared/secret]
+                        """), "hidden there too");
+        assertEquals(List.of(), lintShared("""
+                        path: /srv/p9gate/shared
+                        access: read-write
+                        read-only: [/secret]
+                        """), "read-only there: no rename out of it");
+        assertEquals(List.of(), lintShared("""
+                        path: /srv/p9gate/shared
+                        access: read-only
+                        """), "beta cannot change anything");
+        assertEquals(
+                List.of(),
+                lintShared("""
+                        path: /srv/p9gate/shared/secret/inbox
+                        access: read-write
+                        """),
+                "beta works inside the hidden place only, and cannot move anything out of it");
+    }
 }

@@ -20,7 +20,8 @@ import java.util.Optional;
  * Finds rules that cannot have the effect they seem to have (R-POL-8): rules shadowed by hidden or
  * read-only subtrees or by the share's access, nested duplicate subtrees, allow/deny pairs on the same
  * paths, quotas in hidden places, paths written as host paths (outside the share) or missing from an
- * existing share directory, and share directories missing on this host.
+ * existing share directory, share directories missing on this host, and hidden subtrees another VM may change
+ * ({@link HiddenFromOtherWriters}).
  */
 public final class Linter {
 
@@ -35,6 +36,7 @@ public final class Linter {
                 l.out.add(new LintFinding(vm.pos(), "VM '" + vm.id() + "' has no shares: it can attach to nothing"));
             for (SharePolicy s : vm.shares().values()) l.share(s);
         }
+        l.out.addAll(HiddenFromOtherWriters.in(policy));
         for (java.nio.file.Path cedar : policy.cedarFiles()) {
             try {
                 String text = Files.readString(cedar);
