@@ -68,6 +68,8 @@ public final class Gateway implements AutoCloseable {
     private final UnidentifiedPeers handshakes;
     /** Addresses whose tls: connections are being refused for holding too many handshakes: logged once. */
     private final Set<InetAddress> refusingHandshakes = ConcurrentHashMap.newKeySet();
+    /** Addresses whose tls: handshakes keep failing: refused at accept for a while. */
+    private final HandshakePenalties penalties = new HandshakePenalties();
     /** The connections of listeners several VMs share (tls:, vsock:): their VM is known only once identified. */
     private EventLoopGroup sharedLoops;
 
@@ -193,6 +195,17 @@ public final class Gateway implements AutoCloseable {
             return () -> {};
         }
         InetAddress address = remote.getAddress();
+        Duration penalty = penalties.refused(address);
+        if (!penalty.isZero()) {
+            // Before any TLS work: refusing costs the loop far less than the handshake would.
+            identifier.handshakeFailed(
+                    spec,
+                    peer,
+                    "TLS handshakes from " + address.getHostAddress() + " keep failing: its connections are refused"
+                            + " for a while");
+            channel.close();
+            return null;
+        }
         if (!handshakes.tryTake(address)) {
             String reason = "too many connections awaiting their TLS handshake from " + address.getHostAddress()
                     + " (at most a VM's connections limit, or the process's descriptors are spent)";
@@ -210,8 +223,31 @@ public final class Gateway implements AutoCloseable {
                 handshakes.give(address);
             }
         };
-        channel.closeFuture().addListener(f -> give.run());
-        return give;
+        channel.closeFuture().addListener(f -> {
+            if (!given.get()) {
+                handshakeFailed(spec, address);
+            }
+            give.run();
+        });
+        return () -> {
+            penalties.succeeded(address);
+            give.run();
+        };
+    }
+
+    /**
+     * A tls: connection closed before its handshake named a VM (refused, no certificate, timed out, dropped): past a
+     * few, its address is refused for a while; one WARNING line per penalty, never one per connection.
+     */
+    private void handshakeFailed(ListenSpec spec, InetAddress address) {
+        Duration penalty = penalties.failed(address);
+        if (!penalty.isZero()) {
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    () -> "refusing connections on " + spec.describe() + " from " + address.getHostAddress()
+                            + " for " + penalty.toSeconds() + " s: its TLS handshakes keep failing (each refusal is"
+                            + " audited, this line is not repeated during the penalty)");
+        }
     }
 
     /** The event loops of the listeners several VMs share. */
