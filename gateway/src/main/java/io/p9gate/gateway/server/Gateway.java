@@ -68,7 +68,7 @@ public final class Gateway implements AutoCloseable {
     private final UnidentifiedPeers handshakes;
     /** Addresses whose tls: connections are being refused for holding too many handshakes: logged once. */
     private final Set<InetAddress> refusingHandshakes = ConcurrentHashMap.newKeySet();
-    /** Addresses whose tls: handshakes keep failing: refused at accept for a while. */
+    /** Addresses whose tls: handshakes keep failing: refused at accept for a while ({@link PenalisedPeerGate}). */
     private final HandshakePenalties penalties = new HandshakePenalties();
     /** The connections of listeners several VMs share (tls:, vsock:): their VM is known only once identified. */
     private EventLoopGroup sharedLoops;
@@ -142,6 +142,10 @@ public final class Gateway implements AutoCloseable {
                         });
                     }
                 });
+        if (spec instanceof ListenSpec.Tls tls) {
+            // Refused on the accept loop, before any TLS work and before the shared loops see the connection.
+            bootstrap.handler(new PenalisedPeerGate(tls, identifier, penalties));
+        }
         binder.configure(bootstrap);
         binders.add(binder);
         Channel server = bindOrFail(bootstrap, binder.address(), spec);
@@ -195,17 +199,6 @@ public final class Gateway implements AutoCloseable {
             return () -> {};
         }
         InetAddress address = remote.getAddress();
-        Duration penalty = penalties.refused(address);
-        if (!penalty.isZero()) {
-            // Before any TLS work: refusing costs the loop far less than the handshake would.
-            identifier.handshakeFailed(
-                    spec,
-                    peer,
-                    "TLS handshakes from " + address.getHostAddress() + " keep failing: its connections are refused"
-                            + " for a while");
-            channel.close();
-            return null;
-        }
         if (!handshakes.tryTake(address)) {
             String reason = "too many connections awaiting their TLS handshake from " + address.getHostAddress()
                     + " (at most a VM's connections limit, or the process's descriptors are spent)";
