@@ -6,6 +6,8 @@ import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
@@ -18,6 +20,18 @@ final class TlsBinder implements ListenerBinder {
     private final TcpBinder tcp;
 
     private volatile SslContext context;
+
+    /**
+     * Where the handshakes' key agreements, signatures and certificate checks run (the TLS engine's delegated
+     * tasks): not on the shared event loop, where they would hold up the frames of every VM served on it, and at
+     * the bulk workers' lowered priority, so that VMs' requests get the CPU first (R-ROB-2). One thread: however
+     * many peers handshake at once, they take at most one core.
+     */
+    private final ExecutorService handshakes = Executors.newSingleThreadExecutor(
+            r -> Thread.ofPlatform().daemon().name("p9gate-tls-handshake").unstarted(() -> {
+                ThreadNiceness.lowerBy(FairWorkerPool.BULK_NICE);
+                r.run();
+            }));
 
     TlsBinder(ListenSpec.Tls spec) {
         this.spec = spec;
@@ -37,6 +51,11 @@ final class TlsBinder implements ListenerBinder {
     @Override
     public SocketAddress boundAddress(Channel server) {
         return tcp.boundAddress(server);
+    }
+
+    @Override
+    public void unbound() {
+        handshakes.shutdownNow();
     }
 
     /** The context is made once per listener and identifier (its trust manager asks that identifier). */
@@ -63,7 +82,8 @@ final class TlsBinder implements ListenerBinder {
                     .addLast(
                             "tls",
                             context(identifier)
-                                    .newHandler(connection.alloc(), remote.getHostString(), remote.getPort()));
+                                    .newHandler(
+                                            connection.alloc(), remote.getHostString(), remote.getPort(), handshakes));
         } catch (IOException e) {
             ListenerBinder.settle(
                     connection, spec, new PeerVerdict.Refused("", PeerIdentifier.RULE_TLS, e.getMessage()), accepted);
