@@ -104,6 +104,40 @@ class TlsHandshakeFloodAttackTest {
         }
     }
 
+    /**
+     * A VM with a valid certificate that reconnects in a loop is never penalised: what protects the others from it
+     * is that handshakes are checked on a low-priority thread of their own, not on the event loop that serves their
+     * frames. The identifier runs inside that check, so its refusal record shows where.
+     */
+    @Test
+    void handshakesAreCheckedOffTheSharedEventLoop() throws Exception {
+        SharedTlsListener listener = SharedTlsListener.create(tmp);
+        TestPki rogue = TestPki.create(tmp.resolve("rogue"), "rogue CA", List.of(), Duration.ofDays(1));
+        rogue.issueClient("a", Duration.ofDays(1));
+        Path dir = rogue.dir().resolve("a");
+        try (IdentityRig rig = new IdentityRig(tmp).start(listener.vms(""), listener.serverTls())) {
+            try (P9Client a = P9Client.connect(
+                    new InetSocketAddress("127.0.0.1", listener.port()),
+                    MSIZE,
+                    ClientTls.of(
+                            dir.resolve(TestPki.CLIENT_CERT),
+                            dir.resolve(TestPki.CLIENT_KEY),
+                            listener.pki().dir().resolve(TestPki.CA_CERT)))) {
+                a.version(MSIZE, "9P2000.L");
+            } catch (Exception expected) {
+                // refused: the certificate is not the policy's CA's
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (rig.recordedOn.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(1, rig.recordedOn.size(), "the refusal: " + rig.recordedOn);
+            assertTrue(
+                    rig.recordedOn.getFirst().endsWith(" p9gate-tls-handshake"),
+                    "checked on the handshake thread: " + rig.recordedOn);
+        }
+    }
+
     private static P9Client connect(TestPki pki, String vm, int port) throws Exception {
         Path dir = pki.dir().resolve(vm);
         return P9Client.connect(
