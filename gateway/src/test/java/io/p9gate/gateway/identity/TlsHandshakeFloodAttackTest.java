@@ -28,12 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
  * address, and drops each connection once the gateway's flight arrives. Each attempt costs the attacker a write,
  * the gateway a key agreement and a signature on the event loop that also serves the VMs of the shared listener.
  * The per-address cap on connections awaiting their handshake does not help: these finish at once. Measured on the
- * shared 2-core machine ({@code TlsHandshakeFloodMeasure}, same run, 3 attacker threads): the gateway made 146 to
- * 414 handshakes/s for the attacker, its loops went from 12-20 % to 36-54 % of a core, and VM b's Tgetattr round
- * trips fell from 1,400-4,200/s to 47-167/s (median 125-245 us to 3.6-17 ms, p99 2-7 ms to 83-131 ms). Now an
- * address whose handshakes keep failing is refused at accept, before any TLS work, for a growing period: in
- * {@link #SECONDS} s the gateway makes only a handful of handshakes for the attacker, while VM b's requests are all
- * answered and VM a can connect from its own address.
+ * shared 2-core machine ({@code TlsHandshakeFloodMeasure}, same run, 3 attacker threads, docs/performance.md): the
+ * gateway made up to 714 handshakes/s for the attacker (about 0.75 ms of event-loop CPU each), and VM b's Tgetattr
+ * round trips fell from 15,363/s to 566/s (p99 0.19 ms to 10.4 ms). Now an address whose handshakes keep failing is
+ * refused on the accept loop, before any TLS work, for a growing period: in {@link #SECONDS} s the gateway makes only
+ * a handful of handshakes for the attacker, while VM b's requests are all answered and VM a can connect from its own
+ * address.
  */
 class TlsHandshakeFloodAttackTest {
     private static final int MSIZE = 65536;
