@@ -217,7 +217,7 @@ public final class Gateway implements AutoCloseable {
             }
         };
         channel.closeFuture().addListener(f -> {
-            if (!given.get()) {
+            if (!given.get() && !closed.get()) { // not the gateway's own stop
                 handshakeFailed(spec, address);
             }
             give.run();

@@ -2,8 +2,8 @@ package io.p9gate.gateway.server;
 
 /**
  * Decides which VM a new connection speaks for from what its transport established (R-DEP-1), and records a
- * refusal where the gateway's decisions are recorded. Called on an event loop thread, once per connection (for
- * TLS during the handshake): must be quick and thread-safe.
+ * refusal where the gateway's decisions are recorded. Called once per connection, on an event loop thread (for
+ * TLS during the handshake, on the listener's handshake thread): must be quick and thread-safe.
  */
 @FunctionalInterface
 public interface PeerIdentifier {
