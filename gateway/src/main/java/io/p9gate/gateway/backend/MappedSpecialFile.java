@@ -8,16 +8,20 @@ import java.util.Optional;
 /**
  * A guest's special file (character or block device, fifo, socket) stored mapped (R-CONF-2, QEMU's mapped-xattr
  * model): on the host an empty regular file of mode 0600, whose {@value #XATTR} xattr holds what the guest sees,
- * as text {@code "TYPE MAJOR MINOR MODE"} (TYPE {@code c}, {@code b}, {@code p} for a fifo or {@code s} for a
- * socket, as {@code ls -l} shows them; MODE the octal permission bits), e.g. {@code "c 10 183 0666"}. The host
+ * as text {@code "TYPE MAJOR MINOR MODE VM"} (TYPE {@code c}, {@code b}, {@code p} for a fifo or {@code s} for a
+ * socket, as {@code ls -l} shows them; MODE the octal permission bits; VM the id of the VM that made it), e.g.
+ * {@code "c 10 183 0666 alpha"}. Only that VM is shown the special file ({@link #shownTo}): VMs sharing a folder
+ * would otherwise open their own device for another VM's node (alpha's {@code c 1 1 0666} is beta's /dev/mem,
+ * world-writable). A mapping without the VM (written before it was recorded) is shown to none. The host
  * has no device node to open and no fifo a host reader could block on; the guest's kernel opens its own device
  * or pipe for the inode, so the gateway never needs to open one. The xattr keeps the name it had when only
  * devices were mapped, so existing mappings still read. The name lies in the {@code user.p9gate.} prefix, which
  * guests can neither read, set nor remove, so no guest can forge or strip a mapping.
  *
  * @param perms the guest's permission bits (chmod changes these, never the host file's mode)
+ * @param vm    the VM that made it, the only one shown the special file; "" if the mapping names none
  */
-public record MappedSpecialFile(FileType type, int major, int minor, int perms) {
+public record MappedSpecialFile(FileType type, int major, int minor, int perms, String vm) {
     public static final String XATTR = "user.p9gate.device";
     /** The host file's permission bits: only its owner can touch it, and there is nothing in it. */
     public static final int HOST_PERMS = 0600;
@@ -33,21 +37,30 @@ public record MappedSpecialFile(FileType type, int major, int minor, int perms) 
             throw new IllegalArgumentException("not a special file type: " + type);
         }
         perms &= PERMISSION_BITS;
+        vm = vm == null ? "" : vm;
     }
 
-    /** The special file a guest asked Tmknod for (a fifo or socket has no device number), or empty for a file. */
-    public static Optional<MappedSpecialFile> requested(int mode, int major, int minor) {
+    /**
+     * The special file a guest of {@code vm} asked Tmknod for (a fifo or socket has no device number), or empty for
+     * a file.
+     */
+    public static Optional<MappedSpecialFile> requested(int mode, int major, int minor, String vm) {
         FileType type = FileType.ofMode(mode);
         // null: type bits Linux does not define (a guest's mode, unchecked so far), which Map.of cannot look up.
         if (type == null || !LETTERS.containsKey(type)) {
             return Optional.empty();
         }
         boolean device = type.isDevice();
-        return Optional.of(new MappedSpecialFile(type, device ? major : 0, device ? minor : 0, mode));
+        return Optional.of(new MappedSpecialFile(type, device ? major : 0, device ? minor : 0, mode, vm));
     }
 
     public MappedSpecialFile withPerms(int newPerms) {
-        return new MappedSpecialFile(type, major, minor, newPerms);
+        return new MappedSpecialFile(type, major, minor, newPerms, vm);
+    }
+
+    /** Whether {@code guestVm} is shown this special file: only the VM that made it, and none for a legacy mapping. */
+    public boolean shownTo(String guestVm) {
+        return !vm.isEmpty() && vm.equals(guestVm);
     }
 
     /**
@@ -63,7 +76,7 @@ public record MappedSpecialFile(FileType type, int major, int minor, int perms) 
     }
 
     /** The mapping a regular file carries, if any (one getxattr). */
-    public static Optional<MappedSpecialFile> of(Node node) throws P9Exception {
+    private static Optional<MappedSpecialFile> of(Node node) throws P9Exception {
         if (node.type() != FileType.REGULAR) {
             return Optional.empty();
         }
@@ -82,28 +95,30 @@ public record MappedSpecialFile(FileType type, int major, int minor, int perms) 
 
     String encode() {
         return LETTERS.get(type) + " " + Integer.toUnsignedString(major) + " " + Integer.toUnsignedString(minor) + " 0"
-                + Integer.toOctalString(perms);
+                + Integer.toOctalString(perms) + " " + vm;
     }
 
     /**
-     * Parses a stored mapping. Only the gateway writes it, so a malformed one means the host changed it:
-     * it still names a special file (never opened), shown as {@code c 0 0 0000}.
+     * Parses a stored mapping. Only the gateway writes it, so a malformed one means the host changed it: it names
+     * no VM, so no guest is shown a special file ({@code c 0 0 0000} of no VM); four fields are a mapping written
+     * before the VM was recorded, which names none either.
      */
     static MappedSpecialFile parse(String text) {
         String[] f = text.strip().split(" ");
         try {
-            FileType type = f.length == 4 ? typeOf(f[0]) : null;
+            FileType type = f.length == 4 || f.length == 5 ? typeOf(f[0]) : null;
             if (type != null) {
                 return new MappedSpecialFile(
                         type,
                         Integer.parseUnsignedInt(f[1]),
                         Integer.parseUnsignedInt(f[2]),
-                        Integer.parseInt(f[3], 8));
+                        Integer.parseInt(f[3], 8),
+                        f.length == 5 ? f[4] : "");
             }
         } catch (NumberFormatException e) {
             // falls through to the inert default
         }
-        return new MappedSpecialFile(FileType.CHAR_DEVICE, 0, 0, 0);
+        return new MappedSpecialFile(FileType.CHAR_DEVICE, 0, 0, 0, "");
     }
 
     private static FileType typeOf(String letter) {

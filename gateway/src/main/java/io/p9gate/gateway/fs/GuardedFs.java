@@ -760,7 +760,7 @@ public final class GuardedFs {
         int mode = GuestModes.allowed(false, askedMode); // mknod never makes a directory
         RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
         RequestArgs args = new RequestArgs.Make(name, mode, false, major, minor);
-        Optional<MappedSpecialFile> special = MappedSpecialFile.requested(mode, major, minor);
+        Optional<MappedSpecialFile> special = MappedSpecialFile.requested(mode, major, minor, vm);
         ShareSafety.Settings settings = safety.of(share.name());
         if (special.isPresent() && settings.mapsDevices()) {
             QuotaAccounting.Call<Node> mapped = () -> share.entries().mknodMapped(dir, name, special.get());
@@ -1245,12 +1245,16 @@ public final class GuardedFs {
 
     /** The VM's ownership as this share keeps it: a share that maps special files keeps their modes in the mapping. */
     private Ownership ownershipIn(LocalShare share) {
-        return safety.of(share.name()).mapsDevices() ? new MappedSpecialFiles(ownership) : ownership;
+        return safety.of(share.name()).mapsDevices() ? new MappedSpecialFiles(ownership, vm) : ownership;
     }
 
-    /** A mapped special file is never opened (the guest's kernel opens its own device or pipe), like a real one. */
+    /**
+     * A mapped special file is never opened by the VM that sees it (its kernel opens its own device or pipe), like a
+     * real one; any other VM sees and opens the empty host file it is.
+     */
     private void refuseMappedSpecialFile(LocalShare share, Node node) throws P9Exception {
-        if (safety.of(share.name()).mapsDevices() && MappedSpecialFile.of(node).isPresent()) {
+        if (safety.of(share.name()).mapsDevices()
+                && new MappedSpecialFiles(ownership, vm).special(node).isPresent()) {
             throw new P9Exception(Errno.ENXIO, "a mapped special file is not opened on the host");
         }
     }

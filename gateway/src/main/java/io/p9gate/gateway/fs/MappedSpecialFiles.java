@@ -1,6 +1,7 @@
 package io.p9gate.gateway.fs;
 
 import io.p9gate.gateway.backend.FileStat;
+import io.p9gate.gateway.backend.Inodes;
 import io.p9gate.gateway.backend.MappedSpecialFile;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.proto.P9Exception;
@@ -9,9 +10,11 @@ import java.util.Optional;
 /**
  * Ownership in a share that stores special files mapped ({@code devices: mapped}): the host file of a
  * {@link MappedSpecialFile} keeps mode 0600 for good, so the guest's permission bits live in the mapping, and the
- * guest sees the special file's type, bits and rdev. Everything else is the VM's own {@link Ownership}.
+ * guest sees the special file's type, bits and rdev. Everything else is the VM's own {@link Ownership}. Only the
+ * VM that made a mapping ({@code vm}) is shown it; to every other VM the file is what the host holds, an empty
+ * regular file, in every view (getattr, 9P2000.u stat, open), as readdir's d_type and the qid already show it.
  */
-record MappedSpecialFiles(Ownership inner) implements Ownership {
+record MappedSpecialFiles(Ownership inner, String vm) implements Ownership {
     @Override
     public void created(Node node, FileStat made, int uid, int gid, int mode) throws P9Exception {
         inner.created(node, made, uid, gid, mode);
@@ -24,7 +27,7 @@ record MappedSpecialFiles(Ownership inner) implements Ownership {
 
     @Override
     public void chmod(Node node, int mode) throws P9Exception {
-        Optional<MappedSpecialFile> special = MappedSpecialFile.of(node);
+        Optional<MappedSpecialFile> special = special(node);
         if (special.isPresent()) {
             special.get().withPerms(mode).store(node);
         } else {
@@ -35,7 +38,16 @@ record MappedSpecialFiles(Ownership inner) implements Ownership {
     @Override
     public FileStat shown(Node node, FileStat host) throws P9Exception {
         FileStat shown = inner.shown(node, host);
-        Optional<MappedSpecialFile> special = MappedSpecialFile.of(node, host);
+        Optional<MappedSpecialFile> special = special(node, host);
         return special.isPresent() ? special.get().shown(shown) : shown;
+    }
+
+    /** The special file this VM is shown for {@code node}, if any (one statx, and a getxattr for a 0600 file). */
+    Optional<MappedSpecialFile> special(Node node) throws P9Exception {
+        return special(node, Inodes.stat(node));
+    }
+
+    private Optional<MappedSpecialFile> special(Node node, FileStat host) throws P9Exception {
+        return MappedSpecialFile.of(node, host).filter(s -> s.shownTo(vm));
     }
 }
