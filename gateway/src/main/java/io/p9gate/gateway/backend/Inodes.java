@@ -68,6 +68,25 @@ public final class Inodes {
         });
     }
 
+    /**
+     * The inode flags (chattr's FS_*_FL) of the directory {@code dir}, read through a descriptor opened for reading
+     * (the ioctl refuses O_PATH ones); 0 on a filesystem that keeps none (ENOTTY, EINVAL, EOPNOTSUPP).
+     */
+    static int directoryFlags(Node dir) throws P9Exception {
+        int fd = dir.use(pathFd -> LinuxSyscalls.openat(
+                pathFd, ".", LinuxSyscalls.O_RDONLY | LinuxSyscalls.O_DIRECTORY | LinuxSyscalls.O_CLOEXEC, 0));
+        try {
+            return LinuxSyscalls.getInodeFlags(fd);
+        } catch (P9Exception e) {
+            if (e.errno() == Errno.ENOTTY || e.errno() == Errno.EINVAL || e.errno() == Errno.EOPNOTSUPP) {
+                return 0;
+            }
+            throw e;
+        } finally {
+            LinuxSyscalls.close(fd);
+        }
+    }
+
     /** The text of a symlink, never followed. */
     public static String readlink(Node node) throws P9Exception {
         if (node.type() != FileType.SYMLINK) {

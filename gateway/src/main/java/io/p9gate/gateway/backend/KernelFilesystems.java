@@ -39,7 +39,12 @@ final class KernelFilesystems {
 
     /** The name of the kernel pseudo filesystem {@code node} is on, if it is on one (one fstatfs). */
     static Optional<String> of(Node node) throws P9Exception {
-        return Optional.ofNullable(NAMES.get(Inodes.filesystemType(node)));
+        return named(Inodes.filesystemType(node));
+    }
+
+    /** The name of the kernel pseudo filesystem of statfs type {@code fsType}, if it is one. */
+    static Optional<String> named(long fsType) {
+        return Optional.ofNullable(NAMES.get(fsType));
     }
 
     /**

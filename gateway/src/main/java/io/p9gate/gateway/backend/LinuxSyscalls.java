@@ -116,6 +116,12 @@ public final class LinuxSyscalls {
     private static final MethodHandle FSYNC = bind("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle FDATASYNC = bind("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle FSTATFS = bind("fstatfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    /** ioctl(fd, request, int *): variadic from its third argument. */
+    private static final MethodHandle IOCTL =
+            bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
+    /** FS_IOC_GETFLAGS, _IOR('f', 1, long) (linux/fs.h); the kernel reads and writes an int through it. */
+    private static final long FS_IOC_GETFLAGS = 0x80086601L;
+
     private static final MethodHandle GETDENTS64 =
             bind("getdents64", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle LSEEK =
@@ -322,6 +328,15 @@ public final class LinuxSyscalls {
 
     static void fstatfs(int fd, MemorySegment out) throws P9Exception {
         call("fstatfs", (st, a) -> (int) FSTATFS.invokeExact(st, fd, out));
+    }
+
+    /** The inode flags of an open (not O_PATH) descriptor: chattr's FS_*_FL bits. */
+    static int getInodeFlags(int fd) throws P9Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment flags = arena.allocate(JAVA_INT);
+            call("ioctl FS_IOC_GETFLAGS", (st, a) -> (int) IOCTL.invokeExact(st, fd, FS_IOC_GETFLAGS, flags));
+            return flags.get(JAVA_INT, 0);
+        }
     }
 
     static long getdents64(int fd, MemorySegment buf) throws P9Exception {

@@ -109,14 +109,28 @@ public final class ShareRoot implements AutoCloseable {
 
     /** Opens the share's directory (an administrator's path: symlinks in it are the admin's choice). */
     public static ShareRoot open(Path directory, QidMapper qids) throws P9Exception {
+        return open(directory, qids, ShareRootProbe.HOST);
+    }
+
+    /**
+     * As {@link #open(Path, QidMapper)}, asking {@code probe} what the directory is on.
+     *
+     * @throws UnservableShare if it is on a kernel pseudo filesystem or matches names without case
+     */
+    static ShareRoot open(Path directory, QidMapper qids, ShareRootProbe probe) throws P9Exception {
         Node root = nodeOf(Fd.open(() -> LinuxSyscalls.openat(
                 AT_FDCWD, directory.toAbsolutePath().toString(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0)));
         try {
-            Optional<String> kernel = KernelFilesystems.of(root);
+            long type = probe.filesystemType(root);
+            Optional<String> kernel = KernelFilesystems.named(type);
             if (kernel.isPresent()) {
-                throw new P9Exception(
-                        Errno.EMEDIUMTYPE,
-                        directory + " is on " + kernel.get() + ", a kernel pseudo filesystem, not files to share");
+                throw new UnservableShare(
+                        directory + " (" + kernel.get() + ")",
+                        "a kernel pseudo filesystem (proc, sysfs, ...), not files");
+            }
+            Optional<String> caseless = CaseInsensitiveFilesystems.refusal(type, probe.inodeFlags(root));
+            if (caseless.isPresent()) {
+                throw new UnservableShare(directory.toString(), caseless.get());
             }
             ShareRoot share = new ShareRoot(root, qids);
             OpenShares.opened(share);

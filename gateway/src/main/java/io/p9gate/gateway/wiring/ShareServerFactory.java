@@ -3,6 +3,7 @@ package io.p9gate.gateway.wiring;
 import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.LockTable;
 import io.p9gate.gateway.backend.QidMapper;
+import io.p9gate.gateway.backend.UnservableShare;
 import io.p9gate.gateway.fs.AccessPolicy;
 import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.AuditTrail;
@@ -14,7 +15,6 @@ import io.p9gate.gateway.fs.ShareAccess;
 import io.p9gate.gateway.fs.ShareDir;
 import io.p9gate.gateway.fs.ShareSafety;
 import io.p9gate.gateway.ops.FileServer;
-import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.session.ConnectionContext;
 import io.p9gate.gateway.session.DialectRefusedException;
@@ -89,9 +89,7 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
             return LocalShare.open(dir.name(), dir.path(), qids);
         } catch (P9Exception e) {
             // "Wrong medium type" alone would puzzle an operator.
-            String why = e.errno() == Errno.EMEDIUMTYPE
-                    ? "a kernel pseudo filesystem (proc, sysfs, ...), not files"
-                    : e.errno().description();
+            String why = e instanceof UnservableShare u ? u.reason() : e.errno().description();
             throw new IllegalArgumentException(dir.describe() + ": " + why, e);
         }
     }
