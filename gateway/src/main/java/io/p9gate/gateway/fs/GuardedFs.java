@@ -330,10 +330,18 @@ public final class GuardedFs {
         });
     }
 
+    /** The host's figures, or this VM's quota where one contains the handle's path (see {@link QuotaStatFs}). */
     public StatFs statfs(Subject who, FileHandle handle) throws P9Exception {
+        LocalShare share = handle.share();
         Node node = handle.node();
         return inspectAt(
-                        Operation.STATFS, who, handle, RequestArgs.NONE, () -> new Stats(Inodes.statfs(node)), NO_BYTES)
+                        Operation.STATFS,
+                        who,
+                        handle,
+                        RequestArgs.NONE,
+                        () -> new Stats(
+                                QuotaStatFs.shown(Inodes.statfs(node), quota.room(share.name(), path(share, node)))),
+                        NO_BYTES)
                 .stats();
     }
 

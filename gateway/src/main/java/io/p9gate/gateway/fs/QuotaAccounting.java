@@ -9,6 +9,7 @@ import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.OpenInodes;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
+import java.util.Optional;
 import java.util.function.LongUnaryOperator;
 import java.util.function.Predicate;
 
@@ -77,6 +78,11 @@ final class QuotaAccounting {
 
     QuotaAccounting(Quotas quotas) {
         this.quotas = quotas;
+    }
+
+    /** What the scopes containing {@code path} allow and leave (Tstatfs); empty without quotas or scopes there. */
+    Optional<Quotas.Room> room(String share, String path) {
+        return quotas.isEmpty() ? Optional.empty() : quotas.room(share, path);
     }
 
     /** The count of files moved between scopes so far: read it before the request's decision reads a path. */

@@ -62,6 +62,11 @@ public interface Quotas {
         public InodeLocks locks() {
             return locks;
         }
+
+        @Override
+        public Optional<Room> room(String share, String path) {
+            return Optional.empty();
+        }
     };
 
     /** True when no quota can cover anything: requests then skip the accounting (and its stats) entirely. */
@@ -112,6 +117,18 @@ public interface Quotas {
 
     /** The per-inode accounting locks of this VM. */
     InodeLocks locks();
+
+    /**
+     * What the scopes containing {@code path} allow and leave this VM (Tstatfs), each resource from the scope
+     * with the least room; empty if no scope contains it.
+     */
+    Optional<Room> room(String share, String path);
+
+    /**
+     * Limits and room left, bytes and inodes; {@link Long#MAX_VALUE} where no containing scope limits one.
+     * Room is never negative (usage charged past a limit leaves none).
+     */
+    record Room(long maxBytes, long bytesLeft, long maxInodes, long inodesLeft) {}
 
     /** The scopes counting one entry, resolved once for one request. */
     interface Scopes {

@@ -132,6 +132,33 @@ final class VmQuotas implements Quotas {
         return locks;
     }
 
+    @Override
+    public Optional<Room> room(String share, String path) {
+        QuotaBook b = book;
+        List<QuotaLedger> scopes = b == null ? List.of() : b.covering(share, PolicyAccess.policyPath(path));
+        if (scopes.isEmpty()) {
+            return Optional.empty();
+        }
+        long maxBytes = Long.MAX_VALUE;
+        long bytesLeft = Long.MAX_VALUE;
+        long maxInodes = Long.MAX_VALUE;
+        long inodesLeft = Long.MAX_VALUE;
+        for (QuotaLedger l : scopes) {
+            Usage used = l.used();
+            long bytes = Math.max(0, l.spec().maxBytes() - used.bytes());
+            if (bytes < bytesLeft) {
+                bytesLeft = bytes;
+                maxBytes = l.spec().maxBytes();
+            }
+            long inodes = Math.max(0, l.spec().maxInodes() - used.inodes());
+            if (inodes < inodesLeft) {
+                inodesLeft = inodes;
+                maxInodes = l.spec().maxInodes();
+            }
+        }
+        return Optional.of(new Room(maxBytes, bytesLeft, maxInodes, inodesLeft));
+    }
+
     private static InodeId idOf(FileIdentity file) {
         return file == null ? null : new InodeId(file.device(), file.inode());
     }
