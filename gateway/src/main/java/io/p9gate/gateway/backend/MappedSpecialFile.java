@@ -104,7 +104,7 @@ public record MappedSpecialFile(FileType type, int major, int minor, int perms, 
      * before the VM was recorded, which names none either.
      */
     static MappedSpecialFile parse(String text) {
-        String[] f = text.strip().split(" ");
+        String[] f = text.strip().split(" ", 5); // the VM is the rest: a listener name without a policy may hold spaces
         try {
             FileType type = f.length == 4 || f.length == 5 ? typeOf(f[0]) : null;
             if (type != null) {
