@@ -304,11 +304,31 @@ public final class Session extends ChannelInboundHandlerAdapter {
         afterAnswer();
     }
 
+    /**
+     * The reply, then the Rflush of every Tflush that waited for it, and of every Tflush that waited for those (a
+     * flush may be flushed): depth first, as they were registered, without recursing once per link, since a guest
+     * can chain a Tflush of each tag to the one before, 65,535 deep.
+     */
     private void reply(int tag, RMessage reply) {
         var flushes = outstanding.remove(tag);
         write(tag, reply);
-        for (int flushTag : flushes) {
-            reply(flushTag, new RMessage.Rflush());
+        if (flushes.isEmpty()) {
+            return;
+        }
+        ArrayDeque<Integer> due = new ArrayDeque<>();
+        pushInOrder(due, flushes);
+        while (!due.isEmpty()) {
+            int flushTag = due.pop();
+            var waiting = outstanding.remove(flushTag);
+            write(flushTag, new RMessage.Rflush());
+            pushInOrder(due, waiting);
+        }
+    }
+
+    /** Pushes {@code tags} so that the first of them is popped first. */
+    private static void pushInOrder(ArrayDeque<Integer> stack, java.util.List<Integer> tags) {
+        for (int i = tags.size() - 1; i >= 0; i--) {
+            stack.push(tags.get(i));
         }
     }
 
