@@ -118,8 +118,12 @@ final class CreateOps {
         return number(ext.strip());
     }
 
+    /** Decimal ASCII digits, as the Linux client writes them: parseUnsignedInt alone takes a '+' and any script's. */
     private static int number(String text) throws P9Exception {
         try {
+            if (text.isEmpty() || !text.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
+                throw new NumberFormatException(text);
+            }
             return Integer.parseUnsignedInt(text);
         } catch (NumberFormatException e) {
             throw new P9Exception(Errno.EINVAL, "not a number in a create extension: " + text);

@@ -162,13 +162,16 @@ final class WstatOps {
         if (name.isEmpty()) {
             return DONT_TOUCH;
         }
-        try {
-            int id = Integer.parseUnsignedInt(name);
-            if (id != DONT_TOUCH) {
-                return id;
+        // ASCII digits only, as Tstat spells an id: parseUnsignedInt alone also takes a '+' and any script's digits.
+        if (name.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
+            try {
+                int id = Integer.parseUnsignedInt(name);
+                if (id != DONT_TOUCH) {
+                    return id;
+                }
+            } catch (NumberFormatException e) {
+                // past 2^32: below
             }
-        } catch (NumberFormatException e) {
-            // not a number: below
         }
         throw new P9Exception(Errno.EINVAL, "wstat " + field + " is not a numeric id (no name table): " + name);
     }

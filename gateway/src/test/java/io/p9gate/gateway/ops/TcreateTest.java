@@ -156,6 +156,21 @@ class TcreateTest extends ShareTestBase {
         }
     }
 
+    /** A hard link's fid is the Linux client's "%d\n": a sign or another script's digits name no fid. */
+    @Test
+    void aHardLinksFidIsAsciiDecimal() throws Exception {
+        Files.writeString(share.resolve("target"), "t");
+        try (TestSession s = TestSession.attached(factory, Dialect.U)) {
+            s.walk(TestSession.ROOT, 3, "target");
+            s.walk(TestSession.ROOT, 4);
+            for (String ext : new String[] {"+3\n", "\u0663\n", "\uff13"}) {
+                assertEquals(
+                        Errno.EINVAL, s.fails(new TMessage.Tcreate(4, "hard", DMLINK, OREAD, Optional.of(ext))), ext);
+                assertTrue(Files.notExists(share.resolve("hard")), ext);
+            }
+        }
+    }
+
     @Test
     void plain9P2000HasNoSpecialFiles() throws Exception {
         try (TestSession s = TestSession.attached(factory, Dialect.LEGACY)) {

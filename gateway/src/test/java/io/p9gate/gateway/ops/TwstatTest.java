@@ -116,6 +116,22 @@ class TwstatTest extends ShareTestBase {
         }
     }
 
+    /**
+     * Only the decimal text Tstat shows is an owner: Integer.parseUnsignedInt also took a sign and any script's
+     * digits, so "+0" or Arabic-Indic "٠" (U+0660) chowned to 0, bytes that are no id as Tstat spells it.
+     */
+    @Test
+    void anOwnerIsOnlyAsciiDecimalDigits() throws Exception {
+        try (TestSession t = legacy()) {
+            t.walk(TestSession.ROOT, 1, "f");
+            int before = t.getattr(1).attr().uid();
+            for (String text : new String[] {"+77", "\u0667\u0667", "\uff17\uff17", " 77", "77 "}) {
+                assertEquals(Errno.EINVAL, t.fails(Wstats.plain(1, Wstats.common(-1, "", -1, -1, -1L, text))), text);
+                assertEquals(before, t.getattr(1).attr().uid(), text);
+            }
+        }
+    }
+
     @Test
     void anInvalidFieldChangesNoOtherField() throws Exception {
         try (TestSession t = legacy()) {
