@@ -70,35 +70,36 @@ class SchedulingFuzzTest {
         Set<Integer> dropped = new HashSet<>();
         List<String> trace = new ArrayList<>();
         int nextTag = 0;
+        boolean reuse = seed % 2 == 0; // tags taken again once free, as clients do
         int seq = 0;
         try (EmbeddedSession s = new EmbeddedSession(1 << 16, lane, random.nextBoolean())) {
             int vtag = nextTag++;
             s.send(vtag, new TMessage.Tversion(8192, "9P2000.L"));
             inUse.put(vtag, new InUse("version", -1, seq++));
             for (int step = 0; step < 200; step++) {
-                int what = random.nextInt(10);
+                int what = reuse && inUse.size() > 40 ? 9 : random.nextInt(10);
                 if (what < 4) {
-                    int tag = nextTag++;
+                    int tag = reuse ? free(random, inUse) : nextTag++;
                     s.send(tag, random.nextBoolean() ? new TMessage.Tgetattr(0, 0x7ff) : new TMessage.Tclunk(1));
                     inUse.put(tag, new InUse("req", -1, seq++));
                     trace.add("send " + tag);
                 } else if (what < 6) {
-                    int tag = nextTag++;
+                    int tag = reuse ? free(random, inUse) : nextTag++;
                     List<Integer> live = new ArrayList<>(inUse.keySet());
                     Collections.sort(live);
                     int old = live.isEmpty() || random.nextInt(5) == 0
-                            ? random.nextInt(nextTag)
+                            ? random.nextInt(reuse ? 48 : nextTag)
                             : live.get(random.nextInt(live.size()));
                     s.send(tag, new TMessage.Tflush(old));
                     inUse.put(tag, new InUse("flush", old, seq++));
                     trace.add("flush " + tag + "->" + old);
                 } else if (what == 6 && random.nextInt(4) == 0) {
-                    int tag = nextTag++;
+                    int tag = reuse ? free(random, inUse) : nextTag++;
                     s.send(tag, new TMessage.Tversion(4096 + random.nextInt(8192), "9P2000.L"));
                     inUse.put(tag, new InUse("version", -1, seq++));
                     trace.add("version " + tag);
                 } else if (what == 7) {
-                    int tag = nextTag++;
+                    int tag = reuse ? free(random, inUse) : nextTag++;
                     // Tclunk with a trailing byte: a well-framed, malformed body (EPROTO).
                     io.netty.buffer.ByteBuf bad = io.netty.buffer.Unpooled.buffer();
                     bad.writeIntLE(12)
@@ -129,6 +130,16 @@ class SchedulingFuzzTest {
             assertTrue(s.channel.isOpen(), "seed " + seed);
             assertTrue(s.channel.config().isAutoRead(), "seed " + seed + ": reading resumes " + trace);
             assertEquals(0, vm.admission().serving(), "seed " + seed);
+        }
+    }
+
+    /** A tag the client may use now: not waiting for a reply (a small range, so that tags are taken again). */
+    private static int free(Random random, Map<Integer, InUse> inUse) {
+        while (true) {
+            int tag = random.nextInt(48);
+            if (!inUse.containsKey(tag)) {
+                return tag;
+            }
         }
     }
 
