@@ -52,6 +52,11 @@ public final class Session extends ChannelInboundHandlerAdapter {
     private final TagTable outstanding = new TagTable();
     /** Requests decoded while the session was full or renegotiating; served in arrival order. */
     private final ArrayDeque<Frame> backlog = new ArrayDeque<>();
+    /**
+     * The tags of the requests in {@link #backlog}: outstanding for 9P too, so a frame taking one again is a tag
+     * reused while outstanding (never two of them in the backlog: the second closes the connection on arrival).
+     */
+    private final java.util.BitSet waitingTags = new java.util.BitSet(1 << 16);
 
     private ChannelHandlerContext ctx;
     private RequestHandler handler;
@@ -136,7 +141,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
             case MalformedFrame bad -> {} // the connection is going: nobody to answer
             case Frame frame
             when !closed -> {
-                if (outstanding.contains(frame.tag())) {
+                if (isOutstanding(frame.tag())) {
                     CodecBuffers.releasePayload(frame.body());
                     refuseDuplicateTag(frame.tag());
                 } else if (frame.body() instanceof TMessage.Tflush && pendingVersion == null) {
@@ -144,6 +149,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
                     serve(frame);
                 } else if (mustWait()) {
                     backlog.add(frame);
+                    waitingTags.set(frame.tag());
                     pauseReading();
                 } else {
                     serve(frame);
@@ -166,8 +172,13 @@ public final class Session extends ChannelInboundHandlerAdapter {
         return outstanding.size() < settings.maxOutstanding() && ctx.channel().isWritable();
     }
 
+    /** Whether a request with this tag waits for its reply: running, or not started yet in the backlog. */
+    private boolean isOutstanding(int tag) {
+        return outstanding.contains(tag) || waitingTags.get(tag);
+    }
+
     private void malformed(MalformedFrame bad) {
-        if (outstanding.contains(bad.tag())) {
+        if (isOutstanding(bad.tag())) {
             refuseDuplicateTag(bad.tag());
             return;
         }
@@ -220,6 +231,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
             // The VM is at its outstanding or reply-bytes budget: this request waits first in line.
             waitingForVm = true;
             backlog.addFirst(frame);
+            waitingTags.set(tag);
             pauseReading();
             return;
         }
@@ -292,6 +304,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
             if (waiting.tag() != oldTag) {
                 return false;
             }
+            waitingTags.clear(oldTag);
             CodecBuffers.releasePayload(waiting.body());
             return true;
         });
@@ -351,6 +364,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
     private void drainBacklog() {
         while (!closed && pendingVersion == null && !waitingForVm && !backlog.isEmpty() && canServeMore()) {
             Frame next = backlog.poll();
+            waitingTags.clear(next.tag());
             if (outstanding.contains(next.tag())) {
                 CodecBuffers.releasePayload(next.body());
                 refuseDuplicateTag(next.tag());
@@ -486,6 +500,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
             CodecBuffers.releasePayload(waiting.body());
         }
         backlog.clear();
+        waitingTags.clear();
         if (outstanding.isEmpty() && !versionRunning) {
             closeHandler();
         }
