@@ -17,6 +17,8 @@ import java.util.List;
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
     private static final System.Logger LOG = System.getLogger(FrameDecoder.class.getName());
+    /** Frame sizes out of bounds, of every connection (PeerCausedLog). */
+    private static final PeerCausedLog OUT_OF_BOUNDS = new PeerCausedLog(LOG, System.Logger.Level.WARNING);
 
     private final FrameLimit limit;
     private final Direction direction;
@@ -65,10 +67,8 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         long size = in.getUnsignedIntLE(start);
         int max = limit.max();
         if (size < Frame.HEADER_SIZE || size > max) {
-            LOG.log(
-                    System.Logger.Level.WARNING,
-                    () -> "closing connection from " + PeerName.of(ctx.channel()) + ": frame size " + size
-                            + " outside [7, " + max + "]");
+            OUT_OF_BOUNDS.log(() -> "closing connection from " + PeerName.of(ctx.channel()) + ": frame size " + size
+                    + " outside [7, " + max + "]");
             discarding = true;
             in.skipBytes(in.readableBytes());
             ctx.close();

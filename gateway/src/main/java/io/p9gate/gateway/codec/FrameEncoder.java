@@ -22,6 +22,9 @@ import java.util.List;
  */
 public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
     private static final System.Logger LOG = System.getLogger(FrameEncoder.class.getName());
+    /** Replies over msize, of every connection (PeerCausedLog). */
+    private static final PeerCausedLog OVERSIZED = new PeerCausedLog(LOG, System.Logger.Level.ERROR);
+
     private static final int SMALL_FRAME = 128;
 
     private final FrameLimit limit;
@@ -71,13 +74,12 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
             throw new EncoderException(what);
         }
         // Not always our bug: a guest reads over the smallest msize a symlink whose long target it made. One line
-        // per connection, so that it cannot write a line per request into the host's log.
+        // per connection, so that it cannot write a line per request into the host's log, and at most one a minute
+        // in all, so that it cannot by reconnecting either.
         if (!oversizedLogged) {
             oversizedLogged = true;
-            LOG.log(
-                    System.Logger.Level.ERROR,
-                    () -> "replacing oversized reply with EIO (further ones on this connection are not logged): "
-                            + what);
+            OVERSIZED.log(() ->
+                    "replacing oversized reply with EIO (further ones on this connection are not logged): " + what);
         }
         MessageEncoder.writeHeaderAndBody(new Frame(frame.tag(), dialect.spell(new RMessage.Rlerror(Errno.EIO))), head);
     }

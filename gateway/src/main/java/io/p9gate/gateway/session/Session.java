@@ -9,6 +9,7 @@ import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.gateway.codec.CodecBuffers;
 import io.p9gate.gateway.codec.FrameLimit;
 import io.p9gate.gateway.codec.MalformedFrame;
+import io.p9gate.gateway.codec.PeerCausedLog;
 import io.p9gate.gateway.codec.WireDialect;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.Frame;
@@ -39,6 +40,10 @@ import java.util.function.LongSupplier;
  */
 public final class Session extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(Session.class.getName());
+    /** Connections closed for their peer's doing, of every connection (PeerCausedLog). */
+    private static final PeerCausedLog TAG_REUSED = new PeerCausedLog(LOG, System.Logger.Level.WARNING);
+
+    private static final PeerCausedLog REPLIES_UNREAD = new PeerCausedLog(LOG, System.Logger.Level.WARNING);
 
     private final RequestHandlerFactory factory;
     private final RequestLane lane;
@@ -189,9 +194,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
     }
 
     private void refuseDuplicateTag(int tag) {
-        LOG.log(
-                System.Logger.Level.WARNING,
-                () -> "closing connection from " + peer + ": tag " + tag + " reused while outstanding");
+        TAG_REUSED.log(() -> "closing connection from " + peer + ": tag " + tag + " reused while outstanding");
         closeNow();
     }
 
@@ -572,10 +575,8 @@ public final class Session extends ChannelInboundHandlerAdapter {
                 channel.config().getWriteBufferHighWaterMark(), settings.maxOutstanding(), limit.max());
         long bytes = queued == null ? 0 : queued.totalPendingWriteBytes();
         if (!closed && bytes > cap) {
-            LOG.log(
-                    System.Logger.Level.WARNING,
-                    () -> "closing connection from " + peer + ": " + bytes + " reply bytes left unread (limit " + cap
-                            + ")");
+            REPLIES_UNREAD.log(() ->
+                    "closing connection from " + peer + ": " + bytes + " reply bytes left unread (limit " + cap + ")");
             closeNow();
         }
     }

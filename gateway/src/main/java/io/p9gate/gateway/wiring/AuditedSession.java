@@ -1,5 +1,6 @@
 package io.p9gate.gateway.wiring;
 
+import io.p9gate.gateway.codec.PeerCausedLog;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GatewayEvent;
 import io.p9gate.gateway.proto.P9Exception;
@@ -23,7 +24,7 @@ final class AuditedSession implements RequestHandler {
     private final long sessionId;
     private final AuditTrail audit;
     private final RequestObserver requests;
-    private final ThrottledWarning unrecorded;
+    private final PeerCausedLog unrecorded;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private AuditedSession(
@@ -32,7 +33,7 @@ final class AuditedSession implements RequestHandler {
             long sessionId,
             AuditTrail audit,
             RequestObserver requests,
-            ThrottledWarning unrecorded) {
+            PeerCausedLog unrecorded) {
         this.delegate = delegate;
         this.vm = vm;
         this.sessionId = sessionId;
@@ -51,7 +52,7 @@ final class AuditedSession implements RequestHandler {
             ConnectionContext context,
             AuditTrail audit,
             RequestObserver requests,
-            ThrottledWarning unrecorded) {
+            PeerCausedLog unrecorded) {
         note(audit, new GatewayEvent.SessionOpened(vm, context.sessionId(), context.peer()), unrecorded);
         return new AuditedSession(delegate, vm, context.sessionId(), audit, requests, unrecorded);
     }
@@ -101,12 +102,12 @@ final class AuditedSession implements RequestHandler {
         }
     }
 
-    private static void note(AuditTrail audit, GatewayEvent event, ThrottledWarning unrecorded) {
+    private static void note(AuditTrail audit, GatewayEvent event, PeerCausedLog unrecorded) {
         try {
             audit.lifecycle(event);
         } catch (P9Exception e) {
             // A refused VM may start sessions as fast as it likes: the host's log hears of it once in a while.
-            unrecorded.warn(() -> "audit: cannot record " + event + ": " + e.getMessage());
+            unrecorded.log(() -> "audit: cannot record " + event + ": " + e.getMessage());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "audit: recording " + event + " failed unexpectedly (bug)", e);
         }

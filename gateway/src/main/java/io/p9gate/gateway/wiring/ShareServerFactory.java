@@ -4,6 +4,7 @@ import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.LockTable;
 import io.p9gate.gateway.backend.QidMapper;
 import io.p9gate.gateway.backend.UnservableShare;
+import io.p9gate.gateway.codec.PeerCausedLog;
 import io.p9gate.gateway.fs.AccessPolicy;
 import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.AuditTrail;
@@ -39,8 +40,8 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
     private final Map<ShareDir, LocalShare> shares;
     private final LockTable locks = new LockTable();
     /** Session events the audit trail refused, reported at most once a minute for all sessions. */
-    private final ThrottledWarning unrecordedSessions =
-            new ThrottledWarning(System.getLogger(AuditedSession.class.getName()));
+    private final PeerCausedLog unrecordedSessions =
+            new PeerCausedLog(System.getLogger(AuditedSession.class.getName()), System.Logger.Level.WARNING);
 
     private volatile RequestObserver requests = RequestObserver.NONE;
 
