@@ -11,13 +11,19 @@ import java.io.IOException;
 @io.netty.channel.ChannelHandler.Sharable
 public final class PipelineErrorHandler extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(PipelineErrorHandler.class.getName());
+    /** A peer can cause these (bytes a TLS engine cannot decode) once per connection, as often as it connects. */
+    private static final PeerCausedLog UNEXPECTED = new PeerCausedLog(LOG, System.Logger.Level.WARNING);
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // A peer resetting the connection is routine; anything else deserves attention.
-        System.Logger.Level level =
-                cause instanceof IOException ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING;
-        LOG.log(level, () -> "closing connection from " + PeerName.of(ctx.channel()) + ": " + cause);
+        if (cause instanceof IOException) {
+            LOG.log(
+                    System.Logger.Level.DEBUG,
+                    () -> "closing connection from " + PeerName.of(ctx.channel()) + ": " + cause);
+        } else {
+            UNEXPECTED.log(() -> "closing connection from " + PeerName.of(ctx.channel()) + ": " + cause);
+        }
         ctx.close();
     }
 }

@@ -45,6 +45,8 @@ public final class Session extends ChannelInboundHandlerAdapter {
 
     private static final PeerCausedLog REPLIES_UNREAD = new PeerCausedLog(LOG, System.Logger.Level.WARNING);
 
+    private static final PeerCausedLog DIALECT_REFUSED = new PeerCausedLog(LOG, System.Logger.Level.INFO);
+
     private final RequestHandlerFactory factory;
     private final RequestLane lane;
     private final Admission admission;
@@ -403,7 +405,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
                     opened = negotiation.accept() ? open(context(negotiation, sessionId)) : null;
                     reply = negotiation.reply(opened != null);
                 } catch (DialectRefusedException e) {
-                    LOG.log(System.Logger.Level.INFO, () -> peer + ": " + e.getMessage());
+                    DIALECT_REFUSED.log(() -> peer + ": " + e.getMessage()); // recorded; a guest may ask as often
                     reply = negotiation.refused();
                 }
                 deliverVersion(channel, tag, reply, opened);
