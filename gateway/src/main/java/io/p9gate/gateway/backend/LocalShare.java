@@ -9,6 +9,16 @@ public record LocalShare(String name, ShareRoot root, Entries entries, FileIo io
 
     public static LocalShare open(String name, Path directory, QidMapper qids) throws P9Exception {
         ShareRoot root = ShareRoot.open(directory, qids);
+        return of(name, root);
+    }
+
+    /** As above, following only the admin's symlinks on its path, none inside a share ({@link AdminSymlinksOnly}). */
+    public static LocalShare open(String name, Path directory, QidMapper qids, AdminSymlinksOnly paths)
+            throws P9Exception {
+        return of(name, ShareRoot.open(directory, qids, paths));
+    }
+
+    private static LocalShare of(String name, ShareRoot root) {
         return new LocalShare(name, root, new Entries(root), new FileIo(root), new DirReader(root));
     }
 

@@ -107,7 +107,10 @@ public final class ShareRoot implements AutoCloseable {
         setIdBitsKept = true;
     }
 
-    /** Opens the share's directory (an administrator's path: symlinks in it are the admin's choice). */
+    /**
+     * Opens the share's directory (an administrator's path: symlinks in it are the admin's choice). For a gateway's
+     * shares, which may nest, {@link #open(Path, QidMapper, AdminSymlinksOnly)}.
+     */
     public static ShareRoot open(Path directory, QidMapper qids) throws P9Exception {
         return open(directory, qids, ShareRootProbe.HOST);
     }
@@ -118,8 +121,24 @@ public final class ShareRoot implements AutoCloseable {
      * @throws UnservableShare if it is on a kernel pseudo filesystem or matches names without case
      */
     static ShareRoot open(Path directory, QidMapper qids, ShareRootProbe probe) throws P9Exception {
-        Node root = nodeOf(Fd.open(() -> LinuxSyscalls.openat(
-                AT_FDCWD, directory.toAbsolutePath().toString(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0)));
+        return opened(
+                nodeOf(Fd.open(() -> LinuxSyscalls.openat(
+                        AT_FDCWD, directory.toAbsolutePath().toString(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0))),
+                directory,
+                qids,
+                probe);
+    }
+
+    /**
+     * Opens the share's directory following the admin's symlinks but none inside a share's directory, which a guest
+     * may have made ({@link AdminSymlinksOnly}).
+     */
+    public static ShareRoot open(Path directory, QidMapper qids, AdminSymlinksOnly paths) throws P9Exception {
+        return opened(paths.open(directory), directory, qids, ShareRootProbe.HOST);
+    }
+
+    private static ShareRoot opened(Node root, Path directory, QidMapper qids, ShareRootProbe probe)
+            throws P9Exception {
         try {
             long type = probe.filesystemType(root);
             Optional<String> kernel = KernelFilesystems.named(type);
@@ -266,6 +285,20 @@ public final class ShareRoot implements AutoCloseable {
         } catch (P9Exception e) {
             return false;
         }
+    }
+
+    /** The first directory from {@code node} up (itself first) that {@code wanted} accepts; empty at the top. */
+    static Optional<FileKey> firstUp(Node node, Predicate<FileKey> wanted) throws P9Exception {
+        FileKey[] found = new FileKey[1];
+        Climbed climbed = climb(node, key -> {
+            found[0] = key;
+            return wanted.test(key);
+        });
+        return switch (climbed) {
+            case FOUND -> Optional.of(found[0]);
+            case TOP -> Optional.empty();
+            case TOO_DEEP -> throw new P9Exception(Errno.ELOOP, "deeper than " + MAX_DEPTH + " levels");
+        };
     }
 
     private enum Climbed {

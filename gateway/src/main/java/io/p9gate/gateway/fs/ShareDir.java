@@ -24,4 +24,10 @@ public record ShareDir(String vm, String name, Path path) {
         String share = "share '" + name + "' (" + path + ")";
         return vm.equals(EVERY_VM) ? share : "VM '" + vm + "', " + share;
     }
+
+    /** "share 'data' of VM 'alpha' (/srv/a)", for a sentence that names two shares. */
+    public String title() {
+        String of = vm.equals(EVERY_VM) ? "" : " of VM '" + vm + "'";
+        return "share '" + name + "'" + of + " (" + path + ")";
+    }
 }

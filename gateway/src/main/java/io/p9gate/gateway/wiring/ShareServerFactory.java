@@ -1,5 +1,6 @@
 package io.p9gate.gateway.wiring;
 
+import io.p9gate.gateway.backend.AdminSymlinksOnly;
 import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.LockTable;
 import io.p9gate.gateway.backend.QidMapper;
@@ -73,10 +74,12 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
 
     private static Map<ShareDir, LocalShare> openAll(ShareAccess access) {
         QidMapper qids = new QidMapper();
+        List<ShareDir> dirs = access.directories();
         Map<ShareDir, LocalShare> opened = new LinkedHashMap<>();
-        try {
-            for (ShareDir dir : access.directories()) {
-                opened.put(dir, open(dir, qids));
+        try (AdminSymlinksOnly paths =
+                AdminSymlinksOnly.of(dirs.stream().map(ShareDir::path).toList())) {
+            for (ShareDir dir : dirs) {
+                opened.put(dir, open(dir, qids, paths, dirs));
             }
         } catch (IllegalArgumentException e) {
             opened.values().forEach(LocalShare::close);
@@ -85,9 +88,18 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
         return Map.copyOf(opened);
     }
 
-    private static LocalShare open(ShareDir dir, QidMapper qids) {
+    private static LocalShare open(ShareDir dir, QidMapper qids, AdminSymlinksOnly paths, List<ShareDir> all) {
         try {
-            return LocalShare.open(dir.name(), dir.path(), qids);
+            return LocalShare.open(dir.name(), dir.path(), qids, paths);
+        } catch (AdminSymlinksOnly.SymlinkInShare e) {
+            ShareDir outer = all.stream()
+                    .filter(other -> other.path().equals(e.share()) && !other.equals(dir))
+                    .findFirst()
+                    .orElse(dir);
+            throw new IllegalArgumentException(
+                    dir.title() + " lies inside " + outer.title() + ", whose guests can make symlinks: " + e.symlink()
+                            + " is a symlink; refusing to follow it",
+                    e);
         } catch (P9Exception e) {
             // "Wrong medium type" alone would puzzle an operator.
             String why = e instanceof UnservableShare u ? u.reason() : e.errno().description();
