@@ -92,6 +92,28 @@ class NestedShareSymlinkAttackTest {
     }
 
     @Test
+    void aVmCannotRedirectItsOwnNestedShareEither() throws Exception {
+        serve(policy(null), alpha -> alpha.symlink(0, "inner", hostOnly.toString(), 0));
+        Path inner = outer.resolve("inner");
+        Path both = tmp.resolve("same-vm.yaml");
+        Files.writeString(both, """
+                image: nested
+                vms:
+                  alpha:
+                    listen: unix:%s
+                    shares:
+                      inner: {path: %s, access: read-only}
+                      outer: {path: %s, access: read-only}
+                """.formatted(tmp.resolve("alpha.sock"), inner, outer));
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> serve(both, alpha -> {}));
+        assertEquals(
+                "share 'inner' of VM 'alpha' (" + inner + ") lies inside share 'outer' of VM 'alpha' (" + outer
+                        + "), whose guests can make symlinks: " + inner + " is a symlink; refusing to follow it",
+                e.getMessage());
+    }
+
+    @Test
     void theAdminsSymlinksAboveTheOuterShareAreStillFollowed() throws Exception {
         Path real = Files.createDirectories(outer.resolve("vms/beta"));
         Files.writeString(real.resolve("token"), "beta's own");
