@@ -115,6 +115,9 @@ public final class AdminSymlinksOnly implements AutoCloseable {
                         throw new P9Exception(Errno.ELOOP, "more than " + MAX_SYMLINKS + " symlinks in " + directory);
                     }
                     String target = next.use(fd -> LinuxSyscalls.readlinkat(fd, ""));
+                    if (target.isEmpty()) {
+                        throw new P9Exception(Errno.ENOENT, at + " is an empty symlink"); // as the kernel answers
+                    }
                     names(target).reversed().forEach(pending::addFirst);
                     if (target.startsWith("/")) {
                         cursor.close();
