@@ -217,7 +217,8 @@ public final class Gateway implements AutoCloseable {
             }
         };
         channel.closeFuture().addListener(f -> {
-            if (!given.get() && !closed.get()) { // not the gateway's own stop
+            // Not the gateway's own stop, nor a probe or a timeout of the gateway's own (HandshakeCost).
+            if (!given.get() && !closed.get() && HandshakeCost.failedByPeer(channel)) {
                 handshakeFailed(spec, address);
             }
             give.run();
@@ -229,8 +230,9 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * A tls: connection closed before its handshake named a VM (refused, no certificate, timed out, dropped): past a
-     * few, its address is refused for a while; one WARNING line per penalty, never one per connection.
+     * A tls: connection closed before its handshake named a VM, after its peer made the gateway work (refused, no
+     * certificate, dropped mid-handshake): past a few, its address is refused for a while; one WARNING line per
+     * penalty, never one per connection.
      */
     private void handshakeFailed(ListenSpec spec, InetAddress address) {
         Duration penalty = penalties.failed(address);

@@ -1,10 +1,7 @@
 package io.p9gate.gateway.server;
 
-import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
@@ -15,8 +12,9 @@ import java.util.function.LongSupplier;
  * attempt (a replayed ClientHello), so without this one address could keep that loop busy with handshakes that
  * can never succeed. After {@link #FREE_FAILURES} failures (a sidecar retrying, a certificate being replaced) each
  * further failure refuses the address for twice as long as the last, from {@link #FIRST} to {@link #LONGEST}; a
- * handshake that names a VM forgets the address, and so does a quiet {@link #LONGEST} after its penalty. IPv6
- * addresses count by /64 (one host holds a whole prefix). The table holds at most {@link #ADDRESSES} addresses:
+ * handshake that names a VM forgets the address, and so does a quiet {@link #LONGEST} after its penalty. Each
+ * address counts alone, IPv6 too: the VMs on one bridge share its /64, and one VM's failures must not lock the
+ * others out (an attacker holding many addresses is bounded by the table and the handshake thread). The table holds at most {@link #ADDRESSES} addresses:
  * past that, one it has no room for is not tracked (an attacker with that many addresses must not lock out others).
  */
 final class HandshakePenalties {
@@ -41,14 +39,14 @@ final class HandshakePenalties {
 
     /** How long {@code address} is still refused (zero: admitted). */
     Duration refused(InetAddress address) {
-        Entry e = table.get(key(address));
+        Entry e = table.get(address);
         long left = e == null ? 0 : e.until() - clock.getAsLong();
         return left > 0 ? Duration.ofNanos(left) : Duration.ZERO;
     }
 
     /** A handshake from {@code address} failed; answers the penalty it now has (zero: none yet). */
     Duration failed(InetAddress address) {
-        InetAddress key = key(address);
+        InetAddress key = address;
         long now = clock.getAsLong();
         if (!table.containsKey(key) && table.size() >= ADDRESSES) {
             table.values().removeIf(e -> forgotten(e, now));
@@ -65,7 +63,7 @@ final class HandshakePenalties {
 
     /** A handshake from {@code address} named its VM: its failures are forgotten. */
     void succeeded(InetAddress address) {
-        table.remove(key(address));
+        table.remove(address);
     }
 
     int tracked() {
@@ -83,18 +81,5 @@ final class HandshakePenalties {
 
     private static boolean forgotten(Entry e, long now) {
         return now - e.until() > LONGEST.toNanos();
-    }
-
-    private static InetAddress key(InetAddress address) {
-        if (!(address instanceof Inet6Address)) {
-            return address;
-        }
-        byte[] prefix = Arrays.copyOf(address.getAddress(), 16);
-        Arrays.fill(prefix, 8, 16, (byte) 0);
-        try {
-            return InetAddress.getByAddress(prefix);
-        } catch (UnknownHostException e) {
-            throw new AssertionError(e); // 16 bytes are always an address
-        }
     }
 }

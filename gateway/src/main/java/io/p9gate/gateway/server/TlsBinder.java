@@ -77,6 +77,7 @@ final class TlsBinder implements ListenerBinder {
         InetSocketAddress remote = (InetSocketAddress) connection.remoteAddress();
         String peer = new PeerFacts.Tcp(remote).describe();
         try {
+            connection.pipeline().addLast("tls-cost", new HandshakeCost());
             connection
                     .pipeline()
                     .addLast(

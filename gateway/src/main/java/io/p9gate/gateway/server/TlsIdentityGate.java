@@ -42,6 +42,9 @@ final class TlsIdentityGate extends ChannelInboundHandlerAdapter {
             ctx.close(); // cannot happen: a handshake succeeds only through PeerTrustManager's acceptance
             return;
         }
+        if (done.cause() instanceof io.netty.handler.ssl.SslHandshakeTimeoutException) {
+            HandshakeCost.timedOut(ctx.channel());
+        }
         if (!refusedByIdentifier(done.cause())) {
             String reason = "TLS handshake failed: " + message(done.cause());
             identifier.handshakeFailed(listener, peer, reason);

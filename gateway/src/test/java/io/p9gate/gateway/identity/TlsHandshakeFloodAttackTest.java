@@ -105,6 +105,34 @@ class TlsHandshakeFloodAttackTest {
     }
 
     /**
+     * A port probe (a health check's connect and close, `nc -z`) makes the gateway do no TLS work: it must not count
+     * as a failed handshake, or the probing host's address, which VMs' sidecars may share, would be refused (found
+     * by review: 4 probes got the address refused for 1 s, doubling to 60 s).
+     */
+    @Test
+    void portProbesAreNoFailedHandshakes() throws Exception {
+        SharedTlsListener listener = SharedTlsListener.create(tmp);
+        TestPki pki = listener.pki();
+        int port = listener.port();
+        try (IdentityRig rig = new IdentityRig(tmp).start(listener.vms("{connections: 2}"), listener.serverTls())) {
+            for (int i = 0; i < 10; i++) {
+                try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
+                    probe.setSoTimeout(10_000);
+                    probe.shutdownOutput();
+                    assertTrue(probe.getInputStream().read() < 0, "the gateway closes the probe");
+                }
+            }
+            try (P9Client a = connect(pki, "a", port)) {
+                a.version(MSIZE, "9P2000.L");
+                a.attach(0, "root", "a", 0);
+            }
+            assertTrue(
+                    rig.refusals().stream().noneMatch(r -> r.request().detail().contains("keep failing")),
+                    "no connection was refused for failing handshakes");
+        }
+    }
+
+    /**
      * A VM with a valid certificate that reconnects in a loop is never penalised: what protects the others from it
      * is that handshakes are checked on a low-priority thread of their own, not on the event loop that serves their
      * frames. The identifier runs inside that check, so its refusal record shows where.
