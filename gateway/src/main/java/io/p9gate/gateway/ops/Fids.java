@@ -132,7 +132,13 @@ final class Fids {
      * {@link #install} puts the result in its place (an open of it meanwhile is refused, a clunk waits). A walk into
      * a new fid claims nothing.
      */
-    Held inPlace(int fid, int newfid, Fid walked) {
+    Held inPlace(int fid, int newfid, Fid walked) throws P9Exception {
+        if (newfid == fid && !(walked.state() instanceof FidState.Walked)) {
+            // Open, claimed by a request still settling it, or holding an xattr (a pending value): taking it would
+            // drop what it holds, or the other request's result (walk(5): an open fid is not walked).
+            throw new P9Exception(
+                    Errno.EINVAL, "fid " + Integer.toUnsignedString(fid) + " is open or in use: not walked in place");
+        }
         return new Held(fid, walked, newfid == fid);
     }
 

@@ -95,6 +95,38 @@ class WalkInPlaceClaimTest {
                 "answered Rxattrwalk: the fid reads the name list");
     }
 
+    /**
+     * The reverse (review): a walk in place of a fid an open has claimed, sent as the open's record is written, took
+     * the claimed fid; the open was answered Rlopen (and recorded) while its fid was no longer open (EBADF to Tread).
+     * Now the walk is refused and the open keeps its fid.
+     */
+    @Test
+    void anOpenKeepsItsFidAgainstAConcurrentWalkInPlace() throws Exception {
+        s.walk(0, 2, "f");
+        Errno[] walkErrno = new Errno[1];
+        audit.meanwhile = () -> {
+            try {
+                s.call(new TMessage.Twalk(2, 2, List.of()));
+            } catch (P9Exception e) {
+                walkErrno[0] = e.errno();
+            }
+        };
+        audit.meanwhileOf = Operation.OPEN;
+        assertEquals(RMessage.Rlopen.class, s.call(new TMessage.Tlopen(2, 0)).getClass());
+        assertEquals(Errno.EINVAL, walkErrno[0], "the fid was claimed by the open: the walk in place is refused");
+        assertEquals("content", s.readString(2), "answered Rlopen: the fid is open");
+    }
+
+    /** A Txattrcreate fid walked in place would drop its pending value: refused, as an open fid is. */
+    @Test
+    void aFidWithAPendingXattrValueIsNotWalkedInPlace() throws Exception {
+        s.walk(0, 2, "f");
+        s.call(new TMessage.Txattrcreate(2, "user.kept", 1, 0));
+        P9Exception walked = org.junit.jupiter.api.Assertions.assertThrows(
+                P9Exception.class, () -> s.call(new TMessage.Twalk(2, 2, List.of())));
+        assertEquals(Errno.EINVAL, walked.errno());
+    }
+
     private int walkedAndOpened() throws P9Exception {
         s.clunk(2);
         s.walk(0, 2, "f");
