@@ -58,9 +58,24 @@ public record MappedSpecialFile(FileType type, int major, int minor, int perms, 
         return new MappedSpecialFile(type, major, minor, newPerms, vm);
     }
 
-    /** Whether {@code guestVm} is shown this special file: only the VM that made it, and none for a legacy mapping. */
-    public boolean shownTo(String guestVm) {
+    /** What a mapping written before mappings named their VM (four fields) names as its VM. */
+    static final String OLD_MAPPING = "\0old";
+
+    /**
+     * Whether {@code guestVm} is shown this special file: only the VM that made it; a mapping written before
+     * mappings named their VM only to a VM that {@code ownsOldMappings} (no other VM maps special files there), so
+     * that an upgrade keeps a VM's device nodes and fifos; a malformed one to none.
+     */
+    public boolean shownTo(String guestVm, boolean ownsOldMappings) {
+        if (vm.equals(OLD_MAPPING)) {
+            return ownsOldMappings;
+        }
         return !vm.isEmpty() && vm.equals(guestVm);
+    }
+
+    /** This mapping as the VM that now changes it stores it: an old mapping then names it. */
+    public MappedSpecialFile of(String guestVm) {
+        return vm.equals(OLD_MAPPING) ? new MappedSpecialFile(type, major, minor, perms, guestVm) : this;
     }
 
     /**
@@ -101,7 +116,7 @@ public record MappedSpecialFile(FileType type, int major, int minor, int perms, 
     /**
      * Parses a stored mapping. Only the gateway writes it, so a malformed one means the host changed it: it names
      * no VM, so no guest is shown a special file ({@code c 0 0 0000} of no VM); four fields are a mapping written
-     * before the VM was recorded, which names none either.
+     * before the VM was recorded ({@link #OLD_MAPPING}).
      */
     static MappedSpecialFile parse(String text) {
         String[] f = text.strip().split(" ", 5); // the VM is the rest: a listener name without a policy may hold spaces
@@ -113,7 +128,7 @@ public record MappedSpecialFile(FileType type, int major, int minor, int perms, 
                         Integer.parseUnsignedInt(f[1]),
                         Integer.parseUnsignedInt(f[2]),
                         Integer.parseInt(f[3], 8),
-                        f.length == 5 ? f[4] : "");
+                        f.length == 5 ? f[4] : OLD_MAPPING);
             }
         } catch (NumberFormatException e) {
             // falls through to the inert default

@@ -1253,7 +1253,8 @@ public final class GuardedFs {
 
     /** The VM's ownership as this share keeps it: a share that maps special files keeps their modes in the mapping. */
     private Ownership ownershipIn(LocalShare share) {
-        return safety.of(share.name()).mapsDevices() ? new MappedSpecialFiles(ownership, vm) : ownership;
+        ShareSafety.Settings settings = safety.of(share.name());
+        return settings.mapsDevices() ? new MappedSpecialFiles(ownership, vm, settings.ownsOldMappings()) : ownership;
     }
 
     /**
@@ -1261,8 +1262,11 @@ public final class GuardedFs {
      * real one; any other VM sees and opens the empty host file it is.
      */
     private void refuseMappedSpecialFile(LocalShare share, Node node) throws P9Exception {
-        if (safety.of(share.name()).mapsDevices()
-                && new MappedSpecialFiles(ownership, vm).special(node).isPresent()) {
+        ShareSafety.Settings settings = safety.of(share.name());
+        if (settings.mapsDevices()
+                && new MappedSpecialFiles(ownership, vm, settings.ownsOldMappings())
+                        .special(node)
+                        .isPresent()) {
             throw new P9Exception(Errno.ENXIO, "a mapped special file is not opened on the host");
         }
     }

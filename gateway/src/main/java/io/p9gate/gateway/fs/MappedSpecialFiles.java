@@ -4,6 +4,7 @@ import io.p9gate.gateway.backend.FileStat;
 import io.p9gate.gateway.backend.Inodes;
 import io.p9gate.gateway.backend.MappedSpecialFile;
 import io.p9gate.gateway.backend.Node;
+import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.util.Optional;
 
@@ -14,7 +15,7 @@ import java.util.Optional;
  * VM that made a mapping ({@code vm}) is shown it; to every other VM the file is what the host holds, an empty
  * regular file, in every view (getattr, 9P2000.u stat, open), as readdir's d_type and the qid already show it.
  */
-record MappedSpecialFiles(Ownership inner, String vm) implements Ownership {
+record MappedSpecialFiles(Ownership inner, String vm, boolean ownsOldMappings) implements Ownership {
     @Override
     public void created(Node node, FileStat made, int uid, int gid, int mode) throws P9Exception {
         inner.created(node, made, uid, gid, mode);
@@ -27,9 +28,13 @@ record MappedSpecialFiles(Ownership inner, String vm) implements Ownership {
 
     @Override
     public void chmod(Node node, int mode) throws P9Exception {
-        Optional<MappedSpecialFile> special = special(node);
-        if (special.isPresent()) {
-            special.get().withPerms(mode).store(node);
+        FileStat host = Inodes.stat(node);
+        Optional<MappedSpecialFile> mapped = MappedSpecialFile.of(node, host);
+        if (mapped.isPresent() && mapped.get().shownTo(vm, ownsOldMappings)) {
+            mapped.get().withPerms(mode).of(vm).store(node);
+        } else if (mapped.isPresent()) {
+            // Another VM's special file: the host file's mode stays 0600, or its mapping would stop being one.
+            throw new P9Exception(Errno.EPERM, "a special file another VM made");
         } else {
             inner.chmod(node, mode);
         }
@@ -48,6 +53,6 @@ record MappedSpecialFiles(Ownership inner, String vm) implements Ownership {
     }
 
     private Optional<MappedSpecialFile> special(Node node, FileStat host) throws P9Exception {
-        return MappedSpecialFile.of(node, host).filter(s -> s.shownTo(vm));
+        return MappedSpecialFile.of(node, host).filter(s -> s.shownTo(vm, ownsOldMappings));
     }
 }

@@ -14,11 +14,18 @@ public interface ShareSafety {
      * @param enforcesPermissions every backend call acts on the host as the request's mapped guest uid/gid
      *                            ({@code permissions: enforce})
      * @param devicesRule         the rule id a refused device node is recorded with
+     * @param ownsOldMappings     special files mapped before mappings named their VM are this VM's: no other VM
+     *                            maps special files in a share over the same host directories
      */
-    record Settings(boolean mapsDevices, boolean enforcesPermissions, String devicesRule) {}
+    record Settings(boolean mapsDevices, boolean enforcesPermissions, String devicesRule, boolean ownsOldMappings) {
+        /** Where no other VM's mappings can be. */
+        public Settings(boolean mapsDevices, boolean enforcesPermissions, String devicesRule) {
+            this(mapsDevices, enforcesPermissions, devicesRule, true);
+        }
+    }
 
     /** Device nodes refused, the gateway's own credentials. */
-    Settings DEFAULTS = new Settings(false, false, "devices");
+    Settings DEFAULTS = new Settings(false, false, "devices", false);
 
     /** The gateway without a policy: every share has the defaults. */
     ShareSafety NONE = share -> DEFAULTS;

@@ -44,9 +44,30 @@ final class PolicyShareSafety implements ShareSafety {
                     new Settings(
                             s.devices() == DeviceNodes.MAPPED,
                             s.permissions() == HostPermissions.ENFORCE,
-                            s.devicesRuleId()));
+                            s.devicesRuleId(),
+                            onlyMapper(engine.get().policy(), s)));
             last = made;
         }
         return made.settings();
+    }
+
+    /**
+     * Whether no other VM maps special files in a share over {@code share}'s host directory (the same, above or
+     * below it): then a mapping written before mappings named their VM can only be this VM's.
+     */
+    private static boolean onlyMapper(io.p9gate.policy.model.PolicyFile policy, SharePolicy share) {
+        for (VmPolicy other : policy.vms().values()) {
+            if (other.id().equals(share.vm())) {
+                continue;
+            }
+            for (SharePolicy o : other.shares().values()) {
+                if (o.devices() == DeviceNodes.MAPPED
+                        && (o.hostDir().startsWith(share.hostDir())
+                                || share.hostDir().startsWith(o.hostDir()))) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 }

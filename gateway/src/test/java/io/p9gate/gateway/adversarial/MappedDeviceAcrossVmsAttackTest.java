@@ -78,6 +78,23 @@ class MappedDeviceAcrossVmsAttackTest {
                         S_IFREG | 0600, attr.mode(), name + " shown to beta as " + Integer.toOctalString(attr.mode()));
                 assertEquals(0, attr.rdev(), name);
                 assertEquals(DT_REG, entry(beta, name).type(), name);
+                assertEquals(
+                        Errno.EPERM,
+                        refused(
+                                beta,
+                                new TMessage.Tsetattr(
+                                        1,
+                                        new io.p9gate.gateway.proto.SetAttr(
+                                                io.p9gate.gateway.proto.SetAttr.SETATTR_MODE,
+                                                0644,
+                                                0,
+                                                0,
+                                                0,
+                                                0,
+                                                0,
+                                                0,
+                                                0))),
+                        "beta may not chmod the host file of alpha's " + name + " (its mapping would end)");
                 beta.lopen(1, O_RDONLY);
                 assertEquals(0, beta.read(1, 0, 100).length, "beta opens the empty host file");
                 beta.clunk(1);
