@@ -42,9 +42,14 @@ final class VmShares {
         return zone / Math.max(1, Math.max(declared, seen.size()));
     }
 
-    /** Notes that {@code vm} records, whatever the budget's state (it counts towards the VMs sharing the zone). */
+    /**
+     * Notes that {@code vm} records, whatever the budget's state (it counts towards the VMs sharing the zone). The
+     * records of no VM ("", connections refused before they named one) have a share but are no VM of their own.
+     */
     void saw(String vm) {
-        seen.add(vm);
+        if (!vm.isEmpty()) {
+            seen.add(vm);
+        }
     }
 
     /** Whether {@code vm} may add {@code bytes} inside the zone. */

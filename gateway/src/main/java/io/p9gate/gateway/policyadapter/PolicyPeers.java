@@ -27,6 +27,8 @@ import java.util.function.Supplier;
  */
 public final class PolicyPeers implements PeerIdentifier {
     private static final System.Logger LOG = System.getLogger(PolicyPeers.class.getName());
+    private static final io.p9gate.gateway.codec.PeerCausedLog UNRECORDED =
+            new io.p9gate.gateway.codec.PeerCausedLog(LOG, System.Logger.Level.WARNING);
 
     private final Supplier<PolicyEngine> engine;
     private final AuditTrail audit;
@@ -119,10 +121,9 @@ public final class PolicyPeers implements PeerIdentifier {
                             .by(engine.get().digest(), null),
                     Errno.EACCES));
         } catch (P9Exception | RuntimeException e) {
-            LOG.log(
-                    System.Logger.Level.WARNING,
-                    () -> "audit: cannot record a refused connection on " + listener.describe() + ": "
-                            + e.getMessage());
+            // Anyone reaching a listener can be refused at will: at most one such line a minute.
+            UNRECORDED.log(() ->
+                    "audit: cannot record a refused connection on " + listener.describe() + ": " + e.getMessage());
         }
     }
 }
