@@ -856,11 +856,13 @@ public final class GuardedFs {
     }
 
     /**
-     * The file's last path element as the guest named it, "/" for the share root (as Plan 9 servers name the root
+     * The file's last path element as the host names it now, "/" for the share root (as Plan 9 servers name the root
      * in stat(5)). No request of its own: the caller's request (Tstat's getattr, Twstat) is decided and recorded.
      */
     public String name(FileHandle handle) throws P9Exception {
-        String path = path(handle.share(), handle.node());
+        // As the host names it now: a Twstat compares its new name with it, and a host-side rename since the walk
+        // must not turn a real rename into a no-op.
+        String path = hostPath(handle);
         return path.isEmpty() ? "/" : path.substring(path.lastIndexOf('/') + 1);
     }
 

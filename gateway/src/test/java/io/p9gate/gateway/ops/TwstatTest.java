@@ -101,6 +101,25 @@ class TwstatTest extends ShareTestBase {
         }
     }
 
+    /**
+     * A wstat to the file's own name changes nothing; "own" is its name on the host now, not the one the gateway
+     * remembers: after a host-side rename, a wstat naming the old name renames the file back (review: it was a
+     * silent no-op).
+     */
+    @Test
+    void aNameIsTheFilesOwnOnlyAsTheHostNamesItNow() throws Exception {
+        Files.writeString(share.resolve("d/inner"), "x");
+        try (TestSession t = legacy()) {
+            t.walk(TestSession.ROOT, 1, "d", "inner");
+            t.expect(RMessage.Rwstat.class, Wstats.rename(1, "inner"));
+            assertEquals("x", Files.readString(share.resolve("d/inner")), "its own name: nothing changes");
+            Files.move(share.resolve("d/inner"), share.resolve("d/elsewhere"));
+            t.expect(RMessage.Rwstat.class, Wstats.rename(1, "inner"));
+            assertEquals("x", Files.readString(share.resolve("d/inner")), "renamed back to the name asked for");
+            assertTrue(Files.notExists(share.resolve("d/elsewhere")));
+        }
+    }
+
     @Test
     void ownersAreNumericIdsAsTextOrDotUNumbers() throws Exception {
         try (TestSession t = TestSession.attached(factory, Dialect.U)) {
