@@ -135,7 +135,9 @@ final class Fids {
     Held inPlace(int fid, int newfid, Fid walked) throws P9Exception {
         if (newfid == fid && !(walked.state() instanceof FidState.Walked)) {
             // Open, claimed by a request still settling it, or holding an xattr (a pending value): taking it would
-            // drop what it holds, or the other request's result (walk(5): an open fid is not walked).
+            // drop what it holds (an open file, an ORCLOSE's removal), or the other request's result. walk(5): an
+            // open fid is not walked; EINVAL before any decision, as QEMU answers, in every dialect. The Linux client
+            // never walks an open fid in place, and clones one (newfid != fid), which stays allowed.
             throw new P9Exception(
                     Errno.EINVAL, "fid " + Integer.toUnsignedString(fid) + " is open or in use: not walked in place");
         }

@@ -22,13 +22,6 @@ final class WalkOps {
             throw new P9Exception(Errno.EINVAL, "more than " + TMessage.MAXWELEM + " names in one walk");
         }
         Fid from = ctx.fids().get(t.fid());
-        // walk(5): an open fid is not walked. In place it would drop the open file (and an ORCLOSE's removal):
-        // EINVAL before any decision, as QEMU answers, in every dialect; the Linux client never walks an open fid
-        // in place, and clones one (newfid != fid) for a file found through its inode, which stays allowed.
-        if (t.newfid() == t.fid()
-                && (from.state() instanceof FidState.Opened || from.state() instanceof FidState.OpenedByTopen)) {
-            throw new P9Exception(Errno.EINVAL, "an open fid is not walked in place (walk(5))");
-        }
         try (Fids.Claim claim = ctx.claimFid(
                         t.newfid(),
                         t.newfid() != t.fid(),
