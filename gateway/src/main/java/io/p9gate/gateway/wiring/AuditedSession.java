@@ -18,43 +18,30 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class AuditedSession implements RequestHandler {
     private static final System.Logger LOG = System.getLogger(AuditedSession.class.getName());
+    /** Session events the audit trail refused: a refused VM may start sessions as fast as it likes. */
+    private static final PeerCausedLog UNRECORDED = new PeerCausedLog(LOG, System.Logger.Level.WARNING);
 
     private final RequestHandler delegate;
     private final String vm;
     private final long sessionId;
     private final AuditTrail audit;
     private final RequestObserver requests;
-    private final PeerCausedLog unrecorded;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private AuditedSession(
-            RequestHandler delegate,
-            String vm,
-            long sessionId,
-            AuditTrail audit,
-            RequestObserver requests,
-            PeerCausedLog unrecorded) {
+            RequestHandler delegate, String vm, long sessionId, AuditTrail audit, RequestObserver requests) {
         this.delegate = delegate;
         this.vm = vm;
         this.sessionId = sessionId;
         this.audit = audit;
         this.requests = requests;
-        this.unrecorded = unrecorded;
     }
 
-    /**
-     * @param vm         the VM the session speaks for, as its decision records name it
-     * @param unrecorded where a session event the trail refuses is reported (shared by the gateway's sessions)
-     */
+    /** @param vm the VM the session speaks for, as its decision records name it */
     static RequestHandler opened(
-            RequestHandler delegate,
-            String vm,
-            ConnectionContext context,
-            AuditTrail audit,
-            RequestObserver requests,
-            PeerCausedLog unrecorded) {
-        note(audit, new GatewayEvent.SessionOpened(vm, context.sessionId(), context.peer()), unrecorded);
-        return new AuditedSession(delegate, vm, context.sessionId(), audit, requests, unrecorded);
+            RequestHandler delegate, String vm, ConnectionContext context, AuditTrail audit, RequestObserver requests) {
+        note(audit, new GatewayEvent.SessionOpened(vm, context.sessionId(), context.peer()));
+        return new AuditedSession(delegate, vm, context.sessionId(), audit, requests);
     }
 
     @Override
@@ -98,16 +85,15 @@ final class AuditedSession implements RequestHandler {
         try {
             delegate.close();
         } finally {
-            note(audit, new GatewayEvent.SessionClosed(vm, sessionId), unrecorded);
+            note(audit, new GatewayEvent.SessionClosed(vm, sessionId));
         }
     }
 
-    private static void note(AuditTrail audit, GatewayEvent event, PeerCausedLog unrecorded) {
+    private static void note(AuditTrail audit, GatewayEvent event) {
         try {
             audit.lifecycle(event);
         } catch (P9Exception e) {
-            // A refused VM may start sessions as fast as it likes: the host's log hears of it once in a while.
-            unrecorded.log(() -> "audit: cannot record " + event + ": " + e.getMessage());
+            UNRECORDED.log(() -> "audit: cannot record " + event + ": " + e.getMessage());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "audit: recording " + event + " failed unexpectedly (bug)", e);
         }

@@ -5,7 +5,6 @@ import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.LockTable;
 import io.p9gate.gateway.backend.QidMapper;
 import io.p9gate.gateway.backend.UnservableShare;
-import io.p9gate.gateway.codec.PeerCausedLog;
 import io.p9gate.gateway.fs.AccessPolicy;
 import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.AuditTrail;
@@ -40,9 +39,6 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
     private final AuditTrail audit;
     private final Map<ShareDir, LocalShare> shares;
     private final LockTable locks = new LockTable();
-    /** Session events the audit trail refused, reported at most once a minute for all sessions. */
-    private final PeerCausedLog unrecordedSessions =
-            new PeerCausedLog(System.getLogger(AuditedSession.class.getName()), System.Logger.Level.WARNING);
 
     private volatile RequestObserver requests = RequestObserver.NONE;
 
@@ -128,12 +124,7 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
         var sessionLocks =
                 new SessionLocks(locks, context.sessionId(), context.budget().locks());
         return AuditedSession.opened(
-                new FileServer(context, new SessionShares(mine), fs, sessionLocks),
-                vm,
-                context,
-                audit,
-                requests,
-                unrecordedSessions);
+                new FileServer(context, new SessionShares(mine), fs, sessionLocks), vm, context, audit, requests);
     }
 
     /** Sessions opened from now on time their requests for {@code observer} (set it before the gateway starts). */
