@@ -17,12 +17,7 @@ public interface ShareSafety {
      * @param ownsOldMappings     special files mapped before mappings named their VM are this VM's: no other VM
      *                            maps special files in a share over the same host directories
      */
-    record Settings(boolean mapsDevices, boolean enforcesPermissions, String devicesRule, boolean ownsOldMappings) {
-        /** Where no other VM's mappings can be. */
-        public Settings(boolean mapsDevices, boolean enforcesPermissions, String devicesRule) {
-            this(mapsDevices, enforcesPermissions, devicesRule, true);
-        }
-    }
+    record Settings(boolean mapsDevices, boolean enforcesPermissions, String devicesRule, boolean ownsOldMappings) {}
 
     /** Device nodes refused, the gateway's own credentials. */
     Settings DEFAULTS = new Settings(false, false, "devices", false);

@@ -46,12 +46,7 @@ final class SystemdUnit {
             String prefix,
             String auditDir,
             String auditKey,
-            Packager.AuditBudget budget) {
-        /** With the default audit disk budget. */
-        Settings(String image, String version, String prefix, String auditDir, String auditKey) {
-            this(image, version, prefix, auditDir, auditKey, Packager.AuditBudget.DEFAULT);
-        }
-    }
+            Packager.AuditBudget budget) {}
 
     private SystemdUnit() {}
 

@@ -58,7 +58,8 @@ class SystemdUnitTest {
     }
 
     private static SystemdUnit.Settings settings(String prefix, String auditDir) {
-        return new SystemdUnit.Settings("infotainment", "1.0+t", prefix, auditDir, "/etc/p9gate/keys/audit.key");
+        return new SystemdUnit.Settings(
+                "infotainment", "1.0+t", prefix, auditDir, "/etc/p9gate/keys/audit.key", Packager.AuditBudget.DEFAULT);
     }
 
     private static String line(String unit, String key) {
