@@ -5,48 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
-import io.p9gate.gateway.wiring.ShareServerFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A request that adds a fid (Twalk or Txattrwalk into a new fid, Tattach) holds its number from before its
  * decision: another request into the same number sent meanwhile is refused (EINVAL, before any decision). Before, the
  * number was only checked: the other request took it, and the first was answered EINVAL after a success record.
  */
-class NewFidReuseTest {
-    @TempDir
-    Path tmp;
-
-    final GuardedFsTest.RecordingPolicy policy = new GuardedFsTest.RecordingPolicy();
-    final GuardedFsTest.RecordingAudit audit = new GuardedFsTest.RecordingAudit();
-    ShareServerFactory factory;
-    TestSession s;
+class NewFidReuseTest extends RecordedShareTest {
     Errno otherErrno;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        Path share = Files.createDirectories(tmp.resolve("share"));
-        Files.writeString(share.resolve("f"), "content");
-        factory = TestSession.factory(share, policy, audit);
-        s = TestSession.attached(factory);
-    }
-
-    @AfterEach
-    void tearDown() {
-        s.close();
-        factory.close();
-    }
 
     /** Runs {@code request}, sending {@code other} into the same fid as it is decided; what the guest got. */
     private Errno addedWhileReused(TMessage.FileRequest request, Operation op, TMessage.FileRequest other) {

@@ -3,48 +3,20 @@ package io.p9gate.gateway.fs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
-import io.p9gate.gateway.wiring.ShareServerFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A Twalk or Txattrwalk with newfid == fid claims its fid inside its guarded call; a Tlopen of that fid sent as the
  * walk's record is written (after the claim) must not take the fid from under it. Before, the claim only checked the
  * fid: the open took it, the walk was answered Rwalk (and recorded so) while the fid stayed the old, now open, one.
  */
-class WalkInPlaceClaimTest {
-    @TempDir
-    Path tmp;
-
-    final GuardedFsTest.RecordingPolicy policy = new GuardedFsTest.RecordingPolicy();
-    final GuardedFsTest.RecordingAudit audit = new GuardedFsTest.RecordingAudit();
-    ShareServerFactory factory;
-    TestSession s;
+class WalkInPlaceClaimTest extends RecordedShareTest {
     Errno openErrno;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        Path share = Files.createDirectories(tmp.resolve("share"));
-        Files.writeString(share.resolve("f"), "content");
-        factory = TestSession.factory(share, policy, audit);
-        s = TestSession.attached(factory);
-    }
-
-    @AfterEach
-    void tearDown() {
-        s.close();
-        factory.close();
-    }
 
     /** Runs {@code walk} with a Tlopen of {@code fid} sent as its record is written; the walk's reply. */
     private RMessage walkedWhileOpened(TMessage.FileRequest walk, Operation op, int fid) throws P9Exception {

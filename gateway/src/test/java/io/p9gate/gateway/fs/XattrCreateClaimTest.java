@@ -3,47 +3,19 @@ package io.p9gate.gateway.fs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.TMessage;
-import io.p9gate.gateway.wiring.ShareServerFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A Txattrcreate turns its fid into the value being written: a Tclunk of that fid sent as its record is written
  * comes after it (and commits the value), so the guest is answered as recorded. Before, the fid was replaced only
  * after the record: the clunk took it first and the guest got EBADF while the record said the Txattrcreate succeeded.
  */
-class XattrCreateClaimTest {
-    @TempDir
-    Path tmp;
-
-    final GuardedFsTest.RecordingPolicy policy = new GuardedFsTest.RecordingPolicy();
-    final GuardedFsTest.RecordingAudit audit = new GuardedFsTest.RecordingAudit();
-    ShareServerFactory factory;
-    TestSession s;
+class XattrCreateClaimTest extends RecordedShareTest {
     Meanwhile clunk;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        Path share = Files.createDirectories(tmp.resolve("share"));
-        Files.writeString(share.resolve("f"), "content");
-        factory = TestSession.factory(share, policy, audit);
-        s = TestSession.attached(factory);
-    }
-
-    @AfterEach
-    void tearDown() {
-        s.close();
-        factory.close();
-    }
 
     @Test
     void aClunkDuringTheRecordComesAfterTheXattrcreate() throws Exception {
