@@ -5,6 +5,7 @@ import io.p9gate.gateway.proto.P9Exception;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
@@ -42,6 +43,32 @@ public final class Xattrs {
     public static byte[] list(Node node) throws P9Exception {
         requireSupported(node);
         return node.use(fd -> sized(buf -> LinuxSyscalls.listxattr(LinuxSyscalls.procPath(fd), buf)));
+    }
+
+    /**
+     * The bytes the file's {@code user.} attributes take, names and values, leaving out {@code except} (the one a
+     * set would replace): what a guest stored on the inode besides its data.
+     */
+    public static long userBytes(Node node, String except) throws P9Exception {
+        long total = 0;
+        for (String name : new String(list(node), StandardCharsets.UTF_8).split("\0")) {
+            if (name.startsWith("user.") && !name.equals(except)) {
+                total += name.getBytes(StandardCharsets.UTF_8).length + valueSize(node, name);
+            }
+        }
+        return total;
+    }
+
+    /** A value's size, 0 once it is gone (removed since the list was read). */
+    private static long valueSize(Node node, String name) throws P9Exception {
+        try {
+            return node.use(fd -> LinuxSyscalls.getxattr(LinuxSyscalls.procPath(fd), name, MemorySegment.NULL));
+        } catch (P9Exception e) {
+            if (e.errno() == Errno.ENODATA) {
+                return 0;
+            }
+            throw e;
+        }
     }
 
     public static void set(Node node, String name, byte[] value, int flags) throws P9Exception {

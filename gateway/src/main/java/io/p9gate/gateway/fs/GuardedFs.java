@@ -1127,7 +1127,10 @@ public final class GuardedFs {
                     if (value.length == 0) {
                         Xattrs.remove(node, pending.name());
                     } else {
-                        Xattrs.set(node, pending.name(), value, pending.flags());
+                        quota.settingXattr(share, node, pending.name(), value.length, () -> {
+                            Xattrs.set(node, pending.name(), value, pending.flags());
+                            return DONE;
+                        });
                     }
                     return DONE;
                 });

@@ -7,8 +7,10 @@ import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.Names;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.OpenInodes;
+import io.p9gate.gateway.backend.Xattrs;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.function.LongUnaryOperator;
 import java.util.function.Predicate;
@@ -189,6 +191,39 @@ final class QuotaAccounting {
         } else {
             held.commit(ask, 0);
             scopes.charge(grown - ask);
+        }
+    }
+
+    /**
+     * The most a file's {@code user.} xattrs, names and values, may take in a quota's scope: what a default ext4
+     * keeps per inode (one block). A quota bounds them only through its inodes, which assumes that; XFS and btrfs
+     * take any number of 64 KiB values per file and ext4 with {@code ea_inode} dozens, none of it counted.
+     */
+    static final int XATTR_BYTES_PER_INODE = 4096;
+
+    /**
+     * Txattrcreate's commit of a value of {@code size} bytes named {@code name}: EDQUOT where a scope counts the
+     * file and its xattrs would take more than {@link #XATTR_BYTES_PER_INODE}. Under the inode's lock, so two
+     * commits to one file cannot pass the bound together.
+     */
+    <T> T settingXattr(LocalShare share, Node node, String name, int size, Call<T> call) throws P9Exception {
+        if (quotas.isEmpty() || size == 0) {
+            return call.run();
+        }
+        try (InodeLocks.Locked _ = quotas.locks().lock(node.key())) {
+            String path = share.root().relativePath(node);
+            // As a regular file: the scope's own root directory is in it too, and its xattrs are as uncounted.
+            Quotas.Scopes scopes = quotas.scopes(share.name(), path, FileIdentity.of(node.key()), false);
+            if (!scopes.isEmpty()) {
+                long after = Xattrs.userBytes(node, name) + name.getBytes(StandardCharsets.UTF_8).length + size;
+                if (after > XATTR_BYTES_PER_INODE) {
+                    throw new P9Exception(
+                            Errno.EDQUOT,
+                            "xattrs of " + after + " bytes on one file in a quota's scope, past "
+                                    + XATTR_BYTES_PER_INODE);
+                }
+            }
+            return call.run();
         }
     }
 
