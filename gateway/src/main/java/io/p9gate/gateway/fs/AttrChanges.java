@@ -62,6 +62,7 @@ final class AttrChanges {
         try {
             if (attr.has(SetAttr.SETATTR_SIZE)) {
                 resizing.resize(() -> {
+                    SetIdBits.takeFromHost(share, node, Inodes.stat(node));
                     Inodes.truncate(node, attr.size());
                     applied[0] |= SetAttr.SETATTR_SIZE;
                     SetIdBits.modified(share, node, uid, guestMode);

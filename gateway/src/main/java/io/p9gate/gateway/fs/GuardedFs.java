@@ -384,7 +384,12 @@ public final class GuardedFs {
                             before -> 0,
                             () -> share.io().open(node, hostFlags));
             try {
-                Opened opened = new Opened(new OpenHandle(file), qid(share, node));
+                FileStat stat = Inodes.stat(node);
+                if (changesData(hostFlags)) {
+                    SetIdBits.takeFromHost(share.root(), node, stat);
+                }
+                Opened opened =
+                        new Opened(new OpenHandle(file), share.root().qids().qid(stat));
                 claimAfter(claim, (hostFlags & LinuxSyscalls.O_TRUNC) != 0 ? "truncated" : null);
                 return opened;
             } catch (P9Exception | RuntimeException e) {
@@ -461,6 +466,9 @@ public final class GuardedFs {
                                     SetIdBits.created(share.root(), made.node(), askedMode);
                                 } else {
                                     refuseMappedSpecialFile(share, made.node());
+                                    if (changesData(hostFlags)) {
+                                        SetIdBits.takeFromHost(share.root(), made.node(), Inodes.stat(made.node()));
+                                    }
                                     if ((hostFlags & LinuxSyscalls.O_TRUNC) != 0) {
                                         quota.resizing(share, made.node(), before -> 0, () -> {
                                             Inodes.truncate(made.node(), 0);
@@ -1250,6 +1258,11 @@ public final class GuardedFs {
 
     static String child(String dir, String name) {
         return dir.isEmpty() ? name : dir + "/" + name;
+    }
+
+    /** Whether an open with these host flags may change the file's data: write access or O_TRUNC. */
+    private static boolean changesData(int hostFlags) {
+        return OpenFlags.writes(hostFlags) || (hostFlags & LinuxSyscalls.O_TRUNC) != 0;
     }
 
     static Qid qid(LocalShare share, Node node) throws P9Exception {

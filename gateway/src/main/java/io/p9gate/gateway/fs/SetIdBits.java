@@ -1,6 +1,8 @@
 package io.p9gate.gateway.fs;
 
 import io.p9gate.gateway.backend.FileStat;
+import io.p9gate.gateway.backend.FileType;
+import io.p9gate.gateway.backend.Inodes;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.ShareRoot;
 import io.p9gate.gateway.backend.Xattrs;
@@ -49,6 +51,33 @@ final class SetIdBits {
     static void created(ShareRoot share, Node node, int askedMode) throws P9Exception {
         if ((askedMode & (S_ISUID | S_ISGID)) != 0) {
             chmodded(share, node, askedMode);
+        }
+    }
+
+    /**
+     * Before a guest changes a regular file's data (an open for writing or truncating, a truncate): set-id bits the
+     * host inode itself carries (a program the host put there; the gateway never gives a file any) become kept ones.
+     * The kernel clears them at a write only without CAP_FSETID, which the gateway as root has: a guest rewrote a
+     * host set-uid program and it stayed set-uid on the host. Now the host inode loses them before the guest can
+     * write, the guest sees the mode it saw, and its write clears them for the guest as for any kept bits. Where
+     * the request's host user may not chmod the file (a share with {@code permissions: enforce}) the kernel clears
+     * them at the write itself.
+     *
+     * @param stat the file's stat now
+     */
+    static void takeFromHost(ShareRoot share, Node node, FileStat stat) throws P9Exception {
+        int onHost = stat.mode() & (S_ISUID | S_ISGID);
+        if (onHost == 0 || node.type() != FileType.REGULAR) {
+            return;
+        }
+        try {
+            share.keepingSetIdBits();
+            store(node, stored(share, node) | onHost);
+            Inodes.chmod(node, stat.mode() & ~onHost);
+        } catch (P9Exception e) {
+            if (e.errno() != Errno.EACCES && e.errno() != Errno.EPERM) {
+                throw e;
+            }
         }
     }
 
