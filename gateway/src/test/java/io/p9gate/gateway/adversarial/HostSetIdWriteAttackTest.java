@@ -38,6 +38,7 @@ class HostSetIdWriteAttackTest {
             Path written = hostProgram(share, "written", "rwsr-sr-x");
             Path truncated = hostProgram(share, "truncated", "rwsr-xr-x");
             Path opened = hostProgram(share, "opened", "rwxr-sr-x");
+            Path recreated = hostProgram(share, "recreated", "rwsr-xr-x");
             try (P9Client guest = gw.attached("data", guestUid)) {
                 guest.walk(0, 1, "written");
                 guest.lopen(1, O_WRONLY);
@@ -49,11 +50,14 @@ class HostSetIdWriteAttackTest {
                 guest.walk(0, 3, "opened");
                 guest.lopen(3, O_WRONLY | O_TRUNC);
 
+                guest.walk(0, 4);
+                guest.lcreate(4, "recreated", O_WRONLY, 0644, 0); // no O_EXCL: opens the existing program
+
                 // The guest sees what Linux shows: its root's write keeps the bits, another user's clears them.
                 int shown = guest.getattr(1, Attr.GETATTR_ALL).mode() & 07777;
                 assertEquals(guestUid == 0 ? 06755 : 0755, shown, Integer.toOctalString(shown));
             }
-            for (Path p : new Path[] {written, truncated, opened}) {
+            for (Path p : new Path[] {written, truncated, opened, recreated}) {
                 int mode = (int) Files.getAttribute(p, "unix:mode");
                 assertEquals(
                         0755,
