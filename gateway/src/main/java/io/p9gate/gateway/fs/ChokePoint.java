@@ -222,6 +222,7 @@ final class ChokePoint {
             throws P9Exception {
         requireWritable(op);
         requireValidNames(op, who, share, paths, args);
+        requireNameablePaths(op, who, share, paths, args);
         AccessRequest request;
         Decision decision;
         try {
@@ -247,6 +248,27 @@ final class ChokePoint {
             args.checkNames();
         } catch (P9Exception e) {
             throw refused(op, who, share, paths, args, new Refusal(e.errno(), INVALID_NAME_RULE, ""));
+        }
+    }
+
+    /**
+     * A path beyond PATH_MAX ({@link GuestNames#PATH_MAX}) is never served: a request that would make one, or that
+     * names one (a fid carried there by a rename of a directory above it, a walk into a tree the host made), is
+     * refused and recorded, with the path cut, like an invalid name. A path that cannot be named in the share at
+     * all is the decision's to refuse (confinement).
+     */
+    private void requireNameablePaths(Operation op, Subject who, String share, PathsOf paths, RequestArgs args)
+            throws P9Exception {
+        List<String> named;
+        try {
+            named = paths.get();
+        } catch (P9Exception e) {
+            return;
+        }
+        for (String path : named) {
+            if (!GuestNames.nameable(path)) {
+                throw refused(op, who, share, paths, args, new Refusal(Errno.ENAMETOOLONG, INVALID_NAME_RULE, ""));
+            }
         }
     }
 
