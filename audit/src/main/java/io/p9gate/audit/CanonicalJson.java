@@ -5,6 +5,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Writes one JSON object with the fields in the order they are added, straight into ASCII bytes: no String is
@@ -29,8 +30,40 @@ final class CanonicalJson {
     /** A buffer grown past this by one huge record is dropped at the next reset, not kept for the log's life. */
     private static final int KEPT_CAPACITY = 16 * 1024;
 
+    /** A value encoded longer than this is not kept by its field's memo (a path can be long; it rarely repeats). */
+    private static final int MEMO_MAX = 256;
+
+    private static final AtomicInteger FIELDS = new AtomicInteger();
+
+    /**
+     * A field name of the record, encoded once as the bytes written before its value ({@code ,"name":}); each
+     * instance of this class keeps, per field, the value it last wrote there and its bytes: a record's vm, op,
+     * boot id, decision, rules, policy digest and detail mostly repeat the previous record's (issue 11: the
+     * character-by-character escaping of them was a tenth of an audited Tgetattr's Java time).
+     */
+    static final class Field { // made once per field name, as a constant: each has a slot in every instance's memos
+        private final byte[] prefix;
+        private final int index = FIELDS.getAndIncrement();
+
+        Field(String name) {
+            String text = ",\"" + name + "\":";
+            prefix = new byte[text.length()];
+            for (int i = 0; i < prefix.length; i++) {
+                prefix[i] = (byte) text.charAt(i); // the record's field names are printable ASCII
+            }
+        }
+    }
+
+    /** What a field last held, as written: a String or a list of them, and its bytes. */
+    private static final class Memo {
+        private Object value;
+        private final byte[] bytes = new byte[MEMO_MAX];
+        private int length;
+    }
+
     private byte[] out = new byte[INITIAL_CAPACITY];
     private int length;
+    private Memo[] memos = new Memo[0];
 
     CanonicalJson() {
         put('{');
@@ -46,38 +79,117 @@ final class CanonicalJson {
         return this;
     }
 
-    CanonicalJson number(String name, long value) {
-        name(name);
+    CanonicalJson number(Field field, long value) {
+        name(field);
         putLong(value);
         return this;
     }
 
     /** A number field, written as {@code null} when {@code present} is false. */
-    CanonicalJson numberOrNull(String name, long value, boolean present) {
+    CanonicalJson numberOrNull(Field field, long value, boolean present) {
+        name(field);
         if (present) {
-            return number(name, value);
+            putLong(value);
+        } else {
+            putAscii("null");
         }
-        name(name);
-        putAscii("null");
         return this;
     }
 
-    CanonicalJson string(String name, String value) {
-        name(name);
+    /**
+     * A string field, {@code null} when the value is; a value equal to the one this field last held is copied from
+     * the memo, not escaped again.
+     */
+    CanonicalJson string(Field field, String value) {
+        if (!writtenAsBefore(field, value)) {
+            int start = length;
+            quoted(value);
+            remember(field, value, start);
+        }
+        return this;
+    }
+
+    /** A list of strings, {@code null} when it is; remembered as {@link #string(Field, String)} is. */
+    CanonicalJson strings(Field field, List<String> values) {
+        if (!writtenAsBefore(field, values)) {
+            int start = length;
+            array(values);
+            remember(field, List.copyOf(values), start);
+        }
+        return this;
+    }
+
+    /**
+     * Writes the field's name, then its value when that is null or what the field last held; returns whether it
+     * did (otherwise the caller encodes the value and {@link #remember}s it).
+     */
+    private boolean writtenAsBefore(Field field, Object value) {
+        name(field);
         if (value == null) {
             putAscii("null");
-        } else {
-            quoted(value);
+            return true;
         }
+        Memo memo = memo(field);
+        if (value.equals(memo.value)) {
+            putBytes(memo.bytes, memo.length);
+            return true;
+        }
+        return false;
+    }
+
+    CanonicalJson hex(Field field, byte[] bytes) {
+        name(field);
+        putHex(bytes);
         return this;
     }
 
-    CanonicalJson strings(String name, List<String> values) {
-        name(name);
-        if (values == null) {
-            putAscii("null");
-            return this;
+    CanonicalJson time(Field field, Instant time) {
+        name(field);
+        putTime(time);
+        return this;
+    }
+
+    private Memo memo(Field field) {
+        if (field.index >= memos.length) {
+            memos = Arrays.copyOf(memos, field.index + 1);
         }
+        Memo memo = memos[field.index];
+        if (memo == null) {
+            memo = new Memo();
+            memos[field.index] = memo;
+        }
+        return memo;
+    }
+
+    /** Keeps what was written from {@code start} as the field's value, unless it is too long to keep. */
+    private void remember(Field field, Object value, int start) {
+        Memo memo = memo(field);
+        int n = length - start;
+        if (n > MEMO_MAX) {
+            memo.value = null;
+            return;
+        }
+        System.arraycopy(out, start, memo.bytes, 0, n);
+        memo.length = n;
+        memo.value = value;
+    }
+
+    private void name(Field field) {
+        int skip = length > 1 ? 0 : 1; // no comma before the first field
+        putBytes(field.prefix, skip, field.prefix.length - skip);
+    }
+
+    private void putBytes(byte[] bytes, int n) {
+        putBytes(bytes, 0, n);
+    }
+
+    private void putBytes(byte[] bytes, int from, int n) {
+        ensure(n);
+        System.arraycopy(bytes, from, out, length, n);
+        length += n;
+    }
+
+    private void array(List<String> values) {
         put('[');
         for (int i = 0; i < values.size(); i++) {
             if (i > 0) {
@@ -86,24 +198,20 @@ final class CanonicalJson {
             quoted(values.get(i));
         }
         put(']');
-        return this;
     }
 
     /** {@code bytes} as a string of lower-case hex digits. */
-    CanonicalJson hex(String name, byte[] bytes) {
-        name(name);
+    private void putHex(byte[] bytes) {
         put('"');
         for (byte b : bytes) {
             put(HEX[b >> 4 & 0xf]);
             put(HEX[b & 0xf]);
         }
         put('"');
-        return this;
     }
 
     /** {@code time} as "uuuu-MM-ddTHH:mm:ss.SSSSSSZ" in UTC (microseconds, truncated), as docs/audit-format.md says. */
-    CanonicalJson time(String name, Instant time) {
-        name(name);
+    private void putTime(Instant time) {
         put('"');
         putAscii(second(time.getEpochSecond()));
         put('.');
@@ -113,7 +221,6 @@ final class CanonicalJson {
         }
         put('Z');
         put('"');
-        return this;
     }
 
     /** The object as a new array, without a newline. */
@@ -144,16 +251,6 @@ final class CanonicalJson {
             lastSecond = last;
         }
         return last.text();
-    }
-
-    private void name(String name) {
-        if (length > 1) {
-            put(',');
-        }
-        put('"');
-        putAscii(name);
-        put('"');
-        put(':');
     }
 
     private void quoted(String s) {
@@ -198,7 +295,7 @@ final class CanonicalJson {
         length += digits;
     }
 
-    /** Text known to be printable ASCII (field names, {@code null}, the formatted second). */
+    /** Text known to be printable ASCII ({@code null}, the formatted second). */
     private void putAscii(String s) {
         ensure(s.length());
         for (int i = 0; i < s.length(); i++) {

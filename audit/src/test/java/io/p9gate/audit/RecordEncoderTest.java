@@ -21,6 +21,10 @@ import org.junit.jupiter.api.Test;
 class RecordEncoderTest {
     private static final String BOOT = "00000000-0000-0000-0000-000000000001";
     private static final byte[] PREV = new byte[32];
+    private static final CanonicalJson.Field K = new CanonicalJson.Field("k");
+    private static final CanonicalJson.Field N = new CanonicalJson.Field("n");
+    private static final CanonicalJson.Field T = new CanonicalJson.Field("t");
+    private static final CanonicalJson.Field H = new CanonicalJson.Field("h");
 
     static {
         for (int i = 0; i < PREV.length; i++) {
@@ -102,6 +106,48 @@ class RecordEncoderTest {
         }
     }
 
+    /**
+     * A reused line copies a field's value when it equals the one the field last held (issue 11): whatever the
+     * sequence of values (repeated, equal but not the same object, changed, escaped, too long to keep, a
+     * lifecycle record's nulls in between), every record has exactly the bytes of a fresh encoding.
+     */
+    @Test
+    void repeatedFieldValuesHaveTheBytesOfFreshOnes() {
+        CanonicalJson line = new CanonicalJson();
+        Instant time = Instant.parse("2026-11-20T10:15:30.123456789Z");
+        String[] details = {"action=getattr share=bench", new String("action=getattr share=bench"), "d\u00e9\"", null};
+        String longPath = "/p".repeat(200);
+        List<AuditEvent> events = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            events.add(new AuditEvent.Decision(
+                    i % 7 == 0 ? "vm-\"q\"" : "vm-a",
+                    3,
+                    i % 3 == 0 ? "getattr" : "write",
+                    i,
+                    i % 5 == 0 ? longPath + i : i % 2 == 0 ? "/a" : longPath,
+                    new IdMapping(0, 0, 100000, 100000),
+                    i % 6 == 0 ? Outcome.DENY : Outcome.ALLOW,
+                    i % 4 == 0 ? List.of() : i % 4 == 1 ? List.of("r1", "r\"2") : new ArrayList<>(List.of("r1")),
+                    i % 9 == 0 ? "sha256:cd" : "sha256:ab",
+                    0,
+                    i,
+                    details[i % details.length],
+                    1));
+            if (i % 8 == 0) {
+                events.add(AuditEvent.Lifecycle.of(LifecycleKind.SESSION_CLOSE, "vm-a"));
+            }
+        }
+        for (int seq = 0; seq < events.size(); seq++) {
+            AuditEvent event = events.get(seq);
+            byte[] fresh = RecordEncoder.encode(seq, BOOT, time, event, PREV);
+            int length = RecordEncoder.encodeLine(line, seq, BOOT, time, event, PREV);
+            assertEquals(
+                    new String(fresh, StandardCharsets.US_ASCII) + "\n",
+                    new String(line.buffer(), 0, length + 1, StandardCharsets.US_ASCII),
+                    "record " + seq);
+        }
+    }
+
     @Test
     void stringsAreEscapedInTheirOneCanonicalWay() {
         String[] texts = {"", "plain", "q\"uote\\back", "ctl\u0000\u001f\u007f", "\u00e9\u4e2d\ud83d\ude00", "a/b c"};
@@ -112,10 +158,10 @@ class RecordEncoderTest {
                 boolean unicode = c < 0x20 || c >= 0x7f;
                 expected.append(escaped ? "\\" + c : unicode ? String.format("\\u%04x", (int) c) : String.valueOf(c));
             }
-            assertEquals(expected + "\"}", field(new CanonicalJson().string("k", text)), text);
+            assertEquals(expected + "\"}", field(new CanonicalJson().string(K, text)), text);
             assertEquals(
                     "{\"k\":[" + expected.substring(5) + "\",\"x\"]}",
-                    field(new CanonicalJson().strings("k", List.of(text, "x"))));
+                    field(new CanonicalJson().strings(K, List.of(text, "x"))));
         }
     }
 
@@ -127,7 +173,7 @@ class RecordEncoderTest {
             numbers.add(random.nextLong() >> random.nextInt(64));
         }
         for (long n : numbers) {
-            assertEquals("{\"n\":" + n + "}", field(new CanonicalJson().number("n", n)));
+            assertEquals("{\"n\":" + n + "}", field(new CanonicalJson().number(N, n)));
         }
     }
 
@@ -149,7 +195,7 @@ class RecordEncoderTest {
         for (Instant time : times) {
             assertEquals(
                     "{\"t\":\"" + reference.format(time) + "\"}",
-                    field(new CanonicalJson().time("t", time)),
+                    field(new CanonicalJson().time(T, time)),
                     time.toString());
         }
     }
@@ -160,6 +206,6 @@ class RecordEncoderTest {
         for (int i = 0; i < bytes.length; i++) {
             bytes[i] = (byte) i;
         }
-        assertEquals("{\"h\":\"" + HexFormat.of().formatHex(bytes) + "\"}", field(new CanonicalJson().hex("h", bytes)));
+        assertEquals("{\"h\":\"" + HexFormat.of().formatHex(bytes) + "\"}", field(new CanonicalJson().hex(H, bytes)));
     }
 }
