@@ -7,6 +7,7 @@ import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.read.LogDirectory;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -30,12 +31,9 @@ public final class CheckpointStore implements Closeable {
     /** Opens for appending; a torn last line (crash while writing) is cut off so the next note starts cleanly. */
     static CheckpointStore openForAppend(Path dir) throws IOException {
         Path file = LogDirectory.checkpointsFile(dir);
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        byte[] content = Files.readAllBytes(file);
-        int end = content.length;
-        while (end > 0 && content[end - 1] != '\n') {
-            end--;
-        }
+        FileChannel channel =
+                FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        long end = SidecarLines.endOfLastLine(channel);
         channel.truncate(end);
         channel.position(end);
         return new CheckpointStore(channel);
@@ -72,23 +70,45 @@ public final class CheckpointStore implements Closeable {
         if (!Files.exists(file)) {
             return entries;
         }
-        // Split the bytes, then decode each line on its own: a line that is not UTF-8 (only a doctored sidecar has
-        // one) is that line's problem, reported with its number. Decoding the whole file at once threw for it,
-        // "Input length = 1", and the verifier stopped there without a finding.
-        byte[] bytes = Files.readAllBytes(file);
-        int lineNo = 0;
-        for (int start = 0; start < bytes.length; ) {
-            int end = start;
-            while (end < bytes.length && bytes[end] != '\n') {
-                end++;
-            }
-            boolean torn = end == bytes.length;
-            lineNo++;
-            String line = utf8(bytes, start, end);
-            entries.add(line == null ? new Entry(lineNo, null, "not UTF-8", torn) : parse(lineNo, line, torn));
-            start = end + 1;
+        // Line by line, each decoded on its own: a line that is not UTF-8 (only a doctored sidecar has one) is that
+        // line's problem, reported with its number. Decoding the whole file at once threw for it, "Input length =
+        // 1"; reading it whole threw OutOfMemoryError past 2 GiB (SidecarLines).
+        try (InputStream in = Files.newInputStream(file)) {
+            SidecarLines.forEach(in, line -> entries.add(entry(entries.size() + 1, line)));
         }
         return entries;
+    }
+
+    /**
+     * The sidecar's last line that a newline ends (a torn one after it is skipped, as by {@link #readAll}), numbered
+     * 0: only the file's end is read, so its number is not known. Empty when there is none.
+     */
+    static java.util.Optional<Entry> readLast(Path dir) throws IOException {
+        Path file = LogDirectory.checkpointsFile(dir);
+        if (!Files.exists(file)) {
+            return java.util.Optional.empty();
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            SidecarLines.Line line = SidecarLines.lastLine(ch);
+            return line == null ? java.util.Optional.empty() : java.util.Optional.of(entry(0, line));
+        }
+    }
+
+    private static Entry entry(int lineNo, SidecarLines.Line line) {
+        boolean torn = !line.terminated();
+        if (line.oversized()) {
+            return new Entry(
+                    lineNo,
+                    null,
+                    "a line of "
+                            + (line.length() > SidecarLines.MAX_LINE_BYTES + 1L
+                                    ? line.length() + " bytes"
+                                    : "more than " + SidecarLines.MAX_LINE_BYTES + " bytes")
+                            + ", longer than any checkpoint",
+                    torn);
+        }
+        String text = utf8(line.bytes(), 0, line.bytes().length);
+        return text == null ? new Entry(lineNo, null, "not UTF-8", torn) : parse(lineNo, text, torn);
     }
 
     /** The bytes as UTF-8 text, or null when they are not UTF-8. */

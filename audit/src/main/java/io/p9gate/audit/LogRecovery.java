@@ -208,23 +208,21 @@ final class LogRecovery {
         }
     }
 
+    /** The last note; only the sidecar's end is read (it grows for the log's whole life). */
     private static SignedNote lastNote(Path dir) throws IOException {
-        List<Entry> entries = CheckpointStore.readAll(dir);
-        for (int i = entries.size() - 1; i >= 0; i--) {
-            Entry e = entries.get(i);
-            if (e.torn()) {
-                continue;
-            }
-            if (e.noteText() == null) {
-                throw new LogInconsistentException("checkpoints line " + e.line() + ": " + e.problem());
-            }
-            try {
-                return SignedNote.parse(e.noteText());
-            } catch (NoteFormatException ex) {
-                throw new LogInconsistentException("checkpoints line " + e.line() + ": " + ex.getMessage());
-            }
+        java.util.Optional<Entry> last = CheckpointStore.readLast(dir);
+        if (last.isEmpty()) {
+            return null;
         }
-        return null;
+        Entry e = last.get();
+        if (e.noteText() == null) {
+            throw new LogInconsistentException("checkpoints.jsonl, last line: " + e.problem());
+        }
+        try {
+            return SignedNote.parse(e.noteText());
+        } catch (NoteFormatException ex) {
+            throw new LogInconsistentException("checkpoints.jsonl, last line: " + ex.getMessage());
+        }
     }
 
     private static Checkpoint parseCheckpoint(SignedNote note) throws LogInconsistentException {

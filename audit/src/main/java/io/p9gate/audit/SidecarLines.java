@@ -1,0 +1,132 @@
+package io.p9gate.audit;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.util.Arrays;
+
+/**
+ * Lines of the sidecar, read without ever holding the file whole: it gains a note a second while records arrive
+ * and is never rotated (gigabytes after months), and a doctored one can be a sparse file of any size. A line is
+ * kept up to {@link #MAX_LINE_BYTES}; a note is a few hundred bytes, so a longer line is no checkpoint.
+ */
+final class SidecarLines {
+    static final int MAX_LINE_BYTES = 64 << 10;
+    private static final int CHUNK = 64 << 10;
+
+    private SidecarLines() {}
+
+    /**
+     * A line: its first bytes (all of them unless {@code length} exceeds {@link #MAX_LINE_BYTES}), its stored length
+     * and whether a newline ends it.
+     */
+    record Line(byte[] bytes, long length, boolean terminated) {
+        boolean oversized() {
+            return length > bytes.length;
+        }
+    }
+
+    interface Sink {
+        void accept(Line line) throws IOException;
+    }
+
+    /** Every line of {@code in}, in order; a last line without newline comes unterminated. */
+    static void forEach(InputStream in, Sink sink) throws IOException {
+        byte[] chunk = new byte[CHUNK];
+        Pending line = new Pending();
+        int n;
+        while ((n = in.read(chunk)) >= 0) {
+            int start = 0;
+            for (int i = 0; i < n; i++) {
+                if (chunk[i] == '\n') {
+                    line.add(chunk, start, i);
+                    sink.accept(line.take(true));
+                    start = i + 1;
+                }
+            }
+            line.add(chunk, start, n);
+        }
+        if (line.length > 0) {
+            sink.accept(line.take(false));
+        }
+    }
+
+    /** The line being read: its first bytes up to the limit, and its length so far. */
+    private static final class Pending {
+        private byte[] bytes = new byte[512];
+        private int kept;
+        private long length;
+
+        void add(byte[] chunk, int from, int to) {
+            int take = (int) Math.min(to - from, (long) MAX_LINE_BYTES - kept);
+            if (take > 0) {
+                if (kept + take > bytes.length) {
+                    bytes = Arrays.copyOf(bytes, Math.min(MAX_LINE_BYTES, Math.max(kept + take, 2 * bytes.length)));
+                }
+                System.arraycopy(chunk, from, bytes, kept, take);
+                kept += take;
+            }
+            length += to - from;
+        }
+
+        Line take(boolean terminated) {
+            Line line = new Line(Arrays.copyOf(bytes, kept), length, terminated);
+            kept = 0;
+            length = 0;
+            return line;
+        }
+    }
+
+    /** The offset just past the file's last newline (0 when it has none): a torn note after it is cut there. */
+    static long endOfLastLine(FileChannel ch) throws IOException {
+        long newline = lastNewlineBefore(ch, ch.size(), Long.MAX_VALUE);
+        return newline < 0 ? 0 : newline + 1;
+    }
+
+    /** The last line a newline ends, or null when there is none; reads only the file's end. */
+    static Line lastLine(FileChannel ch) throws IOException {
+        long end = endOfLastLine(ch);
+        if (end == 0) {
+            return null;
+        }
+        long newline = lastNewlineBefore(ch, end - 1, MAX_LINE_BYTES + 1L);
+        long start = newline < 0 && end - 1 > MAX_LINE_BYTES ? -1 : newline + 1;
+        if (start < 0) { // no newline within the limit: longer than any note; its start is not looked for
+            return new Line(read(ch, end - 1 - MAX_LINE_BYTES, MAX_LINE_BYTES), MAX_LINE_BYTES + 1L, true);
+        }
+        return new Line(read(ch, start, (int) (end - 1 - start)), end - 1 - start, true);
+    }
+
+    /** The offset of the last newline in {@code [max(0, before - within), before)}, or -1. */
+    private static long lastNewlineBefore(FileChannel ch, long before, long within) throws IOException {
+        long floor = Math.max(0, before - within);
+        ByteBuffer buf = ByteBuffer.allocate(CHUNK);
+        for (long to = before; to > floor; ) {
+            long from = Math.max(floor, to - CHUNK);
+            buf.clear().limit((int) (to - from));
+            readFully(ch, buf, from);
+            for (int i = buf.limit() - 1; i >= 0; i--) {
+                if (buf.get(i) == '\n') {
+                    return from + i;
+                }
+            }
+            to = from;
+        }
+        return -1;
+    }
+
+    private static byte[] read(FileChannel ch, long from, int length) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(length);
+        readFully(ch, buf, from);
+        return buf.array();
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
+        while (buf.hasRemaining()) {
+            if (ch.read(buf, position + buf.position()) < 0) {
+                throw new IOException("checkpoints.jsonl shrank while it was read");
+            }
+        }
+    }
+}
