@@ -1,6 +1,7 @@
 package io.p9gate.gateway.auditing;
 
 import io.p9gate.audit.AuditEvent;
+import io.p9gate.audit.DetailWords;
 import io.p9gate.audit.IdMapping;
 import io.p9gate.audit.Outcome;
 import io.p9gate.audit.StoredPaths;
@@ -89,9 +90,11 @@ final class DecisionRecords {
                 .append("action=")
                 .append(request.operation().action())
                 .append(" share=")
-                .append(request.share());
+                .append(DetailWords.word(request.share())); // a refused attach names what the guest sent
         if (request.operation() != Operation.WALK && request.paths().size() > 1) {
-            out.append(" to=").append(StoredPaths.normalise(request.paths().get(1)));
+            out.append(" to=")
+                    .append(DetailWords.word(
+                            StoredPaths.normalise(request.paths().get(1))));
         }
         if (!request.detail().isEmpty()) {
             out.append(' ').append(request.detail());

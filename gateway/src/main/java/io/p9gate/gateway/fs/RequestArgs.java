@@ -1,5 +1,6 @@
 package io.p9gate.gateway.fs;
 
+import io.p9gate.audit.DetailWords;
 import io.p9gate.gateway.proto.P9Exception;
 import java.util.List;
 
@@ -10,7 +11,10 @@ import java.util.List;
  * before any decision ({@link #checkNames()}).
  */
 public sealed interface RequestArgs {
-    /** How the audit record's detail shows these arguments (never read by a decision). */
+    /**
+     * How the audit record's detail shows these arguments (never read by a decision); guest-chosen text in it is a
+     * {@link DetailWords#word}, so it cannot pose as a word of the writer's.
+     */
     String describe();
 
     /** Refuses names no entry can have (EINVAL, ENAMETOOLONG) before the request is decided. */
@@ -34,7 +38,7 @@ public sealed interface RequestArgs {
 
         @Override
         public String describe() {
-            return String.join("/", names);
+            return names.stream().map(DetailWords::word).collect(java.util.stream.Collectors.joining("/"));
         }
 
         @Override
@@ -90,7 +94,7 @@ public sealed interface RequestArgs {
     record XattrIo(String name, long offset) implements RequestArgs {
         @Override
         public String describe() {
-            return "xattr " + name;
+            return "xattr " + DetailWords.word(name);
         }
     }
 
@@ -101,7 +105,7 @@ public sealed interface RequestArgs {
 
         @Override
         public String describe() {
-            return GuestNames.fits(name, NAME_MAX) ? name : "name_bytes=" + GuestNames.bytes(name);
+            return GuestNames.fits(name, NAME_MAX) ? DetailWords.word(name) : "name_bytes=" + GuestNames.bytes(name);
         }
     }
 
@@ -132,7 +136,7 @@ public sealed interface RequestArgs {
         @Override
         public String describe() {
             return GuestNames.fits(target, GuestNames.SYMLINK_TARGET_MAX)
-                    ? "target=" + target
+                    ? "target=" + DetailWords.word(target)
                     : "target_bytes=" + GuestNames.bytes(target);
         }
 

@@ -1,5 +1,6 @@
 package io.p9gate.policy.cli.replay;
 
+import io.p9gate.audit.DetailWords;
 import io.p9gate.policy.terms.AskedKinds;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -8,8 +9,9 @@ import java.util.regex.Pattern;
 /**
  * The {@code detail} of a decision record, read back (docs/audit-format.md, "What the gateway writes"):
  * {@code action=A share=S [to=PATH] [ARGS] [phase=intent|phase=outcome intent=N] [repeat_of=N|paths=varied]}.
- * Only the two leading words and the suffixes the writer appends are split off; the rest ({@code to=}'s path, the
- * names a walk went through) may hold spaces chosen by the guest, and is kept whole.
+ * Only the two leading words and the suffixes the writer appends are split off; the rest is kept whole. Guest-chosen
+ * text in it ({@code to=}'s path, the names a walk went through) is written as a {@link DetailWords#word}, so it
+ * holds no space or {@code =} and cannot pose as one of those suffixes (logs written before that can).
  *
  * @param action what the policy was asked ({@code walk}, {@code open}, ...), the gateway's operation
  * @param share  the attach name the record's paths are relative to (share names never hold spaces)
@@ -55,7 +57,7 @@ record RecordedDetail(String action, String share, String rest, String phase, bo
 
     /** The destination of a rename or link ({@code to=PATH}, the whole rest). */
     Optional<String> destination() {
-        return rest.startsWith("to=") ? Optional.of(rest.substring(3)) : Optional.empty();
+        return rest.startsWith("to=") ? Optional.of(DetailWords.text(rest.substring(3))) : Optional.empty();
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.p9gate.policy.cli.replay;
 
+import io.p9gate.audit.DetailWords;
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.policy.DecisionRequest;
 import io.p9gate.policy.terms.AskedKinds;
@@ -123,7 +124,9 @@ public sealed interface RecordedRequest {
             if (walkedNames.isEmpty()) {
                 return Optional.of(List.of(end)); // a clone: decided on where the fid already is
             }
-            List<String> names = Arrays.asList(walkedNames.split("/", -1));
+            List<String> names = Arrays.stream(walkedNames.split("/", -1))
+                    .map(DetailWords::text)
+                    .toList();
             String[] reached = new String[names.size()];
             String current = end;
             for (int i = names.size() - 1; i >= 0; i--) {

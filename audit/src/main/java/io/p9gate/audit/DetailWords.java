@@ -1,0 +1,53 @@
+package io.p9gate.audit;
+
+/**
+ * Guest-chosen text (a name walked, a {@code to=} path, a symlink target, an xattr name) as one word of a record's
+ * {@code detail}, whose words the writer separates with spaces and names with {@code key=}. Raw, such text could
+ * hold a space and a word the writer appends itself ({@code phase=outcome intent=N}, {@code paths=varied}), and a
+ * reader could not tell them apart. So {@code %}, space and {@code =} are written as {@code %25}, {@code %20} and
+ * {@code %3d} (one way each: the word reads back exactly); every other character is kept (the JSON escapes what is
+ * not printable ASCII).
+ */
+public final class DetailWords {
+    private DetailWords() {}
+
+    /** {@code text} as one word; text without {@code %}, space or {@code =} is returned as it is. */
+    public static String word(String text) {
+        if (text.indexOf('%') < 0 && text.indexOf(' ') < 0 && text.indexOf('=') < 0) {
+            return text;
+        }
+        StringBuilder out = new StringBuilder(text.length() + 8);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '%' -> out.append("%25");
+                case ' ' -> out.append("%20");
+                case '=' -> out.append("%3d");
+                default -> out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    /** The text {@link #word} was given; any other {@code %} sequence (an older log's raw text) is kept as it is. */
+    public static String text(String word) {
+        if (word.indexOf('%') < 0) {
+            return word;
+        }
+        StringBuilder out = new StringBuilder(word.length());
+        for (int i = 0; i < word.length(); i++) {
+            String next = word.startsWith("%", i) && i + 3 <= word.length() ? word.substring(i, i + 3) : "";
+            switch (next) {
+                case "%25" -> out.append('%');
+                case "%20" -> out.append(' ');
+                case "%3d" -> out.append('=');
+                default -> {
+                    out.append(word.charAt(i));
+                    continue;
+                }
+            }
+            i += 2;
+        }
+        return out.toString();
+    }
+}
