@@ -29,11 +29,32 @@ public final class SegmentReader {
 
     public static void forEachLine(List<Path> segments, Consumer<StoredLine> sink) throws IOException {
         for (Path segment : segments) {
-            try (InputStream in = new BufferedInputStream(Files.newInputStream(segment), 1 << 16)) {
+            try (InputStream in = new BufferedInputStream(open(segment), 1 << 16)) {
                 readLines(segment, 0, in, sink);
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
+        }
+    }
+
+    /**
+     * The segment's bytes; an IOException naming it when it is no regular file (after links: an archived segment may
+     * be a link to one). Only a doctored directory has such a file, and read, a FIFO blocked the reader in open(2)
+     * for ever and a device such as /dev/zero fed it for ever: verify, show and the gateway's start hung.
+     */
+    public static InputStream open(Path segment) throws IOException {
+        requireRegularFile(segment);
+        return Files.newInputStream(segment);
+    }
+
+    /** @throws IOException naming {@code segment} when it is no regular file (see {@link #open}) */
+    public static void requireRegularFile(Path segment) throws IOException {
+        if (!Files.isRegularFile(segment)) {
+            throw new IOException(segment.getFileName() + " is not a regular file ("
+                    + (Files.isSymbolicLink(segment)
+                            ? "a link to " + Files.readSymbolicLink(segment)
+                            : "a " + (Files.isDirectory(segment) ? "directory" : "FIFO, socket or device"))
+                    + "): no segment the gateway wrote");
         }
     }
 

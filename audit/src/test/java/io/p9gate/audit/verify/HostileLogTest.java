@@ -159,4 +159,32 @@ class HostileLogTest {
         assertEquals(
                 r.findings().size() + 2, r.summary().lines().count(), "one line per listed finding, one for the rest");
     }
+
+    /**
+     * A file named like a segment that is no regular file: a FIFO blocked the reader in open(2) for ever, and a link to
+     * /dev/zero fed it zeros for ever, so {@code audit verify}, {@code audit show} and the gateway's start hung
+     * instead of naming the segment. Each is now refused with one error naming it.
+     */
+    @Test
+    void aSegmentThatIsAFifoOrADeviceIsNamedNotWaitedOn() throws Exception {
+        Path fifoDir = copy();
+        Path fifo = LogDirectory.segmentFile(fifoDir, 1_000_000);
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        Path zeroDir = copy();
+        Path zero = LogDirectory.segmentFile(zeroDir, 1_000_000);
+        Files.createSymbolicLink(zero, Path.of("/dev/zero"));
+        for (Path segment : List.of(fifo, zero)) {
+            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.io.IOException.class,
+                    () -> org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                            java.time.Duration.ofSeconds(30), () -> verify(segment.getParent())));
+            assertTrue(e.getMessage().contains(segment.getFileName() + " is not a regular file"), e.getMessage());
+            org.junit.jupiter.api.Assertions.assertThrows(
+                    java.io.IOException.class,
+                    () -> org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                            java.time.Duration.ofSeconds(30),
+                            () -> io.p9gate.audit.AuditLog.open(segment.getParent(), key, OPTIONS)
+                                    .close()));
+        }
+    }
 }
