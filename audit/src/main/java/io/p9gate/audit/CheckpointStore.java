@@ -31,6 +31,9 @@ public final class CheckpointStore implements Closeable {
     /** Opens for appending; a torn last line (crash while writing) is cut off so the next note starts cleanly. */
     static CheckpointStore openForAppend(Path dir) throws IOException {
         Path file = LogDirectory.checkpointsFile(dir);
+        if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            LogDirectory.requireRegularFile(file);
+        }
         FileChannel channel =
                 FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         long end = SidecarLines.endOfLastLine(channel);
@@ -70,6 +73,7 @@ public final class CheckpointStore implements Closeable {
         if (!Files.exists(file)) {
             return entries;
         }
+        LogDirectory.requireRegularFile(file);
         // Line by line, each decoded on its own: a line that is not UTF-8 (only a doctored sidecar has one) is that
         // line's problem, reported with its number. Decoding the whole file at once threw for it, "Input length =
         // 1"; reading it whole threw OutOfMemoryError past 2 GiB (SidecarLines).
@@ -88,6 +92,7 @@ public final class CheckpointStore implements Closeable {
         if (!Files.exists(file)) {
             return java.util.Optional.empty();
         }
+        LogDirectory.requireRegularFile(file);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             SidecarLines.Line line = SidecarLines.lastLine(ch);
             return line == null ? java.util.Optional.empty() : java.util.Optional.of(entry(0, line));

@@ -42,7 +42,7 @@ final class LogTail {
                 segment = s;
                 offset = 0;
             }
-            SegmentReader.requireRegularFile(s);
+            LogDirectory.requireRegularFile(s);
             try (FileChannel ch = FileChannel.open(s, StandardOpenOption.READ)) {
                 ch.position(offset);
                 InputStream in = new java.io.BufferedInputStream(Channels.newInputStream(ch), 1 << 16);

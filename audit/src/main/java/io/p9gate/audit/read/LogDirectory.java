@@ -37,4 +37,19 @@ public final class LogDirectory {
             throw new NoSuchFileException(dir.toString(), null, "no such audit directory");
         }
     }
+
+    /**
+     * @throws IOException naming {@code file} when it is no regular file (after links: an archived segment may be a
+     *     link to one). Only a doctored directory has such a segment or sidecar, and read, a FIFO blocked the reader
+     *     in open(2) for ever and a device such as /dev/zero fed it for ever: verify, show and the gateway's start hung.
+     */
+    public static void requireRegularFile(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file.getFileName() + " is not a regular file ("
+                    + (Files.isSymbolicLink(file)
+                            ? "a link to " + Files.readSymbolicLink(file)
+                            : "a " + (Files.isDirectory(file) ? "directory" : "FIFO, socket or device"))
+                    + "): no file the gateway wrote");
+        }
+    }
 }

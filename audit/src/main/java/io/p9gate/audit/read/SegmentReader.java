@@ -43,19 +43,8 @@ public final class SegmentReader {
      * for ever and a device such as /dev/zero fed it for ever: verify, show and the gateway's start hung.
      */
     public static InputStream open(Path segment) throws IOException {
-        requireRegularFile(segment);
+        LogDirectory.requireRegularFile(segment);
         return Files.newInputStream(segment);
-    }
-
-    /** @throws IOException naming {@code segment} when it is no regular file (see {@link #open}) */
-    public static void requireRegularFile(Path segment) throws IOException {
-        if (!Files.isRegularFile(segment)) {
-            throw new IOException(segment.getFileName() + " is not a regular file ("
-                    + (Files.isSymbolicLink(segment)
-                            ? "a link to " + Files.readSymbolicLink(segment)
-                            : "a " + (Files.isDirectory(segment) ? "directory" : "FIFO, socket or device"))
-                    + "): no segment the gateway wrote");
-        }
     }
 
     /**

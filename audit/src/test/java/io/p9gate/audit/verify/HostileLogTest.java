@@ -187,4 +187,23 @@ class HostileLogTest {
                                     .close()));
         }
     }
+
+    /** The same for the sidecar: a FIFO in place of checkpoints.jsonl hung verify and the gateway's start. */
+    @Test
+    void aSidecarThatIsAFifoIsNamedNotWaitedOn() throws Exception {
+        Path dir = copy();
+        Path sidecar = LogDirectory.checkpointsFile(dir);
+        Files.delete(sidecar);
+        assertEquals(0, new ProcessBuilder("mkfifo", sidecar.toString()).start().waitFor());
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
+                java.io.IOException.class,
+                () -> org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                        java.time.Duration.ofSeconds(30), () -> verify(dir)));
+        assertTrue(e.getMessage().contains("checkpoints.jsonl is not a regular file"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(
+                java.io.IOException.class,
+                () -> org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                        java.time.Duration.ofSeconds(30),
+                        () -> io.p9gate.audit.AuditLog.open(dir, key, OPTIONS).close()));
+    }
 }
