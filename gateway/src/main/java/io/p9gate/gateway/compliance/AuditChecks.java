@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -209,10 +210,10 @@ final class AuditChecks {
             AuditRecord first = queue.get(at);
             AuditRecord last = first;
             int next = at + 1;
-            if (first.detail() != null && first.detail().contains("phase=intent")) {
+            if (hasWord(first.detail(), "phase=intent")) {
                 for (int i = at + 1; i < queue.size(); i++) {
                     AuditRecord r = queue.get(i);
-                    if (r.detail() != null && r.detail().contains("intent=" + first.seq())) {
+                    if (hasWord(r.detail(), "intent=" + first.seq())) {
                         last = r;
                         next = i + 1;
                         break;
@@ -225,6 +226,14 @@ final class AuditChecks {
         Map<Probe, Long> summarized = new IdentityHashMap<>();
         List<Probe> unclaimed = new RefusalSummaries(vm, records).claim(unmatched, summarized);
         return new Pairing(!sessions.isEmpty(), required, pairs, summarized, unclaimed);
+    }
+
+    /**
+     * Whether the record's detail has {@code word} as one of its space-separated words: a substring test took
+     * the outcome of intent 570 for intent 57's.
+     */
+    static boolean hasWord(String detail, String word) {
+        return detail != null && Arrays.asList(detail.split(" ")).contains(word);
     }
 
     /** Each VM's probes paired with the records read so far, in the order of {@code vms}. */
