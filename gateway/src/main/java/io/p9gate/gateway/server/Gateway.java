@@ -116,7 +116,8 @@ public final class Gateway implements AutoCloseable {
         // with Netty's 64 KiB default, one 1 MiB Rread would pause a pipelining client.
         int high = 4 * config.maxMsize();
         // A listener one VM owns has that VM's event loops from the accept on; connections to a shared one
-        // (tls:, vsock:) share loops, and get their VM's lane and budgets once the transport has named the VM.
+        // (tls:, vsock:) are accepted on shared loops, and move to their VM's loops, lane and budgets once the
+        // transport has named the VM.
         Optional<VmBudget> owner = config.budgets().ofListener(spec.describe());
         SessionSettings settings = new SessionSettings(
                         spec.describe(), config.maxMsize(), config.maxOutstanding(), config.ioLimit())
@@ -175,17 +176,31 @@ public final class Gateway implements AutoCloseable {
             channel.close();
             return;
         }
-        if (admitConnection(budget.get(), channel, peer)) {
+        if (owner.isPresent()) {
+            serve(channel, budget.get(), settings.forVm(vm), peer);
+        } else {
+            // A shared listener's connection leaves the shared loops for its VM's own (LoopMove), where cheap
+            // requests may then be served on the loop as on a listener the VM owns.
+            LoopMove.move(
+                    channel,
+                    loopsOf(budget.get()).next(),
+                    () -> serve(channel, budget.get(), settings.forVm(vm).onOwnLoops(true), peer));
+        }
+    }
+
+    /** On the connection's loop: its 9P session in the VM's lane, if the VM's connection budget has room. */
+    private void serve(Channel channel, VmBudget budget, SessionSettings settings, String peer) {
+        if (admitConnection(budget, channel, peer)) {
             Session session = SessionPipeline.install(
                     channel.pipeline(),
                     config.handlers(),
-                    workers.lane(budget.get()),
-                    settings.forVm(vm),
+                    workers.lane(budget),
+                    settings,
                     sessionIds::incrementAndGet,
                     peer);
             // Counted closed once its fids are released, not when the socket closes: one scrape of the metrics
             // must never show a VM without connections but with open fids.
-            session.ended().thenRun(() -> budget.get().connections().release(1));
+            session.ended().thenRun(() -> budget.connections().release(1));
         }
     }
 

@@ -1,8 +1,12 @@
 package io.p9gate.gateway.identity;
 
 import io.p9gate.gateway.certs.TestPki;
+import io.p9gate.gateway.client.ClientTls;
+import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.server.ServerTls;
+import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +26,18 @@ record SharedTlsListener(TestPki pki, ServerTls serverTls, int port) {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return new SharedTlsListener(pki, serverTls, probe.getLocalPort());
         }
+    }
+
+    /** A client with {@code vm}'s certificate, connected (no Tversion sent yet). */
+    P9Client connect(String vm, int msize) throws IOException {
+        Path dir = pki.dir().resolve(vm);
+        return P9Client.connect(
+                new InetSocketAddress("127.0.0.1", port),
+                msize,
+                ClientTls.of(
+                        dir.resolve(TestPki.CLIENT_CERT),
+                        dir.resolve(TestPki.CLIENT_KEY),
+                        pki.dir().resolve(TestPki.CA_CERT)));
     }
 
     /** The policy's VMs, each with {@code limits} (YAML of its {@code limits:}, or "" for none). */

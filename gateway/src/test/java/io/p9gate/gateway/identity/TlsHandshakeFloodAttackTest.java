@@ -57,7 +57,7 @@ class TlsHandshakeFloodAttackTest {
         Path ca = pki.dir().resolve(TestPki.CA_CERT);
         byte[] hello = clientHello(ca);
         try (IdentityRig rig = new IdentityRig(tmp).start(listener.vms("{connections: 2}"), listener.serverTls());
-                P9Client b = connect(pki, "b", port)) {
+                P9Client b = listener.connect("b", MSIZE)) {
             b.version(MSIZE, "9P2000.L");
             b.attach(0, "root", "b", 0);
             b.walk(0, 1, "b.txt");
@@ -81,7 +81,7 @@ class TlsHandshakeFloodAttackTest {
                     getattrs++;
                 }
                 // A VM connecting from its own address meanwhile is not refused.
-                try (P9Client a = connect(pki, "a", port)) {
+                try (P9Client a = listener.connect("a", MSIZE)) {
                     a.version(MSIZE, "9P2000.L");
                     a.attach(0, "root", "a", 0);
                     a.walk(0, 1, "a.txt");
@@ -122,7 +122,7 @@ class TlsHandshakeFloodAttackTest {
                     assertTrue(probe.getInputStream().read() < 0, "the gateway closes the probe");
                 }
             }
-            try (P9Client a = connect(pki, "a", port)) {
+            try (P9Client a = listener.connect("a", MSIZE)) {
                 a.version(MSIZE, "9P2000.L");
                 a.attach(0, "root", "a", 0);
             }
@@ -164,17 +164,6 @@ class TlsHandshakeFloodAttackTest {
                     rig.recordedOn.getFirst().endsWith(" p9gate-tls-handshake"),
                     "checked on the handshake thread: " + rig.recordedOn);
         }
-    }
-
-    private static P9Client connect(TestPki pki, String vm, int port) throws Exception {
-        Path dir = pki.dir().resolve(vm);
-        return P9Client.connect(
-                new InetSocketAddress("127.0.0.1", port),
-                MSIZE,
-                ClientTls.of(
-                        dir.resolve(TestPki.CLIENT_CERT),
-                        dir.resolve(TestPki.CLIENT_KEY),
-                        pki.dir().resolve(TestPki.CA_CERT)));
     }
 
     /** A TLS 1.3 ClientHello made once, with no client certificate to follow. */

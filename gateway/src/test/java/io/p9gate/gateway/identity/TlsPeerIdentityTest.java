@@ -123,12 +123,12 @@ class TlsPeerIdentityTest {
     }
 
     /**
-     * A tls: listener's event loops are shared by every VM that connects to it: a VM's lone read-only open and reads
-     * there are served by its lane on the workers, never on those loops (Session.servedOnLoop only on a VM's own
-     * loops), so a VM reading big files cannot hold a loop another VM's connection is on (R-ROB-1).
+     * A tls: listener's connection leaves the loops every VM's connections share once its handshake names its VM
+     * (server.LoopMove): a VM's lone read-only open and reads are then served on that VM's own loop, never on a loop
+     * another VM's connection is on, so a VM reading big files cannot hold up another VM (R-ROB-1).
      */
     @Test
-    void loneOpensAndReadsOnASharedListenerRunOnTheWorkersNotTheSharedLoops() throws Exception {
+    void loneOpensAndReadsOnASharedListenerRunOnTheVmsOwnLoop() throws Exception {
         try (IdentityRig rig = start()) {
             try (P9Client a = connect(clientOf(pki, "a"))) {
                 for (int i = 0; i < 3; i++) {
@@ -142,7 +142,7 @@ class TlsPeerIdentityTest {
                     .toList();
             assertEquals(6, served.size(), "a's opens and reads: " + rig.recordedOn);
             for (String r : served) {
-                assertTrue(r.contains(" p9gate-worker"), "served on a worker, not a loop VMs share: " + r);
+                assertTrue(r.contains(" p9gate-io-a-"), "served on a's own loop, not one VMs share: " + r);
             }
         }
     }
