@@ -218,8 +218,11 @@ final class ChokePoint {
      * records and throws a denial. The cheap {@link AuditTrail#writable()} check comes first so a broken log stops
      * requests before they do anything.
      */
-    private Decided decided(Operation op, Subject who, String share, PathsOf paths, RequestArgs args)
+    private Decided decided(Operation op, Subject who, String share, PathsOf derive, RequestArgs args)
             throws P9Exception {
+        // Derived once: derived anew for the check, the decision and the record, a rename above the fid between
+        // them let a path beyond PATH_MAX pass the check and be decided and recorded whole.
+        PathsOf paths = derive instanceof RequestPaths once ? once : RequestPaths.of(derive);
         requireWritable(op);
         requireValidNames(op, who, share, paths, args);
         requireNameablePaths(op, who, share, paths, args);
