@@ -152,6 +152,7 @@ final class LogRecovery {
      * first fsyncs the predecessor (the seal's fsync, which the crash may have prevented).
      */
     private boolean adopt(Path dir, Path pending, List<Path> segments) throws IOException {
+        LogDirectory.requireRegularFile(pending); // a FIFO there held the start in open(2) for ever
         long first = tree.size();
         boolean continues = !segments.isEmpty() && tornBytes == 0 && firstLineContinues(pending);
         if (continues) {

@@ -206,4 +206,17 @@ class HostileLogTest {
                         java.time.Duration.ofSeconds(30),
                         () -> io.p9gate.audit.AuditLog.open(dir, key, OPTIONS).close()));
     }
+
+    @Test
+    void aPendingSegmentThatIsAFifoIsNamedNotWaitedOn() throws Exception {
+        Path dir = copy();
+        Path pending = dir.resolve("segment-next.pending");
+        assertEquals(0, new ProcessBuilder("mkfifo", pending.toString()).start().waitFor());
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
+                java.io.IOException.class,
+                () -> org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                        java.time.Duration.ofSeconds(30),
+                        () -> io.p9gate.audit.AuditLog.open(dir, key, OPTIONS).close()));
+        assertTrue(e.getMessage().contains("segment-next.pending is not a regular file"), e.getMessage());
+    }
 }
