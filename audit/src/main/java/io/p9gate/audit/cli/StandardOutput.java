@@ -2,33 +2,71 @@ package io.p9gate.audit.cli;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Standard output for a p9gate process, written so that a reader going away is seen. {@code System.out} swallows
  * the EPIPE of a closed pipe, so {@code p9gate audit show | head -1} would read a 1M-record log to its end; a
- * writer straight on file descriptor 1 records the failure, and {@code checkError()} lets a command stop.
+ * writer straight on file descriptor 1 records the failure, and {@code checkError()} lets a command stop. Any other
+ * write failure (ENOSPC) fails the command, which otherwise exited 0 with its output lost.
  */
 public final class StandardOutput {
+    /** The message of the JDK's IOException for EPIPE on Linux. */
+    private static final String BROKEN_PIPE = "Broken pipe";
+
     private StandardOutput() {}
 
     /** Runs a process's command line with this standard output, and flushes what is left of it; the exit code. */
     public static int execute(CommandLine commandLine, String... args) {
-        commandLine.setOut(writer());
+        return execute(commandLine, new FileOutputStream(FileDescriptor.out), args);
+    }
+
+    /**
+     * As {@link #execute(CommandLine, String...)} on {@code stdout}. Output that could not be written (a full disk
+     * under {@code > export.jsonl}) is lost output, so the command fails with one line saying why; a reader that
+     * went away ({@code | head -1}, EPIPE) took what it wanted, and is none.
+     */
+    static int execute(CommandLine commandLine, OutputStream stdout, String... args) {
+        WriteFailure out = new WriteFailure(stdout);
+        commandLine.setOut(writer(out));
         int exit = commandLine.execute(args);
         commandLine.getOut().flush();
-        return exit;
+        IOException failure = out.failure();
+        if (failure == null || BROKEN_PIPE.equals(failure.getMessage())) {
+            return exit;
+        }
+        CliMessages.printError(ranCommand(commandLine), "cannot write standard output: " + failure.getMessage());
+        return exit == 0 ? 1 : exit;
+    }
+
+    /** The (sub)command the arguments named, for the error line. */
+    private static CommandSpec ranCommand(CommandLine commandLine) {
+        CommandLine.ParseResult parsed = commandLine.getParseResult();
+        if (parsed == null) {
+            return commandLine.getCommandSpec();
+        }
+        while (parsed.hasSubcommand()) {
+            parsed = parsed.subcommand();
+        }
+        return parsed.commandSpec();
     }
 
     /** Flushes at every line (as {@code System.out} does), so a follower or a pipe sees each line at once. */
     public static PrintWriter writer() {
+        return writer(new FileOutputStream(FileDescriptor.out));
+    }
+
+    private static PrintWriter writer(OutputStream stdout) {
         String encoding = System.getProperty("stdout.encoding");
         Charset charset = encoding != null && Charset.isSupported(encoding)
                 ? Charset.forName(encoding)
                 : Charset.defaultCharset();
-        return new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), charset), true);
+        return new PrintWriter(new OutputStreamWriter(stdout, charset), true);
     }
 }
