@@ -4,9 +4,12 @@ import io.p9gate.policy.cli.fmt.CedarFormatter;
 import io.p9gate.policy.cli.fmt.Formatting;
 import io.p9gate.policy.cli.fmt.YamlFormatter;
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -76,18 +79,24 @@ final class FmtCommand extends Subcommand {
         return failed || (check && unformatted) ? Loading.INVALID : 0;
     }
 
-    /** Replaces the file in one step (a reader never sees half of it), keeping its permissions. */
+    /**
+     * Replaces the file in one step (a reader never sees half of it), keeping its mode, owner and group: a policy
+     * of the gateway's user, mode 0640, formatted by root, must stay readable by the gateway. A symbolic link is
+     * followed, so the file it names is formatted and the link stays. A file whose owner cannot be kept (not root,
+     * not the owner) is left as it is.
+     */
     private boolean write(Path file, String text) {
         try {
-            Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".fmt");
+            Path target = file.toRealPath();
+            PosixFileAttributes attributes = posixAttributes(target);
+            Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".fmt");
             try {
                 Files.writeString(tmp, text);
-                try {
-                    Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(file));
-                } catch (UnsupportedOperationException e) {
-                    // not a POSIX file system: the new file keeps the default permissions
+                if (attributes != null) {
+                    keepOwnership(tmp, attributes);
+                    Files.setPosixFilePermissions(tmp, attributes.permissions());
                 }
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 Files.deleteIfExists(tmp);
             }
@@ -95,6 +104,31 @@ final class FmtCommand extends Subcommand {
         } catch (IOException e) {
             error(file + ": cannot write: " + e.getMessage());
             return false;
+        }
+    }
+
+    /** The file's mode, owner and group, or null on a file system without them. */
+    private static PosixFileAttributes posixAttributes(Path file) throws IOException {
+        try {
+            return Files.readAttributes(file, PosixFileAttributes.class);
+        } catch (UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
+    private static void keepOwnership(Path tmp, PosixFileAttributes original) throws IOException {
+        PosixFileAttributeView view = Files.getFileAttributeView(tmp, PosixFileAttributeView.class);
+        PosixFileAttributes fresh = view.readAttributes();
+        try {
+            if (!fresh.owner().equals(original.owner())) {
+                view.setOwner(original.owner());
+            }
+            if (!fresh.group().equals(original.group())) {
+                view.setGroup(original.group());
+            }
+        } catch (FileSystemException e) {
+            throw new IOException("cannot keep its owner " + original.owner().getName() + ":"
+                    + original.group().getName() + " (run fmt as that user or as root)");
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -116,5 +117,38 @@ class PolicyFmtCommandTest {
         assertEquals(broken, Files.readString(bad));
         assertEquals(literal, Files.readString(block));
         assertEquals("image: t\n", Files.readString(good), "the other files are still formatted");
+    }
+
+    /**
+     * A policy is often a link into the image's tree (/etc/p9gate/policy.yaml -> /opt/...): fmt replaced the link
+     * with a formatted copy, so the image's file stayed unformatted and the link was gone.
+     */
+    @Test
+    void aSymbolicLinkIsFollowedNotReplaced() throws Exception {
+        Path real =
+                Files.writeString(Files.createDirectories(dir.resolve("image")).resolve("p.yaml"), MESSY_YAML);
+        Path link = Files.createSymbolicLink(dir.resolve("policy.yaml"), real);
+        CliRun r = CliRun.of("fmt", link.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(Files.isSymbolicLink(link), "the link was replaced by a file");
+        assertEquals(CANONICAL_YAML, Files.readString(real));
+    }
+
+    /**
+     * {@code sudo p9gate policy fmt /etc/p9gate/policy.yaml} on a file of the gateway's user, mode 0640: the new file
+     * was root's, and the gateway could no longer read its policy.
+     */
+    @Test
+    void theOwnerAndGroupAreKept() throws Exception {
+        Path yaml = Files.writeString(dir.resolve("p.yaml"), MESSY_YAML);
+        Assumptions.assumeTrue(
+                ((Integer) Files.getAttribute(yaml, "unix:uid")) == 0, "changing a file's owner needs root");
+        Files.setAttribute(yaml, "unix:uid", 4321);
+        Files.setAttribute(yaml, "unix:gid", 8765);
+        CliRun r = CliRun.of("fmt", yaml.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(CANONICAL_YAML, Files.readString(yaml));
+        assertEquals(4321, Files.getAttribute(yaml, "unix:uid"));
+        assertEquals(8765, Files.getAttribute(yaml, "unix:gid"));
     }
 }
