@@ -55,8 +55,7 @@ final class CheckProofCommand extends CliCommand {
         }
         JsonNode document;
         try {
-            document = ProofJson.read(
-                    Files.readString(file, StandardCharsets.UTF_8), InclusionProof.FORMAT, ConsistencyProof.FORMAT);
+            document = ProofJson.read(text(file, "a proof"), InclusionProof.FORMAT, ConsistencyProof.FORMAT);
         } catch (UserError e) {
             throw usage(file + " is not a proof: " + e.getMessage());
         }

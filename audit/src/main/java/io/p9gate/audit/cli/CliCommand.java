@@ -105,7 +105,7 @@ abstract class CliCommand implements Callable<Integer> {
                         isPrivateKey(f)
                                 ? f + " is a private key: give the public key (the .pub file written with"
                                         + " it), which is all a reviewer needs"
-                                : f + ": " + e.getMessage());
+                                : e.getMessage().contains(f.toString()) ? e.getMessage() : f + ": " + e.getMessage());
             }
         }
         return keys;
@@ -121,6 +121,15 @@ abstract class CliCommand implements Callable<Integer> {
             return true;
         } catch (KeyFormatException | java.nio.charset.CharacterCodingException e) {
             return false;
+        }
+    }
+
+    /** The UTF-8 text of a file the user named as {@code what} (a pin, a proof); binary is a usage error. */
+    static String text(Path file, String what) throws UserError, IOException {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw usage(file + " is not " + what + ": it is not UTF-8 text");
         }
     }
 

@@ -76,7 +76,7 @@ final class VerifyCommand extends CliCommand {
             if (!Files.isRegularFile(pin)) {
                 throw usage("no such pin file: " + pin);
             }
-            pinText = Files.readString(pin, StandardCharsets.UTF_8);
+            pinText = text(pin, "a pin file");
         }
         ProgressMeter meter = progress.meter("verifying", err());
         VerificationReport report = new Verifier(keys, pinText, meter).verify(log.existing());

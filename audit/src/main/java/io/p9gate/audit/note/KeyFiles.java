@@ -1,6 +1,7 @@
 package io.p9gate.audit.note;
 
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -34,14 +35,28 @@ public final class KeyFiles {
             throw new KeyFormatException("private key " + file + " is accessible by group or others ("
                     + PosixFilePermissions.toString(perms) + "); chmod 600 it");
         }
-        return SigningKey.parse(Files.readString(file, StandardCharsets.US_ASCII));
+        return SigningKey.parse(keyText(file));
     }
 
     public static VerifierKey readVerifierKey(Path file) throws KeyFormatException, IOException {
+        return VerifierKey.parse(keyText(file));
+    }
+
+    /**
+     * A key file's text; a file that cannot be one (missing, a directory, binary) is a {@link KeyFormatException}
+     * naming it, not the JDK's "Is a directory" or "Input length = 1".
+     */
+    private static String keyText(Path file) throws KeyFormatException, IOException {
+        if (Files.isDirectory(file)) {
+            throw new KeyFormatException(file + " is a directory, not a key file");
+        }
         try {
-            return VerifierKey.parse(Files.readString(file, StandardCharsets.US_ASCII));
+            return Files.readString(file, StandardCharsets.US_ASCII);
         } catch (NoSuchFileException e) {
             throw new KeyFormatException("no such key file: " + file);
+        } catch (CharacterCodingException e) {
+            throw new KeyFormatException(
+                    file + " is not a key file: it is not text ('p9gate keys generate' writes them)");
         }
     }
 

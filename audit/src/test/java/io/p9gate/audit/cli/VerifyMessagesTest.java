@@ -97,4 +97,29 @@ class VerifyMessagesTest {
         assertFalse(r.err().contains("\\n"), "no escaped second line of Jackson's: " + r.err());
         assertFalse(r.err().contains("Source"), r.err());
     }
+
+    /**
+     * A key, pin or proof file that is binary (a copied disk image, a private key in DER) or a directory was
+     * reported as "Input length = 1" or "Is a directory", naming neither the file nor what it should have been.
+     */
+    @Test
+    void aBinaryOrDirectoryKeyPinOrProofIsNamedWithWhatItShouldBe() throws Exception {
+        Path binary = Files.write(tmp.resolve("blob.bin"), new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1, 2});
+        Path dir = Files.createDirectories(tmp.resolve("a-dir"));
+        List<CliRun> runs = List.of(
+                CliRun.audit("verify", "--log", log.toString(), "--key", binary.toString()),
+                CliRun.audit("verify", "--log", log.toString(), "--key", dir.toString()),
+                CliRun.audit("verify", "--log", log.toString(), "--key", pub.toString(), "--pin", binary.toString()),
+                CliRun.audit("check-proof", binary.toString(), "--key", pub.toString()),
+                CliRun.audit("prove", "--log", log.toString(), "--key", binary.toString(), "1"));
+        List<Path> named = List.of(binary, dir, binary, binary, binary);
+        for (int i = 0; i < runs.size(); i++) {
+            CliRun r = runs.get(i);
+            assertEquals(2, r.exit(), r.err());
+            assertTrue(r.oneLineError(), r.err());
+            assertTrue(r.err().contains(named.get(i).toString()), "names the file: " + r.err());
+            assertFalse(r.err().contains("Input length"), r.err());
+            assertFalse(r.err().contains("Is a directory"), r.err());
+        }
+    }
 }

@@ -3,6 +3,7 @@ package io.p9gate.policy.cli;
 import io.p9gate.policy.cli.fmt.CedarFormatter;
 import io.p9gate.policy.cli.fmt.Formatting;
 import io.p9gate.policy.cli.fmt.YamlFormatter;
+import io.p9gate.policy.load.IoReason;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -50,7 +51,7 @@ final class FmtCommand extends Subcommand {
             try {
                 text = Files.readString(file);
             } catch (IOException e) {
-                error(file + ": cannot read: " + e.getMessage());
+                error(file + ": cannot read: " + IoReason.of(e));
                 failed = true;
                 continue;
             }
@@ -102,7 +103,7 @@ final class FmtCommand extends Subcommand {
             }
             return true;
         } catch (IOException e) {
-            error(file + ": cannot write: " + e.getMessage());
+            error(file + ": cannot write: " + IoReason.of(e));
             return false;
         }
     }

@@ -32,7 +32,7 @@ public final class YamlTreeReader {
         try {
             text = Files.readString(file);
         } catch (IOException e) {
-            throw new PolicyLoadException(new SourcePos(file, 0, 0), "cannot read: " + describe(e));
+            throw new PolicyLoadException(new SourcePos(file, 0, 0), "cannot read: " + IoReason.of(e));
         }
         YamlTreeReader r = new YamlTreeReader(file);
         try (JsonParser p = FACTORY.createParser(text)) {
@@ -52,14 +52,8 @@ public final class YamlTreeReader {
                     .orElse("syntax error");
             throw new PolicyLoadException(r.pos(loc), "YAML syntax: " + msg);
         } catch (IOException e) {
-            throw new PolicyLoadException(new SourcePos(file, 0, 0), "cannot read: " + describe(e));
+            throw new PolicyLoadException(new SourcePos(file, 0, 0), "cannot read: " + IoReason.of(e));
         }
-    }
-
-    private static String describe(IOException e) {
-        if (e instanceof java.nio.file.NoSuchFileException) return "no such file";
-        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     private SourcePos pos(JsonLocation loc) {

@@ -336,4 +336,21 @@ class PolicyCommandTest {
                         + ": cannot read: no such file",
                 r.err().strip());
     }
+
+    /**
+     * A binary file (an image, a file saved as UTF-16) given as a policy was "cannot read: Input length = 1", and a
+     * missing one to fmt "cannot read: FILE": the reason must be said in words.
+     */
+    @Test
+    void aBinaryOrMissingFileIsSaidInWords() throws Exception {
+        Path binary = Files.write(dir.resolve("blob.yaml"), new byte[] {(byte) 0xff, (byte) 0xfe, 'a', ':', ' ', '1'});
+        for (String command : List.of("check", "test", "fmt")) {
+            CliRun r = CliRun.of(command, binary.toString());
+            assertEquals(1, r.exit(), r.err());
+            assertTrue(r.err().contains(binary + ": cannot read: not UTF-8 text"), command + ": " + r.err());
+        }
+        CliRun missing = CliRun.of("fmt", dir.resolve("missing.yaml").toString());
+        assertEquals(1, missing.exit(), missing.err());
+        assertTrue(missing.err().endsWith("missing.yaml: cannot read: no such file\n"), missing.err());
+    }
 }
