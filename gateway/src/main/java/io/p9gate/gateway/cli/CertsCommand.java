@@ -64,6 +64,9 @@ final class CertsCommand implements Callable<Integer> {
             description = "Validity of new certificates (default: ${DEFAULT-VALUE}).")
     int days = 30;
 
+    /** A hundred years: X.509 dates end with 9999, and --days 99999999 failed half-way, after creating DIR/VM. */
+    private static final int MAX_DAYS = 36_500;
+
     @Option(
             names = "--revoke",
             paramLabel = "VM",
@@ -72,8 +75,12 @@ final class CertsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, GeneralSecurityException {
-        if (days < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--days must be at least 1");
+        if (days < 1 || days > MAX_DAYS) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--days must be between 1 and " + MAX_DAYS + ", not " + days);
+        }
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), dir + " is not a directory");
         }
         for (String vm : concat(vms, revoke)) {
             if (!VM_NAME.matcher(vm).matches()) {
@@ -84,6 +91,16 @@ final class CertsCommand implements Callable<Integer> {
         if (vms.isEmpty() && revoke.isEmpty() && Files.exists(dir.resolve(TestPki.CA_CERT))) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), dir + " already holds a CA: give --vm VM " + "or --revoke VM");
+        }
+        for (String vm : vms) {
+            // As 'keys generate': a key is never overwritten; the guest holds a copy and a policy may pin its cert.
+            if (Files.exists(dir.resolve(vm).resolve(TestPki.CLIENT_KEY))
+                    || Files.exists(dir.resolve(vm).resolve(TestPki.CLIENT_CERT))) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "VM '" + vm + "' already has a certificate in " + dir + "; to replace it, --revoke it and"
+                                + " remove " + dir.resolve(vm));
+            }
         }
         for (String vm : revoke) {
             if (!Files.exists(dir.resolve(vm).resolve(TestPki.CLIENT_CERT)) && !vms.contains(vm)) {

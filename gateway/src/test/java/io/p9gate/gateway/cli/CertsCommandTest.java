@@ -71,4 +71,40 @@ class CertsCommandTest {
         assertEquals(Main.EXIT_USAGE, unknown.code());
         assertTrue(unknown.err().contains("no certificate of VM 'a'"), unknown.err());
     }
+
+    /**
+     * {@code --vm a} for a VM that has a certificate silently replaced its key and certificate: the guest's copy
+     * stopped working and a policy pinning its sha256 refused it. Like {@code keys generate}, certs never overwrites
+     * a key.
+     */
+    @Test
+    void anIssuedVmKeyIsNeverOverwritten() throws Exception {
+        Path pki = tmp.resolve("pki");
+        assertEquals(0, CliRun.of("certs", "--dir", pki.toString(), "--vm", "a").code());
+        byte[] key = Files.readAllBytes(pki.resolve("a").resolve(TestPki.CLIENT_KEY));
+        byte[] cert = Files.readAllBytes(pki.resolve("a").resolve(TestPki.CLIENT_CERT));
+        CliRun again = CliRun.of("certs", "--dir", pki.toString(), "--vm", "a");
+        assertEquals(Main.EXIT_USAGE, again.code(), again.err());
+        assertEquals(1, again.err().lines().count(), again.err());
+        assertTrue(again.err().contains("VM 'a' already has a certificate in " + pki), again.err());
+        assertTrue(
+                java.util.Arrays.equals(key, Files.readAllBytes(pki.resolve("a").resolve(TestPki.CLIENT_KEY))));
+        assertTrue(java.util.Arrays.equals(
+                cert, Files.readAllBytes(pki.resolve("a").resolve(TestPki.CLIENT_CERT))));
+    }
+
+    /** {@code --days 99999999} ended in "java.io.IOException: Parse Generalized time" and left an empty DIR/VM. */
+    @Test
+    void aValidityPastYear9999OrADirThatIsAFileIsOneUsageLine() throws Exception {
+        Path pki = tmp.resolve("pki");
+        CliRun tooLong = CliRun.of("certs", "--dir", pki.toString(), "--vm", "a", "--days", "99999999");
+        assertEquals(Main.EXIT_USAGE, tooLong.code(), tooLong.err());
+        assertTrue(tooLong.err().contains("--days must be"), tooLong.err());
+        assertTrue(!tooLong.err().contains("Exception"), tooLong.err());
+        assertTrue(!Files.exists(pki), "nothing written");
+        Path file = Files.writeString(tmp.resolve("file"), "x");
+        CliRun notDir = CliRun.of("certs", "--dir", file.toString(), "--vm", "a");
+        assertEquals(Main.EXIT_USAGE, notDir.code(), notDir.err());
+        assertTrue(notDir.err().contains(file + " is not a directory"), notDir.err());
+    }
 }
