@@ -1,0 +1,93 @@
+package io.p9gate.gateway.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code p9gate status} pointed at something that is not the gateway's metrics endpoint: a peer that accepts and
+ * never answers (or echoes the request back and keeps the connection) hung status forever; one that sends without
+ * end filled its heap. Both must be one line, in bounded time and memory.
+ */
+class MetricsScrapeTest {
+    @TempDir
+    Path tmp;
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+    }
+
+    /** A unix socket whose peer runs {@code peer} on each accepted connection. */
+    private MetricsAddress.Unix peer(PeerLoop peer) throws IOException {
+        Path socket = tmp.resolve("peer.sock");
+        ServerSocketChannel server = ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socket));
+        open.add(server);
+        Thread.ofVirtual().start(() -> {
+            try {
+                while (true) {
+                    SocketChannel c = server.accept();
+                    open.add(c);
+                    Thread.ofVirtual().start(() -> {
+                        try {
+                            peer.serve(c);
+                        } catch (IOException | InterruptedException e) {
+                            // the scrape gave up and closed: what the test wants
+                        }
+                    });
+                }
+            } catch (IOException e) {
+                // closed after the test
+            }
+        });
+        return new MetricsAddress.Unix(socket);
+    }
+
+    interface PeerLoop {
+        void serve(SocketChannel c) throws IOException, InterruptedException;
+    }
+
+    @Test
+    void aPeerThatNeverAnswersTimesOut() throws Exception {
+        MetricsAddress.Unix silent = peer(c -> Thread.sleep(60_000));
+        IOException e = assertTimeoutPreemptively(
+                Duration.ofSeconds(20),
+                () -> assertThrows(IOException.class, () -> MetricsScrape.from(silent, Duration.ofSeconds(1))));
+        assertTrue(e.getMessage().contains("did not answer within 1 s"), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count());
+    }
+
+    @Test
+    void aPeerThatSendsWithoutEndIsCutOff() throws Exception {
+        MetricsAddress.Unix flood = peer(c -> {
+            ByteBuffer junk = ByteBuffer.allocate(1 << 16);
+            while (true) {
+                junk.clear();
+                c.write(junk);
+            }
+        });
+        IOException e = assertTimeoutPreemptively(
+                Duration.ofSeconds(60),
+                () -> assertThrows(IOException.class, () -> MetricsScrape.from(flood, Duration.ofSeconds(30))));
+        assertTrue(e.getMessage().contains("answered more than"), e.getMessage());
+    }
+}
