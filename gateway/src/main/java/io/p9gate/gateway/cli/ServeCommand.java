@@ -145,6 +145,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, AuditOption.AuditUnavailable {
         boolean production = production();
+        refuseBadLimits();
         MetricsAddress metricsAddress = metricsAddress();
         PolicyHolder holder = policy != null ? loadPolicy() : null;
         tls = tlsOption.load(spec.commandLine());
@@ -464,6 +465,19 @@ final class ServeCommand implements Callable<Integer> {
             state.add(new StatePath("metrics socket", unix.path()));
         }
         return state;
+    }
+
+    /**
+     * The numbers and --listen addresses, before anything is opened: found later, a refused command line had
+     * already created the audit log and written a start and a shutdown for a gateway that never served.
+     */
+    private void refuseBadLimits() {
+        try {
+            GatewayConfig.checkLimits(msize, workers, maxOutstanding, iounit);
+            listens.forEach(ListenSpec::parse);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     private Map<String, Path> validatedShares() {

@@ -32,6 +32,14 @@ public record GatewayConfig(
         if (listeners.isEmpty()) {
             throw new IllegalArgumentException("at least one listener is needed");
         }
+        checkLimits(maxMsize, workers, maxOutstanding, ioLimit);
+    }
+
+    /**
+     * @throws IllegalArgumentException with one line naming the limit out of range; for a command line to check
+     *     before it opens anything (the audit log), and before the budgets divide by msize
+     */
+    public static void checkLimits(int maxMsize, int workers, int maxOutstanding, int ioLimit) {
         if (maxMsize < SessionSettings.MIN_MSIZE || maxMsize > DEFAULT_MSIZE) {
             throw new IllegalArgumentException(
                     "msize must be between " + SessionSettings.MIN_MSIZE + " and " + DEFAULT_MSIZE + ": " + maxMsize);
@@ -56,6 +64,7 @@ public record GatewayConfig(
             int workers,
             int maxOutstanding,
             int ioLimit) {
+        checkLimits(maxMsize, workers, maxOutstanding, ioLimit); // before the budgets divide by msize
         this(
                 listeners,
                 handlers,

@@ -145,4 +145,26 @@ class ServeAuditOptionsTest {
         assertEquals("shutdown", records.get(records.size() - 2).type());
         assertEquals(0, logs.verify().exit(), logs.verify().output());
     }
+
+    /**
+     * {@code --msize 0} ended in "error: / by zero" (exit 1), and a refused --msize, --workers, --max-outstanding,
+     * --iounit or --listen still created the audit log and wrote a start and a shutdown for a gateway that never
+     * served.
+     */
+    @Test
+    void aBadLimitOrListenerIsOneUsageLineAndNoLog() throws Exception {
+        String[] audit = {"--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString()};
+        assertOneLine(serve(with(audit, "--msize", "0")), Main.EXIT_USAGE, "msize must be between");
+        assertOneLine(serve(with(audit, "--workers", "0")), Main.EXIT_USAGE, "workers must be at least 1");
+        assertOneLine(serve(with(audit, "--max-outstanding", "0")), Main.EXIT_USAGE, "must be at least 1");
+        assertOneLine(serve(with(audit, "--iounit", "-1")), Main.EXIT_USAGE, "iounit must not be negative");
+        assertOneLine(serve(with(audit, "--listen", "bogus")), Main.EXIT_USAGE, "unknown listen address 'bogus'");
+        assertFalse(Files.exists(logs.dir), "no log is created for a refused command line");
+    }
+
+    private static String[] with(String[] first, String... more) {
+        List<String> all = new java.util.ArrayList<>(List.of(first));
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
 }
