@@ -5,6 +5,7 @@ import io.p9gate.gateway.packaging.Packager;
 import io.p9gate.gateway.packaging.PackagingException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,6 +106,10 @@ final class PackageCommand implements Callable<Integer> {
     public Integer call() throws PackagingException, IOException {
         if (policy == null || out == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "give --policy FILE and --out DIR");
+        }
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            // Found when the tarball is written, after the jlink, and said with the path alone.
+            throw new CommandLine.ParameterException(spec.commandLine(), "--out " + out + " is not a directory");
         }
         long started = System.nanoTime();
         Packager.Result result = Packager.build(new Packager.Request(

@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -136,6 +138,13 @@ final class UnixSocketFiles {
                     ".p9" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 30), 36));
             try {
                 return Files.createDirectory(dir, privateDir); // mkdir(2): never one that exists
+            } catch (NoSuchFileException e) {
+                // Said with the staging name alone, a name nobody gave.
+                throw new IOException(
+                        "cannot listen on " + target + ": its directory " + parent + " does not exist", e);
+            } catch (AccessDeniedException e) {
+                throw new IOException(
+                        "cannot listen on " + target + ": its directory " + parent + " is not writable", e);
             } catch (FileAlreadyExistsException e) {
                 if (attempt >= 100) {
                     throw e;

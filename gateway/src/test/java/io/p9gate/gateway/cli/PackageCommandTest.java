@@ -119,4 +119,20 @@ class PackageCommandTest {
         assertEquals(Main.EXIT_USAGE, run.code());
         assertTrue(run.err().contains("give --policy FILE and --out DIR"), run.err());
     }
+
+    /** An --out that is a file failed after the 15 s jlink with only its path: "p9gate package: error: FILE". */
+    @Test
+    void anOutThatIsAFileIsAUsageErrorBeforeAnythingIsBuilt() throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        CliRun run = CliRun.of(
+                "package",
+                "--policy",
+                policy("maps: {path: /srv/p9gate/maps}\n").toString(),
+                "--out",
+                file.toString(),
+                "--app",
+                app.toString());
+        assertEquals(Main.EXIT_USAGE, run.code(), run.err());
+        assertTrue(run.err().contains("--out " + file + " is not a directory"), run.err());
+    }
 }

@@ -167,4 +167,26 @@ class ServeAuditOptionsTest {
         all.addAll(List.of(more));
         return all.toArray(String[]::new);
     }
+
+    /** A unix socket in a directory that does not exist was "error: /no/such/dir/.p9cimhv2", a name nobody gave. */
+    @Test
+    void aSocketInAMissingDirectoryIsNamed() throws Exception {
+        Path share = Files.createDirectories(dir.resolve("share"));
+        Path socket = dir.resolve("no-such-dir/gateway.sock");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.execute(
+                new PrintWriter(out),
+                new PrintWriter(err),
+                "serve",
+                "--share",
+                "a=" + share,
+                "--listen",
+                "unix:" + socket);
+        assertOneLine(
+                new Run(code, out.toString(), err.toString()),
+                Main.EXIT_FAILURE,
+                "cannot listen on " + socket + ": its directory");
+        assertTrue(err.toString().contains("does not exist"), err.toString());
+    }
 }
