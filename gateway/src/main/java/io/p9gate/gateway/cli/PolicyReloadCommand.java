@@ -45,6 +45,11 @@ public final class PolicyReloadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
+        if (timeoutSeconds < 1) {
+            // Not seen until after the signal: the reload happened, and was reported as not done in time.
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--timeout must be at least 1 second, not " + timeoutSeconds);
+        }
         long pid = readPid();
         Optional<ProcessHandle> process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
         if (process.isEmpty()) {
@@ -100,6 +105,8 @@ public final class PolicyReloadCommand implements Callable<Integer> {
             text = Files.readString(pidFile).strip();
         } catch (NoSuchFileException e) {
             throw new IOException("no pid file " + pidFile + " (start the gateway with serve --pid-file)");
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IOException("pid file " + pidFile + " does not hold a process id: it is not text");
         }
         try {
             return Long.parseLong(text);

@@ -124,7 +124,7 @@ final class ReplayCommand extends Subcommand {
             try {
                 keys.add(KeyFiles.readVerifierKey(f));
             } catch (KeyFormatException e) {
-                usageError(f + ": " + e.getMessage());
+                usageError(e.getMessage().contains(f.toString()) ? e.getMessage() : f + ": " + e.getMessage());
                 return false;
             }
         }
