@@ -51,6 +51,16 @@ class VerifyMessagesTest {
     }
 
     @Test
+    void aDirectoryWithoutAnyLogFileIsNoIntactLog() throws Exception {
+        Path elsewhere = Files.createDirectories(tmp.resolve("not-the-log"));
+        Files.writeString(elsewhere.resolve("notes.txt"), "x");
+        CliRun r = CliRun.audit("verify", "--log", elsewhere.toString(), "--key", pub.toString());
+        assertEquals(1, r.exit(), "a mistyped --log reads as 'OK: 0 records' otherwise: " + r.out() + r.err());
+        assertTrue(r.oneLineError(), r.err());
+        assertTrue(r.err().contains("no audit log in " + elsewhere), r.err());
+    }
+
+    @Test
     void aPrivateKeyGivenToVerifySaysSo() {
         CliRun r = CliRun.audit(
                 "verify",
