@@ -68,19 +68,55 @@ public final class CheckpointStore implements Closeable {
 
     /** All entries; a last line without newline (a crash while writing) is returned with {@code torn} set. */
     public static List<Entry> readAll(Path dir) throws IOException {
-        Path file = LogDirectory.checkpointsFile(dir);
         List<Entry> entries = new ArrayList<>();
-        if (!Files.exists(file)) {
-            return entries;
-        }
-        LogDirectory.requireRegularFile(file);
-        // Line by line, each decoded on its own: a line that is not UTF-8 (only a doctored sidecar has one) is that
-        // line's problem, reported with its number. Decoding the whole file at once threw for it, "Input length =
-        // 1"; reading it whole threw OutOfMemoryError past 2 GiB (SidecarLines).
-        try (InputStream in = Files.newInputStream(file)) {
-            SidecarLines.forEach(in, line -> entries.add(entry(entries.size() + 1, line)));
+        try (Entries in = entries(dir)) {
+            for (Entry e = in.next(); e != null; e = in.next()) {
+                entries.add(e);
+            }
         }
         return entries;
+    }
+
+    /**
+     * The entries one at a time, as {@link #readAll} returns them; only the current line is held, so a caller that
+     * keeps little per note reads a sidecar of any length (it gains 86,400 notes a day and is never rotated).
+     */
+    public static Entries entries(Path dir) throws IOException {
+        Path file = LogDirectory.checkpointsFile(dir);
+        if (!Files.exists(file)) {
+            return new Entries(null);
+        }
+        LogDirectory.requireRegularFile(file);
+        return new Entries(Files.newInputStream(file));
+    }
+
+    /** A sidecar being read in order; empty when there is none. */
+    public static final class Entries implements Closeable {
+        private final InputStream in;
+        private final SidecarLines.Reader lines;
+        private int lineNo;
+
+        private Entries(InputStream in) {
+            this.in = in;
+            this.lines = in == null ? null : new SidecarLines.Reader(in);
+        }
+
+        /**
+         * The next entry, or null after the last. Line by line, each decoded on its own: a line that is not UTF-8
+         * (only a doctored sidecar has one) is that line's problem, reported with its number. Decoding the whole
+         * file at once threw for it, "Input length = 1"; reading it whole threw OutOfMemoryError past 2 GiB.
+         */
+        public Entry next() throws IOException {
+            SidecarLines.Line line = lines == null ? null : lines.next();
+            return line == null ? null : entry(++lineNo, line);
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (in != null) {
+                in.close();
+            }
+        }
     }
 
     /**

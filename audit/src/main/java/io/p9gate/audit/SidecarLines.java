@@ -33,22 +33,51 @@ final class SidecarLines {
 
     /** Every line of {@code in}, in order; a last line without newline comes unterminated. */
     static void forEach(InputStream in, Sink sink) throws IOException {
-        byte[] chunk = new byte[CHUNK];
-        Pending line = new Pending();
-        int n;
-        while ((n = in.read(chunk)) >= 0) {
-            int start = 0;
-            for (int i = 0; i < n; i++) {
-                if (chunk[i] == '\n') {
-                    line.add(chunk, start, i);
-                    sink.accept(line.take(true));
-                    start = i + 1;
-                }
-            }
-            line.add(chunk, start, n);
+        Reader reader = new Reader(in);
+        for (Line line = reader.next(); line != null; line = reader.next()) {
+            sink.accept(line);
         }
-        if (line.length > 0) {
-            sink.accept(line.take(false));
+    }
+
+    /**
+     * The lines of a stream one at a time, for a caller that reads them as it needs them (the verifier walks the
+     * sidecar alongside the segments): nothing but the current chunk and line is held.
+     */
+    static final class Reader {
+        private final InputStream in;
+        private final byte[] chunk = new byte[CHUNK];
+        private final Pending line = new Pending();
+        private int start;
+        private int end;
+        private boolean eof;
+
+        Reader(InputStream in) {
+            this.in = in;
+        }
+
+        /** The next line, or null after the last; a last line without newline comes unterminated. */
+        Line next() throws IOException {
+            while (true) {
+                for (int i = start; i < end; i++) {
+                    if (chunk[i] == '\n') {
+                        line.add(chunk, start, i);
+                        start = i + 1;
+                        return line.take(true);
+                    }
+                }
+                line.add(chunk, start, end);
+                start = end;
+                if (eof) {
+                    return null;
+                }
+                int n = in.read(chunk);
+                if (n < 0) {
+                    eof = true;
+                    return line.length > 0 ? line.take(false) : null;
+                }
+                start = 0;
+                end = n;
+            }
         }
     }
 

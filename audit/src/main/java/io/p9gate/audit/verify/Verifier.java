@@ -9,23 +9,30 @@ import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.read.StoredLine;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.function.LongPredicate;
 
 /**
  * Offline verification of an audit directory against trusted public keys and an optional pinned checkpoint
  * (R-AUD-3). One streaming pass over the stored lines: hash every line as stored, follow the chain, classify
- * sequence numbers, and compare the tree head at every signed size. Classification rules are in
- * docs/audit-format.md ("Verifier").
+ * sequence numbers, and compare the tree head at every signed size. The sidecar is read alongside (its notes come
+ * in size order), so memory does not grow with the log's age. Classification rules are in docs/audit-format.md
+ * ("Verifier").
  */
 public final class Verifier {
+    /**
+     * Notes read after the pass went past their size (only a doctored sidecar has them) are compared in a second
+     * pass; beyond this many, one is reported instead of kept (about 250 bytes each).
+     */
+    static final int OUT_OF_ORDER_NOTES = 50_000;
+
     private final List<VerifierKey> keys;
     private final String pinText;
     private final Progress progress;
@@ -38,52 +45,116 @@ public final class Verifier {
     }
 
     public VerificationReport verify(Path dir) throws IOException {
-        CheckpointSet cps = new CheckpointSet(keys);
-        cps.addSidecar(CheckpointStore.readAll(dir));
-        if (pinText != null) {
-            cps.addPin(pinText);
-        }
+        FindingList pinFindings = new FindingList();
+        TrustedCheckpoint pin = pinText == null
+                ? null
+                : CheckpointStream.check(pinText, "pinned checkpoint", 0, true, keys, pinFindings);
         List<Path> segments = LogDirectory.segments(dir);
         long totalBytes = 0;
         for (Path s : segments) {
             totalBytes += Files.size(s);
         }
-        Pass pass = new Pass(cps.sizes(), segments.isEmpty() ? null : segments.getLast(), totalBytes);
-        progress.update(0, totalBytes, 0); // at once: the next update comes after thousands of records
-        SegmentReader.forEachLine(segments, pass::accept);
+        CheckpointOutcomes outcomes = new CheckpointOutcomes();
+        FindingList truncated = new FindingList();
+        List<TrustedCheckpoint> late = new ArrayList<>();
+        Pass pass;
+        int verified;
+        int total;
+        FindingList sidecarFindings;
+        try (CheckpointStream notes = new CheckpointStream(dir, keys);
+                NoteSizes noteSizes = new NoteSizes(dir)) {
+            Merge merge = new Merge(notes, pin, outcomes, late);
+            pass = new Pass(segments.isEmpty() ? null : segments.getLast(), totalBytes, progress, merge, noteSizes);
+            progress.update(0, totalBytes, 0); // at once: the next update comes after thousands of records
+            try {
+                merge.reached(pass); // the notes of size 0
+                SegmentReader.forEachLine(segments, pass::accept);
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            merge.drain(pass, truncated);
+            verified = notes.verified;
+            total = notes.total;
+            sidecarFindings = notes.findings;
+            LongPredicate allSizes = noteSizes.finish();
+            if (allSizes != null) {
+                pass.notesMissing.removeAnnounced(allSizes);
+            }
+        }
+        if (pin != null) {
+            if (pin.size() > Math.max(pass.position, pass.seqs.end())) {
+                truncated.add(new Finding.Truncated(pin.size(), pass.position, pin.source()));
+            } else {
+                outcomes.outcome(pin, pin.size() == 0 || Boolean.TRUE.equals(pass.pinMatches), null);
+            }
+        }
+        if (!late.isEmpty()) {
+            compareLate(segments, late, outcomes);
+        }
 
         FindingList all = new FindingList();
-        all.addAll(cps.findings);
+        all.addAll(sidecarFindings);
+        all.addAll(pinFindings);
         all.addAll(pass.findings);
         all.addAll(pass.seqs.findings());
-        List<Finding> findings = new ArrayList<>(all.listed()); // the first of each class: the earliest in the log
-        long anchored = judgeCheckpoints(cps, pass, findings);
-        int unsignedCheckpoints = findDeletedNotes(cps, pass, findings);
-        int verified = (int) cps.trusted.stream().filter(t -> !t.pinned()).count();
-        long pinned = cps.trusted.stream()
-                .filter(TrustedCheckpoint::pinned)
-                .mapToLong(TrustedCheckpoint::size)
-                .findFirst()
-                .orElse(-1);
-        String newest = cps.trusted.stream()
-                .filter(t -> !t.pinned() && t.size() == anchored)
-                .map(TrustedCheckpoint::noteText)
-                .findFirst()
-                .orElse(null);
+        long earliest = earliestTamper(all.listed(), pass); // before the truncations, which concern no position
+        all.addAll(truncated);
+        long rewritten = outcomes.judge(earliest, all);
+        int unsignedCheckpoints = findDeletedNotes(pass.notesMissing, rewritten, outcomes, pass, all);
+        String newest = outcomes.newestNeedsLookup() ? noteText(dir, outcomes.anchored) : outcomes.newestText();
         return new VerificationReport(
                 pass.position,
                 segments.size(),
-                cps.total,
+                total,
                 verified,
-                anchored,
+                outcomes.anchored,
                 pass.tornBytes,
                 unsignedCheckpoints,
                 pass.decisions,
                 pass.requests,
-                pinned,
-                findings,
+                pin == null ? -1 : pin.size(),
+                all.listed(),
                 all.omitted(),
                 newest);
+    }
+
+    /** Compares the notes read out of order in a second pass, in size order. */
+    private void compareLate(List<Path> segments, List<TrustedCheckpoint> late, CheckpointOutcomes outcomes)
+            throws IOException {
+        late.sort(Comparator.comparingLong(TrustedCheckpoint::size));
+        int[] next = {0};
+        Pass second = new Pass(
+                segments.isEmpty() ? null : segments.getLast(),
+                0,
+                Progress.NONE,
+                p -> {
+                    for (; next[0] < late.size() && late.get(next[0]).size() <= p.position; next[0]++) {
+                        TrustedCheckpoint t = late.get(next[0]);
+                        outcomes.outcome(t, t.size() == p.position && p.matches(t), null);
+                    }
+                },
+                null);
+        second.merge.reached(second);
+        SegmentReader.forEachLine(segments, second::accept);
+        for (; next[0] < late.size(); next[0]++) {
+            outcomes.outcome(late.get(next[0]), false, null); // the log shrank between the passes
+        }
+    }
+
+    /** The text of the first verified sidecar note of {@code size}, read again (it was compared out of order). */
+    private String noteText(Path dir, long size) throws IOException {
+        try (CheckpointStore.Entries entries = CheckpointStore.entries(dir)) {
+            for (CheckpointStore.Entry e = entries.next(); e != null; e = entries.next()) {
+                if (CheckpointStream.size(e) == size) {
+                    TrustedCheckpoint t =
+                            CheckpointStream.check(e.noteText(), "", e.line(), false, keys, new FindingList());
+                    if (t != null) {
+                        return t.noteText();
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     /**
@@ -93,23 +164,21 @@ public final class Verifier {
      * trusted checkpoint at or beyond its size matches the stored records, and a deletion when one does (the
      * writer signed past it, and a restart signs the notes a crash left unwritten before anything else).
      *
+     * @param missing the checkpoint records whose notes are not in the sidecar
+     * @param rewritten where a rewrite found by the checkpoints begins (MAX_VALUE: none), listed or not
      * @return how many notes are missing in the unanchored tail (not signed yet)
      */
-    private static int findDeletedNotes(CheckpointSet cps, Pass pass, List<Finding> findings) {
-        long earliestTamper = earliestTamper(findings, pass);
-        long vouched = cps.trusted.stream()
-                .filter(t -> t.size() <= pass.position && pass.matches(t))
-                .mapToLong(TrustedCheckpoint::size)
-                .max()
-                .orElse(0);
+    private static int findDeletedNotes(
+            MissingNotes missing, long rewritten, CheckpointOutcomes outcomes, Pass pass, FindingList findings) {
+        long earliestTamper = Math.min(rewritten, earliestTamper(findings.listed(), pass));
+        long vouched = Math.max(0, outcomes.largestMatching);
         int unsigned = 0;
-        for (long[] announced : pass.checkpointRecords) {
-            long size = announced[0] + 1;
-            boolean explained = earliestTamper < size; // the records themselves were tampered with before it
-            if (cps.noteSizes.contains(size) || explained) {
-                continue;
+        for (int i = 0; i < missing.size(); i++) {
+            long size = missing.seq(i) + 1;
+            if (earliestTamper < size) {
+                continue; // the records themselves were tampered with before it
             }
-            if (announced[1] < vouched) {
+            if (missing.position(i) < vouched) {
                 findings.add(new Finding.CheckpointDeleted(size));
             } else {
                 unsigned++;
@@ -120,41 +189,6 @@ public final class Verifier {
 
     private static long earliestTamper(List<Finding> findings, Pass pass) {
         return findings.stream().mapToLong(f -> tamperPosition(f, pass)).min().orElse(Long.MAX_VALUE);
-    }
-
-    /** Adds truncation, fork and rewrite findings; returns how many records the verified checkpoints anchor. */
-    private static long judgeCheckpoints(CheckpointSet cps, Pass pass, List<Finding> findings) {
-        long earliestTamper = earliestTamper(findings, pass);
-        long anchored = 0;
-        List<TrustedCheckpoint> mismatched = new ArrayList<>();
-        for (TrustedCheckpoint t : cps.trusted) {
-            if (t.size() > Math.max(pass.position, pass.seqs.end())) {
-                findings.add(new Finding.Truncated(t.size(), pass.position, t.source()));
-            } else if (pass.matches(t)) {
-                anchored = Math.max(anchored, t.pinned() ? 0 : t.size());
-            } else {
-                mismatched.add(t);
-            }
-        }
-        long largestMatching = cps.trusted.stream()
-                .filter(t -> t.size() <= pass.position && pass.matches(t))
-                .mapToLong(TrustedCheckpoint::size)
-                .max()
-                .orElse(-1);
-        mismatched.sort(java.util.Comparator.comparingLong(TrustedCheckpoint::size));
-        for (TrustedCheckpoint t : mismatched) {
-            if (largestMatching >= t.size()) {
-                findings.add(new Finding.Fork(t.size(), t.source())); // a later head vouches for this history
-            } else if (earliestTamper < t.size()) {
-                continue; // already explained by a finding inside the covered range
-            } else if (t.pinned()) {
-                findings.add(new Finding.Fork(t.size(), t.source()));
-            } else {
-                findings.add(new Finding.Rewritten(t.size())); // the first one explains all later heads
-                earliestTamper = t.size() - 1;
-            }
-        }
-        return anchored;
     }
 
     /** Stored position a finding is about, or MAX_VALUE when it does not concern the record stream. */
@@ -174,15 +208,84 @@ public final class Verifier {
         };
     }
 
-    /** State of the single pass over the stored lines. */
-    private final class Pass {
+    /** What the pass does at each size it reaches: compare the notes of that size with the heads. */
+    @FunctionalInterface
+    private interface Reached {
+        void reached(Pass pass);
+    }
+
+    /**
+     * The sidecar's verified notes met with the pass: sizes normally grow note by note, so each is compared when
+     * the pass reaches its size; one read after the pass went past it is kept for a second pass.
+     */
+    private static final class Merge implements Reached {
+        private final CheckpointStream notes;
+        private final TrustedCheckpoint pin;
+        private final CheckpointOutcomes outcomes;
+        private final List<TrustedCheckpoint> late;
+
+        Merge(
+                CheckpointStream notes,
+                TrustedCheckpoint pin,
+                CheckpointOutcomes outcomes,
+                List<TrustedCheckpoint> late) {
+            this.notes = notes;
+            this.pin = pin;
+            this.outcomes = outcomes;
+            this.late = late;
+        }
+
+        @Override
+        public void reached(Pass p) {
+            try {
+                if (pin != null && pin.size() == p.position) {
+                    p.pinMatches = p.matches(pin);
+                }
+                for (TrustedCheckpoint t = notes.peek(); t != null && t.size() <= p.position; t = notes.peek()) {
+                    compare(notes.take(), p);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private void compare(TrustedCheckpoint t, Pass p) {
+            if (t.size() == p.position) {
+                outcomes.inOrder(t, p.matches(t));
+            } else if (late.size() < OUT_OF_ORDER_NOTES) {
+                late.add(t.withoutText());
+            } else {
+                notes.findings.add(new Finding.Malformed(
+                        t.source(),
+                        "note of size " + t.size() + " out of order (the gateway appends notes as it signs them), "
+                                + "after " + OUT_OF_ORDER_NOTES + " others: not compared with the records"));
+            }
+        }
+
+        /** The notes after the last size reached: beyond the log's end (or out of order). */
+        void drain(Pass p, FindingList truncated) throws IOException {
+            for (TrustedCheckpoint t = notes.take(); t != null; t = notes.take()) {
+                if (t.size() <= p.position) {
+                    compare(t, p);
+                } else if (t.size() > Math.max(p.position, p.seqs.end())) {
+                    truncated.add(new Finding.Truncated(t.size(), p.position, t.source()));
+                } else {
+                    outcomes.mismatch(t); // signed, within the sequence numbers seen, but no record there
+                }
+            }
+        }
+    }
+
+    /** State of a pass over the stored lines. */
+    private static final class Pass {
         final SeqTracker seqs = new SeqTracker();
         final FindingList findings = new FindingList();
-        /** (seq, position) of every checkpoint record: each announces a note of size seq + 1. */
-        final List<long[]> checkpointRecords = new ArrayList<>();
+        /** (seq, position) of the checkpoint records whose notes the sidecar lacks (a crash's tail, or deleted). */
+        final MissingNotes notesMissing = new MissingNotes();
 
-        final Map<Long, byte[][]> headsAt = new HashMap<>();
-        private final Set<Long> wantedSizes;
+        final Reached merge;
+        private final NoteSizes noteSizes;
+        private final Progress progress;
         private final Path lastSegment;
         private final long totalBytes;
         private final Hashes hashes = new Hashes();
@@ -193,6 +296,12 @@ public final class Verifier {
         private long previousSeq = -1;
         private long bytesRead;
         long position;
+        /** Whether the pin matched the heads at its size, when the pass reached it. */
+        Boolean pinMatches;
+        /** The tree head at {@link #position}, computed once however many notes compare with it. */
+        private byte[] root;
+
+        private long rootAt = -1;
         /** The line being read: its segment and 1-based line number, and the same for the line before it. */
         private Path segment;
 
@@ -206,10 +315,13 @@ public final class Verifier {
         long requests;
         long firstMalformed = Long.MAX_VALUE;
 
-        Pass(Set<Long> wantedSizes, Path lastSegment, long totalBytes) {
-            this.wantedSizes = wantedSizes;
+        /** @param noteSizes answers which checkpoint records have notes, or null when that is not asked */
+        Pass(Path lastSegment, long totalBytes, Progress progress, Reached merge, NoteSizes noteSizes) {
             this.lastSegment = lastSegment;
             this.totalBytes = totalBytes;
+            this.progress = progress;
+            this.merge = merge;
+            this.noteSizes = noteSizes;
         }
 
         void accept(StoredLine line) {
@@ -250,9 +362,7 @@ public final class Verifier {
             chain = hashes.chain(base, bytes, 0, bytes.length);
             chainBeforePrevious = base;
             position++;
-            if (wantedSizes.contains(position)) {
-                headsAt.put(position, new byte[][] {tree.root(), chain});
-            }
+            merge.reached(this);
             if ((position & 0xfff) == 0) {
                 progress.update(bytesRead, totalBytes, position);
             }
@@ -284,8 +394,8 @@ public final class Verifier {
                                     : new Finding.Inserted(h.seq(), position, where));
                 case AHEAD, LATE -> {} // reported by the tracker as deletion or reordering
             }
-            if (h.isCheckpoint()) {
-                checkpointRecords.add(new long[] {h.seq(), position});
+            if (h.isCheckpoint() && noteSizes != null && !hasNote(h.seq() + 1)) {
+                notesMissing.add(h.seq(), position);
             }
             if ("decision".equals(h.type())) {
                 decisions++;
@@ -308,14 +418,26 @@ public final class Verifier {
             findings.add(new Finding.Malformed(where + " (offset " + line.offset() + ")", problem));
         }
 
+        private boolean hasNote(long size) {
+            try {
+                return noteSizes.contains(size);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** Whether the checkpoint is the heads at {@link #position}; every checkpoint of size 0 is. */
         boolean matches(TrustedCheckpoint t) {
-            byte[][] heads = headsAt.get(t.size());
             if (t.size() == 0) {
                 return true;
             }
-            return heads != null
-                    && MessageDigest.isEqual(heads[0], t.checkpoint().root())
-                    && MessageDigest.isEqual(heads[1], t.checkpoint().chainHead());
+            if (rootAt != position) {
+                root = tree.root();
+                rootAt = position;
+            }
+            return t.size() == position
+                    && MessageDigest.isEqual(root, t.checkpoint().root())
+                    && MessageDigest.isEqual(chain, t.checkpoint().chainHead());
         }
     }
 }

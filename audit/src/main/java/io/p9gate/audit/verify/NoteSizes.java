@@ -1,0 +1,85 @@
+package io.p9gate.audit.verify;
+
+import io.p9gate.audit.CheckpointStore;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.function.LongPredicate;
+
+/**
+ * Whether the sidecar holds a well-formed note (signed by anyone) of a size a checkpoint record announces. The
+ * writer appends notes in size order and the records announce sizes in that order too, so a second reader walks the
+ * sidecar alongside the queries and holds nothing. A "no" is final only if the order held to the sidecar's end:
+ * when it did not (a doctored sidecar or log), {@link #finish} answers again from every size, sorted (8 bytes a
+ * note).
+ */
+final class NoteSizes implements Closeable {
+    private final Path dir;
+    private final CheckpointStore.Entries entries;
+    private long next = -1;
+    private boolean exhausted;
+    private long lastQuery = -1;
+    private boolean inOrder = true;
+
+    NoteSizes(Path dir) throws IOException {
+        this.dir = dir;
+        this.entries = CheckpointStore.entries(dir);
+    }
+
+    /** True when a note of {@code size} is there; false may be revised by {@link #finish}. */
+    boolean contains(long size) throws IOException {
+        if (size < lastQuery) {
+            inOrder = false;
+            return false;
+        }
+        lastQuery = size;
+        while (!exhausted && next < size) {
+            advance();
+        }
+        return !exhausted && next == size;
+    }
+
+    private void advance() throws IOException {
+        for (CheckpointStore.Entry e = entries.next(); e != null; e = entries.next()) {
+            long size = CheckpointStream.size(e);
+            if (size >= 0) {
+                inOrder &= size >= next;
+                next = size;
+                return;
+            }
+        }
+        exhausted = true;
+    }
+
+    /** Null when every "no" given was final; otherwise the full answer, to ask again. */
+    LongPredicate finish() throws IOException {
+        while (!exhausted && inOrder) {
+            advance();
+        }
+        if (inOrder) {
+            return null;
+        }
+        long[] sizes = new long[1024];
+        int n = 0;
+        try (CheckpointStore.Entries all = CheckpointStore.entries(dir)) {
+            for (CheckpointStore.Entry e = all.next(); e != null; e = all.next()) {
+                long size = CheckpointStream.size(e);
+                if (size >= 0) {
+                    if (n == sizes.length) {
+                        sizes = Arrays.copyOf(sizes, n * 2);
+                    }
+                    sizes[n++] = size;
+                }
+            }
+        }
+        long[] sorted = Arrays.copyOf(sizes, n);
+        Arrays.sort(sorted);
+        return size -> Arrays.binarySearch(sorted, size) >= 0;
+    }
+
+    @Override
+    public void close() throws IOException {
+        entries.close();
+    }
+}
