@@ -59,6 +59,12 @@ public final class Xattrs {
         return total;
     }
 
+    /** The bytes the {@code user.} attribute {@code name} takes now, name and value; 0 when it has none or an empty one. */
+    public static long userBytesOf(Node node, String name) throws P9Exception {
+        long value = valueSize(node, name);
+        return value == 0 ? 0 : name.getBytes(StandardCharsets.UTF_8).length + value;
+    }
+
     /** A value's size, 0 once it is gone (removed since the list was read). */
     private static long valueSize(Node node, String name) throws P9Exception {
         try {

@@ -215,8 +215,10 @@ final class QuotaAccounting {
             // As a regular file: the scope's own root directory is in it too, and its xattrs are as uncounted.
             Quotas.Scopes scopes = quotas.scopes(share.name(), path, FileIdentity.of(node.key()), false);
             if (!scopes.isEmpty()) {
-                long after = Xattrs.userBytes(node, name) + name.getBytes(StandardCharsets.UTF_8).length + size;
-                if (after > XATTR_BYTES_PER_INODE) {
+                long others = Xattrs.userBytes(node, name);
+                long after = others + name.getBytes(StandardCharsets.UTF_8).length + size;
+                // Past the bound already (the host's values, or set before it existed): only growing is refused.
+                if (after > XATTR_BYTES_PER_INODE && after > others + Xattrs.userBytesOf(node, name)) {
                     throw new P9Exception(
                             Errno.EDQUOT,
                             "xattrs of " + after + " bytes on one file in a quota's scope, past "

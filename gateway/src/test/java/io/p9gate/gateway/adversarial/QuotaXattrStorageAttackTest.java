@@ -15,8 +15,10 @@ import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.TMessage;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -43,13 +45,7 @@ class QuotaXattrStorageAttackTest {
 
     @Test
     void aFilesXattrsHoldNoMoreThanAQuotaLetsAnInodeTake() throws Exception {
-        assumeRoot("mounting an ext4 ea_inode image");
-        Path img = image.resolve("ea_inode.img");
-        try (RandomAccessFile file = new RandomAccessFile(img.toFile(), "rw")) {
-            file.setLength(64L << 20);
-        }
-        assumeTrue(run("mkfs.ext4", "-q", "-F", "-O", "ea_inode", img.toString()), "mkfs.ext4 -O ea_inode");
-        assumeTrue(run("mount", "-o", "loop", img.toString(), target.share.toString()), "mount -o loop");
+        mountEaInodeImage();
         try {
             Files.createDirectories(target.scope);
             P9Client c = target.start().connect();
@@ -90,6 +86,43 @@ class QuotaXattrStorageAttackTest {
         } finally {
             run("umount", "-l", target.share.toString());
         }
+    }
+
+    /**
+     * A file that already holds more than the bound (values the host set, or set before the bound existed) may
+     * still have a value replaced by a smaller one: only a change that grows past the bound is refused.
+     */
+    @Test
+    void aFileAlreadyPastTheBoundMayShrink() throws Exception {
+        mountEaInodeImage();
+        try {
+            Files.createDirectories(target.scope);
+            Path f = Files.writeString(target.scope.resolve("f"), "");
+            byte[] big = new byte[8192];
+            new Random(3).nextBytes(big);
+            UserDefinedFileAttributeView view = Files.getFileAttributeView(f, UserDefinedFileAttributeView.class);
+            view.write("big", ByteBuffer.wrap(big));
+            view.write("small", ByteBuffer.wrap(new byte[100]));
+            P9Client c = target.start().connect();
+            c.walk(ROOT, CACHE, "work", "cache");
+            c.walk(CACHE, FILE, "f");
+            c.rpc(new TMessage.Txattrcreate(FILE, "user.small", 10, 0));
+            assertEquals(10, c.write(FILE, 0, new byte[10]));
+            c.clunk(FILE);
+            assertEquals(10, view.read("small", ByteBuffer.allocate(16384)), "user.small's new value");
+        } finally {
+            run("umount", "-l", target.share.toString());
+        }
+    }
+
+    private void mountEaInodeImage() throws IOException, InterruptedException {
+        assumeRoot("mounting an ext4 ea_inode image");
+        Path img = image.resolve("ea_inode.img");
+        try (RandomAccessFile file = new RandomAccessFile(img.toFile(), "rw")) {
+            file.setLength(64L << 20);
+        }
+        assumeTrue(run("mkfs.ext4", "-q", "-F", "-O", "ea_inode", img.toString()), "mkfs.ext4 -O ea_inode");
+        assumeTrue(run("mount", "-o", "loop", img.toString(), target.share.toString()), "mount -o loop");
     }
 
     private static boolean run(String... command) throws IOException, InterruptedException {
