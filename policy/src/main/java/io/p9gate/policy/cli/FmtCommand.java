@@ -5,13 +5,21 @@ import io.p9gate.policy.cli.fmt.Formatting;
 import io.p9gate.policy.cli.fmt.YamlFormatter;
 import io.p9gate.policy.load.IoReason;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -49,7 +57,9 @@ final class FmtCommand extends Subcommand {
         for (Path file : files) {
             String text;
             try {
-                text = Files.readString(file);
+                // Read from the file the link names now, which is the file written: a link retargeted in
+                // between must not get another file's text.
+                text = Files.readString(file.toRealPath());
             } catch (IOException e) {
                 error(file + ": cannot read: " + IoReason.of(e));
                 failed = true;
@@ -89,15 +99,34 @@ final class FmtCommand extends Subcommand {
     private boolean write(Path file, String text) {
         try {
             Path target = file.toRealPath();
+            Path dir = target.getParent();
+            requireNoOtherWriter(dir);
             PosixFileAttributes attributes = posixAttributes(target);
-            Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".fmt");
+            Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".fmt");
             try {
-                Files.writeString(tmp, text);
+                // Never through a link (defence in depth: requireNoOtherWriter keeps others from planting one),
+                // and on disk before the rename, so that a crash leaves the old policy or the new, never an empty one.
+                try (FileChannel out = FileChannel.open(
+                        tmp,
+                        StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING,
+                        LinkOption.NOFOLLOW_LINKS)) {
+                    ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+                    while (bytes.hasRemaining()) {
+                        out.write(bytes);
+                    }
+                    out.force(true);
+                }
                 if (attributes != null) {
-                    keepOwnership(tmp, attributes);
-                    Files.setPosixFilePermissions(tmp, attributes.permissions());
+                    PosixFileAttributeView view =
+                            Files.getFileAttributeView(tmp, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+                    keepOwnership(view, attributes);
+                    view.setPermissions(attributes.permissions());
                 }
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+                    d.force(true);
+                }
             } finally {
                 Files.deleteIfExists(tmp);
             }
@@ -117,8 +146,33 @@ final class FmtCommand extends Subcommand {
         }
     }
 
-    private static void keepOwnership(Path tmp, PosixFileAttributes original) throws IOException {
-        PosixFileAttributeView view = Files.getFileAttributeView(tmp, PosixFileAttributeView.class);
+    /**
+     * The new file is made beside the policy and renamed over it: where another user can create and rename entries
+     * (a directory not owned by this user or root, or group/other-writable without the sticky bit), that user could
+     * swap the temporary file for a link to any file between its creation and the rename, and fmt, often run as
+     * root, would have written, chown'ed and chmod'ed that file.
+     */
+    private static void requireNoOtherWriter(Path dir) throws IOException {
+        PosixFileAttributes a;
+        try {
+            a = Files.readAttributes(dir, PosixFileAttributes.class);
+        } catch (UnsupportedOperationException e) {
+            return;
+        }
+        String me = System.getProperty("user.name");
+        String owner = a.owner().getName();
+        boolean sticky = ((Integer) Files.getAttribute(dir, "unix:mode") & 01000) != 0;
+        Set<PosixFilePermission> p = a.permissions();
+        boolean othersWrite =
+                p.contains(PosixFilePermission.GROUP_WRITE) || p.contains(PosixFilePermission.OTHERS_WRITE);
+        if (!(owner.equals(me) || owner.equals("root")) || (othersWrite && !sticky)) {
+            throw new IOException("another user can write its directory " + dir + " (owner " + owner + ", mode "
+                    + PosixFilePermissions.toString(p) + "): format a copy, or make the directory writable only by"
+                    + " its owner");
+        }
+    }
+
+    private static void keepOwnership(PosixFileAttributeView view, PosixFileAttributes original) throws IOException {
         PosixFileAttributes fresh = view.readAttributes();
         try {
             if (!fresh.owner().equals(original.owner())) {

@@ -151,4 +151,20 @@ class PolicyFmtCommandTest {
         assertEquals(4321, Files.getAttribute(yaml, "unix:uid"));
         assertEquals(8765, Files.getAttribute(yaml, "unix:gid"));
     }
+
+    /**
+     * Rewriting a file where another user can create and rename entries: between the temporary file's creation and
+     * its rename that user could swap it for a link to any file, which fmt (as root: chown, chmod, write) would then
+     * have changed. fmt refuses there and leaves the file as it is.
+     */
+    @Test
+    void aDirectoryAnotherUserCanWriteIsRefused() throws Exception {
+        Path shared = Files.createDirectories(dir.resolve("shared"));
+        Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path yaml = Files.writeString(shared.resolve("p.yaml"), MESSY_YAML);
+        CliRun r = CliRun.of("fmt", yaml.toString());
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().contains("another user can write"), r.err());
+        assertEquals(MESSY_YAML, Files.readString(yaml), "left as it was");
+    }
 }
