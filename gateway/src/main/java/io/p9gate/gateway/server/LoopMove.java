@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
+import io.p9gate.gateway.codec.PipelineErrorHandler;
 import java.util.ArrayDeque;
 
 /**
@@ -21,6 +22,8 @@ import java.util.ArrayDeque;
 final class LoopMove extends ChannelInboundHandlerAdapter {
     static final String NAME = "loop-move";
     private static final System.Logger LOG = System.getLogger(LoopMove.class.getName());
+
+    private static final PipelineErrorHandler ERRORS = new PipelineErrorHandler();
 
     private final ArrayDeque<Object> held = new ArrayDeque<>();
 
@@ -42,9 +45,18 @@ final class LoopMove extends ChannelInboundHandlerAdapter {
                     fail(channel, on.cause());
                     return;
                 }
+                if (!channel.isOpen()) {
+                    return; // closed during the move (an error below, the peer, the gateway stopping)
+                }
                 // Now on the VM's loop: the session, reading again (from the loop's next turn), then what was
                 // held, so that a session that stops reading for it (a Tversion held here) keeps it stopped.
-                arrived.run();
+                try {
+                    arrived.run();
+                } catch (RuntimeException e) {
+                    // Closed, as an exception raised by a handler is (the held data released with it).
+                    channel.pipeline().fireExceptionCaught(e);
+                    return;
+                }
                 channel.config().setAutoRead(true);
                 LoopMove hold = channel.pipeline().get(LoopMove.class);
                 if (hold != null) {
@@ -64,6 +76,16 @@ final class LoopMove extends ChannelInboundHandlerAdapter {
         } else {
             channel.unsafe().closeForcibly();
         }
+    }
+
+    /**
+     * Until the session is installed this is the last handler: an error here (bytes after the handshake the TLS
+     * engine cannot decode) is handled as the session's last handler would, in one throttled line, closing the
+     * connection; it reached Netty's tail before, one unthrottled WARNING per connection with the guest's bytes.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ERRORS.exceptionCaught(ctx, cause);
     }
 
     @Override
