@@ -220,12 +220,11 @@ final class ChokePoint {
      */
     private Decided decided(Operation op, Subject who, String share, PathsOf derive, RequestArgs args)
             throws P9Exception {
-        // Derived once: derived anew for the check, the decision and the record, a rename above the fid between
-        // them let a path beyond PATH_MAX pass the check and be decided and recorded whole.
+        // Derived once for everything below (each derivation is a readlink): derived anew, a rename above the fid
+        // landing in between made a check, the decision and the record name different paths.
         PathsOf paths = derive instanceof RequestPaths once ? once : RequestPaths.of(derive);
         requireWritable(op);
         requireValidNames(op, who, share, paths, args);
-        requireNameablePaths(op, who, share, paths, args);
         AccessRequest request;
         Decision decision;
         try {
@@ -251,27 +250,6 @@ final class ChokePoint {
             args.checkNames();
         } catch (P9Exception e) {
             throw refused(op, who, share, paths, args, new Refusal(e.errno(), INVALID_NAME_RULE, ""));
-        }
-    }
-
-    /**
-     * A path beyond PATH_MAX ({@link GuestNames#PATH_MAX}) is never served: a request that would make one, or that
-     * names one (a fid carried there by a rename of a directory above it, a walk into a tree the host made), is
-     * refused and recorded, with the path cut, like an invalid name. A path that cannot be named in the share at
-     * all is the decision's to refuse (confinement).
-     */
-    private void requireNameablePaths(Operation op, Subject who, String share, PathsOf paths, RequestArgs args)
-            throws P9Exception {
-        List<String> named;
-        try {
-            named = paths.get();
-        } catch (P9Exception e) {
-            return;
-        }
-        for (String path : named) {
-            if (!GuestNames.nameable(path)) {
-                throw refused(op, who, share, paths, args, new Refusal(Errno.ENAMETOOLONG, INVALID_NAME_RULE, ""));
-            }
         }
     }
 

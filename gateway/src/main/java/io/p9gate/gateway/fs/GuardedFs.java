@@ -273,8 +273,8 @@ public final class GuardedFs {
         LocalShare share = handle.share();
         Node from = handle.node();
         // A walk with ".." is checked against the kernel step by step (Walks), so it starts from the kernel's path.
-        RequestPaths paths = RequestPaths.of(() -> Walks.nameable(
-                Walks.paths(names.contains("..") ? share.root().currentPath(from) : path(share, from), names)));
+        RequestPaths paths = RequestPaths.of(
+                () -> Walks.paths(names.contains("..") ? share.root().currentPath(from) : path(share, from), names));
         // A walk that stopped is answered with the qids it got, but what the guest asked for did not resolve.
         return claiming(
                 claim,
@@ -285,7 +285,7 @@ public final class GuardedFs {
                         paths,
                         new RequestArgs.Walk(names),
                         () -> {
-                            Walked walked = walkNameable(share, from, names, paths.get());
+                            Walked walked = Walks.walk(share, from, names, paths.get());
                             if (walked.handle() != null) {
                                 try {
                                     claim.claim();
@@ -297,23 +297,6 @@ public final class GuardedFs {
                             return walked;
                         },
                         w -> w.stopped() == null ? Outcome.success(0) : Outcome.failure(w.stopped())));
-    }
-
-    /**
-     * Walks the names whose paths were decided on ({@link Walks#nameable}); a walk cut short there stops with
-     * ENAMETOOLONG, its handle (if the names before all resolved) closed.
-     */
-    private static Walked walkNameable(LocalShare share, Node from, List<String> names, List<String> decided)
-            throws P9Exception {
-        if (names.size() <= decided.size()) {
-            return Walks.walk(share, from, names, decided);
-        }
-        Walked walked = Walks.walk(share, from, names.subList(0, decided.size()), decided);
-        if (walked.handle() == null) {
-            return walked;
-        }
-        walked.handle().close();
-        return new Walked(walked.qids(), null, Errno.ENAMETOOLONG);
     }
 
     public Described getattr(Subject who, FileHandle handle) throws P9Exception {

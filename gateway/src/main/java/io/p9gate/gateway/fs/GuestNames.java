@@ -49,18 +49,6 @@ final class GuestNames {
         }
     }
 
-    /**
-     * The longest share-relative path served, as the policy and the records name it (leading "/" included): Linux's
-     * PATH_MAX without its NUL. Paths had no bound, and every record carries its request's path: 300 nested
-     * directories of 254-byte names made each record there 229 KB (adversarial.DeepPathRecordAttackTest).
-     */
-    static final int PATH_MAX = 4095;
-
-    /** Whether the gateway's share-relative {@code path} ("" for the root, no leading "/") is within PATH_MAX. */
-    static boolean nameable(String path) {
-        return path.isEmpty() || fits(path, PATH_MAX - 1); // the records' leading "/"
-    }
-
     /** Whether {@code text} is at most {@code max} bytes in UTF-8 (the wire's encoding). */
     static boolean fits(String text, int max) {
         return text.length() <= max / 3 || (text.length() <= max && bytes(text) <= max);
@@ -76,22 +64,19 @@ final class GuestNames {
     /**
      * A refused request's path (or share, or detail) as its record shows it: each "/"-separated part longer than
      * NAME_MAX bytes, which no entry can have, cut to its first characters and its length ({@code abc...[60000
-     * bytes]}), and so is what is still longer than PATH_MAX. A refusal is written one by one for up to 64
-     * distinct requests per VM and second, and a name of 65,535 control bytes made each record 390 KB
-     * (adversarial.OversizedArgumentRecordAttackTest).
+     * bytes]}). A refusal is written one by one for up to 64 distinct requests per VM and second, and a name of
+     * 65,535 control bytes made each record 390 KB (adversarial.OversizedArgumentRecordAttackTest).
      */
     static String shown(String text) {
         if (fits(text, Names.NAME_MAX)) {
             return text;
         }
-        String parts = Arrays.stream(text.split("/", -1))
-                .map(part -> fits(part, Names.NAME_MAX) ? part : cut(part))
+        return Arrays.stream(text.split("/", -1))
+                .map(part -> fits(part, Names.NAME_MAX)
+                        ? part
+                        : part.substring(0, part.offsetByCodePoints(0, SHOWN_PREFIX)) + "...[" + bytes(part)
+                                + " bytes]")
                 .collect(Collectors.joining("/"));
-        return fits(parts, PATH_MAX) ? parts : cut(text);
-    }
-
-    private static String cut(String text) {
-        return text.substring(0, text.offsetByCodePoints(0, SHOWN_PREFIX)) + "...[" + bytes(text) + " bytes]";
     }
 
     /** @throws P9Exception as {@link #checkEntry}, except that "." and ".." are walk elements */

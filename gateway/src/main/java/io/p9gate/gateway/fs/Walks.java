@@ -108,19 +108,6 @@ final class Walks {
         }
     }
 
-    /**
-     * The paths a walk is decided on ({@link #paths}) up to the first beyond PATH_MAX, where it stops
-     * (ENAMETOOLONG) as a walk stops at a name that does not resolve; all of them if the first is beyond, so that
-     * the walk is refused as a whole.
-     */
-    static List<String> nameable(List<String> paths) {
-        int fit = 0;
-        while (fit < paths.size() && GuestNames.nameable(paths.get(fit))) {
-            fit++;
-        }
-        return fit == 0 ? paths : paths.subList(0, fit);
-    }
-
     /** Every path a walk passes through, computed by name (".." never climbs above the root). */
     static List<String> paths(String start, List<String> names) {
         List<String> out = new ArrayList<>();

@@ -11,21 +11,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A guest may make share paths of up to 4,095 bytes (issue 15), but the start-up scan read each file's link count
- * by its absolute host path, the share's own path before it, which the kernel refuses beyond PATH_MAX
- * (ENAMETOOLONG). Twenty directories of 240-byte names (20 of the quota's 50 inodes) and one empty file below them
- * made every later scan of the scope fail: the gateway could not start again, for any VM, and no reload could be
- * taken. The scan must count such a tree as the live accounting does. Here 16 directories of 240-byte names and
- * one of 222 below /work/cache: 4,090 bytes of share path, room for "/twin".
+ * A guest may make paths of any depth (issue 15), but the start-up scan read each file's link count by its
+ * absolute host path, which the kernel refuses beyond PATH_MAX (ENAMETOOLONG). Twenty directories of 240-byte
+ * names (20 of the quota's 50 inodes) and one empty file below them made every later scan of the scope fail:
+ * the gateway could not start again, for any VM, and no reload could be taken. The scan must count such a tree
+ * as the live accounting does.
  */
 class QuotaDeepScanAttackTest {
-    private static final int LEVELS = 17;
+    private static final int LEVELS = 20;
 
     @RegisterExtension
     final QuotaAttackGateway target = new QuotaAttackGateway();
 
     private static String name(int level) {
-        return String.valueOf((char) ('a' + level)).repeat(level < LEVELS - 1 ? 240 : 222);
+        return String.valueOf((char) ('a' + level)).repeat(240);
     }
 
     /** Java's file API cannot delete a tree deeper than PATH_MAX; rm works one directory handle at a time. */

@@ -8,9 +8,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * A request's paths are derived once for its PATH_MAX check, its decision and its record: derived anew each time, a
- * rename of a directory above the fid between two derivations let a path beyond PATH_MAX be decided, served and
- * recorded whole after the check had seen one within it.
+ * A request's paths are derived once for everything the choke point does with them: derived anew, a rename of a
+ * directory above the fid landing in between made a check, the decision and the record name different paths.
  */
 class ChokePointPathsOnceTest {
     @Test
@@ -19,16 +18,16 @@ class ChokePointPathsOnceTest {
         GuardedFsTest.RecordingAudit audit = new GuardedFsTest.RecordingAudit();
         ChokePoint guard = new ChokePoint("vm", 1, policy, audit, ShareSafety.NONE);
         String deep = "a/" + "b".repeat(4200);
-        // The first derivation sees the fid within PATH_MAX; a rename above it lands before the next.
+        // A rename above the fid lands after the first derivation.
         AtomicInteger derived = new AtomicInteger();
         guardedGetattr(guard, () -> List.of(derived.getAndIncrement() == 0 ? "a/b" : deep));
         assertEquals(1, policy.asked.size());
         for (var asked : policy.asked) {
-            assertEquals(List.of("a/b"), asked.paths(), "decided on the path the PATH_MAX check saw");
+            assertEquals(List.of("a/b"), asked.paths(), "decided on the first derivation");
         }
         assertEquals(1, audit.records.size());
         for (GuardedFsTest.Recorded r : audit.records) {
-            assertEquals(List.of("a/b"), r.request().paths(), "recorded with the path the check saw");
+            assertEquals(List.of("a/b"), r.request().paths(), "recorded with the path decided");
         }
     }
 
