@@ -13,8 +13,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The sidecar {@code checkpoints.jsonl}: one JSON object per line, {@code {"note":"<signed note text>"}}. The
@@ -66,20 +64,10 @@ public final class CheckpointStore implements Closeable {
     /** One line of the sidecar: the note text, or why it could not be read. {@code line} counts from 1. */
     public record Entry(int line, String noteText, String problem, boolean torn) {}
 
-    /** All entries; a last line without newline (a crash while writing) is returned with {@code torn} set. */
-    public static List<Entry> readAll(Path dir) throws IOException {
-        List<Entry> entries = new ArrayList<>();
-        try (Entries in = entries(dir)) {
-            for (Entry e = in.next(); e != null; e = in.next()) {
-                entries.add(e);
-            }
-        }
-        return entries;
-    }
-
     /**
-     * The entries one at a time, as {@link #readAll} returns them; only the current line is held, so a caller that
-     * keeps little per note reads a sidecar of any length (it gains 86,400 notes a day and is never rotated).
+     * The entries one at a time, a last line without newline (a crash while writing) with {@code torn} set. Only the
+     * current line is held, so a caller that keeps little per note reads a sidecar of any length (it gains 86,400
+     * notes a day and is never rotated); there is no reader of all of them at once for that reason.
      */
     public static Entries entries(Path dir) throws IOException {
         Path file = LogDirectory.checkpointsFile(dir);
@@ -120,8 +108,8 @@ public final class CheckpointStore implements Closeable {
     }
 
     /**
-     * The sidecar's last line that a newline ends (a torn one after it is skipped, as by {@link #readAll}), numbered
-     * 0: only the file's end is read, so its number is not known. Empty when there is none.
+     * The sidecar's last line that a newline ends (a torn one after it is skipped), numbered 0: only the file's end
+     * is read, so its number is not known. Empty when there is none.
      */
     static java.util.Optional<Entry> readLast(Path dir) throws IOException {
         Path file = LogDirectory.checkpointsFile(dir);

@@ -49,7 +49,7 @@ class AuditLogTest {
 
     private List<Checkpoint> checkpoints() throws Exception {
         List<Checkpoint> out = new ArrayList<>();
-        for (CheckpointStore.Entry e : CheckpointStore.readAll(dir)) {
+        for (CheckpointStore.Entry e : TestLogs.checkpoints(dir)) {
             out.add(Checkpoint.parse(SignedNote.parse(e.noteText()).body()));
         }
         return out;

@@ -87,7 +87,7 @@ class CrashImageTest {
 
     private static List<Long> signedSizes(Path dir) throws Exception {
         List<Long> sizes = new ArrayList<>();
-        for (CheckpointStore.Entry e : CheckpointStore.readAll(dir)) {
+        for (CheckpointStore.Entry e : TestLogs.checkpoints(dir)) {
             sizes.add(Checkpoint.parse(
                             io.p9gate.audit.note.SignedNote.parse(e.noteText()).body())
                     .size());

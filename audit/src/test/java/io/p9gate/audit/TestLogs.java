@@ -69,4 +69,15 @@ public final class TestLogs {
             }
         }
     }
+
+    /** Every entry of the sidecar, torn last line included: for tests, whose sidecars are small. */
+    public static List<CheckpointStore.Entry> checkpoints(java.nio.file.Path dir) throws java.io.IOException {
+        List<CheckpointStore.Entry> entries = new java.util.ArrayList<>();
+        try (CheckpointStore.Entries in = CheckpointStore.entries(dir)) {
+            for (CheckpointStore.Entry e = in.next(); e != null; e = in.next()) {
+                entries.add(e);
+            }
+        }
+        return entries;
+    }
 }

@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.List;
-import java.util.TreeSet;
 
 /**
  * {@code audit prove --consistency OLD NEW}: the consistency proof between the log's signed checkpoints of sizes OLD
@@ -49,40 +48,42 @@ final class ConsistencyProving {
                 old, size, MerkleProofs.consistencyProof(proving.leaves, old, size), oldNote, newNote);
     }
 
-    /** The note of a signed checkpoint of this size whose root the stored records reproduce. */
+    /**
+     * The note of a signed checkpoint of this size whose root the stored records reproduce. The sidecar is read a
+     * note at a time (it gains about 86,400 a day and is never rotated): only the note found is kept.
+     */
     private String checkpointOfSize(long size) throws UserError, IOException {
-        TreeSet<Long> signed = new TreeSet<>();
-        for (CheckpointStore.Entry e : CheckpointStore.readAll(dir)) {
-            try {
-                SignedNote note = SignedNote.parse(e.noteText() == null ? "" : e.noteText());
-                Checkpoint cp = Checkpoint.parse(note.body());
-                if (!keys.isEmpty() && note.trust(keys) != SignedNote.Trust.VERIFIED) {
-                    continue;
+        SignedSizes signed = new SignedSizes();
+        try (CheckpointStore.Entries in = CheckpointStore.entries(dir)) {
+            for (CheckpointStore.Entry e = in.next(); e != null; e = in.next()) {
+                String note = matching(e, size, signed);
+                if (note != null) {
+                    return note;
                 }
-                signed.add(cp.size());
-                if (cp.size() == size
-                        && size <= leaves.size()
-                        && MessageDigest.isEqual(MerkleProofs.subtreeRoot(hashes, leaves, 0, size), cp.root())) {
-                    return note.format();
-                }
-            } catch (NoteFormatException ignored) {
-                // not a usable checkpoint; 'audit verify' reports it
             }
         }
         throw new UserError(
                 "no signed checkpoint of size " + size + " that the stored records reproduce"
-                        + (signed.isEmpty() ? "" : " (signed sizes: " + describe(signed) + ")")
+                        + (signed.isEmpty() ? "" : " (signed sizes: " + signed.describe() + ")")
                         + "; run 'p9gate audit verify' if you expected one",
                 FindingClass.IO_ERROR);
     }
 
-    /** The sizes, shortened to the first and last few when there are many. */
-    private static String describe(TreeSet<Long> sizes) {
-        List<Long> all = List.copyOf(sizes);
-        if (all.size() <= 8) {
-            return all.toString().replaceAll("[\\[\\]]", "");
+    /** The entry's note when it is signed (by one of the keys), of this size and reproduced; its size is noted. */
+    private String matching(CheckpointStore.Entry e, long size, SignedSizes signed) {
+        try {
+            SignedNote note = SignedNote.parse(e.noteText() == null ? "" : e.noteText());
+            Checkpoint cp = Checkpoint.parse(note.body());
+            if (!keys.isEmpty() && note.trust(keys) != SignedNote.Trust.VERIFIED) {
+                return null;
+            }
+            signed.add(cp.size());
+            boolean reproduced = cp.size() == size
+                    && size <= leaves.size()
+                    && MessageDigest.isEqual(MerkleProofs.subtreeRoot(hashes, leaves, 0, size), cp.root());
+            return reproduced ? note.format() : null;
+        } catch (NoteFormatException ignored) {
+            return null; // not a usable checkpoint; 'audit verify' reports it
         }
-        return all.subList(0, 4).toString().replaceAll("[\\[\\]]", "") + ", …, "
-                + all.subList(all.size() - 4, all.size()).toString().replaceAll("[\\[\\]]", "");
     }
 }

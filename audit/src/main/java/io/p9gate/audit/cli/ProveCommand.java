@@ -1,6 +1,5 @@
 package io.p9gate.audit.cli;
 
-import io.p9gate.audit.CheckpointStore;
 import io.p9gate.audit.Hashes;
 import io.p9gate.audit.LeafHashes;
 import io.p9gate.audit.MerkleProofs;
@@ -19,8 +18,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -99,7 +96,8 @@ final class ProveCommand extends CliCommand {
         if (index[0] < 0) {
             throw new UserError("no record with seq " + seq + " in " + dir, FindingClass.IO_ERROR);
         }
-        for (SignedNote note : candidates(dir, index[0], leaves.size())) {
+        CoveringNotes notes = new CoveringNotes(dir, key(), index[0], leaves.size());
+        for (SignedNote note = notes.next(); note != null; note = notes.next()) {
             Checkpoint cp = parse(note);
             byte[] root = MerkleProofs.subtreeRoot(hashes, leaves, 0, cp.size());
             if (MessageDigest.isEqual(root, cp.root())) {
@@ -119,32 +117,16 @@ final class ProveCommand extends CliCommand {
                 FindingClass.IO_ERROR);
     }
 
-    /** Notes covering the leaf, newest first, restricted to the given key when there is one. */
-    private List<SignedNote> candidates(Path dir, long leaf, long stored) throws UserError, IOException {
-        VerifierKey key = null;
-        if (keyFile != null) {
-            try {
-                key = KeyFiles.readVerifierKey(keyFile);
-            } catch (KeyFormatException e) {
-                throw badKey(e);
-            }
+    /** The key a checkpoint must be signed by (--key), or null for any. */
+    private VerifierKey key() throws UserError, IOException {
+        if (keyFile == null) {
+            return null;
         }
-        List<SignedNote> out = new ArrayList<>();
-        for (CheckpointStore.Entry e : CheckpointStore.readAll(dir)) {
-            try {
-                SignedNote note = SignedNote.parse(e.noteText() == null ? "" : e.noteText());
-                long size = Checkpoint.parse(note.body()).size();
-                boolean trusted = key == null || note.trust(List.of(key)) == SignedNote.Trust.VERIFIED;
-                if (size > leaf && size <= stored && trusted) {
-                    out.add(note);
-                }
-            } catch (NoteFormatException ignored) {
-                // not a usable checkpoint; 'audit verify' reports it
-            }
+        try {
+            return KeyFiles.readVerifierKey(keyFile);
+        } catch (KeyFormatException e) {
+            throw badKey(e);
         }
-        out.sort(Comparator.comparingLong((SignedNote n) -> parseQuietly(n).size())
-                .reversed());
-        return out;
     }
 
     private static Checkpoint parse(SignedNote note) throws UserError {
@@ -152,14 +134,6 @@ final class ProveCommand extends CliCommand {
             return Checkpoint.parse(note.body());
         } catch (NoteFormatException e) {
             throw usage(e.getMessage());
-        }
-    }
-
-    private static Checkpoint parseQuietly(SignedNote note) {
-        try {
-            return Checkpoint.parse(note.body());
-        } catch (NoteFormatException e) {
-            throw new IllegalStateException("candidates were parsed before", e);
         }
     }
 }

@@ -43,7 +43,7 @@ class ConsistencyProofCliTest {
         reviewed.openWithDecisions(60).close();
         log = reviewed.log();
         pub = reviewed.pub();
-        for (CheckpointStore.Entry e : CheckpointStore.readAll(log)) {
+        for (CheckpointStore.Entry e : TestLogs.checkpoints(log)) {
             sizes.add(Checkpoint.parse(SignedNote.parse(e.noteText()).body()).size());
         }
         assertTrue(sizes.size() >= 3, sizes.toString());

@@ -138,7 +138,7 @@ class HostileTextOutputTest {
     void verifierSummaryEscapesTextFromTheSidecar() throws Exception {
         // A well-formed note signed by a key the reviewer does not know, whose name hides an escape sequence.
         Path sidecar = LogDirectory.checkpointsFile(reviewed.log());
-        String body = io.p9gate.audit.note.SignedNote.parse(io.p9gate.audit.CheckpointStore.readAll(reviewed.log())
+        String body = io.p9gate.audit.note.SignedNote.parse(io.p9gate.audit.TestLogs.checkpoints(reviewed.log())
                         .getFirst()
                         .noteText())
                 .body();

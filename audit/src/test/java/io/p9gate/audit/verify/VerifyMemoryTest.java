@@ -3,14 +3,8 @@ package io.p9gate.audit.verify;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.p9gate.audit.AuditLog;
-import io.p9gate.audit.TestLogs;
-import io.p9gate.audit.note.KeyFiles;
-import io.p9gate.audit.note.SigningKey;
-import java.nio.charset.StandardCharsets;
+import io.p9gate.audit.ManyCheckpointsLog;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,33 +24,16 @@ class VerifyMemoryTest {
 
     @Test
     void aLogWithManyCheckpointsVerifiesInASmallHeap() throws Exception {
-        SigningKey key = TestLogs.key("ecu-a-audit");
-        Path log = tmp.resolve("log");
-        Path pub = tmp.resolve("audit.pub");
-        KeyFiles.writeKeyPair(key, tmp.resolve("audit.key"), pub);
-        try (AuditLog writer = AuditLog.open(
-                log, key, TestLogs.options().withCheckpointEvery(Duration.ZERO).withCheckpointRecords(1))) {
-            for (int i = 0; i < RECORDS; i++) {
-                writer.append(TestLogs.decision(i));
-            }
-        }
-        Process p = new ProcessBuilder(List.of(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx" + HEAP,
-                        "-XX:+UseSerialGC",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        "io.p9gate.audit.cli.AuditCommand",
-                        "verify",
-                        "--log",
-                        log.toString(),
-                        "--key",
-                        pub.toString()))
-                .redirectErrorStream(true)
-                .start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), out);
-        assertTrue(out.startsWith("OK: "), out);
-        assertTrue(out.contains("checkpoints verified"), out);
+        ManyCheckpointsLog log = ManyCheckpointsLog.write(tmp, RECORDS);
+        ManyCheckpointsLog.Run r = ManyCheckpointsLog.audit(
+                HEAP,
+                "verify",
+                "--log",
+                log.log().toString(),
+                "--key",
+                log.pub().toString());
+        assertEquals(0, r.exit(), r.out());
+        assertTrue(r.out().startsWith("OK: "), r.out());
+        assertTrue(r.out().contains("checkpoints verified"), r.out());
     }
 }

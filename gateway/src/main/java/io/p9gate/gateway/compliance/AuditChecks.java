@@ -375,25 +375,31 @@ final class AuditChecks {
                 wrong == null ? "" : wrong);
     }
 
+    /** The newest checkpoint signed by the key; the sidecar is read a note at a time, keeping only that one. */
     private Checkpoint newestSigned(VerifierKey key) throws IOException {
         Checkpoint newest = null;
-        for (CheckpointStore.Entry e : CheckpointStore.readAll(dir)) {
-            if (e.noteText() == null) {
-                continue;
-            }
-            try {
-                SignedNote note = SignedNote.parse(e.noteText());
-                if (note.trust(List.of(key)) == SignedNote.Trust.VERIFIED) {
-                    Checkpoint cp = Checkpoint.parse(note.body());
-                    if (newest == null || cp.size() > newest.size()) {
-                        newest = cp;
-                    }
+        try (CheckpointStore.Entries in = CheckpointStore.entries(dir)) {
+            for (CheckpointStore.Entry e = in.next(); e != null; e = in.next()) {
+                Checkpoint cp = signed(e, key);
+                if (cp != null && (newest == null || cp.size() > newest.size())) {
+                    newest = cp;
                 }
-            } catch (NoteFormatException ignored) {
-                // a malformed note is the verifier's finding, reported by the verify check
             }
         }
         return newest;
+    }
+
+    /** The entry's checkpoint when the key's signature on it verifies, else null. */
+    private static Checkpoint signed(CheckpointStore.Entry e, VerifierKey key) {
+        if (e.noteText() == null) {
+            return null;
+        }
+        try {
+            SignedNote note = SignedNote.parse(e.noteText());
+            return note.trust(List.of(key)) == SignedNote.Trust.VERIFIED ? Checkpoint.parse(note.body()) : null;
+        } catch (NoteFormatException ignored) {
+            return null; // a malformed note is the verifier's finding, reported by the verify check
+        }
     }
 
     private void verify(CheckLog log, VerifierKey key) throws IOException {
