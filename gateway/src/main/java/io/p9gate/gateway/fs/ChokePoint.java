@@ -218,11 +218,8 @@ final class ChokePoint {
      * records and throws a denial. The cheap {@link AuditTrail#writable()} check comes first so a broken log stops
      * requests before they do anything.
      */
-    private Decided decided(Operation op, Subject who, String share, PathsOf derive, RequestArgs args)
+    private Decided decided(Operation op, Subject who, String share, PathsOf paths, RequestArgs args)
             throws P9Exception {
-        // Derived once for everything below (each derivation is a readlink): derived anew, a rename above the fid
-        // landing in between made a check, the decision and the record name different paths.
-        PathsOf paths = derive instanceof RequestPaths once ? once : RequestPaths.of(derive);
         requireWritable(op);
         requireValidNames(op, who, share, paths, args);
         AccessRequest request;
