@@ -33,13 +33,21 @@ final class LeakWatch implements AutoCloseable {
         public void close() {}
     };
 
-    LeakWatch() {
+    LeakWatch() throws InterruptedException {
+        // Earlier tests' garbage (this JVM runs many classes) is reported before the watch starts,
+        // so a leak caught here was made by the watched code.
+        nudgeDetector();
         ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
         logger.addHandler(handler);
     }
 
     /** Leak reports so far, after giving the detector a chance to see collected buffers. */
     List<String> collect() throws InterruptedException {
+        nudgeDetector();
+        return List.copyOf(leaks);
+    }
+
+    private static void nudgeDetector() throws InterruptedException {
         for (int i = 0; i < 3; i++) {
             System.gc();
             Thread.sleep(50);
@@ -48,7 +56,6 @@ final class LeakWatch implements AutoCloseable {
                 probe.release();
             }
         }
-        return List.copyOf(leaks);
     }
 
     @Override
