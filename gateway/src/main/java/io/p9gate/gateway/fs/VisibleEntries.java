@@ -47,9 +47,19 @@ final class VisibleEntries {
      * them is shown. A reply ends before its questions would pass {@link #MAX_QUESTIONS}. An entry the policy cannot
      * judge is left out (fail closed); the first such fault of the request is logged.
      *
+     * <p>A Treaddir's cookies reach the guest, and the host's cookie of an entry (its d_off) is the position of the
+     * entry after it: on ext4 the hash of that entry's name, one seed for the whole filesystem, so the entry before
+     * a hidden one carried the hidden name's hash, which a guest compares with the hash of any name it creates and
+     * lists elsewhere. So each shown entry's cookie is rewritten to where the next <em>shown</em> entry starts (the
+     * cookie of the entry just before it), found by judging on past the reply's last entry: at most
+     * {@link #MAX_QUESTIONS} questions in all, and a reply that reaches that bound ends one shown entry early, at
+     * whose start its predecessor's cookie already points.
+     *
      * <p>{@code describe} (a 9P2000/.u read, whose entries carry getattr's attributes): each entry is one
      * {@link AccessPolicy#shown} question instead of {@code visible}, which may cost two evaluations (WALK, GETATTR),
-     * so it counts two. "." and ".." are judged too (as the directory and its parent), outside the bound.
+     * so it counts two. "." and ".." are judged too (as the directory and its parent), outside the bound. Its host
+     * cookies never reach the guest (its offsets count bytes of stat entries), so they are kept as the host gives
+     * them and the reply ends with the batch.
      */
     List<Judged> next(
             Subject who,
@@ -62,37 +72,104 @@ final class VisibleEntries {
             boolean describe)
             throws P9Exception {
         int cost = describe ? 2 : 1;
-        long cursor = offset;
+        boolean ownCookies = !describe;
+        long cursor = offset; // the host position of the next entry to judge
         int questions = 0;
+        int bytes = 0;
+        List<Judged> shown = new ArrayList<>();
         AtomicBoolean faultLogged = new AtomicBoolean();
         for (int skipped = 1; ; skipped++) {
-            List<DirEntry> batch = share.dirs().read(file, cursor, count);
+            // Past the first shown entries, only to find where the next one starts: a batch of any size will do.
+            int ask = shown.isEmpty() ? count : Math.max(count - bytes, LOOKAHEAD_BYTES);
+            List<DirEntry> batch = share.dirs().read(file, cursor, ask);
             if (batch.isEmpty()) {
-                return List.of();
+                return settled(shown, cursor); // the end: the last shown entry's cookie is the end's
             }
-            List<Judged> shown = new ArrayList<>();
             for (DirEntry e : batch) {
                 if (questions + cost > MAX_QUESTIONS) {
-                    break;
+                    return bounded(share, dir, dirPath, who, shown, cursor, describe, faultLogged);
                 }
                 if (!isDotName(e.name())) {
                     questions += cost;
                 }
                 AccessPolicy.Shown judged = judge(who, share, dirPath, e.name(), describe, faultLogged);
                 if (judged != AccessPolicy.Shown.HIDDEN) {
+                    if (ownCookies && bytes + e.wireSize() > count) {
+                        return settled(shown, cursor); // the next shown entry, left for the next request, starts here
+                    }
+                    settled(shown, cursor);
                     shown.add(new Judged(e, judged == AccessPolicy.Shown.DESCRIBED));
+                    bytes += e.wireSize();
                 }
                 cursor = e.offset();
             }
-            if (!shown.isEmpty()) {
+            if (!ownCookies && !shown.isEmpty()) {
                 return shown;
             }
-            if (skipped == MAX_HIDDEN_BATCHES || questions + cost > MAX_QUESTIONS) {
-                boolean described =
-                        describe && judge(who, share, dirPath, ".", true, faultLogged) == AccessPolicy.Shown.DESCRIBED;
-                return List.of(new Judged(new DirEntry(GuardedFs.qid(share, dir), cursor, DT_DIR, "."), described));
+            if (shown.isEmpty() && skipped == MAX_HIDDEN_BATCHES) {
+                return List.of(dot(share, dir, dirPath, who, cursor, describe, faultLogged));
             }
         }
+    }
+
+    /** Bytes of a batch read only to find where the next shown entry starts: a page of getdents. */
+    private static final int LOOKAHEAD_BYTES = 4096;
+
+    /**
+     * The reply once the questions are spent at {@code cursor}, where nothing has been judged. Whether what starts
+     * there is hidden is not known, so the last shown entry is left for the next request (its predecessor's
+     * cookie is its start); only a lone shown entry, or none (the directory's "."), must take the cookie
+     * {@code cursor}: a run of hidden names longer than the bound is crossed there (docs/protocol.md).
+     */
+    private List<Judged> bounded(
+            LocalShare share,
+            Node dir,
+            String dirPath,
+            Subject who,
+            List<Judged> shown,
+            long cursor,
+            boolean describe,
+            AtomicBoolean faultLogged)
+            throws P9Exception {
+        if (shown.isEmpty()) {
+            return List.of(dot(share, dir, dirPath, who, cursor, describe, faultLogged));
+        }
+        if (describe) {
+            return shown; // host cookies, as the host gave them
+        }
+        if (shown.size() > 1) {
+            shown.removeLast();
+            return shown;
+        }
+        return settled(shown, cursor);
+    }
+
+    /** The directory's own "." at {@code cursor}: a reply after a run of hidden names, which must not be empty. */
+    private Judged dot(
+            LocalShare share,
+            Node dir,
+            String dirPath,
+            Subject who,
+            long cursor,
+            boolean describe,
+            AtomicBoolean faultLogged)
+            throws P9Exception {
+        boolean described =
+                describe && judge(who, share, dirPath, ".", true, faultLogged) == AccessPolicy.Shown.DESCRIBED;
+        return new Judged(new DirEntry(GuardedFs.qid(share, dir), cursor, DT_DIR, "."), described);
+    }
+
+    /**
+     * Gives the last of {@code shown} the cookie {@code next}, where the entry after it starts (a cookie rewritten
+     * in a Treaddir; in a describing read the host's cookie of the last judged entry is the same position).
+     */
+    private static List<Judged> settled(List<Judged> shown, long next) {
+        if (!shown.isEmpty()) {
+            Judged last = shown.getLast();
+            DirEntry e = last.entry();
+            shown.set(shown.size() - 1, new Judged(new DirEntry(e.qid(), next, e.type(), e.name()), last.described()));
+        }
+        return shown;
     }
 
     private static boolean isDotName(String name) {
