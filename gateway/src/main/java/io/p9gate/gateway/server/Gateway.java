@@ -156,7 +156,9 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * Starts the 9P session of a connection its transport identified as {@code vm} ("" when the listener is the
-     * VM): in that VM's lane, if its connection budget has room.
+     * VM): in that VM's lane, if its connection budget has room. The place is taken here, on the loop that
+     * identified the connection, before a shared listener's connection moves to its VM's loops: counted only once
+     * it had arrived there, a VM whose loop was busy could hold any number of connections between the loops.
      */
     private void startSession(
             Channel channel,
@@ -176,32 +178,45 @@ public final class Gateway implements AutoCloseable {
             channel.close();
             return;
         }
+        if (!admitConnection(budget.get(), channel, peer)) {
+            return;
+        }
+        ConnectionPlace place = new ConnectionPlace(budget.get().connections());
+        channel.closeFuture().addListener(f -> place.closedWithoutSession());
         if (owner.isPresent()) {
-            serve(channel, budget.get(), settings.forVm(vm), peer);
+            serve(channel, budget.get(), settings.forVm(vm), peer, place);
         } else {
             // A shared listener's connection leaves the shared loops for its VM's own (LoopMove), where cheap
             // requests may then be served on the loop as on a listener the VM owns.
             LoopMove.move(
                     channel,
                     loopsOf(budget.get()).next(),
-                    () -> serve(channel, budget.get(), settings.forVm(vm).onOwnLoops(true), peer));
+                    () -> serve(channel, budget.get(), settings.forVm(vm).onOwnLoops(true), peer, place));
         }
     }
 
-    /** On the connection's loop: its 9P session in the VM's lane, if the VM's connection budget has room. */
-    private void serve(Channel channel, VmBudget budget, SessionSettings settings, String peer) {
-        if (admitConnection(budget, channel, peer)) {
-            Session session = SessionPipeline.install(
+    /** On the connection's loop: its 9P session in the VM's lane, holding {@code place} until it has ended. */
+    private void serve(Channel channel, VmBudget budget, SessionSettings settings, String peer, ConnectionPlace place) {
+        if (!place.toSession()) {
+            channel.close(); // closed meanwhile: its place is given back already
+            return;
+        }
+        Session session;
+        try {
+            session = SessionPipeline.install(
                     channel.pipeline(),
                     config.handlers(),
                     workers.lane(budget),
                     settings,
                     sessionIds::incrementAndGet,
                     peer);
-            // Counted closed once its fids are released, not when the socket closes: one scrape of the metrics
-            // must never show a VM without connections but with open fids.
-            session.ended().thenRun(() -> budget.connections().release(1));
+        } catch (RuntimeException e) {
+            place.sessionEnded();
+            throw e;
         }
+        // Counted closed once its fids are released, not when the socket closes: one scrape of the metrics
+        // must never show a VM without connections but with open fids.
+        session.ended().thenRun(place::sessionEnded);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.p9gate.gateway.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.budget.Budgets;
@@ -9,15 +10,21 @@ import io.p9gate.gateway.budget.Limits;
 import io.p9gate.gateway.budget.OverBudget;
 import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.client.PendingCall;
 import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.session.FakeHandler;
 import io.p9gate.gateway.session.SessionSettings;
 import java.net.SocketAddress;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -86,5 +93,82 @@ class ConnectionBudgetTest {
                 assertTrue(again.isOpen(), "a closed connection gives its place back");
             }
         }
+    }
+
+    /**
+     * A listener several VMs share (tls:, vsock:; here TCP with an identifier that names VM a, as vsock's CID
+     * does, on the same path) moves each connection to its VM's loops once identified. The VM's connection budget
+     * used to be taken only once the connection had arrived there: in between it counted against nothing. A VM
+     * whose loop was busy (here a request served on it that does not return, as a read on a hung mount would)
+     * could so hold any number of connections, each a descriptor outside its budget and the process's pool, and
+     * the VM's limit was exceeded for as long as its loop stayed busy. The place is now taken when the transport
+     * names the VM, on the loop that identified it, and given back when the session ends or when the connection
+     * closes without one (here: the gateway stopping while they are between loops).
+     */
+    @Test
+    void aSharedListenersConnectionHoldsItsVmsBudgetFromItsIdentification() throws Exception {
+        ListenSpec shared = new ListenSpec.Tcp("127.0.0.1", 0);
+        Budgets budgets = new Budgets(HostResources.current(), 8192);
+        VmBudget vmA = budgets.add("a", new Limits(2, LOTS, LOTS, LOTS, LOTS, LOTS, LOTS, 1), List.of());
+        // So many VMs that each has one event loop thread, whatever the machine's cores: one request held on VM
+        // a's loop holds all of them.
+        for (int i = 0; i < 512; i++) {
+            budgets.add("idle" + i, new Limits(1, 1, 1, 1, 1, 1, 1, 1), List.of());
+        }
+        List<String> refusals = new CopyOnWriteArrayList<>();
+        budgets.onConnectionRefused((vm, peer, why) -> refusals.add(vm.vm()));
+        long poolBefore = budgets.descriptorPool().used();
+        FakeHandler.Factory handlers = new FakeHandler.Factory();
+        CountDownLatch release = new CountDownLatch(1);
+        handlers.holdGetattr = release;
+        GatewayConfig config = new GatewayConfig(
+                List.of(shared), handlers, 8192, 2, SessionSettings.DEFAULT_MAX_OUTSTANDING, 0, budgets);
+        Gateway gateway = Gateway.start(config, (listener, peer) -> new PeerVerdict.Accepted("a"));
+        SocketAddress address = gateway.boundAddresses().getFirst();
+        List<SocketChannel> flood = new ArrayList<>();
+        P9Client first = P9Client.open(address, 8192);
+        try {
+            first.attach(0, "root", "", 0);
+            // Served on VM a's loop, where it stays (up to FakeHandler's 30 s; what follows waits at most 15 s).
+            PendingCall held = first.send(new TMessage.Tgetattr(0, 0x7ff));
+            assertTrue(handlers.getattrHeld.await(30, TimeUnit.SECONDS), "VM a's loop is held");
+            for (int i = 0; i < 4; i++) {
+                flood.add(SocketChannel.open(address));
+            }
+            // One place left: one connection takes it and waits between the loops, three are refused at once.
+            for (int i = 0; i < 1500 && refusals.size() < 3; i++) {
+                Thread.sleep(10);
+            }
+            assertEquals(List.of("a", "a", "a"), refusals, "refused while VM a's loop is busy");
+            assertEquals(2, vmA.connections().used(), "the connection between the loops holds VM a's place");
+            int closed = 0;
+            for (SocketChannel s : flood) {
+                s.socket().setSoTimeout(500);
+                try {
+                    closed += s.socket().getInputStream().read() < 0 ? 1 : 0;
+                } catch (SocketTimeoutException stillOpen) {
+                    // the one admitted
+                }
+            }
+            assertEquals(3, closed, "the refused connections are closed");
+            assertFalse(held.reply().isDone(), "all this while VM a's loop was held");
+            // The gateway stops with one connection still between the loops, then VM a's loop is free.
+            Thread stop = Thread.ofPlatform().start(gateway::close);
+            release.countDown();
+            stop.join(Gateway.LONGEST_CLOSE.toMillis() + 30_000);
+            assertFalse(stop.isAlive(), "the gateway stopped");
+        } finally {
+            release.countDown();
+            first.close();
+            for (SocketChannel s : flood) {
+                s.close();
+            }
+            gateway.close();
+        }
+        for (int i = 0; i < 3000 && vmA.connections().used() > 0; i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, vmA.connections().used(), "every place given back");
+        assertEquals(poolBefore, budgets.descriptorPool().used(), "every descriptor given back to the pool");
     }
 }
