@@ -41,6 +41,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A small 9P2000.L client over TCP or a Unix socket, built on the server's codec (it reads the replies of a 9P2000.u
@@ -158,6 +159,8 @@ public final class P9Client implements AutoCloseable {
         WireDialect dialect = new WireDialect();
         Semaphore tags = new Semaphore(MAX_TAGS);
         ReplyRouter router = new ReplyRouter(tag -> tags.release());
+        // Kept here: a server that closes at once (a refusal) may have the pipeline taken apart before it is looked at.
+        AtomicReference<io.netty.handler.ssl.SslHandler> tlsHandler = new AtomicReference<>();
         Bootstrap bootstrap = new Bootstrap()
                 .group(group)
                 .channel(address instanceof UnixDomainSocketAddress ? Transports.unixClient() : Transports.tcpClient())
@@ -166,8 +169,8 @@ public final class P9Client implements AutoCloseable {
                     protected void initChannel(Channel ch) {
                         PeerName.set(ch, "server " + address);
                         if (tls != null && address instanceof java.net.InetSocketAddress inet) {
-                            ch.pipeline()
-                                    .addLast("tls", tls.newHandler(ch.alloc(), inet.getHostString(), inet.getPort()));
+                            tlsHandler.set(tls.newHandler(ch.alloc(), inet.getHostString(), inet.getPort()));
+                            ch.pipeline().addLast("tls", tlsHandler.get());
                         }
                         ch.pipeline()
                                 .addLast(
@@ -190,12 +193,7 @@ public final class P9Client implements AutoCloseable {
             throw new IOException("cannot connect to " + address + ": " + why, cause);
         }
         if (tls != null) {
-            var handshake = connected
-                    .channel()
-                    .pipeline()
-                    .get(io.netty.handler.ssl.SslHandler.class)
-                    .handshakeFuture()
-                    .awaitUninterruptibly();
+            var handshake = tlsHandler.get().handshakeFuture().awaitUninterruptibly();
             if (!handshake.isSuccess()) {
                 connected.channel().close();
                 throw new IOException(
