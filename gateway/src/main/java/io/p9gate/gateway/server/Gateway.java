@@ -64,12 +64,6 @@ public final class Gateway implements AutoCloseable {
     private final List<ListenerBinder> binders = new ArrayList<>();
     /** VMs whose connections are being refused: audited each, logged once until one is admitted again. */
     private final Set<VmBudget> refusing = ConcurrentHashMap.newKeySet();
-    /** tls: connections whose handshake has not named their VM yet, by peer address. */
-    private final UnidentifiedPeers handshakes;
-    /** Addresses whose tls: connections are being refused for holding too many handshakes: logged once. */
-    private final Set<InetAddress> refusingHandshakes = ConcurrentHashMap.newKeySet();
-    /** Addresses whose tls: handshakes keep failing: refused at accept for a while ({@link PenalisedPeerGate}). */
-    private final HandshakePenalties penalties = new HandshakePenalties();
     /** The connections of listeners several VMs share (tls:, vsock:): their VM is known only once identified. */
     private EventLoopGroup sharedLoops;
 
@@ -78,14 +72,30 @@ public final class Gateway implements AutoCloseable {
         this.identifier = identifier;
         this.acceptor = Transports.newGroup(1, FairWorkerPool.named("p9gate-accept-"));
         this.workers = new FairWorkerPool(config.workers(), config.workers(), "p9gate-worker");
-        this.handshakes = new UnidentifiedPeers(
-                config.budgets().descriptorPool(),
-                () -> Math.max(
-                        1,
-                        config.budgets().vms().stream()
-                                .mapToLong(vm -> vm.limits().connections())
-                                .max()
-                                .orElse(1)));
+    }
+
+    /**
+     * What a tls: listener keeps of the peer addresses whose connections have not named their VM yet (R-ROB-2):
+     * the connections awaiting their handshake, the addresses refused for holding too many (logged once), and the
+     * addresses whose handshakes keep failing ({@link PenalisedPeerGate}). Before its handshake a connection is
+     * only its address, so VMs connecting from one address share these on a listener; they are kept per listener so
+     * that such VMs, each on a listener of its own, do not share them (docs/deploy.md).
+     */
+    private record Unidentified(
+            UnidentifiedPeers handshakes, Set<InetAddress> refusing, HandshakePenalties penalties) {}
+
+    private Unidentified unidentified() {
+        return new Unidentified(
+                new UnidentifiedPeers(
+                        config.budgets().descriptorPool(),
+                        () -> Math.max(
+                                1,
+                                config.budgets().vms().stream()
+                                        .mapToLong(vm -> vm.limits().connections())
+                                        .max()
+                                        .orElse(1))),
+                ConcurrentHashMap.newKeySet(),
+                new HandshakePenalties());
     }
 
     /** Binds every listener and starts serving, every listener its own VM; fails (IOException) if any cannot be bound. */
@@ -119,6 +129,7 @@ public final class Gateway implements AutoCloseable {
         // (tls:, vsock:) are accepted on shared loops, and move to their VM's loops, lane and budgets once the
         // transport has named the VM.
         Optional<VmBudget> owner = config.budgets().ofListener(spec.describe());
+        Unidentified unidentified = spec instanceof ListenSpec.Tls ? unidentified() : null;
         SessionSettings settings = new SessionSettings(
                         spec.describe(), config.maxMsize(), config.maxOutstanding(), config.ioLimit())
                 .onOwnLoops(owner.isPresent());
@@ -133,7 +144,7 @@ public final class Gateway implements AutoCloseable {
                         PeerName.set(channel, peer);
                         // The transport says which VM this is (R-DEP-1) before any 9P byte is read; the
                         // session then runs in that VM's lane, within its budgets.
-                        Runnable identified = awaitingIdentity(channel, spec, peer);
+                        Runnable identified = awaitingIdentity(channel, spec, peer, unidentified);
                         if (identified == null) {
                             return;
                         }
@@ -145,7 +156,7 @@ public final class Gateway implements AutoCloseable {
                 });
         if (spec instanceof ListenSpec.Tls tls) {
             // Refused on the accept loop, before any TLS work and before the shared loops see the connection.
-            bootstrap.handler(new PenalisedPeerGate(tls, identifier, penalties));
+            bootstrap.handler(new PenalisedPeerGate(tls, identifier, unidentified.penalties()));
         }
         binder.configure(bootstrap);
         binders.add(binder);
@@ -220,14 +231,17 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * A tls: connection waits for its handshake to name its VM: until then it holds a place of {@link #handshakes}
-     * (R-ROB-2). Answers what gives that place back (once; also when the connection closes first), or null when the
-     * peer's address holds all it may: the connection is then closed and the refusal recorded.
+     * A tls: connection waits for its handshake to name its VM: until then it holds a place of its listener's
+     * {@code unidentified} connections (R-ROB-2). Answers what gives that place back (once; also when the connection
+     * closes first), or null when the peer's address holds all it may: the connection is then closed and the
+     * refusal recorded.
      */
-    private Runnable awaitingIdentity(Channel channel, ListenSpec spec, String peer) {
-        if (!(spec instanceof ListenSpec.Tls) || !(channel.remoteAddress() instanceof InetSocketAddress remote)) {
+    private Runnable awaitingIdentity(Channel channel, ListenSpec spec, String peer, Unidentified unidentified) {
+        if (unidentified == null || !(channel.remoteAddress() instanceof InetSocketAddress remote)) {
             return () -> {};
         }
+        UnidentifiedPeers handshakes = unidentified.handshakes();
+        Set<InetAddress> refusingHandshakes = unidentified.refusing();
         InetAddress address = remote.getAddress();
         if (!handshakes.tryTake(address)) {
             String reason = "too many connections awaiting their TLS handshake from " + address.getHostAddress()
@@ -249,12 +263,12 @@ public final class Gateway implements AutoCloseable {
         channel.closeFuture().addListener(f -> {
             // Not the gateway's own stop, nor a probe or a timeout of the gateway's own (HandshakeCost).
             if (!given.get() && !closed.get() && HandshakeCost.failedByPeer(channel)) {
-                handshakeFailed(spec, address);
+                handshakeFailed(spec, address, unidentified.penalties());
             }
             give.run();
         });
         return () -> {
-            penalties.succeeded(address);
+            unidentified.penalties().succeeded(address);
             give.run();
         };
     }
@@ -264,7 +278,7 @@ public final class Gateway implements AutoCloseable {
      * certificate, dropped mid-handshake): past a few, its address is refused for a while; one WARNING line per
      * penalty, never one per connection.
      */
-    private void handshakeFailed(ListenSpec spec, InetAddress address) {
+    private static void handshakeFailed(ListenSpec spec, InetAddress address, HandshakePenalties penalties) {
         Duration penalty = penalties.failed(address);
         if (!penalty.isZero()) {
             LOG.log(

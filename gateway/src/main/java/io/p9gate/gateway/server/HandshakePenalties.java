@@ -14,8 +14,10 @@ import java.util.function.LongSupplier;
  * further failure refuses the address for twice as long as the last, from {@link #FIRST} to {@link #LONGEST}; a
  * handshake that names a VM forgets the address, and so does a quiet {@link #LONGEST} after its penalty. Each
  * address counts alone, IPv6 too: the VMs on one bridge share its /64, and one VM's failures must not lock the
- * others out (an attacker holding many addresses is bounded by the table and the handshake thread). The table holds at most {@link #ADDRESSES} addresses:
- * past that, one it has no room for is not tracked (an attacker with that many addresses must not lock out others).
+ * others out (an attacker holding many addresses is bounded by the table and the handshake thread). One table per
+ * listener: VMs behind one address (sidecars on the host, NAT) share a penalty on a listener, not across
+ * listeners. The table holds at most {@link #ADDRESSES} addresses: past that, one it has no room for is not
+ * tracked (an attacker with that many addresses must not lock out others).
  */
 final class HandshakePenalties {
     static final int FREE_FAILURES = 3;

@@ -8,9 +8,15 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * VMs a and b on one {@code tls:} listener of a free loopback port, each named by its client certificate's subject
@@ -30,6 +36,11 @@ record SharedTlsListener(TestPki pki, ServerTls serverTls, int port) {
 
     /** A client with {@code vm}'s certificate, connected (no Tversion sent yet). */
     P9Client connect(String vm, int msize) throws IOException {
+        return connect(vm, msize, port);
+    }
+
+    /** A client with {@code vm}'s certificate, connected to another listener of the same server certificate. */
+    P9Client connect(String vm, int msize, int port) throws IOException {
         Path dir = pki.dir().resolve(vm);
         return P9Client.connect(
                 new InetSocketAddress("127.0.0.1", port),
@@ -53,5 +64,35 @@ record SharedTlsListener(TestPki pki, ServerTls serverTls, int port) {
                   client-cert: {ca: %2$s, subject: "CN=b"}
                   shares: {b: {path: %%B, access: read-only}}%3$s
                 """.formatted(port, pki.dir().resolve(TestPki.CA_CERT), each);
+    }
+
+    /**
+     * How many of the sockets the gateway has closed: each read to its end (a TLS alert may come first) for at most
+     * 2 s, all at once.
+     */
+    static int closedByGateway(List<Socket> sockets) throws Exception {
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Boolean>> closed = new ArrayList<>();
+            for (Socket s : sockets) {
+                closed.add(pool.submit((Callable<Boolean>) () -> {
+                    s.setSoTimeout(2000);
+                    try {
+                        while (s.getInputStream().read() >= 0) {
+                            // what the gateway sent before closing
+                        }
+                        return true;
+                    } catch (SocketTimeoutException open) {
+                        return false;
+                    } catch (IOException reset) {
+                        return true;
+                    }
+                }));
+            }
+            int n = 0;
+            for (Future<Boolean> f : closed) {
+                n += f.get() ? 1 : 0;
+            }
+            return n;
+        }
     }
 }

@@ -5,18 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.p9gate.gateway.certs.TestPki;
 import io.p9gate.gateway.client.ClientTls;
 import io.p9gate.gateway.client.P9Client;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,7 +66,7 @@ class UnidentifiedTlsFloodAttackTest {
                 }
                 assertEquals(
                         FLOOD - CONNECTIONS,
-                        closedByGateway(flood),
+                        SharedTlsListener.closedByGateway(flood),
                         "connections past the first " + CONNECTIONS + " awaiting their handshake are closed");
             } finally {
                 for (Socket s : flood) {
@@ -83,30 +78,6 @@ class UnidentifiedTlsFloodAttackTest {
                 Thread.sleep(10);
             }
             assertEquals(poolBefore, rig.budgets.descriptorPool().used(), "every held descriptor given back");
-        }
-    }
-
-    /** How many of the sockets the gateway has closed (EOF), each looked at at once. */
-    private static int closedByGateway(List<Socket> sockets) throws Exception {
-        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<Boolean>> closed = new ArrayList<>();
-            for (Socket s : sockets) {
-                closed.add(pool.submit((Callable<Boolean>) () -> {
-                    s.setSoTimeout(500);
-                    try {
-                        return s.getInputStream().read() < 0;
-                    } catch (SocketTimeoutException e) {
-                        return false;
-                    } catch (IOException e) {
-                        return true; // reset
-                    }
-                }));
-            }
-            int n = 0;
-            for (Future<Boolean> f : closed) {
-                n += f.get() ? 1 : 0;
-            }
-            return n;
         }
     }
 }
