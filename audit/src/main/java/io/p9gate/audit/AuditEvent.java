@@ -18,7 +18,8 @@ public sealed interface AuditEvent permits AuditEvent.Decision, AuditEvent.Lifec
      * One policy decision on one 9P request, allowed or denied.
      *
      * @param op           9P operation name, e.g. {@code "walk"}, {@code "lcreate"}
-     * @param path         share-relative path; normalised by {@link StoredPaths#normalise}
+     * @param path         share-relative path; normalised by {@link StoredPaths#normalise}, recorded as
+     *                     {@link io.p9gate.audit.read.AbbreviatedPath#stored} (abbreviated past 4,095 bytes)
      * @param ruleIds      the rule ids that decided (empty for the default deny)
      * @param policyDigest digest of the policy that decided, e.g. {@code "sha256:…"}
      * @param errno        errno of the reply (0 for success)

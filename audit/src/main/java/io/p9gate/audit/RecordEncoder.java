@@ -1,5 +1,6 @@
 package io.p9gate.audit;
 
+import io.p9gate.audit.read.AbbreviatedPath;
 import java.time.Instant;
 
 /**
@@ -56,7 +57,7 @@ final class RecordEncoder {
                         .number(SESSION, d.session())
                         .string(OP, d.op())
                         .number(TAG, d.tag())
-                        .string(PATH, d.path())
+                        .string(PATH, AbbreviatedPath.stored(d.path())) // bounded: trees may be deeper than PATH_MAX
                         .number(GUEST_UID, d.ids().guestUid())
                         .number(GUEST_GID, d.ids().guestGid())
                         .number(HOST_UID, d.ids().hostUid())

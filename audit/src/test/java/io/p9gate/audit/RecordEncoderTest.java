@@ -1,6 +1,7 @@
 package io.p9gate.audit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -60,6 +61,32 @@ class RecordEncoderTest {
                         + "\"bytes\":null,\"count\":1,\"detail\":\"x\\u00e9\","
                         + "\"prev\":\"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\"}",
                 encoded(7, Instant.parse("2026-12-02T07:30:01.000123456Z"), d));
+    }
+
+    /** A path past 4,095 bytes is stored abbreviated; the event keeps it whole (the refusal budget compares it). */
+    @Test
+    void aPathPast4095BytesIsStoredAbbreviated() {
+        String deep = "/d".repeat(3000);
+        AuditEvent.Decision d = new AuditEvent.Decision(
+                "vm-a",
+                3,
+                "getattr",
+                9,
+                deep,
+                new IdMapping(0, 0, 0, 0),
+                Outcome.ALLOW,
+                List.of(),
+                "none",
+                0,
+                AuditEvent.NO_BYTES,
+                null,
+                1);
+        assertEquals(deep, d.path());
+        String line = encoded(1, Instant.parse("2026-12-02T07:30:01Z"), d);
+        String stored = io.p9gate.audit.read.AbbreviatedPath.stored(deep);
+        assertEquals("/d".repeat(512) + "//[abbreviated: 6000 bytes, sha256 ", stored.substring(0, 1024 + 35));
+        assertTrue(line.contains(",\"path\":\"" + stored + "\","), line);
+        assertTrue(line.length() < 2048, line.length() + " bytes");
     }
 
     @Test

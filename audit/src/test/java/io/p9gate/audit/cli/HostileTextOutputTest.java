@@ -3,9 +3,6 @@ package io.p9gate.audit.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.p9gate.audit.AuditEvent;
-import io.p9gate.audit.AuditLog;
-import io.p9gate.audit.IdMapping;
 import io.p9gate.audit.Outcome;
 import io.p9gate.audit.TestLogs;
 import io.p9gate.audit.note.SigningKey;
@@ -38,22 +35,8 @@ class HostileTextOutputTest {
     @BeforeEach
     void writeLog() throws Exception {
         reviewed = ReviewedLog.in(tmp);
-        try (AuditLog l = reviewed.open(TestLogs.options())) {
-            l.append(new AuditEvent.Decision(
-                    "vm-a",
-                    1,
-                    "lcreate",
-                    3,
-                    HOSTILE,
-                    new IdMapping(1, 1, 1, 1),
-                    Outcome.ALLOW,
-                    List.of("rw"),
-                    "sha256:abc",
-                    0,
-                    AuditEvent.NO_BYTES,
-                    "action=create share=data name=" + HOSTILE,
-                    1));
-        }
+        reviewed.writeDecision(
+                "lcreate", HOSTILE, Outcome.ALLOW, List.of("rw"), 0, "action=create share=data name=" + HOSTILE);
     }
 
     /** Every char is printable: nothing below 0x20 but the line ends, no DEL, no C1, no bidi, no lone surrogate. */

@@ -5,6 +5,7 @@ import io.p9gate.audit.DetailWords;
 import io.p9gate.audit.IdMapping;
 import io.p9gate.audit.Outcome;
 import io.p9gate.audit.StoredPaths;
+import io.p9gate.audit.read.AbbreviatedPath;
 import io.p9gate.gateway.fs.AccessRequest;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.Decision;
@@ -92,9 +93,10 @@ final class DecisionRecords {
                 .append(" share=")
                 .append(DetailWords.word(request.share())); // a refused attach names what the guest sent
         if (request.operation() != Operation.WALK && request.paths().size() > 1) {
+            // Abbreviated past 4,095 bytes, as the path field is: a guest chooses how deep its tree goes.
             out.append(" to=")
-                    .append(DetailWords.word(
-                            StoredPaths.normalise(request.paths().get(1))));
+                    .append(DetailWords.word(AbbreviatedPath.stored(
+                            StoredPaths.normalise(request.paths().get(1)))));
         }
         if (!request.detail().isEmpty()) {
             out.append(' ').append(request.detail());

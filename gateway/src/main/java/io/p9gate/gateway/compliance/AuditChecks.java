@@ -7,6 +7,7 @@ import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.NoteFormatException;
 import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.note.VerifierKey;
+import io.p9gate.audit.read.AbbreviatedPath;
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.audit.read.LineHeader;
 import io.p9gate.audit.read.SegmentReader;
@@ -196,7 +197,9 @@ final class AuditChecks {
             int from = cursor.getOrDefault(key, 0);
             int at = -1;
             for (int i = from; i < queue.size(); i++) {
-                if (queue.get(i).op().equals(p.op()) && queue.get(i).path().equals(p.path())) {
+                // A path past 4,095 bytes is recorded abbreviated (docs/audit-format.md): compared in that form.
+                if (queue.get(i).op().equals(p.op())
+                        && AbbreviatedPath.names(queue.get(i).path(), p.path())) {
                     at = i;
                     break;
                 }

@@ -1,5 +1,6 @@
 package io.p9gate.gateway.compliance;
 
+import io.p9gate.audit.read.AbbreviatedPath;
 import io.p9gate.audit.read.AuditRecord;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,14 +54,30 @@ final class RefusalSummaries {
         return -1;
     }
 
+    /**
+     * Whether the summary counts a request at {@code path}: its own path, or for {@code paths=varied} one below its
+     * common directory. A path past 4,095 bytes is recorded abbreviated (docs/audit-format.md): it is compared in
+     * that form, and an abbreviated directory with each ancestor of {@code path} long enough to be abbreviated.
+     */
     private static boolean covers(AuditRecord summary, String path) {
         String at = summary.path();
         if (at == null) {
             return false;
         }
-        if (at.equals(path)) {
+        if (AbbreviatedPath.names(at, path)) {
             return true;
         }
-        return summary.detail().endsWith("paths=varied") && (at.equals("/") || path.startsWith(at + "/"));
+        if (!summary.detail().endsWith("paths=varied")) {
+            return false;
+        }
+        if (AbbreviatedPath.of(at).isEmpty()) {
+            return at.equals("/") || path.startsWith(at + "/");
+        }
+        for (int slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+            if (AbbreviatedPath.names(at, path.substring(0, slash))) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -24,6 +24,9 @@ final class AuditedPolicyGateway implements AutoCloseable {
     final PolicyFixture policy;
     final SignedLogs logs;
     final SignedAuditTrail trail;
+    /** The policy served; {@link PolicyHolder#reload()} swaps in what {@code policy.policyFile} holds then. */
+    final PolicyHolder holder;
+
     private final ShareServerFactory shares;
     private final Gateway gateway;
 
@@ -37,7 +40,7 @@ final class AuditedPolicyGateway implements AutoCloseable {
         policy = new PolicyFixture(tmp, "1MiB");
         logs = SignedLogs.in(tmp);
         trail = openTrail.apply(logs);
-        PolicyHolder holder = policy.holder();
+        holder = policy.holder();
         shares = PolicyServed.shares(holder, trail);
         gateway = Gateway.start(
                 new GatewayConfig(PolicyListeners.of(holder.current()), shares, GatewayConfig.DEFAULT_MSIZE, 4));

@@ -14,6 +14,7 @@ import com.cedarpolicy.value.EntityUID;
 import com.cedarpolicy.value.PrimLong;
 import com.cedarpolicy.value.PrimString;
 import com.cedarpolicy.value.Value;
+import io.p9gate.audit.read.AbbreviatedPath;
 import io.p9gate.policy.compile.Errnos;
 import io.p9gate.policy.compile.PathEvaluator;
 import io.p9gate.policy.compile.Verdict;
@@ -102,8 +103,23 @@ public final class CedarEvaluator implements PathEvaluator {
 
     /** Fail closed (R-AUD-4 spirit): a question Cedar cannot answer is refused with EIO. */
     private static Verdict failed(PathQuestion q, String why) {
-        LOG.severe(() -> "Cedar could not decide " + q + ": " + why);
+        LOG.severe(() -> failure(q, why));
         return new Verdict(false, FAILED_ERRNO, List.of());
+    }
+
+    /** Characters of Cedar's reason a line keeps: it may quote the File's id, which holds the whole path. */
+    private static final int REASON_MAX = 1024;
+
+    /**
+     * The log line of a failed decision. The guest chooses the path, at any depth: it is named as the audit log
+     * names it (abbreviated past 4,095 bytes), and Cedar's reason is cut.
+     */
+    static String failure(PathQuestion q, String why) {
+        String reason = why.length() <= REASON_MAX
+                ? why
+                : why.substring(0, REASON_MAX) + "...[" + why.length() + " characters]";
+        return "Cedar could not decide " + q.op() + " of VM " + q.vm() + " on " + q.share() + ":"
+                + AbbreviatedPath.stored(q.path().text()) + " (uid " + q.uid() + ", gid " + q.gid() + "): " + reason;
     }
 
     /**

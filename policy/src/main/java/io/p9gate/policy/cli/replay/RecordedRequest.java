@@ -1,6 +1,7 @@
 package io.p9gate.policy.cli.replay;
 
 import io.p9gate.audit.DetailWords;
+import io.p9gate.audit.read.AbbreviatedPath;
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.policy.DecisionRequest;
 import io.p9gate.policy.terms.AskedKinds;
@@ -28,6 +29,9 @@ public sealed interface RecordedRequest {
 
     /** A record that is no request the policy decided, or lacks what re-deciding it needs; {@code why} names it. */
     record NotReplayed(String why) implements RecordedRequest {}
+
+    /** Why a record whose path or destination is abbreviated (docs/audit-format.md) is not re-decided. */
+    String ABBREVIATED = "path longer than 4,095 bytes, recorded abbreviated: the policy cannot be asked about it";
 
     /** Reads one stored record. */
     static RecordedRequest of(AuditRecord record) {
@@ -57,6 +61,11 @@ public sealed interface RecordedRequest {
                 || record.guestGid() == null
                 || record.path() == null) {
             return new NotReplayed("a field is missing (vm, decision, guest_uid, guest_gid or path)");
+        }
+        if (AbbreviatedPath.of(record.path()).isPresent()
+                || detail.destination().flatMap(AbbreviatedPath::of).isPresent()) {
+            // One reason for all: the path is not in the record (only its first names, length and digest).
+            return new NotReplayed(ABBREVIATED);
         }
         return switch (AskedKinds.of(detail.action(), detail.facts())) {
             case AskedKinds.Asked.Unknown u -> new NotReplayed("unknown action '" + detail.action() + "'");

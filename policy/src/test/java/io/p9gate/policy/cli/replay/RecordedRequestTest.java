@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.audit.DetailWords;
+import io.p9gate.audit.read.AbbreviatedPath;
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.policy.DecisionRequest;
 import io.p9gate.policy.terms.OpKind;
@@ -53,6 +55,27 @@ class RecordedRequestTest {
                 .map(q -> q.op() + " " + q.path().text()
                         + (q.destination() == null ? "" : " " + q.destination().text()))
                 .toList();
+    }
+
+    /**
+     * A path past 4,095 bytes is recorded abbreviated (docs/audit-format.md): the policy cannot be asked about it, and
+     * replay says so with one reason for all such records, not a guess from the first names.
+     */
+    @Test
+    void anAbbreviatedPathIsNamedAsSuchNotReplayed() {
+        String deep = "/" + "d/".repeat(2500) + "f";
+        String stored = AbbreviatedPath.stored(deep);
+        String why = "path longer than 4,095 bytes, recorded abbreviated: the policy cannot be asked about it";
+        assertEquals(why, whyNot(decision("getattr", stored, "action=getattr share=s", 1)));
+        assertEquals(why, whyNot(decision("walk", stored, "action=walk share=s f", 1)));
+        assertEquals(
+                why,
+                whyNot(decision(
+                        "renameat",
+                        "/a",
+                        "action=rename share=s to=" + DetailWords.word(stored) + " phase=intent",
+                        1)));
+        assertEquals(why, whyNot(decision("renameat", stored, "action=rename share=s to=/b phase=intent", 1)));
     }
 
     @Test

@@ -1,0 +1,71 @@
+package io.p9gate.audit.read;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.audit.StoredPaths;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** A share path past 4,095 bytes is stored as its first names, its length and its SHA-256 (docs/audit-format.md). */
+class AbbreviatedPathTest {
+    /** 254 bytes of UTF-8, 127 characters. */
+    private static final String NAME = "é".repeat(127);
+
+    private static String levels(int n) {
+        return "/" + String.join("/", Collections.nCopies(n, NAME));
+    }
+
+    @Test
+    void aPathOfAtMost4095BytesIsStoredWhole() {
+        String exactly = levels(16) + "/" + "é".repeat(7); // 4,080 + 15 bytes
+        assertEquals(4095, exactly.getBytes(StandardCharsets.UTF_8).length);
+        assertSame(exactly, AbbreviatedPath.stored(exactly));
+        assertSame("/a/b", AbbreviatedPath.stored("/a/b"));
+        assertEquals(Optional.empty(), AbbreviatedPath.of(exactly));
+        assertTrue(AbbreviatedPath.names(exactly, exactly));
+    }
+
+    @Test
+    void aLongerPathKeepsItsWholeNamesWithin1KiBItsLengthAndItsDigest() throws Exception {
+        String path = levels(300) + "/file";
+        byte[] utf8 = path.getBytes(StandardCharsets.UTF_8);
+        String stored = AbbreviatedPath.stored(path);
+        String digest =
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(utf8));
+        assertEquals(levels(4) + "//[abbreviated: " + utf8.length + " bytes, sha256 " + digest + "]", stored);
+        assertEquals(Optional.of(new AbbreviatedPath(levels(4), utf8.length, digest)), AbbreviatedPath.of(stored));
+        assertTrue(AbbreviatedPath.names(stored, path));
+        assertFalse(AbbreviatedPath.names(stored, levels(300) + "/other"), "another path of the same length");
+        assertTrue(stored.length() < 700, stored.length() + " characters");
+    }
+
+    @Test
+    void oneByteOverIsAbbreviatedAndAFirstNameOver1KiBLeavesTheRoot() {
+        String over = levels(16) + "/" + "é".repeat(7) + "x"; // 4,096 bytes
+        assertEquals(
+                levels(4),
+                AbbreviatedPath.of(AbbreviatedPath.stored(over)).orElseThrow().prefix());
+        String wide = "/" + "x".repeat(5000); // no entry has such a name; a doctored or refused path might
+        String stored = AbbreviatedPath.stored(wide);
+        assertTrue(stored.startsWith("///[abbreviated: 5001 bytes, sha256 "), stored);
+        assertEquals("/", AbbreviatedPath.of(stored).orElseThrow().prefix());
+    }
+
+    /** A path the writer stored is normalised and holds no "//": a guest's own names cannot read as an abbreviation. */
+    @Test
+    void aGuestNameThatLooksLikeTheMarkerIsNoAbbreviation() {
+        String forged = "/a//[abbreviated: 5000 bytes, sha256 " + "0".repeat(64) + "]";
+        assertTrue(AbbreviatedPath.of(forged).isPresent(), "the form itself");
+        String normalised = StoredPaths.normalise(forged);
+        assertEquals(Optional.empty(), AbbreviatedPath.of(AbbreviatedPath.stored(normalised)), normalised);
+        assertEquals(Optional.empty(), AbbreviatedPath.of("/a//b"), "\"//\" without the marker (a doctored record)");
+        assertEquals(Optional.empty(), AbbreviatedPath.of(null));
+    }
+}
