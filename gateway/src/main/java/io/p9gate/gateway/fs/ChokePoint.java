@@ -274,10 +274,11 @@ final class ChokePoint {
         } catch (P9Exception e) {
             named = List.of();
         }
-        // What the guest sent may be no name at all: bounded, so that refusals recorded one by one stay small.
+        // What the guest sent may be no name at all: bounded, so that refusals recorded one by one stay small (a path
+        // longer than 4,095 bytes is abbreviated where it is recorded).
         named = named.stream().map(GuestNames::shown).toList();
-        String detail = GuestNames.shown((args.describe() + " " + why.detail()).strip());
-        AccessRequest request = request(op, who, GuestNames.shown(share), named, args, detail);
+        String detail = GuestNames.shownText((args.describe() + " " + why.detail()).strip());
+        AccessRequest request = request(op, who, GuestNames.shownText(share), named, args, detail);
         Decided decided =
                 new Decided(RequestScope.tag(), RequestScope.type(), request, Decision.deny(why.errno(), why.rule()));
         record(decided, Outcome.failure(why.errno()), RecordPhase.DONE, AuditTrail.NO_SEQ);

@@ -67,6 +67,21 @@ class OversizedArgumentRecordAttackTest {
             P9Exception attach = assertThrows(P9Exception.class, () -> alpha.attach(4, "root", hostile, 0));
             assertEquals(Errno.ENOENT, attach.errno());
             assertGrewLittle(rig, before, "Tattach of a 60,000-byte share name");
+
+            // Short parts between slashes: no part is longer than a name may be, the whole is 60,000 bytes.
+            String slashed = "\u0001/".repeat(30_000);
+            before = recordBytes(rig);
+            P9Exception slashedWalk = assertThrows(P9Exception.class, () -> alpha.walk(ROOT, 5, "a", slashed));
+            assertEquals(Errno.EINVAL, slashedWalk.errno());
+            assertGrewLittle(rig, before, "Twalk of a 60,000-byte name of short parts");
+
+            // Beta: alpha's refused attach above makes a second one in the same second a repeat, only counted.
+            try (P9Client beta = rig.beta()) {
+                before = recordBytes(rig);
+                P9Exception slashedAttach = assertThrows(P9Exception.class, () -> beta.attach(6, "root", slashed, 0));
+                assertEquals(Errno.ENOENT, slashedAttach.errno());
+                assertGrewLittle(rig, before, "Tattach of a 60,000-byte share name of short parts");
+            }
         }
     }
 
