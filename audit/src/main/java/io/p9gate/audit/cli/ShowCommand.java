@@ -42,10 +42,18 @@ final class ShowCommand extends CliCommand {
     @Option(names = "--poll-ms", hidden = true, description = "Follow poll interval.")
     long pollMs = 200;
 
+    /** Records from this seq on are covered by no signed checkpoint ({@link UnsignedTail}). */
+    private long signed;
+
+    /** How many of the records shown are at or after {@link #signed}. */
+    private long unsigned;
+
     @Override
     int run() throws UserError, IOException {
         Path dir = log.existing();
         filter.compile(Instant.now());
+        // Read before the records: a checkpoint signed meanwhile leaves its records marked, never the reverse.
+        signed = UnsignedTail.signedSize(dir);
         if (format == Format.table) {
             RecordTable.header(out());
         }
@@ -60,6 +68,12 @@ final class ShowCommand extends CliCommand {
             }
             tail.poll(this::print);
         }
+        if (unsigned > 0 && !follow && !out().checkError()) {
+            switch (format) {
+                case table -> out().println("-- " + UnsignedTail.trailer(unsigned, signed) + " --");
+                case json -> warning(UnsignedTail.jsonTrailer(unsigned, signed));
+            }
+        }
         return 0;
     }
 
@@ -69,10 +83,25 @@ final class ShowCommand extends CliCommand {
         if (r == null || !filter.test(r)) {
             return true;
         }
+        if (r.seq() >= signed && unsigned++ == 0) {
+            markBoundary();
+        }
         switch (format) {
             case table -> RecordTable.row(out(), r);
             case json -> out().println(new String(line.bytes(), StandardCharsets.US_ASCII));
         }
         return !out().checkError();
+    }
+
+    /**
+     * Before the first record no signature covers: a line in the table; under {@code --follow --format json}, whose
+     * standard output stays the stored lines, a warning on stderr (without {@code --follow} the count says it).
+     */
+    private void markBoundary() {
+        if (format == Format.table) {
+            out().println("-- " + UnsignedTail.boundary(signed) + " --");
+        } else if (follow) {
+            warning(UnsignedTail.boundary(signed));
+        }
     }
 }
