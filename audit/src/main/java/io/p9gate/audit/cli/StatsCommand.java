@@ -1,7 +1,6 @@
 package io.p9gate.audit.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.time.Instant;
 import picocli.CommandLine.Command;
@@ -44,7 +43,8 @@ final class StatsCommand extends CliCommand {
         switch (format) {
             case text -> stats.text(out(), top);
             case json -> {
-                ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+                // Paths and VM names are guests' (or a doctored log's): escaped for the terminal.
+                ObjectMapper json = TerminalJson.mapper();
                 out().println(json.writeValueAsString(stats.json(json, top)));
             }
         }

@@ -3,6 +3,8 @@ package io.p9gate.audit.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.audit.AuditEvent;
+import io.p9gate.audit.AuditLog;
 import io.p9gate.audit.Outcome;
 import io.p9gate.audit.TestLogs;
 import io.p9gate.audit.note.SigningKey;
@@ -37,6 +39,12 @@ class HostileTextOutputTest {
         reviewed = ReviewedLog.in(tmp);
         reviewed.writeDecision(
                 "lcreate", HOSTILE, Outcome.ALLOW, List.of("rw"), 0, "action=create share=data name=" + HOSTILE);
+    }
+
+    /** A decision about {@link #HOSTILE}, by session 1, tag 3. */
+    static AuditEvent.Decision atHostilePath(
+            String vm, String op, Outcome outcome, List<String> rules, int errno, String detail) {
+        return ReviewedLog.decision(vm, op, HOSTILE, outcome, rules, errno, detail);
     }
 
     /** Every char is printable: nothing below 0x20 but the line ends, no DEL, no C1, no bidi, no lone surrogate. */
@@ -115,6 +123,26 @@ class HostileTextOutputTest {
         }
         CliRun export = CliRun.audit("export", "--log", reviewed.log().toString(), "--format", "jsonl");
         assertPrintable(export.out());
+    }
+
+    /** stats names denied paths: a guest's name, printed raw as JSON, kept its C1 and bidi controls. */
+    @Test
+    void statsJsonEscapesTheNamesAndKeepsTheirValues() throws Exception {
+        Path denied = tmp.resolve("denied");
+        try (AuditLog l = AuditLog.open(denied, reviewed.key(), TestLogs.options())) {
+            l.append(atHostilePath("vm-\u202eevil", "walk", Outcome.DENY, List.of("hide\u009b2J"), 2, null));
+        }
+        CliRun json = CliRun.audit("stats", "--log", denied.toString(), "--format", "json");
+        assertEquals(0, json.exit(), json.err());
+        assertPrintable(json.out());
+        var top = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(json.out())
+                .get("topDeniedPaths")
+                .get(0);
+        assertEquals(HOSTILE, top.get("path").asText(), "the same JSON value");
+        assertEquals("vm-\u202eevil", top.get("vm").asText());
+        CliRun text = CliRun.audit("stats", "--log", denied.toString());
+        assertPrintable(text.out());
     }
 
     @Test

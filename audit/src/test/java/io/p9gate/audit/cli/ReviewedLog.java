@@ -28,21 +28,27 @@ record ReviewedLog(Path log, Path pub, SigningKey key) {
     void writeDecision(String op, String path, Outcome outcome, List<String> rules, int errno, String detail)
             throws Exception {
         try (AuditLog l = open(TestLogs.options())) {
-            l.append(new AuditEvent.Decision(
-                    "vm-a",
-                    1,
-                    op,
-                    3,
-                    path,
-                    new IdMapping(1, 1, 1, 1),
-                    outcome,
-                    rules,
-                    "sha256:abc",
-                    errno,
-                    AuditEvent.NO_BYTES,
-                    detail,
-                    1));
+            l.append(decision("vm-a", op, path, outcome, rules, errno, detail));
         }
+    }
+
+    /** A decision of {@code vm} at {@code path}, by session 1, tag 3. */
+    static AuditEvent.Decision decision(
+            String vm, String op, String path, Outcome outcome, List<String> rules, int errno, String detail) {
+        return new AuditEvent.Decision(
+                vm,
+                1,
+                op,
+                3,
+                path,
+                new IdMapping(1, 1, 1, 1),
+                outcome,
+                rules,
+                "sha256:abc",
+                errno,
+                AuditEvent.NO_BYTES,
+                detail,
+                1);
     }
 
     /** Opens the log with small segments and writes {@link TestLogs#decision} 0..n-1: several segments and checkpoints. */

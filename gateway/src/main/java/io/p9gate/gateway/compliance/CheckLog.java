@@ -30,9 +30,18 @@ final class CheckLog {
         progress.flush();
     }
 
-    /** A line of its own for what is about to happen (a VM, a share), so a slow step is not a silent one. */
+    /**
+     * A line of its own for what is about to happen (a VM, a share), so a slow step is not a silent one. Escaped: it
+     * names the policy's image and directories, which need not be the operator's own.
+     */
     void say(String text) {
-        progress.println(text);
+        progress.println(PrintableText.escape(text));
+        progress.flush();
+    }
+
+    /** A result's line again (one the audit log contradicted, after it was first printed). */
+    void sayResult(CheckResult result) {
+        progress.println(line(result));
         progress.flush();
     }
 

@@ -145,7 +145,7 @@ public final class ComplianceSuite implements VmRun.Suite {
                 results.add(withSeqs);
             } else {
                 CheckResult failed = withSeqs.failedBy(against);
-                log.say(CheckLog.line(failed));
+                log.sayResult(failed);
                 results.add(failed);
             }
         }

@@ -1,5 +1,6 @@
 package io.p9gate.gateway.metrics;
 
+import io.p9gate.audit.read.PrintableText;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -28,7 +29,8 @@ public final class StatusTable {
         for (String vm : vms) {
             Map<String, String> of = Map.of("vm", vm);
             rows.add(new String[] {
-                vm,
+                // The names are the peer's: a hostile one (a wrong socket) would drive the terminal or forge a row.
+                PrintableText.escape(vm),
                 count(m.sum("p9gate_sessions", of)),
                 count(m.sum("p9gate_connections", of)),
                 count(m.sum("p9gate_open_fids", of)),

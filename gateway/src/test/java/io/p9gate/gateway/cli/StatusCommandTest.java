@@ -84,6 +84,55 @@ class StatusCommandTest {
         assertFalse(run.err().contains("\tat "), "no stack trace");
     }
 
+    /**
+     * A hostile peer at the metrics address (a wrong socket, a compromised process) chooses every byte status
+     * prints: its VM names and its HTTP status line must not reach the operator's terminal raw (an ANSI escape
+     * clears the screen or retitles the window, a newline forges a row, a bidi override reorders it).
+     */
+    @Test
+    void whatAPeerSendsNeverReachesTheTerminalRaw() throws Exception {
+        String vm = "vm\u001b]0;owned\u0007\u001b[2J\u009b1m\u202e";
+        CliRun table = againstPeer("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n" + "p9gate_requests_total{vm=\""
+                + vm + "\\nforged  9  9\",op=\"walk\",decision=\"allow\"} 3\n");
+        assertEquals(0, table.code(), table.err());
+        assertPrintable(table.out());
+        assertTrue(table.out().contains("vm\\x1b]0;owned\\x07\\x1b[2J\\x9b1m\\u202e\\nforged  9  9"), table.out());
+        assertEquals(3, table.out().lines().count(), "header, one VM, audit:\n" + table.out());
+
+        CliRun refused = againstPeer("HTTP/1.0 404 " + vm + "\r\n\r\n");
+        assertEquals(Main.EXIT_FAILURE, refused.code());
+        assertPrintable(refused.err());
+        assertEquals(1, refused.err().strip().lines().count(), refused.err());
+    }
+
+    /** Runs status against a unix socket whose peer reads the request and answers {@code response}. */
+    private CliRun againstPeer(String response) throws Exception {
+        Path socket = dir.resolve("peer-" + System.nanoTime() + ".sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            Thread peer = Thread.ofVirtual().start(() -> {
+                try (var c = server.accept()) {
+                    c.read(java.nio.ByteBuffer.allocate(4096));
+                    c.write(java.nio.ByteBuffer.wrap(response.getBytes(StandardCharsets.UTF_8)));
+                } catch (java.io.IOException e) {
+                    // the test fails on what status printed
+                }
+            });
+            CliRun run = CliRun.of("status", "--metrics", "unix:" + socket);
+            peer.join();
+            return run;
+        }
+    }
+
+    /** Nothing below 0x20 but the line ends, no DEL, no C1 control, no bidi or other format character. */
+    static void assertPrintable(String output) {
+        output.codePoints()
+                .filter(c -> c != '\n')
+                .forEach(c -> assertFalse(
+                        c < 0x20 || (c >= 0x7f && c <= 0x9f) || Character.getType(c) == Character.FORMAT,
+                        "raw U+" + Integer.toHexString(c) + " in: " + output));
+    }
+
     @Test
     void aBadAddressIsAUsageError() {
         CliRun run = CliRun.of("status", "--metrics", "localhost:9464");

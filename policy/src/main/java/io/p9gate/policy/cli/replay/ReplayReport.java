@@ -1,8 +1,8 @@
 package io.p9gate.policy.cli.replay;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.p9gate.audit.cli.TerminalJson;
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.audit.read.ErrnoNames;
 import io.p9gate.audit.read.PrintableText;
@@ -23,9 +23,8 @@ import java.util.stream.Collectors;
  * @param verified   whether the log was verified before (false with --no-verify)
  */
 public record ReplayReport(String log, String policyFile, String digest, boolean verified, Replay replay) {
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature());
+    /** The log's names are guests': escaped for the terminal (non-ASCII, controls, DEL). */
+    private static final ObjectMapper JSON = TerminalJson.mapper();
 
     private static final Map<Change, String> HEADINGS = Map.of(
             Change.NEWLY_DENIED, "newly denied",

@@ -114,4 +114,25 @@ class ReplayTest {
         assertEquals(1, replay.notReplayed().total());
         assertEquals(3, replay.records());
     }
+
+    /** Names in the log are guests' (or a doctored log's): neither report lets their controls reach a terminal. */
+    @Test
+    void theReportsEscapeWhatTheLogNamed() throws Exception {
+        String hostile = "/ro/a\n  forged line\u001b]0;owned\u0007\u009b2J\u202e\u007f";
+        Replay replay = new Replay(engine(), 10);
+        replay.add(record("vm", "lopen", hostile, "allow", 0, 1, "action=open share=s flags=0x1"));
+        replay.add(record("gh\u001b[2Jost", "getattr", hostile, "allow", 0, 1, "action=getattr share=s"));
+        replay.add(record("vm", "op\u001b[2J", hostile, "allow", 0, 1, "action=x\u001b share=s"));
+        ReplayReport report = new ReplayReport("log", "p.yaml", "sha256:new", true, replay);
+        String text = report.text();
+        assertTrue(text.contains("/ro/a\\n  forged line\\x1b]0;owned\\x07\\x9b2J\\u202e\\x7f"), text);
+        assertTrue(text.contains("gh\\x1b[2Jost"), text);
+        for (String out : List.of(text, report.json())) {
+            out.codePoints()
+                    .filter(c -> c != '\n')
+                    .forEach(c -> assertFalse(
+                            c < 0x20 || (c >= 0x7f && c <= 0x9f) || Character.getType(c) == Character.FORMAT,
+                            "raw U+" + Integer.toHexString(c) + " in:\n" + out));
+        }
+    }
 }
