@@ -14,17 +14,21 @@ import picocli.CommandLine.Model.CommandSpec;
  * Standard output for a p9gate process, written so that a reader going away is seen. {@code System.out} swallows
  * the EPIPE of a closed pipe, so {@code p9gate audit show | head -1} would read a 1M-record log to its end; a
  * writer straight on file descriptor 1 records the failure, and {@code checkError()} lets a command stop. Any other
- * write failure (ENOSPC) fails the command, which otherwise exited 0 with its output lost.
+ * write failure (ENOSPC) fails the command, which otherwise exited 0 with its output lost. Which one it was is
+ * told by the errno ({@link DescriptorOutput}), not by the message, which the locale translates.
  */
 public final class StandardOutput {
-    /** The message of the JDK's IOException for EPIPE on Linux. */
+    /**
+     * The JDK's message for EPIPE in the C and English locales: used only when native calls are refused and
+     * standard output falls back to {@code FileOutputStream}, whose exceptions carry no errno.
+     */
     private static final String BROKEN_PIPE = "Broken pipe";
 
     private StandardOutput() {}
 
     /** Runs a process's command line with this standard output, and flushes what is left of it; the exit code. */
     public static int execute(CommandLine commandLine, String... args) {
-        return execute(commandLine, new FileOutputStream(FileDescriptor.out), args);
+        return execute(commandLine, descriptorOne(), args);
     }
 
     /**
@@ -38,11 +42,33 @@ public final class StandardOutput {
         int exit = commandLine.execute(args);
         commandLine.getOut().flush();
         IOException failure = out.failure();
-        if (failure == null || BROKEN_PIPE.equals(failure.getMessage())) {
+        if (failure == null || readerGone(failure)) {
             return exit;
         }
         CliMessages.printError(ranCommand(commandLine), "cannot write standard output: " + failure.getMessage());
         return exit == 0 ? 1 : exit;
+    }
+
+    /** EPIPE: whoever read the output (a pipe's reader, {@code head}) has what it wanted and went away. */
+    private static boolean readerGone(IOException failure) {
+        return failure instanceof WriteErrno e
+                ? e.errno() == WriteErrno.EPIPE
+                : BROKEN_PIPE.equals(failure.getMessage());
+    }
+
+    /**
+     * File descriptor 1 through write(2); through the JDK when native access is not enabled (the launchers enable
+     * it): a restricted call would print the JVM's warning on stderr first, or be refused.
+     */
+    private static OutputStream descriptorOne() {
+        if (!StandardOutput.class.getModule().isNativeAccessEnabled()) {
+            return new FileOutputStream(FileDescriptor.out);
+        }
+        try {
+            return new DescriptorOutput(1);
+        } catch (LinkageError | IllegalCallerException e) {
+            return new FileOutputStream(FileDescriptor.out);
+        }
     }
 
     /** The (sub)command the arguments named, for the error line. */
@@ -59,7 +85,7 @@ public final class StandardOutput {
 
     /** Flushes at every line (as {@code System.out} does), so a follower or a pipe sees each line at once. */
     public static PrintWriter writer() {
-        return writer(new FileOutputStream(FileDescriptor.out));
+        return writer(descriptorOne());
     }
 
     private static PrintWriter writer(OutputStream stdout) {

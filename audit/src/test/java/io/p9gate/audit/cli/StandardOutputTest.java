@@ -1,5 +1,7 @@
 package io.p9gate.audit.cli;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,6 +9,12 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -42,7 +50,7 @@ class StandardOutputTest {
 
     @Test
     void aFullDiskFailsTheCommandWithOneLine() throws IOException {
-        Run r = into(new Failing("No space left on device"), exportOf(tmp.resolve("log")));
+        Run r = into(new Failing(Failing.ENOSPC, "No space left on device"), exportOf(tmp.resolve("log")));
         assertEquals(1, r.exit(), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(
@@ -52,27 +60,108 @@ class StandardOutputTest {
 
     @Test
     void aClosedPipeIsNoFailure() throws IOException {
-        Run r = into(new Failing("Broken pipe"), exportOf(tmp.resolve("log")));
+        Run r = into(new Failing(WriteErrno.EPIPE, "Broken pipe"), exportOf(tmp.resolve("log")));
         assertEquals(0, r.exit(), r.err());
         assertEquals("", r.err());
     }
 
+    /**
+     * The JVM's locale translates the kernel's message: under {@code LANG=de_DE.UTF-8} EPIPE reads "Datenübergabe
+     * unterbrochen (broken pipe)", and {@code p9gate audit show | head -1} failed, exit 1.
+     */
+    @Test
+    void aClosedPipeIsNoFailureInAnyLanguage() throws IOException {
+        Run r = into(
+                new Failing(WriteErrno.EPIPE, "Datenübergabe unterbrochen (broken pipe)"),
+                exportOf(tmp.resolve("log")));
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("", r.err());
+    }
+
+    /** The kernel's own errors, through write(2) as standard output is written: a pipe nobody reads any more. */
+    @Test
+    void aRealPipeWithoutReaderIsNoFailure() throws Throwable {
+        int[] pipe = Native.pipe();
+        Native.close(pipe[0]);
+        try {
+            Run r = into(new DescriptorOutput(pipe[1]), exportOf(tmp.resolve("log")));
+            assertEquals(0, r.exit(), r.err());
+            assertEquals("", r.err());
+        } finally {
+            Native.close(pipe[1]);
+        }
+    }
+
+    /** ... and a device that is full ({@code > /dev/full}). */
+    @Test
+    void aRealFullDeviceFailsTheCommand() throws Throwable {
+        int full = Native.openForWriting("/dev/full");
+        try {
+            Run r = into(new DescriptorOutput(full), exportOf(tmp.resolve("log")));
+            assertEquals(1, r.exit(), r.err());
+            assertTrue(r.err().startsWith("p9gate audit export: error: cannot write standard output: "), r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+        } finally {
+            Native.close(full);
+        }
+    }
+
+    /** pipe(2), open(2) and close(2) for the tests above, which need descriptors the JDK does not hand out. */
+    @SuppressWarnings("restricted")
+    private static final class Native {
+        private static final Linker LINKER = Linker.nativeLinker();
+        private static final MethodHandle PIPE = returningInt("pipe", ADDRESS);
+        private static final MethodHandle OPEN = returningInt("open", ADDRESS, JAVA_INT);
+        private static final MethodHandle CLOSE = returningInt("close", JAVA_INT);
+        private static final int O_WRONLY = 1;
+
+        private static MethodHandle returningInt(String name, MemoryLayout... args) {
+            return LINKER.downcallHandle(
+                    LINKER.defaultLookup().find(name).orElseThrow(), FunctionDescriptor.of(JAVA_INT, args));
+        }
+
+        static int[] pipe() throws Throwable {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment fds = arena.allocate(JAVA_INT, 2);
+                assertEquals(0, (int) PIPE.invokeExact(fds), "pipe(2)");
+                return fds.toArray(JAVA_INT);
+            }
+        }
+
+        static int openForWriting(String path) throws Throwable {
+            try (Arena arena = Arena.ofConfined()) {
+                int fd = (int) OPEN.invokeExact(arena.allocateFrom(path), O_WRONLY);
+                assertTrue(fd >= 0, "open(2) " + path);
+                return fd;
+            }
+        }
+
+        static void close(int fd) throws Throwable {
+            assertEquals(0, (int) CLOSE.invokeExact(fd), "close(2)");
+        }
+    }
+
     /** Standard output on a device that refuses every write. */
     private static final class Failing extends OutputStream {
+        /** ENOSPC: no space left on device. */
+        static final int ENOSPC = 28;
+
+        private final int errno;
         private final String reason;
 
-        Failing(String reason) {
+        Failing(int errno, String reason) {
+            this.errno = errno;
             this.reason = reason;
         }
 
         @Override
         public void write(int b) throws IOException {
-            throw new IOException(reason);
+            throw new WriteErrno(errno, reason);
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            throw new IOException(reason);
+            throw new WriteErrno(errno, reason);
         }
     }
 }
