@@ -6,6 +6,7 @@ import io.p9gate.policy.model.ListenerSpec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -26,12 +27,49 @@ sealed interface VmTransport {
 
     /** The VM's own Unix socket. */
     record UnixSocket(Path path) implements VmTransport {
+        private static final int S_IFMT = 0170000;
+        private static final int S_IFSOCK = 0140000;
+
         public Optional<String> unavailable() {
             return Optional.empty();
         }
 
         public P9Client connect(int maxMsize) throws IOException {
-            return P9Client.connect(UnixDomainSocketAddress.of(path), maxMsize);
+            try {
+                return P9Client.connect(UnixDomainSocketAddress.of(path), maxMsize);
+            } catch (IOException e) {
+                throw new IOException(whyNot(), e);
+            }
+        }
+
+        /**
+         * What is wrong with the socket, from the file system (the transport's own text was a bare
+         * {@code FileNotFoundException}, or the locale's words): one line naming it and what to check.
+         */
+        private String whyNot() {
+            if (Files.notExists(path)) {
+                return "no socket at " + path
+                        + " (check that the gateway runs with this policy and that the VM's listen: names its socket)";
+            }
+            if (!Files.exists(path)) {
+                return "cannot look at " + path + " (check the permissions of the directories above it)";
+            }
+            if (!isSocket(path)) {
+                return path + " is not a socket (check that the VM's listen: names the gateway's socket)";
+            }
+            if (!Files.isWritable(path)) {
+                return "no permission to connect to " + path
+                        + " (check its owner, group and mode: the gateway makes it 0660)";
+            }
+            return "nothing listens on " + path + " (left by a gateway that stopped? check that it runs)";
+        }
+
+        private static boolean isSocket(Path path) {
+            try {
+                return ((Integer) Files.getAttribute(path, "unix:mode") & S_IFMT) == S_IFSOCK;
+            } catch (IOException | UnsupportedOperationException e) {
+                return true; // cannot tell: say what a socket's failure would be
+            }
         }
 
         public String describe() {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -103,6 +104,47 @@ class ComplianceCommandTest {
         assertTrue(run.lines("pass").isEmpty(), run::describe);
         assertTrue(run.out().contains("skip R-AUD-2   audit/verify"), "no audit log given: skipped, not passed");
         assertTrue(Files.isRegularFile(dir.resolve("report/report.html")), "reports are written for a failed run too");
+    }
+
+    /**
+     * A VM's unix socket that is missing, that nobody listens on, or that is no socket: the listener's line names
+     * the socket and what to check, not Netty's {@code FileNotFoundException} text.
+     */
+    @Test
+    void aMissingOrDeadSocketIsNamedWithWhatToCheck() throws Exception {
+        Path socket = dir.resolve("vm1.sock");
+        Path p = policy("unix:" + socket);
+        assertEquals(
+                "FAIL R-DEP-1   vm1/listener: the VM's listener unix:" + socket
+                        + " serves 9P2000.L -> error (no socket at "
+                        + socket + " (check that the gateway runs with this policy and that the VM's listen: names"
+                        + " its socket); none of this VM's checks ran)",
+                listenerLine(p));
+        try (var deaf = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            deaf.bind(java.net.UnixDomainSocketAddress.of(socket));
+        } // bound and closed: the file is left, nobody listens
+        assertTrue(
+                listenerLine(p)
+                        .endsWith("-> error (nothing listens on " + socket + " (left by a gateway that"
+                                + " stopped? check that it runs); none of this VM's checks ran)"),
+                listenerLine(p));
+        Files.delete(socket);
+        Files.writeString(socket, "a file");
+        assertTrue(
+                listenerLine(p)
+                        .endsWith("-> error (" + socket + " is not a socket (check that the VM's listen:"
+                                + " names the gateway's socket); none of this VM's checks ran)"),
+                listenerLine(p));
+    }
+
+    private String listenerLine(Path policy) {
+        SuiteRun run = SuiteRun.of("compliance", "run", "--policy", policy.toString());
+        List<String> lines = run.out()
+                .lines()
+                .filter(l -> l.matches("(FAIL|pass|skip) .*vm1/listener.*"))
+                .toList();
+        assertEquals(1, lines.size(), run::describe);
+        return lines.getFirst();
     }
 
     @Test
