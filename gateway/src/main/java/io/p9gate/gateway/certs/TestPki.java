@@ -6,8 +6,10 @@ import java.math.BigInteger;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -79,7 +81,8 @@ public final class TestPki {
     }
 
     /**
-     * Makes the CA and the server certificate in {@code dir} (created; existing files are replaced).
+     * Makes the CA and the server certificate in {@code dir} (created); a certificate or key already there is never
+     * replaced ({@code FileAlreadyExistsException}).
      *
      * @param serverNames DNS names and IP addresses for the server certificate besides 127.0.0.1
      */
@@ -105,8 +108,7 @@ public final class TestPki {
                                 new JcaX509ExtensionUtils().createSubjectKeyIdentifier(ca.getPublic())),
                 ca.getPrivate());
         TestPki pki = new TestPki(dir);
-        pki.writePem(dir.resolve(CA_CERT), caCert, false);
-        pki.writePem(dir.resolve(CA_KEY), ca.getPrivate(), true);
+        pki.writePair(dir.resolve(CA_CERT), caCert, dir.resolve(CA_KEY), ca.getPrivate());
         List<GeneralName> sans = new ArrayList<>(List.of(new GeneralName(GeneralName.iPAddress, "127.0.0.1")));
         for (String name : serverNames) {
             sans.add(
@@ -140,7 +142,7 @@ public final class TestPki {
                 List.of(new GeneralName(GeneralName.dNSName, vm)),
                 KeyPurposeId.id_kp_clientAuth,
                 validity);
-        Files.copy(dir.resolve(CA_CERT), vmDir.resolve(CA_CERT), StandardCopyOption.REPLACE_EXISTING);
+        replace(vmDir.resolve(CA_CERT), Files.readString(dir.resolve(CA_CERT), StandardCharsets.US_ASCII));
         return cert;
     }
 
@@ -172,7 +174,7 @@ public final class TestPki {
         }
         try {
             X509CRL out = new JcaX509CRLConverter().getCRL(crl.build(signer(caKey())));
-            writePem(dir.resolve(CA_CRL), out, false);
+            replace(dir.resolve(CA_CRL), pem(out));
             return out;
         } catch (OperatorCreationException e) {
             throw new GeneralSecurityException(e);
@@ -203,9 +205,19 @@ public final class TestPki {
                                 new GeneralNames(sans.toArray(GeneralName[]::new)))
                         .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(ca)),
                 caKey());
-        writePem(certFile, cert, false);
-        writePem(keyFile, pair.getPrivate(), true);
+        writePair(certFile, cert, keyFile, pair.getPrivate());
         return cert;
+    }
+
+    /** A certificate and its key, both new; the certificate is removed again when its key cannot be created. */
+    private void writePair(Path certFile, X509Certificate cert, Path keyFile, PrivateKey key) throws IOException {
+        writePem(certFile, cert, false);
+        try {
+            writePem(keyFile, key, true);
+        } catch (IOException e) {
+            Files.deleteIfExists(certFile);
+            throw e;
+        }
     }
 
     private PrivateKey caKey() throws IOException, GeneralSecurityException {
@@ -246,8 +258,38 @@ public final class TestPki {
         }
     }
 
-    /** A private key is written 0600 before any byte of it is. */
+    /**
+     * Creates {@code file} with the PEM of a certificate, key or CRL. Certificates and keys are never replaced: the
+     * file is created with CREATE_NEW, not following a link at its name, and written through that one open, so
+     * neither a file that appeared after the caller's check nor a planted link is written over
+     * ({@code FileAlreadyExistsException}). A private key is 0600 from its creation, before any byte of it.
+     */
     private void writePem(Path file, Object object, boolean secret) throws IOException {
+        writeNew(file, pem(object), secret);
+    }
+
+    /** Replaces {@code file} (the CRL, a VM's copy of the CA certificate: public, rewritten): a new file renamed. */
+    private static void replace(Path file, String text) throws IOException {
+        Path tmp =
+                file.resolveSibling(file.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
+        writeNew(tmp, text, false);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static void writeNew(Path file, String text, boolean secret) throws IOException {
+        try (var channel = Files.newByteChannel(
+                file,
+                java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString(secret ? "rw-------" : "rw-r--r--")))) {
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
+        }
+    }
+
+    private static String pem(Object object) throws IOException {
         StringWriter text = new StringWriter();
         try (JcaPEMWriter pem = new JcaPEMWriter(text)) {
             pem.writeObject(
@@ -255,13 +297,6 @@ public final class TestPki {
                             ? new org.bouncycastle.util.io.pem.PemObject("PRIVATE KEY", key.getEncoded())
                             : object);
         }
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        Files.createFile(
-                tmp,
-                PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString(secret ? "rw-------" : "rw-r--r--")));
-        Files.writeString(tmp, text.toString(), StandardCharsets.US_ASCII);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return text.toString();
     }
 }

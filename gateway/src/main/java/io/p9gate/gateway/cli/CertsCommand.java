@@ -4,7 +4,9 @@ import io.p9gate.gateway.certs.Fingerprint;
 import io.p9gate.gateway.certs.TestPki;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
@@ -94,8 +96,8 @@ final class CertsCommand implements Callable<Integer> {
         }
         for (String vm : vms) {
             // As 'keys generate': a key is never overwritten; the guest holds a copy and a policy may pin its cert.
-            if (Files.exists(dir.resolve(vm).resolve(TestPki.CLIENT_KEY))
-                    || Files.exists(dir.resolve(vm).resolve(TestPki.CLIENT_CERT))) {
+            if (Files.exists(dir.resolve(vm).resolve(TestPki.CLIENT_KEY), LinkOption.NOFOLLOW_LINKS)
+                    || Files.exists(dir.resolve(vm).resolve(TestPki.CLIENT_CERT), LinkOption.NOFOLLOW_LINKS)) {
                 throw new CommandLine.ParameterException(
                         spec.commandLine(),
                         "VM '" + vm + "' already has a certificate in " + dir + "; to replace it, --revoke it and"
@@ -108,6 +110,15 @@ final class CertsCommand implements Callable<Integer> {
                         spec.commandLine(), "no certificate of VM '" + vm + "' in " + dir);
             }
         }
+        try {
+            return make();
+        } catch (FileAlreadyExistsException e) {
+            // The check above is advice: the files are created CREATE_NEW, so one that appeared since is kept.
+            throw new IOException(e.getFile() + " appeared while certs ran and is kept; nothing was replaced", e);
+        }
+    }
+
+    private int make() throws IOException, GeneralSecurityException {
         PrintWriter out = spec.commandLine().getOut();
         Duration validity = Duration.ofDays(days);
         TestPki pki;

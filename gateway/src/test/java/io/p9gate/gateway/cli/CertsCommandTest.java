@@ -1,6 +1,7 @@
 package io.p9gate.gateway.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.certs.Pem;
@@ -91,6 +92,41 @@ class CertsCommandTest {
                 java.util.Arrays.equals(key, Files.readAllBytes(pki.resolve("a").resolve(TestPki.CLIENT_KEY))));
         assertTrue(java.util.Arrays.equals(
                 cert, Files.readAllBytes(pki.resolve("a").resolve(TestPki.CLIENT_CERT))));
+    }
+
+    /**
+     * The refusal above was check-then-act: a key that appeared between the check and the write (a second certs
+     * run, someone who can write DIR) was replaced by the final rename, and the key's bytes were written through a
+     * second open of its temporary file, which follows a link planted there. Every certificate and key is now
+     * created with CREATE_NEW, never following a link: the write itself refuses.
+     */
+    @Test
+    void aKeyThatAppearsAfterTheCheckIsNeverReplaced() throws Exception {
+        Path pki = tmp.resolve("pki");
+        TestPki made = TestPki.create(pki, "ca", java.util.List.of(), java.time.Duration.ofDays(1));
+        Path a = Files.createDirectories(pki.resolve("a"));
+        Files.writeString(a.resolve(TestPki.CLIENT_KEY), "the key a guest holds");
+        assertThrows(
+                java.nio.file.FileAlreadyExistsException.class,
+                () -> made.issueClient("a", java.time.Duration.ofDays(1)));
+        assertEquals("the key a guest holds", Files.readString(a.resolve(TestPki.CLIENT_KEY)));
+
+        Path b = Files.createDirectories(pki.resolve("b"));
+        Path elsewhere = Files.writeString(tmp.resolve("elsewhere"), "not a key");
+        Files.createSymbolicLink(b.resolve(TestPki.CLIENT_CERT), elsewhere);
+        assertThrows(
+                java.nio.file.FileAlreadyExistsException.class,
+                () -> made.issueClient("b", java.time.Duration.ofDays(1)));
+        assertTrue(Files.isSymbolicLink(b.resolve(TestPki.CLIENT_CERT)), "the link is left as it was");
+        assertEquals("not a key", Files.readString(elsewhere));
+        assertTrue(Files.notExists(b.resolve(TestPki.CLIENT_KEY)), "no key without its certificate");
+
+        Path other = Files.createDirectories(tmp.resolve("other"));
+        Files.writeString(other.resolve(TestPki.CA_KEY), "another CA's key");
+        assertThrows(
+                java.nio.file.FileAlreadyExistsException.class,
+                () -> TestPki.create(other, "ca", java.util.List.of(), java.time.Duration.ofDays(1)));
+        assertEquals("another CA's key", Files.readString(other.resolve(TestPki.CA_KEY)));
     }
 
     /** {@code --days 99999999} ended in "java.io.IOException: Parse Generalized time" and left an empty DIR/VM. */
