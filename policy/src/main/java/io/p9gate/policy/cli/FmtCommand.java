@@ -101,6 +101,7 @@ final class FmtCommand extends Subcommand {
             Path target = file.toRealPath();
             Path dir = target.getParent();
             requireNoOtherWriter(dir);
+            requireOneLink(target);
             PosixFileAttributes attributes = posixAttributes(target);
             Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".fmt");
             try {
@@ -169,6 +170,23 @@ final class FmtCommand extends Subcommand {
             throw new IOException("another user can write its directory " + dir + " (owner " + owner + ", mode "
                     + PosixFilePermissions.toString(p) + "): format a copy, or make the directory writable only by"
                     + " its owner");
+        }
+    }
+
+    /**
+     * The new file renamed over a name leaves the file's other hard links with the old text. Writing in place instead
+     * would keep them, but a reload or a crash could then meet half a policy: fmt refuses such a file.
+     */
+    private static void requireOneLink(Path file) throws IOException {
+        int links;
+        try {
+            links = (Integer) Files.getAttribute(file, "unix:nlink");
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return;
+        }
+        if (links > 1) {
+            throw new IOException("it has " + links + " hard links, and fmt renames a new file over it, which would"
+                    + " part this name from the others (format a copy, then copy it over the file)");
         }
     }
 

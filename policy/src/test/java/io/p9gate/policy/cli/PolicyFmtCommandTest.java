@@ -167,4 +167,53 @@ class PolicyFmtCommandTest {
         assertTrue(r.err().contains("another user can write"), r.err());
         assertEquals(MESSY_YAML, Files.readString(yaml), "left as it was");
     }
+
+    /**
+     * fmt renames a new file over the policy: a policy with other hard links (/etc/p9gate/policy.yaml linked into
+     * the image's tree) was parted from them, and the other names kept the old text. Writing in place is no
+     * answer either (a reload or a crash could meet half a policy): fmt refuses, and says so.
+     */
+    @Test
+    void aFileWithOtherHardLinksIsRefusedAndStaysLinked() throws Exception {
+        Path yaml = Files.writeString(dir.resolve("p.yaml"), MESSY_YAML);
+        Path other = Files.createLink(dir.resolve("image-copy.yaml"), yaml);
+        CliRun r = CliRun.of("fmt", yaml.toString());
+        assertEquals(1, r.exit(), r.err());
+        assertEquals(
+                "p9gate policy fmt: error: " + yaml + ": cannot write: it has 2 hard links, and fmt renames a new file"
+                        + " over it, which would part this name from the others (format a copy, then copy it over"
+                        + " the file)\n",
+                r.err());
+        assertEquals("", r.out());
+        assertEquals(MESSY_YAML, Files.readString(yaml));
+        assertTrue(Files.isSameFile(yaml, other), "still one file");
+        CliRun check = CliRun.of("fmt", "--check", yaml.toString());
+        assertEquals(1, check.exit(), check.err());
+        assertEquals(yaml + "\n", check.out(), "--check writes nothing, so it names it as any other");
+    }
+
+    /**
+     * A key given twice formatted without complaint (exit 0) while SnakeYAML printed "WARNING: duplicate keys found"
+     * with a date line, twice per key, on stderr; the policy loader refuses the file. Now one line with where.
+     */
+    @Test
+    void aDuplicateKeyIsOneErrorLineWithItsPosition() throws Exception {
+        String twice = "image: a\nvms:\n  x: {listen: unix:/a}\n  x:   {listen: unix:/b}\nimage:   b\n";
+        Path yaml = Files.writeString(dir.resolve("p.yaml"), twice);
+        java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream real = System.err;
+        CliRun r;
+        System.setErr(new java.io.PrintStream(stderr, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            r = CliRun.of("fmt", yaml.toString());
+        } finally {
+            System.setErr(real);
+        }
+        assertEquals(1, r.exit(), r.err());
+        assertEquals(
+                "p9gate policy fmt: error: " + yaml + ":4:3: cannot format: duplicate key 'x' (first at line 3)\n",
+                r.err());
+        assertEquals("", stderr.toString(java.nio.charset.StandardCharsets.UTF_8), "nothing else on stderr");
+        assertEquals(twice, Files.readString(yaml));
+    }
 }

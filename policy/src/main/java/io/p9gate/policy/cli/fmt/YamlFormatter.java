@@ -2,10 +2,13 @@ package io.p9gate.policy.cli.fmt;
 
 import java.io.StringReader;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -65,6 +68,10 @@ public final class YamlFormatter {
 
     public static Formatting format(String input) {
         try {
+            Formatting.Refused duplicate = firstDuplicateKey(compose(input.replace("\r\n", "\n")));
+            if (duplicate != null) {
+                return duplicate;
+            }
             String once = formatOnce(input);
             if (!Objects.equals(load(input), load(once))) {
                 return new Formatting.Refused(
@@ -108,6 +115,48 @@ public final class YamlFormatter {
             first = doc;
         }
         return first;
+    }
+
+    /**
+     * The first key given twice in one mapping, in document order, refused as the policy loader refuses it
+     * ({@code YamlTreeReader}). SnakeYAML would keep the last value and print "WARNING: duplicate keys found" on
+     * stderr, and fmt would have formatted a file that no command loads.
+     */
+    private static Formatting.Refused firstDuplicateKey(Node root) {
+        return root == null ? null : firstDuplicateKey(root, Collections.newSetFromMap(new IdentityHashMap<>()));
+    }
+
+    private static Formatting.Refused firstDuplicateKey(Node node, Set<Node> seen) {
+        if (!seen.add(node)) {
+            return null; // an alias of a node already checked
+        }
+        if (node instanceof MappingNode m) {
+            Map<String, Mark> keys = new HashMap<>();
+            for (NodeTuple t : m.getValue()) {
+                if (t.getKeyNode() instanceof ScalarNode k) {
+                    Mark at = k.getStartMark();
+                    Mark first = keys.putIfAbsent(k.getValue(), at);
+                    if (first != null) {
+                        return new Formatting.Refused(
+                                at.getLine() + 1,
+                                at.getColumn() + 1,
+                                "duplicate key '" + k.getValue() + "' (first at line " + (first.getLine() + 1) + ")");
+                    }
+                }
+                Formatting.Refused inValue = firstDuplicateKey(t.getValueNode(), seen);
+                if (inValue != null) {
+                    return inValue;
+                }
+            }
+        } else if (node instanceof SequenceNode q) {
+            for (Node item : q.getValue()) {
+                Formatting.Refused inItem = firstDuplicateKey(item, seen);
+                if (inItem != null) {
+                    return inItem;
+                }
+            }
+        }
+        return null;
     }
 
     private static Object load(String text) {
