@@ -1,10 +1,12 @@
 package io.p9gate.gateway.cli;
 
 import io.p9gate.gateway.policyadapter.ReloadOutcomeFile;
+import io.p9gate.policy.load.IoReason;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +57,7 @@ public final class PolicyReloadCommand implements Callable<Integer> {
         if (process.isEmpty()) {
             throw new IOException("no running gateway with pid " + pid + " (from " + pidFile + ")");
         }
+        requireGateway(pid);
         Path outcomes = ReloadOutcomeFile.beside(pidFile);
         long before = ReloadOutcomeFile.read(outcomes)
                 .filter(o -> o.pid() == pid)
@@ -87,6 +90,27 @@ public final class PolicyReloadCommand implements Callable<Integer> {
             Thread.sleep(POLL_MILLIS);
         }
         throw new IOException("gateway " + pid + " did not report the reload within " + timeoutSeconds + " s");
+    }
+
+    /**
+     * The pid must be the gateway this pid file is for ({@code p9gate serve ... --pid-file FILE}): a pid file outlives
+     * a gateway killed without its exit hooks, and SIGHUP ends most other programs that may have its pid since.
+     */
+    private void requireGateway(long pid) throws IOException {
+        List<String> args;
+        try {
+            args = GatewayProcess.commandLine(pid);
+        } catch (IOException e) {
+            throw new IOException("cannot tell whether pid " + pid + " (from " + pidFile + ") is the gateway: "
+                    + IoReason.of(e) + "; no signal sent");
+        }
+        if (!GatewayProcess.isServeWith(args, GatewayProcess.workingDirectory(pid), pidFile.toAbsolutePath())) {
+            String shown = String.join(" ", args);
+            throw new IOException("pid " + pid + " (from " + pidFile + ") is not the gateway that wrote it: its"
+                    + " command line is '" + (shown.length() > 200 ? shown.substring(0, 200) + "…" : shown)
+                    + "', not 'p9gate serve ... --pid-file " + pidFile + "' (a pid file left by a gateway that died,"
+                    + " its pid reused?); no signal sent");
+        }
     }
 
     private void signal(long pid) throws IOException, InterruptedException {
