@@ -107,21 +107,22 @@ class HostileLogTest {
     void theWriterRefusesARecordLongerThanReadersAccept() throws Exception {
         Path dir = copy();
         try (io.p9gate.audit.AuditLog log = io.p9gate.audit.AuditLog.open(dir, key, OPTIONS)) {
-            String huge = "/" + "a".repeat(SegmentReader.MAX_LINE_BYTES);
+            // In the detail: a path this long is recorded abbreviated (AbbreviatedPath), a detail as given.
+            String huge = "a".repeat(SegmentReader.MAX_LINE_BYTES);
             io.p9gate.audit.AuditEvent.Decision d = TestLogs.decision(1);
             io.p9gate.audit.AuditEvent.Decision tooLong = new io.p9gate.audit.AuditEvent.Decision(
                     d.vm(),
                     d.session(),
                     d.op(),
                     d.tag(),
-                    huge,
+                    d.path(),
                     d.ids(),
                     d.outcome(),
                     d.ruleIds(),
                     d.policyDigest(),
                     d.errno(),
                     d.bytes(),
-                    d.detail(),
+                    huge,
                     d.count());
             org.junit.jupiter.api.Assertions.assertThrows(
                     io.p9gate.audit.AuditWriteException.class, () -> log.append(tooLong));
