@@ -35,9 +35,10 @@ final class LeakWatch implements AutoCloseable {
 
     LeakWatch() throws InterruptedException {
         // Earlier tests' garbage (this JVM runs many classes) is reported before the watch starts,
-        // so a leak caught here was made by the watched code.
-        nudgeDetector();
+        // so a leak caught here was made by the watched code. PARANOID first: below it, an allocation
+        // looks for collected buffers only when it is sampled (1 in 128).
         ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
+        nudgeDetector();
         logger.addHandler(handler);
     }
 
