@@ -42,8 +42,11 @@ final class ShowCommand extends CliCommand {
     @Option(names = "--poll-ms", hidden = true, description = "Follow poll interval.")
     long pollMs = 200;
 
-    /** Records from this seq on are covered by no signed checkpoint ({@link UnsignedTail}). */
+    /** Records from this seq on are covered by no checkpoint in the sidecar ({@link UnsignedTail}). */
     private long signed;
+
+    /** How many records the log holds, as far as read: one past the largest seq seen, filtered or not. */
+    private long held;
 
     /** How many of the records shown are at or after {@link #signed}. */
     private long unsigned;
@@ -59,6 +62,9 @@ final class ShowCommand extends CliCommand {
         }
         LogTail tail = new LogTail(dir);
         tail.poll(this::print);
+        if (signed > held && !out().checkError()) {
+            claimTooLarge();
+        }
         while (follow && !out().checkError() && !Thread.currentThread().isInterrupted()) {
             try {
                 Thread.sleep(pollMs);
@@ -80,7 +86,11 @@ final class ShowCommand extends CliCommand {
     /** Prints the line if it passes the filters; false once nobody reads the output any more ({@code | head}). */
     private boolean print(StoredLine line) {
         AuditRecord r = parsed(line);
-        if (r == null || !filter.test(r)) {
+        if (r == null) {
+            return true;
+        }
+        held = Math.max(held, r.seq() + 1);
+        if (!filter.test(r)) {
             return true;
         }
         if (r.seq() >= signed && unsigned++ == 0) {
@@ -91,6 +101,19 @@ final class ShowCommand extends CliCommand {
             case json -> out().println(new String(line.bytes(), StandardCharsets.US_ASCII));
         }
         return !out().checkError();
+    }
+
+    /**
+     * A note claims more records than the log holds: said where the count would be, and capped, so that records
+     * {@code --follow} prints later are marked.
+     */
+    private void claimTooLarge() {
+        String claim = UnsignedTail.claimTooLarge(signed, held);
+        switch (format) {
+            case table -> out().println("-- " + claim + " --");
+            case json -> warning(claim);
+        }
+        signed = held;
     }
 
     /**

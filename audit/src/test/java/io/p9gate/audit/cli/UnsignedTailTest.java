@@ -2,15 +2,20 @@ package io.p9gate.audit.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.p9gate.audit.TestLogs;
 import io.p9gate.audit.note.Checkpoint;
 import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.read.LogDirectory;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,8 +61,24 @@ class UnsignedTailTest {
     }
 
     private static String trailer(long n, long seq) {
-        return "-- " + n + " records after the last signed checkpoint (seq " + seq
-                + " and later): not covered by a signature --";
+        return "-- " + n + " records after the last checkpoint in checkpoints.jsonl (seq " + seq
+                + " and later; signatures not checked here: run p9gate audit verify) --";
+    }
+
+    private static String boundary(long seq) {
+        return "seq " + seq + " and later: after the last checkpoint in checkpoints.jsonl"
+                + " (signatures not checked here: run p9gate audit verify)";
+    }
+
+    /** Appends the last note with its size replaced: a note whose signature cannot hold. */
+    private void appendForgedNote(long size) throws Exception {
+        String text = TestLogs.checkpoints(reviewed.log()).getLast().noteText();
+        String forged = text.replaceFirst("\n" + signed + "\n", "\n" + size + "\n");
+        assertNotEquals(text, forged);
+        Files.writeString(
+                LogDirectory.checkpointsFile(reviewed.log()),
+                new ObjectMapper().createObjectNode().put("note", forged) + "\n",
+                StandardOpenOption.APPEND);
     }
 
     @Test
@@ -66,8 +87,7 @@ class UnsignedTailTest {
         assertEquals(0, r.exit(), r.err());
         List<String> lines = r.out().lines().toList();
         assertEquals(trailer(records - signed, signed), lines.getLast(), r.out());
-        int boundary = lines.indexOf(
-                "-- seq " + signed + " and later: after the last signed checkpoint, not covered by a signature --");
+        int boundary = lines.indexOf("-- " + boundary(signed) + " --");
         assertTrue(boundary > 0, r.out());
         assertTrue(lines.get(boundary - 1).startsWith((signed - 1) + " "), r.out());
         assertTrue(lines.get(boundary + 1).startsWith(signed + " "), r.out());
@@ -93,8 +113,57 @@ class UnsignedTailTest {
         assertEquals(storedLines(), r.out().lines().toList(), "stdout stays the stored, verifiable lines");
         assertEquals(
                 "p9gate audit show: warning: " + (records - signed) + " records shown (seq " + signed
-                        + " and later) come after the last signed checkpoint: not covered by a signature\n",
+                        + " and later) come after the last checkpoint in checkpoints.jsonl (signatures not checked"
+                        + " here: run p9gate audit verify)\n",
                 r.err());
+    }
+
+    @Test
+    void aNoteClaimingMoreRecordsThanTheLogHoldsIsNamedNotTrusted() throws Exception {
+        appendForgedNote(999_999_999);
+        CliRun r = CliRun.audit("show", "--log", reviewed.log().toString());
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(
+                "-- checkpoints.jsonl claims 999999999 records, the log holds " + records
+                        + ": run p9gate audit verify --",
+                r.out().lines().toList().getLast(),
+                r.out());
+        CliRun json = CliRun.audit("show", "--log", reviewed.log().toString(), "--format", "json");
+        assertEquals(
+                "p9gate audit show: warning: checkpoints.jsonl claims 999999999 records, the log holds " + records
+                        + ": run p9gate audit verify\n",
+                json.err());
+    }
+
+    @Test
+    void followMarksRecordsPastTheLogsEndAfterAClaimTooLarge() throws Exception {
+        appendForgedNote(records + 5);
+        StringWriter out = new StringWriter();
+        var cl = AuditCommand.commandLine(new AuditCommand());
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(new StringWriter(), true));
+        Thread follower = Thread.ofPlatform()
+                .start(() -> cl.execute("show", "--log", reviewed.log().toString(), "--follow", "--poll-ms", "20"));
+        try {
+            waitFor(out, "-- checkpoints.jsonl claims " + (records + 5) + " records, the log holds " + records);
+            // One more record (the last one's line with the next seq): no note covers it, whatever the sidecar claims.
+            Path segment = LogDirectory.segments(reviewed.log()).getLast();
+            String last = Files.readString(segment).lines().toList().getLast();
+            String next = last.replaceFirst("\"seq\":" + (records - 1) + ",", "\"seq\":" + records + ",");
+            assertNotEquals(last, next);
+            Files.writeString(segment, next + "\n", StandardOpenOption.APPEND);
+            waitFor(out, "-- " + boundary(records) + " --");
+        } finally {
+            follower.interrupt();
+            follower.join(10_000);
+        }
+    }
+
+    private static void waitFor(StringWriter out, String text) throws InterruptedException {
+        for (int i = 0; i < 1000 && !out.toString().contains(text); i++) {
+            Thread.sleep(10);
+        }
+        assertTrue(out.toString().contains(text), out.toString());
     }
 
     @Test
