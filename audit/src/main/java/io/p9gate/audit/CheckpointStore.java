@@ -111,7 +111,7 @@ public final class CheckpointStore implements Closeable {
      * The sidecar's last line that a newline ends (a torn one after it is skipped), numbered 0: only the file's end
      * is read, so its number is not known. Empty when there is none.
      */
-    static java.util.Optional<Entry> readLast(Path dir) throws IOException {
+    public static java.util.Optional<Entry> readLast(Path dir) throws IOException {
         Path file = LogDirectory.checkpointsFile(dir);
         if (!Files.exists(file)) {
             return java.util.Optional.empty();

@@ -42,8 +42,14 @@ final class ShowCommand extends CliCommand {
     @Option(names = "--poll-ms", hidden = true, description = "Follow poll interval.")
     long pollMs = 200;
 
-    /** Records from this seq on are covered by no checkpoint in the sidecar ({@link UnsignedTail}). */
+    /**
+     * Records from this seq on are covered by no checkpoint in the sidecar ({@link UnsignedTail}); past every record
+     * when the sidecar could not be read (nothing is marked then, and a warning says so).
+     */
     private long signed;
+
+    /** Whether {@link #signed} was read from the sidecar. */
+    private boolean tailKnown;
 
     /** How many records the log holds, as far as read: one past the largest seq seen, filtered or not. */
     private long held;
@@ -56,13 +62,13 @@ final class ShowCommand extends CliCommand {
         Path dir = log.existing();
         filter.compile(Instant.now());
         // Read before the records: a checkpoint signed meanwhile leaves its records marked, never the reverse.
-        signed = UnsignedTail.signedSize(dir);
+        readSignedSize(dir);
         if (format == Format.table) {
             RecordTable.header(out());
         }
         LogTail tail = new LogTail(dir);
         tail.poll(this::print);
-        if (signed > held && !out().checkError()) {
+        if (tailKnown && signed > held && !out().checkError()) {
             claimTooLarge();
         }
         while (follow && !out().checkError() && !Thread.currentThread().isInterrupted()) {
@@ -81,6 +87,24 @@ final class ShowCommand extends CliCommand {
             }
         }
         return 0;
+    }
+
+    /**
+     * The boundary, from the sidecar's end. A sidecar that cannot be read (a directory, a FIFO, no permission)
+     * does not stop show: the records are what the reviewer asked for; what is unknown is said on stderr.
+     */
+    private void readSignedSize(Path dir) {
+        try {
+            signed = UnsignedTail.signedSize(dir);
+            tailKnown = true;
+        } catch (IOException e) {
+            signed = Long.MAX_VALUE;
+            warning("which records no checkpoint covers is not known: "
+                    + (e instanceof java.nio.file.AccessDeniedException
+                            ? "checkpoints.jsonl: permission denied"
+                            : e.getMessage())
+                    + "; run p9gate audit verify");
+        }
     }
 
     /** Prints the line if it passes the filters; false once nobody reads the output any more ({@code | head}). */

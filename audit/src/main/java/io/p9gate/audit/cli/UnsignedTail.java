@@ -17,24 +17,40 @@ import java.nio.file.Path;
 final class UnsignedTail {
     private UnsignedTail() {}
 
-    /** The largest tree size a complete note in the sidecar claims; 0 when there is none. */
+    /**
+     * The tree size the sidecar's last note claims; 0 when there is none. Only the file's end is read: it gains a
+     * note a second and is never rotated (31 million lines a year), and show must start at once. Only when the last
+     * line is no checkpoint (a doctored sidecar) is it read through, for the last one that is.
+     */
     static long signedSize(Path dir) throws IOException {
+        java.util.Optional<CheckpointStore.Entry> last = CheckpointStore.readLast(dir);
+        if (last.isEmpty()) {
+            return 0;
+        }
+        long size = size(last.get());
+        return size >= 0 ? size : lastSizeScanned(dir);
+    }
+
+    private static long lastSizeScanned(Path dir) throws IOException {
         long size = 0;
         try (CheckpointStore.Entries in = CheckpointStore.entries(dir)) {
             for (CheckpointStore.Entry e = in.next(); e != null; e = in.next()) {
-                if (e.noteText() != null && !e.torn()) {
-                    size = Math.max(size, size(e.noteText()));
-                }
+                long claimed = e.torn() ? -1 : size(e);
+                size = claimed >= 0 ? claimed : size;
             }
         }
         return size;
     }
 
-    private static long size(String noteText) {
+    /** The size the entry's checkpoint claims, or -1 when it is none ('audit verify' reports it). */
+    private static long size(CheckpointStore.Entry e) {
+        if (e.noteText() == null) {
+            return -1;
+        }
         try {
-            return Checkpoint.parse(SignedNote.parse(noteText).body()).size();
+            return Checkpoint.parse(SignedNote.parse(e.noteText()).body()).size();
         } catch (NoteFormatException | IllegalArgumentException ignored) {
-            return 0; // not a checkpoint; 'audit verify' reports it
+            return -1;
         }
     }
 

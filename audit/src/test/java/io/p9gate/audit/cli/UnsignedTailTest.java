@@ -167,6 +167,44 @@ class UnsignedTailTest {
     }
 
     @Test
+    void theBoundaryIsTheLastNoteReadFromTheSidecarsEndNotTheLargestOfAll() throws Exception {
+        // A forged note in the middle is verify's finding; show reads only the end and never sees it.
+        Path sidecar = LogDirectory.checkpointsFile(reviewed.log());
+        List<String> notes = Files.readAllLines(sidecar, StandardCharsets.UTF_8);
+        appendForgedNote(999_999_999);
+        Files.writeString(sidecar, notes.getLast() + "\n", StandardOpenOption.APPEND);
+        CliRun r = CliRun.audit("show", "--log", reviewed.log().toString());
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(trailer(records - signed, signed), r.out().lines().toList().getLast(), r.out());
+    }
+
+    @Test
+    void aLastLineThatIsNoNoteFallsBackToTheLastNoteBeforeIt() throws Exception {
+        Files.writeString(
+                LogDirectory.checkpointsFile(reviewed.log()),
+                "{\"note\":\"garbage\"}\nnot json\n",
+                StandardOpenOption.APPEND);
+        CliRun r = CliRun.audit("show", "--log", reviewed.log().toString());
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(trailer(records - signed, signed), r.out().lines().toList().getLast(), r.out());
+    }
+
+    @Test
+    void anUnreadableSidecarStillShowsTheRecordsAndSaysTheTailIsUnknown() throws Exception {
+        Path sidecar = LogDirectory.checkpointsFile(reviewed.log());
+        Files.delete(sidecar);
+        Files.createDirectory(sidecar);
+        CliRun r = CliRun.audit("show", "--log", reviewed.log().toString());
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(1 + records, r.out().lines().count(), "header and every record, no marker:\n" + r.out());
+        assertFalse(r.out().contains("checkpoints.jsonl"), r.out());
+        assertEquals(
+                "p9gate audit show: warning: which records no checkpoint covers is not known: checkpoints.jsonl is"
+                        + " not a regular file (a directory): no file the gateway wrote; run p9gate audit verify\n",
+                r.err());
+    }
+
+    @Test
     void aLogWithoutCheckpointsIsUnsignedThroughout() throws Exception {
         Files.delete(LogDirectory.checkpointsFile(reviewed.log()));
         CliRun r = CliRun.audit("show", "--log", reviewed.log().toString());
