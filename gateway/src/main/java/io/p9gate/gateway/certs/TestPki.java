@@ -134,7 +134,7 @@ public final class TestPki {
      * @return the certificate
      */
     public X509Certificate issueClient(String vm, Duration validity) throws IOException, GeneralSecurityException {
-        Path vmDir = Files.createDirectories(dir.resolve(vm));
+        Path vmDir = vmDirectory(vm);
         X509Certificate cert = issue(
                 vmDir.resolve(CLIENT_CERT),
                 vmDir.resolve(CLIENT_KEY),
@@ -144,6 +144,26 @@ public final class TestPki {
                 validity);
         replace(vmDir.resolve(CA_CERT), Files.readString(dir.resolve(CA_CERT), StandardCharsets.US_ASCII));
         return cert;
+    }
+
+    /**
+     * DIR/VM, made if missing; refused unless a real directory. A link planted there (say to the gateway's TLS
+     * directory) was followed: the client key created and ca-cert.pem renamed over wherever it pointed. mkdir does
+     * not follow a link at its name, and the check after it does not either.
+     */
+    private Path vmDirectory(String vm) throws IOException {
+        Path vmDir = dir.resolve(vm);
+        try {
+            Files.createDirectory(vmDir);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            // an existing one is checked below
+        }
+        if (!Files.isDirectory(vmDir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(vmDir + " is not a directory"
+                    + (Files.isSymbolicLink(vmDir) ? " but a link to " + Files.readSymbolicLink(vmDir) : "")
+                    + ": a VM's certificate and key are written only into a real directory");
+        }
+        return vmDir;
     }
 
     /** Adds the VM's client certificate to the CRL ({@code ca-crl.pem}, re-signed with every revocation so far). */

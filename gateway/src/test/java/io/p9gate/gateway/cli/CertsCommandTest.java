@@ -143,4 +143,26 @@ class CertsCommandTest {
         assertEquals(Main.EXIT_USAGE, notDir.code(), notDir.err());
         assertTrue(notDir.err().contains(file + " is not a directory"), notDir.err());
     }
+
+    /**
+     * A link planted at DIR/VM (here to the gateway's TLS directory) was followed: createDirectories accepted it,
+     * the VM's client key and certificate were created there and its ca-cert.pem was renamed over. DIR/VM must be a
+     * real directory.
+     */
+    @Test
+    void aLinkPlantedAsTheVmsDirectoryIsRefusedAndNothingIsWrittenThroughIt() throws Exception {
+        Path pki = tmp.resolve("pki");
+        assertEquals(0, CliRun.of("certs", "--dir", pki.toString()).code());
+        Path tls = Files.createDirectories(tmp.resolve("etc-p9gate-tls"));
+        Files.writeString(tls.resolve(TestPki.CA_CERT), "the CA the gateway trusts");
+        Files.createSymbolicLink(pki.resolve("vmx"), tls);
+        CliRun run = CliRun.of("certs", "--dir", pki.toString(), "--vm", "vmx");
+        assertEquals(1, run.code(), run.err());
+        assertEquals(1, run.err().lines().count(), run.err());
+        assertTrue(run.err().contains(pki.resolve("vmx") + " is not a directory but a link to " + tls), run.err());
+        assertEquals("the CA the gateway trusts", Files.readString(tls.resolve(TestPki.CA_CERT)));
+        try (var files = Files.list(tls)) {
+            assertEquals(1, files.count(), "no client key or certificate created through the link");
+        }
+    }
 }
