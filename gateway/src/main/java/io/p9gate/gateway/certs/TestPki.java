@@ -88,7 +88,21 @@ public final class TestPki {
      */
     public static TestPki create(Path dir, String caName, List<String> serverNames, Duration validity)
             throws IOException, GeneralSecurityException {
-        Files.createDirectories(dir);
+        Made made = new Made();
+        if (Files.notExists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectories(dir);
+            made.add(dir);
+        }
+        try {
+            return create(dir, caName, serverNames, validity, made);
+        } catch (Exception e) {
+            made.undo(e);
+            throw e;
+        }
+    }
+
+    private static TestPki create(Path dir, String caName, List<String> serverNames, Duration validity, Made made)
+            throws IOException, GeneralSecurityException {
         KeyPair ca = newKeyPair();
         X500Principal caSubject = new X500Principal("CN=" + caName);
         Instant now = Instant.now();
@@ -108,7 +122,7 @@ public final class TestPki {
                                 new JcaX509ExtensionUtils().createSubjectKeyIdentifier(ca.getPublic())),
                 ca.getPrivate());
         TestPki pki = new TestPki(dir);
-        pki.writePair(dir.resolve(CA_CERT), caCert, dir.resolve(CA_KEY), ca.getPrivate());
+        writePair(dir.resolve(CA_CERT), caCert, dir.resolve(CA_KEY), ca.getPrivate(), made);
         List<GeneralName> sans = new ArrayList<>(List.of(new GeneralName(GeneralName.iPAddress, "127.0.0.1")));
         for (String name : serverNames) {
             sans.add(
@@ -122,8 +136,9 @@ public final class TestPki {
                 "p9gate",
                 sans,
                 KeyPurposeId.id_kp_serverAuth,
-                validity);
-        pki.writeCrl(List.of());
+                validity,
+                made);
+        pki.writeCrl(List.of(), made);
         return pki;
     }
 
@@ -134,16 +149,23 @@ public final class TestPki {
      * @return the certificate
      */
     public X509Certificate issueClient(String vm, Duration validity) throws IOException, GeneralSecurityException {
-        Path vmDir = vmDirectory(vm);
-        X509Certificate cert = issue(
-                vmDir.resolve(CLIENT_CERT),
-                vmDir.resolve(CLIENT_KEY),
-                vm,
-                List.of(new GeneralName(GeneralName.dNSName, vm)),
-                KeyPurposeId.id_kp_clientAuth,
-                validity);
-        replace(vmDir.resolve(CA_CERT), Files.readString(dir.resolve(CA_CERT), StandardCharsets.US_ASCII));
-        return cert;
+        Made made = new Made();
+        try {
+            Path vmDir = vmDirectory(vm, made);
+            X509Certificate cert = issue(
+                    vmDir.resolve(CLIENT_CERT),
+                    vmDir.resolve(CLIENT_KEY),
+                    vm,
+                    List.of(new GeneralName(GeneralName.dNSName, vm)),
+                    KeyPurposeId.id_kp_clientAuth,
+                    validity,
+                    made);
+            replace(vmDir.resolve(CA_CERT), Files.readString(dir.resolve(CA_CERT), StandardCharsets.US_ASCII), made);
+            return cert;
+        } catch (Exception e) {
+            made.undo(e);
+            throw e;
+        }
     }
 
     /**
@@ -151,10 +173,10 @@ public final class TestPki {
      * directory) was followed: the client key created and ca-cert.pem renamed over wherever it pointed. mkdir does
      * not follow a link at its name, and the check after it does not either.
      */
-    private Path vmDirectory(String vm) throws IOException {
+    private Path vmDirectory(String vm, Made made) throws IOException {
         Path vmDir = dir.resolve(vm);
         try {
-            Files.createDirectory(vmDir);
+            made.add(Files.createDirectory(vmDir));
         } catch (java.nio.file.FileAlreadyExistsException e) {
             // an existing one is checked below
         }
@@ -181,10 +203,16 @@ public final class TestPki {
         if (!revoked.contains(cert.getSerialNumber())) {
             revoked.add(cert.getSerialNumber());
         }
-        return writeCrl(revoked);
+        Made made = new Made();
+        try {
+            return writeCrl(revoked, made);
+        } catch (Exception e) {
+            made.undo(e);
+            throw e;
+        }
     }
 
-    private X509CRL writeCrl(List<BigInteger> revoked) throws IOException, GeneralSecurityException {
+    private X509CRL writeCrl(List<BigInteger> revoked, Made made) throws IOException, GeneralSecurityException {
         X509Certificate ca = Pem.certificates(dir.resolve(CA_CERT)).getFirst();
         Instant now = Instant.now();
         X509v2CRLBuilder crl = new JcaX509v2CRLBuilder(ca.getSubjectX500Principal(), Date.from(now))
@@ -194,7 +222,7 @@ public final class TestPki {
         }
         try {
             X509CRL out = new JcaX509CRLConverter().getCRL(crl.build(signer(caKey())));
-            replace(dir.resolve(CA_CRL), pem(out));
+            replace(dir.resolve(CA_CRL), pem(out), made);
             return out;
         } catch (OperatorCreationException e) {
             throw new GeneralSecurityException(e);
@@ -202,7 +230,13 @@ public final class TestPki {
     }
 
     private X509Certificate issue(
-            Path certFile, Path keyFile, String cn, List<GeneralName> sans, KeyPurposeId purpose, Duration validity)
+            Path certFile,
+            Path keyFile,
+            String cn,
+            List<GeneralName> sans,
+            KeyPurposeId purpose,
+            Duration validity,
+            Made made)
             throws IOException, GeneralSecurityException {
         X509Certificate ca = Pem.certificates(dir.resolve(CA_CERT)).getFirst();
         KeyPair pair = newKeyPair();
@@ -225,19 +259,15 @@ public final class TestPki {
                                 new GeneralNames(sans.toArray(GeneralName[]::new)))
                         .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(ca)),
                 caKey());
-        writePair(certFile, cert, keyFile, pair.getPrivate());
+        writePair(certFile, cert, keyFile, pair.getPrivate(), made);
         return cert;
     }
 
-    /** A certificate and its key, both new; the certificate is removed again when its key cannot be created. */
-    private void writePair(Path certFile, X509Certificate cert, Path keyFile, PrivateKey key) throws IOException {
-        writePem(certFile, cert, false);
-        try {
-            writePem(keyFile, key, true);
-        } catch (IOException e) {
-            Files.deleteIfExists(certFile);
-            throw e;
-        }
+    /** A certificate and its key, both new (the caller's undo removes the certificate when its key fails). */
+    private static void writePair(Path certFile, X509Certificate cert, Path keyFile, PrivateKey key, Made made)
+            throws IOException {
+        writeNew(certFile, pem(cert), false, made);
+        writeNew(keyFile, pem(key), true, made);
     }
 
     private PrivateKey caKey() throws IOException, GeneralSecurityException {
@@ -279,32 +309,61 @@ public final class TestPki {
     }
 
     /**
-     * Creates {@code file} with the PEM of a certificate, key or CRL. Certificates and keys are never replaced: the
-     * file is created with CREATE_NEW, not following a link at its name, and written through that one open, so
-     * neither a file that appeared after the caller's check nor a planted link is written over
-     * ({@code FileAlreadyExistsException}). A private key is 0600 from its creation, before any byte of it.
+     * Replaces {@code file} (the CRL, a VM's copy of the CA certificate: public, rewritten): a new file renamed. The
+     * new file is in {@code made} until renamed (a failed rename left it as *.tmp), the name after it when it is new.
      */
-    private void writePem(Path file, Object object, boolean secret) throws IOException {
-        writeNew(file, pem(object), secret);
-    }
-
-    /** Replaces {@code file} (the CRL, a VM's copy of the CA certificate: public, rewritten): a new file renamed. */
-    private static void replace(Path file, String text) throws IOException {
+    private static void replace(Path file, String text, Made made) throws IOException {
         Path tmp =
                 file.resolveSibling(file.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
-        writeNew(tmp, text, false);
+        boolean existed = Files.exists(file, LinkOption.NOFOLLOW_LINKS);
+        writeNew(tmp, text, false, made);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        if (!existed) {
+            made.add(file);
+        }
     }
 
-    private static void writeNew(Path file, String text, boolean secret) throws IOException {
+    /**
+     * Creates {@code file} with {@code text}. Certificates and keys are never replaced: the file is created with
+     * CREATE_NEW, not following a link at its name, and written through that one open, so neither a file that
+     * appeared after the caller's check nor a planted link is written over ({@code FileAlreadyExistsException}). A
+     * private key is 0600 from its creation, before any byte of it. The file is in {@code made} from its creation:
+     * a write that fails (ENOSPC) leaves no truncated certificate or key once the caller undoes.
+     */
+    private static void writeNew(Path file, String text, boolean secret, Made made) throws IOException {
         try (var channel = Files.newByteChannel(
                 file,
                 java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
                 PosixFilePermissions.asFileAttribute(
                         PosixFilePermissions.fromString(secret ? "rw-------" : "rw-r--r--")))) {
+            made.add(file);
             java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
             while (bytes.hasRemaining()) {
                 channel.write(bytes);
+            }
+        }
+    }
+
+    /**
+     * What one operation created, removed again (newest first) when it fails, so that a rerun does not find half a
+     * PKI: a CA without its server certificate made every rerun take DIR for a finished one.
+     */
+    private static final class Made {
+        private final List<Path> paths = new ArrayList<>();
+
+        void add(Path path) {
+            paths.add(path);
+        }
+
+        void undo(Exception failure) {
+            for (Path path : paths.reversed()) {
+                try {
+                    Files.deleteIfExists(path);
+                } catch (java.nio.file.DirectoryNotEmptyException e) {
+                    // a directory someone else filled meanwhile is theirs now
+                } catch (IOException e) {
+                    failure.addSuppressed(e);
+                }
             }
         }
     }

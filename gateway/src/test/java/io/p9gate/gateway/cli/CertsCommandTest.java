@@ -165,4 +165,32 @@ class CertsCommandTest {
             assertEquals(1, files.count(), "no client key or certificate created through the link");
         }
     }
+
+    /**
+     * A failed run left what it had made: with a server key that appeared mid-run the CA stayed without a server
+     * certificate, and every rerun then took DIR for a finished PKI. A failed rename left its *.tmp file.
+     */
+    @Test
+    void aFailedRunRemovesWhatItCreated() throws Exception {
+        Path pki = Files.createDirectories(tmp.resolve("pki"));
+        Files.writeString(pki.resolve(TestPki.SERVER_KEY), "a key that appeared");
+        CliRun run = CliRun.of("certs", "--dir", pki.toString());
+        assertEquals(1, run.code(), run.err());
+        try (var files = Files.list(pki)) {
+            assertEquals(java.util.List.of(pki.resolve(TestPki.SERVER_KEY)), files.toList(), "only what was there");
+        }
+
+        Path fresh = tmp.resolve("fresh");
+        assertEquals(0, CliRun.of("certs", "--dir", fresh.toString()).code());
+        // The VM's ca-cert.pem cannot be renamed over: a non-empty directory is in its place.
+        Files.createDirectories(fresh.resolve("a").resolve(TestPki.CA_CERT).resolve("x"));
+        CliRun vm = CliRun.of("certs", "--dir", fresh.toString(), "--vm", "a");
+        assertEquals(1, vm.code(), vm.err());
+        try (var files = Files.list(fresh.resolve("a"))) {
+            assertEquals(
+                    java.util.List.of(fresh.resolve("a").resolve(TestPki.CA_CERT)),
+                    files.toList(),
+                    "no client key, certificate or .tmp left: a rerun is not refused");
+        }
+    }
 }
