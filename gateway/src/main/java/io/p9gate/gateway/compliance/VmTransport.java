@@ -38,15 +38,17 @@ sealed interface VmTransport {
             try {
                 return P9Client.connect(UnixDomainSocketAddress.of(path), maxMsize);
             } catch (IOException e) {
-                throw new IOException(whyNot(), e);
+                throw new IOException(whyNot(e), e);
             }
         }
 
         /**
          * What is wrong with the socket, from the file system (the transport's own text was a bare
-         * {@code FileNotFoundException}, or the locale's words): one line naming it and what to check.
+         * {@code FileNotFoundException}, or the locale's words): one line naming it and what to check. When the file
+         * looks fine, the kernel's reason is kept: refused (nobody listens), EAGAIN (a full backlog) and EACCES (an
+         * LSM) need different checks, and a guess would send the operator to the wrong one.
          */
-        private String whyNot() {
+        private String whyNot(IOException failure) {
             if (Files.notExists(path)) {
                 return "no socket at " + path
                         + " (check that the gateway runs with this policy and that the VM's listen: names its socket)";
@@ -61,7 +63,28 @@ sealed interface VmTransport {
                 return "no permission to connect to " + path
                         + " (check its owner, group and mode: the gateway makes it 0660)";
             }
-            return "nothing listens on " + path + " (left by a gateway that stopped? check that it runs)";
+            return "cannot connect to " + path + ": " + reason(failure)
+                    + "; a gateway that stopped leaves its socket: check that it runs";
+        }
+
+        /** Netty's native transport: {@code connect(..) failed with error(-111): Connection refused}. */
+        private static final java.util.regex.Pattern NATIVE_ERROR =
+                java.util.regex.Pattern.compile(".*error\\(-?(\\d{1,4})\\): (.+)");
+
+        /**
+         * The kernel's reason, {@code Connection refused (ECONNREFUSED)}, from the innermost cause (the outer ones
+         * repeat the path); its message as it is when it is not the native transport's.
+         */
+        private static String reason(IOException failure) {
+            Throwable root = failure;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+            java.util.regex.Matcher m = NATIVE_ERROR.matcher(message);
+            return m.matches()
+                    ? m.group(2) + " (" + io.p9gate.audit.read.ErrnoNames.name(Integer.parseInt(m.group(1))) + ")"
+                    : message;
         }
 
         private static boolean isSocket(Path path) {

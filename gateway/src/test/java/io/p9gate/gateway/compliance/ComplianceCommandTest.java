@@ -108,7 +108,8 @@ class ComplianceCommandTest {
 
     /**
      * A VM's unix socket that is missing, that nobody listens on, or that is no socket: the listener's line names
-     * the socket and what to check, not Netty's {@code FileNotFoundException} text.
+     * the socket and what to check, not Netty's {@code FileNotFoundException} text. When the file looks fine the
+     * kernel's reason is kept: refused (nobody listens), EAGAIN (a full backlog) and EACCES (an LSM) differ.
      */
     @Test
     void aMissingOrDeadSocketIsNamedWithWhatToCheck() throws Exception {
@@ -125,8 +126,9 @@ class ComplianceCommandTest {
         } // bound and closed: the file is left, nobody listens
         assertTrue(
                 listenerLine(p)
-                        .endsWith("-> error (nothing listens on " + socket + " (left by a gateway that"
-                                + " stopped? check that it runs); none of this VM's checks ran)"),
+                        .endsWith("-> error (cannot connect to " + socket + ": Connection refused (ECONNREFUSED); a"
+                                + " gateway that stopped leaves its socket: check that it runs; none of this VM's"
+                                + " checks ran)"),
                 listenerLine(p));
         Files.delete(socket);
         Files.writeString(socket, "a file");
