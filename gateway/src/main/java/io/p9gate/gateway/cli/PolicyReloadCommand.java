@@ -105,9 +105,10 @@ public final class PolicyReloadCommand implements Callable<Integer> {
                     + IoReason.of(e) + "; no signal sent");
         }
         if (!GatewayProcess.isServeWith(args, GatewayProcess.workingDirectory(pid), pidFile.toAbsolutePath())) {
-            String shown = String.join(" ", args);
+            // Only argv[0]: the rest of another program's command line may hold secrets, and this goes to the journal.
+            String program = args.isEmpty() ? "" : args.getFirst();
             throw new IOException("pid " + pid + " (from " + pidFile + ") is not the gateway that wrote it: its"
-                    + " command line is '" + (shown.length() > 200 ? shown.substring(0, 200) + "…" : shown)
+                    + " program is '" + (program.length() > 200 ? program.substring(0, 200) + "…" : program)
                     + "', not 'p9gate serve ... --pid-file " + pidFile + "' (a pid file left by a gateway that died,"
                     + " its pid reused?); no signal sent");
         }

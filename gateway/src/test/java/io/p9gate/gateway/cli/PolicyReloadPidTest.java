@@ -23,7 +23,8 @@ class PolicyReloadPidTest {
 
     @Test
     void aPidThatIsNotTheGatewayIsNotSignalled() throws Exception {
-        Process other = new ProcessBuilder("sleep", "60").start();
+        // Another program's arguments may hold secrets (a password, a token): only its program name is printed.
+        Process other = new ProcessBuilder("sh", "-c", "sleep 60", "password=hunter2").start();
         try {
             Path pidFile = Files.writeString(dir.resolve("p9gate.pid"), other.pid() + "\n");
             ReloadOutcomeFile.write(
@@ -33,7 +34,7 @@ class PolicyReloadPidTest {
             assertEquals(Main.EXIT_FAILURE, run.code(), run.err());
             assertEquals(
                     "p9gate policy reload: error: pid " + other.pid() + " (from " + pidFile + ") is not the gateway"
-                            + " that wrote it: its command line is 'sleep 60', not 'p9gate serve ... --pid-file "
+                            + " that wrote it: its program is 'sh', not 'p9gate serve ... --pid-file "
                             + pidFile + "' (a pid file left by a gateway that died, its pid reused?); no signal"
                             + " sent\n",
                     run.err());
