@@ -216,4 +216,22 @@ class PolicyFmtCommandTest {
         assertEquals("", stderr.toString(java.nio.charset.StandardCharsets.UTF_8), "nothing else on stderr");
         assertEquals(twice, Files.readString(yaml));
     }
+
+    /**
+     * fmt checked a key before its value, the loader after it: for a key repeated whose second value repeats a key
+     * inside, fmt named the outer key (3:1) and loading the inner one (5:3). Both name the same first duplicate.
+     */
+    @Test
+    void theDuplicateKeyNamedIsTheOneLoadingNames() throws Exception {
+        Path yaml = Files.writeString(dir.resolve("p.yaml"), "a: {x: 1}\nb: 2\na:\n  y: 1\n  y: 2\n");
+        var loading = org.junit.jupiter.api.Assertions.assertThrows(
+                io.p9gate.policy.load.PolicyLoadException.class, () -> io.p9gate.policy.load.YamlTreeReader.read(yaml));
+        assertEquals("duplicate key 'y' (first at line 4)", loading.reason());
+        CliRun r = CliRun.of("fmt", yaml.toString());
+        assertEquals(1, r.exit(), r.err());
+        assertEquals(
+                "p9gate policy fmt: error: " + yaml + ":" + loading.pos().line() + ":"
+                        + loading.pos().column() + ": cannot format: " + loading.reason() + "\n",
+                r.err());
+    }
 }

@@ -118,8 +118,8 @@ public final class YamlFormatter {
     }
 
     /**
-     * The first key given twice in one mapping, in document order, refused as the policy loader refuses it
-     * ({@code YamlTreeReader}). SnakeYAML would keep the last value and print "WARNING: duplicate keys found" on
+     * The first key given twice in one mapping, refused as the policy loader refuses it ({@code YamlTreeReader}),
+     * in its order: a key's value is checked before the key itself. SnakeYAML would keep the last value and print "WARNING: duplicate keys found" on
      * stderr, and fmt would have formatted a file that no command loads.
      */
     private static Formatting.Refused firstDuplicateKey(Node root) {
@@ -133,6 +133,11 @@ public final class YamlFormatter {
         if (node instanceof MappingNode m) {
             Map<String, Mark> keys = new HashMap<>();
             for (NodeTuple t : m.getValue()) {
+                // The value before its key, as the loader reads them: both name the same first duplicate.
+                Formatting.Refused inValue = firstDuplicateKey(t.getValueNode(), seen);
+                if (inValue != null) {
+                    return inValue;
+                }
                 if (t.getKeyNode() instanceof ScalarNode k) {
                     Mark at = k.getStartMark();
                     Mark first = keys.putIfAbsent(k.getValue(), at);
@@ -142,10 +147,6 @@ public final class YamlFormatter {
                                 at.getColumn() + 1,
                                 "duplicate key '" + k.getValue() + "' (first at line " + (first.getLine() + 1) + ")");
                     }
-                }
-                Formatting.Refused inValue = firstDuplicateKey(t.getValueNode(), seen);
-                if (inValue != null) {
-                    return inValue;
                 }
             }
         } else if (node instanceof SequenceNode q) {
