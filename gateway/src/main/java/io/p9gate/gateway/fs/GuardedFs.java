@@ -52,6 +52,7 @@ public final class GuardedFs {
     private final String vm;
     private final ChokePoint guard;
     private final VisibleEntries visible;
+    private final DirCookies cookies;
     private final Ownership ownership;
     private final QuotaAccounting quota;
     private final ShareSafety safety;
@@ -82,6 +83,7 @@ public final class GuardedFs {
         this.vm = vm;
         this.guard = new ChokePoint(vm, sessionId, policy, audit, safety);
         this.visible = new VisibleEntries(vm, policy);
+        this.cookies = DirCookies.forVm(vm);
         this.ownership = ownership;
         this.quota = new QuotaAccounting(quotas);
         this.safety = safety;
@@ -562,6 +564,10 @@ public final class GuardedFs {
                 NO_BYTES);
     }
 
+    /**
+     * Treaddir: {@code offset} is 0 or a cookie of an earlier reply, and every cookie of the reply is opaque
+     * ({@link DirCookies}): a host position would say where hidden entries are (R-POL-4).
+     */
     public List<DirEntry> readdir(Subject who, FileHandle handle, OpenHandle opened, long offset, int count)
             throws P9Exception {
         return list(
@@ -569,12 +575,16 @@ public final class GuardedFs {
                         handle,
                         opened,
                         offset,
+                        cookies.toHost(offset),
                         count,
                         false,
-                        (share, dir, listed) -> new Listing(listed.stream()
-                                .map(VisibleEntries.Judged::entry)
-                                .toList()))
+                        (share, dir, listed) -> new Listing(
+                                listed.stream().map(j -> opaque(j.entry())).toList()))
                 .entries();
+    }
+
+    private DirEntry opaque(DirEntry e) {
+        return new DirEntry(e.qid(), cookies.toGuest(e.offset()), e.type(), e.name());
     }
 
     /** What one directory read makes of the visible entries it listed. */
@@ -583,12 +593,16 @@ public final class GuardedFs {
         T of(LocalShare share, Node dir, List<VisibleEntries.Judged> listed) throws P9Exception;
     }
 
-    /** One READDIR decision and record over the entries the guest may see (hidden names left out). */
+    /**
+     * One READDIR decision and record over the entries the guest may see (hidden names left out): the record has
+     * the {@code offset} the guest sent, the read starts at host position {@code from}.
+     */
     private <T extends Result> T list(
             Subject who,
             FileHandle handle,
             OpenHandle opened,
             long offset,
+            long from,
             int count,
             boolean describe,
             ListingOf<T> shown)
@@ -602,7 +616,7 @@ public final class GuardedFs {
                 handle,
                 new RequestArgs.FileIo(offset),
                 () -> shown.of(
-                        share, dir, visible.next(who, share, dir, path(share, dir), file, offset, count, describe)),
+                        share, dir, visible.next(who, share, dir, path(share, dir), file, from, count, describe)),
                 NO_BYTES);
     }
 
@@ -619,7 +633,15 @@ public final class GuardedFs {
      */
     public List<ListedEntry> readdirDescribed(Subject who, FileHandle handle, OpenHandle opened, long cookie, int count)
             throws P9Exception {
-        return list(who, handle, opened, cookie, count, true, (share, dir, listed) -> describe(share, dir, listed))
+        return list(
+                        who,
+                        handle,
+                        opened,
+                        cookie,
+                        cookie,
+                        count,
+                        true,
+                        (share, dir, listed) -> describe(share, dir, listed))
                 .entries();
     }
 

@@ -53,7 +53,9 @@ final class VisibleEntries {
      * lists elsewhere. So each shown entry's cookie is rewritten to where the next <em>shown</em> entry starts (the
      * cookie of the entry just before it), found by judging on past the reply's last entry: at most
      * {@link #MAX_QUESTIONS} questions in all, and a reply that reaches that bound ends one shown entry early, at
-     * whose start its predecessor's cookie already points.
+     * whose start its predecessor's cookie already points. The guest sees these positions only through
+     * {@link DirCookies} (a count of entries, or a hash, would still tell hidden ones apart), and {@code offset} is
+     * already a host position.
      *
      * <p>{@code describe} (a 9P2000/.u read, whose entries carry getattr's attributes): each entry is one
      * {@link AccessPolicy#shown} question instead of {@code visible}, which may cost two evaluations (WALK, GETATTR),

@@ -2,28 +2,37 @@ package io.p9gate.gateway.adversarial;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.gateway.backend.LocalShare;
+import io.p9gate.gateway.backend.Node;
+import io.p9gate.gateway.backend.OpenFile;
+import io.p9gate.gateway.backend.QidMapper;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.proto.DirEntry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.Test;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Red team (R-POL-4, hidden entries absent from readdir): Treaddir's cookies were the host's d_off, and a
  * dirent's d_off is the position of the entry that follows it. On ext4 (hash-ordered directories) that position
- * is the hash of the next entry's name, with one seed for the whole filesystem: the visible entry before a hidden
- * one carried the hidden name's hash. A guest that creates a candidate name in any directory it may write and
- * lists it learns that name's hash the same way, so it could confirm hidden names one guess at a time (on tmpfs,
- * where d_off counts entries, the gaps counted the hidden ones). A cookie now never names a hidden entry's position:
- * each shown entry's cookie is where the next shown entry starts. 1,000 entries: a reply of 64 KiB also stops at the
- * 512 policy questions of one Treaddir, before an entry whose visibility it did not judge.
+ * is the hash of the next entry's name, with one seed for the whole filesystem; on tmpfs it counts entries, so the
+ * gap between two cookies counted the hidden entries between them. Rewriting each cookie to the next shown entry's
+ * start was not enough: the guest's offset went to the host as sent, so a shown cookie + 1 landed inside a hidden
+ * run, whose "." reply carried a hidden entry's start (6 of 7 such replies), and "count fits no entry" was decided
+ * on the first host entry, hidden or not (EINVAL at 60 of 60 hidden starts: a hidden name's length, and by binary
+ * search its exact hash). Now no cookie the guest sees is a host position at all (a keyed permutation of them).
  */
 class ReaddirCookieAttackTest {
     private static final int O_RDONLY = 0;
@@ -33,49 +42,96 @@ class ReaddirCookieAttackTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void noCookieIsTheHostPositionOfAHiddenEntry() throws Exception {
-        Path dir = Files.createDirectories(tmp.resolve("shares/data/pub"));
-        Set<String> visible = new TreeSet<>(List.of(".", ".."));
-        StringBuilder hidden = new StringBuilder();
-        for (int i = 0; i < VISIBLE; i++) {
-            Files.writeString(dir.resolve("visible-" + i), "v");
-            visible.add("visible-" + i);
-        }
-        for (int i = 0; i < HIDDEN; i++) {
-            Files.writeString(dir.resolve("hidden-" + i), "h");
-            hidden.append(i == 0 ? "" : ", ").append("/pub/hidden-").append(i);
-        }
-        Path share = dir.getParent();
-        try (HostShareGateway gw = HostShareGateway.serving(
-                tmp,
-                List.of(
-                        new HostShareGateway.Share("data", share, "hidden: [" + hidden + "]"),
-                        new HostShareGateway.Share("all", share, "")))) {
-            // Where each hidden entry starts on the host: the cookie of the entry before it, as a share that hides
-            // nothing lists them.
-            Set<Long> hiddenPositions = new HashSet<>();
-            try (P9Client all = gw.attached("all", 0)) {
-                List<DirEntry> full = listing(all, 1 << 16);
-                for (int i = 1; i < full.size(); i++) {
-                    if (full.get(i).name().startsWith("hidden-")) {
-                        hiddenPositions.add(full.get(i - 1).offset());
-                    }
-                }
+    /** ext4 (hash cookies) under the test's temporary directory; tmpfs (counting cookies) in /dev/shm. */
+    @ParameterizedTest
+    @ValueSource(strings = {"tmp", "shm"})
+    void noCookieIsAHostPosition(String where) throws Exception {
+        Path base = base(where);
+        try {
+            Path dir = Files.createDirectories(base.resolve("shares/data/pub"));
+            Set<String> visible = new TreeSet<>(List.of(".", ".."));
+            StringBuilder hidden = new StringBuilder();
+            for (int i = 0; i < VISIBLE; i++) {
+                Files.writeString(dir.resolve("visible-" + i), "v");
+                visible.add("visible-" + i);
             }
-            assertFalse(hiddenPositions.isEmpty(), "some hidden entry follows another entry");
-            try (P9Client guest = gw.attached("data", 0)) {
+            for (int i = 0; i < HIDDEN; i++) {
+                Files.writeString(dir.resolve("hidden-" + i), "h");
+                hidden.append(i == 0 ? "" : ", ").append("/pub/hidden-").append(i);
+            }
+            Set<Long> host = hostPositions(dir);
+            assertTrue(host.size() > VISIBLE, "the host lists every entry: " + host.size());
+            try (HostShareGateway gw = HostShareGateway.serving(
+                            tmp,
+                            List.of(new HostShareGateway.Share("data", dir.getParent(), "hidden: [" + hidden + "]")));
+                    P9Client guest = gw.attached("data", 0)) {
+                List<Long> probes = new ArrayList<>();
                 for (int count : new int[] {1 << 16, 100, 64}) {
                     List<DirEntry> seen = listing(guest, count);
                     List<String> names = seen.stream().map(DirEntry::name).toList();
                     assertEquals(visible, new TreeSet<>(names), "count " + count + ": " + names);
                     assertEquals(visible.size(), names.size(), "count " + count + ", an entry twice: " + names);
                     for (DirEntry e : seen) {
-                        assertFalse(
-                                hiddenPositions.contains(e.offset()),
-                                "count " + count + ": the cookie of " + e.name() + " is where a hidden entry starts");
+                        assertOpaque(host, e, "count " + count);
+                        probes.add(e.offset());
                     }
                 }
+                // A cookie the gateway never gave: one past a shown entry's, which a host seek would put inside
+                // the hidden run after it.
+                guest.walk(0, 1, "pub");
+                guest.lopen(1, O_RDONLY);
+                for (long cookie : probes.subList(0, Math.min(probes.size(), 400))) {
+                    for (DirEntry e : guest.readdir(1, cookie + 1, 100)) {
+                        assertTrue(visible.contains(e.name()), "a hidden name listed: " + e.name());
+                        assertOpaque(host, e, "at " + cookie + " + 1");
+                    }
+                }
+            }
+        } finally {
+            if (!base.equals(tmp)) {
+                delete(base);
+            }
+        }
+    }
+
+    private static void assertOpaque(Set<Long> host, DirEntry e, String context) {
+        assertFalse(
+                host.contains(e.offset()),
+                context + ": the cookie of " + e.name() + " is a host position (" + e.offset() + ")");
+        assertTrue(e.offset() > 0, context + ": the cookie of " + e.name() + " is " + e.offset());
+    }
+
+    private Path base(String where) throws Exception {
+        if (where.equals("tmp")) {
+            return tmp;
+        }
+        Path shm = Path.of("/dev/shm");
+        Assumptions.assumeTrue(Files.isDirectory(shm) && Files.isWritable(shm), "no writable /dev/shm");
+        return Files.createTempDirectory(shm, "p9gate-cookies");
+    }
+
+    private static void delete(Path root) throws Exception {
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** Every d_off the host gives for {@code dir}'s entries: where each entry after the first starts, and the end. */
+    private static Set<Long> hostPositions(Path dir) throws Exception {
+        Set<Long> out = new HashSet<>();
+        try (LocalShare share = LocalShare.open("host", dir, new QidMapper());
+                Node root = share.root().root();
+                OpenFile file = share.io().open(root, O_RDONLY)) {
+            long offset = 0;
+            while (true) {
+                List<DirEntry> batch = share.dirs().read(file, offset, 1 << 16);
+                if (batch.isEmpty()) {
+                    return out;
+                }
+                batch.forEach(e -> out.add(e.offset()));
+                offset = batch.getLast().offset();
             }
         }
     }
