@@ -14,8 +14,10 @@ import java.util.List;
 
 /**
  * Treaddir through getdents64: seeks to the cookie, reads, and packs entries until their wire size
- * reaches {@code count}. The cookies are the filesystem's d_off values, stable across calls, so a
- * long listing split over many requests has no duplicates and no gaps.
+ * reaches {@code count}, the first entry whatever its size. The cookies are the filesystem's d_off values,
+ * stable across calls, so a long listing split over many requests has no duplicates and no gaps. Whether a
+ * count fits is for the caller to say of the entries it shows: an entry the guest may not see must not be
+ * the reason for a refusal (fs.VisibleEntries).
  */
 public final class DirReader {
     private static final int MAX_BUFFER = 256 * 1024;
@@ -54,11 +56,7 @@ public final class DirReader {
                 }
                 for (long pos = 0; pos < n; ) {
                     DirEntry entry = entryAt(buf, pos, dirKey);
-                    if (used + entry.wireSize() > count) {
-                        if (out.isEmpty()) {
-                            // An empty reply would read as end-of-directory: say the count is too small instead.
-                            throw new P9Exception(Errno.EINVAL, "readdir count " + count + " fits no entry");
-                        }
+                    if (!out.isEmpty() && used + entry.wireSize() > count) {
                         return;
                     }
                     used += entry.wireSize();

@@ -4,6 +4,7 @@ import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.OpenFile;
 import io.p9gate.gateway.proto.DirEntry;
+import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,9 +25,6 @@ final class VisibleEntries {
         this.policy = policy;
     }
 
-    /** Batches of hidden entries alone that one Treaddir reads past before it answers (bounded work, R-ROB-2). */
-    static final int MAX_HIDDEN_BATCHES = 4;
-
     /**
      * Entries one Treaddir asks the policy about, whatever its count (R-ROB-2). Without it a Treaddir of 512 KiB
      * asked about ~20,000 short names, and 4 batches of hidden ones ~80,000: with hand-written Cedar (~135 us a
@@ -39,13 +37,18 @@ final class VisibleEntries {
     record Judged(DirEntry entry, boolean described) {}
 
     /**
-     * The next entries the policy lets this VM see (hidden subtrees are absent, R-POL-4). A batch
-     * whose entries are all hidden is skipped, since an empty reply means end of directory. So that
-     * one request never scans a whole directory of hidden names (holding a worker), after
-     * {@link #MAX_HIDDEN_BATCHES} such batches, or {@link #MAX_QUESTIONS} questions without one entry shown, the
-     * reply is the directory's own "." at the cookie reached: the listing resumes after the hidden names and none of
-     * them is shown. A reply ends before its questions would pass {@link #MAX_QUESTIONS}. An entry the policy cannot
-     * judge is left out (fail closed); the first such fault of the request is logged.
+     * The next entries the policy lets this VM see (hidden subtrees are absent, R-POL-4). Hidden entries are read
+     * past, since an empty reply means end of directory. So that one request never scans a whole directory of
+     * hidden names (holding a worker), after {@link #MAX_QUESTIONS} questions without one entry shown the reply is
+     * the directory's own "." at the cookie reached: the listing resumes after the hidden names and none of them is
+     * shown. A reply ends before its questions would pass {@link #MAX_QUESTIONS}. An entry the policy cannot judge
+     * is left out (fail closed); the first such fault of the request is logged.
+     *
+     * <p>A hidden entry shapes a reply by its count only, never by its length: the host is read in batches of at
+     * least a page whatever {@code count} is, and {@code count} is held against shown entries alone, so a count
+     * too small for the first shown entry is EINVAL and one too small for a hidden name is nothing. (Bounding a run
+     * by batches of {@code count} bytes, or refusing a count on the first host entry, told a guest the hidden
+     * names' lengths, and by a search over offsets their positions.)
      *
      * <p>A Treaddir's cookies reach the guest, and the host's cookie of an entry (its d_off) is the position of the
      * entry after it: on ext4 the hash of that entry's name, one seed for the whole filesystem, so the entry before
@@ -61,7 +64,7 @@ final class VisibleEntries {
      * {@link AccessPolicy#shown} question instead of {@code visible}, which may cost two evaluations (WALK, GETATTR),
      * so it counts two. "." and ".." are judged too (as the directory and its parent), outside the bound. Its host
      * cookies never reach the guest (its offsets count bytes of stat entries), so they are kept as the host gives
-     * them and the reply ends with the batch.
+     * them.
      */
     List<Judged> next(
             Subject who,
@@ -74,16 +77,15 @@ final class VisibleEntries {
             boolean describe)
             throws P9Exception {
         int cost = describe ? 2 : 1;
-        boolean ownCookies = !describe;
         long cursor = offset; // the host position of the next entry to judge
         int questions = 0;
         int bytes = 0;
         List<Judged> shown = new ArrayList<>();
         AtomicBoolean faultLogged = new AtomicBoolean();
-        for (int skipped = 1; ; skipped++) {
-            // Past the first shown entries, only to find where the next one starts: a batch of any size will do.
-            int ask = shown.isEmpty() ? count : Math.max(count - bytes, LOOKAHEAD_BYTES);
-            List<DirEntry> batch = share.dirs().read(file, cursor, ask);
+        while (true) {
+            // Never fewer bytes than a page, so that batches, whose ends the hidden names' lengths decide, end no
+            // reply.
+            List<DirEntry> batch = share.dirs().read(file, cursor, Math.max(count - bytes, LOOKAHEAD_BYTES));
             if (batch.isEmpty()) {
                 return settled(shown, cursor); // the end: the last shown entry's cookie is the end's
             }
@@ -96,7 +98,11 @@ final class VisibleEntries {
                 }
                 AccessPolicy.Shown judged = judge(who, share, dirPath, e.name(), describe, faultLogged);
                 if (judged != AccessPolicy.Shown.HIDDEN) {
-                    if (ownCookies && bytes + e.wireSize() > count) {
+                    if (bytes + e.wireSize() > count) {
+                        if (shown.isEmpty()) {
+                            // An empty reply would read as end-of-directory: say the count is too small instead.
+                            throw new P9Exception(Errno.EINVAL, "readdir count " + count + " fits no entry");
+                        }
                         return settled(shown, cursor); // the next shown entry, left for the next request, starts here
                     }
                     settled(shown, cursor);
@@ -105,16 +111,10 @@ final class VisibleEntries {
                 }
                 cursor = e.offset();
             }
-            if (!ownCookies && !shown.isEmpty()) {
-                return shown;
-            }
-            if (shown.isEmpty() && skipped == MAX_HIDDEN_BATCHES) {
-                return List.of(dot(share, dir, dirPath, who, cursor, describe, faultLogged));
-            }
         }
     }
 
-    /** Bytes of a batch read only to find where the next shown entry starts: a page of getdents. */
+    /** Bytes a host batch asks for at least: a page of getdents, more than the longest entry. */
     private static final int LOOKAHEAD_BYTES = 4096;
 
     /**

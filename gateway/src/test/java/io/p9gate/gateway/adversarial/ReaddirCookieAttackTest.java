@@ -9,7 +9,16 @@ import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.OpenFile;
 import io.p9gate.gateway.backend.QidMapper;
 import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.fs.AccessPolicy;
+import io.p9gate.gateway.fs.AccessRequest;
+import io.p9gate.gateway.fs.Decision;
+import io.p9gate.gateway.fs.NoAudit;
+import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.DirEntry;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,6 +29,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -32,7 +42,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * start was not enough: the guest's offset went to the host as sent, so a shown cookie + 1 landed inside a hidden
  * run, whose "." reply carried a hidden entry's start (6 of 7 such replies), and "count fits no entry" was decided
  * on the first host entry, hidden or not (EINVAL at 60 of 60 hidden starts: a hidden name's length, and by binary
- * search its exact hash). Now no cookie the guest sees is a host position at all (a keyed permutation of them).
+ * search its exact hash). Now no cookie the guest sees is a host position at all (a keyed permutation of them), and
+ * only a shown entry can make a count too small.
  */
 class ReaddirCookieAttackTest {
     private static final int O_RDONLY = 0;
@@ -92,6 +103,97 @@ class ReaddirCookieAttackTest {
                 delete(base);
             }
         }
+    }
+
+    /** Names starting with "h-" are not listed; everything else is allowed. */
+    private static final class HidingPolicy implements AccessPolicy {
+        @Override
+        public Decision decide(AccessRequest request) {
+            return Decision.allow(List.of("test"));
+        }
+
+        @Override
+        public boolean visible(String vm, String share, String path, int uid, int gid) {
+            return !path.substring(path.lastIndexOf('/') + 1).startsWith("h-");
+        }
+    }
+
+    /**
+     * A count too small for the first host entry was refused (EINVAL) even when that entry was hidden: a guest
+     * learned whether the hidden name at a position was longer than its count. Here one shown name among 1,500
+     * hidden names of 200 bytes, listed 64 bytes at a time: a run of hidden names longer than one request's 512
+     * questions is crossed at a cookie inside it, where the next request starts on a hidden long name.
+     */
+    @Test
+    void aLongHiddenNameNeverRefusesACountThatFitsTheShownOnes() throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("share"));
+        Path dir = Files.createDirectories(share.resolve("d"));
+        String longName = "h-" + "x".repeat(200);
+        for (int i = 0; i < 1500; i++) {
+            Files.createFile(dir.resolve(longName + i));
+        }
+        Files.createFile(dir.resolve("shown"));
+        try (ShareServerFactory factory = TestSession.factory(share, new HidingPolicy(), new NoAudit());
+                TestSession s = TestSession.attached(factory)) {
+            s.walk(0, 1, "d");
+            s.lopen(1, O_RDONLY);
+            List<String> names = new ArrayList<>();
+            long offset = 0;
+            for (int round = 0; ; round++) {
+                assertTrue(round < 10_000, "the listing ends");
+                List<DirEntry> entries = s.expect(RMessage.Rreaddir.class, new TMessage.Treaddir(1, offset, 64))
+                        .entries();
+                if (entries.isEmpty()) {
+                    break;
+                }
+                entries.forEach(e -> names.add(e.name()));
+                offset = entries.getLast().offset();
+            }
+            assertEquals(Set.of(".", "..", "shown"), new HashSet<>(names), names.toString());
+            // A count that fits no shown entry is still refused: "." takes 25 bytes.
+            assertEquals(Errno.EINVAL, s.fails(new TMessage.Treaddir(1, 0, 20)));
+        }
+    }
+
+    /**
+     * Hidden names' lengths must not shape a reply either. One Treaddir crossed 4 batches of {@code count} bytes of
+     * hidden names alone before it answered the directory's "." there: from one offset, a count of 64 answered "."
+     * (4 hidden names crossed) where 4096 crossed ~280 and answered the shown entry, so counts measured the hidden
+     * names in bytes. Now only the 512 questions of a request bound a run: from any offset (the guest's, which is a
+     * host position it cannot know), every count answers with the same first entry.
+     */
+    @Test
+    void theCountNeverMeasuresHiddenNames() throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("share"));
+        Path dir = Files.createDirectories(share.resolve("d"));
+        for (int i = 0; i < 400; i++) {
+            Files.createFile(dir.resolve("h-" + "x".repeat(30) + i));
+        }
+        Files.createFile(dir.resolve("shown"));
+        try (ShareServerFactory factory = TestSession.factory(share, new HidingPolicy(), new NoAudit());
+                TestSession s = TestSession.attached(factory)) {
+            s.walk(0, 1, "d");
+            s.lopen(1, O_RDONLY);
+            java.util.Random random = new java.util.Random(15);
+            int differing = 0;
+            List<String> seen = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                long offset = random.nextLong() >>> 1;
+                String small = first(s, offset, 64);
+                String large = first(s, offset, 4096);
+                seen.add(small + "/" + large);
+                if (!small.equals(large)) {
+                    differing++;
+                }
+            }
+            assertEquals(0, differing, "offsets whose first entry depends on the count: " + seen);
+        }
+    }
+
+    private static String first(TestSession s, long offset, int count) throws Exception {
+        List<DirEntry> entries = s.expect(RMessage.Rreaddir.class, new TMessage.Treaddir(1, offset, count))
+                .entries();
+        return entries.isEmpty() ? "(end)" : entries.getFirst().name();
     }
 
     private static void assertOpaque(Set<Long> host, DirEntry e, String context) {

@@ -77,7 +77,7 @@ class ReaddirHiddenRunTest {
             }
             assertEquals(Set.of(".", "..", "shown"), names, "no hidden name, the visible one found");
             assertTrue(
-                    mostAsked <= VisibleEntries.MAX_HIDDEN_BATCHES * COUNT / 25,
+                    mostAsked <= VisibleEntries.MAX_QUESTIONS,
                     "one Treaddir looked at " + mostAsked + " of " + HIDDEN + " entries");
         }
     }
