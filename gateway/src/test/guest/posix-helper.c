@@ -11,6 +11,8 @@
  *   posix-helper as UID GID PROG ARG...  runs PROG as UID/GID with no supplementary groups (busybox su
  *                                     needs a user database the guest does not have)
  *   posix-helper write-fstat FILE     open(FILE, O_WRONLY), write one byte, print fstat's mode (octal)
+ *   posix-helper seekdir DIR          telldir before every readdir, then seekdir to every 97th position:
+ *                                     readdir there must give the same entry again (cookies the server made)
  *
  * Exit 0 when every step behaved as POSIX says; otherwise one line on
  * stderr naming the step and errno, exit 1.
@@ -25,6 +27,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <dirent.h>
 
 static int fail(const char *step) {
     fprintf(stderr, "%s: %s\n", step, errno ? strerror(errno) : "unexpected result");
@@ -129,6 +132,42 @@ static int write_fstat(const char *path) {
     return close(fd) < 0 ? fail("close") : 0;
 }
 
+/* telldir/seekdir: a position telldir gave, passed back, resumes at the same entry (readdir's d_off cookies). */
+static int seek_dir(const char *path) {
+    enum { MAX = 20000 };
+    static long pos[MAX];
+    static char name[MAX][256];
+    DIR *d = opendir(path);
+    if (!d) return fail("opendir");
+    int n = 0;
+    for (;;) {
+        long at = telldir(d);
+        errno = 0;
+        struct dirent *e = readdir(d);
+        if (!e) {
+            if (errno) return fail("readdir");
+            break;
+        }
+        if (n == MAX) { errno = 0; return fail("more entries than the helper holds"); }
+        if (at < 0) { errno = 0; return fail("telldir gave a negative position"); }
+        pos[n] = at;
+        snprintf(name[n], sizeof name[n], "%s", e->d_name);
+        n++;
+    }
+    for (int i = 0; i < n; i += 97) {
+        seekdir(d, pos[i]);
+        errno = 0;
+        struct dirent *e = readdir(d);
+        if (!e || strcmp(e->d_name, name[i]) != 0) {
+            fprintf(stderr, "seekdir to entry %d (%s, position %ld) read %s (%s)\n", i, name[i], pos[i],
+                    e ? e->d_name : "nothing", errno ? strerror(errno) : "no error");
+            return 1;
+        }
+    }
+    printf("%d\n", n);
+    return closedir(d) < 0 ? fail("closedir") : 0;
+}
+
 int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "fcntl-locks") == 0) return fcntl_locks(argv[2]);
     if (argc == 3 && strcmp(argv[1], "unlinked-fstat") == 0) return unlinked_fstat(argv[2]);
@@ -136,7 +175,8 @@ int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "utimens") == 0) return utimens(argv[2], argv[3]);
     if (argc >= 5 && strcmp(argv[1], "as") == 0) return run_as(argv + 2);
     if (argc == 3 && strcmp(argv[1], "write-fstat") == 0) return write_fstat(argv[2]);
-    fprintf(stderr, "usage: posix-helper fcntl-locks|unlinked-fstat|write-fstat FILE | create FILE MODE"
+    if (argc == 3 && strcmp(argv[1], "seekdir") == 0) return seek_dir(argv[2]);
+    fprintf(stderr, "usage: posix-helper fcntl-locks|unlinked-fstat|write-fstat FILE | seekdir DIR | create FILE MODE"
             " | utimens FILE NSEC | as UID GID PROG ARG...\n");
     return 2;
 }

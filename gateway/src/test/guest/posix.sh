@@ -295,6 +295,11 @@ t_readdir_many() {
     expect "$#" "$READDIR_N" "glob entry count"
     expect "$(for f in "$@"; do echo "${f##*/}"; done | sort -u | grep -c '^e[0-9]*$')" "$READDIR_N" "distinct names"
     expect "$(ls "$dir" | wc -l)" "$READDIR_N" "ls | wc -l"
+    # telldir/seekdir: the client keeps the server's Treaddir cookies (opaque, 63-bit) and sends them back.
+    # 9P2000(.u) directory reads are byte offsets that may only continue the previous read (read(5)).
+    if [ -x "${POSIX_HELPER:-}" ] && [ "$DIALECT" = 9p2000.L ]; then
+        expect "$("$POSIX_HELPER" seekdir "$dir")" $((READDIR_N + 2)) "telldir/seekdir entries"
+    fi
 }
 
 # ---------------------------------------------------------------- open files
