@@ -65,9 +65,9 @@ class PolicyReloadTest {
     }
 
     /**
-     * SIGHUP reloads, and the outcome is reported beside the pid file. The signal comes from {@code kill}:
-     * {@code p9gate policy reload} signals only a {@code p9gate serve} process, which this test JVM is not
-     * (the command against a real serve: cli.PolicyReloadOutcomeTest).
+     * SIGHUP reloads. The signal comes from {@code kill}: {@code p9gate policy reload} signals only a
+     * {@code p9gate serve} process, which this test JVM is not (the command, and the outcome it waits for beside the
+     * pid file, against a real serve: cli.PolicyReloadOutcomeTest).
      */
     @Test
     void aSighupReloadsThePolicy() throws Exception {
@@ -77,10 +77,6 @@ class PolicyReloadTest {
         java.util.concurrent.BlockingQueue<ReloadResult> seen = new java.util.concurrent.LinkedBlockingQueue<>();
         reloader.onReload(seen::add);
         reloader.reloadOnSighup();
-        Path pidFile = tmp.resolve("p9gate.pid");
-        Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
-        ReloadOutcomeFile.reportBeside(
-                pidFile, holder, reloader); // what serve --pid-file does; the command waits on it
         Files.writeString(fx.policyFile, fx.policy(DENY_NOTES));
 
         Process kill = new ProcessBuilder(
