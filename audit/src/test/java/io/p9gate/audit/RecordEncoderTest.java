@@ -37,6 +37,24 @@ class RecordEncoderTest {
         return new String(RecordEncoder.encode(seq, BOOT, time, event, PREV), StandardCharsets.US_ASCII);
     }
 
+    /** An allowed request of guest root on {@code path}. */
+    private static AuditEvent.Decision rootAllowed(String op, String path, String detail) {
+        return new AuditEvent.Decision(
+                "vm-a",
+                3,
+                op,
+                9,
+                path,
+                new IdMapping(0, 0, 0, 0),
+                Outcome.ALLOW,
+                List.of(),
+                "none",
+                0,
+                AuditEvent.NO_BYTES,
+                detail,
+                1);
+    }
+
     @Test
     void aDecisionRecordHasTheDocumentedBytes() {
         AuditEvent.Decision d = new AuditEvent.Decision(
@@ -67,26 +85,36 @@ class RecordEncoderTest {
     @Test
     void aPathPast4095BytesIsStoredAbbreviated() {
         String deep = "/d".repeat(3000);
-        AuditEvent.Decision d = new AuditEvent.Decision(
-                "vm-a",
-                3,
-                "getattr",
-                9,
-                deep,
-                new IdMapping(0, 0, 0, 0),
-                Outcome.ALLOW,
-                List.of(),
-                "none",
-                0,
-                AuditEvent.NO_BYTES,
-                null,
-                1);
+        AuditEvent.Decision d = rootAllowed("getattr", deep, null);
         assertEquals(deep, d.path());
         String line = encoded(1, Instant.parse("2026-12-02T07:30:01Z"), d);
         String stored = io.p9gate.audit.read.AbbreviatedPath.stored(deep);
         assertEquals("/d".repeat(512) + "//[abbreviated: 6000 bytes, sha256 ", stored.substring(0, 1024 + 35));
         assertTrue(line.contains(",\"path\":\"" + stored + "\","), line);
         assertTrue(line.length() < 2048, line.length() + " bytes");
+    }
+
+    /**
+     * The bound is on what the path takes in the record, not on its UTF-8 bytes: names of control characters (6
+     * bytes each as {@code \\u0001}, 1 in UTF-8) made a record of 24 KB from a path of 4,095 bytes, and a failed
+     * rename, which records two paths twice, ~98 KB. Also {@code "}, non-ASCII letters and the detail's {@code %}.
+     */
+    @Test
+    void aPathOfEscapedCharactersIsBoundedByItsRecordBytes() {
+        for (String c : List.of("\u0001", "\u00e9", "\"", "\ud83d\ude00")) {
+            String name = c.repeat(254 / c.getBytes(StandardCharsets.UTF_8).length);
+            String deep = ("/" + name).repeat(4095 / (name.getBytes(StandardCharsets.UTF_8).length + 1));
+            assertTrue(deep.getBytes(StandardCharsets.UTF_8).length <= 4095, "within PATH_MAX in UTF-8");
+            AuditEvent.Decision d = rootAllowed(
+                    "renameat",
+                    deep,
+                    "to=" + io.p9gate.audit.DetailWords.word(io.p9gate.audit.read.AbbreviatedPath.stored(deep)));
+            String line = encoded(1, Instant.parse("2026-12-02T07:30:01Z"), d);
+            int path = line.indexOf(",\"path\":\"") + 9;
+            int pathBytes = line.indexOf("\",\"guest_uid\"") - path;
+            assertTrue(pathBytes <= 4095, pathBytes + " bytes of path in the record for names of " + c);
+            assertTrue(line.length() < 2 * 4095 + 600, line.length() + " bytes of record for names of " + c);
+        }
     }
 
     @Test

@@ -8,7 +8,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * How a share path longer than {@link #MAX_BYTES} is stored in a record ({@code path}, and {@code to=} in
+ * How a share path that would take more than {@link #MAX_BYTES} bytes of a record is stored in it ({@code path}, and {@code to=} in
  * {@code detail}): its first names, then a marker with its length and its SHA-256,
  * {@code /a/b//[abbreviated: 76801 bytes, sha256 9f86…]}. The gateway serves trees deeper than PATH_MAX (issue
  * 15), and a whole path in every record let a guest 300 levels down write 229 KB of log per 15-byte Tgetattr.
@@ -17,28 +17,31 @@ import java.util.regex.Pattern;
  * abbreviated, and a guest cannot make a path of its own read as one. The marker follows the last {@code //}.
  */
 public record AbbreviatedPath(String prefix, long bytes, String sha256) {
-    /** The longest path stored whole: PATH_MAX less its NUL, in UTF-8 bytes. */
+    /** The longest path stored whole, in the bytes it takes in a record ({@link #recordBytes}): PATH_MAX less its NUL. */
     public static final int MAX_BYTES = 4095;
-    /** At most this many UTF-8 bytes of whole names are kept in front of the marker. */
+    /** At most this many record bytes of whole names are kept in front of the marker. */
     public static final int PREFIX_BYTES = 1024;
+    /** What one character can take at most in a record: {@code \\uXXXX}. */
+    private static final int MAX_CHAR_BYTES = 6;
 
     private static final String SEPARATOR = "//";
     private static final Pattern MARKER =
             Pattern.compile("\\[abbreviated: ([1-9][0-9]{3,17}) bytes, sha256 ([0-9a-f]{64})]");
 
     /**
-     * {@code path} (normalised) as a record stores it: unchanged up to {@link #MAX_BYTES} bytes, else its longest
-     * prefix of whole names within {@link #PREFIX_BYTES} bytes ({@code /} at least) and the marker.
+     * {@code path} (normalised) as a record stores it: unchanged when it takes at most {@link #MAX_BYTES} bytes in a
+     * record ({@link #recordBytes}), else its longest prefix of whole names within {@link #PREFIX_BYTES} record
+     * bytes ({@code /} at least) and the marker.
      */
     public static String stored(String path) {
-        if (path.length() <= MAX_BYTES / 3) {
+        if (path.length() <= MAX_BYTES / MAX_CHAR_BYTES) {
             return path; // the usual path: no byte counting, no copy
         }
-        byte[] utf8 = path.getBytes(StandardCharsets.UTF_8);
-        if (utf8.length <= MAX_BYTES) {
+        if (recordBytes(path) <= MAX_BYTES) {
             return path;
         }
-        return prefixOf(utf8) + SEPARATOR + "[abbreviated: " + utf8.length + " bytes, sha256 "
+        byte[] utf8 = path.getBytes(StandardCharsets.UTF_8);
+        return prefixOf(path) + SEPARATOR + "[abbreviated: " + utf8.length + " bytes, sha256 "
                 + HexFormat.of().formatHex(Sha256.newDigest().digest(utf8)) + "]";
     }
 
@@ -56,19 +59,54 @@ public record AbbreviatedPath(String prefix, long bytes, String sha256) {
         return Optional.of(new AbbreviatedPath(prefix, Long.parseLong(m.group(1)), m.group(2)));
     }
 
-    /** Whether a path stored as {@code stored} is {@code path}: the same text, or its abbreviation. */
+    /**
+     * Whether a path stored as {@code stored} is {@code path}: the same text (as well when an older log kept whole a
+     * path that counted under the bound in UTF-8 bytes), or its abbreviation.
+     */
     public static boolean names(String stored, String path) {
-        return stored != null && stored.equals(stored(path));
+        return stored != null && (stored.equals(path) || stored.equals(stored(path)));
     }
 
-    /** The whole names that fit in {@link #PREFIX_BYTES} bytes, "/" when not even the first does. */
-    private static String prefixOf(byte[] utf8) {
+    /** The whole names that fit in {@link #PREFIX_BYTES} record bytes, "/" when not even the first does. */
+    private static String prefixOf(String path) {
         int end = 0;
-        for (int i = 1; i < utf8.length && i <= PREFIX_BYTES; i++) {
-            if (utf8[i] == '/') {
-                end = i;
+        int bytes = 0;
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c == '/' && i > 0) {
+                end = i; // a surrogate pair is never cut: '/' is not part of one
+            }
+            bytes += charBytes(c);
+            if (bytes > PREFIX_BYTES) {
+                break;
             }
         }
-        return end == 0 ? "/" : new String(utf8, 0, end, StandardCharsets.UTF_8);
+        return end == 0 ? "/" : path.substring(0, end);
+    }
+
+    /**
+     * The bytes {@code text} can take in a record, whether it is the
+     * {@code path} field or a {@code to=} word of {@code detail}: the record is pure ASCII, so a character outside
+     * printable ASCII is a 6-byte {@code \\uXXXX} (per UTF-16 unit: an emoji is 12); {@code "} and {@code \\} are
+     * two; {@code %}, space and {@code =} are three in a detail word ({@code %25}). Counting UTF-8 bytes instead let
+     * a path of control-character names take 24 KB of a record below the bound.
+     */
+    static int recordBytes(String text) {
+        int bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            bytes += charBytes(text.charAt(i));
+        }
+        return bytes;
+    }
+
+    private static int charBytes(char c) {
+        if (c < 0x20 || c >= 0x7f) {
+            return MAX_CHAR_BYTES;
+        }
+        return switch (c) {
+            case '"', '\\' -> 2;
+            case '%', ' ', '=' -> 3;
+            default -> 1;
+        };
     }
 }

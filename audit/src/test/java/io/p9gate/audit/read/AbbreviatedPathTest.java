@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /** A share path past 4,095 bytes is stored as its first names, its length and its SHA-256 (docs/audit-format.md). */
 class AbbreviatedPathTest {
-    /** 254 bytes of UTF-8, 127 characters. */
-    private static final String NAME = "é".repeat(127);
+    /** 254 bytes, in UTF-8 and in a record alike. */
+    private static final String NAME = "n".repeat(254);
 
     private static String levels(int n) {
         return "/" + String.join("/", Collections.nCopies(n, NAME));
@@ -24,7 +24,7 @@ class AbbreviatedPathTest {
 
     @Test
     void aPathOfAtMost4095BytesIsStoredWhole() {
-        String exactly = levels(16) + "/" + "é".repeat(7); // 4,080 + 15 bytes
+        String exactly = levels(16) + "/" + "x".repeat(14); // 4,080 + 15 bytes
         assertEquals(4095, exactly.getBytes(StandardCharsets.UTF_8).length);
         assertSame(exactly, AbbreviatedPath.stored(exactly));
         assertSame("/a/b", AbbreviatedPath.stored("/a/b"));
@@ -43,12 +43,12 @@ class AbbreviatedPathTest {
         assertEquals(Optional.of(new AbbreviatedPath(levels(4), utf8.length, digest)), AbbreviatedPath.of(stored));
         assertTrue(AbbreviatedPath.names(stored, path));
         assertFalse(AbbreviatedPath.names(stored, levels(300) + "/other"), "another path of the same length");
-        assertTrue(stored.length() < 700, stored.length() + " characters");
+        assertTrue(stored.length() < 1200, stored.length() + " characters");
     }
 
     @Test
     void oneByteOverIsAbbreviatedAndAFirstNameOver1KiBLeavesTheRoot() {
-        String over = levels(16) + "/" + "é".repeat(7) + "x"; // 4,096 bytes
+        String over = levels(16) + "/" + "x".repeat(15); // 4,096 bytes
         assertEquals(
                 levels(4),
                 AbbreviatedPath.of(AbbreviatedPath.stored(over)).orElseThrow().prefix());
@@ -56,6 +56,27 @@ class AbbreviatedPathTest {
         String stored = AbbreviatedPath.stored(wide);
         assertTrue(stored.startsWith("///[abbreviated: 5001 bytes, sha256 "), stored);
         assertEquals("/", AbbreviatedPath.of(stored).orElseThrow().prefix());
+    }
+
+    /**
+     * What counts is what the path takes in a record: a non-ASCII letter is 6 bytes there ({@code \\u00e9}), so 16
+     * levels of 127 {@code é} (4,080 bytes of UTF-8) are abbreviated, keeping the one name that fits in 1 KiB.
+     */
+    @Test
+    void escapedCharactersCountAsTheBytesTheyTakeInTheRecord() {
+        String e = "/" + "é".repeat(127); // 255 bytes of UTF-8, 763 in a record
+        String path = e.repeat(16);
+        assertEquals(4080, path.getBytes(StandardCharsets.UTF_8).length);
+        AbbreviatedPath stored =
+                AbbreviatedPath.of(AbbreviatedPath.stored(path)).orElseThrow();
+        assertEquals(e, stored.prefix());
+        assertEquals(4080, stored.bytes(), "the length stays the path's UTF-8 bytes");
+        String five = e.repeat(5);
+        assertSame(five, AbbreviatedPath.stored(five), "3,815 bytes in a record: whole");
+        String percent = "/" + "%".repeat(200);
+        assertTrue(AbbreviatedPath.of(AbbreviatedPath.stored(percent.repeat(7))).isPresent(), "%25 in a detail word");
+        String six = percent.repeat(6);
+        assertSame(six, AbbreviatedPath.stored(six), "3,606 bytes");
     }
 
     /** A path the writer stored is normalised and holds no "//": a guest's own names cannot read as an abbreviation. */

@@ -29,15 +29,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Red team (R-ROB-2, the audit log): the gateway serves trees deeper than PATH_MAX (issue 15), and every record
  * carried its request's whole path. 300 nested directories of 254-byte names of 'é' (each 6 bytes in a record,
- * {@code \u00e9}) made each Tgetattr record there 229 KB: one VM wrote 46 MB of log in 0.9 s. A path longer than
- * 4,095 bytes is recorded abbreviated (its first names, its length, its SHA-256), so a record stays a few KB
+ * {@code \u00e9}) made each Tgetattr record there 229 KB: one VM wrote 46 MB of log in 0.9 s. A path that would take
+ * more than 4,095 bytes of a record is recorded abbreviated (its first names, its length, its SHA-256), so a record stays a few KB
  * however deep the guest goes; the policy still decides on the whole path.
  */
 class DeepPathRecordAttackTest {
     private static final int ROOT = 0;
     /** 254 bytes in UTF-8, 127 characters, 762 bytes in a record. */
     private static final String LEVEL = "é".repeat(127);
-    /** 16 levels: "/" + 254 bytes each, 4,080 bytes, the deepest path recorded whole. */
+    /** 16 levels: "/" + 254 bytes each, 4,080 bytes of UTF-8, within PATH_MAX (12 KB in a record: abbreviated). */
     private static final int WITHIN_PATH_MAX = 16;
     /** 10,200 bytes of path: 30 KB in each record before. */
     private static final int LEVELS = 40;
@@ -110,7 +110,7 @@ class DeepPathRecordAttackTest {
         assertEquals(whole.length, told.bytes());
         assertEquals(
                 HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(whole)), told.sha256());
-        assertEquals("/" + String.join("/", Collections.nCopies(4, LEVEL)), told.prefix(), "the names in 1 KiB");
+        assertEquals("/" + LEVEL, told.prefix(), "the names in 1 KiB of record bytes (763 each)");
         AuditRecord rename = records.stream()
                 .filter(r -> "renameat".equals(r.op()))
                 .findFirst()
