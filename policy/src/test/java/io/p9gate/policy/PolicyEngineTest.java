@@ -42,7 +42,15 @@ class PolicyEngineTest {
         assertEquals(DeviceNodes.REFUSE, plain.devices());
         assertEquals(HostPermissions.GUEST, plain.permissions());
         assertEquals("vm.vm1.share.data.devices", plain.devicesRuleId());
-        SharePolicy set = engine(SHARE + "devices: mapped\npermissions: enforce\n")
+        // enforce needs guest nobody (65534) mapped: by a range, or by a squash, which maps every guest id.
+        SharePolicy set = PolicyEngine.load(PolicyFiles.write(
+                        dir,
+                        "p.yaml",
+                        PolicyFiles.oneShare(SHARE + "devices: mapped\npermissions: enforce\n")
+                                .replace(
+                                        "    shares:\n",
+                                        "    ids: {uid: {ranges: [{guest: 0, host: 100000, count: 65536}]},"
+                                                + " gid: {squash: 3100}}\n    shares:\n")))
                 .policy()
                 .vms()
                 .get("vm1")

@@ -108,6 +108,41 @@ class PolicyLoadErrorsTest {
         assertTrue(e.reason().contains("permissions must be guest or enforce, found 'host'"), e.reason());
     }
 
+    /**
+     * Under {@code permissions: enforce} a request whose guest id the map does not map is refused, and the Linux
+     * client's first attach is as nobody (65534), as is the gid of every request that names none: a share whose VM
+     * leaves 65534 unmapped could serve nothing, so it is refused at load, at its {@code permissions}, saying what to
+     * add.
+     */
+    @Test
+    void enforceNeedsGuestNobodyMapped() throws Exception {
+        PolicyLoadException e = refused(PolicyFiles.oneShare("""
+                path: /srv/p9gate/data
+                permissions: enforce
+                """));
+        assertEquals(11, e.pos().line());
+        assertEquals(22, e.pos().column());
+        assertEquals(
+                "share 'data' of VM 'vm1': permissions: enforce refuses requests of unmapped guest ids, and guest"
+                        + " id 65534 (nobody: the Linux client's first attach, the gid of requests naming none) is not"
+                        + " mapped in ids.uid and ids.gid: add a range for it to each, e.g. {guest: 65534, host: H,"
+                        + " count: 1} with an unprivileged host id H of this VM's own",
+                e.reason());
+        e = refused("""
+                image: t
+                vms:
+                  a:
+                    listen: unix:/run/a.sock
+                    ids:
+                      uid: {ranges: [{guest: 0, host: 100000, count: 65536}]}
+                      gid: {ranges: [{guest: 0, host: 100000, count: 1000}]}
+                    shares:
+                      data: {path: /srv/p9gate/data, access: read-write, permissions: enforce}
+                """);
+        assertEquals(9, e.pos().line());
+        assertTrue(e.reason().contains("is not mapped in ids.gid: add a range for it, e.g. {guest: 65534"), e.reason());
+    }
+
     @Test
     void twoVmsOnOneSocketAreRefused() throws Exception {
         PolicyLoadException e = refused("""

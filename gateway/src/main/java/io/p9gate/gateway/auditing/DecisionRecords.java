@@ -29,7 +29,8 @@ final class DecisionRecords {
     static AuditEvent.Decision of(AuditEntry entry) {
         AccessRequest request = entry.request();
         Decision decision = entry.decision();
-        HostIds host = decision.hostIds() != null ? decision.hostIds() : new HostIds(request.uid(), request.gid());
+        HostIds host =
+                decision.hostIds() != null ? decision.hostIds() : new HostIds(request.uid(), request.gid(), true);
         return new AuditEvent.Decision(
                 request.vm(),
                 request.sessionId(),

@@ -232,6 +232,7 @@ final class ChokePoint {
             request = request(op, who, share, List.of(), args, args.describe());
             decision = Decision.deny(e.errno(), CONFINEMENT_RULE);
         }
+        decision = refusingUnmapped(request, decision);
         Decided decided = new Decided(RequestScope.tag(), RequestScope.type(), request, decision);
         if (!decision.allowed()) {
             record(decided, Outcome.failure(decision.errno()), RecordPhase.DONE, AuditTrail.NO_SEQ);
@@ -324,18 +325,50 @@ final class ChokePoint {
 
     /**
      * The backend call, in a share with {@code permissions: enforce} as the request's mapped host ids (only
-     * the call: records are written with the gateway's own credentials). Tgetattr needs no permission on the
-     * file, and reads a mapped device's xattr, which a user without read permission could not.
+     * the call: records are written with the gateway's own credentials). Never as an id the VM's map left out, which
+     * {@link #refusingUnmapped} refuses; here too, for a reload that made the share enforce after the decision.
      */
     private <T> T asHostUser(Decided decided, BackendCall<T> call) throws P9Exception {
         AccessRequest request = decided.request();
-        if (request.operation() == Operation.GETATTR
-                || !safety.of(request.share()).enforcesPermissions()) {
+        if (!actsAsGuestUser(request.operation(), safety.of(request.share()))) {
             return call.run();
         }
         HostIds ids = decided.decision().hostIds();
+        if (ids != null && !ids.mapped()) {
+            throw new P9Exception(Errno.EACCES, request.operation() + " refused: its guest id is not mapped");
+        }
         return HostCredentials.actingAs(
                 ids != null ? ids.uid() : request.uid(), ids != null ? ids.gid() : request.gid(), call::run);
+    }
+
+    /**
+     * Whether a request's backend call acts on the host as the guest user: in a share with {@code permissions:
+     * enforce}, all but Tgetattr (stat needs no permission on the file, and reads a mapped device's xattr, which a
+     * user without read permission could not), Tclunk and Tauth (they touch no file).
+     */
+    private static boolean actsAsGuestUser(Operation op, ShareSafety.Settings settings) {
+        return op != Operation.GETATTR
+                && op != Operation.CLUNK
+                && op != Operation.AUTH
+                && settings.enforcesPermissions();
+    }
+
+    /**
+     * A request the policy allowed that would act on the host as a guest uid or gid the VM's map leaves out is
+     * refused, EACCES, and recorded by the share's unmapped-id rule: it would act as the overflow id, which every VM's
+     * unmapped ids, the host's own nobody and any VM squashed to it share. The policy's refusal comes first (a hidden
+     * path stays ENOENT), and a request that acts as the gateway (Tgetattr) is not refused.
+     */
+    private Decision refusingUnmapped(AccessRequest request, Decision decision) {
+        HostIds ids = decision.hostIds();
+        if (!decision.allowed() || ids == null || ids.mapped()) {
+            return decision;
+        }
+        ShareSafety.Settings settings = safety.of(request.share());
+        if (!actsAsGuestUser(request.operation(), settings)) {
+            return decision;
+        }
+        return Decision.deny(Errno.EACCES, List.of(settings.unmappedIdRule())).by(decision.policyDigest(), ids);
     }
 
     /**

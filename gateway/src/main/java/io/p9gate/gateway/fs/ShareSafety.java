@@ -12,15 +12,23 @@ public interface ShareSafety {
      *                            ({@code devices: mapped}); otherwise a device is refused with EPERM and a fifo or
      *                            socket made as asked
      * @param enforcesPermissions every backend call acts on the host as the request's mapped guest uid/gid
-     *                            ({@code permissions: enforce})
+     *                            ({@code permissions: enforce}); a request whose uid or gid the VM's map leaves
+     *                            unmapped is refused
      * @param devicesRule         the rule id a refused device node is recorded with
      * @param ownsOldMappings     special files mapped before mappings named their VM are this VM's: no other VM
      *                            maps special files in a share over the same host directories
+     * @param unmappedIdRule      the rule id a request of an unmapped guest id is refused with where permissions
+     *                            are enforced
      */
-    record Settings(boolean mapsDevices, boolean enforcesPermissions, String devicesRule, boolean ownsOldMappings) {}
+    record Settings(
+            boolean mapsDevices,
+            boolean enforcesPermissions,
+            String devicesRule,
+            boolean ownsOldMappings,
+            String unmappedIdRule) {}
 
     /** Device nodes refused, the gateway's own credentials. */
-    Settings DEFAULTS = new Settings(false, false, "devices", false);
+    Settings DEFAULTS = new Settings(false, false, "devices", false, "permissions.unmapped-id");
 
     /** The gateway without a policy: every share has the defaults. */
     ShareSafety NONE = share -> DEFAULTS;

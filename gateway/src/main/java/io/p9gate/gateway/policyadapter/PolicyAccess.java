@@ -77,10 +77,13 @@ public final class PolicyAccess implements AccessPolicy {
     public Decision decide(AccessRequest request) {
         PolicyEngine current = engine.get();
         IdMap ids = current.idMap(request.vm());
+        long uid = Integer.toUnsignedLong(request.uid());
+        long gid = Integer.toUnsignedLong(request.gid());
         // Audit records carry the digest of the policy that decided and the host ids it maps to.
         return decideWith(current, request)
-                .by(current.digest(), new HostIds((int) ids.uidToHost(Integer.toUnsignedLong(request.uid())), (int)
-                        ids.gidToHost(Integer.toUnsignedLong(request.gid()))));
+                .by(
+                        current.digest(),
+                        new HostIds((int) ids.uidToHost(uid), (int) ids.gidToHost(gid), ids.maps(uid, gid)));
     }
 
     private Decision decideWith(PolicyEngine current, AccessRequest request) {

@@ -45,7 +45,8 @@ final class PolicyShareSafety implements ShareSafety {
                             s.devices() == DeviceNodes.MAPPED,
                             s.permissions() == HostPermissions.ENFORCE,
                             s.devicesRuleId(),
-                            onlyMapper(engine.get().policy(), s)));
+                            onlyMapper(engine.get().policy(), s),
+                            s.unmappedIdRuleId()));
             last = made;
         }
         return made.settings();

@@ -42,9 +42,7 @@ class HostPermissionsAttackTest {
 
     /** A host file of uid 0, mode 0600, in {@code dir}. */
     private static Path rootsPrivateFile(Path dir) throws Exception {
-        Path secret = Files.write(dir.resolve("secret"), SECRET);
-        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
-        return secret;
+        return HostShareGateway.privateFile(dir, SECRET, 0);
     }
 
     @Test

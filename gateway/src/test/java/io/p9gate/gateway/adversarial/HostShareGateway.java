@@ -29,6 +29,9 @@ final class HostShareGateway implements AutoCloseable {
     final Path socket;
     final Path policyFile;
     final List<AuditEntry> records = new CopyOnWriteArrayList<>();
+    /** The policy served; {@link PolicyHolder#reload()} swaps in what {@link #policyFile} holds then. */
+    final PolicyHolder holder;
+
     private final ShareServerFactory shares;
     private final Gateway gateway;
 
@@ -58,7 +61,7 @@ final class HostShareGateway implements AutoCloseable {
             }
         }
         Files.writeString(policyFile, yaml);
-        PolicyHolder holder = PolicyHolder.load(policyFile);
+        this.holder = PolicyHolder.load(policyFile);
         AuditTrail trail = entry -> {
             records.add(entry);
             return records.size();
@@ -87,6 +90,15 @@ final class HostShareGateway implements AutoCloseable {
 
     static HostShareGateway serving(Path tmp, List<Share> shares) throws Exception {
         return new HostShareGateway(tmp, shares);
+    }
+
+    /** A host file {@code dir/secret} holding {@code content}, of uid and gid {@code owner}, mode 0600. */
+    static Path privateFile(Path dir, byte[] content, int owner) throws Exception {
+        Path secret = Files.write(dir.resolve("secret"), content);
+        Files.setAttribute(secret, "unix:uid", owner);
+        Files.setAttribute(secret, "unix:gid", owner);
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        return secret;
     }
 
     Path share(String name) {

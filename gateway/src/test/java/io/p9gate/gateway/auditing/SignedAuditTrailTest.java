@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SignedAuditTrailTest {
     static final String DIGEST = "sha256:test-policy";
-    static final HostIds MAPPED = new HostIds(100000, 100001);
+    static final HostIds MAPPED = new HostIds(100000, 100001, true);
 
     /** Allows everything but {@link #denied}, stamping its digest and a mapping as a loaded policy would. */
     static final class StampingPolicy implements AccessPolicy {

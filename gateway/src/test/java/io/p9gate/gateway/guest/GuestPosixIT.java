@@ -37,7 +37,8 @@ class GuestPosixIT {
     /** 64 KiB frame minus the Twrite header: the largest write the harness relay carries. */
     static final int HARNESS_IOUNIT = 65536 - 24;
     /** posix.sh makes character and block devices: stored mapped, as a share with {@code devices: mapped} does. */
-    static final ShareSafety MAPPED_DEVICES = share -> new ShareSafety.Settings(true, false, "devices", true);
+    static final ShareSafety MAPPED_DEVICES =
+            share -> new ShareSafety.Settings(true, false, "devices", true, "unmapped-id");
 
     /**
      * The checks posix.sh reports skipped per dialect, and must (a check listed here that passes, or a skip not

@@ -137,7 +137,12 @@ class SystemdUnitTest {
         Path enforced = Files.writeString(
                 dir.resolve("policy.yaml"),
                 Files.readString(dir.resolve("policy.yaml"))
-                        .replace("access: read-write}", "access: read-write, permissions: enforce}"));
+                        .replace("access: read-write}", "access: read-write, permissions: enforce}")
+                        // enforce needs guest nobody (65534) mapped
+                        .replace(
+                                "    shares:\n",
+                                "    ids: {uid: {ranges: [{guest: 0, host: 100000, count: 65536}]},"
+                                        + " gid: {ranges: [{guest: 0, host: 100000, count: 65536}]}}\n    shares:\n"));
         assertEquals(
                 "CapabilityBoundingSet=CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE CAP_SETUID CAP_SETGID",
                 line(

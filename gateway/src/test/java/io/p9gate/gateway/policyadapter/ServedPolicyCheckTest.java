@@ -28,6 +28,9 @@ class ServedPolicyCheckTest {
                     listen: unix:%s
                     shares:
                       data: {path: %s, access: read-write, permissions: %s}
+                    ids:
+                      uid: {ranges: [{guest: 0, host: 100000, count: 65536}]}
+                      gid: {ranges: [{guest: 0, host: 100000, count: 65536}]}
                 """.formatted(tmp.resolve("vm.sock"), share, permissions));
     }
 

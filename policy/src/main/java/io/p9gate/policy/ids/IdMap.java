@@ -23,4 +23,12 @@ public record IdMap(IdMapping uids, IdMapping gids) {
     public long gidToGuest(long hostGid) {
         return gids.toGuest(hostGid);
     }
+
+    /**
+     * Whether both ids are mapped ({@link IdMapping#maps}): a request of an id left to the overflow id would act as
+     * the host id every VM's unmapped ids, the host's own {@code nobody} and any squash to it share.
+     */
+    public boolean maps(long guestUid, long guestGid) {
+        return uids.maps(guestUid) && gids.maps(guestGid);
+    }
 }

@@ -54,6 +54,17 @@ public record IdMapping(List<IdRange> ranges, Long squash, long overflow) {
         return overflow;
     }
 
+    /**
+     * Whether the mapping chose a host id for this guest id on purpose: it lies in a range, or every guest id is
+     * squashed. Only an id left to {@code overflow} is not mapped.
+     */
+    public boolean maps(long guestId) {
+        if (squash != null) return true;
+        // Asked for every request: a loop, no stream to allocate.
+        for (IdRange r : ranges) if (r.holdsGuest(guestId)) return true;
+        return false;
+    }
+
     /** Whether a guest id maps to a host id of its own (not squashed, not overflowed). */
     public boolean isMapped(long guestId) {
         return squash == null && ranges.stream().anyMatch(r -> r.holdsGuest(guestId));

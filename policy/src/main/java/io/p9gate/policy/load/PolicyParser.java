@@ -14,6 +14,7 @@ import io.p9gate.policy.model.PolicyFile;
 import io.p9gate.policy.model.ProtectedPaths;
 import io.p9gate.policy.model.Rule;
 import io.p9gate.policy.model.SharePolicy;
+import io.p9gate.policy.model.SourcePos;
 import io.p9gate.policy.model.Subtree;
 import io.p9gate.policy.model.VmLimits;
 import io.p9gate.policy.model.VmPolicy;
@@ -37,6 +38,8 @@ public final class PolicyParser {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(KiB|MiB|GiB|TiB)?");
+    /** The Linux client's {@code nobody}: its first attach's uid, and the gid of every request that names none. */
+    private static final long GUEST_NOBODY = 65534;
 
     private final Path file;
 
@@ -96,7 +99,7 @@ public final class PolicyParser {
         if (f.has("shares")) {
             for (YamlNode.Entry e :
                     Fields.named(f.node("shares"), "shares of VM '" + id + "'").entries()) {
-                shares.put(name(e, "share"), share(id, e.key(), e.value()));
+                shares.put(name(e, "share"), share(id, ids, e.key(), e.value()));
             }
         }
         VmLimits limits = f.has("limits") ? limits(f.node("limits")) : VmLimits.NONE;
@@ -174,7 +177,7 @@ public final class PolicyParser {
         }
     }
 
-    private SharePolicy share(String vm, String name, YamlNode n) throws PolicyLoadException {
+    private SharePolicy share(String vm, IdMap ids, String name, YamlNode n) throws PolicyLoadException {
         Fields f = Fields.of(
                 n,
                 "share '" + name + "'",
@@ -208,8 +211,33 @@ public final class PolicyParser {
         List<YamlNode> quotaNodes = f.list("quotas");
         for (int i = 0; i < quotaNodes.size(); i++)
             quotas.add(quota(quotaNodes.get(i), prefix + ".quotas[" + i + "]", vm, name));
+        HostPermissions permissions = permissions(f);
+        if (permissions == HostPermissions.ENFORCE) {
+            requireNobodyMapped(vm, name, ids, f.node("permissions").pos());
+        }
         return new SharePolicy(
-                vm, name, dir.normalize(), access, ro, hidden, rules, quotas, devices(f), permissions(f), f.pos());
+                vm, name, dir.normalize(), access, ro, hidden, rules, quotas, devices(f), permissions, f.pos());
+    }
+
+    /**
+     * A share with {@code permissions: enforce} refuses every request whose guest uid or gid its VM does not map (it
+     * would act as the overflow id, shared with the host's nobody). The Linux client's first attach is as nobody and
+     * requests that name no gid act as gid 65534: with 65534 unmapped the share could serve nothing, so say so now.
+     */
+    private static void requireNobodyMapped(String vm, String share, IdMap ids, SourcePos at)
+            throws PolicyLoadException {
+        List<String> unmapped = new ArrayList<>();
+        if (!ids.uids().maps(GUEST_NOBODY)) unmapped.add("ids.uid");
+        if (!ids.gids().maps(GUEST_NOBODY)) unmapped.add("ids.gid");
+        if (unmapped.isEmpty()) return;
+        throw new PolicyLoadException(
+                at,
+                "share '" + share + "' of VM '" + vm + "': permissions: enforce refuses requests of unmapped guest ids,"
+                        + " and guest id " + GUEST_NOBODY
+                        + " (nobody: the Linux client's first attach, the gid of requests"
+                        + " naming none) is not mapped in " + String.join(" and ", unmapped) + ": add a range for it"
+                        + (unmapped.size() > 1 ? " to each" : "") + ", e.g. {guest: " + GUEST_NOBODY
+                        + ", host: H, count: 1} with an unprivileged host id H of this VM's own");
     }
 
     private static DeviceNodes devices(Fields f) throws PolicyLoadException {

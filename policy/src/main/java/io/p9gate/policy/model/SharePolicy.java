@@ -40,4 +40,12 @@ public record SharePolicy(
     public String devicesRuleId() {
         return idPrefix() + ".devices";
     }
+
+    /**
+     * The rule id of a request refused because its guest uid or gid is not mapped, in a share with {@code
+     * permissions: enforce} (it would act on the host as the overflow id).
+     */
+    public String unmappedIdRuleId() {
+        return idPrefix() + ".permissions.unmapped-id";
+    }
 }
