@@ -4,10 +4,13 @@ import static io.p9gate.gateway.backend.LinuxSyscalls.AT_EMPTY_PATH;
 import static io.p9gate.gateway.backend.LinuxSyscalls.AT_FDCWD;
 import static io.p9gate.gateway.backend.LinuxSyscalls.AT_REMOVEDIR;
 import static io.p9gate.gateway.backend.LinuxSyscalls.AT_SYMLINK_FOLLOW;
+import static io.p9gate.gateway.backend.LinuxSyscalls.O_PATH;
 
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 
 /**
  * Directory-entry operations of one share: create, mkdir, symlink, mknod, link, rename, unlink.
@@ -20,33 +23,59 @@ public final class Entries {
         this.share = share;
     }
 
-    public Node mkdir(Node dir, String name, int mode) throws P9Exception {
-        Names.check(name);
-        dir.use(fd -> {
-            LinuxSyscalls.mkdirat(fd, name, mode & 07777);
-            return null;
-        });
-        return CreateModes.exact(share.lookup(dir, name), mode);
+    /**
+     * What the gateway gives an entry it makes before any guest can reach it: its owner and mode as the guest sees
+     * them (fs.Ownership). It runs on the very inode made, while only the gateway can name it.
+     */
+    @FunctionalInterface
+    public interface Finish {
+        /** @param stat taken just after it was made: its owner is still the one made with, its mode may not be */
+        void apply(Node made, FileStat stat) throws P9Exception;
     }
 
-    public Node symlink(Node dir, String name, String target) throws P9Exception {
+    /** Makes an entry named {@code name} beneath {@code dirfd}. */
+    @FunctionalInterface
+    private interface Make {
+        void at(int dirfd, String name) throws P9Exception;
+    }
+
+    private static final SecureRandom NAMES = new SecureRandom();
+
+    /** Test seam: see {@link #whileMaking(Runnable)}. */
+    private static volatile Runnable whileMaking;
+
+    /**
+     * Test seam (adversarial.CreateRenameRaceAttackTest): {@code hook} runs in each Tmkdir, Tmknod and Tsymlink once
+     * the entry exists on the host and before it is given its owner and mode, the window a concurrent rename aims at;
+     * null removes it.
+     */
+    public static void whileMaking(Runnable hook) {
+        whileMaking = hook;
+    }
+
+    /** Tmkdir: the new directory, with exactly {@code mode}, after {@code finish}. */
+    public Node mkdir(Node dir, String name, int mode, Finish finish) throws P9Exception {
+        Names.check(name);
+        return made(dir, name, true, (fd, at) -> LinuxSyscalls.mkdirat(fd, at, mode & 07777), (node, stat) -> {
+            CreateModes.set(node, mode, stat);
+            finish.apply(node, stat);
+        });
+    }
+
+    public Node symlink(Node dir, String name, String target, Finish finish) throws P9Exception {
         Names.check(name);
         if (target.isEmpty() || target.indexOf('\0') >= 0) {
             throw new P9Exception(Errno.EINVAL, "invalid symlink target");
         }
         // The target is stored as text and never followed by the gateway (ShareRoot refuses symlinks).
-        dir.use(fd -> {
-            LinuxSyscalls.symlinkat(target, fd, name);
-            return null;
-        });
-        return share.lookup(dir, name);
+        return made(dir, name, false, (fd, at) -> LinuxSyscalls.symlinkat(target, fd, at), finish);
     }
 
     /**
      * Creates a regular file, fifo or socket. Never a device node (R-CONF-2): a real one in a host folder
      * would give any host process that reads the share the host's device; see {@link #mknodMapped}.
      */
-    public Node mknod(Node dir, String name, int mode, int major, int minor) throws P9Exception {
+    public Node mknod(Node dir, String name, int mode, int major, int minor, Finish finish) throws P9Exception {
         Names.check(name);
         // mknod(2): a zero file type is S_IFREG; bits Linux does not define are EINVAL, as are S_IFDIR and S_IFLNK.
         FileType type = (mode & FileType.S_IFMT) == 0 ? FileType.REGULAR : FileType.ofMode(mode);
@@ -57,44 +86,109 @@ public final class Entries {
             throw new P9Exception(Errno.EPERM, "no device node is created in a host folder");
         }
         long dev = FileStat.makedev(major, minor);
-        dir.use(fd -> {
-            LinuxSyscalls.mknodat(fd, name, type.modeBits() | (mode & 07777), dev);
-            return null;
-        });
-        return CreateModes.exact(share.lookup(dir, name), mode);
+        return made(
+                dir,
+                name,
+                false,
+                (fd, at) -> LinuxSyscalls.mknodat(fd, at, type.modeBits() | (mode & 07777), dev),
+                (node, stat) -> {
+                    CreateModes.set(node, mode, stat);
+                    finish.apply(node, stat);
+                });
     }
 
     /**
      * Stores a guest's special file mapped: an empty regular file of mode 0600 carrying the device in its
      * {@link MappedSpecialFile#XATTR} xattr. If the xattr cannot be written (a filesystem without user xattrs) the
-     * file is removed again and the request fails.
+     * request fails and leaves nothing.
      */
-    public Node mknodMapped(Node dir, String name, MappedSpecialFile special) throws P9Exception {
+    public Node mknodMapped(Node dir, String name, MappedSpecialFile special, Finish finish) throws P9Exception {
         Names.check(name);
+        return made(
+                dir,
+                name,
+                false,
+                (fd, at) ->
+                        LinuxSyscalls.mknodat(fd, at, FileType.REGULAR.modeBits() | MappedSpecialFile.HOST_PERMS, 0),
+                (node, stat) -> {
+                    Xattrs.set(
+                            node,
+                            MappedSpecialFile.XATTR,
+                            special.encode().getBytes(StandardCharsets.US_ASCII),
+                            Xattrs.XATTR_CREATE);
+                    finish.apply(node, stat);
+                });
+    }
+
+    /**
+     * Makes {@code name} in {@code dir} and gives it its attributes ({@code finish}) such that they go to the inode
+     * made and to no other. Made under its name, it was looked up again by that name to be finished, and a rename
+     * of another entry onto the name in between (another session of the VM, allowed RENAME where SETATTR is
+     * refused) had the gateway chmod and chown that entry for it (adversarial.CreateRenameRaceAttackTest). So it is
+     * made under a fresh {@link Names#MAKING_PREFIX} name, which no guest request can name or list, finished there
+     * and renamed to {@code name} only if that is still free (RENAME_NOREPLACE): EEXIST, and nothing left, if it was
+     * taken meanwhile. A gateway stopped in between leaves at most that hidden entry (docs/filesystem.md). A
+     * filesystem that cannot rename without replacing (NFS, some FUSE) makes nothing: EOPNOTSUPP.
+     */
+    private Node made(Node dir, String name, boolean directory, Make make, Finish finish) throws P9Exception {
+        String making = makingName();
         dir.use(fd -> {
-            LinuxSyscalls.mknodat(fd, name, FileType.REGULAR.modeBits() | MappedSpecialFile.HOST_PERMS, 0);
+            make.at(fd, making);
             return null;
         });
         Node node = null;
+        long epoch;
         try {
-            node = share.lookup(dir, name);
-            Xattrs.set(
-                    node,
-                    MappedSpecialFile.XATTR,
-                    special.encode().getBytes(StandardCharsets.US_ASCII),
-                    Xattrs.XATTR_CREATE);
-            return node;
+            Runnable hook = whileMaking;
+            if (hook != null) {
+                hook.run();
+            }
+            // The name is the gateway's alone: no guest request can have put another entry there.
+            ShareRoot.Examined made =
+                    ShareRoot.examine(Fd.open(() -> dir.use(fd -> ShareRoot.openBeneath(fd, making, O_PATH, 0))));
+            node = made.node();
+            finish.apply(node, made.stat());
+            epoch = share.renames().now(); // before the entry has its name: see ShareRoot.learnChildPath
+            dir.use(fd -> {
+                renameNoReplace(fd, making, name);
+                return null;
+            });
         } catch (P9Exception | RuntimeException e) {
             if (node != null) {
                 node.close();
             }
             try {
-                unlinkAt(dir, name, false);
+                dir.use(fd -> {
+                    LinuxSyscalls.unlinkat(fd, making, directory ? AT_REMOVEDIR : 0);
+                    return null;
+                });
             } catch (P9Exception ignored) {
-                // The request fails either way; an empty 0600 file is all that can be left.
+                // The request fails either way; what is left is an entry no guest sees.
             }
             throw e;
         }
+        share.learnChildPath(dir, name, node, epoch);
+        return node;
+    }
+
+    /** {@code from} becomes {@code to} in one directory unless {@code to} exists (EEXIST). */
+    private static void renameNoReplace(int dirfd, String from, String to) throws P9Exception {
+        try {
+            LinuxSyscalls.renameat2(dirfd, from, dirfd, to, LinuxSyscalls.RENAME_NOREPLACE);
+        } catch (P9Exception e) {
+            if (e.errno() != Errno.EINVAL) {
+                throw e;
+            }
+            // renameat2(2): EINVAL for a flag the filesystem does not support (nothing else can be, here).
+            throw new P9Exception(Errno.EOPNOTSUPP, "the share's filesystem cannot rename without replacing");
+        }
+    }
+
+    /** A fresh host name for an entry being made: the reserved prefix and 128 random bits. */
+    private static String makingName() {
+        byte[] random = new byte[16];
+        NAMES.nextBytes(random);
+        return Names.MAKING_PREFIX + HexFormat.of().formatHex(random);
     }
 
     /** Hard-links a file the guest already holds a handle on: it can never name a file outside. */

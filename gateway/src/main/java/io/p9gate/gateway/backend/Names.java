@@ -7,12 +7,30 @@ import io.p9gate.gateway.proto.P9Exception;
 public final class Names {
     public static final int NAME_MAX = 255;
 
+    /**
+     * The host name of an entry the gateway is still making ({@link Entries}: made under such a name, given its
+     * owner and mode, then renamed to the guest's). No guest request names one and no listing shows one: a guest
+     * that could move another entry onto it would have the gateway chmod and chown that entry.
+     */
+    public static final String MAKING_PREFIX = ".p9gate-making-";
+
     private Names() {}
 
-    /** Rejects "", ".", "..", names with '/' or NUL, and names longer than NAME_MAX bytes. */
+    /** Whether {@code name} is the gateway's own, of an entry it is making (or was, when it stopped). */
+    public static boolean reserved(String name) {
+        return name.startsWith(MAKING_PREFIX);
+    }
+
+    /**
+     * Rejects "", ".", "..", names with '/' or NUL, names longer than NAME_MAX bytes, and names the gateway keeps
+     * for entries it is making ({@link #reserved}).
+     */
     public static void check(String name) throws P9Exception {
         if (name.isEmpty() || name.equals(".") || name.equals("..")) {
             throw new P9Exception(Errno.EINVAL, "invalid name '" + name + "'");
+        }
+        if (reserved(name)) {
+            throw new P9Exception(Errno.EINVAL, "a name the gateway keeps for entries it is making");
         }
         if (name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
             throw new P9Exception(Errno.EINVAL, "name contains '/' or NUL");

@@ -6,6 +6,7 @@ import static io.p9gate.gateway.fs.ChokePoint.moving;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.p9gate.gateway.backend.Entries;
 import io.p9gate.gateway.backend.FileIo;
 import io.p9gate.gateway.backend.FileStat;
 import io.p9gate.gateway.backend.Inodes;
@@ -717,7 +718,7 @@ public final class GuardedFs {
                 paths,
                 new RequestArgs.Make(name, mode, true, 0, 0),
                 true,
-                () -> share.entries().mkdir(dir, name, mode),
+                finish -> share.entries().mkdir(dir, name, mode, finish),
                 gid,
                 mode);
     }
@@ -743,10 +744,9 @@ public final class GuardedFs {
                             share.name(),
                             paths.at(0),
                             true,
-                            () -> share.entries().mkdir(dir, name, mode));
+                            () -> share.entries().mkdir(dir, name, mode, givenTo(who.uid(), gid, mode)));
                     OpenFile file = null;
                     try {
-                        ownership.created(node, null, who.uid(), gid, mode);
                         file = share.io().open(node, hostFlags);
                         Created created =
                                 new Created(new FileHandle(share, node), new OpenHandle(file), qid(share, node));
@@ -780,7 +780,7 @@ public final class GuardedFs {
                 paths,
                 new RequestArgs.Symlink(name, target),
                 false,
-                () -> share.entries().symlink(dir, name, target),
+                finish -> share.entries().symlink(dir, name, target, finish),
                 gid,
                 SYMLINK_MODE);
     }
@@ -801,7 +801,7 @@ public final class GuardedFs {
         Optional<MappedSpecialFile> special = MappedSpecialFile.requested(mode, major, minor, vm);
         ShareSafety.Settings settings = safety.of(share.name());
         if (special.isPresent() && settings.mapsDevices()) {
-            QuotaAccounting.Call<Node> mapped = () -> share.entries().mknodMapped(dir, name, special.get());
+            Making mapped = finish -> share.entries().mknodMapped(dir, name, special.get(), finish);
             return making(Operation.MKNOD, who, share, paths, args, false, mapped, gid, MappedSpecialFile.HOST_PERMS);
         }
         if (special.isPresent() && special.get().type().isDevice()) {
@@ -815,7 +815,7 @@ public final class GuardedFs {
                 paths,
                 args,
                 false,
-                () -> share.entries().mknod(dir, name, mode, major, minor),
+                finish -> share.entries().mknod(dir, name, mode, major, minor, finish),
                 gid,
                 mode);
     }
@@ -1311,6 +1311,12 @@ public final class GuardedFs {
         }
     }
 
+    /** A backend call making an entry, which {@code finish} gives its owner before any guest can reach it. */
+    @FunctionalInterface
+    private interface Making {
+        Node make(Entries.Finish finish) throws P9Exception;
+    }
+
     /** Tmkdir, Tsymlink, Tmknod: the new entry at the request's path, given to the guest user; its qid. */
     private Qid making(
             Operation op,
@@ -1319,7 +1325,7 @@ public final class GuardedFs {
             RequestPaths paths,
             RequestArgs args,
             boolean directory,
-            QuotaAccounting.Call<Node> create,
+            Making create,
             int gid,
             int mode)
             throws P9Exception {
@@ -1333,19 +1339,26 @@ public final class GuardedFs {
                 .qid();
     }
 
-    /** Creates an entry (one inode of quota), gives it to the guest user (see {@link Ownership}); its qid. */
+    /** Creates an entry (one inode of quota), given to the guest user (see {@link Ownership}); its qid. */
     private Made made(
             LocalShare share,
             QuotaAccounting.Call<String> pathOf,
             boolean directory,
-            QuotaAccounting.Call<Node> create,
+            Making create,
             int uid,
             int gid,
             int mode)
             throws P9Exception {
-        try (Node node = quota.creating(share.name(), pathOf, directory, create)) {
-            ownership.created(node, null, uid, gid, mode);
+        try (Node node = quota.creating(share.name(), pathOf, directory, () -> create.make(givenTo(uid, gid, mode)))) {
             return new Made(qid(share, node));
         }
+    }
+
+    /**
+     * What makes a new entry the guest user's ({@link Ownership#created}): applied by the backend to the inode it
+     * made, before the entry has the guest's name (Entries: a concurrent rename onto that name cannot redirect it).
+     */
+    private Entries.Finish givenTo(int uid, int gid, int mode) {
+        return (node, stat) -> ownership.created(node, stat, uid, gid, mode);
     }
 }

@@ -11,8 +11,9 @@ import java.util.stream.Collectors;
 /**
  * The one rule for the names a guest sends, checked before a request is decided so that the policy only ever sees
  * paths made of real entry names (R-CONF-1): an entry name (create, mkdir, symlink, mknod, link, rename, unlink) is
- * never "", ".", "..", never holds '/' or NUL and fits NAME_MAX; a walk element may also be "." or "..", which the
- * walk resolves itself without leaving the share.
+ * never "", ".", "..", never holds '/' or NUL, fits NAME_MAX and is not one the gateway keeps for an entry it is
+ * making ({@link Names#reserved}); a walk element may also be "." or "..", which the walk resolves itself without
+ * leaving the share.
  */
 final class GuestNames {
     private GuestNames() {}

@@ -1,6 +1,7 @@
 package io.p9gate.gateway.fs;
 
 import io.p9gate.gateway.backend.LocalShare;
+import io.p9gate.gateway.backend.Names;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.OpenFile;
 import io.p9gate.gateway.proto.DirEntry;
@@ -194,6 +195,9 @@ final class VisibleEntries {
             Subject who, LocalShare share, String dirPath, String name, boolean describe, AtomicBoolean faultLogged) {
         if (isDotName(name) && !describe) {
             return AccessPolicy.Shown.NAME_ONLY;
+        }
+        if (Names.reserved(name)) {
+            return AccessPolicy.Shown.HIDDEN; // an entry the gateway is making: no guest may name it (Entries)
         }
         String path = listedPath(dirPath, name);
         try {
