@@ -333,6 +333,15 @@ public final class GuardedFs {
         });
     }
 
+    /**
+     * Refuses the fields of {@code attr} the file cannot take, as {@link #setattr} would before changing any: for a
+     * Twstat, which renames first, so that such a field leaves the file unrenamed. No request of its own: the caller
+     * decided a getattr of the file first.
+     */
+    public void requireSettable(FileHandle handle, SetAttr attr) throws P9Exception {
+        AttrChanges.check(handle.node(), attr);
+    }
+
     /** The host's figures, or this VM's quota where one contains the handle's path (see {@link QuotaStatFs}). */
     public StatFs statfs(Subject who, FileHandle handle) throws P9Exception {
         LocalShare share = handle.share();

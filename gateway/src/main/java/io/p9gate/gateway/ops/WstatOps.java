@@ -34,10 +34,6 @@ final class WstatOps {
             | Stat.DMAPPEND
             | Stat.DMEXCL;
 
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFDIR = 0040000;
-    private static final int S_IFREG = 0100000;
-
     private final OpsContext ctx;
     private final AttrOps attrs;
 
@@ -57,6 +53,11 @@ final class WstatOps {
         changes.checkValues(); // a length beyond 2^63 is EINVAL before the rename below is made
         if (!name.isEmpty() && (name.equals(".") || name.equals("..") || name.contains("/"))) {
             throw new P9Exception(Errno.EINVAL, "wstat name is not one name: " + name);
+        }
+        if (!name.isEmpty() && changes.valid() != 0) {
+            // What the Tsetattr would refuse before changing anything (a directory's length, a symlink's mode, a
+            // device's owner) must be refused before the rename too; changes() asked the guarded getattr.
+            ctx.fs().requireSettable(fid.handle(), changes);
         }
         if (!name.isEmpty()) {
             ctx.fs().renameInPlace(fid.who(), fid.handle(), name, replaces());
@@ -81,13 +82,19 @@ final class WstatOps {
 
     /**
      * Checks every attribute field and gathers them into one Tsetattr; nothing is changed here. {@code renames}: a
-     * rename comes first, so a length the file cannot take is refused here, not by the Tsetattr after the rename.
+     * rename comes first, so the file is described by the guarded getattr before the caller checks that it can
+     * take the fields (the guest may learn what it is).
      */
     private SetAttr changes(Twstat t, boolean unix, boolean renames) throws P9Exception {
         Stat.Common c = t.stat().common();
+        Optional<Stat.Unix> u = t.stat().unix();
+        int uid = id(c.uid(), u.map(Stat.Unix::nUid), "uid");
+        int gid = id(c.gid(), u.map(Stat.Unix::nGid), "gid");
         boolean resizes = c.length() != -1L;
+        boolean others =
+                uid != DONT_TOUCH || gid != DONT_TOUCH || resizes || c.atime() != DONT_TOUCH || c.mtime() != DONT_TOUCH;
         // The file as the guarded getattr shows it, when a field must agree with its type.
-        Attr now = c.mode() != DONT_TOUCH || resizes && renames
+        Attr now = c.mode() != DONT_TOUCH || renames && others
                 ? attrs.getattr(new TMessage.Tgetattr(t.fid(), Attr.GETATTR_ALL))
                         .attr()
                 : null;
@@ -97,12 +104,6 @@ final class WstatOps {
             mode = permissions(now, c.mode(), unix);
             valid |= SetAttr.SETATTR_MODE;
         }
-        if (resizes && renames) {
-            requireResizable(now);
-        }
-        Optional<Stat.Unix> u = t.stat().unix();
-        int uid = id(c.uid(), u.map(Stat.Unix::nUid), "uid");
-        int gid = id(c.gid(), u.map(Stat.Unix::nGid), "gid");
         valid |= uid != DONT_TOUCH ? SetAttr.SETATTR_UID : 0;
         valid |= gid != DONT_TOUCH ? SetAttr.SETATTR_GID : 0;
         valid |= resizes ? SetAttr.SETATTR_SIZE : 0;
@@ -140,15 +141,6 @@ final class WstatOps {
             perm |= (mode & StatOps.DMSETVTX) != 0 ? 01000 : 0;
         }
         return perm;
-    }
-
-    /** A length only a regular file takes: a directory's is EISDIR, another file's EINVAL (as the Tsetattr answers). */
-    private static void requireResizable(Attr now) throws P9Exception {
-        switch (now.mode() & S_IFMT) {
-            case S_IFREG -> {}
-            case S_IFDIR -> throw new P9Exception(Errno.EISDIR, "wstat length of a directory");
-            default -> throw new P9Exception(Errno.EINVAL, "wstat length of a special file");
-        }
     }
 
     /**

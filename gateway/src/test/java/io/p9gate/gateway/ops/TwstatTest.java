@@ -176,6 +176,24 @@ class TwstatTest extends ShareTestBase {
         }
     }
 
+    /**
+     * A mode a symlink cannot take (chmod of a link, EOPNOTSUPP as Tsetattr answers) is a field the file cannot take,
+     * like a directory's length: found only by the Tsetattr after the rename, it left the link renamed under an
+     * Rerror (red team of issue 14).
+     */
+    @Test
+    void aSymlinksModeIsRefusedBeforeItsRename() throws Exception {
+        Files.createSymbolicLink(share.resolve("link"), share.resolve("f").getFileName());
+        try (TestSession t = TestSession.attached(factory, Dialect.U)) {
+            t.walk(TestSession.ROOT, 1, "link");
+            Errno refused =
+                    t.fails(Wstats.unix(1, Wstats.common(Stat.DMSYMLINK | 0700, "moved", -1, -1, -1L, ""), -1, -1));
+            assertEquals(Errno.EOPNOTSUPP, refused);
+            assertTrue(Files.isSymbolicLink(share.resolve("link")), "the link was renamed by a refused wstat");
+            assertTrue(Files.notExists(share.resolve("moved"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        }
+    }
+
     @Test
     void aWstatThatTouchesNothingIsASync() throws Exception {
         try (TestSession t = legacy()) {
