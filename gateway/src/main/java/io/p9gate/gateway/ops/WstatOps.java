@@ -47,8 +47,14 @@ final class WstatOps {
         Stat.Common c = t.stat().common();
         boolean unix = t.stat().unix().isPresent();
         // Its own name (the root's "/" included, as Tstat shows it) changes nothing: the rename refuses any existing
-        // name, this one too.
-        String name = c.name().equals(ctx.fs().name(fid.handle())) ? "" : c.name();
+        // name, this one too. Saying so tells the guest the file's name now, so it is said only after the guarded
+        // getattr Tstat asks before it shows a name: else a fid of a file the host moved under a hidden path could
+        // confirm the file's new name.
+        String name = c.name();
+        if (!name.isEmpty() && name.equals(ctx.fs().name(fid.handle()))) {
+            attrs.getattr(new TMessage.Tgetattr(t.fid(), Attr.GETATTR_ALL));
+            name = "";
+        }
         SetAttr changes = changes(t, unix, !name.isEmpty());
         changes.checkValues(); // a length beyond 2^63 is EINVAL before the rename below is made
         if (!name.isEmpty() && (name.equals(".") || name.equals("..") || name.contains("/"))) {
