@@ -71,9 +71,12 @@ final class CreateOps {
             return io.mkdirOpened(t, perm, dir.gid());
         }
         if (special != 0) {
-            Qid qid = special(t, perm, dir.gid());
-            walks.walk(new TMessage.Twalk(t.fid(), t.fid(), List.of(t.name())));
-            return new Rcreate(qid, 0);
+            special(t, perm, dir.gid());
+            // The walk's qid is the new entry's (for a hard link, the linked file's): no decision of its own, which
+            // could refuse what was already made.
+            List<Qid> walked = walks.walk(new TMessage.Twalk(t.fid(), t.fid(), List.of(t.name())))
+                    .qids();
+            return new Rcreate(walked.getLast(), 0);
         }
         Rlcreate created = io.lcreate(
                 new TMessage.Tlcreate(
@@ -86,18 +89,15 @@ final class CreateOps {
         return new Rcreate(created.qid(), created.iounit());
     }
 
-    private Qid special(Tcreate t, int perm, int gid) throws P9Exception {
+    private void special(Tcreate t, int perm, int gid) throws P9Exception {
         String ext = t.extension().orElse("");
         if ((t.perm() & Stat.DMSYMLINK) != 0) {
-            return entries.symlink(new TMessage.Tsymlink(t.fid(), t.name(), ext, gid))
-                    .qid();
+            entries.symlink(new TMessage.Tsymlink(t.fid(), t.name(), ext, gid));
+            return;
         }
         if ((t.perm() & DMLINK) != 0) {
-            int target = parseFid(ext);
-            entries.link(new TMessage.Tlink(t.fid(), target, t.name()));
-            return attrs.getattr(new TMessage.Tgetattr(target, Attr.GETATTR_ALL))
-                    .attr()
-                    .qid();
+            entries.link(new TMessage.Tlink(t.fid(), parseFid(ext), t.name()));
+            return;
         }
         if ((t.perm() & Stat.DMDEVICE) != 0) {
             String[] f = ext.trim().split(" +");
@@ -105,12 +105,11 @@ final class CreateOps {
                 throw new P9Exception(Errno.EINVAL, "device extension is not \"b|c major minor\": " + ext);
             }
             int type = f[0].equals("b") ? S_IFBLK : S_IFCHR;
-            return entries.mknod(new TMessage.Tmknod(t.fid(), t.name(), type | perm, number(f[1]), number(f[2]), gid))
-                    .qid();
+            entries.mknod(new TMessage.Tmknod(t.fid(), t.name(), type | perm, number(f[1]), number(f[2]), gid));
+            return;
         }
         int type = (t.perm() & Stat.DMNAMEDPIPE) != 0 ? S_IFIFO : S_IFSOCK;
-        return entries.mknod(new TMessage.Tmknod(t.fid(), t.name(), type | perm, 0, 0, gid))
-                .qid();
+        entries.mknod(new TMessage.Tmknod(t.fid(), t.name(), type | perm, 0, 0, gid));
     }
 
     /** The Linux client's hard link extension: the existing file's fid in decimal and a newline. */

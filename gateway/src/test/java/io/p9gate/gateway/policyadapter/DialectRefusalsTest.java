@@ -205,6 +205,34 @@ class DialectRefusalsTest {
         }
     }
 
+    /**
+     * A .u hard link (Tcreate DMLINK) is the Tlink and then the walk of the fid onto the new name; its qid is the
+     * walk's. It was a getattr of the linked file under its old name, a decision of its own made after the link: under
+     * a deny of GETATTR there (`ln /nostat/f /nostat/g`, LINK allowed) the link was made and the Tcreate answered
+     * EACCES (red team of issue 14).
+     */
+    @Test
+    void aHardLinkIsAnsweredByItsLinkAndWalkAlone() throws Exception {
+        Files.createDirectory(fx.data.resolve("nostat"));
+        Files.writeString(fx.data.resolve("nostat/f"), "f");
+        Files.writeString(
+                fx.policyFile,
+                fx.policy("")
+                        .replace(
+                                "- id: no-scripts",
+                                "- id: nostat\n            effect: deny\n            ops: [GETATTR]\n"
+                                        + "            paths: [\"/nostat/*\"]\n          - id: no-scripts"));
+        shares.close();
+        shares = fx.shares(fx.holder());
+        try (TestSession s = attach(Dialect.U)) {
+            List<io.p9gate.gateway.proto.Qid> walked = s.walk(TestSession.ROOT, 1, "nostat", "f");
+            s.walk(TestSession.ROOT, 2, "nostat");
+            RMessage.Rcreate linked = s.expect(RMessage.Rcreate.class, special(2, "g", DMLINK, "1\n"));
+            assertEquals(walked.getLast().path(), linked.qid().path(), "the new name's qid is the linked file's");
+        }
+        assertEquals("f", Files.readString(fx.data.resolve("nostat/g")));
+    }
+
     private static TMessage.Tcreate special(int fid, String name, int type, String extension) {
         return new TMessage.Tcreate(fid, name, type | 0644, OREAD, Optional.of(extension));
     }
