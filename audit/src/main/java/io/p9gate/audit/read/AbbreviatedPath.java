@@ -25,8 +25,13 @@ public record AbbreviatedPath(String prefix, long bytes, String sha256) {
     private static final int MAX_CHAR_BYTES = 6;
 
     private static final String SEPARATOR = "//";
+    /**
+     * N has at least 3 digits: a path is abbreviated past {@link #MAX_BYTES} record bytes, and a UTF-8 byte takes at
+     * most {@link #MAX_CHAR_BYTES} of them (a control character), so N >= 4,096 / 6, i.e. 683. It was 4 digits when
+     * the bound was in UTF-8 bytes, and the marker of a path of control characters did not read back.
+     */
     private static final Pattern MARKER =
-            Pattern.compile("\\[abbreviated: ([1-9][0-9]{3,17}) bytes, sha256 ([0-9a-f]{64})]");
+            Pattern.compile("\\[abbreviated: ([1-9][0-9]{2,17}) bytes, sha256 ([0-9a-f]{64})]");
 
     /**
      * {@code path} (normalised) as a record stores it: unchanged when it takes at most {@link #MAX_BYTES} bytes in a

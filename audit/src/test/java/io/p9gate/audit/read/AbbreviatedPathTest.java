@@ -79,6 +79,30 @@ class AbbreviatedPathTest {
         assertSame(six, AbbreviatedPath.stored(six), "3,606 bytes");
     }
 
+    /**
+     * Since the bound is in record bytes, the shortest abbreviated path is 683 control characters under "/": 684
+     * bytes of UTF-8 (4,099 in a record, 6 a character), so N can have 3 digits. The marker the writer made must
+     * read back: it did not when N needed 4 digits.
+     */
+    @Test
+    void aPathOfControlCharactersHasAThreeDigitLengthThatReadsBack() {
+        String name = "\u0001".repeat(243); // 243 bytes of UTF-8, 1,458 in a record
+        String path = ("/" + name).repeat(3); // 732 bytes of UTF-8, 4,377 in a record
+        String stored = AbbreviatedPath.stored(path);
+        assertTrue(stored.startsWith("///[abbreviated: 732 bytes, sha256 "), stored);
+        AbbreviatedPath read = AbbreviatedPath.of(stored).orElseThrow();
+        assertEquals(new AbbreviatedPath("/", 732, read.sha256()), read);
+        assertTrue(AbbreviatedPath.names(stored, path));
+        String shortest = "/" + "\u0001".repeat(683);
+        assertEquals(
+                684,
+                AbbreviatedPath.of(AbbreviatedPath.stored(shortest))
+                        .orElseThrow()
+                        .bytes());
+        String whole = "/" + "\u0001".repeat(682); // 4,093 bytes in a record
+        assertSame(whole, AbbreviatedPath.stored(whole));
+    }
+
     /** A path the writer stored is normalised and holds no "//": a guest's own names cannot read as an abbreviation. */
     @Test
     void aGuestNameThatLooksLikeTheMarkerIsNoAbbreviation() {
