@@ -96,7 +96,7 @@ public record AbbreviatedPath(String prefix, long bytes, String sha256) {
      * two; {@code %}, space and {@code =} are three in a detail word ({@code %25}). Counting UTF-8 bytes instead let
      * a path of control-character names take 24 KB of a record below the bound.
      */
-    static int recordBytes(String text) {
+    public static int recordBytes(String text) {
         int bytes = 0;
         for (int i = 0; i < text.length(); i++) {
             bytes += charBytes(text.charAt(i));

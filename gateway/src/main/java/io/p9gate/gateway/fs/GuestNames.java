@@ -1,11 +1,13 @@
 package io.p9gate.gateway.fs;
 
+import io.p9gate.audit.DetailWords;
 import io.p9gate.audit.read.AbbreviatedPath;
 import io.p9gate.gateway.backend.Names;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Collectors;
 
 /**
@@ -108,6 +110,39 @@ final class GuestNames {
             end += Character.charCount(cp);
         }
         return shown.substring(0, end) + "...[" + bytes(text) + " bytes]";
+    }
+
+    /**
+     * A walk's names as its record's detail shows them: each a {@link DetailWords#word}, joined by "/", and when
+     * they take more than {@link AbbreviatedPath#MAX_BYTES} bytes of the record ({@link AbbreviatedPath#recordBytes}),
+     * the first whole names within {@link AbbreviatedPath#PREFIX_BYTES} of them and how many names and UTF-8 bytes
+     * there were ({@code a/b/...[16 names, 4095 bytes]}; a guest's word holds no space, so none reads as this). 16
+     * valid names of 255 control characters took 24,480 bytes of an allowed walk's record (each {@code \u0001}).
+     * The path, which holds these names, is abbreviated as well, so a reader sees the walk's record is not whole.
+     */
+    static String shownWalk(List<String> names) {
+        int bytes = names.size() - 1; // the slashes
+        for (String name : names) {
+            bytes += AbbreviatedPath.recordBytes(name);
+        }
+        if (bytes <= AbbreviatedPath.MAX_BYTES) {
+            return names.stream().map(DetailWords::word).collect(Collectors.joining("/"));
+        }
+        StringBuilder shown = new StringBuilder(AbbreviatedPath.PREFIX_BYTES + 32);
+        int kept = 0;
+        for (String name : names) {
+            kept += AbbreviatedPath.recordBytes(name) + 1;
+            if (kept > AbbreviatedPath.PREFIX_BYTES) {
+                break;
+            }
+            shown.append(DetailWords.word(name)).append('/');
+        }
+        return shown.append("...[")
+                .append(names.size())
+                .append(" names, ")
+                .append(bytes(String.join("/", names)))
+                .append(" bytes]")
+                .toString();
     }
 
     /** @throws P9Exception as {@link #checkEntry}, except that "." and ".." are walk elements */

@@ -38,7 +38,7 @@ public sealed interface RequestArgs {
 
         @Override
         public String describe() {
-            return names.stream().map(DetailWords::word).collect(java.util.stream.Collectors.joining("/"));
+            return GuestNames.shownWalk(names);
         }
 
         @Override

@@ -85,6 +85,38 @@ class OversizedArgumentRecordAttackTest {
         }
     }
 
+    /**
+     * A Twalk of the most names a walk may have (16), each a valid name of 255 control characters: 4,095 bytes of
+     * UTF-8, 24,480 bytes of names in the record's detail (each character {@code \u0001}), for an allowed request
+     * that any VM may send as often as it likes. The names are bounded in the record as a whole, by the bytes they
+     * take there: the first ones and how many there were.
+     */
+    @Test
+    void aWalkOfSixteenNamesOfControlCharactersWritesAFewKiB() throws Exception {
+        String name = "\u0001".repeat(255);
+        String[] names = java.util.Collections.nCopies(16, name).toArray(String[]::new);
+        try (AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp);
+                P9Client alpha = rig.alpha()) {
+            long before = recordBytes(rig);
+            P9Exception walk = assertThrows(P9Exception.class, () -> alpha.walk(ROOT, 1, names));
+            assertEquals(Errno.ENOENT, walk.errno());
+            long grown = recordBytes(rig) - before;
+            assertTrue(grown > 0, "the walk was not recorded");
+            assertTrue(grown < WALK_RECORD_BOUND, "the Twalk wrote " + grown + " bytes of audit log");
+            io.p9gate.audit.read.AuditRecord record = rig.logs.records().stream()
+                    .filter(r -> "walk".equals(r.op()))
+                    .reduce((a, b) -> b)
+                    .orElseThrow();
+            assertTrue(
+                    record.detail().contains(" ...[16 names, 4095 bytes]"),
+                    "says what was left out: " + record.detail());
+            assertEquals(0, rig.logs.verify().exit(), rig.logs.verify().output());
+        }
+    }
+
+    /** One record: a path abbreviated to 1 KiB and its marker, the walked names kept within 1 KiB, the rest. */
+    private static final long WALK_RECORD_BOUND = 4 << 10;
+
     /** Bytes of the log's records (its segment files may be allocated ahead). */
     private static long recordBytes(AuditedPolicyGateway rig) throws Exception {
         long[] total = {0};
