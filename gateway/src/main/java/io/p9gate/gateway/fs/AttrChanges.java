@@ -31,10 +31,11 @@ final class AttrChanges {
      * What Linux refuses before it applies any field of a setattr: the values ({@link SetAttr#checkValues}), a
      * size for what cannot be truncated (truncate(2): EISDIR for a directory, EINVAL for anything but a regular
      * file), a mode of a symlink (fchmodat(2) AT_SYMLINK_NOFOLLOW: EOPNOTSUPP), and a mode or owner of a host
-     * device node ({@link Inodes}: EPERM). Checked first, so that a refused Tsetattr changes none of the other
-     * fields it also asked for.
+     * device node ({@link Inodes}: EPERM), and a mode the share's {@link Ownership} refuses (another VM's mapped
+     * special file: EPERM). Checked first, so that a refused Tsetattr changes none of the other fields it also asked
+     * for.
      */
-    static void check(Node node, SetAttr attr) throws P9Exception {
+    static void check(Node node, SetAttr attr, Ownership ownership) throws P9Exception {
         attr.checkValues();
         if (attr.has(SetAttr.SETATTR_SIZE)) {
             switch (node.type()) {
@@ -50,6 +51,9 @@ final class AttrChanges {
         }
         if (device && (attr.has(SetAttr.SETATTR_MODE | SetAttr.SETATTR_UID | SetAttr.SETATTR_GID))) {
             throw new P9Exception(Errno.EPERM, "chmod or chown of a host device node");
+        }
+        if (attr.has(SetAttr.SETATTR_MODE)) {
+            ownership.requireChmod(node);
         }
     }
 

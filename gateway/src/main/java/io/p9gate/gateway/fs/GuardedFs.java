@@ -320,7 +320,8 @@ public final class GuardedFs {
         long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
         RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, node)));
         changeIn(Operation.SETATTR, who, share, paths, new RequestArgs.SetAttr(attr.valid()), () -> {
-            AttrChanges.check(node, attr); // before any field changes: a refused Tsetattr changes nothing it can
+            // before any field changes: a refused Tsetattr changes nothing it can
+            AttrChanges.check(node, attr, ownershipIn(share));
             AttrChanges.apply(
                     share.root(),
                     node,
@@ -334,12 +335,16 @@ public final class GuardedFs {
     }
 
     /**
-     * Refuses the fields of {@code attr} the file cannot take, as {@link #setattr} would before changing any: for a
-     * Twstat, which renames first, so that such a field leaves the file unrenamed. No request of its own: the caller
-     * decided a getattr of the file first.
+     * Refuses the fields of {@code attr} the file cannot take, as {@link #setattr} would before changing any, and a
+     * size past the quota, which it refuses before changing any other: for a Twstat, which renames first, so that
+     * such a field leaves the file unrenamed (stat(5): all or nothing). No request of its own: the caller decided a
+     * getattr of the file first. The Tsetattr checks again (a write may take the room meanwhile).
      */
     public void requireSettable(FileHandle handle, SetAttr attr) throws P9Exception {
-        AttrChanges.check(handle.node(), attr);
+        AttrChanges.check(handle.node(), attr, ownershipIn(handle.share()));
+        if (attr.has(SetAttr.SETATTR_SIZE)) {
+            quota.requireRoom(handle.share(), handle.node(), attr.size());
+        }
     }
 
     /** The host's figures, or this VM's quota where one contains the handle's path (see {@link QuotaStatFs}). */

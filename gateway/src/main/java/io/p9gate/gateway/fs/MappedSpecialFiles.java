@@ -28,16 +28,27 @@ record MappedSpecialFiles(Ownership inner, String vm, boolean ownsOldMappings) i
 
     @Override
     public void chmod(Node node, int mode) throws P9Exception {
-        FileStat host = Inodes.stat(node);
-        Optional<MappedSpecialFile> mapped = MappedSpecialFile.of(node, host);
-        if (mapped.isPresent() && mapped.get().shownTo(vm, ownsOldMappings)) {
+        Optional<MappedSpecialFile> mapped = chmodded(node);
+        if (mapped.isPresent()) {
             mapped.get().withPerms(mode).of(vm).store(node);
-        } else if (mapped.isPresent()) {
-            // Another VM's special file: the host file's mode stays 0600, or its mapping would stop being one.
-            throw new P9Exception(Errno.EPERM, "a special file another VM made");
         } else {
             inner.chmod(node, mode);
         }
+    }
+
+    @Override
+    public void requireChmod(Node node) throws P9Exception {
+        chmodded(node);
+    }
+
+    /** This VM's special file a chmod changes the mapping of, if any; EPERM for another VM's. */
+    private Optional<MappedSpecialFile> chmodded(Node node) throws P9Exception {
+        Optional<MappedSpecialFile> mapped = MappedSpecialFile.of(node, Inodes.stat(node));
+        if (mapped.isPresent() && !mapped.get().shownTo(vm, ownsOldMappings)) {
+            // Another VM's special file: the host file's mode stays 0600, or its mapping would stop being one.
+            throw new P9Exception(Errno.EPERM, "a special file another VM made");
+        }
+        return mapped;
     }
 
     @Override

@@ -28,6 +28,12 @@ public sealed interface Ownership permits ChownedIds, XattrIds, MappedSpecialFil
     /** Tsetattr of the permission bits. */
     void chmod(Node node, int mode) throws P9Exception;
 
+    /**
+     * Refuses, changing nothing, a {@link #chmod} this ownership refuses whatever the mode: checked before any field
+     * of a Tsetattr or the rename of a Twstat is made. None by default.
+     */
+    default void requireChmod(Node node) throws P9Exception {}
+
     /** The stat the guest sees: its own ids (and, where kept apart, its mode). */
     FileStat shown(Node node, FileStat host) throws P9Exception;
 

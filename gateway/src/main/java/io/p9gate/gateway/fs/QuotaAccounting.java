@@ -182,6 +182,22 @@ final class QuotaAccounting {
         }
     }
 
+    /**
+     * Refuses (EDQUOT), taking nothing, a resize of {@code node} to {@code size} that {@link #resizing} would refuse
+     * now: the same reservation, for a call that changes nothing, so it is given back at once. A Twstat asks before
+     * its rename, so that a length past the quota leaves the file unrenamed.
+     */
+    void requireRoom(LocalShare share, Node node, long size) throws P9Exception {
+        resizing(
+                share,
+                node,
+                () -> share.root().relativePath(node),
+                -1,
+                before -> size - before,
+                (before, none) -> before,
+                () -> null);
+    }
+
     private static void settle(Quotas.Scopes scopes, Quotas.Held held, long ask, long grown) {
         if (grown < 0) {
             held.release();

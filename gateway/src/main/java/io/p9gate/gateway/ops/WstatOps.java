@@ -62,7 +62,8 @@ final class WstatOps {
         }
         if (!name.isEmpty() && changes.valid() != 0) {
             // What the Tsetattr would refuse before changing anything (a directory's length, a symlink's mode, a
-            // device's owner) must be refused before the rename too; changes() asked the guarded getattr.
+            // device's owner, another VM's mapped special file's mode, a length past the quota) must be refused
+            // before the rename too; changes() asked the guarded getattr.
             ctx.fs().requireSettable(fid.handle(), changes);
         }
         if (!name.isEmpty()) {

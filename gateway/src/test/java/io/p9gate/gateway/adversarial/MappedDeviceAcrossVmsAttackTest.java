@@ -58,9 +58,7 @@ class MappedDeviceAcrossVmsAttackTest {
     @Test
     void anotherVmsMappedDeviceIsAPlainFileInEveryView() throws Exception {
         Path share = share();
-        try (ShareServerFactory shares = PolicyServed.shares(policy(share), trail());
-                Gateway _ = Gateway.start(new GatewayConfig(
-                        PolicyListeners.of(policy(share).current()), shares, GatewayConfig.DEFAULT_MSIZE, 2));
+        try (AutoCloseable _ = served(share);
                 P9Client alpha = attached("alpha");
                 P9Client beta = attached("beta")) {
             alpha.rpc(new TMessage.Tmknod(0, "mem", S_IFCHR | 0666, 1, 1, 0));
@@ -106,9 +104,7 @@ class MappedDeviceAcrossVmsAttackTest {
                                     && e.decision().allowed()),
                     "beta's open is recorded as any open");
         }
-        try (ShareServerFactory shares = PolicyServed.shares(policy(share), trail());
-                Gateway _ = Gateway.start(new GatewayConfig(
-                        PolicyListeners.of(policy(share).current()), shares, GatewayConfig.DEFAULT_MSIZE, 2));
+        try (AutoCloseable _ = served(share);
                 P9Client beta = P9Client.connect(UnixDomainSocketAddress.of(tmp.resolve("beta.sock")), 65536)) {
             beta.version(65536, "9P2000.u");
             beta.attach(0, "root", "data", 0);
@@ -121,21 +117,63 @@ class MappedDeviceAcrossVmsAttackTest {
         }
     }
 
+    /**
+     * A 9P2000.u Twstat is all or nothing (stat(5)): beta's wstat of alpha's device with a new name and a mode was
+     * renamed, then its Tsetattr refused the mode (EPERM, the mapping would end), leaving alpha's device renamed
+     * under an Rerror. The refusal is now made before the rename.
+     */
+    @Test
+    void anotherVmsDeviceIsNotRenamedByAWstatWhoseModeIsRefused() throws Exception {
+        Path share = share();
+        try (AutoCloseable _ = served(share);
+                P9Client alpha = attached("alpha");
+                P9Client beta = P9Client.connect(UnixDomainSocketAddress.of(tmp.resolve("beta.sock")), 65536)) {
+            alpha.rpc(new TMessage.Tmknod(0, "mem", S_IFCHR | 0666, 1, 1, 0));
+            beta.version(65536, "9P2000.u");
+            beta.attach(0, "root", "data", 0);
+            beta.walk(0, 1, "mem");
+            assertEquals(
+                    Errno.EPERM,
+                    refused(
+                            beta,
+                            io.p9gate.gateway.proto.Wstats.unix(
+                                    1, io.p9gate.gateway.proto.Wstats.common(0644, "moved", -1, -1, -1L, ""), -1, -1)));
+            assertTrue(Files.exists(share.resolve("mem")), "alpha's device was renamed by beta's refused wstat");
+            assertTrue(Files.notExists(share.resolve("moved")));
+            alpha.walk(0, 2, "mem");
+            assertEquals(S_IFCHR | 0666, alpha.getattr(2, Attr.GETATTR_ALL).mode(), "still alpha's device");
+        }
+    }
+
     @Test
     void aMappingThatNamesNoVmIsADeviceToNone() throws Exception {
         Path share = share();
         Path old = share.resolve("old");
         Files.createFile(old, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         HostXattrs.set(old, "user.p9gate.device", "c 1 1 0666".getBytes(StandardCharsets.US_ASCII));
-        try (ShareServerFactory shares = PolicyServed.shares(policy(share), trail());
-                Gateway _ = Gateway.start(new GatewayConfig(
-                        PolicyListeners.of(policy(share).current()), shares, GatewayConfig.DEFAULT_MSIZE, 2))) {
+        try (AutoCloseable _ = served(share)) {
             for (String vm : List.of("alpha", "beta")) {
                 try (P9Client guest = attached(vm)) {
                     guest.walk(0, 1, "old");
                     assertEquals(S_IFREG, guest.getattr(1, Attr.GETATTR_ALL).mode() & S_IFMT, vm);
                 }
             }
+        }
+    }
+
+    /** A gateway serving {@code share} to alpha and beta; closing it closes its share servers too. */
+    private AutoCloseable served(Path share) throws Exception {
+        ShareServerFactory shares = PolicyServed.shares(policy(share), trail());
+        try {
+            Gateway gateway = Gateway.start(new GatewayConfig(
+                    PolicyListeners.of(policy(share).current()), shares, GatewayConfig.DEFAULT_MSIZE, 2));
+            return () -> {
+                try (shares;
+                        gateway) {}
+            };
+        } catch (Exception | Error e) {
+            shares.close();
+            throw e;
         }
     }
 

@@ -86,6 +86,15 @@ final class QuotaAttackGateway implements BeforeEachCallback, AfterEachCallback 
         return client;
     }
 
+    /** As {@link #connect()}, in the dialect {@code version} ({@code 9P2000.u}, {@code 9P2000}). */
+    P9Client connect(String version) throws Exception {
+        P9Client client = P9Client.connect(UnixDomainSocketAddress.of(rig.socket), GatewayConfig.DEFAULT_MSIZE);
+        clients.add(client);
+        client.version(GatewayConfig.DEFAULT_MSIZE, version);
+        client.attach(ROOT, "mallory", "data", 0);
+        return client;
+    }
+
     /**
      * Writes {@code count} zero bytes at {@code offset}, in chunks that halve at EDQUOT down to 4 KiB, where
      * it stops: the bytes accepted (exact when the room left is a multiple of 4 KiB).
