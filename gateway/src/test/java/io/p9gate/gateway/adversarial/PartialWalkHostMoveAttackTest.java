@@ -2,10 +2,12 @@ package io.p9gate.gateway.adversarial;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.TMessage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -27,15 +29,8 @@ class PartialWalkHostMoveAttackTest {
     @Test
     void aWalkThatStopsInADirectoryTheHostMovedRevealsNothingThere() throws Exception {
         try (HostShareGateway gw = HostShareGateway.serving(tmp, "hidden: [/secret]", "data")) {
-            Path share = gw.share("data");
-            Files.createDirectories(share.resolve("pub/d"));
-            Files.createDirectories(share.resolve("secret"));
             try (P9Client guest = gw.attached("data", 0)) {
-                guest.walk(0, 1, "pub", "d");
-
-                // The host files the directory under /secret and puts something in it.
-                Files.move(share.resolve("pub/d"), share.resolve("secret/d"));
-                Files.writeString(share.resolve("secret/d/payroll.xlsx"), "salaries");
+                movedUnderSecret(gw.share("data"), guest);
                 for (int probe = 0; probe < 3; probe++) {
                     assertEquals(
                             Errno.ENOENT,
@@ -61,6 +56,43 @@ class PartialWalkHostMoveAttackTest {
                 assertEquals(Errno.EACCES, errno, "a partial walk showed a name outside the share");
             }
         }
+    }
+
+    /**
+     * Tmkdir, Tmknod and Tsymlink answer EEXIST for an existing name before they make anything (Entries): that answer
+     * must never come from a hidden directory. A fid of a directory the host moved under /secret is decided where the
+     * directory is now, so a name there that exists and one that does not are both ENOENT, nothing is made, and the
+     * directory is not changed.
+     */
+    @Test
+    void makingInADirectoryTheHostMovedUnderAHiddenOneTellsNoNameThere() throws Exception {
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, "hidden: [/secret]", "data")) {
+            Path share = gw.share("data");
+            try (P9Client guest = gw.attached("data", 0)) {
+                movedUnderSecret(share, guest);
+                java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L);
+                Files.setLastModifiedTime(share.resolve("secret/d"), old);
+                for (String name : java.util.List.of("payroll.xlsx", "zzz")) {
+                    assertEquals(Errno.ENOENT, refused(() -> guest.mkdir(1, name, 0755, 0)), "Tmkdir " + name);
+                    assertEquals(
+                            Errno.ENOENT,
+                            refused(() -> guest.rpc(new TMessage.Tmknod(1, name, 0010644, 0, 0, 0))),
+                            "Tmknod " + name);
+                    assertEquals(Errno.ENOENT, refused(() -> guest.symlink(1, name, "target", 0)), "Tsymlink " + name);
+                }
+                assertEquals(old, Files.getLastModifiedTime(share.resolve("secret/d")));
+                assertTrue(Files.notExists(share.resolve("secret/d/zzz"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+            }
+        }
+    }
+
+    /** Fid 1 of /pub/d, a directory the host then files under the hidden /secret and puts payroll.xlsx in. */
+    private static void movedUnderSecret(Path share, P9Client guest) throws Exception {
+        Files.createDirectories(share.resolve("pub/d"));
+        Files.createDirectories(share.resolve("secret"));
+        guest.walk(0, 1, "pub", "d");
+        Files.move(share.resolve("pub/d"), share.resolve("secret/d"));
+        Files.writeString(share.resolve("secret/d/payroll.xlsx"), "salaries");
     }
 
     private static Errno refused(org.junit.jupiter.api.function.Executable request) {

@@ -170,6 +170,31 @@ class FileServerTest extends ShareTestBase {
         assertEquals(1112, Files.getAttribute(victim, "unix:gid"));
     }
 
+    /**
+     * Tmkdir, Tmknod and Tsymlink onto a name that exists answer EEXIST and leave the directory alone. Since each is
+     * made under a temporary name and renamed to the guest's only if that is free, an existing name made the entry,
+     * finished it, failed the rename and removed it: the directory's mtime, and so the qid version a client caches
+     * by, changed, over seven host calls for an EEXIST.
+     */
+    @Test
+    void makingOverAnExistingNameLeavesTheDirectoryAlone() throws Exception {
+        Path dir = share.resolve("dir");
+        FileTime old = FileTime.fromMillis(1_000_000_000_000L);
+        Files.setLastModifiedTime(dir, old);
+        s.walk(0, 1, "dir");
+        for (TMessage.FileRequest make : List.<TMessage.FileRequest>of(
+                new TMessage.Tmkdir(1, "sub", 0755, 0),
+                new TMessage.Tmknod(1, "sub", 0010644, 0, 0, 0),
+                new TMessage.Tsymlink(1, "sub", "target", 0))) {
+            assertEquals(Errno.EEXIST, s.fails(make), make.toString());
+            assertEquals(old, Files.getLastModifiedTime(dir), "the directory was changed by " + make);
+        }
+        try (var entries = Files.list(dir)) {
+            assertEquals(List.of(dir.resolve("sub")), entries.toList());
+        }
+        assertTrue(Files.isDirectory(dir.resolve("sub"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    }
+
     @Test
     void lcreateTurnsTheFidIntoTheNewFile() throws Exception {
         s.walk(0, 1, "dir");
