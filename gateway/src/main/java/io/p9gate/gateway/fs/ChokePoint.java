@@ -276,7 +276,7 @@ final class ChokePoint {
             named = List.of();
         }
         // What the guest sent may be no name at all: bounded, so that refusals recorded one by one stay small (a path
-        // longer than 4,095 bytes is abbreviated where it is recorded).
+        // taking more than 4,095 bytes of its record is abbreviated where it is recorded).
         named = named.stream().map(GuestNames::shown).toList();
         String detail = GuestNames.shownText((args.describe() + " " + why.detail()).strip());
         AccessRequest request = request(op, who, GuestNames.shownText(share), named, args, detail);

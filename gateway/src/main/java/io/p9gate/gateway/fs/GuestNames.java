@@ -83,31 +83,33 @@ final class GuestNames {
                 .collect(Collectors.joining("/"));
     }
 
-    /** Bytes of text a refusal's record keeps of a detail or share name that is still too long once shown. */
+    /** Record bytes a refusal's record keeps of a detail or share name that is still too long once shown. */
     private static final int SHOWN_TEXT_BYTES = 1024;
 
     /**
      * A refused request's detail (a walk's names joined by "/") or share name as its record shows it: as
-     * {@link #shown}, and when that is still longer than {@link AbbreviatedPath#MAX_BYTES} bytes (parts of a few
-     * bytes between slashes, none too long for a name), its first 1,024 bytes and its length ({@code abc...[60000
-     * bytes]}). A Twalk of one 60,000-byte name of U+0001 and "/" wrote a 214 KB record, up to 64 distinct ones per
-     * VM and second (adversarial.OversizedArgumentRecordAttackTest). Paths are bounded where records are written.
+     * {@link #shown}, and when that still takes more than {@link AbbreviatedPath#MAX_BYTES} bytes of the record
+     * ({@link AbbreviatedPath#recordBytes}: parts of a few bytes between slashes, none too long for a name), its
+     * first characters within 1,024 record bytes and its length in UTF-8 bytes ({@code abc...[60000 bytes]}). A
+     * Twalk of one 60,000-byte name of U+0001 and "/" wrote a 214 KB record, and a share name of 4,094 such bytes
+     * 14 KB, up to 64 distinct ones per VM and second (adversarial.OversizedArgumentRecordAttackTest). Paths are
+     * bounded where records are written.
      */
     static String shownText(String text) {
         String shown = shown(text);
-        if (fits(shown, AbbreviatedPath.MAX_BYTES)) {
+        if (AbbreviatedPath.recordBytes(shown) <= AbbreviatedPath.MAX_BYTES) {
             return shown;
         }
         int end = 0;
         int kept = 0;
         while (end < shown.length()) {
-            int cp = shown.codePointAt(end);
-            int size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            int next = end + Character.charCount(shown.codePointAt(end));
+            int size = AbbreviatedPath.recordBytes(shown.substring(end, next));
             if (kept + size > SHOWN_TEXT_BYTES) {
                 break;
             }
             kept += size;
-            end += Character.charCount(cp);
+            end = next;
         }
         return shown.substring(0, end) + "...[" + bytes(text) + " bytes]";
     }

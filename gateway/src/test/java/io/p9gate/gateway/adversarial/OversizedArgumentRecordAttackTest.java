@@ -114,6 +114,26 @@ class OversizedArgumentRecordAttackTest {
         }
     }
 
+    /**
+     * A refused Tattach whose share name is 2,047 times U+0001 and "/": 4,094 bytes of UTF-8, under the bound a
+     * share name is shortened at, but 14,329 bytes in the record (each control character six there). The share name
+     * is bounded by the bytes it takes in the record, like a path and a walk's names.
+     */
+    @Test
+    void aShareNameOfControlCharactersIsBoundedByItsRecordBytes() throws Exception {
+        String share = "\u0001/".repeat(2_047);
+        try (AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp);
+                P9Client alpha = rig.alpha()) {
+            long before = recordBytes(rig);
+            P9Exception attach = assertThrows(P9Exception.class, () -> alpha.attach(4, "root", share, 0));
+            assertEquals(Errno.ENOENT, attach.errno());
+            long grown = recordBytes(rig) - before;
+            assertTrue(grown > 0, "the Tattach was not recorded");
+            assertTrue(grown < WALK_RECORD_BOUND, "the refused Tattach wrote " + grown + " bytes of audit log");
+            assertEquals(0, rig.logs.verify().exit(), rig.logs.verify().output());
+        }
+    }
+
     /** One record: a path abbreviated to 1 KiB and its marker, the walked names kept within 1 KiB, the rest. */
     private static final long WALK_RECORD_BOUND = 4 << 10;
 

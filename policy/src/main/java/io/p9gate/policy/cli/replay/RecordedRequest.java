@@ -31,7 +31,8 @@ public sealed interface RecordedRequest {
     record NotReplayed(String why) implements RecordedRequest {}
 
     /** Why a record whose path or destination is abbreviated (docs/audit-format.md) is not re-decided. */
-    String ABBREVIATED = "path longer than 4,095 bytes, recorded abbreviated: the policy cannot be asked about it";
+    String ABBREVIATED =
+            "path taking more than 4,095 bytes of its record, recorded abbreviated: the policy cannot be asked about it";
 
     /** Reads one stored record. */
     static RecordedRequest of(AuditRecord record) {

@@ -65,7 +65,8 @@ class RecordedRequestTest {
     void anAbbreviatedPathIsNamedAsSuchNotReplayed() {
         String deep = "/" + "d/".repeat(2500) + "f";
         String stored = AbbreviatedPath.stored(deep);
-        String why = "path longer than 4,095 bytes, recorded abbreviated: the policy cannot be asked about it";
+        String why =
+                "path taking more than 4,095 bytes of its record, recorded abbreviated: the policy cannot be asked about it";
         assertEquals(why, whyNot(decision("getattr", stored, "action=getattr share=s", 1)));
         assertEquals(why, whyNot(decision("walk", stored, "action=walk share=s f", 1)));
         assertEquals(
