@@ -3,6 +3,7 @@ package io.p9gate.gateway.cli;
 import io.p9gate.gateway.budget.Budgets;
 import io.p9gate.gateway.budget.OverBudget;
 import io.p9gate.gateway.budget.VmBudget;
+import io.p9gate.gateway.codec.PeerCausedLog;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.Decision;
@@ -16,6 +17,8 @@ import java.util.List;
  */
 final class RefusedConnections implements Budgets.ConnectionRefusals {
     private static final System.Logger LOG = System.getLogger(RefusedConnections.class.getName());
+    /** A VM reconnecting in a loop while the log refuses its records: one line a minute per VM, not one per try. */
+    private final PeerCausedLog unrecorded = new PeerCausedLog(LOG, System.Logger.Level.WARNING);
 
     private final AuditTrail trail;
 
@@ -32,8 +35,8 @@ final class RefusedConnections implements Budgets.ConnectionRefusals {
                     Decision.deny(why.errno(), List.of(why.rule())),
                     why.errno()));
         } catch (P9Exception | RuntimeException e) {
-            LOG.log(
-                    System.Logger.Level.WARNING,
+            unrecorded.log(
+                    vm.vm(),
                     () -> "audit: cannot record a refused connection of VM " + vm.vm() + ": " + e.getMessage());
         }
     }

@@ -1,25 +1,38 @@
 package io.p9gate.gateway.codec;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
  * A log line a peer can cause at will (a frame size out of bounds, a tag reused, an oversized reply, a session event
- * the audit log refuses): each is logged once per connection or session, and a guest reconnecting in a loop could
- * otherwise write the host's log at the rate it connects. One instance per kind of line, shared by every connection
- * of the process: at most one line per interval, the next one saying how many were left out. Thread-safe.
+ * the audit log refuses, a refused connection): each is logged once per connection or session, and a guest
+ * reconnecting in a loop could otherwise write the host's log at the rate it connects. One instance per kind of line,
+ * shared by every connection of the process: at most one line per interval and key (a VM, else a listener; one key
+ * for all with {@link #log(Supplier)}), the next one saying how many were left out. Keyed, one VM's flood does not
+ * hide another VM's line. Thread-safe.
  */
 public final class PeerCausedLog {
     static final long DEFAULT_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /** Keys kept at most: past them (keys a peer can choose, as addresses), new keys share one line. */
+    static final int MAX_KEYS = 1024;
+
+    private static final String ANY = "";
 
     private final System.Logger log;
     private final System.Logger.Level level;
     private final long intervalNanos;
     private final LongSupplier nanoClock;
-    private boolean loggedOnce;
-    private long lastLogged;
-    private long leftOut;
+    private final Map<String, Line> lines = new HashMap<>();
+
+    /** When a key's last line was logged, and how many were left out since. */
+    private static final class Line {
+        boolean logged;
+        long lastLogged;
+        long leftOut;
+    }
 
     public PeerCausedLog(System.Logger log, System.Logger.Level level) {
         this(log, level, DEFAULT_INTERVAL_NANOS, System::nanoTime);
@@ -34,22 +47,44 @@ public final class PeerCausedLog {
 
     /** Logs {@code message} unless a line of this kind was logged less than an interval ago; then only counts it. */
     public void log(Supplier<String> message) {
+        log(ANY, message);
+    }
+
+    /**
+     * Logs {@code message} unless a line of this kind with this {@code key} (the VM, else the listener or the peer's
+     * address) was logged less than an interval ago; then only counts it.
+     */
+    public void log(String key, Supplier<String> message) {
         long omitted;
         synchronized (this) {
             long now = nanoClock.getAsLong();
-            if (loggedOnce && now - lastLogged < intervalNanos) {
-                leftOut++;
+            Line line = lineOf(key, now);
+            if (line.logged && now - line.lastLogged < intervalNanos) {
+                line.leftOut++;
                 return;
             }
-            loggedOnce = true;
-            lastLogged = now;
-            omitted = leftOut;
-            leftOut = 0;
+            line.logged = true;
+            line.lastLogged = now;
+            omitted = line.leftOut;
+            line.leftOut = 0;
         }
         log.log(
                 level,
                 () -> message.get()
                         + (omitted > 0 ? " (and " + omitted + " more like it since the last such line)" : "")
                         + " (at most one such line a minute)");
+    }
+
+    /** The key's line (new for a key not seen, or forgotten); past {@link #MAX_KEYS} keys, the one new keys share. */
+    private Line lineOf(String key, long now) {
+        Line line = lines.get(key);
+        if (line != null) {
+            return line;
+        }
+        if (lines.size() >= MAX_KEYS) {
+            // Forget the lines whose interval is over with nothing to report: their next line is logged anyway.
+            lines.values().removeIf(l -> l.leftOut == 0 && now - l.lastLogged >= intervalNanos);
+        }
+        return lines.computeIfAbsent(lines.size() < MAX_KEYS ? key : ANY, k -> new Line());
     }
 }

@@ -122,8 +122,10 @@ public final class PolicyPeers implements PeerIdentifier {
                     Errno.EACCES));
         } catch (P9Exception | RuntimeException e) {
             // Anyone reaching a listener can be refused at will: at most one such line a minute.
-            UNRECORDED.log(() ->
-                    "audit: cannot record a refused connection on " + listener.describe() + ": " + e.getMessage());
+            UNRECORDED.log(
+                    refused.vm().isEmpty() ? "listener " + listener.describe() : "vm " + refused.vm(),
+                    () -> "audit: cannot record a refused connection on " + listener.describe() + ": "
+                            + e.getMessage());
         }
     }
 }

@@ -12,6 +12,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.p9gate.gateway.budget.OverBudget;
 import io.p9gate.gateway.budget.VmBudget;
+import io.p9gate.gateway.codec.PeerCausedLog;
 import io.p9gate.gateway.codec.PeerName;
 import io.p9gate.gateway.net.Transports;
 import io.p9gate.gateway.session.Session;
@@ -62,8 +63,11 @@ public final class Gateway implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final PeerIdentifier identifier;
     private final List<ListenerBinder> binders = new ArrayList<>();
-    /** VMs whose connections are being refused: audited each, logged once until one is admitted again. */
-    private final Set<VmBudget> refusing = ConcurrentHashMap.newKeySet();
+    /**
+     * VMs whose connections are being refused: audited each, logged at most once a minute per VM (a VM at its limit
+     * that reconnects in a loop is admitted and refused in turn, 90-150 times a second).
+     */
+    private final PeerCausedLog refusing = new PeerCausedLog(LOG, System.Logger.Level.WARNING);
     /** The connections of listeners several VMs share (tls:, vsock:): their VM is known only once identified. */
     private EventLoopGroup sharedLoops;
 
@@ -326,15 +330,11 @@ public final class Gateway implements AutoCloseable {
         } catch (OverBudget e) {
             config.budgets().connectionRefused(vm, peer, e);
             channel.close();
-            if (refusing.add(vm)) {
-                LOG.log(
-                        System.Logger.Level.WARNING,
-                        () -> "refusing connections from " + peer + ": " + e.getMessage()
-                                + "; each refusal is audited, this line is not repeated until one is admitted");
-            }
+            refusing.log(
+                    vm.vm(),
+                    () -> "refusing connections from " + peer + ": " + e.getMessage() + "; each refusal is audited");
             return false;
         }
-        refusing.remove(vm);
         return true;
     }
 

@@ -12,8 +12,11 @@ final class RefusedPeers {
 
     private RefusedPeers() {}
 
+    /** At most one line a minute per VM, or per listener for a peer no VM claims. */
     static void log(ListenSpec spec, PeerVerdict.Refused refused) {
-        REFUSED.log(() -> "refused a connection on " + spec.describe()
-                + (refused.vm().isEmpty() ? "" : " (VM " + refused.vm() + ")") + ": " + refused.reason());
+        REFUSED.log(
+                refused.vm().isEmpty() ? "listener " + spec.describe() : "vm " + refused.vm(),
+                () -> "refused a connection on " + spec.describe()
+                        + (refused.vm().isEmpty() ? "" : " (VM " + refused.vm() + ")") + ": " + refused.reason());
     }
 }

@@ -40,7 +40,7 @@ final class AuditedSession implements RequestHandler {
     /** @param vm the VM the session speaks for, as its decision records name it */
     static RequestHandler opened(
             RequestHandler delegate, String vm, ConnectionContext context, AuditTrail audit, RequestObserver requests) {
-        note(audit, new GatewayEvent.SessionOpened(vm, context.sessionId(), context.peer()));
+        note(audit, vm, new GatewayEvent.SessionOpened(vm, context.sessionId(), context.peer()));
         return new AuditedSession(delegate, vm, context.sessionId(), audit, requests);
     }
 
@@ -85,15 +85,16 @@ final class AuditedSession implements RequestHandler {
         try {
             delegate.close();
         } finally {
-            note(audit, new GatewayEvent.SessionClosed(vm, sessionId));
+            note(audit, vm, new GatewayEvent.SessionClosed(vm, sessionId));
         }
     }
 
-    private static void note(AuditTrail audit, GatewayEvent event) {
+    /** A session event; one that cannot be recorded is logged at most once a minute per VM. */
+    private static void note(AuditTrail audit, String vm, GatewayEvent event) {
         try {
             audit.lifecycle(event);
         } catch (P9Exception e) {
-            UNRECORDED.log(() -> "audit: cannot record " + event + ": " + e.getMessage());
+            UNRECORDED.log(vm, () -> "audit: cannot record " + event + ": " + e.getMessage());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "audit: recording " + event + " failed unexpectedly (bug)", e);
         }

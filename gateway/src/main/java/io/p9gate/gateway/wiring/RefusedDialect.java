@@ -1,5 +1,6 @@
 package io.p9gate.gateway.wiring;
 
+import io.p9gate.gateway.codec.PeerCausedLog;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.Decision;
@@ -17,6 +18,8 @@ import java.util.List;
 final class RefusedDialect {
     static final String RULE = "policy.dialects";
     private static final System.Logger LOG = System.getLogger(RefusedDialect.class.getName());
+    /** A guest may send refused Tversions as fast as it likes: one line a minute per VM. */
+    private static final PeerCausedLog UNRECORDED = new PeerCausedLog(LOG, System.Logger.Level.WARNING);
 
     private RefusedDialect() {}
 
@@ -27,9 +30,8 @@ final class RefusedDialect {
             audit.record(AuditEntry.refusedAttach(
                     vm, context.sessionId(), MessageType.TVERSION, detail, Decision.deny(errno, List.of(RULE)), errno));
         } catch (P9Exception | RuntimeException e) {
-            LOG.log(
-                    System.Logger.Level.WARNING,
-                    () -> "audit: cannot record the refused " + detail + " of VM " + vm + ": " + e.getMessage());
+            UNRECORDED.log(
+                    vm, () -> "audit: cannot record the refused " + detail + " of VM " + vm + ": " + e.getMessage());
         }
     }
 }

@@ -3,6 +3,7 @@ package io.p9gate.gateway.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.budget.Limits;
 import io.p9gate.gateway.budget.OverBudget;
@@ -11,6 +12,8 @@ import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.fs.RecordPhase;
 import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.testing.LoggedLines;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -40,5 +43,32 @@ class RefusedConnectionsTest {
         assertEquals(
                 "connection refused: unix:/run/alpha.sock pid=42 uid=0",
                 entry.request().detail());
+    }
+
+    /**
+     * A VM reconnecting in a loop past its connection budget while the audit log refuses its records: each refusal
+     * used to log a line (5,041 in one run); now one line a minute per VM, the next one counting those left out.
+     */
+    @Test
+    void refusalsThatCannotBeRecordedAreLoggedOnceAMinutePerVm() throws Exception {
+        RefusedConnections refusals = new RefusedConnections(entry -> {
+            throw new P9Exception(Errno.EIO, "audit log disk budget: refusing everything");
+        });
+        VmBudget alpha = new VmBudget("alpha", new Limits(1, 1, 1, 1, 1, 1, 1, 1), null);
+        VmBudget beta = new VmBudget("beta", new Limits(1, 1, 1, 1, 1, 1, 1, 1), null);
+        alpha.connections().acquire(1);
+        OverBudget why =
+                assertThrows(OverBudget.class, () -> alpha.connections().acquire(1));
+        List<String> lines;
+        try (LoggedLines logged = new LoggedLines(RefusedConnections.class.getName())) {
+            for (int i = 0; i < 500; i++) {
+                refusals.refused(alpha, "unix:/run/alpha.sock pid=" + i, why);
+                refusals.refused(beta, "unix:/run/beta.sock pid=" + i, why);
+            }
+            lines = logged.startingWith("");
+        }
+        assertEquals(2, lines.size(), "one line per VM for 1,000 refusals, the first: " + lines.getFirst());
+        assertTrue(lines.stream().anyMatch(l -> l.contains("VM alpha")), lines::toString);
+        assertTrue(lines.stream().anyMatch(l -> l.contains("VM beta")), lines::toString);
     }
 }

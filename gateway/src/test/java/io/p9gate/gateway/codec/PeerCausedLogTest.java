@@ -61,4 +61,39 @@ class PeerCausedLogTest {
         assertTrue(
                 log.lines.get(1).startsWith("WARNING closing connection 1000 (and 999 more like it"), log.lines.get(1));
     }
+
+    @Test
+    void eachKeyHasItsOwnLineSoOneVmsFloodDoesNotHideAnothersLine() {
+        Lines log = new Lines();
+        AtomicLong now = new AtomicLong();
+        PeerCausedLog peerCaused =
+                new PeerCausedLog(log, System.Logger.Level.WARNING, TimeUnit.MINUTES.toNanos(1), now::get);
+        for (int i = 0; i < 100; i++) {
+            peerCaused.log("vm-flood", () -> "refused vm-flood");
+            now.addAndGet(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+        peerCaused.log("vm-quiet", () -> "refused vm-quiet");
+        assertEquals(
+                List.of(
+                        "WARNING refused vm-flood (at most one such line a minute)",
+                        "WARNING refused vm-quiet (at most one such line a minute)"),
+                log.lines);
+        now.addAndGet(TimeUnit.MINUTES.toNanos(1));
+        peerCaused.log("vm-flood", () -> "refused vm-flood");
+        assertTrue(log.lines.get(2).contains("(and 99 more like it"), log.lines.get(2));
+    }
+
+    @Test
+    void keysAPeerCanChooseShareOneLinePastTheirLimit() {
+        Lines log = new Lines();
+        AtomicLong now = new AtomicLong();
+        PeerCausedLog peerCaused =
+                new PeerCausedLog(log, System.Logger.Level.WARNING, TimeUnit.MINUTES.toNanos(1), now::get);
+        for (int i = 0; i < 10 * PeerCausedLog.MAX_KEYS; i++) {
+            int n = i;
+            peerCaused.log("10.0." + (n >> 8) + "." + (n & 255), () -> "refused " + n);
+            peerCaused.log("10.0." + (n >> 8) + "." + (n & 255), () -> "refused again " + n);
+        }
+        assertEquals(PeerCausedLog.MAX_KEYS + 1, log.lines.size(), "one line per key kept, one for the rest");
+    }
 }
