@@ -286,7 +286,18 @@ public final class AuditLog implements AutoCloseable {
      *                             refuses changes: the caller must not make the change (EIO)
      */
     public long appendIntent(AuditEvent.Decision event, Durability durability) throws AuditWriteException {
-        return append(event, durability, DiskBudget.Kind.CHANGE);
+        return appendIntent(event, durability, 0);
+    }
+
+    /**
+     * As {@link #appendIntent(AuditEvent.Decision, Durability)}, for a change that will write {@code data} bytes of
+     * guest data on this log's file system (a Twrite to a share there): the data takes the free space the records
+     * need, so with a free-space reserve it counts against it and is refused before the last 20 % of it.
+     *
+     * @throws AuditWriteException as there; {@link AuditWriteException#ENOSPC} when the data is what does not fit
+     */
+    public long appendIntent(AuditEvent.Decision event, Durability durability, long data) throws AuditWriteException {
+        return append(event, durability, DiskBudget.Kind.CHANGE, data);
     }
 
     /**
@@ -300,11 +311,16 @@ public final class AuditLog implements AutoCloseable {
     }
 
     private long append(AuditEvent event, Durability durability, DiskBudget.Kind kind) throws AuditWriteException {
+        return append(event, durability, kind, 0);
+    }
+
+    private long append(AuditEvent event, Durability durability, DiskBudget.Kind kind, long data)
+            throws AuditWriteException {
         Future<?> forcedCheckpoint = null;
         long seq;
         lock.lock();
         try {
-            seq = writeRecord(event, kind);
+            seq = writeRecord(event, kind, data);
             boolean forced = event instanceof AuditEvent.Lifecycle l && l.kind().forcesCheckpoint();
             if (forced) {
                 forcedCheckpoint = complete(capture("event"));
@@ -600,10 +616,11 @@ public final class AuditLog implements AutoCloseable {
 
     /** One of the log's own records: never refused by the disk budget. */
     private long writeRecord(AuditEvent event) throws AuditWriteException {
-        return writeRecord(event, DiskBudget.Kind.INTERNAL);
+        return writeRecord(event, DiskBudget.Kind.INTERNAL, 0);
     }
 
-    private long writeRecord(AuditEvent event, DiskBudget.Kind kind) throws AuditWriteException {
+    /** @param data bytes of guest data the change will write on the log's file system (0: none, or elsewhere) */
+    private long writeRecord(AuditEvent event, DiskBudget.Kind kind, long data) throws AuditWriteException {
         rejectIfFailed();
         if (closed) {
             throw new AuditWriteException("audit log is closed", null);
@@ -622,7 +639,16 @@ public final class AuditLog implements AutoCloseable {
                         null);
             }
             String vm = vmOf(event);
-            DiskBudget.Verdict verdict = budget.admits(kind, vm, length + 1);
+            DiskBudget.Verdict verdict = budget.admits(kind, vm, length + 1, data);
+            if (verdict == DiskBudget.Verdict.NO_ROOM_FOR_DATA) {
+                reportBudget();
+                throw new AuditWriteException(
+                        "audit log disk budget: refusing " + data + " bytes of VM " + vm
+                                + "'s data on the log's file system: the last 20 % of its free space is kept for"
+                                + " records (" + budget.describe() + ")",
+                        null,
+                        AuditWriteException.ENOSPC);
+            }
             if (verdict != DiskBudget.Verdict.ADMITTED) {
                 reportBudget();
                 throw new AuditWriteException(
@@ -633,14 +659,14 @@ public final class AuditLog implements AutoCloseable {
                                     case VM_SHARE_USED ->
                                         "what VM " + vm + " would record: it used its share of the last 20 % ("
                                                 + budget.describeShare(vm) + " " + budget.describe() + ")";
-                                    case ADMITTED -> throw new IllegalStateException();
+                                    case ADMITTED, NO_ROOM_FOR_DATA -> throw new IllegalStateException();
                                 },
                         null);
             }
             if (segments.write(bytes, length, seq)) {
                 sealSoon();
             }
-            budget.wrote(kind, vm, length + 1);
+            budget.wrote(kind, vm, length + 1, data);
             tree.append(hashes.leaf(bytes, 0, length));
             chainHead = hashes.chain(chainHead, bytes, 0, length);
         } catch (SyncFailedException e) {

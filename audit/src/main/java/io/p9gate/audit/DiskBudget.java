@@ -23,7 +23,8 @@ import java.util.stream.Stream;
  * Each change of state is logged (WARNING, ERROR once changes stop) and recorded as a {@code log_budget} record.
  * The log's own records (checkpoints, start, shutdown, policy and key events) are always written: there are few,
  * and without them the log could not be verified. Free space is sampled every {@link #SAMPLE_BYTES} written,
- * and at every record once the budget is within twice that.
+ * and at every record once the budget is within twice that. Guest data the gateway writes on the log's file system
+ * counts against the free space too ({@link #admits(Kind, String, long, long)}): it is refused before the last 20 %.
  */
 final class DiskBudget {
     enum State {
@@ -57,7 +58,9 @@ final class DiskBudget {
         ADMITTED,
         CHANGES_REFUSED,
         FULL,
-        VM_SHARE_USED
+        VM_SHARE_USED,
+        /** The change's guest data would go into the last 20 % of free space, kept for records (ENOSPC). */
+        NO_ROOM_FOR_DATA
     }
 
     static final long SAMPLE_BYTES = 256 << 10;
@@ -137,6 +140,31 @@ final class DiskBudget {
             return Verdict.ADMITTED;
         }
         return shares.admits(vm, bytes) ? Verdict.ADMITTED : Verdict.VM_SHARE_USED;
+    }
+
+    /**
+     * As {@link #admits(Kind, String, long)}, for a change that will also write {@code data} bytes of guest data on
+     * the log's file system (a Twrite to a share there). That data takes the free space the records need, so it
+     * counts against the free-space reserve (not {@code maxBytes}, which bounds the log's own files) and never goes
+     * into the last 20 %: there the change is refused, and only records of every VM go in.
+     */
+    Verdict admits(Kind kind, String vm, long bytes, long data) {
+        if (enabled() && data > 0 && minFreeBytes > 0 && freeLeft() - bytes - data < scale / 5) {
+            return Verdict.NO_ROOM_FOR_DATA;
+        }
+        return admits(kind, vm, bytes);
+    }
+
+    /**
+     * As {@link #wrote(Kind, String, long)}, for a change admitted with {@code data} bytes of guest data: counted as
+     * taken until the next sample of free space (due after {@link #SAMPLE_BYTES} of records and data together) says
+     * what the file system really has.
+     */
+    void wrote(Kind kind, String vm, long bytes, long data) {
+        wrote(kind, vm, bytes);
+        if (minFreeBytes > 0) {
+            writtenSinceSample += data;
+        }
     }
 
     /** Counts bytes of {@code vm}'s record (null: no VM's) written to a segment; under the append lock. */
@@ -221,13 +249,15 @@ final class DiskBudget {
         if (maxBytes > 0) {
             left = maxBytes - used.get();
         }
-        if (minFreeBytes > 0) {
-            if (writtenSinceSample >= SAMPLE_BYTES || usable - minFreeBytes < 2 * SAMPLE_BYTES) {
-                usable = usableSpace.getAsLong();
-                writtenSinceSample = 0;
-            }
-            left = Math.min(left, usable - writtenSinceSample - minFreeBytes);
+        return minFreeBytes > 0 ? Math.min(left, freeLeft()) : left;
+    }
+
+    /** Usable space above the reserve, less what was written since it was sampled (sampled again when due). */
+    private long freeLeft() {
+        if (writtenSinceSample >= SAMPLE_BYTES || usable - minFreeBytes < 2 * SAMPLE_BYTES) {
+            usable = usableSpace.getAsLong();
+            writtenSinceSample = 0;
         }
-        return left;
+        return usable - writtenSinceSample - minFreeBytes;
     }
 }

@@ -269,4 +269,48 @@ class DiskBudgetTest {
         budget.wrote(DiskBudget.SAMPLE_BYTES);
         assertEquals(DiskBudget.State.OK, budget.state());
     }
+
+    /**
+     * A guest's writes to a share on the log's file system take the free space the records need: sampled only every
+     * 256 KiB of records, a VM writing 1 MiB Twrites (one 300-byte record each) went on for ~870 MiB unseen, past the
+     * reserve, and the next record of any VM failed on a full disk. Guest data now counts, and never goes into the
+     * last 20 %: the writer is refused (ENOSPC) there, while the records of every VM, and changes without data,
+     * still go in.
+     */
+    @Test
+    void aFloodOfGuestDataOnTheLogsFileSystemIsRefusedBeforeAnotherVmsRecords() {
+        long reserve = 64L << 20;
+        long mib = 1L << 20;
+        int record = 300;
+        AtomicLong usable = new AtomicLong(reserve + (100L << 20));
+        DiskBudget budget = new DiskBudget(0, reserve, 0, usable::get, 2);
+        assertEquals(DiskBudget.Verdict.ADMITTED, budget.admits(DiskBudget.Kind.RECORD, "vm-victim", record));
+        DiskBudget.Verdict flood = DiskBudget.Verdict.ADMITTED;
+        long lowest = usable.get();
+        for (int i = 0; i < 400 && flood == DiskBudget.Verdict.ADMITTED; i++) {
+            flood = budget.admits(DiskBudget.Kind.CHANGE, "vm-flood", record, mib);
+            if (flood == DiskBudget.Verdict.ADMITTED) {
+                budget.wrote(DiskBudget.Kind.CHANGE, "vm-flood", record, mib);
+                usable.addAndGet(-(record + mib)); // the share is on the log's file system
+                lowest = Math.min(lowest, usable.get());
+            }
+        }
+        assertEquals(
+                DiskBudget.Verdict.NO_ROOM_FOR_DATA,
+                flood,
+                "the flood was refused; free space fell to " + (lowest - reserve) / mib + " MiB above the reserve");
+        assertTrue(lowest - reserve >= reserve / 5 - mib, "the last 20 % is kept: " + (lowest - reserve));
+        assertEquals(DiskBudget.Verdict.ADMITTED, budget.admits(DiskBudget.Kind.RECORD, "vm-victim", record));
+        assertEquals(DiskBudget.Verdict.ADMITTED, budget.admits(DiskBudget.Kind.CHANGE, "vm-victim", record));
+        assertEquals(DiskBudget.Verdict.ADMITTED, budget.admits(DiskBudget.Kind.RECORD, "vm-flood", record));
+    }
+
+    @Test
+    void guestDataCountsOnlyAgainstFreeSpaceNotTheLogsOwnMaximum() {
+        DiskBudget budget = new DiskBudget(MAX, 0, 0, () -> Long.MAX_VALUE, 2);
+        assertEquals(
+                DiskBudget.Verdict.ADMITTED,
+                budget.admits(DiskBudget.Kind.CHANGE, "vm-a", 300, 4 * MAX),
+                "--audit-max-bytes bounds the log's files, not the shares");
+    }
 }

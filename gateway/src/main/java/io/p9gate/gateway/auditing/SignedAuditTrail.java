@@ -35,6 +35,7 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
 
     private final RepeatedRefusals refusals;
     private volatile AuditObserver observer = AuditObserver.NONE;
+    private volatile DataOnLogFilesystem dataOnLog = DataOnLogFilesystem.NONE;
     /** A failing observer is reported once, not per record: it could fail for every request. */
     private final java.util.concurrent.atomic.AtomicBoolean observerFailed =
             new java.util.concurrent.atomic.AtomicBoolean();
@@ -69,7 +70,7 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
     public long record(AuditEntry entry) throws P9Exception {
         AuditEvent.Decision decision = DecisionRecords.of(entry);
         return switch (entry.phase()) {
-            case INTENT -> append(decision, durability(entry), RecordPhase.INTENT);
+            case INTENT -> append(decision, durability(entry), RecordPhase.INTENT, dataOnLog.bytesOf(entry));
             case DONE ->
                 entry.outcome().errno() != null
                         ? refusals.record(decision) // changed nothing and failed
@@ -84,6 +85,11 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
 
     private Durability durability(AuditEntry entry) {
         return entry.mustBeOnDisk() ? onDisk : Durability.WRITTEN;
+    }
+
+    /** Counts the guest data of writes to shares on the log's file system against its free-space reserve. */
+    public void countDataOnLogFilesystem(DataOnLogFilesystem data) {
+        this.dataOnLog = Objects.requireNonNull(data);
     }
 
     /**
@@ -147,16 +153,21 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
     }
 
     private long append(AuditEvent event, Durability durability, RecordPhase phase) throws P9Exception {
+        return append(event, durability, phase, 0);
+    }
+
+    /** @param data bytes of guest data an intent's change writes on the log's file system */
+    private long append(AuditEvent event, Durability durability, RecordPhase phase, long data) throws P9Exception {
         long start = System.nanoTime();
         long seq;
         try {
             seq = switch (phase) {
-                case INTENT -> log.appendIntent((AuditEvent.Decision) event, durability); // refused first near the end
+                case INTENT -> log.appendIntent((AuditEvent.Decision) event, durability, data); // refused first
                 case OUTCOME -> log.appendOutcome((AuditEvent.Decision) event, durability); // one per admitted intent
                 case DONE -> log.append(event, durability);
             };
         } catch (AuditWriteException e) {
-            throw new P9Exception(Errno.EIO, e.getMessage(), e);
+            throw new P9Exception(Errno.of(e.errno()), e.getMessage(), e); // EIO, or ENOSPC for refused guest data
         }
         tellObserver(new AuditObserver.WrittenRecord(event, phase, durability, System.nanoTime() - start));
         return seq;

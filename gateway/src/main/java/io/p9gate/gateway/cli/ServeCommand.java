@@ -1,6 +1,7 @@
 package io.p9gate.gateway.cli;
 
 import io.p9gate.audit.AuditWriteException;
+import io.p9gate.gateway.auditing.DataOnLogFilesystem;
 import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.AuditTrail;
@@ -39,6 +40,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -168,6 +170,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         Served served = holder != null ? fromPolicy(holder) : fromShares();
         AuditTrail trail = audit.enabled() ? audit.open(spec.commandLine(), served.vms()) : new NoAudit();
+        if (trail instanceof SignedAuditTrail signed) {
+            signed.countDataOnLogFilesystem(new DataOnLogFilesystem(audit.dir, served::shareDir));
+        }
         GatewayConfig config;
         try {
             config = served.config(trail);
@@ -235,6 +240,9 @@ final class ServeCommand implements Callable<Integer> {
             return List::of;
         }
 
+        /** The host directory of a VM's share now (for the audit disk budget: is it on the log's file system?). */
+        Optional<Path> shareDir(String vm, String share);
+
         /** Which VM a connection speaks for (R-DEP-1); without a policy, the listener's. */
         default PeerIdentifier identifier(AuditTrail trail) {
             return PeerIdentifier.LISTENER_IS_VM;
@@ -272,6 +280,10 @@ final class ServeCommand implements Callable<Integer> {
 
             public int vms() {
                 return listens.size(); // without a policy, each listener is a VM of its own
+            }
+
+            public Optional<Path> shareDir(String vm, String share) {
+                return Optional.ofNullable(shareMap.get(share));
             }
         };
     }
@@ -443,6 +455,12 @@ final class ServeCommand implements Callable<Integer> {
 
             public int vms() {
                 return holder.current().listeners().size();
+            }
+
+            public Optional<Path> shareDir(String vm, String share) {
+                return Optional.ofNullable(holder.current().policy().vms().get(vm))
+                        .map(v -> v.shares().get(share))
+                        .map(s -> s.hostDir());
             }
 
             public String status() {

@@ -429,8 +429,11 @@ final class ChokePoint {
         try {
             return audit.record(entry);
         } catch (P9Exception e) {
+            // ENOSPC: the log's disk budget refused the change's guest data (the log is fine); else the record failed.
             throw new P9Exception(
-                    Errno.EIO, "audit record failed: refusing " + d.request().operation(), e);
+                    e.errno() == Errno.ENOSPC ? Errno.ENOSPC : Errno.EIO,
+                    "audit record failed: refusing " + d.request().operation(),
+                    e);
         } catch (RuntimeException e) {
             throw UnexpectedFaults.eio("audit record", e);
         }

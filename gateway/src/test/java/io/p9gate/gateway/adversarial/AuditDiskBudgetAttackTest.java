@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.audit.read.AuditRecord;
+import io.p9gate.gateway.auditing.DataOnLogFilesystem;
 import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.auditing.SignedLogs;
 import io.p9gate.gateway.client.P9Client;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
@@ -168,6 +170,53 @@ class AuditDiskBudgetAttackTest {
         assertTrue(logs.bytes() <= BUDGET + (16 << 10), "within the budget: " + logs.bytes());
         SignedLogs.Verified verified = logs.verify();
         assertEquals(0, verified.exit(), verified.output());
+    }
+
+    /**
+     * A share on the log's file system: alpha's writes take the free space its records need. The free-space reserve
+     * was sampled every 256 KiB of records only, so alpha's Twrites (1 MiB of data to 300 bytes of record) went on
+     * unseen past the reserve, until the next record of any VM failed on a full disk (EIO for all). Here the reserve
+     * is set so that 12 % of it is left: a write is now refused, ENOSPC, and not made, while alpha's changes without
+     * data and beta's reads are still recorded.
+     */
+    @Test
+    void writesToAShareOnTheLogsFileSystemAreRefusedBeforeTheRecordsReserve() throws Exception {
+        long usable = Files.getFileStore(tmp).getUsableSpace();
+        long reserve = (long) (usable / 1.12); // 12 % of the reserve left: within the last 20 %, above 5 %
+        SignedLogs logs;
+        try (AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp, l -> onTheLogsFileSystem(l, reserve));
+                P9Client alpha = rig.alpha();
+                P9Client beta = rig.beta()) {
+            logs = rig.logs;
+            alpha.walk(0, 1);
+            alpha.lcreate(1, "filler", 1, 0644, 0);
+            P9Exception refused =
+                    assertThrows(P9Exception.class, () -> alpha.write(1, 0, new byte[32 << 10]), "a write of data");
+            assertEquals(Errno.ENOSPC, refused.errno());
+            assertEquals(0, Files.size(rig.policy.data.resolve("filler")), "the refused write was not made");
+            alpha.walk(0, 3);
+            alpha.mkdir(3, "still-recorded", 0755, 0);
+            beta.walk(0, 2, "readme");
+            beta.lopen(2, 0);
+            assertArrayEquals("beta's view".getBytes(StandardCharsets.UTF_8), beta.read(2, 0, 100));
+        }
+        assertEquals(1, readCount(logs), "beta's read is recorded");
+        SignedLogs.Verified verified = logs.verify();
+        assertEquals(0, verified.exit(), verified.output());
+    }
+
+    /** A free-space reserve of {@code reserve} bytes, every share counted as on the log's file system. */
+    private static SignedAuditTrail onTheLogsFileSystem(SignedLogs logs, long reserve) {
+        try {
+            SignedAuditTrail trail = SignedAuditTrail.open(
+                    logs.dir,
+                    logs.key,
+                    SignedLogs.options().withDiskBudget(0, reserve).withBudgetVms(2));
+            trail.countDataOnLogFilesystem(new DataOnLogFilesystem(logs.dir, (vm, share) -> Optional.of(logs.dir)));
+            return trail;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A handler that keeps each line logged, as "LEVEL message". */

@@ -1,0 +1,66 @@
+package io.p9gate.gateway.auditing;
+
+import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.fs.Operation;
+import io.p9gate.gateway.fs.RecordPhase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The guest data a change writes on the audit log's file system: a Twrite to a share there takes the free space the
+ * log's records need, which the disk budget samples only now and then. Counted, the budget refuses a VM's flood of
+ * writes (ENOSPC) before its free-space reserve, instead of another VM's records failing on a full disk. A share
+ * whose device cannot be read counts as on the log's file system (the budget samples the real free space soon).
+ */
+public final class DataOnLogFilesystem {
+    /** Counts no data: shares elsewhere, or no free-space reserve. */
+    public static final DataOnLogFilesystem NONE = new DataOnLogFilesystem(null, (vm, share) -> Optional.empty());
+
+    /** The host directory of a VM's share under the configuration in force; empty if there is none. */
+    @FunctionalInterface
+    public interface ShareDirs {
+        Optional<Path> of(String vm, String share);
+    }
+
+    private final Object logDevice;
+    private final ShareDirs shareDirs;
+    /** Per share directory (bounded by the shares of the policies loaded): whether it is on the log's device. */
+    private final Map<Path, Boolean> onLogDevice = new ConcurrentHashMap<>();
+
+    /** @param logDir the audit log's directory */
+    public DataOnLogFilesystem(Path logDir, ShareDirs shareDirs) {
+        this.logDevice = logDir == null ? null : deviceOf(logDir);
+        this.shareDirs = Objects.requireNonNull(shareDirs);
+    }
+
+    /** Bytes of guest data the change {@code entry} announces on the log's file system (0 for none). */
+    long bytesOf(AuditEntry entry) {
+        if (entry.phase() != RecordPhase.INTENT
+                || entry.request().operation() != Operation.WRITE
+                || entry.outcome().bytes() <= 0) {
+            return 0;
+        }
+        Optional<Path> dir = shareDirs.of(entry.request().vm(), entry.request().share());
+        return dir.isPresent() && onLogDevice.computeIfAbsent(dir.get(), this::onLogDevice)
+                ? entry.outcome().bytes()
+                : 0;
+    }
+
+    private boolean onLogDevice(Path dir) {
+        Object device = deviceOf(dir);
+        return device == null || logDevice == null || device.equals(logDevice);
+    }
+
+    private static Object deviceOf(Path dir) {
+        try {
+            return Files.getAttribute(dir, "unix:dev");
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | SecurityException e) {
+            return null;
+        }
+    }
+}
