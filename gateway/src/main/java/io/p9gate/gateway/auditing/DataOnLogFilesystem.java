@@ -46,9 +46,12 @@ public final class DataOnLogFilesystem {
             return 0;
         }
         Optional<Path> dir = shareDirs.of(entry.request().vm(), entry.request().share());
-        return dir.isPresent() && onLogDevice.computeIfAbsent(dir.get(), this::onLogDevice)
-                ? entry.outcome().bytes()
-                : 0;
+        return dir.isPresent() && holds(dir.get()) ? entry.outcome().bytes() : 0;
+    }
+
+    /** Whether {@code dir} is on the log's file system (or cannot be told apart from it). */
+    public boolean holds(Path dir) {
+        return onLogDevice.computeIfAbsent(dir, this::onLogDevice);
     }
 
     private boolean onLogDevice(Path dir) {

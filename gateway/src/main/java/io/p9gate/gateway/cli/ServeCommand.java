@@ -171,7 +171,9 @@ final class ServeCommand implements Callable<Integer> {
         Served served = holder != null ? fromPolicy(holder) : fromShares();
         AuditTrail trail = audit.enabled() ? audit.open(spec.commandLine(), served.vms()) : new NoAudit();
         if (trail instanceof SignedAuditTrail signed) {
-            signed.countDataOnLogFilesystem(new DataOnLogFilesystem(audit.dir, served::shareDir));
+            DataOnLogFilesystem data = new DataOnLogFilesystem(audit.dir, served::shareDir);
+            signed.countDataOnLogFilesystem(data);
+            warnAboutSharesBesideTheLog(served, data);
         }
         GatewayConfig config;
         try {
@@ -243,6 +245,9 @@ final class ServeCommand implements Callable<Integer> {
         /** The host directory of a VM's share now (for the audit disk budget: is it on the log's file system?). */
         Optional<Path> shareDir(String vm, String share);
 
+        /** Every share's host directory now, by a name for messages. */
+        Map<String, Path> shareDirs();
+
         /** Which VM a connection speaks for (R-DEP-1); without a policy, the listener's. */
         default PeerIdentifier identifier(AuditTrail trail) {
             return PeerIdentifier.LISTENER_IS_VM;
@@ -284,6 +289,11 @@ final class ServeCommand implements Callable<Integer> {
 
             public Optional<Path> shareDir(String vm, String share) {
                 return Optional.ofNullable(shareMap.get(share));
+            }
+
+            public Map<String, Path> shareDirs() {
+                return shareMap.entrySet().stream()
+                        .collect(Collectors.toMap(e -> "share " + e.getKey(), Map.Entry::getValue));
             }
         };
     }
@@ -463,6 +473,18 @@ final class ServeCommand implements Callable<Integer> {
                         .map(s -> s.hostDir());
             }
 
+            public Map<String, Path> shareDirs() {
+                Map<String, Path> dirs = new java.util.TreeMap<>();
+                holder.current()
+                        .policy()
+                        .vms()
+                        .values()
+                        .forEach(vm -> vm.shares()
+                                .values()
+                                .forEach(s -> dirs.put("share " + s.name() + " of VM " + vm.id(), s.hostDir())));
+                return dirs;
+            }
+
             public String status() {
                 return "serving " + holder.current().listeners().size() + " VM(s) under policy sha256 "
                         + holder.current().digest();
@@ -535,6 +557,27 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         err.println("p9gate: WARNING: no policy is enforced; every client may read and write every share");
         err.flush();
+    }
+
+    /**
+     * A disk budget of --audit-max-bytes alone bounds the log's files, but nothing keeps a VM writing to a share on
+     * the log's file system from filling it, and then every VM's requests fail (EIO): the log cannot record them.
+     */
+    private void warnAboutSharesBesideTheLog(Served served, DataOnLogFilesystem data) {
+        if (audit.maxBytes == 0 || audit.minFree > 0) {
+            return;
+        }
+        List<String> beside = served.shareDirs().entrySet().stream()
+                .filter(e -> data.holds(e.getValue()))
+                .map(e -> e.getKey() + " (" + e.getValue() + ")")
+                .toList();
+        if (!beside.isEmpty()) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("p9gate: WARNING: " + String.join(", ", beside) + " on the audit log's file system and no"
+                    + " --audit-min-free: a VM writing there can fill it, and then every VM's requests fail (EIO);"
+                    + " set --audit-min-free, or put the log on a file system of its own (docs/deploy.md)");
+            err.flush();
+        }
     }
 
     /** Limits that promise more than the process has (one line each); they are kept, the reserve still holds. */

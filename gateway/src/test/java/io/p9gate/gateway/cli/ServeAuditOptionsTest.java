@@ -189,4 +189,25 @@ class ServeAuditOptionsTest {
                 "cannot listen on " + socket + ": its directory");
         assertTrue(err.toString().contains("does not exist"), err.toString());
     }
+
+    /**
+     * A share on the log's file system with only --audit-max-bytes: nothing keeps a VM writing there from filling the
+     * disk, after which every VM's requests fail (EIO). serve said nothing of it; now one WARNING names the share.
+     */
+    @Test
+    void aShareBesideTheLogWithoutAFreeSpaceReserveIsWarnedOf() throws Exception {
+        String[] audit = {"--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString()};
+        Run maxOnly = serve(concat(audit, "--audit-max-bytes", "1GiB"));
+        assertTrue(
+                maxOnly.err()
+                        .contains("WARNING: share a (" + dir.resolve("share") + ") on the audit log's file system"),
+                maxOnly.err());
+        Run reserved = serve(concat(audit, "--audit-max-bytes", "1GiB", "--audit-min-free", "1MiB"));
+        assertFalse(reserved.err().contains("on the audit log's file system"), reserved.err());
+    }
+
+    private static String[] concat(String[] first, String... more) {
+        return java.util.stream.Stream.concat(java.util.Arrays.stream(first), java.util.Arrays.stream(more))
+                .toArray(String[]::new);
+    }
 }
