@@ -28,8 +28,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -85,8 +83,7 @@ public final class Gateway implements AutoCloseable {
      * only its address, so VMs connecting from one address share these on a listener; they are kept per listener so
      * that such VMs, each on a listener of its own, do not share them (docs/deploy.md).
      */
-    private record Unidentified(
-            UnidentifiedPeers handshakes, Set<InetAddress> refusing, HandshakePenalties penalties) {}
+    private record Unidentified(UnidentifiedPeers handshakes, HandshakePenalties penalties) {}
 
     private Unidentified unidentified() {
         return new Unidentified(
@@ -98,7 +95,6 @@ public final class Gateway implements AutoCloseable {
                                         .mapToLong(vm -> vm.limits().connections())
                                         .max()
                                         .orElse(1))),
-                ConcurrentHashMap.newKeySet(),
                 new HandshakePenalties());
     }
 
@@ -245,19 +241,17 @@ public final class Gateway implements AutoCloseable {
             return () -> {};
         }
         UnidentifiedPeers handshakes = unidentified.handshakes();
-        Set<InetAddress> refusingHandshakes = unidentified.refusing();
         InetAddress address = remote.getAddress();
         if (!handshakes.tryTake(address)) {
             String reason = "too many connections awaiting their TLS handshake from " + address.getHostAddress()
                     + " (at most a VM's connections limit, or the process's descriptors are spent)";
             identifier.handshakeFailed(spec, peer, reason);
-            if (refusingHandshakes.add(address)) {
-                RefusedPeers.log(spec, new PeerVerdict.Refused("", PeerIdentifier.RULE_TLS, reason + "; not repeated"));
-            }
+            // Throttled per listener: a set of the addresses already named grew with every address a peer cycled
+            // through (an IPv6 /64), and was only ever emptied by that address's next success.
+            RefusedPeers.log(spec, new PeerVerdict.Refused("", PeerIdentifier.RULE_TLS, reason));
             channel.close();
             return null;
         }
-        refusingHandshakes.remove(address);
         AtomicBoolean given = new AtomicBoolean();
         Runnable give = () -> {
             if (given.compareAndSet(false, true)) {
