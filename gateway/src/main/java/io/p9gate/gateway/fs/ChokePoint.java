@@ -220,6 +220,22 @@ final class ChokePoint {
      */
     private Decided decided(Operation op, Subject who, String share, PathsOf paths, RequestArgs args)
             throws P9Exception {
+        return allowedOrRefused(deciding(op, who, share, paths, args));
+    }
+
+    /** Records and throws {@code decided} if it is a denial; returns it if allowed. */
+    private Decided allowedOrRefused(Decided decided) throws P9Exception {
+        Decision decision = decided.decision();
+        if (!decision.allowed()) {
+            record(decided, Outcome.failure(decision.errno()), RecordPhase.DONE, AuditTrail.NO_SEQ);
+            throw new P9Exception(decision.errno(), decided.request().operation() + " denied by " + decision.ruleIds());
+        }
+        return decided;
+    }
+
+    /** {@link #decided} without refusing: what a denial would record. */
+    private Decided deciding(Operation op, Subject who, String share, PathsOf paths, RequestArgs args)
+            throws P9Exception {
         requireWritable(op);
         requireValidNames(op, who, share, paths, args);
         AccessRequest request;
@@ -233,12 +249,81 @@ final class ChokePoint {
             decision = Decision.deny(e.errno(), CONFINEMENT_RULE);
         }
         decision = refusingUnmapped(request, decision);
-        Decided decided = new Decided(RequestScope.tag(), RequestScope.type(), request, decision);
-        if (!decision.allowed()) {
-            record(decided, Outcome.failure(decision.errno()), RecordPhase.DONE, AuditTrail.NO_SEQ);
-            throw new P9Exception(decision.errno(), op + " denied by " + decision.ruleIds());
+        return new Decided(RequestScope.tag(), RequestScope.type(), request, decision);
+    }
+
+    /** Twalk's backend call: walks the first {@code names} names of the request (all of them for a whole walk). */
+    @FunctionalInterface
+    interface WalkOf {
+        GuardedFs.Walked walk(int names) throws P9Exception;
+    }
+
+    /**
+     * Twalk, as {@link #inspect}, except that a walk the policy refuses as hidden (ENOENT) at a name after its first
+     * answers as a walk that met a missing name there: the qids of the names before it (R-POL-4). Refused as a
+     * whole, it told a hidden name from a missing one, which stops the walk with those qids. The guest gets what a
+     * walk of the names before the hidden one gets (so they are walked, as any walk's are), and the record is the
+     * refusal, by the hidden rule, of all it asked.
+     */
+    GuardedFs.Walked inspectWalk(Subject who, String share, PathsOf paths, RequestArgs.Walk args, WalkOf walk)
+            throws P9Exception {
+        Decided decided = deciding(Operation.WALK, who, share, paths, args);
+        int before = namesBeforeHidden(decided, args.names().size());
+        if (before == 0) {
+            decided = allowedOrRefused(decided);
+            before = args.names().size();
         }
-        return decided;
+        int walked = before;
+        GuardedFs.Walked result = run(decided, () -> walk.walk(walked), RecordPhase.DONE, AuditTrail.NO_SEQ);
+        if (walked < args.names().size() && result.handle() != null) {
+            result.handle().close();
+            result = new GuardedFs.Walked(result.qids(), null, Errno.ENOENT);
+        }
+        try {
+            record(
+                    decided,
+                    result.stopped() == null ? Outcome.success(0) : Outcome.failure(result.stopped()),
+                    RecordPhase.DONE,
+                    AuditTrail.NO_SEQ);
+        } catch (P9Exception e) {
+            GuardedFs.Result.releaseUnrecorded(result);
+            throw e;
+        }
+        return result;
+    }
+
+    /**
+     * How many names of a walk the policy refused as hidden come before the first hidden one, asked path by path
+     * (a walk is allowed only if every path it reaches is); 0 if it was allowed, refused otherwise, refused at its
+     * first name, or if no single path is refused with ENOENT (fail closed: refused as a whole).
+     */
+    private int namesBeforeHidden(Decided decided, int names) {
+        Decision decision = decided.decision();
+        AccessRequest request = decided.request();
+        if (decision.allowed()
+                || decision.errno() != Errno.ENOENT
+                || names < 2
+                || request.paths().size() != names) {
+            return 0;
+        }
+        RequestArgs.Walk args = (RequestArgs.Walk) request.args();
+        for (int i = 0; i < names; i++) {
+            AccessRequest one = new AccessRequest(
+                    request.vm(),
+                    request.sessionId(),
+                    request.operation(),
+                    request.share(),
+                    List.of(request.paths().get(i)),
+                    request.uid(),
+                    request.gid(),
+                    new RequestArgs.Walk(List.of(args.names().get(i))),
+                    request.detail());
+            Decision d = decide(one);
+            if (!d.allowed()) {
+                return d.errno() == Errno.ENOENT ? i : 0;
+            }
+        }
+        return 0;
     }
 
     /** A guest-chosen name no entry can have is refused, and recorded, before any policy is asked. */

@@ -278,28 +278,23 @@ public final class GuardedFs {
         // A walk with ".." is checked against the kernel step by step (Walks), so it starts from the kernel's path.
         RequestPaths paths = RequestPaths.of(
                 () -> Walks.paths(names.contains("..") ? share.root().currentPath(from) : path(share, from), names));
-        // A walk that stopped is answered with the qids it got, but what the guest asked for did not resolve.
+        // A walk that stopped is answered with the qids it got, but what the guest asked for did not resolve; one
+        // stopped by a hidden name walks only the names before it (ChokePoint#inspectWalk).
         return claiming(
                 claim,
-                () -> guard.inspect(
-                        Operation.WALK,
-                        who,
-                        share.name(),
-                        paths,
-                        new RequestArgs.Walk(names),
-                        () -> {
-                            Walked walked = Walks.walk(share, from, names, paths.get());
-                            if (walked.handle() != null) {
-                                try {
-                                    claim.claim();
-                                } catch (P9Exception | RuntimeException e) {
-                                    walked.handle().close();
-                                    throw e;
-                                }
-                            }
-                            return walked;
-                        },
-                        w -> w.stopped() == null ? Outcome.success(0) : Outcome.failure(w.stopped())));
+                () -> guard.inspectWalk(who, share.name(), paths, new RequestArgs.Walk(names), walking -> {
+                    Walked walked = Walks.walk(
+                            share, from, names.subList(0, walking), paths.get().subList(0, Math.max(1, walking)));
+                    if (walking == names.size() && walked.handle() != null) {
+                        try {
+                            claim.claim();
+                        } catch (P9Exception | RuntimeException e) {
+                            walked.handle().close();
+                            throw e;
+                        }
+                    }
+                    return walked;
+                }));
     }
 
     public Described getattr(Subject who, FileHandle handle) throws P9Exception {

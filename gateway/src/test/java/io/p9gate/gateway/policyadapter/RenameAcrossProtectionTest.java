@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.nio.file.Files;
@@ -61,8 +62,15 @@ class RenameAcrossProtectionTest {
             // Neither name leads to the secret afterwards.
             assertEquals(
                     Errno.ENOENT, s.fails(new TMessage.Twalk(TestSession.ROOT, 2, List.of("v2", "secret", "key"))));
+            // Through the hidden name the walk stops as at a missing one: the qid of vault alone, no fid.
             assertEquals(
-                    Errno.ENOENT, s.fails(new TMessage.Twalk(TestSession.ROOT, 2, List.of("vault", "secret", "key"))));
+                    1,
+                    s.expect(
+                                    RMessage.Rwalk.class,
+                                    new TMessage.Twalk(TestSession.ROOT, 2, List.of("vault", "secret", "key")))
+                            .qids()
+                            .size());
+            assertEquals(Errno.EBADF, s.fails(new TMessage.Tclunk(2)));
         }
         assertEquals("s3cret", Files.readString(fx.data.resolve("vault/secret/key")));
         assertFalse(Files.exists(fx.data.resolve("v2")));

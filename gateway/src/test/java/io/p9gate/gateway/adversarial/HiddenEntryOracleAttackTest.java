@@ -1,0 +1,157 @@
+package io.p9gate.gateway.adversarial;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.proto.Attr;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.TMessage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Red team against R-POL-4 ("a hidden path is indistinguishable from a missing one"): a guest that sends raw 9P
+ * must not tell a hidden name from a name that does not exist, nor learn whether a hidden name exists on the host.
+ * Three oracles: a multi-name Twalk refused as a whole (Rlerror) where a missing name stops the walk (Rwalk with
+ * the qids before it); an rmdir that fails or succeeds with the hidden content of the directory; and a directory's
+ * link count, which counts its hidden subdirectories.
+ */
+class HiddenEntryOracleAttackTest {
+    private static final String OPTIONS = "hidden: [/pub/vault, /pub/secret, /pub/ghost, /topvault,"
+            + " /empty/ghost, /full/vault, /gone/ghost, /held/ghost]";
+    private static final String MISSING = "nothere";
+    private static final int AT_REMOVEDIR = 0x200;
+
+    @TempDir
+    Path tmp;
+
+    /** A hidden directory, a hidden file and a hidden name with nothing behind it, beside visible entries. */
+    private static void tree(Path share) throws Exception {
+        Files.createDirectories(share.resolve("pub/d"));
+        Files.writeString(share.resolve("pub/d/x"), "x");
+        Files.writeString(share.resolve("pub/f"), "f");
+        Files.createDirectories(share.resolve("pub/vault/sub"));
+        Files.writeString(share.resolve("pub/vault/x"), "secret");
+        Files.writeString(share.resolve("pub/secret"), "secret");
+        Files.createDirectories(share.resolve("topvault/sub"));
+        Files.writeString(share.resolve("topvault/x"), "secret");
+    }
+
+    /** Walk shapes from the root, {@code H} standing for the probed name under /pub. */
+    private static final List<List<String>> UNDER_PUB = List.of(
+            List.of("pub", "H"),
+            List.of("pub", "H", "x"),
+            List.of("pub", "H", "sub"),
+            List.of("pub", "H", "sub", "y"),
+            List.of("pub", "H", "x", "y", "z"),
+            List.of("pub", ".", "H"),
+            List.of("pub", "d", "..", "H"),
+            List.of("pub", "d", "..", "H", "x"),
+            List.of("pub", "H", ".."),
+            List.of("pub", "H", "..", "d"));
+
+    /** Walk shapes from a fid of /pub, and from the root with {@code H} a top-level name. */
+    private static final List<List<String>> FIRST = List.of(
+            List.of("H"), List.of("H", "x"), List.of("H", "sub", "x"), List.of("H", ".."), List.of("H", "..", "pub"));
+
+    @Test
+    void aWalkThroughAHiddenNameAnswersAsOneThroughAMissingName() throws Exception {
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, OPTIONS, "data")) {
+            tree(gw.share("data"));
+            List<String> differing = new ArrayList<>();
+            int probes = 0;
+            for (String dialect : List.of("9P2000.L", "9P2000.u")) {
+                try (P9Client guest = P9Client.open(java.net.UnixDomainSocketAddress.of(gw.socket), 65536)) {
+                    guest.version(65536, dialect);
+                    guest.attach(0, "root", "data", 0);
+                    guest.walk(0, 1, "pub");
+                    for (String hidden : List.of("vault", "secret", "ghost")) {
+                        for (List<String> shape : UNDER_PUB) {
+                            probes++;
+                            compare(guest, 0, shape, hidden, differing, dialect);
+                        }
+                        for (List<String> shape : FIRST) {
+                            probes++;
+                            compare(guest, 1, shape, hidden, differing, dialect);
+                        }
+                    }
+                    for (List<String> shape : FIRST) {
+                        probes++;
+                        compare(guest, 0, shape, "topvault", differing, dialect);
+                    }
+                }
+            }
+            assertEquals(
+                    0,
+                    differing.size(),
+                    differing.size() + " of " + probes + " probes tell hidden from missing, e.g. "
+                            + differing.subList(0, Math.min(4, differing.size())));
+        }
+    }
+
+    @Test
+    void aWalkStoppedAtAHiddenNameIsRecordedAsTheHiddenRulesRefusal() throws Exception {
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, OPTIONS, "data")) {
+            tree(gw.share("data"));
+            try (P9Client guest = gw.attached("data", 0)) {
+                int before = gw.records.size();
+                RMessage reply = reply(guest, new TMessage.Twalk(0, 2, List.of("pub", "vault", "x")));
+                assertEquals(
+                        1, assertInstanceOf(RMessage.Rwalk.class, reply).qids().size(), "the qid of /pub alone");
+                List<AuditEntry> recorded = gw.records.subList(before, gw.records.size());
+                assertEquals(1, recorded.size(), "one record: " + recorded);
+                AuditEntry walk = recorded.getFirst();
+                assertTrue(!walk.decision().allowed() && walk.decision().errno() == Errno.ENOENT, walk.toString());
+                assertTrue(walk.decision().ruleIds().stream().anyMatch(r -> r.contains("hidden")), walk.toString());
+                assertEquals(
+                        List.of("pub", "pub/vault", "pub/vault/x"),
+                        walk.request().paths());
+                // The fid was not made: the walk stopped.
+                assertEquals(
+                        Errno.EBADF,
+                        assertThrows(P9Exception.class, () -> guest.getattr(2, Attr.GETATTR_ALL))
+                                .errno());
+            }
+        }
+    }
+
+    /** Walks {@code shape} with {@code H} as {@code hidden}, then as a missing name: the replies must be equal. */
+    private static void compare(
+            P9Client guest, int from, List<String> shape, String hidden, List<String> differing, String dialect)
+            throws Exception {
+        RMessage throughHidden = probe(guest, from, substitute(shape, hidden));
+        RMessage throughMissing = probe(guest, from, substitute(shape, MISSING));
+        if (!throughHidden.equals(throughMissing)) {
+            differing.add(dialect + " from fid " + from + " " + substitute(shape, hidden) + ": " + throughHidden
+                    + " vs " + throughMissing);
+        }
+    }
+
+    private static List<String> substitute(List<String> shape, String name) {
+        return shape.stream().map(s -> s.equals("H") ? name : s).toList();
+    }
+
+    /** The reply to a walk to a new fid, as sent (an error reply too); a fid it made is clunked. */
+    private static RMessage probe(P9Client guest, int from, List<String> names) throws Exception {
+        RMessage reply = reply(guest, new TMessage.Twalk(from, 9, names));
+        if (reply instanceof RMessage.Rwalk walked && walked.qids().size() == names.size()) {
+            guest.clunk(9);
+        }
+        return reply;
+    }
+
+    private static RMessage reply(P9Client guest, TMessage request) throws Exception {
+        return guest.send(request).reply().get(10, TimeUnit.SECONDS);
+    }
+}
