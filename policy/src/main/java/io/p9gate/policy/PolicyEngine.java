@@ -8,12 +8,14 @@ import io.p9gate.policy.compile.Errnos;
 import io.p9gate.policy.compile.PathEvaluator;
 import io.p9gate.policy.compile.ProtectedBelow;
 import io.p9gate.policy.compile.RuleCompiler;
+import io.p9gate.policy.compile.Scope;
 import io.p9gate.policy.compile.Verdict;
 import io.p9gate.policy.fast.FastEvaluator;
 import io.p9gate.policy.ids.IdMap;
 import io.p9gate.policy.load.PolicyLoadException;
 import io.p9gate.policy.load.PolicyParser;
 import io.p9gate.policy.load.PolicyValidator;
+import io.p9gate.policy.model.Effect;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.PolicyFile;
 import io.p9gate.policy.model.SharePolicy;
@@ -63,6 +65,11 @@ public final class PolicyEngine {
     private final CedarEvaluator cedar;
     private final PathEvaluator decider;
     private final String digest;
+    /** The names a hiding rule's subtree has directly in a directory: {@link #hiddenNamesIn}. */
+    private final Map<HiddenParent, List<String>> hiddenNames;
+
+    /** A directory of a VM's share. */
+    private record HiddenParent(String vm, String share, SharePath dir) {}
 
     private PolicyEngine(
             PolicyFile policy,
@@ -81,6 +88,25 @@ public final class PolicyEngine {
                 ? new CachingEvaluator(cedar, policy.vms().keySet(), DECISION_CACHE_BYTES)
                 : new FastEvaluator(rules);
         this.digest = digest;
+        this.hiddenNames = hiddenNames(protecting);
+    }
+
+    /** Every hiding subtree's top, by its parent directory (a hidden share root has none). */
+    private static Map<HiddenParent, List<String>> hiddenNames(List<CompiledRule> protecting) {
+        Map<HiddenParent, Set<String>> names = new java.util.HashMap<>();
+        for (CompiledRule r : protecting) {
+            if (r.effect() == Effect.DENY
+                    && RuleCompiler.ENOENT.equals(r.errno())
+                    && r.scope() instanceof Scope.Subtree(SharePath top)
+                    && top.depth() > 0) {
+                names.computeIfAbsent(
+                                new HiddenParent(r.vm(), r.share(), top.prefix(top.depth() - 1)), k -> new TreeSet<>())
+                        .add(top.segments().getLast());
+            }
+        }
+        Map<HiddenParent, List<String>> out = new java.util.HashMap<>();
+        names.forEach((dir, in) -> out.put(dir, List.copyOf(in)));
+        return Map.copyOf(out);
     }
 
     /**
@@ -184,6 +210,16 @@ public final class PolicyEngine {
         if (!hasShare(vm, share)) return false;
         Verdict v = decider.evaluate(new PathQuestion(vm, share, OpKind.WALK, path, uid, gid));
         return v.allowed() || !RuleCompiler.ENOENT.equals(v.errno());
+    }
+
+    /**
+     * The names directly in {@code dir} that a hidden subtree (or a hand-written ENOENT forbid of a directory or file)
+     * has as its top, sorted: where a directory's rmdir and link count must not depend on hidden content (R-POL-4).
+     * Whether one is hidden from a given guest is {@link #visible}'s to say; hiding by a hand-written condition
+     * on other attributes is not among them.
+     */
+    public List<String> hiddenNamesIn(String vm, String share, SharePath dir) {
+        return hiddenNames.getOrDefault(new HiddenParent(vm, share, dir), List.of());
     }
 
     /**

@@ -194,6 +194,31 @@ class PolicyEngineTest {
         assertTrue(e.decide(asUser).allowed());
     }
 
+    /**
+     * The names a directory directly holds that a hidden subtree (or a hand-written ENOENT forbid of one Directory)
+     * starts at: what the gateway answers an rmdir and a link count by, never asking the host (R-POL-4).
+     */
+    @Test
+    void hiddenNamesAreTheTopsOfHidingSubtreesByTheirParent() throws Exception {
+        PolicyFiles.write(dir, "extra.cedar", """
+                @id("no-vault")
+                @errno("ENOENT")
+                forbid (principal, action, resource in P9gate::Directory::"vm1/data:/pub/vault");
+                """);
+        PolicyEngine e = PolicyEngine.load(PolicyFiles.write(
+                dir,
+                "p.yaml",
+                "cedar: [extra.cedar]\n"
+                        + PolicyFiles.oneShare(
+                                SHARE.replace("[/calibration]", "[/calibration, /pub/secret, /a/b/c]"))));
+        assertEquals(List.of("calibration"), e.hiddenNamesIn("vm1", "data", SharePath.ROOT));
+        assertEquals(List.of("secret", "vault"), e.hiddenNamesIn("vm1", "data", SharePath.of("/pub")));
+        assertEquals(List.of("c"), e.hiddenNamesIn("vm1", "data", SharePath.of("/a/b")));
+        assertEquals(List.of(), e.hiddenNamesIn("vm1", "data", SharePath.of("/a")), "only direct children");
+        assertEquals(List.of(), e.hiddenNamesIn("vm1", "data", SharePath.of("/maps")), "read-only is not hidden");
+        assertEquals(List.of(), e.hiddenNamesIn("vm1", "other", SharePath.of("/pub")));
+    }
+
     @Test
     void handWrittenCedarCannotOpenAVmOrShareTheYamlDoesNotDeclare() throws Exception {
         PolicyFiles.write(dir, "all.cedar", "permit (principal, action, resource);\n");

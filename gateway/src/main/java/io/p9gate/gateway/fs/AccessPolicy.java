@@ -1,5 +1,7 @@
 package io.p9gate.gateway.fs;
 
+import java.util.List;
+
 /** Decides every guest request before the backend is touched (R-POL-2). Must be thread-safe. */
 @FunctionalInterface
 public interface AccessPolicy {
@@ -11,6 +13,15 @@ public interface AccessPolicy {
      */
     default boolean visible(String vm, String share, String path, int uid, int gid) {
         return true;
+    }
+
+    /**
+     * The names directly in the directory at {@code dir} that the policy may hide ({@link #visible} says for whom):
+     * a directory holding one must not answer rmdir, or count its links, by what the host has under it (R-POL-4).
+     * Asked of policy rules alone, never of the host, so that the answer cannot depend on whether they exist.
+     */
+    default List<String> hiddenNamesIn(String vm, String share, String dir) {
+        return List.of();
     }
 
     /**

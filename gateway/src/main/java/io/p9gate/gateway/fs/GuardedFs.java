@@ -9,11 +9,13 @@ import io.netty.buffer.Unpooled;
 import io.p9gate.gateway.backend.Entries;
 import io.p9gate.gateway.backend.FileIo;
 import io.p9gate.gateway.backend.FileStat;
+import io.p9gate.gateway.backend.FileType;
 import io.p9gate.gateway.backend.Inodes;
 import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.LockTable;
 import io.p9gate.gateway.backend.MappedSpecialFile;
+import io.p9gate.gateway.backend.Names;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.OpenFile;
 import io.p9gate.gateway.backend.ShareRoot;
@@ -53,6 +55,7 @@ public final class GuardedFs {
     private final String vm;
     private final ChokePoint guard;
     private final VisibleEntries visible;
+    private final HiddenEntries hidden;
     private final DirCookies cookies;
     private final Ownership ownership;
     private final QuotaAccounting quota;
@@ -84,6 +87,7 @@ public final class GuardedFs {
         this.vm = vm;
         this.guard = new ChokePoint(vm, sessionId, policy, audit, safety);
         this.visible = new VisibleEntries(vm, policy);
+        this.hidden = new HiddenEntries(vm, policy);
         this.cookies = DirCookies.forVm(vm);
         this.ownership = ownership;
         this.quota = new QuotaAccounting(quotas);
@@ -1004,7 +1008,11 @@ public final class GuardedFs {
         LocalShare share = handle.share();
         Node dir = handle.node();
         RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
-        changeIn(Operation.REMOVE, who, share, paths, new RequestArgs.Unlink(name, directory), () -> {
+        RequestArgs.Unlink args = new RequestArgs.Unlink(name, directory);
+        if (directory && isEntryName(name)) { // else refused as the name it is, by the guarded call
+            refuseHoldingHidden(who, share, paths, args, () -> Inodes.statAt(dir, name));
+        }
+        changeIn(Operation.REMOVE, who, share, paths, args, () -> {
             quota.removing(share.name(), QuotaAccounting.named(dir, name, paths.at(0)), () -> {
                 share.entries().unlinkAt(dir, name, directory);
                 return null;
@@ -1017,6 +1025,7 @@ public final class GuardedFs {
         LocalShare share = handle.share();
         Node node = handle.node();
         RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, node)));
+        refuseHoldingHidden(who, share, paths, RequestArgs.NONE, () -> Inodes.stat(node));
         changeIn(Operation.REMOVE, who, share, paths, RequestArgs.NONE, () -> {
             quota.removing(share.name(), QuotaAccounting.held(share, node), () -> {
                 share.entries().remove(node, paths.get().getFirst()); // at the path decided on, as rename
@@ -1024,6 +1033,51 @@ public final class GuardedFs {
             });
             return DONE;
         });
+    }
+
+    /** The host's stat of what an rmdir would remove. */
+    @FunctionalInterface
+    private interface Target {
+        FileStat stat() throws P9Exception;
+    }
+
+    /**
+     * An rmdir (or Tremove) of a directory that directly holds a name the policy hides from the guest is refused,
+     * ENOTEMPTY, whether or not the host has anything under that name: the directory looks empty to the guest, and
+     * an rmdir that failed only where a hidden entry exists told that it does (R-POL-4). Recorded by the rule
+     * {@link HiddenEntries#RULE}, after the policy's own refusal (which comes first). A name that is missing, or
+     * not a directory, is left to the host to answer, as for any other; so is a path the request cannot name.
+     */
+    private void refuseHoldingHidden(Subject who, LocalShare share, RequestPaths paths, RequestArgs args, Target target)
+            throws P9Exception {
+        String path;
+        try {
+            path = paths.get().getFirst();
+        } catch (P9Exception unnamed) {
+            return; // the guarded call refuses it, recorded
+        }
+        if (hidden.in(who, share.name(), path).isEmpty()) {
+            return;
+        }
+        try {
+            if (target.stat().type() != FileType.DIRECTORY) {
+                return;
+            }
+        } catch (P9Exception notThere) {
+            return;
+        }
+        throw guard.refusedByShare(
+                Operation.REMOVE, who, share.name(), paths, args, Errno.ENOTEMPTY, HiddenEntries.RULE);
+    }
+
+    /** Whether {@code name} can name an entry ({@link Names#check}): never a path looked up beyond it. */
+    private static boolean isEntryName(String name) {
+        try {
+            Names.check(name);
+            return true;
+        } catch (P9Exception invalid) {
+            return false;
+        }
     }
 
     // ---------------------------------------------------------------- extended attributes

@@ -160,6 +160,11 @@ public final class PolicyAccess implements AccessPolicy {
     }
 
     @Override
+    public List<String> hiddenNamesIn(String vm, String share, String dir) {
+        return engine.get().hiddenNamesIn(vm, share, policyPath(dir));
+    }
+
+    @Override
     public boolean replaceable(String vm, String share, String path, int uid, int gid) {
         PolicyEngine current = engine.get();
         return servesItsDirectory(current, vm, share) && allowed(current, vm, share, OpKind.REMOVE, path, uid, gid);

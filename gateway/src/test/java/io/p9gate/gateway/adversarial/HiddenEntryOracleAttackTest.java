@@ -126,6 +126,55 @@ class HiddenEntryOracleAttackTest {
         }
     }
 
+    /**
+     * A directory whose only entries are hidden looks empty; an rmdir that failed (ENOTEMPTY) only where a hidden
+     * entry exists said that it does. A directory that directly holds a hidden name is now never removed,
+     * whatever the host holds under that name, and the refusal is recorded by the rule {@code hidden-entries}.
+     */
+    @Test
+    void rmdirOfADirectoryHoldingAHiddenNameDoesNotSayWhetherTheHiddenEntryExists() throws Exception {
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, OPTIONS, "data")) {
+            Path share = gw.share("data");
+            Files.createDirectories(share.resolve("empty")); // /empty/ghost is hidden, and nothing is there
+            Files.createDirectories(share.resolve("full/vault")); // /full/vault is hidden, and there
+            Files.createDirectories(share.resolve("held")); // /held/ghost is hidden: Tremove of a fid
+            Files.createDirectories(share.resolve("plain")); // no hidden name under it
+            try (P9Client guest = gw.attached("data", 0)) {
+                Errno full = rmdir(guest, "full");
+                assertEquals(Errno.ENOTEMPTY, full);
+                int before = gw.records.size();
+                assertEquals(full, rmdir(guest, "empty"), "a hidden name that is not there answers the same");
+                List<AuditEntry> recorded = gw.records.subList(before, gw.records.size());
+                assertTrue(
+                        recorded.stream()
+                                .anyMatch(r -> !r.decision().allowed()
+                                        && r.decision().ruleIds().equals(List.of("hidden-entries"))
+                                        && r.request().paths().equals(List.of("empty"))),
+                        "recorded as refused by hidden-entries: " + recorded);
+                guest.walk(0, 3, "held");
+                assertEquals(
+                        full,
+                        assertThrows(P9Exception.class, () -> guest.remove(3)).errno(),
+                        "Tremove of a fid");
+                assertEquals(Errno.ENOENT, rmdir(guest, "gone"), "a directory that is not there is still missing");
+                assertEquals(null, rmdir(guest, "plain"), "an empty directory with no hidden name under it");
+            }
+            assertTrue(Files.isDirectory(share.resolve("empty")));
+            assertTrue(Files.isDirectory(share.resolve("held")));
+            assertTrue(Files.notExists(share.resolve("plain")));
+        }
+    }
+
+    /** The errno of an rmdir of {@code name} in the root, or null if it succeeded. */
+    private static Errno rmdir(P9Client guest, String name) throws Exception {
+        try {
+            guest.unlinkat(0, name, AT_REMOVEDIR);
+            return null;
+        } catch (P9Exception e) {
+            return e.errno();
+        }
+    }
+
     /** Walks {@code shape} with {@code H} as {@code hidden}, then as a missing name: the replies must be equal. */
     private static void compare(
             P9Client guest, int from, List<String> shape, String hidden, List<String> differing, String dialect)

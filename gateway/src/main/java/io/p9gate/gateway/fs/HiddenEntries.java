@@ -1,0 +1,57 @@
+package io.p9gate.gateway.fs;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a directory that directly holds a hidden name says of it: nothing (R-POL-4). Its listing leaves the name
+ * out ({@link VisibleEntries}); its rmdir must not depend on what the host has under the name either, or a guest
+ * could tell whether a hidden entry exists (an rmdir that fails ENOTEMPTY only then). The hidden names are the
+ * policy's ({@link AccessPolicy#hiddenNamesIn}), asked only of directories that hold one.
+ */
+final class HiddenEntries {
+    /** The rule an rmdir of a directory holding a hidden name is refused by (ENOTEMPTY). */
+    static final String RULE = "hidden-entries";
+
+    private final String vm;
+    private final AccessPolicy policy;
+
+    HiddenEntries(String vm, AccessPolicy policy) {
+        this.vm = vm;
+        this.policy = policy;
+    }
+
+    /**
+     * The names directly in the directory at {@code dir} that the policy hides from {@code who}, whether the host
+     * has them or not. One the policy cannot judge counts as hidden (fail closed).
+     */
+    List<String> in(Subject who, String share, String dir) {
+        List<String> named;
+        try {
+            named = policy.hiddenNamesIn(vm, share, dir);
+        } catch (RuntimeException e) {
+            // a path the policy cannot name: the request's own decision refuses it
+            UnexpectedFaults.log("policy hidden names", e);
+            return List.of();
+        }
+        if (named.isEmpty()) {
+            return named;
+        }
+        List<String> hidden = new ArrayList<>(named.size());
+        for (String name : named) {
+            if (!visible(who, share, GuardedFs.child(dir, name))) {
+                hidden.add(name);
+            }
+        }
+        return hidden;
+    }
+
+    private boolean visible(Subject who, String share, String path) {
+        try {
+            return policy.visible(vm, share, path, who.uid(), who.gid());
+        } catch (RuntimeException e) {
+            UnexpectedFaults.log("policy visibility", e);
+            return false;
+        }
+    }
+}
