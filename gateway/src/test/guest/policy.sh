@@ -30,6 +30,11 @@ a_hidden_is_enoent() {
     fails_with "No such file" "ls secret" ls secret
     fails_with "No such file" "mkdir secret" mkdir secret
 }
+a_hidden_dir_not_linked() {
+    # Each subdirectory adds a link to its parent: /secret's must not (R-POL-4).
+    set -- */
+    expect "$(stat -c %h .)" "$((2 + $#))" "root link count of $* and no hidden subdirectory"
+}
 a_readonly_is_erofs() {
     expect "$(cat base/map.db)" "tiles" "read is allowed"
     fails_with "Read-only file system" "overwrite" sh -c 'echo x > base/map.db'
@@ -85,6 +90,11 @@ case "$VM" in
 alpha)
     check "hidden subtree absent from ls (R-POL-4)" a_listing_hides_secret
     check "hidden subtree is ENOENT (R-POL-4)" a_hidden_is_enoent
+    if [ "$DIALECT" = 9p2000 ]; then
+        skip "hidden subdirectory not in the root's link count (R-POL-4)" "9P2000 stat has no link count"
+    else
+        check "hidden subdirectory not in the root's link count (R-POL-4)" a_hidden_dir_not_linked
+    fi
     check "read-only subtree is EROFS (R-POL-3)" a_readonly_is_erofs
     check "deny rule is EACCES (R-POL-2)" a_deny_rule_is_eacces
     check "writes allowed elsewhere" a_writes_allowed_elsewhere

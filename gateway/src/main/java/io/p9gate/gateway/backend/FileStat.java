@@ -39,6 +39,12 @@ public record FileStat(
                 btime);
     }
 
+    /** This inode with another link count (a directory's, without the subdirectories the guest cannot see). */
+    public FileStat withNlink(long shownNlink) {
+        return new FileStat(
+                dev, ino, mode, shownNlink, uid, gid, rdev, size, blksize, blocks, atime, mtime, ctime, btime);
+    }
+
     static FileStat of(MemorySegment s) {
         return new FileStat(
                 makedev(s.get(ValueLayout.JAVA_INT, Statx.DEV_MAJOR), s.get(ValueLayout.JAVA_INT, Statx.DEV_MINOR)),

@@ -304,12 +304,14 @@ public final class GuardedFs {
     public Described getattr(Subject who, FileHandle handle) throws P9Exception {
         LocalShare share = handle.share();
         Node node = handle.node();
-        return inspectAt(
+        RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
+        return guard.inspect(
                 Operation.GETATTR,
                 who,
-                handle,
+                share.name(),
+                paths,
                 RequestArgs.NONE,
-                () -> new Described(shownAttr(share, node)),
+                () -> new Described(shownAttr(who, share, node, paths.get().getFirst())),
                 NO_BYTES);
     }
 
@@ -592,7 +594,7 @@ public final class GuardedFs {
                         cookies.toHost(offset),
                         count,
                         false,
-                        (share, dir, listed) -> new Listing(
+                        (share, dir, dirPath, listed) -> new Listing(
                                 listed.stream().map(j -> opaque(j.entry())).toList()))
                 .entries();
     }
@@ -604,7 +606,7 @@ public final class GuardedFs {
     /** What one directory read makes of the visible entries it listed. */
     @FunctionalInterface
     private interface ListingOf<T extends Result> {
-        T of(LocalShare share, Node dir, List<VisibleEntries.Judged> listed) throws P9Exception;
+        T of(LocalShare share, Node dir, String dirPath, List<VisibleEntries.Judged> listed) throws P9Exception;
     }
 
     /**
@@ -629,8 +631,11 @@ public final class GuardedFs {
                 who,
                 handle,
                 new RequestArgs.FileIo(offset),
-                () -> shown.of(
-                        share, dir, visible.next(who, share, dir, path(share, dir), file, from, count, describe)),
+                () -> {
+                    String dirPath = path(share, dir);
+                    return shown.of(
+                            share, dir, dirPath, visible.next(who, share, dir, dirPath, file, from, count, describe));
+                },
                 NO_BYTES);
     }
 
@@ -655,11 +660,12 @@ public final class GuardedFs {
                         cookie,
                         count,
                         true,
-                        (share, dir, listed) -> describe(share, dir, listed))
+                        (share, dir, dirPath, listed) -> describe(who, share, dir, dirPath, listed))
                 .entries();
     }
 
-    private DescribedListing describe(LocalShare share, Node dir, List<VisibleEntries.Judged> listed)
+    private DescribedListing describe(
+            Subject who, LocalShare share, Node dir, String dirPath, List<VisibleEntries.Judged> listed)
             throws P9Exception {
         List<ListedEntry> entries = new ArrayList<>(listed.size());
         for (VisibleEntries.Judged j : listed) {
@@ -671,7 +677,8 @@ public final class GuardedFs {
                 continue;
             }
             try (Node node = share.root().lookup(dir, e.name())) {
-                entries.add(new ListedEntry(e.name(), shownAttr(share, node), e.offset()));
+                entries.add(
+                        new ListedEntry(e.name(), shownAttr(who, share, node, child(dirPath, e.name())), e.offset()));
             } catch (P9Exception gone) {
                 if (gone.errno() != Errno.ENOENT) {
                     throw gone;
@@ -709,9 +716,12 @@ public final class GuardedFs {
                 0);
     }
 
-    /** A file's attributes as getattr shows them to the guest: ids and set-id bits as mapped, devices as mapped. */
-    private Attr shownAttr(LocalShare share, Node node) throws P9Exception {
-        FileStat stat = Inodes.stat(node);
+    /**
+     * A file's attributes as getattr shows them to the guest: ids and set-id bits as mapped, devices as mapped, a
+     * directory's link count without its hidden subdirectories ({@code path} is its path).
+     */
+    private Attr shownAttr(Subject who, LocalShare share, Node node, String path) throws P9Exception {
+        FileStat stat = hidden.shownLinks(who, share.name(), node, path, Inodes.stat(node));
         return GuestAttributes.of(
                 SetIdBits.shown(share.root(), node, ownershipIn(share).shown(node, stat)),
                 share.root().qids().qid(stat));

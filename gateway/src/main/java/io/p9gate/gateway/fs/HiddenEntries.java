@@ -1,13 +1,19 @@
 package io.p9gate.gateway.fs;
 
+import io.p9gate.gateway.backend.FileStat;
+import io.p9gate.gateway.backend.FileType;
+import io.p9gate.gateway.backend.Inodes;
+import io.p9gate.gateway.backend.Node;
+import io.p9gate.gateway.proto.P9Exception;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * What a directory that directly holds a hidden name says of it: nothing (R-POL-4). Its listing leaves the name
- * out ({@link VisibleEntries}); its rmdir must not depend on what the host has under the name either, or a guest
- * could tell whether a hidden entry exists (an rmdir that fails ENOTEMPTY only then). The hidden names are the
- * policy's ({@link AccessPolicy#hiddenNamesIn}), asked only of directories that hold one.
+ * out ({@link VisibleEntries}); its rmdir and its link count must not depend on what the host has under the name
+ * either, or a guest could tell whether a hidden entry exists (an rmdir that fails ENOTEMPTY only then, a link
+ * count one higher for each hidden subdirectory). The hidden names are the policy's
+ * ({@link AccessPolicy#hiddenNamesIn}), asked only of directories that hold one.
  */
 final class HiddenEntries {
     /** The rule an rmdir of a directory holding a hidden name is refused by (ENOTEMPTY). */
@@ -53,5 +59,27 @@ final class HiddenEntries {
             UnexpectedFaults.log("policy visibility", e);
             return false;
         }
+    }
+
+    /**
+     * {@code stat} of the directory {@code dir} (at {@code path}), its link count less one for each hidden
+     * subdirectory the host has (each adds one, its ".."), and never below 2. A link count of 2 or less has no
+     * subdirectory to take off (or, as btrfs's 1, counts none), and costs nothing more.
+     */
+    FileStat shownLinks(Subject who, String share, Node dir, String path, FileStat stat) {
+        if (stat.type() != FileType.DIRECTORY || stat.nlink() <= 2) {
+            return stat;
+        }
+        long hiddenDirs = 0;
+        for (String name : in(who, share, path)) {
+            try {
+                if (Inodes.statAt(dir, name).type() == FileType.DIRECTORY) {
+                    hiddenDirs++;
+                }
+            } catch (P9Exception gone) {
+                // not there (or not to be looked at): nothing to take off
+            }
+        }
+        return hiddenDirs == 0 ? stat : stat.withNlink(Math.max(2, stat.nlink() - hiddenDirs));
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.fs.AuditEntry;
@@ -162,6 +163,41 @@ class HiddenEntryOracleAttackTest {
             assertTrue(Files.isDirectory(share.resolve("empty")));
             assertTrue(Files.isDirectory(share.resolve("held")));
             assertTrue(Files.notExists(share.resolve("plain")));
+        }
+    }
+
+    /** Each subdirectory adds one to its parent's link count: a hidden one must not. */
+    @Test
+    void aDirectorysLinkCountDoesNotCountItsHiddenSubdirectories() throws Exception {
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, OPTIONS, "data")) {
+            Path share = gw.share("data");
+            tree(share);
+            // What the guest sees of /pub (d, f), without the hidden names: the twin's count is the one to show.
+            Files.createDirectories(share.resolve("twin/d"));
+            Files.writeString(share.resolve("twin/f"), "f");
+            // ghost's parent: a hidden name with nothing behind it takes nothing off.
+            Files.createDirectories(share.resolve("empty/a"));
+            Files.createDirectories(share.resolve("twin2/a"));
+            long hostPub = (Integer) Files.getAttribute(share.resolve("pub"), "unix:nlink");
+            long hostTwin = (Integer) Files.getAttribute(share.resolve("twin"), "unix:nlink");
+            assumeTrue(hostPub == hostTwin + 1, "the host filesystem counts subdirectories in nlink");
+            try (P9Client guest = gw.attached("data", 0)) {
+                assertEquals(nlink(guest, "twin"), nlink(guest, "pub"), "/pub as it looks: d and f");
+                assertEquals(nlink(guest, "twin2"), nlink(guest, "empty"));
+                // The root holds /topvault (a hidden directory) and the others.
+                long shownRoot = guest.getattr(0, Attr.GETATTR_ALL).nlink();
+                long hostRoot = (Integer) Files.getAttribute(share, "unix:nlink");
+                assertEquals(hostRoot - 1, shownRoot, "the root without /topvault");
+            }
+        }
+    }
+
+    private static long nlink(P9Client guest, String dir) throws Exception {
+        guest.walk(0, 5, dir);
+        try {
+            return guest.getattr(5, Attr.GETATTR_ALL).nlink();
+        } finally {
+            guest.clunk(5);
         }
     }
 
