@@ -34,6 +34,9 @@ public sealed interface RecordedRequest {
     String ABBREVIATED =
             "path taking more than 4,095 bytes of its record, recorded abbreviated: the policy cannot be asked about it";
 
+    /** The gateway's rule for an rmdir of a directory that holds a hidden name (docs/audit-format.md). */
+    String HIDDEN_ENTRIES = "hidden-entries";
+
     /** Reads one stored record. */
     static RecordedRequest of(AuditRecord record) {
         if (!record.isDecision()) {
@@ -44,6 +47,12 @@ public sealed interface RecordedRequest {
         }
         if (record.rules() != null && record.rules().contains("confinement")) {
             return new NotReplayed("refused by confinement before the policy was asked (the file left the share)");
+        }
+        if (record.rules() != null && record.rules().contains(HIDDEN_ENTRIES)) {
+            // The policy allowed the rmdir; the gateway refused it for the hidden names under it, which the record
+            // does not carry: re-asked, it would read as newly allowed.
+            return new NotReplayed("refused by " + HIDDEN_ENTRIES
+                    + " after the policy allowed it (the directory holds a hidden name)");
         }
         Optional<RecordedDetail> parsed = RecordedDetail.parse(record.detail());
         if (parsed.isEmpty()) {

@@ -79,6 +79,39 @@ class RecordedRequestTest {
         assertEquals(why, whyNot(decision("renameat", stored, "action=rename share=s to=/b phase=intent", 1)));
     }
 
+    /**
+     * An rmdir the policy allowed and the gateway refused because the directory holds a hidden name: re-asked, the
+     * policy allows it again, which replay reported as newly allowed under the very policy that recorded it.
+     */
+    @Test
+    void anRmdirRefusedForHiddenEntriesIsNamedNotReplayed() {
+        AuditRecord allowed = decision("unlinkat", "/empty", "action=remove share=s phase=intent", 1);
+        AuditRecord refused = new AuditRecord(
+                allowed.seq(),
+                allowed.boot(),
+                allowed.time(),
+                allowed.type(),
+                allowed.vm(),
+                allowed.session(),
+                allowed.op(),
+                allowed.tag(),
+                allowed.path(),
+                allowed.guestUid(),
+                allowed.guestGid(),
+                allowed.hostUid(),
+                allowed.hostGid(),
+                "deny",
+                List.of("hidden-entries"),
+                allowed.policy(),
+                39,
+                null,
+                1L,
+                "action=remove share=s",
+                allowed.prev());
+        assertTrue(whyNot(refused).contains("hidden-entries"), whyNot(refused));
+        assertEquals(List.of("REMOVE /empty"), asked(questions("unlinkat", "/empty", "action=remove share=s")));
+    }
+
     @Test
     void aWalkAsksAboutEveryComponentItReached() {
         List<DecisionRequest> qs = questions("walk", "/maps/eu/tiles.db", "action=walk share=data eu/./tiles.db");
