@@ -37,6 +37,11 @@ public sealed interface RecordedRequest {
     /** The gateway's rule for an rmdir of a directory that holds a hidden name (docs/audit-format.md). */
     String HIDDEN_ENTRIES = "hidden-entries";
 
+    /** Rule ids of a share's settings the gateway applies after the decision ({@code SharePolicy}). */
+    private static boolean isShareSetting(String rule) {
+        return rule.startsWith("vm.") && (rule.endsWith(".devices") || rule.endsWith(".permissions.unmapped-id"));
+    }
+
     /** Reads one stored record. */
     static RecordedRequest of(AuditRecord record) {
         if (!record.isDecision()) {
@@ -53,6 +58,16 @@ public sealed interface RecordedRequest {
             // does not carry: re-asked, it would read as newly allowed.
             return new NotReplayed("refused by " + HIDDEN_ENTRIES
                     + " after the policy allowed it (the directory holds a hidden name)");
+        }
+        Optional<String> setting = record.rules() == null
+                ? Optional.empty()
+                : record.rules().stream()
+                        .filter(RecordedRequest::isShareSetting)
+                        .findFirst();
+        if (setting.isPresent()) {
+            // Refused by a share's setting (devices:, permissions: enforce) after the policy allowed the request:
+            // re-asked, the policy allows it again and replay would call it newly allowed.
+            return new NotReplayed("refused by the share setting " + setting.get() + " after the policy allowed it");
         }
         Optional<RecordedDetail> parsed = RecordedDetail.parse(record.detail());
         if (parsed.isEmpty()) {

@@ -85,8 +85,28 @@ class RecordedRequestTest {
      */
     @Test
     void anRmdirRefusedForHiddenEntriesIsNamedNotReplayed() {
-        AuditRecord allowed = decision("unlinkat", "/empty", "action=remove share=s phase=intent", 1);
-        AuditRecord refused = new AuditRecord(
+        AuditRecord refused = refusedBy("hidden-entries", "unlinkat", "/empty", "action=remove share=s");
+        assertTrue(whyNot(refused).contains("hidden-entries"), whyNot(refused));
+        assertEquals(List.of("REMOVE /empty"), asked(questions("unlinkat", "/empty", "action=remove share=s")));
+    }
+
+    /**
+     * Requests the policy allowed and a share's setting refused (a device node where {@code devices:} maps none, an
+     * unmapped guest id in a {@code permissions: enforce} share): re-asked, the policy allows them again, which
+     * replay reported as newly allowed under the policy that recorded them.
+     */
+    @Test
+    void aRequestRefusedByAShareSettingIsNamedNotReplayed() {
+        AuditRecord device = refusedBy("vm.a.share.s.devices", "mknod", "/dev0", "action=create share=s");
+        assertTrue(whyNot(device).contains("vm.a.share.s.devices"), whyNot(device));
+        AuditRecord unmapped =
+                refusedBy("vm.a.share.s.permissions.unmapped-id", "lcreate", "/f", "action=create share=s");
+        assertTrue(whyNot(unmapped).contains("permissions.unmapped-id"), whyNot(unmapped));
+    }
+
+    private static AuditRecord refusedBy(String rule, String op, String path, String detail) {
+        AuditRecord allowed = decision(op, path, detail + " phase=intent", 1);
+        return new AuditRecord(
                 allowed.seq(),
                 allowed.boot(),
                 allowed.time(),
@@ -101,15 +121,13 @@ class RecordedRequestTest {
                 allowed.hostUid(),
                 allowed.hostGid(),
                 "deny",
-                List.of("hidden-entries"),
+                List.of(rule),
                 allowed.policy(),
                 39,
                 null,
                 1L,
-                "action=remove share=s",
+                detail,
                 allowed.prev());
-        assertTrue(whyNot(refused).contains("hidden-entries"), whyNot(refused));
-        assertEquals(List.of("REMOVE /empty"), asked(questions("unlinkat", "/empty", "action=remove share=s")));
     }
 
     @Test
