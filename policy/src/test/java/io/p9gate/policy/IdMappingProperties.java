@@ -56,6 +56,17 @@ class IdMappingProperties {
         assertEquals(inGuest, m.isMapped(id));
     }
 
+    /** A file may be given only an id the map maps (as in a user namespace); a map of nothing refuses none. */
+    @Property
+    void onlyMappedIdsMayOwnFiles(
+            @ForAll("mappings") IdMapping m, @ForAll @LongRange(min = 0, max = 2_000_000) long id) {
+        assertEquals(m.isMapped(id), m.mayOwn(id));
+        assertFalse(m.mayOwn(IdRange.MAX_ID + 1), "(u32)-1 is no id");
+        assertTrue(IdMapping.ranges(List.of(), 65534).mayOwn(id), "no map: today's overflow, refused nowhere");
+        assertTrue(IdMapping.squashTo(3100, 65534).mayOwn(id), "a squash maps every id on purpose");
+        assertFalse(IdMapping.squashTo(3100, 65534).mayOwn(IdRange.MAX_ID + 1));
+    }
+
     @Property
     void squashSendsEveryGuestIdToOneHostId(@ForAll @LongRange(min = 0, max = IdRange.MAX_ID) long guest) {
         IdMapping m = IdMapping.squashTo(1000, 65534);

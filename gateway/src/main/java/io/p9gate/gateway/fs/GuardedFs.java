@@ -320,7 +320,9 @@ public final class GuardedFs {
         Node node = handle.node();
         long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
         RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, node)));
-        changeIn(Operation.SETATTR, who, share, paths, new RequestArgs.SetAttr(attr.valid()), () -> {
+        RequestArgs args = RequestArgs.SetAttr.of(attr);
+        requireOwnable(Operation.SETATTR, who, share, paths, args, UnmappedOwners.chowning(ownership.ids(), attr));
+        changeIn(Operation.SETATTR, who, share, paths, args, () -> {
             // before any field changes: a refused Tsetattr changes nothing it can
             AttrChanges.check(node, attr, ownershipIn(share));
             AttrChanges.apply(
@@ -339,12 +341,40 @@ public final class GuardedFs {
      * Refuses the fields of {@code attr} the file cannot take, as {@link #setattr} would before changing any, and a
      * size past the quota, which it refuses before changing any other: for a Twstat, which renames first, so that
      * such a field leaves the file unrenamed (stat(5): all or nothing). No request of its own: the caller decided a
-     * getattr of the file first. The Tsetattr checks again (a write may take the room meanwhile).
+     * getattr of the file first; but an owner the VM's map does not map is refused as the Tsetattr would refuse it,
+     * recorded. The Tsetattr checks again (a write may take the room meanwhile).
      */
-    public void requireSettable(FileHandle handle, SetAttr attr) throws P9Exception {
+    public void requireSettable(Subject who, FileHandle handle, SetAttr attr) throws P9Exception {
         AttrChanges.check(handle.node(), attr, ownershipIn(handle.share()));
         if (attr.has(SetAttr.SETATTR_SIZE)) {
             quota.requireRoom(handle.share(), handle.node(), attr.size());
+        }
+        LocalShare share = handle.share();
+        requireOwnable(
+                Operation.SETATTR,
+                who,
+                share,
+                () -> List.of(hostPath(share, handle.node())),
+                RequestArgs.SetAttr.of(attr),
+                UnmappedOwners.chowning(ownership.ids(), attr));
+    }
+
+    /**
+     * Refuses, with {@code refusal} ({@link UnmappedOwners}; null for none) and recorded by the share's unmapped-owner
+     * rule after the policy allowed it, a request that would give a file an owner or group the VM's map does not map.
+     */
+    private void requireOwnable(
+            Operation op, Subject who, LocalShare share, PathsOf paths, RequestArgs args, Errno refusal)
+            throws P9Exception {
+        if (refusal != null) {
+            throw guard.refusedByShare(
+                    op,
+                    who,
+                    share.name(),
+                    paths,
+                    args,
+                    refusal,
+                    safety.of(share.name()).unmappedOwnerRule());
         }
     }
 
@@ -460,57 +490,55 @@ public final class GuardedFs {
         Node dir = handle.node();
         int mode = GuestModes.allowed(false, askedMode);
         RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
-        return claiming(
-                claim,
-                () -> changeIn(
-                        Operation.CREATE,
-                        who,
-                        share,
-                        paths,
-                        new RequestArgs.Create(name, hostFlags, mode, exclusive),
-                        () -> {
-                            // Without O_EXCL an existing file may be opened: it takes no inode, and its truncation
-                            // goes through the quota like any other (so O_TRUNC is applied after the open).
-                            FileIo.Created made = quota.creating(
-                                    share.name(),
-                                    paths.at(0),
-                                    false,
-                                    () -> share.io()
-                                            .create(dir, name, hostFlags & ~LinuxSyscalls.O_TRUNC, mode, exclusive),
-                                    FileIo.Created::isNew);
-                            try {
-                                if (made.isNew()) {
-                                    ownership.created(made.node(), made.stat(), who.uid(), gid, mode);
-                                    SetIdBits.created(share.root(), made.node(), askedMode);
-                                } else {
-                                    refuseMappedSpecialFile(share, made.node());
-                                    if (changesData(hostFlags)) {
-                                        SetIdBits.takeFromHost(share.root(), made.node(), Inodes.stat(made.node()));
-                                    }
-                                    if ((hostFlags & LinuxSyscalls.O_TRUNC) != 0) {
-                                        quota.resizing(share, made.node(), before -> 0, () -> {
-                                            Inodes.truncate(made.node(), 0);
-                                            return null;
-                                        });
-                                    }
-                                }
-                                // A new file's qid is its creation stat's: chmod and chown change neither size nor
-                                // mtime.
-                                Qid qid = made.isNew() ? share.root().qids().qid(made.stat()) : qid(share, made.node());
-                                Created created = new Created(
-                                        new FileHandle(share, made.node()), new OpenHandle(made.file()), qid);
-                                claimAfter(
-                                        claim,
-                                        made.isNew()
-                                                ? "created"
-                                                : (hostFlags & LinuxSyscalls.O_TRUNC) != 0 ? "truncated" : null);
-                                return created;
-                            } catch (P9Exception | RuntimeException e) {
-                                made.node().close();
-                                made.file().close();
-                                throw e;
-                            }
-                        }));
+        RequestArgs args = new RequestArgs.Create(name, hostFlags, mode, exclusive);
+        return claiming(claim, () -> {
+            // Also without O_EXCL, where the file may exist: whether it does is known only in the call.
+            requireOwnable(Operation.CREATE, who, share, paths, args, creating(who, gid));
+            return changeIn(Operation.CREATE, who, share, paths, args, () -> {
+                // Without O_EXCL an existing file may be opened: it takes no inode, and its truncation
+                // goes through the quota like any other (so O_TRUNC is applied after the open).
+                FileIo.Created made = quota.creating(
+                        share.name(),
+                        paths.at(0),
+                        false,
+                        () -> share.io().create(dir, name, hostFlags & ~LinuxSyscalls.O_TRUNC, mode, exclusive),
+                        FileIo.Created::isNew);
+                try {
+                    if (made.isNew()) {
+                        ownership.created(made.node(), made.stat(), who.uid(), gid, mode);
+                        SetIdBits.created(share.root(), made.node(), askedMode);
+                    } else {
+                        refuseMappedSpecialFile(share, made.node());
+                        if (changesData(hostFlags)) {
+                            SetIdBits.takeFromHost(share.root(), made.node(), Inodes.stat(made.node()));
+                        }
+                        if ((hostFlags & LinuxSyscalls.O_TRUNC) != 0) {
+                            quota.resizing(share, made.node(), before -> 0, () -> {
+                                Inodes.truncate(made.node(), 0);
+                                return null;
+                            });
+                        }
+                    }
+                    // A new file's qid is its creation stat's: chmod and chown change neither size nor
+                    // mtime.
+                    Qid qid = made.isNew() ? share.root().qids().qid(made.stat()) : qid(share, made.node());
+                    Created created = new Created(new FileHandle(share, made.node()), new OpenHandle(made.file()), qid);
+                    claimAfter(
+                            claim,
+                            made.isNew() ? "created" : (hostFlags & LinuxSyscalls.O_TRUNC) != 0 ? "truncated" : null);
+                    return created;
+                } catch (P9Exception | RuntimeException e) {
+                    made.node().close();
+                    made.file().close();
+                    throw e;
+                }
+            });
+        });
+    }
+
+    /** Whether a new entry of {@code who}'s uid and {@code gid} may be made ({@link UnmappedOwners#creating}). */
+    private Errno creating(Subject who, int gid) {
+        return UnmappedOwners.creating(ownership.ids(), who.uid(), gid);
     }
 
     public int read(Subject who, FileHandle handle, OpenHandle opened, long offset, ByteBuffer dst) throws P9Exception {
@@ -734,12 +762,14 @@ public final class GuardedFs {
         Node dir = handle.node();
         int mode = GuestModes.allowed(true, askedMode);
         RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
+        RequestArgs args = new RequestArgs.Make(name, mode, true, 0, 0);
+        requireOwnable(Operation.MKDIR, who, share, paths, args, creating(who, gid));
         return making(
                 Operation.MKDIR,
                 who,
                 share,
                 paths,
-                new RequestArgs.Make(name, mode, true, 0, 0),
+                args,
                 true,
                 finish -> share.entries().mkdir(dir, name, mode, finish),
                 gid,
@@ -760,29 +790,29 @@ public final class GuardedFs {
         int mode = GuestModes.allowed(true, askedMode);
         RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
         RequestArgs args = new RequestArgs.Make(name, mode, true, 0, 0);
-        return claiming(
-                claim,
-                () -> changeIn(Operation.MKDIR, who, share, paths, args, () -> {
-                    Node node = quota.creating(
-                            share.name(),
-                            paths.at(0),
-                            true,
-                            () -> share.entries().mkdir(dir, name, mode, givenTo(who.uid(), gid, mode)));
-                    OpenFile file = null;
-                    try {
-                        file = share.io().open(node, hostFlags);
-                        Created created =
-                                new Created(new FileHandle(share, node), new OpenHandle(file), qid(share, node));
-                        claimAfter(claim, "created");
-                        return created;
-                    } catch (PartlyApplied | RuntimeException e) {
-                        closeAll(file, node);
-                        throw e;
-                    } catch (P9Exception e) {
-                        closeAll(file, node);
-                        throw new PartlyApplied(e, "applied=created");
-                    }
-                }));
+        return claiming(claim, () -> {
+            requireOwnable(Operation.MKDIR, who, share, paths, args, creating(who, gid));
+            return changeIn(Operation.MKDIR, who, share, paths, args, () -> {
+                Node node = quota.creating(
+                        share.name(),
+                        paths.at(0),
+                        true,
+                        () -> share.entries().mkdir(dir, name, mode, givenTo(who.uid(), gid, mode)));
+                OpenFile file = null;
+                try {
+                    file = share.io().open(node, hostFlags);
+                    Created created = new Created(new FileHandle(share, node), new OpenHandle(file), qid(share, node));
+                    claimAfter(claim, "created");
+                    return created;
+                } catch (PartlyApplied | RuntimeException e) {
+                    closeAll(file, node);
+                    throw e;
+                } catch (P9Exception e) {
+                    closeAll(file, node);
+                    throw new PartlyApplied(e, "applied=created");
+                }
+            });
+        });
     }
 
     private static void closeAll(OpenFile file, Node node) {
@@ -796,12 +826,14 @@ public final class GuardedFs {
         LocalShare share = handle.share();
         Node dir = handle.node();
         RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
+        RequestArgs args = new RequestArgs.Symlink(name, target);
+        requireOwnable(Operation.SYMLINK, who, share, paths, args, creating(who, gid));
         return making(
                 Operation.SYMLINK,
                 who,
                 share,
                 paths,
-                new RequestArgs.Symlink(name, target),
+                args,
                 false,
                 finish -> share.entries().symlink(dir, name, target, finish),
                 gid,
@@ -821,6 +853,8 @@ public final class GuardedFs {
         int mode = GuestModes.allowed(false, askedMode); // mknod never makes a directory
         RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
         RequestArgs args = new RequestArgs.Make(name, mode, false, major, minor);
+        // Before the device refusal, as Linux's may_create comes before vfs_mknod's CAP_MKNOD check.
+        requireOwnable(Operation.MKNOD, who, share, paths, args, creating(who, gid));
         Optional<MappedSpecialFile> special = MappedSpecialFile.requested(mode, major, minor, vm);
         ShareSafety.Settings settings = safety.of(share.name());
         if (special.isPresent() && settings.mapsDevices()) {

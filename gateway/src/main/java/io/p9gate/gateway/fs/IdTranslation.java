@@ -23,6 +23,16 @@ public interface IdTranslation {
         public int gidToGuest(int hostGid) {
             return hostGid;
         }
+
+        @Override
+        public boolean mayOwnUid(int guestUid) {
+            return true;
+        }
+
+        @Override
+        public boolean mayOwnGid(int guestGid) {
+            return true;
+        }
     };
 
     int uidToHost(int guestUid);
@@ -32,4 +42,13 @@ public interface IdTranslation {
     int uidToGuest(int hostUid);
 
     int gidToGuest(int hostGid);
+
+    /**
+     * Whether a file may be given this owner: only a uid the VM's map maps, as a user namespace allows, never (u32)-1
+     * (docs/policy.md, "uid/gid mapping"); a VM that maps no uid refuses none.
+     */
+    boolean mayOwnUid(int guestUid);
+
+    /** As {@link #mayOwnUid}, for a file's group. */
+    boolean mayOwnGid(int guestGid);
 }

@@ -22,6 +22,11 @@ record MappedSpecialFiles(Ownership inner, String vm, boolean ownsOldMappings) i
     }
 
     @Override
+    public IdTranslation ids() {
+        return inner.ids();
+    }
+
+    @Override
     public void chown(Node node, int uid, int gid) throws P9Exception {
         inner.chown(node, uid, gid);
     }

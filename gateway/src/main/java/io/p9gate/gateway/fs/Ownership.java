@@ -22,6 +22,9 @@ public sealed interface Ownership permits ChownedIds, XattrIds, MappedSpecialFil
      */
     void created(Node node, FileStat made, int uid, int gid, int mode) throws P9Exception;
 
+    /** The VM's id mapping: also which guest ids a file may be given ({@link IdTranslation#mayOwnUid}). */
+    IdTranslation ids();
+
     /** Tsetattr of owner and/or group; -1 leaves one unchanged. */
     void chown(Node node, int uid, int gid) throws P9Exception;
 

@@ -109,11 +109,25 @@ public sealed interface RequestArgs {
         }
     }
 
-    /** Tsetattr: which fields ({@code SetAttr.valid}). */
-    record SetAttr(int valid) implements RequestArgs {
+    /**
+     * Tsetattr: which fields ({@code SetAttr.valid}) and, where the mask sets them, the owner and group asked for
+     * (the record of a chown says to whom, the one of a refused chown which id the VM's map does not map).
+     */
+    record SetAttr(int valid, int uid, int gid) implements RequestArgs {
+        static SetAttr of(io.p9gate.gateway.proto.SetAttr attr) {
+            return new SetAttr(attr.valid(), attr.uid(), attr.gid());
+        }
+
         @Override
         public String describe() {
-            return "valid=0x" + Integer.toHexString(valid);
+            String text = "valid=0x" + Integer.toHexString(valid);
+            if ((valid & io.p9gate.gateway.proto.SetAttr.SETATTR_UID) != 0) {
+                text += " uid=" + Integer.toUnsignedString(uid);
+            }
+            if ((valid & io.p9gate.gateway.proto.SetAttr.SETATTR_GID) != 0) {
+                text += " gid=" + Integer.toUnsignedString(gid);
+            }
+            return text;
         }
     }
 

@@ -19,16 +19,19 @@ public interface ShareSafety {
      *                            maps special files in a share over the same host directories
      * @param unmappedIdRule      the rule id a request of an unmapped guest id is refused with where permissions
      *                            are enforced
+     * @param unmappedOwnerRule   the rule id a request is refused with that would give a file an owner or group
+     *                            the VM's id map does not map (a create as such an id, a chown to one)
      */
     record Settings(
             boolean mapsDevices,
             boolean enforcesPermissions,
             String devicesRule,
             boolean ownsOldMappings,
-            String unmappedIdRule) {}
+            String unmappedIdRule,
+            String unmappedOwnerRule) {}
 
     /** Device nodes refused, the gateway's own credentials. */
-    Settings DEFAULTS = new Settings(false, false, "devices", false, "permissions.unmapped-id");
+    Settings DEFAULTS = new Settings(false, false, "devices", false, "permissions.unmapped-id", "ids.unmapped-id");
 
     /** The gateway without a policy: every share has the defaults. */
     ShareSafety NONE = share -> DEFAULTS;

@@ -62,9 +62,9 @@ final class WstatOps {
         }
         if (!name.isEmpty() && changes.valid() != 0) {
             // What the Tsetattr would refuse before changing anything (a directory's length, a symlink's mode, a
-            // device's owner, another VM's mapped special file's mode, a length past the quota) must be refused
-            // before the rename too; changes() asked the guarded getattr.
-            ctx.fs().requireSettable(fid.handle(), changes);
+            // device's owner, another VM's mapped special file's mode, a length past the quota, an owner the VM's map
+            // does not map) must be refused before the rename too; changes() asked the guarded getattr.
+            ctx.fs().requireSettable(fid.who(), fid.handle(), changes);
         }
         if (!name.isEmpty()) {
             ctx.fs().renameInPlace(fid.who(), fid.handle(), name, replaces());

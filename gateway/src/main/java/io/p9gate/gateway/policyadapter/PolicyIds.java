@@ -33,4 +33,14 @@ record PolicyIds(Supplier<PolicyEngine> engine, String vm) implements IdTranslat
     public int gidToGuest(int hostGid) {
         return (int) map().gidToGuest(Integer.toUnsignedLong(hostGid));
     }
+
+    @Override
+    public boolean mayOwnUid(int guestUid) {
+        return map().uids().mayOwn(Integer.toUnsignedLong(guestUid));
+    }
+
+    @Override
+    public boolean mayOwnGid(int guestGid) {
+        return map().gids().mayOwn(Integer.toUnsignedLong(guestGid));
+    }
 }

@@ -46,7 +46,8 @@ final class PolicyShareSafety implements ShareSafety {
                             s.permissions() == HostPermissions.ENFORCE,
                             s.devicesRuleId(),
                             onlyMapper(engine.get().policy(), s),
-                            s.unmappedIdRuleId()));
+                            s.unmappedIdRuleId(),
+                            s.unmappedOwnerRuleId()));
             last = made;
         }
         return made.settings();

@@ -207,7 +207,8 @@ class CreateRenameRaceAttackTest {
 
     @Test
     void aRenameOntoTheNameOfANewMappedDeviceDoesNotTurnTheRenamedFileIntoTheDevice() throws Exception {
-        try (Served s = new Served(share -> new ShareSafety.Settings(true, false, "devices", true, "unmapped-id"))) {
+        try (Served s = new Served(
+                share -> new ShareSafety.Settings(true, false, "devices", true, "unmapped-id", "unmapped-owner"))) {
             Path victim = s.victim("victim", false);
             raced(s, victim, "rng", 0600, () -> s.maker.rpc(new TMessage.Tmknod(0, "rng", S_IFCHR | 0666, 10, 183, 0)));
             assertTrue(

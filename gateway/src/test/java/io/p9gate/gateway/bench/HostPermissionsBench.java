@@ -55,7 +55,7 @@ public final class HostPermissionsBench {
                     Map.of("share", share),
                     new AllowAll(),
                     new NoAudit(),
-                    name -> new ShareSafety.Settings(false, enforce, "devices", true, "unmapped-id"));
+                    name -> new ShareSafety.Settings(false, enforce, "devices", true, "unmapped-id", "unmapped-owner"));
             s = TestSession.open(factory);
             s.call(new TMessage.Tattach(TestSession.ROOT, TMessage.NOFID, "user", "share", USER));
             s.walk(0, 1, "f");

@@ -38,7 +38,7 @@ class GuestPosixIT {
     static final int HARNESS_IOUNIT = 65536 - 24;
     /** posix.sh makes character and block devices: stored mapped, as a share with {@code devices: mapped} does. */
     static final ShareSafety MAPPED_DEVICES =
-            share -> new ShareSafety.Settings(true, false, "devices", true, "unmapped-id");
+            share -> new ShareSafety.Settings(true, false, "devices", true, "unmapped-id", "unmapped-owner");
 
     /**
      * The checks posix.sh reports skipped per dialect, and must (a check listed here that passes, or a skip not

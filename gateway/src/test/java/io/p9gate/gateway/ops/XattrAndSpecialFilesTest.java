@@ -199,7 +199,7 @@ class XattrAndSpecialFilesTest extends ShareTestBase {
                 Map.of("share", share),
                 new AllowAll(),
                 new NoAudit(),
-                name -> new ShareSafety.Settings(true, false, "devices", true, "unmapped-id"));
+                name -> new ShareSafety.Settings(true, false, "devices", true, "unmapped-id", "unmapped-owner"));
     }
 
     private static int hostMode(Path p) throws Exception {

@@ -65,6 +65,18 @@ public record IdMapping(List<IdRange> ranges, Long squash, long overflow) {
         return false;
     }
 
+    /**
+     * Whether a file may be given this guest id as its owner (or group), as a user namespace allows only ids its map
+     * holds (chown(2): EINVAL; creating as an unmapped fsuid/fsgid: EOVERFLOW). A mapping that maps nothing (no
+     * ranges, no squash: every id is the overflow id, as for a VM without {@code ids}) refuses none, as before; any
+     * other refuses what it leaves to the overflow id, which the host's nobody and every VM's unmapped ids share, and
+     * (u32)-1, which is no id at all ({@link IdRange#MAX_ID}), even under a squash.
+     */
+    public boolean mayOwn(long guestId) {
+        if (squash == null && ranges.isEmpty()) return true;
+        return guestId >= 0 && guestId <= IdRange.MAX_ID && maps(guestId);
+    }
+
     /** Whether a guest id maps to a host id of its own (not squashed, not overflowed). */
     public boolean isMapped(long guestId) {
         return squash == null && ranges.stream().anyMatch(r -> r.holdsGuest(guestId));

@@ -48,4 +48,12 @@ public record SharePolicy(
     public String unmappedIdRuleId() {
         return idPrefix() + ".permissions.unmapped-id";
     }
+
+    /**
+     * The rule id of a request refused because it would give a file an owner or group the VM's {@code ids} map does
+     * not map (a create as such a guest id, a chown to one), in any share of a VM with a map.
+     */
+    public String unmappedOwnerRuleId() {
+        return idPrefix() + ".ids.unmapped-id";
+    }
 }
