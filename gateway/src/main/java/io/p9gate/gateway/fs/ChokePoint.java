@@ -326,6 +326,14 @@ final class ChokePoint {
         return 0;
     }
 
+    /**
+     * Asks about a request not made now, for one that needs its permission first (an ORCLOSE open needs the removal's):
+     * a refusal is recorded and thrown as any; an allowance leaves no record, the request that needed it has its own.
+     */
+    void requireAllowed(Operation op, Subject who, String share, PathsOf paths, RequestArgs args) throws P9Exception {
+        decided(op, who, share, paths, args);
+    }
+
     /** A guest-chosen name no entry can have is refused, and recorded, before any policy is asked. */
     void requireValidNames(Operation op, Subject who, String share, PathsOf paths, RequestArgs args)
             throws P9Exception {

@@ -454,6 +454,18 @@ public final class GuardedFs {
     }
 
     /**
+     * open(5): an ORCLOSE open needs permission to remove the file. Asked before the open, as a Tremove of the file is
+     * (REMOVE at its path), and only a refusal is recorded (op remove, message Topen): the open fails with its errno
+     * (EROFS in a read-only subtree) instead of leaving the removal to be refused at the clunk, after the guest used it.
+     */
+    public void requireRemovable(Subject who, FileHandle handle) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
+        guard.requireAllowed(
+                Operation.REMOVE, who, share.name(), () -> List.of(hostPath(share, node)), RequestArgs.NONE);
+    }
+
+    /**
      * Claims the fid of a request that may already have changed the host ({@code applied}: "created", "truncated", or
      * null for nothing): a claim refused then (the fid was clunked meanwhile) is the guest's EBADF, and its outcome
      * record adds {@code applied=...}, so the log never says a change failed that the host keeps.

@@ -70,6 +70,9 @@ final class IoOps {
             case U -> true;
             case L, LEGACY -> false;
         };
+        if (OpenFlags.removesOnClunk(t.mode())) {
+            ctx.fs().requireRemovable(fid.who(), fid.handle());
+        }
         try (Fids.Held claim = ctx.fids().hold(t.fid(), fid)) {
             GuardedFs.Opened opened =
                     ctx.fs().open(fid.who(), fid.handle(), OpenFlags.fromOpenMode(t.mode(), unix), false, claim);

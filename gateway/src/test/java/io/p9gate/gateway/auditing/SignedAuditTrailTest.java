@@ -108,7 +108,7 @@ class SignedAuditTrailTest {
         int tag = 2; // TestSession numbers tags from 1; tag 1 was the attach
         for (EveryRequest.Step step : steps) {
             List<AuditRecord> mine = decisions(records, s.sessionId, tag++);
-            assertEquals(step.decisions(), mine.size(), "records for " + step.request() + ": " + mine);
+            assertEquals(step.records(), mine.size(), "records for " + step.request() + ": " + mine);
             AuditRecord r = mine.getLast();
             assertEquals(step.request().type().name().substring(1).toLowerCase(Locale.ROOT), r.op());
             assertTrue(

@@ -19,9 +19,14 @@ public final class EveryRequest {
     /**
      * One request, the operation of its (last) audit record, and how many guarded calls it makes: one, but for a
      * Tcreate, which is decided as the getattr of its directory and then as its 9P2000.L twin, and a Twstat, decided
-     * as the getattr of the file's type and a Tsetattr.
+     * as the getattr of the file's type and a Tsetattr; and how many records they leave: one each, but for an ORCLOSE
+     * Topen, which first asks the policy the removal's question and records it only if refused (open(5)).
      */
-    public record Step(FileRequest request, Operation op, int decisions) {
+    public record Step(FileRequest request, Operation op, int decisions, int records) {
+        public Step(FileRequest request, Operation op, int decisions) {
+            this(request, op, decisions, decisions);
+        }
+
         public Step(FileRequest request, Operation op) {
             this(request, op, 1);
         }
@@ -77,7 +82,7 @@ public final class EveryRequest {
                 new Step(new TMessage.Tread(10, 0, 4096), Operation.READDIR),
                 new Step(new TMessage.Tclunk(10), Operation.CLUNK),
                 new Step(new TMessage.Twalk(0, 11, List.of("new")), Operation.WALK),
-                new Step(new TMessage.Topen(11, 0x40), Operation.OPEN),
+                new Step(new TMessage.Topen(11, 0x40), Operation.OPEN, 2, 1),
                 new Step(new TMessage.Tclunk(11), Operation.REMOVE),
                 new Step(new TMessage.Twalk(0, 12, List.of()), Operation.WALK),
                 new Step(new TMessage.Tcreate(12, "c9", 0644, 2, Optional.empty()), Operation.CREATE, 2),
