@@ -39,7 +39,10 @@ public sealed interface RecordedRequest {
 
     /** Rule ids of a share's settings the gateway applies after the decision ({@code SharePolicy}). */
     private static boolean isShareSetting(String rule) {
-        return rule.startsWith("vm.") && (rule.endsWith(".devices") || rule.endsWith(".permissions.unmapped-id"));
+        return rule.startsWith("vm.")
+                && (rule.endsWith(".devices")
+                        || rule.endsWith(".permissions.unmapped-id")
+                        || rule.endsWith(".ids.unmapped-id"));
     }
 
     /** Reads one stored record. */
@@ -65,7 +68,7 @@ public sealed interface RecordedRequest {
                         .filter(RecordedRequest::isShareSetting)
                         .findFirst();
         if (setting.isPresent()) {
-            // Refused by a share's setting (devices:, permissions: enforce) after the policy allowed the request:
+            // Refused by a share's setting (devices:, permissions: enforce, ids:) after the policy allowed the request:
             // re-asked, the policy allows it again and replay would call it newly allowed.
             return new NotReplayed("refused by the share setting " + setting.get() + " after the policy allowed it");
         }

@@ -102,6 +102,8 @@ class RecordedRequestTest {
         AuditRecord unmapped =
                 refusedBy("vm.a.share.s.permissions.unmapped-id", "lcreate", "/f", "action=create share=s");
         assertTrue(whyNot(unmapped).contains("permissions.unmapped-id"), whyNot(unmapped));
+        AuditRecord unowned = refusedBy("vm.a.share.s.ids.unmapped-id", "setattr", "/f", "action=setattr share=s");
+        assertTrue(whyNot(unowned).contains("ids.unmapped-id"), whyNot(unowned));
     }
 
     private static AuditRecord refusedBy(String rule, String op, String path, String detail) {
