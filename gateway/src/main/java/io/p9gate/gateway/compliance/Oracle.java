@@ -4,6 +4,7 @@ import io.p9gate.gateway.proto.Errno;
 import io.p9gate.policy.DecisionRequest;
 import io.p9gate.policy.PolicyDecision;
 import io.p9gate.policy.PolicyEngine;
+import io.p9gate.policy.ids.IdMap;
 import io.p9gate.policy.terms.OpKind;
 import io.p9gate.policy.terms.SharePath;
 import java.util.ArrayList;
@@ -16,7 +17,8 @@ import java.util.Set;
  * (docs/policy.md, "Operation kinds"): a walk asks WALK for each component it reaches and the first refusal
  * decides; a rename or link asks about both paths. The guest ids are the attach's uid, and the request's
  * gid for the requests that carry one (create, mkdir, symlink, mknod); 9P2000.L attach has no group, so
- * every other request asks with the overflow gid.
+ * every other request asks with the overflow gid. A create the policy allows as an id the VM's map does not hold
+ * is expected refused as the gateway refuses it after the decision (EOVERFLOW, rule {@code ids.unmapped-id}).
  */
 final class Oracle {
     /** The gid of requests that name none (io.p9gate.gateway.fs.Subject#NOBODY). */
@@ -46,7 +48,31 @@ final class Oracle {
 
     Expected decide(String share, OpKind op, SharePath path, SharePath destination, long gid) {
         PolicyDecision d = engine.decide(new DecisionRequest(vm, share, op, path, destination, uid, gid));
-        return d.allowed() ? Expected.allow(d.ruleIds()) : Expected.deny(errno(d.errno()), d.ruleIds());
+        if (!d.allowed()) {
+            return Expected.deny(errno(d.errno()), d.ruleIds());
+        }
+        return unownable(share, op, gid) ? unmappedOwner(share) : Expected.allow(d.ruleIds());
+    }
+
+    /**
+     * Whether the gateway refuses this create after the policy allowed it: it would give the new entry an owner or
+     * group the VM's map leaves to the overflow id (the gateway's fs.UnmappedOwners, docs/policy.md).
+     */
+    private boolean unownable(String share, OpKind op, long gid) {
+        boolean creates = switch (op) {
+            case CREATE, MKDIR, SYMLINK, MKNOD -> true;
+            default -> false;
+        };
+        IdMap ids = engine.idMap(vm);
+        return creates
+                && engine.policy().vms().get(vm).shares().containsKey(share)
+                && !(ids.uids().mayOwn(uid) && ids.gids().mayOwn(gid));
+    }
+
+    private Expected unmappedOwner(String share) {
+        return Expected.deny(
+                Errno.EOVERFLOW,
+                List.of(engine.policy().vms().get(vm).shares().get(share).unmappedOwnerRuleId()));
     }
 
     /** Twalk from {@code from} through {@code names}: WALK on every path reached, the first refusal decides. */
