@@ -6,8 +6,6 @@ import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
@@ -21,20 +19,16 @@ final class TlsBinder implements ListenerBinder {
 
     private volatile SslContext context;
 
-    /**
-     * Where the handshakes' key agreements, signatures and certificate checks run (the TLS engine's delegated
-     * tasks): not on the shared event loop, where they would hold up the frames of every VM served on it, and at
-     * the bulk workers' lowered priority, so that VMs' requests get the CPU first (R-ROB-2). One thread: however
-     * many peers handshake at once, they take at most one core.
-     */
-    private final ExecutorService handshakes = Executors.newSingleThreadExecutor(
-            r -> Thread.ofPlatform().daemon().name("p9gate-tls-handshake").unstarted(() -> {
-                ThreadNiceness.lowerBy(FairWorkerPool.BULK_NICE);
-                r.run();
-            }));
+    /** Where the handshakes' work runs: one low-priority thread, its turns shared among peer addresses. */
+    private final HandshakeTurns handshakes;
 
     TlsBinder(ListenSpec.Tls spec) {
+        this(spec, new HandshakeTurns("p9gate-tls-handshake", peer -> {}));
+    }
+
+    TlsBinder(ListenSpec.Tls spec, HandshakeTurns handshakes) {
         this.spec = spec;
+        this.handshakes = handshakes;
         this.tcp = new TcpBinder(new ListenSpec.Tcp(spec.host(), spec.port()));
     }
 
@@ -84,7 +78,10 @@ final class TlsBinder implements ListenerBinder {
                             "tls",
                             context(identifier)
                                     .newHandler(
-                                            connection.alloc(), remote.getHostString(), remote.getPort(), handshakes));
+                                            connection.alloc(),
+                                            remote.getHostString(),
+                                            remote.getPort(),
+                                            handshakes.of(remote.getAddress())));
         } catch (IOException e) {
             ListenerBinder.settle(
                     connection, spec, new PeerVerdict.Refused("", PeerIdentifier.RULE_TLS, e.getMessage()), accepted);

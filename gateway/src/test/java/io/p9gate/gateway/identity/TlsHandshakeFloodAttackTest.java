@@ -3,15 +3,12 @@ package io.p9gate.gateway.identity;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.handler.ssl.JdkSslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
+import io.p9gate.gateway.certs.CannedClientHello;
 import io.p9gate.gateway.certs.TestPki;
 import io.p9gate.gateway.client.ClientTls;
 import io.p9gate.gateway.client.P9Client;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.net.ssl.SSLEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,7 +51,7 @@ class TlsHandshakeFloodAttackTest {
         TestPki pki = listener.pki();
         int port = listener.port();
         Path ca = pki.dir().resolve(TestPki.CA_CERT);
-        byte[] hello = clientHello(ca);
+        byte[] hello = CannedClientHello.of(ca);
         try (IdentityRig rig = new IdentityRig(tmp).start(listener.vms("{connections: 2}"), listener.serverTls());
                 P9Client b = listener.connect("b", MSIZE)) {
             b.version(MSIZE, "9P2000.L");
@@ -164,24 +160,6 @@ class TlsHandshakeFloodAttackTest {
                     rig.recordedOn.getFirst().endsWith(" p9gate-tls-handshake"),
                     "checked on the handshake thread: " + rig.recordedOn);
         }
-    }
-
-    /** A TLS 1.3 ClientHello made once, with no client certificate to follow. */
-    private static byte[] clientHello(Path ca) throws Exception {
-        SSLEngine engine = ((JdkSslContext) SslContextBuilder.forClient()
-                        .sslProvider(SslProvider.JDK)
-                        .protocols("TLSv1.3")
-                        .trustManager(ca.toFile())
-                        .build())
-                .context()
-                .createSSLEngine("127.0.0.1", 1);
-        engine.setUseClientMode(true);
-        ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
-        engine.wrap(ByteBuffer.allocate(0), out);
-        out.flip();
-        byte[] bytes = new byte[out.remaining()];
-        out.get(bytes);
-        return bytes;
     }
 
     /**

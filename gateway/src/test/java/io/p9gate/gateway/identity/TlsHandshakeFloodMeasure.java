@@ -1,8 +1,7 @@
 package io.p9gate.gateway.identity;
 
 import io.netty.handler.ssl.JdkSslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
+import io.p9gate.gateway.certs.CannedClientHello;
 import io.p9gate.gateway.certs.TestPki;
 import io.p9gate.gateway.client.ClientTls;
 import io.p9gate.gateway.client.P9Client;
@@ -48,12 +47,7 @@ class TlsHandshakeFloodMeasure {
         TestPki rogue = TestPki.create(tmp.resolve("rogue"), "rogue CA", List.of(), Duration.ofDays(1));
         rogue.issueClient("a", Duration.ofDays(1));
         Path ca = pki.dir().resolve(TestPki.CA_CERT);
-        SSLContext noCert = ((JdkSslContext) SslContextBuilder.forClient()
-                        .sslProvider(SslProvider.JDK)
-                        .protocols("TLSv1.3")
-                        .trustManager(ca.toFile())
-                        .build())
-                .context();
+        SSLContext noCert = CannedClientHello.noCertificate(ca);
         SSLContext untrusted = client(rogue.dir().resolve("a"), ca);
         SSLContext valid = client(pki.dir().resolve("a"), ca);
         IdentityRig unstarted = new IdentityRig(tmp);
@@ -68,7 +62,7 @@ class TlsHandshakeFloodMeasure {
                 vm.attach(0, "root", "b", 0);
                 vm.walk(0, 1, "b.txt");
                 phase("warm-up", vm, null, null, port);
-                byte[] hello = clientHello(noCert);
+                byte[] hello = CannedClientHello.of(noCert);
                 for (int round = 1; round <= 3; round++) {
                     phase("round " + round + " none", vm, null, null, port);
                     cannedPhase("round " + round + " canned-hello", vm, hello, port);
@@ -89,20 +83,6 @@ class TlsHandshakeFloodMeasure {
     private static SSLContext client(Path dir, Path ca) throws Exception {
         return ((JdkSslContext) ClientTls.of(dir.resolve(TestPki.CLIENT_CERT), dir.resolve(TestPki.CLIENT_KEY), ca))
                 .context();
-    }
-
-    /** A TLS 1.3 ClientHello made once: replayed, it costs the attacker nothing and the gateway a full flight. */
-    private static byte[] clientHello(SSLContext context) throws Exception {
-        javax.net.ssl.SSLEngine engine = context.createSSLEngine("127.0.0.1", 1);
-        engine.setUseClientMode(true);
-        engine.setEnabledProtocols(new String[] {"TLSv1.3"});
-        java.nio.ByteBuffer out =
-                java.nio.ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
-        engine.wrap(java.nio.ByteBuffer.allocate(0), out);
-        out.flip();
-        byte[] bytes = new byte[out.remaining()];
-        out.get(bytes);
-        return bytes;
     }
 
     private static void cannedPhase(String name, P9Client vm, byte[] hello, int port) throws Exception {
