@@ -45,6 +45,11 @@ public final class PeerCausedLog {
         this.nanoClock = nanoClock;
     }
 
+    /** The key of a line a connection's peer caused: its VM once known ("" if none), else its listener. */
+    public static String key(String vm, String listener) {
+        return vm.isEmpty() ? "listener " + listener : "vm " + vm;
+    }
+
     /** Logs {@code message} unless a line of this kind was logged less than an interval ago; then only counts it. */
     public void log(Supplier<String> message) {
         log(ANY, message);

@@ -123,7 +123,7 @@ public final class PolicyPeers implements PeerIdentifier {
         } catch (P9Exception | RuntimeException e) {
             // Anyone reaching a listener can be refused at will: at most one such line a minute.
             UNRECORDED.log(
-                    refused.vm().isEmpty() ? "listener " + listener.describe() : "vm " + refused.vm(),
+                    io.p9gate.gateway.codec.PeerCausedLog.key(refused.vm(), listener.describe()),
                     () -> "audit: cannot record a refused connection on " + listener.describe() + ": "
                             + e.getMessage());
         }

@@ -15,7 +15,7 @@ final class RefusedPeers {
     /** At most one line a minute per VM, or per listener for a peer no VM claims. */
     static void log(ListenSpec spec, PeerVerdict.Refused refused) {
         REFUSED.log(
-                refused.vm().isEmpty() ? "listener " + spec.describe() : "vm " + refused.vm(),
+                PeerCausedLog.key(refused.vm(), spec.describe()),
                 () -> "refused a connection on " + spec.describe()
                         + (refused.vm().isEmpty() ? "" : " (VM " + refused.vm() + ")") + ": " + refused.reason());
     }

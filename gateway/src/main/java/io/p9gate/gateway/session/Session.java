@@ -40,7 +40,7 @@ import java.util.function.LongSupplier;
  */
 public final class Session extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(Session.class.getName());
-    /** Connections closed for their peer's doing, of every connection (PeerCausedLog). */
+    /** Connections closed for their peer's doing, of every connection (PeerCausedLog, keyed by {@link #logKey}). */
     private static final PeerCausedLog TAG_REUSED = new PeerCausedLog(LOG, System.Logger.Level.WARNING);
 
     private static final PeerCausedLog REPLIES_UNREAD = new PeerCausedLog(LOG, System.Logger.Level.WARNING);
@@ -196,8 +196,14 @@ public final class Session extends ChannelInboundHandlerAdapter {
     }
 
     private void refuseDuplicateTag(int tag) {
-        TAG_REUSED.log(() -> "closing connection from " + peer + ": tag " + tag + " reused while outstanding");
+        TAG_REUSED.log(
+                logKey(), () -> "closing connection from " + peer + ": tag " + tag + " reused while outstanding");
         closeNow();
+    }
+
+    /** Throttled per VM (per listener before one is known): one VM's flood of such lines hides no other VM's. */
+    private String logKey() {
+        return PeerCausedLog.key(settings.vm(), settings.listener());
     }
 
     /** Nothing more from this connection is served, not even the rest of the read batch in hand. */
@@ -405,7 +411,8 @@ public final class Session extends ChannelInboundHandlerAdapter {
                     opened = negotiation.accept() ? open(context(negotiation, sessionId)) : null;
                     reply = negotiation.reply(opened != null);
                 } catch (DialectRefusedException e) {
-                    DIALECT_REFUSED.log(() -> peer + ": " + e.getMessage()); // recorded; a guest may ask as often
+                    DIALECT_REFUSED.log(
+                            logKey(), () -> peer + ": " + e.getMessage()); // recorded; a guest may ask as often
                     reply = negotiation.refused();
                 }
                 deliverVersion(channel, tag, reply, opened);
@@ -577,8 +584,10 @@ public final class Session extends ChannelInboundHandlerAdapter {
                 channel.config().getWriteBufferHighWaterMark(), settings.maxOutstanding(), limit.max());
         long bytes = queued == null ? 0 : queued.totalPendingWriteBytes();
         if (!closed && bytes > cap) {
-            REPLIES_UNREAD.log(() ->
-                    "closing connection from " + peer + ": " + bytes + " reply bytes left unread (limit " + cap + ")");
+            REPLIES_UNREAD.log(
+                    logKey(),
+                    () -> "closing connection from " + peer + ": " + bytes + " reply bytes left unread (limit " + cap
+                            + ")");
             closeNow();
         }
     }

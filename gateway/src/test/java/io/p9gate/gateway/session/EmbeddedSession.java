@@ -44,11 +44,18 @@ final class EmbeddedSession implements AutoCloseable {
 
     /** @param ownLoops whether the channel's loop serves its VM alone ({@link SessionSettings#ownLoops()}) */
     EmbeddedSession(int maxMsize, RequestLane lane, boolean ownLoops) {
+        this(maxMsize, lane, ownLoops, "");
+    }
+
+    /** @param vm the VM the transport identified the connection as ("" when the listener is the VM) */
+    EmbeddedSession(int maxMsize, RequestLane lane, boolean ownLoops, String vm) {
         SessionPipeline.install(
                 channel.pipeline(),
                 handlers,
                 lane,
-                new SessionSettings("test", maxMsize, SessionSettings.DEFAULT_MAX_OUTSTANDING).onOwnLoops(ownLoops),
+                new SessionSettings("test", maxMsize, SessionSettings.DEFAULT_MAX_OUTSTANDING)
+                        .forVm(vm)
+                        .onOwnLoops(ownLoops),
                 new AtomicLong()::incrementAndGet,
                 "embedded");
         channel.pipeline().addBefore("9p-errors", "escape-recorder", new ChannelInboundHandlerAdapter() {
