@@ -466,6 +466,19 @@ public final class GuardedFs {
     }
 
     /**
+     * create(5): a Tcreate with ORCLOSE opens what it makes as an ORCLOSE Topen does, so it needs permission to remove
+     * {@code name} in {@code dir}: asked, as {@link #requireRemovable(Subject, FileHandle)}, before anything is made,
+     * so a refusal leaves no file the guest meant to be temporary. A name no entry can have is left to the create,
+     * which refuses it as the name it is.
+     */
+    public void requireRemovable(Subject who, FileHandle dir, String name) throws P9Exception {
+        if (isEntryName(name)) {
+            guard.requireAllowed(
+                    Operation.REMOVE, who, dir.share().name(), () -> List.of(childOf(dir, name)), RequestArgs.NONE);
+        }
+    }
+
+    /**
      * Claims the fid of a request that may already have changed the host ({@code applied}: "created", "truncated", or
      * null for nothing): a claim refused then (the fid was clunked meanwhile) is the guest's EBADF, and its outcome
      * record adds {@code applied=...}, so the log never says a change failed that the host keeps.

@@ -52,7 +52,8 @@ final class CreateOps {
         };
         // Before anything is made: the directory and special-file paths below walk the fid onto what they made,
         // which on an open fid would drop its open file (and an ORCLOSE's removal) after the change was done.
-        if (!(ctx.fids().get(t.fid()).state() instanceof FidState.Walked)) {
+        Fid at = ctx.fids().get(t.fid());
+        if (!(at.state() instanceof FidState.Walked)) {
             throw new P9Exception(Errno.EINVAL, "fid is already open");
         }
         int special = t.perm() & UNIX_TYPES;
@@ -67,6 +68,11 @@ final class CreateOps {
         Attr dir =
                 attrs.getattr(new TMessage.Tgetattr(t.fid(), Attr.GETATTR_ALL)).attr();
         int perm = t.perm() & (directory ? ~0777 | (dir.mode() & 0777) : ~0666 | (dir.mode() & 0666)) & 0777;
+        if (special == 0 && OpenFlags.removesOnClunk(t.mode())) {
+            // create(5) opens with the mode given, and open(5) makes the removal's permission ORCLOSE's: asked
+            // before the file is made, not left to the clunk, which would leave it if refused.
+            ctx.fs().requireRemovable(at.who(), at.handle(), t.name());
+        }
         if (directory) {
             return io.mkdirOpened(t, perm, dir.gid());
         }

@@ -143,16 +143,7 @@ class DialectRefusalsTest {
      */
     @InEachLegacyDialect
     void aDirectoryCreatedInAWriteOnlyDropBoxIsMadeAndOpenedUnderOneDecision(Dialect dialect) throws Exception {
-        Files.createDirectory(fx.data.resolve("drop"));
-        Files.writeString(
-                fx.policyFile,
-                fx.policy("")
-                        .replace(
-                                "- id: no-scripts",
-                                "- id: drop-box\n            effect: deny\n            ops: [OPEN_READ]\n"
-                                        + "            paths: [\"/drop/**\"]\n          - id: no-scripts"));
-        shares.close();
-        shares = fx.shares(fx.holder());
+        denyUnder("drop", "OPEN_READ");
         try (TestSession s = attach(dialect)) {
             s.walk(TestSession.ROOT, 1, "drop");
             s.expect(RMessage.Rcreate.class, new TMessage.Tcreate(1, "d", Stat.DMDIR | 0755, OREAD, Optional.empty()));
@@ -165,6 +156,48 @@ class DialectRefusalsTest {
                 .map(r -> r.request().operation() + " " + r.decision().allowed())
                 .toList();
         assertEquals(List.of("MKDIR true", "OPEN false"), made);
+    }
+
+    /**
+     * create(5) opens what it makes with the mode given, and open(5) makes ORCLOSE need the removal's permission: where
+     * the policy allows CREATE but denies REMOVE (/keep), a Tcreate with ORCLOSE of a file or a directory is refused
+     * with the policy's errno before anything is made (before: made, and its removal refused only at the clunk,
+     * leaving what the guest asked to be temporary), recorded as the REMOVE it asked. Without ORCLOSE it is made.
+     */
+    @InEachLegacyDialect
+    void anOrcloseCreateWhoseRemovalIsDeniedIsRefusedAndMakesNothing(Dialect dialect) throws Exception {
+        denyUnder("keep", "REMOVE");
+        try (TestSession s = attach(dialect)) {
+            s.walk(TestSession.ROOT, 1, "keep");
+            assertEquals(
+                    Errno.EACCES, s.fails(new TMessage.Tcreate(1, "tmp", 0644, OWRITE | ORCLOSE, Optional.empty())));
+            assertEquals(
+                    Errno.EACCES,
+                    s.fails(new TMessage.Tcreate(1, "tmpd", Stat.DMDIR | 0755, OREAD | ORCLOSE, Optional.empty())));
+            s.expect(RMessage.Rcreate.class, new TMessage.Tcreate(1, "kept", 0644, OWRITE, Optional.empty()));
+        }
+        assertTrue(Files.notExists(fx.data.resolve("keep/tmp")), "nothing made");
+        assertTrue(Files.notExists(fx.data.resolve("keep/tmpd")), "no directory made");
+        assertTrue(Files.exists(fx.data.resolve("keep/kept")));
+        List<String> refused = fx.audit.records.stream()
+                .filter(r -> !r.decision().allowed())
+                .map(r -> r.request().operation() + " " + r.request().paths())
+                .toList();
+        assertEquals(List.of("REMOVE [keep/tmp]", "REMOVE [keep/tmpd]"), refused);
+    }
+
+    /** Makes /{@code dir} in alpha's share, adds a rule denying {@code ops} under it, and reopens the shares. */
+    private void denyUnder(String dir, String ops) throws Exception {
+        Files.createDirectory(fx.data.resolve(dir));
+        Files.writeString(
+                fx.policyFile,
+                fx.policy("")
+                        .replace(
+                                "- id: no-scripts",
+                                "- id: deny-" + dir + "\n            effect: deny\n            ops: [" + ops + "]\n"
+                                        + "            paths: [\"/" + dir + "/**\"]\n          - id: no-scripts"));
+        shares.close();
+        shares = fx.shares(fx.holder());
     }
 
     /**
