@@ -17,12 +17,13 @@ import java.util.List;
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
     private static final System.Logger LOG = System.getLogger(FrameDecoder.class.getName());
-    /** Frame sizes out of bounds, of every connection (PeerCausedLog). */
+    /** Frame sizes out of bounds, of every connection (PeerCausedLog, keyed by the connection's VM or listener). */
     private static final PeerCausedLog OUT_OF_BOUNDS = new PeerCausedLog(LOG, System.Logger.Level.WARNING);
 
     private final FrameLimit limit;
     private final Direction direction;
     private final WireDialect dialect;
+    private final String logKey;
     private boolean discarding;
 
     /** Frames of a 9P2000.L connection. */
@@ -32,9 +33,15 @@ public final class FrameDecoder extends ByteToMessageDecoder {
 
     /** Frames read in the connection's current {@code dialect}. */
     public FrameDecoder(FrameLimit limit, Direction direction, WireDialect dialect) {
+        this(limit, direction, dialect, PeerCausedLog.ANY);
+    }
+
+    /** @param logKey whose the connection is ({@link PeerCausedLog#key}): one VM's flood of lines hides no other's */
+    public FrameDecoder(FrameLimit limit, Direction direction, WireDialect dialect, String logKey) {
         this.limit = limit;
         this.direction = direction;
         this.dialect = dialect;
+        this.logKey = logKey;
     }
 
     @Override
@@ -67,8 +74,10 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         long size = in.getUnsignedIntLE(start);
         int max = limit.max();
         if (size < Frame.HEADER_SIZE || size > max) {
-            OUT_OF_BOUNDS.log(() -> "closing connection from " + PeerName.of(ctx.channel()) + ": frame size " + size
-                    + " outside [7, " + max + "]");
+            OUT_OF_BOUNDS.log(
+                    logKey,
+                    () -> "closing connection from " + PeerName.of(ctx.channel()) + ": frame size " + size
+                            + " outside [7, " + max + "]");
             discarding = true;
             in.skipBytes(in.readableBytes());
             ctx.close();

@@ -22,7 +22,7 @@ import java.util.List;
  */
 public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
     private static final System.Logger LOG = System.getLogger(FrameEncoder.class.getName());
-    /** Replies over msize, of every connection (PeerCausedLog). */
+    /** Replies over msize, of every connection (PeerCausedLog, keyed by the connection's VM or listener). */
     private static final PeerCausedLog OVERSIZED = new PeerCausedLog(LOG, System.Logger.Level.ERROR);
 
     private static final int SMALL_FRAME = 128;
@@ -30,6 +30,7 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
     private final FrameLimit limit;
     private final Direction sending;
     private final WireDialect dialect;
+    private final String logKey;
     /** Whether an oversized reply of this connection was logged: a guest can cause one per request. */
     private boolean oversizedLogged;
 
@@ -39,10 +40,16 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
 
     /** @param dialect the connection's, shared with its decoder: the EIO of an oversized reply is spelled in it */
     public FrameEncoder(FrameLimit limit, Direction sending, WireDialect dialect) {
+        this(limit, sending, dialect, PeerCausedLog.ANY);
+    }
+
+    /** @param logKey whose the connection is ({@link PeerCausedLog#key}): one VM's flood of lines hides no other's */
+    public FrameEncoder(FrameLimit limit, Direction sending, WireDialect dialect, String logKey) {
         super(Frame.class);
         this.limit = limit;
         this.sending = sending;
         this.dialect = dialect;
+        this.logKey = logKey;
     }
 
     @Override
@@ -75,11 +82,13 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
         }
         // Not always our bug: a guest reads over the smallest msize a symlink whose long target it made. One line
         // per connection, so that it cannot write a line per request into the host's log, and at most one a minute
-        // in all, so that it cannot by reconnecting either.
+        // per VM, so that it cannot by reconnecting either.
         if (!oversizedLogged) {
             oversizedLogged = true;
-            OVERSIZED.log(() ->
-                    "replacing oversized reply with EIO (further ones on this connection are not logged): " + what);
+            OVERSIZED.log(
+                    logKey,
+                    () -> "replacing oversized reply with EIO (further ones on this connection are not logged): "
+                            + what);
         }
         MessageEncoder.writeHeaderAndBody(new Frame(frame.tag(), dialect.spell(new RMessage.Rlerror(Errno.EIO))), head);
     }

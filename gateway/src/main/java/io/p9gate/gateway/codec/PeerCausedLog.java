@@ -19,7 +19,8 @@ public final class PeerCausedLog {
     /** Keys kept at most: past them (keys a peer can choose, as addresses), new keys share one line. */
     static final int MAX_KEYS = 1024;
 
-    private static final String ANY = "";
+    /** The one key of lines logged for the whole process (peers no VM or listener names, clients). */
+    public static final String ANY = "";
 
     private final System.Logger log;
     private final System.Logger.Level level;

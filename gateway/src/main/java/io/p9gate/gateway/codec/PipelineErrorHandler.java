@@ -14,6 +14,18 @@ public final class PipelineErrorHandler extends ChannelInboundHandlerAdapter {
     /** A peer can cause these (bytes a TLS engine cannot decode) once per connection, as often as it connects. */
     private static final PeerCausedLog UNEXPECTED = new PeerCausedLog(LOG, System.Logger.Level.WARNING);
 
+    private final String logKey;
+
+    /** Lines throttled for the whole process: a client's pipeline, or one no VM or listener names. */
+    public PipelineErrorHandler() {
+        this(PeerCausedLog.ANY);
+    }
+
+    /** @param logKey whose the connections are ({@link PeerCausedLog#key}): one VM's flood hides no other's line */
+    public PipelineErrorHandler(String logKey) {
+        this.logKey = logKey;
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // A peer resetting the connection is routine; anything else deserves attention.
@@ -22,7 +34,7 @@ public final class PipelineErrorHandler extends ChannelInboundHandlerAdapter {
                     System.Logger.Level.DEBUG,
                     () -> "closing connection from " + PeerName.of(ctx.channel()) + ": " + cause);
         } else {
-            UNEXPECTED.log(() -> "closing connection from " + PeerName.of(ctx.channel()) + ": " + cause);
+            UNEXPECTED.log(logKey, () -> "closing connection from " + PeerName.of(ctx.channel()) + ": " + cause);
         }
         ctx.close();
     }

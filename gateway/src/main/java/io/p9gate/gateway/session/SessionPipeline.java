@@ -5,6 +5,7 @@ import io.p9gate.gateway.codec.Direction;
 import io.p9gate.gateway.codec.FrameDecoder;
 import io.p9gate.gateway.codec.FrameEncoder;
 import io.p9gate.gateway.codec.FrameLimit;
+import io.p9gate.gateway.codec.PeerCausedLog;
 import io.p9gate.gateway.codec.PipelineErrorHandler;
 import io.p9gate.gateway.codec.WireDialect;
 import java.util.concurrent.Executor;
@@ -38,15 +39,17 @@ public final class SessionPipeline {
             String peer) {
         FrameLimit limit = new FrameLimit(settings.maxMsize());
         WireDialect dialect = new WireDialect();
+        // The codec's lines a peer can cause are throttled per VM, as the session's: one VM's flood hides no other's.
+        String logKey = PeerCausedLog.key(settings.vm(), settings.listener());
         // Next to the socket, below a TLS engine if there is one: what that engine writes by itself (a KeyUpdate's
         // answer) is counted against the VM too, and cannot be asked for while replies pile up unread.
         pipeline.addFirst("9p-reply-meter", new ReplyMeter(lane.budget().admission()));
         pipeline.addFirst("9p-read-gate", new ReadGate());
-        pipeline.addLast("9p-decoder", new FrameDecoder(limit, Direction.REQUESTS, dialect));
-        pipeline.addLast("9p-encoder", new FrameEncoder(limit, Direction.REPLIES, dialect));
+        pipeline.addLast("9p-decoder", new FrameDecoder(limit, Direction.REQUESTS, dialect, logKey));
+        pipeline.addLast("9p-encoder", new FrameEncoder(limit, Direction.REPLIES, dialect, logKey));
         Session session = new Session(factory, lane, limit, dialect, settings, sessionIds, peer);
         pipeline.addLast("9p-session", session);
-        pipeline.addLast("9p-errors", new PipelineErrorHandler());
+        pipeline.addLast("9p-errors", new PipelineErrorHandler(logKey));
         return session;
     }
 }

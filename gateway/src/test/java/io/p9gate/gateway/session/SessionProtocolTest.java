@@ -436,7 +436,7 @@ class SessionProtocolTest {
     /**
      * An oversized reply is the guest's to cause (a symlink target it made, read over the smallest msize), so it must
      * not buy a log line each: 200 Treadlink of such a link wrote 200 ERROR lines. The first of a connection is
-     * logged (unless another connection's was, less than a minute ago: PeerCausedLog), the others are only answered.
+     * logged (unless another connection's of its VM was, less than a minute ago: PeerCausedLog), the others are only answered.
      */
     @Test
     void oversizedRepliesLogOnceAConnection() throws Exception {
