@@ -172,7 +172,10 @@ final class ServeCommand implements Callable<Integer> {
         AuditTrail trail = audit.enabled() ? audit.open(spec.commandLine(), served.vms()) : new NoAudit();
         if (trail instanceof SignedAuditTrail signed) {
             DataOnLogFilesystem data = new DataOnLogFilesystem(audit.dir, served::shareDir);
-            signed.countDataOnLogFilesystem(data);
+            if (audit.minFree > 0) {
+                // Only a free-space reserve counts guest data (DiskBudget): without one, no lookup per Twrite.
+                signed.countDataOnLogFilesystem(data);
+            }
             warnAboutSharesBesideTheLog(served, data);
         }
         GatewayConfig config;
