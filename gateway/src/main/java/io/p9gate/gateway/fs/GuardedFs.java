@@ -345,16 +345,17 @@ public final class GuardedFs {
      * recorded. The Tsetattr checks again (a write may take the room meanwhile).
      */
     public void requireSettable(Subject who, FileHandle handle, SetAttr attr) throws P9Exception {
-        AttrChanges.check(handle.node(), attr, ownershipIn(handle.share()));
-        if (attr.has(SetAttr.SETATTR_SIZE)) {
-            quota.requireRoom(handle.share(), handle.node(), attr.size());
-        }
         LocalShare share = handle.share();
+        Node node = handle.node();
+        AttrChanges.check(node, attr, ownershipIn(share));
+        if (attr.has(SetAttr.SETATTR_SIZE)) {
+            quota.requireRoom(share, node, attr.size());
+        }
         requireOwnable(
                 Operation.SETATTR,
                 who,
                 share,
-                () -> List.of(hostPath(share, handle.node())),
+                () -> List.of(hostPath(share, node)),
                 RequestArgs.SetAttr.of(attr),
                 UnmappedOwners.chowning(ownership.ids(), attr));
     }
