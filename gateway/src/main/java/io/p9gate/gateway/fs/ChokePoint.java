@@ -113,7 +113,12 @@ final class ChokePoint {
             OutcomeOf<? super T> outcome)
             throws P9Exception {
         Decided decided = decided(op, who, share, paths, args);
-        T result = run(decided, call, RecordPhase.DONE, AuditTrail.NO_SEQ);
+        return recorded(decided, run(decided, call, RecordPhase.DONE, AuditTrail.NO_SEQ), outcome);
+    }
+
+    /** {@code result} once its record is written; released (it reaches no guest) if the record fails. */
+    private <T extends GuardedFs.Result> T recorded(Decided decided, T result, OutcomeOf<? super T> outcome)
+            throws P9Exception {
         try {
             record(decided, outcome.of(result), RecordPhase.DONE, AuditTrail.NO_SEQ);
         } catch (P9Exception e) {
@@ -279,17 +284,7 @@ final class ChokePoint {
             result.handle().close();
             result = new GuardedFs.Walked(result.qids(), null, Errno.ENOENT);
         }
-        try {
-            record(
-                    decided,
-                    result.stopped() == null ? Outcome.success(0) : Outcome.failure(result.stopped()),
-                    RecordPhase.DONE,
-                    AuditTrail.NO_SEQ);
-        } catch (P9Exception e) {
-            GuardedFs.Result.releaseUnrecorded(result);
-            throw e;
-        }
-        return result;
+        return recorded(decided, result, w -> w.stopped() == null ? Outcome.success(0) : Outcome.failure(w.stopped()));
     }
 
     /**
