@@ -67,6 +67,8 @@ public final class PolicyEngine {
     private final String digest;
     /** The names a hiding rule's subtree has directly in a directory: {@link #hiddenNamesIn}. */
     private final Map<HiddenParent, List<String>> hiddenNames;
+    /** VM to the shares with at least one {@link #hiddenNames} entry: {@link #hidesNamesIn}. */
+    private final Map<String, Set<String>> hidingShares;
 
     /** A directory of a VM's share. */
     private record HiddenParent(String vm, String share, SharePath dir) {}
@@ -89,6 +91,17 @@ public final class PolicyEngine {
                 : new FastEvaluator(rules);
         this.digest = digest;
         this.hiddenNames = hiddenNames(protecting);
+        this.hidingShares = hidingShares(hiddenNames.keySet());
+    }
+
+    /** VM to the shares that have one of {@code dirs}. */
+    private static Map<String, Set<String>> hidingShares(Set<HiddenParent> dirs) {
+        Map<String, Set<String>> shares = new java.util.HashMap<>();
+        for (HiddenParent d : dirs) {
+            shares.computeIfAbsent(d.vm(), k -> new HashSet<>()).add(d.share());
+        }
+        shares.replaceAll((vm, names) -> Set.copyOf(names));
+        return Map.copyOf(shares);
     }
 
     /** Every hiding subtree's top, by its parent directory (a hidden share root has none). */
@@ -220,6 +233,14 @@ public final class PolicyEngine {
      */
     public List<String> hiddenNamesIn(String vm, String share, SharePath dir) {
         return hiddenNames.getOrDefault(new HiddenParent(vm, share, dir), List.of());
+    }
+
+    /**
+     * Whether {@link #hiddenNamesIn} names anything in any directory of the VM's share: if not, a directory's link
+     * count and rmdir need not ask it, directory by directory (most shares hide nothing). Computed at load.
+     */
+    public boolean hidesNamesIn(String vm, String share) {
+        return hidingShares.getOrDefault(vm, Set.of()).contains(share);
     }
 
     /**

@@ -217,6 +217,17 @@ class PolicyEngineTest {
         assertEquals(List.of(), e.hiddenNamesIn("vm1", "data", SharePath.of("/a")), "only direct children");
         assertEquals(List.of(), e.hiddenNamesIn("vm1", "data", SharePath.of("/maps")), "read-only is not hidden");
         assertEquals(List.of(), e.hiddenNamesIn("vm1", "other", SharePath.of("/pub")));
+        assertTrue(e.hidesNamesIn("vm1", "data"));
+        assertFalse(e.hidesNamesIn("vm1", "other"));
+        assertFalse(e.hidesNamesIn("vm2", "data"));
+    }
+
+    /** A share with no hidden subtree says so once, so that its directories never ask {@link PolicyEngine#hiddenNamesIn}. */
+    @Test
+    void aShareWithoutHiddenSubtreesHidesNoNames() throws Exception {
+        PolicyEngine e = engine(SHARE.replace("hidden: [/calibration]\n", ""));
+        assertFalse(e.hidesNamesIn("vm1", "data"));
+        assertTrue(engine(SHARE).hidesNamesIn("vm1", "data"));
     }
 
     @Test

@@ -25,6 +25,14 @@ public interface AccessPolicy {
     }
 
     /**
+     * Whether {@link #hiddenNamesIn} may name anything in any directory of the VM's share: false lets a share that
+     * hides nothing skip that question for every directory it counts the links of or removes. True unless known.
+     */
+    default boolean hidesNamesIn(String vm, String share) {
+        return true;
+    }
+
+    /**
      * Whether a listing that describes its entries (a 9P2000/.u directory read, whole stat(5) entries) may show what
      * getattr shows of the entry at {@code path}: only if the guest could walk to it and get its attributes (WALK
      * and GETATTR), as over 9P2000.L. Asked inside a READDIR already decided and recorded, like {@link #visible}.

@@ -13,7 +13,7 @@ import java.util.List;
  * out ({@link VisibleEntries}); its rmdir and its link count must not depend on what the host has under the name
  * either, or a guest could tell whether a hidden entry exists (an rmdir that fails ENOTEMPTY only then, a link
  * count one higher for each hidden subdirectory). The hidden names are the policy's
- * ({@link AccessPolicy#hiddenNamesIn}), asked only of directories that hold one.
+ * ({@link AccessPolicy#hiddenNamesIn}), asked only of directories that hold one, in shares that hide anything.
  */
 final class HiddenEntries {
     /** The rule an rmdir of a directory holding a hidden name is refused by (ENOTEMPTY). */
@@ -34,6 +34,9 @@ final class HiddenEntries {
     List<String> in(Subject who, String share, String dir) {
         List<String> named;
         try {
+            if (!policy.hidesNamesIn(vm, share)) {
+                return List.of(); // most shares: no question per directory
+            }
             named = policy.hiddenNamesIn(vm, share, dir);
         } catch (RuntimeException e) {
             // a path the policy cannot name: the request's own decision refuses it
