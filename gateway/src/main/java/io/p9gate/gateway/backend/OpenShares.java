@@ -1,9 +1,12 @@
 package io.p9gate.gateway.backend;
 
 import io.p9gate.gateway.proto.P9Exception;
+import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
 
@@ -51,7 +54,7 @@ final class OpenShares {
         boolean found = ShareRoot.ancestors(from, holding)
                 && (holding.contains(to.key()) || ShareRoot.ancestors(to, holding)); // one climb for a rename in place
         if (!found) {
-            advanceAllBut(renaming);
+            advanceConnected(renaming);
             return;
         }
         for (ShareRoot share : snapshot()) {
@@ -70,7 +73,7 @@ final class OpenShares {
         moved.renames().advance();
         Set<FileKey> above = new HashSet<>();
         if (!ShareRoot.ancestors(moved.rootNode(), above)) {
-            advanceAllBut(moved);
+            advanceConnected(moved);
             return;
         }
         for (ShareRoot share : snapshot()) {
@@ -110,13 +113,45 @@ final class OpenShares {
         return !ShareRoot.ancestors(inner.rootNode(), above) || above.contains(outer.rootKey());
     }
 
-    /** Where the shares' places cannot be found out (a climb failed): every share forgets, as fails safe. */
-    private static void advanceAllBut(ShareRoot done) {
-        for (ShareRoot share : snapshot()) {
-            if (share != done) {
-                share.renames().advance();
+    /**
+     * Where a directory of {@code done}'s cannot be placed (its climb failed; a guest can make one fail, e.g. by a tree
+     * deeper than any climb goes): the shares that may hold it forget. Not every share, which let one VM send every
+     * other VM's shares back to the kernel: a rename moves entries only within one share (its directories are the
+     * share's own), so a directory of {@code done}'s is, or was moved by a concurrent rename, beneath a share that
+     * overlaps {@code done}, or one that overlaps such a share, and so on. The gateway never moves a share's directory
+     * (Entries#refuseShareRoot), so these are found by climbing the shares' roots; one whose root cannot be placed
+     * overlaps every share (fail safe). Moves by the host are found as such ({@link #hostMovedIn}).
+     */
+    private static void advanceConnected(ShareRoot done) {
+        List<ShareRoot> open = snapshot();
+        Map<ShareRoot, Set<FileKey>> above = new IdentityHashMap<>();
+        for (ShareRoot share : open) {
+            Set<FileKey> keys = new HashSet<>();
+            above.put(share, ShareRoot.ancestors(share.rootNode(), keys) ? keys : null);
+        }
+        Set<ShareRoot> reached = Collections.newSetFromMap(new IdentityHashMap<>());
+        reached.add(done);
+        ArrayDeque<ShareRoot> from = new ArrayDeque<>(List.of(done));
+        while (!from.isEmpty()) {
+            ShareRoot s = from.pop();
+            for (ShareRoot t : open) {
+                if (!reached.contains(t) && overlap(s, t, above)) {
+                    reached.add(t);
+                    t.renames().advance();
+                    from.push(t);
+                }
             }
         }
+    }
+
+    /**
+     * Whether one of the two shares' roots is the other's or above it; {@code above}: each root's climb, null (or
+     * none) where it failed.
+     */
+    private static boolean overlap(ShareRoot s, ShareRoot t, Map<ShareRoot, Set<FileKey>> above) {
+        Set<FileKey> aboveS = above.get(s);
+        Set<FileKey> aboveT = above.get(t);
+        return aboveS == null || aboveT == null || aboveS.contains(t.rootKey()) || aboveT.contains(s.rootKey());
     }
 
     private static List<ShareRoot> snapshot() {

@@ -72,6 +72,57 @@ class RenameScopeTest {
     }
 
     /**
+     * Renames "p" into "d" in the root of {@code share} (directory {@code dir}) with a handle on "d" that no climb can
+     * start from: closed, a stand-in for any climb that fails (a guest makes one fail by a tree deeper than any climb
+     * goes, ShareRoot.MAX_DEPTH levels). The rename fails too.
+     */
+    private static void renameWhereTheClimbFails(ShareRoot share, Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("p"));
+        Files.createDirectories(dir.resolve("d"));
+        Node d = walk(share, "d");
+        d.close();
+        try (Node root = share.root()) {
+            assertThrows(P9Exception.class, () -> new Entries(share).renameAt(root, "p", d, "p", false));
+        }
+    }
+
+    /** A rename whose directory cannot be placed (its climb fails) made every open share forget: B's too. */
+    @Test
+    void aFailedClimbInOneShareLeavesTheRememberedPathsOfAnUnrelatedShare() throws Exception {
+        ShareRoot a = share(tmp.resolve("vm-a"));
+        ShareRoot b = share(tmp.resolve("vm-b"));
+        Files.createDirectories(tmp.resolve("vm-b/x/y"));
+        try (Node y = walk(b, "x/y")) {
+            long before = b.kernelLookups();
+            for (int i = 0; i < 10; i++) {
+                renameWhereTheClimbFails(a, tmp.resolve("vm-a"));
+                assertEquals("x/y", b.relativePath(y));
+            }
+            assertEquals(before, b.kernelLookups(), "B asked the kernel because A's climbs failed");
+        }
+    }
+
+    /**
+     * Where a climb fails, the shares that may hold the directory are those connected to the renaming share by
+     * overlaps: a concurrent rename through a share above it ({@code outer}) may have moved the directory under a
+     * share beside it ({@code outer/beside}), which must forget too.
+     */
+    @Test
+    void aFailedClimbIsSeenByEveryShareConnectedToTheRenamingOneByOverlaps() throws Exception {
+        ShareRoot renamer = share(tmp.resolve("outer/in"));
+        share(tmp.resolve("outer"));
+        ShareRoot beside = share(tmp.resolve("outer/beside"));
+        Files.createDirectories(tmp.resolve("outer/beside/x"));
+        try (Node x = walk(beside, "x")) {
+            assertEquals("x", beside.relativePath(x));
+            long before = beside.kernelLookups();
+            renameWhereTheClimbFails(renamer, tmp.resolve("outer/in"));
+            assertEquals("x", beside.relativePath(x));
+            assertEquals(before + 1, beside.kernelLookups(), "the share beside forgot its paths");
+        }
+    }
+
+    /**
      * Shares of {@code renamerDir} and {@code seerDir} (the same directory, or one inside the other) and the tree
      * {@code tree}; the seer holds a handle on {@code seen}; the renamer renames {@code in}/x to {@code in}/w.
      */
