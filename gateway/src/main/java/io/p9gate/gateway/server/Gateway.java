@@ -202,6 +202,7 @@ public final class Gateway implements AutoCloseable {
             LoopMove.move(
                     channel,
                     loopsOf(budget.get()).next(),
+                    PeerCausedLog.key(budget.get().vm(), spec.describe()),
                     () -> serve(channel, budget.get(), settings.forVm(vm).onOwnLoops(true), peer, place));
         }
     }

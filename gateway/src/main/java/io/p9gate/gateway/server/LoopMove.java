@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
+import io.p9gate.gateway.codec.PeerCausedLog;
 import io.p9gate.gateway.codec.PipelineErrorHandler;
 import java.util.ArrayDeque;
 import java.util.concurrent.RejectedExecutionException;
@@ -34,8 +35,6 @@ final class LoopMove extends ChannelDuplexHandler {
     static final String NAME = "loop-move";
     private static final System.Logger LOG = System.getLogger(LoopMove.class.getName());
 
-    private static final PipelineErrorHandler ERRORS = new PipelineErrorHandler();
-
     /** Until the channel is registered with the VM's loop; a close asked for meanwhile takes its place. */
     private static final Object MOVING = new Object();
 
@@ -47,14 +46,21 @@ final class LoopMove extends ChannelDuplexHandler {
 
     private final ArrayDeque<Object> held = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
+    private final PipelineErrorHandler errors;
+
+    /** @param logKey whose the connection is ({@link PeerCausedLog#key}): one VM's flood hides no other's line */
+    LoopMove(String logKey) {
+        this.errors = new PipelineErrorHandler(logKey);
+    }
 
     /**
      * On the channel's current loop: stops reading, moves the channel, and runs {@code arrived} on {@code target}
-     * before passing on what was held (it installs the session there). A move that fails, or during which the
+     * before passing on what was held (it installs the session there); {@code logKey} as for the session
+     * ({@link PeerCausedLog#key}). A move that fails, or during which the
      * connection is closed, closes it and releases what its handlers hold, without running {@code arrived}.
      */
-    static void move(Channel channel, EventLoop target, Runnable arrived) {
-        LoopMove move = new LoopMove();
+    static void move(Channel channel, EventLoop target, String logKey, Runnable arrived) {
+        LoopMove move = new LoopMove(logKey);
         channel.config().setAutoRead(false);
         channel.pipeline().addLast(NAME, move);
         channel.deregister().addListener(off -> {
@@ -150,11 +156,12 @@ final class LoopMove extends ChannelDuplexHandler {
     /**
      * Until the session is installed this is the last handler: an error here (bytes after the handshake the TLS
      * engine cannot decode) is handled as the session's last handler would, in one throttled line, closing the
-     * connection; it reached Netty's tail before, one unthrottled WARNING per connection with the guest's bytes.
+     * connection (throttled per VM); it reached Netty's tail before, one unthrottled WARNING per connection with the
+     * guest's bytes.
      */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        ERRORS.exceptionCaught(ctx, cause);
+        errors.exceptionCaught(ctx, cause);
     }
 
     @Override

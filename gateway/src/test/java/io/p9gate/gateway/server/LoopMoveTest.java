@@ -23,13 +23,17 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.ReferenceCountUtil;
 import io.p9gate.gateway.certs.TestPki;
 import io.p9gate.gateway.client.ClientTls;
+import io.p9gate.gateway.codec.PeerCausedLog;
+import io.p9gate.gateway.codec.PipelineErrorHandler;
 import io.p9gate.gateway.net.Transports;
+import io.p9gate.gateway.testing.LoggedLines;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -77,10 +81,30 @@ class LoopMoveTest {
 
     @Test
     void anErrorDuringTheMoveClosesTheConnectionAndStopsThere() {
-        EmbeddedChannel channel = new EmbeddedChannel(new LoopMove());
+        EmbeddedChannel channel = new EmbeddedChannel(new LoopMove(PeerCausedLog.ANY));
         channel.pipeline().fireExceptionCaught(new DecoderException("not an SSL/TLS record: 474554202f"));
         assertDoesNotThrow(channel::checkException, "the error reached the end of the pipeline");
         assertFalse(channel.isOpen(), "the connection is closed");
+    }
+
+    /**
+     * The line of such an error is throttled to one a minute, as a session's last handler's: it was one for the whole
+     * process, so that VM a's flood left VM b's line out (1 line for the two VMs' connections); now per VM (2).
+     */
+    @Test
+    void anErrorDuringTheMoveOfOneVmDoesNotHideAnotherVmsLine() {
+        String run = UUID.randomUUID().toString(); // VMs of their own: other tests of this JVM log such lines
+        try (LoggedLines log = new LoggedLines(PipelineErrorHandler.class.getName())) {
+            for (String vm : List.of("a-" + run, "a-" + run, "a-" + run, "b-" + run)) {
+                EmbeddedChannel channel = new EmbeddedChannel(new LoopMove(PeerCausedLog.key(vm, "tls:test")));
+                channel.pipeline().fireExceptionCaught(new DecoderException("undecodable " + run));
+                assertFalse(channel.isOpen(), "the connection is closed");
+            }
+            List<String> lines = log.startingWith("").stream()
+                    .filter(l -> l.contains("undecodable " + run))
+                    .toList();
+            assertEquals(2, lines.size(), "one line for each VM, the flood's repeats left out: " + lines);
+        }
     }
 
     @Test
@@ -182,7 +206,7 @@ class LoopMoveTest {
                             awaitQuietly(holdShared);
                         });
                     }
-                    LoopMove.move(connection, target, session);
+                    LoopMove.move(connection, target, PeerCausedLog.ANY, session);
                     connection.pipeline().fireChannelRead(incomplete.retain());
                     connection.pipeline().context(SslHandler.class).fireChannelRead(held.retain());
                 })
