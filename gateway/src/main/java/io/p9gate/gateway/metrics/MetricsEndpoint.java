@@ -18,6 +18,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
 
@@ -32,18 +33,28 @@ public final class MetricsEndpoint implements AutoCloseable {
     /** A request line and headers larger than this are not a scrape. */
     private static final int MAX_REQUEST = 8192;
 
-    private static final int CONCURRENT_SCRAPES = 4;
+    static final int CONCURRENT_SCRAPES = 4;
+    /**
+     * How long one connection may take, from its accept to the end of its answer: a peer that sends no request or
+     * reads no answer is closed then. Without it, {@link #CONCURRENT_SCRAPES} idle connections (any local process,
+     * or a guest whose network reaches a loopback metrics port) took every scrape slot for good, and every scrape
+     * after them was closed unanswered. {@code p9gate status} waits 10 s for its answer.
+     */
+    static final Duration SCRAPE_DEADLINE = Duration.ofSeconds(10);
 
     private final ServerSocketChannel server;
     private final PrometheusRegistry registry;
     private final Path socketFile;
     private final Semaphore scrapes = new Semaphore(CONCURRENT_SCRAPES);
     private final Thread acceptor;
+    private final Duration deadline;
 
-    private MetricsEndpoint(ServerSocketChannel server, PrometheusRegistry registry, Path socketFile) {
+    private MetricsEndpoint(
+            ServerSocketChannel server, PrometheusRegistry registry, Path socketFile, Duration deadline) {
         this.server = server;
         this.registry = registry;
         this.socketFile = socketFile;
+        this.deadline = deadline;
         this.acceptor = Thread.ofPlatform().name("p9gate-metrics").daemon().unstarted(this::acceptLoop);
     }
 
@@ -55,8 +66,16 @@ public final class MetricsEndpoint implements AutoCloseable {
     /** As {@link #start(MetricsAddress, PrometheusRegistry)}; {@code bound} sees where a unix socket was bound. */
     static MetricsEndpoint start(MetricsAddress address, PrometheusRegistry registry, Consumer<Path> bound)
             throws IOException {
+        return start(address, registry, bound, SCRAPE_DEADLINE);
+    }
+
+    /** As {@link #start(MetricsAddress, PrometheusRegistry, Consumer)}, closing connections after {@code deadline}. */
+    static MetricsEndpoint start(
+            MetricsAddress address, PrometheusRegistry registry, Consumer<Path> bound, Duration deadline)
+            throws IOException {
         MetricsEndpoint endpoint = switch (address) {
-            case MetricsAddress.Unix unix -> new MetricsEndpoint(bindUnix(unix.path(), bound), registry, unix.path());
+            case MetricsAddress.Unix unix ->
+                new MetricsEndpoint(bindUnix(unix.path(), bound), registry, unix.path(), deadline);
             case MetricsAddress.Tcp tcp -> {
                 ServerSocketChannel channel = ServerSocketChannel.open();
                 try {
@@ -65,7 +84,7 @@ public final class MetricsEndpoint implements AutoCloseable {
                     channel.close();
                     throw new IOException("metrics: cannot listen on " + tcp.describe() + ": " + e.getMessage(), e);
                 }
-                yield new MetricsEndpoint(channel, registry, null);
+                yield new MetricsEndpoint(channel, registry, null, deadline);
             }
         };
         endpoint.acceptor.start();
@@ -121,11 +140,14 @@ public final class MetricsEndpoint implements AutoCloseable {
                     continue;
                 }
                 Thread.ofVirtual().name("p9gate-metrics-scrape").start(() -> {
+                    Thread watchdog =
+                            Thread.ofVirtual().name("p9gate-metrics-deadline").start(() -> closeAfterDeadline(client));
                     try (client) {
                         answer(client);
                     } catch (IOException e) {
                         LOG.log(System.Logger.Level.DEBUG, () -> "metrics: scrape failed: " + e.getMessage());
                     } finally {
+                        watchdog.interrupt();
                         scrapes.release();
                     }
                 });
@@ -134,6 +156,16 @@ public final class MetricsEndpoint implements AutoCloseable {
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "metrics: accept failed: " + e.getMessage());
             }
+        }
+    }
+
+    /** Closes {@code client} once the deadline passes, unless interrupted first (the scrape ended). */
+    private void closeAfterDeadline(SocketChannel client) {
+        try {
+            Thread.sleep(deadline);
+            client.close(); // the scrape's blocked read or write fails, and its slot is given back
+        } catch (InterruptedException | IOException e) {
+            // Ended in time, or already closed.
         }
     }
 

@@ -93,6 +93,37 @@ class MetricsEndpointTest {
         }
     }
 
+    /**
+     * Red team (R-DEP-3): a peer that connects and sends nothing took one of the few scrape slots until it went away;
+     * {@value MetricsEndpoint#CONCURRENT_SCRAPES} of them and every scrape was closed unanswered, for as long as they
+     * stayed. Before: these reads never returned (the server kept the connections). Each is closed at the deadline.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void idleConnectionsAreClosedAtTheDeadlineAndScrapesGoOn() throws Exception {
+        var address = new MetricsAddress.Tcp(InetAddress.getLoopbackAddress(), 0);
+        try (MetricsEndpoint endpoint =
+                MetricsEndpoint.start(address, metrics.registry(), bound -> {}, java.time.Duration.ofMillis(200))) {
+            InetSocketAddress bound = (InetSocketAddress) endpoint.boundAddress();
+            List<SocketChannel> idle = new ArrayList<>();
+            try {
+                for (int i = 0; i < MetricsEndpoint.CONCURRENT_SCRAPES; i++) {
+                    SocketChannel peer = SocketChannel.open(bound);
+                    peer.write(ByteBuffer.wrap("GET /metr".getBytes(StandardCharsets.US_ASCII))); // and no more
+                    idle.add(peer);
+                }
+                for (SocketChannel peer : idle) {
+                    assertEquals(-1, peer.read(ByteBuffer.allocate(64)), "closed without an answer");
+                }
+            } finally {
+                for (SocketChannel peer : idle) {
+                    peer.close();
+                }
+            }
+            assertTheTraffic(MetricsScrape.from(MetricsAddress.parse("tcp:127.0.0.1:" + bound.getPort())));
+        }
+    }
+
     private static String raw(Path socket, String request) throws IOException {
         try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
             channel.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));
