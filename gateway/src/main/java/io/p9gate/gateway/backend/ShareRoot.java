@@ -439,13 +439,18 @@ public final class ShareRoot implements AutoCloseable {
      * Whether the entry at {@code path} is {@code node}. The kernel ends an unlinked file's path with " (deleted)",
      * and a guest may end a name with it too: cut as the kernel's mark whatever the name, it had a file
      * {@code notes.txt (deleted)} decided and recorded as {@code notes.txt} (adversarial.DeletedSuffixNameAttackTest).
-     * Only a path ending so asks: one confined lookup.
+     * Only a path ending so asks: one confined lookup. Only another entry or none there (ENOENT, ENOTDIR, ELOOP: a
+     * name or a symlink on the way) says no; a lookup that cannot look (a VM at its descriptor budget) fails the
+     * request rather than cut the name's suffix.
      */
-    private boolean names(String path, Node node) {
+    private boolean names(String path, Node node) throws P9Exception {
         try (Location _ = locateAt(node, path)) {
             return true;
         } catch (P9Exception e) {
-            return false;
+            if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR || e.errno() == Errno.ELOOP) {
+                return false;
+            }
+            throw e;
         }
     }
 

@@ -1,14 +1,24 @@
 package io.p9gate.gateway.adversarial;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import io.p9gate.gateway.budget.Limits;
+import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.Operation;
+import io.p9gate.gateway.ops.TestSession;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.TMessage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,6 +77,45 @@ class DeletedSuffixNameAttackTest {
             }
             assertEquals("the reviewer's file", Files.readString(share.resolve("notes.txt")));
         }
+    }
+
+    /**
+     * Telling the two apart takes a lookup from the share root, which takes a descriptor for each directory on the
+     * way. A guest at its descriptor budget made that lookup fail, and a failure read as "not this file" cut the
+     * suffix again: its write was recorded as one to {@code d/notes.txt}. Only a lookup that finds another entry or
+     * none may cut it; one that cannot look fails the request.
+     */
+    @Test
+    void aGuestAtItsDescriptorBudgetCannotHaveTheSuffixCutEither() throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("share"));
+        Files.createDirectories(share.resolve("d"));
+        Files.writeString(share.resolve("d/notes.txt"), "the reviewer's file");
+        List<AuditEntry> records = new CopyOnWriteArrayList<>();
+        AuditTrail trail = entry -> {
+            records.add(entry);
+            return records.size();
+        };
+        long lots = 1_000_000;
+        var budget = new VmBudget("vm", new Limits(lots, lots, lots, lots, lots, lots, lots, 1), null);
+        try (var shares = TestSession.factory(share, new AllowAll(), trail);
+                var guest = TestSession.open(shares, budget)) {
+            guest.call(new TMessage.Tattach(0, -1, "root", "share", 0));
+            guest.walk(0, 1, "d");
+            guest.lcreate(1, "notes.txt (deleted)", O_RDWR, 0644);
+            guest.call(new TMessage.Tmkdir(0, "made", 0755, 0));
+            guest.call(new TMessage.Trenameat(0, "made", 0, "moved"));
+            long held = budget.descriptors().used();
+            budget.update(new Limits(lots, lots, lots, held, lots, lots, lots, 1));
+            try {
+                guest.write(1, 0, "forged".getBytes(StandardCharsets.UTF_8));
+            } catch (P9Exception e) {
+                assertEquals(Errno.EMFILE, e.errno(), "refused for want of a descriptor");
+            }
+            for (var r : records) {
+                assertFalse(r.request().paths().contains("d/notes.txt"), "a record of another file: " + r);
+            }
+        }
+        assertEquals("the reviewer's file", Files.readString(share.resolve("d/notes.txt")));
     }
 
     /**
