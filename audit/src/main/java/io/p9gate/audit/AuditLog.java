@@ -4,6 +4,7 @@ import io.p9gate.audit.note.Checkpoint;
 import io.p9gate.audit.note.NoteSignature;
 import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.note.SigningKey;
+import io.p9gate.audit.read.LineHeader;
 import io.p9gate.audit.read.SegmentReader;
 import java.io.IOException;
 import java.io.SyncFailedException;
@@ -627,8 +628,8 @@ public final class AuditLog implements AutoCloseable {
         }
         long seq = tree.size();
         try {
-            int length =
-                    RecordEncoder.encodeLine(line, seq, boot, options.clock().instant(), event, chainHead);
+            int length = RecordEncoder.encodeLine(
+                    line, seq, boot, options.clock().instant(), statingTheChainRule(event), chainHead);
             byte[] bytes = line.buffer();
             if (length > SegmentReader.MAX_LINE_BYTES) {
                 // Readers keep no longer line (a doctored one could exhaust their memory) and the verifier reports
@@ -667,8 +668,11 @@ public final class AuditLog implements AutoCloseable {
                 sealSoon();
             }
             budget.wrote(kind, vm, length + 1, data);
-            tree.append(hashes.leaf(bytes, 0, length));
-            chainHead = hashes.chain(chainHead, bytes, 0, length);
+            // Every record this writer appends is chained by its leaf hash, as its start and checkpoint records
+            // state (statingTheChainRule; its first record is its start record): the line is hashed once.
+            byte[] leaf = hashes.leaf(bytes, 0, length);
+            tree.append(leaf);
+            chainHead = hashes.leafChain(chainHead, leaf);
         } catch (SyncFailedException e) {
             throw fail("cannot fsync the audit segment before rotating it", e, false);
         } catch (IOException e) {
@@ -683,6 +687,20 @@ public final class AuditLog implements AutoCloseable {
             reportBudget();
         }
         return seq;
+    }
+
+    /**
+     * A start or checkpoint record states the chain rule of itself and the records after it (docs/audit-format.md
+     * "Older logs"): this writer's, {@link LineHeader#LEAF_CHAIN}, whoever asked for the record (the gateway writes
+     * a start record of its own).
+     */
+    private static AuditEvent statingTheChainRule(AuditEvent event) {
+        if (event instanceof AuditEvent.Lifecycle l
+                && (l.kind() == LifecycleKind.START || l.kind() == LifecycleKind.CHECKPOINT)) {
+            String detail = l.detail() == null ? LineHeader.LEAF_CHAIN : l.detail() + " " + LineHeader.LEAF_CHAIN;
+            return new AuditEvent.Lifecycle(l.kind(), l.vm(), l.session(), l.policyDigest(), detail);
+        }
+        return event;
     }
 
     /**

@@ -53,6 +53,7 @@ final class LogRecovery {
     record UnsignedHead(long size, byte[] root, byte[] chainHead) {}
 
     private final Hashes hashes = new Hashes();
+    private final HashChain chain = new HashChain(hashes);
     private final MerkleFrontier tree = new MerkleFrontier();
     private byte[] chainHead = Hashes.GENESIS;
     private byte[] rootAtCheckpoint;
@@ -129,8 +130,9 @@ final class LogRecovery {
             return;
         }
         byte[] bytes = line.bytes();
-        tree.append(hashes.leaf(bytes, 0, bytes.length));
-        chainHead = hashes.chain(chainHead, bytes, 0, bytes.length);
+        byte[] leaf = hashes.leaf(bytes, 0, bytes.length);
+        tree.append(leaf);
+        chainHead = chain.next(chainHead, bytes, 0, bytes.length, leaf, header.get());
         if (header.get().isCheckpoint() && (last == null || tree.size() > last.size())) {
             unsigned.add(new UnsignedHead(tree.size(), tree.root(), chainHead));
         }

@@ -462,7 +462,8 @@ final class SegmentWriter implements Closeable {
 
     /**
      * After a failed write: checks that the current segment still ends with the last record written whole,
-     * and that this record is the one the writer's chain ends with ({@code chainHead} = H(its prev, its bytes));
+     * and that this record is the one the writer's chain ends with ({@code chainHead} = H(its prev, its leaf hash):
+     * it is a record of this run, chained by the leaf rule its start record stated);
      * then cuts what a short write left after it. A rotation that failed is done now. Returns the bytes cut.
      *
      * @throws IOException the file does not hold what the writer wrote: appending would break the chain
@@ -487,7 +488,8 @@ final class SegmentWriter implements Closeable {
             boolean same = stored[lastLineLength] == '\n'
                     && header.isPresent()
                     && header.get().seq() == expectedRecords - 1
-                    && MessageDigest.isEqual(hashes.chain(header.get().prev(), stored, 0, lastLineLength), chainHead);
+                    && MessageDigest.isEqual(
+                            hashes.leafChain(header.get().prev(), hashes.leaf(stored, 0, lastLineLength)), chainHead);
             if (!same) {
                 throw new LogInconsistentException(
                         "the last record in the segment is not the one the log's chain" + " ends with");

@@ -95,7 +95,7 @@ class AuditLogTest {
         for (StoredLine l : lines()) {
             AuditRecord r = AuditRecord.parse(l.bytes());
             assertEquals(HexFormat.of().formatHex(chain), r.prev(), "record " + r.seq());
-            chain = h.chain(chain, l.bytes(), 0, l.bytes().length);
+            chain = h.leafChain(chain, h.leaf(l.bytes(), 0, l.bytes().length));
         }
         assertArrayEquals(chain, checkpoints().getLast().chainHead());
     }
@@ -187,7 +187,7 @@ class AuditLogTest {
             assertEquals(
                     HexFormat.of().formatHex(chain),
                     AuditRecord.parse(l.bytes()).prev());
-            chain = h.chain(chain, l.bytes(), 0, l.bytes().length);
+            chain = h.leafChain(chain, h.leaf(l.bytes(), 0, l.bytes().length));
         }
     }
 

@@ -9,10 +9,19 @@ import java.util.Optional;
 
 /**
  * The fields integrity checks need from a record: its sequence number, type and the previous record's chain
- * hash, and how many requests it stands for (its {@code count}; 1 when absent or null). Parsed with a streaming
- * parser (fast on large logs); anything else in the line is skipped.
+ * hash, how many requests it stands for (its {@code count}; 1 when absent or null), and the chain rule it states:
+ * a {@code start} or {@code checkpoint} record states {@link ChainRule#LEAF} when {@link #LEAF_CHAIN} is one of
+ * its detail words (read when {@code type} comes before {@code detail}, as the writer orders them) and
+ * {@link ChainRule#LINE} otherwise; other records state none (null). Parsed with a streaming parser (fast on
+ * large logs); anything else in the line is skipped.
  */
-public record LineHeader(long seq, String type, byte[] prev, long count) {
+public record LineHeader(long seq, String type, byte[] prev, long count, ChainRule statedRule) {
+    /**
+     * The detail word by which a writer's {@code start} and {@code checkpoint} records say that they, and the
+     * records after them, are chained by their leaf hashes (docs/audit-format.md "Older logs").
+     */
+    public static final String LEAF_CHAIN = "chain=leaf";
+
     private static final JsonFactory FACTORY = new JsonFactory();
 
     public boolean isCheckpoint() {
@@ -29,6 +38,7 @@ public record LineHeader(long seq, String type, byte[] prev, long count) {
             String type = null;
             byte[] prev = null;
             long count = 1;
+            boolean leafWord = false;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken value = p.nextToken();
@@ -37,6 +47,8 @@ public record LineHeader(long seq, String type, byte[] prev, long count) {
                     case "type" -> type = value == JsonToken.VALUE_STRING ? p.getText() : null;
                     case "prev" -> prev = value == JsonToken.VALUE_STRING ? hex32(p.getText()) : null;
                     case "count" -> count = value == JsonToken.VALUE_NUMBER_INT ? p.getLongValue() : 1;
+                    case "detail" ->
+                        leafWord = statesRule(type) && value == JsonToken.VALUE_STRING && hasWord(p.getText());
                     default -> p.skipChildren();
                 }
             }
@@ -45,10 +57,28 @@ public record LineHeader(long seq, String type, byte[] prev, long count) {
             }
             return seq == null || type == null || prev == null
                     ? Optional.empty()
-                    : Optional.of(new LineHeader(seq, type, prev, count));
+                    : Optional.of(new LineHeader(
+                            seq,
+                            type,
+                            prev,
+                            count,
+                            statesRule(type) ? (leafWord ? ChainRule.LEAF : ChainRule.LINE) : null));
         } catch (IOException | IllegalArgumentException e) {
             return Optional.empty();
         }
+    }
+
+    private static boolean statesRule(String type) {
+        return "start".equals(type) || "checkpoint".equals(type);
+    }
+
+    private static boolean hasWord(String detail) {
+        for (String w : detail.split(" ", -1)) {
+            if (w.equals(LEAF_CHAIN)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static byte[] hex32(String s) {

@@ -1,6 +1,7 @@
 package io.p9gate.audit.verify;
 
 import io.p9gate.audit.CheckpointStore;
+import io.p9gate.audit.HashChain;
 import io.p9gate.audit.Hashes;
 import io.p9gate.audit.MerkleFrontier;
 import io.p9gate.audit.note.VerifierKey;
@@ -16,7 +17,6 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.LongPredicate;
 
 /**
@@ -289,6 +289,7 @@ public final class Verifier {
         private final Path lastSegment;
         private final long totalBytes;
         private final Hashes hashes = new Hashes();
+        private final HashChain rule = new HashChain(hashes);
         private final MerkleFrontier tree = new MerkleFrontier();
         private byte[] chain = Hashes.GENESIS;
         private byte[] chainBeforePrevious = null;
@@ -335,6 +336,7 @@ public final class Verifier {
             byte[] bytes = line.bytes();
             bytesRead += line.length() + 1;
             byte[] base = chain;
+            LineHeader header = null;
             if (line.oversized()) {
                 // Longer than the writer ever writes (it refuses such a record), so never a torn record of a crash
                 // either; only its beginning was read.
@@ -351,15 +353,16 @@ public final class Verifier {
                     }
                     return;
                 }
-                Optional<LineHeader> header = LineHeader.parse(bytes);
-                if (header.isEmpty()) {
+                header = LineHeader.parse(bytes).orElse(null);
+                if (header == null) {
                     malformed(line, "not an audit record");
                 } else {
-                    base = check(header.get());
+                    base = check(header);
                 }
             }
-            tree.append(hashes.leaf(bytes, 0, bytes.length));
-            chain = hashes.chain(base, bytes, 0, bytes.length);
+            byte[] leaf = hashes.leaf(bytes, 0, bytes.length);
+            tree.append(leaf);
+            chain = rule.next(base, bytes, 0, bytes.length, leaf, header);
             chainBeforePrevious = base;
             position++;
             merge.reached(this);

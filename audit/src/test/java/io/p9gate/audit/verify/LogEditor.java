@@ -1,6 +1,8 @@
 package io.p9gate.audit.verify;
 
+import io.p9gate.audit.HashChain;
 import io.p9gate.audit.Hashes;
+import io.p9gate.audit.read.LineHeader;
 import io.p9gate.audit.read.LogDirectory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -74,6 +76,7 @@ final class LogEditor {
     /** Recomputes the {@code prev} field of lines {@code from} (inclusive) to {@code to} (exclusive). */
     void rechain(int from, int to) {
         Hashes h = new Hashes();
+        HashChain rule = new HashChain(h);
         byte[] chain = Hashes.GENESIS;
         for (int i = 0; i < to; i++) {
             if (i >= from) {
@@ -84,7 +87,13 @@ final class LogEditor {
                                 + HexFormat.of().formatHex(chain) + "\"}");
             }
             byte[] b = lines.get(i).getBytes(StandardCharsets.US_ASCII);
-            chain = h.chain(chain, b, 0, b.length);
+            chain = rule.next(
+                    chain,
+                    b,
+                    0,
+                    b.length,
+                    h.leaf(b, 0, b.length),
+                    LineHeader.parse(b).orElse(null));
         }
     }
 
