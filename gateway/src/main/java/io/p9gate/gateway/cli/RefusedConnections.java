@@ -36,7 +36,7 @@ final class RefusedConnections implements Budgets.ConnectionRefusals {
                     why.errno()));
         } catch (P9Exception | RuntimeException e) {
             unrecorded.log(
-                    vm.vm(),
+                    PeerCausedLog.key(vm.vm()),
                     () -> "audit: cannot record a refused connection of VM " + vm.vm() + ": " + e.getMessage());
         }
     }

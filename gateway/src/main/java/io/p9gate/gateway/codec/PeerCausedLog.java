@@ -46,9 +46,17 @@ public final class PeerCausedLog {
         this.nanoClock = nanoClock;
     }
 
-    /** The key of a line a connection's peer caused: its VM once known ("" if none), else its listener. */
+    /**
+     * The key of a line a connection's peer caused: its VM once known ("" if none), else its listener. Every keyed
+     * line is keyed so (never by a raw name, which for "" would be {@link #ANY}).
+     */
     public static String key(String vm, String listener) {
-        return vm.isEmpty() ? "listener " + listener : "vm " + vm;
+        return vm.isEmpty() ? "listener " + listener : key(vm);
+    }
+
+    /** The key of a line a VM's peer caused where the VM is always known (its budget, its session). */
+    public static String key(String vm) {
+        return "vm " + vm;
     }
 
     /** Logs {@code message} unless a line of this kind was logged less than an interval ago; then only counts it. */

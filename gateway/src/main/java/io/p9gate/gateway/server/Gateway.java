@@ -326,7 +326,7 @@ public final class Gateway implements AutoCloseable {
             config.budgets().connectionRefused(vm, peer, e);
             channel.close();
             refusing.log(
-                    vm.vm(),
+                    PeerCausedLog.key(vm.vm()),
                     () -> "refusing connections from " + peer + ": " + e.getMessage() + "; each refusal is audited");
             return false;
         }

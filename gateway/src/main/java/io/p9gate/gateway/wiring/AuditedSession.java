@@ -94,7 +94,7 @@ final class AuditedSession implements RequestHandler {
         try {
             audit.lifecycle(event);
         } catch (P9Exception e) {
-            UNRECORDED.log(vm, () -> "audit: cannot record " + event + ": " + e.getMessage());
+            UNRECORDED.log(PeerCausedLog.key(vm), () -> "audit: cannot record " + event + ": " + e.getMessage());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "audit: recording " + event + " failed unexpectedly (bug)", e);
         }

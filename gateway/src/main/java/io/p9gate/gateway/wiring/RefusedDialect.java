@@ -31,7 +31,8 @@ final class RefusedDialect {
                     vm, context.sessionId(), MessageType.TVERSION, detail, Decision.deny(errno, List.of(RULE)), errno));
         } catch (P9Exception | RuntimeException e) {
             UNRECORDED.log(
-                    vm, () -> "audit: cannot record the refused " + detail + " of VM " + vm + ": " + e.getMessage());
+                    PeerCausedLog.key(vm, context.listener()),
+                    () -> "audit: cannot record the refused " + detail + " of VM " + vm + ": " + e.getMessage());
         }
     }
 }
