@@ -37,12 +37,16 @@ public sealed interface RecordedRequest {
     /** The gateway's rule for an rmdir of a directory that holds a hidden name (docs/audit-format.md). */
     String HIDDEN_ENTRIES = "hidden-entries";
 
-    /** Rule ids of a share's settings the gateway applies after the decision ({@code SharePolicy}). */
+    /**
+     * Rule ids of the refusals a share's own settings make after the policy allowed the request (docs/audit-format.md,
+     * "Refusals by a share's own settings"): devices, unmapped ids ({@code SharePolicy}), hidden entries.
+     */
     private static boolean isShareSetting(String rule) {
-        return rule.startsWith("vm.")
-                && (rule.endsWith(".devices")
-                        || rule.endsWith(".permissions.unmapped-id")
-                        || rule.endsWith(".ids.unmapped-id"));
+        return rule.equals(HIDDEN_ENTRIES)
+                || rule.startsWith("vm.")
+                        && (rule.endsWith(".devices")
+                                || rule.endsWith(".permissions.unmapped-id")
+                                || rule.endsWith(".ids.unmapped-id"));
     }
 
     /** Reads one stored record. */
@@ -56,21 +60,16 @@ public sealed interface RecordedRequest {
         if (record.rules() != null && record.rules().contains("confinement")) {
             return new NotReplayed("refused by confinement before the policy was asked (the file left the share)");
         }
-        if (record.rules() != null && record.rules().contains(HIDDEN_ENTRIES)) {
-            // The policy allowed the rmdir; the gateway refused it for the hidden names under it, which the record
-            // does not carry: re-asked, it would read as newly allowed.
-            return new NotReplayed("refused by " + HIDDEN_ENTRIES
-                    + " after the policy allowed it (the directory holds a hidden name)");
-        }
         Optional<String> setting = record.rules() == null
                 ? Optional.empty()
                 : record.rules().stream()
                         .filter(RecordedRequest::isShareSetting)
                         .findFirst();
         if (setting.isPresent()) {
-            // Refused by a share's setting (devices:, permissions: enforce, ids:) after the policy allowed the request:
-            // re-asked, the policy allows it again and replay would call it newly allowed.
-            return new NotReplayed("refused by the share setting " + setting.get() + " after the policy allowed it");
+            // Refused by a share's setting (devices:, permissions: enforce, ids:, the hidden names an rmdir's directory
+            // holds, which the record does not carry) after the policy allowed the request: re-asked, the policy
+            // allows it again and replay would call it newly allowed.
+            return new NotReplayed("refused by the share's own rule " + setting.get() + " after the policy allowed it");
         }
         Optional<RecordedDetail> parsed = RecordedDetail.parse(record.detail());
         if (parsed.isEmpty()) {
