@@ -75,12 +75,22 @@ class ProtocolEdgeSweepAttackTest {
     @AfterEach
     void stop() throws Exception {
         try {
-            rig.close();
+            closeRig();
             assertEquals(0, rig.logs.verify().exit(), rig.logs.verify().output());
         } finally {
             Logger.getLogger("").removeHandler(errorLines);
         }
         assertEquals(List.of(), errors, "no fault the gateway did not expect");
+    }
+
+    private boolean closed;
+
+    /** Stops the gateway and closes its log (shutdown record, final checkpoint), once. */
+    private void closeRig() throws Exception {
+        if (!closed) {
+            closed = true;
+            rig.close();
+        }
     }
 
     /**
@@ -154,6 +164,57 @@ class ProtocolEdgeSweepAttackTest {
             guest.attach(2, "root", "", 0); // an empty aname names alpha's only share
             guest.clunk(2);
             assertInstanceOf(RMessage.Rgetattr.class, guest.rpc(new TMessage.Tgetattr(1, -1)));
+        }
+    }
+
+    /**
+     * The attach name is the only string of Tauth and Tattach that reaches the log (the share of the refusal's
+     * record): a forged row, terminal escapes, a bidi override and markup stay escaped in {@code audit show} (table
+     * and JSON), one message a line in the syslog export, and text in the HTML report (the uname is never recorded).
+     */
+    @Test
+    void hostileAttachNamesStayEscapedForTheReviewer() throws Exception {
+        String hostile =
+                "x\n1 2026-01-01T00:00:00Z beta 9 attach allow 0 - /ok\u001b[2J\u001b]0;t\u0007\u202e<script>y";
+        try (P9Client guest = rig.alpha()) {
+            assertEquals(Errno.ENOENT, errno(() -> guest.rpc(new TMessage.Tauth(5, hostile, hostile, 0))));
+            assertEquals(Errno.ENOENT, errno(() -> guest.attach(6, hostile, hostile, 0)));
+        }
+        closeRig(); // every record on disk, checkpointed
+        Path log = rig.logs.dir;
+        String table = audit("show", "--log", log.toString());
+        assertPrintable(table);
+        String json = audit("show", "--log", log.toString(), "--format", "json");
+        assertPrintable(json);
+        assertTrue(json.contains("share=x\\u000a1%202026"), "the share name, escaped: " + json);
+        assertFalse(table.lines().anyMatch(l -> l.startsWith("1 2026")), "no forged row: " + table);
+        String syslog = audit("export", "--log", log.toString(), "--format", "rfc5424");
+        assertPrintable(syslog);
+        assertTrue(syslog.lines().allMatch(l -> l.startsWith("<")), "every line starts a message");
+        Path page = tmp.resolve("report.html");
+        audit("report", "--html", page.toString(), "--log", log.toString());
+        String html = Files.readString(page);
+        assertFalse(html.contains("<script"), "markup from a guest stays text");
+        assertPrintable(html);
+    }
+
+    private static String audit(String... args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        var cl = io.p9gate.audit.cli.AuditCommand.commandLine(new io.p9gate.audit.cli.AuditCommand());
+        cl.setOut(new java.io.PrintWriter(out, true));
+        cl.setErr(new java.io.PrintWriter(out, true));
+        int exit = cl.execute(args);
+        assertTrue(exit == 0 || exit == 1, () -> exit + ": " + out);
+        return out.toString();
+    }
+
+    /** Nothing below 0x20 but the line ends, no DEL, no C1 control, no bidi control. */
+    private static void assertPrintable(String output) {
+        for (String line : output.split("\n", -1)) {
+            for (char c : line.toCharArray()) {
+                boolean control = (c < 0x20 && c != '\r') || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e);
+                assertFalse(control, () -> "raw U+" + Integer.toHexString(c) + " reaches the reviewer in: " + line);
+            }
         }
     }
 
