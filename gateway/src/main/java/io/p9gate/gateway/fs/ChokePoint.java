@@ -322,11 +322,49 @@ final class ChokePoint {
     }
 
     /**
-     * Asks about a request not made now, for one that needs its permission first (an ORCLOSE open needs the removal's):
-     * a refusal is recorded and thrown as any; an allowance leaves no record, the request that needed it has its own.
+     * A permission a request needs besides its own (an ORCLOSE open or create needs the removal's, open(5)): decided
+     * up front, unrecorded, and refused only by {@link #require}, which the request's call makes where it would open
+     * or make anything, so that what the same request without it answers comes first (its own refusal, EEXIST).
+     * Refused, it is recorded as its own denial, then the request's failure (in {@link #run}, not as the host user).
      */
-    void requireAllowed(Operation op, Subject who, String share, PathsOf paths, RequestArgs args) throws P9Exception {
-        decided(op, who, share, paths, args);
+    static final class Also {
+        static final Also NONE = new Also(null);
+        private final Decided decided;
+
+        private Also(Decided decided) {
+            this.decided = decided;
+        }
+
+        boolean refuses() {
+            return decided != null && !decided.decision().allowed();
+        }
+
+        void require() throws P9Exception {
+            if (refuses()) {
+                throw new AlsoRefused(decided);
+            }
+        }
+    }
+
+    /** The refusal {@link Also#require} throws, carrying what to record. */
+    private static final class AlsoRefused extends P9Exception {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+
+        private final transient Decided decided;
+
+        AlsoRefused(Decided decided) {
+            super(
+                    decided.decision().errno(),
+                    decided.request().operation() + " denied by "
+                            + decided.decision().ruleIds());
+            this.decided = decided;
+        }
+    }
+
+    /** {@code op}'s decision for a request that needs it besides its own ({@link Also}). */
+    Also also(Operation op, Subject who, String share, PathsOf paths, RequestArgs args) throws P9Exception {
+        return new Also(deciding(op, who, share, paths, args));
     }
 
     /** A guest-chosen name no entry can have is refused, and recorded, before any policy is asked. */
@@ -383,6 +421,10 @@ final class ChokePoint {
     private <T> T run(Decided decided, BackendCall<T> call, RecordPhase phase, long intent) throws P9Exception {
         try {
             return asHostUser(decided, call);
+        } catch (AlsoRefused e) {
+            record(e.decided, Outcome.failure(e.errno()), RecordPhase.DONE, AuditTrail.NO_SEQ);
+            record(decided, Outcome.failure(e.errno()), phase, intent);
+            throw e;
         } catch (OverBudget e) {
             // The VM's budget refused what the policy allowed: recorded as that budget's denial (R-ROB-2).
             record(decided.refusedBy(e), Outcome.failure(e.errno()), phase, intent);

@@ -414,15 +414,25 @@ public final class GuardedFs {
      */
     public Opened open(Subject who, FileHandle handle, int hostFlags, boolean directoryOnly, Claim claim)
             throws P9Exception {
+        return open(who, handle, hostFlags, directoryOnly, false, claim);
+    }
+
+    /** As {@link #open(Subject, FileHandle, int, boolean, Claim)}; {@code removeOnClunk}: ORCLOSE ({@link #removal}). */
+    public Opened open(
+            Subject who, FileHandle handle, int hostFlags, boolean directoryOnly, boolean removeOnClunk, Claim claim)
+            throws P9Exception {
         LocalShare share = handle.share();
         Node node = handle.node();
         long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
         RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
+        // At the host-confirmed path, as a Tremove's: a removal changes the host.
+        ChokePoint.Also removal = removal(removeOnClunk, who, share, () -> List.of(hostPath(share, node)));
         BackendCall<Opened> call = () -> {
             if (directoryOnly && !node.isDirectory()) {
                 throw new P9Exception(Errno.ENOTDIR, "O_DIRECTORY on a non-directory");
             }
             refuseMappedSpecialFile(share, node);
+            removal.require();
             OpenFile file = (hostFlags & LinuxSyscalls.O_TRUNC) == 0
                     ? share.io().open(node, hostFlags)
                     : quota.resizing(
@@ -455,28 +465,37 @@ public final class GuardedFs {
     }
 
     /**
-     * open(5): an ORCLOSE open needs permission to remove the file. Asked before the open, as a Tremove of the file is
-     * (REMOVE at its path), and only a refusal is recorded (op remove, message Topen): the open fails with its errno
-     * (EROFS in a read-only subtree) instead of leaving the removal to be refused at the clunk, after the guest used it.
+     * open(5), create(5): an ORCLOSE open or create needs permission to remove its file (REMOVE at its path), asked
+     * where the request would open or make it, after what the same request without ORCLOSE answers first (its own
+     * refusal, EEXIST), so that a refusal leaves nothing made and is not left to the clunk, after the guest used the
+     * file. Only its refusal is recorded (op remove), then the request's failure. A name no entry can have is left to
+     * the create, which refuses it as the name it is.
      */
-    public void requireRemovable(Subject who, FileHandle handle) throws P9Exception {
-        LocalShare share = handle.share();
-        Node node = handle.node();
-        guard.requireAllowed(
-                Operation.REMOVE, who, share.name(), () -> List.of(hostPath(share, node)), RequestArgs.NONE);
+    private ChokePoint.Also removal(boolean removeOnClunk, Subject who, LocalShare share, ChokePoint.PathsOf path)
+            throws P9Exception {
+        return removeOnClunk
+                ? guard.also(Operation.REMOVE, who, share.name(), path, RequestArgs.NONE)
+                : ChokePoint.Also.NONE;
     }
 
-    /**
-     * create(5): a Tcreate with ORCLOSE opens what it makes as an ORCLOSE Topen does, so it needs permission to remove
-     * {@code name} in {@code dir}: asked, as {@link #requireRemovable(Subject, FileHandle)}, before anything is made,
-     * so a refusal leaves no file the guest meant to be temporary. A name no entry can have is left to the create,
-     * which refuses it as the name it is.
-     */
-    public void requireRemovable(Subject who, FileHandle dir, String name) throws P9Exception {
-        if (isEntryName(name)) {
-            guard.requireAllowed(
-                    Operation.REMOVE, who, dir.share().name(), () -> List.of(childOf(dir, name)), RequestArgs.NONE);
+    /** Before an ORCLOSE create makes {@code name}: EEXIST if it exists (as without ORCLOSE), then the removal's. */
+    private static void beforeMaking(ChokePoint.Also removal, Node dir, String name) throws P9Exception {
+        if (!removal.refuses()) {
+            return;
         }
+        boolean exists = true;
+        try {
+            Inodes.statAt(dir, name);
+        } catch (P9Exception e) {
+            if (e.errno() != Errno.ENOENT) {
+                throw e; // what the create would answer (ENOTDIR...)
+            }
+            exists = false;
+        }
+        if (exists) {
+            throw new P9Exception(Errno.EEXIST, name + " exists");
+        }
+        removal.require();
     }
 
     /**
@@ -512,11 +531,25 @@ public final class GuardedFs {
             boolean exclusive,
             Claim claim)
             throws P9Exception {
+        return create(who, handle, new Creation(name, hostFlags, askedMode, gid, exclusive, false), claim);
+    }
+
+    /** What a create asks for; {@code removeOnClunk}: a Tcreate's ORCLOSE ({@link #removal}). */
+    public record Creation(
+            String name, int hostFlags, int askedMode, int gid, boolean exclusive, boolean removeOnClunk) {}
+
+    public Created create(Subject who, FileHandle handle, Creation asked, Claim claim) throws P9Exception {
+        String name = asked.name();
+        int hostFlags = asked.hostFlags();
+        int askedMode = asked.askedMode();
+        int gid = asked.gid();
+        boolean exclusive = asked.exclusive();
         LocalShare share = handle.share();
         Node dir = handle.node();
         int mode = GuestModes.allowed(false, askedMode);
         RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
         RequestArgs args = new RequestArgs.Create(name, hostFlags, mode, exclusive);
+        ChokePoint.Also removal = removal(asked.removeOnClunk() && isEntryName(name), who, share, paths);
         return claiming(claim, () -> {
             // Also without O_EXCL, where the file may exist: whether it does is known only in the call.
             requireOwnable(Operation.CREATE, who, share, paths, args, creating(who, gid));
@@ -527,7 +560,10 @@ public final class GuardedFs {
                         share.name(),
                         paths.at(0),
                         false,
-                        () -> share.io().create(dir, name, hostFlags & ~LinuxSyscalls.O_TRUNC, mode, exclusive),
+                        () -> {
+                            beforeMaking(removal, dir, name);
+                            return share.io().create(dir, name, hostFlags & ~LinuxSyscalls.O_TRUNC, mode, exclusive);
+                        },
                         FileIo.Created::isNew);
                 try {
                     if (made.isNew()) {
@@ -809,21 +845,28 @@ public final class GuardedFs {
      * decided per read (READDIR). A failure after the mkdir records {@code applied=created}: the host keeps it.
      */
     public Created mkdirOpened(
-            Subject who, FileHandle handle, String name, int askedMode, int gid, int hostFlags, Claim claim)
+            Subject who,
+            FileHandle handle,
+            String name,
+            int askedMode,
+            int gid,
+            int hostFlags,
+            boolean removeOnClunk,
+            Claim claim)
             throws P9Exception {
         LocalShare share = handle.share();
         Node dir = handle.node();
         int mode = GuestModes.allowed(true, askedMode);
         RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
         RequestArgs args = new RequestArgs.Make(name, mode, true, 0, 0);
+        ChokePoint.Also removal = removal(removeOnClunk && isEntryName(name), who, share, paths);
         return claiming(claim, () -> {
             requireOwnable(Operation.MKDIR, who, share, paths, args, creating(who, gid));
             return changeIn(Operation.MKDIR, who, share, paths, args, () -> {
-                Node node = quota.creating(
-                        share.name(),
-                        paths.at(0),
-                        true,
-                        () -> share.entries().mkdir(dir, name, mode, givenTo(who.uid(), gid, mode)));
+                Node node = quota.creating(share.name(), paths.at(0), true, () -> {
+                    beforeMaking(removal, dir, name);
+                    return share.entries().mkdir(dir, name, mode, givenTo(who.uid(), gid, mode));
+                });
                 OpenFile file = null;
                 try {
                     file = share.io().open(node, hostFlags);

@@ -68,11 +68,8 @@ final class CreateOps {
         Attr dir =
                 attrs.getattr(new TMessage.Tgetattr(t.fid(), Attr.GETATTR_ALL)).attr();
         int perm = t.perm() & (directory ? ~0777 | (dir.mode() & 0777) : ~0666 | (dir.mode() & 0666)) & 0777;
-        if (special == 0 && OpenFlags.removesOnClunk(t.mode())) {
-            // create(5) opens with the mode given, and open(5) makes the removal's permission ORCLOSE's: asked
-            // before the file is made, not left to the clunk, which would leave it if refused.
-            ctx.fs().requireRemovable(at.who(), at.handle(), t.name());
-        }
+        // create(5) opens with the mode given, and open(5) makes the removal's permission ORCLOSE's: the file and
+        // directory creates below ask it before making anything, not leaving it to the clunk, which would leave it.
         if (directory) {
             return io.mkdirOpened(t, perm, dir.gid());
         }

@@ -70,12 +70,16 @@ final class IoOps {
             case U -> true;
             case L, LEGACY -> false;
         };
-        if (OpenFlags.removesOnClunk(t.mode())) {
-            ctx.fs().requireRemovable(fid.who(), fid.handle());
-        }
         try (Fids.Held claim = ctx.fids().hold(t.fid(), fid)) {
-            GuardedFs.Opened opened =
-                    ctx.fs().open(fid.who(), fid.handle(), OpenFlags.fromOpenMode(t.mode(), unix), false, claim);
+            // open(5): ORCLOSE needs the removal's permission too, asked before the file is opened.
+            GuardedFs.Opened opened = ctx.fs()
+                    .open(
+                            fid.who(),
+                            fid.handle(),
+                            OpenFlags.fromOpenMode(t.mode(), unix),
+                            false,
+                            OpenFlags.removesOnClunk(t.mode()),
+                            claim);
             var state = new FidState.OpenedByTopen(
                     new FidState.Opened(opened.file()),
                     OpenFlags.removesOnClunk(t.mode()),
@@ -108,11 +112,13 @@ final class IoOps {
                     .create(
                             dir.withGid(t.gid()),
                             dir.handle(),
-                            t.name(),
-                            OpenFlags.toHost(t.flags()),
-                            t.mode(),
-                            t.gid(),
-                            OpenFlags.exclusive(t.flags()),
+                            new GuardedFs.Creation(
+                                    t.name(),
+                                    OpenFlags.toHost(t.flags()),
+                                    t.mode(),
+                                    t.gid(),
+                                    OpenFlags.exclusive(t.flags()),
+                                    removeOnClunk),
                             claim);
             var opened = new FidState.Opened(created.file());
             FidState state = removeOnClunk ? new FidState.OpenedByTopen(opened, true, Optional.empty()) : opened;
@@ -144,6 +150,7 @@ final class IoOps {
                             perm,
                             gid,
                             OpenFlags.fromOpenMode(t.mode(), unix),
+                            OpenFlags.removesOnClunk(t.mode()),
                             claim);
             var state = new FidState.OpenedByTopen(
                     new FidState.Opened(created.file()),

@@ -162,11 +162,14 @@ class DialectRefusalsTest {
      * create(5) opens what it makes with the mode given, and open(5) makes ORCLOSE need the removal's permission: where
      * the policy allows CREATE but denies REMOVE (/keep), a Tcreate with ORCLOSE of a file or a directory is refused
      * with the policy's errno before anything is made (before: made, and its removal refused only at the clunk,
-     * leaving what the guest asked to be temporary), recorded as the REMOVE it asked. Without ORCLOSE it is made.
+     * leaving what the guest asked to be temporary), recorded as the REMOVE it asked, after what the create without
+     * ORCLOSE answers first (EEXIST for a name that exists). Without ORCLOSE it is made.
      */
     @InEachLegacyDialect
     void anOrcloseCreateWhoseRemovalIsDeniedIsRefusedAndMakesNothing(Dialect dialect) throws Exception {
         denyUnder("keep", "REMOVE");
+        Files.writeString(fx.data.resolve("keep/there"), "there");
+        Files.createDirectory(fx.data.resolve("keep/thered"));
         try (TestSession s = attach(dialect)) {
             s.walk(TestSession.ROOT, 1, "keep");
             assertEquals(
@@ -174,8 +177,15 @@ class DialectRefusalsTest {
             assertEquals(
                     Errno.EACCES,
                     s.fails(new TMessage.Tcreate(1, "tmpd", Stat.DMDIR | 0755, OREAD | ORCLOSE, Optional.empty())));
+            // What the create without ORCLOSE answers comes first: EEXIST (it answered the removal's EACCES).
+            for (int perm : List.of(0644, Stat.DMDIR | 0755)) {
+                String name = perm == 0644 ? "there" : "thered";
+                assertEquals(
+                        Errno.EEXIST, s.fails(new TMessage.Tcreate(1, name, perm, OREAD | ORCLOSE, Optional.empty())));
+            }
             s.expect(RMessage.Rcreate.class, new TMessage.Tcreate(1, "kept", 0644, OWRITE, Optional.empty()));
         }
+        assertEquals("there", Files.readString(fx.data.resolve("keep/there")));
         assertTrue(Files.notExists(fx.data.resolve("keep/tmp")), "nothing made");
         assertTrue(Files.notExists(fx.data.resolve("keep/tmpd")), "no directory made");
         assertTrue(Files.exists(fx.data.resolve("keep/kept")));
@@ -186,9 +196,23 @@ class DialectRefusalsTest {
         assertEquals(List.of("REMOVE [keep/tmp]", "REMOVE [keep/tmpd]"), refused);
     }
 
+    /**
+     * An ORCLOSE open answers what the same Topen without ORCLOSE answers first, then the removal's refusal: a
+     * read-only file whose reads are denied is EACCES (the open's refusal), not the removal's EROFS.
+     */
+    @InEachLegacyDialect
+    void anOrcloseOpenAnswersTheOpensOwnRefusalBeforeTheRemovals(Dialect dialect) throws Exception {
+        denyUnder("base", "OPEN_READ");
+        try (TestSession s = attach(dialect)) {
+            s.walk(TestSession.ROOT, 1, "base", "map.db");
+            assertEquals(Errno.EACCES, s.fails(new TMessage.Topen(1, OREAD)), "without ORCLOSE");
+            assertEquals(Errno.EACCES, s.fails(new TMessage.Topen(1, OREAD | ORCLOSE)));
+        }
+    }
+
     /** Makes /{@code dir} in alpha's share, adds a rule denying {@code ops} under it, and reopens the shares. */
     private void denyUnder(String dir, String ops) throws Exception {
-        Files.createDirectory(fx.data.resolve(dir));
+        Files.createDirectories(fx.data.resolve(dir));
         Files.writeString(
                 fx.policyFile,
                 fx.policy("")
