@@ -767,8 +767,8 @@ public final class GuardedFs {
                 continue;
             }
             try (Node node = share.root().lookup(dir, e.name())) {
-                entries.add(
-                        new ListedEntry(e.name(), shownAttr(who, share, node, child(dirPath, e.name())), e.offset()));
+                entries.add(new ListedEntry(
+                        e.name(), shownAttr(who, share, node, entryPath(dirPath, e.name())), e.offset()));
             } catch (P9Exception gone) {
                 if (gone.errno() != Errno.ENOENT) {
                     throw gone;
@@ -1456,6 +1456,19 @@ public final class GuardedFs {
 
     static String child(String dir, String name) {
         return dir.isEmpty() ? name : dir + "/" + name;
+    }
+
+    /**
+     * The path of a listed entry of the directory at {@code dir}: "." is the directory, ".." its parent (the root's is
+     * the root, as a lookup of it never leaves the share). As "dir/." the policy could not name them: the link count
+     * shown for "." counted the hidden subdirectories that Tgetattr and Tstat leave out (R-POL-4).
+     */
+    static String entryPath(String dir, String name) {
+        return switch (name) {
+            case "." -> dir;
+            case ".." -> dir.substring(0, Math.max(0, dir.lastIndexOf('/')));
+            default -> child(dir, name);
+        };
     }
 
     /** Whether an open with these host flags may change the file's data: write access or O_TRUNC. */

@@ -311,6 +311,35 @@ class DialectRefusalsTest {
         }
     }
 
+    /**
+     * A 9P2000.u directory read describes "." as Tstat describes the directory: its HARDLINKCOUNT leaves out the
+     * hidden /secret (R-POL-4). "." and ".." were asked of the policy as paths it cannot name ("secret/."): an ERROR
+     * line with a stack trace per entry and Tread, and the host's link count, one higher for the hidden directory.
+     */
+    @Test
+    void aDescribedListingCountsTheLinksOfDotAsStatDoes() throws Exception {
+        try (TestSession s = attach(Dialect.U);
+                io.p9gate.gateway.testing.LoggedLines log =
+                        new io.p9gate.gateway.testing.LoggedLines("io.p9gate.gateway.fs.UnexpectedFaults")) {
+            String stat = s.expect(RMessage.Rstat.class, new TMessage.Tstat(TestSession.ROOT))
+                    .stat()
+                    .unix()
+                    .orElseThrow()
+                    .extension();
+            s.walk(TestSession.ROOT, 2);
+            s.expect(RMessage.Ropen.class, new TMessage.Topen(2, OREAD));
+            String dot = s.expect(RMessage.Rdirread.class, new TMessage.Tread(2, 0, 8192)).entries().stream()
+                    .filter(st -> st.common().name().equals("."))
+                    .findFirst()
+                    .orElseThrow()
+                    .unix()
+                    .orElseThrow()
+                    .extension();
+            assertEquals(stat, dot, "the root's links as Tstat shows them");
+            assertEquals(List.of(), log.startingWith(""), "no fault logged");
+        }
+    }
+
     @InEachLegacyDialect
     void aQuotaRefusesAWritePastItWithEdquot(Dialect dialect) throws Exception {
         Files.writeString(fx.data.resolve("cache/log"), "");
