@@ -15,6 +15,8 @@ import io.p9gate.audit.read.LineHeader;
 public final class HashChain {
     private final Hashes hashes;
     private ChainRule rule = ChainRule.LINE;
+    /** The rule in force before the last line, for {@link #withdrawLast}. */
+    private ChainRule ruleBefore = ChainRule.LINE;
 
     public HashChain(Hashes hashes) {
         this.hashes = hashes;
@@ -28,10 +30,20 @@ public final class HashChain {
      * @param header its header, or null for a line that is no record (it keeps the rule in force)
      */
     public byte[] next(byte[] previous, byte[] line, int off, int len, byte[] leaf, LineHeader header) {
+        ruleBefore = rule;
         if (header != null && header.statedRule() != null) {
             rule = header.statedRule();
         }
         return rule == ChainRule.LEAF ? hashes.leafChain(previous, leaf) : hashes.lineChain(previous, line, off, len);
+    }
+
+    /**
+     * The last line passed to {@link #next} is in no later record's chain (the verifier found it slipped in: the
+     * record after it links to the one before): a statement in it bound no record, so the rule before it is in
+     * force again.
+     */
+    public void withdrawLast() {
+        rule = ruleBefore;
     }
 
     /** The rule the last line passed to {@link #next} was chained by. */

@@ -379,6 +379,9 @@ public final class Verifier {
         private byte[] check(LineHeader h) {
             SeqTracker.Verdict verdict = seqs.accept(h.seq());
             boolean linked = MessageDigest.isEqual(h.prev(), chain);
+            if (!linked && linksToRecordBeforePrevious(h)) {
+                rule.withdrawLast(); // the predecessor was slipped in: a rule it states binds no genuine record
+            }
             switch (verdict) {
                 case NORMAL -> {
                     if (!linked && previousNormal && h.seq() == previousSeq + 1) {

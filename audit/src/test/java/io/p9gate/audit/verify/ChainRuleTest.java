@@ -284,6 +284,44 @@ class ChainRuleTest {
                 r.summary());
     }
 
+    /**
+     * A forged record slipped in states a rule, the switch's start record's or an older one's: the record after it
+     * skips it (links to the one before), so its statement binds no record of the log. Only the insertion is
+     * reported, not the genuine records up to the next statement as if they had been modified.
+     */
+    @TestFactory
+    Stream<DynamicTest> aStatementSlippedInMisleadsNoGenuineRecord() {
+        return Stream.of(
+                onlyInserted("the leaf rule slipped into the older part", IN_OLDER_PART, (int) SWITCH, ""),
+                onlyInserted("the line rule slipped into the newer part", IN_NEWER_PART, (int) SWITCH, " chain=leaf"));
+    }
+
+    /** Inserts a copy of the stating record at {@code from} (less {@code cut}) before the decision {@code seq}. */
+    private static DynamicTest onlyInserted(String name, long seq, int from, String cut) {
+        return DynamicTest.dynamicTest(name, () -> {
+            Path dir = LogEditor.copy(continued, work.resolve("slipped" + copies++));
+            LogEditor e = new LogEditor(dir);
+            int i = decision(e, seq);
+            String forged = e.lines.get(from).replaceFirst("^\\{\"seq\":\\d+,", "{\"seq\":" + seq + ",");
+            forged = forged.replace(cut, "");
+            forged = forged.substring(0, forged.lastIndexOf("\"prev\":\""))
+                    + e.lines.get(i).substring(e.lines.get(i).lastIndexOf("\"prev\":\""));
+            e.insert(i, forged);
+            e.save();
+            VerificationReport r = verifyBoth(dir);
+            assertEquals(FindingClass.INSERTED.exitCode(), r.exitCode(), r.summary());
+            assertEquals(
+                    List.of("Inserted " + seq),
+                    r.findings().stream()
+                            .map(f -> f.getClass().getSimpleName() + " "
+                                    + (f instanceof Finding.Inserted in
+                                            ? in.seq()
+                                            : f instanceof Finding.Modified m ? m.seq() : -1))
+                            .toList(),
+                    r.summary());
+        });
+    }
+
     @Test
     void theFixtureIsTheOlderForm() throws Exception {
         List<Path> segments = LogDirectory.segments(resource("line-chain-log"));
