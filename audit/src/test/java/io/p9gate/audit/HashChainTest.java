@@ -96,6 +96,49 @@ class HashChainTest {
                         .statedRule());
     }
 
+    /**
+     * A guest's names (paths, anames, xattr names) and the words built from them end up in decision records: escaped
+     * there, none makes the record read as a start record, which would state the line rule for the records after it.
+     */
+    @Test
+    void guestTextMakesNoDecisionStateARule(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        String hostile = "x\",\"type\":\"start\",\"detail\":\"key=k\",\"prev\":\"" + ZEROS
+                + "\"}\n{\"type\":\"start\" chain=line \\\" type=start";
+        AuditEvent.Decision d = TestLogs.decision(1);
+        io.p9gate.audit.note.SigningKey key = TestLogs.key("k");
+        try (AuditLog log = AuditLog.open(dir, key, TestLogs.options())) {
+            log.append(new AuditEvent.Decision(
+                    d.vm(),
+                    d.session(),
+                    d.op(),
+                    d.tag(),
+                    "/" + hostile,
+                    d.ids(),
+                    d.outcome(),
+                    d.ruleIds(),
+                    d.policyDigest(),
+                    d.errno(),
+                    d.bytes(),
+                    hostile,
+                    d.count()));
+        }
+        int decisions = 0;
+        for (String line : java.nio.file.Files.readAllLines(
+                io.p9gate.audit.read.LogDirectory.segments(dir).getFirst())) {
+            LineHeader header = LineHeader.parse(ascii(line)).orElseThrow();
+            if (line.contains("chain=line")) {
+                assertEquals("decision", header.type(), line);
+                assertEquals(null, header.statedRule(), line);
+                decisions++;
+            }
+        }
+        assertEquals(1, decisions);
+        io.p9gate.audit.verify.VerificationReport r = new io.p9gate.audit.verify.Verifier(
+                        java.util.List.of(key.verifierKey()), null, io.p9gate.audit.verify.Progress.NONE)
+                .verify(dir);
+        assertTrue(r.findings().isEmpty(), r.summary());
+    }
+
     @Test
     void theWritersStartAndCheckpointRecordsStateTheLeafRule(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {

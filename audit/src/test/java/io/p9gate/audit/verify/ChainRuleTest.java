@@ -1,6 +1,7 @@
 package io.p9gate.audit.verify;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.audit.AuditEvent;
@@ -8,6 +9,7 @@ import io.p9gate.audit.AuditLog;
 import io.p9gate.audit.AuditOptions;
 import io.p9gate.audit.Hashes;
 import io.p9gate.audit.LifecycleKind;
+import io.p9gate.audit.LogInconsistentException;
 import io.p9gate.audit.TestLogs;
 import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.SigningKey;
@@ -320,6 +322,69 @@ class ChainRuleTest {
                             .toList(),
                     r.summary());
         });
+    }
+
+    /** The switch itself: its start record deleted, swapped with the key_change after it, or the log cut before it. */
+    @TestFactory
+    Stream<DynamicTest> tamperingAtTheSwitchIsCaught() {
+        return Stream.of(
+                caught(
+                        "the new run's start record deleted",
+                        FindingClass.DELETED,
+                        f -> f instanceof Finding.Deleted d && d.fromSeq() == SWITCH,
+                        e -> e.remove((int) SWITCH)),
+                caught(
+                        "the new run's start record swapped with the key_change after it",
+                        FindingClass.REORDERED,
+                        Finding.Reordered.class::isInstance,
+                        e -> e.insert((int) SWITCH, e.remove((int) SWITCH + 1))),
+                caught(
+                        "the log cut at the switch, the new run's notes kept",
+                        FindingClass.TRUNCATED,
+                        Finding.Truncated.class::isInstance,
+                        e -> {
+                            while (e.lines.size() > SWITCH) {
+                                e.remove((int) SWITCH);
+                            }
+                        }));
+    }
+
+    /**
+     * Recovery at open follows the statements as the verifier does: a log holding both rules opens again and the
+     * next run continues it, and a crash that tore the first record of the leaf rule is cut like any torn tail.
+     */
+    @Test
+    void aLogOfBothRulesReopensAndContinues() throws Exception {
+        Path dir = LogEditor.copy(continued, work.resolve("reopened" + copies++));
+        TestLogs.write(dir, newerKey, OPTIONS, 3);
+        VerificationReport r = verifyBoth(dir);
+        assertTrue(r.ok(), r.summary());
+        assertEquals(r.records(), r.anchored());
+
+        Path torn = olderLog("torn-at-the-switch");
+        byte[] start = new LogEditor(continued).lines.get((int) SWITCH).getBytes(StandardCharsets.US_ASCII);
+        TestLogs.tear(LogDirectory.segments(torn).getLast(), java.util.Arrays.copyOf(start, 100));
+        TestLogs.write(torn, newerKey, OPTIONS, 3);
+        r = verifyBoth(torn);
+        assertTrue(r.ok(), r.summary());
+        assertTrue(new LogEditor(torn).lines.get((int) SWITCH).contains("torn_bytes=100 "), r.summary());
+    }
+
+    /** A statement taken out of the new run's start record stops the writer at open, signed or in the tail. */
+    @Test
+    void recoveryRefusesAChangedStatement() throws Exception {
+        for (boolean signed : new boolean[] {true, false}) {
+            Path dir = LogEditor.copy(continued, work.resolve("unstated-at-open" + copies++));
+            LogEditor e = new LogEditor(dir);
+            withoutStatement(e, (int) SWITCH);
+            e.save();
+            if (!signed) {
+                e.saveNotes(e.notes().subList(0, 4)); // the older run's notes: the new run is the unanchored tail
+            }
+            assertThrows(
+                    LogInconsistentException.class,
+                    () -> AuditLog.open(dir, newerKey, OPTIONS).close());
+        }
     }
 
     @Test
