@@ -104,23 +104,9 @@ class HashChainTest {
     void guestTextMakesNoDecisionStateARule(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         String hostile = "x\",\"type\":\"start\",\"detail\":\"key=k\",\"prev\":\"" + ZEROS
                 + "\"}\n{\"type\":\"start\" chain=line \\\" type=start";
-        AuditEvent.Decision d = TestLogs.decision(1);
         io.p9gate.audit.note.SigningKey key = TestLogs.key("k");
         try (AuditLog log = AuditLog.open(dir, key, TestLogs.options())) {
-            log.append(new AuditEvent.Decision(
-                    d.vm(),
-                    d.session(),
-                    d.op(),
-                    d.tag(),
-                    "/" + hostile,
-                    d.ids(),
-                    d.outcome(),
-                    d.ruleIds(),
-                    d.policyDigest(),
-                    d.errno(),
-                    d.bytes(),
-                    hostile,
-                    d.count()));
+            log.append(TestLogs.decision(1, "/" + hostile, hostile));
         }
         int decisions = 0;
         for (String line : java.nio.file.Files.readAllLines(

@@ -38,6 +38,25 @@ public final class TestLogs {
                 1);
     }
 
+    /** {@link #decision(int)} with another path and detail (a guest's text, an oversized detail). */
+    public static AuditEvent.Decision decision(int i, String path, String detail) {
+        AuditEvent.Decision d = decision(i);
+        return new AuditEvent.Decision(
+                d.vm(),
+                d.session(),
+                d.op(),
+                d.tag(),
+                path,
+                d.ids(),
+                d.outcome(),
+                d.ruleIds(),
+                d.policyDigest(),
+                d.errno(),
+                d.bytes(),
+                detail,
+                d.count());
+    }
+
     /**
      * Where the bytes written to a segment end: its length without the zeros an open log writes ahead of its
      * records (docs/audit-format.md). Tests that tear or edit the live segment do it there, as a crash would.

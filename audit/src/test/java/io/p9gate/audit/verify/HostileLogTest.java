@@ -109,21 +109,8 @@ class HostileLogTest {
         try (io.p9gate.audit.AuditLog log = io.p9gate.audit.AuditLog.open(dir, key, OPTIONS)) {
             // In the detail: a path this long is recorded abbreviated (AbbreviatedPath), a detail as given.
             String huge = "a".repeat(SegmentReader.MAX_LINE_BYTES);
-            io.p9gate.audit.AuditEvent.Decision d = TestLogs.decision(1);
-            io.p9gate.audit.AuditEvent.Decision tooLong = new io.p9gate.audit.AuditEvent.Decision(
-                    d.vm(),
-                    d.session(),
-                    d.op(),
-                    d.tag(),
-                    d.path(),
-                    d.ids(),
-                    d.outcome(),
-                    d.ruleIds(),
-                    d.policyDigest(),
-                    d.errno(),
-                    d.bytes(),
-                    huge,
-                    d.count());
+            io.p9gate.audit.AuditEvent.Decision tooLong =
+                    TestLogs.decision(1, TestLogs.decision(1).path(), huge);
             org.junit.jupiter.api.Assertions.assertThrows(
                     io.p9gate.audit.AuditWriteException.class, () -> log.append(tooLong));
             assertTrue(log.writable());
