@@ -339,6 +339,11 @@ class ChainRuleTest {
                         Finding.Reordered.class::isInstance,
                         e -> e.insert((int) SWITCH, e.remove((int) SWITCH + 1))),
                 caught(
+                        "the older run's last checkpoint record moved after the new run's start record",
+                        FindingClass.REORDERED,
+                        Finding.Reordered.class::isInstance,
+                        e -> e.insert((int) SWITCH, e.remove((int) SWITCH - 1))),
+                caught(
                         "the log cut at the switch, the new run's notes kept",
                         FindingClass.TRUNCATED,
                         Finding.Truncated.class::isInstance,
