@@ -14,9 +14,15 @@ import io.p9gate.audit.read.LineHeader;
  */
 public final class HashChain {
     private final Hashes hashes;
+    /** How many of the last chain values {@link #resumeAfter} knows: a slipped-in or moved line is one of them. */
+    private static final int RECENT = 4;
+
     private ChainRule rule = ChainRule.LINE;
-    /** The rule in force before the last line, for {@link #withdrawLast}. */
-    private ChainRule ruleBefore = ChainRule.LINE;
+    /** The last chain values, with the rule in force after each (a ring of {@link #RECENT}). */
+    private final byte[][] recentChains = new byte[RECENT][];
+
+    private final ChainRule[] recentRules = new ChainRule[RECENT];
+    private int lines;
 
     public HashChain(Hashes hashes) {
         this.hashes = hashes;
@@ -30,20 +36,30 @@ public final class HashChain {
      * @param header its header, or null for a line that is no record (it keeps the rule in force)
      */
     public byte[] next(byte[] previous, byte[] line, int off, int len, byte[] leaf, LineHeader header) {
-        ruleBefore = rule;
         if (header != null && header.statedRule() != null) {
             rule = header.statedRule();
         }
-        return rule == ChainRule.LEAF ? hashes.leafChain(previous, leaf) : hashes.lineChain(previous, line, off, len);
+        byte[] chain =
+                rule == ChainRule.LEAF ? hashes.leafChain(previous, leaf) : hashes.lineChain(previous, line, off, len);
+        recentChains[lines % RECENT] = chain;
+        recentRules[lines % RECENT] = rule;
+        lines++;
+        return chain;
     }
 
     /**
-     * The last line passed to {@link #next} is in no later record's chain (the verifier found it slipped in: the
-     * record after it links to the one before): a statement in it bound no record, so the rule before it is in
-     * force again.
+     * A record does not link to the last line but to {@code prev} (the verifier resynchronises on it): when that is
+     * the chain after one of the last few lines, the lines after that one are not in its chain (slipped in, or
+     * moved here), so a rule they state binds neither it nor the records after it: the rule in force after that
+     * line applies again. Otherwise (a line deleted, or rewritten) the rule in force stays.
      */
-    public void withdrawLast() {
-        rule = ruleBefore;
+    public void resumeAfter(byte[] prev) {
+        for (int i = 0; i < Math.min(lines, RECENT); i++) {
+            if (java.security.MessageDigest.isEqual(recentChains[i], prev)) {
+                rule = recentRules[i];
+                return;
+            }
+        }
     }
 
     /** The rule the last line passed to {@link #next} was chained by. */

@@ -379,8 +379,8 @@ public final class Verifier {
         private byte[] check(LineHeader h) {
             SeqTracker.Verdict verdict = seqs.accept(h.seq());
             boolean linked = MessageDigest.isEqual(h.prev(), chain);
-            if (!linked && linksToRecordBeforePrevious(h)) {
-                rule.withdrawLast(); // the predecessor was slipped in: a rule it states binds no genuine record
+            if (!linked) {
+                rule.resumeAfter(h.prev()); // a predecessor slipped in or moved here states no rule for it
             }
             switch (verdict) {
                 case NORMAL -> {
