@@ -22,7 +22,7 @@ public final class HashChain {
     private final byte[][] recentChains = new byte[RECENT][];
 
     private final ChainRule[] recentRules = new ChainRule[RECENT];
-    private int lines;
+    private int slot;
 
     public HashChain(Hashes hashes) {
         this.hashes = hashes;
@@ -41,9 +41,9 @@ public final class HashChain {
         }
         byte[] chain =
                 rule == ChainRule.LEAF ? hashes.leafChain(previous, leaf) : hashes.lineChain(previous, line, off, len);
-        recentChains[lines % RECENT] = chain;
-        recentRules[lines % RECENT] = rule;
-        lines++;
+        recentChains[slot] = chain;
+        recentRules[slot] = rule;
+        slot = (slot + 1) % RECENT;
         return chain;
     }
 
@@ -54,8 +54,8 @@ public final class HashChain {
      * line applies again. Otherwise (a line deleted, or rewritten) the rule in force stays.
      */
     public void resumeAfter(byte[] prev) {
-        for (int i = 0; i < Math.min(lines, RECENT); i++) {
-            if (java.security.MessageDigest.isEqual(recentChains[i], prev)) {
+        for (int i = 0; i < RECENT; i++) {
+            if (recentChains[i] != null && java.security.MessageDigest.isEqual(recentChains[i], prev)) {
                 rule = recentRules[i];
                 return;
             }
