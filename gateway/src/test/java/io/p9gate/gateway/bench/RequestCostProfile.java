@@ -1,5 +1,6 @@
 package io.p9gate.gateway.bench;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.p9gate.audit.AuditLog;
 import io.p9gate.audit.AuditOptions;
@@ -7,7 +8,8 @@ import io.p9gate.audit.Durability;
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.gateway.auditing.RefusalBudget;
 import io.p9gate.gateway.auditing.SignedAuditTrail;
-import io.p9gate.gateway.fs.AuditTrail;
+import io.p9gate.gateway.backend.LinuxSyscalls;
+import io.p9gate.gateway.codec.CodecBuffers;
 import io.p9gate.gateway.fs.NoAudit;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.policyadapter.PolicyServed;
@@ -23,15 +25,23 @@ import java.util.Locale;
 /**
  * What one audited request costs the thread that serves it, in process (no codec, no network): the bench policy
  * of {@code bench/policy/bench.yaml} (read-only and hidden subtrees, a deny rule, a quota, an id map) and the
- * signed audit log, against the same policy without audit. Prints bytes allocated and CPU nanoseconds per request
+ * signed audit log, against the same policy without audit and against {@code serve --share} without either ("bare",
+ * what bench/servers.sh's p9gate-bare serves). Prints bytes allocated and CPU nanoseconds per request
  * of the serving thread (from {@code ThreadMXBean}: exact for allocation, and CPU rather than wall time, which on
- * this shared machine measures waiting for a core). Run it under JFR to see where the time goes
+ * this shared machine measures waiting for a core), and the backend system calls per request (the audit log's
+ * write is not among them). Run it under JFR to see where the time goes
  * (docs/performance.md, "Where a request's time goes"). Run with {@code gateway/bench-run.sh RequestCostProfile};
- * {@code -Dbench.seconds} is how long each operation runs.
+ * {@code -Dbench.seconds} is how long each operation runs, {@code -Dbench.warmup} how many requests of each are
+ * not counted before, {@code -Dbench.setups} which setups run (default {@code bare,policy, no audit,policy + audit}).
  */
 public final class RequestCostProfile {
     private static final byte[] BLOCK = new byte[4096];
+    private static final ByteBuf CHUNK = Unpooled.directBuffer(65536 - 24).writeZero(65536 - 24);
+    private static final long FILE = 1024L * CHUNK.readableBytes();
     private static final long SECONDS = Long.getLong("bench.seconds", 10);
+    private static final long WARMUP = Long.getLong("bench.warmup", 200_000);
+    private static final String[] SETUPS = System.getProperty("bench.setups", "bare,policy, no audit,policy + audit")
+            .split(",(?! )");
 
     private RequestCostProfile() {}
 
@@ -54,14 +64,33 @@ public final class RequestCostProfile {
                         AuditOptions.defaults("p9gate.bench/cost")),
                 Durability.WRITTEN,
                 RefusalBudget.DEFAULT)) {
-            for (AuditTrail trail : new AuditTrail[] {new NoAudit(), audit}) {
-                ShareServerFactory factory = PolicyServed.shares(holder, trail);
-                TestSession s = TestSession.attached(factory, listener, io.p9gate.policy.dialect.Dialect.L, "share");
+            Path bare = Files.createDirectories(base.resolve("bare"));
+            Files.write(bare.resolve("f"), BLOCK);
+            for (String name : SETUPS) {
+                ShareServerFactory factory = switch (name) {
+                    case "bare" -> TestSession.factory(bare);
+                    case "policy, no audit" -> PolicyServed.shares(holder, new NoAudit());
+                    default -> PolicyServed.shares(holder, audit);
+                };
+                TestSession s = name.equals("bare")
+                        ? TestSession.attached(factory)
+                        : TestSession.attached(factory, listener, io.p9gate.policy.dialect.Dialect.L, "share");
                 s.walk(TestSession.ROOT, 1, "f");
                 s.lopen(1, 2);
-                String name = trail instanceof NoAudit ? "policy, no audit" : "policy + audit";
                 measure(name, "getattr", () -> s.call(new TMessage.Tgetattr(1, 0x3fff)));
                 measure(name, "write 4 KiB", () -> s.call(new TMessage.Twrite(1, 0, Unpooled.wrappedBuffer(BLOCK))));
+                // Sequential 64 KiB requests over a 64 MiB file, as bench/compare-diod.sh's @65536 rows send them
+                // (iounit 65512: msize 65536 less the Twrite header), from the page cache; the data in direct
+                // memory, as the decoder hands it over (a heap buffer would be staged in native memory first).
+                long[] offset = {0};
+                measure(name, "write 64 KiB", () -> {
+                    s.call(new TMessage.Twrite(1, offset[0], CHUNK.duplicate()));
+                    offset[0] = (offset[0] + CHUNK.readableBytes()) % FILE;
+                });
+                measure(name, "read 64 KiB", () -> {
+                    CodecBuffers.releasePayload(s.call(new TMessage.Tread(1, offset[0], CHUNK.readableBytes())));
+                    offset[0] = (offset[0] + CHUNK.readableBytes()) % FILE;
+                });
                 factory.close();
             }
         }
@@ -74,13 +103,15 @@ public final class RequestCostProfile {
 
     private static void measure(String setup, String op, Request request) throws Exception {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        for (int i = 0; i < 200_000; i++) { // warm-up, not counted
+        for (long i = 0; i < WARMUP; i++) { // warm-up, not counted
             request.run();
         }
         long end = System.nanoTime() + SECONDS * 1_000_000_000L;
         long n = 0;
         long bytes = threads.getCurrentThreadAllocatedBytes();
         long cpu = threads.getCurrentThreadCpuTime();
+        long calls = LinuxSyscalls.calls();
+        long stats = LinuxSyscalls.statxCalls();
         while (System.nanoTime() < end) {
             for (int i = 0; i < 1_000; i++) {
                 request.run();
@@ -89,13 +120,17 @@ public final class RequestCostProfile {
         }
         cpu = threads.getCurrentThreadCpuTime() - cpu;
         bytes = threads.getCurrentThreadAllocatedBytes() - bytes;
+        calls = LinuxSyscalls.calls() - calls;
+        stats = LinuxSyscalls.statxCalls() - stats;
         System.out.printf(
                 Locale.ROOT,
-                "%-18s %-12s %,10d requests %,8d B/request %,8d CPU ns/request%n",
+                "%-18s %-13s %,10d requests %,8d B/request %,8d CPU ns/request %5.2f backend calls (%4.2f statx)%n",
                 setup,
                 op,
                 n,
                 bytes / n,
-                cpu / n);
+                cpu / n,
+                (double) calls / n,
+                (double) stats / n);
     }
 }
