@@ -76,18 +76,69 @@ public final class PolicyAccess implements AccessPolicy {
     @Override
     public Decision decide(AccessRequest request) {
         PolicyEngine current = engine.get();
+        List<OpKind> kinds = OpKindMapping.of(request);
+        boolean single = kinds.size() == 1
+                && request.paths().size() == 1
+                && !kinds.getFirst().hasDestination();
+        Asked before = last;
+        if (single && before != null && before.asks(current, kinds.getFirst(), request)) {
+            return before.decision();
+        }
         IdMap ids = current.idMap(request.vm());
         long uid = Integer.toUnsignedLong(request.uid());
         long gid = Integer.toUnsignedLong(request.gid());
         // Audit records carry the digest of the policy that decided and the host ids it maps to.
-        return decideWith(current, request)
+        Decision decision = decideWith(current, kinds, request)
                 .by(
                         current.digest(),
                         new HostIds((int) ids.uidToHost(uid), (int) ids.gidToHost(gid), ids.maps(uid, gid)));
+        if (single) {
+            last = new Asked(
+                    current,
+                    kinds.getFirst(),
+                    request.vm(),
+                    request.share(),
+                    request.paths().getFirst(),
+                    request.uid(),
+                    request.gid(),
+                    decision);
+        }
+        return decision;
     }
 
-    private Decision decideWith(PolicyEngine current, AccessRequest request) {
-        List<OpKind> kinds = OpKindMapping.of(request);
+    /**
+     * The last one-question decision of this session: a Twrite or Tread after the one before on the same fid asks
+     * the same question (issue 11). A decision depends on nothing but the engine and the question ({@link
+     * DecisionRequest}: VM, share, kind, path, ids; an engine never changes, a reload makes a new one), so the same
+     * question of the same engine is answered with the decision it had, without evaluating it again; the request is
+     * still recorded with it. Written by whichever worker of the session decided last and read as a whole: another
+     * session's or a stale one only misses.
+     */
+    private volatile Asked last;
+
+    /** One question asked of {@code engine} (by identity) and its decision. */
+    private record Asked(
+            PolicyEngine engine,
+            OpKind kind,
+            String vm,
+            String share,
+            String path,
+            int uid,
+            int gid,
+            Decision decision) {
+        /** Whether {@code request}, asking {@code kind} of {@code now} about its one path, is this question. */
+        boolean asks(PolicyEngine now, OpKind kind, AccessRequest request) {
+            return now == engine
+                    && kind == this.kind
+                    && request.uid() == uid
+                    && request.gid() == gid
+                    && request.paths().getFirst().equals(path)
+                    && request.share().equals(share)
+                    && request.vm().equals(vm);
+        }
+    }
+
+    private Decision decideWith(PolicyEngine current, List<OpKind> kinds, AccessRequest request) {
         if (kinds.isEmpty()) {
             return Decision.allow(SESSION_RULE);
         }
