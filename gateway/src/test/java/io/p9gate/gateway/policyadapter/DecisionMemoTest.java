@@ -33,8 +33,7 @@ class DecisionMemoTest {
 
     /**
      * Not evaluated again: the same decision comes back, and deciding allocates next to nothing (an evaluation builds
-     * the policy's path, the question, the verdict and the host ids: ~500 bytes, DecisionAllocationTest; before the
-     * memo a repeated write measured that too).
+     * the policy's path, the question, the verdict and the host ids: ~500 bytes, DecisionAllocationTest).
      */
     @Test
     void theSameQuestionAgainIsAnsweredWithoutEvaluatingIt() throws Exception {
