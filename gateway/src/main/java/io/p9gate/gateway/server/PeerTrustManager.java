@@ -1,5 +1,6 @@
 package io.p9gate.gateway.server;
 
+import java.lang.ref.WeakReference;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -15,8 +16,20 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * VM travels with the session to {@link TlsIdentityGate}.
  */
 final class PeerTrustManager extends X509ExtendedTrustManager {
-    /** The SSLSession value that carries the accepted VM from the handshake to the gate. */
+    /** The SSLSession value that carries the accepted VM ({@link Decided}) from the handshake to the gate. */
     static final String VM = "io.p9gate.vm";
+
+    /**
+     * The VM and the engine whose handshake decided it. A TLS 1.3 client that resumes a session (a PSK) sends no
+     * certificate, so this trust manager is not asked and the resumed session carries the earlier connection's
+     * value: the gate must not take it as decided for its own connection (the policy may have changed since).
+     * The engine is held weakly, so that the session cache keeps no closed connection alive.
+     */
+    record Decided(String vm, WeakReference<SSLEngine> by) {
+        boolean decidedFor(SSLEngine engine) {
+            return by.get() == engine;
+        }
+    }
 
     private final ListenSpec.Tls listener;
     private final PeerIdentifier identifier;
@@ -48,7 +61,7 @@ final class PeerTrustManager extends X509ExtendedTrustManager {
                 if (session == null) {
                     throw new CertificateException("no handshake session to hold the VM");
                 }
-                session.putValue(VM, accepted.vm());
+                session.putValue(VM, new Decided(accepted.vm(), new WeakReference<>(engine)));
             }
             case PeerVerdict.Refused refused -> {
                 RefusedPeers.log(listener, refused);

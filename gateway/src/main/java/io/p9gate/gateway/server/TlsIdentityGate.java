@@ -4,7 +4,14 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 /**
  * Holds a TLS connection until its handshake ends: then the 9P session starts for the VM the certificate named
@@ -33,13 +40,13 @@ final class TlsIdentityGate extends ChannelInboundHandlerAdapter {
         }
         if (done.isSuccess()) {
             SslHandler tls = ctx.pipeline().get(SslHandler.class);
-            Object vm = tls.engine().getSession().getValue(PeerTrustManager.VM);
-            if (vm instanceof String name) {
+            String vm = vmOf(tls.engine());
+            if (vm != null) {
                 ctx.pipeline().remove(this);
-                accepted.accept(name);
+                accepted.accept(vm);
                 return;
             }
-            ctx.close(); // cannot happen: a handshake succeeds only through PeerTrustManager's acceptance
+            ctx.close();
             return;
         }
         if (done.cause() instanceof io.netty.handler.ssl.SslHandshakeTimeoutException) {
@@ -51,6 +58,36 @@ final class TlsIdentityGate extends ChannelInboundHandlerAdapter {
             RefusedPeers.log(listener, new PeerVerdict.Refused("", PeerIdentifier.RULE_TLS, reason));
         }
         ctx.close();
+    }
+
+    /**
+     * The VM this connection's handshake named; for a resumed session (no certificate sent, the trust manager not
+     * asked) the session's certificate decided again under the current policy, so that a revocation or a
+     * changed pin since the first connection holds. Null when refused (recorded by the identifier).
+     */
+    private String vmOf(SSLEngine engine) {
+        SSLSession session = engine.getSession();
+        if (session.getValue(PeerTrustManager.VM) instanceof PeerTrustManager.Decided d && d.decidedFor(engine)) {
+            return d.vm();
+        }
+        List<X509Certificate> chain = new ArrayList<>();
+        try {
+            for (Certificate c : session.getPeerCertificates()) {
+                chain.add((X509Certificate) c);
+            }
+        } catch (SSLPeerUnverifiedException | ClassCastException e) {
+            identifier.handshakeFailed(listener, peer, "TLS session resumed without a client certificate");
+            return null;
+        }
+        switch (identifier.identify(listener, new PeerFacts.Tls(chain, peer))) {
+            case PeerVerdict.Accepted a -> {
+                return a.vm();
+            }
+            case PeerVerdict.Refused r -> {
+                RefusedPeers.log(listener, r);
+                return null;
+            }
+        }
     }
 
     @Override

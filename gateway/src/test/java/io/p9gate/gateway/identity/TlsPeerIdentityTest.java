@@ -1,12 +1,14 @@
 package io.p9gate.gateway.identity;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.p9gate.gateway.certs.Pem;
 import io.p9gate.gateway.certs.TestPki;
 import io.p9gate.gateway.client.ClientTls;
 import io.p9gate.gateway.client.P9Client;
@@ -14,14 +16,36 @@ import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.server.PeerIdentifier;
 import io.p9gate.gateway.server.ServerTls;
+import io.p9gate.policy.PolicyHolder;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
 import java.util.HexFormat;
 import java.util.List;
+import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -258,5 +282,140 @@ class TlsPeerIdentityTest {
         assertEquals(List.of(PeerIdentifier.RULE_TLS), r.decision().ruleIds());
         assertEquals(0, r.request().sessionId(), "no session was opened");
         return r;
+    }
+
+    /**
+     * A client that reconnects with the same TLS context offers to resume its session (a TLS 1.3 PSK): the
+     * certificate is not sent again. Revoked in between (a new CRL, a reload), it must still be refused.
+     */
+    @Test
+    void aResumedSessionIsDecidedAgainAfterItsCertificateWasRevoked() throws Exception {
+        try (IdentityRig rig = start()) {
+            SslContext a = clientOf(pki, "a");
+            for (int i = 0; i < 2; i++) {
+                try (P9Client c = connect(a)) {
+                    assertEquals("VM a's view", read(c, "a", "a.txt"), "connection " + i);
+                }
+            }
+            pki.revoke("a");
+            assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, rig.holder.reload());
+            assertThrows(
+                    IOException.class,
+                    () -> {
+                        try (P9Client c = connect(clientOf(pki, "a"))) {
+                            read(c, "a", "a.txt");
+                        }
+                    },
+                    "a fresh handshake is refused");
+            assertThrows(
+                    IOException.class,
+                    () -> {
+                        try (P9Client c = connect(a)) {
+                            read(c, "a", "a.txt");
+                        }
+                    },
+                    "the client that resumes its session (no certificate sent) is refused too");
+            List<String> why =
+                    rig.refusals().stream().map(r -> r.request().detail()).toList();
+            assertEquals(2, why.size(), why.toString());
+            assertTrue(why.stream().allMatch(d -> d.contains("is revoked by")), why.toString());
+        }
+    }
+
+    /**
+     * Certificates a VM (or anyone) can make without the CA's key: self-signed with a's name, a's name signed by
+     * b's own (end-entity) certificate and presented with it as the chain, a's name from the CA but expired or
+     * not yet valid, and no certificate at all. None may be taken as a, nor as b; b still gets its view.
+     */
+    @Test
+    void certificatesNamingAnotherVmWithoutItsCasSignatureAreRefused() throws Exception {
+        X509Certificate ca =
+                Pem.certificates(pki.dir().resolve(TestPki.CA_CERT)).getFirst();
+        PrivateKey caKey = key(pki.dir().resolve(TestPki.CA_KEY));
+        X509Certificate b = Pem.certificates(pki.dir().resolve("b").resolve(TestPki.CLIENT_CERT))
+                .getFirst();
+        PrivateKey bKey = key(pki.dir().resolve("b").resolve(TestPki.CLIENT_KEY));
+        Instant now = Instant.now();
+        KeyPair mine = newKeyPair();
+        X500Principal nameOfA = new X500Principal("CN=a");
+        X509Certificate selfSigned = mint(nameOfA, mine.getPublic(), nameOfA, mine.getPrivate(), now, false);
+        X509Certificate underB = mint(nameOfA, mine.getPublic(), b.getSubjectX500Principal(), bKey, now, false);
+        X509Certificate expired = mint(
+                nameOfA, mine.getPublic(), ca.getSubjectX500Principal(), caKey, now.minus(Duration.ofDays(3)), false);
+        X509Certificate early = mint(
+                nameOfA, mine.getPublic(), ca.getSubjectX500Principal(), caKey, now.plus(Duration.ofDays(2)), false);
+        List<SslContext> forged = List.of(
+                client(mine.getPrivate(), selfSigned),
+                client(mine.getPrivate(), underB, b),
+                client(mine.getPrivate(), expired, ca),
+                client(mine.getPrivate(), early, ca),
+                SslContextBuilder.forClient()
+                        .sslProvider(SslProvider.JDK)
+                        .protocols("TLSv1.3")
+                        .trustManager(pki.dir().resolve(TestPki.CA_CERT).toFile())
+                        .build());
+        for (int i = 0; i < forged.size(); i++) {
+            SslContext f = forged.get(i);
+            // A gateway each: failed handshakes from one address are penalised (docs/policy.md).
+            try (IdentityRig rig = start()) {
+                assertThrows(
+                        IOException.class,
+                        () -> {
+                            try (P9Client c = connect(f)) {
+                                read(c, "a", "a.txt");
+                            }
+                        },
+                        "forged certificate " + i);
+                assertEquals(1, rig.refusals().size(), "forged certificate " + i + ": " + rig.records);
+                try (P9Client c = connect(clientOf(pki, "b"))) {
+                    assertEquals("VM b's view", read(c, "b", "b.txt"));
+                }
+                assertTrue(
+                        rig.records.stream()
+                                .noneMatch(r -> r.request().vm().equals("a")
+                                        && r.decision().allowed()),
+                        rig.records.toString());
+            }
+        }
+    }
+
+    private SslContext client(PrivateKey key, X509Certificate... chain) throws IOException {
+        return SslContextBuilder.forClient()
+                .sslProvider(SslProvider.JDK)
+                .protocols("TLSv1.3")
+                .keyManager(key, chain)
+                .trustManager(pki.dir().resolve(TestPki.CA_CERT).toFile())
+                .build();
+    }
+
+    private static X509Certificate mint(
+            X500Principal subject, PublicKey key, X500Principal issuer, PrivateKey signer, Instant from, boolean ca)
+            throws Exception {
+        return new JcaX509CertificateConverter()
+                .getCertificate(new JcaX509v3CertificateBuilder(
+                                issuer,
+                                new BigInteger(64, new java.security.SecureRandom()).add(BigInteger.ONE),
+                                Date.from(from.minus(Duration.ofHours(1))),
+                                Date.from(from.plus(Duration.ofDays(1))),
+                                subject,
+                                key)
+                        .addExtension(Extension.basicConstraints, true, new BasicConstraints(ca))
+                        .addExtension(
+                                Extension.subjectAlternativeName,
+                                false,
+                                new GeneralNames(new GeneralName(GeneralName.dNSName, "a")))
+                        .build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer)));
+    }
+
+    private static PrivateKey key(Path pem) throws Exception {
+        String b64 = Files.readString(pem).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+        return KeyFactory.getInstance("EC")
+                .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(b64)));
+    }
+
+    private static KeyPair newKeyPair() throws Exception {
+        KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
+        gen.initialize(new ECGenParameterSpec("secp256r1"));
+        return gen.generateKeyPair();
     }
 }
