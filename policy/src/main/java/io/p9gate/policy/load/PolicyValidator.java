@@ -44,7 +44,10 @@ public final class PolicyValidator {
                 + " (R-POL-9)";
     }
 
-    /** What this file itself says is gateway state: itself, its Cedar files and its {@code protect:} paths. */
+    /**
+     * What this file itself says is gateway state: itself, its Cedar files, its {@code protect:} paths, the VMs'
+     * TLS trust files and Unix sockets.
+     */
     public static List<StatePath> declaredState(PolicyFile policy) {
         List<StatePath> out = new ArrayList<>();
         for (var e : policy.protectedPaths().labelled()) out.add(new StatePath(e.getKey(), e.getValue()));
@@ -52,6 +55,10 @@ public final class PolicyValidator {
         for (VmPolicy vm : policy.vms().values()) {
             if (vm.listen() instanceof ListenerSpec.Tls tls) {
                 for (Path f : tls.client().files()) out.add(new StatePath("TLS trust file of VM '" + vm.id() + "'", f));
+            }
+            // The socket is the VM's identity: a share holding it lets that share's guest unlink or replace it.
+            if (vm.listen() instanceof ListenerSpec.UnixSocket unix) {
+                out.add(new StatePath("socket of VM '" + vm.id() + "'", unix.path()));
             }
         }
         return out;
