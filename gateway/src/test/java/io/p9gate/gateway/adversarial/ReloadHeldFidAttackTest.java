@@ -134,6 +134,12 @@ class ReloadHeldFidAttackTest {
                     Errno.ENOENT,
                     refused(() -> g.rpc(new TMessage.Tgetlock(6, F_RDLCK, 0, 0, 1, "guest"))),
                     "Tgetlock");
+            assertEquals(
+                    Errno.ENOENT,
+                    refused(() -> g.rpc(new TMessage.Tlink(0, 8, "leak"))),
+                    "Tlink of a file hidden now into a visible directory");
+            assertEquals(Errno.ENOENT, refused(() -> g.rpc(new TMessage.Treadlink(7))), "Treadlink");
+            assertEquals(Errno.ENOENT, refused(() -> g.rpc(new TMessage.Tstatfs(7))), "Tstatfs");
             assertFalse(names(g.readdir(12, 0, 8192)).contains("docs"), "the root's listing no longer shows it");
 
             List<AuditEntry> after = records.subList(before, records.size());
