@@ -2,6 +2,7 @@ package io.p9gate.gateway.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
@@ -9,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,9 +29,15 @@ class RenameScopeTest {
 
     private final List<ShareRoot> opened = new ArrayList<>();
 
+    /** Bind mounts this test made, unmounted once its shares are closed. */
+    private final List<Path> mounts = new ArrayList<>();
+
     @AfterEach
-    void closeShares() {
+    void closeShares() throws Exception {
         opened.forEach(ShareRoot::close);
+        for (Path m : mounts) {
+            run("umount", "-l", m.toString());
+        }
     }
 
     private ShareRoot share(Path dir) throws Exception {
@@ -120,6 +128,37 @@ class RenameScopeTest {
             assertEquals("x", beside.relativePath(x));
             assertEquals(before + 1, beside.kernelLookups(), "the share beside forgot its paths");
         }
+    }
+
+    /**
+     * A share whose directory is a bind mount of one inside the renaming share: a climb of ".." from its root leaves
+     * through the mount point and passes no root of the renaming share, nor does the renaming share's climb pass its
+     * root, yet the renaming share's directories beneath it are its own. Before: it was not found connected and kept
+     * its remembered paths (0 kernel lookups after the failed climb, 1 expected).
+     */
+    @Test
+    void aFailedClimbIsSeenByAShareBindMountedInsideTheRenamingOne() throws Exception {
+        Files.createDirectories(tmp.resolve("outer/x/y"));
+        Path mounted = Files.createDirectories(tmp.resolve("mnt"));
+        assumeTrue(
+                run("mount", "--bind", tmp.resolve("outer/x").toString(), mounted.toString()) == 0,
+                "bind mounts need root (CAP_SYS_ADMIN)");
+        mounts.add(mounted);
+        ShareRoot renamer = share(tmp.resolve("outer"));
+        ShareRoot bound = share(mounted);
+        try (Node y = walk(bound, "y")) {
+            assertEquals("y", bound.relativePath(y));
+            long before = bound.kernelLookups();
+            renameWhereTheClimbFails(renamer, tmp.resolve("outer"));
+            assertEquals("y", bound.relativePath(y));
+            assertEquals(before + 1, bound.kernelLookups(), "the bind-mounted share forgot its paths");
+        }
+    }
+
+    private static int run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
     }
 
     /**
