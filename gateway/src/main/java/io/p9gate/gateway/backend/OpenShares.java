@@ -1,6 +1,9 @@
 package io.p9gate.gateway.backend;
 
 import io.p9gate.gateway.proto.P9Exception;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.HashSet;
@@ -120,14 +123,16 @@ final class OpenShares {
      * share's own), so a directory of {@code done}'s is, or was moved by a concurrent rename, beneath a share that
      * overlaps {@code done}, or one that overlaps such a share, and so on. The gateway never moves a share's directory
      * (Entries#refuseShareRoot), so these are found by climbing the shares' roots; one whose root cannot be placed
-     * overlaps every share (fail safe). Moves by the host are found as such ({@link #hostMovedIn}).
+     * overlaps every share (fail safe), and so does one of the same file system seen through another mount (a bind
+     * mount of a directory inside another share: no climb of ".." passes the other's root). Moves by the host are
+     * found as such ({@link #hostMovedIn}).
      */
     private static void advanceConnected(ShareRoot done) {
         List<ShareRoot> open = snapshot();
-        Map<ShareRoot, Set<FileKey>> above = new IdentityHashMap<>();
+        Map<ShareRoot, Place> above = new IdentityHashMap<>();
         for (ShareRoot share : open) {
             Set<FileKey> keys = new HashSet<>();
-            above.put(share, ShareRoot.ancestors(share.rootNode(), keys) ? keys : null);
+            above.put(share, new Place(ShareRoot.ancestors(share.rootNode(), keys) ? keys : null, mountOf(share)));
         }
         Set<ShareRoot> reached = Collections.newSetFromMap(new IdentityHashMap<>());
         reached.add(done);
@@ -145,13 +150,44 @@ final class OpenShares {
     }
 
     /**
-     * Whether one of the two shares' roots is the other's or above it; {@code above}: each root's climb, null (or
-     * none) where it failed.
+     * Where a share's root is: {@code above}, its climb (null where it failed); {@code mount}, the mount its root was
+     * opened through (-1 if unknown).
      */
-    private static boolean overlap(ShareRoot s, ShareRoot t, Map<ShareRoot, Set<FileKey>> above) {
-        Set<FileKey> aboveS = above.get(s);
-        Set<FileKey> aboveT = above.get(t);
-        return aboveS == null || aboveT == null || aboveS.contains(t.rootKey()) || aboveT.contains(s.rootKey());
+    private record Place(Set<FileKey> above, long mount) {}
+
+    /**
+     * Whether one of the two shares' roots is the other's or above it, or may be: a climb failed, or both are of one
+     * file system through different mounts, where the climbs show only the mounts' trees, not the file system's.
+     */
+    private static boolean overlap(ShareRoot s, ShareRoot t, Map<ShareRoot, Place> places) {
+        Place ps = places.get(s);
+        Place pt = places.get(t);
+        return ps.above() == null
+                || pt.above() == null
+                || ps.above().contains(t.rootKey())
+                || pt.above().contains(s.rootKey())
+                || s.rootKey().dev() == t.rootKey().dev() && (ps.mount() < 0 || ps.mount() != pt.mount());
+    }
+
+    /** The mount id of {@code share}'s root descriptor ({@code /proc/self/fdinfo}), -1 if it cannot be read. */
+    private static long mountOf(ShareRoot share) {
+        try {
+            return share.rootNode().use(fd -> {
+                try {
+                    for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd))) {
+                        if (line.startsWith("mnt_id:")) {
+                            return Long.parseLong(
+                                    line.substring("mnt_id:".length()).strip());
+                        }
+                    }
+                } catch (IOException | NumberFormatException e) {
+                    // unknown: overlaps every share of its file system
+                }
+                return -1L;
+            });
+        } catch (P9Exception e) {
+            return -1;
+        }
     }
 
     private static List<ShareRoot> snapshot() {
