@@ -37,8 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Red team sweep (R-ROB-1, R-PROTO-2/3, R-POL-6) of session state and numeric edges a hostile guest reaches with a raw
  * client, on the real gateway with a signed log: each is answered with a reply or an errno (never EIO, the answer of
  * a fault the gateway did not expect, and never an ERROR line), changes nothing it must not, leaves the connection
- * serving, and leaves the other VM and the log untouched. None of these showed a defect in session 18; they are kept
- * so that none comes back.
+ * serving, and leaves the other VM and the log untouched. None of these showed a defect when written; they are
+ * kept so that none comes back.
  */
 class ProtocolEdgeSweepAttackTest {
     private static final int O_RDONLY = 0;
