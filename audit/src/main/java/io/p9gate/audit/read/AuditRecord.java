@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -78,5 +79,13 @@ public record AuditRecord(
     /** How many requests a decision record stands for (1 when the field is absent: logs before it existed). */
     public long requests() {
         return count == null ? 1 : count;
+    }
+
+    /**
+     * Whether {@code detail} has {@code word} as one of its space-separated words: a substring test took the outcome
+     * of intent 570 for intent 57's.
+     */
+    public static boolean hasDetailWord(String detail, String word) {
+        return detail != null && Arrays.asList(detail.split(" ")).contains(word);
     }
 }

@@ -48,7 +48,9 @@ public record LineHeader(long seq, String type, byte[] prev, long count, ChainRu
                     case "prev" -> prev = value == JsonToken.VALUE_STRING ? hex32(p.getText()) : null;
                     case "count" -> count = value == JsonToken.VALUE_NUMBER_INT ? p.getLongValue() : 1;
                     case "detail" ->
-                        leafWord = statesRule(type) && value == JsonToken.VALUE_STRING && hasWord(p.getText());
+                        leafWord = statesRule(type)
+                                && value == JsonToken.VALUE_STRING
+                                && AuditRecord.hasDetailWord(p.getText(), LEAF_CHAIN);
                     default -> p.skipChildren();
                 }
             }
@@ -70,15 +72,6 @@ public record LineHeader(long seq, String type, byte[] prev, long count, ChainRu
 
     private static boolean statesRule(String type) {
         return "start".equals(type) || "checkpoint".equals(type);
-    }
-
-    private static boolean hasWord(String detail) {
-        for (String w : detail.split(" ", -1)) {
-            if (w.equals(LEAF_CHAIN)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static byte[] hex32(String s) {

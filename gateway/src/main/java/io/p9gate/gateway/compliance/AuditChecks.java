@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -213,10 +212,10 @@ final class AuditChecks {
             AuditRecord first = queue.get(at);
             AuditRecord last = first;
             int next = at + 1;
-            if (hasWord(first.detail(), "phase=intent")) {
+            if (AuditRecord.hasDetailWord(first.detail(), "phase=intent")) {
                 for (int i = at + 1; i < queue.size(); i++) {
                     AuditRecord r = queue.get(i);
-                    if (hasWord(r.detail(), "intent=" + first.seq())) {
+                    if (AuditRecord.hasDetailWord(r.detail(), "intent=" + first.seq())) {
                         last = r;
                         next = i + 1;
                         break;
@@ -229,14 +228,6 @@ final class AuditChecks {
         Map<Probe, Long> summarized = new IdentityHashMap<>();
         List<Probe> unclaimed = new RefusalSummaries(vm, records).claim(unmatched, summarized);
         return new Pairing(!sessions.isEmpty(), required, pairs, summarized, unclaimed);
-    }
-
-    /**
-     * Whether the record's detail has {@code word} as one of its space-separated words: a substring test took
-     * the outcome of intent 570 for intent 57's.
-     */
-    static boolean hasWord(String detail, String word) {
-        return detail != null && Arrays.asList(detail.split(" ")).contains(word);
     }
 
     /** Each VM's probes paired with the records read so far, in the order of {@code vms}. */
