@@ -13,13 +13,17 @@
 # each server's ratio to diod and p9gate/p9gate-bare (the cost of policy+audit).
 #
 # usage: bench/compare-diod.sh [--runs N] [--warmup N] [--size-mb M] [--files F]
-#          [--workloads W,W] [--msize BYTES] [--equal-msize BYTES] [--single W,W] [--servers "S S"] [--client CMD]
+#          [--workloads W,W] [--msize BYTES] [--equal-msize BYTES] [--equal-size-mb M] [--single W,W]
+#          [--servers "S S"] [--client CMD]
 #   --runs N          measured runs per server (default 5)
 #   --warmup N        runs per server first, discarded (default 1: p9gate's JIT needs one)
 #   --size-mb M       sequential file size (default 128); --files F: meta files (default 500)
 #   --workloads       default seq-write,seq-read,meta,getattr (the kernel client knows no getattr)
 #   --msize BYTES     the msize the client offers (default 524288; diod grants 65536 whatever it is offered)
 #   --equal-msize B   also run seq-write/seq-read offering B (default 65536, diod's; 0 = not)
+#   --equal-size-mb M file size of those rows (default 4 x --size-mb: at 64 KiB a 128 MiB row lasts
+#                     half a second, too short to read past the JIT's catching up); each server runs
+#                     them once, unmeasured, with a quarter of it right before the measured run
 #   --single W,W      also run these workloads with one request outstanding (rows W/1: per-request
 #                     latency, as a synchronous client sees it); default meta,getattr with the
 #                     default client, none with another ("" = none)
@@ -31,13 +35,14 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$ROOT/bench/servers.sh"
-RUNS=5 WARMUP=1 SIZE_MB=128 FILES=500 SERVERS="p9gate p9gate-bare diod" CLIENT=$ROOT/bench/clients/java-load.sh
+RUNS=5 WARMUP=1 SIZE_MB=128 EQUAL_SIZE_MB= FILES=500 SERVERS="p9gate p9gate-bare diod" CLIENT=$ROOT/bench/clients/java-load.sh
 WORKLOADS=seq-write,seq-read,meta,getattr MSIZE=524288 EQUAL_MSIZE=65536 SINGLE=default
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) RUNS=$2; shift 2 ;;
         --warmup) WARMUP=$2; shift 2 ;;
         --size-mb) SIZE_MB=$2; shift 2 ;;
+        --equal-size-mb) EQUAL_SIZE_MB=$2; shift 2 ;;
         --files) FILES=$2; shift 2 ;;
         --workloads) WORKLOADS=$2; shift 2 ;;
         --msize) MSIZE=$2; shift 2 ;;
@@ -45,7 +50,7 @@ while [ $# -gt 0 ]; do
         --single) SINGLE=$2; shift 2 ;;
         --servers) SERVERS=$2; shift 2 ;;
         --client) CLIENT=$2; shift 2 ;;
-        -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
         *) echo "compare-diod: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -63,9 +68,10 @@ if [ "$SINGLE" = default ]; then
 fi
 SEQ=$(echo "$WORKLOADS" | tr ',' '\n' | grep -E '^seq-(write|read)$' | paste -sd, || true)
 [ "$EQUAL_MSIZE" -gt 0 ] || SEQ=
+EQUAL_SIZE_MB=${EQUAL_SIZE_MB:-$((4 * SIZE_MB))}
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?');" \
     "load average $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs"
-echo "# client: $CLIENT; $WARMUP warm-up + $RUNS runs; msize offered $MSIZE${SEQ:+, and $EQUAL_MSIZE for $SEQ};" \
+echo "# client: $CLIENT; $WARMUP warm-up + $RUNS runs; msize offered $MSIZE${SEQ:+, and $EQUAL_MSIZE for $SEQ ($EQUAL_SIZE_MB MiB)};" \
     "seq $SIZE_MB MiB; meta $FILES files x (create, stat, unlink)"
 REVERSED=$(echo "$SERVERS" | awk '{for (i = NF; i > 0; i--) printf "%s ", $i}')
 run_client() {  # SERVER MSIZE WORKLOADS ROW-SUFFIX [CLIENT-OPTION...]
@@ -75,7 +81,11 @@ run_client() {  # SERVER MSIZE WORKLOADS ROW-SUFFIX [CLIENT-OPTION...]
 }
 run_all() {  # SERVER
     run_client "$1" "$MSIZE" "$WORKLOADS" ""
-    [ -z "$SEQ" ] || run_client "$1" "$EQUAL_MSIZE" "$SEQ" "@$EQUAL_MSIZE"
+    if [ -n "$SEQ" ]; then  # the JIT settles on the 64 KiB path first, unmeasured
+        run_client "$1" "$EQUAL_MSIZE" "$SEQ" "@$EQUAL_MSIZE" --size-mb $((EQUAL_SIZE_MB / 4 + 1)) |
+            sed 's/^/# settling: /'
+        run_client "$1" "$EQUAL_MSIZE" "$SEQ" "@$EQUAL_MSIZE" --size-mb "$EQUAL_SIZE_MB"
+    fi
     [ -z "$SINGLE" ] || run_client "$1" "$MSIZE" "$SINGLE" "/1" --concurrency 1
 }
 for s in $SERVERS; do
@@ -92,4 +102,4 @@ for w in $(echo "$SEQ" | tr ',' ' '); do ROWS+=" $w@$EQUAL_MSIZE"; done
 for w in $(echo "$SINGLE" | tr ',' ' '); do ROWS+=" $w/1"; done
 print_table "$RESULTS" "$SERVERS" "$ROWS"
 echo "# medians of $RUNS; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)${SINGLE:+; rows W/1: one request outstanding}"
-grep -h '^# .*: msize' "$RESULTS" | sort -u || true
+grep -h '^# [^ ]*: msize' "$RESULTS" | sort -u || true
