@@ -1,9 +1,6 @@
 package io.p9gate.gateway.backend;
 
 import io.p9gate.gateway.proto.P9Exception;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.HashSet;
@@ -129,10 +126,10 @@ final class OpenShares {
      */
     private static void advanceConnected(ShareRoot done) {
         List<ShareRoot> open = snapshot();
-        Map<ShareRoot, Place> above = new IdentityHashMap<>();
+        Map<ShareRoot, Set<FileKey>> above = new IdentityHashMap<>();
         for (ShareRoot share : open) {
             Set<FileKey> keys = new HashSet<>();
-            above.put(share, new Place(ShareRoot.ancestors(share.rootNode(), keys) ? keys : null, mountOf(share)));
+            above.put(share, ShareRoot.ancestors(share.rootNode(), keys) ? keys : null);
         }
         Set<ShareRoot> reached = Collections.newSetFromMap(new IdentityHashMap<>());
         reached.add(done);
@@ -150,44 +147,26 @@ final class OpenShares {
     }
 
     /**
-     * Where a share's root is: {@code above}, its climb (null where it failed); {@code mount}, the mount its root was
-     * opened through (-1 if unknown).
+     * Whether one of the two shares' roots is the other's or above it, or may be: a climb failed ({@code above}: each
+     * root's climb, null where it failed), or both are of one file system through different mounts.
      */
-    private record Place(Set<FileKey> above, long mount) {}
-
-    /**
-     * Whether one of the two shares' roots is the other's or above it, or may be: a climb failed, or both are of one
-     * file system through different mounts, where the climbs show only the mounts' trees, not the file system's.
-     */
-    private static boolean overlap(ShareRoot s, ShareRoot t, Map<ShareRoot, Place> places) {
-        Place ps = places.get(s);
-        Place pt = places.get(t);
-        return ps.above() == null
-                || pt.above() == null
-                || ps.above().contains(t.rootKey())
-                || pt.above().contains(s.rootKey())
-                || s.rootKey().dev() == t.rootKey().dev() && (ps.mount() < 0 || ps.mount() != pt.mount());
+    private static boolean overlap(ShareRoot s, ShareRoot t, Map<ShareRoot, Set<FileKey>> above) {
+        Set<FileKey> aboveS = above.get(s);
+        Set<FileKey> aboveT = above.get(t);
+        return aboveS == null
+                || aboveT == null
+                || aboveS.contains(t.rootKey())
+                || aboveT.contains(s.rootKey())
+                || throughAnotherMount(s, t);
     }
 
-    /** The mount id of {@code share}'s root descriptor ({@code /proc/self/fdinfo}), -1 if it cannot be read. */
-    private static long mountOf(ShareRoot share) {
-        try {
-            return share.rootNode().use(fd -> {
-                try {
-                    for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd))) {
-                        if (line.startsWith("mnt_id:")) {
-                            return Long.parseLong(
-                                    line.substring("mnt_id:".length()).strip());
-                        }
-                    }
-                } catch (IOException | NumberFormatException e) {
-                    // unknown: overlaps every share of its file system
-                }
-                return -1L;
-            });
-        } catch (P9Exception e) {
-            return -1;
-        }
+    /**
+     * Whether the two shares' roots are of one file system opened through different mounts (or a mount that could not
+     * be read): climbs of ".." show only each mount's tree, so either root may lie inside the other.
+     */
+    private static boolean throughAnotherMount(ShareRoot s, ShareRoot t) {
+        return s.rootKey().dev() == t.rootKey().dev()
+                && (s.mountId() == MountIds.UNKNOWN || s.mountId() != t.mountId());
     }
 
     private static List<ShareRoot> snapshot() {

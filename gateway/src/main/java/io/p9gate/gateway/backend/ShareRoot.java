@@ -52,10 +52,13 @@ public final class ShareRoot implements AutoCloseable {
     private final LongAdder kernelLookups = new LongAdder();
     /** Whether set-id bits may be kept in xattrs beneath this share ({@link #setIdBitsMayBeKept}). */
     private volatile boolean setIdBitsKept;
+    /** The mount the root was opened through ({@link MountIds}): a descriptor's mount never changes. */
+    private final long mountId;
 
     private ShareRoot(Node root, QidMapper qids) throws P9Exception {
         this.root = root;
         this.qids = qids;
+        this.mountId = MountIds.of(root);
         refreshRootPrefix();
         this.setIdBitsKept = marked(root, SETID_MARK);
     }
@@ -180,6 +183,11 @@ public final class ShareRoot implements AutoCloseable {
     /** The root's handle itself, not a new reference: for climbing from it, never to be closed. */
     Node rootNode() {
         return root;
+    }
+
+    /** The mount the root was opened through, {@link MountIds#UNKNOWN} if it could not be read. */
+    long mountId() {
+        return mountId;
     }
 
     RenameEpoch renames() {

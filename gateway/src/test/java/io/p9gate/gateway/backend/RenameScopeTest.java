@@ -155,6 +155,21 @@ class RenameScopeTest {
         }
     }
 
+    /**
+     * Each share root's mount is read once, when the share is opened: a descriptor's mount never changes. Before: it
+     * was read for every open share at each rename whose climb failed.
+     */
+    @Test
+    void eachShareRootsMountIsReadOnceWhenTheShareIsOpened() throws Exception {
+        long before = MountIds.reads();
+        ShareRoot a = share(tmp.resolve("vm-a"));
+        share(tmp.resolve("vm-b"));
+        for (int i = 0; i < 10; i++) {
+            renameWhereTheClimbFails(a, tmp.resolve("vm-a"));
+        }
+        assertEquals(2, MountIds.reads() - before, "mount ids read for two shares and ten failed climbs");
+    }
+
     private static int run(String... command) throws Exception {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();
