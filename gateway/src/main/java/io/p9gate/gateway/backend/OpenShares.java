@@ -67,7 +67,8 @@ final class OpenShares {
     /**
      * The host moved a handle of {@code moved} (a handle was found elsewhere than its share remembered, or outside
      * it): every share that overlaps this one, the same directory, one above it or one inside it, may remember
-     * paths in the moved tree, and forgets them.
+     * paths in the moved tree, and forgets them; so does one of the same file system seen through another mount (a
+     * bind mount of a directory inside this share, or this share's directory a bind mount of one inside it).
      */
     static void hostMovedIn(ShareRoot moved) {
         moved.renames().advance();
@@ -77,7 +78,8 @@ final class OpenShares {
             return;
         }
         for (ShareRoot share : snapshot()) {
-            if (share != moved && (above.contains(share.rootKey()) || holds(moved, share))) {
+            if (share != moved
+                    && (above.contains(share.rootKey()) || holds(moved, share) || throughAnotherMount(moved, share))) {
                 share.renames().advance();
             }
         }

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Which shares' remembered paths a rename forgets (issue 11): those of every share that holds the directories it
@@ -139,11 +140,7 @@ class RenameScopeTest {
     @Test
     void aFailedClimbIsSeenByAShareBindMountedInsideTheRenamingOne() throws Exception {
         Files.createDirectories(tmp.resolve("outer/x/y"));
-        Path mounted = Files.createDirectories(tmp.resolve("mnt"));
-        assumeTrue(
-                run("mount", "--bind", tmp.resolve("outer/x").toString(), mounted.toString()) == 0,
-                "bind mounts need root (CAP_SYS_ADMIN)");
-        mounts.add(mounted);
+        Path mounted = bindMount(tmp.resolve("outer/x"));
         ShareRoot renamer = share(tmp.resolve("outer"));
         ShareRoot bound = share(mounted);
         try (Node y = walk(bound, "y")) {
@@ -168,6 +165,43 @@ class RenameScopeTest {
             renameWhereTheClimbFails(a, tmp.resolve("vm-a"));
         }
         assertEquals(2, MountIds.reads() - before, "mount ids read for two shares and ten failed climbs");
+    }
+
+    /**
+     * A move by the host found through one share is seen by a share whose directory is a bind mount of one inside it,
+     * and the other way round: no climb of ".." from either root passes the other's. Before: the share that did not
+     * find the move kept its remembered path of the moved directory.
+     */
+    @ParameterizedTest(name = "found through the outer share: {0}")
+    @ValueSource(booleans = {true, false})
+    void aMoveByTheHostIsSeenByAShareBindMountedInsideTheOneThatFoundIt(boolean throughOuter) throws Exception {
+        Files.createDirectories(tmp.resolve("outer/x/y/z"));
+        Path mounted = bindMount(tmp.resolve("outer/x"));
+        ShareRoot outer = share(tmp.resolve("outer"));
+        ShareRoot bound = share(mounted);
+        try (Node zo = walk(outer, "x/y/z");
+                Node zb = walk(bound, "y/z")) {
+            assertEquals("x/y/z", outer.relativePath(zo));
+            assertEquals("y/z", bound.relativePath(zb));
+            Files.move(tmp.resolve("outer/x/y"), tmp.resolve("outer/x/w"));
+            if (throughOuter) {
+                assertEquals("x/w/z", outer.confirmedPath(zo));
+                assertEquals("w/z", bound.relativePath(zb), "the bind-mounted share forgot its paths");
+            } else {
+                assertEquals("w/z", bound.confirmedPath(zb));
+                assertEquals("x/w/z", outer.relativePath(zo), "the share around the bind mount forgot its paths");
+            }
+        }
+    }
+
+    /** {@code dir} mounted again at {@code mnt} (unmounted after the test); skips the test where that is refused. */
+    private Path bindMount(Path dir) throws Exception {
+        Path mounted = Files.createDirectories(tmp.resolve("mnt"));
+        assumeTrue(
+                run("mount", "--bind", dir.toString(), mounted.toString()) == 0,
+                "bind mounts need root (CAP_SYS_ADMIN)");
+        mounts.add(mounted);
+        return mounted;
     }
 
     private static int run(String... command) throws Exception {
