@@ -1,5 +1,6 @@
 package io.p9gate.gateway.codec;
 
+import io.p9gate.audit.read.PrintableText;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -13,6 +14,10 @@ import java.util.function.Supplier;
  * shared by every connection of the process: at most one line per interval and key (a VM, else a listener; one key
  * for all with {@link #log(Supplier)}), the next one saying how many were left out. Keyed, one VM's flood does not
  * hide another VM's line. Thread-safe.
+ *
+ * <p>A line is logged escaped ({@link PrintableText}): it may carry what the peer chose (a TLS client certificate's
+ * subject, an exception's message), and a newline there would forge a log line of its own, an escape sequence drive
+ * the terminal of whoever follows the log.
  */
 public final class PeerCausedLog {
     static final long DEFAULT_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
@@ -84,7 +89,7 @@ public final class PeerCausedLog {
         }
         log.log(
                 level,
-                () -> message.get()
+                () -> PrintableText.escape(message.get())
                         + (omitted > 0 ? " (and " + omitted + " more like it since the last such line)" : "")
                         + " (at most one such line a minute)");
     }

@@ -388,7 +388,7 @@ class TlsPeerIdentityTest {
                 .build();
     }
 
-    private static X509Certificate mint(
+    static X509Certificate mint(
             X500Principal subject, PublicKey key, X500Principal issuer, PrivateKey signer, Instant from, boolean ca)
             throws Exception {
         return new JcaX509CertificateConverter()
@@ -413,7 +413,7 @@ class TlsPeerIdentityTest {
                 .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(b64)));
     }
 
-    private static KeyPair newKeyPair() throws Exception {
+    static KeyPair newKeyPair() throws Exception {
         KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
         gen.initialize(new ECGenParameterSpec("secp256r1"));
         return gen.generateKeyPair();
