@@ -81,12 +81,25 @@ final class CertificatePin {
         if (!namesMatch(leaf) || !issuedByCa(chain)) {
             return new Match.No();
         }
-        if (crl != null && crl.isRevoked(leaf)) {
-            return new Match.Refused(
-                    "certificate serial " + leaf.getSerialNumber().toString(16) + " ("
-                            + leaf.getSubjectX500Principal().getName() + ") is revoked by " + spec.crl());
+        X509Certificate revoked = revokedIn(chain);
+        if (revoked != null) {
+            return new Match.Refused((revoked == leaf ? "certificate serial " : "issuing certificate serial ")
+                    + revoked.getSerialNumber().toString(16) + " ("
+                    + revoked.getSubjectX500Principal().getName() + ") is revoked by " + spec.crl());
         }
         return valid(leaf);
+    }
+
+    /**
+     * The first certificate of the chain the CRL revokes, or null: the leaf, and any intermediate CA the client
+     * presented with it (PKIX, with revocation off, validated the path without the CRL: a revoked intermediate's
+     * certificates passed).
+     */
+    private X509Certificate revokedIn(List<X509Certificate> chain) {
+        if (crl == null) {
+            return null;
+        }
+        return chain.stream().filter(crl::isRevoked).findFirst().orElse(null);
     }
 
     private boolean namesMatch(X509Certificate leaf) {

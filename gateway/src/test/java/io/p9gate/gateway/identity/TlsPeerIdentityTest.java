@@ -407,7 +407,7 @@ class TlsPeerIdentityTest {
                         .build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer)));
     }
 
-    private static PrivateKey key(Path pem) throws Exception {
+    static PrivateKey key(Path pem) throws Exception {
         String b64 = Files.readString(pem).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
         return KeyFactory.getInstance("EC")
                 .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(b64)));
