@@ -1,14 +1,18 @@
 package io.p9gate.gateway.adversarial;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.audit.cli.AuditCommand;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.TMessage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.UnixDomainSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -67,6 +71,57 @@ class HostileNameAttackTest {
         assertPrintable(syslog);
         assertEquals(records, syslog.lines().count(), "one syslog message per record");
         assertTrue(syslog.lines().allMatch(l -> l.startsWith("<")), "every line starts a message");
+    }
+
+    /** Markup, controls, a bidi override, a formula, characters beyond the BMP and noncharacters. */
+    private static final String HOSTILE =
+            "x\n<script>alert(1)</script>\u001b[2J\u009b1m\u202e\",=cmd|' /C calc'!A0\uD83D\uDE00\uFFFF\uDBFF\uDFFF";
+
+    /**
+     * Besides file names, a guest chooses an attach name (an unknown share's aname lands in the record's share),
+     * xattr names, symlink targets and rename targets. Every tool that reads the log ({@code show} as table and
+     * JSON, {@code stats} as text and JSON, {@code report --html}, {@code export} as syslog and JSON lines,
+     * {@code verify} as text and JSON) shows them escaped, forging no line or markup, and the genuine log verifies.
+     */
+    @Test
+    void everyToolShowsGuestChosenFieldsEscaped() throws Exception {
+        Path log;
+        Path pub;
+        try (AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp);
+                P9Client alpha = rig.alpha()) {
+            log = rig.logs.dir;
+            pub = rig.logs.publicKey;
+            try (P9Client stranger = P9Client.open(UnixDomainSocketAddress.of(rig.policy.alphaSocket), 65536)) {
+                assertThrows(P9Exception.class, () -> stranger.attach(0, HOSTILE, HOSTILE, 0), "no such share");
+            }
+            alpha.walk(0, 1);
+            alpha.symlink(1, "link", HOSTILE, 0);
+            alpha.walk(0, 2, "notes.txt");
+            assertThrows(
+                    P9Exception.class, () -> alpha.rpc(new TMessage.Txattrwalk(2, 3, "user." + HOSTILE)), "no xattr");
+            alpha.rpc(new TMessage.Txattrcreate(2, "user." + HOSTILE, 1, 0));
+            alpha.write(2, 0, new byte[] {'v'});
+            alpha.clunk(2);
+            alpha.renameat(0, "link", 0, "l" + HOSTILE.replace("/", "_"));
+            assertThrows(P9Exception.class, () -> alpha.walk(0, 4, "secret", HOSTILE.replace("/", "_")), "hidden");
+        }
+        assertTrue(Files.isSymbolicLink(tmp.resolve("shares/data").resolve("l" + HOSTILE.replace("/", "_"))));
+
+        String table = audit("show", "--log", log.toString());
+        assertPrintable(table);
+        assertTrue(table.contains("x\\n<script>"), table);
+        assertPrintable(audit("show", "--log", log.toString(), "--format", "json"));
+        assertPrintable(audit("stats", "--log", log.toString()));
+        assertPrintable(audit("stats", "--log", log.toString(), "--format", "json"));
+        assertPrintable(audit("export", "--log", log.toString(), "--format", "rfc5424"));
+        assertPrintable(audit("export", "--log", log.toString(), "--format", "jsonl"));
+        assertPrintable(audit("verify", "--log", log.toString(), "--key", pub.toString()));
+        assertPrintable(audit("verify", "--log", log.toString(), "--key", pub.toString(), "--json"));
+        Path page = tmp.resolve("report.html");
+        audit("report", "--log", log.toString(), "--key", pub.toString(), "--html", page.toString());
+        String html = Files.readString(page, StandardCharsets.UTF_8);
+        assertFalse(html.contains("<script>alert"), "no markup from the log");
+        assertPrintable(html);
     }
 
     private static long lineCount(Path segment) {
