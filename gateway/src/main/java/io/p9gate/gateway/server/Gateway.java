@@ -246,10 +246,9 @@ public final class Gateway implements AutoCloseable {
         if (!handshakes.tryTake(address)) {
             String reason = "too many connections awaiting their TLS handshake from " + address.getHostAddress()
                     + " (at most a VM's connections limit, or the process's descriptors are spent)";
-            identifier.handshakeFailed(spec, peer, reason);
-            // Throttled per listener: a set of the addresses already named grew with every address a peer cycled
-            // through (an IPv6 /64), and was only ever emptied by that address's next success.
-            RefusedPeers.log(spec, new PeerVerdict.Refused("", PeerIdentifier.RULE_TLS, reason));
+            // Logged throttled per listener: a set of the addresses already named grew with every address a peer
+            // cycled through (an IPv6 /64), and was only ever emptied by that address's next success.
+            RefusedPeers.unidentified(identifier, spec, peer, reason);
             channel.close();
             return null;
         }

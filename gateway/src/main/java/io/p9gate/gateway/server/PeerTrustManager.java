@@ -39,7 +39,7 @@ final class PeerTrustManager extends X509ExtendedTrustManager {
         this.identifier = identifier;
     }
 
-    /** A certificate the identifier refused; the refusal is already recorded. */
+    /** A certificate the identifier refused; the refusal is already recorded and logged. */
     static final class Refused extends CertificateException {
         private static final long serialVersionUID = 1L;
 
@@ -55,7 +55,7 @@ final class PeerTrustManager extends X509ExtendedTrustManager {
             throw new CertificateException("no client certificate");
         }
         String remote = engine.getPeerHost() + ":" + engine.getPeerPort();
-        switch (identifier.identify(listener, new PeerFacts.Tls(List.of(chain), remote))) {
+        switch (RefusedPeers.identify(identifier, listener, new PeerFacts.Tls(List.of(chain), remote))) {
             case PeerVerdict.Accepted accepted -> {
                 SSLSession session = engine.getHandshakeSession();
                 if (session == null) {
@@ -63,10 +63,7 @@ final class PeerTrustManager extends X509ExtendedTrustManager {
                 }
                 session.putValue(VM, new Decided(accepted.vm(), new WeakReference<>(engine)));
             }
-            case PeerVerdict.Refused refused -> {
-                RefusedPeers.log(listener, refused);
-                throw new Refused(refused.reason());
-            }
+            case PeerVerdict.Refused refused -> throw new Refused(refused.reason());
         }
     }
 

@@ -5,12 +5,32 @@ import io.p9gate.gateway.codec.PeerCausedLog;
 /**
  * A warning line for refused connections (the audit record, written by the identifier, has the details of each):
  * at most one a minute, since whoever reaches a listener (a VM on vsock, any host on tls:) can be refused at will.
+ * A TLS connection is identified, or refused without a certificate to identify, only through here, so that every
+ * refusal has both its record and its line: a full handshake's and a resumed session's alike.
  */
 final class RefusedPeers {
     private static final System.Logger LOG = System.getLogger(RefusedPeers.class.getName());
     private static final PeerCausedLog REFUSED = new PeerCausedLog(LOG, System.Logger.Level.WARNING);
 
     private RefusedPeers() {}
+
+    /** What {@code identifier} says of {@code peer}; a refusal, which the identifier recorded, is logged too. */
+    static PeerVerdict identify(PeerIdentifier identifier, ListenSpec listener, PeerFacts peer) {
+        PeerVerdict verdict = identifier.identify(listener, peer);
+        if (verdict instanceof PeerVerdict.Refused refused) {
+            log(listener, refused);
+        }
+        return verdict;
+    }
+
+    /**
+     * A TLS connection refused before a certificate could be identified (none sent, a failed handshake, too many
+     * awaiting theirs): recorded by {@code identifier} and logged.
+     */
+    static void unidentified(PeerIdentifier identifier, ListenSpec listener, String peer, String reason) {
+        identifier.handshakeFailed(listener, peer, reason);
+        log(listener, new PeerVerdict.Refused("", PeerIdentifier.RULE_TLS, reason));
+    }
 
     /** At most one line a minute per VM, or per listener for a peer no VM claims. */
     static void log(ListenSpec spec, PeerVerdict.Refused refused) {

@@ -53,9 +53,7 @@ final class TlsIdentityGate extends ChannelInboundHandlerAdapter {
             HandshakeCost.timedOut(ctx.channel());
         }
         if (!refusedByIdentifier(done.cause())) {
-            String reason = "TLS handshake failed: " + message(done.cause());
-            identifier.handshakeFailed(listener, peer, reason);
-            RefusedPeers.log(listener, new PeerVerdict.Refused("", PeerIdentifier.RULE_TLS, reason));
+            RefusedPeers.unidentified(identifier, listener, peer, "TLS handshake failed: " + message(done.cause()));
         }
         ctx.close();
     }
@@ -63,7 +61,8 @@ final class TlsIdentityGate extends ChannelInboundHandlerAdapter {
     /**
      * The VM this connection's handshake named; for a resumed session (no certificate sent, the trust manager not
      * asked) the session's certificate decided again under the current policy, so that a revocation or a
-     * changed pin since the first connection holds. Null when refused (recorded by the identifier).
+     * changed pin since the first connection holds. Null when refused (recorded by the identifier and logged, as a
+     * full handshake's refusal is; the connection's close counts toward its address's penalty as one does).
      */
     private String vmOf(SSLEngine engine) {
         SSLSession session = engine.getSession();
@@ -76,18 +75,13 @@ final class TlsIdentityGate extends ChannelInboundHandlerAdapter {
                 chain.add((X509Certificate) c);
             }
         } catch (SSLPeerUnverifiedException | ClassCastException e) {
-            identifier.handshakeFailed(listener, peer, "TLS session resumed without a client certificate");
+            RefusedPeers.unidentified(identifier, listener, peer, "TLS session resumed without a client certificate");
             return null;
         }
-        switch (identifier.identify(listener, new PeerFacts.Tls(chain, peer))) {
-            case PeerVerdict.Accepted a -> {
-                return a.vm();
-            }
-            case PeerVerdict.Refused r -> {
-                RefusedPeers.log(listener, r);
-                return null;
-            }
-        }
+        return RefusedPeers.identify(identifier, listener, new PeerFacts.Tls(chain, peer))
+                        instanceof PeerVerdict.Accepted a
+                ? a.vm()
+                : null;
     }
 
     @Override

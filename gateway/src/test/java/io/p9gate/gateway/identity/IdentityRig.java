@@ -115,6 +115,11 @@ final class IdentityRig implements AutoCloseable {
                 .toList();
     }
 
+    /** Whether {@code refusal} is of a connection refused at accept, its address's handshakes failing. */
+    static boolean penalised(AuditEntry refusal) {
+        return refusal.request().detail().contains("keep failing");
+    }
+
     @Override
     public void close() {
         if (gateway != null) {

@@ -58,6 +58,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TlsPeerIdentityTest {
     private static final int MSIZE = 65536;
+    /** Failed handshakes an address may make before it is refused for a while (HandshakePenalties). */
+    private static final int FREE_FAILURES = 3;
+    /** Far more than the free failures and the few made while a penalty of a second or two starts. */
+    private static final int MOST_RESUMPTIONS = 12;
 
     @TempDir
     Path tmp;
@@ -319,6 +323,40 @@ class TlsPeerIdentityTest {
                     rig.refusals().stream().map(r -> r.request().detail()).toList();
             assertEquals(2, why.size(), why.toString());
             assertTrue(why.stream().allMatch(d -> d.contains("is revoked by")), why.toString());
+        }
+    }
+
+    /**
+     * A client whose certificate was revoked after it connected resumes its session (no certificate sent) again and
+     * again: each refused resumption counts toward its address's handshake penalty as a refused full handshake does,
+     * until the address is refused at accept, before any TLS work. The refusals before that were all resumptions:
+     * decided by the gate on the connection's event loop, not by the trust manager on the handshake thread.
+     */
+    @Test
+    void refusedResumptionsCountTowardTheAddressesHandshakePenalty() throws Exception {
+        try (IdentityRig rig = start()) {
+            SslContext a = clientOf(pki, "a");
+            try (P9Client c = connect(a)) {
+                assertEquals("VM a's view", read(c, "a", "a.txt"));
+            }
+            pki.revoke("a");
+            assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, rig.holder.reload());
+            int attempts = 0;
+            while (rig.refusals().stream().noneMatch(IdentityRig::penalised) && attempts < MOST_RESUMPTIONS) {
+                attempts++;
+                assertRefused(a);
+            }
+            List<String> revoked = rig.refusals().stream()
+                    .map(r -> r.request().detail())
+                    .filter(d -> d.contains("is revoked by"))
+                    .toList();
+            assertTrue(
+                    rig.refusals().stream().anyMatch(IdentityRig::penalised),
+                    attempts + " refused resumptions and the address is not refused at accept");
+            assertTrue(revoked.size() > FREE_FAILURES, revoked.size() + " refused before the penalty");
+            assertTrue(
+                    rig.recordedOn.stream().noneMatch(on -> on.endsWith(" p9gate-tls-handshake")),
+                    "each was a resumption, decided by the gate, not the trust manager: " + rig.recordedOn);
         }
     }
 
