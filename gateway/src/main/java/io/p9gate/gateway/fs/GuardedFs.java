@@ -459,7 +459,7 @@ public final class GuardedFs {
         RequestArgs args = new RequestArgs.Open(hostFlags);
         return claiming(
                 claim,
-                () -> (hostFlags & LinuxSyscalls.O_TRUNC) != 0
+                () -> (hostFlags & LinuxSyscalls.O_TRUNC) != 0 && !removal.refuses()
                         ? changeIn(Operation.OPEN, who, share, paths, args, call)
                         : guard.inspect(Operation.OPEN, who, share.name(), paths, args, call, NO_BYTES));
     }
@@ -478,24 +478,46 @@ public final class GuardedFs {
                 : ChokePoint.Also.NONE;
     }
 
-    /** Before an ORCLOSE create makes {@code name}: EEXIST if it exists (as without ORCLOSE), then the removal's. */
-    private static void beforeMaking(ChokePoint.Also removal, Node dir, String name) throws P9Exception {
-        if (!removal.refuses()) {
-            return;
-        }
-        boolean exists = true;
+    /**
+     * An ORCLOSE create or mkdir whose removal the policy refuses ({@link #removal}) can make nothing, so it changes
+     * nothing and is decided and recorded through the choke point as a request that only looks: its record, and the
+     * removal's denial before it, written after the call (refusals, which the refusal budget counts), not an intent
+     * and its outcome. The call answers what the same request without ORCLOSE answers first (a quota's refusal,
+     * EEXIST), else the removal's refusal.
+     */
+    private Created refusedMaking(
+            Operation op,
+            Subject who,
+            LocalShare share,
+            RequestPaths paths,
+            RequestArgs args,
+            ChokePoint.Also removal,
+            Node dir,
+            String name)
+            throws P9Exception {
+        return guard.inspect(
+                op,
+                who,
+                share.name(),
+                paths,
+                args,
+                () -> quota.creating(
+                        share.name(), paths.at(0), op == Operation.MKDIR, () -> notMade(removal, dir, name)),
+                NO_BYTES);
+    }
+
+    /** Why an ORCLOSE create whose removal is refused does not make {@code name}: EEXIST if it exists, else that. */
+    private static Created notMade(ChokePoint.Also removal, Node dir, String name) throws P9Exception {
         try {
             Inodes.statAt(dir, name);
         } catch (P9Exception e) {
             if (e.errno() != Errno.ENOENT) {
                 throw e; // what the create would answer (ENOTDIR...)
             }
-            exists = false;
+            removal.require();
+            throw new IllegalStateException("an ORCLOSE create whose removal was not refused came to be refused");
         }
-        if (exists) {
-            throw new P9Exception(Errno.EEXIST, name + " exists");
-        }
-        removal.require();
+        throw new P9Exception(Errno.EEXIST, name + " exists");
     }
 
     /**
@@ -553,6 +575,9 @@ public final class GuardedFs {
         return claiming(claim, () -> {
             // Also without O_EXCL, where the file may exist: whether it does is known only in the call.
             requireOwnable(Operation.CREATE, who, share, paths, args, creating(who, gid));
+            if (removal.refuses()) {
+                return refusedMaking(Operation.CREATE, who, share, paths, args, removal, dir, name);
+            }
             return changeIn(Operation.CREATE, who, share, paths, args, () -> {
                 // Without O_EXCL an existing file may be opened: it takes no inode, and its truncation
                 // goes through the quota like any other (so O_TRUNC is applied after the open).
@@ -560,10 +585,7 @@ public final class GuardedFs {
                         share.name(),
                         paths.at(0),
                         false,
-                        () -> {
-                            beforeMaking(removal, dir, name);
-                            return share.io().create(dir, name, hostFlags & ~LinuxSyscalls.O_TRUNC, mode, exclusive);
-                        },
+                        () -> share.io().create(dir, name, hostFlags & ~LinuxSyscalls.O_TRUNC, mode, exclusive),
                         FileIo.Created::isNew);
                 try {
                     if (made.isNew()) {
@@ -862,11 +884,15 @@ public final class GuardedFs {
         ChokePoint.Also removal = removal(removeOnClunk && isEntryName(name), who, share, paths);
         return claiming(claim, () -> {
             requireOwnable(Operation.MKDIR, who, share, paths, args, creating(who, gid));
+            if (removal.refuses()) {
+                return refusedMaking(Operation.MKDIR, who, share, paths, args, removal, dir, name);
+            }
             return changeIn(Operation.MKDIR, who, share, paths, args, () -> {
-                Node node = quota.creating(share.name(), paths.at(0), true, () -> {
-                    beforeMaking(removal, dir, name);
-                    return share.entries().mkdir(dir, name, mode, givenTo(who.uid(), gid, mode));
-                });
+                Node node = quota.creating(
+                        share.name(),
+                        paths.at(0),
+                        true,
+                        () -> share.entries().mkdir(dir, name, mode, givenTo(who.uid(), gid, mode)));
                 OpenFile file = null;
                 try {
                     file = share.io().open(node, hostFlags);

@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.p9gate.gateway.codec.MessageEncoder;
 import io.p9gate.gateway.codec.WireDialect;
+import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.Frame;
@@ -172,11 +173,7 @@ class DialectRefusalsTest {
         Files.createDirectory(fx.data.resolve("keep/thered"));
         try (TestSession s = attach(dialect)) {
             s.walk(TestSession.ROOT, 1, "keep");
-            assertEquals(
-                    Errno.EACCES, s.fails(new TMessage.Tcreate(1, "tmp", 0644, OWRITE | ORCLOSE, Optional.empty())));
-            assertEquals(
-                    Errno.EACCES,
-                    s.fails(new TMessage.Tcreate(1, "tmpd", Stat.DMDIR | 0755, OREAD | ORCLOSE, Optional.empty())));
+            orcloseCreatesRefused(s);
             // What the create without ORCLOSE answers comes first: EEXIST (it answered the removal's EACCES).
             for (int perm : List.of(0644, Stat.DMDIR | 0755)) {
                 String name = perm == 0644 ? "there" : "thered";
@@ -194,6 +191,43 @@ class DialectRefusalsTest {
                 .map(r -> r.request().operation() + " " + r.request().paths())
                 .toList();
         assertEquals(List.of("REMOVE [keep/tmp]", "REMOVE [keep/tmpd]"), refused);
+    }
+
+    /** Tcreates with ORCLOSE in fid 1 of a file "tmp" and a directory "tmpd", both refused EACCES. */
+    private static void orcloseCreatesRefused(TestSession s) throws Exception {
+        assertEquals(Errno.EACCES, s.fails(new TMessage.Tcreate(1, "tmp", 0644, OWRITE | ORCLOSE, Optional.empty())));
+        assertEquals(
+                Errno.EACCES,
+                s.fails(new TMessage.Tcreate(1, "tmpd", Stat.DMDIR | 0755, OREAD | ORCLOSE, Optional.empty())));
+    }
+
+    /**
+     * A Tcreate or an OTRUNC Topen with ORCLOSE whose removal the policy refuses changes nothing: it is recorded as a
+     * request that only looks, the removal's denial and then its own failure, both after the call (refusals, which
+     * the refusal budget counts), not as an intent, the denial and the intent's outcome. Before: three records each,
+     * the intent and its outcome outside the refusal budget.
+     */
+    @InEachLegacyDialect
+    void anOrcloseRequestWhoseRemovalIsDeniedIsRecordedAsARefusalNotAsAChange(Dialect dialect) throws Exception {
+        denyUnder("keep", "REMOVE");
+        Files.writeString(fx.data.resolve("keep/there"), "there");
+        try (TestSession s = attach(dialect)) {
+            s.walk(TestSession.ROOT, 1, "keep");
+            orcloseCreatesRefused(s);
+            s.walk(TestSession.ROOT, 2, "keep", "there");
+            assertEquals(Errno.EACCES, s.fails(new TMessage.Topen(2, OWRITE | OTRUNC | ORCLOSE)));
+        }
+        assertEquals("there", Files.readString(fx.data.resolve("keep/there")), "not truncated");
+        for (String path : List.of("keep/tmp", "keep/tmpd", "keep/there")) {
+            List<String> records = fx.audit.records.stream()
+                    .filter(r -> r.request().paths().equals(List.of(path)))
+                    .filter(r -> r.request().operation() != Operation.WALK)
+                    .map(r -> r.request().operation() + " " + r.phase() + " "
+                            + r.outcome().errno())
+                    .toList();
+            String op = path.equals("keep/tmp") ? "CREATE" : path.equals("keep/tmpd") ? "MKDIR" : "OPEN";
+            assertEquals(List.of("REMOVE DONE EACCES", op + " DONE EACCES"), records, path);
+        }
     }
 
     /**

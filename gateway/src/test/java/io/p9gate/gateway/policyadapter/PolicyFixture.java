@@ -5,6 +5,7 @@ import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.Decision;
 import io.p9gate.gateway.fs.Outcome;
+import io.p9gate.gateway.fs.RecordPhase;
 import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.wiring.ThisProcess;
 import io.p9gate.policy.PolicyHolder;
@@ -30,7 +31,7 @@ public final class PolicyFixture {
     public final Recorder audit = new Recorder();
     private final String cacheQuota;
 
-    record Recorded(AccessRequest request, Decision decision, Outcome outcome) {}
+    record Recorded(AccessRequest request, Decision decision, Outcome outcome, RecordPhase phase) {}
 
     /** Keeps every audit record, to check rule ids reach the audit trail. */
     public static final class Recorder implements AuditTrail {
@@ -38,7 +39,7 @@ public final class PolicyFixture {
 
         @Override
         public long record(AuditEntry entry) {
-            records.add(new Recorded(entry.request(), entry.decision(), entry.outcome()));
+            records.add(new Recorded(entry.request(), entry.decision(), entry.outcome(), entry.phase()));
             return records.size();
         }
 
