@@ -1104,10 +1104,7 @@ public final class GuardedFs {
                 paths,
                 args,
                 decision -> {
-                    quota.moving(share.name(), moved, target, () -> {
-                        renaming.rename(decision.replaces());
-                        return null;
-                    });
+                    quota.moving(share.name(), moved, target, decision.replaces(), renaming::rename);
                     return DONE;
                 },
                 NO_BYTES);

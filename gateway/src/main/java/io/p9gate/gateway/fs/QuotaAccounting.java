@@ -44,6 +44,9 @@ final class QuotaAccounting {
         /** Its stat now, or null if there is no such entry. */
         FileStat stat() throws P9Exception;
 
+        /** Its stat now, or the host's error for it (ENOENT if there is no such entry). */
+        FileStat require() throws P9Exception;
+
         /** Its share-relative path, asked while its inode is locked. */
         String path() throws P9Exception;
     }
@@ -53,6 +56,12 @@ final class QuotaAccounting {
             @Override
             public FileStat stat() {
                 return statOf(dir, name);
+            }
+
+            @Override
+            public FileStat require() throws P9Exception {
+                Names.check(name);
+                return Inodes.statAt(dir, name);
             }
 
             @Override
@@ -66,6 +75,11 @@ final class QuotaAccounting {
         return new Entry() {
             @Override
             public FileStat stat() throws P9Exception {
+                return Inodes.stat(node);
+            }
+
+            @Override
+            public FileStat require() throws P9Exception {
                 return Inodes.stat(node);
             }
 
@@ -274,11 +288,9 @@ final class QuotaAccounting {
             return;
         }
         for (int attempt = 1; ; attempt++) {
-            FileStat seen = victim.stat();
-            if (seen == null) {
-                call.run(); // nothing there to account: the backend gives the guest its error
-                return;
-            }
+            // Never unlinked unaccounted: an entry made between a look that found none and the call would have gone
+            // with its usage still counted (adversarial.QuotaRenameRaceAttackTest). No entry: the host's error.
+            FileStat seen = victim.require();
             try (InodeLocks.Locked _ = quotas.locks().lock(seen.key())) {
                 FileStat now = victim.stat();
                 if (sameFile(seen, now)) {
@@ -311,35 +323,51 @@ final class QuotaAccounting {
         }
     }
 
-    /** A rename of {@code moved} onto {@code target}'s name, replacing what is there. */
-    void moving(String share, Entry moved, Entry target, Call<Void> call) throws P9Exception {
+    /** The rename itself: {@code replace} says whether it may replace what has the new name (else EEXIST). */
+    @FunctionalInterface
+    interface Rename {
+        void run(boolean replace) throws P9Exception;
+    }
+
+    /**
+     * A rename of {@code moved} onto {@code target}'s name, replacing what is there if {@code replace}. Only what
+     * was accounted moves or goes: a source made between a look that found none and the rename would have moved
+     * uncounted (into a scope: past its quota, adversarial.QuotaRenameRaceAttackTest), so a missing source is the
+     * host's error; a destination made after the look found it free would have been replaced with its usage still
+     * counted, so the rename then cannot replace (RENAME_NOREPLACE, as every create needs already) and looks again.
+     */
+    void moving(String share, Entry moved, Entry target, boolean replace, Rename call) throws P9Exception {
         if (quotas.isEmpty()) {
-            call.run();
+            call.run(replace);
             return;
         }
         for (int attempt = 1; ; attempt++) {
-            FileStat seen = moved.stat();
-            if (seen == null) {
-                call.run();
-                return;
-            }
+            FileStat seen = moved.require();
             FileStat seenTarget = target.stat();
             try (InodeLocks.Locked _ = quotas.locks().lock(seen.key(), seenTarget == null ? null : seenTarget.key())) {
                 FileStat now = moved.stat();
                 FileStat nowTarget = target.stat();
                 if (sameFile(seen, now) && sameFile(seenTarget, nowTarget)) {
-                    moveLocked(share, moved.path(), target.path(), now, nowTarget, call);
-                    return;
+                    try {
+                        moveLocked(share, moved.path(), target.path(), now, nowTarget, replace, call);
+                        return;
+                    } catch (P9Exception e) {
+                        if (!(replace && nowTarget == null && e.errno() == Errno.EEXIST)) {
+                            throw e;
+                        }
+                        // The destination was made meanwhile: account it first.
+                    }
                 }
             }
             giveUpAfter(attempt);
         }
     }
 
-    private void moveLocked(String share, String from, String to, FileStat moved, FileStat replaced, Call<Void> call)
+    private void moveLocked(
+            String share, String from, String to, FileStat moved, FileStat replaced, boolean replace, Rename call)
             throws P9Exception {
         if (replaced != null && replaced.key().equals(moved.key())) {
-            call.run(); // onto another link of the same file: Linux does nothing
+            call.run(replace); // onto another link of the same file: Linux does nothing
             return;
         }
         boolean same = quotas.sameScopes(share, from, to);
@@ -355,7 +383,7 @@ final class QuotaAccounting {
                 : quotas.scopes(share, from, FileIdentity.of(moved.key()), false)
                         .moveTo(quotas.scopes(share, to, null, false), bytes(moved), 1);
         try {
-            call.run();
+            call.run(replace && replaced != null);
         } catch (P9Exception | RuntimeException e) {
             held.release();
             throw e;
