@@ -19,7 +19,7 @@ final class Fd {
     private final int fd;
     private final Allowance budget;
     private final AtomicInteger refs = new AtomicInteger(1);
-    private volatile Runnable afterClose;
+    private volatile Runnable beforeClose;
 
     private Fd(int fd, Allowance budget) {
         this.fd = fd;
@@ -107,17 +107,19 @@ final class Fd {
 
     void release() {
         if (refs.decrementAndGet() == 0) {
-            LinuxSyscalls.close(fd);
-            budget.release(1);
-            Runnable then = afterClose;
+            // Told before the close(2) that may free the inode: once freed, its number can be a new file's at
+            // once, whose handle must not inherit this one's count in OpenInodes nor what waits for its last close.
+            Runnable then = beforeClose;
             if (then != null) {
                 then.run();
             }
+            LinuxSyscalls.close(fd);
+            budget.release(1);
         }
     }
 
-    /** Runs {@code then} right after the descriptor is closed (a {@link Node} tells {@link OpenInodes}). */
-    void afterClose(Runnable then) {
-        afterClose = then;
+    /** Runs {@code then} right before the descriptor is closed (a {@link Node} tells {@link OpenInodes}). */
+    void beforeClose(Runnable then) {
+        beforeClose = then;
     }
 }

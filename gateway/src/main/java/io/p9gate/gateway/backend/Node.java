@@ -22,7 +22,7 @@ public final class Node implements AutoCloseable {
         this.type = type;
         this.key = key;
         OpenInodes.opened(key);
-        fd.afterClose(() -> OpenInodes.closed(key));
+        fd.beforeClose(() -> OpenInodes.closed(key));
     }
 
     public FileType type() {

@@ -168,6 +168,9 @@ final class QuotaAccounting {
                 return call.run();
             }
             FileStat was = Inodes.stat(pinned);
+            if (was.nlink() == 0) {
+                keepUnlinked(share, path, pinned, was, scopes);
+            }
             long before = was.size();
             long ask = Math.max(0, growthFromSize.applyAsLong(before));
             Quotas.Held held = scopes.reserve(ask, 0);
@@ -193,6 +196,24 @@ final class QuotaAccounting {
                 quotas.kept(FileIdentity.of(pinned.key())).ifPresent(kept -> kept.resized(now));
             }
             return result;
+        }
+    }
+
+    /**
+     * An unlinked file resized through a handle (its inode locked) whose usage nothing keeps: its last name went while
+     * the handle was being opened, before {@link OpenInodes} knew of it, so the unlink found it closed and gave its
+     * usage back. Counted again and kept until its last handle closes, as any unlinked file held open is; else what
+     * is written to it would stay counted for ever (adversarial.QuotaRaceDriftAttackTest).
+     */
+    private void keepUnlinked(LocalShare share, String path, Node node, FileStat stat, Quotas.Scopes scopes) {
+        FileIdentity file = FileIdentity.of(node.key());
+        if (quotas.kept(file).isPresent()) {
+            return;
+        }
+        Quotas.Kept kept = quotas.keep(share.name(), path, file, false, stat.size(), 0);
+        scopes.charge(stat.size());
+        if (!OpenInodes.whenClosed(node.key(), kept::release)) {
+            kept.release(); // not reached: the caller holds a reference
         }
     }
 
@@ -295,8 +316,9 @@ final class QuotaAccounting {
                 FileStat now = victim.stat();
                 if (sameFile(seen, now)) {
                     String path = victim.path();
+                    Object holders = OpenInodes.holders(now.key());
                     call.run();
-                    removed(share, path, now);
+                    removed(share, path, now, holders);
                     return;
                 }
             }
@@ -382,6 +404,7 @@ final class QuotaAccounting {
                 ? Quotas.Held.NOTHING
                 : quotas.scopes(share, from, FileIdentity.of(moved.key()), false)
                         .moveTo(quotas.scopes(share, to, null, false), bytes(moved), 1);
+        Object holders = replaced == null ? null : OpenInodes.holders(replaced.key());
         try {
             call.run(replace && replaced != null);
         } catch (P9Exception | RuntimeException e) {
@@ -393,22 +416,23 @@ final class QuotaAccounting {
             quotas.moved(FileIdentity.of(moved.key()));
         }
         if (replaced != null) {
-            removed(share, to, replaced);
+            removed(share, to, replaced, holders);
         }
     }
 
     /**
      * The entry at {@code path} lost a name (under its inode's lock). If that was its last, its usage goes
-     * when the host frees it: now, or when the last handle on it closes.
+     * when the host frees it: now, or when the last of {@code holders}, the handles open on it before the
+     * unlink, closes (after it, a new file may have its number: adversarial.QuotaRaceDriftAttackTest).
      */
-    private void removed(String share, String path, FileStat victim) {
+    private void removed(String share, String path, FileStat victim, Object holders) {
         boolean directory = victim.type() == FileType.DIRECTORY;
         if (!directory && victim.nlink() > 1) {
             quotas.linkGone(share, path, FileIdentity.of(victim.key()), bytes(victim)); // another name still holds it
             return;
         }
         Quotas.Kept kept = quotas.keep(share, path, FileIdentity.of(victim.key()), directory, bytes(victim), 1);
-        if (!OpenInodes.whenClosed(victim.key(), kept::release)) {
+        if (holders == null || !OpenInodes.whenClosed(victim.key(), holders, kept::release)) {
             kept.release();
         }
     }
