@@ -110,11 +110,14 @@ final class Fd {
             // Told before the close(2) that may free the inode: once freed, its number can be a new file's at
             // once, whose handle must not inherit this one's count in OpenInodes nor what waits for its last close.
             Runnable then = beforeClose;
-            if (then != null) {
-                then.run();
+            try {
+                if (then != null) {
+                    then.run();
+                }
+            } finally {
+                LinuxSyscalls.close(fd);
+                budget.release(1);
             }
-            LinuxSyscalls.close(fd);
-            budget.release(1);
         }
     }
 
