@@ -1,0 +1,235 @@
+package io.p9gate.gateway.adversarial;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.p9gate.audit.read.AuditRecord;
+import io.p9gate.gateway.auditing.SignedAuditTrail;
+import io.p9gate.gateway.auditing.SignedLogs;
+import io.p9gate.gateway.budget.Budgets;
+import io.p9gate.gateway.budget.HostResources;
+import io.p9gate.gateway.budget.Limits;
+import io.p9gate.gateway.budget.VmBudget;
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.policyadapter.OwnershipMode;
+import io.p9gate.gateway.policyadapter.PolicyFixture;
+import io.p9gate.gateway.policyadapter.PolicyListeners;
+import io.p9gate.gateway.proto.LockConstants;
+import io.p9gate.gateway.proto.MessageType;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.server.Gateway;
+import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.gateway.session.SessionSettings;
+import io.p9gate.gateway.wiring.ShareServerFactory;
+import io.p9gate.gateway.wiring.ThisProcess;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A VM's connections that go away badly (R-ROB-1, R-ROB-2, R-ROB-3): in the middle of a 1 MiB Twrite's frame while
+ * holding a lock, with dozens of requests outstanding whose replies it never reads, after half-closing its socket,
+ * and right after Tflushes of requests still running. After each, the other VM is served; after all, the VM's
+ * budgets hold nothing (connections, fids, descriptors, locks, requests, reply bytes), its lock is free for a new
+ * session, every session it opened is recorded closed and the signed log verifies.
+ */
+class AbruptCloseSweepAttackTest {
+    private static final long LOTS = 1 << 20;
+    private static final int O_RDWR = 2;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void connectionsGoneBadlyLeaveNothingHeldAndEverySessionRecordedClosed() throws Exception {
+        PolicyFixture fx = new PolicyFixture(tmp);
+        SignedLogs logs = SignedLogs.in(tmp);
+        SignedAuditTrail trail = logs.open();
+        var holder = fx.holder();
+        Budgets budgets = new Budgets(HostResources.current(), GatewayConfig.DEFAULT_MSIZE);
+        VmBudget alpha = budgets.add(
+                "alpha", new Limits(LOTS, 64, LOTS, LOTS, LOTS, LOTS, LOTS, 1), List.of(fx.alphaListener()));
+        budgets.add("beta", new Limits(LOTS, LOTS, LOTS, LOTS, LOTS, LOTS, LOTS, 1), List.of(fx.betaListener()));
+        try (ShareServerFactory shares = fx.shares(holder, OwnershipMode.automatic(ThisProcess.INSTANCE), trail);
+                Gateway _ = Gateway.start(new GatewayConfig(
+                        PolicyListeners.of(holder.current()),
+                        shares,
+                        GatewayConfig.DEFAULT_MSIZE,
+                        2,
+                        SessionSettings.DEFAULT_MAX_OUTSTANDING,
+                        0,
+                        budgets))) {
+            cutMidWriteHoldingALock(fx);
+            betaReads(fx);
+            leaveRepliesUnreadThenClose(fx); // beta reads while the replies pile up
+            betaReads(fx);
+            halfCloseWithRequestsInFlight(fx);
+            betaReads(fx);
+            flushEverythingThenClose(fx);
+            betaReads(fx);
+
+            awaitNoConnections(alpha);
+            assertEquals(0, alpha.fids().used(), "fids");
+            assertEquals(0, alpha.descriptors().used(), "descriptors");
+            assertEquals(0, alpha.locks().used(), "locks");
+            assertEquals(0, alpha.admission().serving(), "requests");
+            assertEquals(0, alpha.admission().queuedReplyBytes(), "reply bytes");
+            try (P9Client again = open(fx)) {
+                again.walk(0, 1, "notes.txt");
+                again.lopen(1, O_RDWR);
+                assertEquals(LockConstants.LOCK_SUCCESS, lock(again, 1), "the lock of the cut session is free");
+            }
+            awaitNoConnections(alpha);
+        }
+        trail.close();
+        List<AuditRecord> records = logs.records();
+        assertEquals(
+                count(records, "session_attach"), count(records, "session_close"), "every session is recorded closed");
+        SignedLogs.Verified verified = logs.verify();
+        assertEquals(0, verified.exit(), verified.output());
+    }
+
+    private static P9Client open(PolicyFixture fx) throws Exception {
+        P9Client c = P9Client.open(UnixDomainSocketAddress.of(fx.alphaSocket), GatewayConfig.DEFAULT_MSIZE);
+        c.attach(0, "alpha", "data", 0);
+        return c;
+    }
+
+    private static int lock(P9Client c, int fid) throws Exception {
+        RMessage reply = c.rpc(new TMessage.Tlock(fid, LockConstants.LOCK_TYPE_WRLCK, 0, 0, 0, 1234, "alpha-host"));
+        return ((RMessage.Rlock) reply).status();
+    }
+
+    /** A write lock taken, then a Twrite frame announcing 1 MiB of which 1,000 bytes come, then the socket closed. */
+    private static void cutMidWriteHoldingALock(PolicyFixture fx) throws Exception {
+        P9Client c = open(fx);
+        c.walk(0, 1, "notes.txt");
+        c.lopen(1, O_RDWR);
+        assertEquals(LockConstants.LOCK_SUCCESS, lock(c, 1));
+        int count = 1 << 20;
+        ByteBuf partial = Unpooled.buffer();
+        partial.writeIntLE(4 + 1 + 2 + 4 + 8 + 4 + count);
+        partial.writeByte(MessageType.TWRITE.code());
+        partial.writeShortLE(7);
+        partial.writeIntLE(1);
+        partial.writeLongLE(0);
+        partial.writeIntLE(count);
+        partial.writeBytes(new byte[1000]);
+        c.sendRaw(7, partial);
+        Thread.sleep(50);
+        c.close();
+    }
+
+    /**
+     * On a raw socket never read: a session opened, then up to 400 reads of 1 MiB (more than the socket, the
+     * outbound limit and the VM's outstanding budget hold), the other VM served meanwhile, then the socket closed.
+     */
+    private static void leaveRepliesUnreadThenClose(PolicyFixture fx) throws Exception {
+        java.nio.file.Files.write(fx.data.resolve("big"), new byte[1 << 20]);
+        try (SocketChannel raw = SocketChannel.open(UnixDomainSocketAddress.of(fx.alphaSocket))) {
+            send(raw, 0xffff, new TMessage.Tversion(GatewayConfig.DEFAULT_MSIZE, "9P2000.L"));
+            send(raw, 1, new TMessage.Tattach(0, -1, "alpha", "data", 0));
+            send(raw, 2, new TMessage.Twalk(0, 1, List.of("big")));
+            send(raw, 3, new TMessage.Tlopen(1, 0));
+            raw.configureBlocking(false);
+            long deadline = System.nanoTime() + 1_000_000_000L; // the gateway stops reading: no wait for more
+            for (int i = 0; i < 400 && System.nanoTime() < deadline; ) {
+                ByteBuffer frame = encode(10 + i, new TMessage.Tread(1, 0, 1 << 20));
+                if (raw.write(frame) > 0) {
+                    while (frame.hasRemaining() && System.nanoTime() < deadline) {
+                        raw.write(frame);
+                    }
+                    i++;
+                }
+            }
+            betaReads(fx);
+        }
+    }
+
+    private static void send(SocketChannel raw, int tag, TMessage request) throws java.io.IOException {
+        ByteBuffer frame = encode(tag, request);
+        while (frame.hasRemaining()) {
+            raw.write(frame);
+        }
+    }
+
+    private static ByteBuffer encode(int tag, TMessage request) {
+        ByteBuf wire = Unpooled.buffer();
+        io.p9gate.gateway.codec.MessageEncoder.writeHeaderAndBody(
+                new io.p9gate.gateway.proto.Frame(tag, request), wire);
+        ByteBuffer out = ByteBuffer.wrap(io.netty.buffer.ByteBufUtil.getBytes(wire));
+        wire.release();
+        return out;
+    }
+
+    /** Requests sent, then the socket's write side shut: the gateway answers or closes, and lets go. */
+    private static void halfCloseWithRequestsInFlight(PolicyFixture fx) throws Exception {
+        try (SocketChannel raw = SocketChannel.open(UnixDomainSocketAddress.of(fx.alphaSocket))) {
+            ByteBuffer out = ByteBuffer.allocate(256).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            String version = "9P2000.L";
+            out.putInt(4 + 1 + 2 + 4 + 2 + version.length())
+                    .put((byte) MessageType.TVERSION.code())
+                    .putShort((short) 0xffff)
+                    .putInt(8192)
+                    .putShort((short) version.length())
+                    .put(version.getBytes(StandardCharsets.US_ASCII));
+            out.flip();
+            while (out.hasRemaining()) {
+                raw.write(out);
+            }
+            raw.shutdownOutput();
+            ByteBuffer in = ByteBuffer.allocate(8192);
+            while (raw.read(in) >= 0) {
+                in.clear();
+            }
+        }
+    }
+
+    /** Reads outstanding, each flushed, a tag reused right after its Tflush, then the socket closed. */
+    private static void flushEverythingThenClose(PolicyFixture fx) throws Exception {
+        try (P9Client c = open(fx)) {
+            c.walk(0, 1, "notes.txt");
+            c.lopen(1, 0);
+            for (int i = 0; i < 30; i++) {
+                var read = c.send(new TMessage.Tread(1, 0, 4096));
+                c.send(new TMessage.Tflush(read.tag()));
+            }
+            ByteBuf reused = Unpooled.buffer();
+            reused.writeIntLE(4 + 1 + 2 + 4);
+            reused.writeByte(MessageType.TCLUNK.code());
+            reused.writeShortLE(0);
+            reused.writeIntLE(1);
+            c.sendRaw(0, reused);
+        }
+    }
+
+    private static void betaReads(PolicyFixture fx) throws Exception {
+        try (P9Client beta = P9Client.open(UnixDomainSocketAddress.of(fx.betaSocket), 8192)) {
+            beta.attach(0, "beta", "other", 0);
+            beta.walk(0, 1, "readme");
+            beta.lopen(1, 0);
+            assertEquals("beta's view", new String(beta.read(1, 0, 64), StandardCharsets.UTF_8));
+        }
+    }
+
+    /** The sessions end on the VM's lane after their sockets close; "at all" is the point, not how fast. */
+    private static void awaitNoConnections(VmBudget vm) throws InterruptedException {
+        for (int i = 0; i < 3000 && vm.connections().used() > 0; i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, vm.connections().used(), "connections");
+    }
+
+    private static long count(List<AuditRecord> records, String type) {
+        return records.stream()
+                .filter(r -> type.equals(r.type()) && "alpha".equals(r.vm()))
+                .count();
+    }
+}
