@@ -87,6 +87,10 @@ final class CertificatePin {
                     + revoked.getSerialNumber().toString(16) + " ("
                     + revoked.getSubjectX500Principal().getName() + ") is revoked by " + spec.crl());
         }
+        String notForClients = ClientUsage.refusal(leaf);
+        if (notForClients != null) {
+            return new Match.Refused(notForClients);
+        }
         return valid(leaf);
     }
 

@@ -40,9 +40,12 @@ import java.util.HexFormat;
 import java.util.List;
 import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -415,6 +418,79 @@ class TlsPeerIdentityTest {
                         rig.records.toString());
             }
         }
+    }
+
+    /**
+     * A certificate the VM's CA issued with the VM's subject, but for another purpose (a server's, a key
+     * agreement's): the CA may sign such certificates for other services, and one of them must not stand for the
+     * VM. Refused like any refusal, naming whose certificate it was and why.
+     */
+    @Test
+    void aCertificateOfTheCaNotForTlsClientsIsRefusedAndAudited() throws Exception {
+        KeyPair mine = newKeyPair();
+        List<Extension> serverOnly = List.of(new Extension(
+                Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth).getEncoded()));
+        List<Extension> keyAgreementOnly =
+                List.of(new Extension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyAgreement).getEncoded()));
+        for (var refused : List.of(
+                java.util.Map.entry(serverOnly, "has neither clientAuth nor anyExtendedKeyUsage"),
+                java.util.Map.entry(keyAgreementOnly, "lacks digitalSignature"))) {
+            SslContext client = client(mine.getPrivate(), issuedForA(mine.getPublic(), refused.getKey()));
+            try (IdentityRig rig = start()) {
+                assertRefused(client);
+                AuditEntry r = onlyRefusal(rig);
+                assertEquals("a", r.request().vm(), "the record names whose certificate it was");
+                assertTrue(
+                        r.request().detail().contains(refused.getValue()),
+                        r.request().detail());
+            }
+        }
+    }
+
+    /** Without extendedKeyUsage (RFC 5280: any purpose), or with anyExtendedKeyUsage, the certificate serves. */
+    @Test
+    void aCertificateOfTheCaForAnyPurposeIsAccepted() throws Exception {
+        KeyPair mine = newKeyPair();
+        try (IdentityRig rig = start()) {
+            for (List<Extension> extensions : List.of(
+                    List.<Extension>of(),
+                    List.of(new Extension(
+                            Extension.extendedKeyUsage,
+                            false,
+                            new ExtendedKeyUsage(new KeyPurposeId[] {
+                                        KeyPurposeId.id_kp_serverAuth, KeyPurposeId.anyExtendedKeyUsage
+                                    })
+                                    .getEncoded())))) {
+                try (P9Client c = connect(client(mine.getPrivate(), issuedForA(mine.getPublic(), extensions)))) {
+                    assertEquals("VM a's view", read(c, "a", "a.txt"));
+                }
+            }
+            assertEquals(List.of(), rig.refusals());
+        }
+    }
+
+    /** Subject CN=a, SAN DNS:a, signed by the test CA, with {@code extensions} besides. */
+    private X509Certificate issuedForA(PublicKey key, List<Extension> extensions) throws Exception {
+        X509Certificate ca =
+                Pem.certificates(pki.dir().resolve(TestPki.CA_CERT)).getFirst();
+        Instant now = Instant.now();
+        org.bouncycastle.cert.X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                        ca.getSubjectX500Principal(),
+                        new BigInteger(64, new java.security.SecureRandom()).add(BigInteger.ONE),
+                        Date.from(now.minus(Duration.ofHours(1))),
+                        Date.from(now.plus(Duration.ofDays(1))),
+                        new X500Principal("CN=a"),
+                        key)
+                .addExtension(
+                        Extension.subjectAlternativeName,
+                        false,
+                        new GeneralNames(new GeneralName(GeneralName.dNSName, "a")));
+        for (Extension e : extensions) {
+            builder.addExtension(e);
+        }
+        return new JcaX509CertificateConverter()
+                .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withECDSA")
+                        .build(key(pki.dir().resolve(TestPki.CA_KEY)))));
     }
 
     private SslContext client(PrivateKey key, X509Certificate... chain) throws IOException {
