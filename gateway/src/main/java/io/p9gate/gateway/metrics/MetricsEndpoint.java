@@ -1,5 +1,6 @@
 package io.p9gate.gateway.metrics;
 
+import io.p9gate.gateway.codec.PeerCausedLog;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
@@ -20,6 +21,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -41,6 +43,10 @@ public final class MetricsEndpoint implements AutoCloseable {
      * after them was closed unanswered. {@code p9gate status} waits 10 s for its answer.
      */
     static final Duration SCRAPE_DEADLINE = Duration.ofSeconds(10);
+    /** The wait after a failed accept before the next one. */
+    static final Duration ACCEPT_RETRY = Duration.ofMillis(100);
+
+    private static final PeerCausedLog ACCEPT_FAILED = new PeerCausedLog(LOG, System.Logger.Level.WARNING);
 
     private final ServerSocketChannel server;
     private final PrometheusRegistry registry;
@@ -132,31 +138,64 @@ public final class MetricsEndpoint implements AutoCloseable {
     }
 
     private void acceptLoop() {
-        while (server.isOpen()) {
+        acceptEach(server::accept, server::isOpen, this::serve, ACCEPT_FAILED, Thread::sleep);
+    }
+
+    /** accept(2) on the listening socket (a seam: tests make it fail). */
+    interface Acceptor {
+        SocketChannel accept() throws IOException;
+    }
+
+    /** The wait after a failed accept (a seam: tests count the waits instead of sleeping). */
+    interface Pause {
+        void pause(Duration duration) throws InterruptedException;
+    }
+
+    /**
+     * Serves each accepted connection until the socket is closed. A failed accept (EMFILE when the process is out
+     * of descriptors, ENFILE, ENOBUFS) usually fails again at once: it is logged at most once a minute and the
+     * loop waits {@link #ACCEPT_RETRY} before the next, so a lasting failure neither fills the log nor keeps a
+     * core busy.
+     */
+    static void acceptEach(
+            Acceptor acceptor, BooleanSupplier open, Consumer<SocketChannel> serve, PeerCausedLog failed, Pause pause) {
+        while (open.getAsBoolean()) {
             try {
-                SocketChannel client = server.accept();
-                if (!scrapes.tryAcquire()) {
-                    client.close(); // enough scrapes already; the next one will see the same counters
-                    continue;
-                }
-                Thread.ofVirtual().name("p9gate-metrics-scrape").start(() -> {
-                    Thread watchdog =
-                            Thread.ofVirtual().name("p9gate-metrics-deadline").start(() -> closeAfterDeadline(client));
-                    try (client) {
-                        answer(client);
-                    } catch (IOException e) {
-                        LOG.log(System.Logger.Level.DEBUG, () -> "metrics: scrape failed: " + e.getMessage());
-                    } finally {
-                        watchdog.interrupt();
-                        scrapes.release();
-                    }
-                });
+                serve.accept(acceptor.accept());
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "metrics: accept failed: " + e.getMessage());
+                failed.log(() -> "metrics: accept failed: " + e.getMessage());
+                try {
+                    pause.pause(ACCEPT_RETRY);
+                } catch (InterruptedException stop) {
+                    return;
+                }
             }
         }
+    }
+
+    private void serve(SocketChannel client) {
+        if (!scrapes.tryAcquire()) {
+            try {
+                client.close(); // enough scrapes already; the next one will see the same counters
+            } catch (IOException e) {
+                // Closed anyway.
+            }
+            return;
+        }
+        Thread.ofVirtual().name("p9gate-metrics-scrape").start(() -> {
+            Thread watchdog =
+                    Thread.ofVirtual().name("p9gate-metrics-deadline").start(() -> closeAfterDeadline(client));
+            try (client) {
+                answer(client);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, () -> "metrics: scrape failed: " + e.getMessage());
+            } finally {
+                watchdog.interrupt();
+                scrapes.release();
+            }
+        });
     }
 
     /** Closes {@code client} once the deadline passes, unless interrupted first (the scrape ended). */
