@@ -28,7 +28,9 @@ import java.util.function.LongSupplier;
  * <p>{@link #append} is thread-safe: one lock serialises encoding, hashing and the write, so sequence order,
  * chain order and file order are the same. No fsync is made under it: a segment rotation's is made on the
  * checkpoint thread ({@link SegmentWriter}, "Rotation"). A record has reached the kernel when {@code append} returns; the
- * caller replies to the guest only after that. A record appended with {@link Durability#SYNCED} (the caller's
+ * caller replies to the guest only after that. A record appended {@link Durability#HELD} only once {@link #writeHeld}
+ * has returned (or any later append that is not held, a checkpoint or the {@link #HOLD_MILLIS} timer): the records
+ * of a batch of requests then cost one write(2). A record appended with {@link Durability#SYNCED} (the caller's
  * choice: the intent of a change about to be made, an open for writing) is on disk when {@code append} returns:
  * outside the lock, its appender makes the {@link GroupCommit}'s next fsync itself or waits for the one running,
  * and one fsync covers every record written before it started.
@@ -54,6 +56,9 @@ public final class AuditLog implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AuditLog.class.getName());
     private static final long FIRST_RETRY_MILLIS = 1_000;
     private static final long MAX_RETRY_MILLIS = 30_000;
+    /** The longest a {@link Durability#HELD} record waits for its write when no {@link #writeHeld} comes. */
+    public static final long HOLD_MILLIS = 10;
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Hashes hashes = new Hashes();
     /** The line being appended, encoded, hashed and written from one buffer (under the lock: one at a time). */
@@ -80,6 +85,9 @@ public final class AuditLog implements AutoCloseable {
 
     private byte[] chainHead;
     private long recordsSinceCheckpoint;
+    /** Under the lock: a timer will write the held records (see {@link #HOLD_MILLIS}). */
+    private boolean heldTimerArmed;
+
     private volatile boolean closed;
     private volatile Checkpoint lastCheckpoint;
     private volatile SyncObserver syncObserver = SyncObserver.NONE;
@@ -321,7 +329,7 @@ public final class AuditLog implements AutoCloseable {
         long seq;
         lock.lock();
         try {
-            seq = writeRecord(event, kind, data);
+            seq = writeRecord(event, kind, data, durability == Durability.HELD);
             boolean forced = event instanceof AuditEvent.Lifecycle l && l.kind().forcesCheckpoint();
             if (forced) {
                 forcedCheckpoint = complete(capture("event"));
@@ -615,13 +623,18 @@ public final class AuditLog implements AutoCloseable {
         };
     }
 
-    /** One of the log's own records: never refused by the disk budget. */
+    /** One of the log's own records: never refused by the disk budget, written at once. */
     private long writeRecord(AuditEvent event) throws AuditWriteException {
-        return writeRecord(event, DiskBudget.Kind.INTERNAL, 0);
+        return writeRecord(event, DiskBudget.Kind.INTERNAL, 0, false);
     }
 
-    /** @param data bytes of guest data the change will write on the log's file system (0: none, or elsewhere) */
-    private long writeRecord(AuditEvent event, DiskBudget.Kind kind, long data) throws AuditWriteException {
+    /**
+     * @param data bytes of guest data the change will write on the log's file system (0: none, or elsewhere)
+     * @param hold keep the line for {@link #writeHeld} ({@link Durability#HELD}) rather than write it (and every line
+     *             held before it) now
+     */
+    private long writeRecord(AuditEvent event, DiskBudget.Kind kind, long data, boolean hold)
+            throws AuditWriteException {
         rejectIfFailed();
         if (closed) {
             throw new AuditWriteException("audit log is closed", null);
@@ -664,7 +677,7 @@ public final class AuditLog implements AutoCloseable {
                                 },
                         null);
             }
-            if (segments.write(bytes, length, seq)) {
+            if (hold ? segments.hold(bytes, length, seq) : segments.write(bytes, length, seq)) {
                 sealSoon();
             }
             budget.wrote(kind, vm, length + 1, data);
@@ -686,7 +699,70 @@ public final class AuditLog implements AutoCloseable {
         if (kind != DiskBudget.Kind.INTERNAL) {
             reportBudget();
         }
+        if (hold && !heldTimerArmed && segments.heldRecords() > 0) {
+            armHeldTimer();
+        }
         return seq;
+    }
+
+    /**
+     * Hands every {@link Durability#HELD held} record to the kernel in one write(2), and returns at once when none
+     * is. The caller acknowledges a held record (the gateway: sends the reply of its request) only after this
+     * returned. A lock-free check first, so that a caller whose records a batch before it wrote pays nothing.
+     *
+     * @throws AuditWriteException they could not be written: the log is failed, as after a record's failed write
+     *                             (the held records stay held, and a recovery writes them first), and none of them
+     *                             may be acknowledged (EIO)
+     */
+    public void writeHeld() throws AuditWriteException {
+        if (segments.heldRecords() == 0) {
+            return;
+        }
+        lock.lock();
+        try {
+            if (segments.heldRecords() == 0) {
+                return;
+            }
+            Failure earlier = failure.get();
+            if (earlier != null) {
+                throw new AuditWriteException("audit log failed earlier: " + earlier.describe(), earlier.cause());
+            }
+            segments.writeHeld();
+        } catch (IOException e) {
+            throw fail("cannot write held audit records", e, true);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Under the lock: the records just held get written within {@link #HOLD_MILLIS} even if no one asks. Not with
+     * {@code checkpointEvery} zero (no timers: tests that write held records when they choose).
+     */
+    private void armHeldTimer() {
+        if (options.checkpointEvery().isZero()) {
+            return;
+        }
+        try {
+            checkpointer.schedule(this::writeHeldLate, HOLD_MILLIS, TimeUnit.MILLISECONDS);
+            heldTimerArmed = true;
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the log is being closed, and its shutdown record writes them
+        }
+    }
+
+    private void writeHeldLate() {
+        lock.lock();
+        try {
+            heldTimerArmed = false;
+            if (!closed && failure.get() == null) {
+                segments.writeHeld();
+            }
+        } catch (IOException e) {
+            fail("cannot write held audit records", e, true);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**

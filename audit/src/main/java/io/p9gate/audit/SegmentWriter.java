@@ -21,9 +21,11 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Appends record lines to the current segment and starts a new segment (named after its first sequence number)
- * once the current one reaches the size limit. The chain simply continues across files. Every line is handed to
- * the kernel before {@link #write} returns, so a process crash loses nothing acknowledged; {@link #force} (the
- * group commit's leader) makes lines durable.
+ * once the current one reaches the size limit. The chain simply continues across files. A line is handed to
+ * the kernel before {@link #write} returns, or, {@link #hold held}, by the next {@link #writeHeld} (or write),
+ * which hands every held line over in one write(2): the log's caller writes them before it acknowledges their
+ * records, so a process crash loses nothing acknowledged; {@link #force} (the group commit's leader) makes lines
+ * durable, those written before it.
  *
  * <p><b>Descriptors.</b> A rotation needs no new file descriptor: a spare file ({@link #SPARE}) is opened ahead
  * of time and renamed into place, and the directory's descriptor is held open for its fsync. So when a guest
@@ -66,6 +68,9 @@ final class SegmentWriter implements Closeable {
      * a byte budget zeroes at most a sixteenth of it ahead ({@link #zeroAheadFor}).
      */
     static final int ZEROED_AHEAD = 1 << 20;
+
+    /** Bytes of lines held for one write(2) at most: about a hundred records of a 9P request. */
+    static final int HELD_BYTES = 64 * 1024;
 
     private static final byte[] ZEROS = new byte[64 * 1024];
     private static final System.Logger LOG = System.getLogger(SegmentWriter.class.getName());
@@ -138,6 +143,18 @@ final class SegmentWriter implements Closeable {
     /** Records handed to the kernel so far; read by {@link #force} before it picks the segment to force. */
     private volatile long records;
 
+    /** Lines kept for one write(2) ({@link #hold}), {@code [0, heldBytes)}; they follow {@link #written}. */
+    private final byte[] held = new byte[HELD_BYTES];
+
+    private int heldBytes;
+    private volatile int heldRecords;
+    /** The record after the last held line. */
+    private long heldUpTo;
+    /** Offset in {@link #held} and length (without newline) of the last held line. */
+    private int heldLastOffset;
+
+    private int heldLastLength;
+
     /**
      * Continues {@code current} (truncated to {@code validLength}) or, when null, starts at the next record.
      * {@code records} is how many records the log already holds.
@@ -171,26 +188,95 @@ final class SegmentWriter implements Closeable {
 
     /**
      * Writes record {@code seq}: {@code line[0, length)} followed by its newline, which the caller put at
-     * {@code line[length]} (one write(2), no copy; see {@link CanonicalJson#endLine}). Returns whether it started a
-     * segment after a full one: the caller then has {@link #seal} run soon, outside its lock.
+     * {@code line[length]}, together with the lines held before it (one write(2); see {@link CanonicalJson#endLine}).
+     * Returns whether it started a segment after a full one: the caller then has {@link #seal} run soon, outside
+     * its lock.
      */
     boolean write(byte[] line, int length, long seq) throws IOException {
+        boolean rotated = hold(line, length, seq);
+        try {
+            writeHeld();
+        } catch (IOException e) {
+            if (heldUpTo == seq + 1) {
+                dropLastHeld(); // not chained (the caller fails it): a repair must not write it again
+            }
+            throw e;
+        }
+        return rotated;
+    }
+
+    /** Forgets the last held line; the one before it, if any, becomes the last. */
+    private void dropLastHeld() {
+        heldBytes = heldLastOffset;
+        heldRecords = heldRecords - 1;
+        heldUpTo--;
+        int start = heldBytes - 1; // the newline of the line before, if any
+        while (start > 0 && held[start - 1] != '\n') {
+            start--;
+        }
+        heldLastOffset = Math.max(start, 0);
+        heldLastLength = heldBytes - 1 - heldLastOffset;
+    }
+
+    /**
+     * Keeps record {@code seq}'s line (with its newline at {@code line[length]}) for the next {@link #writeHeld}:
+     * records that need only reach the kernel before the caller acknowledges them are handed over in one write(2)
+     * per batch. Lines stay in order: every write writes the held lines first. A full buffer, a rotation and a
+     * line longer than the buffer write what is held at once. Returns as {@link #write}.
+     */
+    boolean hold(byte[] line, int length, long seq) throws IOException {
         if (line[length] != '\n') {
             throw new IllegalArgumentException("a record line ends with its newline");
         }
         boolean rotated = false;
-        if (out == null || written >= maxBytes) {
+        if (out == null || written + heldBytes >= maxBytes) {
+            writeHeld(); // a segment holds only whole batches: the held lines end the one it closes
             rotated = rotate(seq);
         }
-        if (written + length + 1 > zeroedTo) {
-            zeroAhead(written + length + 1);
+        long end = written + heldBytes + length + 1;
+        if (end > zeroedTo) {
+            zeroAhead(end);
         }
-        out.write(line, 0, length + 1);
-        lastLineOffset = written;
-        lastLineLength = length;
-        written += length + 1;
-        records = seq + 1;
+        if (heldBytes + length + 1 > held.length) {
+            writeHeld();
+            if (length + 1 > held.length) {
+                out.write(line, 0, length + 1); // longer than the buffer: on its own
+                lastLineOffset = written;
+                lastLineLength = length;
+                written += length + 1;
+                records = seq + 1;
+                return rotated;
+            }
+        }
+        System.arraycopy(line, 0, held, heldBytes, length + 1);
+        heldLastOffset = heldBytes;
+        heldLastLength = length;
+        heldBytes += length + 1;
+        heldUpTo = seq + 1;
+        heldRecords = heldRecords + 1; // under the log's lock; volatile for {@link #heldRecords()}
         return rotated;
+    }
+
+    /**
+     * Hands the held lines to the kernel in one write(2). If it fails they stay held, and {@link #repair} cuts what
+     * reached the file and writes them again: they are in the log's chain already.
+     */
+    void writeHeld() throws IOException {
+        if (heldBytes == 0) {
+            return;
+        }
+        out.write(held, 0, heldBytes);
+        lastLineOffset = written + heldLastOffset;
+        lastLineLength = heldLastLength;
+        written += heldBytes;
+        records = heldUpTo;
+        heldBytes = 0;
+        heldRecords = 0;
+    }
+
+    /** Lines held for {@link #writeHeld}; read without the log's lock (a cheap check before taking it). */
+    int heldRecords() {
+        return heldRecords;
     }
 
     /**
@@ -463,8 +549,9 @@ final class SegmentWriter implements Closeable {
     /**
      * After a failed write: checks that the current segment still ends with the last record written whole,
      * and that this record is the one the writer's chain ends with ({@code chainHead} = H(its prev, its leaf hash):
-     * it is a record of this run, chained by the leaf rule its start record stated);
-     * then cuts what a short write left after it. A rotation that failed is done now. Returns the bytes cut.
+     * it is a record of this run, chained by the leaf rule its start record stated), or, while lines are held, the
+     * one the first held line follows; then cuts what a short write left after it and writes the held lines again.
+     * A rotation that failed is done now. Returns the bytes cut.
      *
      * @throws IOException the file does not hold what the writer wrote: appending would break the chain
      */
@@ -480,6 +567,18 @@ final class SegmentWriter implements Closeable {
                     "the segment is " + length + " bytes, " + written + " were written to it");
         }
         long cut = writtenAfter(current, written, length);
+        long lastSeq = expectedRecords - 1;
+        byte[] lastChain = chainHead;
+        if (heldRecords > 0) {
+            int firstLength = 0;
+            while (held[firstLength] != '\n') {
+                firstLength++;
+            }
+            LineHeader first = LineHeader.parse(Arrays.copyOf(held, firstLength))
+                    .orElseThrow(() -> new IllegalStateException("a held line without its header"));
+            lastSeq = first.seq() - 1;
+            lastChain = first.prev();
+        }
         if (lastLineLength >= 0) {
             byte[] stored = new byte[lastLineLength + 1];
             current.seek(lastLineOffset);
@@ -487,9 +586,9 @@ final class SegmentWriter implements Closeable {
             Optional<LineHeader> header = LineHeader.parse(Arrays.copyOf(stored, lastLineLength));
             boolean same = stored[lastLineLength] == '\n'
                     && header.isPresent()
-                    && header.get().seq() == expectedRecords - 1
+                    && header.get().seq() == lastSeq
                     && MessageDigest.isEqual(
-                            hashes.leafChain(header.get().prev(), hashes.leaf(stored, 0, lastLineLength)), chainHead);
+                            hashes.leafChain(header.get().prev(), hashes.leaf(stored, 0, lastLineLength)), lastChain);
             if (!same) {
                 throw new LogInconsistentException(
                         "the last record in the segment is not the one the log's chain" + " ends with");
@@ -498,6 +597,10 @@ final class SegmentWriter implements Closeable {
         current.setLength(written);
         current.seek(written);
         zeroedTo = written;
+        if (heldBytes > 0) {
+            zeroAhead(written + heldBytes); // the held lines go over zeros again, as they did before the failure
+            writeHeld();
+        }
         return cut;
     }
 

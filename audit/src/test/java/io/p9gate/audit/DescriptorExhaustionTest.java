@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.audit.read.LogDirectory;
-import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.verify.Progress;
 import io.p9gate.audit.verify.VerificationReport;
 import io.p9gate.audit.verify.Verifier;
@@ -20,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
@@ -107,15 +105,7 @@ class DescriptorExhaustionTest {
     }
 
     private List<AuditRecord> records() throws IOException {
-        List<AuditRecord> out = new ArrayList<>();
-        SegmentReader.forEachLine(dir, line -> {
-            try {
-                out.add(AuditRecord.parse(line.bytes()));
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-        return out;
+        return TestLogs.records(dir);
     }
 
     @Test

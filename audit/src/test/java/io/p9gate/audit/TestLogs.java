@@ -89,6 +89,19 @@ public final class TestLogs {
         }
     }
 
+    /** Every record of the log in {@code dir}, parsed. */
+    public static List<io.p9gate.audit.read.AuditRecord> records(java.nio.file.Path dir) throws java.io.IOException {
+        List<io.p9gate.audit.read.AuditRecord> out = new java.util.ArrayList<>();
+        io.p9gate.audit.read.SegmentReader.forEachLine(dir, line -> {
+            try {
+                out.add(io.p9gate.audit.read.AuditRecord.parse(line.bytes()));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        return out;
+    }
+
     /** Every entry of the sidecar, torn last line included: for tests, whose sidecars are small. */
     public static List<CheckpointStore.Entry> checkpoints(java.nio.file.Path dir) throws java.io.IOException {
         List<CheckpointStore.Entry> entries = new java.util.ArrayList<>();
