@@ -34,6 +34,9 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
     private final Durability onDisk;
 
     private final RepeatedRefusals refusals;
+    /** What the records of requests that change nothing are: HELD once the sessions write them before replying. */
+    private volatile Durability looks = Durability.WRITTEN;
+
     private volatile AuditObserver observer = AuditObserver.NONE;
     private volatile DataOnLogFilesystem dataOnLog = DataOnLogFilesystem.NONE;
     /** A failing observer is reported once, not per record: it could fail for every request. */
@@ -74,17 +77,40 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
             case DONE ->
                 entry.outcome().errno() != null
                         ? refusals.record(decision) // changed nothing and failed
-                        : append(decision, durability(entry), RecordPhase.DONE);
-            case OUTCOME -> append(decision, Durability.WRITTEN, RecordPhase.OUTCOME); // nothing depends on these
+                        : append(decision, entry.mustBeOnDisk() ? onDisk : looks, RecordPhase.DONE);
+            case OUTCOME -> append(decision, looks, RecordPhase.OUTCOME); // the change is made, its reply not sent
         };
     }
 
     private long appendDecision(AuditEvent.Decision decision) throws P9Exception {
-        return append(decision, Durability.WRITTEN, RecordPhase.DONE);
+        return append(decision, looks, RecordPhase.DONE);
     }
 
+    /**
+     * An intent is written at once (or synced): the change follows before the reply, and a crash of the process in
+     * between must not keep the change without its record (docs/audit-format.md, "Durability and failure").
+     */
     private Durability durability(AuditEntry entry) {
         return entry.mustBeOnDisk() ? onDisk : Durability.WRITTEN;
+    }
+
+    /**
+     * From now on the records of requests that change nothing (looks, refusals, outcomes) are {@link Durability#HELD}:
+     * written in one write per batch by {@link #writeHeld}, which whoever sends their replies must call first (the
+     * sessions do: {@code RecordsBeforeReplies}), or else within {@link AuditLog#HOLD_MILLIS} ms.
+     */
+    public SignedAuditTrail holdingLooks() {
+        looks = Durability.HELD;
+        return this;
+    }
+
+    @Override
+    public void writeHeld() throws P9Exception {
+        try {
+            log.writeHeld();
+        } catch (AuditWriteException e) {
+            throw new P9Exception(Errno.of(e.errno()), e.getMessage(), e);
+        }
     }
 
     /** Counts the guest data of writes to shares on the log's file system against its free-space reserve. */

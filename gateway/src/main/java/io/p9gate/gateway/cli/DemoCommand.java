@@ -236,7 +236,8 @@ final class DemoCommand implements Callable<Integer> {
             } catch (KeyFormatException e) {
                 throw new IOException("cannot write the demo's audit key: " + e.getMessage(), e);
             }
-            return SignedAuditTrail.open(scratch.resolve("audit"), key, AuditOptions.defaults("p9gate/" + key.name()));
+            return SignedAuditTrail.open(scratch.resolve("audit"), key, AuditOptions.defaults("p9gate/" + key.name()))
+                    .holdingLooks(); // served only through sessions, which write them before their replies
         }
 
         static Path bundledShare() {

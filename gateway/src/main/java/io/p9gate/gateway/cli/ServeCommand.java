@@ -169,7 +169,9 @@ final class ServeCommand implements Callable<Integer> {
             refuseUnlessProductionReady(holder, metricsAddress);
         }
         Served served = holder != null ? fromPolicy(holder) : fromShares();
-        AuditTrail trail = audit.enabled() ? audit.open(spec.commandLine(), served.vms()) : new NoAudit();
+        // Served only through sessions, which write the records they hold before their replies leave.
+        AuditTrail trail =
+                audit.enabled() ? audit.open(spec.commandLine(), served.vms()).holdingLooks() : new NoAudit();
         if (trail instanceof SignedAuditTrail signed) {
             DataOnLogFilesystem data = new DataOnLogFilesystem(audit.dir, served::shareDir);
             if (audit.minFree > 0) {

@@ -80,6 +80,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                             + " outside [7, " + max + "]");
             discarding = true;
             in.skipBytes(in.readableBytes());
+            ctx.flush(); // the replies to the frames before it, which the session queued for its batch's flush
             ctx.close();
             return;
         }

@@ -12,11 +12,21 @@ public interface AuditTrail {
     long NO_SEQ = -1;
 
     /**
-     * Writes the record before returning; returns its sequence number (or {@link #NO_SEQ}).
+     * Writes the record before returning, or holds it for {@link #writeHeld} (a trail that holds records of requests
+     * that change nothing, so that a batch of them costs one write); returns its sequence number (or
+     * {@link #NO_SEQ}).
      *
      * @throws P9Exception EIO when it could not be written
      */
     long record(AuditEntry entry) throws P9Exception;
+
+    /**
+     * Writes the records held so far: called before the replies of their requests leave (a crash of the process
+     * then loses no record of a request the guest was answered).
+     *
+     * @throws P9Exception EIO when they could not be written: no reply of theirs may leave
+     */
+    default void writeHeld() throws P9Exception {}
 
     /**
      * Cheap check, before the backend is touched: false once records can no longer be written, so that a

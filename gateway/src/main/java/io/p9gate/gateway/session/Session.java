@@ -74,6 +74,10 @@ public final class Session extends ChannelInboundHandlerAdapter {
     private boolean waitingForVm;
 
     private Runnable vmWake;
+    /** A flush of the replies written in this turn of the loop is queued ({@link #flushSoon}). */
+    private boolean flushQueued;
+
+    private final Runnable flushTask = this::flushReplies;
     /** Completed once the connection is closed and the session's last handler is closed: see {@link #ended}. */
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
 
@@ -206,9 +210,13 @@ public final class Session extends ChannelInboundHandlerAdapter {
         return PeerCausedLog.key(settings.vm(), settings.listener());
     }
 
-    /** Nothing more from this connection is served, not even the rest of the read batch in hand. */
+    /**
+     * Nothing more from this connection is served, not even the rest of the read batch in hand; the replies written
+     * before leave first (after their records).
+     */
     private void closeNow() {
         closed = true;
+        ctx.flush();
         ctx.close();
     }
 
@@ -278,6 +286,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
             admission.done();
             CodecBuffers.releasePayload(request);
             outstanding.remove(tag);
+            ctx.flush(); // the replies written before it
             ctx.close();
         }
     }
@@ -421,6 +430,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
             if (old != null) {
                 RequestRunner.closeQuietly(old);
             }
+            ctx.flush();
             ctx.close();
         }
     }
@@ -497,8 +507,10 @@ public final class Session extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (closed && cause instanceof ClosedChannelException) {
-            return; // replies still queued when this session cut the connection fail with it: expected
+        if ((closed || !ctx.channel().isOpen()) && cause instanceof ClosedChannelException) {
+            // Replies still queued when the connection closed (this session cut it, or the codec did, before
+            // the batch's flush) fail with it: expected.
+            return;
         }
         ctx.fireExceptionCaught(cause);
     }
@@ -571,11 +583,34 @@ public final class Session extends ChannelInboundHandlerAdapter {
             CodecBuffers.releasePayload(reply);
             return;
         }
-        ctx.writeAndFlush(new Frame(tag, spell ? dialect.spell(reply) : reply), ctx.voidPromise());
+        ctx.write(new Frame(tag, spell ? dialect.spell(reply) : reply), ctx.voidPromise());
+        flushSoon();
         if (!channel.isWritable()) {
             pauseReading(); // channelWritabilityChanged resumes it
             closeIfFlooded(channel);
         }
+    }
+
+    /**
+     * The replies written in this turn of the event loop leave together, once it has served what it read and ran
+     * the hand-backs queued (the flush task runs after them): one flush, and one write of their audit records
+     * ({@link RecordsBeforeReplies}), per batch instead of per reply (issue 11).
+     */
+    private void flushSoon() {
+        if (flushQueued) {
+            return;
+        }
+        flushQueued = true;
+        try {
+            ctx.executor().execute(flushTask);
+        } catch (RejectedExecutionException e) {
+            flushReplies(); // the loop is shutting down: now or never
+        }
+    }
+
+    private void flushReplies() {
+        flushQueued = false;
+        ctx.flush();
     }
 
     private void closeIfFlooded(Channel channel) {

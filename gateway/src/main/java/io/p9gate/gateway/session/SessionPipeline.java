@@ -12,8 +12,8 @@ import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
 
 /**
- * Assembles the server side of a 9P connection: reply meter, framing, codec, session, last-resort error
- * handler.
+ * Assembles the server side of a 9P connection: records before replies, reply meter, framing, codec, session,
+ * last-resort error handler.
  */
 public final class SessionPipeline {
     private SessionPipeline() {}
@@ -45,6 +45,8 @@ public final class SessionPipeline {
         // answer) is counted against the VM too, and cannot be asked for while replies pile up unread.
         pipeline.addFirst("9p-reply-meter", new ReplyMeter(lane.budget().admission()));
         pipeline.addFirst("9p-read-gate", new ReadGate());
+        // Nearest the socket: no byte of a reply (TLS records included) leaves before the records of its request.
+        pipeline.addFirst("9p-records-first", new RecordsBeforeReplies(factory));
         pipeline.addLast("9p-decoder", new FrameDecoder(limit, Direction.REQUESTS, dialect, logKey));
         pipeline.addLast("9p-encoder", new FrameEncoder(limit, Direction.REPLIES, dialect, logKey));
         Session session = new Session(factory, lane, limit, dialect, settings, sessionIds, peer);

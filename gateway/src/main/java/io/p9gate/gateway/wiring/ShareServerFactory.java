@@ -127,6 +127,11 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
                 new FileServer(context, new SessionShares(mine), fs, sessionLocks), vm, context, audit, requests);
     }
 
+    @Override
+    public void writeRecords() throws P9Exception {
+        audit.writeHeld();
+    }
+
     /** Sessions opened from now on time their requests for {@code observer} (set it before the gateway starts). */
     public void observeRequests(RequestObserver observer) {
         requests = Objects.requireNonNull(observer);

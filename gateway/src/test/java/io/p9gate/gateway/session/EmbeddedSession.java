@@ -49,9 +49,14 @@ final class EmbeddedSession implements AutoCloseable {
 
     /** @param vm the VM the transport identified the connection as ("" when the listener is the VM) */
     EmbeddedSession(int maxMsize, RequestLane lane, boolean ownLoops, String vm) {
+        this(maxMsize, lane, ownLoops, vm, null);
+    }
+
+    /** @param factory the sessions' handlers ({@link #handlers} when null) */
+    EmbeddedSession(int maxMsize, RequestLane lane, boolean ownLoops, String vm, RequestHandlerFactory factory) {
         SessionPipeline.install(
                 channel.pipeline(),
-                handlers,
+                factory == null ? handlers : factory,
                 lane,
                 new SessionSettings("test", maxMsize, SessionSettings.DEFAULT_MAX_OUTSTANDING)
                         .forVm(vm)

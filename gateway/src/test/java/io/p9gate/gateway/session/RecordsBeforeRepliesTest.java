@@ -1,0 +1,138 @@
+package io.p9gate.gateway.session;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.p9gate.gateway.auditing.SignedAuditTrail;
+import io.p9gate.gateway.auditing.SignedLogs;
+import io.p9gate.gateway.fs.AllowAll;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.Frame;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.wiring.ShareServerFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 11: the replies of one read batch leave in one flush, after the audit records of their requests reached
+ * the segment in one write; no reply is on the wire before its record is in the file.
+ */
+class RecordsBeforeRepliesTest {
+    private static final int MSIZE = 8192;
+    private static final int BATCH = 8;
+
+    @TempDir
+    Path tmp;
+
+    /** Next to the socket: what the log's segment holds each time bytes are about to leave. */
+    private static final class Wire extends ChannelOutboundHandlerAdapter {
+        private final SignedLogs logs;
+        final List<Long> getattrRecordsAtFlush = new ArrayList<>();
+
+        Wire(SignedLogs logs) {
+            this.logs = logs;
+        }
+
+        @Override
+        public void flush(ChannelHandlerContext ctx) {
+            try {
+                getattrRecordsAtFlush.add(logs.records().stream()
+                        .filter(r -> "getattr".equals(r.op()))
+                        .count());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            ctx.flush();
+        }
+    }
+
+    private record Served(
+            EmbeddedSession session, Wire wire, SignedAuditTrail trail, ShareServerFactory shares, boolean[] failWrites)
+            implements AutoCloseable {
+        @Override
+        public void close() throws io.p9gate.audit.AuditWriteException {
+            session.close();
+            shares.close();
+            trail.close();
+        }
+    }
+
+    private Served served() throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("share"));
+        Files.writeString(share.resolve("f"), "data");
+        SignedLogs logs = SignedLogs.in(tmp);
+        SignedAuditTrail trail = logs.open().holdingLooks();
+        ShareServerFactory shares = new ShareServerFactory(Map.of("share", share), new AllowAll(), trail);
+        boolean[] failWrites = {false};
+        RequestHandlerFactory factory = new RequestHandlerFactory() {
+            @Override
+            public RequestHandler open(ConnectionContext context) {
+                return shares.open(context);
+            }
+
+            @Override
+            public void writeRecords() throws P9Exception {
+                if (failWrites[0]) {
+                    throw new P9Exception(Errno.EIO, "injected: the held records cannot be written");
+                }
+                shares.writeRecords();
+            }
+        };
+        EmbeddedSession s =
+                new EmbeddedSession(MSIZE, RequestLane.unbudgeted(Runnable::run, "test"), true, "", factory);
+        Wire wire = new Wire(logs);
+        s.channel.pipeline().addFirst("wire", wire);
+        s.negotiate(MSIZE);
+        s.send(1, new TMessage.Tattach(0, TMessage.NOFID, "root", "share", 0));
+        List<Frame> attached = s.replies();
+        assertInstanceOf(RMessage.Rattach.class, attached.getLast().body(), attached.toString());
+        return new Served(s, wire, trail, shares, failWrites);
+    }
+
+    @Test
+    void aBatchOfRepliesLeavesInOneFlushAfterItsRecords() throws Exception {
+        try (Served s = served()) {
+            s.wire.getattrRecordsAtFlush.clear();
+            ByteBuf batch = Unpooled.buffer();
+            for (int tag = 10; tag < 10 + BATCH; tag++) {
+                batch.writeBytes(EmbeddedSession.encode(new Frame(tag, new TMessage.Tgetattr(0, 0x7ff))));
+            }
+            s.session.feed(batch); // one read: served on the loop one after another
+            List<Frame> replies = s.session.replies();
+            assertEquals(BATCH, replies.size());
+            replies.forEach(r -> assertInstanceOf(RMessage.Rgetattr.class, r.body()));
+            // main: a flush per reply (8), each after its own record's write(2)
+            assertEquals(List.of((long) BATCH), s.wire.getattrRecordsAtFlush, "one flush, every record before it");
+        }
+    }
+
+    @Test
+    void aLogThatCannotWriteTheRecordsLetsNoReplyOut() throws Exception {
+        try (Served s = served()) {
+            s.session.send(20, new TMessage.Tgetattr(0, 0x7ff));
+            assertEquals(1, s.session.replies().size());
+            // The held records cannot be written (AuditLog.writeHeld fails as a record's write does): the reply
+            // must not leave; the connection is closed instead, dropping it.
+            s.failWrites[0] = true;
+            long records = s.trail.log().size();
+            s.session.send(21, new TMessage.Tgetattr(0, 0x7ff));
+            assertTrue(s.trail.log().size() > records, "its record was appended (held)");
+            assertEquals(List.of(), s.session.replies());
+            assertFalse(s.session.channel.isOpen());
+        }
+    }
+}
