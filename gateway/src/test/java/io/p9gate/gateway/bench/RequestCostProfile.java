@@ -10,6 +10,7 @@ import io.p9gate.gateway.auditing.RefusalBudget;
 import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.codec.CodecBuffers;
+import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.NoAudit;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.policyadapter.PolicyServed;
@@ -32,7 +33,8 @@ import java.util.Locale;
  * write is not among them). Run it under JFR to see where the time goes
  * (docs/performance.md, "Where a request's time goes"). Run with {@code gateway/bench-run.sh RequestCostProfile};
  * {@code -Dbench.seconds} is how long each operation runs, {@code -Dbench.warmup} how many requests of each are
- * not counted before, {@code -Dbench.setups} which setups run (default {@code bare,policy, no audit,policy + audit}).
+ * not counted before, {@code -Dbench.setups} which setups run (default {@code bare,policy, no audit,policy + audit}),
+ * {@code -Dbench.batch} how many requests share one write of their held records (default 16; 0: none held).
  */
 public final class RequestCostProfile {
     private static final byte[] BLOCK = new byte[4096];
@@ -40,6 +42,13 @@ public final class RequestCostProfile {
     private static final long FILE = 1024L * CHUNK.readableBytes();
     private static final long SECONDS = Long.getLong("bench.seconds", 10);
     private static final long WARMUP = Long.getLong("bench.warmup", 200_000);
+    /**
+     * Requests per event-loop batch: the audited setup holds the records of requests that change nothing and writes
+     * them once per this many requests, as a session does before the replies of one read leave (0: every record
+     * written at once, as before batching).
+     */
+    private static final int BATCH = Integer.getInteger("bench.batch", 16);
+
     private static final String[] SETUPS = System.getProperty("bench.setups", "bare,policy, no audit,policy + audit")
             .split(",(?! )");
 
@@ -64,6 +73,9 @@ public final class RequestCostProfile {
                         AuditOptions.defaults("p9gate.bench/cost")),
                 Durability.WRITTEN,
                 RefusalBudget.DEFAULT)) {
+            if (BATCH > 0) {
+                audit.holdingLooks();
+            }
             Path bare = Files.createDirectories(base.resolve("bare"));
             Files.write(bare.resolve("f"), BLOCK);
             for (String name : SETUPS) {
@@ -77,17 +89,22 @@ public final class RequestCostProfile {
                         : TestSession.attached(factory, listener, io.p9gate.policy.dialect.Dialect.L, "share");
                 s.walk(TestSession.ROOT, 1, "f");
                 s.lopen(1, 2);
-                measure(name, "getattr", () -> s.call(new TMessage.Tgetattr(1, 0x3fff)));
-                measure(name, "write 4 KiB", () -> s.call(new TMessage.Twrite(1, 0, Unpooled.wrappedBuffer(BLOCK))));
+                AuditTrail trail = name.equals("policy + audit") ? audit : new NoAudit();
+                measure(trail, name, "getattr", () -> s.call(new TMessage.Tgetattr(1, 0x3fff)));
+                measure(
+                        trail,
+                        name,
+                        "write 4 KiB",
+                        () -> s.call(new TMessage.Twrite(1, 0, Unpooled.wrappedBuffer(BLOCK))));
                 // Sequential 64 KiB requests over a 64 MiB file, as bench/compare-diod.sh's @65536 rows send them
                 // (iounit 65512: msize 65536 less the Twrite header), from the page cache; the data in direct
                 // memory, as the decoder hands it over (a heap buffer would be staged in native memory first).
                 long[] offset = {0};
-                measure(name, "write 64 KiB", () -> {
+                measure(trail, name, "write 64 KiB", () -> {
                     s.call(new TMessage.Twrite(1, offset[0], CHUNK.duplicate()));
                     offset[0] = (offset[0] + CHUNK.readableBytes()) % FILE;
                 });
-                measure(name, "read 64 KiB", () -> {
+                measure(trail, name, "read 64 KiB", () -> {
                     CodecBuffers.releasePayload(s.call(new TMessage.Tread(1, offset[0], CHUNK.readableBytes())));
                     offset[0] = (offset[0] + CHUNK.readableBytes()) % FILE;
                 });
@@ -101,8 +118,15 @@ public final class RequestCostProfile {
         void run() throws Exception;
     }
 
-    private static void measure(String setup, String op, Request request) throws Exception {
+    private static void measure(AuditTrail trail, String setup, String op, Request one) throws Exception {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        int[] served = {0};
+        Request request = () -> {
+            one.run();
+            if (BATCH > 0 && ++served[0] % BATCH == 0) {
+                trail.writeHeld(); // what the session's flush does at the end of a batch
+            }
+        };
         for (long i = 0; i < WARMUP; i++) { // warm-up, not counted
             request.run();
         }
