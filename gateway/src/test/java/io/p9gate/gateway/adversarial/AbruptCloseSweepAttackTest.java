@@ -35,10 +35,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A VM's connections that go away badly (R-ROB-1, R-ROB-2, R-ROB-3): in the middle of a 1 MiB Twrite's frame while
- * holding a lock, with dozens of requests outstanding whose replies it never reads, after half-closing its socket,
- * and right after Tflushes of requests still running. After each, the other VM is served; after all, the VM's
- * budgets hold nothing (connections, fids, descriptors, locks, requests, reply bytes), its lock is free for a new
- * session, every session it opened is recorded closed and the signed log verifies.
+ * holding a lock, with hundreds of requests outstanding whose replies it never reads, after half-closing its
+ * socket, right after Tflushes of requests still running, and with an xattr value half written. After each, the
+ * other VM is served; after all, the VM's budgets hold nothing (connections, fids, descriptors, locks, xattr bytes,
+ * requests, reply bytes), its lock is free for a new session, every session it opened is recorded closed and the
+ * signed log verifies.
  */
 class AbruptCloseSweepAttackTest {
     private static final long LOTS = 1 << 20;
@@ -74,11 +75,14 @@ class AbruptCloseSweepAttackTest {
             betaReads(fx);
             flushEverythingThenClose(fx);
             betaReads(fx);
+            closeWithAnXattrValueHalfWritten(fx);
+            betaReads(fx);
 
             awaitNoConnections(alpha);
             assertEquals(0, alpha.fids().used(), "fids");
             assertEquals(0, alpha.descriptors().used(), "descriptors");
             assertEquals(0, alpha.locks().used(), "locks");
+            assertEquals(0, alpha.xattrBytes().used(), "xattr value bytes");
             assertEquals(0, alpha.admission().serving(), "requests");
             assertEquals(0, alpha.admission().queuedReplyBytes(), "reply bytes");
             try (P9Client again = open(fx)) {
@@ -207,6 +211,15 @@ class AbruptCloseSweepAttackTest {
             reused.writeShortLE(0);
             reused.writeIntLE(1);
             c.sendRaw(0, reused);
+        }
+    }
+
+    /** A Txattrcreate announcing 60,000 bytes, 1,000 of them written, then the socket closed. */
+    private static void closeWithAnXattrValueHalfWritten(PolicyFixture fx) throws Exception {
+        try (P9Client c = open(fx)) {
+            c.walk(0, 1, "notes.txt");
+            c.rpc(new TMessage.Txattrcreate(1, "user.half", 60_000, 0));
+            c.write(1, 0, new byte[1000]);
         }
     }
 
