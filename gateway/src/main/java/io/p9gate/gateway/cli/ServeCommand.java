@@ -20,6 +20,7 @@ import io.p9gate.gateway.policyadapter.PolicyReloader;
 import io.p9gate.gateway.policyadapter.ReloadOutcomeFile;
 import io.p9gate.gateway.policyadapter.ServedPolicyCheck;
 import io.p9gate.gateway.policyadapter.SessionGuards;
+import io.p9gate.gateway.policyadapter.TransportChecks;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
@@ -253,6 +254,11 @@ final class ServeCommand implements Callable<Integer> {
         /** Every share's host directory now, by a name for messages. */
         Map<String, Path> shareDirs();
 
+        /** Each CRL file of the policy and its nextUpdate, for the metrics; none without a policy. */
+        default Supplier<Map<String, java.time.Instant>> crlNextUpdates() {
+            return Map::of;
+        }
+
         /** Which VM a connection speaks for (R-DEP-1); without a policy, the listener's. */
         default PeerIdentifier identifier(AuditTrail trail) {
             return PeerIdentifier.LISTENER_IS_VM;
@@ -344,6 +350,7 @@ final class ServeCommand implements Callable<Integer> {
             sessions.observeRequests(new RequestLatency(counted.registry()));
         }
         LiveGauges.register(counted.registry(), config.budgets(), served.quotaScopes());
+        LiveGauges.crls(counted.registry(), served.crlNextUpdates());
         MetricsEndpoint endpoint = MetricsEndpoint.start(address, counted.registry());
         PrintWriter out = spec.commandLine().getOut();
         out.println("p9gate: metrics on " + address.describe() + "/metrics");
@@ -421,9 +428,18 @@ final class ServeCommand implements Callable<Integer> {
         PolicyReloader reloader = new PolicyReloader(holder);
         return new Served() {
             private SessionGuards guards;
+            private final TransportChecks transport = TransportChecks.watch(holder, reloader, w -> {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("p9gate: WARNING: " + w);
+                err.flush();
+            });
 
             public Map<String, Path> shares() {
                 return Map.of();
+            }
+
+            public Supplier<Map<String, java.time.Instant>> crlNextUpdates() {
+                return transport::crlNextUpdates;
             }
 
             public GatewayConfig config(AuditTrail trail) {

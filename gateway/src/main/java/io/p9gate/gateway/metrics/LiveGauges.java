@@ -5,7 +5,9 @@ import io.p9gate.gateway.budget.Budgets;
 import io.p9gate.gateway.budget.VmBudget;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 
@@ -58,6 +60,19 @@ public final class LiveGauges {
                 "p9gate_quota_limit_inodes",
                 "Inode limit of each quota (+Inf: none)",
                 QuotaScope::limitInodes);
+    }
+
+    /**
+     * Each CRL's nextUpdate as Unix seconds (as of the last load or reload): an alert can fire before it passes.
+     * A CRL past it is still used (docs/policy.md).
+     */
+    public static void crls(PrometheusRegistry registry, Supplier<Map<String, Instant>> nextUpdates) {
+        GaugeWithCallback.builder()
+                .name("p9gate_crl_next_update_seconds")
+                .help("nextUpdate of each client-cert CRL of the policy, as Unix seconds, by CRL file")
+                .labelNames("crl")
+                .callback(cb -> nextUpdates.get().forEach((file, next) -> cb.call(next.getEpochSecond(), file)))
+                .register(registry);
     }
 
     private static void perVm(

@@ -1,0 +1,133 @@
+package io.p9gate.gateway.policyadapter;
+
+import io.p9gate.gateway.certs.Pem;
+import io.p9gate.policy.PolicyEngine;
+import io.p9gate.policy.PolicyHolder;
+import io.p9gate.policy.model.ListenerSpec;
+import io.p9gate.policy.model.VmPolicy;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509CRL;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * What a policy's transports leave to the host that should not pass in silence, checked once per load and reload
+ * (never per connection), one warning line each: a CRL past its nextUpdate, and a directory of a VM's Unix socket
+ * that another host user may change. Neither is refused: a stale CRL still revokes what it lists, and refusing
+ * every handshake of its CA would lock out every VM the day its refresh is late; the socket works, but another
+ * user can unlink it (the VM can no longer connect until the gateway restarts). Keeps each CRL's nextUpdate for the
+ * metrics.
+ */
+public final class TransportChecks {
+    private static final System.Logger LOG = System.getLogger(TransportChecks.class.getName());
+
+    private volatile Map<String, Instant> crlNextUpdates = Map.of();
+
+    /**
+     * Checks the policy in force now, saying each warning to {@code atStart}, and again after each reload that is
+     * taken, logging each warning then.
+     */
+    public static TransportChecks watch(PolicyHolder holder, PolicyReloader reloader, Consumer<String> atStart) {
+        TransportChecks checks = new TransportChecks();
+        checks.check(holder.current(), Instant.now(), atStart);
+        reloader.onReload(result -> {
+            if (result instanceof PolicyHolder.ReloadResult.Loaded) {
+                checks.check(holder.current(), Instant.now(), w -> LOG.log(System.Logger.Level.WARNING, w));
+            }
+        });
+        return checks;
+    }
+
+    /** Checks {@code engine}'s policy as of {@code now}, says each warning, and keeps its CRLs' nextUpdate. */
+    public void check(PolicyEngine engine, Instant now, Consumer<String> warn) {
+        Map<String, Instant> dates = nextUpdates(engine);
+        crlNextUpdates = Map.copyOf(dates);
+        dates.forEach((file, next) -> {
+            if (next.isBefore(now)) {
+                warn.accept("CRL " + file + " is past its nextUpdate " + next + ": it is still used (a stale CRL"
+                        + " still revokes what it lists), but certificates revoked since are not known; refresh it"
+                        + " and reload");
+            }
+        });
+        socketDirectories(engine).forEach(dir -> othersMayChange(dir, warn));
+    }
+
+    /** Each CRL file of the policy last checked and its nextUpdate (none: no next CRL is promised). */
+    public Map<String, Instant> crlNextUpdates() {
+        return crlNextUpdates;
+    }
+
+    private static Map<String, Instant> nextUpdates(PolicyEngine engine) {
+        Map<String, Instant> dates = new LinkedHashMap<>();
+        for (VmPolicy vm : engine.policy().vms().values()) {
+            if (vm.listen() instanceof ListenerSpec.Tls tls && tls.client().crl() != null) {
+                Path file = tls.client().crl();
+                try {
+                    X509CRL crl = Pem.crl(file);
+                    if (crl.getNextUpdate() != null) {
+                        dates.put(file.toString(), crl.getNextUpdate().toInstant());
+                    }
+                } catch (IOException | GeneralSecurityException e) {
+                    // The VM's connections are refused with the reason (CertificatePin); nothing to date here.
+                }
+            }
+        }
+        return dates;
+    }
+
+    private static Set<Path> socketDirectories(PolicyEngine engine) {
+        Set<Path> dirs = new LinkedHashSet<>();
+        for (VmPolicy vm : engine.policy().vms().values()) {
+            if (vm.listen() instanceof ListenerSpec.UnixSocket unix) {
+                dirs.add(unix.path().toAbsolutePath().normalize().getParent());
+            }
+        }
+        return dirs;
+    }
+
+    /**
+     * A directory's entries may be unlinked or renamed by its owner, and by anyone who may write it unless it is
+     * sticky (then only by an entry's owner): a directory owned by neither root nor the gateway's user, or group- or
+     * other-writable without the sticky bit, lets another user remove the socket.
+     */
+    private static void othersMayChange(Path dir, Consumer<String> warn) {
+        PosixFileAttributes a;
+        int mode;
+        try {
+            a = Files.readAttributes(dir, PosixFileAttributes.class);
+            mode = (Integer) Files.getAttribute(dir, "unix:mode");
+        } catch (IOException | UnsupportedOperationException e) {
+            return; // a directory that cannot be read is reported when the socket is bound
+        }
+        String owner = a.owner().getName();
+        Set<PosixFilePermission> p = a.permissions();
+        boolean othersWrite =
+                p.contains(PosixFilePermission.GROUP_WRITE) || p.contains(PosixFilePermission.OTHERS_WRITE);
+        boolean sticky = (mode & 01000) != 0;
+        List<String> why = new ArrayList<>();
+        if (!owner.equals("root") && !owner.equals(System.getProperty("user.name"))) {
+            why.add("it is owned by " + owner);
+        }
+        if (othersWrite && !sticky) {
+            why.add("mode " + PosixFilePermissions.toString(p) + " lets its group or others write it, without the"
+                    + " sticky bit");
+        }
+        if (!why.isEmpty()) {
+            warn.accept("Unix socket directory " + dir + ": " + String.join(", and ", why) + ": another host user"
+                    + " can unlink a VM's socket there, and the VM cannot connect until the gateway restarts; use a"
+                    + " directory only root or the gateway's user can write (docs/deploy.md)");
+        }
+    }
+}
