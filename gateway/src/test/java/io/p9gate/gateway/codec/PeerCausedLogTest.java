@@ -12,10 +12,10 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /** A line a peer can cause at will: one per interval, the next one counting those left out. */
-class PeerCausedLogTest {
-    /** Keeps each line logged. */
-    private static final class Lines implements System.Logger {
-        final List<String> lines = new CopyOnWriteArrayList<>();
+public class PeerCausedLogTest {
+    /** Keeps each line logged, as "LEVEL message" (the metrics tests use it too). */
+    public static final class Lines implements System.Logger {
+        public final List<String> lines = new CopyOnWriteArrayList<>();
 
         @Override
         public String getName() {

@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.codec.PeerCausedLog;
+import io.p9gate.gateway.codec.PeerCausedLogTest;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.ResourceBundle;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,34 +19,9 @@ import org.junit.jupiter.api.Test;
 class MetricsAcceptFailureTest {
     private static final int FAILURES = 1000;
 
-    /** Keeps each line logged. */
-    private static final class Lines implements System.Logger {
-        final List<String> lines = new ArrayList<>();
-
-        @Override
-        public String getName() {
-            return "metrics";
-        }
-
-        @Override
-        public boolean isLoggable(Level level) {
-            return true;
-        }
-
-        @Override
-        public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {
-            lines.add(msg);
-        }
-
-        @Override
-        public void log(Level level, ResourceBundle bundle, String format, Object... params) {
-            lines.add(format);
-        }
-    }
-
     @Test
     void aLastingAcceptFailureIsLoggedOnceAndEachRetryWaits() {
-        Lines log = new Lines();
+        PeerCausedLogTest.Lines log = new PeerCausedLogTest.Lines();
         List<Duration> pauses = new ArrayList<>();
         int[] accepts = {0};
         MetricsEndpoint.acceptEach(
@@ -65,7 +40,8 @@ class MetricsAcceptFailureTest {
         assertEquals(FAILURES + 1, accepts[0]);
         assertEquals(1, log.lines.size(), log.lines.toString());
         assertTrue(
-                log.lines.getFirst().startsWith("metrics: accept failed: Too many open files"), log.lines.getFirst());
+                log.lines.getFirst().startsWith("WARNING metrics: accept failed: Too many open files"),
+                log.lines.getFirst());
         assertEquals(FAILURES, pauses.size(), "a pause after each failed accept");
         assertTrue(pauses.stream().allMatch(p -> p.compareTo(Duration.ofMillis(10)) >= 0), pauses.toString());
     }
