@@ -163,7 +163,12 @@ public final class AuditLog implements AutoCloseable {
             }
         };
         return new DiskBudget(
-                options.maxBytes(), options.minFreeBytes(), DiskBudget.used(dir), usable, options.budgetVms());
+                options.maxBytes(),
+                options.minFreeBytes(),
+                DiskBudget.used(dir),
+                usable,
+                FreeInodes.of(dir, LOG),
+                options.budgetVms());
     }
 
     /**
@@ -306,7 +311,20 @@ public final class AuditLog implements AutoCloseable {
      * @throws AuditWriteException as there; {@link AuditWriteException#ENOSPC} when the data is what does not fit
      */
     public long appendIntent(AuditEvent.Decision event, Durability durability, long data) throws AuditWriteException {
-        return append(event, durability, DiskBudget.Kind.CHANGE, data);
+        return appendIntent(event, durability, data, 0);
+    }
+
+    /**
+     * As {@link #appendIntent(AuditEvent.Decision, Durability, long)}, for a change that also makes {@code inodes}
+     * inodes on this log's file system (a file, directory, symlink or node in a share there): with a free-space
+     * reserve it is refused when they would take the free inodes the log's rotations need.
+     *
+     * @param data the bytes it writes, or its estimated footprint for a change without data (a directory's block)
+     * @throws AuditWriteException as there; {@link AuditWriteException#ENOSPC} when the data or inodes do not fit
+     */
+    public long appendIntent(AuditEvent.Decision event, Durability durability, long data, long inodes)
+            throws AuditWriteException {
+        return append(event, durability, DiskBudget.Kind.CHANGE, data, inodes);
     }
 
     /**
@@ -320,16 +338,16 @@ public final class AuditLog implements AutoCloseable {
     }
 
     private long append(AuditEvent event, Durability durability, DiskBudget.Kind kind) throws AuditWriteException {
-        return append(event, durability, kind, 0);
+        return append(event, durability, kind, 0, 0);
     }
 
-    private long append(AuditEvent event, Durability durability, DiskBudget.Kind kind, long data)
+    private long append(AuditEvent event, Durability durability, DiskBudget.Kind kind, long data, long inodes)
             throws AuditWriteException {
         Future<?> forcedCheckpoint = null;
         long seq;
         lock.lock();
         try {
-            seq = writeRecord(event, kind, data, durability == Durability.HELD);
+            seq = writeRecord(event, kind, data, inodes, durability == Durability.HELD);
             boolean forced = event instanceof AuditEvent.Lifecycle l && l.kind().forcesCheckpoint();
             if (forced) {
                 forcedCheckpoint = complete(capture("event"));
@@ -625,15 +643,16 @@ public final class AuditLog implements AutoCloseable {
 
     /** One of the log's own records: never refused by the disk budget, written at once. */
     private long writeRecord(AuditEvent event) throws AuditWriteException {
-        return writeRecord(event, DiskBudget.Kind.INTERNAL, 0, false);
+        return writeRecord(event, DiskBudget.Kind.INTERNAL, 0, 0, false);
     }
 
     /**
-     * @param data bytes of guest data the change will write on the log's file system (0: none, or elsewhere)
-     * @param hold keep the line for {@link #writeHeld} ({@link Durability#HELD}) rather than write it (and every line
-     *             held before it) now
+     * @param data   bytes of guest data the change will write on the log's file system (0: none, or elsewhere)
+     * @param inodes inodes the change will make there
+     * @param hold   keep the line for {@link #writeHeld} ({@link Durability#HELD}) rather than write it (and every
+     *               line held before it) now
      */
-    private long writeRecord(AuditEvent event, DiskBudget.Kind kind, long data, boolean hold)
+    private long writeRecord(AuditEvent event, DiskBudget.Kind kind, long data, long inodes, boolean hold)
             throws AuditWriteException {
         rejectIfFailed();
         if (closed) {
@@ -653,13 +672,14 @@ public final class AuditLog implements AutoCloseable {
                         null);
             }
             String vm = vmOf(event);
-            DiskBudget.Verdict verdict = budget.admits(kind, vm, length + 1, data);
+            DiskBudget.Verdict verdict = budget.admits(kind, vm, length + 1, data, inodes);
             if (verdict == DiskBudget.Verdict.NO_ROOM_FOR_DATA) {
                 reportBudget();
                 throw new AuditWriteException(
-                        "audit log disk budget: refusing " + data + " bytes of VM " + vm
-                                + "'s data on the log's file system: the last 20 % of its free space is kept for"
-                                + " records (" + budget.describe() + ")",
+                        "audit log disk budget: refusing " + data + " bytes and " + inodes + " inodes of VM " + vm
+                                + "'s change on the log's file system: the last 20 % of its free space and its last "
+                                + DiskBudget.MIN_FREE_INODES + " free inodes are kept for the log ("
+                                + budget.describe() + ")",
                         null,
                         AuditWriteException.ENOSPC);
             }
@@ -680,7 +700,7 @@ public final class AuditLog implements AutoCloseable {
             if (hold ? segments.hold(bytes, length, seq) : segments.write(bytes, length, seq)) {
                 sealSoon();
             }
-            budget.wrote(kind, vm, length + 1, data);
+            budget.wrote(kind, vm, length + 1, data, inodes);
             // Every record this writer appends is chained by its leaf hash, as its start and checkpoint records
             // state (statingTheChainRule; its first record is its start record): the line is hashed once.
             byte[] leaf = hashes.leaf(bytes, 0, length);

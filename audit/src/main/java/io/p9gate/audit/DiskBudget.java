@@ -24,7 +24,9 @@ import java.util.stream.Stream;
  * The log's own records (checkpoints, start, shutdown, policy and key events) are always written: there are few,
  * and without them the log could not be verified. Free space is sampled every {@link #SAMPLE_BYTES} written,
  * and at every record once the budget is within twice that. Guest data the gateway writes on the log's file system
- * counts against the free space too ({@link #admits(Kind, String, long, long)}): it is refused before the last 20 %.
+ * counts against the free space too ({@link #admits(Kind, String, long, long, long)}): it is refused before the last
+ * 20 %, and a change that makes an inode there (a file, directory, symlink, node) is refused when the file system's
+ * free inodes are down to {@link #MIN_FREE_INODES}, which the log's rotations need.
  */
 final class DiskBudget {
     enum State {
@@ -64,11 +66,22 @@ final class DiskBudget {
     }
 
     static final long SAMPLE_BYTES = 256 << 10;
+    /**
+     * Free inodes guest changes on the log's file system never take (with a free-space reserve): each rotation makes
+     * the log's next spare segment file, and without an inode the next rotation fails and every VM's records with it.
+     */
+    static final long MIN_FREE_INODES = 1024;
+    /** Inodes made between two readings of the free inodes, when far from {@link #MIN_FREE_INODES}. */
+    private static final long SAMPLE_INODES = 64;
 
     private final long maxBytes;
     private final long minFreeBytes;
     private final long scale;
     private final LongSupplier usableSpace;
+    private final LongSupplier freeInodes;
+    private long inodes = Long.MAX_VALUE;
+    /** Starts at a full sample: read at the first change that makes an inode. */
+    private long inodesSinceSample = SAMPLE_INODES;
     /** Atomic: the checkpoint thread counts its notes without the append lock. */
     private final AtomicLong used;
 
@@ -92,6 +105,13 @@ final class DiskBudget {
 
     /** @param vms the VMs the gateway serves, which share the last 20 % (0: the VMs seen in records) */
     DiskBudget(long maxBytes, long minFreeBytes, long used, LongSupplier usableSpace, int vms) {
+        this(maxBytes, minFreeBytes, used, usableSpace, () -> FreeInodes.UNCOUNTED, vms);
+    }
+
+    /** @param freeInodes the file system's free inodes now ({@link FreeInodes#UNCOUNTED} if it counts none) */
+    DiskBudget(
+            long maxBytes, long minFreeBytes, long used, LongSupplier usableSpace, LongSupplier freeInodes, int vms) {
+        this.freeInodes = freeInodes;
         this.maxBytes = maxBytes;
         this.minFreeBytes = minFreeBytes;
         this.scale = maxBytes > 0 ? maxBytes : minFreeBytes;
@@ -149,8 +169,21 @@ final class DiskBudget {
      * into the last 20 %: there the change is refused, and only records of every VM go in.
      */
     Verdict admits(Kind kind, String vm, long bytes, long data) {
-        if (enabled() && data > 0 && minFreeBytes > 0 && freeLeft() - bytes - data < scale / 5) {
-            return Verdict.NO_ROOM_FOR_DATA;
+        return admits(kind, vm, bytes, data, 0);
+    }
+
+    /**
+     * As {@link #admits(Kind, String, long, long)}, for a change that also makes {@code newInodes} inodes on the log's
+     * file system: refused as data is when they would take the last {@link #MIN_FREE_INODES} free ones.
+     */
+    Verdict admits(Kind kind, String vm, long bytes, long data, long newInodes) {
+        if (enabled() && minFreeBytes > 0) {
+            if (data > 0 && freeLeft() - bytes - data < scale / 5) {
+                return Verdict.NO_ROOM_FOR_DATA;
+            }
+            if (newInodes > 0 && inodesLeft() - newInodes < MIN_FREE_INODES) {
+                return Verdict.NO_ROOM_FOR_DATA;
+            }
         }
         return admits(kind, vm, bytes);
     }
@@ -161,9 +194,15 @@ final class DiskBudget {
      * what the file system really has.
      */
     void wrote(Kind kind, String vm, long bytes, long data) {
+        wrote(kind, vm, bytes, data, 0);
+    }
+
+    /** As {@link #wrote(Kind, String, long, long)}, the change also making {@code newInodes} inodes. */
+    void wrote(Kind kind, String vm, long bytes, long data, long newInodes) {
         wrote(kind, vm, bytes);
         if (minFreeBytes > 0) {
             writtenSinceSample += data;
+            inodesSinceSample += newInodes;
         }
     }
 
@@ -250,6 +289,15 @@ final class DiskBudget {
             left = maxBytes - used.get();
         }
         return minFreeBytes > 0 ? Math.min(left, freeLeft()) : left;
+    }
+
+    /** Free inodes, less those made since they were read (read again every few, and at each near the reserve). */
+    private long inodesLeft() {
+        if (inodesSinceSample >= SAMPLE_INODES || inodes - inodesSinceSample - MIN_FREE_INODES < 2 * SAMPLE_INODES) {
+            inodes = freeInodes.getAsLong();
+            inodesSinceSample = 0;
+        }
+        return inodes - inodesSinceSample;
     }
 
     /** Usable space above the reserve, less what was written since it was sampled (sampled again when due). */

@@ -313,4 +313,43 @@ class DiskBudgetTest {
                 budget.admits(DiskBudget.Kind.CHANGE, "vm-a", 300, 4 * MAX),
                 "--audit-max-bytes bounds the log's files, not the shares");
     }
+
+    /**
+     * Inodes a guest's changes make on the log's file system (empty files, directories) are kept out of the last
+     * {@link DiskBudget#MIN_FREE_INODES}: each rotation of the log makes its next spare segment file. Free inodes
+     * that cannot be read count as none (fail closed); a file system that counts none limits nothing.
+     */
+    @Test
+    void inodesGuestChangesMakeOnTheLogsFileSystemStopAtTheInodeReserve() {
+        long reserve = 64L << 20;
+        AtomicLong inodes = new AtomicLong(DiskBudget.MIN_FREE_INODES + 500);
+        DiskBudget budget = new DiskBudget(0, reserve, 0, () -> reserve << 1, inodes::get, 2);
+        int made = 0;
+        while (made < 1000
+                && budget.admits(DiskBudget.Kind.CHANGE, "vm-flood", 300, 512, 1) == DiskBudget.Verdict.ADMITTED) {
+            budget.wrote(DiskBudget.Kind.CHANGE, "vm-flood", 300, 512, 1);
+            inodes.decrementAndGet();
+            made++;
+        }
+        assertEquals(500, made, "up to the inode reserve");
+        assertEquals(DiskBudget.MIN_FREE_INODES, inodes.get());
+        assertEquals(DiskBudget.Verdict.ADMITTED, budget.admits(DiskBudget.Kind.CHANGE, "vm-victim", 300, 0, 0));
+        assertEquals(
+                DiskBudget.Verdict.NO_ROOM_FOR_DATA,
+                new DiskBudget(0, reserve, 0, () -> reserve << 1, () -> 0, 2)
+                        .admits(DiskBudget.Kind.CHANGE, "vm-a", 300, 512, 1),
+                "unreadable: none");
+        assertEquals(
+                DiskBudget.Verdict.ADMITTED,
+                new DiskBudget(0, reserve, 0, () -> reserve << 1, () -> FreeInodes.UNCOUNTED, 2)
+                        .admits(DiskBudget.Kind.CHANGE, "vm-a", 300, 512, 1),
+                "a file system that counts no inodes");
+    }
+
+    /** statvfs(3) through FFM reads what the file system has: some inodes, or none counted. */
+    @Test
+    void freeInodesOfARealFileSystem(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        long free = FreeInodes.of(dir, System.getLogger("test")).getAsLong();
+        assertTrue(free > 0, "free inodes: " + free);
+    }
 }

@@ -1,7 +1,6 @@
 package io.p9gate.gateway.auditing;
 
 import io.p9gate.gateway.fs.AuditEntry;
-import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.fs.RecordPhase;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,6 +15,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * log's records need, which the disk budget samples only now and then. Counted, the budget refuses a VM's flood of
  * writes (ENOSPC) before its free-space reserve, instead of another VM's records failing on a full disk. A share
  * whose device cannot be read counts as on the log's file system (the budget samples the real free space soon).
+ *
+ * <p>Changes without data take blocks and inodes there too (a directory a block, a long symlink target a block, an
+ * xattr its value): each is counted as data by an estimate of its footprint, and the inode it makes as an inode
+ * ({@link Footprint#of}). An estimate only: a share quota, or the log on a file system of its own, is the real bound.
  */
 public final class DataOnLogFilesystem {
     /** Counts no data: shares elsewhere, or no free-space reserve. */
@@ -38,15 +41,17 @@ public final class DataOnLogFilesystem {
         this.shareDirs = Objects.requireNonNull(shareDirs);
     }
 
-    /** Bytes of guest data the change {@code entry} announces on the log's file system (0 for none). */
-    long bytesOf(AuditEntry entry) {
-        if (entry.phase() != RecordPhase.INTENT
-                || entry.request().operation() != Operation.WRITE
-                || entry.outcome().bytes() <= 0) {
-            return 0;
+    /** What the change {@code entry} announces takes on the log's file system ({@link Footprint#NONE} elsewhere). */
+    Footprint footprintOf(AuditEntry entry) {
+        if (entry.phase() != RecordPhase.INTENT) {
+            return Footprint.NONE;
+        }
+        Footprint footprint = Footprint.of(entry);
+        if (footprint.equals(Footprint.NONE)) {
+            return footprint;
         }
         Optional<Path> dir = shareDirs.of(entry.request().vm(), entry.request().share());
-        return dir.isPresent() && holds(dir.get()) ? entry.outcome().bytes() : 0;
+        return dir.isPresent() && holds(dir.get()) ? footprint : Footprint.NONE;
     }
 
     /** Whether {@code dir} is on the log's file system (or cannot be told apart from it). */

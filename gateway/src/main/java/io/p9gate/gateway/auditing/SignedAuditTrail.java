@@ -73,7 +73,7 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
     public long record(AuditEntry entry) throws P9Exception {
         AuditEvent.Decision decision = DecisionRecords.of(entry);
         return switch (entry.phase()) {
-            case INTENT -> append(decision, durability(entry), RecordPhase.INTENT, dataOnLog.bytesOf(entry));
+            case INTENT -> append(decision, durability(entry), RecordPhase.INTENT, dataOnLog.footprintOf(entry));
             case DONE ->
                 entry.outcome().errno() != null
                         ? refusals.record(decision) // changed nothing and failed
@@ -113,7 +113,7 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
         }
     }
 
-    /** Counts the guest data of writes to shares on the log's file system against its free-space reserve. */
+    /** Counts what changes take on shares on the log's file system against its free-space (and inode) reserve. */
     public void countDataOnLogFilesystem(DataOnLogFilesystem data) {
         this.dataOnLog = Objects.requireNonNull(data);
     }
@@ -179,16 +179,16 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
     }
 
     private long append(AuditEvent event, Durability durability, RecordPhase phase) throws P9Exception {
-        return append(event, durability, phase, 0);
+        return append(event, durability, phase, Footprint.NONE);
     }
 
-    /** @param data bytes of guest data an intent's change writes on the log's file system */
-    private long append(AuditEvent event, Durability durability, RecordPhase phase, long data) throws P9Exception {
+    /** @param data what an intent's change takes on the log's file system (its data, its blocks and inodes) */
+    private long append(AuditEvent event, Durability durability, RecordPhase phase, Footprint data) throws P9Exception {
         long start = System.nanoTime();
         long seq;
         try {
             seq = switch (phase) {
-                case INTENT -> log.appendIntent((AuditEvent.Decision) event, durability, data); // refused first
+                case INTENT -> log.appendIntent((AuditEvent.Decision) event, durability, data.bytes(), data.inodes());
                 case OUTCOME -> log.appendOutcome((AuditEvent.Decision) event, durability); // one per admitted intent
                 case DONE -> log.append(event, durability);
             };

@@ -1350,7 +1350,7 @@ public final class GuardedFs {
                 who,
                 share,
                 () -> List.of(hostPath(share, node)),
-                new RequestArgs.Xattr(pending.name()),
+                new RequestArgs.Xattr(pending.name(), pending.size()),
                 () -> {
                     byte[] value = pending.value();
                     if (value.length == 0) {

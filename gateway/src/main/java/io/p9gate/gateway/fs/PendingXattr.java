@@ -50,6 +50,11 @@ public final class PendingXattr {
         return name;
     }
 
+    /** The value's size the Txattrcreate announced (what setting it takes on the host), filled or not. */
+    public int size() {
+        return value.length;
+    }
+
     public int flags() {
         return flags;
     }

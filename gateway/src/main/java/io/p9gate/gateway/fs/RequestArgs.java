@@ -98,10 +98,17 @@ public sealed interface RequestArgs {
         }
     }
 
-    /** Txattrwalk of one attribute, Txattrcreate, and the commit of its value at clunk. */
-    record Xattr(String name) implements RequestArgs {
+    /**
+     * Txattrwalk of one attribute, Txattrcreate, and the commit of its value at clunk, which sets {@code valueBytes}
+     * (what it takes on the host's disk; not shown, the record of each Twrite of the value says it).
+     */
+    record Xattr(String name, int valueBytes) implements RequestArgs {
         /** XATTR_NAME_MAX: a longer name is refused (ERANGE) by the call, and recorded by its length only. */
         private static final int NAME_MAX = 255;
+
+        public Xattr(String name) {
+            this(name, 0);
+        }
 
         @Override
         public String describe() {

@@ -12,6 +12,7 @@ import io.p9gate.gateway.auditing.SignedLogs;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.SetAttr;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -188,14 +189,34 @@ class AuditDiskBudgetAttackTest {
                 P9Client alpha = rig.alpha();
                 P9Client beta = rig.beta()) {
             logs = rig.logs;
-            alpha.walk(0, 1);
-            alpha.lcreate(1, "filler", 1, 0644, 0);
+            Files.createFile(rig.policy.data.resolve("filler")); // by the host: a new file is refused there too
+            alpha.walk(0, 1, "filler");
+            alpha.lopen(1, 1);
             P9Exception refused =
                     assertThrows(P9Exception.class, () -> alpha.write(1, 0, new byte[32 << 10]), "a write of data");
             assertEquals(Errno.ENOSPC, refused.errno());
             assertEquals(0, Files.size(rig.policy.data.resolve("filler")), "the refused write was not made");
+            // Changes without data take the file system's blocks and inodes too: refused there as well.
             alpha.walk(0, 3);
-            alpha.mkdir(3, "still-recorded", 0755, 0);
+            assertEquals(
+                    Errno.ENOSPC,
+                    assertThrows(P9Exception.class, () -> alpha.mkdir(3, "d", 0755, 0))
+                            .errno());
+            assertEquals(
+                    Errno.ENOSPC,
+                    assertThrows(P9Exception.class, () -> alpha.symlink(3, "l", "t".repeat(4000), 0))
+                            .errno());
+            alpha.walk(0, 4);
+            assertEquals(
+                    Errno.ENOSPC,
+                    assertThrows(P9Exception.class, () -> alpha.lcreate(4, "e", 1, 0644, 0))
+                            .errno());
+            for (String name : List.of("d", "l", "e")) {
+                assertTrue(
+                        Files.notExists(rig.policy.data.resolve(name), java.nio.file.LinkOption.NOFOLLOW_LINKS),
+                        name + " was not made");
+            }
+            alpha.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, 0600, 0, 0, 0, 0, 0, 0, 0)); // takes nothing
             beta.walk(0, 2, "readme");
             beta.lopen(2, 0);
             assertArrayEquals("beta's view".getBytes(StandardCharsets.UTF_8), beta.read(2, 0, 100));
@@ -206,7 +227,7 @@ class AuditDiskBudgetAttackTest {
     }
 
     /** A free-space reserve of {@code reserve} bytes, every share counted as on the log's file system. */
-    private static SignedAuditTrail onTheLogsFileSystem(SignedLogs logs, long reserve) {
+    static SignedAuditTrail onTheLogsFileSystem(SignedLogs logs, long reserve) {
         try {
             SignedAuditTrail trail = SignedAuditTrail.open(
                     logs.dir,

@@ -18,7 +18,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Only a Twrite's data to a share on the log's file system counts against the log's free-space reserve. */
+/** What a change takes on a share on the log's file system counts against the log's free-space reserve. */
 class DataOnLogFilesystemTest {
     @TempDir
     Path dir;
@@ -28,9 +28,48 @@ class DataOnLogFilesystemTest {
         Path log = Files.createDirectory(dir.resolve("log"));
         Path share = Files.createDirectory(dir.resolve("share"));
         DataOnLogFilesystem data = new DataOnLogFilesystem(log, (vm, name) -> Optional.of(share));
-        assertEquals(4096, data.bytesOf(entry(Operation.WRITE, RecordPhase.INTENT, 4096)));
-        assertEquals(0, data.bytesOf(entry(Operation.WRITE, RecordPhase.OUTCOME, 4096)), "only the intent");
-        assertEquals(0, data.bytesOf(entry(Operation.READ, RecordPhase.DONE, 4096)), "a read writes nothing");
+        assertEquals(new Footprint(4096, 0), data.footprintOf(entry(Operation.WRITE, RecordPhase.INTENT, 4096)));
+        assertEquals(
+                Footprint.NONE, data.footprintOf(entry(Operation.WRITE, RecordPhase.OUTCOME, 4096)), "only the intent");
+        assertEquals(
+                Footprint.NONE,
+                data.footprintOf(entry(Operation.READ, RecordPhase.DONE, 4096)),
+                "a read writes nothing");
+    }
+
+    /**
+     * Changes without data took blocks and inodes the budget did not count: each now counts an estimate (ext4, 4 KiB
+     * blocks): an entry its name and header, a new inode 512 bytes and one inode, a directory a block, a symlink
+     * target too long for the inode its blocks, an xattr its name and value.
+     */
+    @Test
+    void changesWithoutDataCountTheirBlocksAndInodes() throws Exception {
+        Path log = Files.createDirectory(dir.resolve("log"));
+        DataOnLogFilesystem data = new DataOnLogFilesystem(log, (vm, name) -> Optional.of(log));
+        assertEquals(
+                new Footprint(8 + 1 + 512 + 4096, 1),
+                data.footprintOf(intent(Operation.MKDIR, new RequestArgs.Make("d", 0755, true, 0, 0))));
+        assertEquals(
+                new Footprint(8 + 1 + 512, 1),
+                data.footprintOf(intent(Operation.CREATE, new RequestArgs.Create("e", 0, 0644, true))));
+        assertEquals(
+                new Footprint(8 + 1 + 512, 1),
+                data.footprintOf(intent(Operation.SYMLINK, new RequestArgs.Symlink("l", "short"))),
+                "a short target is kept in the inode");
+        assertEquals(
+                new Footprint(8 + 1 + 512 + 8192, 1),
+                data.footprintOf(intent(Operation.SYMLINK, new RequestArgs.Symlink("l", "t".repeat(4097)))));
+        assertEquals(
+                new Footprint(8 + 4, 0),
+                data.footprintOf(intent(Operation.LINK, new RequestArgs.EntryNames(List.of("hard")))));
+        assertEquals(
+                new Footprint(8 + 10 + 60000, 0),
+                data.footprintOf(intent(Operation.XATTR_COMMIT, new RequestArgs.Xattr("user.attr1", 60000))));
+        assertEquals(
+                Footprint.NONE,
+                data.footprintOf(intent(Operation.XATTR_COMMIT, new RequestArgs.Xattr("user.attr1", 0))),
+                "an empty value removes the attribute");
+        assertEquals(Footprint.NONE, data.footprintOf(intent(Operation.REMOVE, new RequestArgs.Unlink("e", false))));
     }
 
     @Test
@@ -41,9 +80,24 @@ class DataOnLogFilesystemTest {
                         && !Files.getAttribute(other, "unix:dev").equals(Files.getAttribute(dir, "unix:dev")),
                 "needs /dev/shm on a device of its own");
         DataOnLogFilesystem data = new DataOnLogFilesystem(dir, (vm, name) -> Optional.of(other));
-        assertEquals(0, data.bytesOf(entry(Operation.WRITE, RecordPhase.INTENT, 4096)));
+        assertEquals(Footprint.NONE, data.footprintOf(entry(Operation.WRITE, RecordPhase.INTENT, 4096)));
         DataOnLogFilesystem none = new DataOnLogFilesystem(dir, (vm, name) -> Optional.empty());
-        assertEquals(0, none.bytesOf(entry(Operation.WRITE, RecordPhase.INTENT, 4096)), "a share no longer served");
+        assertEquals(
+                Footprint.NONE,
+                none.footprintOf(entry(Operation.WRITE, RecordPhase.INTENT, 4096)),
+                "a share no longer served");
+    }
+
+    private static AuditEntry intent(Operation op, RequestArgs args) {
+        AccessRequest request = new AccessRequest("alpha", 1, op, "data", List.of("/f"), 0, 0, args, "");
+        return new AuditEntry(
+                1,
+                MessageType.TMKDIR,
+                request,
+                Decision.allow(List.of("r")),
+                Outcome.success(0),
+                RecordPhase.INTENT,
+                -1);
     }
 
     private static AuditEntry entry(Operation op, RecordPhase phase, long bytes) {
