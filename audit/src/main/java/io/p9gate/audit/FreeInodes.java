@@ -31,9 +31,10 @@ final class FreeInodes {
 
     private FreeInodes() {}
 
-    /** Reads the free inodes of {@code dir}'s file system on every call; 0 (none, fail closed) if it cannot. */
+    /** Reads the free inodes of {@code dir}'s file system at every call; 0 (none, fail closed; logged once) if not. */
     static LongSupplier of(Path dir, System.Logger log) {
         byte[] path = (dir.toAbsolutePath() + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.util.concurrent.atomic.AtomicBoolean reported = new java.util.concurrent.atomic.AtomicBoolean();
         return () -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment buf = arena.allocate(SIZE, 8);
@@ -43,6 +44,9 @@ final class FreeInodes {
                 }
                 return buf.get(JAVA_LONG, FILES) == 0 ? UNCOUNTED : buf.get(JAVA_LONG, FAVAIL);
             } catch (Throwable e) {
+                if (reported.getAndSet(true)) {
+                    return 0; // read at every change near the reserve: said once
+                }
                 SafeLog.report(
                         log,
                         System.Logger.Level.WARNING,

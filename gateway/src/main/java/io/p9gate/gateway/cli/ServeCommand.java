@@ -176,7 +176,7 @@ final class ServeCommand implements Callable<Integer> {
         if (trail instanceof SignedAuditTrail signed) {
             DataOnLogFilesystem data = new DataOnLogFilesystem(audit.dir, served::shareDir);
             if (audit.minFree > 0) {
-                // Only a free-space reserve counts guest data (DiskBudget): without one, no lookup per Twrite.
+                // Only a free-space reserve counts what changes take (DiskBudget): without one, no lookup per change.
                 signed.countDataOnLogFilesystem(data);
             }
             warnAboutSharesBesideTheLog(served, data);
