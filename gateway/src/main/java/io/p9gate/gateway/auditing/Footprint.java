@@ -27,8 +27,10 @@ record Footprint(long bytes, long inodes) {
     static Footprint of(AuditEntry entry) {
         RequestArgs args = entry.request().args();
         return switch (entry.request().operation()) {
-            case WRITE ->
-                entry.outcome().bytes() > 0 ? new Footprint(entry.outcome().bytes(), 0) : NONE;
+            case WRITE -> // an xattr value's Twrite fills memory: it reaches the disk at the commit, counted there
+                entry.outcome().bytes() > 0 && !(args instanceof RequestArgs.XattrIo)
+                        ? new Footprint(entry.outcome().bytes(), 0)
+                        : NONE;
             case CREATE -> args instanceof RequestArgs.Create c ? made(c.name(), 0) : NONE;
             case MKDIR, MKNOD -> args instanceof RequestArgs.Make m ? made(m.name(), m.directory() ? BLOCK : 0) : NONE;
             case SYMLINK -> args instanceof RequestArgs.Symlink l ? made(l.name(), targetBlocks(l.target())) : NONE;

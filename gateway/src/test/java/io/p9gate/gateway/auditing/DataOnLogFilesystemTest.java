@@ -69,6 +69,10 @@ class DataOnLogFilesystemTest {
                 Footprint.NONE,
                 data.footprintOf(intent(Operation.XATTR_COMMIT, new RequestArgs.Xattr("user.attr1", 0))),
                 "an empty value removes the attribute");
+        assertEquals(
+                Footprint.NONE,
+                data.footprintOf(intent(Operation.WRITE, new RequestArgs.XattrIo("user.attr1", 0), 60000)),
+                "the value's Twrite fills the gateway's memory, not the disk: counted once, at the commit");
         assertEquals(Footprint.NONE, data.footprintOf(intent(Operation.REMOVE, new RequestArgs.Unlink("e", false))));
     }
 
@@ -89,13 +93,17 @@ class DataOnLogFilesystemTest {
     }
 
     private static AuditEntry intent(Operation op, RequestArgs args) {
+        return intent(op, args, 0);
+    }
+
+    private static AuditEntry intent(Operation op, RequestArgs args, long bytes) {
         AccessRequest request = new AccessRequest("alpha", 1, op, "data", List.of("/f"), 0, 0, args, "");
         return new AuditEntry(
                 1,
                 MessageType.TMKDIR,
                 request,
                 Decision.allow(List.of("r")),
-                Outcome.success(0),
+                Outcome.success(bytes),
                 RecordPhase.INTENT,
                 -1);
     }
