@@ -100,8 +100,11 @@ class SessionConcurrencyTest {
         try (RawConnection c = connect(1)) {
             c.send(1, walk("slow"));
             assertTrue(handlers.slowStarted.await(20, TimeUnit.SECONDS));
-            c.send(2, new TMessage.Tclunk(5)); // waits: the one slot is taken
-            c.send(3, new TMessage.Tflush(2)); // served at once, drops tag 2 before it starts
+            // In one read: tag 2 waits (the one slot is taken) and the session stops reading until it can serve
+            // it, so a Tflush that came in a later read would wait for the slot too (a 300 ms gap between the two
+            // sends made it wait for the slow walk's 30 s timeout). The Tflush of the same read is served at once
+            // and drops tag 2 before it starts.
+            c.sendTogether(new Frame(2, new TMessage.Tclunk(5)), new Frame(3, new TMessage.Tflush(2)));
             assertEquals(new Frame(3, new RMessage.Rflush()), c.receive());
             handlers.releaseSlow();
             assertEquals(1, c.receive().tag());
