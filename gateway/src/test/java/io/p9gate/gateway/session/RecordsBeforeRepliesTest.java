@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 class RecordsBeforeRepliesTest {
     private static final int MSIZE = 8192;
     private static final int BATCH = 8;
+    private static final long RETRY = 5;
+    private static final long GIVE_UP = 1_000;
 
     @TempDir
     Path tmp;
@@ -61,7 +64,12 @@ class RecordsBeforeRepliesTest {
     }
 
     private record Served(
-            EmbeddedSession session, Wire wire, SignedAuditTrail trail, ShareServerFactory shares, boolean[] failWrites)
+            EmbeddedSession session,
+            Wire wire,
+            SignedAuditTrail trail,
+            ShareServerFactory shares,
+            boolean[] failWrites,
+            long[] clock)
             implements AutoCloseable {
         @Override
         public void close() throws io.p9gate.audit.AuditWriteException {
@@ -94,13 +102,20 @@ class RecordsBeforeRepliesTest {
         };
         EmbeddedSession s =
                 new EmbeddedSession(MSIZE, RequestLane.unbudgeted(Runnable::run, "test"), true, "", factory);
+        long[] clock = {0};
+        s.channel
+                .pipeline()
+                .replace(
+                        RecordsBeforeReplies.class,
+                        "9p-records-first",
+                        new RecordsBeforeReplies(factory, () -> clock[0], RETRY, GIVE_UP));
         Wire wire = new Wire(logs);
         s.channel.pipeline().addFirst("wire", wire);
         s.negotiate(MSIZE);
         s.send(1, new TMessage.Tattach(0, TMessage.NOFID, "root", "share", 0));
         List<Frame> attached = s.replies();
         assertInstanceOf(RMessage.Rattach.class, attached.getLast().body(), attached.toString());
-        return new Served(s, wire, trail, shares, failWrites);
+        return new Served(s, wire, trail, shares, failWrites, clock);
     }
 
     @Test
@@ -121,17 +136,45 @@ class RecordsBeforeRepliesTest {
     }
 
     @Test
-    void aLogThatCannotWriteTheRecordsLetsNoReplyOut() throws Exception {
+    void aReplyWaitsForALogThatCannotWriteItsRecordAndLeavesOnceItCan() throws Exception {
         try (Served s = served()) {
             s.session.send(20, new TMessage.Tgetattr(0, 0x7ff));
             assertEquals(1, s.session.replies().size());
-            // The held records cannot be written (AuditLog.writeHeld fails as a record's write does): the reply
-            // must not leave; the connection is closed instead, dropping it.
+            // The held records cannot be written (AuditLog.writeHeld fails as a record's write does): the reply must
+            // not leave, and the connection stays: the Linux client does not reconnect, so closing it on a short
+            // failure of the log's disk would end the guest's mount.
             s.failWrites[0] = true;
             long records = s.trail.log().size();
             s.session.send(21, new TMessage.Tgetattr(0, 0x7ff));
             assertTrue(s.trail.log().size() > records, "its record was appended (held)");
             assertEquals(List.of(), s.session.replies());
+            assertTrue(s.session.channel.isOpen(), "the connection waits for the log");
+            // The log writes again: the next try of the flush sends the reply as it was.
+            s.failWrites[0] = false;
+            s.clock[0] += TimeUnit.MILLISECONDS.toNanos(RETRY);
+            s.session.channel.advanceTimeBy(RETRY, TimeUnit.MILLISECONDS);
+            s.session.channel.runScheduledPendingTasks();
+            List<Frame> replies = s.session.replies();
+            assertEquals(1, replies.size(), replies.toString());
+            assertEquals(21, replies.getFirst().tag());
+            assertInstanceOf(RMessage.Rgetattr.class, replies.getFirst().body());
+            assertTrue(s.session.channel.isOpen());
+        }
+    }
+
+    @Test
+    void aLogThatStaysUnableToWriteTheRecordsLetsNoReplyOutAndClosesTheConnection() throws Exception {
+        try (Served s = served()) {
+            s.session.send(20, new TMessage.Tgetattr(0, 0x7ff));
+            assertEquals(1, s.session.replies().size());
+            s.failWrites[0] = true;
+            s.session.send(21, new TMessage.Tgetattr(0, 0x7ff));
+            assertEquals(List.of(), s.session.replies());
+            assertTrue(s.session.channel.isOpen());
+            s.clock[0] += TimeUnit.MILLISECONDS.toNanos(GIVE_UP);
+            s.session.channel.advanceTimeBy(RETRY, TimeUnit.MILLISECONDS);
+            s.session.channel.runScheduledPendingTasks();
+            assertEquals(List.of(), s.session.replies(), "dropped unsent, as a crash would");
             assertFalse(s.session.channel.isOpen());
         }
     }
