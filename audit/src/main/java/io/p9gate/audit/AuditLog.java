@@ -735,12 +735,25 @@ public final class AuditLog implements AutoCloseable {
      *                             may be acknowledged (EIO)
      */
     public void writeHeld() throws AuditWriteException {
-        if (segments.heldRecords() == 0) {
+        writeHeld(Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #writeHeld}, for a caller that acknowledges only the records up to {@code upTo} (one connection's):
+     * it returns at once, without the lock and whatever the log's state, when that record was handed to the kernel
+     * already (by another caller's batch, a later record's write or a recovery), so that a connection neither waits
+     * for, nor writes, nor fails on the records of others. Otherwise it writes every held record, as
+     * {@link #writeHeld} does.
+     *
+     * @throws AuditWriteException as {@link #writeHeld}
+     */
+    public void writeHeld(long upTo) throws AuditWriteException {
+        if (allWrittenUpTo(upTo)) {
             return;
         }
         lock.lock();
         try {
-            if (segments.heldRecords() == 0) {
+            if (allWrittenUpTo(upTo)) {
                 return;
             }
             Failure earlier = failure.get();
@@ -753,6 +766,22 @@ public final class AuditLog implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The highest sequence number whose line was handed to the kernel, every line before it too (-1: none); a line
+     * only held, or whose write failed, is not counted. Read without the lock.
+     */
+    public long writtenThrough() {
+        return segments.recordsWritten() - 1;
+    }
+
+    /**
+     * Lock-free: whether record {@code upTo} needs no write. Nothing held means every appended record is written: a
+     * batch's write counts its records before it empties the buffer.
+     */
+    private boolean allWrittenUpTo(long upTo) {
+        return upTo <= writtenThrough() || segments.heldRecords() == 0;
     }
 
     /**

@@ -280,6 +280,14 @@ final class SegmentWriter implements Closeable {
     }
 
     /**
+     * Records handed to the kernel so far, every one before them too (a line is counted only once its write(2)
+     * returned; a repair cuts only what follows them); read without the log's lock.
+     */
+    long recordsWritten() {
+        return records;
+    }
+
+    /**
      * Makes every line written before the call durable, the directory entries of new segments included, and
      * returns how many records that is (lines written meanwhile may or may not be durable). One caller at a time
      * (the group commit's leader, any appender's thread): so nothing here may be undone by an interrupt, see the

@@ -159,6 +159,56 @@ class HeldRecordsTest {
         assertEquals(List.of(0, 1, 3), tags, "the refused intent is not in the log, the held records are");
     }
 
+    /**
+     * Two connections' flushes: A's writes both held records; B's, whose record is then written, writes nothing even
+     * though A's next record is held by then (main: B's flush took the lock and wrote it, 2 write(2)s instead of 1).
+     */
+    @Test
+    void aFlushWhoseRecordsAnotherFlushWroteWritesNothing() throws Exception {
+        CountingFiles files = new CountingFiles();
+        try (AuditLog log = AuditLog.open(dir, key, options(), CheckpointObserver.NONE, files)) {
+            long a = log.append(TestLogs.decision(0), Durability.HELD);
+            long b = log.append(TestLogs.decision(1), Durability.HELD);
+            int before = files.lineWrites;
+            log.writeHeld(a);
+            assertEquals(before + 1, files.lineWrites, "A's flush writes every held record");
+            assertEquals(b, log.writtenThrough());
+            long c = log.append(TestLogs.decision(2), Durability.HELD);
+            log.writeHeld(b);
+            assertEquals(before + 1, files.lineWrites, "B's flush: its record is written, it writes nothing");
+            assertEquals(2, decisionsInFile(), "A's next record stays held for A's flush");
+            log.writeHeld(c);
+            assertEquals(before + 2, files.lineWrites);
+            assertEquals(c, log.writtenThrough());
+        }
+        assertVerifiesAnchored();
+    }
+
+    /**
+     * While held records cannot be written (the log failed), a caller whose records are written goes on; one whose
+     * record is held waits for the recovery, which writes it.
+     */
+    @Test
+    void whileHeldRecordsCannotBeWrittenACallerWhoseRecordsAreWrittenGoesOn() throws Exception {
+        CountingFiles files = new CountingFiles();
+        try (AuditLog log = AuditLog.open(dir, key, options(), CheckpointObserver.NONE, files)) {
+            long a = log.append(TestLogs.decision(0), Durability.HELD);
+            log.writeHeld(a);
+            long b = log.append(TestLogs.decision(1), Durability.HELD);
+            files.cutNextLineWrite = true;
+            assertThrows(AuditWriteException.class, () -> log.writeHeld(b));
+            assertFalse(log.writable());
+            assertEquals(a, log.writtenThrough(), "the half-written line is not counted");
+            log.writeHeld(a); // main: it threw, as every caller's did while anything was held
+            assertThrows(AuditWriteException.class, () -> log.writeHeld(b), "still held: acknowledge it not");
+            assertTrue(log.recoverNow());
+            assertTrue(log.writtenThrough() >= b, "the recovery wrote it");
+            log.writeHeld(b);
+        }
+        assertVerifiesAnchored();
+        assertEquals(2, decisionsInFile());
+    }
+
     @Test
     void heldRecordsAreWrittenByTheTimerWhenNoOneAsks() throws Exception {
         AuditOptions timed = options().withCheckpointEvery(Duration.ofHours(1));
