@@ -106,8 +106,13 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
 
     @Override
     public void writeHeld() throws P9Exception {
+        writeHeld(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void writeHeld(long upTo) throws P9Exception {
         try {
-            log.writeHeld();
+            log.writeHeld(upTo);
         } catch (AuditWriteException e) {
             throw new P9Exception(Errno.of(e.errno()), e.getMessage(), e);
         }

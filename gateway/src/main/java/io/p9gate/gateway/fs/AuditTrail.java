@@ -29,6 +29,17 @@ public interface AuditTrail {
     default void writeHeld() throws P9Exception {}
 
     /**
+     * Writes the records held so far unless the one numbered {@code upTo} (and so every one before it) is written
+     * already: called by one connection before its replies leave, {@code upTo} the highest sequence number its
+     * requests' records got ({@link #NO_SEQ}: none), so that it waits for no other connection's records.
+     *
+     * @throws P9Exception EIO when a record up to {@code upTo} could not be written
+     */
+    default void writeHeld(long upTo) throws P9Exception {
+        writeHeld();
+    }
+
+    /**
      * Cheap check, before the backend is touched: false once records can no longer be written, so that a
      * request is refused before it does anything.
      */

@@ -10,16 +10,18 @@ import java.util.function.LongSupplier;
 /**
  * Next to the socket: every flush of the connection, whoever asks for it (the session at the end of a batch, a TLS
  * engine, a close), first has the audit records of the requests answered written ({@link
- * RequestHandlerFactory#writeRecords}: the audit log holds the records of requests that change nothing and writes a
- * batch of them at once). So no reply leaves before its record has reached the kernel, and a crash of the process
- * loses no record of a request the guest was answered (R-ROB-3).
+ * RequestHandlerFactory#writeRecords} of the connection's {@link RequestHandlerFactory#forConnection view}: the audit
+ * log holds the records of requests that change nothing and writes a batch of them at once; a connection whose records
+ * are written already goes on at once). So no reply leaves before its record has reached the kernel, and a crash of
+ * the process loses no record of a request the guest was answered (R-ROB-3).
  *
  * <p>If they cannot be written (the log has failed), the flush waits: the replies stay queued, unsent, and the flush
- * is tried again every {@link #RETRY_MILLIS} ms, so that when the log recovers (it writes the held lines again) they
- * leave as they are. A guest's mount thus survives a short failure of the log's disk (the Linux client does not
- * reconnect); meanwhile its new requests are refused with EIO by the log, and a guest that keeps sending meets the
- * outbound limit as one that does not read. Only when the log has not recovered after {@link #GIVE_UP_MILLIS} ms is
- * the connection closed, below any TLS engine, dropping the replies unsent as a crash would.
+ * is tried again every {@link #RETRY_MILLIS} ms (only a connection with a record among them waits), so that when the
+ * log recovers (it writes the held lines again) they leave as they are. A guest's mount thus survives a short
+ * failure of the log's disk (the Linux client does not reconnect); meanwhile its new requests are refused with EIO by
+ * the log, and a guest that keeps sending meets the outbound limit as one that does not read. Only when the log has
+ * not recovered after {@link #GIVE_UP_MILLIS} ms is the connection closed, below any TLS engine, dropping the replies
+ * unsent as a crash would.
  */
 final class RecordsBeforeReplies extends ChannelOutboundHandlerAdapter {
     static final long RETRY_MILLIS = 100;

@@ -9,9 +9,19 @@ public interface RequestHandlerFactory {
 
     /**
      * Writes the audit records that sessions hold (one write per batch of requests, not per record): every
-     * connection calls it before its replies leave ({@link RecordsBeforeReplies}).
+     * connection calls it, on its {@link #forConnection} view, before its replies leave
+     * ({@link RecordsBeforeReplies}).
      *
      * @throws P9Exception when they could not be written: no reply of theirs may leave
      */
     default void writeRecords() throws P9Exception {}
+
+    /**
+     * The factory one connection uses, for its sessions and before its flushes: one whose {@link #writeRecords} writes
+     * held records only when one of that connection's own is among them, so that no connection waits for the records
+     * of others (and none fails while only theirs cannot be written). This one by default.
+     */
+    default RequestHandlerFactory forConnection() {
+        return this;
+    }
 }

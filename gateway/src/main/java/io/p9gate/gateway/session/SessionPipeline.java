@@ -46,10 +46,11 @@ public final class SessionPipeline {
         pipeline.addFirst("9p-reply-meter", new ReplyMeter(lane.budget().admission()));
         pipeline.addFirst("9p-read-gate", new ReadGate());
         // Nearest the socket: no byte of a reply (TLS records included) leaves before the records of its request.
-        pipeline.addFirst("9p-records-first", new RecordsBeforeReplies(factory));
+        RequestHandlerFactory connection = factory.forConnection(); // the records of this connection's requests
+        pipeline.addFirst("9p-records-first", new RecordsBeforeReplies(connection));
         pipeline.addLast("9p-decoder", new FrameDecoder(limit, Direction.REQUESTS, dialect, logKey));
         pipeline.addLast("9p-encoder", new FrameEncoder(limit, Direction.REPLIES, dialect, logKey));
-        Session session = new Session(factory, lane, limit, dialect, settings, sessionIds, peer);
+        Session session = new Session(connection, lane, limit, dialect, settings, sessionIds, peer);
         pipeline.addLast("9p-session", session);
         pipeline.addLast("9p-errors", new PipelineErrorHandler(logKey));
         return session;

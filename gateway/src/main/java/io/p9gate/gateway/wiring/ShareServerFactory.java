@@ -106,6 +106,28 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
     /** @throws DialectRefusedException if the VM may not speak the dialect negotiated (recorded as a denial) */
     @Override
     public RequestHandler open(ConnectionContext context) {
+        return open(context, audit);
+    }
+
+    /** The view of one connection: its replies wait for its own records only ({@link ConnectionTrail}). */
+    @Override
+    public RequestHandlerFactory forConnection() {
+        ConnectionTrail trail = new ConnectionTrail(audit);
+        return new RequestHandlerFactory() {
+            @Override
+            public RequestHandler open(ConnectionContext context) {
+                return ShareServerFactory.this.open(context, trail);
+            }
+
+            @Override
+            public void writeRecords() throws P9Exception {
+                trail.writeHeld();
+            }
+        };
+    }
+
+    /** @param audit the trail of the connection, or the gateway's */
+    private RequestHandler open(ConnectionContext context, AuditTrail audit) {
         String vm = access.vmOf(context);
         if (!access.allowsDialect(vm, context.dialect())) {
             RefusedDialect.record(audit, vm, context);
@@ -127,6 +149,7 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
                 new FileServer(context, new SessionShares(mine), fs, sessionLocks), vm, context, audit, requests);
     }
 
+    /** Writes the records every connection holds (a connection's own view writes only when it must). */
     @Override
     public void writeRecords() throws P9Exception {
         audit.writeHeld();

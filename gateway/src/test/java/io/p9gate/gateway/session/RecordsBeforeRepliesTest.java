@@ -9,6 +9,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.p9gate.audit.AuditLog;
+import io.p9gate.audit.FailingLineWrites;
 import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.auditing.SignedLogs;
 import io.p9gate.gateway.fs.AllowAll;
@@ -160,6 +162,54 @@ class RecordsBeforeRepliesTest {
             assertInstanceOf(RMessage.Rgetattr.class, replies.getFirst().body());
             assertTrue(s.session.channel.isOpen());
         }
+    }
+
+    /**
+     * Two connections over one log, held records of B's that cannot be written (the log failed): A's replies need no
+     * unwritten record (its EIO refusal records nothing), so they leave; B's wait for the log's recovery. Main: every
+     * connection's flush wrote the log's held records, so A's refusal waited with B's reply.
+     */
+    @Test
+    void aConnectionWhoseRecordsAreWrittenRepliesWhileAnotherOnesCannotBeWritten() throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("share"));
+        SignedLogs logs = SignedLogs.in(tmp);
+        FailingLineWrites files = new FailingLineWrites();
+        AuditLog log = files.open(logs.dir, logs.key, SignedLogs.options());
+        SignedAuditTrail trail = new SignedAuditTrail(log).holdingLooks();
+        ShareServerFactory shares = new ShareServerFactory(Map.of("share", share), new AllowAll(), trail);
+        try (EmbeddedSession a = attached(shares);
+                EmbeddedSession b = attached(shares)) {
+            files.failing = true;
+            b.send(20, new TMessage.Tgetattr(0, 0x7ff)); // its record is held, the write before its reply fails
+            assertEquals(List.of(), b.replies(), "B's reply waits for its record");
+            assertFalse(log.writable(), "the log failed");
+
+            a.send(21, new TMessage.Tgetattr(0, 0x7ff));
+            assertEquals(List.of(new Frame(21, new RMessage.Rlerror(Errno.EIO))), a.replies(), "A's refusal leaves");
+            assertEquals(List.of(), b.replies());
+            assertTrue(b.channel.isOpen(), "B waits for the log");
+
+            files.failing = false;
+            assertTrue(FailingLineWrites.recoverNow(log));
+            b.channel.advanceTimeBy(RecordsBeforeReplies.RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            b.channel.runScheduledPendingTasks();
+            List<Frame> replies = b.replies();
+            assertEquals(1, replies.size(), replies.toString());
+            assertInstanceOf(RMessage.Rgetattr.class, replies.getFirst().body());
+        } finally {
+            files.failing = false;
+            FailingLineWrites.recoverNow(log); // so that closing it records its shutdown
+            shares.close();
+            trail.close();
+        }
+    }
+
+    private static EmbeddedSession attached(ShareServerFactory shares) throws Exception {
+        EmbeddedSession s = new EmbeddedSession(MSIZE, RequestLane.unbudgeted(Runnable::run, "test"), true, "", shares);
+        s.negotiate(MSIZE);
+        s.send(1, new TMessage.Tattach(0, TMessage.NOFID, "root", "share", 0));
+        assertInstanceOf(RMessage.Rattach.class, s.replies().getLast().body());
+        return s;
     }
 
     @Test
