@@ -3,6 +3,7 @@ package io.p9gate.audit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.audit.note.SigningKey;
@@ -15,6 +16,7 @@ import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,6 +40,10 @@ class HeldRecordsTest {
     private static final class CountingFiles implements SegmentWriter.SegmentFiles {
         volatile int lineWrites;
         volatile boolean cutNextLineWrite;
+        /** When set, the next line write waits for it (its writer holding the log's lock), after {@link #stalled}. */
+        volatile CountDownLatch stallNextLineWrite;
+
+        final CountDownLatch stalled = new CountDownLatch(1);
 
         @Override
         public RandomAccessFile open(Path file) throws IOException {
@@ -46,6 +52,12 @@ class HeldRecordsTest {
                 public void write(byte[] b, int off, int len) throws IOException {
                     if (len > 0 && b[off] == '{') {
                         lineWrites++;
+                        CountDownLatch stall = stallNextLineWrite;
+                        if (stall != null) {
+                            stallNextLineWrite = null;
+                            stalled.countDown();
+                            awaitUninterruptibly(stall);
+                        }
                         if (cutNextLineWrite) {
                             cutNextLineWrite = false;
                             super.write(b, off, len / 2);
@@ -55,6 +67,21 @@ class HeldRecordsTest {
                     super.write(b, off, len);
                 }
             };
+        }
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                latch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -179,6 +206,39 @@ class HeldRecordsTest {
             assertEquals(2, decisionsInFile(), "A's next record stays held for A's flush");
             log.writeHeld(c);
             assertEquals(before + 2, files.lineWrites);
+            assertEquals(c, log.writtenThrough());
+        }
+        assertVerifiesAnchored();
+    }
+
+    /**
+     * The lock seam: B's flush, its record written, returns while another flush holds the log's lock in the middle
+     * of its write(2) (main: it waited for the lock, as every flush did while anything was held; the timeout only
+     * keeps that from hanging the build).
+     */
+    @Test
+    void aFlushWhoseRecordsAreWrittenTakesNoLock() throws Exception {
+        CountingFiles files = new CountingFiles();
+        try (AuditLog log = AuditLog.open(dir, key, options(), CheckpointObserver.NONE, files)) {
+            long b = log.append(TestLogs.decision(0), Durability.HELD);
+            log.writeHeld(b);
+            long c = log.append(TestLogs.decision(1), Durability.HELD);
+            CountDownLatch release = new CountDownLatch(1);
+            files.stallNextLineWrite = release;
+            Thread other = Thread.ofPlatform().start(() -> {
+                try {
+                    log.writeHeld(c);
+                } catch (AuditWriteException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            try {
+                files.stalled.await(); // the other flush holds the lock, inside its write(2)
+                assertTimeoutPreemptively(Duration.ofSeconds(30), () -> log.writeHeld(b));
+            } finally {
+                release.countDown();
+                other.join();
+            }
             assertEquals(c, log.writtenThrough());
         }
         assertVerifiesAnchored();
