@@ -5,8 +5,8 @@ import io.p9gate.gateway.fs.RequestArgs;
 import java.nio.charset.StandardCharsets;
 
 /**
- * What a change will take on the file system it is made on, estimated before it is made: the data a Twrite carries,
- * and for a change without data the blocks and inode it makes. The estimate is of ext4 with 4 KiB blocks, on the
+ * What a change will take on the file system it is made on, estimated before it is made: the blocks the data a
+ * Twrite carries can take, and for a change without data the blocks and inode it makes. The estimate is of ext4 with 4 KiB blocks, on the
  * high side: the disk budget reads the real free space again soon ({@code DiskBudget.SAMPLE_BYTES}).
  *
  * @param bytes  bytes it takes
@@ -29,7 +29,7 @@ record Footprint(long bytes, long inodes) {
         return switch (entry.request().operation()) {
             case WRITE -> // an xattr value's Twrite fills memory: it reaches the disk at the commit, counted there
                 entry.outcome().bytes() > 0 && !(args instanceof RequestArgs.XattrIo)
-                        ? new Footprint(entry.outcome().bytes(), 0)
+                        ? new Footprint(blocksTouched(entry.outcome().bytes()), 0)
                         : NONE;
             case CREATE -> args instanceof RequestArgs.Create c ? made(c.name(), 0) : NONE;
             case MKDIR, MKNOD -> args instanceof RequestArgs.Make m ? made(m.name(), m.directory() ? BLOCK : 0) : NONE;
@@ -41,6 +41,15 @@ record Footprint(long bytes, long inodes) {
                         : NONE;
             default -> NONE;
         };
+    }
+
+    /**
+     * The blocks {@code bytes} of data can take, wherever they land: a 1-byte write into a hole takes a whole block
+     * (counted as 1 byte, a guest writing a byte per hole wrote 4096 times what was counted). The worst offset, not
+     * the one asked: an O_APPEND write lands at the file's end whatever offset the guest sends.
+     */
+    private static long blocksTouched(long bytes) {
+        return ((bytes + BLOCK - 2) / BLOCK + 1) * BLOCK;
     }
 
     /** A new entry {@code name} with its inode, and {@code blocks} bytes of blocks of its own. */

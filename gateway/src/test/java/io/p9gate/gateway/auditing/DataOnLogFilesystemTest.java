@@ -28,7 +28,14 @@ class DataOnLogFilesystemTest {
         Path log = Files.createDirectory(dir.resolve("log"));
         Path share = Files.createDirectory(dir.resolve("share"));
         DataOnLogFilesystem data = new DataOnLogFilesystem(log, (vm, name) -> Optional.of(share));
-        assertEquals(new Footprint(4096, 0), data.footprintOf(entry(Operation.WRITE, RecordPhase.INTENT, 4096)));
+        assertEquals(
+                new Footprint(8192, 0),
+                data.footprintOf(entry(Operation.WRITE, RecordPhase.INTENT, 4096)),
+                "4 KiB at an unaligned offset (an O_APPEND write's is the file's end) take two blocks");
+        assertEquals(
+                new Footprint(4096, 0),
+                data.footprintOf(entry(Operation.WRITE, RecordPhase.INTENT, 1)),
+                "a byte written into a hole takes a block");
         assertEquals(
                 Footprint.NONE, data.footprintOf(entry(Operation.WRITE, RecordPhase.OUTCOME, 4096)), "only the intent");
         assertEquals(
