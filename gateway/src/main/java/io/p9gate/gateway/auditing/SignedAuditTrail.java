@@ -10,6 +10,7 @@ import io.p9gate.audit.note.SigningKey;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GatewayEvent;
+import io.p9gate.gateway.fs.Outcome;
 import io.p9gate.gateway.fs.RecordPhase;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
@@ -73,13 +74,36 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
     public long record(AuditEntry entry) throws P9Exception {
         AuditEvent.Decision decision = DecisionRecords.of(entry);
         return switch (entry.phase()) {
-            case INTENT -> append(decision, durability(entry), RecordPhase.INTENT, dataOnLog.footprintOf(entry));
+            case INTENT -> intent(entry, decision);
             case DONE ->
                 entry.outcome().errno() != null
                         ? refusals.record(decision) // changed nothing and failed
                         : append(decision, entry.mustBeOnDisk() ? onDisk : looks, RecordPhase.DONE);
             case OUTCOME -> append(decision, looks, RecordPhase.OUTCOME); // the change is made, its reply not sent
         };
+    }
+
+    /**
+     * A change whose footprint the disk budget refuses (ENOSPC: the reserve kept for records, the log is fine) is not
+     * made and has no intent: it is recorded as a request that failed, ENOSPC, as a quota's refusal is, with room to
+     * spare (the reserve is there for records), and repeated ones summed up as other refusals are.
+     */
+    private long intent(AuditEntry entry, AuditEvent.Decision decision) throws P9Exception {
+        try {
+            return append(decision, durability(entry), RecordPhase.INTENT, dataOnLog.footprintOf(entry));
+        } catch (P9Exception e) {
+            if (e.errno() == Errno.ENOSPC) {
+                refusals.record(DecisionRecords.of(new AuditEntry(
+                        entry.tag(),
+                        entry.message(),
+                        entry.request(),
+                        entry.decision(),
+                        Outcome.failure(Errno.ENOSPC),
+                        RecordPhase.DONE,
+                        AuditTrail.NO_SEQ)));
+            }
+            throw e;
+        }
     }
 
     private long appendDecision(AuditEvent.Decision decision) throws P9Exception {

@@ -182,8 +182,7 @@ class AuditDiskBudgetAttackTest {
      */
     @Test
     void writesToAShareOnTheLogsFileSystemAreRefusedBeforeTheRecordsReserve() throws Exception {
-        long usable = Files.getFileStore(tmp).getUsableSpace();
-        long reserve = (long) (usable / 1.12); // 12 % of the reserve left: within the last 20 %, above 5 %
+        long reserve = twelvePercentLeft(tmp);
         SignedLogs logs;
         try (AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp, l -> onTheLogsFileSystem(l, reserve));
                 P9Client alpha = rig.alpha();
@@ -224,6 +223,40 @@ class AuditDiskBudgetAttackTest {
         assertEquals(1, readCount(logs), "beta's read is recorded");
         SignedLogs.Verified verified = logs.verify();
         assertEquals(0, verified.exit(), verified.output());
+    }
+
+    /**
+     * A change the reserve refuses (ENOSPC) is recorded as a failed request, as a quota's or a share's refusal is:
+     * before, neither its intent nor any record of it was written (the log's state, not the request, was logged,
+     * and only when it changed), so the log did not show that alpha tried, nor what.
+     */
+    @Test
+    void aChangeRefusedForTheRecordsReserveIsRecorded() throws Exception {
+        long reserve = twelvePercentLeft(tmp);
+        SignedLogs logs;
+        try (AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp, l -> onTheLogsFileSystem(l, reserve));
+                P9Client alpha = rig.alpha()) {
+            logs = rig.logs;
+            alpha.walk(0, 1);
+            assertEquals(
+                    Errno.ENOSPC,
+                    assertThrows(P9Exception.class, () -> alpha.mkdir(1, "refused", 0755, 0))
+                            .errno());
+        }
+        List<AuditRecord> refusals = logs.records().stream()
+                .filter(AuditRecord::isDecision)
+                .filter(r -> "alpha".equals(r.vm()) && "mkdir".equals(r.op()))
+                .toList();
+        assertEquals(1, refusals.size(), "the refused mkdir's records: " + refusals);
+        assertEquals(Errno.ENOSPC.code(), refusals.getFirst().errno(), refusals.toString());
+        assertTrue(refusals.getFirst().path().endsWith("/refused"), refusals.toString());
+        SignedLogs.Verified verified = logs.verify();
+        assertEquals(0, verified.exit(), verified.output());
+    }
+
+    /** A free-space reserve that leaves 12 % of it free on {@code dir}'s file system: within the last 20 %, above 5 %. */
+    private static long twelvePercentLeft(Path dir) throws java.io.IOException {
+        return (long) (Files.getFileStore(dir).getUsableSpace() / 1.12);
     }
 
     /** A free-space reserve of {@code reserve} bytes, every share counted as on the log's file system. */
