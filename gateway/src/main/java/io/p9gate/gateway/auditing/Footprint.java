@@ -6,8 +6,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * What a change will take on the file system it is made on, estimated before it is made: the blocks the data a
- * Twrite carries can take, and for a change without data the blocks and inode it makes. The estimate is of ext4 with 4 KiB blocks, on the
- * high side: the disk budget reads the real free space again soon ({@code DiskBudget.SAMPLE_BYTES}).
+ * Twrite carries can take, and for a change without data the blocks and inode it makes. The estimate is of ext4
+ * with 4 KiB blocks, on the high side: the disk budget reads the real free space again soon
+ * ({@code DiskBudget.SAMPLE_BYTES}).
  *
  * @param bytes  bytes it takes
  * @param inodes inodes it makes
@@ -37,7 +38,7 @@ record Footprint(long bytes, long inodes) {
             case LINK, RENAME -> args instanceof RequestArgs.EntryNames n ? new Footprint(entries(n), 0) : NONE;
             case XATTR_COMMIT ->
                 args instanceof RequestArgs.Xattr x && x.valueBytes() > 0
-                        ? new Footprint(ENTRY + bytes(x.name()) + x.valueBytes(), 0)
+                        ? new Footprint(roundedUp(ENTRY + bytes(x.name()) + x.valueBytes()), 0)
                         : NONE;
             default -> NONE;
         };
@@ -59,7 +60,15 @@ record Footprint(long bytes, long inodes) {
 
     private static long targetBlocks(String target) {
         long bytes = bytes(target);
-        return bytes < INLINE_TARGET ? 0 : (bytes + BLOCK - 1) / BLOCK * BLOCK;
+        return bytes < INLINE_TARGET ? 0 : roundedUp(bytes);
+    }
+
+    /**
+     * Whole blocks: an xattr that does not fit in the inode takes a block of its own (ext4: one per file, however
+     * short the value), as a long symlink target does.
+     */
+    private static long roundedUp(long bytes) {
+        return (bytes + BLOCK - 1) / BLOCK * BLOCK;
     }
 
     /** The new entries' names (a rename's old name is counted too: an estimate on the high side). */

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.TMessage;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -109,6 +110,38 @@ class LogFilesystemMetadataAttackTest {
             String written = flood.made() + " blocks written, " + left + " bytes left, the mark at " + reserve / 5;
             assertEquals(Errno.ENOSPC, flood.refused().errno(), written);
             assertTrue(left > reserve / 5 - (32 << 10), written);
+            assertServed(beta);
+        }
+    }
+
+    /**
+     * An xattr value too long for the inode takes a block of its own on ext4 (one per file), however short. Before,
+     * counted as its name and value only (~120 bytes), a 107-byte value set on each of the host's files: 230 admitted
+     * where 204 fit, 32 KiB past the 20 % mark (the records of each, counted, made up most of the block).
+     */
+    @Test
+    void shortXattrsOnManyFilesStopAtTheLast20PercentAboveTheReserve() throws Exception {
+        Path fs = mountExt4(64, 8192);
+        long reserve = reserveBelow(fs, 2 << 20);
+        try (AuditedPolicyGateway rig = loggingOn(fs, reserve);
+                P9Client alpha = rig.alpha();
+                P9Client beta = rig.beta()) {
+            Path shared = rig.policy.data;
+            for (int i = 0; i < 3000; i++) {
+                Files.createFile(shared.resolve("x" + i)); // the host's files: no block of their own yet
+            }
+            Flood flood = Flood.until(3000, i -> {
+                alpha.walk(0, 1, "x" + i);
+                byte[] value = ("value " + i + " ".repeat(100)).getBytes(StandardCharsets.UTF_8);
+                alpha.rpc(new TMessage.Txattrcreate(1, "user.a", value.length, 0));
+                alpha.write(1, 0, value);
+                alpha.clunk(1);
+            });
+            assertNotNull(flood.refused(), "3000 xattr blocks (12 MiB) admitted");
+            long left = Files.getFileStore(fs).getUsableSpace() - reserve;
+            String set = flood.made() + " xattrs set, " + left + " bytes left, the mark at " + reserve / 5;
+            assertEquals(Errno.ENOSPC, flood.refused().errno(), set);
+            assertTrue(left > reserve / 5 - (16 << 10), set);
             assertServed(beta);
         }
     }

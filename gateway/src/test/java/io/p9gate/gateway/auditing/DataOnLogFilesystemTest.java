@@ -70,8 +70,13 @@ class DataOnLogFilesystemTest {
                 new Footprint(8 + 4, 0),
                 data.footprintOf(intent(Operation.LINK, new RequestArgs.EntryNames(List.of("hard")))));
         assertEquals(
-                new Footprint(8 + 10 + 60000, 0),
-                data.footprintOf(intent(Operation.XATTR_COMMIT, new RequestArgs.Xattr("user.attr1", 60000))));
+                new Footprint(15 * 4096, 0),
+                data.footprintOf(intent(Operation.XATTR_COMMIT, new RequestArgs.Xattr("user.attr1", 60000))),
+                "8 + 10 + 60000 bytes, in whole blocks");
+        assertEquals(
+                new Footprint(4096, 0),
+                data.footprintOf(intent(Operation.XATTR_COMMIT, new RequestArgs.Xattr("user.a", 100))),
+                "a value too long for the inode takes a block of its own");
         assertEquals(
                 Footprint.NONE,
                 data.footprintOf(intent(Operation.XATTR_COMMIT, new RequestArgs.Xattr("user.attr1", 0))),
