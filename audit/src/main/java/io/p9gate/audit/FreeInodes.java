@@ -10,7 +10,9 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
 /**
@@ -33,8 +35,8 @@ final class FreeInodes {
 
     /** Reads the free inodes of {@code dir}'s file system at every call; 0 (none, fail closed; logged once) if not. */
     static LongSupplier of(Path dir, System.Logger log) {
-        byte[] path = (dir.toAbsolutePath() + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        java.util.concurrent.atomic.AtomicBoolean reported = new java.util.concurrent.atomic.AtomicBoolean();
+        byte[] path = (dir.toAbsolutePath() + "\0").getBytes(StandardCharsets.UTF_8);
+        AtomicBoolean reported = new AtomicBoolean();
         return () -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment buf = arena.allocate(SIZE, 8);
