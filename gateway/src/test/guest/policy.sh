@@ -14,7 +14,6 @@
 # copies and unlinks: "move out" of /base leaves a copy, the unlink is EROFS.
 #
 # Output is TAP-like ("ok N - name" / "not ok N - name: details", then "1..N").
-# Every write is at most 60000 bytes (the harness's relay stalls above 64 KiB).
 
 DIALECT=${DIALECT:-9p2000.L}
 

@@ -54,11 +54,6 @@ import picocli.CommandLine.Option;
                 + "and a Unix socket until Ctrl-C.")
 final class DemoCommand implements Callable<Integer> {
     static final String SHARE_NAME = "demo";
-    /**
-     * The guest test harness (../shared/guest) cannot carry guest-to-host frames over 64 KiB, so the
-     * demo advertises this iounit; a real virtio-9p guest does not need it (serve has no limit).
-     */
-    static final int HARNESS_IOUNIT = 65536 - 24;
     /** The VM the demo policy names; the TCP listener is mapped to it too. */
     static final String VM = "demo";
     /** The placeholder directory policies/demo.yaml is written with. */
@@ -113,7 +108,7 @@ final class DemoCommand implements Callable<Integer> {
                     GatewayConfig.DEFAULT_MSIZE,
                     Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
                     SessionSettings.DEFAULT_MAX_OUTSTANDING,
-                    HARNESS_IOUNIT,
+                    0,
                     PolicyServe.budgets(holder, reloader, Map.of(tcp.describe(), VM), GatewayConfig.DEFAULT_MSIZE));
             config.budgets().onConnectionRefused(new RefusedConnections(trail));
             trail.lifecycle(new GatewayEvent.Started(ConfigDigest.of(config, Map.of()), "demo"));

@@ -47,8 +47,7 @@ class GuestPjdSequencesIT {
                         Map.of("test", share), new AllowAll(), new NoAudit(), GuestPosixIT.MAPPED_DEVICES),
                 GatewayConfig.DEFAULT_MSIZE,
                 8,
-                SessionSettings.DEFAULT_MAX_OUTSTANDING,
-                GuestPosixIT.HARNESS_IOUNIT);
+                SessionSettings.DEFAULT_MAX_OUTSTANDING);
         try (Gateway gateway = Gateway.start(config)) {
             InetSocketAddress address =
                     (InetSocketAddress) gateway.boundAddresses().getFirst();

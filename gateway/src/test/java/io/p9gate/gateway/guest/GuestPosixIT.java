@@ -26,16 +26,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  * {@link GuestDiodSelfTest#DIOD_KNOWN_GAPS}); mounted with version=9p2000.u (issue 14) it passes every check that
  * dialect can express, and the ones it cannot ({@link #UNEXPRESSIBLE}) still run and fail as expected.
  *
- * <p>msize is 512 KiB in every run. Under cache=none the gateway advertises an iounit of
- * {@value #HARNESS_IOUNIT}: through the harness's FIFO relay a guest-to-host frame larger than
- * 64 KiB never arrives whole (the guest kernel's fd transport stalls after the first 64 KiB; seen
- * with strace, the server received 65,536 of 65,559 bytes), and programs such as cp write 64 KiB
- * at a time. Under cache=loose, writes go through the page cache one page per Twrite, so that run
- * keeps the full msize for reads and writes.
+ * <p>msize is 512 KiB in every run and the gateway advertises the whole of it as the iounit: under cache=none a
+ * {@code dd bs=1M} write arrives as Twrites of msize (posix.sh's "2 MiB write and copy").
  */
 class GuestPosixIT {
-    /** 64 KiB frame minus the Twrite header: the largest write the harness relay carries. */
-    static final int HARNESS_IOUNIT = 65536 - 24;
     /** posix.sh makes character and block devices: stored mapped, as a share with {@code devices: mapped} does. */
     static final ShareSafety MAPPED_DEVICES =
             share -> new ShareSafety.Settings(true, false, "devices", true, "unmapped-id", "unmapped-owner");
@@ -61,14 +55,12 @@ class GuestPosixIT {
             throws Exception {
         GuestHarness harness = GuestHarness.locate();
         Path share = PosixScript.newShare(temp);
-        int ioLimit = cacheMode.equals("cache=none") ? HARNESS_IOUNIT : 0;
         GatewayConfig config = new GatewayConfig(
                 List.of(ListenSpec.parse("tcp:127.0.0.1:0")),
                 new ShareServerFactory(Map.of("test", share), new AllowAll(), new NoAudit(), MAPPED_DEVICES),
                 GatewayConfig.DEFAULT_MSIZE,
                 8,
-                SessionSettings.DEFAULT_MAX_OUTSTANDING,
-                ioLimit);
+                SessionSettings.DEFAULT_MAX_OUTSTANDING);
         try (Gateway gateway = Gateway.start(config)) {
             InetSocketAddress address =
                     (InetSocketAddress) gateway.boundAddresses().getFirst();

@@ -47,8 +47,7 @@ public final class PosixScript {
     }
 
     /**
-     * A gateway without policy or audit serving {@code share} as "test" on a loopback port, with the iounit the
-     * harness relay carries under cache=none.
+     * A gateway without policy or audit serving {@code share} as "test" on a loopback port.
      */
     static Gateway gatewayFor(Path share) throws Exception {
         return Gateway.start(new GatewayConfig(
@@ -56,8 +55,7 @@ public final class PosixScript {
                 new ShareServerFactory(Map.of("test", share), new AllowAll(), new NoAudit()),
                 GatewayConfig.DEFAULT_MSIZE,
                 8,
-                SessionSettings.DEFAULT_MAX_OUTSTANDING,
-                GuestPosixIT.HARNESS_IOUNIT));
+                SessionSettings.DEFAULT_MAX_OUTSTANDING));
     }
 
     /** Creates {@code dir} with mode 0755 and makes its parent traversable too (JUnit's @TempDir is 0700). */
