@@ -11,19 +11,23 @@
 # kind on CONNECTIONS connections with IN_FLIGHT requests outstanding), waits
 # for it to be under way, measures B again, stops the flood.  B's measurement
 # (FairnessLoad victim) is OPS sequences of walk + open + read 4 KiB + clunk,
-# one at a time, after 300 discarded.  Prints each run's p50/p99 and the
+# one at a time, after 300 discarded; with --victim create, of walk + create +
+# write 4 KiB + clunk + unlink (B's share is then read-write), two changes whose
+# audit intents each wait for an fsync of the log.  Prints each run's p50/p99 and the
 # medians over the runs, and the flooded/idle ratio of the p99 medians.
 #
 # usage: bench/fairness.sh [--runs N] [--ops N] [--entries N] [--kinds K,K]
 #                          [--connections C] [--in-flight W] [--settle S] [--gateway DIR]
-#   --kinds    flood kinds (default readdir,denied-walks,xattr,fids)
+#                          [--victim read|create]
+#   --kinds    flood kinds (default readdir,denied-walks,xattr,fids; also writes:
+#              Twrites of the whole iounit over 256 MiB of a file per connection)
 #   --settle   seconds the flood runs before B is measured (default 3)
 #   --gateway  the checkout whose ./p9gate serves (default this one), to compare
 #              builds; the load clients are always this checkout's
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUNS=5 OPS=3000 ENTRIES=20000 KINDS=readdir,denied-walks,xattr,fids CONNECTIONS=4 IN_FLIGHT=64 SETTLE=3
-GATEWAY=$ROOT
+GATEWAY=$ROOT VICTIM=read
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) RUNS=$2; shift 2 ;;
@@ -34,10 +38,16 @@ while [ $# -gt 0 ]; do
         --in-flight) IN_FLIGHT=$2; shift 2 ;;
         --settle) SETTLE=$2; shift 2 ;;
         --gateway) GATEWAY=$(cd "$2" && pwd); shift 2 ;;
-        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        --victim) VICTIM=$2; shift 2 ;;
+        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
         *) echo "fairness: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
+case "$VICTIM" in
+    read) B_ACCESS=read-only ;;
+    create) B_ACCESS=read-write ;;
+    *) echo "fairness: --victim is read or create, not $VICTIM" >&2; exit 2 ;;
+esac
 
 . "$ROOT/bench/clients/load-classpath.sh"
 bench_load_classpath "$ROOT" fairness || exit 1   # builds this checkout once if needed
@@ -73,7 +83,7 @@ vms:
     listen: unix:$WORK/b.sock
     ids: {uid: {squash: $(id -u)}, gid: {squash: $(id -g)}}
     shares:
-      data: {path: $WORK/b, access: read-only}
+      data: {path: $WORK/b, access: $B_ACCESS}
 YAML
 "$ROOT/p9gate" keys generate --name fairness-bench --out "$WORK/keys/audit" >/dev/null 2>&1
 "$GATEWAY/p9gate" serve --policy "$WORK/policy.yaml" --ownership xattr \
@@ -86,11 +96,11 @@ for _ in $(seq 300); do
 done
 
 victim() {  # LABEL RUN
-    load victim --server "unix:$WORK/b.sock" --aname data --ops "$OPS" | sed "s/^RESULT /$1 $2 /" | tee -a "$WORK/results"
+    load victim --server "unix:$WORK/b.sock" --aname data --ops "$OPS" --sequence "$VICTIM" | sed "s/^RESULT /$1 $2 /" | tee -a "$WORK/results"
 }
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'); gateway $GATEWAY, commit $(git -C "$GATEWAY" rev-parse --short HEAD 2>/dev/null || echo '?');" \
     "load average $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs"
-echo "# $RUNS runs; B: $OPS x (walk, open, read 4 KiB, clunk); A floods $KINDS, $CONNECTIONS connections x $IN_FLIGHT in flight each; big/ has $ENTRIES entries"
+echo "# $RUNS runs; B: $OPS x $VICTIM sequence; A floods $KINDS, $CONNECTIONS connections x $IN_FLIGHT in flight each; big/ has $ENTRIES entries"
 victim warmup 0 >/dev/null
 for run in $(seq "$RUNS"); do
     victim idle "$run"
@@ -110,7 +120,7 @@ median() {  # LABEL METRIC
 }
 echo
 printf '%-16s %14s %14s %8s\n' metric "idle (us)" "flooded (us)" ratio
-for m in small-read-p50 small-read-p99 small-read-max; do
+for m in small-$VICTIM-p50 small-$VICTIM-p99 small-$VICTIM-max; do
     i=$(median idle "$m") f=$(median flooded "$m")
     printf '%-16s %14s %14s %8s\n' "$m" "$i" "$f" "$(awk -v i="$i" -v f="$f" 'BEGIN{printf "%.2f", f/i}')"
 done

@@ -1,5 +1,6 @@
 package io.p9gate.bench.load;
 
+import io.netty.buffer.Unpooled;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.codec.CodecBuffers;
 import io.p9gate.gateway.proto.P9Exception;
@@ -19,22 +20,29 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The two halves of {@code bench/fairness.sh} (R-ROB-2: one VM's flood costs another a bounded delay).
- * {@code victim} reads small files one at a time as {@code cat} does (walk, open, read 4 KiB, clunk) and prints
- * the p50, p99 and worst latency of that sequence; {@code flood} keeps the gateway busy on behalf of another VM
+ * {@code victim} reads small files one at a time as {@code cat} does (walk, open, read 4 KiB, clunk), or with
+ * {@code --sequence create} makes them as {@code echo >f; rm f} does (walk, create, write 4 KiB, clunk, unlink: two
+ * changes, each waiting for its audit intent's fsync), and prints the p50, p99 and worst latency of that sequence; {@code flood} keeps the gateway busy on behalf of another VM
  * until it is stopped, each kind on its own connections with {@code --in-flight} requests outstanding:
  * {@code readdir} (Treaddir of a large directory), {@code denied-walks} (walks into a hidden subtree, each one
- * denied and audited), {@code xattr} (64 KiB values announced by Txattrcreate, never committed) and {@code fids}
- * (walks whose fids are never clunked).
+ * denied and audited), {@code xattr} (64 KiB values announced by Txattrcreate, never committed), {@code fids}
+ * (walks whose fids are never clunked) and {@code writes} (Twrites of the whole iounit over the first 256 MiB of a
+ * file of the connection's own, again and again: the disk kept busy without the file growing past that), and
+ * {@code synced-writes} (the same with a Tfsync of the file after each Twrite).
  */
 public final class FairnessLoad {
     private static final String USAGE = "usage: fairness-load victim --server ADDR --aname NAME [--dir small]"
-            + " [--files 100] [--ops 3000] [--warmup 300]\n"
-            + "       fairness-load flood --server ADDR --aname NAME [--kinds readdir,denied-walks,xattr,fids]"
+            + " [--files 100] [--ops 3000] [--warmup 300] [--sequence read|create]\n"
+            + "       fairness-load flood --server ADDR --aname NAME [--kinds readdir,denied-walks,xattr,fids,writes]"
             + " [--connections 4] [--in-flight 64] [--big big] [--entries 20000] [--hidden secret]";
     private static final int MSIZE = 512 * 1024;
     private static final int SMALL_READ = 4096;
     private static final int XATTR_VALUE = 64 * 1024;
     private static final int FLOOD_FIDS = 1 << 24;
+    private static final long FLOOD_FILE_BYTES = 256L << 20;
+    private static final int O_WRONLY = 1;
+    private static final int O_RDWR = 2;
+    private static final int O_CREAT = 0100;
 
     private FairnessLoad() {}
 
@@ -95,24 +103,39 @@ public final class FairnessLoad {
         int ops = number(options, "--ops", 3000);
         int warmup = number(options, "--warmup", 300);
         long[] nanos = new long[ops];
+        String sequence = options.getOrDefault("--sequence", "read");
+        if (!sequence.equals("read") && !sequence.equals("create")) {
+            throw new IllegalArgumentException("--sequence is read or create, not " + sequence);
+        }
+        byte[] small = new byte[SMALL_READ];
         try (LoadSession session = LoadSession.open(server, aname, MSIZE)) {
             P9Client client = session.client();
             int fid = session.newFid();
+            int dirFid = session.walkFromRoot(dir);
             for (int i = -warmup; i < ops; i++) {
                 long start = System.nanoTime();
-                client.walk(LoadSession.ROOT_FID, fid, dir, "f" + Math.floorMod(i, files));
-                client.lopen(fid, 0);
-                client.read(fid, 0, SMALL_READ);
-                client.clunk(fid);
+                if (sequence.equals("read")) {
+                    client.walk(LoadSession.ROOT_FID, fid, dir, "f" + Math.floorMod(i, files));
+                    client.lopen(fid, 0);
+                    client.read(fid, 0, SMALL_READ);
+                    client.clunk(fid);
+                } else {
+                    client.walk(dirFid, fid);
+                    client.lcreate(fid, "victim-new", O_WRONLY | O_CREAT, 0644, 0);
+                    client.write(fid, 0, small);
+                    client.clunk(fid);
+                    session.unlink(dirFid, "victim-new", false);
+                }
                 if (i >= 0) {
                     nanos[i] = System.nanoTime() - start;
                 }
             }
         }
         Arrays.sort(nanos);
-        System.out.println(result("small-read-p50", nanos[(int) (ops * 0.50)]));
-        System.out.println(result("small-read-p99", nanos[Math.min(ops - 1, (int) Math.ceil(ops * 0.99) - 1)]));
-        System.out.println(result("small-read-max", nanos[ops - 1]));
+        String name = "small-" + sequence;
+        System.out.println(result(name + "-p50", nanos[(int) (ops * 0.50)]));
+        System.out.println(result(name + "-p99", nanos[Math.min(ops - 1, (int) Math.ceil(ops * 0.99) - 1)]));
+        System.out.println(result(name + "-max", nanos[ops - 1]));
     }
 
     private static String result(String name, long nanos) {
@@ -175,6 +198,9 @@ public final class FairnessLoad {
                 P9Client client = session.client();
                 Semaphore window = new Semaphore(inFlight);
                 int[] listings = kind.equals("readdir") ? openListings(session) : new int[0];
+                int written = kind.endsWith("writes") ? newFloodFile(session) : -1;
+                int chunk = session.ioChunk(client.iounit());
+                byte[] data = new byte[chunk];
                 for (long n = 0; client.isOpen(); n++) {
                     window.acquireUninterruptibly();
                     CompletableFuture<RMessage> reply = switch (kind) {
@@ -185,6 +211,21 @@ public final class FairnessLoad {
                             client.send(new TMessage.Twalk(LoadSession.ROOT_FID, FLOOD_FIDS, List.of(hidden, "x")))
                                     .reply();
                         case "xattr" -> pendingXattr(session);
+                        case "writes" ->
+                            client.send(new TMessage.Twrite(
+                                            written,
+                                            n * chunk % (FLOOD_FILE_BYTES - chunk),
+                                            Unpooled.wrappedBuffer(data)))
+                                    .reply();
+                        case "synced-writes" ->
+                            client.send(
+                                            n % 2 == 0
+                                                    ? new TMessage.Twrite(
+                                                            written,
+                                                            n * chunk % (FLOOD_FILE_BYTES - chunk),
+                                                            Unpooled.wrappedBuffer(data))
+                                                    : new TMessage.Tfsync(written, 0))
+                                    .reply();
                         case "fids" ->
                             client.send(new TMessage.Twalk(
                                             LoadSession.ROOT_FID,
@@ -219,6 +260,13 @@ public final class FairnessLoad {
                 session.client().lopen(fids[i], 0);
             }
             return fids;
+        }
+
+        /** A file of this connection's own in the share's root, open for writing. */
+        private int newFloodFile(LoadSession session) throws IOException, P9Exception {
+            int fid = session.walkFromRoot();
+            session.client().lcreate(fid, "flood-" + counter.getAndIncrement() + ".dat", O_RDWR | O_CREAT, 0644, 0);
+            return fid;
         }
 
         /** A clone walk, then (once it has made the fid) a 64 KiB Txattrcreate on it, never clunked. */
