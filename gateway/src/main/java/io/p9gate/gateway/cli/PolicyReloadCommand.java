@@ -3,6 +3,7 @@ package io.p9gate.gateway.cli;
 import io.p9gate.gateway.policyadapter.ReloadOutcomeFile;
 import io.p9gate.policy.load.IoReason;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -72,6 +73,10 @@ public final class PolicyReloadCommand implements Callable<Integer> {
         }
         spec.commandLine().getOut().println("p9gate: policy reloaded (sha256 " + outcome.digest() + ")");
         spec.commandLine().getOut().flush();
+        // Taken all the same (as at start): what the gateway logged about the new policy, where the operator looks.
+        PrintWriter err = spec.commandLine().getErr();
+        outcome.warnings().forEach(w -> err.println("p9gate: WARNING: " + w));
+        err.flush();
         return 0;
     }
 

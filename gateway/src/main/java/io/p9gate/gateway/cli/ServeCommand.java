@@ -473,7 +473,7 @@ final class ServeCommand implements Callable<Integer> {
                 reloader.reloadOnSighup();
                 if (pidFile != null) {
                     PolicyServe.writePidFile(pidFile);
-                    ReloadOutcomeFile.reportBeside(pidFile, holder, reloader);
+                    ReloadOutcomeFile.reportBeside(pidFile, holder, reloader, transport::warnings);
                 }
                 PrintWriter out = spec.commandLine().getOut();
                 holder.current()

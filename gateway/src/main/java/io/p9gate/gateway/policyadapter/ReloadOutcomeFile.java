@@ -8,44 +8,75 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * How {@code p9gate policy reload} learns what a running gateway made of its SIGHUP: beside the pid file
  * ({@code p9gate.pid} -> {@code p9gate.pid.reload}) the gateway keeps one line, {@code PID GENERATION
- * loaded|kept DIGEST [REASON]}, replaced atomically after every reload. The generation counts reloads
- * since the start (0 = the policy loaded at start), so a waiting command sees its own reload's line.
+ * loaded|kept DIGEST [REASON]}, then one line {@code warning TEXT} per warning about the policy taken (a stale CRL,
+ * a socket directory others may change: {@link TransportChecks}), replaced atomically after every reload. The
+ * generation counts reloads since the start (0 = the policy loaded at start), so a waiting command sees its own
+ * reload's lines.
  */
 public final class ReloadOutcomeFile {
     private ReloadOutcomeFile() {}
 
-    /** One line of the file. */
-    public record Outcome(long pid, long generation, boolean taken, String digest, String reason) {
-        String line() {
-            return pid + " " + generation + " " + (taken ? "loaded" : "kept") + " " + digest
-                    + (reason.isEmpty() ? "" : " " + reason.replace('\n', ' ')) + "\n";
+    private static final String WARNING = "warning ";
+
+    /** What the file says: the outcome's line and the warnings about the policy in force after it. */
+    public record Outcome(
+            long pid, long generation, boolean taken, String digest, String reason, List<String> warnings) {
+        public Outcome {
+            warnings = List.copyOf(warnings);
         }
 
-        static Outcome of(long pid, long generation, ReloadResult result) {
+        String text() {
+            StringBuilder text = new StringBuilder()
+                    .append(pid + " " + generation + " " + (taken ? "loaded" : "kept") + " " + digest)
+                    .append(reason.isEmpty() ? "" : " " + oneLine(reason))
+                    .append('\n');
+            warnings.forEach(w -> text.append(WARNING).append(oneLine(w)).append('\n'));
+            return text.toString();
+        }
+
+        private static String oneLine(String s) {
+            return s.replace('\n', ' ').replace('\r', ' ');
+        }
+
+        /** A refused reload leaves the policy, and so what was said about it, as it was: no warnings. */
+        static Outcome of(long pid, long generation, ReloadResult result, List<String> warnings) {
             return switch (result) {
-                case ReloadResult.Loaded loaded -> new Outcome(pid, generation, true, loaded.newDigest(), "");
-                case ReloadResult.Kept kept -> new Outcome(pid, generation, false, kept.digest(), kept.reason());
+                case ReloadResult.Loaded loaded -> new Outcome(pid, generation, true, loaded.newDigest(), "", warnings);
+                case ReloadResult.Kept kept ->
+                    new Outcome(pid, generation, false, kept.digest(), kept.reason(), List.of());
             };
         }
 
         public static Optional<Outcome> parse(String text) {
-            String[] f = text.strip().split(" ", 5);
+            List<String> lines = text.strip().lines().toList();
+            if (lines.isEmpty()) {
+                return Optional.empty();
+            }
+            String[] f = lines.getFirst().split(" ", 5);
             if (f.length < 4 || !(f[2].equals("loaded") || f[2].equals("kept"))) {
                 return Optional.empty();
             }
+            List<String> warnings = lines.stream()
+                    .skip(1)
+                    .filter(l -> l.startsWith(WARNING))
+                    .map(l -> l.substring(WARNING.length()))
+                    .toList();
             try {
                 return Optional.of(new Outcome(
                         Long.parseLong(f[0]),
                         Long.parseLong(f[1]),
                         f[2].equals("loaded"),
                         f[3],
-                        f.length == 5 ? f[4] : ""));
+                        f.length == 5 ? f[4] : "",
+                        warnings));
             } catch (NumberFormatException e) {
                 return Optional.empty();
             }
@@ -57,19 +88,22 @@ public final class ReloadOutcomeFile {
     }
 
     /**
-     * Keeps the file beside {@code pidFile}: generation 0 now, then one line per reload. Call it after the
-     * reload's other listeners are registered (quota books, audit record): listeners run in order, so a
+     * Keeps the file beside {@code pidFile}: generation 0 now, then one outcome per reload, with the
+     * {@code warnings} about the policy then in force. Call it after the reload's other listeners are registered
+     * (quota books, audit record, the transport checks that make the warnings): listeners run in order, so a
      * waiting {@code policy reload} returns only once the new policy is wholly in force.
      */
-    public static void reportBeside(Path pidFile, PolicyHolder holder, PolicyReloader reloader) throws IOException {
+    public static void reportBeside(
+            Path pidFile, PolicyHolder holder, PolicyReloader reloader, Supplier<List<String>> warnings)
+            throws IOException {
         Path file = beside(pidFile);
         long pid = ProcessHandle.current().pid();
         AtomicLong generation = new AtomicLong();
-        write(file, new Outcome(pid, 0, true, holder.current().digest(), ""));
+        write(file, new Outcome(pid, 0, true, holder.current().digest(), "", warnings.get()));
         file.toFile().deleteOnExit();
         reloader.onReload(result -> {
             try {
-                write(file, Outcome.of(pid, generation.incrementAndGet(), result));
+                write(file, Outcome.of(pid, generation.incrementAndGet(), result, warnings.get()));
             } catch (IOException e) {
                 System.getLogger(ReloadOutcomeFile.class.getName())
                         .log(
@@ -82,7 +116,7 @@ public final class ReloadOutcomeFile {
     /** Replaces the file in one rename, so a reader never sees half a line. */
     public static void write(Path file, Outcome outcome) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, outcome.line(), StandardCharsets.UTF_8);
+        Files.writeString(tmp, outcome.text(), StandardCharsets.UTF_8);
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 

@@ -34,6 +34,7 @@ public final class TransportChecks {
     private static final System.Logger LOG = System.getLogger(TransportChecks.class.getName());
 
     private volatile Map<String, Instant> crlNextUpdates = Map.of();
+    private volatile List<String> warnings = List.of();
 
     /**
      * Checks the policy in force now, saying each warning to {@code atStart}, and again after each reload that is
@@ -50,18 +51,31 @@ public final class TransportChecks {
         return checks;
     }
 
-    /** Checks {@code engine}'s policy as of {@code now}, says each warning, and keeps its CRLs' nextUpdate. */
+    /**
+     * Checks {@code engine}'s policy as of {@code now}, says each warning, and keeps them and its CRLs' nextUpdate.
+     */
     public void check(PolicyEngine engine, Instant now, Consumer<String> warn) {
         Map<String, Instant> dates = nextUpdates(engine);
         crlNextUpdates = Map.copyOf(dates);
+        List<String> found = new ArrayList<>();
         dates.forEach((file, next) -> {
             if (next.isBefore(now)) {
-                warn.accept("CRL " + file + " is past its nextUpdate " + next + ": it is still used (a stale CRL"
+                found.add("CRL " + file + " is past its nextUpdate " + next + ": it is still used (a stale CRL"
                         + " still revokes what it lists), but certificates revoked since are not known; refresh it"
                         + " and reload");
             }
         });
-        socketDirectories(engine).forEach(dir -> othersMayChange(dir, warn));
+        socketDirectories(engine).forEach(dir -> othersMayChange(dir, found::add));
+        warnings = List.copyOf(found);
+        found.forEach(warn);
+    }
+
+    /**
+     * The warnings of the policy last checked: what {@code p9gate policy reload} shows beside the reload's outcome
+     * (a reload's check runs before the outcome is written: its listener is registered first).
+     */
+    public List<String> warnings() {
+        return warnings;
     }
 
     /** Each CRL file of the policy last checked and its nextUpdate (none: no next CRL is promised). */

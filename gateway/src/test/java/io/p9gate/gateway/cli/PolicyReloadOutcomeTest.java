@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,6 +49,39 @@ class PolicyReloadOutcomeTest {
 
             Files.writeString(policy, policy("read-only"));
             assertEquals(0, reload(pidFile).code(), "a later good file is taken again");
+            assertEquals(ServeProcess.EXIT_ON_SIGTERM, serve.stop(), serve.stderr());
+        }
+    }
+
+    /**
+     * What the gateway warns about a policy it takes (here: the VM's socket directory became writable by others
+     * without the sticky bit) reaches the operator who ran the reload, not only the gateway's log; the reload is
+     * still taken.
+     */
+    @Test
+    void aTakenReloadShowsTheGatewaysWarningsAboutTheNewPolicy() throws Exception {
+        Files.createDirectories(dir.resolve("share"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        Path policy = Files.writeString(dir.resolve("policy.yaml"), policy("read-only"));
+        Path pidFile = dir.resolve("p9gate.pid");
+        try (ServeProcess serve = ServeProcess.start(
+                Map.of(), "serve", "--policy", policy.toString(), "--pid-file", pidFile.toString())) {
+            serve.awaitStdout("SIGHUP reloads it");
+            CliRun quiet = reload(pidFile);
+            assertEquals(0, quiet.code(), quiet.err());
+            assertEquals("", quiet.err(), "no warning about a directory only the gateway's user may write");
+
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+            Files.writeString(policy, policy("read-write"));
+            CliRun taken = reload(pidFile);
+            assertEquals(0, taken.code(), taken.err());
+            assertTrue(taken.out().contains("policy reloaded"), taken.out());
+            assertEquals(1, taken.err().strip().lines().count(), "one warning line: " + taken.err());
+            assertTrue(
+                    taken.err().startsWith("p9gate: WARNING: Unix socket directory " + dir + ": ")
+                            && taken.err().contains("without the sticky bit"),
+                    taken.err());
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
             assertEquals(ServeProcess.EXIT_ON_SIGTERM, serve.stop(), serve.stderr());
         }
     }

@@ -29,7 +29,7 @@ class PolicyReloadPidTest {
             Path pidFile = Files.writeString(dir.resolve("p9gate.pid"), other.pid() + "\n");
             ReloadOutcomeFile.write(
                     ReloadOutcomeFile.beside(pidFile),
-                    new ReloadOutcomeFile.Outcome(other.pid(), 0, true, "sha256:0", ""));
+                    new ReloadOutcomeFile.Outcome(other.pid(), 0, true, "sha256:0", "", List.of()));
             CliRun run = CliRun.of("policy", "reload", "--pid-file", pidFile.toString());
             assertEquals(Main.EXIT_FAILURE, run.code(), run.err());
             assertEquals(
