@@ -24,8 +24,8 @@ import java.util.function.Consumer;
 
 /**
  * What a policy's transports leave to the host that should not pass in silence, checked once per load and reload
- * (never per connection), one warning line each: a CRL past its nextUpdate, and a directory of a VM's Unix socket
- * that another host user may change. Neither is refused: a stale CRL still revokes what it lists, and refusing
+ * (never per connection), one warning line each: a CRL past its nextUpdate, and a directory of a VM's Unix socket,
+ * or one above it, that another host user may change. Neither is refused: a stale CRL still revokes what it lists, and refusing
  * every handshake of its CA would lock out every VM the day its refresh is late; the socket works, but another
  * user can unlink it (the VM can no longer connect until the gateway restarts). Keeps each CRL's nextUpdate for the
  * metrics.
@@ -65,7 +65,29 @@ public final class TransportChecks {
                         + " and reload");
             }
         });
-        socketDirectories(engine).forEach(dir -> othersMayChange(dir, found::add));
+        Set<Path> told = new LinkedHashSet<>();
+        for (Path dir : socketDirectories(engine)) {
+            if (told.add(dir)) {
+                othersMayChange(
+                        dir,
+                        why -> found.add(
+                                "Unix socket directory " + dir + ": " + why + ": another"
+                                        + " host user can unlink a VM's socket there, and the VM cannot connect until the gateway"
+                                        + " restarts; use a directory only root or the gateway's user can write (docs/deploy.md)"));
+            }
+            for (Path above = dir.getParent(); above != null; above = above.getParent()) {
+                Path ancestor = above;
+                if (told.add(ancestor)) {
+                    othersMayChange(
+                            ancestor,
+                            why -> found.add("Directory " + ancestor + " above the Unix socket"
+                                    + " directory " + dir + ": " + why
+                                    + ": another host user can rename what it holds and"
+                                    + " put a socket of their own where a VM connects; use directories only root or the"
+                                    + " gateway's user can write, up to / (docs/deploy.md)"));
+                }
+            }
+        }
         warnings = List.copyOf(found);
         found.forEach(warn);
     }
@@ -114,9 +136,10 @@ public final class TransportChecks {
     /**
      * A directory's entries may be unlinked or renamed by its owner, and by anyone who may write it unless it is
      * sticky (then only by an entry's owner): a directory owned by neither root nor the gateway's user, or group- or
-     * other-writable without the sticky bit, lets another user remove the socket.
+     * other-writable without the sticky bit, lets another user remove or replace what it holds: the socket, or a
+     * directory on the way to it. Says why, if so.
      */
-    private static void othersMayChange(Path dir, Consumer<String> warn) {
+    private static void othersMayChange(Path dir, Consumer<String> why) {
         PosixFileAttributes a;
         int mode;
         try {
@@ -130,18 +153,16 @@ public final class TransportChecks {
         boolean othersWrite =
                 p.contains(PosixFilePermission.GROUP_WRITE) || p.contains(PosixFilePermission.OTHERS_WRITE);
         boolean sticky = (mode & 01000) != 0;
-        List<String> why = new ArrayList<>();
+        List<String> reasons = new ArrayList<>();
         if (!owner.equals("root") && !owner.equals(System.getProperty("user.name"))) {
-            why.add("it is owned by " + owner);
+            reasons.add("it is owned by " + owner);
         }
         if (othersWrite && !sticky) {
-            why.add("mode " + PosixFilePermissions.toString(p) + " lets its group or others write it, without the"
+            reasons.add("mode " + PosixFilePermissions.toString(p) + " lets its group or others write it, without the"
                     + " sticky bit");
         }
-        if (!why.isEmpty()) {
-            warn.accept("Unix socket directory " + dir + ": " + String.join(", and ", why) + ": another host user"
-                    + " can unlink a VM's socket there, and the VM cannot connect until the gateway restarts; use a"
-                    + " directory only root or the gateway's user can write (docs/deploy.md)");
+        if (!reasons.isEmpty()) {
+            why.accept(String.join(", and ", reasons));
         }
     }
 }

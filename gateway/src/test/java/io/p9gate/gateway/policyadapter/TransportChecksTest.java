@@ -70,6 +70,31 @@ class TransportChecksTest {
                 lines.get(1).startsWith("Unix socket directory " + foreign + ": it is owned by 54321"), lines.get(1));
     }
 
+    /**
+     * A directory above the socket's that others may write (no sticky bit) lets them rename the socket's directory
+     * away and put one of their own, with their socket, where the VM's QEMU connects: named once, as above.
+     */
+    @Test
+    void aDirectoryAboveTheSocketsThatOthersCanChangeIsNamedOnce() throws Exception {
+        Path open = dir("open", "rwxrwxrwx", false);
+        Path inner = Files.createDirectories(open.resolve("inner"));
+        Path deeper = Files.createDirectories(inner.resolve("deeper"));
+        Files.setPosixFilePermissions(inner, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(deeper, PosixFilePermissions.fromString("rwxr-xr-x"));
+        String vms =
+                "a:\n  listen: unix:%s/a.sock\n  shares: {s: {path: %s, access: read-only}}\n".formatted(inner, share())
+                        + "b:\n  listen: unix:%s/b.sock\n  shares: {s: {path: %s, access: read-only}}\n"
+                                .formatted(deeper, share());
+        List<String> lines = warnings(new TransportChecks(), policy(vms), Instant.now());
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(
+                lines.getFirst()
+                        .startsWith(
+                                "Directory " + open + " above the Unix socket directory " + inner + ": mode rwxrwxrwx"),
+                lines.getFirst());
+        assertTrue(lines.getFirst().contains("put a socket of their own"), lines.getFirst());
+    }
+
     private Path dir(String name, String mode, boolean sticky) throws Exception {
         Path d = Files.createDirectory(tmp.resolve(name));
         Files.setPosixFilePermissions(d, PosixFilePermissions.fromString(mode));
