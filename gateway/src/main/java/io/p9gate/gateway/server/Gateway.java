@@ -2,6 +2,7 @@ package io.p9gate.gateway.server;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -139,6 +140,7 @@ public final class Gateway implements AutoCloseable {
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel channel) {
+                        ConnectionPlace accepted = AcceptedPlaceGate.takeOver(channel);
                         String peer = PeerNames.describe(channel, spec);
                         connections.add(channel);
                         PeerName.set(channel, peer);
@@ -150,13 +152,24 @@ public final class Gateway implements AutoCloseable {
                         }
                         binder.identify(channel, identifier, vm -> {
                             identified.run();
-                            startSession(channel, spec, owner, vm, settings, peer);
+                            startSession(channel, spec, owner, vm, settings, peer, accepted);
                         });
                     }
                 });
+        List<ChannelHandler> gates = new ArrayList<>();
         if (spec instanceof ListenSpec.Tls tls) {
             // Refused on the accept loop, before any TLS work and before the shared loops see the connection.
-            bootstrap.handler(new PenalisedPeerGate(tls, identifier, unidentified.penalties()));
+            gates.add(new PenalisedPeerGate(tls, identifier, unidentified.penalties()));
+        }
+        // A listener one VM owns: the VM's connection budget is taken at accept, not on its (maybe busy) loop.
+        owner.ifPresent(vm -> gates.add(new AcceptedPlaceGate(vm, spec, this::refuseConnection)));
+        if (!gates.isEmpty()) {
+            bootstrap.handler(new ChannelInitializer<>() {
+                @Override
+                protected void initChannel(Channel server) {
+                    server.pipeline().addLast(gates.toArray(ChannelHandler[]::new));
+                }
+            });
         }
         binder.configure(bootstrap);
         binders.add(binder);
@@ -177,7 +190,8 @@ public final class Gateway implements AutoCloseable {
             Optional<VmBudget> owner,
             String vm,
             SessionSettings settings,
-            String peer) {
+            String peer,
+            ConnectionPlace accepted) {
         Optional<VmBudget> budget =
                 vm.isEmpty() ? owner : config.budgets().vm(vm).or(() -> owner);
         if (budget.isEmpty()) {
@@ -189,11 +203,20 @@ public final class Gateway implements AutoCloseable {
             channel.close();
             return;
         }
-        if (!admitConnection(budget.get(), channel, peer)) {
-            return;
+        ConnectionPlace place;
+        if (accepted != null && owner.orElse(null) == budget.get()) {
+            place = accepted; // taken at accept (AcceptedPlaceGate)
+        } else {
+            if (accepted != null) {
+                accepted.closedWithoutSession(); // the transport named another VM: its budget decides
+            }
+            if (!admitConnection(budget.get(), channel, peer)) {
+                return;
+            }
+            ConnectionPlace admitted = new ConnectionPlace(budget.get().connections());
+            channel.closeFuture().addListener(f -> admitted.closedWithoutSession());
+            place = admitted;
         }
-        ConnectionPlace place = new ConnectionPlace(budget.get().connections());
-        channel.closeFuture().addListener(f -> place.closedWithoutSession());
         if (owner.isPresent()) {
             serve(channel, budget.get(), settings.forVm(vm), peer, place);
         } else {
@@ -322,14 +345,19 @@ public final class Gateway implements AutoCloseable {
         try {
             vm.connections().acquire(1);
         } catch (OverBudget e) {
-            config.budgets().connectionRefused(vm, peer, e);
+            refuseConnection(vm, peer, e);
             channel.close();
-            refusing.log(
-                    PeerCausedLog.key(vm.vm()),
-                    () -> "refusing connections from " + peer + ": " + e.getMessage() + "; each refusal is audited");
             return false;
         }
         return true;
+    }
+
+    /** Records a connection refused for the VM's connection budget; logged at most once a minute per VM. */
+    private void refuseConnection(VmBudget vm, String peer, OverBudget e) {
+        config.budgets().connectionRefused(vm, peer, e);
+        refusing.log(
+                PeerCausedLog.key(vm.vm()),
+                () -> "refusing connections from " + peer + ": " + e.getMessage() + "; each refusal is audited");
     }
 
     private Channel bindOrFail(ServerBootstrap bootstrap, SocketAddress address, ListenSpec spec) throws IOException {

@@ -12,12 +12,10 @@ import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyFixture;
-import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
-import io.p9gate.gateway.session.SessionSettings;
 import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.wiring.ThisProcess;
 import java.net.UnixDomainSocketAddress;
@@ -63,14 +61,7 @@ class LoopServedBudgetAttackTest {
                 "alpha", new Limits(LOTS, LOTS, LOTS, DESCRIPTORS, LOTS, LOTS, LOTS, 1), List.of(fx.alphaListener()));
         budgets.add("beta", new Limits(LOTS, LOTS, LOTS, LOTS, LOTS, LOTS, LOTS, 1), List.of(fx.betaListener()));
         try (ShareServerFactory shares = fx.shares(holder, OwnershipMode.automatic(ThisProcess.INSTANCE), watching);
-                Gateway _ = Gateway.start(new GatewayConfig(
-                        PolicyListeners.of(holder.current()),
-                        shares,
-                        GatewayConfig.DEFAULT_MSIZE,
-                        2,
-                        SessionSettings.DEFAULT_MAX_OUTSTANDING,
-                        0,
-                        budgets));
+                Gateway _ = PolicyFixture.serve(holder, shares, budgets);
                 P9Client alpha = P9Client.open(UnixDomainSocketAddress.of(fx.alphaSocket), 8192);
                 P9Client beta = P9Client.open(UnixDomainSocketAddress.of(fx.betaSocket), 8192)) {
             alpha.attach(0, "alpha", "data", 0);

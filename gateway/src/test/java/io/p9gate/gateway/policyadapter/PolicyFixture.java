@@ -1,14 +1,19 @@
 package io.p9gate.gateway.policyadapter;
 
+import io.p9gate.gateway.budget.Budgets;
 import io.p9gate.gateway.fs.AccessRequest;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.Decision;
 import io.p9gate.gateway.fs.Outcome;
 import io.p9gate.gateway.fs.RecordPhase;
+import io.p9gate.gateway.server.Gateway;
+import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.gateway.session.SessionSettings;
 import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.wiring.ThisProcess;
 import io.p9gate.policy.PolicyHolder;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,6 +136,18 @@ public final class PolicyFixture {
                 new PolicyShares(
                         holder, new SessionGuards(holder::current, ownership, new PolicyQuotas(holder.current()))),
                 trail);
+    }
+
+    /** A gateway serving the policy's listeners through {@code shares}, two workers, under {@code budgets}. */
+    public static Gateway serve(PolicyHolder holder, ShareServerFactory shares, Budgets budgets) throws IOException {
+        return Gateway.start(new GatewayConfig(
+                PolicyListeners.of(holder.current()),
+                shares,
+                GatewayConfig.DEFAULT_MSIZE,
+                2,
+                SessionSettings.DEFAULT_MAX_OUTSTANDING,
+                0,
+                budgets));
     }
 
     public String alphaListener() {
