@@ -160,6 +160,7 @@ public final class Gateway implements AutoCloseable {
         if (spec instanceof ListenSpec.Tls tls) {
             // Refused on the accept loop, before any TLS work and before the shared loops see the connection.
             gates.add(new PenalisedPeerGate(tls, identifier, unidentified.penalties()));
+            gates.add(new UnidentifiedPlaceGate(tls, identifier, unidentified.handshakes()));
         }
         // A listener one VM owns: the VM's connection budget is taken at accept, not on its (maybe busy) loop.
         owner.ifPresent(vm -> gates.add(new AcceptedPlaceGate(vm, spec, this::refuseConnection)));
@@ -266,12 +267,8 @@ public final class Gateway implements AutoCloseable {
         }
         UnidentifiedPeers handshakes = unidentified.handshakes();
         InetAddress address = remote.getAddress();
-        if (!handshakes.tryTake(address)) {
-            String reason = "too many connections awaiting their TLS handshake from " + address.getHostAddress()
-                    + " (at most a VM's connections limit, or the process's descriptors are spent)";
-            // Logged throttled per listener: a set of the addresses already named grew with every address a peer
-            // cycled through (an IPv6 /64), and was only ever emptied by that address's next success.
-            RefusedPeers.unidentified(identifier, spec, peer, reason);
+        if (!UnidentifiedPlaceGate.takenAtAccept(channel) && !handshakes.tryTake(address)) {
+            UnidentifiedPlaceGate.refuse(identifier, spec, peer, address);
             channel.close();
             return null;
         }

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * A gateway serving a policy written by the test, identifying connections as {@code serve --policy} does
@@ -41,7 +42,11 @@ final class IdentityRig implements AutoCloseable {
     /** Keeps no records (a measurement's millions would make each copy-on-write add slower than the gateway). */
     volatile boolean countOnly;
 
+    /** Runs on the recording thread before each record is kept (a test may hold that thread here). */
+    volatile Consumer<AuditEntry> beforeRecord = entry -> {};
+
     final AuditTrail audit = entry -> {
+        beforeRecord.accept(entry);
         recorded.incrementAndGet();
         if (countOnly) {
             return recorded.get();

@@ -51,6 +51,16 @@ record SharedTlsListener(TestPki pki, ServerTls serverTls, int port) {
                         pki.dir().resolve(TestPki.CA_CERT)));
     }
 
+    /** Adds to {@code into} {@code n} connections from 127.0.0.2, another loopback address, that never handshake. */
+    void silentConnections(int n, List<Socket> into) throws IOException {
+        for (int i = 0; i < n; i++) {
+            Socket s = new Socket();
+            into.add(s);
+            s.bind(new InetSocketAddress("127.0.0.2", 0));
+            s.connect(new InetSocketAddress("127.0.0.1", port));
+        }
+    }
+
     /** The policy's VMs, each with {@code limits} (YAML of its {@code limits:}, or "" for none). */
     String vms(String limits) {
         String each = limits.isEmpty() ? "" : "\n  limits: " + limits;

@@ -43,12 +43,7 @@ class UnidentifiedTlsFloodAttackTest {
             long poolBefore = rig.budgets.descriptorPool().used();
             try {
                 // The attacker: another address of the loopback, connections that never start a handshake.
-                for (int i = 0; i < FLOOD; i++) {
-                    Socket s = new Socket();
-                    s.bind(new InetSocketAddress("127.0.0.2", 0));
-                    s.connect(new InetSocketAddress("127.0.0.1", port));
-                    flood.add(s);
-                }
+                listener.silentConnections(FLOOD, flood);
                 // A VM from its own address is served meanwhile; its accept comes after the flood's.
                 Path dir = pki.dir().resolve("b");
                 try (P9Client b = P9Client.connect(

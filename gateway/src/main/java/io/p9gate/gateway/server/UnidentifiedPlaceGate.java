@@ -1,0 +1,62 @@
+package io.p9gate.gateway.server;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.AttributeKey;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+
+/**
+ * On a {@code tls:} listener's server channel: a connection takes its place among those awaiting their handshake
+ * ({@link UnidentifiedPeers}: per peer address, and a descriptor of the pool) on the accept thread, before it is
+ * handed to the event loops. Taken there, on the loops, a connection already held a descriptor while it waited in
+ * their queue: a peer connecting and closing as fast as it could outran them and held thousands, counted nowhere
+ * (identity.UnidentifiedAcceptBacklogAttackTest). Past its place the connection is closed here, never registered.
+ */
+@ChannelHandler.Sharable
+final class UnidentifiedPlaceGate extends ChannelInboundHandlerAdapter {
+    /** The address whose place a connection took at accept, until the connection's loop takes it over. */
+    private static final AttributeKey<InetAddress> TAKEN = AttributeKey.valueOf("p9gate.unidentified-place");
+
+    private final ListenSpec.Tls listener;
+    private final PeerIdentifier identifier;
+    private final UnidentifiedPeers handshakes;
+
+    UnidentifiedPlaceGate(ListenSpec.Tls listener, PeerIdentifier identifier, UnidentifiedPeers handshakes) {
+        this.listener = listener;
+        this.identifier = identifier;
+        this.handshakes = handshakes;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof Channel child && child.remoteAddress() instanceof InetSocketAddress remote) {
+            InetAddress address = remote.getAddress();
+            if (!handshakes.tryTake(address)) {
+                refuse(identifier, listener, PeerNames.describe(child, listener), address);
+                child.unsafe().closeForcibly(); // never registered: no loop sees it
+                return;
+            }
+            // Given back by the connection's loop (UnidentifiedPlaceGate#takenAtAccept). A registration that fails
+            // (only when the loops stop with the gateway) closes the connection before the loop could give it back.
+            child.attr(TAKEN).set(address);
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    /** Whether {@code channel} took its place at accept; the caller now gives it back. */
+    static boolean takenAtAccept(Channel channel) {
+        return channel.attr(TAKEN).getAndSet(null) != null;
+    }
+
+    /** Records and logs a connection refused for its address's places. */
+    static void refuse(PeerIdentifier identifier, ListenSpec listener, String peer, InetAddress address) {
+        String reason = "too many connections awaiting their TLS handshake from " + address.getHostAddress()
+                + " (at most a VM's connections limit, or the process's descriptors are spent)";
+        // Logged throttled per listener: a set of the addresses already named grew with every address a peer
+        // cycled through (an IPv6 /64), and was only ever emptied by that address's next success.
+        RefusedPeers.unidentified(identifier, listener, peer, reason);
+    }
+}
