@@ -12,15 +12,20 @@ import java.util.Optional;
  * hash, how many requests it stands for (its {@code count}; 1 when absent or null), and the chain rule it states:
  * a {@code start} or {@code checkpoint} record states {@link ChainRule#LEAF} when {@link #LEAF_CHAIN} is one of
  * its detail words (read when {@code type} comes before {@code detail}, as the writer orders them) and
- * {@link ChainRule#LINE} otherwise; other records state none (null). Parsed with a streaming parser (fast on
- * large logs); anything else in the line is skipped.
+ * {@link ChainRule#LINE} otherwise; other records state none (null). {@code opensRun} says that the record is
+ * the checkpoint a writer takes when it opens the log ({@link #OPEN_CHECKPOINT}), whose note it awaits before it
+ * appends anything else. Parsed with a streaming parser (fast on large logs); anything else in the line is
+ * skipped.
  */
-public record LineHeader(long seq, String type, byte[] prev, long count, ChainRule statedRule) {
+public record LineHeader(long seq, String type, byte[] prev, long count, ChainRule statedRule, boolean opensRun) {
     /**
      * The detail word by which a writer's {@code start} and {@code checkpoint} records say that they, and the
      * records after them, are chained by their leaf hashes (docs/audit-format.md "Older logs").
      */
     public static final String LEAF_CHAIN = "chain=leaf";
+
+    /** The detail word of the checkpoint record a writer appends when it opens the log. */
+    public static final String OPEN_CHECKPOINT = "reason=open";
 
     private static final JsonFactory FACTORY = new JsonFactory();
 
@@ -39,6 +44,7 @@ public record LineHeader(long seq, String type, byte[] prev, long count, ChainRu
             byte[] prev = null;
             long count = 1;
             boolean leafWord = false;
+            boolean openWord = false;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken value = p.nextToken();
@@ -47,10 +53,13 @@ public record LineHeader(long seq, String type, byte[] prev, long count, ChainRu
                     case "type" -> type = value == JsonToken.VALUE_STRING ? p.getText() : null;
                     case "prev" -> prev = value == JsonToken.VALUE_STRING ? hex32(p.getText()) : null;
                     case "count" -> count = value == JsonToken.VALUE_NUMBER_INT ? p.getLongValue() : 1;
-                    case "detail" ->
-                        leafWord = statesRule(type)
-                                && value == JsonToken.VALUE_STRING
-                                && AuditRecord.hasDetailWord(p.getText(), LEAF_CHAIN);
+                    case "detail" -> {
+                        boolean text = statesRule(type) && value == JsonToken.VALUE_STRING;
+                        leafWord = text && AuditRecord.hasDetailWord(p.getText(), LEAF_CHAIN);
+                        openWord = text
+                                && "checkpoint".equals(type)
+                                && AuditRecord.hasDetailWord(p.getText(), OPEN_CHECKPOINT);
+                    }
                     default -> p.skipChildren();
                 }
             }
@@ -64,7 +73,8 @@ public record LineHeader(long seq, String type, byte[] prev, long count, ChainRu
                             type,
                             prev,
                             count,
-                            statesRule(type) ? (leafWord ? ChainRule.LEAF : ChainRule.LINE) : null));
+                            statesRule(type) ? (leafWord ? ChainRule.LEAF : ChainRule.LINE) : null,
+                            openWord));
         } catch (IOException | IllegalArgumentException e) {
             return Optional.empty();
         }

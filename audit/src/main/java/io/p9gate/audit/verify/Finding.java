@@ -82,6 +82,21 @@ public sealed interface Finding {
         }
     }
 
+    /**
+     * The sidecar holds no note, yet record {@code seq} ({@code where}) is of a {@code type} a writer appends only
+     * once the checkpoint it takes at open is signed: the notes were deleted.
+     */
+    record NotesDeleted(long seq, String type, String where) implements Finding {
+        public FindingClass findingClass() {
+            return FindingClass.DELETED;
+        }
+
+        public String describe() {
+            return "no signed checkpoint, yet record " + seq + " (" + where + ") is a " + type
+                    + " record, which the gateway writes only once its open checkpoint is signed: the notes were deleted";
+        }
+    }
+
     /** Records {@code fromSeq..toSeq} are present but not where their sequence numbers put them. */
     record Reordered(long fromSeq, long toSeq) implements Finding {
         public FindingClass findingClass() {

@@ -17,6 +17,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.function.LongPredicate;
 
 /**
@@ -32,6 +33,13 @@ public final class Verifier {
      * pass; beyond this many, one is reported instead of kept (about 250 bytes each).
      */
     static final int OUT_OF_ORDER_NOTES = 50_000;
+
+    /**
+     * What a writer appends at open before the note it awaits ({@code start}, {@code key_change}, the notes of
+     * checkpoint records a crash left unsigned, the open {@code checkpoint}): a log without notes holding only
+     * these may be a crash while opening, one holding anything else had notes.
+     */
+    private static final Set<String> OPENING_TYPES = Set.of("start", "key_change", "checkpoint");
 
     private final List<VerifierKey> keys;
     private final String pinText;
@@ -101,6 +109,9 @@ public final class Verifier {
         all.addAll(truncated);
         long rewritten = outcomes.judge(earliest, all);
         int unsignedCheckpoints = findDeletedNotes(pass.notesMissing, rewritten, outcomes, pass, all);
+        if (total == 0 && pin == null && pass.served != null && all.listed().isEmpty()) {
+            all.add(pass.served);
+        }
         String newest = outcomes.newestNeedsLookup() ? noteText(dir, outcomes.anchored) : outcomes.newestText();
         return new VerificationReport(
                 pass.position,
@@ -162,7 +173,9 @@ public final class Verifier {
      * of their records and appenders do not wait for the signing, so a crash (or a live log) leaves the notes of
      * the last checkpoint records unwritten while records follow them: a missing note is a crash's when no
      * trusted checkpoint at or beyond its size matches the stored records, and a deletion when one does (the
-     * writer signed past it, and a restart signs the notes a crash left unwritten before anything else).
+     * writer signed past it, and a restart signs the notes a crash left unwritten before anything else), or when a
+     * record follows an open checkpoint after it (the writer awaits that checkpoint's note, and so every note
+     * before it, before it appends anything else).
      *
      * @param missing the checkpoint records whose notes are not in the sidecar
      * @param rewritten where a rewrite found by the checkpoints begins (MAX_VALUE: none), listed or not
@@ -171,7 +184,7 @@ public final class Verifier {
     private static int findDeletedNotes(
             MissingNotes missing, long rewritten, CheckpointOutcomes outcomes, Pass pass, FindingList findings) {
         long earliestTamper = Math.min(rewritten, earliestTamper(findings.listed(), pass));
-        long vouched = Math.max(0, outcomes.largestMatching);
+        long vouched = Math.max(Math.max(0, outcomes.largestMatching), pass.openedBefore);
         int unsigned = 0;
         for (int i = 0; i < missing.size(); i++) {
             long size = missing.seq(i) + 1;
@@ -200,6 +213,7 @@ public final class Verifier {
             case Finding.Reordered r -> Math.min(r.fromSeq(), pass.position);
             case Finding.Malformed m -> m.where().startsWith("segment") ? pass.firstMalformed : Long.MAX_VALUE;
             case Finding.CheckpointDeleted c -> Long.MAX_VALUE;
+            case Finding.NotesDeleted n -> Long.MAX_VALUE;
             case Finding.Rewritten r -> r.size() - 1;
             case Finding.Truncated t -> Long.MAX_VALUE;
             case Finding.Fork k -> Long.MAX_VALUE;
@@ -315,6 +329,15 @@ public final class Verifier {
 
         long requests;
         long firstMalformed = Long.MAX_VALUE;
+        /**
+         * Every checkpoint record stored before this position had its note once the log was written on: a record
+         * followed an open checkpoint there (docs/audit-format.md, "Verifier").
+         */
+        long openedBefore;
+
+        private boolean previousOpensRun;
+        /** The first record of a kind a writer appends only after its open checkpoint's note, or null. */
+        Finding.NotesDeleted served;
 
         /** @param noteSizes answers which checkpoint records have notes, or null when that is not asked */
         Pass(Path lastSegment, long totalBytes, Progress progress, Reached merge, NoteSizes noteSizes) {
@@ -400,6 +423,13 @@ public final class Verifier {
                                     : new Finding.Inserted(h.seq(), position, where));
                 case AHEAD, LATE -> {} // reported by the tracker as deletion or reordering
             }
+            if (previousOpensRun) {
+                openedBefore = position;
+            }
+            previousOpensRun = h.opensRun();
+            if (served == null && !OPENING_TYPES.contains(h.type())) {
+                served = new Finding.NotesDeleted(h.seq(), h.type(), where);
+            }
             if (h.isCheckpoint() && noteSizes != null && !hasNote(h.seq() + 1)) {
                 notesMissing.add(h.seq(), position);
             }
@@ -419,6 +449,7 @@ public final class Verifier {
 
         private void malformed(StoredLine line, String problem) {
             seqs.accept(seqs.end()); // an unreadable line takes the place of the record expected there
+            previousOpensRun = false;
             firstMalformed = Math.min(firstMalformed, position);
             previousNormal = false;
             findings.add(new Finding.Malformed(where + " (offset " + line.offset() + ")", problem));

@@ -306,6 +306,69 @@ class TamperCorpusTest {
                 pinned.summary());
     }
 
+    /**
+     * The writer awaits the note of the checkpoint it takes at open (after signing the notes a crash left unwritten)
+     * before it appends anything else, so a missing note before an open checkpoint that records follow is no crash's:
+     * before, deleting the sidecar, or every note of the runs after the first, read "OK" with an unanchored tail.
+     */
+    @Test
+    void notesDeletedBeforeARunThatWentOnAreDeleted() throws Exception {
+        int kept = Files.readAllLines(LogDirectory.checkpointsFile(base)).size();
+        Path restarted = tampered(d -> {
+            TestLogs.write(d, key, OPTIONS, 5); // a second run
+            LogEditor e = new LogEditor(d);
+            e.saveNotes(e.notes().subList(0, kept - 1)); // the first run's last note and all of the second's
+        });
+        VerificationReport r = verify(restarted, null);
+        assertEquals(FindingClass.DELETED.exitCode(), r.exitCode(), r.summary());
+        assertTrue(r.findings().stream().anyMatch(Finding.CheckpointDeleted.class::isInstance), r.summary());
+
+        VerificationReport noSidecar = verify(tampered(d -> Files.delete(LogDirectory.checkpointsFile(d))), null);
+        assertEquals(FindingClass.DELETED.exitCode(), noSidecar.exitCode(), noSidecar.summary());
+        assertInstanceOf(Finding.CheckpointDeleted.class, noSidecar.findings().getFirst(), noSidecar.summary());
+    }
+
+    /** A crash while opening leaves the run's start and open checkpoint without a note, and nothing after them. */
+    @Test
+    void aCrashWhileOpeningIsNotTampering() throws Exception {
+        int kept = Files.readAllLines(LogDirectory.checkpointsFile(base)).size();
+        Path dir = tampered(d -> {
+            TestLogs.write(d, key, OPTIONS, 5);
+            LogEditor e = new LogEditor(d);
+            int open = e.lines.size() - 1;
+            while (!e.lines.get(open).contains("reason=open")) {
+                open--; // the second run's open checkpoint
+            }
+            while (e.lines.size() > open + 1) {
+                e.remove(e.lines.size() - 1);
+            }
+            e.save();
+            e.saveNotes(e.notes().subList(0, kept));
+        });
+        VerificationReport r = verify(dir, null);
+        assertTrue(r.ok(), r.summary());
+        assertEquals(1, r.unsignedCheckpoints(), r.summary());
+    }
+
+    /**
+     * Without any note, a log holding more than what a crash at its first open leaves was rewritten: removing the
+     * open checkpoint's word and recomputing the chain must not make it read "OK".
+     */
+    @Test
+    void aLogWithoutNotesBeyondItsOpeningIsDeleted() throws Exception {
+        Path dir = tampered(d -> {
+            Files.delete(LogDirectory.checkpointsFile(d));
+            editLines(d, e -> {
+                for (int i = 0; i < e.lines.size(); i++) {
+                    e.lines.set(i, e.lines.get(i).replace("reason=open", "reason=time"));
+                }
+                e.rechainFrom(1);
+            });
+        });
+        VerificationReport r = verify(dir, null);
+        assertEquals(FindingClass.DELETED.exitCode(), r.exitCode(), r.summary());
+    }
+
     @Test
     void truncationBelowPinIsCaughtEvenWhenNotesAreCutToo() throws Exception {
         String pin =
