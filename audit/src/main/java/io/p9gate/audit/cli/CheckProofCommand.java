@@ -12,7 +12,6 @@ import io.p9gate.audit.read.PrintableText;
 import io.p9gate.audit.verify.FindingClass;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,12 +49,10 @@ final class CheckProofCommand extends CliCommand {
     @Override
     int run() throws UserError, IOException {
         List<VerifierKey> keys = readKeys(keyFiles);
-        if (!Files.isRegularFile(file)) {
-            throw usage("no such proof file: " + file);
-        }
+        String proofText = text(file, "a proof", "no such proof file", MAX_PROOF_BYTES);
         JsonNode document;
         try {
-            document = ProofJson.read(text(file, "a proof"), InclusionProof.FORMAT, ConsistencyProof.FORMAT);
+            document = ProofJson.read(proofText, InclusionProof.FORMAT, ConsistencyProof.FORMAT);
         } catch (UserError e) {
             throw usage(file + " is not a proof: " + e.getMessage());
         }

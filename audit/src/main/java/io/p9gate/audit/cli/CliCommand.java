@@ -3,6 +3,7 @@ package io.p9gate.audit.cli;
 import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.SigningKey;
+import io.p9gate.audit.note.SmallFile;
 import io.p9gate.audit.note.VerifierKey;
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.audit.read.StoredLine;
@@ -11,7 +12,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,6 +25,12 @@ import picocli.CommandLine.Spec;
  * into one line on stderr and a non-zero exit code.
  */
 abstract class CliCommand implements Callable<Integer> {
+    /** A pin is one signed note, a few hundred bytes (a sidecar line over 64 KiB is no checkpoint either). */
+    static final int MAX_PIN_BYTES = 64 * 1024;
+
+    /** A proof holds one record (at most 16 MiB, each byte at most two once in JSON) and checkpoints. */
+    static final int MAX_PROOF_BYTES = 40 * 1024 * 1024;
+
     @Spec
     CommandSpec spec;
 
@@ -113,21 +119,29 @@ abstract class CliCommand implements Callable<Integer> {
 
     /** Whether a file that is no public key is the private one (a reviewer's easy slip: audit.key for audit.pub). */
     private static boolean isPrivateKey(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            return false;
-        }
         try {
-            SigningKey.parse(Files.readString(file, StandardCharsets.US_ASCII).strip());
+            byte[] text = SmallFile.read(file, MAX_PIN_BYTES);
+            SigningKey.parse(new String(text, StandardCharsets.US_ASCII).strip());
             return true;
-        } catch (KeyFormatException | java.nio.charset.CharacterCodingException e) {
+        } catch (KeyFormatException | SmallFile.UnfitException | NoSuchFileException e) {
             return false;
         }
     }
 
-    /** The UTF-8 text of a file the user named as {@code what} (a pin, a proof); binary is a usage error. */
-    static String text(Path file, String what) throws UserError, IOException {
+    /**
+     * The UTF-8 text of a file the user named as {@code what} (a pin, a proof); missing, binary, no regular file or
+     * longer than {@code maxBytes} is a usage error naming it.
+     */
+    static String text(Path file, String what, String noSuch, int maxBytes) throws UserError, IOException {
         try {
-            return Files.readString(file, StandardCharsets.UTF_8);
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(SmallFile.read(file, maxBytes)))
+                    .toString();
+        } catch (NoSuchFileException e) {
+            throw usage(noSuch + ": " + file);
+        } catch (SmallFile.UnfitException e) {
+            throw usage(file + " is not " + what + ": " + e.getMessage());
         } catch (java.nio.charset.CharacterCodingException e) {
             throw usage(file + " is not " + what + ": it is not UTF-8 text");
         }

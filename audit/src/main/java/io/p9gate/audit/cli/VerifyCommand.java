@@ -75,10 +75,7 @@ final class VerifyCommand extends CliCommand {
         List<VerifierKey> keys = readKeys(keyFiles);
         String pinText = null;
         if (pin != null) {
-            if (!Files.isRegularFile(pin)) {
-                throw usage("no such pin file: " + pin);
-            }
-            pinText = text(pin, "a pin file");
+            pinText = text(pin, "a pin file", "no such pin file", MAX_PIN_BYTES);
         }
         ProgressMeter meter = progress.meter("verifying", err());
         Path dir = log.existing();

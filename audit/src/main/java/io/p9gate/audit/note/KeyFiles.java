@@ -22,6 +22,9 @@ public final class KeyFiles {
             PosixFilePermission.OTHERS_WRITE,
             PosixFilePermission.OTHERS_EXECUTE);
 
+    /** A key file is one line of under 100 bytes; far more is no key (a copied disk image, /dev/zero). */
+    static final int MAX_KEY_FILE_BYTES = 64 * 1024;
+
     private KeyFiles() {}
 
     /** Whether {@code perms} keep a file to its owner, as a private key's must be: no bit for group or others. */
@@ -43,7 +46,8 @@ public final class KeyFiles {
     }
 
     /**
-     * A key file's text; a file that cannot be one (missing, a directory, binary) is a {@link KeyFormatException}
+     * A key file's text; a file that cannot be one (missing, a directory, a FIFO or device, huge, binary) is a
+     * {@link KeyFormatException}
      * naming it, not the JDK's "Is a directory" or "Input length = 1".
      */
     private static String keyText(Path file) throws KeyFormatException, IOException {
@@ -51,9 +55,14 @@ public final class KeyFiles {
             throw new KeyFormatException(file + " is a directory, not a key file");
         }
         try {
-            return Files.readString(file, StandardCharsets.US_ASCII);
+            return StandardCharsets.US_ASCII
+                    .newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(SmallFile.read(file, MAX_KEY_FILE_BYTES)))
+                    .toString();
         } catch (NoSuchFileException e) {
             throw new KeyFormatException("no such key file: " + file);
+        } catch (SmallFile.UnfitException e) {
+            throw new KeyFormatException(file + " is not a key file: " + e.getMessage());
         } catch (CharacterCodingException e) {
             throw new KeyFormatException(
                     file + " is not a key file: it is not text ('p9gate keys generate' writes them)");

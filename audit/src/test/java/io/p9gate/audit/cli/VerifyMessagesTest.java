@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.p9gate.audit.TestLogs;
 import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.read.LogDirectory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -130,6 +132,40 @@ class VerifyMessagesTest {
             assertTrue(r.err().contains(named.get(i).toString()), "names the file: " + r.err());
             assertFalse(r.err().contains("Input length"), r.err());
             assertFalse(r.err().contains("Is a directory"), r.err());
+        }
+    }
+
+    /**
+     * A FIFO given as a key hung {@code verify} in open(2) for ever, {@code /dev/zero} as a key ran it out of memory
+     * (the launcher's exit status 3, which reads as MODIFIED), and a pin of a megabyte was read whole and called
+     * MALFORMED (exit 11). Each is bad input: one line naming the file, exit 2.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // before: a hang
+    void aFifoADeviceOrAHugeFileAsKeyPinOrProofIsBadInput() throws Exception {
+        Path fifo = tmp.resolve("a-fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        Path zero = Path.of("/dev/zero");
+        Path huge = Files.write(tmp.resolve("huge.pin"), "a".repeat(1 << 20).getBytes(StandardCharsets.US_ASCII));
+        String l = log.toString();
+        String k = pub.toString();
+        List<Path> named = List.of(fifo, zero, huge, fifo, zero, huge, fifo, zero, fifo);
+        List<String[]> args = List.of(
+                new String[] {"verify", "--log", l, "--key", fifo.toString()},
+                new String[] {"verify", "--log", l, "--key", zero.toString()},
+                new String[] {"verify", "--log", l, "--key", huge.toString()},
+                new String[] {"verify", "--log", l, "--key", k, "--pin", fifo.toString()},
+                new String[] {"verify", "--log", l, "--key", k, "--pin", zero.toString()},
+                new String[] {"verify", "--log", l, "--key", k, "--pin", huge.toString()},
+                new String[] {"check-proof", fifo.toString(), "--key", k},
+                new String[] {"check-proof", zero.toString(), "--key", k},
+                new String[] {"prove", "--log", l, "--key", fifo.toString(), "1"});
+        for (int i = 0; i < args.size(); i++) {
+            CliRun r = CliRun.audit(args.get(i));
+            assertEquals(2, r.exit(), String.join(" ", args.get(i)) + ": " + r.err());
+            assertTrue(r.oneLineError(), r.err());
+            assertTrue(r.err().contains(named.get(i).toString()), "names the file: " + r.err());
+            assertFalse(r.err().contains("no such"), "the file is there: " + r.err());
         }
     }
 }
