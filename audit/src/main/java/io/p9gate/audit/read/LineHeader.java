@@ -12,20 +12,16 @@ import java.util.Optional;
  * hash, how many requests it stands for (its {@code count}; 1 when absent or null), and the chain rule it states:
  * a {@code start} or {@code checkpoint} record states {@link ChainRule#LEAF} when {@link #LEAF_CHAIN} is one of
  * its detail words (read when {@code type} comes before {@code detail}, as the writer orders them) and
- * {@link ChainRule#LINE} otherwise; other records state none (null). {@code opensRun} says that the record is
- * the checkpoint a writer takes when it opens the log ({@link #OPEN_CHECKPOINT}), whose note it awaits before it
- * appends anything else. Parsed with a streaming parser (fast on large logs); anything else in the line is
- * skipped.
+ * {@link ChainRule#LINE} otherwise; other records state none (null). {@code mark} is where the record stands in
+ * its writer's run ({@link RunMark}). Parsed with a streaming parser (fast on large logs); anything else in the
+ * line is skipped.
  */
-public record LineHeader(long seq, String type, byte[] prev, long count, ChainRule statedRule, boolean opensRun) {
+public record LineHeader(long seq, String type, byte[] prev, long count, ChainRule statedRule, RunMark mark) {
     /**
      * The detail word by which a writer's {@code start} and {@code checkpoint} records say that they, and the
      * records after them, are chained by their leaf hashes (docs/audit-format.md "Older logs").
      */
     public static final String LEAF_CHAIN = "chain=leaf";
-
-    /** The detail word of the checkpoint record a writer appends when it opens the log. */
-    public static final String OPEN_CHECKPOINT = "reason=open";
 
     private static final JsonFactory FACTORY = new JsonFactory();
 
@@ -44,7 +40,7 @@ public record LineHeader(long seq, String type, byte[] prev, long count, ChainRu
             byte[] prev = null;
             long count = 1;
             boolean leafWord = false;
-            boolean openWord = false;
+            RunMark mark = RunMark.NONE;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken value = p.nextToken();
@@ -56,9 +52,7 @@ public record LineHeader(long seq, String type, byte[] prev, long count, ChainRu
                     case "detail" -> {
                         boolean text = statesRule(type) && value == JsonToken.VALUE_STRING;
                         leafWord = text && AuditRecord.hasDetailWord(p.getText(), LEAF_CHAIN);
-                        openWord = text
-                                && "checkpoint".equals(type)
-                                && AuditRecord.hasDetailWord(p.getText(), OPEN_CHECKPOINT);
+                        mark = text ? RunMark.of(type, p.getText()) : RunMark.NONE;
                     }
                     default -> p.skipChildren();
                 }
@@ -74,7 +68,7 @@ public record LineHeader(long seq, String type, byte[] prev, long count, ChainRu
                             prev,
                             count,
                             statesRule(type) ? (leafWord ? ChainRule.LEAF : ChainRule.LINE) : null,
-                            openWord));
+                            mark));
         } catch (IOException | IllegalArgumentException e) {
             return Optional.empty();
         }

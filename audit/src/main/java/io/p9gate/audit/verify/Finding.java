@@ -58,6 +58,21 @@ public sealed interface Finding {
         }
     }
 
+    /**
+     * Record {@code seq} ({@code type}, at stored position {@code position}, {@code where}) stands where its writer
+     * appends only {@code expected}: after a run's shutdown checkpoint, or among a run's opening records.
+     */
+    record OutsideRun(long seq, String type, long position, String where, String expected) implements Finding {
+        public FindingClass findingClass() {
+            return FindingClass.INSERTED;
+        }
+
+        public String describe() {
+            return "record claiming seq " + seq + " (" + where + ") was inserted: a " + type + " record where the"
+                    + " gateway appends only " + expected;
+        }
+    }
+
     /** Records {@code fromSeq..toSeq} (inclusive) are missing. */
     record Deleted(long fromSeq, long toSeq) implements Finding {
         public FindingClass findingClass() {

@@ -7,6 +7,7 @@ import io.p9gate.audit.MerkleFrontier;
 import io.p9gate.audit.note.VerifierKey;
 import io.p9gate.audit.read.LineHeader;
 import io.p9gate.audit.read.LogDirectory;
+import io.p9gate.audit.read.RunMark;
 import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.read.StoredLine;
 import java.io.IOException;
@@ -209,6 +210,7 @@ public final class Verifier {
         return switch (f) {
             case Finding.Modified m -> m.position();
             case Finding.Inserted i -> i.position();
+            case Finding.OutsideRun o -> o.position();
             case Finding.Deleted d -> Math.min(d.fromSeq(), pass.position);
             case Finding.Reordered r -> Math.min(r.fromSeq(), pass.position);
             case Finding.Malformed m -> m.where().startsWith("segment") ? pass.firstMalformed : Long.MAX_VALUE;
@@ -336,6 +338,8 @@ public final class Verifier {
         long openedBefore;
 
         private boolean previousOpensRun;
+        /** What the writer may append next: anything, or only the next step of closing or opening a run. */
+        private RunTurn expected = RunTurn.ANY;
         /** The first record of a kind a writer appends only after its open checkpoint's note, or null. */
         Finding.NotesDeleted served;
 
@@ -426,7 +430,16 @@ public final class Verifier {
             if (previousOpensRun) {
                 openedBefore = position;
             }
-            previousOpensRun = h.opensRun();
+            previousOpensRun = h.mark() == RunMark.OPEN_CHECKPOINT;
+            // Only a record in its place (linked, in sequence) is judged or sets what may follow: one slipped in or
+            // moved is reported as such already, and judging the records around it would report them too.
+            boolean inPlace = linked && verdict == SeqTracker.Verdict.NORMAL;
+            if (inPlace && !expected.admits(h)) {
+                findings.add(new Finding.OutsideRun(h.seq(), h.type(), position, where, expected.what));
+                expected = RunTurn.ANY;
+            } else {
+                expected = inPlace ? RunTurn.after(expected, h) : RunTurn.ANY;
+            }
             if (served == null && !OPENING_TYPES.contains(h.type())) {
                 served = new Finding.NotesDeleted(h.seq(), h.type(), where);
             }
@@ -450,6 +463,7 @@ public final class Verifier {
         private void malformed(StoredLine line, String problem) {
             seqs.accept(seqs.end()); // an unreadable line takes the place of the record expected there
             previousOpensRun = false;
+            expected = RunTurn.ANY;
             firstMalformed = Math.min(firstMalformed, position);
             previousNormal = false;
             findings.add(new Finding.Malformed(where + " (offset " + line.offset() + ")", problem));

@@ -352,7 +352,7 @@ class TamperCorpusTest {
 
     /**
      * Without any note, a log holding more than what a crash at its first open leaves was rewritten: removing the
-     * open checkpoint's word and recomputing the chain must not make it read "OK".
+     * words that mark a run's opening records and recomputing the chain must not make it read "OK".
      */
     @Test
     void aLogWithoutNotesBeyondItsOpeningIsDeleted() throws Exception {
@@ -360,13 +360,58 @@ class TamperCorpusTest {
             Files.delete(LogDirectory.checkpointsFile(d));
             editLines(d, e -> {
                 for (int i = 0; i < e.lines.size(); i++) {
-                    e.lines.set(i, e.lines.get(i).replace("reason=open", "reason=time"));
+                    e.lines.set(
+                            i,
+                            e.lines
+                                    .get(i)
+                                    .replace("reason=open", "reason=time")
+                                    .replace("\"detail\":\"key=", "\"detail\":\"signer="));
                 }
                 e.rechainFrom(1);
             });
         });
         VerificationReport r = verify(dir, null);
         assertEquals(FindingClass.DELETED.exitCode(), r.exitCode(), r.summary());
+    }
+
+    /**
+     * A run's writer appends nothing after its shutdown checkpoint, and a run opens with its start, a key change
+     * and its open checkpoint only. A record forged after a clean shutdown read "OK" as an unanchored tail, and the
+     * next run's recovery then signed it; one slipped in among the next run's opening records is no record either.
+     */
+    @Test
+    void recordsForgedAfterAShutdownAreInsertedEvenOnceSigned() throws Exception {
+        Path appended = tampered(d -> editLines(d, e -> {
+            e.insert(e.lines.size(), forged(e, 50));
+            e.renumberFrom(e.lines.size() - 1);
+            e.rechainFrom(e.lines.size() - 1);
+        }));
+        VerificationReport r = verify(appended, null);
+        assertEquals(FindingClass.INSERTED.exitCode(), r.exitCode(), r.summary());
+        TestLogs.write(appended, key, OPTIONS, 3); // the next run's recovery signs the forged record
+        VerificationReport signed = verify(appended, null);
+        assertEquals(FindingClass.INSERTED.exitCode(), signed.exitCode(), signed.summary());
+        assertTrue(signed.findings().stream().anyMatch(f -> f.describe().contains("shutdown")), signed.summary());
+
+        Path amongOpening = tampered(d -> {
+            TestLogs.write(d, key, OPTIONS, 3);
+            editLines(d, e -> {
+                int open = e.lines.size() - 1;
+                while (!e.lines.get(open).contains("reason=open")) {
+                    open--;
+                }
+                e.insert(open, forged(e, 50));
+                e.renumberFrom(open);
+                e.rechainFrom(open);
+                e.saveNotes(e.notes()
+                        .subList(
+                                0,
+                                Files.readAllLines(LogDirectory.checkpointsFile(base))
+                                        .size()));
+            });
+        });
+        VerificationReport opening = verify(amongOpening, null);
+        assertEquals(FindingClass.INSERTED.exitCode(), opening.exitCode(), opening.summary());
     }
 
     @Test
