@@ -86,7 +86,7 @@ final class VerifyCommand extends CliCommand {
             // read "OK: 0 records". (With a pin, the verifier reports the records the pin says were there.)
             throw new UserError(
                     "no audit log in " + dir + ": no segment-*.jsonl and no " + LogDirectory.CHECKPOINTS
-                            + " (is it the gateway's --audit-log directory?)",
+                            + " (is it the directory of serve's --audit-dir?)",
                     FindingClass.IO_ERROR);
         }
         VerificationReport report = new Verifier(keys, pinText, meter).verify(dir);

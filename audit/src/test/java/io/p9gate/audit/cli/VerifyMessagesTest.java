@@ -60,6 +60,7 @@ class VerifyMessagesTest {
         assertEquals(1, r.exit(), "a mistyped --log reads as 'OK: 0 records' otherwise: " + r.out() + r.err());
         assertTrue(r.oneLineError(), r.err());
         assertTrue(r.err().contains("no audit log in " + elsewhere), r.err());
+        assertTrue(r.err().contains("--audit-dir"), "names serve's option (there is no --audit-log): " + r.err());
     }
 
     @Test
