@@ -11,7 +11,11 @@ final class LogDirOption {
 
     Path existing() throws UserError {
         if (!Files.isDirectory(dir)) {
-            throw new UserError("no such audit directory: " + dir, io.p9gate.audit.verify.FindingClass.IO_ERROR);
+            throw new UserError(
+                    Files.exists(dir)
+                            ? dir + " is not a directory (an audit log is a directory of segment-*.jsonl files)"
+                            : "no such audit directory: " + dir,
+                    io.p9gate.audit.verify.FindingClass.IO_ERROR);
         }
         return dir;
     }

@@ -169,4 +169,22 @@ class VerifyMessagesTest {
             assertFalse(r.err().contains("no such"), "the file is there: " + r.err());
         }
     }
+
+    /** A file given as --log was called "no such audit directory", though it is there: a path mistyped the other way. */
+    @Test
+    void aFileGivenAsTheLogDirectoryIsNamedAsNoDirectory() throws Exception {
+        for (String command : List.of("verify", "show", "stats", "export", "prove")) {
+            List<String> args = new java.util.ArrayList<>(List.of(command, "--log", pub.toString()));
+            switch (command) {
+                case "verify" -> args.addAll(List.of("--key", pub.toString()));
+                case "export" -> args.addAll(List.of("--format", "jsonl"));
+                case "prove" -> args.add("1");
+                default -> {}
+            }
+            CliRun r = CliRun.audit(args.toArray(String[]::new));
+            assertEquals(1, r.exit(), r.err());
+            assertTrue(r.oneLineError(), r.err());
+            assertTrue(r.err().contains(pub + " is not a directory"), command + ": " + r.err());
+        }
+    }
 }
