@@ -8,14 +8,23 @@ import io.p9gate.audit.read.LineHeader;
 import io.p9gate.audit.read.SegmentReader;
 import java.io.IOException;
 import java.io.SyncFailedException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
+import java.util.Queue;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -81,7 +90,7 @@ public final class AuditLog implements AutoCloseable {
     /** The budget state last reported (logged and recorded); under the lock. */
     private DiskBudget.State reportedBudget = DiskBudget.State.OK;
     /** Captured heads not yet signed, in capture order; filled under the lock, drained by the checkpointer. */
-    private final java.util.Queue<Checkpoint> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final Queue<Checkpoint> pending = new ConcurrentLinkedQueue<>();
 
     private byte[] chainHead;
     private long recordsSinceCheckpoint;
@@ -99,7 +108,7 @@ public final class AuditLog implements AutoCloseable {
     private volatile long retryMillis = FIRST_RETRY_MILLIS;
 
     /** @param retry whether {@link #recoverNow} may bring the log back (a record write failed) */
-    private record Failure(String message, Throwable cause, boolean retry, java.time.Instant at) {
+    private record Failure(String message, Throwable cause, boolean retry, Instant at) {
         String describe() {
             return message + ": " + cause;
         }
@@ -138,19 +147,18 @@ public final class AuditLog implements AutoCloseable {
                 lastCheckpoint == null ? 0 : lastCheckpoint.size(),
                 e -> fail("cannot fsync the audit segment", e, false),
                 observer);
-        java.util.concurrent.ScheduledThreadPoolExecutor executor =
-                new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
-                    Thread t = new Thread(r, "audit-checkpoint");
-                    t.setDaemon(true);
-                    return t;
-                });
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "audit-checkpoint");
+            t.setDaemon(true);
+            return t;
+        });
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(
                 false); // a pending recovery retry must not delay close
         this.checkpointer = executor;
     }
 
     private static DiskBudget diskBudget(Path dir, AuditOptions options) throws IOException {
-        java.nio.file.FileStore store = java.nio.file.Files.getFileStore(dir); // reads the mount table once, now
+        FileStore store = Files.getFileStore(dir); // reads the mount table once, now
         LongSupplier usable = () -> {
             try {
                 return store.getUsableSpace();
@@ -195,7 +203,7 @@ public final class AuditLog implements AutoCloseable {
             CheckpointObserver observer,
             SegmentWriter.SegmentFiles files)
             throws IOException, AuditWriteException {
-        java.nio.file.Files.createDirectories(dir);
+        Files.createDirectories(dir);
         WriterLock writerLock = WriterLock.acquire(dir);
         LogRecovery.State state;
         AuditLog log;
@@ -387,11 +395,11 @@ public final class AuditLog implements AutoCloseable {
 
     /** From now on, {@code observer} sees how long each segment fsync takes (one observer; NONE to stop). */
     public void observeSyncs(SyncObserver observer) {
-        syncObserver = java.util.Objects.requireNonNull(observer);
+        syncObserver = Objects.requireNonNull(observer);
     }
 
     /** The segment fsync, timed for the {@link SyncObserver}; one caller at a time (the group commit's leader). */
-    private long timedForce() throws java.io.IOException {
+    private long timedForce() throws IOException {
         long started = System.nanoTime();
         long covered = segments.force();
         try {
@@ -463,9 +471,8 @@ public final class AuditLog implements AutoCloseable {
                 SafeLog.report(LOG, System.Logger.Level.WARNING, "audit log still cannot write: " + e);
                 return false;
             }
-            long failedMillis = java.time.Duration.between(
-                            f.at(), options.clock().instant())
-                    .toMillis();
+            long failedMillis =
+                    Duration.between(f.at(), options.clock().instant()).toMillis();
             failure.set(null);
             writeRecord(AuditEvent.Lifecycle.of(
                     LifecycleKind.LOG_RECOVERED,
@@ -498,7 +505,7 @@ public final class AuditLog implements AutoCloseable {
     private void scheduleRecovery() {
         try {
             checkpointer.schedule(this::retryRecovery, retryMillis, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
+        } catch (RejectedExecutionException closing) {
             // the log is being closed
         }
     }
@@ -795,7 +802,7 @@ public final class AuditLog implements AutoCloseable {
         try {
             checkpointer.schedule(this::writeHeldLate, HOLD_MILLIS, TimeUnit.MILLISECONDS);
             heldTimerArmed = true;
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
+        } catch (RejectedExecutionException closing) {
             // the log is being closed, and its shutdown record writes them
         }
     }
@@ -879,7 +886,7 @@ public final class AuditLog implements AutoCloseable {
                     fail("cannot fsync the audit segment before rotating it", e, false);
                 }
             });
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
+        } catch (RejectedExecutionException closing) {
             // the log is being closed, and closing seals it
         }
     }

@@ -10,9 +10,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
 
 /**
  * The sidecar {@code checkpoints.jsonl}: one JSON object per line, {@code {"note":"<signed note text>"}}. The
@@ -29,7 +33,7 @@ public final class CheckpointStore implements Closeable {
     /** Opens for appending; a torn last line (crash while writing) is cut off so the next note starts cleanly. */
     static CheckpointStore openForAppend(Path dir) throws IOException {
         Path file = LogDirectory.checkpointsFile(dir);
-        if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             LogDirectory.requireRegularFile(file);
         }
         FileChannel channel =
@@ -43,8 +47,7 @@ public final class CheckpointStore implements Closeable {
     /** Appends one note and returns its bytes; durable only after {@link #force}. */
     long append(SignedNote note) throws IOException {
         ObjectNode line = JSON.createObjectNode().put("note", note.format());
-        ByteBuffer bytes = ByteBuffer.wrap(
-                (JSON.writeValueAsString(line) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        ByteBuffer bytes = ByteBuffer.wrap((JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8));
         long length = bytes.remaining();
         while (bytes.hasRemaining()) {
             channel.write(bytes);
@@ -111,15 +114,15 @@ public final class CheckpointStore implements Closeable {
      * The sidecar's last line that a newline ends (a torn one after it is skipped), numbered 0: only the file's end
      * is read, so its number is not known. Empty when there is none.
      */
-    public static java.util.Optional<Entry> readLast(Path dir) throws IOException {
+    public static Optional<Entry> readLast(Path dir) throws IOException {
         Path file = LogDirectory.checkpointsFile(dir);
         if (!Files.exists(file)) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         LogDirectory.requireRegularFile(file);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             SidecarLines.Line line = SidecarLines.lastLine(ch);
-            return line == null ? java.util.Optional.empty() : java.util.Optional.of(entry(0, line));
+            return line == null ? Optional.empty() : Optional.of(entry(0, line));
         }
     }
 
@@ -143,11 +146,11 @@ public final class CheckpointStore implements Closeable {
     /** The bytes as UTF-8 text, or null when they are not UTF-8. */
     private static String utf8(byte[] bytes, int from, int to) {
         try {
-            return java.nio.charset.StandardCharsets.UTF_8
+            return StandardCharsets.UTF_8
                     .newDecoder()
                     .decode(ByteBuffer.wrap(bytes, from, to - from))
                     .toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
+        } catch (CharacterCodingException e) {
             return null;
         }
     }

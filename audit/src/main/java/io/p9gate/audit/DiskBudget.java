@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
@@ -274,7 +275,7 @@ final class DiskBudget {
     }
 
     /** A VM refused for having used its share, once per time the budget goes below 20 %; for the log. */
-    java.util.Optional<String> nextVmRefused() {
+    Optional<String> nextVmRefused() {
         return shares.nextRefused();
     }
 

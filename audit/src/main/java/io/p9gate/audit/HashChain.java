@@ -2,6 +2,7 @@ package io.p9gate.audit;
 
 import io.p9gate.audit.read.ChainRule;
 import io.p9gate.audit.read.LineHeader;
+import java.security.MessageDigest;
 
 /**
  * Which chain rule applies to each stored record, in log order (docs/audit-format.md "Hashes", "Older logs"): the
@@ -55,7 +56,7 @@ public final class HashChain {
      */
     public void resumeAfter(byte[] prev) {
         for (int i = 0; i < RECENT; i++) {
-            if (recentChains[i] != null && java.security.MessageDigest.isEqual(recentChains[i], prev)) {
+            if (recentChains[i] != null && MessageDigest.isEqual(recentChains[i], prev)) {
                 rule = recentRules[i];
                 return;
             }

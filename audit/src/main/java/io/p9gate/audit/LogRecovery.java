@@ -213,7 +213,7 @@ final class LogRecovery {
 
     /** The last note; only the sidecar's end is read (it grows for the log's whole life). */
     private static SignedNote lastNote(Path dir) throws IOException {
-        java.util.Optional<Entry> last = CheckpointStore.readLast(dir);
+        Optional<Entry> last = CheckpointStore.readLast(dir);
         if (last.isEmpty()) {
             return null;
         }

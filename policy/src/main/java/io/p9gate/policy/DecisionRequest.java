@@ -3,6 +3,7 @@ package io.p9gate.policy;
 import io.p9gate.policy.terms.OpKind;
 import io.p9gate.policy.terms.PathQuestion;
 import io.p9gate.policy.terms.SharePath;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -39,17 +40,17 @@ public record DecisionRequest(
      * A rename also asks REMOVE about its source: the name goes away there, as by an unlink, so a rule keeping
      * names from being removed (say {@code /crash/**}) must not be sidestepped by moving one out and removing it.
      */
-    public java.util.List<PathQuestion> questions() {
+    public List<PathQuestion> questions() {
         PathQuestion src = new PathQuestion(vm, share, op, path, uid, gid);
         return switch (op) {
-            case SYMLINK, MKNOD -> java.util.List.of(src, new PathQuestion(vm, share, OpKind.CREATE, path, uid, gid));
+            case SYMLINK, MKNOD -> List.of(src, new PathQuestion(vm, share, OpKind.CREATE, path, uid, gid));
             case LINK ->
-                java.util.List.of(
+                List.of(
                         src,
                         new PathQuestion(vm, share, op, destination, uid, gid),
                         new PathQuestion(vm, share, OpKind.CREATE, destination, uid, gid));
             case RENAME ->
-                java.util.List.of(
+                List.of(
                         src,
                         new PathQuestion(vm, share, OpKind.REMOVE, path, uid, gid),
                         new PathQuestion(vm, share, op, destination, uid, gid),
@@ -67,7 +68,7 @@ public record DecisionRequest(
                     GETATTR,
                     STATFS,
                     LOCK,
-                    READLINK -> java.util.List.of(src);
+                    READLINK -> List.of(src);
         };
     }
 }

@@ -32,12 +32,14 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -96,7 +98,7 @@ public final class PolicyEngine {
 
     /** VM to the shares that have one of {@code dirs}. */
     private static Map<String, Set<String>> hidingShares(Set<HiddenParent> dirs) {
-        Map<String, Set<String>> shares = new java.util.HashMap<>();
+        Map<String, Set<String>> shares = new HashMap<>();
         for (HiddenParent d : dirs) {
             shares.computeIfAbsent(d.vm(), k -> new HashSet<>()).add(d.share());
         }
@@ -106,7 +108,7 @@ public final class PolicyEngine {
 
     /** Every hiding subtree's top, by its parent directory (a hidden share root has none). */
     private static Map<HiddenParent, List<String>> hiddenNames(List<CompiledRule> protecting) {
-        Map<HiddenParent, Set<String>> names = new java.util.HashMap<>();
+        Map<HiddenParent, Set<String>> names = new HashMap<>();
         for (CompiledRule r : protecting) {
             if (r.effect() == Effect.DENY
                     && RuleCompiler.ENOENT.equals(r.errno())
@@ -117,7 +119,7 @@ public final class PolicyEngine {
                         .add(top.segments().getLast());
             }
         }
-        Map<HiddenParent, List<String>> out = new java.util.HashMap<>();
+        Map<HiddenParent, List<String>> out = new HashMap<>();
         names.forEach((dir, in) -> out.put(dir, List.copyOf(in)));
         return Map.copyOf(out);
     }
@@ -292,7 +294,7 @@ public final class PolicyEngine {
 
     /** Every VM's listener, for the gateway to open. */
     public Map<String, ListenerSpec> listeners() {
-        Map<String, ListenerSpec> out = new java.util.TreeMap<>();
+        Map<String, ListenerSpec> out = new TreeMap<>();
         policy.vms().values().forEach(vm -> out.put(vm.id(), vm.listen()));
         return out;
     }

@@ -11,6 +11,8 @@ import io.p9gate.audit.verify.FindingClass;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -136,13 +138,13 @@ abstract class CliCommand implements Callable<Integer> {
         try {
             return StandardCharsets.UTF_8
                     .newDecoder()
-                    .decode(java.nio.ByteBuffer.wrap(SmallFile.read(file, maxBytes)))
+                    .decode(ByteBuffer.wrap(SmallFile.read(file, maxBytes)))
                     .toString();
         } catch (NoSuchFileException e) {
             throw usage(noSuch + ": " + file);
         } catch (SmallFile.UnfitException e) {
             throw usage(file + " is not " + what + ": " + e.getMessage());
-        } catch (java.nio.charset.CharacterCodingException e) {
+        } catch (CharacterCodingException e) {
             throw usage(file + " is not " + what + ": it is not UTF-8 text");
         }
     }

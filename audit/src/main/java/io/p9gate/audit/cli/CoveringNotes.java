@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Comparator;
+import java.util.List;
 import java.util.PriorityQueue;
 
 /**
@@ -88,6 +89,6 @@ final class CoveringNotes {
     }
 
     private boolean trusted(SignedNote note) {
-        return key == null || note.trust(java.util.List.of(key)) == SignedNote.Trust.VERIFIED;
+        return key == null || note.trust(List.of(key)) == SignedNote.Trust.VERIFIED;
     }
 }

@@ -13,6 +13,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.util.Objects;
 
 /**
  * An output stream on a file descriptor through {@code write(2)} (FFM), whose failures carry the errno
@@ -54,7 +55,7 @@ final class DescriptorOutput extends OutputStream {
 
     @Override
     public synchronized void write(byte[] b, int off, int len) throws IOException {
-        java.util.Objects.checkFromIndexSize(off, len, b.length);
+        Objects.checkFromIndexSize(off, len, b.length);
         while (len > 0) {
             int n = Math.min(len, CHUNK);
             MemorySegment.copy(b, off, buffer, JAVA_BYTE, 0, n);

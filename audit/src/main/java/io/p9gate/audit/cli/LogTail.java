@@ -3,6 +3,7 @@ package io.p9gate.audit.cli;
 import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.read.StoredLine;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
@@ -45,7 +46,7 @@ final class LogTail {
             LogDirectory.requireRegularFile(s);
             try (FileChannel ch = FileChannel.open(s, StandardOpenOption.READ)) {
                 ch.position(offset);
-                InputStream in = new java.io.BufferedInputStream(Channels.newInputStream(ch), 1 << 16);
+                InputStream in = new BufferedInputStream(Channels.newInputStream(ch), 1 << 16);
                 offset += SegmentReader.readLinesWhile(s, offset, in, line -> {
                     if (!line.terminated()) {
                         return true;

@@ -3,8 +3,10 @@ package io.p9gate.audit.cli;
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.audit.read.ErrnoNames;
 import java.nio.file.FileSystems;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -118,7 +120,7 @@ final class RecordFilter {
     private boolean pathMatches(String path) {
         try {
             return path != null && matcher.matches(Path.of(path));
-        } catch (java.nio.file.InvalidPathException e) {
+        } catch (InvalidPathException e) {
             return false;
         }
     }
@@ -142,7 +144,7 @@ final class RecordFilter {
                     default -> Duration.ofDays(n);
                 };
                 return now.minus(d);
-            } catch (ArithmeticException | java.time.DateTimeException | NumberFormatException e) {
+            } catch (ArithmeticException | DateTimeException | NumberFormatException e) {
                 throw CliCommand.usage(option + ": the age " + value + " is too large");
             }
         }

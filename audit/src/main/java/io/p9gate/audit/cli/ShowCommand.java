@@ -4,6 +4,7 @@ import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.audit.read.StoredLine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Path;
 import java.time.Instant;
 import picocli.CommandLine.Command;
@@ -100,9 +101,7 @@ final class ShowCommand extends CliCommand {
         } catch (IOException e) {
             signed = Long.MAX_VALUE;
             warning("which records no checkpoint covers is not known: "
-                    + (e instanceof java.nio.file.AccessDeniedException
-                            ? "checkpoints.jsonl: permission denied"
-                            : e.getMessage())
+                    + (e instanceof AccessDeniedException ? "checkpoints.jsonl: permission denied" : e.getMessage())
                     + "; run p9gate audit verify");
         }
     }

@@ -6,6 +6,7 @@ import io.p9gate.audit.note.NoteFormatException;
 import io.p9gate.audit.note.SignedNote;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Where a log's checkpointed part ends: records from the size of its last checkpoint on are covered by no signature
@@ -23,7 +24,7 @@ final class UnsignedTail {
      * line is no checkpoint (a doctored sidecar) is it read through, for the last one that is.
      */
     static long signedSize(Path dir) throws IOException {
-        java.util.Optional<CheckpointStore.Entry> last = CheckpointStore.readLast(dir);
+        Optional<CheckpointStore.Entry> last = CheckpointStore.readLast(dir);
         if (last.isEmpty()) {
             return 0;
         }

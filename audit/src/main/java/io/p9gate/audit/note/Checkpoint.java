@@ -1,6 +1,8 @@
 package io.p9gate.audit.note;
 
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.Base64;
 
 /**
@@ -42,7 +44,7 @@ public record Checkpoint(String origin, long size, byte[] root, byte[] chainHead
                 throw new NoteFormatException("root and chain hashes must be 32 bytes");
             }
             return new Checkpoint(lines[0], size, root, chain, Instant.parse(lines[4].substring(TIME.length())));
-        } catch (IllegalArgumentException | java.time.format.DateTimeParseException e) {
+        } catch (IllegalArgumentException | DateTimeParseException e) {
             throw new NoteFormatException("bad checkpoint: " + e.getMessage());
         }
     }
@@ -58,6 +60,6 @@ public record Checkpoint(String origin, long size, byte[] root, byte[] chainHead
     }
 
     public boolean sameTree(Checkpoint other) {
-        return size == other.size && java.util.Arrays.equals(root, other.root);
+        return size == other.size && Arrays.equals(root, other.root);
     }
 }

@@ -1,6 +1,7 @@
 package io.p9gate.audit.note;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -57,7 +58,7 @@ public final class KeyFiles {
         try {
             return StandardCharsets.US_ASCII
                     .newDecoder()
-                    .decode(java.nio.ByteBuffer.wrap(SmallFile.read(file, MAX_KEY_FILE_BYTES)))
+                    .decode(ByteBuffer.wrap(SmallFile.read(file, MAX_KEY_FILE_BYTES)))
                     .toString();
         } catch (NoSuchFileException e) {
             throw new KeyFormatException("no such key file: " + file);

@@ -10,6 +10,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The sidecar's notes read one at a time as the pass over the segments reaches their sizes: the verified ones are
@@ -103,7 +104,7 @@ final class CheckpointStream implements Closeable {
     }
 
     private static String keyLabel(NoteSignature s) {
-        return s.keyName() + "+" + String.format(java.util.Locale.ROOT, "%08x", s.keyHash());
+        return s.keyName() + "+" + String.format(Locale.ROOT, "%08x", s.keyHash());
     }
 
     @Override

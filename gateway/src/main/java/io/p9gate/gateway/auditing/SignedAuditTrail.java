@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The audit trail over the signed, hash-chained {@link AuditLog} (R-AUD-1, R-AUD-2, R-AUD-4): one record per
@@ -41,8 +42,7 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
     private volatile AuditObserver observer = AuditObserver.NONE;
     private volatile DataOnLogFilesystem dataOnLog = DataOnLogFilesystem.NONE;
     /** A failing observer is reported once, not per record: it could fail for every request. */
-    private final java.util.concurrent.atomic.AtomicBoolean observerFailed =
-            new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean observerFailed = new AtomicBoolean();
 
     public SignedAuditTrail(AuditLog log) {
         this(log, Durability.SYNCED, RefusalBudget.DEFAULT);

@@ -4,6 +4,7 @@ import io.p9gate.gateway.budget.Allowance;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.LockConstants;
 import io.p9gate.gateway.proto.P9Exception;
+import java.io.Serial;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -77,7 +78,7 @@ public final class LockTable {
 
     /** Carries a refusal out of {@link ConcurrentHashMap#compute}, which takes no checked exception. */
     private static final class Refused extends RuntimeException {
-        @java.io.Serial
+        @Serial
         private static final long serialVersionUID = 1L;
 
         Refused(P9Exception cause) {

@@ -2,6 +2,7 @@ package io.p9gate.gateway.backend;
 
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
+import java.nio.charset.StandardCharsets;
 
 /** Validates a single path component a guest sends (walk, create, rename, link, ...). */
 public final class Names {
@@ -35,7 +36,7 @@ public final class Names {
         if (name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
             throw new P9Exception(Errno.EINVAL, "name contains '/' or NUL");
         }
-        if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > NAME_MAX) {
+        if (name.getBytes(StandardCharsets.UTF_8).length > NAME_MAX) {
             throw new P9Exception(Errno.ENAMETOOLONG, "name too long");
         }
     }

@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.math.BigInteger;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -26,6 +29,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.Set;
 import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.CRLReason;
@@ -177,7 +181,7 @@ public final class TestPki {
         Path vmDir = dir.resolve(vm);
         try {
             made.add(Files.createDirectory(vmDir));
-        } catch (java.nio.file.FileAlreadyExistsException e) {
+        } catch (FileAlreadyExistsException e) {
             // an existing one is checked below
         }
         if (!Files.isDirectory(vmDir, LinkOption.NOFOLLOW_LINKS)) {
@@ -333,11 +337,11 @@ public final class TestPki {
     private static void writeNew(Path file, String text, boolean secret, Made made) throws IOException {
         try (var channel = Files.newByteChannel(
                 file,
-                java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
                 PosixFilePermissions.asFileAttribute(
                         PosixFilePermissions.fromString(secret ? "rw-------" : "rw-r--r--")))) {
             made.add(file);
-            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
+            ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
             while (bytes.hasRemaining()) {
                 channel.write(bytes);
             }
@@ -359,7 +363,7 @@ public final class TestPki {
             for (Path path : paths.reversed()) {
                 try {
                     Files.deleteIfExists(path);
-                } catch (java.nio.file.DirectoryNotEmptyException e) {
+                } catch (DirectoryNotEmptyException e) {
                     // a directory someone else filled meanwhile is theirs now
                 } catch (IOException e) {
                     failure.addSuppressed(e);

@@ -35,6 +35,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine;
@@ -260,11 +261,9 @@ final class DemoCommand implements Callable<Integer> {
         }
 
         /** ../shared/guest/run-guest.sh beside the installation, if this machine has the test harness. */
-        static java.util.Optional<Path> guestHarness() {
+        static Optional<Path> guestHarness() {
             Path runGuest = home().toAbsolutePath().resolveSibling("shared/guest/run-guest.sh");
-            return Files.isExecutable(runGuest)
-                    ? java.util.Optional.of(runGuest.normalize())
-                    : java.util.Optional.empty();
+            return Files.isExecutable(runGuest) ? Optional.of(runGuest.normalize()) : Optional.empty();
         }
 
         /**

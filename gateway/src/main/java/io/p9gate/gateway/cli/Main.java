@@ -10,8 +10,13 @@ import io.p9gate.gateway.compliance.ComplianceCommand;
 import io.p9gate.gateway.packaging.InstalledPackage;
 import io.p9gate.gateway.systemd.JournalLogging;
 import io.p9gate.policy.cli.PolicyCommand;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -41,9 +46,9 @@ public final class Main implements Runnable {
      * warns, with a stack trace, when it cannot; the production unit's sandbox (RestrictAddressFamilies=AF_UNIX)
      * always makes it fail. Held here: java.util.logging keeps loggers only weakly, and with them their level.
      */
-    private static final List<java.util.logging.Logger> QUIET_NETTY_PROBES = List.of(
-            java.util.logging.Logger.getLogger("io.netty.util.NetUtilInitializations"),
-            java.util.logging.Logger.getLogger("io.netty.util.internal.MacAddressUtil"));
+    private static final List<Logger> QUIET_NETTY_PROBES = List.of(
+            Logger.getLogger("io.netty.util.NetUtilInitializations"),
+            Logger.getLogger("io.netty.util.internal.MacAddressUtil"));
 
     /** The commands, in the order help lists them. */
     private static final List<String> COMMANDS =
@@ -61,7 +66,7 @@ public final class Main implements Runnable {
         // One logging backend for Netty and us (java.util.logging); slf4j-api arrives transitively
         // without a binding and would print its own warning at startup.
         InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
-        QUIET_NETTY_PROBES.forEach(logger -> logger.setLevel(java.util.logging.Level.SEVERE));
+        QUIET_NETTY_PROBES.forEach(logger -> logger.setLevel(Level.SEVERE));
         boolean journal = JournalLogging.stderrIsJournal(System.getenv());
         if (!journal && System.getProperty(LOG_FORMAT_PROPERTY) == null) {
             System.setProperty(LOG_FORMAT_PROPERTY, ONE_LINE_LOG_FORMAT);
@@ -69,13 +74,13 @@ public final class Main implements Runnable {
         // Build the log handlers now, while descriptors are free: JUL does it at the first record, and its
         // formatter then opens the time zone file. Under descriptor exhaustion that first record (the audit
         // log's failure, say) would fail and be lost (issue 8 item 2).
-        java.util.logging.Logger.getLogger("").getHandlers();
+        Logger.getLogger("").getHandlers();
         CommandLine commandLine = newCommandLine(args);
         if (journal) {
             // Under systemd: a priority per line, and the journal's timestamps instead of our own.
             JournalLogging.useForJavaLogging();
-            commandLine.setErr(JournalLogging.prefixingStderr(
-                    new java.io.OutputStreamWriter(System.err, java.nio.charset.Charset.defaultCharset())));
+            commandLine.setErr(
+                    JournalLogging.prefixingStderr(new OutputStreamWriter(System.err, Charset.defaultCharset())));
         }
         System.exit(StandardOutput.execute(commandLine, args));
     }
@@ -151,7 +156,7 @@ public final class Main implements Runnable {
             String home = System.getProperty("p9gate.home");
             String packaged = home == null
                     ? ""
-                    : InstalledPackage.header(java.nio.file.Path.of(home))
+                    : InstalledPackage.header(Path.of(home))
                             .map(h -> " (package " + h.get("image") + " " + h.get("version") + ", Java " + h.get("java")
                                     + ")")
                             .orElse("");

@@ -4,6 +4,7 @@ import io.p9gate.gateway.policyadapter.ReloadOutcomeFile;
 import io.p9gate.policy.load.IoReason;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -135,7 +136,7 @@ public final class PolicyReloadCommand implements Callable<Integer> {
             text = Files.readString(pidFile).strip();
         } catch (NoSuchFileException e) {
             throw new IOException("no pid file " + pidFile + " (start the gateway with serve --pid-file)");
-        } catch (java.nio.charset.CharacterCodingException e) {
+        } catch (CharacterCodingException e) {
             throw new IOException("pid file " + pidFile + " does not hold a process id: it is not text");
         }
         try {

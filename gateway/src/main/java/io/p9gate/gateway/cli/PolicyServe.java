@@ -19,9 +19,11 @@ import io.p9gate.policy.PolicyCheck;
 import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.load.PolicyLoadException;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -77,7 +79,7 @@ final class PolicyServe {
     }
 
     /** A reload, taken or refused, becomes a lifecycle record; a record that fails is reported, not fatal. */
-    static void recordReload(AuditTrail trail, PolicyHolder.ReloadResult result, java.io.PrintWriter err) {
+    static void recordReload(AuditTrail trail, PolicyHolder.ReloadResult result, PrintWriter err) {
         GatewayEvent event = switch (result) {
             case PolicyHolder.ReloadResult.Loaded loaded ->
                 new GatewayEvent.PolicyLoaded(loaded.newDigest(), true, "replaced " + loaded.oldDigest());
@@ -128,7 +130,7 @@ final class PolicyServe {
         if (text == null) {
             return OwnershipMode.automatic(ThisProcess.INSTANCE);
         }
-        return switch (text.toLowerCase(java.util.Locale.ROOT)) {
+        return switch (text.toLowerCase(Locale.ROOT)) {
             case "chown" -> OwnershipMode.CHOWN;
             case "xattr" -> OwnershipMode.XATTR;
             default -> throw new IllegalArgumentException("--ownership must be chown or xattr, not '" + text + "'");

@@ -35,13 +35,16 @@ import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.protect.StatePath;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -255,7 +258,7 @@ final class ServeCommand implements Callable<Integer> {
         Map<String, Path> shareDirs();
 
         /** Each CRL file of the policy and its nextUpdate, for the metrics; none without a policy. */
-        default Supplier<Map<String, java.time.Instant>> crlNextUpdates() {
+        default Supplier<Map<String, Instant>> crlNextUpdates() {
             return Map::of;
         }
 
@@ -438,7 +441,7 @@ final class ServeCommand implements Callable<Integer> {
                 return Map.of();
             }
 
-            public Supplier<Map<String, java.time.Instant>> crlNextUpdates() {
+            public Supplier<Map<String, Instant>> crlNextUpdates() {
                 return transport::crlNextUpdates;
             }
 
@@ -447,7 +450,7 @@ final class ServeCommand implements Callable<Integer> {
                     guards = PolicyServe.guards(holder, reloader, mode);
                     return PolicyServe.config(
                             holder, guards, trail, tls, reloader, msize, workers, maxOutstanding, iounit);
-                } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+                } catch (IllegalArgumentException | UncheckedIOException e) {
                     throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
                 }
             }
@@ -495,7 +498,7 @@ final class ServeCommand implements Callable<Integer> {
             }
 
             public Map<String, Path> shareDirs() {
-                Map<String, Path> dirs = new java.util.TreeMap<>();
+                Map<String, Path> dirs = new TreeMap<>();
                 holder.current()
                         .policy()
                         .vms()

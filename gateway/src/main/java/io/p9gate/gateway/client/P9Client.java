@@ -30,6 +30,7 @@ import io.p9gate.gateway.proto.StatFs;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.policy.dialect.Dialect;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.time.Duration;
@@ -128,8 +129,8 @@ public final class P9Client implements AutoCloseable {
      * handshake is done. With TLS 1.3 the server checks the client's certificate after the client has finished
      * its side, so a refused certificate shows as a connection that closes at the first request.
      */
-    public static P9Client connect(
-            java.net.InetSocketAddress address, int maxMsize, io.netty.handler.ssl.SslContext tls) throws IOException {
+    public static P9Client connect(InetSocketAddress address, int maxMsize, io.netty.handler.ssl.SslContext tls)
+            throws IOException {
         EventLoopGroup group = Transports.newGroup(1, runnable -> {
             Thread thread = new Thread(runnable, "p9client-io");
             thread.setDaemon(true);
@@ -168,7 +169,7 @@ public final class P9Client implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         PeerName.set(ch, "server " + address);
-                        if (tls != null && address instanceof java.net.InetSocketAddress inet) {
+                        if (tls != null && address instanceof InetSocketAddress inet) {
                             tlsHandler.set(tls.newHandler(ch.alloc(), inet.getHostString(), inet.getPort()));
                             ch.pipeline().addLast("tls", tlsHandler.get());
                         }
@@ -211,7 +212,7 @@ public final class P9Client implements AutoCloseable {
     }
 
     /** Connects over mutual TLS ({@link #connect(java.net.InetSocketAddress, int, io.netty.handler.ssl.SslContext)}) and negotiates 9P2000.L. */
-    public static P9Client open(java.net.InetSocketAddress address, int msize, io.netty.handler.ssl.SslContext tls)
+    public static P9Client open(InetSocketAddress address, int msize, io.netty.handler.ssl.SslContext tls)
             throws IOException, P9Exception {
         return negotiated(connect(address, msize, tls), msize);
     }

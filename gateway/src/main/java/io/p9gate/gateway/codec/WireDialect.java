@@ -3,6 +3,7 @@ package io.p9gate.gateway.codec;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.policy.dialect.Dialect;
+import java.util.Objects;
 
 /**
  * The dialect a connection's frames are read and its errors written in: 9P2000.L until a Tversion agrees on another.
@@ -21,7 +22,7 @@ public final class WireDialect {
     }
 
     public void set(Dialect dialect) {
-        this.current = java.util.Objects.requireNonNull(dialect);
+        this.current = Objects.requireNonNull(dialect);
     }
 
     /**

@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -46,7 +47,7 @@ final class AuditChecks {
     private final Duration wait;
     private final Map<Probe, Long> seqs = new IdentityHashMap<>();
     /** Digests of other policies that decided the suite's requests, with how many of them. */
-    private final Map<String, Integer> otherPolicies = new java.util.TreeMap<>();
+    private final Map<String, Integer> otherPolicies = new TreeMap<>();
     /** Checks whose requests the gateway decided against the policy, though the answer looked right: why, by check id. */
     private final Map<String, List<String>> contradictions = new HashMap<>();
 

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -170,8 +171,8 @@ public final class ComplianceSuite implements VmRun.Suite {
     }
 
     @Override
-    public java.util.Optional<CaseReplay> replay() {
-        return java.util.Optional.ofNullable(replay);
+    public Optional<CaseReplay> replay() {
+        return Optional.ofNullable(replay);
     }
 
     @Override

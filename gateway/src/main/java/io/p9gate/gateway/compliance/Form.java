@@ -9,6 +9,7 @@ import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Function;
 
 /**
@@ -390,7 +391,7 @@ enum Form {
 
     /** A short id for check names: {@code create-new}, {@code open-wronly}, ... */
     String slug() {
-        return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     // ---- shared steps -------------------------------------------------------------------------

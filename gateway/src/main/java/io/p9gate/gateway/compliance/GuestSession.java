@@ -11,9 +11,12 @@ import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.policy.terms.OpKind;
 import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * One 9P session as one VM, through the project's client, that knows the share-relative path behind every
@@ -482,10 +485,9 @@ final class GuestSession implements AutoCloseable {
         });
     }
 
-    private List<Step> pipelined(List<String> names, int window, java.util.function.Function<String, InFlight> start)
-            throws IOException {
-        java.util.ArrayDeque<InFlight> flying = new java.util.ArrayDeque<>();
-        List<Step> steps = new java.util.ArrayList<>();
+    private List<Step> pipelined(List<String> names, int window, Function<String, InFlight> start) throws IOException {
+        ArrayDeque<InFlight> flying = new ArrayDeque<>();
+        List<Step> steps = new ArrayList<>();
         for (String name : names) {
             if (flying.size() >= window) {
                 steps.add(complete(flying.poll()));

@@ -9,6 +9,7 @@ import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -248,9 +249,7 @@ final class PlaceChecks {
             boolean seen = false;
             while (!seen) {
                 Step page = r.probe(session.readdir(fid, offset));
-                var got = page.ok()
-                        ? ((RMessage.Rreaddir) page.reply().message()).entries()
-                        : java.util.List.<DirEntry>of();
+                var got = page.ok() ? ((RMessage.Rreaddir) page.reply().message()).entries() : List.<DirEntry>of();
                 if (got.isEmpty()) {
                     break;
                 }

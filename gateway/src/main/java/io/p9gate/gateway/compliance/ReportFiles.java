@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 /** Writes the three report files of {@code --report DIR}: report.xml (JUnit), report.json, report.html. */
@@ -32,12 +34,8 @@ public final class ReportFiles {
         Path fresh = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".new");
         try {
             Files.writeString(fresh, text, StandardCharsets.UTF_8);
-            Files.setPosixFilePermissions(fresh, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-            return Files.move(
-                    fresh,
-                    target,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.setPosixFilePermissions(fresh, PosixFilePermissions.fromString("rw-r--r--"));
+            return Files.move(fresh, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(fresh);
         }

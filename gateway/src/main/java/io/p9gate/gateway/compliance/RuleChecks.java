@@ -8,6 +8,7 @@ import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -55,7 +56,7 @@ final class RuleChecks {
                     Attempt a = new Attempt(
                             log,
                             p.session(),
-                            prefix + "/" + op.name().toLowerCase(java.util.Locale.ROOT),
+                            prefix + "/" + op.name().toLowerCase(Locale.ROOT),
                             p.share(),
                             "R-POL-2",
                             subject + ": " + op);

@@ -8,7 +8,9 @@ import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,7 +82,7 @@ final class ShareView {
     ShareView with(Entry entry) {
         Map<SharePath, Entry> more = new LinkedHashMap<>(entries);
         more.put(entry.path(), entry);
-        return new ShareView(java.util.Collections.unmodifiableMap(more), mismatches, truncated, requests);
+        return new ShareView(Collections.unmodifiableMap(more), mismatches, truncated, requests);
     }
 
     /** A view of nothing, for probes made only in the suite's own place. */
@@ -131,7 +133,7 @@ final class ShareView {
         private final Map<SharePath, Entry> entries = new LinkedHashMap<>();
         private final List<String> mismatches = new ArrayList<>();
         private final Deque<SharePath> directories = new ArrayDeque<>();
-        private final Set<SharePath> listed = new java.util.HashSet<>();
+        private final Set<SharePath> listed = new HashSet<>();
         private boolean truncated;
         private int requests;
 
@@ -152,8 +154,7 @@ final class ShareView {
             while (!directories.isEmpty() && !truncated) {
                 list(directories.poll());
             }
-            return new ShareView(
-                    java.util.Collections.unmodifiableMap(entries), List.copyOf(mismatches), truncated, requests);
+            return new ShareView(Collections.unmodifiableMap(entries), List.copyOf(mismatches), truncated, requests);
         }
 
         /** Walks to {@code path}, reads its attributes (and the first byte of a file); lists a directory later. */

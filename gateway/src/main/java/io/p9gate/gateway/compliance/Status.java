@@ -1,5 +1,7 @@
 package io.p9gate.gateway.compliance;
 
+import java.util.Locale;
+
 /** How one check ended. A check that could not run is {@link #SKIPPED} with its reason, never passed. */
 public enum Status {
     PASSED,
@@ -8,6 +10,6 @@ public enum Status {
 
     /** The lower-case word used in reports ({@code passed}, {@code failed}, {@code skipped}). */
     public String word() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

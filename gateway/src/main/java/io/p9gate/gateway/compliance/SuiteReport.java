@@ -3,6 +3,7 @@ package io.p9gate.gateway.compliance;
 import io.p9gate.audit.read.PrintableText;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +52,7 @@ public record SuiteReport(
     private Map<String, List<CheckResult>> group(
             Function<CheckResult, String> key, Map<String, List<CheckResult>> out) {
         for (CheckResult c : checks) {
-            out.computeIfAbsent(key.apply(c), k -> new java.util.ArrayList<>()).add(c);
+            out.computeIfAbsent(key.apply(c), k -> new ArrayList<>()).add(c);
         }
         out.replaceAll((k, v) -> List.copyOf(v));
         return out;

@@ -11,10 +11,12 @@ import io.p9gate.policy.model.VmPolicy;
 import io.p9gate.policy.terms.OpKind;
 import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -35,7 +37,7 @@ final class VmRun {
     /** The main session's attach of each share. */
     private final Map<String, Step> mainRoots = new LinkedHashMap<>();
     /** Connections whose session has sent its hello walk. */
-    private final java.util.Set<Integer> helloed = new java.util.HashSet<>();
+    private final Set<Integer> helloed = new HashSet<>();
 
     /** A session as one guest uid/gid, with the root fids of the shares it attached. */
     private record IdSession(GuestSession session, Map<String, Step> roots) {}

@@ -9,6 +9,8 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * How the suite reaches a VM's listener as that VM (R-DEP-1): the VM's identity is the transport, so the suite
@@ -68,8 +70,7 @@ sealed interface VmTransport {
         }
 
         /** Netty's native transport: {@code connect(..) failed with error(-111): Connection refused}. */
-        private static final java.util.regex.Pattern NATIVE_ERROR =
-                java.util.regex.Pattern.compile(".*error\\(-?(\\d{1,4})\\): (.+)");
+        private static final Pattern NATIVE_ERROR = Pattern.compile(".*error\\(-?(\\d{1,4})\\): (.+)");
 
         /**
          * The kernel's reason, {@code Connection refused (ECONNREFUSED)}, from the innermost cause (the outer ones
@@ -81,7 +82,7 @@ sealed interface VmTransport {
                 root = root.getCause();
             }
             String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-            java.util.regex.Matcher m = NATIVE_ERROR.matcher(message);
+            Matcher m = NATIVE_ERROR.matcher(message);
             return m.matches()
                     ? m.group(2) + " (" + io.p9gate.audit.read.ErrnoNames.name(Integer.parseInt(m.group(1))) + ")"
                     : message;

@@ -5,6 +5,7 @@ import io.p9gate.gateway.budget.OverBudget;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.MessageType;
 import io.p9gate.gateway.proto.P9Exception;
+import java.io.Serial;
 import java.util.List;
 import java.util.function.ToLongFunction;
 
@@ -348,7 +349,7 @@ final class ChokePoint {
 
     /** The refusal {@link Also#require} throws, carrying what to record. */
     private static final class AlsoRefused extends P9Exception {
-        @java.io.Serial
+        @Serial
         private static final long serialVersionUID = 1L;
 
         private final transient Decided decided;

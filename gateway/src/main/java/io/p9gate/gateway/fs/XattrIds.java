@@ -8,6 +8,7 @@ import io.p9gate.gateway.backend.Xattrs;
 import io.p9gate.gateway.proto.P9Exception;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Ownership kept in extended attributes, for a gateway without CAP_CHOWN (like QEMU's mapped-xattr):
@@ -84,8 +85,7 @@ public record XattrIds(IdTranslation ids) implements Ownership {
 
     /** The stored host id shown through this VM's map; else a legacy guest id as it is; else {@code fallback}. */
     private static int storedOwner(
-            Node node, String hostName, String legacyName, int fallback, java.util.function.IntUnaryOperator toGuest)
-            throws P9Exception {
+            Node node, String hostName, String legacyName, int fallback, IntUnaryOperator toGuest) throws P9Exception {
         Optional<Integer> host = number(node, hostName);
         if (host.isPresent()) {
             return toGuest.applyAsInt(host.get());

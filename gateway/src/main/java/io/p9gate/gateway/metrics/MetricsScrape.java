@@ -1,6 +1,7 @@
 package io.p9gate.gateway.metrics;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -79,7 +80,7 @@ public final class MetricsScrape {
         return switch (address) {
             case MetricsAddress.Unix unix -> StandardProtocolFamily.UNIX;
             case MetricsAddress.Tcp tcp ->
-                tcp.socketAddress().getAddress() instanceof java.net.Inet6Address
+                tcp.socketAddress().getAddress() instanceof Inet6Address
                         ? StandardProtocolFamily.INET6
                         : StandardProtocolFamily.INET;
         };

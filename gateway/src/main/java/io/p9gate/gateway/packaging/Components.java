@@ -3,6 +3,7 @@ package io.p9gate.gateway.packaging;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.Properties;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -17,7 +18,7 @@ final class Components {
     static String of(Path jar, String archivedAs) throws IOException {
         String name = jar.getFileName().toString();
         try (JarFile file = new JarFile(jar.toFile())) {
-            for (JarEntry entry : java.util.Collections.list(file.entries())) {
+            for (JarEntry entry : Collections.list(file.entries())) {
                 if (!entry.getName().startsWith("META-INF/maven/")
                         || !entry.getName().endsWith("/pom.properties")) {
                     continue;

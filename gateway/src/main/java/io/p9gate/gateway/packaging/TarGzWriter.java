@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 
@@ -79,8 +80,8 @@ final class TarGzWriter {
             if (split < 0) {
                 throw new IOException("path too long for a ustar archive: " + name);
             }
-            put(h, 345, PREFIX_MAX, java.util.Arrays.copyOfRange(nameBytes, 0, split));
-            put(h, 0, NAME_MAX, java.util.Arrays.copyOfRange(nameBytes, split + 1, nameBytes.length));
+            put(h, 345, PREFIX_MAX, Arrays.copyOfRange(nameBytes, 0, split));
+            put(h, 0, NAME_MAX, Arrays.copyOfRange(nameBytes, split + 1, nameBytes.length));
         }
         byte[] link = linkName.getBytes(StandardCharsets.UTF_8);
         if (link.length > NAME_MAX) {
@@ -100,7 +101,7 @@ final class TarGzWriter {
         octal(h, 329, 8, 0); // devmajor
         octal(h, 337, 8, 0); // devminor
         // The checksum is computed with its own field as eight spaces, then written as six digits, NUL, space.
-        java.util.Arrays.fill(h, 148, 156, (byte) ' ');
+        Arrays.fill(h, 148, 156, (byte) ' ');
         long sum = 0;
         for (byte b : h) {
             sum += b & 0xff;

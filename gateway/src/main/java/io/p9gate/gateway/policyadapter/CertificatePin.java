@@ -4,12 +4,14 @@ import io.p9gate.gateway.certs.Fingerprint;
 import io.p9gate.gateway.certs.Pem;
 import io.p9gate.policy.model.ClientCertificate;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.CertificateParsingException;
 import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509CRL;
@@ -168,7 +170,7 @@ final class CertificatePin {
                 }
             }
             return false;
-        } catch (java.security.cert.CertificateParsingException e) {
+        } catch (CertificateParsingException e) {
             return false;
         }
     }
@@ -176,7 +178,7 @@ final class CertificatePin {
     private static boolean sameName(int type, String have, String want) {
         if (type == 7) {
             try {
-                return java.net.InetAddress.ofLiteral(have).equals(java.net.InetAddress.ofLiteral(want));
+                return InetAddress.ofLiteral(have).equals(InetAddress.ofLiteral(want));
             } catch (IllegalArgumentException e) {
                 return false;
             }

@@ -2,6 +2,7 @@ package io.p9gate.gateway.proto;
 
 import io.netty.buffer.ByteBuf;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Requests (client to server). {@link SessionRequest}s are handled by the connection itself
@@ -168,8 +169,7 @@ public sealed interface TMessage extends Message permits TMessage.SessionRequest
      *                  or DMLINK for the special files the extension describes
      * @param extension .u's (empty in 9P2000): a symlink's target, "b|c major minor", a hard link's source fid
      */
-    record Tcreate(int fid, String name, int perm, int mode, java.util.Optional<String> extension)
-            implements FileRequest {
+    record Tcreate(int fid, String name, int perm, int mode, Optional<String> extension) implements FileRequest {
         public MessageType type() {
             return MessageType.TCREATE;
         }

@@ -9,6 +9,7 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
@@ -75,7 +76,7 @@ final class SocketOptions {
             if (rc != 0) {
                 throw new IOException("getpeername: " + strerror(state));
             }
-            java.nio.ByteBuffer b = addr.asByteBuffer().order(ByteOrder.nativeOrder());
+            ByteBuffer b = addr.asByteBuffer().order(ByteOrder.nativeOrder());
             int family = Short.toUnsignedInt(b.getShort(0));
             if (family != AF_VSOCK) {
                 throw new IOException("not a vsock peer (address family " + family + ")");

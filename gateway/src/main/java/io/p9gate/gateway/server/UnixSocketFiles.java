@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -120,7 +121,7 @@ final class UnixSocketFiles {
     }
 
     private static int bytes(Path path) {
-        return path.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        return path.toString().getBytes(StandardCharsets.UTF_8).length;
     }
 
     /**

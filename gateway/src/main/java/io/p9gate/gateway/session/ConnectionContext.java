@@ -2,6 +2,7 @@ package io.p9gate.gateway.session;
 
 import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.policy.dialect.Dialect;
+import java.util.Objects;
 
 /**
  * What the transport knows about a connection. The listener, never anything the guest says,
@@ -34,8 +35,8 @@ public record ConnectionContext(
         if (ioLimit < 0) {
             throw new IllegalArgumentException("I/O limit must not be negative: " + ioLimit);
         }
-        java.util.Objects.requireNonNull(vm, "vm");
-        java.util.Objects.requireNonNull(dialect, "dialect");
+        Objects.requireNonNull(vm, "vm");
+        Objects.requireNonNull(dialect, "dialect");
     }
 
     /** A 9P2000.L session. */

@@ -17,6 +17,8 @@ import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
+import java.util.BitSet;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -63,7 +65,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
      * The tags of the requests in {@link #backlog}: outstanding for 9P too, so a frame taking one again is a tag
      * reused while outstanding (never two of them in the backlog: the second closes the connection on arrival).
      */
-    private final java.util.BitSet waitingTags = new java.util.BitSet(1 << 16);
+    private final BitSet waitingTags = new BitSet(1 << 16);
 
     private ChannelHandlerContext ctx;
     private RequestHandler handler;
@@ -359,7 +361,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
     }
 
     /** Pushes {@code tags} so that the first of them is popped first. */
-    private static void pushInOrder(ArrayDeque<Integer> stack, java.util.List<Integer> tags) {
+    private static void pushInOrder(ArrayDeque<Integer> stack, List<Integer> tags) {
         for (int i = tags.size() - 1; i >= 0; i--) {
             stack.push(tags.get(i));
         }

@@ -1,5 +1,7 @@
 package io.p9gate.gateway.session;
 
+import java.util.Objects;
+
 /**
  * Per-connection limits and names that the session needs from its listener.
  *
@@ -30,7 +32,7 @@ public record SessionSettings(
         if (ioLimit < 0) {
             throw new IllegalArgumentException("I/O limit must not be negative: " + ioLimit);
         }
-        java.util.Objects.requireNonNull(vm, "vm");
+        Objects.requireNonNull(vm, "vm");
     }
 
     /** Before the transport has identified the connection, on loops several VMs may share. */

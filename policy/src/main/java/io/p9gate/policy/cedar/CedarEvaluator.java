@@ -29,6 +29,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.logging.Logger;
 
 /**
  * Decides with Cedar: the reference semantics (R-POL-2). Each question becomes a request with the VM as
@@ -41,8 +42,7 @@ public final class CedarEvaluator implements PathEvaluator {
     /** Errno of a decision Cedar could not make. */
     public static final String FAILED_ERRNO = "EIO";
 
-    private static final java.util.logging.Logger LOG =
-            java.util.logging.Logger.getLogger(CedarEvaluator.class.getName());
+    private static final Logger LOG = Logger.getLogger(CedarEvaluator.class.getName());
     private static final EntityTypeName VM = type("Vm");
     private static final EntityTypeName SHARE = type("Share");
     private static final EntityTypeName DIRECTORY = type("Directory");

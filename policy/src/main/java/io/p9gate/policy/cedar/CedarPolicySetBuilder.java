@@ -17,10 +17,15 @@ import io.p9gate.policy.model.SourcePos;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -35,7 +40,7 @@ public final class CedarPolicySetBuilder {
     private final Map<String, String> errnoOfForbid = new HashMap<>();
     private final Map<String, Path> sourceOf = new HashMap<>();
     private final Map<String, String> textOfFile = new HashMap<>();
-    private final List<CompiledRule> handWrittenSubtrees = new java.util.ArrayList<>();
+    private final List<CompiledRule> handWrittenSubtrees = new ArrayList<>();
 
     public CedarPolicySetBuilder addCompiled(List<CompiledRule> rules) {
         for (CompiledRule r : rules) {
@@ -67,7 +72,7 @@ public final class CedarPolicySetBuilder {
         }
         // parsePolicies names them policy0..N in source order; we re-create each with a stable id.
         List<Map.Entry<String, String>> inOrder = parsed.getStaticPolicies().entrySet().stream()
-                .sorted(java.util.Comparator.comparingInt(
+                .sorted(Comparator.comparingInt(
                         en -> Integer.parseInt(en.getKey().replace("policy", ""))))
                 .toList();
         for (int i = 0; i < inOrder.size(); i++) {
@@ -127,7 +132,7 @@ public final class CedarPolicySetBuilder {
      * needs to hand Cedar (CedarEvaluator#entities). Null if a policy cannot be read as JSON: then all are handed.
      */
     private Set<String> namedDirectories() {
-        Set<String> named = new java.util.HashSet<>();
+        Set<String> named = new HashSet<>();
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         try {
             for (Policy p : policies) collectDirectories(json.readTree(p.toJson()), named);
@@ -157,7 +162,7 @@ public final class CedarPolicySetBuilder {
         return List.copyOf(handWrittenSubtrees);
     }
 
-    private static java.util.Optional<CompiledRule> subtreeOf(Policy policy, String id, String errno) {
+    private static Optional<CompiledRule> subtreeOf(Policy policy, String id, String errno) {
         try {
             com.fasterxml.jackson.databind.JsonNode resource = new com.fasterxml.jackson.databind.ObjectMapper()
                     .readTree(policy.toJson())
@@ -165,26 +170,26 @@ public final class CedarPolicySetBuilder {
             String op = resource.path("op").asText();
             com.fasterxml.jackson.databind.JsonNode entity =
                     op.equals("is") ? resource.path("in").path("entity") : resource.path("entity");
-            if (!op.equals("in") && !op.equals("==") && !op.equals("is")) return java.util.Optional.empty();
+            if (!op.equals("in") && !op.equals("==") && !op.equals("is")) return Optional.empty();
             String type = entity.path("type").asText();
             if (!type.equals(CedarNames.NAMESPACE + "::Directory") && !type.equals(CedarNames.NAMESPACE + "::File"))
-                return java.util.Optional.empty();
+                return Optional.empty();
             String uid = entity.path("id").asText();
             int slash = uid.indexOf('/');
             int colon = uid.indexOf(':', slash + 1);
-            if (slash < 0 || colon < 0) return java.util.Optional.empty();
-            return java.util.Optional.of(new CompiledRule(
+            if (slash < 0 || colon < 0) return Optional.empty();
+            return Optional.of(new CompiledRule(
                     id,
                     Effect.DENY,
                     uid.substring(0, slash),
                     uid.substring(slash + 1, colon),
-                    java.util.EnumSet.allOf(io.p9gate.policy.terms.OpKind.class),
+                    EnumSet.allOf(io.p9gate.policy.terms.OpKind.class),
                     new io.p9gate.policy.compile.Scope.Subtree(
                             io.p9gate.policy.terms.SharePath.of(uid.substring(colon + 1))),
                     errno));
         } catch (InternalException | IOException | IllegalArgumentException e) {
             // Not a path of a share (no request's File is ever in it): nothing to protect.
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 

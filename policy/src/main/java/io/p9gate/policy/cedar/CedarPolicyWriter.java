@@ -8,6 +8,8 @@ import io.p9gate.policy.terms.PathPattern;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -44,13 +46,13 @@ public final class CedarPolicyWriter {
         return b.append(";\n").toString();
     }
 
-    private static String actions(java.util.Set<OpKind> ops) {
+    private static String actions(Set<OpKind> ops) {
         if (ops.containsAll(EnumSet.allOf(OpKind.class))) return "action";
         return "action in ["
                 + EnumSet.copyOf(ops).stream().map(CedarNames::action).collect(Collectors.joining(", ")) + "]";
     }
 
-    private static String anyOf(List<PathPattern> ps, java.util.function.Function<PathPattern, String> f) {
+    private static String anyOf(List<PathPattern> ps, Function<PathPattern, String> f) {
         return ps.stream().map(p -> "(" + f.apply(p) + ")").collect(Collectors.joining(" ||\n  "));
     }
 

@@ -2,6 +2,7 @@ package io.p9gate.policy.cli;
 
 import io.p9gate.audit.cli.CliMessages;
 import io.p9gate.audit.cli.StandardOutput;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -25,7 +26,7 @@ import picocli.CommandLine.Command;
             "  p9gate policy check --strict policies/infotainment.yaml",
             "  p9gate policy test policies/infotainment.tests.yaml"
         })
-public final class PolicyCommand implements java.util.concurrent.Callable<Integer> {
+public final class PolicyCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -1,6 +1,7 @@
 package io.p9gate.policy.cli;
 
 import io.p9gate.policy.model.SourcePos;
+import java.util.Locale;
 
 /**
  * How one case of a policy test file ended. {@code detail} says what was decided (passed), what differs
@@ -16,7 +17,7 @@ record TestOutcome(String name, String kind, String vm, SourcePos pos, Status st
         ERROR;
 
         String word() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 

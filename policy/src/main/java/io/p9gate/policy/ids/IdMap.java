@@ -1,12 +1,14 @@
 package io.p9gate.policy.ids;
 
+import java.util.List;
+
 /** A VM's uid and gid mappings (R-POL-5). Default-deny spirit: without a mapping, everyone is overflow. */
 public record IdMap(IdMapping uids, IdMapping gids) {
 
     /** No mapped ids: every guest id becomes the overflow id. */
     public static final IdMap NOBODY = new IdMap(
-            IdMapping.ranges(java.util.List.of(), IdMapping.DEFAULT_OVERFLOW),
-            IdMapping.ranges(java.util.List.of(), IdMapping.DEFAULT_OVERFLOW));
+            IdMapping.ranges(List.of(), IdMapping.DEFAULT_OVERFLOW),
+            IdMapping.ranges(List.of(), IdMapping.DEFAULT_OVERFLOW));
 
     public long uidToHost(long guestUid) {
         return uids.toHost(guestUid);

@@ -11,7 +11,10 @@ import io.p9gate.policy.quota.QuotaSpec;
 import io.p9gate.policy.terms.OpKind;
 import io.p9gate.policy.terms.PathPattern;
 import io.p9gate.policy.terms.SharePath;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -37,14 +40,14 @@ public final class Linter {
             for (SharePolicy s : vm.shares().values()) l.share(s);
         }
         l.out.addAll(HiddenFromOtherWriters.in(policy));
-        for (java.nio.file.Path cedar : policy.cedarFiles()) {
+        for (Path cedar : policy.cedarFiles()) {
             try {
                 String text = Files.readString(cedar);
                 List<HandWrittenPermit> permits =
                         HandWrittenPermit.in(cedar.getFileName().toString(), text);
                 l.out.addAll(UnconditionalPermits.in(cedar, text, permits));
                 l.out.addAll(WiderPermits.in(policy, cedar, text, permits));
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 // loading the policy read it a moment ago; the load error, not a lint finding, is the report
             }
         }
@@ -182,8 +185,8 @@ public final class Linter {
             return;
         }
         if (Files.isDirectory(s.hostDir()) && !literal.isEmpty()) {
-            java.nio.file.Path p = s.hostDir().resolve(String.join("/", literal));
-            if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Path p = s.hostDir().resolve(String.join("/", literal));
+            if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
                 out.add(new LintFinding(pos, what + ": " + p + " does not exist in the share (yet)", true));
             }
         }

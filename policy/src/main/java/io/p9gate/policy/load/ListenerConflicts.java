@@ -4,6 +4,7 @@ import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.PolicyFile;
 import io.p9gate.policy.model.VmPolicy;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -64,9 +65,9 @@ final class ListenerConflicts {
     }
 
     /** Identical pins in two VMs (a fingerprint, or the same CA, subject and SAN) are ambiguous. */
-    private static java.util.List<String> pinsOf(ListenerSpec.Tls t) {
+    private static List<String> pinsOf(ListenerSpec.Tls t) {
         if (!t.client().sha256().isEmpty()) return t.client().sha256();
-        return java.util.List.of(
+        return List.of(
                 t.client().ca() + "|" + t.client().subject() + "|" + t.client().san());
     }
 }

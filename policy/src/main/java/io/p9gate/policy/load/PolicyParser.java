@@ -22,11 +22,16 @@ import io.p9gate.policy.quota.QuotaSpec;
 import io.p9gate.policy.terms.OpKind;
 import io.p9gate.policy.terms.PathPattern;
 import io.p9gate.policy.terms.SharePath;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -60,8 +65,7 @@ public final class PolicyParser {
         List<Path> cedar = new ArrayList<>();
         for (YamlNode n : f.list("cedar")) {
             Path c = file.resolveSibling(Fields.text(n, "cedar item")).normalize();
-            if (!java.nio.file.Files.isRegularFile(c))
-                throw new PolicyLoadException(n.pos(), "no such Cedar policy file: " + c);
+            if (!Files.isRegularFile(c)) throw new PolicyLoadException(n.pos(), "no such Cedar policy file: " + c);
             cedar.add(c);
         }
         Map<String, VmPolicy> vms = new LinkedHashMap<>();
@@ -90,7 +94,7 @@ public final class PolicyParser {
     }
 
     private VmPolicy vm(String id, YamlNode n) throws PolicyLoadException {
-        Set<String> keys = new java.util.HashSet<>(Set.of("listen", "ids", "shares", "limits", "dialects"));
+        Set<String> keys = new HashSet<>(Set.of("listen", "ids", "shares", "limits", "dialects"));
         keys.addAll(ListenerParser.KEYS);
         Fields f = Fields.of(n, "VM '" + id + "'", keys);
         ListenerSpec listen = new ListenerParser(file).listener(f);
@@ -125,10 +129,10 @@ public final class PolicyParser {
 
     /** {@code limits:} of a VM: whole numbers from 1, byte sizes with an optional binary suffix. */
     private static VmLimits limits(YamlNode n) throws PolicyLoadException {
-        Set<String> keys = new java.util.LinkedHashSet<>();
+        Set<String> keys = new LinkedHashSet<>();
         for (Limit l : Limit.values()) keys.add(l.key());
         Fields f = Fields.of(n, "limits", keys);
-        Map<Limit, Long> given = new java.util.EnumMap<>(Limit.class);
+        Map<Limit, Long> given = new EnumMap<>(Limit.class);
         for (Limit l : Limit.values()) {
             if (!f.has(l.key())) continue;
             YamlNode value = f.node(l.key());
@@ -339,7 +343,7 @@ public final class PolicyParser {
                         .orElseThrow(() -> new PolicyLoadException(
                                 n.pos(),
                                 "unknown operation '" + t + "' (use read, write, all or one of "
-                                        + java.util.Arrays.toString(OpKind.values()) + ")")));
+                                        + Arrays.toString(OpKind.values()) + ")")));
         };
     }
 

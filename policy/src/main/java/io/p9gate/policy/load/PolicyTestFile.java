@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A policy test file (R-POL-8): the policy under test and its cases: decisions, the uid/gid map, quota limits.
@@ -86,7 +87,7 @@ public record PolicyTestFile(
     }
 
     private static IdTestCase idCase(YamlNode n, int index) throws PolicyLoadException {
-        Set<String> keys = new java.util.TreeSet<>(Set.of("name", "vm", "expect"));
+        Set<String> keys = new TreeSet<>(Set.of("name", "vm", "expect"));
         for (IdTestCase.Kind k : IdTestCase.Kind.values()) keys.add(k.key);
         Fields f = Fields.of(n, "id case", keys);
         IdTestCase.Kind kind = null;

@@ -3,6 +3,8 @@ package io.p9gate.policy.model;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
+import java.util.stream.Stream;
 
 /**
  * Which TLS client certificate is a VM's (R-DEP-1): pinned by SHA-256 fingerprint of the whole certificate, or
@@ -40,9 +42,7 @@ public record ClientCertificate(List<String> sha256, Path ca, String subject, St
 
     /** The files this pin reads, for R-POL-9 (gateway state no share may reach). */
     public List<Path> files() {
-        return java.util.stream.Stream.of(ca, crl)
-                .filter(java.util.Objects::nonNull)
-                .toList();
+        return Stream.of(ca, crl).filter(Objects::nonNull).toList();
     }
 
     public String describe() {

@@ -1,6 +1,7 @@
 package io.p9gate.policy.model;
 
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
@@ -32,8 +33,8 @@ public sealed interface ListenerSpec {
     /** A Unix socket only this VM's hypervisor process can reach: {@code unix:/run/p9gate/vm.sock}. */
     record UnixSocket(Path path, SocketFile socket, PeerCredentials peer) implements ListenerSpec {
         public UnixSocket {
-            java.util.Objects.requireNonNull(socket, "socket");
-            java.util.Objects.requireNonNull(peer, "peer");
+            Objects.requireNonNull(socket, "socket");
+            Objects.requireNonNull(peer, "peer");
         }
 
         /** With the default socket file (0660, the gateway's own user and group) and any peer. */
@@ -68,7 +69,7 @@ public sealed interface ListenerSpec {
     /** Mutual TLS on {@code HOST:PORT}; {@code client} says which certificate is this VM's. */
     record Tls(String host, int port, ClientCertificate client) implements ListenerSpec {
         public Tls {
-            java.util.Objects.requireNonNull(client, "client");
+            Objects.requireNonNull(client, "client");
         }
 
         public String describe() {

@@ -1,6 +1,8 @@
 package io.p9gate.policy.model;
 
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -12,7 +14,6 @@ public record PolicyFile(
         Path source, String image, ProtectedPaths protectedPaths, List<Path> cedarFiles, Map<String, VmPolicy> vms) {
     public PolicyFile {
         cedarFiles = List.copyOf(cedarFiles);
-        vms = java.util.Collections.unmodifiableMap(
-                new java.util.LinkedHashMap<>(vms)); // file order, for stable messages
+        vms = Collections.unmodifiableMap(new LinkedHashMap<>(vms)); // file order, for stable messages
     }
 }

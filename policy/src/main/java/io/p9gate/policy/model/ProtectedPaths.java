@@ -1,7 +1,9 @@
 package io.p9gate.policy.model;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The gateway's own state that no share may contain or lie inside (R-POL-9): the policy file itself,
@@ -9,11 +11,11 @@ import java.util.List;
  */
 public record ProtectedPaths(Path policyFile, Path keyDir, Path auditDir) {
     /** The declared paths with their labels, for messages. */
-    public List<java.util.Map.Entry<String, Path>> labelled() {
-        var out = new java.util.ArrayList<java.util.Map.Entry<String, Path>>();
-        out.add(java.util.Map.entry("policy file", policyFile));
-        if (keyDir != null) out.add(java.util.Map.entry("key directory", keyDir));
-        if (auditDir != null) out.add(java.util.Map.entry("audit directory", auditDir));
+    public List<Map.Entry<String, Path>> labelled() {
+        var out = new ArrayList<Map.Entry<String, Path>>();
+        out.add(Map.entry("policy file", policyFile));
+        if (keyDir != null) out.add(Map.entry("key directory", keyDir));
+        if (auditDir != null) out.add(Map.entry("audit directory", auditDir));
         return out;
     }
 }

@@ -2,7 +2,9 @@ package io.p9gate.policy.model;
 
 import io.p9gate.policy.dialect.Dialect;
 import io.p9gate.policy.ids.IdMap;
+import java.util.Collections;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -20,11 +22,11 @@ public record VmPolicy(
         VmLimits limits,
         Set<Dialect> dialects) {
     public VmPolicy {
-        shares = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(shares)); // file order
+        shares = Collections.unmodifiableMap(new LinkedHashMap<>(shares)); // file order
         if (dialects.isEmpty()) {
             throw new IllegalArgumentException("VM '" + id + "' must allow at least one dialect");
         }
-        dialects = java.util.Collections.unmodifiableSet(EnumSet.copyOf(dialects));
+        dialects = Collections.unmodifiableSet(EnumSet.copyOf(dialects));
     }
 
     /** Every dialect allowed. */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -130,8 +131,8 @@ public final class ShareReach {
 
     private static Object key(Path p) {
         try {
-            return Objects.requireNonNull(Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class)
-                    .fileKey());
+            return Objects.requireNonNull(
+                    Files.readAttributes(p, BasicFileAttributes.class).fileKey());
         } catch (IOException | NullPointerException e) {
             return null;
         }

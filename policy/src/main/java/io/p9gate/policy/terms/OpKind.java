@@ -1,7 +1,9 @@
 package io.p9gate.policy.terms;
 
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -69,13 +71,13 @@ public enum OpKind {
     private static Set<OpKind> of(boolean write) {
         EnumSet<OpKind> set = EnumSet.noneOf(OpKind.class);
         for (OpKind k : values()) if (k.write == write) set.add(k);
-        return java.util.Collections.unmodifiableSet(set);
+        return Collections.unmodifiableSet(set);
     }
 
     /** Parses a name case-insensitively, accepting '-' for '_'; empty when unknown. */
-    public static java.util.Optional<OpKind> parse(String name) {
+    public static Optional<OpKind> parse(String name) {
         String n = name.trim().toUpperCase(Locale.ROOT).replace('-', '_');
-        for (OpKind k : values()) if (k.name().equals(n)) return java.util.Optional.of(k);
-        return java.util.Optional.empty();
+        for (OpKind k : values()) if (k.name().equals(n)) return Optional.of(k);
+        return Optional.empty();
     }
 }
