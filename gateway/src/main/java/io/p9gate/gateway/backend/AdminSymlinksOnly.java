@@ -148,12 +148,14 @@ public final class AdminSymlinksOnly implements AutoCloseable {
 
     /** One name in {@code dir}, itself if it is a symlink. */
     private static Node open(Node dir, String name) throws P9Exception {
-        return ShareRoot.nodeOf(
-                Fd.open(() -> dir.use(fd -> LinuxSyscalls.openat(fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0))));
+        return ShareRoot.openNamed(
+                        () -> dir.use(fd -> LinuxSyscalls.openat(fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0)))
+                .node();
     }
 
     private static Node open(int dirfd, String path, int flags) throws P9Exception {
-        return ShareRoot.nodeOf(Fd.open(() -> LinuxSyscalls.openat(dirfd, path, O_PATH | O_CLOEXEC | flags, 0)));
+        return ShareRoot.openNamed(() -> LinuxSyscalls.openat(dirfd, path, O_PATH | O_CLOEXEC | flags, 0))
+                .node();
     }
 
     @Override

@@ -80,9 +80,11 @@ public final class FileIo {
     private Optional<Created> createNew(Node dir, String name, int flags, int mode, boolean exclusive)
             throws P9Exception {
         long epoch = share.renames().now(); // before the file exists under its name: see ShareRoot.learnChildPath
-        Fd fd;
+        ShareRoot.Examined made;
         try {
-            fd = Fd.open(
+            // The descriptor the create opened is the new file's handle too (Node.openedAs): no O_PATH reopen
+            // through /proc, no second close at clunk (issue 11). On failure examine closes it.
+            made = ShareRoot.openNamed(
                     () -> dir.use(dfd -> ShareRoot.openBeneath(dfd, name, flags | O_CREAT | O_EXCL, mode & 07777)));
         } catch (P9Exception e) {
             if (e.errno() == Errno.EEXIST && !exclusive) {
@@ -90,9 +92,6 @@ public final class FileIo {
             }
             throw e;
         }
-        // The descriptor the create opened is the new file's handle too (Node.openedAs): no O_PATH reopen
-        // through /proc, no second close at clunk (issue 11). On failure examine closes it.
-        ShareRoot.Examined made = ShareRoot.examine(fd);
         Node node = made.node();
         OpenFile file;
         try {

@@ -3,6 +3,9 @@ package io.p9gate.gateway.backend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The inodes the gateway holds a handle on ({@link Node}s of every session and VM), by (device, inode).
@@ -11,6 +14,14 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class OpenInodes {
     private static final ConcurrentHashMap<FileKey, Holders> OPEN = new ConcurrentHashMap<>();
+    /** The last ticket of an open by name ({@link #opening()}). */
+    private static final AtomicLong TICKETS = new AtomicLong();
+    /** Tickets of the opens by name under way: their handles are not in {@link #OPEN} yet. */
+    private static final ConcurrentSkipListSet<Long> OPENING = new ConcurrentSkipListSet<>();
+    /** {@link #whenFreed} actions waiting for the opens under way when they were asked (tickets up to before). */
+    private static final ConcurrentLinkedQueue<Waiting> WAITING = new ConcurrentLinkedQueue<>();
+
+    private record Waiting(FileKey key, long before, Runnable action) {}
 
     /** Guarded by the map's bin lock (only touched inside compute). */
     private static final class Holders {
@@ -40,35 +51,14 @@ public final class OpenInodes {
         due.forEach(actions -> actions.forEach(Runnable::run));
     }
 
-    /** The handles open on {@code key} now, as one opaque token for {@link #whenClosed(FileKey, Object, Runnable)}. */
-    public static Object holders(FileKey key) {
-        return OPEN.get(key);
-    }
-
     /**
      * Runs {@code action} once the last handle on {@code key} is closed (in the thread that closes it).
      *
      * @return false, registering nothing, if no handle on {@code key} is open now
      */
     public static boolean whenClosed(FileKey key, Runnable action) {
-        return whenClosed(key, null, action);
-    }
-
-    /**
-     * As {@link #whenClosed(FileKey, Runnable)}, only if the handles open on {@code key} are still those of
-     * {@code holders} (taken while the inode had a name, so could not be freed): after an unlink, the last of
-     * them may close, the host free the inode and a new file take its number, whose handles must not be taken
-     * for the unlinked file's.
-     *
-     * @param holders from {@link #holders}, or null for whichever are open now
-     * @return false, registering nothing, if none of them is open now
-     */
-    public static boolean whenClosed(FileKey key, Object holders, Runnable action) {
         boolean[] registered = {false};
         OPEN.computeIfPresent(key, (k, h) -> {
-            if (holders != null && holders != h) {
-                return h;
-            }
             List<Runnable> more = new ArrayList<>(h.whenClosed);
             more.add(action);
             h.whenClosed = more;
@@ -76,5 +66,62 @@ public final class OpenInodes {
             return h;
         });
         return registered[0];
+    }
+
+    /**
+     * The last name of {@code key} is gone: runs {@code action} once the host has freed it, i.e. when no handle
+     * on it is open. A handle being opened when the name went (its openat done, its Node not made yet) is not
+     * known here yet and holds the file all the same: so the action waits, besides the handles open now, for
+     * every open under way to make its handle ({@link #opening()}), and then for the last close of the handles
+     * open on {@code key}. Those may be a new file's that took its number meanwhile: the action then runs late,
+     * never early.
+     */
+    public static void whenFreed(FileKey key, Runnable action) {
+        long before = TICKETS.get();
+        Long oldest = OPENING.ceiling(Long.MIN_VALUE);
+        if (oldest != null && oldest <= before) {
+            WAITING.add(new Waiting(key, before, action));
+            settle(); // the opens may have made their handles meanwhile
+        } else if (!whenClosed(key, action)) { // after the look at the opens: one that ended is in OPEN by now
+            action.run();
+        }
+    }
+
+    /**
+     * An open by name begins: the ticket to give back to {@link #openDone(long)} once its Node is made (or it
+     * failed). Taken before the openat, so an unlink after it sees it under way ({@link #whenFreed}).
+     */
+    public static long opening() {
+        long ticket = TICKETS.incrementAndGet();
+        OPENING.add(ticket);
+        return ticket;
+    }
+
+    /** The open of {@code ticket} made its handle (now in {@link #OPEN}) or failed. */
+    public static void openDone(long ticket) {
+        OPENING.remove(ticket);
+        if (!WAITING.isEmpty()) {
+            settle();
+        }
+    }
+
+    /** Runs or attaches the actions whose opens under way have all made their handles. */
+    private static void settle() {
+        List<Waiting> due = new ArrayList<>();
+        synchronized (WAITING) { // one settle at a time takes each action once
+            Long oldest = OPENING.ceiling(Long.MIN_VALUE);
+            WAITING.removeIf(w -> {
+                boolean ready = oldest == null || oldest > w.before();
+                if (ready) {
+                    due.add(w);
+                }
+                return ready;
+            });
+        }
+        for (Waiting w : due) {
+            if (!whenClosed(w.key(), w.action())) {
+                w.action().run();
+            }
+        }
     }
 }

@@ -218,7 +218,7 @@ public final class ShareRoot implements AutoCloseable {
         }
         Names.check(name);
         long epoch = renames.now();
-        Examined examined = examine(Fd.open(() -> dir.use(fd -> openBeneath(fd, name, O_PATH, 0))));
+        Examined examined = openNamed(() -> dir.use(fd -> openBeneath(fd, name, O_PATH, 0)));
         Node node = KernelFilesystems.refuseCrossingInto(dir, examined.node());
         learnChildPath(dir, name, node, epoch);
         return new Found(node, examined.stat());
@@ -609,6 +609,19 @@ public final class ShareRoot implements AutoCloseable {
     /** Wraps a fresh O_PATH descriptor; closes it if it cannot be examined. */
     static Node nodeOf(Fd handle) throws P9Exception {
         return examine(handle).node();
+    }
+
+    /**
+     * Opens an entry by its name and examines it, as an open under way for {@link OpenInodes} from before the
+     * open until its Node is known there: an unlink in between must not take the file for closed.
+     */
+    static Examined openNamed(Fd.Opening opening) throws P9Exception {
+        long ticket = OpenInodes.opening();
+        try {
+            return examine(Fd.open(opening));
+        } finally {
+            OpenInodes.openDone(ticket);
+        }
     }
 
     /** A fresh handle and the stat it was examined with (one statx, for whoever needs it next). */

@@ -200,10 +200,9 @@ final class QuotaAccounting {
     }
 
     /**
-     * An unlinked file resized through a handle (its inode locked) whose usage nothing keeps: its last name went while
-     * the handle was being opened, before {@link OpenInodes} knew of it, so the unlink found it closed and gave its
-     * usage back. Counted again and kept until its last handle closes, as any unlinked file held open is; else what
-     * is written to it would stay counted for ever (adversarial.QuotaRaceDriftAttackTest).
+     * An unlinked file resized through a handle (its inode locked) whose usage nothing keeps: its last name went
+     * outside this VM's accounting (the host, another VM). Counted again and kept until its last handle closes, as
+     * any unlinked file held open is; else what is written to it would stay counted for ever.
      */
     private void keepUnlinked(LocalShare share, String path, Node node, FileStat stat, Quotas.Scopes scopes) {
         FileIdentity file = FileIdentity.of(node.key());
@@ -316,9 +315,8 @@ final class QuotaAccounting {
                 FileStat now = victim.stat();
                 if (sameFile(seen, now)) {
                     String path = victim.path();
-                    Object holders = OpenInodes.holders(now.key());
                     call.run();
-                    removed(share, path, now, holders);
+                    removed(share, path, now);
                     return;
                 }
             }
@@ -404,7 +402,6 @@ final class QuotaAccounting {
                 ? Quotas.Held.NOTHING
                 : quotas.scopes(share, from, FileIdentity.of(moved.key()), false)
                         .moveTo(quotas.scopes(share, to, null, false), bytes(moved), 1);
-        Object holders = replaced == null ? null : OpenInodes.holders(replaced.key());
         try {
             call.run(replace && replaced != null);
         } catch (P9Exception | RuntimeException e) {
@@ -416,25 +413,23 @@ final class QuotaAccounting {
             quotas.moved(FileIdentity.of(moved.key()));
         }
         if (replaced != null) {
-            removed(share, to, replaced, holders);
+            removed(share, to, replaced);
         }
     }
 
     /**
      * The entry at {@code path} lost a name (under its inode's lock). If that was its last, its usage goes
-     * when the host frees it: now, or when the last of {@code holders}, the handles open on it before the
-     * unlink, closes (after it, a new file may have its number: adversarial.QuotaRaceDriftAttackTest).
+     * when the host frees it: when no handle on it is open, counting those still being opened as the name went
+     * ({@link OpenInodes#whenFreed}; adversarial.QuotaUnlinkOpenRaceAttackTest).
      */
-    private void removed(String share, String path, FileStat victim, Object holders) {
+    private void removed(String share, String path, FileStat victim) {
         boolean directory = victim.type() == FileType.DIRECTORY;
         if (!directory && victim.nlink() > 1) {
             quotas.linkGone(share, path, FileIdentity.of(victim.key()), bytes(victim)); // another name still holds it
             return;
         }
         Quotas.Kept kept = quotas.keep(share, path, FileIdentity.of(victim.key()), directory, bytes(victim), 1);
-        if (holders == null || !OpenInodes.whenClosed(victim.key(), holders, kept::release)) {
-            kept.release();
-        }
+        OpenInodes.whenFreed(victim.key(), kept::release);
     }
 
     private static void giveUpAfter(int attempt) throws P9Exception {

@@ -117,6 +117,12 @@ final class VmQuotas implements Quotas {
     @Override
     public synchronized Kept keep(
             String share, String path, FileIdentity file, boolean directory, long bytes, long inodes) {
+        KeptUsage stale = kept.get(file);
+        if (stale != null) {
+            // Its file had this number and is freed (a name or an unlinked handle holds a number), but its release
+            // was attached to the handles of whichever file held the number when it asked (OpenInodes.whenFreed).
+            stale.release();
+        }
         KeptUsage k = new KeptUsage(share, path, file, directory, bytes, inodes);
         kept.put(file, k);
         return k;
