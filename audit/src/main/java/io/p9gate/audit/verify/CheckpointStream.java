@@ -28,9 +28,10 @@ final class CheckpointStream implements Closeable {
     private TrustedCheckpoint next;
     private boolean done;
 
-    CheckpointStream(Path dir, List<VerifierKey> keys) throws IOException {
+    /** @param limit how much of the sidecar to read: its size before the segments were listed */
+    CheckpointStream(Path dir, long limit, List<VerifierKey> keys) throws IOException {
         this.keys = List.copyOf(keys);
-        this.entries = CheckpointStore.entries(dir);
+        this.entries = CheckpointStore.entries(dir, limit);
     }
 
     /** The next verified note, without taking it; null after the last. */

@@ -58,6 +58,8 @@ public final class Verifier {
         TrustedCheckpoint pin = pinText == null
                 ? null
                 : CheckpointStream.check(pinText, "pinned checkpoint", 0, true, keys, pinFindings);
+        // Sized before the listing: a running writer's later notes cover segments the listing lacks.
+        long sidecarBytes = CheckpointStore.storedBytes(dir);
         List<Path> segments = LogDirectory.segments(dir);
         long totalBytes = 0;
         for (Path s : segments) {
@@ -70,7 +72,7 @@ public final class Verifier {
         int verified;
         int total;
         FindingList sidecarFindings;
-        try (CheckpointStream notes = new CheckpointStream(dir, keys);
+        try (CheckpointStream notes = new CheckpointStream(dir, sidecarBytes, keys);
                 NoteSizes noteSizes = new NoteSizes(dir)) {
             Merge merge = new Merge(notes, pin, outcomes, late);
             pass = new Pass(segments.isEmpty() ? null : segments.getLast(), totalBytes, progress, merge, noteSizes);
