@@ -74,7 +74,7 @@ public final class OpenInodes {
      * known here yet and holds the file all the same: so the action waits, besides the handles open now, for
      * every open under way to make its handle ({@link #opening()}), and then for the last close of the handles
      * open on {@code key}. Those may be a new file's that took its number meanwhile: the action then runs late,
-     * never early.
+     * never early. A name that was not the last is awaited the same way: the handles opened through it are done.
      */
     public static void whenFreed(FileKey key, Runnable action) {
         long before = TICKETS.get();

@@ -397,6 +397,10 @@ final class QuotaAccounting {
             }
         } else if (!same && moved.nlink() > 1) {
             throw new P9Exception(Errno.EXDEV, "a file with several links cannot change quota scopes");
+        } else if (!same && quotas.scopesPinned(FileIdentity.of(moved.key()))) {
+            // Its writes through those handles would count where the lost name was
+            // (adversarial.QuotaGoneNameAttackTest).
+            throw new P9Exception(Errno.EXDEV, "a file held open through a name it lost cannot change quota scopes");
         }
         Quotas.Held held = same
                 ? Quotas.Held.NOTHING
@@ -425,7 +429,10 @@ final class QuotaAccounting {
     private void removed(String share, String path, FileStat victim) {
         boolean directory = victim.type() == FileType.DIRECTORY;
         if (!directory && victim.nlink() > 1) {
-            quotas.linkGone(share, path, FileIdentity.of(victim.key()), bytes(victim)); // another name still holds it
+            FileIdentity file = FileIdentity.of(victim.key());
+            quotas.linkGone(share, path, file, bytes(victim)); // another name still holds it
+            // A handle opened through this name keeps its path: the file stays in these scopes while one is open.
+            OpenInodes.whenFreed(victim.key(), quotas.pinScopes(file));
             return;
         }
         Quotas.Kept kept = quotas.keep(share, path, FileIdentity.of(victim.key()), directory, bytes(victim), 1);
