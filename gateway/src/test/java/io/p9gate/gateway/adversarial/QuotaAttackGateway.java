@@ -15,7 +15,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
@@ -117,6 +121,33 @@ final class QuotaAttackGateway implements BeforeEachCallback, AfterEachCallback 
             }
         }
         return done;
+    }
+
+    /** What one connection does in a storm, drawing its choices from its own seeded {@code random}. */
+    @FunctionalInterface
+    interface Storm {
+        void run(P9Client client, Random random) throws Exception;
+    }
+
+    /** Runs {@code storm} on all of {@code clients} at once, the i-th seeded with i, until every one is done. */
+    static void storm(List<P9Client> clients, Storm storm) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(clients.size());
+        try {
+            List<Future<?>> storms = new ArrayList<>();
+            for (int i = 0; i < clients.size(); i++) {
+                P9Client c = clients.get(i);
+                Random random = new Random(i);
+                storms.add(pool.submit(() -> {
+                    storm.run(c, random);
+                    return null;
+                }));
+            }
+            for (Future<?> f : storms) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** Bytes of the distinct regular files the host has below the quota's scope. */

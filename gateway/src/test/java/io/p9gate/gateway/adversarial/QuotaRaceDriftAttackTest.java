@@ -10,9 +10,6 @@ import io.p9gate.gateway.proto.SetAttr;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -35,23 +32,11 @@ class QuotaRaceDriftAttackTest {
     @Test
     void racingConnectionsLeaveTheUsageARestartWouldCount() throws Exception {
         target.start();
-        ExecutorService pool = Executors.newFixedThreadPool(CONNECTIONS);
-        try {
-            List<Future<?>> storms = new ArrayList<>();
-            for (int i = 0; i < CONNECTIONS; i++) {
-                P9Client c = target.connect();
-                Random random = new Random(i);
-                storms.add(pool.submit(() -> {
-                    storm(c, random);
-                    return null;
-                }));
-            }
-            for (Future<?> f : storms) {
-                f.get();
-            }
-        } finally {
-            pool.shutdownNow();
+        List<P9Client> clients = new ArrayList<>();
+        for (int i = 0; i < CONNECTIONS; i++) {
+            clients.add(target.connect());
         }
+        QuotaAttackGateway.storm(clients, QuotaRaceDriftAttackTest::storm);
 
         assertEquals(target.usageAfterRestart(), target.usageNow());
     }
