@@ -2,8 +2,6 @@ package io.p9gate.gateway.server;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.AttributeKey;
 import io.p9gate.gateway.budget.OverBudget;
 import io.p9gate.gateway.budget.VmBudget;
@@ -17,7 +15,7 @@ import io.p9gate.gateway.budget.VmBudget;
  * budget the connection is closed here, never registered with a loop, and the refusal recorded.
  */
 @ChannelHandler.Sharable
-final class AcceptedPlaceGate extends ChannelInboundHandlerAdapter {
+final class AcceptedPlaceGate extends AcceptGate {
     /** The place a connection took at accept, until its session (or its close) takes it over. */
     static final AttributeKey<ConnectionPlace> PLACE = AttributeKey.valueOf("p9gate.accepted-place");
 
@@ -37,20 +35,17 @@ final class AcceptedPlaceGate extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof Channel child) {
-            try {
-                vm.connections().acquire(1);
-            } catch (OverBudget e) {
-                refusal.refused(vm, PeerNames.describe(child, listener), e);
-                child.unsafe().closeForcibly(); // never registered: the VM's loops never see it
-                return;
-            }
-            // Given back when the connection closes or its session ends. A registration that fails (only when the
-            // loops stop with the gateway) closes the connection before any listener could give it back.
-            child.attr(PLACE).set(new ConnectionPlace(vm.connections()));
+    boolean admits(Channel child) {
+        try {
+            vm.connections().acquire(1);
+        } catch (OverBudget e) {
+            refusal.refused(vm, PeerNames.describe(child, listener), e);
+            return false;
         }
-        ctx.fireChannelRead(msg);
+        // Given back when the connection closes or its session ends. A registration that fails (only when the
+        // loops stop with the gateway) closes the connection before any listener could give it back.
+        child.attr(PLACE).set(new ConnectionPlace(vm.connections()));
+        return true;
     }
 
     /** The place {@code channel} took at accept, now owned by the caller; null if it took none. */

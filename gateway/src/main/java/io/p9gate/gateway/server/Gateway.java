@@ -146,10 +146,7 @@ public final class Gateway implements AutoCloseable {
                         PeerName.set(channel, peer);
                         // The transport says which VM this is (R-DEP-1) before any 9P byte is read; the
                         // session then runs in that VM's lane, within its budgets.
-                        Runnable identified = awaitingIdentity(channel, spec, peer, unidentified);
-                        if (identified == null) {
-                            return;
-                        }
+                        Runnable identified = awaitingIdentity(channel, spec, unidentified);
                         binder.identify(channel, identifier, vm -> {
                             identified.run();
                             startSession(channel, spec, owner, vm, settings, peer, accepted);
@@ -256,22 +253,18 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * A tls: connection waits for its handshake to name its VM: until then it holds a place of its listener's
-     * {@code unidentified} connections (R-ROB-2). Answers what gives that place back (once; also when the connection
-     * closes first), or null when the peer's address holds all it may: the connection is then closed and the
-     * refusal recorded.
+     * A tls: connection waits for its handshake to name its VM: until then it holds the place of its listener's
+     * {@code unidentified} connections it took at accept ({@link UnidentifiedPlaceGate}, R-ROB-2). Answers what
+     * gives that place back (once; also when the connection closes first).
      */
-    private Runnable awaitingIdentity(Channel channel, ListenSpec spec, String peer, Unidentified unidentified) {
-        if (unidentified == null || !(channel.remoteAddress() instanceof InetSocketAddress remote)) {
+    private Runnable awaitingIdentity(Channel channel, ListenSpec spec, Unidentified unidentified) {
+        if (unidentified == null
+                || !(channel.remoteAddress() instanceof InetSocketAddress remote)
+                || !UnidentifiedPlaceGate.takenAtAccept(channel)) {
             return () -> {};
         }
         UnidentifiedPeers handshakes = unidentified.handshakes();
         InetAddress address = remote.getAddress();
-        if (!UnidentifiedPlaceGate.takenAtAccept(channel) && !handshakes.tryTake(address)) {
-            UnidentifiedPlaceGate.refuse(identifier, spec, peer, address);
-            channel.close();
-            return null;
-        }
         AtomicBoolean given = new AtomicBoolean();
         Runnable give = () -> {
             if (given.compareAndSet(false, true)) {

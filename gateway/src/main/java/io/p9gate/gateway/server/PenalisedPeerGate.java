@@ -2,8 +2,6 @@ package io.p9gate.gateway.server;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.net.InetSocketAddress;
 
 /**
@@ -13,7 +11,7 @@ import java.net.InetSocketAddress;
  * refusal is recorded like the other handshake refusals (the audit trail summarises repeated ones).
  */
 @ChannelHandler.Sharable
-final class PenalisedPeerGate extends ChannelInboundHandlerAdapter {
+final class PenalisedPeerGate extends AcceptGate {
     private final ListenSpec.Tls listener;
     private final PeerIdentifier identifier;
     private final HandshakePenalties penalties;
@@ -25,18 +23,16 @@ final class PenalisedPeerGate extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof Channel child
-                && child.remoteAddress() instanceof InetSocketAddress remote
+    boolean admits(Channel child) {
+        if (child.remoteAddress() instanceof InetSocketAddress remote
                 && !penalties.refused(remote.getAddress()).isZero()) {
             identifier.handshakeFailed(
                     listener,
                     PeerNames.describe(child, listener),
                     "TLS handshakes from " + remote.getAddress().getHostAddress()
                             + " keep failing: its connections are refused for a while");
-            child.unsafe().closeForcibly(); // never registered: no loop of the listener's VMs sees it
-            return;
+            return false;
         }
-        ctx.fireChannelRead(msg);
+        return true;
     }
 }

@@ -2,8 +2,6 @@ package io.p9gate.gateway.server;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.AttributeKey;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -16,7 +14,7 @@ import java.net.InetSocketAddress;
  * (identity.UnidentifiedAcceptBacklogAttackTest). Past its place the connection is closed here, never registered.
  */
 @ChannelHandler.Sharable
-final class UnidentifiedPlaceGate extends ChannelInboundHandlerAdapter {
+final class UnidentifiedPlaceGate extends AcceptGate {
     /** The address whose place a connection took at accept, until the connection's loop takes it over. */
     private static final AttributeKey<InetAddress> TAKEN = AttributeKey.valueOf("p9gate.unidentified-place");
 
@@ -31,19 +29,18 @@ final class UnidentifiedPlaceGate extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof Channel child && child.remoteAddress() instanceof InetSocketAddress remote) {
+    boolean admits(Channel child) {
+        if (child.remoteAddress() instanceof InetSocketAddress remote) {
             InetAddress address = remote.getAddress();
             if (!handshakes.tryTake(address)) {
                 refuse(identifier, listener, PeerNames.describe(child, listener), address);
-                child.unsafe().closeForcibly(); // never registered: no loop sees it
-                return;
+                return false;
             }
             // Given back by the connection's loop (UnidentifiedPlaceGate#takenAtAccept). A registration that fails
             // (only when the loops stop with the gateway) closes the connection before the loop could give it back.
             child.attr(TAKEN).set(address);
         }
-        ctx.fireChannelRead(msg);
+        return true;
     }
 
     /** Whether {@code channel} took its place at accept; the caller now gives it back. */
@@ -52,7 +49,7 @@ final class UnidentifiedPlaceGate extends ChannelInboundHandlerAdapter {
     }
 
     /** Records and logs a connection refused for its address's places. */
-    static void refuse(PeerIdentifier identifier, ListenSpec listener, String peer, InetAddress address) {
+    private static void refuse(PeerIdentifier identifier, ListenSpec listener, String peer, InetAddress address) {
         String reason = "too many connections awaiting their TLS handshake from " + address.getHostAddress()
                 + " (at most a VM's connections limit, or the process's descriptors are spent)";
         // Logged throttled per listener: a set of the addresses already named grew with every address a peer
