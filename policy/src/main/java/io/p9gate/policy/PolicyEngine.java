@@ -165,9 +165,13 @@ public final class PolicyEngine {
         return renameAcrossProtection(request, widening(request, combine(request, evaluator), evaluator));
     }
 
-    /** What a name lets a guest do to the file itself, rather than to the directory around it. */
+    /**
+     * What a name lets a guest do to the file itself, rather than to the directory around it. READDIR lists the
+     * renamed directory itself: without it, renaming an unlistable {@code /inbox} made its names listable.
+     */
     private static final Set<OpKind> ON_THE_FILE = EnumSet.of(
             OpKind.WALK,
+            OpKind.READDIR,
             OpKind.OPEN_READ,
             OpKind.OPEN_WRITE,
             OpKind.SETATTR,
