@@ -5,6 +5,7 @@ import io.p9gate.audit.AuditWriteException;
 import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.SigningKey;
+import io.p9gate.audit.read.PrintableText;
 import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.fs.GatewayEvent;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
@@ -312,7 +313,9 @@ final class DemoCommand implements Callable<Integer> {
                     }
                 });
             } catch (IOException e) {
-                System.err.println("p9gate demo: could not delete the scratch copy " + root + ": " + e.getMessage());
+                // The failing path holds names the guest chose: escaped, so they cannot drive the operator's terminal.
+                System.err.println(PrintableText.escape(
+                        "p9gate demo: could not delete the scratch copy " + root + ": " + e.getMessage()));
             }
         }
     }
