@@ -45,7 +45,11 @@ final class RecordFilter {
     @Option(names = "--session", paramLabel = "N", description = "Only records of this session.")
     Long session;
 
-    @Option(names = "--path", paramLabel = "GLOB", description = "Only paths matching this glob (** crosses '/').")
+    @Option(
+            names = "--path",
+            paramLabel = "GLOB",
+            description =
+                    "Only records whose path, or a rename's or link's destination, matches this glob (** crosses '/').")
     String pathGlob;
 
     @Option(
@@ -103,7 +107,11 @@ final class RecordFilter {
         if (session != null && !session.equals(r.session())) {
             return false;
         }
-        if (matcher != null && !pathMatches(r.path())) {
+        // A rename or link is about both names: moving a file into a watched subtree is as much its business as
+        // moving one out.
+        if (matcher != null
+                && !pathMatches(r.path())
+                && !r.destination().map(this::pathMatches).orElse(false)) {
             return false;
         }
         if (from != null || to != null) {

@@ -26,13 +26,8 @@ class ReviewFiltersTest {
         log = RefusalsLog.write(tmp).toString();
     }
 
-    /** The SEQ column of {@code show}'s rows for these filters. */
     private static List<String> seqs(String... filters) {
-        List<String> args = new java.util.ArrayList<>(List.of("show", "--log", log));
-        args.addAll(List.of(filters));
-        CliRun r = CliRun.audit(args.toArray(String[]::new));
-        assertEquals(0, r.exit(), r.err());
-        return r.out().lines().skip(1).map(l -> l.split(" +")[0]).toList();
+        return CliRun.shownSeqs(log, filters);
     }
 
     @Test
