@@ -13,7 +13,8 @@ import java.util.Optional;
 /**
  * Twstat of 9P2000 and 9P2000.u (stat(5) "wstat") as the 9P2000.L requests that do the same, each decided and
  * recorded as its twin: a new name is a Trename within the file's directory (decided as RENAME); mode, owner, group, length and times are one Tsetattr (one SETATTR decision for all of them). Fields that
- * say "don't touch" (~0 numbers, empty strings) change nothing; a wstat that touches nothing is a sync request.
+ * say "don't touch" (~0 numbers, empty strings) change nothing; a wstat that touches nothing is a sync request
+ * (a Tfsync through an open fid).
  *
  * <p>stat(5) wants all or nothing. Every field is checked before anything changes; then the rename comes first (it
  * can be refused for more reasons: the new name's rules, replacing a file), and the Tsetattr last, so a refused
@@ -51,9 +52,11 @@ final class WstatOps {
         // getattr Tstat asks before it shows a name: else a fid of a file the host moved under a hidden path could
         // confirm the file's new name.
         String name = c.name();
+        boolean described = false;
         if (!name.isEmpty() && name.equals(ctx.fs().name(fid.handle()))) {
             attrs.getattr(new TMessage.Tgetattr(t.fid(), Attr.GETATTR_ALL));
             name = "";
+            described = true;
         }
         SetAttr changes = changes(t, unix, !name.isEmpty());
         changes.checkValues(); // a length beyond 2^63 is EINVAL before the rename below is made
@@ -71,8 +74,24 @@ final class WstatOps {
         }
         if (changes.valid() != 0) {
             ctx.fs().setattr(fid.who(), fid.handle(), changes);
+        } else if (name.isEmpty() && !described) {
+            sync(t.fid(), fid);
         }
         return new Rwstat();
+    }
+
+    /**
+     * stat(5)'s sync request, a wstat touching nothing (the Linux client's fsync(2) under 9P2000 and .u): through an
+     * open fid it is the Tfsync it asks for; otherwise there is nothing to sync and it is asked as the Tgetattr the
+     * fid could make. Either way it is decided and recorded, as every request is (R-AUD-1).
+     */
+    private void sync(int fidNo, Fid fid) throws P9Exception {
+        FidState state = fid.state() instanceof FidState.OpenedByTopen t ? t.opened() : fid.state();
+        if (state instanceof FidState.Opened(var file)) {
+            ctx.fs().fsync(fid.who(), fid.handle(), file, false);
+        } else {
+            attrs.getattr(new TMessage.Tgetattr(fidNo, Attr.GETATTR_BASIC));
+        }
     }
 
     /**
