@@ -1,5 +1,7 @@
 package io.p9gate.gateway.backend;
 
+import io.p9gate.gateway.budget.Allowance;
+import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.gateway.proto.P9Exception;
 
 /**
@@ -15,14 +17,18 @@ public final class Node implements AutoCloseable {
     /** Its share-relative path and the {@link RenameEpoch} of its share under which it was true; null until learned. */
     private volatile KnownPath known;
 
-    private record KnownPath(String path, long epoch) {}
+    /** A remembered path and the VM allowance its bytes are charged to. */
+    private record KnownPath(String path, long epoch, Allowance chargedTo, long bytes) {}
 
     Node(Fd fd, FileType type, FileKey key) {
         this.fd = fd;
         this.type = type;
         this.key = key;
         OpenInodes.opened(key);
-        fd.beforeClose(() -> OpenInodes.closed(key));
+        fd.beforeClose(() -> {
+            forgetPath();
+            OpenInodes.closed(key);
+        });
     }
 
     public FileType type() {
@@ -59,8 +65,27 @@ public final class Node implements AutoCloseable {
         return k != null && k.epoch() == epoch ? k.path() : null;
     }
 
-    void learnPath(String path, long epoch) {
-        known = new KnownPath(path, epoch);
+    /**
+     * Remembers {@code path}, charged to the VM whose request learned it ({@link VmBudget#rememberedPaths}): a
+     * guest's path may be megabytes deep, and fids holding such paths by the thousand ran the heap out for every
+     * VM (adversarial.DeepPathFidMemoryAttackTest). Past the VM's allowance nothing is remembered and the path
+     * is asked of the kernel at each request, as after a rename.
+     */
+    synchronized void learnPath(String path, long epoch) {
+        forgetPath();
+        Allowance allowance = VmBudget.current().rememberedPaths();
+        long bytes = 2L * path.length(); // a String's characters, at worst two bytes each
+        if (allowance.tryAcquire(bytes)) {
+            known = new KnownPath(path, epoch, allowance, bytes);
+        }
+    }
+
+    private synchronized void forgetPath() {
+        KnownPath k = known;
+        known = null;
+        if (k != null) {
+            k.chargedTo().release(k.bytes());
+        }
     }
 
     <T> T use(Fd.FdCall<T> call) throws P9Exception {

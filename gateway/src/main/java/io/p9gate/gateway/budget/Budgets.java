@@ -151,7 +151,7 @@ public final class Budgets {
         return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
     }
 
-    private static long saturatedMultiply(long a, long b) {
+    static long saturatedMultiply(long a, long b) {
         long hi = Math.multiplyHigh(a, b);
         long lo = a * b;
         return hi != 0 || lo < 0 ? Long.MAX_VALUE : lo;

@@ -20,6 +20,7 @@ public final class VmBudget {
     private final Allowance descriptors;
     private final Allowance xattrBytes;
     private final Allowance locks;
+    private final Allowance rememberedPaths;
     private final Admission admission;
     private volatile Limits limits;
 
@@ -37,6 +38,8 @@ public final class VmBudget {
         this.descriptors = new Allowance(who, "budget.descriptors", Errno.EMFILE, limits.descriptors(), descriptorPool);
         this.xattrBytes = new Allowance(who, "budget.xattr-bytes", Errno.ENOSPC, limits.xattrBytes(), null);
         this.locks = new Allowance(who, "budget.locks", Errno.ENOLCK, limits.locks(), null);
+        this.rememberedPaths =
+                new Allowance(who, "budget.fids", Errno.EMFILE, rememberedPathBytes(limits.fids()), null);
         this.admission = new Admission(limits.outstanding(), limits.replyBytes());
     }
 
@@ -78,6 +81,19 @@ public final class VmBudget {
         return locks;
     }
 
+    /**
+     * Bytes of share paths the VM's handles remember (backend.Node): a guest chooses its depth, so a path may be
+     * megabytes, while its fids are counted at {@link DefaultLimits#FID_BYTES} each. Its limit is that share of the
+     * heap; past it a handle remembers nothing and asks the kernel, so this is never a refusal.
+     */
+    public Allowance rememberedPaths() {
+        return rememberedPaths;
+    }
+
+    private static long rememberedPathBytes(long fids) {
+        return Budgets.saturatedMultiply(fids, DefaultLimits.FID_BYTES);
+    }
+
     public Admission admission() {
         return admission;
     }
@@ -90,6 +106,7 @@ public final class VmBudget {
         descriptors.setLimit(next.descriptors());
         xattrBytes.setLimit(next.xattrBytes());
         locks.setLimit(next.locks());
+        rememberedPaths.setLimit(rememberedPathBytes(next.fids()));
         admission.setLimits(next.outstanding(), next.replyBytes());
     }
 
