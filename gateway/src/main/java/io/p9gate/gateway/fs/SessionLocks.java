@@ -3,6 +3,8 @@ package io.p9gate.gateway.fs;
 import io.p9gate.gateway.backend.LockTable;
 import io.p9gate.gateway.budget.Allowance;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * One session's view of the gateway-wide byte-range lock table: the owners it locks as (counted against its VM's
@@ -28,6 +30,17 @@ public final class SessionLocks {
     /** The owner the guest process ({@code procId}, {@code clientId}) of this session locks as. */
     public LockOwner owner(int procId, String clientId) {
         return new LockOwner(table, new LockTable.Owner(sessionId, procId, clientId, budget));
+    }
+
+    /** The owners of this session that hold a lock on the file of {@code handle} now. */
+    public Set<LockOwner> holders(FileHandle handle) {
+        Set<LockOwner> holding = new HashSet<>();
+        for (LockTable.Range range : table.held(handle.node().key())) {
+            if (range.owner().sessionId() == sessionId) {
+                holding.add(new LockOwner(table, range.owner()));
+            }
+        }
+        return holding;
     }
 
     /** Drops the locks {@code owners} hold on the file of {@code handle} (its fid was clunked). */

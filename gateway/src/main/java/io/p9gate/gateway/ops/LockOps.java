@@ -9,6 +9,7 @@ import io.p9gate.gateway.proto.RMessage.Rgetlock;
 import io.p9gate.gateway.proto.RMessage.Rlock;
 import io.p9gate.gateway.proto.TMessage.Tgetlock;
 import io.p9gate.gateway.proto.TMessage.Tlock;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -50,8 +51,34 @@ final class LockOps {
             if (ctx.fids().find(t.fid()) != fid) {
                 ctx.locks().release(fid.handle(), Set.of(owner));
             }
+            if (fid.lockOwners().size() > 1) {
+                forgetOwnersWithoutLocks(fid);
+            }
         }
         return new Rlock(status);
+    }
+
+    /**
+     * The fid forgets the owners that no longer hold a lock on its file (they unlocked, here or through another fid),
+     * at each lock that adds one, so it remembers at most the owners that held a lock at its last Tlock, and so
+     * what the lock budget bounds. Kept until the clunk, every owner a guest ever named (any proc_id, a 255-byte
+     * client_id) stayed in the heap, counted by no budget: locking and unlocking as ever new owners ran the gateway
+     * out of memory for every VM (adversarial.LockOwnerChurnAttackTest). Costs a scan of the file's ranges, as the
+     * lock itself did. An owner whose lock races this is looked for again after it is removed: its lock was taken
+     * before it was added, so the second look sees it and it is put back.
+     */
+    private void forgetOwnersWithoutLocks(Fid fid) {
+        Set<LockOwner> holding = ctx.locks().holders(fid.handle());
+        List<LockOwner> forgotten = fid.lockOwners().stream()
+                .filter(owner -> !holding.contains(owner))
+                .toList();
+        forgotten.forEach(fid.lockOwners()::remove);
+        Set<LockOwner> holdingNow = ctx.locks().holders(fid.handle());
+        for (LockOwner owner : forgotten) {
+            if (holdingNow.contains(owner)) {
+                fid.lockOwners().add(owner);
+            }
+        }
     }
 
     Rgetlock getlock(Tgetlock t) throws P9Exception {
