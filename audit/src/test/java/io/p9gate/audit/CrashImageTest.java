@@ -120,4 +120,40 @@ class CrashImageTest {
         assertTrue(r.ok(), r.summary());
         assertEquals(r.records(), r.anchored(), r.summary());
     }
+
+    /**
+     * A crash, then a restart with a new key: the restart signs the checkpoints the crash left unsigned with the new
+     * key, though the records they cover were written under the old one. That is the writer's own late signing,
+     * not a retired key signing later records (docs/audit-format.md, "Keys"), and must verify.
+     */
+    @Test
+    void restartWithANewKeyAfterACrashSignsTheOldRunsCheckpointsAndVerifies() throws Exception {
+        Path image = crashImage();
+        List<Long> unsigned = new ArrayList<>(announcedSizes(image));
+        unsigned.removeAll(signedSizes(image));
+        SigningKey next = TestLogs.key("test-key-2027");
+        TestLogs.write(image, next, TestLogs.options(), 5);
+
+        assertTrue(unsigned.size() >= 2, "the image holds checkpoint records without notes: " + unsigned);
+        VerificationReport r =
+                new Verifier(List.of(key.verifierKey(), next.verifierKey()), null, Progress.NONE).verify(image);
+        assertTrue(r.ok(), r.summary());
+        assertEquals(r.records(), r.anchored(), r.summary());
+        for (long size : unsigned) {
+            assertEquals(
+                    "test-key-2027",
+                    signerOf(image, size),
+                    "the crash's checkpoint of size " + size + " is signed by the new key at restart");
+        }
+    }
+
+    private static String signerOf(Path dir, long size) throws Exception {
+        for (CheckpointStore.Entry e : TestLogs.checkpoints(dir)) {
+            io.p9gate.audit.note.SignedNote note = io.p9gate.audit.note.SignedNote.parse(e.noteText());
+            if (Checkpoint.parse(note.body()).size() == size) {
+                return note.signatures().getFirst().keyName();
+            }
+        }
+        return null;
+    }
 }

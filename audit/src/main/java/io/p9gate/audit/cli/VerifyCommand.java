@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
             "6:reordered",
             "7:truncated",
             "8:fork",
-            "9:unknown key",
+            "9:unknown key, or a key that may not sign those records (retired by a key change)",
             "10:bad signature",
             "11:malformed"
         },

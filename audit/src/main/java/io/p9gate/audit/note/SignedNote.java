@@ -70,4 +70,21 @@ public record SignedNote(String body, List<NoteSignature> signatures) {
         }
         return sawTrusted ? Trust.BAD_SIGNATURE : Trust.UNKNOWN_KEY;
     }
+
+    /** The trusted keys whose signatures on this note verify (none: see {@link #trust}). */
+    public List<VerifierKey> verifiedBy(List<VerifierKey> trusted) {
+        byte[] msg = body.getBytes(StandardCharsets.UTF_8);
+        List<VerifierKey> by = new ArrayList<>();
+        for (NoteSignature s : signatures) {
+            for (VerifierKey k : trusted) {
+                if (k.name().equals(s.keyName())
+                        && k.keyHash() == s.keyHash()
+                        && !by.contains(k)
+                        && k.verify(msg, s.signature())) {
+                    by.add(k);
+                }
+            }
+        }
+        return by;
+    }
 }

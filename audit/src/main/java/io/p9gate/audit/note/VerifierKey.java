@@ -40,6 +40,11 @@ public record VerifierKey(String name, long keyHash, byte[] publicKey) {
         return key;
     }
 
+    /** {@code name+keyhash}: how a note's signature line and the log's records name the key. */
+    public String label() {
+        return name + "+" + String.format(java.util.Locale.ROOT, "%08x", keyHash);
+    }
+
     public String format() {
         return name + "+" + String.format(Locale.ROOT, "%08x", keyHash) + "+"
                 + Base64.getEncoder().encodeToString(KeyText.withAlgorithm(publicKey));

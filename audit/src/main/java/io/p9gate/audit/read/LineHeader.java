@@ -13,10 +13,13 @@ import java.util.Optional;
  * a {@code start} or {@code checkpoint} record states {@link ChainRule#LEAF} when {@link #LEAF_CHAIN} is one of
  * its detail words (read when {@code type} comes before {@code detail}, as the writer orders them) and
  * {@link ChainRule#LINE} otherwise; other records state none (null). {@code mark} is where the record stands in
- * its writer's run ({@link RunMark}). Parsed with a streaming parser (fast on large logs); anything else in the
+ * its writer's run ({@link RunMark}). {@code namedKey} is the {@code name+hash} of the signing key a run's
+ * {@code start} names ({@code key=}), or of the key a {@code key_change} retires ({@code from=}); null otherwise
+ * (docs/audit-format.md "Keys"). Parsed with a streaming parser (fast on large logs); anything else in the
  * line is skipped.
  */
-public record LineHeader(long seq, String type, byte[] prev, long count, ChainRule statedRule, RunMark mark) {
+public record LineHeader(
+        long seq, String type, byte[] prev, long count, ChainRule statedRule, RunMark mark, String namedKey) {
     /**
      * The detail word by which a writer's {@code start} and {@code checkpoint} records say that they, and the
      * records after them, are chained by their leaf hashes (docs/audit-format.md "Older logs").
@@ -41,6 +44,7 @@ public record LineHeader(long seq, String type, byte[] prev, long count, ChainRu
             long count = 1;
             boolean leafWord = false;
             RunMark mark = RunMark.NONE;
+            String namedKey = null;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken value = p.nextToken();
@@ -53,6 +57,7 @@ public record LineHeader(long seq, String type, byte[] prev, long count, ChainRu
                         boolean text = statesRule(type) && value == JsonToken.VALUE_STRING;
                         leafWord = text && AuditRecord.hasDetailWord(p.getText(), LEAF_CHAIN);
                         mark = text ? RunMark.of(type, p.getText()) : RunMark.NONE;
+                        namedKey = value == JsonToken.VALUE_STRING ? namedKey(type, mark, p.getText()) : null;
                     }
                     default -> p.skipChildren();
                 }
@@ -68,10 +73,28 @@ public record LineHeader(long seq, String type, byte[] prev, long count, ChainRu
                             prev,
                             count,
                             statesRule(type) ? (leafWord ? ChainRule.LEAF : ChainRule.LINE) : null,
-                            mark));
+                            mark,
+                            namedKey));
         } catch (IOException | IllegalArgumentException e) {
             return Optional.empty();
         }
+    }
+
+    /** The {@code name+hash} a run's start names as its key, or a key change as the key it retires; else null. */
+    private static String namedKey(String type, RunMark mark, String detail) {
+        String prefix = mark == RunMark.LOG_START ? "key=" : "key_change".equals(type) ? "from=" : null;
+        if (prefix == null) {
+            return null;
+        }
+        for (String word : detail.split(" ")) {
+            if (word.startsWith(prefix)) {
+                String key = word.substring(prefix.length());
+                int name = key.indexOf('+');
+                int hash = name < 0 ? -1 : key.indexOf('+', name + 1);
+                return hash < 0 ? key : key.substring(0, hash); // name+keyhash+base64 -> name+keyhash
+            }
+        }
+        return null;
     }
 
     private static boolean statesRule(String type) {

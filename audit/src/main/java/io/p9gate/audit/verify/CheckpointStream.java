@@ -79,7 +79,7 @@ final class CheckpointStream implements Closeable {
         }
         switch (note.trust(keys)) {
             case VERIFIED -> {
-                return new TrustedCheckpoint(cp, text, line, pinned);
+                return new TrustedCheckpoint(cp, text, line, pinned, note.verifiedBy(keys));
             }
             case BAD_SIGNATURE ->
                 findings.add(new Finding.BadSignature(where, signers(note).getFirst()));
@@ -104,7 +104,7 @@ final class CheckpointStream implements Closeable {
         return note.signatures().stream().map(CheckpointStream::keyLabel).toList();
     }
 
-    private static String keyLabel(NoteSignature s) {
+    static String keyLabel(NoteSignature s) {
         return s.keyName() + "+" + String.format(Locale.ROOT, "%08x", s.keyHash());
     }
 

@@ -162,6 +162,28 @@ public sealed interface Finding {
         }
     }
 
+    /**
+     * A checkpoint ({@code where}, of {@code size}) signed by a trusted key ({@code signer}) that may not sign the
+     * records it covers: record {@code lastSeq} was written under {@code runKey}, and {@code signer} is neither that
+     * key nor one a later opening names (docs/audit-format.md, "Keys"); {@code retiredAt} is the seq of the start
+     * record that retired it, or -1.
+     */
+    record NotRunKey(String where, long size, String signer, String runKey, long lastSeq, long retiredAt)
+            implements Finding {
+        public FindingClass findingClass() {
+            return FindingClass.UNKNOWN_KEY;
+        }
+
+        public String describe() {
+            String why = retiredAt >= 0
+                    ? ", a key retired at record " + retiredAt + " (a retired key signs no checkpoint covering later"
+                            + " records)"
+                    : ", which neither wrote them nor opened a run after them";
+            return where + " (size " + size + ") is signed by " + signer + why + ": record " + lastSeq
+                    + " was written under " + runKey;
+        }
+    }
+
     /** A checkpoint whose signature by a trusted key does not verify. */
     record BadSignature(String where, String key) implements Finding {
         public FindingClass findingClass() {

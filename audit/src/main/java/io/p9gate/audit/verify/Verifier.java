@@ -67,6 +67,8 @@ public final class Verifier {
         }
         CheckpointOutcomes outcomes = new CheckpointOutcomes();
         FindingList truncated = new FindingList();
+        FindingList keyFindings = new FindingList();
+        KeyEras eras = new KeyEras(keys, keyFindings, (t, matches) -> outcomes.outcome(t, matches, null));
         List<TrustedCheckpoint> late = new ArrayList<>();
         Pass pass;
         int verified;
@@ -75,7 +77,8 @@ public final class Verifier {
         try (CheckpointStream notes = new CheckpointStream(dir, sidecarBytes, keys);
                 NoteSizes noteSizes = new NoteSizes(dir)) {
             Merge merge = new Merge(notes, pin, outcomes, late);
-            pass = new Pass(segments.isEmpty() ? null : segments.getLast(), totalBytes, progress, merge, noteSizes);
+            pass = new Pass(
+                    segments.isEmpty() ? null : segments.getLast(), totalBytes, progress, merge, noteSizes, eras);
             progress.update(0, totalBytes, 0); // at once: the next update comes after thousands of records
             try {
                 merge.reached(pass); // the notes of size 0
@@ -84,6 +87,7 @@ public final class Verifier {
                 throw e.getCause();
             }
             merge.drain(pass, truncated);
+            eras.finish();
             verified = notes.verified;
             total = notes.total;
             sidecarFindings = notes.findings;
@@ -100,8 +104,9 @@ public final class Verifier {
             }
         }
         if (!late.isEmpty()) {
-            compareLate(segments, late, outcomes);
+            verified -= compareLate(segments, late, outcomes, keyFindings);
         }
+        verified -= eras.refused;
 
         FindingList all = new FindingList();
         all.addAll(sidecarFindings);
@@ -111,6 +116,7 @@ public final class Verifier {
         long earliest = earliestTamper(all.listed(), pass); // before the truncations, which concern no position
         all.addAll(truncated);
         long rewritten = outcomes.judge(earliest, all);
+        addKeyFindings(keyFindings, Math.min(earliest, rewritten), all);
         int unsignedCheckpoints = findDeletedNotes(pass.notesMissing, rewritten, outcomes, pass, all);
         if (total == 0 && pin == null && pass.served != null && all.listed().isEmpty()) {
             all.add(pass.served);
@@ -132,11 +138,17 @@ public final class Verifier {
                 newest);
     }
 
-    /** Compares the notes read out of order in a second pass, in size order. */
-    private void compareLate(List<Path> segments, List<TrustedCheckpoint> late, CheckpointOutcomes outcomes)
+    /**
+     * Compares the notes read out of order in a second pass, in size order.
+     *
+     * @return how many of them were refused for the key that signed them
+     */
+    private int compareLate(
+            List<Path> segments, List<TrustedCheckpoint> late, CheckpointOutcomes outcomes, FindingList keyFindings)
             throws IOException {
         late.sort(Comparator.comparingLong(TrustedCheckpoint::size));
         int[] next = {0};
+        KeyEras eras = new KeyEras(keys, keyFindings, (t, matches) -> outcomes.outcome(t, matches, null));
         Pass second = new Pass(
                 segments.isEmpty() ? null : segments.getLast(),
                 0,
@@ -144,14 +156,37 @@ public final class Verifier {
                 p -> {
                     for (; next[0] < late.size() && late.get(next[0]).size() <= p.position; next[0]++) {
                         TrustedCheckpoint t = late.get(next[0]);
-                        outcomes.outcome(t, t.size() == p.position && p.matches(t), null);
+                        boolean matches = t.size() == p.position && p.matches(t);
+                        if (t.size() != p.position || eras.judge(t, matches)) {
+                            outcomes.outcome(t, matches, null);
+                        }
                     }
                 },
-                null);
+                null,
+                eras);
         second.merge.reached(second);
         SegmentReader.forEachLine(segments, second::accept);
+        eras.finish();
         for (; next[0] < late.size(); next[0]++) {
             outcomes.outcome(late.get(next[0]), false, null); // the log shrank between the passes
+        }
+        return eras.refused;
+    }
+
+    /**
+     * The notes signed by a key that may not sign their records, but those covering records already found tampered
+     * with: a record deleted, moved or rewritten there (a run's start among them) misleads which key wrote what, and
+     * is the finding that explains it.
+     */
+    private static void addKeyFindings(FindingList keyFindings, long earliestTamper, FindingList all) {
+        if (earliestTamper == Long.MAX_VALUE) {
+            all.addAll(keyFindings);
+            return;
+        }
+        for (Finding f : keyFindings.listed()) {
+            if (f instanceof Finding.NotRunKey n && n.size() <= earliestTamper) {
+                all.add(f);
+            }
         }
     }
 
@@ -222,6 +257,7 @@ public final class Verifier {
             case Finding.Truncated t -> Long.MAX_VALUE;
             case Finding.Fork k -> Long.MAX_VALUE;
             case Finding.UnknownKey u -> Long.MAX_VALUE;
+            case Finding.NotRunKey n -> Long.MAX_VALUE;
             case Finding.BadSignature b -> Long.MAX_VALUE;
         };
     }
@@ -269,7 +305,10 @@ public final class Verifier {
 
         private void compare(TrustedCheckpoint t, Pass p) {
             if (t.size() == p.position) {
-                outcomes.inOrder(t, p.matches(t));
+                boolean matches = p.matches(t);
+                if (p.eras.judge(t, matches)) {
+                    outcomes.inOrder(t, matches);
+                }
             } else if (late.size() < OUT_OF_ORDER_NOTES) {
                 late.add(t.withoutText());
             } else {
@@ -302,6 +341,9 @@ public final class Verifier {
         final MissingNotes notesMissing = new MissingNotes();
 
         final Reached merge;
+        /** Which key may sign the notes reached, from the keys the runs read so far name. */
+        final KeyEras eras;
+
         private final NoteSizes noteSizes;
         private final Progress progress;
         private final Path lastSegment;
@@ -346,7 +388,8 @@ public final class Verifier {
         Finding.NotesDeleted served;
 
         /** @param noteSizes answers which checkpoint records have notes, or null when that is not asked */
-        Pass(Path lastSegment, long totalBytes, Progress progress, Reached merge, NoteSizes noteSizes) {
+        Pass(Path lastSegment, long totalBytes, Progress progress, Reached merge, NoteSizes noteSizes, KeyEras eras) {
+            this.eras = eras;
             this.lastSegment = lastSegment;
             this.totalBytes = totalBytes;
             this.progress = progress;
@@ -436,6 +479,9 @@ public final class Verifier {
             // Only a record in its place (linked, in sequence) is judged or sets what may follow: one slipped in or
             // moved is reported as such already, and judging the records around it would report them too.
             boolean inPlace = linked && verdict == SeqTracker.Verdict.NORMAL;
+            if (inPlace) {
+                eras.record(h);
+            }
             if (inPlace && !expected.admits(h)) {
                 findings.add(new Finding.OutsideRun(h.seq(), h.type(), position, where, expected.what));
                 expected = RunTurn.ANY;

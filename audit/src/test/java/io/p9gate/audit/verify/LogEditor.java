@@ -1,13 +1,19 @@
 package io.p9gate.audit.verify;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.p9gate.audit.HashChain;
 import io.p9gate.audit.Hashes;
+import io.p9gate.audit.MerkleFrontier;
+import io.p9gate.audit.note.Checkpoint;
+import io.p9gate.audit.note.SignedNote;
+import io.p9gate.audit.note.SigningKey;
 import io.p9gate.audit.read.LineHeader;
 import io.p9gate.audit.read.LogDirectory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -114,6 +120,27 @@ final class LogEditor {
 
     List<String> notes() throws IOException {
         return new ArrayList<>(Files.readAllLines(LogDirectory.checkpointsFile(dir), StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The sidecar line of a checkpoint over the first {@code size} stored lines, signed by {@code key}, as a holder
+     * of that key would sign a rewritten history.
+     */
+    String signedNoteLine(int size, String origin, SigningKey key) throws IOException {
+        Hashes h = new Hashes();
+        HashChain rule = new HashChain(h);
+        MerkleFrontier tree = new MerkleFrontier();
+        byte[] chain = Hashes.GENESIS;
+        for (int i = 0; i < size; i++) {
+            byte[] b = lines.get(i).getBytes(StandardCharsets.US_ASCII);
+            byte[] leaf = h.leaf(b, 0, b.length);
+            tree.append(leaf);
+            chain = rule.next(chain, b, 0, b.length, leaf, LineHeader.parse(b).orElse(null));
+        }
+        String note = SignedNote.sign(new Checkpoint(origin, size, tree.root(), chain, Instant.now()).body(), key)
+                .format();
+        return new ObjectMapper()
+                .writeValueAsString(new ObjectMapper().createObjectNode().put("note", note));
     }
 
     void saveNotes(List<String> notes) throws IOException {
