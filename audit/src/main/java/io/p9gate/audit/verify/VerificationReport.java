@@ -22,6 +22,8 @@ import java.util.TreeMap;
  * @param pinnedSize size of the pinned checkpoint, or -1 without a pin
  * @param omitted per class, findings counted but not listed (a doctored log may hold millions: FindingList)
  * @param newestNote the signed note of the newest verified checkpoint (what a reviewer pins next time), or null
+ * @param signedBy the trusted keys (as {@code keys generate} prints them) whose signatures anchored checkpoints: a
+ *                 key set shared by a fleet accepts another gateway's log, which only these tell apart
  */
 public record VerificationReport(
         long records,
@@ -36,7 +38,8 @@ public record VerificationReport(
         long pinnedSize,
         List<Finding> findings,
         Map<FindingClass, Long> omitted,
-        String newestNote) {
+        String newestNote,
+        List<String> signedBy) {
     /** Non-ASCII escaped too: descriptions quote sidecar text (key names), which a doctored log fills freely. */
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
@@ -47,6 +50,7 @@ public record VerificationReport(
                 .sorted(Comparator.comparing(Finding::findingClass))
                 .toList();
         omitted = Map.copyOf(omitted);
+        signedBy = List.copyOf(signedBy);
     }
 
     public boolean ok() {
@@ -83,6 +87,8 @@ public record VerificationReport(
         if (pinnedSize >= 0) {
             root.put("pinnedSize", pinnedSize);
         }
+        ArrayNode keys = root.putArray("signedBy");
+        signedBy.forEach(keys::add);
         ArrayNode list = root.putArray("findings");
         for (Finding f : findings) {
             list.addObject()
@@ -157,6 +163,9 @@ public record VerificationReport(
                 b.append(", ").append(unsignedCheckpoints).append(" checkpoint(s) of it not signed yet");
             }
             b.append(" (crash or live log, not tampering)");
+        }
+        if (ok() && !signedBy.isEmpty()) {
+            b.append(", signed by ").append(PrintableText.escape(String.join(", ", signedBy)));
         }
         b.append('\n');
         findings.forEach(f -> b.append("  ")

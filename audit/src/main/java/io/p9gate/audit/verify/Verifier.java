@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.LongPredicate;
@@ -68,7 +69,8 @@ public final class Verifier {
         CheckpointOutcomes outcomes = new CheckpointOutcomes();
         FindingList truncated = new FindingList();
         FindingList keyFindings = new FindingList();
-        KeyEras eras = new KeyEras(keys, keyFindings, (t, matches) -> outcomes.outcome(t, matches, null));
+        Set<VerifierKey> signers = new LinkedHashSet<>();
+        KeyEras eras = new KeyEras(keys, keyFindings, (t, matches) -> anchors(t, matches, outcomes, signers));
         List<TrustedCheckpoint> late = new ArrayList<>();
         Pass pass;
         int verified;
@@ -76,7 +78,7 @@ public final class Verifier {
         FindingList sidecarFindings;
         try (CheckpointStream notes = new CheckpointStream(dir, sidecarBytes, keys);
                 NoteSizes noteSizes = new NoteSizes(dir)) {
-            Merge merge = new Merge(notes, pin, outcomes, late);
+            Merge merge = new Merge(notes, pin, outcomes, late, signers);
             pass = new Pass(
                     segments.isEmpty() ? null : segments.getLast(), totalBytes, progress, merge, noteSizes, eras);
             progress.update(0, totalBytes, 0); // at once: the next update comes after thousands of records
@@ -104,7 +106,7 @@ public final class Verifier {
             }
         }
         if (!late.isEmpty()) {
-            verified -= compareLate(segments, late, outcomes, keyFindings);
+            verified -= compareLate(segments, late, outcomes, keyFindings, signers);
         }
         verified -= eras.refused;
 
@@ -135,7 +137,15 @@ public final class Verifier {
                 pin == null ? -1 : pin.size(),
                 all.listed(),
                 all.omitted(),
-                newest);
+                newest,
+                signers.stream().map(VerifierKey::format).toList());
+    }
+
+    /** A note that may anchor: compared, and its signers named in the report. */
+    private static void anchors(
+            TrustedCheckpoint t, boolean matches, CheckpointOutcomes outcomes, Set<VerifierKey> signers) {
+        outcomes.outcome(t, matches, null);
+        signers.addAll(t.signers());
     }
 
     /**
@@ -144,11 +154,15 @@ public final class Verifier {
      * @return how many of them were refused for the key that signed them
      */
     private int compareLate(
-            List<Path> segments, List<TrustedCheckpoint> late, CheckpointOutcomes outcomes, FindingList keyFindings)
+            List<Path> segments,
+            List<TrustedCheckpoint> late,
+            CheckpointOutcomes outcomes,
+            FindingList keyFindings,
+            Set<VerifierKey> signers)
             throws IOException {
         late.sort(Comparator.comparingLong(TrustedCheckpoint::size));
         int[] next = {0};
-        KeyEras eras = new KeyEras(keys, keyFindings, (t, matches) -> outcomes.outcome(t, matches, null));
+        KeyEras eras = new KeyEras(keys, keyFindings, (t, matches) -> anchors(t, matches, outcomes, signers));
         Pass second = new Pass(
                 segments.isEmpty() ? null : segments.getLast(),
                 0,
@@ -158,7 +172,7 @@ public final class Verifier {
                         TrustedCheckpoint t = late.get(next[0]);
                         boolean matches = t.size() == p.position && p.matches(t);
                         if (t.size() != p.position || eras.judge(t, matches)) {
-                            outcomes.outcome(t, matches, null);
+                            anchors(t, matches, outcomes, signers);
                         }
                     }
                 },
@@ -277,16 +291,19 @@ public final class Verifier {
         private final TrustedCheckpoint pin;
         private final CheckpointOutcomes outcomes;
         private final List<TrustedCheckpoint> late;
+        private final Set<VerifierKey> signers;
 
         Merge(
                 CheckpointStream notes,
                 TrustedCheckpoint pin,
                 CheckpointOutcomes outcomes,
-                List<TrustedCheckpoint> late) {
+                List<TrustedCheckpoint> late,
+                Set<VerifierKey> signers) {
             this.notes = notes;
             this.pin = pin;
             this.outcomes = outcomes;
             this.late = late;
+            this.signers = signers;
         }
 
         @Override
@@ -308,6 +325,7 @@ public final class Verifier {
                 boolean matches = p.matches(t);
                 if (p.eras.judge(t, matches)) {
                     outcomes.inOrder(t, matches);
+                    signers.addAll(t.signers());
                 }
             } else if (late.size() < OUT_OF_ORDER_NOTES) {
                 late.add(t.withoutText());

@@ -35,21 +35,43 @@ class VerifyMessagesTest {
         reviewed.openWithDecisions(60).close();
     }
 
+    /** Writes other.pub, a key of {@code name} that signed nothing here. */
+    private Path otherKey(String name) throws Exception {
+        KeyFiles.writeKeyPair(TestLogs.key(name), tmp.resolve("other.key"), tmp.resolve("other.pub"));
+        return tmp.resolve("other.pub");
+    }
+
     @Test
     void aWrongPublicKeyIsSaidOnceNotOncePerCheckpoint() throws Exception {
-        KeyFiles.writeKeyPair(TestLogs.key("someone-else"), tmp.resolve("other.key"), tmp.resolve("other.pub"));
         CliRun r = CliRun.audit(
                 "verify",
                 "--log",
                 log.toString(),
                 "--key",
-                tmp.resolve("other.pub").toString());
+                otherKey("someone-else").toString());
         assertEquals(9, r.exit(), r.out());
         List<String> lines = r.out().lines().toList();
         assertEquals(1, lines.size(), r.out());
         assertTrue(lines.getFirst().contains("this log is not signed by that key"), r.out());
         assertTrue(lines.getFirst().contains("ecu-a-audit"), "names the key that did sign it: " + r.out());
         assertFalse(r.out().contains("TAMPERED"), r.out());
+    }
+
+    /**
+     * A key set shared by a fleet accepts every gateway's log: the OK line names the key that signed, as the key
+     * file and {@code keys generate} show it, so a reviewer sees whose log it is.
+     */
+    @Test
+    void theOkLineNamesTheKeyThatSigned() throws Exception {
+        Path otherPub = otherKey("ecu-b-audit");
+        CliRun r =
+                CliRun.audit("verify", "--log", log.toString(), "--key", otherPub.toString(), "--key", pub.toString());
+        assertEquals(0, r.exit(), r.out());
+        String signer = Files.readString(pub, StandardCharsets.UTF_8).strip();
+        String other = Files.readString(otherPub, StandardCharsets.UTF_8).strip();
+        assertTrue(r.out().startsWith("OK: "), r.out());
+        assertTrue(r.out().lines().findFirst().orElseThrow().endsWith(", signed by " + signer), r.out());
+        assertFalse(r.out().contains(other), "a trusted key that signed nothing is not named: " + r.out());
     }
 
     @Test
