@@ -64,7 +64,7 @@ out=$(run serve --listen tcp:127.0.0.1:0)
 expect "first run builds once" "$(calls)" 1
 expect "build is quiet, skips tests, packages" "$(grep -c -- '-q -B .*-DskipTests package' "$T/mvn.log")" 1
 expect "first run says it builds" "$(grep -c '^p9gate: building' "$T/err")" 1
-expect "java command line (a server: tiered compilation)" "$out" "JAVA -XX:+ExitOnOutOfMemoryError --enable-native-access=ALL-UNNAMED -Dp9gate.home=$R -cp $R/gateway/target/classes:$R/gateway/target/lib/* io.p9gate.gateway.cli.Main serve --listen tcp:127.0.0.1:0"
+expect "java command line (a server: tiered compilation; out of memory ends it, killed, not status 3)" "$out" "JAVA --enable-native-access=ALL-UNNAMED -Dp9gate.home=$R -cp $R/gateway/target/classes:$R/gateway/target/lib/* -XX:+ExitOnOutOfMemoryError -XX:OnOutOfMemoryError=kill -9 %p io.p9gate.gateway.cli.Main serve --listen tcp:127.0.0.1:0"
 run --help >/dev/null
 expect "second run does not build" "$(calls)" 1
 expect "second run is silent on stderr" "$(wc -c <"$T/err" | tr -d ' ')" 0
@@ -95,6 +95,7 @@ cache=$(echo "$out" | grep -o -- "-XX:AOTConfiguration=$C/aot-[0-9]*-[0-9]*-poli
 expect "a tool's first run records, C1 only, from the jars" "$(echo "$out" | grep -c -- "-cp $R/gateway/target/p9gate-gateway-1.0.jar:$L/\* -XX:TieredStopAtLevel=1 -XX:AOTMode=record -XX:AOTConfiguration=$C/aot-[0-9]*-[0-9]*-policy-check\.aot\.[0-9]*\.conf -XX:+UnlockDiagnosticVMOptions -XX:-DisplayVMOutput -Xlog:aot=off -Xlog:cds=off io.p9gate.gateway.cli.Main policy check x.yaml$")" 1
 expect "then the launcher writes the cache and removes the record" "$(cat "$cache" 2>/dev/null):$(ls "$C" | grep -c -e '\.conf$' -e '\.aot\.')" cache:0
 out=$(run policy check x.yaml)
+expect "a tool runs without ExitOnOutOfMemoryError (its status 3 is verify's MODIFIED)" "$(echo "$out" | grep -c OutOfMemory)" 0
 expect "the next run maps it, silently" "$(echo "$out" | grep -c -- "-XX:TieredStopAtLevel=1 -XX:AOTCache=$cache -Xlog:aot=off -Xlog:cds=off io.p9gate.gateway.cli.Main policy check x.yaml$"):$(wc -c <"$T/err" | tr -d ' ')" 1:0
 out=$(JAVA_STATUS=3 run audit verify --log d); rc=$?
 expect "a first run keeps the command's exit status" "$rc:$(ls "$C" | grep -c 'audit-verify\.aot$')" 3:1

@@ -28,6 +28,7 @@ public final class StandardOutput {
 
     /** Runs a process's command line with this standard output, and flushes what is left of it; the exit code. */
     public static int execute(CommandLine commandLine, String... args) {
+        OutOfMemory.onOtherThreads(CliMessages.commandName(commandLine.getCommandSpec()));
         return execute(commandLine, descriptorOne(), args);
     }
 
@@ -39,7 +40,13 @@ public final class StandardOutput {
     static int execute(CommandLine commandLine, OutputStream stdout, String... args) {
         WriteFailure out = new WriteFailure(stdout);
         commandLine.setOut(writer(out));
-        int exit = commandLine.execute(args);
+        int exit;
+        try {
+            exit = commandLine.execute(args);
+        } catch (OutOfMemoryError e) {
+            commandLine.getOut().flush();
+            return OutOfMemory.report(ranCommand(commandLine), e);
+        }
         commandLine.getOut().flush();
         IOException failure = out.failure();
         if (failure == null || readerGone(failure)) {

@@ -34,7 +34,8 @@ import picocli.CommandLine.Option;
             "8:fork",
             "9:unknown key, or a key that may not sign those records (retired by a key change)",
             "10:bad signature",
-            "11:malformed"
+            "11:malformed",
+            "70:out of memory: no verdict (run it again with a larger heap)"
         },
         footerHeading = "%nExamples:%n",
         footer = {
