@@ -35,7 +35,14 @@ public record ManyCheckpointsLog(Path log, Path pub) {
 
     /** Runs {@code p9gate audit ARGS} in a JVM of {@code heap} (as for {@code -Xmx}). */
     public static Run audit(String heap, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(
+        return audit(List.of(), heap, args);
+    }
+
+    /** As {@link #audit(String, String...)}, the JVM started through {@code wrapper} (a command and its options). */
+    public static Run audit(List<String> wrapper, String heap, String... args)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx" + heap,
                 "-XX:+UseSerialGC",

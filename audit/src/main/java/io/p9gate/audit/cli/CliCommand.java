@@ -49,10 +49,10 @@ abstract class CliCommand implements Callable<Integer> {
             error("no such file or directory: " + e.getFile());
             return FindingClass.IO_ERROR;
         } catch (IOException e) {
-            error(e.getMessage());
+            error(CliMessages.ioProblem(e));
             return FindingClass.IO_ERROR;
         } catch (UncheckedIOException e) {
-            error(e.getCause().getMessage());
+            error(CliMessages.ioProblem(e.getCause()));
             return FindingClass.IO_ERROR;
         } finally {
             out().flush();

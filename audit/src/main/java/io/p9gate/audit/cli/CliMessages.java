@@ -1,7 +1,16 @@
 package io.p9gate.audit.cli;
 
 import io.p9gate.audit.read.PrintableText;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.NotLinkException;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -22,6 +31,30 @@ public final class CliMessages {
     public static String commandName(CommandSpec spec) {
         String name = spec.qualifiedName();
         return name.equals("p9gate") || name.startsWith("p9gate ") ? name : "p9gate " + name;
+    }
+
+    /**
+     * What went wrong with a file, with the reason: the JDK leaves it out of the messages of its typed exceptions
+     * ({@code AccessDeniedException}'s is the file name alone), so a segment the tool may not read said only
+     * {@code error: FILE}.
+     */
+    public static String ioProblem(IOException e) {
+        if (!(e instanceof FileSystemException f) || f.getFile() == null) {
+            return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        }
+        String reason = f.getReason() != null
+                ? f.getReason()
+                : switch (f) {
+                    case AccessDeniedException a -> "permission denied";
+                    case NoSuchFileException n -> "no such file or directory";
+                    case NotDirectoryException n -> "not a directory";
+                    case DirectoryNotEmptyException d -> "directory not empty";
+                    case FileAlreadyExistsException x -> "file exists";
+                    case NotLinkException n -> "not a symbolic link";
+                    case FileSystemLoopException l -> "too many levels of symbolic links";
+                    default -> "cannot be read or written";
+                };
+        return f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile()) + ": " + reason;
     }
 
     public static String error(CommandSpec spec, String message) {

@@ -10,6 +10,7 @@ import io.p9gate.gateway.compliance.ComplianceCommand;
 import io.p9gate.gateway.packaging.InstalledPackage;
 import io.p9gate.gateway.systemd.JournalLogging;
 import io.p9gate.policy.cli.PolicyCommand;
+import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
@@ -141,7 +142,9 @@ public final class Main implements Runnable {
     private static int failed(CommandLine command, Exception e) {
         CliMessages.printError(
                 command.getCommandSpec(),
-                e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
+                e instanceof IOException io
+                        ? CliMessages.ioProblem(io) // the JDK leaves the reason out (permission denied)
+                        : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
         return EXIT_FAILURE;
     }
 
