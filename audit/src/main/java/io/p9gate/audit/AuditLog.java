@@ -271,6 +271,13 @@ public final class AuditLog implements AutoCloseable {
                 .append(state.unsigned().size())
                 .append(" torn_bytes=")
                 .append(state.tornBytes());
+        if (state.setAside() != null) {
+            // Records no gateway wrote, moved out of the log unsigned: the log says so in its own signed words.
+            detail.append(" set_aside=")
+                    .append(state.setAside().lines())
+                    .append(" set_aside_file=")
+                    .append(state.setAside().file());
+        }
         if (options.maxBytes() > 0) {
             detail.append(" max_bytes=").append(options.maxBytes());
         }

@@ -7,6 +7,8 @@ import io.p9gate.audit.note.NoteSignature;
 import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.read.LineHeader;
 import io.p9gate.audit.read.LogDirectory;
+import io.p9gate.audit.read.RunMark;
+import io.p9gate.audit.read.RunTurn;
 import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.read.StoredLine;
 import java.io.IOException;
@@ -37,6 +39,7 @@ final class LogRecovery {
      * @param lastSigner     the first signature of that checkpoint, or null
      * @param unsigned       the heads of the checkpoint records after the last note, in log order: captured
      *                       before a crash whose notes were never written
+     * @param setAside       the records the run order forbids after the last note, moved out of the log, or null
      */
     record State(
             long size,
@@ -47,7 +50,8 @@ final class LogRecovery {
             long tornBytes,
             Checkpoint lastCheckpoint,
             NoteSignature lastSigner,
-            List<UnsignedHead> unsigned) {}
+            List<UnsignedHead> unsigned,
+            ForgedTail.SetAside setAside) {}
 
     /** The tree and chain head at a checkpoint record that has no note: what its note would have signed. */
     record UnsignedHead(long size, byte[] root, byte[] chainHead) {}
@@ -62,6 +66,16 @@ final class LogRecovery {
     private long lastLength;
     private final List<UnsignedHead> unsigned = new ArrayList<>();
     private String problem;
+    /** What the writer may append next, and whether a record no note covers yet opened a run. */
+    private RunTurn turn = RunTurn.ANY;
+
+    private boolean openedUnsigned;
+    /** The first record the run order forbids after the last note, or null; nothing after it is read. */
+    private StoredLine forged;
+    /** The segment of the last record kept, and where that record ends. */
+    private Path keptSegment;
+
+    private long keptLength;
 
     private final SegmentWriter.SegmentFiles files;
 
@@ -87,6 +101,23 @@ final class LogRecovery {
             throw new LogInconsistentException(problem);
         }
         Path pending = dir.resolve(SegmentWriter.PENDING);
+        if (forged != null) {
+            ForgedTail.SetAside aside = ForgedTail.setAside(dir, segments, forged, tree.size(), pending);
+            if (last != null) {
+                checkAgainst(last);
+            }
+            return new State(
+                    tree.size(),
+                    tree,
+                    chainHead,
+                    keptSegment,
+                    keptLength,
+                    0,
+                    last,
+                    lastNote == null ? null : lastNote.signatures().getFirst(),
+                    List.copyOf(unsigned),
+                    aside);
+        }
         if (Files.exists(pending, LinkOption.NOFOLLOW_LINKS)) {
             if (adopt(dir, pending, segments)) {
                 return new LogRecovery(files).run(dir);
@@ -105,11 +136,12 @@ final class LogRecovery {
                 tornBytes,
                 last,
                 lastNote == null ? null : lastNote.signatures().getFirst(),
-                List.copyOf(unsigned));
+                List.copyOf(unsigned),
+                null);
     }
 
     private void accept(StoredLine line, List<Path> segments, Checkpoint last) {
-        if (problem != null) {
+        if (problem != null || forged != null) {
             return;
         }
         boolean inLastSegment = line.segment().equals(segments.getLast());
@@ -129,6 +161,12 @@ final class LogRecovery {
                     + ") does not continue the log";
             return;
         }
+        if (!inRunOrder(header.get(), last == null || tree.size() >= last.size())) {
+            forged = line;
+            return;
+        }
+        keptSegment = line.segment();
+        keptLength = line.offset() + line.length() + 1;
         byte[] bytes = line.bytes();
         byte[] leaf = hashes.leaf(bytes, 0, bytes.length);
         tree.append(leaf);
@@ -143,6 +181,27 @@ final class LogRecovery {
             rootAtCheckpoint = tree.root();
             chainAtCheckpoint = chainHead;
         }
+    }
+
+    /**
+     * Whether the writer can have appended {@code h} here. Records a note covers were signed and are the verifier's
+     * to judge; among those no note covers yet (unsigned) nothing follows a run's shutdown checkpoint but the next
+     * run's start, a run opens with its start, a key change and its open checkpoint, and nothing follows an open
+     * checkpoint without its note (the writer awaits that note before it appends anything else). A start is always
+     * in order there: a crash while opening leaves a run's start without its open checkpoint. Before, a record
+     * forged after a clean shutdown was signed by the next start as if the gateway had written it.
+     */
+    private boolean inRunOrder(LineHeader h, boolean unsignedYet) {
+        boolean admitted = turn.admits(h) || h.mark() == RunMark.LOG_START;
+        turn = RunTurn.after(admitted ? turn : RunTurn.ANY, h);
+        if (!unsignedYet) {
+            return true;
+        }
+        if (openedUnsigned || !admitted) {
+            return false;
+        }
+        openedUnsigned = h.mark() == RunMark.OPEN_CHECKPOINT;
+        return true;
     }
 
     /**

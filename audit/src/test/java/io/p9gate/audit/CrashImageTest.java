@@ -116,6 +116,13 @@ class CrashImageTest {
         List<Long> unsigned = new ArrayList<>(announcedSizes(image));
         unsigned.removeAll(signedSizes(image));
         assertEquals(List.of(), unsigned, "every checkpoint record has its signed note after the restart");
+        try (Stream<Path> files = Files.list(image)) {
+            assertEquals(
+                    List.of(),
+                    files.filter(f -> f.getFileName().toString().startsWith("set-aside-"))
+                            .toList(),
+                    "a crash's tail is the gateway's own: nothing is set aside");
+        }
         VerificationReport r = verify(image);
         assertTrue(r.ok(), r.summary());
         assertEquals(r.records(), r.anchored(), r.summary());

@@ -8,6 +8,7 @@ import io.p9gate.audit.note.VerifierKey;
 import io.p9gate.audit.read.LineHeader;
 import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.read.RunMark;
+import io.p9gate.audit.read.RunTurn;
 import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.read.StoredLine;
 import java.io.IOException;
@@ -501,7 +502,7 @@ public final class Verifier {
                 eras.record(h);
             }
             if (inPlace && !expected.admits(h)) {
-                findings.add(new Finding.OutsideRun(h.seq(), h.type(), position, where, expected.what));
+                findings.add(new Finding.OutsideRun(h.seq(), h.type(), position, where, expected.what()));
                 expected = RunTurn.ANY;
             } else {
                 expected = inPlace ? RunTurn.after(expected, h) : RunTurn.ANY;

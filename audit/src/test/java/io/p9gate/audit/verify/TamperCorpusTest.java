@@ -388,7 +388,16 @@ class TamperCorpusTest {
         }));
         VerificationReport r = verify(appended, null);
         assertEquals(FindingClass.INSERTED.exitCode(), r.exitCode(), r.summary());
-        TestLogs.write(appended, key, OPTIONS, 3); // the next run's recovery signs the forged record
+        editLines(
+                appended,
+                e -> { // a gateway of before 2026-12-05 signed it at its next start
+                    String origin = SignedNote.parse(noteText(e.notes().getFirst()))
+                            .body()
+                            .split("\n")[0];
+                    List<String> notes = e.notes();
+                    notes.add(e.signedNoteLine(e.lines.size(), origin, key));
+                    e.saveNotes(notes);
+                });
         VerificationReport signed = verify(appended, null);
         assertEquals(FindingClass.INSERTED.exitCode(), signed.exitCode(), signed.summary());
         assertTrue(signed.findings().stream().anyMatch(f -> f.describe().contains("shutdown")), signed.summary());

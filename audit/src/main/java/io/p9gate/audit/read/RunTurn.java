@@ -1,28 +1,31 @@
-package io.p9gate.audit.verify;
-
-import io.p9gate.audit.read.LineHeader;
-import io.p9gate.audit.read.RunMark;
+package io.p9gate.audit.read;
 
 /**
  * What a writer may append after the records so far (docs/audit-format.md, "Verifier"): after its shutdown
  * checkpoint nothing but the next run's start, and a run opens with its start, an optional key change and its open
  * checkpoint. A record forged after a clean shutdown otherwise looked like a crash's unanchored tail, and the next
- * run's recovery signed it.
+ * run's recovery signed it. The verifier judges every record by it; the writer's recovery at open, the records no
+ * note covers yet (docs/audit-format.md, "Recovery at open").
  */
-enum RunTurn {
+public enum RunTurn {
     ANY("any record"),
     LOG_START("the next run's start record (nothing follows a run's shutdown checkpoint)"),
     KEY_CHANGE_OR_OPEN("a key_change or the open checkpoint (a run opens with its start, a key change and its"
             + " open checkpoint)"),
     OPEN("the open checkpoint (a run opens with its start, a key change and its open checkpoint)");
 
-    final String what;
+    private final String what;
 
     RunTurn(String what) {
         this.what = what;
     }
 
-    boolean admits(LineHeader h) {
+    /** What the writer may append at this turn, for messages. */
+    public String what() {
+        return what;
+    }
+
+    public boolean admits(LineHeader h) {
         return switch (this) {
             case ANY -> true;
             case LOG_START -> h.mark() == RunMark.LOG_START;
@@ -32,7 +35,7 @@ enum RunTurn {
     }
 
     /** The turn after {@code h}, which {@code turn} admitted. */
-    static RunTurn after(RunTurn turn, LineHeader h) {
+    public static RunTurn after(RunTurn turn, LineHeader h) {
         return switch (h.mark()) {
             case SHUTDOWN_CHECKPOINT -> LOG_START;
             case LOG_START -> KEY_CHANGE_OR_OPEN;

@@ -1,0 +1,118 @@
+package io.p9gate.audit;
+
+import io.p9gate.audit.read.LogDirectory;
+import io.p9gate.audit.read.StoredLine;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousFileChannel;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Records no note covers that the run order forbids (after a run's shutdown checkpoint, or after an open checkpoint
+ * without its note: docs/audit-format.md, "Recovery at open"). No gateway wrote them, so the next run must not sign
+ * them: they are moved out of the log, as stored, into a file of their own beside it (the evidence), and the writer
+ * continues after the last record it can have written. Before, the next start's checkpoint covered them as if the
+ * gateway had written them, and nothing told them apart afterwards.
+ */
+final class ForgedTail {
+    private static final System.Logger LOG = System.getLogger(ForgedTail.class.getName());
+
+    /** Names the files of set-aside records; readers of segments never take them for one. */
+    static final String PREFIX = "set-aside-";
+
+    private static final DateTimeFormatter STAMP =
+            DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+    /** {@code lines} lines from record {@code fromSeq} on were moved to {@code file} (a name in the log's directory). */
+    record SetAside(long lines, long fromSeq, String file) {}
+
+    private ForgedTail() {}
+
+    /**
+     * Moves everything from {@code first} to the end of the log (the later segments, and a pending one) into a new
+     * file, synced before the log is cut, and cuts the log before {@code first}.
+     *
+     * @param seq the sequence number {@code first} takes in the log (the records kept before it)
+     */
+    static SetAside setAside(Path dir, List<Path> segments, StoredLine first, long seq, Path pending)
+            throws IOException {
+        String name = PREFIX + String.format(Locale.ROOT, "%020d", seq) + "-" + STAMP.format(Instant.now()) + ".jsonl";
+        boolean withPending = Files.exists(pending, LinkOption.NOFOLLOW_LINKS);
+        if (withPending) {
+            LogDirectory.requireRegularFile(pending);
+        }
+        List<Path> moved = segments.subList(segments.indexOf(first.segment()), segments.size());
+        long lines = 0;
+        try (FileChannel out =
+                FileChannel.open(dir.resolve(name), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            for (Path s : moved) {
+                lines += copy(s, s.equals(first.segment()) ? first.offset() : 0, out);
+            }
+            if (withPending) {
+                lines += copy(pending, 0, out);
+            }
+            out.force(true);
+        }
+        syncDirectory(dir); // the copy is on disk before anything is cut
+        for (Path s : moved.subList(1, moved.size())) {
+            Files.delete(s);
+        }
+        if (withPending) {
+            Files.delete(pending);
+        }
+        if (first.offset() == 0) {
+            Files.delete(first.segment());
+        } else {
+            try (FileChannel cut = FileChannel.open(first.segment(), StandardOpenOption.WRITE)) {
+                cut.truncate(first.offset());
+                cut.force(true);
+            }
+        }
+        syncDirectory(dir);
+        SafeLog.report(
+                LOG,
+                System.Logger.Level.WARNING,
+                "audit log: " + lines + " line(s) from seq " + seq + " on were not written by the gateway (nothing"
+                        + " follows a run's shutdown checkpoint but the next start, nor an open checkpoint without its"
+                        + " note): moved to " + dir.resolve(name) + ", not signed; the log continues without them."
+                        + " Keep that file and find out who wrote to " + dir);
+        return new SetAside(lines, seq, name);
+    }
+
+    /** Appends {@code from} from {@code offset} on to {@code out}; how many newlines it held. */
+    private static long copy(Path from, long offset, FileChannel out) throws IOException {
+        long lines = 0;
+        ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+        try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ)) {
+            in.position(offset);
+            while (in.read(buffer) > 0) {
+                buffer.flip();
+                for (int i = buffer.position(); i < buffer.limit(); i++) {
+                    if (buffer.get(i) == '\n') {
+                        lines++;
+                    }
+                }
+                while (buffer.hasRemaining()) {
+                    out.write(buffer);
+                }
+                buffer.clear();
+            }
+        }
+        return lines;
+    }
+
+    private static void syncDirectory(Path dir) throws IOException {
+        try (AsynchronousFileChannel d = AsynchronousFileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+}

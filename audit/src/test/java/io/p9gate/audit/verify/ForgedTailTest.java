@@ -1,0 +1,117 @@
+package io.p9gate.audit.verify;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.audit.TestLogs;
+import io.p9gate.audit.note.SigningKey;
+import io.p9gate.audit.read.AuditRecord;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The gateway's recovery at start never signs records the run order says no gateway wrote (docs/audit-format.md,
+ * "Recovery at open"): after a clean shutdown nothing but the next run's start may follow, and nothing follows an
+ * open checkpoint whose note is missing. Before, the next start's checkpoint covered such records as its own. Now
+ * they are moved, as stored, to a file beside the log, and the gateway starts and serves on.
+ */
+class ForgedTailTest {
+    @TempDir
+    Path dir;
+
+    private final SigningKey key = TestLogs.key("ecu-a-audit");
+
+    @BeforeEach
+    void cleanlyClosedLog() throws Exception {
+        TestLogs.write(dir, key, TestLogs.options(), 20);
+    }
+
+    private VerificationReport verify() throws IOException {
+        return new Verifier(List.of(key.verifierKey()), null, Progress.NONE).verify(dir);
+    }
+
+    /** Appends copies of the stored lines at {@code copied} (indexes), renumbered and chained on: forged records. */
+    private void append(int... copied) throws Exception {
+        LogEditor e = new LogEditor(dir);
+        int first = e.lines.size();
+        for (int i : copied) {
+            e.insert(e.lines.size(), e.lines.get(i).replace("/data/", "/forged/"));
+        }
+        e.renumberFrom(first);
+        e.rechainFrom(first);
+        e.save();
+    }
+
+    private List<Path> setAsideFiles() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().startsWith("set-aside-"))
+                    .toList();
+        }
+    }
+
+    private static int indexOf(LogEditor e, String text) {
+        for (int i = 0; i < e.lines.size(); i++) {
+            if (e.lines.get(i).contains(text)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException(text);
+    }
+
+    @Test
+    void recordsForgedAfterACleanShutdownAreSetAsideNotSigned() throws Exception {
+        LogEditor before = new LogEditor(dir);
+        int decision = indexOf(before, "\"type\":\"decision\"");
+        append(decision, decision + 1);
+        TestLogs.write(dir, key, TestLogs.options(), 3); // the next start
+
+        VerificationReport r = verify();
+        assertTrue(r.ok(), "nothing forged is in the log any more: " + r.summary());
+        assertEquals(r.records(), r.anchored(), r.summary());
+        List<AuditRecord> records = TestLogs.records(dir);
+        assertFalse(records.stream().anyMatch(x -> x.path() != null && x.path().startsWith("/forged/")));
+        List<Path> aside = setAsideFiles();
+        assertEquals(1, aside.size(), "the forged records are kept, beside the log, as stored");
+        List<String> kept = Files.readAllLines(aside.getFirst(), StandardCharsets.US_ASCII);
+        assertEquals(2, kept.size());
+        assertTrue(kept.getFirst().contains("/forged/"), kept.getFirst());
+        AuditRecord start = records.stream()
+                .filter(x -> x.type().equals("start") && x.detail().startsWith("key="))
+                .toList()
+                .getLast();
+        assertTrue(
+                start.detail()
+                        .contains(" set_aside=2 set_aside_file="
+                                + aside.getFirst().getFileName()),
+                start.detail());
+    }
+
+    @Test
+    void recordsForgedAfterAnOpenCheckpointWithoutItsNoteAreSetAside() throws Exception {
+        LogEditor before = new LogEditor(dir);
+        int start = indexOf(before, "\"detail\":\"key=");
+        int open = indexOf(before, "reason=open");
+        int decision = indexOf(before, "\"type\":\"decision\"");
+        append(start, open, decision); // a run's opening, as a crash while opening leaves it, then a record
+        TestLogs.write(dir, key, TestLogs.options(), 3);
+
+        VerificationReport r = verify();
+        assertTrue(r.ok(), r.summary());
+        assertEquals(1, Files.readAllLines(setAsideFiles().getFirst()).size(), "the decision only");
+    }
+
+    @Test
+    void aCleanRestartSetsNothingAside() throws Exception {
+        TestLogs.write(dir, key, TestLogs.options(), 3);
+        assertEquals(List.of(), setAsideFiles());
+        assertTrue(verify().ok());
+    }
+}
