@@ -187,12 +187,11 @@ final class LogRecovery {
      * Whether the writer can have appended {@code h} here. Records a note covers were signed and are the verifier's
      * to judge; among those no note covers yet (unsigned) nothing follows a run's shutdown checkpoint but the next
      * run's start, a run opens with its start, a key change and its open checkpoint, and nothing follows an open
-     * checkpoint without its note (the writer awaits that note before it appends anything else). A start is always
-     * in order there: a crash while opening leaves a run's start without its open checkpoint. Before, a record
+     * checkpoint without its note (the writer awaits that note before it appends anything else). Before, a record
      * forged after a clean shutdown was signed by the next start as if the gateway had written it.
      */
     private boolean inRunOrder(LineHeader h, boolean unsignedYet) {
-        boolean admitted = turn.admits(h) || h.mark() == RunMark.LOG_START;
+        boolean admitted = turn.admits(h);
         turn = RunTurn.after(admitted ? turn : RunTurn.ANY, h);
         if (!unsignedYet) {
             return true;

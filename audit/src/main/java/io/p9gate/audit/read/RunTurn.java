@@ -25,7 +25,15 @@ public enum RunTurn {
         return what;
     }
 
+    /**
+     * Whether the writer may append {@code h} now. A run's start always: a crash while opening (between a run's start
+     * and its open checkpoint, each written at once) leaves a start without the rest of its opening, and the next run
+     * starts after it.
+     */
     public boolean admits(LineHeader h) {
+        if (h.mark() == RunMark.LOG_START) {
+            return true;
+        }
         return switch (this) {
             case ANY -> true;
             case LOG_START -> h.mark() == RunMark.LOG_START;

@@ -114,4 +114,24 @@ class ForgedTailTest {
         assertEquals(List.of(), setAsideFiles());
         assertTrue(verify().ok());
     }
+
+    /**
+     * A crash while opening, between the run's start record and its open checkpoint (both are appended at open,
+     * one write each), then a restart with a new key: the log holds a start followed by the next start. That is a
+     * crash's image, not tampering: nothing is set aside, and the log verifies. Before, verify read the second start
+     * as INSERTED (a run opens with its start, a key change and its open checkpoint).
+     */
+    @Test
+    void aCrashWhileOpeningThenARestartWithANewKeyVerifies() throws Exception {
+        LogEditor before = new LogEditor(dir);
+        append(indexOf(before, "\"detail\":\"key=")); // the start record the crashed run wrote
+        SigningKey next = TestLogs.key("ecu-a-audit-2027");
+        TestLogs.write(dir, next, TestLogs.options(), 3);
+
+        assertEquals(List.of(), setAsideFiles());
+        VerificationReport r =
+                new Verifier(List.of(key.verifierKey(), next.verifierKey()), null, Progress.NONE).verify(dir);
+        assertTrue(r.ok(), r.summary());
+        assertEquals(r.records(), r.anchored(), r.summary());
+    }
 }
