@@ -30,6 +30,11 @@ public final class Inodes {
         return dir.use(fd -> statAt(fd, name, AT_SYMLINK_NOFOLLOW));
     }
 
+    /** The entry at the host's absolute {@code path}, not following a symlink there: only to compare identities. */
+    static FileStat statOfHostPath(String path) throws P9Exception {
+        return statAt(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW);
+    }
+
     private static FileStat statAt(int fd, String name, int flags) throws P9Exception {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(StructLayouts.STATX);

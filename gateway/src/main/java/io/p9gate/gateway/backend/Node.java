@@ -24,10 +24,12 @@ public final class Node implements AutoCloseable {
         this.fd = fd;
         this.type = type;
         this.key = key;
-        OpenInodes.opened(key);
+        // A regular file's descriptor is asked which name it holds before the file changes quota scopes.
+        Fd held = type == FileType.REGULAR ? fd : null;
+        OpenInodes.opened(key, held);
         fd.beforeClose(() -> {
             forgetPath();
-            OpenInodes.closed(key);
+            OpenInodes.closed(key, held);
         });
     }
 

@@ -1,7 +1,9 @@
 package io.p9gate.gateway.backend;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListSet;
@@ -23,25 +25,72 @@ public final class OpenInodes {
 
     private record Waiting(FileKey key, long before, Runnable action) {}
 
+    /** How many times {@link #heldThroughLostName} has looked so far (it only grows). */
+    private static final AtomicLong LOST_NAME_CHECKS = new AtomicLong();
+
     /** Guarded by the map's bin lock (only touched inside compute). */
     private static final class Holders {
         int handles;
+        /** The descriptor of one regular-file handle, the others' in {@link #more} (made when a second comes). */
+        Fd fd;
+
+        Set<Fd> more;
         List<Runnable> whenClosed = List.of();
+
+        void add(Fd held) {
+            if (fd == null) {
+                fd = held;
+            } else {
+                if (more == null) {
+                    more = new HashSet<>();
+                }
+                more.add(held);
+            }
+        }
+
+        void remove(Fd held) {
+            if (more != null && more.remove(held)) {
+                return;
+            }
+            if (fd == held) {
+                fd = more == null || more.isEmpty() ? null : more.iterator().next();
+                if (fd != null) {
+                    more.remove(fd);
+                }
+            }
+        }
+
+        void addTo(List<Fd> into) {
+            if (fd != null) {
+                into.add(fd);
+            }
+            if (more != null) {
+                into.addAll(more);
+            }
+        }
     }
 
     private OpenInodes() {}
 
-    static void opened(FileKey key) {
+    /** A handle on {@code key} is made; {@code regularFile} is its descriptor if it is a regular file's, else null. */
+    static void opened(FileKey key, Fd regularFile) {
         OPEN.compute(key, (k, h) -> {
             Holders holders = h == null ? new Holders() : h;
             holders.handles++;
+            if (regularFile != null) {
+                holders.add(regularFile);
+            }
             return holders;
         });
     }
 
-    static void closed(FileKey key) {
+    /** The handle {@link #opened} with {@code regularFile} closes. */
+    static void closed(FileKey key, Fd regularFile) {
         List<List<Runnable>> due = new ArrayList<>(1);
         OPEN.computeIfPresent(key, (k, h) -> {
+            if (regularFile != null) {
+                h.remove(regularFile);
+            }
             if (--h.handles > 0) {
                 return h;
             }
@@ -49,6 +98,36 @@ public final class OpenInodes {
             return null;
         });
         due.forEach(actions -> actions.forEach(Runnable::run));
+    }
+
+    /**
+     * Whether a handle open on the regular file {@code key} may hold a name the file has lost ({@link LostNames}):
+     * its writes would count where that name was, so the file must not change quota scopes now. One readlink per
+     * handle open on it, none if there is none. An open by name under way, not known here yet, checks itself when
+     * its handle is made ({@link ShareRoot#openNamed}, through {@link #lostNameChecks()}): this look counts before
+     * it reads the handles, and such an open makes its handle known before it reads the count, so either this look
+     * sees the handle or the open sees the count move.
+     */
+    public static boolean heldThroughLostName(FileKey key) {
+        LOST_NAME_CHECKS.incrementAndGet();
+        List<Fd> fds = new ArrayList<>(1);
+        OPEN.compute(key, (k, h) -> {
+            if (h != null) {
+                h.addTo(fds);
+            }
+            return h;
+        });
+        for (Fd fd : fds) {
+            if (LostNames.mayBeLost(fd)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** How many times {@link #heldThroughLostName} has looked: an open that sees it move while under way checks. */
+    static long lostNameChecks() {
+        return LOST_NAME_CHECKS.get();
     }
 
     /**

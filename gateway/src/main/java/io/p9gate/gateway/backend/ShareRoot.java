@@ -37,7 +37,7 @@ public final class ShareRoot implements AutoCloseable {
     /** Deeper than any real tree; bounds the walk-up that checks a ".." result. */
     private static final int MAX_DEPTH = 4096;
 
-    private static final String DELETED_SUFFIX = " (deleted)";
+    private static final String DELETED_SUFFIX = LostNames.DELETED_SUFFIX;
     private static final int DIRENT_BUFFER = 32 * 1024;
 
     private static volatile boolean openat2Missing;
@@ -540,7 +540,7 @@ public final class ShareRoot implements AutoCloseable {
         return rootPrefix;
     }
 
-    private static String kernelPath(int fd) throws P9Exception {
+    static String kernelPath(int fd) throws P9Exception {
         return LinuxSyscalls.readlinkat(AT_FDCWD, LinuxSyscalls.procPath(fd));
     }
 
@@ -617,11 +617,32 @@ public final class ShareRoot implements AutoCloseable {
      */
     static Examined openNamed(Fd.Opening opening) throws P9Exception {
         long ticket = OpenInodes.opening();
+        long lostNameChecks = OpenInodes.lostNameChecks();
+        Examined examined;
         try {
-            return examine(Fd.open(opening));
+            examined = examine(Fd.open(opening));
         } finally {
             OpenInodes.openDone(ticket);
         }
+        // A rename between quota scopes looked for handles holding a removed name while this one was not known yet:
+        // if it holds one, it must not exist, or its writes would count where that name was (OpenInodes).
+        if (OpenInodes.lostNameChecks() != lostNameChecks && lostName(examined)) {
+            throw new P9Exception(Errno.ENOENT, "the name was removed while it was being opened");
+        }
+        return examined;
+    }
+
+    private static boolean lostName(Examined examined) throws P9Exception {
+        try {
+            if (!LostNames.lost(examined.node(), examined.stat())) {
+                return false;
+            }
+        } catch (P9Exception | RuntimeException e) {
+            examined.node().close();
+            throw e;
+        }
+        examined.node().close();
+        return true;
     }
 
     /** A fresh handle and the stat it was examined with (one statx, for whoever needs it next). */

@@ -397,9 +397,9 @@ final class QuotaAccounting {
             }
         } else if (!same && moved.nlink() > 1) {
             throw new P9Exception(Errno.EXDEV, "a file with several links cannot change quota scopes");
-        } else if (!same && quotas.scopesPinned(FileIdentity.of(moved.key()))) {
-            // Its writes through those handles would count where the lost name was
-            // (adversarial.QuotaGoneNameAttackTest).
+        } else if (!same && moved.type() == FileType.REGULAR && OpenInodes.heldThroughLostName(moved.key())) {
+            // Its writes through such a handle would count where the lost name was, whoever removed it: this VM,
+            // another, the host (adversarial.QuotaLostNameAttackTest).
             throw new P9Exception(Errno.EXDEV, "a file held open through a name it lost cannot change quota scopes");
         }
         Quotas.Held held = same
@@ -429,10 +429,8 @@ final class QuotaAccounting {
     private void removed(String share, String path, FileStat victim) {
         boolean directory = victim.type() == FileType.DIRECTORY;
         if (!directory && victim.nlink() > 1) {
-            FileIdentity file = FileIdentity.of(victim.key());
-            quotas.linkGone(share, path, file, bytes(victim)); // another name still holds it
-            // A handle opened through this name keeps its path: the file stays in these scopes while one is open.
-            OpenInodes.whenFreed(victim.key(), quotas.pinScopes(file));
+            // Another name still holds it. A handle opened through this one keeps its path: moveLocked asks.
+            quotas.linkGone(share, path, FileIdentity.of(victim.key()), bytes(victim));
             return;
         }
         Quotas.Kept kept = quotas.keep(share, path, FileIdentity.of(victim.key()), directory, bytes(victim), 1);

@@ -54,16 +54,6 @@ public interface Quotas {
         }
 
         @Override
-        public Runnable pinScopes(FileIdentity file) {
-            return () -> {};
-        }
-
-        @Override
-        public boolean scopesPinned(FileIdentity file) {
-            return false;
-        }
-
-        @Override
         public Optional<Kept> kept(FileIdentity file) {
             return Optional.empty();
         }
@@ -121,17 +111,6 @@ public interface Quotas {
      * {@code path} (also across a reload's rescan, which cannot see it) until {@link Kept#release()}.
      */
     Kept keep(String share, String path, FileIdentity file, boolean directory, long bytes, long inodes);
-
-    /**
-     * A name of {@code file} went while it keeps others, and handles may have been opened through that name: the
-     * kernel knows such a handle by the removed entry (" (deleted)"), so its path, and the scopes its writes count
-     * in, stay where that name was. Until the returned action runs (once those handles are closed) the file may not
-     * change scopes, else it would grow in its new ones counted in its old.
-     */
-    Runnable pinScopes(FileIdentity file);
-
-    /** Whether {@link #pinScopes} holds {@code file} in its scopes now. */
-    boolean scopesPinned(FileIdentity file);
 
     /** The usage kept for an unlinked {@code file}, if it is kept. */
     Optional<Kept> kept(FileIdentity file);

@@ -26,8 +26,6 @@ final class VmQuotas implements Quotas {
     private final AtomicLong moves = new AtomicLong();
     /** Unlinked entries still held open. Guarded by this, as is the book's replacement: a reload counts each once. */
     private final Map<FileIdentity, KeptUsage> kept = new HashMap<>();
-    /** Files held open through a name they lost ({@link #pinScopes}), with how many such losses wait. Guarded by this. */
-    private final Map<FileIdentity, Integer> pinned = new HashMap<>();
 
     private volatile QuotaBook book;
 
@@ -128,21 +126,6 @@ final class VmQuotas implements Quotas {
         KeptUsage k = new KeptUsage(share, path, file, directory, bytes, inodes);
         kept.put(file, k);
         return k;
-    }
-
-    @Override
-    public synchronized Runnable pinScopes(FileIdentity file) {
-        pinned.merge(file, 1, Integer::sum);
-        return () -> unpin(file);
-    }
-
-    private synchronized void unpin(FileIdentity file) {
-        pinned.computeIfPresent(file, (f, n) -> n > 1 ? n - 1 : null);
-    }
-
-    @Override
-    public synchronized boolean scopesPinned(FileIdentity file) {
-        return pinned.containsKey(file);
     }
 
     @Override

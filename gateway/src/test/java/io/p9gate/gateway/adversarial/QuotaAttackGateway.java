@@ -43,6 +43,8 @@ final class QuotaAttackGateway implements BeforeEachCallback, AfterEachCallback 
     private final List<P9Client> clients = new ArrayList<>();
     private QuotaPolicyRig rig;
     private Gateway gateway;
+    private QuotaPolicyRig peerRig;
+    private Gateway peerGateway;
     private final String quota;
 
     QuotaAttackGateway() {
@@ -87,6 +89,22 @@ final class QuotaAttackGateway implements BeforeEachCallback, AfterEachCallback 
         P9Client client = P9Client.open(UnixDomainSocketAddress.of(rig.socket), GatewayConfig.DEFAULT_MSIZE);
         clients.add(client);
         client.attach(ROOT, "mallory", "data", 0);
+        return client;
+    }
+
+    /**
+     * A connection of another VM, "peer", that serves the same host folder as its share "data", without quotas:
+     * what it does there is not this VM's request, as the host's is not.
+     */
+    P9Client connectPeer() throws Exception {
+        if (peerRig == null) {
+            peerRig = new QuotaPolicyRig(tmp, "peer", share);
+            peerGateway = Gateway.start(new GatewayConfig(
+                    PolicyListeners.of(peerRig.holder.current()), peerRig.shares, GatewayConfig.DEFAULT_MSIZE, 2));
+        }
+        P9Client client = P9Client.open(UnixDomainSocketAddress.of(peerRig.socket), GatewayConfig.DEFAULT_MSIZE);
+        clients.add(client);
+        client.attach(ROOT, "peer", "data", 0);
         return client;
     }
 
@@ -150,6 +168,19 @@ final class QuotaAttackGateway implements BeforeEachCallback, AfterEachCallback 
         }
     }
 
+    /** Clunks fids {@code first} to {@code first + count - 1} of every client, those in use. */
+    static void clunkAll(List<P9Client> clients, int first, int count) throws Exception {
+        for (P9Client c : clients) {
+            for (int fid = first; fid < first + count; fid++) {
+                try {
+                    c.clunk(fid);
+                } catch (P9Exception e) {
+                    // not in use
+                }
+            }
+        }
+    }
+
     /** Bytes of the distinct regular files the host has below the quota's scope. */
     long hostBytesInScope() throws IOException {
         return hostBytesBelow(scope);
@@ -174,11 +205,15 @@ final class QuotaAttackGateway implements BeforeEachCallback, AfterEachCallback 
     @Override
     public void afterEach(ExtensionContext context) throws IOException {
         clients.forEach(P9Client::close);
-        if (gateway != null) {
-            gateway.close();
+        for (Gateway g : new Gateway[] {gateway, peerGateway}) {
+            if (g != null) {
+                g.close();
+            }
         }
-        if (rig != null) {
-            rig.close();
+        for (QuotaPolicyRig r : new QuotaPolicyRig[] {rig, peerRig}) {
+            if (r != null) {
+                r.close();
+            }
         }
         try (Stream<Path> all = Files.walk(tmp)) {
             for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {

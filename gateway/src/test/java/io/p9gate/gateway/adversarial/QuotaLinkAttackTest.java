@@ -51,7 +51,7 @@ class QuotaLinkAttackTest {
 
         assertTrue(target.hostBytesInScope() <= LIMIT, "scope holds " + target.hostBytesInScope());
         // Fid 1 was opened through the name that went: until it is closed the file cannot move between scopes
-        // (QuotaGoneNameAttackTest). Then the twin, its only name, moves in counted, and is refused: it does not fit.
+        // (QuotaLostNameAttackTest). Then the twin, its only name, moves in counted, and is refused: it does not fit.
         assertEquals(
                 Errno.EXDEV,
                 assertThrows(P9Exception.class, () -> c.renameat(ROOT, "twin", 2, "twin"))

@@ -61,15 +61,7 @@ class QuotaStormAttackTest {
         long counted = target.usageNow().bytes();
         assertTrue(onDisk <= counted, onDisk + " bytes on disk in the scope, " + counted + " counted");
 
-        for (P9Client c : clients) {
-            for (int h = HELD; h < HELD + HOLDS; h++) {
-                try {
-                    c.clunk(h);
-                } catch (P9Exception e) {
-                    // not in use
-                }
-            }
-        }
+        QuotaAttackGateway.clunkAll(clients, HELD, HOLDS);
         assertEquals(target.usageAfterRestart(), target.usageNow());
     }
 

@@ -27,11 +27,11 @@ class OpenInodesTest {
         OpenInodes.whenFreed(FILE, freed::incrementAndGet);
         assertEquals(0, freed.get(), "the open under way may hold the file");
 
-        OpenInodes.opened(FILE);
+        OpenInodes.opened(FILE, null);
         OpenInodes.openDone(ticket);
         assertEquals(0, freed.get(), "its handle holds the file");
 
-        OpenInodes.closed(FILE);
+        OpenInodes.closed(FILE, null);
         assertEquals(1, freed.get());
     }
 
@@ -41,12 +41,12 @@ class OpenInodesTest {
         long ticket = OpenInodes.opening();
         OpenInodes.whenFreed(FILE, freed::incrementAndGet);
         long later = OpenInodes.opening(); // began after the unlink: cannot have found the name
-        OpenInodes.opened(OTHER);
+        OpenInodes.opened(OTHER, null);
         OpenInodes.openDone(ticket);
         assertEquals(1, freed.get(), "no handle on the file once the opens under way are done");
 
         OpenInodes.openDone(later);
-        OpenInodes.closed(OTHER);
+        OpenInodes.closed(OTHER, null);
         assertEquals(1, freed.get());
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.backend.FileKey;
+import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.OpenInodes;
@@ -86,6 +87,56 @@ class QuotaAccountingTest {
             assertEquals(Errno.EDQUOT, refused.errno());
             assertEquals(0, Files.size(data.resolve("cache/in")));
         }
+    }
+
+    /**
+     * The cost of asking which names a file's handles hold before it changes scopes: nothing for a file no handle
+     * holds (a rename between scopes makes as many system calls as one between two directories outside any), one
+     * readlinkat per handle open on it.
+     */
+    @Test
+    void aRenameBetweenScopesAsksOnlyTheHandlesOpenOnTheFile() throws Exception {
+        Files.createDirectories(data.resolve("out"));
+        Files.createDirectories(data.resolve("out2"));
+        for (String name : List.of("f1", "f2", "f3")) {
+            Files.createFile(data.resolve("out").resolve(name));
+        }
+        GuardedFs fs = new GuardedFs(
+                "vm",
+                1,
+                request -> Decision.allow(List.of("test")),
+                new NoAudit(),
+                ChownedIds.UNMAPPED,
+                rig.quotas.of("vm"));
+        try (FileHandle root = fs.attach(ROOT_USER, "data", new SessionShares(Map.of("data", share)))
+                        .root();
+                FileHandle out = walk(fs, root, "out");
+                FileHandle out2 = walk(fs, root, "out2");
+                FileHandle cache = walk(fs, root, "cache")) {
+            long outside = callsOf(() -> fs.renameat(ROOT_USER, out, "f1", out2, "f1"));
+            long intoScope = callsOf(() -> fs.renameat(ROOT_USER, out, "f2", cache, "f2"));
+            long held;
+            try (FileHandle _ = walk(fs, out, "f3")) {
+                held = callsOf(() -> fs.renameat(ROOT_USER, out, "f3", cache, "f3"));
+            }
+            assertEquals(outside, intoScope, "no handle open on the file: no system call more");
+            assertEquals(outside + 1, held, "one handle open on the file: one readlinkat");
+        }
+    }
+
+    @FunctionalInterface
+    private interface Request {
+        void run() throws P9Exception;
+    }
+
+    private static long callsOf(Request request) throws P9Exception {
+        long before = LinuxSyscalls.calls();
+        request.run();
+        return LinuxSyscalls.calls() - before;
+    }
+
+    private static FileHandle walk(GuardedFs fs, FileHandle from, String name) throws P9Exception {
+        return fs.walk(ROOT_USER, from, List.of(name), GuardedFs.NO_CLAIM).handle();
     }
 
     @Test
