@@ -63,6 +63,19 @@ class LostNameHandlesTest {
         }
     }
 
+    /**
+     * The name left renamed to read as the removed one ("a (deleted)", same scopes): the kernel then names the handle
+     * and the live entry alike, so the look cannot tell them apart and counts the handle as holding a lost name.
+     */
+    @Test
+    void theNameLeftRenamedToReadAsTheRemovedOneDoesNotHideIt() throws Exception {
+        try (Node _ = share.lookup(root, "a")) {
+            Files.delete(dir.resolve("a"));
+            Files.move(dir.resolve("b"), dir.resolve("a (deleted)"));
+            assertTrue(OpenInodes.heldThroughLostName(file));
+        }
+    }
+
     @Test
     void anOpenThroughTheNameUnderWayWhenARenameLookedIsRefused() throws Exception {
         P9Exception refused = assertThrows(
