@@ -1,5 +1,6 @@
 package io.p9gate.audit.cli;
 
+import io.p9gate.audit.DetailWords;
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.audit.read.ErrnoNames;
 import java.nio.file.FileSystems;
@@ -12,6 +13,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
@@ -111,7 +113,7 @@ final class RecordFilter {
         // moving one out.
         if (matcher != null
                 && !pathMatches(r.path())
-                && !r.destination().map(this::pathMatches).orElse(false)) {
+                && !destination(r.detail()).map(this::pathMatches).orElse(false)) {
             return false;
         }
         if (from != null || to != null) {
@@ -131,6 +133,24 @@ final class RecordFilter {
         } catch (InvalidPathException e) {
             return false;
         }
+    }
+
+    /**
+     * The destination of a rename or link: the {@code to=} word right after {@code action=} and {@code share=} in the
+     * detail (docs/audit-format.md), decoded. Guest text elsewhere in the detail is written with {@code =} escaped, so
+     * no walked name can pose as it.
+     */
+    static Optional<String> destination(String detail) {
+        if (detail == null) {
+            return Optional.empty();
+        }
+        String[] words = detail.split(" ", 4);
+        return words.length >= 3
+                        && words[0].startsWith("action=")
+                        && words[1].startsWith("share=")
+                        && words[2].startsWith("to=")
+                ? Optional.of(DetailWords.text(words[2].substring(3)))
+                : Optional.empty();
     }
 
     /** {@code refused} is what the guest saw fail ({@link AuditRecord#refused()}), deny and allow the policy's answer. */

@@ -4,13 +4,11 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.p9gate.audit.DetailWords;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * A stored record parsed for review (show, export). Integrity checks never use this view: they hash the stored
@@ -82,24 +80,6 @@ public record AuditRecord(
     /** How many requests a decision record stands for (1 when the field is absent: logs before it existed). */
     public long requests() {
         return count == null ? 1 : count;
-    }
-
-    /**
-     * The destination of a rename or link: the {@code to=} word right after {@code action=} and {@code share=} in the
-     * detail (docs/audit-format.md), decoded. Guest text elsewhere in the detail is written with {@code =} escaped, so
-     * no walked name can pose as it.
-     */
-    public Optional<String> destination() {
-        if (detail == null) {
-            return Optional.empty();
-        }
-        String[] words = detail.split(" ", 4);
-        return words.length >= 3
-                        && words[0].startsWith("action=")
-                        && words[1].startsWith("share=")
-                        && words[2].startsWith("to=")
-                ? Optional.of(DetailWords.text(words[2].substring(3)))
-                : Optional.empty();
     }
 
     /**
