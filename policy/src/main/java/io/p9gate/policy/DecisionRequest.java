@@ -10,9 +10,18 @@ import java.util.Objects;
  * One question to the policy: may {@code vm} do {@code op} on {@code path} in its share {@code share}?
  * {@code destination} is the second path of RENAME and LINK (null otherwise). {@code uid}/{@code gid}
  * are the guest's ids as the request carries them (available to hand-written Cedar as context).
+ * {@code directory}: a RENAME's source is a directory, which takes everything below it along (rules cannot tell
+ * a directory from a file by its path; the gateway knows, having resolved the source).
  */
 public record DecisionRequest(
-        String vm, String share, OpKind op, SharePath path, SharePath destination, long uid, long gid) {
+        String vm,
+        String share,
+        OpKind op,
+        SharePath path,
+        SharePath destination,
+        long uid,
+        long gid,
+        boolean directory) {
 
     public DecisionRequest {
         Objects.requireNonNull(vm, "vm");
@@ -22,6 +31,15 @@ public record DecisionRequest(
         if (op.hasDestination() != (destination != null)) {
             throw new IllegalArgumentException(op + (op.hasDestination() ? " needs" : " takes no") + " destination");
         }
+        if (directory && op != OpKind.RENAME) {
+            throw new IllegalArgumentException(op + " moves no directory");
+        }
+    }
+
+    /** A request whose source is not a directory moved (every kind but a directory's RENAME). */
+    public DecisionRequest(
+            String vm, String share, OpKind op, SharePath path, SharePath destination, long uid, long gid) {
+        this(vm, share, op, path, destination, uid, gid, false);
     }
 
     public static DecisionRequest of(String vm, String share, OpKind op, String path) {

@@ -5,6 +5,7 @@ import io.p9gate.policy.cedar.CedarEvaluator;
 import io.p9gate.policy.cedar.CedarPolicySetBuilder;
 import io.p9gate.policy.compile.CompiledRule;
 import io.p9gate.policy.compile.Errnos;
+import io.p9gate.policy.compile.MovedDirectory;
 import io.p9gate.policy.compile.PathEvaluator;
 import io.p9gate.policy.compile.ProtectedBelow;
 import io.p9gate.policy.compile.RuleCompiler;
@@ -210,14 +211,20 @@ public final class PolicyEngine {
     /**
      * Rules decide paths, so renaming a directory above a hidden, read-only or deny scope would carry
      * its content out of the rule's reach, and renaming onto such an ancestor would plant content in
-     * it (R-POL-3, R-POL-4). Checked on the compiled rules after either evaluator, so the fast path and
-     * Cedar give the same answer; an evaluator's own denial (ENOENT for a hidden source) comes first.
+     * it (R-POL-3, R-POL-4). A directory moved from below a {@code **} glob's fixed prefix is refused where it
+     * would carry a match out of the glob ({@link MovedDirectory}). Checked on the compiled rules after either
+     * evaluator, so the fast path and Cedar give the same answer; an evaluator's own denial (ENOENT for a hidden
+     * source) comes first.
      */
     private PolicyDecision renameAcrossProtection(DecisionRequest request, PolicyDecision decided) {
         if (request.op() != OpKind.RENAME || !decided.allowed()) return decided;
         Set<String> ids =
                 new TreeSet<>(ProtectedBelow.ruleIds(protecting, request.vm(), request.share(), request.path()));
         ids.addAll(ProtectedBelow.ruleIds(protecting, request.vm(), request.share(), request.destination()));
+        if (request.directory()) {
+            ids.addAll(MovedDirectory.ruleIds(
+                    protecting, request.vm(), request.share(), request.path(), request.destination()));
+        }
         return ids.isEmpty() ? decided : PolicyDecision.deny(RuleCompiler.EACCES, new ArrayList<>(ids));
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.policy.terms.OpKind;
+import io.p9gate.policy.terms.SharePath;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -127,6 +128,21 @@ class RenameAcrossProtectionTest {
         assertEquals(PolicyDecision.deny("EACCES", List.of(box)), both(e, rename("/drop/sub", "/sub")), "a directory");
         assertTrue(both(e, rename("/report", "/drop/report")).allowed(), "into the box");
         assertTrue(both(e, rename("/drop/a", "/drop/b")).allowed(), "within the box");
+    }
+
+    @Test
+    void aDirectoryMayNotBeMovedOutFromBelowAGlobsPrefix() throws Exception {
+        PolicyEngine e = engine();
+        DecisionRequest out = movedDirectory("/cache/d", "/d");
+        assertEquals(PolicyDecision.deny("EACCES", List.of(SCRIPTS)), both(e, out), "/cache/d/x.sh would escape");
+        assertEquals(PolicyDecision.deny("EACCES", List.of(SCRIPTS)), both(e, movedDirectory("/cache/a/b", "/b")));
+        assertTrue(both(e, movedDirectory("/cache/d", "/cache/e/f")).allowed(), "still below /cache");
+        assertTrue(both(e, movedDirectory("/tmp/d", "/cache/d")).allowed(), "into the glob's reach");
+        assertTrue(both(e, rename("/cache/d", "/d")).allowed(), "a file of that name: the rule on its two paths");
+    }
+
+    private static DecisionRequest movedDirectory(String from, String to) {
+        return new DecisionRequest("vm1", "data", OpKind.RENAME, SharePath.of(from), SharePath.of(to), 0, 0, true);
     }
 
     private static DecisionRequest link(String from, String to) {

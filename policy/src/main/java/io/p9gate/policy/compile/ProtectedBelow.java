@@ -12,7 +12,8 @@ import java.util.List;
  *
  * <p>For a glob with {@code **} only its fixed prefix and its ancestors count ({@code /cache} for
  * {@code /cache/**}{@code /*.sh}): below that prefix every directory may hold a match, and refusing
- * every rename there would refuse plain file renames too (the policy cannot tell files from directories).
+ * every rename there would refuse plain file renames too (a path does not say whether it names a file); a
+ * directory's rename there is {@link MovedDirectory}'s to decide.
  */
 public final class ProtectedBelow {
 

@@ -78,6 +78,41 @@ public record PathPattern(String text, List<String> prefix, boolean globstar, Li
         return segmentsMatch(prefix.subList(0, Math.min(n, k)), path.segments(), 0);
     }
 
+    /**
+     * Whether a directory moved from {@code from} to {@code to} keeps every path below it that this pattern matched
+     * matched: for every relative path {@code r} (not empty), {@code from/r} matching implies {@code to/r} matching.
+     * Trivially true unless this is a {@code **} pattern and {@code from} lies strictly below its fixed prefix (at or
+     * above the prefix a rename is refused whole, {@code ProtectedBelow}). Exact where {@code to} is at or below the
+     * prefix; anywhere else it answers false (fail closed), though a wildcard prefix could let a shallower
+     * destination match again.
+     *
+     * <p>Below such a {@code from} a path matches when its last {@code suffix.size()} segments match the suffix. A
+     * descendant at least that deep is decided by its own names alone, the same under {@code to} if {@code to}
+     * matches the prefix. A shallower one ({@code t} names below, {@code t < suffix.size()}) also needs the last
+     * {@code suffix.size() - t} names of the moved directory to match the suffix's first ones, and its depth to reach
+     * prefix plus suffix: what {@link #tailMatches} compares for both places. Moving into the glob's reach (a
+     * descendant matched only under {@code to}) narrows and is kept.
+     */
+    public boolean keepsMatchesBelow(SharePath from, SharePath to) {
+        int k = prefix.size();
+        if (!globstar || from.depth() <= k || !leadsTo(from)) return true;
+        if (to.depth() < k || !leadsTo(to)) return false;
+        for (int t = 1; t < suffix.size(); t++) {
+            if (tailMatches(from, t) && !tailMatches(to, t)) return false;
+        }
+        return true;
+    }
+
+    /**
+     * For a directory at or below the fixed prefix, whether its descendants {@code t} names deeper can match: deep
+     * enough, and its last {@code suffix.size() - t} names match the suffix's first ones.
+     */
+    private boolean tailMatches(SharePath dir, int t) {
+        int own = suffix.size() - t;
+        int n = dir.depth();
+        return n + t >= prefix.size() + suffix.size() && segmentsMatch(suffix.subList(0, own), dir.segments(), n - own);
+    }
+
     private static boolean segmentsMatch(List<String> pats, List<String> segs, int from) {
         for (int i = 0; i < pats.size(); i++) {
             if (!Glob.matches(pats.get(i), segs.get(from + i))) return false;

@@ -1,0 +1,33 @@
+package io.p9gate.policy.compile;
+
+import io.p9gate.policy.model.Effect;
+import io.p9gate.policy.terms.PathPattern;
+import io.p9gate.policy.terms.SharePath;
+import java.util.List;
+
+/**
+ * The deny rules a directory's rename would carry some of its content out of: {@code **} globs whose fixed prefix
+ * the directory lies strictly below. {@link ProtectedBelow} covers the prefix and above for every rename; below it a
+ * file's rename is decided by the rule on its two paths, but a directory's takes everything under it along, and
+ * {@code mv /cache/d /d} would free a {@code /cache/d/x.sh} a deny of {@code /cache/**}{@code /*.sh} covers. So a
+ * rename whose source is a directory is refused unless every path below it that such a rule matches is still
+ * matched at the destination ({@link PathPattern#keepsMatchesBelow}).
+ */
+public final class MovedDirectory {
+
+    private MovedDirectory() {}
+
+    /** Ids of this VM's share's deny rules that moving the directory {@code from} to {@code to} escapes, sorted. */
+    public static List<String> ruleIds(
+            List<CompiledRule> rules, String vm, String share, SharePath from, SharePath to) {
+        return rules.stream()
+                .filter(r -> r.effect() == Effect.DENY
+                        && r.vm().equals(vm)
+                        && r.share().equals(share))
+                .filter(r -> r.scope() instanceof Scope.Matching m
+                        && m.patterns().stream().anyMatch(p -> !p.keepsMatchesBelow(from, to)))
+                .map(CompiledRule::id)
+                .sorted()
+                .toList();
+    }
+}
