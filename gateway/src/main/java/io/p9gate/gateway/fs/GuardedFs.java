@@ -997,7 +997,8 @@ public final class GuardedFs {
     /** {@code mayReplace}: false where the protocol forbids replacing (Twstat), whatever the policy allows. */
     private void rename(Subject who, FileHandle handle, FileHandle newDirHandle, String newName, boolean mayReplace)
             throws P9Exception {
-        RequestArgs args = new RequestArgs.EntryNames(List.of(newName));
+        RequestArgs args =
+                new RequestArgs.EntryNames(List.of(newName), handle.node().isDirectory());
         requireOneShare(
                 Operation.RENAME,
                 who,
@@ -1051,7 +1052,9 @@ public final class GuardedFs {
     /** Trenameat: {@code oldName} in the directory {@code oldDirHandle} becomes {@code newName} in {@code newDirHandle}. */
     public void renameat(Subject who, FileHandle oldDirHandle, String oldName, FileHandle newDirHandle, String newName)
             throws P9Exception {
-        RequestArgs args = new RequestArgs.EntryNames(List.of(oldName, newName));
+        // Decided as a directory's rename if one is there now.
+        boolean directory = isEntryName(oldName) && isDirectoryAt(oldDirHandle.node(), oldName);
+        RequestArgs args = new RequestArgs.EntryNames(List.of(oldName, newName), directory);
         requireOneShare(
                 Operation.RENAME,
                 who,
@@ -1204,6 +1207,15 @@ public final class GuardedFs {
         }
         throw guard.refusedByShare(
                 Operation.REMOVE, who, share.name(), paths, args, Errno.ENOTEMPTY, HiddenEntries.RULE);
+    }
+
+    /** Whether {@code name} in {@code dir} is a directory; false where it cannot be looked at (the call says why). */
+    private static boolean isDirectoryAt(Node dir, String name) {
+        try {
+            return Inodes.statAt(dir, name).type() == FileType.DIRECTORY;
+        } catch (P9Exception unreadable) {
+            return false;
+        }
     }
 
     /** Whether {@code name} can name an entry ({@link Names#check}): never a path looked up beyond it. */

@@ -168,15 +168,23 @@ public sealed interface RequestArgs {
         }
     }
 
-    /** Tlink and Trename (the new name), Trenameat (the old name, then the new one): directory entries named. */
-    record EntryNames(List<String> names) implements RequestArgs {
+    /**
+     * Tlink and Trename (the new name), Trenameat (the old name, then the new one): directory entries named.
+     * {@code directory}: a rename's source is a directory (the policy decides what it carries along; the record
+     * says {@code dir}, so that {@code policy replay} asks the same).
+     */
+    record EntryNames(List<String> names, boolean directory) implements RequestArgs {
         public EntryNames {
             names = List.copyOf(names);
         }
 
+        public EntryNames(List<String> names) {
+            this(names, false);
+        }
+
         @Override
         public String describe() {
-            return "";
+            return directory ? "dir" : "";
         }
 
         @Override

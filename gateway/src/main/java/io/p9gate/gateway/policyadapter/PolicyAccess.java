@@ -4,6 +4,7 @@ import io.p9gate.gateway.fs.AccessPolicy;
 import io.p9gate.gateway.fs.AccessRequest;
 import io.p9gate.gateway.fs.Decision;
 import io.p9gate.gateway.fs.HostIds;
+import io.p9gate.gateway.fs.RequestArgs;
 import io.p9gate.gateway.fs.ShareDir;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.policy.DecisionRequest;
@@ -172,7 +173,8 @@ public final class PolicyAccess implements AccessPolicy {
 
     /**
      * The question about {@code path}: with source and destination for a rename or link (the request's first and
-     * last paths), else about that one path (one per component a walk reaches).
+     * last paths; a rename also says whether it moves a directory), else about that one path (one per component a
+     * walk reaches).
      */
     private static DecisionRequest question(AccessRequest request, OpKind op, String path) {
         return new DecisionRequest(
@@ -182,7 +184,8 @@ public final class PolicyAccess implements AccessPolicy {
                 policyPath(path),
                 op.hasDestination() ? policyPath(request.paths().getLast()) : null,
                 Integer.toUnsignedLong(request.uid()),
-                Integer.toUnsignedLong(request.gid()));
+                Integer.toUnsignedLong(request.gid()),
+                op == OpKind.RENAME && request.args() instanceof RequestArgs.EntryNames names && names.directory());
     }
 
     /**

@@ -55,9 +55,29 @@ record RecordedDetail(String action, String share, String rest, String phase, bo
         return Optional.of(new RecordedDetail(head.group(1), head.group(2), rest, phase, varied));
     }
 
-    /** The destination of a rename or link ({@code to=PATH}, the whole rest). */
+    /**
+     * The destination of a rename or link ({@code to=PATH}: the whole rest, but for the word {@code dir} that follows a
+     * directory's rename).
+     */
     Optional<String> destination() {
-        return rest.startsWith("to=") ? Optional.of(DetailWords.text(rest.substring(3))) : Optional.empty();
+        if (!rest.startsWith("to=")) {
+            return Optional.empty();
+        }
+        String to = rest.substring(3);
+        return Optional.of(DetailWords.text(movesDirectory() ? to.substring(0, to.length() - DIR.length()) : to));
+    }
+
+    /** What follows the destination of a rename whose source is a directory. */
+    private static final String DIR = " dir";
+
+    /**
+     * Whether a rename moved a directory ({@code to=PATH dir}; a record written before the gateway said so has no
+     * {@code dir} and is re-decided as the rename of a file, as it was decided). The path is one word, holding no
+     * space, except in a log older than {@link DetailWords}, where a raw destination ending in " dir" reads as a
+     * directory's rename: the stricter question.
+     */
+    boolean movesDirectory() {
+        return action.equals("rename") && rest.startsWith("to=") && rest.endsWith(DIR);
     }
 
     /**

@@ -135,7 +135,8 @@ public sealed interface RecordedRequest {
                         SharePath.of(record.path()),
                         SharePath.of(to.get()),
                         uid,
-                        gid));
+                        gid,
+                        kind == OpKind.RENAME && detail.movesDirectory()));
                 continue;
             }
             for (String path : paths) {

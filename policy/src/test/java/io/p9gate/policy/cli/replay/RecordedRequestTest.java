@@ -1,6 +1,7 @@
 package io.p9gate.policy.cli.replay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -188,6 +189,24 @@ class RecordedRequestTest {
         assertEquals(List.of("XATTR_READ /f"), asked(questions("read", "/f", "action=read share=s xattr user.x")));
         assertEquals(List.of("OPEN_READ /f"), asked(questions("read", "/f", "action=read share=s offset=0")));
         assertEquals(List.of(), asked(questions("clunk", "/f", "action=clunk share=s")));
+    }
+
+    /**
+     * A directory's rename is decided on what it carries along (docs/policy.md, "Rename"): its record says {@code dir}
+     * after the destination, and replay asks the same question. A record without it is a file's, as before.
+     */
+    @Test
+    void aDirectorysRenameIsReplayedAsOne() {
+        List<DecisionRequest> dir = questions("renameat", "/logs/d", "action=rename share=s to=/d dir phase=intent");
+        assertEquals(List.of("RENAME /logs/d /d"), asked(dir));
+        assertTrue(dir.getFirst().directory());
+        List<DecisionRequest> file = questions("rename", "/logs/d", "action=rename share=s to=/d phase=intent");
+        assertEquals(List.of("RENAME /logs/d /d"), asked(file));
+        assertFalse(file.getFirst().directory());
+        assertEquals(
+                List.of("RENAME /a /b dir"),
+                asked(questions("renameat", "/a", "action=rename share=s to=/b%20dir phase=intent")),
+                "a destination named 'b dir' is one word");
     }
 
     @Test
