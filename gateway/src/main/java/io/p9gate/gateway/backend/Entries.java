@@ -233,6 +233,18 @@ public final class Entries {
      * (RENAME_NOREPLACE: the host tells atomically whether the name exists, so nothing can appear in between).
      */
     public void renameAt(Node oldDir, String oldName, Node newDir, String newName, boolean replace) throws P9Exception {
+        renameAt(oldDir, oldName, newDir, newName, replace, true);
+    }
+
+    /**
+     * As {@link #renameAt(Node, String, Node, String, boolean)}; without {@code mayBeDirectory} the rename was decided
+     * on a source that is no directory, and a directory found at {@code oldName} just before the call (put there
+     * since, by another request: a directory takes what is below it along, which the policy decides apart) is not
+     * renamed: ENOENT, as for a file no longer where the rename was decided.
+     */
+    public void renameAt(
+            Node oldDir, String oldName, Node newDir, String newName, boolean replace, boolean mayBeDirectory)
+            throws P9Exception {
         Names.check(oldName);
         Names.check(newName);
         refuseShareRoot(oldDir, oldName, false);
@@ -242,6 +254,9 @@ public final class Entries {
         // A path a node of any share holding these directories learned may name a place this rename empties.
         OpenShares.renaming(share, oldDir, newDir);
         try {
+            if (!mayBeDirectory && Inodes.statAt(oldDir, oldName).type() == FileType.DIRECTORY) {
+                throw new P9Exception(Errno.ENOENT, oldName + " became a directory after its rename was decided");
+            }
             oldDir.use(ofd -> newDir.use(nfd -> {
                 LinuxSyscalls.renameat2(ofd, oldName, nfd, newName, replace ? 0 : LinuxSyscalls.RENAME_NOREPLACE);
                 return null;
@@ -257,7 +272,7 @@ public final class Entries {
      */
     public void rename(Node node, String decided, Node newDir, String newName, boolean replace) throws P9Exception {
         try (ShareRoot.Location at = share.locate(node, decided)) {
-            renameAt(at.parent(), at.name(), newDir, newName, replace);
+            renameAt(at.parent(), at.name(), newDir, newName, replace, node.isDirectory());
         }
     }
 

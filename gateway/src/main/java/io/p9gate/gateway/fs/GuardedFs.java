@@ -1052,7 +1052,7 @@ public final class GuardedFs {
     /** Trenameat: {@code oldName} in the directory {@code oldDirHandle} becomes {@code newName} in {@code newDirHandle}. */
     public void renameat(Subject who, FileHandle oldDirHandle, String oldName, FileHandle newDirHandle, String newName)
             throws P9Exception {
-        // Decided as a directory's rename if one is there now.
+        // Decided as a directory's rename if one is there now; the backend renames no directory put there later.
         boolean directory = isEntryName(oldName) && isDirectoryAt(oldDirHandle.node(), oldName);
         RequestArgs args = new RequestArgs.EntryNames(List.of(oldName, newName), directory);
         requireOneShare(
@@ -1075,7 +1075,7 @@ public final class GuardedFs {
                 args,
                 QuotaAccounting.named(oldDir, oldName, paths.at(0)),
                 QuotaAccounting.named(newDir, newName, paths.at(1)),
-                replace -> share.entries().renameAt(oldDir, oldName, newDir, newName, replace));
+                replace -> share.entries().renameAt(oldDir, oldName, newDir, newName, replace, directory));
     }
 
     /** A rename as the backend does it: {@code replace} says whether it may replace what has the new name. */
