@@ -51,6 +51,11 @@ a_writes_allowed_elsewhere() {
     echo "from alpha" > cache/hello
     expect "$(cat cache/hello)" "from alpha" "read back"
     mkdir cache/dir
+    # A directory's rename is decided as one (its content goes along): under the
+    # deny of /**/*.sh every destination keeps its scripts matched.
+    mkdir cache/dir/sub
+    mv cache/dir/sub cache/dir/moved
+    expect "$(ls cache/dir)" "moved" "a directory renamed"
     echo owned > owned.txt
     expect "$(cat owned.txt)" owned "a new file in the root"
 }

@@ -84,6 +84,7 @@ class GuestPolicyIT {
             assertEquals("tiles", Files.readString(fx.data.resolve("stolen")), "mv's copy of base/map.db");
         }
         assertEquals("from alpha\n", Files.readString(fx.data.resolve("cache/hello")));
+        assertEquals(List.of("moved"), names(fx.data.resolve("cache/dir")));
         long cacheBytes;
         try (Stream<Path> files = Files.walk(fx.data.resolve("cache"))) {
             cacheBytes = files.filter(Files::isRegularFile)
