@@ -137,8 +137,35 @@ class RenameAcrossProtectionTest {
         assertEquals(PolicyDecision.deny("EACCES", List.of(SCRIPTS)), both(e, out), "/cache/d/x.sh would escape");
         assertEquals(PolicyDecision.deny("EACCES", List.of(SCRIPTS)), both(e, movedDirectory("/cache/a/b", "/b")));
         assertTrue(both(e, movedDirectory("/cache/d", "/cache/e/f")).allowed(), "still below /cache");
-        assertTrue(both(e, movedDirectory("/tmp/d", "/cache/d")).allowed(), "into the glob's reach");
         assertTrue(both(e, rename("/cache/d", "/d")).allowed(), "a file of that name: the rule on its two paths");
+    }
+
+    /**
+     * A directory moved into a glob's reach brings names along: where the rule denies CREATE, {@code /tmp/d/x.sh}
+     * moved to {@code /cache/d/x.sh} is a script the VM could not have created there. Where it does not (only
+     * writes are denied), the move narrows what the VM may do and is kept.
+     */
+    @Test
+    void aDirectoryMayNotPlantNamesACreateDenyForbids() throws Exception {
+        PolicyEngine e = engine();
+        assertEquals(
+                PolicyDecision.deny("EACCES", List.of(SCRIPTS)),
+                both(e, movedDirectory("/tmp/d", "/cache/d")),
+                "/tmp/d/x.sh would appear as /cache/d/x.sh");
+        assertEquals(PolicyDecision.deny("EACCES", List.of(SCRIPTS)), both(e, movedDirectory("/tmp/d", "/cache/a/b")));
+        assertTrue(both(e, movedDirectory("/cache/d", "/cache/e/f")).allowed(), "within the reach: nothing new");
+        assertTrue(both(e, rename("/tmp/d", "/cache/d")).allowed(), "a file of that name: the rule on its two paths");
+        PolicyEngine writesOnly = PolicyEngine.load(PolicyFiles.write(dir, "w.yaml", PolicyFiles.oneShare("""
+                path: /srv/p9gate/data
+                access: read-write
+                rules:
+                  - {id: logs, effect: deny, ops: [OPEN_WRITE], paths: ["/logs/**/*.log"]}
+                """)));
+        assertTrue(both(writesOnly, movedDirectory("/tmp/d", "/logs/d")).allowed(), "into the reach of a write deny");
+        assertEquals(
+                PolicyDecision.deny("EACCES", List.of("vm.vm1.share.data.rules.logs")),
+                both(writesOnly, movedDirectory("/logs/d", "/d")),
+                "out of it stays refused");
     }
 
     private static DecisionRequest movedDirectory(String from, String to) {

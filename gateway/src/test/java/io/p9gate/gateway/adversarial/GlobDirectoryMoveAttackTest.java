@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * moved the directory out and read {@code /d/secret.key}. With a longer suffix ({@code /logs/**}{@code /keys/*.key})
  * renaming {@code keys} in place, within the prefix, frees its keys as well. The gateway knows a rename's source is a
  * directory, and such a rename is refused (EACCES, naming the rule) unless every path below it the glob matches is
- * still matched at the destination. A file's rename, and a directory's that keeps its matches, still work.
+ * still matched at the destination, nor moved into the reach of a rule denying CREATE (it would plant names the rule
+ * forbids creating). A file's rename, and a directory's that keeps its matches, still work.
  */
 class GlobDirectoryMoveAttackTest {
     private static final String RULES = """
@@ -107,26 +108,50 @@ class GlobDirectoryMoveAttackTest {
             Path share = gw.share("data");
             plant(share, "logs/d/x.sh", "echo safe\n");
             Files.writeString(share.resolve("logs/d/notes.txt"), "n");
-            Files.createDirectories(share.resolve("tmp/new"));
             Files.createDirectories(share.resolve("rings/bob/old-keys"));
             try (P9Client guest = gw.attached("data", 0)) {
                 guest.walk(0, 1, "logs");
                 guest.walk(1, 2, "d");
                 guest.renameat(2, "notes.txt", 0, "notes.txt"); // a file: the rule on its two paths
                 guest.renameat(1, "d", 1, "e"); // still below /logs
-                guest.walk(0, 3, "tmp");
-                guest.renameat(3, "new", 1, "new"); // into the glob's reach
                 guest.walk(0, 4, "rings", "bob");
-                guest.renameat(4, "old-keys", 4, "keys"); // a longer suffix: into its reach
+                guest.renameat(4, "old-keys", 4, "keys"); // into the reach of a rule that denies no CREATE
             }
             assertTrue(Files.exists(share.resolve("notes.txt")));
             assertEquals("echo safe\n", Files.readString(share.resolve("logs/e/x.sh")));
-            assertTrue(Files.isDirectory(share.resolve("logs/new")));
             assertTrue(Files.isDirectory(share.resolve("rings/bob/keys")));
             assertTrue(gw.records.stream()
                     .anyMatch(r -> r.request().paths().equals(List.of("logs/d", "logs/e"))
                             && r.request().detail().equals("dir")
                             && r.decision().allowed()));
+        }
+    }
+
+    /**
+     * The other way round: under a deny of CREATE on {@code /logs/**}{@code /*.key} a guest that cannot create
+     * {@code /logs/a/stolen.key} made {@code /tmp/d/stolen.key} and moved {@code /tmp/d} into {@code /logs}. A
+     * directory moved into the reach of a rule denying CREATE is refused, as the file's {@code mv} onto that name is.
+     */
+    @Test
+    void aDirectoryCannotPlantNamesARuleForbidsCreating() throws Exception {
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, RULES, "data")) {
+            Path share = gw.share("data");
+            Files.createDirectories(share.resolve("logs"));
+            try (P9Client guest = gw.attached("data", 0)) {
+                guest.walk(0, 1, "logs");
+                assertEquals(Errno.EACCES, refused(() -> guest.lcreate(1, "stolen.key", 0, 0644, 0)), "by a create");
+                guest.mkdir(0, "tmp", 0755, 0);
+                guest.walk(0, 3, "tmp");
+                guest.mkdir(3, "d", 0755, 0);
+                guest.walk(3, 4, "d");
+                guest.lcreate(4, "stolen.key", 0x241, 0644, 0); // O_WRONLY|O_CREAT|O_TRUNC
+                guest.walk(0, 5, "tmp");
+                assertEquals(Errno.EACCES, refused(() -> guest.renameat(5, "d", 1, "d")), "Trenameat into /logs");
+                guest.walk(5, 6, "d");
+                assertEquals(Errno.EACCES, refused(() -> guest.rpc(new TMessage.Trename(6, 1, "d"))), "Trename");
+            }
+            assertTrue(Files.exists(share.resolve("tmp/d/stolen.key")));
+            assertTrue(Files.notExists(share.resolve("logs/d")));
         }
     }
 

@@ -1,6 +1,7 @@
 package io.p9gate.policy.compile;
 
 import io.p9gate.policy.model.Effect;
+import io.p9gate.policy.terms.OpKind;
 import io.p9gate.policy.terms.PathPattern;
 import io.p9gate.policy.terms.SharePath;
 import java.util.List;
@@ -11,13 +12,19 @@ import java.util.List;
  * file's rename is decided by the rule on its two paths, but a directory's takes everything under it along, and
  * {@code mv /cache/d /d} would free a {@code /cache/d/x.sh} a deny of {@code /cache/**}{@code /*.sh} covers. So a
  * rename whose source is a directory is refused unless every path below it that such a rule matches is still
- * matched at the destination ({@link PathPattern#keepsMatchesBelow}).
+ * matched at the destination ({@link PathPattern#keepsMatchesBelow}). The other way round, a rule that denies CREATE
+ * also refuses a directory's move that makes names match below it that did not before: {@code mkdir /tmp/d;
+ * echo > /tmp/d/x.sh; mv /tmp/d /cache/d} would plant a script a deny of CREATE on {@code /cache/**}{@code /*.sh}
+ * forbids, as {@code mv x.txt /cache/x.sh} is refused for a file.
  */
 public final class MovedDirectory {
 
     private MovedDirectory() {}
 
-    /** Ids of this VM's share's deny rules that moving the directory {@code from} to {@code to} escapes, sorted. */
+    /**
+     * Ids of this VM's share's deny rules that moving the directory {@code from} to {@code to} escapes, or plants
+     * names in that they forbid creating, sorted.
+     */
     public static List<String> ruleIds(
             List<CompiledRule> rules, String vm, String share, SharePath from, SharePath to) {
         return rules.stream()
@@ -25,7 +32,9 @@ public final class MovedDirectory {
                         && r.vm().equals(vm)
                         && r.share().equals(share))
                 .filter(r -> r.scope() instanceof Scope.Matching m
-                        && m.patterns().stream().anyMatch(p -> !p.keepsMatchesBelow(from, to)))
+                        && m.patterns().stream()
+                                .anyMatch(p -> !p.keepsMatchesBelow(from, to)
+                                        || r.ops().contains(OpKind.CREATE) && !p.keepsMatchesBelow(to, from)))
                 .map(CompiledRule::id)
                 .sorted()
                 .toList();
