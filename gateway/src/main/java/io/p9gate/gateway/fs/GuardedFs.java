@@ -1379,7 +1379,15 @@ public final class GuardedFs {
 
     // ---------------------------------------------------------------- locks
 
-    public int lock(Subject who, FileHandle handle, LockOwner owner, int type, long start, long length)
+    /** {@code lockedThrough}: the owners of the fid the lock is taken through, which remember {@code owner}. */
+    public int lock(
+            Subject who,
+            FileHandle handle,
+            LockOwner owner,
+            FidLockOwners lockedThrough,
+            int type,
+            long start,
+            long length)
             throws P9Exception {
         LocalShare share = handle.share();
         Node node = handle.node();
@@ -1393,7 +1401,10 @@ public final class GuardedFs {
                         new RequestArgs.Lock(type, start, length, owner.owner().clientId()),
                         () -> {
                             LockTable.checkType(type);
-                            return new Count(owner.table().lock(node.key(), owner.owner(), type, start, length));
+                            return new Count(lockedThrough.lock(
+                                    owner,
+                                    type,
+                                    () -> owner.table().lock(node.key(), owner.owner(), type, start, length)));
                         },
                         status -> status.n() == LockConstants.LOCK_BLOCKED
                                 ? Outcome.failure(Errno.EAGAIN)

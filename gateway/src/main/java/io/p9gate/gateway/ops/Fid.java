@@ -1,21 +1,19 @@
 package io.p9gate.gateway.ops;
 
+import io.p9gate.gateway.fs.FidLockOwners;
 import io.p9gate.gateway.fs.FileHandle;
-import io.p9gate.gateway.fs.LockOwner;
 import io.p9gate.gateway.fs.SessionLocks;
 import io.p9gate.gateway.fs.Subject;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One fid of a session: a handle on a file in a share, the guest user it acts for, and its state.
  * A state change installs a new Fid under the same number; the lock owners that locked through
  * it travel along so that its clunk releases their locks.
  */
-record Fid(FileHandle handle, Subject who, FidState state, Set<LockOwner> lockOwners) {
+record Fid(FileHandle handle, Subject who, FidState state, FidLockOwners lockOwners) {
 
     static Fid walked(FileHandle handle, Subject who) {
-        return new Fid(handle, who, FidState.WALKED, ConcurrentHashMap.newKeySet());
+        return new Fid(handle, who, FidState.WALKED, new FidLockOwners());
     }
 
     Fid withState(FidState next) {
@@ -39,7 +37,7 @@ record Fid(FileHandle handle, Subject who, FidState state, Set<LockOwner> lockOw
             case FidState.Claimed c -> {} // what the claiming request made is its own until it settles
             case FidState.XattrRead r -> r.value().release();
         }
-        locks.release(handle, lockOwners);
+        lockOwners.releaseAll(locks, handle);
         handle.close();
     }
 }

@@ -2,13 +2,13 @@ package io.p9gate.gateway.ops;
 
 import io.p9gate.gateway.budget.Allowance;
 import io.p9gate.gateway.budget.OverBudget;
+import io.p9gate.gateway.fs.FidLockOwners;
 import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.fs.SessionLocks;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 
@@ -33,7 +33,7 @@ final class Fids {
      * The number a request that adds a fid holds until it installs its fid: taken for another request (in use), yet
      * no fid to any (unknown), as the guest has not been answered yet. A record that no real fid equals.
      */
-    private static final Fid RESERVED = new Fid(null, null, FidState.WALKED, Set.of());
+    private static final Fid RESERVED = new Fid(null, null, FidState.WALKED, new FidLockOwners());
 
     /**
      * The number and one fid of the budget, taken for a request that will add a fid, given back by {@link #close}

@@ -9,7 +9,6 @@ import io.p9gate.gateway.proto.RMessage.Rgetlock;
 import io.p9gate.gateway.proto.RMessage.Rlock;
 import io.p9gate.gateway.proto.TMessage.Tgetlock;
 import io.p9gate.gateway.proto.TMessage.Tlock;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -40,43 +39,28 @@ final class LockOps {
     Rlock lock(Tlock t) throws P9Exception {
         Fid fid = opened(t.fid());
         LockOwner owner = ctx.locks().owner(t.procId(), t.clientId());
-        int status = ctx.fs().lock(fid.who(), fid.handle(), owner, t.lockType(), t.start(), t.length());
-        if (status == LockConstants.LOCK_SUCCESS && t.lockType() != LockConstants.LOCK_TYPE_UNLCK) {
-            fid.lockOwners().add(owner);
+        boolean locked = false;
+        try {
+            int status = ctx.fs()
+                    .lock(fid.who(), fid.handle(), owner, fid.lockOwners(), t.lockType(), t.start(), t.length());
+            locked = status == LockConstants.LOCK_SUCCESS && t.lockType() != LockConstants.LOCK_TYPE_UNLCK;
+            return new Rlock(status);
+        } finally {
             // A Tclunk (or a walk into this fid number) of the same session may have run meanwhile: it released the
-            // owners it found, maybe before this one was added. A lock must not outlive the fid that took it (held
-            // against every session until this one ends): served as if the clunk came just after, it goes now.
+            // owners it found, maybe before this one was remembered. A lock must not outlive the fid that took it
+            // (held against every session until this one ends): served as if the clunk came just after, it goes now.
             // An open fid is only ever replaced by an install that releases it, so "not this Fid any more" is
-            // "released". Added before the check, so one of the two releases sees the owner.
+            // "released". Remembered before the lock, so one of the two releases sees the owner.
             if (ctx.fids().find(t.fid()) != fid) {
-                ctx.locks().release(fid.handle(), Set.of(owner));
-            }
-            if (fid.lockOwners().size() > 1) {
-                forgetOwnersWithoutLocks(fid);
-            }
-        }
-        return new Rlock(status);
-    }
-
-    /**
-     * The fid forgets the owners that no longer hold a lock on its file (they unlocked, here or through another fid),
-     * at each lock that adds one, so it remembers at most the owners that held a lock at its last Tlock, and so
-     * what the lock budget bounds. Kept until the clunk, every owner a guest ever named (any proc_id, a 255-byte
-     * client_id) stayed in the heap, counted by no budget: locking and unlocking as ever new owners ran the gateway
-     * out of memory for every VM (adversarial.LockOwnerChurnAttackTest). Costs a scan of the file's ranges, as the
-     * lock itself did. An owner whose lock races this is looked for again after it is removed: its lock was taken
-     * before it was added, so the second look sees it and it is put back.
-     */
-    private void forgetOwnersWithoutLocks(Fid fid) {
-        Set<LockOwner> holding = ctx.locks().holders(fid.handle());
-        List<LockOwner> forgotten = fid.lockOwners().stream()
-                .filter(owner -> !holding.contains(owner))
-                .toList();
-        forgotten.forEach(fid.lockOwners()::remove);
-        Set<LockOwner> holdingNow = ctx.locks().holders(fid.handle());
-        for (LockOwner owner : forgotten) {
-            if (holdingNow.contains(owner)) {
-                fid.lockOwners().add(owner);
+                if (locked) {
+                    ctx.locks().release(fid.handle(), Set.of(owner));
+                }
+                fid.lockOwners().forget(owner); // its entry, if remembered after the clunk let go of the others
+            } else {
+                // Kept until the clunk, every owner a guest ever named (any proc_id, a 255-byte client_id) stayed in
+                // the heap: locking and unlocking as ever new owners ran the gateway out of memory for every VM
+                // (adversarial.LockOwnerChurnAttackTest). Costs a scan of the file's ranges, as the lock itself did.
+                fid.lockOwners().forgetOwnersWithoutLocks(ctx.locks(), fid.handle());
             }
         }
     }

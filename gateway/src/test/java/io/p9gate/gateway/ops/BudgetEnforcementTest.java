@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -169,21 +170,78 @@ class BudgetEnforcementTest {
 
     @Test
     void lockEntriesPastTheBudgetAreRefusedWithEnolck() throws Exception {
-        VmBudget budget = vm(LOTS, LOTS, LOTS, 2);
+        VmBudget budget = vm(LOTS, LOTS, LOTS, 3);
         try (TestSession s = attached(budget)) {
             s.walk(0, 1, "a");
             s.lopen(1, 2);
-            assertEquals(LockConstants.LOCK_SUCCESS, lock(s, LockConstants.LOCK_TYPE_WRLCK, 0));
+            assertEquals(LockConstants.LOCK_SUCCESS, lock(s, LockConstants.LOCK_TYPE_WRLCK, 0), "a range, an owner");
             assertEquals(LockConstants.LOCK_SUCCESS, lock(s, LockConstants.LOCK_TYPE_WRLCK, 10));
             assertEquals(LockConstants.LOCK_SUCCESS, lock(s, LockConstants.LOCK_TYPE_WRLCK, 1), "merges: no entry");
             assertEquals(Errno.ENOLCK, s.fails(lockRequest(LockConstants.LOCK_TYPE_WRLCK, 20)));
             assertRefusedBy("budget.locks", Errno.ENOLCK);
             assertEquals(LockConstants.LOCK_SUCCESS, lock(s, LockConstants.LOCK_TYPE_UNLCK, 10));
             assertEquals(LockConstants.LOCK_SUCCESS, lock(s, LockConstants.LOCK_TYPE_WRLCK, 20));
-            assertEquals(2, budget.locks().used());
+            assertEquals(3, budget.locks().used(), "two ranges and the owner the fid remembers");
             s.clunk(1);
             assertEquals(0, budget.locks().used(), "a clunk gives its locks back");
         }
+    }
+
+    /**
+     * A fid remembers each owner that locked through it while the owner holds a lock on its file, so that its clunk
+     * releases them. Owners holding locks within the budget, each locking again through each of many open fids,
+     * made the fids remember owners x fids entries (about 400 bytes each; 1,000 owners and 9,000 fids: 9 million)
+     * that no budget counted. Each (fid, owner) entry is one of the VM's lock entries: past the budget ENOLCK.
+     */
+    @Test
+    void lockOwnersRememberedByFidsAreLockEntries() throws Exception {
+        int owners = 8;
+        int fids = 16;
+        int budgetEntries = 40;
+        VmBudget budget = vm(LOTS, LOTS, LOTS, budgetEntries);
+        Map<String, Integer> outcomes = new TreeMap<>();
+        try (TestSession s = attached(budget)) {
+            for (int fid = 1; fid <= fids; fid++) {
+                s.walk(0, fid, "a");
+                s.lopen(fid, 2);
+            }
+            for (int owner = 0; owner < owners; owner++) {
+                assertEquals(LockConstants.LOCK_SUCCESS, ownerLock(s, 1, owner, LockConstants.LOCK_TYPE_RDLCK));
+            }
+            for (int fid = 2; fid <= fids; fid++) {
+                for (int owner = 0; owner < owners; owner++) {
+                    try {
+                        int status = ownerLock(s, fid, owner, LockConstants.LOCK_TYPE_RDLCK);
+                        outcomes.merge("status " + status, 1, Integer::sum);
+                    } catch (P9Exception e) {
+                        outcomes.merge(e.errno().name(), 1, Integer::sum);
+                    }
+                }
+            }
+            // 8 ranges and fid 1's 8 owners leave 24 entries: 24 more (fid, owner) pairs, the other 96 refused.
+            int accepted = budgetEntries - 2 * owners;
+            assertEquals(
+                    Map.of("status " + LockConstants.LOCK_SUCCESS, accepted, "ENOLCK", (fids - 1) * owners - accepted),
+                    outcomes,
+                    "each (fid, owner) pair remembered is a lock entry of the VM");
+            assertRefusedBy("budget.locks", Errno.ENOLCK);
+            assertEquals(budgetEntries, budget.locks().used());
+            assertEquals(
+                    LockConstants.LOCK_SUCCESS,
+                    ownerLock(s, 2, 0, LockConstants.LOCK_TYPE_RDLCK),
+                    "an owner its fid remembers takes no entry");
+            assertEquals(LockConstants.LOCK_SUCCESS, ownerLock(s, 1, 0, LockConstants.LOCK_TYPE_UNLCK));
+            assertEquals(budgetEntries - 2, budget.locks().used(), "its range, and fid 1 forgets the owner");
+            for (int fid = 1; fid <= fids; fid++) {
+                s.clunk(fid);
+            }
+            assertEquals(0, budget.locks().used(), "clunks give every range and pair back");
+        }
+    }
+
+    private static int ownerLock(TestSession s, int fid, int owner, int type) throws Exception {
+        return s.expect(RMessage.Rlock.class, new TMessage.Tlock(fid, type, 0, 0, 1, owner, "guest"))
+                .status();
     }
 
     private static TMessage.Tlock lockRequest(int type, long start) {
