@@ -100,6 +100,11 @@ public final class OpenInodes {
         due.forEach(actions -> actions.forEach(Runnable::run));
     }
 
+    /** Whether some handle on {@code key} is open now. */
+    static boolean isOpen(FileKey key) {
+        return OPEN.containsKey(key);
+    }
+
     /**
      * Whether a handle open on the regular file {@code key} may hold a name the file has lost ({@link LostNames}):
      * its writes would count where that name was, so the file must not change quota scopes now. One readlink per

@@ -1,9 +1,14 @@
 package io.p9gate.gateway.backend;
 
 import io.p9gate.gateway.proto.Qid;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
  * Builds qids (R-PROTO-4): path unique per (device, inode) by putting a small per-device index in
@@ -13,18 +18,88 @@ public final class QidMapper {
     private static final int OVERFLOW_INDEX = 0xff;
     private static final long INO_BITS_MASK = (1L << 56) - 1;
 
+    /**
+     * How many reserved-range paths of files no handle holds are kept (about 100 bytes each). Kept for ever, every
+     * file with a 64-bit inode number a guest walked, listed or made added one: listing or creating files in a loop
+     * grew the heap without bound.
+     */
+    static final int KEPT_UNHELD = 1 << 16;
+
+    /** How many of the least recently used paths one new path looks at to forget: a bounded cost per file. */
+    private static final int LOOKS_PER_NEW_PATH = 8;
+
     private final ConcurrentHashMap<Long, Integer> deviceIndex = new ConcurrentHashMap<>();
     private final AtomicInteger nextDevice = new AtomicInteger();
-    private final ConcurrentHashMap<FileKey, Long> overflow = new ConcurrentHashMap<>();
-    private final AtomicLong nextOverflow = new AtomicLong();
+    /** Reserved-range paths, least recently used first. Guarded by itself. */
+    private final LinkedHashMap<FileKey, Long> overflow = new LinkedHashMap<>(16, 0.75f, true);
+    /** The next reserved-range number; never given twice. Guarded by {@link #overflow}. */
+    private long nextOverflow;
+
+    private final Predicate<FileKey> held;
+    private final int keptUnheld;
+
+    public QidMapper() {
+        this(OpenInodes::isOpen, KEPT_UNHELD);
+    }
+
+    /**
+     * @param held       whether some handle (a fid of any session) holds the file now: its path is never forgotten
+     * @param keptUnheld how many paths to keep beyond those held
+     */
+    QidMapper(Predicate<FileKey> held, int keptUnheld) {
+        this.held = held;
+        this.keptUnheld = keptUnheld;
+    }
 
     public long path(long dev, long ino) {
         int index = deviceIndex.computeIfAbsent(dev, d -> nextDevice.getAndIncrement());
         if (index < OVERFLOW_INDEX && (ino & ~INO_BITS_MASK) == 0) {
             return ((long) index << 56) | ino;
         }
-        return overflow.computeIfAbsent(
-                new FileKey(dev, ino), k -> ((long) OVERFLOW_INDEX << 56) | nextOverflow.getAndIncrement());
+        return overflowPath(new FileKey(dev, ino));
+    }
+
+    /**
+     * The reserved-range path of {@code key}. A path is never given to two files: a forgotten file seen again gets
+     * a new one. It stays the same while a handle holds the file (the guest's kernel caches an inode by its qid for
+     * as long as it holds a fid on it), and for the {@link #KEPT_UNHELD} files used most recently besides.
+     */
+    private long overflowPath(FileKey key) {
+        synchronized (overflow) {
+            Long known = overflow.get(key);
+            if (known != null) {
+                return known;
+            }
+            long path = ((long) OVERFLOW_INDEX << 56) | nextOverflow++;
+            overflow.put(key, path);
+            forgetUnheld(key);
+            return path;
+        }
+    }
+
+    /** Forgets the least recently used paths no handle holds, past {@link #keptUnheld}; held ones move to the end. */
+    private void forgetUnheld(FileKey added) {
+        List<FileKey> stillHeld = new ArrayList<>();
+        Iterator<Map.Entry<FileKey, Long>> eldest = overflow.entrySet().iterator();
+        for (int looked = 0; overflow.size() > keptUnheld && looked < LOOKS_PER_NEW_PATH; looked++) {
+            FileKey key = eldest.next().getKey();
+            if (key.equals(added)) {
+                break;
+            }
+            if (held.test(key)) {
+                stillHeld.add(key);
+            } else {
+                eldest.remove();
+            }
+        }
+        stillHeld.forEach(overflow::get);
+    }
+
+    /** How many reserved-range paths are kept. */
+    int remembered() {
+        synchronized (overflow) {
+            return overflow.size();
+        }
     }
 
     public Qid qid(FileStat stat) {
