@@ -58,6 +58,12 @@ final class ExplainCommand extends Subcommand {
     @Option(names = "--dest", description = "destination path of RENAME or LINK")
     String dest;
 
+    @Option(
+            names = "--directory",
+            description = "with --op RENAME: the source is a directory, which takes everything below it along "
+                    + "(the gateway asks so when it moves one)")
+    boolean directory;
+
     @Option(names = "--uid", defaultValue = "0", description = "guest uid (default: ${DEFAULT-VALUE})")
     long uid;
 
@@ -79,7 +85,14 @@ final class ExplainCommand extends Subcommand {
         DecisionRequest request;
         try {
             request = new DecisionRequest(
-                    vm, shareName, op, SharePath.of(path), dest == null ? null : SharePath.of(dest), uid, gid);
+                    vm,
+                    shareName,
+                    op,
+                    SharePath.of(path),
+                    dest == null ? null : SharePath.of(dest),
+                    uid,
+                    gid,
+                    directory);
         } catch (IllegalArgumentException e) {
             return usageError(e.getMessage());
         }
@@ -118,7 +131,8 @@ final class ExplainCommand extends Subcommand {
                     request.share(),
                     request.op(),
                     request.path(),
-                    request.destination() == null ? "" : " -> " + request.destination(),
+                    (request.destination() == null ? "" : " -> " + request.destination())
+                            + (request.directory() ? " (a directory)" : ""),
                     request.uid(),
                     request.gid()));
             b.append(String.format(
@@ -149,6 +163,7 @@ final class ExplainCommand extends Subcommand {
             req.put(
                     "destination",
                     request.destination() == null ? null : request.destination().text());
+            req.put("directory", request.directory());
             req.put("uid", request.uid()).put("gid", request.gid());
             root.putObject("hostIds").put("uid", hostUid).put("gid", hostGid);
             root.put("decision", decision.allowed() ? "allow" : "deny");

@@ -55,6 +55,36 @@ class PolicyCommandTest {
                 r.out());
     }
 
+    /**
+     * A directory's rename is decided as one (it takes what is below it along): explain asks it so with
+     * {@code --directory}, as the gateway does, and shows the rule a file's rename of the same paths does not meet.
+     */
+    @Test
+    void explainAsksADirectorysRenameAsOne() throws Exception {
+        Path p = policy("""
+                path: /srv/p9gate/data
+                access: read-write
+                rules:
+                  - {id: no-scripts, effect: deny, ops: [OPEN_WRITE], paths: ["/cache/**/*.sh"]}
+                """);
+        List<String> rename =
+                List.of("explain", p.toString(), "--vm", "vm1", "--op", "RENAME", "--path", "/cache/d", "--dest", "/d");
+        CliRun file = CliRun.of(rename.toArray(String[]::new));
+        assertEquals(0, file.exit(), file.err());
+        assertTrue(file.out().contains("decision: allow"), file.out());
+        List<String> asDirectory = new java.util.ArrayList<>(rename);
+        asDirectory.add("--directory");
+        CliRun dirRename = CliRun.of(asDirectory.toArray(String[]::new));
+        assertEquals(0, dirRename.exit(), dirRename.err());
+        assertTrue(dirRename.out().contains("RENAME /cache/d -> /d (a directory)"), dirRename.out());
+        assertTrue(dirRename.out().contains("decision: deny EACCES"), dirRename.out());
+        assertTrue(dirRename.out().contains("rule:     vm.vm1.share.data.rules.no-scripts"), dirRename.out());
+        CliRun notARename = CliRun.of(
+                "explain", p.toString(), "--vm", "vm1", "--op", "REMOVE", "--path", "/cache/d", "--directory");
+        assertEquals(2, notARename.exit(), notARename.out());
+        assertEquals(1, notARename.err().strip().lines().count(), notARename.err());
+    }
+
     /** Issue 13: explain as JSON, with the host ids the request acts as (the map of its VM). */
     @Test
     void explainAsJsonShowsTheMappedHostIds() throws Exception {
