@@ -35,7 +35,14 @@ final class PolicyTestRun {
                         + to.share() + "): a rename or link across shares is EXDEV, not a policy decision");
             }
             request = new DecisionRequest(
-                    c.vm(), at.share(), c.op(), at.path(), to == null ? null : to.path(), c.uid(), c.gid());
+                    c.vm(),
+                    at.share(),
+                    c.op(),
+                    at.path(),
+                    to == null ? null : to.path(),
+                    c.uid(),
+                    c.gid(),
+                    c.directory());
         } catch (CaseTarget.Unplaceable e) {
             return new TestOutcome(c.name(), "decision", c.vm(), c.pos(), TestOutcome.Status.ERROR, e.getMessage());
         }
@@ -44,7 +51,8 @@ final class PolicyTestRun {
         String problem = mismatch(c, d);
         if (problem == null && !d.equals(reference)) problem = "fast path " + d + " differs from Cedar " + reference;
         String asked = c.op() + " " + c.vm() + "/" + request.share() + ":" + request.path()
-                + (request.destination() == null ? "" : " -> " + request.destination());
+                + (request.destination() == null ? "" : " -> " + request.destination())
+                + (request.directory() ? " (a directory)" : "");
         return problem == null
                 ? new TestOutcome(
                         c.name(),

@@ -16,6 +16,7 @@ public record PolicyTestCase(
         OpKind op,
         String path,
         String dest,
+        boolean directory,
         long uid,
         long gid,
         String expect,

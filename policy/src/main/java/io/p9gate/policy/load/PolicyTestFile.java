@@ -16,6 +16,7 @@ import java.util.TreeSet;
  * cases:
  *   - {vm: infotainment, share: media, op: OPEN_WRITE, path: /maps/eu.bin, expect: EROFS}
  *   - {vm: infotainment, share: logs, op: RENAME, path: /a, dest: /b, uid: 1000, expect: allow}
+ *   - {vm: infotainment, share: maps, op: RENAME, path: /cache/d, dest: /d, directory: true, expect: EACCES}
  *   - {vm: infotainment, op: OPEN_READ, path: /srv/p9gate/infotainment/media/a.flac, expect: allow}   # host path
  * ids:
  *   - {vm: infotainment, guest-uid: 0, expect: 200000}
@@ -60,13 +61,16 @@ public record PolicyTestFile(
 
     private static PolicyTestCase testCase(YamlNode n, int index) throws PolicyLoadException {
         Fields f = Fields.of(
-                n, "test case", Set.of("name", "vm", "share", "op", "path", "dest", "uid", "gid", "expect", "by"));
+                n,
+                "test case",
+                Set.of("name", "vm", "share", "op", "path", "dest", "directory", "uid", "gid", "expect", "by"));
         String opText = f.string("op");
         OpKind op = OpKind.parse(opText).orElse(null);
         if (op == null) throw new PolicyLoadException(pos(f, "op"), "unknown operation '" + opText + "'");
         if (op.hasDestination() != f.has("dest")) {
             throw new PolicyLoadException(f.pos(), op + (op.hasDestination() ? " needs" : " takes no") + " dest");
         }
+        boolean directory = directory(f, op);
         String expect = f.string("expect");
         if (!EXPECTATIONS.contains(expect)) {
             throw new PolicyLoadException(
@@ -79,11 +83,25 @@ public record PolicyTestFile(
                 op,
                 f.string("path"),
                 f.has("dest") ? f.string("dest") : null,
+                directory,
                 f.number("uid", 0),
                 f.number("gid", 0),
                 expect,
                 f.has("by") ? f.string("by") : null,
                 f.pos());
+    }
+
+    /** {@code directory: true|false}: a RENAME's source is a directory, asked as the gateway asks a directory's move. */
+    private static boolean directory(Fields f, OpKind op) throws PolicyLoadException {
+        if (!f.has("directory")) return false;
+        String text = Fields.text(f.node("directory"), "directory").trim();
+        if (!text.equals("true") && !text.equals("false")) {
+            throw new PolicyLoadException(pos(f, "directory"), "directory must be true or false, found '" + text + "'");
+        }
+        if (text.equals("true") && op != OpKind.RENAME) {
+            throw new PolicyLoadException(pos(f, "directory"), "directory: true applies to RENAME only, not " + op);
+        }
+        return text.equals("true");
     }
 
     private static IdTestCase idCase(YamlNode n, int index) throws PolicyLoadException {

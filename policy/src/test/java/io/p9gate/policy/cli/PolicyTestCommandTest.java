@@ -93,6 +93,34 @@ class PolicyTestCommandTest {
         assertTrue(r.out().contains("4 cases, 2 passed, 0 failed, 2 errors"), r.out());
     }
 
+    /** A case may ask about a directory's rename ({@code directory: true}), as the gateway asks when it moves one. */
+    @Test
+    void aCaseMayAskADirectorysRename() throws Exception {
+        Path p = dir.resolve("p.yaml");
+        Files.writeString(p, Files.readString(p).replace("        read-only: [/maps]\n", """
+                        read-only: [/maps]
+                        rules:
+                          - {id: no-scripts, effect: deny, ops: [OPEN_WRITE], paths: ["/logs/**/*.sh"]}
+                """));
+        CliRun r = test("""
+                cases:
+                  - {name: file, vm: vm1, share: data, op: RENAME, path: /logs/d, dest: /d, expect: allow}
+                  - {name: dir, vm: vm1, share: data, op: RENAME, path: /logs/d, dest: /d, directory: true, expect: EACCES, by: vm.vm1.share.data.rules.no-scripts}
+                  - {name: kept, vm: vm1, share: data, op: RENAME, path: /logs/d, dest: /logs/e, directory: true, expect: allow}
+                """, "--verbose");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("PASS dir: RENAME vm1/data:/logs/d -> /d (a directory) -> EACCES"), r.out());
+        assertTrue(r.out().contains("3 cases, 3 passed, 0 failed"), r.out());
+        CliRun bad = test("""
+                cases:
+                  - {name: not a rename, vm: vm1, share: data, op: REMOVE, path: /logs/d, directory: true, expect: allow}
+                """);
+        assertEquals(1, bad.exit(), bad.out() + bad.err());
+        assertTrue(
+                (bad.out() + bad.err()).contains("directory: true applies to RENAME only, not REMOVE"),
+                bad.out() + bad.err());
+    }
+
     @Test
     void idCasesAssertTheMapBothWays() throws Exception {
         CliRun r = test("""
