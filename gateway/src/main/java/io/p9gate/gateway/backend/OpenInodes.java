@@ -31,41 +31,27 @@ public final class OpenInodes {
     /** Guarded by the map's bin lock (only touched inside compute). */
     private static final class Holders {
         int handles;
-        /** The descriptor of one regular-file handle, the others' in {@link #more} (made when a second comes). */
-        Fd fd;
+        /** The descriptors of its regular-file handles; made when the first comes. */
+        Set<Fd> fds;
 
-        Set<Fd> more;
         List<Runnable> whenClosed = List.of();
 
         void add(Fd held) {
-            if (fd == null) {
-                fd = held;
-            } else {
-                if (more == null) {
-                    more = new HashSet<>();
-                }
-                more.add(held);
+            if (fds == null) {
+                fds = new HashSet<>(2);
             }
+            fds.add(held);
         }
 
         void remove(Fd held) {
-            if (more != null && more.remove(held)) {
-                return;
-            }
-            if (fd == held) {
-                fd = more == null || more.isEmpty() ? null : more.iterator().next();
-                if (fd != null) {
-                    more.remove(fd);
-                }
+            if (fds != null) {
+                fds.remove(held);
             }
         }
 
         void addTo(List<Fd> into) {
-            if (fd != null) {
-                into.add(fd);
-            }
-            if (more != null) {
-                into.addAll(more);
+            if (fds != null) {
+                into.addAll(fds);
             }
         }
     }

@@ -632,17 +632,19 @@ public final class ShareRoot implements AutoCloseable {
         return examined;
     }
 
+    /** Whether the handle holds a lost name; if it does, or the look fails, the handle is closed. */
     private static boolean lostName(Examined examined) throws P9Exception {
+        boolean lost;
         try {
-            if (!LostNames.lost(examined.node(), examined.stat())) {
-                return false;
-            }
+            lost = LostNames.lost(examined.node(), examined.stat());
         } catch (P9Exception | RuntimeException e) {
             examined.node().close();
             throw e;
         }
-        examined.node().close();
-        return true;
+        if (lost) {
+            examined.node().close();
+        }
+        return lost;
     }
 
     /** A fresh handle and the stat it was examined with (one statx, for whoever needs it next). */
