@@ -56,19 +56,26 @@ public record SignedNote(String body, List<NoteSignature> signatures) {
      * trusted key's signature is present but wrong; UNKNOWN_KEY if no signature is by a trusted key.
      */
     public Trust trust(List<VerifierKey> trusted) {
-        boolean sawTrusted = false;
-        byte[] msg = body.getBytes(StandardCharsets.UTF_8);
+        if (!verifiedBy(trusted).isEmpty()) {
+            return Trust.VERIFIED;
+        }
+        return namesAny(trusted) ? Trust.BAD_SIGNATURE : Trust.UNKNOWN_KEY;
+    }
+
+    /** Whether some signature names one of {@code trusted} (name and key hash), whether or not it verifies. */
+    public boolean namesAny(List<VerifierKey> trusted) {
         for (NoteSignature s : signatures) {
             for (VerifierKey k : trusted) {
-                if (k.name().equals(s.keyName()) && k.keyHash() == s.keyHash()) {
-                    sawTrusted = true;
-                    if (k.verify(msg, s.signature())) {
-                        return Trust.VERIFIED;
-                    }
+                if (names(k, s)) {
+                    return true;
                 }
             }
         }
-        return sawTrusted ? Trust.BAD_SIGNATURE : Trust.UNKNOWN_KEY;
+        return false;
+    }
+
+    private static boolean names(VerifierKey k, NoteSignature s) {
+        return k.name().equals(s.keyName()) && k.keyHash() == s.keyHash();
     }
 
     /** The trusted keys whose signatures on this note verify (none: see {@link #trust}). */
@@ -77,10 +84,7 @@ public record SignedNote(String body, List<NoteSignature> signatures) {
         List<VerifierKey> by = new ArrayList<>();
         for (NoteSignature s : signatures) {
             for (VerifierKey k : trusted) {
-                if (k.name().equals(s.keyName())
-                        && k.keyHash() == s.keyHash()
-                        && !by.contains(k)
-                        && k.verify(msg, s.signature())) {
+                if (names(k, s) && !by.contains(k) && k.verify(msg, s.signature())) {
                     by.add(k);
                 }
             }

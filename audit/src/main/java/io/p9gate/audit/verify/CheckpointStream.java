@@ -77,14 +77,15 @@ final class CheckpointStream implements Closeable {
             findings.add(new Finding.Malformed(where, e.getMessage()));
             return null;
         }
-        switch (note.trust(keys)) {
-            case VERIFIED -> {
-                return new TrustedCheckpoint(cp, text, line, pinned, note.verifiedBy(keys));
-            }
-            case BAD_SIGNATURE ->
-                findings.add(new Finding.BadSignature(where, signers(note).getFirst()));
-            case UNKNOWN_KEY -> findings.add(new Finding.UnknownKey(where, signers(note)));
+        // Each signature verified once: the keys that signed are what the checkpoint is trusted by.
+        List<VerifierKey> signedBy = note.verifiedBy(keys);
+        if (!signedBy.isEmpty()) {
+            return new TrustedCheckpoint(cp, text, line, pinned, signedBy);
         }
+        findings.add(
+                note.namesAny(keys)
+                        ? new Finding.BadSignature(where, signers(note).getFirst())
+                        : new Finding.UnknownKey(where, signers(note)));
         return null;
     }
 
