@@ -13,4 +13,9 @@ public record CompiledRule(
     public CompiledRule {
         ops = Set.copyOf(ops);
     }
+
+    /** Whether this is a deny rule of {@code vm}'s share {@code share}: what a rename must not carry content across. */
+    boolean deniesIn(String vm, String share) {
+        return effect == Effect.DENY && this.vm.equals(vm) && this.share.equals(share);
+    }
 }

@@ -1,6 +1,5 @@
 package io.p9gate.policy.compile;
 
-import io.p9gate.policy.model.Effect;
 import io.p9gate.policy.terms.OpKind;
 import io.p9gate.policy.terms.PathPattern;
 import io.p9gate.policy.terms.SharePath;
@@ -28,9 +27,7 @@ public final class MovedDirectory {
     public static List<String> ruleIds(
             List<CompiledRule> rules, String vm, String share, SharePath from, SharePath to) {
         return rules.stream()
-                .filter(r -> r.effect() == Effect.DENY
-                        && r.vm().equals(vm)
-                        && r.share().equals(share))
+                .filter(r -> r.deniesIn(vm, share))
                 .filter(r -> r.scope() instanceof Scope.Matching m
                         && m.patterns().stream()
                                 .anyMatch(p -> !p.keepsMatchesBelow(from, to)

@@ -1,6 +1,5 @@
 package io.p9gate.policy.compile;
 
-import io.p9gate.policy.model.Effect;
 import io.p9gate.policy.terms.PathPattern;
 import io.p9gate.policy.terms.SharePath;
 import java.util.List;
@@ -22,9 +21,7 @@ public final class ProtectedBelow {
     /** Ids of the deny rules of this VM's share with scope strictly below {@code path}, sorted. */
     public static List<String> ruleIds(List<CompiledRule> rules, String vm, String share, SharePath path) {
         return rules.stream()
-                .filter(r -> r.effect() == Effect.DENY
-                        && r.vm().equals(vm)
-                        && r.share().equals(share))
+                .filter(r -> r.deniesIn(vm, share))
                 .filter(r -> strictlyBelow(r.scope(), path))
                 .map(CompiledRule::id)
                 .sorted()
