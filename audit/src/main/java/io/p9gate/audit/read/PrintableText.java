@@ -34,6 +34,20 @@ public final class PrintableText {
         return out.toString();
     }
 
+    /**
+     * A tool's output of several lines, each {@link #escape}d and ended by its newline again: the lines a command
+     * prints quote files (a policy, a test file) whose text may hold anything.
+     */
+    public static String escapeLines(String text) {
+        StringBuilder out = new StringBuilder(text.length() + 16);
+        int start = 0;
+        for (int nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+            out.append(escape(text.substring(start, nl))).append('\n');
+            start = nl + 1;
+        }
+        return out.append(escape(text.substring(start))).toString();
+    }
+
     private static int firstToEscape(String text) {
         for (int i = 0; i < text.length(); ) {
             int cp = text.codePointAt(i);

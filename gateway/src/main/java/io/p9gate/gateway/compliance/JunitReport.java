@@ -1,6 +1,5 @@
 package io.p9gate.gateway.compliance;
 
-import io.p9gate.audit.read.PrintableText;
 import io.p9gate.policy.cli.XmlText;
 import java.util.List;
 import java.util.Map;
@@ -92,13 +91,9 @@ final class JunitReport {
         xml.writeAttribute("value", text(value));
     }
 
-    /**
-     * Text as XML 1.0 can hold it. Names in a check come from guests (a file the suite probed), and XML cannot
-     * carry most control characters at all (a raw ESC makes the whole file unparseable for the CI system): they
-     * are escaped as on the console ({@link PrintableText}), and so are U+FFFE and U+FFFF, which XML excludes too.
-     */
+    /** Text as XML 1.0 can hold it: guests' names escaped as on the console ({@link XmlText#text}). */
     static String text(String s) {
-        return PrintableText.escape(s).replace("\uFFFE", "\\ufffe").replace("\uFFFF", "\\uffff");
+        return XmlText.text(s);
     }
 
     private static String details(CheckResult c) {

@@ -1,5 +1,6 @@
 package io.p9gate.policy.cli;
 
+import io.p9gate.audit.read.PrintableText;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.lint.LintFinding;
 import io.p9gate.policy.lint.Linter;
@@ -32,15 +33,16 @@ final class CheckCommand extends Subcommand {
         PolicyEngine engine = Loading.engine(this, policyFile.file);
         if (engine == null) return Loading.INVALID;
         List<LintFinding> findings = Linter.lint(engine.policy());
-        findings.forEach(f -> cmd.getOut().println(f));
+        // A finding and the summary quote the file (its image, its directories): escaped for the terminal.
+        findings.forEach(f -> cmd.getOut().println(PrintableText.escape(f.toString())));
         int vms = engine.policy().vms().size();
         long shares = engine.policy().vms().values().stream()
                 .mapToLong(v -> v.shares().size())
                 .sum();
         boolean fails = strict && !findings.isEmpty();
         cmd.getOut()
-                .printf(
-                        "%s: %s: image %s, %d VMs, %d shares, %d rules, %d warnings, %s path%n",
+                .println(PrintableText.escape(String.format(
+                        "%s: %s: image %s, %d VMs, %d shares, %d rules, %d warnings, %s path",
                         policyFile.file,
                         fails ? "fails --strict" : "ok",
                         engine.policy().image(),
@@ -48,7 +50,7 @@ final class CheckCommand extends Subcommand {
                         shares,
                         engine.rules().size(),
                         findings.size(),
-                        engine.usesFastPath() ? "fast" : "Cedar-only (hand-written policies)");
+                        engine.usesFastPath() ? "fast" : "Cedar-only (hand-written policies)")));
         return fails ? Loading.INVALID : 0;
     }
 }

@@ -1,9 +1,10 @@
 package io.p9gate.policy.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.p9gate.audit.cli.TerminalJson;
+import io.p9gate.audit.read.PrintableText;
 import io.p9gate.policy.DecisionRequest;
 import io.p9gate.policy.PolicyDecision;
 import io.p9gate.policy.PolicyEngine;
@@ -105,7 +106,8 @@ final class ExplainCommand extends Subcommand {
         RuleLocations where = new RuleLocations(engine.policy());
         IdMap ids = engine.idMap(vm);
         Explanation e = new Explanation(request, reference, ids.uidToHost(uid), ids.gidToHost(gid), where);
-        cmd.getOut().print(format == Format.json ? e.json() : e.text());
+        // The path and what the policy file names are quoted as given: escaped for the terminal.
+        cmd.getOut().print(format == Format.json ? e.json() : PrintableText.escapeLines(e.text()));
         return 0;
     }
 
@@ -153,7 +155,7 @@ final class ExplainCommand extends Subcommand {
         String json() {
             // Made here, not in a static field: picocli creates every policy subcommand to run any one of
             // them, and an ObjectMapper set up on each `policy check` cost start-up time (issue 13).
-            ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            ObjectMapper json = TerminalJson.mapper();
             ObjectNode root = json.createObjectNode();
             ObjectNode req = root.putObject("request")
                     .put("vm", request.vm())

@@ -1,9 +1,10 @@
 package io.p9gate.policy.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.p9gate.audit.cli.TerminalJson;
+import io.p9gate.audit.read.PrintableText;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -14,7 +15,8 @@ enum TestReports {
     JUNIT,
     JSON;
 
-    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Case names and paths are the test file's: every character outside printable ASCII as a JSON escape. */
+    private static final ObjectMapper MAPPER = TerminalJson.mapper();
 
     /** @throws IllegalArgumentException for a name that is none of text, junit, json */
     static TestReports parse(String name) {
@@ -51,13 +53,14 @@ enum TestReports {
                 count(outcomes, TestOutcome.Status.PASSED),
                 count(outcomes, TestOutcome.Status.FAILED),
                 errors == 0 ? "" : ", " + errors + " errors"));
-        return b.toString();
+        // Case names, paths and what the policy file says are quoted as written: escaped for the terminal.
+        return PrintableText.escapeLines(b.toString());
     }
 
     private static String junit(Path file, List<TestOutcome> outcomes) {
         return XmlText.of(xml -> {
             xml.writeStartElement("testsuite");
-            xml.writeAttribute("name", "policy test " + file);
+            xml.writeAttribute("name", XmlText.text("policy test " + file));
             xml.writeAttribute("tests", Integer.toString(outcomes.size()));
             xml.writeAttribute("failures", Long.toString(count(outcomes, TestOutcome.Status.FAILED)));
             xml.writeAttribute("errors", Long.toString(count(outcomes, TestOutcome.Status.ERROR)));
@@ -65,14 +68,14 @@ enum TestReports {
             xml.writeCharacters("\n");
             for (TestOutcome o : outcomes) {
                 xml.writeStartElement("testcase");
-                xml.writeAttribute("classname", "policy." + o.kind() + "." + o.vm());
-                xml.writeAttribute("name", o.name() + " (" + o.pos() + ")");
+                xml.writeAttribute("classname", XmlText.text("policy." + o.kind() + "." + o.vm()));
+                xml.writeAttribute("name", XmlText.text(o.name() + " (" + o.pos() + ")"));
                 switch (o.status()) {
                     case PASSED -> {}
                     case FAILED, ERROR -> {
                         xml.writeStartElement(o.status() == TestOutcome.Status.FAILED ? "failure" : "error");
-                        xml.writeAttribute("message", o.detail());
-                        xml.writeCharacters(o.line());
+                        xml.writeAttribute("message", XmlText.text(o.detail()));
+                        xml.writeCharacters(XmlText.text(o.line()));
                         xml.writeEndElement();
                     }
                 }

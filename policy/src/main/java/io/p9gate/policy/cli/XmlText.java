@@ -1,5 +1,6 @@
 package io.p9gate.policy.cli;
 
+import io.p9gate.audit.read.PrintableText;
 import java.io.StringWriter;
 import javax.xml.stream.XMLOutputFactory;
 import javax.xml.stream.XMLStreamException;
@@ -14,6 +15,16 @@ public final class XmlText {
     }
 
     private XmlText() {}
+
+    /**
+     * Text as XML 1.0 can hold it and a reviewer's terminal can show it. A case name, a path or a guest's file name
+     * may hold control characters, which XML cannot carry at all (a raw ESC makes the whole file unparseable for the
+     * CI system): they are escaped as on the console ({@link PrintableText}), and so are U+FFFE and U+FFFF, which
+     * XML excludes too.
+     */
+    public static String text(String s) {
+        return PrintableText.escape(s).replace("\uFFFE", "\\ufffe").replace("\uFFFF", "\\uffff");
+    }
 
     public static String of(Body body) {
         StringWriter out = new StringWriter();
