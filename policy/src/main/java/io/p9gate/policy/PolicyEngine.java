@@ -13,6 +13,8 @@ import io.p9gate.policy.compile.Scope;
 import io.p9gate.policy.compile.Verdict;
 import io.p9gate.policy.fast.FastEvaluator;
 import io.p9gate.policy.ids.IdMap;
+import io.p9gate.policy.load.IoReason;
+import io.p9gate.policy.load.PolicyFileText;
 import io.p9gate.policy.load.PolicyLoadException;
 import io.p9gate.policy.load.PolicyParser;
 import io.p9gate.policy.load.PolicyValidator;
@@ -27,7 +29,6 @@ import io.p9gate.policy.terms.OpKind;
 import io.p9gate.policy.terms.PathQuestion;
 import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -351,11 +352,11 @@ public final class PolicyEngine {
     private static String digest(PolicyFile policy) throws PolicyLoadException {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(Files.readAllBytes(policy.source()));
-            for (Path p : policy.cedarFiles()) md.update(Files.readAllBytes(p));
+            md.update(PolicyFileText.bytes(policy.source()));
+            for (Path p : policy.cedarFiles()) md.update(PolicyFileText.bytes(p));
             return HexFormat.of().formatHex(md.digest());
         } catch (IOException e) {
-            throw new PolicyLoadException(new SourcePos(policy.source(), 0, 0), "cannot read: " + e.getMessage());
+            throw new PolicyLoadException(new SourcePos(policy.source(), 0, 0), "cannot read: " + IoReason.of(e));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -11,11 +11,12 @@ import com.cedarpolicy.model.policy.PolicySet;
 import io.p9gate.policy.cedar.text.LineColumn;
 import io.p9gate.policy.compile.CompiledRule;
 import io.p9gate.policy.compile.Errnos;
+import io.p9gate.policy.load.IoReason;
+import io.p9gate.policy.load.PolicyFileText;
 import io.p9gate.policy.load.PolicyLoadException;
 import io.p9gate.policy.model.Effect;
 import io.p9gate.policy.model.SourcePos;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -54,9 +55,9 @@ public final class CedarPolicySetBuilder {
     public CedarPolicySetBuilder addFile(Path file) throws PolicyLoadException {
         String text;
         try {
-            text = Files.readString(file);
+            text = PolicyFileText.text(file);
         } catch (IOException e) {
-            throw new PolicyLoadException(new SourcePos(file, 0, 0), "cannot read Cedar policies: " + e.getMessage());
+            throw new PolicyLoadException(new SourcePos(file, 0, 0), "cannot read Cedar policies: " + IoReason.of(e));
         }
         PolicySet parsed;
         try {
@@ -218,7 +219,7 @@ public final class CedarPolicySetBuilder {
 
     private static String fileText(Path file) {
         try {
-            return Files.readString(file);
+            return PolicyFileText.text(file);
         } catch (IOException e) {
             return "";
         }

@@ -4,6 +4,7 @@ import io.p9gate.policy.cli.fmt.CedarFormatter;
 import io.p9gate.policy.cli.fmt.Formatting;
 import io.p9gate.policy.cli.fmt.YamlFormatter;
 import io.p9gate.policy.load.IoReason;
+import io.p9gate.policy.load.PolicyFileText;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -59,7 +60,7 @@ final class FmtCommand extends Subcommand {
             try {
                 // Read from the file the link names now, which is the file written: a link retargeted in
                 // between must not get another file's text.
-                text = Files.readString(file.toRealPath());
+                text = PolicyFileText.text(file.toRealPath());
             } catch (IOException e) {
                 error(file + ": cannot read: " + IoReason.of(e));
                 failed = true;

@@ -1,5 +1,6 @@
 package io.p9gate.policy.lint;
 
+import io.p9gate.policy.load.PolicyFileText;
 import io.p9gate.policy.model.Access;
 import io.p9gate.policy.model.Effect;
 import io.p9gate.policy.model.PolicyFile;
@@ -42,7 +43,7 @@ public final class Linter {
         l.out.addAll(HiddenFromOtherWriters.in(policy));
         for (Path cedar : policy.cedarFiles()) {
             try {
-                String text = Files.readString(cedar);
+                String text = PolicyFileText.text(cedar);
                 List<HandWrittenPermit> permits =
                         HandWrittenPermit.in(cedar.getFileName().toString(), text);
                 l.out.addAll(UnconditionalPermits.in(cedar, text, permits));

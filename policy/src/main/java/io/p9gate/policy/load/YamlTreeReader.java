@@ -7,7 +7,6 @@ import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.p9gate.policy.model.SourcePos;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,7 +29,7 @@ public final class YamlTreeReader {
     public static YamlNode read(Path file) throws PolicyLoadException {
         String text;
         try {
-            text = Files.readString(file);
+            text = PolicyFileText.text(file);
         } catch (IOException e) {
             throw new PolicyLoadException(new SourcePos(file, 0, 0), "cannot read: " + IoReason.of(e));
         }
