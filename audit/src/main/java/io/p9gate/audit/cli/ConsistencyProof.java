@@ -27,8 +27,8 @@ record ConsistencyProof(long oldSize, long newSize, List<byte[]> path, String ol
     /** Reads a proof document that {@link ProofJson#format} said is a consistency proof. */
     static ConsistencyProof from(JsonNode n) throws UserError {
         return new ConsistencyProof(
-                n.path("oldSize").asLong(-1),
-                n.path("newSize").asLong(-1),
+                ProofJson.number(n, "oldSize"),
+                ProofJson.number(n, "newSize"),
                 ProofJson.hashes(n.path("path")),
                 n.path("oldCheckpoint").asText(null),
                 n.path("newCheckpoint").asText(null));

@@ -27,9 +27,9 @@ record InclusionProof(long leafIndex, String record, long treeSize, List<byte[]>
     /** Reads a proof document that {@link ProofJson#format} said is an inclusion proof. */
     static InclusionProof from(JsonNode n) throws UserError {
         return new InclusionProof(
-                n.path("leafIndex").asLong(-1),
+                ProofJson.number(n, "leafIndex"),
                 n.path("record").asText(null),
-                n.path("treeSize").asLong(-1),
+                ProofJson.number(n, "treeSize"),
                 ProofJson.hashes(n.path("path")),
                 n.path("checkpoint").asText(null));
     }

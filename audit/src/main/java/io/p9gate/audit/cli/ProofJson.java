@@ -2,9 +2,12 @@ package io.p9gate.audit.cli;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -17,13 +20,23 @@ final class ProofJson {
             .enable(SerializationFeature.INDENT_OUTPUT)
             .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature());
 
+    /**
+     * Reads a proof strictly: a key given twice, or anything after the document, is no proof. Jackson takes the last
+     * of two {@code record}s and ignores what follows the first value, so a document could be checked as one thing
+     * and read by its reader, or another tool, as another.
+     */
+    private static final ObjectMapper READER = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
     private ProofJson() {}
 
     /** The document's tree, after checking it is JSON and one of the {@code formats}. */
     static JsonNode read(String json, String... formats) throws UserError {
         JsonNode n;
         try {
-            n = JSON.readTree(json);
+            n = READER.readTree(json);
         } catch (JsonProcessingException e) {
             // Jackson's own message spans lines and names its internals; the reviewer needs where and what.
             JsonLocation at = e.getLocation();
@@ -37,6 +50,24 @@ final class ProofJson {
                     "not a proof document (its \"format\" is none of " + String.join(", ", formats) + ")");
         }
         return n;
+    }
+
+    /**
+     * A size or index of the document ({@code -1} when it has none, which no checkpoint matches). A number that is
+     * not whole or does not fit 64 bits is no proof: read with {@code asLong}, {@code 2^64 + 7} was taken as 7, and
+     * a proof for a leaf that no log can have was reported as one for record 7.
+     */
+    static long number(JsonNode document, String field) throws UserError {
+        JsonNode n = document.path(field);
+        if (n.isMissingNode()) {
+            return -1;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+            String shown = n.toString();
+            throw CliCommand.usage("the proof's \"" + field + "\" is not a whole number of 64 bits: "
+                    + (shown.length() > 40 ? shown.substring(0, 40) + "..." : shown));
+        }
+        return n.asLong();
     }
 
     static String format(JsonNode document) {
