@@ -83,11 +83,12 @@ public sealed interface RecordedRequest {
             return new NotReplayed("summary of refusals at varied paths (only their common directory is recorded)");
         }
         if (record.vm() == null
+                || record.op() == null
                 || record.decision() == null
                 || record.guestUid() == null
                 || record.guestGid() == null
                 || record.path() == null) {
-            return new NotReplayed("a field is missing (vm, decision, guest_uid, guest_gid or path)");
+            return new NotReplayed("a field is missing (vm, op, decision, guest_uid, guest_gid or path)");
         }
         if (AbbreviatedPath.of(record.path()).isPresent()
                 || detail.destination().flatMap(AbbreviatedPath::of).isPresent()) {

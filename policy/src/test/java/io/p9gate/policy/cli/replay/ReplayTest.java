@@ -115,6 +115,21 @@ class ReplayTest {
         assertEquals(3, replay.records());
     }
 
+    /**
+     * A doctored record without its op (replay --no-verify reads a log it does not verify) was re-decided, and the
+     * report then failed on the missing name: "error: NullPointerException", exit 1, which replay's exit codes read
+     * as "some request would change".
+     */
+    @Test
+    void aRecordWithoutItsOpIsNamedNotReplayed() throws Exception {
+        Replay replay = new Replay(engine(), 10);
+        replay.add(record("vm", null, "/ro/a", "allow", 0, 1, "action=open share=s flags=0x1"));
+        ReplayReport report = new ReplayReport("log", "p.yaml", "sha256:new", false, replay);
+        assertFalse(replay.anyChange());
+        assertTrue(report.text().contains("a field is missing"), report.text());
+        assertTrue(report.json().contains("a field is missing"), report.json());
+    }
+
     /** Names in the log are guests' (or a doctored log's): neither report lets their controls reach a terminal. */
     @Test
     void theReportsEscapeWhatTheLogNamed() throws Exception {
