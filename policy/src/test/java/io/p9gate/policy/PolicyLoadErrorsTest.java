@@ -155,6 +155,19 @@ class PolicyLoadErrorsTest {
         assertEquals(4, e.pos().line());
     }
 
+    /**
+     * A second document was ignored: check said ok, the gateway served the first, and a reviewer reading the file
+     * took what follows the '---' (or '...') for part of the policy.
+     */
+    @Test
+    void aSecondDocumentIsRefused() throws Exception {
+        PolicyLoadException e = refused("image: a\nvms: {}\n---\nimage: b\nvms: {}\n");
+        assertEquals(4, e.pos().line());
+        assertTrue(e.reason().startsWith("a second YAML document"), e.reason());
+        e = refused("image: a\nvms: {}\n...\n--- # what follows is not served\n[1]\n");
+        assertTrue(e.reason().startsWith("a second YAML document"), e.reason());
+    }
+
     @Test
     void duplicateKeysAreRefused() throws Exception {
         PolicyLoadException e = refused("image: a\nimage: b\n");

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 
-/** Reads one YAML document into a {@link YamlNode} tree, refusing duplicate keys. */
+/** Reads one YAML document into a {@link YamlNode} tree, refusing duplicate keys and a second document. */
 public final class YamlTreeReader {
 
     private static final YAMLFactory FACTORY = YAMLFactory.builder().build();
@@ -37,7 +37,15 @@ public final class YamlTreeReader {
         try (JsonParser p = FACTORY.createParser(text)) {
             JsonToken t = p.nextToken();
             if (t == null) throw new PolicyLoadException(new SourcePos(file, 1, 1), "file is empty");
-            return r.node(p);
+            YamlNode root = r.node(p);
+            if (p.nextToken() != null) {
+                // One file, one policy: the gateway would serve the first document and ignore the rest, which a
+                // reviewer reading the file takes for part of the policy.
+                throw new PolicyLoadException(
+                        r.pos(p.currentTokenLocation()),
+                        "a second YAML document: the file must hold one (remove the '---' or '...' and what follows)");
+            }
+            return root;
         } catch (StreamReadException e) {
             if (e.getCause() instanceof MarkedYAMLException m && UnclosedFlow.of(m) != null) {
                 throw UnclosedFlow.of(m).error(file, m);
