@@ -85,6 +85,35 @@ class HtmlReportBrowserTest {
         }
     }
 
+    /**
+     * Defence in depth: the page's Content-Security-Policy lets its own filter script run and no other. A script that
+     * reached the page (a name shown unescaped) ran under {@code script-src 'unsafe-inline'}.
+     */
+    @Test
+    void onlyThePagesOwnScriptRuns() throws Exception {
+        HeadlessChromium.assumeInstalled();
+        ReportFiles.write(report(), tmp.resolve("report"));
+        Path page = tmp.resolve("report/report.html");
+        String html = Files.readString(page);
+        Files.writeString(
+                page,
+                html.replaceFirst(
+                        "<body>", "<body><script>document.body.setAttribute('data-injected-ran', 'yes')</script>"));
+
+        WebDriver browser = HeadlessChromium.start(tmp);
+        try {
+            browser.get(page.toUri().toString());
+            assertEquals(null, browser.findElement(By.tagName("body")).getAttribute("data-injected-ran"));
+            browser.findElement(By.cssSelector("button[data-status='failed']")).click();
+            long shown = browser.findElements(By.cssSelector("tr.check")).stream()
+                    .filter(WebElement::isDisplayed)
+                    .count();
+            assertEquals(2, shown, "the page's own script still filters");
+        } finally {
+            browser.quit();
+        }
+    }
+
     /** Two VMs and the gateway, every status, and a message that tries to be markup. */
     private static SuiteReport report() {
         return new SuiteReport(
