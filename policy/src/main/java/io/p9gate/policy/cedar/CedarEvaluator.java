@@ -15,6 +15,7 @@ import com.cedarpolicy.value.PrimLong;
 import com.cedarpolicy.value.PrimString;
 import com.cedarpolicy.value.Value;
 import io.p9gate.audit.read.AbbreviatedPath;
+import io.p9gate.audit.read.PrintableText;
 import io.p9gate.policy.compile.Errnos;
 import io.p9gate.policy.compile.PathEvaluator;
 import io.p9gate.policy.compile.Verdict;
@@ -112,14 +113,15 @@ public final class CedarEvaluator implements PathEvaluator {
 
     /**
      * The log line of a failed decision. The guest chooses the path, at any depth: it is named as the audit log
-     * names it (abbreviated past 4,095 bytes), and Cedar's reason is cut.
+     * names it (abbreviated past 4,095 bytes, controls escaped), and Cedar's reason is cut.
      */
     static String failure(PathQuestion q, String why) {
         String reason = why.length() <= REASON_MAX
                 ? why
                 : why.substring(0, REASON_MAX) + "...[" + why.length() + " characters]";
-        return "Cedar could not decide " + q.op() + " of VM " + q.vm() + " on " + q.share() + ":"
-                + AbbreviatedPath.stored(q.path().text()) + " (uid " + q.uid() + ", gid " + q.gid() + "): " + reason;
+        // Escaped as p9gate audit shows names: the line reaches the operator's terminal or journal.
+        return PrintableText.escape("Cedar could not decide " + q.op() + " of VM " + q.vm() + " on " + q.share() + ":"
+                + AbbreviatedPath.stored(q.path().text()) + " (uid " + q.uid() + ", gid " + q.gid() + "): " + reason);
     }
 
     /**

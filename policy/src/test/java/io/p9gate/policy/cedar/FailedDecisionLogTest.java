@@ -23,4 +23,14 @@ class FailedDecisionLogTest {
         assertTrue(line.contains("vm1"), line);
         assertTrue(line.contains("[abbreviated: 100002 bytes, sha256 "), line);
     }
+
+    /** The line goes to the operator's terminal or journal: a guest's name with ESC sequences is shown escaped. */
+    @Test
+    void theLineShowsAGuestsControlCharactersEscaped() {
+        String name = "/x\u001b[2J\u001b]8;;javascript:alert(1)\u0007\u202eevil";
+        PathQuestion q = new PathQuestion("vm1", "data", OpKind.OPEN_READ, SharePath.of(name), 1000, 100);
+        String line = CedarEvaluator.failure(q, "entity " + name + " rejected");
+        assertTrue(line.chars().noneMatch(c -> c < 0x20 || c == 0x202e), line);
+        assertTrue(line.contains("data:/x\\x1b[2J\\x1b]8;;javascript:alert(1)\\x07\\u202eevil"), line);
+    }
 }
