@@ -21,15 +21,4 @@ final class CreateModes {
             Inodes.chmod(node, mode);
         }
     }
-
-    /** As {@link #set}, for a node the caller gives up on failure: it is closed and the error thrown. */
-    static Node exact(Node node, int mode, FileStat created) throws P9Exception {
-        try {
-            set(node, mode, created);
-            return node;
-        } catch (P9Exception | RuntimeException e) {
-            node.close();
-            throw e;
-        }
-    }
 }

@@ -64,21 +64,27 @@ public final class FileIo {
     public record Created(Node node, OpenFile file, boolean isNew, FileStat stat) {}
 
     /**
-     * Creates {@code name} in {@code dir} and opens it. Without O_EXCL an existing entry is opened
-     * through the ordinary checked path (it may not be a symlink, fifo or device).
+     * Creates {@code name} in {@code dir}, gives a new file its mode and {@code finish} (its owner), and opens it.
+     * Without O_EXCL an existing entry is opened through the ordinary checked path (it may not be a symlink, fifo or
+     * device), and {@code finish} is not applied.
      */
-    public Created create(Node dir, String name, int flags, int mode, boolean exclusive) throws P9Exception {
+    public Created create(Node dir, String name, int flags, int mode, boolean exclusive, Entries.Finish finish)
+            throws P9Exception {
         Names.check(name);
         if (!dir.isDirectory()) {
             throw new P9Exception(Errno.ENOTDIR, "create in a non-directory");
         }
-        Optional<Created> created = createNew(dir, name, flags, mode, exclusive);
+        Optional<Created> created = createNew(dir, name, flags, mode, exclusive, finish);
         return created.isPresent() ? created.get() : openExisting(dir, name, flags);
     }
 
-    /** The new file, or empty when {@code name} exists and the create is not exclusive. */
-    private Optional<Created> createNew(Node dir, String name, int flags, int mode, boolean exclusive)
-            throws P9Exception {
+    /**
+     * The new file, or empty when {@code name} exists and the create is not exclusive. A failure after the file was
+     * made (its mode, its owner: on a full file system the owner's xattrs may not fit where the file did) removes
+     * it again, so a create answered with an error leaves nothing the guest did not get, owned by no guest user.
+     */
+    private Optional<Created> createNew(
+            Node dir, String name, int flags, int mode, boolean exclusive, Entries.Finish finish) throws P9Exception {
         long epoch = share.renames().now(); // before the file exists under its name: see ShareRoot.learnChildPath
         ShareRoot.Examined made;
         try {
@@ -97,14 +103,19 @@ public final class FileIo {
         try {
             file = node.openedAs(flags);
         } catch (P9Exception | RuntimeException e) {
+            UnmadeFile.remove(dir, name, made.stat());
             node.close();
             throw e;
         }
         try {
+            CreateModes.set(node, mode, made.stat());
+            finish.apply(node, made.stat());
             share.learnChildPath(dir, name, node, epoch);
-            return Optional.of(new Created(CreateModes.exact(node, mode, made.stat()), file, true, made.stat()));
+            return Optional.of(new Created(node, file, true, made.stat()));
         } catch (P9Exception | RuntimeException e) {
+            UnmadeFile.remove(dir, name, made.stat());
             file.close();
+            node.close(); // both hold the descriptor (openedAs): kept, it would keep the unlinked file's space too
             throw e;
         }
     }

@@ -585,13 +585,20 @@ public final class GuardedFs {
                         share.name(),
                         paths.at(0),
                         false,
-                        () -> share.io().create(dir, name, hostFlags & ~LinuxSyscalls.O_TRUNC, mode, exclusive),
+                        () -> share.io()
+                                .create(
+                                        dir,
+                                        name,
+                                        hostFlags & ~LinuxSyscalls.O_TRUNC,
+                                        mode,
+                                        exclusive,
+                                        (node, stat) -> {
+                                            ownership.created(node, stat, who.uid(), gid, mode);
+                                            SetIdBits.created(share.root(), node, askedMode);
+                                        }),
                         FileIo.Created::isNew);
                 try {
-                    if (made.isNew()) {
-                        ownership.created(made.node(), made.stat(), who.uid(), gid, mode);
-                        SetIdBits.created(share.root(), made.node(), askedMode);
-                    } else {
+                    if (!made.isNew()) {
                         refuseMappedSpecialFile(share, made.node());
                         if (changesData(hostFlags)) {
                             SetIdBits.takeFromHost(share.root(), made.node(), Inodes.stat(made.node()));

@@ -1,18 +1,15 @@
 package io.p9gate.gateway.adversarial;
 
-import static io.p9gate.gateway.testing.Root.assumeRoot;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.TMessage;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,12 +32,12 @@ class LogFilesystemMetadataAttackTest {
     @TempDir
     Path image;
 
-    private Path mounted;
+    private ScratchMount mounted;
 
     @AfterEach
     void unmount() throws Exception {
         if (mounted != null) {
-            run("umount", "-l", mounted.toString());
+            mounted.close();
         }
     }
 
@@ -185,16 +182,8 @@ class LogFilesystemMetadataAttackTest {
 
     /** A fresh ext4 of {@code mib} MiB with {@code inodes} inodes, loop-mounted. */
     private Path mountExt4(int mib, int inodes) throws Exception {
-        assumeRoot("mounting an ext4 image");
-        Path img = image.resolve("log-fs.img");
-        try (RandomAccessFile file = new RandomAccessFile(img.toFile(), "rw")) {
-            file.setLength((long) mib << 20);
-        }
-        Path target = Files.createDirectory(image.resolve("fs"));
-        assumeTrue(run("mkfs.ext4", "-q", "-F", "-b", "4096", "-N", "" + inodes, img.toString()), "mkfs.ext4");
-        assumeTrue(run("mount", "-o", "loop", img.toString(), target.toString()), "mount -o loop");
-        mounted = target;
-        return target;
+        mounted = ScratchMount.ext4(image, mib, inodes);
+        return mounted.dir;
     }
 
     /** f_ffree of {@code fs} (root's view: f_favail on ext4). */
@@ -203,9 +192,5 @@ class LogFilesystemMetadataAttackTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
         assertEquals(0, p.waitFor());
         return Long.parseLong(out);
-    }
-
-    private static boolean run(String... command) throws IOException, InterruptedException {
-        return new ProcessBuilder(command).inheritIO().start().waitFor() == 0;
     }
 }

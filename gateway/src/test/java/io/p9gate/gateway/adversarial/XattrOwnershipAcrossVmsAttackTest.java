@@ -5,17 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
-import io.p9gate.gateway.policyadapter.PolicyListeners;
-import io.p9gate.gateway.policyadapter.PolicyQuotas;
-import io.p9gate.gateway.policyadapter.PolicyShares;
-import io.p9gate.gateway.policyadapter.SessionGuards;
 import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.SetAttr;
-import io.p9gate.gateway.server.Gateway;
-import io.p9gate.gateway.server.GatewayConfig;
-import io.p9gate.gateway.wiring.ShareServerFactory;
-import io.p9gate.policy.PolicyHolder;
-import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,33 +37,13 @@ class XattrOwnershipAcrossVmsAttackTest {
         Path share = Files.createDirectories(tmp.resolve("shared"));
         Path alphaSocket = tmp.resolve("alpha.sock");
         Path betaSocket = tmp.resolve("beta.sock");
-        Files.writeString(tmp.resolve("policy.yaml"), """
-                image: ids
-                vms:
-                  alpha:
-                    listen: unix:%s
-                    ids:
-                      uid: {ranges: [{guest: 0, host: 100000, count: 65536}]}
-                      gid: {ranges: [{guest: 0, host: 100000, count: 65536}]}
-                    shares:
-                      data: {path: %s, access: read-write}
-                  beta:
-                    listen: unix:%s
-                    ids:
-                      uid: {ranges: [{guest: 0, host: 200000, count: 65536}]}
-                      gid: {ranges: [{guest: 0, host: 200000, count: 65536}]}
-                    shares:
-                      data: {path: %s, access: read-write}
-                """.formatted(alphaSocket, share, betaSocket, share));
-        PolicyHolder holder = PolicyHolder.load(tmp.resolve("policy.yaml"));
-        try (ShareServerFactory shares = new ShareServerFactory(
-                        new PolicyShares(
-                                holder, new SessionGuards(holder::current, mode, new PolicyQuotas(holder.current()))),
-                        entry -> 1);
-                Gateway _ = Gateway.start(new GatewayConfig(
-                        PolicyListeners.of(holder.current()), shares, GatewayConfig.DEFAULT_MSIZE, 2));
-                P9Client alpha = P9Client.open(UnixDomainSocketAddress.of(alphaSocket), 65536);
-                P9Client beta = P9Client.open(UnixDomainSocketAddress.of(betaSocket), 65536)) {
+        Path policy = OwnershipRig.policy(
+                tmp.resolve("policy.yaml"),
+                OwnershipRig.vm("alpha", alphaSocket, 100000, share),
+                OwnershipRig.vm("beta", betaSocket, 200000, share));
+        try (OwnershipRig _ = new OwnershipRig(policy, mode);
+                P9Client alpha = OwnershipRig.connect(alphaSocket);
+                P9Client beta = OwnershipRig.connect(betaSocket)) {
             alpha.attach(0, "root", "data", 0);
             alpha.walk(0, 1);
             alpha.lcreate(1, "su", O_RDWR, 0755, 0);

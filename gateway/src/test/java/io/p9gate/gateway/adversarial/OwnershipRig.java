@@ -1,0 +1,63 @@
+package io.p9gate.gateway.adversarial;
+
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.policyadapter.OwnershipMode;
+import io.p9gate.gateway.policyadapter.PolicyListeners;
+import io.p9gate.gateway.policyadapter.PolicyQuotas;
+import io.p9gate.gateway.policyadapter.PolicyShares;
+import io.p9gate.gateway.policyadapter.SessionGuards;
+import io.p9gate.gateway.server.Gateway;
+import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.gateway.wiring.ShareServerFactory;
+import io.p9gate.policy.PolicyHolder;
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** A gateway serving every VM of a policy file, ownership kept as {@code --ownership} says, every record kept. */
+final class OwnershipRig implements AutoCloseable {
+    final ChokePointGateway.Trail trail = new ChokePointGateway.Trail();
+    private final ShareServerFactory shares;
+    private final Gateway gateway;
+
+    OwnershipRig(Path policyFile, OwnershipMode mode) throws Exception {
+        PolicyHolder holder = PolicyHolder.load(policyFile);
+        shares = new ShareServerFactory(
+                new PolicyShares(holder, new SessionGuards(holder::current, mode, new PolicyQuotas(holder.current()))),
+                trail);
+        gateway = Gateway.start(
+                new GatewayConfig(PolicyListeners.of(holder.current()), shares, GatewayConfig.DEFAULT_MSIZE, 2));
+    }
+
+    /**
+     * The policy file {@code file} of the VMs {@code vms} (from {@link #vm}), written; returns it.
+     */
+    static Path policy(Path file, String... vms) throws IOException {
+        return Files.writeString(file, "image: ownership\nvms:\n" + String.join("", vms));
+    }
+
+    /** A VM on the unix socket {@code socket}, its guest ids 0.. mapped to host {@code hostBase}.., one share "data". */
+    static String vm(String name, Path socket, int hostBase, Path share) {
+        return """
+                  %s:
+                    listen: unix:%s
+                    ids:
+                      uid: {ranges: [{guest: 0, host: %d, count: 65536}]}
+                      gid: {ranges: [{guest: 0, host: %d, count: 65536}]}
+                    shares:
+                      data: {path: %s, access: read-write}
+                """.formatted(name, socket, hostBase, hostBase, share);
+    }
+
+    /** A new connection on the VM listener {@code socket}, Tversion done. */
+    static P9Client connect(Path socket) throws Exception {
+        return P9Client.open(UnixDomainSocketAddress.of(socket), 65536);
+    }
+
+    @Override
+    public void close() {
+        gateway.close();
+        shares.close();
+    }
+}
