@@ -91,6 +91,11 @@ public final class AuditLog implements AutoCloseable {
     private DiskBudget.State reportedBudget = DiskBudget.State.OK;
     /** Captured heads not yet signed, in capture order; filled under the lock, drained by the checkpointer. */
     private final Queue<Checkpoint> pending = new ConcurrentLinkedQueue<>();
+    /**
+     * Heads whose notes found no room in the sidecar (a full disk), in capture order; signed first by the next
+     * checkpoint run, after the log has recovered. Only the checkpointer's one thread uses it.
+     */
+    private final List<Checkpoint> notesUnwritten = new ArrayList<>();
 
     private byte[] chainHead;
     private long recordsSinceCheckpoint;
@@ -599,13 +604,15 @@ public final class AuditLog implements AutoCloseable {
             // Take the heads BEFORE the fsync: their records were written before they were captured, so the
             // fsync covers them. A head captured during the fsync may cover records still only in the page
             // cache; it stays queued for the next run.
-            List<Checkpoint> batch = new ArrayList<>();
+            List<Checkpoint> batch = new ArrayList<>(notesUnwritten);
+            notesUnwritten.clear();
             for (Checkpoint next; (next = pending.poll()) != null; ) {
                 batch.add(next);
             }
             if (batch.isEmpty()) {
                 return null; // an earlier run already made this checkpoint durable
             }
+            long sidecarEnd = -1; // set once the records are durable: only the notes' writes are left
             try {
                 long durable = commit.awaitDurable(batch.getLast().size());
                 for (Checkpoint next : batch) {
@@ -613,16 +620,43 @@ public final class AuditLog implements AutoCloseable {
                         throw new IllegalStateException(
                                 "checkpoint " + next.size() + " is ahead of the " + durable + " records on disk");
                     }
+                }
+                sidecarEnd = checkpoints.end();
+                for (Checkpoint next : batch) {
                     observer.signing(next);
                     budget.wroteNote(checkpoints.append(SignedNote.sign(next.body(), key)));
                 }
+                sidecarEnd = -1; // a failed fsync of the notes leaves them uncertain
                 checkpoints.force();
                 lastCheckpoint = batch.getLast();
                 return null;
             } catch (Throwable e) { // even an Error: the batch is lost, so the log must not stay writable
-                throw fail("cannot write audit checkpoint " + cp.size(), e, false);
+                throw fail(
+                        "cannot write audit checkpoint " + cp.size(),
+                        e,
+                        sidecarEnd >= 0 && keepUnwritten(batch, sidecarEnd, e));
             }
         });
+    }
+
+    /**
+     * After a note's write failed (a full disk: the records went over zeros written ahead, the sidecar's note is the
+     * first write to find no room): nothing is uncertain, since the records are durable and only the sidecar's end
+     * was torn. So the log may recover as from a failed record write: what the notes left is cut off and their heads
+     * are signed first by the checkpoint of the recovery. False (the log stays failed) for anything but an
+     * {@link IOException}, or if the cut fails.
+     */
+    private boolean keepUnwritten(List<Checkpoint> batch, long sidecarEnd, Throwable failure) {
+        if (!(failure instanceof IOException)) {
+            return false;
+        }
+        try {
+            checkpoints.cutTo(sidecarEnd);
+        } catch (IOException e) {
+            return false;
+        }
+        notesUnwritten.addAll(batch);
+        return true;
     }
 
     private void rejectIfFailed() throws AuditWriteException {

@@ -56,6 +56,17 @@ public final class CheckpointStore implements Closeable {
         return length;
     }
 
+    /** Where the next note goes. */
+    long end() throws IOException {
+        return channel.position();
+    }
+
+    /** Cuts what notes that could not be written whole left after {@code end} (from {@link #end}). */
+    void cutTo(long end) throws IOException {
+        channel.truncate(end);
+        channel.position(end);
+    }
+
     void force() throws IOException {
         channel.force(false);
     }
