@@ -338,6 +338,13 @@ final class SegmentWriter implements Closeable {
         try {
             zeroTo(target);
         } catch (IOException full) {
+            // The zeros the disk did take are kept: forgotten, every later record asked for the whole target again
+            // and rewrote them all first (about half a MiB per record, under the log's lock, while the disk is full).
+            zeroedTo = Math.max(zeroedTo, out.length());
+            out.seek(written);
+            if (zeroedTo >= needed) {
+                return;
+            }
             if (target <= needed) {
                 throw full;
             }
