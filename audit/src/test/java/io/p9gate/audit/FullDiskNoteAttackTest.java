@@ -3,18 +3,16 @@ package io.p9gate.audit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p9gate.audit.note.SigningKey;
+import io.p9gate.audit.testing.ScratchMount;
 import io.p9gate.audit.verify.Progress;
 import io.p9gate.audit.verify.VerificationReport;
 import io.p9gate.audit.verify.Verifier;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,83 +29,47 @@ class FullDiskNoteAttackTest {
     @TempDir
     Path tmp;
 
-    private Path mounted;
-
-    @AfterEach
-    void unmount() throws Exception {
-        if (mounted != null) {
-            new ProcessBuilder("umount", "-l", mounted.toString())
-                    .inheritIO()
-                    .start()
-                    .waitFor();
-        }
-    }
-
     /** Before: recoverNow() false after room was made (the log stayed failed until a restart). */
     @Test
     void aNoteThatFoundNoRoomIsWrittenOnceThereIsRoom() throws Exception {
-        Path fs = mountTmpfs();
-        Path dir = Files.createDirectory(fs.resolve("log"));
-        Path filler = fs.resolve("filler");
-        SigningKey key = TestLogs.key("full-disk");
-        AuditOptions options = TestLogs.options().withCheckpointRecords(1 << 20);
-        try (AuditLog log = AuditLog.open(dir, key, options)) {
-            for (int i = 0; i < 10; i++) {
-                log.append(TestLogs.decision(i));
-            }
-            fill(filler);
-            AuditWriteException failed = null;
-            for (int i = 0; i < 100 && failed == null; i++) {
-                try {
-                    log.checkpoint(); // a record over zeros written ahead, and a note appended to the sidecar
-                } catch (AuditWriteException e) {
-                    failed = e;
+        try (ScratchMount fs = ScratchMount.tmpfs(tmp.resolve("fs"), "size=2m")) {
+            Path dir = Files.createDirectory(fs.dir.resolve("log"));
+            SigningKey key = TestLogs.key("full-disk");
+            AuditOptions options = TestLogs.options().withCheckpointRecords(1 << 20);
+            try (AuditLog log = AuditLog.open(dir, key, options)) {
+                for (int i = 0; i < 10; i++) {
+                    log.append(TestLogs.decision(i));
                 }
-            }
-            assertNotNull(failed, "a full disk failed no note");
-            assertTrue(!log.writable(), "refused while the note cannot be written");
+                Path filler = fs.fill("filler");
+                AuditWriteException failed = null;
+                for (int i = 0; i < 100 && failed == null; i++) {
+                    try {
+                        log.checkpoint(); // a record over zeros written ahead, and a note appended to the sidecar
+                    } catch (AuditWriteException e) {
+                        failed = e;
+                    }
+                }
+                assertNotNull(failed, "a full disk failed no note");
+                assertTrue(!log.writable(), "refused while the note cannot be written");
 
-            Files.delete(filler);
-            assertTrue(log.recoverNow(), "back once there is room, without a restart");
-            for (int i = 10; i < 20; i++) {
-                log.append(TestLogs.decision(i));
+                Files.delete(filler);
+                assertTrue(log.recoverNow(), "back once there is room, without a restart");
+                for (int i = 10; i < 20; i++) {
+                    log.append(TestLogs.decision(i));
+                }
+                log.checkpoint();
             }
-            log.checkpoint();
+            assertVerifies(dir, key);
+            try (AuditLog _ = AuditLog.open(dir, key, TestLogs.options())) {
+                // a restart finds nothing to repair
+            }
+            assertVerifies(dir, key);
         }
-        assertVerifies(dir, key);
-        try (AuditLog _ = AuditLog.open(dir, key, TestLogs.options())) {
-            // a restart finds nothing to repair
-        }
-        assertVerifies(dir, key);
     }
 
     private static void assertVerifies(Path dir, SigningKey key) throws IOException {
         VerificationReport report = new Verifier(List.of(key.verifierKey()), null, Progress.NONE).verify(dir);
         assertTrue(report.ok(), report.summary());
         assertEquals(report.records(), report.anchored(), report.summary());
-    }
-
-    private static void fill(Path filler) throws IOException {
-        byte[] block = new byte[4096];
-        try (OutputStream out = Files.newOutputStream(filler)) {
-            while (true) {
-                out.write(block);
-            }
-        } catch (IOException full) {
-            // no room left
-        }
-    }
-
-    /** A 2 MiB tmpfs of the test's own; skipped, saying why, where it cannot be mounted (mounting needs root). */
-    private Path mountTmpfs() throws Exception {
-        Path target = Files.createDirectory(tmp.resolve("fs"));
-        boolean done = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", target.toString())
-                        .inheritIO()
-                        .start()
-                        .waitFor()
-                == 0;
-        assumeTrue(done, "mounting a tmpfs needs root");
-        mounted = target;
-        return target;
     }
 }

@@ -1,9 +1,9 @@
-package io.p9gate.gateway.adversarial;
+package io.p9gate.audit.testing;
 
-import static io.p9gate.gateway.testing.Root.assumeRoot;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,32 +13,47 @@ import java.nio.file.Path;
  * root; the test is skipped, saying why, where it cannot be done. Closing unmounts it (lazily: a descriptor a
  * failed test left open must not keep it mounted).
  */
-final class ScratchMount implements AutoCloseable {
-    final Path dir;
+public final class ScratchMount implements AutoCloseable {
+    public final Path dir;
 
     private ScratchMount(Path dir) {
         this.dir = dir;
     }
 
     /** A tmpfs at a new directory {@code at} with the mount options {@code options} ({@code size=8m,nr_inodes=64}). */
-    static ScratchMount tmpfs(Path at, String options) throws Exception {
-        assumeRoot("mounting a tmpfs");
+    public static ScratchMount tmpfs(Path at, String options) throws Exception {
         Path target = Files.createDirectory(at);
-        assumeTrue(run("mount", "-t", "tmpfs", "-o", options, "tmpfs", target.toString()), "mount -t tmpfs");
+        assumeTrue(
+                run("mount", "-t", "tmpfs", "-o", options, "tmpfs", target.toString()),
+                "mounting a tmpfs needs a root test run");
         return new ScratchMount(target);
     }
 
     /** A fresh ext4 of {@code mib} MiB with {@code inodes} inodes, its image in {@code images}, loop-mounted. */
-    static ScratchMount ext4(Path images, int mib, int inodes) throws Exception {
-        assumeRoot("mounting an ext4 image");
+    public static ScratchMount ext4(Path images, int mib, int inodes) throws Exception {
         Path img = images.resolve("fs.img");
         try (RandomAccessFile file = new RandomAccessFile(img.toFile(), "rw")) {
             file.setLength((long) mib << 20);
         }
         Path target = Files.createDirectory(images.resolve("fs"));
         assumeTrue(run("mkfs.ext4", "-q", "-F", "-b", "4096", "-N", "" + inodes, img.toString()), "mkfs.ext4");
-        assumeTrue(run("mount", "-o", "loop", img.toString(), target.toString()), "mount -o loop");
+        assumeTrue(
+                run("mount", "-o", "loop", img.toString(), target.toString()),
+                "mounting an ext4 image needs a root test run and loop devices");
         return new ScratchMount(target);
+    }
+
+    /** Writes {@code file} until the file system has no room left; returns it, to be deleted to make room again. */
+    public Path fill(String file) throws IOException {
+        Path filler = dir.resolve(file);
+        byte[] block = new byte[4096];
+        try (OutputStream out = Files.newOutputStream(filler)) {
+            while (true) {
+                out.write(block);
+            }
+        } catch (IOException full) {
+            return filler;
+        }
     }
 
     @Override
