@@ -52,8 +52,8 @@ final class ForgedTail {
         }
         List<Path> moved = segments.subList(segments.indexOf(first.segment()), segments.size());
         long lines = 0;
-        try (FileChannel out =
-                FileChannel.open(dir.resolve(name), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        Path copy = dir.resolve(name);
+        try (FileChannel out = FileChannel.open(copy, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             for (Path s : moved) {
                 lines += copy(s, s.equals(first.segment()) ? first.offset() : 0, out);
             }
@@ -61,6 +61,14 @@ final class ForgedTail {
                 lines += copy(pending, 0, out);
             }
             out.force(true);
+        } catch (IOException e) {
+            // Nothing is cut (the start is refused): a copy left cut short (a full disk) would read as evidence
+            // of a set-aside that never happened, beside the whole one of the start that succeeds later.
+            Files.deleteIfExists(copy);
+            throw new IOException(
+                    "cannot set aside the records from seq " + seq + " on, which no gateway wrote, into " + copy + ": "
+                            + e.getMessage() + "; the log is unchanged (make room and start again)",
+                    e);
         }
         syncDirectory(dir); // the copy is on disk before anything is cut
         for (Path s : moved.subList(1, moved.size())) {
