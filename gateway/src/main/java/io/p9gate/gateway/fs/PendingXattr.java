@@ -30,6 +30,12 @@ public final class PendingXattr {
      * zeros it never sent (and recorded as the value it set).
      */
     private final BitSet written = new BitSet();
+    /**
+     * Taken for its commit or let go of: no Twrite fills it any more. A Twrite that looked up the fid before its
+     * Tclunk may run after the clunk took the value; answered Rwrite then, its bytes would be acknowledged (and
+     * recorded as written) yet never set. Guarded by this.
+     */
+    private boolean sealed;
 
     public PendingXattr(String name, int size, int flags) throws OverBudget {
         this.budget = VmBudget.current().xattrBytes();
@@ -41,9 +47,14 @@ public final class PendingXattr {
 
     /** The fid holding it is gone (committed, clunked or its session closed); once. */
     public void release() {
+        seal();
         if (released.compareAndSet(false, true)) {
             budget.release(value.length);
         }
+    }
+
+    private synchronized void seal() {
+        sealed = true;
     }
 
     public String name() {
@@ -65,6 +76,9 @@ public final class PendingXattr {
      * without computing {@code offset + n}, which overflows for offsets near 2^63.
      */
     synchronized int write(long offset, ByteBuffer data) throws P9Exception {
+        if (sealed) {
+            throw new P9Exception(Errno.EBADF, "xattr value already committed or released: its fid was clunked");
+        }
         int n = data.remaining();
         if (offset < 0) {
             throw new P9Exception(Errno.EINVAL, "xattr write at negative offset " + offset);
@@ -77,8 +91,12 @@ public final class PendingXattr {
         return n;
     }
 
-    /** The complete value; EINVAL unless each of the bytes Txattrcreate announced was written. */
+    /**
+     * The complete value, for its commit; EINVAL unless each of the bytes Txattrcreate announced was written. No
+     * write is taken after it, complete or not: the fid that filled it is gone.
+     */
     synchronized byte[] value() throws P9Exception {
+        sealed = true;
         int filled = written.cardinality();
         if (filled != value.length) {
             throw new P9Exception(Errno.EINVAL, "xattr value incomplete: " + filled + " of " + value.length + " bytes");
