@@ -4,26 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.auditing.SignedLogs;
-import io.p9gate.gateway.budget.Budgets;
-import io.p9gate.gateway.budget.HostResources;
-import io.p9gate.gateway.budget.Limits;
-import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.gateway.client.P9Client;
-import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyFixture;
-import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.proto.LockConstants;
 import io.p9gate.gateway.proto.MessageType;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
-import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
-import io.p9gate.gateway.session.SessionSettings;
-import io.p9gate.gateway.wiring.ShareServerFactory;
-import io.p9gate.gateway.wiring.ThisProcess;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -42,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
  * signed log verifies.
  */
 class AbruptCloseSweepAttackTest {
-    private static final long LOTS = 1 << 20;
     private static final int O_RDWR = 2;
 
     @TempDir
@@ -53,51 +41,27 @@ class AbruptCloseSweepAttackTest {
         PolicyFixture fx = new PolicyFixture(tmp);
         SignedLogs logs = SignedLogs.in(tmp);
         SignedAuditTrail trail = logs.open();
-        var holder = fx.holder();
-        Budgets budgets = new Budgets(HostResources.current(), GatewayConfig.DEFAULT_MSIZE);
-        VmBudget alpha = budgets.add(
-                "alpha", new Limits(LOTS, 64, LOTS, LOTS, LOTS, LOTS, LOTS, 1), List.of(fx.alphaListener()));
-        budgets.add("beta", new Limits(LOTS, LOTS, LOTS, LOTS, LOTS, LOTS, LOTS, 1), List.of(fx.betaListener()));
-        try (ShareServerFactory shares = fx.shares(holder, OwnershipMode.automatic(ThisProcess.INSTANCE), trail);
-                Gateway _ = Gateway.start(new GatewayConfig(
-                        PolicyListeners.of(holder.current()),
-                        shares,
-                        GatewayConfig.DEFAULT_MSIZE,
-                        2,
-                        SessionSettings.DEFAULT_MAX_OUTSTANDING,
-                        0,
-                        budgets))) {
+        try (BudgetedAlphaGateway gateway = BudgetedAlphaGateway.start(fx, trail)) {
             cutMidWriteHoldingALock(fx);
-            betaReads(fx);
+            BudgetedAlphaGateway.betaReads(fx);
             leaveRepliesUnreadThenClose(fx); // beta reads while the replies pile up
-            betaReads(fx);
+            BudgetedAlphaGateway.betaReads(fx);
             halfCloseWithRequestsInFlight(fx);
-            betaReads(fx);
+            BudgetedAlphaGateway.betaReads(fx);
             flushEverythingThenClose(fx);
-            betaReads(fx);
+            BudgetedAlphaGateway.betaReads(fx);
             closeWithAnXattrValueHalfWritten(fx);
-            betaReads(fx);
+            BudgetedAlphaGateway.betaReads(fx);
 
-            awaitNoConnections(alpha);
-            assertEquals(0, alpha.fids().used(), "fids");
-            assertEquals(0, alpha.descriptors().used(), "descriptors");
-            assertEquals(0, alpha.locks().used(), "locks");
-            assertEquals(0, alpha.xattrBytes().used(), "xattr value bytes");
-            assertEquals(0, alpha.admission().serving(), "requests");
-            assertEquals(0, alpha.admission().queuedReplyBytes(), "reply bytes");
+            gateway.assertAlphaHoldsNothing();
             try (P9Client again = open(fx)) {
                 again.walk(0, 1, "notes.txt");
                 again.lopen(1, O_RDWR);
                 assertEquals(LockConstants.LOCK_SUCCESS, lock(again, 1), "the lock of the cut session is free");
             }
-            awaitNoConnections(alpha);
+            gateway.awaitNoConnections();
         }
-        trail.close();
-        List<AuditRecord> records = logs.records();
-        assertEquals(
-                count(records, "session_attach"), count(records, "session_close"), "every session is recorded closed");
-        SignedLogs.Verified verified = logs.verify();
-        assertEquals(0, verified.exit(), verified.output());
+        BudgetedAlphaGateway.assertSessionsClosedAndLogVerifies(trail, logs);
     }
 
     private static P9Client open(PolicyFixture fx) throws Exception {
@@ -153,7 +117,7 @@ class AbruptCloseSweepAttackTest {
                     i++;
                 }
             }
-            betaReads(fx);
+            BudgetedAlphaGateway.betaReads(fx);
         }
     }
 
@@ -221,28 +185,5 @@ class AbruptCloseSweepAttackTest {
             c.rpc(new TMessage.Txattrcreate(1, "user.half", 60_000, 0));
             c.write(1, 0, new byte[1000]);
         }
-    }
-
-    private static void betaReads(PolicyFixture fx) throws Exception {
-        try (P9Client beta = P9Client.open(UnixDomainSocketAddress.of(fx.betaSocket), 8192)) {
-            beta.attach(0, "beta", "other", 0);
-            beta.walk(0, 1, "readme");
-            beta.lopen(1, 0);
-            assertEquals("beta's view", new String(beta.read(1, 0, 64), StandardCharsets.UTF_8));
-        }
-    }
-
-    /** The sessions end on the VM's lane after their sockets close; "at all" is the point, not how fast. */
-    private static void awaitNoConnections(VmBudget vm) throws InterruptedException {
-        for (int i = 0; i < 3000 && vm.connections().used() > 0; i++) {
-            Thread.sleep(10);
-        }
-        assertEquals(0, vm.connections().used(), "connections");
-    }
-
-    private static long count(List<AuditRecord> records, String type) {
-        return records.stream()
-                .filter(r -> type.equals(r.type()) && "alpha".equals(r.vm()))
-                .count();
     }
 }
