@@ -389,7 +389,7 @@ final class ServeCommand implements Callable<Integer> {
             policySources.add(policy);
             policySources.addAll(holder.current().policy().cedarFiles());
         }
-        List<String> why = ProductionProfile.refusals(new ProductionProfile.ServePlan(
+        List<String> why = new ArrayList<>(ProductionProfile.refusals(new ProductionProfile.ServePlan(
                 policy,
                 policySources,
                 listeners,
@@ -397,7 +397,8 @@ final class ServeCommand implements Callable<Integer> {
                 audit.key,
                 tlsOption.key,
                 metricsAddress,
-                audit.hasDiskBudget()));
+                audit.hasDiskBudget())));
+        why.addAll(EnvironmentJvmOptions.refusals(System.getenv()));
         if (!why.isEmpty()) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "production profile refuses to start: " + String.join("; ", why));

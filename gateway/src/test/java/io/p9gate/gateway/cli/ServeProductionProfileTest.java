@@ -27,21 +27,19 @@ class ServeProductionProfileTest {
     Path share;
     Path policy;
     Path notSocket;
+    AcceptableProduction setup;
 
     @BeforeEach
     void acceptableProductionSetup() throws Exception {
-        logs = SignedLogs.in(dir);
-        share = Files.createDirectories(dir.resolve("share"));
-        // A plain file where the VM's socket goes: once the profile lets the start through, the bind
-        // fails and serve returns ("not a socket") instead of serving forever.
-        notSocket = Files.createFile(dir.resolve("vm.sock"));
-        policy = writePrivate(dir.resolve("policy.yaml"), OneSharePolicy.text(notSocket, share, "read-write"));
+        setup = AcceptableProduction.in(dir);
+        logs = setup.logs;
+        share = setup.share;
+        notSocket = setup.notSocket;
+        policy = setup.policy;
     }
 
     private static Path writePrivate(Path file, String text) throws Exception {
-        Files.writeString(file, text);
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        return file;
+        return AcceptableProduction.writePrivate(file, text);
     }
 
     private static CliRun serve(String... args) {
@@ -51,19 +49,7 @@ class ServeProductionProfileTest {
     }
 
     private String[] production(String... extra) {
-        List<String> args = new ArrayList<>(List.of(
-                "--profile",
-                "production",
-                "--policy",
-                policy.toString(),
-                "--audit-dir",
-                logs.dir.toString(),
-                "--audit-key",
-                logs.privateKey.toString(),
-                "--audit-min-free",
-                "64MiB"));
-        args.addAll(List.of(extra));
-        return args.toArray(String[]::new);
+        return setup.options(extra);
     }
 
     private void assertRefused(CliRun run, String why) {

@@ -1,0 +1,58 @@
+package io.p9gate.gateway.cli;
+
+import io.p9gate.gateway.auditing.SignedLogs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An acceptable {@code serve --profile production} configuration in a test directory: a private policy with one VM
+ * and one share, a signed audit log with a disk budget. A plain file stands where the VM's socket goes: a start the
+ * profile lets through fails at the bind ("not a socket") and returns instead of serving forever.
+ */
+final class AcceptableProduction {
+    final SignedLogs logs;
+    final Path share;
+    final Path notSocket;
+    final Path policy;
+
+    private AcceptableProduction(SignedLogs logs, Path share, Path notSocket, Path policy) {
+        this.logs = logs;
+        this.share = share;
+        this.notSocket = notSocket;
+        this.policy = policy;
+    }
+
+    static AcceptableProduction in(Path dir) throws Exception {
+        SignedLogs logs = SignedLogs.in(dir);
+        Path share = Files.createDirectories(dir.resolve("share"));
+        Path notSocket = Files.createFile(dir.resolve("vm.sock"));
+        Path policy = writePrivate(dir.resolve("policy.yaml"), OneSharePolicy.text(notSocket, share, "read-write"));
+        return new AcceptableProduction(logs, share, notSocket, policy);
+    }
+
+    static Path writePrivate(Path file, String text) throws Exception {
+        Files.writeString(file, text);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        return file;
+    }
+
+    /** The options of serve (without the command's name) for this configuration, then {@code extra}. */
+    String[] options(String... extra) {
+        List<String> args = new ArrayList<>(List.of(
+                "--profile",
+                "production",
+                "--policy",
+                policy.toString(),
+                "--audit-dir",
+                logs.dir.toString(),
+                "--audit-key",
+                logs.privateKey.toString(),
+                "--audit-min-free",
+                "64MiB"));
+        args.addAll(List.of(extra));
+        return args.toArray(String[]::new);
+    }
+}
