@@ -2,6 +2,7 @@ package io.p9gate.gateway.cli;
 
 import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.gateway.metrics.MetricsAddress;
+import io.p9gate.gateway.policyadapter.ChangeableByOthers;
 import io.p9gate.gateway.server.ListenSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,38 +32,12 @@ final class ProductionProfile {
             Path auditKey,
             Path tlsKey,
             MetricsAddress metrics,
-            boolean auditDiskBudget) {
+            boolean auditDiskBudget,
+            List<Path> peerTrust) {
         ServePlan {
             policySources = List.copyOf(policySources);
             listeners = List.copyOf(listeners);
-        }
-
-        /** With an audit disk budget. */
-        ServePlan(
-                Path policyFile,
-                List<Path> policySources,
-                List<ListenSpec> listeners,
-                Path auditDir,
-                Path auditKey,
-                Path tlsKey,
-                MetricsAddress metrics) {
-            this(policyFile, policySources, listeners, auditDir, auditKey, tlsKey, metrics, true);
-        }
-
-        /** Without metrics. */
-        ServePlan(
-                Path policyFile,
-                List<Path> policySources,
-                List<ListenSpec> listeners,
-                Path auditDir,
-                Path auditKey,
-                Path tlsKey) {
-            this(policyFile, policySources, listeners, auditDir, auditKey, tlsKey, null);
-        }
-
-        /** Without a TLS key (no tls: listener). */
-        ServePlan(Path policyFile, List<Path> policySources, List<ListenSpec> listeners, Path auditDir, Path auditKey) {
-            this(policyFile, policySources, listeners, auditDir, auditKey, null);
+            peerTrust = List.copyOf(peerTrust);
         }
     }
 
@@ -103,14 +78,34 @@ final class ProductionProfile {
         }
         for (Path source : plan.policySources()) {
             privateFile("policy", source).ifPresent(why::add);
+            changeableByOthers("policy", source).ifPresent(why::add);
+        }
+        for (Path trust : plan.peerTrust()) {
+            changeableByOthers("client-cert file", trust).ifPresent(why::add);
         }
         if (plan.auditKey() != null) {
             privateFile("audit key", plan.auditKey()).ifPresent(why::add);
+            changeableByOthers("audit key", plan.auditKey()).ifPresent(why::add);
         }
         if (plan.tlsKey() != null) {
             privateFile("TLS key", plan.tlsKey()).ifPresent(why::add);
+            changeableByOthers("TLS key", plan.tlsKey()).ifPresent(why::add);
         }
         return why;
+    }
+
+    /**
+     * A file the gateway trusts that another host user can change, or replace through a directory above it, is
+     * theirs: a policy they rewrite, a CA they add their own certificate to (and then connect as any VM it pins by
+     * subject), a key they swap. Its mode alone does not say so: a 0600 file owned by someone else is theirs.
+     */
+    private static Optional<String> changeableByOthers(String what, Path file) {
+        List<String> reasons = ChangeableByOthers.fileAndItsDirectories(file);
+        if (reasons.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(what + " " + file + " can be changed by another host user (" + String.join("; ", reasons)
+                + "; keep it and the directories above it owned by root and writable by their owner only)");
     }
 
     /** A file others may read or change is refused: its secrets or its rules would be theirs too. */

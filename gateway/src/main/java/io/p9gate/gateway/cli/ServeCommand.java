@@ -385,9 +385,11 @@ final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         List<Path> policySources = new ArrayList<>();
+        List<Path> peerTrust = new ArrayList<>();
         if (holder != null) {
             policySources.add(policy);
             policySources.addAll(holder.current().policy().cedarFiles());
+            peerTrust.addAll(PolicyListeners.trustFiles(holder.current()));
         }
         List<String> why = new ArrayList<>(ProductionProfile.refusals(new ProductionProfile.ServePlan(
                 policy,
@@ -397,7 +399,8 @@ final class ServeCommand implements Callable<Integer> {
                 audit.key,
                 tlsOption.key,
                 metricsAddress,
-                audit.hasDiskBudget())));
+                audit.hasDiskBudget(),
+                peerTrust)));
         why.addAll(EnvironmentJvmOptions.refusals(System.getenv()));
         if (!why.isEmpty()) {
             throw new CommandLine.ParameterException(

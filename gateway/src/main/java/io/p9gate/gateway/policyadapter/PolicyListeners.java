@@ -6,9 +6,13 @@ import io.p9gate.gateway.server.ServerTls;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.SocketFile;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Stream;
 
 /**
  * The listeners a policy names, as the gateway binds them (R-DEP-1): one per address, so VMs that share a TLS
@@ -54,6 +58,20 @@ public final class PolicyListeners {
                 yield new ListenSpec.Tls(t.host(), t.port(), tls);
             }
         };
+    }
+
+    /** The CA and CRL files by which the policy's {@code tls:} listeners tell which certificate is whose. */
+    public static List<Path> trustFiles(PolicyEngine engine) {
+        List<Path> files = new ArrayList<>();
+        for (ListenerSpec l : engine.listeners().values()) {
+            if (l instanceof ListenerSpec.Tls tls) {
+                Stream.of(tls.client().ca(), tls.client().crl())
+                        .filter(Objects::nonNull)
+                        .filter(f -> !files.contains(f))
+                        .forEach(files::add);
+            }
+        }
+        return files;
     }
 
     /** What a bound listener is, in the terms of {@link ListenerSpec#bindKey()}: where policy and socket meet. */

@@ -6,11 +6,7 @@ import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.VmPolicy;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509CRL;
 import java.time.Instant;
@@ -133,36 +129,8 @@ public final class TransportChecks {
         return dirs;
     }
 
-    /**
-     * A directory's entries may be unlinked or renamed by its owner, and by anyone who may write it unless it is
-     * sticky (then only by an entry's owner): a directory owned by neither root nor the gateway's user, or group- or
-     * other-writable without the sticky bit, lets another user remove or replace what it holds: the socket, or a
-     * directory on the way to it. Says why, if so.
-     */
+    /** Says why another user can remove or replace what {@code dir} holds (the socket, or a directory on the way). */
     private static void othersMayChange(Path dir, Consumer<String> why) {
-        PosixFileAttributes a;
-        int mode;
-        try {
-            a = Files.readAttributes(dir, PosixFileAttributes.class);
-            mode = (Integer) Files.getAttribute(dir, "unix:mode");
-        } catch (IOException | UnsupportedOperationException e) {
-            return; // a directory that cannot be read is reported when the socket is bound
-        }
-        String owner = a.owner().getName();
-        Set<PosixFilePermission> p = a.permissions();
-        boolean othersWrite =
-                p.contains(PosixFilePermission.GROUP_WRITE) || p.contains(PosixFilePermission.OTHERS_WRITE);
-        boolean sticky = (mode & 01000) != 0;
-        List<String> reasons = new ArrayList<>();
-        if (!owner.equals("root") && !owner.equals(System.getProperty("user.name"))) {
-            reasons.add("it is owned by " + owner);
-        }
-        if (othersWrite && !sticky) {
-            reasons.add("mode " + PosixFilePermissions.toString(p) + " lets its group or others write it, without the"
-                    + " sticky bit");
-        }
-        if (!reasons.isEmpty()) {
-            why.accept(String.join(", and ", reasons));
-        }
+        ChangeableByOthers.directory(dir).ifPresent(why);
     }
 }

@@ -1,5 +1,9 @@
 package io.p9gate.gateway.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.p9gate.gateway.auditing.SignedLogs;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +41,16 @@ final class AcceptableProduction {
         Files.writeString(file, text);
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         return file;
+    }
+
+    /** A refusal by the profile: one line naming {@code why}, exit 2, no stack trace, nothing opened. */
+    void assertRefused(CliRun run, String why) {
+        assertEquals(Main.EXIT_USAGE, run.code(), run.err());
+        assertEquals(1, run.err().strip().lines().count(), "one line: " + run.err());
+        assertTrue(run.err().contains("production profile refuses to start: "), run.err());
+        assertTrue(run.err().contains(why), run.err());
+        assertFalse(run.err().contains("\tat "), "no stack trace");
+        assertFalse(Files.exists(logs.dir), "nothing is opened before the profile agrees");
     }
 
     /** The options of serve (without the command's name) for this configuration, then {@code extra}. */

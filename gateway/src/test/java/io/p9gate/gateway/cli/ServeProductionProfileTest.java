@@ -53,12 +53,7 @@ class ServeProductionProfileTest {
     }
 
     private void assertRefused(CliRun run, String why) {
-        assertEquals(Main.EXIT_USAGE, run.code(), run.err());
-        assertEquals(1, run.err().strip().lines().count(), "one line: " + run.err());
-        assertTrue(run.err().contains("production profile"), run.err());
-        assertTrue(run.err().contains(why), run.err());
-        assertFalse(run.err().contains("\tat "), "no stack trace");
-        assertFalse(Files.exists(logs.dir), "nothing is opened before the profile agrees");
+        setup.assertRefused(run, why);
     }
 
     @Test

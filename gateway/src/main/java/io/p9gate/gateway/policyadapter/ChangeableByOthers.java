@@ -1,0 +1,92 @@
+package io.p9gate.gateway.policyadapter;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Whether a host user other than root and the gateway's own user can change a file or a directory: its owner may
+ * (and may chmod it), and so may its group and others if they may write it. A directory's entries may also be
+ * renamed or replaced by anyone who may write the directory, unless it is sticky (then only by an entry's owner). A
+ * file the gateway trusts (its policy, the CA that says which certificate is a VM's, a key) is only as safe as
+ * itself and every directory above it, up to {@code /}.
+ */
+public final class ChangeableByOthers {
+    private ChangeableByOthers() {}
+
+    /**
+     * Why another user can change {@code file} or replace it through a directory above it (of its path as given, and
+     * of its real path if a link leads elsewhere): one reason per file or directory; none if nobody else can.
+     */
+    public static List<String> fileAndItsDirectories(Path file) {
+        List<String> why = new ArrayList<>();
+        Set<Path> seen = new LinkedHashSet<>();
+        Path given = file.toAbsolutePath().normalize();
+        check(given, false, seen, why);
+        directoriesAbove(given, seen, why);
+        try {
+            Path real = given.toRealPath();
+            if (!real.equals(given)) {
+                check(real, false, seen, why);
+                directoriesAbove(real, seen, why);
+            }
+        } catch (IOException e) {
+            // A file that does not resolve is refused by whoever reads it, saying why.
+        }
+        return why;
+    }
+
+    /** Why another user can change {@code dir} or what it holds; empty if nobody else can, or it cannot be read. */
+    public static Optional<String> directory(Path dir) {
+        List<String> reasons = reasons(dir, true);
+        return reasons.isEmpty() ? Optional.empty() : Optional.of(String.join(", and ", reasons));
+    }
+
+    private static void directoriesAbove(Path path, Set<Path> seen, List<String> why) {
+        for (Path dir = path.getParent(); dir != null; dir = dir.getParent()) {
+            check(dir, true, seen, why);
+        }
+    }
+
+    private static void check(Path path, boolean isDirectory, Set<Path> seen, List<String> why) {
+        if (seen.add(path)) {
+            List<String> reasons = reasons(path, isDirectory);
+            if (!reasons.isEmpty()) {
+                why.add((isDirectory ? "directory " + path + " above it: " : "") + String.join(", and ", reasons));
+            }
+        }
+    }
+
+    private static List<String> reasons(Path path, boolean isDirectory) {
+        PosixFileAttributes a;
+        int mode;
+        try {
+            a = Files.readAttributes(path, PosixFileAttributes.class);
+            mode = (Integer) Files.getAttribute(path, "unix:mode");
+        } catch (IOException | UnsupportedOperationException e) {
+            return List.of(); // one that cannot be read is reported by whoever opens it
+        }
+        List<String> reasons = new ArrayList<>();
+        String owner = a.owner().getName();
+        if (!owner.equals("root") && !owner.equals(System.getProperty("user.name"))) {
+            reasons.add("it is owned by " + owner);
+        }
+        Set<PosixFilePermission> p = a.permissions();
+        boolean othersWrite =
+                p.contains(PosixFilePermission.GROUP_WRITE) || p.contains(PosixFilePermission.OTHERS_WRITE);
+        boolean sticky = (mode & 01000) != 0;
+        if (othersWrite && !(isDirectory && sticky)) {
+            reasons.add("mode " + PosixFilePermissions.toString(p) + " lets its group or others write it"
+                    + (isDirectory ? ", without the sticky bit" : ""));
+        }
+        return reasons;
+    }
+}
