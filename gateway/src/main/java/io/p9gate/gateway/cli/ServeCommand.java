@@ -401,6 +401,9 @@ final class ServeCommand implements Callable<Integer> {
                 metricsAddress,
                 audit.hasDiskBudget(),
                 peerTrust)));
+        if (holder != null) {
+            why.addAll(PolicyListeners.socketsAnyUserIs(holder.current()));
+        }
         why.addAll(EnvironmentJvmOptions.refusals(System.getenv()));
         if (!why.isEmpty()) {
             throw new CommandLine.ParameterException(

@@ -60,6 +60,25 @@ public final class PolicyListeners {
         };
     }
 
+    /**
+     * The VMs whose Unix socket every host user may connect to (its mode lets others write it, which is all
+     * connect(2) asks) with no {@code peer:} to tell the hypervisor from them: any local process is then that VM.
+     * One line each.
+     */
+    public static List<String> socketsAnyUserIs(PolicyEngine engine) {
+        List<String> open = new ArrayList<>();
+        engine.listeners().forEach((vm, l) -> {
+            if (l instanceof ListenerSpec.UnixSocket unix
+                    && (unix.socket().mode() & 0002) != 0
+                    && unix.peer().any()) {
+                open.add("VM '" + vm + "' socket " + unix.describe() + " has mode 0"
+                        + Integer.toOctalString(unix.socket().mode()) + " and no peer: (any host user may connect and"
+                        + " would be the VM; drop the others' bits or name the hypervisor's peer: {uid, gid})");
+            }
+        });
+        return open;
+    }
+
     /** The CA and CRL files by which the policy's {@code tls:} listeners tell which certificate is whose. */
     public static List<Path> trustFiles(PolicyEngine engine) {
         List<Path> files = new ArrayList<>();

@@ -43,6 +43,14 @@ final class AcceptableProduction {
         return file;
     }
 
+    /** {@code p9gate serve OPTIONS}, in this JVM. */
+    static CliRun serve(String... options) {
+        String[] args = new String[options.length + 1];
+        args[0] = "serve";
+        System.arraycopy(options, 0, args, 1, options.length);
+        return CliRun.of(args);
+    }
+
     /** A refusal by the profile: one line naming {@code why}, exit 2, no stack trace, nothing opened. */
     void assertRefused(CliRun run, String why) {
         assertEquals(Main.EXIT_USAGE, run.code(), run.err());

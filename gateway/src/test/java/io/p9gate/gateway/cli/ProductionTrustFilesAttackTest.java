@@ -39,10 +39,7 @@ class ProductionTrustFilesAttackTest {
     }
 
     private static CliRun serve(String... options) {
-        String[] args = new String[options.length + 1];
-        args[0] = "serve";
-        System.arraycopy(options, 0, args, 1, options.length);
-        return CliRun.of(args);
+        return AcceptableProduction.serve(options);
     }
 
     private void assertRefused(CliRun run, String why) {
