@@ -31,6 +31,7 @@ import io.p9gate.gateway.session.SessionSettings;
 import io.p9gate.gateway.systemd.ServiceNotifier;
 import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.wiring.ThisProcess;
+import io.p9gate.policy.PolicyCheck;
 import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.protect.StatePath;
 import java.io.IOException;
@@ -384,26 +385,14 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        List<Path> policySources = new ArrayList<>();
-        List<Path> peerTrust = new ArrayList<>();
-        if (holder != null) {
-            policySources.add(policy);
-            policySources.addAll(holder.current().policy().cedarFiles());
-            peerTrust.addAll(PolicyListeners.trustFiles(holder.current()));
-        }
         List<String> why = new ArrayList<>(ProductionProfile.refusals(new ProductionProfile.ServePlan(
-                policy,
-                policySources,
+                holder != null ? holder.current().policy() : null,
                 listeners,
                 audit.dir,
                 audit.key,
                 tlsOption.key,
                 metricsAddress,
-                audit.hasDiskBudget(),
-                peerTrust)));
-        if (holder != null) {
-            why.addAll(PolicyListeners.socketsAnyUserIs(holder.current()));
-        }
+                audit.hasDiskBudget())));
         why.addAll(EnvironmentJvmOptions.refusals(System.getenv()));
         if (!why.isEmpty()) {
             throw new CommandLine.ParameterException(
@@ -421,7 +410,8 @@ final class ServeCommand implements Callable<Integer> {
                     spec.commandLine(),
                     "--policy names each VM's listener and shares: do not combine it with --share or --listen");
         }
-        return PolicyServe.load(policy, new ServedPolicyCheck(gatewayState(), ownershipMode(), ThisProcess.INSTANCE));
+        PolicyCheck served = new ServedPolicyCheck(gatewayState(), ownershipMode(), ThisProcess.INSTANCE);
+        return PolicyServe.load(policy, production() ? new ProductionReloadCheck(served) : served);
     }
 
     private OwnershipMode ownershipMode() {

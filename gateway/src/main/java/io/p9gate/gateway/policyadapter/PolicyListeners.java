@@ -6,13 +6,9 @@ import io.p9gate.gateway.server.ServerTls;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.SocketFile;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.stream.Stream;
 
 /**
  * The listeners a policy names, as the gateway binds them (R-DEP-1): one per address, so VMs that share a TLS
@@ -58,39 +54,6 @@ public final class PolicyListeners {
                 yield new ListenSpec.Tls(t.host(), t.port(), tls);
             }
         };
-    }
-
-    /**
-     * The VMs whose Unix socket every host user may connect to (its mode lets others write it, which is all
-     * connect(2) asks) with no {@code peer:} to tell the hypervisor from them: any local process is then that VM.
-     * One line each.
-     */
-    public static List<String> socketsAnyUserIs(PolicyEngine engine) {
-        List<String> open = new ArrayList<>();
-        engine.listeners().forEach((vm, l) -> {
-            if (l instanceof ListenerSpec.UnixSocket unix
-                    && (unix.socket().mode() & 0002) != 0
-                    && unix.peer().any()) {
-                open.add("VM '" + vm + "' socket " + unix.describe() + " has mode 0"
-                        + Integer.toOctalString(unix.socket().mode()) + " and no peer: (any host user may connect and"
-                        + " would be the VM; drop the others' bits or name the hypervisor's peer: {uid, gid})");
-            }
-        });
-        return open;
-    }
-
-    /** The CA and CRL files by which the policy's {@code tls:} listeners tell which certificate is whose. */
-    public static List<Path> trustFiles(PolicyEngine engine) {
-        List<Path> files = new ArrayList<>();
-        for (ListenerSpec l : engine.listeners().values()) {
-            if (l instanceof ListenerSpec.Tls tls) {
-                Stream.of(tls.client().ca(), tls.client().crl())
-                        .filter(Objects::nonNull)
-                        .filter(f -> !files.contains(f))
-                        .forEach(files::add);
-            }
-        }
-        return files;
     }
 
     /** What a bound listener is, in the terms of {@link ListenerSpec#bindKey()}: where policy and socket meet. */
