@@ -13,6 +13,7 @@ import io.p9gate.gateway.metrics.MetricsAddress;
 import io.p9gate.gateway.metrics.MetricsEndpoint;
 import io.p9gate.gateway.metrics.QuotaScope;
 import io.p9gate.gateway.metrics.RequestLatency;
+import io.p9gate.gateway.policyadapter.BoundSocketFiles;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.policyadapter.PolicyPeers;
@@ -410,7 +411,12 @@ final class ServeCommand implements Callable<Integer> {
                     spec.commandLine(),
                     "--policy names each VM's listener and shares: do not combine it with --share or --listen");
         }
-        PolicyCheck served = new ServedPolicyCheck(gatewayState(), ownershipMode(), ThisProcess.INSTANCE);
+        PolicyCheck state = new ServedPolicyCheck(gatewayState(), ownershipMode(), ThisProcess.INSTANCE);
+        PolicyCheck sockets = new BoundSocketFiles();
+        PolicyCheck served = file -> {
+            state.check(file);
+            sockets.check(file);
+        };
         return PolicyServe.load(policy, production() ? new ProductionReloadCheck(served) : served);
     }
 
