@@ -39,7 +39,11 @@ final class ProductionPolicyRules {
         for (Path trust : peerTrust(policy)) {
             changeableByOthers("client-cert file", trust).ifPresent(why::add);
         }
+        Set<Path> socketDirs = new LinkedHashSet<>();
         for (VmPolicy vm : policy.vms().values()) {
+            if (vm.listen() instanceof ListenerSpec.UnixSocket unix) {
+                socketDirectoryOthersMayChange(vm, unix, socketDirs).ifPresent(why::add);
+            }
             if (vm.listen() instanceof ListenerSpec.UnixSocket unix
                     && (unix.socket().mode() & 0002) != 0
                     && unix.peer().any()) {
@@ -50,6 +54,29 @@ final class ProductionPolicyRules {
             }
         }
         return why;
+    }
+
+    /**
+     * A directory of a VM's socket, or one above it, that another host user may change lets them unlink or rename
+     * the socket and bind one of their own at its path: the VM's hypervisor then connects to them, who serve it
+     * files of their choosing. Elsewhere a warning (TransportChecks); in production a refusal. Each directory once.
+     */
+    private static Optional<String> socketDirectoryOthersMayChange(
+            VmPolicy vm, ListenerSpec.UnixSocket unix, Set<Path> seen) {
+        List<String> reasons = new ArrayList<>();
+        for (Path dir = unix.path().toAbsolutePath().normalize().getParent(); dir != null; dir = dir.getParent()) {
+            Path checked = dir;
+            if (seen.add(checked)) {
+                ChangeableByOthers.directory(checked)
+                        .ifPresent(why -> reasons.add("directory " + checked + ": " + why));
+            }
+        }
+        if (reasons.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("VM '" + vm.id() + "' socket " + unix.describe() + " can be replaced by another host user ("
+                + String.join("; ", reasons) + ": they could bind their own socket where the VM's hypervisor"
+                + " connects; use directories only root or the gateway's user can write, such as /run/p9gate)");
     }
 
     /** The CA and CRL files by which the policy's {@code tls:} listeners tell which certificate is whose. */

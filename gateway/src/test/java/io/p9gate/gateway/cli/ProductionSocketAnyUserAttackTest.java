@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +32,28 @@ class ProductionSocketAnyUserAttackTest {
         setup.assertRefused(
                 serveWithSocket(setup, "socket: {mode: \"0666\"}"),
                 "VM 'v' socket unix:" + setup.notSocket + " has mode 0666 and no peer: (any host user may connect");
+    }
+
+    /**
+     * A socket directory any user may write (no sticky bit): they unlink the socket and bind theirs at its path, and
+     * the VM's hypervisor connects to them. A warning in development; refused in production.
+     */
+    @Test
+    void aSocketInADirectoryOthersMayWriteIsRefused() throws Exception {
+        AcceptableProduction setup = AcceptableProduction.in(dir);
+        Path open = Files.createDirectory(dir.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.createFile(open.resolve("vm.sock")); // as in the setup: a start let through ends at the bind
+        AcceptableProduction.writePrivate(
+                setup.policy,
+                Files.readString(setup.policy)
+                        .replace(
+                                setup.notSocket.toString(),
+                                open.resolve("vm.sock").toString()));
+        setup.assertRefused(
+                AcceptableProduction.serve(setup.options()),
+                "VM 'v' socket unix:" + open.resolve("vm.sock") + " can be replaced by another host user (directory "
+                        + open + ": mode rwxrwxrwx lets its group or others write it, without the sticky bit");
     }
 
     @Test
