@@ -95,7 +95,8 @@ final class ServeCommand implements Callable<Integer> {
             names = "--profile",
             paramLabel = "production|development",
             description = "production refuses every development convenience (no policy, no signed audit log, "
-                    + "plain TCP, key or policy readable by others); default: ${DEFAULT-VALUE}.")
+                    + "plain TCP, a key or policy others can read, a key, policy, CA or VM socket other host users "
+                    + "can change or connect to, JVM options from the environment); default: ${DEFAULT-VALUE}.")
     String profile = "development";
 
     @Option(
