@@ -34,6 +34,25 @@ final class VisibleEntries {
      */
     static final int MAX_QUESTIONS = 512;
 
+    /**
+     * Bytes of the listed directory's path that make a question count once more against {@link #MAX_QUESTIONS}.
+     * Each question hands the policy the whole path of the entry, and a guest chooses its depth (beyond PATH_MAX):
+     * counted once each, 512 questions at 200 levels of 255-byte names (51 KB) were 26 MB of paths, 0.5-0.8 s of
+     * hand-written Cedar for one Treaddir of a 64 KiB count (~2 ms each, the decision cache holding only a few such
+     * paths). A question costs about as much as 4 KiB of path, so a deep listing takes more round trips instead.
+     */
+    static final int PATH_BYTES_PER_QUESTION = 4096;
+
+    /**
+     * What one entry's question counts against {@link #MAX_QUESTIONS}: one, two for a describing listing (WALK and
+     * GETATTR), times one more for every {@link #PATH_BYTES_PER_QUESTION} of the directory's path; never more than
+     * the bound, so that every request judges at least one entry and a listing however deep goes on.
+     */
+    static int questionCost(String dirPath, boolean describe) {
+        long cost = (describe ? 2L : 1L) * (1 + dirPath.length() / PATH_BYTES_PER_QUESTION);
+        return (int) Math.min(cost, MAX_QUESTIONS);
+    }
+
     /** An entry to list, and whether a describing listing may show its attributes. */
     record Judged(DirEntry entry, boolean described) {}
 
@@ -77,7 +96,7 @@ final class VisibleEntries {
             int count,
             boolean describe)
             throws P9Exception {
-        int cost = describe ? 2 : 1;
+        int cost = questionCost(dirPath, describe);
         long cursor = offset; // the host position of the next entry to judge
         int questions = 0;
         int bytes = 0;
