@@ -61,6 +61,15 @@ public final class Node implements AutoCloseable {
         return new OpenFile(fd, type, key, flags);
     }
 
+    /**
+     * The path last learned, whatever renames came since, or null: only a guess of each name to look up first when
+     * the kernel must be asked by climbing ({@link ShareRoot#currentPath}), never an answer.
+     */
+    String lastLearnedPath() {
+        KnownPath k = known;
+        return k == null ? null : k.path();
+    }
+
     /** The path learned under {@code epoch}, or null if none was (or it was learned before a rename). */
     String pathAt(long epoch) {
         KnownPath k = known;

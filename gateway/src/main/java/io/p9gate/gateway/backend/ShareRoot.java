@@ -50,6 +50,8 @@ public final class ShareRoot implements AutoCloseable {
     private volatile String rootPrefix;
     /** Times a handle's path was asked of the kernel: what a rename costs the handles that must forget. */
     private final LongAdder kernelLookups = new LongAdder();
+    /** Directory entries read to find a directory's name while climbing beyond PATH_MAX (for tests). */
+    private static final LongAdder CLIMB_ENTRIES_READ = new LongAdder();
     /** Whether set-id bits may be kept in xattrs beneath this share ({@link #setIdBitsMayBeKept}). */
     private volatile boolean setIdBitsKept;
     /** The mount the root was opened through ({@link MountIds}): a descriptor's mount never changes. */
@@ -373,17 +375,39 @@ public final class ShareRoot implements AutoCloseable {
      *                     non-directory beyond PATH_MAX (a file has no ".." to climb from)
      */
     public String currentPath(Node node) throws P9Exception {
+        return currentPath(node, node.lastLearnedPath());
+    }
+
+    /**
+     * As {@link #currentPath(Node)}; {@code guess} (the path a request expects it at, may be null) names each
+     * directory to look up first if the kernel must be asked by climbing.
+     */
+    private String currentPath(Node node, String guess) throws P9Exception {
         if (isRoot(node)) {
             return "";
         }
         try {
-            return kernelRelativePath(node);
+            return kernelRelativePath(node, guess);
         } catch (P9Exception e) {
             if (e.errno() == Errno.EACCES) {
                 OpenShares.hostMovedIn(this);
             }
             throw e;
         }
+    }
+
+    /**
+     * The kernel's path of {@code node} ({@link #currentPath(Node, String)}, the names of {@code expected} looked up
+     * first), remembered as {@link #relativePath} remembers the kernel's answer when it is {@code expected}: a handle
+     * a walk reached by "..", which learns no path from the walk, then asks the kernel no more at each request.
+     */
+    public String checkedPath(Node node, String expected) throws P9Exception {
+        long epoch = renames.now();
+        String now = currentPath(node, expected);
+        if (now.equals(expected) && !isRoot(node)) {
+            node.learnPath(now, epoch);
+        }
+        return now;
     }
 
     /**
@@ -418,7 +442,7 @@ public final class ShareRoot implements AutoCloseable {
         return now;
     }
 
-    private String kernelRelativePath(Node node) throws P9Exception {
+    private String kernelRelativePath(Node node, String guess) throws P9Exception {
         kernelLookups.increment();
         String path;
         try {
@@ -427,7 +451,7 @@ public final class ShareRoot implements AutoCloseable {
             if (e.errno() != Errno.ENAMETOOLONG || !node.isDirectory()) {
                 throw e;
             }
-            return climbedPath(node);
+            return climbedPath(node, guess);
         }
         String prefix = rootPrefix;
         if (!path.startsWith(prefix)) {
@@ -470,14 +494,21 @@ public final class ShareRoot implements AutoCloseable {
      * @throws P9Exception EACCES if it is outside the share, ENOENT if it is elsewhere in it
      */
     public void requireAt(Node dir, String expected) throws P9Exception {
-        if (!currentPath(dir).equals(expected)) {
+        if (!currentPath(dir, expected).equals(expected)) {
             OpenShares.hostMovedIn(this);
             throw new P9Exception(Errno.ENOENT, "the host moved " + expected);
         }
     }
 
-    /** A directory's path by climbing: each step opens ".." and finds the entry that is the directory below. */
-    private String climbedPath(Node dir) throws P9Exception {
+    /**
+     * A directory's path by climbing: each step opens ".." and finds the entry that is the directory below. Where
+     * {@code guess} (the path the request expects, or the handle last learned; may be null) names it at the same
+     * distance from the directory, that name is looked up first: reading every entry of every ancestor made each
+     * request on such a directory cost the ancestors' sizes, which a guest grows once and the gateway paid at every
+     * walk (ClimbSiblingsAttackTest).
+     */
+    private String climbedPath(Node dir, String guess) throws P9Exception {
+        String[] guessed = guess == null || guess.isEmpty() ? new String[0] : guess.split("/", -1);
         Deque<String> names = new ArrayDeque<>();
         Node cursor = dir.share();
         try {
@@ -491,7 +522,8 @@ public final class ShareRoot implements AutoCloseable {
                     if (up.key().equals(current.key())) {
                         throw new P9Exception(Errno.EACCES, "handle is outside the share");
                     }
-                    names.addFirst(nameIn(up, current.key()));
+                    int back = guessed.length - 1 - depth;
+                    names.addFirst(nameIn(up, current.key(), back >= 0 ? guessed[back] : null));
                 } catch (P9Exception | RuntimeException e) {
                     up.close();
                     throw e;
@@ -505,8 +537,20 @@ public final class ShareRoot implements AutoCloseable {
         }
     }
 
-    /** The name under which directory {@code parent} holds the directory {@code child} (getdents, then statx). */
-    private static String nameIn(Node parent, FileKey child) throws P9Exception {
+    /**
+     * The name under which directory {@code parent} holds the directory {@code child}: {@code guess} if the entry
+     * of that name is it (one statx), else found by reading the entries (getdents, then statx).
+     */
+    private static String nameIn(Node parent, FileKey child, String guess) throws P9Exception {
+        if (guess != null && !guess.isEmpty() && !guess.equals(".") && !guess.equals("..") && guess.indexOf('/') < 0) {
+            try {
+                if (Inodes.statAt(parent, guess).key().equals(child)) {
+                    return guess;
+                }
+            } catch (P9Exception e) {
+                // Not there (moved, removed): read the entries.
+            }
+        }
         Fd listing =
                 Fd.open(() -> parent.use(fd -> LinuxSyscalls.openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)));
         try (Arena arena = Arena.ofConfined()) {
@@ -520,6 +564,7 @@ public final class ShareRoot implements AutoCloseable {
                         pos < n;
                         pos += Short.toUnsignedInt(
                                 buf.get(ValueLayout.JAVA_SHORT, pos + StructLayouts.Dirent.RECLEN))) {
+                    CLIMB_ENTRIES_READ.increment();
                     String name = buf.getString(pos + StructLayouts.Dirent.NAME, StandardCharsets.UTF_8);
                     if (buf.get(ValueLayout.JAVA_LONG, pos + StructLayouts.Dirent.INO) == child.ino()
                             && !name.equals(".")
@@ -668,6 +713,11 @@ public final class ShareRoot implements AutoCloseable {
             handle.release();
             throw e;
         }
+    }
+
+    /** Directory entries read so far, by every share, to name directories while climbing beyond PATH_MAX. */
+    static long climbEntriesRead() {
+        return CLIMB_ENTRIES_READ.sum();
     }
 
     /** For tests: how many times a handle's path was asked of the kernel. */

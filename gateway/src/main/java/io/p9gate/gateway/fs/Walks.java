@@ -97,7 +97,7 @@ final class Walks {
     private static void requireDecidedPath(LocalShare share, Node node, String decided) throws P9Exception {
         String now;
         try {
-            now = share.root().currentPath(node);
+            now = share.root().checkedPath(node, decided);
         } catch (P9Exception | RuntimeException e) {
             node.close();
             throw e;
