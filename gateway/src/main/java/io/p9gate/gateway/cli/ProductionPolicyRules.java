@@ -64,13 +64,8 @@ final class ProductionPolicyRules {
     private static Optional<String> socketDirectoryOthersMayChange(
             VmPolicy vm, ListenerSpec.UnixSocket unix, Set<Path> seen) {
         List<String> reasons = new ArrayList<>();
-        for (Path dir = unix.path().toAbsolutePath().normalize().getParent(); dir != null; dir = dir.getParent()) {
-            Path checked = dir;
-            if (seen.add(checked)) {
-                ChangeableByOthers.directory(checked)
-                        .ifPresent(why -> reasons.add("directory " + checked + ": " + why));
-            }
-        }
+        ChangeableByOthers.directoriesAbove(unix.path(), seen)
+                .forEach((dir, why) -> reasons.add("directory " + dir + ": " + why));
         if (reasons.isEmpty()) {
             return Optional.empty();
         }

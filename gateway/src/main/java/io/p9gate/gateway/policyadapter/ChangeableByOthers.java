@@ -7,8 +7,10 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -30,13 +32,13 @@ public final class ChangeableByOthers {
         List<String> why = new ArrayList<>();
         Set<Path> seen = new LinkedHashSet<>();
         Path given = file.toAbsolutePath().normalize();
-        check(given, false, seen, why);
-        directoriesAbove(given, seen, why);
+        checkFile(given, seen, why);
+        describeDirectoriesAbove(given, seen, why);
         try {
             Path real = given.toRealPath();
             if (!real.equals(given)) {
-                check(real, false, seen, why);
-                directoriesAbove(real, seen, why);
+                checkFile(real, seen, why);
+                describeDirectoriesAbove(real, seen, why);
             }
         } catch (IOException e) {
             // A file that does not resolve is refused by whoever reads it, saying why.
@@ -50,17 +52,30 @@ public final class ChangeableByOthers {
         return reasons.isEmpty() ? Optional.empty() : Optional.of(String.join(", and ", reasons));
     }
 
-    private static void directoriesAbove(Path path, Set<Path> seen, List<String> why) {
-        for (Path dir = path.getParent(); dir != null; dir = dir.getParent()) {
-            check(dir, true, seen, why);
+    /**
+     * Each directory above {@code path} (its own, up to {@code /}) that another user can change, with why
+     * ({@link #directory}), nearest first; directories already in {@code seen} are skipped, the others added.
+     */
+    public static Map<Path, String> directoriesAbove(Path path, Set<Path> seen) {
+        Map<Path, String> found = new LinkedHashMap<>();
+        for (Path dir = path.toAbsolutePath().normalize().getParent(); dir != null; dir = dir.getParent()) {
+            if (seen.add(dir)) {
+                Path checked = dir;
+                directory(checked).ifPresent(why -> found.put(checked, why));
+            }
         }
+        return found;
     }
 
-    private static void check(Path path, boolean isDirectory, Set<Path> seen, List<String> why) {
+    private static void describeDirectoriesAbove(Path path, Set<Path> seen, List<String> why) {
+        directoriesAbove(path, seen).forEach((dir, reasons) -> why.add("directory " + dir + " above it: " + reasons));
+    }
+
+    private static void checkFile(Path path, Set<Path> seen, List<String> why) {
         if (seen.add(path)) {
-            List<String> reasons = reasons(path, isDirectory);
+            List<String> reasons = reasons(path, false);
             if (!reasons.isEmpty()) {
-                why.add((isDirectory ? "directory " + path + " above it: " : "") + String.join(", and ", reasons));
+                why.add(String.join(", and ", reasons));
             }
         }
     }

@@ -62,27 +62,20 @@ public final class TransportChecks {
             }
         });
         Set<Path> told = new LinkedHashSet<>();
-        for (Path dir : socketDirectories(engine)) {
-            if (told.add(dir)) {
-                othersMayChange(
-                        dir,
-                        why -> found.add(
-                                "Unix socket directory " + dir + ": " + why + ": another"
-                                        + " host user can unlink a VM's socket there, and the VM cannot connect until the gateway"
-                                        + " restarts; use a directory only root or the gateway's user can write (docs/deploy.md)"));
-            }
-            for (Path above = dir.getParent(); above != null; above = above.getParent()) {
-                Path ancestor = above;
-                if (told.add(ancestor)) {
-                    othersMayChange(
-                            ancestor,
-                            why -> found.add("Directory " + ancestor + " above the Unix socket"
-                                    + " directory " + dir + ": " + why
-                                    + ": another host user can rename what it holds and"
-                                    + " put a socket of their own where a VM connects; use directories only root or the"
-                                    + " gateway's user can write, up to / (docs/deploy.md)"));
-                }
-            }
+        for (Path socket : socketPaths(engine)) {
+            Path dir = socket.toAbsolutePath().normalize().getParent();
+            ChangeableByOthers.directoriesAbove(socket, told)
+                    .forEach((changeable, why) -> found.add(
+                            changeable.equals(dir)
+                                    ? "Unix socket directory " + dir + ": " + why + ": another"
+                                            + " host user can unlink a VM's socket there, and the VM cannot connect until the"
+                                            + " gateway restarts; use a directory only root or the gateway's user can write"
+                                            + " (docs/deploy.md)"
+                                    : "Directory " + changeable + " above the Unix socket"
+                                            + " directory " + dir + ": " + why
+                                            + ": another host user can rename what it holds and"
+                                            + " put a socket of their own where a VM connects; use directories only root or the"
+                                            + " gateway's user can write, up to / (docs/deploy.md)"));
         }
         warnings = List.copyOf(found);
         found.forEach(warn);
@@ -119,18 +112,13 @@ public final class TransportChecks {
         return dates;
     }
 
-    private static Set<Path> socketDirectories(PolicyEngine engine) {
-        Set<Path> dirs = new LinkedHashSet<>();
+    private static List<Path> socketPaths(PolicyEngine engine) {
+        List<Path> sockets = new ArrayList<>();
         for (VmPolicy vm : engine.policy().vms().values()) {
             if (vm.listen() instanceof ListenerSpec.UnixSocket unix) {
-                dirs.add(unix.path().toAbsolutePath().normalize().getParent());
+                sockets.add(unix.path());
             }
         }
-        return dirs;
-    }
-
-    /** Says why another user can remove or replace what {@code dir} holds (the socket, or a directory on the way). */
-    private static void othersMayChange(Path dir, Consumer<String> why) {
-        ChangeableByOthers.directory(dir).ifPresent(why);
+        return sockets;
     }
 }
