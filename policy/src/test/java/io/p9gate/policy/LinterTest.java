@@ -83,12 +83,7 @@ class LinterTest {
 
     /** Two VMs over one host directory: alpha hides /secret, beta's share is as given. */
     private List<String> lintShared(String betaShare) throws Exception {
-        String policy = """
-                image: test
-                protect:
-                  keys: /etc/p9gate/keys
-                  audit: /var/lib/p9gate/audit
-                vms:
+        String policy = PolicyFiles.WITH_PROTECT + """
                   alpha:
                     listen: unix:/run/p9gate/alpha.sock
                     shares:

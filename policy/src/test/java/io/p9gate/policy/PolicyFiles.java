@@ -25,18 +25,23 @@ final class PolicyFiles {
                 """.formatted(vmLine);
     }
 
+    /** The lines before the VMs of a policy with {@code protect:}, ending with {@code vms:}. */
+    static final String WITH_PROTECT = """
+            image: test
+            protect:
+              keys: /etc/p9gate/keys
+              audit: /var/lib/p9gate/audit
+            vms:
+            """;
+
     /** A one-VM policy whose share body is {@code share} (indented under the share key). */
     static String oneShare(String share) {
-        return """
-                image: test
-                protect:
-                  keys: /etc/p9gate/keys
-                  audit: /var/lib/p9gate/audit
-                vms:
+        return WITH_PROTECT + """
                   vm1:
                     listen: unix:/run/p9gate/vm1.sock
                     shares:
                       data:
-                """ + share.stripIndent().lines().map(l -> "        " + l + "\n").reduce("", String::concat);
+                """
+                + share.stripIndent().lines().map(l -> "        " + l + "\n").reduce("", String::concat);
     }
 }

@@ -50,7 +50,7 @@ final class HiddenFromOtherWriters {
     }
 
     /** Whether the share lets its VM change anything: read-write access or an allow rule with a write. */
-    private static boolean mayChange(SharePolicy share) {
+    static boolean mayChange(SharePolicy share) {
         return share.access() == Access.READ_WRITE
                 || share.rules().stream()
                         .anyMatch(r ->
