@@ -15,6 +15,7 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -131,10 +132,42 @@ public final class UsageScanner {
         }
     }
 
+    /** The levels below its top a scan enters at most (the gateway itself climbs at most 4,096). */
+    static final int MAX_LEVELS = 1024;
+    /** The longest path below its top, in bytes, a scan enters (eight times PATH_MAX). */
+    static final int MAX_PATH_BYTES = 32 * 1024;
+
+    /**
+     * What a scope that holds a tree deeper than a scan enters counts, bytes and inodes: more than any limit, so the
+     * scope is full (fail closed) until a scan (a reload, a restart) finds it shallower. Its content is not known.
+     */
+    public static final Usage BEYOND_REACH = new Usage(Long.MAX_VALUE / 4, Long.MAX_VALUE / 4);
+
+    /** A directory the scan is in: its stream (closed when done unless it is the caller's) and its path's length. */
+    private static final class Level implements AutoCloseable {
+        final SecureDirectoryStream<Path> dir;
+        final Iterator<Path> entries;
+        final boolean owned;
+        final long pathBytes;
+
+        Level(SecureDirectoryStream<Path> dir, boolean owned, long pathBytes) {
+            this.dir = dir;
+            this.entries = dir.iterator();
+            this.owned = owned;
+            this.pathBytes = pathBytes;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (owned) dir.close();
+        }
+    }
+
     /** Counts entries; a file with several links once, remembering how many of its names it met. */
     private static final class Tally {
         private long bytes;
         private long inodes;
+        private boolean beyondReach;
         private final Map<Object, Names> multiLinked = new HashMap<>();
 
         /**
@@ -147,21 +180,42 @@ public final class UsageScanner {
             int seen = 1;
         }
 
-        /** Everything below {@code dir}, depth first (one open descriptor per level). */
-        void below(SecureDirectoryStream<Path> dir) throws IOException {
-            for (Path entry : dir) {
-                Path name = entry.getFileName();
-                PosixFileAttributes a = attributes(dir, name);
-                if (a == null) continue; // removed since it was listed
-                count(a, entry);
-                if (a.isDirectory()) {
-                    SecureDirectoryStream<Path> sub = openDirectory(dir, name);
-                    if (sub != null) {
-                        try (sub) {
-                            below(sub);
-                        }
+        /**
+         * Everything below {@code top}, depth first, one open descriptor per level, as a loop (a tree as deep as a
+         * guest makes it overflowed the thread's stack when each level was a call). Levels past {@link #MAX_LEVELS},
+         * or whose path passes {@link #MAX_PATH_BYTES}, are not entered: if one holds anything, the scope counts as full
+         * ({@link #BEYOND_REACH}): each open level holds its whole path (Java's directory streams), so a guest's
+         * tree 2,500 levels of 255-byte names deep took more heap than the gateway has, and its start failed.
+         */
+        void below(SecureDirectoryStream<Path> top) throws IOException {
+            Deque<Level> levels = new ArrayDeque<>();
+            levels.push(new Level(top, false, 0));
+            try {
+                while (!levels.isEmpty()) {
+                    Level level = levels.peek();
+                    if (!level.entries.hasNext()) {
+                        levels.pop().close();
+                        continue;
                     }
+                    Path entry = level.entries.next();
+                    Path name = entry.getFileName();
+                    PosixFileAttributes a = attributes(level.dir, name);
+                    if (a == null) continue; // removed since it was listed
+                    count(a, entry);
+                    if (!a.isDirectory()) continue;
+                    long pathBytes = level.pathBytes + 1 + name.toString().getBytes(StandardCharsets.UTF_8).length;
+                    SecureDirectoryStream<Path> sub = openDirectory(level.dir, name);
+                    if (sub == null) continue;
+                    if (levels.size() >= MAX_LEVELS || pathBytes > MAX_PATH_BYTES) {
+                        try (sub) {
+                            beyondReach |= sub.iterator().hasNext(); // an empty directory there hides nothing
+                        }
+                        continue;
+                    }
+                    levels.push(new Level(sub, true, pathBytes));
                 }
+            } finally {
+                for (Level level : levels) level.close();
             }
         }
 
@@ -216,7 +270,7 @@ public final class UsageScanner {
             multiLinked.values().forEach(n -> {
                 if (n.id != null && n.seen < n.links) outside.put(n.id, n.seen);
             });
-            return new Measured(new Usage(bytes, inodes), Map.copyOf(outside));
+            return new Measured(beyondReach ? BEYOND_REACH : new Usage(bytes, inodes), Map.copyOf(outside));
         }
     }
 }
