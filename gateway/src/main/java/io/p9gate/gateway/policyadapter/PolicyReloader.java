@@ -4,33 +4,65 @@ import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.PolicyHolder.ReloadResult;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
  * Reloads the policy without a restart (R-POL-7), on SIGHUP or when called. {@link PolicyHolder}
  * swaps the engine atomically, or keeps the old one and says why; every result is passed to the
  * listeners (the log line, the audit record of the new digest, the quota books).
+ *
+ * <p>One reload at a time, its listeners included: the JVM runs each SIGHUP on a thread of its own, and two
+ * reloads whose listeners interleaved recorded their digests out of order, so the audit log's last reload
+ * record could name a policy no longer in force.
  */
 public final class PolicyReloader {
     private final PolicyHolder holder;
     private final List<Consumer<ReloadResult>> listeners = new CopyOnWriteArrayList<>();
+    private final ReentrantLock reloading = new ReentrantLock();
+    /** A requested reload waits to begin: later requests are served by it, since it reads the file after them. */
+    private final AtomicBoolean waiting = new AtomicBoolean();
 
     public PolicyReloader(PolicyHolder holder) {
         this.holder = holder;
     }
 
-    /** Called after every reload attempt, on the thread that reloaded. */
+    /** Called after every reload attempt, on the thread that reloaded, one reload at a time. */
     public void onReload(Consumer<ReloadResult> listener) {
         listeners.add(listener);
     }
 
-    /** Reloads now; serialised by the holder, which also logs the outcome and, if refused, why. */
+    /** Reloads now, after any reload under way has finished with its listeners; logs the outcome and, if refused, why. */
     public ReloadResult reload() {
-        ReloadResult result = holder.reload();
-        for (Consumer<ReloadResult> listener : listeners) {
-            listener.accept(result);
+        reloading.lock();
+        try {
+            ReloadResult result = holder.reload();
+            for (Consumer<ReloadResult> listener : listeners) {
+                listener.accept(result);
+            }
+            return result;
+        } finally {
+            reloading.unlock();
         }
-        return result;
+    }
+
+    /**
+     * What a SIGHUP asks: a reload that begins after the request. Requests that come while a reload already waits
+     * to begin are served by that one, so a storm of signals during a long reload (a quota rescan of a huge tree)
+     * makes one more reload, not one per signal.
+     */
+    public void requestReload() {
+        if (waiting.getAndSet(true)) {
+            return;
+        }
+        reloading.lock();
+        try {
+            waiting.set(false);
+            reload();
+        } finally {
+            reloading.unlock();
+        }
     }
 
     /**
@@ -38,6 +70,6 @@ public final class PolicyReloader {
      * The JVM runs signal handlers on their own thread, so a slow load never blocks a request.
      */
     public void reloadOnSighup() {
-        HangupSignal.onEach(this::reload);
+        HangupSignal.onEach(this::requestReload);
     }
 }

@@ -1,0 +1,134 @@
+package io.p9gate.gateway.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.gateway.fs.AuditTrail;
+import io.p9gate.gateway.fs.GatewayEvent;
+import io.p9gate.gateway.policyadapter.OwnershipMode;
+import io.p9gate.gateway.policyadapter.PolicyFixture;
+import io.p9gate.gateway.policyadapter.PolicyReloader;
+import io.p9gate.gateway.policyadapter.SessionGuards;
+import io.p9gate.policy.PolicyHolder;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Red team (R-POL-7, R-AUD-1): reloads that overlap. The JVM runs every SIGHUP on a thread of its own, so two
+ * operators (a {@code systemctl reload} and a configuration tool) or a loop sending SIGHUP start reloads that run at
+ * once. The engine swap is serialised, but what follows it (quota rescan, the audit record of the new digest, the
+ * outcome {@code policy reload} waits for) ran unserialised: a reload whose rescan was slow wrote its record after a
+ * later reload's, so the audit log's last {@code policy_reload} named a policy no longer in force, and a storm of N
+ * signals made N reloads, each rescanning every quota scope.
+ */
+@Timeout(60)
+class ReloadStormAttackTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void theLastReloadRecordNamesThePolicyInForce() throws Exception {
+        PolicyFixture fx = new PolicyFixture(tmp);
+        PolicyHolder holder = fx.holder();
+        PolicyReloader reloader = new PolicyReloader(holder);
+        SlowFirstReload slow = new SlowFirstReload(); // its rescan, say, is long: it pauses after its swap
+        reloader.onReload(slow);
+        SessionGuards guards = PolicyServe.guards(holder, reloader, OwnershipMode.XATTR);
+        List<String> reloadRecords = new CopyOnWriteArrayList<>();
+        AuditTrail trail = new AuditTrail() {
+            @Override
+            public long record(io.p9gate.gateway.fs.AuditEntry entry) {
+                return NO_SEQ;
+            }
+
+            @Override
+            public void lifecycle(GatewayEvent event) {
+                if (event instanceof GatewayEvent.PolicyLoaded loaded) {
+                    reloadRecords.add(loaded.policyDigest());
+                }
+            }
+        };
+        reloader.onReload(result -> PolicyServe.recordReload(trail, result, new PrintWriter(new StringWriter())));
+
+        Files.writeString(fx.policyFile, fx.policy("", "1MiB"));
+        Thread first = Thread.ofPlatform().start(reloader::reload);
+        slow.reached.await();
+        String firstDigest = holder.current().digest();
+        Files.writeString(fx.policyFile, fx.policy("", "2KiB"));
+        Thread second = Thread.ofPlatform().start(reloader::reload);
+        doneOrWaiting(second); // the second reload finished, or waits for the first to finish
+        slow.goOn.countDown();
+        first.join();
+        second.join();
+
+        String inForce = holder.current().digest();
+        assertTrue(!inForce.equals(firstDigest), "the second file is in force");
+        assertEquals(List.of(firstDigest, inForce), reloadRecords, "the records in the order the policies took over");
+        assertEquals(
+                2048,
+                guards.quotas().use().getFirst().spec().maxBytes(),
+                "the quota books are those of the policy in force");
+    }
+
+    @Test
+    void aStormOfSighupsWhileAReloadRunsMakesOneMoreReload() throws Exception {
+        PolicyReloader reloader = new PolicyReloader(new PolicyFixture(tmp).holder());
+        SlowFirstReload slow = new SlowFirstReload();
+        reloader.onReload(slow);
+        Thread running = Thread.ofPlatform().start(reloader::requestReload);
+        slow.reached.await();
+
+        int storm = 50;
+        List<Thread> signals = new ArrayList<>();
+        for (int i = 0; i < storm; i++) { // as the JVM does: one thread per SIGHUP
+            signals.add(Thread.ofPlatform().start(reloader::requestReload));
+        }
+        signals.forEach(ReloadStormAttackTest::doneOrWaiting); // each signal handled, or waiting for the reload
+        slow.goOn.countDown();
+        running.join();
+        for (Thread t : signals) {
+            t.join();
+        }
+
+        assertEquals(2, slow.calls.get(), "the reload running, then one reload for every signal that came meanwhile");
+    }
+
+    /** Until {@code t} has ended or waits for a lock or a latch (no clock: a state the thread reaches). */
+    private static void doneOrWaiting(Thread t) {
+        while (t.getState() != Thread.State.TERMINATED
+                && t.getState() != Thread.State.WAITING
+                && t.getState() != Thread.State.BLOCKED) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /** A reload listener that holds the first reload, after its swap, until {@link #goOn}; counts the reloads. */
+    private static final class SlowFirstReload implements Consumer<PolicyHolder.ReloadResult> {
+        final CountDownLatch reached = new CountDownLatch(1);
+        final CountDownLatch goOn = new CountDownLatch(1);
+        final AtomicInteger calls = new AtomicInteger();
+
+        @Override
+        public void accept(PolicyHolder.ReloadResult result) {
+            if (calls.incrementAndGet() == 1) {
+                reached.countDown();
+                try {
+                    goOn.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+}
