@@ -47,11 +47,34 @@ public final class PolicyHolder {
      * Re-reads the file. On success the new engine replaces the old one; on failure the old one stays.
      * Reloads are serialised so the digests reported are those actually swapped.
      */
-    public synchronized ReloadResult reload() {
+    public ReloadResult reload() {
+        return reload(fresh -> () -> {});
+    }
+
+    /**
+     * What must be ready before a new engine may serve (the quota usage it counts against, say): made from the new
+     * engine while the old one still serves, then put in place together with the swap.
+     */
+    @FunctionalInterface
+    public interface Preparation {
+        /**
+         * @return what puts the prepared state in place, run right after the swap
+         * @throws PolicyLoadException when the engine cannot serve: the reload is refused, the old engine stays
+         */
+        Runnable prepare(PolicyEngine fresh) throws PolicyLoadException;
+    }
+
+    /**
+     * As {@link #reload()}, but the new engine is taken only if {@code preparation} succeeds for it; what it made
+     * is put in place right after the swap. A reload that fails at any step keeps the old engine whole.
+     */
+    public synchronized ReloadResult reload(Preparation preparation) {
         PolicyEngine old = current.get();
         try {
             PolicyEngine fresh = checked(file, check);
+            Runnable install = preparation.prepare(fresh);
             current.set(fresh);
+            install.run();
             LOG.info(() -> "policy reloaded from " + file + " (sha256 " + fresh.digest() + ")");
             return new ReloadResult.Loaded(old.digest(), fresh.digest());
         } catch (PolicyLoadException e) {

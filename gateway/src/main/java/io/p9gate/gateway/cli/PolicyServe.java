@@ -95,18 +95,14 @@ final class PolicyServe {
     }
 
     /**
-     * Decisions, id mapping and quotas per VM; quota usage is scanned now and again after each reload
-     * that was taken.
+     * Decisions, id mapping and quotas per VM; quota usage is scanned now and again for each reload, before
+     * its swap (a reload whose scan fails is refused).
      *
      * @throws java.io.UncheckedIOException if a quota scope cannot be scanned
      */
     static SessionGuards guards(PolicyHolder holder, PolicyReloader reloader, OwnershipMode mode) {
         PolicyQuotas quotas = new PolicyQuotas(holder.current());
-        reloader.onReload(result -> {
-            if (result instanceof PolicyHolder.ReloadResult.Loaded) {
-                quotas.rebuild(holder.current());
-            }
-        });
+        reloader.beforeSwap(quotas::prepare);
         return new SessionGuards(holder::current, mode, quotas);
     }
 

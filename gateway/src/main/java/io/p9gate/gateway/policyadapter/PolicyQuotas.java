@@ -2,6 +2,7 @@ package io.p9gate.gateway.policyadapter;
 
 import io.p9gate.gateway.fs.Quotas;
 import io.p9gate.policy.PolicyEngine;
+import io.p9gate.policy.load.PolicyLoadException;
 import io.p9gate.policy.quota.QuotaBook;
 import io.p9gate.policy.quota.QuotaSpec;
 import io.p9gate.policy.quota.Usage;
@@ -30,6 +31,21 @@ public final class PolicyQuotas {
 
     /** Scans the scopes of {@code engine}'s quotas and makes them current; changes nothing if a scan fails. */
     public void rebuild(PolicyEngine engine) {
+        try {
+            prepare(engine).run();
+        } catch (PolicyLoadException e) {
+            throw new UncheckedIOException(e.reason(), new IOException(e.reason()));
+        }
+    }
+
+    /**
+     * For a reload: scans the scopes of {@code engine}'s quotas while the old policy still serves, and returns what
+     * makes the new books current, for the reload to run with its swap. A scope that cannot be scanned refuses the
+     * reload: the new policy would otherwise serve with the old policy's books, its own limits unenforced.
+     *
+     * @throws PolicyLoadException at the VM whose quota usage cannot be measured, saying why
+     */
+    public Runnable prepare(PolicyEngine engine) throws PolicyLoadException {
         Map<String, QuotaBook> fresh = new HashMap<>();
         for (String vm : engine.listeners().keySet()) {
             List<QuotaSpec> specs = engine.quotas(vm);
@@ -42,9 +58,15 @@ public final class PolicyQuotas {
                         QuotaBook.open(
                                 specs, share -> engine.shareDir(vm, share).orElseThrow()));
             } catch (IOException e) {
-                throw new UncheckedIOException("VM '" + vm + "': cannot measure quota usage: " + e.getMessage(), e);
+                throw new PolicyLoadException(
+                        engine.policy().vms().get(vm).pos(),
+                        "VM '" + vm + "': cannot measure quota usage: " + e.getMessage());
             }
         }
+        return () -> install(engine, fresh);
+    }
+
+    private void install(PolicyEngine engine, Map<String, QuotaBook> fresh) {
         Set<String> every = new HashSet<>(vms.keySet());
         every.addAll(engine.listeners().keySet());
         every.forEach(vm -> vm(vm).replace(fresh.get(vm)));

@@ -2,6 +2,7 @@ package io.p9gate.gateway.policyadapter;
 
 import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.PolicyHolder.ReloadResult;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -11,7 +12,8 @@ import java.util.function.Consumer;
 /**
  * Reloads the policy without a restart (R-POL-7), on SIGHUP or when called. {@link PolicyHolder}
  * swaps the engine atomically, or keeps the old one and says why; every result is passed to the
- * listeners (the log line, the audit record of the new digest, the quota books).
+ * listeners (the log line, the audit record of the new digest, the budgets). What the new engine needs before it
+ * may serve (the quota books, from a scan of every scope) is made before the swap ({@link #beforeSwap}).
  *
  * <p>One reload at a time, its listeners included: the JVM runs each SIGHUP on a thread of its own, and two
  * reloads whose listeners interleaved recorded their digests out of order, so the audit log's last reload
@@ -20,6 +22,7 @@ import java.util.function.Consumer;
 public final class PolicyReloader {
     private final PolicyHolder holder;
     private final List<Consumer<ReloadResult>> listeners = new CopyOnWriteArrayList<>();
+    private final List<PolicyHolder.Preparation> preparations = new CopyOnWriteArrayList<>();
     private final ReentrantLock reloading = new ReentrantLock();
     /** A requested reload waits to begin: later requests are served by it, since it reads the file after them. */
     private final AtomicBoolean waiting = new AtomicBoolean();
@@ -33,11 +36,25 @@ public final class PolicyReloader {
         listeners.add(listener);
     }
 
+    /**
+     * Makes, before each swap, what the new engine needs to serve (its quota books): if {@code preparation} fails the
+     * reload is refused and the old policy stays whole; otherwise what it made is put in place with the swap.
+     */
+    public void beforeSwap(PolicyHolder.Preparation preparation) {
+        preparations.add(preparation);
+    }
+
     /** Reloads now, after any reload under way has finished with its listeners; logs the outcome and, if refused, why. */
     public ReloadResult reload() {
         reloading.lock();
         try {
-            ReloadResult result = holder.reload();
+            ReloadResult result = holder.reload(fresh -> {
+                List<Runnable> installs = new ArrayList<>();
+                for (PolicyHolder.Preparation preparation : preparations) {
+                    installs.add(preparation.prepare(fresh));
+                }
+                return () -> installs.forEach(Runnable::run);
+            });
             for (Consumer<ReloadResult> listener : listeners) {
                 listener.accept(result);
             }

@@ -3,20 +3,15 @@ package io.p9gate.gateway.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.p9gate.gateway.fs.AuditTrail;
-import io.p9gate.gateway.fs.GatewayEvent;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyFixture;
 import io.p9gate.gateway.policyadapter.PolicyReloader;
 import io.p9gate.gateway.policyadapter.SessionGuards;
 import io.p9gate.policy.PolicyHolder;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -45,21 +40,7 @@ class ReloadStormAttackTest {
         SlowFirstReload slow = new SlowFirstReload(); // its rescan, say, is long: it pauses after its swap
         reloader.onReload(slow);
         SessionGuards guards = PolicyServe.guards(holder, reloader, OwnershipMode.XATTR);
-        List<String> reloadRecords = new CopyOnWriteArrayList<>();
-        AuditTrail trail = new AuditTrail() {
-            @Override
-            public long record(io.p9gate.gateway.fs.AuditEntry entry) {
-                return NO_SEQ;
-            }
-
-            @Override
-            public void lifecycle(GatewayEvent event) {
-                if (event instanceof GatewayEvent.PolicyLoaded loaded) {
-                    reloadRecords.add(loaded.policyDigest());
-                }
-            }
-        };
-        reloader.onReload(result -> PolicyServe.recordReload(trail, result, new PrintWriter(new StringWriter())));
+        ReloadRecords records = ReloadRecords.of(reloader);
 
         Files.writeString(fx.policyFile, fx.policy("", "1MiB"));
         Thread first = Thread.ofPlatform().start(reloader::reload);
@@ -74,7 +55,8 @@ class ReloadStormAttackTest {
 
         String inForce = holder.current().digest();
         assertTrue(!inForce.equals(firstDigest), "the second file is in force");
-        assertEquals(List.of(firstDigest, inForce), reloadRecords, "the records in the order the policies took over");
+        assertEquals(
+                List.of(firstDigest, inForce), records.digests(), "the records in the order the policies took over");
         assertEquals(
                 2048,
                 guards.quotas().use().getFirst().spec().maxBytes(),
