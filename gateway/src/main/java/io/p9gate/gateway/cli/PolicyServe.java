@@ -11,6 +11,7 @@ import io.p9gate.gateway.policyadapter.PolicyQuotas;
 import io.p9gate.gateway.policyadapter.PolicyReloader;
 import io.p9gate.gateway.policyadapter.PolicyShares;
 import io.p9gate.gateway.policyadapter.SessionGuards;
+import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ServerTls;
 import io.p9gate.gateway.wiring.ShareServerFactory;
@@ -25,6 +26,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * What {@code serve --policy FILE} builds: the listeners and shares the policy names, every request
@@ -76,6 +79,29 @@ final class PolicyServe {
             }
         });
         return budgets;
+    }
+
+    /**
+     * After each reload that is taken, the connections of VMs the new policy no longer has are closed: every request
+     * of theirs would be refused, but what they hold (locks on files other VMs share, descriptors) would stay until
+     * their guests chose to leave.
+     */
+    static void closeRemovedVms(PolicyHolder holder, PolicyReloader reloader, Gateway gateway, PrintWriter err) {
+        AtomicReference<Set<String>> served =
+                new AtomicReference<>(holder.current().listeners().keySet());
+        reloader.onReload(result -> {
+            if (result instanceof PolicyHolder.ReloadResult.Loaded) {
+                Set<String> before = served.get();
+                Set<String> now = holder.current().listeners().keySet();
+                served.set(now);
+                int closed = gateway.closeConnectionsOf(vm -> before.contains(vm) && !now.contains(vm));
+                if (closed > 0) {
+                    err.println("p9gate: policy reload: closed " + closed
+                            + " connection(s) of VMs the new policy no longer has");
+                    err.flush();
+                }
+            }
+        });
     }
 
     /** A reload, taken or refused, becomes a lifecycle record; a record that fails is reported, not fatal. */

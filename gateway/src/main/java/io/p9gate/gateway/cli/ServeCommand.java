@@ -477,6 +477,8 @@ final class ServeCommand implements Callable<Integer> {
                             case PolicyHolder.ReloadResult.Kept kept ->
                                 "policy reload refused, keeping sha256 " + kept.digest() + ": " + kept.reason();
                         }));
+                PolicyServe.closeRemovedVms(
+                        holder, reloader, gateway, spec.commandLine().getErr());
                 reloader.reloadOnSighup();
                 if (pidFile != null) {
                     PolicyServe.writePidFile(pidFile);

@@ -9,6 +9,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.p9gate.gateway.budget.OverBudget;
@@ -32,6 +33,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
  * A running gateway: its listeners, sessions and worker threads. Each VM's connections have event loop
@@ -56,6 +58,9 @@ public final class Gateway implements AutoCloseable {
 
     private final FairWorkerPool workers;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    /** The VM whose session a connection holds, once it has one. */
+    private static final AttributeKey<String> SERVED_VM = AttributeKey.valueOf("p9gate.served-vm");
+
     private final List<Channel> serverChannels = new ArrayList<>();
     private final List<SocketAddress> bound = new ArrayList<>();
     private final AtomicLong sessionIds = new AtomicLong();
@@ -250,6 +255,27 @@ public final class Gateway implements AutoCloseable {
         // Counted closed once its fids are released, not when the socket closes: one scrape of the metrics
         // must never show a VM without connections but with open fids.
         session.ended().thenRun(place::sessionEnded);
+        channel.attr(SERVED_VM).set(budget.vm());
+    }
+
+    /**
+     * Closes the connections of every VM {@code gone} names (one a reload removed from the policy): their sessions
+     * end as on a disconnect, recorded, their fids, descriptors and locks released. Left open, such a connection is
+     * refused every request but keeps what it holds, a lock on a file another VM shares included, for as long as its
+     * guest wants.
+     *
+     * @return how many connections were closed
+     */
+    public int closeConnectionsOf(Predicate<String> gone) {
+        int closed = 0;
+        for (Channel channel : connections) {
+            String vm = channel.attr(SERVED_VM).get();
+            if (vm != null && gone.test(vm)) {
+                channel.close();
+                closed++;
+            }
+        }
+        return closed;
     }
 
     /**

@@ -44,7 +44,7 @@ class ReloadScanFailureAttackTest {
         PolicyHolder holder = fx.holder();
         PolicyReloader reloader = new PolicyReloader(holder);
         SessionGuards guards = PolicyServe.guards(holder, reloader, OwnershipMode.XATTR);
-        ReloadRecords records = ReloadRecords.of(reloader);
+        LifecycleRecords records = LifecycleRecords.of(reloader);
         String before = holder.current().digest();
 
         Path closed = Files.createDirectories(fx.data.resolve("cache/private"));

@@ -40,7 +40,7 @@ class ReloadStormAttackTest {
         SlowFirstReload slow = new SlowFirstReload(); // its rescan, say, is long: it pauses after its swap
         reloader.onReload(slow);
         SessionGuards guards = PolicyServe.guards(holder, reloader, OwnershipMode.XATTR);
-        ReloadRecords records = ReloadRecords.of(reloader);
+        LifecycleRecords records = LifecycleRecords.of(reloader);
 
         Files.writeString(fx.policyFile, fx.policy("", "1MiB"));
         Thread first = Thread.ofPlatform().start(reloader::reload);
