@@ -28,12 +28,14 @@ public final class ComplianceSuite implements VmRun.Suite {
     private final String token;
     private final AtomicInteger connections = new AtomicInteger();
     private final CaseReplay replay;
+    private final StopCleanup stops;
 
     private ComplianceSuite(SuiteOptions options, PolicyEngine engine, CaseReplay replay, PrintWriter progress) {
         this.options = options;
         this.engine = engine;
         this.replay = replay;
         this.log = new CheckLog(progress);
+        this.stops = StopCleanup.install(progress);
         byte[] random = new byte[4];
         new SecureRandom().nextBytes(random);
         this.token = "p9gate-compliance-" + HexFormat.of().formatHex(random);
@@ -66,7 +68,12 @@ public final class ComplianceSuite implements VmRun.Suite {
                 throw new IOException(e.getMessage(), e);
             }
         }
-        return new ComplianceSuite(options, engine, replay, progress).run();
+        ComplianceSuite suite = new ComplianceSuite(options, engine, replay, progress);
+        try {
+            return suite.run();
+        } finally {
+            suite.stops.finished();
+        }
     }
 
     private static void requireVm(PolicyEngine engine, String vm, String option) {
@@ -93,6 +100,9 @@ public final class ComplianceSuite implements VmRun.Suite {
         for (VmPolicy vm : engine.policy().vms().values()) {
             if (!options.vms().isEmpty() && !options.vms().contains(vm.id())) {
                 continue;
+            }
+            if (stops.stopping()) {
+                break;
             }
             ran.add(vm.id());
             try {
@@ -193,6 +203,11 @@ public final class ComplianceSuite implements VmRun.Suite {
     @Override
     public String token() {
         return token;
+    }
+
+    @Override
+    public StopCleanup stops() {
+        return stops;
     }
 
     @Override

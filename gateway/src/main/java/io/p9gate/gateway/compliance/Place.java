@@ -33,6 +33,11 @@ record Place(SharePath dir, boolean scratch, String token, String namePattern) {
                 + namePattern.substring(star + 1).replace("*", "");
     }
 
+    /** The directory that holds what the suite made here: the scratch directory's parent, else the place itself. */
+    SharePath holder() {
+        return scratch ? dir.prefix(dir.depth() - 1) : dir;
+    }
+
     SharePath path(String label) {
         return dir.child(name(label));
     }

@@ -66,8 +66,7 @@ final class QuotaChecks {
                 inodes(q, idPrefix, scope, place);
             }
         } finally {
-            new Cleanup(s(), p.rootFid(), place.token())
-                    .removeIn(place.scratch() ? place.dir().prefix(place.dir().depth() - 1) : place.dir());
+            new Cleanup(s(), p.rootFid(), place.token()).removeIn(place.holder());
         }
     }
 

@@ -51,6 +51,7 @@ final class ShareRun {
         Optional<Place> place =
                 Place.find(session.oracle(), share, candidates(before, p -> true), vm.token(), p -> true);
         place.ifPresent(this::touch);
+        Optional<StopCleanup.Made> made = place.map(p -> vm.made(share, p));
         PlaceChecks places = new PlaceChecks(log, session, root, share, prefix + "/place");
         Optional<Probing.OwnPlace> own = place.isPresent() ? places.prepare(place.get()) : Optional.empty();
         Probing probing = new Probing(session, root, share, before, own, vm.token(), p -> false);
@@ -71,6 +72,7 @@ final class ShareRun {
             quotas(probing, before);
         } finally {
             place.ifPresent(this::removePlace);
+            made.ifPresent(vm::removed);
         }
         unchanged(before);
     }
@@ -169,17 +171,19 @@ final class ShareRun {
                     token,
                     inScope);
             place.ifPresent(this::touch);
+            Optional<StopCleanup.Made> made = place.map(p -> vm.made(policy.name(), p));
             checks.run(q, prefix + "/quota[" + i + "]", place.orElse(null));
+            made.ifPresent(vm::removed);
         }
     }
 
     private void touch(Place place) {
-        touched.add(place.scratch() ? place.dir().prefix(place.dir().depth() - 1) : place.dir());
+        touched.add(place.holder());
     }
 
     /** Removes the suite's place with everything in it; a check says whether anything is left. */
     private void removePlace(Place place) {
-        SharePath holder = place.scratch() ? place.dir().prefix(place.dir().depth() - 1) : place.dir();
+        SharePath holder = place.holder();
         Attempt a = new Attempt(
                 vm.log(),
                 vm.session(),

@@ -58,6 +58,9 @@ final class VmRun {
         String token();
 
         int nextConnection();
+
+        /** What a run stopped half-way must still remove. */
+        StopCleanup stops();
     }
 
     VmRun(Suite suite, VmPolicy vm) {
@@ -162,6 +165,7 @@ final class VmRun {
                 suite.probes(),
                 suite.options().uid(),
                 suite.options().gid());
+        suite.stops().opened(session);
         try {
             Map<SharePolicy, Step> attached = new LinkedHashMap<>();
             for (SharePolicy share : vm.shares().values()) {
@@ -264,6 +268,7 @@ final class VmRun {
                         uid,
                         gid),
                 new LinkedHashMap<>());
+        suite.stops().opened(made.session());
         replaySessions.put(uid + ":" + gid, made);
         return made;
     }
@@ -291,6 +296,24 @@ final class VmRun {
                                         "policy test case \"" + placed.c().name() + "\" ("
                                                 + placed.c().pos() + ")")
                                 .skip("the case lies nowhere in the running policy: " + placed.error())));
+    }
+
+    /** A place the suite makes in {@code share}, for removal should the run be stopped before its own cleanup. */
+    StopCleanup.Made made(String share, Place place) {
+        StopCleanup.Made made = new StopCleanup.Made(
+                transport,
+                session.oracle(),
+                suite.options().uid(),
+                suite.options().gid(),
+                share,
+                place.holder(),
+                place.token());
+        suite.stops().made(made);
+        return made;
+    }
+
+    void removed(StopCleanup.Made made) {
+        suite.stops().removed(made);
     }
 
     /** Attach names of other VMs' shares (and one nobody has) are refused on this VM's listener. */
