@@ -33,6 +33,7 @@ final class GuestSession implements AutoCloseable {
     static final int O_APPEND = 02000;
     static final int O_DIRECTORY = 0200000;
     static final int S_IFIFO = 0010000;
+    static final int S_IFCHR = 0020000;
     static final int AT_REMOVEDIR = 0x200;
 
     /** What a fid names: a share-relative path, and whether it has been opened (and how). */
@@ -311,6 +312,24 @@ final class GuestSession implements AutoCloseable {
     Step mkfifo(int dirFid, String name) throws IOException {
         TMessage request = new TMessage.Tmknod(dirFid, name, S_IFIFO | 0644, 0, 0, gid);
         return newEntry(dirFid, name, "mknod", " (fifo, mode 644)", OpKind.MKNOD, request);
+    }
+
+    /**
+     * Tmknod of a character device, 1,3 (the host's /dev/null), asked as the share's {@code devices:} says
+     * ({@link Oracle#device}); the caller sends it only over a name that exists, so a gateway that made device
+     * nodes would answer EEXIST and make none.
+     */
+    Step mkchardev(int dirFid, String name) throws IOException {
+        FidInfo dir = fid(dirFid);
+        SharePath path = dir.path().child(name);
+        return send(
+                "Tmknod " + path + " (character device 1,3, mode 644)",
+                new TMessage.Tmknod(dirFid, name, S_IFCHR | 0644, 1, 3, gid),
+                oracle.device(dir.share(), path, gid),
+                "mknod",
+                path,
+                AuditMode.REQUIRED,
+                -1);
     }
 
     /** Tlink: a new name {@code name} in {@code dirFid} for the file of {@code targetFid}. */

@@ -5,6 +5,8 @@ import io.p9gate.policy.DecisionRequest;
 import io.p9gate.policy.PolicyDecision;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.ids.IdMap;
+import io.p9gate.policy.model.DeviceNodes;
+import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.terms.OpKind;
 import io.p9gate.policy.terms.SharePath;
 import java.util.ArrayList;
@@ -52,6 +54,19 @@ final class Oracle {
             return Expected.deny(errno(d.errno()), d.ruleIds());
         }
         return unownable(share, op, gid) ? unmappedOwner(share) : Expected.allow(d.ruleIds());
+    }
+
+    /**
+     * A Tmknod of a character or block device: what the policy decides for MKNOD, then, where it allows it, what
+     * the share's {@code devices:} says (R-CONF-2): {@code refuse} is EPERM, rule {@code vm.V.share.S.devices}.
+     */
+    Expected device(String share, SharePath path, long gid) {
+        Expected e = decide(share, OpKind.MKNOD, path, null, gid);
+        SharePolicy policy = engine.policy().vms().get(vm).shares().get(share);
+        if (!e.allowed() || policy == null || policy.devices() != DeviceNodes.REFUSE) {
+            return e;
+        }
+        return Expected.deny(Errno.EPERM, List.of(policy.devicesRuleId()));
     }
 
     /**

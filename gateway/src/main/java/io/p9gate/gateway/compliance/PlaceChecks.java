@@ -1,6 +1,7 @@
 package io.p9gate.gateway.compliance;
 
 import io.p9gate.gateway.proto.DirEntry;
+import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.LockConstants;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.SetAttr;
@@ -127,6 +128,7 @@ final class PlaceChecks {
             return linked;
         });
         makeAndRemove(own, "mknod", OpKind.MKNOD, session::mkfifo);
+        deviceOverFile(own, file);
         renameAndBack(own, file);
     }
 
@@ -303,6 +305,27 @@ final class PlaceChecks {
                 session.unlinkat(dir, Form.name(link), 0);
             }
         });
+        a.finishIfOpen();
+    }
+
+    /**
+     * A character device over the suite's own file (R-CONF-2): {@code devices: refuse} answers EPERM; a gateway that
+     * makes device nodes answers EEXIST there and makes none. A {@code mapped} share is not probed: telling a
+     * mapped entry from a device node needs a new entry, and a device node in a live share is what must never be.
+     */
+    private void deviceOverFile(Probing.OwnPlace own, SharePath file) throws IOException {
+        Attempt a =
+                attempt("mknod-device", "R-CONF-2", "mknod of a character device (1,3) over the suite's file " + file);
+        Expected expected = session.oracle().device(share, file, session.gid());
+        if (expected.allowed()) {
+            a.skip("the share's devices: is mapped (the suite makes no device entry in a live share)");
+            return;
+        }
+        Form.withFid(
+                probing(own),
+                a,
+                own.place().dir(),
+                dir -> a.probe(session.mkchardev(dir, Form.name(file)), Errno.EEXIST));
         a.finishIfOpen();
     }
 
