@@ -8,11 +8,13 @@ import io.p9gate.gateway.proto.MessageType;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.policy.dialect.Dialect;
 import java.io.IOException;
 import java.io.Serial;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
 /**
  * 9P2000.L conformance of the VM's listener, each check on a connection of its own so that a check that
@@ -52,12 +54,15 @@ final class ProtocolChecks {
     private final String vm;
     /** A share this VM may attach, for the fid checks; null if none. */
     private final String share;
+    /** The dialects the policy lets this VM's sessions negotiate (R-PROTO-7). */
+    private final Set<Dialect> dialects;
 
-    ProtocolChecks(CheckLog log, VmTransport transport, String vm, String share) {
+    ProtocolChecks(CheckLog log, VmTransport transport, String vm, String share, Set<Dialect> dialects) {
         this.log = log;
         this.transport = transport;
         this.vm = vm;
         this.share = share;
+        this.dialects = dialects;
     }
 
     void run() {
@@ -90,6 +95,7 @@ final class ProtocolChecks {
                         return "Rversion \"unknown\"";
                     }
                 });
+        dialects();
         check(
                 "msize",
                 "R-PROTO-2",
@@ -242,6 +248,34 @@ final class ProtocolChecks {
                         return "Rlerror " + use + " and " + twice;
                     }
                 });
+    }
+
+    /**
+     * Each dialect on a connection of its own: one the VM's {@code dialects:} lists is agreed to, any other is
+     * answered "unknown" (R-PROTO-7). 9P2000.L is the listener check's.
+     */
+    private void dialects() {
+        for (Dialect d : Dialect.values()) {
+            if (d == Dialect.L) {
+                continue;
+            }
+            boolean listed = dialects.contains(d);
+            String answer = listed ? d.version() : "unknown";
+            check(
+                    "dialect-" + d.policyName(),
+                    "R-PROTO-7",
+                    "Tversion \"" + d.version() + "\" is answered as the VM's dialects: "
+                            + (listed ? "list it" : "leave it out"),
+                    "Tversion msize " + SMALL_MSIZE + " \"" + d.version() + "\"",
+                    "Rversion \"" + answer + "\"",
+                    () -> {
+                        try (P9Client c = connect()) {
+                            RMessage.Rversion v = c.version(SMALL_MSIZE, d.version());
+                            require(answer.equals(v.version()), "Rversion \"" + v.version() + "\"");
+                            return "Rversion \"" + answer + "\"";
+                        }
+                    });
+        }
     }
 
     private void check(String slug, String requirement, String title, String request, String expected, Body body) {

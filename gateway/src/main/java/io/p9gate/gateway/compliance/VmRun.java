@@ -157,7 +157,7 @@ final class VmRun {
                 .filter(s -> oracle.decide(s, OpKind.WALK, SharePath.ROOT).allowed())
                 .findFirst()
                 .orElse(null);
-        new ProtocolChecks(log, transport, vm.id(), attachable).run();
+        new ProtocolChecks(log, transport, vm.id(), attachable, vm.dialects()).run();
         session = new GuestSession(
                 client,
                 suite.nextConnection(),

@@ -1,0 +1,69 @@
+package io.p9gate.gateway.compliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Rules of the policy file that no probe exercised: a gateway that does not enforce the file's word on them must fail
+ * the suite. Before, no probe sent a device's Tmknod (a share's {@code devices:}, R-CONF-2) or a Tversion of a dialect
+ * the VM's {@code dialects:} leaves out (R-PROTO-7), so a gateway serving {@code devices: mapped}, or every dialect,
+ * passed those parts of a run with the file that says {@code refuse}, or {@code [9p2000.L]}.
+ */
+class UnprobedRuleComplianceAttackTest {
+    @TempDir
+    Path tmp;
+
+    private Path policy(String name, String vmKeys, String devices) throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("share"));
+        return Files.writeString(tmp.resolve(name), """
+                image: t
+                vms:
+                  vm1:
+                    listen: unix:%s
+                    %s
+                    shares: {data: {path: %s, access: read-write, devices: %s}}
+                """.formatted(tmp.resolve("vm1.sock"), vmKeys, share, devices));
+    }
+
+    private SuiteRun run(Path served, Path checked) throws Exception {
+        try (ServedGateway gateway = ServedGateway.serve(served, Files.createDirectories(tmp.resolve("gw")))) {
+            return SuiteRun.against(checked, gateway, tmp.resolve("report"));
+        }
+    }
+
+    private static void failed(SuiteRun run, String check) {
+        assertTrue(
+                run.lines("FAIL").stream().anyMatch(l -> l.contains(check)), () -> check + " fails: " + run.describe());
+        assertEquals(SuiteReport.EXIT_FAILED, run.exitCode(), run::describe);
+    }
+
+    @Test
+    void aGatewayThatMapsDevicesTheFileRefusesFails() throws Exception {
+        Path file = policy("file.yaml", "", "refuse");
+        failed(run(policy("served.yaml", "", "mapped"), file), "vm1/data/place/mknod-device");
+    }
+
+    @Test
+    void aGatewayThatServesADialectTheFileLeavesOutFails() throws Exception {
+        Path file = policy("file.yaml", "dialects: [9p2000.L]", "refuse");
+        failed(run(policy("served.yaml", "", "refuse"), file), "vm1/protocol/dialect-9p2000.u");
+    }
+
+    @Test
+    void aFaithfulGatewayPassesTheDeviceAndDialectChecks() throws Exception {
+        Path file = policy("file.yaml", "dialects: [9p2000.L, 9p2000]", "refuse");
+        SuiteRun run = run(file, file);
+        for (String check : List.of(
+                "vm1/data/place/mknod-device", "vm1/protocol/dialect-9p2000.u", "vm1/protocol/dialect-9p2000:")) {
+            assertTrue(
+                    run.lines("pass").stream().anyMatch(l -> l.contains(check)), () -> check + ": " + run.describe());
+        }
+        assertEquals(List.of(), run.lines("FAIL"), run::describe);
+    }
+}
