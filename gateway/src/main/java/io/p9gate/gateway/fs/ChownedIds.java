@@ -55,6 +55,11 @@ public record ChownedIds(IdTranslation ids) implements Ownership {
     }
 
     @Override
+    public boolean mapsHostOwner(Node node, FileStat host, boolean group) {
+        return group ? ids.mapsHostGid(host.gid()) : ids.mapsHostUid(host.uid());
+    }
+
+    @Override
     public FileStat shown(Node node, FileStat host) {
         return host.shownAs(host.mode(), ids.uidToGuest(host.uid()), ids.gidToGuest(host.gid()), host.rdev());
     }

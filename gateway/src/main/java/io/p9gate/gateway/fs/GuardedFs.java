@@ -842,7 +842,7 @@ public final class GuardedFs {
     private Attr shownAttr(Subject who, LocalShare share, Node node, String path) throws P9Exception {
         FileStat stat = hidden.shownLinks(who, share.name(), node, path, Inodes.stat(node));
         return GuestAttributes.of(
-                SetIdBits.shown(share.root(), node, ownershipIn(share).shown(node, stat)),
+                SetIdBits.shown(share.root(), node, ownershipIn(share), stat),
                 share.root().qids().qid(stat));
     }
 

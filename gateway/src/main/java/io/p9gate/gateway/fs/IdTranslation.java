@@ -33,6 +33,16 @@ public interface IdTranslation {
         public boolean mayOwnGid(int guestGid) {
             return true;
         }
+
+        @Override
+        public boolean mapsHostUid(int hostUid) {
+            return true;
+        }
+
+        @Override
+        public boolean mapsHostGid(int hostGid) {
+            return true;
+        }
     };
 
     int uidToHost(int guestUid);
@@ -51,4 +61,13 @@ public interface IdTranslation {
 
     /** As {@link #mayOwnUid}, for a file's group. */
     boolean mayOwnGid(int guestGid);
+
+    /**
+     * Whether the VM's map gives this host uid a guest uid; any other (another VM's, the host's) shows as the overflow
+     * id, whose owner the guest cannot tell.
+     */
+    boolean mapsHostUid(int hostUid);
+
+    /** As {@link #mapsHostUid}, for a group. */
+    boolean mapsHostGid(int hostGid);
 }

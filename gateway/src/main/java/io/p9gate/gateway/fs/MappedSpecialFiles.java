@@ -57,6 +57,11 @@ record MappedSpecialFiles(Ownership inner, String vm, boolean ownsOldMappings) i
     }
 
     @Override
+    public boolean mapsHostOwner(Node node, FileStat host, boolean group) throws P9Exception {
+        return inner.mapsHostOwner(node, host, group);
+    }
+
+    @Override
     public FileStat shown(Node node, FileStat host) throws P9Exception {
         FileStat shown = inner.shown(node, host);
         Optional<MappedSpecialFile> special = special(node, host);

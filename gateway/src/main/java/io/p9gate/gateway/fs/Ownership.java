@@ -40,6 +40,12 @@ public sealed interface Ownership permits ChownedIds, XattrIds, MappedSpecialFil
     /** The stat the guest sees: its own ids (and, where kept apart, its mode). */
     FileStat shown(Node node, FileStat host) throws P9Exception;
 
+    /**
+     * Whether the VM's map names the host owner ({@code group}: the host group) that {@link #shown} shows: where it
+     * does not, the guest sees the overflow id and cannot tell whose the file is. Asked only for a set-id file.
+     */
+    boolean mapsHostOwner(Node node, FileStat host, boolean group) throws P9Exception;
+
     static boolean reserved(String xattrName) {
         return xattrName.startsWith(RESERVED_XATTR_PREFIX);
     }

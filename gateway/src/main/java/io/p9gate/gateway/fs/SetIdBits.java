@@ -81,10 +81,25 @@ final class SetIdBits {
         }
     }
 
-    /** The guest's view: {@code shown} (already the guest's owner and mode) with the kept bits added. */
-    static FileStat shown(ShareRoot share, Node node, FileStat shown) throws P9Exception {
-        int kept = stored(share, node);
-        return kept == 0 ? shown : shown.shownAs(shown.mode() | kept, shown.uid(), shown.gid(), shown.rdev());
+    /**
+     * The guest's view: {@code shown} ({@code ownership}'s view of the host stat {@code host}) with the kept bits
+     * added, less the set-id bits of an owner outside the VM's map (another VM's or the host's, shown as the
+     * overflow id): a guest kernel honours the bits it is shown, so any user of the VM could become that id there.
+     * Linux likewise ignores at exec the bits of an owner outside the user namespace. Set-gid without group-execute
+     * (mandatory locking) and a directory's set-gid (the group new entries get) grant nothing and stay.
+     */
+    static FileStat shown(ShareRoot share, Node node, Ownership ownership, FileStat host) throws P9Exception {
+        FileStat shown = ownership.shown(node, host);
+        int mode = shown.mode() | stored(share, node);
+        if (node.type() == FileType.REGULAR) {
+            if ((mode & S_ISUID) != 0 && !ownership.mapsHostOwner(node, host, false)) {
+                mode &= ~S_ISUID;
+            }
+            if ((mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) && !ownership.mapsHostOwner(node, host, true)) {
+                mode &= ~S_ISGID;
+            }
+        }
+        return mode == shown.mode() ? shown : shown.shownAs(mode, shown.uid(), shown.gid(), shown.rdev());
     }
 
     /** The mode the guest sees now; asked only when there are bits to clear (it costs a stat). */

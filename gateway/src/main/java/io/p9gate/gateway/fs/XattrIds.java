@@ -8,6 +8,7 @@ import io.p9gate.gateway.backend.Xattrs;
 import io.p9gate.gateway.proto.P9Exception;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.function.IntPredicate;
 import java.util.function.IntUnaryOperator;
 
 /**
@@ -81,6 +82,21 @@ public record XattrIds(IdTranslation ids) implements Ownership {
             mode = (mode & ~PERMISSION_BITS) | (get(node, MODE, mode) & PERMISSION_BITS);
         }
         return host.shownAs(mode, uid, gid, host.rdev());
+    }
+
+    @Override
+    public boolean mapsHostOwner(Node node, FileStat host, boolean group) throws P9Exception {
+        IntPredicate mapped = group ? ids::mapsHostGid : ids::mapsHostUid;
+        if (!holdsXattrs(node)) {
+            return mapped.test(group ? host.gid() : host.uid());
+        }
+        Optional<Integer> stored = number(node, group ? HOST_GID : HOST_UID);
+        if (stored.isPresent()) {
+            return mapped.test(stored.get());
+        }
+        // A legacy guest id is shown as it is, as this VM's own.
+        return number(node, group ? LEGACY_GID : LEGACY_UID).isPresent()
+                || mapped.test(group ? host.gid() : host.uid());
     }
 
     /** The stored host id shown through this VM's map; else a legacy guest id as it is; else {@code fallback}. */

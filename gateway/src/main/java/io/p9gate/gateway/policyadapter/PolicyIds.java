@@ -43,4 +43,14 @@ record PolicyIds(Supplier<PolicyEngine> engine, String vm) implements IdTranslat
     public boolean mayOwnGid(int guestGid) {
         return map().gids().mayOwn(Integer.toUnsignedLong(guestGid));
     }
+
+    @Override
+    public boolean mapsHostUid(int hostUid) {
+        return map().uids().mapsHost(Integer.toUnsignedLong(hostUid));
+    }
+
+    @Override
+    public boolean mapsHostGid(int hostGid) {
+        return map().gids().mapsHost(Integer.toUnsignedLong(hostGid));
+    }
 }

@@ -22,6 +22,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  * set-uid-root executable planted by another VM, which any user of beta could run to become root in beta. The
  * owner one VM sees must be the host identity the id maps give it, whatever mode keeps it. CHOWN is the control
  * (needs root); XATTR failed before the host ids were stored.
+ *
+ * <p>Nor may beta see the set-id bits of an owner its map cannot name: a set-uid file shown as owned by the overflow
+ * id still let any user of beta become that id in beta (its kernel honours the bit it is shown), and the overflow id
+ * is shared by every VM's unmapped ids. Linux itself ignores the bits of an owner outside the user namespace at
+ * exec; the gateway shows none.
  */
 class XattrOwnershipAcrossVmsAttackTest {
     private static final int O_RDWR = 2;
@@ -60,6 +65,33 @@ class XattrOwnershipAcrossVmsAttackTest {
                     "alpha's root must not be beta's root (mode " + Integer.toOctalString(seen.mode()) + ")");
             assertEquals(OVERFLOW_ID, seen.uid(), "host 100000 is outside beta's ranges");
             assertEquals(OVERFLOW_ID, seen.gid());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(OwnershipMode.class)
+    void anotherVmsSetIdFileShowsNoSetIdBitsForAnOwnerTheMapCannotName(OwnershipMode mode) throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("shared"));
+        Path alphaSocket = tmp.resolve("alpha.sock");
+        Path betaSocket = tmp.resolve("beta.sock");
+        Path policy = OwnershipRig.policy(
+                tmp.resolve("policy.yaml"),
+                OwnershipRig.vm("alpha", alphaSocket, 100000, share),
+                OwnershipRig.vm("beta", betaSocket, 200000, share));
+        try (OwnershipRig _ = new OwnershipRig(policy, mode);
+                P9Client alpha = OwnershipRig.connect(alphaSocket);
+                P9Client beta = OwnershipRig.connect(betaSocket)) {
+            alpha.attach(0, "root", "data", 0);
+            alpha.walk(0, 1);
+            alpha.lcreate(1, "su", O_RDWR, 0755, 0);
+            alpha.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, 06755, 0, 0, 0, 0, 0, 0, 0));
+            assertEquals(06755, alpha.getattr(1, GETATTR_BASIC).mode() & 07777, "alpha keeps its own set-id bits");
+
+            beta.attach(0, "root", "data", 0);
+            beta.walk(0, 1, "su");
+            Attr seen = beta.getattr(1, GETATTR_BASIC);
+            assertEquals(OVERFLOW_ID, seen.uid());
+            assertEquals(0755, seen.mode() & 07777, "no set-uid or set-gid of the overflow id in beta");
         }
     }
 }

@@ -77,6 +77,16 @@ public record IdMapping(List<IdRange> ranges, Long squash, long overflow) {
         return guestId >= 0 && guestId <= IdRange.MAX_ID && maps(guestId);
     }
 
+    /**
+     * Whether this host id is one the mapping gives a guest id to (in a range, or the squash id): any other shows
+     * as the overflow id, and the guest cannot tell whose it is.
+     */
+    public boolean mapsHost(long hostId) {
+        if (squash != null) return hostId == squash;
+        for (IdRange r : ranges) if (r.holdsHost(hostId)) return true;
+        return false;
+    }
+
     /** Whether a guest id maps to a host id of its own (not squashed, not overflowed). */
     public boolean isMapped(long guestId) {
         return squash == null && ranges.stream().anyMatch(r -> r.holdsGuest(guestId));
