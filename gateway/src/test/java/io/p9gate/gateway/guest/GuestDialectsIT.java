@@ -4,16 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.audit.read.AuditRecord;
-import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.auditing.SignedLogs;
-import io.p9gate.gateway.fs.GatewayEvent;
-import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyFixture;
-import io.p9gate.gateway.policyadapter.PolicyListeners;
-import io.p9gate.gateway.server.Gateway;
-import io.p9gate.gateway.server.GatewayConfig;
-import io.p9gate.gateway.wiring.ShareServerFactory;
-import io.p9gate.policy.PolicyHolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -42,23 +34,15 @@ class GuestDialectsIT {
     @ValueSource(strings = {"9p2000.u", "9p2000"})
     void theKernelClientWorksThroughTheDialect(String dialect) throws Exception {
         GuestHarness harness = GuestHarness.locate();
-        PolicyFixture fx = new PolicyFixture(tmp, "100000");
-        PolicyHolder holder = fx.holder();
-        SignedLogs logs = SignedLogs.in(tmp.resolve("audit"));
-        GuestResult result;
-        try (SignedAuditTrail trail = logs.open();
-                ShareServerFactory shares = fx.shares(holder, OwnershipMode.CHOWN, trail)) {
-            trail.lifecycle(new GatewayEvent.Started("sha256:guest-dialects", null));
-            try (Gateway _ = Gateway.start(
-                    new GatewayConfig(PolicyListeners.of(holder.current()), shares, GatewayConfig.DEFAULT_MSIZE, 8))) {
-                result = harness.run(
-                        "p9gate-dialect-" + dialect,
-                        fx.alphaSocket,
-                        GuestRun.script(RepoPaths.composed(tmp.resolve("script"), "tap.sh", "quota.sh", "dialects.sh"))
-                                .withDialect(dialect)
-                                .withEnv("DIALECT", dialect));
-            }
-        }
+        SignedAlpha alpha = SignedAlpha.in(tmp);
+        PolicyFixture fx = alpha.fixture();
+        SignedLogs logs = alpha.logs();
+        GuestResult result = alpha.run(
+                harness,
+                "p9gate-dialect-" + dialect,
+                GuestRun.script(RepoPaths.composed(tmp.resolve("script"), "tap.sh", "quota.sh", "dialects.sh"))
+                        .withDialect(dialect)
+                        .withEnv("DIALECT", dialect));
         assertEquals(List.of(), result.failed(), result::describe);
         assertEquals(CHECKS, result.checks().size(), result::describe);
         assertEquals(dialect.equals("9p2000") ? 2 : 0, result.skipped().size(), result::describe);

@@ -1,0 +1,36 @@
+package io.p9gate.gateway.guest;
+
+import io.p9gate.gateway.auditing.SignedAuditTrail;
+import io.p9gate.gateway.auditing.SignedLogs;
+import io.p9gate.gateway.fs.GatewayEvent;
+import io.p9gate.gateway.policyadapter.OwnershipMode;
+import io.p9gate.gateway.policyadapter.PolicyFixture;
+import io.p9gate.gateway.policyadapter.PolicyListeners;
+import io.p9gate.gateway.server.Gateway;
+import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.gateway.wiring.ShareServerFactory;
+import io.p9gate.policy.PolicyHolder;
+import java.nio.file.Path;
+
+/**
+ * {@link PolicyFixture}'s VM alpha (a 100,000-byte quota on /cache, ownership by chown) served in this JVM with a
+ * signed audit log in {@code audit/}, for guest runs on alpha's socket; the log is read and verified afterwards.
+ */
+record SignedAlpha(PolicyFixture fixture, SignedLogs logs) {
+    static SignedAlpha in(Path tmp) throws Exception {
+        return new SignedAlpha(new PolicyFixture(tmp, "100000"), SignedLogs.in(tmp.resolve("audit")));
+    }
+
+    /** One guest run against alpha; the gateway and the log are closed when it returns. */
+    GuestResult run(GuestHarness harness, String label, GuestRun run) throws Exception {
+        PolicyHolder holder = fixture.holder();
+        try (SignedAuditTrail trail = logs.open();
+                ShareServerFactory shares = fixture.shares(holder, OwnershipMode.CHOWN, trail)) {
+            trail.lifecycle(new GatewayEvent.Started("sha256:" + label, null));
+            try (Gateway _ = Gateway.start(
+                    new GatewayConfig(PolicyListeners.of(holder.current()), shares, GatewayConfig.DEFAULT_MSIZE, 8))) {
+                return harness.run(label, fixture.alphaSocket, run);
+            }
+        }
+    }
+}
