@@ -17,7 +17,9 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
@@ -271,6 +273,67 @@ public final class ShareRoot implements AutoCloseable {
             parent.close();
             throw e;
         }
+    }
+
+    /**
+     * The parent of {@code dir}, a walk's ".." decided as {@code expected}, if the kernel puts it there: its key is
+     * the one {@code along}'s descent from the root found at that path (by confined lookups, so it is beneath the
+     * root, as {@link #find} climbs to prove). One descent serves the whole walk; two climbs per ".." made a walk of
+     * 16 ".." names 2,000 levels deep cost ~0.7 s of CPU. Null if it is not there: the caller asks {@link #find}
+     * and the kernel's path why (outside the share, or moved).
+     */
+    public Node parentAt(Node dir, String expected, WalkAncestry along) throws P9Exception {
+        if (!dir.isDirectory()) {
+            throw new P9Exception(Errno.ENOTDIR, "walk from a non-directory");
+        }
+        Node parent = isRoot(dir)
+                ? root.share()
+                : nodeOf(Fd.open(() -> dir.use(fd -> LinuxSyscalls.openat(fd, "..", PATH_FLAGS, 0))));
+        try {
+            if (along.places(expected, parent.key())) {
+                if (!isRoot(parent)) {
+                    parent.learnPath(expected, along.epoch());
+                }
+                return parent;
+            }
+        } catch (P9Exception | RuntimeException e) {
+            parent.close();
+            throw e;
+        }
+        parent.close();
+        return null;
+    }
+
+    /**
+     * The keys of the root and of each directory along {@code path} beneath it, looked up one confined name at a
+     * time; they stop where a name is not there (moved, removed, a symlink, or no descriptor left): not at that path.
+     */
+    List<FileKey> keysAlong(String path) throws P9Exception {
+        kernelLookups.increment();
+        List<FileKey> keys = new ArrayList<>();
+        keys.add(root.key());
+        if (path.isEmpty()) {
+            return keys;
+        }
+        Node dir = root.share();
+        try {
+            for (String name : path.split("/", -1)) {
+                Node from = dir;
+                Node next;
+                try {
+                    next = KernelFilesystems.refuseCrossingInto(
+                            from, nodeOf(Fd.open(() -> from.use(fd -> openBeneath(fd, name, O_PATH, 0)))));
+                } catch (P9Exception e) {
+                    break;
+                }
+                dir.close();
+                dir = next;
+                keys.add(dir.key());
+            }
+        } finally {
+            dir.close();
+        }
+        return keys;
     }
 
     /**

@@ -4,6 +4,7 @@ import io.p9gate.gateway.backend.FileStat;
 import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.ShareRoot;
+import io.p9gate.gateway.backend.WalkAncestry;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.Qid;
@@ -16,7 +17,9 @@ import java.util.List;
  * ".." that gap cannot matter (a walk only descends from its start, and no allowed rename carries a directory into
  * or onto a hidden or protected place), but ".." climbs from wherever the directory is when the lookup runs: a
  * rename in between would lead the walk somewhere it was never decided on. So a walk with ".." checks that each
- * handle it reaches is at the path its decision named, and stops (as a name that does not resolve) where not.
+ * handle it reaches is at the path its decision named, and stops (as a name that does not resolve) where not. A
+ * ".." is checked against one descent from the root shared by the walk's ".." steps ({@link WalkAncestry}); only a
+ * ".." that is not where that descent says climbs to the root and asks the kernel its path, to tell why.
  */
 final class Walks {
     private Walks() {}
@@ -29,6 +32,7 @@ final class Walks {
     static GuardedFs.Walked walk(LocalShare share, Node from, List<String> names, List<String> decided)
             throws P9Exception {
         boolean climbs = names.contains("..");
+        WalkAncestry ancestry = new WalkAncestry(share.root());
         List<Qid> qids = new ArrayList<>();
         Node cursor = from.share();
         Node parent = null; // the directory the cursor was looked up in (null while it is the start)
@@ -37,11 +41,18 @@ final class Walks {
                 Node next;
                 FileStat stat;
                 try {
-                    ShareRoot.Found found = share.root().find(cursor, names.get(i));
-                    next = found.node();
-                    stat = found.stat();
-                    if (climbs) {
-                        requireDecidedPath(share, next, decided.get(i));
+                    Node placed =
+                            names.get(i).equals("..") ? share.root().parentAt(cursor, decided.get(i), ancestry) : null;
+                    if (placed != null) {
+                        next = placed;
+                        stat = null;
+                    } else {
+                        ShareRoot.Found found = share.root().find(cursor, names.get(i));
+                        next = found.node();
+                        stat = found.stat();
+                        if (climbs) {
+                            requireDecidedPath(share, next, decided.get(i));
+                        }
                     }
                 } catch (P9Exception e) {
                     if (qids.isEmpty()) {
