@@ -54,11 +54,42 @@ public record XattrIds(IdTranslation ids) implements Ownership {
             new ChownedIds(ids).chown(node, uid, gid);
             return;
         }
-        if (uid != -1) {
-            put(node, HOST_UID, ids.uidToHost(uid));
+        if (uid == -1) {
+            if (gid != -1) {
+                put(node, HOST_GID, ids.gidToHost(gid));
+            }
+            return;
         }
-        if (gid != -1) {
+        Optional<byte[]> formerOwner = Xattrs.find(node, HOST_UID);
+        put(node, HOST_UID, ids.uidToHost(uid));
+        if (gid == -1) {
+            return;
+        }
+        try {
             put(node, HOST_GID, ids.gidToHost(gid));
+        } catch (P9Exception refused) {
+            // Two xattrs, one request: a share with room for one only (ENOSPC) must not be left with the new owner
+            // and the old group while the guest is told that nothing changed.
+            restore(node, HOST_UID, formerOwner, refused);
+            throw refused;
+        }
+    }
+
+    /**
+     * Puts back the value {@code name} had ({@code former}, or none) before a request that then failed with
+     * {@code failure}; if even that fails, the request's record says what was left applied.
+     */
+    private static void restore(Node node, String name, Optional<byte[]> former, P9Exception failure)
+            throws PartlyApplied {
+        try {
+            if (former.isPresent()) {
+                Xattrs.set(node, name, former.get(), 0);
+            } else {
+                Xattrs.remove(node, name);
+            }
+        } catch (P9Exception notRestored) {
+            failure.addSuppressed(notRestored);
+            throw new PartlyApplied(failure, "owner stored, group not");
         }
     }
 

@@ -3,7 +3,6 @@ package io.p9gate.gateway.adversarial;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p9gate.audit.testing.ScratchMount;
 import io.p9gate.gateway.client.P9Client;
@@ -13,13 +12,10 @@ import io.p9gate.gateway.fs.RecordPhase;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.UserDefinedFileAttributeView;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,7 +51,7 @@ class FullShareCreateAttackTest {
 
     private static void createOnAFullShare(Path fs, Path share, OwnershipRig rig, P9Client alpha) throws Exception {
         alpha.attach(0, "root", "data", 0);
-        List<Path> made = fillInodeSpace(Files.createDirectory(fs.resolve("filler")));
+        List<Path> made = FullInodeSpace.fill(Files.createDirectory(fs.resolve("filler")), Map.of());
         Files.delete(made.getLast()); // room for one more inode, none for its xattrs
 
         alpha.walk(0, 1);
@@ -76,34 +72,5 @@ class FullShareCreateAttackTest {
         }
         alpha.lcreate(1, "victim", O_RDWR, 0644, 0);
         assertEquals(0, alpha.getattr(1, GETATTR_BASIC).uid(), "the guest's root owns what it made");
-    }
-
-    /**
-     * Host files until no inode is left, then host xattrs on the first until no byte of the inode space is either;
-     * returns the files, the first holding the xattrs.
-     */
-    private static List<Path> fillInodeSpace(Path dir) throws IOException {
-        List<Path> files = new ArrayList<>();
-        try {
-            for (int i = 0; ; i++) {
-                files.add(Files.createFile(dir.resolve("f" + i)));
-            }
-        } catch (IOException full) {
-            // no inode left
-        }
-        assumeTrue(files.size() > 2, "the tmpfs holds a few files");
-        UserDefinedFileAttributeView xattrs =
-                Files.getFileAttributeView(files.getFirst(), UserDefinedFileAttributeView.class);
-        int n = 0;
-        for (int size : new int[] {512, 256, 128, 64, 32, 16, 8, 4, 2, 1}) {
-            try {
-                while (true) {
-                    xattrs.write("x" + n++, ByteBuffer.wrap(new byte[size]));
-                }
-            } catch (IOException noRoom) {
-                // the next smaller size
-            }
-        }
-        return files;
     }
 }
