@@ -1,6 +1,7 @@
 package io.p9gate.gateway.backend;
 
 import io.p9gate.gateway.proto.P9Exception;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -30,10 +31,32 @@ public final class WalkAncestry {
             keys = share.keysAlong(expected);
             path = expected;
         }
-        int depth = expected.isEmpty()
-                ? 0
-                : (int) expected.chars().filter(c -> c == '/').count() + 1;
+        int depth = depth(expected);
         return depth < keys.size() && keys.get(depth).equals(key);
+    }
+
+    /**
+     * If the directory {@code dirKey} is where the descent placed {@code dirPath}, adds {@code childKey} below it as
+     * {@code childPath} (the directory's path plus the name it was looked up by) and says so; else changes nothing.
+     * Never descends itself.
+     */
+    public boolean extend(String dirPath, FileKey dirKey, String childPath, FileKey childKey) {
+        if (path == null || !isPrefix(dirPath, path)) {
+            return false;
+        }
+        int depth = depth(dirPath);
+        if (depth >= keys.size() || !keys.get(depth).equals(dirKey)) {
+            return false;
+        }
+        List<FileKey> longer = new ArrayList<>(keys.subList(0, depth + 1));
+        longer.add(childKey);
+        keys = longer;
+        path = childPath;
+        return true;
+    }
+
+    private static int depth(String path) {
+        return path.isEmpty() ? 0 : (int) path.chars().filter(c -> c == '/').count() + 1;
     }
 
     long epoch() {

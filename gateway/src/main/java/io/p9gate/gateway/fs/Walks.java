@@ -18,8 +18,9 @@ import java.util.List;
  * or onto a hidden or protected place), but ".." climbs from wherever the directory is when the lookup runs: a
  * rename in between would lead the walk somewhere it was never decided on. So a walk with ".." checks that each
  * handle it reaches is at the path its decision named, and stops (as a name that does not resolve) where not. A
- * ".." is checked against one descent from the root shared by the walk's ".." steps ({@link WalkAncestry}); only a
- * ".." that is not where that descent says climbs to the root and asks the kernel its path, to tell why.
+ * ".." is checked against one descent from the root shared by the walk's ".." steps ({@link WalkAncestry}), which a
+ * name looked up in a directory it placed extends; only a step that is not where that descent says climbs to the
+ * root and asks the kernel its path, to tell why.
  */
 final class Walks {
     private Walks() {}
@@ -50,7 +51,7 @@ final class Walks {
                         ShareRoot.Found found = share.root().find(cursor, names.get(i));
                         next = found.node();
                         stat = found.stat();
-                        if (climbs) {
+                        if (climbs && !foundBelowPlaced(ancestry, names.get(i), decided, i, cursor, next)) {
                             requireDecidedPath(share, next, decided.get(i));
                         }
                     }
@@ -102,6 +103,19 @@ final class Walks {
             int slash = decided.lastIndexOf('/');
             share.root().requireAt(lastDir, slash < 0 ? "" : decided.substring(0, slash));
         }
+    }
+
+    /**
+     * Whether {@code next}, just looked up by the name {@code name} in {@code cursor}, is known to be at its decided
+     * path: the cursor is the directory the walk's descent placed at the path before, and a confined lookup of a name
+     * in it finds what is at that path plus the name (as every walk without ".." relies on). Then it extends the
+     * descent, for the ".." steps after it.
+     */
+    private static boolean foundBelowPlaced(
+            WalkAncestry ancestry, String name, List<String> decided, int i, Node cursor, Node next) {
+        return i > 0
+                && !name.equals(".")
+                && ancestry.extend(decided.get(i - 1), cursor.key(), decided.get(i), next.key());
     }
 
     /** Closes {@code node} and fails if it is not at {@code decided}: a rename moved the walk elsewhere. */

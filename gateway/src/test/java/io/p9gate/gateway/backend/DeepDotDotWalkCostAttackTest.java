@@ -56,6 +56,21 @@ class DeepDotDotWalkCostAttackTest {
                     calls <= (long) CLIMBS * CALLS_PER_LEVEL * depth,
                     "system calls of one Twalk of " + DOTDOTS + " '..' names " + depth + " levels deep: " + calls
                             + ", more than " + CLIMBS + " climbs of " + CALLS_PER_LEVEL + " per level");
+            // Down again between the climbs: each name found in a directory the walk has placed needs no climb either.
+            String[] upAndDown = new String[DOTDOTS];
+            for (int i = 0; i < DOTDOTS; i++) {
+                upAndDown[i] = i % 2 == 0 ? ".." : level;
+            }
+            before = LinuxSyscalls.calls();
+            assertEquals(DOTDOTS, s.walk(dir, reached + 3, upAndDown).size());
+            calls = LinuxSyscalls.calls() - before;
+            assertTrue(
+                    calls <= (long) CLIMBS * CALLS_PER_LEVEL * depth,
+                    "system calls of one Twalk of " + DOTDOTS + " names, '..' and a name in turn, " + depth
+                            + " levels deep: " + calls);
+            assertEquals(
+                    s.getattr(dir).attr().qid(), s.getattr(reached + 3).attr().qid());
+
             // It reached the directory 16 levels up: a name there is the next level's.
             s.walk(reached, reached + 1, level);
             assertEquals(
