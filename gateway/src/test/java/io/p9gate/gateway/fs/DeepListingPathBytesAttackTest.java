@@ -117,6 +117,19 @@ class DeepListingPathBytesAttackTest {
         }
     }
 
+    /**
+     * The policy is handed UTF-8 bytes, and a name of 255 bytes may be 85 characters: a path counted in characters
+     * let a guest of three-byte names hand three times the bound.
+     */
+    @Test
+    void aPathIsCountedInItsBytesNotItsCharacters() {
+        String threeByteNames = "/" + "\u4e2d".repeat(85) + "/" + "\u4e2d".repeat(85); // 512 bytes, 172 characters
+        String deep = threeByteNames.repeat(9); // 4,608 bytes, 1,548 characters
+        assertEquals(2, VisibleEntries.questionCost(deep, false), "1 + 4,608 bytes / 4,096");
+        assertEquals(4, VisibleEntries.questionCost(deep, true));
+        assertEquals(1, VisibleEntries.questionCost("/" + "d".repeat(4094), false), "4,095 ASCII bytes");
+    }
+
     /** One reply of a listing: the names it holds and the offset the next request asks from. */
     private record Page(List<String> names, long next) {}
 
