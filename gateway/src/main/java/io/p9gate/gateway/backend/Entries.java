@@ -189,7 +189,7 @@ public final class Entries {
     }
 
     /** {@code from} becomes {@code to} in one directory unless {@code to} exists (EEXIST). */
-    private static void renameNoReplace(int dirfd, String from, String to) throws P9Exception {
+    static void renameNoReplace(int dirfd, String from, String to) throws P9Exception {
         try {
             LinuxSyscalls.renameat2(dirfd, from, dirfd, to, LinuxSyscalls.RENAME_NOREPLACE);
         } catch (P9Exception e) {
@@ -202,7 +202,7 @@ public final class Entries {
     }
 
     /** A fresh host name for an entry being made: the reserved prefix and 128 random bits. */
-    private static String makingName() {
+    static String makingName() {
         byte[] random = new byte[16];
         NAMES.nextBytes(random);
         return Names.MAKING_PREFIX + HexFormat.of().formatHex(random);
