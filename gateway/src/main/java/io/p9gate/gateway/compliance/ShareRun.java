@@ -71,8 +71,10 @@ final class ShareRun {
             IdChecks.existing(log, probing, prefix, vm.host(policy));
             quotas(probing, before);
         } finally {
-            place.ifPresent(this::removePlace);
-            made.ifPresent(vm::removed);
+            // A place whose removal failed (the connection broke) stays listed: the run's end tries it again.
+            if (place.isPresent() && removePlace(place.get())) {
+                made.ifPresent(vm::removed);
+            }
         }
         unchanged(before);
     }
@@ -181,8 +183,12 @@ final class ShareRun {
         touched.add(place.holder());
     }
 
-    /** Removes the suite's place with everything in it; a check says whether anything is left. */
-    private void removePlace(Place place) {
+    /**
+     * Removes the suite's place with everything in it; a check says whether anything is left.
+     *
+     * @return whether nothing is left
+     */
+    private boolean removePlace(Place place) {
         SharePath holder = place.holder();
         Attempt a = new Attempt(
                 vm.log(),
@@ -197,13 +203,15 @@ final class ShareRun {
             List<String> left = cleanup.leftIn(holder);
             if (left.isEmpty()) {
                 a.pass("");
-            } else {
-                a.fail("left in " + holder + ": " + String.join(", ", left)
-                        + (failures.isEmpty() ? "" : " (" + String.join("; ", failures) + ")"));
+                return true;
             }
+            a.fail("left in " + holder + ": " + String.join(", ", left)
+                    + (failures.isEmpty() ? "" : " (" + String.join("; ", failures) + ")"));
         } catch (IOException e) {
-            a.fail("cannot remove what the suite made: " + e.getMessage());
+            a.fail("cannot remove what the suite made: " + e.getMessage()
+                    + "; tried again over a new connection at the end of the run");
         }
+        return false;
     }
 
     /** What the VM sees now is what it saw before, except the mtimes of directories the suite's places were in. */

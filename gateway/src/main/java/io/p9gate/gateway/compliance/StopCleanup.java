@@ -23,6 +23,12 @@ final class StopCleanup {
     /** A place the run made: where the entries carrying {@code token} are, and how to reach them as the VM. */
     record Made(VmTransport transport, Oracle oracle, int uid, int gid, String share, SharePath holder, String token) {}
 
+    /** A stop is the operator waiting: one try per place. */
+    private static final Retries ONCE = new Retries(1, Duration.ZERO);
+
+    /** A gateway restarted under the run: about half a minute for it to listen again. */
+    private static final Retries RETRIES = new Retries(6, Duration.ofSeconds(5));
+
     private final PrintWriter progress;
     private final Set<Made> made = new LinkedHashSet<>();
     private final Set<GuestSession> sessions = new LinkedHashSet<>();
@@ -61,15 +67,24 @@ final class StopCleanup {
         return stopping;
     }
 
-    /** The run ended by itself: nothing is left to remove. */
+    /**
+     * The run ended by itself. What it made and could not remove itself (its connection broke: the gateway
+     * restarted, or the socket was cut) is removed over a new connection, retried while the gateway comes back.
+     */
     void finished() {
+        List<Made> left;
         synchronized (this) {
             finished = true;
+            left = new ArrayList<>(made);
         }
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException e) {
             // the JVM is already shutting down: the hook sees finished and does nothing
+        }
+        if (!left.isEmpty()) {
+            progress.println("p9gate compliance: removing what the suite made and could not remove itself");
+            removeAll(left, RETRIES);
         }
     }
 
@@ -88,10 +103,15 @@ final class StopCleanup {
             return;
         }
         progress.println("p9gate compliance: stopped; removing what the suite made");
+        removeAll(left, ONCE);
+    }
+
+    /** Removes each place, saying per place what it removed or left; a connection that fails is tried again. */
+    private void removeAll(List<Made> left, Retries retries) {
         for (Made m : left) {
             String where = m.share() + ":" + m.holder() + " (" + m.token() + "*)";
             try {
-                List<String> remaining = remove(m);
+                List<String> remaining = retries.run(() -> remove(m));
                 progress.println(PrintableText.escape(
                         remaining.isEmpty()
                                 ? "  removed " + where
