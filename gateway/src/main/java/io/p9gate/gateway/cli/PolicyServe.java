@@ -95,13 +95,31 @@ final class PolicyServe {
                 Set<String> now = holder.current().listeners().keySet();
                 served.set(now);
                 int closed = gateway.closeConnectionsOf(vm -> before.contains(vm) && !now.contains(vm));
-                if (closed > 0) {
-                    err.println("p9gate: policy reload: closed " + closed
-                            + " connection(s) of VMs the new policy no longer has");
-                    err.flush();
-                }
+                reportClosed(err, closed, "of VMs the new policy no longer has");
             }
         });
+    }
+
+    /**
+     * After each reload that is taken, the connections whose session attached a share the new policy took from its
+     * VM, or gave another directory, are closed: as for a removed VM, what they hold there would stay, but the VM's
+     * other connections (each mount is one) keep serving its other shares.
+     */
+    static void closeTakenShares(PolicyReloader reloader, ShareServerFactory shares, Gateway gateway, PrintWriter err) {
+        reloader.onReload(result -> {
+            if (result instanceof PolicyHolder.ReloadResult.Loaded) {
+                Set<Long> holding = shares.sessionsHoldingSharesTakenAway();
+                int closed = holding.isEmpty() ? 0 : gateway.closeSessions(holding::contains);
+                reportClosed(err, closed, "attached to a share the new policy took away or moved");
+            }
+        });
+    }
+
+    private static void reportClosed(PrintWriter err, int closed, String which) {
+        if (closed > 0) {
+            err.println("p9gate: policy reload: closed " + closed + " connection(s) " + which);
+            err.flush();
+        }
     }
 
     /** A reload, taken or refused, becomes a lifecycle record; a record that fails is reported, not fatal. */

@@ -251,22 +251,28 @@ public final class GuardedFs {
                     RequestArgs.NONE,
                     new Refusal(Errno.ENOENT, NO_SHARE_RULE, ""));
         }
-        return guard.inspect(
-                Operation.ATTACH,
-                who,
-                share.name(),
-                () -> List.of(""),
-                RequestArgs.NONE,
-                () -> {
-                    Node root = share.root().root();
-                    try {
-                        return new Attached(new FileHandle(share, root), qid(share, root));
-                    } catch (P9Exception | RuntimeException e) {
-                        root.close();
-                        throw e;
-                    }
-                },
-                NO_BYTES);
+        shares.attaching(share); // before the decision: a reload taking the share away sees it (SessionShares)
+        try {
+            return guard.inspect(
+                    Operation.ATTACH,
+                    who,
+                    share.name(),
+                    () -> List.of(""),
+                    RequestArgs.NONE,
+                    () -> {
+                        Node root = share.root().root();
+                        try {
+                            return new Attached(new FileHandle(share, root), qid(share, root));
+                        } catch (P9Exception | RuntimeException e) {
+                            root.close();
+                            throw e;
+                        }
+                    },
+                    NO_BYTES);
+        } catch (P9Exception | RuntimeException e) {
+            shares.refused(share);
+            throw e;
+        }
     }
 
     public void clunk(Subject who, FileHandle handle) throws P9Exception {

@@ -33,6 +33,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongPredicate;
 import java.util.function.Predicate;
 
 /**
@@ -60,6 +61,8 @@ public final class Gateway implements AutoCloseable {
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     /** The VM whose session a connection holds, once it has one. */
     private static final AttributeKey<String> SERVED_VM = AttributeKey.valueOf("p9gate.served-vm");
+    /** The connection's 9P session, once it has one. */
+    private static final AttributeKey<Session> SESSION = AttributeKey.valueOf("p9gate.session");
 
     private final List<Channel> serverChannels = new ArrayList<>();
     private final List<SocketAddress> bound = new ArrayList<>();
@@ -256,6 +259,7 @@ public final class Gateway implements AutoCloseable {
         // must never show a VM without connections but with open fids.
         session.ended().thenRun(place::sessionEnded);
         channel.attr(SERVED_VM).set(budget.vm());
+        channel.attr(SESSION).set(session);
     }
 
     /**
@@ -267,10 +271,30 @@ public final class Gateway implements AutoCloseable {
      * @return how many connections were closed
      */
     public int closeConnectionsOf(Predicate<String> gone) {
+        return closeConnections(channel -> {
+            String vm = channel.attr(SERVED_VM).get();
+            return vm != null && gone.test(vm);
+        });
+    }
+
+    /**
+     * Closes the connections whose current session {@code ended} names by id (one holding a share a reload took from
+     * its VM): they end as on a disconnect, recorded, with their fids, descriptors and locks released. The VM's other
+     * connections stay open.
+     *
+     * @return how many connections were closed
+     */
+    public int closeSessions(LongPredicate ended) {
+        return closeConnections(channel -> {
+            Session session = channel.attr(SESSION).get();
+            return session != null && ended.test(session.id());
+        });
+    }
+
+    private int closeConnections(Predicate<Channel> which) {
         int closed = 0;
         for (Channel channel : connections) {
-            String vm = channel.attr(SERVED_VM).get();
-            if (vm != null && gone.test(vm)) {
+            if (which.test(channel)) {
                 channel.close();
                 closed++;
             }

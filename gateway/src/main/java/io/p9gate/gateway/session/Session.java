@@ -69,6 +69,9 @@ public final class Session extends ChannelInboundHandlerAdapter {
 
     private ChannelHandlerContext ctx;
     private RequestHandler handler;
+    /** The id of the session the last Tversion opened (0 before one): read by other threads to find it. */
+    private volatile long id;
+
     private Frame pendingVersion;
     private boolean versionRunning;
     private boolean closed;
@@ -411,6 +414,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
         VersionNegotiation negotiation = VersionNegotiation.of(request, settings.maxMsize());
         Channel channel = ctx.channel();
         long sessionId = sessionIds.getAsLong();
+        id = sessionId; // before the handler opens: whoever learns of the session from it finds it here
         try {
             lane.execute(() -> {
                 if (old != null) {
@@ -542,6 +546,11 @@ public final class Session extends ChannelInboundHandlerAdapter {
         } else {
             ended.complete(null);
         }
+    }
+
+    /** The id of the session the connection's last Tversion opened, or is opening; 0 before its first. */
+    public long id() {
+        return id;
     }
 
     /**

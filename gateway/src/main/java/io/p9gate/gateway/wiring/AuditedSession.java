@@ -26,22 +26,39 @@ final class AuditedSession implements RequestHandler {
     private final long sessionId;
     private final AuditTrail audit;
     private final RequestObserver requests;
+    /** Told once the session's fids are released, before its end is recorded. */
+    private final Runnable ended;
+
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private AuditedSession(
-            RequestHandler delegate, String vm, long sessionId, AuditTrail audit, RequestObserver requests) {
+            RequestHandler delegate,
+            String vm,
+            long sessionId,
+            AuditTrail audit,
+            RequestObserver requests,
+            Runnable ended) {
         this.delegate = delegate;
         this.vm = vm;
         this.sessionId = sessionId;
         this.audit = audit;
         this.requests = requests;
+        this.ended = ended;
     }
 
-    /** @param vm the VM the session speaks for, as its decision records name it */
+    /**
+     * @param vm    the VM the session speaks for, as its decision records name it
+     * @param ended run once when the session closes, after its fids are released
+     */
     static RequestHandler opened(
-            RequestHandler delegate, String vm, ConnectionContext context, AuditTrail audit, RequestObserver requests) {
+            RequestHandler delegate,
+            String vm,
+            ConnectionContext context,
+            AuditTrail audit,
+            RequestObserver requests,
+            Runnable ended) {
         note(audit, vm, new GatewayEvent.SessionOpened(vm, context.sessionId(), context.peer()));
-        return new AuditedSession(delegate, vm, context.sessionId(), audit, requests);
+        return new AuditedSession(delegate, vm, context.sessionId(), audit, requests, ended);
     }
 
     @Override
@@ -85,6 +102,7 @@ final class AuditedSession implements RequestHandler {
         try {
             delegate.close();
         } finally {
+            ended.run();
             note(audit, vm, new GatewayEvent.SessionClosed(vm, sessionId));
         }
     }

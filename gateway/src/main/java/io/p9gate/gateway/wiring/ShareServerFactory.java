@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The one session factory of every mode: one {@link FileServer} per session over the shares its VM gets, all
@@ -39,6 +40,7 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
     private final AuditTrail audit;
     private final Map<ShareDir, LocalShare> shares;
     private final LockTable locks = new LockTable();
+    private final LiveSessions live = new LiveSessions();
 
     private volatile RequestObserver requests = RequestObserver.NONE;
 
@@ -145,8 +147,25 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
         GuardedFs fs = access.guard(vm, context.sessionId(), List.copyOf(served), audit);
         var sessionLocks =
                 new SessionLocks(locks, context.sessionId(), context.budget().locks());
-        return AuditedSession.opened(
-                new FileServer(context, new SessionShares(mine), fs, sessionLocks), vm, context, audit, requests);
+        SessionShares sessionShares = new SessionShares(mine);
+        RequestHandler handler = AuditedSession.opened(
+                new FileServer(context, sessionShares, fs, sessionLocks),
+                vm,
+                context,
+                audit,
+                requests,
+                () -> live.ended(context.sessionId()));
+        live.opened(context.sessionId(), vm, served, sessionShares);
+        return handler;
+    }
+
+    /**
+     * The ids of the open sessions that attached a share their VM no longer has at the directory they serve: a reload
+     * removed it from the VM or gave it another directory. Every request of theirs there is refused, but what they
+     * hold in it (fids, open files, byte-range locks on files other VMs share) stays until they end.
+     */
+    public Set<Long> sessionsHoldingSharesTakenAway() {
+        return live.attachedAny((vm, dir) -> !access.sharesOf(vm).contains(dir));
     }
 
     /** Writes the records every connection holds (a connection's own view writes only when it must). */
