@@ -1,6 +1,7 @@
 package io.p9gate.policy.quota;
 
 import io.p9gate.policy.terms.SharePath;
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -12,8 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -75,8 +74,7 @@ public final class UsageScanner {
         List<String> names = subtree.segments();
         if (names.isEmpty()) return measure(shareDir);
         if (!Files.isDirectory(shareDir)) return Measured.NOTHING;
-        Deque<SecureDirectoryStream<Path>> opened = new ArrayDeque<>();
-        try {
+        try (OpenDirectories<SecureDirectoryStream<Path>> opened = new OpenDirectories<>()) {
             opened.push(open(shareDir));
             for (String name : names.subList(0, names.size() - 1)) {
                 SecureDirectoryStream<Path> next = openDirectory(opened.peek(), Path.of(name));
@@ -96,8 +94,6 @@ public final class UsageScanner {
             opened.push(dir);
             tally.below(dir);
             return tally.result();
-        } finally {
-            for (SecureDirectoryStream<Path> dir : opened) dir.close();
         }
     }
 
@@ -144,7 +140,7 @@ public final class UsageScanner {
     public static final Usage BEYOND_REACH = new Usage(Long.MAX_VALUE / 4, Long.MAX_VALUE / 4);
 
     /** A directory the scan is in: its stream (closed when done unless it is the caller's) and its path's length. */
-    private static final class Level implements AutoCloseable {
+    private static final class Level implements Closeable {
         final SecureDirectoryStream<Path> dir;
         final Iterator<Path> entries;
         final boolean owned;
@@ -188,9 +184,8 @@ public final class UsageScanner {
          * tree 2,500 levels of 255-byte names deep took more heap than the gateway has, and its start failed.
          */
         void below(SecureDirectoryStream<Path> top) throws IOException {
-            Deque<Level> levels = new ArrayDeque<>();
-            levels.push(new Level(top, false, 0));
-            try {
+            try (OpenDirectories<Level> levels = new OpenDirectories<>()) {
+                levels.push(new Level(top, false, 0));
                 while (!levels.isEmpty()) {
                     Level level = levels.peek();
                     if (!level.entries.hasNext()) {
@@ -214,8 +209,6 @@ public final class UsageScanner {
                     }
                     levels.push(new Level(sub, true, pathBytes));
                 }
-            } finally {
-                for (Level level : levels) level.close();
             }
         }
 
