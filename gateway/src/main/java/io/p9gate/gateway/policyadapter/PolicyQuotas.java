@@ -1,13 +1,18 @@
 package io.p9gate.gateway.policyadapter;
 
+import io.p9gate.audit.read.PrintableText;
 import io.p9gate.gateway.fs.Quotas;
 import io.p9gate.policy.PolicyEngine;
+import io.p9gate.policy.load.IoReason;
 import io.p9gate.policy.load.PolicyLoadException;
 import io.p9gate.policy.quota.QuotaBook;
+import io.p9gate.policy.quota.QuotaLedger;
 import io.p9gate.policy.quota.QuotaSpec;
+import io.p9gate.policy.quota.ScopeScanException;
 import io.p9gate.policy.quota.Usage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -22,6 +27,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * a reservation settle it against the book they took it from.
  */
 public final class PolicyQuotas {
+    private static final System.Logger LOG = System.getLogger(PolicyQuotas.class.getName());
+    /** The characters of a host path a warning shows: a guest's tree below a scope can make one 32 KiB long. */
+    static final int PATH_SHOWN = 256;
+
     private final Map<String, VmQuotas> vms = new ConcurrentHashMap<>();
 
     /** @throws UncheckedIOException if a scope's directory cannot be scanned */
@@ -40,8 +49,10 @@ public final class PolicyQuotas {
 
     /**
      * For a reload: scans the scopes of {@code engine}'s quotas while the old policy still serves, and returns what
-     * makes the new books current, for the reload to run with its swap. A scope that cannot be scanned refuses the
-     * reload: the new policy would otherwise serve with the old policy's books, its own limits unenforced.
+     * makes the new books current, for the reload to run with its swap. A scope whose top cannot be scanned refuses the
+     * reload: the new policy would otherwise serve with the old policy's books, its own limits unenforced. A scope with
+     * a directory below its top the scan cannot see into (the guest's to make) counts as full, and installing it logs
+     * one warning saying where and what to do: a guest must not be able to stop the start or the operator's reloads.
      *
      * @throws PolicyLoadException at the VM whose quota usage cannot be measured, saying why
      */
@@ -57,19 +68,54 @@ public final class PolicyQuotas {
                         vm,
                         QuotaBook.open(
                                 specs, share -> engine.shareDir(vm, share).orElseThrow()));
-            } catch (IOException e) {
+            } catch (ScopeScanException e) {
                 throw new PolicyLoadException(
                         engine.policy().vms().get(vm).pos(),
-                        "VM '" + vm + "': cannot measure quota usage: " + e.getMessage());
+                        "VM '" + vm + "': cannot measure quota usage: " + unscannable(e));
             }
         }
         return () -> install(engine, fresh);
+    }
+
+    /**
+     * The scope, the name that failed and why, in words (the JDK's message for EACCES is the bare name), on one
+     * escaped line.
+     */
+    private static String unscannable(ScopeScanException e) {
+        QuotaSpec scope = e.scope();
+        IOException cause = e.getCause();
+        String why = IoReason.of(cause);
+        if (cause instanceof FileSystemException f && f.getFile() != null && !why.contains(f.getFile())) {
+            why = f.getFile() + ": " + why;
+        }
+        return PrintableText.escape(
+                "quota " + scope.id() + " (share " + scope.share() + ", " + scope.subtree() + "): " + why);
     }
 
     private void install(PolicyEngine engine, Map<String, QuotaBook> fresh) {
         Set<String> every = new HashSet<>(vms.keySet());
         every.addAll(engine.listeners().keySet());
         every.forEach(vm -> vm(vm).replace(fresh.get(vm)));
+        fresh.values().forEach(book -> book.ledgers().forEach(PolicyQuotas::warnIfFull));
+    }
+
+    private static void warnIfFull(QuotaLedger ledger) {
+        ledger.scanGap().ifPresent(gap -> LOG.log(System.Logger.Level.WARNING, () -> fullScopeWarning(ledger)));
+    }
+
+    /** One line, escaped: the path below the scope is named by the guest. */
+    static String fullScopeWarning(QuotaLedger ledger) {
+        var spec = ledger.spec();
+        var gap = ledger.scanGap().orElseThrow();
+        String where = gap.where().toString();
+        if (where.length() > PATH_SHOWN) {
+            where = where.substring(0, PATH_SHOWN) + "... (" + (where.length() - PATH_SHOWN) + " more characters)";
+        }
+        return PrintableText.escape("VM '" + spec.vm() + "': quota " + spec.id() + " (share " + spec.share() + ", "
+                + spec.subtree() + ") counts as full, every write there that it limits refused (EDQUOT), until a scan"
+                + " sees all of it: cannot see into " + where + ": "
+                + gap.cause().reason() + "; "
+                + gap.cause().remedy() + ", then p9gate policy reload (docs/policy.md, \"Quotas in the gateway\")");
     }
 
     /** Each quota of {@code vm} (by id) and its usage now, reservations in flight included: for metrics. */

@@ -25,11 +25,17 @@ public final class QuotaBook {
      * Opens ledgers for {@code specs}, scanning each scope's host directory for its current usage.
      *
      * @param shareDirOf the host directory of a share
+     * @throws ScopeScanException naming the first scope whose top could not be scanned
      */
-    public static QuotaBook open(List<QuotaSpec> specs, Function<String, Path> shareDirOf) throws IOException {
+    public static QuotaBook open(List<QuotaSpec> specs, Function<String, Path> shareDirOf) throws ScopeScanException {
         List<QuotaLedger> out = new ArrayList<>();
-        for (QuotaSpec s : specs)
-            out.add(new QuotaLedger(s, UsageScanner.measure(shareDirOf.apply(s.share()), s.subtree())));
+        for (QuotaSpec s : specs) {
+            try {
+                out.add(new QuotaLedger(s, UsageScanner.measure(shareDirOf.apply(s.share()), s.subtree())));
+            } catch (IOException e) {
+                throw new ScopeScanException(s, e);
+            }
+        }
         return new QuotaBook(out);
     }
 

@@ -1,6 +1,7 @@
 package io.p9gate.policy.quota;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -22,6 +23,8 @@ public final class QuotaLedger {
      * many names each has inside: the file leaves this scope with its last name inside.
      */
     private final Map<InodeId, Integer> linkedOutside = new ConcurrentHashMap<>();
+    /** Where the scan that made this ledger could not see: the scope counts as full until the next scan. */
+    private final Optional<ScanGap> scanGap;
 
     /** @param initial usage found by {@link UsageScanner} when the gateway (re)starts */
     public QuotaLedger(QuotaSpec spec, Usage initial) {
@@ -33,10 +36,16 @@ public final class QuotaLedger {
         this.bytes = initial.usage().bytes();
         this.inodes = initial.usage().inodes();
         this.linkedOutside.putAll(initial.linkedOutside());
+        this.scanGap = initial.gap();
     }
 
     public QuotaSpec spec() {
         return spec;
+    }
+
+    /** Where the scan that measured this scope could not see (the scope then counts as full); empty if it saw all. */
+    public Optional<ScanGap> scanGap() {
+        return scanGap;
     }
 
     /** Whether this scope counts {@code file} although a name of it lies outside (so writes there count here). */

@@ -4,6 +4,8 @@ import io.p9gate.policy.terms.SharePath;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -17,6 +19,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Measures a scope's usage at start-up and on reload, so quotas are right after a restart (R-POL-6): every
@@ -29,6 +32,12 @@ import java.util.Map;
  * its parent's descriptor without following a symlink, and every entry is examined the same way (Java's
  * {@link SecureDirectoryStream}: openat/fstatat), so a symlink placed or swapped in by a guest never leads
  * the scan outside the share.
+ *
+ * <p>What lies below the top is the guest's too: a directory there the scan cannot see into (deeper than it goes, or
+ * closed to the gateway's user: a guest's {@code 0700} directory under a gateway run by an unprivileged user with
+ * {@code permissions: enforce}) makes the scope count as full ({@link #BEYOND_REACH}, with the {@link ScanGap}), never
+ * fails the scan: a failure stopped the gateway's start and refused every reload. The top itself missing a permission
+ * is the operator's to fix, and fails the scan.
  */
 public final class UsageScanner {
     private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
@@ -38,12 +47,20 @@ public final class UsageScanner {
     private UsageScanner() {}
 
     /**
-     * What a scan finds: the usage, and the files that also have names outside the scanned tree, each with
-     * the number of its names inside.
+     * What a scan finds: the usage, the files that also have names outside the scanned tree, each with the number of
+     * its names inside, and where it could not see (then the usage is {@link #BEYOND_REACH}).
      */
-    public record Measured(Usage usage, Map<InodeId, Integer> linkedOutside) {
+    public record Measured(Usage usage, Map<InodeId, Integer> linkedOutside, Optional<ScanGap> gap) {
         public static final Measured NOTHING = new Measured(Usage.ZERO, Map.of());
+
+        /** A scan that saw everything. */
+        public Measured(Usage usage, Map<InodeId, Integer> linkedOutside) {
+            this(usage, linkedOutside, Optional.empty());
+        }
     }
+
+    /** The text of EPERM in a {@link FileSystemException}: the JDK gives that errno no class of its own. */
+    private static final String EPERM_REASON = "Operation not permitted";
 
     /** Usage below {@code top}; zero if it does not exist yet. */
     public static Usage scan(Path top) throws IOException {
@@ -59,7 +76,7 @@ public final class UsageScanner {
             return tally.result();
         }
         try (SecureDirectoryStream<Path> dir = open(top)) {
-            tally.below(dir);
+            tally.below(dir, top);
         }
         return tally.result();
     }
@@ -85,16 +102,25 @@ public final class UsageScanner {
             PosixFileAttributes top = attributes(opened.peek(), last);
             Tally tally = new Tally();
             if (top == null) return Measured.NOTHING;
+            Path topPath = shareDir.resolve(String.join("/", names));
             if (!top.isDirectory()) {
-                tally.count(top, shareDir.resolve(String.join("/", names)));
+                tally.count(top, topPath);
                 return tally.result();
             }
             SecureDirectoryStream<Path> dir = openDirectory(opened.peek(), last);
             if (dir == null) return Measured.NOTHING;
             opened.push(dir);
-            tally.below(dir);
+            tally.below(dir, topPath);
             return tally.result();
         }
+    }
+
+    /** Why the gateway's user may not see into a directory, if that is what {@code e} says; empty otherwise. */
+    private static Optional<ScanGap.Cause> refused(IOException e) {
+        if (e instanceof AccessDeniedException) return Optional.of(ScanGap.Cause.PERMISSION_DENIED);
+        if (e instanceof FileSystemException f && EPERM_REASON.equals(f.getReason()))
+            return Optional.of(ScanGap.Cause.NOT_PERMITTED);
+        return Optional.empty();
     }
 
     private static SecureDirectoryStream<Path> open(Path dir) throws IOException {
@@ -139,17 +165,22 @@ public final class UsageScanner {
      */
     public static final Usage BEYOND_REACH = new Usage(Long.MAX_VALUE / 4, Long.MAX_VALUE / 4);
 
-    /** A directory the scan is in: its stream (closed when done unless it is the caller's) and its path's length. */
+    /**
+     * A directory the scan is in: its stream (closed when done unless it is the caller's, the scope's top), its path on
+     * the host and that path's length below the top.
+     */
     private static final class Level implements Closeable {
         final SecureDirectoryStream<Path> dir;
         final Iterator<Path> entries;
         final boolean owned;
+        final Path path;
         final long pathBytes;
 
-        Level(SecureDirectoryStream<Path> dir, boolean owned, long pathBytes) {
+        Level(SecureDirectoryStream<Path> dir, boolean owned, Path path, long pathBytes) {
             this.dir = dir;
             this.entries = dir.iterator();
             this.owned = owned;
+            this.path = path;
             this.pathBytes = pathBytes;
         }
 
@@ -163,7 +194,9 @@ public final class UsageScanner {
     private static final class Tally {
         private long bytes;
         private long inodes;
-        private boolean beyondReach;
+        /** The first place the scan could not see into; then the scope counts as full. */
+        private ScanGap gap;
+
         private final Map<Object, Names> multiLinked = new HashMap<>();
 
         /**
@@ -181,35 +214,78 @@ public final class UsageScanner {
          * guest makes it overflowed the thread's stack when each level was a call). Levels past {@link #MAX_LEVELS},
          * or whose path passes {@link #MAX_PATH_BYTES}, are not entered: if one holds anything, the scope counts as full
          * ({@link #BEYOND_REACH}): each open level holds its whole path (Java's directory streams), so a guest's
-         * tree 2,500 levels of 255-byte names deep took more heap than the gateway has, and its start failed.
+         * tree 2,500 levels of 255-byte names deep took more heap than the gateway has, and its start failed. A
+         * directory below the top that the gateway's user may not open, list or look into makes the scope full too.
          */
-        void below(SecureDirectoryStream<Path> top) throws IOException {
+        void below(SecureDirectoryStream<Path> top, Path topPath) throws IOException {
             try (OpenDirectories<Level> levels = new OpenDirectories<>()) {
-                levels.push(new Level(top, false, 0));
+                levels.push(new Level(top, false, topPath, 0));
                 while (!levels.isEmpty()) {
                     Level level = levels.peek();
-                    if (!level.entries.hasNext()) {
+                    if (!hasNext(level)) {
                         levels.pop().close();
                         continue;
                     }
                     Path entry = level.entries.next();
-                    Path name = entry.getFileName();
-                    PosixFileAttributes a = attributes(level.dir, name);
+                    PosixFileAttributes a;
+                    try {
+                        a = attributes(level.dir, entry.getFileName());
+                    } catch (IOException e) {
+                        cannotSeeInto(level, e);
+                        levels.pop().close(); // looked into no further
+                        continue;
+                    }
                     if (a == null) continue; // removed since it was listed
                     count(a, entry);
                     if (!a.isDirectory()) continue;
+                    Path name = entry.getFileName();
                     long pathBytes = level.pathBytes + 1 + name.toString().getBytes(StandardCharsets.UTF_8).length;
-                    SecureDirectoryStream<Path> sub = openDirectory(level.dir, name);
+                    SecureDirectoryStream<Path> sub;
+                    try {
+                        sub = openDirectory(level.dir, name);
+                    } catch (IOException e) {
+                        cannotSeeInto(entry, e);
+                        continue;
+                    }
                     if (sub == null) continue;
                     if (levels.size() >= MAX_LEVELS || pathBytes > MAX_PATH_BYTES) {
                         try (sub) {
-                            beyondReach |= sub.iterator().hasNext(); // an empty directory there hides nothing
+                            // an empty directory there hides nothing
+                            if (sub.iterator().hasNext()) gapAt(entry, ScanGap.Cause.TOO_DEEP);
                         }
                         continue;
                     }
-                    levels.push(new Level(sub, true, pathBytes));
+                    levels.push(new Level(sub, true, entry, pathBytes));
                 }
             }
+        }
+
+        /** Whether {@code level} lists one more entry; false once it cannot be listed further (see below). */
+        private boolean hasNext(Level level) throws IOException {
+            try {
+                return level.entries.hasNext();
+            } catch (DirectoryIteratorException e) {
+                cannotSeeInto(level, e.getCause());
+                return false;
+            }
+        }
+
+        /**
+         * {@code level} could not be listed or looked into: below the top the scope counts as full (the guest closed
+         * it); the top itself, or any other failure, fails the scan.
+         */
+        private void cannotSeeInto(Level level, IOException e) throws IOException {
+            if (!level.owned) throw e;
+            cannotSeeInto(level.path, e);
+        }
+
+        /** The directory at {@code where}, below the top, could not be opened: the scope counts as full, if refused. */
+        private void cannotSeeInto(Path where, IOException e) throws IOException {
+            gapAt(where, refused(e).orElseThrow(() -> e));
+        }
+
+        private void gapAt(Path where, ScanGap.Cause cause) {
+            if (gap == null) gap = new ScanGap(where, cause);
         }
 
         void count(PosixFileAttributes a, Path path) throws IOException {
@@ -232,13 +308,17 @@ public final class UsageScanner {
          * view has no link count) and kept only if it is the same file the secure view saw; beyond PATH_MAX
          * neither is known (no id): the file is then only recognised by its key when met again.
          */
-        private static Names linksOf(PosixFileAttributes a, Path path) throws IOException {
+        private Names linksOf(PosixFileAttributes a, Path path) throws IOException {
             Map<String, Object> u;
             try {
                 u = Files.readAttributes(path, "unix:nlink,dev,ino,fileKey", NOFOLLOW);
             } catch (NoSuchFileException gone) {
                 return null;
             } catch (FileSystemException e) {
+                if (refused(e).isPresent()) { // a directory above it closed since the scan came through: full
+                    cannotSeeInto(path.getParent(), e);
+                    return null;
+                }
                 // A guest may nest names beyond PATH_MAX (the gateway serves any depth), where the kernel refuses
                 // the path (ENAMETOOLONG): failing here failed the whole scan, so the gateway could not start.
                 // The link count is then unknown: its names met here count once, none is followed outside.
@@ -263,7 +343,9 @@ public final class UsageScanner {
             multiLinked.values().forEach(n -> {
                 if (n.id != null && n.seen < n.links) outside.put(n.id, n.seen);
             });
-            return new Measured(beyondReach ? BEYOND_REACH : new Usage(bytes, inodes), Map.copyOf(outside));
+            return gap == null
+                    ? new Measured(new Usage(bytes, inodes), Map.copyOf(outside))
+                    : new Measured(BEYOND_REACH, Map.copyOf(outside), Optional.of(gap));
         }
     }
 }
