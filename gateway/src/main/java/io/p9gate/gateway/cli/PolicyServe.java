@@ -103,7 +103,9 @@ final class PolicyServe {
     /**
      * After each reload that is taken, the connections whose session attached a share the new policy took from its
      * VM, or gave another directory, are closed: as for a removed VM, what they hold there would stay, but the VM's
-     * other connections (each mount is one) keep serving its other shares.
+     * other connections (each mount is one) keep serving its other shares. Every other session then releases, recorded,
+     * its locks on the files the new policy no longer lets it lock (hidden, {@code access: none}, a deny rule), and
+     * stays connected.
      */
     static void closeTakenShares(PolicyReloader reloader, ShareServerFactory shares, Gateway gateway, PrintWriter err) {
         reloader.onReload(result -> {
@@ -111,6 +113,12 @@ final class PolicyServe {
                 Set<Long> holding = shares.sessionsHoldingSharesTakenAway();
                 int closed = holding.isEmpty() ? 0 : gateway.closeSessions(holding::contains);
                 reportClosed(err, closed, "attached to a share the new policy took away or moved");
+                int released = shares.releaseLocksRefusedNow(holding);
+                if (released > 0) {
+                    err.println("p9gate: policy reload: released the locks of " + released
+                            + " file(s) the new policy no longer lets their holder lock");
+                    err.flush();
+                }
             }
         });
     }

@@ -258,6 +258,26 @@ final class ChokePoint {
         return new Decided(RequestScope.tag(), RequestScope.type(), request, decision);
     }
 
+    /**
+     * What a session holds under an earlier decision, asked again of the policy now (after a reload): if {@code op}
+     * would be refused now, {@code takeBack} undoes what it holds and the refusal is recorded, as that request's
+     * denial with {@code words} ending its detail (what was taken back), before the take-back. Allowed, nothing is
+     * recorded or changed.
+     *
+     * @return whether it was refused, and so taken back
+     */
+    boolean takenBackIfRefused(
+            Operation op, Subject who, String share, PathsOf paths, RequestArgs args, String words, Runnable takeBack)
+            throws P9Exception {
+        Decided decided = deciding(op, who, share, paths, args);
+        if (decided.decision().allowed()) {
+            return false;
+        }
+        record(decided.adding(words), Outcome.failure(decided.decision().errno()), RecordPhase.DONE, AuditTrail.NO_SEQ);
+        takeBack.run();
+        return true;
+    }
+
     /** Twalk's backend call: walks the first {@code names} names of the request (all of them for a whole walk). */
     @FunctionalInterface
     interface WalkOf {

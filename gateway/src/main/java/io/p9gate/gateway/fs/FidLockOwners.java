@@ -99,6 +99,11 @@ public final class FidLockOwners {
         }
     }
 
+    /** Whether no owner locked through this fid (or all were forgotten). */
+    public boolean isEmpty() {
+        return owners.isEmpty();
+    }
+
     /** Forgets {@code owner}, giving its entry back. */
     public void forget(LockOwner owner) {
         if (owners.remove(owner) != null) {

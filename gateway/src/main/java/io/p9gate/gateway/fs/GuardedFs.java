@@ -1425,6 +1425,27 @@ public final class GuardedFs {
                 .n();
     }
 
+    /**
+     * After a reload: the file of {@code handle}, on which this session holds locks, decided as a Tlock through it
+     * would be now ({@code args}: the release, an unlock of the whole file). Where the policy now refuses it,
+     * {@code release} drops the session's locks there and the refusal is recorded with {@code released=reload}:
+     * another VM sharing the file must not stay blocked by a lock its holder could no longer take.
+     *
+     * @return whether the locks were released
+     */
+    public boolean releaseLocksIfRefused(Subject who, FileHandle handle, RequestArgs.Lock args, Runnable release)
+            throws P9Exception {
+        LocalShare share = handle.share();
+        return guard.takenBackIfRefused(
+                Operation.LOCK,
+                who,
+                share.name(),
+                () -> List.of(path(share, handle.node())),
+                args,
+                "released=reload",
+                release);
+    }
+
     public Optional<HeldLock> getlock(
             Subject who, FileHandle handle, LockOwner owner, int type, long start, long length) throws P9Exception {
         Node node = handle.node();

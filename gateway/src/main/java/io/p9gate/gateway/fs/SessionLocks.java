@@ -2,9 +2,14 @@ package io.p9gate.gateway.fs;
 
 import io.p9gate.gateway.backend.LockTable;
 import io.p9gate.gateway.budget.Allowance;
+import io.p9gate.gateway.proto.LockConstants;
+import io.p9gate.gateway.proto.P9Exception;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 
 /**
  * One session's view of the gateway-wide byte-range lock table: the owners it locks as (counted against its VM's
@@ -15,6 +20,18 @@ public final class SessionLocks {
     private final LockTable table;
     private final long sessionId;
     private final Allowance budget;
+    /**
+     * Shared by the session's Tlocks from their decision to their lock, taken alone by the re-decision after a
+     * reload ({@link #redeciding}): a Tlock the old policy allowed has locked before the re-decision looks, or is
+     * decided by the new policy.
+     */
+    private final ReadWriteLock deciding = new ReentrantReadWriteLock();
+
+    /** A Tlock: decided and applied. */
+    @FunctionalInterface
+    public interface Locking {
+        int lock() throws P9Exception;
+    }
 
     /**
      * @param table     the lock table every session of the gateway shares
@@ -47,6 +64,43 @@ public final class SessionLocks {
     public void release(FileHandle handle, Collection<LockOwner> owners) {
         for (LockOwner owner : owners) {
             table.release(handle.node().key(), owner.owner());
+        }
+    }
+
+    /**
+     * After a reload: the session's locks on the file of {@code handle} (its fid's, {@code who} the fid's subject)
+     * are released if a Tlock through it would be refused now, and the release recorded ({@link
+     * GuardedFs#releaseLocksIfRefused}). Run within {@link #redeciding}.
+     *
+     * @return whether locks were released
+     */
+    public boolean releaseIfRefused(GuardedFs fs, Subject who, FileHandle handle) throws P9Exception {
+        Set<LockOwner> holding = holders(handle);
+        if (holding.isEmpty()) {
+            return false; // released through another fid of the file, or by a clunk
+        }
+        String client = holding.iterator().next().owner().clientId();
+        var release = new RequestArgs.Lock(LockConstants.LOCK_TYPE_UNLCK, 0, 0, client);
+        return fs.releaseLocksIfRefused(who, handle, release, () -> release(handle, holding));
+    }
+
+    /** Runs a Tlock of this session, decision and lock, never while its locks are re-decided. */
+    public int locking(Locking tlock) throws P9Exception {
+        deciding.readLock().lock();
+        try {
+            return tlock.lock();
+        } finally {
+            deciding.readLock().unlock();
+        }
+    }
+
+    /** Runs the re-decision of this session's locks after a reload while none of its Tlocks is under way. */
+    public <T> T redeciding(Supplier<T> redecision) {
+        deciding.writeLock().lock();
+        try {
+            return redecision.get();
+        } finally {
+            deciding.writeLock().unlock();
         }
     }
 

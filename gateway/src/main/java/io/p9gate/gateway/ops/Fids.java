@@ -256,6 +256,17 @@ final class Fids {
         }
     }
 
+    /** The fids through which the session took locks it may still hold (each such owner is a lock budget entry). */
+    List<Fid> locking() {
+        List<Fid> locking = new ArrayList<>();
+        for (Fid f : table.values()) {
+            if (f != RESERVED && !f.lockOwners().isEmpty()) {
+                locking.add(f);
+            }
+        }
+        return locking;
+    }
+
     List<Fid> drain() {
         List<Fid> all = new ArrayList<>();
         for (Integer fid : List.copyOf(table.keySet())) {

@@ -197,6 +197,37 @@ public final class FileServer implements RequestHandler {
         ctx.locks().releaseSession();
     }
 
+    /**
+     * After a reload that was taken: each file on which the session holds locks is decided again, as a Tlock through
+     * the fid that locked would be now; where the new policy refuses it (a hidden subtree, {@code access: none}, a
+     * deny rule), the session's locks on that file are released and the release recorded. The guest keeps its fids
+     * and connection; a lock it may still take stays. Serialised with the session's Tlocks. Only the fids that took
+     * locks (each an entry of the VM's lock budget) are decided; the others cost one look each.
+     *
+     * @return how many files' locks were released
+     */
+    public int releaseLocksRefusedNow() {
+        var redecision = new RequestScope.Request(
+                ctx.fs().vm(), ctx.connection().sessionId(), RequestScope.NO_TAG, MessageType.TLOCK);
+        return ctx.locks().redeciding(() -> {
+            int released = 0;
+            for (Fid fid : ctx.fids().locking()) {
+                try {
+                    if (RequestScope.serving(
+                            redecision, () -> ctx.locks().releaseIfRefused(ctx.fs(), fid.who(), fid.handle()))) {
+                        released++;
+                        fid.lockOwners().forgetOwnersWithoutLocks(ctx.locks(), fid.handle());
+                    }
+                } catch (P9Exception e) {
+                    // Not decided (the audit log cannot record): nothing changes unrecorded; the locks stay.
+                } catch (RuntimeException e) {
+                    UnexpectedFaults.log("re-deciding a lock after a reload", e);
+                }
+            }
+            return released;
+        });
+    }
+
     @FunctionalInterface
     private interface Clunking {
         void run() throws P9Exception;

@@ -41,8 +41,17 @@ final class LockOps {
         LockOwner owner = ctx.locks().owner(t.procId(), t.clientId());
         boolean locked = false;
         try {
-            int status = ctx.fs()
-                    .lock(fid.who(), fid.handle(), owner, fid.lockOwners(), t.lockType(), t.start(), t.length());
+            // Decided and taken while no reload re-decides the session's locks (SessionLocks.locking).
+            int status = ctx.locks()
+                    .locking(() -> ctx.fs()
+                            .lock(
+                                    fid.who(),
+                                    fid.handle(),
+                                    owner,
+                                    fid.lockOwners(),
+                                    t.lockType(),
+                                    t.start(),
+                                    t.length()));
             locked = status == LockConstants.LOCK_SUCCESS && t.lockType() != LockConstants.LOCK_TYPE_UNLCK;
             return new Rlock(status);
         } finally {

@@ -148,14 +148,10 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
         var sessionLocks =
                 new SessionLocks(locks, context.sessionId(), context.budget().locks());
         SessionShares sessionShares = new SessionShares(mine);
-        RequestHandler handler = AuditedSession.opened(
-                new FileServer(context, sessionShares, fs, sessionLocks),
-                vm,
-                context,
-                audit,
-                requests,
-                () -> live.ended(context.sessionId()));
-        live.opened(context.sessionId(), vm, served, sessionShares);
+        FileServer files = new FileServer(context, sessionShares, fs, sessionLocks);
+        RequestHandler handler =
+                AuditedSession.opened(files, vm, context, audit, requests, () -> live.ended(context.sessionId()));
+        live.opened(context.sessionId(), vm, served, sessionShares, files);
         return handler;
     }
 
@@ -166,6 +162,16 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
      */
     public Set<Long> sessionsHoldingSharesTakenAway() {
         return live.attachedAny((vm, dir) -> !access.sharesOf(vm).contains(dir));
+    }
+
+    /**
+     * After a reload that was taken: every open session but those {@code closing} names releases its locks on the
+     * files a Tlock of it would be refused now, recorded; it stays connected, as do its other locks.
+     *
+     * @return how many files' locks were released
+     */
+    public int releaseLocksRefusedNow(Set<Long> closing) {
+        return live.releaseLocksRefusedNow(closing);
     }
 
     /** Writes the records every connection holds (a connection's own view writes only when it must). */

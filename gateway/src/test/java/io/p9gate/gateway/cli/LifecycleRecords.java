@@ -9,9 +9,10 @@ import java.io.StringWriter;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** The lifecycle records a gateway writes (policy reloads, session ends), kept for a test to look at. */
+/** The records a gateway writes (policy reloads, session ends, decisions), kept for a test to look at. */
 final class LifecycleRecords implements AuditTrail {
     final List<GatewayEvent> events = new CopyOnWriteArrayList<>();
+    final List<AuditEntry> decisions = new CopyOnWriteArrayList<>();
 
     /** Records every reload of {@code reloader} here, as {@code serve} does into its audit log. */
     static LifecycleRecords of(PolicyReloader reloader) {
@@ -22,6 +23,7 @@ final class LifecycleRecords implements AuditTrail {
 
     @Override
     public long record(AuditEntry entry) {
+        decisions.add(entry);
         return NO_SEQ;
     }
 

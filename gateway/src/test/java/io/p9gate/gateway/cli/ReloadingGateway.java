@@ -44,6 +44,30 @@ final class ReloadingGateway implements AutoCloseable {
         }
     }
 
+    /**
+     * A policy where VM alpha serves {@code alphaData} (a share entry line, or "") and {@code own} (tmp/own), and VM
+     * beta serves {@code data} (tmp/data), each on a socket in {@code tmp}.
+     */
+    static String alphaAndBeta(Path tmp, String alphaData) {
+        return """
+                image: test
+                vms:
+                  alpha:
+                    listen: unix:%s
+                    shares:
+                %s      own: {path: %s, access: read-write}
+                  beta:
+                    listen: unix:%s
+                    shares:
+                      data: {path: %s, access: read-write}
+                """.formatted(
+                        tmp.resolve("alpha.sock"),
+                        alphaData,
+                        tmp.resolve("own"),
+                        tmp.resolve("beta.sock"),
+                        tmp.resolve("data"));
+    }
+
     void closeRemovedVms() {
         PolicyServe.closeRemovedVms(holder, reloader, gateway, new PrintWriter(new StringWriter()));
     }

@@ -39,23 +39,7 @@ class ShareRemovedByReloadAttackTest {
 
     /** @param alphaData alpha's {@code data} entry, or "" for none */
     private String policy(String alphaData) {
-        return """
-                image: test
-                vms:
-                  alpha:
-                    listen: unix:%s
-                    shares:
-                %s      own: {path: %s, access: read-write}
-                  beta:
-                    listen: unix:%s
-                    shares:
-                      data: {path: %s, access: read-write}
-                """.formatted(
-                        tmp.resolve("alpha.sock"),
-                        alphaData,
-                        tmp.resolve("own"),
-                        tmp.resolve("beta.sock"),
-                        tmp.resolve("data"));
+        return ReloadingGateway.alphaAndBeta(tmp, alphaData);
     }
 
     private String alphaData(Path dir) {
