@@ -11,19 +11,11 @@ import io.p9gate.gateway.client.PendingCall;
 import io.p9gate.gateway.fs.AccessPolicy;
 import io.p9gate.gateway.fs.AccessRequest;
 import io.p9gate.gateway.fs.Decision;
-import io.p9gate.gateway.fs.NoAudit;
 import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
-import io.p9gate.gateway.server.Gateway;
-import io.p9gate.gateway.server.GatewayConfig;
-import io.p9gate.gateway.server.ListenSpec;
-import io.p9gate.gateway.wiring.ShareServerFactory;
-import java.net.UnixDomainSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -49,22 +41,10 @@ class LockClunkRaceAttackTest {
 
     @Test
     void aLockTakenWhileItsFidIsClunkedDoesNotOutliveTheFid() throws Exception {
-        Path share = Files.createDirectories(tmp.resolve("share"));
-        Files.writeString(share.resolve("f"), "shared with another VM");
-        Path socket = tmp.resolve("vm.sock");
         HoldsLockDecision policy = new HoldsLockDecision();
-        try (ShareServerFactory shares = new ShareServerFactory(Map.of("data", share), policy, new NoAudit());
-                Gateway _ = Gateway.start(new GatewayConfig(
-                        List.of(ListenSpec.parse("unix:" + socket)), shares, GatewayConfig.DEFAULT_MSIZE, 4));
-                P9Client hostile = P9Client.open(UnixDomainSocketAddress.of(socket), 65536);
-                P9Client other = P9Client.open(UnixDomainSocketAddress.of(socket), 65536)) {
-            hostile.attach(0, "u", "data", 0);
-            hostile.walk(0, 1, "f");
-            hostile.lopen(1, 2);
-            other.attach(0, "u", "data", 0);
-            other.walk(0, 1, "f");
-            other.lopen(1, 2);
-
+        try (TwoSessionsOnOneFile sessions = new TwoSessionsOnOneFile(tmp, policy)) {
+            P9Client hostile = sessions.first;
+            P9Client other = sessions.second;
             policy.armed.set(true);
             PendingCall lock = hostile.send(new TMessage.Tlock(1, LOCK_TYPE_WRLCK, 0, 0, 0, 7, "hostile"));
             assertTrue(policy.deciding.await(10, TimeUnit.SECONDS), "the Tlock reached its decision");
