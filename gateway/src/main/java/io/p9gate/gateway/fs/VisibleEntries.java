@@ -49,27 +49,8 @@ final class VisibleEntries {
      * the bound, so that every request judges at least one entry and a listing however deep goes on.
      */
     static int questionCost(String dirPath, boolean describe) {
-        long cost = (describe ? 2L : 1L) * (1 + utf8Bytes(dirPath) / PATH_BYTES_PER_QUESTION);
+        long cost = (describe ? 2L : 1L) * (1 + GuestNames.bytes(dirPath) / PATH_BYTES_PER_QUESTION);
         return (int) Math.min(cost, MAX_QUESTIONS);
-    }
-
-    /** The path's length in UTF-8, as the policy and the guest count it: a name may be a third as many chars. */
-    private static long utf8Bytes(String path) {
-        long bytes = 0;
-        for (int i = 0; i < path.length(); i++) {
-            char c = path.charAt(i);
-            if (c < 0x80) {
-                bytes += 1;
-            } else if (c < 0x800) {
-                bytes += 2;
-            } else if (Character.isHighSurrogate(c)) {
-                bytes += 4;
-                i++; // with its low surrogate
-            } else {
-                bytes += 3;
-            }
-        }
-        return bytes;
     }
 
     /** An entry to list, and whether a describing listing may show its attributes. */
