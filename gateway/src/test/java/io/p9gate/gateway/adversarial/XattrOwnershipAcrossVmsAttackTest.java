@@ -39,38 +39,31 @@ class XattrOwnershipAcrossVmsAttackTest {
     @ParameterizedTest
     @EnumSource(OwnershipMode.class)
     void aSetUidRootFileOfOneVmIsNotRootsInAnotherVmWithAnotherMap(OwnershipMode mode) throws Exception {
-        Path share = Files.createDirectories(tmp.resolve("shared"));
-        Path alphaSocket = tmp.resolve("alpha.sock");
-        Path betaSocket = tmp.resolve("beta.sock");
-        Path policy = OwnershipRig.policy(
-                tmp.resolve("policy.yaml"),
-                OwnershipRig.vm("alpha", alphaSocket, 100000, share),
-                OwnershipRig.vm("beta", betaSocket, 200000, share));
-        try (OwnershipRig _ = new OwnershipRig(policy, mode);
-                P9Client alpha = OwnershipRig.connect(alphaSocket);
-                P9Client beta = OwnershipRig.connect(betaSocket)) {
-            alpha.attach(0, "root", "data", 0);
-            alpha.walk(0, 1);
-            alpha.lcreate(1, "su", O_RDWR, 0755, 0);
-            alpha.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, 04755, 0, 0, 0, 0, 0, 0, 0));
-            Attr own = alpha.getattr(1, GETATTR_BASIC);
-            assertEquals(0, own.uid(), "alpha sees its own root");
-
-            beta.attach(0, "root", "data", 0);
-            beta.walk(0, 1, "su");
-            Attr seen = beta.getattr(1, GETATTR_BASIC);
-            assertNotEquals(
-                    0,
-                    seen.uid(),
-                    "alpha's root must not be beta's root (mode " + Integer.toOctalString(seen.mode()) + ")");
-            assertEquals(OVERFLOW_ID, seen.uid(), "host 100000 is outside beta's ranges");
-            assertEquals(OVERFLOW_ID, seen.gid());
-        }
+        Views views = alphaPlantsSetIdFile(mode, 04755);
+        assertEquals(0, views.alpha().uid(), "alpha sees its own root");
+        Attr seen = views.beta();
+        assertNotEquals(
+                0,
+                seen.uid(),
+                "alpha's root must not be beta's root (mode " + Integer.toOctalString(seen.mode()) + ")");
+        assertEquals(OVERFLOW_ID, seen.uid(), "host 100000 is outside beta's ranges");
+        assertEquals(OVERFLOW_ID, seen.gid());
     }
 
     @ParameterizedTest
     @EnumSource(OwnershipMode.class)
     void anotherVmsSetIdFileShowsNoSetIdBitsForAnOwnerTheMapCannotName(OwnershipMode mode) throws Exception {
+        Views views = alphaPlantsSetIdFile(mode, 06755);
+        assertEquals(06755, views.alpha().mode() & 07777, "alpha keeps its own set-id bits");
+        assertEquals(OVERFLOW_ID, views.beta().uid());
+        assertEquals(0755, views.beta().mode() & 07777, "no set-uid or set-gid of the overflow id in beta");
+    }
+
+    /** What alpha and beta see of the file "su" alpha's root made and chmodded {@code setIdMode}. */
+    private record Views(Attr alpha, Attr beta) {}
+
+    /** Alpha (guest ids at host 100000) and beta (at 200000) share one folder; alpha's root plants "su". */
+    private Views alphaPlantsSetIdFile(OwnershipMode mode, int setIdMode) throws Exception {
         Path share = Files.createDirectories(tmp.resolve("shared"));
         Path alphaSocket = tmp.resolve("alpha.sock");
         Path betaSocket = tmp.resolve("beta.sock");
@@ -84,14 +77,12 @@ class XattrOwnershipAcrossVmsAttackTest {
             alpha.attach(0, "root", "data", 0);
             alpha.walk(0, 1);
             alpha.lcreate(1, "su", O_RDWR, 0755, 0);
-            alpha.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, 06755, 0, 0, 0, 0, 0, 0, 0));
-            assertEquals(06755, alpha.getattr(1, GETATTR_BASIC).mode() & 07777, "alpha keeps its own set-id bits");
+            alpha.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, setIdMode, 0, 0, 0, 0, 0, 0, 0));
+            Attr own = alpha.getattr(1, GETATTR_BASIC);
 
             beta.attach(0, "root", "data", 0);
             beta.walk(0, 1, "su");
-            Attr seen = beta.getattr(1, GETATTR_BASIC);
-            assertEquals(OVERFLOW_ID, seen.uid());
-            assertEquals(0755, seen.mode() & 07777, "no set-uid or set-gid of the overflow id in beta");
+            return new Views(own, beta.getattr(1, GETATTR_BASIC));
         }
     }
 }
