@@ -101,6 +101,23 @@ final class PolicyServe {
     }
 
     /**
+     * After each reload that is taken, every connection of a VM the new policy still has is identified again by what
+     * its transport established when it connected: one the new policy no longer takes for that VM (its certificate
+     * revoked, its pin or {@code peer:} changed) is closed, since a mount is one connection that lasts as long as the
+     * guest wishes.
+     */
+    static void closeNoLongerIdentified(
+            PolicyHolder holder, PolicyReloader reloader, Gateway gateway, PrintWriter err) {
+        reloader.onReload(result -> {
+            if (result instanceof PolicyHolder.ReloadResult.Loaded) {
+                Set<String> now = holder.current().listeners().keySet();
+                int closed = gateway.closeConnectionsNoLongerIdentified(now::contains);
+                reportClosed(err, closed, "no longer identified as their VM");
+            }
+        });
+    }
+
+    /**
      * After each reload that is taken, the connections whose session attached a share the new policy took from its
      * VM, or gave another directory, are closed: as for a removed VM, what they hold there would stay, but the VM's
      * other connections (each mount is one) keep serving its other shares. Every other session then releases, recorded,

@@ -479,6 +479,8 @@ final class ServeCommand implements Callable<Integer> {
                         }));
                 PolicyServe.closeRemovedVms(
                         holder, reloader, gateway, spec.commandLine().getErr());
+                PolicyServe.closeNoLongerIdentified(
+                        holder, reloader, gateway, spec.commandLine().getErr());
                 if (config.handlers() instanceof ShareServerFactory sessions) {
                     PolicyServe.closeTakenShares(
                             reloader, sessions, gateway, spec.commandLine().getErr());

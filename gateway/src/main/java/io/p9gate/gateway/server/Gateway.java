@@ -291,6 +291,24 @@ public final class Gateway implements AutoCloseable {
         });
     }
 
+    /**
+     * Decides again every connection whose transport named a VM {@code which} names, by what that transport
+     * established when it connected (its certificate chain, its peer credentials, its CID), as the identifier decides
+     * now: after a reload that revoked a certificate or changed a pin or a {@code peer:}. One no longer identified as
+     * the same VM is closed, its session ending as on a disconnect; a refusal is recorded and logged as at connect.
+     *
+     * @return how many connections were closed
+     */
+    public int closeConnectionsNoLongerIdentified(Predicate<String> which) {
+        return closeConnections(channel -> {
+            ConnectionIdentity identity = ConnectionIdentity.of(channel);
+            return identity != null
+                    && channel.isActive()
+                    && which.test(identity.vm())
+                    && !identity.stillHolds(identifier);
+        });
+    }
+
     private int closeConnections(Predicate<Channel> which) {
         int closed = 0;
         for (Channel channel : connections) {

@@ -43,10 +43,19 @@ interface ListenerBinder {
         };
     }
 
-    /** The common end of a synchronous identification: accepted, or refused and closed (the refusal is logged). */
-    static void settle(Channel connection, ListenSpec spec, PeerVerdict verdict, Consumer<String> accepted) {
+    /**
+     * The common end of a synchronous identification: accepted (the {@code peer} facts kept with the connection, for a
+     * reload to decide again; null when there are none), or refused and closed (the refusal is logged).
+     */
+    static void settle(
+            Channel connection, ListenSpec spec, PeerFacts peer, PeerVerdict verdict, Consumer<String> accepted) {
         switch (verdict) {
-            case PeerVerdict.Accepted a -> accepted.accept(a.vm());
+            case PeerVerdict.Accepted a -> {
+                if (peer != null) {
+                    ConnectionIdentity.remember(connection, spec, peer, a.vm());
+                }
+                accepted.accept(a.vm());
+            }
             case PeerVerdict.Refused r -> {
                 RefusedPeers.log(spec, r);
                 connection.close();

@@ -71,6 +71,6 @@ final class TcpBinder implements ListenerBinder {
     @Override
     public void identify(Channel connection, PeerIdentifier identifier, Consumer<String> accepted) {
         PeerFacts peer = new PeerFacts.Tcp((InetSocketAddress) connection.remoteAddress());
-        ListenerBinder.settle(connection, spec, identifier.identify(spec, peer), accepted);
+        ListenerBinder.settle(connection, spec, peer, identifier.identify(spec, peer), accepted);
     }
 }

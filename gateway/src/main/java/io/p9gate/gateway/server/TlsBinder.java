@@ -84,7 +84,11 @@ final class TlsBinder implements ListenerBinder {
                                             handshakes.of(remote.getAddress())));
         } catch (IOException e) {
             ListenerBinder.settle(
-                    connection, spec, new PeerVerdict.Refused("", PeerIdentifier.RULE_TLS, e.getMessage()), accepted);
+                    connection,
+                    spec,
+                    null,
+                    new PeerVerdict.Refused("", PeerIdentifier.RULE_TLS, e.getMessage()),
+                    accepted);
             return;
         }
         connection.pipeline().addLast("tls-identity", new TlsIdentityGate(spec, identifier, peer, accepted));

@@ -42,6 +42,10 @@ final class TlsIdentityGate extends ChannelInboundHandlerAdapter {
             SslHandler tls = ctx.pipeline().get(SslHandler.class);
             String vm = vmOf(tls.engine());
             if (vm != null) {
+                List<X509Certificate> chain = chainOf(tls.engine().getSession());
+                if (chain != null) {
+                    ConnectionIdentity.remember(ctx.channel(), listener, new PeerFacts.Tls(chain, peer), vm);
+                }
                 ctx.pipeline().remove(this);
                 accepted.accept(vm);
                 return;
@@ -69,12 +73,8 @@ final class TlsIdentityGate extends ChannelInboundHandlerAdapter {
         if (session.getValue(PeerTrustManager.VM) instanceof PeerTrustManager.Decided d && d.decidedFor(engine)) {
             return d.vm();
         }
-        List<X509Certificate> chain = new ArrayList<>();
-        try {
-            for (Certificate c : session.getPeerCertificates()) {
-                chain.add((X509Certificate) c);
-            }
-        } catch (SSLPeerUnverifiedException | ClassCastException e) {
+        List<X509Certificate> chain = chainOf(session);
+        if (chain == null) {
             RefusedPeers.unidentified(identifier, listener, peer, "TLS session resumed without a client certificate");
             return null;
         }
@@ -82,6 +82,19 @@ final class TlsIdentityGate extends ChannelInboundHandlerAdapter {
                         instanceof PeerVerdict.Accepted a
                 ? a.vm()
                 : null;
+    }
+
+    /** The client's certificate chain, leaf first, or null if the session has none. */
+    private static List<X509Certificate> chainOf(SSLSession session) {
+        List<X509Certificate> chain = new ArrayList<>();
+        try {
+            for (Certificate c : session.getPeerCertificates()) {
+                chain.add((X509Certificate) c);
+            }
+        } catch (SSLPeerUnverifiedException | ClassCastException e) {
+            return null;
+        }
+        return chain.isEmpty() ? null : chain;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.p9gate.gateway.cli;
 
+import io.p9gate.gateway.auditing.SignedLogs;
+import io.p9gate.gateway.certs.TestPki;
 import io.p9gate.gateway.testing.Processes;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -56,6 +58,30 @@ final class ServeProcess implements AutoCloseable {
             builder.redirectError(stderrFile.toFile());
         }
         return new ServeProcess(builder.start());
+    }
+
+    /**
+     * {@code p9gate serve --policy POLICY} with the gateway's TLS certificate and key from {@code pki}, the signed
+     * audit log of {@code logs} and {@code pidFile} (for {@code policy reload}), then {@code more} options.
+     */
+    static ServeProcess withTls(Path policy, TestPki pki, SignedLogs logs, Path pidFile, String... more)
+            throws IOException {
+        List<String> args = new ArrayList<>(List.of(
+                "serve",
+                "--policy",
+                policy.toString(),
+                "--tls-cert",
+                pki.dir().resolve(TestPki.SERVER_CERT).toString(),
+                "--tls-key",
+                pki.dir().resolve(TestPki.SERVER_KEY).toString(),
+                "--audit-dir",
+                logs.dir.toString(),
+                "--audit-key",
+                logs.privateKey.toString(),
+                "--pid-file",
+                pidFile.toString()));
+        args.addAll(List.of(more));
+        return start(Map.of(), args.toArray(String[]::new));
     }
 
     private static void drain(BufferedReader reader, java.util.function.Consumer<String> sink) {

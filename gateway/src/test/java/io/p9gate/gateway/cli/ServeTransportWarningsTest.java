@@ -70,23 +70,8 @@ class ServeTransportWarningsTest {
                         port, pki.dir().resolve(TestPki.CA_CERT), crl, share, open, share, open, share));
         Path metricsSocket = dir.resolve("metrics.sock");
         Path pidFile = dir.resolve("p9gate.pid");
-        try (ServeProcess serve = ServeProcess.start(
-                Map.of(),
-                "serve",
-                "--policy",
-                policy.toString(),
-                "--tls-cert",
-                pki.dir().resolve(TestPki.SERVER_CERT).toString(),
-                "--tls-key",
-                pki.dir().resolve(TestPki.SERVER_KEY).toString(),
-                "--audit-dir",
-                logs.dir.toString(),
-                "--audit-key",
-                logs.privateKey.toString(),
-                "--pid-file",
-                pidFile.toString(),
-                "--metrics",
-                "unix:" + metricsSocket)) {
+        try (ServeProcess serve =
+                ServeProcess.withTls(policy, pki, logs, pidFile, "--metrics", "unix:" + metricsSocket)) {
             serve.awaitStdout("SIGHUP reloads it");
             awaitStderr(serve, 1); // stderr is read by a thread of its own
             assertEquals(1, count(serve.stderr(), STALE), serve.stderr());
