@@ -74,6 +74,11 @@ public final class PolicyPeers implements PeerIdentifier {
         record(listener, peer, new PeerVerdict.Refused("", RULE_TLS, reason));
     }
 
+    @Override
+    public void refusedByTransport(ListenSpec listener, String peer, PeerVerdict.Refused refused) {
+        record(listener, peer, refused);
+    }
+
     private PeerVerdict decide(ListenSpec listener, PeerFacts peer) {
         PeerRules rules = compiled().rules();
         return switch (peer) {

@@ -16,6 +16,7 @@ public interface PeerIdentifier {
     String RULE_TLS = "identity.certificate";
     String RULE_VSOCK = "identity.cid";
     String RULE_LISTENER = "identity.listener";
+    String RULE_DEVICE = "identity.device";
 
     PeerVerdict identify(ListenSpec listener, PeerFacts peer);
 
@@ -24,4 +25,10 @@ public interface PeerIdentifier {
      * TLS at all): recorded like a refusal, with no VM.
      */
     default void handshakeFailed(ListenSpec listener, String peer, String reason) {}
+
+    /**
+     * A connection the transport refused before any identification (a local process on a listener bound to a VM's
+     * interface): recorded like a refusal.
+     */
+    default void refusedByTransport(ListenSpec listener, String peer, PeerVerdict.Refused refused) {}
 }

@@ -70,7 +70,17 @@ final class TcpBinder implements ListenerBinder {
 
     @Override
     public void identify(Channel connection, PeerIdentifier identifier, Consumer<String> accepted) {
-        PeerFacts peer = new PeerFacts.Tcp((InetSocketAddress) connection.remoteAddress());
+        InetSocketAddress remote = (InetSocketAddress) connection.remoteAddress();
+        PeerFacts peer = new PeerFacts.Tcp(remote);
+        String local = spec.device() == null ? null : FromThisHost.reason(remote.getAddress());
+        if (local != null) {
+            // The interface is the identity only of what arrives through it: a local process is not the VM.
+            PeerVerdict.Refused refused = new PeerVerdict.Refused(
+                    "", PeerIdentifier.RULE_DEVICE, local + ", not a guest behind " + spec.device());
+            identifier.refusedByTransport(spec, peer.describe(), refused);
+            ListenerBinder.settle(connection, spec, null, refused, accepted);
+            return;
+        }
         ListenerBinder.settle(connection, spec, peer, identifier.identify(spec, peer), accepted);
     }
 }

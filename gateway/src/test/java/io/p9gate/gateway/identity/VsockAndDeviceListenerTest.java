@@ -27,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * vsock and device-bound TCP listeners (issue 9 items 4 and 5a). These machines have no vsock loopback (no
  * {@code vsock_loopback}: a connect to CID 1 times out), so no connection over vsock is made here: the CID-to-VM
  * mapping is tested on {@link PolicyPeers} directly, and binding where the kernel has AF_VSOCK. A TCP listener
- * bound to {@code lo} serves loopback clients; one bound to an interface that does not exist stops the start
- * with one line.
+ * bound to an interface refuses this host's own processes; one bound to an interface that does not exist stops
+ * the start with one line.
  */
 class VsockAndDeviceListenerTest {
     @TempDir
@@ -90,18 +90,39 @@ class VsockAndDeviceListenerTest {
         }
     }
 
+    /**
+     * Red team (R-DEP-1): a listener bound to a VM's interface also receives the connections that any process of
+     * this host, any user's, makes to an address of that interface (the kernel matches local traffic to the interface
+     * holding the address: shown with a tap in a network namespace, where a process of uid 65534 connecting to the
+     * tap's address was accepted by a listener bound to the tap). Before, such a process was served as the VM. A
+     * connection whose source is this host's own address (here: a listener bound to {@code lo}, where every peer is)
+     * is now refused before any 9P byte and recorded with rule {@code identity.device}; a guest's packets cannot carry
+     * a source address of the host.
+     */
     @Test
-    void aTcpListenerBoundToLoopbackServesLoopbackClients() throws Exception {
+    void aProcessOfThisHostIsNotTheVmOfADeviceBoundListener() throws Exception {
         int port = freePort();
         try (IdentityRig rig = new IdentityRig(tmp).start("""
                 a:
                   listen: tcp:127.0.0.1:%d%%lo
                   shares: {a: {path: %%A, access: read-only}}
-                """.formatted(port), null);
-                P9Client c = P9Client.open(new InetSocketAddress("127.0.0.1", port), 65536)) {
-            c.attach(0, "root", "a", 0);
-            c.walk(0, 1, "a.txt");
-            assertEquals(List.of(), rig.refusals());
+                """.formatted(port), null)) {
+            assertThrows(
+                    IOException.class,
+                    () -> {
+                        try (P9Client c = P9Client.open(new InetSocketAddress("127.0.0.1", port), 65536)) {
+                            c.attach(0, "root", "a", 0);
+                        }
+                    },
+                    "a local process is not VM a");
+            List<AuditEntry> refused = rig.refusals();
+            assertEquals(1, refused.size(), rig.records.toString());
+            assertEquals(
+                    List.of("identity.device"), refused.getFirst().decision().ruleIds());
+            assertTrue(
+                    refused.getFirst().request().detail().contains("is a loopback address of this host"),
+                    refused.getFirst().request().detail());
+            assertTrue(rig.records.stream().noneMatch(r -> r.request().sessionId() != 0), "no session: " + rig.records);
         }
     }
 
