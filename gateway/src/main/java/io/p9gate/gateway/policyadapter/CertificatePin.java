@@ -33,7 +33,13 @@ final class CertificatePin {
     private final ClientCertificate spec;
     private final Set<String> fingerprints;
     private final Set<TrustAnchor> anchors;
-    private final X500Principal subject;
+    /**
+     * The pinned subject as RFC 2253 text, compared with the certificate's exactly: X.500 matching folds case,
+     * compatibility forms and spaces, so {@code CN=A} or a fullwidth {@code CN=ａ}, which a CA may issue to another
+     * party, would be this VM.
+     */
+    private final String subject;
+
     private final X509CRL crl;
     private final String broken;
 
@@ -41,7 +47,7 @@ final class CertificatePin {
         this.spec = spec;
         this.fingerprints = Set.copyOf(spec.sha256());
         this.anchors = anchors;
-        this.subject = spec.subject() == null ? null : new X500Principal(spec.subject());
+        this.subject = spec.subject() == null ? null : new X500Principal(spec.subject()).getName();
         this.crl = crl;
         this.broken = broken;
     }
@@ -109,7 +115,7 @@ final class CertificatePin {
     }
 
     private boolean namesMatch(X509Certificate leaf) {
-        if (subject != null && !subject.equals(leaf.getSubjectX500Principal())) {
+        if (subject != null && !subject.equals(leaf.getSubjectX500Principal().getName())) {
             return false;
         }
         return spec.san() == null || hasSan(leaf, spec.san());

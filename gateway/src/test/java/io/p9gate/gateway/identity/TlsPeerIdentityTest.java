@@ -469,8 +469,35 @@ class TlsPeerIdentityTest {
         }
     }
 
+    /**
+     * Red team (R-DEP-1): the VM's CA issues certificates to other parties too, and keeps their names apart as the
+     * text it signs: it issues {@code CN=A}, {@code CN=ａ} (fullwidth) or {@code CN=a\ } (a trailing space) to
+     * someone who is not VM a. X.500 name matching folds case, compatibility forms and spaces, so each of them was
+     * VM a. The subject must now be the pinned one as written (RFC 2253); such look-alikes are no VM's, and refused
+     * as any unknown certificate.
+     */
+    @Test
+    void aSubjectThatOnlyLooksLikeTheVmsIsRefused() throws Exception {
+        KeyPair mine = newKeyPair();
+        for (String subject : List.of("CN=A", "CN=\uff41", "CN=a\\ ")) {
+            SslContext client = client(mine.getPrivate(), issued(mine.getPublic(), subject, List.of()));
+            try (IdentityRig rig = start()) {
+                assertRefused(client);
+                AuditEntry r = onlyRefusal(rig);
+                assertTrue(
+                        r.request().detail().contains("is no VM's on"),
+                        subject + ": " + r.request().detail());
+            }
+        }
+    }
+
     /** Subject CN=a, SAN DNS:a, signed by the test CA, with {@code extensions} besides. */
     private X509Certificate issuedForA(PublicKey key, List<Extension> extensions) throws Exception {
+        return issued(key, "CN=a", extensions);
+    }
+
+    /** {@code subject}, SAN DNS:a, signed by the test CA, with {@code extensions} besides. */
+    private X509Certificate issued(PublicKey key, String subject, List<Extension> extensions) throws Exception {
         X509Certificate ca =
                 Pem.certificates(pki.dir().resolve(TestPki.CA_CERT)).getFirst();
         Instant now = Instant.now();
@@ -479,7 +506,7 @@ class TlsPeerIdentityTest {
                         new BigInteger(64, new java.security.SecureRandom()).add(BigInteger.ONE),
                         Date.from(now.minus(Duration.ofHours(1))),
                         Date.from(now.plus(Duration.ofDays(1))),
-                        new X500Principal("CN=a"),
+                        new X500Principal(subject),
                         key)
                 .addExtension(
                         Extension.subjectAlternativeName,
