@@ -985,6 +985,19 @@ public final class GuardedFs {
                 mode);
     }
 
+    /**
+     * The group a create naming none gives its file and acts as (9P2000 and 9P2000.u; create(5): the directory's,
+     * {@code dirGid} as the guest sees it). Where the share enforces host permissions the create acts on the host as
+     * its guest user and this group, so the directory's would let a user outside it create where only that group may
+     * write; there it is the request's own ({@code who}'s, guest 65534 as for every request naming none), or the
+     * directory's where that is set-gid, the group the Linux client's 9P2000.L create names then. No request of its
+     * own: the caller's getattr of the directory was decided.
+     */
+    public int groupOfUnnamedCreate(Subject who, FileHandle dir, int dirGid, int dirMode) {
+        boolean setGid = (dirMode & 02000) != 0;
+        return safety.of(dir.share().name()).enforcesPermissions() && !setGid ? who.gid() : dirGid;
+    }
+
     /** Tlink: {@code linked} gets the new name {@code name} in the directory {@code handle}. */
     public void link(Subject who, FileHandle handle, FileHandle linked, String name) throws P9Exception {
         RequestArgs args = new RequestArgs.EntryNames(List.of(name));

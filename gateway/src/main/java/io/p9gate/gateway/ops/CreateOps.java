@@ -16,7 +16,8 @@ import java.util.List;
  * Tcreate of 9P2000 and 9P2000.u (create(5)), as the 9P2000.L requests that do the same: a file is a Tlcreate
  * with O_EXCL, a directory (DMDIR) a Tmkdir, and in .u a symlink (DMSYMLINK), device (DMDEVICE), named pipe or
  * socket a Tsymlink or Tmknod, a hard link (DMLINK, the Linux client's "fid\n" extension) a Tlink; each is decided
- * and recorded as its twin. create(5): the new file's group is the directory's, its permissions are those asked
+ * and recorded as its twin. create(5): the new file's group is the directory's (where the share enforces host
+ * permissions, the request's own unless the directory is set-gid: {@code GuardedFs#groupOfUnnamedCreate}), its permissions are those asked
  * for within the directory's (0666 for files, 0777 for directories), and the fid becomes the new file, opened with
  * the mode given (a directory's open is a Topen; special files are only walked to: they are not opened on the host),
  * a file or directory created with ORCLOSE being removed when its fid is clunked, as a Topen'ed one.
@@ -68,13 +69,14 @@ final class CreateOps {
         Attr dir =
                 attrs.getattr(new TMessage.Tgetattr(t.fid(), Attr.GETATTR_ALL)).attr();
         int perm = t.perm() & (directory ? ~0777 | (dir.mode() & 0777) : ~0666 | (dir.mode() & 0666)) & 0777;
+        int gid = ctx.fs().groupOfUnnamedCreate(at.who(), at.handle(), dir.gid(), dir.mode());
         // create(5) opens with the mode given, and open(5) makes the removal's permission ORCLOSE's: the file and
         // directory creates below ask it before making anything, not leaving it to the clunk, which would leave it.
         if (directory) {
-            return io.mkdirOpened(t, perm, dir.gid());
+            return io.mkdirOpened(t, perm, gid);
         }
         if (special != 0) {
-            special(t, perm, dir.gid());
+            special(t, perm, gid);
             // The walk's qid is the new entry's (for a hard link, the linked file's): no decision of its own, which
             // could refuse what was already made.
             List<Qid> walked = walks.walk(new TMessage.Twalk(t.fid(), t.fid(), List.of(t.name())))
@@ -83,11 +85,7 @@ final class CreateOps {
         }
         Rlcreate created = io.lcreate(
                 new TMessage.Tlcreate(
-                        t.fid(),
-                        t.name(),
-                        OpenFlags.dotlFromOpenMode(t.mode(), unix) | OpenFlags.P9_EXCL,
-                        perm,
-                        dir.gid()),
+                        t.fid(), t.name(), OpenFlags.dotlFromOpenMode(t.mode(), unix) | OpenFlags.P9_EXCL, perm, gid),
                 OpenFlags.removesOnClunk(t.mode()));
         return new Rcreate(created.qid(), created.iounit());
     }
