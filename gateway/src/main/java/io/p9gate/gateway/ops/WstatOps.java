@@ -60,9 +60,6 @@ final class WstatOps {
         }
         SetAttr changes = changes(t, unix, !name.isEmpty());
         changes.checkValues(); // a length beyond 2^63 is EINVAL before the rename below is made
-        if (!name.isEmpty() && (name.equals(".") || name.equals("..") || name.contains("/"))) {
-            throw new P9Exception(Errno.EINVAL, "wstat name is not one name: " + name);
-        }
         if (!name.isEmpty() && changes.valid() != 0) {
             // What the Tsetattr would refuse before changing anything (a directory's length, a symlink's mode, a
             // device's owner, another VM's mapped special file's mode, a length past the quota, an owner the VM's map
@@ -70,6 +67,8 @@ final class WstatOps {
             ctx.fs().requireSettable(fid.who(), fid.handle(), changes);
         }
         if (!name.isEmpty()) {
+            // A name that is not one name (".", "..", one with '/') is the rename's to refuse, decided and recorded
+            // as Trename's (rule invalid-name): nothing has changed before it.
             ctx.fs().renameInPlace(fid.who(), fid.handle(), name, replaces());
         }
         if (changes.valid() != 0) {

@@ -138,6 +138,29 @@ class DialectRefusalsTest {
     }
 
     /**
+     * A wstat name that is not one name (".", "..", one with '/') is refused as Trename refuses it: EINVAL, decided
+     * and recorded as a RENAME denied by the rule invalid-name. It was answered EINVAL before any decision, so a
+     * guest probing for a way out of its directory left no record, where the same Trename leaves one.
+     */
+    @InEachLegacyDialect
+    void aWstatNameThatIsNotOneNameIsRecordedAsTheTrenameRefusal(Dialect dialect) throws Exception {
+        List<String> names = List.of("..", ".", "a/b", "../../x");
+        try (TestSession s = attach(dialect)) {
+            s.walk(TestSession.ROOT, 1, "notes.txt");
+            for (String name : names) {
+                assertEquals(Errno.EINVAL, s.fails(Wstats.rename(1, name)), name);
+            }
+        }
+        assertEquals("hello", Files.readString(fx.data.resolve("notes.txt")));
+        List<String> refused = fx.audit.records.stream()
+                .filter(r -> r.request().operation() == Operation.RENAME)
+                .map(r -> r.request().paths().getLast() + " " + r.decision().ruleIds() + " "
+                        + r.outcome().errno())
+                .toList();
+        assertEquals(names.stream().map(n -> n + " [invalid-name] EINVAL").toList(), refused);
+    }
+
+    /**
      * A write-only drop box (OPEN_READ denied under /drop, MKDIR allowed): a Tcreate of a directory opens what it
      * made as an exclusive create opens its file, under the one MKDIR decision. It used to be refused by the open
      * (EACCES) after the mkdir, leaving the directory behind an Rerror. Its listing is still asked (READDIR).
