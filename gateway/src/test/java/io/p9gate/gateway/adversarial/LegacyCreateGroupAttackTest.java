@@ -110,7 +110,8 @@ class LegacyCreateGroupAttackTest {
 
     /**
      * In a directory the guest user may write to, a legacy create works and its file belongs to the user and the
-     * request's group (guest 65534, what a request naming no group acts as), as the host made it.
+     * request's group (guest 65534, what a request naming no group acts as), as the host made it; in a set-gid
+     * directory, the directory's group, as the host gives it there.
      */
     @Test
     void aLegacyCreateInTheUsersOwnDirectoryIsTheUsers() throws Exception {
@@ -124,6 +125,15 @@ class LegacyCreateGroupAttackTest {
             Path made = home.resolve("f");
             assertEquals(hostId(USER), Files.getAttribute(made, "unix:uid", LinkOption.NOFOLLOW_LINKS));
             assertEquals(hostId(65534), Files.getAttribute(made, "unix:gid", LinkOption.NOFOLLOW_LINKS));
+
+            Path shared = directory(gw.share("data"), "shared", hostId(USER), hostId(STAFF), "rwxr-xr-x");
+            Files.setAttribute(shared, "unix:mode", 02755);
+            legacy.walk(0, 2, "shared");
+            legacy.rpc(new TMessage.Tcreate(2, "f", 0644, OWRITE, extension(Dialect.U)));
+            assertEquals(
+                    hostId(STAFF),
+                    Files.getAttribute(shared.resolve("f"), "unix:gid", LinkOption.NOFOLLOW_LINKS),
+                    "a set-gid directory's group");
         }
     }
 
