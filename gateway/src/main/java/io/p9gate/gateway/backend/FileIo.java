@@ -20,6 +20,18 @@ import java.util.Optional;
 public final class FileIo {
     private final ShareRoot share;
 
+    /** Test seam: see {@link #whileCreating(Runnable)}. */
+    private static volatile Runnable whileCreating;
+
+    /**
+     * Test seam (fs.QuotaAccountingTest): {@code hook} runs in each Tlcreate that makes its file, once the file
+     * exists under its name and before its handle is made, the window other requests on the new name aim at; null
+     * removes it.
+     */
+    public static void whileCreating(Runnable hook) {
+        whileCreating = hook;
+    }
+
     public FileIo(ShareRoot share) {
         this.share = share;
     }
@@ -87,16 +99,26 @@ public final class FileIo {
             Node dir, String name, int flags, int mode, boolean exclusive, Entries.Finish finish) throws P9Exception {
         long epoch = share.renames().now(); // before the file exists under its name: see ShareRoot.learnChildPath
         ShareRoot.Examined made;
+        boolean[] exists = {false};
         try {
             // The descriptor the create opened is the new file's handle too (Node.openedAs): no O_PATH reopen
             // through /proc, no second close at clunk (issue 11). On failure examine closes it.
-            made = ShareRoot.openNamed(
-                    () -> dir.use(dfd -> ShareRoot.openBeneath(dfd, name, flags | O_CREAT | O_EXCL, mode & 07777)));
+            made = ShareRoot.openNamed(() -> {
+                int fd = dir.use(dfd -> ShareRoot.openBeneath(dfd, name, flags | O_CREAT | O_EXCL, mode & 07777));
+                exists[0] = true;
+                Runnable hook = whileCreating;
+                if (hook != null) {
+                    hook.run();
+                }
+                return fd;
+            });
         } catch (P9Exception e) {
             if (e.errno() == Errno.EEXIST && !exclusive) {
                 return Optional.empty();
             }
-            throw e;
+            // Made (O_EXCL), then refused as its handle was made: its name was removed meanwhile while the file kept
+            // another (ShareRoot.openNamed). That name is gone, and the file is no longer the create's to take back.
+            throw exists[0] ? new MadeFileNotTakenBack(e) : e;
         }
         Node node = made.node();
         OpenFile file;

@@ -2,15 +2,18 @@ package io.p9gate.gateway.fs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.gateway.backend.FileIo;
 import io.p9gate.gateway.backend.FileKey;
 import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.OpenInodes;
 import io.p9gate.gateway.backend.QidMapper;
+import io.p9gate.gateway.policyadapter.PolicyQuotas;
 import io.p9gate.gateway.policyadapter.QuotaPolicyRig;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
@@ -30,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 class QuotaAccountingTest {
     private static final Subject ROOT_USER = new Subject(0, 0);
     private static final int O_RDWR = 2;
+    private static final int O_EXCL = 0200;
 
     @TempDir
     Path tmp;
@@ -48,6 +52,7 @@ class QuotaAccountingTest {
 
     @AfterEach
     void tearDown() {
+        FileIo.whileCreating(null);
         share.close();
         rig.close();
     }
@@ -101,13 +106,7 @@ class QuotaAccountingTest {
         for (String name : List.of("f1", "f2", "f3")) {
             Files.createFile(data.resolve("out").resolve(name));
         }
-        GuardedFs fs = new GuardedFs(
-                "vm",
-                1,
-                request -> Decision.allow(List.of("test")),
-                new NoAudit(),
-                ChownedIds.UNMAPPED,
-                rig.quotas.of("vm"));
+        GuardedFs fs = allowingAll();
         try (FileHandle root = fs.attach(ROOT_USER, "data", new SessionShares(Map.of("data", share)))
                         .root();
                 FileHandle out = walk(fs, root, "out");
@@ -124,6 +123,48 @@ class QuotaAccountingTest {
         }
     }
 
+    /**
+     * A Tlcreate that fails after it made its file: between the create's open and its handle, another connection
+     * links the new "a" as "b" and unlinks "a" (a name whose file keeps another: one inode back), and a rename between
+     * scopes looks for handles holding removed names, as it must. The create's handle holds one, so the create fails
+     * with ENOENT, while its file lives on as "b". The create's inode must stay counted: before, it was given back,
+     * the count was 1 inode where a restart finds 2, and each such race gave the VM one more inode than its limit.
+     */
+    @Test
+    void aCreateRefusedForANameLostMeanwhileKeepsItsFileCounted() throws Exception {
+        Files.createDirectories(data.resolve("out"));
+        Files.createFile(data.resolve("out/x"));
+        GuardedFs fs = allowingAll();
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        try (FileHandle root = fs.attach(ROOT_USER, "data", new SessionShares(Map.of("data", share)))
+                        .root();
+                FileHandle cache = walk(fs, root, "cache");
+                FileHandle out = walk(fs, root, "out")) {
+            FileIo.whileCreating(() -> {
+                FileIo.whileCreating(null);
+                try {
+                    try (FileHandle made = walk(fs, cache, "a")) {
+                        fs.link(ROOT_USER, cache, made, "b");
+                    }
+                    fs.unlinkat(ROOT_USER, cache, "a", false);
+                    fs.renameat(ROOT_USER, out, "x", cache, "x");
+                } catch (Throwable e) {
+                    failed.set(e);
+                }
+            });
+
+            P9Exception refused = assertThrows(
+                    P9Exception.class,
+                    () -> fs.create(ROOT_USER, cache, "a", O_RDWR | O_EXCL, 0644, 0, true, GuardedFs.NO_CLAIM));
+
+            assertNull(failed.get(), "the other connection's requests failed: " + failed.get());
+            assertEquals(Errno.ENOENT, refused.errno());
+        }
+        assertTrue(Files.exists(data.resolve("cache/b")), "the file made lives on as b");
+        assertFalse(Files.exists(data.resolve("cache/a")));
+        assertEquals(new PolicyQuotas(rig.holder.current()).usage("vm"), rig.quotas.usage("vm"), "as a restart counts");
+    }
+
     @FunctionalInterface
     private interface Request {
         void run() throws P9Exception;
@@ -133,6 +174,17 @@ class QuotaAccountingTest {
         long before = LinuxSyscalls.calls();
         request.run();
         return LinuxSyscalls.calls() - before;
+    }
+
+    /** The VM's guarded filesystem under a policy that allows everything. */
+    private GuardedFs allowingAll() {
+        return new GuardedFs(
+                "vm",
+                1,
+                request -> Decision.allow(List.of("test")),
+                new NoAudit(),
+                ChownedIds.UNMAPPED,
+                rig.quotas.of("vm"));
     }
 
     private static FileHandle walk(GuardedFs fs, FileHandle from, String name) throws P9Exception {
