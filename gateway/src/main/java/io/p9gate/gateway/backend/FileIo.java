@@ -125,8 +125,11 @@ public final class FileIo {
         try {
             file = node.openedAs(flags);
         } catch (P9Exception | RuntimeException e) {
-            UnmadeFile.remove(dir, name, made.stat());
-            node.close();
+            try {
+                takeBack(dir, name, made.stat(), e);
+            } finally {
+                node.close();
+            }
             throw e;
         }
         try {
@@ -135,10 +138,24 @@ public final class FileIo {
             share.learnChildPath(dir, name, node, epoch);
             return Optional.of(new Created(node, file, true, made.stat()));
         } catch (P9Exception | RuntimeException e) {
-            UnmadeFile.remove(dir, name, made.stat());
-            file.close();
-            node.close(); // both hold the descriptor (openedAs): kept, it would keep the unlinked file's space too
+            try {
+                takeBack(dir, name, made.stat(), e);
+            } finally {
+                file.close();
+                node.close(); // both hold the descriptor (openedAs): kept, it would keep the unlinked file's space too
+            }
             throw e;
+        }
+    }
+
+    /**
+     * Takes back the file a create made before it failed with {@code failure} ({@link UnmadeFile}).
+     *
+     * @throws MadeFileNotTakenBack if it could not be: the create fails with {@code failure}'s errno all the same
+     */
+    private static void takeBack(Node dir, String name, FileStat made, Exception failure) throws MadeFileNotTakenBack {
+        if (!UnmadeFile.remove(dir, name, made) && failure instanceof P9Exception error) {
+            throw new MadeFileNotTakenBack(error);
         }
     }
 

@@ -29,11 +29,16 @@ final class UnmadeFile {
         afterCheck = hook;
     }
 
-    /** Removes the file whose creation stat is {@code made} if {@code name} in {@code dir} still names it. */
-    static void remove(Node dir, String name, FileStat made) {
+    /**
+     * Removes the file whose creation stat is {@code made} if {@code name} in {@code dir} still names it.
+     *
+     * @return whether it did: if not, the file lives on under some name, or its name went through another request
+     *     (renamed away, replaced, unlinked), which a quota counted as the removal of a file made
+     */
+    static boolean remove(Node dir, String name, FileStat made) {
         try {
             if (!Inodes.statAt(dir, name).key().equals(made.key())) {
-                return; // renamed away, or replaced: what is there now is not the gateway's to remove
+                return false; // renamed away, or replaced: what is there now is not the gateway's to remove
             }
             Runnable hook = afterCheck;
             if (hook != null) {
@@ -55,8 +60,10 @@ final class UnmadeFile {
                 }
                 return null;
             });
+            return ours;
         } catch (P9Exception e) {
             // Gone already, or the file system refuses even this: the create's own error is what the guest gets.
+            return false;
         }
     }
 

@@ -1,6 +1,8 @@
 package io.p9gate.gateway.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,8 +53,10 @@ class UnmadeFileRaceTest {
             move("theirs", "victim");
         });
 
-        assertEquals(Errno.ENOSPC, failedCreate("victim").errno());
+        P9Exception failed = failedCreate("victim", () -> {});
 
+        assertEquals(Errno.ENOSPC, failed.errno());
+        assertInstanceOf(MadeFileNotTakenBack.class, failed, "the rename onto the name removed the file made");
         assertTrue(Files.exists(shareDir.resolve("victim")), "the entry renamed onto the name was unlinked");
         assertEquals("their data", Files.readString(shareDir.resolve("victim")));
         assertEquals(List.of("victim"), names(), "nothing else left, nothing hidden");
@@ -61,17 +65,35 @@ class UnmadeFileRaceTest {
     /** The file made is still taken back when nothing moved. */
     @Test
     void aFailedCreateLeavesNothing() throws Exception {
-        assertEquals(Errno.ENOSPC, failedCreate("victim").errno());
+        P9Exception failed = failedCreate("victim", () -> {});
 
+        assertEquals(Errno.ENOSPC, failed.errno());
+        assertFalse(failed instanceof MadeFileNotTakenBack, "taken back");
         assertEquals(List.of(), names());
     }
 
-    private P9Exception failedCreate(String name) throws P9Exception {
+    /**
+     * Renamed away by another session before the create failed, the file made stays where it went, and the create
+     * says it was not taken back: a quota counts its inode (before, the create's failure looked like one that made
+     * nothing, and the quota gave the inode back while the file lived on).
+     */
+    @Test
+    void aFileMadeAndRenamedAwayBeforeTheCreateFailedIsReportedKept() throws Exception {
+        P9Exception failed = failedCreate("victim", () -> move("victim", "moved"));
+
+        assertEquals(Errno.ENOSPC, failed.errno());
+        assertInstanceOf(MadeFileNotTakenBack.class, failed);
+        assertEquals(List.of("moved"), names());
+    }
+
+    /** A create whose finish runs {@code meanwhile} (another session's request), then fails with ENOSPC. */
+    private P9Exception failedCreate(String name, Runnable meanwhile) throws P9Exception {
         FileIo io = new FileIo(share);
         try (Node root = share.root()) {
             return assertThrows(
                     P9Exception.class,
                     () -> io.create(root, name, O_RDWR, 0644, true, (node, stat) -> {
+                        meanwhile.run();
                         throw new P9Exception(Errno.ENOSPC, "no room for the owner");
                     }));
         }
