@@ -121,7 +121,10 @@ public final class ComplianceSuite implements VmRun.Suite {
                         "the connection failed: " + e.getMessage() + "; this VM's remaining checks did not run",
                         List.of()));
             }
+            UnprobedRules.of(vm).forEach(log::add);
         }
+        UnprobedRules.cedar(engine.policy().cedarFiles(), replay != null).forEach(log::add);
+        ProtectedStateChecks.of(engine.policy()).forEach(log::add);
         if (audit != null) {
             log.say("audit log " + options.auditLog());
             audit.run(log, probes.all(), ran);

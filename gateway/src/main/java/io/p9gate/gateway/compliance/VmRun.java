@@ -114,6 +114,7 @@ final class VmRun {
         transport = VmTransport.of(
                 vm.listen(), Optional.ofNullable(suite.options().tls().get(vm.id())));
         log.say("VM " + vm.id() + " on " + transport.describe());
+        ListenerChecks listener = new ListenerChecks(log, vm, transport);
         String listenerTitle = "the VM's listener " + transport.describe() + " serves 9P2000.L";
         if (transport.unavailable().isPresent()) {
             log.add(listenerCheck(
@@ -153,6 +154,7 @@ final class VmRun {
                 expected,
                 expected + " msize " + client.msize(),
                 ""));
+        listener.socketFile();
         String attachable = vm.shares().keySet().stream()
                 .filter(s -> oracle.decide(s, OpKind.WALK, SharePath.ROOT).allowed())
                 .findFirst()
@@ -182,6 +184,12 @@ final class VmRun {
                 }
             }
             unplacedCases();
+            replaySessions.values().forEach(s -> {
+                if (s.session() != session) {
+                    s.session().close();
+                }
+            });
+            listener.connectionBudget(1);
         } finally {
             session.close();
             replaySessions.values().forEach(s -> s.session().close());

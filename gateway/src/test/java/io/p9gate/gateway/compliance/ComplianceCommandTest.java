@@ -101,7 +101,8 @@ class ComplianceCommandTest {
         assertEquals(SuiteReport.EXIT_FAILED, run.exitCode(), run::describe);
         assertTrue(run.out().contains("FAIL R-DEP-1   vm1/listener"), run::describe);
         assertTrue(run.out().contains("none of this VM's checks ran"), run::describe);
-        assertTrue(run.lines("pass").isEmpty(), run::describe);
+        // only the host's own check of the policy's protected state (R-POL-9) can pass
+        assertTrue(run.lines("pass").stream().allMatch(l -> l.contains(" protect/")), run::describe);
         assertTrue(run.out().contains("skip R-AUD-2   audit/verify"), "no audit log given: skipped, not passed");
         assertTrue(Files.isRegularFile(dir.resolve("report/report.html")), "reports are written for a failed run too");
     }
@@ -156,6 +157,7 @@ class ComplianceCommandTest {
         assertEquals(SuiteReport.EXIT_INCOMPLETE, run.exitCode(), run::describe);
         assertTrue(run.out().contains("skip R-DEP-1   vm1/listener"), run::describe);
         assertTrue(run.out().contains("no vsock transport"), run::describe);
-        assertTrue(run.lines("pass").isEmpty(), run::describe);
+        // only the host's own check of the policy's protected state (R-POL-9) can pass
+        assertTrue(run.lines("pass").stream().allMatch(l -> l.contains(" protect/")), run::describe);
     }
 }

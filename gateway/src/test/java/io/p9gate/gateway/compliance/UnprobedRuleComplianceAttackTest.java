@@ -13,7 +13,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Rules of the policy file that no probe exercised: a gateway that does not enforce the file's word on them must fail
  * the suite. Before, no probe sent a device's Tmknod (a share's {@code devices:}, R-CONF-2) or a Tversion of a dialect
  * the VM's {@code dialects:} leaves out (R-PROTO-7), so a gateway serving {@code devices: mapped}, or every dialect,
- * passed those parts of a run with the file that says {@code refuse}, or {@code [9p2000.L]}.
+ * passed those parts of a run with the file that says {@code refuse}, or {@code [9p2000.L]}. Likewise a VM's
+ * {@code limits:}, {@code peer:} and socket mode were neither probed nor named in any report, so a reader took the whole
+ * policy for verified: each is now probed (the socket's owner, group and mode; {@code limits.connections}) or listed as
+ * "skipped: not probed (reason)" on the console, in report.xml and in report.html.
  */
 class UnprobedRuleComplianceAttackTest {
     @TempDir
@@ -65,5 +68,52 @@ class UnprobedRuleComplianceAttackTest {
                     run.lines("pass").stream().anyMatch(l -> l.contains(check)), () -> check + ": " + run.describe());
         }
         assertEquals(List.of(), run.lines("FAIL"), run::describe);
+    }
+
+    private Path limitsPolicy(String name, String mode, int connections) throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("share"));
+        return Files.writeString(tmp.resolve(name), """
+                image: t
+                vms:
+                  vm1:
+                    listen: unix:%s
+                    socket: {mode: "%s"}
+                    peer: {uid: 0}
+                    limits: {connections: %d, weight: 2}
+                    shares: {data: {path: %s, access: read-write}}
+                """.formatted(tmp.resolve("vm1.sock"), mode, connections, share));
+    }
+
+    private static boolean has(SuiteRun run, String word, String check) {
+        return run.lines(word).stream().anyMatch(l -> l.contains(check + ":"));
+    }
+
+    @Test
+    void rulesNoCheckProbesAreListedAsNotProbedInEveryReport() throws Exception {
+        Path file = limitsPolicy("file.yaml", "0600", 3);
+        SuiteRun run = run(file, file);
+        assertEquals(List.of(), run.lines("FAIL"), run::describe);
+        for (String check : List.of("vm1/limits/weight", "vm1/listener/peer")) {
+            assertTrue(
+                    run.lines("skip").stream().anyMatch(l -> l.contains(check + ":") && l.contains("(not probed (")),
+                    () -> check + " is listed as not probed: " + run.describe());
+        }
+        for (String check : List.of("vm1/listener/socket", "vm1/listener/connections", "protect/policy-file")) {
+            assertTrue(has(run, "pass", check), () -> check + " passes: " + run.describe());
+        }
+        assertEquals(SuiteReport.EXIT_INCOMPLETE, run.exitCode(), run::describe);
+        String xml = Files.readString(tmp.resolve("report/report.xml"));
+        assertTrue(xml.contains("vm1/limits/weight") && xml.contains("<skipped message=\"not probed ("), xml);
+        String html = Files.readString(tmp.resolve("report/report.html"));
+        assertTrue(html.contains("vm1/listener/peer") && html.contains("not probed ("), "the HTML lists them");
+    }
+
+    @Test
+    void aGatewayWithAWiderSocketOrMoreConnectionsThanTheFileFails() throws Exception {
+        SuiteRun run = run(limitsPolicy("served.yaml", "0660", 5), limitsPolicy("file.yaml", "0600", 3));
+        for (String check : List.of("vm1/listener/socket", "vm1/listener/connections")) {
+            assertTrue(has(run, "FAIL", check), () -> check + " fails: " + run.describe());
+        }
+        assertEquals(SuiteReport.EXIT_FAILED, run.exitCode(), run::describe);
     }
 }

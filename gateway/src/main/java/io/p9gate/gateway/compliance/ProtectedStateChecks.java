@@ -1,0 +1,106 @@
+package io.p9gate.gateway.compliance;
+
+import io.p9gate.policy.model.PolicyFile;
+import io.p9gate.policy.model.SharePolicy;
+import io.p9gate.policy.model.VmPolicy;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * R-POL-9 on the host: no share's directory is, contains or lies inside the gateway's state that the policy names
+ * (the policy file, {@code protect.keys}, {@code protect.audit}). Compared by path with symlinks resolved and by the
+ * directories' identities (device and inode), so a bind mount of the state inside a share counts too. Read from
+ * the host only: nothing is sent to the gateway.
+ */
+final class ProtectedStateChecks {
+    private ProtectedStateChecks() {}
+
+    static List<CheckResult> of(PolicyFile policy) {
+        List<CheckResult> out = new ArrayList<>();
+        for (Map.Entry<String, Path> state : policy.protectedPaths().labelled()) {
+            String slug = switch (state.getKey()) {
+                case "key directory" -> "keys";
+                case "audit directory" -> "audit";
+                default -> "policy-file";
+            };
+            List<String> reached = new ArrayList<>();
+            for (VmPolicy vm : policy.vms().values()) {
+                for (SharePolicy share : vm.shares().values()) {
+                    if (reaches(share.hostDir(), state.getValue())) {
+                        reached.add("share '" + share.name() + "' of VM '" + vm.id() + "' (" + share.hostDir() + ")");
+                    }
+                }
+            }
+            out.add(new CheckResult(
+                    "protect/" + slug,
+                    null,
+                    null,
+                    "R-POL-9",
+                    "no share is, contains or lies inside the " + state.getKey() + " " + state.getValue(),
+                    reached.isEmpty() ? Status.PASSED : Status.FAILED,
+                    "host: real paths and device/inode of the directories above each",
+                    "no share reaches it",
+                    reached.isEmpty() ? "none reaches it" : String.join(", ", reached),
+                    reached.isEmpty() ? "" : "a guest of that share can read or change the gateway's state",
+                    List.of()));
+        }
+        return out;
+    }
+
+    /** Whether {@code share} and {@code state} are one directory, or one lies inside the other. */
+    static boolean reaches(Path share, Path state) {
+        Path s = existing(share);
+        Path t = existing(state);
+        if (s.startsWith(t) || t.startsWith(s)) {
+            return true;
+        }
+        Set<Object> aboveShare = keysUp(s);
+        Set<Object> aboveState = keysUp(t);
+        return aboveShare.contains(key(t)) || aboveState.contains(key(s));
+    }
+
+    /** The longest existing prefix of {@code path}, its symlinks resolved. */
+    private static Path existing(Path path) {
+        Path p = path.toAbsolutePath().normalize();
+        Path missing = null;
+        while (p != null) {
+            try {
+                Path real = p.toRealPath();
+                return missing == null ? real : real.resolve(missing);
+            } catch (IOException e) {
+                missing = missing == null ? p.getFileName() : p.getFileName().resolve(missing);
+                p = p.getParent();
+            }
+        }
+        return path.toAbsolutePath().normalize();
+    }
+
+    /** The identities of {@code path} and every directory above it. */
+    private static Set<Object> keysUp(Path path) {
+        Set<Object> out = new HashSet<>();
+        for (Path p = path; p != null; p = p.getParent()) {
+            Object k = key(p);
+            if (k != null) {
+                out.add(k);
+            }
+        }
+        return out;
+    }
+
+    private static Object key(Path p) {
+        try {
+            return Objects.requireNonNullElse(
+                    Files.readAttributes(p, BasicFileAttributes.class).fileKey(), p);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}
