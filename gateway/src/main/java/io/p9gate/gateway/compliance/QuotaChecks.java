@@ -51,10 +51,11 @@ final class QuotaChecks {
             }
             return;
         }
-        if (place.scratch() && !made(place)) {
+        String notMade = place.scratch() ? made(place) : "";
+        if (!notMade.isEmpty()) {
             for (String slug : slugs(q)) {
                 new Attempt(log, s(), idPrefix + "/" + slug, p.share(), "R-POL-6", scope + ": " + slug)
-                        .skip("cannot make the scratch directory " + place.dir());
+                        .skip("cannot make the scratch directory " + place.dir() + " (" + notMade + ")");
             }
             return;
         }
@@ -87,15 +88,16 @@ final class QuotaChecks {
                 + (q.maxInodes() == QuotaSpec.UNLIMITED ? "" : q.maxInodes() + " inodes");
     }
 
-    private boolean made(Place place) throws IOException {
+    /** Makes the place's scratch directory: empty if made, else what the gateway answered. */
+    private String made(Place place) throws IOException {
         SharePath dir = place.dir();
         Step parent = s().walkTo(p.rootFid(), dir.prefix(dir.depth() - 1));
         if (!parent.ok()) {
-            return false;
+            return "walk: " + parent.reply().describe();
         }
-        boolean ok = s().mkdir(parent.newFid(), Form.name(dir), 0755).ok();
+        Step mkdir = s().mkdir(parent.newFid(), Form.name(dir), 0755);
         s().release(parent.newFid());
-        return ok;
+        return mkdir.ok() ? "" : mkdir.reply().describe();
     }
 
     // ---- bytes --------------------------------------------------------------------------------
