@@ -123,6 +123,8 @@ public final class ComplianceSuite implements VmRun.Suite {
             }
             UnprobedRules.of(vm).forEach(log::add);
         }
+        // Before the audit checks: the retry's removals are then in the log they read.
+        stops.finished().forEach(log::add);
         UnprobedRules.cedar(engine.policy().cedarFiles(), replay != null).forEach(log::add);
         ProtectedStateChecks.of(engine.policy()).forEach(log::add);
         if (audit != null) {

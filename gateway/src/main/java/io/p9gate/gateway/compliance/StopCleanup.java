@@ -31,6 +31,9 @@ final class StopCleanup {
 
     private final PrintWriter progress;
     private final Set<Made> made = new LinkedHashSet<>();
+    /** The places the end-of-run retry has not finished with yet. */
+    private final Set<Made> pending = new LinkedHashSet<>();
+
     private final Set<GuestSession> sessions = new LinkedHashSet<>();
     private final Thread hook = new Thread(this::stopped, "p9gate-compliance-stop");
     private boolean stopping;
@@ -69,58 +72,101 @@ final class StopCleanup {
 
     /**
      * The run ended by itself. What it made and could not remove itself (its connection broke: the gateway
-     * restarted, or the socket was cut) is removed over a new connection, retried while the gateway comes back.
+     * restarted, or the socket was cut) is removed over a new connection, retried while the gateway comes back; one
+     * result per place, for the reports. The stop hook stays installed meanwhile: a stop during the retry says what
+     * it leaves.
      */
-    void finished() {
+    List<CheckResult> finished() {
         List<Made> left;
         synchronized (this) {
+            if (finished || stopping) {
+                finished = true;
+                return List.of(); // a stop hook already removes what is left
+            }
             finished = true;
             left = new ArrayList<>(made);
+            pending.addAll(left);
+        }
+        List<CheckResult> results = new ArrayList<>();
+        if (!left.isEmpty()) {
+            progress.println("p9gate compliance: removing what the suite made and could not remove itself");
+            for (Made m : left) {
+                List<String> remaining = removeOne(m, RETRIES);
+                synchronized (this) {
+                    if (stopping) {
+                        break; // the stop hook reports what is still pending
+                    }
+                    pending.remove(m);
+                }
+                results.add(retryResult(m, remaining));
+            }
+            progress.flush();
         }
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException e) {
-            // the JVM is already shutting down: the hook sees finished and does nothing
+            // the JVM is already shutting down: the hook has reported what was pending
         }
-        if (!left.isEmpty()) {
-            progress.println("p9gate compliance: removing what the suite made and could not remove itself");
-            removeAll(left, RETRIES);
-        }
+        return results;
+    }
+
+    /** The retry of one place as a check of the share: passed when nothing of the suite is left. */
+    private static CheckResult retryResult(Made m, List<String> remaining) {
+        return new CheckResult(
+                m.oracle().vm() + "/" + m.share() + "/cleanup-retry",
+                m.oracle().vm(),
+                m.share(),
+                "R-COMP-1",
+                "the suite removes what it made in " + m.holder()
+                        + " and could not remove itself, over a new connection at the end of the run",
+                remaining.isEmpty() ? Status.PASSED : Status.FAILED,
+                "Tunlinkat of " + m.token() + "* in " + m.holder() + ", up to " + RETRIES.attempts() + " tries",
+                "nothing left",
+                remaining.isEmpty() ? "removed" : "left: " + String.join(", ", remaining),
+                "",
+                List.of());
     }
 
     private void stopped() {
         List<Made> left;
+        boolean retrying;
         synchronized (this) {
-            if (finished) {
+            retrying = finished;
+            if (finished && pending.isEmpty()) {
                 return;
             }
             stopping = true;
             // The run's requests now fail at once, so it makes nothing more while its places are removed.
             sessions.forEach(GuestSession::close);
-            left = new ArrayList<>(made);
+            left = new ArrayList<>(retrying ? pending : made);
         }
         if (left.isEmpty()) {
             return;
         }
-        progress.println("p9gate compliance: stopped; removing what the suite made");
-        removeAll(left, ONCE);
+        progress.println(
+                retrying
+                        ? "p9gate compliance: stopped while removing what the suite could not remove itself; "
+                                + "one more try"
+                        : "p9gate compliance: stopped; removing what the suite made");
+        left.forEach(m -> removeOne(m, ONCE));
+        progress.flush();
     }
 
-    /** Removes each place, saying per place what it removed or left; a connection that fails is tried again. */
-    private void removeAll(List<Made> left, Retries retries) {
-        for (Made m : left) {
-            String where = m.share() + ":" + m.holder() + " (" + m.token() + "*)";
-            try {
-                List<String> remaining = retries.run(() -> remove(m));
-                progress.println(PrintableText.escape(
-                        remaining.isEmpty()
-                                ? "  removed " + where
-                                : "  LEFT in " + where + ": " + String.join(", ", remaining)));
-            } catch (IOException e) {
-                progress.println(PrintableText.escape("  LEFT in " + where + ": " + e.getMessage()));
-            }
+    /** Removes one place, saying what it removed or left; a connection that fails is tried again. */
+    private List<String> removeOne(Made m, Retries retries) {
+        String where = m.share() + ":" + m.holder() + " (" + m.token() + "*)";
+        List<String> remaining;
+        try {
+            remaining = retries.run(() -> remove(m));
+        } catch (IOException e) {
+            remaining = List.of(e.getMessage());
         }
+        progress.println(PrintableText.escape(
+                remaining.isEmpty()
+                        ? "  removed " + where
+                        : "  LEFT in " + where + ": " + String.join(", ", remaining)));
         progress.flush();
+        return remaining;
     }
 
     /** Removes the place's entries on a session of its own; what is still there after two rounds. */

@@ -52,10 +52,8 @@ class ComplianceStopAttackTest {
         Path out = tmp.resolve("suite.out");
         Process suite = null;
         try {
-            try (ServedGateway served = ServedGateway.serve(policy, Files.createDirectories(tmp.resolve("gw")))) {
-                suite = startSuite(policy, out);
-                awaitFill(share, suite, out, served);
-            } // SIGTERM: the gateway stops, the run's sessions break
+            suite = fillThenStopTheGateway(
+                    share, policy, out, "--report", tmp.resolve("report").toString());
             Process running = suite;
             try (ServedGateway again = ServedGateway.serve(policy, Files.createDirectories(tmp.resolve("gw2")))) {
                 assertTrue(
@@ -68,6 +66,38 @@ class ComplianceStopAttackTest {
             }
         }
         assertEquals(List.of(), leftovers(share), () -> read(out));
+        String json = Files.readString(tmp.resolve("report/report.json"));
+        assertTrue(
+                json.matches("(?s).*\"id\" *: *\"vm1/data/cleanup-retry\"[^}]*\"status\" *: *\"passed\".*"),
+                () -> "the retry's result is in the report: " + json);
+    }
+
+    /**
+     * The gateway is gone and the operator stops the run while it retries the removal. Before, the stop hook was
+     * already removed and the run ended without a word about the places it left; now it says what is left where.
+     */
+    @Test
+    void aRunStoppedWhileRetryingSaysWhatItLeaves() throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("share"));
+        Path policy = policy(share);
+        Path out = tmp.resolve("suite.out");
+        Process suite = null;
+        try {
+            suite = fillThenStopTheGateway(share, policy, out); // and it stays stopped
+            while (suite.isAlive() && !read(out).contains("could not remove itself")) {
+                Thread.sleep(50);
+            }
+            assertTrue(suite.isAlive(), () -> "the run ended before its retry was stopped: " + read(out));
+            suite.destroy();
+            assertTrue(Processes.awaitExit(suite, 120), () -> "the stopped suite did not end: " + read(out));
+        } finally {
+            if (suite != null) {
+                suite.destroyForcibly();
+            }
+        }
+        String text = read(out);
+        String retry = text.substring(text.indexOf("could not remove itself"));
+        assertTrue(retry.contains("  LEFT in data:/ (p9gate-compliance-"), () -> text);
     }
 
     private Path policy(Path share) throws IOException {
@@ -81,23 +111,31 @@ class ComplianceStopAttackTest {
     }
 
     /** {@code p9gate compliance run}, forked, filling the inode quota with up to 200000 entries. */
-    private static Process startSuite(Path policy, Path out) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        return new ProcessBuilder(
-                        java,
-                        "--enable-native-access=ALL-UNNAMED",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        "io.p9gate.gateway.cli.Main",
-                        "compliance",
-                        "run",
-                        "--policy",
-                        policy.toString(),
-                        "--max-creates",
-                        "200000")
+    private static Process startSuite(Path policy, Path out, String... more) throws IOException {
+        List<String> command =
+                ServedGateway.main("compliance", "run", "--policy", policy.toString(), "--max-creates", "200000");
+        command.addAll(List.of(more));
+        return new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(out.toFile())
                 .start();
+    }
+
+    /**
+     * Starts the suite against a gateway serving {@code policy} and, once the run fills the quota, stops the gateway
+     * (SIGTERM): the run's sessions break. Returns the suite, still running.
+     */
+    private Process fillThenStopTheGateway(Path share, Path policy, Path out, String... more) throws Exception {
+        try (ServedGateway served = ServedGateway.serve(policy, Files.createDirectories(tmp.resolve("gw")))) {
+            Process suite = startSuite(policy, out, more);
+            try {
+                awaitFill(share, suite, out, served);
+            } catch (AssertionError e) {
+                suite.destroyForcibly();
+                throw e;
+            }
+            return suite;
+        }
     }
 
     /** Returns once the quota fill has made 200 entries, the suite still running. */

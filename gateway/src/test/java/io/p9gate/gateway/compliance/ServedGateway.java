@@ -37,25 +37,26 @@ final class ServedGateway implements AutoCloseable {
         Path pub = dir.resolve("audit.pub");
         KeyFiles.writeKeyPair(SigningKey.generate("compliance-test", new SecureRandom()), key, pub);
         Path audit = dir.resolve("audit-log");
+        List<String> command = main(
+                "serve", "--policy", policy.toString(), "--audit-dir", audit.toString(), "--audit-key", key.toString());
+        command.addAll(List.of(serveOptions));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ServedGateway served = new ServedGateway(process, audit, pub);
+        served.awaitStarted();
+        return served;
+    }
+
+    /** The command line of {@code p9gate ARGS} as a JVM of its own: this JDK, the test's class path. */
+    static List<String> main(String... args) {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(
                 java,
                 "--enable-native-access=ALL-UNNAMED",
                 "-cp",
                 System.getProperty("java.class.path"),
-                "io.p9gate.gateway.cli.Main",
-                "serve",
-                "--policy",
-                policy.toString(),
-                "--audit-dir",
-                audit.toString(),
-                "--audit-key",
-                key.toString()));
-        command.addAll(List.of(serveOptions));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        ServedGateway served = new ServedGateway(process, audit, pub);
-        served.awaitStarted();
-        return served;
+                "io.p9gate.gateway.cli.Main"));
+        command.addAll(List.of(args));
+        return command;
     }
 
     /** Reads output until "p9gate: audit log" (printed after the listeners are bound), or the process ends. */
