@@ -71,17 +71,11 @@ class UnprobedRuleComplianceAttackTest {
     }
 
     private Path limitsPolicy(String name, String mode, int connections) throws Exception {
-        Path share = Files.createDirectories(tmp.resolve("share"));
-        return Files.writeString(tmp.resolve(name), """
-                image: t
-                vms:
-                  vm1:
-                    listen: unix:%s
-                    socket: {mode: "%s"}
-                    peer: {uid: 0}
-                    limits: {connections: %d, weight: 2}
-                    shares: {data: {path: %s, access: read-write}}
-                """.formatted(tmp.resolve("vm1.sock"), mode, connections, share));
+        return policy(
+                name,
+                "socket: {mode: \"%s\"}\n    peer: {uid: 0}\n    limits: {connections: %d, weight: 2}"
+                        .formatted(mode, connections),
+                "refuse");
     }
 
     private static boolean has(SuiteRun run, String word, String check) {
