@@ -44,9 +44,11 @@ final class OpenShares {
 
     /**
      * Before and again after a rename from {@code from} into {@code to} through {@code renaming}: advances the
-     * counter of that share and of every open share whose root is one of the two directories or above them. After
-     * the system call the directories are climbed afresh: a concurrent rename may have moved them under another
-     * share in between, and that share's paths of the moved entry were learned after the first climb.
+     * counter of that share and of every open share whose root is one of the two directories or above them, and of
+     * every share of the same file system seen through another mount (the renaming share's directory may be a bind
+     * mount of one inside it: its climbs leave through the mount point and pass no root of the share around it).
+     * After the system call the directories are climbed afresh: a concurrent rename may have moved them under
+     * another share in between, and that share's paths of the moved entry were learned after the first climb.
      */
     static void renaming(ShareRoot renaming, Node from, Node to) {
         renaming.renames().advance();
@@ -58,7 +60,7 @@ final class OpenShares {
             return;
         }
         for (ShareRoot share : snapshot()) {
-            if (share != renaming && holding.contains(share.rootKey())) {
+            if (share != renaming && (holding.contains(share.rootKey()) || throughAnotherMount(renaming, share))) {
                 share.renames().advance();
             }
         }

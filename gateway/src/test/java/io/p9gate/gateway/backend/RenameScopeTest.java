@@ -194,6 +194,25 @@ class RenameScopeTest {
         }
     }
 
+    /**
+     * A rename through a share whose directory is a bind mount of one inside another share: the renaming share's
+     * climbs of ".." leave through the mount point and pass no root of the share around it, yet the entry it moves is
+     * that share's too. Before: the share around the bind mount kept its remembered path of the moved directory ("x/y"
+     * after it was moved to "x/w"), so a request on it was decided where the directory no longer was.
+     */
+    @Test
+    void aRenameThroughABindMountedShareIsSeenByTheShareAroundIt() throws Exception {
+        Files.createDirectories(tmp.resolve("outer/x/y/z"));
+        Path mounted = bindMount(tmp.resolve("outer/x"));
+        ShareRoot outer = share(tmp.resolve("outer"));
+        ShareRoot bound = share(mounted);
+        try (Node z = walk(outer, "x/y/z")) {
+            assertEquals("x/y/z", outer.relativePath(z));
+            renameInRoot(bound, "y", "w");
+            assertEquals("x/w/z", outer.relativePath(z), "the share around the bind mount forgot its paths");
+        }
+    }
+
     /** {@code dir} mounted again at {@code mnt} (unmounted after the test); skips the test where that is refused. */
     private Path bindMount(Path dir) throws Exception {
         Path mounted = Files.createDirectories(tmp.resolve("mnt"));
