@@ -48,8 +48,14 @@ public final class ShareRoot implements AutoCloseable {
     private final QidMapper qids;
     /** Renames that may have changed where this share's handles are (see {@link OpenShares}). */
     private final RenameEpoch renames = new RenameEpoch();
-    /** The root's host path + "/", as the kernel last reported it. */
-    private volatile String rootPrefix;
+    /**
+     * The root's host path + "/", as the kernel last reported it, and the value of {@link #renames} read before: the
+     * host may have renamed the share's directory since, and a directory then made at its old path (by a VM whose
+     * share holds it) must not pass for the share's when a rename moves a handle there ({@link #rootPrefix()}).
+     */
+    private volatile RootPrefix rootPrefix;
+
+    private record RootPrefix(String prefix, long epoch) {}
     /** Times a handle's path was asked of the kernel: what a rename costs the handles that must forget. */
     private final LongAdder kernelLookups = new LongAdder();
     /** Directory entries read to find a directory's name while climbing beyond PATH_MAX (for tests). */
@@ -516,7 +522,7 @@ public final class ShareRoot implements AutoCloseable {
             }
             return climbedPath(node, guess);
         }
-        String prefix = rootPrefix;
+        String prefix = rootPrefix();
         if (!path.startsWith(prefix)) {
             // The cached prefix may be stale if the administrator renamed the share directory itself.
             prefix = refreshRootPrefix();
@@ -642,10 +648,25 @@ public final class ShareRoot implements AutoCloseable {
         }
     }
 
+    /**
+     * The root's path + "/" as the kernel reported it under the current value of {@link #renames}, read again once
+     * that moved: read after the handle's path, so a rename that moved the handle since the prefix was read is seen.
+     * A rename through any share that may move a path of this one advances the counter (OpenShares); without that,
+     * a prefix cached before the host renamed the share's directory kept naming the old path, and a directory a VM
+     * then made there and moved a handle of this share into passed for this share's own
+     * (adversarial.MovedShareRootAttackTest). One readlink per rename, none per request.
+     */
+    private String rootPrefix() throws P9Exception {
+        RootPrefix known = rootPrefix;
+        return known.epoch() == renames.now() ? known.prefix() : refreshRootPrefix();
+    }
+
     private String refreshRootPrefix() throws P9Exception {
+        long epoch = renames.now();
         String rootPath = root.use(ShareRoot::kernelPath);
-        rootPrefix = rootPath.equals("/") ? "/" : rootPath + "/";
-        return rootPrefix;
+        String prefix = rootPath.equals("/") ? "/" : rootPath + "/";
+        rootPrefix = new RootPrefix(prefix, epoch);
+        return prefix;
     }
 
     static String kernelPath(int fd) throws P9Exception {
