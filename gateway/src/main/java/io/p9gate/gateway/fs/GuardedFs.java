@@ -751,13 +751,18 @@ public final class GuardedFs {
         LocalShare share = handle.share();
         Node dir = handle.node();
         OpenFile file = opened.file();
-        return inspectAt(
+        // On the kernel's path, as a change is: of the reads through a held fid, a listing is the one that shows what
+        // was put in the directory since, and the host may have moved it under a hidden subtree or out of the share
+        // (adversarial.HostMovedListingAttackTest). One readlink per Treaddir.
+        RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, dir)));
+        return guard.inspect(
                 Operation.READDIR,
                 who,
-                handle,
+                share.name(),
+                paths,
                 new RequestArgs.FileIo(offset),
                 () -> {
-                    String dirPath = path(share, dir);
+                    String dirPath = paths.get().getFirst();
                     return shown.of(
                             share, dir, dirPath, visible.next(who, share, dir, dirPath, file, from, count, describe));
                 },
