@@ -69,6 +69,12 @@ public final class Gateway implements AutoCloseable {
     private final AtomicLong sessionIds = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final PeerIdentifier identifier;
+    /**
+     * Passes of {@link #closeConnectionsNoLongerIdentified} begun: a connection identified while one ran (a TLS client
+     * may hold its handshake between its certificate's decision and its end) is decided again before it is served.
+     */
+    private final AtomicLong reidentifications = new AtomicLong();
+
     private final List<ListenerBinder> binders = new ArrayList<>();
     /**
      * VMs whose connections are being refused: audited each, logged at most once a minute per VM (a VM at its limit
@@ -155,8 +161,13 @@ public final class Gateway implements AutoCloseable {
                         // The transport says which VM this is (R-DEP-1) before any 9P byte is read; the
                         // session then runs in that VM's lane, within its budgets.
                         Runnable identified = awaitingIdentity(channel, spec, unidentified);
+                        long reidentifiedBefore = reidentifications.get();
                         binder.identify(channel, identifier, vm -> {
                             identified.run();
+                            if (reidentifiedSince(channel, reidentifiedBefore)) {
+                                channel.close();
+                                return;
+                            }
                             startSession(channel, spec, owner, vm, settings, peer, accepted);
                         });
                     }
@@ -300,6 +311,7 @@ public final class Gateway implements AutoCloseable {
      * @return how many connections were closed
      */
     public int closeConnectionsNoLongerIdentified(Predicate<String> which) {
+        reidentifications.incrementAndGet();
         return closeConnections(channel -> {
             ConnectionIdentity identity = ConnectionIdentity.of(channel);
             return identity != null
@@ -307,6 +319,16 @@ public final class Gateway implements AutoCloseable {
                     && which.test(identity.vm())
                     && !identity.stillHolds(identifier);
         });
+    }
+
+    /**
+     * Whether a pass of {@link #closeConnectionsNoLongerIdentified} began since {@code before} and the connection, just
+     * identified (its identity kept before this is asked, so that a pass either sees it or is seen here), is no longer
+     * its VM: it was decided under the policy before, and the pass, finding no identity kept yet, let it be.
+     */
+    private boolean reidentifiedSince(Channel channel, long before) {
+        ConnectionIdentity identity = ConnectionIdentity.of(channel);
+        return reidentifications.get() != before && identity != null && !identity.stillHolds(identifier);
     }
 
     private int closeConnections(Predicate<Channel> which) {

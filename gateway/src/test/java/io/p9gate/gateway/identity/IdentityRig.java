@@ -12,6 +12,7 @@ import io.p9gate.gateway.policyadapter.PolicyShares;
 import io.p9gate.gateway.policyadapter.SessionGuards;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.gateway.server.PeerIdentifier;
 import io.p9gate.gateway.server.ServerTls;
 import io.p9gate.gateway.session.SessionSettings;
 import io.p9gate.gateway.wiring.ShareServerFactory;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * A gateway serving a policy written by the test, identifying connections as {@code serve --policy} does
@@ -56,6 +58,9 @@ final class IdentityRig implements AutoCloseable {
                 + Thread.currentThread().getName());
         return records.size();
     };
+    /** What the gateway identifies connections with, made of the policy's identifier (a test may wrap it). */
+    UnaryOperator<PeerIdentifier> identifiers = UnaryOperator.identity();
+
     PolicyHolder holder;
     Budgets budgets;
     private ShareServerFactory shares;
@@ -105,7 +110,7 @@ final class IdentityRig implements AutoCloseable {
                             SessionSettings.DEFAULT_MAX_OUTSTANDING,
                             0,
                             budgets),
-                    new PolicyPeers(holder::current, audit));
+                    identifiers.apply(new PolicyPeers(holder::current, audit)));
         } catch (Exception e) {
             close();
             throw e;
