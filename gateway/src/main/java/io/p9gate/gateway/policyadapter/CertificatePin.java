@@ -36,7 +36,8 @@ final class CertificatePin {
     /**
      * The pinned subject as RFC 2253 text, compared with the certificate's exactly: X.500 matching folds case,
      * compatibility forms and spaces, so {@code CN=A} or a fullwidth {@code CN=ａ}, which a CA may issue to another
-     * party, would be this VM.
+     * party, would be this VM. Taken from the pin's DER encoding, as the certificate's is: that orders the attributes of
+     * a multi-valued RDN ({@code OU=vms+CN=a}), which the policy may list in any order.
      */
     private final String subject;
 
@@ -47,7 +48,9 @@ final class CertificatePin {
         this.spec = spec;
         this.fingerprints = Set.copyOf(spec.sha256());
         this.anchors = anchors;
-        this.subject = spec.subject() == null ? null : new X500Principal(spec.subject()).getName();
+        this.subject = spec.subject() == null
+                ? null
+                : new X500Principal(new X500Principal(spec.subject()).getEncoded()).getName();
         this.crl = crl;
         this.broken = broken;
     }

@@ -491,6 +491,28 @@ class TlsPeerIdentityTest {
         }
     }
 
+    /**
+     * A subject with a multi-valued RDN: the pin lists its attributes in another order than the certificate, whose
+     * DER encoding sorts them (a SET OF). The values are the same text: it is VM a, as it was under X.500 matching.
+     */
+    @Test
+    void aMultiValuedSubjectMatchesWhateverTheOrderOfItsAttributes() throws Exception {
+        KeyPair mine = newKeyPair();
+        SslContext client = client(mine.getPrivate(), issued(mine.getPublic(), "CN=a+OU=vms, O=lab", List.of()));
+        try (IdentityRig rig =
+                new IdentityRig(tmp).start("""
+                a:
+                  listen: tls:127.0.0.1:%d
+                  client-cert: {ca: %s, subject: "OU=vms+CN=a, O=lab"}
+                  shares: {a: {path: %%A, access: read-only}}
+                """.formatted(port, pki.dir().resolve(TestPki.CA_CERT)), serverTls)) {
+            try (P9Client a = connect(client)) {
+                assertEquals("VM a's view", read(a, "a", "a.txt"));
+            }
+            assertEquals(List.of(), rig.refusals());
+        }
+    }
+
     /** Subject CN=a, SAN DNS:a, signed by the test CA, with {@code extensions} besides. */
     private X509Certificate issuedForA(PublicKey key, List<Extension> extensions) throws Exception {
         return issued(key, "CN=a", extensions);
