@@ -42,6 +42,22 @@ public record MetricSamples(List<Sample> samples) {
         return sum(name, Map.of());
     }
 
+    /**
+     * The sums of {@code name}'s samples whose labels include every one of {@code labels}, by the value of their
+     * label {@code by} (samples without it left out), in one pass: {@link #sum} per value would read every sample
+     * once per value, and the answer comes from a peer that may list hundreds of thousands of values.
+     */
+    public Map<String, Double> sumsBy(String name, String by, Map<String, String> labels) {
+        Map<String, Double> sums = new LinkedHashMap<>();
+        for (Sample s : samples) {
+            String value = s.labels().get(by);
+            if (value != null && s.name().equals(name) && s.labels().entrySet().containsAll(labels.entrySet())) {
+                sums.merge(value, s.value(), Double::sum);
+            }
+        }
+        return sums;
+    }
+
     /** Every value label {@code label} takes in {@code name}'s samples, in order of appearance. */
     public List<String> labelValues(String name, String label) {
         return samples.stream()
@@ -64,14 +80,31 @@ public record MetricSamples(List<Sample> samples) {
             name = line.substring(0, space);
             rest = space;
         } else {
-            throw new IllegalArgumentException("not a metrics sample: " + line);
+            throw notASample(line);
         }
         String[] tail = line.substring(rest).strip().split(" ");
         try {
             return new Sample(name, labels, value(tail[0]));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("not a metrics sample: " + line);
+            throw notASample(line);
         }
+    }
+
+    private static IllegalArgumentException notASample(String line) {
+        return new IllegalArgumentException("not a metrics sample: " + excerpt(line));
+    }
+
+    /** How much of a peer's line an error message quotes. */
+    static final int EXCERPT = 120;
+
+    /**
+     * The start of {@code text} for an error message: the text is the peer's, and a line of it may be megabytes,
+     * which the one-line error would print whole.
+     */
+    static String excerpt(String text) {
+        return text.length() <= EXCERPT
+                ? text
+                : text.substring(0, EXCERPT) + "... (" + (text.length() - EXCERPT) + " more characters)";
     }
 
     /** The exposition spells infinity +Inf (an unlimited quota or budget), which Java does not parse. */
@@ -89,7 +122,7 @@ public record MetricSamples(List<Sample> samples) {
         while (i < line.length() && line.charAt(i) != '}') {
             int eq = line.indexOf("=\"", i);
             if (eq < 0) {
-                throw new IllegalArgumentException("not a metrics sample: " + line);
+                throw notASample(line);
             }
             String label = line.substring(i, eq);
             StringBuilder value = new StringBuilder();
@@ -110,7 +143,7 @@ public record MetricSamples(List<Sample> samples) {
             }
         }
         if (i >= line.length()) {
-            throw new IllegalArgumentException("not a metrics sample: " + line);
+            throw notASample(line);
         }
         return i + 1;
     }

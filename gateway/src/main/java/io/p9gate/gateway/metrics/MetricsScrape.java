@@ -58,7 +58,8 @@ public final class MetricsScrape {
         int bodyAt = response.indexOf("\r\n\r\n");
         String statusLine = response.lines().findFirst().orElse("");
         if (bodyAt < 0 || !statusLine.matches("HTTP/1\\.[01] 200.*")) {
-            throw new IOException(address.describe() + " answered '" + statusLine + "', not metrics");
+            throw new IOException(
+                    address.describe() + " answered '" + MetricSamples.excerpt(statusLine) + "', not metrics");
         }
         try {
             return MetricSamples.parse(response.substring(bodyAt + 4));

@@ -90,4 +90,25 @@ class MetricsScrapeTest {
                 () -> assertThrows(IOException.class, () -> MetricsScrape.from(flood, Duration.ofSeconds(30))));
         assertTrue(e.getMessage().contains("answered more than"), e.getMessage());
     }
+
+    /**
+     * The error quotes the peer's line; a peer that answers one line of a megabyte made that one error line a
+     * megabyte long on the operator's terminal. It is cut to its start.
+     */
+    @Test
+    void aHugeLineIsQuotedOnlyInPart() throws Exception {
+        String huge = "x".repeat(1 << 20);
+        for (String answer : List.of("HTTP/1.0 200 OK\r\n\r\n" + huge + "\n", "HTTP/1.0 " + huge + "\r\n\r\n")) {
+            java.nio.file.Files.deleteIfExists(tmp.resolve("peer.sock"));
+            MetricsAddress.Unix peer = peer(c -> {
+                c.read(ByteBuffer.allocate(4096));
+                c.write(ByteBuffer.wrap(answer.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+                c.close();
+            });
+            IOException e = assertThrows(IOException.class, () -> MetricsScrape.from(peer, Duration.ofSeconds(30)));
+            String message = e.getMessage();
+            assertTrue(message.length() < 400, "a message of " + message.length() + " characters");
+            assertTrue(message.contains("xxx... ("), message);
+        }
+    }
 }
