@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
@@ -51,6 +52,9 @@ public final class MetricsEndpoint implements AutoCloseable {
     private final ServerSocketChannel server;
     private final PrometheusRegistry registry;
     private final Path socketFile;
+    /** The inode of the socket file this endpoint bound ({@code fileKey}), so that close removes only its own. */
+    private final Object socketKey;
+
     private final Semaphore scrapes = new Semaphore(CONCURRENT_SCRAPES);
     private final Thread acceptor;
     private final Duration deadline;
@@ -60,6 +64,7 @@ public final class MetricsEndpoint implements AutoCloseable {
         this.server = server;
         this.registry = registry;
         this.socketFile = socketFile;
+        this.socketKey = socketFile == null ? null : fileKey(socketFile);
         this.deadline = deadline;
         this.acceptor = Thread.ofPlatform().name("p9gate-metrics").daemon().unstarted(this::acceptLoop);
     }
@@ -105,13 +110,11 @@ public final class MetricsEndpoint implements AutoCloseable {
     /**
      * bind(2) creates the socket file with the process's umask, so it is bound in a fresh private directory (0700)
      * beside its name, where nobody else can connect before its chmod to 0600, and renamed into place: a stale
-     * socket of an earlier run is replaced, a regular file or a directory is not.
+     * socket of an earlier run is replaced; a socket something still listens on, or anything that is not a socket
+     * (a file, a directory, a symbolic link, a FIFO), is not.
      */
     private static ServerSocketChannel bindUnix(Path path, Consumer<Path> bound) throws IOException {
-        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)
-                || Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IOException("metrics: " + path + " exists and is not a socket; refusing to replace it");
-        }
+        StaleSocket.refuseUnlessReplaceable(path);
         Path parent = path.toAbsolutePath().getParent();
         Path privateDir;
         try {
@@ -248,12 +251,25 @@ public final class MetricsEndpoint implements AutoCloseable {
         out.flush();
     }
 
-    /** Stops listening and removes the socket file. */
+    /**
+     * Stops listening and removes the socket file, if it is still the one this endpoint bound: a socket another
+     * process put at its name since (a gateway started later with the same address) is left to its owner.
+     */
     @Override
     public void close() throws IOException {
         server.close();
-        if (socketFile != null) {
+        if (socketFile != null && socketKey != null && socketKey.equals(fileKey(socketFile))) {
             Files.deleteIfExists(socketFile);
+        }
+    }
+
+    /** The file's identity (device and inode), not following a link; null if it cannot be read (nothing there). */
+    private static Object fileKey(Path path) {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                    .fileKey();
+        } catch (IOException e) {
+            return null;
         }
     }
 }

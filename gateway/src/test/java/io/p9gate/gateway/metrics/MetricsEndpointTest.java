@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -177,6 +178,64 @@ class MetricsEndpointTest {
                 IOException.class, () -> MetricsEndpoint.start(new MetricsAddress.Unix(file), metrics.registry()));
         assertTrue(e.getMessage().contains("is not a socket"), e.getMessage());
         assertEquals("keep me", Files.readString(file));
+    }
+
+    /**
+     * A second gateway started with the same metrics address replaced the first one's live socket without a word
+     * (the first kept serving, unreachable), and whichever stopped first removed the other's socket. A symbolic
+     * link or a FIFO at the path was replaced too, although only a stale socket is to be.
+     */
+    @Test
+    void aLiveSocketALinkOrAFifoIsNotReplaced() throws Exception {
+        Path socket = tmp.resolve("metrics.sock");
+        try (MetricsEndpoint _ = MetricsEndpoint.start(new MetricsAddress.Unix(socket), metrics.registry())) {
+            Object firstSocket =
+                    Files.readAttributes(socket, BasicFileAttributes.class).fileKey();
+            IOException e = assertThrows(
+                    IOException.class,
+                    () -> MetricsEndpoint.start(new MetricsAddress.Unix(socket), metrics.registry())
+                            .close());
+            assertTrue(e.getMessage().contains("a running process listens on it"), e.getMessage());
+            assertEquals(
+                    firstSocket,
+                    Files.readAttributes(socket, BasicFileAttributes.class).fileKey());
+            assertTheTraffic(MetricsScrape.from(new MetricsAddress.Unix(socket)));
+        }
+        Path link = Files.createSymbolicLink(tmp.resolve("link.sock"), tmp.resolve("elsewhere"));
+        Path fifo = tmp.resolve("fifo.sock");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        for (Path path : List.of(link, fifo)) {
+            IOException e = assertThrows(
+                    IOException.class,
+                    () -> MetricsEndpoint.start(new MetricsAddress.Unix(path), metrics.registry())
+                            .close());
+            assertTrue(e.getMessage().contains("is not a socket"), e.getMessage());
+        }
+        assertTrue(Files.isSymbolicLink(link));
+        assertTrue(Files.readAttributes(fifo, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                .isOther());
+    }
+
+    /** An endpoint that stops removes its own socket, not one another process has put at its path since. */
+    @Test
+    void stoppingRemovesOnlyItsOwnSocket() throws Exception {
+        Path socket = tmp.resolve("metrics.sock");
+        MetricsEndpoint first = MetricsEndpoint.start(new MetricsAddress.Unix(socket), metrics.registry());
+        Path other = tmp.resolve("other.sock");
+        try (ServerSocketChannel second = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            second.bind(UnixDomainSocketAddress.of(other));
+            Files.move(other, socket, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Object secondSocket =
+                    Files.readAttributes(socket, BasicFileAttributes.class).fileKey();
+            first.close();
+            assertTrue(Files.exists(socket, LinkOption.NOFOLLOW_LINKS), "the other process's socket was removed");
+            assertEquals(
+                    secondSocket,
+                    Files.readAttributes(socket, BasicFileAttributes.class).fileKey());
+        }
+        MetricsEndpoint third = MetricsEndpoint.start(new MetricsAddress.Unix(socket), metrics.registry());
+        third.close();
+        assertTrue(Files.notExists(socket, LinkOption.NOFOLLOW_LINKS), "its own socket is removed");
     }
 
     @Test
