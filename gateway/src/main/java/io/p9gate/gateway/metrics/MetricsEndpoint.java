@@ -21,7 +21,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.concurrent.Semaphore;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -55,7 +54,7 @@ public final class MetricsEndpoint implements AutoCloseable {
     /** The inode of the socket file this endpoint bound ({@code fileKey}), so that close removes only its own. */
     private final Object socketKey;
 
-    private final Semaphore scrapes = new Semaphore(CONCURRENT_SCRAPES);
+    private final ScrapeSlots slots = new ScrapeSlots(CONCURRENT_SCRAPES);
     private final Thread acceptor;
     private final Duration deadline;
 
@@ -179,9 +178,10 @@ public final class MetricsEndpoint implements AutoCloseable {
     }
 
     private void serve(SocketChannel client) {
-        if (!scrapes.tryAcquire()) {
+        ScrapeSlots.Slot slot = slots.take(client);
+        if (slot == null) {
             try {
-                client.close(); // enough scrapes already; the next one will see the same counters
+                client.close(); // every slot is answering; the next scrape will see the same counters
             } catch (IOException e) {
                 // Closed anyway.
             }
@@ -191,12 +191,12 @@ public final class MetricsEndpoint implements AutoCloseable {
             Thread watchdog =
                     Thread.ofVirtual().name("p9gate-metrics-deadline").start(() -> closeAfterDeadline(client));
             try (client) {
-                answer(client);
+                answer(client, slot);
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.DEBUG, () -> "metrics: scrape failed: " + e.getMessage());
             } finally {
                 watchdog.interrupt();
-                scrapes.release();
+                slots.release(slot);
             }
         });
     }
@@ -211,8 +211,9 @@ public final class MetricsEndpoint implements AutoCloseable {
         }
     }
 
-    private void answer(SocketChannel client) throws IOException {
+    private void answer(SocketChannel client, ScrapeSlots.Slot slot) throws IOException {
         String requestLine = readRequestLine(client);
+        slots.requested(slot);
         String[] parts = requestLine.split(" ");
         if (parts.length != 3 || !parts[2].startsWith("HTTP/")) {
             respond(client, "400 Bad Request", "text/plain", "bad request\n".getBytes(StandardCharsets.US_ASCII));

@@ -106,22 +106,52 @@ class MetricsEndpointTest {
         try (MetricsEndpoint endpoint =
                 MetricsEndpoint.start(address, metrics.registry(), bound -> {}, java.time.Duration.ofMillis(200))) {
             InetSocketAddress bound = (InetSocketAddress) endpoint.boundAddress();
-            List<SocketChannel> idle = new ArrayList<>();
-            try {
-                for (int i = 0; i < MetricsEndpoint.CONCURRENT_SCRAPES; i++) {
-                    SocketChannel peer = SocketChannel.open(bound);
-                    peer.write(ByteBuffer.wrap("GET /metr".getBytes(StandardCharsets.US_ASCII))); // and no more
-                    idle.add(peer);
-                }
+            withIdleConnections(bound, idle -> {
                 for (SocketChannel peer : idle) {
                     assertEquals(-1, peer.read(ByteBuffer.allocate(64)), "closed without an answer");
                 }
-            } finally {
-                for (SocketChannel peer : idle) {
-                    peer.close();
-                }
-            }
+            });
             assertTheTraffic(MetricsScrape.from(MetricsAddress.parse("tcp:127.0.0.1:" + bound.getPort())));
+        }
+    }
+
+    /**
+     * A local process that keeps every slot with connections that never finish their request (reconnecting
+     * before the deadline) kept every scrape out: a scrape was closed unanswered. A new connection now takes the
+     * slot of the oldest one still waiting for its request.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void connectionsThatSendNoRequestGiveTheirSlotToAScrape() throws Exception {
+        var address = new MetricsAddress.Tcp(InetAddress.getLoopbackAddress(), 0);
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start(address, metrics.registry())) {
+            InetSocketAddress bound = (InetSocketAddress) endpoint.boundAddress();
+            withIdleConnections(bound, idle -> {
+                // Accepted in order: each of these holds a slot before the scrape's connection is accepted.
+                assertTheTraffic(MetricsScrape.from(MetricsAddress.parse("tcp:127.0.0.1:" + bound.getPort())));
+                assertEquals(-1, idle.getFirst().read(ByteBuffer.allocate(64)), "the oldest closed unanswered");
+            });
+        }
+    }
+
+    interface IdleConnections {
+        void check(List<SocketChannel> idle) throws Exception;
+    }
+
+    /** Runs {@code check} while as many connections as there are slots have sent the start of a request only. */
+    private static void withIdleConnections(InetSocketAddress bound, IdleConnections check) throws Exception {
+        List<SocketChannel> idle = new ArrayList<>();
+        try {
+            for (int i = 0; i < MetricsEndpoint.CONCURRENT_SCRAPES; i++) {
+                SocketChannel peer = SocketChannel.open(bound);
+                peer.write(ByteBuffer.wrap("GET /metr".getBytes(StandardCharsets.US_ASCII))); // and no more
+                idle.add(peer);
+            }
+            check.check(idle);
+        } finally {
+            for (SocketChannel peer : idle) {
+                peer.close();
+            }
         }
     }
 
