@@ -47,9 +47,11 @@ public final class MetricsScrape {
 
     private static MetricSamples exchange(SocketChannel channel, MetricsAddress address) throws IOException {
         connect(channel, address);
-        channel.write(
-                ByteBuffer.wrap("GET /metrics HTTP/1.0\r\nHost: p9gate\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
-        byte[] bytes = Channels.newInputStream(channel).readNBytes(MAX_RESPONSE + 1);
+        byte[] bytes = request(channel, address);
+        if (bytes.length == 0) {
+            throw new IOException(address.describe() + " closed the connection without an answer (a gateway already "
+                    + "serving as many scrapes as it takes at once, or not 'p9gate serve --metrics')");
+        }
         if (bytes.length > MAX_RESPONSE) {
             throw new IOException(
                     address.describe() + " answered more than " + (MAX_RESPONSE >> 20) + " MiB, not metrics");
@@ -65,6 +67,28 @@ public final class MetricsScrape {
             return MetricSamples.parse(response.substring(bodyAt + 4));
         } catch (IllegalArgumentException e) {
             throw new IOException(address.describe() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Sends the request and reads the answer, up to one byte more than {@link #MAX_RESPONSE}. A connection the
+     * peer resets is one line naming the endpoint, not the bare "Connection reset" of the socket.
+     */
+    private static byte[] request(SocketChannel channel, MetricsAddress address) throws IOException {
+        try {
+            channel.write(ByteBuffer.wrap(
+                    "GET /metrics HTTP/1.0\r\nHost: p9gate\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+            return Channels.newInputStream(channel).readNBytes(MAX_RESPONSE + 1);
+        } catch (AsynchronousCloseException e) {
+            throw e; // the deadline
+        } catch (IOException e) {
+            throw new IOException(
+                    address.describe() + " broke off the connection before its answer ended ("
+                            + (e.getMessage() != null
+                                    ? e.getMessage()
+                                    : e.getClass().getSimpleName())
+                            + "); is it 'p9gate serve --metrics'?",
+                    e);
         }
     }
 

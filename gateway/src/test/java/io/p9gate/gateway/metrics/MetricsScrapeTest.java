@@ -111,4 +111,25 @@ class MetricsScrapeTest {
             assertTrue(message.contains("xxx... ("), message);
         }
     }
+
+    /**
+     * A peer that closes the connection with the request unread made status say only "Broken pipe" (or
+     * "Connection reset"), and one that closed it without a byte "answered '', not metrics": neither named the
+     * endpoint nor what happened. The gateway itself closes a connection unanswered when it is serving its most scrapes.
+     */
+    @Test
+    void aConnectionClosedWithoutAnAnswerSaysSo() throws Exception {
+        List<PeerLoop> peers = List.of(SocketChannel::close, c -> {
+            c.read(ByteBuffer.allocate(4096));
+            c.close();
+        });
+        List<String> expected = List.of("broke off the connection before its answer ended (", "without an answer");
+        for (int i = 0; i < peers.size(); i++) {
+            java.nio.file.Files.deleteIfExists(tmp.resolve("peer.sock"));
+            MetricsAddress.Unix peer = peer(peers.get(i));
+            IOException e = assertThrows(IOException.class, () -> MetricsScrape.from(peer, Duration.ofSeconds(30)));
+            assertTrue(e.getMessage().startsWith(peer.describe() + " "), e.getMessage());
+            assertTrue(e.getMessage().contains(expected.get(i)), e.getMessage());
+        }
+    }
 }
