@@ -3,9 +3,12 @@ package io.p9gate.policy.load;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.PolicyFile;
 import io.p9gate.policy.model.VmPolicy;
+import java.net.InetAddress;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import javax.security.auth.x500.X500Principal;
 
 /**
  * The transport must be able to tell every VM apart (R-DEP-1): a Unix socket or a plain TCP listener belongs to
@@ -48,7 +51,8 @@ final class ListenerConflicts {
                             throw new PolicyLoadException(
                                     vm.pos(),
                                     "VM '" + vm.id() + "' pins the same client certificate as VM '" + same.id() + "' ("
-                                            + t.client().describe() + "): the certificate could not tell them apart");
+                                            + t.client().describe() + asWritten(same, t)
+                                            + "): the certificate could not tell them apart");
                     }
                 }
                 case ListenerSpec.UnixSocket u -> {}
@@ -64,10 +68,47 @@ final class ListenerConflicts {
                 || (a instanceof ListenerSpec.Vsock && b instanceof ListenerSpec.Vsock);
     }
 
-    /** Identical pins in two VMs (a fingerprint, or the same CA, subject and SAN) are ambiguous. */
+    /**
+     * Identical pins in two VMs (a fingerprint, or the same CA, subject and SAN) are ambiguous. Subject and SAN are
+     * compared as the gateway matches them, not as written: {@code cn=a} and {@code CN=a}, or {@code CN=a, O=x} and
+     * {@code CN=a,O=x}, or {@code OU=vms+CN=a} and {@code CN=a+OU=vms}, name one certificate (RFC 2253 text), and so do {@code dns:X.ecu} and {@code DNS:x.ecu}.
+     */
     private static List<String> pinsOf(ListenerSpec.Tls t) {
         if (!t.client().sha256().isEmpty()) return t.client().sha256();
-        return List.of(
-                t.client().ca() + "|" + t.client().subject() + "|" + t.client().san());
+        return List.of(t.client().ca() + "|" + subjectAsMatched(t.client().subject()) + "|"
+                + sanAsMatched(t.client().san()));
+    }
+
+    /** As the gateway reads a pin: from its DER encoding, which orders the attributes of a multi-valued RDN. */
+    private static String subjectAsMatched(String subject) {
+        return subject == null ? null : new X500Principal(new X500Principal(subject).getEncoded()).getName();
+    }
+
+    /** DNS names and email addresses match whatever their case, IP addresses whatever their spelling. */
+    private static String sanAsMatched(String san) {
+        if (san == null) return null;
+        int colon = san.indexOf(':');
+        String kind = san.substring(0, colon).toUpperCase(Locale.ROOT);
+        String value = san.substring(colon + 1);
+        return kind + ":"
+                + switch (kind) {
+                    case "DNS", "EMAIL" -> value.toLowerCase(Locale.ROOT);
+                    case "IP" -> canonicalAddress(value);
+                    default -> value;
+                };
+    }
+
+    private static String canonicalAddress(String literal) {
+        try {
+            return InetAddress.ofLiteral(literal).getHostAddress();
+        } catch (IllegalArgumentException e) {
+            return literal;
+        }
+    }
+
+    /** The other VM's pin, when it is written differently: both spellings, so the operator sees why they clash. */
+    private static String asWritten(VmPolicy other, ListenerSpec.Tls t) {
+        String theirs = ((ListenerSpec.Tls) other.listen()).client().describe();
+        return theirs.equals(t.client().describe()) ? "" : "; VM '" + other.id() + "': " + theirs;
     }
 }

@@ -166,6 +166,32 @@ class ListenerFormsTest {
                 """).reason().contains("a CID is one guest"));
     }
 
+    /**
+     * Pins that differ only in how they are written name one certificate: the gateway matches the subject as RFC
+     * 2253 text and a DNS SAN whatever its case, so every connection of either VM would be refused as ambiguous.
+     */
+    @Test
+    void pinsWrittenDifferentlyForOneCertificateAreRefusedNamingBothVms() throws Exception {
+        String[][] clashes = {
+            {"subject: CN=a", "subject: cn=a"},
+            {"subject: \"CN=a,O=ECU\"", "subject: \"CN=a,  o=ECU\""},
+            {"subject: \"OU=vms+CN=a\"", "subject: \"CN=a+OU=vms\""},
+            {"san: DNS:a.ecu", "san: DNS:A.Ecu"},
+            {"san: \"IP:::1\"", "san: \"IP:0:0::1\""},
+        };
+        for (String[] clash : clashes) {
+            String reason = refused("""
+                    a: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, %s}}
+                    b: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, %s}}
+                    """.formatted(ca, clash[0], ca, clash[1])).reason();
+            assertTrue(reason.contains("VM 'b' pins the same client certificate as VM 'a'"), clash[1] + ": " + reason);
+        }
+        load("""
+                a: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, subject: CN=a}}
+                b: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, subject: CN=A}}
+                """.formatted(ca, ca)); // values are compared as written: two certificates
+    }
+
     @Test
     void vsockVmsShareAPortAndDifferByCid() throws Exception {
         PolicyEngine e = load("""
