@@ -2,6 +2,7 @@ package io.p9gate.gateway.server;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.util.function.Consumer;
@@ -12,6 +13,8 @@ import java.util.function.Consumer;
  * (R-DEP-1). The gateway does the rest, the same for every kind.
  */
 interface ListenerBinder {
+    /** The peer of a refusal whose transport could not read who it is. */
+    String UNREAD_PEER = "unknown";
 
     /** Sets the channel type (or factory), its options and those of the connections. */
     void configure(ServerBootstrap bootstrap) throws IOException;
@@ -41,6 +44,56 @@ interface ListenerBinder {
             case ListenSpec.Tls tls -> new TlsBinder(tls);
             case ListenSpec.Vsock vsock -> new VsockBinder(vsock);
         };
+    }
+
+    /** Reads what the kernel knows of a connection's peer (its credentials, its CID). */
+    @FunctionalInterface
+    interface PeerReader {
+        PeerFacts read() throws IOException;
+    }
+
+    /**
+     * Identifies {@code connection} by the facts {@code reader} reads from its socket. Facts the kernel will not give
+     * ({@code what}: "credentials", "CID") refuse it with {@code rule}, recorded as any refusal at connect.
+     */
+    static void identifyBy(
+            Channel connection,
+            ListenSpec spec,
+            PeerIdentifier identifier,
+            PeerReader reader,
+            String rule,
+            String what,
+            Consumer<String> accepted) {
+        PeerFacts peer;
+        try {
+            peer = reader.read();
+        } catch (IOException | ChannelException e) { // Netty reports a failed getsockopt(2) unchecked
+            refuseUnidentified(
+                    connection,
+                    spec,
+                    identifier,
+                    UNREAD_PEER,
+                    new PeerVerdict.Refused("", rule, "cannot read the peer's " + what + ": " + e.getMessage()),
+                    accepted);
+            return;
+        }
+        settle(connection, spec, peer, identifier.identify(spec, peer), accepted);
+    }
+
+    /**
+     * A connection the transport refused before the identifier could decide it (facts it could not read, a local
+     * process on a device-bound listener): recorded through {@code identifier} as the identifier's own refusals are,
+     * logged, and closed.
+     */
+    static void refuseUnidentified(
+            Channel connection,
+            ListenSpec spec,
+            PeerIdentifier identifier,
+            String peer,
+            PeerVerdict.Refused refused,
+            Consumer<String> accepted) {
+        identifier.refusedByTransport(spec, peer, refused);
+        settle(connection, spec, null, refused, accepted);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.p9gate.gateway.server;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.unix.PeerCredentials;
 import java.io.IOException;
@@ -16,7 +17,7 @@ final class PeerNames {
                 try {
                     PeerCredentials cred = ((EpollDomainSocketChannel) channel).peerCredentials();
                     yield listener.describe() + " pid=" + cred.pid() + " uid=" + cred.uid();
-                } catch (IOException | ClassCastException e) {
+                } catch (IOException | ChannelException | ClassCastException e) { // Netty's getsockopt: unchecked
                     yield listener.describe();
                 }
             }

@@ -77,8 +77,7 @@ final class TcpBinder implements ListenerBinder {
             // The interface is the identity only of what arrives through it: a local process is not the VM.
             PeerVerdict.Refused refused = new PeerVerdict.Refused(
                     "", PeerIdentifier.RULE_DEVICE, local + ", not a guest behind " + spec.device());
-            identifier.refusedByTransport(spec, peer.describe(), refused);
-            ListenerBinder.settle(connection, spec, null, refused, accepted);
+            ListenerBinder.refuseUnidentified(connection, spec, identifier, peer.describe(), refused, accepted);
             return;
         }
         ListenerBinder.settle(connection, spec, peer, identifier.identify(spec, peer), accepted);

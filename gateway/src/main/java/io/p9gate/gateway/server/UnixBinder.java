@@ -78,17 +78,17 @@ final class UnixBinder implements ListenerBinder {
 
     @Override
     public void identify(Channel connection, PeerIdentifier identifier, Consumer<String> accepted) {
-        PeerFacts.Unix peer = null;
-        PeerVerdict verdict;
-        try {
-            PeerCredentials cred = ((EpollDomainSocketChannel) connection).peerCredentials();
-            int[] gids = cred.gids();
-            peer = new PeerFacts.Unix(cred.pid(), cred.uid(), gids.length > 0 ? gids[0] : -1);
-            verdict = identifier.identify(spec, peer);
-        } catch (IOException e) {
-            verdict = new PeerVerdict.Refused(
-                    "", "identity.peer", "cannot read the peer's credentials: " + e.getMessage());
-        }
-        ListenerBinder.settle(connection, spec, peer, verdict, accepted);
+        ListenerBinder.identifyBy(
+                connection,
+                spec,
+                identifier,
+                () -> {
+                    PeerCredentials cred = ((EpollDomainSocketChannel) connection).peerCredentials();
+                    int[] gids = cred.gids();
+                    return new PeerFacts.Unix(cred.pid(), cred.uid(), gids.length > 0 ? gids[0] : -1);
+                },
+                PeerIdentifier.RULE_PEER,
+                "credentials",
+                accepted);
     }
 }

@@ -63,16 +63,14 @@ final class VsockBinder implements ListenerBinder {
 
     @Override
     public void identify(Channel connection, PeerIdentifier identifier, Consumer<String> accepted) {
-        PeerFacts.Vsock peer = null;
-        PeerVerdict verdict;
-        try {
-            peer = SocketOptions.vsockPeer(
-                    ((EpollDomainSocketChannel) connection).fd().intValue());
-            verdict = identifier.identify(spec, peer);
-        } catch (IOException e) {
-            verdict = new PeerVerdict.Refused(
-                    "", PeerIdentifier.RULE_VSOCK, "cannot read the peer's CID: " + e.getMessage());
-        }
-        ListenerBinder.settle(connection, spec, peer, verdict, accepted);
+        ListenerBinder.identifyBy(
+                connection,
+                spec,
+                identifier,
+                () -> SocketOptions.vsockPeer(
+                        ((EpollDomainSocketChannel) connection).fd().intValue()),
+                PeerIdentifier.RULE_VSOCK,
+                "CID",
+                accepted);
     }
 }
