@@ -6,6 +6,7 @@ import static io.p9gate.gateway.fs.ChokePoint.moving;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.p9gate.audit.DetailWords;
 import io.p9gate.gateway.backend.Entries;
 import io.p9gate.gateway.backend.FileIo;
 import io.p9gate.gateway.backend.FileStat;
@@ -49,6 +50,8 @@ public final class GuardedFs {
     static final List<String> NO_SHARE_RULE = List.of("no-share");
     /** Tlink/Trename/Trenameat with fids of two shares: EXDEV. */
     static final List<String> CROSS_SHARE_RULE = List.of("cross-share");
+    /** A 9P2000 or 9P2000.u Tcreate asking for a special file in a form no request can make: EINVAL. */
+    static final List<String> INVALID_EXTENSION_RULE = List.of("invalid-extension");
 
     private static final int SYMLINK_MODE = 0777;
 
@@ -1001,6 +1004,32 @@ public final class GuardedFs {
     public int groupOfUnnamedCreate(Subject who, FileHandle dir, int dirGid, int dirMode) {
         boolean setGid = (dirMode & 02000) != 0;
         return safety.of(dir.share().name()).enforcesPermissions() && !setGid ? who.gid() : dirGid;
+    }
+
+    /**
+     * A 9P2000.u Tcreate of {@code name} in {@code dir} asking for a special file ({@code op}: MKNOD or LINK) whose
+     * {@code extension} (a device's "b|c major minor", a hard link's fid) does not parse: refused with EINVAL
+     * before any policy is asked and recorded as the create it asks for, as a name no entry can have is (and such a
+     * name is refused as that first), so a guest probing the create's parser leaves a record as over 9P2000.L.
+     */
+    public P9Exception refusedExtension(Subject who, FileHandle dir, Operation op, String name, String extension)
+            throws P9Exception {
+        return refusedCreate(who, dir, op, name, "extension=" + DetailWords.word(extension));
+    }
+
+    /** A 9P2000 Tcreate with a .u file type in {@code perm} (9P2000 has none): refused and recorded the same way. */
+    public P9Exception refusedFileType(Subject who, FileHandle dir, Operation op, String name, int perm)
+            throws P9Exception {
+        return refusedCreate(who, dir, op, name, "perm=0x" + Integer.toHexString(perm));
+    }
+
+    private P9Exception refusedCreate(Subject who, FileHandle dir, Operation op, String name, String detail)
+            throws P9Exception {
+        String share = dir.share().name();
+        PathsOf paths = () -> List.of(childOf(dir, name));
+        RequestArgs args = new RequestArgs.EntryNames(List.of(name));
+        guard.requireValidNames(op, who, share, paths, args);
+        return guard.refused(op, who, share, paths, args, new Refusal(Errno.EINVAL, INVALID_EXTENSION_RULE, detail));
     }
 
     /** Tlink: {@code linked} gets the new name {@code name} in the directory {@code handle}. */

@@ -1,6 +1,7 @@
 package io.p9gate.gateway.ops;
 
 import io.p9gate.gateway.fs.OpenFlags;
+import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
@@ -58,8 +59,8 @@ final class CreateOps {
             throw new P9Exception(Errno.EINVAL, "fid is already open");
         }
         int special = t.perm() & UNIX_TYPES;
-        if (special != 0 && !unix) {
-            throw new P9Exception(Errno.EINVAL, "9P2000 has no special files: perm " + Integer.toHexString(t.perm()));
+        if (special != 0 && !unix) { // 9P2000 has no special files
+            throw ctx.fs().refusedFileType(at.who(), at.handle(), askedFor(t.perm()), t.name(), t.perm());
         }
         boolean directory = (t.perm() & Stat.DMDIR) != 0;
         // open(5): a directory is never opened to write or truncate; refused before it is made, not after.
@@ -76,7 +77,7 @@ final class CreateOps {
             return io.mkdirOpened(t, perm, gid);
         }
         if (special != 0) {
-            special(t, perm, gid);
+            special(at, t, perm, gid);
             // The walk's qid is the new entry's (for a hard link, the linked file's): no decision of its own, which
             // could refuse what was already made.
             List<Qid> walked = walks.walk(new TMessage.Twalk(t.fid(), t.fid(), List.of(t.name())))
@@ -90,43 +91,55 @@ final class CreateOps {
         return new Rcreate(created.qid(), created.iounit());
     }
 
-    private void special(Tcreate t, int perm, int gid) throws P9Exception {
+    private void special(Fid at, Tcreate t, int perm, int gid) throws P9Exception {
         String ext = t.extension().orElse("");
         if ((t.perm() & Stat.DMSYMLINK) != 0) {
             entries.symlink(new TMessage.Tsymlink(t.fid(), t.name(), ext, gid));
             return;
         }
         if ((t.perm() & DMLINK) != 0) {
-            entries.link(new TMessage.Tlink(t.fid(), parseFid(ext), t.name()));
+            long linked = number(ext.strip());
+            if (linked < 0) {
+                throw ctx.fs().refusedExtension(at.who(), at.handle(), Operation.LINK, t.name(), ext);
+            }
+            entries.link(new TMessage.Tlink(t.fid(), (int) linked, t.name()));
             return;
         }
         if ((t.perm() & Stat.DMDEVICE) != 0) {
             String[] f = ext.trim().split(" +");
-            if (f.length != 3 || !(f[0].equals("b") || f[0].equals("c"))) {
-                throw new P9Exception(Errno.EINVAL, "device extension is not \"b|c major minor\": " + ext);
+            long major = f.length == 3 ? number(f[1]) : -1;
+            long minor = f.length == 3 ? number(f[2]) : -1;
+            if (!(f[0].equals("b") || f[0].equals("c")) || major < 0 || minor < 0) {
+                throw ctx.fs().refusedExtension(at.who(), at.handle(), Operation.MKNOD, t.name(), ext);
             }
             int type = f[0].equals("b") ? S_IFBLK : S_IFCHR;
-            entries.mknod(new TMessage.Tmknod(t.fid(), t.name(), type | perm, number(f[1]), number(f[2]), gid));
+            entries.mknod(new TMessage.Tmknod(t.fid(), t.name(), type | perm, (int) major, (int) minor, gid));
             return;
         }
         int type = (t.perm() & Stat.DMNAMEDPIPE) != 0 ? S_IFIFO : S_IFSOCK;
         entries.mknod(new TMessage.Tmknod(t.fid(), t.name(), type | perm, 0, 0, gid));
     }
 
-    /** The Linux client's hard link extension: the existing file's fid in decimal and a newline. */
-    private static int parseFid(String ext) throws P9Exception {
-        return number(ext.strip());
+    /** The 9P2000.L request a .u file type asks for, as {@link #special} makes it. */
+    private static Operation askedFor(int perm) {
+        if ((perm & Stat.DMSYMLINK) != 0) {
+            return Operation.SYMLINK;
+        }
+        return (perm & DMLINK) != 0 ? Operation.LINK : Operation.MKNOD;
     }
 
-    /** Decimal ASCII digits, as the Linux client writes them: parseUnsignedInt alone takes a '+' and any script's. */
-    private static int number(String text) throws P9Exception {
+    /**
+     * Decimal ASCII digits that fit in 32 bits unsigned, as the Linux client writes a fid or a device number, else
+     * -1: parseUnsignedInt alone takes a '+' and any script's digits.
+     */
+    private static long number(String text) {
+        if (text.isEmpty() || !text.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
+            return -1;
+        }
         try {
-            if (text.isEmpty() || !text.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
-                throw new NumberFormatException(text);
-            }
-            return Integer.parseUnsignedInt(text);
+            return Integer.toUnsignedLong(Integer.parseUnsignedInt(text));
         } catch (NumberFormatException e) {
-            throw new P9Exception(Errno.EINVAL, "not a number in a create extension: " + text);
+            return -1;
         }
     }
 }

@@ -24,6 +24,7 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
@@ -158,6 +159,51 @@ class DialectRefusalsTest {
                         + r.outcome().errno())
                 .toList();
         assertEquals(names.stream().map(n -> n + " [invalid-name] EINVAL").toList(), refused);
+    }
+
+    /**
+     * A Tcreate asking for a special file in a form that cannot be made (.u: a device extension that is not "b|c
+     * major minor", a hard link's that is no fid; 9P2000, which has no special files: any .u file type) is EINVAL,
+     * refused before any decision and recorded as the create it asks for, rule invalid-extension (a name no entry
+     * can have as that first). It was answered EINVAL with no record, where every .L refusal leaves one.
+     */
+    @InEachLegacyDialect
+    void aCreateOfASpecialFileThatCannotBeMadeIsRecordedAsTheCreateItAsksFor(Dialect dialect) throws Exception {
+        record Asked(String name, int perm, String extension, String recorded) {}
+        List<Asked> asked = dialect == Dialect.U
+                ? List.of(
+                        new Asked("d1", Stat.DMDEVICE | 0644, "x 1 2", "MKNOD d1 [invalid-extension]"),
+                        new Asked("d2", Stat.DMDEVICE | 0644, "c 1", "MKNOD d2 [invalid-extension]"),
+                        new Asked("d3", Stat.DMDEVICE | 0644, "c +1 2", "MKNOD d3 [invalid-extension]"),
+                        new Asked("l1", DMLINK | 0644, "one\n", "LINK l1 [invalid-extension]"),
+                        new Asked("l2", DMLINK | 0644, "", "LINK l2 [invalid-extension]"),
+                        new Asked("..", Stat.DMDEVICE | 0644, "c", "MKNOD .. [invalid-name]"))
+                : List.of(
+                        new Asked("s", Stat.DMSYMLINK | 0777, null, "SYMLINK s [invalid-extension]"),
+                        new Asked("d", Stat.DMDEVICE | 0644, null, "MKNOD d [invalid-extension]"),
+                        new Asked("l", DMLINK | 0644, null, "LINK l [invalid-extension]"),
+                        new Asked("p", Stat.DMNAMEDPIPE | 0644, null, "MKNOD p [invalid-extension]"));
+        try (TestSession s = attach(dialect)) {
+            for (Asked a : asked) {
+                s.walk(TestSession.ROOT, 1);
+                assertEquals(
+                        Errno.EINVAL,
+                        s.fails(new TMessage.Tcreate(1, a.name(), a.perm(), OREAD, Optional.ofNullable(a.extension()))),
+                        a.toString());
+                s.clunk(1);
+            }
+        }
+        List<String> recorded = fx.audit.records.stream()
+                .filter(r -> r.outcome().errno() == Errno.EINVAL)
+                .map(r -> r.request().operation() + " " + r.request().paths().getLast() + " "
+                        + r.decision().ruleIds())
+                .toList();
+        assertEquals(asked.stream().map(Asked::recorded).toList(), recorded);
+        for (Asked a : asked) {
+            assertTrue(
+                    a.name().equals("..") || Files.notExists(fx.data.resolve(a.name()), LinkOption.NOFOLLOW_LINKS),
+                    a.name());
+        }
     }
 
     /**
