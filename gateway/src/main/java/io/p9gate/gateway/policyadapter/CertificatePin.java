@@ -18,6 +18,7 @@ import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -89,8 +90,14 @@ final class CertificatePin {
         if (broken != null) {
             return new Match.No();
         }
-        if (!namesMatch(leaf) || !issuedByCa(chain)) {
+        if (!namesMatch(leaf)) {
             return new Match.No();
+        }
+        if (!issuedByCa(chain, null)) {
+            // PKIX refuses an expired certificate as it refuses a stranger's: the CA's chain at a moment it was all
+            // valid is this VM's, expired (so recorded, not as no VM's; a connection open when it expires too).
+            Date wasValid = latestNotBefore(chain);
+            return issuedByCa(chain, wasValid) ? expired(chain) : new Match.No();
         }
         X509Certificate revoked = revokedIn(chain);
         if (revoked != null) {
@@ -124,23 +131,52 @@ final class CertificatePin {
         return spec.san() == null || hasSan(leaf, spec.san());
     }
 
-    private boolean issuedByCa(List<X509Certificate> chain) {
+    /** Whether the CA issued {@code chain}, valid {@code at} that moment (null: now). */
+    private boolean issuedByCa(List<X509Certificate> chain, Date at) {
         List<X509Certificate> path = new ArrayList<>();
         for (X509Certificate c : chain) {
-            if (anchors.stream().noneMatch(a -> a.getTrustedCert().equals(c))) {
+            if (!isAnchor(c)) {
                 path.add(c);
             }
         }
         try {
             PKIXParameters params = new PKIXParameters(anchors);
             params.setRevocationEnabled(false); // the CRL of the policy is checked on its own, above
-            params.setDate(null);
+            params.setDate(at);
             CertPathValidator.getInstance("PKIX")
                     .validate(CertificateFactory.getInstance("X.509").generateCertPath(path), params);
             return true;
         } catch (GeneralSecurityException e) {
             return false;
         }
+    }
+
+    private boolean isAnchor(X509Certificate c) {
+        return anchors.stream().anyMatch(a -> a.getTrustedCert().equals(c));
+    }
+
+    private static Date latestNotBefore(List<X509Certificate> chain) {
+        Date latest = chain.getFirst().getNotBefore();
+        for (X509Certificate c : chain) {
+            if (c.getNotBefore().after(latest)) {
+                latest = c.getNotBefore();
+            }
+        }
+        return latest;
+    }
+
+    /** The refusal of a chain the CA issued that is not valid now: its first certificate out of its validity. */
+    private Match expired(List<X509Certificate> chain) {
+        for (X509Certificate c : chain) {
+            Match m = isAnchor(c) ? new Match.Yes() : valid(c);
+            if (m instanceof Match.Refused r) {
+                return c == chain.getFirst()
+                        ? r
+                        : new Match.Refused("issuing " + r.reason() + " ("
+                                + c.getSubjectX500Principal().getName() + ")");
+            }
+        }
+        return new Match.No(); // valid now, so refused by the CA for another reason
     }
 
     private static Match valid(X509Certificate leaf) {

@@ -271,6 +271,7 @@ public final class Gateway implements AutoCloseable {
         session.ended().thenRun(place::sessionEnded);
         channel.attr(SERVED_VM).set(budget.vm());
         channel.attr(SESSION).set(session);
+        CertificateExpiry.watch(channel, identifier);
     }
 
     /**

@@ -140,6 +140,102 @@ class TlsPeerIdentityTest {
         return new String(c.read(1, 0, 100), StandardCharsets.UTF_8);
     }
 
+    /**
+     * A certificate that expires while its connection is open ends that connection when it expires, not at the next
+     * reload: the chain is decided again then, and the refusal recorded as at connect (rule identity.certificate).
+     * Before, the connection was served for as long as its guest kept it open. a is pinned by CA and subject, b by
+     * fingerprint; each gets a certificate valid for a few seconds.
+     */
+    @Test
+    void aConnectionEndsWhenItsCertificateExpires() throws Exception {
+        Duration shortLived = Duration.ofSeconds(10);
+        reissue("b", shortLived); // before start: b's fingerprint pin is this certificate's
+        try (IdentityRig rig = start()) {
+            reissue("a", shortLived);
+            try (P9Client a = connect(clientOf(pki, "a"));
+                    P9Client b = connect(clientOf(pki, "b"))) {
+                assertEquals("VM a's view", read(a, "a", "a.txt"));
+                assertEquals("VM b's view", read(b, "b", "b.txt"));
+                assertTrue(closedWithin(a, Duration.ofSeconds(90)), "a's connection outlived its certificate");
+                assertTrue(closedWithin(b, Duration.ofSeconds(30)), "b's connection outlived its certificate");
+            }
+            List<AuditEntry> refused = rig.refusals();
+            assertEquals(2, refused.size(), refused.toString());
+            for (AuditEntry r : refused) {
+                assertEquals(List.of(PeerIdentifier.RULE_TLS), r.decision().ruleIds(), r.toString());
+                assertTrue(r.request().detail().contains("expired"), r.request().detail());
+            }
+        }
+    }
+
+    /**
+     * The same when the certificate that expires is the intermediate CA's the VM's certificate came with: the chain
+     * is refused from then on, the refusal saying which certificate expired.
+     */
+    @Test
+    void aConnectionEndsWhenItsIntermediateExpires() throws Exception {
+        X509Certificate root =
+                Pem.certificates(pki.dir().resolve(TestPki.CA_CERT)).getFirst();
+        KeyPair intermediateKeys = newKeyPair();
+        X509Certificate intermediate = mint( // valid for a day that ends in a few seconds
+                new X500Principal("CN=p9gate intermediate"),
+                intermediateKeys.getPublic(),
+                root.getSubjectX500Principal(),
+                key(pki.dir().resolve(TestPki.CA_KEY)),
+                Instant.now().minus(Duration.ofDays(1)).plus(Duration.ofSeconds(10)),
+                true);
+        KeyPair leafKeys = newKeyPair();
+        X509Certificate leaf = mint(
+                new X500Principal("CN=a"),
+                leafKeys.getPublic(),
+                intermediate.getSubjectX500Principal(),
+                intermediateKeys.getPrivate(),
+                Instant.now(),
+                false);
+        SslContext client = SslContextBuilder.forClient()
+                .sslProvider(SslProvider.JDK)
+                .protocols("TLSv1.3")
+                .keyManager(leafKeys.getPrivate(), leaf, intermediate)
+                .trustManager(pki.dir().resolve(TestPki.CA_CERT).toFile())
+                .build();
+        try (IdentityRig rig = start()) {
+            try (P9Client a = connect(client)) {
+                assertEquals("VM a's view", read(a, "a", "a.txt"));
+                assertTrue(closedWithin(a, Duration.ofSeconds(90)), "a's connection outlived its intermediate");
+            }
+            List<AuditEntry> refused = rig.refusals();
+            assertEquals(1, refused.size(), refused.toString());
+            assertTrue(
+                    refused.getFirst()
+                            .request()
+                            .detail()
+                            .contains("issuing certificate expired on "
+                                    + intermediate.getNotAfter().toInstant() + " (CN=p9gate intermediate)"),
+                    refused.getFirst().request().detail());
+        }
+    }
+
+    /** Replaces {@code vm}'s client certificate and key by a new pair valid for {@code validity}. */
+    private void reissue(String vm, Duration validity) throws Exception {
+        Files.delete(pki.dir().resolve(vm).resolve(TestPki.CLIENT_CERT));
+        Files.delete(pki.dir().resolve(vm).resolve(TestPki.CLIENT_KEY));
+        pki.issueClient(vm, validity);
+    }
+
+    /** Whether the server closes {@code c} within {@code bound}: a generous bound, not a claim of how soon. */
+    private static boolean closedWithin(P9Client c, Duration bound) throws Exception {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                c.read(1, 0, 100);
+            } catch (IOException e) {
+                return true;
+            }
+            Thread.sleep(200);
+        }
+        return false;
+    }
+
     @Test
     void eachCertificateGetsItsOwnVmsView() throws Exception {
         try (IdentityRig rig = start()) {
