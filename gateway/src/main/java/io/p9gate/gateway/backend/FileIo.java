@@ -14,7 +14,6 @@ import io.p9gate.gateway.proto.P9Exception;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
-import java.util.Optional;
 
 /** Opening regular files and directories for I/O, and reading/writing/syncing them. */
 public final class FileIo {
@@ -82,21 +81,28 @@ public final class FileIo {
      */
     public Created create(Node dir, String name, int flags, int mode, boolean exclusive, Entries.Finish finish)
             throws P9Exception {
+        return create(dir, name, flags, mode, exclusive, finish, TakeBackLock.NONE);
+    }
+
+    /**
+     * As {@link #create(Node, String, int, int, boolean, Entries.Finish)}; a take-back holds {@code takingBack}. A
+     * failure after the file was made (its mode, its owner: on a full file system the owner's xattrs may not fit where
+     * the file did) removes it again, so a create answered with an error leaves nothing the guest did not get, owned
+     * by no guest user.
+     */
+    public Created create(
+            Node dir,
+            String name,
+            int flags,
+            int mode,
+            boolean exclusive,
+            Entries.Finish finish,
+            TakeBackLock takingBack)
+            throws P9Exception {
         Names.check(name);
         if (!dir.isDirectory()) {
             throw new P9Exception(Errno.ENOTDIR, "create in a non-directory");
         }
-        Optional<Created> created = createNew(dir, name, flags, mode, exclusive, finish);
-        return created.isPresent() ? created.get() : openExisting(dir, name, flags);
-    }
-
-    /**
-     * The new file, or empty when {@code name} exists and the create is not exclusive. A failure after the file was
-     * made (its mode, its owner: on a full file system the owner's xattrs may not fit where the file did) removes
-     * it again, so a create answered with an error leaves nothing the guest did not get, owned by no guest user.
-     */
-    private Optional<Created> createNew(
-            Node dir, String name, int flags, int mode, boolean exclusive, Entries.Finish finish) throws P9Exception {
         long epoch = share.renames().now(); // before the file exists under its name: see ShareRoot.learnChildPath
         ShareRoot.Examined made;
         boolean[] exists = {false};
@@ -114,7 +120,7 @@ public final class FileIo {
             });
         } catch (P9Exception e) {
             if (e.errno() == Errno.EEXIST && !exclusive) {
-                return Optional.empty();
+                return openExisting(dir, name, flags);
             }
             // Made (O_EXCL), then refused as its handle was made: its name was removed meanwhile while the file kept
             // another (ShareRoot.openNamed). That name is gone, and the file is no longer the create's to take back.
@@ -126,7 +132,7 @@ public final class FileIo {
             file = node.openedAs(flags);
         } catch (P9Exception | RuntimeException e) {
             try {
-                takeBack(dir, name, made.stat(), e);
+                takeBack(dir, name, made.stat(), takingBack, e);
             } finally {
                 node.close();
             }
@@ -136,10 +142,10 @@ public final class FileIo {
             CreateModes.set(node, mode, made.stat());
             finish.apply(node, made.stat());
             share.learnChildPath(dir, name, node, epoch);
-            return Optional.of(new Created(node, file, true, made.stat()));
+            return new Created(node, file, true, made.stat());
         } catch (P9Exception | RuntimeException e) {
             try {
-                takeBack(dir, name, made.stat(), e);
+                takeBack(dir, name, made.stat(), takingBack, e);
             } finally {
                 file.close();
                 node.close(); // both hold the descriptor (openedAs): kept, it would keep the unlinked file's space too
@@ -149,12 +155,18 @@ public final class FileIo {
     }
 
     /**
-     * Takes back the file a create made before it failed with {@code failure} ({@link UnmadeFile}).
+     * Takes back the file a create made before it failed with {@code failure} ({@link UnmadeFile}), holding
+     * {@code takingBack}'s lock on its inode from the look at its name to its unlink.
      *
      * @throws MadeFileNotTakenBack if it could not be: the create fails with {@code failure}'s errno all the same
      */
-    private static void takeBack(Node dir, String name, FileStat made, Exception failure) throws MadeFileNotTakenBack {
-        if (!UnmadeFile.remove(dir, name, made) && failure instanceof P9Exception error) {
+    private static void takeBack(Node dir, String name, FileStat made, TakeBackLock takingBack, Exception failure)
+            throws MadeFileNotTakenBack {
+        boolean taken;
+        try (TakeBackLock.Held _ = takingBack.hold(made.key())) {
+            taken = UnmadeFile.remove(dir, name, made);
+        }
+        if (!taken && failure instanceof P9Exception error) {
             throw new MadeFileNotTakenBack(error);
         }
     }

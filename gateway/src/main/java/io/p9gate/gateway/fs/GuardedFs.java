@@ -594,7 +594,7 @@ public final class GuardedFs {
                         share.name(),
                         paths.at(0),
                         false,
-                        () -> share.io()
+                        takingBack -> share.io()
                                 .create(
                                         dir,
                                         name,
@@ -604,7 +604,8 @@ public final class GuardedFs {
                                         (node, stat) -> {
                                             ownership.created(node, stat, who.uid(), gid, mode);
                                             SetIdBits.created(share.root(), node, askedMode);
-                                        }),
+                                        },
+                                        takingBack),
                         FileIo.Created::isNew);
                 try {
                     if (!made.isNew()) {

@@ -17,6 +17,17 @@ public final class InodeLocks {
 
     private final ConcurrentHashMap<FileKey, Entry> entries = new ConcurrentHashMap<>();
 
+    /** Test seam: see {@link #whileWaiting(Runnable)}. */
+    private static volatile Runnable whileWaiting;
+
+    /**
+     * Test seam (QuotaAccountingTest): {@code hook} runs in a request about to wait for an inode another request
+     * holds, before it waits; null removes it.
+     */
+    static void whileWaiting(Runnable hook) {
+        whileWaiting = hook;
+    }
+
     /** Guarded by the map's bin lock for {@code users}; {@code lock} is the inode's lock. */
     private static final class Entry {
         final ReentrantLock lock = new ReentrantLock();
@@ -62,7 +73,13 @@ public final class InodeLocks {
             entry.users++;
             return entry;
         });
-        e.lock.lock();
+        if (!e.lock.tryLock()) {
+            Runnable hook = whileWaiting;
+            if (hook != null) {
+                hook.run();
+            }
+            e.lock.lock();
+        }
         return e;
     }
 

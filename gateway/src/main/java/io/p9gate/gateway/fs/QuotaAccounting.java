@@ -8,6 +8,7 @@ import io.p9gate.gateway.backend.MadeFileNotTakenBack;
 import io.p9gate.gateway.backend.Names;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.OpenInodes;
+import io.p9gate.gateway.backend.TakeBackLock;
 import io.p9gate.gateway.backend.Xattrs;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
@@ -282,18 +283,28 @@ final class QuotaAccounting {
 
     /** A new entry (directory, symlink, node): one inode. */
     <T> T creating(String share, Call<String> pathOf, boolean directory, Call<T> call) throws P9Exception {
-        return creating(share, pathOf, directory, call, made -> true);
+        return creating(share, pathOf, directory, takingBack -> call.run(), made -> true);
     }
 
-    /** Tlcreate: one inode if it made the file; without O_EXCL it may have opened an existing one instead. */
-    <T> T creating(String share, Call<String> pathOf, boolean directory, Call<T> call, Predicate<? super T> isNew)
+    /** A Tlcreate, whose take-back of a file it made holds {@code takingBack}. */
+    @FunctionalInterface
+    interface Create<T> {
+        T run(TakeBackLock takingBack) throws P9Exception;
+    }
+
+    /**
+     * Tlcreate: one inode if it made the file; without O_EXCL it may have opened an existing one instead. A file made
+     * and then taken back is taken back under its inode's lock: a rename or unlink of the VM on its name either went
+     * before (its accounting of the file stands, and the create keeps the inode) or finds the name free or the file gone.
+     */
+    <T> T creating(String share, Call<String> pathOf, boolean directory, Create<T> call, Predicate<? super T> isNew)
             throws P9Exception {
         if (quotas.isEmpty()) {
-            return call.run();
+            return call.run(TakeBackLock.NONE);
         }
         Quotas.Held held = quotas.scopes(share, pathOf.run(), null, directory).reserve(0, 1);
         try {
-            T result = call.run();
+            T result = call.run(made -> quotas.locks().lock(made)::close);
             held.commit(0, isNew.test(result) ? 1 : 0);
             return result;
         } catch (MadeFileNotTakenBack e) {

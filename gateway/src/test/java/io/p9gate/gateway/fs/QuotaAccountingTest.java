@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.gateway.backend.Entries;
 import io.p9gate.gateway.backend.FileIo;
 import io.p9gate.gateway.backend.FileKey;
 import io.p9gate.gateway.backend.LinuxSyscalls;
@@ -22,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -53,6 +55,7 @@ class QuotaAccountingTest {
     @AfterEach
     void tearDown() {
         FileIo.whileCreating(null);
+        InodeLocks.whileWaiting(null);
         share.close();
         rig.close();
     }
@@ -163,6 +166,87 @@ class QuotaAccountingTest {
         assertTrue(Files.exists(data.resolve("cache/b")), "the file made lives on as b");
         assertFalse(Files.exists(data.resolve("cache/a")));
         assertEquals(new PolicyQuotas(rig.holder.current()).usage("vm"), rig.quotas.usage("vm"), "as a restart counts");
+    }
+
+    /**
+     * A Tlcreate whose finish fails (ENOSPC on a full share) takes its file back while a rename of the same VM has
+     * looked at the new name, seen the file made there, and is about to replace it (here: waiting in its rename call,
+     * its inodes locked). Before, the take-back held no lock: it removed the file, the create gave its inode back, and
+     * the rename then replaced a name already free and gave the made file's inode back too, one inode below what a
+     * restart counts. Now the take-back waits for the inode's lock: the rename replaces the file made, and the create,
+     * which can no longer take it back, keeps its inode counted.
+     */
+    @Test
+    void aTakeBackWaitsForARenameThatSawTheFileMade() throws Exception {
+        Files.createDirectories(data.resolve("out"));
+        Files.writeString(data.resolve("out/x"), "theirs");
+        QuotaAccounting quota = new QuotaAccounting(rig.quotas.of("vm"));
+        GuardedFs fs = allowingAll();
+        CountDownLatch renameLooked = new CountDownLatch(1);
+        CountDownLatch renameGoes = new CountDownLatch(1);
+        AtomicReference<Throwable> renameFailed = new AtomicReference<>();
+        InodeLocks.whileWaiting(renameGoes::countDown);
+        try (FileHandle root = fs.attach(ROOT_USER, "data", new SessionShares(Map.of("data", share)))
+                        .root();
+                FileHandle cache = walk(fs, root, "cache");
+                FileHandle out = walk(fs, root, "out")) {
+            Thread rename = new Thread(() -> {
+                try {
+                    quota.moving(
+                            "data",
+                            QuotaAccounting.named(out.node(), "x", () -> "out/x"),
+                            QuotaAccounting.named(cache.node(), "a", () -> "cache/a"),
+                            true,
+                            replace -> {
+                                renameLooked.countDown();
+                                awaitUninterruptibly(renameGoes);
+                                share.entries().renameAt(out.node(), "x", cache.node(), "a", replace);
+                            });
+                } catch (Throwable e) {
+                    renameFailed.set(e);
+                } finally {
+                    renameLooked.countDown();
+                }
+            });
+            Entries.Finish startsTheRenameThenFails = (node, stat) -> {
+                rename.start();
+                awaitUninterruptibly(renameLooked);
+                throw new P9Exception(Errno.ENOSPC, "no room for the owner");
+            };
+
+            P9Exception failed = assertThrows(
+                    P9Exception.class,
+                    () -> quota.creating(
+                            "data",
+                            () -> "cache/a",
+                            false,
+                            takingBack -> share.io()
+                                    .create(
+                                            cache.node(),
+                                            "a",
+                                            O_RDWR,
+                                            0644,
+                                            true,
+                                            startsTheRenameThenFails,
+                                            takingBack),
+                            FileIo.Created::isNew));
+            renameGoes.countDown(); // without a lock to wait for, the take-back is done by now
+            rename.join();
+
+            assertNull(renameFailed.get(), "the rename failed: " + renameFailed.get());
+            assertEquals(Errno.ENOSPC, failed.errno());
+        }
+        assertEquals("theirs", Files.readString(data.resolve("cache/a")));
+        assertEquals(new PolicyQuotas(rig.holder.current()).usage("vm"), rig.quotas.usage("vm"), "as a restart counts");
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @FunctionalInterface
