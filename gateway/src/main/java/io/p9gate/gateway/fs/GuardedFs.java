@@ -15,6 +15,7 @@ import io.p9gate.gateway.backend.Inodes;
 import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.LockTable;
+import io.p9gate.gateway.backend.MadeFileNotTakenBack;
 import io.p9gate.gateway.backend.MappedSpecialFile;
 import io.p9gate.gateway.backend.Names;
 import io.p9gate.gateway.backend.Node;
@@ -590,7 +591,7 @@ public final class GuardedFs {
             return changeIn(Operation.CREATE, who, share, paths, args, () -> {
                 // Without O_EXCL an existing file may be opened: it takes no inode, and its truncation
                 // goes through the quota like any other (so O_TRUNC is applied after the open).
-                FileIo.Created made = quota.creating(
+                FileIo.Created made = keepingMade(() -> quota.creating(
                         share.name(),
                         paths.at(0),
                         false,
@@ -606,7 +607,7 @@ public final class GuardedFs {
                                             SetIdBits.created(share.root(), node, askedMode);
                                         },
                                         takingBack),
-                        FileIo.Created::isNew);
+                        FileIo.Created::isNew));
                 try {
                     if (!made.isNew()) {
                         refuseMappedSpecialFile(share, made.node());
@@ -635,6 +636,19 @@ public final class GuardedFs {
                 }
             });
         });
+    }
+
+    /**
+     * A Tlcreate that failed with a file made it could not take back: the file lives on (under its name or another),
+     * or other requests counted it made, so its outcome record adds {@code applied=created} as the quota keeps its
+     * inode; a log that said only "failed" would deny a file the host keeps.
+     */
+    private static <T> T keepingMade(ChokePoint.BackendCall<T> create) throws P9Exception {
+        try {
+            return create.run();
+        } catch (MadeFileNotTakenBack e) {
+            throw new PartlyApplied(e, "applied=created");
+        }
     }
 
     /** Whether a new entry of {@code who}'s uid and {@code gid} may be made ({@link UnmappedOwners#creating}). */

@@ -132,12 +132,15 @@ class QuotaAccountingTest {
      * scopes looks for handles holding removed names, as it must. The create's handle holds one, so the create fails
      * with ENOENT, while its file lives on as "b". The create's inode must stay counted: before, it was given back,
      * the count was 1 inode where a restart finds 2, and each such race gave the VM one more inode than its limit.
+     * The create's outcome record says the file was made ({@code applied=created}): before, it said only that the
+     * create failed, and the log missed a file the host keeps.
      */
     @Test
     void aCreateRefusedForANameLostMeanwhileKeepsItsFileCounted() throws Exception {
         Files.createDirectories(data.resolve("out"));
         Files.createFile(data.resolve("out/x"));
-        GuardedFs fs = allowingAll();
+        GuardedFsTest.RecordingAudit audit = new GuardedFsTest.RecordingAudit();
+        GuardedFs fs = allowingAll(audit);
         AtomicReference<Throwable> failed = new AtomicReference<>();
         try (FileHandle root = fs.attach(ROOT_USER, "data", new SessionShares(Map.of("data", share)))
                         .root();
@@ -165,6 +168,15 @@ class QuotaAccountingTest {
         }
         assertTrue(Files.exists(data.resolve("cache/b")), "the file made lives on as b");
         assertFalse(Files.exists(data.resolve("cache/a")));
+        GuardedFsTest.Recorded create = audit.records.stream()
+                .filter(r -> r.request().operation() == Operation.CREATE)
+                .reduce((first, last) -> last)
+                .orElseThrow();
+        assertEquals(RecordPhase.OUTCOME, create.phase());
+        assertEquals(Errno.ENOENT, create.outcome().errno());
+        assertTrue(
+                create.request().detail().contains("applied=created"),
+                create.request().detail());
         assertEquals(new PolicyQuotas(rig.holder.current()).usage("vm"), rig.quotas.usage("vm"), "as a restart counts");
     }
 
@@ -262,13 +274,13 @@ class QuotaAccountingTest {
 
     /** The VM's guarded filesystem under a policy that allows everything. */
     private GuardedFs allowingAll() {
+        return allowingAll(new NoAudit());
+    }
+
+    /** As {@link #allowingAll()}, recording in {@code audit}. */
+    private GuardedFs allowingAll(AuditTrail audit) {
         return new GuardedFs(
-                "vm",
-                1,
-                request -> Decision.allow(List.of("test")),
-                new NoAudit(),
-                ChownedIds.UNMAPPED,
-                rig.quotas.of("vm"));
+                "vm", 1, request -> Decision.allow(List.of("test")), audit, ChownedIds.UNMAPPED, rig.quotas.of("vm"));
     }
 
     private static FileHandle walk(GuardedFs fs, FileHandle from, String name) throws P9Exception {
