@@ -125,6 +125,12 @@ public final class FileIo {
             // Made (O_EXCL), then refused as its handle was made: its name was removed meanwhile while the file kept
             // another (ShareRoot.openNamed). That name is gone, and the file is no longer the create's to take back.
             throw exists[0] ? new MadeFileNotTakenBack(e) : e;
+        } catch (RuntimeException e) {
+            // A fault once the file existed: it was not taken back, so it counts as made whatever failed.
+            if (exists[0]) {
+                throw MadeFileNotTakenBack.of(e);
+            }
+            throw e;
         }
         Node node = made.node();
         OpenFile file;
@@ -158,7 +164,8 @@ public final class FileIo {
      * Takes back the file a create made before it failed with {@code failure} ({@link UnmadeFile}), holding
      * {@code takingBack}'s lock on its inode from the look at its name to its unlink.
      *
-     * @throws MadeFileNotTakenBack if it could not be: the create fails with {@code failure}'s errno all the same
+     * @throws MadeFileNotTakenBack if it could not be: the create fails with {@code failure}'s errno all the same (EIO
+     *     for a fault), and a quota keeps its inode
      */
     private static void takeBack(Node dir, String name, FileStat made, TakeBackLock takingBack, Exception failure)
             throws MadeFileNotTakenBack {
@@ -166,8 +173,8 @@ public final class FileIo {
         try (TakeBackLock.Held _ = takingBack.hold(made.key())) {
             taken = UnmadeFile.remove(dir, name, made);
         }
-        if (!taken && failure instanceof P9Exception error) {
-            throw new MadeFileNotTakenBack(error);
+        if (!taken) {
+            throw MadeFileNotTakenBack.of(failure);
         }
     }
 

@@ -647,6 +647,9 @@ public final class GuardedFs {
         try {
             return create.run();
         } catch (MadeFileNotTakenBack e) {
+            if (e.getCause() instanceof RuntimeException fault) {
+                UnexpectedFaults.log(Operation.CREATE.name(), fault); // EIO, as ChokePoint answers any fault
+            }
             throw new PartlyApplied(e, "applied=created");
         }
     }

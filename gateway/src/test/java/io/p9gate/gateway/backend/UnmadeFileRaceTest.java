@@ -86,6 +86,27 @@ class UnmadeFileRaceTest {
         assertEquals(List.of("moved"), names());
     }
 
+    /**
+     * A fault (a bug) after the file was made, renamed away meanwhile: not taken back, the create says so too (EIO),
+     * so that a quota keeps its inode; before, the fault went up as it was, and the quota gave the inode back.
+     */
+    @Test
+    void aFileMadeAndRenamedAwayBeforeAFaultIsReportedKept() throws Exception {
+        FileIo io = new FileIo(share);
+        try (Node root = share.root()) {
+            P9Exception failed = assertThrows(
+                    P9Exception.class,
+                    () -> io.create(root, "victim", O_RDWR, 0644, true, (node, stat) -> {
+                        move("victim", "moved");
+                        throw new IllegalStateException("a fault in the create");
+                    }));
+
+            assertInstanceOf(MadeFileNotTakenBack.class, failed);
+            assertEquals(Errno.EIO, failed.errno());
+        }
+        assertEquals(List.of("moved"), names());
+    }
+
     /** A create whose finish runs {@code meanwhile} (another session's request), then fails with ENOSPC. */
     private P9Exception failedCreate(String name, Runnable meanwhile) throws P9Exception {
         FileIo io = new FileIo(share);

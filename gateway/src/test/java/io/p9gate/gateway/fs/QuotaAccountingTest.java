@@ -168,10 +168,7 @@ class QuotaAccountingTest {
         }
         assertTrue(Files.exists(data.resolve("cache/b")), "the file made lives on as b");
         assertFalse(Files.exists(data.resolve("cache/a")));
-        GuardedFsTest.Recorded create = audit.records.stream()
-                .filter(r -> r.request().operation() == Operation.CREATE)
-                .reduce((first, last) -> last)
-                .orElseThrow();
+        GuardedFsTest.Recorded create = lastCreate(audit);
         assertEquals(RecordPhase.OUTCOME, create.phase());
         assertEquals(Errno.ENOENT, create.outcome().errno());
         assertTrue(
@@ -250,6 +247,40 @@ class QuotaAccountingTest {
         }
         assertEquals("theirs", Files.readString(data.resolve("cache/a")));
         assertEquals(new PolicyQuotas(rig.holder.current()).usage("vm"), rig.quotas.usage("vm"), "as a restart counts");
+    }
+
+    /**
+     * A fault (a bug) in a Tlcreate once its file exists, before its handle is made: the file stays, not taken back.
+     * Its inode stays counted and its outcome record says it was made; before, the fault gave the inode back while
+     * the file lived on, uncounted.
+     */
+    @Test
+    void aFaultAfterTheFileIsMadeKeepsItCounted() throws Exception {
+        GuardedFsTest.RecordingAudit audit = new GuardedFsTest.RecordingAudit();
+        GuardedFs fs = allowingAll(audit);
+        FileIo.whileCreating(() -> {
+            FileIo.whileCreating(null);
+            throw new IllegalStateException("a fault in the create");
+        });
+        try (FileHandle root = fs.attach(ROOT_USER, "data", new SessionShares(Map.of("data", share)))
+                        .root();
+                FileHandle cache = walk(fs, root, "cache")) {
+            P9Exception failed = assertThrows(
+                    P9Exception.class,
+                    () -> fs.create(ROOT_USER, cache, "a", O_RDWR | O_EXCL, 0644, 0, true, GuardedFs.NO_CLAIM));
+
+            assertEquals(Errno.EIO, failed.errno());
+        }
+        assertTrue(Files.exists(data.resolve("cache/a")), "the file made lives on");
+        assertEquals(new PolicyQuotas(rig.holder.current()).usage("vm"), rig.quotas.usage("vm"), "as a restart counts");
+        assertTrue(lastCreate(audit).request().detail().contains("applied=created"), "the log says it was made");
+    }
+
+    private static GuardedFsTest.Recorded lastCreate(GuardedFsTest.RecordingAudit audit) {
+        return audit.records.stream()
+                .filter(r -> r.request().operation() == Operation.CREATE)
+                .reduce((first, last) -> last)
+                .orElseThrow();
     }
 
     private static void awaitUninterruptibly(CountDownLatch latch) {
