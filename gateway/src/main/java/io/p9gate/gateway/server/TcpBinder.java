@@ -72,7 +72,7 @@ final class TcpBinder implements ListenerBinder {
     public void identify(Channel connection, PeerIdentifier identifier, Consumer<String> accepted) {
         InetSocketAddress remote = (InetSocketAddress) connection.remoteAddress();
         PeerFacts peer = new PeerFacts.Tcp(remote);
-        String local = spec.device() == null ? null : FromThisHost.reason(remote.getAddress());
+        String local = spec.device() == null ? null : FromThisHost.SYSTEM.reason(remote.getAddress());
         if (local != null) {
             // The interface is the identity only of what arrives through it: a local process is not the VM.
             PeerVerdict.Refused refused = new PeerVerdict.Refused(
