@@ -23,6 +23,7 @@ final class PeerRules {
     private final Map<String, VmPolicy> byBind = new LinkedHashMap<>();
     private final Map<String, List<Pinned>> pinsByBind = new LinkedHashMap<>();
     private final Map<String, ResolvedPeer> peers = new LinkedHashMap<>();
+    private final Map<String, Pinned> pinsByVm = new LinkedHashMap<>();
 
     private record Pinned(VmPolicy vm, CertificatePin pin) {}
 
@@ -36,10 +37,13 @@ final class PeerRules {
         for (VmPolicy vm : engine.policy().vms().values()) {
             ListenerSpec l = vm.listen();
             switch (l) {
-                case ListenerSpec.Tls tls ->
+                case ListenerSpec.Tls tls -> {
+                    Pinned pinned = new Pinned(vm, CertificatePin.of(tls.client()));
                     rules.pinsByBind
                             .computeIfAbsent(l.bindKey(), k -> new ArrayList<>())
-                            .add(new Pinned(vm, CertificatePin.of(tls.client())));
+                            .add(pinned);
+                    rules.pinsByVm.put(vm.id(), pinned);
+                }
                 case ListenerSpec.Vsock vsock -> rules.byBind.put(l.bindKey() + "#" + vsock.cid(), vm);
                 case ListenerSpec.UnixSocket unix -> {
                     rules.byBind.put(l.bindKey(), vm);
@@ -110,8 +114,43 @@ final class PeerRules {
      * else it matches; one that matches two VMs is ambiguous and refused.
      */
     PeerVerdict certificateOwner(String bindKey, String listener, PeerFacts.Tls peer) {
+        return certificateOwner(pinsByBind.getOrDefault(bindKey, List.of()), listener, peer);
+    }
+
+    /**
+     * How a connection that arrived on {@code bindKey} is decided for {@code vm} while the VM's own {@code listen:}
+     * names another (a listener change, bound at restart): by the VM's rules on the listener it arrived on, as if it
+     * were still there, unless another VM now has that listener (or that CID on it). Empty if the VM's listener is
+     * not changed, is of another kind, or is taken by another VM: the connection is then decided as a new one.
+     */
+    Optional<PeerVerdict> onPendingListener(VmPolicy vm, String bindKey, String listener, PeerFacts peer) {
+        if (vm.listen().bindKey().equals(bindKey)) {
+            return Optional.empty();
+        }
+        return switch (peer) {
+            case PeerFacts.Tcp tcp
+            when vm.listen() instanceof ListenerSpec.Tcp && vmAt(bindKey).isEmpty() ->
+                Optional.of(new PeerVerdict.Accepted(vm.id()));
+            case PeerFacts.Unix unix
+            when vm.listen() instanceof ListenerSpec.UnixSocket && vmAt(bindKey).isEmpty() ->
+                Optional.of(checkPeer(vm, unix));
+            case PeerFacts.Vsock vsock
+            when vm.listen() instanceof ListenerSpec.Vsock v
+                    && v.cid() == vsock.cid()
+                    && vmWithCid(bindKey, vsock.cid()).isEmpty() -> Optional.of(new PeerVerdict.Accepted(vm.id()));
+            case PeerFacts.Tls tls
+            when pinsByVm.containsKey(vm.id()) -> {
+                List<Pinned> pins = new ArrayList<>(pinsByBind.getOrDefault(bindKey, List.of()));
+                pins.add(pinsByVm.get(vm.id()));
+                yield Optional.of(certificateOwner(pins, listener, tls));
+            }
+            default -> Optional.empty();
+        };
+    }
+
+    private static PeerVerdict certificateOwner(List<Pinned> pins, String listener, PeerFacts.Tls peer) {
         List<String> owners = new ArrayList<>();
-        for (Pinned p : pinsByBind.getOrDefault(bindKey, List.of())) {
+        for (Pinned p : pins) {
             CertificatePin.Match m = p.pin().match(peer.chain());
             switch (m) {
                 case CertificatePin.Match.Yes yes -> owners.add(p.vm().id());

@@ -69,6 +69,27 @@ public final class PolicyPeers implements PeerIdentifier {
         return verdict;
     }
 
+    /**
+     * A VM's new {@code listen:} is bound only at restart: until then the listener its open connections arrived on is
+     * still its own, unless the new policy gives that listener (a socket, a port, a CID) to another VM. They are
+     * decided there by the VM's trust data of the new policy (pins, CRLs, {@code peer:}, CID), so a revocation still
+     * closes them and a pending listener change does not.
+     */
+    @Override
+    public PeerVerdict identifyAgain(ListenSpec listener, PeerFacts peer, String vm) {
+        PeerRules rules = compiled().rules();
+        PeerVerdict verdict = decide(listener, peer);
+        VmPolicy now = engine.get().policy().vms().get(vm);
+        if (!(verdict instanceof PeerVerdict.Accepted a && a.vm().equals(vm)) && now != null) {
+            verdict = rules.onPendingListener(now, PolicyListeners.bindKey(listener), listener.describe(), peer)
+                    .orElse(verdict);
+        }
+        if (verdict instanceof PeerVerdict.Refused refused) {
+            record(listener, peer.describe(), refused);
+        }
+        return verdict;
+    }
+
     @Override
     public void handshakeFailed(ListenSpec listener, String peer, String reason) {
         record(listener, peer, new PeerVerdict.Refused("", RULE_TLS, reason));

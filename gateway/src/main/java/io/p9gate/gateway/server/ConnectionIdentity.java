@@ -23,7 +23,7 @@ record ConnectionIdentity(ListenSpec listener, PeerFacts facts, String vm) {
 
     /** Whether {@code identifier}, as it decides now, still names the same VM; a refusal is recorded and logged. */
     boolean stillHolds(PeerIdentifier identifier) {
-        return RefusedPeers.identify(identifier, listener, facts) instanceof PeerVerdict.Accepted a
+        return RefusedPeers.identifyAgain(identifier, listener, facts, vm) instanceof PeerVerdict.Accepted a
                 && a.vm().equals(vm);
     }
 }

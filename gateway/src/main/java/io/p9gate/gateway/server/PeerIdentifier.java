@@ -21,6 +21,15 @@ public interface PeerIdentifier {
     PeerVerdict identify(ListenSpec listener, PeerFacts peer);
 
     /**
+     * Decides again, after a reload, a connection that {@code listener} accepted as {@code vm}: as a new connection
+     * unless the identifier knows better (a listener change the policy made for the VM applies only at restart, so the
+     * connection is decided on the listener it arrived on).
+     */
+    default PeerVerdict identifyAgain(ListenSpec listener, PeerFacts peer, String vm) {
+        return identify(listener, peer);
+    }
+
+    /**
      * A TLS handshake that failed before any certificate reached {@link #identify} (none sent, not TLS 1.3, not
      * TLS at all): recorded like a refusal, with no VM.
      */

@@ -16,7 +16,15 @@ final class RefusedPeers {
 
     /** What {@code identifier} says of {@code peer}; a refusal, which the identifier recorded, is logged too. */
     static PeerVerdict identify(PeerIdentifier identifier, ListenSpec listener, PeerFacts peer) {
-        PeerVerdict verdict = identifier.identify(listener, peer);
+        return logged(listener, identifier.identify(listener, peer));
+    }
+
+    /** What {@code identifier} says again of a connection accepted as {@code vm}; a refusal is logged too. */
+    static PeerVerdict identifyAgain(PeerIdentifier identifier, ListenSpec listener, PeerFacts peer, String vm) {
+        return logged(listener, identifier.identifyAgain(listener, peer, vm));
+    }
+
+    private static PeerVerdict logged(ListenSpec listener, PeerVerdict verdict) {
         if (verdict instanceof PeerVerdict.Refused refused) {
             log(listener, refused);
         }

@@ -1,6 +1,7 @@
 package io.p9gate.gateway.identity;
 
 import io.p9gate.gateway.budget.Budgets;
+import io.p9gate.gateway.certs.TestPki;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
@@ -19,6 +20,7 @@ import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.policy.PolicyHolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -76,8 +78,14 @@ final class IdentityRig implements AutoCloseable {
 
     /** Loads {@code vms} (YAML under {@code vms:}; {@code %A}/{@code %B} stand for the share directories). */
     IdentityRig load(String vms) throws Exception {
+        holder = PolicyHolder.load(write(vms));
+        return this;
+    }
+
+    /** Writes {@code vms} as {@link #load} does, for {@code holder.reload()} to read. */
+    Path write(String vms) throws Exception {
         Path policy = dir.resolve("policy.yaml");
-        Files.writeString(
+        return Files.writeString(
                 policy,
                 "image: test\nvms:\n"
                         + vms.stripIndent()
@@ -86,8 +94,6 @@ final class IdentityRig implements AutoCloseable {
                                 .lines()
                                 .map(l -> "  " + l + "\n")
                                 .reduce("", String::concat));
-        holder = PolicyHolder.load(policy);
-        return this;
     }
 
     /** Loads {@code vms} and serves them; a start that fails leaves nothing open. */
@@ -116,6 +122,20 @@ final class IdentityRig implements AutoCloseable {
             throw e;
         }
         return this;
+    }
+
+    /** A test PKI (a day's validity) with a client certificate for each of {@code vms}. */
+    static TestPki pki(Path dir, String... vms) throws Exception {
+        TestPki pki = TestPki.create(dir, "p9gate test CA", List.of(), Duration.ofDays(1));
+        for (String vm : vms) {
+            pki.issueClient(vm, Duration.ofDays(1));
+        }
+        return pki;
+    }
+
+    /** The server side of {@code pki}: its server certificate and key. */
+    static ServerTls serverTls(TestPki pki) throws Exception {
+        return ServerTls.load(pki.dir().resolve(TestPki.SERVER_CERT), pki.dir().resolve(TestPki.SERVER_KEY));
     }
 
     /** The records of refused connections (denied attaches outside any session). */

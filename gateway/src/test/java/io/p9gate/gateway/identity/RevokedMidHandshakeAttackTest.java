@@ -16,8 +16,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,10 +34,8 @@ class RevokedMidHandshakeAttackTest {
 
     @Test
     void aCertificateRevokedWhileItsHandshakeEndsIsNotServed() throws Exception {
-        TestPki pki = TestPki.create(tmp.resolve("pki"), "p9gate test CA", List.of(), Duration.ofDays(1));
-        pki.issueClient("a", Duration.ofDays(1));
-        ServerTls serverTls =
-                ServerTls.load(pki.dir().resolve(TestPki.SERVER_CERT), pki.dir().resolve(TestPki.SERVER_KEY));
+        TestPki pki = IdentityRig.pki(tmp.resolve("pki"), "a");
+        ServerTls serverTls = IdentityRig.serverTls(pki);
         int port;
         try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = probe.getLocalPort();
