@@ -2,6 +2,7 @@ package io.p9gate.gateway.compliance;
 
 import io.p9gate.gateway.proto.Qid;
 import io.p9gate.policy.model.Access;
+import io.p9gate.policy.model.HostPermissions;
 import io.p9gate.policy.model.Rule;
 import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.Subtree;
@@ -62,6 +63,9 @@ final class ShareRun {
                 RuleChecks.run(log, probing, prefix + "/rule", rule, preferred);
             }
             vm.replay(policy, before, own, prefix + "/case");
+            if (policy.permissions() == HostPermissions.ENFORCE) {
+                PermissionChecks.run(vm, policy, root, own, prefix + "/place/permissions");
+            }
             if (own.isPresent()) {
                 places.allowedOps(own.get());
                 ConfinementChecks.symlinks(log, probing, prefix + "/confinement");

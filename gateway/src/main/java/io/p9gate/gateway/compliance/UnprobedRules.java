@@ -1,9 +1,7 @@
 package io.p9gate.gateway.compliance;
 
-import io.p9gate.policy.model.HostPermissions;
 import io.p9gate.policy.model.Limit;
 import io.p9gate.policy.model.ListenerSpec;
-import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.VmPolicy;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -69,17 +67,6 @@ final class UnprobedRules {
                         "client-cert: certificates the VM's pin does not name are refused",
                         "the suite connects with the VM's own certificate (--tls-cert) only"));
             default -> {}
-        }
-        for (SharePolicy share : vm.shares().values()) {
-            if (share.permissions() == HostPermissions.ENFORCE) {
-                out.add(skipped(
-                        vm.id() + "/" + share.name() + "/permissions",
-                        vm.id(),
-                        share.name(),
-                        "R-POL-2",
-                        "permissions: enforce (host modes checked as each guest user)",
-                        "the suite acts as one guest user, --uid; host modes against other users are not probed"));
-            }
         }
         return out;
     }

@@ -40,7 +40,12 @@ final class VmRun {
     private final Set<Integer> helloed = new HashSet<>();
 
     /** A session as one guest uid/gid, with the root fids of the shares it attached. */
-    private record IdSession(GuestSession session, Map<String, Step> roots) {}
+    record IdSession(GuestSession session, Map<String, Step> roots) {
+        /** The share's attach on this session (made once); null when the connection failed. */
+        Step root(String share, VmRun vm) {
+            return roots.computeIfAbsent(share, name -> vm.attachQuietly(session, name));
+        }
+    }
 
     /** What the VM runs share with the suite as a whole. */
     interface Suite {
@@ -231,7 +236,7 @@ final class VmRun {
         }
         for (CaseReplay.Placed placed : replay.get().casesOf(suite.engine().policy(), vm.id(), share.name())) {
             IdSession as = sessionAs((int) placed.c().uid(), (int) placed.c().gid());
-            Step root = as.roots().computeIfAbsent(share.name(), name -> attachQuietly(as.session(), name));
+            Step root = as.root(share.name(), this);
             if (root == null || !root.ok()) {
                 new Attempt(
                                 suite.log(),
@@ -252,7 +257,8 @@ final class VmRun {
         }
     }
 
-    private IdSession sessionAs(int uid, int gid) throws IOException {
+    /** A session as guest {@code uid}, its creates naming {@code gid}: opened once, closed at the end of the VM's run. */
+    IdSession sessionAs(int uid, int gid) throws IOException {
         if (uid == suite.options().uid() && gid == suite.options().gid()) {
             return replaySessions.computeIfAbsent(uid + ":" + gid, k -> new IdSession(session, mainRoots));
         }

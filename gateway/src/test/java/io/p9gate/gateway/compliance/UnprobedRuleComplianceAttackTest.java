@@ -2,9 +2,12 @@ package io.p9gate.gateway.compliance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.p9gate.gateway.backend.LinuxSyscalls;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,6 +26,10 @@ class UnprobedRuleComplianceAttackTest {
     Path tmp;
 
     private Path policy(String name, String vmKeys, String devices) throws Exception {
+        return policyWith(name, vmKeys, "devices: " + devices);
+    }
+
+    private Path policyWith(String name, String vmKeys, String shareKeys) throws Exception {
         Path share = Files.createDirectories(tmp.resolve("share"));
         return Files.writeString(tmp.resolve(name), """
                 image: t
@@ -30,8 +37,8 @@ class UnprobedRuleComplianceAttackTest {
                   vm1:
                     listen: unix:%s
                     %s
-                    shares: {data: {path: %s, access: read-write, devices: %s}}
-                """.formatted(tmp.resolve("vm1.sock"), vmKeys, share, devices));
+                    shares: {data: {path: %s, access: read-write, %s}}
+                """.formatted(tmp.resolve("vm1.sock"), vmKeys, share, shareKeys));
     }
 
     private SuiteRun run(Path served, Path checked) throws Exception {
@@ -109,5 +116,46 @@ class UnprobedRuleComplianceAttackTest {
             assertTrue(has(run, "FAIL", check), () -> check + " fails: " + run.describe());
         }
         assertEquals(SuiteReport.EXIT_FAILED, run.exitCode(), run::describe);
+    }
+
+    /**
+     * A share whose guest ids 0-65535 are host 100000-165535, with {@code permissions} as given; the share's directory
+     * belongs to guest root's host user, so the suite (guest root) can make its place there under either mode.
+     */
+    private Path permissionsPolicy(String name, String permissions) throws Exception {
+        Path file = policyWith(
+                name,
+                "ids: {uid: {ranges: [{guest: 0, host: 100000, count: 65536}]},"
+                        + " gid: {ranges: [{guest: 0, host: 100000, count: 65536}]}}",
+                "devices: refuse, permissions: " + permissions);
+        Path share = tmp.resolve("share");
+        // Removing a directory climbs from the share's directory up to / as the guest's host user: it must pass.
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setAttribute(share, "unix:uid", 100000);
+        Files.setAttribute(share, "unix:gid", 100000);
+        return file;
+    }
+
+    @Test
+    void aGatewayThatDoesNotEnforceHostPermissionsTheFileEnforcesFails() throws Exception {
+        assumeTrue(LinuxSyscalls.geteuid() == 0, "acting as each guest user on the host needs a root test run");
+        SuiteRun run = run(permissionsPolicy("served.yaml", "guest"), permissionsPolicy("file.yaml", "enforce"));
+        assertTrue(
+                run.lines("FAIL").stream()
+                        .anyMatch(l -> l.contains("vm1/data/place/permissions:") && l.contains("opened guest uid")),
+                () -> "place/permissions fails: " + run.describe());
+        assertEquals(SuiteReport.EXIT_FAILED, run.exitCode(), run::describe);
+    }
+
+    @Test
+    void aGatewayThatEnforcesHostPermissionsPassesTheCheck() throws Exception {
+        assumeTrue(LinuxSyscalls.geteuid() == 0, "acting as each guest user on the host needs a root test run");
+        Path file = permissionsPolicy("file.yaml", "enforce");
+        SuiteRun run = run(file, file);
+        assertTrue(has(run, "pass", "vm1/data/place/permissions"), () -> "place/permissions passes: " + run.describe());
+        assertTrue(
+                run.lines("skip").stream().noneMatch(l -> l.contains("/permissions")),
+                () -> "nothing says permissions: enforce is not probed: " + run.describe());
+        assertEquals(List.of(), run.lines("FAIL"), run::describe);
     }
 }
