@@ -1,11 +1,7 @@
 package io.p9gate.gateway.compliance;
 
-import io.p9gate.audit.CheckpointStore;
-import io.p9gate.audit.note.Checkpoint;
 import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.KeyFormatException;
-import io.p9gate.audit.note.NoteFormatException;
-import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.note.VerifierKey;
 import io.p9gate.audit.read.AbbreviatedPath;
 import io.p9gate.audit.read.AuditRecord;
@@ -45,14 +41,18 @@ final class AuditChecks {
     private final long startSeq;
     private final String policyDigest;
     private final Duration wait;
+    /** When the suite began: a checkpoint over its records cannot be older. */
+    private final Instant began;
+
     private final Map<Probe, Long> seqs = new IdentityHashMap<>();
     /** Digests of other policies that decided the suite's requests, with how many of them. */
     private final Map<String, Integer> otherPolicies = new TreeMap<>();
     /** Checks whose requests the gateway decided against the policy, though the answer looked right: why, by check id. */
     private final Map<String, List<String>> contradictions = new HashMap<>();
 
-    private AuditChecks(Path dir, Path publicKey, long startSeq, String policyDigest, Duration wait) {
+    private AuditChecks(Path dir, Path publicKey, long startSeq, String policyDigest, Duration wait, Instant began) {
         this.dir = dir;
+        this.began = began;
         this.publicKey = publicKey;
         this.startSeq = startSeq;
         this.policyDigest = policyDigest;
@@ -61,9 +61,10 @@ final class AuditChecks {
 
     /** Notes where the log ends before the suite sends anything: only later records can be the suite's. */
     static AuditChecks begin(Path dir, Path publicKey, String policyDigest, Duration wait) throws IOException {
+        Instant began = Instant.now();
         AtomicLong count = new AtomicLong();
         SegmentReader.forEachLine(dir, line -> count.incrementAndGet());
-        return new AuditChecks(dir, publicKey, count.get(), policyDigest, wait);
+        return new AuditChecks(dir, publicKey, count.get(), policyDigest, wait, began);
     }
 
     /** By check id: requests of that check that the log shows decided otherwise than the policy says. */
@@ -104,7 +105,12 @@ final class AuditChecks {
         pairings.forEach((vm, pairing) -> matchVm(log, vm, pairing));
         policyLoaded(log, lastPolicy[0]);
         long lastSeq = seqs.values().stream().mapToLong(Long::longValue).max().orElse(startSeq - 1);
-        checkpoint(log, key, lastSeq);
+        Instant recorded = records.stream()
+                .filter(r -> r.seq() == lastSeq)
+                .map(AuditRecord::instant)
+                .findFirst()
+                .orElse(null);
+        log.add(new CheckpointCheck(dir, key, wait, began).judge(lastSeq, recorded));
         verify(log, key);
     }
 
@@ -324,76 +330,6 @@ final class AuditChecks {
             Thread.sleep(POLL.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Waits (at most {@code wait}) for a signed checkpoint covering every matched record; it must be recent. */
-    private void checkpoint(CheckLog log, VerifierKey key, long lastSeq) throws IOException {
-        String title = "a signed checkpoint covers the suite's records (up to " + lastSeq + ") and is recent";
-        Instant deadline = Instant.now().plus(wait);
-        Checkpoint newest = newestSigned(key);
-        while ((newest == null || newest.size() <= lastSeq) && Instant.now().isBefore(deadline)) {
-            try {
-                Thread.sleep(POLL.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            newest = newestSigned(key);
-        }
-        if (newest == null) {
-            log.add(checkpointResult(title, "", "no checkpoint signed by " + key.name()));
-            return;
-        }
-        Duration age = Duration.between(newest.time(), Instant.now());
-        String seen = "size " + newest.size() + ", signed " + newest.time() + " (" + age.toMillis() + " ms ago)";
-        String wrong;
-        if (newest.size() <= lastSeq) {
-            wrong = "none covers record " + lastSeq + " within " + wait.toSeconds() + " s";
-        } else if (age.compareTo(wait.plus(wait)) > 0) {
-            wrong = "older than " + wait.plus(wait);
-        } else {
-            wrong = null;
-        }
-        log.add(checkpointResult(title, seen, wrong));
-    }
-
-    /** The checkpoint check's result: passed when nothing is {@code wrong} (null), else failed saying why. */
-    private static CheckResult checkpointResult(String title, String seen, String wrong) {
-        return result(
-                "audit/checkpoint",
-                null,
-                "R-AUD-2",
-                title,
-                wrong == null ? Status.PASSED : Status.FAILED,
-                seen,
-                wrong == null ? "" : wrong);
-    }
-
-    /** The newest checkpoint signed by the key; the sidecar is read a note at a time, keeping only that one. */
-    private Checkpoint newestSigned(VerifierKey key) throws IOException {
-        Checkpoint newest = null;
-        try (CheckpointStore.Entries in = CheckpointStore.entries(dir)) {
-            for (CheckpointStore.Entry e = in.next(); e != null; e = in.next()) {
-                Checkpoint cp = signed(e, key);
-                if (cp != null && (newest == null || cp.size() > newest.size())) {
-                    newest = cp;
-                }
-            }
-        }
-        return newest;
-    }
-
-    /** The entry's checkpoint when the key's signature on it verifies, else null. */
-    private static Checkpoint signed(CheckpointStore.Entry e, VerifierKey key) {
-        if (e.noteText() == null) {
-            return null;
-        }
-        try {
-            SignedNote note = SignedNote.parse(e.noteText());
-            return note.trust(List.of(key)) == SignedNote.Trust.VERIFIED ? Checkpoint.parse(note.body()) : null;
-        } catch (NoteFormatException ignored) {
-            return null; // a malformed note is the verifier's finding, reported by the verify check
         }
     }
 

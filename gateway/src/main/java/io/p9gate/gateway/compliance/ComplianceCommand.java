@@ -96,7 +96,8 @@ public final class ComplianceCommand implements Runnable {
                 names = "--audit-wait",
                 paramLabel = "SECONDS",
                 description =
-                        "How long to wait for a signed checkpoint over the suite's records (default: ${DEFAULT-VALUE}).")
+                        "How long to wait for a signed checkpoint over the suite's records; it must be dated at most"
+                                + " twice this after the last of them (default: ${DEFAULT-VALUE}).")
         long auditWait = SuiteOptions.DEFAULT_AUDIT_WAIT.toSeconds();
 
         @Override
