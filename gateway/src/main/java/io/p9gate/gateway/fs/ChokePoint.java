@@ -234,7 +234,8 @@ final class ChokePoint {
         Decision decision = decided.decision();
         if (!decision.allowed()) {
             record(decided, Outcome.failure(decision.errno()), RecordPhase.DONE, AuditTrail.NO_SEQ);
-            throw new P9Exception(decision.errno(), decided.request().operation() + " denied by " + decision.ruleIds());
+            throw new RecordedRefusal(
+                    decision.errno(), decided.request().operation() + " denied by " + decision.ruleIds());
         }
         return decided;
     }

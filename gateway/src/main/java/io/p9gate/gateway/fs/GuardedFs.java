@@ -279,8 +279,16 @@ public final class GuardedFs {
         }
     }
 
+    /**
+     * A Tclunk that only closes: the fid is freed whatever is decided (clunk(5)), so a refusal (the file was moved
+     * out of the share by the host) is recorded but answered Rclunk; only a failed record is the guest's error.
+     */
     public void clunk(Subject who, FileHandle handle) throws P9Exception {
-        inspectAt(Operation.CLUNK, who, handle, RequestArgs.NONE, () -> DONE, NO_BYTES);
+        try {
+            inspectAt(Operation.CLUNK, who, handle, RequestArgs.NONE, () -> DONE, NO_BYTES);
+        } catch (RecordedRefusal refused) {
+            // Recorded as refused; the fid is freed by the caller all the same.
+        }
     }
 
     // ---------------------------------------------------------------- lookup and metadata
