@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
@@ -212,7 +211,7 @@ public final class MetricsEndpoint implements AutoCloseable {
     }
 
     private void answer(SocketChannel client, ScrapeSlots.Slot slot) throws IOException {
-        String requestLine = readRequestLine(client);
+        String requestLine = new RequestHead(MAX_REQUEST).readFrom(client).requestLine();
         slots.requested(slot);
         String[] parts = requestLine.split(" ");
         if (parts.length != 3 || !parts[2].startsWith("HTTP/")) {
@@ -227,20 +226,6 @@ public final class MetricsEndpoint implements AutoCloseable {
             writer.write(body, registry.scrape());
             respond(client, "200 OK", writer.getContentType(), body.toByteArray());
         }
-    }
-
-    /** The first line of the request, once its headers are complete (or the peer stopped sending). */
-    private static String readRequestLine(SocketChannel client) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocate(MAX_REQUEST);
-        while (buffer.hasRemaining() && client.read(buffer) >= 0) {
-            String sofar = new String(buffer.array(), 0, buffer.position(), StandardCharsets.ISO_8859_1);
-            if (sofar.contains("\r\n\r\n") || sofar.contains("\n\n")) {
-                break;
-            }
-        }
-        String text = new String(buffer.array(), 0, buffer.position(), StandardCharsets.ISO_8859_1);
-        int end = text.indexOf('\n');
-        return (end >= 0 ? text.substring(0, end) : text).strip();
     }
 
     private static void respond(SocketChannel client, String status, String type, byte[] body) throws IOException {
