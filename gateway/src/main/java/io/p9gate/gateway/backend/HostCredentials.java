@@ -34,6 +34,11 @@ public final class HostCredentials {
     private static final System.Logger LOG = System.getLogger(HostCredentials.class.getName());
     /** A thread's own supplementary groups never change but for this class, which always puts them back. */
     private static final ThreadLocal<int[]> OWN_GROUPS = new ThreadLocal<>();
+    /** Whom the calling thread acts as now, inside {@link #actingAs}; none outside. */
+    private static final ThreadLocal<Acting> ACTING = new ThreadLocal<>();
+
+    /** A guest user's ids the thread took, and the thread's own, to give back. */
+    private record Acting(int uid, int gid, int ownUid, int ownGid, int[] ownGroups) {}
 
     private HostCredentials() {}
 
@@ -69,9 +74,45 @@ public final class HostCredentials {
                         "cannot act as host uid " + Integer.toUnsignedString(uid) + " gid "
                                 + Integer.toUnsignedString(gid));
             }
-            return call.run();
+            Acting outside = ACTING.get();
+            ACTING.set(new Acting(uid, gid, ownUid, ownGid, ownGroups));
+            try {
+                return call.run();
+            } finally {
+                ACTING.set(outside);
+            }
         } finally {
             restore(ownUid, ownGid, ownGroups);
+        }
+    }
+
+    /**
+     * Runs {@code call} with the gateway's own credentials, inside a call {@link #actingAs} a guest user or not: for
+     * what the gateway must know whatever that user may search, such as whether a directory holds a share's root
+     * (the climb from a share's root passes directories above the share). Then the guest user's ids again.
+     *
+     * @throws P9Exception EPERM if the thread cannot take the guest user's ids back: the guest's call must stop
+     *     rather than go on as the gateway
+     */
+    static <T> T asGateway(Call<T> call) throws P9Exception {
+        Acting acting = ACTING.get();
+        if (acting == null) {
+            return call.run();
+        }
+        restore(acting.ownUid(), acting.ownGid(), acting.ownGroups());
+        ACTING.remove();
+        try {
+            return call.run();
+        } finally {
+            if (acting.ownGroups().length > 0) {
+                LinuxSyscalls.setgroupsThisThread(NO_GROUPS);
+            }
+            LinuxSyscalls.setfsgid(acting.gid());
+            LinuxSyscalls.setfsuid(acting.uid());
+            if (LinuxSyscalls.setfsuid(QUERY) != acting.uid() || LinuxSyscalls.setfsgid(QUERY) != acting.gid()) {
+                throw new P9Exception(Errno.EPERM, "cannot act as the guest's host user again");
+            }
+            ACTING.set(acting);
         }
     }
 

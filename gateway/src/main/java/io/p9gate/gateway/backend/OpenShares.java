@@ -92,14 +92,18 @@ final class OpenShares {
      * found out, yes. Every start opens a share by its path, following symlinks: moving or removing such a directory
      * lets a guest whose share holds it put a symlink there, and the next start serves wherever it points.
      */
-    static boolean holdsShareRoot(FileKey dir) {
-        for (ShareRoot share : snapshot()) {
-            Set<FileKey> above = new HashSet<>();
-            if (ShareRoot.ancestors(share.rootNode(), above) ? above.contains(dir) : !removed(share)) {
-                return true;
+    static boolean holdsShareRoot(FileKey dir) throws P9Exception {
+        // As the gateway: a guest's host user may not search the directories above a share (permissions: enforce),
+        // and a climb it cannot finish would make every directory hold a root.
+        return HostCredentials.asGateway(() -> {
+            for (ShareRoot share : snapshot()) {
+                Set<FileKey> above = new HashSet<>();
+                if (ShareRoot.ancestors(share.rootNode(), above) ? above.contains(dir) : !removed(share)) {
+                    return true;
+                }
             }
-        }
-        return false;
+            return false;
+        });
     }
 
     /** Whether the share's directory was removed (by the host): it has no place above which anything could be. */

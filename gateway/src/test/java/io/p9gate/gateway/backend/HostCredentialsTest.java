@@ -54,19 +54,54 @@ class HostCredentialsTest {
     @Test
     void theThreadActsAsTheUserWithoutGroupsAndIsItselfAgainAfterwards() throws Exception {
         assumeTrue(LinuxSyscalls.geteuid() == 0, "switching ids needs CAP_SETUID/CAP_SETGID");
+        assertEquals(
+                List.of(
+                        "fsuid 101000 fsgid 101001 groups []",
+                        "fsuid 0 fsgid 0 groups [4242]",
+                        "fsuid 0 fsgid 0 groups [4242]"),
+                onThreadWithGroups(() -> {
+                    String inside = HostCredentials.actingAs(101000, 101001, HostCredentialsTest::credentials);
+                    String after = credentials();
+                    assertThrows(
+                            P9Exception.class,
+                            () -> HostCredentials.actingAs(101000, 101001, () -> {
+                                throw new P9Exception(Errno.EACCES, "the call fails");
+                            }));
+                    return List.of(inside, after, credentials());
+                }));
+    }
+
+    @Test
+    void asTheGatewayInsideAGuestUsersCallThenTheGuestUserAgain() throws Exception {
+        assumeTrue(LinuxSyscalls.geteuid() == 0, "switching ids needs CAP_SETUID/CAP_SETGID");
+        assertEquals(
+                List.of(
+                        "fsuid 0 fsgid 0 groups [4242]",
+                        "fsuid 101000 fsgid 101001 groups []",
+                        "fsuid 0 fsgid 0 groups [4242]",
+                        "fsuid 0 fsgid 0 groups [4242]"),
+                onThreadWithGroups(() -> {
+                    List<String> inside = HostCredentials.actingAs(
+                            101000,
+                            101001,
+                            () -> List.of(HostCredentials.asGateway(HostCredentialsTest::credentials), credentials()));
+                    return List.of(
+                            inside.get(0),
+                            inside.get(1),
+                            HostCredentials.asGateway(HostCredentialsTest::credentials),
+                            credentials());
+                }));
+    }
+
+    /**
+     * What {@code call} returns on a thread of its own with a supplementary group, which a guest user must not have.
+     */
+    private static Object onThreadWithGroups(HostCredentials.Call<Object> call) throws Exception {
         AtomicReference<Object> outcome = new AtomicReference<>();
-        // A thread of its own: it gets supplementary groups, which the guest user must not have.
         Thread worker = new Thread(() -> {
             try {
                 LinuxSyscalls.setgroupsThisThread(new int[] {4242});
-                String inside = HostCredentials.actingAs(101000, 101001, HostCredentialsTest::credentials);
-                String after = credentials();
-                assertThrows(
-                        P9Exception.class,
-                        () -> HostCredentials.actingAs(101000, 101001, () -> {
-                            throw new P9Exception(Errno.EACCES, "the call fails");
-                        }));
-                outcome.set(List.of(inside, after, credentials()));
+                outcome.set(call.run());
             } catch (Throwable t) {
                 outcome.set(t);
             }
@@ -76,12 +111,7 @@ class HostCredentialsTest {
         if (outcome.get() instanceof Throwable t) {
             throw new AssertionError(t);
         }
-        assertEquals(
-                List.of(
-                        "fsuid 101000 fsgid 101001 groups []",
-                        "fsuid 0 fsgid 0 groups [4242]",
-                        "fsuid 0 fsgid 0 groups [4242]"),
-                outcome.get());
+        return outcome.get();
     }
 
     /** The calling thread's filesystem ids and supplementary groups, as the kernel shows them. */
