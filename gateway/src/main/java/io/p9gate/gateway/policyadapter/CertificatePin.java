@@ -23,7 +23,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import javax.security.auth.x500.X500Principal;
 
 /**
  * One VM's {@code client-cert:}, ready to match: the pinned fingerprints, or the CA certificates (as PKIX trust
@@ -34,12 +33,7 @@ final class CertificatePin {
     private final ClientCertificate spec;
     private final Set<String> fingerprints;
     private final Set<TrustAnchor> anchors;
-    /**
-     * The pinned subject as RFC 2253 text, compared with the certificate's exactly: X.500 matching folds case,
-     * compatibility forms and spaces, so {@code CN=A} or a fullwidth {@code CN=ａ}, which a CA may issue to another
-     * party, would be this VM. Taken from the pin's DER encoding, as the certificate's is: that orders the attributes of
-     * a multi-valued RDN ({@code OU=vms+CN=a}), which the policy may list in any order.
-     */
+    /** The pinned subject, compared exactly with the certificate's: {@link ClientCertificate#subjectAsMatched}. */
     private final String subject;
 
     private final X509CRL crl;
@@ -49,9 +43,7 @@ final class CertificatePin {
         this.spec = spec;
         this.fingerprints = Set.copyOf(spec.sha256());
         this.anchors = anchors;
-        this.subject = spec.subject() == null
-                ? null
-                : new X500Principal(new X500Principal(spec.subject()).getEncoded()).getName();
+        this.subject = spec.subjectAsMatched();
         this.crl = crl;
         this.broken = broken;
     }

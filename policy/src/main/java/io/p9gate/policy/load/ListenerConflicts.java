@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import javax.security.auth.x500.X500Principal;
 
 /**
  * The transport must be able to tell every VM apart (R-DEP-1): a Unix socket or a plain TCP listener belongs to
@@ -75,13 +74,8 @@ final class ListenerConflicts {
      */
     private static List<String> pinsOf(ListenerSpec.Tls t) {
         if (!t.client().sha256().isEmpty()) return t.client().sha256();
-        return List.of(t.client().ca() + "|" + subjectAsMatched(t.client().subject()) + "|"
+        return List.of(t.client().ca() + "|" + t.client().subjectAsMatched() + "|"
                 + sanAsMatched(t.client().san()));
-    }
-
-    /** As the gateway reads a pin: from its DER encoding, which orders the attributes of a multi-valued RDN. */
-    private static String subjectAsMatched(String subject) {
-        return subject == null ? null : new X500Principal(new X500Principal(subject).getEncoded()).getName();
     }
 
     /** DNS names and email addresses match whatever their case, IP addresses whatever their spelling. */

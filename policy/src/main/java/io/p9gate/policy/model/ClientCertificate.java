@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.stream.Stream;
+import javax.security.auth.x500.X500Principal;
 
 /**
  * Which TLS client certificate is a VM's (R-DEP-1): pinned by SHA-256 fingerprint of the whole certificate, or
@@ -13,7 +14,8 @@ import java.util.stream.Stream;
  *
  * @param sha256  fingerprints (64 lower-case hex digits), any of which is this VM; empty when pinned by CA
  * @param ca      PEM file of the CA certificate(s) that issue this VM's certificate, or null
- * @param subject the subject distinguished name required (RFC 2253, compared as X.500 names), or null
+ * @param subject the subject distinguished name required (RFC 2253, compared as written: {@link #subjectAsMatched}), or
+ *                null
  * @param san     a subject alternative name required, {@code DNS:name}, {@code IP:address}, {@code URI:uri} or
  *                {@code email:address}, or null
  * @param crl     a PEM or DER CRL of {@code ca}, or null
@@ -34,6 +36,15 @@ public record ClientCertificate(List<String> sha256, Path ca, String subject, St
                     "a SHA-256 fingerprint is 64 hex digits (colons allowed), found '" + text + "'");
         }
         return hex;
+    }
+
+    /**
+     * The pinned subject as the gateway compares it with a certificate's, exactly: RFC 2253 text of its DER encoding,
+     * which orders the attributes of a multi-valued RDN ({@code OU=vms+CN=a}) as a certificate's does, and keeps case
+     * and spaces (X.500 matching would fold them, and {@code CN=A} would then be this VM). Null without a subject.
+     */
+    public String subjectAsMatched() {
+        return subject == null ? null : new X500Principal(new X500Principal(subject).getEncoded()).getName();
     }
 
     public boolean pinsNothing() {
