@@ -52,6 +52,14 @@ out=$(discover "$T/home/jdk-21" "$T/path21:$T/tools" "$T/jvm-old")
 expect "nothing >= 25: one-line error" "$(printf '%s\n' "$out" | grep -c '^FAIL:p9gate: no JDK >= 25 found')" 1
 expect "nothing >= 25: 1.8 parsed as 8, not chosen" "${out%%:*}" FAIL
 
+# java on PATH is a link (/usr/bin/java -> /etc/alternatives/java -> the JDK's): followed without the readlink and
+# dirname a PATH names, which here fail after printing another directory.
+mkdir -p "$T/hostile"
+for tool in readlink dirname; do printf '#!/bin/sh\necho "$0"\nexit 1\n' >"$T/hostile/$tool"; chmod +x "$T/hostile/$tool"; done
+mkdir -p "$T/alternatives" "$T/usrbin" && ln -s "$T/path/jdk-25/bin/java" "$T/alternatives/java" && ln -s ../alternatives/java "$T/usrbin/java"
+expect "java on PATH through two links, readlink and dirname on PATH failing" \
+    "$(discover "" "$T/hostile:$T/usrbin:$T/tools" "$T/jvm-old")" "$T/path/jdk-25"
+
 major() { env -i PATH="$T/tools" "$BASH" -c '. "$0"; p9gate_java_major "$1"' "$ROOT/src/bin/find-jdk.sh" "$1"; }
 expect "version 1.8.0_412 is 8" "$(major "$T/jvm/jdk-8/bin/java")" 8
 expect "version 26-ea is 26" "$(major "$T/jvm/jdk-26/bin/java")" 26

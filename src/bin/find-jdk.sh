@@ -48,16 +48,29 @@ p9gate_home_ok() {
     [ -n "$P9GATE_MAJOR" ] && [ "$P9GATE_MAJOR" -ge "$P9GATE_MIN_JAVA" ]
 }
 
+# p9gate_physical_dir FILE: print the directory FILE is in, after every symbolic link (FILE's own, one at a time,
+# then the directory's, by cd -P), or return 1. Only shell built-ins and readlink without -f (busybox's may lack
+# it), and that readlink from the system's default PATH (command -p): a caller's PATH may name any readlink or
+# dirname, and with one that failed the launchers stopped without a word or looked for the checkout elsewhere.
+# ./p9gate and ./run-tests carry a copy, which they need to find this file.
+p9gate_physical_dir() {
+    local self=$1 link hops=0
+    while [ -L "$self" ]; do
+        hops=$((hops + 1))
+        [ "$hops" -le 40 ] && link=$(command -p readlink -- "$self") && [ -n "$link" ] || return 1
+        case $link in /*) self=$link ;; *) case $self in */*) self=${self%/*}/$link ;; *) self=$link ;; esac ;; esac
+    done
+    case $self in */*) self=${self%/*} ;; *) self=. ;; esac
+    CDPATH='' cd -P -- "${self:-/}" && pwd -P
+}
+
 p9gate_find_jdk() {
     local candidate best="" best_major=0 major java
     if [ -n "${JAVA_HOME:-}" ] && p9gate_home_ok "$JAVA_HOME"; then
         export JAVA_HOME; return 0
     fi
     if java=$(command -v java 2>/dev/null); then
-        candidate=$(readlink -f "$java")
-        candidate=${candidate%/*}
-        candidate=${candidate%/*}
-        if p9gate_home_ok "$candidate"; then
+        if candidate=$(p9gate_physical_dir "$java") && candidate=${candidate%/*} && p9gate_home_ok "$candidate"; then
             export JAVA_HOME=$candidate; return 0
         fi
     fi

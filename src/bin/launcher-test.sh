@@ -52,11 +52,11 @@ echo "$*" >>"$MVN_LOG"
 mkdir -p "$P9_REPO/gateway/target/classes" "$P9_REPO/gateway/target/lib"
 MVN
 chmod +x "$R/bin/mvn"
-run() {  # run the launcher from another cwd; prints stdout, stderr to $T/err
-    (cd "$T" && env JAVA_HOME="${JDK:-$T/jdk}" PATH="$R/bin:/usr/bin:/bin" MVN_LOG="$T/mvn.log" P9_REPO="$R" \
-        JAVA_ENV_LOG="$T/java-env.log" ${JAVA_STATUS:+JAVA_STATUS=$JAVA_STATUS} \
+run() {  # run the launcher ($LAUNCHER, else $R/p9gate) from another cwd, $FIRST_PATH first on PATH; prints stdout, stderr to $T/err
+    (cd "$T" && env JAVA_HOME="${JDK:-$T/jdk}" PATH="${FIRST_PATH:+$FIRST_PATH:}$R/bin:/usr/bin:/bin" MVN_LOG="$T/mvn.log" \
+        P9_REPO="$R" JAVA_ENV_LOG="$T/java-env.log" ${JAVA_STATUS:+JAVA_STATUS=$JAVA_STATUS} \
         XDG_CACHE_HOME="${CACHE_HOME:-$T/cache}" \
-        ${MVN_FAIL:+MVN_FAIL=1} bash "$R/p9gate" "$@" 2>"$T/err")
+        ${MVN_FAIL:+MVN_FAIL=1} bash "${LAUNCHER:-$R/p9gate}" "$@" 2>"$T/err")
 }
 calls() { [ -f "$T/mvn.log" ] && wc -l <"$T/mvn.log" | tr -d ' ' || echo 0; }
 
@@ -84,6 +84,26 @@ expect "failed build does not run java" "$out" ""
 expect "failed build shows maven's error and says so" "$(grep -c -e 'compilation failed' -e '^p9gate: build failed' "$T/err")" 2
 run --help >/dev/null
 expect "after a failed build the next run builds again" "$(calls)" 6
+
+# The checkout and the package are found whatever PATH holds: here its readlink and dirname fail after printing a
+# directory that is not the launcher's, and the launchers are run through symbolic links (absolute, relative, a link
+# to a link) from elsewhere. Before, ./p9gate stopped with status 1 and no word, the packaged launcher too.
+mkdir -p "$T/hostile" "$T/linked/deeper"
+for tool in readlink dirname; do printf '#!/bin/sh\necho /nonexistent\nexit 1\n' >"$T/hostile/$tool"; chmod +x "$T/hostile/$tool"; done
+ln -s "$R/p9gate" "$T/linked/p9gate"; ln -s ../p9gate "$T/linked/deeper/p9gate"
+for link in "$T/linked/p9gate" "$T/linked/deeper/p9gate"; do
+    out=$(FIRST_PATH=$T/hostile LAUNCHER=$link run --help); rc=$?
+    expect "a PATH whose readlink and dirname fail: ${link#"$T"/} finds the checkout" \
+        "$rc:$(echo "$out" | grep -c -- "-Dp9gate.home=$R -cp $R/gateway/target/classes:")" 0:1
+done
+P=$T/package
+mkdir -p "$P/bin" "$P/runtime/bin" "$T/usr/bin"
+sed 's/@CLASSPATH@/lib\/*/' "$ROOT/src/bin/p9gate-packaged" >"$P/bin/p9gate"
+printf '#!/bin/sh\necho "RUNTIME $0 $*"\n' >"$P/runtime/bin/java"; chmod +x "$P/bin/p9gate" "$P/runtime/bin/java"
+ln -s ../../package/bin/p9gate "$T/usr/bin/p9gate"
+out=$(cd / && PATH="$T/hostile:/usr/bin:/bin" sh "$T/usr/bin/p9gate" status 2>"$T/err"); rc=$?
+expect "a PATH whose readlink and dirname fail: the packaged launcher, linked, runs its own runtime" \
+    "$rc:$(echo "$out" | grep -c "^RUNTIME $P/runtime/bin/java .* -Dp9gate.home=$P -cp lib/\* io.p9gate.gateway.cli.Main status$")" 0:1
 
 # Start-up of the tools (issue 13): C1 only, Cedar's library unpacked by the build, an AOT cache per command.
 L=$R/gateway/target/lib
