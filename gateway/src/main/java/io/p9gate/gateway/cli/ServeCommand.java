@@ -48,6 +48,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
@@ -147,6 +148,9 @@ final class ServeCommand implements Callable<Integer> {
     /** The gateway's TLS certificate and key, loaded with the policy; null without --tls-cert. */
     private ServerTls tls;
 
+    /** The gateway once its listeners are bound, for the metrics. */
+    private final AtomicReference<Gateway> running = new AtomicReference<>();
+
     /** systemd's notification socket, when run as a Type=notify unit; silent otherwise. */
     private final ServiceNotifier systemd = ServiceNotifier.fromEnvironment(
             System.getenv(), ProcessHandle.current().pid());
@@ -203,6 +207,7 @@ final class ServeCommand implements Callable<Integer> {
             trail.lifecycle(new GatewayEvent.Started(ConfigDigest.of(config, served.shares()), null));
             served.loaded(trail);
             gateway = Gateway.start(config, served.identifier(trail));
+            running.set(gateway);
             served.started(gateway, config);
         } catch (P9Exception e) {
             closeMetrics(endpoint);
@@ -357,6 +362,10 @@ final class ServeCommand implements Callable<Integer> {
         }
         LiveGauges.register(counted.registry(), config.budgets(), served.quotaScopes());
         LiveGauges.crls(counted.registry(), served.crlNextUpdates());
+        LiveGauges.socketFiles(counted.registry(), () -> {
+            Gateway gateway = running.get(); // the endpoint is bound before the listeners
+            return gateway == null ? Map.of() : gateway.socketFilesLost();
+        });
         MetricsEndpoint endpoint = MetricsEndpoint.start(address, counted.registry());
         PrintWriter out = spec.commandLine().getOut();
         out.println("p9gate: metrics on " + address.describe() + "/metrics");

@@ -75,6 +75,22 @@ public final class LiveGauges {
                 .register(registry);
     }
 
+    /**
+     * 1 for each Unix listener whose socket file was deleted or replaced and could not be bound again (no VM can
+     * connect there), 0 for every other; {@code listeners} gives each Unix listener and whether its file is lost.
+     */
+    public static void socketFiles(PrometheusRegistry registry, Supplier<Map<String, Boolean>> listeners) {
+        GaugeWithCallback.builder()
+                .name(SOCKET_FILE_LOST)
+                .help("1 when a Unix listener's socket file is lost and could not be bound again, by listener")
+                .labelNames("listener")
+                .callback(cb -> listeners.get().forEach((listener, lost) -> cb.call(lost ? 1 : 0, listener)))
+                .register(registry);
+    }
+
+    /** The gauge of {@link #socketFiles}, which {@code p9gate status} reads. */
+    public static final String SOCKET_FILE_LOST = "p9gate_listener_socket_lost";
+
     private static void perVm(
             PrometheusRegistry registry, Budgets budgets, String name, String help, ToLongFunction<VmBudget> value) {
         GaugeWithCallback.builder()

@@ -79,6 +79,13 @@ public final class StatusTable {
                 .append(" fsyncs");
         String fsyncMean = meanMillis(m, "p9gate_audit_sync_seconds", Map.of());
         out.append(fsyncMean.equals(NONE) ? "" : ", mean " + fsyncMean).append('\n');
+        for (MetricSamples.Sample s : m.samples()) {
+            if (s.name().equals(LiveGauges.SOCKET_FILE_LOST) && s.value() > 0) {
+                out.append("listener ")
+                        .append(PrintableText.escape(s.labels().getOrDefault("listener", "?")))
+                        .append(": socket file lost, no VM can connect there (the gateway's log says why)\n");
+            }
+        }
         return out.toString();
     }
 

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -23,6 +24,8 @@ final class UnixBinder implements ListenerBinder {
     private boolean bound;
     /** The private directory the socket is bound in, until it is linked into place; null before configure. */
     private Path staging;
+    /** The identity of the socket file this listener put at its path; null before. */
+    private volatile Object published;
 
     UnixBinder(ListenSpec.Unix spec) {
         this.spec = spec;
@@ -47,6 +50,7 @@ final class UnixBinder implements ListenerBinder {
         try {
             UnixSocketFiles.restrictGroupAndMode(staged, spec.access());
             UnixSocketFiles.publish(staged, spec.path());
+            published = UnixSocketFiles.fileKey(staged); // the staging name: the same inode, out of others' reach
             try {
                 UnixSocketFiles.giveToOwner(staged, spec.access());
             } catch (IOException | RuntimeException e) {
@@ -71,9 +75,30 @@ final class UnixBinder implements ListenerBinder {
             UnixSocketFiles.unstage(staging); // the bind failed
             staging = null;
         }
-        if (bound) {
-            UnixSocketFiles.removeQuietly(spec.path());
+        if (bound && socketFileLost().isEmpty()) {
+            UnixSocketFiles.removeQuietly(spec.path()); // only the socket it put there, never what replaced it
         }
+    }
+
+    /**
+     * Why no client can reach this listener by its path any more, if so: the socket file it put there was deleted
+     * or replaced (connect(2) finds a listener by the inode at the path). Empty while it is there.
+     */
+    Optional<String> socketFileLost() {
+        Object now;
+        try {
+            now = UnixSocketFiles.fileKey(spec.path());
+        } catch (IOException e) {
+            return Optional.of("its socket file cannot be looked at: " + e.getMessage());
+        }
+        if (now == null) {
+            return Optional.of("its socket file was deleted");
+        }
+        return now.equals(published) ? Optional.empty() : Optional.of("its socket file was replaced by another file");
+    }
+
+    ListenSpec.Unix spec() {
+        return spec;
     }
 
     @Override

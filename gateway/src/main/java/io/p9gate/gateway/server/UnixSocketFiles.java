@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipalLookupService;
@@ -177,6 +178,16 @@ final class UnixSocketFiles {
     static void unstage(Path dir) {
         removeQuietly(staged(dir));
         removeQuietly(dir);
+    }
+
+    /** The identity (device and inode) of what is at {@code path}, not following a link; null when nothing is. */
+    static Object fileKey(Path path) throws IOException {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                    .fileKey();
+        } catch (NoSuchFileException e) {
+            return null;
+        }
     }
 
     static void removeQuietly(Path path) {

@@ -79,4 +79,18 @@ class StatusTableTest {
                 audit: 0 records appended; 0 synced appends; 0 fsyncs
                 """, table);
     }
+
+    /** A listener whose socket file is lost (deleted or replaced, and not bound again) gets a line of its own. */
+    @Test
+    void aListenerWhoseSocketFileIsLostIsNamed() {
+        String table = StatusTable.render(MetricSamples.parse("""
+                p9gate_listener_socket_lost{listener="unix:/run/p9gate/a.sock"} 1
+                p9gate_listener_socket_lost{listener="unix:/run/p9gate/b.sock"} 0
+                """));
+        assertEquals(
+                "listener unix:/run/p9gate/a.sock: socket file lost, no VM can connect there (the gateway's log says"
+                        + " why)",
+                table.lines().toList().getLast());
+        assertEquals(1, table.lines().filter(l -> l.startsWith("listener ")).count());
+    }
 }
