@@ -27,13 +27,9 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -80,12 +76,8 @@ public final class Gateway implements AutoCloseable {
     private final AtomicLong reidentifications = new AtomicLong();
 
     private final List<ListenerBinder> binders = new ArrayList<>();
-    /** Each Unix listener and its server channel, for {@link #checkSocketFiles}; guarded by this. */
-    private final Map<UnixBinder, Channel> unixListeners = new LinkedHashMap<>();
-    /** Each Unix listener whose socket file is lost and could not be bound again, and why. */
-    private final Map<String, String> lostSocketFiles = new ConcurrentHashMap<>();
-    /** Runs {@link #checkSocketFiles} every {@link #SOCKET_CHECK}; null without Unix listeners. */
-    private ScheduledExecutorService socketWatch;
+    /** Binds again the Unix listeners whose socket files are deleted while the gateway runs. */
+    private final SocketFileWatch socketFiles = new SocketFileWatch();
     /**
      * VMs whose connections are being refused: audited each, logged at most once a minute per VM (a VM at its limit
      * that reconnects in a loop is admitted and refused in turn, 90-150 times a second).
@@ -138,7 +130,7 @@ public final class Gateway implements AutoCloseable {
             for (ListenSpec spec : config.listeners()) {
                 gateway.bind(spec);
             }
-            gateway.watchSocketFiles();
+            gateway.socketFiles.start(gateway::checkSocketFiles);
             return gateway;
         } catch (IOException | RuntimeException e) {
             gateway.close();
@@ -151,94 +143,47 @@ public final class Gateway implements AutoCloseable {
         bound.add(binder.boundAddress(bind(spec, binder)));
     }
 
-    /** How often the Unix listeners' socket files are looked at ({@link #checkSocketFiles}). */
-    static final Duration SOCKET_CHECK = Duration.ofSeconds(5);
-
-    private void watchSocketFiles() {
-        synchronized (this) {
-            if (unixListeners.isEmpty()) {
-                return;
-            }
-        }
-        socketWatch = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread t = new Thread(task, "p9gate-socket-watch");
-            t.setDaemon(true);
-            return t;
-        });
-        long every = SOCKET_CHECK.toMillis();
-        socketWatch.scheduleWithFixedDelay(
-                () -> {
-                    try {
-                        checkSocketFiles();
-                    } catch (RuntimeException e) { // one failed look must not end the watch
-                        LOG.log(System.Logger.Level.WARNING, () -> "checking the socket files: " + e);
-                    }
-                },
-                every,
-                every,
-                TimeUnit.MILLISECONDS);
-    }
-
     /**
-     * Binds again each Unix listener whose socket file was deleted or replaced: connect(2) finds a listener by the
-     * inode at its path, so no VM could connect any more, while the gateway ran on and said nothing (a host user or
-     * a cleaner of the socket's directory can do it). A file there that the start would refuse too (a file that is
-     * no socket, a socket another process listens on) is not the gateway's to remove: it is said once, loudly, and
-     * kept in {@link #lostSocketFiles} (metrics, {@code p9gate status}) until it is gone or the socket is back.
+     * Binds again each Unix listener whose socket file was deleted or replaced ({@link SocketFileWatch}); run every
+     * {@link SocketFileWatch#EVERY}.
      */
     public synchronized void checkSocketFiles() {
         if (closed.get()) {
             return;
         }
-        for (Map.Entry<UnixBinder, Channel> listener : List.copyOf(unixListeners.entrySet())) {
-            UnixBinder old = listener.getKey();
-            String where = old.spec().describe();
-            Optional<String> lost = old.socketFileLost();
-            if (lost.isEmpty()) {
-                lostSocketFiles.remove(where);
-                continue;
-            }
-            UnixBinder fresh = new UnixBinder(old.spec());
-            int servers = serverChannels.size();
-            try {
-                bind(old.spec(), fresh);
-            } catch (IOException | RuntimeException e) {
-                while (serverChannels.size() > servers) { // bound, but its socket file could not be put in place
-                    serverChannels.removeLast().close();
+        socketFiles.check(new SocketFileWatch.Rebinding() {
+            @Override
+            public void bindAgain(UnixBinder fresh) throws IOException {
+                int servers = serverChannels.size();
+                try {
+                    bind(fresh.spec(), fresh);
+                } catch (IOException | RuntimeException e) {
+                    while (serverChannels.size() > servers) { // bound, but its socket file could not be put in place
+                        serverChannels.removeLast().close();
+                    }
+                    binders.remove(fresh);
+                    fresh.unbound();
+                    throw e;
                 }
-                binders.remove(fresh);
-                fresh.unbound();
-                String why = lost.get() + ", and it cannot be bound again: " + e.getMessage();
-                if (!why.equals(lostSocketFiles.put(where, why))) {
-                    LOG.log(
-                            System.Logger.Level.WARNING,
-                            () -> "listener " + where + ": " + why + "; no VM can connect there until it can be"
-                                    + " bound again (looked at every " + SOCKET_CHECK.toSeconds() + " s)");
-                }
-                continue;
             }
-            unixListeners.remove(old);
-            binders.remove(old);
-            serverChannels.remove(listener.getValue());
-            listener.getValue().close();
-            lostSocketFiles.remove(where);
-            LOG.log(
-                    System.Logger.Level.WARNING,
-                    () -> "listener " + where + ": " + lost.get() + "; bound it again, VMs can connect again");
-        }
+
+            @Override
+            public void retire(UnixBinder old, Channel server) {
+                binders.remove(old);
+                serverChannels.remove(server);
+                server.close();
+            }
+        });
     }
 
     /** Each Unix listener whose socket file is lost and could not be bound again, by listener, and why. */
     public Map<String, String> lostSocketFiles() {
-        return Map.copyOf(lostSocketFiles);
+        return socketFiles.lost();
     }
 
     /** Every Unix listener, by its description, and whether its socket file is lost ({@link #lostSocketFiles}). */
-    public synchronized Map<String, Boolean> socketFilesLost() {
-        Map<String, Boolean> lost = new LinkedHashMap<>();
-        unixListeners.keySet().forEach(u -> lost.put(u.spec().describe(), false));
-        lostSocketFiles.keySet().forEach(where -> lost.put(where, true));
-        return lost;
+    public Map<String, Boolean> socketFilesLost() {
+        return socketFiles.byListener();
     }
 
     /** Binds {@code spec} with {@code binder}; the server channel. */
@@ -299,9 +244,7 @@ public final class Gateway implements AutoCloseable {
         Channel server = bindOrFail(bootstrap, binder.address(), spec);
         binder.bound(server);
         if (binder instanceof UnixBinder unix) {
-            synchronized (this) {
-                unixListeners.put(unix, server);
-            }
+            socketFiles.add(unix, server);
         }
         return server;
     }
@@ -586,10 +529,8 @@ public final class Gateway implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        synchronized (this) { // after this no listener is bound again (checkSocketFiles)
-            if (socketWatch != null) {
-                socketWatch.shutdownNow();
-            }
+        synchronized (this) { // a check running now ends before the listeners are closed
+            socketFiles.close();
         }
         for (Channel server : serverChannels) {
             server.close().awaitUninterruptibly();
