@@ -50,20 +50,22 @@ final class OpenShares {
      * After the system call the directories are climbed afresh: a concurrent rename may have moved them under
      * another share in between, and that share's paths of the moved entry were learned after the first climb.
      */
-    static void renaming(ShareRoot renaming, Node from, Node to) {
+    static void renaming(ShareRoot renaming, Node from, Node to) throws P9Exception {
         renaming.renames().advance();
-        Set<FileKey> holding = new HashSet<>();
-        boolean found = ShareRoot.ancestors(from, holding)
-                && (holding.contains(to.key()) || ShareRoot.ancestors(to, holding)); // one climb for a rename in place
-        if (!found) {
-            advanceConnected(renaming);
-            return;
-        }
-        for (ShareRoot share : snapshot()) {
-            if (share != renaming && (holding.contains(share.rootKey()) || throughAnotherMount(renaming, share))) {
-                share.renames().advance();
+        asGateway(() -> {
+            Set<FileKey> holding = new HashSet<>();
+            boolean found = ShareRoot.ancestors(from, holding)
+                    && (holding.contains(to.key()) || ShareRoot.ancestors(to, holding)); // one climb in place
+            if (!found) {
+                advanceConnected(renaming);
+                return;
             }
-        }
+            for (ShareRoot share : snapshot()) {
+                if (share != renaming && (holding.contains(share.rootKey()) || throughAnotherMount(renaming, share))) {
+                    share.renames().advance();
+                }
+            }
+        });
     }
 
     /**
@@ -72,19 +74,36 @@ final class OpenShares {
      * paths in the moved tree, and forgets them; so does one of the same file system seen through another mount (a
      * bind mount of a directory inside this share, or this share's directory a bind mount of one inside it).
      */
-    static void hostMovedIn(ShareRoot moved) {
+    static void hostMovedIn(ShareRoot moved) throws P9Exception {
         moved.renames().advance();
-        Set<FileKey> above = new HashSet<>();
-        if (!ShareRoot.ancestors(moved.rootNode(), above)) {
-            advanceConnected(moved);
-            return;
-        }
-        for (ShareRoot share : snapshot()) {
-            if (share != moved
-                    && (above.contains(share.rootKey()) || holds(moved, share) || throughAnotherMount(moved, share))) {
-                share.renames().advance();
+        asGateway(() -> {
+            Set<FileKey> above = new HashSet<>();
+            if (!ShareRoot.ancestors(moved.rootNode(), above)) {
+                advanceConnected(moved);
+                return;
             }
-        }
+            for (ShareRoot share : snapshot()) {
+                if (share != moved
+                        && (above.contains(share.rootKey())
+                                || holds(moved, share)
+                                || throughAnotherMount(moved, share))) {
+                    share.renames().advance();
+                }
+            }
+        });
+    }
+
+    /**
+     * Runs {@code climbs} as the gateway: which shares a change concerns is found by climbing ".." from its directories
+     * and from the shares' roots, past the directories above the shares, which a guest's host user (permissions:
+     * enforce) may not search. A climb it cannot finish places nothing, and every share overlapping its own would
+     * forget its remembered paths at each rename.
+     */
+    private static void asGateway(Runnable climbs) throws P9Exception {
+        HostCredentials.asGateway(() -> {
+            climbs.run();
+            return null;
+        });
     }
 
     /**
@@ -93,8 +112,8 @@ final class OpenShares {
      * lets a guest whose share holds it put a symlink there, and the next start serves wherever it points.
      */
     static boolean holdsShareRoot(FileKey dir) throws P9Exception {
-        // As the gateway: a guest's host user may not search the directories above a share (permissions: enforce),
-        // and a climb it cannot finish would make every directory hold a root.
+        // As the gateway (see asGateway): a climb the guest's host user cannot finish would make every directory
+        // hold a root.
         return HostCredentials.asGateway(() -> {
             for (ShareRoot share : snapshot()) {
                 Set<FileKey> above = new HashSet<>();

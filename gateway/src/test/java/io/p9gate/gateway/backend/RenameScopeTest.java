@@ -8,6 +8,7 @@ import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +26,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Kernel lookups are counted through {@link ShareRoot#kernelLookups()}, not timed.
  */
 class RenameScopeTest {
+    private static final int GUEST_USER = 1000;
+
     @TempDir
     Path tmp;
 
@@ -271,5 +274,73 @@ class RenameScopeTest {
                     Errno.EACCES,
                     assertThrows(P9Exception.class, () -> b.relativePath(yb)).errno());
         }
+    }
+
+    /**
+     * In a share with {@code permissions: enforce} a rename runs as the guest's host user, who may not search the
+     * directories above the share: which shares the rename concerns is still found, by climbs made as the gateway.
+     * Before: the climb failed with EACCES above the share, and every share connected to it (all of them, since no
+     * root could be placed either) forgot its paths at each rename (10 kernel lookups of B's for ten renames, 0 now).
+     */
+    @Test
+    void aGuestUsersRenameUnderAnUnsearchableParentLeavesTheRememberedPathsOfAnUnrelatedShare() throws Exception {
+        assumeTrue(LinuxSyscalls.geteuid() == 0, "acting as a guest's host user needs a root test run");
+        Path private_ = unsearchable(tmp.resolve("private"));
+        ShareRoot a = share(private_.resolve("vm-a"));
+        ShareRoot b = share(private_.resolve("vm-b"));
+        Files.setPosixFilePermissions(private_.resolve("vm-a"), PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.createDirectories(private_.resolve("vm-a/p"));
+        Files.createDirectories(private_.resolve("vm-b/x/y"));
+        try (Node y = walk(b, "x/y")) {
+            long before = b.kernelLookups();
+            for (int i = 0; i < 10; i++) {
+                String from = i % 2 == 0 ? "p" : "q";
+                String to = i % 2 == 0 ? "q" : "p";
+                HostCredentials.actingAs(GUEST_USER, GUEST_USER, () -> {
+                    renameInRoot(a, from, to);
+                    return null;
+                });
+                assertEquals("x/y", b.relativePath(y));
+            }
+            assertEquals(before, b.kernelLookups(), "B asked the kernel because A's guest user renamed");
+        }
+    }
+
+    /**
+     * A move by the host found by a request acting as the guest's host user (a walk, permissions: enforce) under a
+     * directory that user cannot search: the shares overlapping the one that found it are found by climbs made as the
+     * gateway. Before: every share forgot its paths (1 kernel lookup of B's, 0 now).
+     */
+    @Test
+    void aHostMoveFoundByAGuestUserUnderAnUnsearchableParentLeavesTheRememberedPathsOfAnUnrelatedShare()
+            throws Exception {
+        assumeTrue(LinuxSyscalls.geteuid() == 0, "acting as a guest's host user needs a root test run");
+        Path private_ = unsearchable(tmp.resolve("private"));
+        ShareRoot a = share(private_.resolve("vm-a"));
+        ShareRoot b = share(private_.resolve("vm-b"));
+        Files.createDirectories(private_.resolve("vm-a/x/y"));
+        Files.createDirectories(private_.resolve("vm-b/x/y"));
+        try (Node moved = walk(a, "x/y");
+                Node y = walk(b, "x/y")) {
+            assertEquals("x/y", b.relativePath(y));
+            long before = b.kernelLookups();
+            Files.move(private_.resolve("vm-a/x/y"), private_.resolve("vm-a/y"));
+            P9Exception found = assertThrows(
+                    P9Exception.class,
+                    () -> HostCredentials.actingAs(GUEST_USER, GUEST_USER, () -> {
+                        a.requireAt(moved, "x/y");
+                        return null;
+                    }));
+            assertEquals(Errno.ENOENT, found.errno());
+            assertEquals("x/y", b.relativePath(y));
+            assertEquals(before, b.kernelLookups(), "B asked the kernel because A's guest user found a host move");
+        }
+    }
+
+    /** {@code dir}, root's, mode 0700: no guest's host user may search it. */
+    private static Path unsearchable(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        return dir;
     }
 }
