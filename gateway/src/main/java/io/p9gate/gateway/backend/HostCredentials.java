@@ -62,27 +62,18 @@ public final class HostCredentials {
             throw new P9Exception(Errno.EIO, "host permissions are only checked on platform threads");
         }
         int[] ownGroups = ownGroups();
-        if (ownGroups.length > 0) {
-            LinuxSyscalls.setgroupsThisThread(NO_GROUPS); // EPERM here: nothing has changed yet
-        }
-        int ownGid = LinuxSyscalls.setfsgid(gid);
-        int ownUid = LinuxSyscalls.setfsuid(uid);
+        Ids own = take(uid, gid, ownGroups); // EPERM here: nothing has changed yet
         try {
-            if (LinuxSyscalls.setfsuid(QUERY) != uid || LinuxSyscalls.setfsgid(QUERY) != gid) {
-                throw new P9Exception(
-                        Errno.EPERM,
-                        "cannot act as host uid " + Integer.toUnsignedString(uid) + " gid "
-                                + Integer.toUnsignedString(gid));
-            }
+            requireActingAs(uid, gid);
             Acting outside = ACTING.get();
-            ACTING.set(new Acting(uid, gid, ownUid, ownGid, ownGroups));
+            ACTING.set(new Acting(uid, gid, own.uid(), own.gid(), ownGroups));
             try {
                 return call.run();
             } finally {
                 ACTING.set(outside);
             }
         } finally {
-            restore(ownUid, ownGid, ownGroups);
+            restore(own.uid(), own.gid(), ownGroups);
         }
     }
 
@@ -104,15 +95,39 @@ public final class HostCredentials {
         try {
             return call.run();
         } finally {
-            if (acting.ownGroups().length > 0) {
-                LinuxSyscalls.setgroupsThisThread(NO_GROUPS);
-            }
-            LinuxSyscalls.setfsgid(acting.gid());
-            LinuxSyscalls.setfsuid(acting.uid());
-            if (LinuxSyscalls.setfsuid(QUERY) != acting.uid() || LinuxSyscalls.setfsgid(QUERY) != acting.gid()) {
-                throw new P9Exception(Errno.EPERM, "cannot act as the guest's host user again");
-            }
+            take(acting.uid(), acting.gid(), acting.ownGroups());
+            requireActingAs(acting.uid(), acting.gid());
             ACTING.set(acting);
+        }
+    }
+
+    /** A thread's filesystem uid and gid. */
+    private record Ids(int uid, int gid) {}
+
+    /**
+     * The calling thread takes {@code uid} and {@code gid} as its filesystem ids and drops its supplementary groups
+     * if it has some ({@code ownGroups}); returns the ids it had. Read back apart ({@link #requireActingAs}).
+     *
+     * @throws P9Exception EPERM from setgroups, before any id changed
+     */
+    private static Ids take(int uid, int gid, int[] ownGroups) throws P9Exception {
+        if (ownGroups.length > 0) {
+            LinuxSyscalls.setgroupsThisThread(NO_GROUPS);
+        }
+        int hadGid = LinuxSyscalls.setfsgid(gid);
+        return new Ids(LinuxSyscalls.setfsuid(uid), hadGid);
+    }
+
+    /**
+     * Fails unless the calling thread's filesystem ids are {@code uid} and {@code gid}: setfsuid/setfsgid report
+     * no failure, so a refused change is seen only by reading the ids back.
+     */
+    private static void requireActingAs(int uid, int gid) throws P9Exception {
+        if (LinuxSyscalls.setfsuid(QUERY) != uid || LinuxSyscalls.setfsgid(QUERY) != gid) {
+            throw new P9Exception(
+                    Errno.EPERM,
+                    "cannot act as host uid " + Integer.toUnsignedString(uid) + " gid "
+                            + Integer.toUnsignedString(gid));
         }
     }
 
