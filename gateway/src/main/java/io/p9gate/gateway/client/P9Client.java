@@ -54,7 +54,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Errors: an Rlerror or Rerror reply throws {@link P9Exception} with the server's errno (for a 9P2000 Rerror,
  * the errno its text describes); a transport
- * failure (connection closed, timeout, malformed reply) throws {@link IOException}.
+ * failure throws {@link IOException}: {@link ConnectionClosedException} when the connection closed before the reply,
+ * another {@code IOException} for a timeout, a malformed reply or a failed send.
  */
 public final class P9Client implements AutoCloseable {
     public static final String VERSION = "9P2000.L";
@@ -300,12 +301,15 @@ public final class P9Client implements AutoCloseable {
             channel.eventLoop().execute(() -> {
                 if (!channel.isActive()) {
                     frame.release();
-                    router.fail(tag, new IOException("connection closed"));
+                    router.fail(tag, new ConnectionClosedException("connection closed"));
                     return;
                 }
                 channel.writeAndFlush(frame).addListener(done -> {
                     if (!done.isSuccess()) {
-                        router.fail(tag, new IOException("cannot send a raw frame", done.cause()));
+                        router.fail(
+                                tag,
+                                ConnectionClosedException.ofFailedSend(
+                                        "cannot send a raw frame", channel.isActive(), done.cause()));
                     }
                 });
             });
@@ -328,14 +332,15 @@ public final class P9Client implements AutoCloseable {
     private void write(Frame frame) {
         if (!channel.isActive()) {
             CodecBuffers.releasePayload(frame.body());
-            router.fail(frame.tag(), new IOException("connection closed"));
+            router.fail(frame.tag(), new ConnectionClosedException("connection closed"));
             return;
         }
         channel.writeAndFlush(frame).addListener(done -> {
             if (!done.isSuccess()) {
                 router.fail(
                         frame.tag(),
-                        new IOException("cannot send " + frame.body().type(), done.cause()));
+                        ConnectionClosedException.ofFailedSend(
+                                "cannot send " + frame.body().type(), channel.isActive(), done.cause()));
             }
         });
     }

@@ -30,7 +30,7 @@ final class ReplyRouter extends ChannelInboundHandlerAdapter {
             return false;
         }
         if (closed) {
-            fail(tag, new IOException("connection closed"));
+            fail(tag, new ConnectionClosedException("connection closed"));
         }
         return true;
     }
@@ -67,7 +67,7 @@ final class ReplyRouter extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
         for (Integer tag : pending.keySet()) {
-            fail(tag, new IOException("connection closed"));
+            fail(tag, new ConnectionClosedException("connection closed"));
         }
         ctx.fireChannelInactive();
     }

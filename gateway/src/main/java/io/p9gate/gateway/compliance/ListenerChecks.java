@@ -1,5 +1,6 @@
 package io.p9gate.gateway.compliance;
 
+import io.p9gate.gateway.client.ConnectionClosedException;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.policy.model.Limit;
@@ -107,7 +108,8 @@ final class ListenerChecks {
     /**
      * {@code limits.connections}: with the suite's own session open ({@code held}), new connections are accepted
      * until the budget is reached and the next one is closed at accept. The live VM's own connections count too,
-     * so the refusal may come earlier; the check shows the budget is never exceeded. All are closed at once.
+     * so the refusal may come earlier; the check shows the budget is never exceeded. Only the close is the refusal:
+     * an error reply or no answer at all is not what the limit does, and fails. All are closed at once.
      */
     void connectionBudget(int held) {
         OptionalLong given = vm.limits().get(Limit.CONNECTIONS);
@@ -134,13 +136,22 @@ final class ListenerChecks {
                 }
                 client.timeout(Duration.ofSeconds(10));
                 opened.add(client);
+                String nth = "connection " + (held + opened.size());
                 try {
                     client.version(8192, P9Client.VERSION);
+                } catch (ConnectionClosedException e) {
+                    log.add(connections(title, Status.PASSED, nth + " closed", ""));
+                    return;
                 } catch (IOException | P9Exception e) {
-                    opened.remove(client);
-                    client.close();
+                    // The budget's refusal is the close at accept: an error reply, or none, is not what it does.
                     log.add(connections(
-                            title, Status.PASSED, "connection " + (held + opened.size() + 1) + " closed", ""));
+                            title,
+                            Status.FAILED,
+                            nth
+                                    + (e instanceof P9Exception p
+                                            ? " answered Rlerror " + p.errno()
+                                            : ": " + e.getMessage()),
+                            "the connection over the limit was neither served nor closed at accept"));
                     return;
                 }
             }
