@@ -5,6 +5,8 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLException;
 
 /**
@@ -17,16 +19,31 @@ public final class ClientTls {
     /** @throws IOException naming the files when they cannot be used */
     public static SslContext of(Path certificate, Path key, Path ca) throws IOException {
         try {
-            return SslContextBuilder.forClient()
-                    .sslProvider(SslProvider.JDK)
-                    .protocols("TLSv1.3")
-                    .keyManager(certificate.toFile(), key.toFile())
-                    .trustManager(ca.toFile())
-                    .endpointIdentificationAlgorithm("HTTPS")
-                    .build();
+            return trusting(ca).keyManager(certificate.toFile(), key.toFile()).build();
         } catch (SSLException | IllegalArgumentException e) {
             throw new IOException(
                     "TLS client certificate " + certificate + ", key " + key + ", CA " + ca + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A client presenting {@code chain} (its own certificate first) with {@code key}, or no certificate at all when
+     * {@code chain} is empty: what a peer that is not the VM offers, for probes that the gateway refuses it.
+     */
+    public static SslContext presenting(PrivateKey key, Path ca, X509Certificate... chain) throws IOException {
+        try {
+            SslContextBuilder builder = trusting(ca);
+            return (chain.length == 0 ? builder : builder.keyManager(key, chain)).build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IOException("TLS client with CA " + ca + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static SslContextBuilder trusting(Path ca) {
+        return SslContextBuilder.forClient()
+                .sslProvider(SslProvider.JDK)
+                .protocols("TLSv1.3")
+                .trustManager(ca.toFile())
+                .endpointIdentificationAlgorithm("HTTPS");
     }
 }

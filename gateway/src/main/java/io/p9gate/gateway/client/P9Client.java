@@ -198,7 +198,7 @@ public final class P9Client implements AutoCloseable {
             var handshake = tlsHandler.get().handshakeFuture().awaitUninterruptibly();
             if (!handshake.isSuccess()) {
                 connected.channel().close();
-                throw new IOException(
+                throw new TlsHandshakeException(
                         "TLS handshake with " + address + " failed: "
                                 + handshake.cause().getMessage(),
                         handshake.cause());

@@ -105,8 +105,9 @@ public final class ComplianceSuite implements VmRun.Suite {
                 break;
             }
             ran.add(vm.id());
+            VmRun run = new VmRun(this, vm);
             try {
-                new VmRun(this, vm).run();
+                run.run();
             } catch (IOException e) {
                 log.add(new CheckResult(
                         vm.id() + "/session",
@@ -121,7 +122,7 @@ public final class ComplianceSuite implements VmRun.Suite {
                         "the connection failed: " + e.getMessage() + "; this VM's remaining checks did not run",
                         List.of()));
             }
-            UnprobedRules.of(vm).forEach(log::add);
+            UnprobedRules.of(vm, run.clientCertNotProbed()).forEach(log::add);
         }
         // Before the audit checks: the retry's removals are then in the log they read.
         stops.finished().forEach(log::add);

@@ -34,8 +34,12 @@ final class UnprobedRules {
 
     private UnprobedRules() {}
 
-    /** A skipped check for each rule of {@code vm} the suite does not probe. */
-    static List<CheckResult> of(VmPolicy vm) {
+    /**
+     * A skipped check for each rule of {@code vm} the suite does not probe.
+     *
+     * @param clientCertNotProbed why a {@code tls:} VM's pin was not probed ({@link ClientCertChecks}), or null if it was
+     */
+    static List<CheckResult> of(VmPolicy vm, String clientCertNotProbed) {
         List<CheckResult> out = new ArrayList<>();
         vm.limits().given().forEach((limit, value) -> {
             if (!PROBED_LIMITS.contains(limit)) {
@@ -58,14 +62,15 @@ final class UnprobedRules {
                         "R-DEP-1",
                         "peer: " + unix.peer().describe() + " (other processes are refused)",
                         "the suite connects as its own process only; a refusal needs a process of another uid/gid"));
-            case ListenerSpec.Tls tls ->
+            case ListenerSpec.Tls tls
+            when clientCertNotProbed != null ->
                 out.add(skipped(
                         vm.id() + "/listener/client-cert",
                         vm.id(),
                         null,
                         "R-DEP-1",
                         "client-cert: certificates the VM's pin does not name are refused",
-                        "the suite connects with the VM's own certificate (--tls-cert) only"));
+                        clientCertNotProbed));
             default -> {}
         }
         return out;

@@ -6,6 +6,7 @@ import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.policy.PolicyEngine;
+import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.VmPolicy;
 import io.p9gate.policy.terms.OpKind;
@@ -30,6 +31,7 @@ final class VmRun {
     private final Suite suite;
     private final VmPolicy vm;
     private VmTransport transport;
+    private String clientCertNotProbed;
     private GuestSession session;
     private boolean idsDone;
     /** Sessions as other guest ids, for replayed policy test cases: by "uid:gid". */
@@ -114,10 +116,24 @@ final class VmRun {
                 List.of());
     }
 
+    /**
+     * Why the VM's {@code client-cert:} pin was not probed, or null once {@link ClientCertChecks} ran (or the VM has
+     * no pin).
+     */
+    String clientCertNotProbed() {
+        return clientCertNotProbed;
+    }
+
     void run() throws IOException {
         CheckLog log = suite.log();
         transport = VmTransport.of(
                 vm.listen(), Optional.ofNullable(suite.options().tls().get(vm.id())));
+        if (vm.listen() instanceof ListenerSpec.Tls) {
+            clientCertNotProbed = transport instanceof VmTransport.MutualTls
+                    ? "the VM's listener could not be used with its certificate"
+                    : "the suite holds no certificate of the VM: give its certificate and key with --tls-cert "
+                            + TlsCertificate.USAGE + " to show that others are refused";
+        }
         log.say("VM " + vm.id() + " on " + transport.describe());
         ListenerChecks listener = new ListenerChecks(log, vm, transport);
         String listenerTitle = "the VM's listener " + transport.describe() + " serves 9P2000.L";
@@ -160,6 +176,10 @@ final class VmRun {
                 expected + " msize " + client.msize(),
                 ""));
         listener.socketFile();
+        if (transport instanceof VmTransport.MutualTls tls) {
+            new ClientCertChecks(log, vm, tls).run();
+            clientCertNotProbed = null;
+        }
         String attachable = vm.shares().keySet().stream()
                 .filter(s -> oracle.decide(s, OpKind.WALK, SharePath.ROOT).allowed())
                 .findFirst()

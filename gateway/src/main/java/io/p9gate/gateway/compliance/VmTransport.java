@@ -108,16 +108,18 @@ sealed interface VmTransport {
         }
 
         public P9Client connect(int maxMsize) throws IOException {
-            // A wildcard listener is reached on loopback, whose address the gateway's certificate names.
+            return P9Client.connect(
+                    address(), maxMsize, ClientTls.of(certificate.certificate(), certificate.key(), certificate.ca()));
+        }
+
+        /** Where the suite connects: a wildcard listener on loopback, whose address the gateway's certificate names. */
+        InetSocketAddress address() {
             String host = switch (listener.host()) {
                 case "0.0.0.0" -> "127.0.0.1";
                 case "::" -> "::1";
                 default -> listener.host();
             };
-            return P9Client.connect(
-                    new InetSocketAddress(host, listener.port()),
-                    maxMsize,
-                    ClientTls.of(certificate.certificate(), certificate.key(), certificate.ca()));
+            return new InetSocketAddress(host, listener.port());
         }
 
         public String describe() {

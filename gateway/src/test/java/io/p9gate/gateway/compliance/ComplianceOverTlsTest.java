@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The suite reaches a VM whose listener is mutual TLS as that VM, with {@code --tls-cert VM=CERT,KEY} (the CA of
  * the gateway's certificate found beside CERT, as {@code p9gate certs} lays them out), against
- * {@code serve --policy --tls-cert --tls-key}; without {@code --tls-cert} that VM is skipped, saying how.
+ * {@code serve --policy --tls-cert --tls-key}, and shows that the VM's pin refuses certificates that are not its own;
+ * without {@code --tls-cert} that VM is skipped, saying how, and its pin is listed as not probed.
  */
 class ComplianceOverTlsTest {
     @TempDir
@@ -58,19 +59,23 @@ class ComplianceOverTlsTest {
                     "vm1=" + vm1.resolve(TestPki.CLIENT_CERT) + "," + vm1.resolve(TestPki.CLIENT_KEY));
             assertEquals(List.of(), run.lines("FAIL"), run::describe);
             assertTrue(run.lines("pass").stream().anyMatch(l -> l.contains("vm1/")), run::describe);
-            // The suite holds only the VM's own certificate, so that the pin refuses others is listed as not probed:
-            // the one skip, and the run is incomplete rather than passed.
-            assertEquals(
-                    List.of("vm1/listener/client-cert"),
-                    run.lines("skip").stream()
-                            .map(l -> l.split("\\s+")[2].replaceAll(":$", ""))
-                            .toList(),
-                    run::describe);
-            assertEquals(SuiteReport.EXIT_INCOMPLETE, run.exitCode(), run::describe);
+            // The pin is probed from outside: no certificate, a self-signed one and another CA's, each with the VM's
+            // subject, are refused, and the VM's own is served. Nothing is left unprobed: the run passes.
+            for (String check : List.of("no-certificate", "self-signed", "other-ca", "vm-certificate")) {
+                assertTrue(
+                        run.lines("pass").stream().anyMatch(l -> l.contains("vm1/listener/client-cert/" + check + ":")),
+                        () -> check + " passes: " + run.describe());
+            }
+            assertEquals(List.of(), run.lines("skip"), run::describe);
+            assertEquals(SuiteReport.EXIT_PASSED, run.exitCode(), run::describe);
 
             SuiteRun without = SuiteRun.of("compliance", "run", "--policy", policy.toString());
             assertTrue(without.out().contains("skip R-DEP-1   vm1/listener"), without::describe);
             assertTrue(without.out().contains("--tls-cert VM=CERT,KEY[,CA]"), without::describe);
+            assertTrue(
+                    without.lines("skip").stream()
+                            .anyMatch(l -> l.contains("vm1/listener/client-cert:") && l.contains("not probed (")),
+                    without::describe);
         }
     }
 }

@@ -1,0 +1,119 @@
+package io.p9gate.gateway.compliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.JdkSslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.p9gate.gateway.certs.TestPki;
+import io.p9gate.policy.PolicyEngine;
+import io.p9gate.policy.model.ListenerSpec;
+import io.p9gate.policy.model.VmPolicy;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code V/listener/client-cert/*} tells a pin that refuses impostors from one that does not: against a TLS server
+ * that serves any client (no certificate, any issuer), the three impostor checks fail and the VM's own certificate
+ * passes. Before, the pin was only listed as not probed, whatever the gateway accepted.
+ */
+class ClientCertProbeTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aListenerThatServesAnyClientFailsTheImpostorChecks() throws Exception {
+        TestPki pki = TestPki.create(tmp.resolve("pki"), "test CA", List.of(), Duration.ofDays(1));
+        pki.issueClient("vm1", Duration.ofDays(1));
+        var serverTls = (JdkSslContext) SslContextBuilder.forServer(
+                        pki.dir().resolve(TestPki.SERVER_CERT).toFile(),
+                        pki.dir().resolve(TestPki.SERVER_KEY).toFile())
+                .sslProvider(SslProvider.JDK)
+                .protocols("TLSv1.3")
+                .clientAuth(ClientAuth.OPTIONAL)
+                .trustManager(InsecureTrustManagerFactory.INSTANCE)
+                .build();
+        try (SSLServerSocket server = (SSLServerSocket) serverTls
+                .context()
+                .getServerSocketFactory()
+                .createServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+            server.setWantClientAuth(true);
+            Thread.ofVirtual().start(() -> serveAnyone(server));
+            Path share = Files.createDirectories(tmp.resolve("share"));
+            Path policy = Files.writeString(tmp.resolve("p.yaml"), """
+                    image: t
+                    vms:
+                      vm1:
+                        listen: tls:127.0.0.1:%d
+                        client-cert: {ca: %s, subject: "CN=vm1"}
+                        shares:
+                          data: {path: %s, access: read-write}
+                    """.formatted(
+                            server.getLocalPort(), pki.dir().resolve(TestPki.CA_CERT), share));
+            VmPolicy vm = PolicyEngine.load(policy).policy().vms().get("vm1");
+            Path vm1 = pki.dir().resolve("vm1");
+            var transport = new VmTransport.MutualTls(
+                    (ListenerSpec.Tls) vm.listen(),
+                    new TlsCertificate(
+                            vm1.resolve(TestPki.CLIENT_CERT),
+                            vm1.resolve(TestPki.CLIENT_KEY),
+                            pki.dir().resolve(TestPki.CA_CERT)));
+            CheckLog log = new CheckLog(new PrintWriter(new StringWriter()));
+
+            new ClientCertChecks(log, vm, transport).run();
+
+            Map<String, Status> statuses = new TreeMap<>();
+            log.results().forEach(r -> statuses.put(r.id(), r.status()));
+            assertEquals(
+                    Map.of(
+                            "vm1/listener/client-cert/no-certificate", Status.FAILED,
+                            "vm1/listener/client-cert/self-signed", Status.FAILED,
+                            "vm1/listener/client-cert/other-ca", Status.FAILED,
+                            "vm1/listener/client-cert/vm-certificate", Status.PASSED),
+                    statuses,
+                    () -> log.results().toString());
+        }
+    }
+
+    /** Answers each connection's Tversion with Rversion 9P2000.L, whatever certificate the client showed. */
+    private static void serveAnyone(SSLServerSocket server) {
+        while (true) {
+            try (SSLSocket c = (SSLSocket) server.accept()) {
+                DataInputStream in = new DataInputStream(c.getInputStream());
+                byte[] head = new byte[7];
+                in.readFully(head);
+                int size = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getInt();
+                in.readFully(new byte[size - 7]);
+                byte[] version = "9P2000.L".getBytes(StandardCharsets.US_ASCII);
+                ByteBuffer reply = ByteBuffer.allocate(13 + version.length).order(ByteOrder.LITTLE_ENDIAN);
+                reply.putInt(reply.capacity()).put((byte) 101).put(head, 5, 2).putInt(8192);
+                reply.putShort((short) version.length).put(version);
+                c.getOutputStream().write(reply.array());
+                c.getOutputStream().flush();
+                in.read(); // until the client closes
+            } catch (IOException e) {
+                if (server.isClosed()) {
+                    return;
+                }
+            }
+        }
+    }
+}
