@@ -18,7 +18,8 @@ import java.util.Set;
  * R-POL-9 on the host: no share's directory is, contains or lies inside the gateway's state that the policy names
  * (the policy file, {@code protect.keys}, {@code protect.audit}). Compared by path with symlinks resolved and by the
  * directories' identities (device and inode), so a bind mount of the state inside a share counts too. Read from
- * the host only: nothing is sent to the gateway.
+ * the host only: nothing is sent to the gateway. A state file with more names than one is also looked for by inode in
+ * every share ({@link HardLinks}): a hard link inside a share is the state itself under a name the VM reaches.
  */
 final class ProtectedStateChecks {
     private ProtectedStateChecks() {}
@@ -32,13 +33,22 @@ final class ProtectedStateChecks {
                 default -> "policy-file";
             };
             List<String> reached = new ArrayList<>();
+            Map<Object, Integer> linked = HardLinks.ofState(state.getValue());
             for (VmPolicy vm : policy.vms().values()) {
                 for (SharePolicy share : vm.shares().values()) {
+                    String named = "share '" + share.name() + "' of VM '" + vm.id() + "' (" + share.hostDir() + ")";
                     if (reaches(share.hostDir(), state.getValue())) {
-                        reached.add("share '" + share.name() + "' of VM '" + vm.id() + "' (" + share.hostDir() + ")");
+                        reached.add(named);
+                    }
+                    for (Path name : HardLinks.namesIn(share.hostDir(), linked.keySet())) {
+                        reached.add(named + " holds another name of it: " + name);
                     }
                 }
             }
+            HardLinks.names(state.getValue())
+                    .filter(n -> n > 1 && reached.isEmpty())
+                    .ifPresent(n -> reached.add(state.getValue() + " has " + n + " names (hard links): none lies in a "
+                            + "share, but the gateway refuses to load state with more than one (it would not start)"));
             out.add(new CheckResult(
                     "protect/" + slug,
                     null,
@@ -46,7 +56,7 @@ final class ProtectedStateChecks {
                     "R-POL-9",
                     "no share is, contains or lies inside the " + state.getKey() + " " + state.getValue(),
                     reached.isEmpty() ? Status.PASSED : Status.FAILED,
-                    "host: real paths and device/inode of the directories above each",
+                    "host: real paths and device/inode of the directories above each, and of the state's files in the shares",
                     "no share reaches it",
                     reached.isEmpty() ? "none reaches it" : String.join(", ", reached),
                     reached.isEmpty() ? "" : "a guest of that share can read or change the gateway's state",
