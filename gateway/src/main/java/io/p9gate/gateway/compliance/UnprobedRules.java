@@ -13,8 +13,11 @@ import java.util.Map;
  * that named only what it probed let its reader believe the whole policy was verified.
  */
 final class UnprobedRules {
-    /** The limits a probe of {@link ListenerChecks} verifies; every other one given is listed here. */
-    static final List<Limit> PROBED_LIMITS = List.of(Limit.CONNECTIONS);
+    /**
+     * The limits a probe verifies ({@link ListenerChecks}, {@link FidBudgetCheck}); every other one given is listed
+     * here.
+     */
+    static final List<Limit> PROBED_LIMITS = List.of(Limit.CONNECTIONS, Limit.FIDS);
 
     private static final Map<Limit, String> WHY = Map.of(
             Limit.OUTSTANDING,
@@ -23,8 +26,6 @@ final class UnprobedRules {
             "backpressure: the gateway stops reading the VM's connections and refuses nothing, so no answer shows it",
             Limit.WEIGHT,
             "scheduling among VMs that compete: no answer shows it (bench/fairness.sh measures it)",
-            Limit.FIDS,
-            "reaching it would refuse the live VM's own walks and opens (EMFILE) while the suite holds it",
             Limit.DESCRIPTORS,
             "reaching it would refuse the live VM's own opens and creates (EMFILE) while the suite holds it",
             Limit.XATTR_BYTES,

@@ -214,6 +214,8 @@ final class VmRun {
                     s.session().close();
                 }
             });
+            new FidBudgetCheck(log, vm, transport)
+                    .run(attachable, suite.options().uid(), suite.options().maxCreates());
             listener.connectionBudget(1);
         } finally {
             session.close();

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the VM's {@code dialects:} leaves out (R-PROTO-7), so a gateway serving {@code devices: mapped}, or every dialect,
  * passed those parts of a run with the file that says {@code refuse}, or {@code [9p2000.L]}. Likewise a VM's
  * {@code limits:}, {@code peer:} and socket mode were neither probed nor named in any report, so a reader took the whole
- * policy for verified: each is now probed (the socket's owner, group and mode; {@code limits.connections}) or listed as
+ * policy for verified: each is now probed (the socket's owner, group and mode; {@code limits.connections} and
+ * {@code limits.fids}) or listed as
  * "skipped: not probed (reason)" on the console, in report.xml and in report.html.
  */
 class UnprobedRuleComplianceAttackTest {
@@ -77,11 +78,11 @@ class UnprobedRuleComplianceAttackTest {
         assertEquals(List.of(), run.lines("FAIL"), run::describe);
     }
 
-    private Path limitsPolicy(String name, String mode, int connections) throws Exception {
+    private Path limitsPolicy(String name, String mode, int connections, int fids) throws Exception {
         return policy(
                 name,
-                "socket: {mode: \"%s\"}\n    peer: {uid: 0}\n    limits: {connections: %d, weight: 2}"
-                        .formatted(mode, connections),
+                "socket: {mode: \"%s\"}\n    peer: {uid: 0}\n    limits: {connections: %d, fids: %d, weight: 2}"
+                        .formatted(mode, connections, fids),
                 "refuse");
     }
 
@@ -91,7 +92,7 @@ class UnprobedRuleComplianceAttackTest {
 
     @Test
     void rulesNoCheckProbesAreListedAsNotProbedInEveryReport() throws Exception {
-        Path file = limitsPolicy("file.yaml", "0600", 3);
+        Path file = limitsPolicy("file.yaml", "0600", 3, 200);
         SuiteRun run = run(file, file);
         assertEquals(List.of(), run.lines("FAIL"), run::describe);
         for (String check : List.of("vm1/limits/weight", "vm1/listener/peer")) {
@@ -99,7 +100,8 @@ class UnprobedRuleComplianceAttackTest {
                     run.lines("skip").stream().anyMatch(l -> l.contains(check + ":") && l.contains("(not probed (")),
                     () -> check + " is listed as not probed: " + run.describe());
         }
-        for (String check : List.of("vm1/listener/socket", "vm1/listener/connections", "protect/policy-file")) {
+        for (String check :
+                List.of("vm1/listener/socket", "vm1/listener/connections", "vm1/limits/fids", "protect/policy-file")) {
             assertTrue(has(run, "pass", check), () -> check + " passes: " + run.describe());
         }
         assertEquals(SuiteReport.EXIT_INCOMPLETE, run.exitCode(), run::describe);
@@ -111,8 +113,8 @@ class UnprobedRuleComplianceAttackTest {
 
     @Test
     void aGatewayWithAWiderSocketOrMoreConnectionsThanTheFileFails() throws Exception {
-        SuiteRun run = run(limitsPolicy("served.yaml", "0660", 5), limitsPolicy("file.yaml", "0600", 3));
-        for (String check : List.of("vm1/listener/socket", "vm1/listener/connections")) {
+        SuiteRun run = run(limitsPolicy("served.yaml", "0660", 5, 400), limitsPolicy("file.yaml", "0600", 3, 200));
+        for (String check : List.of("vm1/listener/socket", "vm1/listener/connections", "vm1/limits/fids")) {
             assertTrue(has(run, "FAIL", check), () -> check + " fails: " + run.describe());
         }
         assertEquals(SuiteReport.EXIT_FAILED, run.exitCode(), run::describe);
