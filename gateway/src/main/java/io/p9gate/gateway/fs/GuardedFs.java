@@ -439,6 +439,33 @@ public final class GuardedFs {
     public Opened open(
             Subject who, FileHandle handle, int hostFlags, boolean directoryOnly, boolean removeOnClunk, Claim claim)
             throws P9Exception {
+        return open(who, handle, hostFlags, directoryOnly, removeOnClunk, false, claim);
+    }
+
+    /**
+     * Tlopen's open, from its 9P2000.L flags. Access mode 3 opens for reading ({@link OpenFlags#toHost}), but
+     * open(2) counts it as asking for write access too, so a directory opened with it is EISDIR.
+     */
+    public Opened lopen(Subject who, FileHandle handle, int p9Flags, Claim claim) throws P9Exception {
+        return open(
+                who,
+                handle,
+                OpenFlags.toHost(p9Flags),
+                OpenFlags.wantsDirectory(p9Flags),
+                false,
+                OpenFlags.noAccessMode(p9Flags),
+                claim);
+    }
+
+    private Opened open(
+            Subject who,
+            FileHandle handle,
+            int hostFlags,
+            boolean directoryOnly,
+            boolean removeOnClunk,
+            boolean writeAccessAsked,
+            Claim claim)
+            throws P9Exception {
         LocalShare share = handle.share();
         Node node = handle.node();
         long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
@@ -448,6 +475,9 @@ public final class GuardedFs {
         BackendCall<Opened> call = () -> {
             if (directoryOnly && !node.isDirectory()) {
                 throw new P9Exception(Errno.ENOTDIR, "O_DIRECTORY on a non-directory");
+            }
+            if (writeAccessAsked && node.isDirectory()) {
+                throw new P9Exception(Errno.EISDIR, "access mode 3 on a directory");
             }
             refuseMappedSpecialFile(share, node);
             removal.require();

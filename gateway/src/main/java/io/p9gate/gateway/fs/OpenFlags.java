@@ -109,6 +109,11 @@ public final class OpenFlags {
         return host;
     }
 
+    /** Access mode 3: read and write permission asked, neither granted (open(2)); served as a read. */
+    public static boolean noAccessMode(int p9) {
+        return (p9 & P9_ACCMODE) == P9_NOACCESS;
+    }
+
     public static boolean wantsDirectory(int p9) {
         return (p9 & P9_DIRECTORY) != 0;
     }

@@ -45,13 +45,7 @@ final class IoOps {
         Fid fid = ctx.fids().get(t.fid());
         requireUnopened(fid);
         try (Fids.Held claim = ctx.fids().hold(t.fid(), fid)) {
-            GuardedFs.Opened opened = ctx.fs()
-                    .open(
-                            fid.who(),
-                            fid.handle(),
-                            OpenFlags.toHost(t.flags()),
-                            OpenFlags.wantsDirectory(t.flags()),
-                            claim);
+            GuardedFs.Opened opened = ctx.fs().lopen(fid.who(), fid.handle(), t.flags(), claim);
             if (!claim.complete(fid.withState(new FidState.Opened(opened.file())))) {
                 opened.file().close();
             }

@@ -142,6 +142,20 @@ class EdgeValueRequestsTest extends ShareTestBase {
     }
 
     /**
+     * Access mode 3 (O_RDONLY|O_WRONLY) asks open(2) for read and write permission (ACC_MODE 06), so a directory
+     * opened with it is EISDIR. The gateway served it as a read and answered Rlopen; a regular file still opens for
+     * reading, as before.
+     */
+    @Test
+    void tlopenOfADirectoryWithAccessModeThreeIsEisdir() throws Exception {
+        s.walk(TestSession.ROOT, 1, "d");
+        assertEquals(Errno.EISDIR, s.fails(new TMessage.Tlopen(1, 3)));
+        s.lopen(1, O_RDONLY); // the fid was left unopened
+        s.walk(TestSession.ROOT, 2, "f");
+        s.lopen(2, 3);
+    }
+
+    /**
      * Tlcreate without O_EXCL of a name that is an existing directory answered Rlcreate with the directory's qid and
      * left the fid an open directory. open(2) with O_CREAT of an existing directory is EISDIR, whatever the access
      * mode; the fid stays the directory it was.
