@@ -49,6 +49,7 @@ public final class DiodServer implements AutoCloseable {
                         "127.0.0.1:" + port,
                         "-L",
                         log.toString()))
+                .directory(log.getParent().toFile()) // a core dump of diod lands there, not in the checkout
                 .redirectErrorStream(true)
                 .redirectOutput(log.resolveSibling(log.getFileName() + ".out").toFile())
                 .start();

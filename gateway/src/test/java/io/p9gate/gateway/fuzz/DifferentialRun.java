@@ -1,0 +1,193 @@
+package io.p9gate.gateway.fuzz;
+
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.client.PendingCall;
+import io.p9gate.gateway.codec.CodecBuffers;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.TMessage;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Sends one seed's sequence to every target in lockstep and compares each reply with the reference's (the first
+ * target). A target whose difference is not an {@link AcceptedDifferences accepted} one is reported and no longer
+ * compared for the rest of the sequence: its tree has drifted from the reference's.
+ */
+final class DifferentialRun {
+    /** The target whose signed log {@link #sent} is checked against. */
+    static final int AUDITED = 1;
+
+    /** A request as the audited gateway answered it: for the audit check, which records must exist. */
+    record Sent(int conn, int tag, String label, String shape, boolean flushed) {}
+
+    private static final boolean TRACE = Boolean.getBoolean("p9gate.fuzz.trace");
+    final List<String> divergences = new ArrayList<>();
+    /** Where diod dropped the connection, if it did: comparison with it ended there. */
+    String lostDiod;
+
+    final List<Sent> sent = new ArrayList<>();
+    final int[] accepted = new int[1];
+    private final long seed;
+    private final List<Target> targets;
+    private final boolean[] drifted;
+
+    DifferentialRun(long seed, List<Target> targets) {
+        this.seed = seed;
+        this.targets = targets;
+        this.drifted = new boolean[targets.size()];
+    }
+
+    void run(int requests, int connections) {
+        for (int c = 0; c < connections; c++) {
+            int conn = c;
+            step(-1, FuzzStep.of(conn, "Tattach[fid=0]", t -> new TMessage.Tattach(0, -1, "root", t.aname, 0)));
+        }
+        RequestSequence sequence = new RequestSequence(seed, connections);
+        for (int i = 0; i < requests; i++) {
+            FuzzStep next = sequence.next();
+            TMessage request = next.request().apply(targets.getFirst());
+            String reply = step(i, next);
+            sequence.answered(next.conn(), request, reply);
+            if (request instanceof TMessage.Twalk(int fid, int newfid, List<String> names)
+                    && fid != newfid
+                    && reply.startsWith("Rwalk")
+                    && reply.split("qid.type").length - 1 < names.size()) {
+                forgetPartialWalk(next.conn(), newfid);
+            }
+        }
+    }
+
+    /** Closes every fid the sequence may have used, on every connection, compared like any request. */
+    void clunkAll(int connections) {
+        for (int c = 0; c < connections; c++) {
+            for (int fid = 0; fid < RequestSequence.FIDS; fid++) {
+                step(-1, clunk(c, fid));
+            }
+            for (int fid : RequestSequence.UNUSED_FIDS) {
+                step(-1, clunk(c, fid));
+            }
+        }
+    }
+
+    /**
+     * walk(5): after a partial walk newfid is not made, and p9gate makes none; diod makes it. Clunked there, so that
+     * the fids of both are the same again.
+     */
+    private void forgetPartialWalk(int conn, int newfid) {
+        for (int t = 0; t < targets.size(); t++) {
+            if (targets.get(t).name.equals("diod") && !drifted[t]) {
+                try {
+                    targets.get(t).conns[conn].clunk(newfid);
+                } catch (IOException | P9Exception alreadyNone) {
+                    // diod did not keep it this time
+                }
+            }
+        }
+    }
+
+    /** Whether a target's tree still follows the reference's (no unaccepted difference so far). */
+    boolean followed(int target) {
+        return !drifted[target];
+    }
+
+    /** Sends the step to every target; returns the reference's reply. */
+    private String step(int index, FuzzStep step) {
+        String reference = null;
+        for (int t = 0; t < targets.size(); t++) {
+            Target target = targets.get(t);
+            if (step.p9gateOnly() && target.name.equals("diod")) {
+                continue;
+            }
+            int[] tag = new int[1];
+            long began = System.nanoTime();
+            String shape = send(target, step, tag);
+            long millis = (System.nanoTime() - began) / 1_000_000;
+            if (millis > 500) {
+                System.out.println("slow: " + target.name + " " + millis + " ms for " + step.label() + ": " + shape);
+            }
+            if (TRACE) {
+                System.out.println("trace " + seed + " " + index + " c" + step.conn() + " " + target.name + " "
+                        + step.label().replaceAll("n{20,}", "LONG") + " -> " + shape);
+            }
+            if (!target.name.equals("diod") && (shape.startsWith("NO REPLY") || shape.equals("Rlerror EIO"))) {
+                divergences.add("seed " + seed + " request " + index + ": " + target.name + " answered " + step.label()
+                        + " with " + shape + " (a hang, a dropped connection or an unexpected fault)");
+            }
+            if (t == AUDITED) {
+                sent.add(new Sent(step.conn(), tag[0], step.label(), shape, step.flush()));
+            }
+            if (t == 0) {
+                reference = shape;
+                continue;
+            }
+            if (target.idsMapped) {
+                shape = Target.withoutIds(shape);
+            }
+            if (!drifted[t] && shape.startsWith("NO REPLY") && target.name.equals("diod")) {
+                // diod closes a connection on some requests p9gate answers; its fids are gone, stop comparing.
+                drifted[t] = true;
+                lostDiod = "seed " + seed + " request " + index + ": diod closed the connection at " + step.label();
+                System.out.println(lostDiod);
+                continue;
+            }
+            if (drifted[t]
+                    || !step.compared()
+                    || shape.equals(target.idsMapped ? Target.withoutIds(reference) : reference)) {
+                continue;
+            }
+            String reason = target.name.equals("diod") ? AcceptedDifferences.reason(step, reference, shape) : null;
+            if (reason != null) {
+                if (accepted[0]++ < 40) {
+                    System.out.println("accepted: seed " + seed + " request " + index + " " + step.label() + ": "
+                            + reference + " | " + shape);
+                }
+                continue;
+            }
+            drifted[t] = true;
+            divergences.add("seed " + seed + " request " + index + " on connection " + step.conn() + ": "
+                    + step.label() + "\n    " + targets.getFirst().name + ": " + reference + "\n    " + target.name
+                    + ": " + shape);
+        }
+        return reference;
+    }
+
+    private static FuzzStep clunk(int conn, int fid) {
+        TMessage request = new TMessage.Tclunk(fid);
+        return FuzzStep.of(conn, request.toString(), t -> request);
+    }
+
+    private static String send(Target target, FuzzStep step, int[] tag) {
+        P9Client client = target.conns[step.conn()];
+        TMessage request = step.request().apply(target);
+        try {
+            if (request instanceof TMessage.Tunlinkat unlink && target.name.equals("diod")) {
+                return DiodEntryRequests.unlinkat(client, unlink);
+            }
+            if (request instanceof TMessage.Trenameat rename && target.name.equals("diod")) {
+                return DiodEntryRequests.renameat(client, rename);
+            }
+            if (step.flush()) {
+                PendingCall call = client.send(request);
+                tag[0] = call.tag();
+                String shape = ReplyShape.of(client.rpc(new TMessage.Tflush(call.tag())));
+                call.reply().thenAccept(CodecBuffers::releasePayload);
+                return shape;
+            }
+            PendingCall call = client.send(request);
+            tag[0] = call.tag();
+            RMessage reply = client.await(call);
+            if (request instanceof TMessage.Treaddir(int fid, long offset, int count)) {
+                target.answered(step.conn(), fid, reply);
+            }
+            String shape = ReplyShape.of(reply);
+            CodecBuffers.releasePayload(reply);
+            return shape;
+        } catch (P9Exception e) {
+            return "Rlerror " + e.errno();
+        } catch (IOException e) {
+            return "NO REPLY: " + e.getMessage();
+        }
+    }
+}
