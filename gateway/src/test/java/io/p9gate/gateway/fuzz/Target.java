@@ -43,8 +43,14 @@ final class Target implements AutoCloseable {
         }
     }
 
+    /**
+     * A shape without owners, and without set-id bits: a policy share without an id map shows owners as the
+     * overflow id, and a VM sees no set-id bit of a file whose owner its map does not name (docs/filesystem.md).
+     */
     static String withoutIds(String shape) {
-        return shape.replaceAll(" uid=\\d+ gid=\\d+", "");
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("mode=([0-7]+)").matcher(shape.replaceAll(" uid=\\d+ gid=\\d+", ""));
+        return m.replaceAll(r -> "mode=" + Integer.toOctalString(Integer.parseInt(r.group(1), 8) & ~06000));
     }
 
     @Override
