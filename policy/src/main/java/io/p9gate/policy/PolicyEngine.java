@@ -74,6 +74,11 @@ public final class PolicyEngine {
     /** VM to the shares with at least one {@link #hiddenNames} entry: {@link #hidesNamesIn}. */
     private final Map<String, Set<String>> hidingShares;
 
+    /** VM and share names of the shares where some decision depends on the path: {@link #decidesByPath}. */
+    private final Set<List<String>> pathScopedShares;
+    /** Whether hand-written Cedar is loaded: it may decide by path anywhere. */
+    private final boolean handWritten;
+
     /** A directory of a VM's share. */
     private record HiddenParent(String vm, String share, SharePath dir) {}
 
@@ -96,6 +101,14 @@ public final class PolicyEngine {
         this.digest = digest;
         this.hiddenNames = hiddenNames(protecting);
         this.hidingShares = hidingShares(hiddenNames.keySet());
+        this.handWritten = handWritten;
+        Set<List<String>> scoped = new HashSet<>();
+        for (CompiledRule r : rules) {
+            if (!(r.scope() instanceof Scope.WholeShare)) {
+                scoped.add(List.of(r.vm(), r.share()));
+            }
+        }
+        this.pathScopedShares = Set.copyOf(scoped);
     }
 
     /** VM to the shares that have one of {@code dirs}. */
@@ -255,6 +268,15 @@ public final class PolicyEngine {
      */
     public boolean hidesNamesIn(String vm, String share) {
         return hidingShares.getOrDefault(vm, Set.of()).contains(share);
+    }
+
+    /**
+     * Whether any request of the VM in its share may be decided differently at two paths (a hidden or read-only
+     * subtree, a rule with paths, hand-written Cedar): if not, where a file is does not matter to its decisions.
+     * Computed at load.
+     */
+    public boolean decidesByPath(String vm, String share) {
+        return handWritten || pathScopedShares.contains(List.of(vm, share));
     }
 
     /**

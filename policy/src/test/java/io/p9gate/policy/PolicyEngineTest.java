@@ -230,6 +230,27 @@ class PolicyEngineTest {
         assertTrue(engine(SHARE).hidesNamesIn("vm1", "data"));
     }
 
+    /**
+     * Whether a share's decisions may differ from one path to another: a handle whose file the gateway cannot place
+     * (its name removed, the file kept under another) is refused only where they may.
+     */
+    @Test
+    void aShareDecidesByPathWhereAnySubtreeOrRuleNamesPaths() throws Exception {
+        String plain = "path: /srv/p9gate/data\naccess: read-write\n";
+        assertFalse(engine(plain).decidesByPath("vm1", "data"));
+        assertFalse(engine(plain.replace("read-write", "read-only")).decidesByPath("vm1", "data"));
+        assertTrue(engine(plain + "hidden: [/calibration]\n").decidesByPath("vm1", "data"));
+        assertTrue(engine(plain + "read-only: [/maps]\n").decidesByPath("vm1", "data"));
+        assertTrue(engine(plain + "rules:\n  - {effect: deny, ops: [CREATE], paths: [\"/**/*.exe\"]}\n")
+                .decidesByPath("vm1", "data"));
+        PolicyFiles.write(dir, "extra.cedar", "permit (principal, action, resource);\n");
+        assertTrue(
+                PolicyEngine.load(PolicyFiles.write(
+                                dir, "p.yaml", "cedar: [extra.cedar]\n" + PolicyFiles.oneShare(plain)))
+                        .decidesByPath("vm1", "data"),
+                "hand-written Cedar may name paths");
+    }
+
     @Test
     void handWrittenCedarCannotOpenAVmOrShareTheYamlDoesNotDeclare() throws Exception {
         PolicyFiles.write(dir, "all.cedar", "permit (principal, action, resource);\n");

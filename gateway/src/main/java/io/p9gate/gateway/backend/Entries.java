@@ -280,9 +280,23 @@ public final class Entries {
         Names.check(name);
         if (directory) {
             refuseShareRoot(dir, name, false);
+            unlink(dir, name, AT_REMOVEDIR);
+            return;
         }
+        // A file that keeps another name (a link made elsewhere, into a hidden subtree say) lives on while a handle
+        // reached by this name is known by a removed one: as after a rename, no remembered path of it may be used
+        // past the unlink. One statx: a link made between the look and the unlink is the requester's own race, and
+        // whoever can make that link can copy the file anyway.
+        boolean keepsAName = Inodes.statAt(dir, name).nlink() > 1;
+        unlink(dir, name, 0);
+        if (keepsAName) {
+            OpenShares.renaming(share, dir, dir);
+        }
+    }
+
+    private static void unlink(Node dir, String name, int flags) throws P9Exception {
         dir.use(fd -> {
-            LinuxSyscalls.unlinkat(fd, name, directory ? AT_REMOVEDIR : 0);
+            LinuxSyscalls.unlinkat(fd, name, flags);
             return null;
         });
     }

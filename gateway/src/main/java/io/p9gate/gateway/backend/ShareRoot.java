@@ -419,6 +419,19 @@ public final class ShareRoot implements AutoCloseable {
      * @throws P9Exception EACCES if the inode is no longer beneath the share root
      */
     public String relativePath(Node node) throws P9Exception {
+        try {
+            return placedPath(node);
+        } catch (RemovedName e) {
+            return e.removedPath();
+        }
+    }
+
+    /**
+     * As {@link #relativePath}, for a decision: a handle known by a removed name while its file keeps another (a
+     * VM linked it elsewhere and unlinked the name the handle was reached by) has no place to be decided at, and is
+     * {@link RemovedName}. Such a handle learns no path: each request asks the kernel again.
+     */
+    public String placedPath(Node node) throws P9Exception {
         if (isRoot(node)) {
             return "";
         }
@@ -531,9 +544,14 @@ public final class ShareRoot implements AutoCloseable {
             }
         }
         String relative = path.substring(prefix.length());
-        return relative.endsWith(DELETED_SUFFIX) && !names(relative, node)
-                ? relative.substring(0, relative.length() - DELETED_SUFFIX.length())
-                : relative;
+        if (!relative.endsWith(DELETED_SUFFIX) || names(relative, node)) {
+            return relative;
+        }
+        String removed = relative.substring(0, relative.length() - DELETED_SUFFIX.length());
+        if (Inodes.stat(node).nlink() > 0) {
+            throw new RemovedName(removed);
+        }
+        return removed;
     }
 
     /**

@@ -33,6 +33,15 @@ public interface AccessPolicy {
     }
 
     /**
+     * Whether a request of the VM in its share may be decided differently at two paths: if not, a handle whose place
+     * is not known (its name was removed while its file lives on under another) is decided on the name it had. True
+     * unless known.
+     */
+    default boolean decidesByPath(String vm, String share) {
+        return true;
+    }
+
+    /**
      * Whether a listing that describes its entries (a 9P2000/.u directory read, whole stat(5) entries) may show what
      * getattr shows of the entry at {@code path}: only if the guest could walk to it and get its attributes (WALK
      * and GETATTR), as over 9P2000.L. Asked inside a READDIR already decided and recorded, like {@link #visible}.

@@ -10,4 +10,9 @@ public final class AllowAll implements AccessPolicy {
     public Decision decide(AccessRequest request) {
         return ALLOW;
     }
+
+    @Override
+    public boolean decidesByPath(String vm, String share) {
+        return false;
+    }
 }

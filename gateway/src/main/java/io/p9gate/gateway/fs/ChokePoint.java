@@ -439,6 +439,11 @@ final class ChokePoint {
         return new AccessRequest(vm, sessionId, op, share, paths, who.uid(), who.gid(), args, detail);
     }
 
+    /** Whether the VM's policy may decide a request in {@code share} differently at two paths. */
+    boolean decidesByPath(String share) {
+        return policy.decidesByPath(vm, share);
+    }
+
     /** Runs the backend call; a failure is recorded in {@code phase} (an outcome names its {@code intent}). */
     private <T> T run(Decided decided, BackendCall<T> call, RecordPhase phase, long intent) throws P9Exception {
         try {

@@ -20,6 +20,7 @@ import io.p9gate.gateway.backend.MappedSpecialFile;
 import io.p9gate.gateway.backend.Names;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.OpenFile;
+import io.p9gate.gateway.backend.RemovedName;
 import io.p9gate.gateway.backend.ShareRoot;
 import io.p9gate.gateway.backend.Xattrs;
 import io.p9gate.gateway.budget.OverBudget;
@@ -1615,25 +1616,45 @@ public final class GuardedFs {
         return vm;
     }
 
-    private static String path(LocalShare share, Node node) throws P9Exception {
-        return share.root().relativePath(node);
+    private String path(LocalShare share, Node node) throws P9Exception {
+        try {
+            return share.root().placedPath(node);
+        } catch (RemovedName e) {
+            return removedPath(share, e);
+        }
     }
 
     /**
      * The path of a request that changes the host, confirmed by the kernel: a remembered path does not see a
      * host's move out of the share (docs/architecture.md, "Share paths carried by the handle").
      */
-    private static String hostPath(LocalShare share, Node node) throws P9Exception {
-        return share.root().confirmedPath(node);
+    private String hostPath(LocalShare share, Node node) throws P9Exception {
+        try {
+            return share.root().confirmedPath(node);
+        } catch (RemovedName e) {
+            return removedPath(share, e);
+        }
+    }
+
+    /**
+     * A handle known by a removed name while its file lives on under another, which may be in a hidden or read-only
+     * subtree (another VM linked it there and unlinked the name): decided on the removed name only where the VM's
+     * policy decides alike at every path; else refused (ESTALE, recorded by the choke point), as it cannot be placed.
+     */
+    private String removedPath(LocalShare share, RemovedName e) throws RemovedName {
+        if (guard.decidesByPath(share.name())) {
+            throw e;
+        }
+        return e.removedPath();
     }
 
     /** The host-confirmed path of {@code handle} (see {@link #hostPath(LocalShare, Node)}). */
-    private static String hostPath(FileHandle handle) throws P9Exception {
+    private String hostPath(FileHandle handle) throws P9Exception {
         return hostPath(handle.share(), handle.node());
     }
 
     /** The host-confirmed path of {@code name} in the directory {@code dir}. */
-    private static String childOf(FileHandle dir, String name) throws P9Exception {
+    private String childOf(FileHandle dir, String name) throws P9Exception {
         return child(hostPath(dir), name);
     }
 

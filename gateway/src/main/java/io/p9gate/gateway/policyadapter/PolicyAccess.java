@@ -224,6 +224,11 @@ public final class PolicyAccess implements AccessPolicy {
     }
 
     @Override
+    public boolean decidesByPath(String vm, String share) {
+        return engine.get().decidesByPath(vm, share);
+    }
+
+    @Override
     public boolean replaceable(String vm, String share, String path, int uid, int gid) {
         PolicyEngine current = engine.get();
         return servesItsDirectory(current, vm, share) && allowed(current, vm, share, OpKind.REMOVE, path, uid, gid);

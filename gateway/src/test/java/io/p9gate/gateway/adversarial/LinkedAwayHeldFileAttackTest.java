@@ -1,0 +1,104 @@
+package io.p9gate.gateway.adversarial;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Beta holds a fid on {@code pub/f}; alpha, whose share is the same host directory under no protection, links the
+ * file into beta's hidden {@code /vault} (or read-only {@code /ro}) and unlinks {@code pub/f}: a rename in two
+ * requests. A rename makes beta's next request be decided where the file is now (RenamedFidPathTest); this move did
+ * not, and the kernel itself still names beta's handle by the removed {@code pub/f}. Before: beta read what was then
+ * written into {@code vault/f} and wrote into it and into {@code ro/h} through its fids, and opened a fid it had only
+ * walked. Now such a handle cannot be placed, and a VM whose policy decides by path is refused (ESTALE).
+ */
+class LinkedAwayHeldFileAttackTest {
+    private static final int RDWR = 2;
+    private static final String BETA = """
+            hidden: [/vault]
+            read-only: [/ro]
+            """;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aFileLinkedIntoAnotherVmsProtectedSubtreeAndUnlinkedIsNotReachedThroughItsOldName() throws Exception {
+        Path data = Files.createDirectories(tmp.resolve("srv/data"));
+        for (String d : List.of("pub", "vault", "ro")) {
+            Files.createDirectories(data.resolve(d));
+        }
+        for (String f : List.of("f", "h", "k")) {
+            Files.writeString(data.resolve("pub/" + f), "file " + f);
+        }
+        try (OverlappingSharesRig rig = new OverlappingSharesRig(tmp, data, data, BETA)) {
+            P9Client beta = rig.beta;
+            beta.walk(0, 1, "pub", "f");
+            beta.lopen(1, RDWR);
+            beta.walk(0, 2, "pub", "h");
+            beta.lopen(2, RDWR);
+            beta.walk(0, 3, "pub", "k");
+            beta.read(1, 0, 16);
+
+            P9Client alpha = rig.alpha;
+            alpha.walk(0, 10, "pub");
+            alpha.walk(0, 11, "vault");
+            alpha.walk(0, 12, "ro");
+            moveByLink(alpha, "f", 11);
+            moveByLink(alpha, "h", 12);
+            moveByLink(alpha, "k", 11);
+            Files.writeString(data.resolve("vault/f"), "written in the vault");
+
+            assertEquals(Errno.ESTALE, refused(() -> beta.read(1, 0, 64)), "read of a hidden file");
+            assertEquals(Errno.ESTALE, refused(() -> beta.write(1, 0, new byte[] {'X'})), "write of a hidden file");
+            assertEquals(Errno.ESTALE, refused(() -> beta.getattr(1, 0x7ff)), "getattr of a hidden file");
+            assertEquals(Errno.ESTALE, refused(() -> beta.write(2, 0, new byte[] {'X'})), "write of a read-only file");
+            assertEquals(Errno.ESTALE, refused(() -> beta.lopen(3, 0)), "open of a hidden file");
+            assertEquals("written in the vault", Files.readString(data.resolve("vault/f")));
+            assertEquals("file h", Files.readString(data.resolve("ro/h")));
+        }
+    }
+
+    /** Where the VM's policy decides alike at every path, where the file went does not matter: served as before. */
+    @Test
+    void aVmWhosePolicyDoesNotDecideByPathKeepsItsHandle() throws Exception {
+        Path data = Files.createDirectories(tmp.resolve("srv/data"));
+        Files.createDirectories(data.resolve("pub"));
+        Files.createDirectories(data.resolve("other"));
+        Files.writeString(data.resolve("pub/f"), "file f");
+        try (OverlappingSharesRig rig = new OverlappingSharesRig(tmp, data, data, BETA)) {
+            P9Client alpha = rig.alpha;
+            alpha.walk(0, 1, "pub", "f");
+            alpha.lopen(1, RDWR);
+            P9Client beta = rig.beta;
+            beta.walk(0, 10, "pub");
+            beta.walk(0, 11, "other");
+            moveByLink(beta, "f", 11);
+            assertArrayEquals("file f".getBytes(), alpha.read(1, 0, 64));
+            assertEquals(1, alpha.write(1, 0, new byte[] {'F'}));
+            assertEquals("File f", Files.readString(data.resolve("other/f")));
+        }
+    }
+
+    /** {@code name} in the directory fid 10 linked into the directory {@code toDir}, then unlinked: a move. */
+    private static void moveByLink(P9Client vm, String name, int toDir) throws Exception {
+        vm.walk(10, 20, name);
+        vm.link(toDir, 20, name);
+        vm.clunk(20);
+        vm.unlinkat(10, name, 0);
+    }
+
+    private static Errno refused(Executable request) {
+        return assertThrows(P9Exception.class, request).errno();
+    }
+}
