@@ -109,15 +109,18 @@ public final class FileIo {
         try {
             // The descriptor the create opened is the new file's handle too (Node.openedAs): no O_PATH reopen
             // through /proc, no second close at clunk (issue 11). On failure examine closes it.
-            made = ShareRoot.openNamed(() -> {
-                int fd = dir.use(dfd -> ShareRoot.openBeneath(dfd, name, flags | O_CREAT | O_EXCL, mode & 07777));
-                exists[0] = true;
-                Runnable hook = whileCreating;
-                if (hook != null) {
-                    hook.run();
-                }
-                return fd;
-            });
+            made = ShareRoot.openNamed(
+                    () -> {
+                        int fd = dir.use(
+                                dfd -> ShareRoot.openBeneath(dfd, name, flags | O_CREAT | O_EXCL, mode & 07777));
+                        exists[0] = true;
+                        Runnable hook = whileCreating;
+                        if (hook != null) {
+                            hook.run();
+                        }
+                        return fd;
+                    },
+                    lost -> finishKept(lost.node(), lost.stat(), mode, finish));
         } catch (P9Exception e) {
             if (e.errno() == Errno.EEXIST && !exclusive) {
                 return openExisting(dir, name, flags);
@@ -138,7 +141,7 @@ public final class FileIo {
             file = node.openedAs(flags);
         } catch (P9Exception | RuntimeException e) {
             try {
-                takeBack(dir, name, made.stat(), takingBack, e);
+                takeBack(dir, name, node, made.stat(), takingBack, e, mode, finish);
             } finally {
                 node.close();
             }
@@ -151,7 +154,7 @@ public final class FileIo {
             return new Created(node, file, true, made.stat());
         } catch (P9Exception | RuntimeException e) {
             try {
-                takeBack(dir, name, made.stat(), takingBack, e);
+                takeBack(dir, name, node, made.stat(), takingBack, e, mode, finish);
             } finally {
                 file.close();
                 node.close(); // both hold the descriptor (openedAs): kept, it would keep the unlinked file's space too
@@ -164,17 +167,42 @@ public final class FileIo {
      * Takes back the file a create made before it failed with {@code failure} ({@link UnmadeFile}), holding
      * {@code takingBack}'s lock on its inode from the look at its name to its unlink.
      *
-     * @throws MadeFileNotTakenBack if it could not be: the create fails with {@code failure}'s errno all the same (EIO
-     *     for a fault), and a quota keeps its inode
+     * @throws MadeFileNotTakenBack if it could not be: the file made is given its mode and owner ({@link
+     *     #finishKept}), the create fails with {@code failure}'s errno all the same (EIO for a fault), and a quota keeps
+     *     its inode
      */
-    private static void takeBack(Node dir, String name, FileStat made, TakeBackLock takingBack, Exception failure)
+    private static void takeBack(
+            Node dir,
+            String name,
+            Node node,
+            FileStat made,
+            TakeBackLock takingBack,
+            Exception failure,
+            int mode,
+            Entries.Finish finish)
             throws MadeFileNotTakenBack {
         boolean taken;
         try (TakeBackLock.Held _ = takingBack.hold(made.key())) {
             taken = UnmadeFile.remove(dir, name, made);
         }
         if (!taken) {
+            finishKept(node, made, mode, finish);
             throw MadeFileNotTakenBack.of(failure);
+        }
+    }
+
+    /**
+     * Gives a file made by a failed create that lives on (under its name or another) the mode and owner a successful
+     * create gives it: left as made, it would be the gateway's own host user's, a file in the VM's share that none of
+     * the VM's users owns. Best effort: the create fails with its own error whatever happens here, and what fails here
+     * (the very finish that failed the create, say) leaves the file as it is.
+     */
+    private static void finishKept(Node node, FileStat made, int mode, Entries.Finish finish) {
+        try {
+            CreateModes.set(node, mode, made);
+            finish.apply(node, made);
+        } catch (P9Exception | RuntimeException e) {
+            // Nothing more to do: the create's own failure is what the guest is answered and the log records.
         }
     }
 

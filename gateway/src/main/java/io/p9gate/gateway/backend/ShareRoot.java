@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -763,6 +764,14 @@ public final class ShareRoot implements AutoCloseable {
      * open until its Node is known there: an unlink in between must not take the file for closed.
      */
     static Examined openNamed(Fd.Opening opening) throws P9Exception {
+        return openNamed(opening, lost -> {});
+    }
+
+    /**
+     * As {@link #openNamed(Fd.Opening)}; a handle refused for holding a lost name is given to {@code whenLost} before
+     * it is closed: a create that made the file finishes it, since the file lives on under another name.
+     */
+    static Examined openNamed(Fd.Opening opening, Consumer<Examined> whenLost) throws P9Exception {
         long ticket = OpenInodes.opening();
         long lostNameChecks = OpenInodes.lostNameChecks();
         Examined examined;
@@ -773,17 +782,23 @@ public final class ShareRoot implements AutoCloseable {
         }
         // A rename between quota scopes looked for handles holding a removed name while this one was not known yet:
         // if it holds one, it must not exist, or its writes would count where that name was (OpenInodes).
-        if (OpenInodes.lostNameChecks() != lostNameChecks && lostName(examined)) {
+        if (OpenInodes.lostNameChecks() != lostNameChecks && lostName(examined, whenLost)) {
             throw new P9Exception(Errno.ENOENT, "the name was removed while it was being opened");
         }
         return examined;
     }
 
-    /** Whether the handle holds a lost name; if it does, or the look fails, the handle is closed. */
-    private static boolean lostName(Examined examined) throws P9Exception {
+    /**
+     * Whether the handle holds a lost name; if it does, it is given to {@code whenLost} and closed; if the look fails,
+     * it is closed.
+     */
+    private static boolean lostName(Examined examined, Consumer<Examined> whenLost) throws P9Exception {
         boolean lost;
         try {
             lost = LostNames.lost(examined.node(), examined.stat());
+            if (lost) {
+                whenLost.accept(examined);
+            }
         } catch (P9Exception | RuntimeException e) {
             examined.node().close();
             throw e;

@@ -140,10 +140,43 @@ class QuotaAccountingTest {
      */
     @Test
     void aCreateRefusedForANameLostMeanwhileKeepsItsFileCounted() throws Exception {
+        GuardedFsTest.RecordingAudit audit = new GuardedFsTest.RecordingAudit();
+        createRefusedForALostName(allowingAll(audit), ROOT_USER, 0644);
+
+        assertTrue(Files.exists(data.resolve("cache/b")), "the file made lives on as b");
+        assertFalse(Files.exists(data.resolve("cache/a")));
+        GuardedFsTest.Recorded create = lastCreate(audit);
+        assertEquals(RecordPhase.OUTCOME, create.phase());
+        assertEquals(Errno.ENOENT, create.outcome().errno());
+        assertTrue(
+                create.request().detail().contains("applied=created"),
+                create.request().detail());
+        assertEquals(new PolicyQuotas(rig.holder.current()).usage("vm"), rig.quotas.usage("vm"), "as a restart counts");
+    }
+
+    /**
+     * The same race, the create asked by a guest user who is not the gateway's host user: the file living on as "b"
+     * ends with the owner and mode a successful create gives it. Before, it stayed the gateway's own (uid 0 here),
+     * with the mode the gateway's umask left.
+     */
+    @Test
+    void aFileMadeByACreateRefusedForANameLostMeanwhileIsTheGuestUsers() throws Exception {
+        Subject guest = new Subject(4321, 4321);
+        createRefusedForALostName(allowingAll(), guest, 0666);
+
+        Path kept = data.resolve("cache/b");
+        assertEquals(4321, Files.getAttribute(kept, "unix:uid"), "owner");
+        assertEquals(4321, Files.getAttribute(kept, "unix:gid"), "group");
+        assertEquals(0666, (int) Files.getAttribute(kept, "unix:mode") & 07777, "mode");
+    }
+
+    /**
+     * {@code who} creates "a" in /cache with {@code mode}; between its open and its handle, other requests link "a" as
+     * "b", unlink "a" and rename a file into the scope: the create fails with ENOENT.
+     */
+    private void createRefusedForALostName(GuardedFs fs, Subject who, int mode) throws Exception {
         Files.createDirectories(data.resolve("out"));
         Files.createFile(data.resolve("out/x"));
-        GuardedFsTest.RecordingAudit audit = new GuardedFsTest.RecordingAudit();
-        GuardedFs fs = allowingAll(audit);
         AtomicReference<Throwable> failed = new AtomicReference<>();
         try (FileHandle root = fs.attach(ROOT_USER, "data", new SessionShares(Map.of("data", share)))
                         .root();
@@ -164,20 +197,11 @@ class QuotaAccountingTest {
 
             P9Exception refused = assertThrows(
                     P9Exception.class,
-                    () -> fs.create(ROOT_USER, cache, "a", O_RDWR | O_EXCL, 0644, 0, true, GuardedFs.NO_CLAIM));
+                    () -> fs.create(who, cache, "a", O_RDWR | O_EXCL, mode, who.gid(), true, GuardedFs.NO_CLAIM));
 
             assertNull(failed.get(), "the other connection's requests failed: " + failed.get());
             assertEquals(Errno.ENOENT, refused.errno());
         }
-        assertTrue(Files.exists(data.resolve("cache/b")), "the file made lives on as b");
-        assertFalse(Files.exists(data.resolve("cache/a")));
-        GuardedFsTest.Recorded create = lastCreate(audit);
-        assertEquals(RecordPhase.OUTCOME, create.phase());
-        assertEquals(Errno.ENOENT, create.outcome().errno());
-        assertTrue(
-                create.request().detail().contains("applied=created"),
-                create.request().detail());
-        assertEquals(new PolicyQuotas(rig.holder.current()).usage("vm"), rig.quotas.usage("vm"), "as a restart counts");
     }
 
     /**
