@@ -106,6 +106,7 @@ public final class FileIo {
         long epoch = share.renames().now(); // before the file exists under its name: see ShareRoot.learnChildPath
         ShareRoot.Examined made;
         boolean[] exists = {false};
+        RuntimeException[] fault = {null};
         try {
             // The descriptor the create opened is the new file's handle too (Node.openedAs): no O_PATH reopen
             // through /proc, no second close at clunk (issue 11). On failure examine closes it.
@@ -116,7 +117,13 @@ public final class FileIo {
                         exists[0] = true;
                         Runnable hook = whileCreating;
                         if (hook != null) {
-                            hook.run();
+                            try {
+                                hook.run();
+                            } catch (RuntimeException e) {
+                                // Thrown from here, the descriptor just opened would never be closed: it becomes
+                                // the handle, and the fault fails the create below.
+                                fault[0] = e;
+                            }
                         }
                         return fd;
                     },
@@ -136,6 +143,15 @@ public final class FileIo {
             throw e;
         }
         Node node = made.node();
+        if (fault[0] != null) {
+            // A fault once the file existed: it was not taken back, so it counts as made, as the guest user's.
+            try {
+                finishKept(node, made.stat(), mode, finish);
+            } finally {
+                node.close();
+            }
+            throw MadeFileNotTakenBack.of(fault[0]);
+        }
         OpenFile file;
         try {
             file = node.openedAs(flags);

@@ -774,11 +774,11 @@ public final class ShareRoot implements AutoCloseable {
     static Examined openNamed(Fd.Opening opening, Consumer<Examined> whenLost) throws P9Exception {
         long ticket = OpenInodes.opening();
         long lostNameChecks = OpenInodes.lostNameChecks();
-        Examined examined;
+        Examined examined = null;
         try {
             examined = examine(Fd.open(opening));
         } finally {
-            OpenInodes.openDone(ticket);
+            openDone(ticket, examined);
         }
         // A rename between quota scopes looked for handles holding a removed name while this one was not known yet:
         // if it holds one, it must not exist, or its writes would count where that name was (OpenInodes).
@@ -786,6 +786,18 @@ public final class ShareRoot implements AutoCloseable {
             throw new P9Exception(Errno.ENOENT, "the name was removed while it was being opened");
         }
         return examined;
+    }
+
+    /** Ends the open of {@code ticket}; its handle, if made, is closed if that fails (it runs waiting actions). */
+    private static void openDone(long ticket, Examined examined) {
+        try {
+            OpenInodes.openDone(ticket);
+        } catch (RuntimeException e) {
+            if (examined != null) {
+                examined.node().close();
+            }
+            throw e;
+        }
     }
 
     /**
