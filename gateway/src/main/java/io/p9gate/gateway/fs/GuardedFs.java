@@ -54,6 +54,10 @@ public final class GuardedFs {
     static final List<String> CROSS_SHARE_RULE = List.of("cross-share");
     /** A 9P2000 or 9P2000.u Tcreate asking for a special file in a form no request can make: EINVAL. */
     static final List<String> INVALID_EXTENSION_RULE = List.of("invalid-extension");
+    /** A create (Tlcreate, or a 9P2000 or 9P2000.u Tcreate) through a fid already opened: EINVAL. */
+    static final List<String> FID_OPEN_RULE = List.of("fid-open");
+    /** A 9P2000 or 9P2000.u Tcreate of a directory with a mode that writes or truncates (open(5)): EISDIR. */
+    static final List<String> DIRECTORY_OPEN_MODE_RULE = List.of("directory-open-mode");
 
     private static final int SYMLINK_MODE = 0777;
 
@@ -1071,22 +1075,45 @@ public final class GuardedFs {
      */
     public P9Exception refusedExtension(Subject who, FileHandle dir, Operation op, String name, String extension)
             throws P9Exception {
-        return refusedCreate(who, dir, op, name, "extension=" + DetailWords.word(extension));
+        return refusedCreate(who, dir, op, name, invalidExtension("extension=" + DetailWords.word(extension)));
+    }
+
+    /**
+     * A create of {@code name} ({@code op}: the request a Tcreate asks for, CREATE for a Tlcreate) through {@code fid},
+     * a fid already opened, which no create may turn into the new file: refused with EINVAL before any policy is asked
+     * and recorded, as any refusal of a request that would change the share is.
+     */
+    public P9Exception refusedOpenFid(Subject who, FileHandle fid, Operation op, String name) throws P9Exception {
+        return refusedCreate(who, fid, op, name, new Refusal(Errno.EINVAL, FID_OPEN_RULE, ""));
+    }
+
+    /**
+     * A 9P2000 or 9P2000.u Tcreate of the directory {@code name} with a {@code mode} that writes or truncates, which
+     * open(5) refuses for a directory: refused with EISDIR before it is made or any policy asked, and recorded as the
+     * MKDIR it asks for.
+     */
+    public P9Exception refusedDirectoryOpenMode(Subject who, FileHandle dir, String name, int mode) throws P9Exception {
+        return refusedCreate(
+                who, dir, Operation.MKDIR, name, new Refusal(Errno.EISDIR, DIRECTORY_OPEN_MODE_RULE, "mode=" + mode));
     }
 
     /** A 9P2000 Tcreate with a .u file type in {@code perm} (9P2000 has none): refused and recorded the same way. */
     public P9Exception refusedFileType(Subject who, FileHandle dir, Operation op, String name, int perm)
             throws P9Exception {
-        return refusedCreate(who, dir, op, name, "perm=0x" + Integer.toHexString(perm));
+        return refusedCreate(who, dir, op, name, invalidExtension("perm=0x" + Integer.toHexString(perm)));
     }
 
-    private P9Exception refusedCreate(Subject who, FileHandle dir, Operation op, String name, String detail)
+    private static Refusal invalidExtension(String detail) {
+        return new Refusal(Errno.EINVAL, INVALID_EXTENSION_RULE, detail);
+    }
+
+    private P9Exception refusedCreate(Subject who, FileHandle dir, Operation op, String name, Refusal why)
             throws P9Exception {
         String share = dir.share().name();
         PathsOf paths = () -> List.of(childOf(dir, name));
         RequestArgs args = new RequestArgs.EntryNames(List.of(name));
         guard.requireValidNames(op, who, share, paths, args);
-        return guard.refused(op, who, share, paths, args, new Refusal(Errno.EINVAL, INVALID_EXTENSION_RULE, detail));
+        return guard.refused(op, who, share, paths, args, why);
     }
 
     /** Tlink: {@code linked} gets the new name {@code name} in the directory {@code handle}. */

@@ -3,7 +3,6 @@ package io.p9gate.gateway.ops;
 import io.p9gate.gateway.fs.OpenFlags;
 import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.proto.Attr;
-import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.RMessage.Rcreate;
@@ -55,17 +54,18 @@ final class CreateOps {
         // Before anything is made: the directory and special-file paths below walk the fid onto what they made,
         // which on an open fid would drop its open file (and an ORCLOSE's removal) after the change was done.
         Fid at = ctx.fids().get(t.fid());
-        if (!(at.state() instanceof FidState.Walked)) {
-            throw new P9Exception(Errno.EINVAL, "fid is already open");
-        }
         int special = t.perm() & UNIX_TYPES;
+        boolean directory = (t.perm() & Stat.DMDIR) != 0;
+        if (!(at.state() instanceof FidState.Walked)) {
+            Operation asked = directory ? Operation.MKDIR : special != 0 ? askedFor(t.perm()) : Operation.CREATE;
+            throw ctx.fs().refusedOpenFid(at.who(), at.handle(), asked, t.name());
+        }
         if (special != 0 && !unix) { // 9P2000 has no special files
             throw ctx.fs().refusedFileType(at.who(), at.handle(), askedFor(t.perm()), t.name(), t.perm());
         }
-        boolean directory = (t.perm() & Stat.DMDIR) != 0;
         // open(5): a directory is never opened to write or truncate; refused before it is made, not after.
         if (directory && !OpenFlags.opensDirectory(t.mode())) {
-            throw new P9Exception(Errno.EISDIR, "a directory is not opened to write or truncate: mode " + t.mode());
+            throw ctx.fs().refusedDirectoryOpenMode(at.who(), at.handle(), t.name(), t.mode());
         }
         Attr dir =
                 attrs.getattr(new TMessage.Tgetattr(t.fid(), Attr.GETATTR_ALL)).attr();

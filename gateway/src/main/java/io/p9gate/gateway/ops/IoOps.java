@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.fs.OpenFlags;
+import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.Qid;
@@ -96,7 +97,9 @@ final class IoOps {
      */
     Rlcreate lcreate(Tlcreate t, boolean removeOnClunk) throws P9Exception {
         Fid dir = ctx.fids().get(t.fid());
-        requireUnopened(dir);
+        if (!(dir.state() instanceof FidState.Walked)) {
+            throw ctx.fs().refusedOpenFid(dir.who(), dir.handle(), Operation.CREATE, t.name());
+        }
         if (OpenFlags.wantsDirectory(t.flags())) {
             // open(2) with O_CREAT|O_DIRECTORY (Linux 6.4 on): no file is made, whatever the name.
             throw new P9Exception(Errno.EINVAL, "lcreate with O_DIRECTORY");

@@ -162,6 +162,54 @@ class DialectRefusalsTest {
     }
 
     /**
+     * A Tcreate through a fid already opened is EINVAL, and of a directory with a mode that writes or truncates
+     * EISDIR, both before anything is made or decided: each is recorded as the request it asks for (CREATE, MKDIR),
+     * rule fid-open or directory-open-mode. They were answered with no record, so a guest could probe unseen.
+     */
+    @InEachLegacyDialect
+    void aCreateRefusedBeforeAnyDecisionIsRecorded(Dialect dialect) throws Exception {
+        try (TestSession s = attach(dialect)) {
+            s.walk(TestSession.ROOT, 1);
+            s.expect(RMessage.Ropen.class, new TMessage.Topen(1, OREAD));
+            assertEquals(Errno.EINVAL, s.fails(new TMessage.Tcreate(1, "f", 0644, OREAD, Optional.empty())));
+            assertEquals(
+                    Errno.EINVAL, s.fails(new TMessage.Tcreate(1, "d", Stat.DMDIR | 0755, OREAD, Optional.empty())));
+            s.clunk(1);
+            s.walk(TestSession.ROOT, 1);
+            assertEquals(
+                    Errno.EISDIR, s.fails(new TMessage.Tcreate(1, "w", Stat.DMDIR | 0755, OWRITE, Optional.empty())));
+        }
+        assertEquals(
+                List.of(
+                        "CREATE f [fid-open] EINVAL",
+                        "MKDIR d [fid-open] EINVAL",
+                        "MKDIR w [directory-open-mode] EISDIR"),
+                refusalsOf(List.of("f", "d", "w")));
+        assertTrue(Files.notExists(fx.data.resolve("w")));
+    }
+
+    /** Its 9P2000.L counterpart: a Tlcreate through a fid already opened is recorded the same way. */
+    @Test
+    void aTlcreateThroughAnOpenedFidIsRecorded() throws Exception {
+        try (TestSession s = attach(Dialect.L)) {
+            s.walk(TestSession.ROOT, 1);
+            s.lopen(1, 0);
+            assertEquals(Errno.EINVAL, s.fails(new TMessage.Tlcreate(1, "f", 2, 0644, 0)));
+        }
+        assertEquals(List.of("CREATE f [fid-open] EINVAL"), refusalsOf(List.of("f")));
+        assertTrue(Files.notExists(fx.data.resolve("f")));
+    }
+
+    /** The records naming one of {@code names}: "OP name [rules] ERRNO". */
+    private List<String> refusalsOf(List<String> names) {
+        return fx.audit.records.stream()
+                .filter(r -> names.contains(r.request().paths().getLast()))
+                .map(r -> r.request().operation() + " " + r.request().paths().getLast() + " "
+                        + r.decision().ruleIds() + " " + r.outcome().errno())
+                .toList();
+    }
+
+    /**
      * A Tcreate asking for a special file in a form that cannot be made (.u: a device extension that is not "b|c
      * major minor", a hard link's that is no fid; 9P2000, which has no special files: any .u file type) is EINVAL,
      * refused before any decision and recorded as the create it asks for, rule invalid-extension (a name no entry
