@@ -873,9 +873,13 @@ public final class GuardedFs {
             try (Node node = share.root().lookup(dir, e.name())) {
                 entries.add(new ListedEntry(
                         e.name(), shownAttr(who, share, node, entryPath(dirPath, e.name())), e.offset()));
-            } catch (P9Exception gone) {
-                if (gone.errno() != Errno.ENOENT) {
-                    throw gone;
+            } catch (P9Exception failed) {
+                if (failed.errno() == Errno.EACCES) {
+                    // Where the host's permissions are enforced, a directory its user may read but not search lists
+                    // its names, as Treaddir does, but none can be looked up: the entry shows what Treaddir shows.
+                    entries.add(new ListedEntry(e.name(), undescribed(e), e.offset()));
+                } else if (failed.errno() != Errno.ENOENT) {
+                    throw failed;
                 }
             }
         }
