@@ -4,7 +4,6 @@ import io.p9gate.gateway.certs.Fingerprint;
 import io.p9gate.gateway.certs.Pem;
 import io.p9gate.policy.model.ClientCertificate;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPathValidator;
@@ -21,7 +20,6 @@ import java.util.Collection;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -35,6 +33,8 @@ final class CertificatePin {
     private final Set<TrustAnchor> anchors;
     /** The pinned subject, compared exactly with the certificate's: {@link ClientCertificate#subjectAsMatched}. */
     private final String subject;
+    /** The pinned SAN as it is matched: {@link ClientCertificate#sanAsMatched()}. */
+    private final String san;
 
     private final X509CRL crl;
     private final String broken;
@@ -44,6 +44,7 @@ final class CertificatePin {
         this.fingerprints = Set.copyOf(spec.sha256());
         this.anchors = anchors;
         this.subject = spec.subjectAsMatched();
+        this.san = spec.sanAsMatched();
         this.crl = crl;
         this.broken = broken;
     }
@@ -120,7 +121,7 @@ final class CertificatePin {
         if (subject != null && !subject.equals(leaf.getSubjectX500Principal().getName())) {
             return false;
         }
-        return spec.san() == null || hasSan(leaf, spec.san());
+        return spec.san() == null || hasSan(leaf, san);
     }
 
     /** Whether the CA issued {@code chain}, valid {@code at} that moment (null: now). */
@@ -184,25 +185,28 @@ final class CertificatePin {
         }
     }
 
-    /** {@code DNS:name}, {@code IP:address}, {@code URI:uri}, {@code email:address} among the SANs. */
+    /**
+     * Whether the certificate carries {@code wanted}, a SAN as {@link ClientCertificate#sanAsMatched(String)} reads it
+     * (null: none can), read by the same function from the certificate's own.
+     */
     private static boolean hasSan(X509Certificate leaf, String wanted) {
-        int colon = wanted.indexOf(':');
-        String kind = wanted.substring(0, colon).toUpperCase(Locale.ROOT);
-        String value = wanted.substring(colon + 1);
-        int type = switch (kind) {
-            case "EMAIL" -> 1;
-            case "DNS" -> 2;
-            case "URI" -> 6;
-            case "IP" -> 7;
-            default -> -1;
-        };
+        if (wanted == null) {
+            return false;
+        }
         try {
             Collection<List<?>> sans = leaf.getSubjectAlternativeNames();
             if (sans == null) {
                 return false;
             }
             for (List<?> san : sans) {
-                if (((Integer) san.get(0)) == type && sameName(type, String.valueOf(san.get(1)), value)) {
+                String kind = switch ((Integer) san.get(0)) {
+                    case 1 -> "email";
+                    case 2 -> "DNS";
+                    case 6 -> "URI";
+                    case 7 -> "IP";
+                    default -> null;
+                };
+                if (kind != null && wanted.equals(ClientCertificate.sanAsMatched(kind + ":" + san.get(1)))) {
                     return true;
                 }
             }
@@ -210,17 +214,6 @@ final class CertificatePin {
         } catch (CertificateParsingException e) {
             return false;
         }
-    }
-
-    private static boolean sameName(int type, String have, String want) {
-        if (type == 7) {
-            try {
-                return InetAddress.ofLiteral(have).equals(InetAddress.ofLiteral(want));
-            } catch (IllegalArgumentException e) {
-                return false;
-            }
-        }
-        return type == 2 || type == 1 ? have.equalsIgnoreCase(want) : have.equals(want);
     }
 
     /** The CRL, accepted only if one of the CA certificates signed it. */

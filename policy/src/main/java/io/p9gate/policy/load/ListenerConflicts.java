@@ -3,10 +3,8 @@ package io.p9gate.policy.load;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.PolicyFile;
 import io.p9gate.policy.model.VmPolicy;
-import java.net.InetAddress;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -75,29 +73,7 @@ final class ListenerConflicts {
     private static List<String> pinsOf(ListenerSpec.Tls t) {
         if (!t.client().sha256().isEmpty()) return t.client().sha256();
         return List.of(t.client().ca() + "|" + t.client().subjectAsMatched() + "|"
-                + sanAsMatched(t.client().san()));
-    }
-
-    /** DNS names and email addresses match whatever their case, IP addresses whatever their spelling. */
-    private static String sanAsMatched(String san) {
-        if (san == null) return null;
-        int colon = san.indexOf(':');
-        String kind = san.substring(0, colon).toUpperCase(Locale.ROOT);
-        String value = san.substring(colon + 1);
-        return kind + ":"
-                + switch (kind) {
-                    case "DNS", "EMAIL" -> value.toLowerCase(Locale.ROOT);
-                    case "IP" -> canonicalAddress(value);
-                    default -> value;
-                };
-    }
-
-    private static String canonicalAddress(String literal) {
-        try {
-            return InetAddress.ofLiteral(literal).getHostAddress();
-        } catch (IllegalArgumentException e) {
-            return literal;
-        }
+                + t.client().sanAsMatched());
     }
 
     /** The other VM's pin, when it is written differently: both spellings, so the operator sees why they clash. */

@@ -145,6 +145,12 @@ final class ListenerParser {
                     f.node("san").pos(),
                     "san must be DNS:NAME, IP:ADDRESS, URI:URI or email:ADDRESS, found '" + san + "'");
         }
+        if (san != null && ClientCertificate.sanAsMatched(san) == null) {
+            throw new PolicyLoadException(
+                    f.node("san").pos(),
+                    "san " + san
+                            + " is not an IP address (e.g. IP:10.0.3.7 or IP:fd00::7): no certificate could match it");
+        }
         if (!pins.isEmpty() && (ca != null || subject != null || san != null)) {
             throw new PolicyLoadException(
                     f.pos(), "client-cert: pin by 'sha256' or by 'ca' with 'subject'/'san', not both");

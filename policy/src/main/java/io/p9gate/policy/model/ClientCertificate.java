@@ -1,5 +1,6 @@
 package io.p9gate.policy.model;
 
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -45,6 +46,34 @@ public record ClientCertificate(List<String> sha256, Path ca, String subject, St
      */
     public String subjectAsMatched() {
         return subject == null ? null : new X500Principal(new X500Principal(subject).getEncoded()).getName();
+    }
+
+    /** The pinned SAN as the gateway matches it ({@link #sanAsMatched(String)}); null without a SAN. */
+    public String sanAsMatched() {
+        return san == null ? null : sanAsMatched(san);
+    }
+
+    /**
+     * A subject alternative name, {@code KIND:value}, as the gateway compares a pinned one with a certificate's, both
+     * read by this one function: the kind in capitals, DNS names and email addresses in lower case (they match
+     * whatever their case), an IP address in its one textual form ({@code ::1} for {@code 0:0::1}). Null for an IP
+     * SAN that is no IP address: no certificate carries one, and a pin of it is refused at load.
+     */
+    public static String sanAsMatched(String san) {
+        int colon = san.indexOf(':');
+        String kind = san.substring(0, colon).toUpperCase(Locale.ROOT);
+        String value = san.substring(colon + 1);
+        return switch (kind) {
+            case "DNS", "EMAIL" -> kind + ":" + value.toLowerCase(Locale.ROOT);
+            case "IP" -> {
+                try {
+                    yield kind + ":" + InetAddress.ofLiteral(value).getHostAddress();
+                } catch (IllegalArgumentException e) {
+                    yield null;
+                }
+            }
+            default -> kind + ":" + value;
+        };
     }
 
     public boolean pinsNothing() {

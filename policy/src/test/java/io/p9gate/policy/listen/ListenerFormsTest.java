@@ -1,6 +1,7 @@
 package io.p9gate.policy.listen;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -190,6 +191,28 @@ class ListenerFormsTest {
                 a: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, subject: CN=a}}
                 b: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, subject: CN=A}}
                 """.formatted(ca, ca)); // values are compared as written: two certificates
+    }
+
+    /**
+     * A SAN pin and a certificate's SAN are read by one function (ClientCertificate.sanAsMatched), in the load's
+     * conflict check and in the gateway's match alike. An IP SAN that is no IP address can match no certificate: it
+     * is refused at load. Before, it loaded; the conflict check compared it as written while the gateway's match
+     * refused every certificate for it, so the VM could never connect.
+     */
+    @Test
+    void anIpSanPinThatIsNoAddressIsRefusedAndSansAreReadOneWay() {
+        assertEquals("IP:0:0:0:0:0:0:0:1", ClientCertificate.sanAsMatched("IP:0:0::1"));
+        assertEquals(ClientCertificate.sanAsMatched("IP:::1"), ClientCertificate.sanAsMatched("IP:0:0::1"));
+        assertEquals("DNS:a.ecu", ClientCertificate.sanAsMatched("DNS:A.Ecu"));
+        assertEquals("EMAIL:vm@ecu", ClientCertificate.sanAsMatched("email:VM@ecu"));
+        assertEquals("URI:urn:A", ClientCertificate.sanAsMatched("URI:urn:A"));
+        assertNull(ClientCertificate.sanAsMatched("IP:999.1.1.1"));
+        for (String ip : List.of("999.1.1.1", "fd00::7::1", "a.ecu")) {
+            String reason = refused(
+                            "a: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, san: \"IP:%s\"}}".formatted(ca, ip))
+                    .reason();
+            assertTrue(reason.contains("is not an IP address"), ip + ": " + reason);
+        }
     }
 
     @Test
