@@ -66,7 +66,7 @@ class GuestTlsIT {
                   shares: {a: {path: %%A, access: read-write}}
                 b:
                   listen: tls:127.0.0.1:%d
-                  client-cert: {ca: %s, san: "DNS:b"}
+                  client-cert: {ca: %s, subject: "CN=b", san: "DNS:b"}
                   shares: {b: {path: %%B, access: read-write}}
                 """.formatted(
                                         port,

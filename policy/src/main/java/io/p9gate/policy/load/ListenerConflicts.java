@@ -3,6 +3,7 @@ package io.p9gate.policy.load;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.PolicyFile;
 import io.p9gate.policy.model.VmPolicy;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,7 @@ final class ListenerConflicts {
         Map<String, VmPolicy> byBind = new HashMap<>();
         Map<Long, VmPolicy> byCid = new HashMap<>();
         Map<String, VmPolicy> byPin = new HashMap<>();
+        List<CaPin> caPins = new ArrayList<>();
         for (VmPolicy vm : policy.vms().values()) {
             ListenerSpec l = vm.listen();
             VmPolicy other = byBind.putIfAbsent(l.bindKey(), vm);
@@ -42,14 +44,12 @@ final class ListenerConflicts {
                                         + "': a CID is one guest");
                 }
                 case ListenerSpec.Tls t -> {
-                    for (String pin : pinsOf(t)) {
+                    for (String pin : t.client().sha256()) {
                         VmPolicy same = byPin.putIfAbsent(pin, vm);
-                        if (same != null)
-                            throw new PolicyLoadException(
-                                    vm.pos(),
-                                    "VM '" + vm.id() + "' pins the same client certificate as VM '" + same.id() + "' ("
-                                            + t.client().describe() + asWritten(same, t)
-                                            + "): the certificate could not tell them apart");
+                        if (same != null) throw sameCertificate(vm, same, t);
+                    }
+                    if (t.client().sha256().isEmpty()) {
+                        caPins.add(caPinApart(vm, t, caPins));
                     }
                 }
                 case ListenerSpec.UnixSocket u -> {}
@@ -65,15 +65,30 @@ final class ListenerConflicts {
                 || (a instanceof ListenerSpec.Vsock && b instanceof ListenerSpec.Vsock);
     }
 
-    /**
-     * Identical pins in two VMs (a fingerprint, or the same CA, subject and SAN) are ambiguous. Subject and SAN are
-     * compared as the gateway matches them, not as written: {@code cn=a} and {@code CN=a}, or {@code CN=a, O=x} and
-     * {@code CN=a,O=x}, or {@code OU=vms+CN=a} and {@code CN=a+OU=vms}, name one certificate (RFC 2253 text), and so do {@code dns:X.ecu} and {@code DNS:x.ecu}.
-     */
-    private static List<String> pinsOf(ListenerSpec.Tls t) {
-        if (!t.client().sha256().isEmpty()) return t.client().sha256();
-        return List.of(t.client().ca() + "|" + t.client().subjectAsMatched() + "|"
-                + t.client().sanAsMatched());
+    /** The VM's CA pin, if no earlier VM's can match a certificate it matches ({@link CaPin#overlaps}). */
+    private static CaPin caPinApart(VmPolicy vm, ListenerSpec.Tls t, List<CaPin> earlierPins)
+            throws PolicyLoadException {
+        CaPin mine = CaPin.of(vm, t.client());
+        for (CaPin earlier : earlierPins) {
+            if (!mine.overlaps(earlier)) continue;
+            if (mine.equalNames(earlier)) throw sameCertificate(vm, earlier.vm(), t);
+            throw new PolicyLoadException(
+                    vm.pos(),
+                    "VM '" + vm.id() + "' and VM '" + earlier.vm().id()
+                            + "' pin certificates of one CA that one certificate can both be ("
+                            + t.client().describe() + asWritten(earlier.vm(), t) + "): one naming "
+                            + mine.namesWith(earlier)
+                            + " would be either VM's; pin each VM by a subject or SAN of its own");
+        }
+        return mine;
+    }
+
+    private static PolicyLoadException sameCertificate(VmPolicy vm, VmPolicy same, ListenerSpec.Tls t) {
+        return new PolicyLoadException(
+                vm.pos(),
+                "VM '" + vm.id() + "' pins the same client certificate as VM '" + same.id() + "' ("
+                        + t.client().describe() + asWritten(same, t)
+                        + "): the certificate could not tell them apart");
     }
 
     /** The other VM's pin, when it is written differently: both spellings, so the operator sees why they clash. */

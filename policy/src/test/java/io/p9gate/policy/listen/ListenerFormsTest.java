@@ -194,6 +194,53 @@ class ListenerFormsTest {
     }
 
     /**
+     * Pins of one CA that one certificate can match both: a field tells two pins apart only when both pin it with
+     * different values, so a pin of a subject alone matches any SAN, and one of a SAN alone any subject. Before, such
+     * pins loaded, and every connection with a certificate naming both was refused as ambiguous.
+     */
+    @Test
+    void pinsOfOneCaThatOneCertificateCanMatchAreRefused() throws Exception {
+        String[][] overlaps = {
+            {"subject: CN=a, san: DNS:a", "subject: CN=a"},
+            {"subject: CN=a", "san: DNS:b"},
+            {"san: DNS:a", "subject: CN=b, san: DNS:a"},
+        };
+        for (String[] overlap : overlaps) {
+            String reason =
+                    refused("""
+                    a: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, %s}}
+                    b: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, %s}}
+                    """.formatted(ca, overlap[0], ca, overlap[1])).reason();
+            assertTrue(
+                    reason.contains("VM 'b' and VM 'a' pin certificates of one CA that one certificate can both be"),
+                    overlap[1] + ": " + reason);
+        }
+        load("""
+                a: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, subject: CN=a}}
+                b: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, subject: CN=b, san: DNS:a}}
+                c: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, subject: CN=c, san: DNS:c}}
+                """.formatted(ca, ca, ca)); // each subject tells them apart
+        load("""
+                a: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, san: DNS:a}}
+                b: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, san: DNS:b}}
+                """.formatted(ca, ca)); // a certificate naming both is refused as ambiguous when presented
+    }
+
+    /**
+     * Two {@code ca} files holding the same CA certificate are one CA: a chain to it validates under either pin.
+     * Before, they were compared by file name, and two VMs pinning one subject through them loaded.
+     */
+    @Test
+    void oneCaInTwoFilesIsOneCa() throws Exception {
+        Path copy = Files.copy(ca, dir.resolve("same-ca.pem"));
+        String reason = refused("""
+                a: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, subject: CN=a}}
+                b: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, subject: CN=a}}
+                """.formatted(ca, copy)).reason();
+        assertTrue(reason.contains("VM 'b' pins the same client certificate as VM 'a'"), reason);
+    }
+
+    /**
      * A SAN pin and a certificate's SAN are read by one function (ClientCertificate.sanAsMatched), in the load's
      * conflict check and in the gateway's match alike. An IP SAN that is no IP address can match no certificate: it
      * is refused at load. Before, it loaded; the conflict check compared it as written while the gateway's match
