@@ -217,4 +217,53 @@ class PolicyLoadErrorsTest {
             assertTrue(e.reason().contains("outside 0..4294967294"), e.reason());
         }
     }
+
+    /**
+     * A list item of the wrong kind is named as the item, at the item: the message used to name the list
+     * ("'read-only' must be a value, found a list"), which read as if the key itself were wrong.
+     */
+    @Test
+    void anItemOfTheWrongKindIsNamedAsTheItemAtItsPosition() throws Exception {
+        record Case(String share, int line, int column, String reason) {}
+        for (Case c : new Case[] {
+            new Case(
+                    "path: /srv/p9gate/data\nread-only: [[/maps]]",
+                    11,
+                    21,
+                    "'read-only item' must be a value, found a list"),
+            new Case(
+                    "path: /srv/p9gate/data\nhidden: [{a: b}]",
+                    11,
+                    18,
+                    "'hidden item' must be a value, found a mapping"),
+            new Case(
+                    "path: /srv/p9gate/data\nrules:\n  - {effect: allow, ops: [[read]], paths: [/x]}",
+                    12,
+                    35,
+                    "'ops item' must be a value, found a list"),
+            new Case(
+                    "path: /srv/p9gate/data\nrules:\n  - {effect: allow, ops: [read], paths: [{a: b}]}",
+                    12,
+                    50,
+                    "'paths item' must be a value, found a mapping"),
+        }) {
+            PolicyLoadException e = refused(PolicyFiles.oneShare(c.share()));
+            assertEquals(c.reason(), e.reason(), c.share());
+            assertEquals(
+                    c.line() + ":" + c.column(), e.pos().line() + ":" + e.pos().column(), c.share());
+        }
+    }
+
+    /** A TLS pin list's item of the wrong kind is the item too; a single pin of the wrong kind is the key. */
+    @Test
+    void aPinOfTheWrongKindIsNamedAsTheItemInAListAndAsTheKeyAlone() throws Exception {
+        PolicyLoadException item = refused(PolicyFiles.oneVmWith("client-cert: {sha256: [[ab]]}")
+                .replace("unix:/run/p9gate/vm1.sock", "tls:127.0.0.1:5643"));
+        assertEquals("'sha256 item' must be a value, found a list", item.reason());
+        assertEquals("5:28", item.pos().line() + ":" + item.pos().column());
+        PolicyLoadException alone = refused(PolicyFiles.oneVmWith("client-cert: {sha256: {a: b}}")
+                .replace("unix:/run/p9gate/vm1.sock", "tls:127.0.0.1:5643"));
+        assertEquals("'sha256' must be a value, found a mapping", alone.reason());
+        assertEquals("5:27", alone.pos().line() + ":" + alone.pos().column());
+    }
 }

@@ -118,10 +118,12 @@ final class ListenerParser {
         List<String> pins = new ArrayList<>();
         if (f.has("sha256")) {
             YamlNode s = f.node("sha256");
-            List<YamlNode> items = s instanceof YamlNode.Sequence seq ? seq.items() : List.of(s);
+            boolean list = s instanceof YamlNode.Sequence;
+            List<YamlNode> items = list ? ((YamlNode.Sequence) s).items() : List.of(s);
             for (YamlNode item : items) {
                 try {
-                    pins.add(ClientCertificate.normaliseFingerprint(Fields.text(item, "sha256")));
+                    pins.add(
+                            ClientCertificate.normaliseFingerprint(Fields.text(item, list ? "sha256 item" : "sha256")));
                 } catch (IllegalArgumentException e) {
                     throw new PolicyLoadException(item.pos(), e.getMessage());
                 }

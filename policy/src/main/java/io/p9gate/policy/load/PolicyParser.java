@@ -283,13 +283,14 @@ public final class PolicyParser {
         List<YamlNode> items = f.list(key);
         for (int i = 0; i < items.size(); i++) {
             YamlNode item = items.get(i);
-            out.add(new Subtree(idPrefix + "[" + i + "]", sharePath(item, key), item.pos()));
+            out.add(new Subtree(
+                    idPrefix + "[" + i + "]", sharePath(Fields.text(item, key + " item"), item, key), item.pos()));
         }
         return out;
     }
 
-    private SharePath sharePath(YamlNode n, String what) throws PolicyLoadException {
-        String t = Fields.text(n, what);
+    /** The share path {@code t}, written at {@code n} for the key {@code what}. */
+    private SharePath sharePath(String t, YamlNode n, String what) throws PolicyLoadException {
         if (t.indexOf('*') >= 0)
             throw new PolicyLoadException(n.pos(), what + " takes plain subtree paths, not globs: '" + t + "'");
         try {
@@ -349,7 +350,9 @@ public final class PolicyParser {
 
     private QuotaSpec quota(YamlNode n, String id, String vm, String share) throws PolicyLoadException {
         Fields f = Fields.of(n, "quota", Set.of("path", "bytes", "inodes"));
-        SharePath at = f.has("path") ? sharePath(f.node("path"), "quota path") : SharePath.ROOT;
+        SharePath at = f.has("path")
+                ? sharePath(Fields.text(f.node("path"), "quota path"), f.node("path"), "quota path")
+                : SharePath.ROOT;
         if (!f.has("bytes") && !f.has("inodes"))
             throw new PolicyLoadException(f.pos(), "quota sets neither 'bytes' nor 'inodes'");
         long bytes = f.has("bytes") ? size(f.node("bytes"), "bytes") : QuotaSpec.UNLIMITED;
