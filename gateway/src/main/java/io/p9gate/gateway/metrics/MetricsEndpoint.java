@@ -1,6 +1,7 @@
 package io.p9gate.gateway.metrics;
 
 import io.p9gate.gateway.codec.PeerCausedLog;
+import io.p9gate.gateway.server.SocketFileWatch;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
@@ -20,6 +21,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -47,14 +50,20 @@ public final class MetricsEndpoint implements AutoCloseable {
 
     private static final PeerCausedLog ACCEPT_FAILED = new PeerCausedLog(LOG, System.Logger.Level.WARNING);
 
-    private final ServerSocketChannel server;
+    /** The listening socket; a unix socket's is replaced when its file is bound again ({@link #checkSocketFile}). */
+    private volatile ServerSocketChannel server;
+
     private final PrometheusRegistry registry;
     private final Path socketFile;
     /** The inode of the socket file this endpoint bound ({@code fileKey}), so that close removes only its own. */
-    private final Object socketKey;
+    private volatile Object socketKey;
+    /**
+     * Binds the unix socket again when its file is deleted: scrapers and {@code p9gate status} connect by the path,
+     * and the endpoint would otherwise serve on unreachable, unnoticed, until a restart.
+     */
+    private final SocketFileWatch socketWatch = new SocketFileWatch("metrics endpoint", "scrapers and p9gate status");
 
     private final ScrapeSlots slots = new ScrapeSlots(CONCURRENT_SCRAPES);
-    private final Thread acceptor;
     private final Duration deadline;
 
     private MetricsEndpoint(
@@ -64,7 +73,9 @@ public final class MetricsEndpoint implements AutoCloseable {
         this.socketFile = socketFile;
         this.socketKey = socketFile == null ? null : fileKey(socketFile);
         this.deadline = deadline;
-        this.acceptor = Thread.ofPlatform().name("p9gate-metrics").daemon().unstarted(this::acceptLoop);
+        if (socketFile != null) {
+            socketWatch.add(new UnixSocket(this, server, socketKey));
+        }
     }
 
     /** Binds {@code address} and starts serving; a unix socket is created 0600 (bound privately, renamed into place). */
@@ -96,7 +107,8 @@ public final class MetricsEndpoint implements AutoCloseable {
                 yield new MetricsEndpoint(channel, registry, null, deadline);
             }
         };
-        endpoint.acceptor.start();
+        endpoint.accept(endpoint.server);
+        endpoint.socketWatch.start(endpoint::checkSocketFile);
         return endpoint;
     }
 
@@ -138,8 +150,62 @@ public final class MetricsEndpoint implements AutoCloseable {
         }
     }
 
-    private void acceptLoop() {
-        acceptEach(server::accept, server::isOpen, this::serve, ACCEPT_FAILED, Thread::sleep);
+    /** Serves the connections of {@code channel} on a thread of its own, until it is closed. */
+    private void accept(ServerSocketChannel channel) {
+        Thread.ofPlatform()
+                .name("p9gate-metrics")
+                .daemon()
+                .start(() -> acceptEach(channel::accept, channel::isOpen, this::serve, ACCEPT_FAILED, Thread::sleep));
+    }
+
+    /**
+     * Binds the unix socket again if its file was deleted or replaced by a stale socket ({@link SocketFileWatch});
+     * run every {@link SocketFileWatch#EVERY}.
+     */
+    void checkSocketFile() {
+        socketWatch.check();
+    }
+
+    /** Why the unix socket's file is lost and cannot be bound again, if it is. */
+    Map<String, String> lostSocketFile() {
+        return socketWatch.lost();
+    }
+
+    /** The unix socket {@code channel} of {@code endpoint} (its file's identity {@code key}), as the watch sees it. */
+    private record UnixSocket(MetricsEndpoint endpoint, ServerSocketChannel channel, Object key)
+            implements SocketFileWatch.Bound {
+        @Override
+        public String describe() {
+            return "unix:" + endpoint.socketFile;
+        }
+
+        @Override
+        public Optional<String> socketFileLost() {
+            return SocketFileWatch.lostAt(endpoint.socketFile, key);
+        }
+
+        @Override
+        public SocketFileWatch.Bound bindAgain() throws IOException {
+            return endpoint.bindAgain();
+        }
+
+        @Override
+        public void retire() {
+            try {
+                channel.close(); // its acceptor ends
+            } catch (IOException e) {
+                // Closed anyway.
+            }
+        }
+    }
+
+    /** A fresh unix socket at the path, serving in place of the lost one; or none, and nothing of it left. */
+    private UnixSocket bindAgain() throws IOException {
+        ServerSocketChannel fresh = bindUnix(socketFile, bound -> {});
+        socketKey = fileKey(socketFile);
+        server = fresh;
+        accept(fresh);
+        return new UnixSocket(this, fresh, socketKey);
     }
 
     /** accept(2) on the listening socket (a seam: tests make it fail). */
@@ -243,6 +309,7 @@ public final class MetricsEndpoint implements AutoCloseable {
      */
     @Override
     public void close() throws IOException {
+        socketWatch.close(); // no bind again after this
         server.close();
         if (socketFile != null && socketKey != null && socketKey.equals(fileKey(socketFile))) {
             Files.deleteIfExists(socketFile);

@@ -77,7 +77,7 @@ public final class Gateway implements AutoCloseable {
 
     private final List<ListenerBinder> binders = new ArrayList<>();
     /** Binds again the Unix listeners whose socket files are deleted while the gateway runs. */
-    private final SocketFileWatch socketFiles = new SocketFileWatch();
+    private final SocketFileWatch socketFiles = new SocketFileWatch("listener", "VMs");
     /**
      * VMs whose connections are being refused: audited each, logged at most once a minute per VM (a VM at its limit
      * that reconnects in a loop is admitted and refused in turn, 90-150 times a second).
@@ -140,7 +140,11 @@ public final class Gateway implements AutoCloseable {
 
     private void bind(ListenSpec spec) throws IOException {
         ListenerBinder binder = ListenerBinder.of(spec);
-        bound.add(binder.boundAddress(bind(spec, binder)));
+        Channel server = bind(spec, binder);
+        bound.add(binder.boundAddress(server));
+        if (binder instanceof UnixBinder unix) {
+            socketFiles.add(new UnixListener(this, unix, server));
+        }
     }
 
     /**
@@ -151,29 +155,48 @@ public final class Gateway implements AutoCloseable {
         if (closed.get()) {
             return;
         }
-        socketFiles.check(new SocketFileWatch.Rebinding() {
-            @Override
-            public void bindAgain(UnixBinder fresh) throws IOException {
-                int servers = serverChannels.size();
-                try {
-                    bind(fresh.spec(), fresh);
-                } catch (IOException | RuntimeException e) {
-                    while (serverChannels.size() > servers) { // bound, but its socket file could not be put in place
-                        serverChannels.removeLast().close();
-                    }
-                    binders.remove(fresh);
-                    fresh.unbound();
-                    throw e;
-                }
-            }
+        socketFiles.check();
+    }
 
-            @Override
-            public void retire(UnixBinder old, Channel server) {
-                binders.remove(old);
-                serverChannels.remove(server);
-                server.close();
+    /** A Unix listener and its server channel, as the socket-file watch sees it; bound again on {@code gateway}. */
+    private record UnixListener(Gateway gateway, UnixBinder binder, Channel server) implements SocketFileWatch.Bound {
+        @Override
+        public String describe() {
+            return binder.spec().describe();
+        }
+
+        @Override
+        public Optional<String> socketFileLost() {
+            return binder.socketFileLost();
+        }
+
+        @Override
+        public SocketFileWatch.Bound bindAgain() throws IOException {
+            return gateway.bindAgain(binder.spec());
+        }
+
+        @Override
+        public void retire() {
+            gateway.binders.remove(binder);
+            gateway.serverChannels.remove(server);
+            server.close();
+        }
+    }
+
+    /** A fresh listener for {@code spec}, bound as at start; or none, and nothing of it left. Under this' lock. */
+    private UnixListener bindAgain(ListenSpec.Unix spec) throws IOException {
+        UnixBinder fresh = new UnixBinder(spec);
+        int servers = serverChannels.size();
+        try {
+            return new UnixListener(this, fresh, bind(spec, fresh));
+        } catch (IOException | RuntimeException e) {
+            while (serverChannels.size() > servers) { // bound, but its socket file could not be put in place
+                serverChannels.removeLast().close();
             }
-        });
+            binders.remove(fresh);
+            fresh.unbound();
+            throw e;
+        }
     }
 
     /** Each Unix listener whose socket file is lost and could not be bound again, by listener, and why. */
@@ -183,7 +206,7 @@ public final class Gateway implements AutoCloseable {
 
     /** Every Unix listener, by its description, and whether its socket file is lost ({@link #lostSocketFiles}). */
     public Map<String, Boolean> socketFilesLost() {
-        return socketFiles.byListener();
+        return socketFiles.bySocket();
     }
 
     /** Binds {@code spec} with {@code binder}; the server channel. */
@@ -243,9 +266,6 @@ public final class Gateway implements AutoCloseable {
         binders.add(binder);
         Channel server = bindOrFail(bootstrap, binder.address(), spec);
         binder.bound(server);
-        if (binder instanceof UnixBinder unix) {
-            socketFiles.add(unix, server);
-        }
         return server;
     }
 

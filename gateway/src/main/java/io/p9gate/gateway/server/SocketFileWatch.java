@@ -1,11 +1,13 @@
 package io.p9gate.gateway.server;
 
-import io.netty.channel.Channel;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -13,43 +15,78 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Keeps the Unix listeners reachable by their paths: connect(2) finds a listener by the inode at its socket's path,
- * so once a host user or a cleaner of the socket's directory deletes or replaces the file, no VM can connect while the
- * gateway runs on. Each listener's file is looked at every {@link #EVERY} (one lstat); one deleted (or replaced by a
- * stale socket) is bound again as at start. A file there that the start would refuse too (no socket, a socket another
- * process listens on) is not the gateway's to remove: it is said once, loudly, and kept in {@link #lost} (metrics,
- * {@code p9gate status}) until it is gone and the socket is back.
+ * Keeps Unix sockets reachable by their paths: connect(2) finds a listener by the inode at its socket's path, so
+ * once a host user or a cleaner of the socket's directory deletes or replaces the file, no client can connect while
+ * the gateway runs on. Each socket's file is looked at every {@link #EVERY} (one lstat); one deleted (or replaced by
+ * a stale socket) is bound again as at start. A file there that the start would refuse too (no socket, a socket
+ * another process listens on) is not the gateway's to remove: it is said once, loudly, and kept in {@link #lost}
+ * (metrics, {@code p9gate status}) until it is gone and the socket is back. Used for the VMs' Unix listeners and for
+ * the metrics endpoint's socket.
  */
-final class SocketFileWatch implements AutoCloseable {
+public final class SocketFileWatch implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SocketFileWatch.class.getName());
     /** How often the socket files are looked at. */
-    static final Duration EVERY = Duration.ofSeconds(5);
+    public static final Duration EVERY = Duration.ofSeconds(5);
 
-    /** What the gateway does for a listener whose socket file is lost. */
-    interface Rebinding {
-        /** Binds {@code fresh} as at start (its socket file in place) or fails, leaving nothing of it behind. */
-        void bindAgain(UnixBinder fresh) throws IOException;
+    /** A socket this process bound at a path, which can be bound again there. */
+    public interface Bound {
+        /** What it is, for the log and the metrics: {@code unix:PATH}. */
+        String describe();
 
-        /** Stops serving the listener {@code old} (its server channel {@code server}), replaced by a fresh one. */
-        void retire(UnixBinder old, Channel server);
+        /** Why no client can reach it by its path any more ({@link #lostAt}); empty while its file is there. */
+        Optional<String> socketFileLost();
+
+        /** A fresh socket at the same path, bound as at start; or fails, leaving nothing of it behind. */
+        Bound bindAgain() throws IOException;
+
+        /** Stops serving this one, whose path a fresh one ({@link #bindAgain}) has taken. */
+        void retire();
     }
 
-    /** Each Unix listener and its server channel; guarded by this. */
-    private final Map<UnixBinder, Channel> listeners = new LinkedHashMap<>();
-    /** Each listener whose socket file is lost and could not be bound again, by description, and why. */
+    /** What is watched and who connects to it, for the log lines ("listener", "VMs"). */
+    private final String what;
+
+    private final String clients;
+    /** Each socket watched; guarded by this. */
+    private final List<Bound> sockets = new ArrayList<>();
+    /** Each socket whose file is lost and could not be bound again, by description, and why. */
     private final Map<String, String> lost = new ConcurrentHashMap<>();
-    /** Null until {@link #start}, and without Unix listeners. */
+    /** Null until {@link #start}, and with nothing to watch. */
     private ScheduledExecutorService timer;
 
     private boolean closed;
 
-    synchronized void add(UnixBinder binder, Channel server) {
-        listeners.put(binder, server);
+    public SocketFileWatch(String what, String clients) {
+        this.what = what;
+        this.clients = clients;
     }
 
-    /** Runs {@code check} every {@link #EVERY}, if there is any Unix listener. */
-    synchronized void start(Runnable check) {
-        if (listeners.isEmpty() || closed) {
+    /**
+     * Why no client can reach a socket this process put at {@code path} (its identity {@code published}, a
+     * {@code fileKey}) by that path any more, if so: the file was deleted or replaced. Empty while it is there.
+     */
+    public static Optional<String> lostAt(Path path, Object published) {
+        Object now;
+        try {
+            now = UnixSocketFiles.fileKey(path);
+        } catch (IOException e) {
+            return Optional.of("its socket file cannot be looked at: " + e.getMessage());
+        }
+        if (now == null) {
+            return Optional.of("its socket file was deleted");
+        }
+        return Objects.equals(now, published)
+                ? Optional.empty()
+                : Optional.of("its socket file was replaced by another file");
+    }
+
+    public synchronized void add(Bound socket) {
+        sockets.add(socket);
+    }
+
+    /** Runs {@code check} every {@link #EVERY}, if there is anything to watch. */
+    public synchronized void start(Runnable check) {
+        if (sockets.isEmpty() || closed) {
             return;
         }
         timer = Executors.newSingleThreadScheduledExecutor(task -> {
@@ -71,54 +108,56 @@ final class SocketFileWatch implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
     }
 
-    /** Looks at every listener's socket file once, and binds again through {@code rebinding} those lost. */
-    synchronized void check(Rebinding rebinding) {
+    /** Looks at every socket's file once, and binds again those lost. */
+    public synchronized void check() {
         if (closed) {
             return;
         }
-        for (Map.Entry<UnixBinder, Channel> listener : List.copyOf(listeners.entrySet())) {
-            UnixBinder old = listener.getKey();
-            String where = old.spec().describe();
+        for (int i = 0; i < sockets.size(); i++) {
+            Bound old = sockets.get(i);
+            String where = old.describe();
             Optional<String> gone = old.socketFileLost();
             if (gone.isEmpty()) {
                 lost.remove(where);
                 continue;
             }
+            Bound fresh;
             try {
-                rebinding.bindAgain(new UnixBinder(old.spec()));
+                fresh = old.bindAgain();
             } catch (IOException | RuntimeException e) {
                 String why = gone.get() + ", and it cannot be bound again: " + e.getMessage();
                 if (!why.equals(lost.put(where, why))) {
                     LOG.log(
                             System.Logger.Level.WARNING,
-                            () -> "listener " + where + ": " + why + "; no VM can connect there until it can be"
-                                    + " bound again (looked at every " + EVERY.toSeconds() + " s)");
+                            () -> what + " " + where + ": " + why + "; " + clients + " cannot connect there until it"
+                                    + " can be bound again (looked at every " + EVERY.toSeconds() + " s)");
                 }
                 continue;
             }
-            listeners.remove(old);
-            rebinding.retire(old, listener.getValue());
+            sockets.set(i, fresh);
+            old.retire();
             lost.remove(where);
             LOG.log(
                     System.Logger.Level.WARNING,
-                    () -> "listener " + where + ": " + gone.get() + "; bound it again, VMs can connect again");
+                    () -> what + " " + where + ": " + gone.get() + "; bound it again, " + clients
+                            + " can connect again");
         }
     }
 
-    /** Each listener whose socket file is lost and could not be bound again, by listener, and why. */
-    Map<String, String> lost() {
+    /** Each socket whose file is lost and could not be bound again, by its description, and why. */
+    public Map<String, String> lost() {
         return Map.copyOf(lost);
     }
 
-    /** Every Unix listener, by its description, and whether its socket file is lost. */
-    synchronized Map<String, Boolean> byListener() {
+    /** Every socket, by its description, and whether its file is lost. */
+    public synchronized Map<String, Boolean> bySocket() {
         Map<String, Boolean> each = new LinkedHashMap<>();
-        listeners.keySet().forEach(u -> each.put(u.spec().describe(), false));
+        sockets.forEach(s -> each.put(s.describe(), false));
         lost.keySet().forEach(where -> each.put(where, true));
         return each;
     }
 
-    /** No listener is bound again after this returns. */
+    /** No socket is bound again after this returns. */
     @Override
     public synchronized void close() {
         closed = true;

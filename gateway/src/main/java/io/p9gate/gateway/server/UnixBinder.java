@@ -85,16 +85,7 @@ final class UnixBinder implements ListenerBinder {
      * or replaced (connect(2) finds a listener by the inode at the path). Empty while it is there.
      */
     Optional<String> socketFileLost() {
-        Object now;
-        try {
-            now = UnixSocketFiles.fileKey(spec.path());
-        } catch (IOException e) {
-            return Optional.of("its socket file cannot be looked at: " + e.getMessage());
-        }
-        if (now == null) {
-            return Optional.of("its socket file was deleted");
-        }
-        return now.equals(published) ? Optional.empty() : Optional.of("its socket file was replaced by another file");
+        return SocketFileWatch.lostAt(spec.path(), published);
     }
 
     ListenSpec.Unix spec() {
