@@ -49,7 +49,7 @@ cat >"$R/bin/mvn" <<'MVN'
 #!/bin/sh
 echo "$*" >>"$MVN_LOG"
 [ -z "${MVN_FAIL:-}" ] || { echo "[ERROR] compilation failed"; exit 1; }
-mkdir -p "$P9_REPO/gateway/target/classes" "$P9_REPO/gateway/target/lib"
+/bin/mkdir -p "$P9_REPO/gateway/target/classes" "$P9_REPO/gateway/target/lib"  # not the PATH's: some runs give a hostile one
 MVN
 chmod +x "$R/bin/mvn"
 run() {  # run the launcher ($LAUNCHER, else $R/p9gate) from another cwd, $FIRST_PATH first on PATH; prints stdout, stderr to $T/err
@@ -85,6 +85,26 @@ expect "failed build shows maven's error and says so" "$(grep -c -e 'compilation
 run --help >/dev/null
 expect "after a failed build the next run builds again" "$(calls)" 6
 
+# The system's tools (find, touch, mkdir, mv, tail, sort, cksum, rm) come from the system's default PATH, mvn from
+# the caller's: here a PATH whose tools print a line that is not theirs and fail. Before, its find said nothing was
+# newer, and a changed source ran the old build without a word.
+mkdir -p "$T/hostile"
+for tool in find touch mkdir mv tail sort cksum rm; do
+    printf '#!/bin/sh\necho /nonexistent\nexit 1\n' >"$T/hostile/$tool"; chmod +x "$T/hostile/$tool"
+done
+sleep 1; touch "$R/gateway/src/main/java/A.java"
+out=$(FIRST_PATH=$T/hostile run --help); rc=$?
+expect "a PATH whose find, touch, mv... fail: a newer source still rebuilds, with the PATH's mvn, and runs" \
+    "$rc:$(calls):$(echo "$out" | grep -c 'io.p9gate.gateway.cli.Main --help$')" 0:7:1
+out=$(FIRST_PATH=$T/hostile run --help); rc=$?
+expect "a PATH whose find, touch, mv... fail: an up-to-date build is not built again" "$rc:$(calls)" 0:7
+# A system tool that fails stops the launcher with one line saying what it could not do, and runs nothing.
+mv "$R/gateway/target" "$T/target.saved"; echo 'not a directory' >"$R/gateway/target"
+out=$(run --help); rc=$?
+expect "a build directory that cannot be made: one line saying so, exit 1, no mvn, no java" \
+    "$rc:$(calls):$out:$(grep -c "^p9gate: cannot create the build directory $R/gateway/target: 'mkdir' failed (status 1)$" "$T/err")" 1:7::1
+rm "$R/gateway/target"; mv "$T/target.saved" "$R/gateway/target"
+
 # The checkout and the package are found whatever PATH holds: here its readlink and dirname fail after printing a
 # directory that is not the launcher's, and the launchers are run through symbolic links (absolute, relative, a link
 # to a link) from elsewhere. Before, ./p9gate stopped with status 1 and no word, the packaged launcher too.
@@ -117,6 +137,9 @@ expect "then the launcher writes the cache and removes the record" "$(cat "$cach
 out=$(run policy check x.yaml)
 expect "a tool runs without ExitOnOutOfMemoryError (its status 3 is verify's MODIFIED)" "$(echo "$out" | grep -c OutOfMemory)" 0
 expect "the next run maps it, silently" "$(echo "$out" | grep -c -- "-XX:TieredStopAtLevel=1 -XX:AOTCache=$cache -Xlog:aot=off -Xlog:cds=off io.p9gate.gateway.cli.Main policy check x.yaml$"):$(wc -c <"$T/err" | tr -d ' ')" 1:0
+out=$(FIRST_PATH=$T/hostile run policy check x.yaml); rc=$?
+expect "a PATH whose find, sort and cksum fail: the same cache, named by the system's tools" \
+    "$rc:$(echo "$out" | grep -c -- "-XX:AOTCache=$cache ")" 0:1
 out=$(JAVA_STATUS=3 run audit verify --log d); rc=$?
 expect "a first run keeps the command's exit status" "$rc:$(ls "$C" | grep -c 'audit-verify\.aot$')" 3:1
 expect "no Cedar library built: cedar-java's loader" "$(tail -n 1 "$T/java-env.log")" none
