@@ -148,7 +148,8 @@ public final class PolicyEngine {
         PolicyFile policy = PolicyParser.parse(file);
         PolicyValidator.validate(policy);
         List<CompiledRule> rules = RuleCompiler.compile(policy);
-        CedarPolicySetBuilder builder = new CedarPolicySetBuilder().addCompiled(rules);
+        CedarPolicySetBuilder builder =
+                new CedarPolicySetBuilder().from(policy.source()).addCompiled(rules);
         for (Path cedarFile : policy.cedarFiles()) builder.addFile(cedarFile);
         CedarEvaluator cedar = builder.build();
         return new PolicyEngine(

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.policy.load.PolicyLoadException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -265,5 +266,15 @@ class PolicyLoadErrorsTest {
                 .replace("unix:/run/p9gate/vm1.sock", "tls:127.0.0.1:5643"));
         assertEquals("'sha256' must be a value, found a mapping", alone.reason());
         assertEquals("5:27", alone.pos().line() + ":" + alone.pos().column());
+    }
+
+    /** R-POL-9: the policy file with another name is refused at its first line, a FILE:LINE:COL as every error. */
+    @Test
+    void aPolicyFileWithAnotherNameIsRefusedAtItsFirstLine() throws Exception {
+        Path p = PolicyFiles.write(dir, "p.yaml", PolicyFiles.oneVmWith(""));
+        Files.createLink(dir.resolve("elsewhere.yaml"), p);
+        PolicyLoadException e = assertThrows(PolicyLoadException.class, () -> PolicyEngine.load(p));
+        assertTrue(e.reason().contains("policy file " + p + " has 2 hard links"), e.reason());
+        assertEquals(p + ":1:1", e.pos().toString());
     }
 }

@@ -42,6 +42,17 @@ public final class CedarPolicySetBuilder {
     private final Map<String, Path> sourceOf = new HashMap<>();
     private final Map<String, String> textOfFile = new HashMap<>();
     private final List<CompiledRule> handWrittenSubtrees = new ArrayList<>();
+    /**
+     * Where an error no one hand-written policy is to blame for is reported: validation itself failing, or a
+     * compiled rule that does not fit the schema. The YAML file at its first line once {@link #from} named it.
+     */
+    private SourcePos wholeSet = new SourcePos(Path.of("<cedar>"), 0, 0);
+
+    /** The YAML policy file the compiled rules come from, for errors of the set as a whole. */
+    public CedarPolicySetBuilder from(Path policyFile) {
+        wholeSet = new SourcePos(policyFile, 1, 1);
+        return this;
+    }
 
     public CedarPolicySetBuilder addCompiled(List<CompiledRule> rules) {
         for (CompiledRule r : rules) {
@@ -111,13 +122,21 @@ public final class CedarPolicySetBuilder {
 
     /** Validates against the schema and returns the evaluator. */
     public CedarEvaluator build() throws PolicyLoadException {
+        return build(request -> new BasicAuthorizationEngine().validate(request));
+    }
+
+    /** Cedar's validation of a policy set (a seam: tests make validation itself fail). */
+    interface Validator {
+        ValidationResponse validate(ValidationRequest request) throws AuthException;
+    }
+
+    CedarEvaluator build(Validator validator) throws PolicyLoadException {
         PolicySet set = new PolicySet(policies);
         ValidationResponse resp;
         try {
-            resp = new BasicAuthorizationEngine().validate(new ValidationRequest(CedarSchema.parse(), set));
+            resp = validator.validate(new ValidationRequest(CedarSchema.parse(), set));
         } catch (AuthException e) {
-            throw new PolicyLoadException(
-                    new SourcePos(Path.of("<cedar>"), 0, 0), "Cedar validation failed: " + firstLine(e));
+            throw new PolicyLoadException(wholeSet, "Cedar validation failed: " + firstLine(e));
         }
         if (!resp.validationPassed()) throw firstError(resp);
         try {
@@ -205,16 +224,14 @@ public final class CedarPolicySetBuilder {
             DetailedError err = ve.getError();
             int offset = err.sourceLocations.isEmpty() ? 0 : err.sourceLocations.getFirst().start;
             Path file = sourceOf.get(id);
-            SourcePos at = file == null
-                    ? new SourcePos(Path.of("<compiled " + id + ">"), 0, 0)
-                    : locate(file, fileText(file), textOfFile.get(id), offset);
+            SourcePos at = file == null ? wholeSet : locate(file, fileText(file), textOfFile.get(id), offset);
             return new PolicyLoadException(at, "Cedar policy " + id + " does not fit the schema: " + err.message);
         }
         String msg = resp.errors
                 .flatMap(l -> l.stream().findFirst())
                 .map(e -> e.message)
                 .orElse("validation failed");
-        return new PolicyLoadException(new SourcePos(Path.of("<cedar>"), 0, 0), msg);
+        return new PolicyLoadException(wholeSet, "Cedar validation failed: " + msg);
     }
 
     private static String fileText(Path file) {

@@ -54,11 +54,12 @@ public final class PolicyValidator {
         for (Path c : policy.cedarFiles()) out.add(new StatePath("Cedar policy file", c));
         for (VmPolicy vm : policy.vms().values()) {
             if (vm.listen() instanceof ListenerSpec.Tls tls) {
-                for (Path f : tls.client().files()) out.add(new StatePath("TLS trust file of VM '" + vm.id() + "'", f));
+                for (Path f : tls.client().files())
+                    out.add(new StatePath("TLS trust file of VM '" + vm.id() + "'", f, vm.pos()));
             }
             // The socket is the VM's identity: a share holding it lets that share's guest unlink or replace it.
             if (vm.listen() instanceof ListenerSpec.UnixSocket unix) {
-                out.add(new StatePath("socket of VM '" + vm.id() + "'", unix.path()));
+                out.add(new StatePath("socket of VM '" + vm.id() + "'", unix.path(), vm.pos()));
             }
         }
         return out;
@@ -66,13 +67,16 @@ public final class PolicyValidator {
 
     /**
      * Refuses the policy if any of its shares reaches any of {@code state} (R-POL-9), or if a state file has
-     * another name (a hard link) that a share could hold.
+     * another name (a hard link) that a share could hold: at the line that names the file, or the policy's first
+     * line when none does (the policy file itself, state the gateway was given on its command line).
      */
     public static void checkShares(PolicyFile policy, List<StatePath> state) throws PolicyLoadException {
         for (StatePath s : state) {
             Optional<String> linked = ShareReach.hardLinks(s);
-            if (linked.isPresent())
-                throw new PolicyLoadException(new SourcePos(policy.source(), 0, 0), linked.get() + " (R-POL-9)");
+            if (linked.isPresent()) {
+                SourcePos at = s.declared() != null ? s.declared() : new SourcePos(policy.source(), 1, 1);
+                throw new PolicyLoadException(at, linked.get() + " (R-POL-9)");
+            }
         }
         ShareReach reach = ShareReach.now();
         for (VmPolicy vm : policy.vms().values()) {

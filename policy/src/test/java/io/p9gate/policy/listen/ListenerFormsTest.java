@@ -302,4 +302,17 @@ class ListenerFormsTest {
                 .toList();
         assertTrue(state.containsAll(List.of(ca, crl)), state.toString());
     }
+
+    /** R-POL-9: a VM's TLS trust file with another name is refused at the VM that names it, not the file alone. */
+    @Test
+    void aTrustFileWithAnotherNameIsRefusedAtItsVm() throws Exception {
+        Files.createLink(dir.resolve("ca-copy.pem"), ca);
+        PolicyLoadException e = refused("""
+                a:
+                  listen: tls:127.0.0.1:5643
+                  client-cert: {ca: %s, subject: CN=a}
+                """.formatted(ca));
+        assertTrue(e.reason().contains("has 2 hard links"), e.reason());
+        assertEquals(dir.resolve("p.yaml") + ":4:5", e.pos().toString());
+    }
 }
