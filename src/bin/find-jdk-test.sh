@@ -64,6 +64,10 @@ major() { env -i PATH="$T/tools" "$BASH" -c '. "$0"; p9gate_java_major "$1"' "$R
 expect "version 1.8.0_412 is 8" "$(major "$T/jvm/jdk-8/bin/java")" 8
 expect "version 26-ea is 26" "$(major "$T/jvm/jdk-26/bin/java")" 26
 expect "version 25 is 25" "$(major "$T/home/jdk-25/bin/java")" 25
+# A JDK without a release file is asked (java -version) and its answer read with the system's grep, not PATH's.
+mkdir -p "$T/hostile-grep"; printf '#!/bin/sh\nexit 1\n' >"$T/hostile-grep/grep"; chmod +x "$T/hostile-grep/grep"
+expect "a PATH whose grep fails: version 26-ea is still 26" \
+    "$(env -i PATH="$T/hostile-grep:$T/tools" "$BASH" -c '. "$0"; p9gate_java_major "$1"' "$ROOT/src/bin/find-jdk.sh" "$T/jvm/jdk-26/bin/java")" 26
 
 # The launcher itself: without a JDK it says so in one line and exits 1.
 launcher_err=$(env -i PATH="$T/tools" P9GATE_JVM_DIR="$T/jvm-old" "$BASH" "$ROOT/p9gate" --help 2>&1 >/dev/null)

@@ -27,7 +27,7 @@ p9gate_read_major() {
     fi
     if [ -z "$line" ]; then
         [ -x "$java" ] || return 1
-        line=$("$java" -version 2>&1 | grep -m1 -E 'version "' || true)
+        line=$("$java" -version 2>&1 | command -p grep -m1 -E 'version "' || true)  # the system's grep, not PATH's
     fi
     # The quoted version: "25.0.1", "26-ea", "1.8.0_412".
     case "$line" in *'"'[0-9]*'"'*) ;; *) return 1 ;; esac
