@@ -179,7 +179,8 @@ public final class Gateway implements AutoCloseable {
         public void retire() {
             gateway.binders.remove(binder);
             gateway.serverChannels.remove(server);
-            server.close();
+            server.close().awaitUninterruptibly();
+            binder.unbound(); // its staging directory, now that the closed channel unlinked its bound path in it
         }
     }
 
@@ -191,7 +192,7 @@ public final class Gateway implements AutoCloseable {
             return new UnixListener(this, fresh, bind(spec, fresh));
         } catch (IOException | RuntimeException e) {
             while (serverChannels.size() > servers) { // bound, but its socket file could not be put in place
-                serverChannels.removeLast().close();
+                serverChannels.removeLast().close().awaitUninterruptibly();
             }
             binders.remove(fresh);
             fresh.unbound();

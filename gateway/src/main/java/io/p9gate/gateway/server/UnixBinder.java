@@ -22,7 +22,10 @@ import java.util.function.Consumer;
 final class UnixBinder implements ListenerBinder {
     private final ListenSpec.Unix spec;
     private boolean bound;
-    /** The private directory the socket is bound in, until it is linked into place; null before configure. */
+    /**
+     * The private directory the socket is bound in, kept (empty once the socket is linked into place) until the
+     * server channel is closed; null before configure and after {@link #unbound}.
+     */
     private Path staging;
     /** The identity of the socket file this listener put at its path; null before. */
     private volatile Object published;
@@ -59,8 +62,10 @@ final class UnixBinder implements ListenerBinder {
             }
             bound = true;
         } finally {
-            UnixSocketFiles.unstage(staging);
-            staging = null;
+            // The directory stays until the server channel is closed (unbound): closing it unlinks the path it was
+            // bound at, which any local user reads in /proc/net/unix, and a name freed here could be taken by
+            // another user of a shared directory (a symbolic link to a directory of their choice).
+            UnixSocketFiles.removeQuietly(staged);
         }
     }
 
@@ -72,7 +77,7 @@ final class UnixBinder implements ListenerBinder {
     @Override
     public void unbound() {
         if (staging != null) {
-            UnixSocketFiles.unstage(staging); // the bind failed
+            UnixSocketFiles.unstage(staging); // after the server channel's close, or the bind failed
             staging = null;
         }
         if (bound && socketFileLost().isEmpty()) {

@@ -74,7 +74,16 @@ class UnixBinderTest {
             }
             binder.bound(server);
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sock)));
-            assertEquals(List.of(sock), listing(), "nothing left beside the socket");
+            for (Path p : listing()) { // beside the socket only its staging directory, empty, until the close
+                if (!p.equals(sock)) {
+                    assertEquals(
+                            "rwx------",
+                            PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)),
+                            p.toString());
+                    assertEquals(List.of(), listing(p), "the staging name of the socket is gone");
+                }
+            }
+            assertEquals(2, listing().size(), "the socket and its staging directory: " + listing());
             try (SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                 assertTrue(client.connect(UnixDomainSocketAddress.of(sock)), "the listener is reachable at its path");
             }
