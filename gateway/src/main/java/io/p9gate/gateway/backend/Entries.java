@@ -226,6 +226,13 @@ public final class Entries {
             }
             return null;
         }));
+        String dirPath;
+        try {
+            dirPath = share.relativePath(dir);
+        } catch (P9Exception e) {
+            return; // a directory that cannot be placed is no place to look for the file later
+        }
+        share.linkedAt(target, dirPath.isEmpty() ? name : dirPath + "/" + name);
     }
 
     /**

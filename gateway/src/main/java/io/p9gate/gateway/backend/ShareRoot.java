@@ -65,6 +65,8 @@ public final class ShareRoot implements AutoCloseable {
     private volatile boolean setIdBitsKept;
     /** The mount the root was opened through ({@link MountIds}): a descriptor's mount never changes. */
     private final long mountId;
+    /** Where files were last linked through this share: a removed name's file may be found there. */
+    private final LinkedNames linked = new LinkedNames();
 
     private ShareRoot(Node root, QidMapper qids) throws P9Exception {
         this.root = root;
@@ -550,9 +552,21 @@ public final class ShareRoot implements AutoCloseable {
         }
         String removed = relative.substring(0, relative.length() - DELETED_SUFFIX.length());
         if (Inodes.stat(node).nlink() > 0) {
+            String linkedAt = linked.lastOf(node.key());
+            if (linkedAt != null && names(linkedAt, node)) {
+                return linkedAt; // a name the file has now, found by a confined lookup: decided where it is
+            }
             throw new RemovedName(removed);
         }
         return removed;
+    }
+
+    /**
+     * Notes that {@code file} was just linked at {@code path} through this share: a handle of it whose own name is
+     * removed later is decided there, if it is still there ({@link LinkedNames}).
+     */
+    void linkedAt(Node file, String path) {
+        linked.linked(file.key(), path);
     }
 
     /**

@@ -90,6 +90,70 @@ class LinkedAwayHeldFileAttackTest {
         }
     }
 
+    /**
+     * A program's own link and unlink (maildir's delivery: write tmp/x, link it as new/x, unlink tmp/x), with its file
+     * still open from the create: the Linux client writes its cached data later through that open fid, or the
+     * program goes on writing. The gateway made the link, so it finds the file at new/x (the same inode, looked up)
+     * and decides there. Before: every write through the fid was refused (ESTALE), which under cache=loose lost the
+     * program's data without a word (its writes and sync had succeeded in the page cache).
+     */
+    @Test
+    void aFileTheVmLinkedAndUnlinkedItselfIsServedWhereItWasLinked() throws Exception {
+        Path data = maildir();
+        try (OverlappingSharesRig rig = new OverlappingSharesRig(tmp, data, data, BETA)) {
+            P9Client beta = rig.beta;
+            deliver(beta);
+
+            assertEquals(1, beta.write(1, 1, new byte[] {'b'}), "a write through the open fid after the unlink");
+            assertArrayEquals("ab".getBytes(), beta.read(1, 0, 64));
+            assertEquals("ab", Files.readString(data.resolve("new/x")));
+        }
+    }
+
+    /** After the VM's own link and unlink, a later move into a hidden subtree by another VM is refused as before. */
+    @Test
+    void aFileTheVmLinkedItselfIsRefusedOnceAnotherVmMovesItIntoTheVault() throws Exception {
+        Path data = maildir();
+        try (OverlappingSharesRig rig = new OverlappingSharesRig(tmp, data, data, BETA)) {
+            P9Client beta = rig.beta;
+            deliver(beta);
+
+            P9Client alpha = rig.alpha;
+            alpha.walk(0, 10, "new");
+            alpha.walk(0, 11, "vault");
+            moveByLink(alpha, "x", 11);
+            Files.writeString(data.resolve("vault/x"), "written in the vault");
+
+            assertEquals(Errno.ESTALE, refused(() -> beta.read(1, 0, 64)), "read of a hidden file");
+            assertEquals(Errno.ESTALE, refused(() -> beta.write(1, 0, new byte[] {'X'})), "write of a hidden file");
+            assertEquals("written in the vault", Files.readString(data.resolve("vault/x")));
+        }
+    }
+
+    /** A share with tmp, new and (hidden from beta) vault. */
+    private Path maildir() throws Exception {
+        Path data = Files.createDirectories(tmp.resolve("srv/data"));
+        for (String d : List.of("tmp", "new", "vault")) {
+            Files.createDirectories(data.resolve(d));
+        }
+        return data;
+    }
+
+    /**
+     * Maildir's delivery by {@code vm}: tmp/x made and written ("a") through fid 1, which stays open, linked as new/x
+     * through a fid of its own name (as the Linux client links through the dentry's fid), then tmp/x unlinked.
+     */
+    private static void deliver(P9Client vm) throws Exception {
+        vm.walk(0, 10, "tmp");
+        vm.walk(0, 11, "new");
+        vm.walk(0, 1, "tmp");
+        vm.lcreate(1, "x", RDWR, 0644, 0);
+        assertEquals(1, vm.write(1, 0, new byte[] {'a'}));
+        vm.walk(10, 20, "x");
+        vm.link(11, 20, "x");
+        vm.unlinkat(10, "x", 0);
+    }
+
     /** {@code name} in the directory fid 10 linked into the directory {@code toDir}, then unlinked: a move. */
     private static void moveByLink(P9Client vm, String name, int toDir) throws Exception {
         vm.walk(10, 20, name);

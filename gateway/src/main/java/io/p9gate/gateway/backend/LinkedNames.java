@@ -1,0 +1,35 @@
+package io.p9gate.gateway.backend;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The name each file last got from a Tlink in one share, by inode: where a handle whose own name was removed may be
+ * found (a program links its file elsewhere, unlinks the name it opened it by and writes on; the Linux client's
+ * cached writes go out later through a fid of that name). Only a hint: it is used only after a confined lookup finds
+ * the same inode there, so a stale or evicted entry places nothing and the handle stays {@link RemovedName}.
+ */
+final class LinkedNames {
+    /** Files remembered per share; the oldest is forgotten first, which only costs its handles their place. */
+    static final int MOST = 1024;
+    /** Longest path remembered, in chars (a guest chooses its depth): a few MiB at most per share. */
+    static final int LONGEST = 1024;
+
+    private final Map<FileKey, String> byFile = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<FileKey, String> eldest) {
+            return size() > MOST;
+        }
+    };
+
+    synchronized void linked(FileKey file, String path) {
+        if (path.length() <= LONGEST) {
+            byFile.put(file, path);
+        }
+    }
+
+    /** The share path {@code file} was last linked at through this share, or null. */
+    synchronized String lastOf(FileKey file) {
+        return byFile.get(file);
+    }
+}
