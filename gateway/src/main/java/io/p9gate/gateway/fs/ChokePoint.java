@@ -1,6 +1,7 @@
 package io.p9gate.gateway.fs;
 
 import io.p9gate.gateway.backend.HostCredentials;
+import io.p9gate.gateway.backend.RemovedName;
 import io.p9gate.gateway.budget.OverBudget;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.MessageType;
@@ -251,8 +252,10 @@ final class ChokePoint {
             request = request(op, who, share, paths.get(), args, args.describe());
             decision = decide(request);
         } catch (P9Exception e) {
-            // The handle's path cannot be named inside the share (moved out by the host): refuse.
-            request = request(op, who, share, List.of(), args, args.describe());
+            // The handle's path cannot be named inside the share (moved out by the host, or known only by a name
+            // removed while its file lives on: recorded as that name, which the guest asked through): refuse.
+            List<String> named = e instanceof RemovedName removed ? List.of(removed.removedPath()) : List.of();
+            request = request(op, who, share, named, args, args.describe());
             decision = Decision.deny(e.errno(), CONFINEMENT_RULE);
         }
         decision = refusingUnmapped(request, decision);

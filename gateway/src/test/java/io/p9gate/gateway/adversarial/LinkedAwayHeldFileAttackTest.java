@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.nio.file.Files;
@@ -66,7 +68,20 @@ class LinkedAwayHeldFileAttackTest {
             assertEquals(Errno.ESTALE, refused(() -> beta.lopen(3, 0)), "open of a hidden file");
             assertEquals("written in the vault", Files.readString(data.resolve("vault/f")));
             assertEquals("file h", Files.readString(data.resolve("ro/h")));
+            assertEquals(
+                    List.of("pub/h"),
+                    lastPaths(rig, Operation.WRITE),
+                    "the refusal names the removed name it was asked through, not the share's root");
         }
+    }
+
+    private static List<String> lastPaths(OverlappingSharesRig rig, Operation op) {
+        return rig.records.stream()
+                .filter(r -> r.request().operation() == op)
+                .map(AuditEntry::request)
+                .reduce((a, b) -> b)
+                .orElseThrow()
+                .paths();
     }
 
     /** Where the VM's policy decides alike at every path, where the file went does not matter: served as before. */
