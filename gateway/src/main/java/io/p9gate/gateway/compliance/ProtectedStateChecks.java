@@ -1,22 +1,29 @@
 package io.p9gate.gateway.compliance;
 
+import io.p9gate.policy.load.PolicyValidator;
 import io.p9gate.policy.model.PolicyFile;
 import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.VmPolicy;
+import io.p9gate.policy.protect.StatePath;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
- * R-POL-9 on the host: no share's directory is, contains or lies inside the gateway's state that the policy names
- * (the policy file, {@code protect.keys}, {@code protect.audit}). Compared by path with symlinks resolved and by the
+ * R-POL-9 on the host: no share's directory is, contains or lies inside the gateway's state that the policy names,
+ * the same state the gateway refuses at load ({@link PolicyValidator#declaredState}): the policy file, its Cedar
+ * files, {@code protect.keys}, {@code protect.audit}, each {@code tls:} VM's {@code client-cert:} CA and CRL and each
+ * {@code unix:} VM's socket. Compared by path with symlinks resolved and by the
  * directories' identities (device and inode), so a bind mount of the state inside a share counts too. Read from
  * the host only: nothing is sent to the gateway. A state file with more names than one is also looked for by inode in
  * every share ({@link HardLinks}): a hard link inside a share is the state itself under a name the VM reaches.
@@ -26,18 +33,19 @@ final class ProtectedStateChecks {
 
     static List<CheckResult> of(PolicyFile policy) {
         List<CheckResult> out = new ArrayList<>();
-        for (Map.Entry<String, Path> state : policy.protectedPaths().labelled()) {
-            String slug = switch (state.getKey()) {
-                case "key directory" -> "keys";
-                case "audit directory" -> "audit";
-                default -> "policy-file";
-            };
+        List<StatePath> states = PolicyValidator.declaredState(policy);
+        Map<String, Long> perLabel =
+                states.stream().collect(Collectors.groupingBy(StatePath::label, Collectors.counting()));
+        Map<String, Integer> seen = new HashMap<>();
+        for (StatePath each : states) {
+            int index = seen.merge(each.label(), 1, Integer::sum) - 1;
+            String slug = slug(each.label()) + (perLabel.get(each.label()) > 1 ? "[" + index + "]" : "");
             List<String> reached = new ArrayList<>();
-            Map<Object, Integer> linked = HardLinks.ofState(state.getValue());
+            Map<Object, Integer> linked = HardLinks.ofState(each.path());
             for (VmPolicy vm : policy.vms().values()) {
                 for (SharePolicy share : vm.shares().values()) {
                     String named = "share '" + share.name() + "' of VM '" + vm.id() + "' (" + share.hostDir() + ")";
-                    if (reaches(share.hostDir(), state.getValue())) {
+                    if (reaches(share.hostDir(), each.path())) {
                         reached.add(named);
                     }
                     for (Path name : HardLinks.namesIn(share.hostDir(), linked.keySet())) {
@@ -45,16 +53,16 @@ final class ProtectedStateChecks {
                     }
                 }
             }
-            HardLinks.names(state.getValue())
+            HardLinks.names(each.path())
                     .filter(n -> n > 1 && reached.isEmpty())
-                    .ifPresent(n -> reached.add(state.getValue() + " has " + n + " names (hard links): none lies in a "
+                    .ifPresent(n -> reached.add(each.path() + " has " + n + " names (hard links): none lies in a "
                             + "share, but the gateway refuses to load state with more than one (it would not start)"));
             out.add(new CheckResult(
                     "protect/" + slug,
                     null,
                     null,
                     "R-POL-9",
-                    "no share is, contains or lies inside the " + state.getKey() + " " + state.getValue(),
+                    "no share is, contains or lies inside the " + each.label() + " " + each.path(),
                     reached.isEmpty() ? Status.PASSED : Status.FAILED,
                     "host: real paths and device/inode of the directories above each, and of the state's files in the shares",
                     "no share reaches it",
@@ -63,6 +71,20 @@ final class ProtectedStateChecks {
                     List.of()));
         }
         return out;
+    }
+
+    /**
+     * The check's name for a piece of state: the names the first checks had for the policy file and the
+     * {@code protect:} paths, else its label in lower case with dashes ("socket of VM 'a'": {@code socket-of-vm-a}).
+     */
+    static String slug(String label) {
+        return switch (label) {
+            case "policy file" -> "policy-file";
+            case "key directory" -> "keys";
+            case "audit directory" -> "audit";
+            default ->
+                label.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]+", "-").replaceAll("^-|-$", "");
+        };
     }
 
     /** Whether {@code share} and {@code state} are one directory, or one lies inside the other. */
