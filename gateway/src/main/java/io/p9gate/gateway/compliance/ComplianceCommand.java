@@ -94,6 +94,14 @@ public final class ComplianceCommand implements Runnable {
         long maxCreates = SuiteOptions.DEFAULT_MAX_CREATES;
 
         @Option(
+                names = "--max-host-entries",
+                paramLabel = "N",
+                description = "Most entries looked at in each share's tree on the host for another name (hard link)"
+                        + " of the gateway's state; where it runs out, that protect check is skipped"
+                        + " (default: ${DEFAULT-VALUE}).")
+        long maxHostEntries = SuiteOptions.DEFAULT_MAX_HOST_ENTRIES;
+
+        @Option(
                 names = "--audit-wait",
                 paramLabel = "SECONDS",
                 description =
@@ -106,8 +114,9 @@ public final class ComplianceCommand implements Runnable {
             if ((auditLog == null) != (auditPub == null)) {
                 throw usage("--audit-log and --audit-pub go together");
             }
-            if (maxEntries < 1 || maxCreates < 0 || auditWait < 0) {
-                throw usage("--max-entries must be positive, --max-creates and --audit-wait not negative");
+            if (maxEntries < 1 || maxHostEntries < 1 || maxCreates < 0 || auditWait < 0) {
+                throw usage("--max-entries and --max-host-entries must be positive, --max-creates and --audit-wait"
+                        + " not negative");
             }
             if (report != null) {
                 // Before the run, not after it: a --report that names a file (or a place no directory can be
@@ -138,7 +147,8 @@ public final class ComplianceCommand implements Runnable {
                         maxEntries,
                         maxCreates,
                         Duration.ofSeconds(auditWait),
-                        tests);
+                        tests,
+                        maxHostEntries);
                 result = ComplianceSuite.run(options, out);
             } catch (IllegalArgumentException e) {
                 throw usage(e.getMessage());

@@ -127,7 +127,8 @@ public final class ComplianceSuite implements VmRun.Suite {
         // Before the audit checks: the retry's removals are then in the log they read.
         stops.finished().forEach(log::add);
         UnprobedRules.cedar(engine.policy().cedarFiles(), replay != null).forEach(log::add);
-        ProtectedStateChecks.of(engine.policy()).forEach(log::add);
+        ProtectedStateChecks.of(engine.policy(), options.maxHostEntries(), line -> log.say("protect: " + line))
+                .forEach(log::add);
         if (audit != null) {
             log.say("audit log " + options.auditLog());
             audit.run(log, probes.all(), ran);

@@ -19,6 +19,8 @@ import java.util.Map;
  * @param maxCreates   most entries it may create to fill an inode quota
  * @param auditWait    how long it waits for a signed checkpoint to cover its records
  * @param tests        a policy test file whose decision cases are replayed live, or null
+ * @param maxHostEntries most entries looked at in each share's tree on the host for other names (hard links) of the
+ *                     gateway's state
  */
 public record SuiteOptions(
         Path policy,
@@ -32,9 +34,11 @@ public record SuiteOptions(
         int maxEntries,
         long maxCreates,
         Duration auditWait,
-        Path tests) {
+        Path tests,
+        long maxHostEntries) {
     public static final int DEFAULT_MAX_ENTRIES = 2000;
     public static final long DEFAULT_MAX_CREATES = 20_000;
+    public static final long DEFAULT_MAX_HOST_ENTRIES = 1_000_000;
     public static final Duration DEFAULT_AUDIT_WAIT = Duration.ofSeconds(10);
 
     public SuiteOptions {

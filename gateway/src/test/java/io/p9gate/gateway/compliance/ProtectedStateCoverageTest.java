@@ -27,7 +27,8 @@ class ProtectedStateCoverageTest {
     Path tmp;
 
     private Map<String, CheckResult> checks(PolicyFile policy) {
-        return ProtectedStateChecks.of(policy).stream().collect(Collectors.toMap(CheckResult::id, Function.identity()));
+        return ProtectedStateChecks.of(policy, SuiteOptions.DEFAULT_MAX_HOST_ENTRIES, line -> {}).stream()
+                .collect(Collectors.toMap(CheckResult::id, Function.identity()));
     }
 
     private PolicyFile policy() throws Exception {

@@ -23,7 +23,8 @@ class ProtectedStateHardLinkTest {
     Path tmp;
 
     private Map<String, CheckResult> checks(PolicyFile policy) {
-        return ProtectedStateChecks.of(policy).stream().collect(Collectors.toMap(CheckResult::id, Function.identity()));
+        return ProtectedStateChecks.of(policy, SuiteOptions.DEFAULT_MAX_HOST_ENTRIES, line -> {}).stream()
+                .collect(Collectors.toMap(CheckResult::id, Function.identity()));
     }
 
     /** A policy whose one share is tmp/share, with {@code protect} as its protect line. */
