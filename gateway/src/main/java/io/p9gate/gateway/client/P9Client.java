@@ -132,13 +132,29 @@ public final class P9Client implements AutoCloseable {
      */
     public static P9Client connect(InetSocketAddress address, int maxMsize, io.netty.handler.ssl.SslContext tls)
             throws IOException {
+        return connectTls(address, maxMsize, tls, new PipelineErrorHandler());
+    }
+
+    /**
+     * As {@link #connect(InetSocketAddress, int, io.netty.handler.ssl.SslContext)} for a connection the server is
+     * meant to refuse (an impostor's certificate): the refusal arrives as the handshake's or the first request's
+     * failure, which the caller reports; the pipeline logs it at DEBUG, not as a WARNING line.
+     */
+    public static P9Client connectExpectingRefusal(
+            InetSocketAddress address, int maxMsize, io.netty.handler.ssl.SslContext tls) throws IOException {
+        return connectTls(address, maxMsize, tls, PipelineErrorHandler.refusalExpected());
+    }
+
+    private static P9Client connectTls(
+            InetSocketAddress address, int maxMsize, io.netty.handler.ssl.SslContext tls, PipelineErrorHandler errors)
+            throws IOException {
         EventLoopGroup group = Transports.newGroup(1, runnable -> {
             Thread thread = new Thread(runnable, "p9client-io");
             thread.setDaemon(true);
             return thread;
         });
         try {
-            return connect(address, maxMsize, group, true, tls);
+            return connect(address, maxMsize, group, true, tls, errors);
         } catch (IOException | RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
@@ -147,7 +163,7 @@ public final class P9Client implements AutoCloseable {
 
     private static P9Client connect(SocketAddress address, int maxMsize, EventLoopGroup group, boolean owned)
             throws IOException {
-        return connect(address, maxMsize, group, owned, null);
+        return connect(address, maxMsize, group, owned, null, new PipelineErrorHandler());
     }
 
     private static P9Client connect(
@@ -155,7 +171,8 @@ public final class P9Client implements AutoCloseable {
             int maxMsize,
             EventLoopGroup group,
             boolean owned,
-            io.netty.handler.ssl.SslContext tls)
+            io.netty.handler.ssl.SslContext tls,
+            PipelineErrorHandler errors)
             throws IOException {
         FrameLimit limit = new FrameLimit(maxMsize);
         WireDialect dialect = new WireDialect();
@@ -179,7 +196,7 @@ public final class P9Client implements AutoCloseable {
                                         new FrameDecoder(limit, Direction.REPLIES, dialect),
                                         new FrameEncoder(limit, Direction.REQUESTS),
                                         router,
-                                        new PipelineErrorHandler());
+                                        errors);
                     }
                 });
         if (!(address instanceof UnixDomainSocketAddress)) {
