@@ -89,7 +89,8 @@ public final class ComplianceCommand implements Runnable {
         @Option(
                 names = "--max-creates",
                 paramLabel = "N",
-                description = "Most entries created to fill an inode quota, and the largest limits.fids filled"
+                description = "Most entries created to fill an inode quota, and most requests sent to fill limits.fids,"
+                        + " descriptors and xattr-bytes"
                         + " (default: ${DEFAULT-VALUE}).")
         long maxCreates = SuiteOptions.DEFAULT_MAX_CREATES;
 

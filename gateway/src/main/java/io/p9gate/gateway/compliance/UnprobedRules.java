@@ -14,10 +14,11 @@ import java.util.Map;
  */
 final class UnprobedRules {
     /**
-     * The limits a probe verifies ({@link ListenerChecks}, {@link FidBudgetCheck}); every other one given is listed
+     * The limits a probe verifies ({@link ListenerChecks}, {@link BudgetFillCheck}); every other one given is listed
      * here.
      */
-    static final List<Limit> PROBED_LIMITS = List.of(Limit.CONNECTIONS, Limit.FIDS);
+    static final List<Limit> PROBED_LIMITS =
+            List.of(Limit.CONNECTIONS, Limit.FIDS, Limit.DESCRIPTORS, Limit.XATTR_BYTES);
 
     private static final Map<Limit, String> WHY = Map.of(
             Limit.OUTSTANDING,
@@ -26,10 +27,6 @@ final class UnprobedRules {
             "backpressure: the gateway stops reading the VM's connections and refuses nothing, so no answer shows it",
             Limit.WEIGHT,
             "scheduling among VMs that compete: no answer shows it (bench/fairness.sh measures it)",
-            Limit.DESCRIPTORS,
-            "reaching it would refuse the live VM's own opens and creates (EMFILE) while the suite holds it",
-            Limit.XATTR_BYTES,
-            "reaching it would refuse the live VM's own xattr requests while the suite holds it",
             Limit.LOCKS,
             "reaching it would refuse the live VM's own locks (ENOLCK) while the suite holds it");
 

@@ -214,8 +214,11 @@ final class VmRun {
                     s.session().close();
                 }
             });
-            new FidBudgetCheck(log, vm, transport)
-                    .run(attachable, suite.options().uid(), suite.options().maxCreates());
+            BudgetFillCheck budgets = new BudgetFillCheck(log, vm, transport);
+            for (BudgetFillCheck.Fill fill : BudgetFillCheck.Fill.values()) {
+                budgets.run(
+                        fill, attachable, suite.options().uid(), suite.options().maxCreates());
+            }
             listener.connectionBudget(1);
         } finally {
             session.close();

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * passed those parts of a run with the file that says {@code refuse}, or {@code [9p2000.L]}. Likewise a VM's
  * {@code limits:}, {@code peer:} and socket mode were neither probed nor named in any report, so a reader took the whole
  * policy for verified: each is now probed (the socket's owner, group and mode; {@code limits.connections} and
- * {@code limits.fids}) or listed as
+ * {@code limits.fids}, {@code limits.descriptors}, {@code limits.xattr-bytes}) or listed as
  * "skipped: not probed (reason)" on the console, in report.xml and in report.html.
  */
 class UnprobedRuleComplianceAttackTest {
@@ -118,6 +118,37 @@ class UnprobedRuleComplianceAttackTest {
             assertTrue(has(run, "FAIL", check), () -> check + " fails: " + run.describe());
         }
         assertEquals(SuiteReport.EXIT_FAILED, run.exitCode(), run::describe);
+    }
+
+    private Path heldBudgetsPolicy(String name, int descriptors, String xattrBytes) throws Exception {
+        return policy(
+                name,
+                "limits: {fids: 5000, descriptors: %d, xattr-bytes: %s}".formatted(descriptors, xattrBytes),
+                "refuse");
+    }
+
+    /**
+     * {@code limits.descriptors} and {@code limits.xattr-bytes} are filled on a connection of the suite's own: a
+     * gateway that lets the VM hold twice what the file says fails both, the faithful one passes both. Before, both
+     * were only listed as not probed.
+     */
+    @Test
+    void aGatewayThatLetsTheVmHoldMoreDescriptorsOrXattrBytesThanTheFileFails() throws Exception {
+        Path file = heldBudgetsPolicy("file.yaml", 200, "256KiB");
+        SuiteRun wider = run(heldBudgetsPolicy("served.yaml", 400, "512KiB"), file);
+        for (String check : List.of("vm1/limits/descriptors", "vm1/limits/xattr-bytes")) {
+            assertTrue(has(wider, "FAIL", check), () -> check + " fails: " + wider.describe());
+        }
+    }
+
+    @Test
+    void aFaithfulGatewayPassesTheDescriptorAndXattrBudgetChecks() throws Exception {
+        Path file = heldBudgetsPolicy("file.yaml", 200, "256KiB");
+        SuiteRun faithful = run(file, file);
+        for (String check : List.of("vm1/limits/descriptors", "vm1/limits/xattr-bytes")) {
+            assertTrue(has(faithful, "pass", check), () -> check + " passes: " + faithful.describe());
+        }
+        assertEquals(List.of(), faithful.lines("FAIL"), faithful::describe);
     }
 
     /**
