@@ -212,7 +212,7 @@ public final class Entries {
     public void link(Node target, Node dir, String name) throws P9Exception {
         Names.check(name);
         if (target.isDirectory()) {
-            throw new P9Exception(Errno.EPERM, "hard link to a directory");
+            refuseDirectoryLink(dir, name);
         }
         dir.use(dfd -> target.use(tfd -> {
             try {
@@ -233,6 +233,22 @@ public final class Entries {
             return; // a directory that cannot be placed is no place to look for the file later
         }
         share.linkedAt(target, dirPath.isEmpty() ? name : dirPath + "/" + name);
+    }
+
+    /**
+     * A directory is never hard-linked, but link(2) looks the new name up first: ENOTDIR (or EACCES) from that
+     * lookup, EEXIST for a name that exists, and EPERM only for a free name.
+     */
+    private static void refuseDirectoryLink(Node dir, String name) throws P9Exception {
+        try {
+            Inodes.statAt(dir, name);
+        } catch (P9Exception e) {
+            if (e.errno() != Errno.ENOENT) {
+                throw e;
+            }
+            throw new P9Exception(Errno.EPERM, "hard link to a directory");
+        }
+        throw new P9Exception(Errno.EEXIST, name + " exists");
     }
 
     /**

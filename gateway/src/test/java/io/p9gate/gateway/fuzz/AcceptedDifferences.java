@@ -164,12 +164,6 @@ final class AcceptedDifferences {
                     "Rclunk[]",
                     "Rlerror E2BIG",
                     "committing an attribute: p9gate checked its size at Txattrcreate; diod refuses at the clunk"),
-            // Known deviations of p9gate from Linux, not yet fixed (listed in docs/testing.md):
-            new Accepted(
-                    "Tlink",
-                    "Rlerror EPERM",
-                    "Rlerror EEXIST",
-                    "a hard link of a directory to a name that exists: p9gate EPERM, link(2) EEXIST (Low, not fixed)"),
             new Accepted(
                     "Tlopen",
                     "Rlerror EINVAL",

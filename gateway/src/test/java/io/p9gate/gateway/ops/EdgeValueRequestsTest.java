@@ -231,4 +231,19 @@ class EdgeValueRequestsTest extends ShareTestBase {
         assertFalse(Files.exists(share.resolve("d/made"), LinkOption.NOFOLLOW_LINKS));
         s.lcreate(1, "made", 2, 0644); // the fid is still the directory, unopened
     }
+
+    /**
+     * link(2) looks the new name up before it looks at what it links: a directory linked into a file is ENOTDIR, to
+     * a name that exists EEXIST, and only to a free name EPERM. The gateway answered EPERM for all three.
+     */
+    @Test
+    void tlinkOfADirectoryLooksAtTheNewNameFirst() throws Exception {
+        s.walk(TestSession.ROOT, 1, "d");
+        s.walk(TestSession.ROOT, 2, "f");
+        assertEquals(Errno.EEXIST, s.fails(new TMessage.Tlink(TestSession.ROOT, 1, "f")));
+        assertEquals(Errno.ENOTDIR, s.fails(new TMessage.Tlink(2, 1, "x")));
+        assertEquals(Errno.EPERM, s.fails(new TMessage.Tlink(TestSession.ROOT, 1, "free")));
+        assertFalse(Files.exists(share.resolve("free"), LinkOption.NOFOLLOW_LINKS));
+        assertEquals("content", Files.readString(share.resolve("f")));
+    }
 }
