@@ -28,6 +28,13 @@ final class DifferentialRun {
     String lostDiod;
 
     final List<Sent> sent = new ArrayList<>();
+    /**
+     * (connection, fid) whose state at diod is no longer the reference's after an accepted difference (diod opened,
+     * created or walked where p9gate refused, or the other way round): requests on it no longer go to diod, its
+     * clunk does, uncompared.
+     */
+    private final java.util.Set<Long> divergedAtDiod = new java.util.HashSet<>();
+
     final int[] accepted = new int[1];
     private final long seed;
     private final List<Target> targets;
@@ -51,10 +58,9 @@ final class DifferentialRun {
             String reply = step(i, next);
             sequence.answered(next.conn(), request, reply);
             if (request instanceof TMessage.Twalk(int fid, int newfid, List<String> names)
-                    && fid != newfid
                     && reply.startsWith("Rwalk")
                     && reply.split("qid.type").length - 1 < names.size()) {
-                forgetPartialWalk(next.conn(), newfid);
+                forgetPartialWalk(next.conn(), fid, newfid);
             }
         }
     }
@@ -72,12 +78,17 @@ final class DifferentialRun {
     }
 
     /**
-     * walk(5): after a partial walk newfid is not made, and p9gate makes none; diod makes it. Clunked there, so that
-     * the fids of both are the same again.
+     * walk(5): after a partial walk newfid is not made (or, walked in place, not moved), and p9gate makes none; diod
+     * makes it (or moves the fid). Clunked there, so that the fids of both are the same again; a fid diod moved is
+     * set aside.
      */
-    private void forgetPartialWalk(int conn, int newfid) {
+    private void forgetPartialWalk(int conn, int fid, int newfid) {
         for (int t = 0; t < targets.size(); t++) {
             if (targets.get(t).name.equals("diod") && !drifted[t]) {
+                if (fid == newfid) {
+                    divergedAtDiod.add(key(conn, fid));
+                    continue;
+                }
                 try {
                     targets.get(t).conns[conn].clunk(newfid);
                 } catch (IOException | P9Exception alreadyNone) {
@@ -95,9 +106,19 @@ final class DifferentialRun {
     /** Sends the step to every target; returns the reference's reply. */
     private String step(int index, FuzzStep step) {
         String reference = null;
+        TMessage request = step.request().apply(targets.getFirst());
         for (int t = 0; t < targets.size(); t++) {
             Target target = targets.get(t);
             if (step.p9gateOnly() && target.name.equals("diod")) {
+                if (!drifted[t] && succeeded(reference) && changesTree(request, step.facts())) {
+                    drifted[t] = true;
+                    lostDiod = "seed " + seed + ": diod no longer followed from " + step.label()
+                            + ", a change not sent to it";
+                    System.out.println(lostDiod);
+                }
+                continue;
+            }
+            if (target.name.equals("diod") && !drifted[t] && onDivergedFid(t, step, request, reference)) {
                 continue;
             }
             int[] tag = new int[1];
@@ -109,7 +130,7 @@ final class DifferentialRun {
             }
             if (TRACE) {
                 System.out.println("trace " + seed + " " + index + " c" + step.conn() + " " + target.name + " "
-                        + step.label().replaceAll("n{20,}", "LONG") + " -> " + shape);
+                        + step.label().replaceAll("n{20,}", "LONG") + " {" + step.facts() + "} -> " + shape);
             }
             if (!target.name.equals("diod") && (shape.startsWith("NO REPLY") || shape.equals("Rlerror EIO"))) {
                 divergences.add("seed " + seed + " request " + index + ": " + target.name + " answered " + step.label()
@@ -132,6 +153,10 @@ final class DifferentialRun {
                 System.out.println(lostDiod);
                 continue;
             }
+            if (!drifted[t] && target.name.equals("diod") && step.facts().contains(FidModel.ABOVE_ROOT)) {
+                // diod walks out of its export at ".." (it does not stop at the root): the same reply, another place
+                followAccepted(t, step, request, reference, shape);
+            }
             if (drifted[t]
                     || !step.compared()
                     || shape.equals(target.idsMapped ? Target.withoutIds(reference) : reference)) {
@@ -139,6 +164,7 @@ final class DifferentialRun {
             }
             String reason = target.name.equals("diod") ? AcceptedDifferences.reason(step, reference, shape) : null;
             if (reason != null) {
+                followAccepted(t, step, request, reference, shape);
                 if (accepted[0]++ < 40) {
                     System.out.println("accepted: seed " + seed + " request " + index + " " + step.label() + ": "
                             + reference + " | " + shape);
@@ -147,10 +173,111 @@ final class DifferentialRun {
             }
             drifted[t] = true;
             divergences.add("seed " + seed + " request " + index + " on connection " + step.conn() + ": "
-                    + step.label() + "\n    " + targets.getFirst().name + ": " + reference + "\n    " + target.name
+                    + step.label() + (step.facts().isEmpty() ? "" : " {" + step.facts() + "}") + "\n    "
+                    + targets.getFirst().name + ": " + reference + "\n    " + target.name
                     + ": " + shape);
         }
         return reference;
+    }
+
+    private static long key(int conn, int fid) {
+        return ((long) conn << 32) | (fid & 0xffffffffL);
+    }
+
+    /**
+     * A request naming a fid diod no longer agrees on is not sent there; a clunk or remove of it is sent to diod as a
+     * clunk, uncompared. A walk from it that the reference made leaves diod without the new fid too. Once the
+     * reference changes its tree through such a fid, diod's tree is no longer comparable: comparison with it ends.
+     */
+    private boolean onDivergedFid(int t, FuzzStep step, TMessage request, String reference) {
+        Target diod = targets.get(t);
+        int conn = step.conn();
+        boolean named = FidModel.fidsOf(request).values().stream().anyMatch(f -> divergedAtDiod.contains(key(conn, f)));
+        if (!named) {
+            return false;
+        }
+        boolean referenceOk = succeeded(reference);
+        if (referenceOk && !step.flush() && changesTree(request, step.facts())) {
+            drifted[t] = true;
+            lostDiod = "seed " + seed + ": diod no longer followed from " + step.label()
+                    + ", a change through a fid it did not agree on since an accepted difference";
+            System.out.println(lostDiod);
+        }
+        switch (request) {
+            case TMessage.Tclunk(int fid) -> release(diod, conn, fid);
+            case TMessage.Tremove(int fid) -> release(diod, conn, fid);
+            case TMessage.Twalk(int fid, int newfid, List<String> names)
+            when referenceOk -> divergedAtDiod.add(key(conn, newfid));
+            case TMessage.Txattrwalk(int fid, int newfid, String name)
+            when referenceOk -> divergedAtDiod.add(key(conn, newfid));
+            default -> {}
+        }
+        return true;
+    }
+
+    private static boolean succeeded(String shape) {
+        return shape != null && shape.startsWith("R") && !shape.startsWith("Rlerror");
+    }
+
+    private static boolean changesTree(TMessage request, String facts) {
+        return switch (request) {
+            case TMessage.Tgetattr g -> false;
+            case TMessage.Tread r -> false;
+            case TMessage.Treaddir r -> false;
+            case TMessage.Treadlink r -> false;
+            case TMessage.Tstatfs r -> false;
+            case TMessage.Twalk w -> false;
+            case TMessage.Txattrwalk w -> false;
+            case TMessage.Tgetlock l -> false;
+            case TMessage.Tlock l -> false;
+            case TMessage.Tfsync f -> false;
+            case TMessage.Tclunk c -> facts.contains("xattr-write");
+            case TMessage.Twrite w -> !facts.contains("xattr-write"); // the clunk commits it
+            case TMessage.Tlopen o -> (o.flags() & 01000) != 0; // O_TRUNC
+            case TMessage.Txattrcreate x -> false; // the clunk commits it
+            case TMessage.Tattach a -> false;
+            default -> true;
+        };
+    }
+
+    private void release(Target diod, int conn, int fid) {
+        divergedAtDiod.remove(key(conn, fid));
+        try {
+            diod.conns[conn].clunk(fid);
+        } catch (IOException | P9Exception notHeld) {
+            // diod may not hold it (a walk only the reference made)
+        }
+    }
+
+    /**
+     * After an accepted difference on a request that makes or changes a fid, diod's fid is no longer the
+     * reference's: one diod made and the reference did not is clunked there, any other is set aside.
+     */
+    private void followAccepted(int t, FuzzStep step, TMessage request, String reference, String theirs) {
+        Target diod = targets.get(t);
+        int conn = step.conn();
+        if (reference.startsWith("Rlerror") && theirs.startsWith("Rlerror")) {
+            return;
+        }
+        if (reference.startsWith("Rlerror") != theirs.startsWith("Rlerror") && changesTree(request, step.facts())) {
+            drifted[t] = true;
+            lostDiod = "seed " + seed + ": diod no longer followed from " + step.label()
+                    + ", which changed one tree and not the other (an accepted difference)";
+            System.out.println(lostDiod);
+            return;
+        }
+        Integer changed = FidModel.changedFid(request);
+        if (changed == null) {
+            return;
+        }
+        boolean made = request instanceof TMessage.Twalk w && w.fid() != w.newfid()
+                || request instanceof TMessage.Txattrwalk x && x.fid() != x.newfid()
+                || request instanceof TMessage.Tattach;
+        if (made && reference.startsWith("Rlerror")) {
+            release(diod, conn, changed);
+        } else {
+            divergedAtDiod.add(key(conn, changed));
+        }
     }
 
     private static FuzzStep clunk(int conn, int fid) {
@@ -178,7 +305,8 @@ final class DifferentialRun {
             PendingCall call = client.send(request);
             tag[0] = call.tag();
             RMessage reply = client.await(call);
-            if (request instanceof TMessage.Treaddir(int fid, long offset, int count)) {
+            // A listing from a made-up offset reaches another place at each server (keyed offsets): not continued.
+            if (request instanceof TMessage.Treaddir(int fid, long offset, int count) && step.compared()) {
                 target.answered(step.conn(), fid, reply);
             }
             String shape = ReplyShape.of(reply);

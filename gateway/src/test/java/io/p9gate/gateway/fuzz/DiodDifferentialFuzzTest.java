@@ -42,6 +42,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class DiodDifferentialFuzzTest {
     private static final int CONNECTIONS = 2;
+    /** The msize each connection asks for. */
+    static final int MSIZE = 65536;
+
     private static final int DEFAULT_REQUESTS = 300;
     private static final int REQUESTS = Integer.getInteger("p9gate.fuzz.requests", DEFAULT_REQUESTS);
     /** Seeds whose whole run diod answers as p9gate does, once the accepted differences are taken out. */

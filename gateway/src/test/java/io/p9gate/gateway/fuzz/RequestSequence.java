@@ -35,6 +35,8 @@ final class RequestSequence {
     private final int connections;
     /** Per connection, the fids the reference server holds: a new fid is picked among the others. */
     private final java.util.BitSet[] used;
+    /** What the reference's fids are: the facts of each request. */
+    private final FidModel model = new FidModel();
 
     RequestSequence(long seed, int connections) {
         this.random = new Random(seed);
@@ -43,11 +45,13 @@ final class RequestSequence {
         for (int c = 0; c < connections; c++) {
             used[c] = new java.util.BitSet();
             used[c].set(0);
+            model.attached(c, 0); // DifferentialRun attaches fid 0 on every connection first
         }
     }
 
     /** Follows the reference's fid table: what a request made or freed, by its reply. */
     void answered(int conn, TMessage request, String shape) {
+        model.answered(conn, request, shape);
         boolean ok = !shape.startsWith("Rlerror") && !shape.startsWith("NO REPLY");
         switch (request) {
             case TMessage.Twalk(int fid, int newfid, List<String> names)
@@ -111,9 +115,11 @@ final class RequestSequence {
                 long size = pickLong(0, 1, 5, 100, 65536, 1L << 20);
                 int flags = random.nextInt(4);
                 FuzzStep s = step(conn, new TMessage.Txattrcreate(fid, name, size, flags));
-                // What setxattr(2) refuses (both flags, a value over 64 KiB, an empty name) p9gate refuses at once;
-                // diod takes it and later fails or drops the connection, its fid no longer the reference's.
-                yield flags == 3 || size > 65536 || name.isEmpty() ? s.onlyToP9gate() : s;
+                // What setxattr(2) refuses whatever the file (a value over 64 KiB, an empty name) p9gate refuses at
+                // once; diod takes it and later fails or drops the connection, its fid no longer the reference's.
+                // Both flags at once p9gate takes, as setxattr(2) does (the file's attribute decides: EEXIST or
+                // ENODATA at the commit).
+                yield size > 65536 || name.isEmpty() ? s.onlyToP9gate() : s;
             }
             case 24 -> step(conn, new TMessage.Tfsync(fid, random.nextInt(2)));
             case 25 -> step(conn, new TMessage.Tstatfs(fid));
@@ -153,7 +159,7 @@ final class RequestSequence {
     }
 
     private FuzzStep step(int conn, TMessage request) {
-        return FuzzStep.of(conn, request.toString(), t -> request);
+        return FuzzStep.of(conn, request.toString(), t -> request).withFacts(model.facts(conn, request));
     }
 
     private FuzzStep walk(int conn) {
@@ -173,9 +179,10 @@ final class RequestSequence {
         random.nextBytes(data);
         long offset = random.nextBoolean() ? pickLong(0, 1, 9999, 100000) : offset();
         return FuzzStep.of(
-                conn,
-                "Twrite[fid=" + fid + ", offset=" + offset + ", bytes=" + data.length + "]",
-                t -> new TMessage.Twrite(fid, offset, Unpooled.wrappedBuffer(data)));
+                        conn,
+                        "Twrite[fid=" + fid + ", offset=" + offset + ", bytes=" + data.length + "]",
+                        t -> new TMessage.Twrite(fid, offset, Unpooled.wrappedBuffer(data)))
+                .withFacts(model.facts(conn, fid));
     }
 
     private FuzzStep readdir(int conn, int fid) {
@@ -184,9 +191,10 @@ final class RequestSequence {
             case 0, 1 -> step(conn, new TMessage.Treaddir(fid, 0, count));
             case 2 ->
                 FuzzStep.of(
-                        conn,
-                        "Treaddir[fid=" + fid + ", offset=<continued>, count=" + count + "]",
-                        t -> new TMessage.Treaddir(fid, t.continuation(conn, fid), count));
+                                conn,
+                                "Treaddir[fid=" + fid + ", offset=<continued>, count=" + count + "]",
+                                t -> new TMessage.Treaddir(fid, t.continuation(conn, fid), count))
+                        .withFacts(model.facts(conn, fid));
             // A made-up offset: p9gate's offsets are opaque (keyed), diod's are the host's; only that it answers.
             default -> {
                 long offset = offset();
@@ -196,7 +204,8 @@ final class RequestSequence {
                         t -> new TMessage.Treaddir(fid, offset, count),
                         false,
                         false,
-                        false);
+                        false,
+                        "");
             }
         };
     }
@@ -204,7 +213,7 @@ final class RequestSequence {
     private FuzzStep flush(int conn, int fid) {
         TMessage request =
                 random.nextBoolean() ? new TMessage.Tgetattr(fid, Attr.GETATTR_ALL) : new TMessage.Tstatfs(fid);
-        return new FuzzStep(conn, "Tflush of " + request, t -> request, true, true, false);
+        return new FuzzStep(conn, "Tflush of " + request, t -> request, true, true, false, "");
     }
 
     private FuzzStep attach(int conn, int fid) {

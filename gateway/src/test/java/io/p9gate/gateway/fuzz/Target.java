@@ -28,7 +28,7 @@ final class Target implements AutoCloseable {
         this.aname = aname;
         conns = new P9Client[connections];
         for (int i = 0; i < connections; i++) {
-            conns[i] = P9Client.open(address, 65536);
+            conns[i] = P9Client.open(address, DiodDifferentialFuzzTest.MSIZE);
             conns[i].timeout(java.time.Duration.ofSeconds(10));
         }
     }
