@@ -1411,8 +1411,7 @@ public final class GuardedFs {
                                 who,
                                 handle,
                                 RequestArgs.NONE,
-                                () -> claimed(
-                                        new Value(HeldXattr.charged(GuestXattrs.listed(Xattrs.list(node)))), claim),
+                                () -> claimed(new Value(HeldXattr.charged(GuestXattrs.listed(node))), claim),
                                 moving(v -> v.held().bytes().length)))
                 .held();
     }

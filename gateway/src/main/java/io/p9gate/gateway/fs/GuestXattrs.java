@@ -2,6 +2,7 @@ package io.p9gate.gateway.fs;
 
 import io.p9gate.gateway.backend.FileType;
 import io.p9gate.gateway.backend.Node;
+import io.p9gate.gateway.backend.Xattrs;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.io.ByteArrayOutputStream;
@@ -61,11 +62,24 @@ final class GuestXattrs {
      * special file, reading one is ENODATA and setting or removing one EPERM. Asked once the name is served.
      */
     static void checkHolder(Node node, boolean writing) throws P9Exception {
-        if (node.type() != FileType.REGULAR && node.type() != FileType.DIRECTORY) {
+        if (!holdsUserXattrs(node)) {
             throw writing
                     ? new P9Exception(Errno.EPERM, "user. xattrs on a " + node.type())
                     : new P9Exception(Errno.ENODATA, "user. xattrs on a " + node.type());
         }
+    }
+
+    private static boolean holdsUserXattrs(Node node) {
+        return node.type() == FileType.REGULAR || node.type() == FileType.DIRECTORY;
+    }
+
+    /**
+     * The served names of {@code node}, as llistxattr(2) lists them less the unserved ones: none on a symlink or
+     * special file, which Linux never lets hold a {@code user.} attribute, so the host is not asked (its xattr calls
+     * reach only regular files and directories: a symlink's would go through the link's path).
+     */
+    static byte[] listed(Node node) throws P9Exception {
+        return holdsUserXattrs(node) ? listed(Xattrs.list(node)) : new byte[0];
     }
 
     /** listxattr's NUL-separated names, keeping only the served ones. */

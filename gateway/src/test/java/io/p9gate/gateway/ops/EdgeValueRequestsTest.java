@@ -203,6 +203,21 @@ class EdgeValueRequestsTest extends ShareTestBase {
     }
 
     /**
+     * llistxattr(2) of a symlink lists the link's own attributes, never its target's, and a symlink never holds a
+     * {@code user.} one (the only served namespace): the list is empty. The gateway answered EOPNOTSUPP.
+     */
+    @Test
+    void listingASymlinksXattrsIsAnEmptyListNotItsTargets() throws Exception {
+        Files.getFileAttributeView(share.resolve("f"), java.nio.file.attribute.UserDefinedFileAttributeView.class)
+                .write("target", java.nio.ByteBuffer.wrap(new byte[] {'t'}));
+        s.walk(TestSession.ROOT, 1, "l");
+        assertEquals(
+                0,
+                s.expect(RMessage.Rxattrwalk.class, new TMessage.Txattrwalk(1, 2, ""))
+                        .size());
+    }
+
+    /**
      * fcntl(2) F_SETLK/F_GETLK of a range whose last byte is past 2^63 - 1 is EOVERFLOW (flock_to_posix_lock). The
      * gateway took start + length that overflowed as a lock to the end of the file; a range that ends at 2^63 - 1
      * exactly is a lock like any other.
