@@ -157,14 +157,17 @@ final class DifferentialRun {
                 // diod walks out of its export at ".." (it does not stop at the root): the same reply, another place
                 followAccepted(t, step, request, reference, shape);
             }
-            if (drifted[t]
-                    || !step.compared()
-                    || shape.equals(target.idsMapped ? Target.withoutIds(reference) : reference)) {
+            if (drifted[t] || !step.compared()) {
+                continue;
+            }
+            if (shape.equals(target.idsMapped ? Target.withoutIds(reference) : reference)) {
+                followTree(t, step, reference);
                 continue;
             }
             String reason = target.name.equals("diod") ? AcceptedDifferences.reason(step, reference, shape) : null;
             if (reason != null) {
                 followAccepted(t, step, request, reference, shape);
+                followTree(t, step, reference);
                 if (accepted[0]++ < 40) {
                     System.out.println("accepted: seed " + seed + " request " + index + " " + step.label() + ": "
                             + reference + " | " + shape);
@@ -178,6 +181,16 @@ final class DifferentialRun {
                     + ": " + shape);
         }
         return reference;
+    }
+
+    /** After replies alike (or accepted): ends comparison with diod where its tree took another change. */
+    private void followTree(int t, FuzzStep step, String reference) {
+        String reason = targets.get(t).name.equals("diod") ? AcceptedDifferences.treeReason(step, reference) : null;
+        if (reason != null && !drifted[t]) {
+            drifted[t] = true;
+            lostDiod = "seed " + seed + ": diod no longer followed from " + step.label() + ": " + reason;
+            System.out.println(lostDiod);
+        }
     }
 
     private static long key(int conn, int fid) {
@@ -197,10 +210,12 @@ final class DifferentialRun {
             return false;
         }
         boolean referenceOk = succeeded(reference);
-        if (referenceOk && !step.flush() && changesTree(request, step.facts())) {
+        String commits = AcceptedDifferences.divergedClunkReason(step);
+        if (referenceOk && !step.flush() && changesTree(request, step.facts()) || commits != null) {
             drifted[t] = true;
             lostDiod = "seed " + seed + ": diod no longer followed from " + step.label()
-                    + ", a change through a fid it did not agree on since an accepted difference";
+                    + ", a change through a fid it did not agree on since an accepted difference"
+                    + (commits == null ? "" : ": " + commits);
             System.out.println(lostDiod);
         }
         switch (request) {
