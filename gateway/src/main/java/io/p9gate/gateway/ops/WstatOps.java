@@ -48,20 +48,17 @@ final class WstatOps {
         Stat.Common c = t.stat().common();
         boolean unix = t.stat().unix().isPresent();
         // Its own name (the root's "/" included, as Tstat shows it) changes nothing: the rename refuses any existing
-        // name, this one too. Whether the name is its own tells the guest the file's name now, so the file is looked
-        // at only after the guarded getattr Tstat asks before it shows a name, whatever the name: asked only for its
-        // own name, a guest the policy lets neither stat nor rename the file (EACCES, EROFS) could try names until
-        // one was answered as the getattr, confirming a name the host gave the file.
+        // name, this one too. Saying so tells the guest the file's name now, so it is said only after the guarded
+        // getattr Tstat asks before it shows a name: else a fid of a file the host moved under a hidden path could
+        // confirm the file's new name.
         String name = c.name();
-        Attr described = null;
-        if (!name.isEmpty()) {
-            described = attrs.getattr(new TMessage.Tgetattr(t.fid(), Attr.GETATTR_ALL))
-                    .attr();
-            if (name.equals(ctx.fs().name(fid.handle()))) {
-                name = "";
-            }
+        boolean described = false;
+        if (!name.isEmpty() && name.equals(ctx.fs().name(fid.handle()))) {
+            attrs.getattr(new TMessage.Tgetattr(t.fid(), Attr.GETATTR_ALL));
+            name = "";
+            described = true;
         }
-        SetAttr changes = changes(t, unix, described);
+        SetAttr changes = changes(t, unix, !name.isEmpty());
         changes.checkValues(); // a length beyond 2^63 is EINVAL before the rename below is made
         if (!name.isEmpty() && changes.valid() != 0) {
             // What the Tsetattr would refuse before changing anything (a directory's length, a symlink's mode, a
@@ -76,7 +73,7 @@ final class WstatOps {
         }
         if (changes.valid() != 0) {
             ctx.fs().setattr(fid.who(), fid.handle(), changes);
-        } else if (name.isEmpty() && described == null) {
+        } else if (name.isEmpty() && !described) {
             sync(t.fid(), fid);
         }
         return new Rwstat();
@@ -109,21 +106,23 @@ final class WstatOps {
     }
 
     /**
-     * Checks every attribute field and gathers them into one Tsetattr; nothing is changed here. {@code described}: the
-     * file as the guarded getattr showed it to a wstat naming a name (null if none did), which also comes before the
-     * caller checks that the file can take the fields (the guest may learn what it is).
+     * Checks every attribute field and gathers them into one Tsetattr; nothing is changed here. {@code renames}: a
+     * rename comes first, so the file is described by the guarded getattr before the caller checks that it can
+     * take the fields (the guest may learn what it is).
      */
-    private SetAttr changes(Twstat t, boolean unix, Attr described) throws P9Exception {
+    private SetAttr changes(Twstat t, boolean unix, boolean renames) throws P9Exception {
         Stat.Common c = t.stat().common();
         Optional<Stat.Unix> u = t.stat().unix();
         int uid = id(c.uid(), u.map(Stat.Unix::nUid), "uid");
         int gid = id(c.gid(), u.map(Stat.Unix::nGid), "gid");
         boolean resizes = c.length() != -1L;
+        boolean others =
+                uid != DONT_TOUCH || gid != DONT_TOUCH || resizes || c.atime() != DONT_TOUCH || c.mtime() != DONT_TOUCH;
         // The file as the guarded getattr shows it, when a field must agree with its type.
-        Attr now = described != null || c.mode() == DONT_TOUCH
-                ? described
-                : attrs.getattr(new TMessage.Tgetattr(t.fid(), Attr.GETATTR_ALL))
-                        .attr();
+        Attr now = c.mode() != DONT_TOUCH || renames && others
+                ? attrs.getattr(new TMessage.Tgetattr(t.fid(), Attr.GETATTR_ALL))
+                        .attr()
+                : null;
         int valid = 0;
         int mode = 0;
         if (c.mode() != DONT_TOUCH) {
