@@ -58,6 +58,8 @@ public final class GuardedFs {
     static final List<String> FID_OPEN_RULE = List.of("fid-open");
     /** A 9P2000 or 9P2000.u Tcreate of a directory with a mode that writes or truncates (open(5)): EISDIR. */
     static final List<String> DIRECTORY_OPEN_MODE_RULE = List.of("directory-open-mode");
+    /** Flags no such request is served with (Tlcreate with O_DIRECTORY, Tunlinkat beyond AT_REMOVEDIR): EINVAL. */
+    static final List<String> INVALID_FLAGS_RULE = List.of("invalid-flags");
 
     private static final int SYMLINK_MODE = 0777;
 
@@ -1089,6 +1091,73 @@ public final class GuardedFs {
      */
     public P9Exception refusedOpenFid(Subject who, FileHandle fid, Operation op, String name) throws P9Exception {
         return refusedCreate(who, fid, op, name, new Refusal(Errno.EINVAL, FID_OPEN_RULE, ""));
+    }
+
+    /**
+     * A Tlopen or Topen (asking for {@code hostFlags}) of the file behind {@code fid}, a fid already opened (or an
+     * xattr fid), which is opened once: refused with EINVAL before any policy is asked and recorded as the OPEN it
+     * asks for, as the create through such a fid is, so a guest cannot probe the open unseen.
+     */
+    public P9Exception refusedReopen(Subject who, FileHandle fid, int hostFlags) throws P9Exception {
+        LocalShare share = fid.share();
+        return guard.refused(
+                Operation.OPEN,
+                who,
+                share.name(),
+                () -> List.of(path(share, fid.node())),
+                new RequestArgs.Open(hostFlags),
+                new Refusal(Errno.EINVAL, FID_OPEN_RULE, ""));
+    }
+
+    /**
+     * A Tlcreate of {@code name} in {@code dir} with O_DIRECTORY ({@code p9Flags} as sent): open(2) answers
+     * O_CREAT|O_DIRECTORY with EINVAL before it looks at the name (Linux 6.4 on), so this is refused so whatever the
+     * name, nothing made and no policy asked, and recorded as the CREATE it asks for.
+     */
+    public P9Exception refusedCreateOfDirectory(Subject who, FileHandle dir, String name, int p9Flags)
+            throws P9Exception {
+        return guard.refused(
+                Operation.CREATE,
+                who,
+                dir.share().name(),
+                () -> List.of(childOf(dir, name)),
+                new RequestArgs.EntryNames(List.of(name)),
+                invalidFlags(p9Flags));
+    }
+
+    /**
+     * A Tunlinkat of {@code name} in {@code dir} with {@code flags} other than AT_REMOVEDIR: unlinkat(2) answers
+     * EINVAL before it looks at the name, so this is refused so whatever the name, nothing removed and no policy
+     * asked, and recorded as the REMOVE it asks for.
+     */
+    public P9Exception refusedUnlinkFlags(Subject who, FileHandle dir, String name, int flags, boolean directory)
+            throws P9Exception {
+        return guard.refused(
+                Operation.REMOVE,
+                who,
+                dir.share().name(),
+                () -> List.of(childOf(dir, name)),
+                new RequestArgs.Unlink(name, directory),
+                invalidFlags(flags));
+    }
+
+    private static Refusal invalidFlags(int flags) {
+        return new Refusal(Errno.EINVAL, INVALID_FLAGS_RULE, "flags=0x" + Integer.toHexString(flags));
+    }
+
+    /**
+     * A Txattrcreate of {@code name} through {@code fid}, a fid already opened or already an xattr fid, which only a
+     * walked fid may become: refused with EINVAL (as QEMU answers) before any policy is asked, and recorded as the
+     * XATTR_CREATE it asks for, as an open of such a fid is.
+     */
+    public P9Exception refusedXattrCreateOnOpenFid(Subject who, FileHandle fid, String name) throws P9Exception {
+        return guard.refused(
+                Operation.XATTR_CREATE,
+                who,
+                fid.share().name(),
+                () -> List.of(hostPath(fid)),
+                new RequestArgs.Xattr(name),
+                new Refusal(Errno.EINVAL, FID_OPEN_RULE, ""));
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.p9gate.gateway.ops;
 
-import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage.Rlink;
 import io.p9gate.gateway.proto.RMessage.Rmkdir;
@@ -71,7 +70,8 @@ final class EntryOps {
     Runlinkat unlinkat(Tunlinkat t) throws P9Exception {
         Fid dir = ctx.fids().get(t.dirFid());
         if ((t.flags() & ~AT_REMOVEDIR) != 0) {
-            throw new P9Exception(Errno.EINVAL, "unlinkat flags 0x" + Integer.toHexString(t.flags()));
+            throw ctx.fs()
+                    .refusedUnlinkFlags(dir.who(), dir.handle(), t.name(), t.flags(), (t.flags() & AT_REMOVEDIR) != 0);
         }
         ctx.fs().unlinkat(dir.who(), dir.handle(), t.name(), (t.flags() & AT_REMOVEDIR) != 0);
         return new Runlinkat();

@@ -44,7 +44,7 @@ final class IoOps {
 
     Rlopen lopen(Tlopen t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
-        requireUnopened(fid);
+        requireUnopened(fid, OpenFlags.toHost(t.flags()));
         try (Fids.Held claim = ctx.fids().hold(t.fid(), fid)) {
             GuardedFs.Opened opened = ctx.fs().lopen(fid.who(), fid.handle(), t.flags(), claim);
             if (!claim.complete(fid.withState(new FidState.Opened(opened.file())))) {
@@ -60,11 +60,11 @@ final class IoOps {
      */
     Ropen open(Topen t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
-        requireUnopened(fid);
         boolean unix = switch (ctx.connection().dialect()) {
             case U -> true;
             case L, LEGACY -> false;
         };
+        requireUnopened(fid, OpenFlags.fromOpenMode(t.mode(), unix));
         try (Fids.Held claim = ctx.fids().hold(t.fid(), fid)) {
             // open(5): ORCLOSE needs the removal's permission too, asked before the file is opened.
             GuardedFs.Opened opened = ctx.fs()
@@ -102,7 +102,7 @@ final class IoOps {
         }
         if (OpenFlags.wantsDirectory(t.flags())) {
             // open(2) with O_CREAT|O_DIRECTORY (Linux 6.4 on): no file is made, whatever the name.
-            throw new P9Exception(Errno.EINVAL, "lcreate with O_DIRECTORY");
+            throw ctx.fs().refusedCreateOfDirectory(dir.who(), dir.handle(), t.name(), t.flags());
         }
         try (Fids.Held claim = ctx.fids().hold(t.fid(), dir)) {
             GuardedFs.Created created = ctx.fs()
@@ -136,7 +136,9 @@ final class IoOps {
      */
     Rcreate mkdirOpened(Tcreate t, int perm, int gid) throws P9Exception {
         Fid dir = ctx.fids().get(t.fid());
-        requireUnopened(dir);
+        if (!(dir.state() instanceof FidState.Walked)) {
+            throw ctx.fs().refusedOpenFid(dir.who(), dir.handle(), Operation.MKDIR, t.name());
+        }
         boolean unix = ctx.connection().dialect() == Dialect.U;
         try (Fids.Held claim = ctx.fids().hold(t.fid(), dir)) {
             GuardedFs.Created created = ctx.fs()
@@ -256,9 +258,10 @@ final class IoOps {
         return new Rfsync();
     }
 
-    private static void requireUnopened(Fid fid) throws P9Exception {
+    /** An open ({@code hostFlags}) of a fid already opened: refused, and recorded, by the choke point. */
+    private void requireUnopened(Fid fid, int hostFlags) throws P9Exception {
         if (!(fid.state() instanceof FidState.Walked)) {
-            throw new P9Exception(Errno.EINVAL, "fid is already open");
+            throw ctx.fs().refusedReopen(fid.who(), fid.handle(), hostFlags);
         }
     }
 

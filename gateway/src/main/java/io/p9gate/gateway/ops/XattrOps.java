@@ -5,7 +5,6 @@ import io.p9gate.gateway.fs.HeldXattr;
 import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.fs.PendingXattr;
 import io.p9gate.gateway.fs.RequestArgs;
-import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage.Rxattrcreate;
 import io.p9gate.gateway.proto.RMessage.Rxattrwalk;
@@ -52,7 +51,7 @@ final class XattrOps {
     Rxattrcreate xattrcreate(Txattrcreate t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
         if (!(fid.state() instanceof FidState.Walked)) {
-            throw new P9Exception(Errno.EINVAL, "xattrcreate on an open fid");
+            throw ctx.fs().refusedXattrCreateOnOpenFid(fid.who(), fid.handle(), t.name());
         }
         // The fid is claimed inside the guarded call, so a clunk meanwhile is the EBADF of its record, or waits.
         try (Fids.Held claim = ctx.fids().hold(t.fid(), fid)) {

@@ -12,6 +12,7 @@ import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.Frame;
+import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.Stat;
 import io.p9gate.gateway.proto.TMessage;
@@ -27,6 +28,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -47,6 +50,10 @@ class DialectRefusalsTest {
     private static final int OTRUNC = 0x10;
     private static final int ORCLOSE = 0x40;
     private static final int DMLINK = 0x01000000;
+    private static final int FILE = 1;
+    private static final int SPARE = 2;
+    private static final int O_RDWR = 2;
+    private static final int O_DIRECTORY = 0200000;
 
     /** The two dialects besides 9P2000.L, each test once per dialect. */
     @Target(ElementType.METHOD)
@@ -198,6 +205,191 @@ class DialectRefusalsTest {
         }
         assertEquals(List.of("CREATE f [fid-open] EINVAL"), refusalsOf(List.of("f")));
         assertTrue(Files.notExists(fx.data.resolve("f")));
+    }
+
+    /**
+     * A Topen (9P2000.L: a Tlopen) of a fid already opened is EINVAL before any decision, as it was; it is recorded as
+     * the OPEN it asks for, rule fid-open, at the fid's file. It was answered with no record.
+     */
+    @ParameterizedTest
+    @EnumSource(Dialect.class)
+    void anOpenOfAnOpenedFidIsRecorded(Dialect dialect) throws Exception {
+        Files.writeString(fx.data.resolve("kept.txt"), "kept");
+        try (TestSession s = attach(dialect)) {
+            s.walk(TestSession.ROOT, 1, "kept.txt");
+            if (dialect == Dialect.L) {
+                s.lopen(1, 0);
+                assertEquals(Errno.EINVAL, s.fails(new TMessage.Tlopen(1, 2)));
+            } else {
+                s.expect(RMessage.Ropen.class, new TMessage.Topen(1, OREAD));
+                assertEquals(Errno.EINVAL, s.fails(new TMessage.Topen(1, OWRITE)));
+            }
+        }
+        assertEquals(
+                List.of("OPEN kept.txt [fid-open] EINVAL"),
+                refusalsOf(List.of("kept.txt")).stream()
+                        .filter(r -> r.contains("fid-open"))
+                        .toList());
+    }
+
+    /**
+     * A Tlcreate with O_DIRECTORY is EINVAL whatever the name, as open(2) answers O_CREAT|O_DIRECTORY, and makes
+     * nothing; it is recorded as the CREATE it asks for, rule invalid-flags. It was answered with no record.
+     */
+    @Test
+    void aTlcreateWithODirectoryIsRecorded() throws Exception {
+        int oDirectory = 0200000;
+        try (TestSession s = attach(Dialect.L)) {
+            s.walk(TestSession.ROOT, 1);
+            assertEquals(Errno.EINVAL, s.fails(new TMessage.Tlcreate(1, "f", 2 | oDirectory, 0644, 0)));
+            s.walk(TestSession.ROOT, 2);
+            assertEquals(Errno.EINVAL, s.fails(new TMessage.Tlcreate(2, "x".repeat(300), oDirectory, 0644, 0)));
+        }
+        assertEquals(List.of("CREATE f [invalid-flags] EINVAL"), refusalsOf(List.of("f")));
+        assertEquals(
+                1,
+                fx.audit.records.stream()
+                        .filter(r -> r.decision().ruleIds().equals(List.of("invalid-flags")))
+                        .filter(r -> r.request().paths().getLast().startsWith("xxx"))
+                        .count());
+        assertTrue(Files.notExists(fx.data.resolve("f")));
+    }
+
+    /** How a case readies its session: fid FILE is kept.txt, walked, opened, or an xattr fid; SPARE taken or not. */
+    private interface Setup {
+        void on(TestSession s) throws P9Exception;
+    }
+
+    /** One refused request, what the guest is told, and the rule of its record (none: not recorded). */
+    private record Case(String shape, Setup setup, TMessage.FileRequest request, Errno errno, String rule) {}
+
+    private static final Setup WALKED = s -> s.walk(TestSession.ROOT, FILE, "kept.txt");
+    private static final Setup OPENED = s -> {
+        s.walk(TestSession.ROOT, FILE, "kept.txt");
+        s.lopen(FILE, 0);
+    };
+    private static final Setup XATTR_FID = s -> s.call(new TMessage.Txattrwalk(TestSession.ROOT, FILE, ""));
+    private static final Setup DIR_OPENED = s -> {
+        s.walk(TestSession.ROOT, FILE);
+        s.lopen(FILE, 0);
+    };
+    private static final Setup NOTHING = s -> {};
+
+    private static List<Case> cases() {
+        List<String> seventeen = Collections.nCopies(17, "kept.txt");
+        return List.of(
+                // Named by a fid the session holds, refused for the fid's state or the request's arguments: recorded.
+                new Case("Tlopen of an opened fid", OPENED, new TMessage.Tlopen(FILE, 0), Errno.EINVAL, "fid-open"),
+                new Case("Tlopen of an xattr fid", XATTR_FID, new TMessage.Tlopen(FILE, 0), Errno.EINVAL, "fid-open"),
+                new Case(
+                        "Tlcreate through an opened fid",
+                        DIR_OPENED,
+                        new TMessage.Tlcreate(FILE, "n", O_RDWR, 0644, 0),
+                        Errno.EINVAL,
+                        "fid-open"),
+                new Case(
+                        "Tlcreate with O_DIRECTORY",
+                        s -> s.walk(TestSession.ROOT, FILE),
+                        new TMessage.Tlcreate(FILE, "n", O_RDWR | O_DIRECTORY, 0644, 0),
+                        Errno.EINVAL,
+                        "invalid-flags"),
+                new Case(
+                        "Tunlinkat with unknown flags",
+                        NOTHING,
+                        new TMessage.Tunlinkat(TestSession.ROOT, "kept.txt", 0x2),
+                        Errno.EINVAL,
+                        "invalid-flags"),
+                new Case(
+                        "Txattrcreate through an opened fid",
+                        OPENED,
+                        new TMessage.Txattrcreate(FILE, "user.a", 1, 0),
+                        Errno.EINVAL,
+                        "fid-open"),
+                new Case(
+                        "Txattrcreate through an xattr fid",
+                        XATTR_FID,
+                        new TMessage.Txattrcreate(FILE, "user.a", 1, 0),
+                        Errno.EINVAL,
+                        "fid-open"),
+                new Case(
+                        "Tmkdir of ..",
+                        NOTHING,
+                        new TMessage.Tmkdir(TestSession.ROOT, "..", 0755, 0),
+                        Errno.EINVAL,
+                        "invalid-name"),
+                new Case(
+                        "Twalk of a name holding /",
+                        NOTHING,
+                        new TMessage.Twalk(TestSession.ROOT, SPARE, List.of("a/b")),
+                        Errno.EINVAL,
+                        "invalid-name"),
+                // The fid number names nothing the request could act on, or a message limit is broken: not recorded.
+                new Case("Tgetattr of an unknown fid", NOTHING, new TMessage.Tgetattr(99, 0x3fff), Errno.EBADF, null),
+                new Case(
+                        "Twalk to a newfid in use",
+                        WALKED,
+                        new TMessage.Twalk(TestSession.ROOT, FILE, List.of("kept.txt")),
+                        Errno.EINVAL,
+                        null),
+                new Case("Tread of a walked fid", WALKED, new TMessage.Tread(FILE, 0, 10), Errno.EBADF, null),
+                new Case("Treaddir of a walked fid", WALKED, new TMessage.Treaddir(FILE, 0, 100), Errno.EBADF, null),
+                new Case("Tfsync of a walked fid", WALKED, new TMessage.Tfsync(FILE, 0), Errno.EBADF, null),
+                new Case(
+                        "Twalk of 17 names",
+                        NOTHING,
+                        new TMessage.Twalk(TestSession.ROOT, SPARE, seventeen),
+                        Errno.EINVAL,
+                        null),
+                new Case(
+                        "Tattach with an afid",
+                        NOTHING,
+                        new TMessage.Tattach(SPARE, 5, "root", "data", 0),
+                        Errno.EINVAL,
+                        null),
+                new Case(
+                        "Twrite over iounit",
+                        OPENED,
+                        new TMessage.Twrite(FILE, 0, Unpooled.wrappedBuffer(new byte[TestSession.MSIZE])),
+                        Errno.EINVAL,
+                        null));
+    }
+
+    /**
+     * Every refusal the gateway makes by its own checks, one request of each shape, against the rule of
+     * docs/filesystem.md ("Refusals before the policy, and which refusals are records"): a request that names a file of
+     * the share through a fid the session holds, refused for its name, flags or the fid's state, is recorded as a denial
+     * (with its rule and the errno the guest got); one whose fid number names nothing it could act on (unknown fid, fid
+     * in use, I/O on a fid not open for it), or that breaks a message limit (more than 16 walk names, a Twrite over
+     * iounit, an afid where none is used), is not.
+     */
+    @Test
+    void everyRefusalIsRecordedExactlyWhereTheRuleSays() throws Exception {
+        Files.writeString(fx.data.resolve("kept.txt"), "kept");
+        List<String> expected = new ArrayList<>();
+        List<String> found = new ArrayList<>();
+        for (Case c : cases()) {
+            expected.add(c.shape() + ": " + c.errno() + (c.rule() == null ? " not recorded" : " [" + c.rule() + "]"));
+            found.add(c.shape() + ": " + refuseInASessionOfItsOwn(c));
+        }
+        assertEquals(expected, found);
+    }
+
+    /** What the guest was told, and whether (with which rule) the refusal was recorded. */
+    private String refuseInASessionOfItsOwn(Case c) throws Exception {
+        try (TestSession s = TestSession.attached(shares, fx.alphaListener(), Dialect.L, "data")) {
+            c.setup().on(s);
+            int before = fx.audit.records.size();
+            Errno told = s.fails(c.request());
+            var added = fx.audit.records.subList(before, fx.audit.records.size());
+            if (added.isEmpty()) {
+                return told + " not recorded";
+            }
+            var r = added.getLast();
+            return told + " " + r.decision().ruleIds()
+                    + (r.outcome().errno() == told
+                            ? ""
+                            : " recorded as " + r.outcome().errno());
+        }
     }
 
     /** The records naming one of {@code names}: "OP name [rules] ERRNO". */
