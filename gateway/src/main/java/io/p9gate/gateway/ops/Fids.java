@@ -84,6 +84,16 @@ final class Fids {
         return new Claim(newfid, 1);
     }
 
+    /**
+     * Refuses a request on a fid that a request in flight has claimed: EINVAL and no record, as any fid in use
+     * (docs/filesystem.md), not the recorded refusal of an open fid that its state, not yet settled, would look like.
+     */
+    static void requireUnclaimed(int fid, Fid held) throws P9Exception {
+        if (held.state() instanceof FidState.Claimed) {
+            throw inUse(fid);
+        }
+    }
+
     private static P9Exception inUse(int fid) {
         return new P9Exception(Errno.EINVAL, "fid " + Integer.toUnsignedString(fid) + " in use");
     }

@@ -44,7 +44,7 @@ final class IoOps {
 
     Rlopen lopen(Tlopen t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
-        requireUnopened(fid, OpenFlags.toHost(t.flags()));
+        requireUnopened(t.fid(), fid, OpenFlags.toHost(t.flags()));
         try (Fids.Held claim = ctx.fids().hold(t.fid(), fid)) {
             GuardedFs.Opened opened = ctx.fs().lopen(fid.who(), fid.handle(), t.flags(), claim);
             if (!claim.complete(fid.withState(new FidState.Opened(opened.file())))) {
@@ -64,7 +64,7 @@ final class IoOps {
             case U -> true;
             case L, LEGACY -> false;
         };
-        requireUnopened(fid, OpenFlags.fromOpenMode(t.mode(), unix));
+        requireUnopened(t.fid(), fid, OpenFlags.fromOpenMode(t.mode(), unix));
         try (Fids.Held claim = ctx.fids().hold(t.fid(), fid)) {
             // open(5): ORCLOSE needs the removal's permission too, asked before the file is opened.
             GuardedFs.Opened opened = ctx.fs()
@@ -97,6 +97,7 @@ final class IoOps {
      */
     Rlcreate lcreate(Tlcreate t, boolean removeOnClunk) throws P9Exception {
         Fid dir = ctx.fids().get(t.fid());
+        Fids.requireUnclaimed(t.fid(), dir);
         if (!(dir.state() instanceof FidState.Walked)) {
             throw ctx.fs().refusedOpenFid(dir.who(), dir.handle(), Operation.CREATE, t.name());
         }
@@ -136,6 +137,7 @@ final class IoOps {
      */
     Rcreate mkdirOpened(Tcreate t, int perm, int gid) throws P9Exception {
         Fid dir = ctx.fids().get(t.fid());
+        Fids.requireUnclaimed(t.fid(), dir);
         if (!(dir.state() instanceof FidState.Walked)) {
             throw ctx.fs().refusedOpenFid(dir.who(), dir.handle(), Operation.MKDIR, t.name());
         }
@@ -259,7 +261,8 @@ final class IoOps {
     }
 
     /** An open ({@code hostFlags}) of a fid already opened: refused, and recorded, by the choke point. */
-    private void requireUnopened(Fid fid, int hostFlags) throws P9Exception {
+    private void requireUnopened(int number, Fid fid, int hostFlags) throws P9Exception {
+        Fids.requireUnclaimed(number, fid);
         if (!(fid.state() instanceof FidState.Walked)) {
             throw ctx.fs().refusedReopen(fid.who(), fid.handle(), hostFlags);
         }

@@ -50,6 +50,7 @@ final class XattrOps {
 
     Rxattrcreate xattrcreate(Txattrcreate t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
+        Fids.requireUnclaimed(t.fid(), fid);
         if (!(fid.state() instanceof FidState.Walked)) {
             throw ctx.fs().refusedXattrCreateOnOpenFid(fid.who(), fid.handle(), t.name());
         }
