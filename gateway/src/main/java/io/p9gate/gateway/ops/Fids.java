@@ -85,13 +85,16 @@ final class Fids {
     }
 
     /**
-     * Refuses a request on a fid that a request in flight has claimed: EINVAL and no record, as any fid in use
-     * (docs/filesystem.md), not the recorded refusal of an open fid that its state, not yet settled, would look like.
+     * Whether {@code held} is only walked, as a create, open or xattr create needs its fid; one that a request in flight
+     * has claimed is refused here, EINVAL and no record, as any fid in use (docs/filesystem.md), not taken for the
+     * recorded refusal of an open fid that its state, not yet settled, would look like.
      */
-    static void requireUnclaimed(int fid, Fid held) throws P9Exception {
-        if (held.state() instanceof FidState.Claimed) {
-            throw inUse(fid);
-        }
+    static boolean walked(int fid, Fid held) throws P9Exception {
+        return switch (held.state()) {
+            case FidState.Walked _ -> true;
+            case FidState.Claimed _ -> throw inUse(fid);
+            case FidState.Opened _, FidState.OpenedByTopen _, FidState.XattrRead _, FidState.XattrWrite _ -> false;
+        };
     }
 
     private static P9Exception inUse(int fid) {

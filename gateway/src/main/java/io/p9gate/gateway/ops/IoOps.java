@@ -97,8 +97,7 @@ final class IoOps {
      */
     Rlcreate lcreate(Tlcreate t, boolean removeOnClunk) throws P9Exception {
         Fid dir = ctx.fids().get(t.fid());
-        Fids.requireUnclaimed(t.fid(), dir);
-        if (!(dir.state() instanceof FidState.Walked)) {
+        if (!Fids.walked(t.fid(), dir)) {
             throw ctx.fs().refusedOpenFid(dir.who(), dir.handle(), Operation.CREATE, t.name());
         }
         if (OpenFlags.wantsDirectory(t.flags())) {
@@ -137,8 +136,7 @@ final class IoOps {
      */
     Rcreate mkdirOpened(Tcreate t, int perm, int gid) throws P9Exception {
         Fid dir = ctx.fids().get(t.fid());
-        Fids.requireUnclaimed(t.fid(), dir);
-        if (!(dir.state() instanceof FidState.Walked)) {
+        if (!Fids.walked(t.fid(), dir)) {
             throw ctx.fs().refusedOpenFid(dir.who(), dir.handle(), Operation.MKDIR, t.name());
         }
         boolean unix = ctx.connection().dialect() == Dialect.U;
@@ -262,8 +260,7 @@ final class IoOps {
 
     /** An open ({@code hostFlags}) of a fid already opened: refused, and recorded, by the choke point. */
     private void requireUnopened(int number, Fid fid, int hostFlags) throws P9Exception {
-        Fids.requireUnclaimed(number, fid);
-        if (!(fid.state() instanceof FidState.Walked)) {
+        if (!Fids.walked(number, fid)) {
             throw ctx.fs().refusedReopen(fid.who(), fid.handle(), hostFlags);
         }
     }

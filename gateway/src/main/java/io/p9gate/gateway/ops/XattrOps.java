@@ -50,8 +50,7 @@ final class XattrOps {
 
     Rxattrcreate xattrcreate(Txattrcreate t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
-        Fids.requireUnclaimed(t.fid(), fid);
-        if (!(fid.state() instanceof FidState.Walked)) {
+        if (!Fids.walked(t.fid(), fid)) {
             throw ctx.fs().refusedXattrCreateOnOpenFid(fid.who(), fid.handle(), t.name());
         }
         // The fid is claimed inside the guarded call, so a clunk meanwhile is the EBADF of its record, or waits.
