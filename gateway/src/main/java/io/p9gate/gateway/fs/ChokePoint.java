@@ -252,10 +252,8 @@ final class ChokePoint {
             request = request(op, who, share, paths.get(), args, args.describe());
             decision = decide(request);
         } catch (P9Exception e) {
-            // The handle's path cannot be named inside the share (moved out by the host, or known only by a name
-            // removed while its file lives on: recorded as that name, which the guest asked through): refuse.
-            List<String> named = e instanceof RemovedName removed ? List.of(removed.removedPath()) : List.of();
-            request = request(op, who, share, named, args, args.describe());
+            // The handle's path cannot be named inside the share: refuse.
+            request = request(op, who, share, unplaced(e), args, args.describe());
             decision = Decision.deny(e.errno(), CONFINEMENT_RULE);
         }
         decision = refusingUnmapped(request, decision);
@@ -416,6 +414,15 @@ final class ChokePoint {
      */
     record Refusal(Errno errno, List<String> rule, String detail) {}
 
+    /**
+     * What a request through a handle that cannot be placed in the share ({@code why}) is recorded on: a name removed
+     * while its file lives on is the name the guest asked through, whether the policy refused the request or the
+     * gateway did before asking it; a handle the host moved out of the share has none.
+     */
+    private static List<String> unplaced(P9Exception why) {
+        return why instanceof RemovedName removed ? List.of(removed.removedPath()) : List.of();
+    }
+
     /** Records {@code why} as a denial (R-AUD-1: a refusal is a decision too) and returns what to throw. */
     P9Exception refused(Operation op, Subject who, String share, PathsOf paths, RequestArgs args, Refusal why)
             throws P9Exception {
@@ -424,7 +431,7 @@ final class ChokePoint {
         try {
             named = paths.get();
         } catch (P9Exception e) {
-            named = List.of();
+            named = unplaced(e);
         }
         // What the guest sent may be no name at all: bounded, so that refusals recorded one by one stay small (a path
         // taking more than 4,095 bytes of its record is abbreviated where it is recorded).

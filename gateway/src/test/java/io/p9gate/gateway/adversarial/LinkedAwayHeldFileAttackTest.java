@@ -75,6 +75,20 @@ class LinkedAwayHeldFileAttackTest {
         }
     }
 
+    /**
+     * A request refused before any policy is asked (a Tlopen of a fid already opened) through a handle known by a
+     * removed name is recorded on that name too, as the refusals the policy is asked for are. Before: on no path,
+     * which {@code p9gate audit show} prints as the share's root.
+     */
+    @Test
+    void aRefusalBeforeAnyDecisionThroughAHandleKnownByARemovedNameNamesThatName() throws Exception {
+        try (OverlappingSharesRig rig = openedThenMovedByLink(true, "vault")) {
+            P9Client beta = rig.beta;
+            assertEquals(Errno.EINVAL, refused(() -> beta.lopen(1, 0)), "an open of an opened fid");
+            assertEquals(List.of("pub/f"), lastPaths(rig, Operation.OPEN), "the open's refusal names pub/f, not /");
+        }
+    }
+
     private static List<String> lastPaths(OverlappingSharesRig rig, Operation op) {
         return rig.records.stream()
                 .filter(r -> r.request().operation() == op)
@@ -87,21 +101,11 @@ class LinkedAwayHeldFileAttackTest {
     /** Where the VM's policy decides alike at every path, where the file went does not matter: served as before. */
     @Test
     void aVmWhosePolicyDoesNotDecideByPathKeepsItsHandle() throws Exception {
-        Path data = Files.createDirectories(tmp.resolve("srv/data"));
-        Files.createDirectories(data.resolve("pub"));
-        Files.createDirectories(data.resolve("other"));
-        Files.writeString(data.resolve("pub/f"), "file f");
-        try (OverlappingSharesRig rig = new OverlappingSharesRig(tmp, data, data, BETA)) {
+        try (OverlappingSharesRig rig = openedThenMovedByLink(false, "other")) {
             P9Client alpha = rig.alpha;
-            alpha.walk(0, 1, "pub", "f");
-            alpha.lopen(1, RDWR);
-            P9Client beta = rig.beta;
-            beta.walk(0, 10, "pub");
-            beta.walk(0, 11, "other");
-            moveByLink(beta, "f", 11);
             assertArrayEquals("file f".getBytes(), alpha.read(1, 0, 64));
             assertEquals(1, alpha.write(1, 0, new byte[] {'F'}));
-            assertEquals("File f", Files.readString(data.resolve("other/f")));
+            assertEquals("File f", Files.readString(tmp.resolve("srv/data/other/f")));
         }
     }
 
@@ -142,6 +146,31 @@ class LinkedAwayHeldFileAttackTest {
             assertEquals(Errno.ESTALE, refused(() -> beta.read(1, 0, 64)), "read of a hidden file");
             assertEquals(Errno.ESTALE, refused(() -> beta.write(1, 0, new byte[] {'X'})), "write of a hidden file");
             assertEquals("written in the vault", Files.readString(data.resolve("vault/x")));
+        }
+    }
+
+    /**
+     * Two VMs sharing a directory with pub/f and {@code to}: beta (or alpha, without {@code betaHolds}) opens pub/f as
+     * fid 1, then the other moves it into {@code to} by a link and an unlink.
+     */
+    private OverlappingSharesRig openedThenMovedByLink(boolean betaHolds, String to) throws Exception {
+        Path data = Files.createDirectories(tmp.resolve("srv/data"));
+        Files.createDirectories(data.resolve("pub"));
+        Files.createDirectories(data.resolve(to));
+        Files.writeString(data.resolve("pub/f"), "file f");
+        OverlappingSharesRig rig = new OverlappingSharesRig(tmp, data, data, BETA);
+        try {
+            P9Client holder = betaHolds ? rig.beta : rig.alpha;
+            P9Client mover = betaHolds ? rig.alpha : rig.beta;
+            holder.walk(0, 1, "pub", "f");
+            holder.lopen(1, RDWR);
+            mover.walk(0, 10, "pub");
+            mover.walk(0, 11, to);
+            moveByLink(mover, "f", 11);
+            return rig;
+        } catch (Exception | AssertionError e) {
+            rig.close();
+            throw e;
         }
     }
 
