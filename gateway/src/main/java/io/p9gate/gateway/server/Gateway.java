@@ -179,6 +179,7 @@ public final class Gateway implements AutoCloseable {
         public void retire() {
             gateway.binders.remove(binder);
             gateway.serverChannels.remove(server);
+            binder.closing();
             server.close().awaitUninterruptibly();
             binder.unbound(); // its staging directory, now that the closed channel unlinked its bound path in it
         }
@@ -191,6 +192,7 @@ public final class Gateway implements AutoCloseable {
         try {
             return new UnixListener(this, fresh, bind(spec, fresh));
         } catch (IOException | RuntimeException e) {
+            fresh.closing();
             while (serverChannels.size() > servers) { // bound, but its socket file could not be put in place
                 serverChannels.removeLast().close().awaitUninterruptibly();
             }
@@ -553,6 +555,7 @@ public final class Gateway implements AutoCloseable {
         synchronized (this) { // a check running now ends before the listeners are closed
             socketFiles.close();
         }
+        binders.forEach(ListenerBinder::closing);
         for (Channel server : serverChannels) {
             server.close().awaitUninterruptibly();
         }

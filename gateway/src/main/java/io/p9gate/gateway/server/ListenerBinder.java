@@ -28,6 +28,9 @@ interface ListenerBinder {
     /** The address to report (the actual port for port 0). */
     SocketAddress boundAddress(Channel server);
 
+    /** Just before the server channel is closed, which may unlink the path it was bound at by name. */
+    default void closing() {}
+
     /** At close, after the server channel is closed (e.g. removes the socket file). */
     default void unbound() {}
 

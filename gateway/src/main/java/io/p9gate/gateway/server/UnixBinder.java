@@ -27,6 +27,8 @@ final class UnixBinder implements ListenerBinder {
      * server channel is closed; null before configure and after {@link #unbound}.
      */
     private Path staging;
+    /** The identity of the directory at {@link #staging}, as this listener made it; null when it is not known. */
+    private Object stagingKey;
     /** The identity of the socket file this listener put at its path; null before. */
     private volatile Object published;
 
@@ -40,6 +42,7 @@ final class UnixBinder implements ListenerBinder {
         bootstrap.channel(Transports.unixServer());
         UnixSocketFiles.prepare(spec.path());
         staging = UnixSocketFiles.stage(spec.path());
+        stagingKey = UnixSocketFiles.fileKey(staging);
     }
 
     @Override
@@ -75,9 +78,16 @@ final class UnixBinder implements ListenerBinder {
     }
 
     @Override
+    public void closing() {
+        if (staging != null) {
+            stagingKey = UnixSocketFiles.reclaim(staging, stagingKey);
+        }
+    }
+
+    @Override
     public void unbound() {
         if (staging != null) {
-            UnixSocketFiles.unstage(staging); // after the server channel's close, or the bind failed
+            UnixSocketFiles.unstage(staging, stagingKey); // after the server channel's close, or the bind failed
             staging = null;
         }
         if (bound && socketFileLost().isEmpty()) {

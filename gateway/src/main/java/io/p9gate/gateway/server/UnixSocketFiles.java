@@ -12,9 +12,12 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipalLookupService;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -24,6 +27,10 @@ import java.util.concurrent.ThreadLocalRandom;
 final class UnixSocketFiles {
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
+    private static final System.Logger LOG = System.getLogger(UnixSocketFiles.class.getName());
+    /** A staging directory's mode: only the gateway's user may reach the socket in it. */
+    private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_DIRECTORY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
     private UnixSocketFiles() {}
 
@@ -134,12 +141,11 @@ final class UnixSocketFiles {
      */
     static Path stage(Path target) throws IOException {
         Path parent = target.toAbsolutePath().getParent();
-        var privateDir = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
         for (int attempt = 0; ; attempt++) {
             Path dir = parent.resolve(
                     ".p9" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 30), 36));
             try {
-                return Files.createDirectory(dir, privateDir); // mkdir(2): never one that exists
+                return Files.createDirectory(dir, PRIVATE_DIRECTORY); // mkdir(2): never one that exists
             } catch (NoSuchFileException e) {
                 // Said with the staging name alone, a name nobody gave.
                 throw new IOException(
@@ -174,8 +180,46 @@ final class UnixSocketFiles {
         }
     }
 
-    /** Removes the staging directory and whatever is in it (the socket's staging name); best effort. */
-    static void unstage(Path dir) {
+    /**
+     * Makes sure the staging name {@code dir} holds the directory the listener made ({@code made}, its identity) before
+     * the server channel is closed, which unlinks the bound path {@code dir/s} by name. The directory stays, empty,
+     * while the listener is bound: a cleaner of a shared directory (systemd-tmpfiles removes empty directories of
+     * /tmp not touched for days) may remove it, and another user may then put a symbolic link to a directory of
+     * theirs at its name. Whatever is there that is not it is removed (in a sticky directory only root may) and the
+     * directory is made again. The identity of the directory now there; null, said loudly, if it could not be made.
+     */
+    static Object reclaim(Path dir, Object made) {
+        try {
+            Object now = fileKey(dir);
+            if (now != null && now.equals(made)) {
+                return made;
+            }
+            if (now != null) {
+                Files.delete(dir); // a symbolic link itself, not what it leads to
+            }
+            return fileKey(Files.createDirectory(dir, PRIVATE_DIRECTORY));
+        } catch (IOException e) {
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    () -> "the listener's staging directory " + dir + " was replaced by another user's file, which"
+                            + " cannot be removed: closing the listener unlinks " + staged(dir) + " through it ("
+                            + e.getMessage() + ")");
+            return null;
+        }
+    }
+
+    /**
+     * Removes the staging directory {@code dir} and whatever is in it (the socket's staging name), if it is still the
+     * directory {@code made} (its identity): nothing through a name that is no longer the listener's. Best effort.
+     */
+    static void unstage(Path dir, Object made) {
+        try {
+            if (made == null || !made.equals(fileKey(dir))) {
+                return;
+            }
+        } catch (IOException e) {
+            return;
+        }
         removeQuietly(staged(dir));
         removeQuietly(dir);
     }

@@ -9,6 +9,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,6 +52,22 @@ class StagingNameReuseAttackTest {
         }
     }
 
+    /**
+     * The staging directory stays, empty, while the listener is bound: a cleaner of an aged shared directory
+     * (systemd-tmpfiles on /tmp removes empty directories not touched for days) removes it, and its name is free
+     * again for the other user's symbolic link.
+     */
+    @Test
+    void aListenerClosedAfterACleanerRemovedItsStagingDirectoryUnlinksNothingThroughIt() throws Exception {
+        Path precious = Files.writeString(victim.resolve("s"), "not the gateway's");
+        Gateway gateway = start();
+        Path staging = boundStagingDirectory();
+        Files.delete(staging); // the cleaner: an empty directory not touched for days
+        Files.createSymbolicLink(staging, victim);
+        gateway.close();
+        assertKept(precious, true);
+    }
+
     private static void assertKept(Path precious, boolean stagingNameTaken) throws IOException {
         assertTrue(
                 Files.exists(precious),
@@ -58,18 +75,23 @@ class StagingNameReuseAttackTest {
         assertEquals("not the gateway's", Files.readString(precious));
     }
 
+    /** The listener's staging directory, as any user who may list its directory (a shared /tmp) finds it. */
+    private Path boundStagingDirectory() throws IOException {
+        List<Path> staging;
+        try (Stream<Path> entries = Files.list(dir)) {
+            staging = entries.filter(p -> p.getFileName().toString().startsWith(".p9"))
+                    .toList();
+        }
+        assertEquals(1, staging.size(), "one staging directory beside the socket: " + staging);
+        return staging.getFirst();
+    }
+
     /**
-     * What another local user does: finds the path the listener was bound at in /proc/net/unix and, if its staging
-     * directory's name is free, puts a symbolic link there. Whether it could.
+     * What another local user does: finds the listener's staging directory and, if its name is free, puts a symbolic
+     * link there. Whether it could.
      */
     private boolean takeStagingName() throws IOException {
-        String prefix = dir.toRealPath() + "/.p9";
-        List<String> bound = Files.readAllLines(Path.of("/proc/net/unix")).stream()
-                .map(line -> line.substring(line.lastIndexOf(' ') + 1))
-                .filter(path -> path.startsWith(prefix) && path.endsWith("/s"))
-                .toList();
-        assertEquals(1, bound.size(), "the listener's bound path is visible in /proc/net/unix: " + bound);
-        Path staging = Path.of(bound.getFirst()).getParent();
+        Path staging = boundStagingDirectory();
         try {
             Files.createSymbolicLink(staging, victim);
             return true;
