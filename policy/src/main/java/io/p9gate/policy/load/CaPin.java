@@ -2,40 +2,49 @@ package io.p9gate.policy.load;
 
 import io.p9gate.policy.model.ClientCertificate;
 import io.p9gate.policy.model.VmPolicy;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.Collections;
 import java.util.HashSet;
-import java.util.HexFormat;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
- * A VM's {@code client-cert:} pinned by CA, as the load's conflict check compares it with another VM's: which CA
- * certificates anchor it, and the subject and SAN as the gateway matches them.
+ * A VM's {@code client-cert:} pinned by CA, as the load's conflict check compares it with another VM's: which CAs
+ * anchor it and which stand above them, and the subject and SAN as the gateway matches them.
  *
- * <p>Two such pins can match one certificate when they share a CA certificate (the same file, or two files holding
- * the same certificate: a chain to it validates under both) and neither the subjects nor the SANs tell them apart: a
- * field tells two pins apart only when both pin it with different values. A pin without a subject matches any
- * subject, one without a SAN any SAN. Two different SANs are taken to tell pins apart, though a CA may issue one
- * certificate carrying both: the gateway refuses such a certificate as ambiguous when it is presented.
+ * <p>Two such pins can match one certificate when a CA of one is a CA of the other or one above it (the same
+ * certificate in two files, a CA certificate issued again, an intermediate the other's CA issued: a chain through
+ * it validates under both) and their subjects do not tell them apart: only two different subjects do, a certificate
+ * having one. A pin without a subject matches any subject. SANs never tell pins apart: a certificate carries any
+ * number of them, so one naming both pinned SANs matches both pins.
  *
- * @param anchors SHA-256 of each CA certificate in the {@code ca} file (its path if it cannot be read)
+ * @param anchors {@link CaLineage#identity} of each CA certificate in the {@code ca} file (its path if it cannot be
+ *                read)
+ * @param lineage the anchors and every CA above them that the policy's {@code ca} files show
  */
-record CaPin(VmPolicy vm, Set<String> anchors, String subject, String san) {
-    static CaPin of(VmPolicy vm, ClientCertificate pin) {
-        return new CaPin(vm, anchorsOf(pin), pin.subjectAsMatched(), pin.sanAsMatched());
+record CaPin(VmPolicy vm, Set<String> anchors, Set<String> lineage, String subject, String san) {
+    static CaPin of(VmPolicy vm, ClientCertificate pin, CaLineage cas) {
+        List<X509Certificate> certificates = CaLineage.certificates(pin.ca());
+        if (certificates.isEmpty()) { // read at parse already; unreadable now, it is compared by its path
+            Set<String> path = Set.of(pin.ca().toString());
+            return new CaPin(vm, path, path, pin.subjectAsMatched(), pin.sanAsMatched());
+        }
+        Set<String> anchors = new HashSet<>();
+        certificates.forEach(c -> anchors.add(CaLineage.identity(c)));
+        return new CaPin(vm, anchors, cas.withIssuers(certificates), pin.subjectAsMatched(), pin.sanAsMatched());
     }
 
     /** Whether one certificate can match both pins. */
     boolean overlaps(CaPin other) {
-        return anchors.stream().anyMatch(other.anchors::contains)
-                && compatible(subject, other.subject)
-                && compatible(san, other.san);
+        return (!Collections.disjoint(anchors, other.lineage) || !Collections.disjoint(lineage, other.anchors))
+                && (subject == null || other.subject == null || subject.equals(other.subject));
+    }
+
+    /** Whether both pin a CA both files hold. */
+    boolean sameCa(CaPin other) {
+        return !Collections.disjoint(anchors, other.anchors);
     }
 
     /** Whether both pin the same subject and SAN (as matched), so are one pin. */
@@ -46,24 +55,9 @@ record CaPin(VmPolicy vm, Set<String> anchors, String subject, String san) {
     /** The names a certificate matching both carries, for the operator. */
     String namesWith(CaPin other) {
         String s = subject != null ? subject : other.subject;
-        String n = san != null ? san : other.san;
-        return s == null ? "SAN " + n : n == null ? "subject " + s : "subject " + s + " and SAN " + n;
-    }
-
-    private static boolean compatible(String a, String b) {
-        return a == null || b == null || a.equals(b);
-    }
-
-    private static Set<String> anchorsOf(ClientCertificate pin) {
-        try (InputStream in = Files.newInputStream(pin.ca())) {
-            Set<String> anchors = new HashSet<>();
-            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                anchors.add(HexFormat.of().formatHex(sha256.digest(c.getEncoded())));
-            }
-            return anchors.isEmpty() ? Set.of(pin.ca().toString()) : anchors;
-        } catch (IOException | GeneralSecurityException e) {
-            return Set.of(pin.ca().toString()); // read at parse already; unreadable now, it is compared by its path
-        }
+        List<String> sans =
+                Stream.of(san, other.san).filter(Objects::nonNull).distinct().toList();
+        String n = sans.isEmpty() ? null : (sans.size() == 1 ? "SAN " : "SANs ") + String.join(" and ", sans);
+        return s == null ? n : n == null ? "subject " + s : "subject " + s + " and " + n;
     }
 }

@@ -21,6 +21,7 @@ final class ListenerConflicts {
         Map<Long, VmPolicy> byCid = new HashMap<>();
         Map<String, VmPolicy> byPin = new HashMap<>();
         List<CaPin> caPins = new ArrayList<>();
+        CaLineage cas = CaLineage.of(policy);
         for (VmPolicy vm : policy.vms().values()) {
             ListenerSpec l = vm.listen();
             VmPolicy other = byBind.putIfAbsent(l.bindKey(), vm);
@@ -49,7 +50,7 @@ final class ListenerConflicts {
                         if (same != null) throw sameCertificate(vm, same, t);
                     }
                     if (t.client().sha256().isEmpty()) {
-                        caPins.add(caPinApart(vm, t, caPins));
+                        caPins.add(caPinApart(vm, t, caPins, cas));
                     }
                 }
                 case ListenerSpec.UnixSocket u -> {}
@@ -66,19 +67,24 @@ final class ListenerConflicts {
     }
 
     /** The VM's CA pin, if no earlier VM's can match a certificate it matches ({@link CaPin#overlaps}). */
-    private static CaPin caPinApart(VmPolicy vm, ListenerSpec.Tls t, List<CaPin> earlierPins)
+    private static CaPin caPinApart(VmPolicy vm, ListenerSpec.Tls t, List<CaPin> earlierPins, CaLineage cas)
             throws PolicyLoadException {
-        CaPin mine = CaPin.of(vm, t.client());
+        CaPin mine = CaPin.of(vm, t.client(), cas);
         for (CaPin earlier : earlierPins) {
             if (!mine.overlaps(earlier)) continue;
-            if (mine.equalNames(earlier)) throw sameCertificate(vm, earlier.vm(), t);
+            boolean sameCa = mine.sameCa(earlier);
+            if (sameCa && mine.equalNames(earlier)) throw sameCertificate(vm, earlier.vm(), t);
             throw new PolicyLoadException(
                     vm.pos(),
                     "VM '" + vm.id() + "' and VM '" + earlier.vm().id()
-                            + "' pin certificates of one CA that one certificate can both be ("
+                            + (sameCa
+                                    ? "' pin certificates of one CA that one certificate can both be ("
+                                    : "' pin certificates of two CAs, one issued by a CA of the other, that one"
+                                            + " certificate can both be (a chain through the lower CA validates"
+                                            + " under both; ")
                             + t.client().describe() + asWritten(earlier.vm(), t) + "): one naming "
                             + mine.namesWith(earlier)
-                            + " would be either VM's; pin each VM by a subject or SAN of its own");
+                            + " would be either VM's; pin each VM by a subject of its own");
         }
         return mine;
     }

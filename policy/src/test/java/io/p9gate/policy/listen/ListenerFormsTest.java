@@ -194,8 +194,8 @@ class ListenerFormsTest {
     }
 
     /**
-     * Pins of one CA that one certificate can match both: a field tells two pins apart only when both pin it with
-     * different values, so a pin of a subject alone matches any SAN, and one of a SAN alone any subject. Before, such
+     * Pins of one CA that one certificate can match both: a pin of a subject alone matches any SAN, and one of a SAN
+     * alone any subject. Before, such
      * pins loaded, and every connection with a certificate naming both was refused as ambiguous.
      */
     @Test
@@ -205,6 +205,73 @@ class ListenerFormsTest {
             {"subject: CN=a", "san: DNS:b"},
             {"san: DNS:a", "subject: CN=b, san: DNS:a"},
         };
+        assertPinsOfOneCaOverlap(overlaps);
+        load("""
+                a: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, subject: CN=a}}
+                b: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, subject: CN=b, san: DNS:a}}
+                c: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, subject: CN=c, san: DNS:c}}
+                """.formatted(ca, ca, ca)); // each subject tells them apart
+    }
+
+    /**
+     * Two SANs do not tell pins of one CA apart: a certificate can carry any number of SANs, so one naming DNS:a and
+     * DNS:b matches both. Only two different subjects do. Before, such pins loaded, and every connection with a
+     * certificate naming both was refused as ambiguous.
+     */
+    @Test
+    void twoSansOfOneCaAreOneCertificatesAndAreRefused() throws Exception {
+        String[][] overlaps = {
+            {"san: DNS:a", "san: DNS:b"},
+            {"subject: CN=a, san: DNS:a", "subject: CN=a, san: DNS:b"},
+            {"san: DNS:a", "subject: CN=b, san: \"IP:10.0.0.2\""},
+        };
+        assertPinsOfOneCaOverlap(overlaps);
+        load("""
+                a: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, subject: CN=a, san: DNS:a}}
+                b: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, subject: CN=b, san: DNS:b}}
+                """.formatted(ca, ca)); // one certificate has one subject
+    }
+
+    /**
+     * A pin of a CA and a pin of a CA it issued (directly, or through CA certificates of other {@code ca} files) can
+     * match one certificate: a chain through the intermediate validates under both. So can two files holding one CA
+     * certificate issued twice (same subject and key). Before, each such pair loaded.
+     */
+    @Test
+    void aCaAndACaItIssuedAreOneCaToTheCheck() throws Exception {
+        Path root = resource("root-ca.pem");
+        Path reissued = resource("root-ca-reissued.pem");
+        Path intermediate = resource("intermediate-ca.pem");
+        Path secondLevel = resource("second-level-ca.pem");
+        String[][] overlaps = {
+            {root + ", subject: CN=x", intermediate + ", subject: CN=x"},
+            {intermediate + ", san: DNS:x", root + ", subject: CN=x"},
+            {root + ", subject: CN=x", reissued + ", subject: CN=x, san: DNS:x"},
+        };
+        for (String[] overlap : overlaps) {
+            String reason = refused("""
+                    a: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s}}
+                    b: {listen: tls:127.0.0.1:5644, client-cert: {ca: %s}}
+                    """.formatted(overlap[0], overlap[1])).reason();
+            assertTrue(reason.contains("VM 'b' and VM 'a'") || reason.contains("VM 'b' pins the same"), reason);
+            assertTrue(reason.contains("VM 'a'"), reason);
+        }
+        String reason = refused("""
+                a: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, subject: CN=x}}
+                b: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, subject: CN=y}}
+                c: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, subject: CN=x}}
+                """.formatted(root, intermediate, secondLevel)).reason();
+        assertTrue(reason.contains("VM 'c' and VM 'a'"), "second level -> intermediate (b's file) -> root: " + reason);
+        assertTrue(reason.contains("issued by a CA"), reason);
+        load("""
+                a: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, subject: CN=a}}
+                b: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, subject: CN=b}}
+                c: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, subject: CN=x}}
+                """.formatted(root, intermediate, ca)); // subjects apart, and an unrelated CA
+    }
+
+    /** Each pair, VM a's pin and VM b's, both of {@link #ca}, is refused as one certificate's. */
+    private void assertPinsOfOneCaOverlap(String[][] overlaps) {
         for (String[] overlap : overlaps) {
             String reason =
                     refused("""
@@ -215,15 +282,10 @@ class ListenerFormsTest {
                     reason.contains("VM 'b' and VM 'a' pin certificates of one CA that one certificate can both be"),
                     overlap[1] + ": " + reason);
         }
-        load("""
-                a: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, subject: CN=a}}
-                b: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, subject: CN=b, san: DNS:a}}
-                c: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, subject: CN=c, san: DNS:c}}
-                """.formatted(ca, ca, ca)); // each subject tells them apart
-        load("""
-                a: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, san: DNS:a}}
-                b: {listen: tls:127.0.0.1:5643, client-cert: {ca: %s, san: DNS:b}}
-                """.formatted(ca, ca)); // a certificate naming both is refused as ambiguous when presented
+    }
+
+    private Path resource(String name) throws Exception {
+        return Files.copy(Path.of(getClass().getResource("/listen/" + name).toURI()), dir.resolve(name));
     }
 
     /**
