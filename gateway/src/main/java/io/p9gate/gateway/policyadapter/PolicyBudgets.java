@@ -29,7 +29,12 @@ public final class PolicyBudgets {
      * @param msize          the largest frame a connection may carry
      */
     public static Budgets of(PolicyEngine engine, Map<String, String> extraListeners, int msize) {
-        Budgets budgets = new Budgets(HostResources.current(), msize);
+        return of(engine, extraListeners, msize, HostResources.current());
+    }
+
+    /** As {@link #of(PolicyEngine, Map, int)}, for a process with {@code host}'s descriptors and memory. */
+    public static Budgets of(PolicyEngine engine, Map<String, String> extraListeners, int msize, HostResources host) {
+        Budgets budgets = new Budgets(host, msize);
         Map<String, VmPolicy> vms = engine.policy().vms();
         Limits derived = DefaultLimits.derive(budgets.host(), vms.size(), msize);
         for (VmPolicy vm : vms.values()) {

@@ -35,6 +35,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongPredicate;
 import java.util.function.Predicate;
+import java.util.stream.LongStream;
 
 /**
  * A running gateway: its listeners, sessions and worker threads. Each VM's connections have event loop
@@ -106,13 +107,17 @@ public final class Gateway implements AutoCloseable {
         return new Unidentified(
                 new UnidentifiedPeers(
                         config.budgets().descriptorPool(),
+                        () -> Math.max(1, connectionLimits().max().orElse(1)),
                         () -> Math.max(
                                 1,
-                                config.budgets().vms().stream()
-                                        .mapToLong(vm -> vm.limits().connections())
-                                        .max()
-                                        .orElse(1))),
+                                connectionLimits()
+                                        .reduce(0, (x, y) -> y > Long.MAX_VALUE - x ? Long.MAX_VALUE : x + y))),
                 new HandshakePenalties());
+    }
+
+    /** Each VM's connections limit, as it is now (limits change on reload). */
+    private LongStream connectionLimits() {
+        return config.budgets().vms().stream().mapToLong(vm -> vm.limits().connections());
     }
 
     /** Binds every listener and starts serving, every listener its own VM; fails (IOException) if any cannot be bound. */
@@ -436,7 +441,7 @@ public final class Gateway implements AutoCloseable {
         AtomicBoolean given = new AtomicBoolean();
         Runnable give = () -> {
             if (given.compareAndSet(false, true)) {
-                handshakes.give(address);
+                handshakes.give(address, channel);
             }
         };
         channel.closeFuture().addListener(f -> {

@@ -1,8 +1,11 @@
 package io.p9gate.gateway.server;
 
+import io.netty.channel.Channel;
 import io.p9gate.gateway.budget.Allowance;
 import java.net.InetAddress;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
@@ -13,36 +16,104 @@ import java.util.function.LongSupplier;
  * address may hold no more of them on the listener than a VM may hold connections, so that it cannot take the
  * listener's handshakes from the VMs connecting from other addresses. VMs connecting from the same address cannot
  * be told apart before their handshake ends: they share that cap on a listener, not across listeners.
+ *
+ * <p>The listener as a whole holds no more than its VMs may hold connections together: a peer that cycles through
+ * addresses (loopback's 127/8 for any host user, an IPv6 /64 for a guest) would otherwise take, a VM's connections
+ * at a time, every descriptor of the pool, and with it every VM's opens and connections. When those places are
+ * taken, or the pool is spent, a connection from an address holding fewer of them than another takes the place of
+ * that other address's oldest connection, which is closed: a handshake that ends takes milliseconds, so what waits
+ * longest is what stalls, and a VM connecting from an address of its own is not locked out by such a peer.
  */
 final class UnidentifiedPeers {
-    private final ConcurrentHashMap<InetAddress, Integer> held = new ConcurrentHashMap<>();
+    /** A connection awaiting its handshake, in the order the listener accepted them. */
+    private record Waiting(Channel connection, long accepted) {}
+
+    private final Map<InetAddress, ArrayDeque<Waiting>> held = new HashMap<>();
     private final Allowance pool;
     private final LongSupplier perAddress;
+    private final LongSupplier perListener;
+    private long total;
+    private long accepted;
 
-    /** @param perAddress the most one address may hold: read at each accept (limits change on reload) */
-    UnidentifiedPeers(Allowance pool, LongSupplier perAddress) {
+    /**
+     * @param perAddress  the most one address may hold: read at each accept (limits change on reload)
+     * @param perListener the most the listener may hold, all addresses together: read at each accept
+     */
+    UnidentifiedPeers(Allowance pool, LongSupplier perAddress, LongSupplier perListener) {
         this.pool = pool;
         this.perAddress = perAddress;
+        this.perListener = perListener;
     }
 
-    /** Takes a place for a connection from {@code address}, or answers false (the caller closes it). */
-    boolean tryTake(InetAddress address) {
-        long cap = perAddress.getAsLong();
-        boolean[] taken = {false};
-        held.compute(address, (a, n) -> {
-            int now = n == null ? 0 : n;
-            if (now >= cap || !pool.tryAcquire(1)) {
-                return n;
-            }
-            taken[0] = true;
-            return now + 1;
-        });
-        return taken[0];
+    /** What {@link #tryTake} did: refused the connection, or took a place for it, maybe another's. */
+    record Place(boolean taken, Channel displaced) {
+        static final Place REFUSED = new Place(false, null);
+    }
+
+    /**
+     * Takes a place for {@code connection} from {@code address}, or answers that it has none (the caller closes it).
+     * A place taken from another address's connection is in {@link Place#displaced}: the caller closes that one.
+     */
+    synchronized Place tryTake(InetAddress address, Channel connection) {
+        ArrayDeque<Waiting> mine = held.get(address);
+        int holds = mine == null ? 0 : mine.size();
+        if (holds >= perAddress.getAsLong()) {
+            return Place.REFUSED;
+        }
+        if (total < perListener.getAsLong() && pool.tryAcquire(1)) {
+            add(address, connection);
+            total++;
+            return new Place(true, null);
+        }
+        Waiting displaced = oldestOfTheLargestHolder(holds);
+        if (displaced == null) {
+            return Place.REFUSED;
+        }
+        add(address, connection); // in the displaced connection's place, with its descriptor of the pool
+        return new Place(true, displaced.connection());
     }
 
     /** Gives back a place {@link #tryTake} took: the handshake named the VM, or the connection closed before. */
-    void give(InetAddress address) {
-        held.computeIfPresent(address, (a, n) -> n <= 1 ? null : n - 1);
+    synchronized void give(InetAddress address, Channel connection) {
+        ArrayDeque<Waiting> waiting = held.get(address);
+        if (waiting == null || !waiting.removeIf(w -> w.connection() == connection)) {
+            return; // displaced: another connection holds its place now
+        }
+        if (waiting.isEmpty()) {
+            held.remove(address);
+        }
+        total--;
         pool.release(1);
+    }
+
+    private void add(InetAddress address, Channel connection) {
+        held.computeIfAbsent(address, a -> new ArrayDeque<>()).addLast(new Waiting(connection, accepted++));
+    }
+
+    /**
+     * Removes and answers the oldest connection of the address holding the most places, if it holds more than
+     * {@code holds} (the newcomer's address): otherwise null, and the newcomer is refused.
+     */
+    private Waiting oldestOfTheLargestHolder(int holds) {
+        InetAddress largest = null;
+        ArrayDeque<Waiting> its = null;
+        for (Map.Entry<InetAddress, ArrayDeque<Waiting>> e : held.entrySet()) {
+            ArrayDeque<Waiting> w = e.getValue();
+            if (its == null
+                    || w.size() > its.size()
+                    || (w.size() == its.size()
+                            && w.getFirst().accepted() < its.getFirst().accepted())) {
+                largest = e.getKey();
+                its = w;
+            }
+        }
+        if (its == null || its.size() <= holds) {
+            return null;
+        }
+        Waiting oldest = its.removeFirst();
+        if (its.isEmpty()) {
+            held.remove(largest);
+        }
+        return oldest;
     }
 }

@@ -32,9 +32,13 @@ final class UnidentifiedPlaceGate extends AcceptGate {
     boolean admits(Channel child) {
         if (child.remoteAddress() instanceof InetSocketAddress remote) {
             InetAddress address = remote.getAddress();
-            if (!handshakes.tryTake(address)) {
+            UnidentifiedPeers.Place place = handshakes.tryTake(address, child);
+            if (!place.taken()) {
                 refuse(identifier, listener, PeerNames.describe(child, listener), address);
                 return false;
+            }
+            if (place.displaced() != null) {
+                displace(place.displaced());
             }
             // Given back by the connection's loop (UnidentifiedPlaceGate#takenAtAccept). A registration that fails
             // (only when the loops stop with the gateway) closes the connection before the loop could give it back.
@@ -48,10 +52,26 @@ final class UnidentifiedPlaceGate extends AcceptGate {
         return channel.attr(TAKEN).getAndSet(null) != null;
     }
 
+    /** Records, logs and closes a connection whose place a connection from an address holding fewer took. */
+    private void displace(Channel waiting) {
+        String address = waiting.remoteAddress() instanceof InetSocketAddress r
+                ? r.getAddress().getHostAddress()
+                : "?";
+        RefusedPeers.unidentified(
+                identifier,
+                listener,
+                PeerNames.describe(waiting, listener),
+                "closed before its TLS handshake ended: the places of connections awaiting their handshake"
+                        + " are all taken, most of them from " + address
+                        + ", and a connection from an address holding fewer took this one's");
+        waiting.close();
+    }
+
     /** Records and logs a connection refused for its address's places. */
     private static void refuse(PeerIdentifier identifier, ListenSpec listener, String peer, InetAddress address) {
         String reason = "too many connections awaiting their TLS handshake from " + address.getHostAddress()
-                + " (at most a VM's connections limit, or the process's descriptors are spent)";
+                + " (at most a VM's connections limit from one address, the listener's VMs' together from all,"
+                + " or the process's descriptors are spent)";
         // Logged throttled per listener: a set of the addresses already named grew with every address a peer
         // cycled through (an IPv6 /64), and was only ever emptied by that address's next success.
         RefusedPeers.unidentified(identifier, listener, peer, reason);

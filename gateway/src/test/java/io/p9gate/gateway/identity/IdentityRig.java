@@ -1,6 +1,7 @@
 package io.p9gate.gateway.identity;
 
 import io.p9gate.gateway.budget.Budgets;
+import io.p9gate.gateway.budget.HostResources;
 import io.p9gate.gateway.certs.TestPki;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
@@ -63,6 +64,9 @@ final class IdentityRig implements AutoCloseable {
     /** What the gateway identifies connections with, made of the policy's identifier (a test may wrap it). */
     UnaryOperator<PeerIdentifier> identifiers = UnaryOperator.identity();
 
+    /** The process's descriptors and memory as the budgets see them (a test may give it fewer descriptors). */
+    HostResources host = HostResources.current();
+
     PolicyHolder holder;
     Budgets budgets;
     private ShareServerFactory shares;
@@ -106,7 +110,7 @@ final class IdentityRig implements AutoCloseable {
                 audit);
         try {
             // Budgets from the policy's limits, as serve --policy makes them (R-ROB-2).
-            budgets = PolicyBudgets.of(holder.current(), Map.of(), GatewayConfig.DEFAULT_MSIZE);
+            budgets = PolicyBudgets.of(holder.current(), Map.of(), GatewayConfig.DEFAULT_MSIZE, host);
             gateway = Gateway.start(
                     new GatewayConfig(
                             PolicyListeners.of(holder.current(), tls),

@@ -53,10 +53,15 @@ record SharedTlsListener(TestPki pki, ServerTls serverTls, int port) {
 
     /** Adds to {@code into} {@code n} connections from 127.0.0.2, another loopback address, that never handshake. */
     void silentConnections(int n, List<Socket> into) throws IOException {
+        silentConnections(n, "127.0.0.2", into);
+    }
+
+    /** Adds to {@code into} {@code n} connections from {@code from} (a loopback address) that never handshake. */
+    void silentConnections(int n, String from, List<Socket> into) throws IOException {
         for (int i = 0; i < n; i++) {
             Socket s = new Socket();
             into.add(s);
-            s.bind(new InetSocketAddress("127.0.0.2", 0));
+            s.bind(new InetSocketAddress(from, 0));
             s.connect(new InetSocketAddress("127.0.0.1", port));
         }
     }

@@ -1,0 +1,61 @@
+package io.p9gate.gateway.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.channel.Channel;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.p9gate.gateway.budget.Allowance;
+import io.p9gate.gateway.proto.Errno;
+import java.net.InetAddress;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link UnidentifiedPeers}: places of connections awaiting their TLS handshake, per address and per listener. When
+ * the listener's places are taken, a connection from an address holding fewer takes the place of the oldest
+ * connection of the address holding most; the descriptor of the pool passes with the place, and is given back once.
+ */
+class UnidentifiedPeersTest {
+    private final Allowance pool = new Allowance("VMs", "budget.descriptor-pool", Errno.EMFILE, 100, null);
+    private final UnidentifiedPeers peers = new UnidentifiedPeers(pool, () -> 3, () -> 4);
+
+    @Test
+    void aNewcomerTakesThePlaceOfTheOldestConnectionOfTheLargestHolder() throws Exception {
+        InetAddress flood = InetAddress.getByName("127.0.0.2");
+        InetAddress other = InetAddress.getByName("127.0.0.3");
+        InetAddress vm = InetAddress.getByName("127.0.0.4");
+        Channel first = new EmbeddedChannel();
+        assertNull(peers.tryTake(flood, first).displaced());
+        peers.tryTake(flood, new EmbeddedChannel());
+        peers.tryTake(flood, new EmbeddedChannel());
+        assertFalse(peers.tryTake(flood, new EmbeddedChannel()).taken(), "3 per address");
+        peers.tryTake(other, new EmbeddedChannel());
+        assertEquals(4, pool.used(), "the listener's 4 places");
+
+        Channel mine = new EmbeddedChannel();
+        UnidentifiedPeers.Place place = peers.tryTake(vm, mine);
+        assertTrue(place.taken());
+        assertSame(first, place.displaced(), "the oldest of the address holding most");
+        assertEquals(4, pool.used(), "the displaced connection's descriptor passed on");
+
+        peers.give(flood, first); // its close, later: its place is another's now
+        assertEquals(4, pool.used());
+        peers.give(vm, mine);
+        assertEquals(3, pool.used());
+    }
+
+    @Test
+    void anAddressHoldingAsManyAsTheLargestIsRefused() throws Exception {
+        InetAddress a = InetAddress.getByName("127.0.0.2");
+        InetAddress b = InetAddress.getByName("127.0.0.3");
+        peers.tryTake(a, new EmbeddedChannel());
+        peers.tryTake(a, new EmbeddedChannel());
+        peers.tryTake(b, new EmbeddedChannel());
+        peers.tryTake(b, new EmbeddedChannel());
+        assertFalse(peers.tryTake(b, new EmbeddedChannel()).taken(), "b would displace its equal");
+        assertEquals(4, pool.used());
+    }
+}
