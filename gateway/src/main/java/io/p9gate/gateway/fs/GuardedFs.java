@@ -1208,11 +1208,14 @@ public final class GuardedFs {
 
     /** Trename: the file {@code handle} becomes {@code newName} in the directory {@code newDirHandle}. */
     public void rename(Subject who, FileHandle handle, FileHandle newDirHandle, String newName) throws P9Exception {
-        rename(who, handle, newDirHandle, newName, true);
+        rename(who, handle, newDirHandle, newName, InPlace.TRENAME);
     }
 
-    /** {@code mayReplace}: false where the protocol forbids replacing (Twstat), whatever the policy allows. */
-    private void rename(Subject who, FileHandle handle, FileHandle newDirHandle, String newName, boolean mayReplace)
+    /**
+     * {@code inPlace}: a Twstat's rename in the file's own directory, where forbidding to replace (9P2000), whatever
+     * the policy allows, and where the file's own name changes nothing (stat(5)), once decided as any other name.
+     */
+    private void rename(Subject who, FileHandle handle, FileHandle newDirHandle, String newName, InPlace inPlace)
             throws P9Exception {
         RequestArgs args =
                 new RequestArgs.EntryNames(List.of(newName), handle.node().isDirectory());
@@ -1237,8 +1240,18 @@ public final class GuardedFs {
                 QuotaAccounting.held(share, node),
                 QuotaAccounting.named(newDir, newName, paths.at(1)),
                 // At the path decided on: the file may have been moved (into a hidden subtree, say) since.
-                replace ->
-                        share.entries().rename(node, paths.get().getFirst(), newDir, newName, replace && mayReplace));
+                replace -> {
+                    List<String> decided = paths.get();
+                    if (inPlace.ownNameChangesNothing() && decided.getFirst().equals(decided.get(1))) {
+                        return;
+                    }
+                    share.entries().rename(node, decided.getFirst(), newDir, newName, replace && inPlace.mayReplace());
+                });
+    }
+
+    /** How a rename to a name in the file's own directory differs from Trename's (see {@link #renameInPlace}). */
+    private record InPlace(boolean mayReplace, boolean ownNameChangesNothing) {
+        static final InPlace TRENAME = new InPlace(true, false);
     }
 
     /**
@@ -1246,13 +1259,20 @@ public final class GuardedFs {
      * Trename to that directory, decided and recorded as RENAME. Finding the directory is no request of its own; the
      * share root has none (EBUSY, before any decision). Without {@code mayReplace} (9P2000: stat(5) makes a name that
      * already exists an error, as Plan 9's servers answer) an existing name is EEXIST from the host's
-     * RENAME_NOREPLACE, nothing changes and the rename's record carries that outcome, whatever the policy allows.
+     * RENAME_NOREPLACE, nothing changes and the rename's record carries that outcome, whatever the policy allows. The
+     * file's own name is decided as any other (whether a name is the file's own must not show before the decision:
+     * a guess at the name of a file the host renamed) and, allowed, changes nothing.
      */
     public void renameInPlace(Subject who, FileHandle handle, String newName, boolean mayReplace) throws P9Exception {
         try (ShareRoot.Location at = handle.share().root().locate(handle.node());
                 FileHandle dir = new FileHandle(handle.share(), at.parent().share())) {
-            rename(who, handle, dir, newName, mayReplace);
+            rename(who, handle, dir, newName, new InPlace(mayReplace, true));
         }
+    }
+
+    /** Whether {@code handle} is its share's root (no system call: the guest walked there, it knows). */
+    public boolean isShareRoot(FileHandle handle) {
+        return handle.share().root().isRoot(handle.node());
     }
 
     /**

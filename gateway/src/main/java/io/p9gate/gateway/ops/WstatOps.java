@@ -47,16 +47,13 @@ final class WstatOps {
         Fid fid = ctx.fids().get(t.fid());
         Stat.Common c = t.stat().common();
         boolean unix = t.stat().unix().isPresent();
-        // Its own name (the root's "/" included, as Tstat shows it) changes nothing: the rename refuses any existing
-        // name, this one too. Saying so tells the guest the file's name now, so it is said only after the guarded
-        // getattr Tstat asks before it shows a name: else a fid of a file the host moved under a hidden path could
-        // confirm the file's new name.
+        // Any other name, the file's own included, is the rename's to decide: which name the file has now is not
+        // looked at before that decision, else the answer to a guess would tell a guest holding a fid of a file the
+        // host renamed (under a hidden or read-only path) whether it guessed the name. The root's "/" (as Tstat
+        // shows it) is no secret and no name a rename could take: it changes nothing.
         String name = c.name();
-        boolean described = false;
-        if (!name.isEmpty() && name.equals(ctx.fs().name(fid.handle()))) {
-            attrs.getattr(new TMessage.Tgetattr(t.fid(), Attr.GETATTR_ALL));
+        if (name.equals("/") && ctx.fs().isShareRoot(fid.handle())) {
             name = "";
-            described = true;
         }
         SetAttr changes = changes(t, unix, !name.isEmpty());
         changes.checkValues(); // a length beyond 2^63 is EINVAL before the rename below is made
@@ -73,7 +70,7 @@ final class WstatOps {
         }
         if (changes.valid() != 0) {
             ctx.fs().setattr(fid.who(), fid.handle(), changes);
-        } else if (name.isEmpty() && !described) {
+        } else if (name.isEmpty()) {
             sync(t.fid(), fid);
         }
         return new Rwstat();
