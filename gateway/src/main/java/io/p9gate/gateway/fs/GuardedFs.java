@@ -1256,17 +1256,23 @@ public final class GuardedFs {
 
     /**
      * Twstat's new name (stat(5)): {@code handle} becomes {@code newName} in the directory that holds it now, a
-     * Trename to that directory, decided and recorded as RENAME. Finding the directory is no request of its own; the
-     * share root has none (EBUSY, before any decision). Without {@code mayReplace} (9P2000: stat(5) makes a name that
+     * Trename to that directory, decided and recorded as RENAME. Finding the directory is no request of its own. The
+     * share root is its own directory, as in any 9P tree (".." of the root is the root): renaming it is decided and
+     * recorded as a Trename of the root into the root, and, allowed, answered by the host's EBUSY. Without {@code mayReplace} (9P2000: stat(5) makes a name that
      * already exists an error, as Plan 9's servers answer) an existing name is EEXIST from the host's
      * RENAME_NOREPLACE, nothing changes and the rename's record carries that outcome, whatever the policy allows. The
      * file's own name is decided as any other (whether a name is the file's own must not show before the decision:
      * a guess at the name of a file the host renamed) and, allowed, changes nothing.
      */
     public void renameInPlace(Subject who, FileHandle handle, String newName, boolean mayReplace) throws P9Exception {
+        InPlace inPlace = new InPlace(mayReplace, true);
+        if (isShareRoot(handle)) {
+            rename(who, handle, handle, newName, inPlace);
+            return;
+        }
         try (ShareRoot.Location at = handle.share().root().locate(handle.node());
                 FileHandle dir = new FileHandle(handle.share(), at.parent().share())) {
-            rename(who, handle, dir, newName, new InPlace(mayReplace, true));
+            rename(who, handle, dir, newName, inPlace);
         }
     }
 

@@ -169,6 +169,36 @@ class DialectRefusalsTest {
     }
 
     /**
+     * A wstat giving the share root a new name was answered EBUSY before any decision, so it left no record, while a
+     * 9P2000.L Trename of the root is decided and recorded (alpha's policy refuses it, EACCES; allowed, the host's
+     * EBUSY would be its outcome). In 9P the root is its own parent (".." of the root is the root), so the wstat is
+     * that Trename: the same answer and the same record.
+     */
+    @InEachLegacyDialect
+    void renamingTheShareRootIsDecidedAndRecordedAsTrenameOfTheRoot(Dialect dialect) throws Exception {
+        List<String> trename = rootRename(Dialect.L, new TMessage.Trename(TestSession.ROOT, TestSession.ROOT, "x"));
+        List<String> twstat = rootRename(dialect, Wstats.rename(TestSession.ROOT, "x"));
+
+        assertEquals(List.of("answered EACCES", "RENAME [, x] EACCES"), trename);
+        assertEquals(trename, twstat);
+    }
+
+    /** What a rename of the root answers, then each record it leaves: its operation, paths and outcome. */
+    private List<String> rootRename(Dialect dialect, TMessage.FileRequest rename) throws Exception {
+        int before = fx.audit.records.size();
+        List<String> seen = new ArrayList<>();
+        try (TestSession s = attach(dialect)) {
+            seen.add("answered " + s.fails(rename));
+        }
+        fx.audit.records.subList(before, fx.audit.records.size()).stream()
+                .filter(r -> r.request().operation() != Operation.ATTACH)
+                .map(r -> r.request().operation() + " " + r.request().paths() + " "
+                        + r.outcome().errno())
+                .forEach(seen::add);
+        return seen;
+    }
+
+    /**
      * A Tcreate through a fid already opened is EINVAL, and of a directory with a mode that writes or truncates
      * EISDIR, both before anything is made or decided: each is recorded as the request it asks for (CREATE, MKDIR),
      * rule fid-open or directory-open-mode. They were answered with no record, so a guest could probe unseen.
