@@ -300,6 +300,14 @@ public final class Entries {
     }
 
     public void unlinkAt(Node dir, String name, boolean directory) throws P9Exception {
+        unlinkAt(dir, name, directory, null);
+    }
+
+    /**
+     * As {@link #unlinkAt(Node, String, boolean)}; {@code looked}: the file's stat the caller read just before, under
+     * the lock that orders it with the VM's links of that inode (the quota accounting's), or null to read it here.
+     */
+    public void unlinkAt(Node dir, String name, boolean directory, FileStat looked) throws P9Exception {
         Names.check(name);
         if (directory) {
             refuseShareRoot(dir, name, false);
@@ -310,7 +318,7 @@ public final class Entries {
         // reached by this name is known by a removed one: as after a rename, no remembered path of it may be used
         // past the unlink. One statx: a link made between the look and the unlink is the requester's own race, and
         // whoever can make that link can copy the file anyway.
-        boolean keepsAName = Inodes.statAt(dir, name).nlink() > 1;
+        boolean keepsAName = (looked != null ? looked : Inodes.statAt(dir, name)).nlink() > 1;
         unlink(dir, name, 0);
         if (keepsAName) {
             OpenShares.renaming(share, dir, dir);
@@ -346,10 +354,13 @@ public final class Entries {
         }
     }
 
-    /** Tremove: unlinks the handle's file at {@code decided}, the share path the request was decided on (as rename). */
-    public void remove(Node node, String decided) throws P9Exception {
+    /**
+     * Tremove: unlinks the handle's file at {@code decided}, the share path the request was decided on (as rename);
+     * {@code looked} as for {@link #unlinkAt(Node, String, boolean, FileStat)} (the entry is the same inode).
+     */
+    public void remove(Node node, String decided, FileStat looked) throws P9Exception {
         try (ShareRoot.Location at = share.locate(node, decided)) {
-            unlinkAt(at.parent(), at.name(), node.isDirectory());
+            unlinkAt(at.parent(), at.name(), node.isDirectory(), looked);
         }
     }
 }

@@ -1395,10 +1395,10 @@ public final class GuardedFs {
             refuseHoldingHidden(who, share, paths, args, () -> Inodes.statAt(dir, name));
         }
         changeIn(Operation.REMOVE, who, share, paths, args, () -> {
-            quota.removing(share.name(), QuotaAccounting.named(dir, name, paths.at(0)), () -> {
-                share.entries().unlinkAt(dir, name, directory);
-                return null;
-            });
+            quota.removing(
+                    share.name(),
+                    QuotaAccounting.named(dir, name, paths.at(0)),
+                    looked -> share.entries().unlinkAt(dir, name, directory, looked));
             return DONE;
         });
     }
@@ -1409,10 +1409,11 @@ public final class GuardedFs {
         RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, node)));
         refuseHoldingHidden(who, share, paths, RequestArgs.NONE, () -> Inodes.stat(node));
         changeIn(Operation.REMOVE, who, share, paths, RequestArgs.NONE, () -> {
-            quota.removing(share.name(), QuotaAccounting.held(share, node), () -> {
-                share.entries().remove(node, paths.get().getFirst()); // at the path decided on, as rename
-                return null;
-            });
+            // At the path decided on, as rename.
+            quota.removing(
+                    share.name(),
+                    QuotaAccounting.held(share, node),
+                    looked -> share.entries().remove(node, paths.get().getFirst(), looked));
             return DONE;
         });
     }

@@ -318,10 +318,19 @@ final class QuotaAccounting {
         }
     }
 
-    /** Removing an entry (Tunlinkat, Tremove). */
-    void removing(String share, Entry victim, Call<Void> call) throws P9Exception {
+    /** An unlink: {@code looked} is the entry's stat read under its inode's lock, null if none was read. */
+    @FunctionalInterface
+    interface Removal {
+        void run(FileStat looked) throws P9Exception;
+    }
+
+    /**
+     * Removing an entry (Tunlinkat, Tremove). The call is handed the look made under the inode's lock, which gives
+     * the unlink the link count it needs without a statx of its own.
+     */
+    void removing(String share, Entry victim, Removal call) throws P9Exception {
         if (quotas.isEmpty()) {
-            call.run();
+            call.run(null);
             return;
         }
         for (int attempt = 1; ; attempt++) {
@@ -332,7 +341,7 @@ final class QuotaAccounting {
                 FileStat now = victim.stat();
                 if (sameFile(seen, now)) {
                     String path = victim.path();
-                    call.run();
+                    call.run(now);
                     removed(share, path, now);
                     return;
                 }

@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.backend.LinuxSyscalls;
+import io.p9gate.gateway.policyadapter.PolicyFixture;
 import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.wiring.ShareServerFactory;
+import io.p9gate.policy.dialect.Dialect;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import org.junit.jupiter.api.Test;
@@ -78,6 +81,29 @@ class MetaSyscallsTest extends ShareTestBase {
         assertTrue(
                 perUnlink100 < 350, "system calls per unlink x100: " + perUnlink100 + " (readlinkat, statx, unlinkat)");
         assertFalse(Files.exists(share.resolve("d/u0")));
+    }
+
+    /**
+     * In a share with a quota the unlink's accounting looks at the file twice (before and under its inode's lock),
+     * and the look under the lock also gives the link count the unlink needs: no statx of its own for it.
+     */
+    @Test
+    void aQuotaShareUnlinkTakesTheLinkCountFromItsAccountingLook() throws Exception {
+        PolicyFixture fx = new PolicyFixture(Files.createDirectories(tmp.resolve("quota")));
+        for (int i = 0; i < OPS; i++) {
+            Files.createFile(fx.data.resolve("cache/q" + i));
+        }
+        try (ShareServerFactory quotaShares = fx.shares(fx.holder());
+                TestSession q = TestSession.attached(quotaShares, fx.alphaListener(), Dialect.L, "data")) {
+            q.walk(TestSession.ROOT, 1, "cache");
+            long perUnlink100 =
+                    callsPer100(i -> q.expect(RMessage.Runlinkat.class, new TMessage.Tunlinkat(1, "q" + i, 0)));
+            assertTrue(
+                    perUnlink100 < 450,
+                    "system calls per unlink in a quota share x100: " + perUnlink100
+                            + " (readlinkat, the accounting's two statx, unlinkat)");
+        }
+        assertFalse(Files.exists(fx.data.resolve("cache/q0")));
     }
 
     /** The created file's handle shares the create's descriptor: it must outlive the open file and vice versa. */
