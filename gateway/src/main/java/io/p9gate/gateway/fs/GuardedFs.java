@@ -1404,11 +1404,24 @@ public final class GuardedFs {
     }
 
     public void remove(Subject who, FileHandle handle) throws P9Exception {
+        remove(who, handle, RequestArgs.NONE);
+    }
+
+    /**
+     * Tremove through a Txattrcreate fid: the file is removed as by any Tremove, one decision, and the value being
+     * written is not set, allowed or not (setting it would be a second decision for one request; the file it was
+     * for goes). The record names the value dropped.
+     */
+    public void removeDropping(Subject who, FileHandle handle, PendingXattr dropped) throws P9Exception {
+        remove(who, handle, new RequestArgs.RemoveDroppingXattr(dropped.name()));
+    }
+
+    private void remove(Subject who, FileHandle handle, RequestArgs args) throws P9Exception {
         LocalShare share = handle.share();
         Node node = handle.node();
         RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, node)));
-        refuseHoldingHidden(who, share, paths, RequestArgs.NONE, () -> Inodes.stat(node));
-        changeIn(Operation.REMOVE, who, share, paths, RequestArgs.NONE, () -> {
+        refuseHoldingHidden(who, share, paths, args, () -> Inodes.stat(node));
+        changeIn(Operation.REMOVE, who, share, paths, args, () -> {
             // At the path decided on, as rename.
             quota.removing(
                     share.name(),

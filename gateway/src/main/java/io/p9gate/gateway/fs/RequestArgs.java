@@ -208,6 +208,17 @@ public sealed interface RequestArgs {
         }
     }
 
+    /**
+     * Tremove through a fid holding an xattr value being written (Txattrcreate): the value, never set, goes with the
+     * fid; the record says which, as the log holds the value's writes.
+     */
+    record RemoveDroppingXattr(String xattr) implements RequestArgs {
+        @Override
+        public String describe() {
+            return "dropped_xattr=" + DetailWords.word(xattr);
+        }
+    }
+
     /** Tlock and Tgetlock: the lock type and byte range, and the guest's client_id (its host name). */
     record Lock(int type, long start, long length, String clientId) implements RequestArgs {
         @Override

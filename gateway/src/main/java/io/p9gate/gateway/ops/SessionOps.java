@@ -82,11 +82,18 @@ final class SessionOps {
                         || fid.state() instanceof FidState.OpenedByTopen o && o.removeOnClunk());
     }
 
-    /** Removes the file, then clunks the fid, even when the removal fails. */
+    /**
+     * Removes the file, then clunks the fid, even when the removal fails. A Txattrcreate fid's value is dropped, not
+     * committed: the Tremove is one request, decided as the removal (docs/protocol.md).
+     */
     Rremove remove(Tremove t) throws P9Exception {
         Fid fid = ctx.fids().remove(t.fid());
         try {
-            ctx.fs().remove(fid.who(), fid.handle());
+            if (fid.state() instanceof FidState.XattrWrite(var pending)) {
+                ctx.fs().removeDropping(fid.who(), fid.handle(), pending);
+            } else {
+                ctx.fs().remove(fid.who(), fid.handle());
+            }
             return new Rremove();
         } finally {
             fid.release(ctx.locks());

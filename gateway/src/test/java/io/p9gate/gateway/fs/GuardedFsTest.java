@@ -167,6 +167,27 @@ class GuardedFsTest {
         assertTrue(script.size() >= all.size());
     }
 
+    /**
+     * A Tremove through a fid Txattrcreate made, its value written, removes the file: one request, one REMOVE
+     * decision and record. The value is not set (the file it was for goes; the removal's is the one decision), and
+     * the record says so: the log held the value's writes and nothing of where the value went.
+     */
+    @Test
+    void aTremoveOfAnXattrValueBeingWrittenRemovesTheFileAndRecordsTheValueDropped() throws Exception {
+        s.walk(TestSession.ROOT, 1, "f");
+        s.expect(RMessage.Rxattrcreate.class, new TMessage.Txattrcreate(1, "user.k", 1, 0));
+        s.write(1, 0, "v".getBytes(StandardCharsets.UTF_8));
+
+        Recorded removal = once(new TMessage.Tremove(1), Operation.REMOVE);
+
+        assertNull(removal.outcome().errno());
+        assertEquals(List.of("f"), removal.request().paths());
+        assertTrue(
+                removal.request().detail().contains("dropped_xattr=user.k"),
+                "the record says the value was not set: " + removal.request().detail());
+        assertFalse(Files.exists(share.resolve("f")));
+    }
+
     private byte[] readUserXattr() throws Exception {
         var view = Files.getFileAttributeView(
                 share.resolve("f"), java.nio.file.attribute.UserDefinedFileAttributeView.class);
