@@ -149,11 +149,14 @@ public final class Entries {
                     ShareRoot.examine(Fd.open(() -> dir.use(fd -> ShareRoot.openBeneath(fd, making, O_PATH, 0))));
             node = made.node();
             finish.apply(node, made.stat());
-            epoch = share.renames().now(); // before the entry has its name: see ShareRoot.learnChildPath
-            dir.use(fd -> {
-                renameNoReplace(fd, making, name);
-                return null;
-            });
+            epoch = share.learningEpoch(dir); // before the entry has its name: see ShareRoot.learnChildPath
+            HostMoves.own(
+                    dir,
+                    making,
+                    () -> dir.use(fd -> {
+                        renameNoReplace(fd, making, name);
+                        return null;
+                    }));
         } catch (P9Exception | RuntimeException e) {
             if (node != null) {
                 node.close();
@@ -280,10 +283,14 @@ public final class Entries {
             if (!mayBeDirectory && Inodes.statAt(oldDir, oldName).type() == FileType.DIRECTORY) {
                 throw new P9Exception(Errno.ENOENT, oldName + " became a directory after its rename was decided");
             }
-            oldDir.use(ofd -> newDir.use(nfd -> {
-                LinuxSyscalls.renameat2(ofd, oldName, nfd, newName, replace ? 0 : LinuxSyscalls.RENAME_NOREPLACE);
-                return null;
-            }));
+            HostMoves.own(
+                    oldDir,
+                    oldName,
+                    () -> oldDir.use(ofd -> newDir.use(nfd -> {
+                        LinuxSyscalls.renameat2(
+                                ofd, oldName, nfd, newName, replace ? 0 : LinuxSyscalls.RENAME_NOREPLACE);
+                        return null;
+                    })));
         } finally {
             OpenShares.renaming(share, oldDir, newDir);
         }
@@ -326,10 +333,13 @@ public final class Entries {
     }
 
     private static void unlink(Node dir, String name, int flags) throws P9Exception {
-        dir.use(fd -> {
-            LinuxSyscalls.unlinkat(fd, name, flags);
-            return null;
-        });
+        HostMoves.own(
+                dir,
+                name,
+                () -> dir.use(fd -> {
+                    LinuxSyscalls.unlinkat(fd, name, flags);
+                    return null;
+                }));
     }
 
     /**

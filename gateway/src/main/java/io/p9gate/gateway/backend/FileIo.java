@@ -103,7 +103,7 @@ public final class FileIo {
         if (!dir.isDirectory()) {
             throw new P9Exception(Errno.ENOTDIR, "create in a non-directory");
         }
-        long epoch = share.renames().now(); // before the file exists under its name: see ShareRoot.learnChildPath
+        long epoch = share.learningEpoch(dir); // before the file exists under its name: see ShareRoot.learnChildPath
         ShareRoot.Examined made;
         boolean[] exists = {false};
         RuntimeException[] fault = {null};

@@ -141,6 +141,13 @@ public final class LinuxSyscalls {
     private static final MethodHandle SETFSGID =
             LINKER.downcallHandle(LIBC.find("setfsgid").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle GETGROUPS = bind("getgroups", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle INOTIFY_INIT1 = bind("inotify_init1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle INOTIFY_ADD_WATCH =
+            bind("inotify_add_watch", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle INOTIFY_RM_WATCH =
+            bind("inotify_rm_watch", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle READ =
+            bind("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
 
     private static MethodHandle bind(String name, FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(
@@ -412,6 +419,40 @@ public final class LinuxSyscalls {
             MemorySegment list = groups.length == 0 ? MemorySegment.NULL : a.allocateFrom(JAVA_INT, groups);
             return (long) SYSCALL2.invokeExact(st, SYS_SETGROUPS, (long) groups.length, list);
         });
+    }
+
+    static int inotifyInit(int flags) throws P9Exception {
+        return (int) call("inotify_init1", (st, a) -> (int) INOTIFY_INIT1.invokeExact(st, flags));
+    }
+
+    /** Watches the inode {@code path} names (a {@code /proc/self/fd/N} magic link: the handle's own inode). */
+    static int inotifyAddWatch(int fd, String path, int mask) throws P9Exception {
+        return (int) call(
+                "inotify_add_watch", (st, a) -> (int) INOTIFY_ADD_WATCH.invokeExact(st, fd, str(a, path), mask));
+    }
+
+    static void inotifyRmWatch(int fd, int wd) throws P9Exception {
+        call("inotify_rm_watch", (st, a) -> (int) INOTIFY_RM_WATCH.invokeExact(st, fd, wd));
+    }
+
+    /**
+     * read(2) of the inotify events, blocking; not counted in {@link #calls()}: it runs on its own thread whenever
+     * the host changes a watched directory, and tests count the system calls a request makes.
+     */
+    static long readEvents(int fd, MemorySegment buf) throws P9Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            long rc;
+            try {
+                rc = (long) READ.invokeExact(state, fd, buf, buf.byteSize());
+            } catch (Throwable t) {
+                throw new P9Exception(Errno.EIO, "read of inotify events failed", t);
+            }
+            if (rc < 0) {
+                throw new P9Exception(Errno.of((int) ERRNO.get(state, 0L)), "read of inotify events");
+            }
+            return rc;
+        }
     }
 
     public static int geteuid() {

@@ -67,6 +67,13 @@ public final class ShareRoot implements AutoCloseable {
     private final long mountId;
     /** Where files were last linked through this share: a removed name's file may be found there. */
     private final LinkedNames linked = new LinkedNames();
+    /**
+     * Whether moves made on the host are watched for this share ({@link HostMoves}): then a path is remembered only
+     * through directories watched before it was learned.
+     */
+    private volatile boolean watchesMoves;
+    /** An epoch no path is learned under: the directory it would pass through is not watched. */
+    private static final long UNWATCHED = -1;
 
     private ShareRoot(Node root, QidMapper qids) throws P9Exception {
         this.root = root;
@@ -207,6 +214,32 @@ public final class ShareRoot implements AutoCloseable {
         return renames;
     }
 
+    /**
+     * From now on, moves made on the host (not through the gateway) advance this share's rename counter as renames
+     * through the gateway do ({@link HostMoves}): for a share whose policy decides by path, where a handle's remembered
+     * path must not outlive a move by the host. Every path remembered so far is forgotten, since none was watched.
+     */
+    public void watchMoves() {
+        synchronized (renames) {
+            if (watchesMoves) {
+                return;
+            }
+            HostMoves.watching(this);
+            watchesMoves = true;
+        }
+        renames.advance();
+    }
+
+    /**
+     * The epoch to learn the path of a name about to be looked up or made in {@code dir} under ({@link
+     * #learnChildPath}), read before the lookup; where host moves are watched, {@code dir} is watched first, and if it
+     * cannot be, an epoch under which nothing is learned: its children ask the kernel at each request.
+     */
+    long learningEpoch(Node dir) {
+        long epoch = renames.now(); // before the flag: a watchMoves in between outdates it
+        return watchesMoves && !HostMoves.watch(this, dir) ? UNWATCHED : epoch;
+    }
+
     /** Looks up one name in {@code dir}; "." is the directory itself, ".." never leaves the share. */
     public Node lookup(Node dir, String name) throws P9Exception {
         return find(dir, name).node();
@@ -230,7 +263,7 @@ public final class ShareRoot implements AutoCloseable {
             return new Found(parentOf(dir), null);
         }
         Names.check(name);
-        long epoch = renames.now();
+        long epoch = learningEpoch(dir);
         Examined examined = openNamed(() -> dir.use(fd -> openBeneath(fd, name, O_PATH, 0)));
         Node node = KernelFilesystems.refuseCrossingInto(dir, examined.node());
         learnChildPath(dir, name, node, epoch);
@@ -244,6 +277,9 @@ public final class ShareRoot implements AutoCloseable {
      * ".": a ".." is checked against the kernel instead (Walks).
      */
     void learnChildPath(Node dir, String name, Node child, long epoch) {
+        if (epoch == UNWATCHED) {
+            return;
+        }
         String dirPath = isRoot(dir) ? "" : dir.pathAt(epoch);
         if (dirPath != null) {
             child.learnPath(dirPath.isEmpty() ? name : dirPath + "/" + name, epoch);
@@ -300,7 +336,7 @@ public final class ShareRoot implements AutoCloseable {
                 : nodeOf(Fd.open(() -> dir.use(fd -> LinuxSyscalls.openat(fd, "..", PATH_FLAGS, 0))));
         try {
             if (along.places(expected, parent.key())) {
-                if (!isRoot(parent)) {
+                if (!isRoot(parent) && !watchesMoves) { // else the kernel's check that follows learns it, watched
                     parent.learnPath(expected, along.epoch());
                 }
                 return parent;
@@ -444,7 +480,7 @@ public final class ShareRoot implements AutoCloseable {
             return known;
         }
         String path = currentPath(node);
-        node.learnPath(path, epoch);
+        learnKernelPath(node, path, epoch);
         return path;
     }
 
@@ -490,7 +526,7 @@ public final class ShareRoot implements AutoCloseable {
         long epoch = renames.now();
         String now = currentPath(node, expected);
         if (now.equals(expected) && !isRoot(node)) {
-            node.learnPath(now, epoch);
+            learnKernelPath(node, now, epoch);
         }
         return now;
     }
@@ -522,9 +558,57 @@ public final class ShareRoot implements AutoCloseable {
         if (known != null && !known.equals(now)) {
             OpenShares.hostMovedIn(this);
         } else {
-            node.learnPath(now, epoch);
+            learnKernelPath(node, now, epoch);
         }
         return now;
+    }
+
+    /**
+     * Remembers {@code path}, the kernel's answer for {@code node} read under {@code epoch}; where host moves are
+     * watched, only once every directory on it is ({@link #watchedAlong}): a move by the host into a directory
+     * nothing watched, then of that directory, would otherwise go unseen. One lookup per level, once per handle after
+     * each advance of the counter; none while the counter stays.
+     */
+    private void learnKernelPath(Node node, String path, long epoch) {
+        if (path.equals(node.pathAt(epoch))) {
+            return; // remembered already (a change's kernel check that found it where it was): nothing to watch anew
+        }
+        if (!watchesMoves || watchedAlong(node, path)) {
+            node.learnPath(path, epoch);
+        }
+    }
+
+    /**
+     * Whether {@code path} names {@code node}, found by confined lookups from the root, each directory watched before
+     * the name in it is looked up (as a walk does): a move by the host of any of its names after that is seen.
+     */
+    private boolean watchedAlong(Node node, String path) {
+        String[] names = path.split("/", -1);
+        Node dir;
+        try {
+            dir = root.share();
+        } catch (P9Exception e) {
+            return false;
+        }
+        try {
+            for (int i = 0; ; i++) {
+                if (!HostMoves.watch(this, dir)) {
+                    return false;
+                }
+                String name = names[i];
+                if (i == names.length - 1) {
+                    return Inodes.statAt(dir, name).key().equals(node.key());
+                }
+                Node from = dir;
+                Node next = nodeOf(Fd.open(() -> from.use(fd -> openBeneath(fd, name, O_PATH, 0))));
+                dir.close();
+                dir = next;
+            }
+        } catch (P9Exception e) {
+            return false; // not there any more, or no descriptor left: remembered nothing, asked again next time
+        } finally {
+            dir.close();
+        }
     }
 
     private String kernelRelativePath(Node node, String guess) throws P9Exception {
@@ -863,6 +947,14 @@ public final class ShareRoot implements AutoCloseable {
         return CLIMB_ENTRIES_READ.sum();
     }
 
+    /**
+     * For tests: returns once every move the host made before the call has been told to the shares that watch it
+     * ({@link HostMoves}).
+     */
+    public static void awaitHostMovesSeen() throws InterruptedException {
+        HostMoves.awaitQueued();
+    }
+
     /** For tests: how many times a handle's path was asked of the kernel. */
     long kernelLookups() {
         return kernelLookups.sum();
@@ -871,6 +963,7 @@ public final class ShareRoot implements AutoCloseable {
     @Override
     public void close() {
         OpenShares.closed(this);
+        HostMoves.closed(this);
         root.close();
     }
 }

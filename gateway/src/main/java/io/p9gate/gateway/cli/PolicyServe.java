@@ -127,6 +127,7 @@ final class PolicyServe {
     static void closeTakenShares(PolicyReloader reloader, ShareServerFactory shares, Gateway gateway, PrintWriter err) {
         reloader.onReload(result -> {
             if (result instanceof PolicyHolder.ReloadResult.Loaded) {
+                shares.watchMovesWherePathsDecide();
                 Set<Long> holding = shares.sessionsHoldingSharesTakenAway();
                 int closed = holding.isEmpty() ? 0 : gateway.closeSessions(holding::contains);
                 reportClosed(err, closed, "attached to a share the new policy took away or moved");

@@ -33,6 +33,15 @@ public interface ShareAccess {
     }
 
     /**
+     * Whether a request of {@code vm} in {@code share} may be decided differently at two paths (a hidden or read-only
+     * subtree, a rule with paths): then moves made on the host are watched for that share, so a handle's remembered
+     * path does not outlive one. True unless the mode knows better.
+     */
+    default boolean decidesByPath(String vm, String share) {
+        return true;
+    }
+
+    /**
      * The choke point of one session of {@code vm}, recording in {@code audit}.
      *
      * @param served the share directories this session was given ({@link #sharesOf} when it opened): a reload that

@@ -103,6 +103,11 @@ public final class PolicyShares implements ShareAccess {
     }
 
     @Override
+    public boolean decidesByPath(String vm, String share) {
+        return holder.current().decidesByPath(vm, share);
+    }
+
+    @Override
     public GuardedFs guard(String vm, long sessionId, List<ShareDir> served, AuditTrail audit) {
         return guards.guardedFs(vm, sessionId, served, audit);
     }

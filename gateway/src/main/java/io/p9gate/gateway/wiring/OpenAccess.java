@@ -48,6 +48,11 @@ final class OpenAccess implements ShareAccess {
     }
 
     @Override
+    public boolean decidesByPath(String vm, String share) {
+        return policy.decidesByPath(vm, share);
+    }
+
+    @Override
     public GuardedFs guard(String vm, long sessionId, List<ShareDir> served, AuditTrail audit) {
         return new GuardedFs(vm, sessionId, policy, audit, ChownedIds.UNMAPPED, Quotas.NONE, safety);
     }

@@ -68,6 +68,20 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
         this.access = Objects.requireNonNull(access);
         this.audit = Objects.requireNonNull(audit);
         this.shares = openAll(access);
+        watchMovesWherePathsDecide();
+    }
+
+    /**
+     * Every share whose VM's policy decides by path watches moves made on the host from now on (at start, and after
+     * a reload that may have given a share its first hidden or read-only subtree): a handle's remembered path must not
+     * outlive such a move (docs/architecture.md, "Renames by the host"). A share that watches keeps watching.
+     */
+    public void watchMovesWherePathsDecide() {
+        shares.forEach((dir, share) -> {
+            if (access.decidesByPath(dir.vm(), dir.name())) {
+                share.root().watchMoves();
+            }
+        });
     }
 
     private static Map<ShareDir, LocalShare> openAll(ShareAccess access) {

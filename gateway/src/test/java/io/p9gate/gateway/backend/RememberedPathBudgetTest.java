@@ -57,7 +57,7 @@ class RememberedPathBudgetTest {
         });
     }
 
-    private static VmBudget withFids(long fids) {
+    static VmBudget withFids(long fids) {
         Limits u = Limits.UNLIMITED;
         return new VmBudget(
                 "vm",

@@ -32,12 +32,12 @@ class MetaSyscallsTest extends ShareTestBase {
 
     /** One operation, the {@code i}th. */
     @FunctionalInterface
-    private interface Operation {
+    interface Operation {
         void run(int i) throws Exception;
     }
 
     /** The system calls {@link #OPS} runs of {@code op} made, per operation, times 100. */
-    private static long callsPer100(Operation op) throws Exception {
+    static long callsPer100(Operation op) throws Exception {
         long before = LinuxSyscalls.calls();
         for (int i = 0; i < OPS; i++) {
             op.run(i);

@@ -1,0 +1,359 @@
+package io.p9gate.gateway.backend;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import io.p9gate.gateway.budget.Allowance;
+import io.p9gate.gateway.budget.VmBudget;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Renames and unlinks made on the host, not through the gateway, told to the shares whose remembered paths they may
+ * outdate (Linux inotify). A share whose policy decides by path ({@link ShareRoot#watchMoves}) watches each directory
+ * before it looks a name up or makes one in it, once per directory inode, so every directory on a remembered path was
+ * watched before the path was learned. One thread reads the events; a name moved or removed from a watched directory,
+ * a watched directory moved or removed, its file system unmounted, or events lost (the kernel's queue overflowed)
+ * advances the {@link RenameEpoch} of the shares that watch it (of every watching share on an overflow): each of
+ * their handles asks the kernel again once, as after a rename through the gateway. Nothing is added to a request that
+ * only uses a handle (Tgetattr, Tread, Twrite): the events arrive on their own thread.
+ *
+ * <p>A directory that cannot be watched (no inotify, {@code fs.inotify.max_user_watches} reached, the VM at its
+ * budget: {@link #WATCH_BYTES}) covers nothing: the handles beneath it remember no path and ask the kernel at each
+ * request, as a handle past its path budget does.
+ */
+final class HostMoves {
+    static final int IN_MOVED_FROM = 0x40;
+    static final int IN_DELETE = 0x200;
+    static final int IN_DELETE_SELF = 0x400;
+    static final int IN_MOVE_SELF = 0x800;
+    static final int IN_UNMOUNT = 0x2000;
+    static final int IN_Q_OVERFLOW = 0x4000;
+    static final int IN_IGNORED = 0x8000;
+    static final int IN_ONLYDIR = 0x01000000;
+    private static final int IN_CLOEXEC = 0x80000;
+    private static final int MASK = IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+    /** struct inotify_event before its name: wd, mask, cookie, len. */
+    private static final int EVENT_HEADER = 16;
+
+    /**
+     * What a watch is charged to the VM whose request added it, out of the bytes its handles may remember
+     * ({@link VmBudget#rememberedPaths}): as much as one fid's path. The kernel keeps the directory's inode in memory
+     * while it is watched, and a guest chooses how many directories it walks into.
+     */
+    static final long WATCH_BYTES = 1024;
+
+    private static final HostMoves WATCHER = start();
+
+    private final int fd;
+    private final Map<FileKey, Watch> byDir = new ConcurrentHashMap<>();
+    private final Map<Integer, Watch> byWd = new ConcurrentHashMap<>();
+    /** The shares that watch: every one forgets its paths when events were lost. */
+    private final Set<ShareRoot> watching =
+            Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
+    /** Watches removed on purpose ({@link #awaitQueued}), by descriptor: their IN_IGNORED ends the wait. */
+    private final Map<Integer, CountDownLatch> barriers = new ConcurrentHashMap<>();
+
+    /**
+     * The gateway's own renames and unlinks under way in watched directories, by watch and name, each counted: their
+     * events tell no move by the host (each advances what it must itself), and every unlink in a watched directory
+     * made each handle of the share ask the kernel again, with one lookup per level.
+     */
+    private final Map<Own, Integer> own = new ConcurrentHashMap<>();
+
+    private volatile boolean broken;
+
+    private record Own(int wd, String name) {}
+
+    /** A rename or unlink the gateway makes. */
+    @FunctionalInterface
+    interface Change {
+        void make() throws P9Exception;
+    }
+
+    /** One watched directory: its watch descriptor, the shares whose paths pass through it, who pays for it. */
+    private static final class Watch {
+        final int wd;
+        final Allowance chargedTo;
+        volatile ShareRoot[] shares;
+
+        Watch(int wd, Allowance chargedTo, ShareRoot share) {
+            this.wd = wd;
+            this.chargedTo = chargedTo;
+            this.shares = new ShareRoot[] {share};
+        }
+
+        boolean has(ShareRoot share) {
+            for (ShareRoot s : shares) {
+                if (s == share) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    private HostMoves(int fd) {
+        this.fd = fd;
+    }
+
+    private static HostMoves start() {
+        try {
+            HostMoves moves = new HostMoves(LinuxSyscalls.inotifyInit(IN_CLOEXEC));
+            Thread.ofPlatform().daemon().name("p9gate-host-moves").start(moves::readEvents);
+            return moves;
+        } catch (P9Exception | RuntimeException | LinkageError e) {
+            return null; // nothing can be watched: every watching share's handles ask the kernel (fail safe)
+        }
+    }
+
+    /** {@code share} watches from now on (until it closes). */
+    static void watching(ShareRoot share) {
+        HostMoves moves = WATCHER;
+        if (moves != null) {
+            moves.watching.add(share);
+        }
+    }
+
+    /**
+     * Whether directory {@code dir} is watched for {@code share}, watching it first if need be: only then may a path
+     * through it be remembered. Memory only once the directory is watched for the share.
+     */
+    static boolean watch(ShareRoot share, Node dir) {
+        HostMoves moves = WATCHER;
+        if (moves == null || moves.broken) {
+            return false;
+        }
+        Watch known = moves.byDir.get(dir.key());
+        return (known != null && known.has(share)) || moves.add(share, dir);
+    }
+
+    private synchronized boolean add(ShareRoot share, Node dir) {
+        Watch known = byDir.get(dir.key());
+        if (known != null) {
+            if (!known.has(share)) {
+                ShareRoot[] more = Arrays.copyOf(known.shares, known.shares.length + 1);
+                more[more.length - 1] = share;
+                known.shares = more;
+            }
+            return true;
+        }
+        Allowance budget = VmBudget.current().rememberedPaths();
+        if (!budget.tryAcquire(WATCH_BYTES)) {
+            return false;
+        }
+        try {
+            // As the gateway: a guest's host user (permissions: enforce) may not read the directory, which a watch
+            // needs.
+            int wd = HostCredentials.asGateway(
+                    () -> dir.use(dirFd -> LinuxSyscalls.inotifyAddWatch(fd, LinuxSyscalls.procPath(dirFd), MASK)));
+            Watch watch = new Watch(wd, budget, share);
+            byWd.put(wd, watch);
+            byDir.put(dir.key(), watch);
+            return true;
+        } catch (P9Exception e) {
+            budget.release(WATCH_BYTES); // ENOSPC (max_user_watches), EACCES, ...: covers nothing
+            return false;
+        }
+    }
+
+    /**
+     * Makes {@code change}, the gateway's own rename or unlink of the entry {@code name} of {@code dir}: its event is
+     * passed over. If it fails, an event of that name seen meanwhile may have been the host's: the shares watching
+     * {@code dir} forget.
+     */
+    static void own(Node dir, String name, Change change) throws P9Exception {
+        HostMoves moves = WATCHER;
+        Watch watch = moves == null ? null : moves.byDir.get(dir.key());
+        if (watch == null) {
+            change.make();
+            return;
+        }
+        Own mine = new Own(watch.wd, name);
+        moves.own.merge(mine, 1, Integer::sum);
+        try {
+            change.make();
+        } catch (P9Exception | RuntimeException e) {
+            if (!moves.passOver(mine)) {
+                for (ShareRoot share : watch.shares) {
+                    share.renames().advance();
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** Takes one of the gateway's own changes off {@link #own}; false if there was none left. */
+    private boolean passOver(Own change) {
+        boolean[] found = {false};
+        own.computeIfPresent(change, (k, n) -> {
+            found[0] = true;
+            return n == 1 ? null : n - 1;
+        });
+        return found[0];
+    }
+
+    /** {@code share} closed: it is told nothing more, and the watches only it used are removed. */
+    static void closed(ShareRoot share) {
+        HostMoves moves = WATCHER;
+        if (moves != null) {
+            moves.watching.remove(share);
+            moves.drop(share);
+        }
+    }
+
+    private synchronized void drop(ShareRoot share) {
+        for (Watch watch : List.copyOf(byWd.values())) {
+            if (watch.has(share)) {
+                watch.shares =
+                        Arrays.stream(watch.shares).filter(s -> s != share).toArray(ShareRoot[]::new);
+                if (watch.shares.length == 0) {
+                    try {
+                        LinuxSyscalls.inotifyRmWatch(fd, watch.wd); // its IN_IGNORED releases it
+                    } catch (P9Exception e) {
+                        forget(watch);
+                    }
+                }
+            }
+        }
+    }
+
+    private void readEvents() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(64 * 1024, 8);
+            while (true) {
+                long n;
+                try {
+                    n = LinuxSyscalls.readEvents(fd, buf);
+                } catch (P9Exception e) {
+                    if (e.errno() == Errno.EINTR) {
+                        continue;
+                    }
+                    throw e;
+                }
+                for (long pos = 0; pos + EVENT_HEADER <= n; pos += EVENT_HEADER + buf.get(JAVA_INT, pos + 12)) {
+                    int wd = buf.get(JAVA_INT, pos);
+                    int mask = buf.get(JAVA_INT, pos + 4);
+                    if ((mask & (IN_MOVED_FROM | IN_DELETE)) != 0
+                            && !own.isEmpty()
+                            && buf.get(JAVA_INT, pos + 12) > 0
+                            && passOver(new Own(wd, buf.getString(pos + EVENT_HEADER, StandardCharsets.UTF_8)))) {
+                        continue; // the gateway's own
+                    }
+                    handle(wd, mask);
+                }
+            }
+        } catch (P9Exception | RuntimeException e) {
+            // No more events can be read: nothing is watched from now on, and every watching share forgets.
+            broken = true;
+            advanceAll();
+        }
+    }
+
+    /** One event as if read from the kernel (tests: an overflow cannot be made to happen on demand). */
+    static void handleEvent(int wd, int mask) {
+        HostMoves moves = WATCHER;
+        if (moves != null) {
+            moves.handle(wd, mask);
+        }
+    }
+
+    private void handle(int wd, int mask) {
+        if ((mask & IN_Q_OVERFLOW) != 0) {
+            advanceAll(); // events were lost: any watched directory may have moved
+            return;
+        }
+        CountDownLatch barrier = (mask & IN_IGNORED) != 0 ? barriers.remove(wd) : null;
+        if (barrier != null) {
+            barrier.countDown();
+            return;
+        }
+        Watch watch = byWd.get(wd);
+        if (watch == null) {
+            advanceAll(); // a watch not yet recorded: whose it is is not known yet
+            return;
+        }
+        if ((mask & IN_IGNORED) != 0) {
+            // Forgotten before the shares advance: a lookup that still took the directory for watched is outdated by
+            // the advance, and one after it watches the directory (an inode number the kernel reuses) anew.
+            synchronized (this) {
+                forget(watch);
+            }
+        }
+        for (ShareRoot share : watch.shares) {
+            share.renames().advance();
+        }
+    }
+
+    /** The watch is gone (its directory removed, unmounted, or the watch removed): its directory is unwatched. */
+    private void forget(Watch watch) {
+        if (byWd.remove(watch.wd, watch)) {
+            byDir.values().remove(watch);
+            watch.chargedTo.release(WATCH_BYTES);
+        }
+    }
+
+    private void advanceAll() {
+        List<ShareRoot> all;
+        synchronized (watching) {
+            all = List.copyOf(watching);
+        }
+        for (ShareRoot share : all) {
+            share.renames().advance();
+        }
+    }
+
+    /**
+     * For tests: returns once every event the kernel queued before the call has been handled (events are read in
+     * order, and a watch removed here queues one more behind them).
+     *
+     * @throws IllegalStateException if nothing is watched in this process, or the events stopped being read
+     */
+    static void awaitQueued() throws InterruptedException {
+        HostMoves moves = WATCHER;
+        if (moves == null || moves.broken) {
+            throw new IllegalStateException("host moves are not watched in this process");
+        }
+        Path marker;
+        try {
+            marker = Files.createTempDirectory("p9gate-host-moves");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
+            CountDownLatch seen = new CountDownLatch(1);
+            int wd;
+            synchronized (moves) {
+                wd = LinuxSyscalls.inotifyAddWatch(moves.fd, marker.toString(), IN_ONLYDIR | IN_DELETE_SELF);
+                moves.barriers.put(wd, seen);
+            }
+            LinuxSyscalls.inotifyRmWatch(moves.fd, wd);
+            if (!seen.await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the host moves' events are not being read");
+            }
+        } catch (P9Exception e) {
+            throw new IllegalStateException(e);
+        } finally {
+            try {
+                Files.deleteIfExists(marker);
+            } catch (IOException e) {
+                // a scratch directory left in the temp directory
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.p9gate.gateway.backend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.p9gate.gateway.budget.VmBudget;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A share that watches moves made on the host ({@link HostMoves}): a host's rename advances its counter; events lost
+ * to an overflowing queue advance it too; and a directory that cannot be watched covers nothing, so the handles
+ * beneath it ask the kernel at each request instead of remembering a path no event would outdate.
+ */
+class HostMovesTest {
+    @TempDir
+    Path tmp;
+
+    private Path dir;
+    private ShareRoot share;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        dir = Files.createDirectories(tmp.resolve("share"));
+        Files.createDirectories(dir.resolve("pub/d"));
+        Files.createDirectories(dir.resolve("vault"));
+        Files.writeString(dir.resolve("pub/d/f"), "f");
+        share = ShareRoot.open(dir, new QidMapper());
+        share.watchMoves();
+    }
+
+    @AfterEach
+    void tearDown() {
+        share.close();
+    }
+
+    @Test
+    void aRenameByTheHostAdvancesTheCounterOfTheShareThatWatchesIt() throws Exception {
+        try (Node root = share.root();
+                Node pub = share.lookup(root, "pub");
+                Node d = share.lookup(pub, "d");
+                Node f = share.lookup(d, "f")) {
+            assertEquals("pub/d/f", f.pathAt(share.renames().now()), "learned from the walk, watched");
+
+            Files.move(dir.resolve("pub/d"), dir.resolve("vault/d"));
+            ShareRoot.awaitHostMovesSeen();
+
+            assertNull(f.pathAt(share.renames().now()), "the host's move outdated it");
+            assertEquals("vault/d/f", share.relativePath(f));
+            assertEquals("vault/d/f", f.pathAt(share.renames().now()), "learned again, through watched directories");
+        }
+    }
+
+    @Test
+    void eventsLostToAnOverflowingQueueAdvanceTheCounter() throws Exception {
+        try (Node root = share.root();
+                Node pub = share.lookup(root, "pub")) {
+            long before = share.renames().now();
+            HostMoves.handleEvent(-1, HostMoves.IN_Q_OVERFLOW);
+            assertNotEquals(before, share.renames().now());
+            assertNull(pub.pathAt(share.renames().now()));
+        }
+    }
+
+    /** A VM whose budget has no room for a watch: the directory is not watched, and nothing beneath it remembered. */
+    @Test
+    void aDirectoryThatCannotBeWatchedMakesItsHandlesAskTheKernelEachTime() throws Exception {
+        try (ShareRoot fresh = ShareRoot.open(dir, new QidMapper())) {
+            fresh.watchMoves();
+            ScopedValue.where(VmBudget.CURRENT, withNoRoomForAWatch()).call(() -> {
+                try (Node root = fresh.root();
+                        Node pub = fresh.lookup(root, "pub")) {
+                    assertNull(pub.pathAt(fresh.renames().now()), "the root could not be watched");
+                    long asked = fresh.kernelLookups();
+                    assertEquals("pub", fresh.relativePath(pub));
+                    assertEquals("pub", fresh.relativePath(pub));
+                    assertEquals(asked + 2, fresh.kernelLookups(), "asked of the kernel at each request");
+
+                    Files.move(dir.resolve("pub"), dir.resolve("vault/pub"));
+                    assertEquals("vault/pub", fresh.relativePath(pub), "no event needed");
+                }
+                return null;
+            });
+        }
+    }
+
+    @Test
+    void aShareThatWatchesStillRemembersPathsOnceWatched() throws Exception {
+        try (Node root = share.root();
+                Node pub = share.lookup(root, "pub")) {
+            assertNotNull(pub.pathAt(share.renames().now()));
+            long asked = share.kernelLookups();
+            assertEquals("pub", share.relativePath(pub));
+            assertEquals(asked, share.kernelLookups(), "no system call for a remembered path");
+        }
+    }
+
+    /** No room in its remembered-path bytes for even one watch: one fid's, already taken. */
+    private static VmBudget withNoRoomForAWatch() throws Exception {
+        VmBudget vm = RememberedPathBudgetTest.withFids(1);
+        vm.rememberedPaths().acquire(vm.rememberedPaths().limit());
+        return vm;
+    }
+}
