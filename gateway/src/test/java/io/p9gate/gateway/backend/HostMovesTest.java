@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.p9gate.gateway.budget.VmBudget;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -54,6 +57,24 @@ class HostMovesTest {
             assertNull(f.pathAt(share.renames().now()), "the host's move outdated it");
             assertEquals("vault/d/f", share.relativePath(f));
             assertEquals("vault/d/f", f.pathAt(share.renames().now()), "learned again, through watched directories");
+        }
+    }
+
+    /** The host renames the share's own directory and moves a held directory into a new one at its old path. */
+    @Test
+    void theShareDirectoryRenamedByTheHostIsSeen() throws Exception {
+        try (Node root = share.root();
+                Node pub = share.lookup(root, "pub");
+                Node d = share.lookup(pub, "d")) {
+            Files.move(dir, tmp.resolve("share-old"));
+            Files.createDirectories(dir);
+            Files.move(tmp.resolve("share-old/pub/d"), dir.resolve("d"));
+            ShareRoot.awaitHostMovesSeen();
+
+            assertEquals(
+                    Errno.EACCES,
+                    assertThrows(P9Exception.class, () -> share.relativePath(d)).errno(),
+                    "outside the directory the share serves");
         }
     }
 
