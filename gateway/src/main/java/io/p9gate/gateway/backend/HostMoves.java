@@ -58,7 +58,10 @@ final class HostMoves {
      */
     static final long WATCH_BYTES = 1024;
 
-    private static final HostMoves WATCHER = start();
+    /** Started by the first share that watches: a gateway whose policies decide nothing by path has no watcher. */
+    private static volatile HostMoves watcher;
+
+    private static boolean started;
 
     private final int fd;
     private final Map<FileKey, Watch> byDir = new ConcurrentHashMap<>();
@@ -124,7 +127,14 @@ final class HostMoves {
 
     /** {@code share} watches from now on (until it closes). */
     static void watching(ShareRoot share) {
-        HostMoves moves = WATCHER;
+        HostMoves moves;
+        synchronized (HostMoves.class) {
+            if (!started) {
+                started = true;
+                watcher = start();
+            }
+            moves = watcher;
+        }
         if (moves != null) {
             moves.watching.add(share);
         }
@@ -135,7 +145,7 @@ final class HostMoves {
      * through it be remembered. Memory only once the directory is watched for the share.
      */
     static boolean watch(ShareRoot share, Node dir) {
-        HostMoves moves = WATCHER;
+        HostMoves moves = watcher;
         if (moves == null || moves.broken) {
             return false;
         }
@@ -178,7 +188,7 @@ final class HostMoves {
      * {@code dir} forget.
      */
     static void own(Node dir, String name, Change change) throws P9Exception {
-        HostMoves moves = WATCHER;
+        HostMoves moves = watcher;
         Watch watch = moves == null ? null : moves.byDir.get(dir.key());
         if (watch == null) {
             change.make();
@@ -210,7 +220,7 @@ final class HostMoves {
 
     /** {@code share} closed: it is told nothing more, and the watches only it used are removed. */
     static void closed(ShareRoot share) {
-        HostMoves moves = WATCHER;
+        HostMoves moves = watcher;
         if (moves != null) {
             moves.watching.remove(share);
             moves.drop(share);
@@ -267,7 +277,7 @@ final class HostMoves {
 
     /** One event as if read from the kernel (tests: an overflow cannot be made to happen on demand). */
     static void handleEvent(int wd, int mask) {
-        HostMoves moves = WATCHER;
+        HostMoves moves = watcher;
         if (moves != null) {
             moves.handle(wd, mask);
         }
@@ -325,7 +335,7 @@ final class HostMoves {
      * @throws IllegalStateException if nothing is watched in this process, or the events stopped being read
      */
     static void awaitQueued() throws InterruptedException {
-        HostMoves moves = WATCHER;
+        HostMoves moves = watcher;
         if (moves == null || moves.broken) {
             throw new IllegalStateException("host moves are not watched in this process");
         }
