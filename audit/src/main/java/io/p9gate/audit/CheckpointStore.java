@@ -95,7 +95,8 @@ public final class CheckpointStore implements Closeable {
      */
     public static Entries entries(Path dir, long limit) throws IOException {
         Path file = LogDirectory.checkpointsFile(dir);
-        if (!Files.exists(file)) {
+        // A link that leads nowhere (a loop, a missing archive) is no missing sidecar: requireRegularFile names it.
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             return new Entries(null);
         }
         LogDirectory.requireRegularFile(file);

@@ -1,5 +1,6 @@
 package io.p9gate.audit.cli;
 
+import io.p9gate.audit.note.LinkLoop;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -10,6 +11,9 @@ final class LogDirOption {
     Path dir;
 
     Path existing() throws UserError {
+        if (LinkLoop.at(dir)) {
+            throw new UserError(dir + ": " + LinkLoop.REASON, io.p9gate.audit.verify.FindingClass.IO_ERROR);
+        }
         if (!Files.isDirectory(dir)) {
             throw new UserError(
                     Files.exists(dir)

@@ -28,9 +28,12 @@ public final class SmallFile {
 
     /**
      * @throws NoSuchFileException there is no such file
-     * @throws UnfitException a directory, FIFO, socket or device, or longer than {@code maxBytes}
+     * @throws UnfitException a directory, FIFO, socket or device, a loop of links, or longer than {@code maxBytes}
      */
     public static byte[] read(Path file, int maxBytes) throws IOException, UnfitException {
+        if (LinkLoop.at(file)) {
+            throw new UnfitException(LinkLoop.REASON);
+        }
         BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
         if (!a.isRegularFile()) {
             throw new UnfitException(a.isDirectory() ? "it is a directory" : "it is a FIFO, socket or device");

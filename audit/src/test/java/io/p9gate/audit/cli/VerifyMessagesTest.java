@@ -209,4 +209,39 @@ class VerifyMessagesTest {
             assertTrue(r.err().contains(pub + " is not a directory"), command + ": " + r.err());
         }
     }
+
+    /**
+     * A loop of symbolic links given as the key or pin was an I/O error with the JDK's words (exit 1, not the bad
+     * input it is), as --log it was "no such audit directory", and as the sidecar it read as a deleted one (DELETED,
+     * exit 5): the reviewer was told of tampering where a file could not be read.
+     */
+    @Test
+    void aLoopOfLinksIsNamedAsOneWhereverItIsGiven() throws Exception {
+        Path loop = tmp.resolve("loop-a");
+        Files.createSymbolicLink(loop, tmp.resolve("loop-b"));
+        Files.createSymbolicLink(tmp.resolve("loop-b"), loop);
+        String l = log.toString();
+        String k = pub.toString();
+        for (String[] args : List.of(
+                new String[] {"verify", "--log", l, "--key", loop.toString()},
+                new String[] {"verify", "--log", l, "--key", k, "--pin", loop.toString()},
+                new String[] {"check-proof", loop.toString(), "--key", k})) {
+            CliRun r = CliRun.audit(args);
+            assertEquals(2, r.exit(), String.join(" ", args) + ": " + r.err());
+            assertTrue(r.oneLineError(), r.err());
+            assertTrue(r.err().contains(loop + " is not a "), r.err());
+            assertTrue(r.err().contains("too many levels of symbolic links"), r.err());
+        }
+        CliRun asLog = CliRun.audit("verify", "--log", loop.toString(), "--key", k);
+        assertEquals(1, asLog.exit(), asLog.err());
+        assertTrue(asLog.err().contains(loop + ": too many levels of symbolic links"), asLog.err());
+
+        Path sidecar = LogDirectory.checkpointsFile(log);
+        Files.delete(sidecar);
+        Files.createSymbolicLink(sidecar, loop);
+        CliRun looped = CliRun.audit("verify", "--log", l, "--key", k);
+        assertEquals(1, looped.exit(), looped.out() + looped.err());
+        assertTrue(looped.oneLineError(), looped.err());
+        assertTrue(looped.err().contains("checkpoints.jsonl is not a regular file"), looped.err());
+    }
 }
