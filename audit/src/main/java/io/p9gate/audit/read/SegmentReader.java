@@ -21,6 +21,12 @@ public final class SegmentReader {
      */
     public static final int MAX_LINE_BYTES = 16 << 20;
 
+    /**
+     * After each run of this many zero bytes the reader asks the kernel where data follows (one {@code lseek} per
+     * MiB): about the zeros a writer keeps ahead, so a healthy segment asks at most once.
+     */
+    private static final long HOLE_CHECK_BYTES = 1 << 20;
+
     private SegmentReader() {}
 
     public static void forEachLine(Path dir, Consumer<StoredLine> sink) throws IOException {
@@ -83,6 +89,13 @@ public final class SegmentReader {
         while ((b = in.read()) >= 0) {
             if (b == 0) {
                 heldZeros++;
+                if (heldZeros % HOLE_CHECK_BYTES == 0) {
+                    long skipped = skipHole(segment, pos + heldZeros, in);
+                    if (skipped < 0) {
+                        break; // a hole to the end: zeros to the end, not written yet
+                    }
+                    heldZeros += skipped;
+                }
                 continue;
             }
             if (heldZeros > 0) {
@@ -115,6 +128,26 @@ public final class SegmentReader {
             sink.test(new StoredLine(segment, lineStart, Arrays.copyOf(buf, len), false, lineLength));
         }
         return lineStart - offset;
+    }
+
+    /**
+     * Skips the hole (zeros never stored) that {@code in} is at, {@code position} of {@code segment}: returns the bytes
+     * skipped, or -1 when the hole runs to the end of the file.
+     */
+    private static long skipHole(Path segment, long position, InputStream in) throws IOException {
+        long data = DataAhead.from(segment, position);
+        if (data == DataAhead.NONE) {
+            return -1;
+        }
+        long skipped = 0;
+        while (data > position + skipped) {
+            long n = in.skip(data - position - skipped);
+            if (n <= 0) {
+                break; // the file changed under the reader: read on, byte by byte
+            }
+            skipped += n;
+        }
+        return skipped;
     }
 
     /** {@code buf}, or a larger copy (at least twice its size, at most MAX_LINE_BYTES) when it is shorter than needed. */

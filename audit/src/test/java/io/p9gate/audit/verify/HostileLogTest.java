@@ -8,12 +8,15 @@ import io.p9gate.audit.TestLogs;
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.read.SegmentReader;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -206,5 +209,33 @@ class HostileLogTest {
                         java.time.Duration.ofSeconds(30),
                         () -> io.p9gate.audit.AuditLog.open(dir, key, OPTIONS).close()));
         assertTrue(e.getMessage().contains("segment-next.pending is not a regular file"), e.getMessage());
+    }
+
+    /**
+     * A segment that is a sparse file of 1 TiB (one {@code truncate}: it costs the attacker no disk) was read zero by
+     * zero: {@code verify} (and {@code show}, and the gateway's start) ran for hours. A hole is zeros, so it is
+     * skipped as zeros: one to the end of the last segment is zeros not written yet, as the writer's own are, and one
+     * followed by a byte is a line as long as the hole, MALFORMED.
+     */
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // before: hours
+    void aHoleOfATerabyteIsSkippedNotReadZeroByZero() throws Exception {
+        long tib = 1L << 40;
+        Path dir = copy();
+        Path hole = LogDirectory.segmentFile(dir, 1_000_000);
+        try (FileChannel ch = FileChannel.open(hole, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.truncate(0);
+            ch.write(ByteBuffer.wrap(new byte[] {0}), tib - 1);
+        }
+        VerificationReport r = verify(dir);
+        assertEquals(0, r.exitCode(), r.summary());
+        assertEquals(r.records(), r.anchored(), r.summary());
+
+        try (FileChannel ch = FileChannel.open(hole, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {'x', '\n'}), tib);
+        }
+        VerificationReport junk = verify(dir);
+        assertEquals(FindingClass.MALFORMED.exitCode(), junk.exitCode(), junk.summary());
+        assertTrue(junk.summary().contains("a line of " + (tib + 1) + " bytes"), junk.summary());
     }
 }
