@@ -1,7 +1,6 @@
 package io.p9gate.audit.cli;
 
-import io.p9gate.audit.note.LinkLoop;
-import java.nio.file.Files;
+import io.p9gate.audit.read.LogDirectory;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -11,15 +10,9 @@ final class LogDirOption {
     Path dir;
 
     Path existing() throws UserError {
-        if (LinkLoop.at(dir)) {
-            throw new UserError(dir + ": " + LinkLoop.REASON, io.p9gate.audit.verify.FindingClass.IO_ERROR);
-        }
-        if (!Files.isDirectory(dir)) {
-            throw new UserError(
-                    Files.exists(dir)
-                            ? dir + " is not a directory (an audit log is a directory of segment-*.jsonl files)"
-                            : "no such audit directory: " + dir,
-                    io.p9gate.audit.verify.FindingClass.IO_ERROR);
+        var why = LogDirectory.notADirectory(dir, "no such audit directory");
+        if (why.isPresent()) {
+            throw new UserError(why.get(), io.p9gate.audit.verify.FindingClass.IO_ERROR);
         }
         return dir;
     }

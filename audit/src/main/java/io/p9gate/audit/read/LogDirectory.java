@@ -1,11 +1,13 @@
 package io.p9gate.audit.read;
 
+import io.p9gate.audit.note.LinkLoop;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -25,6 +27,23 @@ public final class LogDirectory {
 
     public static Path checkpointsFile(Path dir) {
         return dir.resolve(CHECKPOINTS);
+    }
+
+    /**
+     * Why {@code dir}, given by a user as an audit log, is no directory; empty when it is one. A file there is named
+     * as such and a loop of links as one: both were "no such ... directory", though something is there.
+     */
+    public static Optional<String> notADirectory(Path dir, String noSuch) {
+        if (LinkLoop.at(dir)) {
+            return Optional.of(dir + ": " + LinkLoop.REASON);
+        }
+        if (Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        return Optional.of(
+                Files.exists(dir)
+                        ? dir + " is not a directory (an audit log is a directory of segment-*.jsonl files)"
+                        : noSuch + ": " + dir);
     }
 
     /** The segment files in sequence order. */

@@ -268,6 +268,15 @@ class PolicyReplayTest {
                 replay("--log", scratch.resolve("nothing").toString(), "--no-verify", "--policy", policy.toString());
         assertEquals(2, noLog.code());
         assertTrue(noLog.err().contains("no such log directory"), noLog.err());
+        // A file, or a loop of links, given as the log was "no such log directory" too.
+        Path loop = Files.createSymbolicLink(scratch.resolve("loop-a"), scratch.resolve("loop-b"));
+        Files.createSymbolicLink(scratch.resolve("loop-b"), loop);
+        Run looped = replay("--log", loop.toString(), "--no-verify", "--policy", policy.toString());
+        assertEquals(2, looped.code(), looped.err());
+        assertTrue(looped.err().contains(loop + ": too many levels of symbolic links"), looped.err());
+        Run file = replay("--log", policy.toString(), "--no-verify", "--policy", policy.toString());
+        assertEquals(2, file.code(), file.err());
+        assertTrue(file.err().contains(policy + " is not a directory"), file.err());
         Path broken = Files.writeString(scratch.resolve("broken.yaml"), "vms: [\n");
         Run badPolicy =
                 replay("--log", scratch.resolve("audit").toString(), "--no-verify", "--policy", broken.toString());

@@ -4,6 +4,7 @@ import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.VerifierKey;
 import io.p9gate.audit.read.AuditRecord;
+import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.read.StoredLine;
 import io.p9gate.audit.verify.Progress;
@@ -14,7 +15,6 @@ import io.p9gate.policy.cli.replay.Replay;
 import io.p9gate.policy.cli.replay.ReplayReport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,8 +82,9 @@ final class ReplayCommand extends Subcommand {
         if (keyFiles.isEmpty() && !noVerify) {
             return usageError("give the log's public key (--key PUB) to verify it first, or --no-verify");
         }
-        if (!Files.isDirectory(log)) {
-            error("no such log directory: " + log);
+        var notADirectory = LogDirectory.notADirectory(log, "no such log directory");
+        if (notADirectory.isPresent()) {
+            error(notADirectory.get());
             return USAGE;
         }
         PolicyEngine engine = Loading.engine(this, policy);
