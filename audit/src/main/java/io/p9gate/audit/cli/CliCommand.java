@@ -43,7 +43,11 @@ abstract class CliCommand implements Callable<Integer> {
         try {
             return run();
         } catch (UserError e) {
-            error(e.getMessage());
+            if (e.badOption()) {
+                CliMessages.usageError(spec, e.getMessage());
+            } else {
+                error(e.getMessage());
+            }
             return e.exitCode();
         } catch (NoSuchFileException e) {
             error("no such file or directory: " + e.getFile());
@@ -151,6 +155,11 @@ abstract class CliCommand implements Callable<Integer> {
 
     static UserError usage(String message) {
         return new UserError(message, FindingClass.USAGE);
+    }
+
+    /** A value of an option or parameter the command cannot use: ends with {@code (see 'COMMAND --help')}. */
+    static UserError badOption(String message) {
+        return UserError.badOption(message, FindingClass.USAGE);
     }
 
     static UserError badKey(KeyFormatException e) {

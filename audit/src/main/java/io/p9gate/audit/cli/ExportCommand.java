@@ -46,7 +46,7 @@ final class ExportCommand extends CliCommand {
     int run() throws UserError, IOException {
         filter.compile(Instant.now());
         if (hostname.isEmpty() || hostname.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
-            throw usage("--hostname must be printable ASCII without spaces");
+            throw badOption("--hostname must be printable ASCII without spaces");
         }
         Path dir = log.existing();
         SegmentPositions positions = SegmentPositions.of(dir);

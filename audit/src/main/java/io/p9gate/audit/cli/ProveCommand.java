@@ -64,7 +64,7 @@ final class ProveCommand extends CliCommand {
     int run() throws UserError, IOException {
         Path dir = log.existing();
         if ((seq == null) == (consistency == null)) {
-            throw usage("name a record (SEQ) or two checkpoint sizes (--consistency OLD NEW), not "
+            throw badOption("name a record (SEQ) or two checkpoint sizes (--consistency OLD NEW), not "
                     + (seq == null ? "neither" : "both"));
         }
         if (consistency != null) {

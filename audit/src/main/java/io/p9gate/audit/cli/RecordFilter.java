@@ -71,18 +71,18 @@ final class RecordFilter {
     /** Checks the options once; bad values become a one-line usage error. */
     RecordFilter compile(Instant now) throws UserError {
         if (decision != null && !List.of("allow", "deny", "refused").contains(decision)) {
-            throw CliCommand.usage("--decision must be allow, deny or refused, not " + decision);
+            throw CliCommand.badOption("--decision must be allow, deny or refused, not " + decision);
         }
         if (errnoText != null) {
             errno = ErrnoNames.parse(errnoText)
-                    .orElseThrow(() -> CliCommand.usage(
+                    .orElseThrow(() -> CliCommand.badOption(
                             "--errno wants an errno name (EACCES, EDQUOT) or number, not " + errnoText));
         }
         if (pathGlob != null) {
             try {
                 matcher = FileSystems.getDefault().getPathMatcher("glob:" + pathGlob);
             } catch (IllegalArgumentException e) {
-                throw CliCommand.usage("bad --path glob: " + e.getMessage());
+                throw CliCommand.badOption("bad --path glob: " + e.getMessage());
             }
         }
         from = since == null ? null : time("--since", since, now);
@@ -173,13 +173,13 @@ final class RecordFilter {
                 };
                 return now.minus(d);
             } catch (ArithmeticException | DateTimeException | NumberFormatException e) {
-                throw CliCommand.usage(option + ": the age " + value + " is too large");
+                throw CliCommand.badOption(option + ": the age " + value + " is too large");
             }
         }
         try {
             return Instant.parse(value);
         } catch (DateTimeParseException e) {
-            throw CliCommand.usage(option + " wants an RFC 3339 time or an age like 15m, not " + value);
+            throw CliCommand.badOption(option + " wants an RFC 3339 time or an age like 15m, not " + value);
         }
     }
 }

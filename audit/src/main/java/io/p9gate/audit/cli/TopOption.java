@@ -12,7 +12,7 @@ final class TopOption {
 
     int checked() throws UserError {
         if (top < 0) {
-            throw CliCommand.usage("--top must be 0 or more, not " + top);
+            throw CliCommand.badOption("--top must be 0 or more, not " + top);
         }
         return top;
     }

@@ -8,10 +8,25 @@ final class UserError extends Exception {
     private static final long serialVersionUID = 1L;
 
     private final int exitCode;
+    private final boolean badOption;
 
     UserError(String message, int exitCode) {
+        this(message, exitCode, false);
+    }
+
+    private UserError(String message, int exitCode, boolean badOption) {
         super(message);
         this.exitCode = exitCode;
+        this.badOption = badOption;
+    }
+
+    /** An option's value the command cannot use: a usage error, which ends with where to read more. */
+    static UserError badOption(String message, int exitCode) {
+        return new UserError(message, exitCode, true);
+    }
+
+    boolean badOption() {
+        return badOption;
     }
 
     int exitCode() {

@@ -117,6 +117,11 @@ class AuditCliTest {
         CliRun badTime = CliRun.audit("show", "--log", log.toString(), "--since", "yesterday");
         assertEquals(2, badTime.exit());
         assertTrue(badTime.oneLineError(), badTime.err());
+        // A bad option value is a usage error, and a usage error says where to read more (docs/cli.md).
+        assertTrue(badTime.err().strip().endsWith("(see 'p9gate audit show --help')"), badTime.err());
+        CliRun badDecision = CliRun.audit("stats", "--log", log.toString(), "--decision", "maybe");
+        assertEquals(2, badDecision.exit());
+        assertTrue(badDecision.err().strip().endsWith("(see 'p9gate audit stats --help')"), badDecision.err());
     }
 
     @Test
