@@ -738,7 +738,8 @@ public final class GuardedFs {
                                     paths.at(0),
                                     moves,
                                     before -> append ? length : offset + length - before,
-                                    (before, n) -> Math.max(before, (append ? before : offset) + n),
+                                    // pwrite(2) of no bytes leaves the size, whatever the offset
+                                    (before, n) -> n == 0 ? before : Math.max(before, (append ? before : offset) + n),
                                     () -> share.io().write(file, offset, src)));
                             SetIdBits.modified(
                                     share.root(),
