@@ -153,7 +153,7 @@ final class RequestSequence {
     }
 
     /** Mostly a fid not in use; one in twenty times any (p9gate's EINVAL for a fid in use). */
-    private int newFid(int conn) {
+    int newFid(int conn) {
         int free = used[conn].nextClearBit(random.nextInt(FIDS));
         return free < FIDS && random.nextInt(20) != 0 ? free : fid();
     }
@@ -229,7 +229,7 @@ final class RequestSequence {
     }
 
     /** Mostly a fid the reference holds: requests on unknown fids are one case, not most. */
-    private int heldFid(int conn) {
+    int heldFid(int conn) {
         if (random.nextInt(6) == 0) {
             return fid();
         }
@@ -271,15 +271,15 @@ final class RequestSequence {
         return pick(ENTRY_NAMES);
     }
 
-    private <T> T pick(List<T> from) {
+    <T> T pick(List<T> from) {
         return from.get(random.nextInt(from.size()));
     }
 
-    private long pickLong(long... from) {
+    long pickLong(long... from) {
         return from[random.nextInt(from.length)];
     }
 
-    private int pickInt(int... from) {
+    int pickInt(int... from) {
         return from[random.nextInt(from.length)];
     }
 }
