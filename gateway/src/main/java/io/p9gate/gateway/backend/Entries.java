@@ -153,6 +153,7 @@ public final class Entries {
             HostMoves.own(
                     dir,
                     making,
+                    HostMoves.IN_MOVED_FROM,
                     () -> dir.use(fd -> {
                         renameNoReplace(fd, making, name);
                         return null;
@@ -286,6 +287,7 @@ public final class Entries {
             HostMoves.own(
                     oldDir,
                     oldName,
+                    HostMoves.IN_MOVED_FROM,
                     () -> oldDir.use(ofd -> newDir.use(nfd -> {
                         LinuxSyscalls.renameat2(
                                 ofd, oldName, nfd, newName, replace ? 0 : LinuxSyscalls.RENAME_NOREPLACE);
@@ -336,6 +338,7 @@ public final class Entries {
         HostMoves.own(
                 dir,
                 name,
+                HostMoves.IN_DELETE,
                 () -> dir.use(fd -> {
                     LinuxSyscalls.unlinkat(fd, name, flags);
                     return null;

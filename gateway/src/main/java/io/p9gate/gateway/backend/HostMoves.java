@@ -73,15 +73,19 @@ final class HostMoves {
     private final Map<Integer, CountDownLatch> barriers = new ConcurrentHashMap<>();
 
     /**
-     * The gateway's own renames and unlinks under way in watched directories, by watch and name, each counted: their
-     * events tell no move by the host (each advances what it must itself), and every unlink in a watched directory
-     * made each handle of the share ask the kernel again, with one lookup per level.
+     * The gateway's own renames and unlinks under way in watched directories, by watch, event and name: their events
+     * tell no move by the host (each advances what it must itself), and every unlink in a watched directory made each
+     * handle of the share ask the kernel again, with one lookup per level. Present or not, never counted: the kernel
+     * merges identical events queued back to back (two unlinks of one name, a create between them), so a count could
+     * keep a credit no event takes, and the host's next unlink of that name would pass for the gateway's own. Two own
+     * changes of one name under way at once may thus leave one event unmatched, which advances the counters (safe).
      */
-    private final Map<Own, Integer> own = new ConcurrentHashMap<>();
+    private final Set<Own> own = ConcurrentHashMap.newKeySet();
 
     private volatile boolean broken;
 
-    private record Own(int wd, String name) {}
+    /** {@code event}: {@link #IN_MOVED_FROM} for a rename, {@link #IN_DELETE} for an unlink. */
+    private record Own(int wd, int event, String name) {}
 
     /** A rename or unlink the gateway makes. */
     @FunctionalInterface
@@ -183,39 +187,29 @@ final class HostMoves {
     }
 
     /**
-     * Makes {@code change}, the gateway's own rename or unlink of the entry {@code name} of {@code dir}: its event is
-     * passed over. If it fails, an event of that name seen meanwhile may have been the host's: the shares watching
-     * {@code dir} forget.
+     * Makes {@code change}, the gateway's own rename ({@code event} {@link #IN_MOVED_FROM}) or unlink ({@link
+     * #IN_DELETE}) of the entry {@code name} of {@code dir}: its event is passed over. If it fails, an event of that
+     * name seen meanwhile may have been the host's: the shares watching {@code dir} forget.
      */
-    static void own(Node dir, String name, Change change) throws P9Exception {
+    static void own(Node dir, String name, int event, Change change) throws P9Exception {
         HostMoves moves = watcher;
         Watch watch = moves == null ? null : moves.byDir.get(dir.key());
         if (watch == null) {
             change.make();
             return;
         }
-        Own mine = new Own(watch.wd, name);
-        moves.own.merge(mine, 1, Integer::sum);
+        Own mine = new Own(watch.wd, event, name);
+        moves.own.add(mine);
         try {
             change.make();
         } catch (P9Exception | RuntimeException e) {
-            if (!moves.passOver(mine)) {
+            if (!moves.own.remove(mine)) {
                 for (ShareRoot share : watch.shares) {
                     share.renames().advance();
                 }
             }
             throw e;
         }
-    }
-
-    /** Takes one of the gateway's own changes off {@link #own}; false if there was none left. */
-    private boolean passOver(Own change) {
-        boolean[] found = {false};
-        own.computeIfPresent(change, (k, n) -> {
-            found[0] = true;
-            return n == 1 ? null : n - 1;
-        });
-        return found[0];
     }
 
     /** {@code share} closed: it is told nothing more, and the watches only it used are removed. */
@@ -259,13 +253,10 @@ final class HostMoves {
                 for (long pos = 0; pos + EVENT_HEADER <= n; pos += EVENT_HEADER + buf.get(JAVA_INT, pos + 12)) {
                     int wd = buf.get(JAVA_INT, pos);
                     int mask = buf.get(JAVA_INT, pos + 4);
-                    if ((mask & (IN_MOVED_FROM | IN_DELETE)) != 0
+                    boolean named = (mask & (IN_MOVED_FROM | IN_DELETE)) != 0
                             && !own.isEmpty()
-                            && buf.get(JAVA_INT, pos + 12) > 0
-                            && passOver(new Own(wd, buf.getString(pos + EVENT_HEADER, StandardCharsets.UTF_8)))) {
-                        continue; // the gateway's own
-                    }
-                    handle(wd, mask);
+                            && buf.get(JAVA_INT, pos + 12) > 0;
+                    read(wd, mask, named ? buf.getString(pos + EVENT_HEADER, StandardCharsets.UTF_8) : null);
                 }
             }
         } catch (P9Exception | RuntimeException e) {
@@ -275,17 +266,38 @@ final class HostMoves {
         }
     }
 
-    /** One event as if read from the kernel (tests: an overflow cannot be made to happen on demand). */
-    static void handleEvent(int wd, int mask) {
+    /**
+     * One event as if read from the kernel ({@code name} that of the entry, or null), for tests: an overflow, or two
+     * events the kernel merged, cannot be made to happen on demand.
+     */
+    static void handleEvent(int wd, int mask, String name) {
         HostMoves moves = watcher;
         if (moves != null) {
-            moves.handle(wd, mask);
+            moves.read(wd, mask, name);
         }
+    }
+
+    /** The watch descriptor of {@code dir}, or -1 if it is not watched (tests). */
+    static int watchOf(Node dir) {
+        HostMoves moves = watcher;
+        Watch watch = moves == null ? null : moves.byDir.get(dir.key());
+        return watch == null ? -1 : watch.wd;
+    }
+
+    private void read(int wd, int mask, String name) {
+        int event = mask & (IN_MOVED_FROM | IN_DELETE);
+        if (event != 0 && name != null && own.remove(new Own(wd, event, name))) {
+            return; // the gateway's own
+        }
+        handle(wd, mask);
     }
 
     private void handle(int wd, int mask) {
         if ((mask & IN_Q_OVERFLOW) != 0) {
-            advanceAll(); // events were lost: any watched directory may have moved
+            // Events were lost: any watched directory may have moved, and an own change's event may be among them,
+            // whose credit would take the host's next event of that name.
+            own.clear();
+            advanceAll();
             return;
         }
         CountDownLatch barrier = (mask & IN_IGNORED) != 0 ? barriers.remove(wd) : null;

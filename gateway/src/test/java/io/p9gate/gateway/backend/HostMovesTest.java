@@ -83,9 +83,58 @@ class HostMovesTest {
         try (Node root = share.root();
                 Node pub = share.lookup(root, "pub")) {
             long before = share.renames().now();
-            HostMoves.handleEvent(-1, HostMoves.IN_Q_OVERFLOW);
+            HostMoves.handleEvent(-1, HostMoves.IN_Q_OVERFLOW, null);
             assertNotEquals(before, share.renames().now());
             assertNull(pub.pathAt(share.renames().now()));
+        }
+    }
+
+    /**
+     * The kernel merges identical events queued back to back: two unlinks of one name by the gateway may leave one
+     * event. The second unlink's credit must not pass the host's next unlink of that name (its `ln f vault/f; rm f`) for the gateway's own.
+     */
+    @Test
+    void twoOwnUnlinksWhoseEventsTheKernelMergedLeaveNoCreditForTheHostsNext() throws Exception {
+        try (Node root = share.root()) {
+            share.lookup(root, "pub").close(); // a name looked up in the root: the root is watched
+            int wd = HostMoves.watchOf(root);
+            assertNotEquals(-1, wd, "the root is watched: pub was looked up in it");
+            HostMoves.own(root, "x", HostMoves.IN_DELETE, () -> {});
+            HostMoves.own(root, "x", HostMoves.IN_DELETE, () -> {});
+            HostMoves.handleEvent(wd, HostMoves.IN_DELETE, "x"); // the two, merged
+
+            long before = share.renames().now();
+            HostMoves.handleEvent(wd, HostMoves.IN_DELETE, "x"); // the host's
+            assertNotEquals(before, share.renames().now(), "the host's unlink taken for the gateway's");
+        }
+    }
+
+    /** An unlink's credit is not a rename's: the host's move of the name is seen while the gateway unlinks it. */
+    @Test
+    void anOwnUnlinksCreditDoesNotPassTheHostsRenameOfTheName() throws Exception {
+        try (Node root = share.root()) {
+            share.lookup(root, "pub").close(); // a name looked up in the root: the root is watched
+            int wd = HostMoves.watchOf(root);
+            assertNotEquals(-1, wd, "the root is watched: pub was looked up in it");
+            HostMoves.own(root, "y", HostMoves.IN_DELETE, () -> {});
+            long before = share.renames().now();
+            HostMoves.handleEvent(wd, HostMoves.IN_MOVED_FROM, "y");
+            assertNotEquals(before, share.renames().now(), "the host's rename taken for the gateway's unlink");
+        }
+    }
+
+    /** Events lost to an overflow may include an own change's: its credit must not take the host's next event. */
+    @Test
+    void anOverflowDropsTheCreditsOfOwnChanges() throws Exception {
+        try (Node root = share.root()) {
+            share.lookup(root, "pub").close(); // a name looked up in the root: the root is watched
+            int wd = HostMoves.watchOf(root);
+            assertNotEquals(-1, wd, "the root is watched: pub was looked up in it");
+            HostMoves.own(root, "z", HostMoves.IN_DELETE, () -> {});
+            HostMoves.handleEvent(-1, HostMoves.IN_Q_OVERFLOW, null); // the own unlink's event among those lost
+            long before = share.renames().now();
+            HostMoves.handleEvent(wd, HostMoves.IN_DELETE, "z");
+            assertNotEquals(before, share.renames().now(), "the host's unlink taken for the gateway's lost one");
         }
     }
 
