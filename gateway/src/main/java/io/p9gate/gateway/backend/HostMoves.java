@@ -2,7 +2,6 @@ package io.p9gate.gateway.backend;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
-import io.p9gate.gateway.budget.Allowance;
 import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
@@ -33,9 +32,11 @@ import java.util.concurrent.TimeUnit;
  * their handles asks the kernel again once, as after a rename through the gateway. Nothing is added to a request that
  * only uses a handle (Tgetattr, Tread, Twrite): the events arrive on their own thread.
  *
- * <p>A directory that cannot be watched (no inotify, {@code fs.inotify.max_user_watches} reached, the VM at its
- * budget: {@link #WATCH_BYTES}) covers nothing: the handles beneath it remember no path and ask the kernel at each
- * request, as a handle past its path budget does.
+ * <p>A share watches at most {@link #cap} directories: past that its watches are all removed and its counter
+ * advanced, so its handles learn their paths again, watching the directories along them anew (a guest's walk over a
+ * large tree costs it its own handles' paths once per {@code cap} new directories, never another share's). A
+ * directory that cannot be watched (no inotify, {@code fs.inotify.max_user_watches} reached) covers nothing: the
+ * handles beneath it remember no path and ask the kernel at each request, as a handle past its path budget does.
  */
 final class HostMoves {
     static final int IN_MOVED_FROM = 0x40;
@@ -52,11 +53,13 @@ final class HostMoves {
     private static final int EVENT_HEADER = 16;
 
     /**
-     * What a watch is charged to the VM whose request added it, out of the bytes its handles may remember
-     * ({@link VmBudget#rememberedPaths}): as much as one fid's path. The kernel keeps the directory's inode in memory
-     * while it is watched, and a guest chooses how many directories it walks into.
+     * The most directories one share watches at once: the kernel keeps each watched directory's inode in memory, and
+     * a guest chooses how many it walks into. As many as the VM may hold fids, within these bounds. Not charged to
+     * the VM's budgets, which must come back whole when its sessions end, while a watch lasts as long as its share.
      */
-    static final long WATCH_BYTES = 1024;
+    static final int MIN_WATCHES = 1024;
+
+    static final int MAX_WATCHES = 8192;
 
     /** Started by the first share that watches: a gateway whose policies decide nothing by path has no watcher. */
     private static volatile HostMoves watcher;
@@ -65,6 +68,9 @@ final class HostMoves {
 
     private final int fd;
     private final Map<FileKey, Watch> byDir = new ConcurrentHashMap<>();
+    /** Directories each share watches (guarded by this). */
+    private final Map<ShareRoot, Integer> counts = new IdentityHashMap<>();
+
     private final Map<Integer, Watch> byWd = new ConcurrentHashMap<>();
     /** The shares that watch: every one forgets its paths when events were lost. */
     private final Set<ShareRoot> watching =
@@ -93,15 +99,13 @@ final class HostMoves {
         void make() throws P9Exception;
     }
 
-    /** One watched directory: its watch descriptor, the shares whose paths pass through it, who pays for it. */
+    /** One watched directory: its watch descriptor, the shares whose paths pass through it. */
     private static final class Watch {
         final int wd;
-        final Allowance chargedTo;
         volatile ShareRoot[] shares;
 
-        Watch(int wd, Allowance chargedTo, ShareRoot share) {
+        Watch(int wd, ShareRoot share) {
             this.wd = wd;
-            this.chargedTo = chargedTo;
             this.shares = new ShareRoot[] {share};
         }
 
@@ -158,17 +162,23 @@ final class HostMoves {
     }
 
     private synchronized boolean add(ShareRoot share, Node dir) {
+        if (counts.getOrDefault(share, 0) >= cap()) {
+            // Start over: every watch of the share removed first, then its counter advanced, so no path learned
+            // through a directory it no longer watches is used; its handles learn theirs again, watching anew.
+            drop(share);
+            share.renames().advance();
+        }
         Watch known = byDir.get(dir.key());
         if (known != null) {
             if (!known.has(share)) {
                 ShareRoot[] more = Arrays.copyOf(known.shares, known.shares.length + 1);
                 more[more.length - 1] = share;
                 known.shares = more;
+                counts.merge(share, 1, Integer::sum);
             }
             return true;
         }
-        Allowance budget = VmBudget.current().rememberedPaths();
-        if (!budget.tryAcquire(WATCH_BYTES)) {
+        if (refusingForTests) {
             return false;
         }
         try {
@@ -176,13 +186,33 @@ final class HostMoves {
             // needs.
             int wd = HostCredentials.asGateway(
                     () -> dir.use(dirFd -> LinuxSyscalls.inotifyAddWatch(fd, LinuxSyscalls.procPath(dirFd), MASK)));
-            Watch watch = new Watch(wd, budget, share);
+            Watch watch = new Watch(wd, share);
             byWd.put(wd, watch);
             byDir.put(dir.key(), watch);
+            counts.merge(share, 1, Integer::sum);
             return true;
         } catch (P9Exception e) {
-            budget.release(WATCH_BYTES); // ENOSPC (max_user_watches), EACCES, ...: covers nothing
-            return false;
+            return false; // ENOSPC (max_user_watches), EACCES, ...: covers nothing
+        }
+    }
+
+    /** The cap of the VM whose request adds a watch: {@link #MIN_WATCHES}..{@link #MAX_WATCHES}, its fids. */
+    private static int cap() {
+        long fids = VmBudget.current().fids().limit();
+        return Math.clamp(fids, MIN_WATCHES, MAX_WATCHES);
+    }
+
+    /** Tests: no directory can be watched from now on, as when {@code fs.inotify.max_user_watches} is reached. */
+    static volatile boolean refusingForTests;
+
+    /** Directories {@code share} watches (tests). */
+    static int watchedBy(ShareRoot share) {
+        HostMoves moves = watcher;
+        if (moves == null) {
+            return 0;
+        }
+        synchronized (moves) {
+            return moves.counts.getOrDefault(share, 0);
         }
     }
 
@@ -222,6 +252,7 @@ final class HostMoves {
     }
 
     private synchronized void drop(ShareRoot share) {
+        counts.remove(share);
         for (Watch watch : List.copyOf(byWd.values())) {
             if (watch.has(share)) {
                 watch.shares =
@@ -326,7 +357,9 @@ final class HostMoves {
     private void forget(Watch watch) {
         if (byWd.remove(watch.wd, watch)) {
             byDir.values().remove(watch);
-            watch.chargedTo.release(WATCH_BYTES);
+            for (ShareRoot share : watch.shares) {
+                counts.computeIfPresent(share, (s, n) -> n == 1 ? null : n - 1);
+            }
         }
     }
 

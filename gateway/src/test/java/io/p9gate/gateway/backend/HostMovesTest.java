@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.gateway.proto.Errno;
@@ -138,25 +139,66 @@ class HostMovesTest {
         }
     }
 
-    /** A VM whose budget has no room for a watch: the directory is not watched, and nothing beneath it remembered. */
+    /** The host out of watches (max_user_watches): the directory is not watched, and nothing beneath it remembered. */
     @Test
     void aDirectoryThatCannotBeWatchedMakesItsHandlesAskTheKernelEachTime() throws Exception {
         try (ShareRoot fresh = ShareRoot.open(dir, new QidMapper())) {
             fresh.watchMoves();
-            ScopedValue.where(VmBudget.CURRENT, withNoRoomForAWatch()).call(() -> {
-                try (Node root = fresh.root();
-                        Node pub = fresh.lookup(root, "pub")) {
-                    assertNull(pub.pathAt(fresh.renames().now()), "the root could not be watched");
-                    long asked = fresh.kernelLookups();
-                    assertEquals("pub", fresh.relativePath(pub));
-                    assertEquals("pub", fresh.relativePath(pub));
-                    assertEquals(asked + 2, fresh.kernelLookups(), "asked of the kernel at each request");
+            HostMoves.refusingForTests = true;
+            try (Node root = fresh.root();
+                    Node pub = fresh.lookup(root, "pub")) {
+                assertNull(pub.pathAt(fresh.renames().now()), "the root could not be watched");
+                long asked = fresh.kernelLookups();
+                assertEquals("pub", fresh.relativePath(pub));
+                assertEquals("pub", fresh.relativePath(pub));
+                assertEquals(asked + 2, fresh.kernelLookups(), "asked of the kernel at each request");
 
-                    Files.move(dir.resolve("pub"), dir.resolve("vault/pub"));
-                    assertEquals("vault/pub", fresh.relativePath(pub), "no event needed");
+                Files.move(dir.resolve("pub"), dir.resolve("vault/pub"));
+                assertEquals("vault/pub", fresh.relativePath(pub), "no event needed");
+            } finally {
+                HostMoves.refusingForTests = false;
+            }
+        }
+    }
+
+    /**
+     * A guest walking into more directories than its share may watch: the share starts over (its watches removed,
+     * its counter advanced) and goes on watching and remembering; nothing is charged to the VM's budgets, which must
+     * come back whole when its sessions end while watches last as long as the share.
+     */
+    @Test
+    void aShareAtItsWatchCapStartsOverAndChargesTheVmNothing() throws Exception {
+        int dirs = HostMoves.MIN_WATCHES + 10;
+        for (int i = 0; i < dirs; i++) {
+            Files.createDirectories(dir.resolve("many/d" + i));
+        }
+        VmBudget vm = RememberedPathBudgetTest.withFids(1); // a cap of MIN_WATCHES
+        try (ShareRoot fresh = ShareRoot.open(dir, new QidMapper())) {
+            fresh.watchMoves();
+            ScopedValue.where(VmBudget.CURRENT, vm).call(() -> {
+                long before = fresh.renames().now();
+                try (Node root = fresh.root();
+                        Node many = fresh.lookup(root, "many")) {
+                    for (int i = 0; i < dirs; i++) {
+                        try (Node d = fresh.lookup(many, "d" + i)) {
+                            fresh.lookup(d, "x").close();
+                        } catch (P9Exception e) {
+                            assertEquals(Errno.ENOENT, e.errno()); // each d's lookup of x watches d
+                        }
+                    }
+                    assertNotEquals(before, fresh.renames().now(), "started over at the cap");
+                    int watched = HostMoves.watchedBy(fresh);
+                    assertTrue(
+                            watched > 0 && watched <= HostMoves.MIN_WATCHES,
+                            "watched after the start over: " + watched);
+                    try (Node d0 = fresh.lookup(many, "d0")) {
+                        assertEquals("many/d0", fresh.relativePath(d0), "asked of the kernel after the start over");
+                        assertEquals("many/d0", d0.pathAt(fresh.renames().now()), "remembered, watched anew");
+                    }
                 }
                 return null;
             });
+            assertEquals(0, vm.rememberedPaths().used(), "the VM's remembered-path bytes all back");
         }
     }
 
@@ -169,12 +211,5 @@ class HostMovesTest {
             assertEquals("pub", share.relativePath(pub));
             assertEquals(asked, share.kernelLookups(), "no system call for a remembered path");
         }
-    }
-
-    /** No room in its remembered-path bytes for even one watch: one fid's, already taken. */
-    private static VmBudget withNoRoomForAWatch() throws Exception {
-        VmBudget vm = RememberedPathBudgetTest.withFids(1);
-        vm.rememberedPaths().acquire(vm.rememberedPaths().limit());
-        return vm;
     }
 }
