@@ -1209,14 +1209,11 @@ public final class GuardedFs {
 
     /** Trename: the file {@code handle} becomes {@code newName} in the directory {@code newDirHandle}. */
     public void rename(Subject who, FileHandle handle, FileHandle newDirHandle, String newName) throws P9Exception {
-        rename(who, handle, newDirHandle, newName, InPlace.TRENAME);
+        rename(who, handle, newDirHandle, newName, true);
     }
 
-    /**
-     * {@code inPlace}: a Twstat's rename in the file's own directory, where forbidding to replace (9P2000), whatever
-     * the policy allows, and where the file's own name changes nothing (stat(5)), once decided as any other name.
-     */
-    private void rename(Subject who, FileHandle handle, FileHandle newDirHandle, String newName, InPlace inPlace)
+    /** {@code mayReplace}: false for a 9P2000 Twstat, which may replace nothing whatever the policy allows. */
+    private void rename(Subject who, FileHandle handle, FileHandle newDirHandle, String newName, boolean mayReplace)
             throws P9Exception {
         RequestArgs args =
                 new RequestArgs.EntryNames(List.of(newName), handle.node().isDirectory());
@@ -1241,23 +1238,15 @@ public final class GuardedFs {
                 QuotaAccounting.held(share, node),
                 QuotaAccounting.named(newDir, newName, paths.at(1)),
                 // At the path decided on: the file may have been moved (into a hidden subtree, say) since.
-                replace -> {
-                    List<String> decided = paths.get();
-                    if (inPlace.ownNameChangesNothing() && decided.getFirst().equals(decided.get(1))) {
-                        return;
-                    }
-                    share.entries().rename(node, decided.getFirst(), newDir, newName, replace && inPlace.mayReplace());
-                });
-    }
-
-    /** How a rename to a name in the file's own directory differs from Trename's (see {@link #renameInPlace}). */
-    private record InPlace(boolean mayReplace, boolean ownNameChangesNothing) {
-        static final InPlace TRENAME = new InPlace(true, false);
+                replace ->
+                        share.entries().rename(node, paths.get().getFirst(), newDir, newName, replace && mayReplace));
     }
 
     /**
      * Twstat's new name (stat(5)): {@code handle} becomes {@code newName} in the directory that holds it now, a
-     * Trename to that directory, decided and recorded as RENAME. Finding the directory is no request of its own. The
+     * Trename to that directory, decided and recorded as RENAME on the file's path and the new name beside it (as
+     * Trename, a handle that cannot be placed in the share is refused by confinement and recorded). The directory is
+     * looked up at the decided path once the rename is allowed, never before: it is no request of its own. The
      * share root is its own directory, as in any 9P tree (".." of the root is the root): renaming it is decided and
      * recorded as a Trename of the root into the root, and, allowed, answered by the host's EBUSY. Without {@code mayReplace} (9P2000: stat(5) makes a name that
      * already exists an error, as Plan 9's servers answer) an existing name is EEXIST from the host's
@@ -1266,15 +1255,37 @@ public final class GuardedFs {
      * a guess at the name of a file the host renamed) and, allowed, changes nothing.
      */
     public void renameInPlace(Subject who, FileHandle handle, String newName, boolean mayReplace) throws P9Exception {
-        InPlace inPlace = new InPlace(mayReplace, true);
         if (isShareRoot(handle)) {
-            rename(who, handle, handle, newName, inPlace);
+            rename(who, handle, handle, newName, mayReplace);
             return;
         }
-        try (ShareRoot.Location at = handle.share().root().locate(handle.node());
-                FileHandle dir = new FileHandle(handle.share(), at.parent().share())) {
-            rename(who, handle, dir, newName, inPlace);
-        }
+        LocalShare share = handle.share();
+        Node node = handle.node();
+        RequestArgs args = new RequestArgs.EntryNames(List.of(newName), node.isDirectory());
+        // The new name is beside the path the rename is decided on; the directory holding the file is looked up there
+        // only once that path is allowed. Looked up first, a file the host moved out of the share (or one known by a
+        // removed name) was answered the lookup's errno with no record, and one moved under a hidden subtree was
+        // looked up there before the policy was asked.
+        RequestPaths paths = RequestPaths.of(() -> {
+            String from = hostPath(share, node);
+            return List.of(from, child(entryPath(from, ".."), newName));
+        });
+        renameDecided(who, share, paths, args, replaces -> {
+            List<String> decided = paths.get();
+            if (decided.getFirst().equals(decided.get(1))) {
+                return; // the file's own name, decided as any other: nothing changes (stat(5))
+            }
+            try (ShareRoot.Location at = share.root().locate(node, decided.getFirst())) {
+                Node dir = at.parent();
+                quota.moving(
+                        share.name(),
+                        QuotaAccounting.held(share, node),
+                        QuotaAccounting.named(dir, newName, paths.at(1)),
+                        replaces,
+                        replace -> share.entries()
+                                .renameAt(dir, at.name(), dir, newName, replace && mayReplace, node.isDirectory()));
+            }
+        });
     }
 
     /** Whether {@code handle} is its share's root (no system call: the guest walked there, it knows). */
@@ -1341,6 +1352,20 @@ public final class GuardedFs {
             QuotaAccounting.Entry target,
             Renaming renaming)
             throws P9Exception {
+        renameDecided(
+                who,
+                share,
+                paths,
+                args,
+                replaces -> quota.moving(share.name(), moved, target, replaces, renaming::rename));
+    }
+
+    /**
+     * A rename decided and recorded as RENAME on {@code paths} (source, then destination), then {@code renaming}
+     * handed whether the policy lets it replace what has the new name.
+     */
+    private void renameDecided(Subject who, LocalShare share, RequestPaths paths, RequestArgs args, Renaming renaming)
+            throws P9Exception {
         // Renaming onto a name removes the file that had it, so only where it could be removed (a deny of REMOVE on
         // /crash/** must keep `mv junk /crash/report` from destroying the report): the decision says so, answered by
         // the policy that allowed the rename (a reload meanwhile does not reach it).
@@ -1351,7 +1376,7 @@ public final class GuardedFs {
                 paths,
                 args,
                 decision -> {
-                    quota.moving(share.name(), moved, target, decision.replaces(), renaming::rename);
+                    renaming.rename(decision.replaces());
                     return DONE;
                 },
                 NO_BYTES);
