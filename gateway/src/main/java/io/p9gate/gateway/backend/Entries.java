@@ -293,6 +293,9 @@ public final class Entries {
                                 ofd, oldName, nfd, newName, replace ? 0 : LinuxSyscalls.RENAME_NOREPLACE);
                         return null;
                     })));
+            if (replace) {
+                HostMoves.renamedAway(oldDir, oldName); // onto a link of the same file: nothing done, no event
+            }
         } finally {
             OpenShares.renaming(share, oldDir, newDir);
         }

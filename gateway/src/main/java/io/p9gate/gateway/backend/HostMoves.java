@@ -242,6 +242,29 @@ final class HostMoves {
         }
     }
 
+    /**
+     * After the gateway's rename of {@code name} out of {@code dir} that may have replaced its destination: rename(2)
+     * of a name onto a hard link of the same file does nothing and queues no event, so its note would wait for the
+     * host's next move of that name and pass it for the gateway's own (a VM's Tlink then Trenameat onto the link).
+     * The name still there withdraws the note; made anew meanwhile, its rename's event, unmatched, only advances the
+     * counters. One statx, in watched directories only.
+     */
+    static void renamedAway(Node dir, String name) {
+        HostMoves moves = watcher;
+        Watch watch = moves == null ? null : moves.byDir.get(dir.key());
+        if (watch == null) {
+            return;
+        }
+        try {
+            Inodes.statAt(dir, name);
+        } catch (P9Exception e) {
+            if (e.errno() == Errno.ENOENT) {
+                return; // moved: its event takes the note
+            }
+        }
+        moves.own.remove(new Own(watch.wd, IN_MOVED_FROM, name));
+    }
+
     /** {@code share} closed: it is told nothing more, and the watches only it used are removed. */
     static void closed(ShareRoot share) {
         HostMoves moves = watcher;

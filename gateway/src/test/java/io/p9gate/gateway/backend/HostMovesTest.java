@@ -124,6 +124,31 @@ class HostMovesTest {
         }
     }
 
+    /**
+     * rename(2) of a name onto a hard link of the same file does nothing and queues no event. A VM that makes one
+     * (Tlink pub/d/f to pub/d/g, then Trenameat f onto g) must not leave a note that passes the host's next move of
+     * pub/d/f (into the hidden vault, say) for the gateway's own.
+     */
+    @Test
+    void aRenameOntoAHardLinkOfTheSameFileLeavesNoNoteForTheHostsMove() throws Exception {
+        try (Node root = share.root();
+                Node pub = share.lookup(root, "pub");
+                Node d = share.lookup(pub, "d");
+                Node f = share.lookup(d, "f")) {
+            Entries entries = new Entries(share);
+            entries.link(f, d, "g");
+            entries.renameAt(d, "f", d, "g", true); // the same file: nothing happens, no event
+            ShareRoot.awaitHostMovesSeen();
+            assertEquals("pub/d/f", share.relativePath(f));
+            assertEquals("pub/d/f", f.pathAt(share.renames().now()), "learned again, through watched directories");
+
+            Files.move(dir.resolve("pub/d/f"), dir.resolve("vault/f"));
+            ShareRoot.awaitHostMovesSeen();
+
+            assertNull(f.pathAt(share.renames().now()), "the host's move taken for the gateway's rename");
+        }
+    }
+
     /** Events lost to an overflow may include an own change's: its credit must not take the host's next event. */
     @Test
     void anOverflowDropsTheCreditsOfOwnChanges() throws Exception {
