@@ -90,6 +90,14 @@ final class HostMoves {
 
     private volatile boolean broken;
 
+    /**
+     * The most watches this gateway holds at once: half of {@code fs.inotify.max_user_watches}, which counts every
+     * inotify watch of the host user the gateway runs as (root: systemd, udev). A VM may walk into as many directories
+     * as its budget allows, 16,384 by default, and kernels before 5.11 allow 8,192 watches a user: without this bound
+     * one VM left the host's own services none. Past it, directories go unwatched (their handles ask the kernel).
+     */
+    private volatile int maxWatches = hostWatchLimit() / 2;
+
     /** {@code event}: {@link #IN_MOVED_FROM} for a rename, {@link #IN_DELETE} for an unlink. */
     private record Own(int wd, int event, String name) {}
 
@@ -178,7 +186,7 @@ final class HostMoves {
             }
             return true;
         }
-        if (refusingForTests) {
+        if (refusingForTests || byWd.size() >= maxWatches) {
             return false;
         }
         try {
@@ -263,6 +271,32 @@ final class HostMoves {
             }
         }
         moves.own.remove(new Own(watch.wd, IN_MOVED_FROM, name));
+    }
+
+    /** {@code fs.inotify.max_user_watches}, or 8,192 (the default before Linux 5.11) if it cannot be read. */
+    private static int hostWatchLimit() {
+        try {
+            // By line: Files.readString trusts the size /proc reports and returned only the first digit.
+            return Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/fs/inotify/max_user_watches"))
+                    .getFirst()
+                    .strip());
+        } catch (IOException | RuntimeException e) {
+            return 8192;
+        }
+    }
+
+    /** For tests: the most watches held at once, as on a host allowing twice that; returns the limit before. */
+    static int watchesAtMost(int limit) {
+        HostMoves moves = watcher;
+        int before = moves.maxWatches;
+        moves.maxWatches = limit;
+        return before;
+    }
+
+    /** For tests: how many watches are held. */
+    static int watches() {
+        HostMoves moves = watcher;
+        return moves == null ? 0 : moves.byWd.size();
     }
 
     /** {@code share} closed: it is told nothing more, and the watches only it used are removed. */

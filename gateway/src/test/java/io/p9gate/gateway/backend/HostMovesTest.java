@@ -149,6 +149,27 @@ class HostMovesTest {
         }
     }
 
+    /**
+     * The gateway's watches count against the host user's {@code fs.inotify.max_user_watches} with every other
+     * inotify user of that user (root: systemd, udev). A VM walking into directory after directory takes up to half:
+     * past it a directory is not watched, and the handles beneath it ask the kernel.
+     */
+    @Test
+    void theGatewayLeavesHalfTheHostsWatchesToItsOtherUsers() throws Exception {
+        try (Node root = share.root();
+                Node pub = share.lookup(root, "pub")) {
+            int held = HostMoves.watches();
+            int limit = HostMoves.watchesAtMost(held); // as if the host allowed twice what is held
+            try (Node d = share.lookup(pub, "d")) {
+                assertEquals(-1, HostMoves.watchOf(pub), "a watch past half the host's");
+                assertEquals(held, HostMoves.watches());
+                assertNull(d.pathAt(share.renames().now()), "unwatched: asks the kernel");
+            } finally {
+                HostMoves.watchesAtMost(limit);
+            }
+        }
+    }
+
     /** Events lost to an overflow may include an own change's: its credit must not take the host's next event. */
     @Test
     void anOverflowDropsTheCreditsOfOwnChanges() throws Exception {
