@@ -40,6 +40,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class HostMoves {
     static final int IN_MOVED_FROM = 0x40;
+    static final int IN_MOVED_TO = 0x80;
+    static final int IN_CREATE = 0x100;
     static final int IN_DELETE = 0x200;
     static final int IN_DELETE_SELF = 0x400;
     static final int IN_MOVE_SELF = 0x800;
@@ -48,7 +50,17 @@ final class HostMoves {
     static final int IN_IGNORED = 0x8000;
     static final int IN_ONLYDIR = 0x01000000;
     private static final int IN_CLOEXEC = 0x80000;
-    private static final int MASK = IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+    private static final int IN_ISDIR = 0x40000000;
+    /**
+     * IN_CREATE and IN_MOVED_TO tell nothing to act on; they are read so that two unlinks (or renames away) of one
+     * name are never queued back to back: the kernel merges identical adjacent events, and the gateway's unlink of
+     * {@code x} followed by the host's re-creation and unlink of {@code x} would reach the reader as one event, the
+     * gateway's own, and the host's unlink would be passed over. A name made again between them separates them.
+     */
+    private static final int MASK =
+            IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+
+    private static final System.Logger LOG = System.getLogger(HostMoves.class.getName());
     /** struct inotify_event before its name: wd, mask, cookie, len. */
     private static final int EVENT_HEADER = 16;
 
@@ -137,7 +149,12 @@ final class HostMoves {
             Thread.ofPlatform().daemon().name("p9gate-host-moves").start(moves::readEvents);
             return moves;
         } catch (P9Exception | RuntimeException | LinkageError e) {
-            return null; // nothing can be watched: every watching share's handles ask the kernel (fail safe)
+            // Nothing can be watched: every watching share's handles ask the kernel (fail safe), a little slower.
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "moves made on the host cannot be watched (" + e.getMessage()
+                            + "): handles in shares whose rules differ by path ask the kernel at each request");
+            return null;
         }
     }
 
@@ -209,6 +226,12 @@ final class HostMoves {
         long fids = VmBudget.current().fids().limit();
         return Math.clamp(fids, MIN_WATCHES, MAX_WATCHES);
     }
+
+    /**
+     * Tests: held, the reader stops before handling the events it has read, so that those queued meanwhile stay in
+     * the kernel's queue, where identical adjacent ones are merged.
+     */
+    static final java.util.concurrent.locks.ReentrantLock holdForTests = new java.util.concurrent.locks.ReentrantLock();
 
     /** Tests: no directory can be watched from now on, as when {@code fs.inotify.max_user_watches} is reached. */
     static volatile boolean refusingForTests;
@@ -338,19 +361,28 @@ final class HostMoves {
                     }
                     throw e;
                 }
-                for (long pos = 0; pos + EVENT_HEADER <= n; pos += EVENT_HEADER + buf.get(JAVA_INT, pos + 12)) {
-                    int wd = buf.get(JAVA_INT, pos);
-                    int mask = buf.get(JAVA_INT, pos + 4);
-                    boolean named = (mask & (IN_MOVED_FROM | IN_DELETE)) != 0
-                            && !own.isEmpty()
-                            && buf.get(JAVA_INT, pos + 12) > 0;
-                    read(wd, mask, named ? buf.getString(pos + EVENT_HEADER, StandardCharsets.UTF_8) : null);
+                holdForTests.lock();
+                try {
+                    for (long pos = 0; pos + EVENT_HEADER <= n; pos += EVENT_HEADER + buf.get(JAVA_INT, pos + 12)) {
+                        int wd = buf.get(JAVA_INT, pos);
+                        int mask = buf.get(JAVA_INT, pos + 4);
+                        boolean named = (mask & (IN_MOVED_FROM | IN_DELETE)) != 0
+                                && !own.isEmpty()
+                                && buf.get(JAVA_INT, pos + 12) > 0;
+                        read(wd, mask, named ? buf.getString(pos + EVENT_HEADER, StandardCharsets.UTF_8) : null);
+                    }
+                } finally {
+                    holdForTests.unlock();
                 }
             }
         } catch (P9Exception | RuntimeException e) {
             // No more events can be read: nothing is watched from now on, and every watching share forgets.
             broken = true;
             advanceAll();
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "moves made on the host are no longer watched (" + e.getMessage()
+                            + "): handles in shares whose rules differ by path ask the kernel at each request");
         }
     }
 
@@ -373,6 +405,10 @@ final class HostMoves {
     }
 
     private void read(int wd, int mask, String name) {
+        int kind = mask & ~IN_ISDIR;
+        if (kind == IN_CREATE || kind == IN_MOVED_TO) {
+            return; // read only to keep the events around it apart (MASK)
+        }
         int event = mask & (IN_MOVED_FROM | IN_DELETE);
         if (event != 0 && name != null && own.remove(new Own(wd, event, name))) {
             return; // the gateway's own

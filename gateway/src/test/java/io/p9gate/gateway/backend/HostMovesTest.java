@@ -170,6 +170,48 @@ class HostMovesTest {
         }
     }
 
+    /**
+     * The gateway unlinks {@code x}; before the reader reads that event, the host makes {@code x} again and unlinks
+     * it. The two unlink events must not reach the reader as one (the kernel merges identical adjacent events), or
+     * the host's would pass for the gateway's own.
+     */
+    @Test
+    void theHostsUnlinkRightAfterTheGatewaysOfTheSameNameIsSeen() throws Exception {
+        Path d = dir.resolve("pub/d");
+        Files.writeString(d.resolve("dummy"), "");
+        Files.writeString(d.resolve("x"), "");
+        try (Node root = share.root();
+                Node pub = share.lookup(root, "pub");
+                Node dn = share.lookup(pub, "d")) {
+            share.lookup(dn, "f").close(); // a name looked up in d: d is watched
+            ShareRoot.awaitHostMovesSeen();
+            HostMoves.holdForTests.lock();
+            try {
+                // Wakes the reader, which then waits at the hold outside read(2): what follows stays queued.
+                HostMoves.own(dn, "dummy", HostMoves.IN_DELETE, () -> delete(d.resolve("dummy")));
+                while (!HostMoves.holdForTests.hasQueuedThreads()) {
+                    Thread.onSpinWait();
+                }
+                HostMoves.own(dn, "x", HostMoves.IN_DELETE, () -> delete(d.resolve("x")));
+                Files.writeString(d.resolve("x"), ""); // the host's
+                delete(d.resolve("x"));
+            } finally {
+                long before = share.renames().now();
+                HostMoves.holdForTests.unlock();
+                ShareRoot.awaitHostMovesSeen();
+                assertNotEquals(before, share.renames().now(), "the host's unlink passed for the gateway's");
+            }
+        }
+    }
+
+    private static void delete(Path file) {
+        try {
+            Files.delete(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** Events lost to an overflow may include an own change's: its credit must not take the host's next event. */
     @Test
     void anOverflowDropsTheCreditsOfOwnChanges() throws Exception {
