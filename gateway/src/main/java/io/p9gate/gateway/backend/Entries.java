@@ -230,13 +230,21 @@ public final class Entries {
             }
             return null;
         }));
+        String path = placedName(dir, name);
+        if (path != null) {
+            share.linkedAt(target, path);
+        }
+    }
+
+    /** The share path of {@code name} in {@code dir}, or null where the directory cannot be placed. */
+    private String placedName(Node dir, String name) {
         String dirPath;
         try {
             dirPath = share.relativePath(dir);
         } catch (P9Exception e) {
-            return; // a directory that cannot be placed is no place to look for the file later
+            return null; // a directory that cannot be placed is no place to look for the file later
         }
-        share.linkedAt(target, dirPath.isEmpty() ? name : dirPath + "/" + name);
+        return dirPath.isEmpty() ? name : dirPath + "/" + name;
     }
 
     /**
@@ -308,6 +316,12 @@ public final class Entries {
     public void rename(Node node, String decided, Node newDir, String newName, boolean replace) throws P9Exception {
         try (ShareRoot.Location at = share.locate(node, decided)) {
             renameAt(at.parent(), at.name(), newDir, newName, replace, node.isDirectory());
+        }
+        // A handle the kernel knows by a removed name is found where the gateway last linked its file; renamed
+        // through the handle, the file is found at its new name, not lost with the old one.
+        String path = placedName(newDir, newName);
+        if (path != null) {
+            share.renamedTo(node, path);
         }
     }
 

@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The name each file last got from a Tlink in one share, by inode: where a handle whose own name was removed may be
+ * The name each file last got from a Tlink in one share (or a rename through the gateway since), by inode: where a handle whose own name was removed may be
  * found (a program links its file elsewhere, unlinks the name it opened it by and writes on; the Linux client's
  * cached writes go out later through a fid of that name). Only a hint: it is used only after a confined lookup finds
  * the same inode there, so a stale or evicted entry places nothing and the handle stays {@link RemovedName}.
@@ -25,6 +25,15 @@ final class LinkedNames {
     synchronized void linked(FileKey file, String path) {
         if (path.length() <= LONGEST) {
             byFile.put(file, path);
+        }
+    }
+
+    /** A file remembered here was renamed to {@code path}: looked for there (one not remembered stays so). */
+    synchronized void renamed(FileKey file, String path) {
+        if (path.length() <= LONGEST) {
+            byFile.computeIfPresent(file, (k, before) -> path);
+        } else {
+            byFile.remove(file);
         }
     }
 

@@ -654,6 +654,14 @@ public final class ShareRoot implements AutoCloseable {
     }
 
     /**
+     * Notes that {@code file} was just renamed to {@code path} through this share: if a link through it is
+     * remembered ({@link #linkedAt}), the file is looked for at its new name.
+     */
+    void renamedTo(Node file, String path) {
+        linked.renamed(file.key(), path);
+    }
+
+    /**
      * Whether the entry at {@code path} is {@code node}. The kernel ends an unlinked file's path with " (deleted)",
      * and a guest may end a name with it too: cut as the kernel's mark whatever the name, it had a file
      * {@code notes.txt (deleted)} decided and recorded as {@code notes.txt} (adversarial.DeletedSuffixNameAttackTest).

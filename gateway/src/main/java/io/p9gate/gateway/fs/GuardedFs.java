@@ -288,11 +288,21 @@ public final class GuardedFs {
 
     /**
      * A Tclunk that only closes: the fid is freed whatever is decided (clunk(5)), so a refusal (the file was moved
-     * out of the share by the host) is recorded but answered Rclunk; only a failed record is the guest's error.
+     * out of the share by the host) is recorded but answered Rclunk; only a failed record is the guest's error. It
+     * touches no file and no policy refuses it, so a handle known by a name removed while its file lives on is
+     * recorded on that name, as allowed: placing it (ESTALE where it cannot be) is for requests that reach the file.
      */
     public void clunk(Subject who, FileHandle handle) throws P9Exception {
+        LocalShare share = handle.share();
         try {
-            inspectAt(Operation.CLUNK, who, handle, RequestArgs.NONE, () -> DONE, NO_BYTES);
+            guard.inspect(
+                    Operation.CLUNK,
+                    who,
+                    share.name(),
+                    () -> List.of(share.root().relativePath(handle.node())),
+                    RequestArgs.NONE,
+                    () -> DONE,
+                    NO_BYTES);
         } catch (RecordedRefusal refused) {
             // Recorded as refused; the fid is freed by the caller all the same.
         }

@@ -3,12 +3,14 @@ package io.p9gate.gateway.adversarial;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.TMessage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -87,6 +89,54 @@ class LinkedAwayHeldFileAttackTest {
             assertEquals(Errno.EINVAL, refused(() -> beta.lopen(1, 0)), "an open of an opened fid");
             assertEquals(List.of("pub/f"), lastPaths(rig, Operation.OPEN), "the open's refusal names pub/f, not /");
         }
+    }
+
+    /**
+     * A clunk is never refused and touches no file: through a fid known by a removed name it is answered Rclunk and
+     * recorded as allowed, on that name, with the VM's mapped ids. Before: recorded "denied confinement ESTALE" with
+     * no mapped ids, a success logged as a refusal.
+     */
+    @Test
+    void aClunkThroughAHandleKnownByARemovedNameIsRecordedAsTheSuccessItIs() throws Exception {
+        try (OverlappingSharesRig rig = openedThenMovedByLink(true, "vault")) {
+            rig.beta.clunk(1);
+            AuditEntry clunk = last(rig, Operation.CLUNK);
+            assertTrue(clunk.decision().allowed(), "a clunk answered Rclunk is not recorded as refused: " + clunk);
+            assertEquals(List.of("pub/f"), clunk.request().paths());
+            assertEquals(
+                    last(rig, Operation.OPEN).decision().hostIds(),
+                    clunk.decision().hostIds(),
+                    "the clunk carries the VM's mapped ids");
+        }
+    }
+
+    /**
+     * Seed 635 of the policy fuzzer: beta links pub/f as pub/g, removes pub/f through another fid (the kernel now
+     * knows fid 1 by the removed pub/f), then renames the file through fid 1 to pub/h: fid 1 is known at pub/h.
+     * Before: the gateway looked for it at pub/g, where it had linked it, found nothing and refused fid 1 (ESTALE).
+     */
+    @Test
+    void aFidRenamedAfterItsNameWasRemovedIsKnownAtItsNewName() throws Exception {
+        Path data = Files.createDirectories(tmp.resolve("srv/data"));
+        Files.createDirectories(data.resolve("pub"));
+        Files.writeString(data.resolve("pub/f"), "file f");
+        try (OverlappingSharesRig rig = new OverlappingSharesRig(tmp, data, data, BETA)) {
+            P9Client beta = rig.beta;
+            beta.walk(0, 1, "pub", "f");
+            beta.walk(0, 2, "pub");
+            beta.link(2, 1, "g");
+            beta.unlinkat(2, "f", 0);
+            beta.rpc(new TMessage.Trename(1, 2, "h"));
+            beta.getattr(1, 0x7ff);
+            assertEquals(List.of("pub/h"), lastPaths(rig, Operation.GETATTR), "the renamed fid is known at its name");
+        }
+    }
+
+    private static AuditEntry last(OverlappingSharesRig rig, Operation op) {
+        return rig.records.stream()
+                .filter(r -> r.request().operation() == op)
+                .reduce((a, b) -> b)
+                .orElseThrow();
     }
 
     private static List<String> lastPaths(OverlappingSharesRig rig, Operation op) {
