@@ -80,12 +80,29 @@ public final class CliMessages {
 
     /**
      * Bad command lines (unknown option, missing parameter, unparsable value) as one line instead of picocli's usage
-     * screen, for every command line a p9gate command is run from.
+     * screen, for every command line a p9gate command is run from. An unknown option next to {@code --help} or
+     * under {@code help} is refused too: picocli lets it pass once help is asked for, so {@code p9gate help policy
+     * check --x} printed the help and exited 0 while {@code p9gate policy check --x} is a usage error.
      */
     public static CommandLine oneLineErrors(CommandLine commandLine) {
         commandLine.setParameterExceptionHandler(
                 (e, args) -> usageError(e.getCommandLine().getCommandSpec(), withoutFinalPeriod(e.getMessage())));
+        CommandLine.IExecutionStrategy run = commandLine.getExecutionStrategy();
+        commandLine.setExecutionStrategy(parsed -> {
+            refuseUnmatched(parsed);
+            return run.execute(parsed);
+        });
         return commandLine;
+    }
+
+    /** The first command level with arguments it did not recognise, as picocli's own usage error for them. */
+    private static void refuseUnmatched(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult level = parsed; level != null; level = level.subcommand()) {
+            if (!level.unmatched().isEmpty()) {
+                throw new CommandLine.UnmatchedArgumentException(
+                        level.commandSpec().commandLine(), level.unmatched());
+            }
+        }
     }
 
     private static String withoutFinalPeriod(String message) {

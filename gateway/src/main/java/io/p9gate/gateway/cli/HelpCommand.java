@@ -13,6 +13,8 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "help",
         helpCommand = true,
+        mixinStandardHelpOptions = true, // --help is the help of help, as for every command
+        versionProvider = Main.Version.class,
         description = "Show the help of a command: p9gate help policy check.",
         footerHeading = "%nExamples:%n",
         footer = {"  p9gate help audit verify", "  p9gate help policy check"})

@@ -97,6 +97,33 @@ class MainTest {
         assertTrue(version.out().startsWith("p9gate "), version.out());
     }
 
+    /** An unknown option is refused wherever help is asked for, as the command itself refuses it. */
+    @Test
+    void helpRefusesUnknownOptions() {
+        assertUsageError(run("help", "policy", "check", "--x"), "--x");
+        assertUsageError(run("help", "policy", "--x", "check"), "--x");
+        assertUsageError(run("help", "--x"), "--x");
+        assertUsageError(run("help", "-x"), "-x");
+        assertUsageError(run("help", "serve", "--help", "--x"), "--x");
+        assertUsageError(run("--help", "--x"), "--x");
+        assertUsageError(run("serve", "--help", "--x"), "--x");
+        assertUsageError(run("policy", "check", "--help", "--x"), "--x");
+        assertUsageError(run("audit", "verify", "--x", "--help"), "--x");
+        assertUsageError(run("help", "policy", "check", "extra"), "extra");
+    }
+
+    @Test
+    void helpFormsExitZero() {
+        for (String[] args : new String[][] {
+            {"help"}, {"help", "policy", "check"}, {"--help"}, {"policy", "check", "--help"}, {"help", "--help"}
+        }) {
+            Run help = run(args);
+            assertEquals(0, help.code(), String.join(" ", args) + ": " + help.err());
+            assertTrue(help.out().contains("Usage:"), help.out());
+            assertEquals("", help.err());
+        }
+    }
+
     @Test
     void listenerThatCannotBindFailsWithOneLine() throws Exception {
         Path notSocket = Files.createFile(dir.resolve("plain-file"));
