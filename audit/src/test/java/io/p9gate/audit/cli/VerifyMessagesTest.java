@@ -244,4 +244,30 @@ class VerifyMessagesTest {
         assertTrue(looped.oneLineError(), looped.err());
         assertTrue(looped.err().contains("checkpoints.jsonl is not a regular file"), looped.err());
     }
+
+    /**
+     * A segment that is a loop of symbolic links was named with the JDK's words ("Too many levels of symbolic links
+     * or unable to access attributes of symbolic link"), unlike every other loop the tools meet.
+     */
+    @Test
+    void aSegmentThatIsALoopOfLinksIsNamedAsOne() throws Exception {
+        Path segment = LogDirectory.segments(log).getLast();
+        Files.delete(segment);
+        Path other = tmp.resolve("loop-other");
+        Files.createSymbolicLink(other, segment);
+        Files.createSymbolicLink(segment, other);
+        for (String[] args : List.of(
+                new String[] {"verify", "--log", log.toString(), "--key", pub.toString()},
+                new String[] {"show", "--log", log.toString()},
+                new String[] {"stats", "--log", log.toString()})) {
+            CliRun r = CliRun.audit(args);
+            assertEquals(1, r.exit(), String.join(" ", args) + ": " + r.out() + r.err());
+            assertTrue(r.oneLineError(), r.err());
+            assertFalse(r.err().contains("unable to access attributes"), r.err());
+        }
+        CliRun verify = CliRun.audit("verify", "--log", log.toString(), "--key", pub.toString());
+        assertTrue(
+                verify.err().contains(segment + ": too many levels of symbolic links (a loop of links?)"),
+                verify.err());
+    }
 }
