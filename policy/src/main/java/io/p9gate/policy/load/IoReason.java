@@ -17,6 +17,7 @@ public final class IoReason {
         return switch (e) {
             case NoSuchFileException n -> "no such file";
             case AccessDeniedException a -> "permission denied";
+            case NotUtf8Exception n -> n.getMessage();
             case CharacterCodingException c -> "not UTF-8 text";
             case FileSystemException f when f.getReason() != null -> f.getReason();
             default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();

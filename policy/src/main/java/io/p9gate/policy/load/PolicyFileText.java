@@ -3,6 +3,9 @@ package io.p9gate.policy.load;
 import io.p9gate.audit.note.SmallFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
@@ -31,11 +34,22 @@ public final class PolicyFileText {
         }
     }
 
-    /** The file as UTF-8 text. @throws IOException as {@link #bytes}, or a byte sequence that is not UTF-8 */
+    /** The file as UTF-8 text. @throws IOException as {@link #bytes}, or {@link NotUtf8Exception} */
     public static String text(Path file) throws IOException {
-        return StandardCharsets.UTF_8
-                .newDecoder()
-                .decode(ByteBuffer.wrap(bytes(file)))
-                .toString();
+        return utf8(bytes(file));
+    }
+
+    /** @throws NotUtf8Exception at the first byte that does not decode (a truncated sequence at the end included) */
+    static String utf8(byte[] bytes) throws NotUtf8Exception {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length); // UTF-8 never has more characters than bytes
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder(); // reports malformed input
+        CoderResult result = decoder.decode(in, out, true);
+        if (result.isError()) {
+            out.flip();
+            throw new NotUtf8Exception(TextPosition.of(out, out.length()), bytes[in.position()]);
+        }
+        decoder.flush(out);
+        return out.flip().toString();
     }
 }

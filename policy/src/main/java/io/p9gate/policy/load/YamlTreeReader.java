@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.reader.ReaderException;
+import org.yaml.snakeyaml.reader.StreamReader;
 
 /** Reads one YAML document into a {@link YamlNode} tree, refusing duplicate keys and a second document. */
 public final class YamlTreeReader {
@@ -30,6 +32,8 @@ public final class YamlTreeReader {
         String text;
         try {
             text = PolicyFileText.text(file);
+        } catch (NotUtf8Exception e) {
+            throw new PolicyLoadException(new SourcePos(file, e.at().line(), e.at().column()), e.reason());
         } catch (IOException e) {
             throw new PolicyLoadException(new SourcePos(file, 0, 0), "cannot read: " + IoReason.of(e));
         }
@@ -47,6 +51,15 @@ public final class YamlTreeReader {
             }
             return root;
         } catch (StreamReadException e) {
+            int bad = e.getCause() instanceof ReaderException ? firstUnprintable(text) : -1;
+            if (bad >= 0) {
+                // SnakeYAML reports the character unmarked, and Jackson then places it at 1:1.
+                TextPosition at = TextPosition.of(text, bad);
+                throw new PolicyLoadException(
+                        new SourcePos(file, at.line(), at.column()),
+                        String.format(
+                                "YAML syntax: special characters are not allowed (U+%04X)", text.codePointAt(bad)));
+            }
             if (e.getCause() instanceof MarkedYAMLException m && UnclosedFlow.of(m) != null) {
                 throw UnclosedFlow.of(m).error(file, m);
             }
@@ -61,6 +74,16 @@ public final class YamlTreeReader {
         } catch (IOException e) {
             throw new PolicyLoadException(new SourcePos(file, 0, 0), "cannot read: " + IoReason.of(e));
         }
+    }
+
+    /** The index of the first character YAML may not hold (a NUL, a control character), or -1. */
+    private static int firstUnprintable(String text) {
+        for (int i = 0; i < text.length(); i += Character.charCount(text.codePointAt(i))) {
+            if (!StreamReader.isPrintable(text.codePointAt(i))) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private SourcePos pos(JsonLocation loc) {

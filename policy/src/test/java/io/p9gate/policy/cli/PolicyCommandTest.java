@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -374,13 +375,39 @@ class PolicyCommandTest {
     @Test
     void aBinaryOrMissingFileIsSaidInWords() throws Exception {
         Path binary = Files.write(dir.resolve("blob.yaml"), new byte[] {(byte) 0xff, (byte) 0xfe, 'a', ':', ' ', '1'});
-        for (String command : List.of("check", "test", "fmt")) {
+        for (String command : List.of("check", "test")) {
             CliRun r = CliRun.of(command, binary.toString());
             assertEquals(1, r.exit(), r.err());
-            assertTrue(r.err().contains(binary + ": cannot read: not UTF-8 text"), command + ": " + r.err());
+            assertTrue(r.err().contains(binary + ":1:1: not UTF-8 text (byte 0xff)"), command + ": " + r.err());
         }
+        CliRun fmt = CliRun.of("fmt", binary.toString());
+        assertEquals(1, fmt.exit(), fmt.err());
+        assertTrue(
+                fmt.err().contains(binary + ": cannot read: not UTF-8 text (byte 0xff at line 1, column 1)"),
+                fmt.err());
         CliRun missing = CliRun.of("fmt", dir.resolve("missing.yaml").toString());
         assertEquals(1, missing.exit(), missing.err());
         assertTrue(missing.err().endsWith("missing.yaml: cannot read: no such file\n"), missing.err());
+    }
+
+    /** A NUL or a byte that is not UTF-8 on line 2 was reported at 1:1 (or with no place at all). */
+    @Test
+    void aBadByteIsReportedWhereItIs() throws Exception {
+        Path nul = Files.write(dir.resolve("nul.yaml"), "vms:\n  a\0b: 1\n".getBytes(StandardCharsets.UTF_8));
+        Path control =
+                Files.write(dir.resolve("ctl.yaml"), "vms:\n  \u00e9\u0001: 1\n".getBytes(StandardCharsets.UTF_8));
+        byte[] latin1 = {'v', 'm', 's', ':', '\n', ' ', ' ', (byte) 0xc3, (byte) 0xa9, 'b', (byte) 0xe9, ':', ' ', '1'};
+        Path notUtf8 = Files.write(dir.resolve("latin1.yaml"), latin1);
+        for (String command : List.of("check", "test")) {
+            CliRun r = CliRun.of(command, nul.toString());
+            assertEquals(1, r.exit(), r.err());
+            assertTrue(r.err().contains(nul + ":2:4: "), command + ": " + r.err());
+            assertTrue(r.err().contains("U+0000"), command + ": " + r.err());
+            CliRun c = CliRun.of(command, control.toString());
+            assertTrue(c.err().contains(control + ":2:4: "), command + ": " + c.err());
+            CliRun u = CliRun.of(command, notUtf8.toString());
+            assertEquals(1, u.exit(), u.err());
+            assertTrue(u.err().contains(notUtf8 + ":2:5: not UTF-8 text (byte 0xe9)"), command + ": " + u.err());
+        }
     }
 }
