@@ -178,8 +178,16 @@ final class DemoCommand implements Callable<Integer> {
         out.println("check that it enforces its policy (compliance suite, reports in " + scratch.resolve("compliance")
                 + "):");
         out.println("  " + complianceCommand(scratch));
-        out.println("Ctrl-C stops the demo" + (keep ? "." : " and deletes the scratch copy (--keep keeps it)."));
+        out.println(stopLine(scratch, keep));
         out.flush();
+    }
+
+    /** The last line of the announcement: what Ctrl-C does to the scratch copy, and where a kept one stays. */
+    static String stopLine(Path scratch, boolean keep) {
+        return keep
+                ? "Ctrl-C stops the demo and keeps the scratch copy " + scratch
+                        + " (its audit log can still be verified)."
+                : "Ctrl-C stops the demo and deletes the scratch copy (--keep keeps it).";
     }
 
     /** The one command that runs the compliance suite against the demo (docs/compliance.md). */

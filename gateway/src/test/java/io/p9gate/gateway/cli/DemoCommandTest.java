@@ -78,6 +78,18 @@ class DemoCommandTest {
         assertEquals(scratch.resolve("audit.pub"), run.matchedOptionValue("--audit-pub", null));
     }
 
+    /** What the demo prints last, with and without --keep, is what docs/cli.md shows (it did not say --keep's). */
+    @Test
+    void theLastLineIsTheOneTheDocsShow() throws Exception {
+        String docs = Files.readString(Path.of("../docs/cli.md"));
+        Path scratch = Path.of("/tmp/p9gate-demo-1234567");
+        for (boolean keep : new boolean[] {false, true}) {
+            String line = DemoCommand.stopLine(scratch, keep);
+            assertTrue(docs.contains("\n   " + line + "\n"), "docs/cli.md shows: " + line);
+        }
+        assertTrue(DemoCommand.stopLine(scratch, true).contains(scratch.toString()), "a kept copy is named");
+    }
+
     @Test
     void badPortIsOneUsageLine() {
         StringWriter out = new StringWriter();
