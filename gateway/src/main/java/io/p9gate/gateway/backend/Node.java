@@ -16,6 +16,12 @@ public final class Node implements AutoCloseable {
     private final FileKey key;
     /** Its share-relative path and the {@link RenameEpoch} of its share under which it was true; null until learned. */
     private volatile KnownPath known;
+    /**
+     * Set when the last reference is given back: a request may still hold the node after a clunk or the session's
+     * end released it (it read the node from its fid before), and a path it learns then would be charged with no
+     * close left to give it back.
+     */
+    private boolean closed;
 
     /** A remembered path and the VM allowance its bytes are charged to. */
     private record KnownPath(String path, long epoch, Allowance chargedTo, long bytes) {}
@@ -28,7 +34,7 @@ public final class Node implements AutoCloseable {
         Fd held = type == FileType.REGULAR ? fd : null;
         OpenInodes.opened(key, held);
         fd.beforeClose(() -> {
-            forgetPath();
+            forgetForGood();
             OpenInodes.closed(key, held);
         });
     }
@@ -80,15 +86,25 @@ public final class Node implements AutoCloseable {
      * Remembers {@code path}, charged to the VM whose request learned it ({@link VmBudget#rememberedPaths}): a
      * guest's path may be megabytes deep, and fids holding such paths by the thousand ran the heap out for every
      * VM (adversarial.DeepPathFidMemoryAttackTest). Past the VM's allowance nothing is remembered and the path
-     * is asked of the kernel at each request, as after a rename.
+     * is asked of the kernel at each request, as after a rename. A closed handle learns nothing: its charge would
+     * never be given back.
      */
     synchronized void learnPath(String path, long epoch) {
         forgetPath();
+        if (closed) {
+            return;
+        }
         Allowance allowance = VmBudget.current().rememberedPaths();
         long bytes = 2L * path.length(); // a String's characters, at worst two bytes each
         if (allowance.tryAcquire(bytes)) {
             known = new KnownPath(path, epoch, allowance, bytes);
         }
+    }
+
+    /** The last reference is gone: what is remembered is given back, and nothing is remembered again. */
+    private synchronized void forgetForGood() {
+        closed = true;
+        forgetPath();
     }
 
     private synchronized void forgetPath() {

@@ -57,6 +57,29 @@ class RememberedPathBudgetTest {
         });
     }
 
+    /**
+     * A request reads its fid's handle, asks the kernel its path, and a Tclunk (or the session's end) gives back the
+     * last reference before the request remembers the answer: the path must not be charged, since no close is left
+     * to give it back. Before, each such race kept the path's bytes charged to the VM for good (6 for "abc").
+     */
+    @Test
+    void aPathLearnedAfterTheLastCloseIsNotCharged() throws Exception {
+        Files.createDirectories(tmp.resolve("share").resolve("abc"));
+        VmBudget vm = withFids(1);
+        ScopedValue.where(VmBudget.CURRENT, vm).call(() -> {
+            long epoch = share.renames().now();
+            Node held;
+            try (Node root = share.root()) {
+                held = share.lookup(root, "abc");
+            }
+            held.close(); // the clunk: the last reference
+            held.learnPath("abc", epoch); // the request that asked the kernel before it
+            assertEquals(0, vm.rememberedPaths().used(), "nothing held by a closed handle");
+            assertNull(held.pathAt(epoch), "a closed handle remembers nothing");
+            return null;
+        });
+    }
+
     static VmBudget withFids(long fids) {
         Limits u = Limits.UNLIMITED;
         return new VmBudget(
