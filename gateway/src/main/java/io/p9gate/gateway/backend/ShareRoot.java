@@ -807,25 +807,6 @@ public final class ShareRoot implements AutoCloseable {
     }
 
     /**
-     * Finds the directory entry that names {@code node} now, by walking its current path from
-     * the root with confined lookups and checking that the entry is still the same inode.
-     */
-    public Location locate(Node node) throws P9Exception {
-        if (isRoot(node)) {
-            throw new P9Exception(Errno.EBUSY, "the share root has no parent entry");
-        }
-        try {
-            return locateAt(node, relativePath(node));
-        } catch (P9Exception e) {
-            if (e.errno() != Errno.ENOENT) {
-                throw e;
-            }
-            // The remembered path may predate a move by the host: ask the kernel where the file is now.
-            return locateAt(node, currentPath(node));
-        }
-    }
-
-    /**
      * The directory entry at {@code path}, the share path a request on {@code node} was decided on, if it still names
      * that file. Trename and Tremove act here, never where the file may have gone since the decision: a file the host
      * or another VM moved into a hidden or read-only subtree in between must not be renamed or unlinked from there.

@@ -111,7 +111,7 @@ class ShareRootTest {
                 buf.get(0, got);
                 assertArrayEquals("hello".getBytes(StandardCharsets.UTF_8), got);
             }
-            try (ShareRoot.Location at = share.locate(f)) {
+            try (ShareRoot.Location at = share.locate(f, share.currentPath(f))) {
                 assertEquals("f.txt", at.name());
                 assertEquals("moved/b", share.relativePath(at.parent()));
             }
