@@ -244,7 +244,7 @@ public final class Entries {
         } catch (P9Exception e) {
             return null; // a directory that cannot be placed is no place to look for the file later
         }
-        return dirPath.isEmpty() ? name : dirPath + "/" + name;
+        return ShareRoot.childPath(dirPath, name);
     }
 
     /**

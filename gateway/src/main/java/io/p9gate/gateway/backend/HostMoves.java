@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Renames and unlinks made on the host, not through the gateway, told to the shares whose remembered paths they may
@@ -129,6 +130,13 @@ final class HostMoves {
             this.shares = new ShareRoot[] {share};
         }
 
+        /** What happened in the directory may have moved a path through it: the shares learn theirs again. */
+        void advanceShares() {
+            for (ShareRoot share : shares) {
+                share.renames().advance();
+            }
+        }
+
         boolean has(ShareRoot share) {
             for (ShareRoot s : shares) {
                 if (s == share) {
@@ -231,7 +239,7 @@ final class HostMoves {
      * Tests: held, the reader stops before handling the events it has read, so that those queued meanwhile stay in
      * the kernel's queue, where identical adjacent ones are merged.
      */
-    static final java.util.concurrent.locks.ReentrantLock holdForTests = new java.util.concurrent.locks.ReentrantLock();
+    static final ReentrantLock holdForTests = new ReentrantLock();
 
     /** Tests: no directory can be watched from now on, as when {@code fs.inotify.max_user_watches} is reached. */
     static volatile boolean refusingForTests;
@@ -265,9 +273,7 @@ final class HostMoves {
             change.make();
         } catch (P9Exception | RuntimeException e) {
             if (!moves.own.remove(mine)) {
-                for (ShareRoot share : watch.shares) {
-                    share.renames().advance();
-                }
+                watch.advanceShares();
             }
             throw e;
         }
@@ -441,9 +447,7 @@ final class HostMoves {
                 forget(watch);
             }
         }
-        for (ShareRoot share : watch.shares) {
-            share.renames().advance();
-        }
+        watch.advanceShares();
     }
 
     /** The watch is gone (its directory removed, unmounted, or the watch removed): its directory is unwatched. */

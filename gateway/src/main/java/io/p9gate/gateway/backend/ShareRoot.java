@@ -240,6 +240,11 @@ public final class ShareRoot implements AutoCloseable {
         return watchesMoves && !HostMoves.watch(this, dir) ? UNWATCHED : epoch;
     }
 
+    /** The share path of {@code name} in the directory at share path {@code dir} ("" for the root). */
+    static String childPath(String dir, String name) {
+        return dir.isEmpty() ? name : dir + "/" + name;
+    }
+
     /** Looks up one name in {@code dir}; "." is the directory itself, ".." never leaves the share. */
     public Node lookup(Node dir, String name) throws P9Exception {
         return find(dir, name).node();
@@ -282,7 +287,7 @@ public final class ShareRoot implements AutoCloseable {
         }
         String dirPath = isRoot(dir) ? "" : dir.pathAt(epoch);
         if (dirPath != null) {
-            child.learnPath(dirPath.isEmpty() ? name : dirPath + "/" + name, epoch);
+            child.learnPath(childPath(dirPath, name), epoch);
         }
     }
 
