@@ -122,33 +122,45 @@ class Body:
 
 
 def qid(b):
-    qtype, _version, path = b.int(1), b.int(4), b.int(8)
-    return "%x:%x" % (qtype, path)
+    """type[1] version[4] path[8]; the type (0x80 directory, 0x02 symlink, 0 file) is what servers agree on."""
+    qtype, _version, _path = b.int(1), b.int(4), b.int(8)
+    return "q%x" % qtype
 
 
 def rreaddir(b):
+    """count[4] then entries: qid[13] offset[8] type[1] name[s]; the dirent type must agree with the qid's."""
     data, entries = Body(b.take(b.int(4))), []
     while data.pos < len(data.data):
-        qid(data); data.int(8); data.int(1)
-        entries.append(data.str())
+        q = qid(data); data.int(8); dtype = data.int(1)
+        name = data.str()
+        if (q == "q80") != (dtype == 4):
+            raise ValueError("entry %r: qid %s but d_type %d" % (name, q, dtype))
+        entries.append(name)
     return "entries=" + ",".join(sorted(entries))
 
 
 def rgetattr(b):
     """valid qid mode uid gid nlink rdev size blksize blocks atime mtime ctime btime gen data_version"""
-    b.int(8); qid(b)
+    b.int(8); q = qid(b)
     mode, uid, gid = b.int(4), b.int(4), b.int(4)
-    b.int(8); rdev, size = b.int(8), b.int(8)
-    b.int(8); b.int(8)
+    nlink, rdev, size = b.int(8), b.int(8), b.int(8)
+    b.int(8); blocks = b.int(8)
     atime, mtime = (b.int(8), b.int(8)), (b.int(8), b.int(8))
     for _ in range(6): b.int(8)
-    return "mode=%o uid=%d gid=%d rdev=%d size=%d atime=%s mtime=%s" % (
-        mode, uid, gid, rdev, size, when(atime), when(mtime))
+    return "%s mode=%o uid=%d gid=%d nlink=%d rdev=%d size=%d blocks=%d atime=%s mtime=%s" % (
+        q, mode, uid, gid, nlink, rdev, size, blocks, when(atime), when(mtime))
 
 
 def when(time):
     """A time a probe set (before 2017) as sec.nsec; the server's own clock as "now", to compare servers."""
     return "%d.%d" % time if time[0] < 1500000000 else "now"
+
+
+def rstatfs(b):
+    """type[4] bsize[4] blocks[8] bfree[8] bavail[8] files[8] ffree[8] fsid[8] namelen[4]"""
+    fstype, bsize, blocks = b.int(4), b.int(4), b.int(8)
+    b.int(8); b.int(8); files = b.int(8); b.int(8); b.int(8)
+    return "type=%x bsize=%d blocks=%d files=%d namelen=%d" % (fstype, bsize, blocks, files, b.int(4))
 
 
 def rgetlock(b):
@@ -160,13 +172,13 @@ def rgetlock(b):
 REPLIES = {
     "Rlerror": lambda b: ERRNO.get(b.int(4), "errno?"),
     "Rversion": lambda b: "%d %s" % (b.int(4), b.str()),
-    "Rattach": lambda b: qid(b) and "",
-    "Rwalk": lambda b: "nwqid=%d" % len([qid(b) for _ in range(b.int(2))]),
-    "Rlopen": lambda b: (qid(b), b.int(4)) and "",
-    "Rlcreate": lambda b: (qid(b), b.int(4)) and "",
-    "Rsymlink": lambda b: qid(b) and "",
-    "Rmknod": lambda b: qid(b) and "",
-    "Rmkdir": lambda b: qid(b) and "",
+    "Rattach": qid,
+    "Rwalk": lambda b: (lambda qids: "nwqid=%d %s" % (len(qids), ",".join(qids)))([qid(b) for _ in range(b.int(2))]),
+    "Rlopen": lambda b: [qid(b), b.int(4)][0],  # the iounit is the server's choice
+    "Rlcreate": lambda b: [qid(b), b.int(4)][0],
+    "Rsymlink": qid,
+    "Rmknod": qid,
+    "Rmkdir": qid,
     "Rreadlink": lambda b: (lambda target: target if len(target) <= 64 else "%d bytes" % len(target))(b.str()),
     "Rgetattr": rgetattr,
     "Rxattrwalk": lambda b: "size=%d" % b.int(8),
@@ -175,7 +187,7 @@ REPLIES = {
     "Rwrite": lambda b: "count=%d" % b.int(4),
     "Rlock": lambda b: "status=%d" % b.int(1),
     "Rgetlock": rgetlock,
-    "Rstatfs": lambda b: [b.int(4), b.int(4)] + [b.int(8) for _ in range(6)] + [b.int(4)] and "",
+    "Rstatfs": rstatfs,
 }
 NAMES = {v + 1: "R" + k for k, v in T.items()}
 
@@ -382,7 +394,7 @@ def in_flight(run):
     opening, after = run.tag(), run.tag()
     run.replies(c, "Tversion behind a request in flight", frame(T["lopen"], opening, tlopen(1, O_RDWR)[1])
                 + frame(T["version"], NOTAG, tversion(8192)[1]) + frame(T["getattr"], after, tgetattr(1)[1]), 3,
-                "%d:Rlopen | %d:Rversion 8192 9P2000.L | %d:Rlerror EBADF" % (opening, NOTAG, after), opening)
+                "%d:Rlopen q0 | %d:Rversion 8192 9P2000.L | %d:Rlerror EBADF" % (opening, NOTAG, after), opening)
     c.close()
 
 

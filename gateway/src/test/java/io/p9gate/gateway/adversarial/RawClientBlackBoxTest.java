@@ -55,6 +55,7 @@ class RawClientBlackBoxTest {
                     "fields: getlock 0+100 from there",
                     "F_GETLK answers the conflicting lock's range; diod the one asked"),
             Map.entry("fields: getlock 40+10 from there", "no conflict is F_UNLCK; diod answers the type asked"),
+            Map.entry("statfs", "the host file system's type, as QEMU's 9p; diod answers V9FS_MAGIC"),
             Map.entry("xattrcreate 2^40 bytes", "E2BIG as setxattr(2); diod ENOMEM"),
             Map.entry("walk to w/f again", "newfid 4 still in use after the refused Txattrcreate; diod replaces it"),
             Map.entry("write 8 bytes to a 4-byte xattr", "past the announced size is EFBIG (docs/filesystem.md)"),
