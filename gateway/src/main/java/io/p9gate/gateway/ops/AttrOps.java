@@ -12,6 +12,9 @@ import io.p9gate.gateway.proto.TMessage.Tstatfs;
 
 /** Tgetattr, Tsetattr, Tstatfs, Treadlink. */
 final class AttrOps {
+    /** size[4] type[1] tag[2] and the target's length[2] before its bytes in Rreadlink. */
+    private static final int RREADLINK_HEADER = 4 + 1 + 2 + 2;
+
     private final OpsContext ctx;
 
     AttrOps(OpsContext ctx) {
@@ -36,6 +39,7 @@ final class AttrOps {
 
     Rreadlink readlink(Treadlink t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
-        return new Rreadlink(ctx.fs().readlink(fid.who(), fid.handle()));
+        int max = ctx.connection().msize() - RREADLINK_HEADER;
+        return new Rreadlink(ctx.fs().readlink(fid.who(), fid.handle(), max));
     }
 }
