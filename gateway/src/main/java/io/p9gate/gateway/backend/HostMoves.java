@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,9 +37,13 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>A share watches at most {@link #cap} directories: past that its watches are all removed and its counter
  * advanced, so its handles learn their paths again, watching the directories along them anew (a guest's walk over a
- * large tree costs it its own handles' paths once per {@code cap} new directories, never another share's). A
- * directory that cannot be watched (no inotify, {@code fs.inotify.max_user_watches} reached) covers nothing: the
- * handles beneath it remember no path and ask the kernel at each request, as a handle past its path budget does.
+ * large tree costs it its own handles' paths once per {@code cap} new directories, never another share's). The
+ * gateway's watches ({@link #maxWatches}) are shared fairly between the VMs that hold some: a VM may use what the
+ * others leave, but once all are held, a VM within its {@link #fairPart} takes its next watch from the VM most over
+ * its part (that VM's largest share starts over), and a VM at its part starts one of its own shares over. A VM that
+ * connects after another took every watch thus still gets its part. A directory that cannot be watched (no inotify,
+ * {@code fs.inotify.max_user_watches} reached) covers nothing: the handles beneath it remember no path and ask the
+ * kernel at each request, as a handle past its path budget does.
  */
 final class HostMoves {
     static final int IN_MOVED_FROM = 0x40;
@@ -74,6 +80,12 @@ final class HostMoves {
 
     static final int MAX_WATCHES = 8192;
 
+    /**
+     * The least fair part of a VM, however many VMs watch: enough for the directories along a few deep paths, so that
+     * a gateway serving more VMs than it has watches for does not start shares over at every walk.
+     */
+    static final int LEAST_FAIR_PART = 64;
+
     /** Started by the first share that watches: a gateway whose policies decide nothing by path has no watcher. */
     private static volatile HostMoves watcher;
 
@@ -81,8 +93,14 @@ final class HostMoves {
 
     private final int fd;
     private final Map<FileKey, Watch> byDir = new ConcurrentHashMap<>();
-    /** Directories each share watches (guarded by this). */
-    private final Map<ShareRoot, Integer> counts = new IdentityHashMap<>();
+    /** Directories each share watches, and for which VM (guarded by this). */
+    private final Map<ShareRoot, Held> held = new IdentityHashMap<>();
+
+    /**
+     * Watches removed by {@link #drop}, forgotten at once so that their place is free, whose IN_IGNORED is still to
+     * be read: their events are nobody's (an unknown descriptor would advance every share).
+     */
+    private final Set<Integer> removed = ConcurrentHashMap.newKeySet();
 
     private final Map<Integer, Watch> byWd = new ConcurrentHashMap<>();
     /** The shares that watch: every one forgets its paths when events were lost. */
@@ -110,6 +128,16 @@ final class HostMoves {
      * one VM left the host's own services none. Past it, directories go unwatched (their handles ask the kernel).
      */
     private volatile int maxWatches = hostWatchLimit() / 2;
+
+    /** The directories one share watches, for the VM whose request made it watch the first. */
+    private static final class Held {
+        final String vm;
+        int dirs;
+
+        Held(String vm) {
+            this.vm = vm;
+        }
+    }
 
     /** {@code event}: {@link #IN_MOVED_FROM} for a rename, {@link #IN_DELETE} for an unlink. */
     private record Own(int wd, int event, String name) {}
@@ -195,11 +223,9 @@ final class HostMoves {
     }
 
     private synchronized boolean add(ShareRoot share, Node dir) {
-        if (counts.getOrDefault(share, 0) >= cap()) {
-            // Start over: every watch of the share removed first, then its counter advanced, so no path learned
-            // through a directory it no longer watches is used; its handles learn theirs again, watching anew.
-            drop(share);
-            share.renames().advance();
+        String vm = VmBudget.current().vm();
+        if (dirsOf(share) >= cap()) {
+            startOver(share);
         }
         Watch known = byDir.get(dir.key());
         if (known != null) {
@@ -207,11 +233,11 @@ final class HostMoves {
                 ShareRoot[] more = Arrays.copyOf(known.shares, known.shares.length + 1);
                 more[more.length - 1] = share;
                 known.shares = more;
-                counts.merge(share, 1, Integer::sum);
+                held.computeIfAbsent(share, s -> new Held(vm)).dirs++;
             }
             return true;
         }
-        if (refusingForTests || byWd.size() >= maxWatches) {
+        if (refusingForTests || (byWd.size() >= maxWatches && !makeRoom(vm))) {
             return false;
         }
         try {
@@ -222,11 +248,60 @@ final class HostMoves {
             Watch watch = new Watch(wd, share);
             byWd.put(wd, watch);
             byDir.put(dir.key(), watch);
-            counts.merge(share, 1, Integer::sum);
+            held.computeIfAbsent(share, s -> new Held(vm)).dirs++;
             return true;
         } catch (P9Exception e) {
             return false; // ENOSPC (max_user_watches), EACCES, ...: covers nothing
         }
+    }
+
+    /**
+     * Every watch of {@code share} removed first, then its counter advanced, so no path learned through a directory
+     * it no longer watches is used; its handles learn theirs again, watching anew.
+     */
+    private void startOver(ShareRoot share) {
+        drop(share);
+        share.renames().advance();
+    }
+
+    private int dirsOf(ShareRoot share) {
+        Held h = held.get(share);
+        return h == null ? 0 : h.dirs;
+    }
+
+    /**
+     * Every watch is held and {@code vm} needs one more: a VM at its fair part starts its own largest share over;
+     * one within it takes the place from the VM most over its part, whose largest share starts over. No VM over its
+     * part (a floor above an even split): nothing is taken, the directory goes unwatched.
+     */
+    private boolean makeRoom(String vm) {
+        Map<String, Integer> byVm = new HashMap<>();
+        held.values().forEach(h -> byVm.merge(h.vm, h.dirs, Integer::sum));
+        byVm.putIfAbsent(vm, 0);
+        int part = fairPart(byVm.size());
+        String giver = vm;
+        if (byVm.get(vm) < part) {
+            giver = byVm.entrySet().stream()
+                    .filter(e -> e.getValue() > part)
+                    .max(Map.Entry.comparingByValue())
+                    .map(Map.Entry::getKey)
+                    .orElse(null);
+        }
+        if (giver == null) {
+            return false;
+        }
+        String from = giver;
+        held.entrySet().stream()
+                .filter(e -> e.getValue().vm.equals(from))
+                .max(Comparator.comparingInt(e -> e.getValue().dirs))
+                .map(Map.Entry::getKey)
+                .ifPresent(this::startOver);
+        return byWd.size() < maxWatches;
+    }
+
+    /** Each of {@code vms} VMs that watch may hold this many of the gateway's watches once all are held. */
+    private int fairPart(int vms) {
+        return Math.max(LEAST_FAIR_PART, maxWatches / vms);
     }
 
     /** The cap of the VM whose request adds a watch: {@link #MIN_WATCHES}..{@link #MAX_WATCHES}, its fids. */
@@ -251,7 +326,7 @@ final class HostMoves {
             return 0;
         }
         synchronized (moves) {
-            return moves.counts.getOrDefault(share, 0);
+            return moves.dirsOf(share);
         }
     }
 
@@ -338,16 +413,19 @@ final class HostMoves {
     }
 
     private synchronized void drop(ShareRoot share) {
-        counts.remove(share);
+        held.remove(share);
         for (Watch watch : List.copyOf(byWd.values())) {
             if (watch.has(share)) {
                 watch.shares =
                         Arrays.stream(watch.shares).filter(s -> s != share).toArray(ShareRoot[]::new);
                 if (watch.shares.length == 0) {
+                    // Its place free now, for the request that may be making room; its last events are nobody's.
+                    removed.add(watch.wd);
+                    forget(watch);
                     try {
-                        LinuxSyscalls.inotifyRmWatch(fd, watch.wd); // its IN_IGNORED releases it
+                        LinuxSyscalls.inotifyRmWatch(fd, watch.wd);
                     } catch (P9Exception e) {
-                        forget(watch);
+                        // already removed by the kernel (its directory gone): its IN_IGNORED is queued all the same
                     }
                 }
             }
@@ -427,7 +505,14 @@ final class HostMoves {
             // Events were lost: any watched directory may have moved, and an own change's event may be among them,
             // whose credit would take the host's next event of that name.
             own.clear();
+            removed.clear(); // their IN_IGNORED may be among those lost; one read later only advances every share
             advanceAll();
+            return;
+        }
+        if (removed.contains(wd)) {
+            if ((mask & IN_IGNORED) != 0) {
+                removed.remove(wd);
+            }
             return;
         }
         CountDownLatch barrier = (mask & IN_IGNORED) != 0 ? barriers.remove(wd) : null;
@@ -455,7 +540,10 @@ final class HostMoves {
         if (byWd.remove(watch.wd, watch)) {
             byDir.values().remove(watch);
             for (ShareRoot share : watch.shares) {
-                counts.computeIfPresent(share, (s, n) -> n == 1 ? null : n - 1);
+                Held h = held.get(share);
+                if (h != null && --h.dirs == 0) {
+                    held.remove(share);
+                }
             }
         }
     }
