@@ -344,6 +344,9 @@ final class HostMoves {
         }
         Own mine = new Own(watch.wd, event, name);
         moves.own.add(mine);
+        if (moves.byWd.get(watch.wd) != watch) {
+            moves.own.remove(mine); // the watch went meanwhile: no event of it will take the note
+        }
         try {
             change.make();
         } catch (P9Exception | RuntimeException e) {
@@ -539,6 +542,9 @@ final class HostMoves {
     private void forget(Watch watch) {
         if (byWd.remove(watch.wd, watch)) {
             byDir.values().remove(watch);
+            // No event of the watch comes after its IN_IGNORED (or its removal here): a note left would wait for
+            // whatever watch gets its descriptor again and pass an event of that one for the gateway's own.
+            own.removeIf(o -> o.wd() == watch.wd);
             for (ShareRoot share : watch.shares) {
                 Held h = held.get(share);
                 if (h != null && --h.dirs == 0) {
