@@ -304,6 +304,13 @@ public final class Entries {
             if (replace) {
                 HostMoves.renamedAway(oldDir, oldName); // onto a link of the same file: nothing done, no event
             }
+            if (share.remembersLinks()) {
+                // A file linked at the old name is found at the new one, as after a rename through its handle.
+                String from = placedName(oldDir, oldName);
+                if (from != null) {
+                    share.renamedFrom(from, placedName(newDir, newName));
+                }
+            }
         } finally {
             OpenShares.renaming(share, oldDir, newDir);
         }

@@ -37,6 +37,27 @@ final class LinkedNames {
         }
     }
 
+    /**
+     * The entry at share path {@code from} was renamed by name to {@code to} (null: a place that cannot be named):
+     * a file remembered at {@code from} is looked for there.
+     */
+    synchronized void renamedFrom(String from, String to) {
+        for (var it = byFile.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<FileKey, String> e = it.next();
+            if (e.getValue().equals(from)) {
+                if (to == null || to.length() > LONGEST) {
+                    it.remove();
+                } else {
+                    e.setValue(to);
+                }
+            }
+        }
+    }
+
+    synchronized boolean isEmpty() {
+        return byFile.isEmpty();
+    }
+
     /** The share path {@code file} was last linked at through this share, or null. */
     synchronized String lastOf(FileKey file) {
         return byFile.get(file);

@@ -666,6 +666,19 @@ public final class ShareRoot implements AutoCloseable {
         linked.renamed(file.key(), path);
     }
 
+    /** Whether any file is remembered where it was linked through this share ({@link #linkedAt}). */
+    boolean remembersLinks() {
+        return !linked.isEmpty();
+    }
+
+    /**
+     * Notes that the entry at share path {@code from} was just renamed by name to {@code to} (null where the new
+     * place cannot be named): a file remembered at {@code from} ({@link #linkedAt}) is looked for at {@code to}.
+     */
+    void renamedFrom(String from, String to) {
+        linked.renamedFrom(from, to);
+    }
+
     /**
      * Whether the entry at {@code path} is {@code node}. The kernel ends an unlinked file's path with " (deleted)",
      * and a guest may end a name with it too: cut as the kernel's mark whatever the name, it had a file
