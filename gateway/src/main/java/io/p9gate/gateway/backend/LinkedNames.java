@@ -39,16 +39,19 @@ final class LinkedNames {
 
     /**
      * The entry at share path {@code from} was renamed by name to {@code to} (null: a place that cannot be named):
-     * a file remembered at {@code from} is looked for there.
+     * a file remembered at {@code from}, or beneath it (a directory renamed), is looked for there.
      */
     synchronized void renamedFrom(String from, String to) {
+        String beneath = from + "/";
         for (var it = byFile.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<FileKey, String> e = it.next();
-            if (e.getValue().equals(from)) {
-                if (to == null || to.length() > LONGEST) {
+            String path = e.getValue();
+            if (path.equals(from) || path.startsWith(beneath)) {
+                String moved = to == null ? null : to + path.substring(from.length());
+                if (moved == null || moved.length() > LONGEST) {
                     it.remove();
                 } else {
-                    e.setValue(to);
+                    e.setValue(moved);
                 }
             }
         }

@@ -35,15 +35,33 @@ class LinkedNameRenamedByNameTest {
 
     @Test
     void aLinkRenamedByNameIsWhereItsFileIsLookedFor() throws Exception {
+        assertEquals("pub/h", placedAfterLinkUnlinkAndRename("", "g", "h"), "the handle placed where its file is");
+    }
+
+    /** The directory the link is in renamed by name ({@code mv sub sub2}): the file is looked for beneath it. */
+    @Test
+    void aLinkWhoseDirectoryIsRenamedByNameIsFollowed() throws Exception {
+        Files.createDirectories(tmp.resolve("share/pub/sub"));
+        assertEquals(
+                "pub/sub2/g",
+                placedAfterLinkUnlinkAndRename("sub", "sub", "sub2"),
+                "the handle placed where its file is");
+    }
+
+    /**
+     * pub/f linked as g in pub or in its directory {@code in}, pub/f unlinked, then {@code from} renamed to {@code to}
+     * in pub by name: where the handle of pub/f is placed.
+     */
+    private String placedAfterLinkUnlinkAndRename(String in, String from, String to) throws Exception {
         Entries entries = new Entries(share);
         try (Node root = share.root();
                 Node pub = share.lookup(root, "pub");
+                Node linkDir = in.isEmpty() ? share.lookup(root, "pub") : share.lookup(pub, in);
                 Node f = share.lookup(pub, "f")) {
-            entries.link(f, pub, "g");
+            entries.link(f, linkDir, "g");
             entries.unlinkAt(pub, "f", false);
-            entries.renameAt(pub, "g", pub, "h", false);
-
-            assertEquals("pub/h", share.placedPath(f), "the handle placed where its file is now");
+            entries.renameAt(pub, from, pub, to, false);
+            return share.placedPath(f);
         }
     }
 }
