@@ -296,14 +296,12 @@ public final class Entries {
                     oldDir,
                     oldName,
                     HostMoves.IN_MOVED_FROM,
+                    replace, // onto a link of the same file: nothing done, no event
                     () -> oldDir.use(ofd -> newDir.use(nfd -> {
                         LinuxSyscalls.renameat2(
                                 ofd, oldName, nfd, newName, replace ? 0 : LinuxSyscalls.RENAME_NOREPLACE);
                         return null;
                     })));
-            if (replace) {
-                HostMoves.renamedAway(oldDir, oldName); // onto a link of the same file: nothing done, no event
-            }
             if (share.remembersLinks()) {
                 // A file linked at the old name is found at the new one, as after a rename through its handle.
                 String from = placedName(oldDir, oldName);

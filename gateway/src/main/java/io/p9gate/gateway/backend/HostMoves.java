@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
 
 /**
  * Renames and unlinks made on the host, not through the gateway, told to the shares whose remembered paths they may
@@ -114,12 +115,17 @@ final class HostMoves {
      * tell no move by the host (each advances what it must itself), and every unlink in a watched directory made each
      * handle of the share ask the kernel again, with one lookup per level. Present or not, never counted: the kernel
      * merges identical events queued back to back (two unlinks of one name, a create between them), so a count could
-     * keep a credit no event takes, and the host's next unlink of that name would pass for the gateway's own. Two own
-     * changes of one name under way at once may thus leave one event unmatched, which advances the counters (safe).
+     * keep a credit no event takes, and the host's next unlink of that name would pass for the gateway's own. Own
+     * changes of one name in one directory are made one at a time ({@link #own}); one whose event is left unmatched
+     * only advances the counters (safe).
      */
     private final Set<Own> own = ConcurrentHashMap.newKeySet();
 
     private volatile boolean broken;
+
+    /** The gateway's changes of one name in one watched directory, one at a time ({@link #own}); by stripe. */
+    private final ReentrantLock[] changing =
+            Stream.generate(ReentrantLock::new).limit(64).toArray(ReentrantLock[]::new);
 
     /**
      * The most watches this gateway holds at once: half of {@code fs.inotify.max_user_watches}, which counts every
@@ -316,6 +322,15 @@ final class HostMoves {
      */
     static final ReentrantLock holdForTests = new ReentrantLock();
 
+    /** Tests: run after a rename that may replace its destination, before its source name is looked at. */
+    static volatile Runnable beforeRenameCheckForTests;
+
+    /** Tests: whether {@code thread} waits to make a change of a name another change of it is making. */
+    static boolean waitingForTests(Thread thread) {
+        HostMoves moves = watcher;
+        return moves != null && Arrays.stream(moves.changing).anyMatch(lock -> lock.hasQueuedThread(thread));
+    }
+
     /** Tests: no directory can be watched from now on, as when {@code fs.inotify.max_user_watches} is reached. */
     static volatile boolean refusingForTests;
 
@@ -336,6 +351,21 @@ final class HostMoves {
      * name seen meanwhile may have been the host's: the shares watching {@code dir} forget.
      */
     static void own(Node dir, String name, int event, Change change) throws P9Exception {
+        own(dir, name, event, false, change);
+    }
+
+    /**
+     * As {@link #own(Node, String, int, Change)}; {@code replacing}: a rename that may replace its destination.
+     * rename(2) of a name onto a hard link of the same file does nothing and queues no event, so its note would wait
+     * for the host's next move of that name and pass it for the gateway's own (a VM's Tlink then Trenameat onto the
+     * link). The name still there after it withdraws the note; made anew meanwhile, its rename's event, unmatched,
+     * only advances the counters. One statx, in watched directories only.
+     *
+     * <p>The gateway's changes of one name in one directory are made one at a time (by stripe): an unlink of the
+     * name by another request between the rename and that look would make a rename that did nothing look like one
+     * that moved the name, and its note would stay for the host's move.
+     */
+    static void own(Node dir, String name, int event, boolean replacing, Change change) throws P9Exception {
         HostMoves moves = watcher;
         Watch watch = moves == null ? null : moves.byDir.get(dir.key());
         if (watch == null) {
@@ -343,41 +373,43 @@ final class HostMoves {
             return;
         }
         Own mine = new Own(watch.wd, event, name);
-        moves.own.add(mine);
-        if (moves.byWd.get(watch.wd) != watch) {
-            moves.own.remove(mine); // the watch went meanwhile: no event of it will take the note
-        }
+        ReentrantLock changing = moves.changing[Math.floorMod(31 * watch.wd + name.hashCode(), moves.changing.length)];
+        changing.lock();
         try {
-            change.make();
-        } catch (P9Exception | RuntimeException e) {
-            if (!moves.own.remove(mine)) {
-                watch.advanceShares();
+            moves.own.add(mine);
+            if (moves.byWd.get(watch.wd) != watch) {
+                moves.own.remove(mine); // the watch went meanwhile: no event of it will take the note
             }
-            throw e;
+            try {
+                change.make();
+            } catch (P9Exception | RuntimeException e) {
+                if (!moves.own.remove(mine)) {
+                    watch.advanceShares();
+                }
+                throw e;
+            }
+            if (replacing) {
+                moves.renamedAway(dir, mine);
+            }
+        } finally {
+            changing.unlock();
         }
     }
 
-    /**
-     * After the gateway's rename of {@code name} out of {@code dir} that may have replaced its destination: rename(2)
-     * of a name onto a hard link of the same file does nothing and queues no event, so its note would wait for the
-     * host's next move of that name and pass it for the gateway's own (a VM's Tlink then Trenameat onto the link).
-     * The name still there withdraws the note; made anew meanwhile, its rename's event, unmatched, only advances the
-     * counters. One statx, in watched directories only.
-     */
-    static void renamedAway(Node dir, String name) {
-        HostMoves moves = watcher;
-        Watch watch = moves == null ? null : moves.byDir.get(dir.key());
-        if (watch == null) {
-            return;
+    /** After a rename of {@code mine}'s name out of {@code dir} that may have done nothing: see {@link #own}. */
+    private void renamedAway(Node dir, Own mine) {
+        Runnable hook = beforeRenameCheckForTests;
+        if (hook != null) {
+            hook.run();
         }
         try {
-            Inodes.statAt(dir, name);
+            Inodes.statAt(dir, mine.name());
         } catch (P9Exception e) {
             if (e.errno() == Errno.ENOENT) {
                 return; // moved: its event takes the note
             }
         }
-        moves.own.remove(new Own(watch.wd, IN_MOVED_FROM, name));
+        own.remove(mine);
     }
 
     /** {@code fs.inotify.max_user_watches}, or 8,192 (the default before Linux 5.11) if it cannot be read. */

@@ -212,6 +212,57 @@ class HostMovesTest {
         }
     }
 
+    /**
+     * The same no-op rename, with the VM's Tunlinkat of the source name landing between the rename and its look at
+     * the name: the name is gone, yet the rename moved nothing. Its note must not wait for the host's next move of a
+     * file made at that name (into the hidden vault, say) and pass it for the gateway's own.
+     */
+    @Test
+    void anUnlinkOfTheSourceDuringANoOpRenameLeavesNoNoteForTheHostsMove() throws Exception {
+        Files.createLink(dir.resolve("pub/d/g"), dir.resolve("pub/d/f")); // as by the VM's Tlink
+        try (Node root = share.root();
+                Node pub = share.lookup(root, "pub");
+                Node d = share.lookup(pub, "d")) {
+            share.lookup(d, "f").close(); // a name looked up in d: d is watched
+            Entries entries = new Entries(share);
+            Thread[] unlinking = new Thread[1];
+            P9Exception[] failed = new P9Exception[1];
+            HostMoves.beforeRenameCheckForTests = () -> {
+                unlinking[0] = Thread.ofPlatform().start(() -> {
+                    try {
+                        entries.unlinkAt(d, "f", false);
+                    } catch (P9Exception e) {
+                        failed[0] = e;
+                    }
+                });
+                // Until the unlink is made, or waits for the rename to be done with the name.
+                while (unlinking[0].isAlive() && !HostMoves.waitingForTests(unlinking[0])) {
+                    Thread.onSpinWait();
+                }
+            };
+            try {
+                entries.renameAt(d, "f", d, "g", true); // the same file: nothing happens, no event
+            } finally {
+                HostMoves.beforeRenameCheckForTests = null;
+            }
+            assertNotNull(unlinking[0], "the rename was checked in a watched directory");
+            unlinking[0].join();
+            assertNull(failed[0], "the unlink of f");
+
+            Files.writeString(dir.resolve("pub/d/f"), "made anew");
+            ShareRoot.awaitHostMovesSeen();
+            try (Node again = share.lookup(d, "f")) {
+                assertEquals("pub/d/f", share.relativePath(again));
+                assertEquals("pub/d/f", again.pathAt(share.renames().now()), "learned through watched directories");
+
+                Files.move(dir.resolve("pub/d/f"), dir.resolve("vault/f"));
+                ShareRoot.awaitHostMovesSeen();
+
+                assertNull(again.pathAt(share.renames().now()), "the host's move taken for the gateway's rename");
+            }
+        }
+    }
+
     /** Events lost to an overflow may include an own change's: its credit must not take the host's next event. */
     @Test
     void anOverflowDropsTheCreditsOfOwnChanges() throws Exception {
