@@ -150,10 +150,12 @@ public final class Entries {
             node = made.node();
             finish.apply(node, made.stat());
             epoch = share.learningEpoch(dir); // before the entry has its name: see ShareRoot.learnChildPath
-            HostMoves.own(
+            HostMoves.renamed(
                     dir,
                     making,
-                    HostMoves.IN_MOVED_FROM,
+                    dir,
+                    name,
+                    false,
                     () -> dir.use(fd -> {
                         renameNoReplace(fd, making, name);
                         return null;
@@ -292,10 +294,11 @@ public final class Entries {
             if (!mayBeDirectory && Inodes.statAt(oldDir, oldName).type() == FileType.DIRECTORY) {
                 throw new P9Exception(Errno.ENOENT, oldName + " became a directory after its rename was decided");
             }
-            HostMoves.own(
+            HostMoves.renamed(
                     oldDir,
                     oldName,
-                    HostMoves.IN_MOVED_FROM,
+                    newDir,
+                    newName,
                     replace, // onto a link of the same file: nothing done, no event
                     () -> oldDir.use(ofd -> newDir.use(nfd -> {
                         LinuxSyscalls.renameat2(

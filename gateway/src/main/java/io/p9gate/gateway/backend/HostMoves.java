@@ -31,6 +31,7 @@ import java.util.stream.Stream;
  * outdate (Linux inotify). A share whose policy decides by path ({@link ShareRoot#watchMoves}) watches each directory
  * before it looks a name up or makes one in it, once per directory inode, so every directory on a remembered path was
  * watched before the path was learned. One thread reads the events; a name moved or removed from a watched directory,
+ * a name moved into one (it may replace a held file, and the rename's source may be in no watched directory),
  * a watched directory moved or removed, its file system unmounted, or events lost (the kernel's queue overflowed)
  * advances the {@link RenameEpoch} of the shares that watch it (of every watching share on an overflow): each of
  * their handles asks the kernel again once, as after a rename through the gateway. Nothing is added to a request that
@@ -60,10 +61,12 @@ final class HostMoves {
     private static final int IN_CLOEXEC = 0x80000;
     private static final int IN_ISDIR = 0x40000000;
     /**
-     * IN_CREATE and IN_MOVED_TO tell nothing to act on; they are read so that two unlinks (or renames away) of one
+     * IN_CREATE tells nothing to act on; it is read, as IN_MOVED_TO is, so that two unlinks (or renames away) of one
      * name are never queued back to back: the kernel merges identical adjacent events, and the gateway's unlink of
      * {@code x} followed by the host's re-creation and unlink of {@code x} would reach the reader as one event, the
      * gateway's own, and the host's unlink would be passed over. A name made again between them separates them.
+     * IN_MOVED_TO is acted on: a rename onto a name replaces the file that had it, and is the only event of a rename
+     * from a directory nothing watches ({@code mv /elsewhere/new pub/f} under a held pub/f).
      */
     private static final int MASK =
             IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
@@ -346,70 +349,100 @@ final class HostMoves {
     }
 
     /**
-     * Makes {@code change}, the gateway's own rename ({@code event} {@link #IN_MOVED_FROM}) or unlink ({@link
-     * #IN_DELETE}) of the entry {@code name} of {@code dir}: its event is passed over. If it fails, an event of that
-     * name seen meanwhile may have been the host's: the shares watching {@code dir} forget.
+     * Makes {@code change}, the gateway's own unlink ({@code event} {@link #IN_DELETE}) of the entry {@code name} of
+     * {@code dir}: its event is passed over. If it fails, an event of that name seen meanwhile may have been the
+     * host's: the shares watching {@code dir} forget.
      */
     static void own(Node dir, String name, int event, Change change) throws P9Exception {
-        own(dir, name, event, false, change);
+        own(dir, name, event, null, null, false, change);
     }
 
     /**
-     * As {@link #own(Node, String, int, Change)}; {@code replacing}: a rename that may replace its destination.
-     * rename(2) of a name onto a hard link of the same file does nothing and queues no event, so its note would wait
-     * for the host's next move of that name and pass it for the gateway's own (a VM's Tlink then Trenameat onto the
-     * link). The name still there after it withdraws the note; made anew meanwhile, its rename's event, unmatched,
-     * only advances the counters. One statx, in watched directories only.
-     *
-     * <p>The gateway's changes of one name in one directory are made one at a time (by stripe): an unlink of the
-     * name by another request between the rename and that look would make a rename that did nothing look like one
-     * that moved the name, and its note would stay for the host's move.
+     * As {@link #own(Node, String, int, Change)} for the gateway's rename of {@code oldName} in {@code oldDir} to
+     * {@code newName} in {@code newDir}: both its events (IN_MOVED_FROM, IN_MOVED_TO) are passed over. {@code
+     * replacing}: it may replace its destination. rename(2) of a name onto a hard link of the same file does nothing
+     * and queues no event, so its notes would wait for the host's next move of those names and pass it for the
+     * gateway's own (a VM's Tlink then Trenameat onto the link). The source name still there after it withdraws the
+     * notes; made anew meanwhile, the rename's events, unmatched, only advance the counters. One statx.
      */
-    static void own(Node dir, String name, int event, boolean replacing, Change change) throws P9Exception {
+    static void renamed(Node oldDir, String oldName, Node newDir, String newName, boolean replacing, Change change)
+            throws P9Exception {
+        own(oldDir, oldName, IN_MOVED_FROM, newDir, newName, replacing, change);
+    }
+
+    /**
+     * The gateway's changes of one name in one directory are made one at a time (by stripe), watched or not: an
+     * unlink of a rename's source name by another request between the rename and its look at that name would make
+     * a rename that did nothing look like one that moved the name, and its notes would stay for the host's moves.
+     */
+    private static void own(
+            Node dir, String name, int event, Node newDir, String newName, boolean replacing, Change change)
+            throws P9Exception {
         HostMoves moves = watcher;
-        Watch watch = moves == null ? null : moves.byDir.get(dir.key());
-        if (watch == null) {
+        if (moves == null) {
             change.make();
             return;
         }
-        Own mine = new Own(watch.wd, event, name);
-        ReentrantLock changing = moves.changing[Math.floorMod(31 * watch.wd + name.hashCode(), moves.changing.length)];
+        Watch from = moves.byDir.get(dir.key());
+        Watch to = newDir == null ? null : moves.byDir.get(newDir.key());
+        Own gone = from == null ? null : new Own(from.wd, event, name);
+        Own made = to == null ? null : new Own(to.wd, IN_MOVED_TO, newName);
+        ReentrantLock changing =
+                moves.changing[Math.floorMod(31 * dir.key().hashCode() + name.hashCode(), moves.changing.length)];
         changing.lock();
         try {
-            moves.own.add(mine);
-            if (moves.byWd.get(watch.wd) != watch) {
-                moves.own.remove(mine); // the watch went meanwhile: no event of it will take the note
-            }
+            moves.note(gone, from);
+            moves.note(made, to);
             try {
                 change.make();
             } catch (P9Exception | RuntimeException e) {
-                if (!moves.own.remove(mine)) {
-                    watch.advanceShares();
-                }
+                moves.withdraw(gone, from);
+                moves.withdraw(made, to);
                 throw e;
             }
-            if (replacing) {
-                moves.renamedAway(dir, mine);
+            if (replacing && (gone != null || made != null) && moves.notMoved(dir, name)) {
+                moves.forgo(gone);
+                moves.forgo(made);
             }
         } finally {
             changing.unlock();
         }
     }
 
-    /** After a rename of {@code mine}'s name out of {@code dir} that may have done nothing: see {@link #own}. */
-    private void renamedAway(Node dir, Own mine) {
+    private void note(Own change, Watch watch) {
+        if (change != null) {
+            own.add(change);
+            if (byWd.get(watch.wd) != watch) {
+                own.remove(change); // the watch went meanwhile: no event of it will take the note
+            }
+        }
+    }
+
+    private void forgo(Own change) {
+        if (change != null) {
+            own.remove(change);
+        }
+    }
+
+    /** A change that failed: its note withdrawn; already taken, the event that took it may have been the host's. */
+    private void withdraw(Own change, Watch watch) {
+        if (change != null && !own.remove(change)) {
+            watch.advanceShares();
+        }
+    }
+
+    /** After a rename of {@code name} out of {@code dir} that may have done nothing: whether the name is still there. */
+    private boolean notMoved(Node dir, String name) {
         Runnable hook = beforeRenameCheckForTests;
         if (hook != null) {
             hook.run();
         }
         try {
-            Inodes.statAt(dir, mine.name());
+            Inodes.statAt(dir, name);
         } catch (P9Exception e) {
-            if (e.errno() == Errno.ENOENT) {
-                return; // moved: its event takes the note
-            }
+            return e.errno() != Errno.ENOENT; // moved: its events take the notes
         }
-        own.remove(mine);
+        return true;
     }
 
     /** {@code fs.inotify.max_user_watches}, or 8,192 (the default before Linux 5.11) if it cannot be read. */
@@ -485,7 +518,7 @@ final class HostMoves {
                     for (long pos = 0; pos + EVENT_HEADER <= n; pos += EVENT_HEADER + buf.get(JAVA_INT, pos + 12)) {
                         int wd = buf.get(JAVA_INT, pos);
                         int mask = buf.get(JAVA_INT, pos + 4);
-                        boolean named = (mask & (IN_MOVED_FROM | IN_DELETE)) != 0
+                        boolean named = (mask & (IN_MOVED_FROM | IN_DELETE | IN_MOVED_TO)) != 0
                                 && !own.isEmpty()
                                 && buf.get(JAVA_INT, pos + 12) > 0;
                         read(wd, mask, named ? buf.getString(pos + EVENT_HEADER, StandardCharsets.UTF_8) : null);
@@ -525,10 +558,10 @@ final class HostMoves {
 
     private void read(int wd, int mask, String name) {
         int kind = mask & ~IN_ISDIR;
-        if (kind == IN_CREATE || kind == IN_MOVED_TO) {
+        if (kind == IN_CREATE) {
             return; // read only to keep the events around it apart (MASK)
         }
-        int event = mask & (IN_MOVED_FROM | IN_DELETE);
+        int event = mask & (IN_MOVED_FROM | IN_DELETE | IN_MOVED_TO);
         if (event != 0 && name != null && own.remove(new Own(wd, event, name))) {
             return; // the gateway's own
         }

@@ -263,6 +263,49 @@ class HostMovesTest {
         }
     }
 
+    /**
+     * The host's rename(2) of a file from a directory nothing watches onto the name of a held file in a watched one
+     * ({@code mv /elsewhere/new pub/d/f}) queues only IN_MOVED_TO there. The held file lives on under another link
+     * (vault/keep): the kernel knows its handle by a removed name, and a share deciding by path refuses it, which a
+     * remembered pub/d/f must not outlive.
+     */
+    @Test
+    void aHeldFileReplacedByTheHostsRenameFromAnUnwatchedDirectoryIsSeen() throws Exception {
+        Files.createLink(dir.resolve("vault/keep"), dir.resolve("pub/d/f"));
+        Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+        Files.writeString(elsewhere.resolve("new"), "new");
+        try (Node root = share.root();
+                Node pub = share.lookup(root, "pub");
+                Node d = share.lookup(pub, "d");
+                Node f = share.lookup(d, "f")) {
+            assertEquals("pub/d/f", f.pathAt(share.renames().now()), "learned from the walk, watched");
+
+            // rename(2) itself: Files.move(REPLACE_EXISTING) unlinks the target first, an IN_DELETE.
+            assertTrue(elsewhere
+                    .resolve("new")
+                    .toFile()
+                    .renameTo(dir.resolve("pub/d/f").toFile()));
+            ShareRoot.awaitHostMovesSeen();
+
+            assertNull(f.pathAt(share.renames().now()), "the host's replacing rename outdated it");
+            assertThrows(RemovedName.class, () -> share.placedPath(f), "known by a removed name, as the kernel says");
+        }
+    }
+
+    /** The gateway's own names made by rename (a Tmkdir's staging name taking its name) are not the host's. */
+    @Test
+    void theGatewaysOwnMkdirInAWatchedDirectoryAdvancesNothing() throws Exception {
+        try (Node root = share.root();
+                Node pub = share.lookup(root, "pub");
+                Node d = share.lookup(pub, "d")) {
+            ShareRoot.awaitHostMovesSeen();
+            long before = share.renames().now();
+            new Entries(share).mkdir(d, "made", 0755, (made, stat) -> {}).close();
+            ShareRoot.awaitHostMovesSeen();
+            assertEquals(before, share.renames().now(), "its IN_MOVED_TO taken for the host's");
+        }
+    }
+
     /** Events lost to an overflow may include an own change's: its credit must not take the host's next event. */
     @Test
     void anOverflowDropsTheCreditsOfOwnChanges() throws Exception {
