@@ -31,19 +31,19 @@ class EveryRequestLayoutTest {
         List<TMessage> all = new ArrayList<>(List.of(
                 new TMessage.Tversion(8192, "9P2000.L"),
                 new TMessage.Tflush(3),
-                new TMessage.Twalk(1, 2, List.of(NAME, "b")),
+                new TMessage.Twalk(1, 2, List.of(NAME, NAME)),
                 new TMessage.Tread(1, 5, 7),
                 new TMessage.Twrite(1, 5, Unpooled.wrappedBuffer(new byte[] {1, 2, 3})),
                 new TMessage.Tclunk(1),
                 new TMessage.Tremove(1)));
         if (dialect == Dialect.L) {
             all.addAll(List.of(
-                    new TMessage.Tauth(1, "u", NAME, 5),
-                    new TMessage.Tattach(1, -1, "u", NAME, 5),
+                    new TMessage.Tauth(1, NAME, NAME, 5),
+                    new TMessage.Tattach(1, -1, NAME, NAME, 5),
                     new TMessage.Tstatfs(1),
                     new TMessage.Tlopen(1, 2),
                     new TMessage.Tlcreate(1, NAME, 2, 0644, 7),
-                    new TMessage.Tsymlink(1, NAME, "t", 7),
+                    new TMessage.Tsymlink(1, NAME, NAME, 7),
                     new TMessage.Tmknod(1, NAME, 0644, 1, 2, 7),
                     new TMessage.Trename(1, 2, NAME),
                     new TMessage.Treadlink(1),
@@ -57,20 +57,20 @@ class EveryRequestLayoutTest {
                     new TMessage.Tgetlock(1, 1, 5, 6, 7, NAME),
                     new TMessage.Tlink(1, 2, NAME),
                     new TMessage.Tmkdir(1, NAME, 0755, 7),
-                    new TMessage.Trenameat(1, NAME, 2, "b"),
+                    new TMessage.Trenameat(1, NAME, 2, NAME),
                     new TMessage.Tunlinkat(1, NAME, 0)));
         } else {
             boolean unix = dialect == Dialect.U;
             int nUname = unix ? 5 : TMessage.NONUNAME;
-            var common = new Stat.Common(1, 2, new Qid(0, 3, 4), 0644, 5, 6, 7, NAME, "1", "2", "");
+            var common = new Stat.Common(1, 2, new Qid(0, 3, 4), 0644, 5, 6, 7, NAME, NAME, NAME, NAME);
             all.addAll(List.of(
-                    new TMessage.Tauth(1, "u", NAME, nUname),
-                    new TMessage.Tattach(1, -1, "u", NAME, nUname),
+                    new TMessage.Tauth(1, NAME, NAME, nUname),
+                    new TMessage.Tattach(1, -1, NAME, NAME, nUname),
                     new TMessage.Tstat(1),
                     new TMessage.Topen(1, 0),
-                    new TMessage.Tcreate(1, NAME, 0644, 0, unix ? Optional.of("x") : Optional.empty()),
+                    new TMessage.Tcreate(1, NAME, 0644, 0, unix ? Optional.of(NAME) : Optional.empty()),
                     new TMessage.Twstat(
-                            1, new Stat(common, unix ? Optional.of(new Stat.Unix("e", 1, 2, 3)) : Optional.empty()))));
+                            1, new Stat(common, unix ? Optional.of(new Stat.Unix(NAME, 1, 2, 3)) : Optional.empty()))));
         }
         return all;
     }
@@ -136,16 +136,20 @@ class EveryRequestLayoutTest {
                 wire.readBytes(body);
                 wire.release();
                 CodecBuffers.releasePayload(request);
+                int mutated = 0;
                 for (int at = 0; at + 3 <= body.length; at++) {
                     if (body[at] != 0x6e || body[at + 1] != (byte) 0xc3 || body[at + 2] != (byte) 0xa9) {
                         continue;
                     }
+                    mutated++;
                     for (byte[] b : bad) {
-                        byte[] mutated = body.clone();
-                        System.arraycopy(b, 0, mutated, at, 3);
-                        assertEquals(Errno.EINVAL, refused(request, mutated, dialect), dialect + " " + request);
+                        byte[] bytes = body.clone();
+                        System.arraycopy(b, 0, bytes, at, 3);
+                        assertEquals(Errno.EINVAL, refused(request, bytes, dialect), dialect + " " + request);
                     }
                 }
+                // Every string of the request is NAME (but Tversion's), so each one was spoilt in turn.
+                assertEquals(request.toString().split(NAME, -1).length - 1, mutated, dialect + " " + request);
             }
         }
     }
