@@ -1,10 +1,12 @@
 package io.p9gate.gateway.systemd;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.gateway.testing.LoggedLines;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,12 +49,20 @@ class ServiceNotifierTest {
         }
     }
 
+    /** Not fatal, and said once: the gateway goes on serving, with one warning naming the socket. */
     @Test
     void aNotifySocketNobodyListensOnIsNotFatal() {
-        try (ServiceNotifier notifier = ServiceNotifier.fromEnvironment(
-                Map.of("NOTIFY_SOCKET", dir.resolve("gone").toString()), PID)) {
-            notifier.ready("x");
-            notifier.status("y");
+        Path gone = dir.resolve("gone");
+        try (LoggedLines logged = new LoggedLines(ServiceNotifier.class.getName());
+                ServiceNotifier notifier =
+                        ServiceNotifier.fromEnvironment(Map.of("NOTIFY_SOCKET", gone.toString()), PID)) {
+            assertTrue(notifier.active(), "a NOTIFY_SOCKET is set: each message is tried");
+            assertDoesNotThrow(() -> notifier.ready("x"));
+            assertDoesNotThrow(() -> notifier.status("y"));
+            assertEquals(
+                    1,
+                    logged.startingWith("cannot notify systemd through " + gone + ": ")
+                            .size());
         }
     }
 
