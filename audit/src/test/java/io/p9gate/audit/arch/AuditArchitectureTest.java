@@ -1,8 +1,10 @@
 package io.p9gate.audit.arch;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.lang.ArchRule;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -38,6 +40,29 @@ class AuditArchitectureTest {
     void eachRuleFailsOnTheBadExample() {
         ModuleArchitecture.assertEachFailsOnTheBadExample(
                 ROOT,
-                List.of(ModuleArchitecture::packagesFormNoCycles, AuditArchitectureTest::usesNeitherNettyNorCedar));
+                List.of(
+                        ModuleArchitecture::packagesFormNoCycles,
+                        AuditArchitectureTest::usesNeitherNettyNorCedar,
+                        ModuleArchitecture::everyTestAsserts));
+    }
+
+    @Test
+    void everyTestAsserts() {
+        ModuleArchitecture.everyTestAsserts(ROOT).check(ModuleArchitecture.testClasses(ROOT));
+    }
+
+    /** Exactly the example's tests that assert nothing are named: through a helper and in a lambda is asserting. */
+    @Test
+    void everyTestAssertsNamesTheTestsThatDoNot() {
+        String example = ROOT + ".arch.example.tests";
+        List<String> named = ModuleArchitecture.everyTestAsserts(example)
+                .evaluate(new ClassFileImporter().importPackages(example))
+                .getFailureReport()
+                .getDetails();
+        assertEquals(
+                List.of(
+                        example + ".AssertsNothingTest.assertsNothing() asserts nothing",
+                        example + ".AssertsNothingTest.callsOnlyAHelperThatAssertsNothing() asserts nothing"),
+                named.stream().sorted().toList());
     }
 }

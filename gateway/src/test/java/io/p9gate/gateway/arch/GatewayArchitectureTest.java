@@ -64,6 +64,11 @@ class GatewayArchitectureTest {
     }
 
     @Test
+    void everyTestAsserts() {
+        ModuleArchitecture.everyTestAsserts(ROOT).check(ModuleArchitecture.testClasses(ROOT));
+    }
+
+    @Test
     void packagesFormNoCycles() {
         ModuleArchitecture.packagesFormNoCycles(ROOT).check(MAIN);
     }

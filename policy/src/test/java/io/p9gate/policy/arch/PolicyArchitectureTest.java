@@ -27,6 +27,11 @@ class PolicyArchitectureTest {
     }
 
     @Test
+    void everyTestAsserts() {
+        ModuleArchitecture.everyTestAsserts(ROOT).check(ModuleArchitecture.testClasses(ROOT));
+    }
+
+    @Test
     void packagesFormNoCycles() {
         ModuleArchitecture.packagesFormNoCycles(ROOT).check(MAIN);
     }
