@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,12 +32,15 @@ class SyncObserverTest {
 
     @Test
     void aFailingObserverDoesNotFailTheLog() throws Exception {
+        AtomicInteger thrown = new AtomicInteger();
         try (AuditLog log = AuditLog.open(dir, TestLogs.key("t"), TestLogs.options())) {
             log.observeSyncs(nanos -> {
+                thrown.incrementAndGet();
                 throw new IllegalStateException("metrics bug");
             });
             log.append(TestLogs.decision(1), Durability.SYNCED);
             log.append(TestLogs.decision(2), Durability.SYNCED);
+            assertTrue(thrown.get() >= 1, "the observer was called, and failed");
             assertTrue(log.writable(), "the log goes on");
         }
     }
