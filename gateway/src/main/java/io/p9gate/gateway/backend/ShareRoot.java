@@ -684,14 +684,19 @@ public final class ShareRoot implements AutoCloseable {
      * and a guest may end a name with it too: cut as the kernel's mark whatever the name, it had a file
      * {@code notes.txt (deleted)} decided and recorded as {@code notes.txt} (adversarial.DeletedSuffixNameAttackTest).
      * Only a path ending so asks: one confined lookup. Only another entry or none there (ENOENT, ENOTDIR, ELOOP: a
-     * name or a symlink on the way) says no; a lookup that cannot look (a VM at its descriptor budget) fails the
-     * request rather than cut the name's suffix.
+     * name or a symlink on the way; ENAMETOOLONG: the name with the mark is longer than any entry's can be, so an
+     * unlinked file named with 246 bytes or more was refused every request, adversarial.LongUnlinkedNameAttackTest)
+     * says no; a lookup that cannot look (a VM at its descriptor budget) fails the request rather than cut the name's
+     * suffix.
      */
     private boolean names(String path, Node node) throws P9Exception {
         try (Location _ = locateAt(node, path)) {
             return true;
         } catch (P9Exception e) {
-            if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR || e.errno() == Errno.ELOOP) {
+            if (e.errno() == Errno.ENOENT
+                    || e.errno() == Errno.ENOTDIR
+                    || e.errno() == Errno.ELOOP
+                    || e.errno() == Errno.ENAMETOOLONG) {
                 return false;
             }
             throw e;
