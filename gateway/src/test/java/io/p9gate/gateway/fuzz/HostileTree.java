@@ -109,10 +109,13 @@ final class HostileTree {
         return out;
     }
 
-    /** Path -> everything about each protected entry a change would show: inode, type, mode, owner, links, bytes, xattrs. */
-    static Map<String, String> protectedShape(Path root) throws IOException {
+    /**
+     * Path -> everything about each entry of {@code places} (such as {@link #PROTECTED}) a change would show: inode,
+     * type, mode, owner, links, bytes, xattrs.
+     */
+    static Map<String, String> protectedShape(Path root, List<String> places) throws IOException {
         Map<String, String> out = new TreeMap<>();
-        for (String top : PROTECTED) {
+        for (String top : places) {
             try (Stream<Path> all = Files.walk(root.resolve(top))) {
                 for (Path p : all.toList()) {
                     out.put(root.relativize(p).toString(), describe(p));

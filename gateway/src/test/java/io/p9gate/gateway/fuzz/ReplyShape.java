@@ -26,6 +26,15 @@ final class ReplyShape {
             case RMessage.Rmkdir(var q) -> "Rmkdir " + qid(q);
             case RMessage.Rsymlink(var q) -> "Rsymlink " + qid(q);
             case RMessage.Rmknod(var q) -> "Rmknod " + qid(q);
+            case RMessage.Ropen(var q, var iounit) -> "Ropen " + qid(q);
+            case RMessage.Rcreate(var q, var iounit) -> "Rcreate " + qid(q);
+            case RMessage.Rstat(var s) ->
+                String.format(
+                        "Rstat mode=%o length=%d name=%s %s",
+                        s.common().mode(),
+                        s.common().length(),
+                        s.common().name(),
+                        qid(s.common().qid()));
             case RMessage.Rread(var data) -> {
                 byte[] bytes = ByteBufUtil.getBytes(data);
                 yield "Rread " + bytes.length + " bytes sha=" + FuzzTree.digest(bytes);
