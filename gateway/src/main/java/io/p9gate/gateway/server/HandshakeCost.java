@@ -28,9 +28,17 @@ final class HandshakeCost extends ChannelInboundHandlerAdapter {
         connection.attr(TIMED_OUT).set(Boolean.TRUE);
     }
 
+    /**
+     * Whether the peer of {@code connection} has sent bytes: set on its loop before the TLS engine reads them, so
+     * before the gateway answers; read from any thread ({@link UnidentifiedPeers}).
+     */
+    static boolean peerSent(Channel connection) {
+        return Boolean.TRUE.equals(connection.attr(SENT).get());
+    }
+
     /** Whether the closed, unidentified {@code connection} is a failed handshake of its peer. */
     static boolean failedByPeer(Channel connection) {
-        return Boolean.TRUE.equals(connection.attr(SENT).get())
+        return peerSent(connection)
                 && !Boolean.TRUE.equals(connection.attr(TIMED_OUT).get());
     }
 }

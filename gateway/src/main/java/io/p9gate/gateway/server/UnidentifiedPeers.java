@@ -21,12 +21,22 @@ import java.util.function.LongSupplier;
  * addresses (loopback's 127/8 for any host user, an IPv6 /64 for a guest) would otherwise take, a VM's connections
  * at a time, every descriptor of the pool, and with it every VM's opens and connections. When those places are
  * taken, or the pool is spent, a connection from an address holding fewer of them than another takes the place of
- * that other address's oldest connection, which is closed: a handshake that ends takes milliseconds, so what waits
- * longest is what stalls, and a VM connecting from an address of its own is not locked out by such a peer.
+ * one of the connections of the addresses holding more, which is closed: first one whose peer has sent nothing yet
+ * (a TLS client sends its ClientHello as soon as it connects, so a silent connection is one that stalls), then one
+ * of the address holding most, the oldest first (a handshake that ends takes milliseconds, so what waits longest is
+ * what stalls). Silent connections going first, a peer connecting from fresh addresses without sending a byte
+ * displaces only silent connections, its own, never a VM's handshake under way; the oldest silent one going first,
+ * a VM's connection in the instant before its ClientHello arrives is taken only by as many connections as the
+ * listener has places within that instant.
  */
 final class UnidentifiedPeers {
     /** A connection awaiting its handshake, in the order the listener accepted them. */
-    private record Waiting(Channel connection, long accepted) {}
+    private record Waiting(Channel connection, long accepted) {
+        /** Whether its peer has sent a byte yet: read when a place is wanted, as it may change meanwhile. */
+        boolean started() {
+            return HandshakeCost.peerSent(connection);
+        }
+    }
 
     private final Map<InetAddress, ArrayDeque<Waiting>> held = new HashMap<>();
     private final Allowance pool;
@@ -65,7 +75,7 @@ final class UnidentifiedPeers {
             total++;
             return new Place(true, null);
         }
-        Waiting displaced = oldestOfTheLargestHolder(holds);
+        Waiting displaced = displaceable(holds);
         if (displaced == null) {
             return Place.REFUSED;
         }
@@ -91,29 +101,46 @@ final class UnidentifiedPeers {
     }
 
     /**
-     * Removes and answers the oldest connection of the address holding the most places, if it holds more than
-     * {@code holds} (the newcomer's address): otherwise null, and the newcomer is refused.
+     * Removes and answers the connection whose place a newcomer from an address holding {@code holds} takes: of the
+     * addresses holding more, a silent connection before one whose peer has sent bytes, then one of the address
+     * holding most, then the oldest. Null if no address holds more: the newcomer is refused.
      */
-    private Waiting oldestOfTheLargestHolder(int holds) {
-        InetAddress largest = null;
-        ArrayDeque<Waiting> its = null;
+    private Waiting displaceable(int holds) {
+        Waiting chosen = null;
+        Map.Entry<InetAddress, ArrayDeque<Waiting>> its = null;
         for (Map.Entry<InetAddress, ArrayDeque<Waiting>> e : held.entrySet()) {
-            ArrayDeque<Waiting> w = e.getValue();
-            if (its == null
-                    || w.size() > its.size()
-                    || (w.size() == its.size()
-                            && w.getFirst().accepted() < its.getFirst().accepted())) {
-                largest = e.getKey();
-                its = w;
+            int size = e.getValue().size();
+            if (size <= holds) {
+                continue;
+            }
+            for (Waiting candidate : e.getValue()) {
+                if (chosen == null
+                        || goesBefore(candidate, size, chosen, its.getValue().size())) {
+                    chosen = candidate;
+                    its = e;
+                }
             }
         }
-        if (its == null || its.size() <= holds) {
+        if (chosen == null) {
             return null;
         }
-        Waiting oldest = its.removeFirst();
-        if (its.isEmpty()) {
-            held.remove(largest);
+        its.getValue().remove(chosen);
+        if (its.getValue().isEmpty()) {
+            held.remove(its.getKey());
         }
-        return oldest;
+        return chosen;
+    }
+
+    /** Whether {@code a}, of an address holding {@code aHolds}, is displaced before {@code b}. */
+    private static boolean goesBefore(Waiting a, int aHolds, Waiting b, int bHolds) {
+        boolean aStarted = a.started();
+        boolean bStarted = b.started();
+        if (aStarted != bStarted) {
+            return !aStarted;
+        }
+        if (aHolds != bHolds) {
+            return aHolds > bHolds;
+        }
+        return a.accepted() < b.accepted();
     }
 }

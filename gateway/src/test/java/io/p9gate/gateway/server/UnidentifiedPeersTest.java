@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.p9gate.gateway.budget.Allowance;
@@ -16,7 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link UnidentifiedPeers}: places of connections awaiting their TLS handshake, per address and per listener. When
  * the listener's places are taken, a connection from an address holding fewer takes the place of the oldest
- * connection of the address holding most; the descriptor of the pool passes with the place, and is given back once.
+ * connection of the address holding most, a connection whose peer has sent nothing before one whose handshake is
+ * under way; the descriptor of the pool passes with the place, and is given back once.
  */
 class UnidentifiedPeersTest {
     private final Allowance pool = new Allowance("VMs", "budget.descriptor-pool", Errno.EMFILE, 100, null);
@@ -57,5 +59,45 @@ class UnidentifiedPeersTest {
         peers.tryTake(b, new EmbeddedChannel());
         assertFalse(peers.tryTake(b, new EmbeddedChannel()).taken(), "b would displace its equal");
         assertEquals(4, pool.used());
+    }
+
+    @Test
+    void aSilentConnectionGoesBeforeAnOlderOneWhoseHandshakeIsUnderWay() throws Exception {
+        Channel vm = started();
+        peers.tryTake(InetAddress.getByName("127.0.0.2"), vm);
+        Channel[] silent = new Channel[3];
+        for (int i = 0; i < silent.length; i++) {
+            silent[i] = new EmbeddedChannel(new HandshakeCost());
+            peers.tryTake(InetAddress.getByName("127.0.1." + i), silent[i]);
+        }
+        for (int i = 0; i < 10; i++) {
+            Channel fresh = new EmbeddedChannel(new HandshakeCost());
+            UnidentifiedPeers.Place place = peers.tryTake(InetAddress.getByName("127.0.2." + i), fresh);
+            assertTrue(place.displaced() != null && place.displaced() != vm, "a silent one, not the VM's");
+            if (i < silent.length) {
+                assertSame(silent[i], place.displaced(), "the oldest silent one");
+            }
+        }
+        assertEquals(4, pool.used());
+    }
+
+    @Test
+    void withNoSilentConnectionTheOldestStartedOneGoes() throws Exception {
+        Channel oldest = started();
+        peers.tryTake(InetAddress.getByName("127.0.0.2"), oldest);
+        for (int i = 0; i < 3; i++) {
+            peers.tryTake(InetAddress.getByName("127.0.1." + i), started());
+        }
+        assertSame(
+                oldest,
+                peers.tryTake(InetAddress.getByName("127.0.0.3"), new EmbeddedChannel())
+                        .displaced());
+    }
+
+    /** A connection whose peer has sent the first bytes of a ClientHello. */
+    private static Channel started() {
+        EmbeddedChannel channel = new EmbeddedChannel(new HandshakeCost());
+        channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {22, 3, 1}));
+        return channel;
     }
 }
