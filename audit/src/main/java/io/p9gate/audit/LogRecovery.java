@@ -34,7 +34,8 @@ final class LogRecovery {
     private static final System.Logger LOG = System.getLogger(LogRecovery.class.getName());
 
     /**
-     * @param tornBytes      bytes of an unterminated last line (a write cut short by a crash), to be cut off
+     * @param tornBytes      record data in an unterminated last line (a write cut short by a crash), to be cut
+     *                       off: {@link StoredLine#dataBytes}
      * @param lastCheckpoint the last checkpoint in the sidecar, or null
      * @param lastSigner     the first signature of that checkpoint, or null
      * @param unsigned       the heads of the checkpoint records after the last note, in log order: captured
@@ -147,7 +148,7 @@ final class LogRecovery {
         boolean inLastSegment = line.segment().equals(segments.getLast());
         if (!line.terminated()) {
             if (inLastSegment) {
-                tornBytes = line.length();
+                tornBytes = line.dataBytes();
             } else {
                 problem = "segment " + line.segment().getFileName() + " ends in the middle of a record";
             }

@@ -416,21 +416,6 @@ public final class Verifier {
             this.noteSizes = noteSizes;
         }
 
-        /**
-         * The torn line's bytes that are not zero. No record holds a zero byte, so its zeros are space written ahead
-         * or pages a power loss lost, not record data: counted, one stray byte 1 MB into the zeros ahead read as
-         * about 1 MB torn.
-         */
-        private static long dataBytes(byte[] bytes) {
-            long n = 0;
-            for (byte b : bytes) {
-                if (b != 0) {
-                    n++;
-                }
-            }
-            return n;
-        }
-
         void accept(StoredLine line) {
             if (!line.segment().equals(segment)) {
                 segment = line.segment();
@@ -453,7 +438,9 @@ public final class Verifier {
             } else {
                 if (!line.terminated()) {
                     if (line.segment().equals(lastSegment)) {
-                        tornBytes = dataBytes(bytes); // a write cut short at the very end: crash, not tampering
+                        // A write cut short at the very end: crash, not tampering. Its zeros are not counted:
+                        // one stray byte 1 MB into the zeros ahead read as about 1 MB torn.
+                        tornBytes = line.dataBytes();
                     } else {
                         malformed(line, "segment ends inside a record");
                     }
