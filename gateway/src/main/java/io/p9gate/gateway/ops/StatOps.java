@@ -50,6 +50,9 @@ final class StatOps {
         }
     }
 
+    /** size[4] type[1] tag[2] and nstat[2] before the stat entry in Rstat. */
+    private static final int RSTAT_HEADER = 4 + 1 + 2 + 2;
+
     private final OpsContext ctx;
     private final AttrOps attrs;
 
@@ -61,10 +64,16 @@ final class StatOps {
     Rstat stat(Tstat t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
         Attr s = attrs.getattr(new TMessage.Tgetattr(t.fid(), Attr.GETATTR_ALL)).attr();
-        FileType type = FileType.ofMode(s.mode());
-        String target = type == FileType.SYMLINK && unix() ? ctx.fs().readlink(fid.who(), fid.handle()) : "";
         // stat(5)'s name: the last path element ("/" for the root), the path getattr's record already named.
-        return new Rstat(entry(ctx.fs().name(fid.handle()), s, target));
+        String name = ctx.fs().name(fid.handle());
+        Stat entry = entry(name, s, "");
+        if (FileType.ofMode(s.mode()) != FileType.SYMLINK || !unix()) {
+            return new Rstat(entry);
+        }
+        // The target is the only field the host can make longer than msize (a name is at most 255 bytes): one the
+        // reply cannot carry is refused EIO by the readlink, so its record says the EIO the guest gets.
+        int room = ctx.connection().msize() - RSTAT_HEADER - entry.wireSize();
+        return new Rstat(entry(name, s, ctx.fs().readlink(fid.who(), fid.handle(), room)));
     }
 
     /**

@@ -89,11 +89,22 @@ public final class TestSession implements AutoCloseable {
     public static TestSession attached(
             ShareServerFactory factory, String listener, io.p9gate.policy.dialect.Dialect dialect, String aname)
             throws P9Exception {
+        return attached(factory, listener, dialect, aname, MSIZE);
+    }
+
+    /** As {@link #attached(ShareServerFactory, String, io.p9gate.policy.dialect.Dialect, String)}, over {@code msize}. */
+    public static TestSession attached(
+            ShareServerFactory factory,
+            String listener,
+            io.p9gate.policy.dialect.Dialect dialect,
+            String aname,
+            int msize)
+            throws P9Exception {
         long id = SESSIONS.getAndIncrement();
-        ConnectionContext l = new ConnectionContext(listener, "test", id, MSIZE);
+        ConnectionContext l = new ConnectionContext(listener, "test", id, msize);
         TestSession s = new TestSession(
                 factory.open(new ConnectionContext(
-                        l.listener(), l.peer(), id, MSIZE, l.ioLimit(), l.vm(), l.budget(), dialect)),
+                        l.listener(), l.peer(), id, msize, l.ioLimit(), l.vm(), l.budget(), dialect)),
                 id);
         s.call(new TMessage.Tattach(ROOT, TMessage.NOFID, "root", aname, 0));
         return s;

@@ -738,6 +738,46 @@ class DialectRefusalsTest {
         }
     }
 
+    /**
+     * A 9P2000.u Tstat of a symlink shows its target: a target that fills an Rstat to exactly msize is served, one
+     * byte more is refused EIO while it is served, so the readlink's record says the EIO the guest gets. It was
+     * replaced with EIO by the encoder after the record had said errno 0.
+     */
+    @Test
+    void aDotUStatOfALinkNoReplyCanCarryIsRecordedAsTheEioTheGuestGets() throws Exception {
+        int msize = 4096;
+        Files.createSymbolicLink(fx.data.resolve("a"), Path.of("x"));
+        int records = fx.audit.records.size();
+        try (TestSession s = TestSession.attached(shares, fx.alphaListener(), Dialect.U, "data", msize)) {
+            s.walk(TestSession.ROOT, 1, "a");
+            RMessage.Rstat small = s.expect(RMessage.Rstat.class, new TMessage.Tstat(1));
+            // size[4] type[1] tag[2] nstat[2], then the entry: the room left is what a longer target may add.
+            int room = msize - (4 + 1 + 2 + 2) - small.stat().wireSize();
+            Files.createSymbolicLink(fx.data.resolve("b"), Path.of("x".repeat(1 + room)));
+            Files.createSymbolicLink(fx.data.resolve("c"), Path.of("x".repeat(2 + room)));
+            s.walk(TestSession.ROOT, 2, "b");
+            RMessage.Rstat full = s.expect(RMessage.Rstat.class, new TMessage.Tstat(2));
+            assertEquals(msize, encodedSize(full), "an Rstat of exactly msize is served");
+            s.walk(TestSession.ROOT, 3, "c");
+            assertEquals(Errno.EIO, s.fails(new TMessage.Tstat(3)));
+        }
+        List<String> readlinks = fx.audit.records.subList(records, fx.audit.records.size()).stream()
+                .filter(r -> r.request().operation() == Operation.READLINK)
+                .map(r -> r.request().paths() + " " + r.outcome().errno())
+                .toList();
+        assertEquals(List.of("[a] null", "[b] null", "[c] EIO"), readlinks);
+    }
+
+    private static int encodedSize(RMessage reply) {
+        ByteBuf out = Unpooled.buffer();
+        try {
+            MessageEncoder.writeHeaderAndBody(new Frame(1, reply), out);
+            return out.readableBytes();
+        } finally {
+            out.release();
+        }
+    }
+
     /** The refusal as the session writes it in this dialect: Rerror's text, and in .u the errno after it. */
     private static void assertOnTheWire(Dialect dialect, Errno errno, String text, int number) {
         WireDialect wire = new WireDialect();
