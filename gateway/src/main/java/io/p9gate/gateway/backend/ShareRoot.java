@@ -471,6 +471,24 @@ public final class ShareRoot implements AutoCloseable {
     }
 
     /**
+     * The path a Tclunk that only closes is recorded on: as {@link #relativePath}, or, for a handle the host moved out
+     * of the share, the path it was last known by in it. The clunk touches no file and is answered Rclunk whatever
+     * is decided, so it is recorded as the success it is, on the name the guest knew the file by; EACCES only for a
+     * handle that never learned one.
+     */
+    public String closingPath(Node node) throws P9Exception {
+        try {
+            return relativePath(node);
+        } catch (P9Exception e) {
+            String known = node.lastLearnedPath();
+            if (e.errno() != Errno.EACCES || known == null) {
+                throw e;
+            }
+            return known;
+        }
+    }
+
+    /**
      * As {@link #relativePath}, for a decision: a handle known by a removed name while its file keeps another (a
      * VM linked it elsewhere and unlinked the name the handle was reached by) has no place to be decided at, and is
      * {@link RemovedName}. Such a handle learns no path: each request asks the kernel again.

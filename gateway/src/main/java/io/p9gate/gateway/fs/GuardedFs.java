@@ -287,10 +287,11 @@ public final class GuardedFs {
     }
 
     /**
-     * A Tclunk that only closes: the fid is freed whatever is decided (clunk(5)), so a refusal (the file was moved
-     * out of the share by the host) is recorded but answered Rclunk; only a failed record is the guest's error. It
-     * touches no file and no policy refuses it, so a handle known by a name removed while its file lives on is
-     * recorded on that name, as allowed: placing it (ESTALE where it cannot be) is for requests that reach the file.
+     * A Tclunk that only closes: the fid is freed whatever is decided (clunk(5)), so a refusal is recorded but
+     * answered Rclunk; only a failed record is the guest's error. It touches no file and no policy refuses it, so a
+     * handle known by a name removed while its file lives on is recorded on that name, and one the host moved out of
+     * the share on the name it was last known by in it, as allowed: placing it (ESTALE or EACCES where it cannot be)
+     * is for requests that reach the file.
      */
     public void clunk(Subject who, FileHandle handle) throws P9Exception {
         LocalShare share = handle.share();
@@ -299,7 +300,7 @@ public final class GuardedFs {
                     Operation.CLUNK,
                     who,
                     share.name(),
-                    () -> List.of(share.root().relativePath(handle.node())),
+                    () -> List.of(share.root().closingPath(handle.node())),
                     RequestArgs.NONE,
                     () -> DONE,
                     NO_BYTES);
