@@ -79,6 +79,11 @@ final class QuotaAttackGateway implements BeforeEachCallback, AfterEachCallback 
                 .next();
     }
 
+    /** What {@code p9gate policy reload} does to the quota books: every scope scanned again, the new count current. */
+    void reload() {
+        rig.quotas.rebuild(rig.holder.current());
+    }
+
     /** The VM's quota usage now, as the running gateway counts it. */
     io.p9gate.policy.quota.Usage usageNow() {
         return rig.quotas.usage("mallory").values().iterator().next();
