@@ -8,17 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.client.PendingCall;
-import io.p9gate.gateway.fs.AccessPolicy;
-import io.p9gate.gateway.fs.AccessRequest;
-import io.p9gate.gateway.fs.Decision;
 import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +35,7 @@ class LockClunkRaceAttackTest {
 
     @Test
     void aLockTakenWhileItsFidIsClunkedDoesNotOutliveTheFid() throws Exception {
-        HoldsLockDecision policy = new HoldsLockDecision();
+        HoldsOneDecision policy = new HoldsOneDecision(Operation.LOCK);
         try (TwoSessionsOnOneFile sessions = new TwoSessionsOnOneFile(tmp, policy)) {
             P9Client hostile = sessions.first;
             P9Client other = sessions.second;
@@ -59,26 +53,6 @@ class LockClunkRaceAttackTest {
                     LOCK_SUCCESS,
                     theirs.status(),
                     "a lock of a clunked fid still blocks another session's writer on the file");
-        }
-    }
-
-    /** Allows everything; once armed, holds the next LOCK decision until the test has clunked the fid. */
-    private static final class HoldsLockDecision implements AccessPolicy {
-        final AtomicBoolean armed = new AtomicBoolean();
-        final CountDownLatch deciding = new CountDownLatch(1);
-        final CountDownLatch clunked = new CountDownLatch(1);
-
-        @Override
-        public Decision decide(AccessRequest request) {
-            if (request.operation() == Operation.LOCK && armed.compareAndSet(true, false)) {
-                deciding.countDown();
-                try {
-                    clunked.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            return Decision.allow(List.of("test"));
         }
     }
 }
