@@ -566,7 +566,7 @@ final class SegmentWriter implements Closeable {
      * and that this record is the one the writer's chain ends with ({@code chainHead} = H(its prev, its leaf hash):
      * it is a record of this run, chained by the leaf rule its start record stated), or, while lines are held, the
      * one the first held line follows; then cuts what a short write left after it and writes the held lines again.
-     * A rotation that failed is done now. Returns the bytes cut.
+     * A rotation that failed is done now. Returns the record data cut ({@link #dataAfter}).
      *
      * @throws IOException the file does not hold what the writer wrote: appending would break the chain
      */
@@ -581,7 +581,7 @@ final class SegmentWriter implements Closeable {
             throw new LogInconsistentException(
                     "the segment is " + length + " bytes, " + written + " were written to it");
         }
-        long cut = writtenAfter(current, written, length);
+        long cut = dataAfter(current, written, length);
         long lastSeq = expectedRecords - 1;
         byte[] lastChain = chainHead;
         if (heldRecords > 0) {
@@ -619,23 +619,26 @@ final class SegmentWriter implements Closeable {
         return cut;
     }
 
-    /** Bytes from {@code from} up to the last byte before {@code to} that is not a zero written ahead. */
-    private static long writtenAfter(RandomAccessFile segment, long from, long to) throws IOException {
+    /**
+     * The record data a short write left from {@code from} to {@code to}: its bytes that are not zero, as a torn
+     * line's are counted at start and by the verifier ({@code StoredLine#dataBytes}), so {@code log_recovered}'s
+     * {@code torn_bytes} is the same quantity as the {@code start} record's and {@code audit verify}'s.
+     */
+    private static long dataAfter(RandomAccessFile segment, long from, long to) throws IOException {
         byte[] chunk = new byte[ZEROS.length];
-        long lastNonZero = from - 1;
+        long data = 0;
         segment.seek(from);
         for (long at = from; at < to; ) {
             int n = (int) Math.min(chunk.length, to - at);
             segment.readFully(chunk, 0, n);
-            for (int i = n - 1; i >= 0; i--) {
+            for (int i = 0; i < n; i++) {
                 if (chunk[i] != 0) {
-                    lastNonZero = at + i;
-                    break;
+                    data++;
                 }
             }
             at += n;
         }
-        return lastNonZero + 1 - from;
+        return data;
     }
 
     @Override
