@@ -58,6 +58,8 @@ public final class GuardedFs {
     static final List<String> FID_OPEN_RULE = List.of("fid-open");
     /** A 9P2000 or 9P2000.u Tcreate of a directory with a mode that writes or truncates (open(5)): EISDIR. */
     static final List<String> DIRECTORY_OPEN_MODE_RULE = List.of("directory-open-mode");
+    /** A 9P2000 or 9P2000.u Twstat whose mode's type bits are not the file's (a wstat cannot change a type): EINVAL. */
+    static final List<String> FILE_TYPE_RULE = List.of("file-type");
     /** Flags no such request is served with (Tlcreate with O_DIRECTORY, Tunlinkat beyond AT_REMOVEDIR): EINVAL. */
     static final List<String> INVALID_FLAGS_RULE = List.of("invalid-flags");
 
@@ -1171,11 +1173,10 @@ public final class GuardedFs {
      * XATTR_CREATE it asks for, as an open of such a fid is.
      */
     public P9Exception refusedXattrCreateOnOpenFid(Subject who, FileHandle fid, String name) throws P9Exception {
-        return guard.refused(
+        return refusedAt(
                 Operation.XATTR_CREATE,
                 who,
-                fid.share().name(),
-                () -> List.of(hostPath(fid)),
+                fid,
                 new RequestArgs.Xattr(name),
                 new Refusal(Errno.EINVAL, FID_OPEN_RULE, ""));
     }
@@ -1194,6 +1195,26 @@ public final class GuardedFs {
     public P9Exception refusedFileType(Subject who, FileHandle dir, Operation op, String name, int perm)
             throws P9Exception {
         return refusedCreate(who, dir, op, name, invalidExtension("perm=0x" + Integer.toHexString(perm)));
+    }
+
+    /**
+     * A 9P2000 or 9P2000.u Twstat of the file behind {@code handle} whose {@code mode} has type bits other than the
+     * file's (stat(5): a wstat cannot change a file's type): refused with EINVAL, nothing changed, and recorded as the
+     * SETATTR of the mode it asks for, so the log says what the guest was told and not only the getattr that looked.
+     */
+    public P9Exception refusedTypeChange(Subject who, FileHandle handle, int mode) throws P9Exception {
+        return refusedAt(
+                Operation.SETATTR,
+                who,
+                handle,
+                new RequestArgs.SetAttr(SetAttr.SETATTR_MODE, -1, -1),
+                new Refusal(Errno.EINVAL, FILE_TYPE_RULE, "mode=0x" + Integer.toHexString(mode)));
+    }
+
+    /** A refusal, made before any policy is asked, of {@code op} on the file behind {@code handle}, recorded there. */
+    private P9Exception refusedAt(Operation op, Subject who, FileHandle handle, RequestArgs args, Refusal why)
+            throws P9Exception {
+        return guard.refused(op, who, handle.share().name(), () -> List.of(hostPath(handle)), args, why);
     }
 
     private static Refusal invalidExtension(String detail) {

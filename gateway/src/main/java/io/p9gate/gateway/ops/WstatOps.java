@@ -55,7 +55,7 @@ final class WstatOps {
         if (name.equals("/") && ctx.fs().isShareRoot(fid.handle())) {
             name = "";
         }
-        SetAttr changes = changes(t, unix, !name.isEmpty());
+        SetAttr changes = changes(t, fid, unix, !name.isEmpty());
         changes.checkValues(); // a length beyond 2^63 is EINVAL before the rename below is made
         if (!name.isEmpty() && changes.valid() != 0) {
             // What the Tsetattr would refuse before changing anything (a directory's length, a symlink's mode, a
@@ -107,7 +107,7 @@ final class WstatOps {
      * rename comes first, so the file is described by the guarded getattr before the caller checks that it can
      * take the fields (the guest may learn what it is).
      */
-    private SetAttr changes(Twstat t, boolean unix, boolean renames) throws P9Exception {
+    private SetAttr changes(Twstat t, Fid fid, boolean unix, boolean renames) throws P9Exception {
         Stat.Common c = t.stat().common();
         Optional<Stat.Unix> u = t.stat().unix();
         int uid = id(c.uid(), u.map(Stat.Unix::nUid), "uid");
@@ -123,7 +123,12 @@ final class WstatOps {
         int valid = 0;
         int mode = 0;
         if (c.mode() != DONT_TOUCH) {
-            mode = permissions(now, c.mode(), unix);
+            // A file's type is fixed when it is made: read by the guarded getattr above, a change is refused and
+            // recorded as the SETATTR it asks for (the getattr's allowed record alone read as a success).
+            if ((c.mode() & TYPE_BITS) != (StatOps.mode(now.mode(), unix) & TYPE_BITS)) {
+                throw ctx.fs().refusedTypeChange(fid.who(), fid.handle(), c.mode());
+            }
+            mode = permissions(c.mode(), unix);
             valid |= SetAttr.SETATTR_MODE;
         }
         valid |= uid != DONT_TOUCH ? SetAttr.SETATTR_UID : 0;
@@ -144,18 +149,8 @@ final class WstatOps {
                 0);
     }
 
-    /**
-     * The permission bits of a wstat mode (in .u also set-uid, set-gid and sticky). The type bits must be the file's
-     * own: changing DMDIR (or a .u type) is EINVAL, so the file's type is read first by the guarded getattr.
-     */
-    private static int permissions(Attr now, int mode, boolean unix) throws P9Exception {
-        int shown = StatOps.mode(now.mode(), unix);
-        if ((mode & TYPE_BITS) != (shown & TYPE_BITS)) {
-            throw new P9Exception(
-                    Errno.EINVAL,
-                    "wstat cannot change a file's type: mode 0x" + Integer.toHexString(mode) + ", file 0x"
-                            + Integer.toHexString(shown));
-        }
+    /** The permission bits of a wstat mode (in .u also set-uid, set-gid and sticky). */
+    private static int permissions(int mode, boolean unix) {
         int perm = mode & 0777;
         if (unix) {
             perm |= (mode & Stat.DMSETUID) != 0 ? 04000 : 0;

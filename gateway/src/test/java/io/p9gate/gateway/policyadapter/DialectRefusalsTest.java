@@ -169,6 +169,37 @@ class DialectRefusalsTest {
     }
 
     /**
+     * A wstat mode whose type bits are not the file's (a directory without DMDIR, a file with it) is EINVAL and
+     * changes nothing; it is recorded as the SETATTR it asks for, rule file-type, after the getattr that read the
+     * type. Its only record was that getattr's, allowed with errno 0, so the log said the guest was answered.
+     */
+    @InEachLegacyDialect
+    void aWstatChangingAFilesTypeIsRecordedAsItsRefusal(Dialect dialect) throws Exception {
+        Path file = fx.data.resolve("notes.txt");
+        String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(file));
+        List<String> last = new ArrayList<>();
+        try (TestSession s = attach(dialect)) {
+            s.walk(TestSession.ROOT, 1, "notes.txt");
+            for (TMessage.Twstat w :
+                    List.of(Wstats.chmod(TestSession.ROOT, 0600), Wstats.chmod(1, Stat.DMDIR | 0600))) {
+                int before = fx.audit.records.size();
+                Errno told = s.fails(w);
+                PolicyFixture.Recorded r = fx.audit.records.get(fx.audit.records.size() - 1);
+                last.add(told + " " + (fx.audit.records.size() - before) + " records, last "
+                        + r.request().operation() + " " + r.request().paths() + " "
+                        + r.decision().ruleIds() + " " + r.outcome().errno());
+            }
+        }
+        assertEquals(
+                List.of(
+                        "EINVAL 2 records, last SETATTR [] [file-type] EINVAL",
+                        "EINVAL 2 records, last SETATTR [notes.txt] [file-type] EINVAL"),
+                last);
+        assertEquals(mode, PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        assertTrue(Files.isDirectory(fx.data));
+    }
+
+    /**
      * A wstat giving the share root a new name was answered EBUSY before any decision, so it left no record, while a
      * 9P2000.L Trename of the root is decided and recorded (alpha's policy refuses it, EACCES; allowed, the host's
      * EBUSY would be its outcome). In 9P the root is its own parent (".." of the root is the root), so the wstat is
