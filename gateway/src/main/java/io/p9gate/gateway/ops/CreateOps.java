@@ -63,6 +63,15 @@ final class CreateOps {
         if (special != 0 && !unix) { // 9P2000 has no special files
             throw ctx.fs().refusedFileType(at.who(), at.handle(), askedFor(t.perm()), t.name(), t.perm());
         }
+        // A hard link to a fid the session does not hold is the Tlink's unknown fid: EBADF and not recorded, as for
+        // any request (docs/filesystem.md), checked before the directory's getattr, whose allowed record read as the
+        // answer. An extension that is no fid at all is refused (and recorded) below.
+        if (!directory && special != 0 && askedFor(t.perm()) == Operation.LINK) {
+            long linked = number(t.extension().orElse("").strip());
+            if (linked >= 0) {
+                ctx.fids().get((int) linked);
+            }
+        }
         // open(5): a directory is never opened to write or truncate; refused before it is made, not after.
         if (directory && !OpenFlags.opensDirectory(t.mode())) {
             throw ctx.fs().refusedDirectoryOpenMode(at.who(), at.handle(), t.name(), t.mode());

@@ -200,6 +200,28 @@ class DialectRefusalsTest {
     }
 
     /**
+     * A .u hard link (Tcreate DMLINK) whose extension names a fid the session does not hold is the Tlink's unknown
+     * fid: EBADF and no record, as any request on an unknown fid (docs/filesystem.md). It was answered EBADF after
+     * the directory's getattr, decided and recorded as allowed (errno 0), a record that read as a success.
+     */
+    @Test
+    void aHardLinkToAnUnknownFidIsEbadfAndNotRecorded() throws Exception {
+        int before;
+        try (TestSession s = attach(Dialect.U)) {
+            s.walk(TestSession.ROOT, 1);
+            before = fx.audit.records.size();
+            assertEquals(Errno.EBADF, s.fails(special(1, "h", DMLINK, "99\n")));
+            assertEquals(
+                    List.of(),
+                    fx.audit.records.subList(before, fx.audit.records.size()).stream()
+                            .map(r -> r.request().operation() + " "
+                                    + r.request().paths() + " " + r.outcome().errno())
+                            .toList());
+        }
+        assertTrue(Files.notExists(fx.data.resolve("h")));
+    }
+
+    /**
      * A wstat giving the share root a new name was answered EBUSY before any decision, so it left no record, while a
      * 9P2000.L Trename of the root is decided and recorded (alpha's policy refuses it, EACCES; allowed, the host's
      * EBUSY would be its outcome). In 9P the root is its own parent (".." of the root is the root), so the wstat is
