@@ -39,7 +39,11 @@ import java.util.stream.Stream;
  *
  * <p>A share watches at most {@link #cap} directories: past that its watches are all removed and its counter
  * advanced, so its handles learn their paths again, watching the directories along them anew (a guest's walk over a
- * large tree costs it its own handles' paths once per {@code cap} new directories, never another share's). The
+ * large tree costs it its own handles' paths once per {@code cap} new directories, never another share's). Only a
+ * walk starts a share over: a path the kernel named is learned within the cap or not at all ({@link
+ * #watchWithinCap}), so a handle deeper than the cap asks the kernel at each request instead of starting its share
+ * over at each one. Forgetting a watch is one removal by its descriptor and directory, and a share starting over
+ * visits only its own watches, so the reader's work per event does not grow with the watches held. The
  * gateway's watches ({@link #maxWatches}) are shared fairly between the VMs that hold some: a VM may use what the
  * others leave, but once all are held, a VM within its {@link #fairPart} takes its next watch from the VM most over
  * its part (that VM's largest share starts over), and a VM at its part starts one of its own shares over. A VM that
@@ -141,7 +145,8 @@ final class HostMoves {
     /** The directories one share watches, for the VM whose request made it watch the first. */
     private static final class Held {
         final String vm;
-        int dirs;
+        /** By identity: a share that starts over removes only its own watches, not a scan of every share's. */
+        final Set<Watch> watches = Collections.newSetFromMap(new IdentityHashMap<>());
 
         Held(String vm) {
             this.vm = vm;
@@ -157,13 +162,18 @@ final class HostMoves {
         void make() throws P9Exception;
     }
 
-    /** One watched directory: its watch descriptor, the shares whose paths pass through it. */
+    /**
+     * One watched directory: its watch descriptor, its key in {@link #byDir} (so that forgetting it is one removal,
+     * not a scan of every watch on the reader's thread), the shares whose paths pass through it.
+     */
     private static final class Watch {
         final int wd;
+        final FileKey dir;
         volatile ShareRoot[] shares;
 
-        Watch(int wd, ShareRoot share) {
+        Watch(int wd, FileKey dir, ShareRoot share) {
             this.wd = wd;
+            this.dir = dir;
             this.shares = new ShareRoot[] {share};
         }
 
@@ -223,17 +233,39 @@ final class HostMoves {
      * through it be remembered. Memory only once the directory is watched for the share.
      */
     static boolean watch(ShareRoot share, Node dir) {
+        return watch(share, dir, true);
+    }
+
+    /**
+     * As {@link #watch(ShareRoot, Node)}, but a share at its cap watches nothing more instead of starting over: for
+     * the descent that learns a path the kernel named. A path needing more watches than the share may hold would
+     * otherwise start the share over at every request on its handle, each start over removing up to {@link #cap}
+     * watches, one event each for the reader every VM shares; its handle asks the kernel instead.
+     */
+    static boolean watchWithinCap(ShareRoot share, Node dir) {
+        return watch(share, dir, false);
+    }
+
+    /** Whether a path through {@code dirs} directories needs more watches than a share of the current VM holds. */
+    static boolean pastCap(int dirs) {
+        return dirs > cap();
+    }
+
+    private static boolean watch(ShareRoot share, Node dir, boolean mayStartOver) {
         HostMoves moves = watcher;
         if (moves == null || moves.broken) {
             return false;
         }
         Watch known = moves.byDir.get(dir.key());
-        return (known != null && known.has(share)) || moves.add(share, dir);
+        return (known != null && known.has(share)) || moves.add(share, dir, mayStartOver);
     }
 
-    private synchronized boolean add(ShareRoot share, Node dir) {
+    private synchronized boolean add(ShareRoot share, Node dir, boolean mayStartOver) {
         String vm = VmBudget.current().vm();
         if (dirsOf(share) >= cap()) {
+            if (!mayStartOver) {
+                return false;
+            }
             startOver(share);
         }
         Watch known = byDir.get(dir.key());
@@ -242,7 +274,7 @@ final class HostMoves {
                 ShareRoot[] more = Arrays.copyOf(known.shares, known.shares.length + 1);
                 more[more.length - 1] = share;
                 known.shares = more;
-                held.computeIfAbsent(share, s -> new Held(vm)).dirs++;
+                held.computeIfAbsent(share, s -> new Held(vm)).watches.add(known);
             }
             return true;
         }
@@ -254,10 +286,10 @@ final class HostMoves {
             // needs.
             int wd = HostCredentials.asGateway(
                     () -> dir.use(dirFd -> LinuxSyscalls.inotifyAddWatch(fd, LinuxSyscalls.procPath(dirFd), MASK)));
-            Watch watch = new Watch(wd, share);
+            Watch watch = new Watch(wd, dir.key(), share);
             byWd.put(wd, watch);
-            byDir.put(dir.key(), watch);
-            held.computeIfAbsent(share, s -> new Held(vm)).dirs++;
+            byDir.put(watch.dir, watch);
+            held.computeIfAbsent(share, s -> new Held(vm)).watches.add(watch);
             return true;
         } catch (P9Exception e) {
             return false; // ENOSPC (max_user_watches), EACCES, ...: covers nothing
@@ -275,7 +307,7 @@ final class HostMoves {
 
     private int dirsOf(ShareRoot share) {
         Held h = held.get(share);
-        return h == null ? 0 : h.dirs;
+        return h == null ? 0 : h.watches.size();
     }
 
     /**
@@ -285,7 +317,7 @@ final class HostMoves {
      */
     private boolean makeRoom(String vm) {
         Map<String, Integer> byVm = new HashMap<>();
-        held.values().forEach(h -> byVm.merge(h.vm, h.dirs, Integer::sum));
+        held.values().forEach(h -> byVm.merge(h.vm, h.watches.size(), Integer::sum));
         byVm.putIfAbsent(vm, 0);
         int part = fairPart(byVm.size());
         String giver = vm;
@@ -302,7 +334,7 @@ final class HostMoves {
         String from = giver;
         held.entrySet().stream()
                 .filter(e -> e.getValue().vm.equals(from))
-                .max(Comparator.comparingInt(e -> e.getValue().dirs))
+                .max(Comparator.comparingInt(e -> e.getValue().watches.size()))
                 .map(Map.Entry::getKey)
                 .ifPresent(this::startOver);
         return byWd.size() < maxWatches;
@@ -481,20 +513,20 @@ final class HostMoves {
     }
 
     private synchronized void drop(ShareRoot share) {
-        held.remove(share);
-        for (Watch watch : List.copyOf(byWd.values())) {
-            if (watch.has(share)) {
-                watch.shares =
-                        Arrays.stream(watch.shares).filter(s -> s != share).toArray(ShareRoot[]::new);
-                if (watch.shares.length == 0) {
-                    // Its place free now, for the request that may be making room; its last events are nobody's.
-                    removed.add(watch.wd);
-                    forget(watch);
-                    try {
-                        LinuxSyscalls.inotifyRmWatch(fd, watch.wd);
-                    } catch (P9Exception e) {
-                        // already removed by the kernel (its directory gone): its IN_IGNORED is queued all the same
-                    }
+        Held h = held.remove(share);
+        if (h == null) {
+            return;
+        }
+        for (Watch watch : h.watches) {
+            watch.shares = Arrays.stream(watch.shares).filter(s -> s != share).toArray(ShareRoot[]::new);
+            if (watch.shares.length == 0) {
+                // Its place free now, for the request that may be making room; its last events are nobody's.
+                removed.add(watch.wd);
+                forget(watch);
+                try {
+                    LinuxSyscalls.inotifyRmWatch(fd, watch.wd);
+                } catch (P9Exception e) {
+                    // already removed by the kernel (its directory gone): its IN_IGNORED is queued all the same
                 }
             }
         }
@@ -606,13 +638,13 @@ final class HostMoves {
     /** The watch is gone (its directory removed, unmounted, or the watch removed): its directory is unwatched. */
     private void forget(Watch watch) {
         if (byWd.remove(watch.wd, watch)) {
-            byDir.values().remove(watch);
+            byDir.remove(watch.dir, watch);
             // No event of the watch comes after its IN_IGNORED (or its removal here): a note left would wait for
             // whatever watch gets its descriptor again and pass an event of that one for the gateway's own.
             own.removeIf(o -> o.wd() == watch.wd);
             for (ShareRoot share : watch.shares) {
                 Held h = held.get(share);
-                if (h != null && --h.dirs == 0) {
+                if (h != null && h.watches.remove(watch) && h.watches.isEmpty()) {
                     held.remove(share);
                 }
             }

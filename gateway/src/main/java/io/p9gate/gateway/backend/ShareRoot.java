@@ -603,10 +603,16 @@ public final class ShareRoot implements AutoCloseable {
 
     /**
      * Whether {@code path} names {@code node}, found by confined lookups from the root, each directory watched before
-     * the name in it is looked up (as a walk does): a move by the host of any of its names after that is seen.
+     * the name in it is looked up (as a walk does): a move by the host of any of its names after that is seen. Never
+     * a start over: a path through more directories than the share may watch (or than it has room left for) is not
+     * remembered, and its handle asks the kernel at each request, as one past its path budget does; starting over
+     * there made every request on the handle remove and re-add the share's watches.
      */
     private boolean watchedAlong(Node node, String path) {
         String[] names = path.split("/", -1);
+        if (HostMoves.pastCap(names.length)) {
+            return false; // the root and each directory below it: more watches than the share may hold
+        }
         Node dir;
         try {
             dir = root.share();
@@ -615,7 +621,7 @@ public final class ShareRoot implements AutoCloseable {
         }
         try {
             for (int i = 0; ; i++) {
-                if (!HostMoves.watch(this, dir)) {
+                if (!HostMoves.watchWithinCap(this, dir)) {
                     return false;
                 }
                 String name = names[i];
