@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
@@ -129,6 +130,9 @@ final class HostMoves {
     private final Set<Own> own = ConcurrentHashMap.newKeySet();
 
     private volatile boolean broken;
+
+    /** Events the reader has read (tests: what a VM's requests cost the thread every VM shares). */
+    private final LongAdder eventsRead = new LongAdder();
 
     /** The gateway's changes of one name in one watched directory, one at a time ({@link #own}); by stripe. */
     private final ReentrantLock[] changing =
@@ -497,6 +501,12 @@ final class HostMoves {
         return before;
     }
 
+    /** For tests: how many events the reader has read ({@link #awaitQueued} adds one). */
+    static long eventsRead() {
+        HostMoves moves = watcher;
+        return moves == null ? 0 : moves.eventsRead.sum();
+    }
+
     /** For tests: how many watches are held. */
     static int watches() {
         HostMoves moves = watcher;
@@ -548,6 +558,7 @@ final class HostMoves {
                 holdForTests.lock();
                 try {
                     for (long pos = 0; pos + EVENT_HEADER <= n; pos += EVENT_HEADER + buf.get(JAVA_INT, pos + 12)) {
+                        eventsRead.increment();
                         int wd = buf.get(JAVA_INT, pos);
                         int mask = buf.get(JAVA_INT, pos + 4);
                         boolean named = (mask & (IN_MOVED_FROM | IN_DELETE | IN_MOVED_TO)) != 0

@@ -1,6 +1,7 @@
 package io.p9gate.gateway.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p9gate.gateway.budget.VmBudget;
@@ -58,12 +59,15 @@ class DeepTreeHostMovesAttackTest {
         ScopedValue.where(VmBudget.CURRENT, hostile).call(() -> {
             try (Node d = walkDown()) {
                 assertEquals(DEEP_PATH, deep.relativePath(d));
+                ShareRoot.awaitHostMovesSeen();
                 long epoch = deep.renames().now();
                 int watched = HostMoves.watchedBy(deep);
+                long read = HostMoves.eventsRead();
                 for (int i = 0; i < 5; i++) {
                     assertEquals(DEEP_PATH, deep.relativePath(d), "asked of the kernel");
                 }
                 ShareRoot.awaitHostMovesSeen();
+                assertEquals(1, HostMoves.eventsRead() - read, "events read for 5 requests (and the wait's own one)");
                 assertEquals(0, deep.renames().now() - epoch, "starts over made by 5 requests on the deep handle");
                 assertEquals(watched, HostMoves.watchedBy(deep), "the share's watches kept");
             }
@@ -98,6 +102,34 @@ class DeepTreeHostMovesAttackTest {
             return null;
         });
         ShareRoot.awaitHostMovesSeen();
+        assertEquals(0, other.renames().now() - otherEpoch, "advances of the other VM's share");
+    }
+
+    /**
+     * After the above, what one VM's requests queue is a few events each: a flood of mkdirs and unlinks in a watched
+     * directory queues at most 3 a request (IN_CREATE of the staging name, IN_MOVED_FROM and IN_MOVED_TO of its
+     * rename; IN_DELETE), so overflowing the kernel's queue (16,384 by default) takes thousands of requests while the
+     * reader reads nothing, which no VM decides. Each event costs the reader constant work.
+     */
+    @Test
+    void aFloodOfMakesAndUnlinksQueuesAFewEventsPerRequest() throws Exception {
+        int pairs = 200;
+        long otherEpoch = other.renames().now();
+        long events = ScopedValue.where(VmBudget.CURRENT, hostile).call(() -> {
+            Entries entries = new Entries(deep);
+            try (Node root = deep.root()) {
+                deep.lookup(root, "d").close(); // a name looked up in the root: the root is watched
+                ShareRoot.awaitHostMovesSeen();
+                long read = HostMoves.eventsRead();
+                for (int i = 0; i < pairs; i++) {
+                    entries.mkdir(root, "m" + i, 0755, (made, stat) -> {}).close();
+                    entries.unlinkAt(root, "m" + i, true);
+                }
+                ShareRoot.awaitHostMovesSeen();
+                return HostMoves.eventsRead() - read - 1;
+            }
+        });
+        assertTrue(events <= 3L * 2 * pairs, events + " events read for " + 2 * pairs + " requests");
         assertEquals(0, other.renames().now() - otherEpoch, "advances of the other VM's share");
     }
 
