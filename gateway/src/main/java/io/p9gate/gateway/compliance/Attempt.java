@@ -83,13 +83,13 @@ final class Attempt {
             }
             Reply reply = s.step().reply();
             if (!expected.allowed()) {
-                if (reply.errno() == expected.errno()) {
+                if (reply.errno() == expected.errno() || reply.atRefusal()) {
                     end(
                             Status.PASSED,
                             s,
                             s.role() == Role.SETUP
                                     ? "refused already at " + s.step().request()
-                                    : "");
+                                    : reply.atRefusal() ? "the walk stopped at the refused name" : "");
                 } else if (reply.ok() || reply.partial() || s.letThrough().contains(reply.errno())) {
                     end(
                             Status.FAILED,

@@ -139,6 +139,9 @@ final class GuestSession implements AutoCloseable {
                 target,
                 AuditMode.REQUIRED,
                 newFid);
+        if (step.reply().partial() && step.reply().walked() == oracle.walkRefusedAt(from.share(), from.path(), list)) {
+            step = step.withReply(step.reply().stoppedAtRefusal());
+        }
         if (step.ok()) {
             fids.put(newFid, new FidInfo(from.share(), target, FidKind.WALKED));
         }
@@ -546,14 +549,14 @@ final class GuestSession implements AutoCloseable {
         return switch (message) {
             case RMessage.Rread r -> {
                 try {
-                    yield new Reply(message, null, false, ByteBufUtil.getBytes(r.data()));
+                    yield new Reply(message, null, false, ByteBufUtil.getBytes(r.data()), false);
                 } finally {
                     r.data().release();
                 }
             }
             case RMessage.Rwalk w
             when request instanceof TMessage.Twalk t
-                    && w.qids().size() < t.names().size() -> new Reply(message, null, true, null);
+                    && w.qids().size() < t.names().size() -> new Reply(message, null, true, null, false);
             default -> Reply.of(message);
         };
     }

@@ -103,6 +103,17 @@ final class Oracle {
         return Expected.allow(new ArrayList<>(allowedBy));
     }
 
+    /** Index of the first name of a Twalk the policy refuses (WALK on the path it reaches), or -1. */
+    int walkRefusedAt(String share, SharePath from, List<String> names) {
+        List<SharePath> reached = walkedPaths(from, names);
+        for (int i = 0; i < reached.size(); i++) {
+            if (!decide(share, OpKind.WALK, reached.get(i)).allowed()) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** Whether a readdir may list {@code path} (hidden entries are left out). */
     boolean visible(String share, SharePath path) {
         return engine.visible(vm, share, path, uid, NO_GID);

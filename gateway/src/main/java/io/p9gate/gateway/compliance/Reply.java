@@ -9,14 +9,27 @@ import io.p9gate.gateway.proto.RMessage;
  * success, the walk reached less than it asked for.
  *
  * @param data the bytes of an Rread (the reply's buffer is released at once)
+ * @param atRefusal a partial walk that stopped exactly at the first name the policy refuses: the refusal itself.
+ *     A Twalk refused after its first name is answered with the qids of the names before it (9P2000.L has no
+ *     errno there; the client reports ENOENT), and the audit record carries the policy's errno.
  */
-record Reply(RMessage message, Errno errno, boolean partial, byte[] data) {
+record Reply(RMessage message, Errno errno, boolean partial, byte[] data, boolean atRefusal) {
     static Reply of(RMessage message) {
-        return new Reply(message, null, false, null);
+        return new Reply(message, null, false, null, false);
     }
 
     static Reply failed(Errno errno) {
-        return new Reply(null, errno, false, null);
+        return new Reply(null, errno, false, null, false);
+    }
+
+    /** This partial walk, known to have stopped at the name the policy refuses. */
+    Reply stoppedAtRefusal() {
+        return new Reply(message, errno, partial, data, true);
+    }
+
+    /** Walked names, for a partial walk. */
+    int walked() {
+        return ((RMessage.Rwalk) message).qids().size();
     }
 
     boolean ok() {
@@ -26,7 +39,7 @@ record Reply(RMessage message, Errno errno, boolean partial, byte[] data) {
     /** "ok", "partial walk" or the errno name. */
     String describe() {
         if (partial) {
-            return "Rwalk stopped early (" + ((RMessage.Rwalk) message).qids().size() + " names walked)";
+            return "Rwalk stopped early (" + walked() + " names walked)";
         }
         return errno == null ? "ok" : errno.name();
     }

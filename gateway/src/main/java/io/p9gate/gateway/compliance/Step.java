@@ -13,6 +13,10 @@ record Step(String request, Expected expected, Reply reply, int newFid, Probe pr
         return new Step(request, other, reply, newFid, probe);
     }
 
+    Step withReply(Reply other) {
+        return new Step(request, expected, other, newFid, probe);
+    }
+
     boolean ok() {
         return reply.ok();
     }
@@ -26,6 +30,6 @@ record Step(String request, Expected expected, Reply reply, int newFid, Probe pr
         if (expected == null) {
             return true;
         }
-        return expected.allowed() ? reply.ok() : expected.errno() == reply.errno();
+        return expected.allowed() ? reply.ok() : expected.errno() == reply.errno() || reply.atRefusal();
     }
 }

@@ -3,6 +3,7 @@ package io.p9gate.gateway.compliance;
 import io.p9gate.gateway.cli.Main;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,6 +28,13 @@ record SuiteRun(int exitCode, String out, String err) {
                 report.toString()));
         args.addAll(Arrays.asList(more));
         return of(args.toArray(String[]::new));
+    }
+
+    /** Serves {@code policy} (audit log and keys in {@code dir/gw}) and runs the suite against it, reports in {@code dir/report}. */
+    static SuiteRun served(Path policy, Path dir, String... more) throws Exception {
+        try (ServedGateway gateway = ServedGateway.serve(policy, Files.createDirectories(dir.resolve("gw")))) {
+            return against(policy, gateway, dir.resolve("report"), more);
+        }
     }
 
     static SuiteRun of(String... args) {
