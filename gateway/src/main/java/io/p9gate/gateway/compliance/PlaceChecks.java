@@ -10,6 +10,7 @@ import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 
@@ -159,7 +160,8 @@ final class PlaceChecks {
                 ShareView.empty(),
                 Optional.of(own),
                 own.place().token(),
-                path -> false);
+                path -> false,
+                new HashSet<>());
     }
 
     private void readBack(SharePath file) throws IOException {

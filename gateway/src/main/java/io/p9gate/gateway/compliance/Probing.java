@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -19,6 +20,9 @@ import java.util.function.Predicate;
  *
  * @param scope the paths being probed (a read-only subtree, a rule's matches): the other side of a link or
  *              rename is taken from outside it where there is such an entry
+ * @param touched directories whose mtime the suite's own changes leave changed: a probe made and removed a name
+ *              there and could not set the times back (the policy lets the VM create and remove there, not change
+ *              the directory's attributes); the share's {@code unchanged} check leaves their mtime aside
  */
 record Probing(
         GuestSession session,
@@ -27,18 +31,19 @@ record Probing(
         ShareView view,
         Optional<OwnPlace> place,
         String token,
-        Predicate<SharePath> scope) {
+        Predicate<SharePath> scope,
+        Set<SharePath> touched) {
 
     /** The suite's place with what it made there to serve as the other side of probes. */
     record OwnPlace(Place place, SharePath file, SharePath dir) {}
 
     /** The same, seeing one more entry than the view had (one reached by walking, not listing). */
     Probing seeing(ShareView.Entry entry) {
-        return new Probing(session, rootFid, share, view.with(entry), place, token, scope);
+        return new Probing(session, rootFid, share, view.with(entry), place, token, scope, touched);
     }
 
     Probing within(Predicate<SharePath> newScope) {
-        return new Probing(session, rootFid, share, view, place, token, newScope);
+        return new Probing(session, rootFid, share, view, place, token, newScope, touched);
     }
 
     /** Walks from the share root to {@code path} as a setup step; the new fid, or -1 (the attempt knows why). */
@@ -147,7 +152,7 @@ record Probing(
     private void restoreTimes(int fid, SharePath dir) throws IOException {
         ShareView.Entry before = view.entries().get(dir);
         if (before != null) {
-            session.setattr(
+            Step set = session.setattr(
                     fid,
                     new SetAttr(
                             Form.TIMES,
@@ -160,6 +165,9 @@ record Probing(
                             before.mtimeSec(),
                             before.mtimeNsec()),
                     "times as before the probes");
+            if (!set.ok()) {
+                touched.add(dir);
+            }
         }
     }
 

@@ -55,14 +55,14 @@ final class ShareRun {
         Optional<StopCleanup.Made> made = place.map(p -> vm.made(share, p));
         PlaceChecks places = new PlaceChecks(log, session, root, share, prefix + "/place");
         Optional<Probing.OwnPlace> own = place.isPresent() ? places.prepare(place.get()) : Optional.empty();
-        Probing probing = new Probing(session, root, share, before, own, vm.token(), p -> false);
+        Probing probing = new Probing(session, root, share, before, own, vm.token(), p -> false, touched);
         try {
             subtrees(probing);
             List<SharePath> preferred = own.map(o -> List.of(o.place().dir())).orElse(List.of());
             for (Rule rule : policy.rules()) {
                 RuleChecks.run(log, probing, prefix + "/rule", rule, preferred);
             }
-            vm.replay(policy, before, own, prefix + "/case");
+            vm.replay(policy, before, own, prefix + "/case", touched);
             if (policy.permissions() == HostPermissions.ENFORCE) {
                 PermissionChecks.run(vm, policy, root, own, prefix + "/place/permissions");
             }

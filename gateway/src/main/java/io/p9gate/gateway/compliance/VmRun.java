@@ -254,7 +254,9 @@ final class VmRun {
     }
 
     /** Replays the policy test cases of one share, each as its uid and gid (R-POL-2). */
-    void replay(SharePolicy share, ShareView view, Optional<Probing.OwnPlace> own, String idPrefix) throws IOException {
+    void replay(
+            SharePolicy share, ShareView view, Optional<Probing.OwnPlace> own, String idPrefix, Set<SharePath> touched)
+            throws IOException {
         Optional<CaseReplay> replay = suite.replay();
         if (replay.isEmpty()) {
             return;
@@ -277,7 +279,8 @@ final class VmRun {
                                         : root.reply().describe()));
                 continue;
             }
-            Probing probing = new Probing(as.session(), root.newFid(), share.name(), view, own, token(), p -> false);
+            Probing probing =
+                    new Probing(as.session(), root.newFid(), share.name(), view, own, token(), p -> false, touched);
             CaseReplay.run(suite.log(), probing, idPrefix, placed);
         }
     }
