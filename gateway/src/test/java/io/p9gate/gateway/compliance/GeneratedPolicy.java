@@ -267,7 +267,7 @@ final class GeneratedPolicy {
             for (int i = 0; i < hidden.size(); i++) {
                 String h = hidden.get(i);
                 boolean inner = hidden.stream().anyMatch(o -> !o.equals(h) && h.startsWith(o + "/"));
-                boolean duplicate = hidden.indexOf(h) != i;
+                boolean duplicate = hidden.indexOf(h) != hidden.lastIndexOf(h);
                 if (!inner && !duplicate) {
                     return i;
                 }
