@@ -60,6 +60,10 @@ public final class GuardedFs {
     static final List<String> DIRECTORY_OPEN_MODE_RULE = List.of("directory-open-mode");
     /** A 9P2000 or 9P2000.u Twstat whose mode's type bits are not the file's (a wstat cannot change a type): EINVAL. */
     static final List<String> FILE_TYPE_RULE = List.of("file-type");
+    /** A renaming Twstat whose attribute fields the file cannot take, refused before the rename is made. */
+    static final List<String> UNSETTABLE_RULE = List.of("unsettable");
+    /** A 9P2000 or 9P2000.u Twstat owner or group that is no numeric id (there is no name table): EINVAL. */
+    static final List<String> OWNER_NAME_RULE = List.of("owner-name");
     /** Flags no such request is served with (Tlcreate with O_DIRECTORY, Tunlinkat beyond AT_REMOVEDIR): EINVAL. */
     static final List<String> INVALID_FLAGS_RULE = List.of("invalid-flags");
 
@@ -385,9 +389,19 @@ public final class GuardedFs {
     public void requireSettable(Subject who, FileHandle handle, SetAttr attr) throws P9Exception {
         LocalShare share = handle.share();
         Node node = handle.node();
-        AttrChanges.check(node, attr, ownershipIn(share));
-        if (attr.has(SetAttr.SETATTR_SIZE)) {
-            quota.requireRoom(share, node, attr.size());
+        try {
+            AttrChanges.check(node, attr, ownershipIn(share));
+            if (attr.has(SetAttr.SETATTR_SIZE)) {
+                quota.requireRoom(share, node, attr.size());
+            }
+        } catch (P9Exception e) {
+            // No SETATTR is decided before the rename: recorded here, else the getattr's allowed record is the last.
+            throw refusedAt(
+                    Operation.SETATTR,
+                    who,
+                    handle,
+                    RequestArgs.SetAttr.of(attr),
+                    new Refusal(e.errno(), UNSETTABLE_RULE, ""));
         }
         requireOwnable(
                 Operation.SETATTR,
@@ -1209,6 +1223,19 @@ public final class GuardedFs {
                 handle,
                 new RequestArgs.SetAttr(SetAttr.SETATTR_MODE, -1, -1),
                 new Refusal(Errno.EINVAL, FILE_TYPE_RULE, "mode=0x" + Integer.toHexString(mode)));
+    }
+
+    /**
+     * A 9P2000 or 9P2000.u Twstat whose owner or group ({@code field}, uid or gid) is {@code name}, no numeric id:
+     * refused with EINVAL before anything is asked (the gateway has no name table), recorded as a SETATTR.
+     */
+    public P9Exception refusedOwnerName(Subject who, FileHandle handle, String field, String name) throws P9Exception {
+        return refusedAt(
+                Operation.SETATTR,
+                who,
+                handle,
+                new RequestArgs.SetAttr(0, -1, -1),
+                new Refusal(Errno.EINVAL, OWNER_NAME_RULE, field + "_name=" + DetailWords.word(name)));
     }
 
     /** A refusal, made before any policy is asked, of {@code op} on the file behind {@code handle}, recorded there. */

@@ -1,7 +1,6 @@
 package io.p9gate.gateway.ops;
 
 import io.p9gate.gateway.proto.Attr;
-import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage.Rwstat;
 import io.p9gate.gateway.proto.SetAttr;
@@ -56,11 +55,11 @@ final class WstatOps {
             name = "";
         }
         SetAttr changes = changes(t, fid, unix, !name.isEmpty());
-        changes.checkValues(); // a length beyond 2^63 is EINVAL before the rename below is made
         if (!name.isEmpty() && changes.valid() != 0) {
-            // What the Tsetattr would refuse before changing anything (a directory's length, a symlink's mode, a
-            // device's owner, another VM's mapped special file's mode, a length past the quota, an owner the VM's map
-            // does not map) must be refused before the rename too; changes() asked the guarded getattr.
+            // What the Tsetattr would refuse before changing anything (a length beyond 2^63, a directory's length, a
+            // symlink's mode, a device's owner, another VM's mapped special file's mode, a length past the quota, an
+            // owner the VM's map does not map) must be refused, and recorded, before the rename too; changes() asked
+            // the guarded getattr. Without a rename the Tsetattr checks them itself, decided and recorded.
             ctx.fs().requireSettable(fid.who(), fid.handle(), changes);
         }
         if (!name.isEmpty()) {
@@ -110,8 +109,8 @@ final class WstatOps {
     private SetAttr changes(Twstat t, Fid fid, boolean unix, boolean renames) throws P9Exception {
         Stat.Common c = t.stat().common();
         Optional<Stat.Unix> u = t.stat().unix();
-        int uid = id(c.uid(), u.map(Stat.Unix::nUid), "uid");
-        int gid = id(c.gid(), u.map(Stat.Unix::nGid), "gid");
+        int uid = id(c.uid(), u.map(Stat.Unix::nUid), "uid", fid);
+        int gid = id(c.gid(), u.map(Stat.Unix::nGid), "gid", fid);
         boolean resizes = c.length() != -1L;
         boolean others =
                 uid != DONT_TOUCH || gid != DONT_TOUCH || resizes || c.atime() != DONT_TOUCH || c.mtime() != DONT_TOUCH;
@@ -162,9 +161,10 @@ final class WstatOps {
 
     /**
      * An owner or group: .u's number if given, else stat(5)'s name, which must be a number as the gateway shows
-     * them (decimal text of the guest id): there is no name table, so any other name is EINVAL.
+     * them (decimal text of the guest id): there is no name table, so any other name is EINVAL, recorded (rule
+     * owner-name).
      */
-    private static int id(String name, Optional<Integer> number, String field) throws P9Exception {
+    private int id(String name, Optional<Integer> number, String field, Fid fid) throws P9Exception {
         if (number.isPresent() && number.get() != DONT_TOUCH) {
             return number.get();
         }
@@ -182,6 +182,6 @@ final class WstatOps {
                 // past 2^32: below
             }
         }
-        throw new P9Exception(Errno.EINVAL, "wstat " + field + " is not a numeric id (no name table): " + name);
+        throw ctx.fs().refusedOwnerName(fid.who(), fid.handle(), field, name);
     }
 }

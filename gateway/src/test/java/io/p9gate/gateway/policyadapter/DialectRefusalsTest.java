@@ -222,6 +222,64 @@ class DialectRefusalsTest {
     }
 
     /**
+     * A wstat that renames and sets a length the file cannot take (a directory's, one past /cache's quota, one beyond
+     * 2^63) is refused before the rename, nothing changed; its only record was the allowed getattr that read the
+     * file. It is recorded as the SETATTR it asks for, rule unsettable, with the errno the guest gets.
+     */
+    @InEachLegacyDialect
+    void aRenamingWstatWhoseLengthTheFileCannotTakeIsRecordedAsItsRefusal(Dialect dialect) throws Exception {
+        Files.writeString(fx.data.resolve("cache/log"), "");
+        List<String> last = new ArrayList<>();
+        try (TestSession s = attach(dialect)) {
+            s.walk(TestSession.ROOT, 1, "cache");
+            s.walk(TestSession.ROOT, 2, "cache", "log");
+            last.add(refusal(s, wstat(dialect, 1, Wstats.common(-1, "cache2", -1, -1, 0L, ""))));
+            last.add(refusal(s, wstat(dialect, 2, Wstats.common(-1, "log2", -1, -1, 4096L, ""))));
+            last.add(refusal(s, wstat(dialect, 2, Wstats.common(-1, "log2", -1, -1, -2L, ""))));
+        }
+        assertEquals(
+                List.of(
+                        "EISDIR 2 records, last SETATTR [cache] [unsettable] EISDIR",
+                        "EDQUOT 2 records, last SETATTR [cache/log] [unsettable] EDQUOT",
+                        "EINVAL 2 records, last SETATTR [cache/log] [unsettable] EINVAL"),
+                last);
+        assertTrue(Files.isDirectory(fx.data.resolve("cache")));
+        assertEquals(0, Files.size(fx.data.resolve("cache/log")));
+    }
+
+    /**
+     * A wstat owner that is no number (a 9P2000 uid string, a .u one without n_uid) is EINVAL: the gateway has no
+     * name table. It left no record at all; it is recorded as a SETATTR, rule owner-name, the name in detail.
+     */
+    @InEachLegacyDialect
+    void aWstatOwnerNameThatIsNoNumberIsRecordedAsItsRefusal(Dialect dialect) throws Exception {
+        String last;
+        String detail;
+        try (TestSession s = attach(dialect)) {
+            s.walk(TestSession.ROOT, 1, "notes.txt");
+            last = refusal(s, wstat(dialect, 1, Wstats.common(-1, "", -1, -1, -1L, "bob")));
+            detail = fx.audit.records.getLast().request().detail();
+        }
+        assertEquals("EINVAL 1 records, last SETATTR [notes.txt] [owner-name] EINVAL", last);
+        assertTrue(detail.contains("uid_name=bob"), detail);
+    }
+
+    /** The dialect's wstat of {@code common}: in 9P2000.u with no numeric owner or group (n_uid, n_gid ~0). */
+    private static TMessage.Twstat wstat(Dialect dialect, int fid, Stat.Common common) {
+        return dialect == Dialect.U ? Wstats.unix(fid, common, -1, -1) : Wstats.plain(fid, common);
+    }
+
+    /** What the guest was told for {@code w}, how many records it left and what the last one says. */
+    private String refusal(TestSession s, TMessage.Twstat w) {
+        int before = fx.audit.records.size();
+        Errno told = s.fails(w);
+        PolicyFixture.Recorded r = fx.audit.records.getLast();
+        return told + " " + (fx.audit.records.size() - before) + " records, last "
+                + r.request().operation() + " " + r.request().paths() + " "
+                + r.decision().ruleIds() + " " + r.outcome().errno();
+    }
+
+    /**
      * A wstat giving the share root a new name was answered EBUSY before any decision, so it left no record, while a
      * 9P2000.L Trename of the root is decided and recorded (alpha's policy refuses it, EACCES; allowed, the host's
      * EBUSY would be its outcome). In 9P the root is its own parent (".." of the root is the root), so the wstat is
