@@ -44,6 +44,7 @@ class FromThisHostTest {
 
     @Test
     void anAddressOfThisHostIsStillFoundWithItsInterface() throws Exception {
+        int checked = 0;
         for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
             for (InetAddress own : Collections.list(nic.getInetAddresses())) {
                 if (own.isLoopbackAddress()) {
@@ -52,8 +53,11 @@ class FromThisHostTest {
                 String reason = fromThisHost.reason(own);
                 assertNotNull(reason, own + " on " + nic.getName());
                 assertTrue(reason.contains("this host's own address (on " + nic.getName() + ")"), reason);
+                checked++;
             }
         }
+        // A machine with only a loopback address has nothing to check here: skipped, not passed.
+        assumeTrue(checked > 0, "this host has no address besides loopback");
     }
 
     @Test
