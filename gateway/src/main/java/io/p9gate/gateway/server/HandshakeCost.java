@@ -1,8 +1,10 @@
 package io.p9gate.gateway.server;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.util.AttributeKey;
 
 /**
@@ -11,16 +13,34 @@ import io.netty.util.AttributeKey;
  * gateway did not give up waiting itself. A port probe (`nc -z`, a health check) costs nothing and must not get the
  * address, which VMs may share with the prober, refused; nor must a handshake that timed out because a flood from
  * elsewhere held the handshake thread.
+ *
+ * <p>It also marks how far the handshake has come, for {@link UnidentifiedPeers} to choose which connection gives up
+ * its place: whether the peer has sent bytes, and whether the gateway has answered them (the TLS engine's first
+ * bytes out, its ServerHello: the peer completed a ClientHello and cost the gateway a key exchange). It sits
+ * between the socket and the TLS engine, so it sees both before the engine does and before they reach the wire.
  */
-final class HandshakeCost extends ChannelInboundHandlerAdapter {
+final class HandshakeCost extends ChannelDuplexHandler {
     private static final AttributeKey<Boolean> SENT = AttributeKey.valueOf("p9gate.tls.peer-sent");
+    private static final AttributeKey<Boolean> ANSWERED = AttributeKey.valueOf("p9gate.tls.gateway-answered");
     private static final AttributeKey<Boolean> TIMED_OUT = AttributeKey.valueOf("p9gate.tls.handshake-timed-out");
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ctx.channel().attr(SENT).set(Boolean.TRUE);
-        ctx.pipeline().remove(this);
         ctx.fireChannelRead(msg);
+    }
+
+    /** The engine's first bytes out answer the peer: nothing more to mark, so the handler leaves. */
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        boolean answers = msg instanceof ByteBuf bytes && bytes.isReadable();
+        if (answers) {
+            ctx.channel().attr(ANSWERED).set(Boolean.TRUE);
+        }
+        ctx.write(msg, promise);
+        if (answers) {
+            ctx.pipeline().remove(this);
+        }
     }
 
     /** The gateway's handshake timeout closed the connection: not the peer's failure. */
@@ -34,6 +54,14 @@ final class HandshakeCost extends ChannelInboundHandlerAdapter {
      */
     static boolean peerSent(Channel connection) {
         return Boolean.TRUE.equals(connection.attr(SENT).get());
+    }
+
+    /**
+     * Whether the gateway has answered the peer of {@code connection} (its handshake is under way on both sides):
+     * set on its loop before the answer is written; read from any thread ({@link UnidentifiedPeers}).
+     */
+    static boolean answered(Channel connection) {
+        return Boolean.TRUE.equals(connection.attr(ANSWERED).get());
     }
 
     /** Whether the closed, unidentified {@code connection} is a failed handshake of its peer. */

@@ -23,18 +23,26 @@ import java.util.function.LongSupplier;
  * taken, or the pool is spent, a connection from an address holding fewer of them than another takes the place of
  * one of the connections of the addresses holding more, which is closed: first one whose peer has sent nothing yet
  * (a TLS client sends its ClientHello as soon as it connects, so a silent connection is one that stalls), then one
- * of the address holding most, the oldest first (a handshake that ends takes milliseconds, so what waits longest is
- * what stalls). Silent connections going first, a peer connecting from fresh addresses without sending a byte
- * displaces only silent connections, its own, never a VM's handshake under way; the oldest silent one going first,
- * a VM's connection in the instant before its ClientHello arrives is taken only by as many connections as the
+ * whose peer has sent bytes the gateway has not answered (a ClientHello cut short), and only then one the gateway
+ * has answered (its ServerHello sent); within each, one of the address holding most, the oldest first (a handshake
+ * that ends takes milliseconds, so what waits longest is what stalls). Ranked so, a peer connecting from fresh
+ * addresses displaces a VM's handshake under way only with connections that each completed a ClientHello the
+ * gateway answered, a key exchange each, instead of with a connect and a byte; the oldest silent one going first, a
+ * VM's connection in the instant before its ClientHello arrives is taken only by as many connections as the
  * listener has places within that instant.
  */
 final class UnidentifiedPeers {
     /** A connection awaiting its handshake, in the order the listener accepted them. */
     private record Waiting(Channel connection, long accepted) {
-        /** Whether its peer has sent a byte yet: read when a place is wanted, as it may change meanwhile. */
-        boolean started() {
-            return HandshakeCost.peerSent(connection);
+        /**
+         * How far its handshake has come, the lowest displaced first: 0 silent, 1 the peer has sent bytes the
+         * gateway has not answered, 2 answered. Read when a place is wanted, as it may change meanwhile.
+         */
+        int progress() {
+            if (HandshakeCost.answered(connection)) {
+                return 2;
+            }
+            return HandshakeCost.peerSent(connection) ? 1 : 0;
         }
     }
 
@@ -102,8 +110,8 @@ final class UnidentifiedPeers {
 
     /**
      * Removes and answers the connection whose place a newcomer from an address holding {@code holds} takes: of the
-     * addresses holding more, a silent connection before one whose peer has sent bytes, then one of the address
-     * holding most, then the oldest. Null if no address holds more: the newcomer is refused.
+     * addresses holding more, the least advanced handshake (silent, then sent bytes, then answered), then one of
+     * the address holding most, then the oldest. Null if no address holds more: the newcomer is refused.
      */
     private Waiting displaceable(int holds) {
         Waiting chosen = null;
@@ -133,10 +141,10 @@ final class UnidentifiedPeers {
 
     /** Whether {@code a}, of an address holding {@code aHolds}, is displaced before {@code b}. */
     private static boolean goesBefore(Waiting a, int aHolds, Waiting b, int bHolds) {
-        boolean aStarted = a.started();
-        boolean bStarted = b.started();
-        if (aStarted != bStarted) {
-            return !aStarted;
+        int aProgress = a.progress();
+        int bProgress = b.progress();
+        if (aProgress != bProgress) {
+            return aProgress < bProgress;
         }
         if (aHolds != bHolds) {
             return aHolds > bHolds;

@@ -94,6 +94,37 @@ class UnidentifiedPeersTest {
                         .displaced());
     }
 
+    @Test
+    void aStalledClientHelloGoesBeforeAnOlderHandshakeTheGatewayAnswered() throws Exception {
+        Channel vm = answered();
+        peers.tryTake(InetAddress.getByName("127.0.0.2"), vm);
+        for (int i = 0; i < 3; i++) {
+            peers.tryTake(InetAddress.getByName("127.0.1." + i), started());
+        }
+        for (int i = 0; i < 10; i++) {
+            UnidentifiedPeers.Place place = peers.tryTake(InetAddress.getByName("127.0.2." + i), started());
+            assertTrue(place.displaced() != null && place.displaced() != vm, "a stalled one, not the VM's");
+        }
+        assertEquals(4, pool.used());
+    }
+
+    @Test
+    void anEmptyWriteIsNoAnswer() {
+        EmbeddedChannel channel = (EmbeddedChannel) started();
+        channel.writeOutbound(Unpooled.EMPTY_BUFFER);
+        assertFalse(HandshakeCost.answered(channel));
+        channel.writeOutbound(Unpooled.wrappedBuffer(new byte[] {22, 3, 3}));
+        assertTrue(HandshakeCost.answered(channel));
+        assertNull(channel.pipeline().get(HandshakeCost.class), "nothing more to mark");
+    }
+
+    /** A connection whose peer has sent a ClientHello the gateway answered (its ServerHello written). */
+    private static Channel answered() {
+        EmbeddedChannel channel = (EmbeddedChannel) started();
+        channel.writeOutbound(Unpooled.wrappedBuffer(new byte[] {22, 3, 3}));
+        return channel;
+    }
+
     /** A connection whose peer has sent the first bytes of a ClientHello. */
     private static Channel started() {
         EmbeddedChannel channel = new EmbeddedChannel(new HandshakeCost());
