@@ -446,13 +446,9 @@ public final class GuardedFs {
                 .stats();
     }
 
-    public String readlink(Subject who, FileHandle handle) throws P9Exception {
-        return readlink(who, handle, Integer.MAX_VALUE);
-    }
-
     /**
-     * As {@link #readlink(Subject, FileHandle)}, EIO ({@link LinkTargetTooLong}) for a target of more than
-     * {@code maxTargetBytes}: the reply could not carry it, and the record must say what the guest gets.
+     * The target of a symlink; EIO ({@link LinkTargetTooLong}) for a target of more than {@code maxTargetBytes}: the
+     * reply could not carry it, and the record must say what the guest gets.
      */
     public String readlink(Subject who, FileHandle handle, int maxTargetBytes) throws P9Exception {
         Node node = handle.node();

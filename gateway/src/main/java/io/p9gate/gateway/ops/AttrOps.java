@@ -1,5 +1,6 @@
 package io.p9gate.gateway.ops;
 
+import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage.Rgetattr;
 import io.p9gate.gateway.proto.RMessage.Rreadlink;
@@ -13,7 +14,7 @@ import io.p9gate.gateway.proto.TMessage.Tstatfs;
 /** Tgetattr, Tsetattr, Tstatfs, Treadlink. */
 final class AttrOps {
     /** size[4] type[1] tag[2] and the target's length[2] before its bytes in Rreadlink. */
-    private static final int RREADLINK_HEADER = 4 + 1 + 2 + 2;
+    private static final int RREADLINK_HEADER = Frame.HEADER_SIZE + 2;
 
     private final OpsContext ctx;
 

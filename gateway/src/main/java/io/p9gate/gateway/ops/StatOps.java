@@ -3,6 +3,7 @@ package io.p9gate.gateway.ops;
 import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.DirEntry;
+import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage.Rdirread;
 import io.p9gate.gateway.proto.RMessage.Rstat;
@@ -51,7 +52,7 @@ final class StatOps {
     }
 
     /** size[4] type[1] tag[2] and nstat[2] before the stat entry in Rstat. */
-    private static final int RSTAT_HEADER = 4 + 1 + 2 + 2;
+    private static final int RSTAT_HEADER = Frame.HEADER_SIZE + 2;
 
     private final OpsContext ctx;
     private final AttrOps attrs;
