@@ -278,7 +278,7 @@ final class HostMoves {
                 ShareRoot[] more = Arrays.copyOf(known.shares, known.shares.length + 1);
                 more[more.length - 1] = share;
                 known.shares = more;
-                held.computeIfAbsent(share, s -> new Held(vm)).watches.add(known);
+                holds(share, vm, known);
             }
             return true;
         }
@@ -293,11 +293,16 @@ final class HostMoves {
             Watch watch = new Watch(wd, dir.key(), share);
             byWd.put(wd, watch);
             byDir.put(watch.dir, watch);
-            held.computeIfAbsent(share, s -> new Held(vm)).watches.add(watch);
+            holds(share, vm, watch);
             return true;
         } catch (P9Exception e) {
             return false; // ENOSPC (max_user_watches), EACCES, ...: covers nothing
         }
+    }
+
+    /** {@code share} watches {@code watch}, counted to {@code vm} if it is the share's first (guarded by this). */
+    private void holds(ShareRoot share, String vm, Watch watch) {
+        held.computeIfAbsent(share, s -> new Held(vm)).watches.add(watch);
     }
 
     /**
