@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 /**
  * The connections of a {@code tls:} listener whose handshake has not named their VM yet (R-ROB-2); one per listener.
@@ -15,7 +16,10 @@ import java.util.function.LongSupplier;
  * included. So each one is also taken from the process-wide descriptor pool (which keeps the reserve), and one peer
  * address may hold no more of them on the listener than a VM may hold connections, so that it cannot take the
  * listener's handshakes from the VMs connecting from other addresses. VMs connecting from the same address cannot
- * be told apart before their handshake ends: they share that cap on a listener, not across listeners.
+ * be told apart before their handshake ends: they share that cap on a listener, not across listeners. A connection
+ * from an address at its cap is not refused but takes the place of one of its own address's, chosen as below: a
+ * loopback peer can bind any 127/8 address, a VM's own too, and refused, a few silent connections from there kept
+ * the VM out (identity.TlsWindowAttackTest).
  *
  * <p>The listener as a whole holds no more than its VMs may hold connections together: a peer that cycles through
  * addresses (loopback's 127/8 for any host user, an IPv6 /64 for a guest) would otherwise take, a VM's connections
@@ -69,21 +73,27 @@ final class UnidentifiedPeers {
     }
 
     /**
-     * Takes a place for {@code connection} from {@code address}, or answers that it has none (the caller closes it).
-     * A place taken from another address's connection is in {@link Place#displaced}: the caller closes that one.
+     * Takes a place for {@code connection} from {@code address}: a free one, else that of a connection of an address
+     * holding more, else that of one of its own address's (an address at its cap, or holding as many as any other).
+     * A place taken from another connection is in {@link Place#displaced}: the caller closes that one. Refused only
+     * when the listener holds nothing to displace (the pool spent by other listeners).
      */
     synchronized Place tryTake(InetAddress address, Channel connection) {
         ArrayDeque<Waiting> mine = held.get(address);
         int holds = mine == null ? 0 : mine.size();
-        if (holds >= perAddress.getAsLong()) {
-            return Place.REFUSED;
-        }
-        if (total < perListener.getAsLong() && pool.tryAcquire(1)) {
+        if (holds < perAddress.getAsLong() && total < perListener.getAsLong() && pool.tryAcquire(1)) {
             add(address, connection);
             total++;
             return new Place(true, null);
         }
-        Waiting displaced = displaceable(holds);
+        // Refusing here instead let a peer that binds a VM's own source address (any host user can, on loopback)
+        // keep the VM out with a few silent connections; displacing its own, it only competes with the VM's
+        // connection as a peer from any other address does, by how far the handshakes have come.
+        Waiting displaced =
+                holds < perAddress.getAsLong() ? displaceable(a -> held.get(a).size() > holds) : null;
+        if (displaced == null && holds > 0) {
+            displaced = displaceable(address::equals);
+        }
         if (displaced == null) {
             return Place.REFUSED;
         }
@@ -109,18 +119,18 @@ final class UnidentifiedPeers {
     }
 
     /**
-     * Removes and answers the connection whose place a newcomer from an address holding {@code holds} takes: of the
-     * addresses holding more, the least advanced handshake (silent, then sent bytes, then answered), then one of
-     * the address holding most, then the oldest. Null if no address holds more: the newcomer is refused.
+     * Removes and answers the connection whose place a newcomer takes, among the addresses {@code eligible}: the
+     * least advanced handshake (silent, then sent bytes, then answered), then one of the address holding most, then
+     * the oldest. Null if no eligible address holds any.
      */
-    private Waiting displaceable(int holds) {
+    private Waiting displaceable(Predicate<InetAddress> eligible) {
         Waiting chosen = null;
         Map.Entry<InetAddress, ArrayDeque<Waiting>> its = null;
         for (Map.Entry<InetAddress, ArrayDeque<Waiting>> e : held.entrySet()) {
-            int size = e.getValue().size();
-            if (size <= holds) {
+            if (!eligible.test(e.getKey())) {
                 continue;
             }
+            int size = e.getValue().size();
             for (Waiting candidate : e.getValue()) {
                 if (chosen == null
                         || goesBefore(candidate, size, chosen, its.getValue().size())) {

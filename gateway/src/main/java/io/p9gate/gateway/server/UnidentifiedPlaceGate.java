@@ -38,7 +38,7 @@ final class UnidentifiedPlaceGate extends AcceptGate {
                 return false;
             }
             if (place.displaced() != null) {
-                displace(place.displaced());
+                displace(place.displaced(), address);
             }
             // Given back by the connection's loop (UnidentifiedPlaceGate#takenAtAccept). A registration that fails
             // (only when the loops stop with the gateway) closes the connection before the loop could give it back.
@@ -52,26 +52,28 @@ final class UnidentifiedPlaceGate extends AcceptGate {
         return channel.attr(TAKEN).getAndSet(null) != null;
     }
 
-    /** Records, logs and closes a connection whose place a connection from an address holding fewer took. */
-    private void displace(Channel waiting) {
-        String address = waiting.remoteAddress() instanceof InetSocketAddress r
-                ? r.getAddress().getHostAddress()
-                : "?";
+    /** Records, logs and closes a connection whose place a connection from {@code newcomer} took. */
+    private void displace(Channel waiting, InetAddress newcomer) {
+        InetAddress its = waiting.remoteAddress() instanceof InetSocketAddress r ? r.getAddress() : null;
+        String why = newcomer.equals(its)
+                ? "its address holds as many connections awaiting their TLS handshake as it may (a VM's connections"
+                        + " limit, or as many as any other address while the listener's places are all taken), and a"
+                        + " newer connection from it took this one's place"
+                : "the places of connections awaiting their handshake are all taken, most of them from "
+                        + (its == null ? "?" : its.getHostAddress())
+                        + ", and a connection from an address holding fewer took this one's";
         RefusedPeers.unidentified(
                 identifier,
                 listener,
                 PeerNames.describe(waiting, listener),
-                "closed before its TLS handshake ended: the places of connections awaiting their handshake"
-                        + " are all taken, most of them from " + address
-                        + ", and a connection from an address holding fewer took this one's");
+                "closed before its TLS handshake ended: " + why);
         waiting.close();
     }
 
     /** Records and logs a connection refused for its address's places. */
     private static void refuse(PeerIdentifier identifier, ListenSpec listener, String peer, InetAddress address) {
-        String reason = "too many connections awaiting their TLS handshake from " + address.getHostAddress()
-                + " (at most a VM's connections limit from one address, the listener's VMs' together from all,"
-                + " or the process's descriptors are spent)";
+        String reason = "no place for a connection awaiting its TLS handshake from " + address.getHostAddress()
+                + ": the process's descriptors are spent and this listener holds none to give up";
         // Logged throttled per listener: a set of the addresses already named grew with every address a peer
         // cycled through (an IPv6 /64), and was only ever emptied by that address's next success.
         RefusedPeers.unidentified(identifier, listener, peer, reason);

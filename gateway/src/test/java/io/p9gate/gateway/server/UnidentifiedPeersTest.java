@@ -31,33 +31,36 @@ class UnidentifiedPeersTest {
         InetAddress vm = InetAddress.getByName("127.0.0.4");
         Channel first = new EmbeddedChannel();
         assertNull(peers.tryTake(flood, first).displaced());
+        Channel second = new EmbeddedChannel();
+        peers.tryTake(flood, second);
         peers.tryTake(flood, new EmbeddedChannel());
-        peers.tryTake(flood, new EmbeddedChannel());
-        assertFalse(peers.tryTake(flood, new EmbeddedChannel()).taken(), "3 per address");
+        assertSame(
+                first, peers.tryTake(flood, new EmbeddedChannel()).displaced(), "3 per address: its own oldest goes");
         peers.tryTake(other, new EmbeddedChannel());
         assertEquals(4, pool.used(), "the listener's 4 places");
 
         Channel mine = new EmbeddedChannel();
         UnidentifiedPeers.Place place = peers.tryTake(vm, mine);
         assertTrue(place.taken());
-        assertSame(first, place.displaced(), "the oldest of the address holding most");
+        assertSame(second, place.displaced(), "the oldest of the address holding most");
         assertEquals(4, pool.used(), "the displaced connection's descriptor passed on");
 
-        peers.give(flood, first); // its close, later: its place is another's now
+        peers.give(flood, second); // its close, later: its place is another's now
         assertEquals(4, pool.used());
         peers.give(vm, mine);
         assertEquals(3, pool.used());
     }
 
     @Test
-    void anAddressHoldingAsManyAsTheLargestIsRefused() throws Exception {
+    void anAddressHoldingAsManyAsTheLargestTakesThePlaceOfItsOwn() throws Exception {
         InetAddress a = InetAddress.getByName("127.0.0.2");
         InetAddress b = InetAddress.getByName("127.0.0.3");
         peers.tryTake(a, new EmbeddedChannel());
         peers.tryTake(a, new EmbeddedChannel());
+        Channel oldestOfB = new EmbeddedChannel();
+        peers.tryTake(b, oldestOfB);
         peers.tryTake(b, new EmbeddedChannel());
-        peers.tryTake(b, new EmbeddedChannel());
-        assertFalse(peers.tryTake(b, new EmbeddedChannel()).taken(), "b would displace its equal");
+        assertSame(oldestOfB, peers.tryTake(b, new EmbeddedChannel()).displaced(), "not a's: its equal's");
         assertEquals(4, pool.used());
     }
 
