@@ -6,6 +6,7 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.AttributeKey;
+import java.util.HexFormat;
 
 /**
  * Whether a tls: connection that closed unidentified counts as a failed handshake of its address
@@ -15,25 +16,40 @@ import io.netty.util.AttributeKey;
  * elsewhere held the handshake thread.
  *
  * <p>It also marks how far the handshake has come, for {@link UnidentifiedPeers} to choose which connection gives up
- * its place: whether the peer has sent bytes, and whether the gateway has answered them (the TLS engine's first
- * bytes out, its ServerHello: the peer completed a ClientHello and cost the gateway a key exchange). It sits
- * between the socket and the TLS engine, so it sees both before the engine does and before they reach the wire.
+ * its place: whether the peer has sent bytes, whether they hold a whole ClientHello (by its framing: what the engine
+ * needs before it queues the handshake's step; a connection waiting for that step is not one that stalls), and
+ * whether the gateway has answered it (the TLS engine's first bytes out that are not a HelloRetryRequest: its
+ * ServerHello, for which the peer cost the gateway a key exchange; a HelloRetryRequest costs none). It sits between
+ * the socket and the TLS engine, so it sees both before the engine does and before they reach the wire.
  */
 final class HandshakeCost extends ChannelDuplexHandler {
     private static final AttributeKey<Boolean> SENT = AttributeKey.valueOf("p9gate.tls.peer-sent");
+    private static final AttributeKey<Boolean> HELLO = AttributeKey.valueOf("p9gate.tls.peer-sent-hello");
     private static final AttributeKey<Boolean> ANSWERED = AttributeKey.valueOf("p9gate.tls.gateway-answered");
     private static final AttributeKey<Boolean> TIMED_OUT = AttributeKey.valueOf("p9gate.tls.handshake-timed-out");
+
+    /** The random of a HelloRetryRequest (RFC 8446, 4.1.3): SHA-256 of "HelloRetryRequest". */
+    static final byte[] HELLO_RETRY_REQUEST =
+            HexFormat.of().parseHex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c");
+    /** Where a ServerHello's random starts: record header (5), handshake header (4), legacy version (2). */
+    private static final int RANDOM_AT = 11;
+
+    /** Counts the peer's first handshake message (its ClientHello) in, record by record, until it is whole. */
+    private final HelloFraming hello = new HelloFraming();
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ctx.channel().attr(SENT).set(Boolean.TRUE);
+        if (msg instanceof ByteBuf bytes && hello.whole(bytes)) {
+            ctx.channel().attr(HELLO).set(Boolean.TRUE);
+        }
         ctx.fireChannelRead(msg);
     }
 
-    /** The engine's first bytes out answer the peer: nothing more to mark, so the handler leaves. */
+    /** The engine's first bytes out that answer the peer: nothing more to mark, so the handler leaves. */
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        boolean answers = msg instanceof ByteBuf bytes && bytes.isReadable();
+        boolean answers = msg instanceof ByteBuf bytes && bytes.isReadable() && !helloRetryRequest(bytes);
         if (answers) {
             ctx.channel().attr(ANSWERED).set(Boolean.TRUE);
         }
@@ -41,6 +57,19 @@ final class HandshakeCost extends ChannelDuplexHandler {
         if (answers) {
             ctx.pipeline().remove(this);
         }
+    }
+
+    private static boolean helloRetryRequest(ByteBuf bytes) {
+        int at = bytes.readerIndex() + RANDOM_AT;
+        if (bytes.readableBytes() < RANDOM_AT + HELLO_RETRY_REQUEST.length) {
+            return false;
+        }
+        for (int i = 0; i < HELLO_RETRY_REQUEST.length; i++) {
+            if (bytes.getByte(at + i) != HELLO_RETRY_REQUEST[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The gateway's handshake timeout closed the connection: not the peer's failure. */
@@ -54,6 +83,14 @@ final class HandshakeCost extends ChannelDuplexHandler {
      */
     static boolean peerSent(Channel connection) {
         return Boolean.TRUE.equals(connection.attr(SENT).get());
+    }
+
+    /**
+     * Whether the peer of {@code connection} has sent a whole ClientHello (or more): read from any thread
+     * ({@link UnidentifiedPeers}).
+     */
+    static boolean peerSentHello(Channel connection) {
+        return Boolean.TRUE.equals(connection.attr(HELLO).get());
     }
 
     /**

@@ -39,11 +39,15 @@ final class UnidentifiedPeers {
     /** A connection awaiting its handshake, in the order the listener accepted them. */
     private record Waiting(Channel connection, long accepted) {
         /**
-         * How far its handshake has come, the lowest displaced first: 0 silent, 1 the peer has sent bytes the
-         * gateway has not answered, 2 answered. Read when a place is wanted, as it may change meanwhile.
+         * How far its handshake has come, the lowest displaced first: 0 silent, 1 the peer has sent part of a
+         * ClientHello, 2 a whole one the gateway has not answered yet (its step queued for the handshake thread, or
+         * a HelloRetryRequest sent), 3 answered. Read when a place is wanted, as it may change meanwhile.
          */
         int progress() {
             if (HandshakeCost.answered(connection)) {
+                return 3;
+            }
+            if (HandshakeCost.peerSentHello(connection)) {
                 return 2;
             }
             return HandshakeCost.peerSent(connection) ? 1 : 0;

@@ -100,14 +100,7 @@ class UnidentifiedPeersTest {
     @Test
     void aStalledClientHelloGoesBeforeAnOlderHandshakeTheGatewayAnswered() throws Exception {
         Channel vm = answered();
-        peers.tryTake(InetAddress.getByName("127.0.0.2"), vm);
-        for (int i = 0; i < 3; i++) {
-            peers.tryTake(InetAddress.getByName("127.0.1." + i), started());
-        }
-        for (int i = 0; i < 10; i++) {
-            UnidentifiedPeers.Place place = peers.tryTake(InetAddress.getByName("127.0.2." + i), started());
-            assertTrue(place.displaced() != null && place.displaced() != vm, "a stalled one, not the VM's");
-        }
+        assertStalledOnesGoFirst(vm);
         assertEquals(4, pool.used());
     }
 
@@ -119,6 +112,94 @@ class UnidentifiedPeersTest {
         channel.writeOutbound(Unpooled.wrappedBuffer(new byte[] {22, 3, 3}));
         assertTrue(HandshakeCost.answered(channel));
         assertNull(channel.pipeline().get(HandshakeCost.class), "nothing more to mark");
+    }
+
+    /**
+     * A VM's connection whose whole ClientHello waits for its answer (queued for the handshake thread, then a key
+     * exchange) while newer connections from fresh addresses each send the first bytes of one and stall. Before,
+     * both counted as "sent bytes", and the oldest of those, the VM's, went first.
+     */
+    @Test
+    void aWholeClientHelloAwaitingItsAnswerGoesAfterNewerStalledOnes() throws Exception {
+        EmbeddedChannel vm = new EmbeddedChannel(new HandshakeCost());
+        byte[] hello = clientHello(300);
+        vm.writeInbound(Unpooled.wrappedBuffer(hello, 0, 100)); // as TCP may cut it
+        vm.writeInbound(Unpooled.wrappedBuffer(hello, 100, hello.length - 100));
+        assertStalledOnesGoFirst(vm);
+    }
+
+    /** A ClientHello one byte short of whole is a stalled one. */
+    @Test
+    void aClientHelloOneByteShortIsStalled() throws Exception {
+        EmbeddedChannel cut = new EmbeddedChannel(new HandshakeCost());
+        byte[] hello = clientHello(300);
+        cut.writeInbound(Unpooled.wrappedBuffer(hello, 0, hello.length - 1));
+        peers.tryTake(InetAddress.getByName("127.0.0.2"), cut);
+        for (int i = 0; i < 3; i++) {
+            peers.tryTake(InetAddress.getByName("127.0.1." + i), started());
+        }
+        assertSame(
+                cut,
+                peers.tryTake(InetAddress.getByName("127.0.0.3"), started()).displaced(),
+                "the oldest");
+    }
+
+    /**
+     * A HelloRetryRequest costs the gateway no key exchange (a ClientHello whose key share is for a group it does
+     * not prefer draws one): before, as the engine's first bytes out it ranked the connection "answered", the rank
+     * a VM's handshake under way has, for the price of a replayed ClientHello.
+     */
+    @Test
+    void aHelloRetryRequestIsNoAnswer() {
+        EmbeddedChannel channel = (EmbeddedChannel) started();
+        channel.writeOutbound(Unpooled.wrappedBuffer(serverHello(HandshakeCost.HELLO_RETRY_REQUEST)));
+        assertFalse(HandshakeCost.answered(channel), "a HelloRetryRequest");
+        channel.writeOutbound(Unpooled.wrappedBuffer(serverHello(new byte[32])));
+        assertTrue(HandshakeCost.answered(channel), "the ServerHello after it");
+    }
+
+    /**
+     * {@code vm}'s connection, then 3 from fresh addresses that sent the first bytes of a ClientHello and stalled,
+     * fill the listener; 10 more such take places: each that of a stalled one, never the VM's.
+     */
+    private void assertStalledOnesGoFirst(Channel vm) throws Exception {
+        peers.tryTake(InetAddress.getByName("127.0.0.2"), vm);
+        for (int i = 0; i < 3; i++) {
+            peers.tryTake(InetAddress.getByName("127.0.1." + i), started());
+        }
+        for (int i = 0; i < 10; i++) {
+            UnidentifiedPeers.Place place = peers.tryTake(InetAddress.getByName("127.0.2." + i), started());
+            assertTrue(place.displaced() != null && place.displaced() != vm, "a stalled one, not the VM's");
+        }
+    }
+
+    /** A TLS record holding a ClientHello of {@code body} bytes (framing only: what the gateway counts). */
+    private static byte[] clientHello(int body) {
+        byte[] b = new byte[5 + 4 + body];
+        b[0] = 22;
+        b[1] = 3;
+        b[2] = 1;
+        b[3] = (byte) ((4 + body) >> 8);
+        b[4] = (byte) (4 + body);
+        b[5] = 1;
+        b[7] = (byte) (body >> 8);
+        b[8] = (byte) body;
+        return b;
+    }
+
+    /** A ServerHello record with {@code random}, its body cut after the random. */
+    private static byte[] serverHello(byte[] random) {
+        byte[] b = new byte[5 + 4 + 2 + 32];
+        b[0] = 22;
+        b[1] = 3;
+        b[2] = 3;
+        b[4] = (byte) (4 + 2 + 32);
+        b[5] = 2;
+        b[8] = (byte) (2 + 32 + 40);
+        b[9] = 3;
+        b[10] = 3;
+        System.arraycopy(random, 0, b, 11, 32);
+        return b;
     }
 
     /** A connection whose peer has sent a ClientHello the gateway answered (its ServerHello written). */
