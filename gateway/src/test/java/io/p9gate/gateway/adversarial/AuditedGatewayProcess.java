@@ -26,6 +26,7 @@ final class AuditedGatewayProcess {
     final Path share;
     final Path socket;
     final SignedLogs logs;
+    private final Path tmp;
     private final Path policy;
     private final Path stderr;
     private final List<String> extraServeArgs;
@@ -33,21 +34,50 @@ final class AuditedGatewayProcess {
 
     /** @param extraServeArgs more {@code serve} options, e.g. an audit disk budget */
     AuditedGatewayProcess(Path tmp, List<String> extraServeArgs) throws Exception {
-        share = Files.createDirectories(tmp.resolve("share"));
-        socket = tmp.resolve("alpha.sock");
-        logs = SignedLogs.in(tmp);
+        this(tmp, tmp, List.of("alpha"), "", extraServeArgs);
+    }
+
+    /**
+     * @param logParent where the log and its key go (a small file system of its own, say), never inside a share
+     * @param vms the VMs, each with a read-write share {@code data} at {@link #shareOf}, listening at {@link #socketOf}
+     * @param shareExtra YAML lines added to every share (indented as its keys), e.g. a quota
+     */
+    AuditedGatewayProcess(Path tmp, Path logParent, List<String> vms, String shareExtra, List<String> extraServeArgs)
+            throws Exception {
+        this.tmp = tmp;
+        share = shareOf(vms.getFirst());
+        socket = socketOf(vms.getFirst());
+        logs = SignedLogs.in(logParent);
         stderr = tmp.resolve("gateway.stderr");
         this.extraServeArgs = List.copyOf(extraServeArgs);
-        policy = Files.writeString(tmp.resolve("policy.yaml"), """
-                image: adversarial
-                vms:
-                  alpha:
-                    listen: unix:%s
-                    shares:
-                      data:
-                        path: %s
-                        access: read-write
-                """.formatted(socket, share));
+        StringBuilder yaml = new StringBuilder("image: adversarial\nvms:\n");
+        for (String vm : vms) {
+            Files.createDirectories(shareOf(vm));
+            yaml.append("""
+                      %s:
+                        listen: unix:%s
+                        shares:
+                          data:
+                            path: %s
+                            access: read-write
+                    """.formatted(vm, socketOf(vm), shareOf(vm)));
+            shareExtra.lines().forEach(l -> yaml.append("        ").append(l).append('\n'));
+        }
+        policy = Files.writeString(tmp.resolve("policy.yaml"), yaml);
+    }
+
+    /** The host folder of {@code vm}'s share (the first VM's is {@code tmp/share}, as before there were more). */
+    Path shareOf(String vm) {
+        return tmp.resolve(vm.equals("alpha") ? "share" : "share-" + vm);
+    }
+
+    Path socketOf(String vm) {
+        return tmp.resolve(vm + ".sock");
+    }
+
+    /** The gateway's process id, e.g. to count its descriptors in /proc. */
+    long pid() {
+        return process.pid();
     }
 
     /**
