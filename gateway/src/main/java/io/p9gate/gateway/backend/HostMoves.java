@@ -12,6 +12,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
@@ -31,12 +32,14 @@ import java.util.stream.Stream;
  * Renames and unlinks made on the host, not through the gateway, told to the shares whose remembered paths they may
  * outdate (Linux inotify). A share whose policy decides by path ({@link ShareRoot#watchMoves}) watches each directory
  * before it looks a name up or makes one in it, once per directory inode, so every directory on a remembered path was
- * watched before the path was learned. One thread reads the events; a name moved or removed from a watched directory,
- * a name moved into one (it may replace a held file, and the rename's source may be in no watched directory),
- * a watched directory moved or removed, its file system unmounted, or events lost (the kernel's queue overflowed)
- * advances the {@link RenameEpoch} of the shares that watch it (of every watching share on an overflow): each of
- * their handles asks the kernel again once, as after a rename through the gateway. Nothing is added to a request that
- * only uses a handle (Tgetattr, Tread, Twrite): the events arrive on their own thread.
+ * watched before the path was learned. Each VM has its own inotify instance, read by its own thread: a name moved or
+ * removed from a watched directory, a name moved into one (it may replace a held file, and the rename's source may
+ * be in no watched directory), a watched directory moved or removed, its file system unmounted, or events lost (the
+ * instance's queue overflowed) advances the {@link RenameEpoch} of the shares that watch it (of every share of that
+ * instance on an overflow): each of their handles asks the kernel again once, as after a rename through the gateway.
+ * So the events one VM's requests queue, and an overflow of its queue, cost only that VM's shares, and its reader
+ * being behind delays no other VM's. Nothing is added to a request that only uses a handle (Tgetattr, Tread,
+ * Twrite): the events arrive on their own thread.
  *
  * <p>A share watches at most {@link #cap} directories: past that its watches are all removed and its counter
  * advanced, so its handles learn their paths again, watching the directories along them anew (a guest's walk over a
@@ -48,9 +51,9 @@ import java.util.stream.Stream;
  * gateway's watches ({@link #maxWatches}) are shared fairly between the VMs that hold some: a VM may use what the
  * others leave, but once all are held, a VM within its {@link #fairPart} takes its next watch from the VM most over
  * its part (that VM's largest share starts over), and a VM at its part starts one of its own shares over. A VM that
- * connects after another took every watch thus still gets its part. A directory that cannot be watched (no inotify,
- * {@code fs.inotify.max_user_watches} reached) covers nothing: the handles beneath it remember no path and ask the
- * kernel at each request, as a handle past its path budget does.
+ * connects after another took every watch thus still gets its part. A directory that cannot be watched (no inotify
+ * instance left, {@code fs.inotify.max_user_watches} reached) covers nothing: the handles beneath it remember no
+ * path and ask the kernel at each request, as a handle past its path budget does.
  */
 final class HostMoves {
     static final int IN_MOVED_FROM = 0x40;
@@ -95,56 +98,69 @@ final class HostMoves {
      */
     static final int LEAST_FAIR_PART = 64;
 
-    /** Started by the first share that watches: a gateway whose policies decide nothing by path has no watcher. */
-    private static volatile HostMoves watcher;
+    /**
+     * Guards what the VMs' instances share: which share watches what ({@link #HELD}), each instance's watches, the
+     * instances themselves. A reader takes it only to forget a watch the kernel removed (its directory gone).
+     */
+    private static final Object LOCK = new Object();
 
-    private static boolean started;
+    /** The instance of each VM that has a share watching (guarded by LOCK); closed with the VM's last share. */
+    private static final Map<String, HostMoves> BY_VM = new HashMap<>();
 
+    /** The instance each watching share uses, from its first watch until it closes. */
+    private static final Map<ShareRoot, HostMoves> BOUND = new ConcurrentHashMap<>();
+
+    /** Directories each share watches, and for which VM (guarded by LOCK). */
+    private static final Map<ShareRoot, Held> HELD = new IdentityHashMap<>();
+
+    /** Events every reader has read (tests: what a VM's requests cost the readers). */
+    private static final LongAdder EVENTS_READ = new LongAdder();
+
+    /** The gateway's changes of one name in one watched directory, one at a time ({@link #own}); by stripe. */
+    private static final ReentrantLock[] CHANGING =
+            Stream.generate(ReentrantLock::new).limit(64).toArray(ReentrantLock[]::new);
+
+    /**
+     * The most watches this gateway holds at once, every VM's instance together: half of {@code
+     * fs.inotify.max_user_watches}, which counts every inotify watch of the host user the gateway runs as (root:
+     * systemd, udev). A VM may walk into as many directories as its budget allows, 16,384 by default, and kernels
+     * before 5.11 allow 8,192 watches a user: without this bound one VM left the host's own services none. Past it,
+     * directories go unwatched (their handles ask the kernel).
+     */
+    private static volatile int maxWatches = hostWatchLimit() / 2;
+
+    private final String vm;
     private final int fd;
     private final Map<FileKey, Watch> byDir = new ConcurrentHashMap<>();
-    /** Directories each share watches, and for which VM (guarded by this). */
-    private final Map<ShareRoot, Held> held = new IdentityHashMap<>();
 
     /**
      * Watches removed by {@link #drop}, forgotten at once so that their place is free, whose IN_IGNORED is still to
-     * be read: their events are nobody's (an unknown descriptor would advance every share).
+     * be read: their events are nobody's (an unknown descriptor would advance every share of the instance).
      */
     private final Set<Integer> removed = ConcurrentHashMap.newKeySet();
 
     private final Map<Integer, Watch> byWd = new ConcurrentHashMap<>();
-    /** The shares that watch: every one forgets its paths when events were lost. */
+    /** The shares bound to this instance: every one forgets its paths when its events were lost. */
     private final Set<ShareRoot> watching =
             Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
     /** Watches removed on purpose ({@link #awaitQueued}), by descriptor: their IN_IGNORED ends the wait. */
     private final Map<Integer, CountDownLatch> barriers = new ConcurrentHashMap<>();
 
     /**
-     * The gateway's own renames and unlinks under way in watched directories, by watch, event and name: their events
-     * tell no move by the host (each advances what it must itself), and every unlink in a watched directory made each
-     * handle of the share ask the kernel again, with one lookup per level. Present or not, never counted: the kernel
-     * merges identical events queued back to back (two unlinks of one name, a create between them), so a count could
-     * keep a credit no event takes, and the host's next unlink of that name would pass for the gateway's own. Own
-     * changes of one name in one directory are made one at a time ({@link #own}); one whose event is left unmatched
-     * only advances the counters (safe).
+     * The gateway's own renames and unlinks under way in directories this instance watches, by watch, event and
+     * name: their events tell no move by the host (each advances what it must itself), and every unlink in a watched
+     * directory made each handle of the share ask the kernel again, with one lookup per level. Present or not, never
+     * counted: the kernel merges identical events queued back to back (two unlinks of one name, a create between
+     * them), so a count could keep a credit no event takes, and the host's next unlink of that name would pass for
+     * the gateway's own. Own changes of one name in one directory are made one at a time ({@link #own}); one whose
+     * event is left unmatched only advances the counters (safe).
      */
     private final Set<Own> own = ConcurrentHashMap.newKeySet();
 
     private volatile boolean broken;
 
-    /** Events the reader has read (tests: what a VM's requests cost the thread every VM shares). */
-    private final LongAdder eventsRead = new LongAdder();
-
-    /** The gateway's changes of one name in one watched directory, one at a time ({@link #own}); by stripe. */
-    private final ReentrantLock[] changing =
-            Stream.generate(ReentrantLock::new).limit(64).toArray(ReentrantLock[]::new);
-
-    /**
-     * The most watches this gateway holds at once: half of {@code fs.inotify.max_user_watches}, which counts every
-     * inotify watch of the host user the gateway runs as (root: systemd, udev). A VM may walk into as many directories
-     * as its budget allows, 16,384 by default, and kernels before 5.11 allow 8,192 watches a user: without this bound
-     * one VM left the host's own services none. Past it, directories go unwatched (their handles ask the kernel).
-     */
-    private volatile int maxWatches = hostWatchLimit() / 2;
+    /** Its VM's last share closed: the reader closes the instance at its next event ({@link #stop}). */
+    private volatile boolean stopping;
 
     /** The directories one share watches, for the VM whose request made it watch the first. */
     private static final class Held {
@@ -160,6 +176,9 @@ final class HostMoves {
     /** {@code event}: {@link #IN_MOVED_FROM} for a rename, {@link #IN_DELETE} for an unlink. */
     private record Own(int wd, int event, String name) {}
 
+    /** An own change's note in one instance, with the watch whose event takes it. */
+    private record Note(HostMoves moves, Own change, Watch watch) {}
+
     /** A rename or unlink the gateway makes. */
     @FunctionalInterface
     interface Change {
@@ -167,15 +186,17 @@ final class HostMoves {
     }
 
     /**
-     * One watched directory: its watch descriptor, its key in {@link #byDir} (so that forgetting it is one removal,
-     * not a scan of every watch on the reader's thread), the shares whose paths pass through it.
+     * One watched directory of one instance: its watch descriptor, its key in {@link #byDir} (so that forgetting it
+     * is one removal, not a scan of every watch on the reader's thread), the shares whose paths pass through it.
      */
     private static final class Watch {
+        final HostMoves moves;
         final int wd;
         final FileKey dir;
         volatile ShareRoot[] shares;
 
-        Watch(int wd, FileKey dir, ShareRoot share) {
+        Watch(HostMoves moves, int wd, FileKey dir, ShareRoot share) {
+            this.moves = moves;
             this.wd = wd;
             this.dir = dir;
             this.shares = new ShareRoot[] {share};
@@ -198,37 +219,27 @@ final class HostMoves {
         }
     }
 
-    private HostMoves(int fd) {
+    private HostMoves(String vm, int fd) {
+        this.vm = vm;
         this.fd = fd;
+        this.broken = fd < 0;
     }
 
-    private static HostMoves start() {
+    /**
+     * {@code vm}'s instance and its reader; one that watches nothing if the kernel gives no instance (EMFILE at
+     * {@code fs.inotify.max_user_instances}): that VM's handles ask the kernel at each request, a little slower.
+     */
+    private static HostMoves start(String vm) {
         try {
-            HostMoves moves = new HostMoves(LinuxSyscalls.inotifyInit(IN_CLOEXEC));
-            Thread.ofPlatform().daemon().name("p9gate-host-moves").start(moves::readEvents);
+            HostMoves moves = new HostMoves(vm, LinuxSyscalls.inotifyInit(IN_CLOEXEC));
+            Thread.ofPlatform().daemon().name("p9gate-host-moves-" + vm).start(moves::readEvents);
             return moves;
         } catch (P9Exception | RuntimeException | LinkageError e) {
-            // Nothing can be watched: every watching share's handles ask the kernel (fail safe), a little slower.
             LOG.log(
                     System.Logger.Level.WARNING,
-                    "moves made on the host cannot be watched (" + e.getMessage()
-                            + "): handles in shares whose rules differ by path ask the kernel at each request");
-            return null;
-        }
-    }
-
-    /** {@code share} watches from now on (until it closes). */
-    static void watching(ShareRoot share) {
-        HostMoves moves;
-        synchronized (HostMoves.class) {
-            if (!started) {
-                started = true;
-                watcher = start();
-            }
-            moves = watcher;
-        }
-        if (moves != null) {
-            moves.watching.add(share);
+                    "moves made on the host cannot be watched for VM " + vm + " (" + e.getMessage()
+                            + "): handles in its shares whose rules differ by path ask the kernel at each request");
+            return new HostMoves(vm, -1);
         }
     }
 
@@ -244,7 +255,7 @@ final class HostMoves {
      * As {@link #watch(ShareRoot, Node)}, but a share at its cap watches nothing more instead of starting over: for
      * the descent that learns a path the kernel named. A path needing more watches than the share may hold would
      * otherwise start the share over at every request on its handle, each start over removing up to {@link #cap}
-     * watches, one event each for the reader every VM shares; its handle asks the kernel instead.
+     * watches, one event each for its VM's reader; its handle asks the kernel instead.
      */
     static boolean watchWithinCap(ShareRoot share, Node dir) {
         return watch(share, dir, false);
@@ -256,66 +267,98 @@ final class HostMoves {
     }
 
     private static boolean watch(ShareRoot share, Node dir, boolean mayStartOver) {
-        HostMoves moves = watcher;
-        if (moves == null || moves.broken) {
-            return false;
-        }
-        Watch known = moves.byDir.get(dir.key());
-        return (known != null && known.has(share)) || moves.add(share, dir, mayStartOver);
-    }
-
-    private synchronized boolean add(ShareRoot share, Node dir, boolean mayStartOver) {
-        String vm = VmBudget.current().vm();
-        if (dirsOf(share) >= cap()) {
-            if (!mayStartOver) {
+        HostMoves moves = BOUND.get(share);
+        if (moves != null) {
+            if (moves.broken) {
                 return false;
             }
-            startOver(share);
-        }
-        Watch known = byDir.get(dir.key());
-        if (known != null) {
-            if (!known.has(share)) {
-                ShareRoot[] more = Arrays.copyOf(known.shares, known.shares.length + 1);
-                more[more.length - 1] = share;
-                known.shares = more;
-                holds(share, vm, known);
+            Watch known = moves.byDir.get(dir.key());
+            if (known != null && known.has(share)) {
+                return true;
             }
-            return true;
         }
-        if (refusingForTests || (byWd.size() >= maxWatches && !makeRoom(vm))) {
-            return false;
-        }
-        try {
-            // As the gateway: a guest's host user (permissions: enforce) may not read the directory, which a watch
-            // needs.
-            int wd = HostCredentials.asGateway(
-                    () -> dir.use(dirFd -> LinuxSyscalls.inotifyAddWatch(fd, LinuxSyscalls.procPath(dirFd), MASK)));
-            Watch watch = new Watch(wd, dir.key(), share);
-            byWd.put(wd, watch);
-            byDir.put(watch.dir, watch);
-            holds(share, vm, watch);
-            return true;
-        } catch (P9Exception e) {
-            return false; // ENOSPC (max_user_watches), EACCES, ...: covers nothing
+        return add(share, dir, mayStartOver);
+    }
+
+    /**
+     * The instance of {@code share}: the one it used first, or that of the VM whose request this is (guarded by
+     * LOCK).
+     */
+    private static HostMoves bind(ShareRoot share, String vm) {
+        return BOUND.computeIfAbsent(share, s -> {
+            HostMoves moves = BY_VM.computeIfAbsent(vm, HostMoves::start);
+            moves.watching.add(s);
+            return moves;
+        });
+    }
+
+    private static boolean add(ShareRoot share, Node dir, boolean mayStartOver) {
+        String vm = VmBudget.current().vm();
+        synchronized (LOCK) {
+            HostMoves moves = bind(share, vm);
+            if (moves.broken) {
+                return false;
+            }
+            if (dirsOf(share) >= cap()) {
+                if (!mayStartOver) {
+                    return false;
+                }
+                startOver(share);
+            }
+            Watch known = moves.byDir.get(dir.key());
+            if (known != null) {
+                if (!known.has(share)) {
+                    ShareRoot[] more = Arrays.copyOf(known.shares, known.shares.length + 1);
+                    more[more.length - 1] = share;
+                    known.shares = more;
+                    holds(share, vm, known);
+                }
+                return true;
+            }
+            if (refusingForTests || (watchCount() >= maxWatches && !makeRoom(vm))) {
+                return false;
+            }
+            try {
+                // As the gateway: a guest's host user (permissions: enforce) may not read the directory, which a
+                // watch needs.
+                int wd = HostCredentials.asGateway(() ->
+                        dir.use(dirFd -> LinuxSyscalls.inotifyAddWatch(moves.fd, LinuxSyscalls.procPath(dirFd), MASK)));
+                Watch watch = new Watch(moves, wd, dir.key(), share);
+                moves.byWd.put(wd, watch);
+                moves.byDir.put(watch.dir, watch);
+                holds(share, vm, watch);
+                return true;
+            } catch (P9Exception e) {
+                return false; // ENOSPC (max_user_watches), EACCES, ...: covers nothing
+            }
         }
     }
 
-    /** {@code share} watches {@code watch}, counted to {@code vm} if it is the share's first (guarded by this). */
-    private void holds(ShareRoot share, String vm, Watch watch) {
-        held.computeIfAbsent(share, s -> new Held(vm)).watches.add(watch);
+    /** {@code share} watches {@code watch}, counted to {@code vm} if it is the share's first (guarded by LOCK). */
+    private static void holds(ShareRoot share, String vm, Watch watch) {
+        HELD.computeIfAbsent(share, s -> new Held(vm)).watches.add(watch);
+    }
+
+    /** Watches held by every VM's instance (guarded by LOCK). */
+    private static int watchCount() {
+        int count = 0;
+        for (HostMoves moves : BY_VM.values()) {
+            count += moves.byWd.size();
+        }
+        return count;
     }
 
     /**
      * Every watch of {@code share} removed first, then its counter advanced, so no path learned through a directory
      * it no longer watches is used; its handles learn theirs again, watching anew.
      */
-    private void startOver(ShareRoot share) {
+    private static void startOver(ShareRoot share) {
         drop(share);
         share.renames().advance();
     }
 
-    private int dirsOf(ShareRoot share) {
-        Held h = held.get(share);
+    private static int dirsOf(ShareRoot share) {
+        Held h = HELD.get(share);
         return h == null ? 0 : h.watches.size();
     }
 
@@ -324,9 +367,9 @@ final class HostMoves {
      * one within it takes the place from the VM most over its part, whose largest share starts over. No VM over its
      * part (a floor above an even split): nothing is taken, the directory goes unwatched.
      */
-    private boolean makeRoom(String vm) {
+    private static boolean makeRoom(String vm) {
         Map<String, Integer> byVm = new HashMap<>();
-        held.values().forEach(h -> byVm.merge(h.vm, h.watches.size(), Integer::sum));
+        HELD.values().forEach(h -> byVm.merge(h.vm, h.watches.size(), Integer::sum));
         byVm.putIfAbsent(vm, 0);
         int part = fairPart(byVm.size());
         String giver = vm;
@@ -341,16 +384,16 @@ final class HostMoves {
             return false;
         }
         String from = giver;
-        held.entrySet().stream()
+        HELD.entrySet().stream()
                 .filter(e -> e.getValue().vm.equals(from))
                 .max(Comparator.comparingInt(e -> e.getValue().watches.size()))
                 .map(Map.Entry::getKey)
-                .ifPresent(this::startOver);
-        return byWd.size() < maxWatches;
+                .ifPresent(HostMoves::startOver);
+        return watchCount() < maxWatches;
     }
 
     /** Each of {@code vms} VMs that watch may hold this many of the gateway's watches once all are held. */
-    private int fairPart(int vms) {
+    private static int fairPart(int vms) {
         return Math.max(LEAST_FAIR_PART, maxWatches / vms);
     }
 
@@ -361,8 +404,8 @@ final class HostMoves {
     }
 
     /**
-     * Tests: held, the reader stops before handling the events it has read, so that those queued meanwhile stay in
-     * the kernel's queue, where identical adjacent ones are merged.
+     * Tests: held, every reader stops before handling the events it has read, so that those queued meanwhile stay in
+     * the kernel's queues, where identical adjacent ones are merged.
      */
     static final ReentrantLock holdForTests = new ReentrantLock();
 
@@ -371,8 +414,7 @@ final class HostMoves {
 
     /** Tests: whether {@code thread} waits to make a change of a name another change of it is making. */
     static boolean waitingForTests(Thread thread) {
-        HostMoves moves = watcher;
-        return moves != null && Arrays.stream(moves.changing).anyMatch(lock -> lock.hasQueuedThread(thread));
+        return Arrays.stream(CHANGING).anyMatch(lock -> lock.hasQueuedThread(thread));
     }
 
     /** Tests: no directory can be watched from now on, as when {@code fs.inotify.max_user_watches} is reached. */
@@ -380,12 +422,8 @@ final class HostMoves {
 
     /** Directories {@code share} watches (tests). */
     static int watchedBy(ShareRoot share) {
-        HostMoves moves = watcher;
-        if (moves == null) {
-            return 0;
-        }
-        synchronized (moves) {
-            return moves.dirsOf(share);
+        synchronized (LOCK) {
+            return dirsOf(share);
         }
     }
 
@@ -415,65 +453,61 @@ final class HostMoves {
      * The gateway's changes of one name in one directory are made one at a time (by stripe), watched or not: an
      * unlink of a rename's source name by another request between the rename and its look at that name would make
      * a rename that did nothing look like one that moved the name, and its notes would stay for the host's moves.
+     * Noted in every instance watching the directories: shares of several VMs may hold them.
      */
     private static void own(
             Node dir, String name, int event, Node newDir, String newName, boolean replacing, Change change)
             throws P9Exception {
-        HostMoves moves = watcher;
-        if (moves == null) {
+        List<HostMoves> all = instances();
+        if (all.isEmpty()) {
             change.make();
             return;
         }
-        Watch from = moves.byDir.get(dir.key());
-        Watch to = newDir == null ? null : moves.byDir.get(newDir.key());
-        Own gone = from == null ? null : new Own(from.wd, event, name);
-        Own made = to == null ? null : new Own(to.wd, IN_MOVED_TO, newName);
-        ReentrantLock changing =
-                moves.changing[Math.floorMod(31 * dir.key().hashCode() + name.hashCode(), moves.changing.length)];
+        List<Note> notes = new ArrayList<>(2);
+        for (HostMoves moves : all) {
+            Watch from = moves.byDir.get(dir.key());
+            Watch to = newDir == null ? null : moves.byDir.get(newDir.key());
+            if (from != null) {
+                notes.add(new Note(moves, new Own(from.wd, event, name), from));
+            }
+            if (to != null) {
+                notes.add(new Note(moves, new Own(to.wd, IN_MOVED_TO, newName), to));
+            }
+        }
+        ReentrantLock changing = CHANGING[Math.floorMod(31 * dir.key().hashCode() + name.hashCode(), CHANGING.length)];
         changing.lock();
         try {
-            moves.note(gone, from);
-            moves.note(made, to);
+            notes.forEach(HostMoves::note);
             try {
                 change.make();
             } catch (P9Exception | RuntimeException e) {
-                moves.withdraw(gone, from);
-                moves.withdraw(made, to);
+                notes.forEach(HostMoves::withdraw);
                 throw e;
             }
-            if (replacing && (gone != null || made != null) && moves.notMoved(dir, name)) {
-                moves.forgo(gone);
-                moves.forgo(made);
+            if (replacing && !notes.isEmpty() && notMoved(dir, name)) {
+                notes.forEach(n -> n.moves.own.remove(n.change));
             }
         } finally {
             changing.unlock();
         }
     }
 
-    private void note(Own change, Watch watch) {
-        if (change != null) {
-            own.add(change);
-            if (byWd.get(watch.wd) != watch) {
-                own.remove(change); // the watch went meanwhile: no event of it will take the note
-            }
-        }
-    }
-
-    private void forgo(Own change) {
-        if (change != null) {
-            own.remove(change);
+    private static void note(Note note) {
+        note.moves.own.add(note.change);
+        if (note.moves.byWd.get(note.watch.wd) != note.watch) {
+            note.moves.own.remove(note.change); // the watch went meanwhile: no event of it will take the note
         }
     }
 
     /** A change that failed: its note withdrawn; already taken, the event that took it may have been the host's. */
-    private void withdraw(Own change, Watch watch) {
-        if (change != null && !own.remove(change)) {
-            watch.advanceShares();
+    private static void withdraw(Note note) {
+        if (!note.moves.own.remove(note.change)) {
+            note.watch.advanceShares();
         }
     }
 
     /** After a rename of {@code name} out of {@code dir} that may have done nothing: whether the name is still there. */
-    private boolean notMoved(Node dir, String name) {
+    private static boolean notMoved(Node dir, String name) {
         Runnable hook = beforeRenameCheckForTests;
         if (hook != null) {
             hook.run();
@@ -498,37 +532,52 @@ final class HostMoves {
         }
     }
 
+    /** The VMs' instances now. */
+    private static List<HostMoves> instances() {
+        synchronized (LOCK) {
+            return List.copyOf(BY_VM.values());
+        }
+    }
+
     /** For tests: the most watches held at once, as on a host allowing twice that; returns the limit before. */
     static int watchesAtMost(int limit) {
-        HostMoves moves = watcher;
-        int before = moves.maxWatches;
-        moves.maxWatches = limit;
+        int before = maxWatches;
+        maxWatches = limit;
         return before;
     }
 
-    /** For tests: how many events the reader has read ({@link #awaitQueued} adds one). */
+    /** For tests: how many events the readers have read ({@link #awaitQueued} adds one per instance). */
     static long eventsRead() {
-        HostMoves moves = watcher;
-        return moves == null ? 0 : moves.eventsRead.sum();
+        return EVENTS_READ.sum();
     }
 
     /** For tests: how many watches are held. */
     static int watches() {
-        HostMoves moves = watcher;
-        return moves == null ? 0 : moves.byWd.size();
-    }
-
-    /** {@code share} closed: it is told nothing more, and the watches only it used are removed. */
-    static void closed(ShareRoot share) {
-        HostMoves moves = watcher;
-        if (moves != null) {
-            moves.watching.remove(share);
-            moves.drop(share);
+        synchronized (LOCK) {
+            return watchCount();
         }
     }
 
-    private synchronized void drop(ShareRoot share) {
-        Held h = held.remove(share);
+    /**
+     * {@code share} closed: it is told nothing more, and the watches only it used are removed; its VM's last share
+     * closes the VM's instance.
+     */
+    static void closed(ShareRoot share) {
+        synchronized (LOCK) {
+            drop(share);
+            HostMoves moves = BOUND.remove(share);
+            if (moves != null) {
+                moves.watching.remove(share);
+                if (moves.watching.isEmpty() && BY_VM.remove(moves.vm, moves)) {
+                    moves.stop();
+                }
+            }
+        }
+    }
+
+    /** Guarded by LOCK. */
+    private static void drop(ShareRoot share) {
+        Held h = HELD.remove(share);
         if (h == null) {
             return;
         }
@@ -536,10 +585,11 @@ final class HostMoves {
             watch.shares = Arrays.stream(watch.shares).filter(s -> s != share).toArray(ShareRoot[]::new);
             if (watch.shares.length == 0) {
                 // Its place free now, for the request that may be making room; its last events are nobody's.
-                removed.add(watch.wd);
+                HostMoves moves = watch.moves;
+                moves.removed.add(watch.wd);
                 forget(watch);
                 try {
-                    LinuxSyscalls.inotifyRmWatch(fd, watch.wd);
+                    LinuxSyscalls.inotifyRmWatch(moves.fd, watch.wd);
                 } catch (P9Exception e) {
                     // already removed by the kernel (its directory gone): its IN_IGNORED is queued all the same
                 }
@@ -547,10 +597,33 @@ final class HostMoves {
         }
     }
 
+    /** Its shares all closed: the reader, woken by one more event, closes the instance and ends. */
+    private void stop() {
+        stopping = true;
+        if (broken) {
+            if (fd >= 0) {
+                LinuxSyscalls.close(fd); // the reader ended
+            }
+            return;
+        }
+        try {
+            Path marker = Files.createTempDirectory("p9gate-host-moves");
+            try {
+                LinuxSyscalls.inotifyRmWatch(
+                        fd, LinuxSyscalls.inotifyAddWatch(fd, marker.toString(), IN_ONLYDIR | IN_DELETE_SELF));
+            } finally {
+                Files.deleteIfExists(marker);
+            }
+        } catch (IOException | P9Exception e) {
+            // The reader is not woken: the instance stays open, idle, until the gateway exits.
+            LOG.log(System.Logger.Level.WARNING, "the host-move watcher of VM " + vm + " stays open: " + e);
+        }
+    }
+
     private void readEvents() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(64 * 1024, 8);
-            while (true) {
+            while (!stopping) {
                 long n;
                 try {
                     n = LinuxSyscalls.readEvents(fd, buf);
@@ -563,7 +636,7 @@ final class HostMoves {
                 holdForTests.lock();
                 try {
                     for (long pos = 0; pos + EVENT_HEADER <= n; pos += EVENT_HEADER + buf.get(JAVA_INT, pos + 12)) {
-                        eventsRead.increment();
+                        EVENTS_READ.increment();
                         int wd = buf.get(JAVA_INT, pos);
                         int mask = buf.get(JAVA_INT, pos + 4);
                         boolean named = (mask & (IN_MOVED_FROM | IN_DELETE | IN_MOVED_TO)) != 0
@@ -575,33 +648,39 @@ final class HostMoves {
                     holdForTests.unlock();
                 }
             }
+            synchronized (LOCK) {
+                LinuxSyscalls.close(fd); // not while stop() wakes it: its number could name another VM's instance
+            }
         } catch (P9Exception | RuntimeException e) {
-            // No more events can be read: nothing is watched from now on, and every watching share forgets.
+            // No more events can be read: nothing is watched from now on, and every share of the instance forgets.
             broken = true;
             advanceAll();
             LOG.log(
                     System.Logger.Level.WARNING,
-                    "moves made on the host are no longer watched (" + e.getMessage()
-                            + "): handles in shares whose rules differ by path ask the kernel at each request");
+                    "moves made on the host are no longer watched for VM " + vm + " (" + e.getMessage()
+                            + "): handles in its shares whose rules differ by path ask the kernel at each request");
         }
     }
 
     /**
-     * One event as if read from the kernel ({@code name} that of the entry, or null), for tests: an overflow, or two
-     * events the kernel merged, cannot be made to happen on demand.
+     * One event as if read from the kernel by every VM's instance ({@code name} that of the entry, or null), for
+     * tests: an overflow, or two events the kernel merged, cannot be made to happen on demand.
      */
     static void handleEvent(int wd, int mask, String name) {
-        HostMoves moves = watcher;
-        if (moves != null) {
+        for (HostMoves moves : instances()) {
             moves.read(wd, mask, name);
         }
     }
 
     /** The watch descriptor of {@code dir}, or -1 if it is not watched (tests). */
     static int watchOf(Node dir) {
-        HostMoves moves = watcher;
-        Watch watch = moves == null ? null : moves.byDir.get(dir.key());
-        return watch == null ? -1 : watch.wd;
+        for (HostMoves moves : instances()) {
+            Watch watch = moves.byDir.get(dir.key());
+            if (watch != null) {
+                return watch.wd;
+            }
+        }
+        return -1;
     }
 
     private void read(int wd, int mask, String name) {
@@ -618,10 +697,10 @@ final class HostMoves {
 
     private void handle(int wd, int mask) {
         if ((mask & IN_Q_OVERFLOW) != 0) {
-            // Events were lost: any watched directory may have moved, and an own change's event may be among them,
-            // whose credit would take the host's next event of that name.
+            // Events were lost: any directory this instance watches may have moved, and an own change's event may be
+            // among them, whose credit would take the host's next event of that name.
             own.clear();
-            removed.clear(); // their IN_IGNORED may be among those lost; one read later only advances every share
+            removed.clear(); // their IN_IGNORED may be among those lost; one read later only advances the shares
             advanceAll();
             return;
         }
@@ -644,29 +723,34 @@ final class HostMoves {
         if ((mask & IN_IGNORED) != 0) {
             // Forgotten before the shares advance: a lookup that still took the directory for watched is outdated by
             // the advance, and one after it watches the directory (an inode number the kernel reuses) anew.
-            synchronized (this) {
+            synchronized (LOCK) {
                 forget(watch);
             }
         }
         watch.advanceShares();
     }
 
-    /** The watch is gone (its directory removed, unmounted, or the watch removed): its directory is unwatched. */
-    private void forget(Watch watch) {
-        if (byWd.remove(watch.wd, watch)) {
-            byDir.remove(watch.dir, watch);
+    /**
+     * The watch is gone (its directory removed, unmounted, or the watch removed): its directory is unwatched
+     * (guarded by LOCK).
+     */
+    private static void forget(Watch watch) {
+        HostMoves moves = watch.moves;
+        if (moves.byWd.remove(watch.wd, watch)) {
+            moves.byDir.remove(watch.dir, watch);
             // No event of the watch comes after its IN_IGNORED (or its removal here): a note left would wait for
             // whatever watch gets its descriptor again and pass an event of that one for the gateway's own.
-            own.removeIf(o -> o.wd() == watch.wd);
+            moves.own.removeIf(o -> o.wd() == watch.wd);
             for (ShareRoot share : watch.shares) {
-                Held h = held.get(share);
+                Held h = HELD.get(share);
                 if (h != null && h.watches.remove(watch) && h.watches.isEmpty()) {
-                    held.remove(share);
+                    HELD.remove(share);
                 }
             }
         }
     }
 
+    /** Events of this instance were lost, or its reader stopped: each of its shares forgets. */
     private void advanceAll() {
         List<ShareRoot> all;
         synchronized (watching) {
@@ -678,15 +762,24 @@ final class HostMoves {
     }
 
     /**
-     * For tests: returns once every event the kernel queued before the call has been handled (events are read in
-     * order, and a watch removed here queues one more behind them).
+     * For tests: returns once every event the kernel queued before the call has been handled, in every VM's instance
+     * (events are read in order, and a watch removed here queues one more behind them).
      *
-     * @throws IllegalStateException if nothing is watched in this process, or the events stopped being read
+     * @throws IllegalStateException if an instance's events stopped being read
      */
     static void awaitQueued() throws InterruptedException {
-        HostMoves moves = watcher;
-        if (moves == null || moves.broken) {
-            throw new IllegalStateException("host moves are not watched in this process");
+        for (HostMoves moves : instances()) {
+            moves.awaitOwnQueued();
+        }
+    }
+
+    /**
+     * An IN_IGNORED of a watch removed here, queued behind every event queued before: while the queue is full (an
+     * overflow the reader has not read yet) the kernel drops it, so another is queued each second until one is read.
+     */
+    private void awaitOwnQueued() throws InterruptedException {
+        if (broken) {
+            throw new IllegalStateException("host moves are not watched for VM " + vm);
         }
         Path marker;
         try {
@@ -694,17 +787,21 @@ final class HostMoves {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        // Every barrier issued counts down the one latch, left registered: one read late is still behind the events.
+        CountDownLatch seen = new CountDownLatch(1);
         try {
-            CountDownLatch seen = new CountDownLatch(1);
-            int wd;
-            synchronized (moves) {
-                wd = LinuxSyscalls.inotifyAddWatch(moves.fd, marker.toString(), IN_ONLYDIR | IN_DELETE_SELF);
-                moves.barriers.put(wd, seen);
+            for (int second = 0; second < 60; second++) {
+                int wd;
+                synchronized (LOCK) {
+                    wd = LinuxSyscalls.inotifyAddWatch(fd, marker.toString(), IN_ONLYDIR | IN_DELETE_SELF);
+                    barriers.put(wd, seen);
+                }
+                LinuxSyscalls.inotifyRmWatch(fd, wd);
+                if (seen.await(1, TimeUnit.SECONDS)) {
+                    return;
+                }
             }
-            LinuxSyscalls.inotifyRmWatch(moves.fd, wd);
-            if (!seen.await(60, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("the host moves' events are not being read");
-            }
+            throw new IllegalStateException("the host moves' events of VM " + vm + " are not being read");
         } catch (P9Exception e) {
             throw new IllegalStateException(e);
         } finally {

@@ -224,7 +224,6 @@ public final class ShareRoot implements AutoCloseable {
             if (watchesMoves) {
                 return;
             }
-            HostMoves.watching(this);
             watchesMoves = true;
         }
         renames.advance();

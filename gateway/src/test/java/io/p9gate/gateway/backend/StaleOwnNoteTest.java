@@ -1,7 +1,9 @@
 package io.p9gate.gateway.backend;
 
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.p9gate.gateway.proto.P9Exception;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -26,6 +28,10 @@ class StaleOwnNoteTest {
         Files.createDirectories(tmp.resolve("b"));
         observer = ShareRoot.open(tmp.resolve("b"), new QidMapper());
         observer.watchMoves();
+        try (Node root = observer.root()) {
+            // Its root watched by the same VM's instance, which stays open when the other share closes.
+            assertThrows(P9Exception.class, () -> observer.lookup(root, "x").close());
+        }
     }
 
     @AfterEach
