@@ -17,6 +17,11 @@ public final class Node implements AutoCloseable {
     /** Its share-relative path and the {@link RenameEpoch} of its share under which it was true; null until learned. */
     private volatile KnownPath known;
     /**
+     * The epoch under which a descent to learn its path found no room for the watches it needs ({@link
+     * ShareRoot#learnKernelPath}): not tried again until the counter advances (a start over frees room).
+     */
+    private volatile long unwatchableAt = Long.MIN_VALUE;
+    /**
      * Set when the last reference is given back: a request may still hold the node after a clunk or the session's
      * end released it (it read the node from its fid before), and a path it learns then would be charged with no
      * close left to give it back.
@@ -80,6 +85,15 @@ public final class Node implements AutoCloseable {
     String pathAt(long epoch) {
         KnownPath k = known;
         return k != null && k.epoch() == epoch ? k.path() : null;
+    }
+
+    /** Whether a descent to learn its path under {@code epoch} failed already. */
+    boolean unwatchableAt(long epoch) {
+        return unwatchableAt == epoch;
+    }
+
+    void unwatchable(long epoch) {
+        unwatchableAt = epoch;
     }
 
     /**

@@ -589,14 +589,22 @@ public final class ShareRoot implements AutoCloseable {
      * Remembers {@code path}, the kernel's answer for {@code node} read under {@code epoch}; where host moves are
      * watched, only once every directory on it is ({@link #watchedAlong}): a move by the host into a directory
      * nothing watched, then of that directory, would otherwise go unseen. One lookup per level, once per handle after
-     * each advance of the counter; none while the counter stays.
+     * each advance of the counter; none while the counter stays, not even after a descent that failed (no room left
+     * for its watches): before, two branches each within the cap but not both made every request on a handle in
+     * one descend its branch again to fail at the same level (backend.TwoDeepBranchesAttackTest).
      */
     private void learnKernelPath(Node node, String path, long epoch) {
         if (path.equals(node.pathAt(epoch))) {
             return; // remembered already (a change's kernel check that found it where it was): nothing to watch anew
         }
-        if (!watchesMoves || watchedAlong(node, path)) {
+        if (!watchesMoves) {
             node.learnPath(path, epoch);
+        } else if (!node.unwatchableAt(epoch)) {
+            if (watchedAlong(node, path)) {
+                node.learnPath(path, epoch);
+            } else {
+                node.unwatchable(epoch); // asks the kernel at each request, as before, without the descent
+            }
         }
     }
 
