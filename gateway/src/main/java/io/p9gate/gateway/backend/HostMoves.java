@@ -315,7 +315,7 @@ final class HostMoves {
                 }
                 return true;
             }
-            if (refusingForTests || (watchCount() >= maxWatches && !makeRoom(vm))) {
+            if (refusingForTests || (watchCount() >= maxWatches && !makeRoom(vm, mayStartOver))) {
                 return false;
             }
             try {
@@ -363,11 +363,14 @@ final class HostMoves {
     }
 
     /**
-     * Every watch is held and {@code vm} needs one more: a VM at its fair part starts its own largest share over;
-     * one within it takes the place from the VM most over its part, whose largest share starts over. No VM over its
-     * part (a floor above an even split): nothing is taken, the directory goes unwatched.
+     * Every watch is held and {@code vm} needs one more: a VM at its fair part starts its own largest share over
+     * ({@code mayStartOver}: a walk, not a descent); one within it takes the place from the VM most over its part,
+     * whose largest share starts over. No VM over its part (a floor above an even split), or a descent of a VM at
+     * its part: nothing is taken, the directory goes unwatched. A descent that started its own VM's largest share
+     * over, often the descending share, did so at every request on its handle and never learned the path
+     * (DescentAtWatchLimitAttackTest).
      */
-    private static boolean makeRoom(String vm) {
+    private static boolean makeRoom(String vm, boolean mayStartOver) {
         Map<String, Integer> byVm = new HashMap<>();
         HELD.values().forEach(h -> byVm.merge(h.vm, h.watches.size(), Integer::sum));
         byVm.putIfAbsent(vm, 0);
@@ -380,7 +383,7 @@ final class HostMoves {
                     .map(Map.Entry::getKey)
                     .orElse(null);
         }
-        if (giver == null) {
+        if (giver == null || (giver.equals(vm) && !mayStartOver)) {
             return false;
         }
         String from = giver;
