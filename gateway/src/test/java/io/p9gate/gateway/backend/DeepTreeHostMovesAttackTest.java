@@ -135,11 +135,15 @@ class DeepTreeHostMovesAttackTest {
 
     /** The handle of the deepest directory, walked to one name at a time. */
     private Node walkDown() throws Exception {
-        Node dir = deep.root();
-        for (int i = 0; i < DEPTH; i++) {
+        return walkDown(deep, deep.root(), DEPTH);
+    }
+
+    /** The handle {@code depth} directories named d below {@code dir} (whose reference it takes), one at a time. */
+    static Node walkDown(ShareRoot share, Node dir, int depth) throws Exception {
+        for (int i = 0; i < depth; i++) {
             Node next;
             try {
-                next = deep.lookup(dir, "d");
+                next = share.lookup(dir, "d");
             } finally {
                 dir.close();
             }

@@ -73,16 +73,6 @@ class DescentAtWatchLimitAttackTest {
     }
 
     private Node walkDown() throws Exception {
-        Node dir = deep.root();
-        for (int i = 0; i < DEPTH; i++) {
-            Node next;
-            try {
-                next = deep.lookup(dir, "d");
-            } finally {
-                dir.close();
-            }
-            dir = next;
-        }
-        return dir;
+        return DeepTreeHostMovesAttackTest.walkDown(deep, deep.root(), DEPTH);
     }
 }

@@ -67,19 +67,8 @@ class TwoDeepBranchesAttackTest {
     }
 
     private Node walkDown(String branch) throws Exception {
-        Node dir;
         try (Node root = share.root()) {
-            dir = share.lookup(root, branch);
+            return DeepTreeHostMovesAttackTest.walkDown(share, share.lookup(root, branch), DEPTH);
         }
-        for (int i = 0; i < DEPTH; i++) {
-            Node next;
-            try {
-                next = share.lookup(dir, "d");
-            } finally {
-                dir.close();
-            }
-            dir = next;
-        }
-        return dir;
     }
 }
