@@ -39,6 +39,14 @@ final class RuleChecks {
             Map.entry(OpKind.LOCK, List.of(Form.LOCK)),
             Map.entry(OpKind.READLINK, List.of(Form.READLINK))));
 
+    /**
+     * Forms probed besides {@link #FORMS}' choice: a rule on a rename holds for what is moved onto its glob as well as
+     * for what is moved out of it (a gateway that asked only about the source let a script be renamed into
+     * {@code /cache/x.sh}; ComplianceMutantsTest).
+     */
+    private static final Map<OpKind, List<Form>> INTO =
+            new EnumMap<>(Map.of(OpKind.RENAME, List.of(Form.RENAME_IN_NEW)));
+
     private RuleChecks() {}
 
     static void run(CheckLog log, Probing p, String idPrefix, Rule rule, List<SharePath> preferredDirs)
@@ -51,7 +59,7 @@ final class RuleChecks {
             String subject = (rule.effect() == Effect.DENY ? "deny " : "allow ") + shortId + " " + glob;
             String prefix = idPrefix + "/" + shortId + (rule.paths().size() > 1 ? "/" + g : "");
             for (OpKind op : rule.ops().stream().sorted().toList()) {
-                Form form = choose(p, op, targets);
+                Form form = choose(p, FORMS.get(op), op, targets);
                 if (form == null) {
                     Attempt a = new Attempt(
                             log,
@@ -64,14 +72,18 @@ final class RuleChecks {
                     continue;
                 }
                 FormCheck.run(log, scoped, prefix, "R-POL-2", subject, form, targets);
+                Form into = INTO.containsKey(op) ? choose(p, INTO.get(op), op, targets) : null;
+                if (into != null && into != form) {
+                    FormCheck.run(log, scoped, prefix, "R-POL-2", subject, into, targets);
+                }
             }
         }
     }
 
     /** The first form with a target that is harmless to probe (see {@link Form#makes()}). */
-    private static Form choose(Probing p, OpKind op, Targets targets) {
+    private static Form choose(Probing p, List<Form> forms, OpKind op, Targets targets) {
         Oracle oracle = p.session().oracle();
-        for (Form form : FORMS.get(op)) {
+        for (Form form : forms) {
             SharePath target = targets.forNeeds(form.needs);
             if (target == null) {
                 continue;
