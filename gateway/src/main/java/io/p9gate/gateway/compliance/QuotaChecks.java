@@ -37,6 +37,11 @@ final class QuotaChecks {
         return p.session();
     }
 
+    /** One quota check (R-POL-6) of this share: {@code idPrefix/slug}. */
+    private Attempt attempt(String idPrefix, String slug, String title) {
+        return new Attempt(log, s(), idPrefix + "/" + slug, p.share(), "R-POL-6", title);
+    }
+
     private static Expected edquot(QuotaSpec q) {
         return Expected.deny(Errno.EDQUOT, List.of(q.id()));
     }
@@ -74,7 +79,10 @@ final class QuotaChecks {
     private static List<String> slugs(QuotaSpec q) {
         List<String> out = new ArrayList<>();
         if (q.maxBytes() != QuotaSpec.UNLIMITED) {
-            out.addAll(List.of("bytes-over", "bytes-limit", "bytes-freed"));
+            out.addAll(List.of("bytes-over", "bytes-limit", "bytes-truncate", "bytes-freed"));
+            if (hasOutside(q)) {
+                out.add("bytes-rename-in");
+            }
         }
         if (q.maxInodes() != QuotaSpec.UNLIMITED) {
             out.addAll(List.of("inodes-limit", "inodes-freed"));
@@ -105,17 +113,22 @@ final class QuotaChecks {
     private void bytes(QuotaSpec q, String idPrefix, String scope, Place place) throws IOException {
         long limit = q.maxBytes();
         SharePath file = place.path("bytes");
-        Attempt over = new Attempt(
-                log,
-                s(),
-                idPrefix + "/bytes-over",
-                p.share(),
-                "R-POL-6",
+        Attempt over = attempt(
+                idPrefix,
+                "bytes-over",
                 scope + ": a write making " + file + " " + (limit + 1) + " bytes long is EDQUOT");
         int fid = create(over, place, file);
         if (fid < 0) {
             over.finishIfOpen();
-            skipRest(q, idPrefix, scope, "cannot create " + file, "bytes-limit", "bytes-freed");
+            skipRest(
+                    q,
+                    idPrefix,
+                    scope,
+                    "cannot create " + file,
+                    "bytes-limit",
+                    "bytes-truncate",
+                    "bytes-freed",
+                    "bytes-rename-in");
             return;
         }
         Step past = over.probe(s().write(fid, limit, new byte[] {1}).expecting(edquot(q)));
@@ -126,22 +139,115 @@ final class QuotaChecks {
         over.finishIfOpen();
         if (past.ok()) {
             s().release(fid);
-            skipRest(q, idPrefix, scope, "the limit is not enforced (see bytes-over)", "bytes-limit", "bytes-freed");
+            skipRest(
+                    q,
+                    idPrefix,
+                    scope,
+                    "the limit is not enforced (see bytes-over)",
+                    "bytes-limit",
+                    "bytes-truncate",
+                    "bytes-freed",
+                    "bytes-rename-in");
             return;
         }
         long free = fill(fid, limit + 1);
-        Attempt at = new Attempt(
-                log,
-                s(),
-                idPrefix + "/bytes-limit",
-                p.share(),
-                "R-POL-6",
-                scope + ": the scope takes its free space and not one byte more");
+        Attempt at = attempt(idPrefix, "bytes-limit", scope + ": the scope takes its free space and not one byte more");
         Step more = at.probe(s().write(fid, free, new byte[] {1}).expecting(edquot(q)));
         at.note(free + " of " + limit + " bytes were free");
         at.finishIfOpen();
+        boolean atLimit = more.errno() == Errno.EDQUOT;
+        truncateGrow(q, idPrefix, scope, fid, file, free, atLimit);
         s().release(fid);
-        freed(q, idPrefix, scope, place, file, free, more.errno() == Errno.EDQUOT);
+        boolean full = freed(q, idPrefix, scope, place, file, free, atLimit);
+        renameIn(q, idPrefix, scope, place, full);
+    }
+
+    /**
+     * With the scope full, a Tsetattr growing the file by one byte (truncate(2) up) is EDQUOT, as the write was: a
+     * gateway that counts writes but not a size set would let a guest take any space with sparse files.
+     */
+    private void truncateGrow(
+            QuotaSpec q, String idPrefix, String scope, int fid, SharePath file, long free, boolean atLimit)
+            throws IOException {
+        Attempt a = attempt(
+                idPrefix,
+                "bytes-truncate",
+                scope + ": a setattr making " + file + " " + (free + 1) + " bytes long is EDQUOT");
+        if (!atLimit) {
+            a.skip("the limit did not hold (see bytes-limit)");
+            return;
+        }
+        if (!s().oracle().decide(p.share(), OpKind.SETATTR, file).allowed()) {
+            a.skip("the policy refuses setattr of " + file + " (its answer is not the quota's)");
+            return;
+        }
+        Step grow =
+                a.probe(s().setattr(fid, size(free + 1), "size " + (free + 1)).expecting(edquot(q)));
+        if (grow.ok()) {
+            s().setattr(fid, size(free), "size " + free);
+            a.note("the file was truncated back to " + free + " bytes");
+        }
+        a.finishIfOpen();
+    }
+
+    /** A scope of the whole share has no outside in it to rename from (a rename between shares is EXDEV). */
+    private static boolean hasOutside(QuotaSpec q) {
+        return q.subtree().depth() > 0;
+    }
+
+    /** The byte checks after {@code slugs}, and the rename into the scope where it has an outside. */
+    private static String[] after(QuotaSpec q, String... slugs) {
+        List<String> out = new ArrayList<>(List.of(slugs));
+        if (hasOutside(q)) {
+            out.add("bytes-rename-in");
+        }
+        return out.toArray(String[]::new);
+    }
+
+    private static SetAttr size(long bytes) {
+        return new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, bytes, 0, 0, 0, 0);
+    }
+
+    /**
+     * With the scope full, the suite's own file (outside the scope, {@link PlaceChecks#CONTENT} long) renamed into
+     * it is EDQUOT: a rename carries its bytes into the scope as a write would. If the gateway moves it, it is moved
+     * back.
+     */
+    private void renameIn(QuotaSpec q, String idPrefix, String scope, Place place, boolean full) throws IOException {
+        if (!hasOutside(q)) {
+            return;
+        }
+        SharePath from = p.ownFile();
+        SharePath to = place.path("moved-in");
+        Attempt a = attempt(
+                idPrefix,
+                "bytes-rename-in",
+                scope + ": a rename of the suite's file " + from + " into the full scope (" + to + ") is EDQUOT");
+        if (!full) {
+            a.skip("the scope was not filled again (see bytes-limit, bytes-freed)");
+            return;
+        }
+        if (from == null || from.isWithin(q.subtree())) {
+            a.skip("the suite has no file of its own outside " + q.subtree());
+            return;
+        }
+        if (!s().oracle()
+                .decide(p.share(), OpKind.RENAME, from, to, Oracle.NO_GID)
+                .allowed()) {
+            a.skip("the policy refuses the rename of " + from + " to " + to + " (its answer is not the quota's)");
+            return;
+        }
+        int oldDir = p.walk(a, from.prefix(from.depth() - 1));
+        int newDir = oldDir < 0 ? -1 : p.walk(a, place.dir());
+        if (newDir >= 0) {
+            Step moved = a.probe(
+                    s().renameat(oldDir, Form.name(from), newDir, Form.name(to)).expecting(edquot(q)));
+            if (moved.ok()) {
+                p.undoRename(a, to, from);
+            }
+        }
+        p.release(oldDir, newDir);
+        a.finishIfOpen();
     }
 
     /**
@@ -163,34 +269,32 @@ final class QuotaChecks {
         return lo;
     }
 
-    private void freed(
+    /** Whether the scope is full again: the file removed and a new one grown to the same size. */
+    private boolean freed(
             QuotaSpec q, String idPrefix, String scope, Place place, SharePath file, long free, boolean atLimit)
             throws IOException {
-        Attempt a = new Attempt(
-                log,
-                s(),
-                idPrefix + "/bytes-freed",
-                p.share(),
-                "R-POL-6",
-                scope + ": removing the file frees its " + free + " bytes for a new one");
+        Attempt a = attempt(
+                idPrefix, "bytes-freed", scope + ": removing the file frees its " + free + " bytes for a new one");
         if (!atLimit || free == 0) {
             a.skip(
                     free == 0
                             ? "the scope had no free bytes to begin with"
                             : "the limit did not hold (see bytes-limit)");
-            return;
+            return false;
         }
+        boolean[] full = {false};
         Form.inParent(p, a, file, dir -> {
             if (a.probe(s().unlinkat(dir, Form.name(file), 0)).ok()) {
                 SharePath again = place.path("bytes2");
                 int fid = create(a, place, again);
                 if (fid >= 0) {
-                    a.probe(s().write(fid, free - 1, new byte[] {1}));
+                    full[0] = a.probe(s().write(fid, free - 1, new byte[] {1})).ok();
                     s().release(fid);
                 }
             }
         });
         a.finishIfOpen();
+        return full[0];
     }
 
     private int create(Attempt a, Place place, SharePath file) throws IOException {
@@ -211,12 +315,9 @@ final class QuotaChecks {
 
     private void inodes(QuotaSpec q, String idPrefix, String scope, Place place) throws IOException {
         long limit = q.maxInodes();
-        Attempt a = new Attempt(
-                log,
-                s(),
-                idPrefix + "/inodes-limit",
-                p.share(),
-                "R-POL-6",
+        Attempt a = attempt(
+                idPrefix,
+                "inodes-limit",
                 scope + ": creating entries in " + place.dir() + " ends with EDQUOT at the limit");
         // What the scope already holds counts against the limit: only the rest needs filling (a live share, or a
         // test's host-side content, may hold most of a large limit already).
@@ -263,13 +364,7 @@ final class QuotaChecks {
             a.note(made.size() + " entries made before the limit (" + used + " were in the scope)");
             a.finishIfOpen();
         }
-        Attempt freed = new Attempt(
-                log,
-                s(),
-                idPrefix + "/inodes-freed",
-                p.share(),
-                "R-POL-6",
-                scope + ": removing an entry frees its inode for a new one");
+        Attempt freed = attempt(idPrefix, "inodes-freed", scope + ": removing an entry frees its inode for a new one");
         if (refused == null || refused.errno() != Errno.EDQUOT || made.isEmpty()) {
             freed.skip(made.isEmpty() ? "no entry could be made" : "the limit did not hold (see inodes-limit)");
         } else if (freed.probe(s().unlinkat(dir, made.removeLast(), dirs ? GuestSession.AT_REMOVEDIR : 0))
