@@ -1,0 +1,269 @@
+package io.p9gate.gateway.compliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.gateway.fs.Decision;
+import io.p9gate.gateway.fs.IdTranslation;
+import io.p9gate.gateway.fs.Operation;
+import io.p9gate.gateway.fs.Outcome;
+import io.p9gate.gateway.fs.Quotas;
+import io.p9gate.gateway.policyadapter.GatewayMutation;
+import io.p9gate.gateway.policyadapter.MutantGateway;
+import io.p9gate.gateway.proto.Errno;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Does the compliance suite catch a broken gateway (R-COMP-1)? Each mutant is a gateway that breaks its policy in one
+ * small, plausible way (a wrapper around its decisions, audit trail, quota books or id map; {@link Mutants}); the suite,
+ * run with the policy file, must exit 1 and fail the check named here. Before, without the checks this commit's
+ * companions added, some mutants passed every check (docs/compliance.md, "What the tests prove").
+ */
+class ComplianceMutantsTest {
+    private static final int HOST_BASE = 200000;
+
+    @TempDir
+    Path tmp;
+
+    static Stream<Object[]> mutants() {
+        return Stream.of(
+                killed(
+                        Mutants.allows("read-only: setattr", Mutants.op(Operation.SETATTR, "/ro")),
+                        "R-POL-3   vm1/data/read-only[0]/setattr-size"),
+                killed(
+                        Mutants.allows(
+                                "read-only: rename out",
+                                r -> r.operation() == Operation.RENAME
+                                        && Mutants.under(r.paths().getFirst(), "/ro")),
+                        "R-POL-3   vm1/data/read-only[0]/rename-out"),
+                killed(
+                        Mutants.allows(
+                                "read-only: link in",
+                                r -> r.operation() == Operation.LINK
+                                        && Mutants.under(r.paths().getLast(), "/ro")),
+                        "R-POL-3   vm1/data/read-only[0]/link-in-new"),
+                killed(
+                        Mutants.allows(
+                                "read-only: xattr set",
+                                r -> (r.operation() == Operation.XATTR_CREATE
+                                                || r.operation() == Operation.XATTR_COMMIT)
+                                        && r.paths().stream().anyMatch(p -> Mutants.under(p, "/ro"))),
+                        "R-POL-3   vm1/data/read-only[0]/xattr-set"),
+                killed(
+                        Mutants.allows("read-only: mknod", Mutants.op(Operation.MKNOD, "/ro")),
+                        "R-POL-3   vm1/data/read-only[0]/mknod-new"),
+                killed(
+                        Mutants.allows(
+                                "read-only: open O_TRUNC",
+                                r -> Mutants.op(Operation.OPEN, "/ro").test(r) && Mutants.truncates(r)),
+                        "R-POL-3   vm1/data/read-only[0]/open-trunc"),
+                killed(Mutants.listsHidden("hidden: listed in readdir"), "R-POL-4   vm1/data/hidden[0]/not-listed"),
+                killed(
+                        Mutants.allows("hidden: walkable", Mutants.op(Operation.WALK, "/secret")),
+                        "R-POL-4   vm1/data/hidden[0]/walk"),
+                killed(
+                        Mutants.allows(
+                                "deny rule: rename onto *.sh ignored",
+                                r -> r.operation() == Operation.RENAME
+                                        && r.paths().getLast().endsWith(".sh")),
+                        "R-POL-2   vm1/data/rule/rules.no-scripts/rename-in-new"),
+                killed(
+                        Mutants.allows(
+                                "access: read-only share: setattr",
+                                r -> r.operation() == Operation.SETATTR
+                                        && r.share().equals("media")),
+                        "R-POL-3   vm1/media/access-read-only/setattr-size"),
+                killed(Mutants.everyDialect("dialects: ignored"), "R-PROTO-7 vm1/protocol/dialect-9p2000.u"),
+                killed(
+                        Mutants.quotas(
+                                "quota: truncate-grow (setattr size)",
+                                op -> op == Operation.SETATTR,
+                                s -> Mutants.uncounted(s, true, false)),
+                        "R-POL-6   vm1/data/quota[0]/bytes-truncate"),
+                killed(
+                        Mutants.quotas("quota: inodes", op -> true, s -> Mutants.uncounted(s, false, true)),
+                        "R-POL-6   vm1/data/quota[0]/inodes-limit"),
+                killed(
+                        Mutants.quotas(
+                                "quota: rename into the scope",
+                                op -> op == Operation.RENAME,
+                                s -> Mutants.Forwarding.moving(s, (scopes, to, bytes, inodes) -> Quotas.Held.NOTHING)),
+                        "R-POL-6   vm1/data/quota[0]/bytes-rename-in"),
+                killed(
+                        Mutants.ids("ids: host uid on create", ids -> new ShiftedIds(ids, 1, 0)),
+                        "R-POL-5   vm1/data/place/ids-host"),
+                killed(
+                        Mutants.ids("ids: guest uid in getattr", ids -> new ShiftedIds(ids, 0, 1)),
+                        "R-POL-5   vm1/data/ids-existing"),
+                killed(
+                        Mutants.records(
+                                "audit: setattr not recorded",
+                                e -> e.request().operation() == Operation.SETATTR ? null : e),
+                        "R-AUD-1   vm1/audit/records"),
+                killed(
+                        Mutants.records(
+                                "audit: refused create recorded as allowed",
+                                e -> e.request().operation() == Operation.CREATE
+                                                && !e.decision().allowed()
+                                        ? Mutants.with(e, allowed(e.decision()), e.outcome())
+                                        : e),
+                        "R-POL-3   vm1/data/read-only[0]/create-new"),
+                killed(
+                        Mutants.records(
+                                "audit: EROFS of mkdir recorded as EACCES",
+                                e -> e.request().operation() == Operation.MKDIR && Mutants.errno(e) == Errno.EROFS
+                                        ? Mutants.with(
+                                                e, denied(e.decision(), Errno.EACCES), Outcome.failure(Errno.EACCES))
+                                        : e),
+                        "R-AUD-1   vm1/audit/records"));
+    }
+
+    private static Object[] killed(Mutants mutant, String check) {
+        return new Object[] {mutant, check};
+    }
+
+    private static Decision allowed(Decision d) {
+        return new Decision(true, null, d.ruleIds(), d.policyDigest(), d.hostIds());
+    }
+
+    private static Decision denied(Decision d, Errno errno) {
+        return new Decision(false, errno, d.ruleIds(), d.policyDigest(), d.hostIds());
+    }
+
+    /** The control: the same harness without a mutation gives no FAIL, so each kill is the mutant's. */
+    @Test
+    void theFaithfulGatewayFailsNothing() throws Exception {
+        SuiteRun run = suite(GatewayMutation.NONE);
+        assertEquals(List.of(), run.lines("FAIL"), run::describe);
+        assertEquals(SuiteReport.EXIT_PASSED, run.exitCode(), run::describe);
+        assertTrue(run.out().contains("pass R-POL-6   vm1/data/quota[0]/bytes-truncate"), run::describe);
+        assertTrue(run.out().contains("pass R-POL-6   vm1/data/quota[0]/bytes-rename-in"), run::describe);
+        assertTrue(run.out().contains("pass R-POL-2   vm1/data/rule/rules.no-scripts/rename-in-new"), run::describe);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("mutants")
+    void theSuiteFailsTheMutant(Mutants mutant, String check) throws Exception {
+        AtomicInteger fired = new AtomicInteger();
+        SuiteRun run = suite(mutant.build().apply(fired));
+        System.out.println("mutant " + mutant.name() + ": changed " + fired.get() + " answers, suite exit "
+                + run.exitCode() + ", " + run.lines("FAIL").size() + " FAIL");
+        assertTrue(fired.get() > 0, "the mutant never changed anything: " + mutant.name());
+        assertEquals(SuiteReport.EXIT_FAILED, run.exitCode(), run::describe);
+        assertTrue(run.lines("FAIL").stream().anyMatch(l -> l.contains(check)), run::describe);
+    }
+
+    private SuiteRun suite(GatewayMutation mutation) throws Exception {
+        Path policy = policy(tmp);
+        try (MutantGateway gateway =
+                MutantGateway.serve(policy, Files.createDirectories(tmp.resolve("gw")), mutation)) {
+            return SuiteRun.of(
+                    "compliance",
+                    "run",
+                    "--policy",
+                    policy.toString(),
+                    "--audit-log",
+                    gateway.auditDir.toString(),
+                    "--audit-pub",
+                    gateway.publicKey.toString(),
+                    "--audit-wait",
+                    "3");
+        }
+    }
+
+    /** Shares seeded with what each probe needs, owned by the mapped host ids, and the policy over them. */
+    static Path policy(Path dir) throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Path media = Files.createDirectories(dir.resolve("media"));
+        Files.writeString(Files.createDirectories(data.resolve("ro/d")).resolve("f"), "read-only");
+        Files.writeString(data.resolve("ro/g"), "read-only");
+        Files.writeString(Files.createDirectories(data.resolve("secret")).resolve("s"), "hidden");
+        Files.writeString(Files.createDirectories(data.resolve("cache")).resolve("run.sh"), "#!/bin/sh");
+        Files.createDirectories(data.resolve("q"));
+        Files.writeString(data.resolve("big"), "x".repeat(4096));
+        Files.writeString(media.resolve("song"), "la");
+        for (Path root : List.of(data, media)) {
+            try (Stream<Path> all = Files.walk(root)) {
+                for (Path p : all.toList()) {
+                    Files.setAttribute(p, "unix:uid", HOST_BASE);
+                    Files.setAttribute(p, "unix:gid", HOST_BASE);
+                }
+            }
+        }
+        return Files.writeString(
+                dir.resolve("policy.yaml"), """
+                image: mutants
+                vms:
+                  vm1:
+                    listen: unix:%s
+                    dialects: [9p2000.L]
+                    ids:
+                      uid: {ranges: [{guest: 0, host: %d, count: 65536}]}
+                      gid: {ranges: [{guest: 0, host: %d, count: 65536}]}
+                    shares:
+                      data:
+                        path: %s
+                        access: read-write
+                        read-only: [/ro]
+                        hidden: [/secret]
+                        rules:
+                          - {id: no-scripts, effect: deny, ops: [CREATE, OPEN_WRITE, RENAME], paths: ["/cache/**/*.sh"]}
+                        quotas:
+                          - {path: /q, bytes: 64KiB, inodes: 40}
+                      media:
+                        path: %s
+                        access: read-only
+                """.formatted(dir.resolve("vm1.sock"), HOST_BASE, HOST_BASE, data, media));
+    }
+
+    /** An id map off by one on the way to the host, or back to the guest. */
+    private record ShiftedIds(IdTranslation ids, int toHost, int toGuest) implements IdTranslation {
+        @Override
+        public int uidToHost(int guestUid) {
+            return ids.uidToHost(guestUid) + toHost;
+        }
+
+        @Override
+        public int gidToHost(int guestGid) {
+            return ids.gidToHost(guestGid);
+        }
+
+        @Override
+        public int uidToGuest(int hostUid) {
+            return ids.uidToGuest(hostUid) + toGuest;
+        }
+
+        @Override
+        public int gidToGuest(int hostGid) {
+            return ids.gidToGuest(hostGid);
+        }
+
+        @Override
+        public boolean mayOwnUid(int guestUid) {
+            return ids.mayOwnUid(guestUid);
+        }
+
+        @Override
+        public boolean mayOwnGid(int guestGid) {
+            return ids.mayOwnGid(guestGid);
+        }
+
+        @Override
+        public boolean mapsHostUid(int hostUid) {
+            return ids.mapsHostUid(hostUid);
+        }
+
+        @Override
+        public boolean mapsHostGid(int hostGid) {
+            return ids.mapsHostGid(hostGid);
+        }
+    }
+}

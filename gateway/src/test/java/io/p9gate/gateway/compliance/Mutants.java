@@ -1,0 +1,367 @@
+package io.p9gate.gateway.compliance;
+
+import io.p9gate.gateway.backend.LinuxSyscalls;
+import io.p9gate.gateway.fs.AccessPolicy;
+import io.p9gate.gateway.fs.AccessRequest;
+import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.fs.AuditTrail;
+import io.p9gate.gateway.fs.Decision;
+import io.p9gate.gateway.fs.FileIdentity;
+import io.p9gate.gateway.fs.GatewayEvent;
+import io.p9gate.gateway.fs.IdTranslation;
+import io.p9gate.gateway.fs.InodeLocks;
+import io.p9gate.gateway.fs.Operation;
+import io.p9gate.gateway.fs.Outcome;
+import io.p9gate.gateway.fs.Quotas;
+import io.p9gate.gateway.fs.RequestArgs;
+import io.p9gate.gateway.policyadapter.GatewayMutation;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
+
+/**
+ * Small, plausible bugs of a gateway's enforcement ({@link ComplianceMutantsTest}), each built as a wrapper around the
+ * piece it breaks. Each counts how often it changed what the faithful gateway would have done ({@link #fired}), so
+ * that a mutant the suite never meets is not taken for one it catches.
+ */
+record Mutants(String name, Function<AtomicInteger, GatewayMutation> build) {
+
+    /** A request is the mutant's business: {@code op} on a path (any of the request's) under {@code prefix}. */
+    static Predicate<AccessRequest> op(Operation op, String prefix) {
+        return r -> r.operation() == op && r.paths().stream().anyMatch(p -> under(p, prefix));
+    }
+
+    static boolean under(String path, String prefix) {
+        String p = path.startsWith("/") ? path : "/" + path;
+        return p.equals(prefix) || p.startsWith(prefix + "/");
+    }
+
+    /** The decision lets {@code which} requests through that the policy refuses. */
+    static Mutants allows(String name, Predicate<AccessRequest> which) {
+        return new Mutants(name, fired -> GatewayMutation.ofPolicy(p -> new Deciding(p, which, fired)));
+    }
+
+    /** Listings show what the policy hides; walks still refuse it. */
+    static Mutants listsHidden(String name) {
+        return new Mutants(name, fired -> GatewayMutation.ofPolicy(p -> new Listing(p, fired)));
+    }
+
+    /** The audit trail gets each record through {@code change}; null drops it. */
+    static Mutants records(String name, UnaryOperator<AuditEntry> change) {
+        return new Mutants(name, fired -> GatewayMutation.ofAudit(t -> new Recording(t, change, fired)));
+    }
+
+    /** The quota books' scopes, as {@code change} alters them, for requests {@code which} selects. */
+    static Mutants quotas(String name, Predicate<Operation> which, Function<Quotas.Scopes, Quotas.Scopes> change) {
+        return new Mutants(name, fired -> {
+            ThreadLocal<Operation> current = new ThreadLocal<>();
+            GatewayMutation byOp = GatewayMutation.ofPolicy(p -> new Deciding(
+                    p,
+                    r -> {
+                        current.set(r.operation());
+                        return false;
+                    },
+                    new AtomicInteger()));
+            return new GatewayMutation(
+                    byOp.policy(),
+                    UnaryOperator.identity(),
+                    q -> new Books(q, () -> which.test(current.get()), change, fired),
+                    UnaryOperator.identity(),
+                    false);
+        });
+    }
+
+    /** The id map, as {@code change} alters it. */
+    static Mutants ids(String name, Function<IdTranslation, IdTranslation> change) {
+        return new Mutants(
+                name,
+                fired -> GatewayMutation.ofIds(ids -> {
+                    fired.incrementAndGet();
+                    return change.apply(ids);
+                }));
+    }
+
+    static Mutants everyDialect(String name) {
+        return new Mutants(name, fired -> {
+            fired.incrementAndGet();
+            return GatewayMutation.allDialects();
+        });
+    }
+
+    static boolean truncates(AccessRequest r) {
+        return r.args() instanceof RequestArgs.Open(int flags) && (flags & LinuxSyscalls.O_TRUNC) != 0;
+    }
+
+    /** Every question forwarded; {@code decide} allows what {@code which} selects. */
+    record Deciding(AccessPolicy policy, Predicate<AccessRequest> which, AtomicInteger fired) implements AccessPolicy {
+        @Override
+        public Decision decide(AccessRequest request) {
+            boolean mine = which.test(request); // asked of every request: a quota mutant learns the operation here
+            Decision d = policy.decide(request);
+            if (d.allowed() || !mine) {
+                return d;
+            }
+            fired.incrementAndGet();
+            return new Decision(true, null, d.ruleIds(), d.policyDigest(), d.hostIds());
+        }
+
+        @Override
+        public boolean visible(String vm, String share, String path, int uid, int gid) {
+            return policy.visible(vm, share, path, uid, gid);
+        }
+
+        @Override
+        public List<String> hiddenNamesIn(String vm, String share, String dir) {
+            return policy.hiddenNamesIn(vm, share, dir);
+        }
+
+        @Override
+        public boolean hidesNamesIn(String vm, String share) {
+            return policy.hidesNamesIn(vm, share);
+        }
+
+        @Override
+        public boolean decidesByPath(String vm, String share) {
+            return policy.decidesByPath(vm, share);
+        }
+
+        @Override
+        public boolean describable(String vm, String share, String path, int uid, int gid) {
+            return policy.describable(vm, share, path, uid, gid);
+        }
+
+        @Override
+        public Shown shown(String vm, String share, String path, int uid, int gid) {
+            return policy.shown(vm, share, path, uid, gid);
+        }
+
+        @Override
+        public AccessPolicy pinned() {
+            return new Deciding(policy.pinned(), which, fired);
+        }
+
+        @Override
+        public boolean replaceable(String vm, String share, String path, int uid, int gid) {
+            return policy.replaceable(vm, share, path, uid, gid);
+        }
+    }
+
+    /** Decisions forwarded; every entry visible in listings. */
+    record Listing(AccessPolicy policy, AtomicInteger fired) implements AccessPolicy {
+        @Override
+        public Decision decide(AccessRequest request) {
+            return policy.decide(request);
+        }
+
+        @Override
+        public boolean visible(String vm, String share, String path, int uid, int gid) {
+            if (!policy.visible(vm, share, path, uid, gid)) {
+                fired.incrementAndGet();
+            }
+            return true;
+        }
+
+        @Override
+        public boolean describable(String vm, String share, String path, int uid, int gid) {
+            return true;
+        }
+
+        @Override
+        public Shown shown(String vm, String share, String path, int uid, int gid) {
+            return visible(vm, share, path, uid, gid) ? Shown.DESCRIBED : Shown.HIDDEN;
+        }
+
+        @Override
+        public AccessPolicy pinned() {
+            return new Listing(policy.pinned(), fired);
+        }
+
+        @Override
+        public boolean replaceable(String vm, String share, String path, int uid, int gid) {
+            return policy.replaceable(vm, share, path, uid, gid);
+        }
+    }
+
+    record Recording(AuditTrail trail, UnaryOperator<AuditEntry> change, AtomicInteger fired) implements AuditTrail {
+        @Override
+        public long record(AuditEntry entry) throws P9Exception {
+            AuditEntry changed = change.apply(entry);
+            if (changed != entry) {
+                fired.incrementAndGet();
+            }
+            return changed == null ? AuditTrail.NO_SEQ : trail.record(changed);
+        }
+
+        @Override
+        public void writeHeld() throws P9Exception {
+            trail.writeHeld();
+        }
+
+        @Override
+        public void writeHeld(long upTo) throws P9Exception {
+            trail.writeHeld(upTo);
+        }
+
+        @Override
+        public boolean writable() {
+            return trail.writable();
+        }
+
+        @Override
+        public void lifecycle(GatewayEvent event) throws P9Exception {
+            trail.lifecycle(event);
+        }
+    }
+
+    /** The same record with another decision and outcome. */
+    static AuditEntry with(AuditEntry e, Decision decision, Outcome outcome) {
+        return new AuditEntry(e.tag(), e.message(), e.request(), decision, outcome, e.phase(), e.intentSeq());
+    }
+
+    /** Quota books whose scopes {@code change} alters while {@code active} says so. */
+    record Books(
+            Quotas quotas,
+            java.util.function.BooleanSupplier active,
+            Function<Quotas.Scopes, Quotas.Scopes> change,
+            AtomicInteger fired)
+            implements Quotas {
+        @Override
+        public boolean isEmpty() {
+            return quotas.isEmpty();
+        }
+
+        @Override
+        public Scopes scopes(String share, String path, FileIdentity file, boolean directory) {
+            Scopes scopes = quotas.scopes(share, path, file, directory);
+            if (scopes.isEmpty() || !active.getAsBoolean()) {
+                return scopes;
+            }
+            fired.incrementAndGet();
+            return change.apply(scopes);
+        }
+
+        @Override
+        public boolean sameScopes(String share, String first, String second) {
+            return quotas.sameScopes(share, first, second);
+        }
+
+        @Override
+        public boolean holdsScopeRoot(String share, String path) {
+            return quotas.holdsScopeRoot(share, path);
+        }
+
+        @Override
+        public void moved(FileIdentity file) {
+            quotas.moved(file);
+        }
+
+        @Override
+        public long moves() {
+            return quotas.moves();
+        }
+
+        @Override
+        public void linkMade(String share, String path, FileIdentity file) {
+            quotas.linkMade(share, path, file);
+        }
+
+        @Override
+        public void linkGone(String share, String path, FileIdentity file, long bytes) {
+            quotas.linkGone(share, path, file, bytes);
+        }
+
+        @Override
+        public Kept keep(String share, String path, FileIdentity file, boolean directory, long bytes, long inodes) {
+            return quotas.keep(share, path, file, directory, bytes, inodes);
+        }
+
+        @Override
+        public Optional<Kept> kept(FileIdentity file) {
+            return quotas.kept(file);
+        }
+
+        @Override
+        public InodeLocks locks() {
+            return quotas.locks();
+        }
+
+        @Override
+        public Optional<Room> room(String share, String path) {
+            return quotas.room(share, path);
+        }
+    }
+
+    /** Scopes that forward everything but what a mutant overrides. */
+    record Forwarding(Quotas.Scopes scopes, Reserve reserve, Move move) implements Quotas.Scopes {
+        @FunctionalInterface
+        interface Reserve {
+            Quotas.Held reserve(Quotas.Scopes scopes, long bytes, long inodes) throws P9Exception;
+        }
+
+        @FunctionalInterface
+        interface Move {
+            Quotas.Held moveTo(Quotas.Scopes scopes, Quotas.Scopes target, long bytes, long inodes) throws P9Exception;
+        }
+
+        static Forwarding reserving(Quotas.Scopes scopes, Reserve reserve) {
+            return new Forwarding(scopes, reserve, Quotas.Scopes::moveTo);
+        }
+
+        static Forwarding moving(Quotas.Scopes scopes, Move move) {
+            return new Forwarding(scopes, Quotas.Scopes::reserve, move);
+        }
+
+        @Override
+        public boolean isEmpty() {
+            return scopes.isEmpty();
+        }
+
+        @Override
+        public Quotas.Held reserve(long bytes, long inodes) throws P9Exception {
+            return reserve.reserve(scopes, bytes, inodes);
+        }
+
+        @Override
+        public void free(long bytes, long inodes) {
+            scopes.free(bytes, inodes);
+        }
+
+        @Override
+        public void charge(long bytes) {
+            scopes.charge(bytes);
+        }
+
+        @Override
+        public Quotas.Held moveTo(Quotas.Scopes target, long bytes, long inodes) throws P9Exception {
+            Quotas.Scopes to = target instanceof Forwarding f ? f.scopes : target;
+            return move.moveTo(scopes, to, bytes, inodes);
+        }
+    }
+
+    /** Scopes that neither reserve nor commit the bytes, or the inodes, a request takes. */
+    static Quotas.Scopes uncounted(Quotas.Scopes scopes, boolean bytes, boolean inodes) {
+        return Forwarding.reserving(scopes, (s, b, i) -> {
+            Quotas.Held held = s.reserve(bytes ? 0 : b, inodes ? 0 : i);
+            return new Quotas.Held() {
+                @Override
+                public void commit(long cb, long ci) {
+                    held.commit(bytes ? 0 : cb, inodes ? 0 : ci);
+                }
+
+                @Override
+                public void release() {
+                    held.release();
+                }
+            };
+        });
+    }
+
+    static Errno errno(AuditEntry e) {
+        return e.outcome().errno();
+    }
+}

@@ -1,0 +1,120 @@
+package io.p9gate.gateway.policyadapter;
+
+import io.p9gate.audit.AuditOptions;
+import io.p9gate.audit.note.KeyFiles;
+import io.p9gate.audit.note.SigningKey;
+import io.p9gate.gateway.auditing.SignedAuditTrail;
+import io.p9gate.gateway.fs.AuditTrail;
+import io.p9gate.gateway.fs.GatewayEvent;
+import io.p9gate.gateway.fs.GuardedFs;
+import io.p9gate.gateway.fs.ShareAccess;
+import io.p9gate.gateway.fs.ShareDir;
+import io.p9gate.gateway.server.Gateway;
+import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.gateway.session.ConnectionContext;
+import io.p9gate.gateway.session.SessionSettings;
+import io.p9gate.gateway.wiring.ShareServerFactory;
+import io.p9gate.gateway.wiring.ThisProcess;
+import io.p9gate.policy.PolicyEngine;
+import io.p9gate.policy.PolicyHolder;
+import io.p9gate.policy.dialect.Dialect;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * What {@code serve --policy FILE} builds (listeners, shares, decisions, ids, quotas, budgets and a signed audit log),
+ * in this JVM, with one {@link GatewayMutation} installed: for showing that the compliance suite fails a gateway that
+ * breaks its policy in one small way. Without a mutation it serves as {@code serve} does (no reload, no TLS).
+ */
+public final class MutantGateway implements AutoCloseable {
+    public final Path auditDir;
+    public final Path publicKey;
+    private final SignedAuditTrail signed;
+    private final ShareServerFactory factory;
+    private final Gateway gateway;
+
+    private MutantGateway(Path policy, Path dir, GatewayMutation mutation) throws Exception {
+        Path key = dir.resolve("audit.key");
+        publicKey = dir.resolve("audit.pub");
+        SigningKey signingKey = SigningKey.generate("compliance-mutant", new SecureRandom());
+        KeyFiles.writeKeyPair(signingKey, key, publicKey);
+        auditDir = dir.resolve("audit-log");
+        PolicyHolder holder = PolicyHolder.load(policy.toAbsolutePath().normalize());
+        signed = SignedAuditTrail.open(auditDir, signingKey, AuditOptions.defaults("p9gate/compliance-mutant"))
+                .holdingLooks();
+        AuditTrail trail = mutation.audit().apply(signed);
+        Supplier<PolicyEngine> engine = holder::current;
+        SessionGuards guards = new SessionGuards(
+                engine, OwnershipMode.automatic(ThisProcess.INSTANCE), new PolicyQuotas(holder.current()));
+        ShareAccess shares = new Mutated(new PolicyShares(holder, guards), engine, guards, mutation);
+        factory = new ShareServerFactory(shares, trail);
+        int msize = GatewayConfig.DEFAULT_MSIZE;
+        GatewayConfig config = new GatewayConfig(
+                PolicyListeners.of(holder.current()),
+                factory,
+                msize,
+                4,
+                SessionSettings.DEFAULT_MAX_OUTSTANDING,
+                0,
+                PolicyBudgets.of(holder.current(), Map.of(), msize));
+        signed.lifecycle(new GatewayEvent.PolicyLoaded(holder.current().digest(), false, policy.toString()));
+        gateway = Gateway.start(config, new PolicyPeers(engine, trail));
+    }
+
+    /** Serves {@code policy} with {@code mutation}; key, public key and audit log in {@code dir}. */
+    public static MutantGateway serve(Path policy, Path dir, GatewayMutation mutation) throws Exception {
+        return new MutantGateway(policy, dir, mutation);
+    }
+
+    /** Stops serving; the log's final checkpoint is signed. */
+    @Override
+    public void close() throws io.p9gate.audit.AuditWriteException {
+        gateway.close();
+        factory.close();
+        signed.close();
+    }
+
+    /** The policy's shares, each session's choke point built as {@link SessionGuards} does, with the mutation in it. */
+    private record Mutated(PolicyShares policy, Supplier<PolicyEngine> engine, SessionGuards guards, GatewayMutation m)
+            implements ShareAccess {
+        @Override
+        public List<ShareDir> directories() {
+            return policy.directories();
+        }
+
+        @Override
+        public String vmOf(ConnectionContext connection) {
+            return policy.vmOf(connection);
+        }
+
+        @Override
+        public List<ShareDir> sharesOf(String vm) {
+            return policy.sharesOf(vm);
+        }
+
+        @Override
+        public boolean allowsDialect(String vm, Dialect dialect) {
+            return m.everyDialect() || policy.allowsDialect(vm, dialect);
+        }
+
+        @Override
+        public boolean decidesByPath(String vm, String share) {
+            return policy.decidesByPath(vm, share);
+        }
+
+        @Override
+        public GuardedFs guard(String vm, long sessionId, List<ShareDir> served, AuditTrail audit) {
+            return new GuardedFs(
+                    vm,
+                    sessionId,
+                    m.policy().apply(new PolicyAccess(engine, served)),
+                    audit,
+                    OwnershipMode.automatic(ThisProcess.INSTANCE).with(m.ids().apply(new PolicyIds(engine, vm))),
+                    m.quotas().apply(guards.quotas().of(vm)),
+                    new PolicyShareSafety(engine, vm));
+        }
+    }
+}
