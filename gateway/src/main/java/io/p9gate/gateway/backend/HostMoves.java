@@ -444,8 +444,9 @@ final class HostMoves {
      * {@code newName} in {@code newDir}: both its events (IN_MOVED_FROM, IN_MOVED_TO) are passed over. {@code
      * replacing}: it may replace its destination. rename(2) of a name onto a hard link of the same file does nothing
      * and queues no event, so its notes would wait for the host's next move of those names and pass it for the
-     * gateway's own (a VM's Tlink then Trenameat onto the link). The source name still there after it withdraws the
-     * notes; made anew meanwhile, the rename's events, unmatched, only advance the counters. One statx.
+     * gateway's own (a VM's Tlink then Trenameat onto the link). Both names the same file before it, no note is
+     * made; the source name still there after it withdraws the notes; made anew meanwhile, the rename's events,
+     * unmatched, only advance the counters. Three statx, in watched directories only.
      */
     static void renamed(Node oldDir, String oldName, Node newDir, String newName, boolean replacing, Change change)
             throws P9Exception {
@@ -477,15 +478,25 @@ final class HostMoves {
                 notes.add(new Note(moves, new Own(to.wd, IN_MOVED_TO, newName), to));
             }
         }
+        boolean watched = !notes.isEmpty();
         ReentrantLock changing = CHANGING[Math.floorMod(31 * dir.key().hashCode() + name.hashCode(), CHANGING.length)];
         changing.lock();
         try {
+            // Seen before the rename as well as after it: the host's unlink of the source name between a rename that
+            // did nothing and the look after it read as a move, and its notes waited to pass the host's next moves.
+            if (replacing && watched && sameFile(dir, name, newDir, newName)) {
+                notes.clear();
+            }
             notes.forEach(HostMoves::note);
             try {
                 change.make();
             } catch (P9Exception | RuntimeException e) {
                 notes.forEach(HostMoves::withdraw);
                 throw e;
+            }
+            Runnable hook = beforeRenameCheckForTests;
+            if (hook != null && replacing && watched) {
+                hook.run();
             }
             if (replacing && !notes.isEmpty() && notMoved(dir, name)) {
                 notes.forEach(n -> n.moves.own.remove(n.change));
@@ -509,12 +520,23 @@ final class HostMoves {
         }
     }
 
+    /**
+     * Before a rename that may replace its destination: whether both names are the same file, so that rename(2) will
+     * do nothing and queue no event. A host change in between that makes it move after all leaves its events
+     * unmatched, which only advances the counters.
+     */
+    private static boolean sameFile(Node oldDir, String oldName, Node newDir, String newName) {
+        try {
+            return Inodes.statAt(oldDir, oldName)
+                    .key()
+                    .equals(Inodes.statAt(newDir, newName).key());
+        } catch (P9Exception e) {
+            return false; // a name not there: the rename fails, or moves the file onto a free name
+        }
+    }
+
     /** After a rename of {@code name} out of {@code dir} that may have done nothing: whether the name is still there. */
     private static boolean notMoved(Node dir, String name) {
-        Runnable hook = beforeRenameCheckForTests;
-        if (hook != null) {
-            hook.run();
-        }
         try {
             Inodes.statAt(dir, name);
         } catch (P9Exception e) {

@@ -264,6 +264,46 @@ class HostMovesTest {
     }
 
     /**
+     * The same no-op rename, with the host's unlink of the source name (no request of the gateway, so no lock of
+     * the gateway's orders it) landing between the rename and its look at the name: gone, it read as moved, and the
+     * rename's notes waited for the host's next move of a file made at that name (into the hidden vault) and passed it
+     * for the gateway's own, leaving a path the policy decides on that the file no longer has.
+     */
+    @Test
+    void theHostsUnlinkOfTheSourceDuringANoOpRenameLeavesNoNoteForTheHostsMove() throws Exception {
+        Files.createLink(dir.resolve("pub/d/g"), dir.resolve("pub/d/f")); // as by the VM's Tlink
+        try (Node root = share.root();
+                Node pub = share.lookup(root, "pub");
+                Node d = share.lookup(pub, "d")) {
+            share.lookup(d, "f").close(); // a name looked up in d: d is watched
+            Entries entries = new Entries(share);
+            boolean[] checked = {false};
+            HostMoves.beforeRenameCheckForTests = () -> {
+                checked[0] = true;
+                delete(dir.resolve("pub/d/f")); // the host's
+            };
+            try {
+                entries.renameAt(d, "f", d, "g", true); // the same file: nothing happens, no event
+            } finally {
+                HostMoves.beforeRenameCheckForTests = null;
+            }
+            assertTrue(checked[0], "the rename was checked in a watched directory");
+
+            Files.writeString(dir.resolve("pub/d/f"), "made anew");
+            ShareRoot.awaitHostMovesSeen();
+            try (Node again = share.lookup(d, "f")) {
+                assertEquals("pub/d/f", share.relativePath(again));
+                assertEquals("pub/d/f", again.pathAt(share.renames().now()), "learned through watched directories");
+
+                Files.move(dir.resolve("pub/d/f"), dir.resolve("vault/f"));
+                ShareRoot.awaitHostMovesSeen();
+
+                assertNull(again.pathAt(share.renames().now()), "the host's move taken for the gateway's rename");
+            }
+        }
+    }
+
+    /**
      * The host's rename(2) of a file from a directory nothing watches onto the name of a held file in a watched one
      * ({@code mv /elsewhere/new pub/d/f}) queues only IN_MOVED_TO there. The held file lives on under another link
      * (vault/keep): the kernel knows its handle by a removed name, and a share deciding by path refuses it, which a
