@@ -18,8 +18,9 @@ import java.util.HexFormat;
  * <p>It also marks how far the handshake has come, for {@link UnidentifiedPeers} to choose which connection gives up
  * its place: whether the peer has sent bytes, whether they hold a whole ClientHello (by its framing: what the engine
  * needs before it queues the handshake's step; a connection waiting for that step is not one that stalls), and
- * whether the gateway has answered it (the TLS engine's first bytes out that are not a HelloRetryRequest: its
- * ServerHello, for which the peer cost the gateway a key exchange; a HelloRetryRequest costs none). It sits between
+ * whether the gateway has answered it (the TLS engine's first handshake record out that is not a HelloRetryRequest:
+ * its ServerHello, for which the peer cost the gateway a key exchange; a HelloRetryRequest, and the ChangeCipherSpec
+ * written after one, cost none). It sits between
  * the socket and the TLS engine, so it sees both before the engine does and before they reach the wire.
  */
 final class HandshakeCost extends ChannelDuplexHandler {
@@ -31,6 +32,8 @@ final class HandshakeCost extends ChannelDuplexHandler {
     /** The random of a HelloRetryRequest (RFC 8446, 4.1.3): SHA-256 of "HelloRetryRequest". */
     static final byte[] HELLO_RETRY_REQUEST =
             HexFormat.of().parseHex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c");
+
+    private static final byte HANDSHAKE_RECORD = 22;
     /** Where a ServerHello's random starts: record header (5), handshake header (4), legacy version (2). */
     private static final int RANDOM_AT = 11;
 
@@ -49,7 +52,7 @@ final class HandshakeCost extends ChannelDuplexHandler {
     /** The engine's first bytes out that answer the peer: nothing more to mark, so the handler leaves. */
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        boolean answers = msg instanceof ByteBuf bytes && bytes.isReadable() && !helloRetryRequest(bytes);
+        boolean answers = msg instanceof ByteBuf bytes && serverHello(bytes);
         if (answers) {
             ctx.channel().attr(ANSWERED).set(Boolean.TRUE);
         }
@@ -57,6 +60,17 @@ final class HandshakeCost extends ChannelDuplexHandler {
         if (answers) {
             ctx.pipeline().remove(this);
         }
+    }
+
+    /**
+     * Whether {@code bytes} start with a handshake record that is no HelloRetryRequest: the ServerHello. The JDK engine
+     * writes the ChangeCipherSpec that follows a HelloRetryRequest in middlebox compatibility mode (RFC 8446, D.4: a
+     * JDK or OpenSSL client's default) apart from it, and that record alone ranked the connection answered.
+     */
+    private static boolean serverHello(ByteBuf bytes) {
+        return bytes.isReadable()
+                && bytes.getByte(bytes.readerIndex()) == HANDSHAKE_RECORD
+                && !helloRetryRequest(bytes);
     }
 
     private static boolean helloRetryRequest(ByteBuf bytes) {
