@@ -5,6 +5,7 @@ import io.p9gate.gateway.budget.Allowance;
 import java.net.InetAddress;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
@@ -34,6 +35,14 @@ import java.util.function.Predicate;
  * gateway answered, a key exchange each, instead of with a connect and a byte; the oldest silent one going first, a
  * VM's connection in the instant before its ClientHello arrives is taken only by as many connections as the
  * listener has places within that instant.
+ *
+ * <p>A displaced connection is closed through its own event loop, which may be busy (another connection's work):
+ * until it has closed it still holds its socket, so it stays counted among the listener's closing connections, as
+ * many as the listener's places, keeping its descriptor of the pool. Its place passing at once to the newcomer, a
+ * peer displacing connections faster than their loop closed them made the process hold any number of open sockets,
+ * counted nowhere (identity.TlsDisplacedDescriptorAttackTest). With as many closing, the listener stops accepting
+ * until one has closed (newcomers wait in the kernel's listen queue, which holds no descriptor of the process), and
+ * one accepted meanwhile is refused: the listener holds at most twice its places of open unidentified connections.
  */
 final class UnidentifiedPeers {
     /** A connection awaiting its handshake, in the order the listener accepted them. */
@@ -55,6 +64,11 @@ final class UnidentifiedPeers {
     }
 
     private final Map<InetAddress, ArrayDeque<Waiting>> held = new HashMap<>();
+    /** Displaced connections not closed yet, each with whether it still holds its own descriptor of the pool. */
+    private final Map<Channel, Boolean> closing = new IdentityHashMap<>();
+    /** The listener's server channel while it stops accepting for its closing connections; else null. */
+    private Channel paused;
+
     private final Allowance pool;
     private final LongSupplier perAddress;
     private final LongSupplier perListener;
@@ -71,16 +85,24 @@ final class UnidentifiedPeers {
         this.perListener = perListener;
     }
 
-    /** What {@link #tryTake} did: refused the connection, or took a place for it, maybe another's. */
-    record Place(boolean taken, Channel displaced) {
-        static final Place REFUSED = new Place(false, null);
+    /** What {@link #tryTake} did with a connection. */
+    sealed interface Place {
+        /** It took a free place. */
+        record Free() implements Place {}
+
+        /** It took the place of {@code displaced}, which the caller closes. */
+        record Displacing(Channel displaced) implements Place {}
+
+        /** It got no place, for the reason {@code why}. */
+        record Refused(String why) implements Place {}
     }
 
     /**
      * Takes a place for {@code connection} from {@code address}: a free one, else that of a connection of an address
      * holding more, else that of one of its own address's (an address at its cap, or holding as many as any other).
-     * A place taken from another connection is in {@link Place#displaced}: the caller closes that one. Refused only
-     * when the listener holds nothing to displace (the pool spent by other listeners).
+     * A place taken from another connection is {@link Place.Displacing}: the caller closes that one, which stays
+     * counted among the closing ones until it has. Refused when the listener holds nothing to displace (the pool
+     * spent by other listeners), or as many displaced connections still closing as it has places.
      */
     synchronized Place tryTake(InetAddress address, Channel connection) {
         ArrayDeque<Waiting> mine = held.get(address);
@@ -88,7 +110,11 @@ final class UnidentifiedPeers {
         if (holds < perAddress.getAsLong() && total < perListener.getAsLong() && pool.tryAcquire(1)) {
             add(address, connection);
             total++;
-            return new Place(true, null);
+            return new Place.Free();
+        }
+        if (closing.size() >= perListener.getAsLong()) {
+            return new Place.Refused(closing.size() + " connections this listener displaced are still closing, as"
+                    + " many as it has places for connections awaiting their handshake");
         }
         // Refusing here instead let a peer that binds a VM's own source address (any host user can, on loopback)
         // keep the VM out with a few silent connections; displacing its own, it only competes with the VM's
@@ -99,17 +125,39 @@ final class UnidentifiedPeers {
             displaced = displaceable(address::equals);
         }
         if (displaced == null) {
-            return Place.REFUSED;
+            return new Place.Refused("the process's descriptors are spent and this listener holds none to give up");
         }
-        add(address, connection); // in the displaced connection's place, with its descriptor of the pool
-        return new Place(true, displaced.connection());
+        // The displaced connection keeps its descriptor until it has closed, and the newcomer takes another; with
+        // the pool spent (by other listeners, by VMs' opens) it takes the displaced one's, which is then counted
+        // among the closing only, so that a VM may still displace a flood's connections.
+        Channel leaving = displaced.connection();
+        closing.put(leaving, pool.tryAcquire(1));
+        leaving.closeFuture().addListener(f -> closed(leaving));
+        if (closing.size() >= perListener.getAsLong() && connection.parent() != null) {
+            // Refused instead, a VM's connection that came while the loop lagged was; in the listen queue it waits.
+            paused = connection.parent();
+            paused.config().setAutoRead(false);
+        }
+        add(address, connection); // in the displaced connection's place
+        return new Place.Displacing(leaving);
+    }
+
+    /** A displaced connection has closed: its socket is gone, and the descriptor it kept with it. */
+    private synchronized void closed(Channel connection) {
+        if (Boolean.TRUE.equals(closing.remove(connection))) {
+            pool.release(1);
+        }
+        if (paused != null && closing.size() < perListener.getAsLong()) {
+            paused.config().setAutoRead(true);
+            paused = null;
+        }
     }
 
     /** Gives back a place {@link #tryTake} took: the handshake named the VM, or the connection closed before. */
     synchronized void give(InetAddress address, Channel connection) {
         ArrayDeque<Waiting> waiting = held.get(address);
         if (waiting == null || !waiting.removeIf(w -> w.connection() == connection)) {
-            return; // displaced: another connection holds its place now
+            return; // displaced: another connection holds its place now, and its close is counted apart
         }
         if (waiting.isEmpty()) {
             held.remove(address);

@@ -32,13 +32,13 @@ final class UnidentifiedPlaceGate extends AcceptGate {
     boolean admits(Channel child) {
         if (child.remoteAddress() instanceof InetSocketAddress remote) {
             InetAddress address = remote.getAddress();
-            UnidentifiedPeers.Place place = handshakes.tryTake(address, child);
-            if (!place.taken()) {
-                refuse(identifier, listener, PeerNames.describe(child, listener), address);
-                return false;
-            }
-            if (place.displaced() != null) {
-                displace(place.displaced(), address);
+            switch (handshakes.tryTake(address, child)) {
+                case UnidentifiedPeers.Place.Free() -> {}
+                case UnidentifiedPeers.Place.Displacing(Channel displaced) -> displace(displaced, address);
+                case UnidentifiedPeers.Place.Refused(String why) -> {
+                    refuse(identifier, listener, PeerNames.describe(child, listener), address, why);
+                    return false;
+                }
             }
             // Given back by the connection's loop (UnidentifiedPlaceGate#takenAtAccept). A registration that fails
             // (only when the loops stop with the gateway) closes the connection before the loop could give it back.
@@ -71,9 +71,10 @@ final class UnidentifiedPlaceGate extends AcceptGate {
     }
 
     /** Records and logs a connection refused for its address's places. */
-    private static void refuse(PeerIdentifier identifier, ListenSpec listener, String peer, InetAddress address) {
-        String reason = "no place for a connection awaiting its TLS handshake from " + address.getHostAddress()
-                + ": the process's descriptors are spent and this listener holds none to give up";
+    private static void refuse(
+            PeerIdentifier identifier, ListenSpec listener, String peer, InetAddress address, String why) {
+        String reason =
+                "no place for a connection awaiting its TLS handshake from " + address.getHostAddress() + ": " + why;
         // Logged throttled per listener: a set of the addresses already named grew with every address a peer
         // cycled through (an IPv6 /64), and was only ever emptied by that address's next success.
         RefusedPeers.unidentified(identifier, listener, peer, reason);

@@ -10,10 +10,13 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -109,5 +112,38 @@ record SharedTlsListener(TestPki pki, ServerTls serverTls, int port) {
             }
             return n;
         }
+    }
+
+    /**
+     * The sockets of this process (the gateway runs in it) whose local port is the listener's, the listening one
+     * aside: those the gateway accepted and has not closed (not those waiting in the kernel's listen queue, which
+     * hold no descriptor). The test's own client sockets have the listener's port as their remote one.
+     */
+    int openInGateway() throws IOException {
+        Set<String> inodes = new HashSet<>();
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith("socket:[")) {
+                        inodes.add(target.substring(8, target.length() - 1));
+                    }
+                } catch (IOException gone) {
+                    // closed meanwhile
+                }
+            }
+        }
+        String localPort = ":%04X".formatted(port);
+        int open = 0;
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            for (String line : Files.readAllLines(Path.of(table))) {
+                String[] f = line.trim().split("\\s+");
+                boolean listening = f.length > 9 && f[3].equals("0A");
+                if (f.length > 9 && f[1].endsWith(localPort) && !listening && inodes.contains(f[9])) {
+                    open++;
+                }
+            }
+        }
+        return open;
     }
 }

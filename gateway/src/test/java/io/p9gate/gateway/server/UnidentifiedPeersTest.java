@@ -18,7 +18,9 @@ import org.junit.jupiter.api.Test;
  * {@link UnidentifiedPeers}: places of connections awaiting their TLS handshake, per address and per listener. When
  * the listener's places are taken, a connection from an address holding fewer takes the place of the oldest
  * connection of the address holding most, a connection whose peer has sent nothing before one whose handshake is
- * under way; the descriptor of the pool passes with the place, and is given back once.
+ * under way. The displaced connection keeps its descriptor of the pool until it has closed (its loop may be busy),
+ * the newcomer taking another, or with the pool spent the displaced one's; as many closing as the listener has
+ * places, a newcomer is refused; each descriptor is given back once.
  */
 class UnidentifiedPeersTest {
     private final Allowance pool = new Allowance("VMs", "budget.descriptor-pool", Errno.EMFILE, 100, null);
@@ -30,25 +32,64 @@ class UnidentifiedPeersTest {
         InetAddress other = InetAddress.getByName("127.0.0.3");
         InetAddress vm = InetAddress.getByName("127.0.0.4");
         Channel first = new EmbeddedChannel();
-        assertNull(peers.tryTake(flood, first).displaced());
+        assertNull(displaced(peers.tryTake(flood, first)));
         Channel second = new EmbeddedChannel();
         peers.tryTake(flood, second);
         peers.tryTake(flood, new EmbeddedChannel());
         assertSame(
-                first, peers.tryTake(flood, new EmbeddedChannel()).displaced(), "3 per address: its own oldest goes");
+                first,
+                displacedAndClosed(peers.tryTake(flood, new EmbeddedChannel())),
+                "3 per address: its own oldest goes");
         peers.tryTake(other, new EmbeddedChannel());
         assertEquals(4, pool.used(), "the listener's 4 places");
 
         Channel mine = new EmbeddedChannel();
         UnidentifiedPeers.Place place = peers.tryTake(vm, mine);
-        assertTrue(place.taken());
-        assertSame(second, place.displaced(), "the oldest of the address holding most");
-        assertEquals(4, pool.used(), "the displaced connection's descriptor passed on");
+        assertTrue(place instanceof UnidentifiedPeers.Place.Displacing);
+        assertSame(second, displaced(place), "the oldest of the address holding most");
+        // Before, the displaced connection's descriptor passed on here (4): while its loop was busy it stayed open,
+        // counted nowhere (identity.TlsDisplacedDescriptorAttackTest). It keeps it until it has closed.
+        assertEquals(5, pool.used(), "the displaced connection keeps its descriptor while it closes");
 
         peers.give(flood, second); // its close, later: its place is another's now
-        assertEquals(4, pool.used());
+        second.close();
+        assertEquals(4, pool.used(), "given back by its close, once");
         peers.give(vm, mine);
         assertEquals(3, pool.used());
+    }
+
+    /** As many displaced connections still closing as the listener has places: a newcomer is refused, until one has. */
+    @Test
+    void aNewcomerIsRefusedWhileAsManyDisplacedAsPlacesAreStillClosing() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            peers.tryTake(InetAddress.getByName("127.0.0." + (2 + i)), new EmbeddedChannel());
+        }
+        Channel[] displaced = new Channel[4];
+        for (int i = 0; i < 4; i++) {
+            displaced[i] = displaced(peers.tryTake(InetAddress.getByName("127.0.1." + i), new EmbeddedChannel()));
+        }
+        assertEquals(8, pool.used(), "4 waiting, 4 closing");
+        assertTrue(
+                peers.tryTake(InetAddress.getByName("127.0.2.1"), new EmbeddedChannel())
+                        instanceof UnidentifiedPeers.Place.Refused,
+                "twice the places open");
+        displaced[0].close();
+        assertEquals(7, pool.used());
+        assertTrue(displaced(peers.tryTake(InetAddress.getByName("127.0.2.2"), new EmbeddedChannel())) != null);
+    }
+
+    /** With the pool spent, the displaced connection's descriptor passes on; it is counted among the closing alone. */
+    @Test
+    void withThePoolSpentTheDisplacedConnectionsDescriptorPassesOn() throws Exception {
+        Allowance small = new Allowance("VMs", "budget.descriptor-pool", Errno.EMFILE, 2, null);
+        UnidentifiedPeers two = new UnidentifiedPeers(small, () -> 3, () -> 4);
+        Channel old = new EmbeddedChannel();
+        two.tryTake(InetAddress.getByName("127.0.0.2"), old);
+        two.tryTake(InetAddress.getByName("127.0.0.2"), new EmbeddedChannel());
+        assertSame(old, displaced(two.tryTake(InetAddress.getByName("127.0.0.3"), new EmbeddedChannel())));
+        assertEquals(2, small.used(), "passed on");
+        old.close();
+        assertEquals(2, small.used(), "not given back twice");
     }
 
     @Test
@@ -60,7 +101,7 @@ class UnidentifiedPeersTest {
         Channel oldestOfB = new EmbeddedChannel();
         peers.tryTake(b, oldestOfB);
         peers.tryTake(b, new EmbeddedChannel());
-        assertSame(oldestOfB, peers.tryTake(b, new EmbeddedChannel()).displaced(), "not a's: its equal's");
+        assertSame(oldestOfB, displacedAndClosed(peers.tryTake(b, new EmbeddedChannel())), "not a's: its equal's");
         assertEquals(4, pool.used());
     }
 
@@ -75,10 +116,10 @@ class UnidentifiedPeersTest {
         }
         for (int i = 0; i < 10; i++) {
             Channel fresh = new EmbeddedChannel(new HandshakeCost());
-            UnidentifiedPeers.Place place = peers.tryTake(InetAddress.getByName("127.0.2." + i), fresh);
-            assertTrue(place.displaced() != null && place.displaced() != vm, "a silent one, not the VM's");
+            Channel displaced = displacedAndClosed(peers.tryTake(InetAddress.getByName("127.0.2." + i), fresh));
+            assertTrue(displaced != null && displaced != vm, "a silent one, not the VM's");
             if (i < silent.length) {
-                assertSame(silent[i], place.displaced(), "the oldest silent one");
+                assertSame(silent[i], displaced, "the oldest silent one");
             }
         }
         assertEquals(4, pool.used());
@@ -91,10 +132,7 @@ class UnidentifiedPeersTest {
         for (int i = 0; i < 3; i++) {
             peers.tryTake(InetAddress.getByName("127.0.1." + i), started());
         }
-        assertSame(
-                oldest,
-                peers.tryTake(InetAddress.getByName("127.0.0.3"), new EmbeddedChannel())
-                        .displaced());
+        assertSame(oldest, displaced(peers.tryTake(InetAddress.getByName("127.0.0.3"), new EmbeddedChannel())));
     }
 
     @Test
@@ -138,10 +176,7 @@ class UnidentifiedPeersTest {
         for (int i = 0; i < 3; i++) {
             peers.tryTake(InetAddress.getByName("127.0.1." + i), started());
         }
-        assertSame(
-                cut,
-                peers.tryTake(InetAddress.getByName("127.0.0.3"), started()).displaced(),
-                "the oldest");
+        assertSame(cut, displaced(peers.tryTake(InetAddress.getByName("127.0.0.3"), started())), "the oldest");
     }
 
     /**
@@ -168,9 +203,23 @@ class UnidentifiedPeersTest {
             peers.tryTake(InetAddress.getByName("127.0.1." + i), started());
         }
         for (int i = 0; i < 10; i++) {
-            UnidentifiedPeers.Place place = peers.tryTake(InetAddress.getByName("127.0.2." + i), started());
-            assertTrue(place.displaced() != null && place.displaced() != vm, "a stalled one, not the VM's");
+            Channel displaced = displacedAndClosed(peers.tryTake(InetAddress.getByName("127.0.2." + i), started()));
+            assertTrue(displaced != null && displaced != vm, "a stalled one, not the VM's");
         }
+    }
+
+    /** The connection whose place {@code place} took, or null. */
+    private static Channel displaced(UnidentifiedPeers.Place place) {
+        return place instanceof UnidentifiedPeers.Place.Displacing(Channel displaced) ? displaced : null;
+    }
+
+    /** The connection {@code place} displaced, closed as the gateway closes it; null if none. */
+    private static Channel displacedAndClosed(UnidentifiedPeers.Place place) {
+        Channel displaced = displaced(place);
+        if (displaced != null) {
+            displaced.close();
+        }
+        return displaced;
     }
 
     /** A TLS record holding a ClientHello of {@code body} bytes (framing only: what the gateway counts). */
