@@ -1,13 +1,18 @@
 package io.p9gate.gateway.compliance;
 
+import io.p9gate.gateway.certs.TestPki;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 /**
@@ -16,8 +21,12 @@ import java.util.stream.Stream;
  * one or two shares with read-only and hidden subtrees at depths 1 to 4 (nested either way), allow and deny
  * rules with {@code *} and {@code **} globs, quotas (bytes, inodes, nested scopes), {@code devices:} and
  * {@code permissions:} modes, over names with spaces and non-ASCII letters. Every subtree, quota scope and rule
- * glob has an entry on the host, owned by the VM's host root. The same seed gives the same policy text (the
- * directories under {@code root} aside), so a failing seed is replayed exactly.
+ * glob has an entry on the host, owned by the VM's host root. A second stream of the seed (so that older seeds
+ * keep every feature they had) adds: the VM's listener ({@code unix:} with or without {@code peer:}, {@code tls:}
+ * with a {@code client-cert:} pin, every TLS VM on one port, {@code tcp:} with or without {@code %lo},
+ * {@code vsock:}), a hand-written Cedar file ({@code forbid} with {@code @id}/{@code @errno}, {@code permit}), a
+ * quota scope inside a read-only subtree and rules on read-only and hidden subtrees. The same seed gives the same
+ * policy text (the directories under {@code root} and the ports aside), so a failing seed is replayed exactly.
  */
 final class GeneratedPolicy {
     /** Odd but legal path segments: spaces, accents, CJK, a dot, a dash. */
@@ -32,14 +41,42 @@ final class GeneratedPolicy {
     final String firstHidden;
 
     private final List<Vm> vms;
+    private final Extras extras;
 
-    private GeneratedPolicy(long seed, Path root, Path policy, String text, String firstHidden, List<Vm> vms) {
+    private GeneratedPolicy(
+            long seed, Path root, Path policy, String text, String firstHidden, List<Vm> vms, Extras extras) {
         this.seed = seed;
         this.root = root;
         this.policy = policy;
         this.text = text;
         this.firstHidden = firstHidden;
         this.vms = vms;
+        this.extras = extras;
+    }
+
+    /** What {@code serve} needs besides the policy: the gateway's TLS certificate where a VM listens on {@code tls:}. */
+    List<String> serveOptions() {
+        Path pki = root.resolve("pki");
+        return vms.stream().anyMatch(vm -> vm.listener == Listener.TLS)
+                ? List.of(
+                        "--tls-cert",
+                        pki.resolve(TestPki.SERVER_CERT).toString(),
+                        "--tls-key",
+                        pki.resolve(TestPki.SERVER_KEY).toString())
+                : List.of();
+    }
+
+    /** What {@code compliance run} needs to reach each {@code tls:} VM as itself: its client certificate. */
+    List<String> suiteOptions() {
+        List<String> options = new ArrayList<>();
+        for (Vm vm : vms) {
+            if (vm.listener == Listener.TLS) {
+                Path dir = root.resolve("pki").resolve(vm.id);
+                options.add("--tls-cert");
+                options.add(vm.id + "=" + dir.resolve(TestPki.CLIENT_CERT) + "," + dir.resolve(TestPki.CLIENT_KEY));
+            }
+        }
+        return options;
     }
 
     static GeneratedPolicy generate(long seed, Path root) throws IOException {
@@ -49,22 +86,27 @@ final class GeneratedPolicy {
         for (int v = 0; v < vmCount; v++) {
             vms.add(Vm.draw(random, v, root));
         }
+        // java.util.Random's first draws from neighbouring seeds are alike (seeds 1-20 drew no peer:): mix the seed
+        Extras extras = Extras.draw(new Random(new SplittableRandom(seed).nextLong()), vms, root);
         for (Vm vm : vms) {
             for (Share share : vm.shares) {
                 share.plant(vm);
             }
         }
-        String text = render(seed, vms, null);
+        String text = render(seed, vms, extras, null);
         Path policy = Files.writeString(root.resolve("policy.yaml"), text);
         String firstHidden = null;
         for (Vm vm : vms) {
+            if (!vm.listener.probed()) {
+                continue;
+            }
             for (Share share : vm.shares) {
                 if (firstHidden == null && share.outermostHidden() >= 0) {
                     firstHidden = vm.id + "/" + share.name + "/hidden[" + share.outermostHidden() + "]";
                 }
             }
         }
-        return new GeneratedPolicy(seed, root, policy, text, firstHidden, vms);
+        return new GeneratedPolicy(seed, root, policy, text, firstHidden, vms, extras);
     }
 
     /**
@@ -72,11 +114,17 @@ final class GeneratedPolicy {
      * unfaithful gateway serves. The suite, given {@link #policy}, must fail that subtree's checks.
      */
     Path withoutFirstHidden() throws IOException {
-        return Files.writeString(root.resolve("unfaithful.yaml"), render(seed, vms, firstHidden));
+        return Files.writeString(root.resolve("unfaithful.yaml"), render(seed, vms, extras, firstHidden));
     }
 
-    private static String render(long seed, List<Vm> vms, String leaveOut) {
-        StringBuilder y = new StringBuilder("# generated policy, seed " + seed + "\nimage: gen-" + seed + "\nvms:\n");
+    private static String render(long seed, List<Vm> vms, Extras extras, String leaveOut) {
+        StringBuilder y = new StringBuilder("# generated policy, seed " + seed + "\nimage: gen-" + seed + "\n");
+        if (extras.cedar != null) {
+            y.append("cedar: [")
+                    .append(quote(extras.cedar.getFileName().toString()))
+                    .append("]\n");
+        }
+        y.append("vms:\n");
         for (Vm vm : vms) {
             vm.render(y, leaveOut);
         }
@@ -107,6 +155,10 @@ final class GeneratedPolicy {
         final String dialects;
         final String socketMode;
         final List<Share> shares = new ArrayList<>();
+        /** Drawn from the second stream ({@link Extras}); {@code unix:} until then. */
+        Listener listener = Listener.UNIX;
+
+        int port;
 
         private Vm(String id, int index, Path socket, int ids, String limits, String dialects, String socketMode) {
             this.id = id;
@@ -153,9 +205,31 @@ final class GeneratedPolicy {
 
         void render(StringBuilder y, String leaveOut) {
             y.append("  ").append(id).append(":\n");
-            y.append("    listen: unix:").append(socket).append('\n');
-            if (socketMode != null) {
-                y.append("    socket: {mode: ").append(socketMode).append("}\n");
+            switch (listener) {
+                case UNIX, UNIX_PEER -> {
+                    y.append("    listen: unix:").append(socket).append('\n');
+                    if (socketMode != null) {
+                        y.append("    socket: {mode: ").append(socketMode).append("}\n");
+                    }
+                    if (listener == Listener.UNIX_PEER) {
+                        // the suite connects as its own process: root, as the test runs
+                        y.append("    peer: {uid: 0, gid: 0}\n");
+                    }
+                }
+                case TLS ->
+                    y.append("    listen: tls:127.0.0.1:")
+                            .append(port)
+                            .append("\n    client-cert: {ca: ")
+                            .append(quote(socket.resolveSibling("pki")
+                                    .resolve(TestPki.CA_CERT)
+                                    .toString()))
+                            .append(", subject: ")
+                            .append(quote("CN=" + id))
+                            .append("}\n");
+                case TCP -> y.append("    listen: tcp:127.0.0.1:").append(port).append('\n');
+                case TCP_DEVICE ->
+                    y.append("    listen: tcp:127.0.0.1:").append(port).append("%lo\n");
+                case VSOCK -> y.append("    listen: vsock:").append(port).append(":5640\n");
             }
             if (ids == 1) {
                 String range = "{ranges: [{guest: 0, host: " + hostRoot() + ", count: 65536}]}";
@@ -193,6 +267,7 @@ final class GeneratedPolicy {
         final List<String[]> rules = new ArrayList<>(); // id or null, effect, ops, glob
         final List<String> quotas = new ArrayList<>();
         final List<String> quotaPaths = new ArrayList<>();
+        final List<String> cedarPaths = new ArrayList<>();
         final String devices;
         final String permissions;
 
@@ -249,6 +324,64 @@ final class GeneratedPolicy {
                 }
             }
             return share;
+        }
+
+        /** A quota scope inside a read-only subtree; rules on a read-only and on a hidden subtree. */
+        void drawExtras(Random random) {
+            if (!readOnly.isEmpty() && random.nextBoolean()) {
+                addQuota(readOnly.get(0) + "/ro q", "bytes: 256KiB, inodes: 40");
+            }
+            if (!readOnly.isEmpty() && random.nextBoolean()) {
+                String base = readOnly.get(readOnly.size() - 1);
+                rules.add(
+                        random.nextBoolean()
+                                ? new String[] {"on-ro", "allow", "[all]", base + "/**"}
+                                : new String[] {"on-ro", "deny", "[OPEN_READ]", base + "/*.key"});
+            }
+            if (!hidden.isEmpty() && random.nextBoolean()) {
+                String base = hidden.get(0);
+                rules.add(
+                        random.nextBoolean()
+                                ? new String[] {"on-hidden", "allow", "[read]", base + "/**"}
+                                : new String[] {"on-hidden", "deny", "[CREATE, OPEN_WRITE, RENAME]", base + "/**/*.sh"
+                                });
+            }
+        }
+
+        /** A hand-written Cedar file for this share: a forbid with its id and errno, sometimes a permit. */
+        String cedar(Random random, String vm) {
+            // the whole share half the time, so that the suite's own creates and writes meet the forbid
+            String place = random.nextBoolean() ? "/" : path(random, 1 + random.nextInt(2));
+            if (!place.equals("/")) {
+                cedarPaths.add(place);
+            }
+            String directory = "P9gate::Directory::" + cedarString(vm + "/" + name + ":" + place);
+            String errno = List.of("ENOENT", "EROFS", "EACCES").get(random.nextInt(3));
+            StringBuilder c = new StringBuilder("// generated\n@id(\"gen.forbid\")\n@errno(\"" + errno + "\")\n");
+            c.append("forbid (principal == P9gate::Vm::")
+                    .append(cedarString(vm))
+                    .append(", action in [P9gate::Action::\"CREATE\", P9gate::Action::\"MKDIR\", ")
+                    .append("P9gate::Action::\"OPEN_WRITE\"], resource in ")
+                    .append(directory)
+                    .append(")")
+                    .append(random.nextBoolean() ? " when { context.uid == 0 }" : "")
+                    .append(";\n");
+            if (random.nextBoolean()) {
+                String open = path(random, 1);
+                cedarPaths.add(open);
+                c.append("@id(\"gen.permit\")\npermit (principal == P9gate::Vm::")
+                        .append(cedarString(vm))
+                        .append(", action in [P9gate::Action::\"WALK\", P9gate::Action::\"GETATTR\", ")
+                        .append("P9gate::Action::\"OPEN_READ\", P9gate::Action::\"READDIR\"], resource in ")
+                        .append("P9gate::Directory::")
+                        .append(cedarString(vm + "/" + name + ":" + open))
+                        .append(");\n");
+            }
+            return c.toString();
+        }
+
+        private static String cedarString(String s) {
+            return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
         }
 
         private void addQuota(String scope, String limits) {
@@ -342,6 +475,7 @@ final class GeneratedPolicy {
             dirs.addAll(readOnly);
             dirs.addAll(hidden);
             quotaPaths.stream().filter(p -> !p.equals("/")).forEach(dirs::add);
+            dirs.addAll(cedarPaths);
             for (String d : dirs) {
                 Path host = Files.createDirectories(dir.resolve(d.substring(1)));
                 Files.writeString(host.resolve("f.txt"), "generated " + d + "\n");
@@ -367,6 +501,84 @@ final class GeneratedPolicy {
                     Files.setAttribute(p, "unix:uid", id);
                     Files.setAttribute(p, "unix:gid", id);
                 }
+            }
+        }
+    }
+
+    /** How a VM reaches the gateway; {@link #probed()} says whether the suite can connect as the VM. */
+    enum Listener {
+        UNIX,
+        UNIX_PEER,
+        TLS,
+        TCP,
+        TCP_DEVICE,
+        VSOCK;
+
+        boolean probed() {
+            return switch (this) {
+                case UNIX, UNIX_PEER, TLS -> true;
+                case TCP, TCP_DEVICE, VSOCK -> false;
+            };
+        }
+    }
+
+    /**
+     * The features drawn from the seed's second stream: listeners, a Cedar file, a quota inside a read-only
+     * subtree, rules on read-only and hidden subtrees. Drawn after the first stream, so older seeds keep theirs.
+     */
+    private static final class Extras {
+        final Path cedar;
+
+        private Extras(Path cedar) {
+            this.cedar = cedar;
+        }
+
+        static Extras draw(Random random, List<Vm> vms, Path root) throws IOException {
+            List<Vm> tls = new ArrayList<>();
+            int tlsPort = freePort();
+            for (Vm vm : vms) {
+                vm.listener = switch (random.nextInt(8)) {
+                    case 0, 1, 2 -> Listener.UNIX;
+                    case 3 -> Listener.UNIX_PEER;
+                    case 4, 5 -> Listener.TLS;
+                    case 6 -> random.nextBoolean() ? Listener.TCP : Listener.TCP_DEVICE;
+                    default -> Listener.VSOCK;
+                };
+                vm.port = switch (vm.listener) {
+                    case UNIX, UNIX_PEER -> 0;
+                    case TLS -> tlsPort; // VMs on one tls: listener, told apart by their certificates
+                    case TCP, TCP_DEVICE -> freePort();
+                    case VSOCK -> 10 + vm.index; // a CID; nothing connects
+                };
+                if (vm.listener == Listener.TLS) {
+                    tls.add(vm);
+                }
+                for (Share share : vm.shares) {
+                    share.drawExtras(random);
+                }
+            }
+            if (!tls.isEmpty()) {
+                try {
+                    TestPki pki = TestPki.create(root.resolve("pki"), "generated CA", List.of(), Duration.ofDays(1));
+                    for (Vm vm : tls) {
+                        pki.issueClient(vm.id, Duration.ofDays(1));
+                    }
+                } catch (java.security.GeneralSecurityException e) {
+                    throw new IOException(e);
+                }
+            }
+            Path cedar = null;
+            if (random.nextInt(3) == 0) {
+                Vm vm = vms.get(random.nextInt(vms.size()));
+                Share share = vm.shares.get(random.nextInt(vm.shares.size()));
+                cedar = Files.writeString(root.resolve("gen.cedar"), share.cedar(random, vm.id));
+            }
+            return new Extras(cedar);
+        }
+
+        private static int freePort() throws IOException {
+            try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                return probe.getLocalPort();
             }
         }
     }

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.LongStream;
@@ -26,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * runs it. A faithful gateway must give no FAIL, exit 0 or 3 (3 only with a reason on every skipped check), no
  * stack trace on the console or in the gateway's output, well-formed reports and an audit log that verifies. For
  * the first seeds that hide something, a gateway serving the policy without that hidden subtree must fail its
- * checks. Seeds {@code p9gate.complfuzz.first} .. + {@code p9gate.complfuzz.seeds} (default 2 .. 3: both hide a subtree the VM could reach, so the unfaithful run is checked, not skipped); needs root
+ * checks. Seeds {@code p9gate.complfuzz.first} .. + {@code p9gate.complfuzz.seeds} (default 2 .. 3: both hide a subtree the VM could reach, so the unfaithful run is checked, not skipped; {@code tls:} VMs are run with their client certificates); needs root
  * (the host tree is owned by the VMs' mapped ids).
  */
 class GeneratedPolicyComplianceTest {
@@ -53,13 +54,15 @@ class GeneratedPolicyComplianceTest {
         assertEquals(0, check.exitCode(), () -> context.get() + check.describe());
 
         Path gw = Files.createDirectories(tmp.resolve("gw"));
-        ServedGateway served = ServedGateway.serve(generated.policy, gw);
+        ServedGateway served = ServedGateway.serve(
+                generated.policy, gw, generated.serveOptions().toArray(String[]::new));
         SuiteRun run;
         String gatewayOutput;
         try (served) {
             run = assertTimeoutPreemptively(
                     BOUND,
-                    () -> SuiteRun.against(generated.policy, served, tmp.resolve("report"), "--max-creates", "400"));
+                    () -> SuiteRun.against(
+                            generated.policy, served, tmp.resolve("report"), suiteOptions(generated, "400")));
         } finally {
             gatewayOutput = served.output();
         }
@@ -87,15 +90,26 @@ class GeneratedPolicyComplianceTest {
         assumeTrue(generated.firstHidden != null, "seed " + seed + " hides nothing");
         Path unfaithful = generated.withoutFirstHidden();
         SuiteRun run;
-        try (ServedGateway served = ServedGateway.serve(unfaithful, Files.createDirectories(tmp.resolve("gw")))) {
+        try (ServedGateway served = ServedGateway.serve(
+                unfaithful,
+                Files.createDirectories(tmp.resolve("gw")),
+                generated.serveOptions().toArray(String[]::new))) {
             run = assertTimeoutPreemptively(
                     BOUND,
-                    () -> SuiteRun.against(generated.policy, served, tmp.resolve("report"), "--max-creates", "0"));
+                    () -> SuiteRun.against(
+                            generated.policy, served, tmp.resolve("report"), suiteOptions(generated, "0")));
         }
         Supplier<String> all = () ->
                 "seed " + seed + ", served without " + generated.firstHidden + "\n" + generated.text + run.describe();
         assertEquals(SuiteReport.EXIT_FAILED, run.exitCode(), all);
         assertTrue(run.lines("FAIL").stream().anyMatch(l -> l.contains(generated.firstHidden + "/")), all);
+    }
+
+    /** {@code --max-creates N} and the client certificates of the policy's {@code tls:} VMs. */
+    private static String[] suiteOptions(GeneratedPolicy generated, String maxCreates) {
+        List<String> options = new ArrayList<>(List.of("--max-creates", maxCreates));
+        options.addAll(generated.suiteOptions());
+        return options.toArray(String[]::new);
     }
 
     private static void assertReportsWellFormed(Path dir, SuiteRun run, Supplier<String> context) throws Exception {
