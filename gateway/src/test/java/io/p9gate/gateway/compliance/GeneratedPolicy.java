@@ -66,6 +66,14 @@ final class GeneratedPolicy {
                 : List.of();
     }
 
+    /** The VMs on a {@code tls:} listener, which the suite must reach with their certificates. */
+    List<String> tlsVms() {
+        return vms.stream()
+                .filter(vm -> vm.listener == Listener.TLS)
+                .map(vm -> vm.id)
+                .toList();
+    }
+
     /** What {@code compliance run} needs to reach each {@code tls:} VM as itself: its client certificate. */
     List<String> suiteOptions() {
         List<String> options = new ArrayList<>();

@@ -73,6 +73,13 @@ class GeneratedPolicyComplianceTest {
             assertTrue(
                     skip.matches("skip \\S+\\s+\\S+: .*\\S.*"), () -> "a skip without its reason: " + skip + all.get());
         }
+        for (String vm : generated.tlsVms()) {
+            // reached as itself: a wrong --tls-cert would only skip the VM, which no FAIL would show
+            assertTrue(
+                    run.lines("pass").stream()
+                            .anyMatch(l -> l.contains(" " + vm + "/listener/client-cert/vm-certificate:")),
+                    () -> vm + " not reached over TLS\n" + all.get());
+        }
         assertFalse(hasStackTrace(run.out() + run.err()), all);
         assertFalse(hasStackTrace(gatewayOutput), all);
         assertReportsWellFormed(tmp.resolve("report"), run, all);
