@@ -90,6 +90,19 @@ final class HostileSequence {
             List.of("q", "seed"),
             List.of("w", "pub", "shared"),
             List.of("a"));
+    /** Regular files under each kind of rule: free, quota, read-only, the other VM's share, drop box, protected. */
+    private static final List<List<String>> SPREAD_FILES = List.of(
+            List.of("a"),
+            List.of("q", "seed"),
+            List.of("d", "e"),
+            List.of("w", "pub", "shared"),
+            List.of("w", "cfg", "conf"),
+            List.of("drop", "letter"),
+            List.of("run.sh"));
+    /** Directories listed a page at a time: some hold hidden names. */
+    private static final List<List<String>> LISTED =
+            List.of(List.of(), List.of("w"), List.of("q"), List.of("d"), List.of("w", "pub"), List.of("drop"));
+
     private static final List<String> TARGETS = List.of(
             "vault/key",
             "../vault",
@@ -139,7 +152,7 @@ final class HostileSequence {
             return new Script(List.of(base.next()), List.of());
         }
         List<FuzzStep> s = new ArrayList<>();
-        switch (random.nextInt(18)) {
+        switch (random.nextInt(21)) {
             case 0, 1 -> s.add(step(conn, new TMessage.Twalk(from(conn), base.newFid(conn), names())));
             case 2, 3 -> {
                 return twins(conn);
@@ -184,12 +197,76 @@ final class HostileSequence {
                         conn,
                         random.nextBoolean() ? new TMessage.Treadlink(t) : new TMessage.Tgetattr(t, Attr.GETATTR_ALL)));
             }
+            case 17 -> acrossRules(conn, s);
+            case 18 -> pagedListing(conn, s);
+            case 19 -> locks(conn, s);
             default -> {
                 int t = walkTemp(conn, base.pick(PATHS), s);
                 s.add(step(conn, new TMessage.Tremove(t)));
             }
         }
         return new Script(s, List.of());
+    }
+
+    /**
+     * A protected place's ancestor renamed (which would carry a hidden or read-only subtree to a name without the
+     * rule), or a file linked or moved between subtrees under different rules (read-only, quota, the other VM's share).
+     */
+    private void acrossRules(int conn, List<FuzzStep> s) {
+        switch (random.nextInt(3)) {
+            case 0 ->
+                s.add(step(
+                        conn,
+                        new TMessage.Trenameat(
+                                base.pick(List.of(ROOT, ROOT, W)),
+                                base.pick(List.of("w", "d", "drop", "q", "vault", "private", "cfg", "gw", "pub")),
+                                base.pick(List.of(ROOT, W, Q, D)),
+                                base.pick(List.of("new", "moved", "pub")))));
+            case 1 -> {
+                int t = walkTemp(conn, base.pick(SPREAD_FILES), s);
+                s.add(step(conn, new TMessage.Tlink(base.pick(List.of(ROOT, W, Q, D, DROP)), t, "new")));
+            }
+            default ->
+                s.add(step(
+                        conn,
+                        new TMessage.Trenameat(
+                                base.pick(List.of(ROOT, W, Q, D, DROP)),
+                                base.pick(List.of("a", "seed", "e", "letter", "pub", "new", "f0")),
+                                base.pick(List.of(ROOT, W, Q, D, DROP)),
+                                base.pick(List.of("new", "f1", "gw", "moved")))));
+        }
+    }
+
+    /**
+     * A directory listed a page at a time, each page from the offset the last one ended at (which may be another
+     * directory's, left on the fid by an earlier listing): hidden entries must stay out of every page.
+     */
+    private void pagedListing(int conn, List<FuzzStep> s) {
+        int t = walkTemp(conn, base.pick(LISTED), s);
+        s.add(step(conn, new TMessage.Tlopen(t, 0200000)));
+        int count = base.pickInt(40, 64, 100);
+        for (int page = 1 + random.nextInt(4); page > 0; page--) {
+            s.add(FuzzStep.of(
+                    conn,
+                    "Treaddir[fid=" + t + ", offset=<continued>, count=" + count + "]",
+                    target -> new TMessage.Treaddir(t, target.continuation(conn, t), count)));
+        }
+    }
+
+    /** Byte-range locks and lock queries, edge ranges included, on files under different rules. */
+    private void locks(int conn, List<FuzzStep> s) {
+        int t = walkTemp(conn, base.pick(SPREAD_FILES), s);
+        s.add(step(conn, new TMessage.Tlopen(t, base.pickInt(0, 1, 2))));
+        for (int i = 1 + random.nextInt(3); i > 0; i--) {
+            long start = base.pickLong(0, 1, 10, Long.MAX_VALUE - 1, -1);
+            long length = base.pickLong(0, 1, 100, Long.MAX_VALUE);
+            s.add(step(
+                    conn,
+                    random.nextInt(3) == 0
+                            ? new TMessage.Tgetlock(t, random.nextInt(2), start, length, 500, "other")
+                            : new TMessage.Tlock(
+                                    t, random.nextInt(3), random.nextInt(2), start, length, 300 + conn, "hostile")));
+        }
     }
 
     /** The same request on a hidden name that exists and on one that does not, each followed by a clunk. */

@@ -208,6 +208,9 @@ final class HostileVm {
             } else {
                 RMessage reply = client.await(call);
                 oracles.leaks(step.label(), reply);
+                if (request instanceof TMessage.Treaddir r) {
+                    target.answered(step.conn(), r.fid(), reply); // where a paged listing continues
+                }
                 if (request instanceof TMessage.Twalk w
                         && reply instanceof RMessage.Rwalk(var qids)
                         && qids.size() < w.names().size()) {

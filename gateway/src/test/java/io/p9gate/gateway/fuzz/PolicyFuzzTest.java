@@ -127,7 +127,9 @@ class PolicyFuzzTest {
             run.problems.add("audit verify exit " + verified.exit() + ": " + verified.output());
         }
         System.out.println("policy fuzz seed " + seed + " (" + dialect.version() + ", " + drivers + " x " + CONNECTIONS
-                + " connections): " + run.sent.size() + " requests");
+                + " connections): " + run.sent.size() + " requests, " + run.problems.size() + " problems");
+        // A sweep may be stopped before surefire writes its report: the problems are in the output as they come.
+        run.problems.forEach(p -> System.out.println("  problem, seed " + seed + ": " + p));
         return run.problems;
     }
 
