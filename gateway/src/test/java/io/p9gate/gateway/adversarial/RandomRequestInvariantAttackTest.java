@@ -49,7 +49,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A hostile VM sends random, well-formed 9P2000.L requests (random fids, names from a vocabulary of the share's
@@ -61,7 +61,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * never dropped, and the other VM is still served. Fixed seeds, so a failure reproduces.
  */
 class RandomRequestInvariantAttackTest {
-    private static final int REQUESTS = 2_000;
+    /** Requests per seed of the sequential run; {@code -Dp9gate.randominvariant.requests=M} for a sweep. */
+    private static final int REQUESTS = Integer.getInteger("p9gate.randominvariant.requests", 2_000);
+
     private static final int FIDS = 8;
     private static final List<String> NAMES = List.of(
             "a",
@@ -113,8 +115,27 @@ class RandomRequestInvariantAttackTest {
     @org.junit.jupiter.api.io.TempDir
     Path tmp;
 
+    /**
+     * Seeds 1 to 12 by default; a sweep picks others with {@code -Dp9gate.randominvariant.firstSeed=S} and {@code
+     * -Dp9gate.randominvariant.seeds=N}.
+     */
+    static Stream<Long> sequentialSeeds() {
+        return seeds("randominvariant", 12);
+    }
+
+    /** Seeds 1 to 6 by default; {@code -Dp9gate.randompipeline.firstSeed=S}, {@code -Dp9gate.randompipeline.seeds=N}. */
+    static Stream<Long> pipelinedSeeds() {
+        return seeds("randompipeline", 6);
+    }
+
+    private static Stream<Long> seeds(String name, int count) {
+        long first = Long.getLong("p9gate." + name + ".firstSeed", 1);
+        return java.util.stream.LongStream.range(first, first + Integer.getInteger("p9gate." + name + ".seeds", count))
+                .boxed();
+    }
+
     @ParameterizedTest
-    @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
+    @MethodSource("sequentialSeeds")
     void whateverAlphaSendsItsShareRulesAndEveryoneElseHold(long seed) throws Exception {
         PolicyFixture fx = new PolicyFixture(tmp);
         Untouched untouched = Untouched.of(fx, tmp);
@@ -195,7 +216,7 @@ class RandomRequestInvariantAttackTest {
      * rules changed.
      */
     @ParameterizedTest
-    @ValueSource(longs = {1, 2, 3, 4, 5, 6})
+    @MethodSource("pipelinedSeeds")
     void whateverAlphaPipelinesAndHowEverItLeavesNothingIsHeldOrLost(long seed) throws Exception {
         PolicyFixture fx = new PolicyFixture(tmp);
         Untouched untouched = Untouched.of(fx, tmp);
