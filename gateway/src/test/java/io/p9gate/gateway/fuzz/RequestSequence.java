@@ -29,6 +29,14 @@ final class RequestSequence {
     private static final long[] OFFSETS = {0, 1, 4095, 4096, 9999, 1L << 31, 1L << 40, Long.MAX_VALUE, -1L};
     private static final int[] COUNTS = {0, 1, 7, 100, 4096, 8192, 65536, Integer.MAX_VALUE};
     private static final int[] MODES = {0644, 0600, 0755, 0777, 0, 01777, 04755, 02755, 0444};
+    /**
+     * What the sequence's symlinks point at. The absolute one leads out of every tree but to nothing: diod, the
+     * differential fuzzer's reference, runs as root and follows links on the host, so a link to a host file (it was
+     * {@code /etc/passwd}) let a later open and write through it rewrite that file (seed 1151 left a 2 GiB
+     * {@code /etc/passwd} of random bytes). {@link RequestSequenceHostSafetyTest} keeps it so.
+     */
+    static final List<String> SYMLINK_TARGETS = List.of("a", "d", "../a", "nope", "/nonexistent-p9gate-fuzz/passwd", "x".repeat(300));
+
     private static final List<String> XATTRS = List.of("user.k", "user.empty", "user." + "x".repeat(250), "");
 
     private final Random random;
@@ -94,14 +102,7 @@ final class RequestSequence {
                                 fid, entryName(), random.nextInt(4) == 0 ? 1 : random.nextBoolean() ? 0x200 : 0));
             case 15 -> step(conn, new TMessage.Trenameat(fid, entryName(), heldFid(conn), entryName()));
             case 16 -> step(conn, new TMessage.Trename(fid, heldFid(conn), entryName()));
-            case 17 ->
-                step(
-                        conn,
-                        new TMessage.Tsymlink(
-                                fid,
-                                entryName(),
-                                pick(List.of("a", "d", "../a", "nope", "/etc/passwd", "x".repeat(300))),
-                                0));
+            case 17 -> step(conn, new TMessage.Tsymlink(fid, entryName(), pick(SYMLINK_TARGETS), 0));
             case 18 -> step(conn, new TMessage.Tlink(fid, heldFid(conn), entryName()));
             case 19 -> step(conn, new TMessage.Treadlink(fid));
             case 20, 21 -> readdir(conn, fid);
