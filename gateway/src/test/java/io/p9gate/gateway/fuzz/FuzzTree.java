@@ -51,6 +51,21 @@ final class FuzzTree {
         return out;
     }
 
+    /**
+     * A shape whose regular files show no set-uid or set-gid bit: p9gate never gives a host file one (fs.GuestModes,
+     * it keeps a guest's in an xattr), diod's chmod(2) and open(2) as root keep them.
+     */
+    static Map<String, String> withoutFileSetIds(Map<String, String> shape) {
+        Map<String, String> out = new TreeMap<>();
+        java.util.regex.Pattern file = java.util.regex.Pattern.compile("^mode=10([0-7]{4})");
+        shape.forEach((k, v) -> out.put(
+                k,
+                file.matcher(v)
+                        .replaceFirst(m ->
+                                "mode=10" + String.format("%04o", Integer.parseInt(m.group(1), 8) & ~06000))));
+        return out;
+    }
+
     static Map<String, String> withoutIds(Map<String, String> shape) {
         Map<String, String> out = new TreeMap<>();
         shape.forEach((k, v) -> out.put(k, Target.withoutIds(v)));

@@ -35,7 +35,8 @@ final class RequestSequence {
      * {@code /etc/passwd}) let a later open and write through it rewrite that file (seed 1151 left a 2 GiB
      * {@code /etc/passwd} of random bytes). {@link RequestSequenceHostSafetyTest} keeps it so.
      */
-    static final List<String> SYMLINK_TARGETS = List.of("a", "d", "../a", "nope", "/nonexistent-p9gate-fuzz/passwd", "x".repeat(300));
+    static final List<String> SYMLINK_TARGETS =
+            List.of("a", "d", "../a", "nope", "/nonexistent-p9gate-fuzz/passwd", "x".repeat(300));
 
     private static final List<String> XATTRS = List.of("user.k", "user.empty", "user." + "x".repeat(250), "");
 
