@@ -107,6 +107,12 @@ final class HostMoves {
     /** The instance of each VM that has a share watching (guarded by LOCK); closed with the VM's last share. */
     private static final Map<String, HostMoves> BY_VM = new HashMap<>();
 
+    /**
+     * {@link #BY_VM}'s instances, published under LOCK at each change of it: the gateway's every create, unlink and
+     * rename reads them ({@link #own}), and copied under the lock each time they all contended for it.
+     */
+    private static volatile List<HostMoves> instances = List.of();
+
     /** The instance each watching share uses, from its first watch until it closes. */
     private static final Map<ShareRoot, HostMoves> BOUND = new ConcurrentHashMap<>();
 
@@ -289,6 +295,7 @@ final class HostMoves {
     private static HostMoves bind(ShareRoot share, String vm) {
         return BOUND.computeIfAbsent(share, s -> {
             HostMoves moves = BY_VM.computeIfAbsent(vm, HostMoves::start);
+            instances = List.copyOf(BY_VM.values());
             moves.watching.add(s);
             return moves;
         });
@@ -561,9 +568,7 @@ final class HostMoves {
 
     /** The VMs' instances now. */
     private static List<HostMoves> instances() {
-        synchronized (LOCK) {
-            return List.copyOf(BY_VM.values());
-        }
+        return instances;
     }
 
     /** For tests: the most watches held at once, as on a host allowing twice that; returns the limit before. */
@@ -599,6 +604,7 @@ final class HostMoves {
             if (moves != null) {
                 moves.watching.remove(share);
                 if (moves.watching.isEmpty() && BY_VM.remove(moves.vm, moves)) {
+                    instances = List.copyOf(BY_VM.values());
                     moves.stop();
                 }
             }
