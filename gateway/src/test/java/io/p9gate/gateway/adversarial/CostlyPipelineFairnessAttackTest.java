@@ -3,16 +3,28 @@ package io.p9gate.gateway.adversarial;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.client.PendingCall;
 import io.p9gate.gateway.codec.CodecBuffers;
+import io.p9gate.gateway.codec.MessageEncoder;
 import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.LockConstants;
+import io.p9gate.gateway.proto.MessageType;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.gateway.session.SessionSettings;
 import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,6 +55,11 @@ class CostlyPipelineFairnessAttackTest {
     private static final int CONNECTIONS = 4;
     private static final int IN_FLIGHT = 32;
     private static final int ENTRIES = 3000;
+    /** Alpha's msize on its unread connections: every Treaddir of the large directory a 64 KiB reply. */
+    private static final int LISTING = 65536;
+    /** Treaddirs alpha sends on each unread connection. */
+    private static final int UNREAD = 3000;
+
     private static final int LEVELS = 15;
     private static final String LEVEL = "d".repeat(250);
     private static final Duration WINDOW = Duration.ofSeconds(3);
@@ -87,6 +104,120 @@ class CostlyPipelineFairnessAttackTest {
     }
 
     /**
+     * Alpha never reads: on each of {@value #CONNECTIONS} raw connections it sends {@value #UNREAD} full-size
+     * Treaddirs (64 KiB replies, 780 MiB asked for in all) and leaves every reply in its socket. The gateway must
+     * stop serving it once its unread replies reach the connection's high-water mark with the requests in flight
+     * (so its memory for alpha stays bounded: counted by the requests it recorded), and beta, whose records the same
+     * log writes before its replies, keeps its pace meanwhile.
+     */
+    @Test
+    void betaKeepsItsPaceWhileAlphaLeavesItsRepliesUnreadAndAlphaIsServedOnlyWhatItsBuffersHold() throws Exception {
+        AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp);
+        Pace alone;
+        Pace underFlood;
+        try (rig) {
+            listedDirectory(rig);
+            try (P9Client beta = rig.beta()) {
+                beta.timeout(Duration.ofSeconds(60));
+                alone = pace(beta, 1);
+                List<SocketChannel> unread = new ArrayList<>();
+                try {
+                    for (int c = 0; c < CONNECTIONS; c++) {
+                        unread.add(unreadListings(rig));
+                    }
+                    underFlood = pace(beta, 1);
+                } finally {
+                    for (SocketChannel channel : unread) {
+                        channel.close();
+                    }
+                }
+            }
+        }
+        long served = rig.logs.records().stream()
+                .filter(r -> "alpha".equals(r.vm()) && "readdir".equals(r.op()))
+                .mapToLong(r -> r.count() == null ? 1 : r.count())
+                .sum();
+        // Per connection: replies up to the high-water mark (4 x msize), the requests in flight, and a socket's worth.
+        long bound = CONNECTIONS
+                * (4L * GatewayConfig.DEFAULT_MSIZE / LISTING + 2L * SessionSettings.DEFAULT_MAX_OUTSTANDING + 64);
+        System.out.printf(
+                "beta alone: %d getattrs in %s (slowest %s); with alpha's replies unread: %d (slowest %s); alpha's"
+                        + " listings served: %d of %d (bound %d)%n",
+                alone.answered(),
+                WINDOW,
+                alone.slowest(),
+                underFlood.answered(),
+                underFlood.slowest(),
+                served,
+                CONNECTIONS * UNREAD,
+                bound);
+        assertTrue(served >= CONNECTIONS, "alpha's flood was served at all: " + served);
+        assertTrue(served <= bound, "alpha's unread listings served: " + served + ", bound " + bound);
+        assertTrue(
+                underFlood.answered() * SHARE_DIVISOR >= alone.answered() && underFlood.answered() >= 10,
+                "beta kept a share of its pace: " + alone.answered() + " alone, " + underFlood.answered()
+                        + " with alpha's replies unread");
+        assertTrue(underFlood.slowest().compareTo(SLOWEST) < 0, "beta's slowest answer: " + underFlood.slowest());
+        var verified = rig.logs.verify();
+        assertEquals(0, verified.exit(), verified.output());
+    }
+
+    /** The large directory, its names long enough that every full-size Treaddir is a 64 KiB reply. */
+    private static void listedDirectory(AuditedPolicyGateway rig) throws IOException {
+        Path big = Files.createDirectories(rig.policy.data.resolve("big"));
+        for (int i = 0; i < ENTRIES; i++) {
+            Files.createFile(big.resolve("entry-%04d-%s".formatted(i, "n".repeat(80))));
+        }
+    }
+
+    /** A raw connection of alpha with {@value #UNREAD} Treaddirs of the large directory sent and nothing read. */
+    private static SocketChannel unreadListings(AuditedPolicyGateway rig) throws IOException {
+        SocketChannel raw = SocketChannel.open(UnixDomainSocketAddress.of(rig.policy.alphaSocket));
+        sendAndRead(raw, Frame.NOTAG, new TMessage.Tversion(LISTING, P9Client.VERSION));
+        sendAndRead(raw, 1, new TMessage.Tattach(0, -1, "root", "data", 0));
+        sendAndRead(raw, 2, new TMessage.Twalk(0, 1, List.of("big")));
+        sendAndRead(raw, 3, new TMessage.Tlopen(1, O_RDONLY | O_DIRECTORY));
+        raw.configureBlocking(false);
+        // The gateway stops reading: what it does not take within a second stays unsent.
+        long deadline = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+        for (int i = 0; i < UNREAD && System.nanoTime() < deadline; i++) {
+            ByteBuffer frame = encoded(10 + i, new TMessage.Treaddir(1, 0, LISTING - 11));
+            while (frame.hasRemaining() && System.nanoTime() < deadline) {
+                raw.write(frame);
+            }
+        }
+        return raw;
+    }
+
+    private static void sendAndRead(SocketChannel raw, int tag, TMessage request) throws IOException {
+        ByteBuffer frame = encoded(tag, request);
+        while (frame.hasRemaining()) {
+            raw.write(frame);
+        }
+        ByteBuffer head = ByteBuffer.allocate(7).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(raw, head);
+        int type = head.get(4) & 0xff;
+        readFully(raw, ByteBuffer.allocate(head.getInt(0) - 7));
+        assertTrue(type != MessageType.RLERROR.code(), "setting up the unread connection: " + request);
+    }
+
+    private static void readFully(SocketChannel raw, ByteBuffer into) throws IOException {
+        while (into.hasRemaining()) {
+            if (raw.read(into) < 0) {
+                throw new IOException("the gateway closed the connection while it was set up");
+            }
+        }
+    }
+
+    private static ByteBuffer encoded(int tag, TMessage request) {
+        ByteBuf wire = Unpooled.buffer();
+        MessageEncoder.writeHeaderAndBody(new Frame(tag, request), wire);
+        ByteBuffer out = ByteBuffer.wrap(ByteBufUtil.getBytes(wire));
+        wire.release();
+        return out;
+    }
+
+    /**
      * @param resets       alpha flushes each batch and restarts its session with it in flight
      * @param betaInFlight beta's Tgetattrs sent at once, each round
      */
@@ -95,10 +226,7 @@ class CostlyPipelineFairnessAttackTest {
         AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp);
         List<AuditRecord> records;
         try (rig) {
-            Path big = Files.createDirectories(rig.policy.data.resolve("big"));
-            for (int i = 0; i < ENTRIES; i++) {
-                Files.createFile(big.resolve("entry-%04d-%s".formatted(i, "n".repeat(80))));
-            }
+            listedDirectory(rig);
             Path deep = rig.policy.data;
             for (int i = 0; i < LEVELS; i++) {
                 deep = Files.createDirectory(deep.resolve(LEVEL));
