@@ -23,6 +23,7 @@ import io.p9gate.gateway.session.RequestHandler;
 import io.p9gate.gateway.session.RequestHandlerFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,13 +86,16 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
     }
 
     private static Map<ShareDir, LocalShare> openAll(ShareAccess access) {
-        QidMapper qids = new QidMapper();
+        // One QidMapper per VM: it remembers a bounded number of reserved qid paths (inode numbers past 2^56), and a
+        // shared one let a VM listing many files of its own make another VM's files show new inode numbers
+        // (adversarial.QidChurnAcrossVmsAttackTest). A guest sees only its own VM's qids.
+        Map<String, QidMapper> qidsByVm = new HashMap<>();
         List<ShareDir> dirs = access.directories();
         Map<ShareDir, LocalShare> opened = new LinkedHashMap<>();
         try (AdminSymlinksOnly paths =
                 AdminSymlinksOnly.of(dirs.stream().map(ShareDir::path).toList())) {
             for (ShareDir dir : dirs) {
-                opened.put(dir, open(dir, qids, paths, dirs));
+                opened.put(dir, open(dir, qidsByVm.computeIfAbsent(dir.vm(), vm -> new QidMapper()), paths, dirs));
             }
         } catch (IllegalArgumentException e) {
             opened.values().forEach(LocalShare::close);
