@@ -1,6 +1,7 @@
 package io.p9gate.gateway.adversarial;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
@@ -20,6 +21,7 @@ import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.session.SessionSettings;
+import io.p9gate.policy.PolicyHolder;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -81,7 +83,7 @@ class CostlyPipelineFairnessAttackTest {
 
     @Test
     void betaKeepsItsPaceWhileAlphaPipelinesItsCostliestRequestsAndEachOfThemIsRecorded() throws Exception {
-        betaKeepsItsPaceAndAlphaIsRecorded(false, 1);
+        betaKeepsItsPaceAndAlphaIsRecorded(false, false, 1);
     }
 
     /**
@@ -90,7 +92,7 @@ class CostlyPipelineFairnessAttackTest {
      */
     @Test
     void betaPipeliningPairsKeepsItsPaceOnTheWorkersWhileAlphaPipelinesItsCostliestRequests() throws Exception {
-        betaKeepsItsPaceAndAlphaIsRecorded(false, 2);
+        betaKeepsItsPaceAndAlphaIsRecorded(false, false, 2);
     }
 
     /**
@@ -100,7 +102,17 @@ class CostlyPipelineFairnessAttackTest {
      */
     @Test
     void betaKeepsItsPaceWhileAlphaFlushesEveryTagAndResetsItsSessionMidFlight() throws Exception {
-        betaKeepsItsPaceAndAlphaIsRecorded(true, 1);
+        betaKeepsItsPaceAndAlphaIsRecorded(true, false, 1);
+    }
+
+    /**
+     * With hand-written Cedar in the policy every decision is Cedar's, behind a cache per VM; each of alpha's deep
+     * walks ends in a name it never used before, so each asks Cedar anew, while beta's pairs are answered from its
+     * own cache.
+     */
+    @Test
+    void betaKeepsItsPaceWhileEachOfAlphasWalksFallsToCedar() throws Exception {
+        betaKeepsItsPaceAndAlphaIsRecorded(false, true, 2);
     }
 
     /**
@@ -219,14 +231,18 @@ class CostlyPipelineFairnessAttackTest {
 
     /**
      * @param resets       alpha flushes each batch and restarts its session with it in flight
+     * @param cedar        the policy has hand-written Cedar, and each of alpha's walks ends in a new name
      * @param betaInFlight beta's Tgetattrs sent at once, each round
      */
-    private void betaKeepsItsPaceAndAlphaIsRecorded(boolean resets, int betaInFlight) throws Exception {
+    private void betaKeepsItsPaceAndAlphaIsRecorded(boolean resets, boolean cedar, int betaInFlight) throws Exception {
         Map<String, AtomicLong> answered = new ConcurrentHashMap<>(); // alpha's replies by operation
         AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp);
         List<AuditRecord> records;
         try (rig) {
             listedDirectory(rig);
+            if (cedar) {
+                decidedByCedar(rig);
+            }
             Path deep = rig.policy.data;
             for (int i = 0; i < LEVELS; i++) {
                 deep = Files.createDirectory(deep.resolve(LEVEL));
@@ -252,7 +268,7 @@ class CostlyPipelineFairnessAttackTest {
                         flood.add(Thread.ofPlatform().start(() -> {
                             try {
                                 while (!stop.get()) {
-                                    batch(alpha, deepWalk, answered, resets);
+                                    batch(alpha, deepWalk, answered, resets, cedar);
                                 }
                             } catch (Throwable e) {
                                 failures.add(e);
@@ -315,14 +331,15 @@ class CostlyPipelineFairnessAttackTest {
     }
 
     /** {@value #IN_FLIGHT} costly requests in flight on one connection, each reply checked. */
-    private static void batch(P9Client alpha, List<String> deepWalk, Map<String, AtomicLong> answered, boolean resets)
+    private static void batch(
+            P9Client alpha, List<String> deepWalk, Map<String, AtomicLong> answered, boolean resets, boolean newNames)
             throws Exception {
         List<PendingCall> calls = new ArrayList<>();
         for (int i = 0; i < IN_FLIGHT; i++) {
             calls.add(alpha.send(
                     switch (i % 5) {
                         case 0 -> new TMessage.Treaddir(1, 0, alpha.msize() - 11);
-                        case 1 -> new TMessage.Twalk(0, 100 + i, deepWalk);
+                        case 1 -> new TMessage.Twalk(0, 100 + i, newNames ? newLastName(deepWalk) : deepWalk);
                         case 2 -> new TMessage.Tgetattr(3, ALL_ATTRS);
                         case 3 -> new TMessage.Tgetlock(2, LockConstants.LOCK_TYPE_WRLCK, 0, 0, i, "alpha-host");
                         default -> new TMessage.Txattrwalk(2, 200 + i, "user.missing");
@@ -366,6 +383,27 @@ class CostlyPipelineFairnessAttackTest {
             alpha.attach(0, "root", "data", 0);
             openFids(alpha);
         }
+    }
+
+    private static final AtomicLong NEW_NAMES = new AtomicLong();
+
+    /** {@code walk} with its last name one no walk used before: a question no cache holds. */
+    private static List<String> newLastName(List<String> walk) {
+        List<String> names = new ArrayList<>(walk);
+        names.set(names.size() - 1, "missing-" + NEW_NAMES.incrementAndGet());
+        return names;
+    }
+
+    /** The policy again with a hand-written Cedar policy (one that never matches): then Cedar decides everything. */
+    private static void decidedByCedar(AuditedPolicyGateway rig) throws IOException {
+        Files.writeString(rig.policy.root.resolve("extra.cedar"), """
+                @id("never")
+                @errno("EACCES")
+                forbid (principal == P9gate::Vm::"alpha", action == P9gate::Action::"CREATE", resource)
+                when { context.uid == 4242424 };
+                """);
+        Files.writeString(rig.policy.policyFile, "cedar: [extra.cedar]\n" + rig.policy.policy(""));
+        assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, rig.holder.reload());
     }
 
     /** Fid 1 the open large directory, 2 a file open for reading and writing, 3 the deepest file. */
