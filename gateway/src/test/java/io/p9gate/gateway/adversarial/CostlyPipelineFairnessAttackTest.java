@@ -1,6 +1,7 @@
 package io.p9gate.gateway.adversarial;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -404,6 +405,7 @@ class CostlyPipelineFairnessAttackTest {
                 """);
         Files.writeString(rig.policy.policyFile, "cedar: [extra.cedar]\n" + rig.policy.policy(""));
         assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, rig.holder.reload());
+        assertFalse(rig.holder.current().usesFastPath(), "Cedar decides");
     }
 
     /** Fid 1 the open large directory, 2 a file open for reading and writing, 3 the deepest file. */
