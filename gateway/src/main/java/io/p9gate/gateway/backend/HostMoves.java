@@ -26,6 +26,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntConsumer;
 import java.util.stream.Stream;
 
 /**
@@ -332,6 +333,10 @@ final class HostMoves {
                 // watch needs.
                 int wd = HostCredentials.asGateway(() ->
                         dir.use(dirFd -> LinuxSyscalls.inotifyAddWatch(moves.fd, LinuxSyscalls.procPath(dirFd), MASK)));
+                IntConsumer added = watchAddedForTests;
+                if (added != null) {
+                    added.accept(wd);
+                }
                 Watch watch = new Watch(moves, wd, dir.key(), share);
                 moves.byWd.put(wd, watch);
                 moves.byDir.put(watch.dir, watch);
@@ -427,6 +432,14 @@ final class HostMoves {
     /** Tests: whether {@code thread} waits to make a change of a name another change of it is making. */
     static boolean waitingForTests(Thread thread) {
         return Arrays.stream(CHANGING).anyMatch(lock -> lock.hasQueuedThread(thread));
+    }
+
+    /** Tests: run with the descriptor of a watch just added, before it is recorded (holding the watches' lock). */
+    static volatile IntConsumer watchAddedForTests;
+
+    /** Tests: descriptors removed by the gateway whose IN_IGNORED is still to be read, in every VM's instance. */
+    static int droppedUnreadForTests() {
+        return instances().stream().mapToInt(moves -> moves.removed.size()).sum();
     }
 
     /** Tests: no directory can be watched from now on, as when {@code fs.inotify.max_user_watches} is reached. */
@@ -627,7 +640,10 @@ final class HostMoves {
                 try {
                     LinuxSyscalls.inotifyRmWatch(moves.fd, watch.wd);
                 } catch (P9Exception e) {
-                    // already removed by the kernel (its directory gone): its IN_IGNORED is queued all the same
+                    // Already removed by the kernel (its directory gone): its IN_IGNORED was queued then, and may
+                    // have been read already; awaited, its descriptor would stay for ever (WatchEndRaceAttackTest).
+                    // Still unread, it only advances the instance's shares.
+                    moves.removed.remove(watch.wd);
                 }
             }
         }
