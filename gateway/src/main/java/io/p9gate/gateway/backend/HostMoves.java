@@ -18,6 +18,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,7 +52,7 @@ import java.util.stream.Stream;
  * visits only its own watches, so the reader's work per event does not grow with the watches held. The
  * gateway's watches ({@link #maxWatches}) are shared fairly between the VMs that hold some: a VM may use what the
  * others leave, but once all are held, a VM within its {@link #fairPart} takes its next watch from the VM most over
- * its part (that VM's largest share starts over), and a VM at its part starts one of its own shares over. A VM that
+ * its part (that VM's largest share gives up what the VM holds beyond its part), and a VM at its part starts one of its own shares over. A VM that
  * connects after another took every watch thus still gets its part. A directory that cannot be watched (no inotify
  * instance left, {@code fs.inotify.max_user_watches} reached) covers nothing: the handles beneath it remember no
  * path and ask the kernel at each request, as a handle past its path budget does.
@@ -174,8 +175,12 @@ final class HostMoves {
     /** The directories one share watches, for the VM whose request made it watch the first. */
     private static final class Held {
         final String vm;
-        /** By identity: a share that starts over removes only its own watches, not a scan of every share's. */
-        final Set<Watch> watches = Collections.newSetFromMap(new IdentityHashMap<>());
+        /**
+         * By identity (a Watch has no equals): a share that starts over removes only its own watches, not a scan of
+         * every share's. In the order they were added: room taken from the share is its newest watches, the root
+         * and the directories near it, which most of its paths pass through, kept longest.
+         */
+        final LinkedHashSet<Watch> watches = new LinkedHashSet<>();
 
         Held(String vm) {
             this.vm = vm;
@@ -371,6 +376,22 @@ final class HostMoves {
         share.renames().advance();
     }
 
+    /**
+     * As {@link #startOver(ShareRoot)}, but only the {@code count} watches {@code share} added last are removed
+     * (every one if it holds no more).
+     */
+    private static void startOver(ShareRoot share, int count) {
+        Held h = HELD.get(share);
+        if (h == null || count >= h.watches.size()) {
+            startOver(share);
+            return;
+        }
+        List<Watch> newest = new ArrayList<>(h.watches.reversed()).subList(0, count);
+        h.watches.removeAll(newest);
+        newest.forEach(watch -> release(share, watch));
+        share.renames().advance();
+    }
+
     private static int dirsOf(ShareRoot share) {
         Held h = HELD.get(share);
         return h == null ? 0 : h.watches.size();
@@ -379,7 +400,7 @@ final class HostMoves {
     /**
      * Every watch is held and {@code vm} needs one more: a VM at its fair part starts its own largest share over
      * ({@code mayStartOver}: a walk, not a descent); one within it takes the place from the VM most over its part,
-     * whose largest share starts over. No VM over its part (a floor above an even split), or a descent of a VM at
+     * whose largest share gives up its newest watches, down to that VM's part. No VM over its part (a floor above an even split), or a descent of a VM at
      * its part: nothing is taken, the directory goes unwatched. A descent that started its own VM's largest share
      * over, often the descending share, did so at every request on its handle and never learned the path
      * (DescentAtWatchLimitAttackTest).
@@ -401,11 +422,14 @@ final class HostMoves {
             return false;
         }
         String from = giver;
+        // Another VM gives only what it holds beyond its part: its largest share's watches taken wholesale left it
+        // none, far below its part, for one watch of this VM's (WatchGiverKeepsItsPartAttackTest).
+        int beyond = giver.equals(vm) ? Integer.MAX_VALUE : byVm.get(giver) - part;
         HELD.entrySet().stream()
                 .filter(e -> e.getValue().vm.equals(from))
                 .max(Comparator.comparingInt(e -> e.getValue().watches.size()))
                 .map(Map.Entry::getKey)
-                .ifPresent(HostMoves::startOver);
+                .ifPresent(share -> startOver(share, beyond));
         return watchCount() < maxWatches;
     }
 
@@ -631,20 +655,25 @@ final class HostMoves {
             return;
         }
         for (Watch watch : h.watches) {
-            watch.shares = Arrays.stream(watch.shares).filter(s -> s != share).toArray(ShareRoot[]::new);
-            if (watch.shares.length == 0) {
-                // Its place free now, for the request that may be making room; its last events are nobody's.
-                HostMoves moves = watch.moves;
-                moves.removed.add(watch.wd);
-                forget(watch);
-                try {
-                    LinuxSyscalls.inotifyRmWatch(moves.fd, watch.wd);
-                } catch (P9Exception e) {
-                    // Already removed by the kernel (its directory gone): its IN_IGNORED was queued then, and may
-                    // have been read already; awaited, its descriptor would stay for ever (WatchEndRaceAttackTest).
-                    // Still unread, it only advances the instance's shares.
-                    moves.removed.remove(watch.wd);
-                }
+            release(share, watch);
+        }
+    }
+
+    /** {@code share} no longer holds {@code watch}, removed if no other share does (guarded by LOCK). */
+    private static void release(ShareRoot share, Watch watch) {
+        watch.shares = Arrays.stream(watch.shares).filter(s -> s != share).toArray(ShareRoot[]::new);
+        if (watch.shares.length == 0) {
+            // Its place free now, for the request that may be making room; its last events are nobody's.
+            HostMoves moves = watch.moves;
+            moves.removed.add(watch.wd);
+            forget(watch);
+            try {
+                LinuxSyscalls.inotifyRmWatch(moves.fd, watch.wd);
+            } catch (P9Exception e) {
+                // Already removed by the kernel (its directory gone): its IN_IGNORED was queued then, and may
+                // have been read already; awaited, its descriptor would stay for ever (WatchEndRaceAttackTest).
+                // Still unread, it only advances the instance's shares.
+                moves.removed.remove(watch.wd);
             }
         }
     }

@@ -1,0 +1,93 @@
+package io.p9gate.gateway.backend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.gateway.budget.VmBudget;
+import io.p9gate.gateway.proto.P9Exception;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every watch of the gateway is held ({@link HostMoves}), most by one VM over its fair part, and another VM's descent
+ * needs one more. Room is taken from the VM over its part, but only what it holds beyond its part: taking its largest
+ * share's watches wholesale left that VM with none, far below its part, for one watch of another VM's.
+ */
+class WatchGiverKeepsItsPartAttackTest {
+    /** The gateway's watches here: two VMs watching, a fair part of half of them each. */
+    private static final int ROOM = 200;
+
+    @TempDir
+    Path tmp;
+
+    private ShareRoot held;
+    private ShareRoot other;
+    private int limitBefore;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        for (int i = 0; i < ROOM - 3; i++) {
+            Files.createDirectories(tmp.resolve("held/d" + i));
+        }
+        Files.createDirectories(tmp.resolve("other/a"));
+        held = ShareRoot.open(tmp.resolve("held"), new QidMapper());
+        held.watchMoves();
+        other = ShareRoot.open(tmp.resolve("other"), new QidMapper());
+        other.watchMoves();
+        limitBefore = HostMoves.watchesAtMost(HostMoves.watches() + ROOM);
+    }
+
+    @AfterEach
+    void tearDown() {
+        HostMoves.watchesAtMost(limitBefore);
+        held.close();
+        other.close();
+    }
+
+    @Test
+    void anotherVmsDescentTakesOnlyWhatTheGiverHoldsBeyondItsPart() throws Exception {
+        VmBudget descender = VmBudget.unlimited("descender");
+        Node a = ScopedValue.where(VmBudget.CURRENT, descender).call(() -> {
+            try (Node root = other.root()) {
+                Node found = other.lookup(root, "a");
+                assertThrows(P9Exception.class, () -> other.lookup(found, "x").close()); // root and a watched
+                return found;
+            }
+        });
+        try (a) {
+            ScopedValue.where(VmBudget.CURRENT, VmBudget.unlimited("holder")).call(() -> {
+                try (Node root = held.root()) {
+                    for (int i = 0; i < ROOM - 3; i++) {
+                        try (Node d = held.lookup(root, "d" + i)) {
+                            assertThrows(
+                                    P9Exception.class, () -> held.lookup(d, "x").close());
+                        }
+                    } // root and each d watched: every watch held
+                }
+                return null;
+            });
+            assertEquals(ROOM - 2, HostMoves.watchedBy(held));
+
+            // The host moves a under a new directory: the descent that learns a's path must watch b.
+            Files.createDirectories(tmp.resolve("other/b"));
+            Files.move(tmp.resolve("other/a"), tmp.resolve("other/b/a"));
+            ShareRoot.awaitHostMovesSeen();
+            long heldEpoch = held.renames().now();
+            ScopedValue.where(VmBudget.CURRENT, descender).call(() -> {
+                assertEquals("b/a", other.relativePath(a));
+                long asked = other.kernelLookups();
+                assertEquals("b/a", other.relativePath(a));
+                assertEquals(asked, other.kernelLookups(), "b/a learned by the descent, watched");
+                return null;
+            });
+            int kept = HostMoves.watchedBy(held);
+            assertTrue(kept >= ROOM / 2, "the holder's share kept " + kept + " watches, below its part " + ROOM / 2);
+            assertTrue(held.renames().now() - heldEpoch <= 1, "the holder's share started over more than once");
+        }
+    }
+}
