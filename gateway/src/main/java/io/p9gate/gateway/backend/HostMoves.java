@@ -755,8 +755,13 @@ final class HostMoves {
 
     /** The watch descriptor of {@code dir}, or -1 if it is not watched (tests). */
     static int watchOf(Node dir) {
+        return watchOf(dir.key());
+    }
+
+    /** The watch descriptor of the directory {@code dir}, or -1 if it is not watched (tests). */
+    static int watchOf(FileKey dir) {
         for (HostMoves moves : instances()) {
-            Watch watch = moves.byDir.get(dir.key());
+            Watch watch = moves.byDir.get(dir);
             if (watch != null) {
                 return watch.wd;
             }
@@ -782,6 +787,12 @@ final class HostMoves {
             // among them, whose credit would take the host's next event of that name.
             own.clear();
             removed.clear(); // their IN_IGNORED may be among those lost; one read later only advances the shares
+            // So may the IN_IGNORED of a watch the kernel removed (its directory gone): kept, it would hold a place
+            // for good and take its directory's inode number, given to another directory, for watched
+            // (WatchLostToOverflowAttackTest). Every watch of the instance is removed; its shares watch anew.
+            synchronized (LOCK) {
+                shares().forEach(HostMoves::drop);
+            }
             advanceAll();
             return;
         }
@@ -834,12 +845,15 @@ final class HostMoves {
 
     /** Events of this instance were lost, or its reader stopped: each of its shares forgets. */
     private void advanceAll() {
-        List<ShareRoot> all;
-        synchronized (watching) {
-            all = List.copyOf(watching);
-        }
-        for (ShareRoot share : all) {
+        for (ShareRoot share : shares()) {
             share.renames().advance();
+        }
+    }
+
+    /** The shares bound to this instance now. */
+    private List<ShareRoot> shares() {
+        synchronized (watching) {
+            return List.copyOf(watching);
         }
     }
 
