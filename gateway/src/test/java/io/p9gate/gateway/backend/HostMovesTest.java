@@ -346,15 +346,22 @@ class HostMovesTest {
         }
     }
 
-    /** Events lost to an overflow may include an own change's: its credit must not take the host's next event. */
+    /**
+     * Events lost to an overflow may include an own change's: its credit must not take the host's next event. The
+     * overflow removes every watch of the instance (WatchLostToOverflowAttackTest), and the note with its watch; the
+     * root watched again, the host's unlink of that name is seen.
+     */
     @Test
     void anOverflowDropsTheCreditsOfOwnChanges() throws Exception {
         try (Node root = share.root()) {
             share.lookup(root, "pub").close(); // a name looked up in the root: the root is watched
-            int wd = HostMoves.watchOf(root);
-            assertNotEquals(-1, wd, "the root is watched: pub was looked up in it");
+            assertNotEquals(-1, HostMoves.watchOf(root), "the root is watched: pub was looked up in it");
             HostMoves.own(root, "z", HostMoves.IN_DELETE, () -> {});
             HostMoves.handleEvent(-1, HostMoves.IN_Q_OVERFLOW, null); // the own unlink's event among those lost
+            ShareRoot.awaitHostMovesSeen();
+            share.lookup(root, "pub").close(); // watched again
+            int wd = HostMoves.watchOf(root);
+            assertNotEquals(-1, wd, "the root is watched again");
             long before = share.renames().now();
             HostMoves.handleEvent(wd, HostMoves.IN_DELETE, "z");
             assertNotEquals(before, share.renames().now(), "the host's unlink taken for the gateway's lost one");
