@@ -1,0 +1,162 @@
+package io.p9gate.gateway.backend;
+
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+
+/**
+ * The gateway's own renames and unlinks under way in directories one VM's instance watches ({@link VmInotify}), by
+ * watch, event and name: their events tell no move by the host (each advances what it must itself), and every
+ * unlink in a watched directory made each handle of the share ask the kernel again, with one lookup per level.
+ * Present or not, never counted: the kernel merges identical events queued back to back (two unlinks of one name, a
+ * create between them), so a count could keep a credit no event takes, and the host's next unlink of that name
+ * would pass for the gateway's own. Own changes of one name in one directory are made one at a time ({@link
+ * #make}); one whose event is left unmatched only advances the counters (safe).
+ */
+final class OwnChangeNotes {
+    /** The gateway's changes of one name in one watched directory, one at a time ({@link #make}); by stripe. */
+    private static final ReentrantLock[] CHANGING =
+            Stream.generate(ReentrantLock::new).limit(64).toArray(ReentrantLock[]::new);
+
+    /** {@code event}: IN_MOVED_FROM for a rename, IN_DELETE for an unlink, IN_MOVED_TO for a rename's target. */
+    private record Own(int wd, int event, String name) {}
+
+    /** An own change's note in one instance, with the watch whose event takes it. */
+    private record Note(OwnChangeNotes notes, Own change, DirWatch watch) {}
+
+    private final Set<Own> notes = ConcurrentHashMap.newKeySet();
+
+    boolean isEmpty() {
+        return notes.isEmpty();
+    }
+
+    /** Whether the event was the gateway's own; its note, if any, is taken. */
+    boolean take(int wd, int event, String name) {
+        return notes.remove(new Own(wd, event, name));
+    }
+
+    /** Events were lost: an own change's may be among them, whose note would take the host's next of that name. */
+    void clear() {
+        notes.clear();
+    }
+
+    /**
+     * No event of {@code wd} comes after its IN_IGNORED (or its removal): a note left would wait for whatever watch
+     * gets the descriptor again and pass an event of that one for the gateway's own.
+     */
+    void forget(int wd) {
+        notes.removeIf(o -> o.wd() == wd);
+    }
+
+    /**
+     * Makes {@code change} with its events noted in every one of {@code all} watching the directories (shares of
+     * several VMs may hold them). The gateway's changes of one name in one directory are made one at a time (by
+     * stripe), watched or not: an unlink of a rename's source name by another request between the rename and its
+     * look at that name would make a rename that did nothing look like one that moved the name, and its notes would
+     * stay for the host's moves. rename(2) of a name onto a hard link of the same file does nothing and queues no
+     * event: both names the same file before it ({@code replacing}), no note is made; the source name still there
+     * after it withdraws the notes; made anew meanwhile, the rename's events, unmatched, only advance the counters.
+     */
+    static void make(
+            List<VmInotify> all,
+            Node dir,
+            String name,
+            int event,
+            Node newDir,
+            String newName,
+            boolean replacing,
+            HostMoves.Change change)
+            throws P9Exception {
+        if (all.isEmpty()) {
+            change.make();
+            return;
+        }
+        List<Note> notes = new ArrayList<>(2);
+        for (VmInotify inotify : all) {
+            DirWatch from = inotify.watched(dir.key());
+            DirWatch to = newDir == null ? null : inotify.watched(newDir.key());
+            if (from != null) {
+                notes.add(new Note(inotify.notes(), new Own(from.wd, event, name), from));
+            }
+            if (to != null) {
+                notes.add(new Note(inotify.notes(), new Own(to.wd, HostMoves.IN_MOVED_TO, newName), to));
+            }
+        }
+        boolean watched = !notes.isEmpty();
+        ReentrantLock changing = CHANGING[Math.floorMod(31 * dir.key().hashCode() + name.hashCode(), CHANGING.length)];
+        changing.lock();
+        try {
+            // Seen before the rename as well as after it: the host's unlink of the source name between a rename that
+            // did nothing and the look after it read as a move, and its notes waited to pass the host's next moves.
+            if (replacing && watched && sameFile(dir, name, newDir, newName)) {
+                notes.clear();
+            }
+            notes.forEach(OwnChangeNotes::note);
+            try {
+                change.make();
+            } catch (P9Exception | RuntimeException e) {
+                notes.forEach(OwnChangeNotes::withdraw);
+                throw e;
+            }
+            Runnable hook = HostMoves.beforeRenameCheckForTests;
+            if (hook != null && replacing && watched) {
+                hook.run();
+            }
+            if (replacing && !notes.isEmpty() && notMoved(dir, name)) {
+                notes.forEach(n -> n.notes.notes.remove(n.change));
+            }
+        } finally {
+            changing.unlock();
+        }
+    }
+
+    private static void note(Note note) {
+        note.notes.notes.add(note.change);
+        if (!note.watch.inotify.holds(note.watch)) {
+            note.notes.notes.remove(note.change); // the watch went meanwhile: no event of it will take the note
+        }
+    }
+
+    /** A change that failed: its note withdrawn; already taken, the event that took it may have been the host's. */
+    private static void withdraw(Note note) {
+        if (!note.notes.notes.remove(note.change)) {
+            note.watch.advanceShares();
+        }
+    }
+
+    /**
+     * Before a rename that may replace its destination: whether both names are the same file, so that rename(2) will
+     * do nothing and queue no event. A host change in between that makes it move after all leaves its events
+     * unmatched, which only advances the counters.
+     */
+    private static boolean sameFile(Node oldDir, String oldName, Node newDir, String newName) {
+        try {
+            return Inodes.statAt(oldDir, oldName)
+                    .key()
+                    .equals(Inodes.statAt(newDir, newName).key());
+        } catch (P9Exception e) {
+            return false; // a name not there: the rename fails, or moves the file onto a free name
+        }
+    }
+
+    /** After a rename of {@code name} out of {@code dir} that may have done nothing: whether the name is still there. */
+    private static boolean notMoved(Node dir, String name) {
+        try {
+            Inodes.statAt(dir, name);
+        } catch (P9Exception e) {
+            return e.errno() != Errno.ENOENT; // moved: its events take the notes
+        }
+        return true;
+    }
+
+    /** Tests: whether {@code thread} waits to make a change of a name another change of it is making. */
+    static boolean waiting(Thread thread) {
+        return Arrays.stream(CHANGING).anyMatch(lock -> lock.hasQueuedThread(thread));
+    }
+}

@@ -1,0 +1,340 @@
+package io.p9gate.gateway.backend;
+
+import static io.p9gate.gateway.backend.HostMoves.IN_CREATE;
+import static io.p9gate.gateway.backend.HostMoves.IN_DELETE;
+import static io.p9gate.gateway.backend.HostMoves.IN_DELETE_SELF;
+import static io.p9gate.gateway.backend.HostMoves.IN_IGNORED;
+import static io.p9gate.gateway.backend.HostMoves.IN_MOVED_FROM;
+import static io.p9gate.gateway.backend.HostMoves.IN_MOVED_TO;
+import static io.p9gate.gateway.backend.HostMoves.IN_MOVE_SELF;
+import static io.p9gate.gateway.backend.HostMoves.IN_ONLYDIR;
+import static io.p9gate.gateway.backend.HostMoves.IN_Q_OVERFLOW;
+import static io.p9gate.gateway.backend.HostMoves.LOCK;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntConsumer;
+
+/**
+ * One VM's inotify instance and the thread that reads it ({@link HostMoves}): the events one VM's requests queue, and
+ * an overflow of its queue, cost only that VM's shares, and its reader being behind delays no other VM's. What the
+ * instance watches is changed under {@link HostMoves#LOCK}; the reader takes the lock only to forget a watch the
+ * kernel removed, or every watch after an overflow.
+ */
+final class VmInotify {
+    private static final int IN_CLOEXEC = 0x80000;
+    private static final int IN_ISDIR = 0x40000000;
+    /**
+     * IN_CREATE tells nothing to act on; it is read, as IN_MOVED_TO is, so that two unlinks (or renames away) of one
+     * name are never queued back to back: the kernel merges identical adjacent events, and the gateway's unlink of
+     * {@code x} followed by the host's re-creation and unlink of {@code x} would reach the reader as one event, the
+     * gateway's own, and the host's unlink would be passed over. A name made again between them separates them.
+     * IN_MOVED_TO is acted on: a rename onto a name replaces the file that had it, and is the only event of a rename
+     * from a directory nothing watches ({@code mv /elsewhere/new pub/f} under a held pub/f).
+     */
+    private static final int MASK =
+            IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+
+    private static final System.Logger LOG = System.getLogger(HostMoves.class.getName());
+    /** struct inotify_event before its name: wd, mask, cookie, len. */
+    private static final int EVENT_HEADER = 16;
+
+    /** Events every reader has read (tests: what a VM's requests cost the readers). */
+    private static final LongAdder EVENTS_READ = new LongAdder();
+
+    private final String vm;
+    private final int fd;
+    private final Map<FileKey, DirWatch> byDir = new ConcurrentHashMap<>();
+    private final Map<Integer, DirWatch> byWd = new ConcurrentHashMap<>();
+
+    /**
+     * Watches removed by {@link #remove}, forgotten at once so that their place is free, whose IN_IGNORED is still to
+     * be read: their events are nobody's (an unknown descriptor would advance every share of the instance).
+     */
+    private final Set<Integer> removed = ConcurrentHashMap.newKeySet();
+
+    /** The shares bound to this instance: every one forgets its paths when its events were lost. */
+    private final Set<ShareRoot> watching =
+            Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
+
+    private final QueueMarkers markers = new QueueMarkers();
+
+    private final OwnChangeNotes notes = new OwnChangeNotes();
+
+    private volatile boolean broken;
+
+    /** Its VM's last share closed: the reader closes the instance at its next event ({@link #stop}). */
+    private volatile boolean stopping;
+
+    private VmInotify(String vm, int fd) {
+        this.vm = vm;
+        this.fd = fd;
+        this.broken = fd < 0;
+    }
+
+    /**
+     * {@code vm}'s instance and its reader; one that watches nothing if the kernel gives no instance (EMFILE at
+     * {@code fs.inotify.max_user_instances}): that VM's handles ask the kernel at each request, a little slower.
+     */
+    static VmInotify start(String vm) {
+        try {
+            VmInotify inotify = new VmInotify(vm, LinuxSyscalls.inotifyInit(IN_CLOEXEC));
+            Thread.ofPlatform().daemon().name("p9gate-host-moves-" + vm).start(inotify::readEvents);
+            return inotify;
+        } catch (P9Exception | RuntimeException | LinkageError e) {
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "moves made on the host cannot be watched for VM " + vm + " (" + e.getMessage()
+                            + "): handles in its shares whose rules differ by path ask the kernel at each request");
+            return new VmInotify(vm, -1);
+        }
+    }
+
+    String vm() {
+        return vm;
+    }
+
+    boolean broken() {
+        return broken;
+    }
+
+    OwnChangeNotes notes() {
+        return notes;
+    }
+
+    /** The watch of directory {@code dir}, or null. */
+    DirWatch watched(FileKey dir) {
+        return byDir.get(dir);
+    }
+
+    /** Whether {@code watch} is still this instance's (not removed, by the gateway or the kernel). */
+    boolean holds(DirWatch watch) {
+        return byWd.get(watch.wd) == watch;
+    }
+
+    int watchCount() {
+        return byWd.size();
+    }
+
+    /** Dropped watches whose IN_IGNORED is still to be read (tests). */
+    int droppedUnread() {
+        return removed.size();
+    }
+
+    /** {@code share} uses this instance (guarded by LOCK). */
+    void bind(ShareRoot share) {
+        watching.add(share);
+    }
+
+    /** {@code share} closed; whether it was the last to use this instance (guarded by LOCK). */
+    boolean unbind(ShareRoot share) {
+        watching.remove(share);
+        return watching.isEmpty();
+    }
+
+    /** Watches {@code dir} for {@code share} (guarded by LOCK). */
+    DirWatch add(Node dir, ShareRoot share) throws P9Exception {
+        // As the gateway: a guest's host user (permissions: enforce) may not read the directory, which a watch needs.
+        int wd = HostCredentials.asGateway(
+                () -> dir.use(dirFd -> LinuxSyscalls.inotifyAddWatch(fd, LinuxSyscalls.procPath(dirFd), MASK)));
+        IntConsumer added = HostMoves.watchAddedForTests;
+        if (added != null) {
+            added.accept(wd);
+        }
+        DirWatch watch = new DirWatch(this, wd, dir.key(), share);
+        byWd.put(wd, watch);
+        byDir.put(watch.dir, watch);
+        return watch;
+    }
+
+    /** {@code watch} is no share's any more: removed, its last events nobody's (guarded by LOCK). */
+    void remove(DirWatch watch) {
+        removed.add(watch.wd);
+        forget(watch);
+        try {
+            LinuxSyscalls.inotifyRmWatch(fd, watch.wd);
+        } catch (P9Exception e) {
+            // Already removed by the kernel (its directory gone): its IN_IGNORED was queued then, and may have been
+            // read already; awaited, its descriptor would stay for ever (WatchEndRaceAttackTest). Still unread, it
+            // only advances the instance's shares.
+            removed.remove(watch.wd);
+        }
+    }
+
+    /**
+     * The watch is gone (its directory removed, unmounted, or the watch removed): its directory is unwatched;
+     * whether it was still recorded (guarded by LOCK).
+     */
+    private boolean forget(DirWatch watch) {
+        if (!byWd.remove(watch.wd, watch)) {
+            return false;
+        }
+        byDir.remove(watch.dir, watch);
+        notes.forget(watch.wd);
+        return true;
+    }
+
+    /** Its shares all closed: the reader, woken by one more event, closes the instance and ends (under LOCK). */
+    void stop() {
+        stopping = true;
+        if (broken) {
+            if (fd >= 0) {
+                LinuxSyscalls.close(fd); // the reader ended
+            }
+            return;
+        }
+        try {
+            Path marker = Files.createTempDirectory("p9gate-host-moves");
+            try {
+                LinuxSyscalls.inotifyRmWatch(
+                        fd, LinuxSyscalls.inotifyAddWatch(fd, marker.toString(), IN_ONLYDIR | IN_DELETE_SELF));
+            } finally {
+                Files.deleteIfExists(marker);
+            }
+        } catch (IOException | P9Exception e) {
+            // The reader is not woken: the instance stays open, idle, until the gateway exits.
+            LOG.log(System.Logger.Level.WARNING, "the host-move watcher of VM " + vm + " stays open: " + e);
+        }
+    }
+
+    private void readEvents() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(64 * 1024, 8);
+            while (!stopping) {
+                long n;
+                try {
+                    n = LinuxSyscalls.readEvents(fd, buf);
+                } catch (P9Exception e) {
+                    if (e.errno() == Errno.EINTR) {
+                        continue;
+                    }
+                    throw e;
+                }
+                HostMoves.holdForTests.lock();
+                try {
+                    for (long pos = 0; pos + EVENT_HEADER <= n; pos += EVENT_HEADER + buf.get(JAVA_INT, pos + 12)) {
+                        EVENTS_READ.increment();
+                        int wd = buf.get(JAVA_INT, pos);
+                        int mask = buf.get(JAVA_INT, pos + 4);
+                        boolean named = (mask & (IN_MOVED_FROM | IN_DELETE | IN_MOVED_TO)) != 0
+                                && !notes.isEmpty()
+                                && buf.get(JAVA_INT, pos + 12) > 0;
+                        read(wd, mask, named ? buf.getString(pos + EVENT_HEADER, StandardCharsets.UTF_8) : null);
+                    }
+                } finally {
+                    HostMoves.holdForTests.unlock();
+                }
+            }
+            synchronized (LOCK) {
+                LinuxSyscalls.close(fd); // not while stop() wakes it: its number could name another VM's instance
+            }
+        } catch (P9Exception | RuntimeException e) {
+            // No more events can be read: nothing is watched from now on, and every share of the instance forgets.
+            broken = true;
+            advanceAll();
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "moves made on the host are no longer watched for VM " + vm + " (" + e.getMessage()
+                            + "): handles in its shares whose rules differ by path ask the kernel at each request");
+        }
+    }
+
+    /** One event ({@code name} that of the entry, or null), as read from the kernel; tests call it directly. */
+    void read(int wd, int mask, String name) {
+        int kind = mask & ~IN_ISDIR;
+        if (kind == IN_CREATE) {
+            return; // read only to keep the events around it apart (MASK)
+        }
+        int event = mask & (IN_MOVED_FROM | IN_DELETE | IN_MOVED_TO);
+        if (event != 0 && name != null && notes.take(wd, event, name)) {
+            return; // the gateway's own
+        }
+        handle(wd, mask);
+    }
+
+    private void handle(int wd, int mask) {
+        if ((mask & IN_Q_OVERFLOW) != 0) {
+            // Events were lost: any directory this instance watches may have moved, and an own change's event may be
+            // among them, whose note would take the host's next event of that name.
+            notes.clear();
+            removed.clear(); // their IN_IGNORED may be among those lost; one read later only advances the shares
+            // So may the IN_IGNORED of a watch the kernel removed (its directory gone): kept, it would hold a place
+            // for good and take its directory's inode number, given to another directory, for watched
+            // (WatchLostToOverflowAttackTest). Every watch of the instance is removed; its shares watch anew.
+            synchronized (LOCK) {
+                shares().forEach(WatchBudget::drop);
+            }
+            advanceAll();
+            return;
+        }
+        if (removed.contains(wd)) {
+            if ((mask & IN_IGNORED) != 0) {
+                removed.remove(wd);
+            }
+            return;
+        }
+        if (markers.take(wd, mask)) {
+            return;
+        }
+        DirWatch watch = byWd.get(wd);
+        if (watch == null) {
+            advanceAll(); // a watch not yet recorded: whose it is is not known yet
+            return;
+        }
+        if ((mask & IN_IGNORED) != 0) {
+            // Forgotten before the shares advance: a lookup that still took the directory for watched is outdated by
+            // the advance, and one after it watches the directory (an inode number the kernel reuses) anew.
+            synchronized (LOCK) {
+                if (forget(watch)) {
+                    WatchBudget.forgotten(watch);
+                }
+            }
+        }
+        watch.advanceShares();
+    }
+
+    /** Events of this instance were lost, or its reader stopped: each of its shares forgets. */
+    private void advanceAll() {
+        for (ShareRoot share : shares()) {
+            share.renames().advance();
+        }
+    }
+
+    /** The shares bound to this instance now. */
+    private List<ShareRoot> shares() {
+        synchronized (watching) {
+            return List.copyOf(watching);
+        }
+    }
+
+    /** For tests: how many events the readers have read, not counting {@link #awaitQueued}'s markers. */
+    static long eventsRead() {
+        return EVENTS_READ.sum() - QueueMarkers.read();
+    }
+
+    /**
+     * For tests: returns once every event the kernel queued before the call has been handled.
+     *
+     * @throws IllegalStateException if the instance's events stopped being read
+     */
+    void awaitQueued() throws InterruptedException {
+        if (broken) {
+            throw new IllegalStateException("host moves are not watched for VM " + vm);
+        }
+        markers.await(fd, vm);
+    }
+}
