@@ -5,7 +5,7 @@ import io.p9gate.gateway.proto.P9Exception;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
@@ -17,7 +17,8 @@ import java.util.stream.Stream;
  * Present or not, never counted: the kernel merges identical events queued back to back (two unlinks of one name, a
  * create between them), so a count could keep a credit no event takes, and the host's next unlink of that name
  * would pass for the gateway's own. Own changes of one name in one directory are made one at a time ({@link
- * #make}); one whose event is left unmatched only advances the counters (safe).
+ * #make}); one whose event is left unmatched only advances the counters (safe). Each with what makes its event the
+ * gateway's own when read ({@link Credit}).
  */
 final class OwnChangeNotes {
     /** The gateway's changes of one name in one watched directory, one at a time ({@link #make}); by stripe. */
@@ -27,10 +28,42 @@ final class OwnChangeNotes {
     /** {@code event}: IN_MOVED_FROM for a rename, IN_DELETE for an unlink, IN_MOVED_TO for a rename's target. */
     private record Own(int wd, int event, String name) {}
 
-    /** An own change's note in one instance, with the watch whose event takes it. */
-    private record Note(OwnChangeNotes notes, Own change, DirWatch watch) {}
+    /** Whether the event an own change's note matches is the gateway's own; asked on the reader's thread. */
+    private sealed interface Credit {
+        boolean stillOwn();
 
-    private final Set<Own> notes = ConcurrentHashMap.newKeySet();
+        /**
+         * IN_MOVED_FROM, IN_DELETE: the host's same event of the name needs the name made again first, whose
+         * IN_CREATE or IN_MOVED_TO keeps the two apart (the mask of {@link VmInotify}).
+         */
+        record Left() implements Credit {
+            @Override
+            public boolean stillOwn() {
+                return true;
+            }
+        }
+
+        /**
+         * IN_MOVED_TO: the host's rename onto the same name right after ({@code mv /elsewhere/new name}) needs nothing
+         * between, and the kernel merges its IN_MOVED_TO into the gateway's while that is the last one queued (it
+         * compares mask, watch and name, not the cookie). So the event read is the gateway's own only if the name
+         * still holds the file the gateway moved there, looked at once the event is read, after any rename merged
+         * into it. A name gone, or a directory whose handle closed meanwhile, counts as the host's (an advance).
+         */
+        record Arrived(Node dir, String name, FileKey file) implements Credit {
+            @Override
+            public boolean stillOwn() {
+                return file.equals(keyAt(dir, name));
+            }
+        }
+    }
+
+    private static final Credit LEFT = new Credit.Left();
+
+    /** An own change's note in one instance, with the watch whose event takes it. */
+    private record Note(OwnChangeNotes notes, Own change, Credit credit, DirWatch watch) {}
+
+    private final Map<Own, Credit> notes = new ConcurrentHashMap<>();
 
     boolean isEmpty() {
         return notes.isEmpty();
@@ -38,7 +71,8 @@ final class OwnChangeNotes {
 
     /** Whether the event was the gateway's own; its note, if any, is taken. */
     boolean take(int wd, int event, String name) {
-        return notes.remove(new Own(wd, event, name));
+        Credit credit = notes.remove(new Own(wd, event, name));
+        return credit != null && credit.stillOwn();
     }
 
     /** Events were lost: an own change's may be among them, whose note would take the host's next of that name. */
@@ -51,7 +85,7 @@ final class OwnChangeNotes {
      * gets the descriptor again and pass an event of that one for the gateway's own.
      */
     void forget(int wd) {
-        notes.removeIf(o -> o.wd() == wd);
+        notes.keySet().removeIf(o -> o.wd() == wd);
     }
 
     /**
@@ -77,26 +111,19 @@ final class OwnChangeNotes {
             change.make();
             return;
         }
-        List<Note> notes = new ArrayList<>(2);
-        for (VmInotify inotify : all) {
-            DirWatch from = inotify.watched(dir.key());
-            DirWatch to = newDir == null ? null : inotify.watched(newDir.key());
-            if (from != null) {
-                notes.add(new Note(inotify.notes(), new Own(from.wd, event, name), from));
-            }
-            if (to != null) {
-                notes.add(new Note(inotify.notes(), new Own(to.wd, HostMoves.IN_MOVED_TO, newName), to));
-            }
-        }
-        boolean watched = !notes.isEmpty();
+        boolean watched = all.stream()
+                .anyMatch(i -> i.watched(dir.key()) != null || (newDir != null && i.watched(newDir.key()) != null));
         ReentrantLock changing = CHANGING[Math.floorMod(31 * dir.key().hashCode() + name.hashCode(), CHANGING.length)];
         changing.lock();
         try {
-            // Seen before the rename as well as after it: the host's unlink of the source name between a rename that
-            // did nothing and the look after it read as a move, and its notes waited to pass the host's next moves.
-            if (replacing && watched && sameFile(dir, name, newDir, newName)) {
-                notes.clear();
-            }
+            // The file a rename moves, for its IN_MOVED_TO's credit, and whether both names are it already, so that
+            // rename(2) does nothing and queues no event. Seen before the rename as well as after it: the host's
+            // unlink of the source name between a rename that did nothing and the look after it read as a move, and
+            // its notes waited to pass the host's next moves. A host change in between that makes it move after all
+            // leaves its events unmatched, which only advances the counters.
+            FileKey moving = watched && newDir != null ? keyAt(dir, name) : null;
+            boolean sameFile = replacing && moving != null && moving.equals(keyAt(newDir, newName));
+            List<Note> notes = sameFile ? List.of() : notes(all, dir, name, event, newDir, newName, moving);
             notes.forEach(OwnChangeNotes::note);
             try {
                 change.make();
@@ -116,8 +143,29 @@ final class OwnChangeNotes {
         }
     }
 
+    /**
+     * The notes of a change in every instance watching its directories; an IN_MOVED_TO only with the file it moves
+     * ({@code moving}; null: its event advances the counters).
+     */
+    private static List<Note> notes(
+            List<VmInotify> all, Node dir, String name, int event, Node newDir, String newName, FileKey moving) {
+        List<Note> notes = new ArrayList<>(2);
+        for (VmInotify inotify : all) {
+            DirWatch from = inotify.watched(dir.key());
+            if (from != null) {
+                notes.add(new Note(inotify.notes(), new Own(from.wd, event, name), LEFT, from));
+            }
+            DirWatch to = moving == null ? null : inotify.watched(newDir.key());
+            if (to != null) {
+                Credit arrived = new Credit.Arrived(newDir, newName, moving);
+                notes.add(new Note(inotify.notes(), new Own(to.wd, HostMoves.IN_MOVED_TO, newName), arrived, to));
+            }
+        }
+        return notes;
+    }
+
     private static void note(Note note) {
-        note.notes.notes.add(note.change);
+        note.notes.notes.put(note.change, note.credit);
         if (!note.watch.inotify.holds(note.watch)) {
             note.notes.notes.remove(note.change); // the watch went meanwhile: no event of it will take the note
         }
@@ -125,23 +173,17 @@ final class OwnChangeNotes {
 
     /** A change that failed: its note withdrawn; already taken, the event that took it may have been the host's. */
     private static void withdraw(Note note) {
-        if (!note.notes.notes.remove(note.change)) {
+        if (note.notes.notes.remove(note.change) == null) {
             note.watch.advanceShares();
         }
     }
 
-    /**
-     * Before a rename that may replace its destination: whether both names are the same file, so that rename(2) will
-     * do nothing and queue no event. A host change in between that makes it move after all leaves its events
-     * unmatched, which only advances the counters.
-     */
-    private static boolean sameFile(Node oldDir, String oldName, Node newDir, String newName) {
+    /** The file {@code name} in {@code dir} is, or null if it cannot be seen (a name not there: a rename fails). */
+    private static FileKey keyAt(Node dir, String name) {
         try {
-            return Inodes.statAt(oldDir, oldName)
-                    .key()
-                    .equals(Inodes.statAt(newDir, newName).key());
+            return Inodes.statAt(dir, name).key();
         } catch (P9Exception e) {
-            return false; // a name not there: the rename fails, or moves the file onto a free name
+            return null;
         }
     }
 

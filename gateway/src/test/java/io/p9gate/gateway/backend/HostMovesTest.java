@@ -332,6 +332,54 @@ class HostMovesTest {
         }
     }
 
+    /**
+     * The gateway's rename onto pub/d/b queues IN_MOVED_TO b; the host's rename from a directory nothing watches onto
+     * the same name right after ({@code mv /elsewhere/new pub/d/b}) queues one IN_MOVED_TO b too, which the kernel
+     * merges into the gateway's while that is still the last event queued (it compares mask, watch and name, not the
+     * cookie). The one event read took the gateway's note, and the held file, left only under vault/keep, kept the
+     * path pub/d/b its handle had learned after the gateway's rename.
+     */
+    @Test
+    void theHostsRenameOntoANameTheGatewayJustRenamedOntoIsSeenWhenTheKernelMergesTheirEvents() throws Exception {
+        Files.createLink(dir.resolve("vault/keep"), dir.resolve("pub/d/f"));
+        Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+        Files.writeString(elsewhere.resolve("new"), "new");
+        Path dummy = dir.resolve("pub/d/dummy");
+        Files.writeString(dummy, "");
+        try (Node root = share.root();
+                Node pub = share.lookup(root, "pub");
+                Node d = share.lookup(pub, "d")) {
+            share.lookup(d, "f").close(); // a name looked up in d: d is watched
+            ShareRoot.awaitHostMovesSeen();
+            HostMoves.holdForTests.lock();
+            try {
+                // Wakes the reader, which then waits at the hold outside read(2): what follows stays queued.
+                HostMoves.own(d, "dummy", HostMoves.IN_DELETE, () -> delete(dummy));
+                while (!HostMoves.holdForTests.hasQueuedThreads()) {
+                    Thread.onSpinWait();
+                }
+                new Entries(share).renameAt(d, "f", d, "b", true); // the VM's: IN_MOVED_FROM f, IN_MOVED_TO b
+                try (Node b = share.lookup(d, "b")) {
+                    assertEquals("pub/d/b", share.relativePath(b));
+                    assertEquals("pub/d/b", b.pathAt(share.renames().now()), "learned after the rename, watched");
+                    assertTrue(elsewhere
+                            .resolve("new")
+                            .toFile()
+                            .renameTo(dir.resolve("pub/d/b").toFile()));
+                    HostMoves.holdForTests.unlock();
+                    ShareRoot.awaitHostMovesSeen();
+
+                    assertNull(b.pathAt(share.renames().now()), "the host's replacing rename passed for the gateway's");
+                    assertThrows(RemovedName.class, () -> share.placedPath(b), "known by a removed name");
+                }
+            } finally {
+                if (HostMoves.holdForTests.isHeldByCurrentThread()) {
+                    HostMoves.holdForTests.unlock();
+                }
+            }
+        }
+    }
+
     /** The gateway's own names made by rename (a Tmkdir's staging name taking its name) are not the host's. */
     @Test
     void theGatewaysOwnMkdirInAWatchedDirectoryAdvancesNothing() throws Exception {
