@@ -27,7 +27,8 @@ final class HandshakeCost extends ChannelDuplexHandler {
     private static final AttributeKey<Boolean> SENT = AttributeKey.valueOf("p9gate.tls.peer-sent");
     private static final AttributeKey<Boolean> HELLO = AttributeKey.valueOf("p9gate.tls.peer-sent-hello");
     private static final AttributeKey<Boolean> ANSWERED = AttributeKey.valueOf("p9gate.tls.gateway-answered");
-    private static final AttributeKey<Boolean> TIMED_OUT = AttributeKey.valueOf("p9gate.tls.handshake-timed-out");
+    private static final AttributeKey<Boolean> GATEWAYS_OWN =
+            AttributeKey.valueOf("p9gate.tls.closed-by-the-gateways-own-rule");
 
     /** The random of a HelloRetryRequest (RFC 8446, 4.1.3): SHA-256 of "HelloRetryRequest". */
     static final byte[] HELLO_RETRY_REQUEST =
@@ -86,9 +87,13 @@ final class HandshakeCost extends ChannelDuplexHandler {
         return true;
     }
 
-    /** The gateway's handshake timeout closed the connection: not the peer's failure. */
-    static void timedOut(Channel connection) {
-        connection.attr(TIMED_OUT).set(Boolean.TRUE);
+    /**
+     * The gateway closes the connection by a rule of its own: its handshake timeout, or another address's connection
+     * taking its place ({@link UnidentifiedPlaceGate}). Not the peer's failure: counted, a VM's handshakes displaced
+     * by a peer on another address got the VM's address refused (identity.DisplacedHandshakePenaltyAttackTest).
+     */
+    static void closedByGateway(Channel connection) {
+        connection.attr(GATEWAYS_OWN).set(Boolean.TRUE);
     }
 
     /**
@@ -118,6 +123,6 @@ final class HandshakeCost extends ChannelDuplexHandler {
     /** Whether the closed, unidentified {@code connection} is a failed handshake of its peer. */
     static boolean failedByPeer(Channel connection) {
         return peerSent(connection)
-                && !Boolean.TRUE.equals(connection.attr(TIMED_OUT).get());
+                && !Boolean.TRUE.equals(connection.attr(GATEWAYS_OWN).get());
     }
 }

@@ -54,7 +54,7 @@ final class TlsIdentityGate extends ChannelInboundHandlerAdapter {
             return;
         }
         if (done.cause() instanceof io.netty.handler.ssl.SslHandshakeTimeoutException) {
-            HandshakeCost.timedOut(ctx.channel());
+            HandshakeCost.closedByGateway(ctx.channel());
         }
         if (!refusedByIdentifier(done.cause())) {
             RefusedPeers.unidentified(identifier, listener, peer, "TLS handshake failed: " + message(done.cause()));

@@ -55,7 +55,14 @@ final class UnidentifiedPlaceGate extends AcceptGate {
     /** Records, logs and closes a connection whose place a connection from {@code newcomer} took. */
     private void displace(Channel waiting, InetAddress newcomer) {
         InetAddress its = waiting.remoteAddress() instanceof InetSocketAddress r ? r.getAddress() : null;
-        String why = newcomer.equals(its)
+        boolean byItsOwnAddress = newcomer.equals(its);
+        if (!byItsOwnAddress) {
+            // Another address's doing, not a failed handshake of this one's (its address keeps no penalty for it);
+            // its own address's newer connection is its own doing, and counts, or one address could make the
+            // gateway answer handshakes forever by displacing its own.
+            HandshakeCost.closedByGateway(waiting);
+        }
+        String why = byItsOwnAddress
                 ? "its address holds as many connections awaiting their TLS handshake as it may (a VM's connections"
                         + " limit, or as many as any other address while the listener's places are all taken), and a"
                         + " newer connection from it took this one's place"
