@@ -4,7 +4,9 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.p9gate.policy.load.IoReason;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -37,13 +39,23 @@ public final class ServerTls {
         Objects.requireNonNull(certificate, "certificate");
         Objects.requireNonNull(key, "key");
         for (Path p : new Path[] {certificate, key}) {
-            if (!Files.isReadable(p)) {
-                throw new IOException("cannot read TLS file " + p);
-            }
+            readable(p);
         }
         ServerTls tls = new ServerTls(certificate, key);
         tls.context(new PeerTrustManager(new ListenSpec.Tls("127.0.0.1", 0, tls), PeerIdentifier.LISTENER_IS_VM));
+        TlsKeyMatch.check(certificate, key);
         return tls;
+    }
+
+    private static void readable(Path p) throws IOException {
+        if (Files.isDirectory(p)) {
+            throw new IOException("cannot read TLS file " + p + ": is a directory");
+        }
+        try (InputStream in = Files.newInputStream(p)) {
+            in.read();
+        } catch (IOException e) {
+            throw new IOException("cannot read TLS file " + p + ": " + IoReason.of(e), e);
+        }
     }
 
     public Path certificate() {
