@@ -33,13 +33,38 @@ public final class KeyFiles {
         return perms.stream().noneMatch(NOT_FOR_OTHERS::contains);
     }
 
+    /**
+     * The private key in {@code file}. What it is instead is said first (a directory, the public key beside it):
+     * advice to chmod such a file, which the mode check would give, cannot help.
+     */
     public static SigningKey readSigningKey(Path file) throws KeyFormatException, IOException {
         Set<PosixFilePermission> perms = permissions(file);
+        String text = keyText(file);
+        if (isVerifierKey(text)) {
+            throw new KeyFormatException(file + " is the public key: give the private key (the .key file"
+                    + " 'p9gate keys generate' wrote beside it)");
+        }
         if (!ownerOnly(perms)) {
             throw new KeyFormatException("private key " + file + " is accessible by group or others ("
                     + PosixFilePermissions.toString(perms) + "); chmod 600 it");
         }
-        return SigningKey.parse(keyText(file));
+        try {
+            return SigningKey.parse(text);
+        } catch (KeyFormatException e) {
+            throw new KeyFormatException(file + ": " + e.getMessage());
+        }
+    }
+
+    private static boolean isVerifierKey(String text) {
+        if (text.strip().startsWith(SigningKey.PREFIX)) {
+            return false;
+        }
+        try {
+            VerifierKey.parse(text);
+            return true;
+        } catch (KeyFormatException e) {
+            return false;
+        }
     }
 
     public static VerifierKey readVerifierKey(Path file) throws KeyFormatException, IOException {

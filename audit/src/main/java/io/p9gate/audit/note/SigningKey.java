@@ -12,7 +12,7 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
  * Signing goes through Bouncy Castle (an order of magnitude faster than the JDK's Ed25519 here).
  */
 public final class SigningKey {
-    private static final String PREFIX = "PRIVATE+KEY+";
+    static final String PREFIX = "PRIVATE+KEY+";
     private final String name;
     private final Ed25519PrivateKeyParameters key;
     private final VerifierKey verifierKey;
