@@ -140,4 +140,17 @@ class LinterTest {
                         """),
                 "beta works inside the hidden place only, and cannot move anything out of it");
     }
+
+    /** Before: "directory FILE does not exist on this host", of a file that exists, sending the operator to mkdir. */
+    @Test
+    void aSharePathThatIsAFileIsSaidToBeOne() throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("data"), "not a directory");
+        List<String> all = Linter.lint(PolicyParser.parse(PolicyFiles.write(
+                        dir, "p.yaml", PolicyFiles.oneShare("path: " + file + "\naccess: read-only\n"))))
+                .stream()
+                .map(LintFinding::toString)
+                .toList();
+        assertHas(all, "share 'data': " + file + " is not a directory but a file");
+        assertTrue(all.stream().noneMatch(f -> f.contains("does not exist")), all::toString);
+    }
 }

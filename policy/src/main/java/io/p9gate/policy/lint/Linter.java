@@ -59,10 +59,12 @@ public final class Linter {
 
     private void share(SharePolicy s) {
         if (!Files.isDirectory(s.hostDir())) {
-            out.add(new LintFinding(
-                    s.pos(),
-                    "share '" + s.name() + "': directory " + s.hostDir() + " does not exist on this host",
-                    true));
+            // A path that is there but no directory (a file) is not fixed by the mkdir the
+            // missing directory asks for.
+            String what = Files.exists(s.hostDir())
+                    ? s.hostDir() + " is not a directory but a file"
+                    : "directory " + s.hostDir() + " does not exist on this host";
+            out.add(new LintFinding(s.pos(), "share '" + s.name() + "': " + what, true));
         }
         if (s.access() == Access.NONE && s.rules().stream().noneMatch(r -> r.effect() == Effect.ALLOW)) {
             out.add(new LintFinding(
