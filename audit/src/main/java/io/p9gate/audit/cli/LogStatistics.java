@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.audit.read.ErrnoNames;
 import io.p9gate.audit.read.PrintableText;
+import io.p9gate.audit.read.SegmentPositions;
 import io.p9gate.audit.read.StoredLine;
+import io.p9gate.audit.verify.Progress;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -81,8 +83,17 @@ final class LogStatistics {
      */
     static LogStatistics read(Path dir, Function<StoredLine, AuditRecord> parse, Predicate<AuditRecord> wanted)
             throws IOException {
+        return read(dir, parse, wanted, Progress.NONE);
+    }
+
+    static LogStatistics read(
+            Path dir, Function<StoredLine, AuditRecord> parse, Predicate<AuditRecord> wanted, Progress progress)
+            throws IOException {
         LogStatistics stats = new LogStatistics();
+        SegmentPositions positions = SegmentPositions.of(dir);
+        long[] read = {0};
         new LogTail(dir).poll(line -> {
+            progress.update(positions.after(line), positions.totalBytes(), ++read[0]);
             AuditRecord r = parse.apply(line);
             if (r != null && wanted.test(r)) {
                 stats.add(r);

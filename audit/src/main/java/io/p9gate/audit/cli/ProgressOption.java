@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code --progress} option of the commands that read a whole log ({@code verify}, {@code export},
+ * The {@code --progress} option of the commands that read a whole log ({@code verify}, {@code export}, {@code report},
  * {@code prove}): a progress line on stderr when stderr is a terminal or when asked for, so that neither a pipe nor
  * a log file collects redrawn lines, and stdout (the output) is never touched.
  */

@@ -59,4 +59,18 @@ class ProgressOptionTest {
                 "--key",
                 reviewed.pub().toString());
     }
+
+    /** Before, report (verify, then a pass to sum up) had no --progress: minutes without a word on a large log. */
+    @Test
+    void reportShowsProgress() {
+        assertProgressOnlyOnStderr(
+                "verifying",
+                "report",
+                "--html",
+                tmp.resolve("report.html").toString(),
+                "--log",
+                reviewed.log().toString(),
+                "--key",
+                reviewed.pub().toString());
+    }
 }

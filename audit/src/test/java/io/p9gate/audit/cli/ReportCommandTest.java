@@ -115,4 +115,27 @@ class ReportCommandTest {
         assertEquals(2, noHtml.exit());
         assertTrue(noHtml.oneLineError(), noHtml.err());
     }
+
+    /**
+     * A page that cannot be written is said before the log is read, with nothing drawn: before, report verified
+     * and summed up the whole log (minutes on a large one) and only then found the directory missing.
+     */
+    @Test
+    void aPageThatCannotBeWrittenIsSaidBeforeTheLogIsRead() throws Exception {
+        for (Path bad : List.of(tmp.resolve("no-such-dir").resolve("report.html"), tmp)) {
+            CliRun r = CliRun.audit(
+                    "report",
+                    "--html",
+                    bad.toString(),
+                    "--log",
+                    reviewed.log().toString(),
+                    "--key",
+                    reviewed.pub().toString(),
+                    "--progress");
+            assertEquals(1, r.exit(), r.err());
+            assertTrue(r.oneLineError(), r.err());
+            assertTrue(r.err().contains(bad.toString()), r.err());
+            assertFalse(r.err().contains("verifying"), "nothing was read: " + r.err());
+        }
+    }
 }
