@@ -6,7 +6,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -25,6 +27,15 @@ import java.util.Optional;
  */
 public final class ShareReach {
     private final Mounts mounts;
+    // What the host says of each path, asked once per check: a configuration compares every share with every
+    // piece of state (a socket per VM), and asking again per pair made a policy of 3,000 VMs take most of an hour.
+    private final Map<Path, Path> realPaths = new HashMap<>();
+    private final Map<Path, Boolean> directories = new HashMap<>();
+    private final Map<Path, List<Object>> ancestorKeys = new HashMap<>();
+    private final Map<Path, Optional<Object>> keys = new HashMap<>();
+    private final Map<Path, Optional<Object>> directoryKeys = new HashMap<>();
+    private final Map<Path, Optional<Mounts.FsLocation>> locations = new HashMap<>();
+    private final Map<Path, List<Mounts.Mount>> mountsBelow = new HashMap<>();
 
     ShareReach(Mounts mounts) {
         this.mounts = mounts;
@@ -42,11 +53,11 @@ public final class ShareReach {
     public Optional<String> of(Path shareDir, StatePath state) {
         Path share = shareDir.toAbsolutePath().normalize();
         Path target = state.path().toAbsolutePath().normalize();
-        Path realShare = realOfExistingPrefix(share);
-        Path realTarget = realOfExistingPrefix(target);
+        Path realShare = realPaths.computeIfAbsent(share, ShareReach::realOfExistingPrefix);
+        Path realTarget = realPaths.computeIfAbsent(target, ShareReach::realOfExistingPrefix);
         Optional<String> how = byPath(share, target, state, "")
                 .or(() -> byPath(realShare, realTarget, state, " (after resolving symlinks)"));
-        if (how.isPresent() || !Files.isDirectory(realShare)) {
+        if (how.isPresent() || !directory(realShare)) {
             return how;
         }
         return byFilesystem(realShare, realTarget, state).or(() -> byInode(realShare, realTarget, state));
@@ -80,8 +91,8 @@ public final class ShareReach {
 
     /** Bind mounts: the share and the state compared where their filesystem has them. */
     private Optional<String> byFilesystem(Path share, Path target, StatePath state) {
-        Optional<Mounts.FsLocation> s = mounts.locate(share);
-        Optional<Mounts.FsLocation> t = mounts.locate(target);
+        Optional<Mounts.FsLocation> s = locations.computeIfAbsent(share, mounts::locate);
+        Optional<Mounts.FsLocation> t = locations.computeIfAbsent(target, mounts::locate);
         if (s.isEmpty() || t.isEmpty()) {
             return Optional.empty();
         }
@@ -95,7 +106,7 @@ public final class ShareReach {
                     + s.get().inFs() + " of filesystem " + s.get().device() + ", mounted again at "
                     + s.get().mount().point() + ")");
         }
-        for (Mounts.Mount below : mounts.below(share)) {
+        for (Mounts.Mount below : mountsBelow.computeIfAbsent(share, mounts::below)) {
             Mounts.FsLocation shown = new Mounts.FsLocation(below.device(), below.root(), below);
             if (t.get().within(shown)) {
                 return Optional.of("reaches the " + state + " through the mount at " + below.point());
@@ -105,16 +116,31 @@ public final class ShareReach {
     }
 
     /** Without a usable mount table: the share's inode among the state's directories above it, and the reverse. */
-    private static Optional<String> byInode(Path share, Path target, StatePath state) {
-        Object shareKey = key(share);
-        if (shareKey != null && ancestorKeys(target).contains(shareKey)) {
+    private Optional<String> byInode(Path share, Path target, StatePath state) {
+        Object shareKey =
+                keys.computeIfAbsent(share, p -> Optional.ofNullable(key(p))).orElse(null);
+        if (shareKey != null && ancestors(target).contains(shareKey)) {
             return Optional.of("contains the " + state + " (the share is the same directory as one above it)");
         }
-        Object targetKey = Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS) ? key(target) : null;
-        if (targetKey != null && ancestorKeys(share).contains(targetKey)) {
+        Object targetKey = directoryKeys
+                .computeIfAbsent(
+                        target,
+                        p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+                                ? Optional.ofNullable(key(p))
+                                : Optional.empty())
+                .orElse(null);
+        if (targetKey != null && ancestors(share).contains(targetKey)) {
             return Optional.of("lies inside the " + state + " (a directory above the share is the same directory)");
         }
         return Optional.empty();
+    }
+
+    private boolean directory(Path p) {
+        return directories.computeIfAbsent(p, Files::isDirectory);
+    }
+
+    private List<Object> ancestors(Path p) {
+        return ancestorKeys.computeIfAbsent(p, ShareReach::ancestorKeys);
     }
 
     /** (st_dev, st_ino) of the existing part of {@code p} and of every directory above it. */
