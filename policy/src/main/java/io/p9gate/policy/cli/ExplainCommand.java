@@ -115,10 +115,14 @@ final class ExplainCommand extends Subcommand {
         VmPolicy v = engine.policy().vms().get(vm);
         if (v != null && v.shares().size() == 1)
             return v.shares().keySet().iterator().next();
-        String known = v == null
-                ? "VM '" + vm + "' is not in the policy"
-                : "VM '" + vm + "' has shares " + v.shares().keySet();
-        usageError("--share is needed: " + known);
+        if (v == null) {
+            // A mistyped --vm, most likely: which share it names is not the question.
+            usageError("VM '" + vm + "' is not in the policy (VMs: "
+                    + String.join(", ", engine.policy().vms().keySet())
+                    + "); with --share, explain shows how such a VM is refused");
+            return null;
+        }
+        usageError("--share is needed: VM '" + vm + "' has shares " + v.shares().keySet());
         return null;
     }
 

@@ -43,6 +43,19 @@ class PolicyCommandTest {
             hidden: [/maps/secret]
             """;
 
+    /**
+     * A mistyped --vm is named with the VMs there are. Before: "--share is needed: VM 'vm2' is not in the policy",
+     * which sent the operator to look for a share.
+     */
+    @Test
+    void explainOfAVmNotInThePolicyNamesTheVmsThereAre() throws Exception {
+        CliRun r =
+                CliRun.of("explain", policy(SHARE).toString(), "--vm", "vm2", "--op", "OPEN_READ", "--path", "/maps/a");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("VM 'vm2' is not in the policy (VMs: vm1)"), r.err());
+        assertTrue(!r.err().contains("--share is needed"), r.err());
+    }
+
     @Test
     void explainNamesDecisionAndRuleWithItsLine() throws Exception {
         CliRun r = CliRun.of(
