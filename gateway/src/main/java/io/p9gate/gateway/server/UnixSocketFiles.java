@@ -1,10 +1,10 @@
 package io.p9gate.gateway.server;
 
+import io.p9gate.policy.model.UnixSocketPath;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -17,6 +17,7 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipalLookupService;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -101,35 +102,17 @@ final class UnixSocketFiles {
         return out.toString();
     }
 
-    /** sun_path holds 108 bytes, the last a NUL: the longest path a socket can be bound at or connected to by. */
-    static final int MAX_SOCKET_PATH_BYTES = 107;
-
-    /** The longest staging directory name {@link #stage} makes: ".p9" and up to 6 base-36 digits. */
-    private static final String LONGEST_STAGING_NAME = ".p9zzzzzz";
-
     /**
-     * Refuses, before anything is made, a path no socket can have: one longer than {@link #MAX_SOCKET_PATH_BYTES},
-     * which bind(2) refused but link(2) takes (clients could then never connect by it), or one whose staging path
-     * beside it ({@link #stage}, up to 12 bytes past its directory) is, which bind(2) would refuse with a bare
-     * ENAMETOOLONG for a path the configuration never named.
+     * Refuses, before anything is made, a path no socket can have: one longer than a socket's may be, which
+     * bind(2) refused but link(2) takes (clients could then never connect by it), or one whose staging path beside
+     * it ({@link #stage}) is, which bind(2) would refuse with a bare ENAMETOOLONG for a path the configuration never
+     * named ({@link UnixSocketPath}).
      */
     static void checkLength(Path target) throws IOException {
-        int length = bytes(target);
-        if (length > MAX_SOCKET_PATH_BYTES) {
-            throw new IOException("refusing to listen on " + target + ": its path is " + length
-                    + " bytes, and a Unix socket's may be at most " + MAX_SOCKET_PATH_BYTES);
+        Optional<String> tooLong = UnixSocketPath.tooLong(target);
+        if (tooLong.isPresent()) {
+            throw new IOException("refusing to listen on " + target + ": " + tooLong.get());
         }
-        Path longest = staged(target.toAbsolutePath().getParent().resolve(LONGEST_STAGING_NAME));
-        int staging = bytes(longest);
-        if (staging > MAX_SOCKET_PATH_BYTES) {
-            throw new IOException("refusing to listen on " + target + ": the socket is bound first in a private"
-                    + " directory beside it, at a path of up to " + staging + " bytes (" + longest + "), and a Unix"
-                    + " socket's may be at most " + MAX_SOCKET_PATH_BYTES + ": use a shorter directory");
-        }
-    }
-
-    private static int bytes(Path path) {
-        return path.toString().getBytes(StandardCharsets.UTF_8).length;
     }
 
     /**

@@ -2,6 +2,7 @@ package io.p9gate.policy.model;
 
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -102,6 +103,10 @@ public sealed interface ListenerSpec {
         if (text.startsWith("unix:")) {
             String p = text.substring(5);
             if (!p.startsWith("/")) throw new IllegalArgumentException("unix socket path must be absolute: " + text);
+            Optional<String> tooLong = UnixSocketPath.tooLong(Path.of(p));
+            if (tooLong.isPresent()) {
+                throw new IllegalArgumentException("cannot listen on " + text + ": " + tooLong.get());
+            }
             return new UnixSocket(Path.of(p));
         }
         if (text.startsWith("vsock:")) {
