@@ -9,7 +9,10 @@ import io.p9gate.policy.lint.LintFinding;
 import io.p9gate.policy.lint.Linter;
 import io.p9gate.policy.load.PolicyLoadException;
 import io.p9gate.policy.load.PolicyValidator;
+import io.p9gate.policy.model.ListenerSpec;
+import io.p9gate.policy.model.PolicyFile;
 import io.p9gate.policy.model.ProtectedPaths;
+import io.p9gate.policy.model.VmPolicy;
 import io.p9gate.policy.protect.StatePath;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -22,6 +25,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -101,6 +105,7 @@ public final class Packager {
     public static Result build(Request request) throws PackagingException, IOException {
         PolicyEngine engine = load(request.policy());
         List<String> hostWarnings = checkStrict(engine);
+        checkProductionListeners(engine.policy());
         String image = SafeNames.requireSafe("image", engine.policy().image());
         String suffix = request.versionSuffix() == null ? "" : SafeNames.requireSafeSuffix(request.versionSuffix());
         AuditPaths audit = auditPaths(engine.policy().protectedPaths(), request);
@@ -181,6 +186,36 @@ public final class Packager {
             }
         }
         return findings.stream().map(LintFinding::toString).toList();
+    }
+
+    /**
+     * What the packaged unit's {@code serve --profile production} refuses in the policy's own listeners (R-DEP-4,
+     * docs/deploy.md "The production profile"), refused here so that no package is shipped whose gateway cannot
+     * start. The files' modes and owners are the ECU's, checked there at start.
+     */
+    private static void checkProductionListeners(PolicyFile policy) throws PackagingException {
+        for (VmPolicy vm : policy.vms().values()) {
+            Optional<String> why = switch (vm.listen()) {
+                case ListenerSpec.Tcp tcp
+                when tcp.device() == null ->
+                    Optional.of("listens on plain TCP " + tcp.describe() + ": anyone reaching the address would be"
+                            + " the VM; use tls:HOST:PORT, unix:PATH or tcp:HOST:PORT%DEVICE");
+                case ListenerSpec.UnixSocket unix
+                when (unix.socket().mode() & 0002) != 0 && unix.peer().any() ->
+                    Optional.of(
+                            "has socket " + unix.describe() + " with mode 0"
+                                    + Integer.toOctalString(unix.socket().mode()) + " and no peer: any host user could"
+                                    + " connect and be the VM; drop the others' bits or name the hypervisor's peer: {uid, gid}");
+                case ListenerSpec.Tcp tcp -> Optional.empty();
+                case ListenerSpec.UnixSocket unix -> Optional.empty();
+                case ListenerSpec.Tls tls -> Optional.empty();
+                case ListenerSpec.Vsock vsock -> Optional.empty();
+            };
+            if (why.isPresent()) {
+                throw new PackagingException(vm.pos() + ": VM '" + vm.id() + "' " + why.get()
+                        + " (the unit serves in the production profile, which refuses it: not packaged)");
+            }
+        }
     }
 
     /** Where the audit log and its signing key are on the target. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,6 +70,30 @@ class PackageCommandTest {
                 """.formatted(dir.resolve("maps")));
         assertNotPackaged(packageIt(policy), "lies inside hidden /secret");
         assertTrue(packageIt(policy).err().contains("policy check --strict fails: not packaged"));
+    }
+
+    /**
+     * The packaged unit runs serve --profile production, which refuses a plain TCP listener and a socket every host
+     * user may connect to without a peer: such a policy is refused here, on the build host. Before, it was packaged
+     * and signed, and the gateway never started on the ECU.
+     */
+    @Test
+    void aPolicyTheProductionProfileRefusesIsNotPackaged() throws Exception {
+        Path share = Files.createDirectories(dir.resolve("srv"));
+        for (String listen : List.of(
+                "listen: tcp:127.0.0.1:5640", "listen: unix:/run/p9gate/b.sock\n    socket: {mode: \"0666\"}")) {
+            Path policy = Files.writeString(dir.resolve("policy.yaml"), """
+                    image: infotainment
+                    protect: {keys: /etc/p9gate/keys, audit: /var/lib/p9gate/audit}
+                    vms:
+                      b:
+                        %s
+                        shares: {data: {path: %s, access: read-only}}
+                    """.formatted(listen, share));
+            CliRun run = packageIt(policy);
+            assertNotPackaged(run, "policy.yaml:5:");
+            assertTrue(run.err().contains("production profile"), run.err());
+        }
     }
 
     @Test
