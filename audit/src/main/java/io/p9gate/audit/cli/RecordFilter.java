@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine.Option;
 
 /** Review filters shared by {@code show} and {@code export} (R-AUD-5). All given filters must match. */
@@ -81,8 +82,12 @@ final class RecordFilter {
         if (pathGlob != null) {
             try {
                 matcher = FileSystems.getDefault().getPathMatcher("glob:" + pathGlob);
+            } catch (PatternSyntaxException e) {
+                // Its message is three lines (the pattern and a caret under the fault): said as one.
+                throw CliCommand.badOption("bad --path glob '" + pathGlob + "': " + e.getDescription()
+                        + (e.getIndex() >= 0 ? " at character " + (e.getIndex() + 1) : ""));
             } catch (IllegalArgumentException e) {
-                throw CliCommand.badOption("bad --path glob: " + e.getMessage());
+                throw CliCommand.badOption("bad --path glob '" + pathGlob + "': " + e.getMessage());
             }
         }
         from = since == null ? null : time("--since", since, now);
