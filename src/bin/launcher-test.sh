@@ -49,6 +49,7 @@ cat >"$R/bin/mvn" <<'MVN'
 #!/bin/sh
 echo "$*" >>"$MVN_LOG"
 [ -z "${MVN_FAIL:-}" ] || { echo "[ERROR] compilation failed"; exit 1; }
+[ -z "${MVN_SLEEP:-}" ] || /bin/sleep "$MVN_SLEEP"  # a build that takes a while, for two launchers at once
 /bin/mkdir -p "$P9_REPO/gateway/target/classes" "$P9_REPO/gateway/target/lib"  # not the PATH's: some runs give a hostile one
 MVN
 chmod +x "$R/bin/mvn"
@@ -56,7 +57,7 @@ run() {  # run the launcher ($LAUNCHER, else $R/p9gate) from another cwd, $FIRST
     (cd "$T" && env JAVA_HOME="${JDK:-$T/jdk}" PATH="${FIRST_PATH:+$FIRST_PATH:}$R/bin:/usr/bin:/bin" MVN_LOG="$T/mvn.log" \
         P9_REPO="$R" JAVA_ENV_LOG="$T/java-env.log" ${JAVA_STATUS:+JAVA_STATUS=$JAVA_STATUS} \
         XDG_CACHE_HOME="${CACHE_HOME:-$T/cache}" \
-        ${MVN_FAIL:+MVN_FAIL=1} bash "${LAUNCHER:-$R/p9gate}" "$@" 2>"$T/err")
+        ${MVN_FAIL:+MVN_FAIL=1} ${MVN_SLEEP:+MVN_SLEEP=$MVN_SLEEP} bash "${LAUNCHER:-$R/p9gate}" "$@" 2>"$T/err")
 }
 calls() { [ -f "$T/mvn.log" ] && wc -l <"$T/mvn.log" | tr -d ' ' || echo 0; }
 
@@ -104,6 +105,18 @@ out=$(run --help); rc=$?
 expect "a build directory that cannot be made: one line saying so, exit 1, no mvn, no java" \
     "$rc:$(calls):$out:$(grep -c "^p9gate: cannot create the build directory $R/gateway/target: 'mkdir' failed (status 1)$" "$T/err")" 1:7::1
 rm "$R/gateway/target"; mv "$T/target.saved" "$R/gateway/target"
+
+# Two launchers started at once after a change: one builds, the other waits for it and runs the fresh build.
+# Before, both ran Maven in one target directory and the second's stamp failed ("cannot stamp the build").
+sleep 1; touch "$R/gateway/src/main/java/A.java"
+before=$(calls)
+MVN_SLEEP=2 run --help >"$T/first.out" & first=$!
+/bin/sleep 0.5
+out=$(run --help); rc=$?
+wait "$first"; rc1=$?
+expect "two launchers at once after a change: one build, both run the command" \
+    "$(($(calls) - before)):$rc1:$rc:$(cat "$T/first.out" "$T/err" | grep -c -e 'cannot stamp' -e 'build failed')" 1:0:0:0
+expect "the launcher that waited runs the build it waited for" "$(echo "$out" | grep -c 'io.p9gate.gateway.cli.Main --help$')" 1
 
 # The checkout and the package are found whatever PATH holds: here its readlink and dirname fail after printing a
 # directory that is not the launcher's, and the launchers are run through symbolic links (absolute, relative, a link
