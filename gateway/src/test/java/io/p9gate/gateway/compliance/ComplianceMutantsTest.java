@@ -8,6 +8,7 @@ import io.p9gate.gateway.fs.IdTranslation;
 import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.fs.Outcome;
 import io.p9gate.gateway.fs.Quotas;
+import io.p9gate.gateway.fs.RequestArgs;
 import io.p9gate.gateway.policyadapter.GatewayMutation;
 import io.p9gate.gateway.policyadapter.MutantGateway;
 import io.p9gate.gateway.proto.Errno;
@@ -85,23 +86,23 @@ class ComplianceMutantsTest {
                 killed(
                         Mutants.quotas(
                                 "quota: truncate-grow (setattr size)",
-                                op -> op == Operation.SETATTR,
+                                r -> r.operation() == Operation.SETATTR,
                                 s -> Mutants.uncounted(s, true, false)),
                         "R-POL-6   vm1/data/quota[0]/bytes-truncate"),
                 killed(
-                        Mutants.quotas("quota: inodes", op -> true, s -> Mutants.uncounted(s, false, true)),
+                        Mutants.quotas("quota: inodes", r -> true, s -> Mutants.uncounted(s, false, true)),
                         "R-POL-6   vm1/data/quota[0]/inodes-limit"),
                 killed(
                         Mutants.quotas(
                                 "quota: rename into the scope",
-                                op -> op == Operation.RENAME,
+                                r -> r.operation() == Operation.RENAME,
                                 s -> Mutants.Forwarding.moving(s, (scopes, to, bytes, inodes) -> Quotas.Held.NOTHING)),
                         "R-POL-6   vm1/data/quota[0]/bytes-rename-in"),
                 killed(
-                        Mutants.ids("ids: host uid on create", ids -> new ShiftedIds(ids, 1, 0)),
+                        Mutants.ids("ids: host uid on create", ids -> new ShiftedIds(ids, 1, 0, 0)),
                         "R-POL-5   vm1/data/place/ids-host"),
                 killed(
-                        Mutants.ids("ids: guest uid in getattr", ids -> new ShiftedIds(ids, 0, 1)),
+                        Mutants.ids("ids: guest uid in getattr", ids -> new ShiftedIds(ids, 0, 1, 0)),
                         "R-POL-5   vm1/data/ids-existing"),
                 killed(
                         Mutants.records(
@@ -123,8 +124,55 @@ class ComplianceMutantsTest {
                                         ? Mutants.with(
                                                 e, denied(e.decision(), Errno.EACCES), Outcome.failure(Errno.EACCES))
                                         : e),
-                        "R-AUD-1   vm1/audit/records"));
+                        "R-AUD-1   vm1/audit/records"),
+                // Kinds of bug no mutant had before: each caught by the checks there were.
+                killed(
+                        Mutants.allows(
+                                "read-only: setattr of times only",
+                                r -> Mutants.op(Operation.SETATTR, "/ro").test(r) && Mutants.timesOnly(r)),
+                        "R-POL-3   vm1/data/read-only[0]/setattr-times"),
+                killed(
+                        Mutants.allows(
+                                "deny rule: lcreate O_EXCL of *.sh",
+                                r -> r.operation() == Operation.CREATE
+                                        && r.args() instanceof RequestArgs.Create c
+                                        && c.exclusive()
+                                        && r.paths().getFirst().endsWith(".sh")),
+                        "R-POL-2   vm1/data/rule/rules.no-scripts/create-over-existing"),
+                killed(
+                        Mutants.quotas(
+                                "quota: a write past offset 0 (sparse) not counted",
+                                r -> r.operation() == Operation.WRITE
+                                        && r.args() instanceof RequestArgs.FileIo io
+                                        && io.offset() > 0,
+                                s -> Mutants.uncounted(s, true, false)),
+                        "R-POL-6   vm1/data/quota[0]/bytes-over"),
+                killed(
+                        Mutants.records(
+                                "audit: refused walks not recorded",
+                                e -> e.request().operation() == Operation.WALK
+                                                && !e.decision().allowed()
+                                        ? null
+                                        : e),
+                        "R-AUD-1   vm1/audit/records"),
+                killed(
+                        Mutants.records(
+                                "audit: readdir not recorded",
+                                e -> e.request().operation() == Operation.READDIR ? null : e),
+                        "R-AUD-1   vm1/audit/records"),
+                killed(
+                        Mutants.records(
+                                "audit: EDQUOT recorded as ENOSPC",
+                                e -> Mutants.errno(e) == Errno.EDQUOT
+                                        ? Mutants.with(
+                                                e, denied(e.decision(), Errno.ENOSPC), Outcome.failure(Errno.ENOSPC))
+                                        : e),
+                        "R-AUD-1   vm1/audit/records"),
+                killed(
+                        Mutants.ids("ids: host gid on create", ids -> new ShiftedIds(ids, 0, 0, 1)),
+                        "R-POL-5   vm1/data/place/ids-host"));
     }
+
 
     private static Object[] killed(Mutants mutant, String check) {
         return new Object[] {mutant, check};
@@ -155,7 +203,7 @@ class ComplianceMutantsTest {
         AtomicInteger fired = new AtomicInteger();
         SuiteRun run = suite(mutant.build().apply(fired));
         System.out.println("mutant " + mutant.name() + ": changed " + fired.get() + " answers, suite exit "
-                + run.exitCode() + ", " + run.lines("FAIL").size() + " FAIL");
+                + run.exitCode() + ", " + run.lines("FAIL").size() + " FAIL: " + String.join(" | ", run.lines("FAIL")));
         assertTrue(fired.get() > 0, "the mutant never changed anything: " + mutant.name());
         assertEquals(SuiteReport.EXIT_FAILED, run.exitCode(), run::describe);
         assertTrue(run.lines("FAIL").stream().anyMatch(l -> l.contains(check)), run::describe);
@@ -225,7 +273,7 @@ class ComplianceMutantsTest {
     }
 
     /** An id map off by one on the way to the host, or back to the guest. */
-    private record ShiftedIds(IdTranslation ids, int toHost, int toGuest) implements IdTranslation {
+    private record ShiftedIds(IdTranslation ids, int toHost, int toGuest, int gidToHost) implements IdTranslation {
         @Override
         public int uidToHost(int guestUid) {
             return ids.uidToHost(guestUid) + toHost;
@@ -233,7 +281,7 @@ class ComplianceMutantsTest {
 
         @Override
         public int gidToHost(int guestGid) {
-            return ids.gidToHost(guestGid);
+            return ids.gidToHost(guestGid) + gidToHost;
         }
 
         @Override

@@ -43,7 +43,24 @@ record Mutants(String name, Function<AtomicInteger, GatewayMutation> build) {
 
     /** The decision lets {@code which} requests through that the policy refuses. */
     static Mutants allows(String name, Predicate<AccessRequest> which) {
-        return new Mutants(name, fired -> GatewayMutation.ofPolicy(p -> new Deciding(p, which, fired)));
+        return new Mutants(
+                name,
+                fired -> GatewayMutation.ofPolicy(p -> new Deciding(
+                        p,
+                        which,
+                        d -> d.allowed() ? d : new Decision(true, null, d.ruleIds(), d.policyDigest(), d.hostIds()),
+                        fired)));
+    }
+
+    /** The decision refuses {@code which} requests that the policy allows, with {@code errno} (a broken backend). */
+    static Mutants refuses(String name, Predicate<AccessRequest> which, Errno errno) {
+        return new Mutants(
+                name,
+                fired -> GatewayMutation.ofPolicy(p -> new Deciding(
+                        p,
+                        which,
+                        d -> d.allowed() ? new Decision(false, errno, d.ruleIds(), d.policyDigest(), d.hostIds()) : d,
+                        fired)));
     }
 
     /** Listings show what the policy hides; walks still refuse it. */
@@ -57,20 +74,21 @@ record Mutants(String name, Function<AtomicInteger, GatewayMutation> build) {
     }
 
     /** The quota books' scopes, as {@code change} alters them, for requests {@code which} selects. */
-    static Mutants quotas(String name, Predicate<Operation> which, Function<Quotas.Scopes, Quotas.Scopes> change) {
+    static Mutants quotas(String name, Predicate<AccessRequest> which, Function<Quotas.Scopes, Quotas.Scopes> change) {
         return new Mutants(name, fired -> {
-            ThreadLocal<Operation> current = new ThreadLocal<>();
+            ThreadLocal<AccessRequest> current = new ThreadLocal<>();
             GatewayMutation byOp = GatewayMutation.ofPolicy(p -> new Deciding(
                     p,
                     r -> {
-                        current.set(r.operation());
+                        current.set(r);
                         return false;
                     },
+                    UnaryOperator.identity(),
                     new AtomicInteger()));
             return new GatewayMutation(
                     byOp.policy(),
                     UnaryOperator.identity(),
-                    q -> new Books(q, () -> which.test(current.get()), change, fired),
+                    q -> new Books(q, () -> current.get() != null && which.test(current.get()), change, fired),
                     UnaryOperator.identity(),
                     false);
         });
@@ -93,21 +111,38 @@ record Mutants(String name, Function<AtomicInteger, GatewayMutation> build) {
         });
     }
 
+    /** A Tsetattr of atime and/or mtime and nothing else (what touch(1) sends). */
+    static boolean timesOnly(AccessRequest r) {
+        int times = io.p9gate.gateway.proto.SetAttr.SETATTR_ATIME
+                | io.p9gate.gateway.proto.SetAttr.SETATTR_MTIME
+                | io.p9gate.gateway.proto.SetAttr.SETATTR_ATIME_SET
+                | io.p9gate.gateway.proto.SetAttr.SETATTR_MTIME_SET
+                | io.p9gate.gateway.proto.SetAttr.SETATTR_CTIME;
+        return r.args() instanceof RequestArgs.SetAttr(int valid, int uid, int gid)
+                && valid != 0
+                && (valid & ~times) == 0;
+    }
+
     static boolean truncates(AccessRequest r) {
         return r.args() instanceof RequestArgs.Open(int flags) && (flags & LinuxSyscalls.O_TRUNC) != 0;
     }
 
-    /** Every question forwarded; {@code decide} allows what {@code which} selects. */
-    record Deciding(AccessPolicy policy, Predicate<AccessRequest> which, AtomicInteger fired) implements AccessPolicy {
+    /** Every question forwarded; {@code decide} passes the decisions of what {@code which} selects through {@code change}. */
+    record Deciding(
+            AccessPolicy policy, Predicate<AccessRequest> which, UnaryOperator<Decision> change, AtomicInteger fired)
+            implements AccessPolicy {
         @Override
         public Decision decide(AccessRequest request) {
-            boolean mine = which.test(request); // asked of every request: a quota mutant learns the operation here
+            boolean mine = which.test(request); // asked of every request: a quota mutant learns the request here
             Decision d = policy.decide(request);
-            if (d.allowed() || !mine) {
+            if (!mine) {
                 return d;
             }
-            fired.incrementAndGet();
-            return new Decision(true, null, d.ruleIds(), d.policyDigest(), d.hostIds());
+            Decision changed = change.apply(d);
+            if (changed != d) {
+                fired.incrementAndGet();
+            }
+            return changed;
         }
 
         @Override
@@ -142,7 +177,7 @@ record Mutants(String name, Function<AtomicInteger, GatewayMutation> build) {
 
         @Override
         public AccessPolicy pinned() {
-            return new Deciding(policy.pinned(), which, fired);
+            return new Deciding(policy.pinned(), which, change, fired);
         }
 
         @Override
