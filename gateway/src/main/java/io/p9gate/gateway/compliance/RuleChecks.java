@@ -7,9 +7,11 @@ import io.p9gate.policy.terms.PathPattern;
 import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Every allow and deny rule of a share, exercised: each of its operation kinds on a path each of its globs
@@ -47,6 +49,14 @@ final class RuleChecks {
     private static final Map<OpKind, List<Form>> INTO =
             new EnumMap<>(Map.of(OpKind.RENAME, List.of(Form.RENAME_IN_NEW)));
 
+    /**
+     * Forms that give a deny rule's file a name outside the glob, probed for every deny rule whatever its ops: a link
+     * or rename is refused where the new name would allow what the rule refuses on the file (docs/policy.md; before,
+     * a gateway that let {@code ln /cache/run.sh /x} through, making the script writable as {@code /x}, passed every
+     * check, ComplianceMutantsTest). Only on an existing regular file: both leave it as it is (EEXIST, EISDIR).
+     */
+    private static final List<Form> CARRY_OUT = List.of(Form.LINK_OUT, Form.RENAME_OUT);
+
     private RuleChecks() {}
 
     static void run(CheckLog log, Probing p, String idPrefix, Rule rule, List<SharePath> preferredDirs)
@@ -58,6 +68,7 @@ final class RuleChecks {
             Probing scoped = p.within(glob::matches);
             String subject = (rule.effect() == Effect.DENY ? "deny " : "allow ") + shortId + " " + glob;
             String prefix = idPrefix + "/" + shortId + (rule.paths().size() > 1 ? "/" + g : "");
+            Set<Form> probed = EnumSet.noneOf(Form.class);
             for (OpKind op : rule.ops().stream().sorted().toList()) {
                 Form form = choose(p, FORMS.get(op), op, targets);
                 if (form == null) {
@@ -72,9 +83,18 @@ final class RuleChecks {
                     continue;
                 }
                 FormCheck.run(log, scoped, prefix, "R-POL-2", subject, form, targets);
+                probed.add(form);
                 Form into = INTO.containsKey(op) ? choose(p, INTO.get(op), op, targets) : null;
                 if (into != null && into != form) {
                     FormCheck.run(log, scoped, prefix, "R-POL-2", subject, into, targets);
+                    probed.add(into);
+                }
+            }
+            if (rule.effect() == Effect.DENY && targets.file() != null) {
+                for (Form out : CARRY_OUT) {
+                    if (!probed.contains(out)) {
+                        FormCheck.run(log, scoped, prefix, "R-POL-2", subject, out, targets);
+                    }
                 }
             }
         }

@@ -170,7 +170,14 @@ class ComplianceMutantsTest {
                         "R-AUD-1   vm1/audit/records"),
                 killed(
                         Mutants.ids("ids: host gid on create", ids -> new ShiftedIds(ids, 0, 0, 1)),
-                        "R-POL-5   vm1/data/place/ids-host"));
+                        "R-POL-5   vm1/data/place/ids-host"),
+                // Each passed every check (or only made some skip) until the probe named here was added.
+                killed(
+                        Mutants.allows(
+                                "deny rule: link out of *.sh (the new name's rights not compared)",
+                                r -> r.operation() == Operation.LINK
+                                        && r.paths().getFirst().endsWith(".sh")),
+                        "R-POL-2   vm1/data/rule/rules.no-scripts/link-out"));
     }
 
 
