@@ -6,13 +6,16 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.Optional;
 
 /**
  * The host side of a share, read directly (the suite runs on the gateway's host): what the gateway stored as
- * an entry's owner, to compare with what the VM is shown (R-POL-5). Read only, never written.
+ * an entry's owner, to compare with what the VM is shown (R-POL-5), and the type of an entry the VM may not see.
+ * Read only, never written.
  */
 final class HostShare {
     /**
@@ -62,8 +65,27 @@ final class HostShare {
         return dir;
     }
 
+    private Path host(SharePath path) {
+        return path.depth() == 0 ? dir : dir.resolve(String.join("/", path.segments()));
+    }
+
+    /**
+     * Whether the host entry at {@code path} is a directory (a symlink is not followed; nothing there is no
+     * directory); empty when it cannot be told. For probes of what the VM may not see (a hidden name).
+     */
+    Optional<Boolean> isDirectory(SharePath path) {
+        try {
+            return Optional.of(Files.readAttributes(host(path), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                    .isDirectory());
+        } catch (NoSuchFileException e) {
+            return Optional.of(false);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
     Optional<Owner> owner(SharePath path) {
-        Path host = path.depth() == 0 ? dir : dir.resolve(String.join("/", path.segments()));
+        Path host = host(path);
         try {
             int uid = (Integer) Files.getAttribute(host, "unix:uid", LinkOption.NOFOLLOW_LINKS);
             int gid = (Integer) Files.getAttribute(host, "unix:gid", LinkOption.NOFOLLOW_LINKS);

@@ -154,7 +154,7 @@ final class ShareRun {
         }
         for (int i = 0; i < policy.hidden().size(); i++) {
             SubtreeChecks.hidden(
-                    log, probing, prefix + "/hidden[" + i + "]", policy.hidden().get(i));
+                    log, probing, prefix + "/hidden[" + i + "]", policy.hidden().get(i), vm.host(policy));
         }
     }
 

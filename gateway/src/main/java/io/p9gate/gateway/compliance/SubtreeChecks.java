@@ -1,6 +1,7 @@
 package io.p9gate.gateway.compliance;
 
 import io.p9gate.gateway.proto.DirEntry;
+import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.policy.model.Subtree;
 import io.p9gate.policy.terms.SharePath;
@@ -8,6 +9,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Read-only subtrees refuse every kind of write (R-POL-3); hidden subtrees do not exist for the VM: not
@@ -18,9 +20,9 @@ final class SubtreeChecks {
     /** Every write form, each with its own check: what the issue and R-POL-3 list, one by one. */
     static final List<Form> WRITE_FORMS =
             Arrays.stream(Form.values()).filter(f -> f.op.isWrite()).toList();
-    /** The hidden subtree as a name: walked to, read, created over, renamed onto. */
+    /** The hidden subtree as a name: walked to, read, created over, renamed onto, linked out. */
     private static final List<Form> HIDDEN_FORMS =
-            List.of(Form.WALK, Form.GETATTR, Form.CREATE_NEW, Form.MKDIR_NEW, Form.RENAME_IN_NEW);
+            List.of(Form.WALK, Form.GETATTR, Form.CREATE_NEW, Form.MKDIR_NEW, Form.RENAME_IN_NEW, Form.LINK_OUT);
 
     private SubtreeChecks() {}
 
@@ -32,7 +34,8 @@ final class SubtreeChecks {
         }
     }
 
-    static void hidden(CheckLog log, Probing p, String idPrefix, Subtree hidden) throws IOException {
+    static void hidden(CheckLog log, Probing p, String idPrefix, Subtree hidden, Optional<HostShare> host)
+            throws IOException {
         SharePath top = hidden.path();
         String what = "hidden " + top;
         if (top.depth() == 0) {
@@ -53,7 +56,30 @@ final class SubtreeChecks {
                 Form.WALK,
                 new Targets(below, null, null, null, null, ""));
         walkThroughAndBack(log, p, idPrefix, top);
+        renameOut(log, p, idPrefix, top);
+        remove(log, p, idPrefix, top, host);
         notListed(log, p, idPrefix, top);
+    }
+
+    /**
+     * Trenameat of the hidden name, which needs no walk into it, out onto the directory holding the suite's own file:
+     * moved, the hidden entry would be visible there (before, a gateway that let it through passed every check,
+     * ComplianceMutantsTest). The suite cannot see whether it is a file or a directory, so the destination is a
+     * directory that is not empty: the host refuses a file (EISDIR) and a directory (ENOTEMPTY, EEXIST) alike, and
+     * nothing moves. Without a file of the suite's own, onto its own name, which changes nothing.
+     */
+    private static void renameOut(CheckLog log, Probing p, String idPrefix, SharePath top) throws IOException {
+        SharePath own = p.ownFile();
+        SharePath onto = own == null || own.depth() < 2 ? top : own.prefix(own.depth() - 1);
+        Attempt a = new Attempt(
+                log,
+                p.session(),
+                idPrefix + "/rename-out",
+                p.share(),
+                "R-POL-4",
+                "hidden " + top + ": trenameat of the name out, onto " + onto);
+        Form.renameInto(p, a, top, onto, Errno.EISDIR, Errno.ENOTEMPTY, Errno.EEXIST);
+        a.finishIfOpen();
     }
 
     /** Twalk [name, ".."] from the parent: a walk may not pass through a hidden directory and come back out. */
@@ -71,6 +97,41 @@ final class SubtreeChecks {
             Step step = a.probe(p.session().walk(dir, Form.name(top), ".."));
             p.release(dir, step.newFid());
         }
+        a.finishIfOpen();
+    }
+
+    /**
+     * Tunlinkat of the hidden name (no walk into it needed): let through, it would delete what the VM may not even
+     * see (before, no probe sent it, ComplianceMutantsTest). With the wrong flag for its type, which only the host
+     * shows: a directory without AT_REMOVEDIR is EISDIR, anything else with it ENOTDIR, so nothing is removed.
+     * Skipped where the suite cannot read the share's directory on the host.
+     */
+    private static void remove(CheckLog log, Probing p, String idPrefix, SharePath top, Optional<HostShare> host)
+            throws IOException {
+        Optional<Boolean> directory = host.flatMap(h -> h.isDirectory(top));
+        Attempt a = new Attempt(
+                log,
+                p.session(),
+                idPrefix + "/remove-existing",
+                p.share(),
+                "R-POL-4",
+                "hidden " + top + ": tunlinkat of the name"
+                        + directory
+                                .map(d -> d ? " (a directory, without AT_REMOVEDIR)" : " (with AT_REMOVEDIR)")
+                                .orElse(""));
+        if (directory.isEmpty()) {
+            a.skip("cannot tell on the host whether " + top
+                    + " is a directory (no read access to the share's directory): no harmless form");
+            return;
+        }
+        boolean isDir = directory.get();
+        Form.inParent(
+                p,
+                a,
+                top,
+                dir -> a.probe(
+                        p.session().unlinkat(dir, Form.name(top), isDir ? 0 : GuestSession.AT_REMOVEDIR),
+                        isDir ? Errno.EISDIR : Errno.ENOTDIR));
         a.finishIfOpen();
     }
 

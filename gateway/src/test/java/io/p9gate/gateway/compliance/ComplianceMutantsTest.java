@@ -177,7 +177,16 @@ class ComplianceMutantsTest {
                                 "deny rule: link out of *.sh (the new name's rights not compared)",
                                 r -> r.operation() == Operation.LINK
                                         && r.paths().getFirst().endsWith(".sh")),
-                        "R-POL-2   vm1/data/rule/rules.no-scripts/link-out"));
+                        "R-POL-2   vm1/data/rule/rules.no-scripts/link-out"),
+                killed(
+                        Mutants.allows(
+                                "hidden: renameat of the hidden name out",
+                                r -> r.operation() == Operation.RENAME
+                                        && Mutants.under(r.paths().getFirst(), "/secret")),
+                        "R-POL-4   vm1/data/hidden[0]/rename-out"),
+                killed(
+                        Mutants.allows("hidden: unlinkat of the hidden name", Mutants.op(Operation.REMOVE, "/secret")),
+                        "R-POL-4   vm1/data/hidden[0]/remove-existing"));
     }
 
 
