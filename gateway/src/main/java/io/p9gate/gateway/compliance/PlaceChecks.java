@@ -99,23 +99,9 @@ final class PlaceChecks {
         return Optional.of(new Probing.OwnPlace(place, file, ownDir));
     }
 
-    /**
-     * A share whose quota is already reached answers the place's first create with EDQUOT: that is the cause to
-     * report, not a refusal of what the policy allows, and the checks that need the place are skipped. Tstatfs of
-     * the directory shows the quota's figures (docs/policy.md, "Quotas in the gateway"); an EDQUOT while they show
-     * room is left to fail.
-     */
+    /** A share whose quota is already reached is not a refusal: the checks that need the place are skipped. */
     private void skipIfFull(Attempt a, Step step, int dir) throws IOException {
-        if (step.errno() != Errno.EDQUOT) {
-            return;
-        }
-        Step statfs = session.statfs(dir);
-        if (statfs.ok()) {
-            QuotaRoom.of(((RMessage.Rstatfs) statfs.reply().message()).statfs())
-                    .full()
-                    .ifPresent(full -> a.skip("the share's quota is reached: " + full
-                            + "; the checks that need the suite's place are skipped"));
-        }
+        QuotaRoom.skipIfFull(session, a, step, dir, "the checks that need the suite's place are skipped");
     }
 
     /** Each operation kind on the suite's own entries, as the policy says: success where it allows. */

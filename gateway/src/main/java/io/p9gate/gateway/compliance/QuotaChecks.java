@@ -8,6 +8,7 @@ import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.IntStream;
 
 /**
@@ -22,6 +23,35 @@ final class QuotaChecks {
     private static final int WINDOW = 32;
     /** Creates sent per round while filling an inode limit (the first EDQUOT ends it). */
     private static final int ROUND = 512;
+
+    /**
+     * A quota's checks, in the order they run: the one list their ids come from, so that a check skipped because an
+     * earlier one could not run is always one the quota has.
+     */
+    private enum Check {
+        MKDIR_SCRATCH,
+        BYTES_OVER,
+        BYTES_LIMIT,
+        BYTES_TRUNCATE,
+        BYTES_FREED,
+        BYTES_RENAME_IN,
+        INODES_LIMIT,
+        INODES_FREED;
+
+        String slug() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        /** Whether quota {@code q} probed in {@code place} (null: none) has this check. */
+        boolean of(QuotaSpec q, Place place) {
+            return switch (this) {
+                case MKDIR_SCRATCH -> place != null && place.scratch();
+                case BYTES_OVER, BYTES_LIMIT, BYTES_TRUNCATE, BYTES_FREED -> q.maxBytes() != QuotaSpec.UNLIMITED;
+                case BYTES_RENAME_IN -> q.maxBytes() != QuotaSpec.UNLIMITED && hasOutside(q);
+                case INODES_LIMIT, INODES_FREED -> q.maxInodes() != QuotaSpec.UNLIMITED;
+            };
+        }
+    }
 
     private final CheckLog log;
     private final Probing p;
@@ -38,8 +68,8 @@ final class QuotaChecks {
     }
 
     /** One quota check (R-POL-6) of this share: {@code idPrefix/slug}. */
-    private Attempt attempt(String idPrefix, String slug, String title) {
-        return new Attempt(log, s(), idPrefix + "/" + slug, p.share(), "R-POL-6", title);
+    private Attempt attempt(String idPrefix, Check check, String title) {
+        return new Attempt(log, s(), idPrefix + "/" + check.slug(), p.share(), "R-POL-6", title);
     }
 
     private static Expected edquot(QuotaSpec q) {
@@ -50,18 +80,25 @@ final class QuotaChecks {
     void run(QuotaSpec q, String idPrefix, Place place) throws IOException {
         String scope = "quota " + q.subtree() + " (" + limits(q) + ")";
         if (place == null) {
-            for (String slug : slugs(q)) {
-                new Attempt(log, s(), idPrefix + "/" + slug, p.share(), "R-POL-6", scope + ": " + slug)
-                        .skip("no place in " + q.subtree() + " where the policy lets this VM create, write and remove");
-            }
+            skip(
+                    q,
+                    null,
+                    idPrefix,
+                    scope,
+                    Check.BYTES_OVER,
+                    Check.INODES_FREED,
+                    "no place in " + q.subtree() + " where the policy lets this VM create, write and remove");
             return;
         }
-        String notMade = place.scratch() ? made(place) : "";
-        if (!notMade.isEmpty()) {
-            for (String slug : slugs(q)) {
-                new Attempt(log, s(), idPrefix + "/" + slug, p.share(), "R-POL-6", scope + ": " + slug)
-                        .skip("cannot make the scratch directory " + place.dir() + " (" + notMade + ")");
-            }
+        if (place.scratch() && !madeScratch(q, idPrefix, scope, place)) {
+            skip(
+                    q,
+                    place,
+                    idPrefix,
+                    scope,
+                    Check.BYTES_OVER,
+                    Check.INODES_FREED,
+                    "no scratch directory " + place.dir() + " (see " + Check.MKDIR_SCRATCH.slug() + ")");
             return;
         }
         try {
@@ -76,36 +113,31 @@ final class QuotaChecks {
         }
     }
 
-    private static List<String> slugs(QuotaSpec q) {
-        List<String> out = new ArrayList<>();
-        if (q.maxBytes() != QuotaSpec.UNLIMITED) {
-            out.addAll(List.of("bytes-over", "bytes-limit", "bytes-truncate", "bytes-freed"));
-            if (hasOutside(q)) {
-                out.add("bytes-rename-in");
-            }
-        }
-        if (q.maxInodes() != QuotaSpec.UNLIMITED) {
-            out.addAll(List.of("inodes-limit", "inodes-freed"));
-        }
-        return out;
-    }
-
     private static String limits(QuotaSpec q) {
         return (q.maxBytes() == QuotaSpec.UNLIMITED ? "" : q.maxBytes() + " bytes")
                 + (q.maxBytes() != QuotaSpec.UNLIMITED && q.maxInodes() != QuotaSpec.UNLIMITED ? ", " : "")
                 + (q.maxInodes() == QuotaSpec.UNLIMITED ? "" : q.maxInodes() + " inodes");
     }
 
-    /** Makes the place's scratch directory: empty if made, else what the gateway answered. */
-    private String made(Place place) throws IOException {
+    /**
+     * Makes the place's scratch directory, a check of its own: the policy lets this VM make it (that is how the place
+     * was chosen), so any other answer is the gateway's failure, with its errno (before, an EIO there skipped every
+     * check of the quota: a gateway that broke mkdir in quota scopes passed them, ComplianceMutantsTest). Only a scope
+     * whose quota Tstatfs shows full is skipped: that is the share's state, not a refusal.
+     */
+    private boolean madeScratch(QuotaSpec q, String idPrefix, String scope, Place place) throws IOException {
         SharePath dir = place.dir();
-        Step parent = s().walkTo(p.rootFid(), dir.prefix(dir.depth() - 1));
-        if (!parent.ok()) {
-            return "walk: " + parent.reply().describe();
+        Attempt a = attempt(idPrefix, Check.MKDIR_SCRATCH, scope + ": mkdir of the suite's scratch directory " + dir);
+        int parent = p.walk(a, dir.prefix(dir.depth() - 1));
+        boolean made = false;
+        if (parent >= 0) {
+            Step mkdir = a.probe(s().mkdir(parent, Form.name(dir), 0755));
+            made = mkdir.ok();
+            QuotaRoom.skipIfFull(s(), a, mkdir, parent, "the quota's checks are skipped");
+            s().release(parent);
         }
-        Step mkdir = s().mkdir(parent.newFid(), Form.name(dir), 0755);
-        s().release(parent.newFid());
-        return mkdir.ok() ? "" : mkdir.reply().describe();
+        a.finishIfOpen();
+        return made;
     }
 
     // ---- bytes --------------------------------------------------------------------------------
@@ -115,20 +147,12 @@ final class QuotaChecks {
         SharePath file = place.path("bytes");
         Attempt over = attempt(
                 idPrefix,
-                "bytes-over",
+                Check.BYTES_OVER,
                 scope + ": a write making " + file + " " + (limit + 1) + " bytes long is EDQUOT");
         int fid = create(over, place, file);
         if (fid < 0) {
             over.finishIfOpen();
-            skipRest(
-                    q,
-                    idPrefix,
-                    scope,
-                    "cannot create " + file,
-                    "bytes-limit",
-                    "bytes-truncate",
-                    "bytes-freed",
-                    "bytes-rename-in");
+            skip(q, place, idPrefix, scope, Check.BYTES_LIMIT, Check.BYTES_RENAME_IN, "cannot create " + file);
             return;
         }
         Step past = over.probe(s().write(fid, limit, new byte[] {1}).expecting(edquot(q)));
@@ -139,19 +163,19 @@ final class QuotaChecks {
         over.finishIfOpen();
         if (past.ok()) {
             s().release(fid);
-            skipRest(
+            skip(
                     q,
+                    place,
                     idPrefix,
                     scope,
-                    "the limit is not enforced (see bytes-over)",
-                    "bytes-limit",
-                    "bytes-truncate",
-                    "bytes-freed",
-                    "bytes-rename-in");
+                    Check.BYTES_LIMIT,
+                    Check.BYTES_RENAME_IN,
+                    "the limit is not enforced (see bytes-over)");
             return;
         }
         long free = fill(fid, limit + 1);
-        Attempt at = attempt(idPrefix, "bytes-limit", scope + ": the scope takes its free space and not one byte more");
+        Attempt at =
+                attempt(idPrefix, Check.BYTES_LIMIT, scope + ": the scope takes its free space and not one byte more");
         Step more = at.probe(s().write(fid, free, new byte[] {1}).expecting(edquot(q)));
         at.note(free + " of " + limit + " bytes were free");
         at.finishIfOpen();
@@ -171,7 +195,7 @@ final class QuotaChecks {
             throws IOException {
         Attempt a = attempt(
                 idPrefix,
-                "bytes-truncate",
+                Check.BYTES_TRUNCATE,
                 scope + ": a setattr making " + file + " " + (free + 1) + " bytes long is EDQUOT");
         if (!atLimit) {
             a.skip("the limit did not hold (see bytes-limit)");
@@ -195,15 +219,6 @@ final class QuotaChecks {
         return q.subtree().depth() > 0;
     }
 
-    /** The byte checks after {@code slugs}, and the rename into the scope where it has an outside. */
-    private static String[] after(QuotaSpec q, String... slugs) {
-        List<String> out = new ArrayList<>(List.of(slugs));
-        if (hasOutside(q)) {
-            out.add("bytes-rename-in");
-        }
-        return out.toArray(String[]::new);
-    }
-
     private static SetAttr size(long bytes) {
         return new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, bytes, 0, 0, 0, 0);
     }
@@ -221,7 +236,7 @@ final class QuotaChecks {
         SharePath to = place.path("moved-in");
         Attempt a = attempt(
                 idPrefix,
-                "bytes-rename-in",
+                Check.BYTES_RENAME_IN,
                 scope + ": a rename of the suite's file " + from + " into the full scope (" + to + ") is EDQUOT");
         if (!full) {
             a.skip("the scope was not filled again (see bytes-limit, bytes-freed)");
@@ -274,7 +289,7 @@ final class QuotaChecks {
             QuotaSpec q, String idPrefix, String scope, Place place, SharePath file, long free, boolean atLimit)
             throws IOException {
         Attempt a = attempt(
-                idPrefix, "bytes-freed", scope + ": removing the file frees its " + free + " bytes for a new one");
+                idPrefix, Check.BYTES_FREED, scope + ": removing the file frees its " + free + " bytes for a new one");
         if (!atLimit || free == 0) {
             a.skip(
                     free == 0
@@ -302,9 +317,12 @@ final class QuotaChecks {
         if (dir < 0) {
             return -1;
         }
-        Step made = a.setup(s().lcreate(
+        // A probe, not a setup: the policy lets this VM create here (the place was chosen so), and an answer other than
+        // success is the gateway's failure, not a place missing on this host.
+        Step made = a.probe(s().lcreate(
                         dir, Form.name(file), GuestSession.O_RDWR | GuestSession.O_CREAT | GuestSession.O_EXCL, 0644));
         if (!made.ok()) {
+            QuotaRoom.skipIfFull(s(), a, made, dir, "the quota's byte checks are skipped");
             s().release(dir);
             return -1;
         }
@@ -317,7 +335,7 @@ final class QuotaChecks {
         long limit = q.maxInodes();
         Attempt a = attempt(
                 idPrefix,
-                "inodes-limit",
+                Check.INODES_LIMIT,
                 scope + ": creating entries in " + place.dir() + " ends with EDQUOT at the limit");
         // What the scope already holds counts against the limit: only the rest needs filling (a live share, or a
         // test's host-side content, may hold most of a large limit already).
@@ -326,7 +344,7 @@ final class QuotaChecks {
         if (needed > maxCreates) {
             a.skip("filling a " + limit + "-inode limit (" + used + " in use as this VM lists the scope) takes up to "
                     + needed + " creates, more than --max-creates " + maxCreates);
-            skipRest(q, idPrefix, scope, "the limit was not filled", "inodes-freed");
+            skip(q, place, idPrefix, scope, Check.INODES_FREED, Check.INODES_FREED, "the limit was not filled");
             return;
         }
         // Directories cost one request each and can be sent many at once; where the policy allows only files,
@@ -337,7 +355,7 @@ final class QuotaChecks {
         int dir = p.walk(a, place.dir());
         if (dir < 0) {
             a.finishIfOpen();
-            skipRest(q, idPrefix, scope, "cannot reach " + place.dir(), "inodes-freed");
+            skip(q, place, idPrefix, scope, Check.INODES_FREED, Check.INODES_FREED, "cannot reach " + place.dir());
             return;
         }
         List<String> made = new ArrayList<>();
@@ -364,7 +382,8 @@ final class QuotaChecks {
             a.note(made.size() + " entries made before the limit (" + used + " were in the scope)");
             a.finishIfOpen();
         }
-        Attempt freed = attempt(idPrefix, "inodes-freed", scope + ": removing an entry frees its inode for a new one");
+        Attempt freed =
+                attempt(idPrefix, Check.INODES_FREED, scope + ": removing an entry frees its inode for a new one");
         if (refused == null || refused.errno() != Errno.EDQUOT || made.isEmpty()) {
             freed.skip(made.isEmpty() ? "no entry could be made" : "the limit did not hold (see inodes-limit)");
         } else if (freed.probe(s().unlinkat(dir, made.removeLast(), dirs ? GuestSession.AT_REMOVEDIR : 0))
@@ -422,9 +441,12 @@ final class QuotaChecks {
         return steps;
     }
 
-    private void skipRest(QuotaSpec q, String idPrefix, String scope, String why, String... slugs) {
-        for (String slug : slugs) {
-            new Attempt(log, s(), idPrefix + "/" + slug, p.share(), "R-POL-6", scope + ": " + slug).skip(why);
+    /** Skips the checks from {@code first} to {@code last} that quota {@code q} has, saying why. */
+    private void skip(QuotaSpec q, Place place, String idPrefix, String scope, Check first, Check last, String why) {
+        for (Check check : Check.values()) {
+            if (check.compareTo(first) >= 0 && check.compareTo(last) <= 0 && check.of(q, place)) {
+                attempt(idPrefix, check, scope + ": " + check.slug()).skip(why);
+            }
         }
     }
 }

@@ -186,7 +186,15 @@ class ComplianceMutantsTest {
                         "R-POL-4   vm1/data/hidden[0]/rename-out"),
                 killed(
                         Mutants.allows("hidden: unlinkat of the hidden name", Mutants.op(Operation.REMOVE, "/secret")),
-                        "R-POL-4   vm1/data/hidden[0]/remove-existing"));
+                        "R-POL-4   vm1/data/hidden[0]/remove-existing"),
+                killed(
+                        Mutants.refuses(
+                                "quota scope: mkdir fails with EIO", Mutants.op(Operation.MKDIR, "/q"), Errno.EIO),
+                        "R-POL-6   vm1/data/quota[0]/mkdir-scratch"),
+                killed(
+                        Mutants.refuses(
+                                "quota scope: lcreate fails with EIO", Mutants.op(Operation.CREATE, "/q"), Errno.EIO),
+                        "R-POL-6   vm1/data/quota[0]/bytes-over"));
     }
 
 
