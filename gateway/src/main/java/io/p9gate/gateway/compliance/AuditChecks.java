@@ -299,11 +299,21 @@ final class AuditChecks {
         if (!p.recorded(last.errno())) {
             return what + ": errno " + last.errno() + ", the suite saw " + p.describeSeen();
         }
+        // A refusal's record names the rules that decided it (docs/audit-format.md, "rules"): one naming none of the
+        // policy's (before, a log whose denials all said "default deny" passed, ComplianceMutantsTest).
+        if ("deny".equals(p.decision())
+                && "deny".equals(first.decision())
+                && !p.refusedBy().isEmpty()
+                && (first.rules() == null || first.rules().stream().noneMatch(p.refusedBy()::contains))) {
+            return what + ": rules " + (first.rules() == null ? "[]" : first.rules()) + ", the policy refuses it by "
+                    + p.refusedBy();
+        }
         if (p.decision() != null && !p.decision().equals(first.decision())) {
             contradictions
                     .computeIfAbsent(p.checkId(), k -> new ArrayList<>())
                     .add("the audit log shows " + what
-                            + " " + first.decision() + "ed by the gateway, where the policy says " + p.decision()
+                            + " " + ("deny".equals(first.decision()) ? "denied" : first.decision() + "ed")
+                            + " by the gateway, where the policy says " + p.decision()
                             + (p.errnoCode() == 0 ? "" : " (the errno came from the host)"));
         }
         // A refusal made before any policy was asked (an attach name the VM does not have) is recorded with

@@ -540,6 +540,9 @@ final class GuestSession implements AutoCloseable {
                 reply.partial() ? null : reply.errno(),
                 reply.partial(),
                 decision,
+                f.expected() == null || f.expected().allowed()
+                        ? List.of()
+                        : f.expected().ruleIds(),
                 checkId);
         log.add(probe);
         return new Step(f.text(), f.expected(), reply, reply.ok() ? f.newFid() : -1, probe);

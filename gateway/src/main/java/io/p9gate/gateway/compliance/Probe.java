@@ -1,6 +1,7 @@
 package io.p9gate.gateway.compliance;
 
 import io.p9gate.gateway.proto.Errno;
+import java.util.List;
 
 /**
  * One request as the audit log must show it (R-AUD-1): the suite's connection, the 9P tag, the operation
@@ -9,6 +10,7 @@ import io.p9gate.gateway.proto.Errno;
  * requests it does not decide): a record that says otherwise shows the gateway deciding against the policy,
  * even where the errno alone could not (an ENOENT from the host looks like a hidden path's ENOENT).
  * {@code partial}: a Twalk answered with fewer qids than names, which the protocol calls a success.
+ * {@code refusedBy}: the rules that refuse it, where the policy does (its record must name one of them).
  */
 record Probe(
         int connection,
@@ -20,7 +22,12 @@ record Probe(
         Errno seen,
         boolean partial,
         String decision,
+        List<String> refusedBy,
         String checkId) {
+    Probe {
+        refusedBy = List.copyOf(refusedBy);
+    }
+
     /** The errno the suite saw: 0 for success, also for a partial walk. */
     int errnoCode() {
         return seen == null ? 0 : seen.code();

@@ -194,7 +194,23 @@ class ComplianceMutantsTest {
                 killed(
                         Mutants.refuses(
                                 "quota scope: lcreate fails with EIO", Mutants.op(Operation.CREATE, "/q"), Errno.EIO),
-                        "R-POL-6   vm1/data/quota[0]/bytes-over"));
+                        "R-POL-6   vm1/data/quota[0]/bytes-over"),
+                killed(
+                        Mutants.records(
+                                "audit: a refusal's rules left out (recorded as the default deny)",
+                                e -> !e.decision().allowed()
+                                                && !e.decision().ruleIds().isEmpty()
+                                        ? Mutants.with(
+                                                e,
+                                                new Decision(
+                                                        false,
+                                                        e.decision().errno(),
+                                                        List.of(),
+                                                        e.decision().policyDigest(),
+                                                        e.decision().hostIds()),
+                                                e.outcome())
+                                        : e),
+                        "R-AUD-1   vm1/audit/records"));
     }
 
 

@@ -45,7 +45,7 @@ class DeepPathRecordMatchTest {
 
     /** A probe named by its check id ({@code name}): the paths are too long for a failure message. */
     private static Probe probe(String name, String path) {
-        return new Probe(1, "vm", 7, "walk", path, AuditMode.REQUIRED, Errno.ENOENT, false, "deny", name);
+        return new Probe(1, "vm", 7, "walk", path, AuditMode.REQUIRED, Errno.ENOENT, false, "deny", List.of(), name);
     }
 
     /** The names of the probes no summary counts. */
