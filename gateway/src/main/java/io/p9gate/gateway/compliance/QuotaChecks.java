@@ -1,7 +1,9 @@
 package io.p9gate.gateway.compliance;
 
 import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.SetAttr;
+import io.p9gate.gateway.proto.StatFs;
 import io.p9gate.policy.quota.QuotaSpec;
 import io.p9gate.policy.terms.OpKind;
 import io.p9gate.policy.terms.SharePath;
@@ -30,6 +32,7 @@ final class QuotaChecks {
      */
     private enum Check {
         MKDIR_SCRATCH,
+        STATFS,
         BYTES_OVER,
         BYTES_LIMIT,
         BYTES_TRUNCATE,
@@ -46,6 +49,7 @@ final class QuotaChecks {
         boolean of(QuotaSpec q, Place place) {
             return switch (this) {
                 case MKDIR_SCRATCH -> place != null && place.scratch();
+                case STATFS -> place != null;
                 case BYTES_OVER, BYTES_LIMIT, BYTES_TRUNCATE, BYTES_FREED -> q.maxBytes() != QuotaSpec.UNLIMITED;
                 case BYTES_RENAME_IN -> q.maxBytes() != QuotaSpec.UNLIMITED && hasOutside(q);
                 case INODES_LIMIT, INODES_FREED -> q.maxInodes() != QuotaSpec.UNLIMITED;
@@ -85,7 +89,7 @@ final class QuotaChecks {
                     null,
                     idPrefix,
                     scope,
-                    Check.BYTES_OVER,
+                    Check.STATFS,
                     Check.INODES_FREED,
                     "no place in " + q.subtree() + " where the policy lets this VM create, write and remove");
             return;
@@ -96,12 +100,13 @@ final class QuotaChecks {
                     place,
                     idPrefix,
                     scope,
-                    Check.BYTES_OVER,
+                    Check.STATFS,
                     Check.INODES_FREED,
                     "no scratch directory " + place.dir() + " (see " + Check.MKDIR_SCRATCH.slug() + ")");
             return;
         }
         try {
+            statfs(q, idPrefix, scope, place);
             if (q.maxBytes() != QuotaSpec.UNLIMITED) {
                 bytes(q, idPrefix, scope, place);
             }
@@ -138,6 +143,32 @@ final class QuotaChecks {
         }
         a.finishIfOpen();
         return made;
+    }
+
+    /**
+     * Tstatfs in the scope shows the quota's figures (docs/policy.md, "What df shows"): those of the containing quota
+     * with the least room, or the host's where it has less, so never more free space or inodes than this quota's
+     * limit. A gateway that passed the host's figures through promised the VM room its quota does not give (before,
+     * nothing looked at them, ComplianceMutantsTest).
+     */
+    private void statfs(QuotaSpec q, String idPrefix, String scope, Place place) throws IOException {
+        Attempt a = attempt(
+                idPrefix, Check.STATFS, scope + ": tstatfs of " + place.dir() + " shows no more room than the quota");
+        int dir = p.walk(a, place.dir());
+        if (dir >= 0) {
+            Step statfs = a.probe(s().statfs(dir));
+            s().release(dir);
+            if (statfs.ok()) {
+                StatFs shown = ((RMessage.Rstatfs) statfs.reply().message()).statfs();
+                long freeBytes = shown.bfree() * shown.bsize();
+                if (q.maxBytes() != QuotaSpec.UNLIMITED && freeBytes > q.maxBytes()) {
+                    a.fail(freeBytes + " bytes shown free, more than the quota's limit of " + q.maxBytes());
+                } else if (q.maxInodes() != QuotaSpec.UNLIMITED && shown.ffree() > q.maxInodes()) {
+                    a.fail(shown.ffree() + " inodes shown free, more than the quota's limit of " + q.maxInodes());
+                }
+            }
+        }
+        a.finishIfOpen();
     }
 
     // ---- bytes --------------------------------------------------------------------------------

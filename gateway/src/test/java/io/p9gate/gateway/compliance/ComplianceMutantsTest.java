@@ -210,9 +210,11 @@ class ComplianceMutantsTest {
                                                         e.decision().hostIds()),
                                                 e.outcome())
                                         : e),
-                        "R-AUD-1   vm1/audit/records"));
+                        "R-AUD-1   vm1/audit/records"),
+                killed(
+                        Mutants.noQuotaInStatfs("quota: Tstatfs shows the host's figures"),
+                        "R-POL-6   vm1/data/quota[0]/statfs"));
     }
-
 
     private static Object[] killed(Mutants mutant, String check) {
         return new Object[] {mutant, check};

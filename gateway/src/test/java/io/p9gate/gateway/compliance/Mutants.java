@@ -88,10 +88,23 @@ record Mutants(String name, Function<AtomicInteger, GatewayMutation> build) {
             return new GatewayMutation(
                     byOp.policy(),
                     UnaryOperator.identity(),
-                    q -> new Books(q, () -> current.get() != null && which.test(current.get()), change, fired),
+                    q -> new Books(
+                            q,
+                            () -> current.get() != null && which.test(current.get()),
+                            change,
+                            UnaryOperator.identity(),
+                            fired),
                     UnaryOperator.identity(),
                     false);
         });
+    }
+
+    /** Tstatfs shows the host's figures where a quota contains the path (the books say there is none). */
+    static Mutants noQuotaInStatfs(String name) {
+        return new Mutants(
+                name,
+                fired -> GatewayMutation.ofQuotas(
+                        q -> new Books(q, () -> false, UnaryOperator.identity(), room -> Optional.empty(), fired)));
     }
 
     /** The id map, as {@code change} alters it. */
@@ -258,11 +271,12 @@ record Mutants(String name, Function<AtomicInteger, GatewayMutation> build) {
         return new AuditEntry(e.tag(), e.message(), e.request(), decision, outcome, e.phase(), e.intentSeq());
     }
 
-    /** Quota books whose scopes {@code change} alters while {@code active} says so. */
+    /** Quota books whose scopes {@code change} alters while {@code active} says so, and whose room Tstatfs shows. */
     record Books(
             Quotas quotas,
             java.util.function.BooleanSupplier active,
             Function<Quotas.Scopes, Quotas.Scopes> change,
+            UnaryOperator<Optional<Room>> shown,
             AtomicInteger fired)
             implements Quotas {
         @Override
@@ -327,7 +341,12 @@ record Mutants(String name, Function<AtomicInteger, GatewayMutation> build) {
 
         @Override
         public Optional<Room> room(String share, String path) {
-            return quotas.room(share, path);
+            Optional<Room> room = quotas.room(share, path);
+            Optional<Room> changed = shown.apply(room);
+            if (!changed.equals(room)) {
+                fired.incrementAndGet();
+            }
+            return changed;
         }
     }
 
