@@ -45,7 +45,8 @@ final class HostMoves {
     /**
      * Guards what the VMs' instances share: which share watches what ({@link WatchBudget}), each instance's watches,
      * the instances themselves. A reader takes it only to forget a watch the kernel removed (its directory gone), or
-     * every watch of its instance after an overflow.
+     * every watch of its instance after an overflow. Held for no {@code inotify_rm_watch}: the watches a section
+     * forgets are removed from the kernel after it ({@link WatchBudget#takeForgotten}).
      */
     static final Object LOCK = new Object();
 
@@ -121,34 +122,50 @@ final class HostMoves {
 
     private static boolean add(ShareRoot share, Node dir, boolean mayStartOver) {
         String vm = VmBudget.current().vm();
+        boolean watched;
+        List<DirWatch> forgotten;
         synchronized (LOCK) {
-            VmInotify inotify = bind(share, vm);
-            if (inotify.broken()) {
+            watched = addLocked(share, vm, dir, mayStartOver);
+            forgotten = WatchBudget.takeForgotten();
+        }
+        // Those a start over or a place made forgot: out of the lock, which every VM's next watch needs.
+        VmInotify.removeFromKernel(forgotten);
+        return watched;
+    }
+
+    /** As {@link #add}, holding LOCK: what it forgets is removed from the kernel after. */
+    private static boolean addLocked(ShareRoot share, String vm, Node dir, boolean mayStartOver) {
+        if (share.closed()) {
+            // A request still running as its share closed: bound again, it started a reader and an instance
+            // nothing would ever stop (WatchReaderEndAttackTest).
+            return false;
+        }
+        VmInotify inotify = bind(share, vm);
+        if (inotify.broken()) {
+            return false;
+        }
+        if (WatchBudget.dirsOf(share) >= WatchBudget.cap()) {
+            if (!mayStartOver) {
                 return false;
             }
-            if (WatchBudget.dirsOf(share) >= WatchBudget.cap()) {
-                if (!mayStartOver) {
-                    return false;
-                }
-                WatchBudget.startOver(share);
+            WatchBudget.startOver(share);
+        }
+        DirWatch known = inotify.watched(dir.key());
+        if (known != null) {
+            if (!known.has(share)) {
+                known.add(share);
+                WatchBudget.holds(share, vm, known);
             }
-            DirWatch known = inotify.watched(dir.key());
-            if (known != null) {
-                if (!known.has(share)) {
-                    known.add(share);
-                    WatchBudget.holds(share, vm, known);
-                }
-                return true;
-            }
-            if (refusingForTests || !WatchBudget.roomFor(vm, mayStartOver)) {
-                return false;
-            }
-            try {
-                WatchBudget.holds(share, vm, inotify.add(dir, share));
-                return true;
-            } catch (P9Exception e) {
-                return false; // ENOSPC (max_user_watches), EACCES, ...: covers nothing
-            }
+            return true;
+        }
+        if (refusingForTests || !WatchBudget.roomFor(vm, mayStartOver)) {
+            return false;
+        }
+        try {
+            WatchBudget.holds(share, vm, inotify.add(dir, share));
+            return true;
+        } catch (P9Exception e) {
+            return false; // ENOSPC (max_user_watches), EACCES, ...: covers nothing
         }
     }
 
@@ -157,14 +174,17 @@ final class HostMoves {
      * closes the VM's instance.
      */
     static void closed(ShareRoot share) {
+        List<DirWatch> forgotten;
         synchronized (LOCK) {
             WatchBudget.drop(share);
+            forgotten = WatchBudget.takeForgotten();
             VmInotify inotify = BOUND.remove(share);
             if (inotify != null && inotify.unbind(share) && BY_VM.remove(inotify.vm(), inotify)) {
                 instances = List.copyOf(BY_VM.values());
                 inotify.stop();
             }
         }
+        VmInotify.removeFromKernel(forgotten); // none if the instance stopped: closing it removes them
     }
 
     /**
@@ -209,6 +229,12 @@ final class HostMoves {
 
     /** Run with the descriptor of a watch just added, before it is recorded (holding the watches' lock). */
     static volatile IntConsumer watchAddedForTests;
+
+    /** Run with the descriptor of each watch no share needs any more, before it is removed from the kernel. */
+    static volatile IntConsumer removingForTests;
+
+    /** Run on every reader's thread before it handles the events it has read. */
+    static volatile Runnable readingForTests;
 
     /** Whether {@code thread} waits to make a change of a name another change of it is making. */
     static boolean waitingForTests(Thread thread) {

@@ -72,6 +72,9 @@ public final class ShareRoot implements AutoCloseable {
      * through directories watched before it was learned.
      */
     private volatile boolean watchesMoves;
+
+    /** Set first by {@link #close}: a request still running then watches nothing more ({@link HostMoves}). */
+    private volatile boolean closed;
     /** An epoch no path is learned under: the directory it would pass through is not watched. */
     private static final long UNWATCHED = -1;
 
@@ -212,6 +215,11 @@ public final class ShareRoot implements AutoCloseable {
 
     RenameEpoch renames() {
         return renames;
+    }
+
+    /** Whether {@link #close} began. */
+    boolean closed() {
+        return closed;
     }
 
     /**
@@ -1005,6 +1013,7 @@ public final class ShareRoot implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         OpenShares.closed(this);
         HostMoves.closed(this);
         root.close();

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +34,7 @@ import java.util.function.IntConsumer;
  * One VM's inotify instance and the thread that reads it ({@link HostMoves}): the events one VM's requests queue, and
  * an overflow of its queue, cost only that VM's shares, and its reader being behind delays no other VM's. What the
  * instance watches is changed under {@link HostMoves#LOCK}; the reader takes the lock only to forget a watch the
- * kernel removed, or every watch after an overflow.
+ * kernel removed, or every watch after an overflow. Watches are removed from the kernel out of that lock.
  */
 final class VmInotify {
     private static final int IN_CLOEXEC = 0x80000;
@@ -66,6 +67,22 @@ final class VmInotify {
      * be read: their events are nobody's (an unknown descriptor would advance every share of the instance).
      */
     private final Set<Integer> removed = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Held for each use of {@link #fd} outside {@link HostMoves#LOCK} ({@code inotify_rm_watch}), for each {@code
+     * inotify_add_watch}, and for its close: a removal after the close could name another VM's instance by the same
+     * number, and one between an add and its recording could remove the watch the kernel just gave back.
+     */
+    private final Object descriptor = new Object();
+
+    /**
+     * Forgotten watches whose {@code inotify_rm_watch} is still to be made (guarded by {@link #descriptor}): one whose
+     * directory is watched again first is given back by the kernel, same descriptor, and then kept ({@link #add}).
+     */
+    private final Set<Integer> unremoved = new HashSet<>();
+
+    /** The reader closed {@link #fd} (guarded by {@link #descriptor}). */
+    private boolean closed;
 
     /** The shares bound to this instance: every one forgets its paths when its events were lost. */
     private final Set<ShareRoot> watching =
@@ -148,30 +165,67 @@ final class VmInotify {
 
     /** Watches {@code dir} for {@code share} (guarded by LOCK). */
     DirWatch add(Node dir, ShareRoot share) throws P9Exception {
-        // As the gateway: a guest's host user (permissions: enforce) may not read the directory, which a watch needs.
-        int wd = HostCredentials.asGateway(
-                () -> dir.use(dirFd -> LinuxSyscalls.inotifyAddWatch(fd, LinuxSyscalls.procPath(dirFd), MASK)));
-        IntConsumer added = HostMoves.watchAddedForTests;
-        if (added != null) {
-            added.accept(wd);
+        synchronized (descriptor) {
+            // As the gateway: a guest's host user (permissions: enforce) may not read the directory, which a watch
+            // needs.
+            int wd = HostCredentials.asGateway(
+                    () -> dir.use(dirFd -> LinuxSyscalls.inotifyAddWatch(fd, LinuxSyscalls.procPath(dirFd), MASK)));
+            IntConsumer added = HostMoves.watchAddedForTests;
+            if (added != null) {
+                added.accept(wd);
+            }
+            if (unremoved.remove(wd)) {
+                // The directory's watch, forgotten but not yet removed, given back: kept, no IN_IGNORED to await.
+                // Removed after this, it was taken for watched while the kernel told nothing of it.
+                removed.remove(wd);
+            }
+            DirWatch watch = new DirWatch(this, wd, dir.key(), share);
+            byWd.put(wd, watch);
+            byDir.put(watch.dir, watch);
+            return watch;
         }
-        DirWatch watch = new DirWatch(this, wd, dir.key(), share);
-        byWd.put(wd, watch);
-        byDir.put(watch.dir, watch);
-        return watch;
     }
 
-    /** {@code watch} is no share's any more: removed, its last events nobody's (guarded by LOCK). */
-    void remove(DirWatch watch) {
+    /**
+     * {@code watch} is no share's any more: forgotten, its last events nobody's, its removal from the kernel left to
+     * {@link #removeFromKernel} once LOCK is released (guarded by LOCK).
+     */
+    void forgetRemoved(DirWatch watch) {
         removed.add(watch.wd);
         forget(watch);
-        try {
-            LinuxSyscalls.inotifyRmWatch(fd, watch.wd);
-        } catch (P9Exception e) {
-            // Already removed by the kernel (its directory gone): its IN_IGNORED was queued then, and may have been
-            // read already; awaited, its descriptor would stay for ever (WatchEndRaceAttackTest). Still unread, it
-            // only advances the instance's shares.
-            removed.remove(watch.wd);
+        synchronized (descriptor) {
+            unremoved.add(watch.wd);
+        }
+    }
+
+    /**
+     * Removes from the kernel the watches {@link #forgetRemoved} forgot, not holding LOCK: up to a share's cap of
+     * {@code inotify_rm_watch} (~80 ms for 8,192) during which every VM's next watch waited.
+     */
+    static void removeFromKernel(List<DirWatch> forgotten) {
+        for (DirWatch watch : forgotten) {
+            watch.inotify.removeFromKernel(watch.wd);
+        }
+    }
+
+    private void removeFromKernel(int wd) {
+        IntConsumer removing = HostMoves.removingForTests;
+        if (removing != null) {
+            removing.accept(wd);
+        }
+        synchronized (descriptor) {
+            // Closing the instance removes every watch; one given back meanwhile is watched again.
+            if (stopping || closed || !unremoved.remove(wd)) {
+                return;
+            }
+            try {
+                LinuxSyscalls.inotifyRmWatch(fd, wd);
+            } catch (P9Exception e) {
+                // Already removed by the kernel (its directory gone): its IN_IGNORED was queued then, and may have
+                // been read already; awaited, its descriptor would stay for ever (WatchEndRaceAttackTest). Still
+                // unread, it only advances the instance's shares.
+                removed.remove(wd);
+            }
         }
     }
 
@@ -192,10 +246,7 @@ final class VmInotify {
     void stop() {
         stopping = true;
         if (broken) {
-            if (fd >= 0) {
-                LinuxSyscalls.close(fd); // the reader ended
-            }
-            return;
+            return; // no instance, or the reader ended and closed it
         }
         try {
             Path marker = Files.createTempDirectory("p9gate-host-moves");
@@ -211,7 +262,51 @@ final class VmInotify {
         }
     }
 
+    /**
+     * Reads and handles events until {@link #stop}; then, or if it dies of whatever it runs into (an Error too), it
+     * closes the instance itself, the only one to close it. Before, a reader failing after {@link #stop} saw it alive
+     * left the instance open, and one killed by an Error left its shares trusting paths no event would outdate
+     * (WatchReaderEndAttackTest).
+     */
     private void readEvents() {
+        boolean stopped = false;
+        try {
+            readUntilStopped();
+            stopped = true;
+        } catch (P9Exception | RuntimeException e) {
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "moves made on the host are no longer watched for VM " + vm + " (" + e.getMessage()
+                            + "): handles in its shares whose rules differ by path ask the kernel at each request");
+        } finally {
+            end(stopped);
+        }
+    }
+
+    /**
+     * The reader ends: the instance is closed, and unless its shares all closed, nothing is watched from now on
+     * (watches forgotten, their places free) and every share of the instance forgets.
+     */
+    private void end(boolean stopped) {
+        if (!stopped) {
+            broken = true; // before the advance: a path learned after it watches nothing
+        }
+        synchronized (LOCK) { // not while stop() wakes it: its number could name another VM's instance
+            if (!stopped) {
+                shares().forEach(WatchBudget::drop);
+                WatchBudget.takeForgotten(); // closing the instance removes them
+            }
+            synchronized (descriptor) {
+                closed = true;
+                LinuxSyscalls.close(fd);
+            }
+        }
+        if (!stopped) {
+            advanceAll();
+        }
+    }
+
+    private void readUntilStopped() throws P9Exception {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(64 * 1024, 8);
             while (!stopping) {
@@ -226,6 +321,10 @@ final class VmInotify {
                 }
                 HostMoves.holdForTests.lock();
                 try {
+                    Runnable reading = HostMoves.readingForTests;
+                    if (reading != null) {
+                        reading.run();
+                    }
                     for (long pos = 0; pos + EVENT_HEADER <= n; pos += EVENT_HEADER + buf.get(JAVA_INT, pos + 12)) {
                         EVENTS_READ.increment();
                         int wd = buf.get(JAVA_INT, pos);
@@ -239,17 +338,6 @@ final class VmInotify {
                     HostMoves.holdForTests.unlock();
                 }
             }
-            synchronized (LOCK) {
-                LinuxSyscalls.close(fd); // not while stop() wakes it: its number could name another VM's instance
-            }
-        } catch (P9Exception | RuntimeException e) {
-            // No more events can be read: nothing is watched from now on, and every share of the instance forgets.
-            broken = true;
-            advanceAll();
-            LOG.log(
-                    System.Logger.Level.WARNING,
-                    "moves made on the host are no longer watched for VM " + vm + " (" + e.getMessage()
-                            + "): handles in its shares whose rules differ by path ask the kernel at each request");
         }
     }
 
@@ -275,10 +363,13 @@ final class VmInotify {
             // So may the IN_IGNORED of a watch the kernel removed (its directory gone): kept, it would hold a place
             // for good and take its directory's inode number, given to another directory, for watched
             // (WatchLostToOverflowAttackTest). Every watch of the instance is removed; its shares watch anew.
+            List<DirWatch> forgotten;
             synchronized (LOCK) {
                 shares().forEach(WatchBudget::drop);
+                forgotten = WatchBudget.takeForgotten();
             }
             advanceAll();
+            removeFromKernel(forgotten);
             return;
         }
         if (removed.contains(wd)) {

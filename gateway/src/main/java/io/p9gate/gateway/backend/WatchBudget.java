@@ -49,6 +49,12 @@ final class WatchBudget {
      */
     private static volatile int maxWatches = hostWatchLimit() / 2;
 
+    /**
+     * Watches forgotten under the lock and not yet removed from the kernel: each caller takes them ({@link
+     * #takeForgotten}) and removes them once the lock is released ({@link VmInotify#removeFromKernel}).
+     */
+    private static final List<DirWatch> FORGOTTEN = new ArrayList<>();
+
     /** The directories one share watches, for the VM whose request made it watch the first. */
     private static final class Held {
         final String vm;
@@ -173,11 +179,23 @@ final class WatchBudget {
         }
     }
 
-    /** {@code share} no longer holds {@code watch}, removed if no other share does. */
+    /** {@code share} no longer holds {@code watch}, forgotten if no other share does. */
     private static void release(ShareRoot share, DirWatch watch) {
         if (!watch.release(share)) {
-            watch.inotify.remove(watch); // its place free now, for the request that may be making room
+            watch.inotify.forgetRemoved(watch); // its place free now, for the request that may be making room
+            FORGOTTEN.add(watch);
         }
+    }
+
+    /**
+     * The watches forgotten since the last call, to remove from the kernel once the lock is released: a share
+     * starting over forgets up to {@link #MAX_WATCHES} (~80 ms of {@code inotify_rm_watch}), and every VM's next watch
+     * waited for them (WatchRemovalsOutsideLockAttackTest).
+     */
+    static List<DirWatch> takeForgotten() {
+        List<DirWatch> taken = List.copyOf(FORGOTTEN);
+        FORGOTTEN.clear();
+        return taken;
     }
 
     /** The kernel removed {@code watch} (its directory gone): none of its shares holds it any more. */
