@@ -1,7 +1,6 @@
 package io.p9gate.audit.cli;
 
 import io.p9gate.audit.read.AuditRecord;
-import io.p9gate.audit.read.SegmentPositions;
 import io.p9gate.audit.read.StoredLine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -49,11 +48,10 @@ final class ExportCommand extends CliCommand {
             throw badOption("--hostname must be printable ASCII without spaces");
         }
         Path dir = log.existing();
-        SegmentPositions positions = SegmentPositions.of(dir);
         ProgressMeter meter = progress.meter("exporting", err());
-        long[] read = {0};
+        LineProgress reading = LineProgress.of(dir, meter);
         new LogTail(dir).poll(line -> {
-            meter.update(positions.after(line), positions.totalBytes(), ++read[0]);
+            reading.read(line);
             return export(line);
         });
         meter.done();

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.audit.read.ErrnoNames;
 import io.p9gate.audit.read.PrintableText;
-import io.p9gate.audit.read.SegmentPositions;
 import io.p9gate.audit.read.StoredLine;
 import io.p9gate.audit.verify.Progress;
 import java.io.IOException;
@@ -81,19 +80,13 @@ final class LogStatistics {
      * Sums up the records of a log that {@code wanted} selects; {@code parse} turns a stored line into its record,
      * or null for a line that is none (the command warns about it).
      */
-    static LogStatistics read(Path dir, Function<StoredLine, AuditRecord> parse, Predicate<AuditRecord> wanted)
-            throws IOException {
-        return read(dir, parse, wanted, Progress.NONE);
-    }
-
     static LogStatistics read(
             Path dir, Function<StoredLine, AuditRecord> parse, Predicate<AuditRecord> wanted, Progress progress)
             throws IOException {
         LogStatistics stats = new LogStatistics();
-        SegmentPositions positions = SegmentPositions.of(dir);
-        long[] read = {0};
+        LineProgress reading = LineProgress.of(dir, progress);
         new LogTail(dir).poll(line -> {
-            progress.update(positions.after(line), positions.totalBytes(), ++read[0]);
+            reading.read(line);
             AuditRecord r = parse.apply(line);
             if (r != null && wanted.test(r)) {
                 stats.add(r);

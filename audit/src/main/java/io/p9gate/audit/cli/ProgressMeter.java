@@ -10,7 +10,7 @@ import java.util.function.LongSupplier;
  * It is drawn at the first update and then at most every {@link #REDRAW}, so a command may report every record
  * without flooding the terminal; {@link #done} wipes it, leaving stderr as it was for what follows.
  */
-final class ProgressMeter implements Progress {
+public final class ProgressMeter implements Progress {
     /** Often enough to look alive, rarely enough to cost nothing next to the work. */
     static final Duration REDRAW = Duration.ofMillis(200);
 
@@ -58,7 +58,7 @@ final class ProgressMeter implements Progress {
     }
 
     /** Wipes the line, if one was drawn. */
-    void done() {
+    public void done() {
         if (drawn) {
             err.print(WIPE);
             err.flush();

@@ -9,17 +9,17 @@ import picocli.CommandLine.Option;
 
 /**
  * The {@code --progress} option of the commands that read a whole log ({@code verify}, {@code export}, {@code report},
- * {@code prove}): a progress line on stderr when stderr is a terminal or when asked for, so that neither a pipe nor
+ * {@code prove}, {@code stats}, and {@code policy replay}, which mixes it in from here): a progress line on stderr when stderr is a terminal or when asked for, so that neither a pipe nor
  * a log file collects redrawn lines, and stdout (the output) is never touched.
  */
-final class ProgressOption {
+public final class ProgressOption {
     @Option(
             names = "--progress",
             description = "Show progress and the time left on stderr even when it is no terminal.")
     boolean progress;
 
     /** A meter drawing on {@code err}, or drawing nothing when no progress is to be shown. */
-    ProgressMeter meter(String doing, PrintWriter err) {
+    public ProgressMeter meter(String doing, PrintWriter err) {
         return progress || stderrIsTerminal()
                 ? new ProgressMeter(doing, err, System::nanoTime)
                 : ProgressMeter.hidden();

@@ -11,7 +11,6 @@ import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.note.VerifierKey;
 import io.p9gate.audit.read.LineHeader;
 import io.p9gate.audit.read.LogDirectory;
-import io.p9gate.audit.read.SegmentPositions;
 import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.verify.FindingClass;
 import java.io.IOException;
@@ -78,8 +77,8 @@ final class ProveCommand extends CliCommand {
         long[] index = {-1};
         byte[][] record = {null};
         List<Path> segments = LogDirectory.segments(dir);
-        SegmentPositions positions = new SegmentPositions(segments);
         ProgressMeter meter = progress.meter("reading", err());
+        LineProgress reading = LineProgress.of(segments, meter);
         SegmentReader.forEachLine(segments, line -> {
             if (!line.terminated()) {
                 return;
@@ -90,7 +89,7 @@ final class ProveCommand extends CliCommand {
                 record[0] = b;
             }
             leaves.add(hashes.leaf(b, 0, b.length));
-            meter.update(positions.after(line), positions.totalBytes(), leaves.size());
+            reading.read(line);
         });
         meter.done();
         if (index[0] < 0) {

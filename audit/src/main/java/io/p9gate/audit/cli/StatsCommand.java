@@ -2,6 +2,7 @@ package io.p9gate.audit.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Instant;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,7 +16,8 @@ import picocli.CommandLine.Option;
         footerHeading = "%nExamples:%n",
         footer = {
             "  p9gate audit stats --log /var/lib/p9gate/audit",
-            "  p9gate audit stats --log DIR --vm infotainment --since 24h --format json --top 20"
+            "  p9gate audit stats --log DIR --vm infotainment --since 24h --format json --top 20",
+            "  p9gate audit stats --log DIR --progress > stats.txt"
         })
 final class StatsCommand extends CliCommand {
     enum Format {
@@ -35,11 +37,17 @@ final class StatsCommand extends CliCommand {
     @Mixin
     TopOption top;
 
+    @Mixin
+    ProgressOption progress;
+
     @Override
     int run() throws UserError, IOException {
         int top = this.top.checked();
         filter.compile(Instant.now());
-        LogStatistics stats = LogStatistics.read(log.existing(), this::parsed, filter::test);
+        Path dir = log.existing();
+        ProgressMeter meter = progress.meter("summing up", err());
+        LogStatistics stats = LogStatistics.read(dir, this::parsed, filter::test, meter);
+        meter.done();
         switch (format) {
             case text -> stats.text(out(), top);
             case json -> {

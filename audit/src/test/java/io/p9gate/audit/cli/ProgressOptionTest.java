@@ -73,4 +73,11 @@ class ProgressOptionTest {
                 "--key",
                 reviewed.pub().toString());
     }
+
+    /** Before, stats read the whole log without a word and had no --progress ("Unknown option"). */
+    @Test
+    void statsShowsProgress() {
+        assertProgressOnlyOnStderr(
+                "summing up", "stats", "--log", reviewed.log().toString(), "--vm", "vm-a");
+    }
 }

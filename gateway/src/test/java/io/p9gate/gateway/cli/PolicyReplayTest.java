@@ -137,6 +137,23 @@ class PolicyReplayTest {
         return replay(args.toArray(String[]::new));
     }
 
+    /**
+     * Before, replay verified and read the whole log without a word, and had no --progress ("Unknown option"): the
+     * line of {@code audit verify} on stderr, then its own, each wiped; stdout the same with or without it.
+     */
+    @Test
+    void progressIsOnStderrOnly() {
+        Run quiet = replayUnder(policy);
+        Run shown = replayUnder(policy, "--progress");
+        String wipe = "\r\033[K";
+        assertEquals("", quiet.err(), "no progress when stderr is no terminal and --progress is not given");
+        assertEquals(quiet.code(), shown.code(), shown.err());
+        assertEquals(quiet.out(), shown.out(), "progress never touches stdout");
+        assertTrue(shown.err().startsWith(wipe + "verifying: "), shown.err());
+        assertTrue(shown.err().contains(wipe + "replaying: "), shown.err());
+        assertTrue(shown.err().endsWith(wipe), "the line is wiped at the end: " + shown.err());
+    }
+
     private static Path variant(String name, String from, String to) throws Exception {
         String yaml = Files.readString(policy);
         assertTrue(yaml.contains(from), yaml);

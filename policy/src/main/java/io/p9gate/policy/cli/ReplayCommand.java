@@ -1,5 +1,8 @@
 package io.p9gate.policy.cli;
 
+import io.p9gate.audit.cli.LineProgress;
+import io.p9gate.audit.cli.ProgressMeter;
+import io.p9gate.audit.cli.ProgressOption;
 import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.VerifierKey;
@@ -7,7 +10,6 @@ import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.read.StoredLine;
-import io.p9gate.audit.verify.Progress;
 import io.p9gate.audit.verify.VerificationReport;
 import io.p9gate.audit.verify.Verifier;
 import io.p9gate.policy.PolicyEngine;
@@ -20,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -40,7 +43,8 @@ import picocli.CommandLine.Option;
         footerHeading = "%nExamples:%n",
         footer = {
             "  p9gate policy replay --log /var/lib/p9gate/audit --key /etc/p9gate/audit.pub --policy new.yaml",
-            "  p9gate policy replay --log DIR --no-verify --policy new.yaml --format json --examples 3"
+            "  p9gate policy replay --log DIR --no-verify --policy new.yaml --format json --examples 3",
+            "  p9gate policy replay --log DIR --key audit.pub --policy new.yaml --progress > changes.txt"
         })
 final class ReplayCommand extends Subcommand {
     static final int CHANGES = 1;
@@ -74,6 +78,9 @@ final class ReplayCommand extends Subcommand {
             description = "example requests listed per change (default: ${DEFAULT-VALUE})")
     int examples = 10;
 
+    @Mixin
+    ProgressOption progress;
+
     @Override
     int run(CommandLine cmd) {
         if (examples < 0) {
@@ -92,11 +99,20 @@ final class ReplayCommand extends Subcommand {
             return USAGE;
         }
         try {
-            if (!noVerify && !verified()) {
+            if (!noVerify && !verified(cmd)) {
                 return USAGE;
             }
             Replay replay = new Replay(engine, examples);
-            SegmentReader.forEachLine(log, line -> replay(replay, line));
+            ProgressMeter meter = progress.meter("replaying", cmd.getErr());
+            LineProgress reading = LineProgress.of(log, meter);
+            try {
+                SegmentReader.forEachLine(log, line -> {
+                    reading.read(line);
+                    replay(replay, line);
+                });
+            } finally {
+                meter.done();
+            }
             ReplayReport report =
                     new ReplayReport(log.toString(), policy.toString(), engine.digest(), !noVerify, replay);
             cmd.getOut().print(format == Format.json ? report.json() : report.text());
@@ -119,7 +135,7 @@ final class ReplayCommand extends Subcommand {
     }
 
     /** Verifies the log as {@code audit verify} does; false after saying why (the verifier's words). */
-    private boolean verified() throws IOException {
+    private boolean verified(CommandLine cmd) throws IOException {
         List<VerifierKey> keys = new ArrayList<>();
         for (Path f : keyFiles) {
             try {
@@ -129,7 +145,13 @@ final class ReplayCommand extends Subcommand {
                 return false;
             }
         }
-        VerificationReport report = new Verifier(keys, null, Progress.NONE).verify(log);
+        ProgressMeter meter = progress.meter("verifying", cmd.getErr());
+        VerificationReport report;
+        try {
+            report = new Verifier(keys, null, meter).verify(log);
+        } finally {
+            meter.done();
+        }
         if (report.ok()) {
             return true;
         }
