@@ -4,8 +4,10 @@ import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.audit.read.StoredLine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.function.Predicate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -18,7 +20,7 @@ import picocli.CommandLine.Option;
         footerHeading = "%nExamples:%n",
         footer = {
             "  p9gate audit export --log /var/lib/p9gate/audit --format rfc5424 --hostname ecu-a | logger --rfc5424",
-            "  p9gate audit export --log DIR --format jsonl --since 2026-05-01T00:00:00Z > may.jsonl"
+            "  p9gate audit export --log DIR --format jsonl --since 2026-05-01T00:00:00Z --output may.jsonl"
         })
 final class ExportCommand extends CliCommand {
     enum Format {
@@ -35,6 +37,13 @@ final class ExportCommand extends CliCommand {
     @Option(names = "--format", required = true, description = "rfc5424 or jsonl.")
     Format format;
 
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "FILE",
+            description = "Write to FILE, which appears (or replaces the old one) only once the export is complete:"
+                    + " an interrupted export leaves FILE as it was. Default: standard output.")
+    Path output;
+
     @Mixin
     ProgressOption progress;
 
@@ -48,28 +57,70 @@ final class ExportCommand extends CliCommand {
             throw badOption("--hostname must be printable ASCII without spaces");
         }
         Path dir = log.existing();
+        if (output != null) {
+            PartialFile.checkWritable(output, "--output names a file");
+            if (Files.isSameFile(output.toAbsolutePath().getParent(), dir)) {
+                // The export would stand beside (or replace) the segments it reads.
+                throw badOption("--output must name a file outside the log directory " + dir);
+            }
+        }
         ProgressMeter meter = progress.meter("exporting", err());
         LineProgress reading = LineProgress.of(dir, meter);
-        new LogTail(dir).poll(line -> {
-            reading.read(line);
-            return export(line);
-        });
-        meter.done();
+        try (PartialFile file = output == null ? null : PartialFile.create(output)) {
+            Interruption.Cleanup ifStopped = Interruption.onShutdown(() -> stopped(meter, file));
+            try {
+                Predicate<String> sink = file == null
+                        ? this::toStandardOutput
+                        : line -> {
+                            file.write(line + "\n");
+                            return true;
+                        };
+                new LogTail(dir).poll(line -> {
+                    reading.read(line);
+                    return export(line, sink);
+                });
+                if (file != null) {
+                    file.commit();
+                }
+            } finally {
+                ifStopped.close();
+                meter.done();
+            }
+        }
         out().flush();
         return 0;
     }
 
     /** Exports the line if it passes the filters; false once nobody reads the output any more. */
-    private boolean export(StoredLine line) {
+    private boolean export(StoredLine line, Predicate<String> sink) {
         AuditRecord r = parsed(line);
         if (r == null || !filter.test(r)) {
             return true;
         }
-        out().println(
-                        switch (format) {
-                            case rfc5424 -> Rfc5424.format(r, line.bytes(), hostname);
-                            case jsonl -> new String(line.bytes(), StandardCharsets.US_ASCII);
-                        });
+        return sink.test(
+                switch (format) {
+                    case rfc5424 -> Rfc5424.format(r, line.bytes(), hostname);
+                    case jsonl -> new String(line.bytes(), StandardCharsets.US_ASCII);
+                });
+    }
+
+    /** Prints the line; false once nobody reads standard output any more ({@code | head}). */
+    private boolean toStandardOutput(String line) {
+        out().println(line);
         return !out().checkError();
+    }
+
+    /**
+     * Stopped (Ctrl-C, SIGTERM) before the end: what was written to standard output looks like a complete export
+     * (whole records), so one line says it is not; a file is deleted, its name left as it was.
+     */
+    private void stopped(ProgressMeter meter, PartialFile file) {
+        String where = "interrupted at " + meter.reached() + ": ";
+        if (file == null) {
+            warning(where + "the output is incomplete");
+        } else if (file.abandon()) {
+            warning(where + output + " is left as it was");
+        }
+        err().flush();
     }
 }

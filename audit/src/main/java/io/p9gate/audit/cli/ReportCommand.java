@@ -2,11 +2,8 @@ package io.p9gate.audit.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.p9gate.audit.note.VerifierKey;
-import io.p9gate.audit.verify.FindingClass;
 import io.p9gate.audit.verify.Verifier;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -55,7 +52,7 @@ final class ReportCommand extends CliCommand {
         int top = this.top.checked();
         Path dir = log.existing();
         List<VerifierKey> keys = readKeys(keyFiles);
-        checkPageWritable();
+        PartialFile.checkWritable(html, "--html names the page's file");
         ProgressMeter verifying = progress.meter("verifying", err());
         ReportVerdict verdict = keys.isEmpty()
                 ? ReportVerdict.withoutKey()
@@ -65,30 +62,13 @@ final class ReportCommand extends CliCommand {
         LogStatistics stats = LogStatistics.read(dir, this::parsed, r -> true, summing);
         summing.done();
         String page = AuditReportPage.of(dir, Instant.now(), verdict, stats.json(new ObjectMapper(), top));
-        Files.writeString(html, page, StandardCharsets.UTF_8);
+        try (PartialFile file = PartialFile.create(html)) {
+            file.write(page);
+            file.commit();
+        }
         if (verdict.exitCode() != 0) {
             warning("the log did not verify (" + verdict.headline() + "); " + html + " says why");
         }
         return verdict.exitCode();
-    }
-
-    /**
-     * The page's directory exists and the page is no directory, said before the log is read: the page is
-     * written last, after minutes of reading on a large log.
-     */
-    private void checkPageWritable() throws UserError {
-        Path page = html.toAbsolutePath();
-        Path parent = page.getParent();
-        if (Files.isDirectory(page)) {
-            throw new UserError(html + ": is a directory (--html names the page's file)", FindingClass.IO_ERROR);
-        }
-        if (parent == null || !Files.isDirectory(parent)) {
-            throw new UserError(
-                    "cannot write " + html + ": no such directory " + parent + " (create it first)",
-                    FindingClass.IO_ERROR);
-        }
-        if (!Files.isWritable(parent)) {
-            throw new UserError("cannot write " + html + ": permission denied in " + parent, FindingClass.IO_ERROR);
-        }
     }
 }

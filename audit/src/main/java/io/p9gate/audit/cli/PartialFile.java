@@ -1,0 +1,101 @@
+package io.p9gate.audit.cli;
+
+import io.p9gate.audit.verify.FindingClass;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * An output file written under a temporary name beside its own ({@code .NAME.*.partial}, owner-only like the log
+ * it comes from) and renamed onto its name only when complete: nobody (a script, a SIEM import) finds a partial
+ * export under the name, and a file already there stays whole until it is replaced.
+ */
+final class PartialFile implements AutoCloseable {
+    private final Path target;
+    private final Path temp;
+    private final Writer writer;
+    private volatile boolean committed;
+
+    private PartialFile(Path target, Path temp, Writer writer) {
+        this.target = target;
+        this.temp = temp;
+        this.writer = writer;
+    }
+
+    /**
+     * Says, before a long read of the log, what would stop the file being written at its end: its directory is
+     * missing or not writable, or the name is a directory ({@code option} names it: the page's file, {@code --html}).
+     */
+    static void checkWritable(Path file, String option) throws UserError {
+        Path named = file.toAbsolutePath();
+        Path parent = named.getParent();
+        if (Files.isDirectory(named)) {
+            throw new UserError(file + ": is a directory (" + option + ")", FindingClass.IO_ERROR);
+        }
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw new UserError(
+                    "cannot write " + file + ": no such directory " + parent + " (create it first)",
+                    FindingClass.IO_ERROR);
+        }
+        if (!Files.isWritable(parent)) {
+            throw new UserError("cannot write " + file + ": permission denied in " + parent, FindingClass.IO_ERROR);
+        }
+    }
+
+    static PartialFile create(Path target) throws IOException {
+        Path named = target.toAbsolutePath();
+        Path temp = Files.createTempFile(named.getParent(), "." + named.getFileName() + ".", ".partial");
+        return new PartialFile(target, temp, Files.newBufferedWriter(temp, StandardCharsets.UTF_8));
+    }
+
+    /** Writes text; a failure (ENOSPC) ends the command, which then leaves nothing behind. */
+    void write(String text) {
+        try {
+            writer.write(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Puts the complete file on disk under its name, replacing any older file of that name at once. */
+    void commit() throws IOException {
+        writer.close();
+        try (FileChannel written = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+            written.force(true);
+        }
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        committed = true;
+    }
+
+    /**
+     * Deletes what was written, the name left as it was; false if the file was committed already. Called from a
+     * shutdown hook too: it never throws.
+     */
+    boolean abandon() {
+        if (committed) {
+            return false;
+        }
+        try {
+            writer.close();
+        } catch (IOException e) {
+            // Deleted below all the same.
+        }
+        try {
+            Files.deleteIfExists(temp);
+        } catch (IOException e) {
+            // Its name says it is partial.
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        abandon();
+    }
+}

@@ -1,0 +1,50 @@
+package io.p9gate.audit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The file {@code export --output} and {@code report --html} write: what an interrupted command (its shutdown hook)
+ * or a failed one leaves, and what a complete one does.
+ */
+class PartialFileTest {
+    @TempDir
+    Path dir;
+
+    private List<Path> files() throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.sorted().toList();
+        }
+    }
+
+    @Test
+    void anAbandonedFileIsDeletedAndTheNameLeftAsItWas() throws Exception {
+        Path named = Files.writeString(dir.resolve("may.jsonl"), "last month\n");
+        PartialFile partial = PartialFile.create(named);
+        partial.write("{\"seq\":0}\n");
+        assertEquals(2, files().size(), "written beside it: " + files());
+        assertTrue(partial.abandon());
+        assertEquals(List.of(named), files());
+        assertEquals("last month\n", Files.readString(named));
+    }
+
+    @Test
+    void aCommittedFileReplacesTheNameAndIsNotAbandoned() throws Exception {
+        Path named = Files.writeString(dir.resolve("may.jsonl"), "last month\n");
+        try (PartialFile partial = PartialFile.create(named)) {
+            partial.write("{\"seq\":0}\n");
+            partial.commit();
+            assertFalse(partial.abandon(), "a stop after the commit leaves the complete file");
+        }
+        assertEquals(List.of(named), files());
+        assertEquals("{\"seq\":0}\n", Files.readString(named));
+    }
+}
