@@ -36,6 +36,8 @@ abstract class CliCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    private ProgressMeter progressLine = ProgressMeter.hidden();
+
     abstract int run() throws UserError, IOException;
 
     @Override
@@ -70,7 +72,17 @@ abstract class CliCommand implements Callable<Integer> {
     }
 
     void warning(String message) {
+        progressLine.clear();
         err().println(CliMessages.warning(spec, message));
+    }
+
+    /**
+     * The command's progress line ({@code --progress}), which a warning wipes first: "skipping unreadable line …"
+     * was glued to it.
+     */
+    ProgressMeter progressLine(ProgressOption option, String doing) {
+        progressLine = option.meter(doing, err());
+        return progressLine;
     }
 
     PrintWriter out() {

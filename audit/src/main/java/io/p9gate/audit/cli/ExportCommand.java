@@ -64,7 +64,7 @@ final class ExportCommand extends CliCommand {
                 throw badOption("--output must name a file outside the log directory " + dir);
             }
         }
-        ProgressMeter meter = progress.meter("exporting", err());
+        ProgressMeter meter = progressLine(progress, "exporting");
         LineProgress reading = LineProgress.of(dir, meter);
         try (PartialFile file = output == null ? null : PartialFile.create(output)) {
             Interruption.Cleanup ifStopped = Interruption.onShutdown(() -> stopped(meter, file));

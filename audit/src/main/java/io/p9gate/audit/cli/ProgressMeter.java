@@ -31,7 +31,10 @@ public final class ProgressMeter implements Progress {
     private final ReentrantLock drawing = new ReentrantLock();
 
     private long lastDrawn;
-    private boolean drawn;
+    private boolean drawnOnce;
+    /** Whether the line is on the screen now (not wiped since it was drawn). */
+    private boolean onScreen;
+
     private boolean ended;
     private Interruption.Cleanup wipeOnStop;
     // Read by a stop's thread (reached()).
@@ -66,7 +69,7 @@ public final class ProgressMeter implements Progress {
             return;
         }
         long now = nanoClock.getAsLong();
-        if (drawn && now - lastDrawn < REDRAW.toNanos()) {
+        if (drawnOnce && now - lastDrawn < REDRAW.toNanos()) {
             return;
         }
         drawing.lock();
@@ -80,7 +83,8 @@ public final class ProgressMeter implements Progress {
             err.print(WIPE + ProgressLine.of(doing, bytesRead, totalBytes, records, Duration.ofNanos(now - start)));
             err.flush();
             lastDrawn = now;
-            drawn = true;
+            drawnOnce = true;
+            onScreen = true;
         } finally {
             drawing.unlock();
         }
@@ -93,6 +97,19 @@ public final class ProgressMeter implements Progress {
     String reached() {
         long pct = totalBytes == 0 ? 100 : bytesRead * 100 / totalBytes;
         return pct + "% of the log (" + records + " records read)";
+    }
+
+    /**
+     * Wipes the line before the command prints something else on the screen (a row of {@code show}, a warning),
+     * which would otherwise be glued to it; the next update draws it again, no sooner than {@link #REDRAW}.
+     */
+    public void clear() {
+        drawing.lock();
+        try {
+            wipe();
+        } finally {
+            drawing.unlock();
+        }
     }
 
     /** Wipes the line, if one was drawn; nothing is drawn after. */
@@ -124,10 +141,15 @@ public final class ProgressMeter implements Progress {
     }
 
     private void end() {
-        if (drawn && !ended) {
+        wipe();
+        ended = true;
+    }
+
+    private void wipe() {
+        if (onScreen) {
             err.print(WIPE);
             err.flush();
+            onScreen = false;
         }
-        ended = true;
     }
 }

@@ -77,7 +77,7 @@ final class ProveCommand extends CliCommand {
         long[] index = {-1};
         byte[][] record = {null};
         List<Path> segments = LogDirectory.segments(dir);
-        ProgressMeter meter = progress.meter("reading", err());
+        ProgressMeter meter = progressLine(progress, "reading");
         LineProgress reading = LineProgress.of(segments, meter);
         SegmentReader.forEachLine(segments, line -> {
             if (!line.terminated()) {

@@ -53,12 +53,12 @@ final class ReportCommand extends CliCommand {
         Path dir = log.existing();
         List<VerifierKey> keys = readKeys(keyFiles);
         PartialFile.checkWritable(html, "--html names the page's file");
-        ProgressMeter verifying = progress.meter("verifying", err());
+        ProgressMeter verifying = progressLine(progress, "verifying");
         ReportVerdict verdict = keys.isEmpty()
                 ? ReportVerdict.withoutKey()
                 : ReportVerdict.of(new Verifier(keys, null, verifying).verify(dir));
         verifying.done();
-        ProgressMeter summing = progress.meter("summing up", err());
+        ProgressMeter summing = progressLine(progress, "summing up");
         LogStatistics stats = LogStatistics.read(dir, this::parsed, r -> true, summing);
         summing.done();
         String page = AuditReportPage.of(dir, Instant.now(), verdict, stats.json(new ObjectMapper(), top));

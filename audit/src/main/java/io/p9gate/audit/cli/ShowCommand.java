@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
         footer = {
             "  p9gate audit show --log /var/lib/p9gate/audit --vm infotainment --decision refused --since 2h",
             "  p9gate audit show --log DIR --errno EDQUOT --path '/cache/**' --format json",
-            "  p9gate audit show --log DIR --follow"
+            "  p9gate audit show --log DIR --follow",
+            "  p9gate audit show --log DIR --vm infotainment --errno EDQUOT --progress"
         })
 final class ShowCommand extends CliCommand {
     enum Format {
@@ -42,6 +43,14 @@ final class ShowCommand extends CliCommand {
 
     @Option(names = "--poll-ms", hidden = true, description = "Follow poll interval.")
     long pollMs = 200;
+
+    @Mixin
+    ProgressOption progress;
+
+    /** The progress line while the log there was at the start is read (not while following it). */
+    private ProgressMeter meter;
+
+    private LineProgress reading;
 
     /**
      * Records from this seq on are covered by no checkpoint in the sidecar ({@link UnsignedTail}); past every record
@@ -68,7 +77,13 @@ final class ShowCommand extends CliCommand {
             RecordTable.header(out());
         }
         LogTail tail = new LogTail(dir);
-        tail.poll(this::print);
+        meter = progressLine(progress, "reading");
+        reading = LineProgress.of(dir, meter);
+        try {
+            tail.poll(this::print);
+        } finally {
+            meter.done();
+        }
         if (tailKnown && signed > held && !out().checkError()) {
             claimTooLarge();
         }
@@ -108,6 +123,7 @@ final class ShowCommand extends CliCommand {
 
     /** Prints the line if it passes the filters; false once nobody reads the output any more ({@code | head}). */
     private boolean print(StoredLine line) {
+        reading.read(line);
         AuditRecord r = parsed(line);
         if (r == null) {
             return true;
@@ -116,6 +132,7 @@ final class ShowCommand extends CliCommand {
         if (!filter.test(r)) {
             return true;
         }
+        meter.clear();
         if (r.seq() >= signed && unsigned++ == 0) {
             markBoundary();
         }

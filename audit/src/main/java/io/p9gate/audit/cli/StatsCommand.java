@@ -45,7 +45,7 @@ final class StatsCommand extends CliCommand {
         int top = this.top.checked();
         filter.compile(Instant.now());
         Path dir = log.existing();
-        ProgressMeter meter = progress.meter("summing up", err());
+        ProgressMeter meter = progressLine(progress, "summing up");
         LogStatistics stats = LogStatistics.read(dir, this::parsed, filter::test, meter);
         meter.done();
         switch (format) {

@@ -78,7 +78,7 @@ final class VerifyCommand extends CliCommand {
         if (pin != null) {
             pinText = text(pin, "a pin file", "no such pin file", MAX_PIN_BYTES);
         }
-        ProgressMeter meter = progress.meter("verifying", err());
+        ProgressMeter meter = progressLine(progress, "verifying");
         Path dir = log.existing();
         if (pinText == null
                 && LogDirectory.segments(dir).isEmpty()
