@@ -30,8 +30,7 @@ class ExportOutputFileTest {
 
     @BeforeAll
     static void writeLog() throws Exception {
-        reviewed = ReviewedLog.in(tmp);
-        reviewed.openWithDecisions(200).close();
+        reviewed = ReviewedLog.withDecisions(tmp, 200);
     }
 
     /** Stderr that holds the export at its first progress line until released. */

@@ -36,8 +36,7 @@ class InterruptedCommandTest {
 
     @BeforeAll
     static void writeLog() throws Exception {
-        reviewed = ReviewedLog.in(tmp);
-        reviewed.openWithDecisions(1500).close();
+        reviewed = ReviewedLog.withDecisions(tmp, 1500);
         long bytes = 0;
         for (Path s : LogDirectory.segments(reviewed.log())) {
             bytes += Files.size(s);

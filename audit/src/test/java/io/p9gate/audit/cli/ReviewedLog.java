@@ -20,6 +20,13 @@ record ReviewedLog(Path log, Path pub, SigningKey key) {
         return new ReviewedLog(tmp.resolve("log"), pub, key);
     }
 
+    /** A reviewed log in {@code tmp} holding {@code n} decisions ({@link #openWithDecisions}), closed. */
+    static ReviewedLog withDecisions(Path tmp, int n) throws Exception {
+        ReviewedLog reviewed = in(tmp);
+        reviewed.openWithDecisions(n).close();
+        return reviewed;
+    }
+
     AuditLog open(AuditOptions options) throws Exception {
         return AuditLog.open(log, key, options);
     }

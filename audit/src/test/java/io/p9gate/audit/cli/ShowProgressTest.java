@@ -26,8 +26,7 @@ class ShowProgressTest {
 
     @BeforeAll
     static void writeLog() throws Exception {
-        reviewed = ReviewedLog.in(tmp);
-        reviewed.openWithDecisions(300).close();
+        reviewed = ReviewedLog.withDecisions(tmp, 300);
     }
 
     /** stdout and stderr into one text, as a terminal shows them. */
@@ -68,8 +67,8 @@ class ShowProgressTest {
     /** A warning (every command's "skipping unreadable line") is not glued to the line either. */
     @Test
     void noWarningIsGluedToAProgressLine() throws Exception {
-        ReviewedLog damaged = ReviewedLog.in(java.nio.file.Files.createDirectories(tmp.resolve("damaged")));
-        damaged.openWithDecisions(300).close();
+        ReviewedLog damaged =
+                ReviewedLog.withDecisions(java.nio.file.Files.createDirectories(tmp.resolve("damaged")), 300);
         Path segment = io.p9gate.audit.read.LogDirectory.segments(damaged.log()).get(2);
         java.nio.file.Files.writeString(segment, "not a record\n", java.nio.file.StandardOpenOption.APPEND);
         String quiet = onOneScreen("show", "--log", damaged.log().toString(), "--vm", "no-such-vm");
