@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.AttributeKey;
 import java.util.HexFormat;
+import java.util.function.LongSupplier;
 
 /**
  * Whether a tls: connection that closed unidentified counts as a failed handshake of its address
@@ -26,7 +27,9 @@ import java.util.HexFormat;
 final class HandshakeCost extends ChannelDuplexHandler {
     private static final AttributeKey<Boolean> SENT = AttributeKey.valueOf("p9gate.tls.peer-sent");
     private static final AttributeKey<Boolean> HELLO = AttributeKey.valueOf("p9gate.tls.peer-sent-hello");
-    private static final AttributeKey<Boolean> ANSWERED = AttributeKey.valueOf("p9gate.tls.gateway-answered");
+    /** When the gateway answered (System.nanoTime() of its clock), absent until it has. */
+    private static final AttributeKey<Long> ANSWERED_AT = AttributeKey.valueOf("p9gate.tls.gateway-answered-at");
+
     private static final AttributeKey<Boolean> GATEWAYS_OWN =
             AttributeKey.valueOf("p9gate.tls.closed-by-the-gateways-own-rule");
 
@@ -40,6 +43,17 @@ final class HandshakeCost extends ChannelDuplexHandler {
 
     /** Counts the peer's first handshake message (its ClientHello) in, record by record, until it is whole. */
     private final HelloFraming hello = new HelloFraming();
+
+    /** The clock of the answer's time: {@link UnidentifiedPeers}'s. */
+    private final LongSupplier clock;
+
+    HandshakeCost() {
+        this(System::nanoTime);
+    }
+
+    HandshakeCost(LongSupplier clock) {
+        this.clock = clock;
+    }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -55,7 +69,7 @@ final class HandshakeCost extends ChannelDuplexHandler {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         boolean answers = msg instanceof ByteBuf bytes && serverHello(bytes);
         if (answers) {
-            ctx.channel().attr(ANSWERED).set(Boolean.TRUE);
+            ctx.channel().attr(ANSWERED_AT).set(clock.getAsLong());
         }
         ctx.write(msg, promise);
         if (answers) {
@@ -117,7 +131,16 @@ final class HandshakeCost extends ChannelDuplexHandler {
      * set on its loop before the answer is written; read from any thread ({@link UnidentifiedPeers}).
      */
     static boolean answered(Channel connection) {
-        return Boolean.TRUE.equals(connection.attr(ANSWERED).get());
+        return connection.attr(ANSWERED_AT).get() != null;
+    }
+
+    /**
+     * Whether the gateway answered the peer of {@code connection} at or before {@code instant} (of the clock this
+     * handler was made with): read from any thread ({@link UnidentifiedPeers}).
+     */
+    static boolean answeredBy(Channel connection, long instant) {
+        Long at = connection.attr(ANSWERED_AT).get();
+        return at != null && at - instant <= 0;
     }
 
     /** Whether the closed, unidentified {@code connection} is a failed handshake of its peer. */

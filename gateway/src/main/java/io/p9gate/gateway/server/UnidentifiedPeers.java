@@ -3,6 +3,7 @@ package io.p9gate.gateway.server;
 import io.netty.channel.Channel;
 import io.p9gate.gateway.budget.Allowance;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -26,11 +27,13 @@ import java.util.function.Predicate;
  * addresses (loopback's 127/8 for any host user, an IPv6 /64 for a guest) would otherwise take, a VM's connections
  * at a time, every descriptor of the pool, and with it every VM's opens and connections. When those places are
  * taken, or the pool is spent, a connection from an address holding fewer of them than another takes the place of
- * one of the connections of the addresses holding more, which is closed: first one whose peer has sent nothing yet
- * (a TLS client sends its ClientHello as soon as it connects, so a silent connection is one that stalls), then one
- * whose peer has sent bytes the gateway has not answered (a ClientHello cut short), and only then one the gateway
- * has answered (its ServerHello sent); within each, one of the address holding most, the oldest first (a handshake
- * that ends takes milliseconds, so what waits longest is what stalls). Ranked so, a peer connecting from fresh
+ * one of the connections of the addresses holding more, which is closed, in the order of {@link Progress}: first
+ * one the gateway answered longer than {@link #ANSWER_GRACE} ago whose handshake has not ended, then one whose peer
+ * has sent nothing yet (a TLS client sends its ClientHello as soon as it connects, so a silent connection is one
+ * that stalls), then one whose peer has sent bytes the gateway has not answered (a ClientHello cut short, then a
+ * whole one), and only then one the gateway has answered within its grace (its ServerHello sent); within each, one
+ * of the address holding most, the oldest first (a handshake that ends takes milliseconds, so what waits longest is
+ * what stalls). Ranked so, a peer connecting from fresh
  * addresses displaces a VM's handshake under way only with connections that each completed a ClientHello the
  * gateway answered, a key exchange each, instead of with a connect and a byte; the oldest silent one going first, a
  * VM's connection in the instant before its ClientHello arrives is taken only by as many connections as the
@@ -45,23 +48,51 @@ import java.util.function.Predicate;
  * one accepted meanwhile is refused: the listener holds at most twice its places of open unidentified connections.
  */
 final class UnidentifiedPeers {
-    /** A connection awaiting its handshake, in the order the listener accepted them. */
-    private record Waiting(Channel connection, long accepted) {
+    /**
+     * How long after the gateway's answer (its ServerHello) a handshake still outranks one not answered yet. A real
+     * client answers the gateway's flight once it has verified the chain and signed (RSA-4096 on a slow ECU core:
+     * about 0.1-0.5 s), so a handshake still under way 3 s after the answer is one that stalls. Outranking until the
+     * handshake timeout (10 s), one such connection per place, renewed a key exchange per place per 10 s, left a
+     * VM's connection the only one to displace in the moment before the gateway answered it: a silent connection
+     * then took its place (identity.StalledAnsweredHandshakeAttackTest). Not longer: the attacker renews a key
+     * exchange per place per grace.
+     */
+    static final Duration ANSWER_GRACE = Duration.ofSeconds(3);
+
+    /**
+     * How far a handshake has come, in the order connections are displaced, the first first. Read when a place is
+     * wanted, as it may change meanwhile.
+     */
+    enum Progress {
+        /** Answered longer than {@link #ANSWER_GRACE} ago, and not ended: its peer stalls (or is far too slow). */
+        STALLED_AFTER_ANSWER,
+        /** The peer has sent nothing: a TLS client sends its ClientHello as soon as it connects. */
+        SILENT,
+        /** The peer has sent part of a ClientHello. */
+        PART_OF_HELLO,
         /**
-         * How far its handshake has come, the lowest displaced first: 0 silent, 1 the peer has sent part of a
-         * ClientHello, 2 a whole one the gateway has not answered yet (its step queued for the handshake thread, or
-         * a HelloRetryRequest sent), 3 answered. Read when a place is wanted, as it may change meanwhile.
+         * A whole ClientHello not answered yet: its step queued for the handshake thread, or only a
+         * HelloRetryRequest sent (which costs the gateway no key exchange).
          */
-        int progress() {
+        WHOLE_HELLO,
+        /** Answered (a key exchange made) within {@link #ANSWER_GRACE}: a handshake under way on both sides. */
+        ANSWERED;
+
+        static Progress of(Channel connection, long now) {
             if (HandshakeCost.answered(connection)) {
-                return 3;
+                return HandshakeCost.answeredBy(connection, now - ANSWER_GRACE.toNanos())
+                        ? STALLED_AFTER_ANSWER
+                        : ANSWERED;
             }
             if (HandshakeCost.peerSentHello(connection)) {
-                return 2;
+                return WHOLE_HELLO;
             }
-            return HandshakeCost.peerSent(connection) ? 1 : 0;
+            return HandshakeCost.peerSent(connection) ? PART_OF_HELLO : SILENT;
         }
     }
+
+    /** A connection awaiting its handshake, in the order the listener accepted them. */
+    private record Waiting(Channel connection, long accepted) {}
 
     private final Map<InetAddress, ArrayDeque<Waiting>> held = new HashMap<>();
     /** Displaced connections not closed yet, each with whether it still holds its own descriptor of the pool. */
@@ -72,6 +103,9 @@ final class UnidentifiedPeers {
     private final Allowance pool;
     private final LongSupplier perAddress;
     private final LongSupplier perListener;
+    /** System.nanoTime(), or a test's: the clock of the connections' {@link HandshakeCost}. */
+    private final LongSupplier clock;
+
     private long total;
     private long accepted;
 
@@ -80,9 +114,14 @@ final class UnidentifiedPeers {
      * @param perListener the most the listener may hold, all addresses together: read at each accept
      */
     UnidentifiedPeers(Allowance pool, LongSupplier perAddress, LongSupplier perListener) {
+        this(pool, perAddress, perListener, System::nanoTime);
+    }
+
+    UnidentifiedPeers(Allowance pool, LongSupplier perAddress, LongSupplier perListener, LongSupplier clock) {
         this.pool = pool;
         this.perAddress = perAddress;
         this.perListener = perListener;
+        this.clock = clock;
     }
 
     /** What {@link #tryTake} did with a connection. */
@@ -90,8 +129,8 @@ final class UnidentifiedPeers {
         /** It took a free place. */
         record Free() implements Place {}
 
-        /** It took the place of {@code displaced}, which the caller closes. */
-        record Displacing(Channel displaced) implements Place {}
+        /** It took the place of {@code displaced}, which had come as far as {@code progress}; the caller closes it. */
+        record Displacing(Channel displaced, Progress progress) implements Place {}
 
         /** It got no place, for the reason {@code why}. */
         record Refused(String why) implements Place {}
@@ -119,10 +158,11 @@ final class UnidentifiedPeers {
         // Refusing here instead let a peer that binds a VM's own source address (any host user can, on loopback)
         // keep the VM out with a few silent connections; displacing its own, it only competes with the VM's
         // connection as a peer from any other address does, by how far the handshakes have come.
-        Waiting displaced =
-                holds < perAddress.getAsLong() ? displaceable(a -> held.get(a).size() > holds) : null;
+        long now = clock.getAsLong();
+        Ranked displaced =
+                holds < perAddress.getAsLong() ? displaceable(a -> held.get(a).size() > holds, now) : null;
         if (displaced == null && holds > 0) {
-            displaced = displaceable(address::equals);
+            displaced = displaceable(address::equals, now);
         }
         if (displaced == null) {
             return new Place.Refused("the process's descriptors are spent and this listener holds none to give up");
@@ -130,7 +170,7 @@ final class UnidentifiedPeers {
         // The displaced connection keeps its descriptor until it has closed, and the newcomer takes another; with
         // the pool spent (by other listeners, by VMs' opens) it takes the displaced one's, which is then counted
         // among the closing only, so that a VM may still displace a flood's connections.
-        Channel leaving = displaced.connection();
+        Channel leaving = displaced.waiting().connection();
         closing.put(leaving, pool.tryAcquire(1));
         leaving.closeFuture().addListener(f -> closed(leaving));
         if (closing.size() >= perListener.getAsLong() && connection.parent() != null) {
@@ -139,7 +179,7 @@ final class UnidentifiedPeers {
             paused.config().setAutoRead(false);
         }
         add(address, connection); // in the displaced connection's place
-        return new Place.Displacing(leaving);
+        return new Place.Displacing(leaving, displaced.progress());
     }
 
     /** A displaced connection has closed: its socket is gone, and the descriptor it kept with it. */
@@ -170,47 +210,47 @@ final class UnidentifiedPeers {
         held.computeIfAbsent(address, a -> new ArrayDeque<>()).addLast(new Waiting(connection, accepted++));
     }
 
+    /** A connection waiting, ranked at one instant: held by one address, which held so many. */
+    private record Ranked(Waiting waiting, Progress progress, InetAddress address, int holds) {
+        /** Whether this one is displaced before {@code other}. */
+        boolean goesBefore(Ranked other) {
+            if (progress != other.progress) {
+                return progress.compareTo(other.progress) < 0;
+            }
+            if (holds != other.holds) {
+                return holds > other.holds;
+            }
+            return waiting.accepted() < other.waiting.accepted();
+        }
+    }
+
     /**
      * Removes and answers the connection whose place a newcomer takes, among the addresses {@code eligible}: the
-     * least advanced handshake (silent, then sent bytes, then answered), then one of the address holding most, then
-     * the oldest. Null if no eligible address holds any.
+     * least advanced handshake ({@link Progress}, at {@code now}), then one of the address holding most, then the
+     * oldest. Null if no eligible address holds any.
      */
-    private Waiting displaceable(Predicate<InetAddress> eligible) {
-        Waiting chosen = null;
-        Map.Entry<InetAddress, ArrayDeque<Waiting>> its = null;
+    private Ranked displaceable(Predicate<InetAddress> eligible, long now) {
+        Ranked chosen = null;
         for (Map.Entry<InetAddress, ArrayDeque<Waiting>> e : held.entrySet()) {
             if (!eligible.test(e.getKey())) {
                 continue;
             }
             int size = e.getValue().size();
-            for (Waiting candidate : e.getValue()) {
-                if (chosen == null
-                        || goesBefore(candidate, size, chosen, its.getValue().size())) {
+            for (Waiting w : e.getValue()) {
+                Ranked candidate = new Ranked(w, Progress.of(w.connection(), now), e.getKey(), size);
+                if (chosen == null || candidate.goesBefore(chosen)) {
                     chosen = candidate;
-                    its = e;
                 }
             }
         }
         if (chosen == null) {
             return null;
         }
-        its.getValue().remove(chosen);
-        if (its.getValue().isEmpty()) {
-            held.remove(its.getKey());
+        ArrayDeque<Waiting> its = held.get(chosen.address());
+        its.remove(chosen.waiting());
+        if (its.isEmpty()) {
+            held.remove(chosen.address());
         }
         return chosen;
-    }
-
-    /** Whether {@code a}, of an address holding {@code aHolds}, is displaced before {@code b}. */
-    private static boolean goesBefore(Waiting a, int aHolds, Waiting b, int bHolds) {
-        int aProgress = a.progress();
-        int bProgress = b.progress();
-        if (aProgress != bProgress) {
-            return aProgress < bProgress;
-        }
-        if (aHolds != bHolds) {
-            return aHolds > bHolds;
-        }
-        return a.accepted() < b.accepted();
     }
 }

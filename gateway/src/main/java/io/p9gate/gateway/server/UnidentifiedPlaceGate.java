@@ -34,7 +34,8 @@ final class UnidentifiedPlaceGate extends AcceptGate {
             InetAddress address = remote.getAddress();
             switch (handshakes.tryTake(address, child)) {
                 case UnidentifiedPeers.Place.Free() -> {}
-                case UnidentifiedPeers.Place.Displacing(Channel displaced) -> displace(displaced, address);
+                case UnidentifiedPeers.Place.Displacing(Channel displaced, UnidentifiedPeers.Progress progress) ->
+                    displace(displaced, progress, address);
                 case UnidentifiedPeers.Place.Refused(String why) -> {
                     refuse(identifier, listener, PeerNames.describe(child, listener), address, why);
                     return false;
@@ -52,14 +53,19 @@ final class UnidentifiedPlaceGate extends AcceptGate {
         return channel.attr(TAKEN).getAndSet(null) != null;
     }
 
-    /** Records, logs and closes a connection whose place a connection from {@code newcomer} took. */
-    private void displace(Channel waiting, InetAddress newcomer) {
+    /**
+     * Records, logs and closes a connection, whose handshake had come as far as {@code progress}, whose place a
+     * connection from {@code newcomer} took.
+     */
+    private void displace(Channel waiting, UnidentifiedPeers.Progress progress, InetAddress newcomer) {
         InetAddress its = waiting.remoteAddress() instanceof InetSocketAddress r ? r.getAddress() : null;
         boolean byItsOwnAddress = newcomer.equals(its);
-        if (!byItsOwnAddress) {
+        boolean stalled = progress == UnidentifiedPeers.Progress.STALLED_AFTER_ANSWER;
+        if (!byItsOwnAddress && !stalled) {
             // Another address's doing, not a failed handshake of this one's (its address keeps no penalty for it);
             // its own address's newer connection is its own doing, and counts, or one address could make the
-            // gateway answer handshakes forever by displacing its own.
+            // gateway answer handshakes forever by displacing its own. So does a handshake that stalled past its
+            // grace after the gateway's key exchange, whoever took its place: no VM's client stalls so.
             HandshakeCost.closedByGateway(waiting);
         }
         String why = byItsOwnAddress
@@ -69,6 +75,10 @@ final class UnidentifiedPlaceGate extends AcceptGate {
                 : "the places of connections awaiting their handshake are all taken, most of them from "
                         + (its == null ? "?" : its.getHostAddress())
                         + ", and a connection from an address holding fewer took this one's";
+        if (stalled) {
+            why += " (its peer had not ended its handshake " + UnidentifiedPeers.ANSWER_GRACE.toSeconds()
+                    + " s after the gateway's answer)";
+        }
         RefusedPeers.unidentified(
                 identifier,
                 listener,

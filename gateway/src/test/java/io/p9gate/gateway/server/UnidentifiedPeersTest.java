@@ -12,6 +12,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.p9gate.gateway.budget.Allowance;
 import io.p9gate.gateway.proto.Errno;
 import java.net.InetAddress;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -142,6 +143,32 @@ class UnidentifiedPeersTest {
         assertEquals(4, pool.used());
     }
 
+    /**
+     * A handshake the gateway answered outranks one not answered yet for {@link UnidentifiedPeers#ANSWER_GRACE} only:
+     * past it, stalled after a key exchange, it goes first, before silent connections (StalledAnsweredHandshakeAttackTest).
+     */
+    @Test
+    void anAnsweredHandshakeStalledPastItsGraceGoesFirst() throws Exception {
+        AtomicLong now = new AtomicLong();
+        UnidentifiedPeers timed = new UnidentifiedPeers(pool, () -> 3, () -> 4, now::get);
+        EmbeddedChannel stalled = new EmbeddedChannel(new HandshakeCost(now::get));
+        stalled.writeInbound(Unpooled.wrappedBuffer(new byte[] {22, 3, 1}));
+        stalled.writeOutbound(Unpooled.wrappedBuffer(new byte[] {22, 3, 3}));
+        timed.tryTake(InetAddress.getByName("127.0.0.2"), stalled);
+        for (int i = 0; i < 3; i++) {
+            timed.tryTake(InetAddress.getByName("127.0.1." + i), new EmbeddedChannel(new HandshakeCost(now::get)));
+        }
+        now.addAndGet(UnidentifiedPeers.ANSWER_GRACE.toNanos() - 1);
+        UnidentifiedPeers.Place within = timed.tryTake(InetAddress.getByName("127.0.2.1"), new EmbeddedChannel());
+        assertTrue(displaced(within) != stalled, "within its grace a silent one goes first");
+        now.addAndGet(1);
+        UnidentifiedPeers.Place past = timed.tryTake(InetAddress.getByName("127.0.2.2"), new EmbeddedChannel());
+        assertEquals(
+                new UnidentifiedPeers.Place.Displacing(stalled, UnidentifiedPeers.Progress.STALLED_AFTER_ANSWER),
+                past,
+                "past it, the stalled one, before the silent ones");
+    }
+
     @Test
     void anEmptyWriteIsNoAnswer() {
         EmbeddedChannel channel = (EmbeddedChannel) started();
@@ -210,7 +237,7 @@ class UnidentifiedPeersTest {
 
     /** The connection whose place {@code place} took, or null. */
     private static Channel displaced(UnidentifiedPeers.Place place) {
-        return place instanceof UnidentifiedPeers.Place.Displacing(Channel displaced) ? displaced : null;
+        return place instanceof UnidentifiedPeers.Place.Displacing(Channel displaced, var _) ? displaced : null;
     }
 
     /** The connection {@code place} displaced, closed as the gateway closes it; null if none. */
