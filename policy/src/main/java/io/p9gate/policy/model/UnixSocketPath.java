@@ -24,7 +24,12 @@ public final class UnixSocketPath {
         if (length > MAX_BYTES) {
             return Optional.of("its path is " + length + " bytes, and a Unix socket's may be at most " + MAX_BYTES);
         }
-        Path longest = target.toAbsolutePath().getParent().resolve(LONGEST_STAGING);
+        Path parent = target.toAbsolutePath().getParent();
+        if (parent == null) {
+            return Optional.of(
+                    "it names the root directory, not a socket in a directory"); // no staging place beside it
+        }
+        Path longest = parent.resolve(LONGEST_STAGING);
         int staging = bytes(longest);
         if (staging > MAX_BYTES) {
             return Optional.of("the socket is bound first in a private directory beside it, at a path of up to "

@@ -47,4 +47,11 @@ class UnixSocketPathLengthTest {
     void aPathThatFitsLoads() {
         assertDoesNotThrow(() -> PolicyParser.parse(policy("/run/" + "d".repeat(80) + "/a.sock")));
     }
+
+    /** The root directory has no directory beside it to bind in: refused at its line, not a NullPointerException. */
+    @Test
+    void theRootDirectoryIsRefusedAtItsLine() throws Exception {
+        PolicyLoadException e = assertThrows(PolicyLoadException.class, () -> PolicyParser.parse(policy("/")));
+        assertTrue(e.getMessage().contains("p.yaml:4:"), e.getMessage());
+    }
 }
