@@ -5,12 +5,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * How many directories each share and each VM may watch ({@link HostMoves}), every method guarded by {@link
@@ -112,19 +114,25 @@ final class WatchBudget {
     }
 
     /**
-     * As {@link #startOver(ShareRoot)}, but only the {@code count} watches {@code share} added last are removed
-     * (every one if it holds no more).
+     * The {@code count} watches {@code share} added last given up (every one if it holds no more), by every share
+     * holding them: a VM's shares of one directory, or of one inside another, hold its watches together, and one
+     * released by this share alone stayed, freeing no room (WatchGiverOverlappingSharesAttackTest). Each share that
+     * lost one then starts over, its counter advanced.
      */
-    private static void startOver(ShareRoot share, int count) {
+    private static void give(ShareRoot share, int count) {
         Held h = HELD.get(share);
-        if (h == null || count >= h.watches.size()) {
-            startOver(share);
+        if (h == null) {
             return;
         }
-        List<DirWatch> newest = new ArrayList<>(h.watches.reversed()).subList(0, count);
-        h.watches.removeAll(newest);
-        newest.forEach(watch -> release(share, watch));
-        share.renames().advance();
+        List<DirWatch> newest = new ArrayList<>(h.watches.reversed());
+        Set<ShareRoot> losing = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (DirWatch watch : newest.subList(0, Math.min(count, newest.size()))) {
+            losing.addAll(List.of(watch.shares()));
+            forgotten(watch);
+            watch.inotify.forgetRemoved(watch); // removed from the kernel once the lock is released
+            FORGOTTEN.add(watch);
+        }
+        losing.forEach(s -> s.renames().advance());
     }
 
     /**
@@ -136,8 +144,14 @@ final class WatchBudget {
      * and never learned the path (DescentAtWatchLimitAttackTest).
      */
     private static boolean makeRoom(String vm, boolean mayStartOver) {
+        // Each VM's watches as its instance holds them: counted by share, a watch its shares of one directory hold
+        // together counted once per share, and the VM looked over its part.
         Map<String, Integer> byVm = new HashMap<>();
-        HELD.values().forEach(h -> byVm.merge(h.vm, h.watches.size(), Integer::sum));
+        for (VmInotify inotify : HostMoves.instances()) {
+            if (inotify.watchCount() > 0) {
+                byVm.merge(inotify.vm(), inotify.watchCount(), Integer::sum);
+            }
+        }
         byVm.putIfAbsent(vm, 0);
         int part = fairPart(byVm.size());
         String giver = vm;
@@ -159,7 +173,7 @@ final class WatchBudget {
                 .filter(e -> e.getValue().vm.equals(from))
                 .max(Comparator.comparingInt(e -> e.getValue().watches.size()))
                 .map(Map.Entry::getKey)
-                .ifPresent(share -> startOver(share, beyond));
+                .ifPresent(share -> give(share, beyond));
         return watchCount() < maxWatches;
     }
 
@@ -198,7 +212,7 @@ final class WatchBudget {
         return taken;
     }
 
-    /** The kernel removed {@code watch} (its directory gone): none of its shares holds it any more. */
+    /** The kernel removed {@code watch} (its directory gone), or it is given up: none of its shares holds it any more. */
     static void forgotten(DirWatch watch) {
         for (ShareRoot share : watch.shares()) {
             Held h = HELD.get(share);
