@@ -69,16 +69,24 @@ final class HostShare {
         return path.depth() == 0 ? dir : dir.resolve(String.join("/", path.segments()));
     }
 
-    /**
-     * Whether the host entry at {@code path} is a directory (a symlink is not followed; nothing there is no
-     * directory); empty when it cannot be told. For probes of what the VM may not see (a hidden name).
-     */
-    Optional<Boolean> isDirectory(SharePath path) {
+    /** What the host holds at a name: for probes of a name the VM may not see, which must not change it. */
+    enum Entry {
+        ABSENT,
+        DIRECTORY,
+        /** A file, symlink (not followed) or other non-directory. */
+        OTHER
+    }
+
+    /** What the host holds at {@code path}; empty when it cannot be told. */
+    Optional<Entry> entry(SharePath path) {
         try {
-            return Optional.of(Files.readAttributes(host(path), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
-                    .isDirectory());
+            return Optional.of(
+                    Files.readAttributes(host(path), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                                    .isDirectory()
+                            ? Entry.DIRECTORY
+                            : Entry.OTHER);
         } catch (NoSuchFileException e) {
-            return Optional.of(false);
+            return Optional.of(Entry.ABSENT);
         } catch (IOException e) {
             return Optional.empty();
         }

@@ -83,6 +83,11 @@ record Probing(
         return place.map(OwnPlace::file).orElse(null);
     }
 
+    /** The suite's own directory, if the policy let it make one in its place. */
+    SharePath ownDir() {
+        return place.map(OwnPlace::dir).orElse(null);
+    }
+
     /** A regular file other than {@code target}: the suite's own, else one outside the scope, else any. */
     SharePath otherFile(SharePath target) {
         if (ownFile() != null) {

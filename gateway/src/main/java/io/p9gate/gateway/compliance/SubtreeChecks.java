@@ -20,9 +20,9 @@ final class SubtreeChecks {
     /** Every write form, each with its own check: what the issue and R-POL-3 list, one by one. */
     static final List<Form> WRITE_FORMS =
             Arrays.stream(Form.values()).filter(f -> f.op.isWrite()).toList();
-    /** The hidden subtree as a name: walked to, read, created over, renamed onto, linked out. */
+    /** The hidden subtree as a name: walked to, read, created over, linked out (renamed onto: {@link #renameIn}). */
     private static final List<Form> HIDDEN_FORMS =
-            List.of(Form.WALK, Form.GETATTR, Form.CREATE_NEW, Form.MKDIR_NEW, Form.RENAME_IN_NEW, Form.LINK_OUT);
+            List.of(Form.WALK, Form.GETATTR, Form.CREATE_NEW, Form.MKDIR_NEW, Form.LINK_OUT);
 
     private SubtreeChecks() {}
 
@@ -46,6 +46,7 @@ final class SubtreeChecks {
         for (Form form : HIDDEN_FORMS) {
             FormCheck.run(log, scoped, idPrefix, "R-POL-4", what, form, asName);
         }
+        renameIn(log, scoped, idPrefix, top, host, asName);
         SharePath below = top.child(p.token());
         FormCheck.run(
                 log,
@@ -59,6 +60,43 @@ final class SubtreeChecks {
         renameOut(log, p, idPrefix, top);
         remove(log, p, idPrefix, top, host);
         notListed(log, p, idPrefix, top);
+    }
+
+    /**
+     * Trenameat of an entry of the suite's onto the hidden name. The gateway says nothing is there, but the host may
+     * hold something, which a rename let through would replace, and the suite could not move its file back out of a
+     * hidden name (before, a gateway that let renames onto it through, as able to replace, left the suite's file
+     * where the hidden file was, HiddenFileProbeDamageAttackTest). So the form follows what the host shows: nothing,
+     * the suite's file moved there (and back); a directory, the suite's file onto it (EISDIR); anything else, the
+     * suite's directory onto it (ENOTDIR), skipped without one. Skipped where the host cannot be read.
+     */
+    private static void renameIn(
+            CheckLog log, Probing p, String idPrefix, SharePath top, Optional<HostShare> host, Targets asName)
+            throws IOException {
+        Optional<HostShare.Entry> there = host.flatMap(h -> h.entry(top));
+        String what = "hidden " + top;
+        if (there.orElse(null) == HostShare.Entry.ABSENT) {
+            FormCheck.run(log, p, idPrefix, "R-POL-4", what, Form.RENAME_IN_NEW, asName);
+            return;
+        }
+        boolean isDir = there.orElse(null) == HostShare.Entry.DIRECTORY;
+        SharePath source = isDir ? p.ownFile() : p.ownDir();
+        Attempt a = new Attempt(
+                log,
+                p.session(),
+                idPrefix + "/" + Form.RENAME_IN_NEW.slug(),
+                p.share(),
+                "R-POL-4",
+                what + ": rename of an entry of the suite's onto it" + (source == null ? "" : " (" + source + ")"));
+        if (there.isEmpty()) {
+            a.skip("cannot tell on the host what " + top
+                    + " is (no read access to the share's directory): no harmless form");
+        } else if (source == null) {
+            a.skip(top + " is no directory on the host, and the suite has no directory of its own to rename onto it");
+        } else {
+            Form.renameInto(p, a, source, top, isDir ? Errno.EISDIR : Errno.ENOTDIR);
+            a.finishIfOpen();
+        }
     }
 
     /**
@@ -108,7 +146,7 @@ final class SubtreeChecks {
      */
     private static void remove(CheckLog log, Probing p, String idPrefix, SharePath top, Optional<HostShare> host)
             throws IOException {
-        Optional<Boolean> directory = host.flatMap(h -> h.isDirectory(top));
+        Optional<Boolean> directory = host.flatMap(h -> h.entry(top)).map(e -> e == HostShare.Entry.DIRECTORY);
         Attempt a = new Attempt(
                 log,
                 p.session(),
