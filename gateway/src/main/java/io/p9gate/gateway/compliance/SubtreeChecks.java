@@ -46,7 +46,7 @@ final class SubtreeChecks {
         for (Form form : HIDDEN_FORMS) {
             FormCheck.run(log, scoped, idPrefix, "R-POL-4", what, form, asName);
         }
-        renameIn(log, scoped, idPrefix, top, host, asName);
+        renameIn(log, scoped, idPrefix, top, host);
         SharePath below = top.child(p.token());
         FormCheck.run(
                 log,
@@ -68,35 +68,34 @@ final class SubtreeChecks {
      * hidden name (before, a gateway that let renames onto it through, as able to replace, left the suite's file
      * where the hidden file was, HiddenFileProbeDamageAttackTest). So the form follows what the host shows: nothing,
      * the suite's file moved there (and back); a directory, the suite's file onto it (EISDIR); anything else, the
-     * suite's directory onto it (ENOTDIR), skipped without one. Skipped where the host cannot be read.
+     * suite's directory onto it (ENOTDIR). Without that entry of the suite's, or where the host cannot be read, a
+     * name that does not exist is renamed onto it (ENOENT).
      */
-    private static void renameIn(
-            CheckLog log, Probing p, String idPrefix, SharePath top, Optional<HostShare> host, Targets asName)
+    private static void renameIn(CheckLog log, Probing p, String idPrefix, SharePath top, Optional<HostShare> host)
             throws IOException {
         Optional<HostShare.Entry> there = host.flatMap(h -> h.entry(top));
-        String what = "hidden " + top;
-        if (there.orElse(null) == HostShare.Entry.ABSENT) {
-            FormCheck.run(log, p, idPrefix, "R-POL-4", what, Form.RENAME_IN_NEW, asName);
-            return;
-        }
+        boolean absent = there.orElse(null) == HostShare.Entry.ABSENT;
         boolean isDir = there.orElse(null) == HostShare.Entry.DIRECTORY;
-        SharePath source = isDir ? p.ownFile() : p.ownDir();
+        SharePath source = absent || isDir ? p.ownFile() : p.ownDir();
         Attempt a = new Attempt(
                 log,
                 p.session(),
                 idPrefix + "/" + Form.RENAME_IN_NEW.slug(),
                 p.share(),
                 "R-POL-4",
-                what + ": rename of an entry of the suite's onto it" + (source == null ? "" : " (" + source + ")"));
-        if (there.isEmpty()) {
-            a.skip("cannot tell on the host what " + top
-                    + " is (no read access to the share's directory): no harmless form");
-        } else if (source == null) {
-            a.skip(top + " is no directory on the host, and the suite has no directory of its own to rename onto it");
+                "hidden " + top + ": rename onto it");
+        if (there.isEmpty() || source == null) {
+            // No harmless form with an entry of the suite's: a name that does not exist, which moves nothing (ENOENT).
+            Form.renameInto(p, a, top.prefix(top.depth() - 1).child(p.token() + "-absent"), top, Errno.ENOENT);
+        } else if (absent) {
+            Step step = Form.renameInto(p, a, source, top);
+            if (step != null && step.ok()) {
+                p.undoRename(a, top, source);
+            }
         } else {
             Form.renameInto(p, a, source, top, isDir ? Errno.EISDIR : Errno.ENOTDIR);
-            a.finishIfOpen();
         }
+        a.finishIfOpen();
     }
 
     /**
