@@ -44,10 +44,7 @@ final class ProductionPolicyRules {
             if (vm.listen() instanceof ListenerSpec.UnixSocket unix) {
                 socketDirectoryOthersMayChange(vm, unix, socketDirs).ifPresent(why::add);
             }
-            if (vm.listen() instanceof ListenerSpec.UnixSocket unix
-                    && (unix.socket().mode() & 0002) != 0
-                    && unix.peer().any()) {
-                // connect(2) asks only for write permission on the socket file.
+            if (vm.listen() instanceof ListenerSpec.UnixSocket unix && unix.openToEveryHostUser()) {
                 why.add("VM '" + vm.id() + "' socket " + unix.describe() + " has mode 0"
                         + Integer.toOctalString(unix.socket().mode()) + " and no peer: (any host user may connect and"
                         + " would be the VM; drop the others' bits or name the hypervisor's peer: {uid, gid})");

@@ -201,7 +201,7 @@ public final class Packager {
                     Optional.of("listens on plain TCP " + tcp.describe() + ": anyone reaching the address would be"
                             + " the VM; use tls:HOST:PORT, unix:PATH or tcp:HOST:PORT%DEVICE");
                 case ListenerSpec.UnixSocket unix
-                when (unix.socket().mode() & 0002) != 0 && unix.peer().any() ->
+                when unix.openToEveryHostUser() ->
                     Optional.of(
                             "has socket " + unix.describe() + " with mode 0"
                                     + Integer.toOctalString(unix.socket().mode()) + " and no peer: any host user could"

@@ -50,6 +50,14 @@ public sealed interface ListenerSpec {
         public String bindKey() {
             return "unix:" + path.normalize();
         }
+
+        /**
+         * Whether every host user may connect and be the VM: connect(2) asks only for write permission on the socket
+         * file, and no {@code peer:} tells the hypervisor from anyone else. The production profile refuses it.
+         */
+        public boolean openToEveryHostUser() {
+            return (socket.mode() & 0002) != 0 && peer.any();
+        }
     }
 
     /** A vsock context id and port: {@code vsock:42} (port 564) or {@code vsock:42:5640}. */
