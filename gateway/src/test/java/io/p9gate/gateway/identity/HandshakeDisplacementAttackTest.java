@@ -76,7 +76,7 @@ class HandshakeDisplacementAttackTest {
         SharedTlsListener listener = SharedTlsListener.create(tmp);
         List<Socket> flood = new ArrayList<>();
         try (IdentityRig _ = new IdentityRig(tmp).start(listener.vms("{connections: 1}"), listener.serverTls());
-                HeldFlightRelay relay = new HeldFlightRelay(listener.port());
+                HeldFlightRelay relay = HeldFlightRelay.holdingTheAnswer(listener.port());
                 var vm = Executors.newVirtualThreadPerTaskExecutor()) {
             Future<P9Client> b = vm.submit(() -> listener.connect("b", MSIZE, relay.port()));
             assertTrue(relay.awaitAnswer(), "the gateway answers b's ClientHello");

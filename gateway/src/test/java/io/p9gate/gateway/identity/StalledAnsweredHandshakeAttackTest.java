@@ -8,9 +8,7 @@ import io.p9gate.gateway.certs.TestPki;
 import io.p9gate.gateway.client.P9Client;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -18,11 +16,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,7 +52,7 @@ class StalledAnsweredHandshakeAttackTest {
         byte[] hello = CannedClientHello.of(listener.pki().dir().resolve(TestPki.CA_CERT));
         List<Socket> sockets = new ArrayList<>();
         try (IdentityRig _ = new IdentityRig(tmp).start(listener.vms("{connections: 1}"), listener.serverTls());
-                HeldHelloRelay relay = new HeldHelloRelay(listener.port());
+                HeldFlightRelay relay = HeldFlightRelay.holdingTheClient(listener.port());
                 var vm = Executors.newVirtualThreadPerTaskExecutor()) {
             Socket stalled = answeredThenStalled(listener, "127.0.4.1", hello, sockets);
             Thread.sleep(GRACE.toMillis()); // the stall itself: time passing without a byte from its peer
@@ -142,57 +137,6 @@ class StalledAnsweredHandshakeAttackTest {
             return in.read() >= 0;
         } catch (SocketException reset) {
             return false;
-        }
-    }
-
-    /**
-     * Between one client and a gateway's port, connecting from 127.0.0.1: passes the gateway's bytes on at once, and
-     * holds the client's until released, so the client's connection is, to the gateway, one not answered yet.
-     */
-    private static final class HeldHelloRelay implements AutoCloseable {
-        private final ServerSocket local;
-        private final CountDownLatch connected = new CountDownLatch(1);
-        private final CountDownLatch released = new CountDownLatch(1);
-        private final ExecutorService pumps = Executors.newVirtualThreadPerTaskExecutor();
-
-        HeldHelloRelay(int gatewayPort) throws IOException {
-            local = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-            pumps.submit(() -> relay(gatewayPort));
-        }
-
-        int port() {
-            return local.getLocalPort();
-        }
-
-        /** Whether the relay's connection to the gateway is made (accepted before any later one), within 10 s. */
-        boolean awaitConnected() throws InterruptedException {
-            return connected.await(10, TimeUnit.SECONDS);
-        }
-
-        void release() {
-            released.countDown();
-        }
-
-        private Void relay(int gatewayPort) throws IOException, InterruptedException {
-            try (Socket client = local.accept();
-                    Socket gateway = new Socket(InetAddress.getLoopbackAddress(), gatewayPort)) {
-                connected.countDown();
-                pumps.submit(() -> {
-                    gateway.getInputStream().transferTo(client.getOutputStream());
-                    client.shutdownOutput();
-                    return null;
-                });
-                released.await();
-                client.getInputStream().transferTo(gateway.getOutputStream());
-            }
-            return null;
-        }
-
-        @Override
-        public void close() throws IOException {
-            released.countDown();
-            local.close();
-            pumps.shutdownNow();
         }
     }
 }
