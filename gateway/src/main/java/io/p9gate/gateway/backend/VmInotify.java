@@ -63,8 +63,8 @@ final class VmInotify {
     private final Map<Integer, DirWatch> byWd = new ConcurrentHashMap<>();
 
     /**
-     * Watches given up ({@link #forgetRemoved}), forgotten at once so that their place is free, whose IN_IGNORED is still to
-     * be read: their events are nobody's (an unknown descriptor would advance every share of the instance).
+     * Watches given up ({@link #forgetRemoved}), forgotten at once so that their place is free, whose IN_IGNORED is
+     * still to be read: their events are nobody's (an unknown descriptor would advance every share of the instance).
      */
     private final Set<Integer> removed = ConcurrentHashMap.newKeySet();
 

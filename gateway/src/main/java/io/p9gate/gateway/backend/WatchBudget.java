@@ -129,8 +129,7 @@ final class WatchBudget {
         for (DirWatch watch : newest.subList(0, Math.min(count, newest.size()))) {
             losing.addAll(List.of(watch.shares()));
             forgotten(watch);
-            watch.inotify.forgetRemoved(watch); // removed from the kernel once the lock is released
-            FORGOTTEN.add(watch);
+            forgetForRemoval(watch);
         }
         losing.forEach(s -> s.renames().advance());
     }
@@ -196,9 +195,17 @@ final class WatchBudget {
     /** {@code share} no longer holds {@code watch}, forgotten if no other share does. */
     private static void release(ShareRoot share, DirWatch watch) {
         if (!watch.release(share)) {
-            watch.inotify.forgetRemoved(watch); // its place free now, for the request that may be making room
-            FORGOTTEN.add(watch);
+            forgetForRemoval(watch);
         }
+    }
+
+    /**
+     * {@code watch} forgotten by its instance now, its place free for the request that may be making room, and queued
+     * for its removal from the kernel once the lock is released ({@link #takeForgotten}).
+     */
+    private static void forgetForRemoval(DirWatch watch) {
+        watch.inotify.forgetRemoved(watch);
+        FORGOTTEN.add(watch);
     }
 
     /**
