@@ -125,8 +125,8 @@ final class UnixSocketFiles {
     static Path stage(Path target) throws IOException {
         Path parent = target.toAbsolutePath().getParent();
         for (int attempt = 0; ; attempt++) {
-            Path dir = parent.resolve(
-                    ".p9" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 30), 36));
+            Path dir = parent.resolve(UnixSocketPath.STAGING_PREFIX
+                    + Long.toString(ThreadLocalRandom.current().nextLong(UnixSocketPath.STAGING_NUMBERS), 36));
             try {
                 return Files.createDirectory(dir, PRIVATE_DIRECTORY); // mkdir(2): never one that exists
             } catch (NoSuchFileException e) {
@@ -146,7 +146,7 @@ final class UnixSocketFiles {
 
     /** Where the socket is bound inside the staging directory {@code dir}. */
     static Path staged(Path dir) {
-        return dir.resolve("s");
+        return dir.resolve(UnixSocketPath.STAGED_NAME);
     }
 
     /**

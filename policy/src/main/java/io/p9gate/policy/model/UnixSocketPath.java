@@ -13,8 +13,17 @@ public final class UnixSocketPath {
     /** The longest path a socket can be bound at or connected to by. */
     public static final int MAX_BYTES = 107;
 
-    /** The longest staging path beside a socket: ".p9" and up to 6 base-36 digits, then the socket "s". */
-    private static final String LONGEST_STAGING = ".p9zzzzzz/s";
+    /** The staging directory's name: this, then a random number below {@link #STAGING_NUMBERS} in base 36. */
+    public static final String STAGING_PREFIX = ".p9";
+
+    public static final long STAGING_NUMBERS = 1L << 30;
+
+    /** The socket's name in its staging directory. */
+    public static final String STAGED_NAME = "s";
+
+    /** The longest staging path beside a socket, from the names the binder makes. */
+    private static final String LONGEST_STAGING =
+            STAGING_PREFIX + Long.toString(STAGING_NUMBERS - 1, 36) + "/" + STAGED_NAME;
 
     private UnixSocketPath() {}
 
