@@ -1,11 +1,8 @@
 package io.p9gate.gateway.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.p9gate.gateway.budget.VmBudget;
-import io.p9gate.gateway.proto.P9Exception;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -51,40 +48,15 @@ class WatchGiverKeepsItsPartAttackTest {
 
     @Test
     void anotherVmsDescentTakesOnlyWhatTheGiverHoldsBeyondItsPart() throws Exception {
-        VmBudget descender = VmBudget.unlimited("descender");
-        Node a = ScopedValue.where(VmBudget.CURRENT, descender).call(() -> {
-            try (Node root = other.root()) {
-                Node found = other.lookup(root, "a");
-                assertThrows(P9Exception.class, () -> other.lookup(found, "x").close()); // root and a watched
-                return found;
-            }
-        });
+        Node a = WatchGiverSteps.descenderHoldsA(other);
         try (a) {
-            ScopedValue.where(VmBudget.CURRENT, VmBudget.unlimited("holder")).call(() -> {
-                try (Node root = held.root()) {
-                    for (int i = 0; i < ROOM - 3; i++) {
-                        try (Node d = held.lookup(root, "d" + i)) {
-                            assertThrows(
-                                    P9Exception.class, () -> held.lookup(d, "x").close());
-                        }
-                    } // root and each d watched: every watch held
-                }
-                return null;
-            });
+            WatchGiverSteps.holderWatchesEachDirectory(ROOM - 3, held);
             assertEquals(ROOM - 2, HostMoves.watchedBy(held));
 
             // The host moves a under a new directory: the descent that learns a's path must watch b.
-            Files.createDirectories(tmp.resolve("other/b"));
-            Files.move(tmp.resolve("other/a"), tmp.resolve("other/b/a"));
-            ShareRoot.awaitHostMovesSeen();
+            WatchGiverSteps.hostMovesAUnderB(tmp);
             long heldEpoch = held.renames().now();
-            ScopedValue.where(VmBudget.CURRENT, descender).call(() -> {
-                assertEquals("b/a", other.relativePath(a));
-                long asked = other.kernelLookups();
-                assertEquals("b/a", other.relativePath(a));
-                assertEquals(asked, other.kernelLookups(), "b/a learned by the descent, watched");
-                return null;
-            });
+            WatchGiverSteps.descentLearnsBAndWatchesIt(other, a);
             int kept = HostMoves.watchedBy(held);
             assertTrue(kept >= ROOM / 2, "the holder's share kept " + kept + " watches, below its part " + ROOM / 2);
             assertTrue(held.renames().now() - heldEpoch <= 1, "the holder's share started over more than once");

@@ -1,11 +1,8 @@
 package io.p9gate.gateway.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.p9gate.gateway.budget.VmBudget;
-import io.p9gate.gateway.proto.P9Exception;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -61,45 +58,17 @@ class WatchGiverOverlappingSharesAttackTest {
 
     @Test
     void aVmOverItsPartThroughTwoSharesOfOneDirectoryGivesWatchesThatFreeRoom() throws Exception {
-        VmBudget descender = VmBudget.unlimited("descender");
-        Node a = ScopedValue.where(VmBudget.CURRENT, descender).call(() -> {
-            try (Node root = other.root()) {
-                Node found = other.lookup(root, "a");
-                assertThrows(P9Exception.class, () -> other.lookup(found, "x").close()); // root and a watched
-                return found;
-            }
-        });
+        Node a = WatchGiverSteps.descenderHoldsA(other);
         try (a) {
-            ScopedValue.where(VmBudget.CURRENT, VmBudget.unlimited("holder")).call(() -> {
-                for (ShareRoot share : new ShareRoot[] {first, second}) {
-                    try (Node root = share.root()) {
-                        for (int i = 0; i < HELD_DIRS; i++) {
-                            try (Node d = share.lookup(root, "d" + i)) {
-                                assertThrows(
-                                        P9Exception.class,
-                                        () -> share.lookup(d, "x").close());
-                            }
-                        }
-                    }
-                }
-                return null;
-            });
+            WatchGiverSteps.holderWatchesEachDirectory(HELD_DIRS, first, second);
             // The holder's one instance watches each directory once, for both shares: 198 of the gateway's 200.
             assertEquals(HELD_DIRS + 1, HostMoves.watchedBy(first));
             assertEquals(HELD_DIRS + 1, HostMoves.watchedBy(second));
             assertEquals(ROOM, HostMoves.watches() - base);
 
             // The host moves a under a new directory: the descent that learns a's path must watch b.
-            Files.createDirectories(tmp.resolve("other/b"));
-            Files.move(tmp.resolve("other/a"), tmp.resolve("other/b/a"));
-            ShareRoot.awaitHostMovesSeen();
-            ScopedValue.where(VmBudget.CURRENT, descender).call(() -> {
-                assertEquals("b/a", other.relativePath(a));
-                long asked = other.kernelLookups();
-                assertEquals("b/a", other.relativePath(a));
-                assertEquals(asked, other.kernelLookups(), "b/a learned by the first descent, watched");
-                return null;
-            });
+            WatchGiverSteps.hostMovesAUnderB(tmp);
+            WatchGiverSteps.descentLearnsBAndWatchesIt(other, a);
             int kept = Math.min(HostMoves.watchedBy(first), HostMoves.watchedBy(second));
             assertTrue(kept >= ROOM / 2, "a share of the holder kept " + kept + " watches, below its part " + ROOM / 2);
         }
