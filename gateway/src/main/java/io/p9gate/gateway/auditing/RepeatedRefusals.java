@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * a request that changed nothing and failed: denied by the policy, or failed by the host. Per VM, in windows of
  * {@link RefusalBudget#window()} that start at the VM's first refusal:
  * <ul>
- * <li>the first refusal of a kind (same operation, path, errno, decision, rules, policy and ids) is written at
+ * <li>the first refusal of a kind (same operation, path, errno, decision, rules, policy, ids and detail) is written at
  * once, as every decision is (count 1);</li>
  * <li>later refusals of that kind are counted, and when the window ends one summary record follows, the same
  * decision with {@code count} = how many there were and {@code repeat_of=<seq of the first>} in its detail;</li>
@@ -43,7 +43,12 @@ final class RepeatedRefusals implements AutoCloseable {
         long write(AuditEvent.Decision decision) throws P9Exception;
     }
 
-    /** What makes two refusals identical. */
+    /**
+     * What makes two refusals identical: every field of their records but when, tag and session. The detail too: it
+     * says what was asked (the share a Tattach named, a walk's names, a rename's {@code to=}), and a summary copies
+     * the first's, so without it a VM's decoy hid every later refusal with the same path and rule (a Tattach of
+     * another VM's share counted as a repeat of a made-up one, adversarial.RefusalSummaryIdentityAttackTest).
+     */
     private record Kind(
             String op,
             String path,
@@ -51,9 +56,11 @@ final class RepeatedRefusals implements AutoCloseable {
             io.p9gate.audit.Outcome outcome,
             List<String> rules,
             String policy,
-            io.p9gate.audit.IdMapping ids) {
+            io.p9gate.audit.IdMapping ids,
+            String detail) {
         static Kind of(AuditEvent.Decision d) {
-            return new Kind(d.op(), d.path(), d.errno(), d.outcome(), d.ruleIds(), d.policyDigest(), d.ids());
+            return new Kind(
+                    d.op(), d.path(), d.errno(), d.outcome(), d.ruleIds(), d.policyDigest(), d.ids(), d.detail());
         }
     }
 

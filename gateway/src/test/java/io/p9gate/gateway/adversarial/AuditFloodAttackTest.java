@@ -71,7 +71,8 @@ class AuditFloodAttackTest {
         assertEquals(0, verified.exit(), verified.output());
     }
 
-    private static SignedAuditTrail hourlyBudget(SignedLogs logs) {
+    /** A refusal budget whose window (an hour) outlasts any test. */
+    static SignedAuditTrail hourlyBudget(SignedLogs logs) {
         try {
             return new SignedAuditTrail(
                     AuditLog.open(logs.dir, logs.key, SignedLogs.options()),
