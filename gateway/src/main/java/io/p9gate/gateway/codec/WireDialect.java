@@ -57,7 +57,8 @@ public final class WireDialect {
     /**
      * The reply as this dialect spells it: handlers and the session answer errors with Rlerror, which only 9P2000.L
      * has; a 9P2000.u client gets Rerror with the error's text and errno, a 9P2000 client the text alone (the Linux
-     * client maps the texts of strerror back to errnos, net/9p/error.c).
+     * client maps the texts of strerror back to errnos, net/9p/error.c): of an errno it knows by text
+     * ({@link Errno#toldByTextAlone}), which the request's record says too (fs.RequestScope).
      */
     public RMessage spell(RMessage reply) {
         return spell(current, reply);
@@ -71,7 +72,7 @@ public final class WireDialect {
         return switch (dialect) {
             case L -> reply;
             case U -> new RMessage.RerrorU(errno.description(), errno);
-            case LEGACY -> new RMessage.Rerror(errno.description());
+            case LEGACY -> new RMessage.Rerror(errno.toldByTextAlone().description());
         };
     }
 }

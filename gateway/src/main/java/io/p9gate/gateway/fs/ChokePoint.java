@@ -592,7 +592,10 @@ final class ChokePoint {
     }
 
     private long record(Decided d, Outcome outcome, RecordPhase phase, long intent) throws P9Exception {
-        AuditEntry entry = new AuditEntry(d.tag(), d.message(), d.request(), d.decision(), outcome, phase, intent);
+        // The errno the guest is told, which in 9P2000 may not be the one refused (RequestScope#told).
+        Outcome told =
+                outcome.errno() == null ? outcome : new Outcome(RequestScope.told(outcome.errno()), outcome.bytes());
+        AuditEntry entry = new AuditEntry(d.tag(), d.message(), d.request(), d.decision(), told, phase, intent);
         try {
             return audit.record(entry);
         } catch (P9Exception e) {

@@ -42,6 +42,7 @@ import io.p9gate.gateway.proto.TMessage.Txattrcreate;
 import io.p9gate.gateway.proto.TMessage.Txattrwalk;
 import io.p9gate.gateway.session.ConnectionContext;
 import io.p9gate.gateway.session.RequestHandler;
+import java.util.Optional;
 
 /**
  * The filesystem half of one 9P2000.L session: its fid table and one handler per request type.
@@ -81,7 +82,12 @@ public final class FileServer implements RequestHandler {
      */
     @Override
     public RMessage handle(int tag, FileRequest request) throws P9Exception {
-        var served = new RequestScope.Request(ctx.fs().vm(), ctx.connection().sessionId(), tag, request.type());
+        var served = new RequestScope.Request(
+                ctx.fs().vm(),
+                ctx.connection().sessionId(),
+                tag,
+                request.type(),
+                Optional.of(ctx.connection().dialect()));
         return RequestScope.serving(served, () -> {
             try {
                 return dispatch(request);

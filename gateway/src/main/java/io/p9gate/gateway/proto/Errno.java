@@ -1,7 +1,9 @@
 package io.p9gate.gateway.proto;
 
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Linux errno values, as 9P2000.L carries them in Rlerror (the client hands them to the
@@ -150,6 +152,105 @@ public enum Errno {
         for (Errno e : values()) {
             BY_CODE.putIfAbsent(e.code, e);
         }
+    }
+
+    /**
+     * The errnos the Linux client's table of Rerror texts names (net/9p/error.c, {@code p9_errstr2errno}) by the
+     * text {@link #description()} spells: all a 9P2000 client, told the text alone, can learn. Any other text reaches
+     * the guest's program as ESERVERFAULT (526).
+     */
+    private static final Set<Errno> KNOWN_BY_TEXT = EnumSet.of(
+            EPERM,
+            ENOENT,
+            EINTR,
+            EIO,
+            ENXIO,
+            E2BIG,
+            EBADF,
+            EAGAIN,
+            ENOMEM,
+            EACCES,
+            EFAULT,
+            ENOTBLK,
+            EBUSY,
+            EEXIST,
+            EXDEV,
+            ENODEV,
+            ENOTDIR,
+            EISDIR,
+            EINVAL,
+            ENFILE,
+            EMFILE,
+            ETXTBSY,
+            EFBIG,
+            ENOSPC,
+            ESPIPE,
+            EROFS,
+            EMLINK,
+            EPIPE,
+            EDOM,
+            ERANGE,
+            EDEADLK,
+            ENAMETOOLONG,
+            ENOLCK,
+            ENOSYS,
+            ENOTEMPTY,
+            ELOOP,
+            ENOMSG,
+            EIDRM,
+            ENODATA,
+            ENONET,
+            ENOPKG,
+            EREMOTE,
+            ENOLINK,
+            ECOMM,
+            EPROTO,
+            EBADMSG,
+            EBADFD,
+            ESTRPIPE,
+            EUSERS,
+            ENOTSOCK,
+            EMSGSIZE,
+            ENOPROTOOPT,
+            EPROTONOSUPPORT,
+            ESOCKTNOSUPPORT,
+            EOPNOTSUPP,
+            EPFNOSUPPORT,
+            ENETDOWN,
+            ENETUNREACH,
+            ENETRESET,
+            ECONNABORTED,
+            ECONNRESET,
+            ENOBUFS,
+            EISCONN,
+            ENOTCONN,
+            ESHUTDOWN,
+            ETIMEDOUT,
+            ECONNREFUSED,
+            EHOSTDOWN,
+            EHOSTUNREACH,
+            EALREADY,
+            EINPROGRESS,
+            EISNAM,
+            EREMOTEIO,
+            EDQUOT);
+
+    /**
+     * The errno a 9P2000 client is told for this one, by Rerror's text alone (and so the one its record says):
+     * itself where the Linux client knows its text, else the nearest one it knows: a name removed (ESTALE) is gone,
+     * an id no map holds (EOVERFLOW) or a name the host cannot hold (EILSEQ) is an invalid argument, a share the
+     * gateway cannot serve (EMEDIUMTYPE, ENOMEDIUM) is no device, anything else is the host's failure.
+     */
+    public Errno toldByTextAlone() {
+        if (KNOWN_BY_TEXT.contains(this)) {
+            return this;
+        }
+        return switch (this) {
+            case ESTALE -> ENOENT;
+            case EOVERFLOW, EILSEQ -> EINVAL;
+            case EMEDIUMTYPE, ENOMEDIUM -> ENODEV;
+            default -> EIO;
+        };
     }
 
     /** Aliases that share a number with a name above. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A 9P2000 client learns the errno from Rerror's text alone: the Linux client looks the text up in its table of
@@ -52,5 +53,19 @@ class ErrnoTextTest {
             })
     void rerrorsTextIsTheOneAPlain9P2000ClientMapsBack(Errno errno, String strerror) {
         assertEquals(strerror, errno.description());
+    }
+
+    /**
+     * Every errno, and so every one the host's calls may fail with, reaches a 9P2000 client as one it knows by text:
+     * the Linux client takes ESERVERFAULT for any other (LegacyErrorTextAttackTest).
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Errno.class)
+    void aPlain9P2000ClientIsToldAnErrnoItKnowsByText(Errno errno) {
+        Errno told = errno.toldByTextAlone();
+        assertEquals(told.code(), LinuxClientTexts.ERRNOS.get(told.description()), errno + " told as " + told);
+        if (LinuxClientTexts.ERRNOS.containsValue(errno.code())) {
+            assertEquals(errno, told, "an errno the client knows is told as itself");
+        }
     }
 }
