@@ -129,6 +129,15 @@ enum Form {
                 renameInto(p, a, source, target, Errno.ENOENT);
                 return;
             }
+            // Trenameat has no RENAME_NOREPLACE (9P2000.L carries no flags), so between the walk below and the rename a
+            // production process could create the name and lose its file to the suite's. Only a name of the suite's own
+            // (its run's random token first) is renamed onto; any other (a literal glob, an absent subtree's own name)
+            // gets a name that does not exist as the source, which moves nothing (ENOENT;
+            // RenameIntoProductionNameComplianceTest).
+            if (!name(target).startsWith(p.token())) {
+                renameInto(p, a, target.prefix(target.depth() - 1).child(p.token() + "-absent"), target, Errno.ENOENT);
+                return;
+            }
             // A rename replaces what has the new name, and a "new" name is only one the suite did not see: beyond
             // --max-entries, in a directory it may not list, hidden. Only a name the gateway says is not there is
             // renamed onto; a walk the policy refuses that the gateway lets through decides the check.

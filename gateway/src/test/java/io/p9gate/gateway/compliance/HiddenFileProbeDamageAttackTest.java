@@ -7,7 +7,6 @@ import io.p9gate.gateway.fs.AccessRequest;
 import io.p9gate.gateway.fs.Decision;
 import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.policyadapter.GatewayMutation;
-import io.p9gate.gateway.policyadapter.MutantGateway;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -92,21 +91,6 @@ class HiddenFileProbeDamageAttackTest {
     }
 
     private SuiteRun suite(Path policy, Mutants mutant, AtomicInteger fired) throws Exception {
-        try (MutantGateway gateway = MutantGateway.serve(
-                policy,
-                Files.createDirectories(tmp.resolve("gw")),
-                mutant.build().apply(fired))) {
-            return SuiteRun.of(
-                    "compliance",
-                    "run",
-                    "--policy",
-                    policy.toString(),
-                    "--audit-log",
-                    gateway.auditDir.toString(),
-                    "--audit-pub",
-                    gateway.publicKey.toString(),
-                    "--audit-wait",
-                    "3");
-        }
+        return SuiteRun.mutated(policy, tmp, mutant.build().apply(fired));
     }
 }

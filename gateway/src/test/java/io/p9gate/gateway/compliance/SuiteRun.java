@@ -1,6 +1,8 @@
 package io.p9gate.gateway.compliance;
 
 import io.p9gate.gateway.cli.Main;
+import io.p9gate.gateway.policyadapter.GatewayMutation;
+import io.p9gate.gateway.policyadapter.MutantGateway;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -34,6 +36,24 @@ record SuiteRun(int exitCode, String out, String err) {
     static SuiteRun served(Path policy, Path dir, String... more) throws Exception {
         try (ServedGateway gateway = ServedGateway.serve(policy, Files.createDirectories(dir.resolve("gw")))) {
             return against(policy, gateway, dir.resolve("report"), more);
+        }
+    }
+
+    /** Serves {@code policy} with {@code mutation} (audit log and keys in {@code dir/gw}) and runs the suite against it. */
+    static SuiteRun mutated(Path policy, Path dir, GatewayMutation mutation) throws Exception {
+        try (MutantGateway gateway =
+                MutantGateway.serve(policy, Files.createDirectories(dir.resolve("gw")), mutation)) {
+            return of(
+                    "compliance",
+                    "run",
+                    "--policy",
+                    policy.toString(),
+                    "--audit-log",
+                    gateway.auditDir.toString(),
+                    "--audit-pub",
+                    gateway.publicKey.toString(),
+                    "--audit-wait",
+                    "3");
         }
     }
 
