@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.IntStream;
 
 /**
@@ -35,6 +36,7 @@ final class QuotaChecks {
         STATFS,
         BYTES_OVER,
         BYTES_LIMIT,
+        BYTES_APPEND,
         BYTES_TRUNCATE,
         BYTES_FREED,
         BYTES_RENAME_IN,
@@ -50,7 +52,8 @@ final class QuotaChecks {
             return switch (this) {
                 case MKDIR_SCRATCH -> place != null && place.scratch();
                 case STATFS -> place != null;
-                case BYTES_OVER, BYTES_LIMIT, BYTES_TRUNCATE, BYTES_FREED -> q.maxBytes() != QuotaSpec.UNLIMITED;
+                case BYTES_OVER, BYTES_LIMIT, BYTES_APPEND, BYTES_TRUNCATE, BYTES_FREED ->
+                    q.maxBytes() != QuotaSpec.UNLIMITED;
                 case BYTES_RENAME_IN -> q.maxBytes() != QuotaSpec.UNLIMITED && hasOutside(q);
                 case INODES_LIMIT, INODES_FREED -> q.maxInodes() != QuotaSpec.UNLIMITED;
             };
@@ -60,11 +63,14 @@ final class QuotaChecks {
     private final CheckLog log;
     private final Probing p;
     private final long maxCreates;
+    /** The share's quotas: Tstatfs shows the figures of whichever containing one has the least room. */
+    private final List<QuotaSpec> quotas;
 
-    QuotaChecks(CheckLog log, Probing p, long maxCreates) {
+    QuotaChecks(CheckLog log, Probing p, long maxCreates, List<QuotaSpec> quotas) {
         this.log = log;
         this.p = p;
         this.maxCreates = maxCreates;
+        this.quotas = List.copyOf(quotas);
     }
 
     private GuestSession s() {
@@ -148,27 +154,36 @@ final class QuotaChecks {
     /**
      * Tstatfs in the scope shows the quota's figures (docs/policy.md, "What df shows"): those of the containing quota
      * with the least room, or the host's where it has less, so never more free space or inodes than this quota's
-     * limit. A gateway that passed the host's figures through promised the VM room its quota does not give (before,
-     * nothing looked at them, ComplianceMutantsTest).
+     * limit ({@link QuotaFigures}). A gateway that passed the host's figures through promised the VM room its quota
+     * does not give (before, nothing looked at them, ComplianceMutantsTest).
      */
     private void statfs(QuotaSpec q, String idPrefix, String scope, Place place) throws IOException {
         Attempt a = attempt(
                 idPrefix, Check.STATFS, scope + ": tstatfs of " + place.dir() + " shows no more room than the quota");
-        int dir = p.walk(a, place.dir());
-        if (dir >= 0) {
-            Step statfs = a.probe(s().statfs(dir));
-            s().release(dir);
-            if (statfs.ok()) {
-                StatFs shown = ((RMessage.Rstatfs) statfs.reply().message()).statfs();
-                long freeBytes = shown.bfree() * shown.bsize();
-                if (q.maxBytes() != QuotaSpec.UNLIMITED && freeBytes > q.maxBytes()) {
-                    a.fail(freeBytes + " bytes shown free, more than the quota's limit of " + q.maxBytes());
-                } else if (q.maxInodes() != QuotaSpec.UNLIMITED && shown.ffree() > q.maxInodes()) {
-                    a.fail(shown.ffree() + " inodes shown free, more than the quota's limit of " + q.maxInodes());
-                }
-            }
-        }
+        shownWrong(a, place, false, false).ifPresent(a::fail);
         a.finishIfOpen();
+    }
+
+    /**
+     * Why a Tstatfs of the place (a probe of {@code a}) shows figures the quotas containing it do not allow, with a
+     * byte or inode limit known to be reached; empty where they are right or none came.
+     */
+    private Optional<String> shownWrong(Attempt a, Place place, boolean bytesFull, boolean inodesFull)
+            throws IOException {
+        int dir = p.walk(a, place.dir());
+        if (dir < 0) {
+            return Optional.empty();
+        }
+        Step statfs = a.probe(s().statfs(dir));
+        s().release(dir);
+        if (!statfs.ok()) {
+            return Optional.empty();
+        }
+        StatFs shown = ((RMessage.Rstatfs) statfs.reply().message()).statfs();
+        List<QuotaSpec> covering =
+                quotas.stream().filter(o -> place.dir().isWithin(o.subtree())).toList();
+        return QuotaFigures.wrong(shown, covering, bytesFull, inodesFull)
+                .map(why -> "tstatfs of " + place.dir() + " shows " + why);
     }
 
     // ---- bytes --------------------------------------------------------------------------------
@@ -205,16 +220,55 @@ final class QuotaChecks {
             return;
         }
         long free = fill(fid, limit + 1);
-        Attempt at =
-                attempt(idPrefix, Check.BYTES_LIMIT, scope + ": the scope takes its free space and not one byte more");
+        Attempt at = attempt(
+                idPrefix,
+                Check.BYTES_LIMIT,
+                scope + ": the scope takes its free space and not one byte more, and tstatfs shows it full");
         Step more = at.probe(s().write(fid, free, new byte[] {1}).expecting(edquot(q)));
         at.note(free + " of " + limit + " bytes were free");
-        at.finishIfOpen();
         boolean atLimit = more.errno() == Errno.EDQUOT;
+        if (atLimit) {
+            shownWrong(at, place, true, false).ifPresent(at::fail);
+        }
+        at.finishIfOpen();
+        append(q, idPrefix, scope, file, free, atLimit);
         truncateGrow(q, idPrefix, scope, fid, file, free, atLimit);
         s().release(fid);
         boolean full = freed(q, idPrefix, scope, place, file, free, atLimit);
         renameIn(q, idPrefix, scope, place, full);
+    }
+
+    /**
+     * With the scope full, a Twrite at offset 0 through a fid opened O_APPEND is EDQUOT: the host puts it at the file's
+     * end, whatever offset it names, so it grows the file (a gateway charging the growth from the offset sent let a
+     * guest take any space by appending; before, no probe appended, ComplianceMutantsTest). On the suite's own file;
+     * what a write let through added is truncated again.
+     */
+    private void append(QuotaSpec q, String idPrefix, String scope, SharePath file, long free, boolean atLimit)
+            throws IOException {
+        Attempt a = attempt(
+                idPrefix,
+                Check.BYTES_APPEND,
+                scope + ": a write at offset 0 through an O_APPEND open of the full " + file + " is EDQUOT");
+        if (!atLimit) {
+            a.skip("the limit did not hold (see bytes-limit)");
+            return;
+        }
+        int fid = p.walk(a, file);
+        if (fid >= 0
+                && a.setup(s().lopen(fid, GuestSession.O_WRONLY | GuestSession.O_APPEND))
+                        .ok()) {
+            Step grew = a.probe(s().write(fid, 0, new byte[] {1}).expecting(edquot(q)));
+            if (grew.ok()) {
+                Step back = s().setattr(fid, size(free), "size " + free);
+                a.note(
+                        back.ok()
+                                ? "the file was truncated back to " + free + " bytes"
+                                : "the file could not be truncated back to " + free + " bytes");
+            }
+        }
+        p.release(fid);
+        a.finishIfOpen();
     }
 
     /**
@@ -367,7 +421,8 @@ final class QuotaChecks {
         Attempt a = attempt(
                 idPrefix,
                 Check.INODES_LIMIT,
-                scope + ": creating entries in " + place.dir() + " ends with EDQUOT at the limit");
+                scope + ": creating entries in " + place.dir()
+                        + " ends with EDQUOT at the limit, and tstatfs shows it full");
         // What the scope already holds counts against the limit: only the rest needs filling (a live share, or a
         // test's host-side content, may hold most of a large limit already).
         long used = Math.max(0, Listing.countBelow(s(), p.rootFid(), listedPart(q, place), limit));
@@ -411,6 +466,9 @@ final class QuotaChecks {
         } else {
             a.probe(refused.expecting(edquot(q)));
             a.note(made.size() + " entries made before the limit (" + used + " were in the scope)");
+            if (refused.errno() == Errno.EDQUOT) {
+                shownWrong(a, place, false, true).ifPresent(a::fail);
+            }
             a.finishIfOpen();
         }
         Attempt freed =

@@ -160,7 +160,7 @@ final class ShareRun {
 
     /** Each quota probed in a place inside its scope and outside any narrower quota within it. */
     private void quotas(Probing probing, ShareView view) throws IOException {
-        QuotaChecks checks = new QuotaChecks(vm.log(), probing, vm.options().maxCreates());
+        QuotaChecks checks = new QuotaChecks(vm.log(), probing, vm.options().maxCreates(), policy.quotas());
         for (int i = 0; i < policy.quotas().size(); i++) {
             QuotaSpec q = policy.quotas().get(i);
             Predicate<SharePath> inScope = p -> p.isWithin(q.subtree())

@@ -10,8 +10,9 @@ import io.p9gate.gateway.fs.Outcome;
 import io.p9gate.gateway.fs.Quotas;
 import io.p9gate.gateway.fs.RequestArgs;
 import io.p9gate.gateway.policyadapter.GatewayMutation;
-import io.p9gate.gateway.policyadapter.MutantGateway;
 import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.StatFs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -213,7 +214,78 @@ class ComplianceMutantsTest {
                         "R-AUD-1   vm1/audit/records"),
                 killed(
                         Mutants.noQuotaInStatfs("quota: Tstatfs shows the host's figures"),
-                        "R-POL-6   vm1/data/quota[0]/statfs"));
+                        "R-POL-6   vm1/data/quota[0]/statfs"),
+                // Session 30: each passed every check until the probe or comparison named here was added.
+                killed(
+                        Mutants.statfs(
+                                "quota: Tstatfs shows the total as available (df's Avail never drops)",
+                                s -> new StatFs(
+                                        s.type(),
+                                        s.bsize(),
+                                        s.blocks(),
+                                        s.bfree(),
+                                        s.blocks(),
+                                        s.files(),
+                                        s.ffree(),
+                                        s.fsid(),
+                                        s.namelen())),
+                        "R-POL-6   vm1/data/quota[0]/bytes-limit"),
+                killed(
+                        Mutants.statfs(
+                                "quota: Tstatfs shows the inode limit as free (the inodes used not taken off)",
+                                s -> new StatFs(
+                                        s.type(),
+                                        s.bsize(),
+                                        s.blocks(),
+                                        s.bfree(),
+                                        s.bavail(),
+                                        s.files(),
+                                        s.files(),
+                                        s.fsid(),
+                                        s.namelen())),
+                        "R-POL-6   vm1/data/quota[0]/inodes-limit"),
+                killed(
+                        Mutants.statfs(
+                                "quota: Tstatfs shows all ones (u64 max, \"unlimited\") free",
+                                s -> new StatFs(
+                                        s.type(),
+                                        s.bsize(),
+                                        s.blocks(),
+                                        -1,
+                                        -1,
+                                        s.files(),
+                                        s.ffree(),
+                                        s.fsid(),
+                                        s.namelen())),
+                        "R-POL-6   vm1/data/quota[0]/statfs"),
+                killed(
+                        Mutants.appendsUncounted("quota: a write through an O_APPEND open not counted"),
+                        "R-POL-6   vm1/data/quota[0]/bytes-append"),
+                // Kinds no mutant had (session 30): an errno that reveals, an outcome recorded falsely, an answer
+                // that is not what was recorded.
+                killed(
+                        new Mutants(
+                                "hidden: a create over the hidden name refused with EEXIST (the host asked first)",
+                                fired -> GatewayMutation.ofPolicy(p -> new Mutants.Deciding(
+                                        p,
+                                        Mutants.op(Operation.CREATE, "/secret"),
+                                        d -> d.allowed() ? d : denied(d, Errno.EEXIST),
+                                        fired))),
+                        "R-POL-4   vm1/data/hidden[0]/create-new"),
+                killed(
+                        Mutants.records(
+                                "audit: a host failure of an allowed request recorded as success",
+                                e -> e.decision().allowed() && Mutants.errno(e) != null
+                                        ? Mutants.with(e, e.decision(), Outcome.success(0))
+                                        : e),
+                        "R-AUD-1   vm1/audit/records"),
+                killed(
+                        Mutants.replies(
+                                "answers: EACCES sent as EPERM (the record keeps EACCES)",
+                                m -> m instanceof RMessage.Rlerror(Errno errno) && errno == Errno.EACCES
+                                        ? new RMessage.Rlerror(Errno.EPERM)
+                                        : m),
+                        "R-POL-2   vm1/data/rule/rules.no-scripts/create-over-existing"));
     }
 
     private static Object[] killed(Mutants mutant, String check) {
@@ -231,11 +303,12 @@ class ComplianceMutantsTest {
     /** The control: the same harness without a mutation gives no FAIL, so each kill is the mutant's. */
     @Test
     void theFaithfulGatewayFailsNothing() throws Exception {
-        SuiteRun run = suite(GatewayMutation.NONE);
+        SuiteRun run = SuiteRun.mutated(policy(tmp), tmp, GatewayMutation.NONE);
         assertEquals(List.of(), run.lines("FAIL"), run::describe);
         assertEquals(SuiteReport.EXIT_PASSED, run.exitCode(), run::describe);
         assertTrue(run.out().contains("pass R-POL-6   vm1/data/quota[0]/bytes-truncate"), run::describe);
         assertTrue(run.out().contains("pass R-POL-6   vm1/data/quota[0]/bytes-rename-in"), run::describe);
+        assertTrue(run.out().contains("pass R-POL-6   vm1/data/quota[0]/bytes-append"), run::describe);
         assertTrue(run.out().contains("pass R-POL-2   vm1/data/rule/rules.no-scripts/rename-in-new"), run::describe);
     }
 
@@ -243,30 +316,12 @@ class ComplianceMutantsTest {
     @MethodSource("mutants")
     void theSuiteFailsTheMutant(Mutants mutant, String check) throws Exception {
         AtomicInteger fired = new AtomicInteger();
-        SuiteRun run = suite(mutant.build().apply(fired));
+        SuiteRun run = SuiteRun.mutated(policy(tmp), tmp, mutant.build().apply(fired));
         System.out.println("mutant " + mutant.name() + ": changed " + fired.get() + " answers, suite exit "
                 + run.exitCode() + ", " + run.lines("FAIL").size() + " FAIL: " + String.join(" | ", run.lines("FAIL")));
         assertTrue(fired.get() > 0, "the mutant never changed anything: " + mutant.name());
         assertEquals(SuiteReport.EXIT_FAILED, run.exitCode(), run::describe);
         assertTrue(run.lines("FAIL").stream().anyMatch(l -> l.contains(check)), run::describe);
-    }
-
-    private SuiteRun suite(GatewayMutation mutation) throws Exception {
-        Path policy = policy(tmp);
-        try (MutantGateway gateway =
-                MutantGateway.serve(policy, Files.createDirectories(tmp.resolve("gw")), mutation)) {
-            return SuiteRun.of(
-                    "compliance",
-                    "run",
-                    "--policy",
-                    policy.toString(),
-                    "--audit-log",
-                    gateway.auditDir.toString(),
-                    "--audit-pub",
-                    gateway.publicKey.toString(),
-                    "--audit-wait",
-                    "3");
-        }
     }
 
     /** Shares seeded with what each probe needs, owned by the mapped host ids, and the policy over them. */

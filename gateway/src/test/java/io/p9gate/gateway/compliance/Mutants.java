@@ -17,8 +17,12 @@ import io.p9gate.gateway.fs.RequestArgs;
 import io.p9gate.gateway.policyadapter.GatewayMutation;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.StatFs;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -76,11 +80,12 @@ record Mutants(String name, Function<AtomicInteger, GatewayMutation> build) {
     /** The quota books' scopes, as {@code change} alters them, for requests {@code which} selects. */
     static Mutants quotas(String name, Predicate<AccessRequest> which, Function<Quotas.Scopes, Quotas.Scopes> change) {
         return new Mutants(name, fired -> {
-            ThreadLocal<AccessRequest> current = new ThreadLocal<>();
+            // Asked at the decision, of every request (a stateful which sees each one), used at the books.
+            ThreadLocal<Boolean> mine = ThreadLocal.withInitial(() -> false);
             GatewayMutation byOp = GatewayMutation.ofPolicy(p -> new Deciding(
                     p,
                     r -> {
-                        current.set(r);
+                        mine.set(which.test(r));
                         return false;
                     },
                     UnaryOperator.identity(),
@@ -88,15 +93,47 @@ record Mutants(String name, Function<AtomicInteger, GatewayMutation> build) {
             return new GatewayMutation(
                     byOp.policy(),
                     UnaryOperator.identity(),
-                    q -> new Books(
-                            q,
-                            () -> current.get() != null && which.test(current.get()),
-                            change,
-                            UnaryOperator.identity(),
-                            fired),
+                    q -> new Books(q, mine::get, change, UnaryOperator.identity(), fired),
                     UnaryOperator.identity(),
-                    false);
+                    false,
+                    UnaryOperator.identity());
         });
+    }
+
+    /**
+     * Writes through a fid whose path was last opened O_APPEND go uncounted: the growth taken from the offset the guest
+     * sends, which such a write ignores (the host puts it at the file's end), so an append at offset 0 costs nothing.
+     */
+    static Mutants appendsUncounted(String name) {
+        Map<String, Boolean> appending = new ConcurrentHashMap<>();
+        return quotas(
+                name,
+                r -> {
+                    if (r.operation() == Operation.OPEN && r.args() instanceof RequestArgs.Open(int flags)) {
+                        r.paths().forEach(p -> appending.put(p, (flags & LinuxSyscalls.O_APPEND) != 0));
+                    }
+                    return r.operation() == Operation.WRITE
+                            && r.paths().stream().anyMatch(p -> appending.getOrDefault(p, false));
+                },
+                s -> uncounted(s, true, false));
+    }
+
+    /** Every answer through {@code change} on its way to the guest; what was decided and recorded stays. */
+    static Mutants replies(String name, UnaryOperator<RMessage> change) {
+        return new Mutants(
+                name,
+                fired -> GatewayMutation.ofReplies(m -> {
+                    RMessage changed = change.apply(m);
+                    if (!changed.equals(m)) {
+                        fired.incrementAndGet();
+                    }
+                    return changed;
+                }));
+    }
+
+    /** Every Rstatfs's figures through {@code change}. */
+    static Mutants statfs(String name, UnaryOperator<StatFs> change) {
+        return replies(name, m -> m instanceof RMessage.Rstatfs(StatFs s) ? new RMessage.Rstatfs(change.apply(s)) : m);
     }
 
     /** Tstatfs shows the host's figures where a quota contains the path (the books say there is none). */

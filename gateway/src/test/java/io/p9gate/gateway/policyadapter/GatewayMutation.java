@@ -4,19 +4,22 @@ import io.p9gate.gateway.fs.AccessPolicy;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.IdTranslation;
 import io.p9gate.gateway.fs.Quotas;
+import io.p9gate.gateway.proto.RMessage;
 import java.util.function.UnaryOperator;
 
 /**
  * One small bug injected into a policy-served gateway, for tests only ({@link MutantGateway}): each part wraps the
  * piece of enforcement it breaks (the decisions, the audit trail, the quota books, the id map) or is the identity;
- * {@code everyDialect} serves every dialect whatever the VM's {@code dialects:} say.
+ * {@code everyDialect} serves every dialect whatever the VM's {@code dialects:} say; {@code replies} rewrites each
+ * answer on its way to the guest (an encoder's bug: what the choke point decided and recorded is left as it was).
  */
 public record GatewayMutation(
         UnaryOperator<AccessPolicy> policy,
         UnaryOperator<AuditTrail> audit,
         UnaryOperator<Quotas> quotas,
         UnaryOperator<IdTranslation> ids,
-        boolean everyDialect) {
+        boolean everyDialect,
+        UnaryOperator<RMessage> replies) {
 
     /** The faithful gateway. */
     public static final GatewayMutation NONE = new GatewayMutation(
@@ -24,25 +27,30 @@ public record GatewayMutation(
             UnaryOperator.identity(),
             UnaryOperator.identity(),
             UnaryOperator.identity(),
-            false);
+            false,
+            UnaryOperator.identity());
 
     public static GatewayMutation ofPolicy(UnaryOperator<AccessPolicy> policy) {
-        return new GatewayMutation(policy, NONE.audit, NONE.quotas, NONE.ids, false);
+        return new GatewayMutation(policy, NONE.audit, NONE.quotas, NONE.ids, false, NONE.replies);
     }
 
     public static GatewayMutation ofAudit(UnaryOperator<AuditTrail> audit) {
-        return new GatewayMutation(NONE.policy, audit, NONE.quotas, NONE.ids, false);
+        return new GatewayMutation(NONE.policy, audit, NONE.quotas, NONE.ids, false, NONE.replies);
     }
 
     public static GatewayMutation ofQuotas(UnaryOperator<Quotas> quotas) {
-        return new GatewayMutation(NONE.policy, NONE.audit, quotas, NONE.ids, false);
+        return new GatewayMutation(NONE.policy, NONE.audit, quotas, NONE.ids, false, NONE.replies);
     }
 
     public static GatewayMutation ofIds(UnaryOperator<IdTranslation> ids) {
-        return new GatewayMutation(NONE.policy, NONE.audit, NONE.quotas, ids, false);
+        return new GatewayMutation(NONE.policy, NONE.audit, NONE.quotas, ids, false, NONE.replies);
     }
 
     public static GatewayMutation allDialects() {
-        return new GatewayMutation(NONE.policy, NONE.audit, NONE.quotas, NONE.ids, true);
+        return new GatewayMutation(NONE.policy, NONE.audit, NONE.quotas, NONE.ids, true, NONE.replies);
+    }
+
+    public static GatewayMutation ofReplies(UnaryOperator<RMessage> replies) {
+        return new GatewayMutation(NONE.policy, NONE.audit, NONE.quotas, NONE.ids, false, replies);
     }
 }

@@ -9,9 +9,14 @@ import io.p9gate.gateway.fs.GatewayEvent;
 import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.fs.ShareAccess;
 import io.p9gate.gateway.fs.ShareDir;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.TMessage.FileRequest;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.session.ConnectionContext;
+import io.p9gate.gateway.session.RequestHandler;
+import io.p9gate.gateway.session.RequestHandlerFactory;
 import io.p9gate.gateway.session.SessionSettings;
 import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.wiring.ThisProcess;
@@ -23,6 +28,7 @@ import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * What {@code serve --policy FILE} builds (listeners, shares, decisions, ids, quotas, budgets and a signed audit log),
@@ -54,7 +60,7 @@ public final class MutantGateway implements AutoCloseable {
         int msize = GatewayConfig.DEFAULT_MSIZE;
         GatewayConfig config = new GatewayConfig(
                 PolicyListeners.of(holder.current()),
-                factory,
+                new Replying(factory, mutation.replies()),
                 msize,
                 4,
                 SessionSettings.DEFAULT_MAX_OUTSTANDING,
@@ -115,6 +121,66 @@ public final class MutantGateway implements AutoCloseable {
                     OwnershipMode.automatic(ThisProcess.INSTANCE).with(m.ids().apply(new PolicyIds(engine, vm))),
                     m.quotas().apply(guards.quotas().of(vm)),
                     new PolicyShareSafety(engine, vm));
+        }
+    }
+
+    /** The sessions' answers, each through {@code change} on its way out (records and decisions stay as they were). */
+    private record Replying(RequestHandlerFactory factory, UnaryOperator<RMessage> change)
+            implements RequestHandlerFactory {
+        @Override
+        public RequestHandler open(ConnectionContext context) {
+            RequestHandler handler = factory.open(context);
+            return new RequestHandler() {
+                @Override
+                public RMessage handle(FileRequest request) throws P9Exception {
+                    return changed(() -> handler.handle(request));
+                }
+
+                @Override
+                public RMessage handle(int tag, FileRequest request) throws P9Exception {
+                    return changed(() -> handler.handle(tag, request));
+                }
+
+                @Override
+                public boolean quick(FileRequest request) {
+                    return handler.quick(request);
+                }
+
+                @Override
+                public void close() {
+                    handler.close();
+                }
+            };
+        }
+
+        /** The answer changed; a refusal (thrown, the session layer's Rlerror) as its Rlerror. */
+        private RMessage changed(Answer answer) throws P9Exception {
+            RMessage reply;
+            try {
+                reply = answer.get();
+            } catch (P9Exception e) {
+                RMessage refused = change.apply(new RMessage.Rlerror(e.errno()));
+                if (refused instanceof RMessage.Rlerror(var errno) && errno == e.errno()) {
+                    throw e;
+                }
+                return refused;
+            }
+            return change.apply(reply);
+        }
+
+        @FunctionalInterface
+        private interface Answer {
+            RMessage get() throws P9Exception;
+        }
+
+        @Override
+        public void writeRecords() throws P9Exception {
+            factory.writeRecords();
+        }
+
+        @Override
+        public RequestHandlerFactory forConnection() {
+            return new Replying(factory.forConnection(), change);
         }
     }
 }
