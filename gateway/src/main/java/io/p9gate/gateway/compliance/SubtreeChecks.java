@@ -141,7 +141,10 @@ final class SubtreeChecks {
      * Tunlinkat of the hidden name (no walk into it needed): let through, it would delete what the VM may not even
      * see (before, no probe sent it, ComplianceMutantsTest). With the wrong flag for its type, which only the host
      * shows: a directory without AT_REMOVEDIR is EISDIR, anything else with it ENOTDIR, so nothing is removed.
-     * Skipped where the suite cannot read the share's directory on the host.
+     * Skipped where the suite cannot read the share's directory on the host: no form is harmless for every type
+     * (AT_REMOVEDIR removes an empty directory, no flag anything but a directory), the name's parent is the only
+     * directory a Tunlinkat can name, and a name that does not exist answers ENOENT, the hidden refusal's own errno, so
+     * it could not tell a gateway that lets the request through from one that refuses it.
      */
     private static void remove(CheckLog log, Probing p, String idPrefix, SharePath top, Optional<HostShare> host)
             throws IOException {
@@ -158,7 +161,8 @@ final class SubtreeChecks {
                                 .orElse(""));
         if (directory.isEmpty()) {
             a.skip("cannot tell on the host whether " + top
-                    + " is a directory (no read access to the share's directory): no harmless form");
+                    + " is a directory (no read access to the share's directory): no harmless form (AT_REMOVEDIR"
+                    + " would remove an empty directory, no flag anything else)");
             return;
         }
         boolean isDir = directory.get();
