@@ -359,14 +359,9 @@ final class VmInotify {
             // Events were lost: any directory this instance watches may have moved, and an own change's event may be
             // among them, whose note would take the host's next event of that name.
             notes.clear();
-            removed.clear(); // their IN_IGNORED may be among those lost; one read later only advances the shares
-            // So may the IN_IGNORED of a watch the kernel removed (its directory gone): kept, it would hold a place
-            // for good and take its directory's inode number, given to another directory, for watched
-            // (WatchLostToOverflowAttackTest). Every watch of the instance is removed; its shares watch anew.
             List<DirWatch> forgotten;
             synchronized (LOCK) {
-                shares().forEach(WatchBudget::drop);
-                forgotten = WatchBudget.takeForgotten();
+                forgotten = forgetLost();
             }
             advanceAll();
             removeFromKernel(forgotten);
@@ -396,6 +391,39 @@ final class VmInotify {
             }
         }
         watch.advanceShares();
+    }
+
+    /**
+     * After an overflow: the IN_IGNORED of a watch the kernel removed (its directory gone) may be among the events
+     * lost. Kept, such a watch would hold a place for good and take its directory's inode number, given to another
+     * directory, for watched (WatchLostToOverflowAttackTest). The kernel lists the watches it still holds: only the
+     * others are forgotten. Every watch was removed before, its shares watching anew: a VM whose share contains
+     * another VM's lost them all to that VM's requests, which queue on both instances, and its reader spent up to
+     * 8,192 removals, each one more IN_IGNORED on its queue (OverlappingShareOverflowAttackTest). Returns what is to
+     * be removed from the kernel after LOCK (guarded by LOCK).
+     */
+    private List<DirWatch> forgetLost() {
+        KernelWatches kernel;
+        try {
+            kernel = KernelWatches.of(fd);
+        } catch (IOException e) {
+            // Which watches the kernel still holds cannot be told: every one is removed, its shares watch anew.
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "after events of VM " + vm + " were lost, its watches start over: " + e);
+            removed.clear();
+            shares().forEach(WatchBudget::drop);
+            return WatchBudget.takeForgotten();
+        }
+        // Removed ones the kernel still holds have their IN_IGNORED to come; the others' may have been lost, and one
+        // read later only advances the shares.
+        removed.removeIf(wd -> !kernel.holds(wd));
+        for (DirWatch watch : List.copyOf(byWd.values())) {
+            if (!kernel.holds(watch.wd) && forget(watch)) {
+                WatchBudget.forgotten(watch);
+            }
+        }
+        return List.of();
     }
 
     /** Events of this instance were lost, or its reader stopped: each of its shares forgets. */

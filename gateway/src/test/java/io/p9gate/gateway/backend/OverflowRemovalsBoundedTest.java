@@ -15,10 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * An overflow of a VM's queue removes every watch of its instance ({@link HostMoves}), each removal queueing one
- * IN_IGNORED on that same queue. That cannot turn into a loop under the host's steady churn: once the overflow is
- * handled the instance watches nothing, so the host's changes queue nothing more until the VM's own requests watch
- * directories again, and the removals' IN_IGNORED are all read (none awaited for ever).
+ * An overflow of a VM's queue under the host's steady churn must not turn into a loop. Before, it removed every watch
+ * of the instance, each removal queueing one IN_IGNORED on that same queue; now it forgets only the watches the kernel
+ * no longer holds ({@link KernelWatches}), removing none: the overflow's handling queues nothing of its own, the
+ * watches the kernel kept stay, and once it is handled the queue stays quiet (OverlappingShareOverflowAttackTest).
  */
 class OverflowRemovalsBoundedTest {
     private static final int DIRS = 300;
@@ -67,15 +67,23 @@ class OverflowRemovalsBoundedTest {
         churn(queue + 8192, "a"); // past the queue and what the reader takes in before it stops at the hold
         ShareRoot.awaitHostMovesSeen();
         assertTrue(HostMoves.eventsRead() - read < queue + 8192L, "the queue overflowed");
-        assertEquals(0, HostMoves.watchedBy(share), "watches left after the overflow");
+        assertEquals(DIRS + 1, HostMoves.watchedBy(share), "watches the kernel kept, given up after the overflow");
         assertEquals(0, HostMoves.droppedUnreadForTests(), "removed watches whose IN_IGNORED is still awaited");
+        assertQuietAfter();
 
-        long epoch = share.renames().now();
-        read = HostMoves.eventsRead();
-        churn(queue + 8192, "b"); // the host goes on as before: as much again
+        churn(queue + 8192, "b"); // the host goes on as before: as much again, one more overflow
         ShareRoot.awaitHostMovesSeen();
-        assertEquals(0, HostMoves.eventsRead() - read, "events queued by the host's churn after the overflow");
-        assertEquals(epoch, share.renames().now(), "the share advanced again: another overflow");
+        assertEquals(DIRS + 1, HostMoves.watchedBy(share), "watches after the second overflow");
+        assertQuietAfter();
+    }
+
+    /** Once an overflow is handled, nothing more is queued: no removal's IN_IGNORED, no advance. */
+    private void assertQuietAfter() throws Exception {
+        long epoch = share.renames().now();
+        long read = HostMoves.eventsRead();
+        ShareRoot.awaitHostMovesSeen();
+        assertEquals(0, HostMoves.eventsRead() - read, "events queued by the overflow's own handling");
+        assertEquals(epoch, share.renames().now(), "the share advanced again after the overflow was handled");
     }
 
     /** The host makes {@code events} files in the root and the directories, the reader held meanwhile. */
