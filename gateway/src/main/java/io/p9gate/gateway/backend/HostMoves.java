@@ -2,6 +2,7 @@ package io.p9gate.gateway.backend;
 
 import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.gateway.proto.P9Exception;
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -264,6 +265,15 @@ final class HostMoves {
         synchronized (LOCK) {
             return WatchBudget.watchCount();
         }
+    }
+
+    /** How many watches the kernel holds for every VM's instance, forgotten ones not yet removed among them. */
+    static int kernelWatchesForTests() throws IOException {
+        int count = 0;
+        for (VmInotify inotify : instances()) {
+            count += inotify.kernelWatchCount();
+        }
+        return count;
     }
 
     /** Directories {@code share} watches. */

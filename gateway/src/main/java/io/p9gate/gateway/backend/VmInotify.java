@@ -147,6 +147,18 @@ final class VmInotify {
         return byWd.size();
     }
 
+    /** Watches forgotten whose removal from the kernel is still to be made. */
+    int unremovedCount() {
+        synchronized (descriptor) {
+            return unremoved.size();
+        }
+    }
+
+    /** For tests: the watches the kernel holds for this instance, however many it still records. */
+    int kernelWatchCount() throws IOException {
+        return broken ? 0 : KernelWatches.of(fd).descriptors().size();
+    }
+
     /** Dropped watches whose IN_IGNORED is still to be read (tests). */
     int droppedUnread() {
         return removed.size();
@@ -298,6 +310,7 @@ final class VmInotify {
             }
             synchronized (descriptor) {
                 closed = true;
+                unremoved.clear(); // closing removes them: a broken instance stays counted (WatchBudget.inKernel)
                 LinuxSyscalls.close(fd);
             }
         }
