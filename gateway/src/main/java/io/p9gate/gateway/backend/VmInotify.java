@@ -10,18 +10,15 @@ import static io.p9gate.gateway.backend.HostMoves.IN_MOVE_SELF;
 import static io.p9gate.gateway.backend.HostMoves.IN_ONLYDIR;
 import static io.p9gate.gateway.backend.HostMoves.IN_Q_OVERFLOW;
 import static io.p9gate.gateway.backend.HostMoves.LOCK;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,14 +48,12 @@ final class VmInotify {
             IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
 
     private static final System.Logger LOG = System.getLogger(HostMoves.class.getName());
-    /** struct inotify_event before its name: wd, mask, cookie, len. */
-    private static final int EVENT_HEADER = 16;
 
     /** Events every reader has read (tests: what a VM's requests cost the readers). */
     private static final LongAdder EVENTS_READ = new LongAdder();
 
     private final String vm;
-    private final int fd;
+    private final InotifyDescriptor descriptor;
     private final Map<FileKey, DirWatch> byDir = new ConcurrentHashMap<>();
     private final Map<Integer, DirWatch> byWd = new ConcurrentHashMap<>();
 
@@ -67,22 +62,6 @@ final class VmInotify {
      * still to be read: their events are nobody's (an unknown descriptor would advance every share of the instance).
      */
     private final Set<Integer> removed = ConcurrentHashMap.newKeySet();
-
-    /**
-     * Held for each use of {@link #fd} outside {@link HostMoves#LOCK} ({@code inotify_rm_watch}), for each {@code
-     * inotify_add_watch}, and for its close: a removal after the close could name another VM's instance by the same
-     * number, and one between an add and its recording could remove the watch the kernel just gave back.
-     */
-    private final Object descriptor = new Object();
-
-    /**
-     * Forgotten watches whose {@code inotify_rm_watch} is still to be made (guarded by {@link #descriptor}): one whose
-     * directory is watched again first is given back by the kernel, same descriptor, and then kept ({@link #add}).
-     */
-    private final Set<Integer> unremoved = new HashSet<>();
-
-    /** The reader closed {@link #fd} (guarded by {@link #descriptor}). */
-    private boolean closed;
 
     /** The shares bound to this instance: every one forgets its paths when its events were lost. */
     private final Set<ShareRoot> watching =
@@ -99,7 +78,7 @@ final class VmInotify {
 
     private VmInotify(String vm, int fd) {
         this.vm = vm;
-        this.fd = fd;
+        this.descriptor = new InotifyDescriptor(fd);
         this.broken = fd < 0;
     }
 
@@ -149,14 +128,12 @@ final class VmInotify {
 
     /** Watches forgotten whose removal from the kernel is still to be made. */
     int unremovedCount() {
-        synchronized (descriptor) {
-            return unremoved.size();
-        }
+        return descriptor.unremovedCount();
     }
 
     /** For tests: the watches the kernel holds for this instance, however many it still records. */
     int kernelWatchCount() throws IOException {
-        return broken ? 0 : KernelWatches.of(fd).descriptors().size();
+        return broken ? 0 : KernelWatches.of(descriptor.fd()).descriptors().size();
     }
 
     /** Dropped watches whose IN_IGNORED is still to be read (tests). */
@@ -177,16 +154,8 @@ final class VmInotify {
 
     /** Watches {@code dir} for {@code share} (guarded by LOCK). */
     DirWatch add(Node dir, ShareRoot share) throws P9Exception {
-        synchronized (descriptor) {
-            // As the gateway: a guest's host user (permissions: enforce) may not read the directory, which a watch
-            // needs.
-            int wd = HostCredentials.asGateway(
-                    () -> dir.use(dirFd -> LinuxSyscalls.inotifyAddWatch(fd, LinuxSyscalls.procPath(dirFd), MASK)));
-            IntConsumer added = HostMoves.watchAddedForTests;
-            if (added != null) {
-                added.accept(wd);
-            }
-            if (unremoved.remove(wd)) {
+        return descriptor.add(dir, MASK, (wd, givenBack) -> {
+            if (givenBack) {
                 // The directory's watch, forgotten but not yet removed, given back: kept, no IN_IGNORED to await.
                 // Removed after this, it was taken for watched while the kernel told nothing of it.
                 removed.remove(wd);
@@ -195,7 +164,7 @@ final class VmInotify {
             byWd.put(wd, watch);
             byDir.put(watch.dir, watch);
             return watch;
-        }
+        });
     }
 
     /**
@@ -205,9 +174,7 @@ final class VmInotify {
     void forgetRemoved(DirWatch watch) {
         removed.add(watch.wd);
         forget(watch);
-        synchronized (descriptor) {
-            unremoved.add(watch.wd);
-        }
+        descriptor.forgotten(watch.wd);
     }
 
     /**
@@ -225,20 +192,11 @@ final class VmInotify {
         if (removing != null) {
             removing.accept(wd);
         }
-        synchronized (descriptor) {
-            // Closing the instance removes every watch; one given back meanwhile is watched again.
-            if (stopping || closed || !unremoved.remove(wd)) {
-                return;
-            }
-            try {
-                LinuxSyscalls.inotifyRmWatch(fd, wd);
-            } catch (P9Exception e) {
-                // Already removed by the kernel (its directory gone): its IN_IGNORED was queued then, and may have
-                // been read already; awaited, its descriptor would stay for ever (WatchEndRaceAttackTest). Still
-                // unread, it only advances the instance's shares.
-                removed.remove(wd);
-            }
-        }
+        // Closing the instance removes every watch; one given back meanwhile is watched again. One already removed
+        // by the kernel (its directory gone) had its IN_IGNORED queued then, which may have been read already;
+        // awaited, its descriptor would stay for ever (WatchEndRaceAttackTest). Still unread, it only advances the
+        // instance's shares.
+        descriptor.remove(wd, () -> stopping, () -> removed.remove(wd));
     }
 
     /**
@@ -263,6 +221,7 @@ final class VmInotify {
         try {
             Path marker = Files.createTempDirectory("p9gate-host-moves");
             try {
+                int fd = descriptor.fd();
                 LinuxSyscalls.inotifyRmWatch(
                         fd, LinuxSyscalls.inotifyAddWatch(fd, marker.toString(), IN_ONLYDIR | IN_DELETE_SELF));
             } finally {
@@ -308,11 +267,7 @@ final class VmInotify {
                 shares().forEach(WatchBudget::drop);
                 WatchBudget.takeForgotten(); // closing the instance removes them
             }
-            synchronized (descriptor) {
-                closed = true;
-                unremoved.clear(); // closing removes them: a broken instance stays counted (WatchBudget.inKernel)
-                LinuxSyscalls.close(fd);
-            }
+            descriptor.close();
         }
         if (!stopped) {
             advanceAll();
@@ -325,7 +280,7 @@ final class VmInotify {
             while (!stopping) {
                 long n;
                 try {
-                    n = LinuxSyscalls.readEvents(fd, buf);
+                    n = LinuxSyscalls.readEvents(descriptor.fd(), buf);
                 } catch (P9Exception e) {
                     if (e.errno() == Errno.EINTR) {
                         continue;
@@ -338,15 +293,10 @@ final class VmInotify {
                     if (reading != null) {
                         reading.run();
                     }
-                    for (long pos = 0; pos + EVENT_HEADER <= n; pos += EVENT_HEADER + buf.get(JAVA_INT, pos + 12)) {
+                    InotifyEvents.forEach(buf, n, () -> !notes.isEmpty(), (wd, mask, name) -> {
                         EVENTS_READ.increment();
-                        int wd = buf.get(JAVA_INT, pos);
-                        int mask = buf.get(JAVA_INT, pos + 4);
-                        boolean named = (mask & (IN_MOVED_FROM | IN_DELETE | IN_MOVED_TO)) != 0
-                                && !notes.isEmpty()
-                                && buf.get(JAVA_INT, pos + 12) > 0;
-                        read(wd, mask, named ? buf.getString(pos + EVENT_HEADER, StandardCharsets.UTF_8) : null);
-                    }
+                        read(wd, mask, name);
+                    });
                 } finally {
                     HostMoves.holdForTests.unlock();
                 }
@@ -418,7 +368,7 @@ final class VmInotify {
     private List<DirWatch> forgetLost() {
         KernelWatches kernel;
         try {
-            kernel = KernelWatches.of(fd);
+            kernel = KernelWatches.of(descriptor.fd());
         } catch (IOException e) {
             // Which watches the kernel still holds cannot be told: every one is removed, its shares watch anew.
             LOG.log(
@@ -467,6 +417,6 @@ final class VmInotify {
         if (broken) {
             throw new IllegalStateException("host moves are not watched for VM " + vm);
         }
-        markers.await(fd, vm);
+        markers.await(descriptor.fd(), vm);
     }
 }
