@@ -21,7 +21,8 @@ final class QuotaStatFs {
             return host;
         }
         Quotas.Room r = room.get();
-        long bsize = host.bsize() > 0 ? host.bsize() : FALLBACK_BLOCK;
+        int bsize = host.bsize() > 0 ? host.bsize() : FALLBACK_BLOCK;
+        int shownBsize = host.bsize();
         long blocks = host.blocks();
         long bfree = host.bfree();
         long bavail = host.bavail();
@@ -29,6 +30,7 @@ final class QuotaStatFs {
             blocks = r.maxBytes() / bsize;
             bavail = Math.min(r.bytesLeft() / bsize, host.bavail());
             bfree = bavail;
+            shownBsize = bsize; // the unit the figures are in: df multiplies by it
         }
         long files = host.files();
         long ffree = host.ffree();
@@ -37,6 +39,6 @@ final class QuotaStatFs {
             // A filesystem that counts no inodes (btrfs: 0 and 0) sets no bound of its own.
             ffree = host.files() == 0 ? r.inodesLeft() : Math.min(r.inodesLeft(), host.ffree());
         }
-        return new StatFs(host.type(), host.bsize(), blocks, bfree, bavail, files, ffree, host.fsid(), host.namelen());
+        return new StatFs(host.type(), shownBsize, blocks, bfree, bavail, files, ffree, host.fsid(), host.namelen());
     }
 }

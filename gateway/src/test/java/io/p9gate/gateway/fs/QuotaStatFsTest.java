@@ -38,4 +38,13 @@ class QuotaStatFsTest {
         assertEquals(50, shown.files());
         assertEquals(30, shown.ffree());
     }
+
+    @Test
+    void aHostWithoutABlockSizeIsShownTheBlocksTheQuotaWasCountedIn() {
+        StatFs noBlockSize = new StatFs(0x65735546, 0, 0, 0, 0, 0, 0, 7, 255);
+        StatFs shown = QuotaStatFs.shown(noBlockSize, Optional.of(new Quotas.Room(40960, 8192, 50, 20)));
+        // df multiplies the blocks by bsize: a bsize of 0 would show the quota as an empty filesystem.
+        assertEquals(4096, shown.bsize());
+        assertEquals(10, shown.blocks());
+    }
 }
