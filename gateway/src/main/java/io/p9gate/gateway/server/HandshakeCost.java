@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import java.util.HexFormat;
 import java.util.function.LongSupplier;
@@ -21,14 +22,17 @@ import java.util.function.LongSupplier;
  * needs before it queues the handshake's step; a connection waiting for that step is not one that stalls), and
  * whether the gateway has answered it (the TLS engine's first handshake record out that is not a HelloRetryRequest:
  * its ServerHello, for which the peer cost the gateway a key exchange; a HelloRetryRequest, and the ChangeCipherSpec
- * written after one, cost none). It sits between
- * the socket and the TLS engine, so it sees both before the engine does and before they reach the wire.
+ * written after one, cost none), then when the peer last sent bytes (its flight, which a client signing slowly sends
+ * record by record). It sits between the socket and the TLS engine, so it sees both before the engine does and before
+ * they reach the wire.
  */
 final class HandshakeCost extends ChannelDuplexHandler {
     private static final AttributeKey<Boolean> SENT = AttributeKey.valueOf("p9gate.tls.peer-sent");
     private static final AttributeKey<Boolean> HELLO = AttributeKey.valueOf("p9gate.tls.peer-sent-hello");
     /** When the gateway answered (System.nanoTime() of its clock), absent until it has. */
     private static final AttributeKey<Long> ANSWERED_AT = AttributeKey.valueOf("p9gate.tls.gateway-answered-at");
+    /** When the peer last sent bytes after the answer (its flight, record by record), absent until it has. */
+    private static final AttributeKey<Long> HEARD_AT = AttributeKey.valueOf("p9gate.tls.peer-heard-at");
 
     private static final AttributeKey<Boolean> GATEWAYS_OWN =
             AttributeKey.valueOf("p9gate.tls.closed-by-the-gateways-own-rule");
@@ -57,23 +61,37 @@ final class HandshakeCost extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        ctx.channel().attr(SENT).set(Boolean.TRUE);
-        if (msg instanceof ByteBuf bytes && hello.whole(bytes)) {
-            ctx.channel().attr(HELLO).set(Boolean.TRUE);
+        Channel channel = ctx.channel();
+        if (answered(channel)) {
+            channel.attr(HEARD_AT).set(clock.getAsLong());
+        } else {
+            channel.attr(SENT).set(Boolean.TRUE);
+            if (msg instanceof ByteBuf bytes && hello.whole(bytes)) {
+                channel.attr(HELLO).set(Boolean.TRUE);
+            }
         }
         ctx.fireChannelRead(msg);
     }
 
-    /** The engine's first bytes out that answer the peer: nothing more to mark, so the handler leaves. */
+    /**
+     * The engine's first bytes out that answer the peer; from then on only the peer's bytes are marked, until the
+     * handshake ends, when the handler leaves.
+     */
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        boolean answers = msg instanceof ByteBuf bytes && serverHello(bytes);
+        boolean answers = !answered(ctx.channel()) && msg instanceof ByteBuf bytes && serverHello(bytes);
         if (answers) {
             ctx.channel().attr(ANSWERED_AT).set(clock.getAsLong());
         }
         ctx.write(msg, promise);
-        if (answers) {
-            ctx.pipeline().remove(this);
+        SslHandler tls = answers ? ctx.pipeline().get(SslHandler.class) : null;
+        if (tls != null) {
+            // Run on the connection's loop, as this handler's reads are; a connection closed first is taken apart.
+            tls.handshakeFuture().addListener(f -> {
+                if (!ctx.isRemoved()) {
+                    ctx.pipeline().remove(this);
+                }
+            });
         }
     }
 
@@ -141,6 +159,16 @@ final class HandshakeCost extends ChannelDuplexHandler {
     static boolean answeredBy(Channel connection, long instant) {
         Long at = connection.attr(ANSWERED_AT).get();
         return at != null && at - instant <= 0;
+    }
+
+    /**
+     * Whether the answered handshake of {@code connection} has moved after {@code instant}: the gateway's answer, or
+     * the peer's bytes since, came later. Read from any thread ({@link UnidentifiedPeers}).
+     */
+    static boolean movedAfter(Channel connection, long instant) {
+        Long heard = connection.attr(HEARD_AT).get();
+        Long at = heard != null ? heard : connection.attr(ANSWERED_AT).get();
+        return at != null && at - instant > 0;
     }
 
     /** Whether the closed, unidentified {@code connection} is a failed handshake of its peer. */

@@ -28,10 +28,11 @@ import java.util.function.Predicate;
  * at a time, every descriptor of the pool, and with it every VM's opens and connections. When those places are
  * taken, or the pool is spent, a connection from an address holding fewer of them than another takes the place of
  * one of the connections of the addresses holding more, which is closed, in the order of {@link Progress}: first
- * one the gateway answered longer than {@link #ANSWER_GRACE} ago whose handshake has not ended, then one whose peer
+ * one the gateway answered whose handshake has not ended and is quiet for {@link #ANSWER_GRACE} (or outlived
+ * {@link #ANSWER_LIMIT}), then one whose peer
  * has sent nothing yet (a TLS client sends its ClientHello as soon as it connects, so a silent connection is one
  * that stalls), then one whose peer has sent bytes the gateway has not answered (a ClientHello cut short, then a
- * whole one), and only then one the gateway has answered within its grace (its ServerHello sent); within each, one
+ * whole one), and only then one the gateway has answered that is moving (its ServerHello sent); within each, one
  * of the address holding most, the oldest first (a handshake that ends takes milliseconds, so what waits longest is
  * what stalls). Ranked so, a peer connecting from fresh
  * addresses displaces a VM's handshake under way only with connections that each completed a ClientHello the
@@ -49,22 +50,33 @@ import java.util.function.Predicate;
  */
 final class UnidentifiedPeers {
     /**
-     * How long after the gateway's answer (its ServerHello) a handshake still outranks one not answered yet. A real
-     * client answers the gateway's flight once it has verified the chain and signed (RSA-4096 on a slow ECU core:
-     * about 0.1-0.5 s), so a handshake still under way 3 s after the answer is one that stalls. Outranking until the
-     * handshake timeout (10 s), one such connection per place, renewed a key exchange per place per 10 s, left a
-     * VM's connection the only one to displace in the moment before the gateway answered it: a silent connection
-     * then took its place (identity.StalledAnsweredHandshakeAttackTest). Not longer: the attacker renews a key
-     * exchange per place per grace.
+     * How long after the gateway's answer (its ServerHello), or after the peer's bytes since, a handshake still
+     * outranks one not answered yet. A real client answers the gateway's flight once it has verified the chain and
+     * signed (RSA-4096 on a slow ECU core: about 0.1-0.5 s), so a handshake quiet 3 s after the answer is one that
+     * stalls. Outranking until the handshake timeout (10 s), one such connection per place, renewed a key exchange
+     * per place per 10 s, left a VM's connection the only one to displace in the moment before the gateway answered
+     * it: a silent connection then took its place (identity.StalledAnsweredHandshakeAttackTest). Counted from the
+     * answer alone, a client that sends its flight record by record while it signs slowly (a key in an HSM or a
+     * TPM, a loaded guest) was displaced first while it made progress (identity.SlowClientFlightTest).
      */
     static final Duration ANSWER_GRACE = Duration.ofSeconds(3);
+
+    /**
+     * How long after the gateway's answer a handshake outranks one not answered yet, however steadily its peer
+     * sends: a peer's bytes cost it nothing, so without this bound an attacker trickling them held a place at that
+     * rank until the handshake timeout (10 s) for one key exchange. A slow signer's whole flight fits well within.
+     */
+    static final Duration ANSWER_LIMIT = ANSWER_GRACE.multipliedBy(2);
 
     /**
      * How far a handshake has come, in the order connections are displaced, the first first. Read when a place is
      * wanted, as it may change meanwhile.
      */
     enum Progress {
-        /** Answered longer than {@link #ANSWER_GRACE} ago, and not ended: its peer stalls (or is far too slow). */
+        /**
+         * Answered, and not ended: quiet for {@link #ANSWER_GRACE} since the answer or the peer's last bytes, or
+         * answered longer than {@link #ANSWER_LIMIT} ago. Its peer stalls (or is far too slow).
+         */
         STALLED_AFTER_ANSWER,
         /** The peer has sent nothing: a TLS client sends its ClientHello as soon as it connects. */
         SILENT,
@@ -75,14 +87,17 @@ final class UnidentifiedPeers {
          * HelloRetryRequest sent (which costs the gateway no key exchange).
          */
         WHOLE_HELLO,
-        /** Answered (a key exchange made) within {@link #ANSWER_GRACE}: a handshake under way on both sides. */
+        /**
+         * Answered (a key exchange made), and moved within {@link #ANSWER_GRACE} and {@link #ANSWER_LIMIT}: a
+         * handshake under way on both sides.
+         */
         ANSWERED;
 
         static Progress of(Channel connection, long now) {
             if (HandshakeCost.answered(connection)) {
-                return HandshakeCost.answeredBy(connection, now - ANSWER_GRACE.toNanos())
-                        ? STALLED_AFTER_ANSWER
-                        : ANSWERED;
+                boolean moving = HandshakeCost.movedAfter(connection, now - ANSWER_GRACE.toNanos())
+                        && !HandshakeCost.answeredBy(connection, now - ANSWER_LIMIT.toNanos());
+                return moving ? ANSWERED : STALLED_AFTER_ANSWER;
             }
             if (HandshakeCost.peerSentHello(connection)) {
                 return WHOLE_HELLO;

@@ -76,8 +76,9 @@ final class UnidentifiedPlaceGate extends AcceptGate {
                         + (its == null ? "?" : its.getHostAddress())
                         + ", and a connection from an address holding fewer took this one's";
         if (stalled) {
-            why += " (its peer had not ended its handshake " + UnidentifiedPeers.ANSWER_GRACE.toSeconds()
-                    + " s after the gateway's answer)";
+            why += " (its peer had sent nothing for " + UnidentifiedPeers.ANSWER_GRACE.toSeconds()
+                    + " s since the gateway's answer or its last bytes, or not ended its handshake "
+                    + UnidentifiedPeers.ANSWER_LIMIT.toSeconds() + " s after the answer)";
         }
         RefusedPeers.unidentified(
                 identifier,

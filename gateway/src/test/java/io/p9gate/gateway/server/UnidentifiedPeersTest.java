@@ -176,7 +176,45 @@ class UnidentifiedPeersTest {
         assertFalse(HandshakeCost.answered(channel));
         channel.writeOutbound(Unpooled.wrappedBuffer(new byte[] {22, 3, 3}));
         assertTrue(HandshakeCost.answered(channel));
-        assertNull(channel.pipeline().get(HandshakeCost.class), "nothing more to mark");
+    }
+
+    /**
+     * The peer's bytes after the gateway's answer are its handshake moving (identity.SlowClientFlightTest): the
+     * grace counts from the last of them, but the peer's bytes cost it nothing, so never past
+     * {@link UnidentifiedPeers#ANSWER_LIMIT} after the answer, however steadily they come.
+     */
+    @Test
+    void thePeersBytesAfterTheAnswerMoveItsHandshakeUntilTheLimit() {
+        AtomicLong now = new AtomicLong();
+        EmbeddedChannel slow = new EmbeddedChannel(new HandshakeCost(now::get));
+        slow.writeInbound(Unpooled.wrappedBuffer(clientHello(300)));
+        slow.writeOutbound(Unpooled.wrappedBuffer(new byte[] {22, 3, 3}));
+        long step = UnidentifiedPeers.ANSWER_GRACE.toNanos() - 1;
+        long limit = UnidentifiedPeers.ANSWER_LIMIT.toNanos();
+        while (now.get() + step < limit) {
+            now.addAndGet(step);
+            assertEquals(UnidentifiedPeers.Progress.ANSWERED, progress(slow, now.get()), "quiet within its grace");
+            slow.writeInbound(Unpooled.wrappedBuffer(new byte[] {23}));
+        }
+        assertEquals(UnidentifiedPeers.Progress.ANSWERED, progress(slow, limit - 1), "just moved, within the limit");
+        assertEquals(UnidentifiedPeers.Progress.STALLED_AFTER_ANSWER, progress(slow, limit), "at the limit");
+        EmbeddedChannel quiet = new EmbeddedChannel(new HandshakeCost(now::get));
+        quiet.writeInbound(Unpooled.wrappedBuffer(clientHello(300)));
+        now.set(0);
+        quiet.writeOutbound(Unpooled.wrappedBuffer(new byte[] {22, 3, 3}));
+        now.set(1000);
+        quiet.writeInbound(Unpooled.wrappedBuffer(new byte[] {20}));
+        long grace = UnidentifiedPeers.ANSWER_GRACE.toNanos();
+        assertEquals(
+                UnidentifiedPeers.Progress.ANSWERED, progress(quiet, 1000 + grace - 1), "within its last bytes' grace");
+        assertEquals(
+                UnidentifiedPeers.Progress.STALLED_AFTER_ANSWER,
+                progress(quiet, 1000 + grace),
+                "quiet past the grace after its last bytes");
+    }
+
+    private static UnidentifiedPeers.Progress progress(Channel connection, long now) {
+        return UnidentifiedPeers.Progress.of(connection, now);
     }
 
     /**
