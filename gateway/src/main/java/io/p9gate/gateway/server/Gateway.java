@@ -97,22 +97,26 @@ public final class Gateway implements AutoCloseable {
     /**
      * What a tls: listener keeps of the peer addresses whose connections have not named their VM yet (R-ROB-2):
      * the connections awaiting their handshake, the addresses refused for holding too many (logged once), and the
-     * addresses whose handshakes keep failing ({@link PenalisedPeerGate}). Before its handshake a connection is
+     * addresses whose handshakes keep failing ({@link PenalisedPeerGate}), and those whose handshakes named a VM
+     * ({@link NamedAddresses}, displaced last). Before its handshake a connection is
      * only its address, so VMs connecting from one address share these on a listener; they are kept per listener so
      * that such VMs, each on a listener of its own, do not share them (docs/deploy.md).
      */
-    private record Unidentified(UnidentifiedPeers handshakes, HandshakePenalties penalties) {}
+    private record Unidentified(UnidentifiedPeers handshakes, HandshakePenalties penalties, NamedAddresses named) {}
 
     private Unidentified unidentified() {
+        NamedAddresses named = new NamedAddresses();
         return new Unidentified(
                 new UnidentifiedPeers(
                         config.budgets().descriptorPool(),
+                        named::contains,
                         () -> Math.max(1, connectionLimits().max().orElse(1)),
                         () -> Math.max(
                                 1,
                                 connectionLimits()
                                         .reduce(0, (x, y) -> y > Long.MAX_VALUE - x ? Long.MAX_VALUE : x + y))),
-                new HandshakePenalties());
+                new HandshakePenalties(),
+                named);
     }
 
     /** Each VM's connections limit, as it is now (limits change on reload). */
@@ -453,6 +457,7 @@ public final class Gateway implements AutoCloseable {
         });
         return () -> {
             unidentified.penalties().succeeded(address);
+            unidentified.named().named(address);
             give.run();
         };
     }

@@ -27,7 +27,9 @@ import java.util.function.Predicate;
  * addresses (loopback's 127/8 for any host user, an IPv6 /64 for a guest) would otherwise take, a VM's connections
  * at a time, every descriptor of the pool, and with it every VM's opens and connections. When those places are
  * taken, or the pool is spent, a connection from an address holding fewer of them than another takes the place of
- * one of the connections of the addresses holding more, which is closed, in the order of {@link Progress}: first
+ * one of the connections of the addresses holding more, which is closed: one of an address whose handshakes never
+ * named a VM on the listener before any of one whose did ({@link NamedAddresses}: before its ClientHello is read, a
+ * VM's connection is as silent as a flood's), then in the order of {@link Progress}: first
  * one the gateway answered whose handshake has not ended and is quiet for {@link #ANSWER_GRACE} (or outlived
  * {@link #ANSWER_LIMIT}), then one whose peer
  * has sent nothing yet (a TLS client sends its ClientHello as soon as it connects, so a silent connection is one
@@ -116,6 +118,9 @@ final class UnidentifiedPeers {
     private Channel paused;
 
     private final Allowance pool;
+    /** Whether an address's handshakes have named a VM: its connections are displaced last. */
+    private final Predicate<InetAddress> named;
+
     private final LongSupplier perAddress;
     private final LongSupplier perListener;
     /** System.nanoTime(), or a test's: the clock of the connections' {@link HandshakeCost}. */
@@ -128,12 +133,18 @@ final class UnidentifiedPeers {
      * @param perAddress  the most one address may hold: read at each accept (limits change on reload)
      * @param perListener the most the listener may hold, all addresses together: read at each accept
      */
-    UnidentifiedPeers(Allowance pool, LongSupplier perAddress, LongSupplier perListener) {
-        this(pool, perAddress, perListener, System::nanoTime);
+    UnidentifiedPeers(Allowance pool, Predicate<InetAddress> named, LongSupplier perAddress, LongSupplier perListener) {
+        this(pool, named, perAddress, perListener, System::nanoTime);
     }
 
-    UnidentifiedPeers(Allowance pool, LongSupplier perAddress, LongSupplier perListener, LongSupplier clock) {
+    UnidentifiedPeers(
+            Allowance pool,
+            Predicate<InetAddress> named,
+            LongSupplier perAddress,
+            LongSupplier perListener,
+            LongSupplier clock) {
         this.pool = pool;
+        this.named = named;
         this.perAddress = perAddress;
         this.perListener = perListener;
         this.clock = clock;
@@ -225,10 +236,16 @@ final class UnidentifiedPeers {
         held.computeIfAbsent(address, a -> new ArrayDeque<>()).addLast(new Waiting(connection, accepted++));
     }
 
-    /** A connection waiting, ranked at one instant: held by one address, which held so many. */
-    private record Ranked(Waiting waiting, Progress progress, InetAddress address, int holds) {
+    /**
+     * A connection waiting, ranked at one instant: held by one address, which held so many, and whose handshakes have
+     * named a VM or not.
+     */
+    private record Ranked(Waiting waiting, Progress progress, InetAddress address, int holds, boolean named) {
         /** Whether this one is displaced before {@code other}. */
         boolean goesBefore(Ranked other) {
+            if (named != other.named) {
+                return other.named;
+            }
             if (progress != other.progress) {
                 return progress.compareTo(other.progress) < 0;
             }
@@ -240,8 +257,8 @@ final class UnidentifiedPeers {
     }
 
     /**
-     * Removes and answers the connection whose place a newcomer takes, among the addresses {@code eligible}: the
-     * least advanced handshake ({@link Progress}, at {@code now}), then one of the address holding most, then the
+     * Removes and answers the connection whose place a newcomer takes, among the addresses {@code eligible}: one of
+     * an address whose handshakes never named a VM, then the least advanced handshake ({@link Progress}, at {@code now}), then one of the address holding most, then the
      * oldest. Null if no eligible address holds any.
      */
     private Ranked displaceable(Predicate<InetAddress> eligible, long now) {
@@ -251,8 +268,9 @@ final class UnidentifiedPeers {
                 continue;
             }
             int size = e.getValue().size();
+            boolean vms = named.test(e.getKey());
             for (Waiting w : e.getValue()) {
-                Ranked candidate = new Ranked(w, Progress.of(w.connection(), now), e.getKey(), size);
+                Ranked candidate = new Ranked(w, Progress.of(w.connection(), now), e.getKey(), size, vms);
                 if (chosen == null || candidate.goesBefore(chosen)) {
                     chosen = candidate;
                 }

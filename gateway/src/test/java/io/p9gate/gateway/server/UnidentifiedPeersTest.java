@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class UnidentifiedPeersTest {
     private final Allowance pool = new Allowance("VMs", "budget.descriptor-pool", Errno.EMFILE, 100, null);
-    private final UnidentifiedPeers peers = new UnidentifiedPeers(pool, () -> 3, () -> 4);
+    private final UnidentifiedPeers peers = new UnidentifiedPeers(pool, a -> false, () -> 3, () -> 4);
 
     @Test
     void aNewcomerTakesThePlaceOfTheOldestConnectionOfTheLargestHolder() throws Exception {
@@ -83,7 +83,7 @@ class UnidentifiedPeersTest {
     @Test
     void withThePoolSpentTheDisplacedConnectionsDescriptorPassesOn() throws Exception {
         Allowance small = new Allowance("VMs", "budget.descriptor-pool", Errno.EMFILE, 2, null);
-        UnidentifiedPeers two = new UnidentifiedPeers(small, () -> 3, () -> 4);
+        UnidentifiedPeers two = new UnidentifiedPeers(small, a -> false, () -> 3, () -> 4);
         Channel old = new EmbeddedChannel();
         two.tryTake(InetAddress.getByName("127.0.0.2"), old);
         two.tryTake(InetAddress.getByName("127.0.0.2"), new EmbeddedChannel());
@@ -150,7 +150,7 @@ class UnidentifiedPeersTest {
     @Test
     void anAnsweredHandshakeStalledPastItsGraceGoesFirst() throws Exception {
         AtomicLong now = new AtomicLong();
-        UnidentifiedPeers timed = new UnidentifiedPeers(pool, () -> 3, () -> 4, now::get);
+        UnidentifiedPeers timed = new UnidentifiedPeers(pool, a -> false, () -> 3, () -> 4, now::get);
         EmbeddedChannel stalled = new EmbeddedChannel(new HandshakeCost(now::get));
         stalled.writeInbound(Unpooled.wrappedBuffer(new byte[] {22, 3, 1}));
         stalled.writeOutbound(Unpooled.wrappedBuffer(new byte[] {22, 3, 3}));
@@ -167,6 +167,29 @@ class UnidentifiedPeersTest {
                 new UnidentifiedPeers.Place.Displacing(stalled, UnidentifiedPeers.Progress.STALLED_AFTER_ANSWER),
                 past,
                 "past it, the stalled one, before the silent ones");
+    }
+
+    /**
+     * A connection from an address whose handshakes named a VM goes after every connection from the others, however
+     * far theirs came: silent (a VM's connection before its ClientHello is read) against answered ones
+     * (identity.SilentConnectionRenewalAttackTest).
+     */
+    @Test
+    void aConnectionFromAnAddressThatNamedAVmGoesLast() throws Exception {
+        NamedAddresses named = new NamedAddresses();
+        InetAddress vm = InetAddress.getByName("127.0.0.2");
+        named.named(vm);
+        UnidentifiedPeers ranked = new UnidentifiedPeers(pool, named::contains, () -> 3, () -> 4);
+        Channel silent = new EmbeddedChannel(new HandshakeCost());
+        ranked.tryTake(vm, silent);
+        for (int i = 0; i < 3; i++) {
+            ranked.tryTake(InetAddress.getByName("127.0.1." + i), answered());
+        }
+        for (int i = 0; i < 10; i++) {
+            Channel displaced = displacedAndClosed(ranked.tryTake(InetAddress.getByName("127.0.2." + i), started()));
+            assertTrue(displaced != null && displaced != silent, "another address's, not the VM's");
+        }
+        assertFalse(named.contains(InetAddress.getByName("127.0.2.1")));
     }
 
     @Test
