@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.read.LogDirectory;
+import io.p9gate.audit.read.StreamPrefix;
 import java.io.Closeable;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -100,59 +100,13 @@ public final class CheckpointStore implements Closeable {
             return new Entries(null);
         }
         LogDirectory.requireRegularFile(file);
-        return new Entries(new Prefix(Files.newInputStream(file), limit));
+        return new Entries(new StreamPrefix(Files.newInputStream(file), limit));
     }
 
     /** The sidecar's size now (0 when there is none): taken before the segments are listed, see above. */
     public static long storedBytes(Path dir) throws IOException {
         Path file = LogDirectory.checkpointsFile(dir);
         return Files.isRegularFile(file) ? Files.size(file) : 0;
-    }
-
-    /** A stream's first bytes only. */
-    private static final class Prefix extends FilterInputStream {
-        private long left;
-
-        Prefix(InputStream in, long limit) {
-            super(in);
-            this.left = limit;
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int b = in.read();
-            if (b >= 0) {
-                left--;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int n = in.read(b, off, (int) Math.min(len, left));
-            if (n > 0) {
-                left -= n;
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            long s = in.skip(Math.min(n, left));
-            left -= s;
-            return s;
-        }
-
-        @Override
-        public int available() throws IOException {
-            return (int) Math.min(in.available(), left);
-        }
     }
 
     /** A sidecar being read in order; empty when there is none. */

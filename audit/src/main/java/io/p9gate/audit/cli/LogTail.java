@@ -6,10 +6,7 @@ import io.p9gate.audit.read.StoredLine;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.function.Predicate;
 
 /**
@@ -43,10 +40,7 @@ final class LogTail {
                 segment = s;
                 offset = 0;
             }
-            LogDirectory.requireRegularFile(s);
-            try (FileChannel ch = FileChannel.open(s, StandardOpenOption.READ)) {
-                ch.position(offset);
-                InputStream in = new BufferedInputStream(Channels.newInputStream(ch), 1 << 16);
+            try (InputStream in = new BufferedInputStream(SegmentReader.open(s, offset), 1 << 16)) {
                 offset += SegmentReader.readLinesWhile(s, offset, in, line -> {
                     if (!line.terminated()) {
                         return true;

@@ -4,8 +4,10 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
@@ -49,8 +51,26 @@ public final class SegmentReader {
      * for ever and a device such as /dev/zero fed it for ever: verify, show and the gateway's start hung.
      */
     public static InputStream open(Path segment) throws IOException {
+        return open(segment, 0);
+    }
+
+    /**
+     * As {@link #open(Path)}, from {@code offset} on and only up to the size the file has once opened ({@code
+     * fstat}): a link to a file of /proc, regular but of size 0, such as {@code /proc/self/pagemap}, yields hundreds
+     * of gigabytes (zeros, where {@code lseek(SEEK_DATA)} is refused): verify, show and the gateway's start read it
+     * for hours. A real segment holds its records within its size (the writer's zeros ahead included); bytes appended
+     * after the opening are the next reading's.
+     */
+    public static InputStream open(Path segment, long offset) throws IOException {
         LogDirectory.requireRegularFile(segment);
-        return Files.newInputStream(segment);
+        FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ);
+        try {
+            ch.position(offset);
+            return new StreamPrefix(Channels.newInputStream(ch), ch.size() - offset);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
     }
 
     /**
