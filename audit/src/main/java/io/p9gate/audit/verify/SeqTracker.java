@@ -18,10 +18,21 @@ final class SeqTracker {
         DUPLICATE
     }
 
+    /**
+     * Gaps and runs of late records kept each (about 72 bytes a gap): a doctored log chooses how many it holds, and one
+     * line of 95 bytes per gap ran the verifier out of memory on a log of some hundreds of MB (exit 70, no verdict).
+     * Beyond this many, a gap is reported at once as a deletion and a late record as a reordering, and a record that
+     * later falls into such a gap reads as inserted.
+     */
+    static final int TRACKED = 10_000;
+
     /** Open gaps, start -> end inclusive. */
     private final TreeMap<Long, Long> gaps = new TreeMap<>();
 
     private final List<long[]> late = new ArrayList<>();
+    /** The gaps and late records beyond {@link #TRACKED}: listed up to a class's limit, then counted. */
+    private final FindingList untracked = new FindingList();
+
     private long expected;
 
     Verdict accept(long seq) {
@@ -30,7 +41,11 @@ final class SeqTracker {
             return Verdict.NORMAL;
         }
         if (seq > expected) {
-            gaps.put(expected, seq - 1);
+            if (gaps.size() < TRACKED) {
+                gaps.put(expected, seq - 1);
+            } else {
+                untracked.add(new Finding.Deleted(expected, seq - 1));
+            }
             expected = seq + 1;
             return Verdict.AHEAD;
         }
@@ -47,8 +62,10 @@ final class SeqTracker {
         }
         if (!late.isEmpty() && late.getLast()[1] == seq - 1) {
             late.getLast()[1] = seq;
-        } else {
+        } else if (late.size() < TRACKED) {
             late.add(new long[] {seq, seq});
+        } else {
+            untracked.add(new Finding.Reordered(seq, seq));
         }
         return Verdict.LATE;
     }
@@ -58,10 +75,11 @@ final class SeqTracker {
         return expected;
     }
 
-    List<Finding> findings() {
-        List<Finding> out = new ArrayList<>();
+    FindingList findings() {
+        FindingList out = new FindingList();
         late.forEach(r -> out.add(new Finding.Reordered(r[0], r[1])));
         gaps.forEach((from, to) -> out.add(new Finding.Deleted(from, to)));
+        out.addAll(untracked);
         return out;
     }
 }
