@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Predicate;
 import picocli.CommandLine.Command;
@@ -27,6 +28,12 @@ final class ExportCommand extends CliCommand {
         rfc5424,
         jsonl
     }
+
+    /**
+     * How long a stop waits for the export to finish: long enough for the last lines and a file's rename, within
+     * the two seconds the stop gives all cleanups.
+     */
+    private static final Duration FINISH_WAIT = Duration.ofSeconds(1);
 
     @Mixin
     LogDirOption log;
@@ -66,8 +73,9 @@ final class ExportCommand extends CliCommand {
         }
         ProgressMeter meter = progressLine(progress, "exporting");
         LineProgress reading = LineProgress.of(dir, meter);
+        ExportEnd end = new ExportEnd();
         try (PartialFile file = output == null ? null : PartialFile.create(output)) {
-            Interruption.Cleanup ifStopped = Interruption.onShutdown(() -> stopped(meter, file));
+            Interruption.Cleanup ifStopped = Interruption.onShutdown(() -> stopped(meter, file, end));
             try {
                 Predicate<String> sink = file == null
                         ? this::toStandardOutput
@@ -77,17 +85,19 @@ final class ExportCommand extends CliCommand {
                         };
                 new LogTail(dir).poll(line -> {
                     reading.read(line);
-                    return export(line, sink);
+                    return end.mayWrite() && export(line, sink);
                 });
                 if (file != null) {
                     file.commit();
                 }
+                out().flush();
+                end.readToTheEnd();
             } finally {
+                end.ended();
                 ifStopped.close();
                 meter.done();
             }
         }
-        out().flush();
         return 0;
     }
 
@@ -112,9 +122,13 @@ final class ExportCommand extends CliCommand {
 
     /**
      * Stopped (Ctrl-C, SIGTERM) before the end: what was written to standard output looks like a complete export
-     * (whole records), so one line says it is not; a file is deleted, its name left as it was.
+     * (whole records), so one line says it is not; a file is deleted, its name left as it was. An export that
+     * finishes while the stop waits for it is whole, and nothing is said.
      */
-    private void stopped(ProgressMeter meter, PartialFile file) {
+    private void stopped(ProgressMeter meter, PartialFile file, ExportEnd end) {
+        if (end.wholeAfterStop(FINISH_WAIT)) {
+            return;
+        }
         String where = "interrupted at " + meter.reached() + ": ";
         if (file == null) {
             warning(where + "the output is incomplete");

@@ -41,6 +41,19 @@ final class Interruption {
     }
 
     private static void runAll() {
+        Thread cleaning = startCleanups();
+        try {
+            cleaning.join(DEADLINE.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Takes the cleanups registered now and starts running them, as a stop does; the caller decides how long to
+     * wait. Package-private so that a test can stop a command at an exact point of its work.
+     */
+    static Thread startCleanups() {
         List<Runnable> actions;
         synchronized (PENDING) {
             actions = new ArrayList<>(PENDING.reversed());
@@ -48,7 +61,7 @@ final class Interruption {
         }
         // On a thread the JVM does not wait for: a cleanup stuck on a stalled stderr (a terminal stopped with
         // Ctrl-S, a pipe nobody reads) must not keep the process from ending, which it did without these.
-        Thread cleaning = Thread.ofPlatform().daemon().name("p9gate-cleanup").start(() -> {
+        return Thread.ofPlatform().daemon().name("p9gate-cleanup").start(() -> {
             for (Runnable action : actions) {
                 try {
                     action.run();
@@ -57,10 +70,5 @@ final class Interruption {
                 }
             }
         });
-        try {
-            cleaning.join(DEADLINE.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
