@@ -26,6 +26,8 @@ import picocli.CommandLine.Option;
 final class ShowCommand extends CliCommand {
     enum Format {
         table,
+        /** One line per record, every field as name=value ({@link RecordFields}). */
+        fields,
         json
     }
 
@@ -35,7 +37,10 @@ final class ShowCommand extends CliCommand {
     @Mixin
     RecordFilter filter;
 
-    @Option(names = "--format", description = "table or json (the stored lines). Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--format",
+            description = "table, fields (every field as name=value, one line per record) or json (the stored lines)."
+                    + " Default: ${DEFAULT-VALUE}.")
     Format format = Format.table;
 
     @Option(names = "--follow", description = "Keep printing new records until interrupted.")
@@ -98,7 +103,7 @@ final class ShowCommand extends CliCommand {
         }
         if (unsigned > 0 && !follow && !out().checkError()) {
             switch (format) {
-                case table -> out().println("-- " + UnsignedTail.trailer(unsigned, signed) + " --");
+                case table, fields -> out().println("-- " + UnsignedTail.trailer(unsigned, signed) + " --");
                 case json -> warning(UnsignedTail.jsonTrailer(unsigned, signed));
             }
         }
@@ -138,6 +143,7 @@ final class ShowCommand extends CliCommand {
         }
         switch (format) {
             case table -> RecordTable.row(out(), r);
+            case fields -> RecordFields.line(out(), r);
             case json -> out().println(new String(line.bytes(), StandardCharsets.US_ASCII));
         }
         return !out().checkError();
@@ -150,7 +156,7 @@ final class ShowCommand extends CliCommand {
     private void claimTooLarge() {
         String claim = UnsignedTail.claimTooLarge(signed, held);
         switch (format) {
-            case table -> out().println("-- " + claim + " --");
+            case table, fields -> out().println("-- " + claim + " --");
             case json -> warning(claim);
         }
         signed = held;
@@ -161,7 +167,7 @@ final class ShowCommand extends CliCommand {
      * standard output stays the stored lines, a warning on stderr (without {@code --follow} the count says it).
      */
     private void markBoundary() {
-        if (format == Format.table) {
+        if (format != Format.json) {
             out().println("-- " + UnsignedTail.boundary(signed) + " --");
         } else if (follow) {
             warning(UnsignedTail.boundary(signed));
