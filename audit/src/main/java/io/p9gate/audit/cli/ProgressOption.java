@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The {@code --progress} option of the commands that read a whole log ({@code verify}, {@code export}, {@code report},
- * {@code prove}, {@code stats}, and {@code policy replay}, which mixes it in from here): a progress line on stderr when stderr is a terminal or when asked for, so that neither a pipe nor
+ * {@code prove}, {@code stats}, and {@code policy replay} and {@code package}, which mix it in from here): a progress line on stderr when stderr is a terminal or when asked for, so that neither a pipe nor
  * a log file collects redrawn lines, and stdout (the output) is never touched.
  */
 public final class ProgressOption {
@@ -20,9 +20,12 @@ public final class ProgressOption {
 
     /** A meter drawing on {@code err}, or drawing nothing when no progress is to be shown. */
     public ProgressMeter meter(String doing, PrintWriter err) {
-        return progress || stderrIsTerminal()
-                ? new ProgressMeter(doing, err, System::nanoTime)
-                : ProgressMeter.hidden();
+        return shown() ? new ProgressMeter(doing, err, System::nanoTime) : ProgressMeter.hidden();
+    }
+
+    /** Whether progress is to be shown: asked for, or stderr is a terminal (for commands that print steps). */
+    public boolean shown() {
+        return progress || stderrIsTerminal();
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.p9gate.gateway.cli;
 
+import io.p9gate.audit.cli.ProgressOption;
 import io.p9gate.gateway.packaging.InstalledPackage;
 import io.p9gate.gateway.packaging.Packager;
 import io.p9gate.gateway.packaging.PackagingException;
@@ -102,6 +103,9 @@ final class PackageCommand implements Callable<Integer> {
                     + "and lib/ (default: gateway/target of this checkout).")
     Path app;
 
+    @CommandLine.Mixin
+    ProgressOption progress;
+
     @Override
     public Integer call() throws PackagingException, IOException {
         if (policy == null || out == null) {
@@ -112,17 +116,19 @@ final class PackageCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--out " + out + " is not a directory");
         }
         long started = System.nanoTime();
-        Packager.Result result = Packager.build(new Packager.Request(
-                policy,
-                out,
-                appDir(),
-                signKey,
-                versionSuffix,
-                prefix,
-                auditDir,
-                auditKey,
-                new Packager.AuditBudget(auditMaxBytes, auditMinFree),
-                sourceDateEpoch()));
+        Packager.Result result = Packager.build(
+                new Packager.Request(
+                        policy,
+                        out,
+                        appDir(),
+                        signKey,
+                        versionSuffix,
+                        prefix,
+                        auditDir,
+                        auditKey,
+                        new Packager.AuditBudget(auditMaxBytes, auditMinFree),
+                        sourceDateEpoch()),
+                stepsShown());
         double seconds = (System.nanoTime() - started) / 1e9;
         PrintWriter o = spec.commandLine().getOut();
         result.hostWarnings().forEach(w -> o.println("p9gate package: note (checked on the ECU at start): " + w));
@@ -139,6 +145,22 @@ final class PackageCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "  took %.1f s%n", seconds);
         o.flush();
         return 0;
+    }
+
+    /**
+     * Each step on its own line on stderr, as the audit commands show progress: on a terminal or with --progress,
+     * so that a build log or a test sees only the result, and stdout keeps only the summary.
+     */
+    private Packager.Steps stepsShown() {
+        if (!progress.shown()) {
+            return Packager.Steps.NONE;
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        long started = System.nanoTime();
+        return step -> {
+            err.printf(Locale.ROOT, "p9gate package: %5.1f s: %s%n", (System.nanoTime() - started) / 1e9, step);
+            err.flush();
+        };
     }
 
     private Path appDir() {

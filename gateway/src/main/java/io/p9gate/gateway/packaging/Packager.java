@@ -100,9 +100,25 @@ public final class Packager {
             boolean signed,
             List<String> hostWarnings) {}
 
+    /**
+     * Told each step as it begins: a package takes 20-60 s, most of it in jlink, and a command that says nothing
+     * for that long looks hung.
+     */
+    @FunctionalInterface
+    public interface Steps {
+        Steps NONE = step -> {};
+
+        void begin(String step);
+    }
+
     private Packager() {}
 
     public static Result build(Request request) throws PackagingException, IOException {
+        return build(request, Steps.NONE);
+    }
+
+    public static Result build(Request request, Steps steps) throws PackagingException, IOException {
+        steps.begin("checking the policy " + request.policy() + " (policy check --strict, production profile)");
         PolicyEngine engine = load(request.policy());
         List<String> hostWarnings = checkStrict(engine);
         checkProductionListeners(engine.policy());
@@ -110,6 +126,7 @@ public final class Packager {
         String suffix = request.versionSuffix() == null ? "" : SafeNames.requireSafeSuffix(request.versionSuffix());
         AuditPaths audit = auditPaths(engine.policy().protectedPaths(), request);
         checkStateOutsideShares(engine, audit);
+        steps.begin("reading the application in " + request.appDir());
         Application app = Application.find(request.appDir());
         String version = app.version() + suffix;
         SystemdUnit.Settings unit = new SystemdUnit.Settings(
@@ -120,7 +137,8 @@ public final class Packager {
 
         Path staging = Files.createTempDirectory("p9gate-package-");
         try {
-            List<TreeEntry> entries = stage(staging, engine, app, unitText);
+            List<TreeEntry> entries = stage(staging, engine, app, unitText, steps);
+            steps.begin(key == null ? "writing the manifest" : "writing and signing the manifest");
             Map<String, String> header = new LinkedHashMap<>();
             header.put("image", image);
             header.put("version", version);
@@ -144,6 +162,7 @@ public final class Packager {
                 entries.add(new TreeEntry.RegularFile(ManifestSignature.FILE, FILE_MODE, signature));
             }
             entries.sort(Comparator.naturalOrder());
+            steps.begin("writing " + request.outDir().resolve(name + ".tar.gz") + " (" + entries.size() + " entries)");
             Path tarball = writeTarball(request.outDir(), name, entries, request.mtime());
             Files.copy(manifestFile, request.outDir().resolve(name + ".manifest"), StandardCopyOption.REPLACE_EXISTING);
             if (key != null) {
@@ -267,11 +286,13 @@ public final class Packager {
     }
 
     /** Builds the generated parts in {@code staging} and lists every entry of the tree. */
-    private static List<TreeEntry> stage(Path staging, PolicyEngine engine, Application app, String unit)
+    private static List<TreeEntry> stage(Path staging, PolicyEngine engine, Application app, String unit, Steps steps)
             throws PackagingException, IOException {
         Map<String, TreeEntry> tree = new TreeMap<>();
         Path runtime = staging.resolve("runtime");
+        steps.begin("linking the Java runtime (jlink " + String.join(",", RuntimeImage.MODULES) + "; 20-60 s)");
         RuntimeImage.link(runtime);
+        steps.begin("adding " + app.jars().size() + " jars, native libraries, bin/p9gate, the unit and the policy");
         addTree(tree, runtime, "runtime");
         for (Path jar : app.jars()) {
             add(tree, new TreeEntry.RegularFile("lib/" + jar.getFileName(), FILE_MODE, jar));

@@ -160,4 +160,31 @@ class PackageCommandTest {
         assertEquals(Main.EXIT_USAGE, run.code(), run.err());
         assertTrue(run.err().contains("--out " + file + " is not a directory"), run.err());
     }
+
+    /** A package takes 20-60 s, most in jlink: before, nothing was said until it had finished. */
+    @Test
+    void withProgressEachStepIsSaidOnStderrAsItBegins() throws Exception {
+        Path policy = policy("maps: {path: /srv/p9gate/nowhere/maps, access: read-write}\n");
+        CliRun run = CliRun.of(
+                "package",
+                "--policy",
+                policy.toString(),
+                "--out",
+                out.toString(),
+                "--app",
+                app.toString(),
+                "--progress");
+
+        List<String> lines = run.err().lines().toList();
+        assertEquals(Main.EXIT_FAILURE, run.code(), run.err());
+        assertEquals(3, lines.size(), run.err());
+        assertTrue(
+                lines.get(0).matches("p9gate package: +\\d+\\.\\d s: checking the policy \\Q" + policy + "\\E .*"),
+                run.err());
+        assertTrue(
+                lines.get(1).matches("p9gate package: +\\d+\\.\\d s: reading the application in \\Q" + app + "\\E"),
+                run.err());
+        assertTrue(lines.get(2).startsWith("p9gate package: error: "), run.err());
+        assertTrue(run.out().isEmpty(), "stdout keeps the summary only: " + run.out());
+    }
 }
