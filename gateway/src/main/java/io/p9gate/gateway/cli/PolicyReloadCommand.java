@@ -1,11 +1,13 @@
 package io.p9gate.gateway.cli;
 
+import io.p9gate.audit.note.SmallFile;
 import io.p9gate.gateway.policyadapter.ReloadOutcomeFile;
 import io.p9gate.policy.load.IoReason;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,6 +31,10 @@ import picocli.CommandLine.Option;
                 + "the new file was taken (exit 0) or refused (exit 1).")
 public final class PolicyReloadCommand implements Callable<Integer> {
     static final Path DEFAULT_PID_FILE = Path.of("/run/p9gate/p9gate.pid");
+
+    /** A pid is at most 20 digits; a longer file is not one {@code serve --pid-file} wrote. */
+    private static final int MAX_PID_FILE_BYTES = 64;
+
     private static final long KILL_TIMEOUT_SECONDS = 10;
     private static final long POLL_MILLIS = 50;
 
@@ -130,19 +136,33 @@ public final class PolicyReloadCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The pid in the pid file. Read as a small regular file ({@link SmallFile}): a directory answered "Is a
+     * directory" without naming the file, and a FIFO held the command in open(2) for ever.
+     */
     private long readPid() throws IOException {
         String text;
         try {
-            text = Files.readString(pidFile).strip();
+            text = StandardCharsets.US_ASCII
+                    .newDecoder()
+                    .decode(ByteBuffer.wrap(SmallFile.read(pidFile, MAX_PID_FILE_BYTES)))
+                    .toString()
+                    .strip();
         } catch (NoSuchFileException e) {
             throw new IOException("no pid file " + pidFile + " (start the gateway with serve --pid-file)");
+        } catch (SmallFile.UnfitException e) {
+            throw new IOException("pid file " + pidFile + " is no pid file: " + e.getMessage());
         } catch (CharacterCodingException e) {
             throw new IOException("pid file " + pidFile + " does not hold a process id: it is not text");
         }
         try {
-            return Long.parseLong(text);
+            long pid = Long.parseLong(text);
+            if (pid > 0) {
+                return pid;
+            }
         } catch (NumberFormatException e) {
-            throw new IOException("pid file " + pidFile + " does not hold a process id: '" + text + "'");
+            // Said below, as for a pid that is not positive.
         }
+        throw new IOException("pid file " + pidFile + " does not hold a process id: '" + text + "'");
     }
 }

@@ -1,0 +1,51 @@
+package io.p9gate.gateway.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code p9gate policy reload --pid-file FILE} with a FILE that is no pid file. Before, a directory answered
+ * "error: Is a directory", naming no file, and a FIFO (a path typed wrong into /run) held the command for ever.
+ */
+class ReloadPidFileArgumentTest {
+    @TempDir
+    Path dir;
+
+    private void assertOneLineNaming(Path pidFile, String why) {
+        CliRun run = CliRun.of("policy", "reload", "--pid-file", pidFile.toString());
+        assertEquals(Main.EXIT_FAILURE, run.code(), run.err());
+        assertEquals(1, run.err().strip().lines().count(), "one line: " + run.err());
+        assertFalse(run.err().contains("\tat "), run.err());
+        assertTrue(run.err().startsWith("p9gate policy reload: error: pid file " + pidFile + " "), run.err());
+        assertTrue(run.err().contains(why), run.err());
+    }
+
+    @Test
+    void aDirectoryIsNamedAsNoPidFile() throws Exception {
+        assertOneLineNaming(Files.createDirectory(dir.resolve("p9gate.pid")), "it is a directory");
+    }
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aFifoIsRefusedWithoutWaitingForAWriter() throws Exception {
+        Path fifo = dir.resolve("p9gate.pid");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        assertOneLineNaming(fifo, "it is a FIFO, socket or device");
+    }
+
+    @Test
+    void aHugeOrNegativeNumberIsNoProcessId() throws Exception {
+        assertOneLineNaming(
+                Files.writeString(dir.resolve("huge.pid"), "99999999999999999999\n"), "does not hold a process id");
+        assertOneLineNaming(Files.writeString(dir.resolve("negative.pid"), "-1\n"), "does not hold a process id");
+        assertOneLineNaming(Files.writeString(dir.resolve("empty.pid"), ""), "does not hold a process id");
+    }
+}
