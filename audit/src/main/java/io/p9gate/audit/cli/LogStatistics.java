@@ -155,6 +155,16 @@ final class LogStatistics {
     }
 
     void text(PrintWriter out, int top) {
+        if (records == 0) {
+            // Not "seq -1..-1, null .. null": a log directory holding no record yet (or filtered to none).
+            out.println("records:     0 (no record matched, or the log holds none)");
+        } else {
+            recordsLine(out);
+        }
+        textAfterRecords(out, top);
+    }
+
+    private void recordsLine(PrintWriter out) {
         out.printf(
                 Locale.ROOT,
                 "records:     %d (seq %d..%d), %s .. %s%n",
@@ -163,6 +173,9 @@ final class LogStatistics {
                 lastSeq,
                 text(firstTime),
                 text(lastTime));
+    }
+
+    private void textAfterRecords(PrintWriter out, int top) {
         out.printf(Locale.ROOT, "checkpoints: %d%n", checkpoints());
         out.printf(
                 Locale.ROOT,

@@ -100,4 +100,13 @@ class StatsCommandTest {
         assertTrue(r.out().lines().anyMatch(l -> l.matches(" +41 +infotainment +/calibration")), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.matches(" +EDQUOT +2")), r.out());
     }
+
+    /** Before, a filter that matched nothing (or an empty log) printed "records: 0 (seq -1..-1), null .. null". */
+    @Test
+    void noRecordIsSaidInWords() {
+        CliRun r = CliRun.audit("stats", "--log", log, "--vm", "no-such-vm");
+        assertEquals(0, r.exit(), r.err());
+        String first = r.out().lines().findFirst().orElseThrow();
+        assertEquals("records:     0 (no record matched, or the log holds none)", first, r.out());
+    }
 }
