@@ -87,11 +87,14 @@ final class ExportCommand extends CliCommand {
                     reading.read(line);
                     return end.mayWrite() && export(line, sink);
                 });
-                if (file != null) {
-                    file.commit();
+                if (!end.cutShort()) {
+                    // A refused line left a partial export: it is never put under the file's name.
+                    if (file != null) {
+                        file.commit();
+                    }
+                    out().flush();
+                    end.whole();
                 }
-                out().flush();
-                end.readToTheEnd();
             } finally {
                 end.ended();
                 ifStopped.close();

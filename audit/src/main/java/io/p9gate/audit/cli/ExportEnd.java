@@ -24,9 +24,14 @@ final class ExportEnd {
         return true;
     }
 
-    /** The log was read to its end: whole, unless a stop refused a line on the way. */
-    void readToTheEnd() {
-        complete = !refused;
+    /** Whether a stop refused a line: the export is cut short, and its file must not be committed. */
+    boolean cutShort() {
+        return refused;
+    }
+
+    /** The output is whole (read to the end, flushed or committed): a stop waiting now says nothing. */
+    void whole() {
+        complete = true;
         decided.countDown();
     }
 
