@@ -17,10 +17,8 @@ import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.LockTable;
 import io.p9gate.gateway.backend.MadeFileNotTakenBack;
 import io.p9gate.gateway.backend.MappedSpecialFile;
-import io.p9gate.gateway.backend.Names;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.OpenFile;
-import io.p9gate.gateway.backend.RemovedName;
 import io.p9gate.gateway.backend.ShareRoot;
 import io.p9gate.gateway.backend.Xattrs;
 import io.p9gate.gateway.budget.OverBudget;
@@ -47,7 +45,7 @@ import java.util.Optional;
  * which decides, records and only then lets the backend call run. The operations layer reaches the backend by no
  * other route (docs/architecture.md, enforced by GatewayArchitectureTest).
  */
-public final class GuardedFs {
+public final class GuardedFs extends GuardedRequests {
     /** Tattach of a share this session does not have (another VM's, or none): ENOENT. */
     static final List<String> NO_SHARE_RULE = List.of("no-share");
     /** Tlink/Trename/Trenameat with fids of two shares: EXDEV. */
@@ -69,14 +67,8 @@ public final class GuardedFs {
 
     private static final int SYMLINK_MODE = 0777;
 
-    private final String vm;
-    private final ChokePoint guard;
     private final VisibleEntries visible;
-    private final HiddenEntries hidden;
     private final DirCookies cookies;
-    private final Ownership ownership;
-    private final QuotaAccounting quota;
-    private final ShareSafety safety;
 
     /** Guest ids are host ids (no mapping) and no quotas: the gateway without a policy. */
     public GuardedFs(String vm, long sessionId, AccessPolicy policy, AuditTrail audit) {
@@ -101,14 +93,13 @@ public final class GuardedFs {
             Ownership ownership,
             Quotas quotas,
             ShareSafety safety) {
-        this.vm = vm;
-        this.guard = new ChokePoint(vm, sessionId, policy, audit, safety);
-        this.visible = new VisibleEntries(vm, policy);
-        this.hidden = new HiddenEntries(vm, policy);
-        this.cookies = DirCookies.forVm(vm);
-        this.ownership = ownership;
-        this.quota = new QuotaAccounting(quotas);
-        this.safety = safety;
+        this(GuardContext.of(vm, sessionId, policy, audit, ownership, quotas, safety), new VisibleEntries(vm, policy));
+    }
+
+    private GuardedFs(GuardContext context, VisibleEntries visible) {
+        super(context);
+        this.visible = visible;
+        this.cookies = DirCookies.forVm(context.vm());
     }
 
     /**
@@ -205,37 +196,35 @@ public final class GuardedFs {
     public record ListedEntry(String name, Attr attr, long cookie) {}
 
     /** The entries of a 9P2000/.u directory read. */
-    private record DescribedListing(List<ListedEntry> entries) implements Result {}
+    record DescribedListing(List<ListedEntry> entries) implements Result {}
 
     /** Bytes read or written, or a lock status. */
-    private record Count(int n) implements Result {}
+    record Count(int n) implements Result {}
 
     /** An xattr value or name list, fetched for a Txattrwalk. */
-    private record Value(HeldXattr held) implements Result {}
+    record Value(HeldXattr held) implements Result {}
 
     /** A slice of an xattr value for Tread: a buffer to release. */
-    private record XattrSlice(ByteBuf data) implements Result {}
+    record XattrSlice(ByteBuf data) implements Result {}
 
-    private record LinkText(String target) implements Result {}
+    record LinkText(String target) implements Result {}
 
-    private record Listing(List<DirEntry> entries) implements Result {}
+    record Listing(List<DirEntry> entries) implements Result {}
 
     /** The qid of a new directory, symlink or node. */
-    private record Made(Qid qid) implements Result {}
+    record Made(Qid qid) implements Result {}
 
-    private record Stats(StatFs stats) implements Result {}
+    record Stats(StatFs stats) implements Result {}
 
     /** Tgetlock: a lock that conflicts with the one asked about, if any. */
     public record HeldLock(int type, long start, long length, int procId, String clientId) {}
 
-    private record Conflict(Optional<HeldLock> range) implements Result {}
+    record Conflict(Optional<HeldLock> range) implements Result {}
 
-    private record Pending(PendingXattr xattr) implements Result {}
+    record Pending(PendingXattr xattr) implements Result {}
 
     /** Nothing to return. */
-    private record Done() implements Result {}
-
-    private static final Done DONE = new Done();
+    record Done() implements Result {}
 
     // ---------------------------------------------------------------- session
 
@@ -410,25 +399,6 @@ public final class GuardedFs {
                 () -> List.of(hostPath(share, node)),
                 RequestArgs.SetAttr.of(attr),
                 UnmappedOwners.chowning(ownership.ids(), attr));
-    }
-
-    /**
-     * Refuses, with {@code refusal} ({@link UnmappedOwners}; null for none) and recorded by the share's unmapped-owner
-     * rule after the policy allowed it, a request that would give a file an owner or group the VM's map does not map.
-     */
-    private void requireOwnable(
-            Operation op, Subject who, LocalShare share, PathsOf paths, RequestArgs args, Errno refusal)
-            throws P9Exception {
-        if (refusal != null) {
-            throw guard.refusedByShare(
-                    op,
-                    who,
-                    share.name(),
-                    paths,
-                    args,
-                    refusal,
-                    safety.of(share.name()).unmappedOwnerRule());
-        }
     }
 
     /** The host's figures, or this VM's quota where one contains the handle's path (see {@link QuotaStatFs}). */
@@ -606,29 +576,6 @@ public final class GuardedFs {
         throw new P9Exception(Errno.EEXIST, name + " exists");
     }
 
-    /**
-     * Claims the fid of a request that may already have changed the host ({@code applied}: "created", "truncated", or
-     * null for nothing): a claim refused then (the fid was clunked meanwhile) is the guest's EBADF, and its outcome
-     * record adds {@code applied=...}, so the log never says a change failed that the host keeps.
-     */
-    private static void claimAfter(Claim claim, String applied) throws P9Exception {
-        try {
-            claim.claim();
-        } catch (P9Exception e) {
-            throw applied == null ? e : new PartlyApplied(e, "applied=" + applied);
-        }
-    }
-
-    /** A guarded request whose call ends in {@code claim}: a failure after it (its record) gives the fid back. */
-    private static <T> T claiming(Claim claim, BackendCall<T> request) throws P9Exception {
-        try {
-            return request.run();
-        } catch (P9Exception | RuntimeException e) {
-            claim.undo();
-            throw e;
-        }
-    }
-
     public Created create(
             Subject who,
             FileHandle handle,
@@ -728,11 +675,6 @@ public final class GuardedFs {
             }
             throw new PartlyApplied(e, "applied=created");
         }
-    }
-
-    /** Whether a new entry of {@code who}'s uid and {@code gid} may be made ({@link UnmappedOwners#creating}). */
-    private Errno creating(Subject who, int gid) {
-        return UnmappedOwners.creating(ownership.ids(), who.uid(), gid);
     }
 
     public int read(Subject who, FileHandle handle, OpenHandle opened, long offset, ByteBuffer dst) throws P9Exception {
@@ -946,17 +888,6 @@ public final class GuardedFs {
                 0,
                 0,
                 0);
-    }
-
-    /**
-     * A file's attributes as getattr shows them to the guest: ids and set-id bits as mapped, devices as mapped, a
-     * directory's link count without its hidden subdirectories ({@code path} is its path).
-     */
-    private Attr shownAttr(Subject who, LocalShare share, Node node, String path) throws P9Exception {
-        FileStat stat = hidden.shownLinks(who, share.name(), node, path, Inodes.stat(node));
-        return GuestAttributes.of(
-                SetIdBits.shown(share.root(), node, ownershipIn(share), stat),
-                share.root().qids().qid(stat));
     }
 
     // ---------------------------------------------------------------- directory entries
@@ -1234,12 +1165,6 @@ public final class GuardedFs {
                 new Refusal(Errno.EINVAL, OWNER_NAME_RULE, field + "_name=" + DetailWords.word(name)));
     }
 
-    /** A refusal, made before any policy is asked, of {@code op} on the file behind {@code handle}, recorded there. */
-    private P9Exception refusedAt(Operation op, Subject who, FileHandle handle, RequestArgs args, Refusal why)
-            throws P9Exception {
-        return guard.refused(op, who, handle.share().name(), () -> List.of(hostPath(handle)), args, why);
-    }
-
     private static Refusal invalidExtension(String detail) {
         return new Refusal(Errno.EINVAL, INVALID_EXTENSION_RULE, detail);
     }
@@ -1445,36 +1370,6 @@ public final class GuardedFs {
                 NO_BYTES);
     }
 
-    @FunctionalInterface
-    private interface PathOf {
-        String get() throws P9Exception;
-    }
-
-    /**
-     * A link or rename between two shares is EXDEV (each share is its own filesystem to the guest), refused before
-     * the policy is asked and recorded in the source's share with the destination's share in the detail. A bad
-     * name is refused as such first.
-     */
-    private void requireOneShare(
-            Operation op,
-            Subject who,
-            FileHandle fromHandle,
-            PathOf source,
-            FileHandle toHandle,
-            PathOf destination,
-            RequestArgs args)
-            throws P9Exception {
-        LocalShare from = fromHandle.share();
-        LocalShare to = toHandle.share();
-        if (from == to) {
-            return;
-        }
-        PathsOf paths = () -> List.of(source.get(), destination.get());
-        guard.requireValidNames(op, who, from.name(), paths, args);
-        throw guard.refused(
-                op, who, from.name(), paths, args, new Refusal(Errno.EXDEV, CROSS_SHARE_RULE, "to_share=" + to.name()));
-    }
-
     public void unlinkat(Subject who, FileHandle handle, String name, boolean directory) throws P9Exception {
         LocalShare share = handle.share();
         Node dir = handle.node();
@@ -1560,16 +1455,6 @@ public final class GuardedFs {
         try {
             return Inodes.statAt(dir, name).type() == FileType.DIRECTORY;
         } catch (P9Exception unreadable) {
-            return false;
-        }
-    }
-
-    /** Whether {@code name} can name an entry ({@link Names#check}): never a path looked up beyond it. */
-    private static boolean isEntryName(String name) {
-        try {
-            Names.check(name);
-            return true;
-        } catch (P9Exception invalid) {
             return false;
         }
     }
@@ -1813,77 +1698,9 @@ public final class GuardedFs {
 
     // ---------------------------------------------------------------- helpers
 
-    /** A request that only looks at the file of {@code handle}: asked and recorded on its remembered path. */
-    private <T extends Result> T inspectAt(
-            Operation op,
-            Subject who,
-            FileHandle handle,
-            RequestArgs args,
-            BackendCall<T> call,
-            ChokePoint.OutcomeOf<? super T> outcome)
-            throws P9Exception {
-        return guard.inspect(
-                op,
-                who,
-                handle.share().name(),
-                () -> List.of(path(handle.share(), handle.node())),
-                args,
-                call,
-                outcome);
-    }
-
-    /** A request that changes {@code share} and moves no data (entries, attributes, xattr commits). */
-    private <T extends Result> T changeIn(
-            Operation op, Subject who, LocalShare share, PathsOf paths, RequestArgs args, BackendCall<T> call)
-            throws P9Exception {
-        return guard.change(op, NO_DATA, who, share.name(), paths, args, call, NO_BYTES);
-    }
-
     /** The VM this session speaks for (its identity from the transport). */
     public String vm() {
         return vm;
-    }
-
-    private String path(LocalShare share, Node node) throws P9Exception {
-        try {
-            return share.root().placedPath(node);
-        } catch (RemovedName e) {
-            return removedPath(share, e);
-        }
-    }
-
-    /**
-     * The path of a request that changes the host, confirmed by the kernel: a remembered path does not see a
-     * host's move out of the share (docs/architecture.md, "Share paths carried by the handle").
-     */
-    private String hostPath(LocalShare share, Node node) throws P9Exception {
-        try {
-            return share.root().confirmedPath(node);
-        } catch (RemovedName e) {
-            return removedPath(share, e);
-        }
-    }
-
-    /**
-     * A handle known by a removed name while its file lives on under another, which may be in a hidden or read-only
-     * subtree (another VM linked it there and unlinked the name): decided on the removed name only where the VM's
-     * policy decides alike at every path; else refused (ESTALE, recorded by the choke point), as it cannot be placed.
-     */
-    private String removedPath(LocalShare share, RemovedName e) throws RemovedName {
-        if (guard.decidesByPath(share.name())) {
-            throw e;
-        }
-        return e.removedPath();
-    }
-
-    /** The host-confirmed path of {@code handle} (see {@link #hostPath(LocalShare, Node)}). */
-    private String hostPath(FileHandle handle) throws P9Exception {
-        return hostPath(handle.share(), handle.node());
-    }
-
-    /** The host-confirmed path of {@code name} in the directory {@code dir}. */
-    private String childOf(FileHandle dir, String name) throws P9Exception {
-        return child(hostPath(dir), name);
     }
 
     static String child(String dir, String name) {
@@ -1903,33 +1720,8 @@ public final class GuardedFs {
         };
     }
 
-    /** Whether an open with these host flags may change the file's data: write access or O_TRUNC. */
-    private static boolean changesData(int hostFlags) {
-        return OpenFlags.writes(hostFlags) || (hostFlags & LinuxSyscalls.O_TRUNC) != 0;
-    }
-
     static Qid qid(LocalShare share, Node node) throws P9Exception {
         return share.root().qids().qid(Inodes.stat(node));
-    }
-
-    /** The VM's ownership as this share keeps it: a share that maps special files keeps their modes in the mapping. */
-    private Ownership ownershipIn(LocalShare share) {
-        ShareSafety.Settings settings = safety.of(share.name());
-        return settings.mapsDevices() ? new MappedSpecialFiles(ownership, vm, settings.ownsOldMappings()) : ownership;
-    }
-
-    /**
-     * A mapped special file is never opened by the VM that sees it (its kernel opens its own device or pipe), like a
-     * real one; any other VM sees and opens the empty host file it is.
-     */
-    private void refuseMappedSpecialFile(LocalShare share, Node node) throws P9Exception {
-        ShareSafety.Settings settings = safety.of(share.name());
-        if (settings.mapsDevices()
-                && new MappedSpecialFiles(ownership, vm, settings.ownsOldMappings())
-                        .special(node)
-                        .isPresent()) {
-            throw new P9Exception(Errno.ENXIO, "a mapped special file is not opened on the host");
-        }
     }
 
     /** A backend call making an entry, which {@code finish} gives its owner before any guest can reach it. */
@@ -1973,13 +1765,5 @@ public final class GuardedFs {
         try (Node node = quota.creating(share.name(), pathOf, directory, () -> create.make(givenTo(uid, gid, mode)))) {
             return new Made(qid(share, node));
         }
-    }
-
-    /**
-     * What makes a new entry the guest user's ({@link Ownership#created}): applied by the backend to the inode it
-     * made, before the entry has the guest's name (Entries: a concurrent rename onto that name cannot redirect it).
-     */
-    private Entries.Finish givenTo(int uid, int gid, int mode) {
-        return (node, stat) -> ownership.created(node, stat, uid, gid, mode);
     }
 }
