@@ -6,7 +6,6 @@ import static io.p9gate.gateway.fs.ChokePoint.moving;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.p9gate.audit.DetailWords;
 import io.p9gate.gateway.backend.Entries;
 import io.p9gate.gateway.backend.FileIo;
 import io.p9gate.gateway.backend.FileStat;
@@ -23,8 +22,6 @@ import io.p9gate.gateway.backend.ShareRoot;
 import io.p9gate.gateway.backend.Xattrs;
 import io.p9gate.gateway.budget.OverBudget;
 import io.p9gate.gateway.fs.ChokePoint.BackendCall;
-import io.p9gate.gateway.fs.ChokePoint.PathsOf;
-import io.p9gate.gateway.fs.ChokePoint.Refusal;
 import io.p9gate.gateway.fs.ChokePoint.RequestPaths;
 import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.DirEntry;
@@ -46,29 +43,14 @@ import java.util.Optional;
  * other route (docs/architecture.md, enforced by GatewayArchitectureTest).
  */
 public final class GuardedFs extends GuardedRequests {
-    /** Tattach of a share this session does not have (another VM's, or none): ENOENT. */
-    static final List<String> NO_SHARE_RULE = List.of("no-share");
-    /** Tlink/Trename/Trenameat with fids of two shares: EXDEV. */
-    static final List<String> CROSS_SHARE_RULE = List.of("cross-share");
-    /** A 9P2000 or 9P2000.u Tcreate asking for a special file in a form no request can make: EINVAL. */
-    static final List<String> INVALID_EXTENSION_RULE = List.of("invalid-extension");
-    /** A create (Tlcreate, or a 9P2000 or 9P2000.u Tcreate) through a fid already opened: EINVAL. */
-    static final List<String> FID_OPEN_RULE = List.of("fid-open");
-    /** A 9P2000 or 9P2000.u Tcreate of a directory with a mode that writes or truncates (open(5)): EISDIR. */
-    static final List<String> DIRECTORY_OPEN_MODE_RULE = List.of("directory-open-mode");
-    /** A 9P2000 or 9P2000.u Twstat whose mode's type bits are not the file's (a wstat cannot change a type): EINVAL. */
-    static final List<String> FILE_TYPE_RULE = List.of("file-type");
-    /** A renaming Twstat whose attribute fields the file cannot take, refused before the rename is made. */
-    static final List<String> UNSETTABLE_RULE = List.of("unsettable");
-    /** A 9P2000 or 9P2000.u Twstat owner or group that is no numeric id (there is no name table): EINVAL. */
-    static final List<String> OWNER_NAME_RULE = List.of("owner-name");
-    /** Flags no such request is served with (Tlcreate with O_DIRECTORY, Tunlinkat beyond AT_REMOVEDIR): EINVAL. */
-    static final List<String> INVALID_FLAGS_RULE = List.of("invalid-flags");
 
     private static final int SYMLINK_MODE = 0777;
 
     private final VisibleEntries visible;
     private final DirCookies cookies;
+    private final PrePolicyRefusals refusals;
+    private final GuardedSession session;
+    private final GuardedLookups lookups;
 
     /** Guest ids are host ids (no mapping) and no quotas: the gateway without a policy. */
     public GuardedFs(String vm, long sessionId, AccessPolicy policy, AuditTrail audit) {
@@ -100,20 +82,17 @@ public final class GuardedFs extends GuardedRequests {
         super(context);
         this.visible = visible;
         this.cookies = DirCookies.forVm(context.vm());
+        this.refusals = new PrePolicyRefusals(context);
+        this.session = new GuardedSession(context);
+        this.lookups = new GuardedLookups(context);
     }
 
-    /**
-     * A request refused by one of the VM's budgets before it is decided (R-ROB-2), e.g. a walk once the VM's
-     * fids are spent: recorded like any denial, the budget as its rule. {@code at} is where the request starts.
-     * Returns what to throw: the refusal, or EIO if it could not be recorded.
-     */
     public P9Exception overBudget(Operation op, Subject who, FileHandle at, RequestArgs args, OverBudget refusal) {
-        return guard.overBudget(op, who, at.share().name(), () -> List.of(path(at.share(), at.node())), args, refusal);
+        return refusals.overBudget(op, who, at, args, refusal);
     }
 
-    /** As the other overBudget, for a Tattach refused before its share is looked up: the aname as sent. */
     public P9Exception overBudget(Operation op, Subject who, String aname, OverBudget refusal) {
-        return guard.overBudget(op, who, aname, () -> List.of(""), RequestArgs.NONE, refusal);
+        return refusals.overBudget(op, who, aname, refusal);
     }
 
     // ---------------------------------------------------------------- results
@@ -229,207 +208,41 @@ public final class GuardedFs extends GuardedRequests {
     // ---------------------------------------------------------------- session
 
     public void auth(Subject who, String aname) throws P9Exception {
-        guard.inspect(
-                Operation.AUTH,
-                who,
-                aname,
-                () -> List.of(),
-                RequestArgs.NONE,
-                () -> {
-                    throw new P9Exception(
-                            Errno.ENOENT, "no authentication required: identity comes from the transport");
-                },
-                NO_BYTES);
+        session.auth(who, aname);
     }
 
-    /**
-     * Tattach of the share {@code aname} names among this session's {@code shares}; an empty aname names the only
-     * share when there is exactly one. Another VM's share, or none, is ENOENT, and recorded.
-     */
     public Attached attach(Subject who, String aname, SessionShares shares) throws P9Exception {
-        LocalShare share = shares.named(aname);
-        if (share == null) {
-            throw guard.refused(
-                    Operation.ATTACH,
-                    who,
-                    aname,
-                    () -> List.of(""),
-                    RequestArgs.NONE,
-                    new Refusal(Errno.ENOENT, NO_SHARE_RULE, ""));
-        }
-        shares.attaching(share); // before the decision: a reload taking the share away sees it (SessionShares)
-        try {
-            return guard.inspect(
-                    Operation.ATTACH,
-                    who,
-                    share.name(),
-                    () -> List.of(""),
-                    RequestArgs.NONE,
-                    () -> {
-                        Node root = share.root().root();
-                        try {
-                            return new Attached(new FileHandle(share, root), qid(share, root));
-                        } catch (P9Exception | RuntimeException e) {
-                            root.close();
-                            throw e;
-                        }
-                    },
-                    NO_BYTES);
-        } catch (P9Exception | RuntimeException e) {
-            shares.refused(share);
-            throw e;
-        }
+        return session.attach(who, aname, shares);
     }
 
-    /**
-     * A Tclunk that only closes: the fid is freed whatever is decided (clunk(5)), so a refusal is recorded but
-     * answered Rclunk; only a failed record is the guest's error. It touches no file and no policy refuses it, so a
-     * handle known by a name removed while its file lives on is recorded on that name, and one the host moved out of
-     * the share on the name it was last known by in it, as allowed: placing it (ESTALE or EACCES where it cannot be)
-     * is for requests that reach the file.
-     */
     public void clunk(Subject who, FileHandle handle) throws P9Exception {
-        LocalShare share = handle.share();
-        try {
-            guard.inspect(
-                    Operation.CLUNK,
-                    who,
-                    share.name(),
-                    () -> List.of(share.root().closingPath(handle.node())),
-                    RequestArgs.NONE,
-                    () -> DONE,
-                    NO_BYTES);
-        } catch (RecordedRefusal refused) {
-            // Recorded as refused; the fid is freed by the caller all the same.
-        }
+        session.clunk(who, handle);
     }
 
     // ---------------------------------------------------------------- lookup and metadata
 
-    /** {@code claim}: the fid the walk replaces (newfid == fid), claimed if the whole walk resolved. */
     public Walked walk(Subject who, FileHandle handle, List<String> names, Claim claim) throws P9Exception {
-        LocalShare share = handle.share();
-        Node from = handle.node();
-        // A walk with ".." is checked against the kernel step by step (Walks), so it starts from the kernel's path.
-        RequestPaths paths = RequestPaths.of(
-                () -> Walks.paths(names.contains("..") ? share.root().currentPath(from) : path(share, from), names));
-        // A walk that stopped is answered with the qids it got, but what the guest asked for did not resolve; one
-        // stopped by a hidden name walks only the names before it (ChokePoint#inspectWalk).
-        return claiming(
-                claim,
-                () -> guard.inspectWalk(who, share.name(), paths, new RequestArgs.Walk(names), walking -> {
-                    Walked walked = Walks.walk(
-                            share, from, names.subList(0, walking), paths.get().subList(0, Math.max(1, walking)));
-                    if (walking == names.size() && walked.handle() != null) {
-                        try {
-                            claim.claim();
-                        } catch (P9Exception | RuntimeException e) {
-                            walked.handle().close();
-                            throw e;
-                        }
-                    }
-                    return walked;
-                }));
+        return lookups.walk(who, handle, names, claim);
     }
 
     public Described getattr(Subject who, FileHandle handle) throws P9Exception {
-        LocalShare share = handle.share();
-        Node node = handle.node();
-        RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
-        return guard.inspect(
-                Operation.GETATTR,
-                who,
-                share.name(),
-                paths,
-                RequestArgs.NONE,
-                () -> new Described(shownAttr(who, share, node, paths.get().getFirst())),
-                NO_BYTES);
+        return lookups.getattr(who, handle);
     }
 
     public void setattr(Subject who, FileHandle handle, SetAttr attr) throws P9Exception {
-        LocalShare share = handle.share();
-        Node node = handle.node();
-        long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
-        RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, node)));
-        RequestArgs args = RequestArgs.SetAttr.of(attr);
-        requireOwnable(Operation.SETATTR, who, share, paths, args, UnmappedOwners.chowning(ownership.ids(), attr));
-        changeIn(Operation.SETATTR, who, share, paths, args, () -> {
-            // before any field changes: a refused Tsetattr changes nothing it can
-            AttrChanges.check(node, attr, ownershipIn(share));
-            AttrChanges.apply(
-                    share.root(),
-                    node,
-                    attr,
-                    ownershipIn(share),
-                    who.uid(),
-                    truncate ->
-                            quota.resizing(share, node, paths.at(0), moves, before -> attr.size() - before, truncate));
-            return DONE;
-        });
+        lookups.setattr(who, handle, attr);
     }
 
-    /**
-     * Refuses the fields of {@code attr} the file cannot take, as {@link #setattr} would before changing any, and a
-     * size past the quota, which it refuses before changing any other: for a Twstat, which renames first, so that
-     * such a field leaves the file unrenamed (stat(5): all or nothing). No request of its own: the caller decided a
-     * getattr of the file first; but an owner the VM's map does not map is refused as the Tsetattr would refuse it,
-     * recorded. The Tsetattr checks again (a write may take the room meanwhile).
-     */
     public void requireSettable(Subject who, FileHandle handle, SetAttr attr) throws P9Exception {
-        LocalShare share = handle.share();
-        Node node = handle.node();
-        try {
-            AttrChanges.check(node, attr, ownershipIn(share));
-            if (attr.has(SetAttr.SETATTR_SIZE)) {
-                quota.requireRoom(share, node, attr.size());
-            }
-        } catch (P9Exception e) {
-            // No SETATTR is decided before the rename: recorded here, else the getattr's allowed record is the last.
-            throw refusedAt(
-                    Operation.SETATTR,
-                    who,
-                    handle,
-                    RequestArgs.SetAttr.of(attr),
-                    new Refusal(e.errno(), UNSETTABLE_RULE, ""));
-        }
-        requireOwnable(
-                Operation.SETATTR,
-                who,
-                share,
-                () -> List.of(hostPath(share, node)),
-                RequestArgs.SetAttr.of(attr),
-                UnmappedOwners.chowning(ownership.ids(), attr));
+        lookups.requireSettable(who, handle, attr);
     }
 
-    /** The host's figures, or this VM's quota where one contains the handle's path (see {@link QuotaStatFs}). */
     public StatFs statfs(Subject who, FileHandle handle) throws P9Exception {
-        LocalShare share = handle.share();
-        Node node = handle.node();
-        return inspectAt(
-                        Operation.STATFS,
-                        who,
-                        handle,
-                        RequestArgs.NONE,
-                        () -> new Stats(
-                                QuotaStatFs.shown(Inodes.statfs(node), quota.room(share.name(), path(share, node)))),
-                        NO_BYTES)
-                .stats();
+        return lookups.statfs(who, handle);
     }
 
-    /**
-     * The target of a symlink; EIO ({@link LinkTargetTooLong}) for a target of more than {@code maxTargetBytes}: the
-     * reply could not carry it, and the record must say what the guest gets.
-     */
     public String readlink(Subject who, FileHandle handle, int maxTargetBytes) throws P9Exception {
-        Node node = handle.node();
-        return inspectAt(
-                        Operation.READLINK,
-                        who,
-                        handle,
-                        RequestArgs.NONE,
-                        () -> new LinkText(LinkTargetTooLong.fitting(Inodes.readlink(node), maxTargetBytes)),
-                        NO_BYTES)
-                .target();
+        return lookups.readlink(who, handle, maxTargetBytes);
     }
 
     // ---------------------------------------------------------------- open, read, write
@@ -1036,146 +849,48 @@ public final class GuardedFs extends GuardedRequests {
         return safety.of(dir.share().name()).enforcesPermissions() && !setGid ? who.gid() : dirGid;
     }
 
-    /**
-     * A 9P2000.u Tcreate of {@code name} in {@code dir} asking for a special file ({@code op}: MKNOD or LINK) whose
-     * {@code extension} (a device's "b|c major minor", a hard link's fid) does not parse: refused with EINVAL
-     * before any policy is asked and recorded as the create it asks for, as a name no entry can have is (and such a
-     * name is refused as that first), so a guest probing the create's parser leaves a record as over 9P2000.L.
-     */
     public P9Exception refusedExtension(Subject who, FileHandle dir, Operation op, String name, String extension)
             throws P9Exception {
-        return refusedCreate(who, dir, op, name, invalidExtension("extension=" + DetailWords.word(extension)));
+        return refusals.refusedExtension(who, dir, op, name, extension);
     }
 
-    /**
-     * A create of {@code name} ({@code op}: the request a Tcreate asks for, CREATE for a Tlcreate) through {@code fid},
-     * a fid already opened, which no create may turn into the new file: refused with EINVAL before any policy is asked
-     * and recorded, as any refusal of a request that would change the share is.
-     */
     public P9Exception refusedOpenFid(Subject who, FileHandle fid, Operation op, String name) throws P9Exception {
-        return refusedCreate(who, fid, op, name, new Refusal(Errno.EINVAL, FID_OPEN_RULE, ""));
+        return refusals.refusedOpenFid(who, fid, op, name);
     }
 
-    /**
-     * A Tlopen or Topen (asking for {@code hostFlags}) of the file behind {@code fid}, a fid already opened (or an
-     * xattr fid), which is opened once: refused with EINVAL before any policy is asked and recorded as the OPEN it
-     * asks for, as the create through such a fid is, so a guest cannot probe the open unseen.
-     */
     public P9Exception refusedReopen(Subject who, FileHandle fid, int hostFlags) throws P9Exception {
-        LocalShare share = fid.share();
-        return guard.refused(
-                Operation.OPEN,
-                who,
-                share.name(),
-                () -> List.of(path(share, fid.node())),
-                new RequestArgs.Open(hostFlags),
-                new Refusal(Errno.EINVAL, FID_OPEN_RULE, ""));
+        return refusals.refusedReopen(who, fid, hostFlags);
     }
 
-    /**
-     * A Tlcreate of {@code name} in {@code dir} with O_DIRECTORY ({@code p9Flags} as sent): open(2) answers
-     * O_CREAT|O_DIRECTORY with EINVAL before it looks at the name (Linux 6.4 on), so this is refused so whatever the
-     * name, nothing made and no policy asked, and recorded as the CREATE it asks for.
-     */
     public P9Exception refusedCreateOfDirectory(Subject who, FileHandle dir, String name, int p9Flags)
             throws P9Exception {
-        return guard.refused(
-                Operation.CREATE,
-                who,
-                dir.share().name(),
-                () -> List.of(childOf(dir, name)),
-                new RequestArgs.EntryNames(List.of(name)),
-                invalidFlags(p9Flags));
+        return refusals.refusedCreateOfDirectory(who, dir, name, p9Flags);
     }
 
-    /**
-     * A Tunlinkat of {@code name} in {@code dir} with {@code flags} other than AT_REMOVEDIR: unlinkat(2) answers
-     * EINVAL before it looks at the name, so this is refused so whatever the name, nothing removed and no policy
-     * asked, and recorded as the REMOVE it asks for.
-     */
     public P9Exception refusedUnlinkFlags(Subject who, FileHandle dir, String name, int flags, boolean directory)
             throws P9Exception {
-        return guard.refused(
-                Operation.REMOVE,
-                who,
-                dir.share().name(),
-                () -> List.of(childOf(dir, name)),
-                new RequestArgs.Unlink(name, directory),
-                invalidFlags(flags));
+        return refusals.refusedUnlinkFlags(who, dir, name, flags, directory);
     }
 
-    private static Refusal invalidFlags(int flags) {
-        return new Refusal(Errno.EINVAL, INVALID_FLAGS_RULE, "flags=0x" + Integer.toHexString(flags));
-    }
-
-    /**
-     * A Txattrcreate of {@code name} through {@code fid}, a fid already opened or already an xattr fid, which only a
-     * walked fid may become: refused with EINVAL (as QEMU answers) before any policy is asked, and recorded as the
-     * XATTR_CREATE it asks for, as an open of such a fid is.
-     */
     public P9Exception refusedXattrCreateOnOpenFid(Subject who, FileHandle fid, String name) throws P9Exception {
-        return refusedAt(
-                Operation.XATTR_CREATE,
-                who,
-                fid,
-                new RequestArgs.Xattr(name),
-                new Refusal(Errno.EINVAL, FID_OPEN_RULE, ""));
+        return refusals.refusedXattrCreateOnOpenFid(who, fid, name);
     }
 
-    /**
-     * A 9P2000 or 9P2000.u Tcreate of the directory {@code name} with a {@code mode} that writes or truncates, which
-     * open(5) refuses for a directory: refused with EISDIR before it is made or any policy asked, and recorded as the
-     * MKDIR it asks for.
-     */
     public P9Exception refusedDirectoryOpenMode(Subject who, FileHandle dir, String name, int mode) throws P9Exception {
-        return refusedCreate(
-                who, dir, Operation.MKDIR, name, new Refusal(Errno.EISDIR, DIRECTORY_OPEN_MODE_RULE, "mode=" + mode));
+        return refusals.refusedDirectoryOpenMode(who, dir, name, mode);
     }
 
-    /** A 9P2000 Tcreate with a .u file type in {@code perm} (9P2000 has none): refused and recorded the same way. */
     public P9Exception refusedFileType(Subject who, FileHandle dir, Operation op, String name, int perm)
             throws P9Exception {
-        return refusedCreate(who, dir, op, name, invalidExtension("perm=0x" + Integer.toHexString(perm)));
+        return refusals.refusedFileType(who, dir, op, name, perm);
     }
 
-    /**
-     * A 9P2000 or 9P2000.u Twstat of the file behind {@code handle} whose {@code mode} has type bits other than the
-     * file's (stat(5): a wstat cannot change a file's type): refused with EINVAL, nothing changed, and recorded as the
-     * SETATTR of the mode it asks for, so the log says what the guest was told and not only the getattr that looked.
-     */
     public P9Exception refusedTypeChange(Subject who, FileHandle handle, int mode) throws P9Exception {
-        return refusedAt(
-                Operation.SETATTR,
-                who,
-                handle,
-                new RequestArgs.SetAttr(SetAttr.SETATTR_MODE, -1, -1),
-                new Refusal(Errno.EINVAL, FILE_TYPE_RULE, "mode=0x" + Integer.toHexString(mode)));
+        return refusals.refusedTypeChange(who, handle, mode);
     }
 
-    /**
-     * A 9P2000 or 9P2000.u Twstat whose owner or group ({@code field}, uid or gid) is {@code name}, no numeric id:
-     * refused with EINVAL before anything is asked (the gateway has no name table), recorded as a SETATTR.
-     */
     public P9Exception refusedOwnerName(Subject who, FileHandle handle, String field, String name) throws P9Exception {
-        return refusedAt(
-                Operation.SETATTR,
-                who,
-                handle,
-                new RequestArgs.SetAttr(0, -1, -1),
-                new Refusal(Errno.EINVAL, OWNER_NAME_RULE, field + "_name=" + DetailWords.word(name)));
-    }
-
-    private static Refusal invalidExtension(String detail) {
-        return new Refusal(Errno.EINVAL, INVALID_EXTENSION_RULE, detail);
-    }
-
-    private P9Exception refusedCreate(Subject who, FileHandle dir, Operation op, String name, Refusal why)
-            throws P9Exception {
-        String share = dir.share().name();
-        PathsOf paths = () -> List.of(childOf(dir, name));
-        RequestArgs args = new RequestArgs.EntryNames(List.of(name));
-        guard.requireValidNames(op, who, share, paths, args);
-        return guard.refused(op, who, share, paths, args, why);
+        return refusals.refusedOwnerName(who, handle, field, name);
     }
 
     /** Tlink: {@code linked} gets the new name {@code name} in the directory {@code handle}. */

@@ -2,8 +2,8 @@ package io.p9gate.gateway.fs;
 
 import static io.p9gate.gateway.fs.ChokePoint.NO_BYTES;
 import static io.p9gate.gateway.fs.ChokePoint.NO_DATA;
-import static io.p9gate.gateway.fs.GuardedFs.CROSS_SHARE_RULE;
 import static io.p9gate.gateway.fs.GuardedFs.child;
+import static io.p9gate.gateway.fs.PrePolicyRefusals.CROSS_SHARE_RULE;
 
 import io.p9gate.gateway.backend.Entries;
 import io.p9gate.gateway.backend.FileStat;
@@ -30,7 +30,7 @@ import java.util.List;
  * {@link #changeIn}). Sealed: the permitted groups are every class that serves a guest request, each through the
  * choke point (GatewayArchitectureTest).
  */
-abstract sealed class GuardedRequests permits GuardedFs {
+abstract sealed class GuardedRequests permits PrePolicyRefusals, GuardedSession, GuardedLookups, GuardedFs {
     static final Done DONE = new Done();
 
     final String vm;

@@ -1,0 +1,152 @@
+package io.p9gate.gateway.fs;
+
+import static io.p9gate.gateway.fs.ChokePoint.NO_BYTES;
+import static io.p9gate.gateway.fs.PrePolicyRefusals.UNSETTABLE_RULE;
+
+import io.p9gate.gateway.backend.Inodes;
+import io.p9gate.gateway.backend.LocalShare;
+import io.p9gate.gateway.backend.Node;
+import io.p9gate.gateway.fs.ChokePoint.Refusal;
+import io.p9gate.gateway.fs.ChokePoint.RequestPaths;
+import io.p9gate.gateway.fs.GuardedFs.Claim;
+import io.p9gate.gateway.fs.GuardedFs.Described;
+import io.p9gate.gateway.fs.GuardedFs.LinkText;
+import io.p9gate.gateway.fs.GuardedFs.Stats;
+import io.p9gate.gateway.fs.GuardedFs.Walked;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.SetAttr;
+import io.p9gate.gateway.proto.StatFs;
+import java.util.List;
+
+/** Twalk and the requests about one file's metadata: Tgetattr, Tsetattr, Tstatfs, Treadlink. */
+final class GuardedLookups extends GuardedRequests {
+    GuardedLookups(GuardContext context) {
+        super(context);
+    }
+
+    /** {@code claim}: the fid the walk replaces (newfid == fid), claimed if the whole walk resolved. */
+    public Walked walk(Subject who, FileHandle handle, List<String> names, Claim claim) throws P9Exception {
+        LocalShare share = handle.share();
+        Node from = handle.node();
+        // A walk with ".." is checked against the kernel step by step (Walks), so it starts from the kernel's path.
+        RequestPaths paths = RequestPaths.of(
+                () -> Walks.paths(names.contains("..") ? share.root().currentPath(from) : path(share, from), names));
+        // A walk that stopped is answered with the qids it got, but what the guest asked for did not resolve; one
+        // stopped by a hidden name walks only the names before it (ChokePoint#inspectWalk).
+        return claiming(
+                claim,
+                () -> guard.inspectWalk(who, share.name(), paths, new RequestArgs.Walk(names), walking -> {
+                    Walked walked = Walks.walk(
+                            share, from, names.subList(0, walking), paths.get().subList(0, Math.max(1, walking)));
+                    if (walking == names.size() && walked.handle() != null) {
+                        try {
+                            claim.claim();
+                        } catch (P9Exception | RuntimeException e) {
+                            walked.handle().close();
+                            throw e;
+                        }
+                    }
+                    return walked;
+                }));
+    }
+
+    public Described getattr(Subject who, FileHandle handle) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
+        RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
+        return guard.inspect(
+                Operation.GETATTR,
+                who,
+                share.name(),
+                paths,
+                RequestArgs.NONE,
+                () -> new Described(shownAttr(who, share, node, paths.get().getFirst())),
+                NO_BYTES);
+    }
+
+    public void setattr(Subject who, FileHandle handle, SetAttr attr) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
+        long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
+        RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, node)));
+        RequestArgs args = RequestArgs.SetAttr.of(attr);
+        requireOwnable(Operation.SETATTR, who, share, paths, args, UnmappedOwners.chowning(ownership.ids(), attr));
+        changeIn(Operation.SETATTR, who, share, paths, args, () -> {
+            // before any field changes: a refused Tsetattr changes nothing it can
+            AttrChanges.check(node, attr, ownershipIn(share));
+            AttrChanges.apply(
+                    share.root(),
+                    node,
+                    attr,
+                    ownershipIn(share),
+                    who.uid(),
+                    truncate ->
+                            quota.resizing(share, node, paths.at(0), moves, before -> attr.size() - before, truncate));
+            return DONE;
+        });
+    }
+
+    /**
+     * Refuses the fields of {@code attr} the file cannot take, as {@link #setattr} would before changing any, and a
+     * size past the quota, which it refuses before changing any other: for a Twstat, which renames first, so that
+     * such a field leaves the file unrenamed (stat(5): all or nothing). No request of its own: the caller decided a
+     * getattr of the file first; but an owner the VM's map does not map is refused as the Tsetattr would refuse it,
+     * recorded. The Tsetattr checks again (a write may take the room meanwhile).
+     */
+    public void requireSettable(Subject who, FileHandle handle, SetAttr attr) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
+        try {
+            AttrChanges.check(node, attr, ownershipIn(share));
+            if (attr.has(SetAttr.SETATTR_SIZE)) {
+                quota.requireRoom(share, node, attr.size());
+            }
+        } catch (P9Exception e) {
+            // No SETATTR is decided before the rename: recorded here, else the getattr's allowed record is the last.
+            throw refusedAt(
+                    Operation.SETATTR,
+                    who,
+                    handle,
+                    RequestArgs.SetAttr.of(attr),
+                    new Refusal(e.errno(), UNSETTABLE_RULE, ""));
+        }
+        requireOwnable(
+                Operation.SETATTR,
+                who,
+                share,
+                () -> List.of(hostPath(share, node)),
+                RequestArgs.SetAttr.of(attr),
+                UnmappedOwners.chowning(ownership.ids(), attr));
+    }
+
+    /** The host's figures, or this VM's quota where one contains the handle's path (see {@link QuotaStatFs}). */
+    public StatFs statfs(Subject who, FileHandle handle) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
+        return inspectAt(
+                        Operation.STATFS,
+                        who,
+                        handle,
+                        RequestArgs.NONE,
+                        () -> new Stats(
+                                QuotaStatFs.shown(Inodes.statfs(node), quota.room(share.name(), path(share, node)))),
+                        NO_BYTES)
+                .stats();
+    }
+
+    /**
+     * The target of a symlink; EIO ({@link LinkTargetTooLong}) for a target of more than {@code maxTargetBytes}: the
+     * reply could not carry it, and the record must say what the guest gets.
+     */
+    public String readlink(Subject who, FileHandle handle, int maxTargetBytes) throws P9Exception {
+        Node node = handle.node();
+        return inspectAt(
+                        Operation.READLINK,
+                        who,
+                        handle,
+                        RequestArgs.NONE,
+                        () -> new LinkText(LinkTargetTooLong.fitting(Inodes.readlink(node), maxTargetBytes)),
+                        NO_BYTES)
+                .target();
+    }
+}
