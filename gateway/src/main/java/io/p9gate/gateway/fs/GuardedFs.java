@@ -7,21 +7,16 @@ import static io.p9gate.gateway.fs.ChokePoint.moving;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.p9gate.gateway.backend.Entries;
-import io.p9gate.gateway.backend.FileIo;
 import io.p9gate.gateway.backend.FileStat;
 import io.p9gate.gateway.backend.FileType;
 import io.p9gate.gateway.backend.Inodes;
-import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.LockTable;
-import io.p9gate.gateway.backend.MadeFileNotTakenBack;
 import io.p9gate.gateway.backend.MappedSpecialFile;
 import io.p9gate.gateway.backend.Node;
-import io.p9gate.gateway.backend.OpenFile;
 import io.p9gate.gateway.backend.ShareRoot;
 import io.p9gate.gateway.backend.Xattrs;
 import io.p9gate.gateway.budget.OverBudget;
-import io.p9gate.gateway.fs.ChokePoint.BackendCall;
 import io.p9gate.gateway.fs.ChokePoint.RequestPaths;
 import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.DirEntry;
@@ -32,7 +27,6 @@ import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.StatFs;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -46,11 +40,12 @@ public final class GuardedFs extends GuardedRequests {
 
     private static final int SYMLINK_MODE = 0777;
 
-    private final VisibleEntries visible;
-    private final DirCookies cookies;
     private final PrePolicyRefusals refusals;
     private final GuardedSession session;
     private final GuardedLookups lookups;
+    private final GuardedOpens opens;
+    private final GuardedIo io;
+    private final GuardedListings listings;
 
     /** Guest ids are host ids (no mapping) and no quotas: the gateway without a policy. */
     public GuardedFs(String vm, long sessionId, AccessPolicy policy, AuditTrail audit) {
@@ -80,11 +75,12 @@ public final class GuardedFs extends GuardedRequests {
 
     private GuardedFs(GuardContext context, VisibleEntries visible) {
         super(context);
-        this.visible = visible;
-        this.cookies = DirCookies.forVm(context.vm());
         this.refusals = new PrePolicyRefusals(context);
         this.session = new GuardedSession(context);
         this.lookups = new GuardedLookups(context);
+        this.opens = new GuardedOpens(context);
+        this.io = new GuardedIo(context);
+        this.listings = new GuardedListings(context, visible, DirCookies.forVm(context.vm()));
     }
 
     public P9Exception overBudget(Operation op, Subject who, FileHandle at, RequestArgs args, OverBudget refusal) {
@@ -247,146 +243,19 @@ public final class GuardedFs extends GuardedRequests {
 
     // ---------------------------------------------------------------- open, read, write
 
-    /**
-     * An open that truncates changes the file, so it is recorded before the backend call like a write.
-     * {@code directoryOnly} (O_DIRECTORY) refuses a non-directory with ENOTDIR, as the decided request's outcome.
-     */
     public Opened open(Subject who, FileHandle handle, int hostFlags, boolean directoryOnly, Claim claim)
             throws P9Exception {
-        return open(who, handle, hostFlags, directoryOnly, false, claim);
+        return opens.open(who, handle, hostFlags, directoryOnly, claim);
     }
 
-    /** As {@link #open(Subject, FileHandle, int, boolean, Claim)}; {@code removeOnClunk}: ORCLOSE ({@link #removal}). */
     public Opened open(
             Subject who, FileHandle handle, int hostFlags, boolean directoryOnly, boolean removeOnClunk, Claim claim)
             throws P9Exception {
-        return open(who, handle, hostFlags, directoryOnly, removeOnClunk, false, claim);
+        return opens.open(who, handle, hostFlags, directoryOnly, removeOnClunk, claim);
     }
 
-    /**
-     * Tlopen's open, from its 9P2000.L flags. Access mode 3 opens for reading ({@link OpenFlags#toHost}), but
-     * open(2) counts it as asking for write access too, so a directory opened with it is EISDIR.
-     */
     public Opened lopen(Subject who, FileHandle handle, int p9Flags, Claim claim) throws P9Exception {
-        return open(
-                who,
-                handle,
-                OpenFlags.toHost(p9Flags),
-                OpenFlags.wantsDirectory(p9Flags),
-                false,
-                OpenFlags.noAccessMode(p9Flags),
-                claim);
-    }
-
-    private Opened open(
-            Subject who,
-            FileHandle handle,
-            int hostFlags,
-            boolean directoryOnly,
-            boolean removeOnClunk,
-            boolean writeAccessAsked,
-            Claim claim)
-            throws P9Exception {
-        LocalShare share = handle.share();
-        Node node = handle.node();
-        long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
-        RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
-        // At the host-confirmed path, as a Tremove's: a removal changes the host.
-        ChokePoint.Also removal = removal(removeOnClunk, who, share, () -> List.of(hostPath(share, node)));
-        BackendCall<Opened> call = () -> {
-            if (directoryOnly && !node.isDirectory()) {
-                throw new P9Exception(Errno.ENOTDIR, "O_DIRECTORY on a non-directory");
-            }
-            if (writeAccessAsked && node.isDirectory()) {
-                throw new P9Exception(Errno.EISDIR, "access mode 3 on a directory");
-            }
-            refuseMappedSpecialFile(share, node);
-            removal.require();
-            OpenFile file = (hostFlags & LinuxSyscalls.O_TRUNC) == 0
-                    ? share.io().open(node, hostFlags)
-                    : quota.resizing(
-                            share,
-                            node,
-                            paths.at(0),
-                            moves,
-                            before -> 0,
-                            () -> share.io().open(node, hostFlags));
-            try {
-                FileStat stat = Inodes.stat(node);
-                if (changesData(hostFlags)) {
-                    SetIdBits.takeFromHost(share.root(), node, stat);
-                }
-                Opened opened =
-                        new Opened(new OpenHandle(file), share.root().qids().qid(stat));
-                claimAfter(claim, (hostFlags & LinuxSyscalls.O_TRUNC) != 0 ? "truncated" : null);
-                return opened;
-            } catch (P9Exception | RuntimeException e) {
-                file.close();
-                throw e;
-            }
-        };
-        RequestArgs args = new RequestArgs.Open(hostFlags);
-        return claiming(
-                claim,
-                () -> (hostFlags & LinuxSyscalls.O_TRUNC) != 0 && !removal.refuses()
-                        ? changeIn(Operation.OPEN, who, share, paths, args, call)
-                        : guard.inspect(Operation.OPEN, who, share.name(), paths, args, call, NO_BYTES));
-    }
-
-    /**
-     * open(5), create(5): an ORCLOSE open or create needs permission to remove its file (REMOVE at its path), asked
-     * where the request would open or make it, after what the same request without ORCLOSE answers first (its own
-     * refusal, EEXIST), so that a refusal leaves nothing made and is not left to the clunk, after the guest used the
-     * file. Only its refusal is recorded (op remove), then the request's failure. A name no entry can have is left to
-     * the create, which refuses it as the name it is.
-     */
-    private ChokePoint.Also removal(boolean removeOnClunk, Subject who, LocalShare share, ChokePoint.PathsOf path)
-            throws P9Exception {
-        return removeOnClunk
-                ? guard.also(Operation.REMOVE, who, share.name(), path, RequestArgs.NONE)
-                : ChokePoint.Also.NONE;
-    }
-
-    /**
-     * An ORCLOSE create or mkdir whose removal the policy refuses ({@link #removal}) can make nothing, so it changes
-     * nothing and is decided and recorded through the choke point as a request that only looks: its record, and the
-     * removal's denial before it, written after the call (refusals, which the refusal budget counts), not an intent
-     * and its outcome. The call answers what the same request without ORCLOSE answers first (a quota's refusal,
-     * EEXIST), else the removal's refusal.
-     */
-    private Created refusedMaking(
-            Operation op,
-            Subject who,
-            LocalShare share,
-            RequestPaths paths,
-            RequestArgs args,
-            ChokePoint.Also removal,
-            Node dir,
-            String name)
-            throws P9Exception {
-        return guard.inspect(
-                op,
-                who,
-                share.name(),
-                paths,
-                args,
-                () -> quota.creating(
-                        share.name(), paths.at(0), op == Operation.MKDIR, () -> notMade(removal, dir, name)),
-                NO_BYTES);
-    }
-
-    /** Why an ORCLOSE create whose removal is refused does not make {@code name}: EEXIST if it exists, else that. */
-    private static Created notMade(ChokePoint.Also removal, Node dir, String name) throws P9Exception {
-        try {
-            Inodes.statAt(dir, name);
-        } catch (P9Exception e) {
-            if (e.errno() != Errno.ENOENT) {
-                throw e; // what the create would answer (ENOTDIR...)
-            }
-            removal.require();
-            throw new IllegalStateException("an ORCLOSE create whose removal was not refused came to be refused");
-        }
-        throw new P9Exception(Errno.EEXIST, name + " exists");
+        return opens.lopen(who, handle, p9Flags, claim);
     }
 
     public Created create(
@@ -399,7 +268,7 @@ public final class GuardedFs extends GuardedRequests {
             boolean exclusive,
             Claim claim)
             throws P9Exception {
-        return create(who, handle, new Creation(name, hostFlags, askedMode, gid, exclusive, false), claim);
+        return opens.create(who, handle, name, hostFlags, askedMode, gid, exclusive, claim);
     }
 
     /** What a create asks for; {@code removeOnClunk}: a Tcreate's ORCLOSE ({@link #removal}). */
@@ -407,300 +276,30 @@ public final class GuardedFs extends GuardedRequests {
             String name, int hostFlags, int askedMode, int gid, boolean exclusive, boolean removeOnClunk) {}
 
     public Created create(Subject who, FileHandle handle, Creation asked, Claim claim) throws P9Exception {
-        String name = asked.name();
-        int hostFlags = asked.hostFlags();
-        int askedMode = asked.askedMode();
-        int gid = asked.gid();
-        boolean exclusive = asked.exclusive();
-        LocalShare share = handle.share();
-        Node dir = handle.node();
-        int mode = GuestModes.allowed(false, askedMode);
-        RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
-        RequestArgs args = new RequestArgs.Create(name, hostFlags, mode, exclusive);
-        ChokePoint.Also removal = removal(asked.removeOnClunk() && isEntryName(name), who, share, paths);
-        return claiming(claim, () -> {
-            // Also without O_EXCL, where the file may exist: whether it does is known only in the call.
-            requireOwnable(Operation.CREATE, who, share, paths, args, creating(who, gid));
-            if (removal.refuses()) {
-                return refusedMaking(Operation.CREATE, who, share, paths, args, removal, dir, name);
-            }
-            return changeIn(Operation.CREATE, who, share, paths, args, () -> {
-                // Without O_EXCL an existing file may be opened: it takes no inode, and its truncation
-                // goes through the quota like any other (so O_TRUNC is applied after the open).
-                FileIo.Created made = keepingMade(() -> quota.creating(
-                        share.name(),
-                        paths.at(0),
-                        false,
-                        takingBack -> share.io()
-                                .create(
-                                        dir,
-                                        name,
-                                        hostFlags & ~LinuxSyscalls.O_TRUNC,
-                                        mode,
-                                        exclusive,
-                                        (node, stat) -> {
-                                            ownership.created(node, stat, who.uid(), gid, mode);
-                                            SetIdBits.created(share.root(), node, askedMode);
-                                        },
-                                        takingBack),
-                        FileIo.Created::isNew));
-                try {
-                    if (!made.isNew()) {
-                        refuseMappedSpecialFile(share, made.node());
-                        if (changesData(hostFlags)) {
-                            SetIdBits.takeFromHost(share.root(), made.node(), Inodes.stat(made.node()));
-                        }
-                        if ((hostFlags & LinuxSyscalls.O_TRUNC) != 0) {
-                            quota.resizing(share, made.node(), before -> 0, () -> {
-                                Inodes.truncate(made.node(), 0);
-                                return null;
-                            });
-                        }
-                    }
-                    // A new file's qid is its creation stat's: chmod and chown change neither size nor
-                    // mtime.
-                    Qid qid = made.isNew() ? share.root().qids().qid(made.stat()) : qid(share, made.node());
-                    Created created = new Created(new FileHandle(share, made.node()), new OpenHandle(made.file()), qid);
-                    claimAfter(
-                            claim,
-                            made.isNew() ? "created" : (hostFlags & LinuxSyscalls.O_TRUNC) != 0 ? "truncated" : null);
-                    return created;
-                } catch (P9Exception | RuntimeException e) {
-                    made.node().close();
-                    made.file().close();
-                    throw e;
-                }
-            });
-        });
-    }
-
-    /**
-     * A Tlcreate that failed with a file made it could not take back: the file lives on (under its name or another),
-     * or other requests counted it made, so its outcome record adds {@code applied=created} as the quota keeps its
-     * inode; a log that said only "failed" would deny a file the host keeps.
-     */
-    private static <T> T keepingMade(ChokePoint.BackendCall<T> create) throws P9Exception {
-        try {
-            return create.run();
-        } catch (MadeFileNotTakenBack e) {
-            if (e.getCause() instanceof RuntimeException fault) {
-                UnexpectedFaults.log(Operation.CREATE.name(), fault); // EIO, as ChokePoint answers any fault
-            }
-            throw new PartlyApplied(e, "applied=created");
-        }
+        return opens.create(who, handle, asked, claim);
     }
 
     public int read(Subject who, FileHandle handle, OpenHandle opened, long offset, ByteBuffer dst) throws P9Exception {
-        return inspectAt(
-                        Operation.READ,
-                        who,
-                        handle,
-                        new RequestArgs.FileIo(offset),
-                        () -> new Count(handle.share().io().read(opened.file(), offset, dst)),
-                        moving(Count::n))
-                .n();
+        return io.read(who, handle, opened, offset, dst);
     }
 
     public int write(Subject who, FileHandle handle, OpenHandle opened, long offset, ByteBuffer src)
             throws P9Exception {
-        LocalShare share = handle.share();
-        Node node = handle.node();
-        OpenFile file = opened.file();
-        int length = src.remaining();
-        boolean append = (file.flags() & LinuxSyscalls.O_APPEND) != 0;
-        long moves = quota.moves();
-        RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
-        return guard.change(
-                        Operation.WRITE,
-                        length,
-                        who,
-                        share.name(),
-                        paths,
-                        new RequestArgs.FileIo(offset, opened.syncsWrites()),
-                        () -> {
-                            Count written = new Count(quota.resizing(
-                                    share,
-                                    node,
-                                    paths.at(0),
-                                    moves,
-                                    before -> append ? length : offset + length - before,
-                                    // pwrite(2) of no bytes leaves the size, whatever the offset
-                                    (before, n) -> n == 0 ? before : Math.max(before, (append ? before : offset) + n),
-                                    () -> share.io().write(file, offset, src)));
-                            SetIdBits.modified(
-                                    share.root(),
-                                    node,
-                                    who.uid(),
-                                    () -> ownershipIn(share)
-                                            .shown(node, Inodes.stat(node))
-                                            .mode());
-                            return written;
-                        },
-                        moving(Count::n))
-                .n();
+        return io.write(who, handle, opened, offset, src);
     }
 
-    /**
-     * Tfsync, asked with the flags the fid was opened with: an fsync of a file opened only for reading changes
-     * nothing the guest may not read (fsync(2) on an O_RDONLY descriptor succeeds on a read-only mount), so it is
-     * asked OPEN_READ; otherwise OPEN_WRITE, as the writes it makes durable were.
-     */
     public void fsync(Subject who, FileHandle handle, OpenHandle opened, boolean dataOnly) throws P9Exception {
-        inspectAt(
-                Operation.FSYNC,
-                who,
-                handle,
-                new RequestArgs.Open(opened.file().flags()),
-                () -> {
-                    handle.share().io().fsync(opened.file(), dataOnly);
-                    return DONE;
-                },
-                NO_BYTES);
+        io.fsync(who, handle, opened, dataOnly);
     }
 
-    /**
-     * Treaddir: {@code offset} is 0 or a cookie of an earlier reply, and every cookie of the reply is opaque
-     * ({@link DirCookies}): a host position would say where hidden entries are (R-POL-4).
-     */
     public List<DirEntry> readdir(Subject who, FileHandle handle, OpenHandle opened, long offset, int count)
             throws P9Exception {
-        return list(
-                        who,
-                        handle,
-                        opened,
-                        offset,
-                        cookies.toHost(offset),
-                        count,
-                        false,
-                        (share, dir, dirPath, listed) -> new Listing(
-                                listed.stream().map(j -> opaque(j.entry())).toList()))
-                .entries();
+        return listings.readdir(who, handle, opened, offset, count);
     }
 
-    private DirEntry opaque(DirEntry e) {
-        return new DirEntry(e.qid(), cookies.toGuest(e.offset()), e.type(), e.name());
-    }
-
-    /** What one directory read makes of the visible entries it listed. */
-    @FunctionalInterface
-    private interface ListingOf<T extends Result> {
-        T of(LocalShare share, Node dir, String dirPath, List<VisibleEntries.Judged> listed) throws P9Exception;
-    }
-
-    /**
-     * One READDIR decision and record over the entries the guest may see (hidden names left out): the record has
-     * the {@code offset} the guest sent, the read starts at host position {@code from}.
-     */
-    private <T extends Result> T list(
-            Subject who,
-            FileHandle handle,
-            OpenHandle opened,
-            long offset,
-            long from,
-            int count,
-            boolean describe,
-            ListingOf<T> shown)
-            throws P9Exception {
-        LocalShare share = handle.share();
-        Node dir = handle.node();
-        OpenFile file = opened.file();
-        // On the kernel's path, as a change is: of the reads through a held fid, a listing is the one that shows what
-        // was put in the directory since, and the host may have moved it under a hidden subtree or out of the share
-        // (adversarial.HostMovedListingAttackTest). One readlink per Treaddir.
-        RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, dir)));
-        return guard.inspect(
-                Operation.READDIR,
-                who,
-                share.name(),
-                paths,
-                new RequestArgs.FileIo(offset),
-                () -> {
-                    String dirPath = paths.get().getFirst();
-                    return shown.of(
-                            share, dir, dirPath, visible.next(who, share, dir, dirPath, file, from, count, describe));
-                },
-                NO_BYTES);
-    }
-
-    /**
-     * A directory read of 9P2000 and 9P2000.u, whose entries are whole stat(5) entries: the same READDIR decision,
-     * record and hidden-name filtering as {@link #readdir}, and each listed entry described as getattr would
-     * describe it (looked up beneath the directory, never following a symlink). Listing a directory shows what
-     * stat shows of its entries, as `ls -l` over 9P2000.L shows it after a walk and getattr of each; an entry
-     * removed between the listing and its lookup is left out, and one the policy would refuse that walk or getattr
-     * shows only its name, qid and type.
-     *
-     * @param cookie the host position to read from (0, or a cookie this method returned)
-     * @param count  bytes of 9P2000.L directory entries to list at most (the caller packs what fits of them)
-     */
     public List<ListedEntry> readdirDescribed(Subject who, FileHandle handle, OpenHandle opened, long cookie, int count)
             throws P9Exception {
-        return list(
-                        who,
-                        handle,
-                        opened,
-                        cookie,
-                        cookie,
-                        count,
-                        true,
-                        (share, dir, dirPath, listed) -> describe(who, share, dir, dirPath, listed))
-                .entries();
-    }
-
-    private DescribedListing describe(
-            Subject who, LocalShare share, Node dir, String dirPath, List<VisibleEntries.Judged> listed)
-            throws P9Exception {
-        List<ListedEntry> entries = new ArrayList<>(listed.size());
-        for (VisibleEntries.Judged j : listed) {
-            DirEntry e = j.entry();
-            if (!j.described()) {
-                // Over 9P2000.L the guest could not walk to it or get its attributes: the listing's stat entry must
-                // not show them either (size, times, owner, mode), only what Treaddir shows (name, qid, type).
-                entries.add(new ListedEntry(e.name(), undescribed(e), e.offset()));
-                continue;
-            }
-            try (Node node = share.root().lookup(dir, e.name())) {
-                entries.add(new ListedEntry(
-                        e.name(), shownAttr(who, share, node, entryPath(dirPath, e.name())), e.offset()));
-            } catch (P9Exception failed) {
-                if (failed.errno() == Errno.EACCES) {
-                    // Where the host's permissions are enforced, a directory its user may read but not search lists
-                    // its names, as Treaddir does, but none can be looked up: the entry shows what Treaddir shows.
-                    entries.add(new ListedEntry(e.name(), undescribed(e), e.offset()));
-                } else if (failed.errno() != Errno.ENOENT) {
-                    throw failed;
-                }
-            }
-        }
-        return new DescribedListing(entries);
-    }
-
-    /**
-     * What a described listing shows of an entry whose attributes the guest may not get: Treaddir's qid and type (a
-     * dirent's DT_* is its S_IFMT >> 12), one link, the overflow owner, nothing else.
-     */
-    private static Attr undescribed(DirEntry e) {
-        return new Attr(
-                0,
-                e.qid(),
-                (e.type() & 0xf) << 12,
-                Subject.NOBODY,
-                Subject.NOBODY,
-                1,
-                0,
-                0,
-                0,
-                0,
-                0,
-                0,
-                0,
-                0,
-                0,
-                0,
-                0,
-                0,
-                0,
-                0);
+        return listings.readdirDescribed(who, handle, opened, cookie, count);
     }
 
     // ---------------------------------------------------------------- directory entries
@@ -724,12 +323,6 @@ public final class GuardedFs extends GuardedRequests {
                 mode);
     }
 
-    /**
-     * A legacy Tcreate of a directory: made and opened ({@code hostFlags}) under its one MKDIR decision, as an
-     * exclusive Tlcreate opens the file it made under CREATE alone. Were the open asked of the policy after the
-     * mkdir, its refusal (a write-only drop box) would leave the directory behind an error. Its listing is still
-     * decided per read (READDIR). A failure after the mkdir records {@code applied=created}: the host keeps it.
-     */
     public Created mkdirOpened(
             Subject who,
             FileHandle handle,
@@ -740,45 +333,7 @@ public final class GuardedFs extends GuardedRequests {
             boolean removeOnClunk,
             Claim claim)
             throws P9Exception {
-        LocalShare share = handle.share();
-        Node dir = handle.node();
-        int mode = GuestModes.allowed(true, askedMode);
-        RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
-        RequestArgs args = new RequestArgs.Make(name, mode, true, 0, 0);
-        ChokePoint.Also removal = removal(removeOnClunk && isEntryName(name), who, share, paths);
-        return claiming(claim, () -> {
-            requireOwnable(Operation.MKDIR, who, share, paths, args, creating(who, gid));
-            if (removal.refuses()) {
-                return refusedMaking(Operation.MKDIR, who, share, paths, args, removal, dir, name);
-            }
-            return changeIn(Operation.MKDIR, who, share, paths, args, () -> {
-                Node node = quota.creating(
-                        share.name(),
-                        paths.at(0),
-                        true,
-                        () -> share.entries().mkdir(dir, name, mode, givenTo(who.uid(), gid, mode)));
-                OpenFile file = null;
-                try {
-                    file = share.io().open(node, hostFlags);
-                    Created created = new Created(new FileHandle(share, node), new OpenHandle(file), qid(share, node));
-                    claimAfter(claim, "created");
-                    return created;
-                } catch (PartlyApplied | RuntimeException e) {
-                    closeAll(file, node);
-                    throw e;
-                } catch (P9Exception e) {
-                    closeAll(file, node);
-                    throw new PartlyApplied(e, "applied=created");
-                }
-            });
-        });
-    }
-
-    private static void closeAll(OpenFile file, Node node) {
-        if (file != null) {
-            file.close();
-        }
-        node.close();
+        return opens.mkdirOpened(who, handle, name, askedMode, gid, hostFlags, removeOnClunk, claim);
     }
 
     public Qid symlink(Subject who, FileHandle handle, String name, String target, int gid) throws P9Exception {

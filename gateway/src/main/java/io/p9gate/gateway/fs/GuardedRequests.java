@@ -30,7 +30,8 @@ import java.util.List;
  * {@link #changeIn}). Sealed: the permitted groups are every class that serves a guest request, each through the
  * choke point (GatewayArchitectureTest).
  */
-abstract sealed class GuardedRequests permits PrePolicyRefusals, GuardedSession, GuardedLookups, GuardedFs {
+abstract sealed class GuardedRequests
+        permits PrePolicyRefusals, GuardedSession, GuardedLookups, GuardedOpens, GuardedIo, GuardedListings, GuardedFs {
     static final Done DONE = new Done();
 
     final String vm;
