@@ -31,7 +31,17 @@ import java.util.List;
  * choke point (GatewayArchitectureTest).
  */
 abstract sealed class GuardedRequests
-        permits PrePolicyRefusals, GuardedSession, GuardedLookups, GuardedOpens, GuardedIo, GuardedListings, GuardedFs {
+        permits PrePolicyRefusals,
+                GuardedSession,
+                GuardedLookups,
+                GuardedOpens,
+                GuardedIo,
+                GuardedListings,
+                GuardedEntries,
+                GuardedRenames,
+                GuardedXattrs,
+                GuardedLocks,
+                GuardedFs {
     static final Done DONE = new Done();
 
     final String vm;

@@ -1,0 +1,255 @@
+package io.p9gate.gateway.fs;
+
+import static io.p9gate.gateway.fs.GuardedFs.child;
+import static io.p9gate.gateway.fs.GuardedFs.qid;
+
+import io.p9gate.gateway.backend.Entries;
+import io.p9gate.gateway.backend.FileStat;
+import io.p9gate.gateway.backend.FileType;
+import io.p9gate.gateway.backend.Inodes;
+import io.p9gate.gateway.backend.LocalShare;
+import io.p9gate.gateway.backend.MappedSpecialFile;
+import io.p9gate.gateway.backend.Node;
+import io.p9gate.gateway.fs.ChokePoint.RequestPaths;
+import io.p9gate.gateway.fs.GuardedFs.Made;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.Qid;
+import java.util.List;
+import java.util.Optional;
+
+/** Requests that make or remove a directory entry: Tmkdir, Tsymlink, Tmknod, Tlink, Tunlinkat, Tremove. */
+final class GuardedEntries extends GuardedRequests {
+    GuardedEntries(GuardContext context) {
+        super(context);
+    }
+
+    private static final int SYMLINK_MODE = 0777;
+
+    public Qid mkdir(Subject who, FileHandle handle, String name, int askedMode, int gid) throws P9Exception {
+        LocalShare share = handle.share();
+        Node dir = handle.node();
+        int mode = GuestModes.allowed(true, askedMode);
+        RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
+        RequestArgs args = new RequestArgs.Make(name, mode, true, 0, 0);
+        requireOwnable(Operation.MKDIR, who, share, paths, args, creating(who, gid));
+        return making(
+                Operation.MKDIR,
+                who,
+                share,
+                paths,
+                args,
+                true,
+                finish -> share.entries().mkdir(dir, name, mode, finish),
+                gid,
+                mode);
+    }
+
+    public Qid symlink(Subject who, FileHandle handle, String name, String target, int gid) throws P9Exception {
+        LocalShare share = handle.share();
+        Node dir = handle.node();
+        RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
+        RequestArgs args = new RequestArgs.Symlink(name, target);
+        requireOwnable(Operation.SYMLINK, who, share, paths, args, creating(who, gid));
+        return making(
+                Operation.SYMLINK,
+                who,
+                share,
+                paths,
+                args,
+                false,
+                finish -> share.entries().symlink(dir, name, target, finish),
+                gid,
+                SYMLINK_MODE);
+    }
+
+    /**
+     * Regular files are made as asked. A character or block device never becomes a host device node (R-CONF-2):
+     * refused with EPERM, or in a {@code devices: mapped} share stored as an inert {@link MappedSpecialFile} that
+     * the guest sees as its device. Such a share maps fifos and sockets too (no host reader can block on a fifo a
+     * guest planted, and the guest keeps the set-id bits it gives them); elsewhere they are made as asked.
+     */
+    public Qid mknod(Subject who, FileHandle handle, String name, int askedMode, int major, int minor, int gid)
+            throws P9Exception {
+        LocalShare share = handle.share();
+        Node dir = handle.node();
+        int mode = GuestModes.allowed(false, askedMode); // mknod never makes a directory
+        RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
+        RequestArgs args = new RequestArgs.Make(name, mode, false, major, minor);
+        // Before the device refusal, as Linux's may_create comes before vfs_mknod's CAP_MKNOD check.
+        requireOwnable(Operation.MKNOD, who, share, paths, args, creating(who, gid));
+        Optional<MappedSpecialFile> special = MappedSpecialFile.requested(mode, major, minor, vm);
+        ShareSafety.Settings settings = safety.of(share.name());
+        if (special.isPresent() && settings.mapsDevices()) {
+            Making mapped = finish -> share.entries().mknodMapped(dir, name, special.get(), finish);
+            return making(Operation.MKNOD, who, share, paths, args, false, mapped, gid, MappedSpecialFile.HOST_PERMS);
+        }
+        if (special.isPresent() && special.get().type().isDevice()) {
+            throw guard.refusedByShare(
+                    Operation.MKNOD, who, share.name(), paths, args, Errno.EPERM, settings.devicesRule());
+        }
+        return making(
+                Operation.MKNOD,
+                who,
+                share,
+                paths,
+                args,
+                false,
+                finish -> share.entries().mknod(dir, name, mode, major, minor, finish),
+                gid,
+                mode);
+    }
+
+    /**
+     * The group a create naming none gives its file and acts as (9P2000 and 9P2000.u; create(5): the directory's,
+     * {@code dirGid} as the guest sees it). Where the share enforces host permissions the create acts on the host as
+     * its guest user and this group, so the directory's would let a user outside it create where only that group may
+     * write; there it is the request's own ({@code who}'s, guest 65534 as for every request naming none), or the
+     * directory's where that is set-gid, the group the Linux client's 9P2000.L create names then. No request of its
+     * own: the caller's getattr of the directory was decided.
+     */
+    public int groupOfUnnamedCreate(Subject who, FileHandle dir, int dirGid, int dirMode) {
+        boolean setGid = (dirMode & 02000) != 0;
+        return safety.of(dir.share().name()).enforcesPermissions() && !setGid ? who.gid() : dirGid;
+    }
+
+    /** Tlink: {@code linked} gets the new name {@code name} in the directory {@code handle}. */
+    public void link(Subject who, FileHandle handle, FileHandle linked, String name) throws P9Exception {
+        RequestArgs args = new RequestArgs.EntryNames(List.of(name));
+        requireOneShare(Operation.LINK, who, linked, () -> hostPath(linked), handle, () -> childOf(handle, name), args);
+        LocalShare share = handle.share();
+        Node dir = handle.node();
+        Node target = linked.node();
+        RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, target), child(hostPath(share, dir), name)));
+        changeIn(Operation.LINK, who, share, paths, args, () -> {
+            quota.linking(share, target, paths.at(1), () -> {
+                share.entries().link(target, dir, name);
+                return null;
+            });
+            return DONE;
+        });
+    }
+
+    public void unlinkat(Subject who, FileHandle handle, String name, boolean directory) throws P9Exception {
+        LocalShare share = handle.share();
+        Node dir = handle.node();
+        RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
+        RequestArgs.Unlink args = new RequestArgs.Unlink(name, directory);
+        if (directory && isEntryName(name)) { // else refused as the name it is, by the guarded call
+            refuseHoldingHidden(who, share, paths, args, () -> Inodes.statAt(dir, name));
+        }
+        changeIn(Operation.REMOVE, who, share, paths, args, () -> {
+            quota.removing(
+                    share.name(),
+                    QuotaAccounting.named(dir, name, paths.at(0)),
+                    looked -> share.entries().unlinkAt(dir, name, directory, looked));
+            return DONE;
+        });
+    }
+
+    public void remove(Subject who, FileHandle handle) throws P9Exception {
+        remove(who, handle, RequestArgs.NONE);
+    }
+
+    /**
+     * Tremove through a Txattrcreate fid: the file is removed as by any Tremove, one decision, and the value being
+     * written is not set, allowed or not (setting it would be a second decision for one request; the file it was
+     * for goes). The record names the value dropped.
+     */
+    public void removeDropping(Subject who, FileHandle handle, PendingXattr dropped) throws P9Exception {
+        remove(who, handle, new RequestArgs.RemoveDroppingXattr(dropped.name()));
+    }
+
+    private void remove(Subject who, FileHandle handle, RequestArgs args) throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
+        RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, node)));
+        refuseHoldingHidden(who, share, paths, args, () -> Inodes.stat(node));
+        changeIn(Operation.REMOVE, who, share, paths, args, () -> {
+            // At the path decided on, as rename.
+            quota.removing(
+                    share.name(),
+                    QuotaAccounting.held(share, node),
+                    looked -> share.entries().remove(node, paths.get().getFirst(), looked));
+            return DONE;
+        });
+    }
+
+    /** The host's stat of what an rmdir would remove. */
+    @FunctionalInterface
+    private interface Target {
+        FileStat stat() throws P9Exception;
+    }
+
+    /**
+     * An rmdir (or Tremove) of a directory that directly holds a name the policy hides from the guest is refused,
+     * ENOTEMPTY, whether or not the host has anything under that name: the directory looks empty to the guest, and
+     * an rmdir that failed only where a hidden entry exists told that it does (R-POL-4). Recorded by the rule
+     * {@link HiddenEntries#RULE}, after the policy's own refusal (which comes first). A name that is missing, or
+     * not a directory, is left to the host to answer, as for any other; so is a path the request cannot name.
+     */
+    private void refuseHoldingHidden(Subject who, LocalShare share, RequestPaths paths, RequestArgs args, Target target)
+            throws P9Exception {
+        String path;
+        try {
+            path = paths.get().getFirst();
+        } catch (P9Exception unnamed) {
+            return; // the guarded call refuses it, recorded
+        }
+        if (hidden.in(who, share.name(), path).isEmpty()) {
+            return;
+        }
+        try {
+            if (target.stat().type() != FileType.DIRECTORY) {
+                return;
+            }
+        } catch (P9Exception notThere) {
+            return;
+        }
+        throw guard.refusedByShare(
+                Operation.REMOVE, who, share.name(), paths, args, Errno.ENOTEMPTY, HiddenEntries.RULE);
+    }
+
+    /** A backend call making an entry, which {@code finish} gives its owner before any guest can reach it. */
+    @FunctionalInterface
+    private interface Making {
+        Node make(Entries.Finish finish) throws P9Exception;
+    }
+
+    /** Tmkdir, Tsymlink, Tmknod: the new entry at the request's path, given to the guest user; its qid. */
+    private Qid making(
+            Operation op,
+            Subject who,
+            LocalShare share,
+            RequestPaths paths,
+            RequestArgs args,
+            boolean directory,
+            Making create,
+            int gid,
+            int mode)
+            throws P9Exception {
+        return changeIn(
+                        op,
+                        who,
+                        share,
+                        paths,
+                        args,
+                        () -> made(share, paths.at(0), directory, create, who.uid(), gid, mode))
+                .qid();
+    }
+
+    /** Creates an entry (one inode of quota), given to the guest user (see {@link Ownership}); its qid. */
+    private Made made(
+            LocalShare share,
+            QuotaAccounting.Call<String> pathOf,
+            boolean directory,
+            Making create,
+            int uid,
+            int gid,
+            int mode)
+            throws P9Exception {
+        try (Node node = quota.creating(share.name(), pathOf, directory, () -> create.make(givenTo(uid, gid, mode)))) {
+            return new Made(qid(share, node));
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.p9gate.gateway.fs;
+
+import static io.p9gate.gateway.fs.ChokePoint.NO_BYTES;
+import static io.p9gate.gateway.fs.ChokePoint.NO_DATA;
+
+import io.p9gate.gateway.backend.LocalShare;
+import io.p9gate.gateway.backend.LockTable;
+import io.p9gate.gateway.backend.Node;
+import io.p9gate.gateway.fs.GuardedFs.Conflict;
+import io.p9gate.gateway.fs.GuardedFs.Count;
+import io.p9gate.gateway.fs.GuardedFs.HeldLock;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.LockConstants;
+import io.p9gate.gateway.proto.P9Exception;
+import java.util.List;
+import java.util.Optional;
+
+/** POSIX byte-range locks: Tlock, Tgetlock, and a reload's release of locks the policy no longer allows. */
+final class GuardedLocks extends GuardedRequests {
+    GuardedLocks(GuardContext context) {
+        super(context);
+    }
+
+    /** {@code lockedThrough}: the owners of the fid the lock is taken through, which remember {@code owner}. */
+    public int lock(
+            Subject who,
+            FileHandle handle,
+            LockOwner owner,
+            FidLockOwners lockedThrough,
+            int type,
+            long start,
+            long length)
+            throws P9Exception {
+        LocalShare share = handle.share();
+        Node node = handle.node();
+        // A conflict is answered LOCK_BLOCKED (EAGAIN to the guest's program): the intent record must not stand alone.
+        return guard.change(
+                        Operation.LOCK,
+                        NO_DATA,
+                        who,
+                        share.name(),
+                        () -> List.of(path(share, node)),
+                        new RequestArgs.Lock(type, start, length, owner.owner().clientId()),
+                        () -> {
+                            LockTable.checkType(type);
+                            return new Count(lockedThrough.lock(
+                                    owner,
+                                    type,
+                                    () -> owner.table().lock(node.key(), owner.owner(), type, start, length)));
+                        },
+                        status -> status.n() == LockConstants.LOCK_BLOCKED
+                                ? Outcome.failure(Errno.EAGAIN)
+                                : Outcome.success(NO_DATA))
+                .n();
+    }
+
+    /**
+     * After a reload: the file of {@code handle}, on which this session holds locks, decided as a Tlock through it
+     * would be now ({@code args}: the release, an unlock of the whole file). Where the policy now refuses it,
+     * {@code release} drops the session's locks there and the refusal is recorded with {@code released=reload}:
+     * another VM sharing the file must not stay blocked by a lock its holder could no longer take.
+     *
+     * @return whether the locks were released
+     */
+    public boolean releaseLocksIfRefused(Subject who, FileHandle handle, RequestArgs.Lock args, Runnable release)
+            throws P9Exception {
+        LocalShare share = handle.share();
+        return guard.takenBackIfRefused(
+                Operation.LOCK,
+                who,
+                share.name(),
+                () -> List.of(path(share, handle.node())),
+                args,
+                "released=reload",
+                release);
+    }
+
+    public Optional<HeldLock> getlock(
+            Subject who, FileHandle handle, LockOwner owner, int type, long start, long length) throws P9Exception {
+        Node node = handle.node();
+        return inspectAt(
+                        Operation.GETLOCK,
+                        who,
+                        handle,
+                        new RequestArgs.Lock(type, start, length, owner.owner().clientId()),
+                        () -> {
+                            LockTable.checkType(type);
+                            return new Conflict(owner.table()
+                                    .test(node.key(), owner.owner(), type, start, length)
+                                    .map(r -> heldAsSeenBy(owner, r)));
+                        },
+                        NO_BYTES)
+                .range();
+    }
+
+    /**
+     * A conflicting lock as Tgetlock shows it to {@code asking}: the table is every session's, of every VM sharing the
+     * file, so a lock of another session keeps its holder to itself (proc_id 0, no client_id, as NFS reports a
+     * remote holder): its process id and client id (the Linux client sends the VM's hostname) are that VM's.
+     */
+    private static HeldLock heldAsSeenBy(LockOwner asking, LockTable.Range r) {
+        boolean own = r.owner().sessionId() == asking.owner().sessionId();
+        return new HeldLock(
+                r.type(),
+                r.start(),
+                r.length(),
+                own ? r.owner().procId() : 0,
+                own ? r.owner().clientId() : "");
+    }
+}
