@@ -17,13 +17,15 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The guest's requests over the backend, one method each (R-POL-2): each names what is asked (operation,
- * share-relative paths, typed arguments) and what the backend does, and hands both to the {@link ChokePoint},
- * which decides, records and only then lets the backend call run. The operations layer reaches the backend by no
- * other route (docs/architecture.md, enforced by GatewayArchitectureTest).
+ * The guest's requests over the backend, one method each (R-POL-2), the only entry the operations layer has to them:
+ * each hands the request to its group ({@link GuardedRequests}: sessions, lookups, opens, I/O, listings, entries,
+ * renames, xattrs, locks, refusals before the policy), which names what is asked (operation, share-relative paths,
+ * typed arguments) and what the backend does, and hands both to the one {@link ChokePoint} of the session, which
+ * decides, records and only then lets the backend call run. The operations layer reaches the backend by no other
+ * route (docs/architecture.md, enforced by GatewayArchitectureTest).
  */
-public final class GuardedFs extends GuardedRequests {
-
+public final class GuardedFs {
+    private final String vm;
     private final PrePolicyRefusals refusals;
     private final GuardedSession session;
     private final GuardedLookups lookups;
@@ -61,8 +63,9 @@ public final class GuardedFs extends GuardedRequests {
         this(GuardContext.of(vm, sessionId, policy, audit, ownership, quotas, safety), new VisibleEntries(vm, policy));
     }
 
+    /** Every group is given the one context: one choke point, one quota account for the session's requests. */
     private GuardedFs(GuardContext context, VisibleEntries visible) {
-        super(context);
+        this.vm = context.vm();
         this.refusals = new PrePolicyRefusals(context);
         this.session = new GuardedSession(context);
         this.lookups = new GuardedLookups(context);
@@ -73,14 +76,6 @@ public final class GuardedFs extends GuardedRequests {
         this.renames = new GuardedRenames(context);
         this.xattrs = new GuardedXattrs(context);
         this.locks = new GuardedLocks(context);
-    }
-
-    public P9Exception overBudget(Operation op, Subject who, FileHandle at, RequestArgs args, OverBudget refusal) {
-        return refusals.overBudget(op, who, at, args, refusal);
-    }
-
-    public P9Exception overBudget(Operation op, Subject who, String aname, OverBudget refusal) {
-        return refusals.overBudget(op, who, aname, refusal);
     }
 
     // ---------------------------------------------------------------- results
@@ -162,6 +157,10 @@ public final class GuardedFs extends GuardedRequests {
      */
     public record ListedEntry(String name, Attr attr, long cookie) {}
 
+    /** What a create asks for; {@code removeOnClunk}: a Tcreate's ORCLOSE ({@link GuardedOpens#removal}). */
+    public record Creation(
+            String name, int hostFlags, int askedMode, int gid, boolean exclusive, boolean removeOnClunk) {}
+
     /** The entries of a 9P2000/.u directory read. */
     record DescribedListing(List<ListedEntry> entries) implements Result {}
 
@@ -193,137 +192,14 @@ public final class GuardedFs extends GuardedRequests {
     /** Nothing to return. */
     record Done() implements Result {}
 
-    // ---------------------------------------------------------------- session
+    // ---------------------------------------------------------------- refused before the policy: PrePolicyRefusals
 
-    public void auth(Subject who, String aname) throws P9Exception {
-        session.auth(who, aname);
+    public P9Exception overBudget(Operation op, Subject who, FileHandle at, RequestArgs args, OverBudget refusal) {
+        return refusals.overBudget(op, who, at, args, refusal);
     }
 
-    public Attached attach(Subject who, String aname, SessionShares shares) throws P9Exception {
-        return session.attach(who, aname, shares);
-    }
-
-    public void clunk(Subject who, FileHandle handle) throws P9Exception {
-        session.clunk(who, handle);
-    }
-
-    // ---------------------------------------------------------------- lookup and metadata
-
-    public Walked walk(Subject who, FileHandle handle, List<String> names, Claim claim) throws P9Exception {
-        return lookups.walk(who, handle, names, claim);
-    }
-
-    public Described getattr(Subject who, FileHandle handle) throws P9Exception {
-        return lookups.getattr(who, handle);
-    }
-
-    public void setattr(Subject who, FileHandle handle, SetAttr attr) throws P9Exception {
-        lookups.setattr(who, handle, attr);
-    }
-
-    public void requireSettable(Subject who, FileHandle handle, SetAttr attr) throws P9Exception {
-        lookups.requireSettable(who, handle, attr);
-    }
-
-    public StatFs statfs(Subject who, FileHandle handle) throws P9Exception {
-        return lookups.statfs(who, handle);
-    }
-
-    public String readlink(Subject who, FileHandle handle, int maxTargetBytes) throws P9Exception {
-        return lookups.readlink(who, handle, maxTargetBytes);
-    }
-
-    // ---------------------------------------------------------------- open, read, write
-
-    public Opened open(Subject who, FileHandle handle, int hostFlags, boolean directoryOnly, Claim claim)
-            throws P9Exception {
-        return opens.open(who, handle, hostFlags, directoryOnly, claim);
-    }
-
-    public Opened open(
-            Subject who, FileHandle handle, int hostFlags, boolean directoryOnly, boolean removeOnClunk, Claim claim)
-            throws P9Exception {
-        return opens.open(who, handle, hostFlags, directoryOnly, removeOnClunk, claim);
-    }
-
-    public Opened lopen(Subject who, FileHandle handle, int p9Flags, Claim claim) throws P9Exception {
-        return opens.lopen(who, handle, p9Flags, claim);
-    }
-
-    public Created create(
-            Subject who,
-            FileHandle handle,
-            String name,
-            int hostFlags,
-            int askedMode,
-            int gid,
-            boolean exclusive,
-            Claim claim)
-            throws P9Exception {
-        return opens.create(who, handle, name, hostFlags, askedMode, gid, exclusive, claim);
-    }
-
-    /** What a create asks for; {@code removeOnClunk}: a Tcreate's ORCLOSE ({@link #removal}). */
-    public record Creation(
-            String name, int hostFlags, int askedMode, int gid, boolean exclusive, boolean removeOnClunk) {}
-
-    public Created create(Subject who, FileHandle handle, Creation asked, Claim claim) throws P9Exception {
-        return opens.create(who, handle, asked, claim);
-    }
-
-    public int read(Subject who, FileHandle handle, OpenHandle opened, long offset, ByteBuffer dst) throws P9Exception {
-        return io.read(who, handle, opened, offset, dst);
-    }
-
-    public int write(Subject who, FileHandle handle, OpenHandle opened, long offset, ByteBuffer src)
-            throws P9Exception {
-        return io.write(who, handle, opened, offset, src);
-    }
-
-    public void fsync(Subject who, FileHandle handle, OpenHandle opened, boolean dataOnly) throws P9Exception {
-        io.fsync(who, handle, opened, dataOnly);
-    }
-
-    public List<DirEntry> readdir(Subject who, FileHandle handle, OpenHandle opened, long offset, int count)
-            throws P9Exception {
-        return listings.readdir(who, handle, opened, offset, count);
-    }
-
-    public List<ListedEntry> readdirDescribed(Subject who, FileHandle handle, OpenHandle opened, long cookie, int count)
-            throws P9Exception {
-        return listings.readdirDescribed(who, handle, opened, cookie, count);
-    }
-
-    // ---------------------------------------------------------------- directory entries
-
-    public Qid mkdir(Subject who, FileHandle handle, String name, int askedMode, int gid) throws P9Exception {
-        return entries.mkdir(who, handle, name, askedMode, gid);
-    }
-
-    public Created mkdirOpened(
-            Subject who,
-            FileHandle handle,
-            String name,
-            int askedMode,
-            int gid,
-            int hostFlags,
-            boolean removeOnClunk,
-            Claim claim)
-            throws P9Exception {
-        return opens.mkdirOpened(who, handle, name, askedMode, gid, hostFlags, removeOnClunk, claim);
-    }
-
-    public Qid symlink(Subject who, FileHandle handle, String name, String target, int gid) throws P9Exception {
-        return entries.symlink(who, handle, name, target, gid);
-    }
-
-    public Qid mknod(Subject who, FileHandle handle, String name, int askedMode, int major, int minor, int gid)
-            throws P9Exception {
-        return entries.mknod(who, handle, name, askedMode, major, minor, gid);
-    }
-
-    public int groupOfUnnamedCreate(Subject who, FileHandle dir, int dirGid, int dirMode) {
-        return entries.groupOfUnnamedCreate(who, dir, dirGid, dirMode);
+    public P9Exception overBudget(Operation op, Subject who, String aname, OverBudget refusal) {
+        return refusals.overBudget(op, who, aname, refusal);
     }
 
     public P9Exception refusedExtension(Subject who, FileHandle dir, Operation op, String name, String extension)
@@ -370,9 +246,156 @@ public final class GuardedFs extends GuardedRequests {
         return refusals.refusedOwnerName(who, handle, field, name);
     }
 
+    // ---------------------------------------------------------------- session: GuardedSession
+
+    public void auth(Subject who, String aname) throws P9Exception {
+        session.auth(who, aname);
+    }
+
+    public Attached attach(Subject who, String aname, SessionShares shares) throws P9Exception {
+        return session.attach(who, aname, shares);
+    }
+
+    public void clunk(Subject who, FileHandle handle) throws P9Exception {
+        session.clunk(who, handle);
+    }
+
+    // ---------------------------------------------------------------- lookup and metadata: GuardedLookups
+
+    public Walked walk(Subject who, FileHandle handle, List<String> names, Claim claim) throws P9Exception {
+        return lookups.walk(who, handle, names, claim);
+    }
+
+    public Described getattr(Subject who, FileHandle handle) throws P9Exception {
+        return lookups.getattr(who, handle);
+    }
+
+    public void setattr(Subject who, FileHandle handle, SetAttr attr) throws P9Exception {
+        lookups.setattr(who, handle, attr);
+    }
+
+    public void requireSettable(Subject who, FileHandle handle, SetAttr attr) throws P9Exception {
+        lookups.requireSettable(who, handle, attr);
+    }
+
+    public StatFs statfs(Subject who, FileHandle handle) throws P9Exception {
+        return lookups.statfs(who, handle);
+    }
+
+    public String readlink(Subject who, FileHandle handle, int maxTargetBytes) throws P9Exception {
+        return lookups.readlink(who, handle, maxTargetBytes);
+    }
+
+    // ---------------------------------------------------------------- open and create: GuardedOpens
+
+    public Opened open(Subject who, FileHandle handle, int hostFlags, boolean directoryOnly, Claim claim)
+            throws P9Exception {
+        return opens.open(who, handle, hostFlags, directoryOnly, claim);
+    }
+
+    public Opened open(
+            Subject who, FileHandle handle, int hostFlags, boolean directoryOnly, boolean removeOnClunk, Claim claim)
+            throws P9Exception {
+        return opens.open(who, handle, hostFlags, directoryOnly, removeOnClunk, claim);
+    }
+
+    public Opened lopen(Subject who, FileHandle handle, int p9Flags, Claim claim) throws P9Exception {
+        return opens.lopen(who, handle, p9Flags, claim);
+    }
+
+    public Created create(
+            Subject who,
+            FileHandle handle,
+            String name,
+            int hostFlags,
+            int askedMode,
+            int gid,
+            boolean exclusive,
+            Claim claim)
+            throws P9Exception {
+        return opens.create(who, handle, name, hostFlags, askedMode, gid, exclusive, claim);
+    }
+
+    public Created create(Subject who, FileHandle handle, Creation asked, Claim claim) throws P9Exception {
+        return opens.create(who, handle, asked, claim);
+    }
+
+    public Created mkdirOpened(
+            Subject who,
+            FileHandle handle,
+            String name,
+            int askedMode,
+            int gid,
+            int hostFlags,
+            boolean removeOnClunk,
+            Claim claim)
+            throws P9Exception {
+        return opens.mkdirOpened(who, handle, name, askedMode, gid, hostFlags, removeOnClunk, claim);
+    }
+
+    // ---------------------------------------------------------------- read, write, fsync: GuardedIo
+
+    public int read(Subject who, FileHandle handle, OpenHandle opened, long offset, ByteBuffer dst) throws P9Exception {
+        return io.read(who, handle, opened, offset, dst);
+    }
+
+    public int write(Subject who, FileHandle handle, OpenHandle opened, long offset, ByteBuffer src)
+            throws P9Exception {
+        return io.write(who, handle, opened, offset, src);
+    }
+
+    public void fsync(Subject who, FileHandle handle, OpenHandle opened, boolean dataOnly) throws P9Exception {
+        io.fsync(who, handle, opened, dataOnly);
+    }
+
+    // ---------------------------------------------------------------- directory reads: GuardedListings
+
+    public List<DirEntry> readdir(Subject who, FileHandle handle, OpenHandle opened, long offset, int count)
+            throws P9Exception {
+        return listings.readdir(who, handle, opened, offset, count);
+    }
+
+    public List<ListedEntry> readdirDescribed(Subject who, FileHandle handle, OpenHandle opened, long cookie, int count)
+            throws P9Exception {
+        return listings.readdirDescribed(who, handle, opened, cookie, count);
+    }
+
+    // ---------------------------------------------------------------- directory entries: GuardedEntries
+
+    public Qid mkdir(Subject who, FileHandle handle, String name, int askedMode, int gid) throws P9Exception {
+        return entries.mkdir(who, handle, name, askedMode, gid);
+    }
+
+    public Qid symlink(Subject who, FileHandle handle, String name, String target, int gid) throws P9Exception {
+        return entries.symlink(who, handle, name, target, gid);
+    }
+
+    public Qid mknod(Subject who, FileHandle handle, String name, int askedMode, int major, int minor, int gid)
+            throws P9Exception {
+        return entries.mknod(who, handle, name, askedMode, major, minor, gid);
+    }
+
+    public int groupOfUnnamedCreate(Subject who, FileHandle dir, int dirGid, int dirMode) {
+        return entries.groupOfUnnamedCreate(who, dir, dirGid, dirMode);
+    }
+
     public void link(Subject who, FileHandle handle, FileHandle linked, String name) throws P9Exception {
         entries.link(who, handle, linked, name);
     }
+
+    public void unlinkat(Subject who, FileHandle handle, String name, boolean directory) throws P9Exception {
+        entries.unlinkat(who, handle, name, directory);
+    }
+
+    public void remove(Subject who, FileHandle handle) throws P9Exception {
+        entries.remove(who, handle);
+    }
+
+    public void removeDropping(Subject who, FileHandle handle, PendingXattr dropped) throws P9Exception {
+        entries.removeDropping(who, handle, dropped);
+    }
+
+    // ---------------------------------------------------------------- renames: GuardedRenames
 
     public void rename(Subject who, FileHandle handle, FileHandle newDirHandle, String newName) throws P9Exception {
         renames.rename(who, handle, newDirHandle, newName);
@@ -395,19 +418,7 @@ public final class GuardedFs extends GuardedRequests {
         renames.renameat(who, oldDirHandle, oldName, newDirHandle, newName);
     }
 
-    public void unlinkat(Subject who, FileHandle handle, String name, boolean directory) throws P9Exception {
-        entries.unlinkat(who, handle, name, directory);
-    }
-
-    public void remove(Subject who, FileHandle handle) throws P9Exception {
-        entries.remove(who, handle);
-    }
-
-    public void removeDropping(Subject who, FileHandle handle, PendingXattr dropped) throws P9Exception {
-        entries.removeDropping(who, handle, dropped);
-    }
-
-    // ---------------------------------------------------------------- extended attributes
+    // ---------------------------------------------------------------- extended attributes: GuardedXattrs
 
     public HeldXattr xattrGet(Subject who, FileHandle handle, String name, Claim claim) throws P9Exception {
         return xattrs.xattrGet(who, handle, name, claim);
@@ -436,7 +447,7 @@ public final class GuardedFs extends GuardedRequests {
         xattrs.commitXattr(who, handle, pending);
     }
 
-    // ---------------------------------------------------------------- locks
+    // ---------------------------------------------------------------- locks: GuardedLocks
 
     public int lock(
             Subject who,

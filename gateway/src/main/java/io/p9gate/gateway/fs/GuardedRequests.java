@@ -40,8 +40,7 @@ abstract sealed class GuardedRequests
                 GuardedEntries,
                 GuardedRenames,
                 GuardedXattrs,
-                GuardedLocks,
-                GuardedFs {
+                GuardedLocks {
     static final Done DONE = new Done();
 
     final String vm;

@@ -3,12 +3,14 @@ package io.p9gate.gateway.arch;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.methods;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.lang.ArchRule;
 import io.p9gate.audit.arch.ModuleArchitecture;
 import io.p9gate.gateway.fs.AccessPolicy;
 import io.p9gate.gateway.fs.AccessRequest;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,6 +48,25 @@ class GatewayArchitectureTest {
                 .doNotHaveFullyQualifiedName(root + ".fs.ChokePoint")
                 .should()
                 .callMethod(AccessPolicy.class, "decide", AccessRequest.class);
+    }
+
+    /**
+     * The choke point in one place: the guard's requests are served by the groups its sealed {@code
+     * fs.GuardedRequests} permits, and only they hand a request to {@code fs.ChokePoint} (GuardedFs, the facade the
+     * operations call, only delegates to them). A helper of the guard that called the choke point would serve a
+     * request outside the groups that list every request.
+     */
+    static ArchRule onlyTheRequestGroupsUseTheChokePoint(String root) {
+        String chokePoint = root + ".fs.ChokePoint";
+        return noClasses()
+                .that()
+                .areNotAssignableTo(root + ".fs.GuardedRequests")
+                .and()
+                .haveNameNotMatching(Pattern.quote(chokePoint) + "(\\$.*)?")
+                .should()
+                .callMethodWhere(DescribedPredicate.describe(
+                        "a method of " + chokePoint,
+                        call -> call.getTargetOwner().getName().equals(chokePoint)));
     }
 
     /**
@@ -94,6 +115,11 @@ class GatewayArchitectureTest {
     }
 
     @Test
+    void onlyTheRequestGroupsUseTheChokePoint() {
+        onlyTheRequestGroupsUseTheChokePoint(ROOT).check(MAIN);
+    }
+
+    @Test
     void theOnlyProgramIsTheCli() {
         theOnlyProgramIsTheCli(ROOT).check(MAIN);
     }
@@ -107,6 +133,7 @@ class GatewayArchitectureTest {
                         GatewayArchitectureTest::operationsDoNotUseTheBackend,
                         GatewayArchitectureTest::onlyTheGuardReachesTheBackend,
                         GatewayArchitectureTest::onlyTheChokePointAsksThePolicy,
+                        GatewayArchitectureTest::onlyTheRequestGroupsUseTheChokePoint,
                         GatewayArchitectureTest::theOnlyProgramIsTheCli));
     }
 }
