@@ -15,8 +15,9 @@ import java.util.function.IntConsumer;
  * outdate (Linux inotify); what the backend calls. A share whose policy decides by path ({@link
  * ShareRoot#watchMoves}) watches each directory before it looks a name up or makes one in it, once per directory
  * inode, so every directory on a remembered path was watched before the path was learned. Each VM has its own
- * inotify instance, read by its own thread ({@link VmInotify}): a name moved or removed from a watched directory, a
- * name moved into one (it may replace a held file, and the rename's source may be in no watched directory), a
+ * inotify instance, read by its own thread ({@link VmInotify}): a name moved from a watched directory, a
+ * non-directory removed from one or moved into one (it may replace a held file, and the rename's source may be in no
+ * watched directory; a directory moves no remembered path, {@link VmInotify#read}), a
  * watched directory moved or removed, its file system unmounted, or events lost (the instance's queue overflowed)
  * advances the {@link RenameEpoch} of the shares that watch it (of every share of that instance on an overflow):
  * each of their handles asks the kernel again once, as after a rename through the gateway. Nothing is added to a
