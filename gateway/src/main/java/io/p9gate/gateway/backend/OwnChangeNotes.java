@@ -14,11 +14,13 @@ import java.util.stream.Stream;
  * The gateway's own renames and unlinks under way in directories one VM's instance watches ({@link VmInotify}), by
  * watch, event and name: their events tell no move by the host (each advances what it must itself), and every
  * unlink in a watched directory made each handle of the share ask the kernel again, with one lookup per level.
- * Present or not, never counted: the kernel merges identical events queued back to back (two unlinks of one name, a
- * create between them), so a count could keep a credit no event takes, and the host's next unlink of that name
- * would pass for the gateway's own. Own changes of one name in one directory are made one at a time ({@link
- * #make}); one whose event is left unmatched only advances the counters (safe). Each with what makes its event the
- * gateway's own when read ({@link Credit}).
+ * Unlinks and renames away are counted: the kernel merges only identical events queued back to back, and two of one
+ * name in one directory have between them the event that made the name again (IN_CREATE or IN_MOVED_TO, both read:
+ * {@link VmInotify}), so each such own change queues an event of its own. Noted as present or not, a second own
+ * unlink of a name before the first's event was read left its event unmatched: another VM's create and unlink of one
+ * name in a loop advanced an overlapping share once a round (OverlappingChurnAdvancesAttackTest). Own changes of one
+ * name in one directory are made one at a time ({@link #make}); one whose event is left unmatched only advances the
+ * counters (safe). Each with what makes its event the gateway's own when read ({@link Credit}).
  */
 final class OwnChangeNotes {
     /** The gateway's changes of one name in one watched directory, one at a time ({@link #make}); by stripe. */
@@ -32,14 +34,33 @@ final class OwnChangeNotes {
     private sealed interface Credit {
         boolean stillOwn();
 
+        /** What is left once an event took one change's credit, or the change was withdrawn; null: nothing. */
+        Credit lessOne();
+
+        /** This credit with that of a {@code later} change of the same event and name. */
+        Credit plus(Credit later);
+
         /**
          * IN_MOVED_FROM, IN_DELETE: the host's same event of the name needs the name made again first, whose
-         * IN_CREATE or IN_MOVED_TO keeps the two apart (the mask of {@link VmInotify}).
+         * IN_CREATE or IN_MOVED_TO keeps the two apart (the mask of {@link VmInotify}): one event per change.
          */
-        record Left() implements Credit {
+        record Left(int changes) implements Credit {
             @Override
             public boolean stillOwn() {
                 return true;
+            }
+
+            @Override
+            public Credit lessOne() {
+                return changes > 1 ? new Left(changes - 1) : null;
+            }
+
+            @Override
+            public Credit plus(Credit later) {
+                return switch (later) {
+                    case Left more -> new Left(changes + more.changes);
+                    case Arrived arrived -> arrived; // never: the event, part of the note's key, tells them apart
+                };
             }
         }
 
@@ -48,17 +69,29 @@ final class OwnChangeNotes {
          * between, and the kernel merges its IN_MOVED_TO into the gateway's while that is the last one queued (it
          * compares mask, watch and name, not the cookie). So the event read is the gateway's own only if the name
          * still holds the file the gateway moved there, looked at once the event is read, after any rename merged
-         * into it. A name gone, or a directory whose handle closed meanwhile, counts as the host's (an advance).
+         * into it. A name gone, or a directory whose handle closed meanwhile, counts as the host's (an advance; not
+         * for a directory, which moves no path: {@link VmInotify#read}). Not counted, since two such events merge:
+         * the later change's file is the one to look for.
          */
         record Arrived(Node dir, String name, FileKey file) implements Credit {
             @Override
             public boolean stillOwn() {
                 return file.equals(keyAt(dir, name));
             }
+
+            @Override
+            public Credit lessOne() {
+                return null;
+            }
+
+            @Override
+            public Credit plus(Credit later) {
+                return later;
+            }
         }
     }
 
-    private static final Credit LEFT = new Credit.Left();
+    private static final Credit LEFT = new Credit.Left(1);
 
     /** An own change's note in one instance, with the watch whose event takes it. */
     private record Note(OwnChangeNotes notes, Own change, Credit credit, DirWatch watch) {}
@@ -69,10 +102,20 @@ final class OwnChangeNotes {
         return notes.isEmpty();
     }
 
-    /** Whether the event was the gateway's own; its note, if any, is taken. */
+    /** Whether the event was the gateway's own; one change's credit of its note, if any, is taken. */
     boolean take(int wd, int event, String name) {
-        Credit credit = notes.remove(new Own(wd, event, name));
+        Credit credit = lessOne(new Own(wd, event, name));
         return credit != null && credit.stillOwn();
+    }
+
+    /** Takes one change's credit of {@code change}'s note; returns the note as it was, or null if there was none. */
+    private Credit lessOne(Own change) {
+        Credit[] was = {null};
+        notes.computeIfPresent(change, (own, credit) -> {
+            was[0] = credit;
+            return credit.lessOne();
+        });
+        return was[0];
     }
 
     /** Events were lost: an own change's may be among them, whose note would take the host's next of that name. */
@@ -136,7 +179,7 @@ final class OwnChangeNotes {
                 hook.run();
             }
             if (replacing && !notes.isEmpty() && notMoved(dir, name)) {
-                notes.forEach(n -> n.notes.notes.remove(n.change));
+                notes.forEach(n -> n.notes.lessOne(n.change));
             }
         } finally {
             changing.unlock();
@@ -165,15 +208,15 @@ final class OwnChangeNotes {
     }
 
     private static void note(Note note) {
-        note.notes.notes.put(note.change, note.credit);
+        note.notes.notes.merge(note.change, note.credit, Credit::plus);
         if (!note.watch.inotify.holds(note.watch)) {
-            note.notes.notes.remove(note.change); // the watch went meanwhile: no event of it will take the note
+            note.notes.lessOne(note.change); // the watch went meanwhile: no event of it will take the note
         }
     }
 
-    /** A change that failed: its note withdrawn; already taken, the event that took it may have been the host's. */
+    /** A change that failed: its credit withdrawn; already taken, the event that took it may have been the host's. */
     private static void withdraw(Note note) {
-        if (note.notes.notes.remove(note.change) == null) {
+        if (note.notes.lessOne(note.change) == null) {
             note.watch.advanceShares();
         }
     }

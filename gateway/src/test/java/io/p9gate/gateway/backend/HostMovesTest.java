@@ -91,21 +91,43 @@ class HostMovesTest {
     }
 
     /**
-     * The kernel merges identical events queued back to back: two unlinks of one name by the gateway may leave one
-     * event. The second unlink's credit must not pass the host's next unlink of that name (its `ln f vault/f; rm f`) for the gateway's own.
+     * The gateway unlinks {@code x} twice, the name made again between, before the reader reads either event: each
+     * unlink has an event of its own (the make between keeps them apart in the kernel's queue), so neither is taken
+     * for the host's (before, the second's note was the first's, and its event advanced the share: another VM's
+     * create and unlink of one name in a loop advanced an overlapping share once a round). Their credits taken, the
+     * host's unlink of that name right after (its `ln x vault/x; rm x`) is the host's.
      */
     @Test
-    void twoOwnUnlinksWhoseEventsTheKernelMergedLeaveNoCreditForTheHostsNext() throws Exception {
-        try (Node root = share.root()) {
-            share.lookup(root, "pub").close(); // a name looked up in the root: the root is watched
-            int wd = HostMoves.watchOf(root);
-            assertNotEquals(-1, wd, "the root is watched: pub was looked up in it");
-            HostMoves.own(root, "x", HostMoves.IN_DELETE, () -> {});
-            HostMoves.own(root, "x", HostMoves.IN_DELETE, () -> {});
-            HostMoves.handleEvent(wd, HostMoves.IN_DELETE, "x"); // the two, merged
-
+    void twoOwnUnlinksOfOneNameHaveAnEventEachAndLeaveNoCreditForTheHostsNext() throws Exception {
+        Path d = dir.resolve("pub/d");
+        Files.writeString(d.resolve("dummy"), "");
+        Files.writeString(d.resolve("x"), "");
+        try (Node root = share.root();
+                Node pub = share.lookup(root, "pub");
+                Node dn = share.lookup(pub, "d")) {
+            share.lookup(dn, "f").close(); // a name looked up in d: d is watched
+            ShareRoot.awaitHostMovesSeen();
             long before = share.renames().now();
-            HostMoves.handleEvent(wd, HostMoves.IN_DELETE, "x"); // the host's
+            HostMoves.holdForTests.lock();
+            try {
+                // Wakes the reader, which then waits at the hold outside read(2): what follows stays queued.
+                HostMoves.own(dn, "dummy", HostMoves.IN_DELETE, () -> delete(d.resolve("dummy")));
+                while (!HostMoves.holdForTests.hasQueuedThreads()) {
+                    Thread.onSpinWait();
+                }
+                HostMoves.own(dn, "x", HostMoves.IN_DELETE, () -> delete(d.resolve("x")));
+                Files.writeString(d.resolve("x"), "");
+                HostMoves.own(dn, "x", HostMoves.IN_DELETE, () -> delete(d.resolve("x")));
+            } finally {
+                HostMoves.holdForTests.unlock();
+            }
+            ShareRoot.awaitHostMovesSeen();
+            assertEquals(before, share.renames().now(), "an own unlink's event taken for the host's");
+
+            Files.writeString(d.resolve("x"), ""); // the host's
+            Files.createLink(dir.resolve("vault/x"), d.resolve("x"));
+            delete(d.resolve("x"));
+            ShareRoot.awaitHostMovesSeen();
             assertNotEquals(before, share.renames().now(), "the host's unlink taken for the gateway's");
         }
     }

@@ -61,6 +61,19 @@ class OverlappingChurnAdvancesAttackTest {
                 "mkdir+rmdir");
     }
 
+    @Test
+    void theHostileVmsCreateAndUnlinkOfOneNameDoNotAdvanceTheVictim() throws Exception {
+        assertChurnCostsTheVictimAHandful(
+                (entries, root) -> {
+                    FileIo.Created made = new FileIo(hostileShare)
+                            .create(root, "x", LinuxSyscalls.O_RDWR, 0644, true, (node, stat) -> {});
+                    made.file().close();
+                    made.node().close();
+                    entries.unlinkAt(root, "x", false);
+                },
+                "create+unlink");
+    }
+
     /**
      * Why a removed directory needs no advance: a held handle of it keeps the path it remembers, and that is the
      * kernel's answer for it too, though the host made a new directory at the name.
