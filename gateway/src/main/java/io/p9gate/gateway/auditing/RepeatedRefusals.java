@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.StringJoiner;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -27,7 +28,8 @@ import java.util.concurrent.TimeUnit;
  * decision with {@code count} = how many there were and {@code repeat_of=<seq of the first>} in its detail;</li>
  * <li>once {@link RefusalBudget#distinct()} kinds were written in a window, refusals of new kinds are only counted, per
  * operation, errno, decision, rules and policy, into one summary whose path is the deepest directory holding all
- * their paths ({@code paths=varied} in its detail).</li>
+ * their paths ({@code paths=varied} in its detail) and whose detail keeps only the words all their details start
+ * with ({@code details=varied} where they differ).</li>
  * </ul>
  * So a window costs a VM at most about 2 x {@code distinct} records plus one per summarised class, however fast
  * it floods; every refusal is still counted in the log. The records of a window are written when its VM's next
@@ -81,22 +83,32 @@ final class RepeatedRefusals implements AutoCloseable {
         long count;
         AuditEvent.Decision last;
         String commonPath;
+        /** The words every detail counted starts with (a class over budget counts refusals that asked differently). */
+        String commonDetail;
 
         Pending(AuditEvent.Decision first, long firstSeq) {
             this.first = first;
             this.firstSeq = firstSeq;
             this.commonPath = first.path();
+            this.commonDetail = first.detail();
         }
 
         void add(AuditEvent.Decision d) {
             count++;
             last = d;
             commonPath = commonDirectory(commonPath, d.path());
+            commonDetail = commonWords(commonDetail, d.detail());
         }
 
         AuditEvent.Decision summary() {
             boolean varied = firstSeq == AuditTrail.NO_SEQ;
-            String base = first.detail() == null ? "" : first.detail() + " ";
+            // Only what all of them asked: the first's share or to= said of all counted a question a decoy asked
+            // (adversarial.RefusalSummaryIdentityAttackTest).
+            String asked = varied ? commonDetail : first.detail();
+            String base = asked == null || asked.isEmpty() ? "" : asked + " ";
+            if (varied && !Objects.equals(asked, first.detail())) {
+                base += "details=varied ";
+            }
             String detail = base + (varied ? "paths=varied" : "repeat_of=" + firstSeq);
             return first.summarising(count, varied ? commonPath : first.path(), last.tag(), last.session(), detail);
         }
@@ -213,6 +225,23 @@ final class RepeatedRefusals implements AutoCloseable {
         LOG.log(
                 System.Logger.Level.WARNING,
                 () -> "audit: summary of repeated refusals not written: " + e.getMessage());
+    }
+
+    /** The words both details start with (space-separated), empty if none; null if either is. */
+    static String commonWords(String a, String b) {
+        if (a == null || b == null) {
+            return null;
+        }
+        if (a.equals(b)) {
+            return a;
+        }
+        String[] x = a.split(" ");
+        String[] y = b.split(" ");
+        StringJoiner out = new StringJoiner(" ");
+        for (int i = 0; i < Math.min(x.length, y.length) && x[i].equals(y[i]); i++) {
+            out.add(x[i]);
+        }
+        return out.toString();
     }
 
     /** The deepest directory that holds both share paths ({@code /} at least). */

@@ -2,6 +2,7 @@ package io.p9gate.gateway.adversarial;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.gateway.auditing.SignedLogs;
@@ -48,6 +49,43 @@ class RefusalSummaryIdentityAttackTest {
         assertEquals(Map.of("decoy", 2L, "other", 1L), askedShares, "refused attaches by the share they named");
         SignedLogs.Verified verified = logs.verify();
         assertEquals(0, verified.exit(), verified.output());
+    }
+
+    /**
+     * Past the budget's 64 kinds a window's further refusals are counted per class (op, errno, rules), whatever they
+     * asked, into one summary: it copied the first one's detail, so 64 decoys, one more, then the probe of another
+     * VM's share made a record saying the 65th decoy's share was asked twice, and none named the probed one. A summary
+     * may say the details varied, never claim one share for requests that named another.
+     */
+    @Test
+    void aSummaryPastTheBudgetNamesNoShareItsRequestsDidNotAllAsk() throws Exception {
+        SignedLogs logs;
+        Map<String, Long> asked = new TreeMap<>();
+        try (AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp, AuditFloodAttackTest::hourlyBudget);
+                P9Client alpha = rig.alpha()) {
+            logs = rig.logs;
+            for (int i = 0; i <= 64; i++) { // 64 kinds written one by one, the 65th opens the class's summary
+                String decoy = "decoy" + i;
+                refusedEnoent(() -> alpha.attach(5, "root", decoy, 0));
+                asked.merge(decoy, 1L, Long::sum);
+            }
+            refusedEnoent(() -> alpha.attach(6, "root", "other", 0)); // beta's share
+            asked.merge("other", 1L, Long::sum);
+        }
+        long counted = 0;
+        for (AuditRecord r : logs.records()) {
+            if (r.isDecision() && "alpha".equals(r.vm()) && "attach".equals(r.op()) && "deny".equals(r.decision())) {
+                counted += r.requests();
+                String share = shareWord(r.detail());
+                if (asked.containsKey(share)) {
+                    assertTrue(
+                            r.requests() <= asked.get(share),
+                            "a record of " + r.requests() + " attaches of " + share + ", which was asked "
+                                    + asked.get(share) + " time(s): " + r.detail());
+                }
+            }
+        }
+        assertEquals(66, counted, "every refused attach counted");
     }
 
     /** The {@code share=} word of a decision's detail ({@code action=attach share=NAME ...}). */

@@ -8,7 +8,9 @@ import java.util.regex.Pattern;
 
 /**
  * The {@code detail} of a decision record, read back (docs/audit-format.md, "What the gateway writes"):
- * {@code action=A share=S [to=PATH] [ARGS] [phase=intent|phase=outcome intent=N] [repeat_of=N|paths=varied]}.
+ * {@code action=A share=S [to=PATH] [ARGS] [phase=intent|phase=outcome intent=N] [repeat_of=N|paths=varied]}, or of
+ * a summary of refusals that asked differently, only the words they all began with then
+ * {@code details=varied paths=varied}.
  * Only the two leading words and the suffixes the writer appends are split off; the rest is kept whole. Guest-chosen
  * text in it ({@code to=}'s path, the names a walk went through) is written as a {@link DetailWords#word}, so it
  * holds no space or {@code =} and cannot pose as one of those suffixes (logs written before that can).
@@ -21,7 +23,10 @@ import java.util.regex.Pattern;
  *               their common directory
  */
 record RecordedDetail(String action, String share, String rest, String phase, boolean varied) {
-    private static final Pattern HEAD = Pattern.compile("action=([a-z_]+) share=([^ ]*)(?: (.*))?", Pattern.DOTALL);
+    /** The share is left out only by a summary of refusals whose details varied (their shares differed too). */
+    private static final Pattern HEAD =
+            Pattern.compile("action=([a-z_]+)(?: share=([^ ]*))?(?: (.*))?", Pattern.DOTALL);
+
     private static final Pattern SUMMARY =
             Pattern.compile("(?:(.*) )?(?:repeat_of=[0-9]+|(paths=varied))", Pattern.DOTALL);
     private static final Pattern PHASE =
@@ -52,7 +57,11 @@ record RecordedDetail(String action, String share, String rest, String phase, bo
             phase = when.group(2);
             rest = when.group(1) == null ? "" : when.group(1);
         }
-        return Optional.of(new RecordedDetail(head.group(1), head.group(2), rest, phase, varied));
+        String share = head.group(2) == null ? "" : head.group(2);
+        if (head.group(2) == null && !varied) {
+            return Optional.empty(); // every other record names its share
+        }
+        return Optional.of(new RecordedDetail(head.group(1), share, rest, phase, varied));
     }
 
     /**

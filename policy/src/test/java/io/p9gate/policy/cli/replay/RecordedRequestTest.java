@@ -216,6 +216,10 @@ class RecordedRequestTest {
                 asked(questions("walk", "/x/y", "action=walk share=s x/y repeat_of=12")));
         assertTrue(whyNot(decision("walk", "/x", "action=walk share=s x/y paths=varied", 40))
                 .contains("varied"));
+        assertTrue(
+                whyNot(decision("attach", "/", "action=attach details=varied paths=varied", 2))
+                        .contains("varied"),
+                "a summary of refusals that named different shares");
     }
 
     @Test
