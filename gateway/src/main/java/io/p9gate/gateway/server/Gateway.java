@@ -30,9 +30,11 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.LongPredicate;
 import java.util.function.Predicate;
 import java.util.stream.LongStream;
@@ -104,8 +106,12 @@ public final class Gateway implements AutoCloseable {
      */
     private record Unidentified(UnidentifiedPeers handshakes, HandshakePenalties penalties, NamedAddresses named) {}
 
+    /** Each tls: listener's {@link NamedAddresses}: a reload forgets the addresses of the VMs it removed. */
+    private final List<NamedAddresses> namedAddresses = new CopyOnWriteArrayList<>();
+
     private Unidentified unidentified() {
         NamedAddresses named = new NamedAddresses();
+        namedAddresses.add(named);
         return new Unidentified(
                 new UnidentifiedPeers(
                         config.budgets().descriptorPool(),
@@ -246,10 +252,10 @@ public final class Gateway implements AutoCloseable {
                         PeerName.set(channel, peer);
                         // The transport says which VM this is (R-DEP-1) before any 9P byte is read; the
                         // session then runs in that VM's lane, within its budgets.
-                        Runnable identified = awaitingIdentity(channel, spec, unidentified);
+                        Consumer<String> identified = awaitingIdentity(channel, spec, unidentified);
                         long reidentifiedBefore = reidentifications.get();
                         binder.identify(channel, identifier, vm -> {
-                            identified.run();
+                            identified.accept(vm);
                             if (reidentifiedSince(channel, reidentifiedBefore)) {
                                 channel.close();
                                 return;
@@ -394,11 +400,14 @@ public final class Gateway implements AutoCloseable {
      * established when it connected (its certificate chain, its peer credentials, its CID), as the identifier decides
      * now: after a reload that revoked a certificate or changed a pin or a {@code peer:}. One no longer identified as
      * the same VM is closed, its session ending as on a disconnect; a refusal is recorded and logged as at connect.
+     * The tls: listeners forget the addresses of the VMs {@code which} does not name ({@link NamedAddresses}).
      *
      * @return how many connections were closed
      */
     public int closeConnectionsNoLongerIdentified(Predicate<String> which) {
         reidentifications.incrementAndGet();
+        // A VM the policy no longer has names no address: one of its old ones is ranked as any other's.
+        namedAddresses.forEach(named -> named.forget(which.negate()));
         return closeConnections(channel -> {
             ConnectionIdentity identity = ConnectionIdentity.of(channel);
             return identity != null
@@ -434,11 +443,11 @@ public final class Gateway implements AutoCloseable {
      * {@code unidentified} connections it took at accept ({@link UnidentifiedPlaceGate}, R-ROB-2). Answers what
      * gives that place back (once; also when the connection closes first).
      */
-    private Runnable awaitingIdentity(Channel channel, ListenSpec spec, Unidentified unidentified) {
+    private Consumer<String> awaitingIdentity(Channel channel, ListenSpec spec, Unidentified unidentified) {
         if (unidentified == null
                 || !(channel.remoteAddress() instanceof InetSocketAddress remote)
                 || !UnidentifiedPlaceGate.takenAtAccept(channel)) {
-            return () -> {};
+            return vm -> {};
         }
         UnidentifiedPeers handshakes = unidentified.handshakes();
         InetAddress address = remote.getAddress();
@@ -455,9 +464,9 @@ public final class Gateway implements AutoCloseable {
             }
             give.run();
         });
-        return () -> {
+        return vm -> {
             unidentified.penalties().succeeded(address);
-            unidentified.named().named(address);
+            unidentified.named().named(vm, address);
             give.run();
         };
     }
