@@ -125,7 +125,7 @@ enum Form {
             SharePath source = p.ownFile();
             if (source == null) {
                 // No file of the suite's own to move: a name that does not exist moves nothing (ENOENT).
-                source = target.prefix(target.depth() - 1).child(p.token() + "-absent");
+                source = p.absentBeside(target);
                 renameInto(p, a, source, target, Errno.ENOENT);
                 return;
             }
@@ -135,7 +135,7 @@ enum Form {
             // gets a name that does not exist as the source, which moves nothing (ENOENT;
             // RenameIntoProductionNameComplianceTest).
             if (!name(target).startsWith(p.token())) {
-                renameInto(p, a, target.prefix(target.depth() - 1).child(p.token() + "-absent"), target, Errno.ENOENT);
+                renameInto(p, a, p.absentBeside(target), target, Errno.ENOENT);
                 return;
             }
             // A rename replaces what has the new name, and a "new" name is only one the suite did not see: beyond
@@ -156,7 +156,7 @@ enum Form {
                 // gateway letting the rename through could replace it, beyond the suite's reach to move its file back
                 // (HiddenFileProbeDamageAttackTest).
                 // So the source is a name that does not exist, which moves nothing (ENOENT).
-                renameInto(p, a, target.prefix(target.depth() - 1).child(p.token() + "-absent"), target, Errno.ENOENT);
+                renameInto(p, a, p.absentBeside(target), target, Errno.ENOENT);
                 return;
             }
             Step step = renameInto(p, a, source, target);

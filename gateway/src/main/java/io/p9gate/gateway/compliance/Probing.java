@@ -78,6 +78,14 @@ record Probing(
         return out;
     }
 
+    /**
+     * A name beside {@code path} that carries the run's token and that the suite never makes: the source of a rename
+     * that must move nothing (ENOENT if let through) while the policy is still asked about the destination.
+     */
+    SharePath absentBeside(SharePath path) {
+        return path.prefix(path.depth() - 1).child(token + "-absent");
+    }
+
     /** The suite's own file, if it has a place here. */
     SharePath ownFile() {
         return place.map(OwnPlace::file).orElse(null);

@@ -86,7 +86,7 @@ final class SubtreeChecks {
                 "hidden " + top + ": rename onto it");
         if (there.isEmpty() || source == null) {
             // No harmless form with an entry of the suite's: a name that does not exist, which moves nothing (ENOENT).
-            Form.renameInto(p, a, top.prefix(top.depth() - 1).child(p.token() + "-absent"), top, Errno.ENOENT);
+            Form.renameInto(p, a, p.absentBeside(top), top, Errno.ENOENT);
         } else if (absent) {
             Step step = Form.renameInto(p, a, source, top);
             if (step != null && step.ok()) {
