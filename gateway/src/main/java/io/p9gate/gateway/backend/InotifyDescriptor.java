@@ -91,7 +91,8 @@ final class InotifyDescriptor {
     void close() {
         synchronized (lock) {
             closed = true;
-            unremoved.clear(); // a broken instance stays counted (WatchBudget.inKernel)
+            unremoved.clear(); // closing removes every watch from the kernel: none is pending any more
+            // (WatchBudget.inKernel)
             LinuxSyscalls.close(fd);
         }
     }
