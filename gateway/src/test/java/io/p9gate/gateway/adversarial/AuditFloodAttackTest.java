@@ -40,22 +40,21 @@ class AuditFloodAttackTest {
     @Test
     void aFloodOfDeniedWalksGrowsTheLogByABoundedAmountAndEveryDenialIsCounted() throws Exception {
         long recordsBefore;
-        long bytesBefore;
         SignedLogs logs;
         try (AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp, AuditFloodAttackTest::hourlyBudget);
                 P9Client alpha = rig.alpha()) {
             logs = rig.logs;
             recordsBefore = logs.records().size();
-            bytesBefore = logs.bytes();
             flood(alpha, IDENTICAL, i -> new TMessage.Twalk(0, 1, List.of("secret")));
             flood(alpha, DISTINCT, i -> new TMessage.Twalk(0, 1, List.of("secret", "guess-" + i)));
         }
         List<AuditRecord> records = logs.records();
         long grown = records.size() - recordsBefore;
-        long grownBytes = logs.bytes() - bytesBefore;
+        // The size once closed: an open segment's file is allocated ahead of its records, so sizes taken while the
+        // gateway ran said nothing (a "growth" of -1 MB).
         System.out.printf(
-                "AuditFloodAttackTest: %d denied walks -> %d records, %d bytes%n",
-                IDENTICAL + DISTINCT, grown, grownBytes);
+                "AuditFloodAttackTest: %d denied walks -> %d records, a log of %d bytes%n",
+                IDENTICAL + DISTINCT, grown, logs.bytes());
         assertTrue(
                 grown <= 2 + 64 + 1 + 16,
                 "bounded: " + grown + " records for " + (IDENTICAL + DISTINCT)
