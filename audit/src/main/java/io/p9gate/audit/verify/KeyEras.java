@@ -36,7 +36,11 @@ final class KeyEras {
     private long currentSince = -1;
     /** Retired trusted keys, and the seq of the start record that replaced each. */
     private final Map<String, Long> retired = new HashMap<>();
-    /** Keys named by the openings read since the first waiting note (a crash while opening makes several). */
+    /**
+     * Trusted keys named by the openings read since the first waiting note (a crash while opening makes several).
+     * Only a trusted key signs a waiting note, so others are not kept: a doctored tail of linked starts, each naming
+     * a key of its own, grew this by one name a line (KeyErasBoundTest).
+     */
     private final Set<String> named = new HashSet<>();
     /** Whether a run's start came after the first waiting note: the next record no opening writes settles them. */
     private boolean opened;
@@ -104,7 +108,7 @@ final class KeyEras {
     }
 
     private void name(String key) {
-        if (!waiting.isEmpty() && key != null) {
+        if (!waiting.isEmpty() && key != null && trusted.contains(key)) {
             named.add(key);
         }
     }
@@ -126,6 +130,11 @@ final class KeyEras {
         waiting.clear();
         named.clear();
         opened = false;
+    }
+
+    /** How many keys the openings since the first waiting note named, as kept. */
+    int keysNamed() {
+        return named.size();
     }
 
     private static boolean signedBy(TrustedCheckpoint t, String key) {
