@@ -250,6 +250,7 @@ public final class Verifier {
                 unsigned++;
             }
         }
+        findings.addAll(missing.untracked(earliestTamper));
         return unsigned;
     }
 

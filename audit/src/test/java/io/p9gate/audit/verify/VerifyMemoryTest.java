@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.function.LongUnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +25,7 @@ class VerifyMemoryTest {
     static final int RECORDS = 40_000;
     static final String HEAP = "16m";
     static final int GAPS = 400_000;
+    static final int FORGED_CHECKPOINTS = 600_000;
 
     @TempDir
     Path tmp;
@@ -51,22 +53,42 @@ class VerifyMemoryTest {
      */
     @Test
     void aLogOfManyGapsIsReportedInASmallHeap() throws Exception {
+        ManyCheckpointsLog.Run r = verifyWithForgedLines(GAPS, i -> 1_000 + 2 * i, "decision");
+        assertEquals(FindingClass.DELETED.exitCode(), r.exit(), r.out());
+        assertTrue(r.out().contains("more, not listed"), r.out());
+    }
+
+    /**
+     * Each checkpoint record whose note the sidecar lacks was kept (16 bytes, twice that while its array grew): a
+     * doctored log of {@value #FORGED_CHECKPOINTS} forged checkpoint lines (about 66 MB) ran the verifier out of memory
+     * in {@value #HEAP} (exit 70, no verdict), a log six times the heap in any. Now the first are kept, the others
+     * counted: a verdict (the forged lines are INSERTED after a gap) in the same small heap.
+     */
+    @Test
+    void aLogOfManyCheckpointRecordsWithoutNotesIsReportedInASmallHeap() throws Exception {
+        ManyCheckpointsLog.Run r = verifyWithForgedLines(FORGED_CHECKPOINTS, i -> 1_000 + i, "checkpoint");
+        assertEquals(FindingClass.DELETED.exitCode(), r.exit(), r.out());
+        assertTrue(r.out().startsWith("TAMPERED: "), r.out());
+        assertTrue(r.out().contains("INSERTED"), r.out());
+    }
+
+    /** Verifies, in {@value #HEAP}, a small log followed by {@code lines} forged records of {@code type}. */
+    private ManyCheckpointsLog.Run verifyWithForgedLines(int lines, LongUnaryOperator seq, String type)
+            throws Exception {
         ManyCheckpointsLog log = ManyCheckpointsLog.write(tmp, 10);
         List<Path> segments = LogDirectory.segments(log.log());
         String prev = "0".repeat(64);
         try (BufferedWriter w = Files.newBufferedWriter(segments.getLast(), StandardOpenOption.APPEND)) {
-            for (long i = 0; i < GAPS; i++) {
-                w.write("{\"seq\":" + (1_000 + 2 * i) + ",\"type\":\"decision\",\"prev\":\"" + prev + "\"}\n");
+            for (long i = 0; i < lines; i++) {
+                w.write("{\"seq\":" + seq.applyAsLong(i) + ",\"type\":\"" + type + "\",\"prev\":\"" + prev + "\"}\n");
             }
         }
-        ManyCheckpointsLog.Run r = ManyCheckpointsLog.audit(
+        return ManyCheckpointsLog.audit(
                 HEAP,
                 "verify",
                 "--log",
                 log.log().toString(),
                 "--key",
                 log.pub().toString());
-        assertEquals(FindingClass.DELETED.exitCode(), r.exit(), r.out());
-        assertTrue(r.out().contains("more, not listed"), r.out());
     }
 }
