@@ -101,7 +101,14 @@ public final class LogDirectory {
 
     /** Refuses a regular {@code file} (after links) on a pseudo file system. */
     private static void requireStoredFile(Path file) throws IOException {
-        String type = Files.getFileStore(file).type();
+        String type;
+        try {
+            type = Files.getFileStore(file).type();
+        } catch (IOException e) {
+            // The JDK finds no mount entry for some container bind mounts: a real log must still read, and a file
+            // of /proc or /sys is found in the mount table the kernel itself writes.
+            return;
+        }
         if (PSEUDO_FILE_SYSTEMS.contains(type)) {
             throw new IOException(file.getFileName() + " is not a regular file (" + linkedTo(file) + "on the " + type
                     + " file system, made up by the kernel): no file the gateway wrote");
