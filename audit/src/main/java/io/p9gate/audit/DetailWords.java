@@ -29,6 +29,18 @@ public final class DetailWords {
         return out.toString();
     }
 
+    /** What starts the word naming a refused connection's peer ({@link #peer}). */
+    public static final String PEER = "peer=";
+
+    /**
+     * The peer a refusal came from (a socket's pid and uid, an address and port) as the word {@code peer=WORD}: one
+     * word, so the refusal budget can tell it from what the peer asked, and count a VM reconnecting from a new port
+     * each time as repeats of one refusal.
+     */
+    public static String peer(String peer) {
+        return PEER + word(peer);
+    }
+
     /** The text {@link #word} was given; any other {@code %} sequence (an older log's raw text) is kept as it is. */
     public static String text(String word) {
         if (word.indexOf('%') < 0) {

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * a request that changed nothing and failed: denied by the policy, or failed by the host. Per VM, in windows of
  * {@link RefusalBudget#window()} that start at the VM's first refusal:
  * <ul>
- * <li>the first refusal of a kind (same operation, path, errno, decision, rules, policy, ids and detail) is written at
+ * <li>the first refusal of a kind (same operation, path, errno, decision, rules, policy, ids and detail, but for the peer the detail names) is written at
  * once, as every decision is (count 1);</li>
  * <li>later refusals of that kind are counted, and when the window ends one summary record follows, the same
  * decision with {@code count} = how many there were and {@code repeat_of=<seq of the first>} in its detail;</li>
@@ -49,7 +49,9 @@ final class RepeatedRefusals implements AutoCloseable {
      * What makes two refusals identical: every field of their records but when, tag and session. The detail too: it
      * says what was asked (the share a Tattach named, a walk's names, a rename's {@code to=}), and a summary copies
      * the first's, so without it a VM's decoy hid every later refusal with the same path and rule (a Tattach of
-     * another VM's share counted as a repeat of a made-up one, adversarial.RefusalSummaryIdentityAttackTest).
+     * another VM's share counted as a repeat of a made-up one, adversarial.RefusalSummaryIdentityAttackTest). But not
+     * the {@link PeerWord}: who connected is not what was asked, and a VM reconnecting in a loop from a new port or
+     * pid each time wrote 64 records a window instead of 2 (cli.ReconnectLoopRecordsTest).
      */
     private record Kind(
             String op,
@@ -62,7 +64,14 @@ final class RepeatedRefusals implements AutoCloseable {
             String detail) {
         static Kind of(AuditEvent.Decision d) {
             return new Kind(
-                    d.op(), d.path(), d.errno(), d.outcome(), d.ruleIds(), d.policyDigest(), d.ids(), d.detail());
+                    d.op(),
+                    d.path(),
+                    d.errno(),
+                    d.outcome(),
+                    d.ruleIds(),
+                    d.policyDigest(),
+                    d.ids(),
+                    PeerWord.without(d.detail()));
         }
     }
 
@@ -85,6 +94,8 @@ final class RepeatedRefusals implements AutoCloseable {
         String commonPath;
         /** The words every detail counted starts with (a class over budget counts refusals that asked differently). */
         String commonDetail;
+        /** Whether a refusal counted came from another peer than the first (its summary says {@code peer=varied}). */
+        boolean peerVaried;
 
         Pending(AuditEvent.Decision first, long firstSeq) {
             this.first = first;
@@ -98,6 +109,7 @@ final class RepeatedRefusals implements AutoCloseable {
             last = d;
             commonPath = commonDirectory(commonPath, d.path());
             commonDetail = commonWords(commonDetail, d.detail());
+            peerVaried |= !Objects.equals(PeerWord.of(first.detail()), PeerWord.of(d.detail()));
         }
 
         AuditEvent.Decision summary() {
@@ -105,8 +117,11 @@ final class RepeatedRefusals implements AutoCloseable {
             // Only what all of them asked: the first's share or to= said of all counted a question a decoy asked
             // (adversarial.RefusalSummaryIdentityAttackTest).
             String asked = varied ? commonDetail : first.detail();
+            if (peerVaried) {
+                asked = PeerWord.varied(asked);
+            }
             String base = asked == null || asked.isEmpty() ? "" : asked + " ";
-            if (varied && !Objects.equals(asked, first.detail())) {
+            if (varied && !Objects.equals(commonDetail, first.detail())) {
                 base += "details=varied ";
             }
             String detail = base + (varied ? "paths=varied" : "repeat_of=" + firstSeq);
@@ -227,7 +242,10 @@ final class RepeatedRefusals implements AutoCloseable {
                 () -> "audit: summary of repeated refusals not written: " + e.getMessage());
     }
 
-    /** The words both details start with (space-separated), empty if none; null if either is. */
+    /**
+     * The words both details start with (space-separated), empty if none; null if either is. Their {@link PeerWord}s
+     * are alike (the first's is kept: {@link Pending#peerVaried} says whether they differed).
+     */
     static String commonWords(String a, String b) {
         if (a == null || b == null) {
             return null;
@@ -238,7 +256,7 @@ final class RepeatedRefusals implements AutoCloseable {
         String[] x = a.split(" ");
         String[] y = b.split(" ");
         StringJoiner out = new StringJoiner(" ");
-        for (int i = 0; i < Math.min(x.length, y.length) && x[i].equals(y[i]); i++) {
+        for (int i = 0; i < Math.min(x.length, y.length) && (x[i].equals(y[i]) || PeerWord.bothAt(x, y, i)); i++) {
             out.add(x[i]);
         }
         return out.toString();

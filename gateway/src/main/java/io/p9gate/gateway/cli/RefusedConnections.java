@@ -1,5 +1,6 @@
 package io.p9gate.gateway.cli;
 
+import io.p9gate.audit.DetailWords;
 import io.p9gate.gateway.budget.Budgets;
 import io.p9gate.gateway.budget.OverBudget;
 import io.p9gate.gateway.budget.VmBudget;
@@ -13,7 +14,7 @@ import java.util.List;
 /**
  * Records each connection a VM's connection budget refused as a denial (R-ROB-2, R-AUD-1): operation attach
  * (the VM was trying to mount), no session, rule {@code budget.connections}, errno ECONNREFUSED, the peer in
- * the detail. There is no session to fail if the record cannot be written: the connection is closed anyway.
+ * the detail as one {@code peer=} word. There is no session to fail if the record cannot be written: the connection is closed anyway.
  */
 final class RefusedConnections implements Budgets.ConnectionRefusals {
     private static final System.Logger LOG = System.getLogger(RefusedConnections.class.getName());
@@ -31,7 +32,7 @@ final class RefusedConnections implements Budgets.ConnectionRefusals {
         try {
             trail.record(AuditEntry.refusedConnection(
                     vm.vm(),
-                    "connection refused: " + peer,
+                    "connection refused: " + DetailWords.peer(peer),
                     Decision.deny(why.errno(), List.of(why.rule())),
                     why.errno()));
         } catch (P9Exception | RuntimeException e) {

@@ -1,5 +1,6 @@
 package io.p9gate.gateway.policyadapter;
 
+import io.p9gate.audit.DetailWords;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.Decision;
@@ -137,8 +138,8 @@ public final class PolicyPeers implements PeerIdentifier {
 
     /** A refused connection as a denied attach outside any session; a record that fails is logged, not thrown. */
     private void record(ListenSpec listener, String peer, PeerVerdict.Refused refused) {
-        String detail =
-                "connection refused: listener=" + listener.describe() + " peer=" + peer + " reason=" + refused.reason();
+        String detail = "connection refused: listener=" + listener.describe() + " " + DetailWords.peer(peer)
+                + " reason=" + refused.reason();
         try {
             audit.record(AuditEntry.refusedConnection(
                     refused.vm(),

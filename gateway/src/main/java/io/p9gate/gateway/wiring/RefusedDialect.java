@@ -1,5 +1,6 @@
 package io.p9gate.gateway.wiring;
 
+import io.p9gate.audit.DetailWords;
 import io.p9gate.gateway.codec.PeerCausedLog;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
@@ -13,7 +14,7 @@ import java.util.List;
 /**
  * Records a Tversion whose dialect the VM's policy does not list as a denial (R-PROTO-7, R-AUD-1): operation attach
  * (the VM was starting a session), message Tversion, rule {@code policy.dialects}, errno EPROTONOSUPPORT, the
- * dialect and peer in the detail. Nothing is served either way, so a record that cannot be written is only logged.
+ * dialect and the peer ({@code peer=} word) in the detail. Nothing is served either way, so a record that cannot be written is only logged.
  */
 final class RefusedDialect {
     static final String RULE = "policy.dialects";
@@ -25,7 +26,7 @@ final class RefusedDialect {
 
     static void record(AuditTrail audit, String vm, ConnectionContext context) {
         Errno errno = Errno.EPROTONOSUPPORT;
-        String detail = "dialect " + context.dialect().version() + " refused: " + context.peer();
+        String detail = "dialect " + context.dialect().version() + " refused: " + DetailWords.peer(context.peer());
         try {
             audit.record(AuditEntry.refusedAttach(
                     vm, context.sessionId(), MessageType.TVERSION, detail, Decision.deny(errno, List.of(RULE)), errno));

@@ -44,6 +44,10 @@ class RepeatedRefusalsTest {
     };
 
     private static AuditEvent.Decision deniedWalk(String vm, String path, int tag) {
+        return denied(vm, path, tag, "action=walk share=data");
+    }
+
+    private static AuditEvent.Decision denied(String vm, String path, int tag, String detail) {
         return new AuditEvent.Decision(
                 vm,
                 1,
@@ -56,7 +60,7 @@ class RepeatedRefusalsTest {
                 "sha256:p",
                 2,
                 AuditEvent.NO_BYTES,
-                "action=walk share=data",
+                detail,
                 1);
     }
 
@@ -116,6 +120,44 @@ class RepeatedRefusalsTest {
         assertEquals(300, requestsFor("b"));
         // per window: a writes 2 kinds + 2 summaries + 1 class summary, b writes 1 + 1 summary
         assertEquals(3 * (5 + 2), written.size(), written.toString());
+    }
+
+    /**
+     * Who connected (the {@code peer=} word) does not make a kind, what was asked does: a VM reconnecting from a new
+     * pid each time is one record and a summary saying {@code peer=varied}; a reason text holding a second
+     * {@code peer=} is still compared.
+     */
+    @Test
+    void refusalsFromSeveralPeersAreOneKindAndTheirSummarySaysSo() throws Exception {
+        RepeatedRefusals refusals = new RepeatedRefusals(clock, new RefusalBudget(Duration.ofSeconds(1), 64), writer);
+        for (int i = 0; i < 50; i++) {
+            refusals.record(denied("a", "/", i, "connection refused: peer=unix:pid%3d" + i + " reason=busy"));
+            refusals.record(denied("a", "/", i, "connection refused: peer=unix:pid%3d7 reason=peer=" + i));
+            refusals.record(denied("a", "/", i, "connection refused: peer=unix:pid%3d7 reason=full"));
+        }
+        assertEquals(52, written.size(), "one per pid-free kind, the forged reason's 50 each their own");
+        refusals.close();
+        List<String> summaries = written.subList(52, written.size()).stream()
+                .map(AuditEvent.Decision::detail)
+                .toList();
+        assertTrue(summaries.contains("connection refused: peer=varied reason=busy repeat_of=0"), summaries::toString);
+        assertTrue(
+                summaries.contains("connection refused: peer=unix:pid%3d7 reason=full repeat_of=2"),
+                summaries::toString);
+        assertEquals(150, requestsFor("a"));
+    }
+
+    @Test
+    void overTheBudgetPeersDoNotCutTheWordsKept() throws Exception {
+        RepeatedRefusals refusals = new RepeatedRefusals(clock, new RefusalBudget(Duration.ofSeconds(1), 1), writer);
+        refusals.record(denied("a", "/", 0, "x"));
+        for (int i = 0; i < 5; i++) {
+            refusals.record(denied("a", "/", i, "dialect 9P2000 refused: peer=tcp:h:" + i + " try=" + (i % 2)));
+        }
+        refusals.close();
+        assertEquals(
+                "dialect 9P2000 refused: peer=varied details=varied paths=varied",
+                written.getLast().detail());
     }
 
     @Test

@@ -51,6 +51,12 @@ public final class SignedLogs {
         return SignedAuditTrail.open(dir, key, options());
     }
 
+    /** {@link #open()} with its own refusal budget (a long window keeps a test's refusals in one). */
+    public SignedAuditTrail open(RefusalBudget refusals) throws Exception {
+        return new SignedAuditTrail(
+                io.p9gate.audit.AuditLog.open(dir, key, options()), io.p9gate.audit.Durability.WRITTEN, refusals);
+    }
+
     /** {@link #open()} for lambdas that cannot throw. */
     public SignedAuditTrail openUnchecked() {
         try {

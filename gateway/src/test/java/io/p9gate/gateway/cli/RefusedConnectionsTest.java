@@ -41,7 +41,7 @@ class RefusedConnectionsTest {
         assertEquals(List.of("budget.connections"), entry.decision().ruleIds());
         assertEquals(Errno.ECONNREFUSED, entry.outcome().errno());
         assertEquals(
-                "connection refused: unix:/run/alpha.sock pid=42 uid=0",
+                "connection refused: peer=unix:/run/alpha.sock%20pid%3d42%20uid%3d0",
                 entry.request().detail());
     }
 

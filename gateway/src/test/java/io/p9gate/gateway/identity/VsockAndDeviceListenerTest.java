@@ -56,7 +56,7 @@ class VsockAndDeviceListenerTest {
             AuditEntry r = rig.refusals().getFirst();
             assertEquals(List.of(PeerIdentifier.RULE_VSOCK), r.decision().ruleIds());
             assertTrue(
-                    r.request().detail().contains("listener=vsock:5640 peer=cid=7 port=1025"),
+                    r.request().detail().contains("listener=vsock:5640 peer=cid%3d7%20port%3d1025"),
                     r.request().detail());
             assertTrue(
                     r.request().detail().contains("CID 7 is no VM's on vsock:5640"),

@@ -41,7 +41,8 @@ class DialectPolicyTest {
             assertEquals(Operation.ATTACH, refusal.request().operation());
             assertEquals(List.of("policy.dialects"), refusal.decision().ruleIds());
             assertEquals(Errno.EPROTONOSUPPORT, refusal.decision().errno());
-            assertEquals("dialect 9P2000 refused: peer-1", refusal.request().detail());
+            assertEquals(
+                    "dialect 9P2000 refused: peer=peer-1", refusal.request().detail());
         }
     }
 
