@@ -150,9 +150,20 @@ class ShareDiskFullProcessAttackTest {
         assertEquals(Errno.ENOSPC.code(), lastErrno, "the refused write's record");
     }
 
+    /**
+     * A session of {@code vm}, attached. A refused Tattach (tag 0 of the session) keeps its errno and says what the
+     * gateway logged: nothing documents an EIO there (the log is not on the full disk), and a failure under load
+     * that only said "Rlerror to tag 0" could not be told apart from a flake.
+     */
     private static P9Client client(AuditedGatewayProcess gateway, String vm) throws Exception {
         P9Client c = P9Client.open(UnixDomainSocketAddress.of(gateway.socketOf(vm)), 65536 + 64);
-        c.attach(0, "root", "data", 0);
+        try {
+            c.attach(0, "root", "data", 0);
+        } catch (P9Exception e) {
+            c.close();
+            throw new P9Exception(
+                    e.errno(), vm + "'s Tattach: " + e.getMessage() + "; gateway stderr:\n" + gateway.stderrText(), e);
+        }
         return c;
     }
 
