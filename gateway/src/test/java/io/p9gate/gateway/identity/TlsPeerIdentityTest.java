@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.p9gate.audit.DetailWords;
 import io.p9gate.gateway.certs.Pem;
 import io.p9gate.gateway.certs.TestPki;
 import io.p9gate.gateway.client.ClientTls;
@@ -320,15 +321,14 @@ class TlsPeerIdentityTest {
             assertRefused(clientOf(stranger, "a"));
             AuditEntry r = onlyRefusal(rig);
             assertEquals("", r.request().vm());
+            // The peer (address, certificate, subject) is one word (DetailWords.peer), read back as text.
+            String detail = DetailWords.text(r.request().detail());
             assertTrue(
-                    r.request().detail().contains("listener=tls:127.0.0.1:" + port),
+                    r.request().detail().contains(" peer=127.0.0.1:"),
                     r.request().detail());
-            assertTrue(
-                    r.request().detail().contains("subject=\"CN=a\""),
-                    r.request().detail());
-            assertTrue(
-                    r.request().detail().contains("is no VM's on tls:127.0.0.1:" + port),
-                    r.request().detail());
+            assertTrue(detail.contains("listener=tls:127.0.0.1:" + port), detail);
+            assertTrue(detail.contains("subject=\"CN=a\""), detail);
+            assertTrue(detail.contains("is no VM's on tls:127.0.0.1:" + port), detail);
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.p9gate.audit.DetailWords;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.server.PeerIdentifier;
@@ -74,7 +75,13 @@ class UnixPeerIdentityTest {
             AuditEntry r = refused.getFirst();
             assertEquals("a", r.request().vm());
             assertEquals(List.of(PeerIdentifier.RULE_PEER), r.decision().ruleIds());
-            String detail = r.request().detail();
+            // The peer is one word (DetailWords.peer): its spaces and '=' escaped, read back as text.
+            assertTrue(
+                    r.request()
+                            .detail()
+                            .contains(" peer=pid%3d" + ProcessHandle.current().pid() + "%20"),
+                    r.request().detail());
+            String detail = DetailWords.text(r.request().detail());
             assertTrue(detail.contains("listener=unix:" + tmp.resolve("a.sock")), detail);
             assertTrue(detail.contains("pid=" + ProcessHandle.current().pid()), detail);
             assertTrue(detail.contains("uid=" + MY_UID), detail);
