@@ -268,6 +268,16 @@ final class HostMoves {
         }
     }
 
+    /**
+     * The watches the limit is measured against ({@link WatchBudget#roomFor}): those held, and forgotten ones whose
+     * removal from the kernel is still to be made (an earlier test's among them).
+     */
+    static int watchesCounted() {
+        synchronized (LOCK) {
+            return WatchBudget.inKernel();
+        }
+    }
+
     /** How many watches the kernel holds for every VM's instance, forgotten ones not yet removed among them. */
     static int kernelWatchesForTests() throws IOException {
         int count = 0;

@@ -103,7 +103,7 @@ final class WatchBudget {
      * Watches every VM's instance holds in the kernel: those held, and those forgotten whose {@code inotify_rm_watch}
      * is still to be made, which count against {@code fs.inotify.max_user_watches} as much.
      */
-    private static int inKernel() {
+    static int inKernel() {
         int count = 0;
         for (VmInotify inotify : HostMoves.instances()) {
             count += inotify.watchCount() + inotify.unremovedCount();

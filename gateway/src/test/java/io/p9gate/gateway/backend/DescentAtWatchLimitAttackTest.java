@@ -45,7 +45,7 @@ class DescentAtWatchLimitAttackTest {
             return null;
         });
         // Two VMs watching: a fair part of 64, and the deep share's VM over it once it holds the rest.
-        limitBefore = HostMoves.watchesAtMost(HostMoves.watches() + ROOM);
+        limitBefore = HostMoves.watchesAtMost(HostMoves.watchesCounted() + ROOM);
     }
 
     @AfterEach

@@ -51,7 +51,7 @@ class ForgottenWatchesWithinLimitAttackTest {
         other = ShareRoot.open(tmp.resolve("other"), new QidMapper());
         other.watchMoves();
         ShareRoot.awaitHostMovesSeen();
-        limitBefore = HostMoves.watchesAtMost(HostMoves.watches() + ROOM);
+        limitBefore = HostMoves.watchesAtMost(HostMoves.watchesCounted() + ROOM);
     }
 
     @AfterEach

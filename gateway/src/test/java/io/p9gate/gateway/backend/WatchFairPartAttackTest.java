@@ -45,7 +45,7 @@ class WatchFairPartAttackTest {
             shares.add(share);
         }
         // As on a host whose other users hold what they hold now and leave the gateway HOSTILE_DIRS more.
-        limitBefore = HostMoves.watchesAtMost(HostMoves.watches() + HOSTILE_DIRS);
+        limitBefore = HostMoves.watchesAtMost(HostMoves.watchesCounted() + HOSTILE_DIRS);
     }
 
     @AfterEach

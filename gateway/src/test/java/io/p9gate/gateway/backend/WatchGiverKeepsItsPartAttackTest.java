@@ -36,7 +36,7 @@ class WatchGiverKeepsItsPartAttackTest {
         held.watchMoves();
         other = ShareRoot.open(tmp.resolve("other"), new QidMapper());
         other.watchMoves();
-        limitBefore = HostMoves.watchesAtMost(HostMoves.watches() + ROOM);
+        limitBefore = HostMoves.watchesAtMost(HostMoves.watchesCounted() + ROOM);
     }
 
     @AfterEach

@@ -45,7 +45,7 @@ class WatchGiverOverlappingSharesAttackTest {
         other = ShareRoot.open(tmp.resolve("other"), new QidMapper());
         other.watchMoves();
         base = HostMoves.watches();
-        limitBefore = HostMoves.watchesAtMost(base + ROOM);
+        limitBefore = HostMoves.watchesAtMost(HostMoves.watchesCounted() + ROOM);
     }
 
     @AfterEach
