@@ -148,8 +148,12 @@ public final class GuardedFs {
 
     public record Created(FileHandle handle, OpenHandle file, Qid qid) implements Result {}
 
-    /** Tgetattr: the attributes as the guest sees them. */
-    public record Described(Attr attr) implements Result {}
+    /**
+     * Tgetattr: the attributes as the guest sees them, and the share-relative path the request was decided and recorded on (a Tstat names
+     * the file by it: asked again of the host after the record, a name the host removed meanwhile failed the reply
+     * the record said was answered).
+     */
+    public record Described(Attr attr, String path) implements Result {}
 
     /**
      * One entry of a 9P2000/.u directory read: its name and what getattr would show of it (guest ids, mapped

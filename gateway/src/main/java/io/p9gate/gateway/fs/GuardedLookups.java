@@ -60,7 +60,10 @@ final class GuardedLookups extends GuardedRequests {
                 share.name(),
                 paths,
                 RequestArgs.NONE,
-                () -> new Described(shownAttr(who, share, node, paths.get().getFirst())),
+                () -> {
+                    String path = paths.get().getFirst();
+                    return new Described(shownAttr(who, share, node, path), path);
+                },
                 NO_BYTES);
     }
 

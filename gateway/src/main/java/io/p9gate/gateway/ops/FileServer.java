@@ -68,7 +68,7 @@ public final class FileServer implements RequestHandler {
         this.walk = new WalkOps(ctx);
         this.entries = new EntryOps(ctx);
         this.attrs = new AttrOps(ctx);
-        this.stats = new StatOps(ctx, attrs);
+        this.stats = new StatOps(ctx);
         this.io = new IoOps(ctx, stats);
         this.xattrs = new XattrOps(ctx);
         this.locks = new LockOps(ctx);
