@@ -201,6 +201,17 @@ final class WatchBudget {
                 .ifPresent(share -> give(share, beyond));
     }
 
+    /** The fair part of each VM now, counting the VMs whose instances hold a watch. */
+    static int fairPartNow() {
+        return fairPart((int) Math.max(
+                1,
+                HostMoves.instances().stream()
+                        .filter(i -> i.watchCount() > 0)
+                        .map(VmInotify::vm)
+                        .distinct()
+                        .count()));
+    }
+
     /** Each of {@code vms} VMs that watch may hold this many of the gateway's watches once all are held. */
     private static int fairPart(int vms) {
         return Math.max(LEAST_FAIR_PART, maxWatches / vms);

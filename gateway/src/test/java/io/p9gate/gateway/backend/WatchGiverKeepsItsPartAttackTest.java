@@ -58,7 +58,9 @@ class WatchGiverKeepsItsPartAttackTest {
             long heldEpoch = held.renames().now();
             WatchGiverSteps.descentLearnsBAndWatchesIt(other, a);
             int kept = HostMoves.watchedBy(held);
-            assertTrue(kept >= ROOM / 2, "the holder's share kept " + kept + " watches, below its part " + ROOM / 2);
+            // ROOM / 2 alone; less where a VM an earlier test left in this JVM still watches (its part as well).
+            int part = HostMoves.fairPart();
+            assertTrue(kept >= part, "the holder's share kept " + kept + " watches, below its part " + part);
             assertTrue(held.renames().now() - heldEpoch <= 1, "the holder's share started over more than once");
         }
     }

@@ -70,7 +70,9 @@ class WatchGiverOverlappingSharesAttackTest {
             WatchGiverSteps.hostMovesAUnderB(tmp);
             WatchGiverSteps.descentLearnsBAndWatchesIt(other, a);
             int kept = Math.min(HostMoves.watchedBy(first), HostMoves.watchedBy(second));
-            assertTrue(kept >= ROOM / 2, "a share of the holder kept " + kept + " watches, below its part " + ROOM / 2);
+            // ROOM / 2 alone; less where a VM an earlier test left in this JVM still watches (its part as well).
+            int part = HostMoves.fairPart();
+            assertTrue(kept >= part, "a share of the holder kept " + kept + " watches, below its part " + part);
         }
     }
 }
