@@ -482,6 +482,11 @@ public final class GuardedFs {
         return vm;
     }
 
+    /** stat(5)'s name of the file at share-relative {@code path}: its last element, "/" for the share root. */
+    public static String statName(String path) {
+        return path.isEmpty() ? "/" : path.substring(path.lastIndexOf('/') + 1);
+    }
+
     static String child(String dir, String name) {
         return dir.isEmpty() ? name : dir + "/" + name;
     }

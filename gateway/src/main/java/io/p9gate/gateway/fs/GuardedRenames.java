@@ -112,8 +112,7 @@ final class GuardedRenames extends GuardedRequests {
     public String name(FileHandle handle) throws P9Exception {
         // As the host names it now: a Twstat compares its new name with it, and a host-side rename since the walk
         // must not turn a real rename into a no-op.
-        String path = hostPath(handle);
-        return path.isEmpty() ? "/" : path.substring(path.lastIndexOf('/') + 1);
+        return GuardedFs.statName(hostPath(handle));
     }
 
     /** Trenameat: {@code oldName} in the directory {@code oldDirHandle} becomes {@code newName} in {@code newDirHandle}. */

@@ -67,8 +67,7 @@ final class StatOps {
         // stat(5)'s name: the last path element ("/" for the root) of the path getattr was decided and recorded on.
         // Asked of the host again, a name it removed meanwhile failed a reply whose record said it was answered
         // (adversarial.LegacyErrorTextAttackTest, when the watcher had not yet seen the host's unlink).
-        String path = described.path();
-        String name = path.isEmpty() ? "/" : path.substring(path.lastIndexOf('/') + 1);
+        String name = GuardedFs.statName(described.path());
         Stat entry = entry(name, s, "");
         if (FileType.ofMode(s.mode()) != FileType.SYMLINK || !unix()) {
             return new Rstat(entry);
