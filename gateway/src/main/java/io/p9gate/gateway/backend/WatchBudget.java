@@ -171,12 +171,7 @@ final class WatchBudget {
     private static void makeRoom(String vm, boolean mayStartOver) {
         // Each VM's watches as its instance holds them: counted by share, a watch its shares of one directory hold
         // together counted once per share, and the VM looked over its part.
-        Map<String, Integer> byVm = new HashMap<>();
-        for (VmInotify inotify : HostMoves.instances()) {
-            if (inotify.watchCount() > 0) {
-                byVm.merge(inotify.vm(), inotify.watchCount(), Integer::sum);
-            }
-        }
+        Map<String, Integer> byVm = watchesByVm();
         byVm.putIfAbsent(vm, 0);
         int part = fairPart(byVm.size());
         String giver = vm;
@@ -203,13 +198,18 @@ final class WatchBudget {
 
     /** The fair part of each VM now, counting the VMs whose instances hold a watch. */
     static int fairPartNow() {
-        return fairPart((int) Math.max(
-                1,
-                HostMoves.instances().stream()
-                        .filter(i -> i.watchCount() > 0)
-                        .map(VmInotify::vm)
-                        .distinct()
-                        .count()));
+        return fairPart(Math.max(1, watchesByVm().size()));
+    }
+
+    /** The watches of each VM whose instances hold some. */
+    private static Map<String, Integer> watchesByVm() {
+        Map<String, Integer> byVm = new HashMap<>();
+        for (VmInotify inotify : HostMoves.instances()) {
+            if (inotify.watchCount() > 0) {
+                byVm.merge(inotify.vm(), inotify.watchCount(), Integer::sum);
+            }
+        }
+        return byVm;
     }
 
     /** Each of {@code vms} VMs that watch may hold this many of the gateway's watches once all are held. */
