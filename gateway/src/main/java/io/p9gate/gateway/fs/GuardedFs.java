@@ -413,10 +413,6 @@ public final class GuardedFs {
         return renames.isShareRoot(handle);
     }
 
-    public String name(FileHandle handle) throws P9Exception {
-        return renames.name(handle);
-    }
-
     public void renameat(Subject who, FileHandle oldDirHandle, String oldName, FileHandle newDirHandle, String newName)
             throws P9Exception {
         renames.renameat(who, oldDirHandle, oldName, newDirHandle, newName);

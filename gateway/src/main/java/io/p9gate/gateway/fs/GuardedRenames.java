@@ -105,16 +105,6 @@ final class GuardedRenames extends GuardedRequests {
         return handle.share().root().isRoot(handle.node());
     }
 
-    /**
-     * The file's last path element as the host names it now, "/" for the share root (as Plan 9 servers name the root
-     * in stat(5)). No request of its own: the caller's request (Tstat's getattr, Twstat) is decided and recorded.
-     */
-    public String name(FileHandle handle) throws P9Exception {
-        // As the host names it now: a Twstat compares its new name with it, and a host-side rename since the walk
-        // must not turn a real rename into a no-op.
-        return GuardedFs.statName(hostPath(handle));
-    }
-
     /** Trenameat: {@code oldName} in the directory {@code oldDirHandle} becomes {@code newName} in {@code newDirHandle}. */
     public void renameat(Subject who, FileHandle oldDirHandle, String oldName, FileHandle newDirHandle, String newName)
             throws P9Exception {

@@ -2,6 +2,7 @@ package io.p9gate.gateway.arch;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.methods;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -9,6 +10,12 @@ import com.tngtech.archunit.lang.ArchRule;
 import io.p9gate.audit.arch.ModuleArchitecture;
 import io.p9gate.gateway.fs.AccessPolicy;
 import io.p9gate.gateway.fs.AccessRequest;
+import io.p9gate.gateway.fs.FileHandle;
+import io.p9gate.gateway.fs.GuardedFs;
+import io.p9gate.gateway.fs.Subject;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -117,6 +124,24 @@ class GatewayArchitectureTest {
     @Test
     void onlyTheRequestGroupsUseTheChokePoint() {
         onlyTheRequestGroupsUseTheChokePoint(ROOT).check(MAIN);
+    }
+
+    /**
+     * Whatever the operations ask the guard about a file names who asks: the choke point cannot decide or record a
+     * request without its subject, so a question taking a handle and no subject reaches the host undecided
+     * ({@code GuardedFs.name} did: the host's current name of the file, once a Tstat's and a Twstat's oracle, left
+     * unused after 9117fd3c). {@code isShareRoot} compares the handle with its share's root and makes no system call.
+     */
+    @Test
+    void theGuardAnswersNoQuestionAboutAFileWithoutItsAsker() {
+        List<String> unasked = Arrays.stream(GuardedFs.class.getMethods())
+                .filter(m -> m.getDeclaringClass() == GuardedFs.class && !Modifier.isStatic(m.getModifiers()))
+                .filter(m -> List.of(m.getParameterTypes()).contains(FileHandle.class))
+                .filter(m -> !List.of(m.getParameterTypes()).contains(Subject.class))
+                .map(Method::getName)
+                .sorted()
+                .toList();
+        assertEquals(List.of("isShareRoot"), unasked);
     }
 
     @Test
