@@ -4,6 +4,8 @@ import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.SigningKey;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import picocli.CommandLine.Command;
@@ -36,19 +38,37 @@ public final class KeysCommand implements Runnable {
         @Option(names = "--name", required = true, description = "Key name shown in checkpoint signatures.")
         String name;
 
-        @Option(names = "--out", required = true, paramLabel = "PREFIX", description = "Path prefix of the key files.")
-        Path prefix;
+        // A string, not a Path: Path drops the trailing '/' that tells "a directory" apart from a prefix.
+        @Option(
+                names = "--out",
+                required = true,
+                paramLabel = "PREFIX",
+                description = "Path prefix of the key files: --out /etc/p9gate/audit writes /etc/p9gate/audit.key"
+                        + " and /etc/p9gate/audit.pub. A directory is refused.")
+        String prefix;
 
         @Override
         int run() throws UserError, IOException {
+            // A directory given as --out would put DIR.key beside it, not inside: say what to give instead.
+            Path given;
+            try {
+                given = Path.of(prefix);
+            } catch (InvalidPathException e) {
+                throw usage("--out " + prefix + " is not a usable path: " + e.getReason());
+            }
+            if (prefix.endsWith("/") || Files.isDirectory(given)) {
+                String dir = prefix.replaceAll("/+$", "");
+                throw usage("--out " + prefix + " names a directory; --out takes a path prefix: give a name inside it,"
+                        + " e.g. --out " + dir + "/audit (writes " + dir + "/audit.key and " + dir + "/audit.pub)");
+            }
             SigningKey key;
             try {
                 key = SigningKey.generate(name, new SecureRandom());
             } catch (IllegalArgumentException e) {
                 throw usage(e.getMessage());
             }
-            Path priv = Path.of(prefix + ".key");
-            Path pub = Path.of(prefix + ".pub");
+            Path priv = Path.of(given + ".key");
+            Path pub = Path.of(given + ".pub");
             try {
                 KeyFiles.writeKeyPair(key, priv, pub);
             } catch (KeyFormatException e) {

@@ -316,6 +316,21 @@ class AuditCliTest {
     }
 
     @Test
+    void keysGenerateRefusesADirectoryAsItsPrefixAndSaysWhatToGive() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("keysdir"));
+        for (String out : List.of(dir.toString(), dir + "/", tmp.resolve("missing") + "/")) {
+            CliRun r = CliRun.of(new KeysCommand(), "generate", "--name", "ecu-c-audit", "--out", out);
+            assertEquals(2, r.exit(), r.err());
+            assertTrue(r.oneLineError(), r.err());
+            assertTrue(r.err().contains("names a directory") && r.err().contains("/audit.key"), r.err());
+        }
+        assertFalse(Files.exists(Path.of(dir + ".key")), "a key was written beside the directory");
+        try (var listing = Files.list(dir)) {
+            assertEquals(0, listing.count(), "a key was written into the directory");
+        }
+    }
+
+    @Test
     void groupReadablePrivateKeyIsRefused() throws Exception {
         Path priv = tmp.resolve("audit.key");
         Files.setPosixFilePermissions(priv, PosixFilePermissions.fromString("rw-r-----"));
