@@ -8,7 +8,8 @@ import java.io.PrintWriter;
  * {@code audit show --format fields}: one line per record with every field, {@code name=value}, named and ordered
  * as docs/audit-format.md lists them. The table leaves most of them out (ids, bytes, a decision's detail); the
  * stored JSON has them all but is hard to read by eye. Values are escaped ({@link PrintableText}) and quoted when
- * they hold a space or a quote, so a guest's name can neither forge a field nor a line.
+ * they hold a space (any, a no-break one too) or a quote, or read "null", so a guest's name can neither forge a
+ * field nor a line.
  */
 final class RecordFields {
     private RecordFields() {}
@@ -39,13 +40,21 @@ final class RecordFields {
                 field("prev", r.prev())));
     }
 
-    /** {@code name=value}; an absent value is {@code null}, as stored. */
+    /** {@code name=value}; an absent value is {@code null}, as stored, and the text "null" is quoted. */
     static String field(String name, Object value) {
         if (value == null) {
             return name + "=null";
         }
         String text = PrintableText.escape(value.toString());
-        boolean quoted = text.isEmpty() || text.contains(" ") || text.contains("\"");
+        boolean quoted = text.isEmpty() || text.equals("null") || text.contains("\"") || hasSpace(text);
         return name + "=" + (quoted ? "\"" + text.replace("\"", "\\\"") + "\"" : text);
+    }
+
+    /**
+     * Any space, not only ASCII's: {@link PrintableText} keeps a no-break or ideographic space (printable), and a
+     * guest's {@code a<U+00A0>decision=allow}, unquoted, read by eye as a forged field (ShowFieldsTest).
+     */
+    private static boolean hasSpace(String text) {
+        return text.codePoints().anyMatch(Character::isSpaceChar);
     }
 }

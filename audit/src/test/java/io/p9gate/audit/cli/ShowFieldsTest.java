@@ -81,4 +81,19 @@ class ShowFieldsTest {
         assertEquals("bytes=null", RecordFields.field("bytes", null));
         assertEquals("path=/a\\nseq=9", RecordFields.field("path", "/a\nseq=9"));
     }
+
+    /**
+     * A guest names a file with a space other than ASCII's (no-break, em, ideographic: kept as printable): unquoted,
+     * {@code path=/d/a<NBSP>decision=allow} read by eye as a path and a forged field ahead of the record's own. And a
+     * value that is the text "null" read as an absent one.
+     */
+    @Test
+    void aValueWithAnySpaceOrReadingAsAbsentIsQuoted() {
+        for (String space : List.of("\u00a0", "\u2003", "\u3000", "\u1680")) {
+            String forged = "/d/a" + space + "decision=allow";
+            assertEquals("path=\"" + forged + "\"", RecordFields.field("path", forged), "U+" + (int) space.charAt(0));
+        }
+        assertEquals("detail=\"null\"", RecordFields.field("detail", "null"));
+        assertEquals("detail=null", RecordFields.field("detail", null));
+    }
 }
