@@ -57,6 +57,11 @@ final class MissingNotes {
         return earliestTamper < smallestUntracked ? new FindingList() : untracked;
     }
 
+    /** Whether the next record added is reported at once rather than kept ({@link #TRACKED}). */
+    boolean full() {
+        return size == TRACKED;
+    }
+
     int size() {
         return size;
     }

@@ -21,6 +21,8 @@ final class NoteSizes implements Closeable {
     private boolean exhausted;
     private long lastQuery = -1;
     private boolean inOrder = true;
+    /** Every size, sorted, once {@link #exactly} was asked: each answer from then on is final. */
+    private long[] sorted;
 
     NoteSizes(Path dir) throws IOException {
         this.dir = dir;
@@ -29,6 +31,9 @@ final class NoteSizes implements Closeable {
 
     /** True when a note of {@code size} is there; false may be revised by {@link #finish}. */
     boolean contains(long size) throws IOException {
+        if (sorted != null) {
+            return Arrays.binarySearch(sorted, size) >= 0;
+        }
         if (size < lastQuery) {
             inOrder = false;
             return false;
@@ -54,12 +59,31 @@ final class NoteSizes implements Closeable {
 
     /** Null when every "no" given was final; otherwise the full answer, to ask again. */
     LongPredicate finish() throws IOException {
-        while (!exhausted && inOrder) {
+        while (sorted == null && !exhausted && inOrder) {
             advance();
         }
-        if (inOrder) {
-            return null;
+        return sorted == null && inOrder ? null : exactly();
+    }
+
+    /**
+     * From now on every answer from every size, sorted (8 bytes a note), so each is final; the answer, to ask again
+     * what was asked before. For a caller that cannot keep its "no"s to ask again: one note moved up the sidecar made
+     * every later "no" wrong (ReorderedSidecarVerifyTest).
+     */
+    LongPredicate exactly() throws IOException {
+        if (sorted == null) {
+            sorted = allSizes();
         }
+        long[] all = sorted;
+        return size -> Arrays.binarySearch(all, size) >= 0;
+    }
+
+    /** Whether {@link #exactly} was asked: every answer since is final. */
+    boolean answersFinal() {
+        return sorted != null;
+    }
+
+    private long[] allSizes() throws IOException {
         long[] sizes = new long[1024];
         int n = 0;
         try (CheckpointStore.Entries all = CheckpointStore.entries(dir)) {
@@ -73,9 +97,9 @@ final class NoteSizes implements Closeable {
                 }
             }
         }
-        long[] sorted = Arrays.copyOf(sizes, n);
-        Arrays.sort(sorted);
-        return size -> Arrays.binarySearch(sorted, size) >= 0;
+        long[] all = Arrays.copyOf(sizes, n);
+        Arrays.sort(all);
+        return all;
     }
 
     @Override

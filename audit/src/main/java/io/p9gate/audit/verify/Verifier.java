@@ -514,7 +514,7 @@ public final class Verifier {
                 served = new Finding.NotesDeleted(h.seq(), h.type(), where);
             }
             if (h.isCheckpoint() && noteSizes != null && !hasNote(h.seq() + 1)) {
-                notesMissing.add(h.seq(), position);
+                noteMissing(h.seq());
             }
             if ("decision".equals(h.type())) {
                 decisions++;
@@ -545,6 +545,25 @@ public final class Verifier {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+
+        /**
+         * The checkpoint record at {@code seq} (here) whose note the walk has not met. Beyond the ones kept, it is
+         * reported at once, never asked again: first the sidecar is read whole so that every answer is final, and
+         * the kept ones are asked again (an out-of-order sidecar, all of its notes there, reported as deletions).
+         */
+        private void noteMissing(long seq) {
+            if (notesMissing.full() && !noteSizes.answersFinal()) {
+                try {
+                    notesMissing.removeAnnounced(noteSizes.exactly());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                if (hasNote(seq + 1)) {
+                    return;
+                }
+            }
+            notesMissing.add(seq, position);
         }
 
         /** Whether the checkpoint is the heads at {@link #position}; every checkpoint of size 0 is. */
