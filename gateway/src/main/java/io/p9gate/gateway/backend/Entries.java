@@ -10,7 +10,9 @@ import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.util.EnumSet;
 import java.util.HexFormat;
+import java.util.Set;
 
 /**
  * Directory-entry operations of one share: create, mkdir, symlink, mknod, link, rename, unlink.
@@ -40,6 +42,8 @@ public final class Entries {
     }
 
     private static final SecureRandom NAMES = new SecureRandom();
+
+    private static final System.Logger LOG = System.getLogger(Entries.class.getName());
 
     /** Test seam: see {@link #whileMaking(Runnable)}. */
     private static volatile Runnable whileMaking;
@@ -128,7 +132,8 @@ public final class Entries {
      * made under a fresh {@link Names#MAKING_PREFIX} name, which no guest request can name or list, finished there
      * and renamed to {@code name} only if that is still free (RENAME_NOREPLACE): EEXIST, and nothing left, if it was
      * taken meanwhile. A gateway stopped in between leaves at most that hidden entry (docs/filesystem.md). A
-     * filesystem that cannot rename without replacing (NFS, some FUSE) makes nothing: EOPNOTSUPP.
+     * filesystem that cannot rename without replacing (NFS, some FUSE) makes nothing: EOPNOTSUPP. A non-directory
+     * is linked to {@code name} instead where the file system makes hard links ({@link #linkedIntoPlace}).
      */
     private Node made(Node dir, String name, boolean directory, Make make, Finish finish) throws P9Exception {
         requireFree(dir, name);
@@ -139,6 +144,7 @@ public final class Entries {
         });
         Node node = null;
         long epoch;
+        boolean linked;
         try {
             Runnable hook = whileMaking;
             if (hook != null) {
@@ -150,16 +156,19 @@ public final class Entries {
             node = made.node();
             finish.apply(node, made.stat());
             epoch = share.learningEpoch(dir); // before the entry has its name: see ShareRoot.learnChildPath
-            HostMoves.renamed(
-                    dir,
-                    making,
-                    dir,
-                    name,
-                    false,
-                    () -> dir.use(fd -> {
-                        renameNoReplace(fd, making, name);
-                        return null;
-                    }));
+            linked = !directory && linkedIntoPlace(dir, making, name, node.key());
+            if (!linked) {
+                HostMoves.renamed(
+                        dir,
+                        making,
+                        dir,
+                        name,
+                        false,
+                        () -> dir.use(fd -> {
+                            renameNoReplace(fd, making, name);
+                            return null;
+                        }));
+            }
         } catch (P9Exception | RuntimeException e) {
             if (node != null) {
                 node.close();
@@ -174,8 +183,55 @@ public final class Entries {
             }
             throw e;
         }
+        if (linked) {
+            dropMakingName(dir, making);
+        }
         share.learnChildPath(dir, name, node, epoch);
         return node;
+    }
+
+    /** linkat(2)'s answers for a file system that makes no hard link (vfat, some FUSE): renamed into place instead. */
+    private static final Set<Errno> NO_HARD_LINKS =
+            EnumSet.of(Errno.EPERM, Errno.EOPNOTSUPP, Errno.EMLINK, Errno.ENOSYS);
+
+    /**
+     * Gives the non-directory made at {@code making} the name {@code name} by a hard link (EEXIST if it is taken:
+     * link(2) never replaces), whose IN_CREATE tells no watcher of the directory anything ({@link VmInotify}); its
+     * reserved name is unlinked after ({@link #dropMakingName}), an own unlink the watchers count. Renamed into place,
+     * its IN_MOVED_TO was read by another VM whose share overlaps once that VM had removed the name again, and such
+     * an event is the host's as well when the host's rename onto the name merged into it: each Tsymlink or Tmknod
+     * followed by its removal advanced the overlapping share (OverlappingChurnAdvancesAttackTest). Returns false,
+     * linking nothing, where the file system makes no hard link ({@link #NO_HARD_LINKS}): renamed then.
+     */
+    private static boolean linkedIntoPlace(Node dir, String making, String name, FileKey made) throws P9Exception {
+        try {
+            dir.use(fd -> {
+                LinuxSyscalls.linkat(fd, making, fd, name, 0);
+                return null;
+            });
+            return true;
+        } catch (P9Exception e) {
+            if (NO_HARD_LINKS.contains(e.errno())) {
+                return false;
+            }
+            if (e.errno() == Errno.EEXIST && made.equals(Inodes.keyAt(dir, name))) {
+                return true; // linked, its answer lost (an NFS retransmission is answered EEXIST)
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The reserved name of an entry linked into place goes. The entry has its name and attributes: a failure here
+     * (EIO, a file system remounted read-only) leaves a hidden second name, as a stopped gateway does, not a
+     * failed request for an entry that exists.
+     */
+    private static void dropMakingName(Node dir, String making) {
+        try {
+            unlink(dir, making, 0);
+        } catch (P9Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "the made entry keeps its reserved name " + making + ": " + e);
+        }
     }
 
     /**

@@ -30,6 +30,15 @@ public final class Inodes {
         return dir.use(fd -> statAt(fd, name, AT_SYMLINK_NOFOLLOW));
     }
 
+    /** The file the entry {@code name} of {@code dir} is, or null if it cannot be seen (not there, say). */
+    static FileKey keyAt(Node dir, String name) {
+        try {
+            return statAt(dir, name).key();
+        } catch (P9Exception e) {
+            return null;
+        }
+    }
+
     /** The entry at the host's absolute {@code path}, not following a symlink there: only to compare identities. */
     static FileStat statOfHostPath(String path) throws P9Exception {
         return statAt(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW);

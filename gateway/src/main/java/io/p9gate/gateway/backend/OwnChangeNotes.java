@@ -76,7 +76,7 @@ final class OwnChangeNotes {
         record Arrived(Node dir, String name, FileKey file) implements Credit {
             @Override
             public boolean stillOwn() {
-                return file.equals(keyAt(dir, name));
+                return file.equals(Inodes.keyAt(dir, name));
             }
 
             @Override
@@ -164,8 +164,8 @@ final class OwnChangeNotes {
             // unlink of the source name between a rename that did nothing and the look after it read as a move, and
             // its notes waited to pass the host's next moves. A host change in between that makes it move after all
             // leaves its events unmatched, which only advances the counters.
-            FileKey moving = watched && newDir != null ? keyAt(dir, name) : null;
-            boolean sameFile = replacing && moving != null && moving.equals(keyAt(newDir, newName));
+            FileKey moving = watched && newDir != null ? Inodes.keyAt(dir, name) : null;
+            boolean sameFile = replacing && moving != null && moving.equals(Inodes.keyAt(newDir, newName));
             List<Note> notes = sameFile ? List.of() : notes(all, dir, name, event, newDir, newName, moving);
             notes.forEach(OwnChangeNotes::note);
             try {
@@ -218,15 +218,6 @@ final class OwnChangeNotes {
     private static void withdraw(Note note) {
         if (note.notes.lessOne(note.change) == null) {
             note.watch.advanceShares();
-        }
-    }
-
-    /** The file {@code name} in {@code dir} is, or null if it cannot be seen (a name not there: a rename fails). */
-    private static FileKey keyAt(Node dir, String name) {
-        try {
-            return Inodes.statAt(dir, name).key();
-        } catch (P9Exception e) {
-            return null;
         }
     }
 

@@ -2,12 +2,14 @@ package io.p9gate.gateway.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.gateway.proto.P9Exception;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,6 +29,8 @@ class OverlappingChurnAdvancesAttackTest {
 
     /** Advances the churn may cost the victim: a handful, not one a round. */
     private static final int HANDFUL = 4;
+
+    private static final int S_IFIFO = 0010000;
 
     @TempDir
     Path tmp;
@@ -72,6 +76,107 @@ class OverlappingChurnAdvancesAttackTest {
                     entries.unlinkAt(root, "x", false);
                 },
                 "create+unlink");
+    }
+
+    @Test
+    void theHostileVmsSymlinkAndUnlinkOfOneNameDoNotAdvanceTheVictim() throws Exception {
+        assertChurnCostsTheVictimAHandful(
+                (entries, root) -> {
+                    entries.symlink(root, "s", "target", (made, stat) -> {}).close();
+                    entries.unlinkAt(root, "s", false);
+                },
+                "symlink+unlink");
+    }
+
+    @Test
+    void theHostileVmsFifoMknodAndUnlinkOfOneNameDoNotAdvanceTheVictim() throws Exception {
+        assertChurnCostsTheVictimAHandful(
+                (entries, root) -> {
+                    entries.mknod(root, "p", S_IFIFO | 0644, 0, 0, (made, stat) -> {})
+                            .close();
+                    entries.unlinkAt(root, "p", false);
+                },
+                "mknod(fifo)+unlink");
+    }
+
+    @Test
+    void theHostileVmsRegularMknodAndUnlinkOfOneNameDoNotAdvanceTheVictim() throws Exception {
+        assertChurnCostsTheVictimAHandful(
+                (entries, root) -> {
+                    entries.mknod(root, "r", 0644, 0, 0, (made, stat) -> {}).close();
+                    entries.unlinkAt(root, "r", false);
+                },
+                "mknod(regular)+unlink");
+    }
+
+    /**
+     * Still sound: the host renames a file of a directory nothing watches onto a name the hostile VM just made (a
+     * regular file by mknod, the victim holding it, the host having linked it elsewhere), and the hostile VM then
+     * unlinks the name. The victim's handle is known by a name that now holds nothing of its file, which lives on
+     * elsewhere: it must not keep deciding by that name. Made by a rename into place, the host's IN_MOVED_TO was
+     * merged by the kernel into the event of the gateway's own, read once the name was gone again.
+     */
+    @Test
+    void aHostRenameOntoANameTheHostileVmMadeStillAdvancesTheVictim() throws Exception {
+        assertAHostRenameOntoAMadeNameAdvancesTheVictim(0);
+    }
+
+    /** As above, amid the hostile VM's symlink churn, before and after. */
+    @Test
+    void aHostRenameAmidTheHostileVmsSymlinkChurnStillAdvancesTheVictim() throws Exception {
+        assertAHostRenameOntoAMadeNameAdvancesTheVictim(20);
+    }
+
+    private void assertAHostRenameOntoAMadeNameAdvancesTheVictim(int churnRounds) throws Exception {
+        Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+        Files.writeString(elsewhere.resolve("y"), "y");
+        try (Node f = ScopedValue.where(VmBudget.CURRENT, victim).call(this::victimWalksToTheFile)) {
+            ShareRoot.awaitHostMovesSeen();
+            VmBudget hostile = VmBudget.unlimited("hostile");
+            Entries entries = new Entries(hostileShare);
+            Round symlinkChurn = (e, root) -> {
+                for (int i = 0; i < churnRounds; i++) {
+                    e.symlink(root, "s", "target", (node, stat) -> {}).close();
+                    e.unlinkAt(root, "s", false);
+                }
+            };
+            Node made;
+            HostMoves.holdForTests.lock(); // the readers are behind: every event is read after the name is gone
+            try {
+                try (Node root = ScopedValue.where(VmBudget.CURRENT, hostile).call(hostileShare::root)) {
+                    ScopedValue.where(VmBudget.CURRENT, hostile).call(() -> {
+                        symlinkChurn.run(entries, root);
+                        entries.mknod(root, "r", 0644, 0, 0, (node, stat) -> {}).close();
+                        return null;
+                    });
+                    made = ScopedValue.where(VmBudget.CURRENT, victim).call(() -> {
+                        try (Node victimRoot = victimShare.root();
+                                Node inner = victimShare.lookup(victimRoot, "inner")) {
+                            return victimShare.lookup(inner, "r");
+                        }
+                    });
+                    Files.createLink(elsewhere.resolve("keep"), tmp.resolve("outer/inner/r"));
+                    Files.move(elsewhere.resolve("y"), tmp.resolve("outer/inner/r"), StandardCopyOption.ATOMIC_MOVE);
+                    ScopedValue.where(VmBudget.CURRENT, hostile).call(() -> {
+                        entries.unlinkAt(root, "r", false);
+                        symlinkChurn.run(entries, root);
+                        return null;
+                    });
+                }
+            } finally {
+                HostMoves.holdForTests.unlock();
+            }
+            try (made) {
+                assertEquals("inner/r", made.lastLearnedPath(), "what the victim's handle was reached by");
+                ShareRoot.awaitHostMovesSeen();
+                assertNull(made.pathAt(victimShare.renames().now()), "the host's rename onto r went unseen");
+                assertThrows(
+                        RemovedName.class,
+                        () -> ScopedValue.where(VmBudget.CURRENT, victim).call(() -> victimShare.placedPath(made)),
+                        "decided by a name its file no longer has");
+            }
+            assertEquals("inner/d0/f", victimPath(f));
+        }
     }
 
     /**
