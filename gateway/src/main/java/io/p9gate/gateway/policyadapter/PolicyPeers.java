@@ -78,15 +78,25 @@ public final class PolicyPeers implements PeerIdentifier {
      */
     @Override
     public PeerVerdict identifyAgain(ListenSpec listener, PeerFacts peer, String vm) {
+        PeerVerdict verdict = decideAgain(listener, peer, vm);
+        if (verdict instanceof PeerVerdict.Refused refused) {
+            record(listener, peer.describe(), refused);
+        }
+        return verdict;
+    }
+
+    @Override
+    public boolean stillNames(ListenSpec listener, PeerFacts peer, String vm) {
+        return decideAgain(listener, peer, vm) instanceof PeerVerdict.Accepted a && a.vm().equals(vm);
+    }
+
+    private PeerVerdict decideAgain(ListenSpec listener, PeerFacts peer, String vm) {
         PeerRules rules = compiled().rules();
         PeerVerdict verdict = decide(listener, peer);
         VmPolicy now = engine.get().policy().vms().get(vm);
         if (!(verdict instanceof PeerVerdict.Accepted a && a.vm().equals(vm)) && now != null) {
             verdict = rules.onPendingListener(now, PolicyListeners.bindKey(listener), listener.describe(), peer)
                     .orElse(verdict);
-        }
-        if (verdict instanceof PeerVerdict.Refused refused) {
-            record(listener, peer.describe(), refused);
         }
         return verdict;
     }

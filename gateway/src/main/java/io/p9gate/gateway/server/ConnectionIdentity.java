@@ -26,4 +26,9 @@ record ConnectionIdentity(ListenSpec listener, PeerFacts facts, String vm) {
         return RefusedPeers.identifyAgain(identifier, listener, facts, vm) instanceof PeerVerdict.Accepted a
                 && a.vm().equals(vm);
     }
+
+    /** As {@link #stillHolds}, neither recorded nor logged: for an address's naming, which is no connection. */
+    boolean stillNamedBy(PeerIdentifier identifier) {
+        return identifier.stillNames(listener, facts, vm);
+    }
 }

@@ -106,7 +106,10 @@ public final class Gateway implements AutoCloseable {
      */
     private record Unidentified(UnidentifiedPeers handshakes, HandshakePenalties penalties, NamedAddresses named) {}
 
-    /** Each tls: listener's {@link NamedAddresses}: a reload forgets the addresses of the VMs it removed. */
+    /**
+     * Each tls: listener's {@link NamedAddresses}: a reload forgets the addresses of the VMs it removed and of the
+     * certificates it no longer accepts.
+     */
     private final List<NamedAddresses> namedAddresses = new CopyOnWriteArrayList<>();
 
     private Unidentified unidentified() {
@@ -257,6 +260,8 @@ public final class Gateway implements AutoCloseable {
                         binder.identify(channel, identifier, vm -> {
                             identified.accept(vm);
                             if (reidentifiedSince(channel, reidentifiedBefore)) {
+                                // Named after the pass forgot the addresses its reload no longer names.
+                                takeBackNaming(channel, unidentified, vm);
                                 channel.close();
                                 return;
                             }
@@ -400,14 +405,19 @@ public final class Gateway implements AutoCloseable {
      * established when it connected (its certificate chain, its peer credentials, its CID), as the identifier decides
      * now: after a reload that revoked a certificate or changed a pin or a {@code peer:}. One no longer identified as
      * the same VM is closed, its session ending as on a disconnect; a refusal is recorded and logged as at connect.
-     * The tls: listeners forget the addresses of the VMs {@code which} does not name ({@link NamedAddresses}).
+     * The tls: listeners forget the addresses of the VMs {@code which} does not name, and those a certificate no
+     * longer accepted named ({@link NamedAddresses}).
      *
      * @return how many connections were closed
      */
     public int closeConnectionsNoLongerIdentified(Predicate<String> which) {
         reidentifications.incrementAndGet();
-        // A VM the policy no longer has names no address: one of its old ones is ranked as any other's.
-        namedAddresses.forEach(named -> named.forget(which.negate()));
+        // A VM the policy no longer has names no address, nor does a certificate it no longer accepts: such an
+        // address is ranked as any other's.
+        namedAddresses.forEach(named -> {
+            named.forget(which.negate());
+            named.forgetNoLongerHeld(identity -> identity.stillNamedBy(identifier));
+        });
         return closeConnections(channel -> {
             ConnectionIdentity identity = ConnectionIdentity.of(channel);
             return identity != null
@@ -466,9 +476,23 @@ public final class Gateway implements AutoCloseable {
         });
         return vm -> {
             unidentified.penalties().succeeded(address);
-            unidentified.named().named(vm, address);
+            unidentified.named().named(vm, address, ConnectionIdentity.of(channel));
             give.run();
         };
+    }
+
+    /**
+     * Whether a tls: listener ranks {@code address} as one from which a handshake named a VM still in force: its
+     * connections are displaced last ({@link NamedAddresses}).
+     */
+    public boolean ranksAsNamed(InetAddress address) {
+        return namedAddresses.stream().anyMatch(named -> named.contains(address));
+    }
+
+    private static void takeBackNaming(Channel channel, Unidentified unidentified, String vm) {
+        if (unidentified != null && channel.remoteAddress() instanceof InetSocketAddress remote) {
+            unidentified.named().takeBack(vm, remote.getAddress(), ConnectionIdentity.of(channel));
+        }
     }
 
     /**

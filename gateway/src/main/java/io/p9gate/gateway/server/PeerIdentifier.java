@@ -30,6 +30,15 @@ public interface PeerIdentifier {
     }
 
     /**
+     * Whether {@code peer}, once accepted on {@code listener} as {@code vm}, would be that VM's now, as
+     * {@link #identifyAgain} decides, but neither recorded nor logged: asked of the facts behind the addresses a
+     * tls: listener ranks ({@link NamedAddresses}), which are no connection's.
+     */
+    default boolean stillNames(ListenSpec listener, PeerFacts peer, String vm) {
+        return identifyAgain(listener, peer, vm) instanceof PeerVerdict.Accepted a && a.vm().equals(vm);
+    }
+
+    /**
      * A TLS handshake that failed before any certificate reached {@link #identify} (none sent, not TLS 1.3, not
      * TLS at all): recorded like a refusal, with no VM.
      */
