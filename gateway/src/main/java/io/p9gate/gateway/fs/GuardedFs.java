@@ -219,6 +219,10 @@ public final class GuardedFs {
         return refusals.refusedReopen(who, fid, hostFlags);
     }
 
+    public P9Exception refusedDirectoryOffset(Subject who, FileHandle dir, long offset) throws P9Exception {
+        return refusals.refusedDirectoryOffset(who, dir, offset);
+    }
+
     public P9Exception refusedCreateOfDirectory(Subject who, FileHandle dir, String name, int p9Flags)
             throws P9Exception {
         return refusals.refusedCreateOfDirectory(who, dir, name, p9Flags);
@@ -359,9 +363,9 @@ public final class GuardedFs {
         return listings.readdir(who, handle, opened, offset, count);
     }
 
-    public List<ListedEntry> readdirDescribed(Subject who, FileHandle handle, OpenHandle opened, long cookie, int count)
-            throws P9Exception {
-        return listings.readdirDescribed(who, handle, opened, cookie, count);
+    public List<ListedEntry> readdirDescribed(
+            Subject who, FileHandle handle, OpenHandle opened, long offset, long cookie, int count) throws P9Exception {
+        return listings.readdirDescribed(who, handle, opened, offset, cookie, count);
     }
 
     // ---------------------------------------------------------------- directory entries: GuardedEntries

@@ -104,16 +104,17 @@ final class GuardedListings extends GuardedRequests {
      * removed between the listing and its lookup is left out, and one the policy would refuse that walk or getattr
      * shows only its name, qid and type.
      *
+     * @param offset the byte offset the guest sent, which the record has (a host cookie there meant nothing)
      * @param cookie the host position to read from (0, or a cookie this method returned)
      * @param count  bytes of 9P2000.L directory entries to list at most (the caller packs what fits of them)
      */
-    public List<ListedEntry> readdirDescribed(Subject who, FileHandle handle, OpenHandle opened, long cookie, int count)
-            throws P9Exception {
+    public List<ListedEntry> readdirDescribed(
+            Subject who, FileHandle handle, OpenHandle opened, long offset, long cookie, int count) throws P9Exception {
         return list(
                         who,
                         handle,
                         opened,
-                        cookie,
+                        offset,
                         cookie,
                         count,
                         true,

@@ -38,6 +38,8 @@ final class PrePolicyRefusals extends GuardedRequests {
     static final List<String> UNSETTABLE_RULE = List.of("unsettable");
     /** A 9P2000 or 9P2000.u Twstat owner or group that is no numeric id (there is no name table): EINVAL. */
     static final List<String> OWNER_NAME_RULE = List.of("owner-name");
+    /** A 9P2000 or 9P2000.u directory read at an offset read(5) does not allow: EINVAL. */
+    static final List<String> DIRECTORY_OFFSET_RULE = List.of("directory-offset");
     /** Flags no such request is served with (Tlcreate with O_DIRECTORY, Tunlinkat beyond AT_REMOVEDIR): EINVAL. */
     static final List<String> INVALID_FLAGS_RULE = List.of("invalid-flags");
 
@@ -89,6 +91,20 @@ final class PrePolicyRefusals extends GuardedRequests {
                 () -> List.of(path(share, fid.node())),
                 new RequestArgs.Open(hostFlags),
                 new Refusal(Errno.EINVAL, FID_OPEN_RULE, ""));
+    }
+
+    /**
+     * A 9P2000 or 9P2000.u Tread of the directory behind {@code dir} at {@code offset}, which is neither 0 nor where
+     * the fid's last read ended (read(5)): refused with EINVAL before any policy is asked and recorded as the READDIR
+     * it asks for, with the offset as sent.
+     */
+    public P9Exception refusedDirectoryOffset(Subject who, FileHandle dir, long offset) throws P9Exception {
+        return refusedAt(
+                Operation.READDIR,
+                who,
+                dir,
+                new RequestArgs.FileIo(offset),
+                new Refusal(Errno.EINVAL, DIRECTORY_OFFSET_RULE, ""));
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.p9gate.gateway.ops;
 
-import io.p9gate.gateway.proto.Errno;
-import io.p9gate.gateway.proto.P9Exception;
+import java.util.OptionalLong;
 
 /**
  * Where a 9P2000/.u directory read stands. The guest's offsets count bytes of packed stat entries (read(5)), the
@@ -15,19 +14,21 @@ final class StatListing {
     private long end;
     private long endCookie;
 
-    /** The host cookie for a read at this byte offset. */
-    synchronized long cookieAt(long offset) throws P9Exception {
+    /**
+     * The host cookie for a read at this byte offset; none for an offset read(5) does not allow, which the caller
+     * refuses through the choke point (the refusal is recorded like any other).
+     */
+    synchronized OptionalLong cookieAt(long offset) {
         if (offset == 0) {
-            return 0;
+            return OptionalLong.of(0);
         }
         if (offset == end) {
-            return endCookie;
+            return OptionalLong.of(endCookie);
         }
         if (offset == lastStart) {
-            return lastStartCookie;
+            return OptionalLong.of(lastStartCookie);
         }
-        throw new P9Exception(
-                Errno.EINVAL, "directory read at offset " + offset + ": only 0 or where the last read ended");
+        return OptionalLong.empty();
     }
 
     /** A reply of {@code bytes} bytes was read at {@code offset} (cookie {@code cookie}) and ends at {@code next}. */

@@ -13,6 +13,7 @@ import io.p9gate.gateway.proto.TMessage.Tstat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Tstat of 9P2000 and 9P2000.u, and their directory reads: the guarded getattr (the same decision and audit record as Tgetattr), shown as a
@@ -86,7 +87,13 @@ final class StatOps {
      */
     Rdirread readDirectory(Fid fid, FidState.Opened opened, StatListing listing, long offset, int count)
             throws P9Exception {
-        long cookie = listing.cookieAt(offset);
+        OptionalLong at = listing.cookieAt(offset);
+        if (at.isEmpty()) {
+            // EINVAL, as read(5) allows; refused by the choke point so that the log has the Tread the guest was
+            // told EINVAL for (it had none: adversarial.LegacyDirectoryOffsetRecordAttackTest).
+            throw ctx.fs().refusedDirectoryOffset(fid.who(), fid.handle(), offset);
+        }
+        long cookie = at.getAsLong();
         // stat(5) entries are at least twice as long as Treaddir's for the same names: list no more than fits, but
         // always room for one Treaddir entry of the longest name, so that a small count still gets an answer.
         List<GuardedFs.ListedEntry> listed = ctx.fs()
@@ -94,6 +101,7 @@ final class StatOps {
                         fid.who(),
                         fid.handle(),
                         opened.file(),
+                        offset,
                         cookie,
                         Math.max(count / 2, DirEntry.LONGEST_WIRE_SIZE));
         List<Stat> entries = new ArrayList<>(listed.size());
