@@ -65,7 +65,7 @@ class ClunkRaceRecordAttackTest {
             });
             assertTrue(policy.deciding.await(10, TimeUnit.SECONDS), "the request reached its decision");
             s.expect(RMessage.Rclunk.class, new TMessage.Tclunk(1));
-            policy.clunked.countDown();
+            policy.released.countDown();
             String answer = answered.get(10, TimeUnit.SECONDS);
 
             List<String> recorded = records.subList(before, records.size()).stream()

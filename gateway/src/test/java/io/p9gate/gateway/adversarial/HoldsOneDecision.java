@@ -10,14 +10,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Allows everything; once {@link #armed}, holds the next decision of one operation until the test has clunked the
- * request's fid ({@link #clunked}): a race of a request with the Tclunk of its fid made deterministic.
+ * Allows everything; once {@link #armed}, holds the next decision of one operation until the test {@link #released}
+ * it: a race of a request with what the test does meanwhile (a Tclunk of its fid, a rename on the host) made
+ * deterministic. The request's paths are named before its decision, so what the test changes comes after them.
  */
 final class HoldsOneDecision implements AccessPolicy {
     private final Operation op;
     final AtomicBoolean armed = new AtomicBoolean();
     final CountDownLatch deciding = new CountDownLatch(1);
-    final CountDownLatch clunked = new CountDownLatch(1);
+    final CountDownLatch released = new CountDownLatch(1);
 
     HoldsOneDecision(Operation op) {
         this.op = op;
@@ -28,7 +29,7 @@ final class HoldsOneDecision implements AccessPolicy {
         if (request.operation() == op && armed.compareAndSet(true, false)) {
             deciding.countDown();
             try {
-                clunked.await(10, TimeUnit.SECONDS);
+                released.await(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

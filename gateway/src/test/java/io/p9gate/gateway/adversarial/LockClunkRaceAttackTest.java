@@ -43,7 +43,7 @@ class LockClunkRaceAttackTest {
             PendingCall lock = hostile.send(new TMessage.Tlock(1, LOCK_TYPE_WRLCK, 0, 0, 0, 7, "hostile"));
             assertTrue(policy.deciding.await(10, TimeUnit.SECONDS), "the Tlock reached its decision");
             hostile.clunk(1);
-            policy.clunked.countDown();
+            policy.released.countDown();
             RMessage locked = hostile.await(lock);
             assertInstanceOf(RMessage.Rlock.class, locked);
 
