@@ -17,7 +17,9 @@ import java.util.List;
  * <p>A frame over the {@link FrameLimit} is a bug on our side, or a guest's doing (a symlink target it made, read
  * over the smallest msize): logged once per connection. A server ({@link Direction#REPLIES}
  * outbound) replaces it with EIO in the session's dialect (Rlerror, or Rerror in 9P2000 and .u) so that the client
- * is not left waiting; a client
+ * is not left waiting. The request's record, written before the reply existed, cannot say that EIO: every reply whose
+ * size the guest or the host can push is bounded while the request is served, so that its record says what the guest
+ * gets (docs/protocol.md; adversarial.SmallMsizeReplyBoundAttackTest), and this is left a logged bug path. A client
  * ({@link Direction#REQUESTS} outbound) fails the write.
  */
 public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
@@ -87,8 +89,8 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
             oversizedLogged = true;
             OVERSIZED.log(
                     logKey,
-                    () -> "replacing oversized reply with EIO (further ones on this connection are not logged): "
-                            + what);
+                    () -> "replacing oversized reply with EIO; its request's audit record says what was served, not"
+                            + " this EIO (further ones on this connection are not logged): " + what);
         }
         MessageEncoder.writeHeaderAndBody(new Frame(frame.tag(), dialect.spell(new RMessage.Rlerror(Errno.EIO))), head);
     }

@@ -87,8 +87,9 @@ final class CreateOps {
         }
         if (special != 0) {
             special(at, t, perm, gid);
-            // The walk's qid is the new entry's (for a hard link, the linked file's): no decision of its own, which
-            // could refuse what was already made.
+            // The walk's qid is the new entry's (for a hard link, the linked file's), not a getattr's decided after
+            // the make. The walk is decided itself: a deny of WALK of the new name refuses it after the file was made,
+            // recorded so (docs/protocol.md, "Tcreate"; adversarial.LegacySpecialCreateWalkDeniedTest).
             List<Qid> walked = walks.walk(new TMessage.Twalk(t.fid(), t.fid(), List.of(t.name())))
                     .qids();
             return new Rcreate(walked.getLast(), 0);
