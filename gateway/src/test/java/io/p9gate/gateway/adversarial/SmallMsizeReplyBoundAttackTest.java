@@ -78,8 +78,8 @@ class SmallMsizeReplyBoundAttackTest {
                     sweep.send(new TMessage.Tlopen(2, 0));
                     sweep.send(new TMessage.Treaddir(2, 0, Integer.MAX_VALUE));
                     sweep.send(new TMessage.Tlopen(3, 0));
-                    sweep.send(
-                            new TMessage.Tgetlock(3, LockConstants.LOCK_TYPE_RDLCK, 0, 0, 1, "c".repeat(MSIZE - 64)));
+                    sweep.send(new TMessage.Tgetlock(
+                            3, LockConstants.LOCK_TYPE_RDLCK, 0, 0, 1, "c".repeat(255))); // the longest taken
                 } else {
                     sweep.send(new TMessage.Tstat(3));
                     sweep.send(new TMessage.Tstat(2));
