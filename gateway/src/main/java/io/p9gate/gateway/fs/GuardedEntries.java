@@ -11,7 +11,8 @@ import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.MappedSpecialFile;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.fs.ChokePoint.RequestPaths;
-import io.p9gate.gateway.fs.GuardedFs.Made;
+import io.p9gate.gateway.fs.GuardedFs.Claim;
+import io.p9gate.gateway.fs.GuardedFs.Walked;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.Qid;
@@ -34,18 +35,30 @@ final class GuardedEntries extends GuardedRequests {
         RequestArgs args = new RequestArgs.Make(name, mode, true, 0, 0);
         requireOwnable(Operation.MKDIR, who, share, paths, args, creating(who, gid));
         return making(
-                Operation.MKDIR,
-                who,
-                share,
-                paths,
-                args,
-                true,
-                finish -> share.entries().mkdir(dir, name, mode, finish),
-                gid,
-                mode);
+                        Operation.MKDIR,
+                        who,
+                        share,
+                        paths,
+                        args,
+                        true,
+                        finish -> share.entries().mkdir(dir, name, mode, finish),
+                        gid,
+                        mode,
+                        Optional.empty())
+                .qids()
+                .getFirst();
     }
 
     public Qid symlink(Subject who, FileHandle handle, String name, String target, int gid) throws P9Exception {
+        return symlink(who, handle, name, target, gid, Optional.empty()).qids().getFirst();
+    }
+
+    /**
+     * As {@link #symlink(Subject, FileHandle, String, String, int)}; with {@code onto}, the fid it claims becomes the
+     * new entry ({@link #making}).
+     */
+    public Walked symlink(Subject who, FileHandle handle, String name, String target, int gid, Optional<Claim> onto)
+            throws P9Exception {
         LocalShare share = handle.share();
         Node dir = handle.node();
         RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
@@ -60,7 +73,8 @@ final class GuardedEntries extends GuardedRequests {
                 false,
                 finish -> share.entries().symlink(dir, name, target, finish),
                 gid,
-                SYMLINK_MODE);
+                SYMLINK_MODE,
+                onto);
     }
 
     /**
@@ -70,6 +84,22 @@ final class GuardedEntries extends GuardedRequests {
      * guest planted, and the guest keeps the set-id bits it gives them); elsewhere they are made as asked.
      */
     public Qid mknod(Subject who, FileHandle handle, String name, int askedMode, int major, int minor, int gid)
+            throws P9Exception {
+        return mknod(who, handle, name, askedMode, major, minor, gid, Optional.empty())
+                .qids()
+                .getFirst();
+    }
+
+    /** As {@link #mknod(Subject, FileHandle, String, int, int, int, int)}; {@code onto} as for {@link #making}. */
+    public Walked mknod(
+            Subject who,
+            FileHandle handle,
+            String name,
+            int askedMode,
+            int major,
+            int minor,
+            int gid,
+            Optional<Claim> onto)
             throws P9Exception {
         LocalShare share = handle.share();
         Node dir = handle.node();
@@ -82,7 +112,8 @@ final class GuardedEntries extends GuardedRequests {
         ShareSafety.Settings settings = safety.of(share.name());
         if (special.isPresent() && settings.mapsDevices()) {
             Making mapped = finish -> share.entries().mknodMapped(dir, name, special.get(), finish);
-            return making(Operation.MKNOD, who, share, paths, args, false, mapped, gid, MappedSpecialFile.HOST_PERMS);
+            return making(
+                    Operation.MKNOD, who, share, paths, args, false, mapped, gid, MappedSpecialFile.HOST_PERMS, onto);
         }
         if (special.isPresent() && special.get().type().isDevice()) {
             throw guard.refusedByShare(
@@ -97,7 +128,8 @@ final class GuardedEntries extends GuardedRequests {
                 false,
                 finish -> share.entries().mknod(dir, name, mode, major, minor, finish),
                 gid,
-                mode);
+                mode,
+                onto);
     }
 
     /**
@@ -115,19 +147,32 @@ final class GuardedEntries extends GuardedRequests {
 
     /** Tlink: {@code linked} gets the new name {@code name} in the directory {@code handle}. */
     public void link(Subject who, FileHandle handle, FileHandle linked, String name) throws P9Exception {
+        link(who, handle, linked, name, Optional.empty());
+    }
+
+    /**
+     * As {@link #link(Subject, FileHandle, FileHandle, String)}; with {@code onto}, the fid it claims becomes the
+     * linked file under the one LINK decision (a 9P2000.u Tcreate of a hard link, as {@link #making}).
+     */
+    public Walked link(Subject who, FileHandle handle, FileHandle linked, String name, Optional<Claim> onto)
+            throws P9Exception {
         RequestArgs args = new RequestArgs.EntryNames(List.of(name));
         requireOneShare(Operation.LINK, who, linked, () -> hostPath(linked), handle, () -> childOf(handle, name), args);
         LocalShare share = handle.share();
         Node dir = handle.node();
         Node target = linked.node();
         RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, target), child(hostPath(share, dir), name)));
-        changeIn(Operation.LINK, who, share, paths, args, () -> {
-            quota.linking(share, target, paths.at(1), () -> {
-                share.entries().link(target, dir, name);
-                return null;
-            });
-            return DONE;
-        });
+        return claiming(
+                onto.orElse(GuardedFs.NO_CLAIM),
+                () -> changeIn(Operation.LINK, who, share, paths, args, () -> {
+                    quota.linking(share, target, paths.at(1), () -> {
+                        share.entries().link(target, dir, name);
+                        return null;
+                    });
+                    return onto.isPresent()
+                            ? entered(share, linkedAs(share, dir, name, target), onto, "linked")
+                            : new Walked(List.of(), null, null);
+                }));
     }
 
     public void unlinkat(Subject who, FileHandle handle, String name, boolean directory) throws P9Exception {
@@ -216,8 +261,14 @@ final class GuardedEntries extends GuardedRequests {
         Node make(Entries.Finish finish) throws P9Exception;
     }
 
-    /** Tmkdir, Tsymlink, Tmknod: the new entry at the request's path, given to the guest user; its qid. */
-    private Qid making(
+    /**
+     * Tmkdir, Tsymlink, Tmknod: the new entry at the request's path, given to the guest user; its qid. With
+     * {@code onto} (a 9P2000.u Tcreate of a special file: create(5) makes the fid the new file) the fid that claim
+     * holds becomes the new entry under this one decision, as a Tlcreate's becomes its file under CREATE: a walk
+     * decided after the make, as WALK, was refused where the VM may make but not walk (a drop box), and answered
+     * EACCES for an entry it had made (adversarial.DropBoxSpecialCreateAttackTest).
+     */
+    private Walked making(
             Operation op,
             Subject who,
             LocalShare share,
@@ -226,30 +277,59 @@ final class GuardedEntries extends GuardedRequests {
             boolean directory,
             Making create,
             int gid,
-            int mode)
+            int mode,
+            Optional<Claim> onto)
             throws P9Exception {
-        return changeIn(
+        return claiming(
+                onto.orElse(GuardedFs.NO_CLAIM),
+                () -> changeIn(
                         op,
                         who,
                         share,
                         paths,
                         args,
-                        () -> made(share, paths.at(0), directory, create, who.uid(), gid, mode))
-                .qid();
+                        () -> entered(
+                                share,
+                                quota.creating(
+                                        share.name(),
+                                        paths.at(0),
+                                        directory,
+                                        () -> create.make(givenTo(who.uid(), gid, mode))),
+                                onto,
+                                "created")));
     }
 
-    /** Creates an entry (one inode of quota), given to the guest user (see {@link Ownership}); its qid. */
-    private Made made(
-            LocalShare share,
-            QuotaAccounting.Call<String> pathOf,
-            boolean directory,
-            Making create,
-            int uid,
-            int gid,
-            int mode)
-            throws P9Exception {
-        try (Node node = quota.creating(share.name(), pathOf, directory, () -> create.make(givenTo(uid, gid, mode)))) {
-            return new Made(qid(share, node));
+    /**
+     * The file a hard link just made, by its new name: a handle on the linked inode itself names it by the name it
+     * was reached by. A name the host replaced meanwhile is no longer the link: ENOENT, the link made.
+     */
+    private static Node linkedAs(LocalShare share, Node dir, String name, Node linked) throws P9Exception {
+        Node node = share.root().find(dir, name).node();
+        if (!node.key().equals(linked.key())) {
+            node.close();
+            throw new PartlyApplied(
+                    new P9Exception(Errno.ENOENT, name + " no longer names the linked file"), "applied=linked");
+        }
+        return node;
+    }
+
+    /**
+     * The qid of {@code node}, a new entry (one inode of quota) or a newly linked file, and, with {@code onto}, a
+     * handle on it for the fid that claim holds; without, the node is let go of. A claim that fails (the fid was
+     * clunked meanwhile) leaves what was made, and the record says so ({@code applied}).
+     */
+    private Walked entered(LocalShare share, Node node, Optional<Claim> onto, String applied) throws P9Exception {
+        try {
+            List<Qid> qid = List.of(qid(share, node));
+            if (onto.isEmpty()) {
+                node.close();
+                return new Walked(qid, null, null);
+            }
+            claimAfter(onto.get(), applied);
+            return new Walked(qid, new FileHandle(share, node), null);
+        } catch (P9Exception | RuntimeException e) {
+            node.close();
+            throw e;
         }
     }
 }

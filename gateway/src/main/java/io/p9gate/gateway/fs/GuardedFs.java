@@ -102,15 +102,7 @@ public final class GuardedFs {
                 case XattrSlice x -> x.data().release();
                 case Value v -> v.held().release();
                 case Pending p -> p.xattr().release(); // charged to the VM's xattr-bytes budget, not only heap
-                case Described _,
-                        Count _,
-                        LinkText _,
-                        Listing _,
-                        DescribedListing _,
-                        Made _,
-                        Stats _,
-                        Conflict _,
-                        Done _ -> {
+                case Described _, Count _, LinkText _, Listing _, DescribedListing _, Stats _, Conflict _, Done _ -> {
                     // heap only
                 }
             }
@@ -180,9 +172,6 @@ public final class GuardedFs {
     record LinkText(String target) implements Result {}
 
     record Listing(List<DirEntry> entries) implements Result {}
-
-    /** The qid of a new directory, symlink or node. */
-    record Made(Qid qid) implements Result {}
 
     record Stats(StatFs stats) implements Result {}
 
@@ -389,6 +378,26 @@ public final class GuardedFs {
 
     public void link(Subject who, FileHandle handle, FileHandle linked, String name) throws P9Exception {
         entries.link(who, handle, linked, name);
+    }
+
+    /**
+     * A 9P2000.u Tcreate of a symlink: made as Tsymlink, and the fid {@code onto} holds becomes it under that one
+     * decision (create(5)); {@link #mknodOnto} and {@link #linkOnto} likewise for a node and a hard link.
+     */
+    public Walked symlinkOnto(Subject who, FileHandle handle, String name, String target, int gid, Claim onto)
+            throws P9Exception {
+        return entries.symlink(who, handle, name, target, gid, Optional.of(onto));
+    }
+
+    public Walked mknodOnto(
+            Subject who, FileHandle handle, String name, int askedMode, int major, int minor, int gid, Claim onto)
+            throws P9Exception {
+        return entries.mknod(who, handle, name, askedMode, major, minor, gid, Optional.of(onto));
+    }
+
+    public Walked linkOnto(Subject who, FileHandle handle, FileHandle linked, String name, Claim onto)
+            throws P9Exception {
+        return entries.link(who, handle, linked, name, Optional.of(onto));
     }
 
     public void unlinkat(Subject who, FileHandle handle, String name, boolean directory) throws P9Exception {

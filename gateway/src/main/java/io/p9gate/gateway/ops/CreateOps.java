@@ -1,16 +1,16 @@
 package io.p9gate.gateway.ops;
 
+import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.fs.OpenFlags;
 import io.p9gate.gateway.fs.Operation;
+import io.p9gate.gateway.fs.Subject;
 import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.P9Exception;
-import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.RMessage.Rcreate;
 import io.p9gate.gateway.proto.RMessage.Rlcreate;
 import io.p9gate.gateway.proto.Stat;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.proto.TMessage.Tcreate;
-import java.util.List;
 
 /**
  * Tcreate of 9P2000 and 9P2000.u (create(5)), as the 9P2000.L requests that do the same: a file is a Tlcreate
@@ -34,16 +34,12 @@ final class CreateOps {
 
     private final OpsContext ctx;
     private final IoOps io;
-    private final EntryOps entries;
     private final AttrOps attrs;
-    private final WalkOps walks;
 
-    CreateOps(OpsContext ctx, IoOps io, EntryOps entries, AttrOps attrs, WalkOps walks) {
+    CreateOps(OpsContext ctx, IoOps io, AttrOps attrs) {
         this.ctx = ctx;
         this.io = io;
-        this.entries = entries;
         this.attrs = attrs;
-        this.walks = walks;
     }
 
     Rcreate create(Tcreate t) throws P9Exception {
@@ -86,13 +82,7 @@ final class CreateOps {
             return io.mkdirOpened(t, perm, gid);
         }
         if (special != 0) {
-            special(at, t, perm, gid);
-            // The walk's qid is the new entry's (for a hard link, the linked file's), not a getattr's decided after
-            // the make. The walk is decided itself: a deny of WALK of the new name refuses it after the file was made,
-            // recorded so (docs/protocol.md, "Tcreate"; adversarial.LegacySpecialCreateWalkDeniedTest).
-            List<Qid> walked = walks.walk(new TMessage.Twalk(t.fid(), t.fid(), List.of(t.name())))
-                    .qids();
-            return new Rcreate(walked.getLast(), 0);
+            return special(at, t, perm, gid);
         }
         Rlcreate created = io.lcreate(
                 new TMessage.Tlcreate(
@@ -101,19 +91,38 @@ final class CreateOps {
         return new Rcreate(created.qid(), created.iounit());
     }
 
-    private void special(Fid at, Tcreate t, int perm, int gid) throws P9Exception {
+    /**
+     * A symlink, hard link, device or fifo/socket, made as the Tsymlink, Tlink or Tmknod that makes it, and the fid
+     * moved onto it under that one decision (create(5): the fid becomes the new file; its qid, for a hard link the
+     * linked file's). Not a Twalk decided after the make: where the VM may make but not walk (a drop box) that
+     * answered EACCES for an entry it had made.
+     */
+    private Rcreate special(Fid at, Tcreate t, int perm, int gid) throws P9Exception {
+        try (Fids.Held claim = ctx.fids().hold(t.fid(), at)) {
+            GuardedFs.Walked made = made(at, t, perm, gid, claim);
+            if (claim.complete(Fid.walked(made.handle(), at.who()))) {
+                at.release(ctx.locks());
+            } else {
+                // Let go of by the session's end meanwhile, which released the directory's fid.
+                GuardedFs.Result.releaseUnrecorded(made);
+            }
+            return new Rcreate(made.qids().getFirst(), 0);
+        }
+    }
+
+    private GuardedFs.Walked made(Fid at, Tcreate t, int perm, int gid, GuardedFs.Claim claim) throws P9Exception {
         String ext = t.extension().orElse("");
+        Subject who = at.withGid(gid);
         if ((t.perm() & Stat.DMSYMLINK) != 0) {
-            entries.symlink(new TMessage.Tsymlink(t.fid(), t.name(), ext, gid));
-            return;
+            return ctx.fs().symlinkOnto(who, at.handle(), t.name(), ext, gid, claim);
         }
         if ((t.perm() & DMLINK) != 0) {
             long linked = number(ext.strip());
             if (linked < 0) {
                 throw ctx.fs().refusedExtension(at.who(), at.handle(), Operation.LINK, t.name(), ext);
             }
-            entries.link(new TMessage.Tlink(t.fid(), (int) linked, t.name()));
-            return;
+            Fid target = ctx.fids().get((int) linked);
+            return ctx.fs().linkOnto(at.who(), at.handle(), target.handle(), t.name(), claim);
         }
         if ((t.perm() & Stat.DMDEVICE) != 0) {
             String[] f = ext.trim().split(" +");
@@ -123,11 +132,10 @@ final class CreateOps {
                 throw ctx.fs().refusedExtension(at.who(), at.handle(), Operation.MKNOD, t.name(), ext);
             }
             int type = f[0].equals("b") ? S_IFBLK : S_IFCHR;
-            entries.mknod(new TMessage.Tmknod(t.fid(), t.name(), type | perm, (int) major, (int) minor, gid));
-            return;
+            return ctx.fs().mknodOnto(who, at.handle(), t.name(), type | perm, (int) major, (int) minor, gid, claim);
         }
         int type = (t.perm() & Stat.DMNAMEDPIPE) != 0 ? S_IFIFO : S_IFSOCK;
-        entries.mknod(new TMessage.Tmknod(t.fid(), t.name(), type | perm, 0, 0, gid));
+        return ctx.fs().mknodOnto(who, at.handle(), t.name(), type | perm, 0, 0, gid, claim);
     }
 
     /** The 9P2000.L request a .u file type asks for, as {@link #special} makes it. */

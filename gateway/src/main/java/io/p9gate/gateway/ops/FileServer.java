@@ -72,7 +72,7 @@ public final class FileServer implements RequestHandler {
         this.io = new IoOps(ctx, stats);
         this.xattrs = new XattrOps(ctx);
         this.locks = new LockOps(ctx);
-        this.creates = new CreateOps(ctx, io, entries, attrs, walk);
+        this.creates = new CreateOps(ctx, io, attrs);
         this.wstats = new WstatOps(ctx, attrs);
     }
 
