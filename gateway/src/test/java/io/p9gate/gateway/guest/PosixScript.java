@@ -81,17 +81,8 @@ public final class PosixScript {
         return run;
     }
 
-    /**
-     * gcc -static builds posix-helper.c on the host (the guest has no compiler).
-     * Kept under gateway/target, not /tmp: the guest mounts a tmpfs over /tmp.
-     */
+    /** posix-helper.c, built on the host (the guest has no compiler). */
     static Path compileHelper() throws IOException, InterruptedException {
-        Path source = RepoPaths.guestScripts().resolve("posix-helper.c");
-        Path binary = RepoPaths.root().resolve("gateway/target/guest-bin/posix-helper");
-        Files.createDirectories(binary.getParent());
-        HostBuild.run(
-                "gcc -static posix-helper.c (install gcc and libc6-dev)",
-                List.of("gcc", "-static", "-O2", "-o", binary.toString(), source.toString()));
-        return binary;
+        return HostBuild.guestBinary("posix-helper");
     }
 }

@@ -11,6 +11,9 @@ import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.policy.PolicyHolder;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@link PolicyFixture}'s VM alpha (a 100,000-byte quota on /cache, ownership by chown) served in this JVM with a
@@ -21,15 +24,37 @@ record SignedAlpha(PolicyFixture fixture, SignedLogs logs) {
         return new SignedAlpha(new PolicyFixture(tmp, "100000"), SignedLogs.in(tmp.resolve("audit")));
     }
 
+    /** What the host does while the guest runs (changes the policy file and reloads {@code holder}, say). */
+    interface Alongside {
+        void run(PolicyHolder holder) throws Exception;
+    }
+
     /** One guest run against alpha; the gateway and the log are closed when it returns. */
     GuestResult run(GuestHarness harness, String label, GuestRun run) throws Exception {
+        return run(harness, label, run, _ -> {});
+    }
+
+    /**
+     * As {@link #run(GuestHarness, String, GuestRun)}, with {@code alongside} running on another thread while the
+     * guest runs; its failure fails the run.
+     */
+    GuestResult run(GuestHarness harness, String label, GuestRun run, Alongside alongside) throws Exception {
         PolicyHolder holder = fixture.holder();
         try (SignedAuditTrail trail = logs.open();
                 ShareServerFactory shares = fixture.shares(holder, OwnershipMode.CHOWN, trail)) {
             trail.lifecycle(new GatewayEvent.Started("sha256:" + label, null));
             try (Gateway _ = Gateway.start(
                     new GatewayConfig(PolicyListeners.of(holder.current()), shares, GatewayConfig.DEFAULT_MSIZE, 8))) {
-                return harness.run(label, fixture.alphaSocket, run);
+                CompletableFuture<Void> host = CompletableFuture.runAsync(() -> {
+                    try {
+                        alongside.run(holder);
+                    } catch (Exception e) {
+                        throw new CompletionException(e);
+                    }
+                });
+                GuestResult result = harness.run(label, fixture.alphaSocket, run);
+                host.get(1, TimeUnit.MINUTES);
+                return result;
             }
         }
     }
