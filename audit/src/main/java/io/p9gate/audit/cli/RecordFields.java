@@ -8,8 +8,8 @@ import java.io.PrintWriter;
  * {@code audit show --format fields}: one line per record with every field, {@code name=value}, named and ordered
  * as docs/audit-format.md lists them. The table leaves most of them out (ids, bytes, a decision's detail); the
  * stored JSON has them all but is hard to read by eye. Values are escaped ({@link PrintableText}) and quoted when
- * they hold a space (any, a no-break one too) or a quote, or read "null", so a guest's name can neither forge a
- * field nor a line.
+ * they hold anything but visible ASCII (a space of any kind, a quote, a character that may print blank), or read
+ * "null", so a guest's name can neither forge a field nor a line.
  */
 final class RecordFields {
     private RecordFields() {}
@@ -46,15 +46,17 @@ final class RecordFields {
             return name + "=null";
         }
         String text = PrintableText.escape(value.toString());
-        boolean quoted = text.isEmpty() || text.equals("null") || text.contains("\"") || hasSpace(text);
+        boolean quoted = text.isEmpty() || text.equals("null") || !visibleAscii(text);
         return name + "=" + (quoted ? "\"" + text.replace("\"", "\\\"") + "\"" : text);
     }
 
     /**
-     * Any space, not only ASCII's: {@link PrintableText} keeps a no-break or ideographic space (printable), and a
-     * guest's {@code a<U+00A0>decision=allow}, unquoted, read by eye as a forged field (ShowFieldsTest).
+     * Whether every character is visible ASCII, no space or quote among them: only such a value goes unquoted.
+     * {@link PrintableText} keeps what prints, and more than Unicode's spaces print blank (a Braille blank, the
+     * Hangul fillers, a code point the font lacks): unquoted, a guest's {@code a<U+00A0>decision=allow} or
+     * {@code a<U+2800>decision=allow} read by eye as a forged field (ShowFieldsTest).
      */
-    private static boolean hasSpace(String text) {
-        return text.codePoints().anyMatch(Character::isSpaceChar);
+    private static boolean visibleAscii(String text) {
+        return text.chars().allMatch(c -> c > ' ' && c < 0x7f && c != '"');
     }
 }

@@ -96,4 +96,21 @@ class ShowFieldsTest {
         assertEquals("detail=\"null\"", RecordFields.field("detail", "null"));
         assertEquals("detail=null", RecordFields.field("detail", null));
     }
+
+    /**
+     * Characters that are no space to Unicode but print as one (a Braille blank, the Hangul fillers), or may (an
+     * unassigned or private-use code point, shown as the terminal's font has it), are kept by PrintableText: left
+     * unquoted, a guest's a<U+2800>decision=allow read by eye as a forged field, as a no-break space did.
+     */
+    @Test
+    void aValueWithACharacterThatMayPrintBlankIsQuoted() {
+        for (String blank : List.of("\u2800", "\u3164", "\uffa0", "\u115f", "\u0378", "\ue000")) {
+            String forged = "/d/a" + blank + "decision=allow";
+            assertEquals(
+                    "path=\"" + forged + "\"",
+                    RecordFields.field("path", forged),
+                    "U+" + Integer.toHexString(blank.charAt(0)));
+        }
+        assertEquals("path=/d/plain-ascii_1.txt", RecordFields.field("path", "/d/plain-ascii_1.txt"));
+    }
 }
