@@ -1,5 +1,8 @@
 package io.p9gate.gateway.adversarial;
 
+import io.p9gate.gateway.budget.Budgets;
+import io.p9gate.gateway.budget.HostResources;
+import io.p9gate.gateway.budget.Limits;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
@@ -7,6 +10,7 @@ import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.policyadapter.PolicyServed;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.gateway.session.SessionSettings;
 import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.policy.PolicyHolder;
 import java.net.UnixDomainSocketAddress;
@@ -39,6 +43,11 @@ final class HostShareGateway implements AutoCloseable {
     record Share(String name, Path dir, String options) {}
 
     private HostShareGateway(Path root, List<Share> served) throws Exception {
+        this(root, served, null);
+    }
+
+    /** @param limits the VM's budgets, or null for none */
+    private HostShareGateway(Path root, List<Share> served, Limits limits) throws Exception {
         this.root = root;
         this.socket = root.resolve("guest.sock");
         this.policyFile = root.resolve("policy.yaml");
@@ -69,7 +78,17 @@ final class HostShareGateway implements AutoCloseable {
         this.shares = PolicyServed.shares(holder, trail);
         try {
             this.gateway = Gateway.start(
-                    new GatewayConfig(PolicyListeners.of(holder.current()), shares, GatewayConfig.DEFAULT_MSIZE, 4));
+                    limits == null
+                            ? new GatewayConfig(
+                                    PolicyListeners.of(holder.current()), shares, GatewayConfig.DEFAULT_MSIZE, 4)
+                            : new GatewayConfig(
+                                    PolicyListeners.of(holder.current()),
+                                    shares,
+                                    GatewayConfig.DEFAULT_MSIZE,
+                                    4,
+                                    SessionSettings.DEFAULT_MAX_OUTSTANDING,
+                                    0,
+                                    budgets(limits, socket)));
         } catch (Exception e) {
             shares.close();
             throw e;
@@ -78,6 +97,15 @@ final class HostShareGateway implements AutoCloseable {
 
     /** Serves {@code tmp/NAME} for each name, every one with the same {@code options}. */
     static HostShareGateway serving(Path tmp, String options, String... names) throws Exception {
+        return budgeted(tmp, null, options, names);
+    }
+
+    static HostShareGateway serving(Path tmp, List<Share> shares) throws Exception {
+        return new HostShareGateway(tmp, shares);
+    }
+
+    /** As {@link #serving(Path, String, String...)}, the VM held to {@code limits} (descriptors, fids, ...; null: none). */
+    static HostShareGateway budgeted(Path tmp, Limits limits, String options, String... names) throws Exception {
         List<Share> served = new ArrayList<>();
         for (String name : names) {
             Path dir = Files.createDirectories(tmp.resolve("shares").resolve(name));
@@ -85,11 +113,13 @@ final class HostShareGateway implements AutoCloseable {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
             served.add(new Share(name, dir, options));
         }
-        return new HostShareGateway(tmp, served);
+        return new HostShareGateway(tmp, served, limits);
     }
 
-    static HostShareGateway serving(Path tmp, List<Share> shares) throws Exception {
-        return new HostShareGateway(tmp, shares);
+    private static Budgets budgets(Limits limits, Path socket) {
+        Budgets budgets = new Budgets(HostResources.current(), GatewayConfig.DEFAULT_MSIZE);
+        budgets.add("guest", limits, List.of("unix:" + socket));
+        return budgets;
     }
 
     /** A host file {@code dir/secret} holding {@code content}, of uid and gid {@code owner}, mode 0600. */
