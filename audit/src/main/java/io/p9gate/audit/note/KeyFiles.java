@@ -2,12 +2,15 @@ package io.p9gate.audit.note;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
@@ -95,22 +98,41 @@ public final class KeyFiles {
         }
     }
 
-    /** Writes {@code prefix.key} (created 0600, never overwritten) and {@code prefix.pub}. */
+    /**
+     * Writes {@code prefix.key} (created 0600) and {@code prefix.pub}, each a new file made by the one open that
+     * writes it (O_CREAT|O_EXCL), so through no symlink: the key was written again by path after its creation, and
+     * the public key's check (Files.exists) followed a dangling symlink that the write then created
+     * (KeyPairNoFollowTest). A public key that cannot be made takes the private key made for it away again.
+     */
     public static void writeKeyPair(SigningKey key, Path privateFile, Path publicFile)
             throws IOException, KeyFormatException {
         for (Path p : new Path[] {privateFile, publicFile}) {
-            if (Files.exists(p)) {
+            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
                 throw new KeyFormatException("refusing to overwrite " + p);
             }
         }
+        writeNew(privateFile, key.format(), PosixFilePermissions.fromString("rw-------"));
         try {
-            Files.createFile(
-                    privateFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        } catch (FileAlreadyExistsException e) {
-            throw new KeyFormatException("refusing to overwrite " + privateFile);
+            writeNew(publicFile, key.verifierKey().format(), PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (IOException | KeyFormatException e) {
+            Files.deleteIfExists(privateFile);
+            throw e;
         }
-        Files.writeString(privateFile, key.format() + "\n", StandardCharsets.US_ASCII);
-        Files.writeString(publicFile, key.verifierKey().format() + "\n", StandardCharsets.US_ASCII);
+    }
+
+    private static void writeNew(Path file, String line, Set<PosixFilePermission> mode)
+            throws IOException, KeyFormatException {
+        try (SeekableByteChannel out = Files.newByteChannel(
+                file,
+                EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(mode))) {
+            ByteBuffer bytes = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.US_ASCII));
+            while (bytes.hasRemaining()) {
+                out.write(bytes);
+            }
+        } catch (FileAlreadyExistsException e) {
+            throw new KeyFormatException("refusing to overwrite " + file);
+        }
     }
 
     private static Set<PosixFilePermission> permissions(Path file) throws IOException, KeyFormatException {
