@@ -294,6 +294,11 @@ final class HostMoves {
         return count;
     }
 
+    /** Every share that watches now, and its VM's instance: a share leaves it when it closes. */
+    static Map<ShareRoot, VmInotify> watchingForTests() {
+        return Map.copyOf(BOUND);
+    }
+
     /** Directories {@code share} watches. */
     static int watchedBy(ShareRoot share) {
         synchronized (LOCK) {
