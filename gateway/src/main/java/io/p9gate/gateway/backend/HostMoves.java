@@ -189,6 +189,19 @@ final class HostMoves {
         VmInotify.removeFromKernel(forgotten); // none if the instance stopped: closing it removes them
     }
 
+    /** {@code share}'s VM has no session left: the share starts over, every watch it holds given up. */
+    static void released(ShareRoot share) {
+        List<DirWatch> forgotten;
+        synchronized (LOCK) {
+            if (WatchBudget.dirsOf(share) == 0) {
+                return; // watches nothing: its remembered paths stay
+            }
+            WatchBudget.startOver(share);
+            forgotten = WatchBudget.takeForgotten();
+        }
+        VmInotify.removeFromKernel(forgotten);
+    }
+
     /**
      * Makes {@code change}, the gateway's own unlink ({@code event} {@link #IN_DELETE}) of the entry {@code name} of
      * {@code dir}: its event is passed over. If it fails, an event of that name seen meanwhile may have been the

@@ -237,6 +237,11 @@ public final class ShareRoot implements AutoCloseable {
         renames.advance();
     }
 
+    /** Every directory this share watches given up, and its remembered paths with them: its VM's sessions all ended. */
+    public void releaseWatches() {
+        HostMoves.released(this);
+    }
+
     /**
      * The epoch to learn the path of a name about to be looked up or made in {@code dir} under ({@link
      * #learnChildPath}), read before the lookup; where host moves are watched, {@code dir} is watched first, and if it

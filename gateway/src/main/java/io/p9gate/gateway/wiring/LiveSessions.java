@@ -33,8 +33,10 @@ final class LiveSessions {
         byId.put(sessionId, new Live(vm, List.copyOf(served), shares, files));
     }
 
-    void ended(long sessionId) {
-        byId.remove(sessionId);
+    /** Whether it was the last session of its VM. */
+    boolean ended(long sessionId) {
+        Live gone = byId.remove(sessionId);
+        return gone != null && byId.values().stream().noneMatch(l -> l.vm().equals(gone.vm()));
     }
 
     /**

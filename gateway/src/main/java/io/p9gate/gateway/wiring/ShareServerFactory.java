@@ -167,10 +167,27 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
                 new SessionLocks(locks, context.sessionId(), context.budget().locks());
         SessionShares sessionShares = new SessionShares(mine);
         FileServer files = new FileServer(context, sessionShares, fs, sessionLocks);
-        RequestHandler handler =
-                AuditedSession.opened(files, vm, context, audit, requests, () -> live.ended(context.sessionId()));
+        RequestHandler handler = AuditedSession.opened(files, vm, context, audit, requests, () -> {
+            if (live.ended(context.sessionId())) {
+                releaseWatchesOf(vm);
+            }
+        });
         live.opened(context.sessionId(), vm, served, sessionShares, files);
         return handler;
+    }
+
+    /**
+     * The VM's last session ended: its shares give up the directories they watch, their remembered paths with them
+     * (relearned, watched anew, from its next session's walks). Kept, they counted the VM in the fair part of the
+     * gateway's watches (backend.WatchBudget) until the gateway stopped, leaving the VMs still connected less
+     * (adversarial.DisconnectedVmWatchesAttackTest). Its inotify instance stays, for its next session.
+     */
+    private void releaseWatchesOf(String vm) {
+        shares.forEach((dir, share) -> {
+            if (dir.vm().equals(vm)) {
+                share.root().releaseWatches();
+            }
+        });
     }
 
     /**
