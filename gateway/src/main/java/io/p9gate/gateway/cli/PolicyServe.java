@@ -131,6 +131,7 @@ final class PolicyServe {
                 Set<Long> holding = shares.sessionsHoldingSharesTakenAway();
                 int closed = holding.isEmpty() ? 0 : gateway.closeSessions(holding::contains);
                 reportClosed(err, closed, "attached to a share the new policy took away or moved");
+                shares.releaseWatchesOfSharesTakenAway();
                 int released = shares.releaseLocksRefusedNow(holding);
                 if (released > 0) {
                     err.println("p9gate: policy reload: released the locks of " + released

@@ -191,6 +191,19 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
     }
 
     /**
+     * After a reload that was taken: each share its VM no longer has gives up the directories it watches (its sessions
+     * are being closed, and none can attach it again). Kept, they counted toward the VM's watches while it stayed
+     * connected through its other shares, until its last session ended.
+     */
+    public void releaseWatchesOfSharesTakenAway() {
+        shares.forEach((dir, share) -> {
+            if (!access.sharesOf(dir.vm()).contains(dir)) {
+                share.root().releaseWatches();
+            }
+        });
+    }
+
+    /**
      * The ids of the open sessions that attached a share their VM no longer has at the directory they serve: a reload
      * removed it from the VM or gave it another directory. Every request of theirs there is refused, but what they
      * hold in it (fids, open files, byte-range locks on files other VMs share) stays until they end.

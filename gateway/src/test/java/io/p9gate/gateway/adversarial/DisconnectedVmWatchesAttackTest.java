@@ -47,6 +47,40 @@ class DisconnectedVmWatchesAttackTest {
         }
     }
 
+    /**
+     * A reload that takes one share from a VM which stays connected through another: the share's watches went only
+     * when the VM's last session ended. No session can attach it again, so the reload gives them up.
+     */
+    @Test
+    void aShareTheReloadTookAwayGivesUpItsWatches() throws Exception {
+        long before = kernelWatches();
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, "hidden: [/vault]", "data", "other")) {
+            Path share = gw.share("data");
+            for (int i = 0; i < 10; i++) {
+                Files.createDirectories(share.resolve("pub/d" + i));
+                Files.writeString(share.resolve("pub/d" + i + "/f"), "public");
+            }
+            try (P9Client stays = gw.attached("other", 0)) {
+                stays.walk(0, 1);
+                try (P9Client vm = gw.attached("data", 0)) {
+                    for (int i = 0; i < 10; i++) {
+                        vm.walk(0, 1 + i, "pub", "d" + i, "f");
+                    }
+                }
+                long held = kernelWatches() - before;
+                assertTrue(held >= 10, "walks watched: " + held);
+                String policy = Files.readString(gw.policyFile);
+                int data = policy.indexOf("      data:\n");
+                int other = policy.indexOf("      other:\n");
+                assertTrue(data >= 0 && other > data, policy);
+                Files.writeString(gw.policyFile, policy.substring(0, data) + policy.substring(other));
+                gw.reload();
+                long left = kernelWatches() - before;
+                assertTrue(left <= 2, "watches the share taken away still holds: " + left + " of " + held);
+            }
+        }
+    }
+
     /** inotify watches this process holds, every instance together. */
     private static long kernelWatches() throws IOException {
         long n = 0;

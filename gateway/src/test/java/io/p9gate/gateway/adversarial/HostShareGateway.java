@@ -152,6 +152,14 @@ final class HostShareGateway implements AutoCloseable {
         }
     }
 
+    /** Swaps in what {@link #policyFile} holds now, then does with the shares what serve does after a reload. */
+    void reload() {
+        if (!(holder.reload() instanceof PolicyHolder.ReloadResult.Loaded)) {
+            throw new IllegalStateException("the reload was not taken");
+        }
+        shares.releaseWatchesOfSharesTakenAway();
+    }
+
     @Override
     public void close() {
         gateway.close();
