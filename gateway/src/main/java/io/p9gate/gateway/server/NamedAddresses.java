@@ -33,11 +33,6 @@ final class NamedAddresses {
     /** How many VMs' tables hold each address, for the look-up at every displacement. */
     private final Map<InetAddress, Integer> vmsNaming = new HashMap<>();
 
-    /** A handshake from {@code address} named {@code vm}, without an identity to decide again. */
-    void named(String vm, InetAddress address) {
-        named(vm, address, null);
-    }
-
     /** A handshake from {@code address} named {@code vm}, establishing {@code identity} (null: none kept). */
     synchronized void named(String vm, InetAddress address, ConnectionIdentity identity) {
         SequencedMap<InetAddress, ConnectionIdentity> its = byVm.computeIfAbsent(vm, v -> new LinkedHashMap<>());

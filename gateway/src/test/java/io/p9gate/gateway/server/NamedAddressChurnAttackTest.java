@@ -20,9 +20,9 @@ class NamedAddressChurnAttackTest {
     void aVmNamingManyAddressesMakesNoOtherVmsAddressForgotten() throws Exception {
         NamedAddresses named = new NamedAddresses();
         InetAddress victim = InetAddress.getByName("127.0.0.2");
-        named.named("victim", victim);
+        named.named("victim", victim, null);
         for (int i = 0; i <= 4096; i++) {
-            named.named("hostile", InetAddress.getByAddress(new byte[] {127, 1, (byte) (i >> 8), (byte) i}));
+            named.named("hostile", InetAddress.getByAddress(new byte[] {127, 1, (byte) (i >> 8), (byte) i}), null);
         }
         assertTrue(named.contains(victim), "the victim's address is still one that named a VM");
         assertTrue(
@@ -39,9 +39,9 @@ class NamedAddressChurnAttackTest {
         NamedAddresses named = new NamedAddresses();
         InetAddress gone = InetAddress.getByName("127.0.0.3");
         InetAddress shared = InetAddress.getByName("127.0.0.4");
-        named.named("removed", gone);
-        named.named("removed", shared);
-        named.named("kept", shared);
+        named.named("removed", gone, null);
+        named.named("removed", shared, null);
+        named.named("kept", shared, null);
         named.forget("removed"::equals);
         assertFalse(named.contains(gone));
         assertTrue(named.contains(shared));

@@ -178,7 +178,7 @@ class UnidentifiedPeersTest {
     void aConnectionFromAnAddressThatNamedAVmGoesLast() throws Exception {
         NamedAddresses named = new NamedAddresses();
         InetAddress vm = InetAddress.getByName("127.0.0.2");
-        named.named("vm", vm);
+        named.named("vm", vm, null);
         UnidentifiedPeers ranked = new UnidentifiedPeers(pool, named::contains, () -> 3, () -> 4);
         Channel silent = new EmbeddedChannel(new HandshakeCost());
         ranked.tryTake(vm, silent);
