@@ -2,11 +2,9 @@ package io.p9gate.policy;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.p9gate.policy.terms.OpKind;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,6 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * ids that are each O(depth) long. A guest that made a 2000-deep directory had every decision there take about
  * 15 s of CPU (a 4096-deep one minutes), starving every other VM of the worker pool (R-ROB-2). A decision at any
  * depth must stay cheap, and {@code resource in Directory} must still mean "that directory or anything below".
+ * The cost is bounded in {@code cedar.DeepPathEntityBytesTest}, in characters handed to Cedar (not in time, which a
+ * loaded machine stretches); this test checks that the engine still decides right at that depth.
  */
 class DeepPathCedarTest {
 
@@ -38,18 +38,16 @@ class DeepPathCedarTest {
                 "cedar: [extra.cedar]\n" + PolicyFiles.oneShare("path: /srv/p9gate/data\naccess: read-write\n")));
         String deep = "/d".repeat(2000);
         String beside = "/e" + "/d".repeat(1999);
-        assertTimeoutPreemptively(
-                Duration.ofSeconds(4),
-                () -> assertAll(
-                        () -> assertEquals(
-                                PolicyDecision.deny("ENOENT", List.of("no-reads-below-d")),
-                                engine.decide(DecisionRequest.of("vm1", "data", OpKind.OPEN_READ, deep))),
-                        () -> assertEquals(
-                                PolicyDecision.allow(List.of("vm.vm1.share.data.access")),
-                                engine.decide(DecisionRequest.of("vm1", "data", OpKind.OPEN_READ, beside))),
-                        () -> assertEquals(
-                                PolicyDecision.allow(List.of("vm.vm1.share.data.access")),
-                                engine.decide(DecisionRequest.of("vm1", "data", OpKind.OPEN_WRITE, deep)))));
+        assertAll(
+                () -> assertEquals(
+                        PolicyDecision.deny("ENOENT", List.of("no-reads-below-d")),
+                        engine.decide(DecisionRequest.of("vm1", "data", OpKind.OPEN_READ, deep))),
+                () -> assertEquals(
+                        PolicyDecision.allow(List.of("vm.vm1.share.data.access")),
+                        engine.decide(DecisionRequest.of("vm1", "data", OpKind.OPEN_READ, beside))),
+                () -> assertEquals(
+                        PolicyDecision.allow(List.of("vm.vm1.share.data.access")),
+                        engine.decide(DecisionRequest.of("vm1", "data", OpKind.OPEN_WRITE, deep))));
         // The subtree's own root is in it, its parent is not.
         assertEquals(
                 "ENOENT",
