@@ -185,9 +185,32 @@ public final class Entries {
         }
         if (linked) {
             dropMakingName(dir, making);
+            node = byItsName(dir, name, node);
         }
         share.learnChildPath(dir, name, node, epoch);
         return node;
+    }
+
+    /**
+     * The entry linked into place, opened again by {@code name}: the handle it was made through is the kernel's
+     * "{@code .p9gate-making-... (deleted)}" once that name is unlinked, and kept (a 9P2000.u Tcreate's fid), after
+     * any rename it was placed at the reserved name, shown to the guest and recorded, or refused ESTALE where the
+     * policy decides by path (adversarial.SpecialCreateFidAfterRenameAttackTest). If the name holds another file by
+     * now (renamed over meanwhile) or cannot be opened (no descriptor left), the handle made stays.
+     */
+    private static Node byItsName(Node dir, String name, Node made) {
+        Node named;
+        try {
+            named = ShareRoot.nodeOf(Fd.open(() -> dir.use(fd -> ShareRoot.openBeneath(fd, name, O_PATH, 0))));
+        } catch (P9Exception e) {
+            return made;
+        }
+        if (!named.key().equals(made.key())) {
+            named.close();
+            return made;
+        }
+        made.close();
+        return named;
     }
 
     /** linkat(2)'s answers for a file system that makes no hard link (vfat, some FUSE): renamed into place instead. */
