@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.read.LogDirectory;
-import io.p9gate.audit.read.StreamPrefix;
+import io.p9gate.audit.read.StoredFile;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -95,12 +95,11 @@ public final class CheckpointStore implements Closeable {
      */
     public static Entries entries(Path dir, long limit) throws IOException {
         Path file = LogDirectory.checkpointsFile(dir);
-        // A link that leads nowhere (a loop, a missing archive) is no missing sidecar: requireRegularFile names it.
+        // A link that leads nowhere (a loop, a missing archive) is no missing sidecar: StoredFile names it.
         if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             return new Entries(null);
         }
-        LogDirectory.requireRegularFile(file);
-        return new Entries(new StreamPrefix(Files.newInputStream(file), limit));
+        return new Entries(StoredFile.open(file).from(0, limit));
     }
 
     /** The sidecar's size now (0 when there is none): taken before the segments are listed, see above. */

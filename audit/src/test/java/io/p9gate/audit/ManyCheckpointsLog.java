@@ -44,6 +44,7 @@ public record ManyCheckpointsLog(Path log, Path pub) {
         List<String> command = new ArrayList<>(wrapper);
         command.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", // as ./p9gate starts it: the readers call fstatfs (FFM)
                 "-Xmx" + heap,
                 "-XX:+UseSerialGC",
                 "-cp",

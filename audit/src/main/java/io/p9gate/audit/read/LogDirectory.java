@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -62,60 +61,11 @@ public final class LogDirectory {
      * @throws IOException naming {@code file} when it is no regular file (after links: an archived segment may be a
      *     link to one). Only a doctored directory has such a segment or sidecar, and read, a FIFO blocked the reader
      *     in open(2) for ever and a device such as /dev/zero fed it for ever: verify, show and the gateway's start hung.
-     *     The same for a regular file of a pseudo file system ({@link #PSEUDO_FILE_SYSTEMS}).
+     *     The same for a regular file of a pseudo file system, or one that cannot be checked ({@link StoredFile}).
+     *     A reader that goes on to read the file should read it through {@link StoredFile} instead: a name checked
+     *     and then opened may name another file by then.
      */
     public static void requireRegularFile(Path file) throws IOException {
-        if (Files.isRegularFile(file)) {
-            requireStoredFile(file);
-            return;
-        }
-        throw new IOException(file.getFileName() + " is not a regular file ("
-                + (Files.isSymbolicLink(file)
-                        ? "a link to " + Files.readSymbolicLink(file)
-                        : "a " + (Files.isDirectory(file) ? "directory" : "FIFO, socket or device"))
-                + "): no file the gateway wrote");
-    }
-
-    /**
-     * File systems whose files the kernel makes up as they are read: no log lives there. {@code /proc/kcore} states a
-     * size of 128 TiB (verify and the gateway's start read it for days, within its size), {@code /proc/self/pagemap}
-     * none and yields hundreds of GB; a file of /sys or debugfs is no record either.
-     */
-    static final Set<String> PSEUDO_FILE_SYSTEMS = Set.of(
-            "proc",
-            "sysfs",
-            "debugfs",
-            "tracefs",
-            "securityfs",
-            "configfs",
-            "cgroup",
-            "cgroup2",
-            "bpf",
-            "pstore",
-            "efivarfs",
-            "fusectl",
-            "binfmt_misc",
-            "devpts",
-            "mqueue",
-            "hugetlbfs");
-
-    /** Refuses a regular {@code file} (after links) on a pseudo file system. */
-    private static void requireStoredFile(Path file) throws IOException {
-        String type;
-        try {
-            type = Files.getFileStore(file).type();
-        } catch (IOException e) {
-            // The JDK finds no mount entry for some container bind mounts: a real log must still read, and a file
-            // of /proc or /sys is found in the mount table the kernel itself writes.
-            return;
-        }
-        if (PSEUDO_FILE_SYSTEMS.contains(type)) {
-            throw new IOException(file.getFileName() + " is not a regular file (" + linkedTo(file) + "on the " + type
-                    + " file system, made up by the kernel): no file the gateway wrote");
-        }
-    }
-
-    private static String linkedTo(Path file) throws IOException {
-        return Files.isSymbolicLink(file) ? "a link to " + Files.readSymbolicLink(file) + ", " : "";
+        StoredFile.open(file).close();
     }
 }

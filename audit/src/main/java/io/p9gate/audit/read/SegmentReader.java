@@ -4,10 +4,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
@@ -29,6 +26,9 @@ public final class SegmentReader {
      */
     private static final long HOLE_CHECK_BYTES = 1 << 20;
 
+    /** Test seam: runs just before a segment is opened, after it was listed (a test renames a FIFO over it). */
+    static volatile Consumer<Path> beforeOpen = segment -> {};
+
     private SegmentReader() {}
 
     public static void forEachLine(Path dir, Consumer<StoredLine> sink) throws IOException {
@@ -48,7 +48,9 @@ public final class SegmentReader {
     /**
      * The segment's bytes; an IOException naming it when it is no regular file (after links: an archived segment may
      * be a link to one). Only a doctored directory has such a file, and read, a FIFO blocked the reader in open(2)
-     * for ever and a device such as /dev/zero fed it for ever: verify, show and the gateway's start hung.
+     * for ever and a device such as /dev/zero fed it for ever: verify, show and the gateway's start hung. Checked
+     * on the file opened, which is the one read ({@link StoredFile}): a FIFO renamed over the segment after a
+     * check of its name hung them all the same.
      */
     public static InputStream open(Path segment) throws IOException {
         return open(segment, 0);
@@ -62,15 +64,8 @@ public final class SegmentReader {
      * after the opening are the next reading's.
      */
     public static InputStream open(Path segment, long offset) throws IOException {
-        LogDirectory.requireRegularFile(segment);
-        FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ);
-        try {
-            ch.position(offset);
-            return new StreamPrefix(Channels.newInputStream(ch), ch.size() - offset);
-        } catch (IOException | RuntimeException e) {
-            ch.close();
-            throw e;
-        }
+        beforeOpen.accept(segment);
+        return StoredFile.open(segment).within(offset);
     }
 
     /**

@@ -49,6 +49,7 @@ class InterruptedCommandTest {
     void ctrlCDuringAnExportWipesTheProgressLineAndSaysTheOutputIsIncomplete() throws Exception {
         Process export = new ProcessBuilder(List.of(
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "--enable-native-access=ALL-UNNAMED", // as ./p9gate starts it: the readers call fstatfs (FFM)
                         "-XX:+UseSerialGC",
                         "-cp",
                         System.getProperty("java.class.path"),

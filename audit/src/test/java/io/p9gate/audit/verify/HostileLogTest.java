@@ -279,4 +279,50 @@ class HostileLogTest {
             }
         }
     }
+    /**
+     * A segment linked to a file of a proc that only another mount namespace has (here one {@code unshare -m} mounted
+     * and holds; reached through {@code /proc/PID/root}): the JDK finds no entry for it in this process's mount table,
+     * so {@code Files.getFileStore} threw and the pseudo-file-system check let it through (fail open): the segment read
+     * as an empty one (pagemap states size 0), and one to such a {@code kcore} would have been read for days. The
+     * check is now made on the opened file itself ({@code fstatfs}), whatever the mount table says.
+     */
+    @Test
+    void aSegmentOnAProcOfAnotherMountNamespaceIsRefusedNotRead() throws Exception {
+        Path mountPoint = Files.createDirectory(work.resolve("foreign-proc-" + copies));
+        Process holder = new ProcessBuilder(
+                        "unshare",
+                        "--mount",
+                        "--propagation",
+                        "private",
+                        "sh",
+                        "-c",
+                        "mount -t proc proc \"$0\" && echo ready && exec sleep 600",
+                        mountPoint.toString())
+                .redirectErrorStream(true)
+                .start();
+        try {
+            String first = new java.io.BufferedReader(new java.io.InputStreamReader(
+                            holder.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))
+                    .readLine();
+            assumeTrue("ready".equals(first), "a mount namespace with its own proc (needs CAP_SYS_ADMIN): " + first);
+            Path target = Path.of("/proc/" + holder.pid() + "/root")
+                    .resolve(mountPoint.toString().substring(1))
+                    .resolve("self/pagemap");
+            assumeTrue(Files.isReadable(target), "the holder's root can be entered: " + target);
+
+            Path dir = copy();
+            Path segment = LogDirectory.segmentFile(dir, 1_000_000);
+            Files.createSymbolicLink(segment, target);
+            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.io.IOException.class,
+                    () -> org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                            java.time.Duration.ofSeconds(30), () -> verify(dir)));
+            assertTrue(
+                    e.getMessage().contains(segment.getFileName() + " is not a regular file")
+                            && e.getMessage().contains("proc file system"),
+                    e.getMessage());
+        } finally {
+            holder.destroyForcibly().waitFor();
+        }
+    }
 }

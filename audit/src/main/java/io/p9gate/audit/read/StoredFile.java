@@ -1,0 +1,238 @@
+package io.p9gate.audit.read;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A file of an audit directory (a segment, the sidecar, a pending segment), opened for reading only once it is known
+ * to be a regular file of a real file system; what was checked is what is read: one descriptor.
+ *
+ * <p>Checked on the descriptor, not on the name: a FIFO renamed over a segment after a look at its name held the
+ * reader in open(2) for ever; and a pseudo file system is known by the opened file's {@code fstatfs} magic, not by the
+ * mount table, which has no entry for a proc of another mount namespace (reached through {@code /proc/PID/root}: the
+ * check let it through, fail open). A check that cannot be made refuses the file. The name is first opened
+ * {@code O_PATH} (following links: an archived segment may be a link to its archive), which opens nothing: a device
+ * put there is never opened, so no driver acts on it; the file is opened for reading through that descriptor
+ * ({@code /proc/self/fd/N}, {@code O_NONBLOCK}) only once it is a regular file, and must be that same file.
+ */
+public final class StoredFile implements Closeable {
+    private static final int O_RDONLY = 0;
+    private static final int O_NONBLOCK = 0x800;
+    private static final int O_CLOEXEC = 0x80000;
+    /** The same on x86_64 and aarch64 (asm-generic). */
+    private static final int O_PATH = 0x200000;
+
+    private static final int EPERM = 1;
+    private static final int ENOENT = 2;
+    private static final int EACCES = 13;
+    private static final int ENOTDIR = 20;
+    private static final int ELOOP = 40;
+
+    /** Bytes copied from native memory per pread(2). */
+    private static final int CHUNK = 1 << 16;
+
+    private final Path file;
+    private final FileCalls.Linked calls;
+    private final int fd;
+    private final long size;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment buffer = arena.allocate(CHUNK);
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private StoredFile(Path file, FileCalls.Linked calls, int fd, long size) {
+        this.file = file;
+        this.calls = calls;
+        this.fd = fd;
+        this.size = size;
+    }
+
+    /**
+     * Opens {@code file} for reading.
+     *
+     * @throws IOException naming it when it is no regular file (a directory, FIFO, socket or device, a link to none),
+     *     a file of a pseudo file system ({@link PseudoFileSystem}), or cannot be checked to be neither
+     * @throws NoSuchFileException there is no such file
+     * @throws AccessDeniedException the reader may not read it
+     */
+    public static StoredFile open(Path file) throws IOException {
+        return open(file, FileCalls.LIBC);
+    }
+
+    static StoredFile open(Path file, FileCalls calls) throws IOException {
+        return switch (calls) {
+            case FileCalls.Linked linked -> open(file, linked);
+            case FileCalls.Unlinked unlinked -> throw uncheckable(file, unlinked.reason());
+        };
+    }
+
+    private static StoredFile open(Path file, FileCalls.Linked calls) throws IOException {
+        int path;
+        try {
+            path = calls.open(file.toAbsolutePath().toString(), O_PATH | O_CLOEXEC);
+        } catch (FileCalls.Failed f) {
+            throw unopenable(file, f);
+        }
+        try {
+            FileCalls.Stat named = calls.stat(path);
+            if (!named.regular()) {
+                throw notRegular(
+                        file,
+                        Files.isSymbolicLink(file)
+                                ? "a link to " + Files.readSymbolicLink(file)
+                                : named.directory() ? "a directory" : "a FIFO, socket or device");
+            }
+            int fd = reopen(file, calls, path);
+            try {
+                FileCalls.Stat opened = calls.stat(fd);
+                if (!opened.regular() || !opened.sameFile(named)) {
+                    throw uncheckable(file, "/proc/self/fd/" + path + " opened another file");
+                }
+                PseudoFileSystem pseudo =
+                        PseudoFileSystem.of(calls.fileSystemType(fd)).orElse(null);
+                if (pseudo != null) {
+                    throw notRegular(
+                            file, linkedTo(file) + "on the " + pseudo.type + " file system, made up by the kernel");
+                }
+                return new StoredFile(file, calls, fd, opened.size());
+            } catch (IOException | RuntimeException e) {
+                calls.close(fd);
+                throw e;
+            }
+        } catch (FileCalls.Failed f) {
+            throw uncheckable(file, f.getMessage());
+        } finally {
+            calls.close(path);
+        }
+    }
+
+    /** The file {@code path} (an O_PATH descriptor of a regular file) holds, opened for reading. */
+    private static int reopen(Path file, FileCalls.Linked calls, int path) throws IOException {
+        try {
+            return calls.open("/proc/self/fd/" + path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        } catch (FileCalls.Failed f) {
+            throw switch (f.errno) {
+                case EACCES, EPERM -> new AccessDeniedException(file.toString());
+                default -> uncheckable(file, "/proc/self/fd cannot open it, errno " + f.errno + " (is /proc mounted?)");
+            };
+        }
+    }
+
+    /** The size the file had once opened ({@code fstat} of this descriptor). */
+    public long size() {
+        return size;
+    }
+
+    /**
+     * The file's bytes from {@code offset} on, at most {@code limit} of them, read through this descriptor (pread:
+     * the position is the stream's own); closing the stream closes the file.
+     */
+    public InputStream from(long offset, long limit) {
+        return new Input(offset, limit);
+    }
+
+    /** The file's bytes from {@code offset} up to the size it had once opened: bytes appended since are not read. */
+    public InputStream within(long offset) {
+        return from(offset, size - offset);
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            calls.close(fd);
+            arena.close();
+        }
+    }
+
+    /** Reads through the descriptor from its own position; single-threaded, as a stream is. */
+    private final class Input extends InputStream {
+        private long position;
+        private long left;
+
+        Input(long position, long left) {
+            this.position = position;
+            this.left = left;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            if (left <= 0) {
+                return -1;
+            }
+            if (len == 0) {
+                return 0;
+            }
+            int count = (int) Math.min(Math.min(len, CHUNK), left);
+            long n;
+            try {
+                n = calls.pread(fd, buffer, count, position);
+            } catch (FileCalls.Failed f) {
+                throw new FileSystemException(file.toString(), null, "cannot be read, errno " + f.errno);
+            }
+            if (n == 0) {
+                left = 0; // the file shrank: its end is here
+                return -1;
+            }
+            MemorySegment.copy(buffer, JAVA_BYTE, 0, b, off, (int) n);
+            position += n;
+            left -= n;
+            return (int) n;
+        }
+
+        @Override
+        public long skip(long n) {
+            long skipped = Math.max(0, Math.min(n, left));
+            position += skipped;
+            left -= skipped;
+            return skipped;
+        }
+
+        @Override
+        public void close() {
+            StoredFile.this.close();
+        }
+    }
+
+    private static IOException unopenable(Path file, FileCalls.Failed f) throws IOException {
+        return switch (f.errno) {
+            case ENOENT, ELOOP ->
+                Files.isSymbolicLink(file)
+                        ? notRegular(file, linkedTo(file).replaceFirst(", $", ""))
+                        : new NoSuchFileException(file.toString());
+            case EACCES, EPERM -> new AccessDeniedException(file.toString());
+            case ENOTDIR -> new FileSystemException(file.toString(), null, "not a directory");
+            default -> new FileSystemException(file.toString(), null, "cannot be opened, errno " + f.errno);
+        };
+    }
+
+    private static IOException notRegular(Path file, String what) {
+        return new IOException(file.getFileName() + " is not a regular file (" + what + "): no file the gateway wrote");
+    }
+
+    private static IOException uncheckable(Path file, String why) {
+        return new IOException(
+                file + ": cannot be checked to be a regular file of a real file system (" + why + "): not read");
+    }
+
+    private static String linkedTo(Path file) throws IOException {
+        return Files.isSymbolicLink(file) ? "a link to " + Files.readSymbolicLink(file) + ", " : "";
+    }
+}
