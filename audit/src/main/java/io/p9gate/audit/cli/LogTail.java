@@ -2,10 +2,9 @@ package io.p9gate.audit.cli;
 
 import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.read.SegmentReader;
+import io.p9gate.audit.read.StoredFile;
 import io.p9gate.audit.read.StoredLine;
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.function.Predicate;
 
@@ -40,8 +39,8 @@ final class LogTail {
                 segment = s;
                 offset = 0;
             }
-            try (InputStream in = new BufferedInputStream(SegmentReader.open(s, offset), 1 << 16)) {
-                offset += SegmentReader.readLinesWhile(s, offset, in, line -> {
+            try (StoredFile file = SegmentReader.open(s)) {
+                offset += SegmentReader.readLinesWhile(s, file, offset, line -> {
                     if (!line.terminated()) {
                         return true;
                     }

@@ -81,6 +81,10 @@ sealed interface FileCalls {
                             libc.findOrThrow("pread64"),
                             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG),
                             errno),
+                    linker.downcallHandle(
+                            libc.findOrThrow("lseek"),
+                            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT),
+                            errno),
                     linker.downcallHandle(libc.findOrThrow("close"), FunctionDescriptor.of(JAVA_INT, JAVA_INT)));
         } catch (NoSuchElementException e) {
             return new Unlinked(
@@ -91,13 +95,20 @@ sealed interface FileCalls {
     }
 
     /** The linked calls. */
-    record Linked(MethodHandle open, MethodHandle statx, MethodHandle fstatfs, MethodHandle pread, MethodHandle close)
+    record Linked(
+            MethodHandle open,
+            MethodHandle statx,
+            MethodHandle fstatfs,
+            MethodHandle pread,
+            MethodHandle lseek,
+            MethodHandle close)
             implements FileCalls {
         private static final long ERRNO_OFFSET =
                 Linker.Option.captureStateLayout().byteOffset(MemoryLayout.PathElement.groupElement("errno"));
         private static final int EINTR = 4;
         private static final int AT_EMPTY_PATH = 0x1000;
         private static final int STATX_BASIC_STATS = 0x7ff;
+        private static final int SEEK_DATA = 3;
         /** struct statx: 256 bytes; stx_mode at 28, stx_ino at 32, stx_size at 40, stx_dev_major/minor at 136/140. */
         private static final long STATX_SIZE = 256;
         /** struct statfs on 64-bit Linux: 120 bytes, f_type (a long) first. */
@@ -141,6 +152,11 @@ sealed interface FileCalls {
         /** pread(2) of up to {@code count} bytes into {@code buf}; the bytes read. */
         long pread(int fd, MemorySegment buf, long count, long position) throws IOException {
             return call("pread", (st, a) -> (long) pread.invokeExact(st, fd, buf, count, position));
+        }
+
+        /** lseek(2) SEEK_DATA: the first offset at or after {@code from} that holds data (ENXIO: none). */
+        long seekData(int fd, long from) throws IOException {
+            return call("lseek", (st, a) -> (long) lseek.invokeExact(st, fd, from, SEEK_DATA));
         }
 
         void close(int fd) {

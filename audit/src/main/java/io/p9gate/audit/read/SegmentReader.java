@@ -37,8 +37,11 @@ public final class SegmentReader {
 
     public static void forEachLine(List<Path> segments, Consumer<StoredLine> sink) throws IOException {
         for (Path segment : segments) {
-            try (InputStream in = new BufferedInputStream(open(segment), 1 << 16)) {
-                readLines(segment, 0, in, sink);
+            try (StoredFile file = open(segment)) {
+                readLinesWhile(segment, file, 0, line -> {
+                    sink.accept(line);
+                    return true;
+                });
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
@@ -46,48 +49,36 @@ public final class SegmentReader {
     }
 
     /**
-     * The segment's bytes; an IOException naming it when it is no regular file (after links: an archived segment may
+     * The segment, opened; an IOException naming it when it is no regular file (after links: an archived segment may
      * be a link to one). Only a doctored directory has such a file, and read, a FIFO blocked the reader in open(2)
      * for ever and a device such as /dev/zero fed it for ever: verify, show and the gateway's start hung. Checked
      * on the file opened, which is the one read ({@link StoredFile}): a FIFO renamed over the segment after a
      * check of its name hung them all the same.
      */
-    public static InputStream open(Path segment) throws IOException {
-        return open(segment, 0);
-    }
-
-    /**
-     * As {@link #open(Path)}, from {@code offset} on and only up to the size the file has once opened ({@code
-     * fstat}): a link to a file of /proc, regular but of size 0, such as {@code /proc/self/pagemap}, yields hundreds
-     * of gigabytes (zeros, where {@code lseek(SEEK_DATA)} is refused): verify, show and the gateway's start read it
-     * for hours. A real segment holds its records within its size (the writer's zeros ahead included); bytes appended
-     * after the opening are the next reading's.
-     */
-    public static InputStream open(Path segment, long offset) throws IOException {
+    public static StoredFile open(Path segment) throws IOException {
         beforeOpen.accept(segment);
-        return StoredFile.open(segment).within(offset);
+        return StoredFile.open(segment);
     }
 
     /**
-     * Reads lines from {@code in}, whose first byte is at {@code offset} of {@code segment}. Returns the number of
-     * bytes up to and including the last newline, so that a follower can resume after the last complete line.
-     * Zero bytes that run to the end are where the writer has not written yet (the current segment is zeroed
-     * ahead of its records): they end the reading, as the end of the file would.
+     * Reads the lines of {@code file}, the opened {@code segment}, from {@code offset} on and only up to the size it
+     * had once opened ({@code fstat}): a link to a file of /proc, regular but of size 0, such as {@code
+     * /proc/self/pagemap}, yields hundreds of gigabytes; a real segment holds its records within its size (the
+     * writer's zeros ahead included), and bytes appended after the opening are the next reading's. Returns the number
+     * of bytes up to and including the last newline, so that a follower can resume after the last complete line.
+     * Zero bytes that run to the end are where the writer has not written yet (the current segment is zeroed ahead
+     * of its records): they end the reading, as the end of the file would. Stops after the first line {@code sink}
+     * answers false to (a reviewer whose output has gone away); the count then ends with that line.
      */
-    public static long readLines(Path segment, long offset, InputStream in, Consumer<StoredLine> sink)
+    public static long readLinesWhile(Path segment, StoredFile file, long offset, Predicate<StoredLine> sink)
             throws IOException {
-        return readLinesWhile(segment, offset, in, line -> {
-            sink.accept(line);
-            return true;
-        });
+        try (InputStream in = new BufferedInputStream(file.within(offset), 1 << 16)) {
+            return readLinesWhile(segment, file, offset, in, sink);
+        }
     }
 
-    /**
-     * As {@link #readLines}, but stops after the first line {@code sink} answers false to (a reviewer whose output
-     * has gone away); the count then ends with that line.
-     */
-    public static long readLinesWhile(Path segment, long offset, InputStream in, Predicate<StoredLine> sink)
-            throws IOException {
+    private static long readLinesWhile(
+            Path segment, StoredFile file, long offset, InputStream in, Predicate<StoredLine> sink) throws IOException {
         byte[] buf = new byte[512];
         int len = 0;
         // The line's stored length; only its first MAX_LINE_BYTES are kept in buf. A doctored segment can hold a
@@ -105,7 +96,7 @@ public final class SegmentReader {
             if (b == 0) {
                 heldZeros++;
                 if (heldZeros % HOLE_CHECK_BYTES == 0) {
-                    long skipped = skipHole(segment, pos + heldZeros, in);
+                    long skipped = skipHole(file, pos + heldZeros, in);
                     if (skipped < 0) {
                         break; // a hole to the end: zeros to the end, not written yet
                     }
@@ -146,12 +137,14 @@ public final class SegmentReader {
     }
 
     /**
-     * Skips the hole (zeros never stored) that {@code in} is at, {@code position} of {@code segment}: returns the bytes
-     * skipped, or -1 when the hole runs to the end of the file.
+     * Skips the hole (zeros never stored) that {@code in} is at, {@code position} of {@code file}: returns the bytes
+     * skipped, or -1 when the hole runs to the end of the file. A hole in a sparse file reads as zeros, and a reader
+     * that read a hole of terabytes zero by zero (a doctored segment made with {@code truncate -s 16T}) kept verify,
+     * show and the gateway's start busy for hours; a hole is zeros, so it is skipped as such.
      */
-    private static long skipHole(Path segment, long position, InputStream in) throws IOException {
-        long data = DataAhead.from(segment, position);
-        if (data == DataAhead.NONE) {
+    private static long skipHole(StoredFile file, long position, InputStream in) throws IOException {
+        long data = file.dataFrom(position);
+        if (data == StoredFile.NO_DATA) {
             return -1;
         }
         long skipped = 0;

@@ -39,6 +39,13 @@ public final class StoredFile implements Closeable {
     private static final int EACCES = 13;
     private static final int ENOTDIR = 20;
     private static final int ELOOP = 40;
+    private static final int ENXIO = 6;
+
+    /** {@link #dataFrom}: the rest of the file from the position asked about is a hole, no data follows. */
+    static final long NO_DATA = -1;
+
+    /** {@link #dataFrom}: nothing known (the file system cannot tell): the caller reads on. */
+    static final long DATA_UNKNOWN = -2;
 
     /** Bytes copied from native memory per pread(2). */
     private static final int CHUNK = 1 << 16;
@@ -145,6 +152,21 @@ public final class StoredFile implements Closeable {
     /** The file's bytes from {@code offset} up to the size it had once opened: bytes appended since are not read. */
     public InputStream within(long offset) {
         return from(offset, size - offset);
+    }
+
+    /**
+     * Where this file's next stored data begins at or after {@code position}, as {@code lseek(SEEK_DATA)} on its
+     * descriptor tells: a hole reads as zeros, so a reader may skip it as such ({@link SegmentReader}); {@link
+     * #NO_DATA} or {@link #DATA_UNKNOWN}. Asked of the file read: its name may hold another file by now.
+     */
+    long dataFrom(long position) {
+        try {
+            return calls.seekData(fd, position);
+        } catch (FileCalls.Failed f) {
+            return f.errno == ENXIO ? NO_DATA : DATA_UNKNOWN;
+        } catch (IOException e) {
+            return DATA_UNKNOWN; // the call could not be made: read on, zero by zero
+        }
     }
 
     @Override

@@ -86,4 +86,37 @@ class SegmentSwapTest {
         SegmentReader.forEachLine(List.of(segment), l -> lines.add(new String(l.bytes(), StandardCharsets.UTF_8)));
         assertEquals(List.of("new one", "and two"), lines);
     }
+    /**
+     * Where data follows a run of zeros is asked of the file being read, not of its name: a sparse file renamed over
+     * a segment while it was read (one hole to its end) made the reader take the rest of the opened segment, after
+     * its first MiB of zeros, for zeros not yet written, and stop: the line after them was never read.
+     */
+    @Test
+    void theHolesOfTheFileReadAreNotTakenFromTheFileNowAtItsName() throws Exception {
+        Path segment = LogDirectory.segmentFile(dir, 0);
+        int zeros = 2 << 20;
+        byte[] bytes = new byte[2 + zeros + 2];
+        bytes[0] = 'a';
+        bytes[1] = '\n';
+        bytes[bytes.length - 2] = 'y';
+        bytes[bytes.length - 1] = '\n';
+        Files.write(segment, bytes);
+        Path sparse = dir.resolve("sparse");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(sparse.toFile(), "rw")) {
+            f.setLength(4L << 20); // a hole to the end
+        }
+        List<StoredLine> lines = new ArrayList<>();
+        SegmentReader.forEachLine(List.of(segment), line -> {
+            if (lines.isEmpty()) {
+                try {
+                    Files.move(sparse, segment, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            lines.add(line);
+        });
+        assertEquals(2, lines.size(), "the line after the zeros was read");
+        assertEquals(zeros + 1, lines.get(1).length());
+    }
 }
