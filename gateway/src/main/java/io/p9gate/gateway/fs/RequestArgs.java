@@ -157,7 +157,7 @@ public sealed interface RequestArgs {
         @Override
         public String describe() {
             return GuestNames.fits(target, GuestNames.SYMLINK_TARGET_MAX)
-                    ? "target=" + DetailWords.word(target)
+                    ? GuestNames.shownTarget(target)
                     : "target_bytes=" + GuestNames.bytes(target);
         }
 

@@ -138,7 +138,7 @@ class OversizedArgumentRecordAttackTest {
     private static final long WALK_RECORD_BOUND = 4 << 10;
 
     /** Bytes of the log's records (its segment files may be allocated ahead). */
-    private static long recordBytes(AuditedPolicyGateway rig) throws Exception {
+    static long recordBytes(AuditedPolicyGateway rig) throws Exception {
         long[] total = {0};
         SegmentReader.forEachLine(rig.logs.dir, line -> total[0] += line.bytes().length + 1);
         return total[0];
