@@ -222,6 +222,20 @@ public final class FileIo {
         }
     }
 
+    /**
+     * What {@link #create} answers for a name that has an entry, without making one: where no inode may be taken (a
+     * quota's scope at its limit), open(2) with O_CREAT still opens an existing file, and with O_EXCL answers EEXIST.
+     * ENOENT where the name has no entry.
+     */
+    public Created existing(Node dir, String name, int flags, boolean exclusive) throws P9Exception {
+        Names.check(name);
+        if (!exclusive) {
+            return openExisting(dir, name, flags);
+        }
+        Inodes.statAt(dir, name); // not following a symlink: O_EXCL refuses a dangling one too
+        throw new P9Exception(Errno.EEXIST, name + " exists");
+    }
+
     private Created openExisting(Node dir, String name, int flags) throws P9Exception {
         Node node = share.lookup(dir, name);
         try {

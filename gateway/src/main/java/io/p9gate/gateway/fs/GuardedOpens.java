@@ -223,7 +223,8 @@ final class GuardedOpens extends GuardedRequests {
                                             SetIdBits.created(share.root(), node, askedMode);
                                         },
                                         takingBack),
-                        FileIo.Created::isNew));
+                        FileIo.Created::isNew,
+                        () -> share.io().existing(dir, name, hostFlags & ~LinuxSyscalls.O_TRUNC, exclusive)));
                 try {
                     if (!made.isNew()) {
                         refuseMappedSpecialFile(share, made.node());

@@ -283,7 +283,9 @@ final class QuotaAccounting {
 
     /** A new entry (directory, symlink, node): one inode. */
     <T> T creating(String share, Call<String> pathOf, boolean directory, Call<T> call) throws P9Exception {
-        return creating(share, pathOf, directory, takingBack -> call.run(), made -> true);
+        return creating(share, pathOf, directory, takingBack -> call.run(), made -> true, () -> {
+            throw new P9Exception(Errno.ENOENT, "a make opens nothing that exists"); // so EDQUOT
+        });
     }
 
     /** A Tlcreate, whose take-back of a file it made holds {@code takingBack}. */
@@ -296,13 +298,33 @@ final class QuotaAccounting {
      * Tlcreate: one inode if it made the file; without O_EXCL it may have opened an existing one instead. A file made
      * and then taken back is taken back under its inode's lock: a rename or unlink of the VM on its name either went
      * before (its accounting of the file stands, and the create keeps the inode) or finds the name free or the file gone.
+     * Where no inode is free, {@code existing} answers instead: it opens the file the name has (or refuses, EEXIST
+     * under O_EXCL), as open(2) does at a full quota; EDQUOT where the name has none (ENOENT).
      */
-    <T> T creating(String share, Call<String> pathOf, boolean directory, Create<T> call, Predicate<? super T> isNew)
+    <T> T creating(
+            String share,
+            Call<String> pathOf,
+            boolean directory,
+            Create<T> call,
+            Predicate<? super T> isNew,
+            Call<T> existing)
             throws P9Exception {
         if (quotas.isEmpty()) {
             return call.run(TakeBackLock.NONE);
         }
-        Quotas.Held held = quotas.scopes(share, pathOf.run(), null, directory).reserve(0, 1);
+        Quotas.Held held;
+        try {
+            held = quotas.scopes(share, pathOf.run(), null, directory).reserve(0, 1);
+        } catch (P9Exception full) {
+            if (full.errno() != Errno.EDQUOT) {
+                throw full;
+            }
+            try {
+                return existing.run();
+            } catch (P9Exception e) {
+                throw e.errno() == Errno.ENOENT ? full : e;
+            }
+        }
         try {
             T result = call.run(made -> quotas.locks().lock(made)::close);
             held.commit(0, isNew.test(result) ? 1 : 0);

@@ -265,7 +265,8 @@ class QuotaAccountingTest {
                                             true,
                                             startsTheRenameThenFails,
                                             takingBack),
-                            FileIo.Created::isNew));
+                            FileIo.Created::isNew,
+                            () -> share.io().existing(cache.node(), "a", O_RDWR, true)));
             renameGoes.countDown(); // without a lock to wait for, the take-back is done by now
             rename.join();
 
