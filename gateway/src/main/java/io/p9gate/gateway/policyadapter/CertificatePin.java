@@ -96,7 +96,7 @@ final class CertificatePin {
         if (revoked != null) {
             return new Match.Refused((revoked == leaf ? "certificate serial " : "issuing certificate serial ")
                     + revoked.getSerialNumber().toString(16) + " ("
-                    + revoked.getSubjectX500Principal().getName() + ") is revoked by " + spec.crl());
+                    + SubjectWord.of(revoked) + ") is revoked by " + spec.crl());
         }
         String notForClients = ClientUsage.refusal(leaf);
         if (notForClients != null) {
@@ -165,8 +165,7 @@ final class CertificatePin {
             if (m instanceof Match.Refused r) {
                 return c == chain.getFirst()
                         ? r
-                        : new Match.Refused("issuing " + r.reason() + " ("
-                                + c.getSubjectX500Principal().getName() + ")");
+                        : new Match.Refused("issuing " + r.reason() + " (" + SubjectWord.of(c) + ")");
             }
         }
         return new Match.No(); // valid now, so refused by the CA for another reason

@@ -167,8 +167,8 @@ final class PeerRules {
             return new PeerVerdict.Refused(
                     "",
                     PeerIdentifier.RULE_TLS,
-                    "certificate sha256 " + peer.fingerprint() + " ("
-                            + peer.certificate().getSubjectX500Principal().getName() + ") is no VM's on " + listener);
+                    "certificate sha256 " + peer.fingerprint() + " (" + SubjectWord.of(peer.certificate())
+                            + ") is no VM's on " + listener);
         }
         return new PeerVerdict.Refused(
                 "",

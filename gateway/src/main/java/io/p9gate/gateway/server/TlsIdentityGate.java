@@ -4,6 +4,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.p9gate.audit.DetailWords;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -57,7 +58,9 @@ final class TlsIdentityGate extends ChannelInboundHandlerAdapter {
             HandshakeCost.closedByGateway(ctx.channel());
         }
         if (!refusedByIdentifier(done.cause())) {
-            RefusedPeers.unidentified(identifier, listener, peer, "TLS handshake failed: " + message(done.cause()));
+            // The library's message may quote the peer's text (a server name it refused): one word of the record.
+            RefusedPeers.unidentified(
+                    identifier, listener, peer, "TLS handshake failed: " + DetailWords.word(message(done.cause())));
         }
         ctx.close();
     }

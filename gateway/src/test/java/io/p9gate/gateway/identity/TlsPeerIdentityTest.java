@@ -211,7 +211,7 @@ class TlsPeerIdentityTest {
                             .request()
                             .detail()
                             .contains("issuing certificate expired on "
-                                    + intermediate.getNotAfter().toInstant() + " (CN=p9gate intermediate)"),
+                                    + intermediate.getNotAfter().toInstant() + " (CN%3dp9gate%20intermediate)"),
                     refused.getFirst().request().detail());
         }
     }

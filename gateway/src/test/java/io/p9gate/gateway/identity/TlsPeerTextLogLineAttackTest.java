@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.p9gate.audit.DetailWords;
 import io.p9gate.gateway.certs.TestPki;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.testing.LoggedLines;
@@ -38,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  * gateway's log (the one-line format outside the journal), and its ANSI and bidi sequences reached the terminal of
  * whoever followed the log. No certificate is needed either: a ClientHello whose server name (SNI) holds them
  * fails the handshake with JSSE's message quoting that name, which the refusal line quoted in turn. The line now
- * shows them escaped, as {@code audit show} does, on one line.
+ * shows them escaped, as {@code audit show} does, on one line (and as one word, as the record has them:
+ * TlsPeerTextRecordWordsAttackTest).
  */
 class TlsPeerTextLogLineAttackTest {
     /** A CN is at most 64 characters (RFC 5280). */
@@ -73,7 +75,7 @@ class TlsPeerTextLogLineAttackTest {
                 }
             });
             assertEquals(1, rig.refusals().size(), rig.records.toString());
-            assertOneEscapedLine(logged, "CN=x\\n" + FORGED);
+            assertOneEscapedLine(logged, "CN%3dx\\n" + DetailWords.word(FORGED));
         }
     }
 
@@ -90,7 +92,7 @@ class TlsPeerTextLogLineAttackTest {
                 // the alert, then the gateway closes the connection
             }
             assertEquals(1, rig.refusals().size(), rig.records.toString());
-            assertOneEscapedLine(logged, "name=x\\n" + FORGED);
+            assertOneEscapedLine(logged, "name%3dx\\n" + DetailWords.word(FORGED));
         }
     }
 
@@ -98,7 +100,7 @@ class TlsPeerTextLogLineAttackTest {
      * A TLS 1.3 ClientHello naming {@code serverName}: JSSE's own, for a name of the same length that it accepts,
      * with the name's bytes replaced (SNIHostName refuses controls; a hostile client is not bound by it).
      */
-    private static byte[] clientHello(String serverName) throws Exception {
+    static byte[] clientHello(String serverName) throws Exception {
         String placeholder = "z".repeat(serverName.length());
         SSLContext tls = SSLContext.getInstance("TLSv1.3");
         tls.init(null, null, null);
