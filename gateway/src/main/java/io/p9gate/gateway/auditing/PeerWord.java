@@ -44,6 +44,26 @@ final class PeerWord {
         return String.join(" ", w);
     }
 
+    /**
+     * Where the peer of {@code detail} connected from: its peer's text up to its first space, without a port
+     * ({@code 127.0.0.1:4711 cert …} and {@code tls:[::1]:4711} are {@code 127.0.0.1} and {@code tls:[::1]},
+     * {@code unix:/run/a.sock pid=4 uid=0} is {@code unix:/run/a.sock}); null if it names none.
+     */
+    static String source(String detail) {
+        String word = of(detail);
+        if (word == null) {
+            return null;
+        }
+        String peer = DetailWords.text(word.substring(DetailWords.PEER.length()));
+        int space = peer.indexOf(' ');
+        String where = space < 0 ? peer : peer.substring(0, space);
+        int colon = where.lastIndexOf(':');
+        boolean port = colon > 0
+                && colon < where.length() - 1
+                && where.substring(colon + 1).chars().allMatch(c -> c >= '0' && c <= '9');
+        return port ? where.substring(0, colon) : where;
+    }
+
     /** Whether word {@code i} is the peer word of both {@code x} and {@code y}. */
     static boolean bothAt(String[] x, String[] y, int i) {
         return index(x) == i && index(y) == i;

@@ -96,6 +96,8 @@ final class RepeatedRefusals implements AutoCloseable {
         String commonDetail;
         /** Whether a refusal counted came from another peer than the first (its summary says {@code peer=varied}). */
         boolean peerVaried;
+        /** Where the refusals counted came from, and how many kinds they were. */
+        final SummarisedSpread spread = new SummarisedSpread();
 
         Pending(AuditEvent.Decision first, long firstSeq) {
             this.first = first;
@@ -110,6 +112,7 @@ final class RepeatedRefusals implements AutoCloseable {
             commonPath = commonDirectory(commonPath, d.path());
             commonDetail = commonWords(commonDetail, d.detail());
             peerVaried |= !Objects.equals(PeerWord.of(first.detail()), PeerWord.of(d.detail()));
+            spread.add(d);
         }
 
         AuditEvent.Decision summary() {
@@ -124,7 +127,8 @@ final class RepeatedRefusals implements AutoCloseable {
             if (varied && !Objects.equals(commonDetail, first.detail())) {
                 base += "details=varied ";
             }
-            String detail = base + (varied ? "paths=varied" : "repeat_of=" + firstSeq);
+            String detail =
+                    base + spread.words(peerVaried, varied) + (varied ? "paths=varied" : "repeat_of=" + firstSeq);
             return first.summarising(count, varied ? commonPath : first.path(), last.tag(), last.session(), detail);
         }
     }

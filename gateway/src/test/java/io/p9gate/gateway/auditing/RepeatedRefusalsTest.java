@@ -140,7 +140,10 @@ class RepeatedRefusalsTest {
         List<String> summaries = written.subList(52, written.size()).stream()
                 .map(AuditEvent.Decision::detail)
                 .toList();
-        assertTrue(summaries.contains("connection refused: peer=varied reason=busy repeat_of=0"), summaries::toString);
+        assertTrue(
+                summaries.contains("connection refused: peer=varied reason=busy sources=49 source=unix:pid%3d1"
+                        + " source=unix:pid%3d2 source=unix:pid%3d3 source=unix:pid%3d4 repeat_of=0"),
+                summaries::toString);
         assertTrue(
                 summaries.contains("connection refused: peer=unix:pid%3d7 reason=full repeat_of=2"),
                 summaries::toString);
@@ -156,7 +159,7 @@ class RepeatedRefusalsTest {
         }
         refusals.close();
         assertEquals(
-                "dialect 9P2000 refused: peer=varied details=varied paths=varied",
+                "dialect 9P2000 refused: peer=varied details=varied kinds=2 sources=1 source=tcp:h paths=varied",
                 written.getLast().detail());
     }
 

@@ -50,6 +50,9 @@ class ReconnectLoopRecordsTest {
                 "action=attach share= connection refused: peer=unix:/run/alpha.sock%20pid%3d1000%20uid%3d0",
                 refused.getFirst().detail());
         String summary = refused.get(1).detail();
-        assertTrue(summary.startsWith("action=attach share= connection refused: peer=varied repeat_of="), summary);
+        assertTrue(
+                summary.startsWith("action=attach share= connection refused: peer=varied sources=1"
+                        + " source=unix:/run/alpha.sock repeat_of="),
+                summary);
     }
 }

@@ -56,7 +56,8 @@ class RefusedDialectRecordsTest {
         assertTrue(
                 refused.stream()
                         .anyMatch(r -> r.detail()
-                                .startsWith("action=attach share= dialect 9P2000 refused: peer=varied repeat_of=")),
+                                .startsWith("action=attach share= dialect 9P2000 refused: peer=varied sources=1"
+                                        + " source=tcp:10.0.0.9 repeat_of=")),
                 () -> details(refused));
     }
 
