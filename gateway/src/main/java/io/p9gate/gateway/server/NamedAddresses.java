@@ -75,6 +75,22 @@ final class NamedAddresses {
     }
 
     /**
+     * A VM whose handshakes from {@code address} named it (and is not forgotten), or null; of several (VMs sharing
+     * the address), any one.
+     */
+    synchronized String vmOf(InetAddress address) {
+        if (!vmsNaming.containsKey(address)) {
+            return null;
+        }
+        for (Map.Entry<String, Table> vm : byVm.entrySet()) {
+            if (vm.getValue().addresses.containsKey(address)) {
+                return vm.getKey();
+            }
+        }
+        return null;
+    }
+
+    /**
      * Forgets the addresses of the VMs {@code which} names: after a reload that removed them, their addresses rank as
      * any other until their handshakes name them again.
      */

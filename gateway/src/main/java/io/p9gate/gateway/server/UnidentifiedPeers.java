@@ -5,9 +5,14 @@ import io.p9gate.gateway.budget.Allowance;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
@@ -29,7 +34,8 @@ import java.util.function.Predicate;
  * taken, or the pool is spent, a connection from an address holding fewer of them than another takes the place of
  * one of the connections of the addresses holding more, which is closed: one of an address whose handshakes never
  * named a VM on the listener before any of one whose did ({@link NamedAddresses}: before its ClientHello is read, a
- * VM's connection is as silent as a flood's), then in the order of {@link Progress}: first
+ * VM's connection is as silent as a flood's; a VM's addresses so for at most as many of its connections as one address
+ * may hold), then in the order of {@link Progress}: first
  * one the gateway answered whose handshake has not ended and is quiet for {@link #ANSWER_GRACE} (or outlived
  * {@link #ANSWER_LIMIT}), then one whose peer
  * has sent nothing yet (a TLS client sends its ClientHello as soon as it connects, so a silent connection is one
@@ -118,8 +124,8 @@ final class UnidentifiedPeers {
     private Channel paused;
 
     private final Allowance pool;
-    /** Whether an address's handshakes have named a VM: its connections are displaced last. */
-    private final Predicate<InetAddress> named;
+    /** The VM an address's handshakes have named, or null: its connections are displaced last. */
+    private final Function<InetAddress, String> named;
 
     private final LongSupplier perAddress;
     private final LongSupplier perListener;
@@ -133,13 +139,14 @@ final class UnidentifiedPeers {
      * @param perAddress  the most one address may hold: read at each accept (limits change on reload)
      * @param perListener the most the listener may hold, all addresses together: read at each accept
      */
-    UnidentifiedPeers(Allowance pool, Predicate<InetAddress> named, LongSupplier perAddress, LongSupplier perListener) {
+    UnidentifiedPeers(
+            Allowance pool, Function<InetAddress, String> named, LongSupplier perAddress, LongSupplier perListener) {
         this(pool, named, perAddress, perListener, System::nanoTime);
     }
 
     UnidentifiedPeers(
             Allowance pool,
-            Predicate<InetAddress> named,
+            Function<InetAddress, String> named,
             LongSupplier perAddress,
             LongSupplier perListener,
             LongSupplier clock) {
@@ -254,26 +261,48 @@ final class UnidentifiedPeers {
             }
             return waiting.accepted() < other.waiting.accepted();
         }
+
+        Ranked asNamed() {
+            return new Ranked(waiting, progress, address, holds, true);
+        }
     }
 
     /**
      * Removes and answers the connection whose place a newcomer takes, among the addresses {@code eligible}: one of
-     * an address whose handshakes never named a VM, then the least advanced handshake ({@link Progress}, at {@code now}), then one of the address holding most, then the
-     * oldest. Null if no eligible address holds any.
+     * an address whose handshakes never named a VM, then the least advanced handshake ({@link Progress}, at {@code
+     * now}), then one of the address holding most, then the oldest. Null if no eligible address holds any. A VM's
+     * addresses rank as named for at most as many of its connections as one address may hold, its last to go: any VM
+     * names up to 64 addresses with its own certificate, and its silent connections from them outranked another
+     * VM's handshake under way from an address of its own (UnidentifiedPeersTest, another VM's named addresses).
      */
     private Ranked displaceable(Predicate<InetAddress> eligible, long now) {
-        Ranked chosen = null;
+        List<Ranked> all = new ArrayList<>();
+        Map<String, List<Ranked>> byVm = new HashMap<>();
         for (Map.Entry<InetAddress, ArrayDeque<Waiting>> e : held.entrySet()) {
-            if (!eligible.test(e.getKey())) {
+            int size = e.getValue().size();
+            String vm = named.apply(e.getKey());
+            for (Waiting w : e.getValue()) {
+                Ranked r = new Ranked(w, Progress.of(w.connection(), now), e.getKey(), size, false);
+                all.add(r);
+                if (vm != null) {
+                    byVm.computeIfAbsent(vm, v -> new ArrayList<>()).add(r);
+                }
+            }
+        }
+        Set<Waiting> ranksAsNamed = new HashSet<>();
+        long each = perAddress.getAsLong();
+        for (List<Ranked> its : byVm.values()) {
+            its.sort((x, y) -> x.goesBefore(y) ? -1 : y.goesBefore(x) ? 1 : 0);
+            its.subList((int) Math.max(0, its.size() - each), its.size()).forEach(r -> ranksAsNamed.add(r.waiting()));
+        }
+        Ranked chosen = null;
+        for (Ranked r : all) {
+            if (!eligible.test(r.address())) {
                 continue;
             }
-            int size = e.getValue().size();
-            boolean vms = named.test(e.getKey());
-            for (Waiting w : e.getValue()) {
-                Ranked candidate = new Ranked(w, Progress.of(w.connection(), now), e.getKey(), size, vms);
-                if (chosen == null || candidate.goesBefore(chosen)) {
-                    chosen = candidate;
-                }
+            Ranked candidate = ranksAsNamed.contains(r.waiting()) ? r.asNamed() : r;
+            if (chosen == null || candidate.goesBefore(chosen)) {
+                chosen = candidate;
             }
         }
         if (chosen == null) {

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class UnidentifiedPeersTest {
     private final Allowance pool = new Allowance("VMs", "budget.descriptor-pool", Errno.EMFILE, 100, null);
-    private final UnidentifiedPeers peers = new UnidentifiedPeers(pool, a -> false, () -> 3, () -> 4);
+    private final UnidentifiedPeers peers = new UnidentifiedPeers(pool, a -> null, () -> 3, () -> 4);
 
     @Test
     void aNewcomerTakesThePlaceOfTheOldestConnectionOfTheLargestHolder() throws Exception {
@@ -83,7 +83,7 @@ class UnidentifiedPeersTest {
     @Test
     void withThePoolSpentTheDisplacedConnectionsDescriptorPassesOn() throws Exception {
         Allowance small = new Allowance("VMs", "budget.descriptor-pool", Errno.EMFILE, 2, null);
-        UnidentifiedPeers two = new UnidentifiedPeers(small, a -> false, () -> 3, () -> 4);
+        UnidentifiedPeers two = new UnidentifiedPeers(small, a -> null, () -> 3, () -> 4);
         Channel old = new EmbeddedChannel();
         two.tryTake(InetAddress.getByName("127.0.0.2"), old);
         two.tryTake(InetAddress.getByName("127.0.0.2"), new EmbeddedChannel());
@@ -150,7 +150,7 @@ class UnidentifiedPeersTest {
     @Test
     void anAnsweredHandshakeStalledPastItsGraceGoesFirst() throws Exception {
         AtomicLong now = new AtomicLong();
-        UnidentifiedPeers timed = new UnidentifiedPeers(pool, a -> false, () -> 3, () -> 4, now::get);
+        UnidentifiedPeers timed = new UnidentifiedPeers(pool, a -> null, () -> 3, () -> 4, now::get);
         EmbeddedChannel stalled = new EmbeddedChannel(new HandshakeCost(now::get));
         stalled.writeInbound(Unpooled.wrappedBuffer(new byte[] {22, 3, 1}));
         stalled.writeOutbound(Unpooled.wrappedBuffer(new byte[] {22, 3, 3}));
@@ -179,7 +179,7 @@ class UnidentifiedPeersTest {
         NamedAddresses named = new NamedAddresses();
         InetAddress vm = InetAddress.getByName("127.0.0.2");
         named.named("vm", vm, null);
-        UnidentifiedPeers ranked = new UnidentifiedPeers(pool, named::contains, () -> 3, () -> 4);
+        UnidentifiedPeers ranked = new UnidentifiedPeers(pool, named::vmOf, () -> 3, () -> 4);
         Channel silent = new EmbeddedChannel(new HandshakeCost());
         ranked.tryTake(vm, silent);
         for (int i = 0; i < 3; i++) {
@@ -190,6 +190,35 @@ class UnidentifiedPeersTest {
             assertTrue(displaced != null && displaced != silent, "another address's, not the VM's");
         }
         assertFalse(named.contains(InetAddress.getByName("127.0.2.1")));
+    }
+
+    /**
+     * Red team: any VM may name up to 64 addresses with its own certificate (a guest's IPv6 /64, a sidecar's 127/8),
+     * and every connection from them outranked every connection from the others. VM x, having named 16, kept
+     * silent connections from 4 of them on a listener of 4 places, and renewed one from another of them whenever a
+     * place was wanted: VM y's first connection from its new address, answered by the gateway and under way, was
+     * the one displaced each time, for the price of a connect (a peer without a certificate needs a key exchange
+     * per place and per handshake time, docs/deploy.md). A VM's addresses now rank so at most as many of its
+     * connections as one address may hold, its most advanced: the rest rank as any other address's.
+     */
+    @Test
+    void anotherVmsNamedAddressesDoNotDisplaceAHandshakeUnderWay() throws Exception {
+        NamedAddresses named = new NamedAddresses();
+        for (int i = 0; i < 16; i++) {
+            named.named("x", InetAddress.getByName("127.1.0." + i), null);
+        }
+        UnidentifiedPeers ranked = new UnidentifiedPeers(pool, named::vmOf, () -> 2, () -> 4);
+        for (int i = 0; i < 4; i++) {
+            ranked.tryTake(InetAddress.getByName("127.1.0." + i), new EmbeddedChannel(new HandshakeCost()));
+        }
+        EmbeddedChannel y = (EmbeddedChannel) started();
+        assertTrue(displacedAndClosed(ranked.tryTake(InetAddress.getByName("127.0.0.5"), y)) != null);
+        y.writeOutbound(Unpooled.wrappedBuffer(new byte[] {22, 3, 3})); // the gateway's answer: under way
+        for (int i = 4; i < 16; i++) {
+            Channel displaced = displacedAndClosed(
+                    ranked.tryTake(InetAddress.getByName("127.1.0." + i), new EmbeddedChannel(new HandshakeCost())));
+            assertTrue(displaced != null && displaced != y, "one of x's silent ones, not y's handshake: " + i);
+        }
     }
 
     @Test
