@@ -145,6 +145,21 @@ class QuotaLedgerTest {
         assertEquals(Usage.ZERO, UsageScanner.scan(dir.resolve("missing")));
     }
 
+    /**
+     * The gateway's entries being made ({@code .p9gate-making-*}, gateway backend.Names) are no guest's: none can
+     * see, walk to or remove one, so counting them left a scope short of what its guest can free. A stopped gateway
+     * leaves such names, and a made entry whose reserved name could not be unlinked keeps it as a second name: each
+     * name was one more inode (an inode counted twice for one Tsymlink), and a leftover directory's content too.
+     */
+    @Test
+    void theGatewaysNamesOfEntriesBeingMadeAreNotCounted(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("kept"), new byte[10]);
+        Files.createLink(dir.resolve(".p9gate-making-00112233445566778899aabbccddeeff"), dir.resolve("kept"));
+        Files.createDirectories(dir.resolve(".p9gate-making-ffeeddccbbaa99887766554433221100/inside"));
+        Files.write(dir.resolve(".p9gate-making-aside-00112233445566778899aabbccddeeff"), new byte[5]);
+        assertEquals(new Usage(10, 1), UsageScanner.scan(dir), "only the guest's own name");
+    }
+
     @Test
     void scanRemembersFilesWithNamesOutsideTheScope(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir.resolve("scope/sub"));

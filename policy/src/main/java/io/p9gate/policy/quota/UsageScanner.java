@@ -59,6 +59,14 @@ public final class UsageScanner {
         }
     }
 
+    /**
+     * How the gateway's own names of entries it is making begin (gateway backend.Names): no guest sees, walks to or
+     * removes such a name, so a scan counts none of them, nor what a leftover one holds. A stopped gateway leaves
+     * them, and a made entry whose reserved name could not be unlinked keeps it as a second name: counted, each was
+     * an inode the scope's guest could never free (one Tsymlink counted twice after a restart).
+     */
+    public static final String MAKING_PREFIX = ".p9gate-making-";
+
     /** The text of EPERM in a {@link FileSystemException}: the JDK gives that errno no class of its own. */
     private static final String EPERM_REASON = "Operation not permitted";
 
@@ -227,6 +235,7 @@ public final class UsageScanner {
                         continue;
                     }
                     Path entry = level.entries.next();
+                    if (entry.getFileName().toString().startsWith(MAKING_PREFIX)) continue;
                     PosixFileAttributes a;
                     try {
                         a = attributes(level.dir, entry.getFileName());
