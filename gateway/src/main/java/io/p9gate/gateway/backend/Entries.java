@@ -288,9 +288,18 @@ public final class Entries {
 
     /** A fresh host name for an entry being made: the reserved prefix and 128 random bits. */
     static String makingName() {
+        return fresh(Names.MAKING_PREFIX);
+    }
+
+    /** A fresh host name for an entry a take-back moves aside ({@link UnmadeFile}), which no sweep removes. */
+    static String asideName() {
+        return fresh(Names.ASIDE_PREFIX);
+    }
+
+    private static String fresh(String prefix) {
         byte[] random = new byte[16];
         NAMES.nextBytes(random);
-        return Names.MAKING_PREFIX + HexFormat.of().formatHex(random);
+        return prefix + HexFormat.of().formatHex(random);
     }
 
     /** Hard-links a file the guest already holds a handle on: it can never name a file outside. */

@@ -30,6 +30,11 @@ public final class Inodes {
         return dir.use(fd -> statAt(fd, name, AT_SYMLINK_NOFOLLOW));
     }
 
+    /** As {@link #statAt(Node, String)}, for a directory's raw descriptor. */
+    static FileStat statAt(int dirfd, String name) throws P9Exception {
+        return statAt(dirfd, name, AT_SYMLINK_NOFOLLOW);
+    }
+
     /** The file the entry {@code name} of {@code dir} is, or null if it cannot be seen (not there, say). */
     static FileKey keyAt(Node dir, String name) {
         try {

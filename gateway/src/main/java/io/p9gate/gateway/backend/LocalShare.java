@@ -8,17 +8,18 @@ public record LocalShare(String name, ShareRoot root, Entries entries, FileIo io
         implements AutoCloseable {
 
     public static LocalShare open(String name, Path directory, QidMapper qids) throws P9Exception {
-        ShareRoot root = ShareRoot.open(directory, qids);
-        return of(name, root);
+        return of(name, ShareRoot.open(directory, qids), directory);
     }
 
     /** As above, following only the admin's symlinks on its path, none inside a share ({@link AdminSymlinksOnly}). */
     public static LocalShare open(String name, Path directory, QidMapper qids, AdminSymlinksOnly paths)
             throws P9Exception {
-        return of(name, ShareRoot.open(directory, qids, paths));
+        return of(name, ShareRoot.open(directory, qids, paths), directory);
     }
 
-    private static LocalShare of(String name, ShareRoot root) {
+    /** Opened before any guest is served: what a stopped gateway left while making entries is swept first. */
+    private static LocalShare of(String name, ShareRoot root, Path directory) {
+        MakingLeftovers.sweep(name, root.rootNode(), directory.toString());
         return new LocalShare(name, root, new Entries(root), new FileIo(root), new DirReader(root));
     }
 

@@ -2,6 +2,7 @@ package io.p9gate.gateway.backend;
 
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.policy.quota.UsageScanner;
 import java.nio.charset.StandardCharsets;
 
 /** Validates a single path component a guest sends (walk, create, rename, link, ...). */
@@ -11,9 +12,17 @@ public final class Names {
     /**
      * The host name of an entry the gateway is still making ({@link Entries}: made under such a name, given its
      * owner and mode, then renamed to the guest's). No guest request names one and no listing shows one: a guest
-     * that could move another entry onto it would have the gateway chmod and chown that entry.
+     * that could move another entry onto it would have the gateway chmod and chown that entry. No quota scan counts
+     * one (policy's UsageScanner, whose constant this is), and a share's opening sweeps leftovers ({@link
+     * MakingLeftovers}).
      */
-    public static final String MAKING_PREFIX = ".p9gate-making-";
+    public static final String MAKING_PREFIX = UsageScanner.MAKING_PREFIX;
+
+    /**
+     * How a reserved name of an entry a take-back moved aside begins ({@link UnmadeFile}): it may be another session's
+     * entry, with its data, that could not be given back, so no sweep removes it.
+     */
+    static final String ASIDE_PREFIX = MAKING_PREFIX + "aside-";
 
     private Names() {}
 

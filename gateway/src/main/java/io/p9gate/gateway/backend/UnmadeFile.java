@@ -11,7 +11,7 @@ import io.p9gate.gateway.proto.P9Exception;
  *
  * <p>Only the file made is ever unlinked. Another session, or another VM sharing the folder, may rename its own
  * entry onto the name at any moment, so the name is not unlinked after a check (the rename could fall in between,
- * and that entry's data would go). The file is first moved aside to a fresh {@link Names#MAKING_PREFIX} name,
+ * and that entry's data would go). The file is first moved aside to a fresh {@link Names#ASIDE_PREFIX} name,
  * which no guest request can name, and unlinked there only once that name is seen to hold the inode made; an entry
  * moved aside instead is renamed back.
  */
@@ -44,7 +44,7 @@ final class UnmadeFile {
             if (hook != null) {
                 hook.run();
             }
-            String aside = Entries.makingName();
+            String aside = Entries.asideName();
             dir.use(fd -> {
                 moveAside(fd, name, aside);
                 return null;
