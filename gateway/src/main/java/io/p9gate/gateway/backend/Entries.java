@@ -247,13 +247,16 @@ public final class Entries {
     /**
      * The reserved name of an entry linked into place goes. The entry has its name and attributes: a failure here
      * (EIO, a file system remounted read-only) leaves a hidden second name, as a stopped gateway does, not a
-     * failed request for an entry that exists.
+     * failed request for an entry that exists; no quota scan counts it, and the share's next opening removes it.
      */
     private static void dropMakingName(Node dir, String making) {
         try {
             unlink(dir, making, 0);
         } catch (P9Exception e) {
-            LOG.log(System.Logger.Level.WARNING, "the made entry keeps its reserved name " + making + ": " + e);
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "the made entry keeps its reserved name " + making + ", hidden, until the share's next opening"
+                            + " sweeps it (MakingLeftovers): " + e);
         }
     }
 

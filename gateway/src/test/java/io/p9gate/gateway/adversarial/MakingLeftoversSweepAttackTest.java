@@ -2,10 +2,14 @@ package io.p9gate.gateway.adversarial;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.proto.Attr;
+import io.p9gate.gateway.proto.DirEntry;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.testing.LoggedLines;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -27,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MakingLeftoversSweepAttackTest {
     private static final int AT_REMOVEDIR = 0x200;
+    private static final int O_DIRECTORY = 0x10000;
     private static final String HEX = "00112233445566778899aabbccddeeff";
 
     @TempDir
@@ -57,6 +62,21 @@ class MakingLeftoversSweepAttackTest {
             guest.walk(0, 1, "made");
             assertEquals(1, guest.getattr(1, Attr.GETATTR_NLINK).nlink(), "the made file has its one name");
             guest.unlinkat(0, "box", AT_REMOVEDIR); // threw ENOTEMPTY: the box held the gateway's leftovers
+            // What is kept stays the gateway's: no guest lists, walks to or removes it.
+            guest.walk(0, 2);
+            guest.lopen(2, O_DIRECTORY);
+            List<String> listed =
+                    guest.readdir(2, 0, 8192).stream().map(DirEntry::name).toList();
+            assertFalse(listed.stream().anyMatch(n -> n.startsWith(".p9gate-making-")), "listed: " + listed);
+            String keptName = aside.getFileName().toString();
+            assertEquals(
+                    Errno.EINVAL,
+                    assertThrows(P9Exception.class, () -> guest.walk(0, 3, keptName))
+                            .errno());
+            assertEquals(
+                    Errno.EINVAL,
+                    assertThrows(P9Exception.class, () -> guest.unlinkat(0, keptName, 0))
+                            .errno());
 
             assertFalse(Files.exists(box, LinkOption.NOFOLLOW_LINKS));
             assertEquals("written since", Files.readString(made));
