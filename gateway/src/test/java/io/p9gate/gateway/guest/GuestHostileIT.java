@@ -163,7 +163,7 @@ class GuestHostileIT {
                 ? alpha.run(harness, "p9gate-hostile-hold", run.withEnv("HOSTILE_HOLD", "1"), h -> protect(fx, h))
                 : alpha.run(harness, "p9gate-hostile", run);
 
-        Map<String, String> seen = attempts(result.output());
+        Map<String, String> seen = result.marks();
         assertTrue(seen.containsKey("done"), result::describe);
         assertFalse(result.output().contains("9pnet"), result::describe);
         Map<String, String> want = expected();
@@ -236,17 +236,6 @@ class GuestHostileIT {
                                 .filter(r -> path.equals(r.path()))
                                 .map(r -> r.op() + " " + r.decision() + " " + r.errno() + " " + r.detail())
                                 .toList());
-    }
-
-    private static Map<String, String> attempts(String output) {
-        Map<String, String> seen = new LinkedHashMap<>();
-        for (String line : output.split("\n")) {
-            if (line.startsWith("@@ ")) {
-                String[] parts = line.substring(3).strip().split(" ", 2);
-                seen.put(parts[0], parts.length > 1 ? parts[1].strip() : "");
-            }
-        }
-        return seen;
     }
 
     private static String lines(Map<String, String> attempts) {

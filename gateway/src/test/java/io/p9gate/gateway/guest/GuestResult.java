@@ -1,6 +1,8 @@
 package io.p9gate.gateway.guest;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What one guest run produced.
@@ -33,6 +35,18 @@ public record GuestResult(int exitCode, String output, List<TapCheck> checks) {
      */
     public boolean panickedWhileBooting() {
         return exitCode == 125 && checks.isEmpty() && output.contains("Kernel panic - not syncing");
+    }
+
+    /** The guest script's "@@ NAME VALUE" lines, by name in order (a later line of a name replaces the earlier). */
+    public Map<String, String> marks() {
+        Map<String, String> seen = new LinkedHashMap<>();
+        for (String line : output.split("\n")) {
+            if (line.startsWith("@@ ")) {
+                String[] parts = line.substring(3).strip().split(" ", 2);
+                seen.put(parts[0], parts.length > 1 ? parts[1].strip() : "");
+            }
+        }
+        return seen;
     }
 
     /** The last lines of the output, for assertion messages. */
