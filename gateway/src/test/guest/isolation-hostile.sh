@@ -2,7 +2,8 @@
 # guest runs its workload on the same gateway (isolation-victim.sh).  Once the victim says "attack": floods of
 # creates (into its quota on /scratch), stats and listings; locks held on files both VMs see; a directory the
 # victim has a file open in renamed back and forth; thousands of opens; the victim's hidden files guessed at.
-# Everything stops when the victim says "stop".  One line per attempt: "@@ NAME RESULT".
+# Everything stops when the victim says "stop"; then the guest dies holding a lock.  One line per attempt:
+# "@@ NAME RESULT".
 #
 # infotainment may read /cluster (read-only to it), may not see /cluster-private, writes /scratch (quota: 512 KiB,
 # 100 inodes) and /shared (quota: 1 MiB, 64 inodes).
@@ -59,3 +60,14 @@ show holds "$(cat /tmp/hold)"
 show massopen "$(cat /tmp/massopen)"
 wait
 echo "@@ done"
+
+# Then it dies holding a lock: the guest reboots at once (QEMU runs with -no-reboot, so it exits), closing nothing.
+: >/tmp/crashhold
+"$H" hold "$S/never" shared/crashlock >/tmp/crashhold &
+n=0
+while [ ! -s /tmp/crashhold ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
+show crash-hold "$(cat /tmp/crashhold)"
+: >"$S/crash-ready"
+"$H" wait "$S/crash" 120 >/dev/null
+echo "@@ crashing"
+echo b >/proc/sysrq-trigger

@@ -57,6 +57,23 @@ expect "$("$H" wait "$S/hostile-ready" 150)" OK "the hostile guest came up"
 workload baseline . OK
 workload attacked "$S/attacking" fcntl:EAGAIN
 : >"$S/stop"
+# The hostile VM takes a lock on /shared/crashlock and its guest dies holding it (no unlock, no clunk, no close):
+# a blocking lock of the victim's waits for it, then gets it once the gateway has seen the connection drop (the
+# Linux client asks again every 30 s while the answer is "blocked").
+expect "$("$H" wait "$S/crash-ready" 120)" OK "the hostile VM holds /shared/crashlock"
+expect "$("$H" trylock shared/crashlock)" fcntl:EAGAIN "a no-wait lock on /shared/crashlock"
+start=$("$H" now)
+"$H" lockcycle shared/crashlock 1 >/tmp/crash &
+locker=$!
+# The guest kernel takes the lock locally (listed in /proc/locks) just before it asks the gateway: the hostile VM
+# dies only once the victim waits for its lock.
+n=0
+while ! grep -q POSIX /proc/locks && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+sleep 1
+: >"$S/crash"
+wait $locker
+expect "$(cat /tmp/crash)" OK "a lock the dead VM held"
+echo "@@ crash-lock $(($("$H" now) - start))"
 expect "$(cat cluster-private/secret)" "cluster's secret" "its hidden file"
 echo "@@ errors $errors"
 [ "$errors" -eq 0 ]
