@@ -22,6 +22,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -74,7 +75,7 @@ public final class ShareRoot implements AutoCloseable {
     private volatile boolean watchesMoves;
 
     /** Set first by {@link #close}: a request still running then watches nothing more ({@link HostMoves}). */
-    private volatile boolean closed;
+    private final AtomicBoolean closed = new AtomicBoolean();
     /** An epoch no path is learned under: the directory it would pass through is not watched. */
     private static final long UNWATCHED = -1;
 
@@ -219,7 +220,7 @@ public final class ShareRoot implements AutoCloseable {
 
     /** Whether {@link #close} began. */
     boolean closed() {
-        return closed;
+        return closed.get();
     }
 
     /**
@@ -1018,7 +1019,10 @@ public final class ShareRoot implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
+        if (!closed.compareAndSet(false, true)) {
+            // Once: a second close gave back the reference of a fid still holding the root (ShareClosedTwiceTest).
+            return;
+        }
         OpenShares.closed(this);
         HostMoves.closed(this);
         root.close();

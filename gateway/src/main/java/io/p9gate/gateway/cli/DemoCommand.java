@@ -130,9 +130,9 @@ final class DemoCommand implements Callable<Integer> {
             throw e;
         }
         announce(source, scratch, socketPath);
-        ShareServerFactory servedShares = shares;
         SignedAuditTrail servedTrail = trail;
-        Foreground.runUntilStopped(gateway, () -> stop(servedShares, servedTrail, scratch, keep));
+        // The gateway closes its shares as it closes.
+        Foreground.runUntilStopped(gateway, () -> stop(null, servedTrail, scratch, keep));
         return 0;
     }
 

@@ -211,12 +211,12 @@ final class ServeCommand implements Callable<Integer> {
             served.started(gateway, config);
         } catch (P9Exception e) {
             closeMetrics(endpoint);
-            closeHandlers(config);
+            closeGatewayOrHandlers(config);
             closeAudit(trail);
             throw new IOException("cannot record the start in the audit log: " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
             closeMetrics(endpoint);
-            closeHandlers(config);
+            closeGatewayOrHandlers(config);
             closeAudit(trail);
             throw e;
         }
@@ -227,8 +227,7 @@ final class ServeCommand implements Callable<Integer> {
         systemd.startWatchdog(() -> true);
         Foreground.runUntilStopped(
                 gateway, () -> systemd.stopping("stopping: closing sessions, final audit checkpoint"), () -> {
-                    closeMetrics(servingMetrics);
-                    closeHandlers(config);
+                    closeMetrics(servingMetrics); // the gateway closed its share handles
                     closeAudit(trail);
                     systemd.close();
                 });
@@ -644,15 +643,22 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    /** Closes the share handles once every session is gone. */
-    private static void closeHandlers(GatewayConfig config) {
-        if (config.handlers() instanceof AutoCloseable handlers) {
-            try {
-                handlers.close();
-            } catch (Exception e) {
-                System.getLogger(ServeCommand.class.getName())
-                        .log(System.Logger.Level.WARNING, "closing the shares: " + e.getMessage());
-            }
+    /**
+     * A start that failed: the gateway is closed if it started (it closes the share handles it was given), else the
+     * share handles alone. Before, a gateway started but not announced (its pid file unwritable) went on serving with
+     * its shares closed.
+     */
+    private void closeGatewayOrHandlers(GatewayConfig config) {
+        Gateway started = running.get();
+        if (started != null) {
+            started.close();
+            return;
+        }
+        try {
+            config.handlers().close();
+        } catch (RuntimeException e) {
+            System.getLogger(ServeCommand.class.getName())
+                    .log(System.Logger.Level.WARNING, "closing the shares: " + e.getMessage());
         }
     }
 

@@ -578,8 +578,9 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Stops accepting, closes every session (releasing fids), stops the workers. Outstanding
-     * requests finish first, so that their handlers are closed after the last one returns.
+     * Stops accepting, closes every session (releasing fids), stops the workers, then closes the session factory it
+     * was given ({@link GatewayConfig#handlers}: its share handles and host-move watchers). Outstanding requests finish
+     * first, so that their handlers are closed after the last one returns.
      */
     @Override
     public void close() {
@@ -617,7 +618,18 @@ public final class Gateway implements AutoCloseable {
         // One deadline for all the loops: waiting for each stuck VM in turn would outlast TimeoutStopSec.
         long deadline = System.nanoTime() + wait.toNanos();
         loops.forEach(group -> awaitQuietly(group.terminationFuture(), deadline, wait, "event loops still running"));
+        // Left to the callers, a factory they did not close kept each VM's inotify instance and reader thread
+        // (GatewayCloseReleasesWatchersAttackTest).
+        closeHandlers();
         binders.forEach(ListenerBinder::unbound);
+    }
+
+    private void closeHandlers() {
+        try {
+            config.handlers().close();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing the shares: " + e.getMessage(), e);
+        }
     }
 
     /** Waits for {@code step} until {@code deadline} ({@link System#nanoTime}), the end of {@code wait}. */

@@ -2,9 +2,12 @@ package io.p9gate.gateway.session;
 
 import io.p9gate.gateway.proto.P9Exception;
 
-/** Creates the filesystem half of a session once Tversion has fixed its msize. */
+/**
+ * Creates the filesystem half of a session once Tversion has fixed its msize. The gateway it is given to closes it
+ * when it closes ({@link #close}).
+ */
 @FunctionalInterface
-public interface RequestHandlerFactory {
+public interface RequestHandlerFactory extends AutoCloseable {
     RequestHandler open(ConnectionContext context);
 
     /**
@@ -24,4 +27,11 @@ public interface RequestHandlerFactory {
     default RequestHandlerFactory forConnection() {
         return this;
     }
+
+    /**
+     * Releases what the factory opened (share handles, each VM's host-move watcher): called by the gateway once, after
+     * its sessions have ended, and harmless again. Nothing by default, nor for a connection's view.
+     */
+    @Override
+    default void close() {}
 }

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The one session factory of every mode: one {@link FileServer} per session over the shares its VM gets, all
@@ -36,12 +37,13 @@ import java.util.Set;
  * recorded in the audit trail (R-AUD-1). What differs between modes (no policy, a policy file) is the
  * {@link ShareAccess} it is given, never a branch here.
  */
-public final class ShareServerFactory implements RequestHandlerFactory, AutoCloseable {
+public final class ShareServerFactory implements RequestHandlerFactory {
     private final ShareAccess access;
     private final AuditTrail audit;
     private final Map<ShareDir, LocalShare> shares;
     private final LockTable locks = new LockTable();
     private final LiveSessions live = new LiveSessions();
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private volatile RequestObserver requests = RequestObserver.NONE;
 
@@ -233,9 +235,14 @@ public final class ShareServerFactory implements RequestHandlerFactory, AutoClos
         requests = Objects.requireNonNull(observer);
     }
 
-    /** Closes the share handles (after every session is closed). */
+    /**
+     * Closes the share handles (after every session is closed), once: the gateway closes its factory, and so may
+     * whoever built it.
+     */
     @Override
     public void close() {
-        shares.values().forEach(LocalShare::close);
+        if (closed.compareAndSet(false, true)) {
+            shares.values().forEach(LocalShare::close);
+        }
     }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.client.P9Client;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,7 +28,7 @@ class HostMovesReconnectLifecycleTest {
     @Test
     void reconnectingVmsStartNoMoreInstancesAndTheGatewaysCloseEndsThem() throws Exception {
         List<Thread> before = readers();
-        long inotifyBefore = inotifyInstances();
+        long inotifyBefore = HostShareGateway.inotifyInstances();
         List<Thread> started;
         try (HostShareGateway gw = HostShareGateway.serving(tmp, "hidden: [/vault]", "data")) {
             Path share = gw.share("data");
@@ -44,32 +43,20 @@ class HostMovesReconnectLifecycleTest {
             started = readers();
             started.removeAll(before);
             assertEquals(1, started.size(), "reader threads started for one VM's share over " + SESSIONS + " sessions");
-            assertEquals(1, inotifyInstances() - inotifyBefore, "inotify instances opened");
+            assertEquals(1, HostShareGateway.inotifyInstances() - inotifyBefore, "inotify instances opened");
         }
         for (Thread reader : started) {
             reader.join(10_000);
             assertFalse(reader.isAlive(), reader.getName() + " still runs after the gateway closed");
         }
-        assertTrue(inotifyInstances() <= inotifyBefore, "inotify instances left open after the gateway closed");
+        assertTrue(
+                HostShareGateway.inotifyInstances() <= inotifyBefore,
+                "inotify instances left open after the gateway closed");
     }
 
     private static List<Thread> readers() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith(READER) && t.isAlive())
                 .collect(Collectors.toCollection(ArrayList::new));
-    }
-
-    /** This process's open inotify instances. */
-    private static long inotifyInstances() throws IOException {
-        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
-            return fds.filter(fd -> {
-                        try {
-                            return Files.readSymbolicLink(fd).toString().equals("anon_inode:inotify");
-                        } catch (IOException closed) {
-                            return false;
-                        }
-                    })
-                    .count();
-        }
     }
 }

@@ -13,6 +13,7 @@ import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.session.SessionSettings;
 import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.policy.PolicyHolder;
+import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,6 +132,20 @@ final class HostShareGateway implements AutoCloseable {
         return secret;
     }
 
+    /** This process's open inotify instances: each VM's host-move watcher holds one. */
+    static long inotifyInstances() throws IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                        try {
+                            return Files.readSymbolicLink(fd).toString().equals("anon_inode:inotify");
+                        } catch (IOException closed) {
+                            return false;
+                        }
+                    })
+                    .count();
+        }
+    }
+
     Path share(String name) {
         return root.resolve("shares").resolve(name);
     }
@@ -158,6 +173,11 @@ final class HostShareGateway implements AutoCloseable {
             throw new IllegalStateException("the reload was not taken");
         }
         shares.releaseWatchesOfSharesTakenAway();
+    }
+
+    /** Closes the gateway alone, as its public {@link Gateway#close} does: the factory is left to it. */
+    void closeGateway() {
+        gateway.close();
     }
 
     @Override
