@@ -137,9 +137,10 @@ final class HostMoves {
 
     /** As {@link #add}, holding LOCK: what it forgets is removed from the kernel after. */
     private static boolean addLocked(ShareRoot share, String vm, Node dir, boolean mayStartOver) {
-        if (share.closed()) {
+        if (share.watchesNoMore()) {
             // A request still running as its share closed: bound again, it started a reader and an instance
-            // nothing would ever stop (WatchReaderEndAttackTest).
+            // nothing would ever stop (WatchReaderEndAttackTest). Or as a reload took it away: its watch was
+            // held until the VM's last session ended (DisconnectedVmWatchesAttackTest).
             return false;
         }
         VmInotify inotify = bind(share, vm);

@@ -76,6 +76,11 @@ public final class ShareRoot implements AutoCloseable {
 
     /** Set first by {@link #close}: a request still running then watches nothing more ({@link HostMoves}). */
     private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * A reload took the share from its VM, until one gives it back: it watches nothing, a request decided before the
+     * reload and still running included ({@link HostMoves}). Read only when a directory is to be watched anew.
+     */
+    private volatile boolean takenAway;
     /** An epoch no path is learned under: the directory it would pass through is not watched. */
     private static final long UNWATCHED = -1;
 
@@ -218,11 +223,6 @@ public final class ShareRoot implements AutoCloseable {
         return renames;
     }
 
-    /** Whether {@link #close} began. */
-    boolean closed() {
-        return closed.get();
-    }
-
     /**
      * From now on, moves made on the host (not through the gateway) advance this share's rename counter as renames
      * through the gateway do ({@link HostMoves}): for a share whose policy decides by path, where a handle's remembered
@@ -241,6 +241,26 @@ public final class ShareRoot implements AutoCloseable {
     /** Every directory this share watches given up, and its remembered paths with them: its VM's sessions all ended. */
     public void releaseWatches() {
         HostMoves.released(this);
+    }
+
+    /**
+     * A reload took the share from its VM: every directory it watches is given up, and none watched again until a
+     * reload gives it back ({@link #givenBack}). Released alone, a request still running watched anew after the
+     * release, held until the VM's last session ended (DisconnectedVmWatchesAttackTest).
+     */
+    public void takenAway() {
+        takenAway = true; // before the release: an add after its lock sees it, one before is released
+        HostMoves.released(this);
+    }
+
+    /** A reload gave the share (back) to its VM: its next walks watch again. */
+    public void givenBack() {
+        takenAway = false;
+    }
+
+    /** Whether a directory may no longer be watched for this share: it closed, or a reload took it away. */
+    boolean watchesNoMore() {
+        return closed.get() || takenAway;
     }
 
     /**

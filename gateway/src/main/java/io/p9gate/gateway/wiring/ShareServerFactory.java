@@ -193,14 +193,17 @@ public final class ShareServerFactory implements RequestHandlerFactory {
     }
 
     /**
-     * After a reload that was taken: each share its VM no longer has gives up the directories it watches (its sessions
-     * are being closed, and none can attach it again). Kept, they counted toward the VM's watches while it stayed
-     * connected through its other shares, until its last session ended.
+     * After a reload that was taken: each share its VM no longer has gives up the directories it watches and watches
+     * none until a reload gives it back (its sessions are being closed, a request of theirs may still run, and none
+     * can attach it again); each share the VM has may watch again. Kept, they counted toward the VM's watches while
+     * it stayed connected through its other shares, until its last session ended.
      */
     public void releaseWatchesOfSharesTakenAway() {
         shares.forEach((dir, share) -> {
-            if (!access.sharesOf(dir.vm()).contains(dir)) {
-                share.root().releaseWatches();
+            if (access.sharesOf(dir.vm()).contains(dir)) {
+                share.root().givenBack();
+            } else {
+                share.root().takenAway();
             }
         });
     }

@@ -4,9 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.fs.Operation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,7 +29,7 @@ class DisconnectedVmWatchesAttackTest {
 
     @Test
     void aDisconnectedVmsWatchesAreReleased() throws Exception {
-        long before = kernelWatches();
+        long before = HostShareGateway.kernelWatches();
         try (HostShareGateway gw = HostShareGateway.serving(tmp, "hidden: [/vault]", "data")) {
             Path share = gw.share("data");
             for (int i = 0; i < 10; i++) {
@@ -33,16 +40,19 @@ class DisconnectedVmWatchesAttackTest {
                 for (int i = 0; i < 10; i++) {
                     vm.walk(0, 1 + i, "pub", "d" + i, "f");
                 }
-                assertTrue(kernelWatches() - before >= 10, "walks watched: " + (kernelWatches() - before));
+                assertTrue(
+                        HostShareGateway.kernelWatches() - before >= 10,
+                        "walks watched: " + (HostShareGateway.kernelWatches() - before));
             }
             long deadline = System.nanoTime() + 5_000_000_000L;
-            while (kernelWatches() > before && System.nanoTime() < deadline) {
+            while (HostShareGateway.kernelWatches() > before && System.nanoTime() < deadline) {
                 Thread.sleep(20); // a poll, bounded by the deadline
             }
-            assertEquals(before, kernelWatches(), "watches the disconnected VM still holds in the kernel");
+            assertEquals(
+                    before, HostShareGateway.kernelWatches(), "watches the disconnected VM still holds in the kernel");
             try (P9Client again = gw.attached("data", 0)) {
                 again.walk(0, 1, "pub", "d0", "f");
-                assertTrue(kernelWatches() - before >= 3, "a new session's walk watches anew");
+                assertTrue(HostShareGateway.kernelWatches() - before >= 3, "a new session's walk watches anew");
             }
         }
     }
@@ -53,7 +63,7 @@ class DisconnectedVmWatchesAttackTest {
      */
     @Test
     void aShareTheReloadTookAwayGivesUpItsWatches() throws Exception {
-        long before = kernelWatches();
+        long before = HostShareGateway.kernelWatches();
         try (HostShareGateway gw = HostShareGateway.serving(tmp, "hidden: [/vault]", "data", "other")) {
             Path share = gw.share("data");
             for (int i = 0; i < 10; i++) {
@@ -67,36 +77,93 @@ class DisconnectedVmWatchesAttackTest {
                         vm.walk(0, 1 + i, "pub", "d" + i, "f");
                     }
                 }
-                long held = kernelWatches() - before;
+                long held = HostShareGateway.kernelWatches() - before;
                 assertTrue(held >= 10, "walks watched: " + held);
-                String policy = Files.readString(gw.policyFile);
-                int data = policy.indexOf("      data:\n");
-                int other = policy.indexOf("      other:\n");
-                assertTrue(data >= 0 && other > data, policy);
-                Files.writeString(gw.policyFile, policy.substring(0, data) + policy.substring(other));
-                gw.reload();
-                long left = kernelWatches() - before;
+                takeDataAway(gw);
+                long left = HostShareGateway.kernelWatches() - before;
                 assertTrue(left <= 2, "watches the share taken away still holds: " + left + " of " + held);
             }
         }
     }
 
-    /** inotify watches this process holds, every instance together. */
-    private static long kernelWatches() throws IOException {
-        long n = 0;
-        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
-            for (Path fd : fds.toList()) {
-                try {
-                    if (Files.readSymbolicLink(fd).toString().equals("anon_inode:inotify")) {
-                        n += Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd.getFileName())).stream()
-                                .filter(l -> l.startsWith("inotify wd:"))
-                                .count();
+    /**
+     * A request of the share, decided before the reload took it away and still running after the reload gave up the
+     * share's watches, watched the directory it made its entry in: held until the VM's last session ended, however
+     * long the VM stays connected through its other share, while no session can attach the share again. Held here
+     * between its decision and its backend call by the audit record it writes first (a Tmkdir's intent).
+     */
+    @Test
+    void aRequestInFlightAsTheReloadTakesItsShareAwayKeepsNoWatch() throws Exception {
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, "hidden: [/vault]", "data", "other");
+                ExecutorService guest = Executors.newSingleThreadExecutor()) {
+            Files.createDirectories(gw.share("data").resolve("pub"));
+            try (P9Client stays = gw.attached("other", 0)) {
+                stays.walk(0, 1);
+                long before = HostShareGateway.kernelWatches();
+                CountDownLatch decided = new CountDownLatch(1);
+                CountDownLatch reloaded = new CountDownLatch(1);
+                gw.recording = entry -> {
+                    if (entry.request().operation() == Operation.MKDIR) {
+                        decided.countDown();
+                        awaitQuietly(reloaded);
                     }
-                } catch (IOException closed) {
-                    // closed meanwhile
+                };
+                try (P9Client vm = gw.attached("data", 0)) {
+                    vm.walk(0, 1, "pub");
+                    Future<?> mkdir = guest.submit(() -> vm.mkdir(1, "new", 0755, 0));
+                    assertTrue(decided.await(10, TimeUnit.SECONDS), "the Tmkdir was decided");
+                    takeDataAway(gw);
+                    reloaded.countDown();
+                    try {
+                        mkdir.get(10, TimeUnit.SECONDS);
+                    } catch (ExecutionException refusedOrNot) {
+                        // what matters is the watch it left
+                    }
+                }
+                assertEquals(
+                        before,
+                        HostShareGateway.kernelWatches(),
+                        "watches of the share taken away, added by its request still in flight");
+            }
+        }
+    }
+
+    /** A later reload that gives the share back: its walks watch again, their paths remembered as before. */
+    @Test
+    void aShareGivenBackByALaterReloadWatchesAgain() throws Exception {
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, "hidden: [/vault]", "data", "other")) {
+            Files.createDirectories(gw.share("data").resolve("pub/d"));
+            String served = Files.readString(gw.policyFile);
+            try (P9Client stays = gw.attached("other", 0)) {
+                stays.walk(0, 1);
+                takeDataAway(gw);
+                Files.writeString(gw.policyFile, served);
+                gw.reload();
+                long before = HostShareGateway.kernelWatches();
+                try (P9Client vm = gw.attached("data", 0)) {
+                    vm.walk(0, 1, "pub", "d");
+                    assertTrue(
+                            HostShareGateway.kernelWatches() - before >= 2, "the walk of the share given back watched");
                 }
             }
         }
-        return n;
+    }
+
+    /** Serves the policy without share "data" (the first of "data" and "other"), as serve does after a reload. */
+    private static void takeDataAway(HostShareGateway gw) throws IOException {
+        String policy = Files.readString(gw.policyFile);
+        int data = policy.indexOf("      data:\n");
+        int other = policy.indexOf("      other:\n");
+        assertTrue(data >= 0 && other > data, policy);
+        Files.writeString(gw.policyFile, policy.substring(0, data) + policy.substring(other));
+        gw.reload();
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

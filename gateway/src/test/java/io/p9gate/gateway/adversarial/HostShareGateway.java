@@ -21,6 +21,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * The host-safety attack tests' gateway (issue 8 items 1, 9 and DAC): one VM "guest" behind a Unix socket
@@ -34,6 +35,8 @@ final class HostShareGateway implements AutoCloseable {
     final Path socket;
     final Path policyFile;
     final List<AuditEntry> records = new CopyOnWriteArrayList<>();
+    /** Run with each record as the request's own thread writes it, before the request goes on: a test's latch. */
+    volatile Consumer<AuditEntry> recording = entry -> {};
     /** The policy served; {@link PolicyHolder#reload()} swaps in what {@link #policyFile} holds then. */
     final PolicyHolder holder;
 
@@ -73,6 +76,7 @@ final class HostShareGateway implements AutoCloseable {
         Files.writeString(policyFile, yaml);
         this.holder = PolicyHolder.load(policyFile);
         AuditTrail trail = entry -> {
+            recording.accept(entry);
             records.add(entry);
             return records.size();
         };
@@ -130,6 +134,25 @@ final class HostShareGateway implements AutoCloseable {
         Files.setAttribute(secret, "unix:gid", owner);
         Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
         return secret;
+    }
+
+    /** inotify watches this process holds, every instance together, as the kernel lists them. */
+    static long kernelWatches() throws IOException {
+        long n = 0;
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    if (Files.readSymbolicLink(fd).toString().equals("anon_inode:inotify")) {
+                        n += Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd.getFileName())).stream()
+                                .filter(l -> l.startsWith("inotify wd:"))
+                                .count();
+                    }
+                } catch (IOException closed) {
+                    // closed meanwhile
+                }
+            }
+        }
+        return n;
     }
 
     /** This process's open inotify instances: each VM's host-move watcher holds one. */
