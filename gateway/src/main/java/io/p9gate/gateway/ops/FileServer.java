@@ -42,6 +42,7 @@ import io.p9gate.gateway.proto.TMessage.Txattrcreate;
 import io.p9gate.gateway.proto.TMessage.Txattrwalk;
 import io.p9gate.gateway.session.ConnectionContext;
 import io.p9gate.gateway.session.RequestHandler;
+import io.p9gate.policy.dialect.Dialect;
 import java.util.Optional;
 
 /**
@@ -60,6 +61,8 @@ public final class FileServer implements RequestHandler {
     private final LockOps locks;
     private final CreateOps creates;
     private final WstatOps wstats;
+    /** The session's dialect as every request's scope carries it: fixed by Tversion, one Optional per session. */
+    private final Optional<Dialect> dialect;
 
     public FileServer(ConnectionContext connection, SessionShares shares, GuardedFs fs, SessionLocks locks) {
         this.ctx = new OpsContext(
@@ -74,6 +77,7 @@ public final class FileServer implements RequestHandler {
         this.locks = new LockOps(ctx);
         this.creates = new CreateOps(ctx, io, attrs);
         this.wstats = new WstatOps(ctx, attrs);
+        this.dialect = Optional.of(connection.dialect());
     }
 
     /**
@@ -82,12 +86,8 @@ public final class FileServer implements RequestHandler {
      */
     @Override
     public RMessage handle(int tag, FileRequest request) throws P9Exception {
-        var served = new RequestScope.Request(
-                ctx.fs().vm(),
-                ctx.connection().sessionId(),
-                tag,
-                request.type(),
-                Optional.of(ctx.connection().dialect()));
+        var served =
+                new RequestScope.Request(ctx.fs().vm(), ctx.connection().sessionId(), tag, request.type(), dialect);
         return RequestScope.serving(served, () -> {
             try {
                 return dispatch(request);
