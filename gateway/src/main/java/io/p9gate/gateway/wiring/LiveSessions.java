@@ -39,6 +39,11 @@ final class LiveSessions {
         return gone != null && byId.values().stream().noneMatch(l -> l.vm().equals(gone.vm()));
     }
 
+    /** Whether no session is open. */
+    boolean none() {
+        return byId.isEmpty();
+    }
+
     /**
      * Re-decides the locks of every session but those {@code closing} names ({@link FileServer#releaseLocksRefusedNow}),
      * one session at a time.

@@ -182,11 +182,12 @@ public final class ShareServerFactory implements RequestHandlerFactory {
      * The VM's last session ended: its shares give up the directories they watch, their remembered paths with them
      * (relearned, watched anew, from its next session's walks). Kept, they counted the VM in the fair part of the
      * gateway's watches (backend.WatchBudget) until the gateway stopped, leaving the VMs still connected less
-     * (adversarial.DisconnectedVmWatchesAttackTest). Its inotify instance stays, for its next session.
+     * (adversarial.DisconnectedVmWatchesAttackTest). Its inotify instance stays, for its next session. A share of
+     * every listener (no policy file: no VM's name is its own) gives them up with the last session of all.
      */
     private void releaseWatchesOf(String vm) {
         shares.forEach((dir, share) -> {
-            if (dir.vm().equals(vm)) {
+            if (dir.vm().equals(vm) || dir.vm().equals(ShareDir.EVERY_VM) && live.none()) {
                 share.root().releaseWatches();
             }
         });

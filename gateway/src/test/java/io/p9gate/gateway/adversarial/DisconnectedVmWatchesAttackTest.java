@@ -4,10 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.fs.AccessPolicy;
+import io.p9gate.gateway.fs.Decision;
+import io.p9gate.gateway.fs.NoAudit;
 import io.p9gate.gateway.fs.Operation;
+import io.p9gate.gateway.server.Gateway;
+import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.gateway.server.ListenSpec;
+import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -146,6 +156,34 @@ class DisconnectedVmWatchesAttackTest {
                             HostShareGateway.kernelWatches() - before >= 2, "the walk of the share given back watched");
                 }
             }
+        }
+    }
+
+    /**
+     * Without a policy file every listener's sessions share one share, whose directory is no VM's ({@code
+     * ShareDir.EVERY_VM}); a policy that decides by path (any not known otherwise) has it watch. Its watches went with
+     * no VM's last session, since no VM's name is the share's: held until the gateway stopped.
+     */
+    @Test
+    void aShareOfEveryListenerGivesUpItsWatchesWithTheLastSession() throws Exception {
+        Path open = Files.createDirectories(tmp.resolve("open/pub/d"));
+        Path socket = tmp.resolve("open.sock");
+        AccessPolicy byPath = request -> Decision.allow(List.of("by-path"));
+        long before = HostShareGateway.kernelWatches();
+        try (ShareServerFactory shares =
+                        new ShareServerFactory(Map.of("data", open.getParent().getParent()), byPath, new NoAudit());
+                Gateway _ = Gateway.start(new GatewayConfig(
+                        List.of(new ListenSpec.Unix(socket)), shares, GatewayConfig.DEFAULT_MSIZE, 2))) {
+            try (P9Client vm = P9Client.open(UnixDomainSocketAddress.of(socket), 65536)) {
+                vm.attach(0, "u", "data", 0);
+                vm.walk(0, 1, "pub", "d");
+                assertTrue(HostShareGateway.kernelWatches() - before >= 2, "the walk watched");
+            }
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (HostShareGateway.kernelWatches() > before && System.nanoTime() < deadline) {
+                Thread.sleep(20); // a poll, bounded by the deadline: the session ends on the gateway's loop
+            }
+            assertEquals(before, HostShareGateway.kernelWatches(), "watches held after the last session ended");
         }
     }
 
