@@ -24,8 +24,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * mount table, which has no entry for a proc of another mount namespace (reached through {@code /proc/PID/root}: the
  * check let it through, fail open). A check that cannot be made refuses the file. The name is first opened
  * {@code O_PATH} (following links: an archived segment may be a link to its archive), which opens nothing: a device
- * put there is never opened, so no driver acts on it; the file is opened for reading through that descriptor
- * ({@code /proc/self/fd/N}, {@code O_NONBLOCK}) only once it is a regular file, and must be that same file.
+ * put there, or a file of /sys or debugfs, is never opened, so no driver acts on it; the file is opened for reading
+ * through that descriptor ({@code /proc/self/fd/N}, {@code O_NONBLOCK}) only once it is a regular file of a real file
+ * system, and must be that same file.
  */
 public final class StoredFile implements Closeable {
     private static final int O_RDONLY = 0;
@@ -100,17 +101,19 @@ public final class StoredFile implements Closeable {
                                 ? "a link to " + Files.readSymbolicLink(file)
                                 : named.directory() ? "a directory" : "a FIFO, socket or device");
             }
+            // Asked of the O_PATH descriptor (fstatfs takes one): a pseudo file's open runs its driver's, as a
+            // device's would, and the reopen below is of this same file.
+            PseudoFileSystem pseudo =
+                    PseudoFileSystem.of(calls.fileSystemType(path)).orElse(null);
+            if (pseudo != null) {
+                throw notRegular(
+                        file, linkedTo(file) + "on the " + pseudo.type + " file system, made up by the kernel");
+            }
             int fd = reopen(file, calls, path);
             try {
                 FileCalls.Stat opened = calls.stat(fd);
                 if (!opened.regular() || !opened.sameFile(named)) {
                     throw uncheckable(file, "/proc/self/fd/" + path + " opened another file");
-                }
-                PseudoFileSystem pseudo =
-                        PseudoFileSystem.of(calls.fileSystemType(fd)).orElse(null);
-                if (pseudo != null) {
-                    throw notRegular(
-                            file, linkedTo(file) + "on the " + pseudo.type + " file system, made up by the kernel");
                 }
                 return new StoredFile(file, calls, fd, opened.size());
             } catch (IOException | RuntimeException e) {

@@ -10,11 +10,18 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -80,5 +87,68 @@ class StoredFileTest {
         assumeTrue(Files.isRegularFile(status), "a Linux /proc");
         IOException e = assertThrows(IOException.class, () -> StoredFile.open(status));
         assertTrue(e.getMessage().contains("status is not a regular file (on the proc file system"), e.getMessage());
+    }
+
+    /**
+     * A regular file of a pseudo file system is refused on its O_PATH descriptor, never opened for reading: opening
+     * one runs its driver's open (a debugfs or sysfs file's), which the O_PATH look exists to avoid, as for devices.
+     */
+    @Test
+    void aFileOfProcIsRefusedWithoutBeingOpenedForReading() throws Exception {
+        Path status = Path.of("/proc/self/status");
+        assumeTrue(Files.isRegularFile(status), "a Linux /proc");
+        FileCalls.Linked libc = (FileCalls.Linked) FileCalls.LIBC;
+        OPENS.clear();
+        MethodHandle recording = MethodHandles.lookup()
+                .findStatic(
+                        StoredFileTest.class,
+                        "recordOpen",
+                        MethodType.methodType(
+                                void.class, MemorySegment.class, MemorySegment.class, int.class, int.class));
+        FileCalls counted = new FileCalls.Linked(
+                MethodHandles.foldArguments(libc.open(), recording),
+                libc.statx(),
+                libc.fstatfs(),
+                libc.pread(),
+                libc.lseek(),
+                libc.close());
+        IOException e = assertThrows(IOException.class, () -> StoredFile.open(status, counted));
+        assertTrue(e.getMessage().contains("status is not a regular file (on the proc file system"), e.getMessage());
+        assertEquals(List.of("/proc/self/status"), OPENS, "opened O_PATH only, nothing opened for reading");
+    }
+
+    private static final List<String> OPENS = new ArrayList<>();
+
+    /** Records each open(2) of {@link #aFileOfProcIsRefusedWithoutBeingOpenedForReading}, unless it is O_PATH. */
+    private static void recordOpen(MemorySegment errno, MemorySegment path, int flags, int mode) {
+        OPENS.add((flags & 0x200000) != 0 ? path.getString(0) : "read: " + path.getString(0));
+    }
+
+    /** Refused files leave no descriptor behind: a verify of a directory of many bad files must not run out. */
+    @Test
+    void refusedFilesLeaveNoDescriptorOpen() throws Exception {
+        Path fds = Path.of("/proc/self/fd");
+        assumeTrue(Files.isDirectory(fds), "a Linux /proc");
+        Path sub = Files.createDirectory(dir.resolve("sub"));
+        Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        Path dangling = Files.createSymbolicLink(dir.resolve("dangling"), dir.resolve("none"));
+        Path device = Files.createSymbolicLink(dir.resolve("device"), Path.of("/dev/null"));
+        Path proc = Files.createSymbolicLink(dir.resolve("proc"), Path.of("/proc/self/status"));
+        Path regular = Files.writeString(dir.resolve("regular"), "x\n");
+        long before = count(fds);
+        for (int i = 0; i < 300; i++) {
+            for (Path bad : List.of(sub, fifo, dangling, device, proc, dir.resolve("none"))) {
+                assertThrows(IOException.class, () -> StoredFile.open(bad).close());
+            }
+            StoredFile.open(regular).close();
+        }
+        assertEquals(before, count(fds), "descriptors open before and after 2,100 opens");
+    }
+
+    private static long count(Path fds) throws IOException {
+        try (Stream<Path> open = Files.list(fds)) {
+            return open.count() - 1; // the listing's own
+        }
     }
 }
