@@ -25,6 +25,10 @@ import java.util.Optional;
  */
 public final class CheckpointStore implements Closeable {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Test seam: runs just before {@link #readLast} opens the sidecar (a test renames a FIFO over it). */
+    static volatile java.util.function.Consumer<Path> beforeReadLast = file -> {};
+
     private final FileChannel channel;
 
     private CheckpointStore(FileChannel channel) {
@@ -146,9 +150,11 @@ public final class CheckpointStore implements Closeable {
         if (!Files.exists(file)) {
             return Optional.empty();
         }
-        LogDirectory.requireRegularFile(file);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            SidecarLines.Line line = SidecarLines.lastLine(ch);
+        beforeReadLast.accept(file);
+        // Checked and read through one descriptor: a FIFO renamed over it after a look at its name held the
+        // gateway's start and show in open(2) for ever.
+        try (StoredFile stored = StoredFile.open(file)) {
+            SidecarLines.Line line = SidecarLines.lastLine(stored.size(), stored::read);
             return line == null ? Optional.empty() : Optional.of(entry(0, line));
         }
     }

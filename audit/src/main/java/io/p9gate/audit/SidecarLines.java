@@ -107,15 +107,25 @@ final class SidecarLines {
         }
     }
 
+    /** A read at a position ({@link FileChannel#read(ByteBuffer, long)}): the bytes read, -1 at the end. */
+    @FunctionalInterface
+    interface PositionalRead {
+        int read(ByteBuffer dst, long position) throws IOException;
+    }
+
     /** The offset just past the file's last newline (0 when it has none): a torn note after it is cut there. */
     static long endOfLastLine(FileChannel ch) throws IOException {
-        long newline = lastNewlineBefore(ch, ch.size(), Long.MAX_VALUE);
+        return endOfLastLine(ch.size(), ch::read);
+    }
+
+    private static long endOfLastLine(long size, PositionalRead ch) throws IOException {
+        long newline = lastNewlineBefore(ch, size, Long.MAX_VALUE);
         return newline < 0 ? 0 : newline + 1;
     }
 
-    /** The last line a newline ends, or null when there is none; reads only the file's end. */
-    static Line lastLine(FileChannel ch) throws IOException {
-        long end = endOfLastLine(ch);
+    /** The last line a newline ends in the file's first {@code size} bytes, or null; reads only their end. */
+    static Line lastLine(long size, PositionalRead ch) throws IOException {
+        long end = endOfLastLine(size, ch);
         if (end == 0) {
             return null;
         }
@@ -128,7 +138,7 @@ final class SidecarLines {
     }
 
     /** The offset of the last newline in {@code [max(0, before - within), before)}, or -1. */
-    private static long lastNewlineBefore(FileChannel ch, long before, long within) throws IOException {
+    private static long lastNewlineBefore(PositionalRead ch, long before, long within) throws IOException {
         long floor = Math.max(0, before - within);
         ByteBuffer buf = ByteBuffer.allocate(CHUNK);
         for (long to = before; to > floor; ) {
@@ -145,13 +155,13 @@ final class SidecarLines {
         return -1;
     }
 
-    private static byte[] read(FileChannel ch, long from, int length) throws IOException {
+    private static byte[] read(PositionalRead ch, long from, int length) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(length);
         readFully(ch, buf, from);
         return buf.array();
     }
 
-    private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
+    private static void readFully(PositionalRead ch, ByteBuffer buf, long position) throws IOException {
         while (buf.hasRemaining()) {
             if (ch.read(buf, position + buf.position()) < 0) {
                 throw new IOException("checkpoints.jsonl shrank while it was read");

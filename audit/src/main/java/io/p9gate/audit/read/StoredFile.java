@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -150,6 +151,19 @@ public final class StoredFile implements Closeable {
      */
     public InputStream from(long offset, long limit) {
         return new Input(offset, limit);
+    }
+
+    /**
+     * Reads into {@code dst} (a heap buffer) at {@code position} of the file, up to the size it had once opened; the
+     * bytes read, -1 at or past that size: what {@link java.nio.channels.FileChannel#read(ByteBuffer, long)} does.
+     */
+    public int read(ByteBuffer dst, long position) throws IOException {
+        int n = new Input(position, size - position)
+                .read(dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
+        if (n > 0) {
+            dst.position(dst.position() + n);
+        }
+        return n;
     }
 
     /** The file's bytes from {@code offset} up to the size it had once opened: bytes appended since are not read. */

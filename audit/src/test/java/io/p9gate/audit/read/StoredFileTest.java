@@ -143,7 +143,9 @@ class StoredFileTest {
             }
             StoredFile.open(regular).close();
         }
-        assertEquals(before, count(fds), "descriptors open before and after 2,100 opens");
+        long after = count(fds);
+        // A descriptor left by any one of the seven kinds would be 300 more; other tests' closes may make it fewer.
+        assertTrue(after < before + 100, "descriptors open: " + before + " before 2,100 opens, " + after + " after");
     }
 
     private static long count(Path fds) throws IOException {
