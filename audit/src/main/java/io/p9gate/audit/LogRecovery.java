@@ -10,6 +10,7 @@ import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.read.RunMark;
 import io.p9gate.audit.read.RunTurn;
 import io.p9gate.audit.read.SegmentReader;
+import io.p9gate.audit.read.StoredFile;
 import io.p9gate.audit.read.StoredLine;
 import java.io.IOException;
 import java.io.InputStream;
@@ -77,6 +78,9 @@ final class LogRecovery {
     private Path keptSegment;
 
     private long keptLength;
+
+    /** Test seam: runs just before the pending segment's first line is read (a test renames a FIFO over it). */
+    static volatile java.util.function.Consumer<Path> beforeReadPending = pending -> {};
 
     private final SegmentWriter.SegmentFiles files;
 
@@ -243,7 +247,10 @@ final class LogRecovery {
     private boolean firstLineContinues(Path pending) throws IOException {
         byte[] head = new byte[SegmentReader.MAX_LINE_BYTES + 1];
         int n;
-        try (InputStream in = Files.newInputStream(pending)) {
+        beforeReadPending.accept(pending);
+        // Checked and read through one descriptor: a FIFO renamed over it after adopt's check held the start.
+        try (StoredFile file = StoredFile.open(pending);
+                InputStream in = file.within(0)) {
             n = in.readNBytes(head, 0, head.length);
         }
         for (int i = 0; i < n; i++) {

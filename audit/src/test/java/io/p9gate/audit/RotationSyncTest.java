@@ -282,6 +282,43 @@ class RotationSyncTest {
         assertTrue(r.ok(), r.summary());
     }
 
+    /**
+     * The pending segment replaced by a FIFO between recovery's check of it and the read of its first line: the
+     * gateway's start was held in open(2) for ever, though the file had been checked to be a regular one.
+     */
+    @Test
+    void aFifoRenamedOverThePendingSegmentAfterItsCheckFailsTheStartNotHoldsIt() throws Exception {
+        Path image = dir.resolve("process-crash");
+        imagesDuringRotation(image);
+        Path pending = image.resolve(SegmentWriter.PENDING);
+        Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        List<Path> read = new java.util.concurrent.CopyOnWriteArrayList<>();
+        LogRecovery.beforeReadPending = file -> {
+            read.add(file);
+            try {
+                Files.move(fifo, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        try {
+            IOException e = assertThrows(
+                    IOException.class,
+                    () -> org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                            java.time.Duration.ofSeconds(10),
+                            () -> AuditLog.open(image, key, smallSegments()).close()));
+            assertTrue(e.getMessage().contains(SegmentWriter.PENDING + " is not a regular file"), e.getMessage());
+            assertEquals(List.of(pending), read, "the seam ran where the pending segment is read");
+        } finally {
+            LogRecovery.beforeReadPending = file -> {};
+            // Opened read-write for a moment (never blocks on Linux): a reader held in open(2) goes on.
+            new ProcessBuilder("sh", "-c", ": <> \"$0\"", pending.toString())
+                    .start()
+                    .waitFor();
+        }
+    }
+
     private static void copy(Path from, Path to) throws IOException {
         Files.createDirectories(to);
         try (Stream<Path> files = Files.list(from)) {
