@@ -1,8 +1,10 @@
 package io.p9gate.audit;
 
 import io.p9gate.audit.read.LogDirectory;
+import io.p9gate.audit.read.StoredFile;
 import io.p9gate.audit.read.StoredLine;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousFileChannel;
 import java.nio.channels.FileChannel;
@@ -34,6 +36,9 @@ final class ForgedTail {
 
     /** {@code lines} lines from record {@code fromSeq} on were moved to {@code file} (a name in the log's directory). */
     record SetAside(long lines, long fromSeq, String file) {}
+
+    /** Test seam: runs just before a file of the tail is opened to be copied (a test renames a FIFO over it). */
+    static volatile java.util.function.Consumer<Path> beforeCopy = file -> {};
 
     private ForgedTail() {}
 
@@ -98,21 +103,23 @@ final class ForgedTail {
 
     /** Appends {@code from} from {@code offset} on to {@code out}; how many newlines it held. */
     private static long copy(Path from, long offset, FileChannel out) throws IOException {
+        beforeCopy.accept(from);
         long lines = 0;
-        ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
-        try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ)) {
-            in.position(offset);
-            while (in.read(buffer) > 0) {
-                buffer.flip();
-                for (int i = buffer.position(); i < buffer.limit(); i++) {
-                    if (buffer.get(i) == '\n') {
+        byte[] bytes = new byte[64 * 1024];
+        // Checked and read through one descriptor, up to its size at the opening: a FIFO renamed over a segment
+        // after recovery read it held the start in open(2), and a link to /dev/zero copied zeros to a full disk.
+        try (StoredFile file = StoredFile.open(from);
+                InputStream in = file.within(offset)) {
+            for (int n = in.read(bytes); n > 0; n = in.read(bytes)) {
+                for (int i = 0; i < n; i++) {
+                    if (bytes[i] == '\n') {
                         lines++;
                     }
                 }
+                ByteBuffer buffer = ByteBuffer.wrap(bytes, 0, n);
                 while (buffer.hasRemaining()) {
                     out.write(buffer);
                 }
-                buffer.clear();
             }
         }
         return lines;

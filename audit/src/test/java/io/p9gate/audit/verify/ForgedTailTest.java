@@ -108,6 +108,54 @@ class ForgedTailTest {
         assertEquals(1, Files.readAllLines(setAsideFiles().getFirst()).size(), "the decision only");
     }
 
+    /**
+     * A segment of the forged tail replaced by a FIFO after recovery read it, before its copy is made: the start was
+     * held in open(2) for ever (a link to /dev/zero there copied zeros until the disk was full). Now the start is
+     * refused, naming the file, and nothing is cut.
+     */
+    @Test
+    void aFifoRenamedOverATailSegmentBeforeItsCopyFailsTheStartNotHoldsIt() throws Exception {
+        LogEditor before = new LogEditor(dir);
+        int decision = indexOf(before, "\"type\":\"decision\"");
+        append(decision, decision + 1);
+        Path fifo = Files.createDirectory(dir.resolveSibling(dir.getFileName() + "-fifo"))
+                .resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        List<Path> copied = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.function.Consumer<Path> swap = file -> {
+            copied.add(file);
+            try {
+                Files.move(fifo, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        // ForgedTail is io.p9gate.audit's; its seam is reached as a test of that package would.
+        java.lang.reflect.Field seam =
+                Class.forName("io.p9gate.audit.ForgedTail").getDeclaredField("beforeCopy");
+        seam.setAccessible(true);
+        seam.set(null, swap);
+        try {
+            IOException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    IOException.class,
+                    () -> org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                            java.time.Duration.ofSeconds(10), () -> TestLogs.write(dir, key, TestLogs.options(), 3)));
+            assertEquals(1, copied.size(), "the seam ran where the tail's segment is copied");
+            assertTrue(
+                    e.getMessage().contains(copied.getFirst().getFileName() + " is not a regular file"),
+                    e.getMessage());
+            assertEquals(List.of(), setAsideFiles(), "a copy refused leaves no set-aside file");
+        } finally {
+            seam.set(null, (java.util.function.Consumer<Path>) file -> {});
+            for (Path f : copied) {
+                // Opened read-write for a moment (never blocks on Linux): a reader held in open(2) goes on.
+                new ProcessBuilder("sh", "-c", ": <> \"$0\"", f.toString())
+                        .start()
+                        .waitFor();
+            }
+        }
+    }
+
     @Test
     void aCleanRestartSetsNothingAside() throws Exception {
         TestLogs.write(dir, key, TestLogs.options(), 3);
