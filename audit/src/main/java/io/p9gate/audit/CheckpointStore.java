@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.read.StoredFile;
+import io.p9gate.audit.read.WritableFile;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,6 +30,9 @@ public final class CheckpointStore implements Closeable {
     /** Test seam: runs just before {@link #readLast} opens the sidecar (a test renames a FIFO over it). */
     static volatile java.util.function.Consumer<Path> beforeReadLast = file -> {};
 
+    /** Test seam: runs just before {@link #openForAppend} opens the sidecar (a test renames a FIFO over it). */
+    static volatile java.util.function.Consumer<Path> beforeOpenForAppend = file -> {};
+
     private final FileChannel channel;
 
     private CheckpointStore(FileChannel channel) {
@@ -38,11 +42,12 @@ public final class CheckpointStore implements Closeable {
     /** Opens for appending; a torn last line (crash while writing) is cut off so the next note starts cleanly. */
     static CheckpointStore openForAppend(Path dir) throws IOException {
         Path file = LogDirectory.checkpointsFile(dir);
-        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-            LogDirectory.requireRegularFile(file);
-        }
-        FileChannel channel =
-                FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        beforeOpenForAppend.accept(file);
+        // Checked on the descriptor, not the name: a FIFO renamed over it after a look was taken for an empty sidecar.
+        FileChannel channel = WritableFile.open(
+                file,
+                WritableFile.Rule.OWN_OR_NEW,
+                fd -> FileChannel.open(fd, StandardOpenOption.READ, StandardOpenOption.WRITE));
         long end = SidecarLines.endOfLastLine(channel);
         channel.truncate(end);
         channel.position(end);

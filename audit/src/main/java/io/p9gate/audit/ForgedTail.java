@@ -3,6 +3,7 @@ package io.p9gate.audit;
 import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.read.StoredFile;
 import io.p9gate.audit.read.StoredLine;
+import io.p9gate.audit.read.WritableFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -85,7 +86,9 @@ final class ForgedTail {
         if (first.offset() == 0) {
             Files.delete(first.segment());
         } else {
-            try (FileChannel cut = FileChannel.open(first.segment(), StandardOpenOption.WRITE)) {
+            // A file of the directory itself: through a link put there the cut truncated a file outside it.
+            try (FileChannel cut = WritableFile.open(
+                    first.segment(), WritableFile.Rule.OWN, fd -> FileChannel.open(fd, StandardOpenOption.WRITE))) {
                 cut.truncate(first.offset());
                 cut.force(true);
             }

@@ -12,6 +12,7 @@ import io.p9gate.audit.read.RunTurn;
 import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.read.StoredFile;
 import io.p9gate.audit.read.StoredLine;
+import io.p9gate.audit.read.WritableFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.RandomAccessFile;
@@ -226,7 +227,10 @@ final class LogRecovery {
             // successor and fsyncs only that one from now on.
             Path predecessor = segments.getLast();
             files.recoverySync(predecessor);
-            try (RandomAccessFile f = new RandomAccessFile(predecessor.toFile(), "r")) {
+            // Through a checked descriptor (a link to an archive is read as readers do): a FIFO renamed over it
+            // held the start in open(2).
+            try (RandomAccessFile f = WritableFile.open(
+                    predecessor, WritableFile.Rule.LINKED, fd -> new RandomAccessFile(fd.toFile(), "r"))) {
                 f.getFD().sync();
             }
             Files.move(pending, LogDirectory.segmentFile(dir, first));

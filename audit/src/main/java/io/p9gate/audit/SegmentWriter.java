@@ -2,6 +2,7 @@ package io.p9gate.audit;
 
 import io.p9gate.audit.read.LineHeader;
 import io.p9gate.audit.read.LogDirectory;
+import io.p9gate.audit.read.WritableFile;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -75,19 +76,43 @@ final class SegmentWriter implements Closeable {
     private static final byte[] ZEROS = new byte[64 * 1024];
     private static final System.Logger LOG = System.getLogger(SegmentWriter.class.getName());
 
-    /** How the writer opens (creating if needed) a segment file; tests inject descriptor exhaustion here. */
+    /**
+     * How the writer opens a segment file; tests inject descriptor exhaustion here. The real one writes only a regular
+     * file of the directory itself ({@link WritableFile}): a FIFO, device or link put at the name is refused.
+     */
     @FunctionalInterface
     interface SegmentFiles {
-        SegmentFiles REAL = file -> new RandomAccessFile(file.toFile(), "rw");
+        SegmentFiles REAL = new SegmentFiles() {
+            @Override
+            public RandomAccessFile open(Path file) throws IOException {
+                return WritableFile.open(file, WritableFile.Rule.OWN_OR_NEW, SegmentFiles::readWrite);
+            }
 
+            @Override
+            public RandomAccessFile create(Path file) throws IOException {
+                return WritableFile.open(file, WritableFile.Rule.NEW, SegmentFiles::readWrite);
+            }
+        };
+
+        /** The segment the writer continues (or makes, if none is there yet). */
         RandomAccessFile open(Path file) throws IOException;
+
+        /** A new segment file (the spare, the next segment): nothing may be at the name yet. */
+        default RandomAccessFile create(Path file) throws IOException {
+            return open(file);
+        }
+
+        private static RandomAccessFile readWrite(Path descriptor) throws IOException {
+            return new RandomAccessFile(descriptor.toFile(), "rw");
+        }
 
         /** Test seam: a rotation is about to fsync the segment it closes (and may fail as that fsync would). */
         default void rotationSync() throws IOException {}
 
         /** Opens the second descriptor of a segment, for its fsyncs; tests inject descriptor exhaustion here too. */
         default AsynchronousFileChannel openSync(Path file) throws IOException {
-            return AsynchronousFileChannel.open(file, StandardOpenOption.WRITE);
+            return WritableFile.open(
+                    file, WritableFile.Rule.OWN, fd -> AsynchronousFileChannel.open(fd, StandardOpenOption.WRITE));
         }
 
         /** Test seam: recovery is about to fsync {@code file} (and may fail as that fsync would). */
@@ -418,7 +443,7 @@ final class SegmentWriter implements Closeable {
             }
         }
         if (fresh == null) {
-            fresh = files.open(at);
+            fresh = files.create(at);
             freshSync = syncChannel(at);
         }
         AsynchronousFileChannel oldSync = outSync;
@@ -523,7 +548,7 @@ final class SegmentWriter implements Closeable {
     /** Best effort: without a spare the log still works, but its next rotation needs a free descriptor. */
     private void armSpare() {
         try {
-            spare = files.open(dir.resolve(SPARE));
+            spare = files.create(dir.resolve(SPARE));
             spareSync = syncChannel(dir.resolve(SPARE));
         } catch (IOException e) {
             spare = null;

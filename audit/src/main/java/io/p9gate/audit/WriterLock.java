@@ -1,5 +1,6 @@
 package io.p9gate.audit;
 
+import io.p9gate.audit.read.WritableFile;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -23,7 +24,10 @@ final class WriterLock implements Closeable {
     }
 
     static WriterLock acquire(Path dir) throws IOException {
-        FileChannel channel = FileChannel.open(dir.resolve(FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        // Never by name: a FIFO put there held the start in open(2), a link made it create a file outside the
+        // directory.
+        FileChannel channel = WritableFile.open(
+                dir.resolve(FILE), WritableFile.Rule.OWN_OR_NEW, fd -> FileChannel.open(fd, StandardOpenOption.WRITE));
         FileLock lock;
         try {
             lock = channel.tryLock();

@@ -319,6 +319,47 @@ class RotationSyncTest {
         }
     }
 
+    /**
+     * The retired segment replaced by a FIFO just before recovery fsyncs it to adopt its successor: the start was held
+     * in open(2) for ever (it opened the name again, for reading, to fsync it).
+     */
+    @Test
+    void aFifoRenamedOverTheRetiredSegmentBeforeItsFsyncFailsTheStartNotHoldsIt() throws Exception {
+        Path image = dir.resolve("process-crash");
+        imagesDuringRotation(image);
+        Path retired = LogDirectory.segments(image).getLast();
+        Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        List<Path> synced = new java.util.concurrent.CopyOnWriteArrayList<>();
+        SegmentWriter.SegmentFiles swapping = new SegmentWriter.SegmentFiles() {
+            @Override
+            public RandomAccessFile open(Path file) throws IOException {
+                return REAL.open(file);
+            }
+
+            @Override
+            public void recoverySync(Path file) throws IOException {
+                synced.add(file);
+                Files.move(fifo, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        };
+        try {
+            IOException e = assertThrows(
+                    IOException.class,
+                    () -> org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                            java.time.Duration.ofSeconds(10),
+                            () -> AuditLog.open(image, key, smallSegments(), CheckpointObserver.NONE, swapping)
+                                    .close()));
+            assertEquals(List.of(retired), synced, "the seam ran where the retired segment is fsynced");
+            assertTrue(e.getMessage().contains(retired.getFileName() + " is not a regular file"), e.getMessage());
+            assertTrue(Files.exists(image.resolve(SegmentWriter.PENDING)), "not adopted");
+        } finally {
+            new ProcessBuilder("sh", "-c", ": <> \"$0\"", retired.toString())
+                    .start()
+                    .waitFor();
+        }
+    }
+
     private static void copy(Path from, Path to) throws IOException {
         Files.createDirectories(to);
         try (Stream<Path> files = Files.list(from)) {

@@ -17,7 +17,7 @@ import java.lang.invoke.MethodHandle;
 import java.util.NoSuchElementException;
 
 /**
- * The system calls a reader of a log file makes on the file it opened (FFM: Java has no {@code fstatfs}, no
+ * The system calls a reader (and the writer, {@link WritableFile}) of a log file makes on the file it opened (FFM: Java has no {@code fstatfs}, no
  * {@code O_PATH} and no FIFO-safe open), or why they cannot be made. A call that fails throws {@link Failed}, with
  * its errno.
  */
@@ -122,7 +122,12 @@ sealed interface FileCalls {
 
         /** open(2) of {@code path}. */
         int open(String path, int flags) throws IOException {
-            return (int) call("open", (st, a) -> (int) open.invokeExact(st, a.allocateFrom(path), flags, 0));
+            return open(path, flags, 0);
+        }
+
+        /** open(2) of {@code path}; {@code mode} is that of a file O_CREAT makes. */
+        int open(String path, int flags, int mode) throws IOException {
+            return (int) call("open", (st, a) -> (int) open.invokeExact(st, a.allocateFrom(path), flags, mode));
         }
 
         /** statx(2) of the open {@code fd} itself (AT_EMPTY_PATH: an O_PATH descriptor too). */

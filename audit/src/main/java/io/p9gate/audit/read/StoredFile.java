@@ -94,22 +94,7 @@ public final class StoredFile implements Closeable {
             throw unopenable(file, f);
         }
         try {
-            FileCalls.Stat named = calls.stat(path);
-            if (!named.regular()) {
-                throw notRegular(
-                        file,
-                        Files.isSymbolicLink(file)
-                                ? "a link to " + Files.readSymbolicLink(file)
-                                : named.directory() ? "a directory" : "a FIFO, socket or device");
-            }
-            // Asked of the O_PATH descriptor (fstatfs takes one): a pseudo file's open runs its driver's, as a
-            // device's would, and the reopen below is of this same file.
-            PseudoFileSystem pseudo =
-                    PseudoFileSystem.of(calls.fileSystemType(path)).orElse(null);
-            if (pseudo != null) {
-                throw notRegular(
-                        file, linkedTo(file) + "on the " + pseudo.type + " file system, made up by the kernel");
-            }
+            FileCalls.Stat named = requireRegular(file, calls, path);
             int fd = reopen(file, calls, path);
             try {
                 FileCalls.Stat opened = calls.stat(fd);
@@ -126,6 +111,26 @@ public final class StoredFile implements Closeable {
         } finally {
             calls.close(path);
         }
+    }
+
+    /**
+     * What {@code fd} (an O_PATH descriptor, or one of a file just made) is, once it is a regular file of a real file
+     * system; asked of the descriptor (fstatfs takes one): a pseudo file's open runs its driver's, as a device's would.
+     */
+    static FileCalls.Stat requireRegular(Path file, FileCalls.Linked calls, int fd) throws IOException {
+        FileCalls.Stat named = calls.stat(fd);
+        if (!named.regular()) {
+            throw notRegular(
+                    file,
+                    Files.isSymbolicLink(file)
+                            ? "a link to " + Files.readSymbolicLink(file)
+                            : named.directory() ? "a directory" : "a FIFO, socket or device");
+        }
+        PseudoFileSystem pseudo = PseudoFileSystem.of(calls.fileSystemType(fd)).orElse(null);
+        if (pseudo != null) {
+            throw notRegular(file, linkedTo(file) + "on the " + pseudo.type + " file system, made up by the kernel");
+        }
+        return named;
     }
 
     /** The file {@code path} (an O_PATH descriptor of a regular file) holds, opened for reading. */
@@ -250,7 +255,7 @@ public final class StoredFile implements Closeable {
         }
     }
 
-    private static IOException unopenable(Path file, FileCalls.Failed f) throws IOException {
+    static IOException unopenable(Path file, FileCalls.Failed f) throws IOException {
         return switch (f.errno) {
             case ENOENT, ELOOP ->
                 Files.isSymbolicLink(file)
@@ -262,11 +267,11 @@ public final class StoredFile implements Closeable {
         };
     }
 
-    private static IOException notRegular(Path file, String what) {
+    static IOException notRegular(Path file, String what) {
         return new IOException(file.getFileName() + " is not a regular file (" + what + "): no file the gateway wrote");
     }
 
-    private static IOException uncheckable(Path file, String why) {
+    static IOException uncheckable(Path file, String why) {
         return new IOException(
                 file + ": cannot be checked to be a regular file of a real file system (" + why + "): not read");
     }

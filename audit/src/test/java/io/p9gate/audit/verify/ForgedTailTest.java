@@ -130,6 +130,53 @@ class ForgedTailTest {
                 throw new java.io.UncheckedIOException(e);
             }
         };
+        try {
+            startRefusedWhile(swap, copied);
+            assertEquals(List.of(), setAsideFiles(), "a copy refused leaves no set-aside file");
+        } finally {
+            for (Path f : copied) {
+                // Opened read-write for a moment (never blocks on Linux): a reader held in open(2) goes on.
+                new ProcessBuilder("sh", "-c", ": <> \"$0\"", f.toString())
+                        .start()
+                        .waitFor();
+            }
+        }
+    }
+
+    /**
+     * The segment the forged tail starts in, replaced by a link to a copy outside the directory once recovery read it:
+     * the copy read through the link (as a reader does), and the cut then truncated the file outside the audit
+     * directory. The cut writes only a file of the directory itself: the start is refused, the file outside intact.
+     */
+    @Test
+    void theCutOfTheLogDoesNotTruncateAFileOutsideItThroughALink() throws Exception {
+        LogEditor before = new LogEditor(dir);
+        int decision = indexOf(before, "\"type\":\"decision\"");
+        append(decision, decision + 1);
+        Path outside = Files.createDirectory(dir.resolveSibling(dir.getFileName() + "-outside"))
+                .resolve("victim");
+        List<Path> copied = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.function.Consumer<Path> swap = file -> {
+            copied.add(file);
+            try {
+                Files.copy(file, outside);
+                Files.delete(file);
+                Files.createSymbolicLink(file, outside);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        startRefusedWhile(swap, copied);
+        assertTrue(
+                Files.readString(outside, StandardCharsets.US_ASCII).contains("/forged/"),
+                "the file outside the directory is not cut");
+    }
+
+    /**
+     * The next start, with {@code swap} run where ForgedTail copies a file of the tail (into {@code copied}): refused
+     * within 10 s, naming the one file copied as no regular file.
+     */
+    private void startRefusedWhile(java.util.function.Consumer<Path> swap, List<Path> copied) throws Exception {
         // ForgedTail is io.p9gate.audit's; its seam is reached as a test of that package would.
         java.lang.reflect.Field seam =
                 Class.forName("io.p9gate.audit.ForgedTail").getDeclaredField("beforeCopy");
@@ -144,15 +191,8 @@ class ForgedTailTest {
             assertTrue(
                     e.getMessage().contains(copied.getFirst().getFileName() + " is not a regular file"),
                     e.getMessage());
-            assertEquals(List.of(), setAsideFiles(), "a copy refused leaves no set-aside file");
         } finally {
             seam.set(null, (java.util.function.Consumer<Path>) file -> {});
-            for (Path f : copied) {
-                // Opened read-write for a moment (never blocks on Linux): a reader held in open(2) goes on.
-                new ProcessBuilder("sh", "-c", ": <> \"$0\"", f.toString())
-                        .start()
-                        .waitFor();
-            }
         }
     }
 

@@ -1,0 +1,136 @@
+package io.p9gate.audit.read;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * A file of an audit directory that the writer opens (its lock, a segment, the spare, the sidecar): checked on a
+ * descriptor before anything opens it for writing, as {@link StoredFile} checks what a reader reads.
+ *
+ * <p>A local user who can write the directory can put anything at a name between two looks at it: a FIFO there held
+ * the gateway's start in open(2) for ever, a device would have been opened (its driver's open runs) and written, and
+ * a link made the writer create, cut or append to a file outside the directory. So the name is opened {@code O_PATH}
+ * (which opens nothing) and, but for {@link Rule#LINKED}, {@code O_NOFOLLOW}, or created {@code O_EXCL|O_NOFOLLOW}
+ * (a new regular file, never through a link); the descriptor must be a regular file of a real file system, and the
+ * caller's own open goes through it ({@code /proc/self/fd/N}), so it opens that same file. Costs one descriptor
+ * more for the moment of the open.
+ */
+public final class WritableFile {
+    private static final int O_WRONLY = 01;
+    private static final int O_CREAT = 0100;
+    private static final int O_EXCL = 0200;
+    private static final int O_NOFOLLOW = 0400000;
+    private static final int O_NONBLOCK = 0x800;
+    private static final int O_CLOEXEC = 0x80000;
+    private static final int O_PATH = 0x200000;
+    private static final int ENOENT = 2;
+    private static final int EEXIST = 17;
+    /** What Java's own opens create with, umask applied. */
+    private static final int NEW_FILE_MODE = 0666;
+
+    /** What the name may hold. */
+    public enum Rule {
+        /** A regular file of the directory itself (not a link), or nothing: then a new one is made. */
+        OWN_OR_NEW(false, true, true),
+        /** Nothing: a new regular file is made ({@code O_CREAT|O_EXCL}). */
+        NEW(false, false, true),
+        /** A regular file of the directory itself, not a link. */
+        OWN(false, true, false),
+        /** A regular file or a link to one, as a reader takes it: for a file only read or fsynced. */
+        LINKED(true, true, false);
+
+        final boolean followLinks;
+        final boolean existing;
+        final boolean create;
+
+        Rule(boolean followLinks, boolean existing, boolean create) {
+            this.followLinks = followLinks;
+            this.existing = existing;
+            this.create = create;
+        }
+    }
+
+    /** Opens the checked file through {@code descriptor} ({@code /proc/self/fd/N}) with Java's own API. */
+    @FunctionalInterface
+    public interface Opener<T> {
+        T open(Path descriptor) throws IOException;
+    }
+
+    private WritableFile() {}
+
+    /**
+     * Opens {@code file} with {@code opener} once the name holds what {@code rule} allows.
+     *
+     * @throws IOException naming it when it is no regular file (a FIFO, socket, device or directory; a link, unless
+     *     {@link Rule#LINKED}), a file of a pseudo file system, or cannot be checked to be neither
+     * @throws NoSuchFileException there is no such file and the rule makes none
+     * @throws FileAlreadyExistsException the rule makes a new file and the name holds one
+     */
+    public static <T> T open(Path file, Rule rule, Opener<T> opener) throws IOException {
+        return switch (FileCalls.LIBC) {
+            case FileCalls.Linked calls -> open(file, rule, opener, calls);
+            case FileCalls.Unlinked unlinked -> throw StoredFile.uncheckable(file, unlinked.reason());
+        };
+    }
+
+    private static <T> T open(Path file, Rule rule, Opener<T> opener, FileCalls.Linked calls) throws IOException {
+        int fd = rule.existing ? existing(file, rule, calls) : -1;
+        boolean made = fd < 0;
+        if (made) {
+            fd = created(file, calls);
+        }
+        try {
+            StoredFile.requireRegular(file, calls, fd);
+            return opener.open(Path.of("/proc/self/fd/" + fd));
+        } catch (FileCalls.Failed f) {
+            forget(made, file);
+            throw StoredFile.uncheckable(file, f.getMessage());
+        } catch (NoSuchFileException e) {
+            forget(made, file);
+            throw StoredFile.uncheckable(file, "/proc/self/fd cannot open it (is /proc mounted?)");
+        } catch (IOException | RuntimeException e) {
+            forget(made, file);
+            throw e;
+        } finally {
+            calls.close(fd);
+        }
+    }
+
+    /** No file half made: the next try (a spare's re-arm) makes it anew rather than finding it there. */
+    private static void forget(boolean made, Path file) throws IOException {
+        if (made) {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /** An O_PATH descriptor of what the name holds, or -1 when it holds nothing and the rule makes a file. */
+    private static int existing(Path file, Rule rule, FileCalls.Linked calls) throws IOException {
+        int flags = O_PATH | O_CLOEXEC | (rule.followLinks ? 0 : O_NOFOLLOW);
+        try {
+            return calls.open(file.toAbsolutePath().toString(), flags);
+        } catch (FileCalls.Failed f) {
+            if (f.errno == ENOENT && rule.create && !Files.isSymbolicLink(file)) {
+                return -1;
+            }
+            throw StoredFile.unopenable(file, f);
+        }
+    }
+
+    /** A new regular file at the name: O_EXCL makes one or fails, whatever the name holds (a link too). */
+    private static int created(Path file, FileCalls.Linked calls) throws IOException {
+        int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+        try {
+            return calls.open(file.toAbsolutePath().toString(), flags, NEW_FILE_MODE);
+        } catch (FileCalls.Failed f) {
+            if (f.errno == EEXIST) {
+                throw Files.isSymbolicLink(file)
+                        ? StoredFile.notRegular(file, "a link to " + Files.readSymbolicLink(file))
+                        : new FileAlreadyExistsException(file.toString(), null, "the writer makes a new file here");
+            }
+            throw StoredFile.unopenable(file, f);
+        }
+    }
+}
