@@ -230,6 +230,15 @@ final class ChokePoint {
         return allowedOrRefused(deciding(op, who, share, paths, args));
     }
 
+    /**
+     * {@code op}'s decision asked ahead of the request that will be decided on it, for a guest request made of two
+     * (a Twstat's rename and then its Tsetattr): a refusal is recorded and thrown before the first changes anything;
+     * allowed, nothing is recorded here, the request records its own decision when it is made.
+     */
+    void requireAllowed(Operation op, Subject who, String share, PathsOf paths, RequestArgs args) throws P9Exception {
+        decided(op, who, share, paths, args);
+    }
+
     /** Records and throws {@code decided} if it is a denial; returns it if allowed. */
     private Decided allowedOrRefused(Decided decided) throws P9Exception {
         Decision decision = decided.decision();

@@ -271,8 +271,9 @@ public final class GuardedFs {
         lookups.setattr(who, handle, attr);
     }
 
-    public void requireSettable(Subject who, FileHandle handle, SetAttr attr) throws P9Exception {
-        lookups.requireSettable(who, handle, attr);
+    /** What a Tsetattr of {@code attr} would refuse, asked before a Twstat renames the file to {@code newName}. */
+    public void requireSettable(Subject who, FileHandle handle, SetAttr attr, String newName) throws P9Exception {
+        lookups.requireSettable(who, handle, attr, newName);
     }
 
     public StatFs statfs(Subject who, FileHandle handle) throws P9Exception {

@@ -94,9 +94,11 @@ final class GuardedLookups extends GuardedRequests {
      * size past the quota, which it refuses before changing any other: for a Twstat, which renames first, so that
      * such a field leaves the file unrenamed (stat(5): all or nothing). No request of its own: the caller decided a
      * getattr of the file first; but an owner the VM's map does not map is refused as the Tsetattr would refuse it,
-     * recorded. The Tsetattr checks again (a write may take the room meanwhile).
+     * recorded. The Tsetattr checks again (a write may take the room meanwhile). The policy is asked the Tsetattr's
+     * own question too, at the path the file will have once named {@code newName}: refused there (a deny of SETATTR,
+     * or of OPEN_WRITE for a length, on the new name), the rename was made and the guest told it failed.
      */
-    public void requireSettable(Subject who, FileHandle handle, SetAttr attr) throws P9Exception {
+    public void requireSettable(Subject who, FileHandle handle, SetAttr attr, String newName) throws P9Exception {
         LocalShare share = handle.share();
         Node node = handle.node();
         try {
@@ -120,6 +122,15 @@ final class GuardedLookups extends GuardedRequests {
                 () -> List.of(hostPath(share, node)),
                 RequestArgs.SetAttr.of(attr),
                 UnmappedOwners.chowning(ownership.ids(), attr));
+        // A name no entry can have, and the share root's rename, are the rename's to refuse: nothing is renamed.
+        if (isEntryName(newName) && !share.root().isRoot(node)) {
+            guard.requireAllowed(
+                    Operation.SETATTR,
+                    who,
+                    share.name(),
+                    () -> List.of(GuardedFs.child(GuardedFs.entryPath(hostPath(share, node), ".."), newName)),
+                    RequestArgs.SetAttr.of(attr));
+        }
     }
 
     /** The host's figures, or this VM's quota where one contains the handle's path (see {@link QuotaStatFs}). */

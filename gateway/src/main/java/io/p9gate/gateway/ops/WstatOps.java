@@ -58,9 +58,10 @@ final class WstatOps {
         if (!name.isEmpty() && changes.valid() != 0) {
             // What the Tsetattr would refuse before changing anything (a length beyond 2^63, a directory's length, a
             // symlink's mode, a device's owner, another VM's mapped special file's mode, a length past the quota, an
-            // owner the VM's map does not map) must be refused, and recorded, before the rename too; changes() asked
-            // the guarded getattr. Without a rename the Tsetattr checks them itself, decided and recorded.
-            ctx.fs().requireSettable(fid.who(), fid.handle(), changes);
+            // owner the VM's map does not map) must be refused, and recorded, before the rename too, and so must the
+            // policy's refusal of that Tsetattr at the new name; changes() asked the guarded getattr. Without a rename
+            // the Tsetattr checks them itself, decided and recorded.
+            ctx.fs().requireSettable(fid.who(), fid.handle(), changes, name);
         }
         if (!name.isEmpty()) {
             // A name that is not one name (".", "..", one with '/') is the rename's to refuse, decided and recorded
