@@ -463,16 +463,18 @@ public final class GuardedFs {
 
     // ---------------------------------------------------------------- locks: GuardedLocks
 
+    /** {@code opened}: the open file of the fid the lock is taken through (a write lock asks for its access mode). */
     public int lock(
             Subject who,
             FileHandle handle,
+            OpenHandle opened,
             LockOwner owner,
             FidLockOwners lockedThrough,
             int type,
             long start,
             long length)
             throws P9Exception {
-        return locks.lock(who, handle, owner, lockedThrough, type, start, length);
+        return locks.lock(who, handle, opened, owner, lockedThrough, type, start, length);
     }
 
     public boolean releaseLocksIfRefused(Subject who, FileHandle handle, RequestArgs.Lock args, Runnable release)

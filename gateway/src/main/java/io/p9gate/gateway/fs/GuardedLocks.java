@@ -21,10 +21,17 @@ final class GuardedLocks extends GuardedRequests {
         super(context);
     }
 
-    /** {@code lockedThrough}: the owners of the fid the lock is taken through, which remember {@code owner}. */
+    /**
+     * {@code opened} and {@code lockedThrough}: the open file of the fid the lock is taken through, and its owners,
+     * which remember {@code owner}. A write lock through a fid not open for writing holds the file against every other
+     * VM sharing it (flock(LOCK_EX) of an O_RDONLY descriptor comes as the same Tlock as F_WRLCK), so it is also asked
+     * as the open for writing it would need over NFS or fcntl(2): in the same decision and record, refused with that
+     * question's errno and rule (EROFS in a read-only subtree). Through an open for writing it asks the lock alone.
+     */
     public int lock(
             Subject who,
             FileHandle handle,
+            OpenHandle opened,
             LockOwner owner,
             FidLockOwners lockedThrough,
             int type,
@@ -40,7 +47,13 @@ final class GuardedLocks extends GuardedRequests {
                         who,
                         share.name(),
                         () -> List.of(path(share, node)),
-                        new RequestArgs.Lock(type, start, length, owner.owner().clientId()),
+                        new RequestArgs.Lock(
+                                type,
+                                start,
+                                length,
+                                owner.owner().clientId(),
+                                type == LockConstants.LOCK_TYPE_WRLCK
+                                        && !OpenFlags.writes(opened.file().flags())),
                         () -> {
                             LockTable.checkType(type);
                             return new Count(lockedThrough.lock(

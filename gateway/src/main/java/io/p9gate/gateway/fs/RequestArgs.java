@@ -219,11 +219,20 @@ public sealed interface RequestArgs {
         }
     }
 
-    /** Tlock and Tgetlock: the lock type and byte range, and the guest's client_id (its host name). */
-    record Lock(int type, long start, long length, String clientId) implements RequestArgs {
+    /**
+     * Tlock and Tgetlock: the lock type and byte range, and the guest's client_id (its host name).
+     * {@code withoutWriteOpen}: a Tlock of a write lock through a fid not open for writing, which also asks the write
+     * access an open for writing would (shown {@code opened=read}, which {@code policy replay} reads).
+     */
+    record Lock(int type, long start, long length, String clientId, boolean withoutWriteOpen) implements RequestArgs {
+        /** A Tgetlock, an unlock or a lock through a fid open for writing: the lock alone is asked. */
+        public Lock(int type, long start, long length, String clientId) {
+            this(type, start, length, clientId, false);
+        }
+
         @Override
         public String describe() {
-            return "type=" + type + " start=" + start + " length=" + length;
+            return "type=" + type + " start=" + start + " length=" + length + (withoutWriteOpen ? " opened=read" : "");
         }
 
         @Override

@@ -2,6 +2,7 @@ package io.p9gate.gateway.ops;
 
 import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.fs.LockOwner;
+import io.p9gate.gateway.fs.OpenHandle;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.LockConstants;
 import io.p9gate.gateway.proto.P9Exception;
@@ -28,16 +29,20 @@ final class LockOps {
      * every session, so a lock through a fid that was only walked to let a guest that may not even open a file hold
      * it against every other session's writers.
      */
-    private Fid opened(int number) throws P9Exception {
+    private OpenedFid opened(int number) throws P9Exception {
         Fid fid = ctx.fids().get(number);
-        if (!(fid.state() instanceof FidState.Opened)) {
+        if (!(fid.state() instanceof FidState.Opened(var file))) {
             throw new P9Exception(Errno.EBADF, "locks are taken on an open file");
         }
-        return fid;
+        return new OpenedFid(fid, file);
     }
 
+    /** A fid open for I/O and its open file, whose access mode decides what a write lock through it asks. */
+    private record OpenedFid(Fid fid, OpenHandle file) {}
+
     Rlock lock(Tlock t) throws P9Exception {
-        Fid fid = opened(t.fid());
+        OpenedFid opened = opened(t.fid());
+        Fid fid = opened.fid();
         LockOwner owner = ctx.locks().owner(t.procId(), t.clientId());
         boolean locked = false;
         try {
@@ -47,6 +52,7 @@ final class LockOps {
                             .lock(
                                     fid.who(),
                                     fid.handle(),
+                                    opened.file(),
                                     owner,
                                     fid.lockOwners(),
                                     t.lockType(),
@@ -75,7 +81,7 @@ final class LockOps {
     }
 
     Rgetlock getlock(Tgetlock t) throws P9Exception {
-        Fid fid = opened(t.fid());
+        Fid fid = opened(t.fid()).fid();
         Optional<GuardedFs.HeldLock> conflict = ctx.fs()
                 .getlock(
                         fid.who(),

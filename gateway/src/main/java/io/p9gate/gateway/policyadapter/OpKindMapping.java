@@ -53,6 +53,9 @@ final class OpKindMapping {
         if (args instanceof RequestArgs.SetAttr set && (set.valid() & SetAttr.SETATTR_SIZE) != 0) {
             return new Facts.Resizing();
         }
+        if (args instanceof RequestArgs.Lock lock && lock.withoutWriteOpen()) {
+            return new Facts.WriteLockWithoutWriteOpen();
+        }
         return operation == Operation.OPEN || operation == Operation.CREATE ? UNKNOWN_OPEN : Facts.NONE;
     }
 }

@@ -152,8 +152,9 @@ final class AcceptedDifferences {
                     "Rlock\\[status=0\\]",
                     "Rlock\\[status=2\\]",
                     "fid=open",
-                    "a lock whatever the fid's access mode: the Linux client sends flock(2) as Tlock (flock -x of a"
-                            + " read-only open); diod's fcntl(2) refuses it (status ERROR)"),
+                    "a write lock through a read-only open where the VM may write the file: the Linux client sends"
+                            + " flock(2) as Tlock (flock -x of a read-only open); diod's fcntl(2) refuses it (status"
+                            + " ERROR)"),
             new OnFid(
                     "Tread|Tfsync",
                     SUCCESS,

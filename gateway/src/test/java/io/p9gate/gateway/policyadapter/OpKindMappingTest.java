@@ -5,6 +5,7 @@ import static io.p9gate.gateway.backend.LinuxSyscalls.O_RDONLY;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_RDWR;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_TRUNC;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_WRONLY;
+import static io.p9gate.gateway.proto.LockConstants.LOCK_TYPE_WRLCK;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.p9gate.gateway.fs.Operation;
@@ -54,6 +55,17 @@ class OpKindMappingTest {
                 List.of(OpKind.XATTR_WRITE), OpKindMapping.of(Operation.WRITE, new RequestArgs.XattrIo("user.a", 0)));
         assertEquals(List.of(OpKind.OPEN_READ), OpKindMapping.of(Operation.READ, new RequestArgs.FileIo(0)));
         assertEquals(List.of(OpKind.OPEN_WRITE), OpKindMapping.of(Operation.WRITE, new RequestArgs.FileIo(0)));
+    }
+
+    @Test
+    void aWriteLockThroughAFidNotOpenForWritingAlsoAsksOpenWrite() {
+        assertEquals(
+                List.of(OpKind.LOCK, OpKind.OPEN_WRITE),
+                OpKindMapping.of(Operation.LOCK, new RequestArgs.Lock(LOCK_TYPE_WRLCK, 0, 0, "vm", true)));
+        assertEquals(
+                List.of(OpKind.LOCK),
+                OpKindMapping.of(Operation.LOCK, new RequestArgs.Lock(LOCK_TYPE_WRLCK, 0, 0, "vm")),
+                "through a fid open for writing, a read lock or an unlock: the lock alone, one question");
     }
 
     @Test

@@ -57,6 +57,14 @@ class AskedKindsTest {
     }
 
     @Test
+    void aWriteLockThroughAFidNotOpenForWritingIsAlsoAWrite() {
+        assertEquals(kinds(OpKind.LOCK), AskedKinds.of("lock", Facts.NONE));
+        assertEquals(
+                kinds(OpKind.LOCK, OpKind.OPEN_WRITE), AskedKinds.of("lock", new Facts.WriteLockWithoutWriteOpen()));
+        assertEquals(kinds(OpKind.LOCK), AskedKinds.of("getlock", Facts.NONE));
+    }
+
+    @Test
     void anFsyncIsAskedAsTheOpenOfItsFid() {
         assertEquals(kinds(OpKind.OPEN_READ), AskedKinds.of("fsync", new Facts.Opening(O_RDONLY, false)));
         assertEquals(kinds(OpKind.OPEN_WRITE), AskedKinds.of("fsync", new Facts.Opening(O_WRONLY, false)));

@@ -91,7 +91,8 @@ record RecordedDetail(String action, String share, String rest, String phase, bo
 
     /**
      * What the detail says that chooses the request's policy kinds ({@link AskedKinds}): an open's or create's flags
-     * (and {@code excl}), or that a read or write moved an xattr's value. An open or create whose flags are not
+     * (and {@code excl}), that a read or write moved an xattr's value, that a setattr resized or that a write lock came
+     * through a fid not open for writing ({@code opened=read}). An open or create whose flags are not
      * written gives none, and the table says it cannot tell its kind.
      */
     AskedKinds.Facts facts() {
@@ -102,8 +103,14 @@ record RecordedDetail(String action, String share, String rest, String phase, bo
         if (action.equals("setattr") && resizes()) {
             return new AskedKinds.Facts.Resizing();
         }
+        if (action.equals("lock") && rest.endsWith(OPENED_FOR_READING)) {
+            return new AskedKinds.Facts.WriteLockWithoutWriteOpen();
+        }
         return movesXattr() ? new AskedKinds.Facts.XattrValue() : AskedKinds.Facts.NONE;
     }
+
+    /** Ends the detail of a write lock through a fid not open for writing, which also asked OPEN_WRITE. */
+    private static final String OPENED_FOR_READING = " opened=read";
 
     /** Tsetattr's valid mask bit of a size change (P9_SETATTR_SIZE). */
     private static final int SETATTR_SIZE = 0x8;

@@ -257,6 +257,20 @@ class RecordedRequestTest {
         assertTrue(whyNot(noVm).contains("a field is missing"), "a doctored record is named, never an error");
     }
 
+    /** A write lock through a fid not open for writing ({@code opened=read}) was also asked OPEN_WRITE. */
+    @Test
+    void aWriteLockThroughAReadOpenIsReplayedWithItsWriteQuestion() {
+        assertEquals(
+                List.of("LOCK /db", "OPEN_WRITE /db"),
+                asked(questions("lock", "/db", "action=lock share=s type=1 start=0 length=0 opened=read")));
+        assertEquals(
+                List.of("LOCK /db"), asked(questions("lock", "/db", "action=lock share=s type=1 start=0 length=0")));
+        assertEquals(
+                List.of("LOCK /db", "OPEN_WRITE /db"),
+                asked(questions("lock", "/db", "action=lock share=s type=1 start=0 length=0 opened=read phase=intent")),
+                "an allowed lock's intent record");
+    }
+
     @Test
     void everyActionOfTheGatewayIsKnown() {
         for (String action : List.of(
