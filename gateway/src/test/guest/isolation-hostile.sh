@@ -1,6 +1,7 @@
 # isolation-hostile.sh - the hostile VM (infotainment) of GuestIsolationIT, in its own guest while the cluster VM's
 # guest runs its workload on the same gateway (isolation-victim.sh).  Once the victim says "attack": floods of
-# creates (into its quota on /scratch), stats and listings; locks held on files both VMs see; a directory the
+# creates (into its quota on /scratch), stats and listings; locks held on files both VMs see (an flock -x of
+# /cluster/notes.txt, which it may only read, is refused: EROFS); a directory the
 # victim has a file open in renamed back and forth; thousands of opens; the victim's hidden files guessed at.
 # Everything stops when the victim says "stop"; then the guest dies holding a lock.  One line per attempt:
 # "@@ NAME RESULT".

@@ -36,9 +36,9 @@ files() {
 }
 
 # LABEL GO LOCKED: the workload; an open descriptor in /shared/vdir (which the hostile VM renames back and forth)
-# writes and reads 40 blocks once GO exists; LOCKED is what a no-wait read lock gets on /shared/locked, on
-# /shared/flocked and on /cluster/notes.txt (the hostile VM may read it: a lock it holds there holds the victim's
-# back, the known limit of docs/filesystem.md, "Locks").
+# writes and reads 40 blocks once GO exists; LOCKED is what a no-wait read lock gets on /shared/locked and on
+# /shared/flocked. One on /cluster/notes.txt always succeeds: the hostile VM may only read it, so its flock -x there
+# is refused (EROFS) and holds nothing back (docs/filesystem.md, "Locks").
 workload() {
     "$H" fdio "shared/vdir/data-$1" 40 "$2" >"/tmp/fdio-$1" &
     fdio=$!
@@ -47,7 +47,8 @@ workload() {
     files cluster "$1"
     files cluster-private "$1"
     expect "$("$H" creat "scratch/from-cluster-$1")" open:EROFS "its policy: /scratch read-only"
-    for f in shared/locked shared/flocked cluster/notes.txt; do expect "$("$H" trylock $f)" "$3" "a no-wait lock on $f"; done
+    for f in shared/locked shared/flocked; do expect "$("$H" trylock $f)" "$3" "a no-wait lock on $f"; done
+    expect "$("$H" trylock cluster/notes.txt)" OK "a no-wait lock on cluster/notes.txt"
     wait $fdio
     expect "$(cat "/tmp/fdio-$1")" OK "descriptor I/O in /shared/vdir"
     echo "@@ time-$1 $(($("$H" now) - start))"

@@ -42,9 +42,10 @@ import org.junit.jupiter.api.io.TempDir;
  * kept open in a directory the other VM renames) once while the hostile guest waits and once while it floods
  * (isolation-hostile.sh: parallel creates past its quota, stats, listings, held locks, renames, thousands of opens,
  * guesses at hidden files). Asserted: the victim's workload is intact, gets only the errnos its policy gives, and is
- * slowed at most {@link #MAX_SLOWDOWN} times; its no-wait locks on files the hostile VM holds locked are EAGAIN, on
- * /cluster too, which the hostile VM may only read (the known limit of docs/filesystem.md, "Locks": its locks on its
- * own files in /cluster-private, which the hostile VM cannot see, are never held back); the hostile VM's refusals are in the signed log, which verifies; the
+ * slowed at most {@link #MAX_SLOWDOWN} times; its no-wait locks on files the hostile VM holds locked are EAGAIN, but
+ * not on /cluster/notes.txt, which the hostile VM may only read: its flock -x there is refused with EROFS
+ * (docs/filesystem.md, "Locks"; it used to be granted and held the victim's lock back); the hostile VM's refusals are
+ * in the signed log, which verifies; the
  * host holds the victim's files intact and the hostile VM's within its quota. Last, the hostile guest dies (an
  * immediate reboot, QEMU exits) holding a lock the victim then waits for: the victim gets it.
  */
@@ -54,7 +55,9 @@ class GuestIsolationIT {
     private static final int EDQUOT = 122;
     private static final int EAGAIN = 11;
     /** The files the hostile VM holds write locks on while it attacks; the victim tries a no-wait lock on each. */
-    private static final List<String> HELD = List.of("/shared/locked", "/shared/flocked", "/cluster/notes.txt");
+    private static final List<String> HELD = List.of("/shared/locked", "/shared/flocked");
+    /** A file the hostile VM may only read: its flock -x there is refused, so the victim's no-wait lock succeeds. */
+    private static final String READ_ONLY_TO_HOSTILE = "/cluster/notes.txt";
 
     private static final long SCRATCH_BYTES = 512 * 1024;
     private static final int SCRATCH_INODES = 100;
@@ -146,7 +149,10 @@ class GuestIsolationIT {
         assertEquals("1", got.get("hidden-ls"), hostileResult::describe);
         assertEquals("open:EROFS", got.get("ro-write"), hostileResult::describe);
         assertEquals("1", got.get("shared-fill"), hostileResult::describe);
-        assertEquals("OK OK OK open:ENOENT", got.get("holds").replace('_', ' ').strip(), hostileResult::describe);
+        assertEquals(
+                "OK OK flock:EROFS open:ENOENT",
+                got.get("holds").replace('_', ' ').strip(),
+                hostileResult::describe);
         assertTrue(got.get("massopen").startsWith("opened="), hostileResult::describe);
         for (String flood : List.of("creates-1", "creates-2", "creates-3")) {
             assertTrue(got.get(flood).matches("made=\\d+ refused=[1-9]\\d*"), flood + " " + got.get(flood));
@@ -178,6 +184,15 @@ class GuestIsolationIT {
         List<AuditRecord> records = logs.records();
         assertRefused(records, "infotainment", "/cluster-private", ENOENT);
         assertRefused(records, "infotainment", "/cluster/planted", EROFS);
+        assertTrue(
+                records.stream()
+                        .anyMatch(r -> r.refused()
+                                && "infotainment".equals(r.vm())
+                                && "lock".equals(r.op())
+                                && READ_ONLY_TO_HOSTILE.equals(r.path())
+                                && r.errno() == EROFS
+                                && AuditRecord.hasDetailWord(r.detail(), "opened=read")),
+                "the hostile VM's flock -x of a file it may only read, refused with EROFS");
         assertRefused(records, "infotainment", "/shared/fill", EDQUOT);
         assertTrue(
                 records.stream()
