@@ -48,12 +48,7 @@ final class GuardedLocks extends GuardedRequests {
                         share.name(),
                         () -> List.of(path(share, node)),
                         new RequestArgs.Lock(
-                                type,
-                                start,
-                                length,
-                                owner.owner().clientId(),
-                                type == LockConstants.LOCK_TYPE_WRLCK
-                                        && !OpenFlags.writes(opened.file().flags())),
+                                type, start, length, owner.owner().clientId(), withoutWriteOpen(type, opened)),
                         () -> {
                             LockTable.checkType(type);
                             return new Count(lockedThrough.lock(
@@ -65,6 +60,12 @@ final class GuardedLocks extends GuardedRequests {
                                 ? Outcome.failure(Errno.EAGAIN)
                                 : Outcome.success(NO_DATA))
                 .n();
+    }
+
+    /** Whether a lock of {@code type} through {@code opened} is a write lock through a fid not open for writing. */
+    static boolean withoutWriteOpen(int type, OpenHandle opened) {
+        return type == LockConstants.LOCK_TYPE_WRLCK
+                && !OpenFlags.writes(opened.file().flags());
     }
 
     /**

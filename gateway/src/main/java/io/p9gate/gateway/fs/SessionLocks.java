@@ -68,19 +68,30 @@ public final class SessionLocks {
     }
 
     /**
-     * After a reload: the session's locks on the file of {@code handle} (its fid's, {@code who} the fid's subject)
-     * are released if a Tlock through it would be refused now, and the release recorded ({@link
-     * GuardedFs#releaseLocksIfRefused}). Run within {@link #redeciding}.
+     * After a reload: the session's locks on the file of {@code handle} (its fid's, {@code who} the fid's subject,
+     * {@code opened} its open file) are released if a Tlock through it would be refused now, and the release recorded
+     * ({@link GuardedFs#releaseLocksIfRefused}). Where the session holds a write lock on the file and the fid is not
+     * open for writing, that Tlock is a write lock's, which also asks OPEN_WRITE ({@link GuardedLocks#lock}): a
+     * reload that makes the file read-only to the VM must not leave it holding the file against the VMs that may
+     * write it. Run within {@link #redeciding}.
      *
      * @return whether locks were released
      */
-    public boolean releaseIfRefused(GuardedFs fs, Subject who, FileHandle handle) throws P9Exception {
+    public boolean releaseIfRefused(GuardedFs fs, Subject who, FileHandle handle, OpenHandle opened)
+            throws P9Exception {
         Set<LockOwner> holding = holders(handle);
         if (holding.isEmpty()) {
             return false; // released through another fid of the file, or by a clunk
         }
         String client = holding.iterator().next().owner().clientId();
-        var release = new RequestArgs.Lock(LockConstants.LOCK_TYPE_UNLCK, 0, 0, client);
+        boolean writeLocked = table.held(handle.node().key()).stream()
+                .anyMatch(r -> r.owner().sessionId() == sessionId && r.type() == LockConstants.LOCK_TYPE_WRLCK);
+        var release = new RequestArgs.Lock(
+                LockConstants.LOCK_TYPE_UNLCK,
+                0,
+                0,
+                client,
+                writeLocked && GuardedLocks.withoutWriteOpen(LockConstants.LOCK_TYPE_WRLCK, opened));
         return fs.releaseLocksIfRefused(who, handle, release, () -> release(handle, holding));
     }
 

@@ -218,9 +218,13 @@ public final class FileServer implements RequestHandler {
         return ctx.locks().redeciding(() -> {
             int released = 0;
             for (Fid fid : ctx.fids().locking()) {
+                if (!(fid.state() instanceof FidState.Opened(var opened))) {
+                    continue; // locks are taken through open fids only, and a clunk releases them
+                }
                 try {
                     if (RequestScope.serving(
-                            redecision, () -> ctx.locks().releaseIfRefused(ctx.fs(), fid.who(), fid.handle()))) {
+                            redecision,
+                            () -> ctx.locks().releaseIfRefused(ctx.fs(), fid.who(), fid.handle(), opened))) {
                         released++;
                         fid.lockOwners().forgetOwnersWithoutLocks(ctx.locks(), fid.handle());
                     }

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(60)
 class LockRefusedByReloadAttackTest {
     private static final int BLOCKED = 1;
+    private static final int O_RDONLY = 0;
     private static final int O_RDWR = 2;
 
     @TempDir
@@ -61,6 +62,46 @@ class LockRefusedByReloadAttackTest {
                         .sorted()
                         .toList(),
                 "one release recorded per file");
+    }
+
+    /**
+     * A write lock alpha took through a fid opened O_RDONLY (flock -x) while it could write {@code /x}: a reload that
+     * makes {@code /x} read-only to alpha releases it, as a write lock through that fid would now be refused (EROFS);
+     * before, beta stayed blocked. A read lock there would stay: alpha may still read.
+     */
+    @Test
+    void aWriteLockThroughAReadOpenIsReleasedWhenTheReloadMakesTheFileReadOnly() throws Exception {
+        Files.createDirectories(tmp.resolve("data"));
+        Files.createDirectories(tmp.resolve("own"));
+        Files.writeString(tmp.resolve("data/x"), "hello");
+        Path file = tmp.resolve("policy.yaml");
+        Files.writeString(file, policy("access: read-write"));
+        try (ReloadingGateway gateway = new ReloadingGateway(file);
+                P9Client alpha = ReloadingGateway.connect(tmp.resolve("alpha.sock"));
+                P9Client beta = ReloadingGateway.connect(tmp.resolve("beta.sock"))) {
+            gateway.closeRemovedVms();
+            gateway.closeTakenShares();
+            alpha.attach(0, "root", "data", 0);
+            alpha.walk(0, 1, "x");
+            alpha.lopen(1, O_RDONLY);
+            assertEquals(LOCK_SUCCESS, writeLock(alpha, 1, "alpha"), "flock -x while alpha may write /x");
+            beta.attach(0, "root", "data", 0);
+            openForWriting(beta, 0, 1, "x");
+            assertEquals(BLOCKED, writeLock(beta, 1, "beta"));
+
+            Files.writeString(file, policy("access: read-write, read-only: [/x]"));
+            assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, gateway.reloader.reload());
+
+            assertEquals(LOCK_SUCCESS, writeLock(beta, 1, "beta"), "beta takes the lock alpha may no longer take");
+            List<AuditEntry> released = gateway.trail.decisions.stream()
+                    .filter(r -> r.request().detail().contains("released=reload"))
+                    .toList();
+            assertEquals(1, released.size(), "one release recorded: " + released);
+            assertEquals(
+                    List.of("vm.alpha.share.data.read-only[0]"),
+                    released.getFirst().decision().ruleIds());
+            assertFalse(gateway.trail.sessionClosed("alpha"), "alpha stays connected");
+        }
     }
 
     /**

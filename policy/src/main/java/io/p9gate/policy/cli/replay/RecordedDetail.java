@@ -2,6 +2,7 @@ package io.p9gate.policy.cli.replay;
 
 import io.p9gate.audit.DetailWords;
 import io.p9gate.policy.terms.AskedKinds;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -103,14 +104,17 @@ record RecordedDetail(String action, String share, String rest, String phase, bo
         if (action.equals("setattr") && resizes()) {
             return new AskedKinds.Facts.Resizing();
         }
-        if (action.equals("lock") && rest.endsWith(OPENED_FOR_READING)) {
+        if (action.equals("lock") && List.of(rest.split(" ")).contains(OPENED_FOR_READING)) {
             return new AskedKinds.Facts.WriteLockWithoutWriteOpen();
         }
         return movesXattr() ? new AskedKinds.Facts.XattrValue() : AskedKinds.Facts.NONE;
     }
 
-    /** Ends the detail of a write lock through a fid not open for writing, which also asked OPEN_WRITE. */
-    private static final String OPENED_FOR_READING = " opened=read";
+    /**
+     * A word of the detail of a write lock through a fid not open for writing, which also asked OPEN_WRITE (a
+     * reload's release of such a lock adds {@code released=reload} after it).
+     */
+    private static final String OPENED_FOR_READING = "opened=read";
 
     /** Tsetattr's valid mask bit of a size change (P9_SETATTR_SIZE). */
     private static final int SETATTR_SIZE = 0x8;

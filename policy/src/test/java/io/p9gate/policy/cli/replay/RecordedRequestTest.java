@@ -269,6 +269,11 @@ class RecordedRequestTest {
                 List.of("LOCK /db", "OPEN_WRITE /db"),
                 asked(questions("lock", "/db", "action=lock share=s type=1 start=0 length=0 opened=read phase=intent")),
                 "an allowed lock's intent record");
+        assertEquals(
+                List.of("LOCK /db", "OPEN_WRITE /db"),
+                asked(questions(
+                        "lock", "/db", "action=lock share=s type=2 start=0 length=0 opened=read released=reload")),
+                "a reload's release of such a lock");
     }
 
     @Test
