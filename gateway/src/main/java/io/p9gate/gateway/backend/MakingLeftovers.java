@@ -37,15 +37,19 @@ final class MakingLeftovers {
 
     private static final int PATH_SHOWN = 256;
 
-    private static final int BUFFER = 64 * 1024;
+    /**
+     * One listing read: the names a level holds at most (some 340 of a few bytes), as a quota scan's readdir buffer
+     * per level bounds its own.
+     */
+    private static final int BUFFER = 8 * 1024;
 
     private MakingLeftovers() {}
 
     /** One leftover the sweep did not remove: its path in the share and why. */
     record Kept(String path, String why) {}
 
-    /** What one sweep did. */
-    record Swept(int removed, List<Kept> kept) {}
+    /** What one sweep did, and the most subdirectory names it held at once (what its memory grows with). */
+    record Swept(int removed, List<Kept> kept, int mostNamesHeld) {}
 
     /**
      * Sweeps the share {@code name} rooted at {@code root} (the host's {@code directory}) and logs what it did, if
@@ -93,42 +97,41 @@ final class MakingLeftovers {
         return path.length() <= PATH_SHOWN ? path : path.substring(0, PATH_SHOWN) + "...";
     }
 
-    /** A directory being swept: its descriptor, its path in the share, the subdirectories still to enter. */
+    /**
+     * A directory being swept: its descriptor, read on one buffer at a time, its path in the share, and the
+     * subdirectories of the buffer last read still to enter. Listed whole before its first subdirectory was entered,
+     * a directory of millions of subdirectories had the start hold every name (MakingLeftoversWideDirectoryAttackTest).
+     */
     private record Level(int fd, String path, Deque<String> subdirectories) {}
 
+    /** What a sweep removed and kept so far, and the subdirectory names it holds. */
+    private static final class Tally {
+        int removed;
+        final List<Kept> kept = new ArrayList<>();
+        int held;
+        int mostHeld;
+    }
+
     static Swept sweep(Node root) {
-        List<Kept> kept = new ArrayList<>();
-        int removed = 0;
+        Tally tally = new Tally();
         Deque<Level> levels = new ArrayDeque<>();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(BUFFER);
             Level top = entered(() -> root.use(fd -> ShareRoot.openBeneath(fd, ".", O_RDONLY | O_DIRECTORY, 0)), "");
             if (top == null) {
-                return new Swept(0, List.of());
+                return new Swept(0, List.of(), 0);
             }
             levels.push(top);
             while (!levels.isEmpty()) {
                 Level level = levels.peek();
-                if (level.subdirectories() == null) {
-                    List<String> leftovers = new ArrayList<>();
-                    Deque<String> subdirectories = listed(level.fd(), buf, leftovers);
-                    for (String leftover : leftovers) {
-                        String why = swept(level.fd(), leftover);
-                        if (why == null) {
-                            removed++;
-                        } else {
-                            kept.add(new Kept(ShareRoot.childPath(level.path(), leftover), why));
-                        }
-                    }
-                    levels.pop();
-                    level = new Level(level.fd(), level.path(), subdirectories);
-                    levels.push(level);
-                }
                 String next = level.subdirectories().poll();
                 if (next == null) {
-                    LinuxSyscalls.close(levels.pop().fd());
+                    if (!readOn(level, buf, tally)) {
+                        LinuxSyscalls.close(levels.pop().fd());
+                    }
                     continue;
                 }
+                tally.held--;
                 if (levels.size() >= MAX_LEVELS) {
                     continue; // as deep as a quota scan goes; a leftover deeper stays hidden
                 }
@@ -143,45 +146,49 @@ final class MakingLeftovers {
         } finally {
             levels.forEach(l -> LinuxSyscalls.close(l.fd()));
         }
-        return new Swept(removed, List.copyOf(kept));
+        return new Swept(tally.removed, List.copyOf(tally.kept), tally.mostHeld);
     }
 
-    /** A directory opened, not yet listed; null if it cannot be (gone, replaced by a symlink, closed to the gateway). */
+    /** A directory opened, none of it read yet; null if it cannot be (gone, a symlink now, closed to the gateway). */
     private static Level entered(Fd.Opening opening, String path) {
         try {
-            return new Level(opening.open(), path, null);
+            return new Level(opening.open(), path, new ArrayDeque<>());
         } catch (P9Exception e) {
             return null;
         }
     }
 
     /**
-     * Lists the directory {@code fd}: its reserved names go to {@code leftovers}, and the subdirectories to enter are
-     * returned (none that is a leftover). A listing that fails keeps what it read.
+     * Reads the next buffer of {@code level}'s entries: its reserved names are swept at once, its subdirectories (none
+     * a leftover) queued to enter. False once the listing ended or failed: what could not be listed is not swept, its
+     * leftovers stay hidden, as before.
      */
-    private static Deque<String> listed(int fd, MemorySegment buf, List<String> leftovers) {
-        Deque<String> subdirectories = new ArrayDeque<>();
+    private static boolean readOn(Level level, MemorySegment buf, Tally tally) {
+        long n;
         try {
-            for (long n; (n = LinuxSyscalls.getdents64(fd, buf)) > 0; ) {
-                for (long pos = 0;
-                        pos < n;
-                        pos += Short.toUnsignedInt(buf.get(ValueLayout.JAVA_SHORT, pos + Dirent.RECLEN))) {
-                    String name = buf.getString(pos + Dirent.NAME, StandardCharsets.UTF_8);
-                    if (name.equals(".") || name.equals("..")) {
-                        continue;
-                    }
-                    if (Names.reserved(name)) {
-                        leftovers.add(name);
-                    } else if (isDirectory(
-                            fd, name, Byte.toUnsignedInt(buf.get(ValueLayout.JAVA_BYTE, pos + Dirent.TYPE)))) {
-                        subdirectories.add(name);
-                    }
-                }
-            }
+            n = LinuxSyscalls.getdents64(level.fd(), buf);
         } catch (P9Exception e) {
-            // What could not be listed is not swept: its leftovers stay hidden, as before.
+            return false;
         }
-        return subdirectories;
+        for (long pos = 0; pos < n; pos += Short.toUnsignedInt(buf.get(ValueLayout.JAVA_SHORT, pos + Dirent.RECLEN))) {
+            String name = buf.getString(pos + Dirent.NAME, StandardCharsets.UTF_8);
+            if (name.equals(".") || name.equals("..")) {
+                continue;
+            }
+            if (Names.reserved(name)) {
+                String why = swept(level.fd(), name);
+                if (why == null) {
+                    tally.removed++;
+                } else {
+                    tally.kept.add(new Kept(ShareRoot.childPath(level.path(), name), why));
+                }
+            } else if (isDirectory(
+                    level.fd(), name, Byte.toUnsignedInt(buf.get(ValueLayout.JAVA_BYTE, pos + Dirent.TYPE)))) {
+                level.subdirectories().add(name);
+                tally.mostHeld = Math.max(tally.mostHeld, ++tally.held);
+            }
+        }
+        return n > 0;
     }
 
     /** DT_DIR, or for a file system that does not fill d_type (DT_UNKNOWN) what a statx says. */
