@@ -20,9 +20,9 @@ public final class Names {
 
     /**
      * How a reserved name of an entry a take-back moved aside begins ({@link UnmadeFile}): it may be another session's
-     * entry, with its data, that could not be given back, so no sweep removes it.
+     * entry, with its data, that could not be given back, so no sweep removes it, and a quota scan counts it.
      */
-    static final String ASIDE_PREFIX = MAKING_PREFIX + "aside-";
+    static final String ASIDE_PREFIX = UsageScanner.ASIDE_PREFIX;
 
     private Names() {}
 

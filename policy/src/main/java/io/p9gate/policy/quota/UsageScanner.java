@@ -63,9 +63,14 @@ public final class UsageScanner {
      * How the gateway's own names of entries it is making begin (gateway backend.Names): no guest sees, walks to or
      * removes such a name, so a scan counts none of them, nor what a leftover one holds. A stopped gateway leaves
      * them, and a made entry whose reserved name could not be unlinked keeps it as a second name: counted, each was
-     * an inode the scope's guest could never free (one Tsymlink counted twice after a restart).
+     * an inode the scope's guest could never free (one Tsymlink counted twice after a restart). Except an entry a
+     * take-back moved aside ({@link #ASIDE_PREFIX}): it may hold another session's data, which the running count
+     * keeps charged; not counted by a scan, that data left the quota at the next restart or reload.
      */
     public static final String MAKING_PREFIX = ".p9gate-making-";
+
+    /** How the names of entries a take-back moved aside begin (gateway backend.Names): counted, as the guest's. */
+    public static final String ASIDE_PREFIX = MAKING_PREFIX + "aside-";
 
     /** The text of EPERM in a {@link FileSystemException}: the JDK gives that errno no class of its own. */
     private static final String EPERM_REASON = "Operation not permitted";
@@ -235,7 +240,8 @@ public final class UsageScanner {
                         continue;
                     }
                     Path entry = level.entries.next();
-                    if (entry.getFileName().toString().startsWith(MAKING_PREFIX)) continue;
+                    String entryName = entry.getFileName().toString();
+                    if (entryName.startsWith(MAKING_PREFIX) && !entryName.startsWith(ASIDE_PREFIX)) continue;
                     PosixFileAttributes a;
                     try {
                         a = attributes(level.dir, entry.getFileName());
