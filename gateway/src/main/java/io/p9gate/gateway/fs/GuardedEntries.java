@@ -38,6 +38,8 @@ final class GuardedEntries extends GuardedRequests {
                         Operation.MKDIR,
                         who,
                         share,
+                        dir,
+                        name,
                         paths,
                         args,
                         true,
@@ -68,6 +70,8 @@ final class GuardedEntries extends GuardedRequests {
                 Operation.SYMLINK,
                 who,
                 share,
+                dir,
+                name,
                 paths,
                 args,
                 false,
@@ -110,26 +114,16 @@ final class GuardedEntries extends GuardedRequests {
         requireOwnable(Operation.MKNOD, who, share, paths, args, creating(who, gid));
         Optional<MappedSpecialFile> special = MappedSpecialFile.requested(mode, major, minor, vm);
         ShareSafety.Settings settings = safety.of(share.name());
-        if (special.isPresent() && settings.mapsDevices()) {
-            Making mapped = finish -> share.entries().mknodMapped(dir, name, special.get(), finish);
-            return making(
-                    Operation.MKNOD, who, share, paths, args, false, mapped, gid, MappedSpecialFile.HOST_PERMS, onto);
-        }
-        if (special.isPresent() && special.get().type().isDevice()) {
+        boolean mapped = special.isPresent() && settings.mapsDevices();
+        if (!mapped && special.isPresent() && special.get().type().isDevice()) {
             throw guard.refusedByShare(
                     Operation.MKNOD, who, share.name(), paths, args, Errno.EPERM, settings.devicesRule());
         }
-        return making(
-                Operation.MKNOD,
-                who,
-                share,
-                paths,
-                args,
-                false,
-                finish -> share.entries().mknod(dir, name, mode, major, minor, finish),
-                gid,
-                mode,
-                onto);
+        Making make = mapped
+                ? finish -> share.entries().mknodMapped(dir, name, special.get(), finish)
+                : finish -> share.entries().mknod(dir, name, mode, major, minor, finish);
+        int hostMode = mapped ? MappedSpecialFile.HOST_PERMS : mode;
+        return making(Operation.MKNOD, who, share, dir, name, paths, args, false, make, gid, hostMode, onto);
     }
 
     /**
@@ -165,7 +159,7 @@ final class GuardedEntries extends GuardedRequests {
         return claiming(
                 onto.orElse(GuardedFs.NO_CLAIM),
                 () -> changeIn(Operation.LINK, who, share, paths, args, () -> {
-                    quota.linking(share, target, paths.at(1), () -> {
+                    quota.linking(share, target, QuotaAccounting.named(dir, name, paths.at(1)), () -> {
                         share.entries().link(target, dir, name);
                         return null;
                     });
@@ -272,6 +266,8 @@ final class GuardedEntries extends GuardedRequests {
             Operation op,
             Subject who,
             LocalShare share,
+            Node dir,
+            String name,
             RequestPaths paths,
             RequestArgs args,
             boolean directory,
@@ -292,7 +288,7 @@ final class GuardedEntries extends GuardedRequests {
                                 share,
                                 quota.creating(
                                         share.name(),
-                                        paths.at(0),
+                                        QuotaAccounting.named(dir, name, paths.at(0)),
                                         directory,
                                         () -> create.make(givenTo(who.uid(), gid, mode))),
                                 onto,

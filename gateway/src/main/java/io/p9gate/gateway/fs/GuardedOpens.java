@@ -155,7 +155,10 @@ final class GuardedOpens extends GuardedRequests {
                 paths,
                 args,
                 () -> quota.creating(
-                        share.name(), paths.at(0), op == Operation.MKDIR, () -> notMade(removal, dir, name)),
+                        share.name(),
+                        QuotaAccounting.named(dir, name, paths.at(0)),
+                        op == Operation.MKDIR,
+                        () -> notMade(removal, dir, name)),
                 NO_BYTES);
     }
 
@@ -301,7 +304,7 @@ final class GuardedOpens extends GuardedRequests {
             return changeIn(Operation.MKDIR, who, share, paths, args, () -> {
                 Node node = quota.creating(
                         share.name(),
-                        paths.at(0),
+                        QuotaAccounting.named(dir, name, paths.at(0)),
                         true,
                         () -> share.entries().mkdir(dir, name, mode, givenTo(who.uid(), gid, mode)));
                 OpenFile file = null;

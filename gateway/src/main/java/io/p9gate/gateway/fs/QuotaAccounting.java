@@ -281,10 +281,16 @@ final class QuotaAccounting {
         }
     }
 
-    /** A new entry (directory, symlink, node): one inode. */
-    <T> T creating(String share, Call<String> pathOf, boolean directory, Call<T> call) throws P9Exception {
-        return creating(share, pathOf, directory, takingBack -> call.run(), made -> true, () -> {
-            throw new P9Exception(Errno.ENOENT, "a make opens nothing that exists"); // so EDQUOT
+    /**
+     * A new entry (directory, symlink, node, hard link) at {@code made}'s name: one inode. Where no inode is free, a
+     * name that has an entry (a dangling symlink too) answers EEXIST, as mkdir(2), symlink(2), mknod(2) and link(2)
+     * do at a full quota (`mkdir -p`, lock-by-mkdir rely on it); only a free name is EDQUOT. That look makes nothing,
+     * so no inode is taken past the limit (adversarial.QuotaFullMakeOfExistingNameTest).
+     */
+    <T> T creating(String share, Entry made, boolean directory, Call<T> call) throws P9Exception {
+        return creating(share, made::path, directory, takingBack -> call.run(), result -> true, () -> {
+            made.require(); // ENOENT where the name is free: so EDQUOT
+            throw new P9Exception(Errno.EEXIST, "the name exists");
         });
     }
 
@@ -373,20 +379,20 @@ final class QuotaAccounting {
     }
 
     /** A hard link: no new usage inside one set of scopes, refused between different sets. */
-    void linking(LocalShare share, Node target, Call<String> newPathOf, Call<Void> call) throws P9Exception {
+    void linking(LocalShare share, Node target, Entry newName, Call<Void> call) throws P9Exception {
         if (quotas.isEmpty()) {
             call.run();
             return;
         }
         try (InodeLocks.Locked _ = quotas.locks().lock(target.key())) {
-            String newPath = newPathOf.run();
+            String newPath = newName.path();
             if (!quotas.sameScopes(share.name(), share.root().relativePath(target), newPath)) {
                 throw new P9Exception(Errno.EXDEV, "hard link between quota scopes");
             }
             // The new name is a directory entry like a new file's: one inode, so the inodes limit bounds the scope's
             // directories (which bytes do not count). A name taking nothing let one file be given tens of thousands
             // of names, gigabytes of directory blocks on the host.
-            creating(share.name(), () -> newPath, false, call);
+            creating(share.name(), newName, false, call);
             quotas.linkMade(share.name(), newPath, FileIdentity.of(target.key()));
         }
     }
