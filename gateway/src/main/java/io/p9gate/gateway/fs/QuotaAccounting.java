@@ -387,6 +387,9 @@ final class QuotaAccounting {
         try (InodeLocks.Locked _ = quotas.locks().lock(target.key())) {
             String newPath = newName.path();
             if (!quotas.sameScopes(share.name(), share.root().relativePath(target), newPath)) {
+                if (newName.stat() != null) { // link(2) answers EEXIST before EXDEV: lock-by-link relies on it
+                    throw new P9Exception(Errno.EEXIST, "the name exists");
+                }
                 throw new P9Exception(Errno.EXDEV, "hard link between quota scopes");
             }
             // The new name is a directory entry like a new file's: one inode, so the inodes limit bounds the scope's

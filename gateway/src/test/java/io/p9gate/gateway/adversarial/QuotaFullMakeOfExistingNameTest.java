@@ -110,6 +110,27 @@ class QuotaFullMakeOfExistingNameTest {
         }
     }
 
+    /**
+     * link(2) answers EEXIST for a new name that exists before it looks at where the file is (EXDEV): a Tlink between
+     * quota scopes onto an existing name answered EXDEV, which a lock-by-link idiom takes for a failure to retry
+     * by copying. A free name between scopes is still EXDEV.
+     */
+    @Test
+    void aLinkBetweenScopesOntoAnExistingNameAnswersEexist() throws Exception {
+        try (AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp);
+                P9Client alpha = rig.alpha()) {
+            Files.writeString(rig.policy.data.resolve("taken"), "kept");
+            alpha.walk(0, 1, "cache");
+            alpha.lcreate(1, "f", O_RDWR | O_CREAT, 0644, 0);
+            alpha.walk(0, 2, "cache", "f");
+            assertAnsweredAt(rig, Errno.EEXIST, "link", "/taken", () -> alpha.link(0, 2, "taken"));
+            assertAnsweredAt(rig, Errno.EXDEV, "link", "/free", () -> alpha.link(0, 2, "free"));
+            assertEquals("kept", Files.readString(rig.policy.data.resolve("taken")));
+            assertTrue(Files.notExists(rig.policy.data.resolve("free")));
+            assertEquals(0, rig.logs.verify().exit(), rig.logs.verify().output());
+        }
+    }
+
     private record Make(String op, int perm, String extension) {}
 
     @FunctionalInterface
@@ -139,26 +160,30 @@ class QuotaFullMakeOfExistingNameTest {
      */
     private static void assertAnswered(
             AuditedPolicyGateway rig, Errno expected, String op, String name, Request request) throws Exception {
+        assertAnsweredAt(rig, expected, op, "/cache/" + name, request);
+    }
+
+    /** As {@link #assertAnswered}, for the entry at the share's {@code path}. */
+    private static void assertAnsweredAt(
+            AuditedPolicyGateway rig, Errno expected, String op, String path, Request request) throws Exception {
         long before = rig.logs.records().getLast().seq();
         assertEquals(
                 expected,
-                assertThrows(P9Exception.class, request::send, op + " " + name).errno(),
-                op + " " + name);
+                assertThrows(P9Exception.class, request::send, op + " " + path).errno(),
+                op + " " + path);
         List<AuditRecord> all =
                 rig.logs.records().stream().filter(r -> r.seq() > before).toList();
         List<AuditRecord> records = all.stream()
                 .filter(r -> r.detail() != null && r.detail().startsWith("action=" + op + " "))
                 .toList();
-        assertFalse(records.isEmpty(), op + " " + name + " recorded: " + all);
+        assertFalse(records.isEmpty(), op + " " + path + " recorded: " + all);
         AuditRecord last = records.getLast();
         assertTrue(
-                last.path().endsWith("/cache/" + name)
-                        || List.of(last.detail().split(" ")).contains("to=/cache/" + name),
-                last.toString());
-        assertEquals(expected.code(), last.errno(), op + " " + name + ": " + records);
+                last.path().equals(path) || List.of(last.detail().split(" ")).contains("to=" + path), last.toString());
+        assertEquals(expected.code(), last.errno(), op + " " + path + ": " + records);
         assertTrue(
                 records.stream().noneMatch(r -> r.errno() != null && r.errno() != 0 && r.errno() != expected.code()),
-                op + " " + name + ": no record says another errno: " + records);
+                op + " " + path + ": no record says another errno: " + records);
     }
 
     /** Nothing made, nothing replaced, and the log verifies. */
