@@ -38,6 +38,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -247,13 +248,17 @@ class SessionResetRaceAttackTest {
             assertInstanceOf(RMessage.Rflush.class, g.rpc(new TMessage.Tflush(4321)));
             assertFalse(flush.reply().isDone(), "Rflush before the flushed request's reply");
             List<Integer> order = new CopyOnWriteArrayList<>();
-            held.reply().thenRun(() -> order.add(1));
-            flush.reply().thenRun(() -> order.add(2));
-            flushOfFlush.reply().thenRun(() -> order.add(3));
+            // The callbacks run on the reading thread, maybe after await returns here: waited for before the order is
+            // read.
+            CompletableFuture<Void> noted = CompletableFuture.allOf(
+                    held.reply().thenRun(() -> order.add(1)),
+                    flush.reply().thenRun(() -> order.add(2)),
+                    flushOfFlush.reply().thenRun(() -> order.add(3)));
             trail.release.countDown();
             g.await(held);
             assertInstanceOf(RMessage.Rflush.class, g.await(flush));
             assertInstanceOf(RMessage.Rflush.class, g.await(flushOfFlush));
+            noted.get(10, TimeUnit.SECONDS);
             assertEquals(List.of(1, 2, 3), order, "each Rflush after what it flushed");
             assertTrue(change.done(fx.data), "the change was made whole");
         }
