@@ -22,6 +22,28 @@ import java.util.NoSuchElementException;
  * its errno.
  */
 sealed interface FileCalls {
+    /** open(2) flags and errnos the readers and the writer use: x86_64 values (see the note on O_NOFOLLOW). */
+    int O_RDONLY = 0;
+
+    int O_WRONLY = 01;
+    int O_CREAT = 0100;
+    int O_EXCL = 0200;
+    /** x86_64's (asm-generic's); aarch64's is 0100000. */
+    int O_NOFOLLOW = 0400000;
+
+    int O_NONBLOCK = 0x800;
+    int O_CLOEXEC = 0x80000;
+    /** The same on x86_64 and aarch64 (asm-generic). */
+    int O_PATH = 0x200000;
+
+    int EPERM = 1;
+    int ENOENT = 2;
+    int ENXIO = 6;
+    int EACCES = 13;
+    int EEXIST = 17;
+    int ENOTDIR = 20;
+    int ELOOP = 40;
+
     /** A system call answered -1: {@link #errno} says why. */
     final class Failed extends IOException {
         @Serial

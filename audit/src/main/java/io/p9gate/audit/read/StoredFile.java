@@ -1,5 +1,15 @@
 package io.p9gate.audit.read;
 
+import static io.p9gate.audit.read.FileCalls.EACCES;
+import static io.p9gate.audit.read.FileCalls.ELOOP;
+import static io.p9gate.audit.read.FileCalls.ENOENT;
+import static io.p9gate.audit.read.FileCalls.ENOTDIR;
+import static io.p9gate.audit.read.FileCalls.ENXIO;
+import static io.p9gate.audit.read.FileCalls.EPERM;
+import static io.p9gate.audit.read.FileCalls.O_CLOEXEC;
+import static io.p9gate.audit.read.FileCalls.O_NONBLOCK;
+import static io.p9gate.audit.read.FileCalls.O_PATH;
+import static io.p9gate.audit.read.FileCalls.O_RDONLY;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import java.io.Closeable;
@@ -30,18 +40,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * system, and must be that same file.
  */
 public final class StoredFile implements Closeable {
-    private static final int O_RDONLY = 0;
-    private static final int O_NONBLOCK = 0x800;
-    private static final int O_CLOEXEC = 0x80000;
-    /** The same on x86_64 and aarch64 (asm-generic). */
-    private static final int O_PATH = 0x200000;
-
-    private static final int EPERM = 1;
-    private static final int ENOENT = 2;
-    private static final int EACCES = 13;
-    private static final int ENOTDIR = 20;
-    private static final int ELOOP = 40;
-    private static final int ENXIO = 6;
 
     /** {@link #dataFrom}: the rest of the file from the position asked about is a hole, no data follows. */
     static final long NO_DATA = -1;

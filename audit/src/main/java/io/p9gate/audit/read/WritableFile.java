@@ -1,5 +1,15 @@
 package io.p9gate.audit.read;
 
+import static io.p9gate.audit.read.FileCalls.EEXIST;
+import static io.p9gate.audit.read.FileCalls.ENOENT;
+import static io.p9gate.audit.read.FileCalls.O_CLOEXEC;
+import static io.p9gate.audit.read.FileCalls.O_CREAT;
+import static io.p9gate.audit.read.FileCalls.O_EXCL;
+import static io.p9gate.audit.read.FileCalls.O_NOFOLLOW;
+import static io.p9gate.audit.read.FileCalls.O_NONBLOCK;
+import static io.p9gate.audit.read.FileCalls.O_PATH;
+import static io.p9gate.audit.read.FileCalls.O_WRONLY;
+
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -19,15 +29,6 @@ import java.nio.file.Path;
  * more for the moment of the open.
  */
 public final class WritableFile {
-    private static final int O_WRONLY = 01;
-    private static final int O_CREAT = 0100;
-    private static final int O_EXCL = 0200;
-    private static final int O_NOFOLLOW = 0400000;
-    private static final int O_NONBLOCK = 0x800;
-    private static final int O_CLOEXEC = 0x80000;
-    private static final int O_PATH = 0x200000;
-    private static final int ENOENT = 2;
-    private static final int EEXIST = 17;
     /** What Java's own opens create with, umask applied. */
     private static final int NEW_FILE_MODE = 0666;
 
