@@ -13,6 +13,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Optional;
@@ -77,46 +78,29 @@ final class SegmentWriter implements Closeable {
     private static final System.Logger LOG = System.getLogger(SegmentWriter.class.getName());
 
     /**
-     * How the writer opens a segment file; tests inject descriptor exhaustion here. The real one writes only a regular
-     * file of the directory itself ({@link WritableFile}): a FIFO, device or link put at the name is refused.
+     * How the writer opens a segment file it has checked ({@link #openSegment}): {@code descriptor} is
+     * {@code /proc/self/fd/N} of it. Tests inject descriptor exhaustion and failing writes here.
      */
     @FunctionalInterface
     interface SegmentFiles {
-        SegmentFiles REAL = new SegmentFiles() {
-            @Override
-            public RandomAccessFile open(Path file) throws IOException {
-                return WritableFile.open(file, WritableFile.Rule.OWN_OR_NEW, SegmentFiles::readWrite);
-            }
+        SegmentFiles REAL = descriptor -> new RandomAccessFile(descriptor.toFile(), "rw");
 
-            @Override
-            public RandomAccessFile create(Path file) throws IOException {
-                return WritableFile.open(file, WritableFile.Rule.NEW, SegmentFiles::readWrite);
-            }
-        };
-
-        /** The segment the writer continues (or makes, if none is there yet). */
-        RandomAccessFile open(Path file) throws IOException;
-
-        /** A new segment file (the spare, the next segment): nothing may be at the name yet. */
-        default RandomAccessFile create(Path file) throws IOException {
-            return open(file);
-        }
-
-        private static RandomAccessFile readWrite(Path descriptor) throws IOException {
-            return new RandomAccessFile(descriptor.toFile(), "rw");
-        }
+        /** Opens the checked segment file for writing. */
+        RandomAccessFile open(Path descriptor) throws IOException;
 
         /** Test seam: a rotation is about to fsync the segment it closes (and may fail as that fsync would). */
         default void rotationSync() throws IOException {}
 
-        /** Opens the second descriptor of a segment, for its fsyncs; tests inject descriptor exhaustion here too. */
-        default AsynchronousFileChannel openSync(Path file) throws IOException {
-            return WritableFile.open(
-                    file, WritableFile.Rule.OWN, fd -> AsynchronousFileChannel.open(fd, StandardOpenOption.WRITE));
+        /** Opens the checked segment's second descriptor, for its fsyncs. */
+        default AsynchronousFileChannel openSync(Path descriptor) throws IOException {
+            return AsynchronousFileChannel.open(descriptor, StandardOpenOption.WRITE);
         }
 
         /** Test seam: recovery is about to fsync {@code file} (and may fail as that fsync would). */
         default void recoverySync(Path file) throws IOException {}
+
+        /** Test seam: {@code file} is open for writing; its second descriptor, for its fsyncs, is opened next. */
+        default void betweenOpens(Path file) throws IOException {}
     }
 
     /**
@@ -124,6 +108,13 @@ final class SegmentWriter implements Closeable {
      * opened; the other is null), and the name its successor, now at {@link #PENDING}, gets once it is.
      */
     private record Retired(RandomAccessFile file, AsynchronousFileChannel sync, Path successor) {}
+
+    /**
+     * A segment file open for writing, its second descriptor for its fdatasync (null when none was free: fsync then)
+     * and which file it is (its {@code fileKey}, dev and inode), so that a second descriptor opened later by name
+     * ({@link #rearmSpare}) is known to be of it.
+     */
+    record Segment(RandomAccessFile file, AsynchronousFileChannel sync, Object identity) {}
 
     private final Path dir;
     private final long maxBytes;
@@ -158,6 +149,7 @@ final class SegmentWriter implements Closeable {
     private AsynchronousFileChannel spareSync;
 
     private RandomAccessFile spare;
+    private Object spareIdentity;
     private long written;
     /** Where the zeros written ahead in {@link #out} end (its length); never below {@link #written}. */
     private long zeroedTo;
@@ -195,10 +187,11 @@ final class SegmentWriter implements Closeable {
         this.dirChannel = AsynchronousFileChannel.open(dir, StandardOpenOption.READ);
         try {
             if (current != null) {
-                RandomAccessFile raf = files.open(current);
+                Segment continued = openSegment(files, current, WritableFile.Rule.OWN_OR_NEW);
+                RandomAccessFile raf = continued.file();
                 raf.setLength(validLength); // cut a torn last line and the zeros after it (see LogRecovery)
                 raf.seek(validLength);
-                outSync = syncChannel(current);
+                outSync = continued.sync();
                 out = raf;
                 written = validLength;
                 zeroedTo = validLength;
@@ -443,8 +436,9 @@ final class SegmentWriter implements Closeable {
             }
         }
         if (fresh == null) {
-            fresh = files.create(at);
-            freshSync = syncChannel(at);
+            Segment made = openSegment(files, at, WritableFile.Rule.NEW);
+            fresh = made.file();
+            freshSync = made.sync();
         }
         AsynchronousFileChannel oldSync = outSync;
         if (old != null) {
@@ -540,7 +534,7 @@ final class SegmentWriter implements Closeable {
             if (spare == null) {
                 armSpare();
             } else if (spareSync == null) {
-                spareSync = syncChannel(dir.resolve(SPARE));
+                spareSync = syncChannel(dir.resolve(SPARE), spareIdentity);
             }
         }
     }
@@ -548,8 +542,10 @@ final class SegmentWriter implements Closeable {
     /** Best effort: without a spare the log still works, but its next rotation needs a free descriptor. */
     private void armSpare() {
         try {
-            spare = files.create(dir.resolve(SPARE));
-            spareSync = syncChannel(dir.resolve(SPARE));
+            Segment made = openSegment(files, dir.resolve(SPARE), WritableFile.Rule.NEW);
+            spare = made.file();
+            spareSync = made.sync();
+            spareIdentity = made.identity();
         } catch (IOException e) {
             spare = null;
             SafeLog.report(
@@ -560,10 +556,49 @@ final class SegmentWriter implements Closeable {
         }
     }
 
-    /** A second descriptor of {@code segment} for its fdatasync, or null (then fsync) if none can be opened. */
-    private AsynchronousFileChannel syncChannel(Path segment) {
+    /**
+     * Opens the segment file at {@code file}, once it holds what {@code rule} allows ({@link WritableFile}), and its
+     * second descriptor, for its fdatasync, through the same checked descriptor: opened again by name, it was of
+     * whatever regular file a local user renamed there meanwhile, and records written to the segment were reported
+     * durable after an fsync of that other file.
+     */
+    static Segment openSegment(SegmentFiles files, Path file, WritableFile.Rule rule) throws IOException {
+        return WritableFile.open(file, rule, descriptor -> {
+            Object identity =
+                    Files.readAttributes(descriptor, BasicFileAttributes.class).fileKey();
+            RandomAccessFile written = files.open(descriptor);
+            try {
+                files.betweenOpens(file);
+                return new Segment(written, syncChannel(files, descriptor), identity);
+            } catch (IOException | RuntimeException e) {
+                written.close();
+                throw e;
+            }
+        });
+    }
+
+    /** A second descriptor of the checked segment file for its fdatasync, or null (then fsync) if none is free. */
+    private static AsynchronousFileChannel syncChannel(SegmentFiles files, Path descriptor) {
         try {
-            return files.openSync(segment);
+            return files.openSync(descriptor);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The second descriptor of the segment file {@code identity} at {@code file}, opened by name when its first open
+     * had none free, or null: whatever else is at the name now (a file renamed there) is not opened.
+     */
+    private AsynchronousFileChannel syncChannel(Path file, Object identity) {
+        try {
+            return WritableFile.open(file, WritableFile.Rule.OWN, descriptor -> {
+                if (!identity.equals(Files.readAttributes(descriptor, BasicFileAttributes.class)
+                        .fileKey())) {
+                    throw new IOException(file + " is no longer the segment file the writer opened");
+                }
+                return files.openSync(descriptor);
+            });
         } catch (IOException | RuntimeException e) {
             return null;
         }

@@ -272,22 +272,26 @@ class DescriptorExhaustionTest {
             held = openUnder(dir);
         }
 
-        private void take(Path file) throws IOException {
-            if (openUnder(dir) >= held) {
-                throw new FileSystemException(file.toString(), null, "Too many open files");
+        /**
+         * {@code descriptor} is the writer's check of the file ({@code /proc/self/fd/N}, closed once the file is open):
+         * it takes a free slot for a moment, as every checked open did, but the log does not hold it.
+         */
+        private void take(Path descriptor) throws IOException {
+            if (openUnder(dir) - 1 >= held) {
+                throw new FileSystemException(descriptor.toString(), null, "Too many open files");
             }
         }
 
         @Override
-        public RandomAccessFile open(Path file) throws IOException {
-            take(file);
-            return REAL.open(file);
+        public RandomAccessFile open(Path descriptor) throws IOException {
+            take(descriptor);
+            return REAL.open(descriptor);
         }
 
         @Override
-        public java.nio.channels.AsynchronousFileChannel openSync(Path file) throws IOException {
-            take(file);
-            return SegmentWriter.SegmentFiles.super.openSync(file);
+        public java.nio.channels.AsynchronousFileChannel openSync(Path descriptor) throws IOException {
+            take(descriptor);
+            return SegmentWriter.SegmentFiles.super.openSync(descriptor);
         }
 
         private static int openUnder(Path root) throws IOException {
