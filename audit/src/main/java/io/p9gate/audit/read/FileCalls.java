@@ -64,7 +64,7 @@ sealed interface FileCalls {
     record Unlinked(String reason) implements FileCalls {}
 
     /** statx(2)'s answer, the fields a reader needs. */
-    record Stat(int mode, int devMajor, int devMinor, long inode, long size) {
+    record Stat(int mode, int devMajor, int devMinor, long inode, long size, int links) {
         private static final int S_IFMT = 0170000;
         private static final int S_IFREG = 0100000;
         private static final int S_IFDIR = 0040000;
@@ -131,7 +131,10 @@ sealed interface FileCalls {
         private static final int AT_EMPTY_PATH = 0x1000;
         private static final int STATX_BASIC_STATS = 0x7ff;
         private static final int SEEK_DATA = 3;
-        /** struct statx: 256 bytes; stx_mode at 28, stx_ino at 32, stx_size at 40, stx_dev_major/minor at 136/140. */
+        /**
+         * struct statx: 256 bytes; stx_nlink at 16, stx_mode at 28, stx_ino at 32, stx_size at 40, stx_dev_major/minor
+         * at 136/140.
+         */
         private static final long STATX_SIZE = 256;
         /** struct statfs on 64-bit Linux: 120 bytes, f_type (a long) first. */
         private static final long STATFS_SIZE = 120;
@@ -163,7 +166,8 @@ sealed interface FileCalls {
                         buf.get(JAVA_INT, 136),
                         buf.get(JAVA_INT, 140),
                         buf.get(JAVA_LONG, 32),
-                        buf.get(JAVA_LONG, 40));
+                        buf.get(JAVA_LONG, 40),
+                        buf.get(JAVA_INT, 16));
             }
         }
 

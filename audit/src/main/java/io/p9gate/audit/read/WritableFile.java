@@ -24,7 +24,9 @@ import java.nio.file.Path;
  * the gateway's start in open(2) for ever, a device would have been opened (its driver's open runs) and written, and
  * a link made the writer create, cut or append to a file outside the directory. So the name is opened {@code O_PATH}
  * (which opens nothing) and, but for {@link Rule#LINKED}, {@code O_NOFOLLOW}, or created {@code O_EXCL|O_NOFOLLOW}
- * (a new regular file, never through a link); the descriptor must be a regular file of a real file system, and the
+ * (a new regular file, never through a link); the descriptor must be a regular file of a real file system (but for
+ * {@link Rule#LINKED}, with one name: O_NOFOLLOW does not see a hard link, and one to a file outside the directory,
+ * which fs.protected_hardlinks=0 lets anyone make, had the writer cut or append to that file), and the
  * caller's own open goes through it ({@code /proc/self/fd/N}), so it opens that same file. Costs one descriptor
  * more for the moment of the open.
  */
@@ -84,7 +86,11 @@ public final class WritableFile {
             fd = created(file, calls);
         }
         try {
-            StoredFile.requireRegular(file, calls, fd);
+            FileCalls.Stat stat = StoredFile.requireRegular(file, calls, fd);
+            if (!made && !rule.followLinks && stat.links() != 1) {
+                throw new IOException(file.getFileName() + " has " + stat.links()
+                        + " hard links: the writer writes only a file of the directory itself, named once");
+            }
             return opener.open(Path.of("/proc/self/fd/" + fd));
         } catch (FileCalls.Failed f) {
             forget(made, file);
