@@ -104,7 +104,11 @@ final class ForgedTail {
         return new SetAside(lines, seq, name);
     }
 
-    /** Appends {@code from} from {@code offset} on to {@code out}; how many newlines it held. */
+    /**
+     * Appends {@code from} from {@code offset} on to {@code out}; how many newlines it held. A hole stays a hole in
+     * the copy, and one that runs to the end is not copied (readers take it as not written yet): a sparse file of
+     * terabytes copied as zeros filled the file system, and the start was refused for ever.
+     */
     private static long copy(Path from, long offset, FileChannel out) throws IOException {
         beforeCopy.accept(from);
         long lines = 0;
@@ -113,8 +117,11 @@ final class ForgedTail {
         // after recovery read it held the start in open(2), and a link to /dev/zero copied zeros to a full disk.
         try (StoredFile file = StoredFile.open(from);
                 InputStream in = file.within(offset)) {
+            long at = offset;
             for (int n = in.read(bytes); n > 0; n = in.read(bytes)) {
+                boolean zeros = true;
                 for (int i = 0; i < n; i++) {
+                    zeros &= bytes[i] == 0;
                     if (bytes[i] == '\n') {
                         lines++;
                     }
@@ -123,6 +130,14 @@ final class ForgedTail {
                 while (buffer.hasRemaining()) {
                     out.write(buffer);
                 }
+                at += n;
+                long hole = zeros ? file.holeAt(at) : 0;
+                if (hole < 0) {
+                    break;
+                }
+                long skipped = in.skip(hole);
+                out.position(out.position() + skipped); // the next write leaves the hole unwritten in the copy
+                at += skipped;
             }
         }
         return lines;

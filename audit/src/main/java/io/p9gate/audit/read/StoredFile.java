@@ -189,6 +189,19 @@ public final class StoredFile implements Closeable {
         }
     }
 
+    /**
+     * The bytes of hole (never stored, read as zeros) at {@code position} before the file's next data, as {@link
+     * #dataFrom} tells: -1 when the hole runs to the end of the file (the writer's "not written yet"), 0 when data is
+     * there or the file system cannot tell. For a copier that must not turn a hole of terabytes into zeros on disk.
+     */
+    public long holeAt(long position) {
+        long data = dataFrom(position);
+        if (data == NO_DATA) {
+            return -1;
+        }
+        return data == DATA_UNKNOWN ? 0 : Math.max(0, data - position);
+    }
+
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {

@@ -196,6 +196,35 @@ class ForgedTailTest {
         }
     }
 
+    /**
+     * A forged tail followed by a hole (a sparse file: {@code truncate -s +16T}, no block used): readers skip a hole to
+     * the end as not written yet, but the set-aside copied it as zeros, byte by byte, into a real file: the start
+     * wrote until the file system was full (other writers of it failing meanwhile), then was refused for ever.
+     */
+    @Test
+    void aHoleAfterAForgedTailIsNotCopiedAsZeros() throws Exception {
+        LogEditor before = new LogEditor(dir);
+        int decision = indexOf(before, "\"type\":\"decision\"");
+        append(decision, decision + 1);
+        Path last = io.p9gate.audit.read.LogDirectory.segments(dir).getLast();
+        long hole = 256L << 20; // small enough for a test, were it copied
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(last.toFile(), "rw")) {
+            f.setLength(f.length() + hole);
+        }
+        TestLogs.write(dir, key, TestLogs.options(), 3);
+
+        List<Path> aside = setAsideFiles();
+        assertEquals(1, aside.size());
+        assertEquals(
+                2,
+                Files.readAllLines(aside.getFirst(), StandardCharsets.US_ASCII).stream()
+                        .filter(l -> l.contains("/forged/"))
+                        .count());
+        assertTrue(Files.size(aside.getFirst()) < hole, "the hole is not copied: " + Files.size(aside.getFirst()));
+        VerificationReport r = verify();
+        assertTrue(r.ok(), r.summary());
+    }
+
     @Test
     void aCleanRestartSetsNothingAside() throws Exception {
         TestLogs.write(dir, key, TestLogs.options(), 3);
