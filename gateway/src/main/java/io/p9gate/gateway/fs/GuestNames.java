@@ -1,14 +1,13 @@
 package io.p9gate.gateway.fs;
 
+import io.p9gate.audit.BoundedWord;
 import io.p9gate.audit.DetailWords;
-import io.p9gate.audit.note.Sha256;
 import io.p9gate.audit.read.AbbreviatedPath;
 import io.p9gate.gateway.backend.Names;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -102,41 +101,15 @@ final class GuestNames {
         if (AbbreviatedPath.recordBytes(shown) <= AbbreviatedPath.MAX_BYTES) {
             return shown;
         }
-        return prefixWithin(shown, SHOWN_TEXT_BYTES) + "...[" + bytes(text) + " bytes]";
+        return BoundedWord.prefixWithin(shown, SHOWN_TEXT_BYTES) + "...[" + bytes(text) + " bytes]";
     }
 
     /**
-     * A Tsymlink's target as its record's detail shows it: whole when it takes at most {@link
-     * AbbreviatedPath#MAX_BYTES} bytes of the record, else its first characters within {@link
-     * AbbreviatedPath#PREFIX_BYTES}, its UTF-8 length and its SHA-256 ({@code target=abc...[4095 bytes, sha256 9f86…]};
-     * a guest's word holds no space, so none reads as this). symlink(2) takes 4,095 bytes, and a target of U+0001
-     * took 24.6 KB of an allowed request's record (adversarial.SymlinkTargetRecordAttackTest).
+     * A Tsymlink's target as its record's detail shows it ({@link BoundedWord}): symlink(2) takes 4,095 bytes, and a
+     * target of U+0001 took 24.6 KB of an allowed request's record (adversarial.SymlinkTargetRecordAttackTest).
      */
     static String shownTarget(String target) {
-        // recordBytes counts '%', space and '=' as the three bytes DetailWords.word makes of each
-        if (AbbreviatedPath.recordBytes(target) <= AbbreviatedPath.MAX_BYTES) {
-            return "target=" + DetailWords.word(target);
-        }
-        byte[] utf8 = target.getBytes(StandardCharsets.UTF_8);
-        return "target=" + DetailWords.word(prefixWithin(target, AbbreviatedPath.PREFIX_BYTES)) + "...[" + utf8.length
-                + " bytes, sha256 "
-                + HexFormat.of().formatHex(Sha256.newDigest().digest(utf8)) + "]";
-    }
-
-    /** The longest prefix of whole characters of {@code text} that takes at most {@code max} bytes of a record. */
-    private static String prefixWithin(String text, int max) {
-        int end = 0;
-        int kept = 0;
-        while (end < text.length()) {
-            int next = end + Character.charCount(text.codePointAt(end));
-            int size = AbbreviatedPath.recordBytes(text.substring(end, next));
-            if (kept + size > max) {
-                break;
-            }
-            kept += size;
-            end = next;
-        }
-        return text.substring(0, end);
+        return "target=" + BoundedWord.of(target);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.p9gate.gateway.server;
 
+import io.p9gate.audit.BoundedWord;
 import io.p9gate.gateway.certs.Fingerprint;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
@@ -36,9 +37,10 @@ public sealed interface PeerFacts {
             return Fingerprint.sha256(certificate());
         }
 
+        /** The subject is the client's choice: bounded as a record bounds it (TlsRefusalRecordSizeAttackTest). */
         public String describe() {
             return remote + " cert sha256=" + fingerprint() + " subject=\""
-                    + certificate().getSubjectX500Principal().getName() + "\"";
+                    + BoundedWord.shown(certificate().getSubjectX500Principal().getName()) + "\"";
         }
     }
 

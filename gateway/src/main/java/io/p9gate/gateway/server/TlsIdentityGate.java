@@ -4,7 +4,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.p9gate.audit.DetailWords;
+import io.p9gate.audit.BoundedWord;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -58,9 +58,10 @@ final class TlsIdentityGate extends ChannelInboundHandlerAdapter {
             HandshakeCost.closedByGateway(ctx.channel());
         }
         if (!refusedByIdentifier(done.cause())) {
-            // The library's message may quote the peer's text (a server name it refused): one word of the record.
+            // The library's message may quote the peer's text (a server name it refused, its bytes in hex too): one
+            // bounded word of the record (a 9 KB name took 46 KB, identity.TlsRefusalRecordSizeAttackTest).
             RefusedPeers.unidentified(
-                    identifier, listener, peer, "TLS handshake failed: " + DetailWords.word(message(done.cause())));
+                    identifier, listener, peer, "TLS handshake failed: " + BoundedWord.of(message(done.cause())));
         }
         ctx.close();
     }

@@ -101,7 +101,11 @@ class TlsPeerTextLogLineAttackTest {
      * with the name's bytes replaced (SNIHostName refuses controls; a hostile client is not bound by it).
      */
     static byte[] clientHello(String serverName) throws Exception {
-        String placeholder = "z".repeat(serverName.length());
+        return clientHello(serverName, "z".repeat(serverName.length()));
+    }
+
+    /** As above, JSSE's hello made for {@code placeholder}, a name it accepts of the same length (labels of 63 at most). */
+    static byte[] clientHello(String serverName, String placeholder) throws Exception {
         SSLContext tls = SSLContext.getInstance("TLSv1.3");
         tls.init(null, null, null);
         SSLEngine client = tls.createSSLEngine("gateway", 1);
