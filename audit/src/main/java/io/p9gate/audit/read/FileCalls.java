@@ -22,14 +22,14 @@ import java.util.NoSuchElementException;
  * its errno.
  */
 sealed interface FileCalls {
-    /** open(2) flags and errnos the readers and the writer use: x86_64 values (see the note on O_NOFOLLOW). */
+    /** open(2) flags and errnos the readers and the writer use: the same on x86_64 and aarch64 but O_NOFOLLOW. */
     int O_RDONLY = 0;
 
     int O_WRONLY = 01;
     int O_CREAT = 0100;
     int O_EXCL = 0200;
-    /** x86_64's (asm-generic's); aarch64's is 0100000. */
-    int O_NOFOLLOW = 0400000;
+    /** This host's (x86_64 0400000, aarch64 0100000): x86_64's on aarch64 is O_LARGEFILE, and follows the link. */
+    int O_NOFOLLOW = HostAbi.host().oNoFollow();
 
     int O_NONBLOCK = 0x800;
     int O_CLOEXEC = 0x80000;

@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import io.p9gate.audit.read.HostAbi;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.lang.foreign.Arena;
@@ -45,8 +46,11 @@ public final class LinuxSyscalls {
     public static final int O_APPEND = 0x400;
     public static final int O_NONBLOCK = 0x800;
     public static final int O_DSYNC = 0x1000;
-    public static final int O_DIRECTORY = 0x10000;
-    public static final int O_NOFOLLOW = 0x20000;
+    /** Differs by architecture (HostAbi): x86_64's value is O_DIRECT on aarch64. */
+    public static final int O_DIRECTORY = HostAbi.host().oDirectory();
+    /** Differs by architecture (HostAbi): x86_64's value is O_LARGEFILE on aarch64, and follows the link. */
+    public static final int O_NOFOLLOW = HostAbi.host().oNoFollow();
+
     public static final int O_CLOEXEC = 0x80000;
     public static final int O_SYNC = 0x101000;
     public static final int O_PATH = 0x200000;
@@ -70,7 +74,7 @@ public final class LinuxSyscalls {
 
     private static final long SYS_OPENAT2 = 437;
     /** setgroups(2) as a raw system call: glibc's wrapper changes every thread of the process. */
-    private static final long SYS_SETGROUPS = "aarch64".equals(System.getProperty("os.arch")) ? 159 : 116;
+    private static final long SYS_SETGROUPS = HostAbi.host().setgroupsSyscall();
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();

@@ -9,7 +9,10 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
 
-/** The Linux x86-64 kernel structs the backend exchanges with syscalls; offsets are derived from the layouts. */
+/**
+ * The Linux kernel structs the backend exchanges with syscalls, the same on x86_64 and aarch64 (docs/platforms.md);
+ * offsets are derived from the layouts.
+ */
 final class StructLayouts {
     private StructLayouts() {}
 
@@ -48,7 +51,7 @@ final class StructLayouts {
     static final StructLayout OPEN_HOW = MemoryLayout.structLayout(
             JAVA_LONG.withName("flags"), JAVA_LONG.withName("mode"), JAVA_LONG.withName("resolve"));
 
-    /** struct statfs (x86-64 glibc). */
+    /** struct statfs (64-bit glibc: 120 bytes on x86_64 and aarch64 alike). */
     static final StructLayout STATFS = MemoryLayout.structLayout(
             JAVA_LONG.withName("f_type"),
             JAVA_LONG.withName("f_bsize"),

@@ -1,6 +1,7 @@
 package io.p9gate.gateway.cli;
 
 import io.p9gate.audit.AuditWriteException;
+import io.p9gate.audit.read.HostAbi;
 import io.p9gate.gateway.auditing.DataOnLogFilesystem;
 import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.fs.AllowAll;
@@ -157,6 +158,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, AuditOption.AuditUnavailable {
+        HostAbi.host(); // an architecture whose kernel values are not known is refused by name, before anything runs
         boolean production = production();
         refuseBadLimits();
         MetricsAddress metricsAddress = metricsAddress();
