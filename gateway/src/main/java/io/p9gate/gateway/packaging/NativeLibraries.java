@@ -40,7 +40,7 @@ final class NativeLibraries {
                 new Library(
                         "Netty's epoll transport",
                         name -> name.startsWith("netty-transport-native-epoll-")
-                                && name.endsWith("-linux-" + arch + ".jar"),
+                                && name.endsWith("-linux-" + nettyArch + ".jar"), // its classifier too
                         "META-INF/native/libnetty_transport_native_epoll_" + nettyArch + ".so"));
         List<Path> out = new ArrayList<>();
         for (Library library : libraries) {
