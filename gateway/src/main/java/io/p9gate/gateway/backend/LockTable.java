@@ -162,6 +162,21 @@ public final class LockTable {
         });
     }
 
+    /** Drops the locks of {@code type} {@code owner} holds on {@code file}, keeping its others (a reload refused them). */
+    public void release(FileKey file, Owner owner, int type) {
+        locks.computeIfPresent(file, (key, held) -> {
+            List<Range> kept = new ArrayList<>();
+            for (Range r : held) {
+                if (r.owner().equals(owner) && r.type() == type) {
+                    owner.entries().release(1);
+                } else {
+                    kept.add(r);
+                }
+            }
+            return stored(kept);
+        });
+    }
+
     /**
      * Drops every lock of a session (the connection closed). Only the files where it holds ranges are locked, one
      * at a time: a session that held none waits for no other VM's Tlock.

@@ -270,6 +270,14 @@ final class ChokePoint {
     }
 
     /**
+     * Whether the policy would allow {@code op} now: a question only, which changes nothing and so records nothing
+     * (after a reload, whether a session may keep what it holds through one of several fids).
+     */
+    boolean allowedNow(Operation op, Subject who, String share, PathsOf paths, RequestArgs args) throws P9Exception {
+        return deciding(op, who, share, paths, args).decision().allowed();
+    }
+
+    /**
      * What a session holds under an earlier decision, asked again of the policy now (after a reload): if {@code op}
      * would be refused now, {@code takeBack} undoes what it holds and the refusal is recorded, as that request's
      * denial with {@code words} ending its detail (what was taken back), before the take-back. Allowed, nothing is

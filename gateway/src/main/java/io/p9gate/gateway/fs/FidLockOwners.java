@@ -99,6 +99,11 @@ public final class FidLockOwners {
         }
     }
 
+    /** The owners remembered now. */
+    Set<LockOwner> remembered() {
+        return Set.copyOf(owners.keySet());
+    }
+
     /** Whether no owner locked through this fid (or all were forgotten). */
     public boolean isEmpty() {
         return owners.isEmpty();

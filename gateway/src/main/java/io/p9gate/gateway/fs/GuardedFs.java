@@ -477,6 +477,10 @@ public final class GuardedFs {
         return locks.lock(who, handle, opened, owner, lockedThrough, type, start, length);
     }
 
+    public boolean lockAllowedNow(Subject who, FileHandle handle, RequestArgs.Lock args) throws P9Exception {
+        return locks.lockAllowedNow(who, handle, args);
+    }
+
     public boolean releaseLocksIfRefused(Subject who, FileHandle handle, RequestArgs.Lock args, Runnable release)
             throws P9Exception {
         return locks.releaseLocksIfRefused(who, handle, args, release);

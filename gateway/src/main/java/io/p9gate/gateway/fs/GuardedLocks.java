@@ -23,10 +23,11 @@ final class GuardedLocks extends GuardedRequests {
 
     /**
      * {@code opened} and {@code lockedThrough}: the open file of the fid the lock is taken through, and its owners,
-     * which remember {@code owner}. A write lock through a fid not open for writing holds the file against every other
-     * VM sharing it (flock(LOCK_EX) of an O_RDONLY descriptor comes as the same Tlock as F_WRLCK), so it is also asked
+     * which remember {@code owner}. A write lock holds the file against every other VM sharing it, so it is also asked
      * as the open for writing it would need over NFS or fcntl(2): in the same decision and record, refused with that
-     * question's errno and rule (EROFS in a read-only subtree). Through an open for writing it asks the lock alone.
+     * question's errno and rule (EROFS in a read-only subtree). So through a fid not open for writing (flock(LOCK_EX)
+     * of an O_RDONLY descriptor comes as the same Tlock as F_WRLCK), and through one open for writing whose access a
+     * reload took away, as it did that fid's Twrites: else the VM could take the lock it lost at the reload again.
      */
     public int lock(
             Subject who,
@@ -68,11 +69,17 @@ final class GuardedLocks extends GuardedRequests {
                 && !OpenFlags.writes(opened.file().flags());
     }
 
+    /** After a reload: whether a Tlock ({@code args}) through a fid of {@code handle} would be allowed now. */
+    public boolean lockAllowedNow(Subject who, FileHandle handle, RequestArgs.Lock args) throws P9Exception {
+        LocalShare share = handle.share();
+        return guard.allowedNow(Operation.LOCK, who, share.name(), () -> List.of(path(share, handle.node())), args);
+    }
+
     /**
-     * After a reload: the file of {@code handle}, on which this session holds locks, decided as a Tlock through it
-     * would be now ({@code args}: the release, an unlock of the whole file). Where the policy now refuses it,
-     * {@code release} drops the session's locks there and the refusal is recorded with {@code released=reload}:
-     * another VM sharing the file must not stay blocked by a lock its holder could no longer take.
+     * After a reload: the file of {@code handle}, on which this session holds locks of one type, decided as a Tlock
+     * of that type through it would be now ({@code args}: the whole file). Where the policy now refuses it,
+     * {@code release} drops those locks and the refusal is recorded with {@code released=reload}: another VM
+     * sharing the file must not stay blocked by a lock its holder could no longer take.
      *
      * @return whether the locks were released
      */

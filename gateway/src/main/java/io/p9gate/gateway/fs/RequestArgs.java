@@ -221,11 +221,11 @@ public sealed interface RequestArgs {
 
     /**
      * Tlock and Tgetlock: the lock type and byte range, and the guest's client_id (its host name).
-     * {@code withoutWriteOpen}: a Tlock of a write lock through a fid not open for writing, which also asks the write
-     * access an open for writing would (shown {@code opened=read}, which {@code policy replay} reads).
+     * A Tlock of a write lock also asks the write access an open for writing would. {@code withoutWriteOpen}: one
+     * through a fid not open for writing (shown {@code opened=read}, for the operator: its open asked no write).
      */
     record Lock(int type, long start, long length, String clientId, boolean withoutWriteOpen) implements RequestArgs {
-        /** A Tgetlock, an unlock or a lock through a fid open for writing: the lock alone is asked. */
+        /** A Tgetlock, a read lock, an unlock, or a lock through a fid open for writing. */
         public Lock(int type, long start, long length, String clientId) {
             this(type, start, length, clientId, false);
         }

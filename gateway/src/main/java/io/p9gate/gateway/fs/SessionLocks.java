@@ -1,11 +1,16 @@
 package io.p9gate.gateway.fs;
 
+import io.p9gate.gateway.backend.FileKey;
 import io.p9gate.gateway.backend.LockTable;
 import io.p9gate.gateway.budget.Allowance;
 import io.p9gate.gateway.proto.LockConstants;
 import io.p9gate.gateway.proto.P9Exception;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -67,32 +72,112 @@ public final class SessionLocks {
         }
     }
 
+    /** A fid of this session through which its owners locked: who it acts as, its file, its open, its owners. */
+    public record LockingFid(Subject who, FileHandle handle, OpenHandle opened, FidLockOwners owners) {}
+
+    /** A lock type an owner of this session holds on a file, which a fid it locked through would let it take now. */
+    private record Kept(FileKey file, LockOwner owner, int type) {}
+
+    /** The lock types a reload re-decides, each as a Tlock of it would be asked (a write lock also OPEN_WRITE). */
+    private static final List<Integer> HELD_TYPES =
+            List.of(LockConstants.LOCK_TYPE_RDLCK, LockConstants.LOCK_TYPE_WRLCK);
+
     /**
-     * After a reload: the session's locks on the file of {@code handle} (its fid's, {@code who} the fid's subject,
-     * {@code opened} its open file) are released if a Tlock through it would be refused now, and the release recorded
-     * ({@link GuardedFs#releaseLocksIfRefused}). Where the session holds a write lock on the file and the fid is not
-     * open for writing, that Tlock is a write lock's, which also asks OPEN_WRITE ({@link GuardedLocks#lock}): a
-     * reload that makes the file read-only to the VM must not leave it holding the file against the VMs that may
-     * write it. Run within {@link #redeciding}.
+     * After a reload: each lock type an owner of this session holds on a file, through the {@code fids} it locked
+     * through, is decided again as a Tlock of that type through each of them would be now; where none of them would
+     * be allowed, that owner's locks of that type are released, recorded as the refusal through the fid
+     * ({@link GuardedFs#releaseLocksIfRefused}, one record per fid and type). What the owner may still take (a read
+     * lock where only writing was taken away; a lock through another fid, maybe another uid's attach, still allowed)
+     * stays: a reload must not take a VM's locks it may hold. A fid whose question cannot be asked (the audit log
+     * cannot record) changes nothing. A fid that released forgets the owners left without locks. Run within
+     * {@link #redeciding}.
      *
-     * @return whether locks were released
+     * @return how many files' locks were released
      */
-    public boolean releaseIfRefused(GuardedFs fs, Subject who, FileHandle handle, OpenHandle opened)
-            throws P9Exception {
-        Set<LockOwner> holding = holders(handle);
-        if (holding.isEmpty()) {
-            return false; // released through another fid of the file, or by a clunk
+    public int releaseRefused(GuardedFs fs, List<LockingFid> fids) {
+        Set<Kept> kept = new HashSet<>();
+        Map<LockingFid, List<Integer>> refused = new LinkedHashMap<>();
+        for (LockingFid fid : fids) {
+            for (int type : HELD_TYPES) {
+                List<LockOwner> holding = holding(fid, type);
+                if (holding.isEmpty()) {
+                    continue;
+                }
+                if (allowedNow(fs, fid, type, holding.getFirst())) {
+                    FileKey file = fid.handle().node().key();
+                    fid.owners().remembered().forEach(owner -> kept.add(new Kept(file, owner, type)));
+                } else {
+                    refused.computeIfAbsent(fid, f -> new ArrayList<>()).add(type);
+                }
+            }
         }
-        String client = holding.iterator().next().owner().clientId();
-        boolean writeLocked = table.held(handle.node().key()).stream()
-                .anyMatch(r -> r.owner().sessionId() == sessionId && r.type() == LockConstants.LOCK_TYPE_WRLCK);
-        var release = new RequestArgs.Lock(
-                LockConstants.LOCK_TYPE_UNLCK,
-                0,
-                0,
-                client,
-                writeLocked && GuardedLocks.withoutWriteOpen(LockConstants.LOCK_TYPE_WRLCK, opened));
-        return fs.releaseLocksIfRefused(who, handle, release, () -> release(handle, holding));
+        Set<FileKey> released = new HashSet<>();
+        refused.forEach((fid, types) -> {
+            boolean any = false;
+            for (int type : types) {
+                any |= releaseRefused(fs, fid, type, kept);
+            }
+            if (any) {
+                released.add(fid.handle().node().key());
+                fid.owners().forgetOwnersWithoutLocks(this, fid.handle());
+            }
+        });
+        return released.size();
+    }
+
+    /** Whether a Tlock of {@code type} through {@code fid} would be allowed now; not asked (no record), it stays. */
+    private static boolean allowedNow(GuardedFs fs, LockingFid fid, int type, LockOwner holder) {
+        try {
+            return fs.lockAllowedNow(fid.who(), fid.handle(), wholeFile(fid, type, holder));
+        } catch (P9Exception e) {
+            return true;
+        } catch (RuntimeException e) {
+            UnexpectedFaults.log("re-deciding a lock after a reload", e);
+            return true;
+        }
+    }
+
+    /** Releases, recorded, the locks of {@code type} of {@code fid}'s owners that no fid of theirs lets them keep. */
+    private boolean releaseRefused(GuardedFs fs, LockingFid fid, int type, Set<Kept> kept) {
+        FileKey file = fid.handle().node().key();
+        List<LockOwner> losing = holding(fid, type).stream()
+                .filter(owner -> !kept.contains(new Kept(file, owner, type)))
+                .toList();
+        if (losing.isEmpty()) {
+            return false; // kept through another fid, or released through one already
+        }
+        try {
+            return fs.releaseLocksIfRefused(
+                    fid.who(),
+                    fid.handle(),
+                    wholeFile(fid, type, losing.getFirst()),
+                    () -> losing.forEach(owner -> table.release(file, owner.owner(), type)));
+        } catch (P9Exception e) {
+            return false; // not recorded: nothing changes unrecorded; the locks stay
+        } catch (RuntimeException e) {
+            UnexpectedFaults.log("releasing a lock after a reload", e);
+            return false;
+        }
+    }
+
+    /** The owners {@code fid} remembers that hold a lock of {@code type} on its file now. */
+    private List<LockOwner> holding(LockingFid fid, int type) {
+        Set<LockOwner> remembered = fid.owners().remembered();
+        return table.held(fid.handle().node().key()).stream()
+                .filter(r -> r.owner().sessionId() == sessionId && r.type() == type)
+                .map(r -> new LockOwner(table, r.owner()))
+                .filter(remembered::contains)
+                .distinct()
+                .toList();
+    }
+
+    /**
+     * A Tlock of {@code type} of the whole file through {@code fid} by {@code holder} (one of the owners holding such
+     * locks there): what the re-decision asks and records.
+     */
+    private static RequestArgs.Lock wholeFile(LockingFid fid, int type, LockOwner holder) {
+        return new RequestArgs.Lock(
+                type, 0, 0, holder.owner().clientId(), GuardedLocks.withoutWriteOpen(type, fid.opened()));
     }
 
     /** Runs a Tlock of this session, decision and lock, never while its locks are re-decided. */

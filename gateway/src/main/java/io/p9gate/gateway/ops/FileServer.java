@@ -43,6 +43,8 @@ import io.p9gate.gateway.proto.TMessage.Txattrwalk;
 import io.p9gate.gateway.session.ConnectionContext;
 import io.p9gate.gateway.session.RequestHandler;
 import io.p9gate.policy.dialect.Dialect;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -204,10 +206,11 @@ public final class FileServer implements RequestHandler {
     }
 
     /**
-     * After a reload that was taken: each file on which the session holds locks is decided again, as a Tlock through
-     * the fid that locked would be now; where the new policy refuses it (a hidden subtree, {@code access: none}, a
-     * deny rule), the session's locks on that file are released and the release recorded. The guest keeps its fids
-     * and connection; a lock it may still take stays. Serialised with the session's Tlocks. Only the fids that took
+     * After a reload that was taken: each lock type the session holds on a file is decided again, as a Tlock of it
+     * through the fids that locked would be now; where the new policy refuses it through all of them (a hidden
+     * subtree, {@code access: none}, a deny rule; for a write lock also a file now read-only), those locks are
+     * released and the release recorded ({@link SessionLocks#releaseRefused}). The guest keeps its fids and
+     * connection; a lock it may still take stays. Serialised with the session's Tlocks. Only the fids that took
      * locks (each an entry of the VM's lock budget) are decided; the others cost one look each.
      *
      * @return how many files' locks were released
@@ -216,25 +219,17 @@ public final class FileServer implements RequestHandler {
         var redecision = new RequestScope.Request(
                 ctx.fs().vm(), ctx.connection().sessionId(), RequestScope.NO_TAG, MessageType.TLOCK);
         return ctx.locks().redeciding(() -> {
-            int released = 0;
+            List<SessionLocks.LockingFid> locking = new ArrayList<>();
             for (Fid fid : ctx.fids().locking()) {
-                if (!(fid.state() instanceof FidState.Opened(var opened))) {
-                    continue; // locks are taken through open fids only, and a clunk releases them
-                }
-                try {
-                    if (RequestScope.serving(
-                            redecision,
-                            () -> ctx.locks().releaseIfRefused(ctx.fs(), fid.who(), fid.handle(), opened))) {
-                        released++;
-                        fid.lockOwners().forgetOwnersWithoutLocks(ctx.locks(), fid.handle());
-                    }
-                } catch (P9Exception e) {
-                    // Not decided (the audit log cannot record): nothing changes unrecorded; the locks stay.
-                } catch (RuntimeException e) {
-                    UnexpectedFaults.log("re-deciding a lock after a reload", e);
+                if (fid.state() instanceof FidState.Opened(var opened)) { // a clunk releases a fid's locks
+                    locking.add(new SessionLocks.LockingFid(fid.who(), fid.handle(), opened, fid.lockOwners()));
                 }
             }
-            return released;
+            try {
+                return RequestScope.serving(redecision, () -> ctx.locks().releaseRefused(ctx.fs(), locking));
+            } catch (P9Exception e) {
+                return 0; // not served: nothing was released
+            }
         });
     }
 

@@ -3,6 +3,7 @@ package io.p9gate.gateway.policyadapter;
 import io.p9gate.gateway.fs.AccessRequest;
 import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.fs.RequestArgs;
+import io.p9gate.gateway.proto.LockConstants;
 import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.policy.terms.AskedKinds;
 import io.p9gate.policy.terms.AskedKinds.Facts;
@@ -53,8 +54,10 @@ final class OpKindMapping {
         if (args instanceof RequestArgs.SetAttr set && (set.valid() & SetAttr.SETATTR_SIZE) != 0) {
             return new Facts.Resizing();
         }
-        if (args instanceof RequestArgs.Lock lock && lock.withoutWriteOpen()) {
-            return new Facts.WriteLockWithoutWriteOpen();
+        if (operation == Operation.LOCK
+                && args instanceof RequestArgs.Lock lock
+                && lock.type() == LockConstants.LOCK_TYPE_WRLCK) {
+            return new Facts.WriteLock();
         }
         return operation == Operation.OPEN || operation == Operation.CREATE ? UNKNOWN_OPEN : Facts.NONE;
     }

@@ -35,6 +35,31 @@ class LockTableTest {
     }
 
     /**
+     * A reload that takes a VM's write access releases its write locks only (SessionLocks.releaseRefused): the
+     * owner's read ranges, and every other owner's, stay, and the budget gets back exactly the entries released.
+     */
+    @Test
+    void releasingOneTypeKeepsTheOwnersOtherRanges() throws Exception {
+        var budget = new io.p9gate.gateway.budget.Allowance(
+                "vm", "budget.locks", io.p9gate.gateway.proto.Errno.ENOLCK, 10, null);
+        var owner = new LockTable.Owner(1, 100, "vm", budget);
+        assertEquals(LOCK_SUCCESS, table.lock(file, owner, LOCK_TYPE_WRLCK, 0, 1));
+        assertEquals(LOCK_SUCCESS, table.lock(file, owner, LOCK_TYPE_RDLCK, 10, 1));
+        assertEquals(LOCK_SUCCESS, table.lock(file, owner, LOCK_TYPE_WRLCK, 20, 1));
+        assertEquals(LOCK_SUCCESS, table.lock(file, p2, LOCK_TYPE_WRLCK, 30, 1));
+        assertEquals(3, budget.used());
+
+        table.release(file, owner, LOCK_TYPE_WRLCK);
+
+        assertEquals(List.of(new Span(LOCK_TYPE_RDLCK, 10, 11)), spans(owner));
+        assertEquals(List.of(new Span(LOCK_TYPE_WRLCK, 30, 31)), spans(p2));
+        assertEquals(1, budget.used(), "the two write ranges' entries given back");
+        table.release(file, owner, LOCK_TYPE_RDLCK);
+        table.release(file, p2, LOCK_TYPE_WRLCK);
+        assertEquals(0, table.lockedFiles(), "no entry kept for a file without locks");
+    }
+
+    /**
      * The table is one gateway-wide lock, and every Tlock copies and scans its file's whole range list: one VM
      * holding 40,000 disjoint ranges on a file made each Tlock take 2.2 ms under the lock every VM's Tlock, Tgetlock,
      * clunk and session close waits for (and building them 46 s). A file holds at most MAX_RANGES_PER_FILE ranges:

@@ -5,6 +5,8 @@ import static io.p9gate.gateway.backend.LinuxSyscalls.O_RDONLY;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_RDWR;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_TRUNC;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_WRONLY;
+import static io.p9gate.gateway.proto.LockConstants.LOCK_TYPE_RDLCK;
+import static io.p9gate.gateway.proto.LockConstants.LOCK_TYPE_UNLCK;
 import static io.p9gate.gateway.proto.LockConstants.LOCK_TYPE_WRLCK;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -58,14 +60,24 @@ class OpKindMappingTest {
     }
 
     @Test
-    void aWriteLockThroughAFidNotOpenForWritingAlsoAsksOpenWrite() {
+    void aWriteLockAlsoAsksOpenWriteWhateverItsFidsOpen() {
         assertEquals(
                 List.of(OpKind.LOCK, OpKind.OPEN_WRITE),
                 OpKindMapping.of(Operation.LOCK, new RequestArgs.Lock(LOCK_TYPE_WRLCK, 0, 0, "vm", true)));
         assertEquals(
-                List.of(OpKind.LOCK),
+                List.of(OpKind.LOCK, OpKind.OPEN_WRITE),
                 OpKindMapping.of(Operation.LOCK, new RequestArgs.Lock(LOCK_TYPE_WRLCK, 0, 0, "vm")),
-                "through a fid open for writing, a read lock or an unlock: the lock alone, one question");
+                "through a fid open for writing: its write access may have gone since the open");
+        for (int type : new int[] {LOCK_TYPE_RDLCK, LOCK_TYPE_UNLCK}) {
+            assertEquals(
+                    List.of(OpKind.LOCK),
+                    OpKindMapping.of(Operation.LOCK, new RequestArgs.Lock(type, 0, 0, "vm")),
+                    "a read lock or an unlock: the lock alone, one question");
+        }
+        assertEquals(
+                List.of(OpKind.LOCK),
+                OpKindMapping.of(Operation.GETLOCK, new RequestArgs.Lock(LOCK_TYPE_WRLCK, 0, 0, "vm")),
+                "a Tgetlock holds nothing");
     }
 
     @Test

@@ -22,8 +22,8 @@ public final class AskedKinds {
     /** What a request's arguments say, beyond its action, that chooses its kinds. */
     public sealed interface Facts {
         /**
-         * Nothing more: all requests but opens, creates, reads or writes of an xattr's value, resizes and write locks
-         * through a fid not open for writing.
+         * Nothing more: all requests but opens, creates, reads or writes of an xattr's value, resizes and write
+         * locks.
          */
         Facts NONE = new Plain();
 
@@ -48,11 +48,13 @@ public final class AskedKinds {
         record Resizing() implements Facts {}
 
         /**
-         * A Tlock of a write lock through a fid not open for writing (flock(LOCK_EX) of an O_RDONLY descriptor: the
-         * Linux client sends it as fcntl's F_WRLCK): it holds the file against every other VM's locks, so it asks
-         * the write access its open did not, as NFS asks an exclusive lock to come through an open for writing.
+         * A Tlock of a write lock: it holds the file against every other VM's locks, so it asks the write access now,
+         * as NFS asks an exclusive lock to come through an open for writing. Through a fid not open for writing
+         * (flock(LOCK_EX) of an O_RDONLY descriptor, which the Linux client sends as fcntl's F_WRLCK) its open
+         * asked none; through one open for writing the access may have gone since (a reload), as it has for the
+         * fid's Twrites, which ask it each time.
          */
-        record WriteLockWithoutWriteOpen() implements Facts {}
+        record WriteLock() implements Facts {}
 
         /** See {@link #NONE}. */
         record Plain() implements Facts {}
@@ -80,7 +82,7 @@ public final class AskedKinds {
     private static final Asked NONE = new Asked.Kinds(List.of());
     /** A Tsetattr with a size: the attributes, and the write of the data a size change is. */
     private static final Asked RESIZING = new Asked.Kinds(List.of(OpKind.SETATTR, OpKind.OPEN_WRITE));
-    /** A write lock through a fid not open for writing: the lock, and the write access an open for writing asks. */
+    /** A write lock: the lock, and the write access an open for writing asks. */
     private static final Asked WRITE_LOCKING = new Asked.Kinds(List.of(OpKind.LOCK, OpKind.OPEN_WRITE));
 
     static {
@@ -118,7 +120,7 @@ public final class AskedKinds {
             case "xattr_create", "xattr_commit" -> one(OpKind.XATTR_WRITE);
             case "readdir" -> one(OpKind.READDIR);
             // A VM that may only read a file must not hold it exclusively against another VM that may write it.
-            case "lock" -> facts instanceof Facts.WriteLockWithoutWriteOpen ? WRITE_LOCKING : one(OpKind.LOCK);
+            case "lock" -> facts instanceof Facts.WriteLock ? WRITE_LOCKING : one(OpKind.LOCK);
             case "getlock" -> one(OpKind.LOCK);
             default -> new Asked.Unknown();
         };

@@ -59,8 +59,7 @@ class AskedKindsTest {
     @Test
     void aWriteLockThroughAFidNotOpenForWritingIsAlsoAWrite() {
         assertEquals(kinds(OpKind.LOCK), AskedKinds.of("lock", Facts.NONE));
-        assertEquals(
-                kinds(OpKind.LOCK, OpKind.OPEN_WRITE), AskedKinds.of("lock", new Facts.WriteLockWithoutWriteOpen()));
+        assertEquals(kinds(OpKind.LOCK, OpKind.OPEN_WRITE), AskedKinds.of("lock", new Facts.WriteLock()));
         assertEquals(kinds(OpKind.LOCK), AskedKinds.of("getlock", Facts.NONE));
     }
 

@@ -92,8 +92,8 @@ record RecordedDetail(String action, String share, String rest, String phase, bo
 
     /**
      * What the detail says that chooses the request's policy kinds ({@link AskedKinds}): an open's or create's flags
-     * (and {@code excl}), that a read or write moved an xattr's value, that a setattr resized or that a write lock came
-     * through a fid not open for writing ({@code opened=read}). An open or create whose flags are not
+     * (and {@code excl}), that a read or write moved an xattr's value, that a setattr resized or that a lock was a write
+     * lock ({@code type=1}; in a log older than that question, {@code opened=read}: through a fid not open for writing). An open or create whose flags are not
      * written gives none, and the table says it cannot tell its kind.
      */
     AskedKinds.Facts facts() {
@@ -104,16 +104,24 @@ record RecordedDetail(String action, String share, String rest, String phase, bo
         if (action.equals("setattr") && resizes()) {
             return new AskedKinds.Facts.Resizing();
         }
-        if (action.equals("lock") && List.of(rest.split(" ")).contains(OPENED_FOR_READING)) {
-            return new AskedKinds.Facts.WriteLockWithoutWriteOpen();
+        if (action.equals("lock") && writeLock()) {
+            return new AskedKinds.Facts.WriteLock();
         }
         return movesXattr() ? new AskedKinds.Facts.XattrValue() : AskedKinds.Facts.NONE;
     }
 
     /**
-     * A word of the detail of a write lock through a fid not open for writing, which also asked OPEN_WRITE (a
-     * reload's release of such a lock adds {@code released=reload} after it).
+     * Whether a Tlock's detail is a write lock's, which asks OPEN_WRITE too: {@code type=1} (P9_LOCK_TYPE_WRLCK;
+     * a reload's release of a write lock is recorded as one, {@code released=reload} after it), or
+     * {@code opened=read}, which a write lock through a fid not open for writing adds (before every write lock
+     * asked OPEN_WRITE, only those did, and a release of one was recorded as an unlock, {@code type=2}).
      */
+    private boolean writeLock() {
+        List<String> words = List.of(rest.split(" "));
+        return words.contains(WRITE_LOCK_TYPE) || words.contains(OPENED_FOR_READING);
+    }
+
+    private static final String WRITE_LOCK_TYPE = "type=1";
     private static final String OPENED_FOR_READING = "opened=read";
 
     /** Tsetattr's valid mask bit of a size change (P9_SETATTR_SIZE). */

@@ -257,23 +257,44 @@ class RecordedRequestTest {
         assertTrue(whyNot(noVm).contains("a field is missing"), "a doctored record is named, never an error");
     }
 
-    /** A write lock through a fid not open for writing ({@code opened=read}) was also asked OPEN_WRITE. */
+    /**
+     * A write lock ({@code type=1}) is also asked OPEN_WRITE, whatever its fid's open; a read lock, an unlock or a
+     * Tgetlock the lock alone. A record older than that (a write lock through a fid not open for writing said
+     * {@code opened=read}, its release by a reload was an unlock) is replayed with the question it was asked.
+     */
     @Test
-    void aWriteLockThroughAReadOpenIsReplayedWithItsWriteQuestion() {
+    void aWriteLockIsReplayedWithItsWriteQuestion() {
         assertEquals(
                 List.of("LOCK /db", "OPEN_WRITE /db"),
                 asked(questions("lock", "/db", "action=lock share=s type=1 start=0 length=0 opened=read")));
         assertEquals(
-                List.of("LOCK /db"), asked(questions("lock", "/db", "action=lock share=s type=1 start=0 length=0")));
+                List.of("LOCK /db", "OPEN_WRITE /db"),
+                asked(questions("lock", "/db", "action=lock share=s type=1 start=0 length=0")),
+                "through a fid open for writing");
+        assertEquals(
+                List.of("LOCK /db"), asked(questions("lock", "/db", "action=lock share=s type=0 start=0 length=0")));
+        assertEquals(
+                List.of("LOCK /db"), asked(questions("lock", "/db", "action=lock share=s type=2 start=0 length=0")));
+        assertEquals(
+                List.of("LOCK /db"),
+                asked(questions("getlock", "/db", "action=getlock share=s type=1 start=0 length=0")));
         assertEquals(
                 List.of("LOCK /db", "OPEN_WRITE /db"),
                 asked(questions("lock", "/db", "action=lock share=s type=1 start=0 length=0 opened=read phase=intent")),
                 "an allowed lock's intent record");
         assertEquals(
                 List.of("LOCK /db", "OPEN_WRITE /db"),
+                asked(questions("lock", "/db", "action=lock share=s type=1 start=0 length=0 released=reload")),
+                "a reload's release of a write lock");
+        assertEquals(
+                List.of("LOCK /db"),
+                asked(questions("lock", "/db", "action=lock share=s type=0 start=0 length=0 released=reload")),
+                "a reload's release of a read lock");
+        assertEquals(
+                List.of("LOCK /db", "OPEN_WRITE /db"),
                 asked(questions(
                         "lock", "/db", "action=lock share=s type=2 start=0 length=0 opened=read released=reload")),
-                "a reload's release of such a lock");
+                "an older release of a write lock through a read open");
     }
 
     @Test
