@@ -239,6 +239,10 @@ public final class GuardedFs {
         return refusals.refusedTypeChange(who, handle, mode);
     }
 
+    public P9Exception refusedModeBits(Subject who, FileHandle handle, int mode) throws P9Exception {
+        return refusals.refusedModeBits(who, handle, mode);
+    }
+
     public P9Exception refusedOwnerName(Subject who, FileHandle handle, String field, String name) throws P9Exception {
         return refusals.refusedOwnerName(who, handle, field, name);
     }

@@ -34,6 +34,8 @@ final class PrePolicyRefusals extends GuardedRequests {
     static final List<String> DIRECTORY_OPEN_MODE_RULE = List.of("directory-open-mode");
     /** A 9P2000 or 9P2000.u Twstat whose mode's type bits are not the file's (a wstat cannot change a type): EINVAL. */
     static final List<String> FILE_TYPE_RULE = List.of("file-type");
+    /** A 9P2000 or 9P2000.u Twstat whose mode has bits the dialect cannot apply (Plan 9's "unknown bits"): EINVAL. */
+    static final List<String> MODE_BITS_RULE = List.of("mode-bits");
     /** A renaming Twstat whose attribute fields the file cannot take, refused before the rename is made. */
     static final List<String> UNSETTABLE_RULE = List.of("unsettable");
     /** A 9P2000 or 9P2000.u Twstat owner or group that is no numeric id (there is no name table): EINVAL. */
@@ -179,12 +181,25 @@ final class PrePolicyRefusals extends GuardedRequests {
      * SETATTR of the mode it asks for, so the log says what the guest was told and not only the getattr that looked.
      */
     public P9Exception refusedTypeChange(Subject who, FileHandle handle, int mode) throws P9Exception {
+        return refusedMode(who, handle, FILE_TYPE_RULE, mode);
+    }
+
+    /**
+     * A 9P2000 or 9P2000.u Twstat whose {@code mode} has bits the gateway cannot apply in that dialect (9P2000's
+     * set-id bits, DMAUTH, DMMOUNT, DMTMP, undefined ones): refused with EINVAL, nothing changed, as Plan 9's file
+     * servers refuse "unknown bits in mode"; dropping them answered Rwstat for a chmod that was not made.
+     */
+    public P9Exception refusedModeBits(Subject who, FileHandle handle, int mode) throws P9Exception {
+        return refusedMode(who, handle, MODE_BITS_RULE, mode);
+    }
+
+    private P9Exception refusedMode(Subject who, FileHandle handle, List<String> rule, int mode) throws P9Exception {
         return refusedAt(
                 Operation.SETATTR,
                 who,
                 handle,
                 new RequestArgs.SetAttr(SetAttr.SETATTR_MODE, -1, -1),
-                new Refusal(Errno.EINVAL, FILE_TYPE_RULE, "mode=0x" + Integer.toHexString(mode)));
+                new Refusal(Errno.EINVAL, rule, "mode=0x" + Integer.toHexString(mode)));
     }
 
     /**

@@ -128,6 +128,12 @@ final class WstatOps {
             if ((c.mode() & TYPE_BITS) != (StatOps.mode(now.mode(), unix) & TYPE_BITS)) {
                 throw ctx.fs().refusedTypeChange(fid.who(), fid.handle(), c.mode());
             }
+            // Bits this dialect cannot set (9P2000's set-id bits, DMAUTH, DMMOUNT, DMTMP, undefined ones) are
+            // refused, as Plan 9's servers refuse "unknown bits in mode": dropped, the guest was told of a chmod
+            // that was not made.
+            if ((c.mode() & ~(TYPE_BITS | settableBits(unix))) != 0) {
+                throw ctx.fs().refusedModeBits(fid.who(), fid.handle(), c.mode());
+            }
             mode = permissions(c.mode(), unix);
             valid |= SetAttr.SETATTR_MODE;
         }
@@ -147,6 +153,11 @@ final class WstatOps {
                 0,
                 Integer.toUnsignedLong(c.mtime()),
                 0);
+    }
+
+    /** The mode bits a wstat can set: the permissions, in .u also set-uid, set-gid and sticky. */
+    private static int settableBits(boolean unix) {
+        return unix ? 0777 | Stat.DMSETUID | Stat.DMSETGID | StatOps.DMSETVTX : 0777;
     }
 
     /** The permission bits of a wstat mode (in .u also set-uid, set-gid and sticky). */

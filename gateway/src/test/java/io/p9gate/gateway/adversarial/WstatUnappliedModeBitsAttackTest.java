@@ -1,0 +1,99 @@
+package io.p9gate.gateway.adversarial;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.fs.Operation;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.proto.Wstats;
+import io.p9gate.policy.dialect.Dialect;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Round 3 of the raw-client red team: a Twstat mode carrying bits the gateway cannot apply (9P2000's set-id bits,
+ * which only .u defines; DMAUTH, DMMOUNT, DMTMP; an undefined bit) was answered Rwstat and recorded as an allowed
+ * SETATTR while the bits were silently dropped: the guest was told a chmod it asked for happened. Plan 9's file
+ * servers (fossil, kfs) refuse such a wstat ("wstat -- unknown bits in qid.type/mode"); so does the gateway now,
+ * EINVAL, nothing changed, one SETATTR deny record with that errno.
+ */
+class WstatUnappliedModeBitsAttackTest {
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest(name = "{0} mode 0x{1}")
+    @CsvSource({
+        "9P2000, 000801ed", // DMSETUID | 0755: no set-uid bit in 9P2000
+        "9P2000, 000401ed", // DMSETGID | 0755
+        "9P2000, 080001ed", // DMAUTH | 0755
+        "9P2000.u, 100001ed", // DMMOUNT | 0755
+        "9P2000.u, 040001ed", // DMTMP | 0755: a hint the host cannot keep
+        "9P2000.u, 000011ed", // an undefined bit (0x1000) | 0755
+    })
+    void aModeWithBitsTheGatewayCannotApplyIsRefusedAndRecorded(String dialect, String hexMode) throws Exception {
+        int mode = Integer.parseUnsignedInt(hexMode, 16);
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, "", "data")) {
+            Path file = gw.share("data").resolve("f");
+            Files.writeString(file, "x");
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+            try (P9Client guest = holdingFid1Of(gw, dialect, "f")) {
+                int before = gw.records.size();
+                TMessage.Twstat chmod = dialect.equals("9P2000")
+                        ? Wstats.chmod(1, mode)
+                        : Wstats.unix(1, Wstats.common(mode, "", -1, -1, -1L, ""), -1, -1);
+
+                P9Exception refused = assertThrows(P9Exception.class, () -> guest.rpc(chmod));
+
+                assertEquals(Errno.EINVAL, refused.errno());
+                assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+                List<AuditEntry> setattrs = gw.records.subList(before, gw.records.size()).stream()
+                        .filter(r -> r.request().operation() == Operation.SETATTR)
+                        .toList();
+                assertEquals(1, setattrs.size(), "one SETATTR record: " + setattrs);
+                assertEquals(false, setattrs.getFirst().decision().allowed(), setattrs.toString());
+                assertEquals(Errno.EINVAL, setattrs.getFirst().outcome().errno(), setattrs.toString());
+            }
+        }
+    }
+
+    /** A session of {@code dialect} ("9P2000" or "9P2000.u") whose fid 1 is {@code name} at the share's root. */
+    private static P9Client holdingFid1Of(HostShareGateway gw, String dialect, String name) throws Exception {
+        P9Client guest = P9Client.connect(UnixDomainSocketAddress.of(gw.socket), 65536);
+        Dialect asked = dialect.equals("9P2000") ? Dialect.LEGACY : Dialect.U;
+        guest.version(65536, asked.version());
+        assertInstanceOf(
+                RMessage.Rattach.class, guest.await(guest.sendRaw(1, LegacyDialectBudgetAttackTest.tattach(1, asked))));
+        guest.walk(0, 1, name);
+        return guest;
+    }
+
+    /** The bits each dialect does apply still change the mode: permissions in 9P2000, set-gid in .u too. */
+    @ParameterizedTest(name = "{0} mode 0x{1}")
+    @CsvSource({"9P2000, 000001c0, rwx------", "9P2000.u, 000401c0, rwx------"})
+    void aModeWithAppliedBitsStillChangesTheFile(String dialect, String hexMode, String expected) throws Exception {
+        int mode = Integer.parseUnsignedInt(hexMode, 16);
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, "", "data")) {
+            Path file = gw.share("data").resolve("f");
+            Files.writeString(file, "x");
+            try (P9Client guest = holdingFid1Of(gw, dialect, "f")) {
+                guest.rpc(
+                        dialect.equals("9P2000")
+                                ? Wstats.chmod(1, mode)
+                                : Wstats.unix(1, Wstats.common(mode, "", -1, -1, -1L, ""), -1, -1));
+                assertEquals(expected, PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+            }
+        }
+    }
+}
