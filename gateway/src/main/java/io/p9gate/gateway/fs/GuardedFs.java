@@ -235,6 +235,11 @@ public final class GuardedFs {
         return refusals.refusedFileType(who, dir, op, name, perm);
     }
 
+    public P9Exception refusedCreateModeBits(Subject who, FileHandle dir, Operation op, String name, int perm)
+            throws P9Exception {
+        return refusals.refusedCreateModeBits(who, dir, op, name, perm);
+    }
+
     public P9Exception refusedTypeChange(Subject who, FileHandle handle, int mode) throws P9Exception {
         return refusals.refusedTypeChange(who, handle, mode);
     }

@@ -176,6 +176,16 @@ final class PrePolicyRefusals extends GuardedRequests {
     }
 
     /**
+     * A 9P2000 or 9P2000.u Tcreate whose {@code perm} has bits the gateway cannot give the file (DMAPPEND, DMEXCL,
+     * DMAUTH, DMTMP, 9P2000's set-id bits, undefined ones): refused with EINVAL, nothing made, rule mode-bits.
+     */
+    public P9Exception refusedCreateModeBits(Subject who, FileHandle dir, Operation op, String name, int perm)
+            throws P9Exception {
+        return refusedCreate(
+                who, dir, op, name, new Refusal(Errno.EINVAL, MODE_BITS_RULE, "perm=0x" + Integer.toHexString(perm)));
+    }
+
+    /**
      * A 9P2000 or 9P2000.u Twstat of the file behind {@code handle} whose {@code mode} has type bits other than the
      * file's (stat(5): a wstat cannot change a file's type): refused with EINVAL, nothing changed, and recorded as the
      * SETATTR of the mode it asks for, so the log says what the guest was told and not only the getattr that looked.

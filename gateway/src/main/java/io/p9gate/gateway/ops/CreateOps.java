@@ -59,6 +59,12 @@ final class CreateOps {
         if (special != 0 && !unix) { // 9P2000 has no special files
             throw ctx.fs().refusedFileType(at.who(), at.handle(), askedFor(t.perm()), t.name(), t.perm());
         }
+        // Bits that would make the file other than the one made (DMAPPEND, DMEXCL, DMAUTH, DMTMP, 9P2000's set-id
+        // bits, undefined ones) are refused, as a wstat's are: dropped, the guest was told of a file never made.
+        if ((t.perm() & ~creatableBits(unix)) != 0) {
+            Operation asked = directory ? Operation.MKDIR : special != 0 ? askedFor(t.perm()) : Operation.CREATE;
+            throw ctx.fs().refusedCreateModeBits(at.who(), at.handle(), asked, t.name(), t.perm());
+        }
         // A hard link to a fid the session does not hold is the Tlink's unknown fid: EBADF and not recorded, as for
         // any request (docs/filesystem.md), checked before the directory's getattr, whose allowed record read as the
         // answer. An extension that is no fid at all is refused (and recorded) below.
@@ -136,6 +142,13 @@ final class CreateOps {
         }
         int type = (t.perm() & Stat.DMNAMEDPIPE) != 0 ? S_IFIFO : S_IFSOCK;
         return ctx.fs().mknodOnto(who, at.handle(), t.name(), type | perm, 0, 0, gid, claim);
+    }
+
+    /** The perm bits a Tcreate can honour: the permissions and DMDIR, in .u also the file types and set-id bits. */
+    private static int creatableBits(boolean unix) {
+        return unix
+                ? Stat.DMDIR | UNIX_TYPES | Stat.DMSETUID | Stat.DMSETGID | StatOps.DMSETVTX | 0777
+                : Stat.DMDIR | 0777;
     }
 
     /** The 9P2000.L request a .u file type asks for, as {@link #special} makes it. */

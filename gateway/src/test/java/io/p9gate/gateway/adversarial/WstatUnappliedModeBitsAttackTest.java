@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -30,6 +31,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * EINVAL, nothing changed, one SETATTR deny record with that errno.
  */
 class WstatUnappliedModeBitsAttackTest {
+    private static final int OWRITE = 1;
+
     @TempDir
     Path tmp;
 
@@ -64,6 +67,48 @@ class WstatUnappliedModeBitsAttackTest {
                 assertEquals(1, setattrs.size(), "one SETATTR record: " + setattrs);
                 assertEquals(false, setattrs.getFirst().decision().allowed(), setattrs.toString());
                 assertEquals(Errno.EINVAL, setattrs.getFirst().outcome().errno(), setattrs.toString());
+            }
+        }
+    }
+
+    /**
+     * The same bits in a Tcreate's perm (and DMAPPEND, DMEXCL, which create(5) would make an append-only or
+     * exclusive-use file) were dropped too: an ordinary file was made and Rcreate answered. Refused now, EINVAL,
+     * nothing made, one CREATE deny record with that errno.
+     */
+    @ParameterizedTest(name = "{0} perm 0x{1}")
+    @CsvSource({
+        "9P2000, 400001a4", // DMAPPEND | 0644
+        "9P2000, 200001a4", // DMEXCL | 0644
+        "9P2000, 000801a4", // DMSETUID | 0644: no set-uid bit in 9P2000
+        "9P2000.u, 080001a4", // DMAUTH | 0644
+        "9P2000.u, 040001a4", // DMTMP | 0644
+        "9P2000.u, 000011a4", // an undefined bit (0x1000) | 0644
+    })
+    void aCreateWithBitsTheGatewayCannotApplyIsRefusedAndRecorded(String dialect, String hexPerm) throws Exception {
+        int perm = Integer.parseUnsignedInt(hexPerm, 16);
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, "", "data")) {
+            Path share = gw.share("data");
+            Files.createDirectories(share.resolve("d"));
+            try (P9Client guest = holdingFid1Of(gw, dialect, "d")) {
+                int before = gw.records.size();
+                P9Exception refused = assertThrows(
+                        P9Exception.class,
+                        () -> guest.rpc(new TMessage.Tcreate(
+                                1,
+                                "log",
+                                perm,
+                                OWRITE,
+                                dialect.equals("9P2000") ? Optional.empty() : Optional.of(""))));
+
+                assertEquals(Errno.EINVAL, refused.errno());
+                assertEquals(false, Files.exists(share.resolve("d/log")), "nothing made");
+                List<AuditEntry> creates = gw.records.subList(before, gw.records.size()).stream()
+                        .filter(r -> r.request().operation() == Operation.CREATE)
+                        .toList();
+                assertEquals(1, creates.size(), "one CREATE record: " + creates);
+                assertEquals(false, creates.getFirst().decision().allowed(), creates.toString());
+                assertEquals(Errno.EINVAL, creates.getFirst().outcome().errno(), creates.toString());
             }
         }
     }
