@@ -23,7 +23,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -112,11 +111,13 @@ class GuestIsolationIT {
                     0,
                     PolicyBudgets.of(holder.current(), Map.of(), msize)))) {
                 CompletableFuture<GuestResult> attacker = CompletableFuture.supplyAsync(
-                        () -> boot(harness, "p9gate-isolation-hostile", tmp.resolve("infotainment.sock"), hostile),
+                        () -> GuestBoots.boot(
+                                harness, "p9gate-isolation-hostile", tmp.resolve("infotainment.sock"), hostile),
                         guests);
-                awaitBoot(common.resolve("shared/sync/hostile-ready"), attacker);
+                GuestBoots.awaitBoot(common.resolve("shared/sync/hostile-ready"), attacker);
                 CompletableFuture<GuestResult> victimRun = CompletableFuture.supplyAsync(
-                        () -> boot(harness, "p9gate-isolation-victim", tmp.resolve("cluster.sock"), victim), guests);
+                        () -> GuestBoots.boot(harness, "p9gate-isolation-victim", tmp.resolve("cluster.sock"), victim),
+                        guests);
                 victimResult = victimRun.join();
                 hostileResult = attacker.join();
             }
@@ -233,29 +234,6 @@ class GuestIsolationIT {
                 .withTimeout(Duration.ofSeconds(200))
                 .withBin(helper)
                 .withEnv("ISO_HELPER", helper.toString());
-    }
-
-    /**
-     * Until the first guest's script runs (it made {@code ready}) or its run ended: run-guest.sh rebuilds its cached
-     * initramfs when the harness changed, through one temporary file, so two runs started together both rebuilt it
-     * and one failed ("cannot statx base-initramfs.cpio.gz.tmp").
-     */
-    private static void awaitBoot(Path ready, CompletableFuture<GuestResult> first) throws InterruptedException {
-        Instant until = Instant.now().plus(Duration.ofMinutes(3));
-        while (!Files.exists(ready) && !first.isDone() && Instant.now().isBefore(until)) {
-            Thread.sleep(100); // the guest is another machine: no latch reaches it
-        }
-    }
-
-    private static GuestResult boot(GuestHarness harness, String label, Path socket, GuestRun run) {
-        try {
-            return harness.run(label, socket, run);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 
     private String policy(Path common) {
