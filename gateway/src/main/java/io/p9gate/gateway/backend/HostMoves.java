@@ -181,13 +181,37 @@ final class HostMoves {
         synchronized (LOCK) {
             WatchBudget.drop(share);
             forgotten = WatchBudget.takeForgotten();
-            VmInotify inotify = BOUND.remove(share);
-            if (inotify != null && inotify.unbind(share) && BY_VM.remove(inotify.vm(), inotify)) {
-                instances = List.copyOf(BY_VM.values());
-                inotify.stop();
-            }
+            unbind(share);
         }
         VmInotify.removeFromKernel(forgotten); // none if the instance stopped: closing it removes them
+    }
+
+    /**
+     * A reload took {@code share} from its VM ({@link ShareRoot#watchesNoMore} is true already): it starts over, and
+     * no longer uses its VM's instance; the VM's last share taken closes it. Kept bound, a VM the reload removed kept
+     * its instance and reader, empty, until the gateway stopped: one of the host user's {@code
+     * fs.inotify.max_user_instances} (128 by default) each (ReloadRemovedVmWatcherAttackTest). Given back, its next
+     * watch binds it again.
+     */
+    static void takenAway(ShareRoot share) {
+        List<DirWatch> forgotten;
+        synchronized (LOCK) {
+            if (WatchBudget.dirsOf(share) > 0) {
+                WatchBudget.startOver(share);
+            }
+            forgotten = WatchBudget.takeForgotten();
+            unbind(share);
+        }
+        VmInotify.removeFromKernel(forgotten);
+    }
+
+    /** {@code share} uses its instance no more; the instance's last share stops it (guarded by LOCK). */
+    private static void unbind(ShareRoot share) {
+        VmInotify inotify = BOUND.remove(share);
+        if (inotify != null && inotify.unbind(share) && BY_VM.remove(inotify.vm(), inotify)) {
+            instances = List.copyOf(BY_VM.values());
+            inotify.stop();
+        }
     }
 
     /** {@code share}'s VM has no session left: the share starts over, every watch it holds given up. */

@@ -246,11 +246,12 @@ public final class ShareRoot implements AutoCloseable {
     /**
      * A reload took the share from its VM: every directory it watches is given up, and none watched again until a
      * reload gives it back ({@link #givenBack}). Released alone, a request still running watched anew after the
-     * release, held until the VM's last session ended (DisconnectedVmWatchesAttackTest).
+     * release, held until the VM's last session ended (DisconnectedVmWatchesAttackTest). Its VM's last share taken
+     * closes the VM's inotify instance (a VM the reload removed).
      */
     public void takenAway() {
         takenAway = true; // before the release: an add after its lock sees it, one before is released
-        HostMoves.released(this);
+        HostMoves.takenAway(this);
     }
 
     /** A reload gave the share (back) to its VM: its next walks watch again. */
