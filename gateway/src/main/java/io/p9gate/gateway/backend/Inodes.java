@@ -78,13 +78,16 @@ public final class Inodes {
 
     /** statfs(2)'s f_type of the filesystem {@code node} is on. */
     static long filesystemType(Node node) throws P9Exception {
-        return node.use(fd -> {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment b = arena.allocate(StructLayouts.STATFS);
-                LinuxSyscalls.fstatfs(fd, b);
-                return b.get(ValueLayout.JAVA_LONG, Statfs.TYPE);
-            }
-        });
+        return node.use(Inodes::filesystemType);
+    }
+
+    /** As {@link #filesystemType(Node)}, for a raw descriptor. */
+    static long filesystemType(int fd) throws P9Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment b = arena.allocate(StructLayouts.STATFS);
+            LinuxSyscalls.fstatfs(fd, b);
+            return b.get(ValueLayout.JAVA_LONG, Statfs.TYPE);
+        }
     }
 
     /**
