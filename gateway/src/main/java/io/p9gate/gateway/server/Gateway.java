@@ -118,7 +118,7 @@ public final class Gateway implements AutoCloseable {
         return new Unidentified(
                 new UnidentifiedPeers(
                         config.budgets().descriptorPool(),
-                        named::vmOf,
+                        named::vmsOf,
                         () -> Math.max(1, connectionLimits().max().orElse(1)),
                         () -> Math.max(
                                 1,

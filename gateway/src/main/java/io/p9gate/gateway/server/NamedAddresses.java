@@ -4,12 +4,15 @@ import java.net.InetAddress;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.function.Predicate;
 
 /**
@@ -75,19 +78,20 @@ final class NamedAddresses {
     }
 
     /**
-     * A VM whose handshakes from {@code address} named it (and is not forgotten), or null; of several (VMs sharing
-     * the address), any one.
+     * The VMs whose handshakes from {@code address} named them (and are not forgotten), sorted; none if no VM's did.
+     * VMs sharing an address are each charged its connections: one picked, whichever the table listed first, had the
+     * other's handshakes compete for its places (UnidentifiedPeersTest, an address two VMs named).
      */
-    synchronized String vmOf(InetAddress address) {
-        if (!vmsNaming.containsKey(address)) {
-            return null;
+    synchronized SortedSet<String> vmsOf(InetAddress address) {
+        SortedSet<String> vms = new TreeSet<>();
+        if (vmsNaming.containsKey(address)) {
+            byVm.forEach((vm, its) -> {
+                if (its.addresses.containsKey(address)) {
+                    vms.add(vm);
+                }
+            });
         }
-        for (Map.Entry<String, Table> vm : byVm.entrySet()) {
-            if (vm.getValue().addresses.containsKey(address)) {
-                return vm.getKey();
-            }
-        }
-        return null;
+        return Collections.unmodifiableSortedSet(vms);
     }
 
     /**

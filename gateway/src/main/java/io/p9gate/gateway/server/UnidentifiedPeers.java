@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -124,8 +125,8 @@ final class UnidentifiedPeers {
     private Channel paused;
 
     private final Allowance pool;
-    /** The VM an address's handshakes have named, or null: its connections are displaced last. */
-    private final Function<InetAddress, String> named;
+    /** The VMs an address's handshakes have named, none if none: its connections are displaced last. */
+    private final Function<InetAddress, ? extends Collection<String>> named;
 
     private final LongSupplier perAddress;
     private final LongSupplier perListener;
@@ -140,13 +141,16 @@ final class UnidentifiedPeers {
      * @param perListener the most the listener may hold, all addresses together: read at each accept
      */
     UnidentifiedPeers(
-            Allowance pool, Function<InetAddress, String> named, LongSupplier perAddress, LongSupplier perListener) {
+            Allowance pool,
+            Function<InetAddress, ? extends Collection<String>> named,
+            LongSupplier perAddress,
+            LongSupplier perListener) {
         this(pool, named, perAddress, perListener, System::nanoTime);
     }
 
     UnidentifiedPeers(
             Allowance pool,
-            Function<InetAddress, String> named,
+            Function<InetAddress, ? extends Collection<String>> named,
             LongSupplier perAddress,
             LongSupplier perListener,
             LongSupplier clock) {
@@ -280,11 +284,11 @@ final class UnidentifiedPeers {
         Map<String, List<Ranked>> byVm = new HashMap<>();
         for (Map.Entry<InetAddress, ArrayDeque<Waiting>> e : held.entrySet()) {
             int size = e.getValue().size();
-            String vm = named.apply(e.getKey());
+            Collection<String> vms = named.apply(e.getKey());
             for (Waiting w : e.getValue()) {
                 Ranked r = new Ranked(w, Progress.of(w.connection(), now), e.getKey(), size, false);
                 all.add(r);
-                if (vm != null) {
+                for (String vm : vms) { // an address VMs share: any one of them may be its connections'
                     byVm.computeIfAbsent(vm, v -> new ArrayList<>()).add(r);
                 }
             }

@@ -12,6 +12,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.p9gate.gateway.budget.Allowance;
 import io.p9gate.gateway.proto.Errno;
 import java.net.InetAddress;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 class UnidentifiedPeersTest {
     private final Allowance pool = new Allowance("VMs", "budget.descriptor-pool", Errno.EMFILE, 100, null);
-    private final UnidentifiedPeers peers = new UnidentifiedPeers(pool, a -> null, () -> 3, () -> 4);
+    private final UnidentifiedPeers peers = new UnidentifiedPeers(pool, a -> Set.of(), () -> 3, () -> 4);
 
     @Test
     void aNewcomerTakesThePlaceOfTheOldestConnectionOfTheLargestHolder() throws Exception {
@@ -83,7 +84,7 @@ class UnidentifiedPeersTest {
     @Test
     void withThePoolSpentTheDisplacedConnectionsDescriptorPassesOn() throws Exception {
         Allowance small = new Allowance("VMs", "budget.descriptor-pool", Errno.EMFILE, 2, null);
-        UnidentifiedPeers two = new UnidentifiedPeers(small, a -> null, () -> 3, () -> 4);
+        UnidentifiedPeers two = new UnidentifiedPeers(small, a -> Set.of(), () -> 3, () -> 4);
         Channel old = new EmbeddedChannel();
         two.tryTake(InetAddress.getByName("127.0.0.2"), old);
         two.tryTake(InetAddress.getByName("127.0.0.2"), new EmbeddedChannel());
@@ -150,7 +151,7 @@ class UnidentifiedPeersTest {
     @Test
     void anAnsweredHandshakeStalledPastItsGraceGoesFirst() throws Exception {
         AtomicLong now = new AtomicLong();
-        UnidentifiedPeers timed = new UnidentifiedPeers(pool, a -> null, () -> 3, () -> 4, now::get);
+        UnidentifiedPeers timed = new UnidentifiedPeers(pool, a -> Set.of(), () -> 3, () -> 4, now::get);
         EmbeddedChannel stalled = new EmbeddedChannel(new HandshakeCost(now::get));
         stalled.writeInbound(Unpooled.wrappedBuffer(new byte[] {22, 3, 1}));
         stalled.writeOutbound(Unpooled.wrappedBuffer(new byte[] {22, 3, 3}));
@@ -179,7 +180,7 @@ class UnidentifiedPeersTest {
         NamedAddresses named = new NamedAddresses();
         InetAddress vm = InetAddress.getByName("127.0.0.2");
         named.named("vm", vm, null);
-        UnidentifiedPeers ranked = new UnidentifiedPeers(pool, named::vmOf, () -> 3, () -> 4);
+        UnidentifiedPeers ranked = new UnidentifiedPeers(pool, named::vmsOf, () -> 3, () -> 4);
         Channel silent = new EmbeddedChannel(new HandshakeCost());
         ranked.tryTake(vm, silent);
         for (int i = 0; i < 3; i++) {
@@ -207,7 +208,7 @@ class UnidentifiedPeersTest {
         for (int i = 0; i < 16; i++) {
             named.named("x", InetAddress.getByName("127.1.0." + i), null);
         }
-        UnidentifiedPeers ranked = new UnidentifiedPeers(pool, named::vmOf, () -> 2, () -> 4);
+        UnidentifiedPeers ranked = new UnidentifiedPeers(pool, named::vmsOf, () -> 2, () -> 4);
         for (int i = 0; i < 4; i++) {
             ranked.tryTake(InetAddress.getByName("127.1.0." + i), new EmbeddedChannel(new HandshakeCost()));
         }
@@ -219,6 +220,31 @@ class UnidentifiedPeersTest {
                     ranked.tryTake(InetAddress.getByName("127.1.0." + i), new EmbeddedChannel(new HandshakeCost())));
             assertTrue(displaced != null && displaced != y, "one of x's silent ones, not y's handshake: " + i);
         }
+    }
+
+    /**
+     * An address two VMs' handshakes named (VMs behind one NAT, or a VM that binds another's loopback address) was
+     * charged to one of them, whichever the table listed first: VM y's handshake under way from its only address,
+     * charged to x, competed with x's answered handshakes for x's named places and was displaced by a newcomer from
+     * an address that never named a VM. Charged to every VM that named it, it keeps y's place.
+     */
+    @Test
+    void anAddressTwoVmsNamedIsChargedToEach() throws Exception {
+        NamedAddresses named = new NamedAddresses();
+        InetAddress shared = InetAddress.getByName("127.0.0.9");
+        for (int i = 0; i < 3; i++) {
+            named.named("x", InetAddress.getByName("127.1.0." + i), null);
+        }
+        named.named("x", shared, null);
+        named.named("y", shared, null);
+        UnidentifiedPeers ranked = new UnidentifiedPeers(pool, named::vmsOf, () -> 2, () -> 4);
+        for (int i = 0; i < 3; i++) {
+            ranked.tryTake(InetAddress.getByName("127.1.0." + i), answered());
+        }
+        Channel y = started();
+        ranked.tryTake(shared, y);
+        Channel displaced = displacedAndClosed(ranked.tryTake(InetAddress.getByName("127.0.2.1"), started()));
+        assertTrue(displaced != null && displaced != y, "x's third handshake, beyond its named places, not y's");
     }
 
     @Test
