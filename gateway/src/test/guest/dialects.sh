@@ -79,6 +79,34 @@ readonly_refuses_wstat() {
     fails_with "Read-only file system\|Permission denied" "rename in base" mv base/map.db base/moved.db
     expect "$(stat -c %a base/map.db)" "$BASE_MODE" "mode unchanged"
 }
+# The mode bits the kernel client puts in a Tcreate's perm and a Twstat's mode in normal use (fs/9p/vfs_inode.c
+# unixmode2p9mode: DMDIR, in .u also the special file types and DMSETUID, DMSETGID, DMSETVTX) must pass the
+# mode-bits refusal. In 9P2000 the client itself drops set-id and sticky bits, so the guest reads back 0755.
+mode_bits_in_normal_use() {
+    if [ "$DIALECT" = 9p2000.u ]; then setuid=4755; sticky=1777; setgid=2775; else setuid=755; sticky=777; setgid=775; fi
+    : > m.txt
+    chmod 4755 m.txt
+    expect "$(stat -c %a m.txt)" "$setuid" "chmod u+s of a file (Twstat DMSETUID)"
+    mkdir -m 1777 sticky
+    expect "$(stat -c %a sticky)" "$sticky" "mkdir -m 1777 (Tcreate DMDIR|DMSETVTX)"
+    chmod 0755 sticky && chmod 1777 sticky
+    expect "$(stat -c %a sticky)" "$sticky" "chmod +t of a directory (Twstat DMDIR|DMSETVTX)"
+    mkdir -m 2775 shared
+    expect "$(stat -c %a shared)" "$setgid" "mkdir -m 2775 (Tcreate DMDIR|DMSETGID)"
+    (set -C; echo once > excl.txt) || { echo "O_EXCL create failed"; return 1; }
+    expect "$(cat excl.txt)" once "O_EXCL create (noclobber)"
+    if [ "$DIALECT" = 9p2000.u ]; then
+        mkfifo -m 0600 fifo
+        [ -p fifo ] || { ls -l fifo; echo "fifo is no fifo"; return 1; }
+        chmod 0640 fifo
+        expect "$(stat -c %a fifo)" 640 "chmod of a fifo (Twstat DMNAMEDPIPE)"
+        ln m.txt hard
+        expect "$(stat -c %h m.txt)" 2 "hard link (Tcreate DMLINK)"
+        rm fifo hard
+    fi
+    rm m.txt excl.txt
+    rmdir sticky shared
+}
 hidden_is_enoent() {
     fails_with "No such file" "stat secret" stat secret
     fails_with "No such file" "cat secret/key" cat secret/key
@@ -108,6 +136,7 @@ if [ "$DIALECT" = 9p2000.u ]; then
 else
     skip "chown" "9P2000 names owners, and the Linux client sends no name for a chown in this dialect"
 fi
+check "mode bits the client sends in normal use (set-id, sticky, fifo, O_EXCL, link)" mode_bits_in_normal_use
 BASE_MODE=$(stat -c %a base/map.db)
 check "read-only subtree refuses chmod and rename (Twstat, R-POL-3)" readonly_refuses_wstat
 finish "dialects ($DIALECT)"
