@@ -46,6 +46,15 @@ public final class StandardOutput {
         } catch (OutOfMemoryError e) {
             commandLine.getOut().flush();
             return OutOfMemory.report(ranCommand(commandLine), e);
+        } catch (ExceptionInInitializerError e) {
+            // A class taking its kernel values from HostAbi refused this architecture as it loaded: an Error,
+            // which picocli's exception handler never sees. One line, as serve's own early refusal.
+            if (!(e.getCause() instanceof UnsupportedOperationException refused)) {
+                throw e;
+            }
+            commandLine.getOut().flush();
+            CliMessages.printError(ranCommand(commandLine), refused.getMessage());
+            return 1;
         }
         commandLine.getOut().flush();
         IOException failure = out.failure();

@@ -58,6 +58,29 @@ class StandardOutputTest {
                 r.err());
     }
 
+    /**
+     * On a host architecture whose kernel values are unknown, the first class taking them from HostAbi fails to
+     * load: that Error went past picocli's handler as a stack trace (riscv64 before it was refused by name).
+     */
+    @Test
+    void anArchitectureRefusedAsAClassLoadsIsOneLine() {
+        @picocli.CommandLine.Command(name = "audit")
+        class RefusedHere implements Runnable {
+            @Override
+            public void run() {
+                throw new ExceptionInInitializerError(new UnsupportedOperationException(
+                        "p9gate runs on x86_64 and aarch64 Linux only, not on riscv64"));
+            }
+        }
+        StringWriter err = new StringWriter();
+        var cl = AuditCommand.commandLine(new RefusedHere());
+        cl.setErr(new PrintWriter(err, true));
+        int exit = StandardOutput.execute(cl, OutputStream.nullOutputStream());
+        assertEquals(1, exit, err.toString());
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        assertTrue(err.toString().contains("not on riscv64"), err.toString());
+    }
+
     @Test
     void aClosedPipeIsNoFailure() throws IOException {
         Run r = into(new Failing(WriteErrno.EPIPE, "Broken pipe"), exportOf(tmp.resolve("log")));
