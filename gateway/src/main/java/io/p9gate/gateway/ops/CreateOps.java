@@ -80,7 +80,10 @@ final class CreateOps {
         }
         Attr dir =
                 attrs.getattr(new TMessage.Tgetattr(t.fid(), Attr.GETATTR_ALL)).attr();
-        int perm = t.perm() & (directory ? ~0777 | (dir.mode() & 0777) : ~0666 | (dir.mode() & 0666)) & 0777;
+        // create(5)'s permission rule, then in .u the set-id and sticky bits asked, as Tlcreate and Tmkdir keep them
+        // (dropped, a .u guest's open(O_CREAT, 02755) or mkdir(01777) answered for bits never given).
+        int perm = WstatOps.permissions(
+                t.perm() & (directory ? ~0777 | (dir.mode() & 0777) : ~0666 | (dir.mode() & 0666)), unix);
         int gid = ctx.fs().groupOfUnnamedCreate(at.who(), at.handle(), dir.gid(), dir.mode());
         // create(5) opens with the mode given, and open(5) makes the removal's permission ORCLOSE's: the file and
         // directory creates below ask it before making anything, not leaving it to the clunk, which would leave it.

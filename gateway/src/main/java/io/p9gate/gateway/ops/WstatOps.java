@@ -160,8 +160,8 @@ final class WstatOps {
         return unix ? 0777 | Stat.DMSETUID | Stat.DMSETGID | StatOps.DMSETVTX : 0777;
     }
 
-    /** The permission bits of a wstat mode (in .u also set-uid, set-gid and sticky). */
-    private static int permissions(int mode, boolean unix) {
+    /** The permission bits of a wstat mode or a create's perm (in .u also set-uid, set-gid and sticky). */
+    static int permissions(int mode, boolean unix) {
         int perm = mode & 0777;
         if (unix) {
             perm |= (mode & Stat.DMSETUID) != 0 ? 04000 : 0;

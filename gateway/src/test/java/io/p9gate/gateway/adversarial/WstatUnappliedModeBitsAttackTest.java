@@ -113,6 +113,40 @@ class WstatUnappliedModeBitsAttackTest {
         }
     }
 
+    /**
+     * In .u the set-id and sticky bits of a Tcreate's perm are honoured, as a Tlcreate's or Tmkdir's mode bits
+     * are: they were accepted and dropped (perm & 0777), the guest told of a sticky directory or a set-gid file that
+     * was made without the bit.
+     */
+    @ParameterizedTest(name = "perm 0x{0}")
+    @CsvSource({
+        "800101ed, 1000, true", // DMDIR | DMSETVTX | 0755: mkdir(01755) of a .u guest
+        "800401ed, 2000, true", // DMDIR | DMSETGID | 0755
+        "000401ed, 2000, false", // DMSETGID | 0755: open(O_CREAT, 02755)
+        "000801ed, 4000, false", // DMSETUID | 0755
+    })
+    void aUnixCreateKeepsTheSetIdAndStickyBitsAsked(String hexPerm, String octalBit, boolean directory)
+            throws Exception {
+        int perm = Integer.parseUnsignedInt(hexPerm, 16);
+        int bit = Integer.parseInt(octalBit, 8);
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, "", "data")) {
+            Path share = gw.share("data");
+            Files.createDirectories(share.resolve("d"));
+            Files.setPosixFilePermissions(share.resolve("d"), PosixFilePermissions.fromString("rwxr-xr-x"));
+            try (P9Client guest = holdingFid1Of(gw, "9P2000.u", "d")) {
+                guest.rpc(new TMessage.Tcreate(1, "made", perm, directory ? 0 : OWRITE, Optional.of("")));
+
+                int shown = ((RMessage.Rstat) guest.rpc(new TMessage.Tstat(1)))
+                        .stat()
+                        .common()
+                        .mode();
+                int shownBit = bit == 01000 ? 0x00010000 : bit == 02000 ? 0x00040000 : 0x00080000;
+                assertEquals(shownBit, shown & shownBit, "the guest reads back the bit asked: 0x" + hexPerm);
+                assertEquals(0755, shown & 0777);
+            }
+        }
+    }
+
     /** A session of {@code dialect} ("9P2000" or "9P2000.u") whose fid 1 is {@code name} at the share's root. */
     private static P9Client holdingFid1Of(HostShareGateway gw, String dialect, String name) throws Exception {
         P9Client guest = P9Client.connect(UnixDomainSocketAddress.of(gw.socket), 65536);
