@@ -22,15 +22,16 @@ import java.util.NoSuchElementException;
  * its errno.
  */
 sealed interface FileCalls {
-    /** open(2) flags and errnos the readers and the writer use: the same on x86_64 and aarch64 but O_NOFOLLOW. */
+    /**
+     * open(2) flags and errnos the readers and the writer use: the same on x86_64 and aarch64. O_NOFOLLOW is not
+     * (HostAbi): it is {@link Linked#noFollow}, so that a host whose value is not known gets {@link Unlinked}, a
+     * typed refusal naming it, not an error of this interface's initialiser (a stack trace from {@code audit verify}).
+     */
     int O_RDONLY = 0;
 
     int O_WRONLY = 01;
     int O_CREAT = 0100;
     int O_EXCL = 0200;
-    /** This host's (x86_64 0400000, aarch64 0100000): x86_64's on aarch64 is O_LARGEFILE, and follows the link. */
-    int O_NOFOLLOW = HostAbi.host().oNoFollow();
-
     int O_NONBLOCK = 0x800;
     int O_CLOEXEC = 0x80000;
     /** The same on x86_64 and aarch64 (asm-generic). */
@@ -60,7 +61,10 @@ sealed interface FileCalls {
     /** The C library's, linked once. */
     FileCalls LIBC = link(Linker.nativeLinker().defaultLookup());
 
-    /** The calls cannot be made (a symbol missing, native access refused): no file can be checked, none is read. */
+    /**
+     * The calls cannot be made (a symbol missing, native access refused, an architecture whose flags are not known):
+     * no file can be checked, none is read.
+     */
     record Unlinked(String reason) implements FileCalls {}
 
     /** statx(2)'s answer, the fields a reader needs. */
@@ -84,6 +88,12 @@ sealed interface FileCalls {
 
     @SuppressWarnings("restricted") // the launchers enable native access; without it, Unlinked says so
     static FileCalls link(SymbolLookup libc) {
+        HostAbi abi;
+        try {
+            abi = HostAbi.host();
+        } catch (UnsupportedOperationException e) {
+            return new Unlinked(e.getMessage());
+        }
         try {
             Linker linker = Linker.nativeLinker();
             Linker.Option errno = Linker.Option.captureCallState("errno");
@@ -107,7 +117,8 @@ sealed interface FileCalls {
                             libc.findOrThrow("lseek"),
                             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT),
                             errno),
-                    linker.downcallHandle(libc.findOrThrow("close"), FunctionDescriptor.of(JAVA_INT, JAVA_INT)));
+                    linker.downcallHandle(libc.findOrThrow("close"), FunctionDescriptor.of(JAVA_INT, JAVA_INT)),
+                    abi.oNoFollow());
         } catch (NoSuchElementException e) {
             return new Unlinked(
                     e.getMessage() == null ? "a system call is missing from the C library" : e.getMessage());
@@ -116,14 +127,18 @@ sealed interface FileCalls {
         }
     }
 
-    /** The linked calls. */
+    /**
+     * The linked calls, and this host's O_NOFOLLOW (x86_64 0400000, aarch64 0100000): x86_64's on aarch64 is
+     * O_LARGEFILE, and follows the link.
+     */
     record Linked(
             MethodHandle open,
             MethodHandle statx,
             MethodHandle fstatfs,
             MethodHandle pread,
             MethodHandle lseek,
-            MethodHandle close)
+            MethodHandle close,
+            int noFollow)
             implements FileCalls {
         private static final long ERRNO_OFFSET =
                 Linker.Option.captureStateLayout().byteOffset(MemoryLayout.PathElement.groupElement("errno"));

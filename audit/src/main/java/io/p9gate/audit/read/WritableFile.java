@@ -5,7 +5,6 @@ import static io.p9gate.audit.read.FileCalls.ENOENT;
 import static io.p9gate.audit.read.FileCalls.O_CLOEXEC;
 import static io.p9gate.audit.read.FileCalls.O_CREAT;
 import static io.p9gate.audit.read.FileCalls.O_EXCL;
-import static io.p9gate.audit.read.FileCalls.O_NOFOLLOW;
 import static io.p9gate.audit.read.FileCalls.O_NONBLOCK;
 import static io.p9gate.audit.read.FileCalls.O_PATH;
 import static io.p9gate.audit.read.FileCalls.O_WRONLY;
@@ -115,7 +114,7 @@ public final class WritableFile {
 
     /** An O_PATH descriptor of what the name holds, or -1 when it holds nothing and the rule makes a file. */
     private static int existing(Path file, Rule rule, FileCalls.Linked calls) throws IOException {
-        int flags = O_PATH | O_CLOEXEC | (rule.followLinks ? 0 : O_NOFOLLOW);
+        int flags = O_PATH | O_CLOEXEC | (rule.followLinks ? 0 : calls.noFollow());
         try {
             return calls.open(file.toAbsolutePath().toString(), flags);
         } catch (FileCalls.Failed f) {
@@ -128,7 +127,7 @@ public final class WritableFile {
 
     /** A new regular file at the name: O_EXCL makes one or fails, whatever the name holds (a link too). */
     private static int created(Path file, FileCalls.Linked calls) throws IOException {
-        int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+        int flags = O_WRONLY | O_CREAT | O_EXCL | calls.noFollow() | O_NONBLOCK | O_CLOEXEC;
         try {
             return calls.open(file.toAbsolutePath().toString(), flags, NEW_FILE_MODE);
         } catch (FileCalls.Failed f) {

@@ -111,7 +111,8 @@ class StoredFileTest {
                 libc.fstatfs(),
                 libc.pread(),
                 libc.lseek(),
-                libc.close());
+                libc.close(),
+                libc.noFollow());
         IOException e = assertThrows(IOException.class, () -> StoredFile.open(status, counted));
         assertTrue(e.getMessage().contains("status is not a regular file (on the proc file system"), e.getMessage());
         assertEquals(List.of("/proc/self/status"), OPENS, "opened O_PATH only, nothing opened for reading");
