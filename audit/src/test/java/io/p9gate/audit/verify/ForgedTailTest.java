@@ -225,6 +225,98 @@ class ForgedTailTest {
         assertTrue(r.ok(), r.summary());
     }
 
+    /**
+     * A hole before data in a forged tail (a sparse file: 256 MiB never written, then a byte): the set-aside holds
+     * exactly the bytes cut, the hole as zeros, and stays sparse itself.
+     */
+    @Test
+    void aHoleBeforeDataIsSetAsideAsTheSameBytesAndStaysSparse() throws Exception {
+        Path last = forgedTailInLastSegment();
+        long tail = firstForgedOffset(last);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(last.toFile(), "rw")) {
+            f.seek(f.length() + (256L << 20));
+            f.write('x');
+        }
+        startAndFindTheTailSetAsideSparse(last, tail);
+    }
+
+    /**
+     * A forged tail made sparse with one byte in every 64 KiB (one 4 KiB block of every sixteen stored): the copy
+     * asked for holes only after a chunk of 64 KiB of zeros, so it stored every block, sixteen times the disk the
+     * tail used (64 MiB from 4 MiB here; 16 TiB from 1 TiB): a local user's disk quota multiplied on the audit file
+     * system. The set-aside stores at most two blocks per block the tail stored, and holds exactly the bytes cut.
+     */
+    @Test
+    void aTailWithOneByteInEvery64KibStaysAsSparseInItsSetAside() throws Exception {
+        Path last = forgedTailInLastSegment();
+        long tail = firstForgedOffset(last);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(last.toFile(), "rw")) {
+            long base = f.length();
+            for (int k = 0; k < 1024; k++) {
+                f.seek(base + (k << 16) + (32 << 10));
+                f.write('x');
+            }
+        }
+        startAndFindTheTailSetAsideSparse(last, tail);
+    }
+
+    /**
+     * Starts the gateway on the log whose last segment holds a forged tail from {@code tail} on: the set-aside holds
+     * exactly the bytes cut and stores at most two blocks per block the tail stored (a block of the tail lies across
+     * at most two of the copy's: the tail starts mid-block).
+     */
+    private void startAndFindTheTailSetAsideSparse(Path last, long tail) throws Exception {
+        long stored = allocatedBytes(last);
+        String cut = sha256(last, tail);
+        long cutBytes = Files.size(last) - tail;
+        TestLogs.write(dir, key, TestLogs.options(), 3);
+
+        Path aside = setAsideFiles().getFirst();
+        assertEquals(cutBytes, Files.size(aside));
+        assertEquals(cut, sha256(aside, 0), "the set-aside is the bytes cut");
+        assertTrue(
+                allocatedBytes(aside) <= 2 * stored,
+                allocatedBytes(aside) + " bytes stored for a tail stored in " + stored);
+        assertTrue(verify().ok());
+    }
+
+    private Path forgedTailInLastSegment() throws Exception {
+        LogEditor before = new LogEditor(dir);
+        int decision = indexOf(before, "\"type\":\"decision\"");
+        append(decision, decision + 1);
+        return io.p9gate.audit.read.LogDirectory.segments(dir).getLast();
+    }
+
+    /** Where the first forged line starts in {@code segment}. */
+    private static long firstForgedOffset(Path segment) throws IOException {
+        byte[] bytes = Files.readAllBytes(segment);
+        int at = new String(bytes, StandardCharsets.ISO_8859_1).indexOf("/forged/");
+        assertTrue(at > 0, "a forged line in " + segment);
+        while (at > 0 && bytes[at - 1] != '\n') {
+            at--;
+        }
+        return at;
+    }
+
+    private static String sha256(Path file, long from) throws Exception {
+        java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+        try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(file)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1 << 20);
+            for (long at = from; c.read(b.clear(), at) > 0; at += b.position()) {
+                d.update(b.flip());
+            }
+        }
+        return java.util.HexFormat.of().formatHex(d.digest());
+    }
+
+    /** The bytes the file system stores for {@code file} (st_blocks, 512 bytes each). */
+    private static long allocatedBytes(Path file) throws Exception {
+        Process stat = new ProcessBuilder("stat", "-c", "%b", file.toString()).start();
+        String out = new String(stat.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
+        assertEquals(0, stat.waitFor());
+        return Long.parseLong(out) * 512;
+    }
+
     @Test
     void aCleanRestartSetsNothingAside() throws Exception {
         TestLogs.write(dir, key, TestLogs.options(), 3);
