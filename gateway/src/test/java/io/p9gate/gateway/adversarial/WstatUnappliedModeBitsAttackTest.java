@@ -15,6 +15,7 @@ import io.p9gate.gateway.proto.Wstats;
 import io.p9gate.policy.dialect.Dialect;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
@@ -143,6 +144,10 @@ class WstatUnappliedModeBitsAttackTest {
                 int shownBit = bit == 01000 ? 0x00010000 : bit == 02000 ? 0x00040000 : 0x00080000;
                 assertEquals(shownBit, shown & shownBit, "the guest reads back the bit asked: 0x" + hexPerm);
                 assertEquals(0755, shown & 0777);
+                // As for a Tlcreate: a set-id file owned by a VM's mapped id would let any host user become it.
+                int host =
+                        (Integer) Files.getAttribute(share.resolve("d/made"), "unix:mode", LinkOption.NOFOLLOW_LINKS);
+                assertEquals(directory ? bit : 0, host & 07000, "host mode 0" + Integer.toOctalString(host));
             }
         }
     }
