@@ -79,10 +79,40 @@ public final class PolicyPeers implements PeerIdentifier {
     @Override
     public PeerVerdict identifyAgain(ListenSpec listener, PeerFacts peer, String vm) {
         PeerVerdict verdict = decideAgain(listener, peer, vm);
+        if (verdict instanceof PeerVerdict.Accepted a && !a.vm().equals(vm)) {
+            // The reload gave what the transport established to another VM: the connection, made as {@code vm}, is
+            // closed, and this is why (IdentityGivenToAnotherVmAttackTest: before, an acceptance, nothing recorded).
+            verdict = new PeerVerdict.Refused(
+                    vm,
+                    ruleOf(peer),
+                    givenAway(listener, peer) + " is VM " + a.vm() + "'s now, not VM " + vm
+                            + "'s, which this connection was accepted as");
+        }
         if (verdict instanceof PeerVerdict.Refused refused) {
             record(listener, peer.describe(), refused);
         }
         return verdict;
+    }
+
+    private static String ruleOf(PeerFacts peer) {
+        return switch (peer) {
+            case PeerFacts.Unix unix -> RULE_LISTENER;
+            case PeerFacts.Tcp tcp -> RULE_LISTENER;
+            case PeerFacts.Vsock vsock -> RULE_VSOCK;
+            case PeerFacts.Tls tls -> RULE_TLS;
+        };
+    }
+
+    /** What named the VM: the listener itself, or the CID or certificate on a listener several VMs share. */
+    private static String givenAway(ListenSpec listener, PeerFacts peer) {
+        return switch (peer) {
+            case PeerFacts.Unix unix -> "listener " + listener.describe();
+            case PeerFacts.Tcp tcp -> "listener " + listener.describe();
+            case PeerFacts.Vsock vsock -> "CID " + vsock.cid() + " on " + listener.describe();
+            case PeerFacts.Tls tls ->
+                "certificate sha256 " + tls.fingerprint() + " (" + SubjectWord.of(tls.certificate()) + ") on "
+                        + listener.describe();
+        };
     }
 
     @Override

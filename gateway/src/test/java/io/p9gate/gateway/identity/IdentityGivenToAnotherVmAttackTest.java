@@ -1,0 +1,160 @@
+package io.p9gate.gateway.identity;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.gateway.certs.TestPki;
+import io.p9gate.gateway.client.ClientTls;
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.policyadapter.PolicyPeers;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.server.ListenSpec;
+import io.p9gate.gateway.server.PeerFacts;
+import io.p9gate.gateway.server.PeerIdentifier;
+import io.p9gate.gateway.server.PeerVerdict;
+import io.p9gate.policy.PolicyHolder;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.UnixDomainSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A reload that gives what a connection's transport established to another VM (two VMs' sockets swapped, a pinned
+ * certificate moved to another VM, a CID given to another VM) closes the connection: it was accepted as the first VM
+ * and must not be served as either. Its identity was decided again and found to name the other VM, an acceptance,
+ * so nothing was recorded: the log showed the session's close and no refusal saying why, where a revoked
+ * certificate or a changed {@code peer:} has one (docs/policy.md). Now it is a refusal of the VM it was, recorded as
+ * at connect with the transport's rule and the VM the reload gave it to.
+ */
+class IdentityGivenToAnotherVmAttackTest {
+    private static final int MSIZE = 65536;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aSocketSwappedToAnotherVmClosesItsConnectionWithARecordedRefusal() throws Exception {
+        String vms = """
+                a:
+                  listen: unix:%s
+                  shares: {a: {path: %%A, access: read-only}}
+                b:
+                  listen: unix:%s
+                  shares: {b: {path: %%B, access: read-only}}
+                """;
+        Path aSock = tmp.resolve("a.sock");
+        Path bSock = tmp.resolve("b.sock");
+        try (IdentityRig rig = new IdentityRig(tmp).start(vms.formatted(aSock, bSock), null);
+                P9Client c = P9Client.open(UnixDomainSocketAddress.of(aSock), MSIZE)) {
+            c.attach(0, "root", "a", 0);
+            assertEquals("VM a's view", read(c, 1, "a.txt"));
+
+            rig.write(vms.formatted(bSock, aSock));
+            assertEquals(1, reloadAndReidentify(rig), "a.sock is b's now: the connection made as a is closed");
+            assertThrows(IOException.class, () -> read(c, 2, "a.txt"));
+
+            AuditEntry r = onlyRefusal(rig);
+            assertEquals("a", r.request().vm(), r.toString());
+            assertEquals(List.of(PeerIdentifier.RULE_LISTENER), r.decision().ruleIds(), r.toString());
+            assertEquals(Errno.EACCES, r.decision().errno(), r.toString());
+            assertTrue(r.request().detail().contains("VM b"), r.request().detail());
+        }
+    }
+
+    @Test
+    void aCertificatePinMovedToAnotherVmClosesItsConnectionWithARecordedRefusal() throws Exception {
+        TestPki pki = IdentityRig.pki(tmp.resolve("pki"), "a");
+        int port = freePort();
+        String vms = """
+                a:
+                  listen: tls:127.0.0.1:%d
+                  client-cert: {ca: %s, subject: "%s"}
+                  shares: {a: {path: %%A, access: read-only}}
+                b:
+                  listen: tls:127.0.0.1:%d
+                  client-cert: {ca: %s, subject: "%s"}
+                  shares: {b: {path: %%B, access: read-only}}
+                """;
+        Object ca = pki.dir().resolve(TestPki.CA_CERT);
+        try (IdentityRig rig = new IdentityRig(tmp)
+                .start(vms.formatted(port, ca, "CN=a", port, ca, "CN=b"), IdentityRig.serverTls(pki))) {
+            Path a = pki.dir().resolve("a");
+            var client = ClientTls.of(a.resolve(TestPki.CLIENT_CERT), a.resolve(TestPki.CLIENT_KEY), (Path) ca);
+            try (P9Client c = P9Client.open(new InetSocketAddress("127.0.0.1", port), MSIZE, client)) {
+                c.attach(0, "root", "a", 0);
+                assertEquals("VM a's view", read(c, 1, "a.txt"));
+
+                rig.write(vms.formatted(port, ca, "CN=b", port, ca, "CN=a"));
+                assertEquals(1, reloadAndReidentify(rig), "CN=a is b's now: the connection made as a is closed");
+                assertThrows(IOException.class, () -> read(c, 2, "a.txt"));
+
+                AuditEntry r = onlyRefusal(rig);
+                assertEquals("a", r.request().vm(), r.toString());
+                assertEquals(List.of(PeerIdentifier.RULE_TLS), r.decision().ruleIds(), r.toString());
+                assertTrue(r.request().detail().contains("VM b"), r.request().detail());
+            }
+        }
+    }
+
+    @Test
+    void aCidGivenToAnotherVmIsARecordedRefusalOfTheVmItWas() throws Exception {
+        String vms = """
+                a:
+                  listen: vsock:%d:5640
+                  shares: {a: {path: %%A, access: read-only}}
+                b:
+                  listen: vsock:%d:5640
+                  shares: {b: {path: %%B, access: read-only}}
+                """;
+        try (IdentityRig rig = new IdentityRig(tmp).load(vms.formatted(5, 6))) {
+            PolicyPeers peers = new PolicyPeers(rig.holder::current, rig.audit);
+            ListenSpec.Vsock listener = new ListenSpec.Vsock(5640);
+            PeerFacts.Vsock guestA = new PeerFacts.Vsock(5, 1025);
+            assertEquals(new PeerVerdict.Accepted("a"), peers.identify(listener, guestA));
+
+            rig.write(vms.formatted(6, 5));
+            assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, rig.holder.reload());
+            PeerVerdict again = peers.identifyAgain(listener, guestA, "a");
+            assertInstanceOf(PeerVerdict.Refused.class, again, "CID 5 was a's and is b's now: " + again);
+            AuditEntry r = onlyRefusal(rig);
+            assertEquals("a", r.request().vm(), r.toString());
+            assertEquals(List.of(PeerIdentifier.RULE_VSOCK), r.decision().ruleIds(), r.toString());
+            assertTrue(r.request().detail().contains("VM b"), r.request().detail());
+        }
+    }
+
+    private static AuditEntry onlyRefusal(IdentityRig rig) {
+        List<AuditEntry> refusals = rig.refusals();
+        assertEquals(1, refusals.size(), "the closed connection's refusal is recorded: " + rig.records);
+        return refusals.getFirst();
+    }
+
+    /** A reload taken, then the pass serve runs after it over the open connections of the VMs the policy has. */
+    private static int reloadAndReidentify(IdentityRig rig) {
+        assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, rig.holder.reload());
+        Set<String> vms = rig.holder.current().listeners().keySet();
+        return rig.gateway.closeConnectionsNoLongerIdentified(vms::contains);
+    }
+
+    private static String read(P9Client c, int fid, String name) throws Exception {
+        c.walk(0, fid, name);
+        c.lopen(fid, 0);
+        return new String(c.read(fid, 0, 100), StandardCharsets.UTF_8);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
+    }
+}
