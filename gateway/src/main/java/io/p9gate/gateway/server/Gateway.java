@@ -309,11 +309,15 @@ public final class Gateway implements AutoCloseable {
         Optional<VmBudget> budget =
                 vm.isEmpty() ? owner : config.budgets().vm(vm).or(() -> owner);
         if (budget.isEmpty()) {
-            // A wiring bug (budgets are made for every VM of the policy), not a guest's doing.
-            LOG.log(
-                    System.Logger.Level.ERROR,
-                    () -> "no budgets for VM '" + vm + "' on " + spec.describe() + "; closing the connection from "
-                            + peer);
+            // A VM a reload added: its budgets, lane and loops are made at start. Refused as the transport's other
+            // refusals are, recorded and logged at most once a minute (IdentityGivenToAnotherVmAttackTest: before, an
+            // unrecorded close and an ERROR line per connection its guest made).
+            PeerVerdict.Refused refused = new PeerVerdict.Refused(
+                    vm,
+                    PeerIdentifier.RULE_LISTENER,
+                    "VM " + vm + " is served from the gateway's next restart (a reload added it)");
+            identifier.refusedByTransport(spec, peer, refused);
+            RefusedPeers.log(spec, refused);
             channel.close();
             return;
         }

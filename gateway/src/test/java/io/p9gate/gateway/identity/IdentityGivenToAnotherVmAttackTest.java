@@ -133,6 +133,46 @@ class IdentityGivenToAnotherVmAttackTest {
         }
     }
 
+    /**
+     * A reload that adds a VM to a shared listener is taken, but the VM is served from the next restart (its budgets,
+     * lane and loops are made at start). Its certificate was accepted, and the connection was then closed with an
+     * unthrottled ERROR line ("a wiring bug") and no record: its guest, reconnecting in a loop, wrote a line a
+     * connection, and the audit log never said it knocked. Now it is a recorded refusal, logged as refusals are.
+     */
+    @Test
+    void aVmAReloadAddedToASharedListenerIsARecordedRefusalUntilTheRestart() throws Exception {
+        TestPki pki = IdentityRig.pki(tmp.resolve("pki"), "a", "c");
+        int port = freePort();
+        Object ca = pki.dir().resolve(TestPki.CA_CERT);
+        String a = """
+                a:
+                  listen: tls:127.0.0.1:%d
+                  client-cert: {ca: %s, subject: "CN=a"}
+                  shares: {a: {path: %%A, access: read-only}}
+                """.formatted(port, ca);
+        try (IdentityRig rig = new IdentityRig(tmp).start(a, IdentityRig.serverTls(pki))) {
+            rig.write(a + """
+                    c:
+                      listen: tls:127.0.0.1:%d
+                      client-cert: {ca: %s, subject: "CN=c"}
+                      shares: {b: {path: %%B, access: read-only}}
+                    """.formatted(port, ca));
+            assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, rig.holder.reload());
+
+            Path c = pki.dir().resolve("c");
+            var client = ClientTls.of(c.resolve(TestPki.CLIENT_CERT), c.resolve(TestPki.CLIENT_KEY), (Path) ca);
+            assertThrows(IOException.class, () -> {
+                try (P9Client p = P9Client.open(new InetSocketAddress("127.0.0.1", port), MSIZE, client)) {
+                    p.attach(0, "root", "b", 0);
+                }
+            });
+            AuditEntry r = onlyRefusal(rig);
+            assertEquals("c", r.request().vm(), r.toString());
+            assertEquals(List.of(PeerIdentifier.RULE_LISTENER), r.decision().ruleIds(), r.toString());
+            assertTrue(r.request().detail().contains("restart"), r.request().detail());
+        }
+    }
+
     private static AuditEntry onlyRefusal(IdentityRig rig) {
         List<AuditEntry> refusals = rig.refusals();
         assertEquals(1, refusals.size(), "the closed connection's refusal is recorded: " + rig.records);
