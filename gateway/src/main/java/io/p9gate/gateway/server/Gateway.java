@@ -306,12 +306,12 @@ public final class Gateway implements AutoCloseable {
             SessionSettings settings,
             String peer,
             ConnectionPlace accepted) {
-        Optional<VmBudget> budget =
-                vm.isEmpty() ? owner : config.budgets().vm(vm).or(() -> owner);
+        Optional<VmBudget> budget = vm.isEmpty() ? owner : config.budgets().vm(vm);
         if (budget.isEmpty()) {
             // A VM a reload added: its budgets, lane and loops are made at start. Refused as the transport's other
-            // refusals are, recorded and logged at most once a minute (IdentityGivenToAnotherVmAttackTest: before, an
-            // unrecorded close and an ERROR line per connection its guest made).
+            // refusals are, recorded and logged at most once a minute (IdentityGivenToAnotherVmAttackTest: before, on
+            // a shared listener an unrecorded close and an ERROR line per connection; on another VM's socket, served
+            // in that VM's lane and budgets and counted as its connection, so removing the new VM left it open).
             PeerVerdict.Refused refused = new PeerVerdict.Refused(
                     vm,
                     PeerIdentifier.RULE_LISTENER,

@@ -173,6 +173,43 @@ class IdentityGivenToAnotherVmAttackTest {
         }
     }
 
+    /**
+     * A VM a reload added on a Unix socket another VM had (that VM's {@code listen:} moved, bound at restart) was served
+     * at once, in the socket's first VM's lane and budgets and counted as that VM's connection: a later reload that
+     * removed the new VM closed only the first VM's connections, and left this one open with whatever it held. Now it
+     * is refused until the restart, as on a shared listener.
+     */
+    @Test
+    void aVmAReloadAddedOnAnotherVmsSocketIsARecordedRefusalUntilTheRestart() throws Exception {
+        Path socket = tmp.resolve("u.sock");
+        try (IdentityRig rig = new IdentityRig(tmp).start("""
+                u:
+                  listen: unix:%s
+                  shares: {a: {path: %%A, access: read-only}}
+                """.formatted(socket), null)) {
+            rig.write("""
+                    u:
+                      listen: unix:%s
+                      shares: {a: {path: %%A, access: read-only}}
+                    w:
+                      listen: unix:%s
+                      shares: {a: {path: %%A, access: read-only}}
+                    """.formatted(tmp.resolve("u2.sock"), socket));
+            assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, rig.holder.reload());
+
+            assertThrows(IOException.class, () -> {
+                try (P9Client c = P9Client.open(UnixDomainSocketAddress.of(socket), MSIZE)) {
+                    c.attach(0, "root", "a", 0);
+                    read(c, 1, "a.txt");
+                }
+            });
+            AuditEntry r = onlyRefusal(rig);
+            assertEquals("w", r.request().vm(), r.toString());
+            assertEquals(List.of(PeerIdentifier.RULE_LISTENER), r.decision().ruleIds(), r.toString());
+            assertTrue(r.request().detail().contains("restart"), r.request().detail());
+        }
+    }
+
     private static AuditEntry onlyRefusal(IdentityRig rig) {
         List<AuditEntry> refusals = rig.refusals();
         assertEquals(1, refusals.size(), "the closed connection's refusal is recorded: " + rig.records);
