@@ -24,8 +24,45 @@ final class OpenShares {
 
     private OpenShares() {}
 
+    /**
+     * Registers {@code share}. Shares may be the same directory or one inside another, and the mark that bits were
+     * kept is on the root of the share they were kept through only: a share opened marked makes every open share
+     * read them, and a share opened where an open share that reads them is the same directory, above or beneath it
+     * reads them too (a root it cannot climb from, to be safe). Else, after a restart, a share inside a marked one
+     * never read the bits, and no write through it cleared them for the VM that kept them.
+     */
     static void opened(ShareRoot share) {
         OPEN.add(share);
+        if (share.setIdBitsMayBeKept()) {
+            keepingSetIdBits();
+            return;
+        }
+        Set<FileKey> above = new HashSet<>();
+        boolean climbed;
+        try (Node root = share.root()) {
+            climbed = ShareRoot.ancestors(root, above);
+        } catch (P9Exception e) {
+            climbed = false;
+        }
+        for (ShareRoot other : snapshot()) {
+            if (other != share && other.setIdBitsMayBeKept() && (!climbed || overlap(share, above, other))) {
+                share.setIdBitsKept();
+                return;
+            }
+        }
+    }
+
+    /** Whether {@code other}'s root is {@code share}'s ({@code above}: its ancestors, itself included) or below it. */
+    private static boolean overlap(ShareRoot share, Set<FileKey> above, ShareRoot other) {
+        if (above.contains(other.rootKey())) {
+            return true;
+        }
+        Set<FileKey> aboveOther = new HashSet<>();
+        try (Node root = other.root()) {
+            return !ShareRoot.ancestors(root, aboveOther) || aboveOther.contains(share.rootKey());
+        } catch (P9Exception e) {
+            return true;
+        }
     }
 
     static void closed(ShareRoot share) {

@@ -64,6 +64,8 @@ public final class ShareRoot implements AutoCloseable {
     private static final LongAdder CLIMB_ENTRIES_READ = new LongAdder();
     /** Whether set-id bits may be kept in xattrs beneath this share ({@link #setIdBitsMayBeKept}). */
     private volatile boolean setIdBitsKept;
+    /** Whether the root carries {@link #SETID_MARK}, or was tried: another share's bits set only the flag above. */
+    private volatile boolean rootMarked;
     /** The mount the root was opened through ({@link MountIds}): a descriptor's mount never changes. */
     private final long mountId;
     /** Where files were last linked through this share: a removed name's file may be found there. */
@@ -89,7 +91,8 @@ public final class ShareRoot implements AutoCloseable {
         this.qids = qids;
         this.mountId = MountIds.of(root);
         refreshRootPrefix();
-        this.setIdBitsKept = marked(root, SETID_MARK);
+        this.rootMarked = marked(root, SETID_MARK);
+        this.setIdBitsKept = rootMarked;
     }
 
     /**
@@ -109,8 +112,9 @@ public final class ShareRoot implements AutoCloseable {
     }
 
     /**
-     * Whether any file beneath this share may hold kept set-id bits: its root carried {@link #SETID_MARK} when it
-     * was opened, or bits have been kept through any share of this process since. False means a file's set-id
+     * Whether any file beneath this share may hold kept set-id bits: its root, or that of a share of this process
+     * it overlaps, carried {@link #SETID_MARK} when opened, or bits have been kept through any share of this process
+     * ({@link OpenShares#opened}). False means a file's set-id
      * xattr need not be read: there is none, except in files copied in from elsewhere with their xattrs.
      */
     public boolean setIdBitsMayBeKept() {
@@ -123,7 +127,7 @@ public final class ShareRoot implements AutoCloseable {
      * marked (no user xattrs, read-only) leaves the bits to this process: the next start does not show them.
      */
     public void keepingSetIdBits() {
-        if (setIdBitsKept) {
+        if (rootMarked) {
             return;
         }
         try {
@@ -131,6 +135,7 @@ public final class ShareRoot implements AutoCloseable {
         } catch (P9Exception e) {
             // Shown by this process only (see above); the host file never carries the bits either way.
         }
+        rootMarked = true;
         OpenShares.keepingSetIdBits();
         setIdBitsKept = true;
     }

@@ -54,6 +54,7 @@ final class AttrChanges {
         }
         if (attr.has(SetAttr.SETATTR_MODE)) {
             ownership.requireChmod(node);
+            SetIdBits.requireGrantable(node, attr.mode(), ownership);
         }
     }
 
@@ -69,7 +70,7 @@ final class AttrChanges {
                     SetIdBits.takeFromHost(share, node, Inodes.stat(node));
                     Inodes.truncate(node, attr.size());
                     applied[0] |= SetAttr.SETATTR_SIZE;
-                    SetIdBits.modified(share, node, uid, guestMode);
+                    SetIdBits.modified(share, node, uid, ownership);
                     return null;
                 });
             }

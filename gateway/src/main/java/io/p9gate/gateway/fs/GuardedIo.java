@@ -3,7 +3,6 @@ package io.p9gate.gateway.fs;
 import static io.p9gate.gateway.fs.ChokePoint.NO_BYTES;
 import static io.p9gate.gateway.fs.ChokePoint.moving;
 
-import io.p9gate.gateway.backend.Inodes;
 import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.Node;
@@ -57,13 +56,7 @@ final class GuardedIo extends GuardedRequests {
                                     // pwrite(2) of no bytes leaves the size, whatever the offset
                                     (before, n) -> n == 0 ? before : Math.max(before, (append ? before : offset) + n),
                                     () -> share.io().write(file, offset, src)));
-                            SetIdBits.modified(
-                                    share.root(),
-                                    node,
-                                    who.uid(),
-                                    () -> ownershipIn(share)
-                                            .shown(node, Inodes.stat(node))
-                                            .mode());
+                            SetIdBits.modified(share.root(), node, who.uid(), ownershipIn(share));
                             return written;
                         },
                         moving(Count::n))

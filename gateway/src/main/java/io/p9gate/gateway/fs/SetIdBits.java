@@ -44,6 +44,26 @@ final class SetIdBits {
     }
 
     /**
+     * Before a chmod to {@code askedMode} of a regular file: EPERM for set-uid where the VM's map does not name the
+     * file's host owner, or set-gid with group-execute where it does not name the host group. The guest is never
+     * shown such bits ({@link #shown}), but the VMs whose map names the owner are: another VM's root sharing the
+     * folder made VM A's root's file set-uid for A after writing its own code into it. Linux refuses the chmod as
+     * well (CAP_FOWNER of a user namespace reaches only inodes it can name).
+     */
+    static void requireGrantable(Node node, int askedMode, Ownership ownership) throws P9Exception {
+        if (node.type() != FileType.REGULAR || (askedMode & (S_ISUID | S_ISGID)) == 0) {
+            return;
+        }
+        FileStat host = Inodes.stat(node);
+        if ((askedMode & S_ISUID) != 0 && !ownership.mapsHostOwner(node, host, false)) {
+            throw new P9Exception(Errno.EPERM, "set-uid for an owner outside the VM's id map");
+        }
+        if ((askedMode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) && !ownership.mapsHostOwner(node, host, true)) {
+            throw new P9Exception(Errno.EPERM, "set-gid for a group outside the VM's id map");
+        }
+    }
+
+    /**
      * After creating a regular file asked with {@code askedMode}: keeps the set-id bits the host file did not get,
      * as a chmod would (pjdfstest chmod/12.t creates 04777 and expects another user's write to clear the bit).
      * Most creates ask for none, and cost nothing here.
@@ -115,11 +135,21 @@ final class SetIdBits {
         }
     }
 
-    /** After a write or truncate by guest uid {@code uid}: only root (CAP_FSETID) keeps the bits. */
-    static void modified(ShareRoot share, Node node, int uid, GuestMode mode) throws P9Exception {
-        if (uid != ROOT && !node.isDirectory()) {
-            clearPrivileges(share, node, mode);
+    /**
+     * After a write or truncate by guest uid {@code uid}: only root (CAP_FSETID) keeps the bits, and only over a file
+     * whose owner and group the VM's map names, as Linux grants a user namespace's CAP_FSETID only over such inodes
+     * (capable_wrt_inode_uidgid): another VM's root sharing the folder is not the owner's root, and its write into
+     * that VM's set-uid program must not leave it set-uid there.
+     */
+    static void modified(ShareRoot share, Node node, int uid, Ownership ownership) throws P9Exception {
+        if (node.isDirectory() || stored(share, node) == 0) {
+            return;
         }
+        FileStat host = Inodes.stat(node);
+        if (uid == ROOT && ownership.mapsHostOwner(node, host, false) && ownership.mapsHostOwner(node, host, true)) {
+            return;
+        }
+        clearPrivileges(share, node, () -> ownership.shown(node, host).mode());
     }
 
     private static void clearPrivileges(ShareRoot share, Node node, GuestMode mode) throws P9Exception {

@@ -1,0 +1,152 @@
+package io.p9gate.gateway.adversarial;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.policyadapter.OwnershipMode;
+import io.p9gate.gateway.proto.Attr;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.SetAttr;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Red team (one VM hurting another): alpha's root keeps a set-uid program for its guest only (fs.SetIdBits: the
+ * bits live in an xattr, alpha's kernel honours them). Beta shares the folder and may write the file. Whatever beta
+ * writes into it must clear those bits for alpha, as Linux clears them at a write by anyone without CAP_FSETID over
+ * the file: else every user of alpha runs beta's code as alpha's root. Two ways beta's write kept them: (1) beta's
+ * root counted as the owner's root (uid 0 keeps the bits) though alpha's root is outside beta's map, as Linux
+ * refuses CAP_FSETID of a user namespace over an inode whose owner it cannot name; (2) after a restart, a share
+ * inside a marked share (its root not itself marked) never read the kept bits, so no write through it cleared them.
+ * And (3) beta's root could chmod alpha's root's file set-uid after writing its code into it: alpha was shown it.
+ */
+class KeptSetIdAcrossVmsAttackTest {
+    private static final int O_RDWR = 2;
+    private static final int O_WRONLY = 1;
+    private static final long GETATTR_BASIC = 0x7ffL;
+    private static final byte[] TROJAN = "#!/bin/sh\nexec /bin/sh -p\n".getBytes(StandardCharsets.US_ASCII);
+
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest
+    @EnumSource(OwnershipMode.class)
+    void anotherVmsRootWritingAlphasSetUidProgramClearsItsBitsForAlpha(OwnershipMode mode) throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("shared"));
+        try (OwnershipRig _ = new OwnershipRig(policy(share, share), mode);
+                P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"));
+                P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
+            alpha.attach(0, "root", "data", 0);
+            plantSetUidProgram(alpha, "su");
+            beta.attach(0, "root", "data", 0);
+            beta.walk(0, 1, "su");
+            beta.lopen(1, O_WRONLY);
+            assertEquals(TROJAN.length, beta.write(1, 0, TROJAN));
+            assertEquals(0755, modeSeen(alpha, "su"), "beta's root is not alpha's: its write clears set-uid");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(OwnershipMode.class)
+    void anotherVmsRootTruncatingAlphasSetUidProgramClearsItsBitsForAlpha(OwnershipMode mode) throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("shared"));
+        try (OwnershipRig _ = new OwnershipRig(policy(share, share), mode);
+                P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"));
+                P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
+            alpha.attach(0, "root", "data", 0);
+            plantSetUidProgram(alpha, "su");
+            beta.attach(0, "root", "data", 0);
+            beta.walk(0, 1, "su");
+            beta.setattr(1, new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, 0, 0, 0, 0, 0));
+            assertEquals(0755, modeSeen(alpha, "su"), "beta's root is not alpha's: its truncate clears set-uid");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(OwnershipMode.class)
+    void anotherVmsRootCannotMakeAlphasFileSetUidForAlpha(OwnershipMode mode) throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("shared"));
+        try (OwnershipRig rig = new OwnershipRig(policy(share, share), mode);
+                P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"));
+                P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
+            alpha.attach(0, "root", "data", 0);
+            alpha.walk(0, 1);
+            alpha.lcreate(1, "tool", O_RDWR, 0755, 0);
+            alpha.clunk(1);
+            beta.attach(0, "root", "data", 0);
+            beta.walk(0, 1, "tool");
+            beta.lopen(1, O_WRONLY);
+            assertEquals(TROJAN.length, beta.write(1, 0, TROJAN));
+            P9Exception refused = assertThrows(
+                    P9Exception.class,
+                    () -> beta.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, 04755, 0, 0, 0, 0, 0, 0, 0)));
+            assertEquals(Errno.EPERM, refused.errno(), "Linux: no CAP_FOWNER over an owner outside the map");
+            AuditEntry last = rig.trail.decisions.getLast();
+            assertEquals(Errno.EPERM, last.outcome().errno(), "the record's errno is the guest's: " + last);
+            assertEquals(0755, modeSeen(alpha, "tool"), "beta's root may not chmod alpha's root's file set-uid");
+            beta.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, 0700, 0, 0, 0, 0, 0, 0, 0));
+            assertEquals(0700, modeSeen(alpha, "tool"), "a chmod without set-id bits is as before");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1000})
+    void aWriteThroughAShareInsideAMarkedOneClearsTheKeptBitsAfterARestart(int betaUid) throws Exception {
+        Path outer = Files.createDirectories(tmp.resolve("shared"));
+        Path inner = Files.createDirectories(outer.resolve("inner"));
+        Path policy = policy(outer, inner);
+        try (OwnershipRig _ = new OwnershipRig(policy, OwnershipMode.CHOWN);
+                P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"))) {
+            alpha.attach(0, "root", "data", 0);
+            alpha.walk(0, 1, "inner");
+            plantSetUidProgram(alpha, 1, "su");
+        }
+        try (OwnershipRig _ = new OwnershipRig(policy, OwnershipMode.CHOWN); // the gateway restarted
+                P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"));
+                P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
+            alpha.attach(0, "root", "data", 0);
+            assertEquals(04755, modeSeen(alpha, "inner/su"), "alpha still sees the bits it kept");
+            beta.attach(0, "root", "data", betaUid);
+            beta.walk(0, 1, "su");
+            beta.lopen(1, O_WRONLY);
+            assertEquals(TROJAN.length, beta.write(1, 0, TROJAN));
+            assertEquals(0755, modeSeen(alpha, "inner/su"), "beta's write through its inner share clears set-uid");
+        }
+    }
+
+    /** Alpha (guest ids at host 100000) shares {@code alphaShare}, beta (at 200000) {@code betaShare}. */
+    private Path policy(Path alphaShare, Path betaShare) throws Exception {
+        return OwnershipRig.policy(
+                tmp.resolve("policy.yaml"),
+                OwnershipRig.vm("alpha", tmp.resolve("alpha.sock"), 100000, alphaShare),
+                OwnershipRig.vm("beta", tmp.resolve("beta.sock"), 200000, betaShare));
+    }
+
+    private static void plantSetUidProgram(P9Client alpha, String name) throws Exception {
+        alpha.walk(0, 1);
+        plantSetUidProgram(alpha, 1, name);
+    }
+
+    /** Alpha's root makes {@code name} in the directory of {@code dirFid} and keeps set-uid on it (04755). */
+    private static void plantSetUidProgram(P9Client alpha, int dirFid, String name) throws Exception {
+        alpha.lcreate(dirFid, name, O_RDWR, 0755, 0);
+        alpha.setattr(dirFid, new SetAttr(SetAttr.SETATTR_MODE, 04755, 0, 0, 0, 0, 0, 0, 0));
+        assertEquals(04755, alpha.getattr(dirFid, GETATTR_BASIC).mode() & 07777, "alpha keeps its set-uid bit");
+        alpha.clunk(dirFid);
+    }
+
+    private static int modeSeen(P9Client alpha, String path) throws Exception {
+        alpha.walk(0, 9, path.split("/"));
+        Attr seen = alpha.getattr(9, GETATTR_BASIC);
+        alpha.clunk(9);
+        return seen.mode() & 07777;
+    }
+}
