@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -90,7 +91,14 @@ class DisconnectedVmWatchesAttackTest {
                 long held = HostShareGateway.kernelWatches() - before;
                 assertTrue(held >= 10, "walks watched: " + held);
                 takeDataAway(gw);
+                // The share was its instance's last: stopped, its reader thread closes the descriptor, and closing
+                // removes the watches, a moment after the reload (full suite at load: 12 of 12 still held at once).
                 long left = HostShareGateway.kernelWatches() - before;
+                for (long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                        left > 2 && System.nanoTime() < end;
+                        left = HostShareGateway.kernelWatches() - before) {
+                    Thread.sleep(20);
+                }
                 assertTrue(left <= 2, "watches the share taken away still holds: " + left + " of " + held);
             }
         }
