@@ -37,6 +37,12 @@ final class OpenShares {
             keepingSetIdBits();
             return;
         }
+        List<ShareRoot> reading = snapshot().stream()
+                .filter(other -> other != share && other.setIdBitsMayBeKept())
+                .toList();
+        if (reading.isEmpty()) {
+            return; // the usual start: no share reads kept bits, and no climb is needed to know
+        }
         Set<FileKey> above = new HashSet<>();
         boolean climbed;
         try (Node root = share.root()) {
@@ -44,8 +50,8 @@ final class OpenShares {
         } catch (P9Exception e) {
             climbed = false;
         }
-        for (ShareRoot other : snapshot()) {
-            if (other != share && other.setIdBitsMayBeKept() && (!climbed || overlap(share, above, other))) {
+        for (ShareRoot other : reading) {
+            if (!climbed || overlap(share, above, other)) {
                 share.setIdBitsKept();
                 return;
             }
