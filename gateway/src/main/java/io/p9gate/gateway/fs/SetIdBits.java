@@ -142,21 +142,26 @@ final class SetIdBits {
      * that VM's set-uid program must not leave it set-uid there.
      */
     static void modified(ShareRoot share, Node node, int uid, Ownership ownership) throws P9Exception {
-        if (node.isDirectory() || stored(share, node) == 0) {
+        int kept = node.isDirectory() ? 0 : stored(share, node);
+        if (kept == 0) {
             return;
         }
         FileStat host = Inodes.stat(node);
         if (uid == ROOT && ownership.mapsHostOwner(node, host, false) && ownership.mapsHostOwner(node, host, true)) {
             return;
         }
-        clearPrivileges(share, node, () -> ownership.shown(node, host).mode());
+        clear(node, kept, () -> ownership.shown(node, host).mode());
     }
 
     private static void clearPrivileges(ShareRoot share, Node node, GuestMode mode) throws P9Exception {
         int kept = stored(share, node);
-        if (kept == 0) {
-            return;
+        if (kept != 0) {
+            clear(node, kept, mode);
         }
+    }
+
+    /** Drops from the {@code kept} bits what a change by someone without CAP_FSETID drops (set-gid: with g+x). */
+    private static void clear(Node node, int kept, GuestMode mode) throws P9Exception {
         int cleared = kept & ~(S_ISUID | ((mode.get() & S_IXGRP) != 0 ? S_ISGID : 0));
         if (cleared == kept) {
             return;
