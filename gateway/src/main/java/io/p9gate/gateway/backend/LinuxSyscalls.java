@@ -46,10 +46,12 @@ public final class LinuxSyscalls {
     public static final int O_APPEND = 0x400;
     public static final int O_NONBLOCK = 0x800;
     public static final int O_DSYNC = 0x1000;
+    /** The values below that differ by architecture; an unknown one is refused here, by name. */
+    private static final HostAbi ABI = HostAbi.host();
     /** Differs by architecture (HostAbi): x86_64's value is O_DIRECT on aarch64. */
-    public static final int O_DIRECTORY = HostAbi.host().oDirectory();
+    public static final int O_DIRECTORY = ABI.oDirectory();
     /** Differs by architecture (HostAbi): x86_64's value is O_LARGEFILE on aarch64, and follows the link. */
-    public static final int O_NOFOLLOW = HostAbi.host().oNoFollow();
+    public static final int O_NOFOLLOW = ABI.oNoFollow();
 
     public static final int O_CLOEXEC = 0x80000;
     public static final int O_SYNC = 0x101000;
@@ -74,7 +76,7 @@ public final class LinuxSyscalls {
 
     private static final long SYS_OPENAT2 = 437;
     /** setgroups(2) as a raw system call: glibc's wrapper changes every thread of the process. */
-    private static final long SYS_SETGROUPS = HostAbi.host().setgroupsSyscall();
+    private static final long SYS_SETGROUPS = ABI.setgroupsSyscall();
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
