@@ -28,7 +28,7 @@ final class OpenShares {
      * Registers {@code share}. Shares may be the same directory or one inside another, and the mark that bits were
      * kept is on the root of the share they were kept through only: a share opened marked makes every open share
      * read them, and a share opened where an open share that reads them is the same directory, above or beneath it
-     * reads them too (a root it cannot climb from, to be safe). Else, after a restart, a share inside a marked one
+     * reads them too (a root it cannot climb from, or one of the same file system through another mount, to be safe). Else, after a restart, a share inside a marked one
      * never read the bits, and no write through it cleared them for the VM that kept them.
      */
     static void opened(ShareRoot share) {
@@ -58,9 +58,13 @@ final class OpenShares {
         }
     }
 
-    /** Whether {@code other}'s root is {@code share}'s ({@code above}: its ancestors, itself included) or below it. */
+    /**
+     * Whether {@code other}'s root is {@code share}'s ({@code above}: its ancestors, itself included) or below it, or
+     * may be: the same file system through another mount (a bind mount of a directory inside a marked share climbs
+     * out through its mount point and passes no root of the share around it; KeptSetIdAcrossVmsAttackTest).
+     */
     private static boolean overlap(ShareRoot share, Set<FileKey> above, ShareRoot other) {
-        if (above.contains(other.rootKey())) {
+        if (above.contains(other.rootKey()) || throughAnotherMount(share, other)) {
             return true;
         }
         Set<FileKey> aboveOther = new HashSet<>();

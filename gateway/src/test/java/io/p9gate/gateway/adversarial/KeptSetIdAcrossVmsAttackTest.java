@@ -2,6 +2,7 @@ package io.p9gate.gateway.adversarial;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.fs.AuditEntry;
@@ -13,6 +14,7 @@ import io.p9gate.gateway.proto.SetAttr;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -122,6 +124,42 @@ class KeptSetIdAcrossVmsAttackTest {
         }
     }
 
+    /**
+     * Beta's share is a bind mount of a directory inside alpha's marked share: its climb of ".." leaves through the
+     * mount point and passes no root of alpha's, yet it is alpha's folder. After a restart it read no kept bits, so
+     * beta's write into alpha's root's set-uid program left it set-uid for alpha.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1000})
+    void aWriteThroughABindMountInsideAMarkedShareClearsTheKeptBitsAfterARestart(int betaUid) throws Exception {
+        Path outer = Files.createDirectories(tmp.resolve("shared"));
+        Path inner = Files.createDirectories(outer.resolve("inner"));
+        Path mounted = Files.createDirectories(tmp.resolve("beta-mnt"));
+        assumeTrue(run("mount", "--bind", inner.toString(), mounted.toString()) == 0, "bind mounts need root");
+        try {
+            Path policy = policy(outer, mounted);
+            try (OwnershipRig _ = new OwnershipRig(policy, OwnershipMode.CHOWN);
+                    P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"))) {
+                alpha.attach(0, "root", "data", 0);
+                alpha.walk(0, 1, "inner");
+                plantSetUidProgram(alpha, 1, "su");
+            }
+            try (OwnershipRig _ = new OwnershipRig(policy, OwnershipMode.CHOWN); // the gateway restarted
+                    P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"));
+                    P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
+                alpha.attach(0, "root", "data", 0);
+                assertEquals(04755, modeSeen(alpha, "inner/su"), "alpha still sees the bits it kept");
+                beta.attach(0, "root", "data", betaUid);
+                beta.walk(0, 1, "su");
+                beta.lopen(1, O_WRONLY);
+                assertEquals(TROJAN.length, beta.write(1, 0, TROJAN));
+                assertEquals(0755, modeSeen(alpha, "inner/su"), "beta's write through its bind mount clears set-uid");
+            }
+        } finally {
+            run("umount", "-l", mounted.toString());
+        }
+    }
+
     /** Alpha (guest ids at host 100000) shares {@code alphaShare}, beta (at 200000) {@code betaShare}. */
     private Path policy(Path alphaShare, Path betaShare) throws Exception {
         return OwnershipRig.policy(
@@ -141,6 +179,12 @@ class KeptSetIdAcrossVmsAttackTest {
         alpha.setattr(dirFid, new SetAttr(SetAttr.SETATTR_MODE, 04755, 0, 0, 0, 0, 0, 0, 0));
         assertEquals(04755, alpha.getattr(dirFid, GETATTR_BASIC).mode() & 07777, "alpha keeps its set-uid bit");
         alpha.clunk(dirFid);
+    }
+
+    private static int run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
     }
 
     private static int modeSeen(P9Client alpha, String path) throws Exception {
