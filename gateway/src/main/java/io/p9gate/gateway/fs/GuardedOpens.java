@@ -100,6 +100,7 @@ final class GuardedOpens extends GuardedRequests {
                 if (changesData(hostFlags)) {
                     SetIdBits.takeFromHost(share.root(), node, stat);
                 }
+                truncated(who, share, node, hostFlags);
                 Opened opened =
                         new Opened(new OpenHandle(file), share.root().qids().qid(stat));
                 claimAfter(claim, (hostFlags & LinuxSyscalls.O_TRUNC) != 0 ? "truncated" : null);
@@ -115,6 +116,17 @@ final class GuardedOpens extends GuardedRequests {
                 () -> (hostFlags & LinuxSyscalls.O_TRUNC) != 0 && !removal.refuses()
                         ? changeIn(Operation.OPEN, who, share, paths, args, call)
                         : guard.inspect(Operation.OPEN, who, share.name(), paths, args, call, NO_BYTES));
+    }
+
+    /**
+     * After an open with O_TRUNC: Linux clears set-id bits there as at any truncate (do_truncate asks
+     * dentry_needs_remove_privs), so kept bits go as at a Tsetattr of size 0 (KeptSetIdAcrossVmsAttackTest: another
+     * VM's root emptied VM A's root's set-uid program and A still saw it set-uid).
+     */
+    private void truncated(Subject who, LocalShare share, Node node, int hostFlags) throws P9Exception {
+        if ((hostFlags & LinuxSyscalls.O_TRUNC) != 0) {
+            SetIdBits.modified(share.root(), node, who.uid(), ownershipIn(share));
+        }
     }
 
     /**
@@ -240,6 +252,7 @@ final class GuardedOpens extends GuardedRequests {
                                 return null;
                             });
                         }
+                        truncated(who, share, made.node(), hostFlags);
                     }
                     // A new file's qid is its creation stat's: chmod and chown change neither size nor
                     // mtime.

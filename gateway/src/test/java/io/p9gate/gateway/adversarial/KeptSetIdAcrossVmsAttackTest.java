@@ -33,6 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class KeptSetIdAcrossVmsAttackTest {
     private static final int O_RDWR = 2;
     private static final int O_WRONLY = 1;
+    private static final int O_TRUNC = 01000;
     private static final long GETATTR_BASIC = 0x7ffL;
     private static final byte[] TROJAN = "#!/bin/sh\nexec /bin/sh -p\n".getBytes(StandardCharsets.US_ASCII);
 
@@ -157,6 +158,32 @@ class KeptSetIdAcrossVmsAttackTest {
             }
         } finally {
             run("umount", "-l", mounted.toString());
+        }
+    }
+
+    /**
+     * An open with O_TRUNC truncates as a Tsetattr of size 0 does, and Linux clears set-id bits there too
+     * (do_truncate: ATTR_KILL_SUID for a caller without CAP_FSETID over the file): beta's root emptied alpha's root's
+     * set-uid program through a Tlopen, or a Tlcreate of the existing name, and alpha still saw it set-uid.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void anotherVmsRootOpeningAlphasSetUidProgramWithOTruncClearsItsBits(boolean byCreate) throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("shared"));
+        try (OwnershipRig _ = new OwnershipRig(policy(share, share), OwnershipMode.CHOWN);
+                P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"));
+                P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
+            alpha.attach(0, "root", "data", 0);
+            plantSetUidProgram(alpha, "su");
+            beta.attach(0, "root", "data", 0);
+            if (byCreate) {
+                beta.walk(0, 1);
+                beta.lcreate(1, "su", O_WRONLY | O_TRUNC, 0644, 0);
+            } else {
+                beta.walk(0, 1, "su");
+                beta.lopen(1, O_WRONLY | O_TRUNC);
+            }
+            assertEquals(0755, modeSeen(alpha, "su"), "beta's root is not alpha's: its O_TRUNC clears set-uid");
         }
     }
 
