@@ -11,6 +11,7 @@ import java.nio.channels.AsynchronousFileChannel;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -105,9 +106,11 @@ final class SegmentWriter implements Closeable {
 
     /**
      * A segment rotated away and not yet fsynced (through {@code sync}, or {@code file} when that could not be
-     * opened; the other is null), and the name its successor, now at {@link #PENDING}, gets once it is.
+     * opened; the other is null), and the name its successor, now at {@link #PENDING} (the file {@code
+     * successorIdentity}), gets once it is.
      */
-    private record Retired(RandomAccessFile file, AsynchronousFileChannel sync, Path successor) {}
+    private record Retired(
+            RandomAccessFile file, AsynchronousFileChannel sync, Path successor, Object successorIdentity) {}
 
     /**
      * A segment file open for writing, its second descriptor for its fdatasync (null when none was free: fsync then)
@@ -426,11 +429,18 @@ final class SegmentWriter implements Closeable {
         Path at = old == null ? next : dir.resolve(PENDING); // the first segment has no predecessor to wait for
         RandomAccessFile fresh = null;
         AsynchronousFileChannel freshSync = null;
+        Object freshIdentity = null;
         synchronized (spareLock) {
             if (spare != null) {
-                Files.move(dir.resolve(SPARE), at); // rename(2): no descriptor needed
+                try {
+                    renameOwn(dir.resolve(SPARE), at, spareIdentity); // rename(2): no descriptor needed
+                } catch (ReplacedFileException e) {
+                    dropSpare(); // no name of the directory is this file now: the retried rotation makes a new one
+                    throw e;
+                }
                 fresh = spare;
                 freshSync = spareSync;
+                freshIdentity = spareIdentity;
                 spare = null;
                 spareSync = null;
             }
@@ -439,12 +449,13 @@ final class SegmentWriter implements Closeable {
             Segment made = openSegment(files, at, WritableFile.Rule.NEW);
             fresh = made.file();
             freshSync = made.sync();
+            freshIdentity = made.identity();
         }
         AsynchronousFileChannel oldSync = outSync;
         if (old != null) {
             // Before out changes: a force() that reads the new out must find the old segment retired (or sealed).
             // The fsync goes through oldSync when there is one, so old's own descriptor is free for the spare.
-            retired.set(new Retired(oldSync == null ? old : null, oldSync, next));
+            retired.set(new Retired(oldSync == null ? old : null, oldSync, next, freshIdentity));
         }
         outSync = freshSync; // before out: see force()
         out = fresh;
@@ -489,7 +500,8 @@ final class SegmentWriter implements Closeable {
                 } else {
                     r.file().getFD().sync();
                 }
-                Files.move(dir.resolve(PENDING), r.successor()); // only now: its predecessor is whole on disk
+                // only now: its predecessor is whole on disk
+                renameOwn(dir.resolve(PENDING), r.successor(), r.successorIdentity());
             } catch (IOException e) {
                 sealFailed = syncFailed(e);
                 throw sealFailed;
@@ -502,6 +514,45 @@ final class SegmentWriter implements Closeable {
         } finally {
             sealing.unlock();
         }
+    }
+
+    /**
+     * Renames the writer's own file {@code from} (the file {@code identity}) to {@code to}. rename(2) takes a name,
+     * and a local user who can write the directory can put another file at it: renamed into place, that file (what
+     * the user wrote) became the log's next segment, while the writer appended to its own file under a name no
+     * reader lists and reported those records durable. So the name must hold the writer's file before the rename
+     * (else nothing is renamed) and after it (a swap in between; the verifier reports what is at {@code to}).
+     */
+    private static void renameOwn(Path from, Path to, Object identity) throws IOException {
+        requireOwn(from, from, identity);
+        Files.move(from, to);
+        requireOwn(from, to, identity);
+    }
+
+    /** @throws ReplacedFileException {@code name} (where the writer's {@code file} should be) holds another file */
+    private static void requireOwn(Path file, Path name, Object identity) throws ReplacedFileException {
+        Object found;
+        try {
+            found = Files.readAttributes(name, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                    .fileKey();
+        } catch (IOException e) {
+            found = null; // gone: not the writer's file either
+        }
+        if (!identity.equals(found)) {
+            throw new ReplacedFileException(file, name);
+        }
+    }
+
+    /** Forgets the spare, which its name no longer holds; under {@link #spareLock}. */
+    private void dropSpare() {
+        closeQuietly(spareSync);
+        spareSync = null;
+        try {
+            spare.close();
+        } catch (IOException e) {
+            // never written: only its descriptor
+        }
+        spare = null;
     }
 
     /** Closes the retired segment's descriptors and forgets it: sealed, or the log is closing after a failed seal. */
