@@ -47,6 +47,52 @@ final class ForgedTail {
     /** Test seam: runs just before a file of the tail is opened to be copied (a test renames a FIFO over it). */
     static volatile java.util.function.Consumer<Path> beforeCopy = file -> {};
 
+    /**
+     * Test seam: where the copy learns the holes of a file of the tail; a test stands for a file system that reports
+     * none (lseek SEEK_DATA finds data up to the end), where a hole reads as zeros.
+     */
+    static volatile java.util.function.ToLongBiFunction<StoredFile, Long> holeAt = StoredFile::holeAt;
+
+    /**
+     * Bytes the copy reads at most (test seam): holes it skips are not read, zeros read are. On a file system that
+     * reports no holes (lseek SEEK_DATA finds data up to the end: exfat, NFSv3, many FUSE ones) a tail made sparse with
+     * {@code truncate -s +1T} reads as a terabyte of zeros, which the copy read again after recovery's own reading. No
+     * gateway wrote the tail, so a large one is an operator's to move, not the start's.
+     */
+    static volatile long readLimit = 1L << 30;
+
+    /** The tail would take more than {@link #readLimit} bytes to read: nothing is copied or cut. */
+    static final class TailTooLarge extends IOException {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+
+        TailTooLarge(String message) {
+            super(message);
+        }
+    }
+
+    /** What the copy of one tail has read so far, against {@link #readLimit}. */
+    private static final class Reading {
+        private final long limit = readLimit;
+        private final long seq;
+        private long read;
+
+        Reading(long seq) {
+            this.seq = seq;
+        }
+
+        void take(int n, Path file) throws TailTooLarge {
+            read += n;
+            if (read > limit) {
+                throw new TailTooLarge("the records from seq " + seq + " on, which no gateway wrote, take more than "
+                        + limit + " bytes to read (up to " + file.getFileName() + "; a sparse file reads as zeros"
+                        + " where the file system reports no holes): the start does not copy them and the log is"
+                        + " unchanged; move " + file.getFileName() + " and the files after it out of "
+                        + file.getParent() + " (keep them: they are evidence) and start again");
+            }
+        }
+    }
+
     private ForgedTail() {}
 
     /**
@@ -65,12 +111,13 @@ final class ForgedTail {
         List<Path> moved = segments.subList(segments.indexOf(first.segment()), segments.size());
         long lines = 0;
         Path copy = dir.resolve(name);
+        Reading reading = new Reading(seq);
         try (FileChannel out = FileChannel.open(copy, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             for (Path s : moved) {
-                lines += copy(s, s.equals(first.segment()) ? first.offset() : 0, out);
+                lines += copy(s, s.equals(first.segment()) ? first.offset() : 0, out, reading);
             }
             if (withPending) {
-                lines += copy(pending, 0, out);
+                lines += copy(pending, 0, out, reading);
             }
             if (out.position() > out.size()) { // it ends in zeros left unwritten: the copy is as long as the tail
                 out.write(ByteBuffer.allocate(1), out.position() - 1);
@@ -80,6 +127,9 @@ final class ForgedTail {
             // Nothing is cut (the start is refused): a copy left cut short (a full disk) would read as evidence
             // of a set-aside that never happened, beside the whole one of the start that succeeds later.
             Files.deleteIfExists(copy);
+            if (e instanceof TailTooLarge) {
+                throw e;
+            }
             throw new IOException(
                     "cannot set aside the records from seq " + seq + " on, which no gateway wrote, into " + copy + ": "
                             + e.getMessage() + "; the log is unchanged (make room and start again)",
@@ -118,7 +168,7 @@ final class ForgedTail {
      * the copy, and one that runs to the end is not copied (readers take it as not written yet): a sparse file of
      * terabytes copied as zeros filled the file system, and the start was refused for ever.
      */
-    private static long copy(Path from, long offset, FileChannel out) throws IOException {
+    private static long copy(Path from, long offset, FileChannel out, Reading reading) throws IOException {
         beforeCopy.accept(from);
         long lines = 0;
         byte[] bytes = new byte[64 * 1024];
@@ -128,16 +178,15 @@ final class ForgedTail {
                 InputStream in = file.within(offset)) {
             long at = offset;
             for (int n = in.read(bytes); n > 0; n = in.read(bytes)) {
-                boolean zeros = true;
+                reading.take(n, from);
                 for (int i = 0; i < n; i++) {
-                    zeros &= bytes[i] == 0;
                     if (bytes[i] == '\n') {
                         lines++;
                     }
                 }
-                writeSparse(out, bytes, n);
+                boolean zeros = writeSparse(out, bytes, n);
                 at += n;
-                long hole = zeros ? file.holeAt(at) : 0;
+                long hole = zeros ? holeAt.applyAsLong(file, at) : 0;
                 if (hole < 0) {
                     break;
                 }
@@ -152,15 +201,18 @@ final class ForgedTail {
     /**
      * Writes {@code n} bytes at the copy's position but for each block of the copy they leave all zeros, which stays
      * a hole: holes were asked for only after a 64 KiB chunk of zeros, and a tail with one byte in every 64 KiB (one
-     * block of sixteen stored) was copied into a file sixteen times the disk it took. Zeros read back as zeros.
+     * block of sixteen stored) was copied into a file sixteen times the disk it took. Zeros read back as zeros. Returns
+     * whether the bytes were all zeros (every block left unwritten): they were scanned once more for that before.
      */
-    private static void writeSparse(FileChannel out, byte[] bytes, int n) throws IOException {
+    private static boolean writeSparse(FileChannel out, byte[] bytes, int n) throws IOException {
+        boolean zeros = true;
         for (int i = 0; i < n; ) {
             long position = out.position();
             int length = (int) Math.min(n - i, BLOCK - position % BLOCK);
             if (Arrays.mismatch(bytes, i, i + length, ZERO_BLOCK, 0, length) < 0) {
                 out.position(position + length);
             } else {
+                zeros = false;
                 ByteBuffer buffer = ByteBuffer.wrap(bytes, i, length);
                 while (buffer.hasRemaining()) {
                     out.write(buffer);
@@ -168,6 +220,7 @@ final class ForgedTail {
             }
             i += length;
         }
+        return zeros;
     }
 
     private static void syncDirectory(Path dir) throws IOException {

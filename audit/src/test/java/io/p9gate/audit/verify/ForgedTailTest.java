@@ -226,6 +226,45 @@ class ForgedTailTest {
     }
 
     /**
+     * On a file system that reports no holes (lseek SEEK_DATA answers "data" up to the end: exfat, NFSv3, many FUSE
+     * file systems) a hole after a forged tail reads as zeros, and the copy read them all, each byte scanned twice:
+     * a tail made with {@code truncate -s +1T} kept every start busy for hours. The copy reads at most its limit
+     * (1 GiB; 16 MiB here) and then refuses the start, naming the tail, with nothing cut and no copy left.
+     */
+    @Test
+    void aTailBeyondTheCopyLimitIsRefusedNotReadToItsEnd() throws Exception {
+        LogEditor before = new LogEditor(dir);
+        int decision = indexOf(before, "\"type\":\"decision\"");
+        append(decision, decision + 1);
+        Path last = io.p9gate.audit.read.LogDirectory.segments(dir).getLast();
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(last.toFile(), "rw")) {
+            f.setLength(f.length() + (256L << 20));
+        }
+        long size = Files.size(last);
+        Class<?> tail = Class.forName("io.p9gate.audit.ForgedTail");
+        java.lang.reflect.Field holes = tail.getDeclaredField("holeAt");
+        java.lang.reflect.Field limit = tail.getDeclaredField("readLimit");
+        holes.setAccessible(true);
+        limit.setAccessible(true);
+        Object reported = holes.get(null);
+        long kept = limit.getLong(null);
+        assertEquals(1L << 30, kept);
+        holes.set(null, (java.util.function.ToLongBiFunction<io.p9gate.audit.read.StoredFile, Long>) (f, at) -> 0);
+        limit.setLong(null, 16L << 20);
+        try {
+            IOException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    IOException.class, () -> TestLogs.write(dir, key, TestLogs.options(), 3));
+            assertTrue(e.getMessage().contains("more than 16777216 bytes"), e.getMessage());
+            assertTrue(e.getMessage().contains(last.getFileName().toString()), e.getMessage());
+        } finally {
+            holes.set(null, reported);
+            limit.setLong(null, kept);
+        }
+        assertEquals(List.of(), setAsideFiles(), "no copy is left");
+        assertEquals(size, Files.size(last), "nothing is cut");
+    }
+
+    /**
      * A hole before data in a forged tail (a sparse file: 256 MiB never written, then a byte): the set-aside holds
      * exactly the bytes cut, the hole as zeros, and stays sparse itself.
      */
