@@ -8,8 +8,9 @@ import java.util.HexFormat;
 /**
  * Text a guest or a peer chose as one {@link DetailWords#word} of a record's detail, bounded: whole when it takes at
  * most {@link AbbreviatedPath#MAX_BYTES} bytes of the record, else its first characters within {@link
- * AbbreviatedPath#PREFIX_BYTES}, its UTF-8 length and its SHA-256 ({@code abc...[4095 bytes, sha256 9f86…]}; such a
- * word holds no space, so none reads as this). Whole, a 4,095-byte symlink target of U+0001 took 24.6 KB of an
+ * AbbreviatedPath#PREFIX_BYTES}, its UTF-8 length and its SHA-256 ({@code abc...%[4095-bytes-sha256-9f86…]}: one
+ * word, as the detail's grammar says guest text is, which a marker with spaces was not; and a {@code %} of the text's
+ * own is written {@code %25}, so no text reads as the marker, which {@link DetailWords#text} keeps as it is). Whole, a 4,095-byte symlink target of U+0001 took 24.6 KB of an
  * allowed request's record, and a refused TLS connection's 9 KB server name 46 KB (gateway
  * adversarial.SymlinkTargetRecordAttackTest, identity.TlsRefusalRecordSizeAttackTest).
  */
@@ -39,7 +40,7 @@ public final class BoundedWord {
 
     private static String digest(String text) {
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-        return "...[" + utf8.length + " bytes, sha256 "
+        return "...%[" + utf8.length + "-bytes-sha256-"
                 + HexFormat.of().formatHex(Sha256.newDigest().digest(utf8)) + "]";
     }
 

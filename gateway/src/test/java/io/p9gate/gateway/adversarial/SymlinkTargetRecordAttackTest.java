@@ -54,7 +54,7 @@ class SymlinkTargetRecordAttackTest {
                     .formatHex(MessageDigest.getInstance("SHA-256").digest(target.getBytes(StandardCharsets.UTF_8)));
             for (AuditRecord record : symlinks) {
                 assertTrue(
-                        record.detail().contains("...[4095 bytes, sha256 " + sha256 + "]"),
+                        record.detail().contains("...%[4095-bytes-sha256-" + sha256 + "]"),
                         "says how long the target was and which it was: " + record.detail());
             }
             assertEquals(0, rig.logs.verify().exit(), rig.logs.verify().output());
