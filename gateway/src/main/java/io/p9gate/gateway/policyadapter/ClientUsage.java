@@ -1,5 +1,6 @@
 package io.p9gate.gateway.policyadapter;
 
+import io.p9gate.audit.BoundedWord;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -13,6 +14,8 @@ final class ClientUsage {
     static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
     static final String ANY_EXTENDED_KEY_USAGE = "2.5.29.37.0";
     private static final int DIGITAL_SIGNATURE = 0;
+    /** Purposes a refusal names at most. */
+    private static final int NAMED = 8;
 
     private ClientUsage() {}
 
@@ -25,8 +28,7 @@ final class ClientUsage {
             return "certificate's extendedKeyUsage cannot be read: " + e.getMessage();
         }
         if (purposes != null && !purposes.contains(CLIENT_AUTH) && !purposes.contains(ANY_EXTENDED_KEY_USAGE)) {
-            return "certificate is not for TLS clients: its extendedKeyUsage "
-                    + purposes.stream().map(ClientUsage::name).toList()
+            return "certificate is not for TLS clients: its extendedKeyUsage " + named(purposes)
                     + " has neither clientAuth nor anyExtendedKeyUsage";
         }
         boolean[] usage = leaf.getKeyUsage();
@@ -34,6 +36,16 @@ final class ClientUsage {
             return "certificate's keyUsage lacks digitalSignature, which a TLS client's signature needs";
         }
         return null;
+    }
+
+    /**
+     * The first {@link #NAMED} purposes, bounded as a peer's text is ({@link BoundedWord#shown}), and how many there
+     * are when more: a certificate may list any number of any OIDs, and all of them went into the refusal's record.
+     */
+    private static String named(List<String> purposes) {
+        String first = BoundedWord.shown(
+                purposes.stream().limit(NAMED).map(ClientUsage::name).toList().toString());
+        return purposes.size() <= NAMED ? first : first + " (" + purposes.size() + " purposes)";
     }
 
     private static String name(String oid) {
