@@ -312,22 +312,26 @@ public final class Gateway implements AutoCloseable {
             // refusals are, recorded and logged at most once a minute (IdentityGivenToAnotherVmAttackTest: before, on
             // a shared listener an unrecorded close and an ERROR line per connection; on another VM's socket, served
             // in that VM's lane and budgets and counted as its connection, so removing the new VM left it open).
-            PeerVerdict.Refused refused = new PeerVerdict.Refused(
+            refuseUntilRestart(channel, spec, peer, vm, "a reload added it");
+            return;
+        }
+        if (owner.isPresent() && owner.get() != budget.get()) {
+            // A reload gave a listener one VM owns (its socket) to another VM: the listener's loops, accept-time
+            // places and socket are its first VM's until the restart binds each VM's own. Served here, the other VM
+            // ran on the first VM's loops, so its flood slowed that VM (R-ROB-2; IdentityGivenToAnotherVmAttackTest).
+            refuseUntilRestart(
+                    channel,
+                    spec,
+                    peer,
                     vm,
-                    PeerIdentifier.RULE_LISTENER,
-                    "VM " + vm + " is served from the gateway's next restart (a reload added it)");
-            identifier.refusedByTransport(spec, peer, refused);
-            RefusedPeers.log(spec, refused);
-            channel.close();
+                    "a reload gave it " + spec.describe() + ", VM "
+                            + owner.get().vm() + "'s");
             return;
         }
         ConnectionPlace place;
-        if (accepted != null && owner.orElse(null) == budget.get()) {
-            place = accepted; // taken at accept (AcceptedPlaceGate)
+        if (accepted != null) {
+            place = accepted; // taken at accept (AcceptedPlaceGate), of the listener's VM: the one named
         } else {
-            if (accepted != null) {
-                accepted.closedWithoutSession(); // the transport named another VM: its budget decides
-            }
             if (!admitConnection(budget.get(), channel, peer)) {
                 return;
             }
@@ -346,6 +350,17 @@ public final class Gateway implements AutoCloseable {
                     PeerCausedLog.key(budget.get().vm(), spec.describe()),
                     () -> serve(channel, budget.get(), settings.forVm(vm).onOwnLoops(true), peer, place));
         }
+    }
+
+    /** Refuses a connection of {@code vm} that the gateway serves only from its next restart: recorded and logged. */
+    private void refuseUntilRestart(Channel channel, ListenSpec spec, String peer, String vm, String why) {
+        PeerVerdict.Refused refused = new PeerVerdict.Refused(
+                vm,
+                PeerIdentifier.RULE_LISTENER,
+                "VM " + vm + " is served from the gateway's next restart (" + why + ")");
+        identifier.refusedByTransport(spec, peer, refused);
+        RefusedPeers.log(spec, refused);
+        channel.close();
     }
 
     /** On the connection's loop: its 9P session in the VM's lane, holding {@code place} until it has ended. */

@@ -38,20 +38,22 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class IdentityGivenToAnotherVmAttackTest {
     private static final int MSIZE = 65536;
+    /** VMs a and b, each on its own Unix socket (the paths to format in) with a share of its own. */
+    private static final String TWO_SOCKETS = """
+            a:
+              listen: unix:%s
+              shares: {a: {path: %%A, access: read-only}}
+            b:
+              listen: unix:%s
+              shares: {b: {path: %%B, access: read-only}}
+            """;
 
     @TempDir
     Path tmp;
 
     @Test
     void aSocketSwappedToAnotherVmClosesItsConnectionWithARecordedRefusal() throws Exception {
-        String vms = """
-                a:
-                  listen: unix:%s
-                  shares: {a: {path: %%A, access: read-only}}
-                b:
-                  listen: unix:%s
-                  shares: {b: {path: %%B, access: read-only}}
-                """;
+        String vms = TWO_SOCKETS;
         Path aSock = tmp.resolve("a.sock");
         Path bSock = tmp.resolve("b.sock");
         try (IdentityRig rig = new IdentityRig(tmp).start(vms.formatted(aSock, bSock), null);
@@ -206,6 +208,42 @@ class IdentityGivenToAnotherVmAttackTest {
             AuditEntry r = onlyRefusal(rig);
             assertEquals("w", r.request().vm(), r.toString());
             assertEquals(List.of(PeerIdentifier.RULE_LISTENER), r.decision().ruleIds(), r.toString());
+            assertTrue(r.request().detail().contains("restart"), r.request().detail());
+        }
+    }
+
+    /**
+     * Two VMs' sockets swapped by a reload: each socket's loops, accept-time connection budget and socket file were
+     * made at start for the VM it was bound for. A new connection on a.sock, now b's, was served at once as b on a's
+     * event loops (a's loop read and answered b's opens and reads), so b's flood slowed a until the restart (R-ROB-2).
+     * Now it is refused until the restart, recorded, as a VM's moved {@code listen:} or a VM a reload added is.
+     */
+    @Test
+    void socketsSwappedByAReloadServeNeitherVmOnTheOthersLoopsUntilTheRestart() throws Exception {
+        String vms = TWO_SOCKETS;
+        Path aSock = tmp.resolve("a.sock");
+        Path bSock = tmp.resolve("b.sock");
+        try (IdentityRig rig = new IdentityRig(tmp).start(vms.formatted(aSock, bSock), null)) {
+            rig.write(vms.formatted(bSock, aSock));
+            assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, rig.holder.reload());
+
+            String served;
+            try (P9Client c = P9Client.open(UnixDomainSocketAddress.of(aSock), MSIZE)) {
+                c.attach(0, "root", "b", 0);
+                served = read(c, 1, "b.txt");
+            } catch (IOException refused) {
+                served = null;
+            }
+            // The connection lands on a's loops (the socket's, until the restart): its refusal alone is decided there.
+            assertTrue(
+                    rig.recordedOn.stream()
+                            .noneMatch(on -> on.contains(" p9gate-io-a-") && !on.startsWith("b ATTACH ")),
+                    "nothing of b's is served on a's loops: " + rig.recordedOn);
+            assertEquals(null, served, "the connection is closed before any 9P answer");
+            AuditEntry r = onlyRefusal(rig);
+            assertEquals("b", r.request().vm(), r.toString());
+            assertEquals(List.of(PeerIdentifier.RULE_LISTENER), r.decision().ruleIds(), r.toString());
+            assertEquals(Errno.EACCES, r.decision().errno(), r.toString());
             assertTrue(r.request().detail().contains("restart"), r.request().detail());
         }
     }
