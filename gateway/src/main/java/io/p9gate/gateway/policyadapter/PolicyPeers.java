@@ -1,6 +1,7 @@
 package io.p9gate.gateway.policyadapter;
 
 import io.p9gate.audit.DetailWords;
+import io.p9gate.gateway.codec.PeerCausedLog;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.Decision;
@@ -28,8 +29,7 @@ import java.util.function.Supplier;
  */
 public final class PolicyPeers implements PeerIdentifier {
     private static final System.Logger LOG = System.getLogger(PolicyPeers.class.getName());
-    private static final io.p9gate.gateway.codec.PeerCausedLog UNRECORDED =
-            new io.p9gate.gateway.codec.PeerCausedLog(LOG, System.Logger.Level.WARNING);
+    private static final PeerCausedLog UNRECORDED = new PeerCausedLog(LOG, System.Logger.Level.WARNING);
 
     private final Supplier<PolicyEngine> engine;
     private final AuditTrail audit;
@@ -96,18 +96,16 @@ public final class PolicyPeers implements PeerIdentifier {
 
     private static String ruleOf(PeerFacts peer) {
         return switch (peer) {
-            case PeerFacts.Unix unix -> RULE_LISTENER;
-            case PeerFacts.Tcp tcp -> RULE_LISTENER;
-            case PeerFacts.Vsock vsock -> RULE_VSOCK;
-            case PeerFacts.Tls tls -> RULE_TLS;
+            case PeerFacts.Unix _, PeerFacts.Tcp _ -> RULE_LISTENER;
+            case PeerFacts.Vsock _ -> RULE_VSOCK;
+            case PeerFacts.Tls _ -> RULE_TLS;
         };
     }
 
     /** What named the VM: the listener itself, or the CID or certificate on a listener several VMs share. */
     private static String givenAway(ListenSpec listener, PeerFacts peer) {
         return switch (peer) {
-            case PeerFacts.Unix unix -> "listener " + listener.describe();
-            case PeerFacts.Tcp tcp -> "listener " + listener.describe();
+            case PeerFacts.Unix _, PeerFacts.Tcp _ -> "listener " + listener.describe();
             case PeerFacts.Vsock vsock -> "CID " + vsock.cid() + " on " + listener.describe();
             case PeerFacts.Tls tls ->
                 "certificate sha256 " + tls.fingerprint() + " (" + SubjectWord.of(tls.certificate()) + ") on "
@@ -190,7 +188,7 @@ public final class PolicyPeers implements PeerIdentifier {
         } catch (P9Exception | RuntimeException e) {
             // Anyone reaching a listener can be refused at will: at most one such line a minute.
             UNRECORDED.log(
-                    io.p9gate.gateway.codec.PeerCausedLog.key(refused.vm(), listener.describe()),
+                    PeerCausedLog.key(refused.vm(), listener.describe()),
                     () -> "audit: cannot record a refused connection on " + listener.describe() + ": "
                             + e.getMessage());
         }
