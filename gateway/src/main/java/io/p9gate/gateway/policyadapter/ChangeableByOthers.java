@@ -54,17 +54,31 @@ public final class ChangeableByOthers {
 
     /**
      * Each directory above {@code path} (its own, up to {@code /}) that another user can change, with why
-     * ({@link #directory}), nearest first; directories already in {@code seen} are skipped, the others added.
+     * ({@link #directory}), nearest first: of its path as given, then, if a link on the way leads elsewhere, of where its
+     * directory really is (a socket's directory linked into one others may write was let through:
+     * cli.ProductionSocketAnyUserAttackTest). Directories already in {@code seen} are skipped, the others added.
      */
     public static Map<Path, String> directoriesAbove(Path path, Set<Path> seen) {
         Map<Path, String> found = new LinkedHashMap<>();
-        for (Path dir = path.toAbsolutePath().normalize().getParent(); dir != null; dir = dir.getParent()) {
+        Path given = path.toAbsolutePath().normalize();
+        addDirectoriesFrom(given.getParent(), seen, found);
+        if (given.getParent() != null) {
+            try {
+                addDirectoriesFrom(given.getParent().toRealPath(), seen, found);
+            } catch (IOException e) {
+                // A directory that does not resolve is refused by the bind, saying why.
+            }
+        }
+        return found;
+    }
+
+    private static void addDirectoriesFrom(Path first, Set<Path> seen, Map<Path, String> found) {
+        for (Path dir = first; dir != null; dir = dir.getParent()) {
             if (seen.add(dir)) {
                 Path checked = dir;
                 directory(checked).ifPresent(why -> found.put(checked, why));
             }
         }
-        return found;
     }
 
     private static void describeDirectoriesAbove(Path path, Set<Path> seen, List<String> why) {

@@ -56,6 +56,31 @@ class ProductionSocketAnyUserAttackTest {
                         + open + ": mode rwxrwxrwx lets its group or others write it, without the sticky bit");
     }
 
+    /**
+     * A socket directory that is a symbolic link into a directory others may write: the link itself is safe (its own
+     * directory is), but where it leads they rename the socket's real directory away and put one of theirs, with their
+     * own socket, where the VM's hypervisor connects. Only the path as written was checked, and the start went on.
+     */
+    @Test
+    void aSocketDirectoryLinkedIntoADirectoryOthersMayWriteIsRefused() throws Exception {
+        AcceptableProduction setup = AcceptableProduction.in(dir);
+        Path open = Files.createDirectory(dir.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path real = Files.createDirectory(open.resolve("sockets"));
+        Files.createFile(real.resolve("vm.sock")); // as in the setup: a start let through ends at the bind
+        Path link = Files.createSymbolicLink(dir.resolve("linked"), real);
+        AcceptableProduction.writePrivate(
+                setup.policy,
+                Files.readString(setup.policy)
+                        .replace(
+                                setup.notSocket.toString(),
+                                link.resolve("vm.sock").toString()));
+        setup.assertRefused(
+                AcceptableProduction.serve(setup.options()),
+                "VM 'v' socket unix:" + link.resolve("vm.sock") + " can be replaced by another host user (directory "
+                        + open + ": mode rwxrwxrwx lets its group or others write it, without the sticky bit");
+    }
+
     @Test
     void withAPeerTheSameSocketIsAccepted() throws Exception {
         CliRun run = serveWithSocket(AcceptableProduction.in(dir), "socket: {mode: \"0666\"}\n    peer: {uid: \"0\"}");
