@@ -35,6 +35,7 @@ import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.wiring.ThisProcess;
 import io.p9gate.policy.PolicyCheck;
 import io.p9gate.policy.PolicyHolder;
+import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.protect.StatePath;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -503,7 +504,8 @@ final class ServeCommand implements Callable<Integer> {
                 PrintWriter out = spec.commandLine().getOut();
                 holder.current()
                         .listeners()
-                        .forEach((vm, listener) -> out.println("p9gate: VM " + vm + " on " + listener.describe()));
+                        .forEach((vm, listener) ->
+                                out.println("p9gate: VM " + vm + " on " + listener.describe() + whereItIs(listener)));
                 out.println("p9gate: policy " + policy + " (sha256 "
                         + holder.current().digest() + "); SIGHUP reloads it");
                 out.flush();
@@ -674,6 +676,23 @@ final class ServeCommand implements Callable<Integer> {
                 err.println("p9gate: audit log: final checkpoint failed: " + e.getMessage());
                 err.flush();
             }
+        }
+    }
+
+    /**
+     * Where a socket really is when a link on its path leads elsewhere: the directory there, not the link's, decides
+     * who can replace it (the production profile checks both, docs/deploy.md). Empty otherwise.
+     */
+    private static String whereItIs(ListenerSpec listener) {
+        if (!(listener instanceof ListenerSpec.UnixSocket unix)) {
+            return "";
+        }
+        Path given = unix.path().toAbsolutePath().normalize();
+        try {
+            Path real = given.getParent().toRealPath().resolve(given.getFileName());
+            return real.equals(given) ? "" : " (the socket is " + real + ": a link on its path leads there)";
+        } catch (IOException e) {
+            return "";
         }
     }
 

@@ -90,6 +90,33 @@ class ServeTransportWarningsTest {
         }
     }
 
+    /**
+     * A socket whose directory is a symbolic link: the start line named the link's path alone, and the operator (or
+     * the hypervisor's configuration) could not tell from it which directory the socket is in, the one whose
+     * permissions decide who can replace it. It now says where the socket is.
+     */
+    @Test
+    void theStartLineSaysWhereASocketBehindALinkIs() throws Exception {
+        SignedLogs logs = SignedLogs.in(dir);
+        Path share = Files.createDirectories(dir.resolve("share"));
+        TestPki pki = TestPki.create(dir.resolve("pki"), "test CA", List.of(), Duration.ofDays(1));
+        Path real = Files.createDirectory(dir.resolve("real"));
+        Path link = Files.createSymbolicLink(dir.resolve("link"), real);
+        Path policy = Files.writeString(dir.resolve("policy.yaml"), """
+                image: t
+                vms:
+                  u:
+                    listen: unix:%s/u.sock
+                    shares: {s: {path: %s, access: read-only}}
+                """.formatted(link, share));
+        try (ServeProcess serve = ServeProcess.withTls(policy, pki, logs, dir.resolve("p9gate.pid"))) {
+            assertEquals(
+                    "p9gate: VM u on unix:" + link + "/u.sock (the socket is " + real.toRealPath() + "/u.sock: a link"
+                            + " on its path leads there)",
+                    serve.awaitStdout("p9gate: VM u on "));
+        }
+    }
+
     private static Path staleCrl(TestPki pki, Instant nextUpdate) throws Exception {
         X509Certificate ca =
                 Pem.certificates(pki.dir().resolve(TestPki.CA_CERT)).getFirst();
