@@ -44,6 +44,11 @@ public final class Inodes {
         }
     }
 
+    /** The file a raw descriptor is open on. */
+    static FileStat statOf(int fd) throws P9Exception {
+        return statAt(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+    }
+
     /** The entry at the host's absolute {@code path}, not following a symlink there: only to compare identities. */
     static FileStat statOfHostPath(String path) throws P9Exception {
         return statAt(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW);

@@ -14,7 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * What a gateway stopped while making entries left in a share ({@link Names#MAKING_PREFIX}: killed, or the host
@@ -102,7 +104,7 @@ final class MakingLeftovers {
      * subdirectories of the buffer last read still to enter. Listed whole before its first subdirectory was entered,
      * a directory of millions of subdirectories had the start hold every name (MakingLeftoversWideDirectoryAttackTest).
      */
-    private record Level(int fd, String path, Deque<String> subdirectories) {}
+    private record Level(int fd, FileKey key, String path, Deque<String> subdirectories) {}
 
     /** What a sweep removed and kept so far, and the subdirectory names it holds. */
     private static final class Tally {
@@ -115,9 +117,12 @@ final class MakingLeftovers {
     static Swept sweep(Node root) {
         Tally tally = new Tally();
         Deque<Level> levels = new ArrayDeque<>();
+        // The directories being swept, by identity: one reached again below itself is not entered (at most MAX_LEVELS).
+        Set<FileKey> entering = new HashSet<>();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(BUFFER);
-            Level top = entered(() -> root.use(fd -> ShareRoot.openBeneath(fd, ".", O_RDONLY | O_DIRECTORY, 0)), "");
+            Level top = entered(
+                    () -> root.use(fd -> ShareRoot.openBeneath(fd, ".", O_RDONLY | O_DIRECTORY, 0)), "", entering);
             if (top == null) {
                 return new Swept(0, List.of(), 0);
             }
@@ -127,7 +132,9 @@ final class MakingLeftovers {
                 String next = level.subdirectories().poll();
                 if (next == null) {
                     if (!readOn(level, buf, tally)) {
-                        LinuxSyscalls.close(levels.pop().fd());
+                        Level done = levels.pop();
+                        entering.remove(done.key());
+                        LinuxSyscalls.close(done.fd());
                     }
                     continue;
                 }
@@ -138,7 +145,8 @@ final class MakingLeftovers {
                 int parent = level.fd();
                 Level sub = entered(
                         () -> ShareRoot.openBeneath(parent, next, O_RDONLY | O_DIRECTORY, 0),
-                        ShareRoot.childPath(level.path(), next));
+                        ShareRoot.childPath(level.path(), next),
+                        entering);
                 if (sub != null) {
                     levels.push(sub);
                 }
@@ -154,9 +162,12 @@ final class MakingLeftovers {
      * on a kernel pseudo filesystem mounted inside the share, which no lookup enters ({@link KernelFilesystems}): its
      * entries are the host kernel's (a cgroup of a reserved name was removed as a leftover,
      * MakingLeftoversAcrossMountsAttackTest). Other mounts inside the share are served, and swept as the share is.
-     * One fstatfs a directory.
+     * One fstatfs a directory. Null too for a directory being swept already, above it: one bound inside itself was
+     * walked once more below the mount, its kept leftovers named twice, and a loop a file system presents (a FUSE
+     * mount of the share inside it) was walked down to {@link #MAX_LEVELS}, exponentially with two such loops
+     * (MakingLeftoversAcrossMountsAttackTest). One statx a directory.
      */
-    private static Level entered(Fd.Opening opening, String path) {
+    private static Level entered(Fd.Opening opening, String path, Set<FileKey> entering) {
         int fd;
         try {
             fd = opening.open();
@@ -165,10 +176,13 @@ final class MakingLeftovers {
         }
         try {
             if (KernelFilesystems.named(Inodes.filesystemType(fd)).isEmpty()) {
-                return new Level(fd, path, new ArrayDeque<>());
+                FileKey key = Inodes.statOf(fd).key();
+                if (entering.add(key)) {
+                    return new Level(fd, key, path, new ArrayDeque<>());
+                }
             }
         } catch (P9Exception e) {
-            // its file system unknown: left as it is
+            // its file system or identity unknown: left as it is
         }
         LinuxSyscalls.close(fd);
         return null;

@@ -66,6 +66,28 @@ class MakingLeftoversAcrossMountsAttackTest {
         }
     }
 
+    /**
+     * A directory bound inside itself (or its ancestor bound below it) is one directory reached again: the sweep walked
+     * it once more below the mount, and named each leftover it kept once per path to it. A loop a file system presents
+     * (a FUSE mount of the share inside itself) went on to the 1,024-level bound, and two such mounts made the walk
+     * exponential. A directory whose device and inode an ancestor has is not entered again.
+     */
+    @Test
+    void aDirectoryBoundInsideItselfIsSweptOnce() throws Exception {
+        assumeRoot("bind mounting");
+        Path share = Files.createDirectories(tmp.resolve("share"));
+        Path loop = Files.createDirectories(share.resolve("loop"));
+        Files.writeString(share.resolve(Names.MAKING_PREFIX + "data"), "a guest's data, no other name");
+        assumeTrue(run("mount", "--bind", share.toString(), loop.toString()), "mount --bind");
+        try (ShareRoot root = ShareRoot.open(share, new QidMapper())) {
+            MakingLeftovers.Swept swept = MakingLeftovers.sweep(root.rootNode());
+            assertEquals(1, swept.kept().size(), "the one leftover, named once: " + swept.kept());
+            assertEquals(0, swept.removed(), swept.toString());
+        } finally {
+            run("umount", "-l", loop.toString());
+        }
+    }
+
     private static boolean run(String... command) throws IOException, InterruptedException {
         return new ProcessBuilder(command).inheritIO().start().waitFor() == 0;
     }
