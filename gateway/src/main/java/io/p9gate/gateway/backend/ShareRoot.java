@@ -92,7 +92,21 @@ public final class ShareRoot implements AutoCloseable {
         this.mountId = MountIds.of(root);
         refreshRootPrefix();
         this.rootMarked = marked(root, SETID_MARK);
-        this.setIdBitsKept = rootMarked;
+        this.setIdBitsKept = rootMarked || markedAbove(root);
+    }
+
+    /**
+     * Whether a directory above the root carries {@link #SETID_MARK} (or the climb could not finish): the mark is on
+     * the root of the share the bits were kept through only, and a share inside it that a start serves without it
+     * read no kept bits, so writes through it kept them for the VM of the outer share (one getxattr per level, at
+     * open only).
+     */
+    private static boolean markedAbove(Node root) {
+        try {
+            return climbing(root, dir -> !dir.key().equals(root.key()) && marked(dir, SETID_MARK)) != Climbed.TOP;
+        } catch (P9Exception e) {
+            return true;
+        }
     }
 
     /**
@@ -112,8 +126,9 @@ public final class ShareRoot implements AutoCloseable {
     }
 
     /**
-     * Whether any file beneath this share may hold kept set-id bits: its root, or that of a share of this process
-     * it overlaps, carried {@link #SETID_MARK} when opened, or bits have been kept through any share of this process
+     * Whether any file beneath this share may hold kept set-id bits: its root, a directory above it, or the root of a
+     * share of this process it overlaps, carried {@link #SETID_MARK} when opened, or bits have been kept through any
+     * share of this process
      * ({@link OpenShares#opened}). False means a file's set-id
      * xattr need not be read: there is none, except in files copied in from elsewhere with their xattrs.
      */
@@ -471,10 +486,15 @@ public final class ShareRoot implements AutoCloseable {
 
     /** Climbs by ".." from {@code node} (itself first) until {@code found} says so or the filesystem's top. */
     private static Climbed climb(Node node, Predicate<FileKey> found) throws P9Exception {
+        return climbing(node, dir -> found.test(dir.key()));
+    }
+
+    /** As {@link #climb}, handing {@code found} each directory's handle. */
+    private static Climbed climbing(Node node, Predicate<Node> found) throws P9Exception {
         Node cursor = node.share();
         try {
             for (int depth = 0; depth < MAX_DEPTH; depth++) {
-                if (found.test(cursor.key())) {
+                if (found.test(cursor)) {
                     return Climbed.FOUND;
                 }
                 Node current = cursor;

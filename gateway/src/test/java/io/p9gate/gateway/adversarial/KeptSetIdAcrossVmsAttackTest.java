@@ -187,6 +187,40 @@ class KeptSetIdAcrossVmsAttackTest {
         }
     }
 
+    /**
+     * The mark is on the root of the share the bits were kept through: a restart whose policy no longer serves
+     * alpha's share left beta's share inside it reading no kept bits, so beta's write kept them, and alpha, served
+     * again at the next start, ran beta's code as its root. A reload cannot do this: it never opens or closes a share
+     * (a share's directory is opened at start), so the inner share of a gateway that opened both keeps reading them.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1000})
+    void aShareInsideAMarkedOneServedAloneAfterARestartClearsTheKeptBits(int betaUid) throws Exception {
+        Path outer = Files.createDirectories(tmp.resolve("shared"));
+        Path inner = Files.createDirectories(outer.resolve("inner"));
+        Path both = policy(outer, inner);
+        try (OwnershipRig _ = new OwnershipRig(both, OwnershipMode.CHOWN);
+                P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"))) {
+            alpha.attach(0, "root", "data", 0);
+            alpha.walk(0, 1, "inner");
+            plantSetUidProgram(alpha, 1, "su");
+        }
+        Path betaOnly = OwnershipRig.policy(
+                tmp.resolve("beta-only.yaml"), OwnershipRig.vm("beta", tmp.resolve("beta.sock"), 200000, inner));
+        try (OwnershipRig _ = new OwnershipRig(betaOnly, OwnershipMode.CHOWN); // restarted without alpha's share
+                P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
+            beta.attach(0, "root", "data", betaUid);
+            beta.walk(0, 1, "su");
+            beta.lopen(1, O_WRONLY);
+            assertEquals(TROJAN.length, beta.write(1, 0, TROJAN));
+        }
+        try (OwnershipRig _ = new OwnershipRig(both, OwnershipMode.CHOWN); // alpha's share served again
+                P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"))) {
+            alpha.attach(0, "root", "data", 0);
+            assertEquals(0755, modeSeen(alpha, "inner/su"), "beta's write while alpha was not served cleared set-uid");
+        }
+    }
+
     /** Alpha (guest ids at host 100000) shares {@code alphaShare}, beta (at 200000) {@code betaShare}. */
     private Path policy(Path alphaShare, Path betaShare) throws Exception {
         return OwnershipRig.policy(
