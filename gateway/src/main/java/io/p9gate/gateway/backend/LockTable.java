@@ -178,6 +178,27 @@ public final class LockTable {
     }
 
     /**
+     * Makes the write locks {@code owner} holds on {@code file} read locks of the same ranges (a reload took its write
+     * access but not its read). Never blocked: no other owner holds a lock over a write lock's range; never more
+     * ranges or entries than before (a read lock next to one merges with it).
+     */
+    public void downgrade(FileKey file, Owner owner) {
+        locks.computeIfPresent(file, (key, held) -> {
+            List<Range> next = held;
+            for (Range r : held) {
+                if (r.owner().equals(owner) && r.type() == LockConstants.LOCK_TYPE_WRLCK) {
+                    try {
+                        next = applied(next, owner, LockConstants.LOCK_TYPE_RDLCK, r.start(), r.end());
+                    } catch (P9Exception e) {
+                        throw new IllegalStateException("a downgrade never adds ranges", e);
+                    }
+                }
+            }
+            return stored(next);
+        });
+    }
+
+    /**
      * Drops every lock of a session (the connection closed). Only the files where it holds ranges are locked, one
      * at a time: a session that held none waits for no other VM's Tlock.
      */

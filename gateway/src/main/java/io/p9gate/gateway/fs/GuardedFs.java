@@ -490,9 +490,9 @@ public final class GuardedFs {
         return locks.lockAllowedNow(who, handle, args);
     }
 
-    public boolean releaseLocksIfRefused(Subject who, FileHandle handle, RequestArgs.Lock args, Runnable release)
-            throws P9Exception {
-        return locks.releaseLocksIfRefused(who, handle, args, release);
+    public boolean releaseLocksIfRefused(
+            Subject who, FileHandle handle, RequestArgs.Lock args, String words, Runnable release) throws P9Exception {
+        return locks.releaseLocksIfRefused(who, handle, args, words, release);
     }
 
     public Optional<HeldLock> getlock(

@@ -78,22 +78,17 @@ final class GuardedLocks extends GuardedRequests {
     /**
      * After a reload: the file of {@code handle}, on which this session holds locks of one type, decided as a Tlock
      * of that type through it would be now ({@code args}: the whole file). Where the policy now refuses it,
-     * {@code release} drops those locks and the refusal is recorded with {@code released=reload}: another VM
-     * sharing the file must not stay blocked by a lock its holder could no longer take.
+     * {@code release} drops those locks and the refusal is recorded with {@code words} (what was done:
+     * {@code released=reload}, and {@code kept=read} where a write lock became a read lock): another VM sharing the
+     * file must not stay blocked by a lock its holder could no longer take.
      *
      * @return whether the locks were released
      */
-    public boolean releaseLocksIfRefused(Subject who, FileHandle handle, RequestArgs.Lock args, Runnable release)
-            throws P9Exception {
+    public boolean releaseLocksIfRefused(
+            Subject who, FileHandle handle, RequestArgs.Lock args, String words, Runnable release) throws P9Exception {
         LocalShare share = handle.share();
         return guard.takenBackIfRefused(
-                Operation.LOCK,
-                who,
-                share.name(),
-                () -> List.of(path(share, handle.node())),
-                args,
-                "released=reload",
-                release);
+                Operation.LOCK, who, share.name(), () -> List.of(path(share, handle.node())), args, words, release);
     }
 
     public Optional<HeldLock> getlock(

@@ -85,11 +85,12 @@ public final class SessionLocks {
     /**
      * After a reload: each lock type an owner of this session holds on a file, through the {@code fids} it locked
      * through, is decided again as a Tlock of that type through each of them would be now; where none of them would
-     * be allowed, that owner's locks of that type are released, recorded as the refusal through the fid
+     * be allowed, that owner's locks of that type are released (a write lock it may still take as a read lock becomes
+     * one), recorded as the refusal through the fid
      * ({@link GuardedFs#releaseLocksIfRefused}, one record per fid and type). What the owner may still take (a read
      * lock where only writing was taken away; a lock through another fid, maybe another uid's attach, still allowed)
      * stays: a reload must not take a VM's locks it may hold. A fid whose question cannot be asked (the audit log
-     * cannot record) changes nothing. A fid that released forgets the owners left without locks. Run within
+     * cannot record) changes nothing. Every fid of a file released forgets the owners left without locks. Run within
      * {@link #redeciding}.
      *
      * @return how many files' locks were released
@@ -119,9 +120,16 @@ public final class SessionLocks {
             }
             if (any) {
                 released.add(fid.handle().node().key());
-                fid.owners().forgetOwnersWithoutLocks(this, fid.handle());
             }
         });
+        // Every fid of a file released forgets the owners left without locks there, not only the fid whose
+        // re-decision released them: another fid the owner locked through kept it, an entry of the VM's lock budget
+        // counted for nothing until that fid's next Tlock or clunk.
+        for (LockingFid fid : fids) {
+            if (released.contains(fid.handle().node().key())) {
+                fid.owners().forgetOwnersWithoutLocks(this, fid.handle());
+            }
+        }
         return released.size();
     }
 
@@ -137,7 +145,12 @@ public final class SessionLocks {
         }
     }
 
-    /** Releases, recorded, the locks of {@code type} of {@code fid}'s owners that no fid of theirs lets them keep. */
+    /**
+     * Releases, recorded, the locks of {@code type} of {@code fid}'s owners that no fid of theirs lets them keep. A
+     * write lock where a read lock through the fid is still allowed (only writing was taken away) becomes a read lock
+     * of the same ranges: the owner may take that now, and its process, which believes it holds the range
+     * exclusively, is not left with no lock at all while another VM's writers change the file under it.
+     */
     private boolean releaseRefused(GuardedFs fs, LockingFid fid, int type, Set<Kept> kept) {
         FileKey file = fid.handle().node().key();
         List<LockOwner> losing = holding(fid, type).stream()
@@ -146,12 +159,21 @@ public final class SessionLocks {
         if (losing.isEmpty()) {
             return false; // kept through another fid, or released through one already
         }
+        boolean readStays = type == LockConstants.LOCK_TYPE_WRLCK
+                && allowedNow(fs, fid, LockConstants.LOCK_TYPE_RDLCK, losing.getFirst());
         try {
             return fs.releaseLocksIfRefused(
                     fid.who(),
                     fid.handle(),
                     wholeFile(fid, type, losing.getFirst()),
-                    () -> losing.forEach(owner -> table.release(file, owner.owner(), type)));
+                    readStays ? "released=reload kept=read" : "released=reload",
+                    () -> losing.forEach(owner -> {
+                        if (readStays) {
+                            table.downgrade(file, owner.owner());
+                        } else {
+                            table.release(file, owner.owner(), type);
+                        }
+                    }));
         } catch (P9Exception e) {
             return false; // not recorded: nothing changes unrecorded; the locks stay
         } catch (RuntimeException e) {

@@ -41,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReadOnlyWriteLockAttackTest {
     private static final int O_RDONLY = 0;
+    private static final int O_WRONLY = 1;
     private static final int O_RDWR = 2;
 
     @TempDir
@@ -156,6 +157,22 @@ class ReadOnlyWriteLockAttackTest {
         assertEquals(true, record.decision().allowed(), "recorded: " + record);
         opened(beta, "main", 1, O_RDWR, "open");
         assertEquals(LOCK_BLOCKED, lock(beta, 1, LOCK_TYPE_RDLCK), "alpha's lock holds, as it may write the file");
+    }
+
+    /**
+     * A read lock through a fid open write-only is granted, as a lock asking LOCK alone: the Linux client sends
+     * flock(LOCK_SH) of an O_WRONLY descriptor as this very Tlock (flock needs no access mode), while fcntl's F_RDLCK
+     * on such a descriptor never reaches the wire (the guest's VFS answers EBADF first), so an EBADF here would break
+     * flock only. It gives the VM nothing more: the write lock it may take through that fid holds the file harder.
+     */
+    @Test
+    void aReadLockThroughAWriteOnlyOpenIsGrantedAsFlockSharedNeedsIt() throws Exception {
+        opened(alpha, "main", 1, O_WRONLY, "open");
+        assertEquals(LOCK_SUCCESS, lock(alpha, 1, LOCK_TYPE_RDLCK), "flock -s of an O_WRONLY descriptor");
+        assertEquals(true, onlyLockRecord().decision().allowed());
+        opened(beta, "main", 1, O_RDWR, "open");
+        assertEquals(LOCK_BLOCKED, lock(beta, 1, LOCK_TYPE_WRLCK), "alpha's read lock holds");
+        assertEquals(LOCK_SUCCESS, lock(beta, 1, LOCK_TYPE_RDLCK), "but is shared");
     }
 
     private static void opened(P9Client vm, String share, int fid, int flags, String... names) throws Exception {

@@ -9,6 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.Operation;
+import io.p9gate.gateway.proto.LockConstants;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.policy.PolicyHolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,11 +69,11 @@ class LockRefusedByReloadAttackTest {
 
     /**
      * A write lock alpha took through a fid opened O_RDONLY (flock -x) while it could write {@code /x}: a reload that
-     * makes {@code /x} read-only to alpha releases it, as a write lock through that fid would now be refused (EROFS);
-     * before, beta stayed blocked. A read lock there would stay: alpha may still read.
+     * makes {@code /x} read-only to alpha releases it as a write lock, as a write lock through that fid would now be
+     * refused (EROFS); before, beta stayed blocked from reading too. It stays a read lock: alpha may still read.
      */
     @Test
-    void aWriteLockThroughAReadOpenIsReleasedWhenTheReloadMakesTheFileReadOnly() throws Exception {
+    void aWriteLockThroughAReadOpenBecomesAReadLockWhenTheReloadMakesTheFileReadOnly() throws Exception {
         Files.createDirectories(tmp.resolve("data"));
         Files.createDirectories(tmp.resolve("own"));
         Files.writeString(tmp.resolve("data/x"), "hello");
@@ -92,7 +95,10 @@ class LockRefusedByReloadAttackTest {
             Files.writeString(file, policy("access: read-write, read-only: [/x]"));
             assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, gateway.reloader.reload());
 
-            assertEquals(LOCK_SUCCESS, writeLock(beta, 1, "beta"), "beta takes the lock alpha may no longer take");
+            assertEquals(BLOCKED, writeLock(beta, 1, "beta"), "alpha's lock stays, a read lock (session 34)");
+            var read = (RMessage.Rlock)
+                    beta.rpc(new TMessage.Tlock(1, (byte) LockConstants.LOCK_TYPE_RDLCK, 0, 0, 0, 1, "beta"));
+            assertEquals(LOCK_SUCCESS, read.status(), "beta's read lock: alpha's is no longer exclusive");
             List<AuditEntry> released = gateway.trail.decisions.stream()
                     .filter(r -> r.request().detail().contains("released=reload"))
                     .toList();

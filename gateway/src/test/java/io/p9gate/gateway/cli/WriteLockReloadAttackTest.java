@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.fs.AuditEntry;
@@ -25,7 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Red team (R-POL-7, R-ROB-2): VMs alpha and beta share {@code data}; alpha holds locks on {@code /x} and a reload
  * takes alpha's write access to {@code /x} away while alpha keeps the file open. A write lock is the right to keep
  * every other VM's locks off the file: one alpha could not take now must go at the reload, whichever way alpha opened
- * the file, and only that one (a read lock alpha may still take stays).
+ * the file, and only that one: a read lock alpha may still take stays, and so do the ranges of a write lock it may
+ * still take as a read lock, made read locks (session 34: before, they were released entirely, and beta's writers
+ * then changed the file under alpha's process, which still believed it held it exclusively).
  */
 @Timeout(60)
 class WriteLockReloadAttackTest {
@@ -42,10 +45,11 @@ class WriteLockReloadAttackTest {
     /**
      * alpha's write lock through a fid it opened O_RDWR while it could write {@code /x}: after the reload makes
      * {@code /x} read-only to alpha its Twrite there is EROFS, and so is a new write lock through that fid; the one it
-     * holds goes with the reload (before, it stayed and beta stayed blocked), and alpha's unlock afterwards succeeds.
+     * holds is no longer exclusive (before session 33 it stayed, and beta stayed blocked) but stays a read lock, which
+     * alpha may take (before session 34 it went entirely); alpha's unlock afterwards succeeds.
      */
     @Test
-    void aWriteLockThroughAWriteOpenIsReleasedWhenTheReloadMakesTheFileReadOnly() throws Exception {
+    void aWriteLockThroughAWriteOpenBecomesAReadLockWhenTheReloadMakesTheFileReadOnly() throws Exception {
         try (Fixture f = new Fixture()) {
             f.alpha.walk(0, 1, "x");
             f.alpha.lopen(1, O_RDWR);
@@ -54,13 +58,20 @@ class WriteLockReloadAttackTest {
 
             f.reload("access: read-write, read-only: [/x]");
 
-            assertEquals(LOCK_SUCCESS, lock(f.beta, 1, WRITE, 1, 0), "beta takes the lock alpha may no longer take");
+            assertEquals(BLOCKED, lock(f.beta, 1, WRITE, 1, 0), "alpha keeps the range as a read lock");
+            assertEquals(LOCK_SUCCESS, lock(f.beta, 1, READ, 1, 0), "no longer exclusively");
             List<AuditEntry> released = f.released();
             assertEquals(1, released.size(), "one release recorded: " + released);
             assertEquals(
                     List.of("vm.alpha.share.data.read-only[0]"),
                     released.getFirst().decision().ruleIds());
             assertEquals(Errno.EROFS, released.getFirst().decision().errno());
+            assertTrue(
+                    released.getFirst()
+                            .request()
+                            .detail()
+                            .endsWith("type=1 start=0 length=0 released=reload kept=read"),
+                    released.getFirst().request().detail());
             assertEquals(LOCK_SUCCESS, lock(f.beta, 1, UNLOCK, 1, 0));
             assertEquals(
                     Errno.EROFS,
@@ -68,6 +79,8 @@ class WriteLockReloadAttackTest {
                             .errno(),
                     "as alpha's Twrite through that fid, a new write lock through it is refused");
             assertEquals(LOCK_SUCCESS, lock(f.alpha, 1, UNLOCK, 1, 0), "the guest's unlock answers cleanly");
+            assertEquals(LOCK_SUCCESS, lock(f.beta, 1, WRITE, 1, 0), "alpha's unlock let its read lock go");
+            assertEquals(LOCK_SUCCESS, lock(f.beta, 1, UNLOCK, 1, 0));
             assertEquals(LOCK_SUCCESS, lock(f.alpha, 1, READ, 1, 0), "alpha may still read-lock /x");
             assertFalse(f.gateway.trail.sessionClosed("alpha"), "alpha stays connected");
         }
@@ -100,8 +113,9 @@ class WriteLockReloadAttackTest {
 
     /**
      * alpha holds, through one fid opened O_RDONLY, a write lock (flock -x, taken while it could write {@code /x}) on
-     * byte 0 and a read lock on byte 10 as another process. The reload that makes {@code /x} read-only releases the
-     * write lock only: alpha may still take the read lock. Before, both went.
+     * byte 0 and a read lock on byte 10 as another process. The reload that makes {@code /x} read-only makes the
+     * write lock a read lock: alpha may still take read locks. Before session 33 both went; before session 34 the
+     * write lock went entirely.
      */
     @Test
     void aReadLockTheVmMayStillTakeStaysWhenItsWriteLockIsReleased() throws Exception {
@@ -113,7 +127,8 @@ class WriteLockReloadAttackTest {
 
             f.reload("access: read-write, read-only: [/x]");
 
-            assertEquals(LOCK_SUCCESS, lock(f.beta, 1, WRITE, 1, 0), "alpha's write lock went");
+            assertEquals(BLOCKED, lock(f.beta, 1, WRITE, 1, 0), "alpha's write lock stays a read lock");
+            assertEquals(LOCK_SUCCESS, lock(f.beta, 1, READ, 1, 0), "no longer exclusive");
             assertEquals(BLOCKED, lock(f.beta, 1, WRITE, 1, 10), "alpha's read lock stays");
             assertEquals(1, f.released().size(), "one release recorded: " + f.released());
         }
@@ -121,8 +136,8 @@ class WriteLockReloadAttackTest {
 
     /**
      * alpha's uid 1000 and uid 0 each hold a write lock on {@code /x} through a fid of their own attach (as the
-     * Linux client attaches per user). A reload that forbids uid 1000 to write {@code /x} releases uid 1000's lock
-     * only: root may still take its own, and so may a process that locked through both fids (POSIX locks are the
+     * Linux client attaches per user). A reload that forbids uid 1000 to write {@code /x} makes uid 1000's lock a
+     * read lock, and only that one: root may still take its own, and so may a process that locked through both fids (POSIX locks are the
      * process's, not the descriptor's). Before, the refusal through uid 1000's fid released all of alpha's locks on
      * the file.
      */
@@ -148,7 +163,8 @@ class WriteLockReloadAttackTest {
 
             f.reload("access: read-write", "cedar: [user.cedar]\n");
 
-            assertEquals(LOCK_SUCCESS, lock(f.beta, 1, WRITE, 1, 0), "uid 1000's lock went");
+            assertEquals(BLOCKED, lock(f.beta, 1, WRITE, 1, 0), "uid 1000's lock stays a read lock");
+            assertEquals(LOCK_SUCCESS, lock(f.beta, 1, READ, 1, 0), "no longer exclusive");
             assertEquals(BLOCKED, lock(f.beta, 1, WRITE, 1, 10), "root's lock stays");
             assertEquals(
                     BLOCKED,
@@ -160,6 +176,38 @@ class WriteLockReloadAttackTest {
                     List.of("user-may-not-write-x"),
                     released.getFirst().decision().ruleIds());
             assertEquals(Errno.EACCES, released.getFirst().decision().errno());
+        }
+    }
+
+    /**
+     * One process of alpha (proc 1) locked {@code /x} through two fids, 1 and 2; a reload hides {@code /x} and
+     * releases its lock. Each fid remembers the owner (one entry of alpha's lock budget each): the fid whose
+     * re-decision released forgot it, the other kept it, an entry counted for an owner holding nothing until that fid
+     * was clunked or locked through again. With alpha's budget of 3, the two ranges alpha's process 2 then takes
+     * through a third fid (3 entries) were ENOLCK. The later unlock through fid 2 and its clunk release nothing
+     * twice: beta's lock, taken meanwhile, stays.
+     */
+    @Test
+    void aSecondFidOfAnOwnerWhoseLockAReloadReleasedForgetsIt() throws Exception {
+        try (Fixture f = new Fixture("limits: {locks: 3}")) {
+            f.alpha.walk(0, 1, "x");
+            f.alpha.lopen(1, O_RDWR);
+            f.alpha.walk(0, 2, "x");
+            f.alpha.lopen(2, O_RDWR);
+            assertEquals(LOCK_SUCCESS, lock(f.alpha, 1, WRITE, 1, 0));
+            assertEquals(LOCK_SUCCESS, lock(f.alpha, 2, WRITE, 1, 0), "the same range again: fid 2 remembers proc 1");
+
+            f.reload("access: read-write, hidden: [/x]");
+            assertEquals(LOCK_SUCCESS, lock(f.beta, 1, WRITE, 1, 0), "alpha's lock went");
+            f.reload("access: read-write");
+            f.alpha.walk(0, 3, "y");
+            f.alpha.lopen(3, O_RDWR);
+            assertEquals(LOCK_SUCCESS, lock(f.alpha, 3, WRITE, 2, 0), "two entries: fid 3 remembers proc 2, a range");
+            assertEquals(LOCK_SUCCESS, lock(f.alpha, 3, WRITE, 2, 5), "a third: no stale entry is counted");
+            f.alpha.clunk(3);
+            assertEquals(LOCK_SUCCESS, lock(f.alpha, 2, UNLOCK, 1, 0), "an unlock of nothing held");
+            f.alpha.clunk(2);
+            assertEquals(BLOCKED, lock(f.alpha, 1, WRITE, 1, 0), "neither released beta's lock");
         }
     }
 
@@ -176,10 +224,19 @@ class WriteLockReloadAttackTest {
         final P9Client alpha;
         final P9Client beta;
 
+        /** alpha's VM entry's extra line, e.g. its limits; "" for none. */
+        final String alphaLine;
+
         Fixture() throws Exception {
+            this("");
+        }
+
+        Fixture(String alphaLine) throws Exception {
+            this.alphaLine = alphaLine;
             Files.createDirectories(tmp.resolve("data"));
             Files.createDirectories(tmp.resolve("own"));
             Files.writeString(tmp.resolve("data/x"), "hello");
+            Files.writeString(tmp.resolve("data/y"), "hello");
             Files.writeString(file, policy("access: read-write", ""));
             gateway = new ReloadingGateway(file);
             alpha = ReloadingGateway.connect(tmp.resolve("alpha.sock"));
@@ -208,9 +265,11 @@ class WriteLockReloadAttackTest {
         }
 
         private String policy(String alphaData, String header) {
+            String listen = "    listen: unix:" + tmp.resolve("alpha.sock") + "\n";
             return header
                     + ReloadingGateway.alphaAndBeta(
-                            tmp, "      data: {path: %s, %s}\n".formatted(tmp.resolve("data"), alphaData));
+                                    tmp, "      data: {path: %s, %s}\n".formatted(tmp.resolve("data"), alphaData))
+                            .replace(listen, alphaLine.isEmpty() ? listen : listen + "    " + alphaLine + "\n");
         }
 
         @Override
