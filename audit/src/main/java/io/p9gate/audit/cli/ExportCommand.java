@@ -63,7 +63,7 @@ final class ExportCommand extends CliCommand {
         if (hostname.isEmpty() || hostname.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
             throw badOption("--hostname must be printable ASCII without spaces");
         }
-        Path dir = log.existing();
+        Path dir = log.holdingLog();
         if (output != null) {
             PartialFile.checkWritable(output, "--output names a file");
             if (Files.isSameFile(output.toAbsolutePath().getParent(), dir)) {

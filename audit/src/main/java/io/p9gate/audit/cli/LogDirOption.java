@@ -1,6 +1,7 @@
 package io.p9gate.audit.cli;
 
 import io.p9gate.audit.read.LogDirectory;
+import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -11,6 +12,15 @@ final class LogDirOption {
 
     Path existing() throws UserError {
         var why = LogDirectory.notADirectory(dir, "no such audit directory");
+        if (why.isPresent()) {
+            throw new UserError(why.get(), io.p9gate.audit.verify.FindingClass.IO_ERROR);
+        }
+        return dir;
+    }
+
+    /** {@link #existing()}, which must also hold a log: a review of an empty directory is a mistyped --log. */
+    Path holdingLog() throws UserError, IOException {
+        var why = LogDirectory.noLog(existing());
         if (why.isPresent()) {
             throw new UserError(why.get(), io.p9gate.audit.verify.FindingClass.IO_ERROR);
         }

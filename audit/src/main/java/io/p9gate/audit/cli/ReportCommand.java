@@ -50,7 +50,7 @@ final class ReportCommand extends CliCommand {
     @Override
     int run() throws UserError, IOException {
         int top = this.top.checked();
-        Path dir = log.existing();
+        Path dir = log.holdingLog();
         List<VerifierKey> keys = readKeys(keyFiles);
         PartialFile.checkWritable(html, "--html names the page's file");
         ProgressMeter verifying = progressLine(progress, "verifying");

@@ -74,7 +74,8 @@ final class ShowCommand extends CliCommand {
 
     @Override
     int run() throws UserError, IOException {
-        Path dir = log.existing();
+        // --follow may be started before the gateway's first record; a plain review of no log is a mistyped --log.
+        Path dir = follow ? log.existing() : log.holdingLog();
         filter.compile(Instant.now());
         // Read before the records: a checkpoint signed meanwhile leaves its records marked, never the reverse.
         readSignedSize(dir);

@@ -44,7 +44,7 @@ final class StatsCommand extends CliCommand {
     int run() throws UserError, IOException {
         int top = this.top.checked();
         filter.compile(Instant.now());
-        Path dir = log.existing();
+        Path dir = log.holdingLog();
         ProgressMeter meter = progressLine(progress, "summing up");
         LogStatistics stats = LogStatistics.read(dir, this::parsed, filter::test, meter);
         meter.done();

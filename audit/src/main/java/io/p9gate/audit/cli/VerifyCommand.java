@@ -1,14 +1,12 @@
 package io.p9gate.audit.cli;
 
 import io.p9gate.audit.note.VerifierKey;
-import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.verify.FindingClass;
 import io.p9gate.audit.verify.VerificationReport;
 import io.p9gate.audit.verify.Verifier;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,17 +77,8 @@ final class VerifyCommand extends CliCommand {
             pinText = text(pin, "a pin file", "no such pin file", MAX_PIN_BYTES);
         }
         ProgressMeter meter = progressLine(progress, "verifying");
-        Path dir = log.existing();
-        if (pinText == null
-                && LogDirectory.segments(dir).isEmpty()
-                && !Files.exists(LogDirectory.checkpointsFile(dir), LinkOption.NOFOLLOW_LINKS)) {
-            // A gateway's log always has its START record: a directory with nothing was a mistyped --log, which
-            // read "OK: 0 records". (With a pin, the verifier reports the records the pin says were there.)
-            throw new UserError(
-                    "no audit log in " + dir + ": no segment-*.jsonl and no " + LogDirectory.CHECKPOINTS
-                            + " (is it the directory of serve's --audit-dir?)",
-                    FindingClass.IO_ERROR);
-        }
+        // With a pin, an empty directory is for the verifier, which reports the records the pin says were there.
+        Path dir = pinText == null ? log.holdingLog() : log.existing();
         VerificationReport report = new Verifier(keys, pinText, meter).verify(dir);
         meter.done();
         out().print(json ? report.toJson() + "\n" : report.summary());

@@ -3,6 +3,7 @@ package io.p9gate.audit.read;
 import io.p9gate.audit.note.LinkLoop;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,6 +45,19 @@ public final class LogDirectory {
                 Files.exists(dir)
                         ? dir + " is not a directory (an audit log is a directory of segment-*.jsonl files)"
                         : noSuch + ": " + dir);
+    }
+
+    /**
+     * Why the directory {@code dir} holds no audit log (no segment, no sidecar: a gateway's log always has its START
+     * record); empty when it holds one. A mistyped {@code --log} (the parent directory) read as an empty log: "OK: 0
+     * records", an empty review, a replay that changed nothing.
+     */
+    public static Optional<String> noLog(Path dir) throws IOException {
+        if (!segments(dir).isEmpty() || Files.exists(checkpointsFile(dir), LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        return Optional.of("no audit log in " + dir + ": no segment-*.jsonl and no " + CHECKPOINTS
+                + " (is it the directory of serve's --audit-dir?)");
     }
 
     /** The segment files in sequence order. */

@@ -54,4 +54,26 @@ class ToolFileMessagesTest {
         assertEquals(Main.EXIT_USAGE, run.code(), run.err());
         assertEquals(1, run.err().split(java.util.regex.Pattern.quote(key.toString()), -1).length - 1, run.err());
     }
+
+    /**
+     * A {@code --log} that holds no log (a typo, the parent directory) replayed as "0 records ... unchanged", exit 0:
+     * a policy change looked harmless, and with {@code --key} the empty directory passed as verified.
+     */
+    @Test
+    void aDirectoryWithoutALogIsNotReplayed() throws Exception {
+        Path notTheLog = Files.createDirectories(dir.resolve("var-lib-p9gate"));
+        Files.writeString(notTheLog.resolve("notes.txt"), "x");
+        CliRun run = CliRun.of(
+                "policy",
+                "replay",
+                "--log",
+                notTheLog.toString(),
+                "--no-verify",
+                "--policy",
+                Path.of("../policies/infotainment.yaml").toString());
+        assertEquals(Main.EXIT_USAGE, run.code(), run.out() + run.err());
+        assertTrue(run.err().contains("no audit log in " + notTheLog), run.err());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+        assertEquals("", run.out());
+    }
 }

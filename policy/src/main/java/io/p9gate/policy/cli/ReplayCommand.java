@@ -102,6 +102,13 @@ final class ReplayCommand extends Subcommand {
             if (!noVerify && !verified(cmd)) {
                 return USAGE;
             }
+            // A directory holding no log (a mistyped --log) replayed as "0 records, unchanged": a change looked
+            // harmless.
+            var noLog = LogDirectory.noLog(log);
+            if (noLog.isPresent()) {
+                error(noLog.get());
+                return USAGE;
+            }
             Replay replay = new Replay(engine, examples);
             ProgressMeter meter = progress.meter("replaying", cmd.getErr());
             LineProgress reading = LineProgress.of(log, meter);
