@@ -45,10 +45,11 @@ final class SetIdBits {
 
     /**
      * Before a chmod to {@code askedMode} of a regular file: EPERM for set-uid where the VM's map does not name the
-     * file's host owner, or set-gid with group-execute where it does not name the host group. The guest is never
-     * shown such bits ({@link #shown}), but the VMs whose map names the owner are: another VM's root sharing the
-     * folder made VM A's root's file set-uid for A after writing its own code into it. Linux refuses the chmod as
-     * well (CAP_FOWNER of a user namespace reaches only inodes it can name).
+     * file's host owner, or set-gid where it does not name the host group. The guest is never shown such bits
+     * ({@link #shown}), but the VMs whose map names the owner are: another VM's root sharing the folder made VM A's
+     * root's file set-uid for A after writing its own code into it. Set-gid without group-execute too: it grants
+     * nothing yet, but A's root's next {@code chmod +x} (its kernel asks the mode it sees plus x) made it a set-gid
+     * program. Linux refuses the chmod as well (CAP_FOWNER of a user namespace reaches only inodes it can name).
      */
     static void requireGrantable(Node node, int askedMode, Ownership ownership) throws P9Exception {
         if (node.type() != FileType.REGULAR || (askedMode & (S_ISUID | S_ISGID)) == 0) {
@@ -58,7 +59,7 @@ final class SetIdBits {
         if ((askedMode & S_ISUID) != 0 && !ownership.mapsHostOwner(node, host, false)) {
             throw new P9Exception(Errno.EPERM, "set-uid for an owner outside the VM's id map");
         }
-        if ((askedMode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) && !ownership.mapsHostOwner(node, host, true)) {
+        if ((askedMode & S_ISGID) != 0 && !ownership.mapsHostOwner(node, host, true)) {
             throw new P9Exception(Errno.EPERM, "set-gid for a group outside the VM's id map");
         }
     }

@@ -100,6 +100,41 @@ class KeptSetIdAcrossVmsAttackTest {
         }
     }
 
+    /**
+     * (4) Set-gid without group-execute grants nothing by itself, so beta's root could keep it on alpha's root's file
+     * after writing its code there; alpha's root's next {@code chmod +x} (the guest kernel sends the mode it sees plus
+     * x: 02755) then made a set-gid root-group program of beta's code for every user of alpha. Linux never lets beta
+     * set it: no CAP_FOWNER or CAP_FSETID over an inode whose ids its namespace cannot name.
+     */
+    @ParameterizedTest
+    @EnumSource(OwnershipMode.class)
+    void anotherVmsRootCannotLeaveSetGidOnAlphasFileForAlphasNextChmodPlusX(OwnershipMode mode) throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("shared"));
+        try (OwnershipRig rig = new OwnershipRig(policy(share, share), mode);
+                P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"));
+                P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
+            alpha.attach(0, "root", "data", 0);
+            alpha.walk(0, 1);
+            alpha.lcreate(1, "script", O_RDWR, 0644, 0);
+            alpha.clunk(1);
+            beta.attach(0, "root", "data", 0);
+            beta.walk(0, 1, "script");
+            beta.lopen(1, O_WRONLY);
+            assertEquals(TROJAN.length, beta.write(1, 0, TROJAN));
+            P9Exception refused = assertThrows(
+                    P9Exception.class,
+                    () -> beta.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, 02644, 0, 0, 0, 0, 0, 0, 0)));
+            assertEquals(Errno.EPERM, refused.errno(), "Linux: no CAP_FSETID over a group outside the map");
+            AuditEntry last = rig.trail.decisions.getLast();
+            assertEquals(Errno.EPERM, last.outcome().errno(), "the record's errno is the guest's: " + last);
+            int seen = modeSeen(alpha, "script");
+            assertEquals(0644, seen, "alpha is shown no set-gid beta left");
+            alpha.walk(0, 2, "script");
+            alpha.setattr(2, new SetAttr(SetAttr.SETATTR_MODE, seen | 0111, 0, 0, 0, 0, 0, 0, 0)); // chmod +x
+            assertEquals(0755, modeSeen(alpha, "script"), "alpha's chmod +x makes no set-gid program of beta's code");
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {0, 1000})
     void aWriteThroughAShareInsideAMarkedOneClearsTheKeptBitsAfterARestart(int betaUid) throws Exception {

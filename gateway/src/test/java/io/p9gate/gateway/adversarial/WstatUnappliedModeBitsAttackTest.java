@@ -171,6 +171,9 @@ class WstatUnappliedModeBitsAttackTest {
         try (HostShareGateway gw = HostShareGateway.serving(tmp, "", "data")) {
             Path file = gw.share("data").resolve("f");
             Files.writeString(file, "x");
+            // The guest's root's file: set-gid is refused for a group outside the VM's map (SetIdBits)
+            Files.setAttribute(file, "unix:uid", 100000, LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(file, "unix:gid", 100000, LinkOption.NOFOLLOW_LINKS);
             try (P9Client guest = holdingFid1Of(gw, dialect, "f")) {
                 guest.rpc(
                         dialect.equals("9P2000")
