@@ -28,8 +28,10 @@ final class OpenShares {
      * Registers {@code share}. Shares may be the same directory or one inside another, and the mark that bits were
      * kept is on the root of the share they were kept through only: a share opened marked makes every open share
      * read them, and a share opened where an open share that reads them is the same directory, above or beneath it
-     * reads them too (a root it cannot climb from, or one of the same file system through another mount, to be safe). Else, after a restart, a share inside a marked one
-     * never read the bits, and no write through it cleared them for the VM that kept them.
+     * reads them too (a root it cannot climb from, to be safe), and so does one of the same file system (a hard
+     * link there may name a file beneath the other; a bind mount's climb leaves through its mount point). Else, after
+     * a restart, a share inside a marked one, or holding a host hard link of a file in it, never read the bits, and
+     * no write through it cleared them for the VM that kept them.
      */
     static void opened(ShareRoot share) {
         OPEN.add(share);
@@ -42,6 +44,13 @@ final class OpenShares {
                 .toList();
         if (reading.isEmpty()) {
             return; // the usual start: no share reads kept bits, and no climb is needed to know
+        }
+        // A hard link (the host's) joins any two directories of one file system: a file with kept bits may have a
+        // name in this share though neither root holds the other, and a write through it must clear them.
+        if (reading.stream()
+                .anyMatch(other -> other.rootKey().dev() == share.rootKey().dev())) {
+            share.setIdBitsKept();
+            return;
         }
         Set<FileKey> above = new HashSet<>();
         boolean climbed;
@@ -59,12 +68,12 @@ final class OpenShares {
     }
 
     /**
-     * Whether {@code other}'s root is {@code share}'s ({@code above}: its ancestors, itself included) or below it, or
-     * may be: the same file system through another mount (a bind mount of a directory inside a marked share climbs
-     * out through its mount point and passes no root of the share around it; KeptSetIdAcrossVmsAttackTest).
+     * Whether {@code other}'s root, on another file system than {@code share}'s (the same one was decided before),
+     * is {@code share}'s ({@code above}: its ancestors, itself included) or below it, or may be: a file system
+     * mounted beneath the other share's root.
      */
     private static boolean overlap(ShareRoot share, Set<FileKey> above, ShareRoot other) {
-        if (above.contains(other.rootKey()) || throughAnotherMount(share, other)) {
+        if (above.contains(other.rootKey())) {
             return true;
         }
         Set<FileKey> aboveOther = new HashSet<>();

@@ -13,8 +13,10 @@ import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.SetAttr;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -253,6 +255,42 @@ class KeptSetIdAcrossVmsAttackTest {
                 P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"))) {
             alpha.attach(0, "root", "data", 0);
             assertEquals(0755, modeSeen(alpha, "inner/su"), "beta's write while alpha was not served cleared set-uid");
+        }
+    }
+
+    /**
+     * After a restart, a share of the same file system as a marked one but neither inside nor around it never
+     * read the kept bits: a host hard link of alpha's root's set-uid program in beta's share let beta's write keep it
+     * set-uid for alpha.
+     */
+    @Test
+    void aWriteThroughAHostHardLinkInADisjointShareClearsTheKeptBitsAfterARestart() throws Exception {
+        Path alphaShare = Files.createDirectories(tmp.resolve("a"));
+        Path betaShare = Files.createDirectories(tmp.resolve("b"));
+        Path program = alphaShare.resolve("su");
+        Files.write(program, TROJAN);
+        Files.setAttribute(program, "unix:uid", 100000, LinkOption.NOFOLLOW_LINKS); // alpha's root's
+        Files.setAttribute(program, "unix:gid", 100000, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(program, "unix:mode", 0755, LinkOption.NOFOLLOW_LINKS);
+        Files.createLink(betaShare.resolve("su"), program); // the host's hard link
+        Path policy = policy(alphaShare, betaShare);
+        try (OwnershipRig _ = new OwnershipRig(policy, OwnershipMode.CHOWN);
+                P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"))) {
+            alpha.attach(0, "root", "data", 0);
+            alpha.walk(0, 1, "su");
+            alpha.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, 04755, 0, 0, 0, 0, 0, 0, 0));
+            assertEquals(04755, alpha.getattr(1, GETATTR_BASIC).mode() & 07777, "alpha keeps its set-uid bit");
+        }
+        try (OwnershipRig _ = new OwnershipRig(policy, OwnershipMode.CHOWN); // the gateway restarted
+                P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"));
+                P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
+            alpha.attach(0, "root", "data", 0);
+            assertEquals(04755, modeSeen(alpha, "su"), "alpha still sees the bits it kept");
+            beta.attach(0, "root", "data", 0);
+            beta.walk(0, 1, "su");
+            beta.lopen(1, O_WRONLY);
+            assertEquals(TROJAN.length, beta.write(1, 0, TROJAN));
+            assertEquals(0755, modeSeen(alpha, "su"), "beta's write through its hard link clears set-uid");
         }
     }
 
