@@ -139,6 +139,50 @@ class GuestHostileIT {
         assertEquals(0, run.result().exitCode(), run.result()::describe);
     }
 
+    /**
+     * The scenario above through a shared writable map with cache=mmap, which keeps no FS-Cache cookie (the 6.1 BUG
+     * above is cache=loose's): the map's write after /hold-ro became read-only surfaces at msync as EROFS (and fsync,
+     * write), the host keeps its bytes, the guest reads them back, recorded as refusals, and the guest unmounts.
+     */
+    @Test
+    void anMmapWriteAfterAReloadIsRefusedAtMsync() throws Exception {
+        GuestHarness harness = GuestHarness.locate();
+        SignedAlpha alpha = SignedAlpha.in(tmp);
+        PolicyFixture fx = alpha.fixture();
+        Files.createDirectories(fx.data.resolve("hold-ro"));
+        Files.createDirectories(fx.data.resolve("hold-hidden"));
+        Files.createDirectories(fx.data.resolve("signal"));
+        Files.writeString(fx.data.resolve("hold-ro/m"), "x".repeat(4096));
+        Path helper = HostBuild.guestBinary("mmap-reload-helper");
+        GuestRun run = GuestRun.script(RepoPaths.guestScripts().resolve("mmap-reload.sh"))
+                .withMountOpts("cache=mmap")
+                .withTimeout(Duration.ofSeconds(120))
+                .withBin(helper)
+                .withEnv("MMAP_HELPER", helper.toString());
+        GuestResult result = alpha.run(harness, "p9gate-mmap-reload", run, h -> protect(fx, h));
+
+        Map<String, String> want = new LinkedHashMap<>();
+        for (String step : List.of("mmap-open", "mmap-map", "mmap-msync-before")) {
+            want.put(step, "OK");
+        }
+        want.put("mmap-msync-after", "EROFS");
+        want.put("mmap-fsync-after", "EROFS");
+        want.put("mmap-munmap", "OK");
+        want.put("mmap-write-after", "EROFS");
+        want.put("mmap-close", "OK");
+        want.put("mmap-reads", "before");
+        want.put("mmap-reads-dropped", "before");
+        Map<String, String> got = new LinkedHashMap<>();
+        want.keySet().forEach(name -> got.put(name, result.marks().get(name)));
+        assertEquals(lines(want), lines(got), result::describe);
+        assertEquals(0, result.exitCode(), result::describe);
+        assertFalse(result.output().contains("9pnet"), result::describe);
+        assertTrue(Files.readString(fx.data.resolve("hold-ro/m")).startsWith("before"), "no mmap writeback after");
+        SignedLogs.Verified verified = alpha.logs().verify();
+        assertEquals(0, verified.exit(), verified.output());
+        assertRefused(alpha.logs().records(), "/hold-ro/m", EROFS, "action=write");
+    }
+
     /** One guest run of hostile.sh, the host's share and the verified log afterwards. */
     private record Hostile(GuestResult result, Path data, List<AuditRecord> records) {}
 
