@@ -60,6 +60,50 @@ class LockTableTest {
     }
 
     /**
+     * A reload that takes a VM's writing but not its reading makes its write locks read locks of the same ranges
+     * (SessionLocks.releaseRefused, LockTable.downgrade): they merge with the owner's own touching read ranges only,
+     * never with another VM's adjacent one, the budget gets back the entries merged away, and the downgraded ranges
+     * then act as any read lock: another VM reads over them, its writer is blocked, the owner's unlock splits them.
+     */
+    @Test
+    void aDowngradeMergesOnlyTheOwnersRangesAndActsAsAReadLock() throws Exception {
+        var budget = new io.p9gate.gateway.budget.Allowance(
+                "vm", "budget.locks", io.p9gate.gateway.proto.Errno.ENOLCK, 10, null);
+        var owner = new LockTable.Owner(1, 100, "vm", budget);
+        var otherVm = new LockTable.Owner(
+                2,
+                100,
+                "vm",
+                new io.p9gate.gateway.budget.Allowance(
+                        "other", "budget.locks", io.p9gate.gateway.proto.Errno.ENOLCK, 10, null));
+        assertEquals(LOCK_SUCCESS, table.lock(file, owner, LOCK_TYPE_WRLCK, 0, 10));
+        assertEquals(LOCK_SUCCESS, table.lock(file, owner, LOCK_TYPE_RDLCK, 10, 10));
+        assertEquals(LOCK_SUCCESS, table.lock(file, owner, LOCK_TYPE_WRLCK, 20, 10));
+        assertEquals(LOCK_SUCCESS, table.lock(file, otherVm, LOCK_TYPE_RDLCK, 30, 10));
+        assertEquals(LOCK_SUCCESS, table.lock(file, owner, LOCK_TYPE_WRLCK, 50, 0));
+        assertEquals(4, budget.used());
+
+        table.downgrade(file, owner);
+
+        assertEquals(
+                List.of(new Span(LOCK_TYPE_RDLCK, 0, 30), new Span(LOCK_TYPE_RDLCK, 50, Long.MAX_VALUE)), spans(owner));
+        assertEquals(List.of(new Span(LOCK_TYPE_RDLCK, 30, 40)), spans(otherVm), "another VM's range untouched");
+        assertEquals(2, budget.used(), "the entries merged away given back");
+        assertEquals(LOCK_SUCCESS, table.lock(file, otherVm, LOCK_TYPE_RDLCK, 0, 0), "readers share it now");
+        assertEquals(LOCK_SUCCESS, table.lock(file, otherVm, LOCK_TYPE_UNLCK, 0, 0));
+        assertEquals(LOCK_BLOCKED, table.lock(file, otherVm, LOCK_TYPE_WRLCK, 25, 1), "a writer still waits");
+        assertEquals(LOCK_SUCCESS, table.lock(file, owner, LOCK_TYPE_UNLCK, 5, 10));
+        assertEquals(
+                List.of(
+                        new Span(LOCK_TYPE_RDLCK, 0, 5),
+                        new Span(LOCK_TYPE_RDLCK, 15, 30),
+                        new Span(LOCK_TYPE_RDLCK, 50, Long.MAX_VALUE)),
+                spans(owner));
+        assertEquals(3, budget.used());
+        assertEquals(LOCK_SUCCESS, table.lock(file, otherVm, LOCK_TYPE_WRLCK, 5, 10), "the unlocked hole is free");
+    }
+
+    /**
      * The table is one gateway-wide lock, and every Tlock copies and scans its file's whole range list: one VM
      * holding 40,000 disjoint ranges on a file made each Tlock take 2.2 ms under the lock every VM's Tlock, Tgetlock,
      * clunk and session close waits for (and building them 46 s). A file holds at most MAX_RANGES_PER_FILE ranges:
