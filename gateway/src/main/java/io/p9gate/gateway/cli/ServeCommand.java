@@ -689,7 +689,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         Path given = unix.path().toAbsolutePath().normalize();
         try {
-            Path real = given.getParent().toRealPath().resolve(given.getFileName());
+            // From the path as written: the kernel follows a link before a ".." after it.
+            Path real = unix.path().toAbsolutePath().getParent().toRealPath().resolve(given.getFileName());
             return real.equals(given) ? "" : " (the socket is " + real + ": a link on its path leads there)";
         } catch (IOException e) {
             return "";

@@ -62,9 +62,12 @@ public final class ChangeableByOthers {
         Map<Path, String> found = new LinkedHashMap<>();
         Path given = path.toAbsolutePath().normalize();
         addDirectoriesFrom(given.getParent(), seen, found);
-        if (given.getParent() != null) {
+        Path parent = path.toAbsolutePath().getParent();
+        if (parent != null) {
             try {
-                addDirectoriesFrom(given.getParent().toRealPath(), seen, found);
+                // Resolved as written, not normalized: the kernel follows a link before a ".." after it, so
+                // LINK/../s is bound above the link's target, not beside the link (ProductionSocketAnyUserAttackTest).
+                addDirectoriesFrom(parent.toRealPath(), seen, found);
             } catch (IOException e) {
                 // A directory that does not resolve is refused by the bind, saying why.
             }

@@ -81,6 +81,27 @@ class ProductionSocketAnyUserAttackTest {
                         + open + ": mode rwxrwxrwx lets its group or others write it, without the sticky bit");
     }
 
+    /**
+     * The same, written with a ".." after the link ({@code linked/../vm.sock}): the kernel resolves the link first, so
+     * the socket is bound in the directory above the link's target, inside the one others may write; the check
+     * normalized the path by its words first ({@code DIR/vm.sock}), so it looked at a directory the bind never used.
+     */
+    @Test
+    void aSocketPathWithDotDotAfterALinkIsCheckedWhereTheKernelPutsIt() throws Exception {
+        AcceptableProduction setup = AcceptableProduction.in(dir);
+        Path open = Files.createDirectory(dir.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path real = Files.createDirectory(open.resolve("sockets"));
+        Files.createFile(real.resolve("vm.sock")); // as in the setup: a start let through ends at the bind
+        Path link = Files.createSymbolicLink(dir.resolve("linked"), Files.createDirectory(real.resolve("inner")));
+        AcceptableProduction.writePrivate(
+                setup.policy, Files.readString(setup.policy).replace(setup.notSocket.toString(), link + "/../vm.sock"));
+        setup.assertRefused(
+                AcceptableProduction.serve(setup.options()),
+                "can be replaced by another host user (directory " + open
+                        + ": mode rwxrwxrwx lets its group or others write it, without the sticky bit");
+    }
+
     @Test
     void withAPeerTheSameSocketIsAccepted() throws Exception {
         CliRun run = serveWithSocket(AcceptableProduction.in(dir), "socket: {mode: \"0666\"}\n    peer: {uid: \"0\"}");
