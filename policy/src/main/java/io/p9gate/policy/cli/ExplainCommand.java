@@ -106,8 +106,8 @@ final class ExplainCommand extends Subcommand {
         RuleLocations where = new RuleLocations(engine.policy());
         IdMap ids = engine.idMap(vm);
         Explanation e = new Explanation(request, reference, ids.uidToHost(uid), ids.gidToHost(gid), where);
-        // The path and what the policy file names are quoted as given: escaped for the terminal.
-        cmd.getOut().print(format == Format.json ? e.json() : PrintableText.escapeLines(e.text()));
+        // The path and what the policy file names are quoted as given: text() escapes each for the terminal.
+        cmd.getOut().print(format == Format.json ? e.json() : e.text());
         return 0;
     }
 
@@ -129,15 +129,23 @@ final class ExplainCommand extends Subcommand {
     /** One decision as explain shows it; the host ids are what a file created by this request would belong to. */
     private record Explanation(
             DecisionRequest request, PolicyDecision decision, long hostUid, long hostGid, RuleLocations where) {
+        /**
+         * Each quoted field escaped on its own: escaped line by line, a newline in {@code --path} split the
+         * "request:" line in two, its end read as a line of its own.
+         */
         String text() {
             StringBuilder b = new StringBuilder();
             b.append(String.format(
                     "request:  vm %s, share %s, %s %s%s (uid %d, gid %d)%n",
-                    request.vm(),
-                    request.share(),
+                    PrintableText.escape(request.vm()),
+                    PrintableText.escape(request.share()),
                     request.op(),
-                    request.path(),
-                    (request.destination() == null ? "" : " -> " + request.destination())
+                    PrintableText.escape(request.path().text()),
+                    (request.destination() == null
+                                    ? ""
+                                    : " -> "
+                                            + PrintableText.escape(
+                                                    request.destination().text()))
                             + (request.directory() ? " (a directory)" : ""),
                     request.uid(),
                     request.gid()));
@@ -151,7 +159,10 @@ final class ExplainCommand extends Subcommand {
             for (String id : decision.ruleIds()) {
                 b.append(String.format(
                         "rule:     %s  (%s)%n",
-                        id, where.of(id).map(SourcePos::toString).orElse("hand-written Cedar")));
+                        PrintableText.escape(id),
+                        where.of(id)
+                                .map(p -> PrintableText.escape(p.toString()))
+                                .orElse("hand-written Cedar")));
             }
             return b.toString();
         }

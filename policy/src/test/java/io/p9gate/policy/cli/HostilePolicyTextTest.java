@@ -124,4 +124,19 @@ class HostilePolicyTextTest {
         assertPrintable(r.out());
         assertTrue(r.out().contains("/maps\\x1b[2J/x"), r.out());
     }
+
+    /** Before, the whole text was escaped line by line: a newline in --path split the "request:" line in two. */
+    @Test
+    void policyExplainKeepsAPathWithANewlineOnItsLine() throws Exception {
+        CliRun r = CliRun.of("explain", policy().toString(), "--vm", "vm1", "--op", "OPEN_WRITE", "--path", "/a\nb");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertPrintable(r.out());
+        String request = r.out()
+                .lines()
+                .filter(l -> l.startsWith("request:"))
+                .findFirst()
+                .orElseThrow();
+        assertTrue(request.contains("/a\\nb (uid "), r.out());
+        assertTrue(r.out().lines().allMatch(l -> l.matches("(request|ids|decision|rules?): .*")), r.out());
+    }
 }
