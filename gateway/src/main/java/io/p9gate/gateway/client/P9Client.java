@@ -22,6 +22,7 @@ import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.Frame;
+import io.p9gate.gateway.proto.MessageType;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.RMessage;
@@ -284,7 +285,7 @@ public final class P9Client implements AutoCloseable {
                 tags.release();
                 CodecBuffers.releasePayload(request);
                 reply.completeExceptionally(new IllegalStateException("a Tversion is already outstanding"));
-                return new PendingCall(tag, reply);
+                return new PendingCall(tag, named(request.type()), reply);
             }
         } else {
             tag = registerWithFreeTag(reply);
@@ -296,7 +297,7 @@ public final class P9Client implements AutoCloseable {
             CodecBuffers.releasePayload(request);
             router.fail(tag, new IOException("client closed"));
         }
-        return new PendingCall(tag, reply);
+        return new PendingCall(tag, named(request.type()), reply);
     }
 
     /**
@@ -312,7 +313,7 @@ public final class P9Client implements AutoCloseable {
             tags.release();
             frame.release();
             reply.completeExceptionally(new IllegalStateException("tag " + tag + " is already outstanding"));
-            return new PendingCall(tag, reply);
+            return new PendingCall(tag, "a raw frame", reply);
         }
         try {
             channel.eventLoop().execute(() -> {
@@ -334,7 +335,7 @@ public final class P9Client implements AutoCloseable {
             frame.release();
             router.fail(tag, new IOException("client closed"));
         }
-        return new PendingCall(tag, reply);
+        return new PendingCall(tag, "a raw frame", reply);
     }
 
     private int registerWithFreeTag(CompletableFuture<RMessage> reply) {
@@ -375,7 +376,7 @@ public final class P9Client implements AutoCloseable {
         } catch (ExecutionException e) {
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         } catch (TimeoutException e) {
-            throw new IOException("no reply to tag " + call.tag() + " within " + timeout);
+            throw new IOException(noReply(call));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while waiting for tag " + call.tag());
@@ -390,6 +391,22 @@ public final class P9Client implements AutoCloseable {
                         Errno.described(ename), "server answered Rerror \"" + ename + "\" to tag " + call.tag());
             default -> reply;
         };
+    }
+
+    /** TVERSION as 9P names it: Tversion. */
+    private static String named(MessageType type) {
+        return type.name().charAt(0) + type.name().substring(1).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** In plain words, with what to do: "no reply to tag 65535 within PT1M" told an operator neither. */
+    private String noReply(PendingCall call) {
+        String seconds = java.math.BigDecimal.valueOf(timeout.toMillis())
+                .movePointLeft(3)
+                .stripTrailingZeros()
+                .toPlainString();
+        return "no reply to " + call.request() + " (tag " + call.tag() + ") within " + seconds
+                + " seconds: the server is stalled, overloaded or not a 9P"
+                + " server; check that the address is the gateway's and what its log says, then try again";
     }
 
     private <R extends RMessage> R call(TMessage request, Class<R> expected) throws IOException, P9Exception {

@@ -3,6 +3,7 @@ package io.p9gate.gateway.client;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.p9gate.gateway.codec.CodecBuffers;
+import io.p9gate.gateway.codec.FrameDecoder;
 import io.p9gate.gateway.codec.MalformedFrame;
 import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.RMessage;
@@ -18,7 +19,8 @@ final class ReplyRouter extends ChannelInboundHandlerAdapter {
 
     private final Map<Integer, CompletableFuture<RMessage>> pending = new ConcurrentHashMap<>();
     private final IntConsumer tagFreed;
-    private volatile boolean closed;
+    /** Said to each call the connection's end fails: "connection closed", and why when the decoder closed it. */
+    private volatile String closed;
 
     ReplyRouter(IntConsumer tagFreed) {
         this.tagFreed = tagFreed;
@@ -29,8 +31,9 @@ final class ReplyRouter extends ChannelInboundHandlerAdapter {
         if (pending.putIfAbsent(tag, reply) != null) {
             return false;
         }
-        if (closed) {
-            fail(tag, new ConnectionClosedException("connection closed"));
+        String why = closed;
+        if (why != null) {
+            fail(tag, new ConnectionClosedException(why));
         }
         return true;
     }
@@ -65,9 +68,13 @@ final class ReplyRouter extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        closed = true;
+        String decoderClosed = ctx.channel().attr(FrameDecoder.CLOSED_BECAUSE).get();
+        String why = decoderClosed == null
+                ? "connection closed"
+                : "connection closed: the server sent a " + decoderClosed + " (not a 9P server?)";
+        closed = why;
         for (Integer tag : pending.keySet()) {
-            fail(tag, new ConnectionClosedException("connection closed"));
+            fail(tag, new ConnectionClosedException(why));
         }
         ctx.fireChannelInactive();
     }

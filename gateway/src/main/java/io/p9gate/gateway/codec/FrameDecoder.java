@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.AttributeKey;
 import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.Message;
 import io.p9gate.gateway.proto.TMessage;
@@ -19,6 +20,12 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     private static final System.Logger LOG = System.getLogger(FrameDecoder.class.getName());
     /** Frame sizes out of bounds, of every connection (PeerCausedLog, keyed by the connection's VM or listener). */
     private static final PeerCausedLog OUT_OF_BOUNDS = new PeerCausedLog(LOG, System.Logger.Level.WARNING);
+
+    /**
+     * Why this decoder closed the connection (a frame size out of bounds): a client says it to its caller, to whom a
+     * peer that is not a 9P server (an HTTP server's "HTTP" reads as a size of 1.3 GB) was only "connection closed".
+     */
+    public static final AttributeKey<String> CLOSED_BECAUSE = AttributeKey.valueOf("p9gate.frameDecoder.closedBecause");
 
     private final FrameLimit limit;
     private final Direction direction;
@@ -79,6 +86,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                     () -> "closing connection from " + PeerName.of(ctx.channel()) + ": frame size " + size
                             + " outside [7, " + max + "]");
             discarding = true;
+            ctx.channel().attr(CLOSED_BECAUSE).set("frame size " + size + " outside [7, " + max + "]");
             in.skipBytes(in.readableBytes());
             ctx.flush(); // the replies to the frames before it, which the session queued for its batch's flush
             ctx.close();
