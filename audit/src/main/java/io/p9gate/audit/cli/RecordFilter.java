@@ -72,12 +72,20 @@ final class RecordFilter {
     /** Checks the options once; bad values become a one-line usage error. */
     RecordFilter compile(Instant now) throws UserError {
         if (decision != null && !List.of("allow", "deny", "refused").contains(decision)) {
-            throw CliCommand.badOption("--decision must be allow, deny or refused, not " + decision);
+            throw CliCommand.badOption("--decision must be allow, deny or refused, not '" + decision + "'");
         }
         if (errnoText != null) {
+            // Quoted: an empty value (--errno=) read "not  (see ...)".
             errno = ErrnoNames.parse(errnoText)
                     .orElseThrow(() -> CliCommand.badOption(
-                            "--errno wants an errno name (EACCES, EDQUOT) or number, not " + errnoText));
+                            "--errno wants an errno name (EACCES, EDQUOT) or number, not '" + errnoText + "'"));
+        }
+        // Values no record holds: taken, they showed nothing, which read as "no such records" (a mistyped option).
+        if (vm != null && vm.isEmpty()) {
+            throw CliCommand.badOption("--vm wants a VM's name, not an empty one");
+        }
+        if (session != null && session < 0) {
+            throw CliCommand.badOption("--session wants a session number (0 or more), not " + session);
         }
         if (pathGlob != null) {
             try {
