@@ -45,15 +45,15 @@ final class QuotaAttackGateway implements BeforeEachCallback, AfterEachCallback 
     private Gateway gateway;
     private QuotaPolicyRig peerRig;
     private Gateway peerGateway;
-    private final String quota;
+    private final String[] quotas;
 
     QuotaAttackGateway() {
         this("{path: /work/cache, bytes: %d, inodes: %d}".formatted(LIMIT, INODES));
     }
 
-    /** With another quota (a YAML flow mapping) than the default's. */
-    QuotaAttackGateway(String quota) {
-        this.quota = quota;
+    /** With other quotas (YAML flow mappings) than the default's. */
+    QuotaAttackGateway(String... quotas) {
+        this.quotas = quotas.clone();
     }
 
     @Override
@@ -64,7 +64,7 @@ final class QuotaAttackGateway implements BeforeEachCallback, AfterEachCallback 
     }
 
     QuotaAttackGateway start() throws Exception {
-        rig = new QuotaPolicyRig(tmp, "mallory", share, quota);
+        rig = new QuotaPolicyRig(tmp, "mallory", share, quotas);
         gateway = Gateway.start(new GatewayConfig(
                 PolicyListeners.of(rig.holder.current()), rig.shares, GatewayConfig.DEFAULT_MSIZE, 4));
         return this;
@@ -77,6 +77,16 @@ final class QuotaAttackGateway implements BeforeEachCallback, AfterEachCallback 
                 .values()
                 .iterator()
                 .next();
+    }
+
+    /** Every scope's usage as a restart would measure it, by quota. */
+    java.util.Map<String, io.p9gate.policy.quota.Usage> usagesAfterRestart() {
+        return new io.p9gate.gateway.policyadapter.PolicyQuotas(rig.holder.current()).usage("mallory");
+    }
+
+    /** Every scope's usage as the running gateway counts it, by quota. */
+    java.util.Map<String, io.p9gate.policy.quota.Usage> usagesNow() {
+        return rig.quotas.usage("mallory");
     }
 
     /** What {@code p9gate policy reload} does to the quota books: every scope scanned again, the new count current. */

@@ -124,7 +124,11 @@ public final class TestSession implements AutoCloseable {
 
     /** Each call gets the next tag, as a client would use, so audit records can be matched to requests. */
     public RMessage call(TMessage.FileRequest request) throws P9Exception {
-        int tag = nextTag.getAndIncrement() & 0x7fff;
+        return call(nextTag.getAndIncrement() & 0x7fff, request);
+    }
+
+    /** With the caller's {@code tag}: requests of several threads in flight at once, each matched to its records. */
+    public RMessage call(int tag, TMessage.FileRequest request) throws P9Exception {
         if (budget == null) {
             return handler.handle(tag, request);
         }
