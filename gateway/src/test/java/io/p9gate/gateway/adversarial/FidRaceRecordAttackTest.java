@@ -4,18 +4,26 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.Unpooled;
+import io.p9gate.audit.read.AuditRecord;
+import io.p9gate.gateway.auditing.SignedAuditTrail;
+import io.p9gate.gateway.auditing.SignedLogs;
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.client.PendingCall;
 import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.RecordPhase;
 import io.p9gate.gateway.ops.TestSession;
+import io.p9gate.gateway.policyadapter.PolicyFixture;
 import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.wiring.ShareServerFactory;
+import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,6 +56,9 @@ class FidRaceRecordAttackTest {
     private static final int ROUNDS = 400;
     private static final int O_RDWR = 2;
     private static final String[] NAMES = {"f", "g"};
+    private static final int O_RDWR_DSYNC = 2 | 010000;
+    private static final int FLUSH_ROUNDS = 60;
+    private static final int PIPELINED = 64;
 
     @TempDir
     Path tmp;
@@ -100,6 +111,56 @@ class FidRaceRecordAttackTest {
         });
         assertTrue(wrong.isEmpty(), wrong.size() + " of " + answers.size() + " answers: " + wrong);
         assertEquals(THREADS * ROUNDS, answers.size());
+    }
+
+    /**
+     * A guest pipelines synchronous Twrites (served by workers), each followed at once by its Tflush, 64 a round, 60
+     * rounds (about half are dropped unstarted, half answered). A flushed request the gateway had not started gets no
+     * reply, and must leave no record; one it had started is answered before the Rflush (docs/protocol.md) and has its
+     * record. So the log holds one write record per answered Twrite, not one per sent.
+     */
+    @Test
+    void flushedWritesHaveARecordExactlyWhenTheyWereAnswered() throws Exception {
+        PolicyFixture fx = new PolicyFixture(tmp);
+        SignedLogs logs = SignedLogs.in(tmp);
+        SignedAuditTrail trail = logs.open();
+        int answered = 0;
+        int dropped = 0;
+        try (BudgetedAlphaGateway gateway = BudgetedAlphaGateway.start(fx, trail)) {
+            P9Client c = P9Client.open(UnixDomainSocketAddress.of(fx.alphaSocket), GatewayConfig.DEFAULT_MSIZE);
+            c.attach(0, "alpha", "data", 0);
+            c.walk(0, 1, "notes.txt");
+            c.lopen(1, O_RDWR_DSYNC);
+            for (int round = 0; round < FLUSH_ROUNDS; round++) {
+                List<PendingCall> writes = new ArrayList<>();
+                List<PendingCall> flushes = new ArrayList<>();
+                for (int i = 0; i < PIPELINED; i++) {
+                    PendingCall w = c.send(new TMessage.Twrite(1, i, Unpooled.wrappedBuffer(new byte[] {'x'})));
+                    writes.add(w);
+                    flushes.add(c.send(new TMessage.Tflush(w.tag())));
+                }
+                for (PendingCall f : flushes) {
+                    c.await(f); // after the flushed request's reply, if it has one
+                }
+                for (PendingCall w : writes) {
+                    if (w.reply().isDone()) {
+                        answered++;
+                    } else {
+                        dropped++;
+                    }
+                }
+            }
+            c.close();
+            gateway.awaitNoConnections(); // the session's records are all written
+        }
+        trail.close();
+        long recorded = logs.records().stream()
+                .filter(r -> "alpha".equals(r.vm()) && "write".equals(r.op()))
+                .filter(r -> !AuditRecord.hasDetailWord(r.detail(), "phase=outcome"))
+                .count();
+        assertTrue(
+                answered > 0 && dropped > 0, "flushes found both: " + answered + " answered, " + dropped + " dropped");
+        assertEquals(answered, recorded, "records of writes, " + dropped + " dropped unanswered");
     }
 
     /** Why {@code own}, the records of one request, do not fit its {@code answer}, or null. */
