@@ -54,7 +54,7 @@ final class AttrChanges {
         }
         if (attr.has(SetAttr.SETATTR_MODE)) {
             ownership.requireChmod(node);
-            SetIdBits.requireGrantable(node, attr.mode(), ownership);
+            SetIdBits.requireGrantable(node, attr, ownership);
         }
     }
 

@@ -8,6 +8,7 @@ import io.p9gate.gateway.backend.ShareRoot;
 import io.p9gate.gateway.backend.Xattrs;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.SetAttr;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -44,24 +45,45 @@ final class SetIdBits {
     }
 
     /**
-     * Before a chmod to {@code askedMode} of a regular file: EPERM for set-uid where the VM's map does not name the
+     * Before a chmod to {@code attr}'s mode of a regular file: EPERM for set-uid where the VM's map does not name the
      * file's host owner, or set-gid where it does not name the host group. The guest is never shown such bits
      * ({@link #shown}), but the VMs whose map names the owner are: another VM's root sharing the folder made VM A's
      * root's file set-uid for A after writing its own code into it. Set-gid without group-execute too: it grants
      * nothing yet, but A's root's next {@code chmod +x} (its kernel asks the mode it sees plus x) made it a set-gid
      * program. Linux refuses the chmod as well (CAP_FOWNER of a user namespace reaches only inodes it can name).
+     * An owner (group) the same request gives is the one judged, as {@link AttrChanges#apply} chowns before it
+     * chmods and Linux's setattr_prepare judges set-gid by the group asked: chgrp and chmod g+s in one request were
+     * EPERM where the two apart were not (SetIdWithNewOwnerTest).
      */
-    static void requireGrantable(Node node, int askedMode, Ownership ownership) throws P9Exception {
+    static void requireGrantable(Node node, SetAttr attr, Ownership ownership) throws P9Exception {
+        int askedMode = attr.mode();
         if (node.type() != FileType.REGULAR || (askedMode & (S_ISUID | S_ISGID)) == 0) {
             return;
         }
         FileStat host = Inodes.stat(node);
-        if ((askedMode & S_ISUID) != 0 && !ownership.mapsHostOwner(node, host, false)) {
+        if ((askedMode & S_ISUID) != 0 && !mapsOwnerAfter(node, host, attr, ownership, false)) {
             throw new P9Exception(Errno.EPERM, "set-uid for an owner outside the VM's id map");
         }
-        if ((askedMode & S_ISGID) != 0 && !ownership.mapsHostOwner(node, host, true)) {
+        if ((askedMode & S_ISGID) != 0 && !mapsOwnerAfter(node, host, attr, ownership, true)) {
             throw new P9Exception(Errno.EPERM, "set-gid for a group outside the VM's id map");
         }
+    }
+
+    /**
+     * Whether the VM's map names the owner ({@code group}: the group) the file has once {@code attr} is applied: the
+     * guest id asked, taken to the host as {@link Ownership#chown} takes it (an id outside the map goes to the
+     * overflow id, which the map does not name), else the file's own.
+     */
+    private static boolean mapsOwnerAfter(Node node, FileStat host, SetAttr attr, Ownership ownership, boolean group)
+            throws P9Exception {
+        IdTranslation ids = ownership.ids();
+        if (group && attr.has(SetAttr.SETATTR_GID)) {
+            return ids.mapsHostGid(ids.gidToHost(attr.gid()));
+        }
+        if (!group && attr.has(SetAttr.SETATTR_UID)) {
+            return ids.mapsHostUid(ids.uidToHost(attr.uid()));
+        }
+        return ownership.mapsHostOwner(node, host, group);
     }
 
     /**
