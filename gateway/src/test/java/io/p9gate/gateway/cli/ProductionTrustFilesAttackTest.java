@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
@@ -71,6 +72,33 @@ class ProductionTrustFilesAttackTest {
         assertRefused(
                 serve(moved),
                 "policy " + policy + " " + CHANGEABLE + " (directory " + etc
+                        + " above it: mode rwxrwxrwx lets its group or others write it, without the sticky bit");
+    }
+
+    /**
+     * A key path with a ".." after a symbolic link ({@code keys/linked/../audit.key}): the kernel follows the link
+     * first and opens the key above the link's target, in a directory others may write; the check tidied the path by
+     * its words ({@code keys/audit.key}) and looked at the acceptable key beside the link instead. (The policy itself
+     * is read from the tidied path, PolicyServe, so the check and the read agree there.)
+     */
+    @Test
+    void anAuditKeyPathWithDotDotAfterALinkIsCheckedWhereTheKernelOpensIt() throws Exception {
+        Path open = Files.createDirectory(dir.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path keys = Files.createDirectory(open.resolve("keys"));
+        Path key = setup.logs.privateKey;
+        Files.copy(key, keys.resolve(key.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
+        Path pub = key.resolveSibling("audit.pub");
+        Files.copy(pub, keys.resolve(pub.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
+        Path link =
+                Files.createSymbolicLink(key.resolveSibling("linked"), Files.createDirectory(keys.resolve("inner")));
+        String written = link + "/../" + key.getFileName();
+        String[] options = Stream.of(setup.options())
+                .map(o -> o.equals(key.toString()) ? written : o)
+                .toArray(String[]::new);
+        assertRefused(
+                serve(options),
+                "audit key " + written + " " + CHANGEABLE + " (directory " + open
                         + " above it: mode rwxrwxrwx lets its group or others write it, without the sticky bit");
     }
 
