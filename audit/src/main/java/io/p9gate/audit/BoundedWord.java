@@ -23,10 +23,18 @@ public final class BoundedWord {
 
     /**
      * {@code text} bounded as {@link #of} bounds it, not made a word: for a caller that makes one word of it with
-     * text of its own around it (a TLS peer's description, whose certificate subject is the client's choice).
+     * text of its own around it (a TLS peer's description, whose certificate subject is the client's choice). A
+     * {@code %} of the text's own is written {@code %25} here, the marker's not: the caller's escape then makes them
+     * {@code %2525} and {@code %25[}, where both were {@code %25[} and a subject could look truncated
+     * (BoundedWordTest); {@link DetailWords#text} of the shown text gives the text back.
      */
     public static String shown(String text) {
-        return fits(text) ? text : prefix(text) + digest(text);
+        String own = percents(text);
+        return fits(own) ? own : percents(prefix(text)) + digest(text);
+    }
+
+    private static String percents(String text) {
+        return text.replace("%", "%25");
     }
 
     // recordBytes counts '%', space and '=' as the three bytes DetailWords.word makes of each

@@ -38,4 +38,25 @@ class BoundedWordTest {
         assertEquals(posing, DetailWords.text(BoundedWord.of(posing)));
         assertEquals("short text", DetailWords.text(BoundedWord.of("short text")));
     }
+
+    /**
+     * A peer's text shown inside a word the caller escapes whole (a TLS peer's certificate subject in {@code peer=}):
+     * the marker was added before that escape, so in the record it read {@code %25[}, exactly as a short subject's
+     * own {@code ...%[...]} did, and a peer could present a subject that looked truncated. The peer's {@code %} is now
+     * one escape deeper than the marker's, and the subject reads back after the caller's escape and this one.
+     */
+    @Test
+    void aShownPeerTextCannotPoseAsTheMarkerInTheCallersWord() {
+        String truncated = DetailWords.peer("subject=" + BoundedWord.shown(LONG));
+        String marker = BoundedWord.of(LONG).substring(BoundedWord.of(LONG).indexOf("...%["));
+        String posing = "CN=x" + marker;
+        String posed = DetailWords.peer("subject=" + BoundedWord.shown(posing));
+        String markerInRecord = DetailWords.word(marker.substring(0, marker.indexOf('[') + 1));
+        assertTrue(truncated.contains(markerInRecord), truncated);
+        assertFalse(posed.contains(markerInRecord), "a subject's own text reads as no marker: " + posed);
+        String shown = DetailWords.text(posed.substring(DetailWords.PEER.length()));
+        assertEquals("subject=" + posing, DetailWords.text(shown));
+        String plain = DetailWords.peer("subject=" + BoundedWord.shown("CN=a b"));
+        assertEquals("subject=CN=a b", DetailWords.text(DetailWords.text(plain.substring(DetailWords.PEER.length()))));
+    }
 }
