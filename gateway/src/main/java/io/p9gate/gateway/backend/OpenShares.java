@@ -29,7 +29,8 @@ final class OpenShares {
      * kept is on the root of the share they were kept through only: a share opened marked makes every open share
      * read them, and a share opened where an open share that reads them is the same directory, above or beneath it
      * reads them too (a root it cannot climb from, to be safe), and so does one of the same file system (a hard
-     * link there may name a file beneath the other; a bind mount's climb leaves through its mount point). Else, after
+     * link there may name a file beneath the other; a bind mount's climb leaves through its mount point), or where
+     * either root is on a file system that may reach another's inodes (an overlay and its upper directory). Else, after
      * a restart, a share inside a marked one, or holding a host hard link of a file in it, never read the bits, and
      * no write through it cleared them for the VM that kept them.
      */
@@ -46,9 +47,9 @@ final class OpenShares {
             return; // the usual start: no share reads kept bits, and no climb is needed to know
         }
         // A hard link (the host's) joins any two directories of one file system: a file with kept bits may have a
-        // name in this share though neither root holds the other, and a write through it must clear them.
-        if (reading.stream()
-                .anyMatch(other -> other.rootKey().dev() == share.rootKey().dev())) {
+        // name in this share though neither root holds the other, and a write through it must clear them. So does an
+        // overlay and its upper directory, whose st_dev differ (KeptSetIdAcrossVmsAttackTest).
+        if (reading.stream().anyMatch(other -> mayReachTheSameInodes(share, other))) {
             share.setIdBitsKept();
             return;
         }
@@ -64,6 +65,23 @@ final class OpenShares {
                 share.setIdBitsKept();
                 return;
             }
+        }
+    }
+
+    /**
+     * Whether the two roots may reach one inode by any path: they are of one file system, or either is of one that
+     * may pass through to another's inodes or share them with a mount of another st_dev ({@link
+     * SelfContainedFilesystems}); if a root's file system cannot be told, yes.
+     */
+    private static boolean mayReachTheSameInodes(ShareRoot share, ShareRoot other) {
+        if (share.rootKey().dev() == other.rootKey().dev()) {
+            return true;
+        }
+        try {
+            return !SelfContainedFilesystems.holds(Inodes.filesystemType(share.rootNode()))
+                    || !SelfContainedFilesystems.holds(Inodes.filesystemType(other.rootNode()));
+        } catch (P9Exception e) {
+            return true;
         }
     }
 

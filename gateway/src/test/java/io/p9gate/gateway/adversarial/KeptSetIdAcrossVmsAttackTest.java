@@ -294,6 +294,53 @@ class KeptSetIdAcrossVmsAttackTest {
         }
     }
 
+    /**
+     * Alpha's share is a directory of an overlay mount, beta's the upper directory around it: the same inodes,
+     * written through either, but the overlay's st_dev is not the upper file system's, alpha's climb leaves the
+     * overlay at its mount point and beta's root holds no mark. After a restart beta read no kept bits, so its write
+     * into alpha's root's set-uid program left it set-uid for alpha.
+     */
+    @Test
+    void aWriteThroughTheUpperDirectoryOfAMarkedOverlayShareClearsTheKeptBitsAfterARestart() throws Exception {
+        Path lower = Files.createDirectories(tmp.resolve("lower"));
+        Path upper = Files.createDirectories(tmp.resolve("upper"));
+        Path work = Files.createDirectories(tmp.resolve("work"));
+        Path merged = Files.createDirectories(tmp.resolve("merged"));
+        assumeTrue(
+                run(
+                                "mount",
+                                "-t",
+                                "overlay",
+                                "overlay",
+                                "-o",
+                                "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work,
+                                merged.toString())
+                        == 0,
+                "overlay mounts need root");
+        try {
+            Files.createDirectories(merged.resolve("sub"));
+            Path policy = policy(merged.resolve("sub"), upper);
+            try (OwnershipRig _ = new OwnershipRig(policy, OwnershipMode.CHOWN);
+                    P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"))) {
+                alpha.attach(0, "root", "data", 0);
+                plantSetUidProgram(alpha, "su");
+            }
+            try (OwnershipRig _ = new OwnershipRig(policy, OwnershipMode.CHOWN); // the gateway restarted
+                    P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"));
+                    P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
+                alpha.attach(0, "root", "data", 0);
+                assertEquals(04755, modeSeen(alpha, "su"), "alpha still sees the bits it kept");
+                beta.attach(0, "root", "data", 0);
+                beta.walk(0, 1, "sub", "su");
+                beta.lopen(1, O_WRONLY);
+                assertEquals(TROJAN.length, beta.write(1, 0, TROJAN));
+                assertEquals(0755, modeSeen(alpha, "su"), "beta's write through the upper directory clears set-uid");
+            }
+        } finally {
+            run("umount", "-l", merged.toString());
+        }
+    }
+
     /** Alpha (guest ids at host 100000) shares {@code alphaShare}, beta (at 200000) {@code betaShare}. */
     private Path policy(Path alphaShare, Path betaShare) throws Exception {
         return OwnershipRig.policy(
