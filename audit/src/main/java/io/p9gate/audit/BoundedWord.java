@@ -4,6 +4,7 @@ import io.p9gate.audit.note.Sha256;
 import io.p9gate.audit.read.AbbreviatedPath;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
+import java.util.function.ToIntFunction;
 
 /**
  * Text a guest or a peer chose as one {@link DetailWords#word} of a record's detail, bounded: whole when it takes at
@@ -30,7 +31,12 @@ public final class BoundedWord {
      */
     public static String shown(String text) {
         String own = percents(text);
-        return fits(own) ? own : percents(prefix(text)) + digest(text);
+        return fits(own) ? own : percents(shownPrefix(text)) + digest(text);
+    }
+
+    /** As {@link #prefix}, counting a {@code %} as the five record bytes of its {@code %25} escaped once more. */
+    private static String shownPrefix(String text) {
+        return prefixWithin(text, AbbreviatedPath.PREFIX_BYTES, c -> AbbreviatedPath.recordBytes(percents(c)));
     }
 
     private static String percents(String text) {
@@ -54,11 +60,15 @@ public final class BoundedWord {
 
     /** The longest prefix of whole characters of {@code text} that takes at most {@code max} bytes of a record. */
     public static String prefixWithin(String text, int max) {
+        return prefixWithin(text, max, AbbreviatedPath::recordBytes);
+    }
+
+    private static String prefixWithin(String text, int max, ToIntFunction<String> recordBytes) {
         int end = 0;
         int kept = 0;
         while (end < text.length()) {
             int next = end + Character.charCount(text.codePointAt(end));
-            int size = AbbreviatedPath.recordBytes(text.substring(end, next));
+            int size = recordBytes.applyAsInt(text.substring(end, next));
             if (kept + size > max) {
                 break;
             }

@@ -59,4 +59,21 @@ class BoundedWordTest {
         String plain = DetailWords.peer("subject=" + BoundedWord.shown("CN=a b"));
         assertEquals("subject=CN=a b", DetailWords.text(DetailWords.text(plain.substring(DetailWords.PEER.length()))));
     }
+
+    /**
+     * A shown peer text past the bound keeps its first characters within {@link
+     * io.p9gate.audit.read.AbbreviatedPath#PREFIX_BYTES} record bytes, as docs/audit-format.md says, once the caller
+     * escapes it: its {@code %} became {@code %25} after the prefix was cut, and the caller's escape {@code %2525}, so
+     * a subject of {@code %} kept 1,705 bytes of them.
+     */
+    @Test
+    void aShownPeerTextOfPercentsKeepsItsPrefixWithinTheBound() {
+        String word = DetailWords.word(BoundedWord.shown("%".repeat(5_000)));
+        String prefix = word.substring(0, word.indexOf(DetailWords.word("...%[")));
+        assertTrue(
+                io.p9gate.audit.read.AbbreviatedPath.recordBytes(DetailWords.text(prefix))
+                        <= io.p9gate.audit.read.AbbreviatedPath.PREFIX_BYTES,
+                prefix.length() + " characters");
+        assertTrue(prefix.startsWith("%2525"), prefix);
+    }
 }
