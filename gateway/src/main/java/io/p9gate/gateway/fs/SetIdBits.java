@@ -109,6 +109,7 @@ final class SetIdBits {
      * @param stat the file's stat now
      */
     static void takeFromHost(ShareRoot share, Node node, FileStat stat) throws P9Exception {
+        keptThroughAHardLink(share, node, stat);
         int onHost = stat.mode() & (S_ISUID | S_ISGID);
         if (onHost == 0 || node.type() != FileType.REGULAR) {
             return;
@@ -121,6 +122,19 @@ final class SetIdBits {
             if (e.errno() != Errno.EACCES && e.errno() != Errno.EPERM) {
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Before a change of a file's data through a share that reads no kept bits: a host hard link may give the file a
+     * name in a share they were kept through, which a start served without this one's reading them (the mark is on
+     * that share's root only), and this share's write kept another VM's root's program set-uid for it
+     * (KeptSetIdAcrossVmsAttackTest). Found, they are read from now on and this root is marked for the next start.
+     * Only a file of more than one link costs a getxattr.
+     */
+    private static void keptThroughAHardLink(ShareRoot share, Node node, FileStat stat) throws P9Exception {
+        if (!share.setIdBitsMayBeKept() && node.type() == FileType.REGULAR && stat.nlink() > 1 && stored(node) != 0) {
+            share.keepingSetIdBits();
         }
     }
 

@@ -341,6 +341,46 @@ class KeptSetIdAcrossVmsAttackTest {
         }
     }
 
+    /**
+     * As above, but the start between serves beta's share alone (alpha's VM taken out of the policy for a while): no
+     * open share reads kept bits, beta's root holds no mark and none lies above it, so beta's write through its host
+     * hard link kept alpha's root's program set-uid for alpha when alpha was served again: the mark is on the root of
+     * the share the bits were kept through only, and nothing at a share's open tells it of a hard link.
+     */
+    @Test
+    void aWriteThroughAHostHardLinkInADisjointShareServedAloneClearsTheKeptBits() throws Exception {
+        Path alphaShare = Files.createDirectories(tmp.resolve("a"));
+        Path betaShare = Files.createDirectories(tmp.resolve("b"));
+        Path program = alphaShare.resolve("su");
+        Files.write(program, TROJAN);
+        Files.setAttribute(program, "unix:uid", 100000, LinkOption.NOFOLLOW_LINKS); // alpha's root's
+        Files.setAttribute(program, "unix:gid", 100000, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(program, "unix:mode", 0755, LinkOption.NOFOLLOW_LINKS);
+        Files.createLink(betaShare.resolve("su"), program); // the host's hard link
+        Path policy = policy(alphaShare, betaShare);
+        try (OwnershipRig _ = new OwnershipRig(policy, OwnershipMode.CHOWN);
+                P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"))) {
+            alpha.attach(0, "root", "data", 0);
+            alpha.walk(0, 1, "su");
+            alpha.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, 04755, 0, 0, 0, 0, 0, 0, 0));
+            assertEquals(04755, alpha.getattr(1, GETATTR_BASIC).mode() & 07777, "alpha keeps its set-uid bit");
+        }
+        Path betaAlone = OwnershipRig.policy(
+                tmp.resolve("beta-alone.yaml"), OwnershipRig.vm("beta", tmp.resolve("beta.sock"), 200000, betaShare));
+        try (OwnershipRig _ = new OwnershipRig(betaAlone, OwnershipMode.CHOWN);
+                P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
+            beta.attach(0, "root", "data", 0);
+            beta.walk(0, 1, "su");
+            beta.lopen(1, O_WRONLY);
+            assertEquals(TROJAN.length, beta.write(1, 0, TROJAN));
+        }
+        try (OwnershipRig _ = new OwnershipRig(policy, OwnershipMode.CHOWN);
+                P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"))) {
+            alpha.attach(0, "root", "data", 0);
+            assertEquals(0755, modeSeen(alpha, "su"), "beta's write through its hard link cleared set-uid");
+        }
+    }
+
     /** Alpha (guest ids at host 100000) shares {@code alphaShare}, beta (at 200000) {@code betaShare}. */
     private Path policy(Path alphaShare, Path betaShare) throws Exception {
         return OwnershipRig.policy(
