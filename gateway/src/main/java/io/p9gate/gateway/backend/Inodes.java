@@ -22,7 +22,7 @@ public final class Inodes {
     private Inodes() {}
 
     public static FileStat stat(Node node) throws P9Exception {
-        return node.use(fd -> statAt(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW));
+        return node.use(Inodes::statOf);
     }
 
     /** The entry {@code name} (a name {@link Names#check} accepts) in {@code dir}, not following a symlink. */
