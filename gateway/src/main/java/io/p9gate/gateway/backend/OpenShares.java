@@ -30,7 +30,8 @@ final class OpenShares {
      * read them, and a share opened where an open share that reads them is the same directory, above or beneath it
      * reads them too (a root it cannot climb from, to be safe), and so does one of the same file system (a hard
      * link there may name a file beneath the other; a bind mount's climb leaves through its mount point), or where
-     * either root is on a file system that may reach another's inodes (an overlay and its upper directory). Else, after
+     * either root is on a file system that may reach another's inodes (an overlay and its upper directory) or that is
+     * mounted more than once (one mounted inside the other share and bound elsewhere). Else, after
      * a restart, a share inside a marked one, or holding a host hard link of a file in it, never read the bits, and
      * no write through it cleared them for the VM that kept them.
      */
@@ -48,7 +49,8 @@ final class OpenShares {
         }
         // A hard link (the host's) joins any two directories of one file system: a file with kept bits may have a
         // name in this share though neither root holds the other, and a write through it must clear them. So does an
-        // overlay and its upper directory, whose st_dev differ (KeptSetIdAcrossVmsAttackTest).
+        // overlay and its upper directory, whose st_dev differ, and a file system mounted inside the other share and
+        // bound elsewhere, whose climb leaves through its own mount point (KeptSetIdAcrossVmsAttackTest).
         if (reading.stream().anyMatch(other -> mayReachTheSameInodes(share, other))) {
             share.setIdBitsKept();
             return;
@@ -71,7 +73,8 @@ final class OpenShares {
     /**
      * Whether the two roots may reach one inode by any path: they are of one file system, or either is of one that
      * may pass through to another's inodes or share them with a mount of another st_dev ({@link
-     * SelfContainedFilesystems}); if a root's file system cannot be told, yes.
+     * SelfContainedFilesystems}), or is mounted more than once (or is a btrfs subvolume's: {@link SingleMounts}), where
+     * a mount of it inside the other share may reach it past any climb; if a root's file system cannot be told, yes.
      */
     private static boolean mayReachTheSameInodes(ShareRoot share, ShareRoot other) {
         if (share.rootKey().dev() == other.rootKey().dev()) {
@@ -79,7 +82,9 @@ final class OpenShares {
         }
         try {
             return !SelfContainedFilesystems.holds(Inodes.filesystemType(share.rootNode()))
-                    || !SelfContainedFilesystems.holds(Inodes.filesystemType(other.rootNode()));
+                    || !SelfContainedFilesystems.holds(Inodes.filesystemType(other.rootNode()))
+                    || !SingleMounts.mountedOnce(share.rootKey().dev())
+                    || !SingleMounts.mountedOnce(other.rootKey().dev());
         } catch (P9Exception e) {
             return true;
         }

@@ -381,6 +381,49 @@ class KeptSetIdAcrossVmsAttackTest {
         }
     }
 
+    /**
+     * Alpha's share holds another file system mounted inside it (a tmpfs here; a nested btrfs subvolume, a zfs
+     * dataset alike), and beta's share is a bind mount of a directory of that inner file system: the two roots'
+     * st_dev differ, both are self-contained file systems, beta's climb leaves through its own mount point and
+     * alpha's passes no root of beta's. After a restart beta read no kept bits, so its write into alpha's root's
+     * set-uid program left it set-uid for alpha.
+     */
+    @Test
+    void aWriteThroughABindMountOfAFileSystemMountedInsideAMarkedShareClearsTheKeptBits() throws Exception {
+        Path top = Files.createDirectories(tmp.resolve("top"));
+        assumeTrue(run("mount", "-t", "tmpfs", "top", top.toString()) == 0, "mounts need root");
+        Path inner = Files.createDirectories(top.resolve("shared").resolve("inner"));
+        Path mounted = Files.createDirectories(tmp.resolve("beta-mnt"));
+        try {
+            assertEquals(0, run("mount", "-t", "tmpfs", "inner", inner.toString()));
+            Files.createDirectories(inner.resolve("bin"));
+            assertEquals(0, run("mount", "--bind", inner.resolve("bin").toString(), mounted.toString()));
+            Path policy = policy(top.resolve("shared"), mounted);
+            try (OwnershipRig _ = new OwnershipRig(policy, OwnershipMode.CHOWN);
+                    P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"))) {
+                alpha.attach(0, "root", "data", 0);
+                alpha.walk(0, 1, "inner", "bin");
+                plantSetUidProgram(alpha, 1, "su");
+            }
+            try (OwnershipRig _ = new OwnershipRig(policy, OwnershipMode.CHOWN); // the gateway restarted
+                    P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"));
+                    P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
+                alpha.attach(0, "root", "data", 0);
+                assertEquals(04755, modeSeen(alpha, "inner/bin/su"), "alpha still sees the bits it kept");
+                beta.attach(0, "root", "data", 0);
+                beta.walk(0, 1, "su");
+                beta.lopen(1, O_WRONLY);
+                assertEquals(TROJAN.length, beta.write(1, 0, TROJAN));
+                assertEquals(
+                        0755, modeSeen(alpha, "inner/bin/su"), "beta's write through its bind mount clears set-uid");
+            }
+        } finally {
+            run("umount", "-l", mounted.toString());
+            run("umount", "-l", inner.toString());
+            run("umount", "-l", top.toString());
+        }
+    }
+
     /** Alpha (guest ids at host 100000) shares {@code alphaShare}, beta (at 200000) {@code betaShare}. */
     private Path policy(Path alphaShare, Path betaShare) throws Exception {
         return OwnershipRig.policy(

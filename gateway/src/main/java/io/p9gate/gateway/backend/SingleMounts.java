@@ -1,0 +1,49 @@
+package io.p9gate.gateway.backend;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Whether a file system is mounted exactly once in the gateway's mount namespace ({@code /proc/self/mountinfo}): only
+ * then is every path to its inodes a path through that one mount, so a share on it whose root's climb of ".." passes
+ * no other share's root is not inside that share ({@link OpenShares#opened}). A file system mounted inside a share
+ * and bound elsewhere too is reached through both, though no climb from either mount passes the other share's root.
+ */
+final class SingleMounts {
+    private SingleMounts() {}
+
+    /**
+     * Whether the file system of st_dev {@code dev} has one mount; no when it has none that names it (a btrfs
+     * subvolume's st_dev is not its file system's), or when the table cannot be read.
+     */
+    static boolean mountedOnce(long dev) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(Path.of("/proc/self/mountinfo"));
+        } catch (IOException e) {
+            return false;
+        }
+        long mounts = lines.stream().filter(line -> names(line, dev)).count();
+        return mounts == 1;
+    }
+
+    /** Whether the mountinfo line's third field, "major:minor", is {@code dev}. */
+    private static boolean names(String line, long dev) {
+        String[] fields = line.split(" ", 4);
+        if (fields.length < 4) {
+            return false;
+        }
+        int colon = fields[2].indexOf(':');
+        try {
+            return colon > 0
+                    && FileStat.makedev(
+                                    Integer.parseInt(fields[2], 0, colon, 10),
+                                    Integer.parseInt(fields[2], colon + 1, fields[2].length(), 10))
+                            == dev;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+}
