@@ -1,0 +1,54 @@
+package io.p9gate.gateway.adversarial;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.p9gate.gateway.backend.LinuxSyscalls;
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.proto.SetAttr;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * In a share with {@code permissions: enforce} whose directory the host's administrator owns (mode 0755, the VM's
+ * users own what lies inside), a guest user keeps set-uid on its own program; the mark that tells the next start to
+ * read kept bits is the share root's, which the guest's host user may not write. Written as that user it failed
+ * unseen, and after a restart the guest's program was no longer set-uid, nor did any write clear its bits.
+ */
+class SetIdMarkUnderEnforceTest {
+    private static final int GUEST_USER = 1000;
+    private static final int HOST_USER = HostShareGateway.HOST_ID_BASE + GUEST_USER;
+    private static final int O_RDWR = 2;
+    private static final long GETATTR_BASIC = 0x7ffL;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aKeptSetUidBitUnderAnAdministratorsShareRootOutlivesARestart() throws Exception {
+        assumeTrue(LinuxSyscalls.geteuid() == 0, "acting as a guest's host user needs a root test run");
+        Path data = Files.createDirectory(tmp.resolve("data"));
+        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path own = Files.createDirectory(data.resolve("own"));
+        Files.setAttribute(own, "unix:uid", HOST_USER, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(own, "unix:gid", HOST_USER, LinkOption.NOFOLLOW_LINKS);
+        List<HostShareGateway.Share> shares = List.of(new HostShareGateway.Share("data", data, "permissions: enforce"));
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, shares);
+                P9Client guest = gw.attached("data", GUEST_USER)) {
+            guest.walk(0, 1, "own");
+            guest.lcreate(1, "prog", O_RDWR, 0755, GUEST_USER);
+            guest.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, 04755, 0, 0, 0, 0, 0, 0, 0));
+            assertEquals(04755, guest.getattr(1, GETATTR_BASIC).mode() & 07777, "the guest keeps its set-uid bit");
+        }
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, shares); // the gateway restarted
+                P9Client guest = gw.attached("data", GUEST_USER)) {
+            guest.walk(0, 1, "own", "prog");
+            assertEquals(04755, guest.getattr(1, GETATTR_BASIC).mode() & 07777, "the kept bit is still shown");
+        }
+    }
+}
