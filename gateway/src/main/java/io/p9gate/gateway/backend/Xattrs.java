@@ -27,6 +27,14 @@ public final class Xattrs {
         return node.use(fd -> sized(buf -> LinuxSyscalls.getxattr(LinuxSyscalls.procPath(fd), name, buf)));
     }
 
+    /**
+     * As {@link #get}, read as the gateway's own user: for an attribute of the gateway's ({@code user.p9gate.*}) that
+     * decides what a request does whether or not the request's host user (permissions: enforce) may read the file.
+     */
+    public static byte[] getAsGateway(Node node, String name) throws P9Exception {
+        return HostCredentials.asGateway(() -> get(node, name));
+    }
+
     /** The value of {@code name}, or empty when the file has no such attribute or its file system none at all. */
     public static Optional<byte[]> find(Node node, String name) throws P9Exception {
         try {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.proto.SetAttr;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SetIdMarkUnderEnforceTest {
     private static final int GUEST_USER = 1000;
     private static final int HOST_USER = HostShareGateway.HOST_ID_BASE + GUEST_USER;
+    private static final int O_WRONLY = 1;
     private static final int O_RDWR = 2;
     private static final long GETATTR_BASIC = 0x7ffL;
 
@@ -49,6 +51,34 @@ class SetIdMarkUnderEnforceTest {
                 P9Client guest = gw.attached("data", GUEST_USER)) {
             guest.walk(0, 1, "own", "prog");
             assertEquals(04755, guest.getattr(1, GETATTR_BASIC).mode() & 07777, "the kept bit is still shown");
+        }
+    }
+
+    /**
+     * User 2000 may write user 1000's set-uid program but not read it (04722: the kept bit, host mode 0722). Its
+     * write must clear the bit as Linux clears it at any write without CAP_FSETID, but the kept bits were read as
+     * user 2000's host user, whom a user xattr's read needs read access of: EACCES read as no bits, and the program
+     * stayed set-uid, running user 2000's code as user 1000.
+     */
+    @Test
+    void aWriteByAUserWhoMayNotReadTheProgramClearsItsKeptBit() throws Exception {
+        assumeTrue(LinuxSyscalls.geteuid() == 0, "acting as a guest's host user needs a root test run");
+        Path data = Files.createDirectory(tmp.resolve("data"));
+        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxrwxrwx"));
+        List<HostShareGateway.Share> shares = List.of(new HostShareGateway.Share("data", data, "permissions: enforce"));
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, shares);
+                P9Client owner = gw.attached("data", GUEST_USER);
+                P9Client other = gw.attached("data", 2000)) {
+            owner.walk(0, 1);
+            owner.lcreate(1, "prog", O_RDWR, 0755, GUEST_USER);
+            owner.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, 04722, 0, 0, 0, 0, 0, 0, 0));
+            assertEquals(04722, owner.getattr(1, GETATTR_BASIC).mode() & 07777, "the owner keeps its set-uid bit");
+            owner.clunk(1);
+            other.walk(0, 1, "prog");
+            other.lopen(1, O_WRONLY);
+            assertEquals(2, other.write(1, 0, "x\n".getBytes(StandardCharsets.US_ASCII)));
+            owner.walk(0, 2, "prog");
+            assertEquals(0722, owner.getattr(2, GETATTR_BASIC).mode() & 07777, "the other user's write cleared it");
         }
     }
 }
