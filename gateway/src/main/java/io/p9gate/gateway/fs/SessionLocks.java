@@ -7,10 +7,9 @@ import io.p9gate.gateway.proto.LockConstants;
 import io.p9gate.gateway.proto.P9Exception;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -78,6 +77,12 @@ public final class SessionLocks {
     /** A lock type an owner of this session holds on a file, which a fid it locked through would let it take now. */
     private record Kept(FileKey file, LockOwner owner, int type) {}
 
+    /**
+     * A lock type a fid's owners hold that the reload refuses through it, and whether a read lock through it is still
+     * allowed (a write lock then becomes one).
+     */
+    private record Refusal(LockingFid fid, int type, boolean readStays) {}
+
     /** The lock types a reload re-decides, each as a Tlock of it would be asked (a write lock also OPEN_WRITE). */
     private static final List<Integer> HELD_TYPES =
             List.of(LockConstants.LOCK_TYPE_RDLCK, LockConstants.LOCK_TYPE_WRLCK);
@@ -97,7 +102,7 @@ public final class SessionLocks {
      */
     public int releaseRefused(GuardedFs fs, List<LockingFid> fids) {
         Set<Kept> kept = new HashSet<>();
-        Map<LockingFid, List<Integer>> refused = new LinkedHashMap<>();
+        List<Refusal> refused = new ArrayList<>();
         for (LockingFid fid : fids) {
             for (int type : HELD_TYPES) {
                 List<LockOwner> holding = holding(fid, type);
@@ -108,20 +113,22 @@ public final class SessionLocks {
                     FileKey file = fid.handle().node().key();
                     fid.owners().remembered().forEach(owner -> kept.add(new Kept(file, owner, type)));
                 } else {
-                    refused.computeIfAbsent(fid, f -> new ArrayList<>()).add(type);
+                    boolean readStays = type == LockConstants.LOCK_TYPE_WRLCK
+                            && allowedNow(fs, fid, LockConstants.LOCK_TYPE_RDLCK, holding.getFirst());
+                    refused.add(new Refusal(fid, type, readStays));
                 }
             }
         }
+        // A write lock its owner may still take as a read lock through one fid becomes one whichever fid comes first:
+        // those fids go first. Met first, a fid allowing no read released the lock entirely, and the fid allowing
+        // one then found nothing to keep (WriteLockReloadAttackTest).
+        refused.sort(Comparator.comparing(r -> !r.readStays()));
         Set<FileKey> released = new HashSet<>();
-        refused.forEach((fid, types) -> {
-            boolean any = false;
-            for (int type : types) {
-                any |= releaseRefused(fs, fid, type, kept);
+        for (Refusal r : refused) {
+            if (releaseRefused(fs, r, kept)) {
+                released.add(r.fid().handle().node().key());
             }
-            if (any) {
-                released.add(fid.handle().node().key());
-            }
-        });
+        }
         // Every fid of a file released forgets the owners left without locks there, not only the fid whose
         // re-decision released them: another fid the owner locked through kept it, an entry of the VM's lock budget
         // counted for nothing until that fid's next Tlock or clunk.
@@ -151,7 +158,10 @@ public final class SessionLocks {
      * of the same ranges: the owner may take that now, and its process, which believes it holds the range
      * exclusively, is not left with no lock at all while another VM's writers change the file under it.
      */
-    private boolean releaseRefused(GuardedFs fs, LockingFid fid, int type, Set<Kept> kept) {
+    private boolean releaseRefused(GuardedFs fs, Refusal refusal, Set<Kept> kept) {
+        LockingFid fid = refusal.fid();
+        int type = refusal.type();
+        boolean readStays = refusal.readStays();
         FileKey file = fid.handle().node().key();
         List<LockOwner> losing = holding(fid, type).stream()
                 .filter(owner -> !kept.contains(new Kept(file, owner, type)))
@@ -159,8 +169,6 @@ public final class SessionLocks {
         if (losing.isEmpty()) {
             return false; // kept through another fid, or released through one already
         }
-        boolean readStays = type == LockConstants.LOCK_TYPE_WRLCK
-                && allowedNow(fs, fid, LockConstants.LOCK_TYPE_RDLCK, losing.getFirst());
         try {
             return fs.releaseLocksIfRefused(
                     fid.who(),

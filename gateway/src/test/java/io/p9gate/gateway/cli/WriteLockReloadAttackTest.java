@@ -21,6 +21,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Red team (R-POL-7, R-ROB-2): VMs alpha and beta share {@code data}; alpha holds locks on {@code /x} and a reload
@@ -176,6 +178,46 @@ class WriteLockReloadAttackTest {
                     List.of("user-may-not-write-x"),
                     released.getFirst().decision().ruleIds());
             assertEquals(Errno.EACCES, released.getFirst().decision().errno());
+        }
+    }
+
+    /**
+     * alpha's process 7 holds a write lock on {@code /x}, taken through a fid of uid 1000's attach and again through
+     * one of root's. The reload makes {@code /x} read-only and hides it from uid 1000: through root's fid the process
+     * may still take a read lock, so its write lock becomes one, whichever fid is re-decided first. Before, when uid
+     * 1000's fid came first (fids are met in their numbers' order), its refusal, with no read lock allowed through
+     * it, released the lock entirely, and root's fid then found nothing to keep: beta could write-lock the range.
+     */
+    @ParameterizedTest(name = "uid 1000''s fid {0}, root''s fid {1}")
+    @CsvSource({"3, 9", "9, 3"})
+    void aWriteLockStaysAReadLockWhenAnotherFidOfItsOwnerMayStillReadIt(int userFid, int rootFid) throws Exception {
+        try (Fixture f = new Fixture()) {
+            f.alpha.attach(2, "user", "data", 1000);
+            f.alpha.walk(2, userFid, "x");
+            f.alpha.lopen(userFid, O_RDWR);
+            f.alpha.walk(0, rootFid, "x");
+            f.alpha.lopen(rootFid, O_RDWR);
+            assertEquals(LOCK_SUCCESS, lock(f.alpha, userFid, WRITE, 7, 0));
+            assertEquals(LOCK_SUCCESS, lock(f.alpha, rootFid, WRITE, 7, 0), "the same process through root's fid");
+            Files.writeString(tmp.resolve("user.cedar"), """
+                    @id("user-may-not-see-x")
+                    @errno("ENOENT")
+                    forbid (principal == P9gate::Vm::"alpha", action, resource == P9gate::File::"alpha/data:/x")
+                    when { context.uid == 1000 };
+                    """);
+
+            f.reload("access: read-write, read-only: [/x]", "cedar: [user.cedar]\n");
+
+            assertEquals(BLOCKED, lock(f.beta, 1, WRITE, 1, 0), "alpha's write lock stays a read lock");
+            assertEquals(LOCK_SUCCESS, lock(f.beta, 1, READ, 1, 0), "no longer exclusive");
+            List<AuditEntry> released = f.released();
+            assertEquals(1, released.size(), "one release recorded: " + released);
+            assertTrue(
+                    released.getFirst().request().detail().endsWith("released=reload kept=read"),
+                    released.getFirst().request().detail());
+            assertEquals(LOCK_SUCCESS, lock(f.beta, 1, UNLOCK, 1, 0));
+            assertEquals(LOCK_SUCCESS, lock(f.alpha, rootFid, UNLOCK, 7, 0), "root's unlock lets it go");
+            assertEquals(LOCK_SUCCESS, lock(f.beta, 1, WRITE, 1, 0));
         }
     }
 
