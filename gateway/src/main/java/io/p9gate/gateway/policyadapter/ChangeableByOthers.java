@@ -6,7 +6,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,8 +27,9 @@ public final class ChangeableByOthers {
     private ChangeableByOthers() {}
 
     /**
-     * Why another user can change {@code file} or replace it through a directory above it (of its path as given, and
-     * of its real path if a link leads elsewhere): one reason per file or directory; none if nobody else can.
+     * Why another user can change {@code file} or replace it through a directory above it (of its path as given, of
+     * its real path if a link leads elsewhere, and of each link on the way): one reason per file or directory; none
+     * if nobody else can.
      */
     public static List<String> fileAndItsDirectories(Path file) {
         List<String> why = new ArrayList<>();
@@ -44,6 +47,14 @@ public final class ChangeableByOthers {
             }
         } catch (IOException e) {
             // A file that does not resolve is refused by whoever reads it, saying why.
+        }
+        // Every directory the kernel looks a name up in, a link's in the middle of a chain too: a link in a directory
+        // others may write is theirs to point elsewhere, and neither the path nor where it ends shows that directory
+        // (ProductionTrustFilesAttackTest).
+        for (Path dir : directoriesLookedUpIn(file.toAbsolutePath(), true)) {
+            if (seen.add(dir)) {
+                directory(dir).ifPresent(reasons -> why.add("directory " + dir + " on the way to it: " + reasons));
+            }
         }
         return why;
     }
@@ -74,7 +85,63 @@ public final class ChangeableByOthers {
                 // A directory that does not resolve is refused by the bind, saying why.
             }
         }
+        // And the directory of every link on the way, a chain's middle ones too, which neither path shows.
+        for (Path dir : directoriesLookedUpIn(path.toAbsolutePath(), false)) {
+            if (seen.add(dir)) {
+                directory(dir).ifPresent(why -> found.put(dir, why));
+            }
+        }
         return found;
+    }
+
+    /** How many symbolic links the kernel follows in one lookup before it gives up (ELOOP). */
+    private static final int MAX_LINKS = 40;
+
+    /**
+     * Each directory the kernel looks a name up in when it resolves the absolute {@code path} as written: those of
+     * the path, and, where a symbolic link on the way leads elsewhere, those of its target, link after link. Whoever
+     * may write one of them may replace the name it holds. The last name is followed if {@code followLast} (a file
+     * opened), not otherwise (a socket bound there). A name that cannot be read ends the walk: whoever opens it says
+     * why.
+     */
+    static List<Path> directoriesLookedUpIn(Path path, boolean followLast) {
+        Set<Path> dirs = new LinkedHashSet<>();
+        Deque<Path> names = new ArrayDeque<>();
+        path.forEach(names::addLast);
+        Path root = path.getRoot();
+        Path at = root;
+        int links = 0;
+        while (!names.isEmpty()) {
+            String name = names.pollFirst().toString();
+            if (name.equals(".")) {
+                continue;
+            }
+            if (name.equals("..")) {
+                at = at.getParent() == null ? at : at.getParent(); // at never holds a link: its parent is real
+                continue;
+            }
+            dirs.add(at);
+            Path next = at.resolve(name);
+            if ((followLast || !names.isEmpty()) && Files.isSymbolicLink(next) && links++ < MAX_LINKS) {
+                Path target;
+                try {
+                    target = Files.readSymbolicLink(next);
+                } catch (IOException e) {
+                    break;
+                }
+                List<Path> targetNames = new ArrayList<>();
+                target.forEach(targetNames::add);
+                for (int i = targetNames.size() - 1; i >= 0; i--) {
+                    names.addFirst(targetNames.get(i));
+                }
+                if (target.isAbsolute()) {
+                    at = root;
+                }
+            } else {
+                at = next;
+            }
+        }
+        return List.copyOf(dirs);
     }
 
     private static void addDirectoriesFrom(Path first, Set<Path> seen, Map<Path, String> found) {

@@ -102,6 +102,33 @@ class ProductionSocketAnyUserAttackTest {
                         + ": mode rwxrwxrwx lets its group or others write it, without the sticky bit");
     }
 
+    /**
+     * A socket directory reached through a chain of links ({@code chain} to {@code open/middle} to {@code sockets}),
+     * the middle one in a directory others may write: they point it at a directory of theirs, with their own socket
+     * where the VM's hypervisor connects. The first link's directory and the socket's real one are safe; the middle
+     * link's was checked by nobody, and the start went on.
+     */
+    @Test
+    void aSocketDirectoryReachedThroughALinkInADirectoryOthersMayWriteIsRefused() throws Exception {
+        AcceptableProduction setup = AcceptableProduction.in(dir);
+        Path open = Files.createDirectory(dir.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path real = Files.createDirectory(dir.resolve("sockets"));
+        Files.createFile(real.resolve("vm.sock")); // as in the setup: a start let through ends at the bind
+        Path middle = Files.createSymbolicLink(open.resolve("middle"), real);
+        Path chain = Files.createSymbolicLink(dir.resolve("chain"), middle);
+        AcceptableProduction.writePrivate(
+                setup.policy,
+                Files.readString(setup.policy)
+                        .replace(
+                                setup.notSocket.toString(),
+                                chain.resolve("vm.sock").toString()));
+        setup.assertRefused(
+                AcceptableProduction.serve(setup.options()),
+                "VM 'v' socket unix:" + chain.resolve("vm.sock") + " can be replaced by another host user (directory "
+                        + open + ": mode rwxrwxrwx lets its group or others write it, without the sticky bit");
+    }
+
     @Test
     void withAPeerTheSameSocketIsAccepted() throws Exception {
         CliRun run = serveWithSocket(AcceptableProduction.in(dir), "socket: {mode: \"0666\"}\n    peer: {uid: \"0\"}");

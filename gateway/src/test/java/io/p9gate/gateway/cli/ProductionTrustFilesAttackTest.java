@@ -102,6 +102,62 @@ class ProductionTrustFilesAttackTest {
                         + " above it: mode rwxrwxrwx lets its group or others write it, without the sticky bit");
     }
 
+    /**
+     * A key reached through a chain of three symbolic links ({@code chain/audit.key} to {@code open/middle} to
+     * {@code inner/last} to {@code keystore/audit.key}) whose middle link lies in a directory others may write: they
+     * point the middle link at a key of their own. Only the directories of the path as written and of where it ends
+     * were checked; the middle link's directory is on neither, and the start went on.
+     */
+    @Test
+    void aKeyReachedThroughALinkInADirectoryOthersMayWriteIsRefused() throws Exception {
+        Path open = Files.createDirectory(dir.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path keys = Files.createDirectory(dir.resolve("keystore"));
+        Path key = setup.logs.privateKey;
+        Path pub = key.resolveSibling("audit.pub");
+        Path realKey = Files.copy(key, keys.resolve(key.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
+        Path last = Files.createSymbolicLink(
+                Files.createDirectory(dir.resolve("inner")).resolve("last"), realKey);
+        Path middle = Files.createSymbolicLink(open.resolve("middle"), last);
+        Path chain = Files.createDirectory(dir.resolve("chain"));
+        Path first = Files.createSymbolicLink(chain.resolve(key.getFileName()), middle);
+        Files.copy(pub, chain.resolve(pub.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
+        String[] options = Stream.of(setup.options())
+                .map(o -> o.equals(key.toString()) ? first.toString() : o)
+                .toArray(String[]::new);
+        assertRefused(
+                serve(options),
+                "audit key " + first + " " + CHANGEABLE + " (directory " + open
+                        + " on the way to it: mode rwxrwxrwx lets its group or others write it, without the"
+                        + " sticky bit");
+    }
+
+    /**
+     * {@code --policy cfg/linked/../policy.yaml} is read by its tidied path, {@code cfg/policy.yaml} (PolicyServe; the
+     * kernel would open {@code policy.yaml} above the link's target, here an acceptable copy), and the profile checks
+     * the file read: here a link to a policy in a directory others may write, refused. (A pin: the policy's source is
+     * tidied before any check.)
+     */
+    @Test
+    void aPolicyReadByItsTidiedPathIsCheckedWhereThatPathLeads() throws Exception {
+        Path open = Files.createDirectory(dir.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path read = Files.copy(setup.policy, open.resolve("policy.yaml"), StandardCopyOption.COPY_ATTRIBUTES);
+        Path cfg = Files.createDirectory(dir.resolve("cfg"));
+        Files.createSymbolicLink(cfg.resolve("policy.yaml"), read);
+        Path target = Files.createDirectories(dir.resolve("elsewhere/inner"));
+        Files.copy(setup.policy, target.resolveSibling("policy.yaml"), StandardCopyOption.COPY_ATTRIBUTES);
+        Files.createSymbolicLink(cfg.resolve("linked"), target);
+        String written = cfg.resolve("linked") + "/../policy.yaml";
+        String[] options = Stream.of(setup.options())
+                .map(o -> o.equals(setup.policy.toString()) ? written : o)
+                .toArray(String[]::new);
+        assertRefused(
+                serve(options),
+                "policy " + cfg.resolve("policy.yaml") + " " + CHANGEABLE + " (directory " + open
+                        + " above it: mode rwxrwxrwx lets its group or others write it, without the sticky bit");
+    }
+
     @Test
     void anAuditKeyAnotherUserOwnsIsRefused() throws Exception {
         giveToNobody(setup.logs.privateKey);
