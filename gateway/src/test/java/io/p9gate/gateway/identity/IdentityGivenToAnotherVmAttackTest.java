@@ -248,6 +248,30 @@ class IdentityGivenToAnotherVmAttackTest {
         }
     }
 
+    /**
+     * The swap taken back by a second reload: each socket names its first VM again, whose loops and budgets it has,
+     * so a's connection to a.sock is served at once, without a restart, and nothing is refused (a pin of 1a35f94c,
+     * which compares the socket's VM at start with the one the transport names now).
+     */
+    @Test
+    void socketsSwappedAndSwappedBackServeTheirFirstVmsAgainWithoutARestart() throws Exception {
+        String vms = TWO_SOCKETS;
+        Path aSock = tmp.resolve("a.sock");
+        Path bSock = tmp.resolve("b.sock");
+        try (IdentityRig rig = new IdentityRig(tmp).start(vms.formatted(aSock, bSock), null)) {
+            rig.write(vms.formatted(bSock, aSock));
+            assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, rig.holder.reload());
+            rig.write(vms.formatted(aSock, bSock));
+            assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, rig.holder.reload());
+
+            try (P9Client c = P9Client.open(UnixDomainSocketAddress.of(aSock), MSIZE)) {
+                c.attach(0, "root", "a", 0);
+                assertEquals("VM a's view", read(c, 1, "a.txt"));
+            }
+            assertEquals(List.of(), rig.refusals(), "nothing refused");
+        }
+    }
+
     private static AuditEntry onlyRefusal(IdentityRig rig) {
         List<AuditEntry> refusals = rig.refusals();
         assertEquals(1, refusals.size(), "the closed connection's refusal is recorded: " + rig.records);
