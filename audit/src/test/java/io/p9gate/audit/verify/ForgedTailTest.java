@@ -265,6 +265,35 @@ class ForgedTailTest {
     }
 
     /**
+     * The copy limit is the most a tail may take (ed3cbcb2): a tail of exactly the limit's bytes is set aside, and
+     * with a limit one byte smaller the same tail is refused with nothing cut (a pin of the bound's edge).
+     */
+    @Test
+    void aTailOfExactlyTheCopyLimitIsSetAsideAndOneByteMoreIsRefused() throws Exception {
+        Path last = forgedTailInLastSegment();
+        long tail = Files.size(last) - firstForgedOffset(last);
+        java.lang.reflect.Field limit =
+                Class.forName("io.p9gate.audit.ForgedTail").getDeclaredField("readLimit");
+        limit.setAccessible(true);
+        long kept = limit.getLong(null);
+        try {
+            limit.setLong(null, tail - 1);
+            IOException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    IOException.class, () -> TestLogs.write(dir, key, TestLogs.options(), 3));
+            assertTrue(e.getMessage().contains("more than " + (tail - 1) + " bytes"), e.getMessage());
+            assertEquals(List.of(), setAsideFiles(), "no copy is left");
+            assertEquals(tail, Files.size(last) - firstForgedOffset(last), "nothing is cut");
+
+            limit.setLong(null, tail);
+            TestLogs.write(dir, key, TestLogs.options(), 3);
+        } finally {
+            limit.setLong(null, kept);
+        }
+        assertEquals(1, setAsideFiles().size(), "the tail is set aside: " + setAsideFiles());
+        assertEquals(tail, Files.size(setAsideFiles().getFirst()), "all of it");
+    }
+
+    /**
      * A hole before data in a forged tail (a sparse file: 256 MiB never written, then a byte): the set-aside holds
      * exactly the bytes cut, the hole as zeros, and stays sparse itself.
      */
