@@ -178,6 +178,9 @@ public final class SessionLocks {
                     () -> losing.forEach(owner -> {
                         if (readStays) {
                             table.downgrade(file, owner.owner());
+                            // A read lock the owner may take: a later read refusal through another fid that
+                            // remembers it (decided before this lock was a read lock) must not take it.
+                            kept.add(new Kept(file, owner, LockConstants.LOCK_TYPE_RDLCK));
                         } else {
                             table.release(file, owner.owner(), type);
                         }

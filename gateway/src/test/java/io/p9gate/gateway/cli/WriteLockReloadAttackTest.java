@@ -187,6 +187,8 @@ class WriteLockReloadAttackTest {
      * may still take a read lock, so its write lock becomes one, whichever fid is re-decided first. Before, when uid
      * 1000's fid came first (fids are met in their numbers' order), its refusal, with no read lock allowed through
      * it, released the lock entirely, and root's fid then found nothing to keep: beta could write-lock the range.
+     * Process 8's read lock, taken through uid 1000's fid only, goes; its release must not take process 7's new read
+     * lock with it (met after the downgrade, uid 1000's fid holds it too).
      */
     @ParameterizedTest(name = "uid 1000''s fid {0}, root''s fid {1}")
     @CsvSource({"3, 9", "9, 3"})
@@ -199,6 +201,7 @@ class WriteLockReloadAttackTest {
             f.alpha.lopen(rootFid, O_RDWR);
             assertEquals(LOCK_SUCCESS, lock(f.alpha, userFid, WRITE, 7, 0));
             assertEquals(LOCK_SUCCESS, lock(f.alpha, rootFid, WRITE, 7, 0), "the same process through root's fid");
+            assertEquals(LOCK_SUCCESS, lock(f.alpha, userFid, READ, 8, 10), "uid 1000's process 8 reads byte 10");
             Files.writeString(tmp.resolve("user.cedar"), """
                     @id("user-may-not-see-x")
                     @errno("ENOENT")
@@ -210,12 +213,24 @@ class WriteLockReloadAttackTest {
 
             assertEquals(BLOCKED, lock(f.beta, 1, WRITE, 1, 0), "alpha's write lock stays a read lock");
             assertEquals(LOCK_SUCCESS, lock(f.beta, 1, READ, 1, 0), "no longer exclusive");
-            List<AuditEntry> released = f.released();
-            assertEquals(1, released.size(), "one release recorded: " + released);
-            assertTrue(
-                    released.getFirst().request().detail().endsWith("released=reload kept=read"),
-                    released.getFirst().request().detail());
+            assertEquals(LOCK_SUCCESS, lock(f.beta, 1, WRITE, 1, 10), "process 8 may read /x through no fid");
+            List<String> released =
+                    f.released().stream().map(r -> r.request().detail()).toList();
+            assertEquals(2, released.size(), "two releases recorded: " + released);
+            assertEquals(
+                    1,
+                    released.stream()
+                            .filter(d -> d.endsWith("type=1 start=0 length=0 released=reload kept=read"))
+                            .count(),
+                    "the write lock kept as a read lock: " + released);
+            assertEquals(
+                    1,
+                    released.stream()
+                            .filter(d -> d.endsWith("type=0 start=0 length=0 released=reload"))
+                            .count(),
+                    "process 8's read lock released: " + released);
             assertEquals(LOCK_SUCCESS, lock(f.beta, 1, UNLOCK, 1, 0));
+            assertEquals(LOCK_SUCCESS, lock(f.beta, 1, UNLOCK, 1, 10));
             assertEquals(LOCK_SUCCESS, lock(f.alpha, rootFid, UNLOCK, 7, 0), "root's unlock lets it go");
             assertEquals(LOCK_SUCCESS, lock(f.beta, 1, WRITE, 1, 0));
         }
