@@ -1,6 +1,7 @@
 package io.p9gate.gateway.fs;
 
 import static io.p9gate.gateway.fs.ChokePoint.NO_BYTES;
+import static io.p9gate.gateway.fs.PrePolicyRefusals.INVALID_FLAGS_RULE;
 import static io.p9gate.gateway.fs.PrePolicyRefusals.UNSETTABLE_RULE;
 
 import io.p9gate.gateway.backend.Inodes;
@@ -13,6 +14,7 @@ import io.p9gate.gateway.fs.GuardedFs.Described;
 import io.p9gate.gateway.fs.GuardedFs.LinkText;
 import io.p9gate.gateway.fs.GuardedFs.Stats;
 import io.p9gate.gateway.fs.GuardedFs.Walked;
+import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.StatFs;
@@ -73,6 +75,11 @@ final class GuardedLookups extends GuardedRequests {
         long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
         RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, node)));
         RequestArgs args = RequestArgs.SetAttr.of(attr);
+        if ((attr.valid() & ~SetAttr.SETATTR_DEFINED) != 0) {
+            // Bits 9P2000.L does not define change nothing: answered Rsetattr, the guest and the record would say
+            // changes were made (adversarial.SetattrUndefinedBitsAttackTest).
+            throw refusedAt(Operation.SETATTR, who, handle, args, new Refusal(Errno.EINVAL, INVALID_FLAGS_RULE, ""));
+        }
         requireOwnable(Operation.SETATTR, who, share, paths, args, UnmappedOwners.chowning(ownership.ids(), attr));
         changeIn(Operation.SETATTR, who, share, paths, args, () -> {
             // before any field changes: a refused Tsetattr changes nothing it can

@@ -25,6 +25,8 @@ public record SetAttr(
     public static final int SETATTR_ATIME_SET = 0x00000080;
 
     public static final int SETATTR_MTIME_SET = 0x00000100;
+    /** Every bit 9P2000.L defines; the Linux client sends no other (v9fs_mapped_iattr_valid). */
+    public static final int SETATTR_DEFINED = 0x000001ff;
 
     public boolean has(int bit) {
         return (valid & bit) != 0;
