@@ -283,6 +283,9 @@ public final class AuditLog implements AutoCloseable {
                     .append(" set_aside_file=")
                     .append(state.setAside().file());
         }
+        if (state.pendingSetAside() != null) {
+            detail.append(" pending_set_aside=").append(state.pendingSetAside());
+        }
         if (options.maxBytes() > 0) {
             detail.append(" max_bytes=").append(options.maxBytes());
         }

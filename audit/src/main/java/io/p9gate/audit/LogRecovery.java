@@ -54,7 +54,8 @@ final class LogRecovery {
             Checkpoint lastCheckpoint,
             NoteSignature lastSigner,
             List<UnsignedHead> unsigned,
-            ForgedTail.SetAside setAside) {}
+            ForgedTail.SetAside setAside,
+            String pendingSetAside) {}
 
     /** The tree and chain head at a checkpoint record that has no note: what its note would have signed. */
     record UnsignedHead(long size, byte[] root, byte[] chainHead) {}
@@ -107,6 +108,12 @@ final class LogRecovery {
             throw new LogInconsistentException(problem);
         }
         Path pending = dir.resolve(SegmentWriter.PENDING);
+        // Never the writer's: it writes its successor as a regular file. Read, a FIFO or device held the start;
+        // refused, it kept the log from starting until an operator came.
+        String pendingSetAside =
+                StrayPending.present(pending) && !Files.isRegularFile(pending, LinkOption.NOFOLLOW_LINKS)
+                        ? StrayPending.setAside(pending)
+                        : null;
         if (forged != null) {
             ForgedTail.SetAside aside = ForgedTail.setAside(dir, segments, forged, tree.size(), pending);
             if (last != null) {
@@ -122,7 +129,8 @@ final class LogRecovery {
                     last,
                     lastNote == null ? null : lastNote.signatures().getFirst(),
                     List.copyOf(unsigned),
-                    aside);
+                    aside,
+                    pendingSetAside);
         }
         if (Files.exists(pending, LinkOption.NOFOLLOW_LINKS)) {
             if (adopt(dir, pending, segments)) {
@@ -143,7 +151,8 @@ final class LogRecovery {
                 last,
                 lastNote == null ? null : lastNote.signatures().getFirst(),
                 List.copyOf(unsigned),
-                null);
+                null,
+                pendingSetAside);
     }
 
     private void accept(StoredLine line, List<Path> segments, Checkpoint last) {

@@ -427,6 +427,9 @@ final class SegmentWriter implements Closeable {
                     next.toString(), null, "never append to a segment this writer did not start");
         }
         Path at = old == null ? next : dir.resolve(PENDING); // the first segment has no predecessor to wait for
+        if (old != null && StrayPending.present(at)) { // its own successor was renamed away by the seal above
+            throw StrayPending.found(at, StrayPending.setAside(at));
+        }
         RandomAccessFile fresh = null;
         AsynchronousFileChannel freshSync = null;
         Object freshIdentity = null;

@@ -1,6 +1,7 @@
 package io.p9gate.audit.verify;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -200,17 +201,24 @@ class HostileLogTest {
                         () -> io.p9gate.audit.AuditLog.open(dir, key, OPTIONS).close()));
     }
 
+    /** Never opened (it would hold the start in open(2)): set aside as found (StrayPendingTest), the log starts. */
     @Test
-    void aPendingSegmentThatIsAFifoIsNamedNotWaitedOn() throws Exception {
+    void aPendingSegmentThatIsAFifoIsSetAsideNotWaitedOn() throws Exception {
         Path dir = copy();
         Path pending = dir.resolve("segment-next.pending");
         assertEquals(0, new ProcessBuilder("mkfifo", pending.toString()).start().waitFor());
-        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
-                java.io.IOException.class,
-                () -> org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
-                        java.time.Duration.ofSeconds(30),
-                        () -> io.p9gate.audit.AuditLog.open(dir, key, OPTIONS).close()));
-        assertTrue(e.getMessage().contains("segment-next.pending is not a regular file"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                java.time.Duration.ofSeconds(30),
+                () -> io.p9gate.audit.AuditLog.open(dir, key, OPTIONS).close());
+        assertFalse(Files.exists(pending, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            assertEquals(
+                    1,
+                    files.filter(p -> p.getFileName().toString().startsWith("segment-next.pending.found-"))
+                            .filter(p -> !Files.isRegularFile(p))
+                            .count(),
+                    "the FIFO is kept, as found");
+        }
     }
 
     /**

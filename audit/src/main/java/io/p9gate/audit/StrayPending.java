@@ -1,0 +1,58 @@
+package io.p9gate.audit;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/**
+ * Something at {@link SegmentWriter#PENDING} that is not the writer's successor segment: a file put there while the
+ * writer has no retired segment (so no successor), or at the start anything but a regular file (a directory, FIFO,
+ * device, link). Somebody who can write the audit directory put it there. It is renamed, as found, to a name of its
+ * own beside the log (rename(2) opens nothing and follows no link), never read nor deleted: before, it kept the log
+ * failed (every rotation failed on the occupied name, a start refused a directory there) until an operator removed
+ * it, and every VM's every request was refused meanwhile.
+ */
+final class StrayPending {
+    private static final System.Logger LOG = System.getLogger(StrayPending.class.getName());
+
+    private static final DateTimeFormatter STAMP =
+            DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+    private StrayPending() {}
+
+    /** Whether {@code pending} names anything (a dangling link included). */
+    static boolean present(Path pending) {
+        return Files.exists(pending, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** Renames what {@code pending} names to {@code segment-next.pending.found-<UTC time>[-N]}; returns that name. */
+    static String setAside(Path pending) throws IOException {
+        String base = pending.getFileName() + ".found-" + STAMP.format(Instant.now());
+        for (int n = 0; ; n++) {
+            Path to = pending.resolveSibling(n == 0 ? base : base + "-" + n);
+            try {
+                Files.move(pending, to);
+            } catch (FileAlreadyExistsException taken) {
+                continue;
+            }
+            SafeLog.report(
+                    LOG,
+                    System.Logger.Level.WARNING,
+                    "audit log: " + pending + " held something the writer did not put there; set aside as "
+                            + to.getFileName() + " (kept as found)");
+            return to.getFileName().toString();
+        }
+    }
+
+    /** The rotation that found the name taken fails (the retry, its name now free, records this in log_recovered). */
+    static IOException found(Path pending, String asideName) {
+        return new IOException(pending.getFileName() + " held a file the writer did not make (someone who can write "
+                + pending.getParent() + " put it there): set aside as " + asideName);
+    }
+}
