@@ -14,7 +14,7 @@ import java.nio.file.StandardOpenOption;
  * {@link AuditLog} on the same directory (in this or another process) is refused. Readers never take it.
  */
 final class WriterLock implements Closeable {
-    static final String FILE = "writer.lock";
+    static final String FILE = io.p9gate.audit.read.LogDirectory.WRITER_LOCK;
     private final FileChannel channel;
     private final FileLock lock;
 

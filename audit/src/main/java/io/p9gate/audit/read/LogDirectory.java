@@ -18,6 +18,10 @@ import java.util.stream.Stream;
  */
 public final class LogDirectory {
     public static final String CHECKPOINTS = "checkpoints.jsonl";
+
+    /** Made by a writer's start before anything else ({@code WriterLock}). */
+    public static final String WRITER_LOCK = "writer.lock";
+
     private static final Pattern SEGMENT = Pattern.compile("segment-\\d{20}\\.jsonl");
 
     private LogDirectory() {}
@@ -55,6 +59,12 @@ public final class LogDirectory {
     public static Optional<String> noLog(Path dir) throws IOException {
         if (!segments(dir).isEmpty() || Files.exists(checkpointsFile(dir), LinkOption.NOFOLLOW_LINKS)) {
             return Optional.empty();
+        }
+        // writer.lock is made first, the START record after it: a start that stopped in between left only the lock.
+        if (Files.exists(dir.resolve(WRITER_LOCK), LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.of("no audit log in " + dir + ": " + WRITER_LOCK + " but no segment-*.jsonl and no "
+                    + CHECKPOINTS + " (a start that stopped before its first record: the next serve with this"
+                    + " --audit-dir starts the log here)");
         }
         return Optional.of("no audit log in " + dir + ": no segment-*.jsonl and no " + CHECKPOINTS
                 + " (is it the directory of serve's --audit-dir?)");

@@ -51,4 +51,31 @@ class MistypedLogDirectoryTest {
         assertEquals("", r.out());
         assertFalse(Files.exists(tmp.resolve("r.html")), "no page claiming a verified log is written");
     }
+
+    /**
+     * The audit directory of a first start that stopped before its START record (a crash, a kill): only
+     * {@code writer.lock} is there. "is it the directory of serve's --audit-dir?" sent the operator looking for
+     * another directory, though this is it; the gateway starts the log here as in an empty one.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"verify", "show"})
+    void aFirstStartThatWroteNoRecordIsNamedAsSuch(String command) throws Exception {
+        Path log = Files.createDirectories(tmp.resolve("audit"));
+        Files.createFile(log.resolve("writer.lock"));
+        List<String> args = new ArrayList<>(List.of(command, "--log", log.toString()));
+        if (command.equals("verify")) {
+            args.addAll(List.of("--key", pub.toString()));
+        }
+        CliRun r = CliRun.audit(args.toArray(String[]::new));
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertTrue(r.oneLineError(), r.err());
+        assertTrue(r.err().contains("no audit log in " + log + ": writer.lock but no segment-*.jsonl"), r.err());
+        assertTrue(r.err().contains("a start that stopped before its first record"), r.err());
+        assertFalse(r.err().contains("is it the directory"), r.err());
+
+        try (io.p9gate.audit.AuditLog started =
+                io.p9gate.audit.AuditLog.open(log, TestLogs.key("ecu-a-audit"), TestLogs.options())) {
+            assertTrue(started.size() > 0, "the next start writes its START record there");
+        }
+    }
 }
