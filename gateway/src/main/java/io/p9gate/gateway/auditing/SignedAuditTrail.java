@@ -4,6 +4,7 @@ import io.p9gate.audit.AuditEvent;
 import io.p9gate.audit.AuditLog;
 import io.p9gate.audit.AuditOptions;
 import io.p9gate.audit.AuditWriteException;
+import io.p9gate.audit.DetailWords;
 import io.p9gate.audit.Durability;
 import io.p9gate.audit.LifecycleKind;
 import io.p9gate.audit.note.SigningKey;
@@ -180,7 +181,11 @@ public final class SignedAuditTrail implements AuditTrail, AutoCloseable {
                                 p.detail());
                     case GatewayEvent.SessionOpened o ->
                         new AuditEvent.Lifecycle(
-                                LifecycleKind.SESSION_ATTACH, o.vm(), o.session(), null, "peer=" + o.peer());
+                                LifecycleKind.SESSION_ATTACH,
+                                o.vm(),
+                                o.session(),
+                                null,
+                                DetailWords.peer(o.peer())); // a TLS subject is the client's choice
                     case GatewayEvent.SessionClosed c ->
                         new AuditEvent.Lifecycle(LifecycleKind.SESSION_CLOSE, c.vm(), c.session(), null, null);
                 });

@@ -68,8 +68,8 @@ final class GuestNames {
 
     /**
      * A refused request's path (or share, or detail) as its record shows it: each "/"-separated part longer than
-     * NAME_MAX bytes, which no entry can have, cut to its first characters and its length ({@code abc...[60000
-     * bytes]}). A refusal is written one by one for up to 64 distinct requests per VM and second, and a name of
+     * NAME_MAX bytes, which no entry can have, cut to its first characters and its length ({@code abc...%[60000-bytes]}).
+     * A refusal is written one by one for up to 64 distinct requests per VM and second, and a name of
      * 65,535 control bytes made each record 390 KB (adversarial.OversizedArgumentRecordAttackTest).
      */
     static String shown(String text) {
@@ -79,9 +79,17 @@ final class GuestNames {
         return Arrays.stream(text.split("/", -1))
                 .map(part -> fits(part, Names.NAME_MAX)
                         ? part
-                        : part.substring(0, part.offsetByCodePoints(0, SHOWN_PREFIX)) + "...[" + bytes(part)
-                                + " bytes]")
+                        : part.substring(0, part.offsetByCodePoints(0, SHOWN_PREFIX)) + cutMarker(bytes(part)))
                 .collect(Collectors.joining("/"));
+    }
+
+    /**
+     * Says text was cut after its first characters, and how long it was: {@code ...%[60000-bytes]}. One word, as
+     * {@link BoundedWord}'s (a space made the rest a word a reader took for a field), and no guest's word reads as
+     * it: a guest's {@code %} is written {@code %25}.
+     */
+    private static String cutMarker(int bytes) {
+        return "...%[" + bytes + "-bytes]";
     }
 
     /** Record bytes a refusal's record keeps of a detail or share name that is still too long once shown. */
@@ -91,7 +99,7 @@ final class GuestNames {
      * A refused request's detail (a walk's names joined by "/") or share name as its record shows it: as
      * {@link #shown}, and when that still takes more than {@link AbbreviatedPath#MAX_BYTES} bytes of the record
      * ({@link AbbreviatedPath#recordBytes}: parts of a few bytes between slashes, none too long for a name), its
-     * first characters within 1,024 record bytes and its length in UTF-8 bytes ({@code abc...[60000 bytes]}). A
+     * first characters within 1,024 record bytes and its length in UTF-8 bytes ({@code abc...%[60000-bytes]}). A
      * Twalk of one 60,000-byte name of U+0001 and "/" wrote a 214 KB record, and a share name of 4,094 such bytes
      * 14 KB, up to 64 distinct ones per VM and second (adversarial.OversizedArgumentRecordAttackTest). Paths are
      * bounded where records are written.
@@ -101,7 +109,7 @@ final class GuestNames {
         if (AbbreviatedPath.recordBytes(shown) <= AbbreviatedPath.MAX_BYTES) {
             return shown;
         }
-        return BoundedWord.prefixWithin(shown, SHOWN_TEXT_BYTES) + "...[" + bytes(text) + " bytes]";
+        return BoundedWord.prefixWithin(shown, SHOWN_TEXT_BYTES) + cutMarker(bytes(text));
     }
 
     /**
@@ -116,7 +124,7 @@ final class GuestNames {
      * A walk's names as its record's detail shows them: each a {@link DetailWords#word}, joined by "/", and when
      * they take more than {@link AbbreviatedPath#MAX_BYTES} bytes of the record ({@link AbbreviatedPath#recordBytes}),
      * the first whole names within {@link AbbreviatedPath#PREFIX_BYTES} of them and how many names and UTF-8 bytes
-     * there were ({@code a/b/...[16 names, 4095 bytes]}; a guest's word holds no space, so none reads as this). 16
+     * there were ({@code a/b/...%[16-names-4095-bytes]}, one word; a guest's {@code %} is written {@code %25}, so none reads as this). 16
      * valid names of 255 control characters took 24,480 bytes of an allowed walk's record (each {@code \u0001}).
      * The path, which holds these names, is abbreviated as well, so a reader sees the walk's record is not whole.
      */
@@ -137,11 +145,11 @@ final class GuestNames {
             }
             shown.append(DetailWords.word(name)).append('/');
         }
-        return shown.append("...[")
+        return shown.append("...%[")
                 .append(names.size())
-                .append(" names, ")
+                .append("-names-")
                 .append(bytes(String.join("/", names)))
-                .append(" bytes]")
+                .append("-bytes]")
                 .toString();
     }
 
