@@ -73,21 +73,18 @@ final class OpenShares {
     /**
      * Whether the two roots may reach one inode by any path: they are of one file system, or either is of one that
      * may pass through to another's inodes or share them with a mount of another st_dev ({@link
-     * SelfContainedFilesystems}), or is mounted more than once (or is a btrfs subvolume's: {@link SingleMounts}), where
-     * a mount of it inside the other share may reach it past any climb; if a root's file system cannot be told, yes.
+     * SelfContainedFilesystems}, as each root's open found its file system), or is mounted more than once (or is a
+     * btrfs subvolume's: {@link SingleMounts}), where a mount of it inside the other share may reach it past any climb.
      */
     private static boolean mayReachTheSameInodes(ShareRoot share, ShareRoot other) {
         if (share.rootKey().dev() == other.rootKey().dev()) {
             return true;
         }
-        try {
-            return !SelfContainedFilesystems.holds(Inodes.filesystemType(share.rootNode()))
-                    || !SelfContainedFilesystems.holds(Inodes.filesystemType(other.rootNode()))
-                    || !SingleMounts.mountedOnce(share.rootKey().dev())
-                    || !SingleMounts.mountedOnce(other.rootKey().dev());
-        } catch (P9Exception e) {
-            return true;
-        }
+        // A root stays on the file system it was opened on: its type is the one its open found.
+        return !SelfContainedFilesystems.holds(share.filesystemType())
+                || !SelfContainedFilesystems.holds(other.filesystemType())
+                || !SingleMounts.mountedOnce(share.rootKey().dev())
+                || !SingleMounts.mountedOnce(other.rootKey().dev());
     }
 
     /**

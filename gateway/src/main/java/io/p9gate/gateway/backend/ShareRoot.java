@@ -68,6 +68,12 @@ public final class ShareRoot implements AutoCloseable {
     private volatile boolean rootMarked;
     /** The mount the root was opened through ({@link MountIds}): a descriptor's mount never changes. */
     private final long mountId;
+
+    /**
+     * statfs(2)'s f_type of the root's file system, as its open found it: a share opened beside n others asked it of
+     * both roots per pair, 2 of the 17 calls each pair costs (ShareOpenPairsTest).
+     */
+    private final long filesystemType;
     /** Where files were last linked through this share: a removed name's file may be found there. */
     private final LinkedNames linked = new LinkedNames();
     /**
@@ -86,9 +92,10 @@ public final class ShareRoot implements AutoCloseable {
     /** An epoch no path is learned under: the directory it would pass through is not watched. */
     private static final long UNWATCHED = -1;
 
-    private ShareRoot(Node root, QidMapper qids) throws P9Exception {
+    private ShareRoot(Node root, QidMapper qids, long filesystemType) throws P9Exception {
         this.root = root;
         this.qids = qids;
+        this.filesystemType = filesystemType;
         this.mountId = MountIds.of(root);
         refreshRootPrefix();
         this.rootMarked = marked(root, SETID_MARK);
@@ -209,7 +216,7 @@ public final class ShareRoot implements AutoCloseable {
             if (caseless.isPresent()) {
                 throw new UnservableShare(directory.toString(), caseless.get());
             }
-            ShareRoot share = new ShareRoot(root, qids);
+            ShareRoot share = new ShareRoot(root, qids, type);
             OpenShares.opened(share);
             return share;
         } catch (P9Exception e) {
@@ -233,6 +240,11 @@ public final class ShareRoot implements AutoCloseable {
 
     public FileKey rootKey() {
         return root.key();
+    }
+
+    /** statfs(2)'s f_type of the file system the root is on, as found at open. */
+    long filesystemType() {
+        return filesystemType;
     }
 
     /** The root's handle itself, not a new reference: for climbing from it, never to be closed. */
