@@ -116,10 +116,19 @@ public record MetricSamples(List<Sample> samples) {
         };
     }
 
+    /**
+     * The most labels a sample may have: the gateway's have at most four. A peer's line may hold any number, and
+     * names it chooses to hash alike make the immutable label map probe every earlier one for each new one.
+     */
+    static final int MAX_LABELS = 16;
+
     /** Reads {@code a="x",b="y"}} from {@code at}; returns the index after the closing brace. */
     private static int labels(String line, int at, Map<String, String> into) {
         int i = at;
         while (i < line.length() && line.charAt(i) != '}') {
+            if (into.size() == MAX_LABELS) {
+                throw notASample(line);
+            }
             int eq = line.indexOf("=\"", i);
             if (eq < 0) {
                 throw notASample(line);

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /** {@code p9gate status}: the metrics as one line per VM and one for the audit log. */
@@ -97,8 +98,8 @@ public final class StatusTable {
      * absent. A used sample's limit is the limit sample with the same labels.
      */
     private static Map<String, Double> fullestQuotas(MetricSamples m) {
-        Map<Map<String, String>, Double> byteLimits = byLabels(m, "p9gate_quota_limit_bytes");
-        Map<Map<String, String>, Double> inodeLimits = byLabels(m, "p9gate_quota_limit_inodes");
+        Map<String, Double> byteLimits = byLabels(m, "p9gate_quota_limit_bytes");
+        Map<String, Double> inodeLimits = byLabels(m, "p9gate_quota_limit_inodes");
         Map<String, Double> fullest = new HashMap<>();
         for (MetricSamples.Sample used : m.samples()) {
             boolean bytes = used.name().equals("p9gate_quota_used_bytes");
@@ -106,7 +107,7 @@ public final class StatusTable {
             if (vm == null || !(bytes || used.name().equals("p9gate_quota_used_inodes"))) {
                 continue;
             }
-            double limit = (bytes ? byteLimits : inodeLimits).getOrDefault(used.labels(), 0.0);
+            double limit = (bytes ? byteLimits : inodeLimits).getOrDefault(key(used.labels()), 0.0);
             if (limit > 0 && !Double.isInfinite(limit)) {
                 fullest.merge(vm, used.value() / limit, Math::max);
             }
@@ -114,14 +115,34 @@ public final class StatusTable {
         return fullest;
     }
 
-    private static Map<Map<String, String>, Double> byLabels(MetricSamples m, String name) {
-        Map<Map<String, String>, Double> values = new HashMap<>();
+    /**
+     * {@code name}'s samples by their label set, keyed by {@link #key}: label sets are the peer's, and a peer can
+     * make thousands whose {@code Map.hashCode} is the same, which a map keyed by them compares one by one.
+     */
+    private static Map<String, Double> byLabels(MetricSamples m, String name) {
+        Map<String, Double> values = new HashMap<>();
         for (MetricSamples.Sample s : m.samples()) {
             if (s.name().equals(name)) {
-                values.merge(s.labels(), s.value(), Double::sum);
+                values.merge(key(s.labels()), s.value(), Double::sum);
             }
         }
         return values;
+    }
+
+    /**
+     * A label set as one string, the same for equal sets and different for different ones (each name and value
+     * preceded by its length): a string key a hash map keeps ordered where hash codes collide.
+     */
+    private static String key(Map<String, String> labels) {
+        StringBuilder key = new StringBuilder();
+        new TreeMap<>(labels)
+                .forEach((label, value) -> key.append(label.length())
+                        .append(':')
+                        .append(label)
+                        .append(value.length())
+                        .append(':')
+                        .append(value));
+        return key.toString();
     }
 
     /** A histogram's mean in milliseconds, "-" before its first observation. */

@@ -1,7 +1,9 @@
 package io.p9gate.gateway.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.budget.Budgets;
 import io.p9gate.gateway.proto.TMessage;
@@ -92,5 +94,58 @@ class StatusTableTest {
                         + " why)",
                 table.lines().toList().getLast());
         assertEquals(1, table.lines().filter(l -> l.startsWith("listener ")).count());
+    }
+    /**
+     * A peer can choose labels whose sets all have the same hash code ({@code Map.hashCode} sums its entries', and
+     * "Aa" and "BB" hash alike): a quota's limit looked up by its label set then compared every earlier set, and
+     * 65,536 quotas (8 MB, within the 16 MiB status reads, after the 10 s deadline of the exchange) kept status busy
+     * for minutes. The timeout only guards against the hang; the table is the check.
+     */
+    @Test
+    void quotasWhoseLabelSetsHashAlikeAreTabledInLinearTime() {
+        List<String> names = hashingAlike(16);
+        StringBuilder text = new StringBuilder();
+        for (String name : names) {
+            String labels = "vm=\"v\",quota=\"" + name + "\"";
+            text.append("p9gate_quota_used_bytes{").append(labels).append("} 1\n");
+            text.append("p9gate_quota_limit_bytes{").append(labels).append("} 4\n");
+        }
+        text.append("p9gate_sessions{vm=\"v\"} 1\n");
+        String table = assertTimeoutPreemptively(
+                Duration.ofSeconds(30), () -> StatusTable.render(MetricSamples.parse(text.toString())));
+        assertEquals(
+                List.of("v", "1", "0", "0", "0", "0", "0", "0", "0", "B", "0", "B", "25.0%", "-"),
+                List.of(table.lines().toList().get(1).split(" +")));
+    }
+
+    /**
+     * One sample with 131,072 labels whose names hash alike (5 MB) made its immutable label map probe every earlier
+     * name for each new one; the gateway's samples have at most four labels, so such a line is not a sample.
+     */
+    @Test
+    void aSampleWithMoreLabelsThanAnyMetricHasIsNotASample() {
+        StringBuilder line = new StringBuilder("p9gate_sessions{vm=\"v\"");
+        for (String name : hashingAlike(17)) {
+            line.append(',').append(name).append("=\"\"");
+        }
+        line.append("} 1\n");
+        IllegalArgumentException e = assertTimeoutPreemptively(
+                Duration.ofSeconds(30),
+                () -> assertThrows(IllegalArgumentException.class, () -> MetricSamples.parse(line.toString())));
+        assertTrue(e.getMessage().startsWith("not a metrics sample: p9gate_sessions{vm=\"v\","), e.getMessage());
+    }
+
+    /** 2^blocks distinct strings of the same {@code hashCode}: every sequence of "Aa" and "BB". */
+    private static List<String> hashingAlike(int blocks) {
+        List<String> strings = new java.util.ArrayList<>(List.of(""));
+        for (int b = 0; b < blocks; b++) {
+            List<String> longer = new java.util.ArrayList<>(strings.size() * 2);
+            for (String s : strings) {
+                longer.add(s + "Aa");
+                longer.add(s + "BB");
+            }
+            strings = longer;
+        }
+        return strings;
     }
 }
