@@ -42,6 +42,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -443,6 +444,7 @@ final class ServeCommand implements Callable<Integer> {
     /** {@code --policy}: listeners, shares and decisions from the policy file; SIGHUP reloads it. */
     private Served fromPolicy(PolicyHolder holder) {
         OwnershipMode mode = ownershipMode();
+        refuseMissingShareDirectories(holder);
         PolicyReloader reloader = new PolicyReloader(holder);
         return new Served() {
             private SessionGuards guards;
@@ -542,6 +544,33 @@ final class ServeCommand implements Callable<Integer> {
                 return new PolicyPeers(holder::current, trail);
             }
         };
+    }
+
+    /**
+     * Each share's host directory, before the audit log is opened, as {@code --share} checks its DIR: found when the
+     * share was opened, a directory not made yet recorded a start and a shutdown at every restart of the unit. One
+     * that cannot be looked at is left to that open, which names the reason.
+     */
+    private void refuseMissingShareDirectories(PolicyHolder holder) {
+        holder.current()
+                .policy()
+                .vms()
+                .values()
+                .forEach(vm -> vm.shares().values().forEach(share -> {
+                    Path dir = share.hostDir();
+                    if (Files.isDirectory(dir)) {
+                        return;
+                    }
+                    String what = Files.exists(dir)
+                            ? " is not a directory (correct the share's path)"
+                            : Files.notExists(dir) ? " does not exist (create it, or correct the share's path)" : null;
+                    if (what != null) {
+                        throw new CommandLine.ParameterException(
+                                spec.commandLine(),
+                                policy + ": VM '" + vm.id() + "', share '" + share.name() + "': directory " + dir
+                                        + what);
+                    }
+                }));
     }
 
     /** What no share may reach besides the policy's own files (R-POL-9), checked before anything is created. */
