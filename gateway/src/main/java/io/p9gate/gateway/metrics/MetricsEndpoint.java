@@ -14,8 +14,10 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -130,6 +132,13 @@ public final class MetricsEndpoint implements AutoCloseable {
         try {
             privateDir = Files.createTempDirectory(
                     parent, ".p9m", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (NoSuchFileException e) {
+            // Said with the private directory's name alone, a name nobody gave.
+            throw new IOException(
+                    "metrics: cannot listen on unix:" + path + ": its directory " + parent + " does not exist", e);
+        } catch (AccessDeniedException e) {
+            throw new IOException(
+                    "metrics: cannot listen on unix:" + path + ": its directory " + parent + " is not writable", e);
         } catch (IOException e) {
             throw new IOException("metrics: cannot listen on unix:" + path + ": " + e.getMessage(), e);
         }

@@ -227,6 +227,22 @@ class MetricsEndpointTest {
     }
 
     /**
+     * The packaged unit's {@code --metrics unix:/run/p9gate/metrics.sock} with its directory missing (serve run by hand
+     * before systemd made /run/p9gate) stopped serve with "metrics: cannot listen on unix:…/metrics.sock:
+     * …/.p9m9236170120816086961": the private directory's name, which nobody gave, and no reason.
+     */
+    @Test
+    void aSocketInAMissingDirectoryNamesTheDirectory() {
+        Path socket = tmp.resolve("no-such-dir/metrics.sock");
+        IOException e = assertThrows(
+                IOException.class, () -> MetricsEndpoint.start(new MetricsAddress.Unix(socket), metrics.registry()));
+        assertEquals(
+                "metrics: cannot listen on unix:" + socket + ": its directory " + socket.getParent()
+                        + " does not exist",
+                e.getMessage());
+    }
+
+    /**
      * A second gateway started with the same metrics address replaced the first one's live socket without a word
      * (the first kept serving, unreachable), and whichever stopped first removed the other's socket. A symbolic
      * link or a FIFO at the path was replaced too, although only a stale socket is to be.
