@@ -10,7 +10,9 @@ import static io.p9gate.audit.read.FileCalls.O_PATH;
 import static io.p9gate.audit.read.FileCalls.O_WRONLY;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -90,7 +92,12 @@ public final class WritableFile {
                 throw new IOException(file.getFileName() + " has " + stat.links()
                         + " hard links: the writer writes only a file of the directory itself, named once");
             }
-            return opener.open(Path.of("/proc/self/fd/" + fd));
+            Path descriptor = Path.of("/proc/self/fd/" + fd);
+            try {
+                return opener.open(descriptor);
+            } catch (FileSystemException e) {
+                throw descriptor.toString().equals(e.getFile()) ? named(file, e) : e;
+            }
         } catch (FileCalls.Failed f) {
             forget(made, file);
             throw StoredFile.uncheckable(file, f.getMessage());
@@ -103,6 +110,19 @@ public final class WritableFile {
         } finally {
             calls.close(fd);
         }
+    }
+
+    /**
+     * {@code e} said of {@code file}: the open went through the descriptor's path, which names no file an operator
+     * knows (an audit directory on a read-only mount said "/proc/self/fd/47: Read-only file system").
+     */
+    private static FileSystemException named(Path file, FileSystemException e) {
+        // Of the same kind: an AccessDeniedException has no reason, its kind says it (CliMessages).
+        FileSystemException named = e instanceof AccessDeniedException
+                ? new AccessDeniedException(file.toString(), e.getOtherFile(), e.getReason())
+                : new FileSystemException(file.toString(), e.getOtherFile(), e.getReason());
+        named.initCause(e);
+        return named;
     }
 
     /** No file half made: the next try (a spare's re-arm) makes it anew rather than finding it there. */
