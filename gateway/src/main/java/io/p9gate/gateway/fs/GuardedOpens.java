@@ -224,6 +224,7 @@ final class GuardedOpens extends GuardedRequests {
                 // goes through the quota like any other (so O_TRUNC is applied after the open).
                 FileIo.Created made = keepingMade(() -> quota.creating(
                         share.name(),
+                        dir,
                         paths.at(0),
                         false,
                         takingBack -> share.io()

@@ -12,6 +12,7 @@ import io.p9gate.gateway.backend.TakeBackLock;
 import io.p9gate.gateway.backend.Xattrs;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.policy.quota.Usage;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.function.LongUnaryOperator;
@@ -19,7 +20,8 @@ import java.util.function.Predicate;
 
 /**
  * Keeps a VM's quota usage in step with what its requests do to the host (R-POL-6), counting as the
- * start-up scan does: a regular file its size, every entry one inode (each name of a file with several
+ * start-up scan does: a regular file its size, a directory what it grew beyond its first block ({@link DirSize}),
+ * every entry one inode (each name of a file with several
  * hard links too), the bytes of a file with several hard links once. Where exact counting is impossible the request is refused with EXDEV, as XFS project quotas do
  * (tools then copy, and every copied byte is counted): a hard link, or a rename of a file with several
  * links, between different sets of scopes; a directory rename between them or one that would carry a
@@ -51,6 +53,11 @@ final class QuotaAccounting {
 
         /** Its share-relative path, asked while its inode is locked. */
         String path() throws P9Exception;
+
+        /** The directory holding its name, null where the request names none (a fid's own file). */
+        default Node dir() {
+            return null;
+        }
     }
 
     static Entry named(Node dir, String name, Call<String> path) {
@@ -69,6 +76,11 @@ final class QuotaAccounting {
             @Override
             public String path() throws P9Exception {
                 return path.run();
+            }
+
+            @Override
+            public Node dir() {
+                return dir;
             }
         };
     }
@@ -288,7 +300,7 @@ final class QuotaAccounting {
      * so no inode is taken past the limit (adversarial.QuotaFullMakeOfExistingNameTest).
      */
     <T> T creating(String share, Entry made, boolean directory, Call<T> call) throws P9Exception {
-        return creating(share, made::path, directory, takingBack -> call.run(), result -> true, () -> {
+        return creating(share, made.dir(), made::path, directory, takingBack -> call.run(), result -> true, () -> {
             made.require(); // ENOENT where the name is free: so EDQUOT
             throw new P9Exception(Errno.EEXIST, "the name exists");
         });
@@ -309,6 +321,7 @@ final class QuotaAccounting {
      */
     <T> T creating(
             String share,
+            Node dir,
             Call<String> pathOf,
             boolean directory,
             Create<T> call,
@@ -319,8 +332,9 @@ final class QuotaAccounting {
             return call.run(TakeBackLock.NONE);
         }
         Quotas.Held held;
+        String path = pathOf.run();
         try {
-            held = quotas.scopes(share, pathOf.run(), null, directory).reserve(0, 1);
+            held = quotas.scopes(share, path, null, directory).reserve(0, 1);
         } catch (P9Exception full) {
             if (full.errno() != Errno.EDQUOT) {
                 throw full;
@@ -331,9 +345,11 @@ final class QuotaAccounting {
                 throw e.errno() == Errno.ENOENT ? full : e;
             }
         }
+        DirSize in = DirSize.of(dir, path);
         try {
             T result = call.run(made -> quotas.locks().lock(made)::close);
             held.commit(0, isNew.test(result) ? 1 : 0);
+            in.settle(share, quotas);
             return result;
         } catch (MadeFileNotTakenBack e) {
             // Its name went through other requests before the create failed (their unlink, or rename over it, freed
@@ -369,8 +385,10 @@ final class QuotaAccounting {
                 FileStat now = victim.stat();
                 if (sameFile(seen, now)) {
                     String path = victim.path();
+                    DirSize in = DirSize.of(victim.dir(), path);
                     call.run(now);
                     removed(share, path, now);
+                    in.settle(share, quotas);
                     return;
                 }
             }
@@ -393,7 +411,8 @@ final class QuotaAccounting {
                 throw new P9Exception(Errno.EXDEV, "hard link between quota scopes");
             }
             // The new name is a directory entry like a new file's: one inode, so the inodes limit bounds the scope's
-            // directories (which bytes do not count). A name taking nothing let one file be given tens of thousands
+            // directories' first blocks (bytes count the rest). A name taking nothing let one file be given tens of
+            // thousands
             // of names, gigabytes of directory blocks on the host.
             creating(share.name(), newName, false, call);
             quotas.linkMade(share.name(), newPath, FileIdentity.of(target.key()));
@@ -425,8 +444,15 @@ final class QuotaAccounting {
                 FileStat now = moved.stat();
                 FileStat nowTarget = target.stat();
                 if (sameFile(seen, now) && sameFile(seenTarget, nowTarget)) {
+                    String from = moved.path();
+                    String to = target.path();
+                    DirSize out = DirSize.of(moved.dir(), from);
+                    DirSize in = DirSize.of(target.dir(), to);
                     try {
-                        moveLocked(share, moved.path(), target.path(), now, nowTarget, replace, call);
+                        in.requireRoom(share, quotas);
+                        moveLocked(share, from, to, now, nowTarget, replace, call);
+                        out.settle(share, quotas);
+                        in.settle(share, quotas);
                         return;
                     } catch (P9Exception e) {
                         if (!(replace && nowTarget == null && e.errno() == Errno.EEXIST)) {
@@ -514,11 +540,16 @@ final class QuotaAccounting {
         return a == null ? b == null : b != null && a.key().equals(b.key());
     }
 
-    private static long bytes(FileStat s) {
-        return s.type() == FileType.REGULAR ? s.size() : 0;
+    /** What a restart's scan counts of an entry in bytes: a regular file its size, a directory its growth. */
+    static long bytes(FileStat s) {
+        return switch (s.type()) {
+            case REGULAR -> s.size();
+            case DIRECTORY -> Usage.directoryBytes(s.size());
+            case SYMLINK, FIFO, SOCKET, CHAR_DEVICE, BLOCK_DEVICE -> 0;
+        };
     }
 
-    private static FileStat statOrNull(Node node) {
+    static FileStat statOrNull(Node node) {
         try {
             return Inodes.stat(node);
         } catch (P9Exception e) {

@@ -254,6 +254,7 @@ class QuotaAccountingTest {
                     P9Exception.class,
                     () -> quota.creating(
                             "data",
+                            null,
                             () -> "cache/a",
                             false,
                             takingBack -> share.io()

@@ -316,6 +316,7 @@ public final class UsageScanner {
             }
             inodes++;
             if (a.isRegularFile()) bytes += a.size();
+            if (a.isDirectory()) bytes += Usage.directoryBytes(a.size());
         }
 
         /**
