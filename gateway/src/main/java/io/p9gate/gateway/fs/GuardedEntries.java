@@ -32,7 +32,7 @@ final class GuardedEntries extends GuardedRequests {
         Node dir = handle.node();
         int mode = GuestModes.allowed(true, askedMode);
         RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
-        RequestArgs args = new RequestArgs.Make(name, mode, true, 0, 0);
+        RequestArgs args = new RequestArgs.Make(name, GuestModes.made(true, askedMode), true, 0, 0);
         requireOwnable(Operation.MKDIR, who, share, paths, args, creating(who, gid));
         return making(
                         Operation.MKDIR,

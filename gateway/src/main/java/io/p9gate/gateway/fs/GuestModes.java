@@ -9,11 +9,21 @@ package io.p9gate.gateway.fs;
 final class GuestModes {
     private static final int S_ISUID = 04000;
     private static final int S_ISGID = 02000;
+    private static final int PERMISSION_BITS = 07777;
 
     private GuestModes() {}
 
     /** {@code mode} (type bits included, if any) without the set-id bits not allowed on this kind of entry. */
     static int allowed(boolean directory, int mode) {
         return mode & ~(directory ? S_ISUID : S_ISUID | S_ISGID);
+    }
+
+    /**
+     * The permission bits a Tlcreate or Tmkdir of {@code askedMode} gives the guest's new entry, as its record names
+     * them: a file keeps its set-id bits for the guest ({@link SetIdBits}) though the host gets none, a directory
+     * never takes S_ISUID (mkdir(2) drops it), and the type bits are ignored, as open(2) and mkdir(2) ignore them.
+     */
+    static int made(boolean directory, int askedMode) {
+        return (directory ? allowed(true, askedMode) : askedMode) & PERMISSION_BITS;
     }
 }
