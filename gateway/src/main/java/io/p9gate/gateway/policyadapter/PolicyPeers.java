@@ -94,6 +94,27 @@ public final class PolicyPeers implements PeerIdentifier {
         return verdict;
     }
 
+    @Override
+    public Optional<PeerVerdict.Refused> givenAway(ListenSpec listener, String vm) {
+        return switch (listener) {
+            case ListenSpec.Unix _, ListenSpec.Tcp _ -> {
+                Optional<VmPolicy> now = ownerOf(compiled().rules(), listener);
+                if (now.isPresent() && now.get().id().equals(vm)) {
+                    yield Optional.empty();
+                }
+                yield now.<PeerVerdict>map(other -> new PeerVerdict.Refused(
+                                other.id(),
+                                RULE_LISTENER,
+                                "VM " + other.id() + " is served from the gateway's next restart (a reload gave it "
+                                        + listener.describe() + ", VM " + vm + "'s)"))
+                        .or(() -> Optional.of(notNamed(listener)))
+                        .filter(PeerVerdict.Refused.class::isInstance)
+                        .map(PeerVerdict.Refused.class::cast);
+            }
+            case ListenSpec.Tls _, ListenSpec.Vsock _ -> Optional.empty(); // the peer's certificate or CID names it
+        };
+    }
+
     private static String ruleOf(PeerFacts peer) {
         return switch (peer) {
             case PeerFacts.Unix _, PeerFacts.Tcp _ -> RULE_LISTENER;

@@ -275,7 +275,10 @@ public final class Gateway implements AutoCloseable {
             gates.add(new PenalisedPeerGate(tls, identifier, unidentified.penalties()));
             gates.add(new UnidentifiedPlaceGate(tls, identifier, unidentified.handshakes()));
         }
-        // A listener one VM owns: the VM's connection budget is taken at accept, not on its (maybe busy) loop.
+        // A listener one VM owns: a connection a reload gave the listener away from is refused at accept, before
+        // it takes one of the VM's places or reaches its loops; the VM's connection budget is taken at accept, not
+        // on its (maybe busy) loop.
+        owner.ifPresent(vm -> gates.add(new GivenAwayListenerGate(vm.vm(), spec, identifier)));
         owner.ifPresent(vm -> gates.add(new AcceptedPlaceGate(vm, spec, this::refuseConnection)));
         if (!gates.isEmpty()) {
             bootstrap.handler(new ChannelInitializer<>() {

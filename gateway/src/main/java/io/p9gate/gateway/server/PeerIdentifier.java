@@ -1,5 +1,7 @@
 package io.p9gate.gateway.server;
 
+import java.util.Optional;
+
 /**
  * Decides which VM a new connection speaks for from what its transport established (R-DEP-1), and records a
  * refusal where the gateway's decisions are recorded. Called once per connection, on an event loop thread (for
@@ -36,6 +38,16 @@ public interface PeerIdentifier {
      */
     default boolean stillNames(ListenSpec listener, PeerFacts peer, String vm) {
         return identifyAgain(listener, peer, vm) instanceof PeerVerdict.Accepted a && a.vm().equals(vm);
+    }
+
+    /**
+     * Why a listener the listener alone names its VM on ({@code unix:}, {@code tcp:}), bound at start for
+     * {@code vm}, refuses every new connection under the current policy (a reload gave it to another VM or to none,
+     * served from the restart): the refusal to record, or empty while it is still {@code vm}'s. Asked at accept, so a
+     * flood of such connections neither takes {@code vm}'s connection places nor runs on its event loops.
+     */
+    default Optional<PeerVerdict.Refused> givenAway(ListenSpec listener, String vm) {
+        return Optional.empty();
     }
 
     /**
