@@ -109,6 +109,8 @@ public final class AuditLog implements AutoCloseable {
     private final AtomicReference<Failure> failure = new AtomicReference<>();
     /** Requests refused while failed, for the {@code log_recovered} record. */
     private final LongAdder refused = new LongAdder();
+    /** Under the lock: what rotations that failed set aside meanwhile, for the {@code log_recovered} record. */
+    private final StrayPending.SetAsideWhileFailed strayWhileFailed = new StrayPending.SetAsideWhileFailed();
     /** Delay before the next recovery attempt; doubles up to {@link #MAX_RETRY_MILLIS}. */
     private volatile long retryMillis = FIRST_RETRY_MILLIS;
 
@@ -483,6 +485,7 @@ public final class AuditLog implements AutoCloseable {
                         "audit log stays failed until a restart: " + e.getMessage() + " (after " + f.describe() + ")");
                 return false;
             } catch (IOException e) {
+                strayWhileFailed.note(e); // planted again: this retry's rotation set it aside too
                 SafeLog.report(LOG, System.Logger.Level.WARNING, "audit log still cannot write: " + e);
                 return false;
             }
@@ -492,7 +495,7 @@ public final class AuditLog implements AutoCloseable {
             writeRecord(AuditEvent.Lifecycle.of(
                     LifecycleKind.LOG_RECOVERED,
                     "failed_ms=" + failedMillis + " refused=" + refused.sumThenReset() + " torn_bytes=" + torn
-                            + " failure=" + f.describe()));
+                            + strayWhileFailed.wordsThenForget() + " failure=" + f.describe()));
             complete(capture("recovered"));
             retryMillis = FIRST_RETRY_MILLIS;
             SafeLog.report(
@@ -760,6 +763,7 @@ public final class AuditLog implements AutoCloseable {
         } catch (SyncFailedException e) {
             throw fail("cannot fsync the audit segment before rotating it", e, false);
         } catch (IOException e) {
+            strayWhileFailed.note(e); // under the lock: its rotation set something aside
             throw fail("cannot write audit record " + seq, e, true);
         } catch (RuntimeException e) {
             throw fail("cannot write audit record " + seq, e, false);

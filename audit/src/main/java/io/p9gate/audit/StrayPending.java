@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -51,8 +53,61 @@ final class StrayPending {
     }
 
     /** The rotation that found the name taken fails (the retry, its name now free, records this in log_recovered). */
-    static IOException found(Path pending, String asideName) {
-        return new IOException(pending.getFileName() + " held a file the writer did not make (someone who can write "
-                + pending.getParent() + " put it there): set aside as " + asideName);
+    static Found found(Path pending, String asideName) {
+        return new Found(
+                pending.getFileName() + " held a file the writer did not make (someone who can write "
+                        + pending.getParent() + " put it there): set aside as " + asideName,
+                asideName);
+    }
+
+    /** A rotation failed on something at the pending name, now set aside as {@link #asideName}. */
+    static final class Found extends IOException {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+
+        private final String asideName;
+
+        private Found(String message, String asideName) {
+            super(message);
+            this.asideName = asideName;
+        }
+
+        String asideName() {
+            return asideName;
+        }
+    }
+
+    /**
+     * What was set aside while the log was failed, for its {@code log_recovered} record: planted again after each
+     * set-aside, every retry set one more aside and failed, and the record named only the first (its failure=).
+     * Bounded: a planter keeps it up for as long as it likes, at most one a retry.
+     */
+    static final class SetAsideWhileFailed {
+        static final int SHOWN = 8;
+        private final List<String> shown = new ArrayList<>();
+        private long more;
+
+        /** Notes what {@code failure} set aside, if it is a {@link Found}. */
+        void note(Throwable failure) {
+            if (failure instanceof Found found) {
+                if (shown.size() < SHOWN) {
+                    shown.add(found.asideName());
+                } else {
+                    more++;
+                }
+            }
+        }
+
+        /** {@code pending_set_aside=NAME} words (and {@code pending_set_aside_more=N}), each after a space; then forgets them. */
+        String wordsThenForget() {
+            StringBuilder words = new StringBuilder();
+            shown.forEach(name -> words.append(" pending_set_aside=").append(name));
+            if (more > 0) {
+                words.append(" pending_set_aside_more=").append(more);
+            }
+            shown.clear();
+            more = 0;
+            return words.toString();
+        }
     }
 }

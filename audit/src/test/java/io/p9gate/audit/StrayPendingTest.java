@@ -1,6 +1,7 @@
 package io.p9gate.audit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.audit.note.SigningKey;
@@ -37,6 +38,17 @@ class StrayPendingTest {
             return files.filter(p -> p.getFileName().toString().startsWith(SegmentWriter.PENDING + "."))
                     .toList();
         }
+    }
+
+    /** Set aside in this order: found-T, found-T-1, ... (one second may hold them all), or in later seconds. */
+    private static int bySuffix(Path a, Path b) {
+        return java.util.Comparator.comparing(
+                        (Path p) -> p.getFileName().toString().replaceAll("-\\d+$", ""))
+                .thenComparingInt(p -> {
+                    String n = p.getFileName().toString();
+                    return n.matches(".*Z-\\d+$") ? Integer.parseInt(n.substring(n.lastIndexOf('-') + 1)) : 0;
+                })
+                .compare(a, b);
     }
 
     private void assertVerifies() throws Exception {
@@ -89,6 +101,51 @@ class StrayPendingTest {
                 .getLast();
         assertTrue(
                 start.detail().contains(" pending_set_aside=" + aside.getFirst().getFileName()), start.detail());
+        assertVerifies();
+    }
+    /**
+     * Planted again while the log is failed: each retry's rotation sets the new file aside and fails again, and the
+     * retry that succeeds recorded only the first one (its failure=), so the log named one file of several kept
+     * beside it. Every file set aside while the log was failed is named by the log_recovered record.
+     */
+    @Test
+    void everyFileSetAsideWhileTheLogIsFailedIsNamedWhenItRecovers() throws Exception {
+        Path pending = dir.resolve(SegmentWriter.PENDING);
+        try (AuditLog log = AuditLog.open(dir, key, smallSegments())) {
+            Files.writeString(pending, "planted 1\n");
+            int failures = 0;
+            int planted = 1;
+            for (int i = 0; i < 400; i++) { // ~25 KiB of records: at least one rotation
+                try {
+                    log.append(TestLogs.decision(i));
+                } catch (AuditWriteException e) {
+                    failures++;
+                    while (planted < 10) { // planted again after each set-aside: the retry finds it
+                        planted++;
+                        Files.writeString(pending, "planted " + planted + "\n");
+                        assertFalse(log.recoverNow(), "the retry found the name taken again");
+                    }
+                    assertTrue(log.recoverNow(), "the retry finds the name free: " + e.getMessage());
+                }
+            }
+            assertEquals(1, failures, "appends failed while one rotation did");
+        }
+        List<Path> aside =
+                setAside().stream().sorted(StrayPendingTest::bySuffix).toList();
+        assertEquals(10, aside.size(), "each kept beside the log: " + aside);
+        AuditRecord recovered = TestLogs.records(dir).stream()
+                .filter(r -> "log_recovered".equals(r.type()))
+                .findFirst()
+                .orElseThrow();
+        List<String> named = List.of(recovered.detail().split(" ")).stream()
+                .filter(w -> w.startsWith("pending_set_aside"))
+                .toList();
+        List<String> expected =
+                new java.util.ArrayList<>(aside.subList(0, StrayPending.SetAsideWhileFailed.SHOWN).stream()
+                        .map(p -> "pending_set_aside=" + p.getFileName())
+                        .toList());
+        expected.add("pending_set_aside_more=2"); // bounded: a planter may go on for as long as it likes
+        assertEquals(expected, named, recovered.detail());
         assertVerifies();
     }
 }
