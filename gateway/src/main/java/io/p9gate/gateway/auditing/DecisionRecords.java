@@ -1,6 +1,7 @@
 package io.p9gate.gateway.auditing;
 
 import io.p9gate.audit.AuditEvent;
+import io.p9gate.audit.BoundedWord;
 import io.p9gate.audit.DetailWords;
 import io.p9gate.audit.IdMapping;
 import io.p9gate.audit.Outcome;
@@ -92,7 +93,8 @@ final class DecisionRecords {
                 .append("action=")
                 .append(request.operation().action())
                 .append(" share=")
-                .append(DetailWords.word(request.share())); // a refused attach names what the guest sent
+                // a refused attach names what the guest sent: bounded after it is a word, so no aname reads as cut
+                .append(BoundedWord.of(request.share()));
         if (request.operation() != Operation.WALK && request.paths().size() > 1) {
             // Abbreviated past 4,095 bytes, as the path field is: a guest chooses how deep its tree goes.
             out.append(" to=")

@@ -454,7 +454,9 @@ final class ChokePoint {
         // taking more than 4,095 bytes of its record is abbreviated where it is recorded).
         named = named.stream().map(GuestNames::shown).toList();
         String detail = GuestNames.shownText((args.describe() + " " + why.detail()).strip());
-        AccessRequest request = request(op, who, GuestNames.shownText(share), named, args, detail);
+        // The share is bounded where its record makes it a word (BoundedWord): cut here, its marker was escaped with
+        // it, and an aname of the marker's text read as a long one cut short.
+        AccessRequest request = request(op, who, share, named, args, detail);
         Decided decided =
                 new Decided(RequestScope.tag(), RequestScope.type(), request, Decision.deny(why.errno(), why.rule()));
         record(decided, Outcome.failure(why.errno()), RecordPhase.DONE, AuditTrail.NO_SEQ);

@@ -134,6 +134,41 @@ class OversizedArgumentRecordAttackTest {
         }
     }
 
+    /**
+     * A refused Tattach's share name was cut ({@code xxx...%[60000-bytes]}) before its record made it one word, whose
+     * escape then wrote the marker's {@code %} as a guest's ({@code %25[}): a 49-byte aname of that text read exactly
+     * as a 60,000-byte one cut short. The share is made a word first and the marker added after (a guest's {@code %}
+     * is {@code %25} there, the marker's is not), with its SHA-256 as any bounded word's.
+     */
+    @Test
+    void aShortShareNameCannotReadAsALongOneCutShort() throws Exception {
+        String cut = "x".repeat(60_000);
+        String posing = "x".repeat(32) + "...%[60000-bytes]";
+        try (AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp);
+                P9Client alpha = rig.alpha();
+                P9Client beta = rig.beta()) {
+            assertEquals(
+                    Errno.ENOENT,
+                    assertThrows(P9Exception.class, () -> alpha.attach(4, "root", cut, 0))
+                            .errno());
+            assertEquals(
+                    Errno.ENOENT,
+                    assertThrows(P9Exception.class, () -> beta.attach(4, "root", posing, 0))
+                            .errno());
+            java.util.List<String> shares = rig.logs.records().stream()
+                    .filter(r -> "attach".equals(r.op()) && r.detail() != null)
+                    .map(r -> java.util.Arrays.stream(r.detail().split(" "))
+                            .filter(w -> w.startsWith("share="))
+                            .findFirst()
+                            .orElseThrow())
+                    .filter(w -> w.startsWith("share=xxx")) // the rig's own attaches name its shares
+                    .toList();
+            assertEquals(2, shares.size(), shares.toString());
+            assertTrue(!shares.get(0).equals(shares.get(1)), "the two refusals read alike: " + shares);
+            assertEquals("share=" + io.p9gate.audit.DetailWords.word(posing), shares.get(1), "the short one as sent");
+        }
+    }
+
     /** One record: a path abbreviated to 1 KiB and its marker, the walked names kept within 1 KiB, the rest. */
     private static final long WALK_RECORD_BOUND = 4 << 10;
 
