@@ -61,10 +61,13 @@ public final class LogDirectory {
             return Optional.empty();
         }
         // writer.lock is made first, the START record after it: a start that stopped in between left only the lock.
+        // But it stays after every run, so a log whose files were removed leaves only it too: both are named, or a
+        // removed log read as one that never held a record.
         if (Files.exists(dir.resolve(WRITER_LOCK), LinkOption.NOFOLLOW_LINKS)) {
             return Optional.of("no audit log in " + dir + ": " + WRITER_LOCK + " but no segment-*.jsonl and no "
-                    + CHECKPOINTS + " (a start that stopped before its first record: the next serve with this"
-                    + " --audit-dir starts the log here)");
+                    + CHECKPOINTS + " (a start that stopped before its first record, or its log's files were removed:"
+                    + " " + WRITER_LOCK + " stays after every run; the next serve with this --audit-dir starts a new"
+                    + " log here)");
         }
         return Optional.of("no audit log in " + dir + ": no segment-*.jsonl and no " + CHECKPOINTS
                 + " (is it the directory of serve's --audit-dir?)");

@@ -78,4 +78,28 @@ class MistypedLogDirectoryTest {
             assertTrue(started.size() > 0, "the next start writes its START record there");
         }
     }
+    /**
+     * writer.lock stays after every run: a log whose segments and sidecar were removed (by hand, by a clean-up job,
+     * by someone covering tracks) also leaves only it. Named as "a start that stopped before its first record", such a
+     * directory read as one that never held a record, and the operator had no reason to look for the removed log.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"verify", "show"})
+    void aLogWhoseFilesWereRemovedIsNotCalledAStartThatWroteNothing(String command) throws Exception {
+        Path log = Files.createDirectories(tmp.resolve("audit"));
+        TestLogs.write(log, TestLogs.key("ecu-a-audit"), TestLogs.options(), 5);
+        try (var files = Files.list(log)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".jsonl"))
+                    .toList()) {
+                Files.delete(f);
+            }
+        }
+        List<String> args = new ArrayList<>(List.of(command, "--log", log.toString()));
+        if (command.equals("verify")) {
+            args.addAll(List.of("--key", pub.toString()));
+        }
+        CliRun r = CliRun.audit(args.toArray(String[]::new));
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertTrue(r.err().contains("or its log's files were removed"), r.err());
+    }
 }
