@@ -99,6 +99,22 @@ public final class Xattrs {
         });
     }
 
+    /** As {@link #set}, written as the gateway's own user: see {@link #getAsGateway}. */
+    public static void setAsGateway(Node node, String name, byte[] value, int flags) throws P9Exception {
+        HostCredentials.asGateway(() -> {
+            set(node, name, value, flags);
+            return null;
+        });
+    }
+
+    /** As {@link #remove}, as the gateway's own user: see {@link #getAsGateway}. */
+    public static void removeAsGateway(Node node, String name) throws P9Exception {
+        HostCredentials.asGateway(() -> {
+            remove(node, name);
+            return null;
+        });
+    }
+
     public static void remove(Node node, String name) throws P9Exception {
         requireSupported(node);
         checkName(name);

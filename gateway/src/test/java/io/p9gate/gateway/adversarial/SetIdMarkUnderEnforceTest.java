@@ -81,4 +81,32 @@ class SetIdMarkUnderEnforceTest {
             assertEquals(0722, owner.getattr(2, GETATTR_BASIC).mode() & 07777, "the other user's write cleared it");
         }
     }
+
+    /**
+     * User 2000 opened user 1000's program for writing while anyone could write it (0722); the owner then made it
+     * set-uid and no longer writable by others (04755: the kept bit, host 0755). Linux clears set-uid at the next
+     * write through that descriptor whatever the mode says now, but the kept bit was removed as user 2000's host
+     * user, whom a user xattr's change needs write access of: EACCES was swallowed and the program stayed set-uid
+     * with user 2000's code in it.
+     */
+    @Test
+    void aWriteThroughADescriptorOpenedBeforeTheProgramBecameSetUidClearsItsKeptBit() throws Exception {
+        assumeTrue(LinuxSyscalls.geteuid() == 0, "acting as a guest's host user needs a root test run");
+        Path data = Files.createDirectory(tmp.resolve("data"));
+        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxrwxrwx"));
+        List<HostShareGateway.Share> shares = List.of(new HostShareGateway.Share("data", data, "permissions: enforce"));
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, shares);
+                P9Client owner = gw.attached("data", GUEST_USER);
+                P9Client other = gw.attached("data", 2000)) {
+            owner.walk(0, 1);
+            owner.lcreate(1, "prog", O_RDWR, 0722, GUEST_USER);
+            owner.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, 0722, 0, 0, 0, 0, 0, 0, 0));
+            other.walk(0, 1, "prog");
+            other.lopen(1, O_WRONLY);
+            owner.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, 04755, 0, 0, 0, 0, 0, 0, 0));
+            assertEquals(04755, owner.getattr(1, GETATTR_BASIC).mode() & 07777, "the owner keeps its set-uid bit");
+            assertEquals(2, other.write(1, 0, "x\n".getBytes(StandardCharsets.US_ASCII)));
+            assertEquals(0755, owner.getattr(1, GETATTR_BASIC).mode() & 07777, "the other user's write cleared it");
+        }
+    }
 }
