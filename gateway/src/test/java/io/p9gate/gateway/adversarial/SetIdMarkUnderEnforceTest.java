@@ -109,4 +109,28 @@ class SetIdMarkUnderEnforceTest {
             assertEquals(0755, owner.getattr(1, GETATTR_BASIC).mode() & 07777, "the other user's write cleared it");
         }
     }
+
+    /**
+     * The owner makes its set-uid program read-only and no longer set-uid ({@code chmod 0555}): the host mode changed
+     * first, then the kept bit was removed as the owner's host user, whom a user xattr's change needs write access of,
+     * which 0555 no longer grants: EACCES, and the program stayed set-uid (04555). Linux lets an owner chmod its file
+     * whatever its mode.
+     */
+    @Test
+    void anOwnerMakingItsSetUidProgramReadOnlyDropsTheBit() throws Exception {
+        assumeTrue(LinuxSyscalls.geteuid() == 0, "acting as a guest's host user needs a root test run");
+        Path data = Files.createDirectory(tmp.resolve("data"));
+        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxrwxrwx"));
+        List<HostShareGateway.Share> shares = List.of(new HostShareGateway.Share("data", data, "permissions: enforce"));
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, shares);
+                P9Client owner = gw.attached("data", GUEST_USER)) {
+            owner.walk(0, 1);
+            owner.lcreate(1, "prog", O_RDWR, 0755, GUEST_USER);
+            owner.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, 04755, 0, 0, 0, 0, 0, 0, 0));
+            owner.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, 0555, 0, 0, 0, 0, 0, 0, 0));
+            assertEquals(0555, owner.getattr(1, GETATTR_BASIC).mode() & 07777, "the owner dropped set-uid");
+            owner.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, 04555, 0, 0, 0, 0, 0, 0, 0));
+            assertEquals(04555, owner.getattr(1, GETATTR_BASIC).mode() & 07777, "and may make it set-uid again");
+        }
+    }
 }
