@@ -51,7 +51,8 @@ final class OpenShares {
         // name in this share though neither root holds the other, and a write through it must clear them. So does an
         // overlay and its upper directory, whose st_dev differ, and a file system mounted inside the other share and
         // bound elsewhere, whose climb leaves through its own mount point (KeptSetIdAcrossVmsAttackTest).
-        if (reading.stream().anyMatch(other -> mayReachTheSameInodes(share, other))) {
+        SingleMounts mounts = SingleMounts.now(); // once for all of them: a host may have thousands of mounts
+        if (reading.stream().anyMatch(other -> mayReachTheSameInodes(share, other, mounts))) {
             share.setIdBitsKept();
             return;
         }
@@ -76,15 +77,15 @@ final class OpenShares {
      * SelfContainedFilesystems}, as each root's open found its file system), or is mounted more than once (or is a
      * btrfs subvolume's: {@link SingleMounts}), where a mount of it inside the other share may reach it past any climb.
      */
-    private static boolean mayReachTheSameInodes(ShareRoot share, ShareRoot other) {
+    private static boolean mayReachTheSameInodes(ShareRoot share, ShareRoot other, SingleMounts mounts) {
         if (share.rootKey().dev() == other.rootKey().dev()) {
             return true;
         }
         // A root stays on the file system it was opened on: its type is the one its open found.
         return !SelfContainedFilesystems.holds(share.filesystemType())
                 || !SelfContainedFilesystems.holds(other.filesystemType())
-                || !SingleMounts.mountedOnce(share.rootKey().dev())
-                || !SingleMounts.mountedOnce(other.rootKey().dev());
+                || !mounts.mountedOnce(share.rootKey().dev())
+                || !mounts.mountedOnce(other.rootKey().dev());
     }
 
     /**

@@ -4,29 +4,43 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Whether a file system is mounted exactly once in the gateway's mount namespace ({@code /proc/self/mountinfo}): only
  * then is every path to its inodes a path through that one mount, so a share on it whose root's climb of ".." passes
  * no other share's root is not inside that share ({@link OpenShares#opened}). A file system mounted inside a share
  * and bound elsewhere too is reached through both, though no climb from either mount passes the other share's root.
+ *
+ * @param lines the table's lines as read once, or null when it could not be read (then nothing is mounted once)
  */
-final class SingleMounts {
-    private SingleMounts() {}
+record SingleMounts(List<String> lines) {
+    /** Times the table was read (for tests): one per share opened beside shares that read kept bits. */
+    private static final LongAdder TABLES_READ = new LongAdder();
+
+    /**
+     * The table now, read once for all the roots one share's opening compares: it was read twice per share that
+     * reads kept bits, which on a host of many mounts made a start of many shares slow.
+     */
+    static SingleMounts now() {
+        TABLES_READ.increment();
+        try {
+            return new SingleMounts(Files.readAllLines(Path.of("/proc/self/mountinfo")));
+        } catch (IOException e) {
+            return new SingleMounts(null);
+        }
+    }
+
+    static long tablesRead() {
+        return TABLES_READ.sum();
+    }
 
     /**
      * Whether the file system of st_dev {@code dev} has one mount; no when it has none that names it (a btrfs
-     * subvolume's st_dev is not its file system's), or when the table cannot be read.
+     * subvolume's st_dev is not its file system's), or when the table could not be read.
      */
-    static boolean mountedOnce(long dev) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(Path.of("/proc/self/mountinfo"));
-        } catch (IOException e) {
-            return false;
-        }
-        long mounts = lines.stream().filter(line -> names(line, dev)).count();
-        return mounts == 1;
+    boolean mountedOnce(long dev) {
+        return lines != null && lines.stream().filter(line -> names(line, dev)).count() == 1;
     }
 
     /** Whether the mountinfo line's third field, "major:minor", is {@code dev}. */
