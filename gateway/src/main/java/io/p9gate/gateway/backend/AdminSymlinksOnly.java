@@ -107,7 +107,7 @@ public final class AdminSymlinksOnly implements AutoCloseable {
                 }
                 try {
                     String at = "/" + String.join("/", resolved) + (resolved.isEmpty() ? "" : "/") + name;
-                    Optional<FileKey> share = ShareRoot.firstUp(current, shares::containsKey);
+                    Optional<FileKey> share = Climb.firstUp(current, shares::containsKey);
                     if (share.isPresent()) {
                         throw new SymlinkInShare(shares.get(share.get()), at);
                     }
@@ -148,13 +148,13 @@ public final class AdminSymlinksOnly implements AutoCloseable {
 
     /** One name in {@code dir}, itself if it is a symlink. */
     private static Node open(Node dir, String name) throws P9Exception {
-        return ShareRoot.openNamed(
+        return ConfinedOpens.openNamed(
                         () -> dir.use(fd -> LinuxSyscalls.openat(fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0)))
                 .node();
     }
 
     private static Node open(int dirfd, String path, int flags) throws P9Exception {
-        return ShareRoot.openNamed(() -> LinuxSyscalls.openat(dirfd, path, O_PATH | O_CLOEXEC | flags, 0))
+        return ConfinedOpens.openNamed(() -> LinuxSyscalls.openat(dirfd, path, O_PATH | O_CLOEXEC | flags, 0))
                 .node();
     }
 

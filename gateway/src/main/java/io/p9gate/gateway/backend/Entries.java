@@ -151,8 +151,8 @@ public final class Entries {
                 hook.run();
             }
             // The name is the gateway's alone: no guest request can have put another entry there.
-            ShareRoot.Examined made =
-                    ShareRoot.examine(Fd.open(() -> dir.use(fd -> ShareRoot.openBeneath(fd, making, O_PATH, 0))));
+            Examined made = ConfinedOpens.examine(
+                    Fd.open(() -> dir.use(fd -> ConfinedOpens.openBeneath(fd, making, O_PATH, 0))));
             node = made.node();
             finish.apply(node, made.stat());
             epoch = share.learningEpoch(dir); // before the entry has its name: see ShareRoot.learnChildPath
@@ -201,7 +201,7 @@ public final class Entries {
     private static Node byItsName(Node dir, String name, Node made) {
         Node named;
         try {
-            named = ShareRoot.nodeOf(Fd.open(() -> dir.use(fd -> ShareRoot.openBeneath(fd, name, O_PATH, 0))));
+            named = ConfinedOpens.nodeOf(Fd.open(() -> dir.use(fd -> ConfinedOpens.openBeneath(fd, name, O_PATH, 0))));
         } catch (P9Exception e) {
             return made;
         }

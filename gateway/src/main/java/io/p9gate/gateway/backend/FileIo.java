@@ -104,16 +104,16 @@ public final class FileIo {
             throw new P9Exception(Errno.ENOTDIR, "create in a non-directory");
         }
         long epoch = share.learningEpoch(dir); // before the file exists under its name: see ShareRoot.learnChildPath
-        ShareRoot.Examined made;
+        Examined made;
         boolean[] exists = {false};
         RuntimeException[] fault = {null};
         try {
             // The descriptor the create opened is the new file's handle too (Node.openedAs): no O_PATH reopen
             // through /proc, no second close at clunk (issue 11). On failure examine closes it.
-            made = ShareRoot.openNamed(
+            made = ConfinedOpens.openNamed(
                     () -> {
                         int fd = dir.use(
-                                dfd -> ShareRoot.openBeneath(dfd, name, flags | O_CREAT | O_EXCL, mode & 07777));
+                                dfd -> ConfinedOpens.openBeneath(dfd, name, flags | O_CREAT | O_EXCL, mode & 07777));
                         exists[0] = true;
                         Runnable hook = whileCreating;
                         if (hook != null) {
@@ -133,7 +133,8 @@ public final class FileIo {
                 return openExisting(dir, name, flags);
             }
             // Made (O_EXCL), then refused as its handle was made: its name was removed meanwhile while the file kept
-            // another (ShareRoot.openNamed). That name is gone, and the file is no longer the create's to take back.
+            // another (ConfinedOpens.openNamed). That name is gone, and the file is no longer the create's to take
+            // back.
             throw exists[0] ? new MadeFileNotTakenBack(e) : e;
         } catch (RuntimeException e) {
             // A fault once the file existed: it was not taken back, so it counts as made whatever failed.

@@ -122,7 +122,7 @@ final class MakingLeftovers {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(BUFFER);
             Level top = entered(
-                    () -> root.use(fd -> ShareRoot.openBeneath(fd, ".", O_RDONLY | O_DIRECTORY, 0)), "", entering);
+                    () -> root.use(fd -> ConfinedOpens.openBeneath(fd, ".", O_RDONLY | O_DIRECTORY, 0)), "", entering);
             if (top == null) {
                 return new Swept(0, List.of(), 0);
             }
@@ -144,7 +144,7 @@ final class MakingLeftovers {
                 }
                 int parent = level.fd();
                 Level sub = entered(
-                        () -> ShareRoot.openBeneath(parent, next, O_RDONLY | O_DIRECTORY, 0),
+                        () -> ConfinedOpens.openBeneath(parent, next, O_RDONLY | O_DIRECTORY, 0),
                         ShareRoot.childPath(level.path(), next),
                         entering);
                 if (sub != null) {

@@ -95,7 +95,7 @@ public final class OpenInodes {
      * Whether a handle open on the regular file {@code key} may hold a name the file has lost ({@link LostNames}):
      * its writes would count where that name was, so the file must not change quota scopes now. One readlink per
      * handle open on it, none if there is none. An open by name under way, not known here yet, checks itself when
-     * its handle is made ({@link ShareRoot#openNamed}, through {@link #lostNameChecks()}): this look counts before
+     * its handle is made ({@link ConfinedOpens#openNamed}, through {@link #lostNameChecks()}): this look counts before
      * it reads the handles, and such an open makes its handle known before it reads the count, so either this look
      * sees the handle or the open sees the count move.
      */

@@ -59,7 +59,7 @@ final class OpenShares {
         Set<FileKey> above = new HashSet<>();
         boolean climbed;
         try (Node root = share.root()) {
-            climbed = ShareRoot.ancestors(root, above);
+            climbed = Climb.ancestors(root, above);
         } catch (P9Exception e) {
             climbed = false;
         }
@@ -99,7 +99,7 @@ final class OpenShares {
         }
         Set<FileKey> aboveOther = new HashSet<>();
         try (Node root = other.root()) {
-            return !ShareRoot.ancestors(root, aboveOther) || aboveOther.contains(share.rootKey());
+            return !Climb.ancestors(root, aboveOther) || aboveOther.contains(share.rootKey());
         } catch (P9Exception e) {
             return true;
         }
@@ -131,8 +131,8 @@ final class OpenShares {
         renaming.renames().advance();
         asGateway(() -> {
             Set<FileKey> holding = new HashSet<>();
-            boolean found = ShareRoot.ancestors(from, holding)
-                    && (holding.contains(to.key()) || ShareRoot.ancestors(to, holding)); // one climb in place
+            boolean found = Climb.ancestors(from, holding)
+                    && (holding.contains(to.key()) || Climb.ancestors(to, holding)); // one climb in place
             if (!found) {
                 advanceConnected(renaming);
                 return;
@@ -155,7 +155,7 @@ final class OpenShares {
         moved.renames().advance();
         asGateway(() -> {
             Set<FileKey> above = new HashSet<>();
-            if (!ShareRoot.ancestors(moved.rootNode(), above)) {
+            if (!Climb.ancestors(moved.rootNode(), above)) {
                 advanceConnected(moved);
                 return;
             }
@@ -194,7 +194,7 @@ final class OpenShares {
         return HostCredentials.asGateway(() -> {
             for (ShareRoot share : snapshot()) {
                 Set<FileKey> above = new HashSet<>();
-                if (ShareRoot.ancestors(share.rootNode(), above) ? above.contains(dir) : !removed(share)) {
+                if (Climb.ancestors(share.rootNode(), above) ? above.contains(dir) : !removed(share)) {
                     return true;
                 }
             }
@@ -214,7 +214,7 @@ final class OpenShares {
     /** Whether {@code inner}'s root is beneath {@code outer}'s root; if that cannot be found out, yes. */
     private static boolean holds(ShareRoot outer, ShareRoot inner) {
         Set<FileKey> above = new HashSet<>();
-        return !ShareRoot.ancestors(inner.rootNode(), above) || above.contains(outer.rootKey());
+        return !Climb.ancestors(inner.rootNode(), above) || above.contains(outer.rootKey());
     }
 
     /**
@@ -233,7 +233,7 @@ final class OpenShares {
         Map<ShareRoot, Set<FileKey>> above = new IdentityHashMap<>();
         for (ShareRoot share : open) {
             Set<FileKey> keys = new HashSet<>();
-            above.put(share, ShareRoot.ancestors(share.rootNode(), keys) ? keys : null);
+            above.put(share, Climb.ancestors(share.rootNode(), keys) ? keys : null);
         }
         Set<ShareRoot> reached = Collections.newSetFromMap(new IdentityHashMap<>());
         reached.add(done);

@@ -1,11 +1,8 @@
 package io.p9gate.gateway.backend;
 
-import static io.p9gate.gateway.backend.LinuxSyscalls.AT_EMPTY_PATH;
 import static io.p9gate.gateway.backend.LinuxSyscalls.AT_FDCWD;
-import static io.p9gate.gateway.backend.LinuxSyscalls.AT_SYMLINK_NOFOLLOW;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_CLOEXEC;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_DIRECTORY;
-import static io.p9gate.gateway.backend.LinuxSyscalls.O_NOFOLLOW;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_PATH;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_RDONLY;
 
@@ -21,11 +18,8 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Consumer;
-import java.util.function.Predicate;
 
 /**
  * The confinement boundary of one share (R-CONF-1). Every handle inside the share is obtained
@@ -35,16 +29,9 @@ import java.util.function.Predicate;
  * climbs above the root. No lookup enters a kernel pseudo filesystem mounted inside ({@link KernelFilesystems}).
  */
 public final class ShareRoot implements AutoCloseable {
-    private static final int PATH_FLAGS = O_PATH | O_NOFOLLOW | O_CLOEXEC;
-    private static final long RESOLVE =
-            LinuxSyscalls.RESOLVE_BENEATH | LinuxSyscalls.RESOLVE_NO_SYMLINKS | LinuxSyscalls.RESOLVE_NO_MAGICLINKS;
-    /** Deeper than any real tree; bounds the walk-up that checks a ".." result. */
-    private static final int MAX_DEPTH = 4096;
 
     private static final String DELETED_SUFFIX = LostNames.DELETED_SUFFIX;
     private static final int DIRENT_BUFFER = 32 * 1024;
-
-    private static volatile boolean openat2Missing;
 
     private final Node root;
     private final QidMapper qids;
@@ -62,10 +49,8 @@ public final class ShareRoot implements AutoCloseable {
     private final LongAdder kernelLookups = new LongAdder();
     /** Directory entries read to find a directory's name while climbing beyond PATH_MAX (for tests). */
     private static final LongAdder CLIMB_ENTRIES_READ = new LongAdder();
-    /** Whether set-id bits may be kept in xattrs beneath this share ({@link #setIdBitsMayBeKept}). */
-    private volatile boolean setIdBitsKept;
-    /** Whether the root carries {@link #SETID_MARK}, or was tried: another share's bits set only the flag above. */
-    private volatile boolean rootMarked;
+    /** Whether files beneath may hold kept set-id bits, and the root's mark that says so. */
+    private final SetIdMark setIdMark;
     /** The mount the root was opened through ({@link MountIds}): a descriptor's mount never changes. */
     private final long mountId;
 
@@ -98,49 +83,18 @@ public final class ShareRoot implements AutoCloseable {
         this.filesystemType = filesystemType;
         this.mountId = MountIds.of(root);
         refreshRootPrefix();
-        this.rootMarked = marked(root, SETID_MARK);
-        this.setIdBitsKept = rootMarked || markedAbove(root);
-    }
-
-    /**
-     * Whether a directory above the root carries {@link #SETID_MARK} (or the climb could not finish): the mark is on
-     * the root of the share the bits were kept through only, and a share inside it that a start serves without it
-     * read no kept bits, so writes through it kept them for the VM of the outer share (one getxattr per level, at
-     * open only).
-     */
-    private static boolean markedAbove(Node root) {
-        try {
-            return climbing(root, dir -> !dir.key().equals(root.key()) && marked(dir, SETID_MARK)) != Climbed.TOP;
-        } catch (P9Exception e) {
-            return true;
-        }
-    }
-
-    /**
-     * The share root's xattr that says the gateway has kept a guest's set-id bits in an xattr beneath it (see
-     * fs.SetIdBits): without it no file of the share can have any, and Tgetattr and Twrite need not look (one
-     * getxattr per request, issue 11).
-     */
-    static final String SETID_MARK = "user.p9gate.setid-kept";
-
-    /** Whether {@code node} carries the xattr {@code name}; if that cannot be told, yes (a read too many is safe). */
-    private static boolean marked(Node node, String name) {
-        try {
-            return Xattrs.find(node, name).isPresent();
-        } catch (P9Exception e) {
-            return true;
-        }
+        this.setIdMark = new SetIdMark(root);
     }
 
     /**
      * Whether any file beneath this share may hold kept set-id bits: its root, a directory above it, or the root of a
-     * share of this process it overlaps, carried {@link #SETID_MARK} when opened, or bits have been kept through any
+     * share of this process it overlaps, carried {@link SetIdMark#SETID_MARK} when opened, or bits have been kept through any
      * share of this process
      * ({@link OpenShares#opened}). False means a file's set-id
      * xattr need not be read: there is none, except in files copied in from elsewhere with their xattrs.
      */
     public boolean setIdBitsMayBeKept() {
-        return setIdBitsKept;
+        return setIdMark.mayBeKept();
     }
 
     /**
@@ -149,27 +103,11 @@ public final class ShareRoot implements AutoCloseable {
      * marked (no user xattrs, read-only) leaves the bits to this process: the next start does not show them.
      */
     public void keepingSetIdBits() {
-        if (rootMarked) {
-            return;
-        }
-        try {
-            // As the gateway: the root is the administrator's, and a guest's host user (permissions: enforce) who
-            // may keep bits on its own file may not write it; the mark failed unseen and a restart read no bits
-            // (SetIdMarkUnderEnforceTest).
-            HostCredentials.asGateway(() -> {
-                Xattrs.set(root, SETID_MARK, new byte[] {'1'}, 0);
-                return null;
-            });
-        } catch (P9Exception e) {
-            // Shown by this process only (see above); the host file never carries the bits either way.
-        }
-        rootMarked = true;
-        OpenShares.keepingSetIdBits();
-        setIdBitsKept = true;
+        setIdMark.keeping();
     }
 
     void setIdBitsKept() {
-        setIdBitsKept = true;
+        setIdMark.kept();
     }
 
     /**
@@ -187,7 +125,7 @@ public final class ShareRoot implements AutoCloseable {
      */
     static ShareRoot open(Path directory, QidMapper qids, ShareRootProbe probe) throws P9Exception {
         return opened(
-                nodeOf(Fd.open(() -> LinuxSyscalls.openat(
+                ConfinedOpens.nodeOf(Fd.open(() -> LinuxSyscalls.openat(
                         AT_FDCWD, directory.toAbsolutePath().toString(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0))),
                 directory,
                 qids,
@@ -341,7 +279,8 @@ public final class ShareRoot implements AutoCloseable {
         }
         Names.check(name);
         long epoch = learningEpoch(dir);
-        Examined examined = openNamed(() -> dir.use(fd -> openBeneath(fd, name, O_PATH, 0)));
+        Examined examined =
+                ConfinedOpens.openNamed(() -> dir.use(fd -> ConfinedOpens.openBeneath(fd, name, O_PATH, 0)));
         Node node = KernelFilesystems.refuseCrossingInto(dir, examined.node());
         learnChildPath(dir, name, node, epoch);
         return new Found(node, examined.stat());
@@ -363,29 +302,12 @@ public final class ShareRoot implements AutoCloseable {
         }
     }
 
-    /**
-     * Opens one name beneath {@code dirfd} without following any symlink or magic link; on kernels
-     * before 5.6 (no openat2) the single checked name with O_NOFOLLOW gives the same guarantee.
-     */
-    static int openBeneath(int dirfd, String name, int flags, int mode) throws P9Exception {
-        if (!openat2Missing) {
-            try {
-                return LinuxSyscalls.openat2(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC, mode, RESOLVE);
-            } catch (P9Exception e) {
-                if (e.errno() != Errno.ENOSYS) {
-                    throw e;
-                }
-                openat2Missing = true;
-            }
-        }
-        return LinuxSyscalls.openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
-    }
-
     private Node parentOf(Node dir) throws P9Exception {
         if (isRoot(dir)) {
             return root.share();
         }
-        Node parent = nodeOf(Fd.open(() -> dir.use(fd -> LinuxSyscalls.openat(fd, "..", PATH_FLAGS, 0))));
+        Node parent =
+                ConfinedOpens.nodeOf(Fd.open(() -> dir.use(fd -> LinuxSyscalls.openat(fd, "..", Climb.PATH_FLAGS, 0))));
         try {
             if (!isBeneathRoot(parent)) {
                 throw new P9Exception(Errno.EACCES, "parent is outside the share");
@@ -410,7 +332,8 @@ public final class ShareRoot implements AutoCloseable {
         }
         Node parent = isRoot(dir)
                 ? root.share()
-                : nodeOf(Fd.open(() -> dir.use(fd -> LinuxSyscalls.openat(fd, "..", PATH_FLAGS, 0))));
+                : ConfinedOpens.nodeOf(
+                        Fd.open(() -> dir.use(fd -> LinuxSyscalls.openat(fd, "..", Climb.PATH_FLAGS, 0))));
         try {
             if (along.places(expected, parent.key())) {
                 if (!isRoot(parent) && !watchesMoves) { // else the kernel's check that follows learns it, watched
@@ -444,7 +367,9 @@ public final class ShareRoot implements AutoCloseable {
                 Node next;
                 try {
                     next = KernelFilesystems.refuseCrossingInto(
-                            from, nodeOf(Fd.open(() -> from.use(fd -> openBeneath(fd, name, O_PATH, 0)))));
+                            from,
+                            ConfinedOpens.nodeOf(
+                                    Fd.open(() -> from.use(fd -> ConfinedOpens.openBeneath(fd, name, O_PATH, 0)))));
                 } catch (P9Exception e) {
                     break;
                 }
@@ -463,71 +388,7 @@ public final class ShareRoot implements AutoCloseable {
      * a directory the host moved out of the share must not lead the guest outside.
      */
     boolean isBeneathRoot(Node node) throws P9Exception {
-        return climb(node, key -> key.equals(root.key())) == Climbed.FOUND;
-    }
-
-    /**
-     * Adds {@code node} and every directory above it, up to the filesystem's top, to {@code into}; false if that
-     * could not be done (a lookup failed, or deeper than any real tree), so the caller must assume the worst.
-     */
-    static boolean ancestors(Node node, Set<FileKey> into) {
-        try {
-            return climb(node, key -> {
-                        into.add(key);
-                        return false;
-                    })
-                    == Climbed.TOP;
-        } catch (P9Exception e) {
-            return false;
-        }
-    }
-
-    /** The first directory from {@code node} up (itself first) that {@code wanted} accepts; empty at the top. */
-    static Optional<FileKey> firstUp(Node node, Predicate<FileKey> wanted) throws P9Exception {
-        FileKey[] found = new FileKey[1];
-        Climbed climbed = climb(node, key -> {
-            found[0] = key;
-            return wanted.test(key);
-        });
-        return switch (climbed) {
-            case FOUND -> Optional.of(found[0]);
-            case TOP -> Optional.empty();
-            case TOO_DEEP -> throw new P9Exception(Errno.ELOOP, "deeper than " + MAX_DEPTH + " levels");
-        };
-    }
-
-    private enum Climbed {
-        FOUND,
-        TOP,
-        TOO_DEEP
-    }
-
-    /** Climbs by ".." from {@code node} (itself first) until {@code found} says so or the filesystem's top. */
-    private static Climbed climb(Node node, Predicate<FileKey> found) throws P9Exception {
-        return climbing(node, dir -> found.test(dir.key()));
-    }
-
-    /** As {@link #climb}, handing {@code found} each directory's handle. */
-    private static Climbed climbing(Node node, Predicate<Node> found) throws P9Exception {
-        Node cursor = node.share();
-        try {
-            for (int depth = 0; depth < MAX_DEPTH; depth++) {
-                if (found.test(cursor)) {
-                    return Climbed.FOUND;
-                }
-                Node current = cursor;
-                Node up = nodeOf(Fd.open(() -> current.use(fd -> LinuxSyscalls.openat(fd, "..", PATH_FLAGS, 0))));
-                boolean top = up.key().equals(cursor.key());
-                cursor.close();
-                cursor = up;
-                if (top) {
-                    return Climbed.TOP;
-                }
-            }
-            return Climbed.TOO_DEEP;
-        } finally {
-            cursor.close();
-        }
+        return Climb.climb(node, key -> key.equals(root.key())) == Climb.Climbed.FOUND;
     }
 
     /**
@@ -714,7 +575,8 @@ public final class ShareRoot implements AutoCloseable {
                     return Inodes.statAt(dir, name).key().equals(node.key());
                 }
                 Node from = dir;
-                Node next = nodeOf(Fd.open(() -> from.use(fd -> openBeneath(fd, name, O_PATH, 0))));
+                Node next = ConfinedOpens.nodeOf(
+                        Fd.open(() -> from.use(fd -> ConfinedOpens.openBeneath(fd, name, O_PATH, 0))));
                 dir.close();
                 dir = next;
             }
@@ -838,12 +700,13 @@ public final class ShareRoot implements AutoCloseable {
         Deque<String> names = new ArrayDeque<>();
         Node cursor = dir.share();
         try {
-            for (int depth = 0; depth < MAX_DEPTH; depth++) {
+            for (int depth = 0; depth < Climb.MAX_DEPTH; depth++) {
                 if (isRoot(cursor)) {
                     return String.join("/", names);
                 }
                 Node current = cursor;
-                Node up = nodeOf(Fd.open(() -> current.use(fd -> LinuxSyscalls.openat(fd, "..", PATH_FLAGS, 0))));
+                Node up = ConfinedOpens.nodeOf(
+                        Fd.open(() -> current.use(fd -> LinuxSyscalls.openat(fd, "..", Climb.PATH_FLAGS, 0))));
                 try {
                     if (up.key().equals(current.key())) {
                         throw new P9Exception(Errno.EACCES, "handle is outside the share");
@@ -857,7 +720,7 @@ public final class ShareRoot implements AutoCloseable {
                 cursor.close();
                 cursor = up;
             }
-            throw new P9Exception(Errno.ENAMETOOLONG, "deeper than " + MAX_DEPTH + " levels");
+            throw new P9Exception(Errno.ENAMETOOLONG, "deeper than " + Climb.MAX_DEPTH + " levels");
         } finally {
             cursor.close();
         }
@@ -969,96 +832,6 @@ public final class ShareRoot implements AutoCloseable {
             return new Location(dir, name);
         } catch (P9Exception | RuntimeException e) {
             dir.close();
-            throw e;
-        }
-    }
-
-    /** Wraps a fresh O_PATH descriptor; closes it if it cannot be examined. */
-    static Node nodeOf(Fd handle) throws P9Exception {
-        return examine(handle).node();
-    }
-
-    /**
-     * Opens an entry by its name and examines it, as an open under way for {@link OpenInodes} from before the
-     * open until its Node is known there: an unlink in between must not take the file for closed.
-     */
-    static Examined openNamed(Fd.Opening opening) throws P9Exception {
-        return openNamed(opening, lost -> {});
-    }
-
-    /**
-     * As {@link #openNamed(Fd.Opening)}; a handle refused for holding a lost name is given to {@code whenLost} before
-     * it is closed: a create that made the file finishes it, since the file lives on under another name.
-     */
-    static Examined openNamed(Fd.Opening opening, Consumer<Examined> whenLost) throws P9Exception {
-        long ticket = OpenInodes.opening();
-        long lostNameChecks = OpenInodes.lostNameChecks();
-        Examined examined = null;
-        try {
-            examined = examine(Fd.open(opening));
-        } finally {
-            openDone(ticket, examined);
-        }
-        // A rename between quota scopes looked for handles holding a removed name while this one was not known yet:
-        // if it holds one, it must not exist, or its writes would count where that name was (OpenInodes).
-        if (OpenInodes.lostNameChecks() != lostNameChecks && lostName(examined, whenLost)) {
-            throw new P9Exception(Errno.ENOENT, "the name was removed while it was being opened");
-        }
-        return examined;
-    }
-
-    /** Ends the open of {@code ticket}; its handle, if made, is closed if that fails (it runs waiting actions). */
-    private static void openDone(long ticket, Examined examined) {
-        try {
-            OpenInodes.openDone(ticket);
-        } catch (RuntimeException e) {
-            if (examined != null) {
-                examined.node().close();
-            }
-            throw e;
-        }
-    }
-
-    /**
-     * Whether the handle holds a lost name; if it does, it is given to {@code whenLost} and closed; if the look fails,
-     * it is closed.
-     */
-    private static boolean lostName(Examined examined, Consumer<Examined> whenLost) throws P9Exception {
-        boolean lost;
-        try {
-            lost = LostNames.lost(examined.node(), examined.stat());
-            if (lost) {
-                whenLost.accept(examined);
-            }
-        } catch (P9Exception | RuntimeException e) {
-            examined.node().close();
-            throw e;
-        }
-        if (lost) {
-            examined.node().close();
-        }
-        return lost;
-    }
-
-    /** A fresh handle and the stat it was examined with (one statx, for whoever needs it next). */
-    record Examined(Node node, FileStat stat) {}
-
-    /** As {@link #nodeOf}, keeping the stat. */
-    static Examined examine(Fd handle) throws P9Exception {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(StructLayouts.STATX);
-            handle.use(fd -> {
-                LinuxSyscalls.statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, buf);
-                return null;
-            });
-            FileStat stat = FileStat.of(buf);
-            FileType type = stat.type();
-            if (type == null) {
-                throw new P9Exception(Errno.EIO, "unknown file type " + Integer.toOctalString(stat.mode()));
-            }
-            return new Examined(new Node(handle, type, stat.key()), stat);
-        } catch (P9Exception | RuntimeException e) {
-            handle.release();
             throw e;
         }
     }

@@ -45,7 +45,7 @@ class HostOpenFlagsTest {
                             0));
             assertEquals(Errno.ELOOP, e.errno());
             P9Exception beneath = assertThrows(
-                    P9Exception.class, () -> ShareRoot.openBeneath(dir, "link", LinuxSyscalls.O_RDONLY, 0));
+                    P9Exception.class, () -> ConfinedOpens.openBeneath(dir, "link", LinuxSyscalls.O_RDONLY, 0));
             assertEquals(Errno.ELOOP, beneath.errno());
             int link = LinuxSyscalls.openat(
                     dir, "link", LinuxSyscalls.O_PATH | LinuxSyscalls.O_NOFOLLOW | LinuxSyscalls.O_CLOEXEC, 0);
@@ -72,7 +72,8 @@ class HostOpenFlagsTest {
         try {
             P9Exception e = assertThrows(
                     P9Exception.class,
-                    () -> ShareRoot.openBeneath(dir, "file", LinuxSyscalls.O_RDONLY | LinuxSyscalls.O_DIRECTORY, 0));
+                    () -> ConfinedOpens.openBeneath(
+                            dir, "file", LinuxSyscalls.O_RDONLY | LinuxSyscalls.O_DIRECTORY, 0));
             assertEquals(Errno.ENOTDIR, e.errno());
             P9Exception path = assertThrows(
                     P9Exception.class,
@@ -83,7 +84,8 @@ class HostOpenFlagsTest {
                             0));
             assertEquals(Errno.ENOTDIR, path.errno());
             // A directory opens for reading with it (aarch64's O_DIRECT, x86_64's O_DIRECTORY value, was EINVAL).
-            LinuxSyscalls.close(ShareRoot.openBeneath(dir, ".", LinuxSyscalls.O_RDONLY | LinuxSyscalls.O_DIRECTORY, 0));
+            LinuxSyscalls.close(
+                    ConfinedOpens.openBeneath(dir, ".", LinuxSyscalls.O_RDONLY | LinuxSyscalls.O_DIRECTORY, 0));
         } finally {
             LinuxSyscalls.close(dir);
         }

@@ -80,8 +80,8 @@ class LostNameHandlesTest {
     void anOpenThroughTheNameUnderWayWhenARenameLookedIsRefused() throws Exception {
         P9Exception refused = assertThrows(
                 P9Exception.class,
-                () -> ShareRoot.openNamed(() -> {
-                    int fd = root.use(rfd -> ShareRoot.openBeneath(rfd, "a", O_PATH, 0));
+                () -> ConfinedOpens.openNamed(() -> {
+                    int fd = root.use(rfd -> ConfinedOpens.openBeneath(rfd, "a", O_PATH, 0));
                     deleteOnHost("a");
                     // A rename between scopes looks now: this handle is not known to it yet.
                     assertFalse(OpenInodes.heldThroughLostName(file));
@@ -94,8 +94,8 @@ class LostNameHandlesTest {
     @Test
     void anOpenUnderWayThroughALiveNameIsNotRefused() throws Exception {
         Files.move(dir.resolve("a"), dir.resolve("a (deleted)"));
-        try (Node live = ShareRoot.openNamed(() -> {
-                    int fd = root.use(rfd -> ShareRoot.openBeneath(rfd, "a (deleted)", O_PATH, 0));
+        try (Node live = ConfinedOpens.openNamed(() -> {
+                    int fd = root.use(rfd -> ConfinedOpens.openBeneath(rfd, "a (deleted)", O_PATH, 0));
                     OpenInodes.heldThroughLostName(file);
                     return fd;
                 })

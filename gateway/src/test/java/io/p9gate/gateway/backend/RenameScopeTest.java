@@ -86,7 +86,7 @@ class RenameScopeTest {
     /**
      * Renames "p" into "d" in the root of {@code share} (directory {@code dir}) with a handle on "d" that no climb can
      * start from: closed, a stand-in for any climb that fails (a guest makes one fail by a tree deeper than any climb
-     * goes, ShareRoot.MAX_DEPTH levels). The rename fails too.
+     * goes, Climb.MAX_DEPTH levels). The rename fails too.
      */
     private static void renameWhereTheClimbFails(ShareRoot share, Path dir) throws Exception {
         Files.createDirectories(dir.resolve("p"));
