@@ -23,7 +23,7 @@ final class LostNames {
      */
     static boolean mayBeLost(Fd fd) {
         try {
-            return fd.use(ShareRoot::kernelPath).endsWith(DELETED_SUFFIX);
+            return fd.use(KernelPaths::kernelPath).endsWith(DELETED_SUFFIX);
         } catch (P9Exception e) {
             return e.errno() != Errno.EBADF;
         }
@@ -38,7 +38,7 @@ final class LostNames {
         if (stat.type() != FileType.REGULAR || stat.nlink() == 0) {
             return false;
         }
-        String path = node.use(ShareRoot::kernelPath);
+        String path = node.use(KernelPaths::kernelPath);
         if (!path.endsWith(DELETED_SUFFIX)) {
             return false;
         }

@@ -18,7 +18,7 @@ public final class Node implements AutoCloseable {
     private volatile KnownPath known;
     /**
      * The epoch under which a descent to learn its path found no room for the watches it needs ({@link
-     * ShareRoot#learnKernelPath}): not tried again until the counter advances (a start over frees room).
+     * SharePaths#learnKernelPath}): not tried again until the counter advances (a start over frees room).
      */
     private volatile long unwatchableAt = Long.MIN_VALUE;
     /**

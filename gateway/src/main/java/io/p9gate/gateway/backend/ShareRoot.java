@@ -4,22 +4,13 @@ import static io.p9gate.gateway.backend.LinuxSyscalls.AT_FDCWD;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_CLOEXEC;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_DIRECTORY;
 import static io.p9gate.gateway.backend.LinuxSyscalls.O_PATH;
-import static io.p9gate.gateway.backend.LinuxSyscalls.O_RDONLY;
 
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The confinement boundary of one share (R-CONF-1). Every handle inside the share is obtained
@@ -29,26 +20,16 @@ import java.util.concurrent.atomic.LongAdder;
  * climbs above the root. No lookup enters a kernel pseudo filesystem mounted inside ({@link KernelFilesystems}).
  */
 public final class ShareRoot implements AutoCloseable {
-
-    private static final String DELETED_SUFFIX = LostNames.DELETED_SUFFIX;
-    private static final int DIRENT_BUFFER = 32 * 1024;
-
     private final Node root;
     private final QidMapper qids;
     /** Renames that may have changed where this share's handles are (see {@link OpenShares}). */
     private final RenameEpoch renames = new RenameEpoch();
-    /**
-     * The root's host path + "/", as the kernel last reported it, and the value of {@link #renames} read before: the
-     * host may have renamed the share's directory since, and a directory then made at its old path (by a VM whose
-     * share holds it) must not pass for the share's when a rename moves a handle there ({@link #rootPrefix()}).
-     */
-    private volatile RootPrefix rootPrefix;
-
-    private record RootPrefix(String prefix, long epoch) {}
-    /** Times a handle's path was asked of the kernel: what a rename costs the handles that must forget. */
-    private final LongAdder kernelLookups = new LongAdder();
-    /** Directory entries read to find a directory's name while climbing beyond PATH_MAX (for tests). */
-    private static final LongAdder CLIMB_ENTRIES_READ = new LongAdder();
+    /** Where files were last linked through this share: a removed name's file may be found there. */
+    private final LinkedNames linked = new LinkedNames();
+    /** Paths as the kernel reports them, and the root's own path they are read against. */
+    private final KernelPaths kernel;
+    /** Paths for policy and audit: remembered, or the kernel's. */
+    private final SharePaths paths;
     /** Whether files beneath may hold kept set-id bits, and the root's mark that says so. */
     private final SetIdMark setIdMark;
     /** The mount the root was opened through ({@link MountIds}): a descriptor's mount never changes. */
@@ -59,8 +40,6 @@ public final class ShareRoot implements AutoCloseable {
      * both roots per pair, 2 of the 17 calls each pair costs (ShareOpenPairsTest).
      */
     private final long filesystemType;
-    /** Where files were last linked through this share: a removed name's file may be found there. */
-    private final LinkedNames linked = new LinkedNames();
     /**
      * Whether moves made on the host are watched for this share ({@link HostMoves}): then a path is remembered only
      * through directories watched before it was learned.
@@ -82,7 +61,8 @@ public final class ShareRoot implements AutoCloseable {
         this.qids = qids;
         this.filesystemType = filesystemType;
         this.mountId = MountIds.of(root);
-        refreshRootPrefix();
+        this.kernel = new KernelPaths(this, root, renames, linked);
+        this.paths = new SharePaths(this, kernel);
         this.setIdMark = new SetIdMark(root);
     }
 
@@ -240,6 +220,11 @@ public final class ShareRoot implements AutoCloseable {
         return closed.get() || takenAway;
     }
 
+    /** Whether moves made on the host are watched for this share ({@link #watchMoves}). */
+    boolean watchesMoves() {
+        return watchesMoves;
+    }
+
     /**
      * The epoch to learn the path of a name about to be looked up or made in {@code dir} under ({@link
      * #learnChildPath}), read before the lookup; where host moves are watched, {@code dir} is watched first, and if it
@@ -354,33 +339,7 @@ public final class ShareRoot implements AutoCloseable {
      * time; they stop where a name is not there (moved, removed, a symlink, or no descriptor left): not at that path.
      */
     List<FileKey> keysAlong(String path) throws P9Exception {
-        kernelLookups.increment();
-        List<FileKey> keys = new ArrayList<>();
-        keys.add(root.key());
-        if (path.isEmpty()) {
-            return keys;
-        }
-        Node dir = root.share();
-        try {
-            for (String name : path.split("/", -1)) {
-                Node from = dir;
-                Node next;
-                try {
-                    next = KernelFilesystems.refuseCrossingInto(
-                            from,
-                            ConfinedOpens.nodeOf(
-                                    Fd.open(() -> from.use(fd -> ConfinedOpens.openBeneath(fd, name, O_PATH, 0)))));
-                } catch (P9Exception e) {
-                    break;
-                }
-                dir.close();
-                dir = next;
-                keys.add(dir.key());
-            }
-        } finally {
-            dir.close();
-        }
-        return keys;
+        return kernel.keysAlong(path);
     }
 
     /**
@@ -401,11 +360,7 @@ public final class ShareRoot implements AutoCloseable {
      * @throws P9Exception EACCES if the inode is no longer beneath the share root
      */
     public String relativePath(Node node) throws P9Exception {
-        try {
-            return placedPath(node);
-        } catch (RemovedName e) {
-            return e.removedPath();
-        }
+        return paths.relativePath(node);
     }
 
     /**
@@ -415,15 +370,7 @@ public final class ShareRoot implements AutoCloseable {
      * handle that never learned one.
      */
     public String closingPath(Node node) throws P9Exception {
-        try {
-            return relativePath(node);
-        } catch (P9Exception e) {
-            String known = node.lastLearnedPath();
-            if (e.errno() != Errno.EACCES || known == null) {
-                throw e;
-            }
-            return known;
-        }
+        return paths.closingPath(node);
     }
 
     /**
@@ -432,17 +379,7 @@ public final class ShareRoot implements AutoCloseable {
      * {@link RemovedName}. Such a handle learns no path: each request asks the kernel again.
      */
     public String placedPath(Node node) throws P9Exception {
-        if (isRoot(node)) {
-            return "";
-        }
-        long epoch = renames.now();
-        String known = node.pathAt(epoch);
-        if (known != null) {
-            return known;
-        }
-        String path = currentPath(node);
-        learnKernelPath(node, path, epoch);
-        return path;
+        return paths.placedPath(node);
     }
 
     /**
@@ -457,39 +394,16 @@ public final class ShareRoot implements AutoCloseable {
      *                     non-directory beyond PATH_MAX (a file has no ".." to climb from)
      */
     public String currentPath(Node node) throws P9Exception {
-        return currentPath(node, node.lastLearnedPath());
+        return paths.currentPath(node);
     }
 
     /**
-     * As {@link #currentPath(Node)}; {@code guess} (the path a request expects it at, may be null) names each
-     * directory to look up first if the kernel must be asked by climbing.
-     */
-    private String currentPath(Node node, String guess) throws P9Exception {
-        if (isRoot(node)) {
-            return "";
-        }
-        try {
-            return kernelRelativePath(node, guess);
-        } catch (P9Exception e) {
-            if (e.errno() == Errno.EACCES) {
-                OpenShares.hostMovedIn(this);
-            }
-            throw e;
-        }
-    }
-
-    /**
-     * The kernel's path of {@code node} ({@link #currentPath(Node, String)}, the names of {@code expected} looked up
+     * The kernel's path of {@code node} ({@link #currentPath(Node)}, the names of {@code expected} looked up
      * first), remembered as {@link #relativePath} remembers the kernel's answer when it is {@code expected}: a handle
      * a walk reached by "..", which learns no path from the walk, then asks the kernel no more at each request.
      */
     public String checkedPath(Node node, String expected) throws P9Exception {
-        long epoch = renames.now();
-        String now = currentPath(node, expected);
-        if (now.equals(expected) && !isRoot(node)) {
-            learnKernelPath(node, now, epoch);
-        }
-        return now;
+        return paths.checkedPath(node, expected);
     }
 
     /**
@@ -502,123 +416,7 @@ public final class ShareRoot implements AutoCloseable {
      * @throws P9Exception EACCES if the inode is no longer beneath the share root
      */
     public String confirmedPath(Node node) throws P9Exception {
-        if (isRoot(node)) {
-            return "";
-        }
-        long epoch = renames.now();
-        String now;
-        try {
-            now = currentPath(node);
-        } catch (P9Exception e) {
-            if (e.errno() != Errno.ENAMETOOLONG) {
-                throw e;
-            }
-            return relativePath(node);
-        }
-        String known = node.pathAt(epoch);
-        if (known != null && !known.equals(now)) {
-            OpenShares.hostMovedIn(this);
-        } else {
-            learnKernelPath(node, now, epoch);
-        }
-        return now;
-    }
-
-    /**
-     * Remembers {@code path}, the kernel's answer for {@code node} read under {@code epoch}; where host moves are
-     * watched, only once every directory on it is ({@link #watchedAlong}): a move by the host into a directory
-     * nothing watched, then of that directory, would otherwise go unseen. One lookup per level, once per handle after
-     * each advance of the counter; none while the counter stays, not even after a descent that failed (no room left
-     * for its watches): before, two branches each within the cap but not both made every request on a handle in
-     * one descend its branch again to fail at the same level (backend.TwoDeepBranchesAttackTest).
-     */
-    private void learnKernelPath(Node node, String path, long epoch) {
-        if (path.equals(node.pathAt(epoch))) {
-            return; // remembered already (a change's kernel check that found it where it was): nothing to watch anew
-        }
-        if (!watchesMoves) {
-            node.learnPath(path, epoch);
-        } else if (!node.unwatchableAt(epoch)) {
-            if (watchedAlong(node, path)) {
-                node.learnPath(path, epoch);
-            } else {
-                node.unwatchable(epoch); // asks the kernel at each request, as before, without the descent
-            }
-        }
-    }
-
-    /**
-     * Whether {@code path} names {@code node}, found by confined lookups from the root, each directory watched before
-     * the name in it is looked up (as a walk does): a move by the host of any of its names after that is seen. Never
-     * a start over: a path through more directories than the share may watch (or than it has room left for) is not
-     * remembered, and its handle asks the kernel at each request, as one past its path budget does; starting over
-     * there made every request on the handle remove and re-add the share's watches.
-     */
-    private boolean watchedAlong(Node node, String path) {
-        String[] names = path.split("/", -1);
-        if (HostMoves.pastCap(names.length)) {
-            return false; // the root and each directory below it: more watches than the share may hold
-        }
-        Node dir;
-        try {
-            dir = root.share();
-        } catch (P9Exception e) {
-            return false;
-        }
-        try {
-            for (int i = 0; ; i++) {
-                if (!HostMoves.watchWithinCap(this, dir)) {
-                    return false;
-                }
-                String name = names[i];
-                if (i == names.length - 1) {
-                    return Inodes.statAt(dir, name).key().equals(node.key());
-                }
-                Node from = dir;
-                Node next = ConfinedOpens.nodeOf(
-                        Fd.open(() -> from.use(fd -> ConfinedOpens.openBeneath(fd, name, O_PATH, 0))));
-                dir.close();
-                dir = next;
-            }
-        } catch (P9Exception e) {
-            return false; // not there any more, or no descriptor left: remembered nothing, asked again next time
-        } finally {
-            dir.close();
-        }
-    }
-
-    private String kernelRelativePath(Node node, String guess) throws P9Exception {
-        kernelLookups.increment();
-        String path;
-        try {
-            path = node.use(ShareRoot::kernelPath);
-        } catch (P9Exception e) {
-            if (e.errno() != Errno.ENAMETOOLONG || !node.isDirectory()) {
-                throw e;
-            }
-            return climbedPath(node, guess);
-        }
-        String prefix = rootPrefix();
-        if (!path.startsWith(prefix)) {
-            // The cached prefix may be stale if the administrator renamed the share directory itself.
-            prefix = refreshRootPrefix();
-            if (!path.startsWith(prefix)) {
-                throw new P9Exception(Errno.EACCES, "handle is outside the share");
-            }
-        }
-        String relative = path.substring(prefix.length());
-        if (!relative.endsWith(DELETED_SUFFIX) || names(relative, node)) {
-            return relative;
-        }
-        String removed = relative.substring(0, relative.length() - DELETED_SUFFIX.length());
-        if (Inodes.stat(node).nlink() > 0) {
-            String linkedAt = linked.lastOf(node.key());
-            if (linkedAt != null && names(linkedAt, node)) {
-                return linkedAt; // a name the file has now, found by a confined lookup: decided where it is
-            }
-            throw new RemovedName(removed);
-        }
-        return removed;
+        return paths.confirmedPath(node);
     }
 
     /**
@@ -651,30 +449,6 @@ public final class ShareRoot implements AutoCloseable {
     }
 
     /**
-     * Whether the entry at {@code path} is {@code node}. The kernel ends an unlinked file's path with " (deleted)",
-     * and a guest may end a name with it too: cut as the kernel's mark whatever the name, it had a file
-     * {@code notes.txt (deleted)} decided and recorded as {@code notes.txt} (adversarial.DeletedSuffixNameAttackTest).
-     * Only a path ending so asks: one confined lookup. Only another entry or none there (ENOENT, ENOTDIR, ELOOP: a
-     * name or a symlink on the way; ENAMETOOLONG: the name with the mark is longer than any entry's can be, so an
-     * unlinked file named with 246 bytes or more was refused every request, adversarial.LongUnlinkedNameAttackTest)
-     * says no; a lookup that cannot look (a VM at its descriptor budget) fails the request rather than cut the name's
-     * suffix.
-     */
-    private boolean names(String path, Node node) throws P9Exception {
-        try (Location _ = locateAt(node, path)) {
-            return true;
-        } catch (P9Exception e) {
-            if (e.errno() == Errno.ENOENT
-                    || e.errno() == Errno.ENOTDIR
-                    || e.errno() == Errno.ELOOP
-                    || e.errno() == Errno.ENAMETOOLONG) {
-                return false;
-            }
-            throw e;
-        }
-    }
-
-    /**
      * Checks with the kernel that directory {@code dir} is at {@code expected}, the path a request was decided
      * on. If it is not, something the gateway did not do (the host) moved it: every remembered path is forgotten
      * and the request fails as a name that no longer resolves.
@@ -682,115 +456,7 @@ public final class ShareRoot implements AutoCloseable {
      * @throws P9Exception EACCES if it is outside the share, ENOENT if it is elsewhere in it
      */
     public void requireAt(Node dir, String expected) throws P9Exception {
-        if (!currentPath(dir, expected).equals(expected)) {
-            OpenShares.hostMovedIn(this);
-            throw new P9Exception(Errno.ENOENT, "the host moved " + expected);
-        }
-    }
-
-    /**
-     * A directory's path by climbing: each step opens ".." and finds the entry that is the directory below. Where
-     * {@code guess} (the path the request expects, or the handle last learned; may be null) names it at the same
-     * distance from the directory, that name is looked up first: reading every entry of every ancestor made each
-     * request on such a directory cost the ancestors' sizes, which a guest grows once and the gateway paid at every
-     * walk (ClimbSiblingsAttackTest).
-     */
-    private String climbedPath(Node dir, String guess) throws P9Exception {
-        String[] guessed = guess == null || guess.isEmpty() ? new String[0] : guess.split("/", -1);
-        Deque<String> names = new ArrayDeque<>();
-        Node cursor = dir.share();
-        try {
-            for (int depth = 0; depth < Climb.MAX_DEPTH; depth++) {
-                if (isRoot(cursor)) {
-                    return String.join("/", names);
-                }
-                Node current = cursor;
-                Node up = ConfinedOpens.nodeOf(
-                        Fd.open(() -> current.use(fd -> LinuxSyscalls.openat(fd, "..", Climb.PATH_FLAGS, 0))));
-                try {
-                    if (up.key().equals(current.key())) {
-                        throw new P9Exception(Errno.EACCES, "handle is outside the share");
-                    }
-                    int back = guessed.length - 1 - depth;
-                    names.addFirst(nameIn(up, current.key(), back >= 0 ? guessed[back] : null));
-                } catch (P9Exception | RuntimeException e) {
-                    up.close();
-                    throw e;
-                }
-                cursor.close();
-                cursor = up;
-            }
-            throw new P9Exception(Errno.ENAMETOOLONG, "deeper than " + Climb.MAX_DEPTH + " levels");
-        } finally {
-            cursor.close();
-        }
-    }
-
-    /**
-     * The name under which directory {@code parent} holds the directory {@code child}: {@code guess} if the entry
-     * of that name is it (one statx), else found by reading the entries (getdents, then statx).
-     */
-    private static String nameIn(Node parent, FileKey child, String guess) throws P9Exception {
-        if (guess != null && !guess.isEmpty() && !guess.equals(".") && !guess.equals("..") && guess.indexOf('/') < 0) {
-            try {
-                if (Inodes.statAt(parent, guess).key().equals(child)) {
-                    return guess;
-                }
-            } catch (P9Exception e) {
-                // Not there (moved, removed): read the entries.
-            }
-        }
-        Fd listing =
-                Fd.open(() -> parent.use(fd -> LinuxSyscalls.openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)));
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(DIRENT_BUFFER);
-            while (true) {
-                long n = listing.use(fd -> LinuxSyscalls.getdents64(fd, buf));
-                if (n == 0) {
-                    throw new P9Exception(Errno.ENOENT, "no entry of its parent names the directory");
-                }
-                for (long pos = 0;
-                        pos < n;
-                        pos += Short.toUnsignedInt(
-                                buf.get(ValueLayout.JAVA_SHORT, pos + StructLayouts.Dirent.RECLEN))) {
-                    CLIMB_ENTRIES_READ.increment();
-                    String name = buf.getString(pos + StructLayouts.Dirent.NAME, StandardCharsets.UTF_8);
-                    if (buf.get(ValueLayout.JAVA_LONG, pos + StructLayouts.Dirent.INO) == child.ino()
-                            && !name.equals(".")
-                            && !name.equals("..")
-                            && Inodes.statAt(parent, name).key().equals(child)) {
-                        return name;
-                    }
-                }
-            }
-        } finally {
-            listing.release();
-        }
-    }
-
-    /**
-     * The root's path + "/" as the kernel reported it under the current value of {@link #renames}, read again once
-     * that moved: read after the handle's path, so a rename that moved the handle since the prefix was read is seen.
-     * A rename through any share that may move a path of this one advances the counter (OpenShares); without that,
-     * a prefix cached before the host renamed the share's directory kept naming the old path, and a directory a VM
-     * then made there and moved a handle of this share into passed for this share's own
-     * (adversarial.MovedShareRootAttackTest). One readlink per rename, none per request.
-     */
-    private String rootPrefix() throws P9Exception {
-        RootPrefix known = rootPrefix;
-        return known.epoch() == renames.now() ? known.prefix() : refreshRootPrefix();
-    }
-
-    private String refreshRootPrefix() throws P9Exception {
-        long epoch = renames.now();
-        String rootPath = root.use(ShareRoot::kernelPath);
-        String prefix = rootPath.equals("/") ? "/" : rootPath + "/";
-        rootPrefix = new RootPrefix(prefix, epoch);
-        return prefix;
-    }
-
-    static String kernelPath(int fd) throws P9Exception {
-        return LinuxSyscalls.readlinkat(AT_FDCWD, LinuxSyscalls.procPath(fd));
+        paths.requireAt(dir, expected);
     }
 
     /** Where a node currently lives: its parent directory's handle and its name there. */
@@ -815,7 +481,8 @@ public final class ShareRoot implements AutoCloseable {
         return locateAt(node, path);
     }
 
-    private Location locateAt(Node node, String path) throws P9Exception {
+    /** As {@link #locate}, for the root too: whether a path still names its file ({@link KernelPaths}). */
+    Location locateAt(Node node, String path) throws P9Exception {
         String[] parts = path.split("/");
         Node dir = root.share();
         try {
@@ -836,11 +503,6 @@ public final class ShareRoot implements AutoCloseable {
         }
     }
 
-    /** Directory entries read so far, by every share, to name directories while climbing beyond PATH_MAX. */
-    static long climbEntriesRead() {
-        return CLIMB_ENTRIES_READ.sum();
-    }
-
     /**
      * For tests: returns once every move the host made before the call has been told to the shares that watch it
      * ({@link HostMoves}).
@@ -851,7 +513,7 @@ public final class ShareRoot implements AutoCloseable {
 
     /** For tests: how many times a handle's path was asked of the kernel. */
     long kernelLookups() {
-        return kernelLookups.sum();
+        return kernel.kernelLookups();
     }
 
     @Override

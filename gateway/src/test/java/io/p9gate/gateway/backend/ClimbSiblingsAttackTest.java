@@ -60,7 +60,7 @@ class ClimbSiblingsAttackTest {
                 filled = filled.resolve(LEVEL);
             }
 
-            long before = ShareRoot.climbEntriesRead();
+            long before = KernelPaths.climbEntriesRead();
             for (int walk = 0; walk < 5; walk++) {
                 s.walk(dir, 100, "x");
                 s.walk(100, 101, "..");
@@ -69,7 +69,7 @@ class ClimbSiblingsAttackTest {
             }
             assertEquals(
                     0,
-                    ShareRoot.climbEntriesRead() - before,
+                    KernelPaths.climbEntriesRead() - before,
                     "entries of the ancestors read by 10 walks beyond PATH_MAX whose directories stayed put");
 
             // A directory the host moved is still found by reading the entries: the walk is refused as moved.

@@ -117,7 +117,7 @@ class QuotaAccountingTest {
                 FileHandle cache = walk(fs, root, "cache")) {
             long outside = callsOf(() -> fs.renameat(ROOT_USER, out, "f1", out2, "f1"));
             // A rename moves the share's rename counter, and the next walk reads the share's own path again
-            // (ShareRoot.rootPrefix): a walk before each rename measured pays that read outside it.
+            // (KernelPaths.rootPrefix): a walk before each rename measured pays that read outside it.
             walk(fs, out2, "f1").close();
             long intoScope = callsOf(() -> fs.renameat(ROOT_USER, out, "f2", cache, "f2"));
             long held;
