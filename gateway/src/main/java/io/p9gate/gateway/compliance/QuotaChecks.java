@@ -9,6 +9,7 @@ import io.p9gate.policy.terms.OpKind;
 import io.p9gate.policy.terms.SharePath;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -236,6 +237,20 @@ final class QuotaChecks {
         s().release(fid);
         boolean full = freed(q, idPrefix, scope, place, file, free, atLimit);
         renameIn(q, idPrefix, scope, place, full);
+        emptied(place, file, place.path("bytes2"));
+    }
+
+    /**
+     * Removes the byte checks' files before the inode checks: a directory's blocks count in bytes as it grows (as
+     * ext4 quotas count them), so in a scope left full of bytes the inode checks' directory would be EDQUOT at its
+     * next block, the byte limit's answer, not the inode limit's.
+     */
+    private void emptied(Place place, SharePath... files) throws IOException {
+        Step dir = s().walkTo(p.rootFid(), place.dir());
+        if (dir.ok()) {
+            s().unlinkats(dir.newFid(), Arrays.stream(files).map(Form::name).toList(), 0, WINDOW);
+            s().release(dir.newFid());
+        }
     }
 
     /**
