@@ -1,27 +1,48 @@
 package io.p9gate.gateway.fs;
 
+import io.p9gate.gateway.backend.FileKey;
 import io.p9gate.gateway.backend.FileStat;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.proto.P9Exception;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The directory a request makes, moves or removes a name in, with what its size counted before the request: the
- * request then counts what the directory grew (or gives back what it shrank) in the scopes that count the directory
- * as the start-up scan does ({@link QuotaAccounting#bytes}: beyond its first block). Changes of the directory by
- * others between the two looks count to this request; a reload counts it again.
+ * The directory a request makes, moves or removes a name in, counted in the scopes that count the directory as the
+ * start-up scan does ({@link QuotaAccounting#bytes}: beyond its first block). Changes of the directory by others
+ * (the host, another VM) while the request is in it count to this request; a reload counts it again. The VM's
+ * requests in one directory at once share one count of it ({@link InDirectory}), each settling what the directory
+ * grew since the last settle: each counting its own before and after, a rename within one directory (two looks
+ * at it) and a pipelined window of Tmkdir counted one growth twice or more (QuotaDirectoryGrowthOnceTest).
  */
-record DirSize(Node dir, String path, long before) {
-    private static final DirSize NONE = new DirSize(null, "", 0);
+record DirSize(Node dir, String path, InDirectory in) {
+    private static final DirSize NONE = new DirSize(null, "", null);
 
-    /** The directory holding {@code entryPath}, or nothing to count where {@code dir} is unknown or gone. */
-    static DirSize of(Node dir, String entryPath) {
+    /** A directory the VM ({@code locks}: one per VM) has requests in. */
+    private record InDirectory(Object locks, FileKey dir) {}
+
+    /** What the VM counted of the directory last, and how many of its requests are in it. */
+    private record Counted(long bytes, int requests) {}
+
+    private static final ConcurrentHashMap<InDirectory, Counted> COUNTED = new ConcurrentHashMap<>();
+
+    /**
+     * The directory holding {@code entryPath}, or nothing to count where {@code dir} is unknown or gone. Every one
+     * made must be {@link #settle settled} once, failed or not.
+     */
+    static DirSize of(Quotas quotas, Node dir, String entryPath) {
         FileStat now = dir == null ? null : QuotaAccounting.statOrNull(dir);
         if (now == null) {
             return NONE;
         }
+        InDirectory in = new InDirectory(quotas.locks(), now.key());
+        COUNTED.compute(
+                in,
+                (k, c) -> c == null
+                        ? new Counted(QuotaAccounting.bytes(now), 1)
+                        : new Counted(c.bytes(), c.requests() + 1));
         // Share paths are "" for the root and "a/b" below it.
         int slash = entryPath.lastIndexOf('/');
-        return new DirSize(dir, slash < 0 ? "" : entryPath.substring(0, slash), QuotaAccounting.bytes(now));
+        return new DirSize(dir, slash < 0 ? "" : entryPath.substring(0, slash), in);
     }
 
     /** EDQUOT where a scope counting the directory is already past its bytes (directories' growth passes it). */
@@ -31,17 +52,23 @@ record DirSize(Node dir, String path, long before) {
         }
     }
 
-    /** Counts what the directory grew by since {@link #of}, or gives back what it shrank by. */
+    /** Counts what the directory grew by since the VM last counted it, or gives back what it shrank by. */
     void settle(String share, Quotas quotas) {
-        FileStat now = dir == null ? null : QuotaAccounting.statOrNull(dir);
-        if (now == null) {
+        if (dir == null) {
             return;
         }
-        long grown = QuotaAccounting.bytes(now) - before;
-        if (grown > 0) {
-            quotas.scopes(share, path, null, true).charge(grown);
-        } else if (grown < 0) {
-            quotas.scopes(share, path, null, true).free(-grown, 0);
+        long[] grown = new long[1];
+        // The look is made within the count's update, so the VM's settles see the directory's sizes in order.
+        COUNTED.compute(in, (k, c) -> {
+            FileStat now = QuotaAccounting.statOrNull(dir);
+            long bytes = now == null ? c.bytes() : QuotaAccounting.bytes(now);
+            grown[0] = bytes - c.bytes();
+            return c.requests() == 1 ? null : new Counted(bytes, c.requests() - 1);
+        });
+        if (grown[0] > 0) {
+            quotas.scopes(share, path, null, true).charge(grown[0]);
+        } else if (grown[0] < 0) {
+            quotas.scopes(share, path, null, true).free(-grown[0], 0);
         }
     }
 }

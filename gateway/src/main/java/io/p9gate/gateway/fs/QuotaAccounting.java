@@ -345,11 +345,10 @@ final class QuotaAccounting {
                 throw e.errno() == Errno.ENOENT ? full : e;
             }
         }
-        DirSize in = DirSize.of(dir, path);
+        DirSize in = DirSize.of(quotas, dir, path);
         try {
             T result = call.run(made -> quotas.locks().lock(made)::close);
             held.commit(0, isNew.test(result) ? 1 : 0);
-            in.settle(share, quotas);
             return result;
         } catch (MadeFileNotTakenBack e) {
             // Its name went through other requests before the create failed (their unlink, or rename over it, freed
@@ -359,6 +358,8 @@ final class QuotaAccounting {
         } catch (P9Exception | RuntimeException e) {
             held.release();
             throw e;
+        } finally {
+            in.settle(share, quotas);
         }
     }
 
@@ -385,10 +386,13 @@ final class QuotaAccounting {
                 FileStat now = victim.stat();
                 if (sameFile(seen, now)) {
                     String path = victim.path();
-                    DirSize in = DirSize.of(victim.dir(), path);
-                    call.run(now);
-                    removed(share, path, now);
-                    in.settle(share, quotas);
+                    DirSize in = DirSize.of(quotas, victim.dir(), path);
+                    try {
+                        call.run(now);
+                        removed(share, path, now);
+                    } finally {
+                        in.settle(share, quotas);
+                    }
                     return;
                 }
             }
@@ -446,19 +450,20 @@ final class QuotaAccounting {
                 if (sameFile(seen, now) && sameFile(seenTarget, nowTarget)) {
                     String from = moved.path();
                     String to = target.path();
-                    DirSize out = DirSize.of(moved.dir(), from);
-                    DirSize in = DirSize.of(target.dir(), to);
+                    DirSize out = DirSize.of(quotas, moved.dir(), from);
+                    DirSize in = DirSize.of(quotas, target.dir(), to);
                     try {
                         in.requireRoom(share, quotas);
                         moveLocked(share, from, to, now, nowTarget, replace, call);
-                        out.settle(share, quotas);
-                        in.settle(share, quotas);
                         return;
                     } catch (P9Exception e) {
                         if (!(replace && nowTarget == null && e.errno() == Errno.EEXIST)) {
                             throw e;
                         }
                         // The destination was made meanwhile: account it first.
+                    } finally {
+                        out.settle(share, quotas);
+                        in.settle(share, quotas);
                     }
                 }
             }

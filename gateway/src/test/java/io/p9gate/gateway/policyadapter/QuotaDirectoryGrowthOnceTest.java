@@ -1,0 +1,107 @@
+package io.p9gate.gateway.policyadapter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.gateway.backend.Entries;
+import io.p9gate.gateway.ops.TestSession;
+import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.policy.quota.Usage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A directory's growth is counted once, however many of the VM's requests looked at it before and after (DirSize):
+ * each request counted what the directory grew between its two looks, so a rename within one directory (its two
+ * looks the same directory's) and requests in flight together in one directory (a pipelined Tmkdir window) counted
+ * the same growth two or more times, and the live count drifted above what a restart's scan measures.
+ */
+class QuotaDirectoryGrowthOnceTest {
+    private static final String VM = "alpha";
+    private static final String SCOPE = "vm.alpha.share.data.quotas[0]";
+    private static final int ROOT = TestSession.ROOT;
+    private static final String LONG_NAME = "n".repeat(240);
+    /** Only bounds how long a broken build takes to fail; nothing is asserted about time. */
+    private static final long FAILURE_BOUND_SECONDS = 60;
+
+    @TempDir
+    Path tmp;
+
+    QuotaPolicyRig rig;
+    TestSession s;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        Path data = Files.createDirectories(tmp.resolve("data"));
+        Files.createDirectories(data.resolve("a/d"));
+        rig = new QuotaPolicyRig(tmp, VM, data, "{path: /a, bytes: 1GiB, inodes: 100000}");
+        s = TestSession.open(rig.shares, rig.listener);
+        s.call(new TMessage.Tattach(ROOT, TMessage.NOFID, "root", "data", 0));
+        s.walk(ROOT, 1, "a", "d");
+    }
+
+    @AfterEach
+    void tearDown() {
+        Entries.whileMaking(null);
+        if (s != null) {
+            s.close();
+        }
+        if (rig != null) {
+            rig.close();
+        }
+    }
+
+    private Usage rescanned() {
+        return new PolicyQuotas(rig.holder.current()).usage(VM).get(SCOPE);
+    }
+
+    private Usage live() {
+        Map<String, Usage> now = rig.quotas.usage(VM);
+        return now.get(SCOPE);
+    }
+
+    @Test
+    void aRenameWithinOneDirectoryThatGrowsItIsCountedOnce() throws Exception {
+        for (int i = 0; i < 40; i++) {
+            s.call(new TMessage.Tmkdir(1, "s" + i, 0755, 0));
+        }
+        for (int i = 0; i < 40; i++) {
+            s.call(new TMessage.Trenameat(1, "s" + i, 1, LONG_NAME + i));
+        }
+        assertTrue(rescanned().bytes() > 0, "the directory grew past its first block: " + rescanned());
+        assertEquals(rescanned(), live());
+    }
+
+    @Test
+    void mkdirsInFlightTogetherInOneDirectoryCountItsGrowthOnce() throws Exception {
+        AtomicBoolean first = new AtomicBoolean(true);
+        // While the first Tmkdir is between its two looks at the directory, 40 others of the VM grow it.
+        Entries.whileMaking(() -> {
+            if (first.compareAndSet(true, false)) {
+                CompletableFuture.runAsync(() -> {
+                            try {
+                                for (int i = 0; i < 40; i++) {
+                                    s.call(new TMessage.Tmkdir(1, LONG_NAME + i, 0755, 0));
+                                }
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        })
+                        .orTimeout(FAILURE_BOUND_SECONDS, TimeUnit.SECONDS)
+                        .join();
+            }
+        });
+        s.call(new TMessage.Tmkdir(1, "first", 0755, 0));
+        Entries.whileMaking(null);
+        assertTrue(rescanned().bytes() > 0, "the directory grew past its first block: " + rescanned());
+        assertEquals(rescanned(), live());
+    }
+}
