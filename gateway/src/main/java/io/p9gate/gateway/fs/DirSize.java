@@ -23,6 +23,8 @@ record DirSize(Node dir, String path, InDirectory in) {
     /** What the VM counted of the directory last, and how many of its requests are in it. */
     private record Counted(long bytes, int requests) {}
 
+    // Only directories with requests in them: the last settle removes the count, so the map stays as small as the
+    // requests in flight, and an inode number reused by a later directory never finds an old count.
     private static final ConcurrentHashMap<InDirectory, Counted> COUNTED = new ConcurrentHashMap<>();
 
     /**
