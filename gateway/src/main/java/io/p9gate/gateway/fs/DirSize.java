@@ -2,6 +2,7 @@ package io.p9gate.gateway.fs;
 
 import io.p9gate.gateway.backend.FileKey;
 import io.p9gate.gateway.backend.FileStat;
+import io.p9gate.gateway.backend.FileType;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.proto.P9Exception;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,7 +34,9 @@ record DirSize(Node dir, String path, InDirectory in) {
      */
     static DirSize of(Quotas quotas, Node dir, String entryPath) {
         FileStat now = dir == null ? null : QuotaAccounting.statOrNull(dir);
-        if (now == null) {
+        // Only a directory: a Tlcreate or Tlink through a regular file's fid (ENOTDIR) would count that file's growth
+        // in the window a second time, beside its writes' own count (QuotaCrossScopeRaceAttackTest).
+        if (now == null || now.type() != FileType.DIRECTORY) {
             return NONE;
         }
         InDirectory in = new InDirectory(quotas.locks(), now.key());
