@@ -102,11 +102,8 @@ public final class PolicyPeers implements PeerIdentifier {
                 if (now.isPresent() && now.get().id().equals(vm)) {
                     yield Optional.empty();
                 }
-                yield now.<PeerVerdict>map(other -> new PeerVerdict.Refused(
-                                other.id(),
-                                RULE_LISTENER,
-                                "VM " + other.id() + " is served from the gateway's next restart (a reload gave it "
-                                        + listener.describe() + ", VM " + vm + "'s)"))
+                yield now.<PeerVerdict>map(other -> PeerVerdict.Refused.untilRestart(
+                                other.id(), "a reload gave it " + listener.describe() + ", VM " + vm + "'s"))
                         .or(() -> Optional.of(notNamed(listener)))
                         .filter(PeerVerdict.Refused.class::isInstance)
                         .map(PeerVerdict.Refused.class::cast);

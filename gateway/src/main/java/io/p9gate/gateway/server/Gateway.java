@@ -357,10 +357,7 @@ public final class Gateway implements AutoCloseable {
 
     /** Refuses a connection of {@code vm} that the gateway serves only from its next restart: recorded and logged. */
     private void refuseUntilRestart(Channel channel, ListenSpec spec, String peer, String vm, String why) {
-        PeerVerdict.Refused refused = new PeerVerdict.Refused(
-                vm,
-                PeerIdentifier.RULE_LISTENER,
-                "VM " + vm + " is served from the gateway's next restart (" + why + ")");
+        PeerVerdict.Refused refused = PeerVerdict.Refused.untilRestart(vm, why);
         identifier.refusedByTransport(spec, peer, refused);
         RefusedPeers.log(spec, refused);
         channel.close();

@@ -11,5 +11,13 @@ public sealed interface PeerVerdict {
      * @param rule   what refused it, as the audit record names it ({@code identity.peer}, ...)
      * @param reason one line for the log and the audit record
      */
-    record Refused(String vm, String rule, String reason) implements PeerVerdict {}
+    record Refused(String vm, String rule, String reason) implements PeerVerdict {
+        /** A connection of {@code vm} on a listener the gateway serves it on only from its next restart. */
+        public static Refused untilRestart(String vm, String why) {
+            return new Refused(
+                    vm,
+                    PeerIdentifier.RULE_LISTENER,
+                    "VM " + vm + " is served from the gateway's next restart (" + why + ")");
+        }
+    }
 }
