@@ -281,7 +281,7 @@ final class DiskBudget {
 
     /** How a VM stands against its share, for the log line and {@code log_budget} record that refuse it. */
     String describeShare(String vm) {
-        return "vm=" + vm + " vm_used=" + shares.used(vm) + " vm_share=" + shares.share();
+        return "vm=" + vm + " vm_used=" + shares.used(vm) + " vm_share=" + shares.share(vm);
     }
 
     private long remaining() {

@@ -17,6 +17,9 @@ import java.util.Set;
  * Counts start again once the budget is above 20 % (room was made). Under the log's append lock.
  */
 final class VmShares {
+    /** The records of no VM have an eighth of the zone: see {@link #share}. */
+    private static final int UNNAMED_PART = 8;
+
     private final long zone;
     private final int declared;
     /** Every VM whose records were written; bounded by the VM identities the gateway serves. */
@@ -37,15 +40,18 @@ final class VmShares {
         this.declared = declared;
     }
 
-    /** Each VM's share of the zone now. */
-    long share() {
-        return zone / Math.max(1, Math.max(declared, seen.size()));
+    /**
+     * The share of the zone {@code vm} has now. The records of no VM ("", connections refused before the transport
+     * named one) are no VM of their own, so they shrink no VM's share, but a VM can make them (connecting without
+     * its certificate, or to a vsock port not its own): given a VM's share as well, one VM's half and its refused
+     * connects' half took the budget past the 5 % mark (3/4 of the zone), and every other VM's changes were refused.
+     * With an eighth, a VM's share (half the zone at most, when two VMs or more share it) and theirs stay short of it.
+     */
+    long share(String vm) {
+        return vm.isEmpty() ? zone / UNNAMED_PART : zone / Math.max(1, Math.max(declared, seen.size()));
     }
 
-    /**
-     * Notes that {@code vm} records, whatever the budget's state (it counts towards the VMs sharing the zone). The
-     * records of no VM ("", connections refused before they named one) have a share but are no VM of their own.
-     */
+    /** Notes that {@code vm} records, whatever the budget's state (it counts towards the VMs sharing the zone). */
     void saw(String vm) {
         if (!vm.isEmpty()) {
             seen.add(vm);
@@ -54,7 +60,7 @@ final class VmShares {
 
     /** Whether {@code vm} may add {@code bytes} inside the zone. */
     boolean admits(String vm, long bytes) {
-        if (used.getOrDefault(vm, 0L) + bytes <= share()) {
+        if (used.getOrDefault(vm, 0L) + bytes <= share(vm)) {
             return true;
         }
         if (refused.add(vm)) {
