@@ -745,8 +745,8 @@ public final class AuditLog implements AutoCloseable {
                                     case CHANGES_REFUSED -> "changes (" + budget.describe() + ")";
                                     case FULL -> "everything it would record (" + budget.describe() + ")";
                                     case VM_SHARE_USED ->
-                                        "what VM " + vm + " would record: it used its share of the last 20 % ("
-                                                + budget.describeShare(vm) + " " + budget.describe() + ")";
+                                        "what " + DiskBudget.whose(vm) + " would record: its share of the last 20 % is"
+                                                + " used (" + budget.describeShare(vm) + " " + budget.describe() + ")";
                                     case ADMITTED, NO_ROOM_FOR_DATA -> throw new IllegalStateException();
                                 },
                         null);
@@ -894,8 +894,8 @@ public final class AuditLog implements AutoCloseable {
             SafeLog.report(
                     LOG,
                     System.Logger.Level.ERROR,
-                    "audit log disk budget: VM " + vm.get() + " used its share of the last 20 %, its requests are "
-                            + "refused (EIO) until there is room (" + detail + ")");
+                    "audit log disk budget: " + DiskBudget.whose(vm.get()) + " used its share of the last 20 %, its "
+                            + "requests are refused (EIO) until there is room (" + detail + ")");
             writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.LOG_BUDGET, detail));
         }
         DiskBudget.State now = budget.state();

@@ -279,6 +279,14 @@ final class DiskBudget {
         return shares.nextRefused();
     }
 
+    /**
+     * Whose share it is, for messages: a VM's, or that of the records of no VM ("": connections the transport refused
+     * before it named a VM), which read "VM  used its share" before.
+     */
+    static String whose(String vm) {
+        return vm.isEmpty() ? "the pool of connections refused before they named a VM" : "VM " + vm;
+    }
+
     /** How a VM stands against its share, for the log line and {@code log_budget} record that refuse it. */
     String describeShare(String vm) {
         return "vm=" + vm + " vm_used=" + shares.used(vm) + " vm_share=" + shares.share(vm);

@@ -99,18 +99,25 @@ class DiskBudgetTest {
         return Long.parseLong(m.group(1));
     }
 
-    @Test
-    void aVmThatFloodsTheLogWithLooksUsesOnlyItsShareAndTheOtherVmsChangesGoOn() throws Exception {
-        int quietChanges = 0;
-        // No checkpoints while the flood runs: their notes come from the signing thread at times of its own, so
-        // how much of the zone they take varies run to run (CI saw 2.7 to 10 KiB), and is no VM's share.
-        try (AuditLog log = AuditLog.open(
+    /**
+     * A log of two VMs within {@link #MAX}. No checkpoints while a test floods it: their notes come from the signing
+     * thread at times of its own, so how much of the zone they take varies run to run (CI saw 2.7 to 10 KiB), and is
+     * no VM's share.
+     */
+    private AuditLog twoVmLog() throws Exception {
+        return AuditLog.open(
                 dir,
                 key,
                 TestLogs.options()
                         .withCheckpointRecords(1 << 20)
                         .withDiskBudget(MAX, 0)
-                        .withBudgetVms(2))) {
+                        .withBudgetVms(2));
+    }
+
+    @Test
+    void aVmThatFloodsTheLogWithLooksUsesOnlyItsShareAndTheOtherVmsChangesGoOn() throws Exception {
+        int quietChanges = 0;
+        try (AuditLog log = twoVmLog()) {
             log.append(TestLogs.decision(1), Durability.WRITTEN); // vm-b, the quiet one, has been seen
             AuditWriteException refused = null;
             int looks = 0;
@@ -197,6 +204,28 @@ class DiskBudgetTest {
                 budget.admits(DiskBudget.Kind.CHANGE, "vm-b", 256),
                 "vm-b's change, after vm-a and the records of no VM added " + added + " bytes of a " + MAX / 5
                         + "-byte zone");
+    }
+
+    @Test
+    void theRecordsOfNoVmAreRefusedAsSuchNotAsAVmWithoutAName() throws Exception {
+        try (AuditLog log = twoVmLog()) {
+            AuditWriteException refused = null;
+            for (int i = 0; refused == null && i < 4 * MAX / 200; i++) {
+                try {
+                    log.append(as("", TestLogs.decision(i)), Durability.WRITTEN);
+                } catch (AuditWriteException e) {
+                    refused = e;
+                }
+            }
+            assertTrue(refused != null, "the records of no VM were never refused");
+            assertTrue(
+                    refused.getMessage()
+                                    .contains(
+                                            "what the pool of connections refused before they named a VM would record")
+                            && !refused.getMessage().contains("VM  "),
+                    refused.getMessage());
+            assertEquals(MAX / 5 / 8, numberIn(refused.getMessage(), "vm_share"), refused.getMessage());
+        }
     }
 
     @Test
