@@ -45,6 +45,12 @@ public record FileStat(
                 dev, ino, mode, shownNlink, uid, gid, rdev, size, blksize, blocks, atime, mtime, ctime, btime);
     }
 
+    /** This inode with another size (a directory's, without the entries the guest cannot see). */
+    public FileStat withSize(long shownSize) {
+        return new FileStat(
+                dev, ino, mode, nlink, uid, gid, rdev, shownSize, blksize, blocks, atime, mtime, ctime, btime);
+    }
+
     static FileStat of(MemorySegment s) {
         return new FileStat(
                 makedev(s.get(ValueLayout.JAVA_INT, Statx.DEV_MAJOR), s.get(ValueLayout.JAVA_INT, Statx.DEV_MINOR)),

@@ -107,10 +107,10 @@ abstract sealed class GuardedRequests
 
     /**
      * A file's attributes as getattr shows them to the guest: ids and set-id bits as mapped, devices as mapped, a
-     * directory's link count without its hidden subdirectories ({@code path} is its path).
+     * directory's link count and size without its hidden entries ({@code path} is its path).
      */
     Attr shownAttr(Subject who, LocalShare share, Node node, String path) throws P9Exception {
-        FileStat stat = hidden.shownLinks(who, share.name(), node, path, Inodes.stat(node));
+        FileStat stat = hidden.shown(who, share.name(), node, path, Inodes.stat(node));
         return GuestAttributes.of(
                 SetIdBits.shown(share.root(), node, ownershipIn(share), stat),
                 share.root().qids().qid(stat));

@@ -1,5 +1,6 @@
 package io.p9gate.gateway.fs;
 
+import io.p9gate.gateway.backend.DirectorySizes;
 import io.p9gate.gateway.backend.FileStat;
 import io.p9gate.gateway.backend.FileType;
 import io.p9gate.gateway.backend.Inodes;
@@ -10,10 +11,11 @@ import java.util.List;
 
 /**
  * What a directory that directly holds a hidden name says of it: nothing (R-POL-4). Its listing leaves the name
- * out ({@link VisibleEntries}); its rmdir and its link count must not depend on what the host has under the name
- * either, or a guest could tell whether a hidden entry exists (an rmdir that fails ENOTEMPTY only then, a link
- * count one higher for each hidden subdirectory). The hidden names are the policy's
- * ({@link AccessPolicy#hiddenNamesIn}), asked only of directories that hold one, in shares that hide anything.
+ * out ({@link VisibleEntries}); its rmdir, its link count and its size must not depend on what the host has under
+ * the name either, or a guest could tell whether a hidden entry exists (an rmdir that fails ENOTEMPTY only then, a
+ * link count one higher for each hidden subdirectory, a tmpfs directory 20 bytes larger for each hidden entry). The
+ * hidden names are the policy's ({@link AccessPolicy#hiddenNamesIn}), asked only of directories that hold one, in
+ * shares that hide anything.
  */
 final class HiddenEntries {
     /** The rule an rmdir of a directory holding a hidden name is refused by (ENOTEMPTY). */
@@ -65,24 +67,38 @@ final class HiddenEntries {
     }
 
     /**
-     * {@code stat} of the directory {@code dir} (at {@code path}), its link count less one for each hidden
-     * subdirectory the host has (each adds one, its ".."), and never below 2. A link count of 2 or less has no
-     * subdirectory to take off (or, as btrfs's 1, counts none), and costs nothing more.
+     * {@code stat} of the directory {@code dir} (at {@code path}) as it would be without the hidden entries the host
+     * has: its link count less one for each hidden subdirectory (each adds one, its ".."), never below 2, and on
+     * tmpfs, which counts every entry in a directory's size ({@link DirectorySizes}), its size less theirs. A link
+     * count of 2 or less has no subdirectory to take off (or, as btrfs's 1, counts none); where neither applies the
+     * hidden names are not looked up.
      */
-    FileStat shownLinks(Subject who, String share, Node dir, String path, FileStat stat) {
-        if (stat.type() != FileType.DIRECTORY || stat.nlink() <= 2) {
+    FileStat shown(Subject who, String share, Node dir, String path, FileStat stat) throws P9Exception {
+        if (stat.type() != FileType.DIRECTORY) {
+            return stat;
+        }
+        List<String> hidden = in(who, share, path);
+        if (hidden.isEmpty()) {
+            return stat;
+        }
+        long perEntry = DirectorySizes.perEntry(dir);
+        if (stat.nlink() <= 2 && perEntry == 0) {
             return stat;
         }
         long hiddenDirs = 0;
-        for (String name : in(who, share, path)) {
+        long hiddenEntries = 0;
+        for (String name : hidden) {
             try {
-                if (Inodes.statAt(dir, name).type() == FileType.DIRECTORY) {
-                    hiddenDirs++;
-                }
+                hiddenDirs += Inodes.statAt(dir, name).type() == FileType.DIRECTORY ? 1 : 0;
+                hiddenEntries++;
             } catch (P9Exception gone) {
                 // not there (or not to be looked at): nothing to take off
             }
         }
-        return hiddenDirs == 0 ? stat : stat.withNlink(Math.max(2, stat.nlink() - hiddenDirs));
+        FileStat shown =
+                stat.nlink() <= 2 || hiddenDirs == 0 ? stat : stat.withNlink(Math.max(2, stat.nlink() - hiddenDirs));
+        return hiddenEntries == 0 || perEntry == 0
+                ? shown
+                : shown.withSize(Math.max(0, stat.size() - perEntry * hiddenEntries));
     }
 }

@@ -13,6 +13,7 @@ import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.testing.DevShm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,9 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Red team against R-POL-4 ("a hidden path is indistinguishable from a missing one"): a guest that sends raw 9P
  * must not tell a hidden name from a name that does not exist, nor learn whether a hidden name exists on the host.
- * Three oracles: a multi-name Twalk refused as a whole (Rlerror) where a missing name stops the walk (Rwalk with
- * the qids before it); an rmdir that fails or succeeds with the hidden content of the directory; and a directory's
- * link count, which counts its hidden subdirectories.
+ * Four oracles: a multi-name Twalk refused as a whole (Rlerror) where a missing name stops the walk (Rwalk with
+ * the qids before it); an rmdir that fails or succeeds with the hidden content of the directory; a directory's
+ * link count, which counts its hidden subdirectories; and a tmpfs directory's size, which counts every entry.
  */
 class HiddenEntryOracleAttackTest {
     private static final String OPTIONS = "hidden: [/pub/vault, /pub/secret, /pub/ghost, /topvault,"
@@ -192,10 +193,49 @@ class HiddenEntryOracleAttackTest {
         }
     }
 
+    /**
+     * tmpfs gives a directory 20 bytes of size for each entry (BOGO_DIRENT_SIZE), so its size counted the hidden ones:
+     * /pub showed 40 more than a twin holding what the guest lists of it (d and f), which told that vault and secret
+     * exist and ghost does not, as the link count did before. On tmpfs as Treaddir's cookies are.
+     */
+    @Test
+    void aTmpfsDirectorysSizeDoesNotCountItsHiddenEntries() throws Exception {
+        Path share = DevShm.directory("p9gate-hidden-size");
+        try (HostShareGateway gw =
+                HostShareGateway.serving(tmp, List.of(new HostShareGateway.Share("data", share, OPTIONS)))) {
+            tree(share);
+            Files.createDirectories(share.resolve("twin/d"));
+            Files.writeString(share.resolve("twin/f"), "f");
+            Files.createDirectories(share.resolve("empty/a"));
+            Files.createDirectories(share.resolve("twin2/a"));
+            assumeTrue(
+                    Files.size(share.resolve("pub")) > Files.size(share.resolve("twin")),
+                    "the host filesystem counts entries in a directory's size");
+            try (P9Client guest = gw.attached("data", 0)) {
+                assertEquals(size(guest, "twin"), size(guest, "pub"), "/pub as it looks: d and f");
+                assertEquals(size(guest, "twin2"), size(guest, "empty"), "a hidden name with nothing behind it");
+                Files.delete(share.resolve("pub/secret"));
+                assertEquals(size(guest, "twin"), size(guest, "pub"), "the host removed a hidden file: nothing shows");
+                long shownRoot = guest.getattr(0, Attr.GETATTR_ALL).size();
+                assertEquals(Files.size(share) - 20, shownRoot, "the root without /topvault");
+            }
+        } finally {
+            DevShm.delete(share);
+        }
+    }
+
+    private static long size(P9Client guest, String dir) throws Exception {
+        return attributes(guest, dir).size();
+    }
+
     private static long nlink(P9Client guest, String dir) throws Exception {
+        return attributes(guest, dir).nlink();
+    }
+
+    private static Attr attributes(P9Client guest, String dir) throws Exception {
         guest.walk(0, 5, dir);
         try {
-            return guest.getattr(5, Attr.GETATTR_ALL).nlink();
+            return guest.getattr(5, Attr.GETATTR_ALL);
         } finally {
             guest.clunk(5);
         }

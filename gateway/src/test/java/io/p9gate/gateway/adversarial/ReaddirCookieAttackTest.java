@@ -18,17 +18,15 @@ import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.testing.DevShm;
 import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -100,7 +98,7 @@ class ReaddirCookieAttackTest {
             }
         } finally {
             if (!base.equals(tmp)) {
-                delete(base);
+                DevShm.delete(base);
             }
         }
     }
@@ -204,20 +202,7 @@ class ReaddirCookieAttackTest {
     }
 
     private Path base(String where) throws Exception {
-        if (where.equals("tmp")) {
-            return tmp;
-        }
-        Path shm = Path.of("/dev/shm");
-        Assumptions.assumeTrue(Files.isDirectory(shm) && Files.isWritable(shm), "no writable /dev/shm");
-        return Files.createTempDirectory(shm, "p9gate-cookies");
-    }
-
-    private static void delete(Path root) throws Exception {
-        try (Stream<Path> all = Files.walk(root)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        return where.equals("tmp") ? tmp : DevShm.directory("p9gate-cookies");
     }
 
     /** Every d_off the host gives for {@code dir}'s entries: where each entry after the first starts, and the end. */
