@@ -37,8 +37,8 @@ record Footprint(long bytes, long inodes) {
             case SYMLINK -> args instanceof RequestArgs.Symlink l ? made(l.name(), targetBlocks(l.target())) : NONE;
             case LINK, RENAME -> args instanceof RequestArgs.EntryNames n ? new Footprint(entries(n), 0) : NONE;
             case XATTR_COMMIT ->
-                args instanceof RequestArgs.Xattr x && x.valueBytes() > 0
-                        ? new Footprint(roundedUp(ENTRY + bytes(x.name()) + x.valueBytes()), 0)
+                args instanceof RequestArgs.XattrSet x && x.size() > 0
+                        ? new Footprint(roundedUp(ENTRY + bytes(x.name()) + x.size()), 0)
                         : NONE;
             default -> NONE;
         };

@@ -222,8 +222,9 @@ public final class GuardedFs {
         return refusals.refusedUnlinkFlags(who, dir, name, flags, directory);
     }
 
-    public P9Exception refusedXattrCreateOnOpenFid(Subject who, FileHandle fid, String name) throws P9Exception {
-        return refusals.refusedXattrCreateOnOpenFid(who, fid, name);
+    public P9Exception refusedXattrCreateOnOpenFid(Subject who, FileHandle fid, String name, long size, int flags)
+            throws P9Exception {
+        return refusals.refusedXattrCreateOnOpenFid(who, fid, name, size, flags);
     }
 
     public P9Exception refusedDirectoryOpenMode(Subject who, FileHandle dir, String name, int mode) throws P9Exception {

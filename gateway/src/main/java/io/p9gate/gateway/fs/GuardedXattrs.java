@@ -86,7 +86,7 @@ final class GuardedXattrs extends GuardedRequests {
                                 who,
                                 handle.share().name(),
                                 () -> List.of(hostPath(handle)),
-                                new RequestArgs.Xattr(name),
+                                new RequestArgs.XattrSet(name, size, flags),
                                 () -> {
                                     // In setxattr(2)'s order: flags, name, size, then what the name may do.
                                     if ((flags & ~(Xattrs.XATTR_CREATE | Xattrs.XATTR_REPLACE)) != 0) {
@@ -155,7 +155,7 @@ final class GuardedXattrs extends GuardedRequests {
                 who,
                 share,
                 () -> List.of(hostPath(share, node)),
-                new RequestArgs.Xattr(pending.name(), pending.size()),
+                new RequestArgs.XattrSet(pending.name(), pending.size(), pending.flags()),
                 () -> {
                     byte[] value = pending.value();
                     if (value.length == 0) {

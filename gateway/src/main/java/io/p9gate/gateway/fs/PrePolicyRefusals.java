@@ -150,12 +150,13 @@ final class PrePolicyRefusals extends GuardedRequests {
      * walked fid may become: refused with EINVAL (as QEMU answers) before any policy is asked, and recorded as the
      * XATTR_CREATE it asks for, as an open of such a fid is.
      */
-    public P9Exception refusedXattrCreateOnOpenFid(Subject who, FileHandle fid, String name) throws P9Exception {
+    public P9Exception refusedXattrCreateOnOpenFid(Subject who, FileHandle fid, String name, long size, int flags)
+            throws P9Exception {
         return refusedAt(
                 Operation.XATTR_CREATE,
                 who,
                 fid,
-                new RequestArgs.Xattr(name),
+                new RequestArgs.XattrSet(name, size, flags),
                 new Refusal(Errno.EINVAL, FID_OPEN_RULE, ""));
     }
 

@@ -98,21 +98,28 @@ public sealed interface RequestArgs {
         }
     }
 
-    /**
-     * Txattrwalk of one attribute, Txattrcreate, and the commit of its value at clunk, which sets {@code valueBytes}
-     * (what it takes on the host's disk; not shown, the record of each Twrite of the value says it).
-     */
-    record Xattr(String name, int valueBytes) implements RequestArgs {
+    /** Txattrwalk of one attribute. */
+    record Xattr(String name) implements RequestArgs {
         /** XATTR_NAME_MAX: a longer name is refused (ERANGE) by the call, and recorded by its length only. */
         private static final int NAME_MAX = 255;
-
-        public Xattr(String name) {
-            this(name, 0);
-        }
 
         @Override
         public String describe() {
             return GuestNames.fits(name, NAME_MAX) ? DetailWords.word(name) : "name_bytes=" + GuestNames.bytes(name);
+        }
+    }
+
+    /**
+     * Txattrcreate, and the commit of its value at clunk: the size announced ({@code size=}, u64 as sent; 0 removes
+     * the attribute) and the setxattr flags when there are any. A removal has no Twrite whose record would say it, and
+     * a refused Txattrcreate comes before any: with the name alone a removal read as a set, and a refused removal was
+     * counted as a repeat of a refused set.
+     */
+    record XattrSet(String name, long size, int flags) implements RequestArgs {
+        @Override
+        public String describe() {
+            return new Xattr(name).describe() + " size=" + Long.toUnsignedString(size)
+                    + (flags == 0 ? "" : " flags=0x" + Integer.toHexString(flags));
         }
     }
 

@@ -51,7 +51,7 @@ final class XattrOps {
     Rxattrcreate xattrcreate(Txattrcreate t) throws P9Exception {
         Fid fid = ctx.fids().get(t.fid());
         if (!Fids.walked(t.fid(), fid)) {
-            throw ctx.fs().refusedXattrCreateOnOpenFid(fid.who(), fid.handle(), t.name());
+            throw ctx.fs().refusedXattrCreateOnOpenFid(fid.who(), fid.handle(), t.name(), t.attrSize(), t.flags());
         }
         // The fid is claimed inside the guarded call, so a clunk meanwhile is the EBADF of its record, or waits.
         try (Fids.Held claim = ctx.fids().hold(t.fid(), fid)) {

@@ -71,15 +71,15 @@ class DataOnLogFilesystemTest {
                 data.footprintOf(intent(Operation.LINK, new RequestArgs.EntryNames(List.of("hard")))));
         assertEquals(
                 new Footprint(15 * 4096, 0),
-                data.footprintOf(intent(Operation.XATTR_COMMIT, new RequestArgs.Xattr("user.attr1", 60000))),
+                data.footprintOf(intent(Operation.XATTR_COMMIT, new RequestArgs.XattrSet("user.attr1", 60000, 0))),
                 "8 + 10 + 60000 bytes, in whole blocks");
         assertEquals(
                 new Footprint(4096, 0),
-                data.footprintOf(intent(Operation.XATTR_COMMIT, new RequestArgs.Xattr("user.a", 100))),
+                data.footprintOf(intent(Operation.XATTR_COMMIT, new RequestArgs.XattrSet("user.a", 100, 0))),
                 "a value too long for the inode takes a block of its own");
         assertEquals(
                 Footprint.NONE,
-                data.footprintOf(intent(Operation.XATTR_COMMIT, new RequestArgs.Xattr("user.attr1", 0))),
+                data.footprintOf(intent(Operation.XATTR_COMMIT, new RequestArgs.XattrSet("user.attr1", 0, 0))),
                 "an empty value removes the attribute");
         assertEquals(
                 Footprint.NONE,
