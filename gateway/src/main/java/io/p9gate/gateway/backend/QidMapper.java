@@ -111,10 +111,14 @@ public final class QidMapper {
         return new Qid(type == null ? Qid.QTFILE : type.qidType(), 0, path(dev, ino));
     }
 
-    /** Changes whenever the content changes: mixes the modification time (ns) and the size. */
+    /**
+     * Changes whenever the content changes: mixes the modification time (ns) and, but for a directory, the size. A
+     * directory's mtime changes with each entry made, removed or renamed in it; its size counts the entries the guest
+     * may not see (tmpfs: 20 bytes each), and with the mtime Tgetattr shows, the version gave that size back (R-POL-4).
+     */
     static int version(FileStat stat) {
         long v = stat.mtime().sec() * 1_000_000_000L + stat.mtime().nsec();
-        v ^= stat.size() * 0x9E3779B97F4A7C15L;
+        v ^= (stat.type() == FileType.DIRECTORY ? 0 : stat.size()) * 0x9E3779B97F4A7C15L;
         return (int) (v ^ (v >>> 32));
     }
 }

@@ -11,11 +11,13 @@ import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.testing.DevShm;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -201,9 +203,7 @@ class HiddenEntryOracleAttackTest {
     @Test
     void aTmpfsDirectorysSizeDoesNotCountItsHiddenEntries() throws Exception {
         Path share = DevShm.directory("p9gate-hidden-size");
-        try (HostShareGateway gw =
-                HostShareGateway.serving(tmp, List.of(new HostShareGateway.Share("data", share, OPTIONS)))) {
-            tree(share);
+        try (HostShareGateway gw = servingTree(share)) {
             Files.createDirectories(share.resolve("twin/d"));
             Files.writeString(share.resolve("twin/f"), "f");
             Files.createDirectories(share.resolve("empty/a"));
@@ -222,6 +222,46 @@ class HiddenEntryOracleAttackTest {
         } finally {
             DevShm.delete(share);
         }
+    }
+
+    /**
+     * A qid's version was made of the host's mtime and size, and Rwalk carries it: with the mtime Tgetattr shows, a
+     * guest recomputed the host's size of a tmpfs directory from it, hidden entries counted. The host removes a hidden
+     * file and puts the directory's mtime back: its qids and size as the guest is shown them must not change (its
+     * ctime does, as for any change in it: docs/policy.md).
+     */
+    @Test
+    void aTmpfsDirectorysQidVersionDoesNotCountItsHiddenEntries() throws Exception {
+        Path share = DevShm.directory("p9gate-hidden-qid");
+        try (HostShareGateway gw = servingTree(share)) {
+            Path pub = share.resolve("pub");
+            try (P9Client guest = gw.attached("data", 0)) {
+                Qid walked = guest.walk(0, 6, "pub").getLast();
+                Attr before = guest.getattr(6, Attr.GETATTR_ALL);
+                FileTime mtime = Files.getLastModifiedTime(pub);
+                Files.delete(pub.resolve("secret"));
+                Files.setLastModifiedTime(pub, mtime);
+                assertEquals(walked, guest.walk(0, 7, "pub").getLast(), "Rwalk's qid");
+                Attr after = guest.getattr(7, Attr.GETATTR_ALL);
+                assertEquals(before.qid(), after.qid(), "Rgetattr's qid");
+                assertEquals(before.size(), after.size(), "Rgetattr's size");
+            }
+        } finally {
+            DevShm.delete(share);
+        }
+    }
+
+    /** {@link #tree} in {@code share} (a tmpfs directory), served as "data" with the hidden names. */
+    private HostShareGateway servingTree(Path share) throws Exception {
+        HostShareGateway gw =
+                HostShareGateway.serving(tmp, List.of(new HostShareGateway.Share("data", share, OPTIONS)));
+        try {
+            tree(share);
+        } catch (Exception e) {
+            gw.close();
+            throw e;
+        }
+        return gw;
     }
 
     private static long size(P9Client guest, String dir) throws Exception {
