@@ -1,6 +1,12 @@
 package io.p9gate.gateway.policyadapter;
 
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 
 /**
@@ -11,7 +17,10 @@ import java.lang.reflect.Proxy;
  * build runs with {@code -Werror}; so it is bound here, by name, in this one class. {@code PolicyReloadTest} sends
  * a real SIGHUP through it, so a JDK without it fails that test rather than the compiler.
  */
+@SuppressWarnings("restricted") // one libc call, signal(2); the launcher enables native access.
 final class HangupSignal {
+    private static final int SIGHUP = 1;
+
     private HangupSignal() {}
 
     /** Installs {@code action} as the SIGHUP handler; the JVM runs it on its own signal thread. */
@@ -32,13 +41,41 @@ final class HangupSignal {
                         case "equals" -> proxy == args[0];
                         default -> "SIGHUP handler";
                     });
-            signal.getMethod("handle", signal, handler).invoke(null, hangup, onSignal);
+            Method handle = signal.getMethod("handle", signal, handler);
+            Object ignored = handler.getField("SIG_IGN").get(null);
+            if (handle.invoke(null, hangup, onSignal) == ignored) {
+                // SIGHUP was ignored when the JVM started (nohup, a parent that ignores it): the JVM then installs
+                // no handler and says nothing, and every reload is lost. A gateway's SIGHUP means reload: take
+                // the signal back (its default), then install the handler for real.
+                restoreDefault();
+                if (handle.invoke(null, hangup, onSignal) == ignored) {
+                    throw new IllegalStateException("cannot handle SIGHUP: it stays ignored");
+                }
+            }
         } catch (InvocationTargetException e) {
             // Signal.handle refuses a signal the JVM keeps for itself (e.g. under -Xrs): say which, in one line.
             throw new IllegalStateException(
                     "cannot handle SIGHUP: " + e.getCause().getMessage(), e.getCause());
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("this JDK has no sun.misc.Signal (module jdk.unsupported): " + e, e);
+        }
+    }
+
+    /** signal(SIGHUP, SIG_DFL). */
+    private static void restoreDefault() {
+        Linker linker = Linker.nativeLinker();
+        MethodHandle signal = linker.downcallHandle(
+                linker.defaultLookup().findOrThrow("signal"),
+                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+        try {
+            MemorySegment previous = (MemorySegment) signal.invokeExact(SIGHUP, MemorySegment.NULL);
+            if (previous.address() == -1L) { // SIG_ERR
+                throw new IllegalStateException("cannot handle SIGHUP: signal(2) failed");
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("cannot handle SIGHUP: " + t, t);
         }
     }
 }

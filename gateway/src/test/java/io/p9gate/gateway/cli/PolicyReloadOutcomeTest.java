@@ -9,6 +9,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code p9gate policy reload} waits for the running gateway's verdict and reports it (issue 9 item 2, what
@@ -27,13 +29,20 @@ class PolicyReloadOutcomeTest {
         return OneSharePolicy.text(dir.resolve("v.sock"), dir.resolve("share"), access);
     }
 
-    @Test
-    void aTakenReloadExitsZeroAndARefusedOneExitsOneWithTheReason() throws Exception {
+    /**
+     * Also in a gateway started with SIGHUP ignored ({@code nohup}, a parent that ignores it), as its start line
+     * says: before, the JVM installed no handler for a signal ignored at its start and said nothing, every reload
+     * was lost and {@code policy reload} waited 60 s for an outcome.
+     */
+    @ParameterizedTest(name = "under nohup: {0}")
+    @ValueSource(booleans = {false, true})
+    void aTakenReloadExitsZeroAndARefusedOneExitsOneWithTheReason(boolean underNohup) throws Exception {
         Files.createDirectories(dir.resolve("share"));
         Path policy = Files.writeString(dir.resolve("policy.yaml"), policy("read-only"));
         Path pidFile = dir.resolve("p9gate.pid");
-        try (ServeProcess serve = ServeProcess.start(
-                Map.of(), "serve", "--policy", policy.toString(), "--pid-file", pidFile.toString())) {
+        String[] serveArgs = {"serve", "--policy", policy.toString(), "--pid-file", pidFile.toString()};
+        try (ServeProcess serve =
+                underNohup ? ServeProcess.startUnderNohup(serveArgs) : ServeProcess.start(Map.of(), serveArgs)) {
             serve.awaitStdout("SIGHUP reloads it");
 
             Files.writeString(policy, policy("read-write"));

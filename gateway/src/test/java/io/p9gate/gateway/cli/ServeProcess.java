@@ -42,7 +42,18 @@ final class ServeProcess implements AutoCloseable {
 
     /** As {@link #start(Map, String...)}, with stderr written to {@code stderrFile} (null: kept here). */
     static ServeProcess start(Map<String, String> env, Path stderrFile, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
+        return start(List.of(), env, stderrFile, args);
+    }
+
+    /** As {@link #start(Map, String...)}, under {@code nohup} (SIGHUP ignored from the start, as its parent left it). */
+    static ServeProcess startUnderNohup(String... args) throws IOException {
+        return start(List.of("nohup"), Map.of(), null, args);
+    }
+
+    private static ServeProcess start(List<String> wrapper, Map<String, String> env, Path stderrFile, String... args)
+            throws IOException {
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED",
                 "-cp",
