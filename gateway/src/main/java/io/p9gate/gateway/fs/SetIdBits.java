@@ -14,12 +14,13 @@ import java.nio.charset.StandardCharsets;
 /**
  * The set-uid/set-gid bits a guest set that the host inode must not carry ({@link GuestModes}: a set-id file
  * owned by a VM's mapped id would let any host user become that id). They are kept mapped in the xattr
- * {@value #XATTR} (octal text, e.g. {@code 6000}), as QEMU's mapped model keeps modes, and shown to the guest in
- * Rgetattr, so {@code chmod 06555} reads back 06555 while the host file is 0555 (issue 15, cause 2). Like the
- * kernel, a change of owner or group clears them, and so do a write and a truncate by anyone but the guest's
- * root (CAP_FSETID): set-uid always, set-gid only with group-execute (without it set-gid means mandatory
- * locking, not privilege). Only regular files and directories hold user xattrs; other entries never had the bits.
- * On a host filesystem without user xattrs the bits are dropped, as before.
+ * {@value #XATTR} (the octal bits, then the host owner and group of the inode they were kept for, e.g.
+ * {@code 6000 100000 100000}), as QEMU's mapped model keeps modes, and shown to the guest in Rgetattr, so
+ * {@code chmod 06555} reads back 06555 while the host file is 0555 (issue 15, cause 2). Like the kernel, a change
+ * of owner or group clears them (the host's too: {@link #current}), and so do a write and a truncate by anyone but
+ * the guest's root (CAP_FSETID): set-uid always, set-gid only with group-execute (without it set-gid means
+ * mandatory locking, not privilege). Only regular files and directories hold user xattrs; other entries never had
+ * the bits. On a host filesystem without user xattrs the bits are dropped, as before.
  */
 final class SetIdBits {
     static final String XATTR = Ownership.RESERVED_XATTR_PREFIX + "setid";
@@ -42,7 +43,11 @@ final class SetIdBits {
             }
             // As the gateway: the chmod was the owner's, and user xattrs ask write access, which chmod 0555 took
             // away: EACCES, and the program stayed set-uid (SetIdMarkUnderEnforceTest).
-            storeAsGateway(node, kept);
+            if (kept != 0) {
+                store(node, kept, Inodes.stat(node));
+            } else {
+                remove(node);
+            }
         }
     }
 
@@ -118,7 +123,10 @@ final class SetIdBits {
         }
         try {
             share.keepingSetIdBits();
-            store(node, stored(share, node) | onHost);
+            int kept = current(node, stored(share, node), stat, stat::mode) | onHost;
+            // As the request's host user, unlike the other changes: one who may not write the file (a truncate it is
+            // then refused) leaves no kept bits beside the host's.
+            storing(() -> Xattrs.set(node, XATTR, value(kept, stat), 0));
             Inodes.chmod(node, stat.mode() & ~onHost);
         } catch (P9Exception e) {
             if (e.errno() != Errno.EACCES && e.errno() != Errno.EPERM) {
@@ -135,7 +143,10 @@ final class SetIdBits {
      * Only a file of more than one link costs a getxattr.
      */
     private static void keptThroughAHardLink(ShareRoot share, Node node, FileStat stat) throws P9Exception {
-        if (!share.setIdBitsMayBeKept() && node.type() == FileType.REGULAR && stat.nlink() > 1 && stored(node) != 0) {
+        if (!share.setIdBitsMayBeKept()
+                && node.type() == FileType.REGULAR
+                && stat.nlink() > 1
+                && stored(node).bits() != 0) {
             share.keepingSetIdBits();
         }
     }
@@ -149,7 +160,7 @@ final class SetIdBits {
      */
     static FileStat shown(ShareRoot share, Node node, Ownership ownership, FileStat host) throws P9Exception {
         FileStat shown = ownership.shown(node, host);
-        int mode = shown.mode() | stored(share, node);
+        int mode = shown.mode() | current(node, stored(share, node), host, shown::mode);
         if (node.type() == FileType.REGULAR) {
             if ((mode & S_ISUID) != 0 && !ownership.mapsHostOwner(node, host, false)) {
                 mode &= ~S_ISUID;
@@ -181,27 +192,60 @@ final class SetIdBits {
      * that VM's set-uid program must not leave it set-uid there.
      */
     static void modified(ShareRoot share, Node node, int uid, Ownership ownership) throws P9Exception {
-        int kept = node.isDirectory() ? 0 : stored(share, node);
-        if (kept == 0) {
+        Kept kept = node.isDirectory() ? Kept.NONE : stored(share, node);
+        if (kept.bits() == 0) {
             return;
         }
         FileStat host = Inodes.stat(node);
-        if (uid == ROOT && ownership.mapsHostOwner(node, host, false) && ownership.mapsHostOwner(node, host, true)) {
+        GuestMode mode = () -> ownership.shown(node, host).mode();
+        int bits = current(node, kept, host, mode);
+        if (bits == 0
+                || (uid == ROOT
+                        && ownership.mapsHostOwner(node, host, false)
+                        && ownership.mapsHostOwner(node, host, true))) {
             return;
         }
-        clear(node, kept, () -> ownership.shown(node, host).mode());
+        clear(node, bits, host, mode);
     }
 
     private static void clearPrivileges(ShareRoot share, Node node, GuestMode mode) throws P9Exception {
-        int kept = stored(share, node);
-        if (kept != 0) {
-            clear(node, kept, mode);
+        Kept kept = stored(share, node);
+        if (kept.bits() != 0) {
+            FileStat host = Inodes.stat(node); // the owner the chown gave
+            clear(node, current(node, kept, host, mode), host, mode);
         }
     }
 
-    /** Drops from the {@code kept} bits what a change by someone without CAP_FSETID drops (set-gid: with g+x). */
-    private static void clear(Node node, int kept, GuestMode mode) throws P9Exception {
-        int cleared = kept & ~(S_ISUID | ((mode.get() & S_IXGRP) != 0 ? S_ISGID : 0));
+    /**
+     * The {@code kept} bits that apply to the file as the host has it now ({@code host}). A chown since they were
+     * kept, the host's own included ({@code chown -R} of a folder handed from one VM to another), cleared what
+     * chown(2) clears (set-uid, set-gid with group-execute), and for good: the host's chown leaves a user xattr
+     * alone, so the VM whose ids the file was given was shown the other VM's program set-uid for its own root
+     * (KeptSetIdAfterHostChownAttackTest). Bits kept for another owner, or written before owners were kept with
+     * them, are written again for this one (once; a file the gateway may not change still shows what applies).
+     * Directories: chown(2) clears nothing there.
+     */
+    private static int current(Node node, Kept kept, FileStat host, GuestMode mode) throws P9Exception {
+        if (kept.bits() == 0 || host.type() != FileType.REGULAR || kept.keptFor(host)) {
+            return kept.bits();
+        }
+        int bits = kept.legacy() ? kept.bits() : withoutPrivileges(kept.bits(), mode);
+        try {
+            store(node, bits, host);
+        } catch (P9Exception e) {
+            // Read-only, immutable: what applies is shown all the same, and nobody can write the file either.
+        }
+        return bits;
+    }
+
+    /** The {@code kept} bits less what a change by someone without CAP_FSETID drops (set-gid: with g+x). */
+    private static int withoutPrivileges(int kept, GuestMode mode) throws P9Exception {
+        return kept & ~(S_ISUID | ((mode.get() & S_IXGRP) != 0 ? S_ISGID : 0));
+    }
+
+    /** Drops from the {@code kept} bits of the file {@code host} what {@link #withoutPrivileges} drops. */
+    private static void clear(Node node, int kept, FileStat host, GuestMode mode) throws P9Exception {
+        int cleared = withoutPrivileges(kept, mode);
         if (cleared == kept) {
             return;
         }
@@ -209,7 +253,7 @@ final class SetIdBits {
             // As the gateway: the write was allowed, and user xattrs ask write access now; a descriptor opened for
             // writing before the owner made the program set-uid and 0755 left it set-uid with another user's code
             // (SetIdMarkUnderEnforceTest).
-            storeAsGateway(node, cleared);
+            store(node, cleared, host);
         } catch (P9Exception e) {
             // The write or chown already happened: a file whose xattrs even the gateway may not change (immutable)
             // must not turn it into a failed request. The bits stay, never on the host.
@@ -224,32 +268,60 @@ final class SetIdBits {
     }
 
     /** The kept bits; none without reading when the share never kept any (one getxattr per request saved). */
-    private static int stored(ShareRoot share, Node node) throws P9Exception {
-        return holdsXattrs(node) && share.setIdBitsMayBeKept() ? stored(node) : 0;
+    private static Kept stored(ShareRoot share, Node node) throws P9Exception {
+        return holdsXattrs(node) && share.setIdBitsMayBeKept() ? stored(node) : Kept.NONE;
     }
 
-    private static void store(Node node, int bits) throws P9Exception {
-        storing(() -> {
-            if (bits != 0) {
-                Xattrs.set(node, XATTR, octal(bits), 0);
-            } else {
-                Xattrs.remove(node, XATTR);
+    /** Keeps {@code bits} (none: removes them) for the file's host owner and group now ({@code host}), as the gateway. */
+    private static void store(Node node, int bits, FileStat host) throws P9Exception {
+        if (bits == 0) {
+            remove(node);
+        } else {
+            storing(() -> Xattrs.setAsGateway(node, XATTR, value(bits, host), 0));
+        }
+    }
+
+    private static void remove(Node node) throws P9Exception {
+        storing(() -> Xattrs.removeAsGateway(node, XATTR));
+    }
+
+    /** The xattr's text: the octal bits, then the host owner and group they are kept for ({@link Kept}). */
+    private static byte[] value(int bits, FileStat host) {
+        return (Integer.toOctalString(bits) + " " + Integer.toUnsignedString(host.uid()) + " "
+                        + Integer.toUnsignedString(host.gid()))
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * The xattr's value: the bits and the host owner and group of the inode they were kept for, or no owner
+     * ({@code legacy}) for a value written before owners were kept (the octal bits alone).
+     */
+    private record Kept(int bits, long uid, long gid) {
+        static final Kept NONE = new Kept(0, -1, -1);
+
+        /** The value's text; none where it is not octal set-id bits and, if any, two decimal ids. */
+        static Kept parse(String text) {
+            String[] fields = text.strip().split(" ");
+            try {
+                int bits = Integer.parseInt(fields[0], 8) & (S_ISUID | S_ISGID);
+                return switch (fields.length) {
+                    case 1 -> new Kept(bits, -1, -1);
+                    case 3 -> new Kept(bits, Integer.parseUnsignedInt(fields[1]), Integer.parseUnsignedInt(fields[2]));
+                    default -> NONE;
+                };
+            } catch (NumberFormatException e) {
+                return NONE;
             }
-        });
-    }
+        }
 
-    private static void storeAsGateway(Node node, int bits) throws P9Exception {
-        storing(() -> {
-            if (bits != 0) {
-                Xattrs.setAsGateway(node, XATTR, octal(bits), 0);
-            } else {
-                Xattrs.removeAsGateway(node, XATTR);
-            }
-        });
-    }
+        boolean legacy() {
+            return uid < 0;
+        }
 
-    private static byte[] octal(int bits) {
-        return Integer.toOctalString(bits).getBytes(StandardCharsets.US_ASCII);
+        /** Whether they were kept for the host owner and group the inode has now. */
+        boolean keptFor(FileStat host) {
+            return uid == Integer.toUnsignedLong(host.uid()) && gid == Integer.toUnsignedLong(host.gid());
+        }
     }
 
     @FunctionalInterface
@@ -272,7 +344,7 @@ final class SetIdBits {
      * The kept bits, read as the gateway whoever asks; a value that is not octal set-id bits counts as none, and so
      * does a file whose xattr even the gateway may not read (EACCES): its stat must still work.
      */
-    private static int stored(Node node) throws P9Exception {
+    private static Kept stored(Node node) throws P9Exception {
         byte[] raw;
         try {
             // As the gateway: user xattrs ask read access, and a user who may write a set-uid program it may not
@@ -280,14 +352,10 @@ final class SetIdBits {
             raw = Xattrs.getAsGateway(node, XATTR);
         } catch (P9Exception e) {
             if (e.errno() == Errno.ENODATA || e.errno() == Errno.EOPNOTSUPP || e.errno() == Errno.EACCES) {
-                return 0;
+                return Kept.NONE;
             }
             throw e;
         }
-        try {
-            return Integer.parseInt(new String(raw, StandardCharsets.US_ASCII).strip(), 8) & (S_ISUID | S_ISGID);
-        } catch (NumberFormatException e) {
-            return 0;
-        }
+        return Kept.parse(new String(raw, StandardCharsets.US_ASCII));
     }
 }

@@ -1,0 +1,103 @@
+package io.p9gate.gateway.adversarial;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.policyadapter.OwnershipMode;
+import io.p9gate.gateway.proto.SetAttr;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Red team (one VM hurting another through the host): alpha's root keeps a set-uid program for its guest only
+ * (fs.SetIdBits: the bits live in an xattr of the inode, the host file is 0755). The host then gives the file to
+ * beta, as a folder handed over between VMs is ({@code chown -R} to beta's ids). On any Linux file system that chown
+ * clears set-uid (and set-gid with group-execute), but the host's chown leaves a user xattr alone: beta was shown a
+ * set-uid program of its own root's, alpha's code, which any user of beta could run as beta's root.
+ */
+class KeptSetIdAfterHostChownAttackTest {
+    private static final int O_RDWR = 2;
+    private static final long GETATTR_BASIC = 0x7ffL;
+    private static final int BETA_ROOT = 200000;
+
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest(name = "{0} kept, host owner {1}:{2}")
+    @CsvSource({
+        "04755, 200000, 100000, 0755", // given to beta's root: set-uid goes, as chown(2) clears it
+        "02755, 100000, 200000, 0755", // given to beta's root group: set-gid with g+x goes
+        "06755, 200000, 200000, 0755",
+        "02745, 100000, 200000, 02745", // set-gid without g+x (mandatory locking) stays, as Linux keeps it
+    })
+    void aFileTheHostGivesAnotherVmLosesTheSetIdBitsAChownClears(String kept, int uid, int gid, String shown)
+            throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("shared"));
+        try (OwnershipRig _ = new OwnershipRig(policy(share), OwnershipMode.CHOWN);
+                P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"));
+                P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
+            plant(alpha, Integer.parseInt(kept, 8));
+            chown(share.resolve("su"), uid, gid); // the host hands it over
+            beta.attach(0, "root", "data", 0);
+            beta.walk(0, 1, "su");
+            assertEquals(
+                    Integer.parseInt(shown, 8),
+                    beta.getattr(1, GETATTR_BASIC).mode() & 07777,
+                    "the host's chown cleared what a chown clears: beta runs no set-id program of alpha's code");
+        }
+    }
+
+    /**
+     * Cleared for good, as chown(2) clears them: the file handed to beta, beta writes its code into it, and the host
+     * hands it back to alpha, whose root's program it was. Were the bits only hidden while the owner differed, alpha
+     * would run beta's code as its root.
+     */
+    @Test
+    void aFileHandedBackAfterAnotherVmWroteItIsNoLongerSetUid() throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("shared"));
+        try (OwnershipRig _ = new OwnershipRig(policy(share), OwnershipMode.CHOWN);
+                P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"));
+                P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
+            plant(alpha, 04755);
+            Path program = share.resolve("su");
+            chown(program, BETA_ROOT, BETA_ROOT);
+            beta.attach(0, "root", "data", 0);
+            beta.walk(0, 1, "su");
+            beta.lopen(1, O_RDWR);
+            beta.write(1, 0, "#!/bin/sh\nexec /bin/sh -p\n".getBytes(StandardCharsets.US_ASCII));
+            chown(program, 100000, 100000); // handed back
+            alpha.walk(0, 2, "su");
+            assertEquals(0755, alpha.getattr(2, GETATTR_BASIC).mode() & 07777, "alpha runs no set-uid beta code");
+        }
+    }
+
+    /** Alpha's root makes "su" and keeps {@code kept} on it. */
+    private static void plant(P9Client alpha, int kept) throws Exception {
+        alpha.attach(0, "root", "data", 0);
+        alpha.walk(0, 1);
+        alpha.lcreate(1, "su", O_RDWR, 0755, 0);
+        alpha.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, kept, 0, 0, 0, 0, 0, 0, 0));
+        assertEquals(kept, alpha.getattr(1, GETATTR_BASIC).mode() & 07777, "alpha keeps it");
+        alpha.clunk(1);
+    }
+
+    /** The host's chown. */
+    private static void chown(Path file, int uid, int gid) throws Exception {
+        Files.setAttribute(file, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(file, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** Alpha (guest ids at host 100000) and beta (at {@value #BETA_ROOT}) share one folder. */
+    private Path policy(Path share) throws Exception {
+        return OwnershipRig.policy(
+                tmp.resolve("policy.yaml"),
+                OwnershipRig.vm("alpha", tmp.resolve("alpha.sock"), 100000, share),
+                OwnershipRig.vm("beta", tmp.resolve("beta.sock"), BETA_ROOT, share));
+    }
+}
