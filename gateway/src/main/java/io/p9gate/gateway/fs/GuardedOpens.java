@@ -211,7 +211,7 @@ final class GuardedOpens extends GuardedRequests {
         Node dir = handle.node();
         int mode = GuestModes.allowed(false, askedMode);
         RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
-        RequestArgs args = new RequestArgs.Create(name, hostFlags, GuestModes.made(false, askedMode), exclusive);
+        RequestArgs args = new RequestArgs.Create(name, hostFlags, SetIdBits.madeIn(dir, askedMode), exclusive);
         ChokePoint.Also removal = removal(asked.removeOnClunk() && isEntryName(name), who, share, paths);
         return claiming(claim, () -> {
             // Also without O_EXCL, where the file may exist: whether it does is known only in the call.

@@ -105,6 +105,26 @@ final class SetIdBits {
     }
 
     /**
+     * The permission bits a Tlcreate of {@code askedMode} in {@code dir} gives the guest's new file, as its record
+     * names them ({@link GuestModes#made}): where the file system holds no user xattrs (ramfs, vfat) no set-id bits
+     * are kept, and the record named a set-id program the guest never had (mode=6755 for a file it sees 0755).
+     * Only a create asking set-id bits costs a getxattr; one that cannot tell keeps them in the record.
+     */
+    static int madeIn(Node dir, int askedMode) throws P9Exception {
+        int made = GuestModes.made(false, askedMode);
+        return (made & (S_ISUID | S_ISGID)) != 0 && !holdsUserXattrs(dir) ? made & ~(S_ISUID | S_ISGID) : made;
+    }
+
+    private static boolean holdsUserXattrs(Node dir) {
+        try {
+            Xattrs.getAsGateway(dir, XATTR);
+            return true;
+        } catch (P9Exception e) {
+            return e.errno() != Errno.EOPNOTSUPP;
+        }
+    }
+
+    /**
      * Before a guest changes a regular file's data (an open for writing or truncating, a truncate): set-id bits the
      * host inode itself carries (a program the host put there; the gateway never gives a file any) become kept ones.
      * The kernel clears them at a write only without CAP_FSETID, which the gateway as root has: a guest rewrote a

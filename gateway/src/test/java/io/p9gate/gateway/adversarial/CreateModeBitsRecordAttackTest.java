@@ -2,6 +2,7 @@ package io.p9gate.gateway.adversarial;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.fs.AuditEntry;
@@ -10,6 +11,8 @@ import io.p9gate.gateway.policyadapter.OwnershipMode;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -72,6 +75,40 @@ class CreateModeBitsRecordAttackTest {
                 assertEquals(0, host & 07000, "no set-id or sticky bit on the host");
             }
         }
+    }
+
+    /**
+     * A share on a file system without user xattrs (ramfs here) cannot keep a create's set-id bits: the guest's new
+     * file has none, and the record said {@code mode=6755}, a set-id program that was never made.
+     */
+    @Test
+    void onAFileSystemWithoutUserXattrsTheRecordNamesNoSetIdBits() throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("shared"));
+        assumeTrue(run("mount", "-t", "ramfs", "none", share.toString()) == 0, "mount -t ramfs needs root");
+        try (OwnershipRig rig = new OwnershipRig(policy(share), OwnershipMode.CHOWN);
+                P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"))) {
+            alpha.attach(0, "root", "data", 0);
+            alpha.walk(0, 1);
+            alpha.lcreate(1, "x", O_RDWR, 06755, 0);
+            AuditEntry made = rig.trail.decisions.stream()
+                    .filter(e -> e.request().operation() == Operation.CREATE)
+                    .reduce((a, b) -> b)
+                    .orElseThrow();
+            alpha.walk(0, 9, "x");
+            assertEquals(0755, alpha.getattr(9, GETATTR_BASIC).mode() & 07777, "no user xattrs: no bits kept");
+            assertEquals(
+                    "mode=755",
+                    made.request().args().describe().replaceAll(".*(mode=[0-7]+).*", "$1"),
+                    "the record names the mode the guest's file has: " + made);
+        } finally {
+            run("umount", "-l", share.toString());
+        }
+    }
+
+    private static int run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
     }
 
     private Path policy(Path share) throws Exception {
