@@ -19,6 +19,8 @@ final class SetIdMark {
     private volatile boolean setIdBitsKept;
     /** Whether the root carries {@link #SETID_MARK}, or was tried: another share's bits set only the flag above. */
     private volatile boolean rootMarked;
+    /** Whether bits were kept through this share since it was opened, which every open share was told. */
+    private volatile boolean keptHere;
 
     /** Reads the mark of {@code root}, the share's root handle (not a reference of its own), and above it. */
     SetIdMark(Node root) {
@@ -58,23 +60,29 @@ final class SetIdMark {
 
     /** {@link ShareRoot#keepingSetIdBits}. */
     void keeping() {
-        if (rootMarked) {
+        if (keptHere) {
             return;
         }
-        try {
-            // As the gateway: the root is the administrator's, and a guest's host user (permissions: enforce) who
-            // may keep bits on its own file may not write it; the mark failed unseen and a restart read no bits
-            // (SetIdMarkUnderEnforceTest).
-            HostCredentials.asGateway(() -> {
-                Xattrs.set(root, SETID_MARK, new byte[] {'1'}, 0);
-                return null;
-            });
-        } catch (P9Exception e) {
-            // Shown by this process only (see above); the host file never carries the bits either way.
+        if (!rootMarked) {
+            try {
+                // As the gateway: the root is the administrator's, and a guest's host user (permissions: enforce) who
+                // may keep bits on its own file may not write it; the mark failed unseen and a restart read no bits
+                // (SetIdMarkUnderEnforceTest).
+                HostCredentials.asGateway(() -> {
+                    Xattrs.set(root, SETID_MARK, new byte[] {'1'}, 0);
+                    return null;
+                });
+            } catch (P9Exception e) {
+                // Shown by this process only (see above); the host file never carries the bits either way.
+            }
+            rootMarked = true;
         }
-        rootMarked = true;
+        // Also where the root was marked when opened: a share opened after it that reached none of its inodes then
+        // read no bits, and one the host has mounted inside this share since may hold the file they are kept on now
+        // (KeptSetIdAcrossVmsAttackTest).
         OpenShares.keepingSetIdBits();
         setIdBitsKept = true;
+        keptHere = true;
     }
 
     /** Bits were kept through another share of this process: this one reads them from now on. */

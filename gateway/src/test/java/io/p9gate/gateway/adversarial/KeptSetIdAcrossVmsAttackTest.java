@@ -187,10 +187,7 @@ class KeptSetIdAcrossVmsAttackTest {
                     P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
                 alpha.attach(0, "root", "data", 0);
                 assertEquals(04755, modeSeen(alpha, "inner/su"), "alpha still sees the bits it kept");
-                beta.attach(0, "root", "data", betaUid);
-                beta.walk(0, 1, "su");
-                beta.lopen(1, O_WRONLY);
-                assertEquals(TROJAN.length, beta.write(1, 0, TROJAN));
+                writeTrojan(beta, betaUid);
                 assertEquals(0755, modeSeen(alpha, "inner/su"), "beta's write through its bind mount clears set-uid");
             }
         } finally {
@@ -424,6 +421,44 @@ class KeptSetIdAcrossVmsAttackTest {
         }
     }
 
+    /**
+     * Alpha's share is marked (bits kept at an earlier start), beta's is another file system, mounted once and
+     * disjoint when the gateway opened it, so it reads no kept bits. The host then mounts beta's folder inside alpha's
+     * (a shared inbox). Alpha's root keeps a set-uid program there: its root already carried the mark, so no other
+     * open share was told that bits are now kept, and beta's write into the program left it set-uid for alpha.
+     */
+    @Test
+    void aWriteThroughAShareMountedInsideAMarkedOneAfterTheStartClearsTheKeptBits() throws Exception {
+        Path alphaShare = Files.createDirectories(tmp.resolve("a"));
+        Path betaShare = Files.createDirectories(tmp.resolve("b"));
+        assumeTrue(run("mount", "-t", "tmpfs", "a", alphaShare.toString()) == 0, "mounts need root");
+        Path inbox = alphaShare.resolve("inbox");
+        try {
+            assertEquals(0, run("mount", "-t", "tmpfs", "b", betaShare.toString()));
+            Files.createDirectories(inbox);
+            Path policy = policy(alphaShare, betaShare);
+            try (OwnershipRig _ = new OwnershipRig(policy, OwnershipMode.CHOWN);
+                    P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"))) {
+                alpha.attach(0, "root", "data", 0);
+                plantSetUidProgram(alpha, "old"); // marks alpha's root
+            }
+            try (OwnershipRig _ = new OwnershipRig(policy, OwnershipMode.CHOWN); // the gateway restarted
+                    P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"));
+                    P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
+                assertEquals(0, run("mount", "--bind", betaShare.toString(), inbox.toString())); // after the start
+                alpha.attach(0, "root", "data", 0);
+                alpha.walk(0, 1, "inbox");
+                plantSetUidProgram(alpha, 1, "su");
+                writeTrojan(beta, 0);
+                assertEquals(0755, modeSeen(alpha, "inbox/su"), "beta's write clears set-uid");
+            }
+        } finally {
+            run("umount", "-l", inbox.toString());
+            run("umount", "-l", betaShare.toString());
+            run("umount", "-l", alphaShare.toString());
+        }
+    }
+
     /** Alpha (guest ids at host 100000) shares {@code alphaShare}, beta (at 200000) {@code betaShare}. */
     private Path policy(Path alphaShare, Path betaShare) throws Exception {
         return OwnershipRig.policy(
@@ -443,6 +478,14 @@ class KeptSetIdAcrossVmsAttackTest {
         alpha.setattr(dirFid, new SetAttr(SetAttr.SETATTR_MODE, 04755, 0, 0, 0, 0, 0, 0, 0));
         assertEquals(04755, alpha.getattr(dirFid, GETATTR_BASIC).mode() & 07777, "alpha keeps its set-uid bit");
         alpha.clunk(dirFid);
+    }
+
+    /** Beta's guest user {@code uid} writes its code into "su" of its share's root. */
+    private static void writeTrojan(P9Client beta, int uid) throws Exception {
+        beta.attach(0, "root", "data", uid);
+        beta.walk(0, 1, "su");
+        beta.lopen(1, O_WRONLY);
+        assertEquals(TROJAN.length, beta.write(1, 0, TROJAN));
     }
 
     private static int run(String... command) throws Exception {
