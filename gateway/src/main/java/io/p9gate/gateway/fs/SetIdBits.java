@@ -17,7 +17,7 @@ import java.nio.charset.StandardCharsets;
  * {@value #XATTR} (the octal bits, then the host owner and group of the inode they were kept for, e.g.
  * {@code 6000 100000 100000}), as QEMU's mapped model keeps modes, and shown to the guest in Rgetattr, so
  * {@code chmod 06555} reads back 06555 while the host file is 0555 (issue 15, cause 2). Like the kernel, a change
- * of owner or group clears them (the host's too: {@link #current}), and so do a write and a truncate by anyone but
+ * of owner or group clears them (the host's too: {@link #applying}), and so do a write and a truncate by anyone but
  * the guest's root (CAP_FSETID): set-uid always, set-gid only with group-execute (without it set-gid means
  * mandatory locking, not privilege). Only regular files and directories hold user xattrs; other entries never had
  * the bits. On a host filesystem without user xattrs the bits are dropped, as before.
@@ -143,7 +143,7 @@ final class SetIdBits {
         }
         try {
             share.keepingSetIdBits();
-            int kept = current(node, stored(share, node), stat, stat::mode) | onHost;
+            int kept = applying(stored(share, node), stat, stat::mode) | onHost;
             // As the request's host user, unlike the other changes: one who may not write the file (a truncate it is
             // then refused) leaves no kept bits beside the host's.
             storing(() -> Xattrs.set(node, XATTR, value(kept, stat), 0));
@@ -180,7 +180,7 @@ final class SetIdBits {
      */
     static FileStat shown(ShareRoot share, Node node, Ownership ownership, FileStat host) throws P9Exception {
         FileStat shown = ownership.shown(node, host);
-        int mode = shown.mode() | current(node, stored(share, node), host, shown::mode);
+        int mode = shown.mode() | applying(stored(share, node), host, shown::mode);
         if (node.type() == FileType.REGULAR) {
             if ((mode & S_ISUID) != 0 && !ownership.mapsHostOwner(node, host, false)) {
                 mode &= ~S_ISUID;
@@ -218,7 +218,7 @@ final class SetIdBits {
         }
         FileStat host = Inodes.stat(node);
         GuestMode mode = () -> ownership.shown(node, host).mode();
-        int bits = current(node, kept, host, mode);
+        int bits = settled(node, kept, host, mode);
         if (bits == 0
                 || (uid == ROOT
                         && ownership.mapsHostOwner(node, host, false)
@@ -232,28 +232,35 @@ final class SetIdBits {
         Kept kept = stored(share, node);
         if (kept.bits() != 0) {
             FileStat host = Inodes.stat(node); // the owner the chown gave
-            clear(node, current(node, kept, host, mode), host, mode);
+            clear(node, settled(node, kept, host, mode), host, mode);
         }
     }
 
     /**
-     * The {@code kept} bits that apply to the file as the host has it now ({@code host}). A chown since they were
+     * The {@code kept} bits that apply to the file as the host has it now ({@code host}): a chown since they were
      * kept, the host's own included ({@code chown -R} of a folder handed from one VM to another), cleared what
-     * chown(2) clears (set-uid, set-gid with group-execute), and for good: the host's chown leaves a user xattr
-     * alone, so the VM whose ids the file was given was shown the other VM's program set-uid for its own root
-     * (KeptSetIdAfterHostChownAttackTest). Bits kept for another owner, or written before owners were kept with
-     * them, are written again for this one (once; a file the gateway may not change still shows what applies).
-     * Directories: chown(2) clears nothing there.
+     * chown(2) clears (set-uid, set-gid with group-execute). The host's chown leaves a user xattr alone, so the VM
+     * whose ids the file was given was shown the other VM's program set-uid for its own root
+     * (KeptSetIdAfterHostChownAttackTest). Bits of a value written before owners were kept with them apply as they
+     * are. Directories: chown(2) clears nothing there.
      */
-    private static int current(Node node, Kept kept, FileStat host, GuestMode mode) throws P9Exception {
-        if (kept.bits() == 0 || host.type() != FileType.REGULAR || kept.keptFor(host)) {
+    private static int applying(Kept kept, FileStat host, GuestMode mode) throws P9Exception {
+        if (kept.bits() == 0 || host.type() != FileType.REGULAR || kept.keptFor(host) || kept.legacy()) {
             return kept.bits();
         }
-        int bits = kept.legacy() ? kept.bits() : withoutPrivileges(kept.bits(), mode);
-        try {
-            store(node, bits, host);
-        } catch (P9Exception e) {
-            // Read-only, immutable: what applies is shown all the same, and nobody can write the file either.
+        return withoutPrivileges(kept.bits(), mode);
+    }
+
+    /**
+     * As {@link #applying}, written back for the owner the file has now before its data or owner changes, so the
+     * cleared bits stay cleared: else a file handed back to the VM that kept them after another VM's root wrote into
+     * it (a root's write keeps bits it may name) was set-uid again, with that VM's code. A look alone writes nothing
+     * (a read-only share): what it may show is the program as its owner left it.
+     */
+    private static int settled(Node node, Kept kept, FileStat host, GuestMode mode) throws P9Exception {
+        int bits = applying(kept, host, mode);
+        if (kept.bits() != 0 && !kept.keptFor(host)) {
+            storeAfterChange(node, bits, host);
         }
         return bits;
     }
@@ -266,14 +273,18 @@ final class SetIdBits {
     /** Drops from the {@code kept} bits of the file {@code host} what {@link #withoutPrivileges} drops. */
     private static void clear(Node node, int kept, FileStat host, GuestMode mode) throws P9Exception {
         int cleared = withoutPrivileges(kept, mode);
-        if (cleared == kept) {
-            return;
-        }
-        try {
+        if (cleared != kept) {
             // As the gateway: the write was allowed, and user xattrs ask write access now; a descriptor opened for
             // writing before the owner made the program set-uid and 0755 left it set-uid with another user's code
             // (SetIdMarkUnderEnforceTest).
-            store(node, cleared, host);
+            storeAfterChange(node, cleared, host);
+        }
+    }
+
+    /** {@link #store}, after a write or chown that already happened. */
+    private static void storeAfterChange(Node node, int bits, FileStat host) throws P9Exception {
+        try {
+            store(node, bits, host);
         } catch (P9Exception e) {
             // The write or chown already happened: a file whose xattrs even the gateway may not change (immutable)
             // must not turn it into a failed request. The bits stay, never on the host.
