@@ -26,6 +26,8 @@ final class GuardedEntries extends GuardedRequests {
     }
 
     private static final int SYMLINK_MODE = 0777;
+    /** S_ISUID | S_ISGID. */
+    private static final int SET_ID_BITS = 06000;
 
     public Qid mkdir(Subject who, FileHandle handle, String name, int askedMode, int gid) throws P9Exception {
         LocalShare share = handle.share();
@@ -109,18 +111,23 @@ final class GuardedEntries extends GuardedRequests {
         Node dir = handle.node();
         int mode = GuestModes.allowed(false, askedMode); // mknod never makes a directory
         RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
-        RequestArgs args = new RequestArgs.Make(name, mode, false, major, minor);
-        // Before the device refusal, as Linux's may_create comes before vfs_mknod's CAP_MKNOD check.
-        requireOwnable(Operation.MKNOD, who, share, paths, args, creating(who, gid));
         Optional<MappedSpecialFile> special = MappedSpecialFile.requested(mode, major, minor, vm);
         ShareSafety.Settings settings = safety.of(share.name());
         boolean mapped = special.isPresent() && settings.mapsDevices();
+        // A mapped special file is a regular file on the host: it keeps set-id bits for the guest as a chmod's are.
+        int made = mapped ? mode | (askedMode & SET_ID_BITS) : mode;
+        RequestArgs args = new RequestArgs.Make(name, made, false, major, minor);
+        // Before the device refusal, as Linux's may_create comes before vfs_mknod's CAP_MKNOD check.
+        requireOwnable(Operation.MKNOD, who, share, paths, args, creating(who, gid));
         if (!mapped && special.isPresent() && special.get().type().isDevice()) {
             throw guard.refusedByShare(
                     Operation.MKNOD, who, share.name(), paths, args, Errno.EPERM, settings.devicesRule());
         }
         Making make = mapped
-                ? finish -> share.entries().mknodMapped(dir, name, special.get(), finish)
+                ? finish -> share.entries().mknodMapped(dir, name, special.get(), (node, stat) -> {
+                    finish.apply(node, stat);
+                    SetIdBits.created(share.root(), node, askedMode);
+                })
                 : finish -> share.entries().mknod(dir, name, mode, major, minor, finish);
         int hostMode = mapped ? MappedSpecialFile.HOST_PERMS : mode;
         return making(Operation.MKNOD, who, share, dir, name, paths, args, false, make, gid, hostMode, onto);

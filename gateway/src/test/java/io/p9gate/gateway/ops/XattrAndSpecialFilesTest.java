@@ -197,6 +197,21 @@ class XattrAndSpecialFilesTest extends ShareTestBase {
         }
     }
 
+    /**
+     * A mapped fifo made with set-id bits (the Linux client sends mkfifo's mode as asked) keeps them for the guest as
+     * a chmod's are kept, as a local file system keeps them: they were dropped, so the guest saw 0644 for 04644.
+     */
+    @Test
+    void aMappedFifoMadeWithSetIdBitsKeepsThemForTheGuest() throws Exception {
+        try (var mapped = mappingShare();
+                TestSession m = TestSession.attached(mapped)) {
+            m.expect(RMessage.Rmknod.class, new TMessage.Tmknod(0, "fifo", 0010000 | 06644, 0, 0, 0));
+            m.walk(0, 1, "fifo");
+            assertEquals(0010000 | 06644, m.getattr(1).attr().mode(), "the guest's fifo keeps its set-id bits");
+            assertEquals(0600, hostMode(share.resolve("fifo")), "the host file keeps 0600, no set-id bit");
+        }
+    }
+
     /** The share served with {@code devices: mapped}. */
     private ShareServerFactory mappingShare() {
         return new ShareServerFactory(
