@@ -66,7 +66,9 @@ record DirSize(Node dir, String path, InDirectory in) {
         // The look is made within the count's update, so the VM's settles see the directory's sizes in order.
         COUNTED.compute(in, (k, c) -> {
             FileStat now = QuotaAccounting.statOrNull(dir);
-            long bytes = now == null ? c.bytes() : QuotaAccounting.bytes(now);
+            // Removed meanwhile (ext4 then says size 0): its bytes go with its removal, the VM's (kept until its last
+            // handle closes, then given back) or another's (the next scan); given back here too, they went twice.
+            long bytes = now == null || now.nlink() == 0 ? c.bytes() : QuotaAccounting.bytes(now);
             grown[0] = bytes - c.bytes();
             return c.requests() == 1 ? null : new Counted(bytes, c.requests() - 1);
         });

@@ -1,10 +1,13 @@
 package io.p9gate.gateway.policyadapter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.backend.Entries;
+import io.p9gate.gateway.backend.FileIo;
 import io.p9gate.gateway.ops.TestSession;
+import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.policy.quota.Usage;
 import java.nio.file.Files;
@@ -13,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +35,9 @@ class QuotaDirectoryGrowthOnceTest {
     private static final String LONG_NAME = "n".repeat(240);
     /** Only bounds how long a broken build takes to fail; nothing is asserted about time. */
     private static final long FAILURE_BOUND_SECONDS = 60;
+
+    private static final int O_RDWR_CREAT = 02 | 0100;
+    private static final int AT_REMOVEDIR = 0x200;
 
     @TempDir
     Path tmp;
@@ -51,6 +58,7 @@ class QuotaDirectoryGrowthOnceTest {
     @AfterEach
     void tearDown() {
         Entries.whileMaking(null);
+        FileIo.whileCreating(null);
         if (s != null) {
             s.close();
         }
@@ -102,6 +110,50 @@ class QuotaDirectoryGrowthOnceTest {
         s.call(new TMessage.Tmkdir(1, "first", 0755, 0));
         Entries.whileMaking(null);
         assertTrue(rescanned().bytes() > 0, "the directory grew past its first block: " + rescanned());
+        assertEquals(rescanned(), live());
+    }
+
+    /**
+     * A directory the VM removes while another of its requests is in it: its growth went with its removal (kept until
+     * its last handle closed, then given back), and the request in it, seeing it removed (ext4 then says size 0),
+     * gave it back a second time, the live count falling below a restart's scan by the directory's growth: room past
+     * the quota for a VM that races an rmdir with a create in the directory.
+     */
+    @Test
+    void aDirectoryRemovedWhileARequestIsInItGivesItsGrowthBackOnce() throws Exception {
+        s.call(new TMessage.Tmkdir(1, "D", 0755, 0));
+        s.walk(1, 2, "D");
+        s.walk(1, 3, "D");
+        for (int i = 0; i < 40; i++) {
+            s.call(new TMessage.Tmkdir(2, LONG_NAME + i, 0755, 0));
+        }
+        for (int i = 0; i < 40; i++) {
+            s.call(new TMessage.Tunlinkat(2, LONG_NAME + i, AT_REMOVEDIR));
+        }
+        s.walk(1, 4);
+        s.lcreate(4, "kept", O_RDWR_CREAT, 0644);
+        s.write(4, 0, new byte[64 * 1024]);
+        s.clunk(4);
+        assertTrue(live().bytes() > 64 * 1024, "the directory grew past its first block: " + live());
+        AtomicReference<Exception> failed = new AtomicReference<>();
+        // While a Tlcreate in D is between its two looks at D, the VM's other requests empty and remove D.
+        FileIo.whileCreating(() -> {
+            FileIo.whileCreating(null);
+            try {
+                s.call(new TMessage.Tunlinkat(2, "f", 0));
+                s.call(new TMessage.Tunlinkat(1, "D", AT_REMOVEDIR));
+            } catch (Exception e) {
+                failed.set(e);
+            }
+        });
+        try {
+            s.call(new TMessage.Tlcreate(3, "f", O_RDWR_CREAT, 0644, 0));
+        } catch (P9Exception e) {
+            // Made and then unlinked: the create may answer either way; only the count matters here.
+        }
+        assertNull(failed.get(), "the VM's other requests failed: " + failed.get());
+        s.clunk(2);
+        s.clunk(3);
         assertEquals(rescanned(), live());
     }
 }
