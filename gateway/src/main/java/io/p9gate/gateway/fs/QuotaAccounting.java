@@ -388,6 +388,7 @@ final class QuotaAccounting {
                     String path = victim.path();
                     DirSize in = DirSize.of(quotas, victim.dir(), path);
                     try {
+                        DirSize.removing(share, quotas, path, now);
                         call.run(now);
                         removed(share, path, now);
                     } finally {
@@ -494,6 +495,9 @@ final class QuotaAccounting {
                 ? Quotas.Held.NOTHING
                 : quotas.scopes(share, from, FileIdentity.of(moved.key()), false)
                         .moveTo(quotas.scopes(share, to, null, false), bytes(moved), 1);
+        if (replaced != null) {
+            DirSize.removing(share, quotas, to, replaced);
+        }
         try {
             call.run(replace && replaced != null);
         } catch (P9Exception | RuntimeException e) {

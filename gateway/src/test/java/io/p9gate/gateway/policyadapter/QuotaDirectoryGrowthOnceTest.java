@@ -156,4 +156,59 @@ class QuotaDirectoryGrowthOnceTest {
         s.clunk(3);
         assertEquals(rescanned(), live());
     }
+
+    /**
+     * As above, the directory growing in the request's own window: a Tlcreate of the 17th long name of a directory
+     * whose first block holds 16 (ext4 then makes it three blocks), the names removed and the directory too before
+     * the create counted its growth (Tremove names no directory, so no request in it counted it meanwhile). The
+     * removal gave back 8 KiB that no request had counted.
+     */
+    @Test
+    void aDirectoryRemovedBeforeARequestCountedWhatItGrewGivesBackOnlyWhatWasCounted() throws Exception {
+        removedBeforeTheCreateInItCounted(new TMessage.Tunlinkat(1, "E", AT_REMOVEDIR));
+    }
+
+    /** As above, the directory replaced by a rename of an empty one onto its name. */
+    @Test
+    void aDirectoryRenamedOverBeforeARequestCountedWhatItGrewGivesBackOnlyWhatWasCounted() throws Exception {
+        s.call(new TMessage.Tmkdir(1, "F", 0755, 0));
+        removedBeforeTheCreateInItCounted(new TMessage.Trenameat(1, "F", 1, "E"));
+    }
+
+    private void removedBeforeTheCreateInItCounted(TMessage.FileRequest removal) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("data/a/d/E"));
+        for (int i = 0; i < 16; i++) {
+            Files.createFile(dir.resolve(LONG_NAME + i));
+        }
+        Files.write(tmp.resolve("data/a/d/kept"), new byte[64 * 1024]);
+        rig.quotas.rebuild(rig.holder.current());
+        s.walk(1, 2, "E");
+        s.walk(1, 3, "E");
+        AtomicReference<Exception> failed = new AtomicReference<>();
+        long[] grownTo = new long[1];
+        FileIo.whileCreating(() -> {
+            FileIo.whileCreating(null);
+            try {
+                grownTo[0] = Files.size(dir);
+                // Through Tremove, no request in the directory: none counts what the create grew it by.
+                for (int i = 0; i <= 16; i++) {
+                    s.walk(2, 4, LONG_NAME + i);
+                    s.call(new TMessage.Tremove(4));
+                }
+                s.call(removal);
+            } catch (Exception e) {
+                failed.set(e);
+            }
+        });
+        try {
+            s.call(new TMessage.Tlcreate(3, LONG_NAME + 16, O_RDWR_CREAT, 0644, 0));
+        } catch (P9Exception e) {
+            // Made and then unlinked: the create may answer either way; only the count matters here.
+        }
+        assertNull(failed.get(), "the VM's other requests failed: " + failed.get());
+        assertTrue(grownTo[0] > 4096, "the create grew the directory past its first block: " + grownTo[0]);
+        s.clunk(2);
+        s.clunk(3);
+        assertEquals(rescanned(), live());
+    }
 }
