@@ -347,6 +347,25 @@ class QuotaAccountingTest {
         return fs.walk(ROOT_USER, from, List.of(name), GuardedFs.NO_CLAIM).handle();
     }
 
+    /**
+     * A Tlcreate, Tmkdir or Tlink through the fid of a regular file (ENOTDIR) names it as the directory: DirSize
+     * counts nothing there, or what the file grew by while the request was in flight (its writes, counted by
+     * resizing) would be counted a second time (b38003d3; before, only a race amplifier showed it).
+     */
+    @Test
+    void aRegularFileNamedAsTheDirectoryOfARequestIsNotCountedAsOne() throws Exception {
+        Path file = Files.createFile(data.resolve("cache/f"));
+        Quotas quotas = rig.quotas.of("vm");
+        try (Node root = share.root().root();
+                Node cache = share.root().lookup(root, "cache");
+                Node f = share.root().lookup(cache, "f")) {
+            DirSize in = DirSize.of(quotas, f, "cache/f/x");
+            Files.write(file, new byte[8192]); // its writes meanwhile, as another request counts them
+            in.settle("data", quotas);
+        }
+        assertEquals(0, rig.quotas.usage("vm").values().iterator().next().bytes());
+    }
+
     @Test
     void inodeLocksExistOnlyWhileUsedAndTwoAreTakenInOneOrder() {
         InodeLocks locks = new InodeLocks();
