@@ -112,7 +112,7 @@ final class LogRecovery {
         // refused, it kept the log from starting until an operator came.
         String pendingSetAside =
                 StrayPending.present(pending) && !Files.isRegularFile(pending, LinkOption.NOFOLLOW_LINKS)
-                        ? StrayPending.setAside(pending)
+                        ? StrayPending.setAside(pending, StrayPending.PLANTED)
                         : null;
         if (forged != null) {
             ForgedTail.SetAside aside = ForgedTail.setAside(dir, segments, forged, tree.size(), pending);

@@ -9,7 +9,6 @@ import java.io.RandomAccessFile;
 import java.io.SyncFailedException;
 import java.nio.channels.AsynchronousFileChannel;
 import java.nio.channels.ClosedChannelException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -422,13 +421,15 @@ final class SegmentWriter implements Closeable {
             }
         }
         Path next = LogDirectory.segmentFile(dir, firstSeq);
-        if (Files.exists(next)) {
-            throw new FileAlreadyExistsException(
-                    next.toString(), null, "never append to a segment this writer did not start");
+        if (StrayPending.present(next)) {
+            // No segment of this log starts there (it ends before): someone who can write the directory put it
+            // there. Refused, it failed this rotation and every retry's, and the log with them, until an operator
+            // came; set aside, the retry has the name (and never appends to a file this writer did not start).
+            throw StrayPending.found(next, StrayPending.setAside(next, StrayPending.PLANTED));
         }
         Path at = old == null ? next : dir.resolve(PENDING); // the first segment has no predecessor to wait for
         if (old != null && StrayPending.present(at)) { // its own successor was renamed away by the seal above
-            throw StrayPending.found(at, StrayPending.setAside(at));
+            throw StrayPending.found(at, StrayPending.setAside(at, StrayPending.PLANTED));
         }
         RandomAccessFile fresh = null;
         AsynchronousFileChannel freshSync = null;

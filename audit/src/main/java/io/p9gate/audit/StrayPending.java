@@ -33,8 +33,14 @@ final class StrayPending {
         return Files.exists(pending, LinkOption.NOFOLLOW_LINKS);
     }
 
-    /** Renames what {@code pending} names to {@code segment-next.pending.found-<UTC time>[-N]}; returns that name. */
-    static String setAside(Path pending) throws IOException {
+    /** Why {@link #setAside} found a file: nothing of the writer's is ever at that name. */
+    static final String PLANTED = "held something the writer did not put there";
+
+    /**
+     * Renames what {@code pending} names to {@code <its name>.found-<UTC time>[-N]}; returns that name. The WARNING
+     * says the file {@code why}.
+     */
+    static String setAside(Path pending, String why) throws IOException {
         String base = pending.getFileName() + ".found-" + STAMP.format(Instant.now());
         for (int n = 0; ; n++) {
             Path to = pending.resolveSibling(n == 0 ? base : base + "-" + n);
@@ -46,8 +52,7 @@ final class StrayPending {
             SafeLog.report(
                     LOG,
                     System.Logger.Level.WARNING,
-                    "audit log: " + pending + " held something the writer did not put there; set aside as "
-                            + to.getFileName() + " (kept as found)");
+                    "audit log: " + pending + " " + why + "; set aside as " + to.getFileName() + " (kept as found)");
             return to.getFileName().toString();
         }
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.audit.read.AuditRecord;
+import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.verify.Progress;
 import io.p9gate.audit.verify.VerificationReport;
 import io.p9gate.audit.verify.Verifier;
@@ -34,10 +35,29 @@ class StrayPendingTest {
     }
 
     private List<Path> setAside() throws Exception {
+        return setAside(SegmentWriter.PENDING + ".");
+    }
+
+    private List<Path> setAside(String prefix) throws Exception {
         try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(p -> p.getFileName().toString().startsWith(SegmentWriter.PENDING + "."))
+            return files.filter(p -> p.getFileName().toString().startsWith(prefix)
+                            && p.getFileName().toString().contains(".found-"))
                     .toList();
         }
+    }
+
+    private AuditRecord recovered() throws Exception {
+        return TestLogs.records(dir).stream()
+                .filter(r -> "log_recovered".equals(r.type()))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    private AuditRecord lastStart() throws Exception {
+        return TestLogs.records(dir).stream()
+                .filter(r -> "start".equals(r.type()) && r.detail().startsWith("key="))
+                .toList()
+                .getLast();
     }
 
     /** Set aside in this order: found-T, found-T-1, ... (one second may hold them all), or in later seconds. */
@@ -75,10 +95,7 @@ class StrayPendingTest {
         List<Path> aside = setAside();
         assertEquals(1, aside.size(), "kept beside the log: " + aside);
         assertEquals("planted\n", Files.readString(aside.getFirst(), StandardCharsets.US_ASCII));
-        AuditRecord recovered = TestLogs.records(dir).stream()
-                .filter(r -> "log_recovered".equals(r.type()))
-                .findFirst()
-                .orElseThrow();
+        AuditRecord recovered = recovered();
         assertTrue(recovered.detail().contains(aside.getFirst().getFileName().toString()), recovered.detail());
         assertVerifies();
     }
@@ -95,10 +112,7 @@ class StrayPendingTest {
         List<Path> aside = setAside();
         assertEquals(1, aside.size(), "kept beside the log: " + aside);
         assertEquals("kept", Files.readString(aside.getFirst().resolve("inside")));
-        AuditRecord start = TestLogs.records(dir).stream()
-                .filter(r -> "start".equals(r.type()) && r.detail().startsWith("key="))
-                .toList()
-                .getLast();
+        AuditRecord start = lastStart();
         assertTrue(
                 start.detail().contains(" pending_set_aside=" + aside.getFirst().getFileName()), start.detail());
         assertVerifies();
@@ -133,10 +147,7 @@ class StrayPendingTest {
         List<Path> aside =
                 setAside().stream().sorted(StrayPendingTest::bySuffix).toList();
         assertEquals(10, aside.size(), "each kept beside the log: " + aside);
-        AuditRecord recovered = TestLogs.records(dir).stream()
-                .filter(r -> "log_recovered".equals(r.type()))
-                .findFirst()
-                .orElseThrow();
+        AuditRecord recovered = recovered();
         List<String> named = List.of(recovered.detail().split(" ")).stream()
                 .filter(w -> w.startsWith("pending_set_aside"))
                 .toList();
@@ -146,6 +157,44 @@ class StrayPendingTest {
                         .toList());
         expected.add("pending_set_aside_more=2"); // bounded: a planter may go on for as long as it likes
         assertEquals(expected, named, recovered.detail());
+        assertVerifies();
+    }
+
+    /**
+     * A file at the name of the segment a rotation starts: no segment of the log starts there (it ends before), so
+     * somebody who can write the directory put it there. Before, that rotation failed on the taken name ("never
+     * append to a segment this writer did not start"), and every retry's again: the log stayed failed, every VM's
+     * every request refused, until an operator removed it.
+     */
+    @Test
+    void aFileAtTheNextSegmentsNameIsSetAsideAndTheLogRotates() throws Exception {
+        int failures = 0;
+        try (AuditLog log = AuditLog.open(dir, key, smallSegments())) {
+            for (int i = 0; i < 100; i++) { // ~40 KiB of records: rotations
+                Path planted = LogDirectory.segmentFile(dir, log.size()); // the name this record's rotation takes
+                if (failures == 0) { // until a rotation found one
+                    Files.writeString(planted, "planted\n");
+                }
+                try {
+                    log.append(TestLogs.decision(i));
+                } catch (AuditWriteException e) {
+                    failures++;
+                    assertTrue(log.recoverNow(), "the retry finds the name free: " + e.getMessage());
+                }
+                if (failures == 0) {
+                    Files.delete(planted); // no rotation came to this name
+                }
+            }
+        }
+        assertEquals(1, failures, "the rotation that found the name taken failed once, and only once");
+        List<Path> aside = setAside("segment-0");
+        assertEquals(1, aside.size(), "kept beside the log: " + aside);
+        assertEquals("planted\n", Files.readString(aside.getFirst(), StandardCharsets.US_ASCII));
+        assertTrue(
+                recovered()
+                        .detail()
+                        .contains(" pending_set_aside=" + aside.getFirst().getFileName()),
+                recovered().detail());
         assertVerifies();
     }
 }
