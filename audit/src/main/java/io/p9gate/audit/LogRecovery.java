@@ -33,8 +33,6 @@ import java.util.Optional;
  * signatures included, is the verifier's job.
  */
 final class LogRecovery {
-    private static final System.Logger LOG = System.getLogger(LogRecovery.class.getName());
-
     /**
      * @param tornBytes      record data in an unterminated last line (a write cut short by a crash), to be cut
      *                       off: {@link StoredLine#dataBytes}
@@ -136,6 +134,12 @@ final class LogRecovery {
             if (adopt(dir, pending, segments)) {
                 return new LogRecovery(files).run(dir);
             }
+            // Kept as found: a crash's leftover holds records the gateway wrote (never reported durable, still
+            // evidence), and a file someone put there is theirs. Before, either was deleted.
+            pendingSetAside = StrayPending.setAside(
+                    pending,
+                    "does not continue the log's " + tree.size() + " records (a crash lost the end of the segment"
+                            + " before it, or someone put it there)");
         }
         if (last != null) {
             checkAgainst(last);
@@ -222,8 +226,9 @@ final class LogRecovery {
      * A crash hit between a rotation and its seal ({@link SegmentWriter}, "Rotation"): the next segment's records
      * are at {@link SegmentWriter#PENDING}. When they continue the log (its last segment is whole and their first
      * record is the next one, chained to it: a process crash, the page cache kept everything), the file gets its
-     * segment name; otherwise (a power loss took the unsynced end of its predecessor) it is dropped: none of its
-     * records was reported durable, since a group commit seals the predecessor before it counts them. Adopting it
+     * segment name; otherwise (a power loss took the unsynced end of its predecessor, or it is not the writer's) it is
+     * set aside by the caller: none of its records was reported durable, since a group commit seals the predecessor
+     * before it counts them. Adopting it
      * first fsyncs the predecessor (the seal's fsync, which the crash may have prevented).
      */
     private boolean adopt(Path dir, Path pending, List<Path> segments) throws IOException {
@@ -248,12 +253,6 @@ final class LogRecovery {
             }
             return true;
         }
-        SafeLog.report(
-                LOG,
-                System.Logger.Level.WARNING,
-                "audit log: dropping " + pending + " (" + Files.size(pending) + " bytes): it does not continue the"
-                        + " log's " + first + " records (a crash lost the end of the segment before it)");
-        Files.delete(pending);
         return false;
     }
 

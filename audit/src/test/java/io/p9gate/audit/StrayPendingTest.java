@@ -197,4 +197,27 @@ class StrayPendingTest {
                 recovered().detail());
         assertVerifies();
     }
+
+    /**
+     * A regular file at the pending name while the gateway is stopped that does not continue the log: a power loss's
+     * leftover (records the gateway wrote, never reported durable) or a file someone put there. Before, it was
+     * deleted at the start, evidence or somebody's data; it is set aside as found, and the START record names it.
+     */
+    @Test
+    void aFileAtThePendingNameWhileStoppedIsSetAsideNotDeleted() throws Exception {
+        TestLogs.write(dir, key, smallSegments(), 3);
+        Files.writeString(dir.resolve(SegmentWriter.PENDING), "someone's file\n");
+        try (AuditLog log = AuditLog.open(dir, key, smallSegments())) {
+            log.append(TestLogs.decision(3));
+        }
+        List<Path> aside = setAside();
+        assertEquals(1, aside.size(), "kept beside the log: " + aside);
+        assertEquals("someone's file\n", Files.readString(aside.getFirst(), StandardCharsets.US_ASCII));
+        assertTrue(
+                lastStart()
+                        .detail()
+                        .contains(" pending_set_aside=" + aside.getFirst().getFileName()),
+                lastStart().detail());
+        assertVerifies();
+    }
 }
