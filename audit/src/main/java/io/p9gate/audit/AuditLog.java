@@ -110,7 +110,7 @@ public final class AuditLog implements AutoCloseable {
     /** Requests refused while failed, for the {@code log_recovered} record. */
     private final LongAdder refused = new LongAdder();
     /** Under the lock: what rotations that failed set aside meanwhile, for the {@code log_recovered} record. */
-    private final StrayPending.SetAsideWhileFailed strayWhileFailed = new StrayPending.SetAsideWhileFailed();
+    private final StrayPending.SetAsideNames strayWhileFailed = new StrayPending.SetAsideNames();
     /** Delay before the next recovery attempt; doubles up to {@link #MAX_RETRY_MILLIS}. */
     private volatile long retryMillis = FIRST_RETRY_MILLIS;
 
@@ -587,7 +587,8 @@ public final class AuditLog implements AutoCloseable {
 
     /** Under the lock: appends the CHECKPOINT record and fixes the tree head it will sign. */
     private Checkpoint capture(String reason) throws AuditWriteException {
-        writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.CHECKPOINT, "reason=" + reason));
+        writeRecord(AuditEvent.Lifecycle.of(
+                LifecycleKind.CHECKPOINT, "reason=" + reason + segments.setAsideBySealsWords()));
         recordsSinceCheckpoint = 0;
         return new Checkpoint(
                 options.origin(),

@@ -135,6 +135,9 @@ final class SegmentWriter implements Closeable {
      * fsync that follows a failed one may succeed without the lost pages ever reaching the disk.
      */
     private SyncFailedException sealFailed;
+
+    /** What seals set aside at their successor's name, for the log's next checkpoint record to name. */
+    private final StrayPending.SetAsideNames setAsideBySeals = new StrayPending.SetAsideNames();
     /** Volatile: the group commit's leader forces whichever segment is current while appenders write. */
     private volatile RandomAccessFile out;
     /**
@@ -475,6 +478,11 @@ final class SegmentWriter implements Closeable {
         return old != null;
     }
 
+    /** {@code pending_set_aside=NAME} words, each after a space, for what seals set aside since the last call. */
+    String setAsideBySealsWords() {
+        return setAsideBySeals.wordsThenForget();
+    }
+
     /** Whether a retired segment waits for {@link #seal}. */
     boolean sealPending() {
         return retired.get() != null;
@@ -503,6 +511,12 @@ final class SegmentWriter implements Closeable {
                     r.sync().force(true);
                 } else {
                     r.file().getFD().sync();
+                }
+                if (StrayPending.present(r.successor())) {
+                    // The rotation found the name free: someone who can write the directory put this there since.
+                    // Left there, the rename failed and the log with it until a restart, whose start then read it
+                    // as the log's last segment and was refused.
+                    setAsideBySeals.note(StrayPending.setAside(r.successor(), StrayPending.PLANTED));
                 }
                 // only now: its predecessor is whole on disk
                 renameOwn(dir.resolve(PENDING), r.successor(), r.successorIdentity());

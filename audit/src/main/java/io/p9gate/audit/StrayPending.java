@@ -83,11 +83,12 @@ final class StrayPending {
     }
 
     /**
-     * What was set aside while the log was failed, for its {@code log_recovered} record: planted again after each
-     * set-aside, every retry set one more aside and failed, and the record named only the first (its failure=).
-     * Bounded: a planter keeps it up for as long as it likes, at most one a retry.
+     * Names of what was set aside, for a record of the log: while it was failed, for its {@code log_recovered}
+     * (planted again after each set-aside, every retry set one more aside and failed, and the record named only the
+     * first, its failure=), and by seals, for the next checkpoint record. Bounded: a planter keeps it up for as long
+     * as it likes, at most one a retry or a rotation.
      */
-    static final class SetAsideWhileFailed {
+    static final class SetAsideNames {
         static final int SHOWN = 8;
         private final List<String> shown = new ArrayList<>();
         private long more;
@@ -95,16 +96,21 @@ final class StrayPending {
         /** Notes what {@code failure} set aside, if it is a {@link Found}. */
         void note(Throwable failure) {
             if (failure instanceof Found found) {
-                if (shown.size() < SHOWN) {
-                    shown.add(found.asideName());
-                } else {
-                    more++;
-                }
+                note(found.asideName());
+            }
+        }
+
+        /** Notes a file set aside as {@code asideName}. Any thread (a seal's is not the log's lock's). */
+        synchronized void note(String asideName) {
+            if (shown.size() < SHOWN) {
+                shown.add(asideName);
+            } else {
+                more++;
             }
         }
 
         /** {@code pending_set_aside=NAME} words (and {@code pending_set_aside_more=N}), each after a space; then forgets them. */
-        String wordsThenForget() {
+        synchronized String wordsThenForget() {
             StringBuilder words = new StringBuilder();
             shown.forEach(name -> words.append(" pending_set_aside=").append(name));
             if (more > 0) {

@@ -368,4 +368,47 @@ class RotationSyncTest {
             }
         }
     }
+
+    /**
+     * A file put at the new segment's name between its rotation and its seal (the rotation found the name free; the
+     * seal renames segment-next.pending to it): before, the seal's rename failed, which failed the log until a
+     * restart, and the restart was refused, the file being read as the log's last segment. Nothing of the writer's
+     * is at that name: it is set aside as found, the seal goes on, and the log stays writable.
+     */
+    @Test
+    void aFilePutAtTheNewSegmentsNameBeforeItsSealIsSetAside() throws Exception {
+        HeldRotation files = new HeldRotation();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (AuditLog log = AuditLog.open(dir, key, smallSegments(), CheckpointObserver.NONE, files)) {
+            appendDuringRotation(dir, log, files, pool);
+            // The retired segment is whole: the new one starts with the record after its last.
+            Path successor = LogDirectory.segmentFile(dir, TestLogs.records(dir).size());
+            Files.writeString(successor, "planted\n");
+            files.release.countDown();
+            log.checkpoint(); // its fsync waits for the seal
+            assertTrue(log.writable(), "the seal did not fail the log");
+            log.append(TestLogs.decision(7), Durability.SYNCED);
+        } finally {
+            files.release.countDown();
+            pool.shutdownNow();
+        }
+        try (Stream<Path> listed = Files.list(dir)) {
+            List<Path> aside = listed.filter(p -> p.getFileName().toString().startsWith("segment-0")
+                            && p.getFileName().toString().contains(".found-"))
+                    .toList();
+            assertEquals(1, aside.size(), "kept beside the log: " + aside);
+            assertEquals("planted\n", Files.readString(aside.getFirst()));
+            String word = " pending_set_aside=" + aside.getFirst().getFileName();
+            assertTrue(
+                    TestLogs.records(dir).stream()
+                            .anyMatch(rec -> "checkpoint".equals(rec.type())
+                                    && rec.detail().contains(word)),
+                    "a checkpoint record names it");
+        }
+        VerificationReport r = verify(dir);
+        assertTrue(r.ok(), r.summary());
+        try (AuditLog reopened = AuditLog.open(dir, key, smallSegments())) {
+            reopened.append(TestLogs.decision(8));
+        }
+    }
 }

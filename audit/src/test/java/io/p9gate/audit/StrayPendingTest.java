@@ -151,10 +151,9 @@ class StrayPendingTest {
         List<String> named = List.of(recovered.detail().split(" ")).stream()
                 .filter(w -> w.startsWith("pending_set_aside"))
                 .toList();
-        List<String> expected =
-                new java.util.ArrayList<>(aside.subList(0, StrayPending.SetAsideWhileFailed.SHOWN).stream()
-                        .map(p -> "pending_set_aside=" + p.getFileName())
-                        .toList());
+        List<String> expected = new java.util.ArrayList<>(aside.subList(0, StrayPending.SetAsideNames.SHOWN).stream()
+                .map(p -> "pending_set_aside=" + p.getFileName())
+                .toList());
         expected.add("pending_set_aside_more=2"); // bounded: a planter may go on for as long as it likes
         assertEquals(expected, named, recovered.detail());
         assertVerifies();
