@@ -5,20 +5,38 @@ import io.p9gate.audit.read.SegmentReader;
 import io.p9gate.audit.read.StoredFile;
 import io.p9gate.audit.read.StoredLine;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
  * Reads complete lines of a live log that it has not read yet, across segment rotation. A line still being
- * written (no newline yet) is left for the next poll.
+ * written (no newline yet) is left for the next poll. When the segment it reads on no longer holds the last line it
+ * delivered (the log moved aside and a new one started there, or a start cut a tail it had delivered), it says so
+ * and reads again from the start of the last segment up to that name: before, it read on from the old offset of the
+ * old name, so the new records were never delivered (or from the middle of one), and nothing said so.
  */
 final class LogTail {
     private final Path dir;
+    private final Consumer<String> rewritten;
     private Path segment;
     private long offset;
+    /** The last line delivered from {@link #segment} (its bytes as read), and where it starts; null: none yet. */
+    private byte[] lastLine;
+
+    private long lastStart;
 
     LogTail(Path dir) {
+        this(dir, said -> {});
+    }
+
+    /** @param rewritten told (one line) when what was delivered is no longer in the log, and where reading resumes */
+    LogTail(Path dir, Consumer<String> rewritten) {
         this.dir = dir;
+        this.rewritten = rewritten;
     }
 
     /**
@@ -28,7 +46,11 @@ final class LogTail {
     int poll(Predicate<StoredLine> sink) throws IOException {
         int[] count = {0};
         boolean[] stopped = {false};
-        for (Path s : LogDirectory.segments(dir)) {
+        List<Path> segments = LogDirectory.segments(dir);
+        if (segment != null && !stillHolds(segments)) {
+            resumeBefore(segments);
+        }
+        for (Path s : segments) {
             if (stopped[0]) {
                 break;
             }
@@ -38,6 +60,7 @@ final class LogTail {
             if (!s.equals(segment)) {
                 segment = s;
                 offset = 0;
+                lastLine = null;
             }
             try (StoredFile file = SegmentReader.open(s)) {
                 offset += SegmentReader.readLinesWhile(s, file, offset, line -> {
@@ -45,11 +68,44 @@ final class LogTail {
                         return true;
                     }
                     count[0]++;
+                    lastLine = line.bytes();
+                    lastStart = line.offset();
                     stopped[0] = !sink.test(line);
                     return !stopped[0];
                 });
             }
         }
         return count[0];
+    }
+
+    /** Whether {@link #segment} is still listed and holds {@link #lastLine} where it was read. */
+    private boolean stillHolds(List<Path> segments) throws IOException {
+        if (!segments.contains(segment)) {
+            return false;
+        }
+        if (lastLine == null) {
+            return true;
+        }
+        try (StoredFile file = SegmentReader.open(segment);
+                InputStream in = file.from(lastStart, lastLine.length)) {
+            return Arrays.equals(in.readNBytes(lastLine.length), lastLine);
+        }
+    }
+
+    /** Reads again from the start of the last segment listed up to {@link #segment}'s name (else the first). */
+    private void resumeBefore(List<Path> segments) {
+        Path resume = null;
+        for (Path s : segments) {
+            if (s.compareTo(segment) <= 0 || resume == null) {
+                resume = s;
+            }
+        }
+        rewritten.accept(segment.getFileName() + " no longer holds the records shown up to its offset " + offset
+                + " (the log was cut by a start that set a tail aside, or moved aside and started anew): reading again"
+                + (resume == null ? " from the log's first segment" : " from the start of " + resume.getFileName())
+                + "; records shown already may be shown again");
+        segment = resume;
+        offset = 0;
+        lastLine = null;
     }
 }

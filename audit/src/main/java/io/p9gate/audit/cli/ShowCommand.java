@@ -82,7 +82,7 @@ final class ShowCommand extends CliCommand {
         if (format == Format.table) {
             RecordTable.header(out());
         }
-        LogTail tail = new LogTail(dir);
+        LogTail tail = new LogTail(dir, this::warning);
         meter = progressLine(progress, "reading");
         reading = LineProgress.of(dir, meter);
         try {
