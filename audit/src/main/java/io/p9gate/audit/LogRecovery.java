@@ -33,6 +33,8 @@ import java.util.Optional;
  * signatures included, is the verifier's job.
  */
 final class LogRecovery {
+    private static final System.Logger LOG = System.getLogger(LogRecovery.class.getName());
+
     /**
      * @param tornBytes      record data in an unterminated last line (a write cut short by a crash), to be cut
      *                       off: {@link StoredLine#dataBytes}
@@ -134,12 +136,20 @@ final class LogRecovery {
             if (adopt(dir, pending, segments)) {
                 return new LogRecovery(files).run(dir);
             }
-            // Kept as found: a crash's leftover holds records the gateway wrote (never reported durable, still
-            // evidence), and a file someone put there is theirs. Before, either was deleted.
-            pendingSetAside = StrayPending.setAside(
-                    pending,
-                    "does not continue the log's " + tree.size() + " records (a crash lost the end of the segment"
-                            + " before it, or someone put it there)");
+            if (holdsData(pending)) {
+                // Kept as found: a crash's leftover holds records the gateway wrote (never reported durable, still
+                // evidence), and a file someone put there is theirs. Before, either was deleted.
+                pendingSetAside = StrayPending.setAside(
+                        pending,
+                        "does not continue the log's " + tree.size() + " records (a crash lost the end of the"
+                                + " segment before it, or someone put it there)");
+            } else { // a crash right after a rotation: empty, or the zeros written ahead of its first record
+                SafeLog.report(
+                        LOG,
+                        System.Logger.Level.WARNING,
+                        "audit log: deleting " + pending + ": it holds no record (a crash right after a rotation)");
+                Files.delete(pending);
+            }
         }
         if (last != null) {
             checkAgainst(last);
@@ -254,6 +264,18 @@ final class LogRecovery {
             return true;
         }
         return false;
+    }
+
+    /** Whether {@code pending} holds a byte that is not zero (a reader finds a line, whole or torn, in it). */
+    private static boolean holdsData(Path pending) throws IOException {
+        boolean[] found = {false};
+        try (StoredFile file = StoredFile.open(pending)) {
+            SegmentReader.readLinesWhile(pending, file, 0, line -> {
+                found[0] = true;
+                return false;
+            });
+        }
+        return found[0];
     }
 
     private boolean firstLineContinues(Path pending) throws IOException {

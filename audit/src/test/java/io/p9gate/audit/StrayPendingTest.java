@@ -219,4 +219,22 @@ class StrayPendingTest {
                 lastStart().detail());
         assertVerifies();
     }
+
+    /**
+     * A crash right after a rotation leaves the pending segment empty, or holding only the zeros written ahead of its
+     * records: nothing to keep, so it is deleted, not set aside (a file and a START word at every such crash).
+     */
+    @Test
+    void aPendingSegmentHoldingNoRecordIsDeletedNotSetAside() throws Exception {
+        TestLogs.write(dir, key, smallSegments(), 3);
+        Files.write(dir.resolve(SegmentWriter.PENDING), new byte[64 * 1024]);
+        try (AuditLog log = AuditLog.open(dir, key, smallSegments())) {
+            log.append(TestLogs.decision(3));
+        }
+        assertEquals(List.of(), setAside());
+        assertFalse(Files.exists(dir.resolve(SegmentWriter.PENDING)));
+        assertFalse(
+                lastStart().detail().contains("pending_set_aside"), lastStart().detail());
+        assertVerifies();
+    }
 }
