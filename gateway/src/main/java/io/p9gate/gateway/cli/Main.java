@@ -37,6 +37,11 @@ public final class Main implements Runnable {
     public static final int EXIT_USAGE = 2;
     /** Exit code for a valid command that failed (e.g. a port already in use). */
     public static final int EXIT_FAILURE = 1;
+    /**
+     * Exit code for a start that may succeed later unchanged: a share directory not there yet (a disk mounted late).
+     * sysexits' EX_TEMPFAIL; the packaged unit restarts it, where it never restarts {@link #EXIT_USAGE}.
+     */
+    public static final int EXIT_RETRY = 75;
 
     private static final String LOG_FORMAT_PROPERTY = "java.util.logging.SimpleFormatter.format";
     /** time level logger: message [exception], on one line (the JDK default takes two). */
@@ -145,7 +150,7 @@ public final class Main implements Runnable {
                 e instanceof IOException io
                         ? CliMessages.ioProblem(io) // the JDK leaves the reason out (permission denied)
                         : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
-        return EXIT_FAILURE;
+        return e instanceof ExitStatus own ? own.exitStatus() : EXIT_FAILURE;
     }
 
     /**

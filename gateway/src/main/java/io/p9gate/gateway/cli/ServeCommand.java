@@ -36,13 +36,14 @@ import io.p9gate.gateway.wiring.ThisProcess;
 import io.p9gate.policy.PolicyCheck;
 import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.model.ListenerSpec;
+import io.p9gate.policy.model.SharePolicy;
+import io.p9gate.policy.model.VmPolicy;
 import io.p9gate.policy.protect.StatePath;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -52,6 +53,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
@@ -525,13 +527,7 @@ final class ServeCommand implements Callable<Integer> {
 
             public Map<String, Path> shareDirs() {
                 Map<String, Path> dirs = new TreeMap<>();
-                holder.current()
-                        .policy()
-                        .vms()
-                        .values()
-                        .forEach(vm -> vm.shares()
-                                .values()
-                                .forEach(s -> dirs.put("share " + s.name() + " of VM " + vm.id(), s.hostDir())));
+                forEachShare(holder, (vm, s) -> dirs.put("share " + s.name() + " of VM " + vm.id(), s.hostDir()));
                 return dirs;
             }
 
@@ -546,31 +542,25 @@ final class ServeCommand implements Callable<Integer> {
         };
     }
 
-    /**
-     * Each share's host directory, before the audit log is opened, as {@code --share} checks its DIR: found when the
-     * share was opened, a directory not made yet recorded a start and a shutdown at every restart of the unit. One
-     * that cannot be looked at is left to that open, which names the reason.
-     */
+    /** Each share's host directory, before the audit log is opened, as {@code --share} checks its DIR. */
     private void refuseMissingShareDirectories(PolicyHolder holder) {
+        try {
+            forEachShare(
+                    holder,
+                    (vm, share) -> ShareDirectory.require(
+                            policy + ": VM '" + vm.id() + "', share '" + share.name() + "'", share.hostDir()));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /** Every share of the policy in force, with its VM. */
+    private static void forEachShare(PolicyHolder holder, BiConsumer<VmPolicy, SharePolicy> action) {
         holder.current()
                 .policy()
                 .vms()
                 .values()
-                .forEach(vm -> vm.shares().values().forEach(share -> {
-                    Path dir = share.hostDir();
-                    if (Files.isDirectory(dir)) {
-                        return;
-                    }
-                    String what = Files.exists(dir)
-                            ? " is not a directory (correct the share's path)"
-                            : Files.notExists(dir) ? " does not exist (create it, or correct the share's path)" : null;
-                    if (what != null) {
-                        throw new CommandLine.ParameterException(
-                                spec.commandLine(),
-                                policy + ": VM '" + vm.id() + "', share '" + share.name() + "': directory " + dir
-                                        + what);
-                    }
-                }));
+                .forEach(vm -> vm.shares().values().forEach(share -> action.accept(vm, share)));
     }
 
     /** What no share may reach besides the policy's own files (R-POL-9), checked before anything is created. */

@@ -1,6 +1,5 @@
 package io.p9gate.gateway.cli;
 
-import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -11,7 +10,10 @@ import java.util.Map;
 final class ShareOption {
     private ShareOption() {}
 
-    /** @throws IllegalArgumentException naming the bad value */
+    /**
+     * @throws IllegalArgumentException naming the bad value
+     * @throws ShareDirectory.NotThereYet a DIR that does not exist
+     */
     static Map<String, Path> parse(List<String> values) {
         Map<String, Path> shares = new LinkedHashMap<>();
         for (String value : values) {
@@ -33,10 +35,7 @@ final class ShareOption {
             } catch (InvalidPathException e) {
                 throw new IllegalArgumentException("--share '" + value + "': invalid path: " + e.getReason());
             }
-            if (!Files.isDirectory(path)) {
-                throw new IllegalArgumentException("--share '" + value + "': " + path
-                        + (Files.exists(path) ? " is not a directory" : " does not exist"));
-            }
+            ShareDirectory.require("--share '" + value + "'", path);
             if (shares.putIfAbsent(name, path) != null) {
                 throw new IllegalArgumentException("--share name '" + name + "' is given twice");
             }

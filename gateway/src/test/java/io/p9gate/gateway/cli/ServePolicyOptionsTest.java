@@ -106,31 +106,4 @@ class ServePolicyOptionsTest {
                 cl.execute("--pid-file", dir.resolve("none.pid").toString()));
         assertTrue(err.toString().contains("no pid file"), err.toString());
     }
-    /**
-     * A policy naming a share directory not made yet (an image built before its layout) was refused only after the
-     * audit log had been opened: exit 2 with "No such file or directory (see 'p9gate serve --help')", and a start
-     * and a shutdown recorded for a gateway that never served, at every restart. With --share the same mistake was
-     * refused before anything was opened; now a policy's share is too, naming what to do.
-     */
-    @Test
-    void aMissingShareDirectoryIsRefusedBeforeTheAuditLogIsOpened() throws Exception {
-        io.p9gate.gateway.auditing.SignedLogs logs = io.p9gate.gateway.auditing.SignedLogs.in(dir);
-        Path missing = dir.resolve("srv/not-yet");
-        Path policy = Files.writeString(
-                dir.resolve("p.yaml"), OneSharePolicy.text(dir.resolve("v.sock"), missing, "read-write"));
-        Run r = run(
-                "serve",
-                "--policy",
-                policy.toString(),
-                "--audit-dir",
-                logs.dir.toString(),
-                "--audit-key",
-                logs.privateKey.toString());
-        assertEquals(Main.EXIT_USAGE, r.code(), r.err());
-        assertEquals(
-                "p9gate serve: error: " + policy + ": VM 'v', share 's': directory " + missing
-                        + " does not exist (create it, or correct the share's path) (see 'p9gate serve --help')",
-                r.onlyLine());
-        assertFalse(Files.exists(logs.dir), "nothing opened: " + logs.dir);
-    }
 }

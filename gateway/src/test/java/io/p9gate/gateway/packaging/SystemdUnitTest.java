@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.p9gate.gateway.cli.Main;
 import io.p9gate.policy.PolicyEngine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -64,6 +66,23 @@ class SystemdUnitTest {
 
     private static String line(String unit, String key) {
         return unit.lines().filter(l -> l.startsWith(key + "=")).findFirst().orElse(key + " missing");
+    }
+
+    /**
+     * A share on a disk mounted late: serve exits {@link Main#EXIT_RETRY} (a missing share directory; systemd's
+     * own sandbox set-up fails the same way, status 226/NAMESPACE), and the unit must restart it until the disk is
+     * there. Before, {@code RestartPreventExitStatus=2} covered it, and systemd's default 100 ms restarts hit its
+     * start limit (5 starts in 10 s) within a second: the gateway stayed down for good.
+     */
+    @Test
+    void aShareNotThereYetIsRestartedUntilItIs() throws Exception {
+        String unit = SystemdUnit.render(
+                policy("/run/p9gate/infotainment.sock"), settings("/opt/p9gate", "/var/lib/p9gate/audit"));
+        assertEquals("Restart=on-failure", line(unit, "Restart"));
+        List<String> prevented =
+                Arrays.asList(line(unit, "RestartPreventExitStatus").split("[= ]"));
+        assertFalse(prevented.contains(String.valueOf(Main.EXIT_RETRY)), unit);
+        assertEquals("RestartSec=5s", line(unit, "RestartSec"), "5 starts take 20 s, over StartLimitIntervalSec=10s");
     }
 
     @Test

@@ -1,0 +1,50 @@
+package io.p9gate.gateway.cli;
+
+import java.io.Serial;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A share's host directory, looked at before anything is opened, the same for {@code --share} and a policy's share:
+ * found when the share was opened, a directory not made yet recorded a start and a shutdown at every restart.
+ */
+final class ShareDirectory {
+    private ShareDirectory() {}
+
+    /**
+     * Refuses {@code dir} unless it is a directory; one that cannot be looked at (no search permission above it) is
+     * left to the share's open, which names the reason.
+     *
+     * @param named what the message starts with, naming where the share comes from
+     * @throws NotThereYet              it does not exist: a disk mounted late may bring it, so a restart may help
+     * @throws IllegalArgumentException it is there and no directory: a mistake only the operator can correct
+     */
+    static void require(String named, Path dir) {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        if (Files.exists(dir)) {
+            throw new IllegalArgumentException(
+                    named + ": directory " + dir + " is not a directory (correct the share's path)");
+        }
+        if (Files.notExists(dir)) {
+            throw new NotThereYet(named + ": directory " + dir + " does not exist (not mounted yet? exit "
+                    + Main.EXIT_RETRY + ", which the unit retries; else create it or correct the path)");
+        }
+    }
+
+    /** A share directory that is missing: exit {@link Main#EXIT_RETRY}, not a usage error the unit never restarts. */
+    static final class NotThereYet extends RuntimeException implements ExitStatus {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
+        NotThereYet(String message) {
+            super(message);
+        }
+
+        @Override
+        public int exitStatus() {
+            return Main.EXIT_RETRY;
+        }
+    }
+}
