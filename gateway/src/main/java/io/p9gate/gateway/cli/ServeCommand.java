@@ -196,6 +196,7 @@ final class ServeCommand implements Callable<Integer> {
                 signed.countDataOnLogFilesystem(data);
             }
             warnAboutSharesBesideTheLog(served, data);
+            AuditDiskRoom.warning(audit.dir, audit.maxBytes, audit.minFree).ifPresent(this::warn);
         }
         GatewayConfig config;
         try {
@@ -639,12 +640,16 @@ final class ServeCommand implements Callable<Integer> {
                 .map(e -> e.getKey() + " (" + e.getValue() + ")")
                 .toList();
         if (!beside.isEmpty()) {
-            PrintWriter err = spec.commandLine().getErr();
-            err.println("p9gate: WARNING: " + String.join(", ", beside) + " on the audit log's file system and no"
+            warn(String.join(", ", beside) + " on the audit log's file system and no"
                     + " --audit-min-free: a VM writing there can fill it, and then every VM's requests fail (EIO);"
                     + " set --audit-min-free, or put the log on a file system of its own (docs/deploy.md)");
-            err.flush();
         }
+    }
+
+    private void warn(String warning) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("p9gate: WARNING: " + warning);
+        err.flush();
     }
 
     /** Limits that promise more than the process has (one line each); they are kept, the reserve still holds. */

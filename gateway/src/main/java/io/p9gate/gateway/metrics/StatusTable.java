@@ -177,8 +177,8 @@ public final class StatusTable {
     }
 
     /** Binary units, one decimal: what a person compares at a glance. */
-    static String bytes(double value) {
-        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+    public static String bytes(double value) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
         int unit = 0;
         while (value >= 1024 && unit < units.length - 1) {
             value /= 1024;

@@ -206,6 +206,29 @@ class ServeAuditOptionsTest {
         assertFalse(reserved.err().contains("on the audit log's file system"), reserved.err());
     }
 
+    /**
+     * An --audit-max-bytes larger than the log's disk has free: the disk fills before the budget's 20 % and 5 % steps
+     * (which count only the log's own bytes), and then the log fails and every request of every VM is refused (EIO),
+     * with no warning before. serve said nothing at start; now one WARNING says so, naming both sizes and the fix.
+     */
+    @Test
+    void aBudgetLargerThanTheFreeDiskIsWarnedOf() throws Exception {
+        String[] audit = {"--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString()};
+        Run huge = serve(concat(audit, "--audit-max-bytes", "1000000TiB"));
+        assertTrue(
+                huge.err()
+                        .contains("p9gate: WARNING: --audit-max-bytes (976.6 PiB) is more than the audit log's file"
+                                + " system has free for it ("),
+                huge.err());
+        assertTrue(huge.err().contains(" in " + logs.dir + "): the disk fills before the budget's steps"), huge.err());
+        Run fits = serve(concat(audit, "--audit-max-bytes", "1MiB"));
+        assertFalse(fits.err().contains("--audit-max-bytes ("), fits.err());
+        Run reserved = serve(concat(audit, "--audit-max-bytes", "1000000TiB", "--audit-min-free", "1MiB"));
+        assertFalse(
+                reserved.err().contains("--audit-max-bytes ("),
+                "the reserve follows the free space: " + reserved.err());
+    }
+
     private static String[] concat(String[] first, String... more) {
         return java.util.stream.Stream.concat(java.util.Arrays.stream(first), java.util.Arrays.stream(more))
                 .toArray(String[]::new);
