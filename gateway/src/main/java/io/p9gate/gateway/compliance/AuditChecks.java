@@ -43,6 +43,8 @@ final class AuditChecks {
     private final Duration wait;
     /** When the suite began: a checkpoint over its records cannot be older. */
     private final Instant began;
+    /** The gateway's last policy load or reload before the suite began; null if the log has none. */
+    private AuditRecord loadedAtStart;
 
     private final Map<Probe, Long> seqs = new IdentityHashMap<>();
     /** Digests of other policies that decided the suite's requests, with how many of them. */
@@ -59,12 +61,53 @@ final class AuditChecks {
         this.wait = wait;
     }
 
-    /** Notes where the log ends before the suite sends anything: only later records can be the suite's. */
+    /**
+     * Notes where the log ends before the suite sends anything (only later records can be the suite's), and the
+     * policy the gateway loaded last, so that one other than the suite's is said before any check runs.
+     */
     static AuditChecks begin(Path dir, Path publicKey, String policyDigest, Duration wait) throws IOException {
         Instant began = Instant.now();
         AtomicLong count = new AtomicLong();
-        SegmentReader.forEachLine(dir, line -> count.incrementAndGet());
-        return new AuditChecks(dir, publicKey, count.get(), policyDigest, wait, began);
+        AuditRecord[] lastPolicy = new AuditRecord[1];
+        SegmentReader.forEachLine(dir, line -> {
+            count.incrementAndGet();
+            // Most lines are decisions: their three header fields tell them apart without a parse.
+            if (line.terminated()
+                    && LineHeader.parse(line.bytes())
+                            .filter(h -> h.type().startsWith("policy_"))
+                            .isPresent()) {
+                lastPolicy[0] = policyRecord(line.bytes()).orElse(lastPolicy[0]);
+            }
+        });
+        AuditChecks checks = new AuditChecks(dir, publicKey, count.get(), policyDigest, wait, began);
+        checks.loadedAtStart = lastPolicy[0];
+        return checks;
+    }
+
+    /**
+     * One line when the gateway's last policy load before the run is not the suite's policy file: every check then
+     * compares the gateway with a file it does not serve ({@code audit/policy} fails at the end, as before).
+     */
+    Optional<String> otherPolicyServed(Path policyFile) {
+        AuditRecord last = loadedAtStart;
+        if (last != null && sameDigest(last.policy(), policyDigest)) {
+            return Optional.empty();
+        }
+        return Optional.of("the gateway serves another policy than " + policyFile + ": its audit log's last policy"
+                + " load (" + (last == null ? "none in " + dir : "record " + last.seq() + ", sha256 " + last.policy())
+                + ") is not this file's sha256 " + policyDigest + "; every check below compares it with this file"
+                + " (give the file it serves, or reload it: p9gate policy reload)");
+    }
+
+    private static Optional<AuditRecord> policyRecord(byte[] line) {
+        try {
+            AuditRecord r = AuditRecord.parse(line);
+            return "policy_load".equals(r.type()) || "policy_reload".equals(r.type())
+                    ? Optional.of(r)
+                    : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty(); // not a record: audit/verify says so
+        }
     }
 
     /** By check id: requests of that check that the log shows decided otherwise than the policy says. */

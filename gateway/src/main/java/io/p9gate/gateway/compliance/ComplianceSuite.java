@@ -92,6 +92,7 @@ public final class ComplianceSuite implements VmRun.Suite {
         if (options.auditLog() != null) {
             try {
                 audit = AuditChecks.begin(options.auditLog(), options.auditPub(), engine.digest(), options.auditWait());
+                audit.otherPolicyServed(options.policy()).ifPresent(why -> log.say("p9gate compliance: " + why));
             } catch (IOException e) {
                 noAudit = "cannot read the audit log " + options.auditLog() + ": " + e.getMessage();
             }
