@@ -84,13 +84,17 @@ class P9ClientTest {
                 P9Client client = P9Client.open(gateway.boundAddresses().getFirst(), 8192)) {
             List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
             PendingCall slow = client.send(new TMessage.Twalk(0, 1, List.of("slow")));
-            slow.reply().whenComplete((r, e) -> order.add("walk"));
+            // The assertion waits for these stages, not the replies: a caller woken by a reply's completion can run
+            // before the completing thread has run the reply's dependent actions.
+            var walkNoted = slow.reply().whenComplete((r, e) -> order.add("walk"));
             assertTrue(handlers.slowStarted.await(20, java.util.concurrent.TimeUnit.SECONDS));
             PendingCall flush = client.send(new TMessage.Tflush(slow.tag()));
-            flush.reply().whenComplete((r, e) -> order.add("flush"));
+            var flushNoted = flush.reply().whenComplete((r, e) -> order.add("flush"));
             handlers.releaseSlow();
             assertInstanceOf(io.p9gate.gateway.proto.RMessage.Rflush.class, client.await(flush));
             assertInstanceOf(io.p9gate.gateway.proto.RMessage.Rwalk.class, client.await(slow));
+            walkNoted.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            flushNoted.get(20, java.util.concurrent.TimeUnit.SECONDS);
             assertEquals(List.of("walk", "flush"), order);
         }
     }
