@@ -45,9 +45,12 @@ final class ServeProcess implements AutoCloseable {
         return start(List.of(), env, stderrFile, args);
     }
 
-    /** As {@link #start(Map, String...)}, under {@code nohup} (SIGHUP ignored from the start, as its parent left it). */
-    static ServeProcess startUnderNohup(String... args) throws IOException {
-        return start(List.of("nohup"), Map.of(), null, args);
+    /**
+     * As {@link #start(Map, String...)}, started by {@code wrapper} (a command that execs its arguments, e.g.
+     * {@code nohup}: SIGHUP ignored from the start, as its parent left it).
+     */
+    static ServeProcess startUnder(List<String> wrapper, String... args) throws IOException {
+        return start(wrapper, Map.of(), null, args);
     }
 
     private static ServeProcess start(List<String> wrapper, Map<String, String> env, Path stderrFile, String... args)
