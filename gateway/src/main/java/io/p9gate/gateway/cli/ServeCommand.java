@@ -545,14 +545,16 @@ final class ServeCommand implements Callable<Integer> {
 
     /** Each share's host directory, before the audit log is opened, as {@code --share} checks its DIR. */
     private void refuseMissingShareDirectories(PolicyHolder holder) {
+        ShareDirectory.Checks directories = new ShareDirectory.Checks();
         try {
             forEachShare(
                     holder,
-                    (vm, share) -> ShareDirectory.require(
+                    (vm, share) -> directories.require(
                             policy + ": VM '" + vm.id() + "', share '" + share.name() + "'", share.hostDir()));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        directories.requireAllThere();
     }
 
     /** Every share of the policy in force, with its VM. */

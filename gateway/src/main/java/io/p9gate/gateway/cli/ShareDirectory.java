@@ -12,24 +12,43 @@ final class ShareDirectory {
     private ShareDirectory() {}
 
     /**
-     * Refuses {@code dir} unless it is a directory; one that cannot be looked at (no search permission above it) is
-     * left to the share's open, which names the reason.
-     *
-     * @param named what the message starts with, naming where the share comes from
-     * @throws NotThereYet              it does not exist: a disk mounted late may bring it, so a restart may help
-     * @throws IllegalArgumentException it is there and no directory: a mistake only the operator can correct
+     * The shares' directories, looked at in turn. One that is there and no directory is refused at once; one that does
+     * not exist only after every other was looked at ({@link #requireAllThere}): stopping at the first missing one,
+     * a later share naming a file (or a malformed {@code --share}) exited {@link Main#EXIT_RETRY}, restarted every
+     * 5 s for ever with only "does not exist" said, and the mistake came out once the disk was mounted.
      */
-    static void require(String named, Path dir) {
-        if (Files.isDirectory(dir)) {
-            return;
+    static final class Checks {
+        private NotThereYet firstMissing;
+
+        /**
+         * Refuses {@code dir} if it is there and no directory; one that cannot be looked at (no search permission
+         * above it) is left to the share's open, which names the reason.
+         *
+         * @param named what the message starts with, naming where the share comes from
+         * @throws IllegalArgumentException it is there and no directory: a mistake only the operator can correct
+         */
+        void require(String named, Path dir) {
+            if (Files.isDirectory(dir)) {
+                return;
+            }
+            if (Files.exists(dir)) {
+                throw new IllegalArgumentException(
+                        named + ": directory " + dir + " is not a directory (correct the share's path)");
+            }
+            if (Files.notExists(dir) && firstMissing == null) {
+                firstMissing = new NotThereYet(named + ": directory " + dir + " does not exist (not mounted yet? exit "
+                        + Main.EXIT_RETRY + ", which the unit retries; else create it or correct the path)");
+            }
         }
-        if (Files.exists(dir)) {
-            throw new IllegalArgumentException(
-                    named + ": directory " + dir + " is not a directory (correct the share's path)");
-        }
-        if (Files.notExists(dir)) {
-            throw new NotThereYet(named + ": directory " + dir + " does not exist (not mounted yet? exit "
-                    + Main.EXIT_RETRY + ", which the unit retries; else create it or correct the path)");
+
+        /**
+         * @throws NotThereYet the first directory looked at that does not exist: a disk mounted late may bring it, so
+         *                     a restart may help
+         */
+        void requireAllThere() {
+            if (firstMissing != null) {
+                throw firstMissing;
+            }
         }
     }
 

@@ -12,10 +12,11 @@ final class ShareOption {
 
     /**
      * @throws IllegalArgumentException naming the bad value
-     * @throws ShareDirectory.NotThereYet a DIR that does not exist
+     * @throws ShareDirectory.NotThereYet a DIR that does not exist, every value being otherwise right
      */
     static Map<String, Path> parse(List<String> values) {
         Map<String, Path> shares = new LinkedHashMap<>();
+        ShareDirectory.Checks directories = new ShareDirectory.Checks();
         for (String value : values) {
             int eq = value.indexOf('=');
             if (eq < 0) {
@@ -35,11 +36,12 @@ final class ShareOption {
             } catch (InvalidPathException e) {
                 throw new IllegalArgumentException("--share '" + value + "': invalid path: " + e.getReason());
             }
-            ShareDirectory.require("--share '" + value + "'", path);
+            directories.require("--share '" + value + "'", path);
             if (shares.putIfAbsent(name, path) != null) {
                 throw new IllegalArgumentException("--share name '" + name + "' is given twice");
             }
         }
+        directories.requireAllThere();
         return shares;
     }
 }

@@ -69,4 +69,27 @@ class ShareNotThereYetTest {
         assertEquals(Main.EXIT_USAGE, r.code(), r.err());
         assertTrue(onlyLine(r).contains("directory " + file + " is not a directory"), r.err());
     }
+
+    /**
+     * A share not there yet must not hide another that never can be: the check stopped at the first missing one,
+     * so with a later share naming a file (or a malformed --share) serve exited 75 and the unit restarted it every
+     * 5 s for ever, saying only "does not exist"; the mistake came out only once the disk was mounted, and then the
+     * gateway stopped for good.
+     */
+    @Test
+    void aShareThatIsAFileIsAUsageErrorAlsoAfterAMissingOne() throws Exception {
+        Path missing = dir.resolve("late-disk/media");
+        Path file = Files.writeString(dir.resolve("file"), "x");
+        CliRun r = CliRun.of("serve", "--share", "a=" + missing, "--share", "b=" + file, "--listen", "tcp:127.0.0.1:0");
+        assertEquals(Main.EXIT_USAGE, r.code(), r.err());
+        assertTrue(onlyLine(r).contains("directory " + file + " is not a directory"), r.err());
+
+        Path policy = Files.writeString(
+                dir.resolve("p.yaml"),
+                OneSharePolicy.text(dir.resolve("v.sock"), missing, "read-write")
+                        + "      t: {path: %s, access: read-write}\n".formatted(file));
+        CliRun p = CliRun.of("serve", "--policy", policy.toString());
+        assertEquals(Main.EXIT_USAGE, p.code(), p.err());
+        assertTrue(onlyLine(p).contains("share 't': directory " + file + " is not a directory"), p.err());
+    }
 }
