@@ -84,8 +84,10 @@ final class LegacyRequests {
             // The Linux client reads a directory in msize-sized reads, each ending on a whole entry.
             case TMessage.Treaddir(int fid, long offset, int count) ->
                 new TMessage.Tread(fid, offset, Math.max(count, DIRECTORY_READ));
-            case TMessage.Trename(int fid, int dfid, String name) -> Wstats.rename(fid, name);
-            case TMessage.Tfsync f -> Wstats.sync(f.fid());
+            case TMessage.Trename(int fid, int dfid, String name) ->
+                unix ? Wstats.unix(fid, Wstats.common(-1, name, -1, -1, -1L, ""), -1, -1) : Wstats.rename(fid, name);
+            case TMessage.Tfsync f ->
+                unix ? Wstats.unix(f.fid(), Wstats.common(-1, "", -1, -1, -1L, ""), -1, -1) : Wstats.sync(f.fid());
             case TMessage.Tsetattr(int fid, SetAttr a) -> wstat(fid, a, unix);
             case TMessage.Trenameat r -> null;
             case TMessage.Tunlinkat u -> null;
