@@ -231,6 +231,11 @@ public final class GuardedFs {
         return refusals.refusedDirectoryOpenMode(who, dir, name, mode);
     }
 
+    public P9Exception refusedSpecialOpenMode(Subject who, FileHandle dir, Operation op, String name, int mode)
+            throws P9Exception {
+        return refusals.refusedSpecialOpenMode(who, dir, op, name, mode);
+    }
+
     public P9Exception refusedFileType(Subject who, FileHandle dir, Operation op, String name, int perm)
             throws P9Exception {
         return refusals.refusedFileType(who, dir, op, name, perm);

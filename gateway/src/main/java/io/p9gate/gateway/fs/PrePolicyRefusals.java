@@ -32,6 +32,8 @@ final class PrePolicyRefusals extends GuardedRequests {
     static final List<String> FID_OPEN_RULE = List.of("fid-open");
     /** A 9P2000 or 9P2000.u Tcreate of a directory with a mode that writes or truncates (open(5)): EISDIR. */
     static final List<String> DIRECTORY_OPEN_MODE_RULE = List.of("directory-open-mode");
+    /** A 9P2000.u Tcreate of a special file or hard link with ORCLOSE (it is not opened, so no clunk removes it). */
+    static final List<String> SPECIAL_OPEN_MODE_RULE = List.of("special-open-mode");
     /** A 9P2000 or 9P2000.u Twstat whose mode's type bits are not the file's (a wstat cannot change a type): EINVAL. */
     static final List<String> FILE_TYPE_RULE = List.of("file-type");
     /** A 9P2000 or 9P2000.u Twstat whose mode has bits the dialect cannot apply (Plan 9's "unknown bits"): EINVAL. */
@@ -168,6 +170,17 @@ final class PrePolicyRefusals extends GuardedRequests {
     public P9Exception refusedDirectoryOpenMode(Subject who, FileHandle dir, String name, int mode) throws P9Exception {
         return refusedCreate(
                 who, dir, Operation.MKDIR, name, new Refusal(Errno.EISDIR, DIRECTORY_OPEN_MODE_RULE, "mode=" + mode));
+    }
+
+    /**
+     * A 9P2000.u Tcreate of a symlink, device, pipe, socket or hard link ({@code op}) with ORCLOSE: such an entry is
+     * not opened (the fid becomes it), so no clunk would remove it. Refused with EINVAL before it is made or any
+     * policy asked, and recorded as the request it asks for: made, it was answered Rcreate and stayed, its removal
+     * never asked.
+     */
+    public P9Exception refusedSpecialOpenMode(Subject who, FileHandle dir, Operation op, String name, int mode)
+            throws P9Exception {
+        return refusedCreate(who, dir, op, name, new Refusal(Errno.EINVAL, SPECIAL_OPEN_MODE_RULE, "mode=" + mode));
     }
 
     /** A 9P2000 Tcreate with a .u file type in {@code perm} (9P2000 has none): refused and recorded the same way. */

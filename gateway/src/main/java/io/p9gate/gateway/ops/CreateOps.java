@@ -60,8 +60,9 @@ final class CreateOps {
             throw ctx.fs().refusedFileType(at.who(), at.handle(), askedFor(t.perm()), t.name(), t.perm());
         }
         // Bits that would make the file other than the one made (DMAPPEND, DMEXCL, DMAUTH, DMTMP, 9P2000's set-id
-        // bits, undefined ones) are refused, as a wstat's are: dropped, the guest was told of a file never made.
-        if ((t.perm() & ~creatableBits(unix)) != 0) {
+        // bits, undefined ones) are refused, as a wstat's are: dropped, the guest was told of a file never made. So is
+        // a second file type: one file is made (DMDIR|DMSYMLINK made a directory and dropped the target).
+        if ((t.perm() & ~creatableBits(unix)) != 0 || Integer.bitCount(t.perm() & (Stat.DMDIR | UNIX_TYPES)) > 1) {
             Operation asked = directory ? Operation.MKDIR : special != 0 ? askedFor(t.perm()) : Operation.CREATE;
             throw ctx.fs().refusedCreateModeBits(at.who(), at.handle(), asked, t.name(), t.perm());
         }
@@ -77,6 +78,11 @@ final class CreateOps {
         // open(5): a directory is never opened to write or truncate; refused before it is made, not after.
         if (directory && !OpenFlags.opensDirectory(t.mode())) {
             throw ctx.fs().refusedDirectoryOpenMode(at.who(), at.handle(), t.name(), t.mode());
+        }
+        // A special file or hard link is not opened (the fid becomes the entry), so no clunk would remove it: ORCLOSE
+        // is refused before it is made, not dropped (answered Rcreate, the entry stayed, its removal never asked).
+        if (special != 0 && OpenFlags.removesOnClunk(t.mode())) {
+            throw ctx.fs().refusedSpecialOpenMode(at.who(), at.handle(), askedFor(t.perm()), t.name(), t.mode());
         }
         Attr dir =
                 attrs.getattr(new TMessage.Tgetattr(t.fid(), Attr.GETATTR_ALL)).attr();
