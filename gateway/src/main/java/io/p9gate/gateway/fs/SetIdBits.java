@@ -337,12 +337,20 @@ final class SetIdBits {
                 int bits = Integer.parseInt(fields[0], 8) & (S_ISUID | S_ISGID);
                 return switch (fields.length) {
                     case 1 -> new Kept(bits, -1, -1);
-                    case 3 -> new Kept(bits, Integer.parseUnsignedInt(fields[1]), Integer.parseUnsignedInt(fields[2]));
+                    case 3 -> new Kept(bits, id(fields[1]), id(fields[2]));
                     default -> NONE;
                 };
             } catch (NumberFormatException e) {
                 return NONE;
             }
+        }
+
+        /**
+         * A host id, unsigned: one from 2^31 (a valid id) read as an int went negative, which {@link #legacy} took for
+         * no owner, so the bits applied whatever the owner (KeptSetIdAfterHostChownAttackTest).
+         */
+        private static long id(String text) {
+            return Integer.toUnsignedLong(Integer.parseUnsignedInt(text));
         }
 
         boolean legacy() {

@@ -77,6 +77,34 @@ class KeptSetIdAfterHostChownAttackTest {
         }
     }
 
+    /**
+     * Host ids from 2^31 are valid ids (a map may reach 4294967294): kept for such an owner, the bits were read back as
+     * a value of the bits alone, which applies whatever the owner, so the host's hand-over to beta cleared nothing and
+     * beta was shown alpha's program set-uid for its own root.
+     */
+    @Test
+    void bitsKeptForAnOwnerPast2To31AreClearedByTheHostsChownToo() throws Exception {
+        long alphaBase = 0x8000_0000L;
+        Path share = Files.createDirectories(tmp.resolve("shared"));
+        Path policy = OwnershipRig.policy(
+                tmp.resolve("policy.yaml"),
+                OwnershipRig.vm("alpha", tmp.resolve("alpha.sock"), alphaBase, share),
+                OwnershipRig.vm("beta", tmp.resolve("beta.sock"), BETA_ROOT, share));
+        try (OwnershipRig _ = new OwnershipRig(policy, OwnershipMode.CHOWN);
+                P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"));
+                P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
+            plant(alpha, 04755);
+            assertEquals(
+                    (int) alphaBase,
+                    (int) Files.getAttribute(share.resolve("su"), "unix:uid", LinkOption.NOFOLLOW_LINKS),
+                    "alpha's root owns it on the host");
+            chown(share.resolve("su"), BETA_ROOT, BETA_ROOT);
+            beta.attach(0, "root", "data", 0);
+            beta.walk(0, 1, "su");
+            assertEquals(0755, beta.getattr(1, GETATTR_BASIC).mode() & 07777, "beta runs no set-uid alpha code");
+        }
+    }
+
     /** Alpha's root makes "su" and keeps {@code kept} on it. */
     private static void plant(P9Client alpha, int kept) throws Exception {
         alpha.attach(0, "root", "data", 0);

@@ -38,7 +38,7 @@ final class OwnershipRig implements AutoCloseable {
     }
 
     /** A VM on the unix socket {@code socket}, its guest ids 0.. mapped to host {@code hostBase}.., one share "data". */
-    static String vm(String name, Path socket, int hostBase, Path share) {
+    static String vm(String name, Path socket, long hostBase, Path share) {
         return """
                   %s:
                     listen: unix:%s
