@@ -67,7 +67,7 @@ final class AttrChanges {
         try {
             if (attr.has(SetAttr.SETATTR_SIZE)) {
                 resizing.resize(() -> {
-                    SetIdBits.takeFromHost(share, node, Inodes.stat(node));
+                    SetIdBits.takeFromHost(share, node, Inodes.stat(node), ownership);
                     Inodes.truncate(node, attr.size());
                     applied[0] |= SetAttr.SETATTR_SIZE;
                     SetIdBits.modified(share, node, uid, ownership);
@@ -80,12 +80,12 @@ final class AttrChanges {
                         attr.has(SetAttr.SETATTR_UID) ? attr.uid() : -1,
                         attr.has(SetAttr.SETATTR_GID) ? attr.gid() : -1);
                 applied[0] |= attr.valid() & (SetAttr.SETATTR_UID | SetAttr.SETATTR_GID);
-                SetIdBits.chowned(share, node, guestMode);
+                SetIdBits.chowned(share, node, guestMode, ownership);
             }
             if (attr.has(SetAttr.SETATTR_MODE)) {
                 ownership.chmod(node, GuestModes.allowed(node.isDirectory(), attr.mode()));
                 applied[0] |= SetAttr.SETATTR_MODE;
-                SetIdBits.chmodded(share, node, attr.mode());
+                SetIdBits.chmodded(share, node, attr.mode(), ownership);
             }
             Inodes.Timestamp atime =
                     time(attr, SetAttr.SETATTR_ATIME, SetAttr.SETATTR_ATIME_SET, attr.atimeSec(), attr.atimeNsec());

@@ -126,7 +126,7 @@ final class GuardedEntries extends GuardedRequests {
         Making make = mapped
                 ? finish -> share.entries().mknodMapped(dir, name, special.get(), (node, stat) -> {
                     finish.apply(node, stat);
-                    SetIdBits.created(share.root(), node, askedMode);
+                    SetIdBits.created(share.root(), node, askedMode, ownershipIn(share));
                 })
                 : finish -> share.entries().mknod(dir, name, mode, major, minor, finish);
         int hostMode = mapped ? MappedSpecialFile.HOST_PERMS : mode;

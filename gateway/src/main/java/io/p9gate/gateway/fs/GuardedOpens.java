@@ -98,7 +98,7 @@ final class GuardedOpens extends GuardedRequests {
             try {
                 FileStat stat = Inodes.stat(node);
                 if (changesData(hostFlags)) {
-                    SetIdBits.takeFromHost(share.root(), node, stat);
+                    SetIdBits.takeFromHost(share.root(), node, stat, ownershipIn(share));
                 }
                 truncated(who, share, node, hostFlags);
                 Opened opened =
@@ -236,7 +236,7 @@ final class GuardedOpens extends GuardedRequests {
                                         exclusive,
                                         (node, stat) -> {
                                             ownership.created(node, stat, who.uid(), gid, mode);
-                                            SetIdBits.created(share.root(), node, askedMode);
+                                            SetIdBits.created(share.root(), node, askedMode, ownership);
                                         },
                                         takingBack),
                         FileIo.Created::isNew,
@@ -245,7 +245,8 @@ final class GuardedOpens extends GuardedRequests {
                     if (!made.isNew()) {
                         refuseMappedSpecialFile(share, made.node());
                         if (changesData(hostFlags)) {
-                            SetIdBits.takeFromHost(share.root(), made.node(), Inodes.stat(made.node()));
+                            SetIdBits.takeFromHost(
+                                    share.root(), made.node(), Inodes.stat(made.node()), ownershipIn(share));
                         }
                         if ((hostFlags & LinuxSyscalls.O_TRUNC) != 0) {
                             quota.resizing(share, made.node(), before -> 0, () -> {

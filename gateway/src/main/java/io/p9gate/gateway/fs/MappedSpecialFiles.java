@@ -62,6 +62,11 @@ record MappedSpecialFiles(Ownership inner, String vm, boolean ownsOldMappings) i
     }
 
     @Override
+    public FileStat owned(Node node, FileStat host) throws P9Exception {
+        return inner.owned(node, host);
+    }
+
+    @Override
     public FileStat shown(Node node, FileStat host) throws P9Exception {
         FileStat shown = inner.shown(node, host);
         Optional<MappedSpecialFile> special = special(node, host);

@@ -46,6 +46,12 @@ public sealed interface Ownership permits ChownedIds, XattrIds, MappedSpecialFil
      */
     boolean mapsHostOwner(Node node, FileStat host, boolean group) throws P9Exception;
 
+    /**
+     * {@code host} with the host owner and group this ownership gives the file, whose change clears kept set-id bits
+     * ({@link SetIdBits}): the inode's, or the stored ones where they are kept apart ({@link XattrIds}).
+     */
+    FileStat owned(Node node, FileStat host) throws P9Exception;
+
     static boolean reserved(String xattrName) {
         return xattrName.startsWith(RESERVED_XATTR_PREFIX);
     }

@@ -14,7 +14,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * The set-uid/set-gid bits a guest set that the host inode must not carry ({@link GuestModes}: a set-id file
  * owned by a VM's mapped id would let any host user become that id). They are kept mapped in the xattr
- * {@value #XATTR} (the octal bits, then the host owner and group of the inode they were kept for, e.g.
+ * {@value #XATTR} (the octal bits, then the host owner and group they were kept for, {@link Ownership#owned}, e.g.
  * {@code 6000 100000 100000}), as QEMU's mapped model keeps modes, and shown to the guest in Rgetattr, so
  * {@code chmod 06555} reads back 06555 while the host file is 0555 (issue 15, cause 2). Like the kernel, a change
  * of owner or group clears them (the host's too: {@link #applying}), and so do a write and a truncate by anyone but
@@ -35,7 +35,7 @@ final class SetIdBits {
      * After a chmod to {@code askedMode}: keeps the set-id bits the host inode did not get, or none. A share that
      * never kept any ({@link ShareRoot#setIdBitsMayBeKept}) has none to remove.
      */
-    static void chmodded(ShareRoot share, Node node, int askedMode) throws P9Exception {
+    static void chmodded(ShareRoot share, Node node, int askedMode, Ownership ownership) throws P9Exception {
         int kept = askedMode & (S_ISUID | S_ISGID) & ~GuestModes.allowed(node.isDirectory(), askedMode);
         if (holdsXattrs(node) && (kept != 0 || share.setIdBitsMayBeKept())) {
             if (kept != 0) {
@@ -44,7 +44,7 @@ final class SetIdBits {
             // As the gateway: the chmod was the owner's, and user xattrs ask write access, which chmod 0555 took
             // away: EACCES, and the program stayed set-uid (SetIdMarkUnderEnforceTest).
             if (kept != 0) {
-                store(node, kept, Inodes.stat(node));
+                store(node, kept, ownership.owned(node, Inodes.stat(node)));
             } else {
                 remove(node);
             }
@@ -98,9 +98,9 @@ final class SetIdBits {
      * as a chmod would (pjdfstest chmod/12.t creates 04777 and expects another user's write to clear the bit).
      * Most creates ask for none, and cost nothing here.
      */
-    static void created(ShareRoot share, Node node, int askedMode) throws P9Exception {
+    static void created(ShareRoot share, Node node, int askedMode, Ownership ownership) throws P9Exception {
         if ((askedMode & (S_ISUID | S_ISGID)) != 0) {
-            chmodded(share, node, askedMode);
+            chmodded(share, node, askedMode, ownership);
         }
     }
 
@@ -135,7 +135,7 @@ final class SetIdBits {
      *
      * @param stat the file's stat now
      */
-    static void takeFromHost(ShareRoot share, Node node, FileStat stat) throws P9Exception {
+    static void takeFromHost(ShareRoot share, Node node, FileStat stat, Ownership ownership) throws P9Exception {
         keptThroughAHardLink(share, node, stat);
         int onHost = stat.mode() & (S_ISUID | S_ISGID);
         if (onHost == 0 || node.type() != FileType.REGULAR) {
@@ -143,10 +143,11 @@ final class SetIdBits {
         }
         try {
             share.keepingSetIdBits();
-            int kept = applying(stored(share, node), stat, stat::mode) | onHost;
+            FileStat owned = ownership.owned(node, stat);
+            int kept = applying(stored(share, node), owned, stat::mode) | onHost;
             // As the request's host user, unlike the other changes: one who may not write the file (a truncate it is
             // then refused) leaves no kept bits beside the host's.
-            storing(() -> Xattrs.set(node, XATTR, value(kept, stat), 0));
+            storing(() -> Xattrs.set(node, XATTR, value(kept, owned), 0));
             Inodes.chmod(node, stat.mode() & ~onHost);
         } catch (P9Exception e) {
             if (e.errno() != Errno.EACCES && e.errno() != Errno.EPERM) {
@@ -180,7 +181,8 @@ final class SetIdBits {
      */
     static FileStat shown(ShareRoot share, Node node, Ownership ownership, FileStat host) throws P9Exception {
         FileStat shown = ownership.shown(node, host);
-        int mode = shown.mode() | applying(stored(share, node), host, shown::mode);
+        Kept kept = stored(share, node);
+        int mode = shown.mode() | (kept.bits() == 0 ? 0 : applying(kept, ownership.owned(node, host), shown::mode));
         if (node.type() == FileType.REGULAR) {
             if ((mode & S_ISUID) != 0 && !ownership.mapsHostOwner(node, host, false)) {
                 mode &= ~S_ISUID;
@@ -199,9 +201,9 @@ final class SetIdBits {
     }
 
     /** After a chown of a non-directory: the kernel clears set-uid, and set-gid with group-execute. */
-    static void chowned(ShareRoot share, Node node, GuestMode mode) throws P9Exception {
+    static void chowned(ShareRoot share, Node node, GuestMode mode, Ownership ownership) throws P9Exception {
         if (!node.isDirectory()) {
-            clearPrivileges(share, node, mode);
+            clearPrivileges(share, node, mode, ownership);
         }
     }
 
@@ -217,22 +219,24 @@ final class SetIdBits {
             return;
         }
         FileStat host = Inodes.stat(node);
+        FileStat owned = ownership.owned(node, host);
         GuestMode mode = () -> ownership.shown(node, host).mode();
-        int bits = settled(node, kept, host, mode);
+        int bits = settled(node, kept, owned, mode);
         if (bits == 0
                 || (uid == ROOT
                         && ownership.mapsHostOwner(node, host, false)
                         && ownership.mapsHostOwner(node, host, true))) {
             return;
         }
-        clear(node, bits, host, mode);
+        clear(node, bits, owned, mode);
     }
 
-    private static void clearPrivileges(ShareRoot share, Node node, GuestMode mode) throws P9Exception {
+    private static void clearPrivileges(ShareRoot share, Node node, GuestMode mode, Ownership ownership)
+            throws P9Exception {
         Kept kept = stored(share, node);
         if (kept.bits() != 0) {
-            FileStat host = Inodes.stat(node); // the owner the chown gave
-            clear(node, settled(node, kept, host, mode), host, mode);
+            FileStat owned = ownership.owned(node, Inodes.stat(node)); // the owner the chown gave
+            clear(node, settled(node, kept, owned, mode), owned, mode);
         }
     }
 

@@ -130,6 +130,20 @@ public record XattrIds(IdTranslation ids) implements Ownership {
                 || mapped.test(group ? host.gid() : host.uid());
     }
 
+    /**
+     * The stored host ids where there are (the inode's are the gateway's, the same for every file, and the host hands a
+     * file over by rewriting the stored ones), else the inode's; a legacy guest id names no host owner.
+     */
+    @Override
+    public FileStat owned(Node node, FileStat host) throws P9Exception {
+        if (!holdsXattrs(node)) {
+            return host;
+        }
+        int uid = number(node, HOST_UID).orElse(host.uid());
+        int gid = number(node, HOST_GID).orElse(host.gid());
+        return host.shownAs(host.mode(), uid, gid, host.rdev());
+    }
+
     /** The stored host id shown through this VM's map; else a legacy guest id as it is; else {@code fallback}. */
     private static int storedOwner(
             Node node, String hostName, String legacyName, int fallback, IntUnaryOperator toGuest) throws P9Exception {

@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
+import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.SetAttr;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,19 +40,12 @@ class KeptSetIdAfterHostChownAttackTest {
     })
     void aFileTheHostGivesAnotherVmLosesTheSetIdBitsAChownClears(String kept, int uid, int gid, String shown)
             throws Exception {
-        Path share = Files.createDirectories(tmp.resolve("shared"));
-        try (OwnershipRig _ = new OwnershipRig(policy(share), OwnershipMode.CHOWN);
-                P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"));
-                P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
-            plant(alpha, Integer.parseInt(kept, 8));
-            chown(share.resolve("su"), uid, gid); // the host hands it over
-            beta.attach(0, "root", "data", 0);
-            beta.walk(0, 1, "su");
-            assertEquals(
-                    Integer.parseInt(shown, 8),
-                    beta.getattr(1, GETATTR_BASIC).mode() & 07777,
-                    "the host's chown cleared what a chown clears: beta runs no set-id program of alpha's code");
-        }
+        assertEquals(
+                Integer.parseInt(shown, 8),
+                seenByBeta(policy(share()), OwnershipMode.CHOWN, Integer.parseInt(kept, 8), su -> chown(su, uid, gid))
+                                .mode()
+                        & 07777,
+                "the host's chown cleared what a chown clears: beta runs no set-id program of alpha's code");
     }
 
     /**
@@ -60,7 +55,7 @@ class KeptSetIdAfterHostChownAttackTest {
      */
     @Test
     void aFileHandedBackAfterAnotherVmWroteItIsNoLongerSetUid() throws Exception {
-        Path share = Files.createDirectories(tmp.resolve("shared"));
+        Path share = share();
         try (OwnershipRig _ = new OwnershipRig(policy(share), OwnershipMode.CHOWN);
                 P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"));
                 P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
@@ -85,24 +80,57 @@ class KeptSetIdAfterHostChownAttackTest {
     @Test
     void bitsKeptForAnOwnerPast2To31AreClearedByTheHostsChownToo() throws Exception {
         long alphaBase = 0x8000_0000L;
-        Path share = Files.createDirectories(tmp.resolve("shared"));
+        Path share = share();
         Path policy = OwnershipRig.policy(
                 tmp.resolve("policy.yaml"),
                 OwnershipRig.vm("alpha", tmp.resolve("alpha.sock"), alphaBase, share),
                 OwnershipRig.vm("beta", tmp.resolve("beta.sock"), BETA_ROOT, share));
-        try (OwnershipRig _ = new OwnershipRig(policy, OwnershipMode.CHOWN);
+        Attr seen = seenByBeta(policy, OwnershipMode.CHOWN, 04755, su -> {
+            assertEquals((int) alphaBase, Files.getAttribute(su, "unix:uid", LinkOption.NOFOLLOW_LINKS), "alpha's");
+            chown(su, BETA_ROOT, BETA_ROOT);
+        });
+        assertEquals(0755, seen.mode() & 07777, "beta runs no set-uid alpha code");
+    }
+
+    /**
+     * With {@code --ownership xattr} the owner is {@code user.p9gate.host-uid}/{@code -gid}, not the inode's (the
+     * gateway's, the same for every file): the host hands a file over by rewriting them. The bits were compared with
+     * the inode's owner, which that leaves alone, so beta was shown alpha's program set-uid for its own root.
+     */
+    @Test
+    void inXattrOwnershipBitsKeptForAnotherStoredOwnerAreCleared() throws Exception {
+        Attr seen = seenByBeta(policy(share()), OwnershipMode.XATTR, 04755, su -> {
+            UserDefinedFileAttributeView owner = Files.getFileAttributeView(su, UserDefinedFileAttributeView.class);
+            for (String id : new String[] {"p9gate.host-uid", "p9gate.host-gid"}) {
+                owner.write(id, StandardCharsets.US_ASCII.encode(Integer.toString(BETA_ROOT)));
+            }
+        });
+        assertEquals(0, seen.uid(), "beta's root owns it now");
+        assertEquals(0755, seen.mode() & 07777, "beta runs no set-uid alpha code");
+    }
+
+    /** How the host hands alpha's program over. */
+    @FunctionalInterface
+    private interface HandOver {
+        void to(Path program) throws Exception;
+    }
+
+    /** Alpha's root keeps {@code kept} on "su", the host hands it over ({@code handOver}): what beta's root sees. */
+    private Attr seenByBeta(Path policy, OwnershipMode mode, int kept, HandOver handOver) throws Exception {
+        try (OwnershipRig _ = new OwnershipRig(policy, mode);
                 P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"));
                 P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
-            plant(alpha, 04755);
-            assertEquals(
-                    (int) alphaBase,
-                    (int) Files.getAttribute(share.resolve("su"), "unix:uid", LinkOption.NOFOLLOW_LINKS),
-                    "alpha's root owns it on the host");
-            chown(share.resolve("su"), BETA_ROOT, BETA_ROOT);
+            plant(alpha, kept);
+            handOver.to(share().resolve("su"));
             beta.attach(0, "root", "data", 0);
             beta.walk(0, 1, "su");
-            assertEquals(0755, beta.getattr(1, GETATTR_BASIC).mode() & 07777, "beta runs no set-uid alpha code");
+            return beta.getattr(1, GETATTR_BASIC);
         }
+    }
+
+    /** The folder alpha and beta share. */
+    private Path share() throws Exception {
+        return Files.createDirectories(tmp.resolve("shared"));
     }
 
     /** Alpha's root makes "su" and keeps {@code kept} on it. */
