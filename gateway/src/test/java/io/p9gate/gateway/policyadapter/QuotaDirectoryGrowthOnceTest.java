@@ -175,30 +175,37 @@ class QuotaDirectoryGrowthOnceTest {
         removedBeforeTheCreateInItCounted(new TMessage.Trenameat(1, "F", 1, "E"));
     }
 
+    /**
+     * A rename over the directory that fails (ENOTEMPTY) after DirSize.removing caught the VM's count of it up: the
+     * create in it then counts from there, not the growth a second time.
+     */
+    @Test
+    void aRefusedRenameOverADirectoryARequestGrowsCountsItsGrowthOnce() throws Exception {
+        s.call(new TMessage.Tmkdir(1, "F", 0755, 0));
+        Path dir = fullFirstBlock();
+        s.walk(1, 3, "E");
+        AtomicReference<Exception> refused = new AtomicReference<>();
+        long[] grownTo = whileTheCreateIsIn(dir, refused, () -> s.call(new TMessage.Trenameat(1, "F", 1, "E")));
+        s.call(new TMessage.Tlcreate(3, LONG_NAME + 16, O_RDWR_CREAT, 0644, 0));
+        assertTrue(refused.get() instanceof P9Exception, "the rename over a non-empty directory fails: " + refused);
+        assertTrue(grownTo[0] > 4096, "the create grew the directory past its first block: " + grownTo[0]);
+        s.clunk(3);
+        assertEquals(rescanned(), live());
+    }
+
     private void removedBeforeTheCreateInItCounted(TMessage.FileRequest removal) throws Exception {
-        Path dir = Files.createDirectories(tmp.resolve("data/a/d/E"));
-        for (int i = 0; i < 16; i++) {
-            Files.createFile(dir.resolve(LONG_NAME + i));
-        }
         Files.write(tmp.resolve("data/a/d/kept"), new byte[64 * 1024]);
-        rig.quotas.rebuild(rig.holder.current());
+        Path dir = fullFirstBlock();
         s.walk(1, 2, "E");
         s.walk(1, 3, "E");
         AtomicReference<Exception> failed = new AtomicReference<>();
-        long[] grownTo = new long[1];
-        FileIo.whileCreating(() -> {
-            FileIo.whileCreating(null);
-            try {
-                grownTo[0] = Files.size(dir);
-                // Through Tremove, no request in the directory: none counts what the create grew it by.
-                for (int i = 0; i <= 16; i++) {
-                    s.walk(2, 4, LONG_NAME + i);
-                    s.call(new TMessage.Tremove(4));
-                }
-                s.call(removal);
-            } catch (Exception e) {
-                failed.set(e);
+        long[] grownTo = whileTheCreateIsIn(dir, failed, () -> {
+            // Through Tremove, no request in the directory: none counts what the create grew it by.
+            for (int i = 0; i <= 16; i++) {
+                s.walk(2, 4, LONG_NAME + i);
+                s.call(new TMessage.Tremove(4));
             }
+            s.call(removal);
         });
         try {
             s.call(new TMessage.Tlcreate(3, LONG_NAME + 16, O_RDWR_CREAT, 0644, 0));
@@ -210,5 +217,38 @@ class QuotaDirectoryGrowthOnceTest {
         s.clunk(2);
         s.clunk(3);
         assertEquals(rescanned(), live());
+    }
+
+    /** The directory E made on the host with 16 long names (its first block full), and the count rebuilt. */
+    private Path fullFirstBlock() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("data/a/d/E"));
+        for (int i = 0; i < 16; i++) {
+            Files.createFile(dir.resolve(LONG_NAME + i));
+        }
+        rig.quotas.rebuild(rig.holder.current());
+        return dir;
+    }
+
+    @FunctionalInterface
+    private interface Requests {
+        void run() throws Exception;
+    }
+
+    /**
+     * Has {@code meanwhile} run once while the next create is between its two looks at {@code dir}, its failure put
+     * in {@code failed}; gives the directory's size as it began.
+     */
+    private static long[] whileTheCreateIsIn(Path dir, AtomicReference<Exception> failed, Requests meanwhile) {
+        long[] grownTo = new long[1];
+        FileIo.whileCreating(() -> {
+            FileIo.whileCreating(null);
+            try {
+                grownTo[0] = Files.size(dir);
+                meanwhile.run();
+            } catch (Exception e) {
+                failed.set(e);
+            }
+        });
+        return grownTo;
     }
 }
