@@ -1,14 +1,12 @@
 package io.p9gate.gateway.guest;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
-/** Two guests on one gateway at once (GuestIsolationIT, GuestFloodLatencyIT): starting them one after the other. */
+/** Two guests on one gateway at once (TwoGuestGateway): starting them one after the other, awaiting their steps. */
 final class GuestBoots {
     private GuestBoots() {}
 
@@ -18,21 +16,19 @@ final class GuestBoots {
      * and one failed ("cannot statx base-initramfs.cpio.gz.tmp").
      */
     static void awaitBoot(Path ready, CompletableFuture<GuestResult> first) throws InterruptedException {
-        Instant until = Instant.now().plus(Duration.ofMinutes(3));
-        while (!Files.exists(ready) && !first.isDone() && Instant.now().isBefore(until)) {
-            Thread.sleep(100); // the guest is another machine: no latch reaches it
-        }
+        awaitFile(ready, Duration.ofMinutes(3), first);
     }
 
-    /** One guest run on {@code socket}, for a CompletableFuture. */
-    static GuestResult boot(GuestHarness harness, String label, Path socket, GuestRun run) {
-        try {
-            return harness.run(label, socket, run);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+    /** Until {@code file} exists (true), or {@code guest}'s run ended or {@code wait} passed (false). */
+    static boolean awaitFile(Path file, Duration wait, CompletableFuture<GuestResult> guest)
+            throws InterruptedException {
+        Instant until = Instant.now().plus(wait);
+        while (!Files.exists(file)) {
+            if (guest.isDone() || Instant.now().isAfter(until)) {
+                return false;
+            }
+            Thread.sleep(100); // the guest is another machine: no latch reaches it
         }
+        return true;
     }
 }

@@ -3,27 +3,12 @@ package io.p9gate.gateway.guest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.auditing.SignedLogs;
-import io.p9gate.gateway.fs.GatewayEvent;
-import io.p9gate.gateway.policyadapter.OwnershipMode;
-import io.p9gate.gateway.policyadapter.PolicyBudgets;
-import io.p9gate.gateway.policyadapter.PolicyListeners;
-import io.p9gate.gateway.policyadapter.PolicyQuotas;
-import io.p9gate.gateway.policyadapter.PolicyShares;
-import io.p9gate.gateway.policyadapter.SessionGuards;
-import io.p9gate.gateway.server.Gateway;
-import io.p9gate.gateway.server.GatewayConfig;
-import io.p9gate.gateway.session.SessionSettings;
-import io.p9gate.gateway.wiring.ShareServerFactory;
-import io.p9gate.policy.PolicyHolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -73,43 +58,14 @@ class GuestFloodLatencyIT {
         Path helper = HostBuild.guestBinary("probe-helper");
         GuestResult victimResult;
         GuestResult hostileResult;
-        PolicyHolder holder = PolicyHolder.load(policyFile);
-        try (SignedAuditTrail trail = logs.open();
-                ShareServerFactory shares = new ShareServerFactory(
-                        new PolicyShares(
-                                holder,
-                                new SessionGuards(
-                                        holder::current, OwnershipMode.CHOWN, new PolicyQuotas(holder.current()))),
-                        trail);
-                ExecutorService guests = Executors.newFixedThreadPool(2)) {
-            trail.lifecycle(new GatewayEvent.Started("sha256:flood-latency", null));
-            int msize = GatewayConfig.DEFAULT_MSIZE;
-            try (Gateway _ = Gateway.start(new GatewayConfig(
-                    PolicyListeners.of(holder.current()),
-                    shares,
-                    msize,
-                    4,
-                    SessionSettings.DEFAULT_MAX_OUTSTANDING,
-                    0,
-                    PolicyBudgets.of(holder.current(), Map.of(), msize)))) {
-                CompletableFuture<GuestResult> flooder = CompletableFuture.supplyAsync(
-                        () -> GuestBoots.boot(
-                                harness,
-                                "p9gate-flood-hostile",
-                                tmp.resolve("infotainment.sock"),
-                                run("flood-hostile.sh", helper)),
-                        guests);
-                GuestBoots.awaitBoot(common.resolve("sync/hostile-ready"), flooder);
-                CompletableFuture<GuestResult> victimRun = CompletableFuture.supplyAsync(
-                        () -> GuestBoots.boot(
-                                harness,
-                                "p9gate-flood-victim",
-                                tmp.resolve("cluster.sock"),
-                                run("flood-victim.sh", helper)),
-                        guests);
-                victimResult = victimRun.join();
-                hostileResult = flooder.join();
-            }
+        try (TwoGuestGateway gateway = new TwoGuestGateway(harness, policyFile, logs, "flood-latency")) {
+            CompletableFuture<GuestResult> flooder = gateway.boot(
+                    "p9gate-flood-hostile", tmp.resolve("infotainment.sock"), run("flood-hostile.sh", helper));
+            GuestBoots.awaitBoot(common.resolve("sync/hostile-ready"), flooder);
+            victimResult = gateway.boot(
+                            "p9gate-flood-victim", tmp.resolve("cluster.sock"), run("flood-victim.sh", helper))
+                    .join();
+            hostileResult = flooder.join();
         }
 
         Map<String, String> seen = victimResult.marks();

@@ -5,20 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.audit.read.AuditRecord;
-import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.auditing.SignedLogs;
-import io.p9gate.gateway.fs.GatewayEvent;
-import io.p9gate.gateway.policyadapter.OwnershipMode;
-import io.p9gate.gateway.policyadapter.PolicyBudgets;
-import io.p9gate.gateway.policyadapter.PolicyListeners;
-import io.p9gate.gateway.policyadapter.PolicyQuotas;
-import io.p9gate.gateway.policyadapter.PolicyShares;
-import io.p9gate.gateway.policyadapter.SessionGuards;
-import io.p9gate.gateway.server.Gateway;
-import io.p9gate.gateway.server.GatewayConfig;
-import io.p9gate.gateway.session.SessionSettings;
-import io.p9gate.gateway.wiring.ShareServerFactory;
-import io.p9gate.policy.PolicyHolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,8 +13,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,36 +76,13 @@ class GuestIsolationIT {
         GuestRun hostile = run("isolation-hostile.sh", helper);
         GuestResult victimResult;
         GuestResult hostileResult;
-        PolicyHolder holder = PolicyHolder.load(policyFile);
-        try (SignedAuditTrail trail = logs.open();
-                ShareServerFactory shares = new ShareServerFactory(
-                        new PolicyShares(
-                                holder,
-                                new SessionGuards(
-                                        holder::current, OwnershipMode.CHOWN, new PolicyQuotas(holder.current()))),
-                        trail);
-                ExecutorService guests = Executors.newFixedThreadPool(2)) {
-            trail.lifecycle(new GatewayEvent.Started("sha256:isolation", null));
-            int msize = GatewayConfig.DEFAULT_MSIZE;
-            try (Gateway _ = Gateway.start(new GatewayConfig(
-                    PolicyListeners.of(holder.current()),
-                    shares,
-                    msize,
-                    4,
-                    SessionSettings.DEFAULT_MAX_OUTSTANDING,
-                    0,
-                    PolicyBudgets.of(holder.current(), Map.of(), msize)))) {
-                CompletableFuture<GuestResult> attacker = CompletableFuture.supplyAsync(
-                        () -> GuestBoots.boot(
-                                harness, "p9gate-isolation-hostile", tmp.resolve("infotainment.sock"), hostile),
-                        guests);
-                GuestBoots.awaitBoot(common.resolve("shared/sync/hostile-ready"), attacker);
-                CompletableFuture<GuestResult> victimRun = CompletableFuture.supplyAsync(
-                        () -> GuestBoots.boot(harness, "p9gate-isolation-victim", tmp.resolve("cluster.sock"), victim),
-                        guests);
-                victimResult = victimRun.join();
-                hostileResult = attacker.join();
-            }
+        try (TwoGuestGateway gateway = new TwoGuestGateway(harness, policyFile, logs, "isolation")) {
+            CompletableFuture<GuestResult> attacker =
+                    gateway.boot("p9gate-isolation-hostile", tmp.resolve("infotainment.sock"), hostile);
+            GuestBoots.awaitBoot(common.resolve("shared/sync/hostile-ready"), attacker);
+            victimResult = gateway.boot("p9gate-isolation-victim", tmp.resolve("cluster.sock"), victim)
+                    .join();
+            hostileResult = attacker.join();
         }
 
         // The victim: its workload intact both times, its errnos as its policy says, its pace kept.

@@ -6,33 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.audit.read.AuditRecord;
-import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.auditing.SignedLogs;
-import io.p9gate.gateway.fs.GatewayEvent;
-import io.p9gate.gateway.policyadapter.OwnershipMode;
-import io.p9gate.gateway.policyadapter.PolicyBudgets;
-import io.p9gate.gateway.policyadapter.PolicyListeners;
-import io.p9gate.gateway.policyadapter.PolicyQuotas;
 import io.p9gate.gateway.policyadapter.PolicyReloader;
-import io.p9gate.gateway.policyadapter.PolicyShares;
-import io.p9gate.gateway.policyadapter.SessionGuards;
-import io.p9gate.gateway.server.Gateway;
-import io.p9gate.gateway.server.GatewayConfig;
-import io.p9gate.gateway.session.SessionSettings;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.policy.PolicyHolder;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,52 +58,26 @@ class GuestSetIdLockReloadIT {
         Path helper = HostBuild.guestBinary("setid-lock-helper");
         GuestResult a;
         GuestResult b;
-        PolicyHolder holder = PolicyHolder.load(policyFile);
-        try (SignedAuditTrail trail = logs.open();
-                ShareServerFactory shares = new ShareServerFactory(
-                        new PolicyShares(
-                                holder,
-                                new SessionGuards(
-                                        holder::current, OwnershipMode.CHOWN, new PolicyQuotas(holder.current()))),
-                        trail);
-                ExecutorService guests = Executors.newFixedThreadPool(2)) {
-            trail.lifecycle(new GatewayEvent.Started("sha256:setid-lock", null));
+        try (TwoGuestGateway gateway = new TwoGuestGateway(harness, policyFile, logs, "setid-lock")) {
             // As p9gate serve wires it (cli.PolicyServe.closeTakenShares): each reload taken re-decides held locks.
-            PolicyReloader reloader = new PolicyReloader(holder);
+            PolicyReloader reloader = new PolicyReloader(gateway.holder());
             reloader.onReload(result -> {
                 if (result instanceof PolicyHolder.ReloadResult.Loaded) {
-                    shares.releaseLocksRefusedNow(Set.of());
+                    gateway.shares().releaseLocksRefusedNow(Set.of());
                 }
             });
-            int msize = GatewayConfig.DEFAULT_MSIZE;
-            try (Gateway _ = Gateway.start(new GatewayConfig(
-                    PolicyListeners.of(holder.current()),
-                    shares,
-                    msize,
-                    4,
-                    SessionSettings.DEFAULT_MAX_OUTSTANDING,
-                    0,
-                    PolicyBudgets.of(holder.current(), Map.of(), msize)))) {
-                CompletableFuture<GuestResult> first = CompletableFuture.supplyAsync(
-                        () -> GuestBoots.boot(
-                                harness, "p9gate-setid-lock-a", tmp.resolve("a.sock"), run("a", "cache=loose", helper)),
-                        guests);
-                GuestBoots.awaitBoot(common.resolve("sync/a-ready"), first);
-                CompletableFuture<GuestResult> second = CompletableFuture.supplyAsync(
-                        () -> GuestBoots.boot(
-                                harness,
-                                "p9gate-setid-lock-b",
-                                tmp.resolve("b.sock"),
-                                run("b", "cache=none,locktimeout=1", helper)),
-                        guests);
-                if (awaitFile(common.resolve("sync/b-waiting"), second)) {
-                    Files.writeString(policyFile, policy(common, "        read-only: [/shared/lk]\n"));
-                    assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, reloader.reload());
-                }
-                Files.createFile(common.resolve("sync/go"));
-                b = second.join();
-                a = first.join();
+            CompletableFuture<GuestResult> first =
+                    gateway.boot("p9gate-setid-lock-a", tmp.resolve("a.sock"), run("a", "cache=loose", helper));
+            GuestBoots.awaitBoot(common.resolve("sync/a-ready"), first);
+            CompletableFuture<GuestResult> second = gateway.boot(
+                    "p9gate-setid-lock-b", tmp.resolve("b.sock"), run("b", "cache=none,locktimeout=1", helper));
+            if (GuestBoots.awaitFile(common.resolve("sync/b-waiting"), Duration.ofMinutes(4), second)) {
+                Files.writeString(policyFile, policy(common, "        read-only: [/shared/lk]\n"));
+                assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, reloader.reload());
             }
+            Files.createFile(common.resolve("sync/go"));
+            b = second.join();
+            a = first.join();
         }
 
         for (GuestResult guest : List.of(a, b)) {
@@ -206,18 +165,6 @@ class GuestSetIdLockReloadIT {
                 .withBin(Path.of("/usr/bin/install"))
                 .withEnv("SL_HELPER", helper.toString())
                 .withEnv("ROLE", role);
-    }
-
-    /** Until {@code file} exists (true) or the guest's run ended or 4 minutes passed (false). */
-    private static boolean awaitFile(Path file, CompletableFuture<GuestResult> guest) throws InterruptedException {
-        Instant until = Instant.now().plus(Duration.ofMinutes(4));
-        while (!Files.exists(file)) {
-            if (guest.isDone() || Instant.now().isAfter(until)) {
-                return false;
-            }
-            Thread.sleep(100); // the guest is another machine: no latch reaches it
-        }
-        return true;
     }
 
     private String policy(Path common, String aReadOnly) {
