@@ -1,8 +1,8 @@
 package io.p9gate.gateway.guest;
 
+import static io.p9gate.gateway.guest.HostListing.names;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.audit.read.AuditRecord;
@@ -13,12 +13,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -159,7 +156,7 @@ class GuestHostileIT {
                 .withTimeout(Duration.ofSeconds(120))
                 .withBin(helper)
                 .withEnv("MMAP_HELPER", helper.toString());
-        GuestResult result = alpha.run(harness, "p9gate-mmap-reload", run, h -> protect(fx, h));
+        GuestResult result = alpha.run(harness, "p9gate-mmap-reload", run, h -> protect(alpha, h));
 
         Map<String, String> want = new LinkedHashMap<>();
         for (String step : List.of("mmap-open", "mmap-map", "mmap-msync-before")) {
@@ -172,9 +169,7 @@ class GuestHostileIT {
         want.put("mmap-close", "OK");
         want.put("mmap-reads", "before");
         want.put("mmap-reads-dropped", "before");
-        Map<String, String> got = new LinkedHashMap<>();
-        want.keySet().forEach(name -> got.put(name, result.marks().get(name)));
-        assertEquals(lines(want), lines(got), result::describe);
+        ExpectedMarks.assertMarks(want, result.marks(), result::describe);
         assertEquals(0, result.exitCode(), result::describe);
         assertFalse(result.output().contains("9pnet"), result::describe);
         assertTrue(Files.readString(fx.data.resolve("hold-ro/m")).startsWith("before"), "no mmap writeback after");
@@ -204,7 +199,7 @@ class GuestHostileIT {
                 .withBin(helper)
                 .withEnv("HOSTILE_HELPER", helper.toString());
         GuestResult result = hold
-                ? alpha.run(harness, "p9gate-hostile-hold", run.withEnv("HOSTILE_HOLD", "1"), h -> protect(fx, h))
+                ? alpha.run(harness, "p9gate-hostile-hold", run.withEnv("HOSTILE_HOLD", "1"), h -> protect(alpha, h))
                 : alpha.run(harness, "p9gate-hostile", run);
 
         Map<String, String> seen = result.marks();
@@ -214,9 +209,7 @@ class GuestHostileIT {
         if (hold) {
             want.put("held-after-reload", "fsync:EROFS fsync:ENOENT msync:EROFS");
         }
-        Map<String, String> got = new LinkedHashMap<>();
-        want.keySet().forEach(name -> got.put(name, seen.get(name)));
-        assertEquals(lines(want), lines(got), result::describe);
+        ExpectedMarks.assertMarks(want, seen, result::describe);
 
         // The host: nothing protected changed, nothing made where it may not be.
         assertEquals("tiles", Files.readString(data.resolve("base/map.db")));
@@ -248,23 +241,8 @@ class GuestHostileIT {
     }
 
     /** Once the guest holds its files: /hold-ro becomes read-only and /hold-hidden hidden, then "go". */
-    private static void protect(PolicyFixture fx, PolicyHolder holder) throws Exception {
-        Path ready = fx.data.resolve("hold-ready");
-        Instant until = Instant.now().plus(Duration.ofMinutes(3));
-        while (!Files.exists(ready)) {
-            if (Instant.now().isAfter(until)) {
-                return; // the guest never got there; its output says why
-            }
-            Thread.sleep(50); // the guest is another machine: no latch reaches it
-        }
-        Files.writeString(
-                fx.policyFile,
-                fx.policy("")
-                        .replace("read-only: [/base]", "read-only: [/base, /hold-ro]")
-                        .replace("hidden: [/secret]", "hidden: [/secret, /hold-hidden]"));
-        assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, holder.reload());
-        Files.delete(ready);
-        Files.createFile(fx.data.resolve("signal/go"));
+    private static void protect(SignedAlpha alpha, PolicyHolder holder) throws Exception {
+        alpha.reloadWhenReady(holder, Duration.ofMinutes(3), "/hold-ro", "/hold-hidden");
     }
 
     /** A refusal (a deny, or an allow answered with an errno) of {@code path} with {@code errno}, its detail naming {@code word}. */
@@ -282,12 +260,6 @@ class GuestHostileIT {
                                 .toList());
     }
 
-    private static String lines(Map<String, String> attempts) {
-        return attempts.entrySet().stream()
-                .map(e -> e.getKey() + " " + e.getValue())
-                .collect(Collectors.joining("\n"));
-    }
-
     /** Every xattr name and value the host has on {@code file}, all namespaces (Java sees only user.*). */
     private static String hostXattrs(Path file) throws IOException, InterruptedException {
         Process getfattr = new ProcessBuilder("getfattr", "--absolute-names", "-d", "-m", "-", file.toString())
@@ -296,11 +268,5 @@ class GuestHostileIT {
         String out = new String(getfattr.getInputStream().readAllBytes());
         getfattr.waitFor();
         return out;
-    }
-
-    private static List<String> names(Path dir) throws IOException {
-        try (Stream<Path> entries = Files.list(dir)) {
-            return entries.map(p -> p.getFileName().toString()).sorted().toList();
-        }
     }
 }

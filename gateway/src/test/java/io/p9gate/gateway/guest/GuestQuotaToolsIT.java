@@ -1,5 +1,6 @@
 package io.p9gate.gateway.guest;
 
+import static io.p9gate.gateway.guest.HostListing.names;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.p9gate.audit.read.AuditRecord;
@@ -11,8 +12,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,9 +52,7 @@ class GuestQuotaToolsIT {
         want.put("mv-in-size", "2097152");
         want.put("cache-left", "big,");
         want.put("done", "");
-        Map<String, String> got = new LinkedHashMap<>();
-        want.keySet().forEach(name -> got.put(name, result.marks().get(name)));
-        assertEquals(lines(want), lines(got), result::describe);
+        ExpectedMarks.assertMarks(want, result.marks(), result::describe);
         assertEquals(0, result.exitCode(), result::describe);
         assertEquals(List.of("big"), names(fx.data.resolve("cache")));
         assertEquals(2097152, Files.size(fx.data.resolve("cache/big")));
@@ -80,17 +77,5 @@ class GuestQuotaToolsIT {
                 .distinct()
                 .sorted()
                 .toList();
-    }
-
-    private static String lines(Map<String, String> marks) {
-        return marks.entrySet().stream()
-                .map(e -> e.getKey() + " " + e.getValue())
-                .collect(Collectors.joining("\n"));
-    }
-
-    private static List<String> names(Path dir) throws Exception {
-        try (Stream<Path> entries = Files.list(dir)) {
-            return entries.map(p -> p.getFileName().toString()).sorted().toList();
-        }
     }
 }

@@ -1,8 +1,8 @@
 package io.p9gate.gateway.guest;
 
+import static io.p9gate.gateway.guest.HostListing.names;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.gateway.auditing.SignedLogs;
@@ -11,12 +11,9 @@ import io.p9gate.policy.PolicyHolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,7 +48,7 @@ class GuestReloadCwdIT {
                 .withTimeout(Duration.ofSeconds(120))
                 .withBin(Path.of("/usr/bin/getfattr"))
                 .withBin(Path.of("/usr/bin/setfattr"));
-        GuestResult result = alpha.run(harness, "p9gate-reload-cwd", run, h -> protect(fx, h));
+        GuestResult result = alpha.run(harness, "p9gate-reload-cwd", run, h -> protect(alpha, h));
 
         Map<String, String> want = new LinkedHashMap<>();
         want.put("cwd-ls", ENOENT);
@@ -78,9 +75,7 @@ class GuestReloadCwdIT {
         want.put("xattr-remove", "Operation not permitted");
         want.put("setid-mode-after", "4755");
         want.put("done", "");
-        Map<String, String> got = new LinkedHashMap<>();
-        want.keySet().forEach(name -> got.put(name, result.marks().get(name)));
-        assertEquals(lines(want), lines(got), result::describe);
+        ExpectedMarks.assertMarks(want, result.marks(), result::describe);
         assertEquals(0, result.exitCode(), result::describe);
         assertFalse(result.output().contains("9pnet"), result::describe);
 
@@ -123,34 +118,7 @@ class GuestReloadCwdIT {
     }
 
     /** Once the guest sits in /gone: /gone becomes hidden and /ro read-only, then "go". */
-    private static void protect(PolicyFixture fx, PolicyHolder holder) throws Exception {
-        Path ready = fx.data.resolve("hold-ready");
-        Instant until = Instant.now().plus(Duration.ofMinutes(2));
-        while (!Files.exists(ready)) {
-            if (Instant.now().isAfter(until)) {
-                return; // the guest never got there; its output says why
-            }
-            Thread.sleep(50); // the guest is another machine: no latch reaches it
-        }
-        Files.writeString(
-                fx.policyFile,
-                fx.policy("")
-                        .replace("read-only: [/base]", "read-only: [/base, /ro]")
-                        .replace("hidden: [/secret]", "hidden: [/secret, /gone]"));
-        assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, holder.reload());
-        Files.delete(ready);
-        Files.createFile(fx.data.resolve("signal/go"));
-    }
-
-    private static String lines(Map<String, String> marks) {
-        return marks.entrySet().stream()
-                .map(e -> e.getKey() + " " + e.getValue())
-                .collect(Collectors.joining("\n"));
-    }
-
-    private static List<String> names(Path dir) throws Exception {
-        try (Stream<Path> entries = Files.list(dir)) {
-            return entries.map(p -> p.getFileName().toString()).sorted().toList();
-        }
+    private static void protect(SignedAlpha alpha, PolicyHolder holder) throws Exception {
+        alpha.reloadWhenReady(holder, Duration.ofMinutes(2), "/ro", "/gone");
     }
 }

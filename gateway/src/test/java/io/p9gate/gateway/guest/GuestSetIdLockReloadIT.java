@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -112,9 +111,7 @@ class GuestSetIdLockReloadIT {
         want.put("hold-close", "OK");
         Map<String, String> seen = new LinkedHashMap<>(a.marks());
         seen.putAll(b.marks());
-        Map<String, String> got = new LinkedHashMap<>();
-        want.keySet().forEach(name -> got.put(name, seen.get(name)));
-        assertEquals(lines(want), lines(got), () -> a.describe() + "\n" + b.describe());
+        ExpectedMarks.assertMarks(want, seen, () -> a.describe() + "\n" + b.describe());
 
         // The host files never carry set-id bits; a's x lost its kept bit to b's write.
         for (String file : List.of("a/f", "a/r", "a/inst", "a/cpp", "b/r", "b/inst", "b/cpp", "a/x")) {
@@ -202,11 +199,5 @@ class GuestSetIdLockReloadIT {
                 .start();
         getfattr.getInputStream().readAllBytes();
         return getfattr.waitFor() == 0;
-    }
-
-    private static String lines(Map<String, String> marks) {
-        return marks.entrySet().stream()
-                .map(e -> e.getKey() + " " + e.getValue())
-                .collect(Collectors.joining("\n"));
     }
 }

@@ -1,5 +1,6 @@
 package io.p9gate.gateway.guest;
 
+import static io.p9gate.gateway.guest.HostListing.names;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,7 +14,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -101,9 +101,7 @@ class GuestSyscallEdgesIT {
         String hostMtime =
                 String.valueOf(Files.getLastModifiedTime(data.resolve("times")).toMillis() / 1000);
         Map<String, String> want = expected(hostMtime);
-        Map<String, String> got = new LinkedHashMap<>();
-        want.keySet().forEach(name -> got.put(name, seen.get(name)));
-        assertEquals(lines(want), lines(got), result::describe);
+        ExpectedMarks.assertMarks(want, seen, result::describe);
         assertTrue(Long.parseLong(hostMtime) < TIB, "ext4 keeps no time as late as 2^40 s: " + hostMtime);
 
         assertEquals(TIB, Files.size(data.resolve("sparse")));
@@ -142,17 +140,5 @@ class GuestSyscallEdgesIT {
                                 .filter(r -> path.equals(r.path()))
                                 .map(r -> r.op() + " " + r.decision() + " " + r.errno() + " " + r.detail())
                                 .toList());
-    }
-
-    private static String lines(Map<String, String> attempts) {
-        return attempts.entrySet().stream()
-                .map(e -> e.getKey() + " " + e.getValue())
-                .collect(Collectors.joining("\n"));
-    }
-
-    private static List<String> names(Path dir) throws Exception {
-        try (var entries = Files.list(dir)) {
-            return entries.map(p -> p.getFileName().toString()).sorted().toList();
-        }
     }
 }

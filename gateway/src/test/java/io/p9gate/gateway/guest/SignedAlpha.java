@@ -1,5 +1,7 @@
 package io.p9gate.gateway.guest;
 
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
 import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.auditing.SignedLogs;
 import io.p9gate.gateway.fs.GatewayEvent;
@@ -10,7 +12,10 @@ import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.policy.PolicyHolder;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +32,31 @@ record SignedAlpha(PolicyFixture fixture, SignedLogs logs) {
     /** What the host does while the guest runs (changes the policy file and reloads {@code holder}, say). */
     interface Alongside {
         void run(PolicyHolder holder) throws Exception;
+    }
+
+    /**
+     * Once the guest made {@code hold-ready} in the share (it holds what it will use across the change): alpha's
+     * policy with {@code readOnly} added to its read-only subtrees and {@code hidden} to its hidden ones, written and
+     * reloaded into {@code holder}; then hold-ready is removed and signal/go made. Nothing if the guest did not get
+     * there within {@code wait}: its output says why.
+     */
+    void reloadWhenReady(PolicyHolder holder, Duration wait, String readOnly, String hidden) throws Exception {
+        Path ready = fixture.data.resolve("hold-ready");
+        Instant until = Instant.now().plus(wait);
+        while (!Files.exists(ready)) {
+            if (Instant.now().isAfter(until)) {
+                return;
+            }
+            Thread.sleep(50); // the guest is another machine: no latch reaches it
+        }
+        Files.writeString(
+                fixture.policyFile,
+                fixture.policy("")
+                        .replace("read-only: [/base]", "read-only: [/base, " + readOnly + "]")
+                        .replace("hidden: [/secret]", "hidden: [/secret, " + hidden + "]"));
+        assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, holder.reload());
+        Files.delete(ready);
+        Files.createFile(fixture.data.resolve("signal/go"));
     }
 
     /** One guest run against alpha; the gateway and the log are closed when it returns. */
