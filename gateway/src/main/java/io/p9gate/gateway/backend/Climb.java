@@ -13,11 +13,16 @@ import java.util.function.Predicate;
 /** Climbing by ".." from a handle, one directory at a time, never following anything on the way. */
 final class Climb {
     /** How a ".." is opened: the directory above, as a handle only, never through a symlink. */
-    static final int PATH_FLAGS = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+    private static final int PATH_FLAGS = O_PATH | O_NOFOLLOW | O_CLOEXEC;
     /** Deeper than any real tree; bounds the walk-up that checks a ".." result. */
     static final int MAX_DEPTH = 4096;
 
     private Climb() {}
+
+    /** The directory above {@code dir}, opened by ".." with {@link #PATH_FLAGS}: a new handle, the caller's to close. */
+    static Node up(Node dir) throws P9Exception {
+        return ConfinedOpens.nodeOf(Fd.open(() -> dir.use(fd -> LinuxSyscalls.openat(fd, "..", PATH_FLAGS, 0))));
+    }
 
     /**
      * Adds {@code node} and every directory above it, up to the filesystem's top, to {@code into}; false if that
@@ -68,9 +73,7 @@ final class Climb {
                 if (found.test(cursor)) {
                     return Climbed.FOUND;
                 }
-                Node current = cursor;
-                Node up = ConfinedOpens.nodeOf(
-                        Fd.open(() -> current.use(fd -> LinuxSyscalls.openat(fd, "..", PATH_FLAGS, 0))));
+                Node up = up(cursor);
                 boolean top = up.key().equals(cursor.key());
                 cursor.close();
                 cursor = up;

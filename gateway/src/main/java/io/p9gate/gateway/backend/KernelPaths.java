@@ -125,8 +125,7 @@ final class KernelPaths {
                     return String.join("/", names);
                 }
                 Node current = cursor;
-                Node up = ConfinedOpens.nodeOf(
-                        Fd.open(() -> current.use(fd -> LinuxSyscalls.openat(fd, "..", Climb.PATH_FLAGS, 0))));
+                Node up = Climb.up(current);
                 try {
                     if (up.key().equals(current.key())) {
                         throw new P9Exception(Errno.EACCES, "handle is outside the share");

@@ -291,8 +291,7 @@ public final class ShareRoot implements AutoCloseable {
         if (isRoot(dir)) {
             return root.share();
         }
-        Node parent =
-                ConfinedOpens.nodeOf(Fd.open(() -> dir.use(fd -> LinuxSyscalls.openat(fd, "..", Climb.PATH_FLAGS, 0))));
+        Node parent = Climb.up(dir);
         try {
             if (!isBeneathRoot(parent)) {
                 throw new P9Exception(Errno.EACCES, "parent is outside the share");
@@ -315,10 +314,7 @@ public final class ShareRoot implements AutoCloseable {
         if (!dir.isDirectory()) {
             throw new P9Exception(Errno.ENOTDIR, "walk from a non-directory");
         }
-        Node parent = isRoot(dir)
-                ? root.share()
-                : ConfinedOpens.nodeOf(
-                        Fd.open(() -> dir.use(fd -> LinuxSyscalls.openat(fd, "..", Climb.PATH_FLAGS, 0))));
+        Node parent = isRoot(dir) ? root.share() : Climb.up(dir);
         try {
             if (along.places(expected, parent.key())) {
                 if (!isRoot(parent) && !watchesMoves) { // else the kernel's check that follows learns it, watched
