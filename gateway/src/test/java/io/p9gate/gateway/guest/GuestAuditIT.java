@@ -13,7 +13,6 @@ import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
 import io.p9gate.gateway.wiring.ShareServerFactory;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -40,11 +39,9 @@ class GuestAuditIT {
             GatewayConfig config = new GatewayConfig(
                     List.of(ListenSpec.parse("tcp:127.0.0.1:0")), factory, GatewayConfig.DEFAULT_MSIZE, 4);
             try (Gateway gateway = Gateway.start(config)) {
-                InetSocketAddress address =
-                        (InetSocketAddress) gateway.boundAddresses().getFirst();
                 result = harness.run(
                         "p9gate-audit-ops",
-                        address,
+                        gateway,
                         GuestRun.script(RepoPaths.guestScripts().resolve("audit-ops.sh"))
                                 .withAname("test"));
             }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.server.Gateway;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,11 +23,9 @@ class GuestDeepPathIT {
         GuestHarness harness = GuestHarness.locate();
         Path share = PosixScript.traversableDir(temp.resolve("share"));
         try (Gateway gateway = PosixScript.gatewayFor(share)) {
-            InetSocketAddress address =
-                    (InetSocketAddress) gateway.boundAddresses().getFirst();
             GuestResult result = harness.run(
                     "p9gate-deep",
-                    address,
+                    gateway,
                     GuestRun.script(RepoPaths.guestScripts().resolve("deep.sh"))
                             .withAname("test")
                             .withMountOpts("cache=none"));

@@ -2,6 +2,7 @@ package io.p9gate.gateway.guest;
 
 import static org.junit.jupiter.api.Assumptions.abort;
 
+import io.p9gate.gateway.server.Gateway;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -61,6 +62,11 @@ public final class GuestHarness {
             throws IOException, InterruptedException {
         String hostPort = server.getAddress().getHostAddress() + ":" + server.getPort();
         return run(label, List.of("--server", hostPort), run);
+    }
+
+    /** As {@link #run(String, InetSocketAddress, GuestRun)}, on {@code gateway}'s first listener (a TCP one). */
+    public GuestResult run(String label, Gateway gateway, GuestRun run) throws IOException, InterruptedException {
+        return run(label, (InetSocketAddress) gateway.boundAddresses().getFirst(), run);
     }
 
     /**

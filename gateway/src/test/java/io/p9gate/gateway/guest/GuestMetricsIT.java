@@ -18,7 +18,6 @@ import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
 import io.p9gate.gateway.wiring.ShareServerFactory;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -50,14 +49,12 @@ class GuestMetricsIT {
                 GatewayConfig config = new GatewayConfig(
                         List.of(ListenSpec.parse("tcp:127.0.0.1:0")), factory, GatewayConfig.DEFAULT_MSIZE, 4);
                 try (Gateway gateway = Gateway.start(config)) {
-                    InetSocketAddress p9 =
-                            (InetSocketAddress) gateway.boundAddresses().getFirst();
                     Thread scraper =
                             Thread.ofPlatform().daemon().start(() -> scrapeUntilInterrupted(address, duringTheRun));
                     try {
                         result = harness.run(
                                 "p9gate-metrics-ops",
-                                p9,
+                                gateway,
                                 GuestRun.script(RepoPaths.guestScripts().resolve("audit-ops.sh"))
                                         .withAname("test"));
                     } finally {

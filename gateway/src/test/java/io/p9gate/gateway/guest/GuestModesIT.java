@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.p9gate.gateway.server.Gateway;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -31,11 +30,9 @@ class GuestModesIT {
         Path share = PosixScript.traversableDir(temp.resolve("share"));
         Path helper = PosixScript.compileHelper();
         try (Gateway gateway = PosixScript.gatewayFor(share)) {
-            InetSocketAddress address =
-                    (InetSocketAddress) gateway.boundAddresses().getFirst();
             GuestResult result = harness.run(
                     "p9gate-modes",
-                    address,
+                    gateway,
                     GuestRun.script(RepoPaths.guestScripts().resolve("modes.sh"))
                             .withAname("test")
                             .withMountOpts("cache=none")

@@ -2,24 +2,18 @@ package io.p9gate.gateway.guest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.p9gate.gateway.fs.AllowAll;
-import io.p9gate.gateway.fs.NoAudit;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyFixture;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
-import io.p9gate.gateway.server.ListenSpec;
-import io.p9gate.gateway.session.SessionSettings;
 import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.policy.PolicyHolder;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,19 +35,10 @@ class GuestPjdSequencesIT {
     void withoutAPolicy() throws Exception {
         GuestHarness harness = GuestHarness.locate();
         Path share = PosixScript.traversableDir(tmp.resolve("share"));
-        GatewayConfig config = new GatewayConfig(
-                List.of(ListenSpec.parse("tcp:127.0.0.1:0")),
-                new ShareServerFactory(
-                        Map.of("test", share), new AllowAll(), new NoAudit(), GuestPosixIT.MAPPED_DEVICES),
-                GatewayConfig.DEFAULT_MSIZE,
-                8,
-                SessionSettings.DEFAULT_MAX_OUTSTANDING);
-        try (Gateway gateway = Gateway.start(config)) {
-            InetSocketAddress address =
-                    (InetSocketAddress) gateway.boundAddresses().getFirst();
+        try (Gateway gateway = PosixScript.gatewayFor(share, GuestPosixIT.MAPPED_DEVICES)) {
             assertAllPass(harness.run(
                     "p9gate-pjd-sequences",
-                    address,
+                    gateway,
                     sequences().withAname("test").withEnv("SPECIAL_FILES", "mapped")));
         }
         assertNoSetIdBitsOnTheHost(share);

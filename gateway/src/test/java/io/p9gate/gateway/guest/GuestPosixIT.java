@@ -2,15 +2,8 @@ package io.p9gate.gateway.guest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.p9gate.gateway.fs.AllowAll;
-import io.p9gate.gateway.fs.NoAudit;
 import io.p9gate.gateway.fs.ShareSafety;
 import io.p9gate.gateway.server.Gateway;
-import io.p9gate.gateway.server.GatewayConfig;
-import io.p9gate.gateway.server.ListenSpec;
-import io.p9gate.gateway.session.SessionSettings;
-import io.p9gate.gateway.wiring.ShareServerFactory;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -55,18 +48,10 @@ class GuestPosixIT {
             throws Exception {
         GuestHarness harness = GuestHarness.locate();
         Path share = PosixScript.newShare(temp);
-        GatewayConfig config = new GatewayConfig(
-                List.of(ListenSpec.parse("tcp:127.0.0.1:0")),
-                new ShareServerFactory(Map.of("test", share), new AllowAll(), new NoAudit(), MAPPED_DEVICES),
-                GatewayConfig.DEFAULT_MSIZE,
-                8,
-                SessionSettings.DEFAULT_MAX_OUTSTANDING);
-        try (Gateway gateway = Gateway.start(config)) {
-            InetSocketAddress address =
-                    (InetSocketAddress) gateway.boundAddresses().getFirst();
+        try (Gateway gateway = PosixScript.gatewayFor(share, MAPPED_DEVICES)) {
             GuestResult result = harness.run(
                     "p9gate-posix-" + dialect + "-" + cacheMode,
-                    address,
+                    gateway,
                     PosixScript.run()
                             .withAname("test")
                             .withMountOpts(cacheMode)

@@ -2,6 +2,7 @@ package io.p9gate.gateway.guest;
 
 import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.NoAudit;
+import io.p9gate.gateway.fs.ShareSafety;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
@@ -50,9 +51,14 @@ public final class PosixScript {
      * A gateway without policy or audit serving {@code share} as "test" on a loopback port.
      */
     static Gateway gatewayFor(Path share) throws Exception {
+        return gatewayFor(share, ShareSafety.NONE);
+    }
+
+    /** As {@link #gatewayFor(Path)}, with {@code safety}'s device nodes and host permission checks. */
+    static Gateway gatewayFor(Path share, ShareSafety safety) throws Exception {
         return Gateway.start(new GatewayConfig(
                 List.of(ListenSpec.parse("tcp:127.0.0.1:0")),
-                new ShareServerFactory(Map.of("test", share), new AllowAll(), new NoAudit()),
+                new ShareServerFactory(Map.of("test", share), new AllowAll(), new NoAudit(), safety),
                 GatewayConfig.DEFAULT_MSIZE,
                 8,
                 SessionSettings.DEFAULT_MAX_OUTSTANDING));
