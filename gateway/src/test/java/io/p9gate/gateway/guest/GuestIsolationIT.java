@@ -1,5 +1,6 @@
 package io.p9gate.gateway.guest;
 
+import static io.p9gate.gateway.guest.HostListing.names;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -265,11 +266,5 @@ class GuestIsolationIT {
             sum += Files.size(file);
         }
         return sum;
-    }
-
-    private static List<String> names(Path dir) throws IOException {
-        try (Stream<Path> entries = Files.list(dir)) {
-            return entries.map(p -> p.getFileName().toString()).sorted().toList();
-        }
     }
 }
