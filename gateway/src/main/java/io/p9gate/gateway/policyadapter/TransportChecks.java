@@ -23,8 +23,9 @@ import java.util.function.Consumer;
  * (never per connection), one warning line each: a CRL past its nextUpdate, and a directory of a VM's Unix socket,
  * or one above it, that another host user may change. Neither is refused: a stale CRL still revokes what it lists, and refusing
  * every handshake of its CA would lock out every VM the day its refresh is late; the socket works, but another
- * user can unlink it (the VM can no longer connect until the gateway restarts). Keeps each CRL's nextUpdate for the
- * metrics.
+ * user can unlink it (the VM can no longer connect until the gateway restarts). Also a share directory of a reloaded
+ * policy that is not there ({@link MissingShareDirectories}): the next restart waits for it. Keeps each CRL's
+ * nextUpdate for the metrics.
  */
 public final class TransportChecks {
     private static final System.Logger LOG = System.getLogger(TransportChecks.class.getName());
@@ -77,6 +78,7 @@ public final class TransportChecks {
                                             + " put a socket of their own where a VM connects; use directories only root or the"
                                             + " gateway's user can write, up to / (docs/deploy.md)"));
         }
+        found.addAll(MissingShareDirectories.in(engine));
         warnings = List.copyOf(found);
         found.forEach(warn);
     }
