@@ -153,4 +153,23 @@ class LinterTest {
         assertHas(all, "share 'data': " + file + " is not a directory but a file");
         assertTrue(all.stream().noneMatch(f -> f.contains("does not exist")), all::toString);
     }
+
+    /**
+     * Before: "ok, 0 warnings", and serve then refused the file ("VM 'vm1' socket: no user 'nosuchuser' on this
+     * host", exit 2). Said as a missing share directory is: about this host.
+     */
+    @Test
+    void aSocketOwnerOrPeerUnknownOnThisHostIsWarnedOf() throws Exception {
+        List<LintFinding> findings = Linter.lint(PolicyParser.parse(PolicyFiles.write(
+                dir,
+                "p.yaml",
+                PolicyFiles.oneVmWith(
+                        "socket: {owner: nosuchuser-p9gate, group: root, mode: \"0660\"}\n    peer: {gid: nosuchgroup-p9gate}\n"
+                                + "    shares: {data: {path: " + dir + ", access: read-only}}"))));
+        List<String> all = findings.stream().map(LintFinding::toString).toList();
+        assertHas(all, "p.yaml:4:5: warning: VM 'vm1' socket: owner: no user 'nosuchuser-p9gate' on this host");
+        assertHas(all, "p.yaml:4:5: warning: VM 'vm1' peer: gid: no group 'nosuchgroup-p9gate' on this host");
+        assertEquals(2, all.size(), all::toString);
+        assertTrue(findings.stream().allMatch(LintFinding::aboutThisHost), all::toString);
+    }
 }

@@ -6,6 +6,7 @@ import io.p9gate.gateway.server.ServerTls;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.SocketFile;
+import io.p9gate.policy.model.VmPolicy;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,7 @@ public final class PolicyListeners {
         for (Map.Entry<String, ListenerSpec> e : engine.listeners().entrySet()) {
             ListenerSpec l = e.getValue();
             if (!byBind.containsKey(l.bindKey())) {
-                byBind.put(l.bindKey(), listener(e.getKey(), l, tls));
+                byBind.put(l.bindKey(), listener(engine.policy().vms().get(e.getKey()), l, tls));
             }
         }
         if (byBind.isEmpty()) {
@@ -41,14 +42,14 @@ public final class PolicyListeners {
         return of(engine, null);
     }
 
-    private static ListenSpec listener(String vm, ListenerSpec l, ServerTls tls) {
+    private static ListenSpec listener(VmPolicy vm, ListenerSpec l, ServerTls tls) {
         return switch (l) {
             case ListenerSpec.UnixSocket unix -> new ListenSpec.Unix(unix.path(), access(vm, unix.socket()));
             case ListenerSpec.Tcp tcp -> new ListenSpec.Tcp(tcp.host(), tcp.port(), tcp.device());
             case ListenerSpec.Vsock vsock -> new ListenSpec.Vsock(vsock.port());
             case ListenerSpec.Tls t -> {
                 if (tls == null) {
-                    throw new IllegalArgumentException("VM '" + vm + "' listens on " + l.describe()
+                    throw new IllegalArgumentException("VM '" + vm.id() + "' listens on " + l.describe()
                             + ": give the gateway's certificate with --tls-cert FILE --tls-key FILE");
                 }
                 yield new ListenSpec.Tls(t.host(), t.port(), tls);
@@ -70,14 +71,20 @@ public final class PolicyListeners {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
     }
 
-    private static ListenSpec.SocketAccess access(String vm, SocketFile file) {
+    /** An account unknown here is named with the VM's place in the file and the field, to be corrected there. */
+    private static ListenSpec.SocketAccess access(VmPolicy vm, SocketFile file) {
+        String where = vm.pos() + ": VM '" + vm.id() + "' socket: ";
+        int uid;
+        try {
+            uid = file.owner() == null ? -1 : HostAccounts.uid(file.owner());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + "owner: " + e.getMessage(), e);
+        }
         try {
             return new ListenSpec.SocketAccess(
-                    file.owner() == null ? -1 : HostAccounts.uid(file.owner()),
-                    file.group() == null ? -1 : HostAccounts.gid(file.group()),
-                    file.mode());
+                    uid, file.group() == null ? -1 : HostAccounts.gid(file.group()), file.mode());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("VM '" + vm + "' socket: " + e.getMessage());
+            throw new IllegalArgumentException(where + "group: " + e.getMessage(), e);
         }
     }
 }

@@ -53,6 +53,28 @@ class ServePolicyOptionsTest {
         assertEquals(Main.EXIT_USAGE, withListen.code());
     }
 
+    /** Before: "VM 'vm1' socket: no user 'nosuchuser-p9gate' on this host", no file, line or field to correct. */
+    @Test
+    void aSocketOwnerUnknownHereIsNamedWithItsFileLineAndField() throws Exception {
+        Path share = Files.createDirectories(dir.resolve("share"));
+        Path policy = Files.writeString(dir.resolve("p.yaml"), """
+                image: t
+                vms:
+                  vm1:
+                    listen: unix:%s
+                    socket: {owner: nosuchuser-p9gate}
+                    shares:
+                      s: {path: %s, access: read-only}
+                """.formatted(dir.resolve("vm1.sock"), share));
+        Run r = run("serve", "--policy", policy.toString());
+        assertEquals(Main.EXIT_USAGE, r.code(), r.err());
+        String line = r.onlyLine();
+        assertTrue(
+                line.startsWith("p9gate serve: error: " + policy
+                        + ":4:5: VM 'vm1' socket: owner: no user 'nosuchuser-p9gate' on this host"),
+                line);
+    }
+
     @Test
     void ownershipMustBeChownOrXattr() throws Exception {
         Run r = run("serve", "--policy", validPolicy().toString(), "--ownership", "magic");

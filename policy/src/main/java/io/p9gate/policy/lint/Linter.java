@@ -24,7 +24,8 @@ import java.util.Optional;
  * Finds rules that cannot have the effect they seem to have (R-POL-8): rules shadowed by hidden or
  * read-only subtrees or by the share's access, nested duplicate subtrees, allow/deny pairs on the same
  * paths, quotas in hidden places, paths written as host paths (outside the share) or missing from an
- * existing share directory, share directories missing on this host, hidden subtrees another VM may change
+ * existing share directory, share directories and socket or peer accounts missing on this host
+ * ({@link UnknownHostAccounts}), hidden subtrees another VM may change
  * ({@link HiddenFromOtherWriters}), and VMs that share host ids where one may write what the other reads
  * ({@link SharedHostIds}).
  */
@@ -43,6 +44,7 @@ public final class Linter {
         }
         l.out.addAll(HiddenFromOtherWriters.in(policy));
         l.out.addAll(SharedHostIds.in(policy));
+        l.out.addAll(UnknownHostAccounts.in(policy));
         for (Path cedar : policy.cedarFiles()) {
             try {
                 String text = PolicyFileText.text(cedar);
