@@ -113,11 +113,15 @@ public final class AuditLog implements AutoCloseable {
     private final StrayPending.SetAsideNames strayWhileFailed = new StrayPending.SetAsideNames();
     /** Delay before the next recovery attempt; doubles up to {@link #MAX_RETRY_MILLIS}. */
     private volatile long retryMillis = FIRST_RETRY_MILLIS;
+    /** Set once {@link #start} returned: a failure before is the open's, thrown to its caller, not reported here. */
+    private volatile boolean started;
+    /** The failure last reported: the open's end and a failure at that moment may both see it, one says it. */
+    private final AtomicReference<Failure> reported = new AtomicReference<>();
 
     /** @param retry whether {@link #recoverNow} may bring the log back (a record write failed) */
     private record Failure(String message, Throwable cause, boolean retry, Instant at) {
         String describe() {
-            return message + ": " + cause;
+            return message + ": " + WriteFailureText.of(cause);
         }
     }
 
@@ -228,6 +232,7 @@ public final class AuditLog implements AutoCloseable {
             log.closeFiles();
             throw e;
         }
+        log.openedNow();
         return log;
     }
 
@@ -940,23 +945,43 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
-    /** Marks the log failed (the first failure wins), reports it at once, and schedules recovery if allowed. */
+    /**
+     * Marks the log failed (the first failure wins), reports it at once, and schedules recovery if allowed. While the
+     * log opens it only marks it: the open then fails with this exception and closes the log, no retry comes, and
+     * its caller says why (a serve that stops): "retrying" was promised by a process that was exiting.
+     */
     private AuditWriteException fail(String message, Throwable cause, boolean retry) {
         Failure f = new Failure(message, cause, retry, options.clock().instant());
-        if (failure.compareAndSet(null, f)) {
-            SafeLog.report(
-                    LOG,
-                    System.Logger.Level.ERROR,
-                    "audit log failed, every further operation is refused"
-                            + " (EIO): " + f.describe()
-                            + (retry
-                                    ? "; retrying in " + retryMillis + " ms"
-                                    : "; it stays failed until a restart (what is on disk is uncertain)"));
-            if (retry) {
-                scheduleRecovery();
-            }
+        if (failure.compareAndSet(null, f) && started) {
+            report(f);
         }
-        return new AuditWriteException(message + ": " + cause.getMessage(), cause);
+        return new AuditWriteException(f.describe(), cause);
+    }
+
+    private void report(Failure f) {
+        if (reported.getAndSet(f) == f) {
+            return;
+        }
+        SafeLog.report(
+                LOG,
+                System.Logger.Level.ERROR,
+                "audit log failed, every further operation is refused"
+                        + " (EIO): " + f.describe()
+                        + (f.retry()
+                                ? "; retrying in " + retryMillis + " ms"
+                                : "; it stays failed until a restart (what is on disk is uncertain)"));
+        if (f.retry()) {
+            scheduleRecovery();
+        }
+    }
+
+    /** The log is open: a failure marked while it opened that the open did not throw is reported now. */
+    private void openedNow() {
+        started = true;
+        Failure f = failure.get();
+        if (f != null) {
+            report(f);
+        }
     }
 
     private void closeFiles() {

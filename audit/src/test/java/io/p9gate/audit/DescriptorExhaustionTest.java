@@ -20,7 +20,6 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -46,20 +45,9 @@ class DescriptorExhaustionTest {
     /** Every record starts a new segment, so every append rotates. */
     private final AuditOptions rotateEachRecord = TestLogs.options().withMaxSegmentBytes(1);
 
-    private final Logger auditLoggers = Logger.getLogger("io.p9gate.audit");
-    private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-            logged.add(r);
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-    };
+    private final AuditLogLines lines = new AuditLogLines();
+    private final Logger auditLoggers = lines.auditLoggers;
+    private final List<LogRecord> logged = lines.logged;
 
     /**
      * Opens files for real until switched to fail as they do in a process without a free descriptor; can cut
@@ -90,20 +78,16 @@ class DescriptorExhaustionTest {
 
     @BeforeEach
     void captureLogs() {
-        auditLoggers.addHandler(capture);
+        lines.start();
     }
 
     @AfterEach
     void releaseLogs() {
-        auditLoggers.removeHandler(capture);
+        lines.stop();
     }
 
     private boolean loggedAt(Level level, String text) {
-        return logged.stream().anyMatch(r -> r.getLevel() == level && format(r).contains(text));
-    }
-
-    private static String format(LogRecord r) {
-        return r.getMessage() == null ? "" : r.getMessage();
+        return lines.at(level).stream().anyMatch(m -> m.contains(text));
     }
 
     private List<AuditRecord> records() throws IOException {
