@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CrashRestartAttackTest {
     private static final int CRASHES = 50;
+    private static final int SMALL_SEGMENT_CRASHES = 20;
     private static final int WRITERS = 2;
     private static final byte[] DATA = new byte[4096];
 
@@ -39,11 +40,26 @@ class CrashRestartAttackTest {
 
     @Test
     void fiftyKillsDuringWritesNeverReadAsTampering() throws Exception {
-        long seed = System.nanoTime();
+        killsDuringWrites(CRASHES, List.of());
+    }
+
+    /**
+     * With 8 KiB segments every few requests rotate, so a kill often comes between a rotation and its seal, the new
+     * segment's records still in {@code segment-next.pending}: the check read only named segments, and a file whose
+     * intents were there was reported to hold data without them (seed 2820773412916). Rerun a seed with
+     * {@code -Dp9gate.crash.seed=N}.
+     */
+    @Test
+    void killsBetweenRotationsAndTheirSealsLoseNoIntent() throws Exception {
+        killsDuringWrites(SMALL_SEGMENT_CRASHES, List.of("--audit-segment-bytes", "8KiB"));
+    }
+
+    private void killsDuringWrites(int crashes, List<String> serveArgs) throws Exception {
+        long seed = Long.getLong("p9gate.crash.seed", System.nanoTime());
         Random random = new Random(seed);
-        AuditedGatewayProcess gateway = new AuditedGatewayProcess(tmp, List.of());
+        AuditedGatewayProcess gateway = new AuditedGatewayProcess(tmp, serveArgs);
         long started = System.nanoTime();
-        for (int crash = 0; crash < CRASHES; crash++) {
+        for (int crash = 0; crash < crashes; crash++) {
             String when = "crash " + crash + " (seed " + seed + ")";
             gateway.start(0);
             assertVerifies(gateway.logs, "after the restart before " + when);
@@ -75,7 +91,7 @@ class CrashRestartAttackTest {
         assertEquals(last.records(), last.anchored(), "the final checkpoint anchors everything: " + last.summary());
         System.out.printf(
                 "CrashRestartAttackTest: %d kill -9 restarts, %d records, %d files, %.1f s%n",
-                CRASHES, last.records(), fileCount(gateway.share), (System.nanoTime() - started) / 1e9);
+                crashes, last.records(), fileCount(gateway.share), (System.nanoTime() - started) / 1e9);
     }
 
     /** Creates and writes files until the gateway dies under it (or it is told to stop). */
@@ -105,7 +121,7 @@ class CrashRestartAttackTest {
     private static void assertEveryFileHasItsIntents(AuditedGatewayProcess gateway, String when) throws Exception {
         Set<String> created = new HashSet<>();
         Set<String> written = new HashSet<>();
-        for (AuditRecord r : gateway.logs.recordsBeforeTornTail()) {
+        for (AuditRecord r : gateway.logs.recordsOfCrashImage()) {
             if (r.isDecision() && r.detail() != null && r.detail().contains("phase=intent")) {
                 switch (r.op()) {
                     case "lcreate" -> created.add(r.path());

@@ -5,6 +5,7 @@ import io.p9gate.audit.cli.AuditCommand;
 import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.audit.read.AuditRecord;
+import io.p9gate.audit.read.LogDirectory;
 import io.p9gate.audit.read.SegmentReader;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -67,7 +68,7 @@ public final class SignedLogs {
     }
 
     public List<AuditRecord> records() throws IOException {
-        return records(false);
+        return records(false, LogDirectory.segments(dir));
     }
 
     /**
@@ -75,13 +76,27 @@ public final class SignedLogs {
      * verifier reports as a crash and the next start cuts off. Any other line that does not parse is an error.
      */
     public List<AuditRecord> recordsBeforeTornTail() throws IOException {
-        return records(true);
+        return records(true, LogDirectory.segments(dir));
     }
 
-    private List<AuditRecord> records(boolean tornTailAllowed) throws IOException {
+    /**
+     * {@link #recordsBeforeTornTail}, and after them those of the segment a rotation started, if a kill left it
+     * under its name until sealed ({@code segment-next.pending}, the audit module's {@code SegmentWriter.PENDING}):
+     * the records a gateway wrote last may be there, and the next start adopts it as the log's last segment.
+     */
+    public List<AuditRecord> recordsOfCrashImage() throws IOException {
+        List<Path> segments = new ArrayList<>(LogDirectory.segments(dir));
+        Path pending = dir.resolve("segment-next.pending");
+        if (Files.isRegularFile(pending)) {
+            segments.add(pending);
+        }
+        return records(true, segments);
+    }
+
+    private List<AuditRecord> records(boolean tornTailAllowed, List<Path> segments) throws IOException {
         List<AuditRecord> out = new ArrayList<>();
         IOException[] torn = new IOException[1];
-        SegmentReader.forEachLine(dir, line -> {
+        SegmentReader.forEachLine(segments, line -> {
             if (torn[0] != null) {
                 throw new UncheckedIOException("a line that does not parse is followed by others", torn[0]);
             }
