@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.policy.ids.IdRange;
 import io.p9gate.policy.load.PolicyLoadException;
 import io.p9gate.policy.model.DeviceNodes;
 import io.p9gate.policy.model.HostPermissions;
@@ -334,7 +335,7 @@ class PolicyEngineTest {
                 java.util.Optional.empty(), e.vmFor(new ListenerSpec.UnixSocket(Path.of("/run/p9gate/other.sock"))));
         assertEquals(1 << 20, e.quotas("vm1").getFirst().maxBytes());
         assertEquals(10, e.quotas("vm1").getFirst().maxInodes());
-        assertEquals(65534, e.idMap("vm1").uidToHost(0), "no ids section: everyone is overflow");
+        assertEquals(IdRange.MAX_ID, e.idMap("vm1").uidToHost(0), "no ids section: everyone is overflow");
         assertEquals(Path.of("/srv/p9gate/data"), e.shareDir("vm1", "data").orElseThrow());
     }
 }

@@ -38,7 +38,12 @@ final class DecisionRecords {
                 opName(entry),
                 entry.tag(),
                 target(request),
-                new IdMapping(request.uid(), request.gid(), host.uid(), host.gid()),
+                // Ids are u32 carried in ints: the overflow id (u32)-2 is 4294967294, not -2.
+                new IdMapping(
+                        Integer.toUnsignedLong(request.uid()),
+                        Integer.toUnsignedLong(request.gid()),
+                        Integer.toUnsignedLong(host.uid()),
+                        Integer.toUnsignedLong(host.gid())),
                 decision.allowed() ? Outcome.ALLOW : Outcome.DENY,
                 decision.ruleIds(),
                 decision.policyDigest() != null ? decision.policyDigest() : NO_POLICY,

@@ -19,7 +19,7 @@ import java.util.Set;
  * (docs/policy.md, "Operation kinds"): a walk asks WALK for each component it reaches and the first refusal
  * decides; a rename or link asks about both paths. The guest ids are the attach's uid, and the request's
  * gid for the requests that carry one (create, mkdir, symlink, mknod); 9P2000.L attach has no group, so
- * every other request asks with the overflow gid. A create the policy allows as an id the VM's map does not hold
+ * every other request asks with guest nobody's gid, 65534 (not the overflow id). A create the policy allows as an id the VM's map does not hold
  * is expected refused as the gateway refuses it after the decision (EOVERFLOW, rule {@code ids.unmapped-id}).
  */
 final class Oracle {

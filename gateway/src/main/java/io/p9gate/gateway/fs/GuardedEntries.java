@@ -138,12 +138,15 @@ final class GuardedEntries extends GuardedRequests {
      * {@code dirGid} as the guest sees it). Where the share enforces host permissions the create acts on the host as
      * its guest user and this group, so the directory's would let a user outside it create where only that group may
      * write; there it is the request's own ({@code who}'s, guest 65534 as for every request naming none), or the
-     * directory's where that is set-gid, the group the Linux client's 9P2000.L create names then. No request of its
-     * own: the caller's getattr of the directory was decided.
+     * directory's where that is set-gid, the group the Linux client's 9P2000.L create names then. A directory group
+     * the VM's map does not cover (host root's, another VM's) shows as the overflow id, no group of the VM's: then it
+     * is the request's own too, as while the overflow id was 65534, not a refusal. No request of its own: the
+     * caller's getattr of the directory was decided.
      */
     public int groupOfUnnamedCreate(Subject who, FileHandle dir, int dirGid, int dirMode) {
         boolean setGid = (dirMode & 02000) != 0;
-        return safety.of(dir.share().name()).enforcesPermissions() && !setGid ? who.gid() : dirGid;
+        boolean directorys = !safety.of(dir.share().name()).enforcesPermissions() || setGid;
+        return directorys && ownership.ids().mayOwnGid(dirGid) ? dirGid : who.gid();
     }
 
     /** Tlink: {@code linked} gets the new name {@code name} in the directory {@code handle}. */

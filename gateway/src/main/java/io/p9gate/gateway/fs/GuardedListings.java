@@ -23,6 +23,9 @@ import java.util.List;
  * entries the guest may see (R-POL-4), with opaque cookies ({@link DirCookies}).
  */
 final class GuardedListings extends GuardedRequests {
+    /** (u32)-1: no host file has it, and every map shows it as its overflow id. */
+    private static final int NO_HOST_ID = -1;
+
     private final VisibleEntries visible;
     private final DirCookies cookies;
 
@@ -152,15 +155,16 @@ final class GuardedListings extends GuardedRequests {
 
     /**
      * What a described listing shows of an entry whose attributes the guest may not get: Treaddir's qid and type (a
-     * dirent's DT_* is its S_IFMT >> 12), one link, the overflow owner, nothing else.
+     * dirent's DT_* is its S_IFMT >> 12), one link, the VM's overflow owner (what its map shows of (u32)-1, a host id
+     * no range or squash holds; never guest nobody, who would own the entry in the guest), nothing else.
      */
-    private static Attr undescribed(DirEntry e) {
+    private Attr undescribed(DirEntry e) {
         return new Attr(
                 0,
                 e.qid(),
                 (e.type() & 0xf) << 12,
-                Subject.NOBODY,
-                Subject.NOBODY,
+                ownership.ids().uidToGuest(NO_HOST_ID),
+                ownership.ids().gidToGuest(NO_HOST_ID),
                 1,
                 0,
                 0,

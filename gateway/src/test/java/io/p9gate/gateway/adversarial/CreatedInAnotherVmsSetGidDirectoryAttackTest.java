@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.proto.Attr;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.Stat;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.policy.ids.IdRange;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -28,7 +31,8 @@ class CreatedInAnotherVmsSetGidDirectoryAttackTest {
     private static final int S_IFIFO = 0010000;
     private static final long GETATTR_BASIC = 0x7ffL;
     private static final int ALICE = 1000;
-    private static final int OVERFLOW = 65534;
+    private static final int OVERFLOW = (int) IdRange.MAX_ID;
+    private static final int NOBODY = 65534;
 
     @TempDir
     Path tmp;
@@ -79,7 +83,11 @@ class CreatedInAnotherVmsSetGidDirectoryAttackTest {
         }
     }
 
-    /** A 9P2000.u Tcreate names no group: alpha's file takes the directory's as alpha sees it, never beta's. */
+    /**
+     * A 9P2000.u Tcreate names no group: alpha's file takes the directory's as alpha sees it, never beta's. Beta's
+     * group shows to alpha as the overflow id, no group of alpha's: the file takes the group of requests naming none,
+     * alpha's 65534 (as while the overflow id was 65534), not a refusal.
+     */
     @ParameterizedTest
     @CsvSource({"CHOWN, guest", "XATTR, guest", "CHOWN, enforce"})
     void alphasLegacyCreateInBetasSetGidDirectoryIsNotInBetasGroup(OwnershipMode mode, String permissions)
@@ -96,6 +104,8 @@ class CreatedInAnotherVmsSetGidDirectoryAttackTest {
             alpha.walk(0, 1, "team");
             alpha.rpc(new TMessage.Tcreate(1, "new", 0644, 1, Optional.of("")));
             assertEquals(OVERFLOW, seen(beta, "team/new").gid(), "beta's users get no group access to alpha's file");
+            Stat made = ((RMessage.Rstat) alpha.rpc(new TMessage.Tstat(1))).stat();
+            assertEquals(NOBODY, made.unix().orElseThrow().nGid(), "alpha's own group of requests naming none");
         }
     }
 

@@ -16,6 +16,7 @@ import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.proto.Wstats;
 import io.p9gate.policy.PolicyHolder;
+import io.p9gate.policy.ids.IdRange;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -42,6 +43,7 @@ class UnmappedOwnerAttackTest {
     private static final int UNMAPPED = 70000;
     private static final int NO_ID = -1;
     private static final int NOBODY = 65534;
+    private static final int OVERFLOW = (int) IdRange.MAX_ID;
     private static final int GUEST_USER = 1000;
     private static final int BASE = HostShareGateway.HOST_ID_BASE;
     private static final String RULE = "vm.guest.share.data.ids.unmapped-id";
@@ -150,8 +152,9 @@ class UnmappedOwnerAttackTest {
             try (P9Client guest = gw.attached("data", UNMAPPED)) {
                 guest.walk(0, 1);
                 guest.lcreate(1, "f", O_RDWR, 0644, UNMAPPED);
-                assertEquals(NOBODY, owner(gw.share("data").resolve("f"), "uid"));
-                assertEquals(NOBODY, owner(gw.share("data").resolve("f"), "gid"));
+                // (u32)-2: no host process runs as it, unlike the host's nobody (65534).
+                assertEquals(OVERFLOW, owner(gw.share("data").resolve("f"), "uid"));
+                assertEquals(OVERFLOW, owner(gw.share("data").resolve("f"), "gid"));
             }
         }
     }

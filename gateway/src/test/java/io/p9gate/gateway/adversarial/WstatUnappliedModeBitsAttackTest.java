@@ -153,7 +153,7 @@ class WstatUnappliedModeBitsAttackTest {
     }
 
     /** A session of {@code dialect} ("9P2000" or "9P2000.u") whose fid 1 is {@code name} at the share's root. */
-    private static P9Client holdingFid1Of(HostShareGateway gw, String dialect, String name) throws Exception {
+    static P9Client holdingFid1Of(HostShareGateway gw, String dialect, String name) throws Exception {
         P9Client guest = P9Client.connect(UnixDomainSocketAddress.of(gw.socket), 65536);
         Dialect asked = dialect.equals("9P2000") ? Dialect.LEGACY : Dialect.U;
         guest.version(65536, asked.version());

@@ -7,6 +7,7 @@ import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.SetAttr;
+import io.p9gate.policy.ids.IdRange;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +32,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class XattrOwnershipAcrossVmsAttackTest {
     private static final int O_RDWR = 2;
     private static final long GETATTR_BASIC = 0x7ffL;
-    private static final int OVERFLOW_ID = 65534;
+    private static final int OVERFLOW_ID = (int) IdRange.MAX_ID;
 
     @TempDir
     Path tmp;

@@ -19,6 +19,7 @@ import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.wiring.ShareServerFactory;
+import io.p9gate.policy.ids.IdRange;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,13 +41,14 @@ class SignedAuditTrailTest {
     /** Allows everything but {@link #denied}, stamping its digest and a mapping as a loaded policy would. */
     static final class StampingPolicy implements AccessPolicy {
         volatile Operation denied;
+        volatile HostIds ids = MAPPED;
 
         @Override
         public Decision decide(AccessRequest request) {
             Decision d = request.operation() == denied
                     ? Decision.deny(Errno.EACCES, List.of("test-deny"))
                     : Decision.allow(List.of("test-allow"));
-            return d.by(DIGEST, MAPPED);
+            return d.by(DIGEST, ids);
         }
     }
 
@@ -180,6 +182,16 @@ class SignedAuditTrailTest {
             }
             return seq;
         }
+    }
+
+    /** Ids are u32: the overflow id (u32)-2 is recorded as 4294967294, not as the int -2 it is carried in. */
+    @Test
+    void idsAboveTwoToTheThirtyFirstAreRecordedUnsigned() throws Exception {
+        int overflow = (int) IdRange.MAX_ID;
+        policy.ids = new HostIds(overflow, overflow, false);
+        s.call(new TMessage.Twalk(0, 1, List.of("f")));
+        AuditRecord walk = decisions(closedLog(), s.sessionId, 2).getFirst();
+        assertEquals(List.of(IdRange.MAX_ID, IdRange.MAX_ID), List.of(walk.hostUid(), walk.hostGid()));
     }
 
     @Test

@@ -11,6 +11,7 @@ import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.wiring.ShareServerFactory;
+import io.p9gate.policy.ids.IdRange;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -70,7 +71,7 @@ class IdMappingTest {
             s.walk(TestSession.ROOT, 2, "from-host");
             assertEquals(500, s.getattr(2).attr().uid(), "host 100500 is guest 500");
             s.walk(TestSession.ROOT, 3, "notes.txt");
-            assertEquals(65534, s.getattr(3).attr().uid(), "host root is outside the range: overflow");
+            assertEquals((int) IdRange.MAX_ID, s.getattr(3).attr().uid(), "host root is outside the range: overflow");
             setattr(s, 2, SetAttr.SETATTR_UID | SetAttr.SETATTR_GID, 0, 2000, 2001);
             assertEquals(
                     List.of(2000, 2001),

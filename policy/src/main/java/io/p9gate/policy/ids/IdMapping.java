@@ -10,7 +10,13 @@ import java.util.List;
  */
 public record IdMapping(List<IdRange> ranges, Long squash, long overflow) {
 
-    public static final long DEFAULT_OVERFLOW = 65534;
+    /**
+     * (u32)-2, NFS's old nfsnobody: an id no guest or host process runs as. The guest kernel checks access against
+     * the owner it is shown, and 65534 is the guest's own nobody wherever the map covers it (the usual {@code {guest:
+     * 0, count: 65536}} does), so with it guest nobody owned host root's and other VMs' files. Going to the host
+     * (a VM without a map) it keeps what the VM makes away from the host's nobody too.
+     */
+    public static final long DEFAULT_OVERFLOW = IdRange.MAX_ID;
 
     /** The identity on every id, for trusted development setups only. */
     public static final IdMapping IDENTITY =

@@ -126,7 +126,7 @@ class PolicyTestCommandTest {
         CliRun r = test("""
                 ids:
                   - {name: root is 100000, vm: vm1, guest-uid: 0, expect: 100000}
-                  - {name: host root is overflow, vm: vm1, host-uid: 0, expect: 65534}
+                  - {name: host root is overflow, vm: vm1, host-uid: 0, expect: 4294967294}
                   - {name: groups squashed, vm: vm1, guest-gid: 1234, expect: 3000}
                   - {name: wrong, vm: vm1, guest-uid: 1, expect: 1}
                   - {name: unknown vm, vm: nope, guest-uid: 0, expect: 0}
