@@ -27,7 +27,7 @@ import java.util.Optional;
  * existing share directory, share directories and socket or peer accounts missing on this host
  * ({@link UnknownHostAccounts}), hidden subtrees another VM may change
  * ({@link HiddenFromOtherWriters}), and VMs that share host ids where one may write what the other reads
- * ({@link SharedHostIds}).
+ * ({@link SharedHostIds}), and an overflow id that is one of the VM's own guest ids ({@link OwnerOverflowIds}).
  */
 public final class Linter {
 
@@ -45,6 +45,7 @@ public final class Linter {
         l.out.addAll(HiddenFromOtherWriters.in(policy));
         l.out.addAll(SharedHostIds.in(policy));
         l.out.addAll(UnknownHostAccounts.in(policy));
+        l.out.addAll(OwnerOverflowIds.in(policy));
         for (Path cedar : policy.cedarFiles()) {
             try {
                 String text = PolicyFileText.text(cedar);

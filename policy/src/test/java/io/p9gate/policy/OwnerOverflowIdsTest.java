@@ -1,0 +1,63 @@
+package io.p9gate.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.policy.lint.LintFinding;
+import io.p9gate.policy.lint.Linter;
+import io.p9gate.policy.load.PolicyParser;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code overflow: 65534} under the usual {@code {guest: 0, host: 100000, count: 65536}} loaded quietly, yet the VM
+ * then showed every host file outside its map as owned by its own nobody, whom the guest kernel gave owner rights
+ * (OverflowOwnerAttackTest). Lint reports an overflow id the VM's own map maps, so {@code --strict} and {@code p9gate
+ * package} refuse it; the default, an overflow outside the ranges and no map at all are clean.
+ */
+class OwnerOverflowIdsTest {
+    @TempDir
+    Path dir;
+
+    private List<String> lint(String ids) throws Exception {
+        String policy = PolicyFiles.WITH_PROTECT + """
+                  vm1:
+                    listen: unix:/run/p9gate/vm1.sock
+                    ids: %s
+                    shares:
+                      data: {path: /srv/p9gate/data, access: read-write}
+                """.formatted(ids);
+        return Linter.lint(PolicyParser.parse(PolicyFiles.write(dir, "overflow.yaml", policy))).stream()
+                .map(LintFinding::toString)
+                .filter(f -> !f.contains("does not exist"))
+                .toList();
+    }
+
+    private static String ranges(String overflow) {
+        return "{guest: 0, host: 100000, count: 65536}]" + overflow + "}";
+    }
+
+    @Test
+    void anOverflowIdTheMapMapsIsReportedForEachKind() throws Exception {
+        List<String> f = lint("{uid: {ranges: [" + ranges(", overflow: 65534") + ", gid: {ranges: ["
+                + ranges(", overflow: 100") + "}");
+        assertEquals(2, f.size(), f.toString());
+        assertTrue(
+                f.getFirst().contains("overflow.yaml:7:")
+                        && f.getFirst().contains("VM 'vm1': ids.uid overflow 65534 is a guest uid its own map maps"),
+                f.getFirst());
+        assertTrue(f.get(1).contains("ids.gid overflow 100 is a guest gid"), f.get(1));
+        assertEquals(
+                1, lint("{uid: {squash: 3100, overflow: 65534}}").size(), "a squash maps every guest id, 65534 too");
+    }
+
+    @Test
+    void theDefaultAnUnmappedOverflowOrNoMapAreClean() throws Exception {
+        assertEquals(List.of(), lint("{uid: {ranges: [" + ranges("") + ", gid: {ranges: [" + ranges("") + "}"));
+        assertEquals(List.of(), lint("{uid: {ranges: [" + ranges(", overflow: 70000") + "}"), "outside the ranges");
+        assertEquals(List.of(), lint("{uid: {squash: 3100}, gid: {squash: 3100, overflow: 4294967294}}"));
+        assertEquals(List.of(), lint("{}"), "no map: every id is the overflow id");
+    }
+}
