@@ -10,6 +10,7 @@ import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.policy.ids.IdRange;
 import java.net.UnixDomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -59,6 +60,10 @@ class LegacyListingAttributesAttackTest {
                 assertTrue(box9u.containsKey("letter"), "the name is listed, as READDIR allows: " + box9u.keySet());
                 assertEquals(0, box9u.get("letter")[0], "the letter's size leaked");
                 assertEquals(0, box9u.get("letter")[1], "the letter's mtime leaked");
+                assertEquals(
+                        IdRange.MAX_ID,
+                        box9u.get("letter")[2],
+                        "the overflow owner, not guest nobody, who would own it");
 
                 Map<String, long[]> root = listing(guest, null);
                 assertEquals(77, root.get("open")[0], "an entry the guest may stat is described as before");
@@ -103,7 +108,7 @@ class LegacyListingAttributesAttackTest {
         }
     }
 
-    /** Name to {length, mtime} of each stat(5) entry of a 9P2000.u directory read of {@code dir} (null: the root). */
+    /** Name to {length, mtime, n_uid} of each stat(5) entry of a 9P2000.u directory read of {@code dir} (null: the root). */
     private static Map<String, long[]> listing(P9Client guest, String dir) throws Exception {
         int fid = 7;
         if (dir == null) {
@@ -129,7 +134,8 @@ class LegacyListingAttributesAttackTest {
                     long length = b.getLongLE(start + 33);
                     int nameLength = b.getUnsignedShortLE(start + 41);
                     String name = b.toString(start + 43, nameLength, StandardCharsets.UTF_8);
-                    out.put(name, new long[] {length, mtime});
+                    long nUid = b.getUnsignedIntLE(start + 2 + size - 12); // n_uid n_gid n_muid end the entry
+                    out.put(name, new long[] {length, mtime, nUid});
                     b.readerIndex(start + 2 + size);
                 }
             } finally {
