@@ -142,7 +142,12 @@ class LegacyDialectBudgetAttackTest {
         }
     }
 
-    private static void attach(P9Client alpha, Dialect dialect) throws Exception {
+    /** Attaches fid 0 as root to the share "data" in {@code dialect} (9P2000.L through the client's encoder). */
+    static void attach(P9Client alpha, Dialect dialect) throws Exception {
+        if (dialect == Dialect.L) {
+            alpha.attach(0, "root", "data", 0);
+            return;
+        }
         assertInstanceOf(RMessage.Rattach.class, alpha.await(alpha.sendRaw(1, tattach(1, dialect))));
     }
 
