@@ -52,6 +52,11 @@ public final class OpenFlags {
         return (hostFlags & LinuxSyscalls.O_ACCMODE) != LinuxSyscalls.O_RDONLY;
     }
 
+    /** Whether host open flags give read access (O_RDONLY or O_RDWR). */
+    static boolean reads(int hostFlags) {
+        return (hostFlags & LinuxSyscalls.O_ACCMODE) != LinuxSyscalls.O_WRONLY;
+    }
+
     /**
      * Whether a Tlopen with these 9P2000.L flags changes nothing and waits for no disk: no write access (its
      * record would be synced, see {@link AuditEntry#mustBeOnDisk()}) and no O_TRUNC (a change).

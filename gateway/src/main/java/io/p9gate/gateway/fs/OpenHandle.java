@@ -17,6 +17,16 @@ public final class OpenHandle implements AutoCloseable {
         return file;
     }
 
+    /** Whether it was opened for reading: a Tread through it is I/O the guest may ask for at all. */
+    public boolean reads() {
+        return OpenFlags.reads(file.flags());
+    }
+
+    /** Whether it was opened for writing: a Twrite through it is I/O the guest may ask for at all. */
+    public boolean writes() {
+        return OpenFlags.writes(file.flags());
+    }
+
     /** Whether each write through it waits for the disk (opened O_DSYNC or O_SYNC). */
     public boolean syncsWrites() {
         return OpenFlags.syncsWrites(file.flags());

@@ -207,6 +207,9 @@ final class IoOps {
     }
 
     private Rread readFile(Fid fid, FidState.Opened opened, long offset, int count) throws P9Exception {
+        if (!opened.file().reads()) {
+            throw notOpen(); // opened O_WRONLY: a read that cannot happen is not asked or recorded
+        }
         ByteBuf buf = ByteBufAllocator.DEFAULT.directBuffer(count);
         try {
             int n = ctx.fs().read(fid.who(), fid.handle(), opened.file(), offset, buf.nioBuffer(0, count));
@@ -237,6 +240,10 @@ final class IoOps {
     }
 
     private Rwrite writeFile(Fid fid, FidState.Opened opened, long offset, ByteBuf data) throws P9Exception {
+        if (!opened.file().writes()) {
+            // Opened for reading only (every directory is): a write that cannot happen is not asked or recorded.
+            throw notOpen();
+        }
         return new Rwrite(ctx.fs().write(fid.who(), fid.handle(), opened.file(), offset, data.nioBuffer()));
     }
 
