@@ -95,7 +95,9 @@ final class GuardedXattrs extends GuardedRequests {
                                     }
                                     GuestXattrs.checkName(name);
                                     if (size < 0 || size > Xattrs.MAX_VALUE) {
-                                        throw new P9Exception(Errno.E2BIG, "xattr value of " + size + " bytes");
+                                        throw new P9Exception(
+                                                Errno.E2BIG,
+                                                "xattr value of " + Long.toUnsignedString(size) + " bytes");
                                     }
                                     GuestXattrs.checkWritable(name);
                                     GuestXattrs.checkHolder(handle.node(), true);
