@@ -35,10 +35,11 @@ final class GuardedEntries extends GuardedRequests {
         int mode = GuestModes.allowed(true, askedMode);
         RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
         RequestArgs args = new RequestArgs.Make(name, GuestModes.made(true, askedMode), true, 0, 0);
-        requireOwnable(Operation.MKDIR, who, share, paths, args, creating(who, gid));
+        Subject creator = creator(who, dir, gid);
+        requireOwnable(Operation.MKDIR, creator, share, paths, args, creating(creator));
         return making(
                         Operation.MKDIR,
-                        who,
+                        creator,
                         share,
                         dir,
                         name,
@@ -46,7 +47,6 @@ final class GuardedEntries extends GuardedRequests {
                         args,
                         true,
                         finish -> share.entries().mkdir(dir, name, mode, finish),
-                        gid,
                         mode,
                         Optional.empty())
                 .qids()
@@ -67,10 +67,11 @@ final class GuardedEntries extends GuardedRequests {
         Node dir = handle.node();
         RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
         RequestArgs args = new RequestArgs.Symlink(name, target);
-        requireOwnable(Operation.SYMLINK, who, share, paths, args, creating(who, gid));
+        Subject creator = creator(who, dir, gid);
+        requireOwnable(Operation.SYMLINK, creator, share, paths, args, creating(creator));
         return making(
                 Operation.SYMLINK,
-                who,
+                creator,
                 share,
                 dir,
                 name,
@@ -78,7 +79,6 @@ final class GuardedEntries extends GuardedRequests {
                 args,
                 false,
                 finish -> share.entries().symlink(dir, name, target, finish),
-                gid,
                 SYMLINK_MODE,
                 onto);
     }
@@ -118,10 +118,11 @@ final class GuardedEntries extends GuardedRequests {
         int made = mapped ? mode | (askedMode & SET_ID_BITS) : mode;
         RequestArgs args = new RequestArgs.Make(name, made, false, major, minor);
         // Before the device refusal, as Linux's may_create comes before vfs_mknod's CAP_MKNOD check.
-        requireOwnable(Operation.MKNOD, who, share, paths, args, creating(who, gid));
+        Subject creator = creator(who, dir, gid);
+        requireOwnable(Operation.MKNOD, creator, share, paths, args, creating(creator));
         if (!mapped && special.isPresent() && special.get().type().isDevice()) {
             throw guard.refusedByShare(
-                    Operation.MKNOD, who, share.name(), paths, args, Errno.EPERM, settings.devicesRule());
+                    Operation.MKNOD, creator, share.name(), paths, args, Errno.EPERM, settings.devicesRule());
         }
         Making make = mapped
                 ? finish -> share.entries().mknodMapped(dir, name, special.get(), (node, stat) -> {
@@ -130,7 +131,7 @@ final class GuardedEntries extends GuardedRequests {
                 })
                 : finish -> share.entries().mknod(dir, name, mode, major, minor, finish);
         int hostMode = mapped ? MappedSpecialFile.HOST_PERMS : mode;
-        return making(Operation.MKNOD, who, share, dir, name, paths, args, false, make, gid, hostMode, onto);
+        return making(Operation.MKNOD, creator, share, dir, name, paths, args, false, make, hostMode, onto);
     }
 
     /**
@@ -274,7 +275,7 @@ final class GuardedEntries extends GuardedRequests {
      */
     private Walked making(
             Operation op,
-            Subject who,
+            Subject creator,
             LocalShare share,
             Node dir,
             String name,
@@ -282,7 +283,6 @@ final class GuardedEntries extends GuardedRequests {
             RequestArgs args,
             boolean directory,
             Making create,
-            int gid,
             int mode,
             Optional<Claim> onto)
             throws P9Exception {
@@ -290,7 +290,7 @@ final class GuardedEntries extends GuardedRequests {
                 onto.orElse(GuardedFs.NO_CLAIM),
                 () -> changeIn(
                         op,
-                        who,
+                        creator,
                         share,
                         paths,
                         args,
@@ -300,7 +300,7 @@ final class GuardedEntries extends GuardedRequests {
                                         share.name(),
                                         QuotaAccounting.named(dir, name, paths.at(0)),
                                         directory,
-                                        () -> create.make(givenTo(who.uid(), gid, mode))),
+                                        () -> create.make(givenTo(creator, mode))),
                                 onto,
                                 "created")));
     }

@@ -212,14 +212,15 @@ final class GuardedOpens extends GuardedRequests {
         int mode = GuestModes.allowed(false, askedMode);
         RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
         RequestArgs args = new RequestArgs.Create(name, hostFlags, SetIdBits.madeIn(dir, askedMode), exclusive);
-        ChokePoint.Also removal = removal(asked.removeOnClunk() && isEntryName(name), who, share, paths);
+        Subject creator = creator(who, dir, gid);
+        ChokePoint.Also removal = removal(asked.removeOnClunk() && isEntryName(name), creator, share, paths);
         return claiming(claim, () -> {
             // Also without O_EXCL, where the file may exist: whether it does is known only in the call.
-            requireOwnable(Operation.CREATE, who, share, paths, args, creating(who, gid));
+            requireOwnable(Operation.CREATE, creator, share, paths, args, creating(creator));
             if (removal.refuses()) {
-                return refusedMaking(Operation.CREATE, who, share, paths, args, removal, dir, name);
+                return refusedMaking(Operation.CREATE, creator, share, paths, args, removal, dir, name);
             }
-            return changeIn(Operation.CREATE, who, share, paths, args, () -> {
+            return changeIn(Operation.CREATE, creator, share, paths, args, () -> {
                 // Without O_EXCL an existing file may be opened: it takes no inode, and its truncation
                 // goes through the quota like any other (so O_TRUNC is applied after the open).
                 FileIo.Created made = keepingMade(() -> quota.creating(
@@ -235,7 +236,7 @@ final class GuardedOpens extends GuardedRequests {
                                         mode,
                                         exclusive,
                                         (node, stat) -> {
-                                            ownership.created(node, stat, who.uid(), gid, mode);
+                                            givenTo(creator, mode).apply(node, stat);
                                             SetIdBits.created(share.root(), node, askedMode, ownership);
                                         },
                                         takingBack),
@@ -254,7 +255,7 @@ final class GuardedOpens extends GuardedRequests {
                                 return null;
                             });
                         }
-                        truncated(who, share, made.node(), hostFlags);
+                        truncated(creator, share, made.node(), hostFlags);
                     }
                     // A new file's qid is its creation stat's: chmod and chown change neither size nor
                     // mtime.
@@ -310,18 +311,19 @@ final class GuardedOpens extends GuardedRequests {
         int mode = GuestModes.allowed(true, askedMode);
         RequestPaths paths = RequestPaths.of(() -> List.of(childOf(handle, name)));
         RequestArgs args = new RequestArgs.Make(name, GuestModes.made(true, askedMode), true, 0, 0);
-        ChokePoint.Also removal = removal(removeOnClunk && isEntryName(name), who, share, paths);
+        Subject creator = creator(who, dir, gid);
+        ChokePoint.Also removal = removal(removeOnClunk && isEntryName(name), creator, share, paths);
         return claiming(claim, () -> {
-            requireOwnable(Operation.MKDIR, who, share, paths, args, creating(who, gid));
+            requireOwnable(Operation.MKDIR, creator, share, paths, args, creating(creator));
             if (removal.refuses()) {
-                return refusedMaking(Operation.MKDIR, who, share, paths, args, removal, dir, name);
+                return refusedMaking(Operation.MKDIR, creator, share, paths, args, removal, dir, name);
             }
-            return changeIn(Operation.MKDIR, who, share, paths, args, () -> {
+            return changeIn(Operation.MKDIR, creator, share, paths, args, () -> {
                 Node node = quota.creating(
                         share.name(),
                         QuotaAccounting.named(dir, name, paths.at(0)),
                         true,
-                        () -> share.entries().mkdir(dir, name, mode, givenTo(who.uid(), gid, mode)));
+                        () -> share.entries().mkdir(dir, name, mode, givenTo(creator, mode)));
                 OpenFile file = null;
                 try {
                     file = share.io().open(node, hostFlags);

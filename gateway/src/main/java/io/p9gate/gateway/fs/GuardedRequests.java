@@ -100,9 +100,23 @@ abstract sealed class GuardedRequests
         }
     }
 
-    /** Whether a new entry of {@code who}'s uid and {@code gid} may be made ({@link UnmappedOwners#creating}). */
-    Errno creating(Subject who, int gid) {
-        return UnmappedOwners.creating(ownership.ids(), who.uid(), gid);
+    /**
+     * Who makes an entry {@code who} creates in {@code dir} naming {@code gid}: {@code who} acting as that group, or as
+     * guest 65534, the group of requests naming none, where {@code gid} is the overflow id the Linux client names in a
+     * set-gid directory of a group outside the VM's map ({@link UnmappedOwners#namesSetGidGroup}). Such a group is no
+     * group of the VM's, often another VM's: the entry must not take it, whose users would get group access to it
+     * (adversarial.CreatedInAnotherVmsSetGidDirectoryAttackTest), nor be refused, as it was once the overflow id was
+     * no longer 65534 (adversarial.SetGidUnmappedGroupCreateAttackTest). A 9P2000.u Tcreate there takes the same
+     * ({@link GuardedEntries#groupOfUnnamedCreate}).
+     */
+    Subject creator(Subject who, Node dir, int gid) {
+        boolean unnamed = !ownership.ids().mayOwnGid(gid) && UnmappedOwners.namesSetGidGroup(ownership, dir, gid);
+        return new Subject(who.uid(), unnamed ? Subject.NOBODY : gid);
+    }
+
+    /** Whether {@code creator} may be given a new entry ({@link UnmappedOwners#creating}). */
+    Errno creating(Subject creator) {
+        return UnmappedOwners.creating(ownership.ids(), creator.uid(), creator.gid());
     }
 
     /**
@@ -259,7 +273,7 @@ abstract sealed class GuardedRequests
      * What makes a new entry the guest user's ({@link Ownership#created}): applied by the backend to the inode it
      * made, before the entry has the guest's name (Entries: a concurrent rename onto that name cannot redirect it).
      */
-    Entries.Finish givenTo(int uid, int gid, int mode) {
-        return (node, stat) -> ownership.created(node, stat, uid, gid, mode);
+    Entries.Finish givenTo(Subject creator, int mode) {
+        return (node, stat) -> ownership.created(node, stat, creator.uid(), creator.gid(), mode);
     }
 }

@@ -1,6 +1,10 @@
 package io.p9gate.gateway.fs;
 
+import io.p9gate.gateway.backend.FileStat;
+import io.p9gate.gateway.backend.Inodes;
+import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.SetAttr;
 
 /**
@@ -9,6 +13,8 @@ import io.p9gate.gateway.proto.SetAttr;
  * share. Asked before anything changes; the caller records the refusal by the share's unmapped-owner rule.
  */
 final class UnmappedOwners {
+    private static final int S_ISGID = 02000;
+
     private UnmappedOwners() {}
 
     /**
@@ -17,6 +23,22 @@ final class UnmappedOwners {
      */
     static Errno creating(IdTranslation ids, int uid, int gid) {
         return ids.mayOwnUid(uid) && ids.mayOwnGid(gid) ? null : Errno.EOVERFLOW;
+    }
+
+    /**
+     * Whether {@code gid} is the group of the set-gid directory {@code dir} as the guest is shown it, where the VM's map
+     * does not name its host group (the overflow id): what the Linux client names as a new entry's group there. False
+     * where the directory cannot be read (the create is refused as any other). One stat, asked only for a gid the map
+     * does not hold.
+     */
+    static boolean namesSetGidGroup(Ownership ownership, Node dir, int gid) {
+        try {
+            FileStat host = Inodes.stat(dir);
+            FileStat shown = ownership.shown(dir, host);
+            return (shown.mode() & S_ISGID) != 0 && shown.gid() == gid && !ownership.mapsHostOwner(dir, host, true);
+        } catch (P9Exception unreadable) {
+            return false;
+        }
     }
 
     /**
