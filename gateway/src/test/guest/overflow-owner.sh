@@ -13,11 +13,21 @@ nobody_is_not_its_owner() {
     fails_with "not permitted" "nobody's chmod" "$H" as 65534 65534 chmod 0666 topsecret
     fails_with "not permitted" "nobody's touch -d" "$H" as 65534 65534 touch -d 2001-01-01 topsecret
 }
+# team: a host set-gid directory of host group 5000, outside the map.  The client names its shown group
+# (4294967294) as a new entry's gid there: made in guest nobody's group, not refused (EOVERFLOW before).
+creates_in_an_unmapped_set_gid_directory() {
+    expect "$(stat -c %g:%a team)" "4294967294:2777" "the host set-gid directory as the guest sees it"
+    "$H" as 1000 1000 touch team/f
+    "$H" as 1000 1000 mkdir team/d
+    expect "$(stat -c %u:%g team/f)" "1000:65534" "touch in it"
+    expect "$(stat -c %u:%g team/d)" "1000:65534" "mkdir in it"
+}
 root_still_reads_it() {
     expect "$(cat topsecret)" "topsecret" "guest root's read"
 }
 
 check "host root's file shows as the overflow id (R-POL-5)" shown_as_overflow
 check "guest nobody gets no owner rights on it" nobody_is_not_its_owner
+check "a create in a set-gid directory of an unmapped group is made" creates_in_an_unmapped_set_gid_directory
 check "guest root still reads it" root_still_reads_it
 finish overflow-owner
