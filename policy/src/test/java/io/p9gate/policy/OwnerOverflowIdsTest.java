@@ -53,6 +53,20 @@ class OwnerOverflowIdsTest {
                 1, lint("{uid: {squash: 3100, overflow: 65534}}").size(), "a squash maps every guest id, 65534 too");
     }
 
+    /**
+     * Guest nobody runs daemons in every Linux guest whether the map holds 65534 or not, and under {@code permissions:
+     * guest} an unmapped guest user's reads are served: with {@code overflow: 65534} and a map that leaves 65534 out
+     * (or no ranges at all) guest nobody still owned, in its kernel's view, every host file outside the map.
+     */
+    @Test
+    void guestNobodyAsTheOverflowIdIsReportedWhereTheMapLeavesItOut() throws Exception {
+        List<String> f = lint("{uid: {ranges: [{guest: 0, host: 100000, count: 1000}], overflow: 65534},"
+                + " gid: {overflow: 65534}}");
+        assertEquals(2, f.size(), f.toString());
+        assertTrue(f.getFirst().contains("ids.uid overflow 65534 is guest nobody's"), f.getFirst());
+        assertTrue(f.get(1).contains("ids.gid overflow 65534 is guest nobody's"), f.get(1));
+    }
+
     @Test
     void theDefaultAnUnmappedOverflowOrNoMapAreClean() throws Exception {
         assertEquals(List.of(), lint("{uid: {ranges: [" + ranges("") + ", gid: {ranges: [" + ranges("") + "}"));

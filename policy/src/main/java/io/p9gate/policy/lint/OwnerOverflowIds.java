@@ -12,9 +12,14 @@ import java.util.List;
  * cover, host root's and other VMs', is shown as owned by the overflow id, and the guest kernel gives the guest user
  * of that id owner rights on it: with {@code overflow: 65534} under {@code {guest: 0, count: 65536}} the guest's
  * nobody read, appended to and chmodded host root's 0600 file (R-POL-5). A squash maps every guest id, so under one
- * only the default, (u32)-2, which no guest process runs as, is quiet.
+ * only the default, (u32)-2, which no guest process runs as, is quiet. Guest nobody (65534) is reported whether the
+ * map holds it or not: its daemons run in every Linux guest, and under {@code permissions: guest} the reads of a guest
+ * user the map leaves out are served all the same.
  */
 final class OwnerOverflowIds {
+    /** Guest nobody (and nogroup): a user of every Linux guest, mapped or not. */
+    private static final long GUEST_NOBODY = 65534;
+
     private OwnerOverflowIds() {}
 
     static List<LintFinding> in(PolicyFile policy) {
@@ -29,11 +34,12 @@ final class OwnerOverflowIds {
     private static void check(VmPolicy vm, String kind, IdMapping m, List<LintFinding> out) {
         long overflow = m.overflow();
         boolean aGuestsId = m.squash() != null ? overflow != IdRange.MAX_ID : m.isMapped(overflow);
-        if (aGuestsId) {
+        if (aGuestsId || overflow == GUEST_NOBODY) {
+            String whose = aGuestsId ? "a guest " + kind + " its own map maps" : "guest nobody's, mapped or not";
             out.add(new LintFinding(
                     vm.pos(),
-                    "VM '" + vm.id() + "': ids." + kind + " overflow " + overflow + " is a guest " + kind
-                            + " its own map maps: every host file outside the map (host root's, other VMs') is"
+                    "VM '" + vm.id() + "': ids." + kind + " overflow " + overflow + " is " + whose
+                            + ": every host file outside the map (host root's, other VMs') is"
                             + " shown as owned by it, and that guest " + (kind.equals("uid") ? "user" : "group")
                             + " gets owner rights on them in the guest (leave overflow out: the default, "
                             + IdMapping.DEFAULT_OVERFLOW + ", is no guest's id)"));
