@@ -16,7 +16,7 @@ import java.util.function.Function;
  * One way of asking for an operation kind on one path, built so that it changes nothing on the host when the
  * gateway lets it through (then the host call fails in a known way: {@code EEXIST} for a name that exists,
  * {@code ENOTDIR} for AT_REMOVEDIR on a file, {@code EISDIR} for a rename of a file onto a directory, no-op
- * attribute values, an O_RDONLY fid for a write...) or, for a new name, so that what it made is removed again
+ * attribute values...) or, for a new name, so that what it made is removed again
  * at once. Either way the request reaches the policy first, which is what the check is about. See
  * docs/compliance.md, "Safe on a live system".
  */
@@ -210,16 +210,6 @@ enum Form {
             int fid = p.walk(a, target);
             if (fid < 0) return;
             a.probe(p.session().lopen(fid, GuestSession.O_RDONLY | GuestSession.O_TRUNC), Errno.EISDIR);
-            p.release(fid);
-        }
-    },
-    WRITE_ON_READ_FID(OpKind.OPEN_WRITE, "twrite on a fid opened O_RDONLY", Needs.EXISTING_ANY) {
-        void run(Probing p, Attempt a, SharePath target) throws IOException {
-            int fid = p.walk(a, target);
-            if (fid >= 0
-                    && a.setup(p.session().lopen(fid, GuestSession.O_RDONLY)).ok()) {
-                a.probe(p.session().write(fid, 0, new byte[] {'x'}), Errno.EBADF, Errno.EISDIR);
-            }
             p.release(fid);
         }
     },
