@@ -50,7 +50,7 @@ final class SessionOps {
         }
     }
 
-    /** n_uname if the guest sent one; a name alone maps to the overflow id. */
+    /** n_uname if the guest sent one; a name alone acts as guest nobody (65534), not the overflow id. */
     private static Subject subject(int nUname) {
         int uid = nUname == TMessage.NONUNAME ? Subject.NOBODY : nUname;
         // 9P2000.L attach carries no group: requests that create files name their gid themselves.

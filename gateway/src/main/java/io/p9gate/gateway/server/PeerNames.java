@@ -16,7 +16,7 @@ final class PeerNames {
             case ListenSpec.Unix unix -> {
                 try {
                     PeerCredentials cred = ((EpollDomainSocketChannel) channel).peerCredentials();
-                    yield listener.describe() + " pid=" + cred.pid() + " uid=" + cred.uid();
+                    yield listener.describe() + " pid=" + cred.pid() + " uid=" + Integer.toUnsignedString(cred.uid());
                 } catch (IOException | ChannelException | ClassCastException e) { // Netty's getsockopt: unchecked
                     yield listener.describe();
                 }
