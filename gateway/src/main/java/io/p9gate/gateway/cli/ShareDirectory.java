@@ -1,7 +1,7 @@
 package io.p9gate.gateway.cli;
 
+import io.p9gate.gateway.policyadapter.ShareDirectoryState;
 import java.io.Serial;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -28,16 +28,18 @@ final class ShareDirectory {
          * @throws IllegalArgumentException it is there and no directory: a mistake only the operator can correct
          */
         void require(String named, Path dir) {
-            if (Files.isDirectory(dir)) {
-                return;
-            }
-            if (Files.exists(dir)) {
-                throw new IllegalArgumentException(
-                        named + ": directory " + dir + " is not a directory (correct the share's path)");
-            }
-            if (Files.notExists(dir) && firstMissing == null) {
-                firstMissing = new NotThereYet(named + ": directory " + dir + " does not exist (not mounted yet? exit "
-                        + Main.EXIT_RETRY + ", which the unit retries; else create it or correct the path)");
+            switch (ShareDirectoryState.of(dir)) {
+                case NOT_A_DIRECTORY ->
+                    throw new IllegalArgumentException(
+                            named + ": directory " + dir + " is not a directory (correct the share's path)");
+                case MISSING -> {
+                    if (firstMissing == null) {
+                        firstMissing = new NotThereYet(named + ": directory " + dir
+                                + " does not exist (not mounted yet? exit " + Main.EXIT_RETRY
+                                + ", which the unit retries; else create it or correct the path)");
+                    }
+                }
+                case DIRECTORY, UNKNOWN -> {}
             }
         }
 

@@ -1,7 +1,6 @@
 package io.p9gate.gateway.policyadapter;
 
 import io.p9gate.policy.PolicyEngine;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,19 +18,19 @@ final class MissingShareDirectories {
                 .vms()
                 .values()
                 .forEach(vm -> vm.shares().values().forEach(share -> {
-                    if (Files.isDirectory(share.hostDir())) {
-                        return;
-                    }
                     String named = "VM '" + vm.id() + "', share '" + share.name() + "': directory " + share.hostDir();
-                    if (Files.notExists(share.hostDir())) {
-                        found.add(
-                                named + " does not exist (not mounted yet?): a restart exits 75 until it is there (the"
-                                        + " unit retries it every 5 s, no VM served meanwhile), and a share whose path this reload"
-                                        + " changed cannot be attached before that restart; mount its disk, create it or correct"
-                                        + " the path (docs/deploy.md, \"A share on a disk mounted late\")");
-                    } else if (Files.exists(share.hostDir())) {
-                        found.add(named + " is not a directory: a restart refuses this policy (exit 2, not retried);"
-                                + " correct the share's path and reload");
+                    switch (ShareDirectoryState.of(share.hostDir())) {
+                        case MISSING ->
+                            found.add(named
+                                    + " does not exist (not mounted yet?): a restart exits 75 until it is there (the"
+                                    + " unit retries it every 5 s, no VM served meanwhile), and a share whose path this reload"
+                                    + " changed cannot be attached before that restart; mount its disk, create it or correct"
+                                    + " the path (docs/deploy.md, \"A share on a disk mounted late\")");
+                        case NOT_A_DIRECTORY ->
+                            found.add(
+                                    named + " is not a directory: a restart refuses this policy (exit 2, not retried);"
+                                            + " correct the share's path and reload");
+                        case DIRECTORY, UNKNOWN -> {}
                     }
                 }));
         return found;
